@@ -1,0 +1,1 @@
+"""The `cxbridge` command line: a thin layer over `cxbridge.api`."""

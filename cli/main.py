@@ -1,0 +1,231 @@
+"""`cxbridge` commands. Each one calls the function of the same name in `cxbridge.api`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from cxbridge import __version__, api
+from cxbridge.errors import CxbridgeError
+from cxbridge.logs import configure
+from cxbridge.pipeline import SourceResult
+from cxbridge.plugins_host import get_host
+from cxbridge.report import DIMENSIONS, METRICS
+
+from . import output
+from .progress import sync_progress
+
+config_option = click.option(
+    "--config", "-c", type=click.Path(dir_okay=False), help="Config file (default: ./cxbridge.toml)."
+)
+db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite database file (sqlite destination).")
+destination_option = click.option(
+    "--destination", "-d", metavar="URL", help="Destination URL; its scheme names the plugin (sqlite:///x.db)."
+)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
+)
+
+
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn cxbridge errors into a one-line message and the documented exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CxbridgeError as exc:
+            output.stderr.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            output.stderr.print("interrupted: every committed batch is kept; run the same command again to resume")
+            sys.exit(130)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cxbridge")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", help="Log (and summary) format.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
+    """cxbridge: one live dataset of NPS, CSAT, CES, mystery-shop and audit feedback."""
+    configure(fmt=log_format, verbose=verbose)
+    ctx.obj = {"log_format": log_format}
+
+
+@cli.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False))
+@handles_errors
+def init(directory: str) -> None:
+    """Write a commented cxbridge.toml and sample data, ready for `cxbridge sync`."""
+    for path in api.init(directory):
+        click.echo(f"wrote {path}")
+    click.echo("next: cxbridge sync && cxbridge report")
+
+
+@cli.command()
+@config_option
+@click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--full-refresh", is_flag=True, help="Ignore saved cursors and read everything again.")
+@click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
+@db_option
+@destination_option
+@click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
+@click.pass_context
+@handles_errors
+def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, progress) -> None:
+    """Pull new feedback from every configured source into the destination."""
+    machine = ctx.obj["log_format"] == "json"
+    with sync_progress(enabled=progress and not machine) as on_progress:
+        result = api.sync(
+            config,
+            sources=sources,
+            full_refresh=full_refresh,
+            dry_run=dry_run,
+            destination=api.destination_url_for(db, destination),
+            wait=wait,
+            on_progress=on_progress,
+        )
+    for source_result in result.results:
+        _print_summary(source_result, machine=machine, dry_run=dry_run)
+    if not machine and any(r.quarantined for r in result.results) and not dry_run:
+        click.echo("quarantined records keep their reasons: cxbridge quarantine list")
+    sys.exit(result.exit_code)
+
+
+def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> None:
+    if machine:
+        click.echo(json.dumps({"event": "source_summary", "dry_run": dry_run, **result.__dict__}, default=str))
+        return
+    name = f"{result.source} ({result.connector})"
+    if not result.ok:
+        click.echo(f"✘ {name}: {result.status}: {result.error}")
+        return
+    verb = "would write" if dry_run else "written"
+    click.echo(
+        f"✔ {name}: {result.read:,} read · {result.written:,} {verb} · {result.unchanged:,} unchanged · "
+        f"{result.quarantined:,} quarantined · {result.seconds:.1f} s"
+    )
+
+
+@cli.command()
+@config_option
+@db_option
+@destination_option
+@click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@format_option
+@handles_errors
+def status(config, db, destination, runs, fmt) -> None:
+    """Last runs, saved cursors and quarantine counts."""
+    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs)
+    if fmt == "json":
+        click.echo(json.dumps(report.__dict__, indent=2, default=str))
+        return
+    output.rows(report.runs, fmt=fmt, title="recent runs")
+    output.rows(report.cursors, fmt=fmt, title="cursors")
+    output.rows(report.quarantine, fmt=fmt, title="quarantine")
+
+
+@cli.command()
+@config_option
+@click.option("--by", type=click.Choice(list(DIMENSIONS)), default="month", show_default=True)
+@click.option("--metric", type=click.Choice(list(METRICS)), help="Detail one metric (default: all three).")
+@format_option
+@db_option
+@destination_option
+@handles_errors
+def report(config, by, metric, fmt, db, destination) -> None:
+    """NPS, CSAT % and CES by month, source, location, program, channel or survey."""
+    rows = api.report(config, by=by, metric=metric, destination=api.destination_url_for(db, destination))
+    output.rows(rows, fmt=fmt)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handles_errors
+def plugins(as_json: bool) -> None:
+    """Installed sources and destinations, with the package that provides each."""
+    listing = api.plugins()
+    entries = [
+        {"kind": p.kind, "name": p.name, "package": p.package, "version": p.version}
+        for p in [*listing.sources, *listing.destinations]
+    ]
+    failures = [{"plugin": f.name, "error": f.error} for f in listing.failures]
+    if as_json:
+        click.echo(json.dumps({"plugins": entries, "failures": failures}, indent=2))
+        return
+    output.rows(entries)
+    for failure in failures:
+        output.stderr.print(f"[yellow]plugin {failure['plugin']} failed to load:[/yellow] {failure['error']}")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a feedback record."""
+    click.echo(json.dumps(api.schema(), indent=2, ensure_ascii=False))
+
+
+@cli.group()
+def quarantine() -> None:
+    """Records that failed normalization, with their reasons."""
+
+
+@quarantine.command("list")
+@config_option
+@click.option("--source", "-s", metavar="NAME", help="Only this source.")
+@db_option
+@destination_option
+@format_option
+@handles_errors
+def quarantine_list(config, source, db, destination, fmt) -> None:
+    """Show quarantined records and why each one was kept out."""
+    items = api.quarantine_list(config, source=source, destination=api.destination_url_for(db, destination))
+    rows = [
+        {
+            "source": item.source,
+            "stream": item.stream,
+            "id": item.source_record_id,
+            "where": ", ".join(f"{k} {v}" for k, v in item.context.items() if v is not None),
+            "field": item.field,
+            "error": item.error,
+        }
+        for item in items
+    ]
+    output.rows(rows, fmt=fmt, title="quarantine")
+
+
+@quarantine.command("replay")
+@config_option
+@click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@db_option
+@destination_option
+@click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@handles_errors
+def quarantine_replay(config, sources, db, destination, wait) -> None:
+    """Normalize quarantined records again (after fixing the config); write those that pass."""
+    result = api.quarantine_replay(
+        config, sources=sources, destination=api.destination_url_for(db, destination), wait=wait
+    )
+    if not result.results:
+        click.echo("quarantine is empty")
+    for source_result in result.results:
+        _print_summary(source_result, machine=False, dry_run=False)
+    sys.exit(result.exit_code)
+
+
+def main() -> None:
+    host = get_host()
+    host.pm.hook.register_commands(cli=cli)
+    cli(prog_name="cxbridge")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Printing results: rich tables on a terminal, plain text in pipes, JSON or CSV on request."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+stdout = Console(soft_wrap=True)
+if not stdout.is_terminal:
+    stdout = Console(soft_wrap=True, width=100_000)  # in a pipe, tables keep their natural width
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+def rows(data: Sequence[dict[str, Any]], *, fmt: str = "table", title: str | None = None) -> None:
+    """Print rows of dicts as a table, JSON or CSV."""
+    if fmt == "json":
+        print(json.dumps(list(data), indent=2, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        if data:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(data[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(data)
+        return
+    if not data:
+        stdout.print(f"{title}: none" if title else "(no rows)")
+        return
+    table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
+    for column in data[0]:
+        numeric = all(isinstance(row[column], int | float) or row[column] is None for row in data)
+        table.add_column(column, justify="right" if numeric else "left")
+    for row in data:
+        table.add_row(*("" if value is None else _cell(value) for value in row.values()))
+    stdout.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)

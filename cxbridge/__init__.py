@@ -1,0 +1,47 @@
+"""cxbridge: NPS, CSAT, CES, mystery-shop and audit feedback from every tool, in one live dataset.
+
+The API mirrors the CLI: `cxbridge.sync()`, `cxbridge.report()`, `cxbridge.status()`, … .
+Importing cxbridge loads no plugins and touches no files.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from cxbridge.errors import (
+    ConfigError,
+    CxbridgeError,
+    DataError,
+    DestinationError,
+    FatalSourceError,
+    SourceError,
+    TransientSourceError,
+)
+from cxbridge.hookspecs import hookimpl
+
+__version__ = "0.1.0"
+
+_API = {
+    "init", "plugins", "quarantine_list", "quarantine_replay", "report", "schema", "status", "sync",
+    "SyncResult", "StatusReport", "open_destination",
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module("cxbridge.api"), name)
+    raise AttributeError(f"module 'cxbridge' has no attribute {name!r}")
+
+
+__all__ = [
+    "ConfigError",
+    "CxbridgeError",
+    "DataError",
+    "DestinationError",
+    "FatalSourceError",
+    "SourceError",
+    "TransientSourceError",
+    "hookimpl",
+    *sorted(_API),
+]

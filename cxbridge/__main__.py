@@ -1,0 +1,3 @@
+from cxbridge.cli.main import main
+
+main()

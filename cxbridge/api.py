@@ -1,0 +1,258 @@
+"""The Python API: one function per CLI command, with the same names and options."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from cxbridge import report as reports
+from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config
+from cxbridge.destinations import Destination, QuarantineItem, scheme_of
+from cxbridge.errors import ConfigError
+from cxbridge.events import EventKind, SyncEvent
+from cxbridge.pipeline import Engine, EngineOptions, SourceResult
+from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
+from cxbridge.records import FeedbackRecord
+
+
+@dataclass
+class SyncResult:
+    run_id: str
+    destination: str
+    results: list[SourceResult] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(result.ok for result in self.results) else 1
+
+
+def open_destination(
+    url: str | None = None, *, config: Config | None = None, host: PluginHost | None = None
+) -> Destination:
+    """The destination named by `url`, else by the config's `[destination]`, else ./cxbridge.db."""
+    host = host or get_host()
+    if url:
+        base_dir = Path.cwd()
+    elif config and config.destination_url:
+        url, base_dir = config.destination_url, config.base_dir
+    else:
+        url, base_dir = DEFAULT_DESTINATION, Path.cwd()
+    cls = host.destination_class(scheme_of(url))
+    return cls(url, base_dir=base_dir)
+
+
+def destination_url_for(db: str | None, destination: str | None) -> str | None:
+    """`--db PATH` and `--destination URL` as one URL (they exclude each other)."""
+    if db and destination:
+        raise ConfigError("use either --db or --destination, not both")
+    if db:
+        return "sqlite:///" + str(Path(db).expanduser().resolve())
+    return destination
+
+
+def sync(
+    config: str | Path | None = None,
+    *,
+    sources: Iterable[str] = (),
+    full_refresh: bool = False,
+    dry_run: bool = False,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+    on_progress: Callable[[SyncEvent], None] | None = None,
+) -> SyncResult:
+    """Sync the configured sources (or the named ones) into the destination."""
+    host = host or get_host()
+    cfg = load_config(find_config(config), host)
+    names = _select(cfg, list(sources))
+    built = {name: cfg.build_source(name) for name in names}  # config errors surface before any write
+    dest = open_destination(destination, config=cfg, host=host)
+    options = EngineOptions(batch_size=cfg.settings.batch_size, full_refresh=full_refresh, dry_run=dry_run)
+    lock_wait = cfg.settings.lock_wait if wait is None else wait
+    with dest, (nullcontext() if dry_run else dest.lock(wait=lock_wait)):
+        if not dry_run or dest.exists():
+            dest.open(read_only=dry_run)
+        engine = Engine(dest, host, options=options, on_progress=on_progress)
+        result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
+        engine.emit(EventKind.RUN_STARTED)
+        for name, source in built.items():
+            result.results.append(engine.run_source(name, source))
+        engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not r.ok for r in result.results)})
+    return result
+
+
+def _select(cfg: Config, requested: list[str]) -> list[str]:
+    unknown = [name for name in requested if name not in cfg.sources]
+    if unknown:
+        known = ", ".join(cfg.sources) or "none"
+        raise ConfigError(f"no source named {', '.join(map(repr, unknown))} in {cfg.path}; configured: {known}")
+    if requested:
+        return requested
+    enabled = [name for name, entry in cfg.sources.items() if entry.config.enabled]
+    if not enabled:
+        raise ConfigError(f"{cfg.path}: no enabled [sources.NAME] to sync; add one (see `cxbridge init`)")
+    return enabled
+
+
+@contextmanager
+def reading(
+    config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
+) -> Iterator[Destination]:
+    """The destination opened for reading: from --destination, or the config here if any."""
+    host = host or get_host()
+    cfg = _optional_config(config, host)
+    dest = open_destination(destination, config=cfg, host=host)
+    if not dest.exists():
+        raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
+    with dest:
+        dest.open(read_only=True)
+        yield dest
+
+
+def _optional_config(config: str | Path | None, host: PluginHost) -> Config | None:
+    if config or (Path.cwd() / CONFIG_FILENAME).is_file():
+        return load_config(find_config(config), host)
+    return None
+
+
+def report(
+    config: str | Path | None = None,
+    *,
+    by: str = "month",
+    metric: str | None = None,
+    destination: str | None = None,
+    host: PluginHost | None = None,
+) -> list[dict[str, Any]]:
+    """NPS / CSAT / CES by month, source, location, program, channel or survey."""
+    with reading(config, destination=destination, host=host) as dest:
+        return reports.report(dest, by=by, metric=metric)
+
+
+@dataclass
+class StatusReport:
+    destination: str
+    runs: list[dict[str, Any]]
+    cursors: list[dict[str, Any]]
+    quarantine: list[dict[str, Any]]
+
+
+def status(
+    config: str | Path | None = None, *, destination: str | None = None, runs: int = 10, host: PluginHost | None = None
+) -> StatusReport:
+    """The last runs, the saved cursors and the quarantine counts of a destination."""
+    with reading(config, destination=destination, host=host) as dest:
+        return StatusReport(
+            destination=dest.display_name,
+            runs=dest.query(
+                "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
+                "records_unchanged, records_quarantined, error FROM sync_runs ORDER BY started_at DESC LIMIT ?",
+                [runs],
+            ),
+            cursors=[
+                {**row, "cursor": _short(row["cursor"])}
+                for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
+            ],
+            quarantine=dest.query(
+                "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
+                "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
+            ),
+        )
+
+
+def _short(cursor: Any, limit: int = 60) -> str:
+    text = cursor if isinstance(cursor, str) else json.dumps(cursor)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quarantine_list(
+    config: str | Path | None = None,
+    *,
+    source: str | None = None,
+    destination: str | None = None,
+    host: PluginHost | None = None,
+) -> list[QuarantineItem]:
+    """Every quarantined record (of one source, if given) with its reason."""
+    with reading(config, destination=destination, host=host) as dest:
+        return list(dest.quarantined(source=source))
+
+
+def quarantine_replay(
+    config: str | Path | None = None,
+    *,
+    sources: Iterable[str] = (),
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> SyncResult:
+    """Normalize quarantined records again with the current config; those that pass are written."""
+    host = host or get_host()
+    cfg = load_config(find_config(config), host)
+    names = _select(cfg, list(sources)) if sources else list(cfg.sources)
+    dest = open_destination(destination, config=cfg, host=host)
+    with dest, dest.lock(wait=cfg.settings.lock_wait if wait is None else wait):
+        dest.open()
+        engine = Engine(dest, host, options=EngineOptions(batch_size=cfg.settings.batch_size))
+        result = SyncResult(engine.run_id, dest.display_name)
+        for name in names:
+            items = list(dest.quarantined(source=name))
+            if items:
+                result.results.append(engine.run_source(name, cfg.build_source(name), replay=items))
+    return result
+
+
+@dataclass
+class PluginListing:
+    sources: list[Provided]
+    destinations: list[Provided]
+    failures: list[PluginFailure]
+
+
+def plugins(*, host: PluginHost | None = None) -> PluginListing:
+    """Every source and destination, with the package and version that provides it."""
+    host = host or get_host()
+    return PluginListing(
+        sources=sorted(host.sources.values(), key=lambda p: p.name),
+        destinations=sorted(host.destinations.values(), key=lambda p: p.name),
+        failures=list(host.failures),
+    )
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of a feedback record (v1)."""
+    return FeedbackRecord.model_json_schema()
+
+
+def init(directory: str | Path = ".") -> list[Path]:
+    """A commented `cxbridge.toml` and a sample data file, so that `cxbridge sync` works at once."""
+    target = Path(directory)
+    config_path = target / CONFIG_FILENAME
+    if config_path.exists():
+        raise ConfigError(f"{config_path} already exists; edit it, or run `cxbridge init` in an empty folder")
+    templates = resources.files("cxbridge") / "templates"
+    written = []
+    for name in ("cxbridge.toml", "data/sample_responses.csv"):
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text((templates / name).read_text(encoding="utf-8"), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+__all__ = [
+    "SyncResult",
+    "StatusReport",
+    "init",
+    "plugins",
+    "quarantine_list",
+    "quarantine_replay",
+    "report",
+    "schema",
+    "status",
+    "sync",
+]

@@ -1,0 +1,172 @@
+"""`cxbridge.toml`: parsed, `${SECRETS}` resolved, validated against each connector's model —
+all before any data moves. Every error names the file, the key and what to do."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import PluginHost
+from cxbridge.secrets import MissingSecretError, Secret, substitute
+from cxbridge.sources import Source, SourceConfig, SourceContext
+from cxbridge.timestamps import zone
+
+CONFIG_FILENAME = "cxbridge.toml"
+DEFAULT_DESTINATION = "sqlite:///cxbridge.db"
+M = TypeVar("M", bound=BaseModel)
+_SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Settings(BaseModel):
+    """`[settings]`: how every sync behaves."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    batch_size: int = Field(default=1000, ge=1, le=100_000, description="records per transaction")
+    store_raw: bool = Field(default=True, description="keep each source payload in feedback.raw")
+    respondent_salt: Secret | None = Field(default=None, description="salt of respondent_key hashes")
+    timezone: str = Field(default="UTC", description="time zone of timestamps that carry none")
+    lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+
+class DestinationSettings(BaseModel):
+    """`[destination]`: where records land."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(default=DEFAULT_DESTINATION, description="sqlite:///cxbridge.db, duckdb:///x.duckdb, …")
+
+
+class _ConfigFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    settings: Settings = Field(default_factory=Settings)
+    destination: DestinationSettings | None = None
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One validated `[sources.NAME]`: its plugin class and config."""
+
+    name: str
+    cls: type[Source]
+    config: SourceConfig
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    settings: Settings
+    destination_url: str | None
+    sources: dict[str, SourceEntry]
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def context_for(self, name: str) -> SourceContext:
+        salt = self.settings.respondent_salt
+        return SourceContext(
+            name=name,
+            base_dir=self.base_dir,
+            store_raw=self.settings.store_raw,
+            respondent_salt=salt.get_secret_value() if salt else None,
+            timezone=self.settings.timezone,
+        )
+
+    def build_source(self, name: str) -> Source:
+        entry = self.sources[name]
+        return entry.cls(entry.config, self.context_for(name))
+
+
+def find_config(path: str | Path | None) -> Path:
+    """The config file to use: the one given, or `cxbridge.toml` in the working directory."""
+    candidate = Path(path) if path else Path.cwd() / CONFIG_FILENAME
+    if not candidate.is_file():
+        hint = "pass --config PATH" if path else "run `cxbridge init` here, or pass --config PATH"
+        raise ConfigError(f"no config file at {candidate}; {hint}")
+    return candidate
+
+
+def load_config(path: str | Path, host: PluginHost) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
+    return parse_config(text, host, path=path)
+
+
+def parse_config(text: str, host: PluginHost, *, path: Path | None = None) -> Config:
+    """Validate a config text completely, or raise ConfigError naming the key."""
+    label = str(path) if path else CONFIG_FILENAME
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+    try:
+        data = substitute(data, lambda name: host.pm.hook.resolve_secret(name=name))
+    except MissingSecretError as exc:
+        raise ConfigError(f"{label}: {exc}") from None
+    file = _validate(_ConfigFile, data, label=label, prefix="")
+    sources = {name: _source_entry(name, raw, host, label) for name, raw in file.sources.items()}
+    destination = file.destination.url if file.destination else None
+    return Config(path=path, settings=file.settings, destination_url=destination, sources=sources)
+
+
+def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) -> SourceEntry:
+    prefix = f"sources.{name}"
+    if not _SOURCE_NAME.match(name):
+        raise ConfigError(f"{label}: [{prefix}]: source names are lower-case letters, digits and _ (e.g. nps_eu)")
+    connector = raw.get("connector")
+    if not connector:
+        known = ", ".join(sorted(host.sources)) or "none installed"
+        raise ConfigError(f"{label}: {prefix}.connector: missing; say which plugin reads it ({known})")
+    try:
+        cls = host.source_class(str(connector))
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: {prefix}.connector: {exc}") from None
+    return SourceEntry(name, cls, _validate(cls.config_model, raw, label=label, prefix=prefix))
+
+
+def _validate(model: type[M], data: dict[str, Any], *, label: str, prefix: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{label}: " + "; ".join(_describe(error, model, prefix) for error in exc.errors())) from None
+
+
+def _describe(error: Any, model: type[BaseModel], prefix: str) -> str:
+    location = [str(part) for part in error["loc"]]
+    key = ".".join(filter(None, [prefix, *location]))
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(model, location[:-1])
+        close = difflib.get_close_matches(location[-1], known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}" if known else ""
+        return f"{key}: unknown key{hint}"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"{key}: {message}"
+
+
+def _known_keys(model: type[BaseModel], location: list[str]) -> list[str]:
+    for part in location:
+        field = model.model_fields.get(part)
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(model.model_fields)

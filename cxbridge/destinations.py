@@ -1,0 +1,154 @@
+"""What a destination plugin implements: the tables and views of DESIGN.md §2–3, written so
+that data and cursor land together and re-delivery is harmless."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from cxbridge.errors import ConfigError
+from cxbridge.tables import RecordRows
+
+
+@dataclass(frozen=True)
+class QuarantineItem:
+    """A record that failed normalization, kept with the reason so it can be fixed and replayed."""
+
+    record_id: str
+    source: str
+    stream: str
+    source_record_id: str | None
+    raw: Any
+    error: str
+    field: str | None = None
+    context: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CursorUpdate:
+    source: str
+    stream: str
+    value: Any
+
+
+@dataclass
+class Batch:
+    """What one transaction writes: records, quarantined records, and (maybe) the new cursor."""
+
+    run_id: str
+    source: str
+    stream: str
+    records: list[RecordRows] = dataclasses.field(default_factory=list)
+    quarantined: list[QuarantineItem] = dataclasses.field(default_factory=list)
+    cursor: CursorUpdate | None = None
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.quarantined)
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+
+
+@dataclass
+class SyncRun:
+    """A row of `sync_runs`: one run of one source."""
+
+    run_id: str
+    source: str
+    connector: str
+    started_at: datetime
+    status: str = "running"
+    finished_at: datetime | None = None
+    records_read: int = 0
+    records_written: int = 0
+    records_unchanged: int = 0
+    records_quarantined: int = 0
+    error: str | None = None
+    full_refresh: bool = False
+
+
+class Destination(ABC):
+    """A place feedback lands: `Destination.name` is the URL scheme that selects it."""
+
+    name: ClassVar[str]
+
+    def __init__(self, url: str, *, base_dir: Path | None = None):
+        self.url = url
+        self.base_dir = base_dir or Path.cwd()
+
+    @property
+    def display_name(self) -> str:
+        """The destination as it may be shown to users: never with a password."""
+        parts = urlsplit(self.url)
+        if parts.password:
+            return self.url.replace(f":{parts.password}@", ":***@")
+        return self.url
+
+    @abstractmethod
+    def open(self, *, read_only: bool = False) -> None:
+        """Connect; unless `read_only`, create or upgrade the tables and views."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Disconnect; safe to call twice."""
+
+    @abstractmethod
+    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
+        """Exclusive right to write for one sync; DestinationLockedError after `wait` seconds."""
+
+    @abstractmethod
+    def exists(self) -> bool:
+        """Whether there is anything to read yet (for read-only commands on a fresh machine)."""
+
+    @abstractmethod
+    def get_cursor(self, source: str, stream: str) -> Any:
+        """The saved cursor of a stream, or None."""
+
+    @abstractmethod
+    def write_batch(self, batch: Batch) -> WriteStats:
+        """Upsert the batch's records (skipping unchanged ones), its quarantine and its cursor,
+        all in one transaction where the engine has transactions."""
+
+    @abstractmethod
+    def save_run(self, run: SyncRun) -> None:
+        """Insert or update a row of `sync_runs`."""
+
+    @abstractmethod
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Rows of a read-only query in this destination's SQL dialect."""
+
+    @abstractmethod
+    def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
+        """The records now in quarantine, oldest first."""
+
+    @abstractmethod
+    def release_quarantine(self, record_ids: Sequence[str]) -> None:
+        """Drop quarantine rows (after their records were written by a replay)."""
+
+    def month_of(self, column: str) -> str:
+        """SQL for the `YYYY-MM` of a timestamp column, in this dialect."""
+        return f"substr({column}, 1, 7)"
+
+    def __enter__(self) -> Destination:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def scheme_of(url: str) -> str:
+    scheme = urlsplit(url).scheme
+    if not scheme:
+        raise ConfigError(f"destination {url!r} is not a URL; write e.g. sqlite:///cxbridge.db")
+    return scheme.split("+")[0]

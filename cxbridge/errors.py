@@ -1,0 +1,47 @@
+"""The one error tree of cxbridge: each class says what the runner (and the user) must do."""
+
+from __future__ import annotations
+
+
+class CxbridgeError(Exception):
+    """Root of every error cxbridge raises on purpose; its message is meant for the user."""
+
+    exit_code = 1
+
+
+class ConfigError(CxbridgeError):
+    """The configuration or the command line is wrong: fix it; no data has moved."""
+
+    exit_code = 2
+
+
+class DataError(CxbridgeError):
+    """One record cannot be normalized: it goes to quarantine and the run goes on."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class SourceError(CxbridgeError):
+    """A source cannot be read: this source fails, the other sources still sync."""
+
+
+class FatalSourceError(SourceError):
+    """Retrying will not help (bad credentials, wrong id, exhausted quota): fix and re-run."""
+
+
+class TransientSourceError(SourceError):
+    """A temporary fault (timeout, 429, 5xx) that outlived its retries: re-run later."""
+
+
+class DestinationError(CxbridgeError):
+    """The destination cannot be opened or written: nothing of the failing batch was kept."""
+
+
+class DestinationLockedError(DestinationError):
+    """Another sync is writing to the same destination."""
+
+
+class PluginError(CxbridgeError):
+    """A plugin is broken or two plugins claim the same name."""

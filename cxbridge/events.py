@@ -1,0 +1,27 @@
+"""What a sync reports while it runs, to `on_sync_event` plugins and to the progress display."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    RUN_STARTED = "run_started"
+    SOURCE_STARTED = "source_started"
+    STREAM_STARTED = "stream_started"
+    BATCH_COMMITTED = "batch_committed"
+    STREAM_FINISHED = "stream_finished"
+    SOURCE_FINISHED = "source_finished"
+    SOURCE_FAILED = "source_failed"
+    RUN_FINISHED = "run_finished"
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    kind: EventKind
+    run_id: str
+    source: str | None = None
+    stream: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None

@@ -1,0 +1,54 @@
+"""Logging for people (text) and for machines (`--log-format json`), with secrets masked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+
+_secrets: set[str] = set()
+
+
+def redact_value(value: str) -> None:
+    """Mask `value` wherever it would appear in a log line from now on."""
+    if len(value) >= 4:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    for secret in _secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+class _RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            record.msg = redact(record.getMessage())
+            record.args = ()
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(*, fmt: str = "text", verbose: int = 0) -> None:
+    """Send cxbridge's log to stderr: warnings by default, info with -v, debug with -vv."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_RedactingFilter())
+    handler.setFormatter(_JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("cxbridge")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False

@@ -1,0 +1,260 @@
+"""The metric rules of DESIGN.md §2: NPS/eNPS, CSAT, CES, ratings, audits — one place, no clamping.
+
+Every answer is first turned into a number (`coerce`), checked against its declared scale, and
+then given a 0–100 `normalized` value (100 = best) and a `category`. Anything that does not fit
+raises `DataError`: the record goes to quarantine, it is never bent into range.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cxbridge.errors import DataError
+
+
+class Metric(StrEnum):
+    NPS = "nps"
+    ENPS = "enps"
+    CSAT = "csat"
+    CES = "ces"
+    RATING = "rating"
+    AUDIT = "audit"
+    MYSTERY_SHOP = "mystery_shop"
+
+
+class Direction(StrEnum):
+    HIGHER_IS_BETTER = "higher_is_better"
+    LOWER_IS_BETTER = "lower_is_better"
+
+
+NPS_METRICS = frozenset({Metric.NPS, Metric.ENPS})
+POINTS_METRICS = frozenset({Metric.AUDIT, Metric.MYSTERY_SHOP})
+
+DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
+    Metric.NPS: (0, 10),
+    Metric.ENPS: (0, 10),
+    Metric.CSAT: (1, 5),
+    Metric.CES: (1, 7),
+    Metric.RATING: (1, 5),
+    Metric.AUDIT: (0, 100),
+    Metric.MYSTERY_SHOP: (0, 100),
+}
+
+NO_ANSWER_LABELS = frozenset(
+    {"", "n/a", "na", "n.a.", "-", "—", "no opinion", "not applicable", "don't know", "dont know"}
+)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """An answer scale: its bounds and which end is best."""
+
+    min: float
+    max: float
+    direction: Direction = Direction.HIGHER_IS_BETTER
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.min) and math.isfinite(self.max)) or self.min >= self.max:
+            raise ValueError(f"a scale needs min < max, got [{self.min}, {self.max}]")
+
+    @property
+    def points(self) -> int | None:
+        """Number of answer options of an integer scale (1–5 has 5); None for a continuous one."""
+        if float(self.min).is_integer() and float(self.max).is_integer():
+            return int(self.max - self.min) + 1
+        return None
+
+    @property
+    def box_width(self) -> float:
+        """How far the top (or bottom) box reaches: two options on 5+-point scales, one on 2–3-point
+        scales, and the same two-fifths of the range on a continuous scale."""
+        points = self.points
+        if points is None:
+            return (self.max - self.min) * 2 / 5
+        return 2 if points >= 5 else 1
+
+    def contains(self, value: float) -> bool:
+        return self.min <= value <= self.max
+
+    def align(self, value: float) -> float:
+        """The value on the same scale turned so that higher is always better."""
+        if self.direction is Direction.LOWER_IS_BETTER:
+            return self.max + self.min - value
+        return value
+
+    def normalize(self, value: float) -> float:
+        """0–100 with 100 the best answer."""
+        return (self.align(value) - self.min) / (self.max - self.min) * 100.0
+
+    def in_top_boxes(self, value: float) -> bool:
+        return self.align(value) > self.max - self.box_width
+
+    def in_bottom_boxes(self, value: float) -> bool:
+        return self.align(value) < self.min + self.box_width
+
+
+class MetricSpec(BaseModel):
+    """How one question is scored: which metric, on which scale, read through which labels."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str = Field(description="nps, enps, csat, ces, rating, audit, mystery_shop or a custom name")
+    scale: tuple[float, float] | None = Field(
+        default=None, description="[min, max]; defaults: NPS 0–10, CSAT 1–5, CES 1–7, audit 0–100"
+    )
+    direction: Direction = Field(
+        default=Direction.HIGHER_IS_BETTER,
+        description="CES: higher_is_better for agreement ('made it easy'), lower_is_better for effort",
+    )
+    labels: dict[str, float] = Field(default_factory=dict, description="answer label → value")
+    ignore_values: list[float | str] = Field(
+        default_factory=list, description="answers that carry no score, e.g. -1 or 'No opinion'"
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> MetricSpec:
+        bounds = self.scale_bounds
+        Scale(*bounds)  # raises ValueError for min >= max
+        if self.metric in NPS_METRICS and bounds != (0, 10):
+            raise ValueError(f"{self.metric} is always scored 0–10; remove 'scale' or map labels to 0–10")
+        if self.metric in NPS_METRICS and self.direction is Direction.LOWER_IS_BETTER:
+            raise ValueError(f"{self.metric} cannot be reversed; recode the answers with 'labels'")
+        return self
+
+    @property
+    def scale_bounds(self) -> tuple[float, float]:
+        return self.scale or DEFAULT_SCALES.get(self.metric, (1, 5))
+
+    @property
+    def as_scale(self) -> Scale:
+        return Scale(*self.scale_bounds, self.direction)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scored answer, ready for `feedback_scores`."""
+
+    value: float
+    normalized: float
+    category: str | None
+
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)\D")
+_SPACES = re.compile(r"\s+")
+
+
+def _label_key(text: str) -> str:
+    return _SPACES.sub(" ", text.strip()).casefold()
+
+
+def coerce(answer: object, spec: MetricSpec) -> float | None:
+    """The numeric value of an answer: a number, a label from the spec, or a leading number.
+
+    Returns None for answers that carry no score (blank, N/A, configured `ignore_values`).
+    """
+    if answer is None or isinstance(answer, bool):
+        return None
+    if isinstance(answer, int | float):
+        if isinstance(answer, float) and math.isnan(answer):
+            return None
+        return None if _ignored(float(answer), spec) else float(answer)
+    text = str(answer)
+    key = _label_key(text)
+    if key in NO_ANSWER_LABELS or _ignored(key, spec):
+        return None
+    labels = {_label_key(label): value for label, value in spec.labels.items()}
+    if key in labels:
+        value = labels[key]
+    elif _NUMBER.match(key):
+        value = float(key.replace(",", "."))
+    elif match := _LEADING_NUMBER.match(key):
+        value = float(match.group(1).replace(",", "."))
+    else:
+        raise DataError(
+            f"answer {text!r} is neither a number nor a known label of this {spec.metric} question; "
+            "add it to the question's 'labels' map (or to 'ignore_values' if it carries no score)"
+        )
+    return None if _ignored(value, spec) else value
+
+
+def _ignored(value: float | str, spec: MetricSpec) -> bool:
+    for ignored in spec.ignore_values:
+        if isinstance(ignored, str) and isinstance(value, str):
+            if _label_key(ignored) == value:
+                return True
+        elif not isinstance(ignored, str) and not isinstance(value, str) and float(ignored) == value:
+            return True
+    return False
+
+
+def score(answer: object, spec: MetricSpec) -> Scored | None:
+    """Score one answer by its spec; None when it carries no score; DataError when off the scale."""
+    value = coerce(answer, spec)
+    if value is None:
+        return None
+    scale = spec.as_scale
+    if not scale.contains(value):
+        raise DataError(
+            f"{spec.metric} answer {_fmt(value)} is outside its scale "
+            f"{_fmt(scale.min)}–{_fmt(scale.max)}; fix the source data or declare the right 'scale'"
+        )
+    if spec.metric in NPS_METRICS:
+        if not value.is_integer():
+            raise DataError(f"{spec.metric} answers are whole numbers 0–10, got {_fmt(value)}")
+        return Scored(value, value * 10.0, nps_category(int(value)))
+    return Scored(value, round(scale.normalize(value), 6), category(spec.metric, value, scale))
+
+
+def nps_category(value: int) -> str:
+    """promoter 9–10, passive 7–8, detractor 0–6."""
+    if value >= 9:
+        return "promoter"
+    if value >= 7:
+        return "passive"
+    return "detractor"
+
+
+def category(metric: str, value: float, scale: Scale) -> str | None:
+    """The box an answer falls in, for the metrics that have boxes."""
+    if metric in NPS_METRICS:
+        return nps_category(int(value))
+    if metric == Metric.CSAT:
+        if scale.in_top_boxes(value):
+            return "satisfied"
+        return "dissatisfied" if scale.in_bottom_boxes(value) else "neutral"
+    if metric == Metric.CES:
+        if scale.in_top_boxes(value):
+            return "low_effort"
+        return "high_effort" if scale.in_bottom_boxes(value) else "neutral"
+    return None
+
+
+def net_promoter_score(values: Iterable[int]) -> float | None:
+    """NPS = 100·(promoters − detractors)/responses, −100…100; None with no responses."""
+    counts = {"promoter": 0, "passive": 0, "detractor": 0}
+    for value in values:
+        counts[nps_category(value)] += 1
+    total = sum(counts.values())
+    if not total:
+        return None
+    return 100.0 * (counts["promoter"] - counts["detractor"]) / total
+
+
+def satisfied_share(categories: Iterable[str | None]) -> float | None:
+    """CSAT % = share of scored answers in the satisfied box, 0–100."""
+    scored = [c for c in categories if c is not None]
+    if not scored:
+        return None
+    return 100.0 * sum(c == "satisfied" for c in scored) / len(scored)
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+

@@ -1,0 +1,223 @@
+"""The sync engine: source → normalize → destination, in bounded batches.
+
+Each batch is one transaction holding its records, its quarantined records and — when it is
+safe — the stream's cursor: after every batch for sorted streams, at the end for unsorted ones.
+A crash at any point leaves the destination as of the last committed batch; the next run
+re-reads from the saved cursor and the content-hash upsert skips what is already there.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import ValidationError
+
+from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
+from cxbridge.errors import CxbridgeError, DataError
+from cxbridge.events import EventKind, SyncEvent
+from cxbridge.identity import content_id, record_id
+from cxbridge.normalize import RecordBuilder
+from cxbridge.plugins_host import PluginHost
+from cxbridge.sources import Source, Stream
+from cxbridge.tables import to_json, to_rows
+
+log = logging.getLogger("cxbridge.sync")
+
+
+@dataclass
+class SourceResult:
+    """What one source's run did: the summary line and the `sync_runs` row."""
+
+    source: str
+    connector: str
+    status: str = "success"
+    read: int = 0
+    written: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    error: str | None = None
+    seconds: float = 0.0
+    streams: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "success"
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    batch_size: int = 1000
+    full_refresh: bool = False
+    dry_run: bool = False
+
+
+class Engine:
+    """Runs the sources of one invocation against one destination."""
+
+    def __init__(
+        self,
+        destination: Destination,
+        host: PluginHost,
+        *,
+        options: EngineOptions,
+        run_id: str | None = None,
+        on_progress: Callable[[SyncEvent], None] | None = None,
+    ):
+        self.destination = destination
+        self.host = host
+        self.options = options
+        self.run_id = run_id or uuid.uuid4().hex
+        self._on_progress = on_progress
+        self._enrich = bool(host.pm.hook.enrich_record.get_hookimpls())
+
+    def emit(self, kind: EventKind, **details: Any) -> None:
+        event = SyncEvent(kind, self.run_id, **details)
+        if self._on_progress:
+            self._on_progress(event)
+        try:
+            self.host.pm.hook.on_sync_event(event=event)
+        except Exception:  # an observer must never break a sync
+            log.warning("an on_sync_event plugin failed:\n%s", traceback.format_exc())
+
+    def run_source(self, name: str, source: Source, *, replay: list[QuarantineItem] | None = None) -> SourceResult:
+        """Sync every stream of one source (or normalize its quarantined records again, with
+        `replay`); failures are caught and reported, never raised."""
+        started = datetime.now(timezone.utc)
+        result = SourceResult(source=name, connector=source.name)
+        run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
+        self._save_run(run)
+        self.emit(EventKind.SOURCE_STARTED, source=name)
+        try:
+            for stream in source.streams():
+                if replay is None:
+                    self._run_stream(name, source, stream, result)
+                else:
+                    self._replay_stream(name, source, stream, [i.raw for i in replay if i.stream == stream.name], result)
+        except KeyboardInterrupt:
+            result.status, result.error = "interrupted", "interrupted by the user (Ctrl-C)"
+            self._finish(run, result, started)
+            raise
+        except CxbridgeError as exc:
+            result.status, result.error = "failed", str(exc)
+        except Exception as exc:  # a plugin bug fails its source, not the whole run
+            log.debug("source %s crashed:\n%s", name, traceback.format_exc())
+            result.status, result.error = "failed", f"{type(exc).__name__}: {exc} (a bug in the {source.name} plugin?)"
+        finally:
+            source.close()
+        self._finish(run, result, started)
+        kind = EventKind.SOURCE_FINISHED if result.ok else EventKind.SOURCE_FAILED
+        self.emit(kind, source=name, counts=_counts(result), error=result.error)
+        return result
+
+    def _run_stream(self, name: str, source: Source, stream: Stream, result: SourceResult) -> None:
+        fresh = self.options.full_refresh or not self.destination.exists()
+        saved = None if fresh else self.destination.get_cursor(name, stream.name)
+        builder = RecordBuilder(context=source.context, config=source.config, connector=source.name, stream=stream.name)
+        self.emit(EventKind.STREAM_STARTED, source=name, stream=stream.name)
+        cursor = saved
+        batch = self._new_batch(name, stream)
+        for raw in stream.read(saved):
+            result.read += 1
+            self._add(batch, raw, stream, builder)
+            cursor = stream.advance_cursor(cursor, raw)
+            if len(batch) >= self.options.batch_size:
+                if stream.is_sorted and cursor != saved:
+                    batch.cursor = CursorUpdate(name, stream.name, cursor)
+                self._commit(batch, result)
+                batch = self._new_batch(name, stream)
+        final = stream.final_cursor(cursor)
+        if final != saved or self.options.full_refresh:
+            batch.cursor = CursorUpdate(name, stream.name, final)
+        if len(batch) or batch.cursor is not None:
+            self._commit(batch, result)
+        result.streams[stream.name] = result.read
+        self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=_counts(result))
+
+    def _replay_stream(
+        self, name: str, source: Source, stream: Stream, raws: list[dict[str, Any]], result: SourceResult
+    ) -> None:
+        builder = RecordBuilder(context=source.context, config=source.config, connector=source.name, stream=stream.name)
+        batch = self._new_batch(name, stream)
+        for raw in raws:
+            result.read += 1
+            self._add(batch, raw, stream, builder)
+            if len(batch) >= self.options.batch_size:
+                self._commit(batch, result)
+                batch = self._new_batch(name, stream)
+        if len(batch):
+            self._commit(batch, result)
+
+    def _add(self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder) -> None:
+        native: str | None = None
+        try:
+            native = stream.native_id(raw)
+            record = stream.normalize(raw, builder)
+            if self._enrich:
+                self.host.pm.hook.enrich_record(record=record)
+            record.ingested_at = datetime.now(timezone.utc)
+            record.sync_run_id = self.run_id
+            batch.records.append(to_rows(record))
+        except (DataError, ValidationError) as exc:
+            batch.quarantined.append(self._quarantine_item(batch, raw, stream, native, exc))
+
+    def _quarantine_item(
+        self, batch: Batch, raw: dict[str, Any], stream: Stream, native: str | None, exc: Exception
+    ) -> QuarantineItem:
+        if isinstance(exc, ValidationError):
+            error = exc.errors()[0]
+            message, field_name = error["msg"], ".".join(str(p) for p in error["loc"])
+        else:
+            message, field_name = str(exc), getattr(exc, "field", None)
+        key = native if native is not None else "raw:" + content_id(to_json(raw))
+        return QuarantineItem(
+            record_id=record_id(batch.source, stream.name, key),
+            source=batch.source,
+            stream=stream.name,
+            source_record_id=native,
+            raw=raw,
+            error=message,
+            field=field_name,
+            context=stream.quarantine_context(raw),
+        )
+
+    def _commit(self, batch: Batch, result: SourceResult) -> None:
+        if self.options.dry_run:
+            result.written += len(batch.records)
+            result.quarantined += len(batch.quarantined)
+            return
+        stats = self.destination.write_batch(batch)
+        result.written += stats.written
+        result.unchanged += stats.unchanged
+        result.quarantined += stats.quarantined
+        self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
+
+    def _new_batch(self, name: str, stream: Stream) -> Batch:
+        return Batch(run_id=self.run_id, source=name, stream=stream.name)
+
+    def _finish(self, run: SyncRun, result: SourceResult, started: datetime) -> None:
+        finished = datetime.now(timezone.utc)
+        result.seconds = (finished - started).total_seconds()
+        run.status, run.error, run.finished_at = result.status, result.error, finished
+        run.records_read, run.records_written = result.read, result.written
+        run.records_unchanged, run.records_quarantined = result.unchanged, result.quarantined
+        self._save_run(run)
+
+    def _save_run(self, run: SyncRun) -> None:
+        if not self.options.dry_run:
+            self.destination.save_run(run)
+
+
+def _counts(result: SourceResult) -> dict[str, int]:
+    return {
+        "read": result.read,
+        "written": result.written,
+        "unchanged": result.unchanged,
+        "quarantined": result.quarantined,
+    }
+

@@ -1,0 +1,158 @@
+"""The common feedback schema v1 (DESIGN.md §2) as pydantic models: the contract every source
+produces and every destination stores. `schemas/feedback_record.v1.schema.json` is generated
+from these models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from cxbridge.metrics import Direction, nps_category
+
+SCHEMA_VERSION = 1
+
+
+class Program(StrEnum):
+    VOC = "voc"
+    MYSTERY_SHOP = "mystery_shop"
+    AUDIT = "audit"
+    EMPLOYEE = "employee"
+
+
+class RespondentType(StrEnum):
+    CUSTOMER = "customer"
+    EMPLOYEE = "employee"
+    SHOPPER = "shopper"
+    AUDITOR = "auditor"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    WEB = "web"
+    SMS = "sms"
+    PHONE = "phone"
+    CHAT = "chat"
+    IN_STORE = "in_store"
+    APP = "app"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+
+
+RESPONDENT_BY_PROGRAM = {
+    Program.VOC: RespondentType.CUSTOMER,
+    Program.MYSTERY_SHOP: RespondentType.SHOPPER,
+    Program.AUDIT: RespondentType.AUDITOR,
+    Program.EMPLOYEE: RespondentType.EMPLOYEE,
+}
+
+
+def to_utc(value: datetime) -> datetime:
+    return value.astimezone(timezone.utc)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, validate_default=True)
+
+
+class Answer(_Model):
+    """One answer in `feedback.answers`, keyed by question id."""
+
+    text: str | None = Field(default=None, description="the question text")
+    value: Any = Field(default=None, description="the answer's value (number, text or list)")
+    label: str | None = Field(default=None, description="the answer's label as the respondent saw it")
+
+
+class Score(_Model):
+    """One scored answer: a row of `feedback_scores`."""
+
+    metric: str = Field(description="nps, enps, csat, ces, rating, audit, mystery_shop or a custom name")
+    question_id: str
+    question_text: str | None = None
+    value: float = Field(description="the answer on its native scale")
+    scale_min: float
+    scale_max: float
+    direction: Direction = Direction.HIGHER_IS_BETTER
+    normalized: float = Field(ge=0, le=100, description="0–100, 100 = best answer")
+    category: str | None = Field(
+        default=None,
+        description="promoter/passive/detractor, satisfied/neutral/dissatisfied, low_effort/neutral/high_effort",
+    )
+    is_primary: bool = Field(default=False, description="the answer behind the record's nps/csat/ces column")
+
+
+class Comment(_Model):
+    """One free-text answer: a row of `feedback_comments`."""
+
+    question_id: str
+    question_text: str | None = None
+    text: str
+    language: str | None = None
+
+
+class FeedbackRecord(_Model):
+    """One response, rating, visit or audit: a row of `feedback` plus its scores and comments."""
+
+    record_id: str = Field(description="deterministic id from (source, stream, native id)")
+    source: str = Field(description="the configured source instance name")
+    connector: str = Field(description="the plugin that read it")
+    stream: str
+    source_record_id: str = Field(description="the native id in the source system")
+    program: Program = Program.VOC
+    respondent_type: RespondentType | None = None
+    channel: Channel | None = None
+    touchpoint: str | None = None
+    survey_id: str | None = None
+    survey_name: str | None = None
+    status: Status = Status.COMPLETE
+    submitted_at: AwareDatetime | None = Field(default=None, description="UTC")
+    updated_at: AwareDatetime | None = Field(default=None, description="UTC; the source's last change")
+    location_id: str | None = None
+    location_name: str | None = None
+    team: str | None = None
+    agent_id: str | None = None
+    respondent_key: str | None = Field(default=None, description="salted hash of e-mail/phone")
+    crm_contact_id: str | None = None
+    crm_account_id: str | None = None
+    ticket_id: str | None = None
+    language: str | None = Field(default=None, description="BCP-47")
+    country: str | None = Field(default=None, description="ISO-3166 alpha-2")
+    nps: int | None = Field(default=None, ge=0, le=10)
+    nps_group: str | None = None
+    csat: float | None = None
+    csat_normalized: float | None = Field(default=None, ge=0, le=100)
+    ces: float | None = None
+    ces_normalized: float | None = Field(default=None, ge=0, le=100)
+    comment: str | None = None
+    answers: dict[str, Answer] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    raw: Any = Field(default=None, description="the untouched source payload")
+    scores: list[Score] = Field(default_factory=list)
+    comments: list[Comment] = Field(default_factory=list)
+    ingested_at: AwareDatetime | None = None
+    sync_run_id: str | None = None
+    schema_version: int = SCHEMA_VERSION
+
+    @field_validator("submitted_at", "updated_at", "ingested_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return None if value is None else to_utc(value)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FeedbackRecord:
+        if self.nps is not None:
+            expected = nps_category(self.nps)
+            if self.nps_group not in (None, expected):
+                raise ValueError(f"nps_group {self.nps_group!r} does not match nps {self.nps}")
+            self.nps_group = expected
+        elif self.nps_group is not None:
+            raise ValueError("nps_group is set but nps is empty")
+        if self.respondent_type is None:
+            self.respondent_type = RESPONDENT_BY_PROGRAM[Program(self.program)].value
+        return self

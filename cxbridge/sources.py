@@ -1,0 +1,110 @@
+"""What a source plugin implements: a config model, and streams that read raw records and
+normalize each one into a FeedbackRecord (through `cxbridge.normalize.RecordBuilder`)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxbridge.errors import DataError
+from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
+
+
+class SourceConfig(BaseModel):
+    """Keys every `[sources.NAME]` table accepts; connectors extend it with their own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    connector: str = Field(description="which source plugin reads it (see `cxbridge plugins`)")
+    enabled: bool = Field(default=True, description="false skips this source without removing it")
+    program: Program = Field(default=Program.VOC, description="voc, mystery_shop, audit or employee")
+    respondent_type: RespondentType | None = Field(default=None, description="defaults from the program")
+    channel: Channel | None = Field(default=None, description="default channel of its records")
+    touchpoint: str | None = Field(default=None, description="default journey step of its records")
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What the engine tells a source about the run it is part of."""
+
+    name: str
+    base_dir: Path
+    store_raw: bool = True
+    respondent_salt: str | None = None
+    timezone: str = "UTC"
+
+
+class Source(ABC):
+    """A configured source instance: `[sources.NAME]` with `connector = Source.name`."""
+
+    name: ClassVar[str]
+    config_model: ClassVar[type[SourceConfig]] = SourceConfig
+
+    def __init__(self, config: SourceConfig, context: SourceContext):
+        self.config = config
+        self.context = context
+
+    @abstractmethod
+    def streams(self) -> list[Stream]:
+        """The streams this source reads, in the order they sync."""
+
+    def close(self) -> None:
+        """Release connections and files; called once after the source's streams ran."""
+
+
+class Stream(ABC):
+    """One kind of record in a source, read incrementally.
+
+    `primary_key` names the raw fields that make the native id. `cursor_field` (optional) names
+    the raw field whose largest value becomes the saved cursor; `is_sorted` says records arrive
+    in cursor order, which lets the engine save the cursor after every batch instead of only at
+    the end of the stream.
+    """
+
+    name: ClassVar[str]
+    primary_key: tuple[str, ...] = ("id",)
+    cursor_field: str | None = None
+    is_sorted: bool = False
+
+    def __init__(self, source: Source):
+        self.source = source
+
+    @abstractmethod
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        """Raw records newer than `cursor` (None on a first or full-refresh run)."""
+
+    @abstractmethod
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        """One raw record as a FeedbackRecord; raise DataError to send it to quarantine."""
+
+    def native_id(self, raw: dict[str, Any]) -> str:
+        """The record's id in the source system, from its primary-key fields."""
+        parts = []
+        for key in self.primary_key:
+            value = raw.get(key)
+            if value is None or value == "":
+                raise DataError(f"the record has no {key!r} (its primary key)", field=key)
+            parts.append(str(value))
+        return "|".join(parts)
+
+    def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
+        """The cursor after `raw` was read: by default the largest `cursor_field` value seen."""
+        if self.cursor_field is None:
+            return cursor
+        value = raw.get(self.cursor_field)
+        if value is None or (cursor is not None and value <= cursor):
+            return cursor
+        return value
+
+    def final_cursor(self, cursor: Any) -> Any:
+        """The cursor to save once the whole stream was read (for streams that track more)."""
+        return cursor
+
+    def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Where a bad record came from (file, sheet, row), for the quarantine table."""
+        return {}

@@ -1,0 +1,50 @@
+"""Reading timestamps the way sources write them, and writing them one way: UTC ISO-8601."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cxbridge.errors import ConfigError, DataError
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA time zone `name`, or a ConfigError that says how to name one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Warsaw' or 'UTC'") from None
+
+
+def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fmt: str | None = None) -> datetime | None:
+    """An aware UTC datetime from a datetime, a date, an ISO-8601 string or a string in `fmt`.
+
+    Naive values are read in `tz` (the source's time zone). Blank values give None.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        try:
+            parsed = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
+        except ValueError:
+            expected = f"the format {fmt!r}" if fmt else "ISO-8601 (2024-05-31T14:05:00Z)"
+            raise DataError(f"timestamp {text!r} does not match {expected}; set 'timestamp_format'") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(timezone.utc)
+
+
+def format_timestamp(value: datetime | None) -> str | None:
+    """`2024-05-31T14:05:00Z` (with microseconds only when there are some)."""
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc)
+    spec = "microseconds" if value.microsecond else "seconds"
+    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"

@@ -1,0 +1,220 @@
+"""The embedded default destination: one SQLite file, WAL mode so BI tools can read during a sync."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from filelock import FileLock, Timeout
+from sqlite_utils import Database
+
+from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
+from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
+from cxbridge.plugins.sqlite.schema import migrations
+from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, to_json
+from cxbridge.timestamps import format_timestamp
+
+MAX_VARIABLES = 900  # under SQLite's oldest default limit of 999 bound parameters
+
+
+def _insert_sql(table: str, columns: Sequence[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
+
+_UPSERT_FEEDBACK = (
+    _insert_sql("feedback", FEEDBACK_COLUMNS)
+    + " ON CONFLICT (record_id) DO UPDATE SET "
+    + ", ".join(f"{column} = excluded.{column}" for column in FEEDBACK_COLUMNS[1:])
+)
+_INSERT_SCORE = _insert_sql("feedback_scores", SCORE_COLUMNS)
+_INSERT_COMMENT = _insert_sql("feedback_comments", COMMENT_COLUMNS)
+
+
+def _now() -> str:
+    return format_timestamp(datetime.now(timezone.utc))  # type: ignore[return-value]
+
+
+def path_of(url: str, base_dir: Path) -> Path:
+    """`sqlite:///relative.db` or `sqlite:////absolute/path.db` as a path."""
+    parts = urlsplit(url)
+    raw = parts.path[1:] if parts.path.startswith("/") else parts.path
+    if parts.netloc or not raw:
+        raise ConfigError(f"{url!r} is not a SQLite URL; write sqlite:///cxbridge.db or sqlite:////abs/path.db")
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else base_dir / path
+
+
+class SQLiteDestination(Destination):
+    """`sqlite:///path.db` — the embedded default (`cxbridge.db` in the working directory)."""
+
+    name = "sqlite"
+
+    def __init__(self, url: str, *, base_dir: Path | None = None):
+        super().__init__(url, base_dir=base_dir)
+        self.path = path_of(url, self.base_dir)
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise DestinationError(f"{self.display_name} is not open")
+        return self._db
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def open(self, *, read_only: bool = False) -> None:
+        if self._db is not None:
+            return
+        try:
+            if read_only:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, isolation_level=None)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self._db = Database(conn)
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                migrations.apply(self._db)
+        except sqlite3.Error as exc:
+            self.close()
+            raise DestinationError(f"cannot open {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @contextmanager
+    def lock(self, *, wait: float = 0) -> Iterator[None]:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(lock_path)
+        try:
+            lock.acquire(timeout=wait)
+        except Timeout:
+            raise DestinationLockedError(
+                f"another cxbridge sync is writing to {self.path}; wait for it to finish, "
+                "or pass --wait SECONDS to queue behind it"
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def get_cursor(self, source: str, stream: str) -> Any:
+        if not self._has_table("sync_state"):
+            return None
+        row = self.db.execute(
+            "SELECT cursor FROM sync_state WHERE source = ? AND stream = ?", [source, stream]
+        ).fetchone()
+        return None if row is None or row[0] is None else json.loads(row[0])
+
+    def write_batch(self, batch: Batch) -> WriteStats:
+        conn = self.db.conn
+        with self.db.atomic():
+            changed = self._changed(batch)
+            if changed:
+                ids = [(rows.record_id,) for rows in changed]
+                conn.executemany(_UPSERT_FEEDBACK, [rows.feedback for rows in changed])
+                conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
+                conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
+                conn.executemany(_INSERT_SCORE, [score for rows in changed for score in rows.scores])
+                conn.executemany(_INSERT_COMMENT, [comment for rows in changed for comment in rows.comments])
+            if batch.records:
+                conn.executemany(
+                    "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
+                )
+            self._quarantine(batch)
+            if batch.cursor is not None:
+                conn.execute(
+                    "INSERT INTO sync_state (source, stream, cursor, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (source, stream) DO UPDATE SET cursor = excluded.cursor, "
+                    "updated_at = excluded.updated_at, sync_run_id = excluded.sync_run_id",
+                    [batch.cursor.source, batch.cursor.stream, to_json(batch.cursor.value), _now(), batch.run_id],
+                )
+        return WriteStats(len(changed), len(batch.records) - len(changed), len(batch.quarantined))
+
+    def _changed(self, batch: Batch) -> list:
+        """The batch's records whose content differs from what is stored (new ones included)."""
+        latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: last wins
+        stored: dict[str, str] = {}
+        ids = list(latest)
+        for start in range(0, len(ids), MAX_VARIABLES):
+            chunk = ids[start : start + MAX_VARIABLES]
+            marks = ", ".join("?" for _ in chunk)
+            stored.update(
+                self.db.conn.execute(
+                    f"SELECT record_id, content_hash FROM feedback WHERE record_id IN ({marks})", chunk
+                ).fetchall()
+            )
+        return [rows for rid, rows in latest.items() if stored.get(rid) != rows.content_hash]
+
+    def _quarantine(self, batch: Batch) -> None:
+        if not batch.quarantined:
+            return
+        now = _now()
+        self.db.conn.executemany(
+            "INSERT INTO quarantine (record_id, source, stream, source_record_id, raw, error, field, context, "
+            "first_seen, last_seen, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (record_id) DO UPDATE SET raw = excluded.raw, error = excluded.error, "
+            "field = excluded.field, context = excluded.context, last_seen = excluded.last_seen, "
+            "run_id = excluded.run_id",
+            [
+                (item.record_id, item.source, item.stream, item.source_record_id, to_json(item.raw), item.error,
+                 item.field, to_json(item.context), now, now, batch.run_id)
+                for item in batch.quarantined
+            ],
+        )  # fmt: skip
+
+    def save_run(self, run: SyncRun) -> None:
+        row = {
+            "run_id": run.run_id,
+            "source": run.source,
+            "connector": run.connector,
+            "started_at": format_timestamp(run.started_at),
+            "finished_at": format_timestamp(run.finished_at),
+            "status": run.status,
+            "records_read": run.records_read,
+            "records_written": run.records_written,
+            "records_unchanged": run.records_unchanged,
+            "records_quarantined": run.records_quarantined,
+            "error": run.error,
+            "full_refresh": run.full_refresh,
+        }
+        with self.db.atomic():
+            self.db["sync_runs"].upsert(row, pk=("run_id", "source"))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return list(self.db.query(sql, params))
+
+    def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
+        if not self._has_table("quarantine"):
+            return
+        where, params = ("WHERE source = ?", [source]) if source else ("", [])
+        for row in self.db.query(f"SELECT * FROM quarantine {where} ORDER BY first_seen, record_id", params):
+            yield QuarantineItem(
+                record_id=row["record_id"],
+                source=row["source"],
+                stream=row["stream"],
+                source_record_id=row["source_record_id"],
+                raw=json.loads(row["raw"]) if row["raw"] is not None else None,
+                error=row["error"],
+                field=row["field"],
+                context=json.loads(row["context"] or "{}"),
+            )
+
+    def release_quarantine(self, record_ids: Sequence[str]) -> None:
+        with self.db.atomic():
+            self.db.conn.executemany("DELETE FROM quarantine WHERE record_id = ?", [(rid,) for rid in record_ids])
+
+    def _has_table(self, name: str) -> bool:
+        return self.db[name].exists()

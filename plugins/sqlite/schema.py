@@ -1,0 +1,142 @@
+"""The SQLite tables and their tracked migrations (sqlite-utils `Migrations`, applied once each)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from cxbridge.plugins.sqlite import views
+
+migrations = Migrations("cxbridge")
+
+FEEDBACK_DDL = """
+CREATE TABLE feedback (
+    record_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    connector TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    source_record_id TEXT NOT NULL,
+    program TEXT NOT NULL,
+    respondent_type TEXT,
+    channel TEXT,
+    touchpoint TEXT,
+    survey_id TEXT,
+    survey_name TEXT,
+    status TEXT NOT NULL,
+    submitted_at TEXT,
+    updated_at TEXT,
+    location_id TEXT,
+    location_name TEXT,
+    team TEXT,
+    agent_id TEXT,
+    respondent_key TEXT,
+    crm_contact_id TEXT,
+    crm_account_id TEXT,
+    ticket_id TEXT,
+    language TEXT,
+    country TEXT,
+    nps INTEGER,
+    nps_group TEXT,
+    csat REAL,
+    csat_normalized REAL,
+    ces REAL,
+    ces_normalized REAL,
+    comment TEXT,
+    answers TEXT,
+    attributes TEXT,
+    raw TEXT,
+    ingested_at TEXT NOT NULL,
+    sync_run_id TEXT NOT NULL,
+    schema_version INTEGER NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX feedback_submitted_at ON feedback (submitted_at);
+CREATE INDEX feedback_source_stream ON feedback (source, stream);
+CREATE INDEX feedback_location ON feedback (location_id);
+
+CREATE TABLE feedback_scores (
+    record_id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    question_text TEXT,
+    value REAL NOT NULL,
+    scale_min REAL NOT NULL,
+    scale_max REAL NOT NULL,
+    direction TEXT NOT NULL,
+    normalized REAL NOT NULL,
+    category TEXT,
+    is_primary INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (record_id, question_id, metric)
+);
+CREATE INDEX feedback_scores_metric ON feedback_scores (metric, is_primary);
+
+CREATE TABLE feedback_comments (
+    record_id TEXT NOT NULL,
+    question_id TEXT NOT NULL,
+    question_text TEXT,
+    text TEXT NOT NULL,
+    language TEXT,
+    PRIMARY KEY (record_id, question_id)
+);
+
+CREATE TABLE feedback_followups (
+    record_id TEXT PRIMARY KEY,
+    followed_up_at TEXT NOT NULL,
+    owner TEXT,
+    note TEXT
+);
+
+CREATE TABLE sync_runs (
+    run_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    connector TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    records_read INTEGER NOT NULL DEFAULT 0,
+    records_written INTEGER NOT NULL DEFAULT 0,
+    records_unchanged INTEGER NOT NULL DEFAULT 0,
+    records_quarantined INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    full_refresh INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, source)
+);
+
+CREATE TABLE sync_state (
+    source TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    cursor TEXT,
+    updated_at TEXT NOT NULL,
+    sync_run_id TEXT NOT NULL,
+    PRIMARY KEY (source, stream)
+);
+
+CREATE TABLE quarantine (
+    record_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    source_record_id TEXT,
+    raw TEXT,
+    error TEXT NOT NULL,
+    field TEXT,
+    context TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    run_id TEXT NOT NULL
+);
+CREATE INDEX quarantine_source ON quarantine (source, stream);
+"""
+
+
+@migrations(name="0001_initial_tables")
+def initial_tables(db: Database) -> None:
+    for statement in FEEDBACK_DDL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0002_bi_views")
+def bi_views(db: Database) -> None:
+    for name, sql in views.VIEWS.items():
+        db.execute(f"DROP VIEW IF EXISTS {name}")
+        db.execute(f"CREATE VIEW {name} AS {sql}")
