@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import PluginHost
 from cxbridge.secrets import MissingSecretError, Secret, substitute
 from cxbridge.sources import Source, SourceConfig, SourceContext
-from cxbridge.timestamps import zone
+from cxbridge.timestamps import TimeZoneName
 
 CONFIG_FILENAME = "cxbridge.toml"
 DEFAULT_DESTINATION = "sqlite:///cxbridge.db"
@@ -32,14 +32,8 @@ class Settings(BaseModel):
     batch_size: int = Field(default=1000, ge=1, le=100_000, description="records per transaction")
     store_raw: bool = Field(default=True, description="keep each source payload in feedback.raw")
     respondent_salt: Secret | None = Field(default=None, description="salt of respondent_key hashes")
-    timezone: str = Field(default="UTC", description="time zone of timestamps that carry none")
+    timezone: TimeZoneName = Field(default="UTC", description="time zone of timestamps that carry none")
     lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        zone(value)
-        return value
 
 
 class DestinationSettings(BaseModel):

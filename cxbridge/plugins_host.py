@@ -79,9 +79,11 @@ class PluginHost:
         return found[name]
 
     def _collect(self, kind: str, hook: pluggy.HookCaller) -> dict[str, Provided]:
+        registered: list[type] = []
+        hook(register=registered.append)
+        registered.sort(key=lambda cls: not cls.__module__.startswith("cxbridge."))  # built-ins win
         found: dict[str, Provided] = {}
-
-        def register(cls: type) -> None:
+        for cls in registered:
             name = getattr(cls, "name", None)
             package, version = _distribution_of(cls)
             if not isinstance(name, str) or not name:
@@ -96,8 +98,6 @@ class PluginHost:
                 )
             else:
                 found[name] = Provided(kind, name, cls, package, version)
-
-        hook(register=register)
         return found
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator
 
 from cxbridge.errors import ConfigError, DataError
 
@@ -14,6 +17,18 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Warsaw' or 'UTC'") from None
+
+
+def _known_zone(name: str) -> str:
+    try:
+        zone(name)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+"""A config field holding an IANA time zone name, checked when the config loads."""
 
 
 def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fmt: str | None = None) -> datetime | None:

@@ -24,7 +24,7 @@ from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, SourceConfig, Stream
 from cxbridge.tables import to_json
-from cxbridge.timestamps import parse_timestamp, zone
+from cxbridge.timestamps import TimeZoneName, parse_timestamp, zone
 
 FIELD_COLUMNS = (
     "updated_at", "location_id", "location_name", "team", "agent_id", "crm_contact_id",
@@ -73,7 +73,7 @@ class CsvConfig(SourceConfig):
     encoding: str = Field(default="utf-8-sig", description="file encoding, e.g. utf-8, cp1251, latin-1")
     delimiter: str = Field(default=",", min_length=1, max_length=1)
     timestamp_format: str | None = Field(default=None, description="strptime format; ISO-8601 if unset")
-    timezone: str | None = Field(default=None, description="zone of naive timestamps; [settings] timezone if unset")
+    timezone: TimeZoneName | None = Field(default=None, description="zone of naive timestamps; [settings] timezone if unset")
     columns: ColumnMap
     metrics: list[MetricColumn] = Field(default_factory=list)
     comments: list[str] = Field(default_factory=list, description="more free-text columns")

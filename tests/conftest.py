@@ -22,3 +22,100 @@ def pytest_configure(config: pytest.Config) -> None:
                 "  python3 -m venv --system-site-packages .venv && .venv/bin/pip install -e '.[test]'\n"
                 "  .venv/bin/python -m pytest"
             )
+
+
+SURVEY_HEADER = ["id", "submitted", "store", "nps", "satisfaction", "effort", "comment", "email"]
+
+SURVEY_CONFIG = """
+[settings]
+batch_size = {batch_size}
+
+[sources.survey]
+connector = "csv"
+path = "responses*.csv"
+
+[sources.survey.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+comment = "comment"
+email = "email"
+
+[[sources.survey.metrics]]
+column = "nps"
+metric = "nps"
+
+[[sources.survey.metrics]]
+column = "satisfaction"
+metric = "csat"
+scale = [1, 5]
+labels = {{ "Very satisfied" = 5, "Satisfied" = 4, "Neutral" = 3, "Dissatisfied" = 2, "Very dissatisfied" = 1 }}
+
+[[sources.survey.metrics]]
+column = "effort"
+metric = "ces"
+scale = [1, 7]
+"""
+
+
+def survey_row(n: int, *, nps: object = None, satisfaction: str = "Satisfied", day: int | None = None) -> list[str]:
+    """A plausible response; the defaults vary with n so that groups and months differ."""
+    score = n % 11 if nps is None else nps
+    return [
+        f"R{n}",
+        f"2025-{(day or n) % 12 + 1:02d}-{n % 27 + 1:02d}T10:{n % 60:02d}:00Z",
+        f"S{n % 4}",
+        str(score),
+        satisfaction,
+        str(n % 7 + 1),
+        f"comment {n}" if n % 3 else "",
+        f"person{n}@example.com",
+    ]
+
+
+class Workspace:
+    """A folder with a cxbridge.toml and CSV files, synced into its own cxbridge.db."""
+
+    def __init__(self, root: Path, *, batch_size: int = 1000):
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.config = root / "cxbridge.toml"
+        self.db = root / "cxbridge.db"
+        self.config.write_text(SURVEY_CONFIG.format(batch_size=batch_size), encoding="utf-8")
+
+    def write_csv(self, rows: list[list[str]], name: str = "responses.csv") -> Path:
+        import csv
+
+        path = self.root / name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(SURVEY_HEADER)
+            writer.writerows(rows)
+        return path
+
+    def sync(self, **options):
+        import cxbridge
+        from cxbridge.plugins_host import create_host
+
+        options.setdefault("destination", f"sqlite:///{self.db}")
+        return cxbridge.sync(self.config, host=create_host(), **options)
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def table(self, name: str, *, without: tuple[str, ...] = ()) -> list[tuple]:
+        """Every row of a table, sorted, leaving out lineage columns that differ between runs."""
+        import sqlite3
+
+        with sqlite3.connect(self.db) as conn:
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({name})") if row[1] not in without]
+            return sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {name}").fetchall(), key=repr)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.chdir(tmp_path)
+    return Workspace(tmp_path)

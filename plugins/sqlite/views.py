@@ -71,6 +71,7 @@ WITH per_location AS (
 ranked AS (
     SELECT *,
            RANK() OVER (ORDER BY COALESCE(nps, csat_pct, audit_score) DESC) AS rank,
+           RANK() OVER (ORDER BY COALESCE(nps, csat_pct, audit_score) ASC) AS rank_from_bottom,
            COUNT(*) OVER () AS locations
     FROM per_location
     WHERE COALESCE(nps, csat_pct, audit_score) IS NOT NULL
@@ -78,7 +79,7 @@ ranked AS (
 SELECT location_id, location_name, responses, nps_responses, nps, csat_pct, ces_avg_normalized,
        audit_score, rank,
        (rank - 1) < 0.2 * locations AS top_20_pct,
-       (locations - rank) < 0.2 * locations AS bottom_20_pct
+       (rank_from_bottom - 1) < 0.2 * locations AS bottom_20_pct
 FROM ranked
 UNION ALL
 SELECT location_id, location_name, responses, nps_responses, nps, csat_pct, ces_avg_normalized,

@@ -1,0 +1,158 @@
+"""The command line as a new user meets it: init, sync, report, status, quarantine, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from tests.conftest import ROOT, Workspace, survey_row
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """The real `cxbridge` program in a subprocess."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "cxbridge", *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_init_then_sync_then_report_works_in_an_empty_folder(tmp_path):
+    assert run("init", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "cxbridge.toml").is_file()
+    synced = run("sync", cwd=tmp_path)
+    assert synced.returncode == 0, synced.stderr
+    assert "✔ sample_survey (csv): 30 read · 30 written" in synced.stdout
+    report = run("report", "--format", "json", cwd=tmp_path)
+    rows = json.loads(report.stdout)
+    assert sum(row["responses"] for row in rows) == 30
+    assert run("init", cwd=tmp_path).returncode == 2  # never overwrites a config
+
+
+def test_example_config_syncs_both_programs_and_quarantines_three_rows(tmp_path):
+    result = run("sync", "--config", str(ROOT / "examples" / "cxbridge.toml"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "✔ store_nps (csv): 240 read · 237 written · 0 unchanged · 3 quarantined" in result.stdout
+    assert "✔ mystery_shop (csv): 60 read · 60 written" in result.stdout
+    assert (tmp_path / "cxbridge.db").is_file()
+
+
+def test_report_matches_an_independent_computation(workspace: Workspace):
+    rows = [survey_row(n) for n in range(1, 61)]
+    workspace.write_csv(rows)
+    workspace.sync()
+    out = invoke("report", "--by", "location", "--metric", "nps", "--format", "csv").output
+    report = {row["location"]: row for row in csv.DictReader(io.StringIO(out))}
+    for store in {row[2] for row in rows}:
+        scores = [int(row[3]) for row in rows if row[2] == store]
+        promoters = sum(score >= 9 for score in scores)
+        detractors = sum(score <= 6 for score in scores)
+        assert int(report[store]["responses"]) == len(scores)
+        assert float(report[store]["nps"]) == round(100 * (promoters - detractors) / len(scores), 1)
+
+
+def test_report_by_month_summary_and_csat_detail(workspace: Workspace):
+    workspace.write_csv([survey_row(n, satisfaction=s) for n, s in enumerate(["Very satisfied", "Neutral"] * 5, 1)])
+    workspace.sync()
+    detail = json.loads(invoke("report", "--by", "source", "--metric", "csat", "--format", "json").output)
+    assert detail == [
+        {"source": "survey", "responses": 10, "satisfied": 5, "neutral": 5, "dissatisfied": 0,
+         "csat_pct": 50.0, "csat_avg_normalized": 75.0}
+    ]  # fmt: skip
+    summary = json.loads(invoke("report", "--format", "json").output)
+    assert sum(row["csat_responses"] for row in summary) == 10
+    assert {row["month"][:4] for row in summary} == {"2025"}
+
+
+def test_status_shows_runs_cursors_and_quarantine(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2, nps=99)])
+    workspace.sync()
+    status = json.loads(invoke("status", "--format", "json").output)
+    assert status["runs"][0]["records_written"] == 1
+    assert status["cursors"][0]["source"] == "survey"
+    assert status["quarantine"] == [{"source": "survey", "stream": "rows", "records": 1, "last_seen": status["quarantine"][0]["last_seen"]}]
+
+
+def test_quarantine_list_and_replay_after_fixing_the_config(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2, satisfaction="Rather happy")])
+    workspace.sync()
+    listed = json.loads(invoke("quarantine", "list", "--format", "json").output)
+    assert listed[0]["id"] == "R2" and "'Rather happy'" in listed[0]["error"]
+    assert listed[0]["where"] == "file responses.csv, row 3"
+    workspace.config.write_text(workspace.config.read_text().replace('"Very satisfied" = 5', '"Very satisfied" = 5, "Rather happy" = 4'))
+    replay = invoke("quarantine", "replay")
+    assert replay.exit_code == 0
+    assert "1 read · 1 written" in replay.output
+    assert workspace.query("SELECT csat FROM feedback WHERE source_record_id = 'R2'") == [(4.0,)]
+    assert workspace.query("SELECT COUNT(*) FROM quarantine") == [(0,)]
+
+
+def test_exit_code_2_for_bad_config_without_traceback(tmp_path):
+    (tmp_path / "cxbridge.toml").write_text("[sources.x]\nconnector = 'csv'\n")
+    result = run("sync", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "error:" in result.stderr and "sources.x.path: Field required" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_exit_code_1_when_a_source_fails(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    workspace.config.write_text(workspace.config.read_text().replace('"responses*.csv"', '"nope.csv"'))
+    result = run("sync", cwd=workspace.root)
+    assert result.returncode == 1
+    assert "✘ survey (csv): failed: no CSV file matches 'nope.csv'" in result.stdout
+
+
+def test_unknown_source_name_is_usage_error(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    result = run("sync", "--source", "nope", cwd=workspace.root)
+    assert result.returncode == 2 and "no source named 'nope'" in result.stderr
+
+
+def test_db_option_chooses_the_sqlite_file(workspace: Workspace, tmp_path):
+    workspace.write_csv([survey_row(1)])
+    assert run("sync", "--db", "elsewhere.db", cwd=workspace.root).returncode == 0
+    assert (workspace.root / "elsewhere.db").exists() and not workspace.db.exists()
+    report = run("report", "--destination", f"sqlite:///{workspace.root / 'elsewhere.db'}", "--format", "json")
+    assert json.loads(report.stdout)[0]["responses"] == 1
+
+
+def test_json_log_format_prints_machine_summaries(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2)])
+    result = run("--log-format", "json", "sync", cwd=workspace.root)
+    [line] = result.stdout.splitlines()
+    summary = json.loads(line)
+    assert summary["event"] == "source_summary" and summary["written"] == 2 and summary["status"] == "success"
+
+
+def test_report_before_any_sync_says_what_to_do(tmp_path):
+    result = run("report", cwd=tmp_path)
+    assert result.returncode == 2 and "run `cxbridge sync` first" in result.stderr
+
+
+def test_schema_command_prints_the_committed_schema():
+    printed = json.loads(invoke("schema").output)
+    committed = json.loads((ROOT / "schemas" / "feedback_record.v1.schema.json").read_text())
+    assert printed == committed
+
+
+def test_dry_run_summary_says_would_write(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    result = invoke("sync", "--dry-run")
+    assert "1 would write" in result.output and not workspace.db.exists()

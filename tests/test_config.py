@@ -1,0 +1,145 @@
+"""A bad cxbridge.toml fails before any data moves, naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from cxbridge.config import load_config, parse_config
+from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import create_host
+from cxbridge.secrets import Secret
+
+from tests.conftest import Workspace, survey_row
+
+GOOD = """
+[sources.survey]
+connector = "csv"
+path = "responses.csv"
+[sources.survey.columns]
+submitted_at = "submitted"
+"""
+
+
+@pytest.fixture(scope="module")
+def host():
+    return create_host()
+
+
+def error_of(text: str, host) -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, host, path=Path("cxbridge.toml"))
+    return str(caught.value)
+
+
+def test_a_good_config_loads(host):
+    config = parse_config(GOOD, host)
+    assert list(config.sources) == ["survey"]
+    assert config.sources["survey"].config.columns.submitted_at == "submitted"
+
+
+def test_missing_required_key_is_named(host):
+    message = error_of(GOOD.replace('path = "responses.csv"\n', ""), host)
+    assert message == "cxbridge.toml: sources.survey.path: Field required"
+
+
+def test_unknown_key_suggests_the_close_one(host):
+    message = error_of(GOOD.replace("[sources.survey.columns]", 'delimeter = ";"\n[sources.survey.columns]'), host)
+    assert "sources.survey.delimeter: unknown key; did you mean 'delimiter'?" in message
+
+
+def test_nested_unknown_key_is_named(host):
+    message = error_of(GOOD + 'submited = "x"\n', host)
+    assert "sources.survey.columns.submited: unknown key; did you mean 'submitted_at'?" in message
+
+
+def test_wrong_type_is_named(host):
+    message = error_of("[settings]\nbatch_size = 'many'\n" + GOOD, host)
+    assert "settings.batch_size: Input should be a valid integer" in message
+
+
+def test_unknown_connector_lists_installed_ones(host):
+    message = error_of(GOOD.replace('connector = "csv"', 'connector = "typeform"'), host)
+    assert "sources.survey.connector: unknown source connector 'typeform'" in message
+    assert "csv" in message
+
+
+def test_invalid_toml_reports_the_line(host):
+    assert "not valid TOML" in error_of("[sources.survey\n", host)
+
+
+def test_bad_time_zone(host):
+    assert "settings.timezone: unknown time zone 'Mars/Olympus'" in error_of('[settings]\ntimezone = "Mars/Olympus"\n', host)
+
+
+def test_metric_spec_errors_are_named(host):
+    text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "nps"\nscale = [1, 5]\n'
+    assert "sources.survey.metrics.0: nps is always scored 0–10" in error_of(text, host)
+
+
+def test_source_names_are_identifiers(host):
+    assert "source names are lower-case" in error_of(GOOD.replace("sources.survey", "sources.Survey-EU"), host)
+
+
+def test_environment_references_are_resolved(host, monkeypatch):
+    monkeypatch.setenv("SURVEY_FILE", "from-env.csv")
+    config = parse_config(GOOD.replace('"responses.csv"', '"${SURVEY_FILE}"'), host)
+    assert config.sources["survey"].config.path == "from-env.csv"
+
+
+def test_missing_environment_variable_is_named(host, monkeypatch):
+    monkeypatch.delenv("CXBRIDGE_TEST_SALT", raising=False)
+    message = error_of('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n' + GOOD, host)
+    assert message == (
+        "cxbridge.toml: settings.respondent_salt: ${CXBRIDGE_TEST_SALT} is not set; "
+        "export CXBRIDGE_TEST_SALT or provide it through a secret plugin"
+    )
+
+
+def test_plain_text_secret_is_refused(host):
+    message = error_of('[settings]\nrespondent_salt = "hunter2-plain"\n' + GOOD, host)
+    assert "settings.respondent_salt: secrets never go into the config file in plain text" in message
+    assert "hunter2-plain" not in message
+
+
+def test_secret_from_environment_is_accepted_and_hidden(host, monkeypatch):
+    monkeypatch.setenv("CXBRIDGE_TEST_SALT", "s3cret-salt-value")
+    config = parse_config('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n' + GOOD, host)
+    assert config.settings.respondent_salt.get_secret_value() == "s3cret-salt-value"
+    assert "s3cret-salt-value" not in repr(config.settings)
+
+
+def test_secret_type_for_plugin_configs():
+    class Credentials(BaseModel):
+        token: Secret
+
+    with pytest.raises(ValueError, match="plain text"):
+        Credentials(token="abc")
+
+
+def test_escaped_reference_stays_literal(host):
+    config = parse_config(GOOD.replace('"responses.csv"', '"$${NOT_A_VAR}.csv"'), host)
+    assert config.sources["survey"].config.path == "${NOT_A_VAR}.csv"
+
+
+def test_missing_config_file_says_how_to_start(tmp_path, monkeypatch, host):
+    monkeypatch.chdir(tmp_path)
+    import cxbridge
+
+    with pytest.raises(ConfigError, match="run `cxbridge init` here, or pass --config PATH"):
+        cxbridge.sync(host=host)
+
+
+def test_a_bad_config_moves_no_data(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    workspace.config.write_text(workspace.config.read_text() + "\n[sources.broken]\nconnector = 'csv'\n")
+    with pytest.raises(ConfigError, match="sources.broken"):
+        workspace.sync()
+    assert not workspace.db.exists()
+
+
+def test_unreadable_config_file(tmp_path, host):
+    with pytest.raises(ConfigError, match="cannot read it"):
+        load_config(tmp_path / "missing.toml", host)

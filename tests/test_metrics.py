@@ -1,0 +1,191 @@
+"""The metric rules of DESIGN.md §2: table tests of the edges, properties over all values."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cxbridge.errors import DataError
+from cxbridge.metrics import MetricSpec, Scale, coerce, net_promoter_score, satisfied_share, score
+
+NPS = MetricSpec(metric="nps")
+
+
+@pytest.mark.parametrize(
+    ("value", "group"),
+    [(0, "detractor"), (6, "detractor"), (7, "passive"), (8, "passive"), (9, "promoter"), (10, "promoter")],
+)
+def test_nps_groups_at_the_edges(value, group):
+    scored = score(value, NPS)
+    assert scored.category == group
+    assert scored.normalized == value * 10
+
+
+@pytest.mark.parametrize("value", [-1, 11, 10.5, 6.5])
+def test_nps_off_scale_or_fractional_is_a_data_error(value):
+    with pytest.raises(DataError):
+        score(value, NPS)
+
+
+def test_nps_is_promoters_minus_detractors_over_all():
+    assert net_promoter_score([10, 9, 8, 7, 6, 0]) == pytest.approx(100 * (2 - 2) / 6)
+    assert net_promoter_score([10, 10, 10, 0]) == 50.0
+    assert net_promoter_score([]) is None
+
+
+@pytest.mark.parametrize(
+    ("scale", "expected"),
+    [
+        ((1, 2), ["dissatisfied", "satisfied"]),
+        ((1, 3), ["dissatisfied", "neutral", "satisfied"]),
+        ((1, 5), ["dissatisfied", "dissatisfied", "neutral", "satisfied", "satisfied"]),
+        ((1, 7), ["dissatisfied", "dissatisfied", "neutral", "neutral", "neutral", "satisfied", "satisfied"]),
+        ((1, 10), ["dissatisfied"] * 2 + ["neutral"] * 6 + ["satisfied"] * 2),
+    ],
+)
+def test_csat_boxes_top_two_on_five_plus_points_top_one_below(scale, expected):
+    spec = MetricSpec(metric="csat", scale=scale)
+    low, high = scale
+    assert [score(v, spec).category for v in range(low, high + 1)] == expected
+
+
+def test_csat_normalized_is_position_on_the_scale():
+    spec = MetricSpec(metric="csat", scale=(1, 5))
+    assert [score(v, spec).normalized for v in (1, 2, 3, 4, 5)] == [0, 25, 50, 75, 100]
+
+
+def test_csat_share_satisfied():
+    assert satisfied_share(["satisfied", "neutral", "dissatisfied", "satisfied"]) == 50.0
+    assert satisfied_share([]) is None
+
+
+@pytest.mark.parametrize(
+    ("direction", "value", "category", "normalized"),
+    [
+        ("higher_is_better", 7, "low_effort", 100.0),
+        ("higher_is_better", 6, "low_effort", pytest.approx(83.333333)),
+        ("higher_is_better", 4, "neutral", 50.0),
+        ("higher_is_better", 2, "high_effort", pytest.approx(16.666667)),
+        ("lower_is_better", 1, "low_effort", 100.0),
+        ("lower_is_better", 2, "low_effort", pytest.approx(83.333333)),
+        ("lower_is_better", 7, "high_effort", 0.0),
+    ],
+)
+def test_ces_seven_point_in_both_directions(direction, value, category, normalized):
+    scored = score(value, MetricSpec(metric="ces", scale=(1, 7), direction=direction))
+    assert (scored.category, scored.normalized) == (category, normalized)
+
+
+def test_ces_five_point_reversed_expectation_scale():
+    spec = MetricSpec(metric="ces", scale=(1, 5), direction="lower_is_better")
+    assert [score(v, spec).category for v in (1, 2, 3, 4, 5)] == [
+        "low_effort", "low_effort", "neutral", "high_effort", "high_effort",
+    ]  # fmt: skip
+
+
+def test_audit_points_become_percent_of_max():
+    spec = MetricSpec(metric="audit", scale=(0, 40))
+    assert score(30, spec).normalized == 75.0
+    assert score(30, spec).category is None
+    with pytest.raises(DataError, match="outside its scale 0–40"):
+        score(41, spec)
+
+
+@pytest.mark.parametrize(
+    ("answer", "value"),
+    [
+        ("10 - Extremely likely", 10),
+        ("0 = Not at all likely", 0),
+        ("  7 ", 7),
+        ("Очень доволен", 5),
+        ("BARDZO ZADOWOLONY", 5),
+        ("4,5", 4.5),
+        (3, 3),
+    ],
+)
+def test_labels_and_leading_numbers_become_values(answer, value):
+    spec = MetricSpec(metric="csat", scale=(1, 10), labels={"Очень доволен": 5, "Bardzo zadowolony": 5})
+    assert coerce(answer, spec) == value
+
+
+@pytest.mark.parametrize("answer", [None, "", "N/A", "No opinion", " n/a ", -1, "-1"])
+def test_no_answer_carries_no_score(answer):
+    assert score(answer, MetricSpec(metric="csat", ignore_values=[-1])) is None
+
+
+def test_unknown_label_says_what_to_do():
+    with pytest.raises(DataError, match="add it to the question's 'labels' map"):
+        score("Kinda ok", MetricSpec(metric="csat"))
+
+
+def test_specs_reject_impossible_scales():
+    with pytest.raises(ValueError):
+        MetricSpec(metric="nps", scale=(1, 5))
+    with pytest.raises(ValueError):
+        MetricSpec(metric="csat", scale=(5, 1))
+    with pytest.raises(ValueError):
+        MetricSpec(metric="nps", direction="lower_is_better")
+
+
+# --- properties --------------------------------------------------------------------------------
+
+scales = st.tuples(st.integers(-110, 100), st.integers(1, 210)).map(lambda t: (t[0], t[0] + t[1]))
+directions = st.sampled_from(["higher_is_better", "lower_is_better"])
+
+
+@given(st.integers(0, 10))
+def test_property_nps_group_matches_value(value):
+    category = score(value, NPS).category
+    assert category == ("promoter" if value >= 9 else "passive" if value >= 7 else "detractor")
+
+
+@given(st.lists(st.integers(0, 10), min_size=1))
+def test_property_nps_within_bounds_and_matches_counts(values):
+    nps = net_promoter_score(values)
+    promoters = sum(v >= 9 for v in values)
+    detractors = sum(v <= 6 for v in values)
+    assert -100 <= nps <= 100
+    assert nps == pytest.approx(100 * (promoters - detractors) / len(values))
+
+
+@given(scales, directions, st.data())
+def test_property_on_scale_values_normalize_into_0_100(bounds, direction, data):
+    low, high = bounds
+    value = data.draw(st.integers(low, high))
+    for metric in ("csat", "ces", "rating"):
+        scored = score(value, MetricSpec(metric=metric, scale=bounds, direction=direction))
+        assert 0 <= scored.normalized <= 100
+
+
+@given(scales, directions, st.data())
+def test_property_off_scale_values_are_never_clamped(bounds, direction, data):
+    low, high = bounds
+    value = data.draw(st.one_of(st.integers(high + 1, high + 1000), st.integers(low - 1000, low - 1)))
+    with pytest.raises(DataError):
+        score(value, MetricSpec(metric="csat", scale=bounds, direction=direction))
+
+
+@given(scales, st.data())
+def test_property_reversing_a_scale_mirrors_every_answer(bounds, data):
+    low, high = bounds
+    value = data.draw(st.integers(low, high))
+    up = score(value, MetricSpec(metric="ces", scale=bounds))
+    down = score(low + high - value, MetricSpec(metric="ces", scale=bounds, direction="lower_is_better"))
+    assert up.normalized == pytest.approx(down.normalized)
+    assert up.category == down.category
+
+
+@given(scales, st.data())
+def test_property_boxes_are_ordered(bounds, data):
+    low, high = bounds
+    a, b = sorted(data.draw(st.lists(st.integers(low, high), min_size=2, max_size=2)))
+    order = {"dissatisfied": 0, "neutral": 1, "satisfied": 2}
+    spec = MetricSpec(metric="csat", scale=bounds)
+    assert order[score(a, spec).category] <= order[score(b, spec).category]
+
+
+def test_scale_points():
+    assert Scale(1, 5).points == 5
+    assert Scale(0, 10).points == 11
+    assert Scale(0.5, 4.5).points is None

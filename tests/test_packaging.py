@@ -1,0 +1,63 @@
+"""The wheel installs cli/, plugins/ and schemas/ as cxbridge.cli, cxbridge.plugins, cxbridge.schemas."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import zipfile
+import pytest
+
+from tests.conftest import ROOT
+
+UNTRACKED = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db")
+SOURCE_ROOTS = {"cxbridge": "cxbridge", "cli": "cxbridge/cli", "plugins": "cxbridge/plugins", "schemas": "cxbridge/schemas"}
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    tree = tmp_path_factory.mktemp("tree") / "cxbridge"  # a clean copy: no stale build/ leaks into the wheel
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*UNTRACKED))
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(tree)],
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("cxbridge-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def package_dirs() -> list[str]:
+    """Every folder with an __init__.py, as the path it must have inside the wheel."""
+    found = []
+    for top, installed in SOURCE_ROOTS.items():
+        for init in sorted((ROOT / top).rglob("__init__.py")):
+            relative = init.parent.relative_to(ROOT / top).as_posix()
+            found.append(installed if relative == "." else f"{installed}/{relative}")
+    return found
+
+
+def test_every_package_directory_is_in_the_wheel(wheel):
+    names = set(wheel.namelist())
+    missing = [d for d in package_dirs() if f"{d}/__init__.py" not in names]
+    assert not missing, f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
+
+
+def test_no_top_level_cli_plugins_or_schemas_module(wheel):
+    tops = {name.split("/")[0] for name in wheel.namelist() if not name.startswith("cxbridge-")}
+    assert tops == {"cxbridge"}
+
+
+def test_wheel_ships_schema_templates_and_console_script(wheel):
+    names = set(wheel.namelist())
+    assert "cxbridge/schemas/feedback_record.v1.schema.json" in names
+    assert "cxbridge/templates/cxbridge.toml" in names
+    assert "cxbridge/templates/data/sample_responses.csv" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "cxbridge = cxbridge.cli.main:main" in wheel.read(entry_points).decode()
+
+
+def test_python_requirement():
+    text = (ROOT / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.11"' in text

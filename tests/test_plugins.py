@@ -1,0 +1,130 @@
+"""Plugin discovery through real entry points: built-ins, third-party packages, broken ones."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
+
+GOOD_PLUGIN = '''
+import cxbridge
+from cxbridge.sources import Source
+
+
+class ThirdPartySource(Source):
+    name = "thirdparty"
+
+    def streams(self):
+        return []
+
+
+class ImpostorCsv(Source):
+    name = "csv"
+
+    def streams(self):
+        return []
+
+
+@cxbridge.hookimpl
+def register_sources(register):
+    register(ThirdPartySource)
+    register(ImpostorCsv)
+'''
+
+
+def install_fake_distribution(site: Path, dist: str, version: str, module: str, code: str) -> None:
+    """A real, importable distribution with a `cxbridge` entry point, as pip would leave it."""
+    (site / f"{module}.py").write_text(textwrap.dedent(code), encoding="utf-8")
+    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[cxbridge]\n{module} = {module}\n", encoding="utf-8")
+    (info / "top_level.txt").write_text(f"{module}\n", encoding="utf-8")
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    install_fake_distribution(site, "cxbridge-goodplug", "1.2.3", "goodplug", GOOD_PLUGIN)
+    install_fake_distribution(site, "cxbridge-brokenplug", "0.1", "brokenplug", "raise ImportError('needs libfoo')\n")
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv("CXBRIDGE_LOAD_PLUGINS", raising=False)
+    monkeypatch.setattr(plugins_host, "_host", None)
+    plugins_host._packages_distributions.cache_clear()
+    yield site
+    plugins_host._packages_distributions.cache_clear()
+
+
+def test_builtins_are_registered_through_the_same_hooks():
+    host = create_host(load_entry_points=False)
+    assert host.sources["csv"].package == "cxbridge"
+    assert host.destinations["sqlite"].package == "cxbridge"
+    assert host.pm.hook.resolve_secret.get_hookimpls()
+
+
+def test_entry_point_plugins_load_and_name_their_package(site):
+    host = create_host()
+    provided = host.sources["thirdparty"]
+    assert (provided.package, provided.version) == ("cxbridge-goodplug", "1.2.3")
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_work(site):
+    host = create_host()
+    failures = {failure.name: failure.error for failure in host.failures}
+    assert failures["brokenplug"] == "ImportError: needs libfoo"
+    assert "thirdparty" in host.sources and "csv" in host.sources
+
+
+def test_a_name_collision_keeps_the_first_and_reports_the_second(site):
+    host = create_host()
+    assert host.sources["csv"].package == "cxbridge"
+    assert any("source 'csv' is already provided by cxbridge" in failure.error for failure in host.failures)
+
+
+def test_allow_list_loads_only_the_named_plugins(site, monkeypatch):
+    monkeypatch.setenv("CXBRIDGE_LOAD_PLUGINS", "cxbridge-goodplug")
+    host = create_host()
+    assert "thirdparty" in host.sources
+    assert not any(failure.name == "brokenplug" for failure in host.failures)
+
+
+def test_empty_allow_list_loads_only_builtins(site, monkeypatch):
+    monkeypatch.setenv("CXBRIDGE_LOAD_PLUGINS", "")
+    host = create_host()
+    assert "thirdparty" not in host.sources
+    assert "csv" in host.sources and not host.failures
+
+
+def test_plugins_command_lists_sources_destinations_and_failures(site):
+    result = CliRunner().invoke(cli, ["plugins", "--json"])
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.output)
+    entries = {(p["kind"], p["name"]): p for p in listing["plugins"]}
+    assert entries[("source", "thirdparty")]["package"] == "cxbridge-goodplug"
+    assert entries[("source", "csv")]["package"] == "cxbridge"
+    assert entries[("destination", "sqlite")]["version"] != "unknown"
+    assert {"plugin": "brokenplug", "error": "ImportError: needs libfoo"} in listing["failures"]
+
+
+def test_tracing_prints_hook_calls(monkeypatch, capsys):
+    monkeypatch.setenv("CXBRIDGE_TRACE_PLUGINS", "1")
+    host = create_host(load_entry_points=False)
+    host.sources  # noqa: B018 - calling register_sources is the point
+    assert "register_sources" in capsys.readouterr().err
+
+
+def test_importing_cxbridge_loads_no_plugins():
+    import subprocess
+    import sys
+
+    code = "import cxbridge, sys; print(any(m.startswith('cxbridge.plugins.') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -1,0 +1,123 @@
+"""The SQLite destination: tracked migrations, the BI views and their numbers."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from cxbridge.errors import ConfigError
+from cxbridge.plugins.sqlite.destination import SQLiteDestination, path_of
+from tests.conftest import Workspace, survey_row
+
+TABLES = {"feedback", "feedback_scores", "feedback_comments", "feedback_followups", "sync_runs", "sync_state", "quarantine"}
+VIEWS = {"nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue"}
+
+
+def test_open_creates_tables_and_views_once(tmp_path):
+    destination = SQLiteDestination(f"sqlite:///{tmp_path / 'x.db'}")
+    destination.open()
+    destination.close()
+    destination.open()
+    names = {row["name"]: row["type"] for row in destination.query("SELECT name, type FROM sqlite_master")}
+    assert TABLES <= {n for n, t in names.items() if t == "table"}
+    assert VIEWS <= {n for n, t in names.items() if t == "view"}
+    applied = destination.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'cxbridge' ORDER BY rowid")
+    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views"]
+    assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
+    destination.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("sqlite:///rel/x.db", "base/rel/x.db"), ("sqlite:////abs/x.db", "/abs/x.db")],
+)
+def test_url_paths(url, expected, tmp_path):
+    from pathlib import Path
+
+    assert path_of(url, Path("base")) == Path(expected)
+
+
+def test_url_without_a_path_is_a_config_error():
+    from pathlib import Path
+
+    with pytest.raises(ConfigError, match="not a SQLite URL"):
+        path_of("sqlite://", Path("."))
+
+
+@pytest.fixture
+def synced(workspace: Workspace) -> Workspace:
+    rows = [survey_row(n, day=n % 2) for n in range(1, 81)]
+    workspace.write_csv(rows)
+    workspace.sync()
+    workspace.rows = rows
+    return workspace
+
+
+def test_nps_by_month_counts_groups(synced: Workspace):
+    by_month: dict[str, list[int]] = {}
+    for row in synced.rows:
+        by_month.setdefault(row[1][:7], []).append(int(row[3]))
+    for month, responses, promoters, passives, detractors, nps in synced.query(
+        "SELECT month, responses, promoters, passives, detractors, nps FROM nps_by_month"
+    ):
+        scores = by_month[month]
+        assert responses == len(scores)
+        assert (promoters, passives, detractors) == (
+            sum(s >= 9 for s in scores), sum(7 <= s <= 8 for s in scores), sum(s <= 6 for s in scores),
+        )  # fmt: skip
+        assert nps == round(100 * (promoters - detractors) / responses, 1)
+
+
+def test_csat_and_ces_views_use_boxes(synced: Workspace):
+    [(responses, satisfied, pct)] = synced.query("SELECT SUM(responses), SUM(satisfied), MAX(csat_pct) FROM csat_by_month")
+    assert (responses, satisfied, pct) == (80, 80, 100.0)  # every row answered "Satisfied" (4 of 5)
+    efforts = [int(row[5]) for row in synced.rows]
+    [(low, high)] = synced.query("SELECT SUM(low_effort), SUM(high_effort) FROM ces_by_month")
+    assert (low, high) == (sum(e >= 6 for e in efforts), sum(e <= 2 for e in efforts))
+
+
+def test_location_scorecard_ranks_and_flags(workspace: Workspace):
+    scores = {"S0": [10, 10], "S1": [9, 6], "S2": [9, 9, 6], "S3": [0, 1], "S4": [6, 6, 9], "S5": [7, 10]}
+    rows, n = [], 0
+    for store, values in scores.items():
+        for value in values:
+            n += 1
+            row = survey_row(n, nps=value)
+            row[2] = store
+            rows.append(row)
+    workspace.write_csv(rows)
+    workspace.sync()
+    card = workspace.query("SELECT location_id, nps, rank, top_20_pct, bottom_20_pct FROM location_scorecard ORDER BY rank")
+    assert card == [
+        ("S0", 100.0, 1, 1, 0),
+        ("S5", 50.0, 2, 1, 0),  # 6 locations: the top 20% is 1.2 places, so ranks 1 and 2
+        ("S2", 33.3, 3, 0, 0),
+        ("S1", 0.0, 4, 0, 0),
+        ("S4", -33.3, 5, 0, 1),
+        ("S3", -100.0, 6, 0, 1),
+    ]
+
+
+def test_detractor_queue_closes_when_followed_up(synced: Workspace):
+    detractors = {row[0] for row in synced.rows if int(row[3]) <= 6}
+    queued = {row[0] for row in synced.query(
+        "SELECT f.source_record_id FROM detractor_queue q JOIN feedback f USING (record_id)")}
+    assert queued == detractors
+    [(record_id,)] = synced.query("SELECT record_id FROM feedback WHERE source_record_id = 'R1'")
+    with sqlite3.connect(synced.db) as conn:
+        conn.execute("INSERT INTO feedback_followups VALUES (?, '2025-06-01T00:00:00Z', 'ana', 'called back')", [record_id])
+    assert synced.query("SELECT COUNT(*) FROM detractor_queue WHERE record_id = ?", [record_id]) == [(0,)]
+
+
+def test_readers_are_not_blocked_while_a_sync_writes(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 5)])
+    workspace.sync()
+    reader = sqlite3.connect(workspace.db)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT COUNT(*) FROM feedback").fetchone() == (4,)
+    workspace.write_csv([survey_row(n) for n in range(1, 9)])
+    [result] = workspace.sync().results
+    assert result.written == 4
+    reader.rollback()
+    reader.close()

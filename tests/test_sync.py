@@ -1,0 +1,273 @@
+"""The engine's guarantees (DESIGN.md §5) on the embedded SQLite destination."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Workspace, survey_row
+
+LINEAGE = ("ingested_at", "sync_run_id")
+
+
+def test_first_sync_writes_every_row_with_scores_and_comments(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 31)])
+    result = workspace.sync()
+    [source] = result.results
+    assert (source.read, source.written, source.quarantined, source.status) == (30, 30, 0, "success")
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(30,)]
+    assert workspace.query("SELECT COUNT(*) FROM feedback_scores") == [(90,)]
+    assert workspace.query("SELECT COUNT(*) FROM feedback_comments") == [(20,)]
+    nps, group, csat, csat_norm = workspace.query(
+        "SELECT nps, nps_group, csat, csat_normalized FROM feedback WHERE source_record_id = 'R9'"
+    )[0]
+    assert (nps, group, csat, csat_norm) == (9, "promoter", 4.0, 75.0)
+
+
+def test_second_sync_with_nothing_new_reads_and_writes_nothing(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 31)])
+    workspace.sync()
+    before = workspace.table("feedback")
+    [again] = workspace.sync().results
+    assert (again.read, again.written) == (0, 0)
+    assert workspace.table("feedback") == before
+
+
+def test_appended_row_is_the_only_write_and_edited_row_updates(workspace: Workspace):
+    rows = [survey_row(n) for n in range(1, 21)]
+    workspace.write_csv(rows)
+    workspace.sync()
+    first_ingest = dict(workspace.query("SELECT source_record_id, ingested_at FROM feedback"))
+    rows[4] = survey_row(5, nps=10)
+    workspace.write_csv([*rows, survey_row(21)])
+    [source] = workspace.sync().results
+    assert (source.read, source.written, source.unchanged) == (21, 2, 19)
+    assert workspace.query("SELECT nps FROM feedback WHERE source_record_id = 'R5'") == [(10,)]
+    after_ingest = dict(workspace.query("SELECT source_record_id, ingested_at FROM feedback"))
+    untouched = [key for key in first_ingest if key != "R5"]
+    assert all(first_ingest[key] == after_ingest[key] for key in untouched)
+
+
+def test_record_ids_are_deterministic_across_databases(workspace: Workspace, tmp_path: Path):
+    workspace.write_csv([survey_row(n) for n in range(1, 11)])
+    workspace.sync()
+    workspace.sync(destination=f"sqlite:///{tmp_path / 'other.db'}", full_refresh=True)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "other.db") as other:
+        ids = sorted(other.execute("SELECT record_id FROM feedback").fetchall())
+    assert ids == sorted(workspace.query("SELECT record_id FROM feedback"))
+
+
+def test_bad_rows_are_quarantined_with_reasons_and_the_run_goes_on(workspace: Workspace):
+    rows = [survey_row(n) for n in range(1, 11)]
+    rows[2] = survey_row(3, nps=11)
+    rows[5] = survey_row(6, satisfaction="Kinda ok")
+    rows[7][1] = ""
+    workspace.write_csv(rows)
+    [source] = workspace.sync().results
+    assert (source.written, source.quarantined, source.status) == (7, 3, "success")
+    reasons = dict(workspace.query("SELECT source_record_id, error FROM quarantine"))
+    assert "outside its scale 0–10" in reasons["R3"]
+    assert "'Kinda ok'" in reasons["R6"]
+    assert "'submitted' is empty" in reasons["R8"]
+    context = json.loads(workspace.query("SELECT context FROM quarantine WHERE source_record_id = 'R3'")[0][0])
+    assert context == {"file": "responses.csv", "row": 4}
+    raw = json.loads(workspace.query("SELECT raw FROM quarantine WHERE source_record_id = 'R3'")[0][0])
+    assert raw["values"]["nps"] == "11"
+
+
+def test_a_fixed_record_leaves_quarantine(workspace: Workspace):
+    rows = [survey_row(n) for n in range(1, 6)]
+    rows[0] = survey_row(1, nps=11)
+    workspace.write_csv(rows)
+    workspace.sync()
+    rows[0] = survey_row(1, nps=10)
+    workspace.write_csv(rows)
+    workspace.sync()
+    assert workspace.query("SELECT COUNT(*) FROM quarantine") == [(0,)]
+    assert workspace.query("SELECT nps FROM feedback WHERE source_record_id = 'R1'") == [(10,)]
+
+
+def test_sync_runs_are_recorded(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    result = workspace.sync()
+    runs = workspace.query("SELECT run_id, source, status, records_read, records_written, finished_at FROM sync_runs")
+    assert len(runs) == 1
+    run_id, source, status, read, written, finished = runs[0]
+    assert (run_id, source, status, read, written) == (result.run_id, "survey", "success", 5, 5)
+    assert finished is not None
+
+
+def test_dry_run_writes_nothing(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    [source] = workspace.sync(dry_run=True).results
+    assert (source.read, source.written) == (5, 5)
+    assert not workspace.db.exists()
+
+
+def test_full_refresh_rereads_but_rewrites_only_changes(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    workspace.sync()
+    [source] = workspace.sync(full_refresh=True).results
+    assert (source.read, source.written, source.unchanged) == (5, 0, 5)
+
+
+def test_a_failing_source_does_not_stop_the_others(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 4)])
+    workspace.config.write_text(
+        workspace.config.read_text()
+        + '\n[sources.missing]\nconnector = "csv"\npath = "nothing-here-*.csv"\n'
+        + '[sources.missing.columns]\nsubmitted_at = "submitted"\n',
+        encoding="utf-8",
+    )
+    result = workspace.sync()
+    by_name = {r.source: r for r in result.results}
+    assert by_name["survey"].ok and by_name["survey"].written == 3
+    assert by_name["missing"].status == "failed"
+    assert "no CSV file matches 'nothing-here-*.csv'" in by_name["missing"].error
+    assert result.exit_code == 1
+    assert workspace.query("SELECT status FROM sync_runs WHERE source = 'missing'") == [("failed",)]
+
+
+def test_unsorted_stream_saves_its_cursor_only_when_complete(workspace: Workspace):
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 4"))
+    workspace.write_csv([survey_row(n) for n in range(1, 11)])
+    [source] = workspace.sync().results
+    assert source.written == 10
+    [(cursor,)] = workspace.query("SELECT cursor FROM sync_state")
+    assert json.loads(cursor)["files"].keys() == {"responses.csv"}
+
+
+# --- crashes, interruptions, concurrency ------------------------------------------------------
+
+CRASHING_SYNC = """
+import os, sys
+import cxbridge
+from cxbridge.events import EventKind
+from cxbridge.plugins_host import create_host
+
+class CrashAfterFirstBatch:
+    @cxbridge.hookimpl
+    def on_sync_event(self, event):
+        if event.kind == EventKind.BATCH_COMMITTED:
+            os._exit(9)  # the process dies between batches, like a kill -9
+
+host = create_host()
+host.pm.register(CrashAfterFirstBatch())
+cxbridge.sync(sys.argv[1], destination=sys.argv[2], host=host)
+"""
+
+
+def _python(code: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(workspace: Workspace, tmp_path):
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 7"))
+    rows = [survey_row(n) for n in range(1, 41)]
+    rows[10] = survey_row(11, nps=42)
+    workspace.write_csv(rows)
+
+    crashed = _python(CRASHING_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", cwd=workspace.root)
+    assert crashed.returncode == 9, crashed.stderr
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(7,)]  # the first batch, and no more
+    assert workspace.query("SELECT COUNT(*) FROM sync_state") == [(0,)]
+
+    workspace.sync()  # the re-run after the crash
+    clean = Workspace(tmp_path / "clean", batch_size=7)
+    clean.write_csv(rows)
+    clean.sync()
+    for table in ("feedback", "feedback_scores", "feedback_comments"):
+        assert workspace.table(table, without=LINEAGE) == clean.table(table, without=LINEAGE), table
+    quarantine_columns = ("first_seen", "last_seen", "run_id")
+    assert workspace.table("quarantine", without=quarantine_columns) == clean.table("quarantine", without=quarantine_columns)
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(39,)]
+
+
+SLOW_SYNC = """
+import sys, time
+import cxbridge
+from cxbridge.events import EventKind
+from cxbridge.plugins_host import create_host
+
+class SlowBatches:
+    @cxbridge.hookimpl
+    def on_sync_event(self, event):
+        if event.kind == EventKind.BATCH_COMMITTED:
+            print("batch", flush=True)
+            time.sleep(float(sys.argv[3]))
+
+host = create_host()
+host.pm.register(SlowBatches())
+try:
+    result = cxbridge.sync(sys.argv[1], destination=sys.argv[2], host=host, wait=0)
+except cxbridge.CxbridgeError as exc:
+    print("error:", exc, flush=True)
+    sys.exit(exc.exit_code)
+except KeyboardInterrupt:
+    print("interrupted", flush=True)
+    sys.exit(130)
+"""
+
+
+def _start_slow_sync(workspace: Workspace, pause: float) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(pause)],
+        cwd=workspace.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout.readline().strip() == "batch", process.stderr.read()
+    return process
+
+
+def test_a_second_sync_on_a_locked_destination_exits_with_a_clear_message(workspace: Workspace):
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
+    workspace.write_csv([survey_row(n) for n in range(1, 21)])
+    first = _start_slow_sync(workspace, pause=2)
+    try:
+        second = _python(SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", "0", cwd=workspace.root)
+        assert second.returncode == 1
+        assert "another cxbridge sync is writing to" in second.stdout
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == 0, first.stderr.read()
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(20,)]
+
+
+def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Workspace):
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
+    workspace.write_csv([survey_row(n) for n in range(1, 21)])
+    process = _start_slow_sync(workspace, pause=5)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+    assert process.returncode == 130
+    assert workspace.query("PRAGMA integrity_check") == [("ok",)]
+    assert workspace.query("SELECT status, error FROM sync_runs") == [
+        ("interrupted", "interrupted by the user (Ctrl-C)")
+    ]
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(5,)]
+    [source] = workspace.sync().results
+    assert (source.written, source.unchanged) == (15, 5)
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_batch_size_does_not_change_the_result(tmp_path: Path, batch_size: int):
+    rows = [survey_row(n) for n in range(1, 26)]
+    reference = Workspace(tmp_path / "ref", batch_size=1000)
+    reference.write_csv(rows)
+    reference.sync()
+    other = Workspace(tmp_path / "other", batch_size=batch_size)
+    other.write_csv(rows)
+    other.sync()
+    assert other.table("feedback", without=LINEAGE) == reference.table("feedback", without=LINEAGE)
