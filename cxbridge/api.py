@@ -57,7 +57,7 @@ def destination_url_for(db: str | None, destination: str | None) -> str | None:
 
 
 def sync(
-    config: str | Path | None = None,
+    config: str | Path | Config | None = None,
     *,
     sources: Iterable[str] = (),
     full_refresh: bool = False,
@@ -69,7 +69,7 @@ def sync(
 ) -> SyncResult:
     """Sync the configured sources (or the named ones) into the destination."""
     host = host or get_host()
-    cfg = load_config(find_config(config), host)
+    cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     names = _select(cfg, list(sources))
     built = {name: cfg.build_source(name) for name in names}  # config errors surface before any write
     dest = open_destination(destination, config=cfg, host=host)

@@ -112,6 +112,12 @@ def parse_config(text: str, host: PluginHost, *, path: Path | None = None) -> Co
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+    return config_from_dict(data, host, path=path)
+
+
+def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | None = None) -> Config:
+    """Validate a config given as the dict `cxbridge.toml` parses into (for the API and tests)."""
+    label = str(path) if path else CONFIG_FILENAME
     try:
         data = substitute(data, lambda name: host.pm.hook.resolve_secret(name=name))
     except MissingSecretError as exc:
