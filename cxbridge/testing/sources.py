@@ -1,0 +1,187 @@
+"""The source conformance suite: the guarantees of DESIGN.md §4–5 that every source keeps.
+
+    class TestAcmeSource(SourceConformance):        # or HttpSourceConformance for HTTP APIs
+        @pytest.fixture
+        def source_under_test(self, acme_api):
+            return SourceUnderTest(AcmeSource, {"base_url": acme_api.url, "token": "${ACME_TOKEN}"},
+                                   secrets={"ACME_TOKEN": "test-token-1234"})
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, get_args
+
+import httpx
+import pytest
+from pydantic import BaseModel, SecretStr
+
+from cxbridge import identity, schemas
+from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import create_host
+from cxbridge.testing.harness import SOURCE_NAME, Reading, SourceHarness, SourceUnderTest
+
+__all__ = ["HttpSourceConformance", "SourceConformance", "SourceUnderTest"]
+
+
+class SourceConformance:
+    """Every source: config errors, schema, ids, incremental re-runs, pagination, secrets.
+
+    Subclass it in a test module (the class name must start with `Test`) and define the
+    `source_under_test` fixture. Each test method pins down one guarantee.
+    """
+
+    @pytest.fixture
+    def source_under_test(self) -> SourceUnderTest:
+        pytest.fail("define a `source_under_test` fixture that returns cxbridge.testing.SourceUnderTest(...)")
+
+    def test_the_installed_package_provides_the_source(self, source_harness: SourceHarness) -> None:
+        cls = source_harness.under_test.source_class
+        provided = create_host().sources.get(cls.name)
+        assert provided is not None and provided.cls is cls, (
+            f"no installed plugin registers {cls.__qualname__} as {cls.name!r}: add it to the `cxbridge` "
+            "entry points in pyproject.toml, call register() in register_sources, and `pip install -e .`"
+        )
+
+    def test_config_errors_name_the_field(self, source_harness: SourceHarness) -> None:
+        model = source_harness.under_test.source_class.config_model
+        prefix = f"sources.{SOURCE_NAME}"
+        for key in _required_keys(model):
+            message = _config_error(source_harness, **{key: None})
+            assert f"{prefix}.{key}" in message, f"leaving out {key!r} gave an error that does not name it: {message}"
+        message = _config_error(source_harness, not_a_known_key=1)
+        assert f"{prefix}.not_a_known_key: unknown key" in message
+        for key in _secret_keys(model):
+            message = _config_error(source_harness, **{key: "typed-in-plain-text"})
+            assert f"{prefix}.{key}" in message and "${" in message, message
+
+    def test_every_record_validates_against_the_schema(self, source_harness: SourceHarness) -> None:
+        import jsonschema
+
+        reading = source_harness.read()
+        expected = source_harness.under_test.expected_quarantined
+        assert len(reading.rejected) == expected, f"records rejected by normalize: {reading.rejected[:3]}"
+        assert reading.records, "the test data gave no records at all"
+        schema = schemas.load()
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        for record in reading.records:
+            errors = sorted(validator.iter_errors(record.model_dump(mode="json")), key=str)
+            assert not errors, f"record {record.source_record_id}: {errors[0].message} at {list(errors[0].path)}"
+            assert (record.source, record.connector) == (SOURCE_NAME, source_harness.connector)
+
+    def test_ids_are_deterministic(self, source_harness: SourceHarness) -> None:
+        first, again = _ids(source_harness.read()), _ids(source_harness.read())
+        assert first == again, "a second read of the same data gave other record ids"
+        duplicates = [rid for rid, count in Counter(first).items() if count > 1]
+        assert not duplicates, f"{len(duplicates)} record ids are given to more than one record"
+        for record in source_harness.read().records:
+            assert record.record_id == identity.record_id(record.source, record.stream, record.source_record_id)
+
+    def test_a_second_run_with_saved_state_yields_no_duplicates(self, source_harness: SourceHarness) -> None:
+        source_harness.sync()
+        stored = source_harness.rows("SELECT record_id, content_hash FROM feedback ORDER BY record_id")
+        again = source_harness.sync().results[0]
+        assert again.written == 0, f"the second run wrote {again.written} records again"
+        assert source_harness.rows("SELECT record_id, content_hash FROM feedback ORDER BY record_id") == stored
+
+    def test_pagination_terminates(self, source_harness: SourceHarness) -> None:
+        reading = source_harness.read()  # fails past `max_records`
+        per_stream = Counter((record.stream, record.source_record_id) for record in reading.records)
+        repeated = [key for key, count in per_stream.items() if count > 1]
+        assert not repeated, f"records read twice in one run (a page read again?): {repeated[:3]}"
+
+    def test_secrets_never_reach_records_logs_or_state(
+        self, source_harness: SourceHarness, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        secrets = source_harness.under_test.secrets
+        if _secret_keys(source_harness.under_test.source_class.config_model):
+            assert secrets, "the config has credential fields: give their test values in SourceUnderTest.secrets"
+        with _captured_logs() as log_lines:
+            source_harness.sync(full_refresh=True)
+            records = json.dumps([r.model_dump(mode="json") for r in source_harness.read().records])
+        out, err = capfd.readouterr()
+        places = {"records": records, "logs": "\n".join(log_lines), "output": out + err}
+        stored = source_harness.stored_bytes()
+        for name, value in secrets.items():
+            for place, text in places.items():
+                assert value not in text, f"the value of ${{{name}}} appears in the {place}"
+            assert value.encode() not in stored, f"the value of ${{{name}}} is stored in the destination"
+
+
+class HttpSourceConformance(SourceConformance):
+    """Sources of an HTTP API, served to the test by a local server (not mocked inside httpx)."""
+
+    def test_pagination_terminates(self, source_harness: SourceHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+        with _recorded_requests(monkeypatch) as requests:
+            super().test_pagination_terminates(source_harness)
+        assert len(requests) >= 2, "the test data fits in one page, so pagination was never exercised"
+
+    def test_retries_on_429(self, source_harness: SourceHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+        clean = _ids(source_harness.read())
+        with _recorded_requests(monkeypatch, rate_limit_first=True) as requests:
+            retried = _ids(source_harness.read())
+        assert len(requests) >= 2 and requests[1] == requests[0], "the request answered with 429 was not sent again"
+        assert retried == clean, "after a 429 the source read other records than without one"
+
+
+def _ids(reading: Reading) -> list[str]:
+    return sorted(record.record_id for record in reading.records)
+
+
+def _config_error(harness: SourceHarness, **changes: Any) -> str:
+    with pytest.raises(ConfigError) as caught:
+        harness.config(**changes)
+    return str(caught.value)
+
+
+def _required_keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items() if field.is_required() and name != "connector"]
+
+
+def _secret_keys(model: type[BaseModel]) -> list[str]:
+    return [field.alias or name for name, field in model.model_fields.items() if _mentions_secret(field.annotation)]
+
+
+def _mentions_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or any(_mentions_secret(arg) for arg in get_args(annotation))
+
+
+@contextmanager
+def _captured_logs() -> Iterator[list[str]]:
+    """Every log line at any level, wherever cxbridge's loggers send them."""
+    lines: list[str] = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    loggers = [logging.getLogger(), logging.getLogger("cxbridge")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    try:
+        yield lines
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+
+
+@contextmanager
+def _recorded_requests(monkeypatch: pytest.MonkeyPatch, *, rate_limit_first: bool = False) -> Iterator[list[str]]:
+    """The URLs sent through httpx's network transport; optionally the first one answered 429."""
+    requests: list[str] = []
+    send = httpx.HTTPTransport.handle_request
+
+    def recording(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        requests.append(str(request.url))
+        if rate_limit_first and len(requests) == 1:
+            return httpx.Response(429, headers={"Retry-After": "0"}, request=request)
+        return send(transport, request)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(httpx.HTTPTransport, "handle_request", recording)
+        yield requests
+    assert requests, "no request went through httpx.HTTPTransport: serve the test data from a local server"
