@@ -151,8 +151,8 @@ def status(
             destination=dest.display_name,
             runs=dest.query(
                 "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
-                "records_unchanged, records_quarantined, error FROM sync_runs ORDER BY started_at DESC LIMIT ?",
-                [runs],
+                "records_unchanged, records_quarantined, error FROM sync_runs "
+                f"ORDER BY started_at DESC LIMIT {int(runs)}"  # no parameter: placeholders differ by engine
             ),
             cursors=[
                 {**row, "cursor": _short(row["cursor"])}

@@ -136,9 +136,24 @@ class Destination(ABC):
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         """Drop quarantine rows (after their records were written by a replay)."""
 
-    def month_of(self, column: str) -> str:
+    # Dialect: the few SQL expressions that differ between engines (SQLite's by default). The
+    # report and the BI views (cxbridge.views) are written once and rendered through these; they
+    # are class methods because they depend on the engine, not on a connection.
+
+    @classmethod
+    def month_of(cls, column: str) -> str:
         """SQL for the `YYYY-MM` of a timestamp column, in this dialect."""
         return f"substr({column}, 1, 7)"
+
+    @classmethod
+    def days_since(cls, column: str) -> str:
+        """SQL for the whole days (24-hour periods) between a timestamp column and now."""
+        return f"CAST(julianday('now') - julianday({column}) AS INTEGER)"
+
+    @classmethod
+    def rounded(cls, expression: str, digits: int) -> str:
+        """SQL rounding a numeric expression (of any numeric type) to `digits` decimals."""
+        return f"ROUND({expression}, {digits})"
 
     def __enter__(self) -> Destination:
         return self

@@ -7,6 +7,8 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
+from cxbridge.views import count_if as _count
+from cxbridge.views import share
 
 DIMENSIONS = {
     "month": None,  # dialect-specific, from Destination.month_of
@@ -18,57 +20,43 @@ DIMENSIONS = {
 }
 METRICS = ("nps", "csat", "ces")
 
-
-def _count(condition: str) -> str:
-    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-
-
 _METRIC_FILTER = {"nps": "s.metric IN ('nps', 'enps')", "csat": "s.metric = 'csat'", "ces": "s.metric = 'ces'"}
-
-_PROMOTERS = _count("s.category = 'promoter'")
-_DETRACTORS = _count("s.category = 'detractor'")
-_SATISFIED = _count("s.category = 'satisfied'")
-_LOW_EFFORT = _count("s.category = 'low_effort'")
-
-_DETAIL_COLUMNS = {
-    "nps": [
-        ("promoters", _PROMOTERS),
-        ("passives", _count("s.category = 'passive'")),
-        ("detractors", _DETRACTORS),
-        ("nps", f"ROUND(100.0 * ({_PROMOTERS} - {_DETRACTORS}) / COUNT(*), 1)"),
-    ],
-    "csat": [
-        ("satisfied", _SATISFIED),
-        ("neutral", _count("s.category = 'neutral'")),
-        ("dissatisfied", _count("s.category = 'dissatisfied'")),
-        ("csat_pct", f"ROUND(100.0 * {_SATISFIED} / COUNT(*), 1)"),
-        ("csat_avg_normalized", "ROUND(AVG(s.normalized), 1)"),
-    ],
-    "ces": [
-        ("low_effort", _LOW_EFFORT),
-        ("neutral", _count("s.category = 'neutral'")),
-        ("high_effort", _count("s.category = 'high_effort'")),
-        ("low_effort_pct", f"ROUND(100.0 * {_LOW_EFFORT} / COUNT(*), 1)"),
-        ("ces_avg_normalized", "ROUND(AVG(s.normalized), 1)"),
-    ],
+_BOXES = {
+    "nps": ("promoter", "passive", "detractor"),
+    "csat": ("satisfied", "neutral", "dissatisfied"),
+    "ces": ("low_effort", "neutral", "high_effort"),
 }
 
 
-def _summary_columns() -> list[tuple[str, str]]:
+def _detail_columns(d: Destination, metric: str) -> list[tuple[str, str]]:
+    boxes = _BOXES[metric]
+    names = [f"{box}s" for box in boxes] if metric == "nps" else list(boxes)
+    counts = [_count(f"s.category = '{box}'") for box in boxes]
+    columns = list(zip(names, counts, strict=True))
+    if metric == "nps":
+        return [*columns, ("nps", share(d, f"{counts[0]} - {counts[2]}", "COUNT(*)"))]
+    pct = "csat_pct" if metric == "csat" else "low_effort_pct"
+    return [
+        *columns,
+        (pct, share(d, counts[0], "COUNT(*)")),
+        (f"{metric}_avg_normalized", d.rounded("AVG(s.normalized)", 1)),
+    ]
+
+
+def _summary_columns(d: Destination) -> list[tuple[str, str]]:
     def among(metric: str, category: str) -> str:
         return _count(f"{_METRIC_FILTER[metric]} AND s.category = '{category}'")
 
-    def share(metric: str, category: str) -> str:
-        return f"ROUND(100.0 * {among(metric, category)} / NULLIF({_count(_METRIC_FILTER[metric])}, 0), 1)"
+    def responses(metric: str) -> str:
+        return _count(_METRIC_FILTER[metric])
 
-    net = f"{among('nps', 'promoter')} - {among('nps', 'detractor')}"
     return [
-        ("nps", f"ROUND(100.0 * ({net}) / NULLIF({_count(_METRIC_FILTER['nps'])}, 0), 1)"),
-        ("nps_responses", _count(_METRIC_FILTER["nps"])),
-        ("csat_pct", share("csat", "satisfied")),
-        ("csat_responses", _count(_METRIC_FILTER["csat"])),
-        ("low_effort_pct", share("ces", "low_effort")),
-        ("ces_responses", _count(_METRIC_FILTER["ces"])),
+        ("nps", share(d, f"{among('nps', 'promoter')} - {among('nps', 'detractor')}", responses("nps"))),
+        ("nps_responses", responses("nps")),
+        ("csat_pct", share(d, among("csat", "satisfied"), responses("csat"))),
+        ("csat_responses", responses("csat")),
+        ("low_effort_pct", share(d, among("ces", "low_effort"), responses("ces"))),
+        ("ces_responses", responses("ces")),
     ]
 
 
@@ -80,10 +68,10 @@ def report_sql(destination: Destination, *, by: str = "month", metric: str | Non
         raise ConfigError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
     key = DIMENSIONS[by] or destination.month_of("f.submitted_at")
     if metric:
-        columns = [("responses", "COUNT(*)"), *_DETAIL_COLUMNS[metric]]
+        columns = [("responses", "COUNT(*)"), *_detail_columns(destination, metric)]
         condition = _METRIC_FILTER[metric]
     else:
-        columns = [("responses", "COUNT(DISTINCT f.record_id)"), *_summary_columns()]
+        columns = [("responses", "COUNT(DISTINCT f.record_id)"), *_summary_columns(destination)]
         condition = "s.metric IN ('nps', 'enps', 'csat', 'ces')"
     select = ",\n       ".join(f"{sql} AS {name}" for name, sql in columns)
     return (

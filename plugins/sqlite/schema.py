@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from cxbridge.plugins.sqlite import views
+from cxbridge.destinations import Destination
+from cxbridge.views import view_sql
 
 migrations = Migrations("cxbridge")
 
@@ -137,6 +138,6 @@ def initial_tables(db: Database) -> None:
 
 @migrations(name="0002_bi_views")
 def bi_views(db: Database) -> None:
-    for name, sql in views.VIEWS.items():
+    for name, sql in view_sql(Destination).items():  # SQLite's dialect is Destination's default
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql}")

@@ -1,0 +1,147 @@
+"""The BI views of DESIGN.md §3, written once in portable SQL and rendered per dialect through
+the destination's `month_of`, `days_since` and `rounded`.
+
+Each view reads the primary score of a record (`feedback_scores.is_primary`), so a record with
+two CSAT questions counts once. Months are `YYYY-MM` of `submitted_at` (UTC).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cxbridge.destinations import Destination
+
+    Dialect = Destination | type[Destination]  # the dialect methods are class methods
+
+VIEW_NAMES = ("nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue")
+NPS_METRIC = "s.metric IN ('nps', 'enps')"
+
+
+def count_if(condition: str) -> str:
+    """How many rows of the group meet `condition` (0 when none do), in every dialect."""
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def share(d: Dialect, part: str, whole: str) -> str:
+    """`100 · part / whole` rounded to one decimal; NULL when `whole` is 0."""
+    return d.rounded(f"100.0 * ({part}) / NULLIF({whole}, 0)", 1)
+
+
+def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> str:
+    month = d.month_of("f.submitted_at")
+    select = ",\n       ".join(f"{sql} AS {name}" for name, sql in columns)
+    return f"""
+SELECT f.source, f.program, {month} AS month,
+       COUNT(*) AS responses,
+       {select}
+FROM feedback f
+JOIN feedback_scores s ON s.record_id = f.record_id AND s.is_primary AND {metric_sql}
+WHERE f.submitted_at IS NOT NULL
+GROUP BY f.source, f.program, {month}
+"""
+
+
+def nps_by_month(d: Dialect) -> str:
+    promoters, detractors = count_if("s.category = 'promoter'"), count_if("s.category = 'detractor'")
+    return _by_month(d, NPS_METRIC, [
+        ("promoters", promoters),
+        ("passives", count_if("s.category = 'passive'")),
+        ("detractors", detractors),
+        ("nps", share(d, f"{promoters} - {detractors}", "COUNT(*)")),
+    ])  # fmt: skip
+
+
+def _boxes_by_month(d: Dialect, metric: str, boxes: tuple[str, str, str], pct: str, avg: str) -> str:
+    best = count_if(f"s.category = '{boxes[0]}'")
+    return _by_month(d, f"s.metric = '{metric}'", [
+        (boxes[0], best),
+        (boxes[1], count_if(f"s.category = '{boxes[1]}'")),
+        (boxes[2], count_if(f"s.category = '{boxes[2]}'")),
+        (pct, share(d, best, "COUNT(*)")),
+        (avg, d.rounded("AVG(s.normalized)", 1)),
+    ])  # fmt: skip
+
+
+def csat_by_month(d: Dialect) -> str:
+    return _boxes_by_month(d, "csat", ("satisfied", "neutral", "dissatisfied"), "csat_pct", "csat_avg_normalized")
+
+
+def ces_by_month(d: Dialect) -> str:
+    return _boxes_by_month(d, "ces", ("low_effort", "neutral", "high_effort"), "low_effort_pct", "ces_avg_normalized")
+
+
+def location_scorecard(d: Dialect) -> str:
+    """Per location: n, NPS, CSAT %, CES, audit score, rank and the top/bottom 20% flags."""
+    nps_n, csat_n = count_if(NPS_METRIC), count_if("s.metric = 'csat'")
+    promoters = count_if(f"{NPS_METRIC} AND s.category = 'promoter'")
+    detractors = count_if(f"{NPS_METRIC} AND s.category = 'detractor'")
+    net = f"{promoters} - {detractors}"
+    satisfied = count_if("s.metric = 'csat' AND s.category = 'satisfied'")
+    ranking = "COALESCE(nps, csat_pct, audit_score)"
+    columns = "location_id, location_name, responses, nps_responses, nps, csat_pct, ces_avg_normalized, audit_score"
+    return f"""
+WITH per_location AS (
+    SELECT f.location_id,
+           MAX(f.location_name) AS location_name,
+           COUNT(DISTINCT f.record_id) AS responses,
+           {nps_n} AS nps_responses,
+           {share(d, net, nps_n)} AS nps,
+           {share(d, satisfied, csat_n)} AS csat_pct,
+           {d.rounded("AVG(CASE WHEN s.metric = 'ces' THEN s.normalized END)", 1)} AS ces_avg_normalized,
+           {d.rounded("AVG(CASE WHEN s.metric IN ('audit', 'mystery_shop') THEN s.normalized END)", 1)} AS audit_score
+    FROM feedback f
+    LEFT JOIN feedback_scores s ON s.record_id = f.record_id
+         AND (s.is_primary OR s.metric IN ('audit', 'mystery_shop'))
+    WHERE f.location_id IS NOT NULL
+    GROUP BY f.location_id
+),
+ranked AS (
+    SELECT {columns},
+           RANK() OVER (ORDER BY {ranking} DESC) AS rank,
+           RANK() OVER (ORDER BY {ranking} ASC) AS rank_from_bottom,
+           COUNT(*) OVER () AS locations
+    FROM per_location
+    WHERE {ranking} IS NOT NULL
+)
+SELECT {columns}, rank,
+       (rank - 1) < 0.2 * locations AS top_20_pct,
+       (rank_from_bottom - 1) < 0.2 * locations AS bottom_20_pct
+FROM ranked
+UNION ALL
+SELECT {columns}, NULL, FALSE, FALSE
+FROM per_location
+WHERE {ranking} IS NULL
+"""
+
+
+def detractor_queue(d: Dialect) -> str:
+    """Detractors and dissatisfied customers nobody has followed up yet: close the loop."""
+    return f"""
+SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
+       f.team, f.agent_id, f.respondent_key, f.crm_contact_id, f.crm_account_id, f.ticket_id,
+       f.nps, f.csat, f.comment,
+       CASE WHEN f.nps_group = 'detractor' THEN 'detractor' ELSE 'dissatisfied' END AS reason,
+       {d.days_since("f.submitted_at")} AS age_days
+FROM feedback f
+LEFT JOIN feedback_followups u ON u.record_id = f.record_id
+WHERE u.record_id IS NULL
+  AND (f.nps_group = 'detractor'
+       OR EXISTS (SELECT 1 FROM feedback_scores s
+                  WHERE s.record_id = f.record_id AND s.is_primary
+                    AND s.metric = 'csat' AND s.category = 'dissatisfied'))
+"""
+
+
+_RENDERERS = {
+    "nps_by_month": nps_by_month,
+    "csat_by_month": csat_by_month,
+    "ces_by_month": ces_by_month,
+    "location_scorecard": location_scorecard,
+    "detractor_queue": detractor_queue,
+}
+
+
+def view_sql(d: Dialect) -> dict[str, str]:
+    """Every view's SELECT in the dialect of `d`, by view name."""
+    return {name: _RENDERERS[name](d) for name in VIEW_NAMES}
