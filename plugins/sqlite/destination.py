@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from filelock import FileLock, Timeout
 from sqlite_utils import Database
 
 from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
-from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
+from cxbridge.errors import DestinationError
+from cxbridge.local_files import file_lock
+from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, to_json
 from cxbridge.timestamps import format_timestamp
@@ -42,12 +42,7 @@ def _now() -> str:
 
 def path_of(url: str, base_dir: Path) -> Path:
     """`sqlite:///relative.db` or `sqlite:////absolute/path.db` as a path."""
-    parts = urlsplit(url)
-    raw = parts.path[1:] if parts.path.startswith("/") else parts.path
-    if parts.netloc or not raw:
-        raise ConfigError(f"{url!r} is not a SQLite URL; write sqlite:///cxbridge.db or sqlite:////abs/path.db")
-    path = Path(raw).expanduser()
-    return path if path.is_absolute() else base_dir / path
+    return local_path_of(url, base_dir, kind="SQLite", example="sqlite:///cxbridge.db or sqlite:////abs/path.db")
 
 
 class SQLiteDestination(Destination):
@@ -93,22 +88,8 @@ class SQLiteDestination(Destination):
             self._db.close()
             self._db = None
 
-    @contextmanager
-    def lock(self, *, wait: float = 0) -> Iterator[None]:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(lock_path)
-        try:
-            lock.acquire(timeout=wait)
-        except Timeout:
-            raise DestinationLockedError(
-                f"another cxbridge sync is writing to {self.path}; wait for it to finish, "
-                "or pass --wait SECONDS to queue behind it"
-            ) from None
-        try:
-            yield
-        finally:
-            lock.release()
+    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
+        return file_lock(self.path, wait=wait)
 
     def get_cursor(self, source: str, stream: str) -> Any:
         if not self._has_table("sync_state"):

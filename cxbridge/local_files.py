@@ -1,0 +1,42 @@
+"""What destinations kept in local files share: the path in their URL, and the lock file beside
+them that lets one sync write at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from filelock import FileLock, Timeout
+
+from cxbridge.errors import ConfigError, DestinationLockedError
+
+
+def path_of(url: str, base_dir: Path, *, kind: str, example: str) -> Path:
+    """`scheme:///relative/path` (against `base_dir`) or `scheme:////absolute/path` as a path."""
+    parts = urlsplit(url)
+    raw = parts.path[1:] if parts.path.startswith("/") else parts.path
+    if parts.netloc or not raw:
+        raise ConfigError(f"{url!r} is not a {kind} URL; write e.g. {example}")
+    path = Path(raw).expanduser()
+    return path if path.is_absolute() else base_dir / path
+
+
+@contextmanager
+def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
+    """Exclusive right to write `target` (a file or folder), through `<target>.lock` beside it."""
+    lock_path = target.with_name(target.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise DestinationLockedError(
+            f"another cxbridge sync is writing to {target}; wait for it to finish, "
+            "or pass --wait SECONDS to queue behind it"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
