@@ -29,6 +29,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.secrets",
     "cxbridge.plugins.csv_source",
     "cxbridge.plugins.sqlite",
+    "cxbridge.plugins.duckdb",
 )
 
 

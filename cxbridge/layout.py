@@ -1,0 +1,126 @@
+"""The tables of DESIGN.md §2 described once, with engine-neutral column types, so every SQL
+destination creates the same columns in the same order in its own dialect."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    REAL = "real"
+    BOOLEAN = "boolean"
+    TIMESTAMP = "timestamp"  # UTC
+    JSON = "json"
+
+
+T = ColumnType
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = T.TEXT
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+
+def _columns(names: tuple[str, ...], types: Mapping[str, ColumnType], required: set[str]) -> tuple[Column, ...]:
+    return tuple(Column(name, types.get(name, T.TEXT), name in required) for name in names)
+
+
+FEEDBACK = Table(
+    "feedback",
+    _columns(
+        FEEDBACK_COLUMNS,
+        {
+            "submitted_at": T.TIMESTAMP, "updated_at": T.TIMESTAMP, "ingested_at": T.TIMESTAMP,
+            "nps": T.INTEGER, "csat": T.REAL, "csat_normalized": T.REAL, "ces": T.REAL,
+            "ces_normalized": T.REAL, "answers": T.JSON, "attributes": T.JSON, "raw": T.JSON,
+            "schema_version": T.INTEGER,
+        },
+        {"record_id", "source", "connector", "stream", "source_record_id", "program", "status", "ingested_at",
+         "sync_run_id", "schema_version", "content_hash"},
+    ),
+    primary_key=("record_id",),
+    indexes=(("submitted_at",), ("source", "stream"), ("location_id",)),
+)  # fmt: skip
+
+FEEDBACK_SCORES = Table(
+    "feedback_scores",
+    _columns(
+        SCORE_COLUMNS,
+        {"value": T.REAL, "scale_min": T.REAL, "scale_max": T.REAL, "normalized": T.REAL, "is_primary": T.BOOLEAN},
+        {"record_id", "metric", "question_id", "value", "scale_min", "scale_max", "direction", "normalized",
+         "is_primary"},
+    ),
+    primary_key=("record_id", "question_id", "metric"),
+    indexes=(("metric", "is_primary"),),
+)  # fmt: skip
+
+FEEDBACK_COMMENTS = Table(
+    "feedback_comments",
+    _columns(COMMENT_COLUMNS, {}, {"record_id", "question_id", "text"}),
+    primary_key=("record_id", "question_id"),
+)
+
+FEEDBACK_FOLLOWUPS = Table(
+    "feedback_followups",
+    (Column("record_id", required=True), Column("followed_up_at", T.TIMESTAMP, True), Column("owner"), Column("note")),
+    primary_key=("record_id",),
+)
+
+SYNC_RUNS = Table(
+    "sync_runs",
+    (
+        Column("run_id", required=True), Column("source", required=True), Column("connector", required=True),
+        Column("started_at", T.TIMESTAMP, True), Column("finished_at", T.TIMESTAMP), Column("status", required=True),
+        Column("records_read", T.INTEGER, True), Column("records_written", T.INTEGER, True),
+        Column("records_unchanged", T.INTEGER, True), Column("records_quarantined", T.INTEGER, True),
+        Column("error"), Column("full_refresh", T.BOOLEAN, True),
+    ),
+    primary_key=("run_id", "source"),
+)  # fmt: skip
+
+SYNC_STATE = Table(
+    "sync_state",
+    (
+        Column("source", required=True), Column("stream", required=True), Column("cursor"),
+        Column("updated_at", T.TIMESTAMP, True), Column("sync_run_id", required=True),
+    ),
+    primary_key=("source", "stream"),
+)  # fmt: skip
+
+QUARANTINE = Table(
+    "quarantine",
+    (
+        Column("record_id", required=True), Column("source", required=True), Column("stream", required=True),
+        Column("source_record_id"), Column("raw", T.JSON), Column("error", required=True), Column("field"),
+        Column("context", T.JSON), Column("first_seen", T.TIMESTAMP, True), Column("last_seen", T.TIMESTAMP, True),
+        Column("run_id", required=True),
+    ),
+    primary_key=("record_id",),
+    indexes=(("source", "stream"),),
+)  # fmt: skip
+
+TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, FEEDBACK_FOLLOWUPS, SYNC_RUNS, SYNC_STATE, QUARANTINE)
+TABLES_BY_NAME = {table.name: table for table in TABLES}

@@ -1,0 +1,307 @@
+"""A base for destinations reached through a DB-API connection (DuckDB, PostgreSQL, Snowflake).
+
+The tables come from `cxbridge.layout` and the views from `cxbridge.views`, created by tracked
+migrations. A batch is bulk-loaded into session-scoped staging tables, then merged in one
+transaction together with its quarantine and cursor: records whose content hash changed replace
+their rows, unchanged ones are skipped, so re-delivering a batch is harmless. An engine supplies
+its connection, its transactions, its bulk loader and its dialect; everything else is here.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
+from cxbridge.errors import DestinationError
+from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, QUARANTINE, SYNC_RUNS, SYNC_STATE, TABLES
+from cxbridge.layout import Column, ColumnType, Table
+from cxbridge.tables import to_json
+from cxbridge.timestamps import format_timestamp
+from cxbridge.views import view_sql
+
+STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE)
+CHANGED = Table("cx_changed", (Column("record_id"),), primary_key=())
+MIGRATIONS_TABLE = Table(
+    "cxbridge_migrations",
+    (Column("name", required=True), Column("applied_at", ColumnType.TIMESTAMP, True)),
+    primary_key=("name",),
+)
+
+
+def stage_name(table: Table) -> str:
+    return f"cx_stage_{table.name}"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One named schema change, applied once per destination and recorded in `cxbridge_migrations`."""
+
+    name: str
+    apply: Callable[[SQLDestination], None]
+
+
+def create_tables(destination: SQLDestination) -> None:
+    for table in TABLES:
+        destination.execute(destination.create_table_sql(table))
+        if destination.indexes:
+            for columns in table.indexes:
+                index = f"{table.name}_{'_'.join(columns)}"
+                destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table.name} ({', '.join(columns)})")
+
+
+def create_views(destination: SQLDestination) -> None:
+    for name, sql in view_sql(destination).items():
+        destination.execute(f"DROP VIEW IF EXISTS {name}")
+        destination.execute(f"CREATE VIEW {name} AS {sql}")
+
+
+MIGRATIONS = (Migration("0001_initial_tables", create_tables), Migration("0002_bi_views", create_views))
+
+
+def plain(value: Any) -> Any:
+    """A value as SQLite would return it, so every destination reads back alike."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return format_timestamp(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def parsed_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _now() -> str:
+    return format_timestamp(datetime.now(timezone.utc))  # type: ignore[return-value]
+
+
+class SQLDestination(Destination):
+    """A destination with a DB-API connection; subclasses name their engine's types and loader."""
+
+    type_names: ClassVar[Mapping[ColumnType, str]]
+    placeholder: ClassVar[str] = "?"
+    indexes: ClassVar[bool] = True
+    migrations: ClassVar[tuple[Migration, ...]] = MIGRATIONS
+
+    def __init__(self, url: str, *, base_dir: Path | None = None):
+        super().__init__(url, base_dir=base_dir)
+        self._conn: Any = None
+
+    # --- what an engine provides ----------------------------------------------------------
+
+    @abstractmethod
+    def connect(self, *, read_only: bool) -> Any:
+        """A DB-API connection in autocommit mode; DestinationError (with what to do) if impossible."""
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        """Commit what runs inside on success, roll it all back on an exception."""
+
+    @abstractmethod
+    def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Bulk-load `rows` (in `table`'s column order, as `cxbridge.tables` writes them:
+        timestamps and JSON as text) into the empty staging table `stage_name(table)`."""
+
+    def cursor(self) -> Any:
+        """The object statements run on, inside the connection's current transaction."""
+        return self.conn.cursor()
+
+    # --- dialect an engine may override ---------------------------------------------------
+
+    def column_sql(self, column: Column, *, staged: bool = False) -> str:
+        return f"{column.name} {self.type_names[column.type]}" + (" NOT NULL" if column.required and not staged else "")
+
+    def create_table_sql(self, table: Table) -> str:
+        parts = [self.column_sql(column) for column in table.columns]
+        if table.primary_key:
+            parts.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
+        return f"CREATE TABLE IF NOT EXISTS {table.name} ({', '.join(parts)})"
+
+    def create_stage_sql(self, table: Table, name: str) -> str:
+        columns = ", ".join(self.column_sql(column, staged=True) for column in table.columns)
+        return f"CREATE TEMPORARY TABLE {name} ({columns})"
+
+    def clear_sql(self, name: str) -> str:
+        return f"DELETE FROM {name}"
+
+    def from_stage(self, column: Column) -> str:
+        """SQL reading a staged column as the target column's type."""
+        return column.name
+
+    def cast(self, column: Column, expression: str) -> str:
+        """SQL turning a bound parameter (timestamps and JSON as text) into the column's type."""
+        return f"CAST({expression} AS {self.type_names[column.type]})"
+
+    def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
+        """Insert the rows of `select`, replacing those whose key exists (except `keep` columns)."""
+        key = ", ".join(table.primary_key)
+        updates = [c for c in table.column_names if c not in table.primary_key and c not in keep]
+        sets = ", ".join(f"{column} = excluded.{column}" for column in updates)
+        return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) {select} ON CONFLICT ({key}) DO UPDATE SET {sets}"
+
+    # --- connection and schema ------------------------------------------------------------
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            raise DestinationError(f"{self.display_name} is not open")
+        return self._conn
+
+    def open(self, *, read_only: bool = False) -> None:
+        if self._conn is not None:
+            return
+        self._conn = self.connect(read_only=read_only)
+        if not read_only:
+            try:
+                self.apply_migrations()
+                self._create_stages()
+            except Exception:
+                self.close()
+                raise
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()
+
+    def apply_migrations(self) -> None:
+        self.execute(self.create_table_sql(MIGRATIONS_TABLE))
+        done = {row["name"] for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")}
+        for migration in self.migrations:
+            if migration.name not in done:
+                with self.transaction():
+                    migration.apply(self)
+                    self.execute(self._insert_values_sql(MIGRATIONS_TABLE), [migration.name, _now()])
+
+    def _create_stages(self) -> None:
+        for table in (*STAGED_TABLES, CHANGED):
+            self.execute(self.create_stage_sql(table, stage_name(table) if table is not CHANGED else CHANGED.name))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor().execute(sql, params) if params else self.cursor().execute(sql)
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        cursor = self.cursor()
+        cursor.execute(sql, params) if params else cursor.execute(sql)
+        names = [column[0].lower() for column in cursor.description]
+        return [dict(zip(names, map(plain, row), strict=True)) for row in cursor.fetchall()]
+
+    def _insert_values_sql(self, table: Table) -> str:
+        values = ", ".join(self.cast(column, self.placeholder) for column in table.columns)
+        return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({values})"
+
+    def _upsert_values_sql(self, table: Table, *, keep: Sequence[str] = ()) -> str:
+        values = ", ".join(f"{self.cast(column, self.placeholder)} AS {column.name}" for column in table.columns)
+        return self.upsert_sql(table, f"SELECT {values}", keep=keep)
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write_batch(self, batch: Batch) -> WriteStats:
+        records = list({rows.record_id: rows for rows in batch.records}.values())  # read twice: last wins
+        now = _now()
+        staged = {
+            FEEDBACK: [rows.feedback for rows in records],
+            FEEDBACK_SCORES: [score for rows in records for score in rows.scores],
+            FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
+            QUARANTINE: [_quarantine_row(item, now, batch.run_id) for item in batch.quarantined],
+        }
+        with self.transaction():
+            self.execute(self.clear_sql(CHANGED.name))
+            for table, rows in staged.items():
+                self.execute(self.clear_sql(stage_name(table)))
+                if rows:
+                    self.load_stage(table, rows)
+            for statement in self.merge_statements():
+                self.execute(statement)
+            written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"])
+            if batch.cursor is not None:
+                cursor = batch.cursor
+                self.execute(
+                    self._upsert_values_sql(SYNC_STATE),
+                    [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id],
+                )
+        return WriteStats(written, len(batch.records) - written, len(batch.quarantined))
+
+    def merge_statements(self) -> list[str]:
+        """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
+        content is new, and only their rows are replaced."""
+        changed = f"SELECT record_id FROM {CHANGED.name}"
+        feedback = stage_name(FEEDBACK)
+
+        def staged(table: Table, where: str = "") -> str:
+            columns = ", ".join(f"{self.from_stage(column)} AS {column.name}" for column in table.columns)
+            return f"SELECT {columns} FROM {stage_name(table)}{where}"
+
+        only_changed = f" WHERE record_id IN ({changed})"
+        return [
+            f"INSERT INTO {CHANGED.name} (record_id) SELECT s.record_id FROM {feedback} s "
+            "LEFT JOIN feedback f ON f.record_id = s.record_id "
+            "WHERE f.record_id IS NULL OR f.content_hash <> s.content_hash",
+            f"DELETE FROM feedback_scores WHERE record_id IN ({changed})",
+            f"DELETE FROM feedback_comments WHERE record_id IN ({changed})",
+            self.upsert_sql(FEEDBACK, staged(FEEDBACK, only_changed)),
+            f"INSERT INTO feedback_scores ({', '.join(FEEDBACK_SCORES.column_names)}) "
+            + staged(FEEDBACK_SCORES, only_changed),
+            f"INSERT INTO feedback_comments ({', '.join(FEEDBACK_COMMENTS.column_names)}) "
+            + staged(FEEDBACK_COMMENTS, only_changed),
+            f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})",
+            self.upsert_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)),
+        ]
+
+    def save_run(self, run: SyncRun) -> None:
+        with self.transaction():
+            self.execute(self._upsert_values_sql(SYNC_RUNS), _run_row(run))
+
+    def release_quarantine(self, record_ids: Sequence[str]) -> None:
+        with self.transaction():
+            for record_id in record_ids:
+                self.execute(f"DELETE FROM quarantine WHERE record_id = {self.placeholder}", [record_id])
+
+    # --- reading --------------------------------------------------------------------------
+
+    def get_cursor(self, source: str, stream: str) -> Any:
+        ph = self.placeholder
+        rows = self.fetch(f"SELECT cursor FROM sync_state WHERE source = {ph} AND stream = {ph}", [source, stream])
+        return None if not rows or rows[0]["cursor"] is None else json.loads(rows[0]["cursor"])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self.fetch(sql, params)
+
+    def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
+        where, params = (f" WHERE source = {self.placeholder}", [source]) if source else ("", [])
+        for row in self.fetch(f"SELECT * FROM quarantine{where} ORDER BY first_seen, record_id", params):
+            yield QuarantineItem(
+                record_id=row["record_id"],
+                source=row["source"],
+                stream=row["stream"],
+                source_record_id=row["source_record_id"],
+                raw=parsed_json(row["raw"]),
+                error=row["error"],
+                field=row["field"],
+                context=parsed_json(row["context"]) or {},
+            )
+
+
+def _quarantine_row(item: QuarantineItem, now: str, run_id: str) -> tuple[Any, ...]:
+    return (
+        item.record_id, item.source, item.stream, item.source_record_id, to_json(item.raw), item.error,
+        item.field, to_json(item.context), now, now, run_id,
+    )  # fmt: skip
+
+
+def _run_row(run: SyncRun) -> list[Any]:
+    return [
+        run.run_id, run.source, run.connector, format_timestamp(run.started_at), format_timestamp(run.finished_at),
+        run.status, run.records_read, run.records_written, run.records_unchanged, run.records_quarantined,
+        run.error, run.full_refresh,
+    ]  # fmt: skip
