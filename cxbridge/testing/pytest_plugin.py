@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("cxbridge.testing.sources", "cxbridge.testing.harness")
+pytest.register_assert_rewrite("cxbridge.testing.sources", "cxbridge.testing.harness", "cxbridge.testing.destinations")
 
 
 def pytest_report_header(config: pytest.Config) -> str:

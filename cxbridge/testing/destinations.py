@@ -1,0 +1,236 @@
+"""The destination conformance suite: what every destination promises (DESIGN.md §2–3, §5),
+checked against SQLite, the reference implementation, through `Destination.query`.
+
+A destination's test module subclasses `DestinationConformance` and provides one fixture,
+`destination_factory`: a callable that takes a name and returns a new, unopened destination for
+the place called that name (empty the first time; the same data when the name comes again):
+
+    class TestMyWarehouse(DestinationConformance):
+        @pytest.fixture
+        def destination_factory(self, tmp_path):
+            return lambda name: MyWarehouse(f"mywarehouse:///{tmp_path / name}")
+
+The suite then checks that the same input gives identical query results for every table, view
+and report as SQLite, that re-delivery changes nothing, and that a crash between batches loses
+nothing, doubles nothing, and never leaves the cursor ahead of the data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge import report as reports
+from cxbridge.destinations import Destination
+from cxbridge.events import EventKind, SyncEvent
+from cxbridge.layout import TABLES, ColumnType
+from cxbridge.pipeline import Engine, EngineOptions, SourceResult
+from cxbridge.plugins_host import create_host
+from cxbridge.sources import SourceContext
+from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, version_records
+from cxbridge.timestamps import format_timestamp
+from cxbridge.views import VIEW_NAMES
+
+DestinationFactory = Callable[[str], Destination]
+SOURCES = {"store_survey": "voc", "mystery_visits": "mystery_shop"}
+RECORDS = 60
+BATCH_SIZE = 7
+VOLATILE = {
+    "feedback": {"ingested_at", "sync_run_id"},
+    "sync_runs": {"run_id", "started_at", "finished_at"},
+    "sync_state": {"updated_at", "sync_run_id"},
+    "quarantine": {"first_seen", "last_seen", "run_id"},
+}
+JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is ColumnType.JSON} | {
+    ("sync_state", "cursor")
+}
+
+
+class SimulatedCrash(BaseException):
+    """Stops a delivery the way a killed process would: nothing catches it."""
+
+
+def deliver(
+    destination: Destination, *, version: int = 1, full_refresh: bool = False, crash_after: int | None = None
+) -> list[SourceResult]:
+    """Sync both sample sources into `destination` as `cxbridge sync` would, in small batches;
+    with `crash_after`, stop dead once that many batches have committed."""
+    committed = 0
+
+    def on_progress(event: SyncEvent) -> None:
+        nonlocal committed
+        if event.kind is EventKind.BATCH_COMMITTED:
+            committed += 1
+            if crash_after is not None and committed >= crash_after:
+                raise SimulatedCrash(f"crash after {committed} batches")
+
+    options = EngineOptions(batch_size=BATCH_SIZE, full_refresh=full_refresh)
+    host = create_host(load_entry_points=False)
+    destination.open()
+    try:
+        engine = Engine(destination, host, options=options, on_progress=on_progress)
+        return [engine.run_source(name, _source(name, program, version)) for name, program in SOURCES.items()]
+    finally:
+        destination.close()
+
+
+def _source(name: str, program: str, version: int) -> SampleFeedback:
+    config = SampleFeedbackConfig(program=program, records=RECORDS, version=version)  # type: ignore[arg-type]
+    return SampleFeedback(config, SourceContext(name=name, base_dir=Path.cwd()))
+
+
+def comparable(value: Any, *, is_json: bool = False) -> Any:
+    """A value as every destination must read it back: numbers as floats, booleans as 0/1,
+    timestamps as UTC ISO-8601 text, JSON parsed."""
+    if is_json and isinstance(value, str):
+        value = json.loads(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float | Decimal):
+        return round(float(value), 6)
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _sorted(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return sorted(rows, key=lambda row: [(value is None, str(value)) for value in row])
+
+
+@dataclass
+class Snapshot:
+    """Every table (less run-specific columns), view and report of a destination."""
+
+    results: dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+
+    def without(self, *names: str) -> dict[str, Any]:
+        return {name: result for name, result in self.results.items() if name not in names}
+
+
+def snapshot(destination: Destination) -> Snapshot:
+    """Read everything back through `query`, opening the destination read-only."""
+    results: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+    destination.open(read_only=True)
+    try:
+        for table in TABLES:
+            columns = [c for c in table.column_names if c not in VOLATILE.get(table.name, ())]
+            rows = destination.query(f"SELECT {', '.join(columns)} FROM {table.name}")
+            results[table.name] = (columns, _rows(rows, columns, table=table.name))
+        for view in VIEW_NAMES:
+            rows = destination.query(f"SELECT * FROM {view}")
+            columns = list(rows[0]) if rows else []
+            results[view] = (columns, _rows(rows, columns))
+        for by in reports.DIMENSIONS:
+            for metric in (None, *reports.METRICS):
+                rows = reports.report(destination, by=by, metric=metric)
+                columns = list(rows[0]) if rows else []
+                results[f"report by {by}, {metric or 'all metrics'}"] = (columns, _rows(rows, columns))
+    finally:
+        destination.close()
+    return Snapshot(results)
+
+
+def _rows(rows: list[dict[str, Any]], columns: list[str], *, table: str = "") -> list[tuple[Any, ...]]:
+    return _sorted([tuple(comparable(row[c], is_json=(table, c) in JSON_COLUMNS) for c in columns) for row in rows])
+
+
+def assert_same(actual: dict[str, Any], expected: dict[str, Any], *, label: str) -> None:
+    """Table by table, so a failure names the table or view that differs."""
+    assert list(actual) == list(expected)
+    for name in expected:
+        actual_columns, actual_rows = actual[name]
+        expected_columns, expected_rows = expected[name]
+        assert actual_columns == expected_columns, f"{label}: columns of {name} differ"
+        assert actual_rows == expected_rows, f"{label}: rows of {name} differ"
+
+
+class DestinationConformance:
+    """The conformance suite; subclass it and provide the `destination_factory` fixture."""
+
+    @pytest.fixture
+    def destination_factory(self) -> DestinationFactory:
+        raise NotImplementedError("provide a `destination_factory` fixture: name -> new Destination")
+
+    @pytest.fixture
+    def reference(self, tmp_path: Path) -> DestinationFactory:
+        from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+        return lambda name: SQLiteDestination(f"sqlite:///{tmp_path / 'reference' / name}.db")
+
+    def test_same_input_gives_the_same_results_as_sqlite(self, destination_factory, reference):
+        results = deliver(destination_factory("first"))
+        expected = deliver(reference("first"))
+        assert [_counts(r) for r in results] == [_counts(r) for r in expected]
+        assert all(r.ok for r in results), [r.error for r in results]
+        assert_same(snapshot(destination_factory("first")).results, snapshot(reference("first")).results, label="v1")
+
+    def test_changed_fixed_and_new_records_replace_what_was_there(self, destination_factory, reference):
+        for factory in (destination_factory, reference):
+            deliver(factory("updated"))
+            second = deliver(factory("updated"), version=2)
+            assert all(r.ok for r in second) and sum(r.written for r in second) > 0
+        actual, expected = snapshot(destination_factory("updated")), snapshot(reference("updated"))
+        assert_same(actual.results, expected.results, label="v2")
+        assert not actual.results["quarantine"][1], "every fixed record must leave the quarantine"
+
+    def test_redelivery_is_harmless(self, destination_factory):
+        deliver(destination_factory("again"))
+        before = snapshot(destination_factory("again"))
+        again = deliver(destination_factory("again"), full_refresh=True)
+        assert [r.written for r in again] == [0, 0], "unchanged records must not be written again"
+        assert [r.unchanged for r in again] == [r.read - r.quarantined for r in again]
+        after = snapshot(destination_factory("again"))
+        assert_same(after.without("sync_runs"), before.without("sync_runs"), label="re-delivered")
+
+    def test_a_crash_between_batches_loses_and_doubles_nothing(self, destination_factory, reference):
+        with pytest.raises(SimulatedCrash):
+            deliver(destination_factory("crashed"), crash_after=3)
+        self._assert_cursor_not_ahead_of_data(destination_factory("crashed"), batches=3)
+        deliver(destination_factory("crashed"))
+        deliver(reference("clean"))
+        actual, expected = snapshot(destination_factory("crashed")), snapshot(reference("clean"))
+        assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="after a crash")
+
+    def _assert_cursor_not_ahead_of_data(self, destination: Destination, *, batches: int) -> None:
+        """After `batches` committed batches of the first source, exactly their records are
+        stored (written or quarantined) and the cursor is that of the last one."""
+        source = next(iter(SOURCES))
+        delivered = version_records(RECORDS, 1)[: batches * BATCH_SIZE]
+        destination.open(read_only=True)
+        try:
+            cursor = destination.get_cursor(source, "responses")
+            stored = destination.query(f"SELECT source_record_id FROM feedback WHERE source = '{source}'")
+            quarantined = [item.source_record_id for item in destination.quarantined(source=source)]
+        finally:
+            destination.close()
+        assert cursor == delivered[-1]["updated"]
+        assert sorted([row["source_record_id"] for row in stored] + quarantined) == sorted(r["id"] for r in delivered)
+
+    def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory):
+        deliver(destination_factory("bad"))
+        destination = destination_factory("bad")
+        destination.open()
+        try:
+            items = list(destination.quarantined())
+            assert {item.source_record_id for item in items} == {"F0019", "F0038", "F0057"}
+            assert all("outside its scale" in item.error and item.raw["nps"] == "11" for item in items)
+            assert {item.source for item in destination.quarantined(source="mystery_visits")} == {"mystery_visits"}
+            destination.release_quarantine([item.record_id for item in items[:2]])
+            assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in items[2:]]
+        finally:
+            destination.close()
+
+
+def _counts(result: SourceResult) -> tuple[str, int, int, int, int]:
+    return result.status, result.read, result.written, result.unchanged, result.quarantined

@@ -1,0 +1,21 @@
+"""The destination conformance suite run against the embedded destinations (SQLite, DuckDB)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.testing.destinations import DestinationConformance
+
+
+class TestSQLite(DestinationConformance):
+    @pytest.fixture
+    def destination_factory(self, tmp_path):
+        return lambda name: SQLiteDestination(f"sqlite:///{tmp_path / name}.db")
+
+
+class TestDuckDB(DestinationConformance):
+    @pytest.fixture
+    def destination_factory(self, tmp_path):
+        return lambda name: DuckDBDestination(f"duckdb:///{tmp_path / name}.duckdb")

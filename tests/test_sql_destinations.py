@@ -1,0 +1,87 @@
+"""What the SQL destinations share (cxbridge.sql_destination): tracked migrations, the dialect's
+column types, one transaction per batch, and `report`/`status` through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.destinations import Batch, CursorUpdate
+from cxbridge.errors import DestinationLockedError
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.tables import RecordRows
+from cxbridge.testing.destinations import deliver
+from tests.conftest import Workspace, survey_row
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+@pytest.fixture(params=["duckdb"])
+def sql_destination(request, tmp_path):
+    """A factory of destinations of one SQL engine, each name a separate place."""
+    if request.param == "duckdb":
+        return lambda name: DuckDBDestination(f"duckdb:///{tmp_path / name}.duckdb")
+    raise AssertionError(request.param)
+
+
+def test_migrations_are_recorded_and_applied_once(sql_destination):
+    for _ in range(2):
+        destination = sql_destination("x")
+        destination.open()
+        destination.close()
+    destination.open(read_only=True)
+    applied = destination.query("SELECT name FROM cxbridge_migrations ORDER BY name")
+    destination.close()
+    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views"]
+
+
+def test_a_failing_batch_leaves_nothing_behind(sql_destination):
+    deliver(sql_destination("x"))
+    destination = sql_destination("x")
+    destination.open()
+    before = destination.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"]
+    cursor = destination.get_cursor("store_survey", "responses")
+    good = destination.query("SELECT * FROM feedback LIMIT 1")[0]
+    new = RecordRows("new-record", tuple({**good, "record_id": "new-record"}.values()), [], [], "hash")
+    no_value = ("broken", "nps", "q1", None, None, 0.0, 10.0, "higher_is_better", 50.0, None, True)  # value is NOT NULL
+    broken = RecordRows("broken", tuple({**good, "record_id": "broken"}.values()), [no_value], [], "hash2")
+    batch = Batch("run", "store_survey", "responses", [new, broken], cursor=CursorUpdate("store_survey", "responses", "z"))
+    with pytest.raises(Exception, match="(?i)null"):
+        destination.write_batch(batch)
+    assert destination.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] == before
+    assert destination.get_cursor("store_survey", "responses") == cursor
+    destination.close()
+
+
+def test_lock_keeps_a_second_sync_out(sql_destination):
+    first, second = sql_destination("x"), sql_destination("x")
+    with first.lock():
+        with pytest.raises(DestinationLockedError, match="another cxbridge sync"):
+            with second.lock(wait=0.1):
+                pass
+    with second.lock():
+        pass
+
+
+def test_sync_report_and_status_through_the_cli(sql_destination, workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 41)])
+    url = sql_destination("cli").url
+    runner = CliRunner()
+    synced = runner.invoke(cli, ["sync", "--destination", url, "--no-progress"], catch_exceptions=False)
+    assert synced.exit_code == 0, synced.output
+    assert "40 read · 40 written" in synced.output
+    workspace.sync()  # the same rows into SQLite, for comparison
+    for args in (["--by", "location"], ["--by", "month", "--metric", "csat"]):
+        rows = json.loads(runner.invoke(cli, ["report", "-d", url, "--format", "json", *args]).output)
+        expected = json.loads(runner.invoke(cli, ["report", "--db", str(workspace.db), "--format", "json", *args]).output)
+        assert rows == expected
+    status = json.loads(runner.invoke(cli, ["status", "-d", url, "--format", "json"]).output)
+    assert [run["records_written"] for run in status["runs"]] == [40]
+    assert status["cursors"][0]["source"] == "survey"
