@@ -45,6 +45,7 @@ class Batch:
     run_id: str
     source: str
     stream: str
+    started_at: str  # UTC ISO-8601; the ingested_at of its records
     records: list[RecordRows] = dataclasses.field(default_factory=list)
     quarantined: list[QuarantineItem] = dataclasses.field(default_factory=list)
     cursor: CursorUpdate | None = None

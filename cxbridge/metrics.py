@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cached_property
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -52,7 +53,7 @@ NO_ANSWER_LABELS = frozenset(
 
 
 @dataclass(frozen=True)
-class Scale:
+class Scale:  # cached properties need a __dict__, so no slots
     """An answer scale: its bounds and which end is best."""
 
     min: float
@@ -63,14 +64,18 @@ class Scale:
         if not (math.isfinite(self.min) and math.isfinite(self.max)) or self.min >= self.max:
             raise ValueError(f"a scale needs min < max, got [{self.min}, {self.max}]")
 
-    @property
+    @cached_property
     def points(self) -> int | None:
         """Number of answer options of an integer scale (1–5 has 5); None for a continuous one."""
         if float(self.min).is_integer() and float(self.max).is_integer():
             return int(self.max - self.min) + 1
         return None
 
-    @property
+    @cached_property
+    def reversed(self) -> bool:
+        return self.direction == Direction.LOWER_IS_BETTER
+
+    @cached_property
     def box_width(self) -> float:
         """How far the top (or bottom) box reaches: two options on 5+-point scales, one on 2–3-point
         scales, and the same two-fifths of the range on a continuous scale."""
@@ -84,7 +89,7 @@ class Scale:
 
     def align(self, value: float) -> float:
         """The value on the same scale turned so that higher is always better."""
-        if self.direction is Direction.LOWER_IS_BETTER:
+        if self.reversed:
             return self.max + self.min - value
         return value
 
@@ -127,13 +132,18 @@ class MetricSpec(BaseModel):
             raise ValueError(f"{self.metric} cannot be reversed; recode the answers with 'labels'")
         return self
 
-    @property
+    @cached_property
     def scale_bounds(self) -> tuple[float, float]:
         return self.scale or DEFAULT_SCALES.get(self.metric, (1, 5))
 
-    @property
+    @cached_property
     def as_scale(self) -> Scale:
         return Scale(*self.scale_bounds, self.direction)
+
+    @cached_property
+    def label_index(self) -> dict[str, float]:
+        """Labels keyed case- and space-insensitively."""
+        return {_label_key(label): value for label, value in self.labels.items()}
 
 
 @dataclass(frozen=True)
@@ -166,12 +176,13 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
             return None
         return None if _ignored(float(answer), spec) else float(answer)
     text = str(answer)
+    if text.isascii() and text.isdigit() and not spec.ignore_values:  # the common case: a plain score
+        return float(text)
     key = _label_key(text)
     if key in NO_ANSWER_LABELS or _ignored(key, spec):
         return None
-    labels = {_label_key(label): value for label, value in spec.labels.items()}
-    if key in labels:
-        value = labels[key]
+    if (labelled := spec.label_index.get(key)) is not None:
+        value = labelled
     elif _NUMBER.match(key):
         value = float(key.replace(",", "."))
     elif match := _LEADING_NUMBER.match(key):

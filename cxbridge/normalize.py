@@ -13,13 +13,13 @@ from pydantic import ValidationError
 from cxbridge import identity, metrics
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
-from cxbridge.records import Answer, Comment, FeedbackRecord, Score
+from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceConfig, SourceContext
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AnswerInput:
     """One answer as a stream found it; `spec` scores it, `is_comment` makes it a comment."""
 
@@ -41,6 +41,13 @@ class RecordBuilder:
         self.connector = connector
         self.stream = stream
         self._salt = context.respondent_salt or identity.DEFAULT_SALT
+        defaults = {
+            "program": config.program,
+            "respondent_type": config.respondent_type,
+            "channel": config.channel,
+            "touchpoint": config.touchpoint,
+        }
+        self._defaults = {key: value for key, value in defaults.items() if value is not None}
 
     def record_id(self, native_id: str) -> str:
         return identity.record_id(self.context.name, self.stream, native_id)
@@ -58,29 +65,25 @@ class RecordBuilder:
         **fields: Any,
     ) -> FeedbackRecord:
         """A validated record; DataError (naming the question) for anything that does not fit."""
-        answer_map: dict[str, Answer] = {}
-        scores: list[Score] = []
-        comments: list[Comment] = []
+        # Nested parts go in as plain dicts: one validation pass builds the whole record.
+        answer_map: dict[str, dict[str, Any]] = {}
+        scored: list[tuple[AnswerInput, metrics.Scored]] = []
+        comments: list[dict[str, Any]] = []
         for answer in answers:
-            answer_map[answer.question_id] = Answer(text=answer.question_text, value=answer.value, label=answer.label)
+            answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
-                scored = _score(answer)
-                if scored is not None:
-                    scores.append(scored)
+                if (result := _score(answer)) is not None:
+                    scored.append((answer, result))
             elif answer.is_comment and isinstance(answer.value, str) and answer.value.strip():
                 comments.append(
-                    Comment(question_id=answer.question_id, question_text=answer.question_text, text=answer.value.strip())
+                    {"question_id": answer.question_id, "question_text": answer.question_text, "text": answer.value.strip()}
                 )
-        primary = _mark_primaries(scores)
-        defaults = {
-            "program": self.config.program,
-            "respondent_type": self.config.respondent_type,
-            "channel": self.config.channel,
-            "touchpoint": self.config.touchpoint,
-        }
-        values = {key: value for key, value in defaults.items() if value is not None} | fields
+        primaries = _primaries(scored)
+        primary_ids = {id(answer) for answer, _ in primaries.values()}
+        scores = [_score_row(answer, result, is_primary=id(answer) in primary_ids) for answer, result in scored]
+        values = self._defaults | fields
         if "comment" not in values and comments:
-            values["comment"] = comments[0].text
+            values["comment"] = comments[0]["text"]
         try:
             return FeedbackRecord(
                 record_id=self.record_id(native_id),
@@ -93,7 +96,7 @@ class RecordBuilder:
                 scores=scores,
                 comments=comments,
                 raw=raw if self.context.store_raw else None,
-                **_primary_columns(primary),
+                **_primary_columns(primaries),
                 **values,
             )
         except ValidationError as exc:
@@ -102,52 +105,46 @@ class RecordBuilder:
             raise DataError(f"{where}: {error['msg']}", field=where) from None
 
 
-def _score(answer: AnswerInput) -> Score | None:
-    spec = answer.spec
-    assert spec is not None
+def _score(answer: AnswerInput) -> metrics.Scored | None:
     try:
-        scored = metrics.score(answer.value, spec)
+        return metrics.score(answer.value, answer.spec)
     except DataError as exc:
         raise DataError(f"question {answer.question_id!r}: {exc}", field=answer.question_id) from None
-    if scored is None:
-        return None
+
+
+def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool) -> dict[str, Any]:
+    spec = answer.spec
     low, high = spec.scale_bounds
-    return Score(
-        metric=spec.metric,
-        question_id=answer.question_id,
-        question_text=answer.question_text,
-        value=scored.value,
-        scale_min=low,
-        scale_max=high,
-        direction=spec.direction,
-        normalized=scored.normalized,
-        category=scored.category,
-        is_primary=answer.is_primary,
-    )
+    return {
+        "metric": spec.metric,
+        "question_id": answer.question_id,
+        "question_text": answer.question_text,
+        "value": scored.value,
+        "scale_min": low,
+        "scale_max": high,
+        "direction": spec.direction,
+        "normalized": scored.normalized,
+        "category": scored.category,
+        "is_primary": is_primary,
+    }
 
 
-def _mark_primaries(scores: list[Score]) -> dict[str, Score]:
-    """The score behind each primary column: the one marked primary, else the first of its metric."""
-    primary: dict[str, Score] = {}
+def _primaries(scored: list[tuple[AnswerInput, metrics.Scored]]) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
+    """The answer behind each primary column: the one marked primary, else the first of its metric."""
+    chosen = {}
     for column, metric_names in PRIMARY_COLUMNS.items():
-        candidates = [score for score in scores if score.metric in metric_names]
-        if not candidates:
-            continue
-        chosen = next((score for score in candidates if score.is_primary), candidates[0])
-        for score in candidates:
-            score.is_primary = score is chosen
-        primary[column] = chosen
-    return primary
+        candidates = [pair for pair in scored if pair[0].spec.metric in metric_names]
+        if candidates:
+            chosen[column] = next((pair for pair in candidates if pair[0].is_primary), candidates[0])
+    return chosen
 
 
-def _primary_columns(primary: dict[str, Score]) -> dict[str, Any]:
+def _primary_columns(primaries: dict[str, tuple[AnswerInput, metrics.Scored]]) -> dict[str, Any]:
     columns: dict[str, Any] = {}
-    if nps := primary.get("nps"):
-        columns["nps"] = int(nps.value)
-    if csat := primary.get("csat"):
-        columns["csat"] = csat.value
-        columns["csat_normalized"] = csat.normalized
-    if ces := primary.get("ces"):
-        columns["ces"] = ces.value
-        columns["ces_normalized"] = ces.normalized
+    for column, (_, result) in primaries.items():
+        if column == "nps":
+            columns["nps"] = int(result.value)
+        else:
+            columns[column] = result.value
+            columns[f"{column}_normalized"] = result.normalized
     return columns

@@ -26,6 +26,7 @@ from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json, to_rows
+from cxbridge.timestamps import format_timestamp
 
 log = logging.getLogger("cxbridge.sync")
 
@@ -160,9 +161,7 @@ class Engine:
             record = stream.normalize(raw, builder)
             if self._enrich:
                 self.host.pm.hook.enrich_record(record=record)
-            record.ingested_at = datetime.now(timezone.utc)
-            record.sync_run_id = self.run_id
-            batch.records.append(to_rows(record))
+            batch.records.append(to_rows(record, ingested_at=batch.started_at, run_id=self.run_id))
         except (DataError, ValidationError) as exc:
             batch.quarantined.append(self._quarantine_item(batch, raw, stream, native, exc))
 
@@ -198,7 +197,8 @@ class Engine:
         self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
 
     def _new_batch(self, name: str, stream: Stream) -> Batch:
-        return Batch(run_id=self.run_id, source=name, stream=stream.name)
+        started = format_timestamp(datetime.now(timezone.utc))
+        return Batch(run_id=self.run_id, source=name, stream=stream.name, started_at=started)
 
     def _finish(self, run: SyncRun, result: SourceResult, started: datetime) -> None:
         finished = datetime.now(timezone.utc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ FEEDBACK_COLUMNS = (
     "location_id", "location_name", "team", "agent_id", "respondent_key", "crm_contact_id",
     "crm_account_id", "ticket_id", "language", "country", "nps", "nps_group", "csat",
     "csat_normalized", "ces", "ces_normalized", "comment", "answers", "attributes", "raw",
-    "ingested_at", "sync_run_id", "schema_version", "content_hash",
+    "schema_version", "ingested_at", "sync_run_id", "content_hash",
 )  # fmt: skip
 SCORE_COLUMNS = (
     "record_id", "metric", "question_id", "question_text", "value", "scale_min", "scale_max",
@@ -28,8 +29,9 @@ COMMENT_COLUMNS = ("record_id", "question_id", "question_text", "text", "languag
 
 TIMESTAMP_COLUMNS = frozenset({"submitted_at", "updated_at", "ingested_at"})
 JSON_COLUMNS = frozenset({"answers", "attributes", "raw"})
-LINEAGE_COLUMNS = frozenset({"ingested_at", "sync_run_id", "content_hash"})
-_CONTENT_COLUMNS = tuple(column for column in FEEDBACK_COLUMNS if column not in LINEAGE_COLUMNS)
+LINEAGE_COLUMNS = ("ingested_at", "sync_run_id", "content_hash")  # the last columns, outside the hash
+_CONTENT_COLUMNS = FEEDBACK_COLUMNS[: -len(LINEAGE_COLUMNS)]
+assert FEEDBACK_COLUMNS[-len(LINEAGE_COLUMNS) :] == LINEAGE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -43,23 +45,36 @@ class RecordRows:
     content_hash: str
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
 def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """Compact JSON, non-ASCII kept as is, unknown types as their str()."""
+    return _encode(value)
 
 
-def to_rows(record: FeedbackRecord) -> RecordRows:
-    """Rows in column order; `content_hash` covers everything but lineage columns."""
+def _content_hash(*parts: Any) -> str:
+    """A change detector, not an id: marshal format 0 (no references, no interning flags) is fast
+    and gives equal bytes for equal rows; were a Python release to change it, unchanged records
+    would be rewritten once, harmlessly."""
+    return hashlib.blake2b(marshal.dumps(parts, 0), digest_size=16).hexdigest()
+
+
+_TIMESTAMP_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in TIMESTAMP_COLUMNS]
+_ANSWERS_AT = _CONTENT_COLUMNS.index("answers")
+_JSON_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in JSON_COLUMNS and column != "answers"]
+
+
+def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordRows:
+    """Rows in column order, with the run's lineage; `content_hash` covers everything else."""
     data = record.__dict__
-    values: dict[str, Any] = {}
-    for column in _CONTENT_COLUMNS:
-        value = data[column]
-        if column in TIMESTAMP_COLUMNS:
-            value = format_timestamp(value)
-        elif column == "answers":
-            value = to_json({key: answer.__dict__ for key, answer in value.items()})
-        elif column in JSON_COLUMNS:
-            value = None if value is None else to_json(value)
-        values[column] = value
+    values = [data[column] for column in _CONTENT_COLUMNS]
+    for at in _TIMESTAMP_AT:
+        values[at] = format_timestamp(values[at])
+    values[_ANSWERS_AT] = to_json({key: answer.__dict__ for key, answer in values[_ANSWERS_AT].items()})
+    for at in _JSON_AT:
+        if values[at] is not None:
+            values[at] = to_json(values[at])
     rid = record.record_id
     scores = [
         (rid, s.metric, s.question_id, s.question_text, s.value, s.scale_min, s.scale_max,
@@ -67,8 +82,6 @@ def to_rows(record: FeedbackRecord) -> RecordRows:
         for s in record.scores
     ]  # fmt: skip
     comments = [(rid, c.question_id, c.question_text, c.text, c.language) for c in record.comments]
-    digest = hashlib.blake2b(to_json([list(values.values()), scores, comments]).encode(), digest_size=16).hexdigest()
-    values["ingested_at"] = format_timestamp(record.ingested_at)
-    values["sync_run_id"] = record.sync_run_id
-    values["content_hash"] = digest
-    return RecordRows(rid, tuple(values[column] for column in FEEDBACK_COLUMNS), scores, comments, digest)
+    digest = _content_hash(values, scores, comments)
+    feedback = (*values, ingested_at, run_id, digest)
+    return RecordRows(rid, feedback, scores, comments, digest)

@@ -33,6 +33,9 @@ FIELD_COLUMNS = (
 )  # fmt: skip
 
 
+LOWER_CASE_FIELDS = frozenset({"channel", "status"})  # "Email" → "email"
+
+
 class ColumnMap(BaseModel):
     """`[sources.NAME.columns]`: which CSV column holds which feedback field."""
 
@@ -90,6 +93,11 @@ class CsvStream(Stream):
         self._zone = zone(self.config.timezone or source.context.timezone)
         self._config_hash = hashlib.sha256(self.config.model_dump_json().encode()).hexdigest()[:16]
         self._fingerprints: dict[str, str] = {}
+        columns = self.config.columns
+        self._fields = [(name, column) for name in FIELD_COLUMNS if (column := getattr(columns, name))]
+        self._comment_columns = [c for c in [columns.comment] if c] + self.config.comments
+        self._mapped = {c for c in columns.model_dump().values() if c}
+        self._mapped |= {m.column for m in self.config.metrics} | set(self.config.comments)
 
     def files(self) -> list[Path]:
         base = self.source.context.base_dir
@@ -145,8 +153,7 @@ class CsvStream(Stream):
             raise SourceError(f"{key}: cannot read it ({exc.strerror})") from None
 
     def _check_header(self, key: str, header: list[str]) -> None:
-        mapped = [c for c in self.config.columns.model_dump().values() if c] + [m.column for m in self.config.metrics]
-        for column in [*mapped, *self.config.comments, *(self.config.attributes or [])]:
+        for column in [*sorted(self._mapped), *(self.config.attributes or [])]:
             if column not in header:
                 close = difflib.get_close_matches(column, header, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else f"columns are: {', '.join(header)}"
@@ -170,10 +177,9 @@ class CsvStream(Stream):
         values: dict[str, str] = raw["values"]
         columns = self.config.columns
         fields: dict[str, Any] = {}
-        for name in FIELD_COLUMNS:
-            column = getattr(columns, name)
-            if column and (value := values.get(column, "").strip()):
-                fields[name] = value
+        for name, column in self._fields:
+            if value := values.get(column, "").strip():
+                fields[name] = value.lower() if name in LOWER_CASE_FIELDS else value
         if "updated_at" in fields:
             fields["updated_at"] = self._timestamp(fields["updated_at"], columns.updated_at)
         contact = (values.get(columns.email or "") or values.get(columns.phone or "") or "").strip()
@@ -184,7 +190,7 @@ class CsvStream(Stream):
             for m in self.config.metrics
         ] + [
             AnswerInput(question_id=column, question_text=column, value=values.get(column), is_comment=True)
-            for column in [c for c in [columns.comment] if c] + self.config.comments
+            for column in self._comment_columns
         ]  # fmt: skip
         return builder.build(
             native_id=self.native_id(raw),
@@ -198,9 +204,7 @@ class CsvStream(Stream):
     def _attribute_columns(self, values: dict[str, str]) -> list[str]:
         if self.config.attributes is not None:
             return self.config.attributes
-        mapped = {c for c in self.config.columns.model_dump().values() if c}
-        mapped |= {m.column for m in self.config.metrics} | set(self.config.comments)
-        return [column for column in values if column not in mapped and column]
+        return [column for column in values if column not in self._mapped and column]
 
     def _timestamp(self, value: str | None, column: str | None, *, required: bool = False) -> Any:
         try:

@@ -17,7 +17,7 @@ from cxbridge.errors import DestinationError
 from cxbridge.local_files import file_lock
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
-from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, to_json
+from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
 from cxbridge.timestamps import format_timestamp
 
 MAX_VARIABLES = 900  # under SQLite's oldest default limit of 999 bound parameters
@@ -102,15 +102,16 @@ class SQLiteDestination(Destination):
     def write_batch(self, batch: Batch) -> WriteStats:
         conn = self.db.conn
         with self.db.atomic():
-            changed = self._changed(batch)
-            if changed:
-                ids = [(rows.record_id,) for rows in changed]
-                conn.executemany(_UPSERT_FEEDBACK, [rows.feedback for rows in changed])
+            changed, replaced = self._changed(batch)
+            if replaced:
+                ids = [(record_id,) for record_id in replaced]
                 conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
                 conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
+            if changed:
+                conn.executemany(_UPSERT_FEEDBACK, [rows.feedback for rows in changed])
                 conn.executemany(_INSERT_SCORE, [score for rows in changed for score in rows.scores])
                 conn.executemany(_INSERT_COMMENT, [comment for rows in changed for comment in rows.comments])
-            if batch.records:
+            if batch.records and self._has_quarantine(batch):
                 conn.executemany(
                     "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
                 )
@@ -124,8 +125,9 @@ class SQLiteDestination(Destination):
                 )
         return WriteStats(len(changed), len(batch.records) - len(changed), len(batch.quarantined))
 
-    def _changed(self, batch: Batch) -> list:
-        """The batch's records whose content differs from what is stored (new ones included)."""
+    def _changed(self, batch: Batch) -> tuple[list[RecordRows], list[str]]:
+        """The batch's records whose content differs from what is stored (new ones included),
+        and the ids among them that are stored already (their old scores and comments go)."""
         latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: last wins
         stored: dict[str, str] = {}
         ids = list(latest)
@@ -137,7 +139,12 @@ class SQLiteDestination(Destination):
                     f"SELECT record_id, content_hash FROM feedback WHERE record_id IN ({marks})", chunk
                 ).fetchall()
             )
-        return [rows for rid, rows in latest.items() if stored.get(rid) != rows.content_hash]
+        changed = [rows for rid, rows in latest.items() if stored.get(rid) != rows.content_hash]
+        return changed, [rows.record_id for rows in changed if rows.record_id in stored]
+
+    def _has_quarantine(self, batch: Batch) -> bool:
+        query = "SELECT 1 FROM quarantine WHERE source = ? AND stream = ? LIMIT 1"
+        return self.db.conn.execute(query, [batch.source, batch.stream]).fetchone() is not None
 
     def _quarantine(self, batch: Batch) -> None:
         if not batch.quarantined:

@@ -46,9 +46,9 @@ CREATE TABLE feedback (
     answers TEXT,
     attributes TEXT,
     raw TEXT,
+    schema_version INTEGER NOT NULL,
     ingested_at TEXT NOT NULL,
     sync_run_id TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
     content_hash TEXT NOT NULL
 );
 CREATE INDEX feedback_submitted_at ON feedback (submitted_at);
