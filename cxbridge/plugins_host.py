@@ -30,6 +30,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.csv_source",
     "cxbridge.plugins.sqlite",
     "cxbridge.plugins.duckdb",
+    "cxbridge.plugins.postgres",
 )
 
 

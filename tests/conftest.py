@@ -8,6 +8,7 @@ import pytest
 
 import cxbridge.cli
 import cxbridge.plugins
+from tests.postgres_server import postgres_database, postgres_url  # noqa: F401 — shared fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 

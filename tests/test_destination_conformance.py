@@ -1,10 +1,11 @@
-"""The destination conformance suite run against the embedded destinations (SQLite, DuckDB)."""
+"""The destination conformance suite run against every first-party destination."""
 
 from __future__ import annotations
 
 import pytest
 
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import DestinationConformance
 
@@ -19,3 +20,9 @@ class TestDuckDB(DestinationConformance):
     @pytest.fixture
     def destination_factory(self, tmp_path):
         return lambda name: DuckDBDestination(f"duckdb:///{tmp_path / name}.duckdb")
+
+
+class TestPostgres(DestinationConformance):
+    @pytest.fixture
+    def destination_factory(self, postgres_database):
+        return lambda name: PostgresDestination(postgres_database(name))

@@ -13,7 +13,8 @@ from cxbridge.cli.main import cli
 from cxbridge.destinations import Batch, CursorUpdate
 from cxbridge.errors import DestinationLockedError
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
-from cxbridge.tables import RecordRows
+from cxbridge.plugins.postgres.destination import PostgresDestination
+from cxbridge.tables import RecordRows, to_json
 from cxbridge.testing.destinations import deliver
 from tests.conftest import Workspace, survey_row
 
@@ -23,12 +24,13 @@ def fresh_host(monkeypatch):
     monkeypatch.setattr(plugins_host, "_host", None)
 
 
-@pytest.fixture(params=["duckdb"])
+@pytest.fixture(params=["duckdb", "postgresql"])
 def sql_destination(request, tmp_path):
     """A factory of destinations of one SQL engine, each name a separate place."""
     if request.param == "duckdb":
         return lambda name: DuckDBDestination(f"duckdb:///{tmp_path / name}.duckdb")
-    raise AssertionError(request.param)
+    database = request.getfixturevalue("postgres_database")
+    return lambda name: PostgresDestination(database(name))
 
 
 def test_migrations_are_recorded_and_applied_once(sql_destination):
@@ -48,7 +50,7 @@ def test_a_failing_batch_leaves_nothing_behind(sql_destination):
     destination.open()
     before = destination.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"]
     cursor = destination.get_cursor("store_survey", "responses")
-    good = destination.query("SELECT * FROM feedback LIMIT 1")[0]
+    good = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in destination.query("SELECT * FROM feedback")[0].items()}
     new = RecordRows("new-record", tuple({**good, "record_id": "new-record"}.values()), [], [], "hash")
     no_value = ("broken", "nps", "q1", None, None, 0.0, 10.0, "higher_is_better", 50.0, None, True)  # value is NOT NULL
     broken = RecordRows("broken", tuple({**good, "record_id": "broken"}.values()), [no_value], [], "hash2")

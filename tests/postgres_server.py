@@ -1,0 +1,98 @@
+"""A throw-away PostgreSQL cluster for the tests, started with the system's initdb and pg_ctl
+(as the unprivileged `postgres` user when the tests run as root), or the server named by
+CXBRIDGE_TEST_POSTGRES_URL. Under CI a missing server fails the run instead of skipping."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+SUPERUSER = "cxbridge"
+
+
+def _binaries() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_owner(command: list[str], owner: str | None) -> list[str]:
+    return ["runuser", "-u", owner, "--", *command] if owner else command
+
+
+def _unavailable(reason: str) -> None:
+    message = f"PostgreSQL tests need a server: {reason} (install the `postgresql` package)"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A superuser URL of a running server, for the whole test session."""
+    if url := os.environ.get("CXBRIDGE_TEST_POSTGRES_URL"):
+        yield url
+        return
+    bin_dir = _binaries()
+    if bin_dir is None:
+        _unavailable("no initdb in /usr/lib/postgresql/*/bin or on PATH")
+    owner = None
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        try:
+            owner = pwd.getpwnam("postgres").pw_name
+        except KeyError:
+            _unavailable("running as root and there is no `postgres` user to run initdb as")
+    root = Path(tempfile.mkdtemp(prefix="cxbridge-pg-"))
+    root.chmod(0o755)
+    data = root / "data"
+    data.mkdir()
+    if owner:
+        shutil.chown(data, owner)
+    port = _free_port()
+    run = lambda *args: subprocess.run(_as_owner([str(bin_dir / args[0]), *args[1:]], owner), check=True, capture_output=True)  # noqa: E731
+    run("initdb", "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N")
+    options = f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -p {port} -c fsync=off"
+    run("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "server.log"), "-w", "start")
+    try:
+        yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+    finally:
+        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
+    """A factory of empty databases: `make(name)` gives the URL of a database made for this test."""
+    import psycopg
+
+    made: dict[str, str] = {}
+
+    def make(name: str) -> str:
+        if name not in made:
+            made[name] = f"cx_{name}_{uuid.uuid4().hex[:8]}"
+            with psycopg.connect(postgres_url, autocommit=True) as conn:
+                conn.execute(f"CREATE DATABASE {made[name]}")
+        return postgres_url.rsplit("/", 1)[0] + "/" + made[name]
+
+    yield make
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for database in made.values():
+            conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
