@@ -8,13 +8,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from cxbridge.errors import ConfigError
 from cxbridge.tables import RecordRows
+from cxbridge.timestamps import format_timestamp
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,11 @@ class Batch:
     run_id: str
     source: str
     stream: str
-    started_at: str  # UTC ISO-8601; the ingested_at of its records
     records: list[RecordRows] = dataclasses.field(default_factory=list)
     quarantined: list[QuarantineItem] = dataclasses.field(default_factory=list)
     cursor: CursorUpdate | None = None
+    started_at: str = dataclasses.field(default_factory=lambda: format_timestamp(datetime.now(timezone.utc)))
+    """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
 
     def __len__(self) -> int:
         return len(self.records) + len(self.quarantined)

@@ -26,7 +26,6 @@ from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json, to_rows
-from cxbridge.timestamps import format_timestamp
 
 log = logging.getLogger("cxbridge.sync")
 
@@ -197,8 +196,7 @@ class Engine:
         self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
 
     def _new_batch(self, name: str, stream: Stream) -> Batch:
-        started = format_timestamp(datetime.now(timezone.utc))
-        return Batch(run_id=self.run_id, source=name, stream=stream.name, started_at=started)
+        return Batch(run_id=self.run_id, source=name, stream=stream.name)
 
     def _finish(self, run: SyncRun, result: SourceResult, started: datetime) -> None:
         finished = datetime.now(timezone.utc)
