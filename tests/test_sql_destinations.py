@@ -54,7 +54,10 @@ def test_a_failing_batch_leaves_nothing_behind(sql_destination):
     new = RecordRows("new-record", tuple({**good, "record_id": "new-record"}.values()), [], [], "hash")
     no_value = ("broken", "nps", "q1", None, None, 0.0, 10.0, "higher_is_better", 50.0, None, True)  # value is NOT NULL
     broken = RecordRows("broken", tuple({**good, "record_id": "broken"}.values()), [no_value], [], "hash2")
-    batch = Batch("run", "store_survey", "responses", [new, broken], cursor=CursorUpdate("store_survey", "responses", "z"))
+    batch = Batch(
+        run_id="run", source="store_survey", stream="responses", started_at=good["ingested_at"],
+        records=[new, broken], cursor=CursorUpdate("store_survey", "responses", "z"),
+    )  # fmt: skip
     with pytest.raises(Exception, match="(?i)null"):
         destination.write_batch(batch)
     assert destination.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] == before
