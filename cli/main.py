@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -219,6 +221,24 @@ def quarantine_replay(config, sources, db, destination, wait) -> None:
     for source_result in result.results:
         _print_summary(source_result, machine=False, dry_run=False)
     sys.exit(result.exit_code)
+
+
+@cli.group()
+def plugin() -> None:
+    """Write your own connector: a source or destination plugin package."""
+
+
+@plugin.command("new")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(["source", "destination"]), default="source", show_default=True)
+@click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder to create (default: ./cxbridge-NAME).")
+@handles_errors
+def plugin_new(name: str, kind: str, directory: str | None) -> None:
+    """Generate an installable plugin package whose tests pass as generated."""
+    written = api.plugin_new(name, kind=kind, directory=directory)
+    root = Path(os.path.commonpath(written))
+    click.echo(f"wrote {len(written)} files in {root}")
+    click.echo(f"next: cd {root} && python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest")
 
 
 def main() -> None:

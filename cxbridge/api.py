@@ -18,6 +18,7 @@ from cxbridge.events import EventKind, SyncEvent
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.records import FeedbackRecord
+from cxbridge.scaffold import plugin_new
 
 
 @dataclass
@@ -248,6 +249,7 @@ __all__ = [
     "SyncResult",
     "StatusReport",
     "init",
+    "plugin_new",
     "plugins",
     "quarantine_list",
     "quarantine_replay",

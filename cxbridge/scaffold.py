@@ -1,0 +1,103 @@
+"""`cxbridge plugin new`: a complete, installable plugin package whose tests pass as generated.
+
+The package is rendered from `cxbridge/templates/plugin/<kind>/`: every `*.tmpl` file, with
+`{{token}}` placeholders filled from the plugin's name and `__module__` folders renamed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from cxbridge import __version__
+from cxbridge.errors import ConfigError
+
+KINDS = ("source", "destination")
+_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class PluginNames:
+    """Every name a plugin goes by, derived from the one its author chose."""
+
+    name: str
+
+    @property
+    def connector(self) -> str:
+        """`connector = "…"` in cxbridge.toml, and the entry point's name."""
+        return self.name.replace("-", "_")
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme of a destination (URL schemes allow no `_`)."""
+        return self.name.replace("_", "-")
+
+    @property
+    def distribution(self) -> str:
+        return f"cxbridge-{self.scheme}"
+
+    @property
+    def module(self) -> str:
+        return f"cxbridge_{self.connector}"
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        words = self.connector.split("_")
+        return {
+            "{{connector}}": self.connector,
+            "{{scheme}}": self.scheme,
+            "{{distribution}}": self.distribution,
+            "{{module}}": self.module,
+            "{{Class}}": "".join(word.capitalize() for word in words),
+            "{{Title}}": " ".join(word.capitalize() for word in words),
+            "{{ENV}}": self.connector.upper(),
+            "{{cxbridge_version}}": __version__,
+        }
+
+
+def plugin_names(name: str) -> PluginNames:
+    if not _NAME.match(name):
+        raise ConfigError(
+            f"plugin name {name!r}: use lower-case letters and digits, words joined by - or _ (e.g. acme-surveys)"
+        )
+    return PluginNames(name)
+
+
+def plugin_new(name: str, *, kind: str = "source", directory: str | Path | None = None) -> list[Path]:
+    """Write a new plugin package (`cxbridge-NAME/` unless `directory` is given); the files written."""
+    names = plugin_names(name)
+    if kind not in KINDS:
+        raise ConfigError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
+    target = Path(directory) if directory else Path.cwd() / names.distribution
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ConfigError(f"{target} already exists and is not empty; choose another --dir")
+    templates = resources.files("cxbridge") / "templates" / "plugin" / kind
+    written = []
+    for relative, template in _templates(templates):
+        path = target / _render(relative, names).removesuffix(".tmpl").replace("__module__", names.module)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_render(template.read_text(encoding="utf-8"), names), encoding="utf-8")
+        written.append(path)
+    return sorted(written)
+
+
+def _templates(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    found = []
+    for entry in folder.iterdir():
+        relative = f"{prefix}{entry.name}"
+        if entry.is_dir():
+            found += _templates(entry, relative + "/")
+        elif entry.name.endswith(".tmpl"):
+            found.append((relative, entry))
+    return found
+
+
+def _render(text: str, names: PluginNames) -> str:
+    for token, value in names.tokens.items():
+        text = text.replace(token, value)
+    if "{{" in text:
+        raise AssertionError(f"unknown placeholder in a plugin template: {text[text.index('{{'):][:40]}")
+    return text
