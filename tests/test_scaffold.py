@@ -14,7 +14,7 @@ from cxbridge.cli.main import cli
 from cxbridge.errors import ConfigError
 
 
-@pytest.mark.parametrize("kind, expected", [("source", "10 passed"), ("destination", "4 passed")])
+@pytest.mark.parametrize("kind, expected", [("source", "10 passed"), ("destination", "6 passed")])
 def test_generated_package_installs_and_its_tests_pass(tmp_path: Path, kind: str, expected: str):
     package = tmp_path / "plugin"
     result = CliRunner().invoke(cli, ["plugin", "new", "acme-feedback", "--kind", kind, "--dir", str(package)])
