@@ -1,0 +1,57 @@
+"""README is the user's first contact: its commands must be the ones that work."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from cxbridge import hookspecs
+from cxbridge.cli.main import cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, flags=re.S)
+
+
+def test_ci_runs_the_readme_test_command():
+    setup_install, test_command = [block.strip() for block in code_blocks("sh")[:2]]
+    assert test_command == "pip install -e '.[test]' && pytest"
+    ci_script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test_command in ci_script.splitlines()
+
+
+def test_the_setup_command_syncs_the_shipped_example():
+    setup_command = code_blocks("sh")[0].strip()
+    assert setup_command.startswith("pip install . && cxbridge sync --config examples/cxbridge.toml")
+    assert (ROOT / "examples" / "cxbridge.toml").is_file()
+
+
+def test_every_cli_command_is_in_the_readme():
+    names = [name for name in cli.commands if name != "help"]
+    missing = [name for name in names if f"`cxbridge {name}" not in README]
+    assert not missing, f"document these commands in README: {missing}"
+
+
+def test_every_hook_is_in_the_readme():
+    hooks = [name for name in dir(hookspecs) if name.startswith(("register_", "resolve_", "enrich_", "on_"))]
+    missing = [name for name in hooks if f"`{name}(" not in README]
+    assert not missing, f"document these hooks in README: {missing}"
+
+
+def test_the_readme_config_example_is_valid(tmp_path):
+    from cxbridge.config import parse_config
+    from cxbridge.plugins_host import create_host
+
+    config_block = next(block for block in code_blocks("toml") if "[sources.store_nps.columns]" in block)
+    settings = next(block for block in code_blocks("toml") if block.startswith("[settings]"))
+    text = settings.split("[sources.store_nps]")[0].replace('"${CXBRIDGE_RESPONDENT_SALT}"', '"${HOME}"')
+    config = parse_config(text + config_block, create_host())
+    assert config.sources["store_nps"].config.metrics[2].direction == "lower_is_better"
+
+
+def test_cli_help_works():
+    assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
