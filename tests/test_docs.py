@@ -1,0 +1,60 @@
+"""Every hook and every CLI command is documented: a new one without docs fails here."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from cxbridge import hookspecs
+from cxbridge.cli.main import cli
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PLUGINS_MD = (DOCS / "plugins.md").read_text(encoding="utf-8")
+CLI_MD = (DOCS / "cli.md").read_text(encoding="utf-8")
+
+
+def hooks() -> list[str]:
+    return [name for name, value in vars(hookspecs).items() if hasattr(value, "cxbridge_spec")]
+
+
+def commands(group: click.Group = cli, prefix: str = "cxbridge") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in sorted(group.commands.items()):
+        found.append((f"{prefix} {name}", command))
+        if isinstance(command, click.Group):
+            found += commands(command, f"{prefix} {name}")
+    return found
+
+
+def section(text: str, heading: str) -> str:
+    match = re.search(rf"^### {re.escape(heading)}\n(.*?)(?=^#{{2,3}} |\Z)", text, re.M | re.S)
+    return match.group(1) if match else ""
+
+
+def signature(name: str) -> str:
+    return name + str(inspect.signature(getattr(hookspecs, name))).replace("'", "")
+
+
+@pytest.mark.parametrize("hook", hooks())
+def test_every_hook_has_a_section_headed_by_its_exact_signature_with_an_example(hook: str):
+    body = section(PLUGINS_MD, signature(hook))
+    assert body, f"docs/plugins.md has no section '### {signature(hook)}'"
+    assert "```python" in body and f"def {hook}(" in body, f"the section of {hook} has no example implementing it"
+
+
+@pytest.mark.parametrize("path, command", commands(), ids=[path for path, _ in commands()])
+def test_every_cli_command_and_option_is_documented(path: str, command: click.Command):
+    body = section(CLI_MD, path)
+    assert body.strip(), f"docs/cli.md has no section '### {path}'"
+    for option in (p for p in command.params if isinstance(p, click.Option)):
+        longest = max(option.opts, key=len)
+        assert longest in body, f"docs/cli.md, '### {path}', does not mention {longest}"
+
+
+def test_the_hooks_found_are_the_ones_of_the_design():
+    assert set(hooks()) >= {"register_sources", "register_destinations", "register_commands", "resolve_secret",
+                            "enrich_record", "on_sync_event"}  # fmt: skip
