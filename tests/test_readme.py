@@ -19,7 +19,7 @@ def code_blocks(language: str) -> list[str]:
 
 def test_ci_runs_the_readme_test_command():
     setup_install, test_command = [block.strip() for block in code_blocks("sh")[:2]]
-    assert test_command == "pip install -e '.[test]' && pytest"
+    assert test_command == "pip install -e '.[test]' -e examples/plugins/cxbridge-topics && pytest"
     ci_script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci_script.splitlines()
 
