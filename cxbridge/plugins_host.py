@@ -31,6 +31,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.sqlite",
     "cxbridge.plugins.duckdb",
     "cxbridge.plugins.postgres",
+    "cxbridge.plugins.singer",
 )
 
 

@@ -74,11 +74,12 @@ class SourceConformance:
             assert (record.source, record.connector) == (SOURCE_NAME, source_harness.connector)
 
     def test_ids_are_deterministic(self, source_harness: SourceHarness) -> None:
-        first, again = _ids(source_harness.read()), _ids(source_harness.read())
+        reading = source_harness.read()
+        first, again = _ids(reading), _ids(source_harness.read())
         assert first == again, "a second read of the same data gave other record ids"
         duplicates = [rid for rid, count in Counter(first).items() if count > 1]
         assert not duplicates, f"{len(duplicates)} record ids are given to more than one record"
-        for record in source_harness.read().records:
+        for record in reading.records:
             assert record.record_id == identity.record_id(record.source, record.stream, record.source_record_id)
 
     def test_a_second_run_with_saved_state_yields_no_duplicates(self, source_harness: SourceHarness) -> None:

@@ -1,0 +1,152 @@
+"""The `singer` source end to end: a real Singer tap (built on singer-sdk, tests/singer_tap/) runs
+as a child process; its records are mapped, its STATE is the cursor, its secrets stay private."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import cxbridge
+import cxbridge.config
+from cxbridge.plugins.singer.source import SingerSource
+from cxbridge.plugins_host import create_host
+from cxbridge.testing import SourceConformance, SourceUnderTest
+
+TAP = Path(__file__).parent / "singer_tap" / "tap_feedback.py"
+KEY = "tap-key-7d1e93b5"
+MAPPING = {
+    "columns": {"id": "response_id", "submitted_at": "submitted", "updated_at": "updated_at",
+                "location_id": "store", "email": "respondent.email", "comment": "feedback"},
+    "metrics": [{"column": "score", "metric": "nps"}],
+}  # fmt: skip
+CONFIG = f"""
+[sources.tap_survey]
+connector = "singer"
+command = [{json.dumps(sys.executable)}, {json.dumps(str(TAP))}]
+tap_config = {{ responses_path = "responses.jsonl", api_key = "${{FEEDBACK_TAP_KEY}}" }}
+
+[sources.tap_survey.streams.responses.columns]
+id = "response_id"
+submitted_at = "submitted"
+updated_at = "updated_at"
+location_id = "store"
+email = "respondent.email"
+comment = "feedback"
+
+[[sources.tap_survey.streams.responses.metrics]]
+column = "score"
+metric = "nps"
+"""
+
+
+def response(n: int, *, score: int | None = None, day: int | None = None) -> dict:
+    return {
+        "response_id": f"R{n}",
+        "updated_at": f"2025-03-{day or n:02d}T10:00:00Z",
+        "submitted": f"2025-03-{day or n:02d}T09:00:00Z",
+        "store": f"S{n % 3}",
+        "score": n % 11 if score is None else score,
+        "feedback": f"comment {n}",
+        "respondent": {"email": f"person{n}@example.com"},
+    }
+
+
+def write_responses(folder: Path, rows: list[dict]) -> None:
+    (folder / "responses.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FEEDBACK_TAP_KEY", KEY)
+    (tmp_path / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    write_responses(tmp_path, [response(n) for n in range(1, 6)])
+    return tmp_path
+
+
+def sync(folder: Path):
+    result = cxbridge.sync(folder / "cxbridge.toml", destination=f"sqlite:///{folder / 'cx.db'}", host=create_host())
+    return result.results[0]
+
+
+def query(folder: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(folder / "cx.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_records_are_mapped_and_the_taps_state_is_the_cursor(workspace: Path):
+    first = sync(workspace)
+    assert (first.status, first.read, first.written) == ("success", 5, 5), first.error
+    assert query(workspace, "SELECT source_record_id, stream, location_id, nps, nps_group, comment FROM feedback "
+                            "WHERE source_record_id = 'R2'") == [("R2", "responses", "S2", 2, "detractor", "comment 2")]  # fmt: skip
+    [(cursor,)] = query(workspace, "SELECT cursor FROM sync_state WHERE stream = 'responses'")
+    assert json.loads(cursor)["bookmarks"]["responses"]["replication_key_value"] == "2025-03-05T10:00:00Z"
+
+
+def test_only_mapped_streams_are_selected_in_the_taps_catalog(workspace: Path):
+    config = cxbridge.config.load_config(workspace / "cxbridge.toml", create_host())
+    source = config.build_source("tap_survey")
+    catalog = source.catalog_selecting("responses")
+    selected = {entry["tap_stream_id"]: next(m["metadata"]["selected"] for m in entry["metadata"] if m["breadcrumb"] == [])
+                for entry in catalog["streams"]}  # fmt: skip
+    assert selected == {"responses": True, "agents": False}
+
+
+def test_the_next_sync_hands_the_state_back_and_reads_only_what_is_new(workspace: Path):
+    sync(workspace)
+    write_responses(workspace, [response(n) for n in range(1, 8)])
+    second = sync(workspace)
+    assert second.read == 3  # R6, R7 and R5 (the tap re-sends its bookmark's own record)
+    assert (second.written, second.unchanged) == (2, 1)
+    assert query(workspace, "SELECT COUNT(*) FROM feedback") == [(7,)]
+
+
+def test_records_off_the_scale_are_quarantined_and_the_rest_written(workspace: Path):
+    write_responses(workspace, [response(1), response(2, score=11), response(3)])
+    result = sync(workspace)
+    assert (result.written, result.quarantined) == (2, 1)
+    assert query(workspace, "SELECT source_record_id, error LIKE '%outside its scale%' FROM quarantine") == [("R2", 1)]
+
+
+def test_a_failing_tap_fails_its_source_with_the_taps_own_words(workspace: Path):
+    (workspace / "responses.jsonl").unlink()
+    result = sync(workspace)
+    assert result.status == "failed"
+    assert "exited with code" in result.error and "responses.jsonl" in result.error
+
+
+def test_config_and_state_files_are_private_and_gone_after_the_run(workspace: Path, monkeypatch):
+    folders = []
+    original = tempfile.TemporaryDirectory.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        folders.append(Path(self.name))
+
+    monkeypatch.setattr(tempfile.TemporaryDirectory, "__init__", recording)
+    sync(workspace)
+    sync(workspace)  # the second run also writes state.json
+    assert folders and not any(folder.exists() for folder in folders)
+
+
+def test_a_missing_tap_executable_says_what_to_install(workspace: Path):
+    config = (workspace / "cxbridge.toml").read_text().replace(f"command = [{json.dumps(sys.executable)}", 'command = ["tap-nowhere"')
+    (workspace / "cxbridge.toml").write_text(config)
+    result = sync(workspace)
+    assert result.status == "failed" and "'tap-nowhere': not found on PATH; pip install it" in result.error
+
+
+class TestSingerSource(SourceConformance):
+    @pytest.fixture
+    def source_under_test(self, tmp_path: Path) -> SourceUnderTest:
+        write_responses(tmp_path, [response(n) for n in range(1, 6)])
+        config = {
+            "command": [sys.executable, str(TAP)],
+            "tap_config": {"responses_path": "responses.jsonl", "api_key": "${FEEDBACK_TAP_KEY}"},
+            "streams": {"responses": MAPPING},
+        }
+        return SourceUnderTest(SingerSource, config, secrets={"FEEDBACK_TAP_KEY": KEY}, base_dir=tmp_path)
