@@ -90,12 +90,11 @@ class _TapFiles:
     def __enter__(self) -> _TapFiles:
         self._folder = tempfile.TemporaryDirectory(prefix="cxbridge-singer-")
         root = Path(self._folder.name)
-        for name, content in self._contents.items():
-            path = root / f"{name}.json"
+        self.config, self.catalog, self.state = (root / f"{name}.json" for name in self._contents)
+        for path, content in zip((self.config, self.catalog, self.state), self._contents.values(), strict=True):
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
                 json.dump(content, handle)
-            setattr(self, name, path)
         return self
 
     def __exit__(self, *exc: object) -> None:
