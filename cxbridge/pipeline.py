@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
-from cxbridge.errors import CxbridgeError, DataError
+from cxbridge.errors import CxbridgeError, DataError, SourceError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.normalize import RecordBuilder
@@ -122,15 +122,20 @@ class Engine:
         self.emit(EventKind.STREAM_STARTED, source=name, stream=stream.name)
         cursor = saved
         batch = self._new_batch(name, stream)
-        for raw in stream.read(saved):
-            result.read += 1
-            self._add(batch, raw, stream, builder)
-            cursor = stream.advance_cursor(cursor, raw)
-            if len(batch) >= self.options.batch_size:
-                if stream.is_sorted and cursor != saved:
-                    batch.cursor = CursorUpdate(name, stream.name, cursor)
+        try:
+            for raw in stream.read(saved):
+                result.read += 1
+                self._add(batch, raw, stream, builder)
+                cursor = stream.advance_cursor(cursor, raw)
+                if len(batch) >= self.options.batch_size:
+                    if stream.is_sorted and cursor != saved:
+                        batch.cursor = CursorUpdate(name, stream.name, cursor)
+                    self._commit(batch, result)
+                    batch = self._new_batch(name, stream)
+        except SourceError:
+            if len(batch):  # what was read before the failure is kept; the cursor stays where it was
                 self._commit(batch, result)
-                batch = self._new_batch(name, stream)
+            raise
         final = stream.final_cursor(cursor)
         if final != saved or self.options.full_refresh:
             batch.cursor = CursorUpdate(name, stream.name, final)
