@@ -28,6 +28,8 @@ ENTRY_POINT_GROUP = "cxbridge"
 BUILTIN_PLUGINS = (
     "cxbridge.secrets",
     "cxbridge.plugins.csv_source",
+    "cxbridge.plugins.excel_source",
+    "cxbridge.plugins.json_source",
     "cxbridge.plugins.sqlite",
     "cxbridge.plugins.duckdb",
     "cxbridge.plugins.postgres",

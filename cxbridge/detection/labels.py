@@ -1,0 +1,148 @@
+"""Built-in label maps for the answer scales surveys use most, in English, Russian, Polish,
+German, Spanish, French and Portuguese, and the answers that carry no score ("N/A", "Не знаю").
+
+A scale is a list of points, worst first; each point lists the ways it is written. A column's
+labels are matched to the smallest scale that contains them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cxbridge.metrics import NO_ANSWER_LABELS, Direction
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class LabelScale:
+    name: str
+    metric: str  # the metric such labels usually measure: csat, ces or rating
+    direction: Direction
+    points: tuple[tuple[str, ...], ...]  # worst (or, for effort, least) first
+
+    def values(self) -> dict[str, float]:
+        """label → 1-based value, every spelling of every point."""
+        return {label_key(label): float(rank) for rank, labels in enumerate(self.points, 1) for label in labels}
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        return (1.0, float(len(self.points)))
+
+
+def label_key(text: str) -> str:
+    return _SPACES.sub(" ", text.strip()).casefold().replace("ё", "е")
+
+
+SATISFACTION_5 = LabelScale("satisfaction (5 points)", "csat", Direction.HIGHER_IS_BETTER, (
+    ("very dissatisfied", "extremely dissatisfied", "very unsatisfied", "очень недоволен", "очень недовольна",
+     "совсем не удовлетворен", "bardzo niezadowolony", "bardzo niezadowolona", "sehr unzufrieden",
+     "muy insatisfecho", "muy insatisfecha", "très insatisfait", "très insatisfaite", "muito insatisfeito",
+     "muito insatisfeita"),
+    ("dissatisfied", "somewhat dissatisfied", "unsatisfied", "недоволен", "недовольна", "скорее недоволен",
+     "niezadowolony", "niezadowolona", "raczej niezadowolony", "unzufrieden", "eher unzufrieden", "insatisfecho",
+     "insatisfecha", "insatisfait", "insatisfaite", "plutôt insatisfait", "insatisfeito", "insatisfeita"),
+    ("neutral", "neither satisfied nor dissatisfied", "neither", "нейтрально", "ни доволен, ни недоволен",
+     "не знаю, доволен ли", "neutralnie", "ani zadowolony, ani niezadowolony", "neutralny",
+     "weder zufrieden noch unzufrieden", "teils/teils", "ni satisfecho ni insatisfecho", "neutro", "neutre",
+     "ni satisfait ni insatisfait", "nem satisfeito nem insatisfeito"),
+    ("satisfied", "somewhat satisfied", "доволен", "довольна", "скорее доволен", "zadowolony", "zadowolona",
+     "raczej zadowolony", "zufrieden", "eher zufrieden", "satisfecho", "satisfecha", "satisfait", "satisfaite",
+     "plutôt satisfait", "satisfeito", "satisfeita"),
+    ("very satisfied", "extremely satisfied", "очень доволен", "очень довольна", "полностью удовлетворен",
+     "bardzo zadowolony", "bardzo zadowolona", "sehr zufrieden", "muy satisfecho", "muy satisfecha",
+     "très satisfait", "très satisfaite", "muito satisfeito", "muito satisfeita"),
+))  # fmt: skip
+
+SATISFACTION_7 = LabelScale("satisfaction (7 points)", "csat", Direction.HIGHER_IS_BETTER, (
+    ("extremely dissatisfied",), ("moderately dissatisfied",), ("slightly dissatisfied",),
+    ("neither satisfied nor dissatisfied",), ("slightly satisfied",), ("moderately satisfied",),
+    ("extremely satisfied",),
+))  # fmt: skip
+
+AGREEMENT_5 = LabelScale("agreement (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
+    ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
+     "zdecydowanie nie", "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord",
+     "tout à fait en désaccord", "discordo totalmente"),
+    ("disagree", "не согласен", "скорее не согласен", "nie zgadzam się", "raczej nie", "stimme nicht zu",
+     "en desacuerdo", "pas d'accord", "plutôt pas d'accord", "discordo"),
+    ("neither agree nor disagree", "neutral", "ни да, ни нет", "нейтрально", "ani się zgadzam, ani nie zgadzam",
+     "trudno powiedzieć, raczej neutralnie", "weder noch", "ni de acuerdo ni en desacuerdo",
+     "ni d'accord ni pas d'accord", "não concordo nem discordo", "neutro", "neutre"),
+    ("agree", "согласен", "скорее согласен", "zgadzam się", "raczej tak", "stimme zu", "de acuerdo",
+     "d'accord", "plutôt d'accord", "concordo"),
+    ("strongly agree", "полностью согласен", "совершенно согласен", "zdecydowanie się zgadzam", "zdecydowanie tak",
+     "stimme voll und ganz zu", "totalmente de acuerdo", "tout à fait d'accord", "concordo totalmente"),
+))  # fmt: skip
+
+AGREEMENT_7 = LabelScale("agreement (7 points)", "ces", Direction.HIGHER_IS_BETTER, (
+    ("strongly disagree",), ("disagree",), ("somewhat disagree",), ("neither agree nor disagree",),
+    ("somewhat agree",), ("agree",), ("strongly agree",),
+))  # fmt: skip
+
+EASE_5 = LabelScale("ease (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
+    ("very difficult", "extremely difficult", "очень сложно", "очень трудно", "bardzo trudno", "bardzo trudne",
+     "sehr schwierig", "sehr schwer", "muy difícil", "très difficile", "muito difícil"),
+    ("difficult", "somewhat difficult", "сложно", "трудно", "trudno", "trudne", "schwierig", "schwer", "difícil",
+     "difficile", "plutôt difficile"),
+    ("neither easy nor difficult", "neutral", "нейтрально", "ani łatwo, ani trudno", "weder leicht noch schwer",
+     "ni fácil ni difícil", "ni facile ni difficile", "nem fácil nem difícil", "neutro", "neutre"),
+    ("easy", "somewhat easy", "легко", "просто", "łatwo", "łatwe", "leicht", "einfach", "fácil", "facile",
+     "plutôt facile"),
+    ("very easy", "extremely easy", "очень легко", "очень просто", "bardzo łatwo", "bardzo łatwe", "sehr leicht",
+     "sehr einfach", "muy fácil", "très facile", "muito fácil"),
+))  # fmt: skip
+
+EFFORT_5 = LabelScale("effort (5 points, lower is better)", "ces", Direction.LOWER_IS_BETTER, (
+    ("very low effort", "much less effort than expected", "much less than expected", "очень низкие усилия",
+     "bardzo mały wysiłek", "sehr geringer aufwand", "muy poco esfuerzo", "très peu d'effort", "muito pouco esforço"),
+    ("low effort", "less effort than expected", "less than expected", "низкие усилия", "mały wysiłek",
+     "geringer aufwand", "poco esfuerzo", "peu d'effort", "pouco esforço"),
+    ("moderate effort", "about as expected", "as much effort as expected", "средние усилия", "średni wysiłek",
+     "mittlerer aufwand", "esfuerzo moderado", "effort modéré", "esforço moderado"),
+    ("high effort", "more effort than expected", "more than expected", "высокие усилия", "duży wysiłek",
+     "hoher aufwand", "mucho esfuerzo", "beaucoup d'effort", "muito esforço"),
+    ("very high effort", "much more effort than expected", "much more than expected", "очень высокие усилия",
+     "bardzo duży wysiłek", "sehr hoher aufwand", "muchísimo esfuerzo", "énormément d'effort", "esforço enorme"),
+))  # fmt: skip
+
+SCALES = (SATISFACTION_5, SATISFACTION_7, AGREEMENT_5, AGREEMENT_7, EASE_5, EFFORT_5)
+
+NO_SCORE_LABELS = frozenset(
+    label_key(label) for label in (
+        *NO_ANSWER_LABELS, "no basis for evaluation", "prefer not to say", "prefer not to answer", "not sure",
+        "нет ответа", "не знаю", "затрудняюсь ответить", "не применимо", "нет мнения",
+        "nie wiem", "nie dotyczy", "trudno powiedzieć", "brak zdania", "nie mam zdania",
+        "weiß nicht", "keine angabe", "nicht zutreffend", "keine meinung",
+        "no sé", "no aplica", "ns/nc", "sin opinión", "no sabe",
+        "ne sais pas", "sans opinion", "non applicable", "non concerné",
+        "não sei", "não se aplica", "sem opinião", "prefiro não responder",
+    )
+)  # fmt: skip
+
+
+def is_no_score(text: str) -> bool:
+    """An answer that means 'no answer' in any of the built-in languages."""
+    return label_key(text) in NO_SCORE_LABELS
+
+
+def scale_for(labels: Iterable[str]) -> LabelScale | None:
+    """The smallest built-in scale whose labels include every one given (N/A answers aside)."""
+    keys = {label_key(label) for label in labels} - NO_SCORE_LABELS
+    if not keys:
+        return None
+    fitting = [scale for scale in SCALES if keys <= scale.values().keys()]
+    return min(fitting, key=lambda scale: len(scale.points), default=None)
+
+
+def builtin_value(text: str, *, metric: str, scale: tuple[float, float], direction: Direction) -> float | None:
+    """The value of a label on a built-in scale of this metric, size and direction, if any."""
+    key = label_key(text)
+    bounds = (float(scale[0]), float(scale[1]))
+    for candidate in SCALES:
+        if (candidate.metric, candidate.scale, candidate.direction) == (metric, bounds, direction):
+            if key in (values := candidate.values()):
+                return values[key]
+    return None

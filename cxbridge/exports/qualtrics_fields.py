@@ -1,0 +1,61 @@
+"""Qualtrics' embedded metadata columns under one spelling (the JSON export's), whatever
+generation of export they come from, and the feedback fields they fill."""
+
+from __future__ import annotations
+
+import re
+
+from cxbridge.exports.layout import FormatKnowledge, KnownField, named_fields
+from cxbridge.tabular.table import Table
+
+_ALIASES = {
+    "responseid": "_recordId", "_recordid": "_recordId", "responseset": "responseSet",
+    "responsesetid": "responseSet", "name": "recipientName", "externaldatareference": "externalDataReference",
+    "externalreference": "externalDataReference", "emailaddress": "recipientEmail",
+    "recipientemail": "recipientEmail", "recipientfirstname": "recipientFirstName",
+    "recipientlastname": "recipientLastName", "ipaddress": "ipAddress", "status": "status",
+    "startdate": "startDate", "enddate": "endDate", "recordeddate": "recordedDate", "finished": "finished",
+    "progress": "progress", "duration": "duration", "duration (in seconds)": "duration",
+    "locationlatitude": "locationLatitude", "locationlongitude": "locationLongitude",
+    "locationaccuracy": "locationAccuracy", "distributionchannel": "distributionChannel",
+    "userlanguage": "userLanguage",
+}  # fmt: skip
+METADATA = frozenset(_ALIASES.values())
+NUMERIC = frozenset({"status", "finished", "progress", "duration", "locationAccuracy"})
+PERSONAL = frozenset({"recipientName", "recipientFirstName", "recipientLastName", "recipientEmail", "ipAddress"})
+LEGACY_NAMES = frozenset({"LocationLatitude", "LocationLongitude", "LocationAccuracy"})
+_PREFIXES = ("panel-", "Location-")
+_QID_PART = re.compile(r"^(QID\d+)[-_](.+)$")
+
+_FIELDS = (
+    ("id", "_recordId", "Qualtrics' response id"),
+    ("submitted_at", "recordedDate", "when Qualtrics recorded the response"),
+    ("email", "recipientEmail", "the recipient's e-mail from the distribution"),
+    ("status", "finished", "Finished = 1 for complete responses, 0 for partial ones"),
+    ("language", "userLanguage", "the language the respondent took the survey in"),
+)
+
+
+def canonical(import_id: str) -> str:
+    """`panel-RecipientEmail` → `recipientEmail`, `QID2-4` → `QID2_4`, `ResponseID` → `_recordId`."""
+    name = import_id.strip()
+    for prefix in _PREFIXES:
+        name = name.removeprefix(prefix)
+    if alias := _ALIASES.get(name.casefold()):
+        return alias
+    if match := _QID_PART.match(name):
+        return f"{match.group(1)}_{match.group(2).replace('-', '_')}"
+    return name
+
+
+def knowledge(table: Table) -> FormatKnowledge:
+    """Fields Qualtrics names outright; metadata apart from questions and embedded data."""
+    known = named_fields(table, _FIELDS)
+    if "submitted_at" not in known.fields and table.column("endDate") is not None:
+        known.fields["submitted_at"] = KnownField("endDate", "when the respondent finished (no RecordedDate column)")
+    for column in table.columns:
+        if column.key in METADATA or column.kind == "metadata":
+            known.metadata.add(column.key)
+        elif column.key.startswith("QID") or re.match(r"^Q\d", column.key):
+            known.questions.append(column.key)
+    return known

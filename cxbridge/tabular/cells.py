@@ -1,0 +1,186 @@
+"""Cell values as sheets hold them: numbers with a decimal point or comma, and timestamps in the
+layouts exports use — ISO-8601, dd.mm.yyyy, m/d/yyyy or d/m/yyyy (the order decided from the
+data or configured), with or without a time, AM/PM or a zone, Excel serial day numbers."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from cxbridge.errors import DataError
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+_EXCEL_MAX_SERIAL = 2_958_466  # 9999-12-31
+_DATE = re.compile(
+    r"^(\d{1,4})([./-])(\d{1,2})[./-](\d{1,4})"
+    r"(?:(?:[ T]|,\s*)(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp])?\.?[Mm]?\.?)?"
+    r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
+)
+_NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
+
+
+class DateOrder(StrEnum):
+    """Which part of 01/02/2024 is the day: dmy (1 February), mdy (January 2), ymd (ISO-like)."""
+
+    DMY = "dmy"
+    MDY = "mdy"
+    YMD = "ymd"
+
+
+@dataclass(frozen=True)
+class DateOrderGuess:
+    order: DateOrder | None
+    evidence: str
+    decided: bool
+
+
+def parse_number(value: object, *, decimal: str = ".") -> float | None:
+    """A number from a cell: 7, 4.5, "4,5", "1 234,5", "1,234.5"; None when it is not one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return None if isinstance(value, float) and math.isnan(value) else float(value)
+    if isinstance(value, str) and (value.isdigit() or value[:1] == "-" and value[1:].isdigit()):
+        return float(value)  # the common case, without the regular expressions
+    text = re.sub(r"[ \u00a0\u202f']", "", str(value).strip())
+    if not text or not _NUMBER.match(text):
+        return None
+    marks = [c for c in text if c in ".,"]
+    if not marks:
+        return float(text)
+    last = marks[-1]
+    tail = text.rpartition(last)[2]
+    is_decimal = len(set(marks)) == 2 or (len(marks) == 1 and (last == decimal or len(tail) != 3))
+    whole = text.rpartition(last)[0] if is_decimal else text
+    digits = whole.replace(".", "").replace(",", "")
+    return float(f"{digits}.{tail}") if is_decimal else float(digits)
+
+
+def parse_datetime(
+    value: object, *, tz: ZoneInfo | timezone = timezone.utc, order: DateOrder | None = None, fmt: str | None = None
+) -> datetime | None:
+    """An aware UTC datetime; naive values are read in `tz`. Blank gives None, junk a DataError."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, int | float):
+        parsed = from_serial(float(value))
+    else:
+        text = str(value).strip()
+        if not text:
+            return None
+        parsed = _parse_text(text, order=order, fmt=fmt)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(timezone.utc)
+
+
+def from_serial(serial: float) -> datetime:
+    """An Excel serial day number (45292.5 = 2024-01-01 12:00), or epoch seconds/milliseconds."""
+    if 0 < serial < _EXCEL_MAX_SERIAL:
+        return EXCEL_EPOCH + timedelta(days=serial)
+    if 1e9 <= serial < 1e11:
+        return datetime.fromtimestamp(serial, timezone.utc)
+    if 1e12 <= serial < 1e14:
+        return datetime.fromtimestamp(serial / 1000, timezone.utc)
+    raise DataError(f"the number {serial:g} is not a date (neither an Excel serial day nor epoch seconds)")
+
+
+def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datetime:
+    if fmt:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            raise DataError(f"timestamp {text!r} does not match the format {fmt!r}; fix 'timestamp_format'") from None
+    if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
+        try:
+            return datetime.fromisoformat(text.replace("UTC", "Z").replace(" Z", "Z"))
+        except ValueError:
+            pass
+    if match := _DATE.match(text):
+        return _from_match(match, text, order)
+    if number := parse_number(text):
+        return from_serial(number)
+    raise DataError(f"timestamp {text!r} is not a date this importer knows; set 'timestamp_format' (strptime)")
+
+
+def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> datetime:
+    first, separator, second, third, hour, minute, second_s, fraction, half, zone_text = match.groups()
+    if len(first) == 4:
+        year, month, day = int(first), int(second), int(third)
+    else:
+        resolved = order or (DateOrder.DMY if separator in ".-" else DateOrder.MDY)
+        a, b = int(first), int(second)
+        day, month = (a, b) if resolved is DateOrder.DMY else (b, a)
+        year = int(third) + (2000 if len(third) <= 2 and int(third) < 70 else 1900 if len(third) <= 2 else 0)
+    hours = int(hour or 0)
+    if half:
+        if not 1 <= hours <= 12:
+            raise DataError(f"timestamp {text!r} has an hour of {hours} with AM/PM")
+        hours = hours % 12 + (12 if half in "Pp" else 0)
+    micro = int((fraction or "0").ljust(6, "0"))
+    try:
+        parsed = datetime(year, month, day, hours, int(minute or 0), int(second_s or 0), micro)
+    except ValueError as exc:
+        hint = "; set date_order = 'dmy' or 'mdy'" if len(first) != 4 else ""
+        raise DataError(f"timestamp {text!r} is not a valid date ({exc}){hint}") from None
+    if zone_text and zone_text not in ("UTC", "GMT", "Z"):
+        sign = 1 if zone_text[0] == "+" else -1
+        digits = zone_text[1:].replace(":", "")
+        parsed = parsed.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
+    elif zone_text:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
+    """Whether text dates are d/m or m/d, from the values whose day is above 12."""
+    day_first = month_first = ambiguous = 0
+    separator = ""
+    for value in values:
+        if not isinstance(value, str) or not (match := _DATE.match(value.strip())):
+            continue
+        first, separator, second = match.group(1), match.group(2), match.group(3)
+        if len(first) == 4:
+            return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({value.strip()!r})", True)
+        a, b = int(first), int(second)
+        day_first += a > 12
+        month_first += b > 12
+        ambiguous += a <= 12 and b <= 12
+    if day_first and month_first:
+        return DateOrderGuess(None, f"{day_first} dates read only as d/m and {month_first} only as m/d", False)
+    if day_first:
+        return DateOrderGuess(DateOrder.DMY, f"{day_first} dates have a first part above 12, so they are d/m/y", True)
+    if month_first:
+        return DateOrderGuess(
+            DateOrder.MDY, f"{month_first} dates have a second part above 12, so they are m/d/y", True
+        )
+    if not ambiguous:
+        return DateOrderGuess(None, "no day-month-year dates to decide from", False)
+    assumed = DateOrder.DMY if separator in ".-" else DateOrder.MDY
+    return DateOrderGuess(
+        assumed,
+        f"all {ambiguous} dates have day and month ≤ 12; assumed {assumed.value} "
+        f"(usual for '{separator}' dates); set date_order if that is wrong",
+        False,
+    )
+
+
+def decisive_order(value: object) -> DateOrder | None:
+    """DMY or MDY when this one text date can only be read one way (a part above 12)."""
+    if not isinstance(value, str) or not (match := _DATE.match(value.strip())) or len(match.group(1)) == 4:
+        return None
+    first, second = int(match.group(1)), int(match.group(3))
+    if first > 12 >= second:
+        return DateOrder.DMY
+    if second > 12 >= first:
+        return DateOrder.MDY
+    return None

@@ -1,0 +1,113 @@
+"""The configuration of a file source (`connector = "csv"`, `"excel"` or `"json"`): where the
+files are, how to read them, and which column holds what. `cxbridge inspect --write-mapping`
+writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it stands."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cxbridge.exports import FORMATS
+from cxbridge.metrics import MetricSpec
+from cxbridge.sources import SourceConfig
+from cxbridge.tabular.cells import DateOrder
+from cxbridge.timestamps import TimeZoneName
+
+FIELD_COLUMNS = (
+    "updated_at", "location_id", "location_name", "team", "agent_id", "crm_contact_id",
+    "crm_account_id", "ticket_id", "language", "country", "channel", "touchpoint", "survey_id",
+    "survey_name", "status", "comment",
+)  # fmt: skip
+
+
+class ColumnMap(BaseModel):
+    """`[sources.NAME.columns]`: which column holds which feedback field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str | None = Field(default=None, description="native id; without it rows are keyed by file, sheet and content")
+    submitted_at: str | None = Field(default=None, description="when the respondent submitted")
+    email: str | None = Field(default=None, description="hashed into respondent_key, never stored")
+    phone: str | None = Field(default=None, description="hashed into respondent_key, never stored")
+    updated_at: str | None = None
+    location_id: str | None = None
+    location_name: str | None = None
+    team: str | None = None
+    agent_id: str | None = None
+    crm_contact_id: str | None = None
+    crm_account_id: str | None = None
+    ticket_id: str | None = None
+    language: str | None = None
+    country: str | None = None
+    channel: str | None = None
+    touchpoint: str | None = None
+    survey_id: str | None = None
+    survey_name: str | None = None
+    status: str | None = Field(default=None, description="complete/partial, or 1/0, true/false, finished")
+    comment: str | None = Field(default=None, description="the primary free-text answer")
+
+    def mapped(self) -> dict[str, str]:
+        return {name: column for name, column in self.model_dump().items() if column}
+
+
+class MetricColumn(MetricSpec):
+    """`[[sources.NAME.metrics]]`: a scored column."""
+
+    column: str
+    primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
+
+
+class FileSourceConfig(SourceConfig):
+    """Keys shared by the csv, excel and json connectors."""
+
+    path: str = Field(description="a file, a glob (data/*.xlsx, exports/**/*.csv) or a folder, relative to the config")
+    format: Literal["auto", *FORMATS] = Field(  # type: ignore[valid-type]
+        default="plain", description="plain, google_forms, qualtrics, qualtrics_legacy, surveymonkey, … or auto"
+    )
+    definition: str | None = Field(
+        default=None, description="survey definition: Qualtrics .qsf/API JSON, SurveyMonkey details"
+    )
+    timestamp_format: str | None = Field(
+        default=None, description="strptime format; otherwise ISO, dd.mm.yyyy, m/d/yyyy, …"
+    )
+    date_order: DateOrder | None = Field(default=None, description="dmy or mdy for 01/02/2024; detected when unset")
+    timezone: TimeZoneName | None = Field(
+        default=None, description="zone of naive timestamps; [settings] timezone if unset"
+    )
+    header_row: int | None = Field(
+        default=None, ge=1, description="row number of the (first) header row; detected when unset"
+    )
+    header_rows: int | None = Field(default=None, ge=1, le=3, description="how many header rows (plain sheets: 1 or 2)")
+    key_columns: list[str] | None = Field(
+        default=None, description="columns that identify a row without an id (default: submitted time, e-mail, phone)"
+    )
+    columns: ColumnMap = Field(default_factory=ColumnMap)
+    metrics: list[MetricColumn] = Field(default_factory=list)
+    comments: list[str] = Field(default_factory=list, description="more free-text columns")
+    questions: list[str] = Field(default_factory=list, description="more answers kept (unscored) in `answers`")
+    timestamps: list[str] = Field(
+        default_factory=list, description="more time columns; kept in attributes as UTC ISO-8601"
+    )
+    multi_choice: list[str] = Field(default_factory=list, description="answers listing several choices, split on ', '")
+    attributes: list[str] | None = Field(default=None, description="columns kept in attributes; default: all unmapped")
+    ignore: list[str] = Field(default_factory=list, description="columns never stored (names, IP addresses)")
+
+
+class CsvConfig(FileSourceConfig):
+    connector: Literal["csv"] = "csv"
+    encoding: str = Field(default="auto", description="auto, utf-8, utf-16, cp1251, cp1250, latin-1, …")
+    delimiter: str | None = Field(default=None, min_length=1, max_length=1, description="detected when unset")
+
+
+class ExcelConfig(FileSourceConfig):
+    connector: Literal["excel"] = "excel"
+    sheets: list[str] | None = Field(default=None, description="the sheets to read; default: every sheet")
+    reader: Literal["auto", "calamine", "openpyxl"] = Field(
+        default="auto", description="calamine (fast) or openpyxl (streams large xlsx in little memory)"
+    )
+
+
+class JsonConfig(FileSourceConfig):
+    connector: Literal["json"] = "json"
+    format: Literal["auto", "qualtrics_json", "surveymonkey_json"] = "auto"  # type: ignore[assignment]

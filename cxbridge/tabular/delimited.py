@@ -1,0 +1,91 @@
+"""Delimited text files (CSV, semicolon CSV, TSV): the delimiter found from the data, the
+encoding detected, quoted cells with newlines kept, read as a stream."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxbridge.errors import SourceError
+from cxbridge.tabular.encoding import detect_encoding
+from cxbridge.tabular.grid import Cells, Grid
+
+DELIMITERS = (",", ";", "\t", "|")
+_SAMPLE_CHARS = 64 * 1024
+_SAMPLE_RECORDS = 50
+_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+csv.field_size_limit(1 << 24)
+
+
+@dataclass(frozen=True)
+class DetectedDelimiter:
+    delimiter: str
+    evidence: str
+
+
+def open_delimited(path: Path, identity: str, *, encoding: str | None, delimiter: str | None) -> Grid:
+    """A grid over a delimited file; encoding and delimiter are detected when not given."""
+    details: dict[str, str] = {}
+    if encoding is None or encoding == "auto":
+        found = detect_encoding(path)
+        encoding = found.encoding
+        details["encoding_evidence"] = found.evidence
+    if delimiter is None or delimiter == "auto":
+        chosen = detect_delimiter(_sample(path, encoding, identity))
+        delimiter = chosen.delimiter
+        details["delimiter_evidence"] = chosen.evidence
+    details |= {"encoding": encoding, "delimiter": delimiter}
+    chosen_encoding, chosen_delimiter = encoding, delimiter
+
+    def read_rows() -> Iterator[tuple[int, Cells]]:
+        return _records(path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter)
+
+    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details)
+
+
+def detect_delimiter(sample: str) -> DetectedDelimiter:
+    """The delimiter that splits the first records into the most, and most consistent, columns."""
+    best, best_score, best_width = ",", 0.0, 1
+    for candidate in DELIMITERS:
+        widths = [
+            len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate) if any(c.strip() for c in row)
+        ][:_SAMPLE_RECORDS]
+        if not widths:
+            continue
+        width, count = Counter(widths).most_common(1)[0]
+        score = (width - 1) * count / len(widths)
+        if width > 1 and score > best_score:
+            best, best_score, best_width = candidate, score, width
+    if best_width == 1:
+        return DetectedDelimiter(",", "no delimiter splits the rows; read as one column")
+    return DetectedDelimiter(best, f"the {_NAMES[best]} gives {best_width} columns on most of the first rows")
+
+
+def _sample(path: Path, encoding: str, identity: str) -> str:
+    try:
+        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+            text = handle.read(_SAMPLE_CHARS)
+    except OSError as exc:
+        raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
+    cut = text.rfind("\n")
+    return text[: cut + 1] if len(text) == _SAMPLE_CHARS and cut > 0 else text
+
+
+def _records(path: Path, identity: str, *, encoding: str, delimiter: str) -> Iterator[tuple[int, Cells]]:
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            for number, row in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+                yield number, row
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{identity}: not readable as {encoding} (byte {exc.start} of a block); set 'encoding' for this source"
+        ) from None
+    except csv.Error as exc:
+        raise SourceError(f"{identity}: malformed CSV: {exc}") from None
+    except OSError as exc:
+        raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None

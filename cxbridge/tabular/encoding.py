@@ -1,0 +1,144 @@
+"""Which text encoding a file is in: a byte-order mark, UTF-16 without one, strict UTF-8, and
+otherwise the Windows code page (cp1251, cp1250, cp1252) whose decoding reads most like words.
+
+General-purpose detectors guess poorly on the short, mostly-ASCII texts that survey exports are
+(a Polish sheet in cp1250 is often taken for cp1252); scoring the few code pages such files are
+really written in, by the letters each one produces, decides them reliably.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+SAMPLE_BYTES = 1 << 20
+SINGLE_BYTE = ("cp1252", "cp1250", "cp1251")  # ties go to the first
+FALLBACK = "latin-1"  # decodes any byte; chosen only when every code page fails
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_COMMON_LETTERS = frozenset(
+    "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ"  # Polish
+    "čďěňřšťůžýČĎĚŇŘŠŤŮŽÝ"  # Czech, Slovak
+    "äöüßÄÖÜ"  # German
+    "àâçéèêëîïôùûœÀÂÇÉÈÊËÎÏÔÙÛŒ"  # French
+    "áíñúÁÍÑÚãõÃÕ"  # Spanish, Portuguese
+)
+_SEPARATORS = re.compile(r"[\s\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+")
+_VOWELS = frozenset("aeiouáéíóúAEIOUÁÉÍÓÚ")
+
+
+@dataclass(frozen=True)
+class DetectedEncoding:
+    encoding: str
+    evidence: str
+
+
+def detect_encoding(path: Path) -> DetectedEncoding:
+    """The encoding of a text file, with the reason it was chosen."""
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES)
+        for bom, name in _BOMS:
+            if head.startswith(bom):
+                return DetectedEncoding(name, f"starts with the {name.upper().removesuffix('-SIG')} byte-order mark")
+        if utf16 := _utf16_without_bom(head):
+            return DetectedEncoding(utf16, "every other byte is zero: UTF-16 text without a byte-order mark")
+        sample = head if not head.isascii() else _first_non_ascii_chunk(handle)
+    if not sample:
+        return DetectedEncoding("utf-8", "only ASCII characters")
+    if _is_utf8(sample):
+        return DetectedEncoding("utf-8", "valid UTF-8 with non-ASCII characters")
+    return _best_code_page(sample)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    sample = head[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if odd.count(0) > 0.4 * len(odd) and even.count(0) < 0.05 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.4 * len(even) and odd.count(0) < 0.05 * len(odd):
+        return "utf-16-be"
+    return None
+
+
+def _first_non_ascii_chunk(handle) -> bytes:
+    """The first block after the sample that holds a non-ASCII byte, cut at a line start."""
+    while chunk := handle.read(SAMPLE_BYTES):
+        if not chunk.isascii():
+            newline = chunk.find(b"\n")
+            return chunk[newline + 1 :] if 0 <= newline < len(chunk) - 1 else chunk
+    return b""
+
+
+def _is_utf8(sample: bytes) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _best_code_page(sample: bytes) -> DetectedEncoding:
+    scores: dict[str, int] = {}
+    for name in SINGLE_BYTE:
+        try:
+            scores[name] = plausibility(sample.decode(name))
+        except UnicodeDecodeError:
+            continue
+    if not scores:
+        return DetectedEncoding(FALLBACK, "not UTF-8 and not a Windows code page; read as latin-1")
+    best = max(scores, key=lambda name: scores[name])
+    others = ", ".join(f"{name} {score}" for name, score in scores.items() if name != best)
+    return DetectedEncoding(best, f"not valid UTF-8; {best} reads most like words (score {scores[best]}; {others})")
+
+
+def plausibility(text: str) -> int:
+    """How much `text` looks like real words: common accented letters and whole Cyrillic words
+    score; symbols inside words, Cyrillic mixed with Latin, and all-accented words cost."""
+    score = 0
+    for word in _words(text):
+        if word.isascii():
+            continue
+        letters = [c for c in word if c.isalpha()]
+        cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+        ascii_letters = sum(c.isascii() for c in letters)
+        symbols = sum(not c.isascii() and not c.isalpha() for c in word)
+        if symbols and letters:
+            score -= 4 * symbols
+        elif cyrillic and cyrillic < len(letters):
+            score -= 4 * len(letters)
+        elif cyrillic:
+            score += 2 * cyrillic
+        elif (len(letters) >= 4 and not ascii_letters) or _odd_case(word):
+            score -= 2 * len(letters)
+        else:
+            score += sum(2 for i, c in enumerate(word) if c in _COMMON_LETTERS and _fits(word, i))
+    return score
+
+
+def _words(text: str) -> list[str]:
+    """Runs of letters, digits and symbols; punctuation (ASCII or not, like ¿ « ») separates."""
+    cleaned = "".join(" " if unicodedata.category(c).startswith("P") else c for c in text)
+    return [word for word in _SEPARATORS.split(cleaned) if word]
+
+
+def _odd_case(word: str) -> bool:
+    """A lower-case letter followed by a capital, around an accented letter: żMuy, ¹Ę."""
+    return any(
+        a.islower() and b.isupper() and not (a.isascii() and b.isascii()) for a, b in zip(word, word[1:], strict=False)
+    )
+
+
+def _fits(word: str, index: int) -> bool:
+    """Spanish ñ is followed by a vowel; a final ñ is Polish ń read as cp1252."""
+    if word[index] not in "ñÑ":
+        return True
+    return index + 1 < len(word) and word[index + 1] in _VOWELS

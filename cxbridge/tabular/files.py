@@ -1,0 +1,72 @@
+"""The files of a file source: a path, a glob (`data/*.xlsx`, `exports/**/*.csv`) or a folder,
+each with its identity — its path below the pattern's fixed part — which is part of the
+record ids of rows that have no id of their own, so that the same file keeps its ids whether
+it is imported from the command line or synced from a configuration elsewhere."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxbridge.errors import SourceError
+from cxbridge.tabular.json_records import JSON_SUFFIXES
+from cxbridge.tabular.workbook import WORKBOOK_SUFFIXES
+
+TEXT_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab"})
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    identity: str  # e.g. "responses.csv" or "2019/responses.xlsx"
+
+    @property
+    def kind(self) -> str:
+        """`delimited`, `workbook` or `json`, by the file's extension."""
+        suffix = self.path.suffix.lower()
+        if suffix in WORKBOOK_SUFFIXES:
+            return "workbook"
+        if suffix in JSON_SUFFIXES:
+            return "json"
+        return "delimited"
+
+
+def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[SourceFile]:
+    """Every file the pattern names, sorted, each with its identity."""
+    full = Path(pattern).expanduser()
+    full = full if full.is_absolute() else base_dir / full
+    if full.is_dir():
+        root, matches = full, sorted(p for p in full.rglob("*") if p.is_file() and _supported(p))
+    elif glob.has_magic(str(full)):
+        root = _fixed_part(full)
+        matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file())
+    else:
+        root, matches = full.parent, [full] if full.is_file() else []
+    if not matches:
+        raise SourceError(f"no {what} matches {pattern!r} (looked in {base_dir})")
+    return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
+
+
+def fingerprint(path: Path) -> str:
+    """A hash of the file's bytes: an unchanged file is not read again."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _fixed_part(pattern: Path) -> Path:
+    parts = []
+    for part in pattern.parts:
+        if glob.has_magic(part):
+            break
+        parts.append(part)
+    return Path(*parts)
+
+
+def _supported(path: Path) -> bool:
+    return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith((".", "~$"))

@@ -1,0 +1,59 @@
+"""A grid: one sheet (or one CSV file) as rows of raw cells, numbered as a spreadsheet shows them.
+
+Readers produce grids; layouts (`cxbridge.exports`) decide which rows are headers and turn a
+grid into a table of named columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+PREVIEW_ROWS = 200
+
+Cells = list[Any]
+
+
+@dataclass
+class Grid:
+    """One sheet of one file. `rows()` can be called again and reads the file again."""
+
+    file: str
+    sheet: str | None
+    read_rows: Callable[[], Iterator[tuple[int, Cells]]]
+    details: dict[str, str] = field(default_factory=dict)  # how it was read: encoding, delimiter, reader
+    _preview: list[tuple[int, Cells]] | None = None
+
+    def rows(self) -> Iterator[tuple[int, Cells]]:
+        """(row number, cells) for every row, blank ones included; row 1 is the first line."""
+        return self.read_rows()
+
+    def preview(self, limit: int = PREVIEW_ROWS) -> list[tuple[int, Cells]]:
+        """The first rows, read once and kept (for detection)."""
+        if self._preview is None or len(self._preview) < limit:
+            self._preview = list(islice(self.rows(), limit))
+        return self._preview[:limit]
+
+    @property
+    def where(self) -> str:
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+
+def is_blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def blank_row(cells: Cells) -> bool:
+    return all(is_blank(cell) for cell in cells)
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: how spreadsheets name columns."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters

@@ -1,0 +1,171 @@
+"""JSON exports as a stream of records: NDJSON (one object a line), a top-level array, or an
+object whose list holds the records (`{"responses": [...]}` from Qualtrics, `{"data": [...]}`
+from SurveyMonkey). Arrays are decoded element by element, so a large export is never held
+in memory whole."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any, TextIO
+
+from cxbridge.errors import SourceError
+
+JSON_SUFFIXES = frozenset({".json", ".ndjson", ".jsonl"})
+RECORD_LISTS = ("responses", "data", "results", "records", "items")
+_CHUNK = 1 << 16
+_DECODER = json.JSONDecoder()
+
+
+@dataclass
+class RecordSet:
+    """The records of one JSON export; `records()` reads the file again each time."""
+
+    file: str
+    read_records: Callable[[], Iterator[tuple[int, dict[str, Any]]]]
+    container: str  # "ndjson", "array" or the key of the record list
+    envelope: dict[str, Any] = field(default_factory=dict)  # top-level keys other than the records
+    _preview: list[tuple[int, dict[str, Any]]] | None = None
+    sheet: None = None
+
+    def records(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return self.read_records()
+
+    def preview(self, limit: int = 200) -> list[tuple[int, dict[str, Any]]]:
+        if self._preview is None or len(self._preview) < limit:
+            self._preview = list(islice(self.records(), limit))
+        return self._preview[:limit]
+
+    @property
+    def where(self) -> str:
+        return self.file
+
+
+def open_json(path: Path, identity: str) -> RecordSet:
+    """The records of a JSON or NDJSON export."""
+    with _open(path, identity) as handle:
+        head = handle.read(_CHUNK).lstrip()
+    if head.startswith("{") and _first_line_is_a_record(head):
+        container, envelope = "ndjson", {}
+    elif head.startswith(("{", "[")):
+        container, envelope = _container(path, identity, head)
+    else:
+        raise SourceError(f"{identity}: not a JSON export (it does not start with '{{' or '[')")
+
+    def read_records() -> Iterator[tuple[int, dict[str, Any]]]:
+        if container == "ndjson":
+            return _ndjson(path, identity)
+        return _array_items(path, identity, None if container == "array" else container)
+
+    return RecordSet(file=identity, read_records=read_records, container=container, envelope=envelope)
+
+
+def load_document(path: Path, identity: str) -> Any:
+    """A whole (small) JSON document, such as a survey definition."""
+    with _open(path, identity) as handle:
+        try:
+            return json.load(handle)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{identity}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def _open(path: Path, identity: str) -> TextIO:
+    try:
+        return path.open(encoding="utf-8-sig")
+    except OSError as exc:
+        raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
+
+
+def _first_line_is_a_record(head: str) -> bool:
+    """NDJSON: the first line is a whole object, and not a document holding the record list."""
+    try:
+        first = json.loads(head.split("\n", 1)[0])
+    except json.JSONDecodeError:
+        return False
+    return isinstance(first, dict) and not any(isinstance(first.get(key), list) for key in RECORD_LISTS)
+
+
+def _container(path: Path, identity: str, head: str) -> tuple[str, dict[str, Any]]:
+    """Where the records are: a top-level array, or the first list-valued key we know."""
+    if head.startswith("["):
+        return "array", {}
+    if len(head) < _CHUNK:
+        document = load_document(path, identity)
+        for key in RECORD_LISTS:
+            if isinstance(document.get(key), list):
+                return key, {k: v for k, v in document.items() if k != key}
+    else:
+        for key in RECORD_LISTS:
+            if f'"{key}"' in head:
+                return key, {}
+    raise SourceError(f"{identity}: no list of records found (looked for {', '.join(RECORD_LISTS)})")
+
+
+def _ndjson(path: Path, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    with _open(path, identity) as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise SourceError(f"{identity}: line {number} is not JSON ({exc.msg})") from None
+            if isinstance(record, dict):
+                yield number, record
+
+
+def _array_items(path: Path, identity: str, key: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Elements of the top-level array, or of the array under `key`, decoded one at a time."""
+    with _open(path, identity) as handle:
+        buffer, position = _seek_array(handle, identity, key)
+        number = 0
+        while True:
+            buffer, position = _skip(buffer, position, handle, " \t\r\n,")
+            if position >= len(buffer):
+                raise SourceError(f"{identity}: the file ends inside the list of records (truncated?)")
+            if buffer[position] == "]":
+                return
+            while True:
+                try:
+                    item, position = _DECODER.raw_decode(buffer, position)
+                    break
+                except json.JSONDecodeError:
+                    more = handle.read(_CHUNK)
+                    if not more:
+                        raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
+                    buffer, position = buffer[position:] + more, 0
+            number += 1
+            if isinstance(item, dict):
+                yield number, item
+
+
+def _seek_array(handle: TextIO, identity: str, key: str | None) -> tuple[str, int]:
+    buffer = handle.read(_CHUNK)
+    marker = "[" if key is None else f'"{key}"'
+    while (found := buffer.find(marker)) < 0:
+        more = handle.read(_CHUNK)
+        if not more:
+            raise SourceError(f"{identity}: no {marker} list in the file")
+        buffer += more
+    position = found + len(marker)
+    if key is not None:
+        buffer, position = _skip(buffer, position, handle, " \t\r\n:")
+        if buffer[position : position + 1] != "[":
+            raise SourceError(f"{identity}: {marker} is not a list")
+        position += 1
+    return buffer, position
+
+
+def _skip(buffer: str, position: int, handle: TextIO, characters: str) -> tuple[str, int]:
+    while True:
+        while position < len(buffer) and buffer[position] in characters:
+            position += 1
+        if position < len(buffer):
+            return buffer, position
+        more = handle.read(_CHUNK)
+        if not more:
+            return buffer, position
+        buffer, position = buffer[position:] + more, 0

@@ -1,0 +1,103 @@
+"""From a source file to the tables it holds, read in the configured (or recognised) layout,
+and checked against the mapping before any row is read."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from cxbridge import exports
+from cxbridge.errors import SourceError
+from cxbridge.exports.layout import LayoutOptions
+from cxbridge.tabular.cells import DateOrder, decisive_order, infer_date_order
+from cxbridge.tabular.config import FileSourceConfig
+from cxbridge.tabular.delimited import open_delimited
+from cxbridge.tabular.files import SourceFile
+from cxbridge.tabular.grid import Grid
+from cxbridge.tabular.json_records import RecordSet, open_json
+from cxbridge.tabular.table import Table, header_key
+from cxbridge.tabular.workbook import open_workbook
+
+log = logging.getLogger("cxbridge.files")
+
+CONNECTOR_OF_KIND = {"delimited": "csv", "workbook": "excel", "json": "json"}
+
+
+def open_sources(file: SourceFile, config: FileSourceConfig) -> list[Grid | RecordSet]:
+    """The grids (one per sheet) or the record set of a file."""
+    expected = CONNECTOR_OF_KIND[file.kind]
+    if config.connector != expected:
+        raise SourceError(f"{file.identity} is a {file.kind} file; read it with connector = {expected!r}")
+    if file.kind == "delimited":
+        encoding, delimiter = getattr(config, "encoding", "auto"), getattr(config, "delimiter", None)
+        return [open_delimited(file.path, file.identity, encoding=encoding, delimiter=delimiter)]
+    if file.kind == "workbook":
+        sheets, reader = getattr(config, "sheets", None), getattr(config, "reader", "auto")
+        return list(open_workbook(file.path, file.identity, sheets=sheets, reader=reader))
+    return [open_json(file.path, file.identity)]
+
+
+def layout_of(source: Grid | RecordSet, configured: str) -> str:
+    """The configured format, or the most confident recognition for `auto`."""
+    if configured != "auto":
+        return configured
+    found = exports.recognize(source)
+    if not found:
+        raise SourceError(f"{source.where}: no header row or known export layout found (empty?)")
+    return found[0].format
+
+
+def open_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> Iterator[Table]:
+    """Each table of the file whose columns fit the mapping; a sheet without any mapped column
+    is passed over when no sheets were named, and a partial fit is an error naming the column."""
+    options = LayoutOptions(header_row=config.header_row, header_rows=config.header_rows, definition=definition)
+    named_sheets = bool(getattr(config, "sheets", None))
+    for source in open_sources(file, config):
+        if isinstance(source, Grid) and not source.preview(1):
+            log.info("%s: empty, passed over", source.where)
+            continue
+        table = exports.to_table(source, layout_of(source, config.format), options)
+        missing = missing_columns(table, config)
+        mapped = mapped_columns(config)
+        if missing and len(missing) == len(mapped) and source.sheet is not None and not named_sheets:
+            log.info("%s: none of the mapped columns, passed over", table.where)
+            continue
+        if missing:
+            raise SourceError(_missing_message(table, missing[0]))
+        yield table
+
+
+def mapped_columns(config: FileSourceConfig) -> list[str]:
+    columns = list(config.columns.mapped().values()) + [metric.column for metric in config.metrics]
+    columns += [*config.comments, *config.questions, *config.multi_choice, *(config.key_columns or [])]
+    return list(dict.fromkeys(header_key(column) for column in columns))
+
+
+def missing_columns(table: Table, config: FileSourceConfig) -> list[str]:
+    if table.format in exports.RECORD_FORMATS:
+        return []  # a JSON record holds only the questions its respondent answered
+    keys = {column.key for column in table.columns}
+    return [column for column in mapped_columns(config) if column not in keys]
+
+
+def _missing_message(table: Table, column: str) -> str:
+    keys = [c.key for c in table.columns]
+    close = difflib.get_close_matches(column, keys, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"columns are: {', '.join(keys)}"
+    return f"{table.where}: the mapped column {column!r} is not in the header; {hint}"
+
+
+def date_order_of(table: Table, column: str | None, configured: DateOrder | None) -> DateOrder | None:
+    """The configured date order, else the one the column's text dates allow: the first rows
+    decide, and when they are all ambiguous (days ≤ 12) the rest of the file is searched."""
+    if configured is not None or not column:
+        return configured
+    guess = infer_date_order(row.values.get(column) for row in table.preview())
+    if guess.decided or guess.order is None:
+        return guess.order
+    for row in table.rows():
+        if (order := decisive_order(row.values.get(column))) is not None:
+            return order
+    return guess.order

@@ -1,0 +1,192 @@
+"""One row of a file source as a FeedbackRecord: fields, the submitted time, the hashed
+respondent, scored answers (labels read through the mapping's or the built-in label maps),
+comments, other answers and attributes."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+from cxbridge import metrics
+from cxbridge.detection import labels as builtin
+from cxbridge.errors import DataError
+from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.records import FeedbackRecord
+from cxbridge.sources import SourceContext
+from cxbridge.tabular import values as coerce
+from cxbridge.tabular.cells import parse_datetime, parse_number
+from cxbridge.tabular.config import FIELD_COLUMNS, FileSourceConfig, MetricColumn
+from cxbridge.tabular.reading import date_order_of
+from cxbridge.tabular.table import Table, header_key
+from cxbridge.timestamps import format_timestamp, zone
+
+_TRAILING_NUMBER = re.compile(r"^\D*?[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")
+
+
+class RowNormalizer:
+    """Turns the raw rows of one file source into records."""
+
+    def __init__(self, config: FileSourceConfig, context: SourceContext, *, definition: Any = None):
+        self.config = config
+        self.columns = {name: header_key(column) for name, column in config.columns.mapped().items()}
+        self.fields = [
+            (name, self.columns[name]) for name in FIELD_COLUMNS if name in self.columns and name != "comment"
+        ]
+        self.zone = zone(config.timezone or context.timezone)
+        self.definition = definition
+        self.metrics = [(header_key(metric.column), metric) for metric in config.metrics]
+        self.comments = list(dict.fromkeys(header_key(c) for c in [config.columns.comment, *config.comments] if c))
+        self.questions = [header_key(c) for c in config.questions]
+        self.multi = {header_key(c) for c in config.multi_choice}
+        self.ignored = {header_key(c) for c in config.ignore}
+        self.timestamps = {header_key(c) for c in config.timestamps}
+        self.date_order = config.date_order
+        self.texts: dict[str, str] = {}
+        self.choices: dict[str, dict[str, float]] = {}
+
+    def learn_table(self, table: Table) -> None:
+        """What the table being read tells: its date order, question texts, definition labels."""
+        self.date_order = date_order_of(table, self.columns.get("submitted_at"), self.config.date_order)
+        for column in table.columns:
+            if column.text and column.text != column.key:
+                self.texts[column.key] = column.text
+            if column.choices:
+                self.choices[column.key] = column.choices
+
+    def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
+        values: dict[str, Any] = raw["values"]
+        labels: dict[str, str] = raw.get("labels") or {}
+        fields = self._fields(values)
+        contact = values.get(self.columns.get("email", "")) or values.get(self.columns.get("phone", ""))
+        fields["respondent_key"] = builder.respondent_key(str(contact) if contact is not None else None)
+        if self.definition is not None:
+            fields.setdefault("survey_id", self.definition.survey_id)
+            fields.setdefault("survey_name", self.definition.survey_name)
+        answers = self._answers(values, labels)
+        return builder.build(
+            native_id=raw["id"],
+            raw=raw,
+            answers=answers,
+            submitted_at=self._timestamp(values, "submitted_at", required=True),
+            attributes=self._attributes(values),
+            **{key: value for key, value in fields.items() if value is not None},
+        )
+
+    def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for name, column in self.fields:
+            value = values.get(column)
+            if value is None:
+                continue
+            if name == "updated_at":
+                fields[name] = self._timestamp(values, name)
+            else:
+                fields[name] = coerce.field_value(name, value, column=column)
+        return fields
+
+    def _timestamp(self, values: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
+        column = self.columns.get(name)
+        if column is None:
+            return None
+        try:
+            parsed = parse_datetime(
+                values.get(column), tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format
+            )
+        except DataError as exc:
+            raise DataError(f"column {column!r}: {exc}", field=column) from None
+        if parsed is None and required:
+            raise DataError(f"column {column!r} is empty; every row needs a submitted time", field=column)
+        return parsed
+
+    def _answers(self, values: dict[str, Any], labels: dict[str, str]) -> list[AnswerInput]:
+        answers = [
+            self._scored(column, metric, values.get(column), labels.get(column)) for column, metric in self.metrics
+        ]
+        answers += [
+            AnswerInput(question_id=c, question_text=self._text(c), value=values.get(c), is_comment=True)
+            for c in self.comments
+        ]
+        scored = {column for column, _ in self.metrics} | set(self.comments)
+        for column in self.questions:
+            if column in scored:
+                continue
+            value = values.get(column)
+            if column in self.multi and isinstance(value, str):
+                value = [part.strip() for part in value.split(", ") if part.strip()]
+            label = labels.get(column) or self._label(column, value)
+            answers.append(
+                AnswerInput(question_id=column, question_text=self._text(column), value=_json(value), label=label)
+            )
+        return answers
+
+    def _scored(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> AnswerInput:
+        number = self._number(value, metric)
+        shown = label or (value if isinstance(value, str) and number != value else None) or self._label(column, value)
+        return AnswerInput(
+            question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
+            is_primary=metric.primary,
+        )  # fmt: skip
+
+    def _number(self, value: Any, metric: MetricColumn) -> Any:
+        """A label's value through the mapping, then the built-in maps; numbers as numbers."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        number = parse_number(text)
+        if number is not None:
+            return number
+        if builtin.is_no_score(text):
+            return None
+        try:
+            return metrics.coerce(text, metric)
+        except DataError:
+            pass
+        found = builtin.builtin_value(text, metric=metric.metric, scale=metric.scale_bounds, direction=metric.direction)
+        if found is not None:
+            return found
+        if match := _TRAILING_NUMBER.match(text):
+            return parse_number(match.group(1))
+        return text  # the metric rules quarantine it, naming the label
+
+    def _text(self, column: str) -> str:
+        if self.definition is not None and (meaning := self.definition.meaning(column)) is not None:
+            return meaning.text
+        return self.texts.get(column, column)
+
+    def _label(self, column: str, value: Any) -> str | None:
+        choices = self.choices.get(column)
+        if choices is None and self.definition is not None:
+            meaning = self.definition.meaning(column)
+            choices = meaning.choices if meaning else {}
+        if not choices or isinstance(value, list | dict) or value is None:
+            return None
+        return next((label for label, number in choices.items() if number == value), None)
+
+    def _attributes(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The configured attribute columns, or every column not mapped otherwise (by name)."""
+        if self.config.attributes is not None:
+            wanted = [header_key(c) for c in self.config.attributes]
+        else:
+            used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
+            used |= set(self.questions) | self.ignored
+            wanted = sorted(key for key in values if key not in used)
+        return {key: self._attribute(key, values[key]) for key in wanted if values.get(key) is not None}
+
+    def _attribute(self, key: str, value: Any) -> Any:
+        if key not in self.timestamps:
+            return _json(value)
+        try:
+            parsed = parse_datetime(value, tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format)
+        except DataError as exc:
+            raise DataError(f"column {key!r}: {exc}", field=key) from None
+        return format_timestamp(parsed)
+
+
+def _json(value: Any) -> Any:
+    """Cell values as JSON can hold them: dates and times as ISO text."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value

@@ -1,0 +1,89 @@
+"""A table: the rows of one sheet or export as named columns, after its layout was understood
+(which rows are headers, what each column's question text is, what a definition says of it)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from cxbridge.tabular.grid import column_letter, is_blank
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: `key` is how mappings name it; `text` is the question as respondents saw it."""
+
+    key: str
+    text: str | None = None
+    index: int | None = None  # position in the grid; None for JSON exports
+    choices: dict[str, float] = field(default_factory=dict)  # answer label → value, from a definition
+    kind: str | None = None  # what a definition says: "nps", "text", "choice", "multi", "metadata"
+
+    @property
+    def label(self) -> str:
+        """How the column is shown: its question text, else its key."""
+        return self.text or self.key
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: `number` as the sheet shows it (row 1 = first line) or the record number."""
+
+    number: int
+    values: dict[str, Any]
+    labels: dict[str, str] = field(default_factory=dict)  # answer labels an export carries beside values
+
+
+@dataclass
+class Table:
+    """What a layout made of one grid or record set."""
+
+    file: str
+    sheet: str | None
+    format: str
+    columns: list[Column]
+    read_rows: Callable[[], Iterator[Row]]
+    details: dict[str, str] = field(default_factory=dict)
+    survey_id: str | None = None
+    survey_name: str | None = None
+    _preview: list[Row] | None = None
+
+    def rows(self) -> Iterator[Row]:
+        return self.read_rows()
+
+    def preview(self, limit: int = 200) -> list[Row]:
+        if self._preview is None or len(self._preview) < limit:
+            self._preview = list(islice(self.rows(), limit))
+        return self._preview[:limit]
+
+    def column(self, key: str) -> Column | None:
+        wanted = header_key(key)
+        return next((column for column in self.columns if column.key == wanted), None)
+
+    @property
+    def where(self) -> str:
+        return f"{self.file} [{self.sheet}]" if self.sheet else self.file
+
+
+def header_key(text: Any) -> str:
+    """A header cell as a column key: trimmed, inner whitespace (newlines too) as one space."""
+    if text is None:
+        return ""
+    return _SPACES.sub(" ", str(text)).strip()
+
+
+def unique_keys(cells: list[Any]) -> list[str]:
+    """Column keys for a header row: blank headers become `Column F`, repeated ones `Title (2)`."""
+    keys: list[str] = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = header_key(cell) if not is_blank(cell) else f"Column {column_letter(index)}"
+        count = seen.get(key.casefold(), 0) + 1
+        seen[key.casefold()] = count
+        keys.append(key if count == 1 else f"{key} ({count})")
+    return keys

@@ -1,0 +1,75 @@
+"""Cell values as the feedback fields want them: channels and statuses in the schema's words
+(whatever language or tool wrote them), language tags in BCP-47 case, everything else as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxbridge.errors import DataError
+from cxbridge.records import Channel, Status
+
+CHANNELS = {
+    Channel.EMAIL: ("email", "e-mail", "mail", "email invitation", "e-mail invitation", "newsletter", "почта",
+                    "электронная почта", "poczta", "correo", "correo electrónico", "courriel"),
+    Channel.WEB: ("web", "website", "online", "internet", "link", "web link", "weblink", "anonymous", "gl",
+                  "www", "сайт", "strona", "strona www", "sitio web", "site web", "site"),
+    Channel.SMS: ("sms", "text", "text message", "смс"),
+    Channel.PHONE: ("phone", "telephone", "call", "call center", "call centre", "ivr", "телефон", "telefon",
+                    "teléfono", "téléphone", "telefone"),
+    Channel.CHAT: ("chat", "live chat", "messenger", "whatsapp", "чат", "czat"),
+    Channel.IN_STORE: ("in_store", "in store", "in-store", "store", "shop", "kiosk", "tablet", "pos", "offline",
+                       "магазин", "в магазине", "sklep", "w sklepie", "tienda", "magasin", "en magasin", "loja",
+                       "filiale", "im laden"),
+    Channel.APP: ("app", "mobile app", "mobile", "application", "приложение", "aplikacja", "aplicación", "aplicativo"),
+    Channel.OTHER: ("other", "другое", "inne", "otro", "autre", "outro", "sonstige"),
+}  # fmt: skip
+_CHANNEL_OF = {spelling: channel.value for channel, spellings in CHANNELS.items() for spelling in spellings}
+_COMPLETE = frozenset({"1", "true", "yes", "y", "complete", "completed", "finished", "done", "submitted"})
+_PARTIAL = frozenset({"0", "false", "no", "n", "partial", "incomplete", "in progress", "in_progress", "started",
+                      "overquota", "disqualified"})  # fmt: skip
+
+
+def field_value(name: str, value: Any, *, column: str) -> Any:
+    """The value of field `name` from a cell; DataError (naming the column) when it cannot be."""
+    if name == "channel":
+        return channel(value)
+    if name == "status":
+        return status(value, column=column)
+    text = text_of(value)
+    if name == "language":
+        return language_tag(text)
+    if name == "country" and len(text) == 2:
+        return text.upper()
+    return text
+
+
+def channel(value: Any) -> str:
+    """`E-mail`, `In-store`, `Telefon`, Qualtrics' `anonymous` link → the schema's channel;
+    anything else is `other`."""
+    return _CHANNEL_OF.get(text_of(value).casefold(), Channel.OTHER.value)
+
+
+def status(value: Any, *, column: str) -> str:
+    key = text_of(value).casefold()
+    if key in _COMPLETE:
+        return Status.COMPLETE.value
+    if key in _PARTIAL:
+        return Status.PARTIAL.value
+    raise DataError(
+        f"column {column!r}: status {value!r} is neither complete (1, true, finished) nor partial (0, false)",
+        field=column,
+    )
+
+
+def language_tag(text: str) -> str:
+    """`EN` → `en`, `pt-br` / `PT_BR` → `pt-BR`."""
+    language, _, region = text.replace("_", "-").partition("-")
+    return f"{language.lower()}-{region.upper()}" if region else language.lower()
+
+
+def text_of(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).strip()

@@ -1,0 +1,20 @@
+"""`json`: JSON and NDJSON response exports — Qualtrics (`{"responses": [...]}` or one response
+a line) and SurveyMonkey's responses/bulk — read record by record."""
+
+from __future__ import annotations
+
+from cxbridge.hookspecs import hookimpl
+from cxbridge.tabular.config import JsonConfig
+from cxbridge.tabular.source import FileSource
+
+
+class JsonSource(FileSource):
+    """Responses of JSON exports."""
+
+    name = "json"
+    config_model = JsonConfig
+
+
+@hookimpl
+def register_sources(register):
+    register(JsonSource)

@@ -1,0 +1,47 @@
+"""Running file sources in tests: a source config as a dict, synced into a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.plugins_host import create_host
+
+SAMPLES = Path(__file__).parent / "data" / "samples"
+
+
+def copy_sample(name: str, folder: Path) -> Path:
+    target = folder / name
+    shutil.copy(SAMPLES / name, target)
+    return target
+
+
+def sync_source(folder: Path, source: dict[str, Any], *, name: str = "survey", db: str = "cxbridge.db", **options):
+    """Sync one `[sources.NAME]` (given as a dict) whose paths are relative to `folder`."""
+    config = config_from_dict({"sources": {name: source}}, create_host(), path=folder / "cxbridge.toml")
+    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / db}", **options).results
+    return result
+
+
+def query(folder: Path, sql: str, params: tuple = (), *, db: str = "cxbridge.db") -> list[tuple]:
+    with sqlite3.connect(folder / db) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def records(folder: Path, *, db: str = "cxbridge.db") -> dict[str, dict[str, Any]]:
+    """Every feedback row by source_record_id, JSON columns decoded; lineage, raw and its hash left out."""
+    with sqlite3.connect(folder / db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT * FROM feedback").fetchall()
+    found = {}
+    for row in rows:
+        data = {key: row[key] for key in row.keys() if key not in ("raw", "content_hash", "ingested_at", "sync_run_id")}
+        for key in ("answers", "attributes"):
+            data[key] = json.loads(data[key]) if data[key] else None
+        found[row["source_record_id"]] = data
+    return found

@@ -1,0 +1,231 @@
+"""Real exports from Qualtrics and SurveyMonkey (tests/data/samples, with their licences), and
+Google Forms / SurveyMonkey sheets of our own, read into exact records."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import pytest
+
+from cxbridge.exports import recognize
+from cxbridge.tabular.delimited import open_delimited
+from cxbridge.tabular.json_records import open_json
+from tests.file_sources import copy_sample, query, records, sync_source
+from tests.workbooks import write_xlsx
+
+NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
+PERSONAL = ["recipientName", "recipientFirstName", "recipientLastName", "recipientEmail", "ipAddress"]
+
+
+def qualtrics_source(path: str, fmt: str, **extra) -> dict:
+    return {
+        "connector": "csv", "path": path, "format": fmt,
+        "columns": {"id": "_recordId", "submitted_at": "endDate", "status": "finished"},
+        "timestamps": ["startDate"], "ignore": PERSONAL, **extra,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sample", "expected"),
+    [
+        ("qualtRics_sample.csv", "qualtrics"),
+        ("qualtRics_sample_legacy.csv", "qualtrics_legacy"),
+        ("QualtricsTools_Test_Survey_for_Coded_Comments.csv", "qualtrics"),
+        (f"{NO_BASIS}_Insights.csv", "qualtrics"),
+        (f"{NO_BASIS}_Legacy.csv", "qualtrics_legacy"),
+    ],
+)
+def test_qualtrics_layouts_are_recognised_with_evidence(tmp_path, sample, expected):
+    path = copy_sample(sample, tmp_path)
+    [best, *_] = recognize(open_delimited(path, sample, encoding=None, delimiter=None))
+    assert best.format == expected and best.confidence >= 0.95
+    assert "import ids" in best.evidence[0] or "legacy" in best.evidence[0]
+
+
+def test_the_two_qualtrics_formats_of_the_same_15_responses_give_identical_records(tmp_path):
+    """The legacy export was written in Mountain time, the newer one in the account's Eastern
+    time (the files carry no zone: each source says which)."""
+    for name in (f"{NO_BASIS}_Insights.csv", f"{NO_BASIS}_Legacy.csv", f"{NO_BASIS}.qsf"):
+        copy_sample(name, tmp_path)
+    questions = ["QID1", "QID2_1", "QID2_4", "QID3_1", "QID4_2", "QID5_1_3", "QID6_3_4"]
+    common = {"definition": f"{NO_BASIS}.qsf", "questions": questions}
+    newer = qualtrics_source(f"{NO_BASIS}_Insights.csv", "qualtrics", timezone="America/New_York", **common)
+    legacy = qualtrics_source(f"{NO_BASIS}_Legacy.csv", "qualtrics_legacy", timezone="America/Denver", **common)
+    assert sync_source(tmp_path, newer, db="newer.db").written == 15
+    assert sync_source(tmp_path, legacy, db="legacy.db").written == 15
+    from_newer, from_legacy = records(tmp_path, db="newer.db"), records(tmp_path, db="legacy.db")
+    assert len(from_newer) == 15 and from_newer == from_legacy
+
+    first = from_newer["R_ebopwASnJ6p0KSp"]
+    assert first["submitted_at"] == "2016-06-24T18:27:08Z" and first["status"] == "complete"
+    assert first["survey_name"] == "No Basis for Evaluation"
+    assert first["answers"]["QID1"] == {"text": "Indicate how you feel about squash", "value": 3, "label": "Awful"}
+    assert first["answers"]["QID2_4"]["text"] == "Check all statements you agree with - No basis for evaluation"
+    assert first["answers"]["QID3_1"] == {
+        "text": "Indicate how you feel about the following vegetables - Squash", "value": -1, "label": "No Opinion",
+    }  # fmt: skip
+    assert first["attributes"]["startDate"] == "2016-06-24T18:27:08Z"
+    assert "recipientName" not in first["attributes"]  # the legacy file's "Anonymous" is a name: never stored
+    feelings = Counter(record["answers"]["QID1"]["label"] for record in from_newer.values())
+    assert feelings == {"Awful": 7, "Great": 3, "In the middle": 3, "No opinion": 2}
+
+
+def test_python_dict_import_ids_and_recoded_choices_read_through_the_qsf(tmp_path):
+    sample = "QualtricsTools_Test_Survey_for_Coded_Comments"
+    copy_sample(f"{sample}.csv", tmp_path)
+    copy_sample(f"{sample}.qsf", tmp_path)
+    source = qualtrics_source(
+        f"{sample}.csv",
+        "qualtrics",
+        definition=f"{sample}.qsf",
+        questions=["QID1", "QID1_TEXT"],
+        comments=["QID2_TEXT"],
+    )
+    assert sync_source(tmp_path, source).written == 10
+    found = records(tmp_path)
+    labels = Counter(record["answers"]["QID1"]["label"] for record in found.values())
+    assert labels == {"Click to write Choice 1": 4, "Other, please specify:": 4, "None of the above, explain why:": 2}
+    assert found["R_721xLcaILSbyvdP"]["answers"]["QID1"]["value"] == 6
+    assert found["R_721xLcaILSbyvdP"]["comment"].startswith("Temporibus etiam pretium vivamus")
+    assert found["R_721xLcaILSbyvdP"]["answers"]["QID1_TEXT"]["value"].startswith("Vitae tempor tincidunt")
+    assert found["R_bdygJsbbIhnpYz3"]["comment"].startswith("Phasellus? Molestie")
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments") == [(10,)]
+    assert query(tmp_path, "SELECT DISTINCT question_text FROM feedback_comments") == [("What's up home skillets?",)]
+
+
+def test_qualtrics_newer_and_legacy_samples_of_one_respondent_are_one_record(tmp_path):
+    copy_sample("qualtRics_sample.csv", tmp_path)
+    copy_sample("qualtRics_sample_legacy.csv", tmp_path)
+    newer = qualtrics_source(
+        "qualtRics_sample.csv",
+        "qualtrics",
+        comments=["QID2_TEXT"],
+        columns={"id": "_recordId", "submitted_at": "recordedDate", "language": "userLanguage"},
+    )
+    legacy = qualtrics_source("qualtRics_sample_legacy.csv", "qualtrics_legacy", comments=["Q2"])
+    sync_source(tmp_path, newer)
+    sync_source(tmp_path, legacy, db="legacy.db")
+    [(new_id, new_time, language, comment)] = query(
+        tmp_path, "SELECT record_id, submitted_at, language, comment FROM feedback"
+    )
+    [(old_id, old_time, old_comment)] = query(
+        tmp_path, "SELECT record_id, submitted_at, comment FROM feedback", db="legacy.db"
+    )
+    assert new_id == old_id and new_time == old_time == "2017-07-18T08:28:48Z"
+    assert (language, comment, old_comment) == ("de", "Hello World!", "Hello World!")
+
+
+def test_qualtrics_json_and_ndjson_exports_match_the_csv_export(tmp_path):
+    rows = list(csv.reader((copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)).open(encoding="utf-8")))
+    import_ids = [json.loads(cell.replace("'", '"'))["ImportId"] for cell in rows[2]]
+    responses = []
+    for row in rows[3:]:
+        values = {key: _typed(value) for key, value in zip(import_ids, row, strict=True) if value != ""}
+        responses.append({"responseId": values.pop("responseId"), "values": values})
+    (tmp_path / "export.json").write_text(json.dumps({"responses": responses}), encoding="utf-8")
+    (tmp_path / "export.ndjson").write_text("\n".join(json.dumps(r) for r in responses), encoding="utf-8")
+    copy_sample(f"{NO_BASIS}.qsf", tmp_path)
+    common = {"definition": f"{NO_BASIS}.qsf", "questions": ["QID1", "QID3_1"], "timezone": "America/New_York"}
+    sync_source(tmp_path, qualtrics_source(f"{NO_BASIS}_Insights.csv", "qualtrics", **common), db="csv.db")
+    for name in ("export.json", "export.ndjson"):
+        source = qualtrics_source(name, "auto", **common) | {"connector": "json"}
+        assert sync_source(tmp_path, source, db=f"{name}.db").written == 15
+        from_json = records(tmp_path, db=f"{name}.db")
+        from_csv = records(tmp_path, db="csv.db")
+        for rid, record in from_csv.items():
+            assert from_json[rid]["answers"] == record["answers"]
+            assert from_json[rid]["submitted_at"] == record["submitted_at"]
+            assert from_json[rid]["record_id"] == record["record_id"]
+
+
+def _typed(value: str):
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def test_surveymonkey_bulk_responses_read_choice_text_through_the_details(tmp_path):
+    copy_sample("roumaya_318754279_responses_bulk.json", tmp_path)
+    copy_sample("roumaya_318754279_details.json", tmp_path)
+    [best] = recognize(open_json(tmp_path / "roumaya_318754279_responses_bulk.json", "bulk"))
+    assert best.format == "surveymonkey_json"
+    source = {
+        "connector": "json", "path": "roumaya_318754279_responses_bulk.json", "format": "surveymonkey_json",
+        "definition": "roumaya_318754279_details.json",
+        "columns": {"id": "id", "submitted_at": "date_modified", "status": "response_status"},
+        "questions": ["769893650"], "comments": ["769893903"], "ignore": ["ip_address"],
+    }  # fmt: skip
+    assert sync_source(tmp_path, source).written == 2
+    found = records(tmp_path)
+    first = found["13376313674"]
+    assert first["answers"]["769893650"] == {"text": "How many pets do you have?", "value": "3", "label": None}
+    assert first["comment"] == "Donut, Mango, Phil"
+    assert (first["submitted_at"], first["survey_name"], first["status"]) == (
+        "2022-03-05T18:05:57Z",
+        "my survey",
+        "complete",
+    )
+    assert first["attributes"]["collector_id"] == "415838011" and "ip_address" not in first["attributes"]
+
+
+def test_surveymonkey_sheet_with_two_header_rows(tmp_path):
+    rows = [
+        ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name",
+         "Last Name", "Custom Data 1", "How likely is it that you would recommend us to a friend or colleague?",
+         "Which products do you use?", None, None, "Any other comments?"],
+        [None, None, None, None, None, None, None, None, None, "Response", "Shoes", "Bags", "Other (please specify)",
+         "Open-Ended Response"],
+        [11435367501, 2345, "01/15/2024 10:02:11 AM", "01/15/2024 10:05:40 AM", "1.2.3.4", "ann@example.com", "Ann",
+         "Lee", "store-12", 9, "Shoes", None, "Socks", "Great"],
+        [11435367502, 2345, "01/16/2024 03:10:00 PM", "01/16/2024 03:12:09 PM", "1.2.3.5", None, None, None,
+         "store-7", 3, None, "Bags", None, None],
+    ]  # fmt: skip
+    write_xlsx(tmp_path / "monkey.xlsx", {"Sheet": rows})
+    question = "How likely is it that you would recommend us to a friend or colleague?"
+    source = {
+        "connector": "excel", "path": "monkey.xlsx", "format": "auto", "date_order": "mdy", "timezone": "UTC",
+        "columns": {"id": "Respondent ID", "submitted_at": "End Date", "email": "Email Address"},
+        "metrics": [{"column": question, "metric": "nps"}],
+        "questions": ["Which products do you use? - Shoes", "Which products do you use? - Bags",
+                      "Which products do you use? - Other (please specify)"],
+        "comments": ["Any other comments?"], "ignore": ["IP Address", "First Name", "Last Name"],
+    }  # fmt: skip
+    assert sync_source(tmp_path, source).written == 2
+    found = records(tmp_path)
+    ann = found["11435367501"]
+    assert (ann["nps"], ann["nps_group"], ann["submitted_at"]) == (9, "promoter", "2024-01-15T10:05:40Z")
+    assert ann["answers"]["Which products do you use? - Other (please specify)"]["value"] == "Socks"
+    assert ann["attributes"] == {
+        "Collector ID": 2345,
+        "Custom Data 1": "store-12",
+        "Start Date": "01/15/2024 10:02:11 AM",
+    }
+    assert ann["respondent_key"] is not None and "ann@example.com" not in json.dumps(ann)
+    assert found["11435367502"]["submitted_at"] == "2024-01-16T15:12:09Z"
+
+
+def test_google_forms_sheet_with_checkboxes_and_locale_timestamps(tmp_path):
+    (tmp_path / "form.csv").write_text(
+        "Timestamp,Email address,Which store?,How likely are you to recommend us?,What did you buy?,Anything else?\n"
+        '13/03/2024 09:15:02,ann@example.com,Kraków,10,"Shoes, Bags",Lovely\n'
+        "14/03/2024 18:40:55,bob@example.com,Łódź,6,Socks,\n"
+        "15/03/2024 12:00:00,,,,,\n",
+        encoding="utf-8",
+    )
+    [best, *_] = recognize(open_delimited(tmp_path / "form.csv", "form.csv", encoding=None, delimiter=None))
+    assert best.format == "google_forms" and best.confidence >= 0.9
+    source = {
+        "connector": "csv", "path": "form.csv", "format": "google_forms", "date_order": "dmy",
+        "timezone": "Europe/Warsaw",
+        "columns": {"submitted_at": "Timestamp", "email": "Email address", "location_name": "Which store?"},
+        "metrics": [{"column": "How likely are you to recommend us?", "metric": "nps"}],
+        "questions": ["What did you buy?"], "multi_choice": ["What did you buy?"], "comments": ["Anything else?"],
+    }  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.read, result.written) == (2, 2)  # the timestamp-only row is an empty submission
+    rows = query(tmp_path, "SELECT submitted_at, location_name, nps, answers FROM feedback ORDER BY submitted_at")
+    assert [row[:3] for row in rows] == [("2024-03-13T08:15:02Z", "Kraków", 10), ("2024-03-14T17:40:55Z", "Łódź", 6)]
+    assert json.loads(rows[0][3])["What did you buy?"]["value"] == ["Shoes", "Bags"]

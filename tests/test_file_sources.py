@@ -1,0 +1,177 @@
+"""The csv and excel sources on messy real-world files: Russian and Polish sheets in their code
+pages, decimal commas, d/m dates, Excel serial days, labelled answers and N/A, growing files
+without ids, bad rows in quarantine, and a broken file among good ones."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from tests.file_sources import query, records, sync_source
+from tests.workbooks import write_xlsx
+
+RUSSIAN_SHEET = (
+    "Дата;Магазин;Канал;Насколько вероятно, что вы порекомендуете нас?;Довольны ли вы обслуживанием?;"
+    "Сумма;Комментарий\n"
+    "03.02.2024 10:15;Москва, Тверская;Телефон;9;Очень доволен;1 250,50;Всё отлично\n"
+    '13.02.2024 18:40;Казань;E-mail;3;Недоволен;99,90;"Долго ждал;\nкассир один"\n'
+    "14.02.2024 09:00;Казань;Сайт;7;Затрудняюсь ответить;10,00;\n"
+)
+NPS_RU = "Насколько вероятно, что вы порекомендуете нас?"
+CSAT_RU = "Довольны ли вы обслуживанием?"
+
+
+def test_russian_cp1251_semicolon_sheet_with_labels_and_decimal_commas(tmp_path):
+    (tmp_path / "opros.csv").write_bytes(RUSSIAN_SHEET.encode("cp1251"))
+    source = {
+        "connector": "csv", "path": "opros.csv", "timezone": "Europe/Moscow",
+        "columns": {"submitted_at": "Дата", "location_name": "Магазин", "channel": "Канал", "comment": "Комментарий"},
+        "metrics": [{"column": NPS_RU, "metric": "nps"}, {"column": CSAT_RU, "metric": "csat", "scale": [1, 5]}],
+    }  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.read, result.written, result.quarantined) == (3, 3, 0)
+    rows = query(tmp_path, "SELECT submitted_at, location_name, channel, nps, csat, comment, attributes FROM feedback "
+                           "ORDER BY submitted_at")  # fmt: skip
+    assert rows[0][:6] == ("2024-02-03T07:15:00Z", "Москва, Тверская", "phone", 9, 5.0, "Всё отлично")
+    assert rows[1][:6] == ("2024-02-13T15:40:00Z", "Казань", "email", 3, 2.0, "Долго ждал;\nкассир один")
+    assert rows[2][2:5] == ("web", 7, None)  # "Затрудняюсь ответить" ("hard to say") carries no score
+    assert json.loads(rows[0][6]) == {"Сумма": "1 250,50"}
+    labels = query(tmp_path, "SELECT json_extract(answers, '$.\"' || ? || '\".label') FROM feedback", (CSAT_RU,))
+    assert sorted(label for (label,) in labels) == ["Затрудняюсь ответить", "Недоволен", "Очень доволен"]
+
+
+def test_polish_cp1250_tab_file_with_dates_decided_from_the_data(tmp_path):
+    text = (
+        "Data\tSklep\tJak bardzo jest Pan/Pani zadowolony z wizyty?\tUwagi\n"
+        "02/03/2024\tŁódź\tBardzo zadowolony\tMiła obsługa, dziękuję\n"
+        "25/03/2024\tKraków\tNiezadowolona\tZa długa kolejka\n"
+        "26/03/2024\tGdańsk\tNie dotyczy\t\n"
+    )
+    (tmp_path / "ankieta.tsv").write_bytes(text.encode("cp1250"))
+    source = {
+        "connector": "csv", "path": "ankieta.tsv", "timezone": "Europe/Warsaw",
+        "columns": {"submitted_at": "Data", "location_name": "Sklep", "comment": "Uwagi"},
+        "metrics": [{"column": "Jak bardzo jest Pan/Pani zadowolony z wizyty?", "metric": "csat"}],
+    }  # fmt: skip
+    assert sync_source(tmp_path, source).written == 3
+    rows = query(tmp_path, "SELECT submitted_at, location_name, csat, comment FROM feedback ORDER BY submitted_at")
+    assert rows == [
+        ("2024-03-01T23:00:00Z", "Łódź", 5.0, "Miła obsługa, dziękuję"),  # 25/03 shows the day comes first
+        ("2024-03-24T23:00:00Z", "Kraków", 2.0, "Za długa kolejka"),
+        ("2024-03-25T23:00:00Z", "Gdańsk", None, None),
+    ]
+
+
+def workbook_rows(count: int, *, start: int = 0) -> list[list]:
+    return [
+        [45292 + n + 0.5, f"S{n % 3}", n % 11, ["Very satisfied", "Satisfied", "Neutral"][n % 3], f"note {n}"]
+        for n in range(start, start + count)
+    ]
+
+
+HEADER = ["Submitted", "Store", "How likely are you to recommend us?", "How satisfied are you?", "Comment"]
+EXCEL_SOURCE = {
+    "connector": "excel", "path": "nps_*.xlsx", "timezone": "UTC",
+    "columns": {"submitted_at": "Submitted", "location_id": "Store", "comment": "Comment"},
+    "metrics": [{"column": "How likely are you to recommend us?", "metric": "nps"},
+                {"column": "How satisfied are you?", "metric": "csat", "scale": [1, 5]}],
+}  # fmt: skip
+
+
+def test_every_sheet_of_every_workbook_with_excel_serial_days(tmp_path):
+    write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER, *workbook_rows(4)], "Chart": [["totals"], [1, 2]]})
+    write_xlsx(tmp_path / "nps_2024.xlsx", {"Q1": [HEADER, *workbook_rows(3, start=10)]})
+    result = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (result.read, result.written, result.quarantined) == (7, 7, 0)
+    rows = query(tmp_path, "SELECT submitted_at, location_id, nps, csat FROM feedback ORDER BY submitted_at LIMIT 2")
+    assert rows == [("2024-01-01T12:00:00Z", "S0", 0, 5.0), ("2024-01-02T12:00:00Z", "S1", 1, 4.0)]
+
+
+def test_rows_without_ids_keep_their_records_when_the_file_grows_and_is_edited(tmp_path):
+    rows = workbook_rows(6)
+    write_xlsx(tmp_path / "nps_live.xlsx", {"Responses": [HEADER, *rows]})
+    assert sync_source(tmp_path, EXCEL_SOURCE).written == 6
+    ids_before = dict(query(tmp_path, "SELECT comment, record_id FROM feedback"))
+
+    again = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (again.read, again.written) == (0, 0)  # unchanged file: not even read
+
+    rows[2][2] = 10  # a corrected score
+    rows.append(workbook_rows(1, start=40)[0])  # and a new response
+    write_xlsx(tmp_path / "nps_live.xlsx", {"Responses": [HEADER, *rows]})
+    grown = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (grown.read, grown.written, grown.unchanged) == (7, 2, 5)
+    ids_after = dict(query(tmp_path, "SELECT comment, record_id FROM feedback"))
+    assert len(ids_after) == 7 and all(ids_after[comment] == rid for comment, rid in ids_before.items())
+    assert query(tmp_path, "SELECT nps FROM feedback WHERE comment = 'note 2'") == [(10,)]
+
+    rows.sort(key=lambda row: row[4], reverse=True)  # re-sorted: rows move, records stay the same
+    write_xlsx(tmp_path / "nps_live.xlsx", {"Responses": [HEADER, *rows]})
+    sync_source(tmp_path, EXCEL_SOURCE)
+    assert dict(query(tmp_path, "SELECT comment, record_id FROM feedback")) == ids_after
+
+
+def test_identical_rows_without_ids_stay_separate_records(tmp_path):
+    (tmp_path / "votes.csv").write_text("Store,Score\nS1,9\nS1,9\nS2,3\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "votes.csv", "columns": {"location_id": "Store"},
+              "metrics": [{"column": "Score", "metric": "nps"}]}  # fmt: skip
+    assert sync_source(tmp_path, source).written == 3
+    assert query(tmp_path, "SELECT COUNT(DISTINCT record_id), MIN(submitted_at) FROM feedback") == [(3, None)]
+
+
+def test_bad_rows_go_to_quarantine_with_file_sheet_row_and_column(tmp_path):
+    rows = workbook_rows(5)
+    rows[1][2] = 11
+    rows[3][3] = "Kinda ok"
+    rows[4][0] = "not a date"
+    write_xlsx(tmp_path / "nps_bad.xlsx", {"Stores": [HEADER, *rows]})
+    result = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (result.written, result.quarantined, result.status) == (2, 3, "success")
+    found = {
+        json.loads(context)["row"]: (json.loads(context), field, error)
+        for context, field, error in query(tmp_path, "SELECT context, field, error FROM quarantine")
+    }
+    assert found[3][0] == {"file": "nps_bad.xlsx", "sheet": "Stores", "row": 3}
+    assert found[3][1] == "How likely are you to recommend us?" and "outside its scale 0–10" in found[3][2]
+    assert found[5][1] == "How satisfied are you?" and "'Kinda ok'" in found[5][2]
+    assert found[6][1] == "Submitted" and "'not a date'" in found[6][2]
+
+
+def test_a_broken_file_is_reported_and_the_others_still_import(tmp_path):
+    write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER, *workbook_rows(3)]})
+    (tmp_path / "nps_2024.xlsx").write_bytes(b"PK\x03\x04 this zip was cut short")
+    write_xlsx(tmp_path / "nps_2025.xlsx", {"Q1": [HEADER, *workbook_rows(2, start=20)]})
+    result = sync_source(tmp_path, EXCEL_SOURCE)
+    assert result.status == "failed" and result.written == 5
+    assert "1 file(s) could not be read" in result.error and "nps_2024.xlsx: not a readable workbook" in result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(5,)]
+
+
+def test_a_sheet_missing_a_mapped_column_names_it_and_suggests_the_closest(tmp_path):
+    write_xlsx(tmp_path / "nps_typo.xlsx", {"Q1": [[*HEADER[:4], "Comments"], *workbook_rows(2)]})
+    result = sync_source(tmp_path, EXCEL_SOURCE | {"sheets": ["Q1"]})
+    assert result.status == "failed"
+    assert (
+        "nps_typo.xlsx [Q1]: the mapped column 'Comment' is not in the header; did you mean 'Comments'?" in result.error
+    )
+
+
+def test_config_of_the_first_csv_source_still_works_unchanged(tmp_path):
+    (tmp_path / "r.csv").write_text(
+        "id,submitted,nps,satisfaction\nR1,2025-01-02T10:00:00Z,9,Satisfied\nR2,2025-01-03T10:00:00Z,4,Dissatisfied\n",
+        encoding="utf-8",
+    )
+    source = {
+        "connector": "csv", "path": "r.csv", "encoding": "utf-8-sig", "delimiter": ",",
+        "columns": {"id": "id", "submitted_at": "submitted"},
+        "metrics": [{"column": "nps", "metric": "nps"},
+                    {"column": "satisfaction", "metric": "csat", "labels": {"Satisfied": 4, "Dissatisfied": 2}}],
+    }  # fmt: skip
+    assert sync_source(tmp_path, source).written == 2
+    assert records(tmp_path)["R1"]["csat"] == 4.0
+
+
+def test_store_ids_written_as_numbers_stay_text_without_a_decimal_point(tmp_path):
+    write_xlsx(tmp_path / "nps_numbers.xlsx", {"Q1": [HEADER, [datetime(2024, 5, 1, 10), 101, 9, "Satisfied", "x"]]})
+    sync_source(tmp_path, EXCEL_SOURCE)
+    assert query(tmp_path, "SELECT location_id FROM feedback") == [("101",)]

@@ -1,0 +1,75 @@
+"""Cell values: numbers with decimal commas and thousands, timestamps in every layout exports
+use, d/m versus m/d decided from the data, Excel serial days, time zones."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cxbridge.errors import DataError
+from cxbridge.tabular.cells import DateOrder, from_serial, infer_date_order, parse_datetime, parse_number
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "number"),
+    [
+        ("7", ".", 7.0), ("-3", ".", -3.0), ("4.5", ".", 4.5), ("4,5", ".", 4.5), ("4,5", ",", 4.5),
+        ("1 234,5", ",", 1234.5), ("1.234,5", ",", 1234.5), ("1,234.5", ".", 1234.5), ("1,234", ".", 1234.0),
+        ("1.234", ",", 1234.0), ("1.234", ".", 1.234), ("abc", ".", None), ("12.5.2024", ".", None), ("", ".", None),
+    ],
+)  # fmt: skip
+def test_numbers(text, decimal, number):
+    assert parse_number(text, decimal=decimal) == number
+
+
+def utc(*parts: int) -> datetime:
+    return datetime(*parts, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "expected"),
+    [
+        ("2024-05-31 14:05:00", None, utc(2024, 5, 31, 12, 5)),  # naive: Warsaw summer time
+        ("2024-05-31T14:05:00Z", None, utc(2024, 5, 31, 14, 5)),
+        ("2024-05-31 14:05:00 +02:00", None, utc(2024, 5, 31, 12, 5)),
+        ("31.05.2024 14:05", None, utc(2024, 5, 31, 12, 5)),
+        ("31.05.2024 14:05 UTC", None, utc(2024, 5, 31, 14, 5)),
+        ("5/31/2024 2:05:09 PM", DateOrder.MDY, utc(2024, 5, 31, 12, 5, 9)),
+        ("12/05/2023 10:15:32 AM", DateOrder.MDY, utc(2023, 12, 5, 9, 15, 32)),
+        ("12/05/2023 10:15:32 AM", DateOrder.DMY, utc(2023, 5, 12, 8, 15, 32)),
+        ("31/05/2024", DateOrder.DMY, utc(2024, 5, 30, 22)),
+        ("1.2.24", None, utc(2024, 1, 31, 23)),
+        ("2024/05/31 10:00", None, utc(2024, 5, 31, 8)),
+        ("45292.5", None, utc(2024, 1, 1, 11)),
+    ],
+)
+def test_timestamps(text, order, expected):
+    assert parse_datetime(text, tz=WARSAW, order=order) == expected
+
+
+def test_excel_serial_numbers_and_epoch_seconds():
+    assert from_serial(45292.75) == datetime(2024, 1, 1, 18)
+    assert parse_datetime(45292, tz=timezone.utc) == utc(2024, 1, 1)
+    assert parse_datetime(1_700_000_000) == utc(2023, 11, 14, 22, 13, 20)
+
+
+def test_a_date_that_cannot_be_is_a_data_error_with_a_hint():
+    with pytest.raises(DataError, match="set date_order"):
+        parse_datetime("13/31/2024", order=DateOrder.MDY)
+    with pytest.raises(DataError, match="timestamp_format"):
+        parse_datetime("last tuesday")
+
+
+def test_date_order_is_decided_by_a_day_above_12():
+    assert infer_date_order(["1/5/2024", "13/5/2024"]).order is DateOrder.DMY
+    assert infer_date_order(["1/5/2024 10:00:00", "5/13/2024 10:00:00"]).order is DateOrder.MDY
+    assert infer_date_order(["2024-01-05"]).order is DateOrder.YMD
+    undecided = infer_date_order(["1/5/2024", "5/12/2024"])
+    assert (undecided.order, undecided.decided) == (DateOrder.MDY, False)
+    assert "set date_order" in undecided.evidence
+    assert infer_date_order(["01.05.2024"]).order is DateOrder.DMY
+    assert infer_date_order(["13/5/2024", "5/13/2024"]).order is None
