@@ -22,6 +22,13 @@ class DataError(CxbridgeError):
         super().__init__(message)
         self.field = field
 
+    @classmethod
+    def from_validation(cls, exc: Exception) -> DataError:
+        """The first problem of a pydantic ValidationError, named by its field."""
+        error = exc.errors()[0]  # type: ignore[attr-defined]
+        where = ".".join(str(part) for part in error["loc"])
+        return cls(f"{where}: {error['msg']}" if where else error["msg"], field=where or None)
+
 
 class SourceError(CxbridgeError):
     """A source cannot be read: this source fails, the other sources still sync."""

@@ -100,9 +100,7 @@ class RecordBuilder:
                 **values,
             )
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(part) for part in error["loc"])
-            raise DataError(f"{where}: {error['msg']}", field=where) from None
+            raise DataError.from_validation(exc) from None
 
 
 def _score(answer: AnswerInput) -> metrics.Scored | None:

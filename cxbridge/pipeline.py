@@ -166,17 +166,14 @@ class Engine:
             if self._enrich:
                 self.host.pm.hook.enrich_record(record=record)
             batch.records.append(to_rows(record, ingested_at=batch.started_at, run_id=self.run_id))
-        except (DataError, ValidationError) as exc:
+        except DataError as exc:
             batch.quarantined.append(self._quarantine_item(batch, raw, stream, native, exc))
+        except ValidationError as exc:  # a plugin that builds FeedbackRecord itself
+            batch.quarantined.append(self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
 
     def _quarantine_item(
-        self, batch: Batch, raw: dict[str, Any], stream: Stream, native: str | None, exc: Exception
+        self, batch: Batch, raw: dict[str, Any], stream: Stream, native: str | None, exc: DataError
     ) -> QuarantineItem:
-        if isinstance(exc, ValidationError):
-            error = exc.errors()[0]
-            message, field_name = error["msg"], ".".join(str(p) for p in error["loc"])
-        else:
-            message, field_name = str(exc), getattr(exc, "field", None)
         key = native if native is not None else "raw:" + content_id(to_json(raw))
         return QuarantineItem(
             record_id=record_id(batch.source, stream.name, key),
@@ -184,8 +181,8 @@ class Engine:
             stream=stream.name,
             source_record_id=native,
             raw=raw,
-            error=message,
-            field=field_name,
+            error=str(exc),
+            field=exc.field,
             context=stream.quarantine_context(raw),
         )
 
