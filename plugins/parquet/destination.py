@@ -1,0 +1,234 @@
+"""`parquet:///folder`: a Hive-partitioned Parquet lake (by source and month) that DuckDB, Spark,
+Athena and BigQuery external tables read as is.
+
+There are no transactions across files, so a batch rewrites each partition it touches atomically
+(new partitions first, then the ones records left), then the quarantine, and the cursor last: a
+crash leaves every file whole and the cursor behind the data, and the re-run's content-hash
+comparison finishes what was left. Reports, views and `status` run in an in-memory DuckDB over
+the files; `_cxbridge/views.sql` gives BI tools the same views.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from cxbridge.destinations import Batch, SyncRun, WriteStats
+from cxbridge.layout import FEEDBACK, QUARANTINE, SYNC_RUNS, SYNC_STATE, TABLES, Table
+from cxbridge.local_files import file_lock, path_of
+from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
+from cxbridge.plugins.parquet import files
+from cxbridge.plugins.parquet.files import PARTITIONED, literal
+from cxbridge.sql_destination import _quarantine_row, _run_row
+from cxbridge.tables import to_json
+from cxbridge.timestamps import format_timestamp
+from cxbridge.views import view_sql
+
+MIGRATIONS = ("0001_table_folders", "0002_bi_views")
+
+
+def typed(table: Table, columns: Sequence[str] | None = None) -> str:
+    """The columns cast from staged text (timestamps, JSON) to their Parquet types."""
+    names = columns or table.column_names
+    return ", ".join(f"CAST({name} AS {TYPE_NAMES[table.column(name).type]}) AS {name}" for name in names)
+
+
+def empty_select(table: Table) -> str:
+    return f"SELECT {', '.join(f'CAST(NULL AS {TYPE_NAMES[c.type]}) AS {c.name}' for c in table.columns)} WHERE false"
+
+
+class ParquetDestination(DuckDBDestination):
+    """`parquet:///lake` (relative to the config file) or `parquet:////abs/lake`."""
+
+    name = "parquet"
+
+    def __init__(self, url: str, *, base_dir: Path | None = None):
+        super(DuckDBDestination, self).__init__(url, base_dir=base_dir)
+        self.root = path_of(url, self.base_dir, kind="Parquet", example="parquet:///feedback-lake")
+        self.path = self.root
+        self._migrations_file = self.root / "_cxbridge" / "migrations.json"
+        self._stored: dict[str, list[tuple[str, Path]]] = {}  # record id → (hash, partition) of this batch
+
+    def exists(self) -> bool:
+        return self._migrations_file.exists()
+
+    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
+        return file_lock(self.root, wait=wait)
+
+    def connect(self, *, read_only: bool) -> Any:
+        conn = import_duckdb().connect()
+        conn.execute("SET TimeZone = 'UTC'")
+        return conn
+
+    def open(self, *, read_only: bool = False) -> None:
+        if self._conn is not None:
+            return
+        self._conn = self.connect(read_only=read_only)
+        if not read_only:
+            self._apply_migrations()
+        self._define_views()
+
+    # --- schema: folders, empty tables, views ---------------------------------------------
+
+    def _apply_migrations(self) -> None:
+        done = json.loads(self._migrations_file.read_text()) if self._migrations_file.exists() else []
+        if "0001_table_folders" not in done:
+            for table in TABLES:
+                if table not in PARTITIONED and not files.table_file(self.root, table).exists():
+                    files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
+        if "0002_bi_views" not in done:
+            (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
+            (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
+        if done != list(MIGRATIONS):
+            self._migrations_file.write_text(json.dumps(list(MIGRATIONS)), encoding="utf-8")
+
+    def _table_select(self, table: Table, root: Path | None = None) -> str:
+        root = root or self.root
+        if table not in PARTITIONED:
+            return f"SELECT * FROM read_parquet({literal(files.table_file(root, table))})"
+        pattern = files.partition_glob(root, table)
+        if root == self.root and not files.has_files(pattern):
+            return empty_select(table)
+        options = "hive_partitioning = true, hive_types = {'source': VARCHAR, 'month': VARCHAR}, union_by_name = true"
+        return f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options})"
+
+    def _define_views(self) -> None:
+        for table in TABLES:
+            self.conn.execute(f"CREATE OR REPLACE VIEW {table.name} AS {self._table_select(table)}")
+        for name, sql in view_sql(self).items():
+            self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+
+    def _views_script(self) -> str:
+        """Every table and view over this folder, for `duckdb -init _cxbridge/views.sql` run in it."""
+        statements = [f"CREATE OR REPLACE VIEW {t.name} AS {self._table_select(t, Path('.'))};" for t in TABLES]
+        statements += [f"CREATE OR REPLACE VIEW {name} AS {sql.strip()};" for name, sql in view_sql(self).items()]
+        return "-- cxbridge tables and BI views over this Parquet folder (DuckDB SQL); run from the folder.\n" + (
+            "\n\n".join(statements) + "\n"
+        )
+
+    # --- writing --------------------------------------------------------------------------
+
+    def write_batch(self, batch: Batch) -> WriteStats:
+        records = list({rows.record_id: rows for rows in batch.records}.values())
+        now = format_timestamp(datetime.now(timezone.utc))
+        changed = self._changed(batch.source, records) if records else []
+        if changed:
+            self._rewrite_partitions(batch.source, changed)
+        if batch.records or batch.quarantined:
+            rows = [_quarantine_row(item, now, batch.run_id) for item in batch.quarantined]
+            released = [rows.record_id for rows in batch.records]
+            self._upsert_file(QUARANTINE, rows, keep=("first_seen",), delete=released)
+        if batch.cursor is not None:
+            cursor = batch.cursor
+            self._upsert_file(SYNC_STATE, [(cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id)])
+        self._define_views()
+        return WriteStats(len(changed), len(batch.records) - len(changed), len(batch.quarantined))
+
+    def _changed(self, source: str, records: list) -> list:
+        """The records whose stored copy differs, is missing, or is stored more than once."""
+        pattern = files.partition_glob(self.root, FEEDBACK, source)
+        self._stored = {}
+        if not files.has_files(pattern):
+            return records
+        self.conn.register("cx_ids", arrow_table(Table("ids", (FEEDBACK.column("record_id"),), ()), [(r.record_id,) for r in records]))
+        try:
+            found = self.conn.execute(
+                f"SELECT record_id, content_hash, filename FROM read_parquet({literal(pattern)}, filename = true) "
+                "WHERE record_id IN (SELECT record_id FROM cx_ids)"
+            ).fetchall()
+        finally:
+            self.conn.unregister("cx_ids")
+        for record_id, content_hash, filename in found:
+            self._stored.setdefault(record_id, []).append((content_hash, Path(filename).parent))
+        return [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
+
+    def _rewrite_partitions(self, source: str, changed: list) -> None:
+        """Rewrite every partition a changed record enters or leaves: those it enters first."""
+        for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
+            self.conn.register(f"cx_new_{table.name}", arrow_table(_with_month(table), rows))
+        self.conn.register("cx_changed", arrow_table(Table("ids", (FEEDBACK.column("record_id"),), ()), [(r.record_id,) for r in changed]))
+        try:
+            entered = {(source, _month(r.feedback)) for r in changed}
+            left = {files.partition_of(d) for r in changed for _, d in self._stored.get(r.record_id, [])} - entered
+            for partition in [*sorted(entered, key=str), *sorted(left, key=str)]:
+                for table in PARTITIONED:
+                    self._rewrite_partition(table, *partition)
+        finally:
+            for name in ("cx_changed", *(f"cx_new_{t.name}" for t in PARTITIONED)):
+                self.conn.unregister(name)
+
+    def _staged_rows(self, changed: list) -> list[list[tuple[Any, ...]]]:
+        months = {r.record_id: _month(r.feedback) for r in changed}
+        return [
+            [(*r.feedback, months[r.record_id]) for r in changed],
+            [(*s, months[r.record_id]) for r in changed for s in r.scores],
+            [(*c, months[r.record_id]) for r in changed for c in r.comments],
+        ]
+
+    def _rewrite_partition(self, table: Table, source: str, month: str | None) -> None:
+        folder = files.partition_dir(self.root, table, source, month)
+        target = folder / files.PART_FILE
+        columns = files.file_columns(table)
+        incoming = (
+            f"SELECT {typed(table, columns)} FROM cx_new_{table.name} "
+            f"WHERE month IS NOT DISTINCT FROM {literal(month) if month else 'NULL'}"
+        )
+        if table is FEEDBACK:
+            incoming += f" AND source = {literal(source)}"
+        kept = ""
+        if target.exists():
+            kept = (
+                f"SELECT {', '.join(columns)} FROM read_parquet({literal(target)}) "
+                "WHERE record_id NOT IN (SELECT record_id FROM cx_changed) UNION ALL "
+            )
+        select = f"{kept}{incoming}"
+        if self.conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchall()[0][0]:
+            files.replace_atomically(self.conn, f"{select} ORDER BY record_id", target)
+        else:
+            files.remove_partition_file(target)
+
+    def _upsert_file(
+        self, table: Table, rows: list[tuple[Any, ...]], *, keep: Sequence[str] = (), delete: Sequence[str] = ()
+    ) -> None:
+        """Merge rows into a one-file table by its primary key, keeping `keep` columns of rows
+        already there, and dropping the rows whose (single-column) key is in `delete`."""
+        key = ", ".join(table.primary_key)
+        self.conn.register("cx_rows", arrow_table(table, rows))
+        self.conn.register("cx_delete", arrow_table(Table("ids", (table.column(table.primary_key[0]),), ()), [(k,) for k in delete]))
+        try:
+            old = f"read_parquet({literal(files.table_file(self.root, table))})"
+            columns = ", ".join(
+                f"COALESCE(o.{c}, n.{c}) AS {c}" if c in keep else f"n.{c}" for c in table.column_names
+            )
+            select = (
+                f"SELECT {columns} FROM (SELECT {typed(table)} FROM cx_rows) n "
+                f"LEFT JOIN {old} o USING ({key}) UNION ALL "
+                f"SELECT * FROM {old} WHERE ({key}) NOT IN (SELECT ({key}) FROM cx_rows) "
+                f"AND {table.primary_key[0]} NOT IN (SELECT {table.primary_key[0]} FROM cx_delete)"
+            )
+            files.replace_atomically(self.conn, select, files.table_file(self.root, table))
+        finally:
+            self.conn.unregister("cx_rows")
+            self.conn.unregister("cx_delete")
+
+    def save_run(self, run: SyncRun) -> None:
+        self._upsert_file(SYNC_RUNS, [tuple(_run_row(run))])
+
+    def release_quarantine(self, record_ids: Sequence[str]) -> None:
+        self._upsert_file(QUARANTINE, [], delete=list(record_ids))
+        self._define_views()
+
+
+def _month(feedback: tuple[Any, ...]) -> str | None:
+    submitted = feedback[FEEDBACK.column_names.index("submitted_at")]
+    return submitted[:7] if submitted else None
+
+
+def _with_month(table: Table) -> Table:
+    from cxbridge.layout import Column
+
+    return Table(table.name, (*table.columns, Column("month")), table.primary_key)

@@ -1,0 +1,94 @@
+"""The Parquet destination: a Hive layout other engines read as is, atomic partition rewrites,
+records that move between months, and the views script for BI tools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import pytest
+
+from cxbridge.plugins.parquet import files
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.testing.destinations import deliver, snapshot
+
+
+@pytest.fixture
+def lake(tmp_path) -> Path:
+    deliver(ParquetDestination(f"parquet:///{tmp_path / 'lake'}"))
+    return tmp_path / "lake"
+
+
+def test_records_are_partitioned_by_source_and_month(lake: Path):
+    months = sorted(p.name for p in (lake / "feedback" / "source=store_survey").iterdir())
+    assert months[0] == "month=2025-01" and months[-1] == "month=__HIVE_DEFAULT_PARTITION__"
+    part = lake / "feedback" / "source=store_survey" / "month=2025-01" / "part-0.parquet"
+    columns = ds.dataset(part).schema.names
+    assert "source" not in columns and "record_id" in columns  # the folder names carry the source
+
+
+def test_another_engine_reads_the_folder_as_a_hive_dataset(lake: Path):
+    dataset = ds.dataset(lake / "feedback", format="parquet", partitioning="hive")
+    table = dataset.to_table(columns=["record_id", "source", "submitted_at"])
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open(read_only=True)
+    expected = destination.query("SELECT source, COUNT(*) AS n FROM feedback GROUP BY source")
+    destination.close()
+    counts = table.group_by("source").aggregate([("record_id", "count")]).to_pylist()
+    assert {row["source"]: row["record_id_count"] for row in counts} == {row["source"]: row["n"] for row in expected}
+    assert str(table.schema.field("submitted_at").type) == "timestamp[us, tz=UTC]"
+
+
+def test_a_failed_rewrite_leaves_the_old_file_whole(lake: Path, monkeypatch):
+    before = snapshot(ParquetDestination(f"parquet:///{lake}")).results
+    real_replace = os.replace
+
+    def crash(source, target):
+        if "feedback" in str(target):
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", crash)
+    failed = deliver(ParquetDestination(f"parquet:///{lake}"), version=2)
+    assert [result.status for result in failed] == ["failed", "failed"] and "disk full" in failed[0].error
+    monkeypatch.setattr(files.os, "replace", real_replace)
+    assert not list(lake.rglob("*.tmp")), "no half-written file may stay behind"
+    after = snapshot(ParquetDestination(f"parquet:///{lake}")).results
+    assert after["feedback"] == before["feedback"] and after["sync_state"] == before["sync_state"]
+    deliver(ParquetDestination(f"parquet:///{lake}"), version=2)  # and the next run completes it
+
+
+def test_a_record_that_changes_month_leaves_its_old_partition(lake: Path):
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open()
+    old = destination.query("SELECT * FROM feedback WHERE source_record_id = 'F0001' AND source = 'store_survey'")[0]
+    destination.close()
+    from cxbridge.destinations import Batch
+    from cxbridge.tables import RecordRows, to_json
+
+    moved = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in old.items()}
+    moved["submitted_at"] = "2031-07-01T00:00:00Z"
+    rows = RecordRows(old["record_id"], tuple(moved.values()), [], [], "moved")
+    destination.open()
+    destination.write_batch(Batch(run_id="r", source="store_survey", stream="responses", started_at="x", records=[rows]))
+    found = destination.query(f"SELECT submitted_at FROM feedback WHERE record_id = '{old['record_id']}'")
+    destination.close()
+    assert found == [{"submitted_at": "2031-07-01T00:00:00Z"}]
+    assert (lake / "feedback" / "source=store_survey" / "month=2031-07" / "part-0.parquet").exists()
+
+
+def test_the_views_script_gives_bi_tools_the_same_views(lake: Path):
+    script = (lake / "_cxbridge" / "views.sql").read_text()
+    code = (
+        "import duckdb, json, sys; c = duckdb.connect(); c.execute(\"SET TimeZone='UTC'\"); c.execute(sys.argv[1]); "
+        "print(json.dumps(c.execute('SELECT COUNT(*), SUM(responses) FROM nps_by_month').fetchall()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, script], cwd=lake, capture_output=True, text=True, check=True)
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open(read_only=True)
+    expected = destination.query("SELECT COUNT(*) AS n, SUM(responses) AS total FROM nps_by_month")[0]
+    destination.close()
+    assert out.stdout.strip() == f"[[{expected['n']}, {int(expected['total'])}]]"
