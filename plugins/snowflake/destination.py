@@ -1,0 +1,199 @@
+"""`snowflake://user@account/DATABASE/SCHEMA?warehouse=WH`: Snowflake through
+snowflake-connector-python, with password or key-pair authentication.
+
+Each batch is written as Parquet files, PUT into the staging tables' own stages and COPied in,
+then merged with `MERGE` in one explicit transaction together with the quarantine and the
+cursor. JSON lands in VARIANT columns, timestamps in TIMESTAMP_TZ (UTC).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from cxbridge.errors import ConfigError, DestinationError
+from cxbridge.layout import Column, ColumnType, Table
+from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination
+
+TYPE_NAMES = {
+    ColumnType.TEXT: "VARCHAR",
+    ColumnType.INTEGER: "NUMBER(38, 0)",
+    ColumnType.REAL: "FLOAT",
+    ColumnType.BOOLEAN: "BOOLEAN",
+    ColumnType.TIMESTAMP: "TIMESTAMP_TZ",
+    ColumnType.JSON: "VARIANT",
+}
+TEXT_STAGED = (ColumnType.TIMESTAMP, ColumnType.JSON)  # staged as text, converted in the merge
+LOAD_STAGE = "cx_load"  # a temporary internal stage: files uploaded for this session's loads
+CONNECT_OPTIONS = {"warehouse", "role", "authenticator", "private_key_file", "private_key_file_pwd", "login_timeout"}
+
+
+def connect_arguments(url: str) -> dict[str, Any]:
+    """The connector's keyword arguments from a `snowflake://` URL."""
+    parts = urlsplit(url)
+    path = [unquote(p) for p in parts.path.split("/") if p]
+    if not parts.hostname or not parts.username or len(path) > 2:
+        raise ConfigError(
+            f"{url!r} is not a Snowflake URL; write snowflake://USER@ACCOUNT/DATABASE/SCHEMA?warehouse=WH "
+            "(password as snowflake://USER:${SNOWFLAKE_PASSWORD}@…, or ?private_key_file=PATH for key-pair auth)"
+        )
+    options = dict(parse_qsl(parts.query))
+    unknown = set(options) - CONNECT_OPTIONS
+    if unknown:
+        raise ConfigError(f"{url!r}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONNECT_OPTIONS))}")
+    arguments: dict[str, Any] = {"account": parts.hostname, "user": unquote(parts.username), **options}
+    if parts.password:
+        arguments["password"] = unquote(parts.password)
+    arguments["database"] = path[0] if path else "CXBRIDGE"
+    arguments["schema"] = path[1] if len(path) > 1 else "CX"
+    return arguments
+
+
+def import_connector() -> Any:
+    try:
+        import snowflake.connector
+    except ImportError:
+        raise ConfigError(
+            "the snowflake destination needs snowflake-connector-python: pip install 'cxbridge[snowflake]'"
+        ) from None
+    return snowflake.connector
+
+
+def write_parquet(table: Table, rows: Sequence[tuple[Any, ...]], path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    arrow_types = {ColumnType.INTEGER: pa.int64(), ColumnType.REAL: pa.float64(), ColumnType.BOOLEAN: pa.bool_()}
+    columns = list(zip(*rows, strict=True))
+    arrays = {
+        column.name.upper(): pa.array(values, type=arrow_types.get(column.type, pa.string()))
+        for column, values in zip(table.columns, columns, strict=True)
+    }
+    pq.write_table(pa.table(arrays), path)
+
+
+class SnowflakeDestination(SQLDestination):
+    """`snowflake://USER:${PASSWORD}@ACCOUNT/DATABASE/SCHEMA?warehouse=WH&role=ROLE`."""
+
+    name = "snowflake"
+    type_names = TYPE_NAMES
+    placeholder = "%s"
+    indexes = False  # Snowflake has no indexes: micro-partitions prune on their own
+    transactional_ddl = False  # DDL commits the open transaction; migrations are idempotent instead
+
+    @classmethod
+    def month_of(cls, column: str) -> str:
+        return f"TO_CHAR(CONVERT_TIMEZONE('UTC', {column}), 'YYYY-MM')"
+
+    @classmethod
+    def days_since(cls, column: str) -> str:
+        return f"FLOOR(DATEDIFF('second', {column}, CURRENT_TIMESTAMP()) / 86400)"
+
+    def connect(self, *, read_only: bool) -> Any:
+        arguments = connect_arguments(self.url)
+        connector = import_connector()
+        try:
+            conn = connector.connect(**arguments, autocommit=True, session_parameters={"TIMEZONE": "UTC"})
+        except connector.Error as exc:
+            raise DestinationError(f"cannot connect to {self.display_name}: {exc.msg or exc}") from None
+        if not read_only:
+            conn.cursor().execute(f"CREATE SCHEMA IF NOT EXISTS {arguments['schema']}")
+            conn.cursor().execute(f"USE SCHEMA {arguments['schema']}")
+        return conn
+
+    def __init__(self, url: str, *, base_dir: Path | None = None):
+        super().__init__(url, base_dir=base_dir)
+        self._session = uuid.uuid4().hex[:12]
+        self._staged = False
+
+    def stage_name(self, table: Table) -> str:
+        return f"cx_stage_{table.name}_{self._session}"
+
+    def create_stage_sql(self, table: Table, name: str) -> str:
+        """Transient tables of this session (COPY INTO loads them), dropped when it closes."""
+        if name == CHANGED.name:
+            return super().create_stage_sql(table, name)
+        columns = ", ".join(self.column_sql(column, staged=True) for column in table.columns)
+        return f"CREATE TRANSIENT TABLE {name} ({columns}) DATA_RETENTION_TIME_IN_DAYS = 0"
+
+    def _create_stages(self) -> None:
+        super()._create_stages()
+        self.execute(f"CREATE TEMPORARY STAGE IF NOT EXISTS {LOAD_STAGE}")
+        self._staged = True
+
+    def close(self) -> None:
+        if self._conn is not None and self._staged:
+            for table in STAGED_TABLES:
+                self.execute(f"DROP TABLE IF EXISTS {self.stage_name(table)}")
+            self._staged = False
+        super().close()
+
+    def exists(self) -> bool:
+        conn = self.connect(read_only=True)
+        try:
+            cursor = conn.cursor()
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.tables "
+                "WHERE table_schema = CURRENT_SCHEMA() AND table_name = 'CXBRIDGE_MIGRATIONS'"
+            )
+            return bool(cursor.fetchall()[0][0])
+        finally:
+            conn.close()
+
+    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
+        return nullcontext()  # no advisory locks: MERGE makes a second writer harmless, not wasted
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.execute("ROLLBACK")
+            raise
+        self.execute("COMMIT")
+
+    def column_sql(self, column: Column, *, staged: bool = False) -> str:
+        if staged and column.type in TEXT_STAGED:
+            return f"{column.name} VARCHAR"
+        return super().column_sql(column, staged=staged)
+
+    def from_stage(self, column: Column) -> str:
+        return self.cast(column, column.name) if column.type in TEXT_STAGED else column.name
+
+    def cast(self, column: Column, expression: str) -> str:
+        if column.type is ColumnType.JSON:
+            return f"PARSE_JSON({expression})"
+        return super().cast(column, expression)
+
+    def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
+        return merge_sql(table, select, keep=keep)
+
+    def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        stage = self.stage_name(table)
+        location = f"@{LOAD_STAGE}/{stage}/{uuid.uuid4().hex}"  # one prefix per load: COPY takes all of it
+        with tempfile.TemporaryDirectory(prefix="cxbridge-") as folder:
+            path = Path(folder) / f"{stage}.parquet"
+            write_parquet(table, rows, path)
+            self.execute(f"PUT 'file://{path.as_posix()}' {location} AUTO_COMPRESS = FALSE OVERWRITE = TRUE")
+        self.execute(
+            f"COPY INTO {stage} FROM {location} FILE_FORMAT = (TYPE = PARQUET) "
+            "MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE PURGE = TRUE"
+        )
+
+
+def merge_sql(table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
+    """`MERGE` of the rows of `select` into `table` by its primary key (Snowflake and BigQuery)."""
+    on = " AND ".join(f"t.{key} = s.{key}" for key in table.primary_key)
+    updates = [c for c in table.column_names if c not in table.primary_key and c not in keep]
+    columns = ", ".join(table.column_names)
+    return (
+        f"MERGE INTO {table.name} t USING ({select}) s ON {on} "
+        f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = s.{c}' for c in updates)} "
+        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({', '.join(f's.{c}' for c in table.column_names)})"
+    )
