@@ -34,6 +34,8 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.duckdb",
     "cxbridge.plugins.postgres",
     "cxbridge.plugins.singer",
+    "cxbridge.plugins.parquet",
+    "cxbridge.plugins.snowflake",
 )
 
 

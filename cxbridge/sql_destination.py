@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -28,7 +28,7 @@ from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
 STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE)
-CHANGED = Table("cx_changed", (Column("record_id"),), primary_key=())
+CHANGED = Table("cx_changed", (Column("record_id"), Column("existed", ColumnType.BOOLEAN)), primary_key=())
 MIGRATIONS_TABLE = Table(
     "cxbridge_migrations",
     (Column("name", required=True), Column("applied_at", ColumnType.TIMESTAMP, True)),
@@ -36,8 +36,7 @@ MIGRATIONS_TABLE = Table(
 )
 
 
-def stage_name(table: Table) -> str:
-    return f"cx_stage_{table.name}"
+REPLACED = f"SELECT record_id FROM {CHANGED.name} WHERE existed"
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,8 @@ class SQLDestination(Destination):
     type_names: ClassVar[Mapping[ColumnType, str]]
     placeholder: ClassVar[str] = "?"
     indexes: ClassVar[bool] = True
+    keyless: ClassVar[frozenset[str]] = frozenset()  # tables created without a PRIMARY KEY
+    transactional_ddl: ClassVar[bool] = True  # False where DDL commits on its own (Snowflake)
     migrations: ClassVar[tuple[Migration, ...]] = MIGRATIONS
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
@@ -110,7 +111,11 @@ class SQLDestination(Destination):
     @abstractmethod
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         """Bulk-load `rows` (in `table`'s column order, as `cxbridge.tables` writes them:
-        timestamps and JSON as text) into the empty staging table `stage_name(table)`."""
+        timestamps and JSON as text) into the empty staging table `self.stage_name(table)`."""
+
+    def stage_name(self, table: Table) -> str:
+        """The staging table of `table` in this session."""
+        return f"cx_stage_{table.name}"
 
     def cursor(self) -> Any:
         """The object statements run on, inside the connection's current transaction."""
@@ -123,7 +128,7 @@ class SQLDestination(Destination):
 
     def create_table_sql(self, table: Table) -> str:
         parts = [self.column_sql(column) for column in table.columns]
-        if table.primary_key:
+        if table.primary_key and table.name not in self.keyless:
             parts.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
         return f"CREATE TABLE IF NOT EXISTS {table.name} ({', '.join(parts)})"
 
@@ -141,6 +146,10 @@ class SQLDestination(Destination):
     def cast(self, column: Column, expression: str) -> str:
         """SQL turning a bound parameter (timestamps and JSON as text) into the column's type."""
         return f"CAST({expression} AS {self.type_names[column.type]})"
+
+    def replace_records_sql(self, select: str) -> list[str]:
+        """Statements writing the `feedback` rows of `select`: new records and replacements."""
+        return [self.upsert_sql(FEEDBACK, select)]
 
     def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
         """Insert the rows of `select`, replacing those whose key exists (except `keep` columns)."""
@@ -179,13 +188,13 @@ class SQLDestination(Destination):
         done = {row["name"] for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")}
         for migration in self.migrations:
             if migration.name not in done:
-                with self.transaction():
+                with self.transaction() if self.transactional_ddl else nullcontext():
                     migration.apply(self)
                     self.execute(self._insert_values_sql(MIGRATIONS_TABLE), [migration.name, _now()])
 
     def _create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):
-            self.execute(self.create_stage_sql(table, stage_name(table) if table is not CHANGED else CHANGED.name))
+            self.execute(self.create_stage_sql(table, self.stage_name(table) if table is not CHANGED else CHANGED.name))
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor().execute(sql, params) if params else self.cursor().execute(sql)
@@ -218,7 +227,7 @@ class SQLDestination(Destination):
         with self.transaction():
             self.execute(self.clear_sql(CHANGED.name))
             for table, rows in staged.items():
-                self.execute(self.clear_sql(stage_name(table)))
+                self.execute(self.clear_sql(self.stage_name(table)))
                 if rows:
                     self.load_stage(table, rows)
             for statement in self.merge_statements():
@@ -236,20 +245,21 @@ class SQLDestination(Destination):
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
-        feedback = stage_name(FEEDBACK)
+        replaced = REPLACED  # new records have no old rows to delete
+        feedback = self.stage_name(FEEDBACK)
 
         def staged(table: Table, where: str = "") -> str:
             columns = ", ".join(f"{self.from_stage(column)} AS {column.name}" for column in table.columns)
-            return f"SELECT {columns} FROM {stage_name(table)}{where}"
+            return f"SELECT {columns} FROM {self.stage_name(table)}{where}"
 
         only_changed = f" WHERE record_id IN ({changed})"
         return [
-            f"INSERT INTO {CHANGED.name} (record_id) SELECT s.record_id FROM {feedback} s "
-            "LEFT JOIN feedback f ON f.record_id = s.record_id "
+            f"INSERT INTO {CHANGED.name} (record_id, existed) SELECT s.record_id, f.record_id IS NOT NULL "
+            f"FROM {feedback} s LEFT JOIN feedback f ON f.record_id = s.record_id "
             "WHERE f.record_id IS NULL OR f.content_hash <> s.content_hash",
-            f"DELETE FROM feedback_scores WHERE record_id IN ({changed})",
-            f"DELETE FROM feedback_comments WHERE record_id IN ({changed})",
-            self.upsert_sql(FEEDBACK, staged(FEEDBACK, only_changed)),
+            f"DELETE FROM feedback_scores WHERE record_id IN ({replaced})",
+            f"DELETE FROM feedback_comments WHERE record_id IN ({replaced})",
+            *self.replace_records_sql(staged(FEEDBACK, only_changed)),
             f"INSERT INTO feedback_scores ({', '.join(FEEDBACK_SCORES.column_names)}) "
             + staged(FEEDBACK_SCORES, only_changed),
             f"INSERT INTO feedback_comments ({', '.join(FEEDBACK_COMMENTS.column_names)}) "

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,42 @@ def _as_owner(command: list[str], owner: str | None) -> list[str]:
     return ["runuser", "-u", owner, "--", *command] if owner else command
 
 
-def _unavailable(reason: str) -> None:
-    message = f"PostgreSQL tests need a server: {reason} (install the `postgresql` package)"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+class ServerUnavailable(RuntimeError):
+    """No PostgreSQL server can be started here."""
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[str]:
+    """Start a cluster in a temporary folder; yield its superuser URL; stop and delete it."""
+    bin_dir = _binaries()
+    if bin_dir is None:
+        raise ServerUnavailable("no initdb in /usr/lib/postgresql/*/bin or on PATH")
+    owner = None
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        try:
+            owner = pwd.getpwnam("postgres").pw_name
+        except KeyError:
+            raise ServerUnavailable("running as root and there is no `postgres` user to run initdb as") from None
+    root = Path(tempfile.mkdtemp(prefix="cxbridge-pg-"))
+    root.chmod(0o755)
+    data = root / "data"
+    data.mkdir()
+    if owner:
+        shutil.chown(data, owner)
+
+    def run(program: str, *args: str) -> None:
+        subprocess.run(_as_owner([str(bin_dir / program), *args], owner), check=True, capture_output=True)
+
+    port = _free_port()
+    try:
+        run("initdb", "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N")
+        options = f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -p {port} -c fsync=off"
+        run("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "server.log"), "-w", "start")
+        yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+    finally:
+        if (data / "postmaster.pid").exists():
+            run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -51,31 +83,18 @@ def postgres_url() -> Iterator[str]:
     if url := os.environ.get("CXBRIDGE_TEST_POSTGRES_URL"):
         yield url
         return
-    bin_dir = _binaries()
-    if bin_dir is None:
-        _unavailable("no initdb in /usr/lib/postgresql/*/bin or on PATH")
-    owner = None
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        try:
-            owner = pwd.getpwnam("postgres").pw_name
-        except KeyError:
-            _unavailable("running as root and there is no `postgres` user to run initdb as")
-    root = Path(tempfile.mkdtemp(prefix="cxbridge-pg-"))
-    root.chmod(0o755)
-    data = root / "data"
-    data.mkdir()
-    if owner:
-        shutil.chown(data, owner)
-    port = _free_port()
-    run = lambda *args: subprocess.run(_as_owner([str(bin_dir / args[0]), *args[1:]], owner), check=True, capture_output=True)  # noqa: E731
-    run("initdb", "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N")
-    options = f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -p {port} -c fsync=off"
-    run("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "server.log"), "-w", "start")
     try:
-        yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+        cluster = throwaway_cluster()
+        url = cluster.__enter__()
+    except ServerUnavailable as exc:
+        message = f"PostgreSQL tests need a server: {exc} (install the `postgresql` package)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    try:
+        yield url
     finally:
-        run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import DestinationConformance
@@ -26,3 +27,9 @@ class TestPostgres(DestinationConformance):
     @pytest.fixture
     def destination_factory(self, postgres_database):
         return lambda name: PostgresDestination(postgres_database(name))
+
+
+class TestParquet(DestinationConformance):
+    @pytest.fixture
+    def destination_factory(self, tmp_path):
+        return lambda name: ParquetDestination(f"parquet:///{tmp_path / name}")

@@ -15,7 +15,7 @@ from typing import Any
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import ColumnType, Table
 from cxbridge.local_files import file_lock, path_of
-from cxbridge.sql_destination import SQLDestination, stage_name
+from cxbridge.sql_destination import REPLACED, SQLDestination
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -40,7 +40,7 @@ def arrow_table(table: Table, rows: Sequence[tuple[Any, ...]]) -> Any:
     import pyarrow as pa
 
     arrow_types = {ColumnType.INTEGER: pa.int64(), ColumnType.REAL: pa.float64(), ColumnType.BOOLEAN: pa.bool_()}
-    columns = list(zip(*rows, strict=True))
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
     return pa.table(
         {
             column.name: pa.array(values, type=arrow_types.get(column.type, pa.string()))
@@ -55,6 +55,7 @@ class DuckDBDestination(SQLDestination):
     name = "duckdb"
     type_names = TYPE_NAMES
     indexes = False  # DuckDB scans with zone maps; ART indexes only slow bulk merges
+    keyless = frozenset({"feedback", "feedback_scores", "feedback_comments"})  # the merge keeps keys unique
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
@@ -67,6 +68,9 @@ class DuckDBDestination(SQLDestination):
     @classmethod
     def days_since(cls, column: str) -> str:
         return f"CAST(FLOOR((epoch(now()) - epoch({column})) / 86400) AS INTEGER)"
+
+    def replace_records_sql(self, select: str) -> list[str]:
+        return [f"DELETE FROM feedback WHERE record_id IN ({REPLACED})", f"INSERT INTO feedback {select}"]
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -107,6 +111,6 @@ class DuckDBDestination(SQLDestination):
         columns = ", ".join(f"CAST({column.name} AS {TYPE_NAMES[column.type]})" for column in table.columns)
         self.conn.register("cx_arrow", arrow_table(table, rows))
         try:
-            self.conn.execute(f"INSERT INTO {stage_name(table)} SELECT {columns} FROM cx_arrow")
+            self.conn.execute(f"INSERT INTO {self.stage_name(table)} SELECT {columns} FROM cx_arrow")
         finally:
             self.conn.unregister("cx_arrow")

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import ColumnType, Table
-from cxbridge.sql_destination import SQLDestination, stage_name
+from cxbridge.sql_destination import SQLDestination
 
 TYPE_NAMES = {
     ColumnType.TEXT: "TEXT",
@@ -102,7 +102,7 @@ class PostgresDestination(SQLDestination):
 
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         columns = ", ".join(table.column_names)
-        with self.conn.cursor().copy(f"COPY {stage_name(table)} ({columns}) FROM STDIN") as copy:
+        with self.conn.cursor().copy(f"COPY {self.stage_name(table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
