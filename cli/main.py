@@ -241,6 +241,12 @@ def plugin_new(name: str, kind: str, directory: str | None) -> None:
     click.echo(f"next: cd {root} && python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest")
 
 
+from .importing import import_command, inspect_command  # noqa: E402 - they use the options above
+
+cli.add_command(inspect_command)
+cli.add_command(import_command)
+
+
 def main() -> None:
     host = get_host()
     host.pm.hook.register_commands(cli=cli)

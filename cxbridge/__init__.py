@@ -23,7 +23,7 @@ from cxbridge.hookspecs import hookimpl
 __version__ = "0.1.0"
 
 _API = {
-    "init", "plugin_new", "plugins", "quarantine_list", "quarantine_replay", "report", "schema", "status", "sync",
+    "import_", "init", "inspect", "plugin_new", "plugins", "quarantine_list", "quarantine_replay", "report", "schema", "status", "sync",
     "SyncResult", "StatusReport", "open_destination",
 }  # fmt: skip
 

@@ -15,6 +15,7 @@ from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_c
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.events import EventKind, SyncEvent
+from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.records import FeedbackRecord
@@ -246,9 +247,12 @@ def init(directory: str | Path = ".") -> list[Path]:
 
 
 __all__ = [
+    "ImportResult",
     "SyncResult",
     "StatusReport",
+    "import_",
     "init",
+    "inspect",
     "plugin_new",
     "plugins",
     "quarantine_list",

@@ -12,7 +12,6 @@ from cxbridge.hookspecs import hookimpl
 from cxbridge.tabular.config import FIELD_COLUMNS, ColumnMap, CsvConfig, MetricColumn
 from cxbridge.tabular.source import FileSource
 
-
 LOWER_CASE_FIELDS = frozenset({"channel", "status"})  # for mappings of other sources (singer) that share ours
 
 

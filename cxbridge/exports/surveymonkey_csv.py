@@ -13,6 +13,7 @@ from cxbridge.tabular.table import Column, Table, header_key, unique_keys
 NAME = "surveymonkey"
 SINGLE_COLUMN_LABELS = frozenset({"response", "open-ended response", "other (please specify)"})
 METADATA = frozenset({"Collector ID", "Start Date", "IP Address", "First Name", "Last Name"})
+PERSONAL_COLUMNS = frozenset({"IP Address", "First Name", "Last Name"})
 _FIELDS = (
     ("id", "Respondent ID", "SurveyMonkey's respondent id"),
     ("submitted_at", "End Date", "when the respondent finished"),

@@ -11,7 +11,7 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions
-from cxbridge.tabular.cells import DateOrder, decisive_order, infer_date_order
+from cxbridge.tabular.cells import DateOrderGuess, decisive_order, infer_date_order
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile
@@ -89,15 +89,14 @@ def _missing_message(table: Table, column: str) -> str:
     return f"{table.where}: the mapped column {column!r} is not in the header; {hint}"
 
 
-def date_order_of(table: Table, column: str | None, configured: DateOrder | None) -> DateOrder | None:
-    """The configured date order, else the one the column's text dates allow: the first rows
-    decide, and when they are all ambiguous (days ≤ 12) the rest of the file is searched."""
-    if configured is not None or not column:
-        return configured
+def decide_date_order(table: Table, column: str) -> DateOrderGuess:
+    """Whether the column's text dates are d/m or m/d: the first rows decide, and when all their
+    days are 12 or less the rest of the file is searched for one that is not."""
     guess = infer_date_order(row.values.get(column) for row in table.preview())
     if guess.decided or guess.order is None:
-        return guess.order
+        return guess
     for row in table.rows():
-        if (order := decisive_order(row.values.get(column))) is not None:
-            return order
-    return guess.order
+        value = row.values.get(column)
+        if (order := decisive_order(value)) is not None:
+            return DateOrderGuess(order, f"row {row.number} has {value!r}, which reads only as {order.value}", True)
+    return guess

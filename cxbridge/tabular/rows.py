@@ -17,7 +17,7 @@ from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.config import FIELD_COLUMNS, FileSourceConfig, MetricColumn
-from cxbridge.tabular.reading import date_order_of
+from cxbridge.tabular.reading import decide_date_order
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
 
@@ -47,7 +47,9 @@ class RowNormalizer:
 
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, question texts, definition labels."""
-        self.date_order = date_order_of(table, self.columns.get("submitted_at"), self.config.date_order)
+        submitted = self.columns.get("submitted_at")
+        if self.config.date_order is None and submitted is not None:
+            self.date_order = decide_date_order(table, submitted).order
         for column in table.columns:
             if column.text and column.text != column.key:
                 self.texts[column.key] = column.text

@@ -1,0 +1,138 @@
+"""`cxbridge inspect` and `cxbridge import`: each calls the function of the same name in
+`cxbridge.api` (`inspect`, `import_`) and prints what it did, one file at a time."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cxbridge import api
+from cxbridge.detection.inspector import Hints, Inspection
+from cxbridge.importing import FileImport, ImportResult
+
+from . import output
+from .main import db_option, destination_option, format_option, handles_errors
+
+files_argument = click.argument("files", nargs=-1, required=True, type=click.Path())
+hint_options = [
+    click.option("--definition", type=click.Path(dir_okay=False, exists=True),
+                 help="Survey definition: Qualtrics .qsf or API survey JSON, SurveyMonkey details JSON."),
+    click.option("--timezone", metavar="ZONE", help="Time zone of timestamps without one (e.g. Europe/Warsaw)."),
+    click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]), help="Read 01/02/2024 as d/m or m/d."),
+    click.option("--sheet", "sheets", multiple=True, metavar="NAME", help="Only this sheet of a workbook (repeatable)"),
+    click.option("--program", type=click.Choice(["voc", "mystery_shop", "audit", "employee"]),
+                 help="Program of the imported records (default: voc)."),
+]  # fmt: skip
+
+
+def with_hints(command):
+    for option in reversed(hint_options):
+        command = option(command)
+    return command
+
+
+def hints_of(definition, timezone, date_order, sheets, program) -> Hints:
+    return Hints(Path(definition) if definition else None, timezone, date_order, tuple(sheets), program)
+
+
+@click.command("inspect")
+@files_argument
+@with_hints
+@click.option("--write-mapping", type=click.Path(dir_okay=False), help="Save the proposed mapping as editable TOML.")
+@format_option
+@handles_errors
+def inspect_command(files, definition, timezone, date_order, sheets, program, write_mapping, fmt) -> None:
+    """Detect each file's format and propose a mapping, with confidence and evidence."""
+    hints = hints_of(definition, timezone, date_order, sheets, program)
+    found = api.inspect(files, hints=hints, write_mapping_to=write_mapping)
+    if fmt == "json":
+        click.echo(json.dumps([_as_dict(item) for item in found], indent=2, ensure_ascii=False, default=str))
+    else:
+        for item in found:
+            _print_inspection(item, fmt=fmt)
+    if write_mapping and any(isinstance(item, Inspection) for item in found):
+        click.echo(f"mapping written to {write_mapping}: edit it, then cxbridge import FILE --mapping {write_mapping}")
+    sys.exit(0 if all(isinstance(item, Inspection) for item in found) else 1)
+
+
+@click.command("import")
+@files_argument
+@click.option("--mapping", type=click.Path(dir_okay=False, exists=True), help="A mapping saved by inspect.")
+@click.option("--source", "-s", metavar="NAME", help="Source name of the records (default: from the file name).")
+@with_hints
+@db_option
+@destination_option
+@click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
+@click.pass_context
+@handles_errors
+def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, db, destination,
+                   dry_run) -> None:  # fmt: skip
+    """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
+    result = api.import_(
+        files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
+        destination=api.destination_url_for(db, destination), dry_run=dry_run,
+    )  # fmt: skip
+    machine = (ctx.find_root().obj or {}).get("log_format") == "json"
+    for item in result.files:
+        _print_import(item, result, machine=machine)
+    sys.exit(result.exit_code)
+
+
+def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> None:
+    if machine:
+        summary = item.result.__dict__ if item.result else {}
+        click.echo(json.dumps({"event": "file_summary", "file": str(item.path), "source": item.source,
+                               "format": item.format, "error": item.error, "dry_run": result.dry_run, **summary},
+                              default=str))  # fmt: skip
+        return
+    where = f"{item.path.name} → {item.source}" + (f" ({item.format})" if item.format else "")
+    if item.result is None or not item.result.ok:
+        click.echo(f"✘ {where}: {item.error or item.result.error}")
+        return
+    r = item.result
+    verb = "would write" if result.dry_run else "written"
+    click.echo(f"✔ {where}: {r.read:,} read · {r.written:,} {verb} · {r.unchanged:,} unchanged · "
+               f"{r.quarantined:,} quarantined")  # fmt: skip
+
+
+def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
+    if isinstance(item, FileImport):
+        output.stderr.print(f"✘ {item.path.name}: {item.error}", highlight=False, markup=False)
+        return
+    found = item.recognition
+    click.echo(f"\n{item.path.name}: {found.format} ({found.confidence:.2f}) — {'; '.join(found.evidence)}")
+    reading = {k: v for k, v in item.reading.items() if not k.endswith("_evidence")}
+    if reading:
+        click.echo("read with " + ", ".join(f"{k} {v!r}" for k, v in reading.items()))
+    rows = [_proposal_row(p, p in item.chosen) for p in sorted(item.proposals, key=lambda p: -p.confidence)]
+    output.rows(rows, fmt=fmt, title=f"proposed mapping of {item.path.name} (source {item.source_name})")
+    for note in item.notes:
+        click.echo(f"note: {note}")
+
+
+def _proposal_row(proposal, chosen: bool) -> dict[str, Any]:
+    return {
+        "field": proposal.target if chosen else f"({proposal.target})",
+        "column": proposal.column,
+        "confidence": f"{proposal.confidence:.2f}",
+        "evidence": proposal.describe(),
+    }
+
+
+def _as_dict(item: Inspection | FileImport) -> dict[str, Any]:
+    if isinstance(item, FileImport):
+        return {"file": str(item.path), "error": item.error}
+    return {
+        "file": str(item.path),
+        "format": item.recognition.format,
+        "confidence": item.recognition.confidence,
+        "evidence": item.recognition.evidence,
+        "reading": item.reading,
+        "proposals": [_proposal_row(p, p in item.chosen) | {"spec": p.spec} for p in item.proposals],
+        "notes": item.notes,
+        "mapping": item.source_config(),
+    }

@@ -1,0 +1,118 @@
+"""Which columns hold the record's fields — id, submitted time, e-mail, phone, store, channel,
+language, country, team, agent, status — and which hold personal data never to be stored."""
+
+from __future__ import annotations
+
+from cxbridge.detection.evidence import Proposal
+from cxbridge.detection.keywords import mentions
+from cxbridge.detection.profile import ColumnProfile
+from cxbridge.errors import DataError
+from cxbridge.records import Channel
+from cxbridge.tabular import values
+
+_SERIAL_DAYS = (20_000, 80_000)  # Excel serial days from 1954 to 2119
+
+
+def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
+    """Every field proposal, several per field possibly; the caller keeps the best of each."""
+    proposals: list[Proposal] = []
+    for profile in profiles.values():
+        if not profile.filled:
+            continue
+        for propose in (_time, _identifier, _contact, _location, _channel, _plain_field, _personal):
+            proposals += propose(profile)
+    return proposals
+
+
+def _time(profile: ColumnProfile) -> list[Proposal]:
+    header = profile.column.label
+    stem = mentions(header, "time")
+    date_share = profile.share(profile.dates)
+    serials = stem and profile.numbers and all(_SERIAL_DAYS[0] <= n <= _SERIAL_DAYS[1] for n in profile.numbers)
+    if date_share < 0.9 and not serials:
+        return []
+    kind = "Excel serial day numbers" if serials and date_share < 0.9 else "dates"
+    evidence = [f"{profile.share(profile.dates) if kind == 'dates' else profile.numeric_share:.0%} of values are "
+                f"{kind} ({profile.example()})"]  # fmt: skip
+    confidence = 0.7
+    if stem:
+        evidence.append(f"the header says {stem!r}")
+        confidence = 0.9
+    target = "submitted_at"
+    if mentions(header, "start"):
+        target, confidence = "timestamp", confidence - 0.05
+        evidence.append("a start time, kept as an attribute")
+    return [Proposal(target, profile.key, confidence, evidence)]
+
+
+def _identifier(profile: ColumnProfile) -> list[Proposal]:
+    stem = mentions(profile.column.label, "id")
+    if not stem or not profile.unique or profile.average_length > 40 or profile.dates:
+        return []
+    return [Proposal("id", profile.key, 0.9, [f"the header says {stem!r} and all {profile.filled} values differ"])]
+
+
+def _contact(profile: ColumnProfile) -> list[Proposal]:
+    if profile.share(profile.emails) >= 0.8:
+        evidence = f"{profile.share(profile.emails):.0%} of values are e-mail addresses (hashed, never stored)"
+        return [Proposal("email", profile.key, 0.95, [evidence])]
+    stem = mentions(profile.column.label, "phone")
+    if stem and profile.share(profile.phones + len(profile.numbers)) >= 0.8:
+        return [Proposal("phone", profile.key, 0.85, [f"the header says {stem!r} and the values are phone numbers "
+                                                      "(hashed into respondent_key, never stored)"])]  # fmt: skip
+    return []
+
+
+def _location(profile: ColumnProfile) -> list[Proposal]:
+    stem = mentions(profile.column.label, "location")
+    if not stem or profile.dates or profile.average_length > 60:
+        return []
+    coded = bool(mentions(profile.column.label, "id")) or all(_is_code(value) for value in profile.distinct)
+    target = "location_id" if coded else "location_name"
+    shape = "codes" if coded else "names"
+    return [Proposal(target, profile.key, 0.85, [f"the header says {stem!r} and the values are {shape} "
+                                                 f"({profile.example()})"])]  # fmt: skip
+
+
+def _channel(profile: ColumnProfile) -> list[Proposal]:
+    stem = mentions(profile.column.label, "channel")
+    known = sum(values.channel(value) != Channel.OTHER.value for value in profile.distinct)
+    if not stem or not profile.distinct:
+        return []
+    share = known / len(profile.distinct)
+    evidence = [
+        f"the header says {stem!r}; {share:.0%} of the distinct values are known channels ({profile.example()})"
+    ]
+    return [Proposal("channel", profile.key, 0.85 if share >= 0.5 else 0.55, evidence)]
+
+
+def _plain_field(profile: ColumnProfile) -> list[Proposal]:
+    """language, country, team, agent and status: named by the header, short values."""
+    if profile.average_length > 40 or profile.dates:
+        return []
+    for role, target in (("language", "language"), ("country", "country"), ("team", "team"), ("agent", "agent_id"),
+                         ("status", "status")):  # fmt: skip
+        if stem := mentions(profile.column.label, role):
+            if target == "status" and not _all_statuses(profile):
+                continue
+            return [Proposal(target, profile.key, 0.7, [f"the header says {stem!r} ({profile.example()})"])]
+    return []
+
+
+def _personal(profile: ColumnProfile) -> list[Proposal]:
+    stem = mentions(profile.column.label, "personal")
+    if not stem or mentions(profile.column.label, "location") or profile.emails:
+        return []
+    return [Proposal("ignore", profile.key, 0.8, [f"the header says {stem!r}: personal data, never stored"])]
+
+
+def _all_statuses(profile: ColumnProfile) -> bool:
+    try:
+        return all(values.status(value, column=profile.key) for value in profile.distinct)
+    except DataError:
+        return False
+
+
+def _is_code(value: str) -> bool:
+    """S001, 1042, PL-07: short, no spaces, digits in it."""
+    return len(value) <= 10 and " " not in value and any(c.isdigit() for c in value)

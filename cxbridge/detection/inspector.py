@@ -1,0 +1,198 @@
+"""Inspecting one file: how it is read, which export layout it is, and the proposed mapping —
+every decision with a confidence and its evidence — as the `[sources.NAME]` entry that reads it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cxbridge import exports
+from cxbridge.detection.evidence import Proposal
+from cxbridge.detection.fields import propose_fields
+from cxbridge.detection.profile import ColumnProfile, profile_table
+from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
+from cxbridge.errors import SourceError
+from cxbridge.exports.layout import LayoutOptions, Recognition
+from cxbridge.tabular.delimited import open_delimited
+from cxbridge.tabular.files import SourceFile
+from cxbridge.tabular.json_records import open_json
+from cxbridge.tabular.reading import CONNECTOR_OF_KIND, decide_date_order
+from cxbridge.tabular.table import Table
+from cxbridge.tabular.workbook import open_workbook
+
+FIELD_TARGETS = (
+    "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
+    "team", "agent_id", "status",
+)  # fmt: skip
+METRICS = ("nps", "enps", "csat", "ces")
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What the user tells `inspect`/`import` that a file cannot say."""
+
+    definition: Path | None = None
+    timezone: str | None = None
+    date_order: str | None = None
+    sheets: tuple[str, ...] = ()
+    program: str | None = None
+
+
+@dataclass
+class Inspection:
+    path: Path
+    connector: str
+    recognition: Recognition
+    table: Table
+    reading: dict[str, str]
+    sheets: list[str]
+    proposals: list[Proposal]  # every proposal, the ones left out of the mapping too
+    chosen: list[Proposal]  # those in the mapping
+    settings: dict[str, Any] = field(default_factory=dict)  # date_order, timezone, … for the mapping
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def source_name(self) -> str:
+        return source_name_for(self.path)
+
+    def source_config(self, *, path: str | None = None) -> dict[str, Any]:
+        """The `[sources.NAME]` entry that imports this file (and files like it)."""
+        from cxbridge.detection.mapping_file import source_entry
+
+        return source_entry(self, path=path or str(self.path))
+
+
+def source_name_for(path: Path) -> str:
+    """`Store NPS 2019.xlsx` → `store_nps_2019`."""
+    name = re.sub(r"[^a-z0-9]+", "_", path.stem.casefold()).strip("_")
+    return name if name[:1].isalpha() else f"file_{name}" if name else "file"
+
+
+def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
+    """Read a file's first rows and propose how to import it."""
+    hints = hints or Hints()
+    file = SourceFile(path, path.name)
+    definition = exports.load_definition(hints.definition) if hints.definition else None
+    options_of = {}
+    candidates: list[tuple[Recognition, Table]] = []
+    for source in _open(file, hints):
+        found = exports.recognize(source)
+        if not found:
+            continue
+        best = found[0]
+        options = LayoutOptions(header_row=best.header_row, header_rows=best.header_rows, definition=definition)
+        table = exports.to_table(source, best.format, options)
+        options_of[id(table)] = options
+        candidates.append((best, table))
+    if not candidates:
+        raise SourceError(f"{path.name}: nothing to import (every sheet is empty)")
+    recognition, table = max(candidates, key=lambda pair: (pair[0].confidence, len(pair[1].preview())))
+    sheets = [t.sheet for _, t in candidates if t.sheet and _same_columns(t, table)]
+    return _inspection(file, recognition, table, sheets, hints)
+
+
+def _open(file: SourceFile, hints: Hints) -> list:
+    if file.kind == "delimited":
+        return [open_delimited(file.path, file.identity, encoding=None, delimiter=None)]
+    if file.kind == "workbook":
+        grids = open_workbook(file.path, file.identity, sheets=list(hints.sheets) or None)
+        return [grid for grid in grids if grid.preview(1)]
+    return [open_json(file.path, file.identity)]
+
+
+def _same_columns(table: Table, main: Table) -> bool:
+    return [c.key for c in table.columns] == [c.key for c in main.columns]
+
+
+def _inspection(
+    file: SourceFile, recognition: Recognition, table: Table, sheets: list[str], hints: Hints
+) -> Inspection:
+    profiles = profile_table(table)
+    proposals = _proposals(table, profiles)
+    chosen = choose(proposals)
+    inspection = Inspection(
+        path=file.path, connector=CONNECTOR_OF_KIND[file.kind], recognition=recognition, table=table,
+        reading=dict(table.details), sheets=sheets, proposals=proposals, chosen=chosen,
+    )  # fmt: skip
+    _settle_dates(inspection, profiles, hints)
+    if hints.timezone:
+        inspection.settings["timezone"] = hints.timezone
+    elif any(p.target == "submitted_at" for p in chosen):
+        inspection.notes.append("timestamps carry no time zone: they are read in [settings] timezone (UTC by "
+                                "default); set timezone for this source if the export used another one")  # fmt: skip
+    if hints.definition:
+        inspection.settings["definition"] = str(hints.definition.resolve())
+    if hints.program:
+        inspection.settings["program"] = hints.program
+    return inspection
+
+
+def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposal]:
+    known = exports.knowledge(table)
+    proposals = [Proposal(name, found.column, 0.99, [found.evidence]) for name, found in known.fields.items()]
+    taken = {found.column for found in known.fields.values()}
+    free = {key: profile for key, profile in profiles.items() if key not in taken and key not in known.metadata}
+    proposals += propose_fields(free)
+    for profile in free.values():
+        proposals += propose_scores(profile)
+        if comment := propose_comment(profile):
+            proposals.append(comment)
+        if table.format == "google_forms" and (multi := propose_multi_choice(profile)):
+            proposals.append(multi)
+    for key in known.metadata:
+        if key in profiles and profiles[key].filled and key.lower().startswith(("start", "startdate")):
+            proposals.append(Proposal("timestamp", key, 0.9, ["the start time, kept in attributes as UTC"]))
+    for key in _personal_metadata(table, known.metadata):
+        proposals.append(Proposal("ignore", key, 0.95, ["personal data the export carries: never stored"]))
+    proposals += [Proposal("question", key, 0.9, ["an answer to a question of the survey"]) for key in known.questions]
+    return proposals
+
+
+def _personal_metadata(table: Table, metadata: set[str]) -> list[str]:
+    from cxbridge.exports.qualtrics_fields import PERSONAL
+    from cxbridge.exports.surveymonkey_csv import PERSONAL_COLUMNS
+    from cxbridge.exports.surveymonkey_json import PERSONAL as MONKEY_JSON
+
+    personal = PERSONAL | PERSONAL_COLUMNS | MONKEY_JSON
+    return [column.key for column in table.columns if column.key in personal]
+
+
+def choose(proposals: list[Proposal]) -> list[Proposal]:
+    """The mapping: per field the most confident proposal, each column used once (the most
+    confident claim on it wins); then the remaining answers as questions (checkbox ones too)."""
+    chosen: list[Proposal] = []
+    used: set[str] = set()
+    later = ("question", "multi_choice")
+    for proposal in sorted((p for p in proposals if p.mapped), key=lambda p: -p.confidence):
+        if proposal.target in later or proposal.column in used:
+            continue
+        if proposal.target in FIELD_TARGETS and any(c.target == proposal.target for c in chosen):
+            continue
+        chosen.append(proposal)
+        used.add(proposal.column)
+    for target in later:
+        chosen += [p for p in proposals if p.target == target and p.mapped and p.column not in used]
+    questions = {p.column for p in chosen if p.target == "question"}
+    chosen += [Proposal("question", p.column, p.confidence, ["its answers are lists of choices"])
+               for p in chosen if p.target == "multi_choice" and p.column not in questions]  # fmt: skip
+    return chosen
+
+
+def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hints: Hints) -> None:
+    """The date order: the hint, else decided from the submitted-time column's text dates."""
+    if hints.date_order:
+        inspection.settings["date_order"] = hints.date_order
+        return
+    submitted = next((p for p in inspection.chosen if p.target == "submitted_at"), None)
+    if submitted is None or not profiles[submitted.column].text_dates:
+        return
+    guess = decide_date_order(inspection.table, submitted.column)
+    if guess.order is None:
+        inspection.notes.append(f"date order: {guess.evidence}; set date_order = 'dmy' or 'mdy'")
+        return
+    inspection.settings["date_order"] = guess.order.value
+    submitted.evidence.append(f"date order {guess.order.value}: {guess.evidence}")
+    if not guess.decided:
+        submitted.confidence = min(submitted.confidence, 0.6)

@@ -1,0 +1,80 @@
+"""What column headers say, in English, Russian, Polish, German, Spanish, French and Portuguese:
+word stems per role, matched case-insensitively anywhere in the header."""
+
+from __future__ import annotations
+
+import re
+
+from cxbridge.detection.labels import label_key
+
+STEMS: dict[str, tuple[str, ...]] = {
+    "recommend": (
+        "recommend", "nps", "порекоменд", "рекоменд", "посовет", "polec", "rekomend", "weiterempf", "empfehl",
+        "recomend", "recomie", "recommand",
+    ),
+    "employer": ("place to work", "employer", "работодател", "miejsce pracy", "pracodawc", "arbeitgeber",
+                 "empleador", "lugar para trabajar", "employeur", "empregador", "lugar para trabalhar"),
+    "satisfaction": (
+        "satisf", "csat", "доволь", "доволен", "удовлетвор", "zadowol", "satysfakc", "zufrieden", "satisfecho",
+        "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç",
+    ),
+    "effort": (
+        "effort", "easy", "ease", "difficult", "hassle", "легко", "просто", "усили", "сложно", "łatw", "latw",
+        "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "esfuerzo",
+        "facile", "esforço", "esforco",
+    ),
+    "comment": (
+        "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
+        "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",
+        "sugest", "opinia", "kommentar", "warum", "anmerk", "anregung", "hinweis", "comentario", "comentário",
+        "por qué", "por que", "sugerencia", "sugestão", "commentaire", "pourquoi", "remarque", "suggestion",
+        "observa",
+    ),
+    "time": (
+        "timestamp", "submitted", "submission", "date", "time", "created", "completed", "recorded", "finished",
+        "дата", "время", "отметка времени", "data", "czas", "sygnatura", "datum", "zeit", "zeitstempel",
+        "fecha", "marca temporal", "hora", "horodat", "carimbo",
+    ),
+    "start": ("start", "begin", "начал", "początek", "rozpocz", "beginn", "inicio", "início", "début", "debut"),
+    "id": (
+        "id", "response id", "respondent id", "record id", "identifier", "number", "no.", "nr", "#", "lp.", "№",
+        "номер", "numer", "nummer", "número", "numéro",
+    ),
+    "email": ("email", "e-mail", "mail", "почта", "poczta", "correo", "courriel", "adres e"),
+    "phone": ("phone", "mobile", "tel", "телефон", "telefon", "teléfono", "téléphone", "celular", "handy"),
+    "location": (
+        "store", "shop", "location", "branch", "site", "restaurant", "outlet", "salon", "hotel", "clinic",
+        "office", "магазин", "филиал", "точка", "отделени", "ресторан", "sklep", "oddział", "oddzial",
+        "placówk", "lokalizac", "salon", "filiale", "standort", "geschäft", "markt", "tienda", "sucursal",
+        "local", "magasin", "agence", "boutique", "loja", "filial", "unidade",
+    ),
+    "channel": ("channel", "канал", "kanał", "kanal", "canal", "medium", "source"),
+    "language": ("language", "lang", "язык", "język", "jezyk", "sprache", "idioma", "langue", "locale"),
+    "country": ("country", "страна", "kraj", "land", "país", "pais", "pays"),
+    "team": ("team", "department", "отдел", "команда", "zespół", "zespol", "dział", "abteilung", "equipo",
+             "équipe", "equipe"),
+    "agent": ("agent", "employee", "staff", "cashier", "advisor", "consultant", "served by", "сотрудник",
+              "кассир", "консультант", "pracownik", "konsultant", "kasjer", "mitarbeiter", "berater", "agente",
+              "empleado", "vendedor", "conseiller", "vendeur", "atendente"),
+    "status": ("status", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
+               "statut", "terminé"),
+    "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
+                 "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
+                 "ip address", "ipaddress"),
+}  # fmt: skip
+_WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
+               "note", "data", "time", "date", "hora", "zeit", "source", "mail", "ease"}  # fmt: skip
+_SPLIT = re.compile(r"[^\w#№.@-]+")
+
+
+def mentions(header: str, role: str) -> str | None:
+    """The stem of `role` the header contains (whole words for short stems), or None."""
+    text = label_key(header)
+    words = set(_SPLIT.split(text))
+    for stem in STEMS[role]:
+        if stem in _WORD_STEMS or len(stem) <= 3:
+            if stem in words or (" " in stem and stem in text):
+                return stem
+        elif stem in text:
+            return stem
+    return None

@@ -1,0 +1,129 @@
+"""A detected mapping as a `[sources.NAME]` entry: a dict for the API, and an editable TOML file
+whose comments give each decision's confidence and evidence. The file is a valid cxbridge.toml
+(for `cxbridge sync --config`), an entry to paste into one, and `cxbridge import --mapping`'s input."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from cxbridge.detection.evidence import Proposal
+
+LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
+                "timestamp": "timestamps", "ignore": "ignore"}  # fmt: skip
+METRICS = ("nps", "enps", "csat", "ces")
+
+
+def source_entry(inspection: Any, *, path: str) -> dict[str, Any]:
+    """The entry that reads the inspected file (its path as given)."""
+    entry: dict[str, Any] = {"connector": inspection.connector, "path": path, "format": inspection.recognition.format}
+    reading = inspection.reading
+    if inspection.connector == "csv":
+        entry["encoding"] = reading.get("encoding", "auto")
+        entry["delimiter"] = reading.get("delimiter", ",")
+    if inspection.sheets:
+        entry["sheets"] = list(inspection.sheets)
+    entry |= inspection.settings
+    columns, lists, metrics = _mapped(inspection.chosen)
+    entry["columns"] = columns
+    entry["metrics"] = metrics
+    entry |= {key: values for key, values in lists.items() if values}
+    return entry
+
+
+def _mapped(chosen: list[Proposal]) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, Any]]]:
+    columns: dict[str, str] = {}
+    lists: dict[str, list[str]] = {name: [] for name in LIST_TARGETS.values()}
+    metrics: list[dict[str, Any]] = []
+    seen_metric: set[str] = set()
+    for proposal in chosen:
+        if proposal.target in METRICS:
+            metric = {"column": proposal.column, "metric": proposal.target, **proposal.spec}
+            if proposal.target not in seen_metric and sum(p.target == proposal.target for p in chosen) > 1:
+                metric["primary"] = True
+            seen_metric.add(proposal.target)
+            metrics.append(metric)
+        elif proposal.target in LIST_TARGETS:
+            lists[LIST_TARGETS[proposal.target]].append(proposal.column)
+        else:
+            columns[proposal.target] = proposal.column
+    comments = lists["comments"]
+    if comments and "comment" not in columns:
+        columns["comment"] = comments.pop(0)
+    return columns, lists, metrics
+
+
+def mapping_text(inspections: list[Any], target: Path) -> str:
+    """The TOML of one `[sources.NAME]` per inspected file, paths relative to `target`'s folder."""
+    document = tomlkit.document()
+    document.add(tomlkit.comment("cxbridge mapping written by `cxbridge inspect --write-mapping`. Edit it freely:"))
+    document.add(tomlkit.comment("use it with `cxbridge import FILE --mapping` or as [sources.*] of cxbridge.toml."))
+    document.add(tomlkit.comment("Comments give each choice's confidence (0–1) and evidence."))
+    sources = tomlkit.table(is_super_table=True)
+    for inspection in inspections:
+        sources.add(inspection.source_name, _source_table(inspection, target.parent))
+    document.add("sources", sources)
+    return tomlkit.dumps(document)
+
+
+def write_mapping(inspections: list[Any], target: Path) -> Path:
+    target.write_text(mapping_text(inspections, target), encoding="utf-8")
+    return target
+
+
+def _source_table(inspection: Any, folder: Path) -> Any:
+    entry = source_entry(inspection, path=_relative(inspection.path, folder))
+    if "definition" in entry:
+        entry["definition"] = _relative(Path(entry["definition"]), folder)
+    why = {p.column + "\x1f" + p.target: p for p in inspection.chosen}
+    table = tomlkit.table()
+    format_note = f"{inspection.recognition.confidence:.2f}: " + "; ".join(inspection.recognition.evidence)
+    for key, value in entry.items():
+        if key in ("columns", "metrics"):
+            continue
+        table.add(key, _array(value) if isinstance(value, list) else value)
+        if key == "format":
+            table[key].comment(format_note)
+        elif key in ("encoding", "delimiter") and (note := inspection.reading.get(f"{key}_evidence")):
+            table[key].comment(note)
+    for note in inspection.notes:
+        table.add(tomlkit.comment(note))
+    columns = tomlkit.table()
+    for name, column in entry["columns"].items():
+        columns.add(name, column)
+        if proposal := why.get(column + "\x1f" + name) or why.get(column + "\x1fcomment"):
+            columns[name].comment(f"{proposal.confidence:.2f}: {proposal.describe()}")
+    table.add("columns", columns)
+    if entry["metrics"]:
+        metrics = tomlkit.aot()
+        for metric in entry["metrics"]:
+            item = tomlkit.table()
+            proposal = why[metric["column"] + "\x1f" + metric["metric"]]
+            item.add(tomlkit.comment(f"{proposal.confidence:.2f}: {proposal.describe()}"))
+            for key, value in metric.items():
+                item.add(key, _inline(value) if isinstance(value, dict) else value)
+            metrics.append(item)
+        table.add("metrics", metrics)
+    return table
+
+
+def _array(values: list[Any]) -> Any:
+    array = tomlkit.array()
+    array.extend(values)
+    return array.multiline(len(values) > 3)
+
+
+def _inline(values: dict[str, Any]) -> Any:
+    table = tomlkit.inline_table()
+    table.update(values)
+    return table
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return path.resolve().as_posix()

@@ -1,0 +1,114 @@
+"""What a column's first values look like: numbers and their range, dates, e-mails, phone
+numbers, labels, free text — the facts detection reasons from."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from cxbridge.detection.labels import is_no_score
+from cxbridge.errors import DataError
+from cxbridge.tabular.cells import parse_datetime, parse_number
+from cxbridge.tabular.table import Column, Table
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
+_LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:[-–—=:.)]\s*|\s+)\D")
+_TEXT_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
+@dataclass
+class ColumnProfile:
+    column: Column
+    filled: int = 0
+    numbers: list[float] = field(default_factory=list)  # numeric values, labels' leading numbers included
+    labels: Counter[str] = field(default_factory=Counter)  # non-numeric text values (N/A answers apart)
+    no_score: Counter[str] = field(default_factory=Counter)  # "N/A", "Не знаю", …
+    dates: int = 0
+    text_dates: list[str] = field(default_factory=list)
+    emails: int = 0
+    phones: int = 0
+    lengths: list[int] = field(default_factory=list)
+    distinct: set[str] = field(default_factory=set)
+    examples: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return self.column.key
+
+    def share(self, count: int) -> float:
+        return count / self.filled if self.filled else 0.0
+
+    @property
+    def numeric_share(self) -> float:
+        return self.share(len(self.numbers))
+
+    @property
+    def whole_numbers(self) -> bool:
+        return bool(self.numbers) and all(float(n).is_integer() for n in self.numbers)
+
+    @property
+    def text_share(self) -> float:
+        return self.share(sum(self.labels.values()))
+
+    @property
+    def average_length(self) -> float:
+        return sum(self.lengths) / len(self.lengths) if self.lengths else 0.0
+
+    @property
+    def unique(self) -> bool:
+        return self.filled > 1 and len(self.distinct) == self.filled
+
+    def example(self) -> str:
+        return ", ".join(repr(value) for value in self.examples[:3])
+
+
+def profile_table(table: Table, limit: int = 500) -> dict[str, ColumnProfile]:
+    profiles = {column.key: ColumnProfile(column) for column in table.columns}
+    for row in table.preview(limit):
+        for key, value in row.values.items():
+            if key in profiles and value is not None:
+                _observe(profiles[key], value)
+    return profiles
+
+
+def _observe(profile: ColumnProfile, value: Any) -> None:
+    profile.filled += 1
+    text = value.isoformat() if isinstance(value, datetime | date) else str(value).strip()
+    profile.distinct.add(text)
+    if len(profile.examples) < 5 and text not in profile.examples:
+        profile.examples.append(text)
+    if isinstance(value, datetime | date):
+        profile.dates += 1
+        return
+    if isinstance(value, list):
+        profile.labels.update(str(item) for item in value)
+        return
+    number = parse_number(value)
+    if number is not None:
+        profile.numbers.append(number)
+        return
+    profile.lengths.append(len(text))
+    if _EMAIL.match(text):
+        profile.emails += 1
+    elif _TEXT_DATE.match(text) and _is_date(text):
+        profile.dates += 1
+        profile.text_dates.append(text)
+    elif _PHONE.match(text) and sum(c.isdigit() for c in text) >= 7:
+        profile.phones += 1
+    elif is_no_score(text):
+        profile.no_score[text] += 1
+    elif match := _LEADING_NUMBER.match(text):
+        profile.numbers.append(float(match.group(1)))  # "10 - Extremely likely"
+    else:
+        profile.labels[text] += 1
+
+
+def _is_date(text: str) -> bool:
+    try:
+        return parse_datetime(text) is not None
+    except DataError:
+        return _TEXT_DATE.match(text) is not None  # d/m or m/d the other way round: still a date

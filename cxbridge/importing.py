@@ -1,0 +1,171 @@
+"""`cxbridge inspect` and `cxbridge import`: files, folders and globs of exports turned into
+sources — by a detected mapping, or by a saved one — and imported one file at a time, so that
+each file gets its own summary and a file that cannot be read does not stop the others."""
+
+from __future__ import annotations
+
+import glob
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cxbridge import exports
+from cxbridge.config import config_from_dict
+from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
+from cxbridge.detection.mapping_file import write_mapping
+from cxbridge.errors import ConfigError, CxbridgeError
+from cxbridge.events import SyncEvent
+from cxbridge.pipeline import SourceResult
+from cxbridge.plugins_host import PluginHost, get_host
+from cxbridge.tabular.files import SUPPORTED_SUFFIXES
+
+
+@dataclass
+class FileImport:
+    """What importing one file did: its source, the layout read, and the engine's result."""
+
+    path: Path
+    source: str
+    format: str | None = None
+    result: SourceResult | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.result is not None and self.result.ok
+
+
+@dataclass
+class ImportResult:
+    destination: str | None
+    files: list[FileImport] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.files and all(f.ok for f in self.files) else 1
+
+
+def expand(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """(data files, survey definitions) named by files, folders and globs, sorted, de-duplicated."""
+    found: dict[Path, None] = {}
+    for item in inputs:
+        text = str(item)
+        if glob.has_magic(text):
+            paths = [Path(p) for p in sorted(glob.glob(text, recursive=True))]
+        elif Path(text).is_dir():
+            paths = sorted(p for p in Path(text).rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES | {".qsf"})
+        elif Path(text).exists():
+            paths = [Path(text)]
+        else:
+            raise ConfigError(f"no file or folder {text!r}")
+        found.update(dict.fromkeys(p.resolve() for p in paths if p.is_file() and not p.name.startswith((".", "~$"))))
+    files = list(found)
+    definitions = [path for path in files if exports.is_definition(path)]
+    return [path for path in files if path not in definitions], definitions
+
+
+def inspect(
+    files: Iterable[str | Path],
+    *,
+    hints: Hints | None = None,
+    write_mapping_to: str | Path | None = None,  # noqa: B008
+) -> list[Inspection | FileImport]:
+    """Detect the layout and propose a mapping for each file; optionally save them as TOML.
+    A file that cannot be read is returned as a FileImport carrying its error."""
+    paths, definitions = expand(files)
+    hints = hints or Hints()
+    found: list[Inspection | FileImport] = []
+    for path in paths:
+        try:
+            found.append(inspect_file(path, definition_for(path, hints, definitions)))
+        except CxbridgeError as exc:
+            found.append(FileImport(path, source_name_for(path), error=str(exc)))
+    inspections = [item for item in found if isinstance(item, Inspection)]
+    if write_mapping_to is not None and inspections:
+        write_mapping(inspections, Path(write_mapping_to))
+    return found
+
+
+def import_(
+    files: Iterable[str | Path],
+    *,
+    mapping: str | Path | None = None,
+    source: str | None = None,
+    hints: Hints | None = None,
+    destination: str | None = None,
+    dry_run: bool = False,
+    host: PluginHost | None = None,
+    on_progress: Callable[[SyncEvent], None] | None = None,
+) -> ImportResult:
+    """Import each file with the saved mapping, or with the one detected for it."""
+    from cxbridge.api import sync
+
+    host = host or get_host()
+    paths, definitions = expand(files)
+    hints = hints or Hints()
+    if not paths:
+        raise ConfigError("no data files to import (only survey definitions, or unsupported file types)")
+    saved = _load_mapping(Path(mapping)) if mapping else None
+    result = ImportResult(destination=destination, dry_run=dry_run)
+    for path in paths:
+        item = FileImport(path, source or (saved[0] if saved else source_name_for(path)))
+        result.files.append(item)
+        try:
+            name, entry, base = _entry_for(path, item.source, saved, definition_for(path, hints, definitions))
+            item.format = entry.get("format")
+            config = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
+            synced = sync(config, dry_run=dry_run, destination=destination, host=host, on_progress=on_progress)
+            result.destination = synced.destination
+            item.result = synced.results[0]
+        except CxbridgeError as exc:
+            item.error = str(exc)
+    return result
+
+
+def _entry_for(
+    path: Path, name: str, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints
+) -> tuple[str, dict[str, Any], Path]:
+    """(source name, `[sources.NAME]` entry, the folder its relative paths start from)."""
+    if saved is not None:
+        _, entry, base = saved
+        sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
+        return name, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
+    inspection = inspect_file(path, hints)
+    return name, inspection.source_config(path=str(path)), path.parent
+
+
+def _overrides(hints: Hints) -> dict[str, Any]:
+    values = {"timezone": hints.timezone, "date_order": hints.date_order, "program": hints.program}
+    if hints.definition:
+        values["definition"] = str(hints.definition.resolve())
+    return {key: value for key, value in values.items() if value}
+
+
+def _load_mapping(path: Path) -> tuple[str, dict[str, Any], Path]:
+    """The one `[sources.NAME]` of a mapping file (the first, when it holds several)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the mapping ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    sources = data.get("sources")
+    if not isinstance(sources, dict) or not sources:
+        raise ConfigError(f"{path}: no [sources.NAME] entry; write one with `cxbridge inspect --write-mapping`")
+    name, entry = next(iter(sources.items()))
+    return name, entry, path.resolve().parent
+
+
+def definition_for(path: Path, hints: Hints, definitions: list[Path]) -> Hints:
+    """The hints with the survey definition of this file: the one named, else the given
+    definition whose name starts the file's name (survey.qsf for survey_2019.csv), else the
+    only one given."""
+    if hints.definition is not None or not definitions:
+        return hints
+    stem = path.stem.casefold()
+    prefixed = [d for d in definitions if stem.startswith(d.stem.casefold())]
+    chosen = max(prefixed, key=lambda d: len(d.stem)) if prefixed else definitions[0] if len(definitions) == 1 else None
+    return replace(hints, definition=chosen) if chosen else hints

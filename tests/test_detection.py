@@ -1,0 +1,145 @@
+"""Detection with reasons: formats, fields, NPS in seven languages, CSAT/CES labels and scales,
+comments and checkbox answers — each proposal with a confidence and its evidence."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from cxbridge.detection.inspector import Hints, inspect_file
+from tests.file_sources import copy_sample
+from tests.workbooks import write_xlsx
+
+NPS_QUESTIONS = {
+    "en": "How likely are you to recommend us to a friend?",
+    "ru": "Насколько вероятно, что вы порекомендуете нас друзьям?",
+    "pl": "Jak bardzo prawdopodobne jest, że polecisz nas znajomym?",
+    "de": "Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?",
+    "es": "¿Qué probabilidad hay de que nos recomiende a un amigo?",
+    "fr": "Quelle est la probabilité que vous nous recommandiez à un ami ?",
+    "pt": "Qual a probabilidade de você nos recomendar a um amigo?",
+}
+
+
+def write_csv(path, rows, *, encoding="utf-8", delimiter=","):
+    with path.open("w", newline="", encoding=encoding) as handle:
+        csv.writer(handle, delimiter=delimiter).writerows(rows)
+    return path
+
+
+def chosen(inspection) -> dict[str, str]:
+    return {p.target: p.column for p in inspection.chosen if p.target not in ("question", "ignore", "timestamp")}
+
+
+@pytest.mark.parametrize("language", sorted(NPS_QUESTIONS))
+def test_nps_is_found_from_a_recommend_question_in_each_language(tmp_path, language):
+    question = NPS_QUESTIONS[language]
+    rows = [["Date", question, "Score of something"], *[[f"2024-03-{n + 1:02d}", n % 11, n % 11] for n in range(20)]]
+    inspection = inspect_file(write_csv(tmp_path / "survey.csv", rows))
+    [nps] = [p for p in inspection.chosen if p.target == "nps"]
+    assert nps.column == question and nps.confidence >= 0.9
+    assert "recommending" in nps.describe() and "whole numbers 0–10" in nps.describe()
+    assert all(p.column != "Score of something" or not p.mapped for p in inspection.proposals if p.target == "nps")
+
+
+def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(tmp_path):
+    rows = [["How likely are you to recommend us?"], ["maybe"], ["very"], ["no"]]
+    inspection = inspect_file(write_csv(tmp_path / "odd.csv", rows))
+    [nps] = [p for p in inspection.proposals if p.target == "nps"]
+    assert not nps.mapped and "not 0–10" in nps.describe()
+    assert "nps" not in chosen(inspection)
+
+
+def test_plain_sheet_fields_with_reasons(tmp_path):
+    rows = [
+        ["Response ID", "Submitted", "Store", "Store ID", "Channel", "E-mail", "Phone", "Name", "Overall satisfaction",
+         "The staff made it easy to find what I needed", "Anything else you would like to tell us?"],
+        *[[f"R{n}", f"{n % 28 + 1:02d}.03.2024 10:{n:02d}", f"Warsaw {n % 3}", f"S{n % 3:03d}",
+           ["E-mail", "In store", "SMS"][n % 3], f"p{n}@example.com", f"+48 600 100 {n:03d}", f"Person {n}",
+           ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied"][n % 4], n % 7 + 1,
+           f"Some longer free text about visit number {n}"] for n in range(30)],
+    ]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))
+    assert inspection.recognition.format == "plain"
+    assert chosen(inspection) == {
+        "id": "Response ID", "submitted_at": "Submitted", "location_name": "Store", "location_id": "Store ID",
+        "channel": "Channel", "email": "E-mail", "phone": "Phone", "csat": "Overall satisfaction",
+        "ces": "The staff made it easy to find what I needed", "comment": "Anything else you would like to tell us?",
+    }  # fmt: skip
+    assert inspection.settings["date_order"] == "dmy"
+    by_target = {p.target: p for p in inspection.chosen}
+    assert by_target["csat"].spec["scale"] == [1.0, 5.0] and "satisfaction (5 points)" in by_target["csat"].describe()
+    assert by_target["ces"].spec == {"scale": [1, 7], "direction": "higher_is_better"}
+    assert "Name" in [p.column for p in inspection.chosen if p.target == "ignore"]
+    assert "e-mail addresses" in by_target["email"].describe()
+
+
+def test_labelled_answers_in_russian_and_polish_find_their_scale(tmp_path):
+    rows = [["Дата", "Как вы оцениваете обслуживание?", "Jak oceniasz obsługę?"],
+            ["01.02.2024", "Очень доволен", "Bardzo zadowolony"], ["02.02.2024", "Недоволен", "Niezadowolona"],
+            ["03.02.2024", "Затрудняюсь ответить", "Nie dotyczy"], ["04.02.2024", "Доволен", "Zadowolony"]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "mixed.csv", rows, delimiter=";"))
+    scored = [p for p in inspection.chosen if p.target == "csat"]
+    assert [p.column for p in scored] == ["Как вы оцениваете обслуживание?", "Jak oceniasz obsługę?"]
+    assert scored[0].spec["ignore_values"] == ["Затрудняюсь ответить"]
+    assert scored[1].spec["ignore_values"] == ["Nie dotyczy"]
+
+
+def test_effort_questions_get_their_direction(tmp_path):
+    rows = [["How much effort did you personally have to put forth?", "It was easy to get my issue resolved"],
+            *[[n % 5 + 1, ["Strongly agree", "Agree", "Disagree"][n % 3]] for n in range(10)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "ces.csv", rows))
+    specs = {p.column: p.spec for p in inspection.chosen if p.target == "ces"}
+    assert specs["How much effort did you personally have to put forth?"]["direction"] == "lower_is_better"
+    assert specs["It was easy to get my issue resolved"] == {"scale": [1.0, 5.0], "direction": "higher_is_better"}
+
+
+def test_google_forms_export_with_checkboxes(tmp_path):
+    rows = [["Timestamp", "Email Address", "Which store did you visit?", NPS_QUESTIONS["en"], "What did you buy?"],
+            *[[f"3/{n + 1}/2024 10:00:00", f"c{n}@example.com", "Kraków", n % 11,
+               ["Shoes, Bags", "Socks", "Shoes, Socks"][n % 3]] for n in range(14)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "Form Responses 1.csv", rows))
+    assert inspection.recognition.format == "google_forms" and inspection.recognition.confidence >= 0.9
+    assert chosen(inspection) | {} == {
+        "submitted_at": "Timestamp", "email": "Email Address", "location_name": "Which store did you visit?",
+        "nps": NPS_QUESTIONS["en"], "multi_choice": "What did you buy?",
+    }  # fmt: skip
+    assert inspection.settings["date_order"] == "mdy"  # 3/13/2024 decides it
+    assert inspection.source_name == "form_responses_1"
+
+
+def test_ambiguous_dates_are_decided_by_a_later_row_beyond_the_preview(tmp_path):
+    rows = [["Submitted", "Score"], *[[f"{n % 12 + 1}/{n % 12 + 1}/2024", 5] for n in range(600)], ["1/25/2024", 5]]
+    inspection = inspect_file(write_csv(tmp_path / "late.csv", rows))
+    assert inspection.settings["date_order"] == "mdy"
+    [submitted] = [p for p in inspection.chosen if p.target == "submitted_at"]
+    assert "row 602 has '1/25/2024'" in submitted.describe()
+
+
+def test_qualtrics_api_definition_marks_the_nps_question_and_the_satisfaction_labels(tmp_path):
+    definition = copy_sample("qualtRics_SV_5u9zu8zHnHaGml7_survey_definition.json", tmp_path)
+    questions = json.loads(definition.read_text())["result"]["questions"]
+    nps_qid = next(q for q, v in questions.items() if v["questionType"]["selector"] == "NPS")
+    csat_qid = next(q for q, v in questions.items() if v["questionName"] == "Q18")
+    ids = ["startDate", "endDate", "finished", "recordedDate", "_recordId", nps_qid, f"{nps_qid}_NPS_GROUP", csat_qid]
+    rows = [["StartDate", "EndDate", "Finished", "RecordedDate", "ResponseId", "Q17", "Q17_NPS_GROUP", "Q18"],
+            ["Start", "End", "Finished", "Recorded", "Response ID", "How likely…", "NPS group", "Overall…"],
+            [json.dumps({"ImportId": i}) for i in ids],
+            *[["2018-01-18 09:00:00", "2018-01-18 09:05:00", 1, "2018-01-18 09:05:01", f"R_{n}", n % 11, 1, n % 7 + 1]
+              for n in range(8)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "export.csv", rows), Hints(definition=definition))
+    by_target = {p.target: p for p in inspection.chosen}
+    assert by_target["nps"].column == nps_qid and "Net Promoter" in by_target["nps"].describe()
+    assert by_target["csat"].column == csat_qid
+    assert by_target["csat"].spec["labels"]["Very Satisfied"] == 7 and by_target["csat"].spec["scale"] == [1, 7]
+    assert inspection.table.survey_name == "test1"
+
+
+def test_every_sheet_with_the_same_columns_is_proposed(tmp_path):
+    header = ["Submitted", NPS_QUESTIONS["de"]]
+    sheets = {"2022": [header, ["2022-05-01", 9]], "2023": [header, ["2023-05-01", 3]], "Notes": [["free text"]]}
+    inspection = inspect_file(write_xlsx(tmp_path / "nps.xlsx", sheets))
+    assert inspection.connector == "excel" and inspection.sheets == ["2022", "2023"]
+    assert inspection.source_config()["sheets"] == ["2022", "2023"]

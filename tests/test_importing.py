@@ -1,0 +1,148 @@
+"""`cxbridge inspect` and `cxbridge import` as a user runs them: folders of yearly files, one
+summary per file, dry runs, saved mappings reused by import and by sync, and a report of the
+imported data that matches NPS and CSAT computed here independently."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from cxbridge.cli.main import cli
+
+from cxbridge import plugins_host
+from tests.workbooks import write_xlsx
+
+HEADER = ["Submitted", "Store", "How likely are you to recommend us to a friend?", "How satisfied were you?",
+          "Anything else you would like to tell us?"]  # fmt: skip
+SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def responses(count: int, *, seed: int = 3, start: datetime = datetime(2023, 1, 2, 9)) -> list[list]:
+    rng = random.Random(seed)
+    return [
+        [(start + timedelta(hours=7 * n)).strftime("%d.%m.%Y %H:%M"), f"Store {n % 4}", rng.randrange(11),
+         rng.choice(SATISFACTION), rng.choice(["", "Quick and friendly service today", "The queue was far too long"])]
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def write_csv(path, rows, *, encoding="utf-8", delimiter=";"):
+    with path.open("w", newline="", encoding=encoding) as handle:
+        csv.writer(handle, delimiter=delimiter).writerows([HEADER, *rows])
+    return path
+
+
+def count(db, sql: str = "SELECT COUNT(*) FROM feedback"):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_folder_of_yearly_files_imports_with_one_summary_per_file(tmp_path):
+    folder = tmp_path / "history"
+    folder.mkdir()
+    write_xlsx(folder / "nps 2022.xlsx", {"Responses": [HEADER, *responses(12, seed=1)]})
+    write_csv(folder / "nps_2023.csv", responses(9, seed=2), encoding="cp1250")
+    (folder / "nps_2024.xlsx").write_bytes(b"not really a workbook")
+    (folder / "readme.txt.bak").write_text("ignored: not a data file")
+    db = tmp_path / "cx.db"
+    result = invoke("import", str(folder), "--db", str(db), "--timezone", "Europe/Warsaw")
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1
+    assert lines[0].startswith("✔ nps 2022.xlsx → nps_2022 (plain): 12 read · 12 written")
+    assert lines[1].startswith("✔ nps_2023.csv → nps_2023 (plain): 9 read · 9 written")
+    assert lines[2].startswith("✘ nps_2024.xlsx → nps_2024: nps_2024.xlsx: not a readable workbook")
+    assert count(db) == [(21,)]
+    assert count(db, "SELECT DISTINCT source FROM feedback ORDER BY 1") == [("nps_2022",), ("nps_2023",)]
+
+
+def test_dry_run_writes_nothing_and_a_second_import_writes_only_the_new_row(tmp_path):
+    rows = responses(10)
+    path = write_csv(tmp_path / "live.csv", rows)
+    db = tmp_path / "cx.db"
+    dry = invoke("import", str(path), "--db", str(db), "--dry-run")
+    assert "10 read · 10 would write" in dry.output and not db.exists()
+    assert "10 written" in invoke("import", str(path), "--db", str(db)).output
+    assert "0 read · 0 written" in invoke("import", str(path), "--db", str(db)).output
+    write_csv(path, [*rows, *responses(1, seed=9, start=datetime(2024, 5, 5))])
+    assert "11 read · 1 written · 10 unchanged" in invoke("import", str(path), "--db", str(db)).output
+    assert count(db) == [(11,)]
+
+
+def test_inspect_shows_format_fields_and_evidence(tmp_path):
+    path = write_csv(tmp_path / "visits.csv", responses(20), encoding="cp1250")
+    out = invoke("inspect", str(path)).output
+    assert "visits.csv: plain (0.50)" in out
+    assert "delimiter ';'" in out and "encoding" in out
+    assert "How likely are you to recommend us to a friend?" in out and "0.95" in out
+    assert "the header asks about recommending" in out
+    data = json.loads(invoke("inspect", str(path), "--format", "json").output)
+    [found] = data
+    assert found["mapping"]["columns"]["submitted_at"] == "Submitted"
+    assert found["mapping"]["date_order"] == "dmy"
+
+
+def test_an_unreadable_file_is_reported_by_inspect(tmp_path):
+    (tmp_path / "broken.xlsx").write_bytes(b"no")
+    good = write_csv(tmp_path / "good.csv", responses(3))
+    result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "broken.xlsx"), str(good)])
+    assert result.exit_code == 1
+    assert "broken.xlsx: not a readable workbook" in result.output
+    assert "good.csv: plain" in result.output
+
+
+def test_a_saved_mapping_imports_and_syncs_to_the_same_records(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = responses(15)
+    path = write_csv(tmp_path / "store_nps.csv", rows)
+    assert invoke("inspect", str(path), "--write-mapping", "mapping.toml", "--timezone", "Europe/Warsaw").exit_code == 0
+    mapping = (tmp_path / "mapping.toml").read_text(encoding="utf-8")
+    assert "[sources.store_nps]" in mapping and 'path = "store_nps.csv"' in mapping
+    assert "# 0.95: the header asks about recommending" in mapping
+    edited = mapping.replace("[sources.store_nps]\n", '[sources.store_nps]\ntouchpoint = "store_visit"\n', 1)
+    (tmp_path / "mapping.toml").write_text(edited, encoding="utf-8")
+    detected = invoke("import", str(path), "--db", "detected.db", "--timezone", "Europe/Warsaw")
+    saved = invoke("import", str(path), "--mapping", "mapping.toml", "--db", "saved.db")
+    assert "15 written" in detected.output and "15 written" in saved.output
+    ids = "SELECT record_id, nps, csat, submitted_at FROM feedback ORDER BY 1"
+    assert count(tmp_path / "detected.db", ids) == count(tmp_path / "saved.db", ids)
+    assert count(tmp_path / "saved.db", "SELECT DISTINCT touchpoint FROM feedback") == [("store_visit",)]
+
+    synced = invoke("sync", "--config", "mapping.toml", "--db", "saved.db", "--no-progress")
+    assert "0 read · 0 written" in synced.output  # the file the import read, unchanged: not even read again
+    write_csv(path, [*rows, *responses(2, seed=5, start=datetime(2024, 2, 1))])
+    assert "17 read · 2 written · 15 unchanged" in invoke("sync", "--config", "mapping.toml", "--db", "saved.db").output
+
+
+def test_an_imported_file_reports_the_nps_and_csat_computed_independently(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = responses(400, seed=11)
+    path = write_xlsx(tmp_path / "survey.xlsx", {"Data": [HEADER, *rows]})
+    assert "400 written" in invoke("import", str(path), "--db", "cx.db").output
+    report = json.loads(invoke("report", "--db", "cx.db", "--by", "month", "--format", "json").output)
+    expected: dict[str, dict[str, list]] = {}
+    for submitted, _, nps, satisfaction, _ in rows:
+        month = datetime.strptime(submitted, "%d.%m.%Y %H:%M").strftime("%Y-%m")
+        expected.setdefault(month, {"nps": [], "csat": []})
+        expected[month]["nps"].append(nps)
+        expected[month]["csat"].append(SATISFACTION.index(satisfaction) + 1)
+    assert [row["month"] for row in report] == sorted(expected)
+    for row in report:
+        scores, csat = expected[row["month"]]["nps"], expected[row["month"]]["csat"]
+        promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
+        assert row["nps"] == round(100 * (promoters - detractors) / len(scores), 1)
+        assert row["csat_pct"] == round(100 * sum(c >= 4 for c in csat) / len(csat), 1)
+        assert row["nps_responses"] == len(scores) and row["csat_responses"] == len(csat)
