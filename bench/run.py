@@ -171,8 +171,9 @@ class Timing:
 def cxbridge_sync(work: Path, db_path: Path) -> tuple[Timing, float]:
     """Time and peak RSS (MB) of `cxbridge sync` in a child process."""
     command = [sys.executable, "-m", "cxbridge", "sync", "--no-progress", "--db", str(db_path)]
+    env = {**os.environ, "CXBRIDGE_LOAD_PLUGINS": ""}  # built-in plugins only: no third-party hooks
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:

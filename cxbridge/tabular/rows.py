@@ -44,6 +44,8 @@ class RowNormalizer:
         self.date_order = config.date_order
         self.texts: dict[str, str] = {}
         self.choices: dict[str, dict[str, float]] = {}
+        self.used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
+        self.used |= set(self.questions) | self.ignored
 
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, question texts, definition labels."""
@@ -170,9 +172,7 @@ class RowNormalizer:
         if self.config.attributes is not None:
             wanted = [header_key(c) for c in self.config.attributes]
         else:
-            used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
-            used |= set(self.questions) | self.ignored
-            wanted = sorted(key for key in values if key not in used)
+            wanted = sorted(key for key in values if key not in self.used)
         return {key: self._attribute(key, values[key]) for key in wanted if values.get(key) is not None}
 
     def _attribute(self, key: str, value: Any) -> Any:
