@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from cxbridge.metrics import NO_ANSWER_LABELS, Direction
 
@@ -25,7 +26,7 @@ class LabelScale:
 
     def values(self) -> dict[str, float]:
         """label → 1-based value, every spelling of every point."""
-        return {label_key(label): float(rank) for rank, labels in enumerate(self.points, 1) for label in labels}
+        return _values_of(self)
 
     @property
     def scale(self) -> tuple[float, float]:
@@ -139,10 +140,19 @@ def scale_for(labels: Iterable[str]) -> LabelScale | None:
 
 def builtin_value(text: str, *, metric: str, scale: tuple[float, float], direction: Direction) -> float | None:
     """The value of a label on a built-in scale of this metric, size and direction, if any."""
-    key = label_key(text)
-    bounds = (float(scale[0]), float(scale[1]))
+    return builtin_labels(metric, (float(scale[0]), float(scale[1])), direction).get(label_key(text))
+
+
+@cache
+def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction) -> dict[str, float]:
+    """Every built-in label of the scales of this metric, size and direction, with its value."""
+    found: dict[str, float] = {}
     for candidate in SCALES:
-        if (candidate.metric, candidate.scale, candidate.direction) == (metric, bounds, direction):
-            if key in (values := candidate.values()):
-                return values[key]
-    return None
+        if (candidate.metric, candidate.scale, candidate.direction) == (metric, scale, direction):
+            found |= candidate.values()
+    return found
+
+
+@cache
+def _values_of(scale: LabelScale) -> dict[str, float]:
+    return {label_key(label): float(rank) for rank, labels in enumerate(scale.points, 1) for label in labels}

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SAMPLE_BYTES = 1 << 20
+SCORED_BYTES = 64 * 1024
 SINGLE_BYTE = ("cp1252", "cp1250", "cp1251")  # ties go to the first
 FALLBACK = "latin-1"  # decodes any byte; chosen only when every code page fails
 
@@ -87,6 +88,7 @@ def _is_utf8(sample: bytes) -> bool:
 
 
 def _best_code_page(sample: bytes) -> DetectedEncoding:
+    sample = _non_ascii_lines(sample)
     scores: dict[str, int] = {}
     for name in SINGLE_BYTE:
         try:
@@ -98,6 +100,18 @@ def _best_code_page(sample: bytes) -> DetectedEncoding:
     best = max(scores, key=lambda name: scores[name])
     others = ", ".join(f"{name} {score}" for name, score in scores.items() if name != best)
     return DetectedEncoding(best, f"not valid UTF-8; {best} reads most like words (score {scores[best]}; {others})")
+
+
+def _non_ascii_lines(sample: bytes, limit: int = SCORED_BYTES) -> bytes:
+    """The lines that hold non-ASCII bytes, up to `limit` bytes: all that scoring needs."""
+    kept, size = [], 0
+    for line in sample.splitlines():
+        if not line.isascii():
+            kept.append(line)
+            size += len(line)
+            if size >= limit:
+                break
+    return b"\n".join(kept)
 
 
 def plausibility(text: str) -> int:

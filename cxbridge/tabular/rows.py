@@ -8,7 +8,6 @@ import re
 from datetime import date, datetime, time
 from typing import Any
 
-from cxbridge import metrics
 from cxbridge.detection import labels as builtin
 from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
@@ -42,6 +41,7 @@ class RowNormalizer:
         self.ignored = {header_key(c) for c in config.ignore}
         self.timestamps = {header_key(c) for c in config.timestamps}
         self.date_order = config.date_order
+        self._labels: dict[int, dict[str, float]] = {}
         self.texts: dict[str, str] = {}
         self.choices: dict[str, dict[str, float]] = {}
         self.used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
@@ -140,18 +140,25 @@ class RowNormalizer:
         number = parse_number(text)
         if number is not None:
             return number
-        if builtin.is_no_score(text):
+        key = builtin.label_key(text)
+        if key in builtin.NO_SCORE_LABELS:
             return None
-        try:
-            return metrics.coerce(text, metric)
-        except DataError:
-            pass
-        found = builtin.builtin_value(text, metric=metric.metric, scale=metric.scale_bounds, direction=metric.direction)
-        if found is not None:
-            return found
+        labels = self._labels_of(metric)
+        if key in labels:
+            return labels[key]
         if match := _TRAILING_NUMBER.match(text):
             return parse_number(match.group(1))
-        return text  # the metric rules quarantine it, naming the label
+        return text  # the metric rules read leading numbers and ignore_values, or quarantine it by name
+
+    def _labels_of(self, metric: MetricColumn) -> dict[str, float]:
+        """The metric's own labels over the built-in ones for its scale (cached per metric)."""
+        found = self._labels.get(id(metric))
+        if found is None:
+            bounds = metric.scale_bounds
+            found = dict(builtin.builtin_labels(metric.metric, (float(bounds[0]), float(bounds[1])), metric.direction))
+            found |= {builtin.label_key(label): value for label, value in metric.labels.items()}
+            self._labels[id(metric)] = found
+        return found
 
     def _text(self, column: str) -> str:
         if self.definition is not None and (meaning := self.definition.meaning(column)) is not None:
