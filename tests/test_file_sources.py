@@ -7,8 +7,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import pytest
+
 from tests.file_sources import query, records, sync_source
-from tests.workbooks import write_xlsx
+from tests.workbooks import write_ods, write_xls, write_xlsx
 
 RUSSIAN_SHEET = (
     "Дата;Магазин;Канал;Насколько вероятно, что вы порекомендуете нас?;Довольны ли вы обслуживанием?;"
@@ -175,3 +177,25 @@ def test_store_ids_written_as_numbers_stay_text_without_a_decimal_point(tmp_path
     write_xlsx(tmp_path / "nps_numbers.xlsx", {"Q1": [HEADER, [datetime(2024, 5, 1, 10), 101, 9, "Satisfied", "x"]]})
     sync_source(tmp_path, EXCEL_SOURCE)
     assert query(tmp_path, "SELECT location_id FROM feedback") == [("101",)]
+
+
+@pytest.mark.parametrize("suffix", [".xls", ".ods", ".xlsm"])
+def test_old_excel_and_opendocument_workbooks_import_alike(tmp_path, suffix):
+    rows = [HEADER, [datetime(2024, 2, 1, 9), "S1", 10, "Very satisfied", "good"],
+            [datetime(2024, 2, 2, 9), "S2", 5, "Neutral", None]]  # fmt: skip
+    writer = {".xls": write_xls, ".ods": write_ods, ".xlsm": write_xlsx}[suffix]
+    writer(tmp_path / f"nps_old{suffix}", {"Data": rows})
+    assert sync_source(tmp_path, EXCEL_SOURCE | {"path": f"nps_old{suffix}"}).written == 2
+    assert query(tmp_path, "SELECT submitted_at, nps, csat FROM feedback ORDER BY submitted_at") == [
+        ("2024-02-01T09:00:00Z", 10, 5.0),
+        ("2024-02-02T09:00:00Z", 5, 3.0),
+    ]
+
+
+def test_utf16_tab_export_with_a_byte_order_mark(tmp_path):
+    text = "Submitted\tStore\tScore\n2024-01-05 10:00\tKraków\t9\n2024-01-06 11:00\tŁódź\t4\n"
+    (tmp_path / "export.txt").write_bytes(text.encode("utf-16"))
+    columns = {"submitted_at": "Submitted", "location_name": "Store"}
+    source = {"connector": "csv", "path": "export.txt", "columns": columns, "metrics": [{"column": "Score", "metric": "nps"}]}
+    assert sync_source(tmp_path, source).written == 2
+    assert query(tmp_path, "SELECT location_name, nps FROM feedback ORDER BY nps") == [("Łódź", 4), ("Kraków", 9)]

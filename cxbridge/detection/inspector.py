@@ -22,6 +22,7 @@ from cxbridge.tabular.reading import CONNECTOR_OF_KIND, decide_date_order
 from cxbridge.tabular.table import Table
 from cxbridge.tabular.workbook import open_workbook
 
+_ZONED = re.compile(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$")
 FIELD_TARGETS = (
     "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
     "team", "agent_id", "status",
@@ -119,7 +120,7 @@ def _inspection(
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:
         inspection.settings["timezone"] = hints.timezone
-    elif any(p.target == "submitted_at" for p in chosen):
+    elif _naive_times(chosen, profiles):
         inspection.notes.append("timestamps carry no time zone: they are read in [settings] timezone (UTC by "
                                 "default); set timezone for this source if the export used another one")  # fmt: skip
     if hints.definition:
@@ -127,6 +128,15 @@ def _inspection(
     if hints.program:
         inspection.settings["program"] = hints.program
     return inspection
+
+
+def _naive_times(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) -> bool:
+    """Whether the submitted times are written without a zone (so [settings] timezone applies)."""
+    submitted = next((p.column for p in chosen if p.target == "submitted_at"), None)
+    if submitted is None:
+        return False
+    dates = profiles[submitted].text_dates
+    return not dates or not all(_ZONED.search(text) for text in dates)
 
 
 def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposal]:

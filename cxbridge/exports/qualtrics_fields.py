@@ -33,6 +33,7 @@ _FIELDS = (
     ("email", "recipientEmail", "the recipient's e-mail from the distribution"),
     ("status", "finished", "Finished = 1 for complete responses, 0 for partial ones"),
     ("language", "userLanguage", "the language the respondent took the survey in"),
+    ("channel", "distributionChannel", "how the survey reached the respondent (anonymous link = web)"),
 )
 
 

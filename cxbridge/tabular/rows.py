@@ -126,7 +126,9 @@ class RowNormalizer:
 
     def _scored(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> AnswerInput:
         number = self._number(value, metric)
-        shown = label or (value if isinstance(value, str) and number != value else None) or self._label(column, value)
+        if label is None and isinstance(value, str) and parse_number(value) is None:
+            label = value.strip()  # the answer as written: "Очень доволен", "N/A"
+        shown = label or self._label(column, number)
         return AnswerInput(
             question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
             is_primary=metric.primary,
@@ -139,7 +141,7 @@ class RowNormalizer:
         text = value.strip()
         number = parse_number(text)
         if number is not None:
-            return number
+            return int(number) if number.is_integer() else number
         key = builtin.label_key(text)
         if key in builtin.NO_SCORE_LABELS:
             return None
