@@ -6,10 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from cxbridge.plugins.csv_source import CsvSource
 from cxbridge.plugins.excel_source import ExcelSource
 from cxbridge.plugins.json_source import JsonSource
+
 from cxbridge.testing import SourceConformance, SourceUnderTest
 from tests.file_sources import copy_sample
 from tests.workbooks import write_xlsx
