@@ -145,7 +145,7 @@ def test_a_broken_file_is_reported_and_the_others_still_import(tmp_path):
     write_xlsx(tmp_path / "nps_2025.xlsx", {"Q1": [HEADER, *workbook_rows(2, start=20)]})
     result = sync_source(tmp_path, EXCEL_SOURCE)
     assert result.status == "failed" and result.written == 5
-    assert "1 file(s) could not be read" in result.error and "nps_2024.xlsx: not a readable workbook" in result.error
+    assert "1 of 3 files could not be read" in result.error and "nps_2024.xlsx: not a readable workbook" in result.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(5,)]
 
 

@@ -63,20 +63,24 @@ class FileStream(Stream):
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._saved = dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
-        for file in self.files():
+        files = self.files()
+        for file in files:
             mark = f"{fingerprint(file.path)}:{self._config_hash}"
             if self._saved.get(file.identity) == mark:
                 continue
             try:
                 yield from self._file_rows(file)
             except SourceError as exc:
-                log.warning("%s", exc)
+                log.info("%s", exc)
                 self.failures.append(str(exc))
                 continue
             self._read[file.identity] = mark
+        if len(self.failures) == 1 and len(files) == 1:
+            raise SourceError(self.failures[0])
         if self.failures:
             raise SourceError(
-                f"{len(self.failures)} file(s) could not be read, the others were imported: " + "; ".join(self.failures)
+                f"{len(self.failures)} of {len(files)} files could not be read (the others were imported): "
+                + "; ".join(self.failures)
             )
 
     def final_cursor(self, cursor: Any) -> Any:
