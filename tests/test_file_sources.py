@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+import cxbridge
 from tests.file_sources import query, records, sync_source
 from tests.workbooks import write_ods, write_xls, write_xlsx
 
@@ -196,6 +197,42 @@ def test_utf16_tab_export_with_a_byte_order_mark(tmp_path):
     text = "Submitted\tStore\tScore\n2024-01-05 10:00\tKraków\t9\n2024-01-06 11:00\tŁódź\t4\n"
     (tmp_path / "export.txt").write_bytes(text.encode("utf-16"))
     columns = {"submitted_at": "Submitted", "location_name": "Store"}
-    source = {"connector": "csv", "path": "export.txt", "columns": columns, "metrics": [{"column": "Score", "metric": "nps"}]}
+    metrics = [{"column": "Score", "metric": "nps"}]
+    source = {"connector": "csv", "path": "export.txt", "columns": columns, "metrics": metrics}
     assert sync_source(tmp_path, source).written == 2
     assert query(tmp_path, "SELECT location_name, nps FROM feedback ORDER BY nps") == [("Łódź", 4), ("Kraków", 9)]
+
+
+def test_numbered_labels_read_as_their_number(tmp_path):
+    (tmp_path / "labels.csv").write_text(
+        "Submitted,Likely to recommend\n2024-01-01,10 - Extremely likely\n2024-01-02,0 - Not at all likely\n"
+        "2024-01-03,Neutral - 5\n2024-01-04,N/A\n",
+        encoding="utf-8",
+    )
+    source = {"connector": "csv", "path": "labels.csv", "columns": {"submitted_at": "Submitted"},
+              "metrics": [{"column": "Likely to recommend", "metric": "nps"}]}  # fmt: skip
+    assert sync_source(tmp_path, source).written == 4
+    rows = query(tmp_path, "SELECT nps, json_extract(answers, '$.\"Likely to recommend\".label') FROM feedback "
+                           "ORDER BY submitted_at")  # fmt: skip
+    assert rows == [(10, "10 - Extremely likely"), (0, "0 - Not at all likely"), (5, "Neutral - 5"), (None, "N/A")]
+
+
+def test_a_quarantined_row_is_imported_after_the_mapping_learns_its_label(tmp_path):
+    (tmp_path / "visits.csv").write_text(
+        "Submitted;Store;Satisfaction\n2024-01-01;S1;Sehr zufrieden\n2024-01-02;S2;Geht so\n", encoding="utf-8"
+    )
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(
+        '[sources.visits]\nconnector = "csv"\npath = "visits.csv"\n'
+        '[sources.visits.columns]\nsubmitted_at = "Submitted"\nlocation_id = "Store"\n'
+        '[[sources.visits.metrics]]\ncolumn = "Satisfaction"\nmetric = "csat"\n',
+        encoding="utf-8",
+    )
+    [first] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}").results
+    assert (first.written, first.quarantined) == (1, 1)
+    config.write_text(config.read_text() + 'labels = { "Geht so" = 3 }\n', encoding="utf-8")
+    [replayed] = cxbridge.quarantine_replay(config, destination=f"sqlite:///{tmp_path / 'cx.db'}").results
+    assert replayed.written == 1
+    rows = query(tmp_path, "SELECT location_id, csat FROM feedback ORDER BY 1", db="cx.db")
+    assert rows == [("S1", 5.0), ("S2", 3.0)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine", db="cx.db") == [(0,)]
