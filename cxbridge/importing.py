@@ -101,7 +101,7 @@ def import_(
     on_progress: Callable[[SyncEvent], None] | None = None,
 ) -> ImportResult:
     """Import each file with the saved mapping, or with the one detected for it."""
-    from cxbridge.api import sync
+    from cxbridge.api import sync  # the API re-exports this module's functions: import it late
 
     host = host or get_host()
     paths, definitions = expand(files)

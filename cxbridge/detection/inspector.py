@@ -11,9 +11,11 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.fields import propose_fields
+from cxbridge.detection.mapping_file import source_entry
 from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
+from cxbridge.exports import qualtrics_fields, surveymonkey_csv, surveymonkey_json
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile
@@ -60,8 +62,6 @@ class Inspection:
 
     def source_config(self, *, path: str | None = None) -> dict[str, Any]:
         """The `[sources.NAME]` entry that imports this file (and files like it)."""
-        from cxbridge.detection.mapping_file import source_entry
-
         return source_entry(self, path=path or str(self.path))
 
 
@@ -154,18 +154,14 @@ def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposa
     for key in known.metadata:
         if key in profiles and profiles[key].filled and key.lower().startswith(("start", "startdate")):
             proposals.append(Proposal("timestamp", key, 0.9, ["the start time, kept in attributes as UTC"]))
-    for key in _personal_metadata(table, known.metadata):
+    for key in _personal_metadata(table):
         proposals.append(Proposal("ignore", key, 0.95, ["personal data the export carries: never stored"]))
     proposals += [Proposal("question", key, 0.9, ["an answer to a question of the survey"]) for key in known.questions]
     return proposals
 
 
-def _personal_metadata(table: Table, metadata: set[str]) -> list[str]:
-    from cxbridge.exports.qualtrics_fields import PERSONAL
-    from cxbridge.exports.surveymonkey_csv import PERSONAL_COLUMNS
-    from cxbridge.exports.surveymonkey_json import PERSONAL as MONKEY_JSON
-
-    personal = PERSONAL | PERSONAL_COLUMNS | MONKEY_JSON
+def _personal_metadata(table: Table) -> list[str]:
+    personal = qualtrics_fields.PERSONAL | surveymonkey_csv.PERSONAL_COLUMNS | surveymonkey_json.PERSONAL
     return [column.key for column in table.columns if column.key in personal]
 
 
