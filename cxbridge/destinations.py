@@ -154,6 +154,11 @@ class Destination(ABC):
         return f"CAST(julianday('now') - julianday({column}) AS INTEGER)"
 
     @classmethod
+    def qualified(cls, table: str) -> str:
+        """The name of a table as a stored view must write it (BigQuery needs the dataset)."""
+        return table
+
+    @classmethod
     def rounded(cls, expression: str, digits: int) -> str:
         """SQL rounding a numeric expression (of any numeric type) to `digits` decimals."""
         return f"ROUND({expression}, {digits})"

@@ -36,6 +36,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.singer",
     "cxbridge.plugins.parquet",
     "cxbridge.plugins.snowflake",
+    "cxbridge.plugins.bigquery",
 )
 
 

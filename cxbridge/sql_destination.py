@@ -80,7 +80,7 @@ def parsed_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _now() -> str:
+def utc_now() -> str:
     return format_timestamp(datetime.now(timezone.utc))  # type: ignore[return-value]
 
 
@@ -116,6 +116,10 @@ class SQLDestination(Destination):
     def stage_name(self, table: Table) -> str:
         """The staging table of `table` in this session."""
         return f"cx_stage_{table.name}"
+
+    def param(self, index: int) -> str:
+        """The placeholder of the `index`-th bound parameter of a statement."""
+        return self.placeholder
 
     def cursor(self) -> Any:
         """The object statements run on, inside the connection's current transaction."""
@@ -190,7 +194,7 @@ class SQLDestination(Destination):
             if migration.name not in done:
                 with self.transaction() if self.transactional_ddl else nullcontext():
                     migration.apply(self)
-                    self.execute(self._insert_values_sql(MIGRATIONS_TABLE), [migration.name, _now()])
+                    self.execute(self._insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
 
     def _create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):
@@ -206,24 +210,18 @@ class SQLDestination(Destination):
         return [dict(zip(names, map(plain, row), strict=True)) for row in cursor.fetchall()]
 
     def _insert_values_sql(self, table: Table) -> str:
-        values = ", ".join(self.cast(column, self.placeholder) for column in table.columns)
+        values = ", ".join(self.cast(column, self.param(i)) for i, column in enumerate(table.columns))
         return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({values})"
 
     def _upsert_values_sql(self, table: Table, *, keep: Sequence[str] = ()) -> str:
-        values = ", ".join(f"{self.cast(column, self.placeholder)} AS {column.name}" for column in table.columns)
+        values = ", ".join(f"{self.cast(c, self.param(i))} AS {c.name}" for i, c in enumerate(table.columns))
         return self.upsert_sql(table, f"SELECT {values}", keep=keep)
 
     # --- writing --------------------------------------------------------------------------
 
     def write_batch(self, batch: Batch) -> WriteStats:
-        records = list({rows.record_id: rows for rows in batch.records}.values())  # read twice: last wins
-        now = _now()
-        staged = {
-            FEEDBACK: [rows.feedback for rows in records],
-            FEEDBACK_SCORES: [score for rows in records for score in rows.scores],
-            FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
-            QUARANTINE: [_quarantine_row(item, now, batch.run_id) for item in batch.quarantined],
-        }
+        now = utc_now()
+        staged = staged_rows(batch, now)
         with self.transaction():
             self.execute(self.clear_sql(CHANGED.name))
             for table, rows in staged.items():
@@ -270,25 +268,28 @@ class SQLDestination(Destination):
 
     def save_run(self, run: SyncRun) -> None:
         with self.transaction():
-            self.execute(self._upsert_values_sql(SYNC_RUNS), _run_row(run))
+            self.execute(self._upsert_values_sql(SYNC_RUNS), run_row(run))
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
+        ids = list(record_ids)
         with self.transaction():
-            for record_id in record_ids:
-                self.execute(f"DELETE FROM quarantine WHERE record_id = {self.placeholder}", [record_id])
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join(self.param(i) for i in range(len(chunk)))
+                self.execute(f"DELETE FROM quarantine WHERE record_id IN ({marks})", chunk)
 
     # --- reading --------------------------------------------------------------------------
 
     def get_cursor(self, source: str, stream: str) -> Any:
-        ph = self.placeholder
-        rows = self.fetch(f"SELECT cursor FROM sync_state WHERE source = {ph} AND stream = {ph}", [source, stream])
+        where = f"source = {self.param(0)} AND stream = {self.param(1)}"
+        rows = self.fetch(f"SELECT cursor FROM sync_state WHERE {where}", [source, stream])
         return None if not rows or rows[0]["cursor"] is None else json.loads(rows[0]["cursor"])
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return self.fetch(sql, params)
 
     def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
-        where, params = (f" WHERE source = {self.placeholder}", [source]) if source else ("", [])
+        where, params = (f" WHERE source = {self.param(0)}", [source]) if source else ("", [])
         for row in self.fetch(f"SELECT * FROM quarantine{where} ORDER BY first_seen, record_id", params):
             yield QuarantineItem(
                 record_id=row["record_id"],
@@ -302,16 +303,39 @@ class SQLDestination(Destination):
             )
 
 
-def _quarantine_row(item: QuarantineItem, now: str, run_id: str) -> tuple[Any, ...]:
+def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
+    """The rows a batch puts into each staging table (a record read twice: the last one wins)."""
+    records = list({rows.record_id: rows for rows in batch.records}.values())
+    return {
+        FEEDBACK: [rows.feedback for rows in records],
+        FEEDBACK_SCORES: [score for rows in records for score in rows.scores],
+        FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
+        QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in batch.quarantined],
+    }
+
+
+def quarantine_row(item: QuarantineItem, now: str, run_id: str) -> tuple[Any, ...]:
     return (
         item.record_id, item.source, item.stream, item.source_record_id, to_json(item.raw), item.error,
         item.field, to_json(item.context), now, now, run_id,
     )  # fmt: skip
 
 
-def _run_row(run: SyncRun) -> list[Any]:
+def run_row(run: SyncRun) -> list[Any]:
     return [
         run.run_id, run.source, run.connector, format_timestamp(run.started_at), format_timestamp(run.finished_at),
         run.status, run.records_read, run.records_written, run.records_unchanged, run.records_quarantined,
         run.error, run.full_refresh,
     ]  # fmt: skip
+
+
+def merge_sql(table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
+    """`MERGE` of the rows of `select` into `table` by its primary key (Snowflake, BigQuery)."""
+    on = " AND ".join(f"t.{key} = s.{key}" for key in table.primary_key)
+    updates = [c for c in table.column_names if c not in table.primary_key and c not in keep]
+    columns = ", ".join(table.column_names)
+    return (
+        f"MERGE INTO {table.name} t USING ({select}) s ON {on} "
+        f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = s.{c}' for c in updates)} "
+        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({', '.join(f's.{c}' for c in table.column_names)})"
+    )

@@ -1,5 +1,5 @@
 """The BI views of DESIGN.md §3, written once in portable SQL and rendered per dialect through
-the destination's `month_of`, `days_since` and `rounded`.
+the destination's `month_of`, `days_since`, `rounded` and `qualified`.
 
 Each view reads the primary score of a record (`feedback_scores.is_primary`), so a record with
 two CSAT questions counts once. Months are `YYYY-MM` of `submitted_at` (UTC).
@@ -35,8 +35,8 @@ def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> st
 SELECT f.source, f.program, {month} AS month,
        COUNT(*) AS responses,
        {select}
-FROM feedback f
-JOIN feedback_scores s ON s.record_id = f.record_id AND s.is_primary AND {metric_sql}
+FROM {d.qualified("feedback")} f
+JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND {metric_sql}
 WHERE f.submitted_at IS NOT NULL
 GROUP BY f.source, f.program, {month}
 """
@@ -90,8 +90,8 @@ WITH per_location AS (
            {share(d, satisfied, csat_n)} AS csat_pct,
            {d.rounded("AVG(CASE WHEN s.metric = 'ces' THEN s.normalized END)", 1)} AS ces_avg_normalized,
            {d.rounded("AVG(CASE WHEN s.metric IN ('audit', 'mystery_shop') THEN s.normalized END)", 1)} AS audit_score
-    FROM feedback f
-    LEFT JOIN feedback_scores s ON s.record_id = f.record_id
+    FROM {d.qualified("feedback")} f
+    LEFT JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id
          AND (s.is_primary OR s.metric IN ('audit', 'mystery_shop'))
     WHERE f.location_id IS NOT NULL
     GROUP BY f.location_id
@@ -123,11 +123,11 @@ SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.locati
        f.nps, f.csat, f.comment,
        CASE WHEN f.nps_group = 'detractor' THEN 'detractor' ELSE 'dissatisfied' END AS reason,
        {d.days_since("f.submitted_at")} AS age_days
-FROM feedback f
-LEFT JOIN feedback_followups u ON u.record_id = f.record_id
+FROM {d.qualified("feedback")} f
+LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
 WHERE u.record_id IS NULL
   AND (f.nps_group = 'detractor'
-       OR EXISTS (SELECT 1 FROM feedback_scores s
+       OR EXISTS (SELECT 1 FROM {d.qualified("feedback_scores")} s
                   WHERE s.record_id = f.record_id AND s.is_primary
                     AND s.metric = 'csat' AND s.category = 'dissatisfied'))
 """

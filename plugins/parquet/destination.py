@@ -23,7 +23,7 @@ from cxbridge.local_files import file_lock, path_of
 from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
-from cxbridge.sql_destination import _quarantine_row, _run_row
+from cxbridge.sql_destination import quarantine_row, run_row
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
@@ -119,7 +119,7 @@ class ParquetDestination(DuckDBDestination):
         if changed:
             self._rewrite_partitions(batch.source, changed)
         if batch.records or batch.quarantined:
-            rows = [_quarantine_row(item, now, batch.run_id) for item in batch.quarantined]
+            rows = [quarantine_row(item, now, batch.run_id) for item in batch.quarantined]
             released = [rows.record_id for rows in batch.records]
             self._upsert_file(QUARANTINE, rows, keep=("first_seen",), delete=released)
         if batch.cursor is not None:
@@ -216,7 +216,7 @@ class ParquetDestination(DuckDBDestination):
             self.conn.unregister("cx_delete")
 
     def save_run(self, run: SyncRun) -> None:
-        self._upsert_file(SYNC_RUNS, [tuple(_run_row(run))])
+        self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         self._upsert_file(QUARANTINE, [], delete=list(record_ids))

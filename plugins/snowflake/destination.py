@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.layout import Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination
+from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, merge_sql
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -186,14 +186,3 @@ class SnowflakeDestination(SQLDestination):
             "MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE PURGE = TRUE"
         )
 
-
-def merge_sql(table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
-    """`MERGE` of the rows of `select` into `table` by its primary key (Snowflake and BigQuery)."""
-    on = " AND ".join(f"t.{key} = s.{key}" for key in table.primary_key)
-    updates = [c for c in table.column_names if c not in table.primary_key and c not in keep]
-    columns = ", ".join(table.column_names)
-    return (
-        f"MERGE INTO {table.name} t USING ({select}) s ON {on} "
-        f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = s.{c}' for c in updates)} "
-        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({', '.join(f's.{c}' for c in table.column_names)})"
-    )

@@ -1,0 +1,230 @@
+"""`bigquery://PROJECT/DATASET?location=EU`: BigQuery through google-cloud-bigquery, with
+credentials from the standard Google mechanisms (Application Default Credentials).
+
+Each batch is loaded from newline-delimited JSON into this session's staging tables with load
+jobs, then one query job runs a script that merges it — `MERGE` on `record_id`, the quarantine
+and the cursor — between `BEGIN TRANSACTION` and `COMMIT TRANSACTION`.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from cxbridge.destinations import Batch, WriteStats
+from cxbridge.errors import ConfigError, DestinationError
+from cxbridge.layout import SYNC_STATE, TABLES, Column, ColumnType, Table
+from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, merge_sql, plain, staged_rows, utc_now
+from cxbridge.tables import to_json
+
+TYPE_NAMES = {
+    ColumnType.TEXT: "STRING",
+    ColumnType.INTEGER: "INT64",
+    ColumnType.REAL: "FLOAT64",
+    ColumnType.BOOLEAN: "BOOL",
+    ColumnType.TIMESTAMP: "TIMESTAMP",
+    ColumnType.JSON: "JSON",
+}
+LOAD_TYPES = {  # the staging tables' schema in load jobs: JSON travels as text, PARSE_JSON in the merge
+    ColumnType.TEXT: "STRING",
+    ColumnType.INTEGER: "INTEGER",
+    ColumnType.REAL: "FLOAT",
+    ColumnType.BOOLEAN: "BOOLEAN",
+    ColumnType.TIMESTAMP: "TIMESTAMP",
+    ColumnType.JSON: "STRING",
+}
+PARAMETER_TYPES = {bool: "BOOL", int: "INT64", float: "FLOAT64", str: "STRING"}
+
+
+def parse_url(url: str) -> tuple[str, str, str | None]:
+    """(project, dataset, location) of a `bigquery://` URL."""
+    parts = urlsplit(url)
+    path = [p for p in parts.path.split("/") if p]
+    options = dict(parse_qsl(parts.query))
+    if not parts.netloc or len(path) != 1 or set(options) - {"location"}:
+        raise ConfigError(f"{url!r} is not a BigQuery URL; write bigquery://PROJECT/DATASET (or …?location=EU)")
+    return parts.netloc, path[0], options.get("location")
+
+
+def import_bigquery() -> Any:
+    try:
+        from google.cloud import bigquery
+    except ImportError:
+        raise ConfigError("the bigquery destination needs google-cloud-bigquery: pip install 'cxbridge[bigquery]'") from None
+    return bigquery
+
+
+class BigQueryDestination(SQLDestination):
+    """`bigquery://PROJECT/DATASET?location=EU`."""
+
+    name = "bigquery"
+    type_names = TYPE_NAMES
+    indexes = False
+    keyless = frozenset(table.name for table in TABLES)  # keys would be NOT ENFORCED anyway
+    transactional_ddl = False
+
+    def __init__(self, url: str, *, base_dir: Path | None = None, credentials: Any = None, client_options: Any = None):
+        super().__init__(url, base_dir=base_dir)
+        self.project, self.dataset, self.location = parse_url(url)
+        self._credentials, self._client_options = credentials, client_options
+        self._session = uuid.uuid4().hex[:12]
+        self._staged = False
+
+    # --- dialect --------------------------------------------------------------------------
+
+    @classmethod
+    def month_of(cls, column: str) -> str:
+        return f"FORMAT_TIMESTAMP('%Y-%m', {column}, 'UTC')"
+
+    @classmethod
+    def days_since(cls, column: str) -> str:
+        return f"DIV(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), {column}, SECOND), 86400)"
+
+    def qualified(self, table: str) -> str:  # type: ignore[override]
+        return f"`{self.project}.{self.dataset}.{table}`"
+
+    def param(self, index: int) -> str:
+        return f"@p{index}"
+
+    def stage_name(self, table: Table) -> str:
+        return f"cx_stage_{table.name}_{self._session}"
+
+    def from_stage(self, column: Column) -> str:
+        return self.cast(column, column.name) if column.type is ColumnType.JSON else column.name
+
+    def cast(self, column: Column, expression: str) -> str:
+        if column.type is ColumnType.JSON:
+            return f"PARSE_JSON({expression})"
+        return super().cast(column, expression)
+
+    def column_sql(self, column: Column, *, staged: bool = False) -> str:
+        if staged and column.type is ColumnType.JSON:
+            return f"{column.name} STRING"
+        return super().column_sql(column, staged=staged)
+
+    def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
+        return merge_sql(table, select, keep=keep)
+
+    def clear_sql(self, name: str) -> str:
+        return f"TRUNCATE TABLE {name}"
+
+    # --- the client -----------------------------------------------------------------------
+
+    def connect(self, *, read_only: bool) -> Any:
+        bigquery = import_bigquery()
+        from google.auth.exceptions import DefaultCredentialsError
+
+        try:
+            client = bigquery.Client(
+                project=self.project,
+                credentials=self._credentials,
+                location=self.location,
+                client_options=self._client_options,
+            )
+        except DefaultCredentialsError as exc:
+            raise DestinationError(
+                f"no Google credentials for {self.display_name}: {exc} — set GOOGLE_APPLICATION_CREDENTIALS "
+                "to a service-account key, or run `gcloud auth application-default login`"
+            ) from None
+        if not read_only:
+            dataset = bigquery.Dataset(f"{self.project}.{self.dataset}")
+            dataset.location = self.location
+            self._call(client.create_dataset, dataset, exists_ok=True)
+        return client
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        from google.api_core.exceptions import GoogleAPIError
+
+        try:
+            return method(*args, **kwargs)
+        except GoogleAPIError as exc:
+            message = getattr(exc, "message", None) or str(exc)
+            raise DestinationError(f"BigQuery ({self.display_name}): {message}") from None
+
+    def exists(self) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        client = self.connect(read_only=True)
+        try:
+            client.get_table(f"{self.project}.{self.dataset}.cxbridge_migrations")
+            return True
+        except NotFound:
+            return False
+        finally:
+            client.close()
+
+    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
+        return nullcontext()  # no locks in BigQuery: MERGE makes a second writer harmless
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return nullcontext()  # single statements are atomic; a batch is one script (write_batch)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.fetch(sql, params)
+
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        bigquery = import_bigquery()
+        config = bigquery.QueryJobConfig(
+            default_dataset=f"{self.project}.{self.dataset}",
+            query_parameters=[
+                bigquery.ScalarQueryParameter(f"p{i}", PARAMETER_TYPES.get(type(value), "STRING"), value)
+                for i, value in enumerate(params)
+            ],
+        )
+        rows = self._call(self.conn.query_and_wait, sql, job_config=config)
+        return [{key.lower(): plain(value) for key, value in row.items()} for row in rows]
+
+    def close(self) -> None:
+        if self._conn is not None and self._staged:
+            for table in STAGED_TABLES:
+                self.conn.delete_table(f"{self.project}.{self.dataset}.{self.stage_name(table)}", not_found_ok=True)
+            self._staged = False
+        super().close()
+
+    def _create_stages(self) -> None:
+        """This session's staging tables, which expire by themselves should it never close."""
+        statements = [
+            f"{self.create_stage_sql(table, self.stage_name(table)).replace('CREATE TEMPORARY TABLE', 'CREATE TABLE')} "
+            "OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY))"
+            for table in STAGED_TABLES
+        ]
+        self.execute(";\n".join(statements))
+        self._staged = True
+
+    # --- writing --------------------------------------------------------------------------
+
+    def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+        bigquery = import_bigquery()
+        config = bigquery.LoadJobConfig(
+            source_format=bigquery.SourceFormat.NEWLINE_DELIMITED_JSON,
+            write_disposition=bigquery.WriteDisposition.WRITE_TRUNCATE,
+            schema=[bigquery.SchemaField(column.name, LOAD_TYPES[column.type]) for column in table.columns],
+        )
+        data = "".join(to_json(dict(zip(table.column_names, row, strict=True))) + "\n" for row in rows).encode()
+        target = f"{self.project}.{self.dataset}.{self.stage_name(table)}"
+        job = self._call(self.conn.load_table_from_file, io.BytesIO(data), target, size=len(data), job_config=config)
+        self._call(job.result)
+
+    def write_batch(self, batch: Batch) -> WriteStats:
+        now = utc_now()
+        script = [f"CREATE TEMP TABLE {CHANGED.name} (record_id STRING, existed BOOL)"]
+        for table, rows in staged_rows(batch, now).items():
+            if rows:
+                self.load_stage(table, rows)
+            else:
+                script.append(self.clear_sql(self.stage_name(table)))
+        params: list[Any] = []
+        script += ["BEGIN TRANSACTION", *self.merge_statements()]
+        if batch.cursor is not None:
+            cursor = batch.cursor
+            script.append(self._upsert_values_sql(SYNC_STATE))
+            params = [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id]
+        script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
+        written = int(self.fetch(";\n".join(script), params)[0]["n"])
+        return WriteStats(written, len(batch.records) - written, len(batch.quarantined))
+

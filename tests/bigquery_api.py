@@ -1,0 +1,139 @@
+"""The BigQuery REST API as documented (datasets.insert, tables.get/delete, jobs.insert with a
+multipart upload for load jobs, jobs.get, jobs.query), served on 127.0.0.1 to record the
+cassettes the BigQuery tests replay. It runs no SQL: a query gets the result its test scripts
+for it, matched by a pattern, and an empty result otherwise.
+
+Record again with `CXBRIDGE_RECORD_CASSETTES=1 pytest tests/test_bigquery_destination.py`;
+recorded requests are rewritten to https://bigquery.googleapis.com and stripped of credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+API = "/bigquery/v2/projects/(?P<project>[^/]+)"
+
+
+@dataclass
+class Result:
+    """What a query matching `pattern` returns: BigQuery field schemas and rows of strings."""
+
+    pattern: str
+    fields: list[dict[str, str]] = field(default_factory=list)
+    rows: list[list[str | None]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class FakeBigQuery:
+    url: str = ""
+    location: str = "EU"
+    results: list[Result] = field(default_factory=list)
+    tables: set[str] = field(default_factory=set)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def query_response(self, body: dict[str, Any], project: str) -> tuple[int, dict[str, Any]]:
+        sql = body["query"]
+        result = next((r for r in self.results if re.search(r.pattern, sql, re.S)), Result(""))
+        if result.error:
+            reason = {"reason": "invalidQuery", "location": "query", "message": result.error}
+            return 400, {"error": {"code": 400, "message": result.error, "errors": [reason], "status": "INVALID_ARGUMENT"}}
+        job = self.job_reference(project)
+        response: dict[str, Any] = {"kind": "bigquery#queryResponse", "jobReference": job, "jobComplete": True}
+        if result.fields:
+            response["schema"] = {"fields": [{"mode": "NULLABLE", **f} for f in result.fields]}
+            response["rows"] = [{"f": [{"v": value} for value in row]} for row in result.rows]
+            response["totalRows"] = str(len(result.rows))
+        return 200, response
+
+    def job_reference(self, project: str) -> dict[str, str]:
+        return {"projectId": project, "jobId": f"job_{uuid.uuid4().hex[:20]}", "location": self.location}
+
+    def load_job(self, resource: dict[str, Any], data: bytes) -> dict[str, Any]:
+        reference = resource["jobReference"]
+        job = {
+            "kind": "bigquery#job",
+            "id": f"{reference['projectId']}:{self.location}.{reference['jobId']}",
+            "jobReference": {**reference, "location": self.location},
+            "configuration": resource["configuration"],
+            "status": {"state": "DONE"},
+            "statistics": {"load": {"inputFiles": "1", "outputRows": str(data.count(b"\n"))}},
+        }
+        self.jobs[reference["jobId"]] = job
+        return job
+
+
+def _multipart_parts(body: bytes, content_type: str) -> list[bytes]:
+    boundary = re.search(r'boundary="?([^";]+)"?', content_type).group(1).encode()  # type: ignore[union-attr]
+    parts = body.split(b"--" + boundary)[1:-1]
+    return [part.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n") for part in parts]
+
+
+@contextmanager
+def fake_bigquery(*results: Result, tables: set[str] = frozenset()) -> Iterator[FakeBigQuery]:  # type: ignore[assignment]
+    api = FakeBigQuery(results=list(results), tables=set(tables))
+
+    class Handler(BaseHTTPRequestHandler):
+        def reply(self, status: int, body: dict[str, Any] | None) -> None:
+            payload = b"" if body is None else json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def body(self) -> bytes:
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            path = self.path.split("?")[0]
+            body = self.body()
+            if m := re.fullmatch(API + "/datasets", path):
+                dataset = json.loads(body)
+                self.reply(200, {"kind": "bigquery#dataset", "id": f"{m['project']}:{dataset['datasetReference']['datasetId']}", **dataset})
+            elif m := re.fullmatch(API + "/queries", path):
+                self.reply(*api.query_response(json.loads(body), m["project"]))
+            elif m := re.fullmatch("/upload" + API + "/jobs", path):
+                resource, data = _multipart_parts(body, self.headers["Content-Type"])
+                self.reply(200, api.load_job(json.loads(resource), data))
+            else:
+                self.reply(404, {"error": {"code": 404, "message": f"no such method: POST {path}"}})
+
+        def do_GET(self) -> None:  # noqa: N802
+            path = self.path.split("?")[0]
+            if m := re.fullmatch(API + "/jobs/(?P<job>[^/]+)", path):
+                self.reply(200, api.jobs[m["job"]])
+            elif m := re.fullmatch(API + "/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)", path):
+                if m["table"] in api.tables:
+                    reference = {"projectId": m["project"], "datasetId": m["dataset"], "tableId": m["table"]}
+                    self.reply(200, {"kind": "bigquery#table", "tableReference": reference, "type": "TABLE"})
+                else:
+                    message = f"Not found: Table {m['project']}:{m['dataset']}.{m['table']}"
+                    error = {"code": 404, "message": message, "errors": [{"reason": "notFound", "message": message}], "status": "NOT_FOUND"}
+                    self.reply(404, {"error": error})
+            else:
+                self.reply(404, {"error": {"code": 404, "message": f"no such method: GET {path}"}})
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self.reply(204, None)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    api.url = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield api
+    finally:
+        server.shutdown()
+        server.server_close()
