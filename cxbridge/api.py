@@ -75,7 +75,8 @@ def sync(
     names = _select(cfg, list(sources))
     built = {name: cfg.build_source(name) for name in names}  # config errors surface before any write
     dest = open_destination(destination, config=cfg, host=host)
-    options = EngineOptions(batch_size=cfg.settings.batch_size, full_refresh=full_refresh, dry_run=dry_run)
+    batch_size = cfg.settings.batch_size or dest.batch_size
+    options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run)
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     with dest, (nullcontext() if dry_run else dest.lock(wait=lock_wait)):
         if not dry_run or dest.exists():
@@ -199,7 +200,7 @@ def quarantine_replay(
     dest = open_destination(destination, config=cfg, host=host)
     with dest, dest.lock(wait=cfg.settings.lock_wait if wait is None else wait):
         dest.open()
-        engine = Engine(dest, host, options=EngineOptions(batch_size=cfg.settings.batch_size))
+        engine = Engine(dest, host, options=EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size))
         result = SyncResult(engine.run_id, dest.display_name)
         for name in names:
             items = list(dest.quarantined(source=name))

@@ -29,7 +29,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    batch_size: int = Field(default=1000, ge=1, le=100_000, description="records per transaction")
+    batch_size: int | None = Field(
+        default=None, ge=1, le=100_000, description="records per transaction; default: the destination's own"
+    )
     store_raw: bool = Field(default=True, description="keep each source payload in feedback.raw")
     respondent_salt: Secret | None = Field(default=None, description="salt of respondent_key hashes")
     timezone: TimeZoneName = Field(default="UTC", description="time zone of timestamps that carry none")

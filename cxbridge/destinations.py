@@ -85,6 +85,9 @@ class Destination(ABC):
     """A place feedback lands: `Destination.name` is the URL scheme that selects it."""
 
     name: ClassVar[str]
+    batch_size: ClassVar[int] = 1000
+    """Records per batch when `[settings] batch_size` is not set: engines with a high cost per
+    transaction or per load (columnar files, cloud warehouses) want larger batches."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         self.url = url

@@ -63,6 +63,7 @@ class BigQueryDestination(SQLDestination):
     """`bigquery://PROJECT/DATASET?location=EU`."""
 
     name = "bigquery"
+    batch_size = 10_000  # a transaction (and a load) costs more than its rows here
     type_names = TYPE_NAMES
     indexes = False
     keyless = frozenset(table.name for table in TABLES)  # keys would be NOT ENFORCED anyway
@@ -147,6 +148,8 @@ class BigQueryDestination(SQLDestination):
             raise DestinationError(f"BigQuery ({self.display_name}): {message}") from None
 
     def exists(self) -> bool:
+        if self._writable:
+            return True
         from google.api_core.exceptions import NotFound
 
         client = self.connect(read_only=True)
@@ -186,14 +189,16 @@ class BigQueryDestination(SQLDestination):
             self._staged = False
         super().close()
 
-    def _create_stages(self) -> None:
-        """This session's staging tables, which expire by themselves should it never close."""
-        statements = [
-            f"{self.create_stage_sql(table, self.stage_name(table)).replace('CREATE TEMPORARY TABLE', 'CREATE TABLE')} "
-            "OPTIONS (expiration_timestamp = TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY))"
-            for table in STAGED_TABLES
-        ]
-        self.execute(";\n".join(statements))
+    def create_stage_sql(self, table: Table, name: str) -> str:
+        """A table of this session (load jobs cannot fill temporary ones) that expires by itself
+        should the session never close."""
+        columns = ", ".join(self.column_sql(column, staged=True) for column in table.columns)
+        expiry = "TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 1 DAY)"
+        return f"CREATE TABLE IF NOT EXISTS {name} ({columns}) OPTIONS (expiration_timestamp = {expiry})"
+
+    def create_stages(self) -> None:
+        """All staging tables in one job; `cx_changed` is a temporary table of each batch's script."""
+        self.execute(";\n".join(self.create_stage_sql(table, self.stage_name(table)) for table in STAGED_TABLES))
         self._staged = True
 
     # --- writing --------------------------------------------------------------------------
@@ -222,7 +227,7 @@ class BigQueryDestination(SQLDestination):
         script += ["BEGIN TRANSACTION", *self.merge_statements()]
         if batch.cursor is not None:
             cursor = batch.cursor
-            script.append(self._upsert_values_sql(SYNC_STATE))
+            script.append(self.upsert_values_sql(SYNC_STATE))
             params = [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id]
         script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
         written = int(self.fetch(";\n".join(script), params)[0]["n"])

@@ -53,6 +53,7 @@ class DuckDBDestination(SQLDestination):
     """`duckdb:///cxbridge.duckdb` (relative to the config file) or `duckdb:////abs/path.duckdb`."""
 
     name = "duckdb"
+    batch_size = 10_000  # a transaction (and a load) costs more than its rows here
     type_names = TYPE_NAMES
     indexes = False  # DuckDB scans with zone maps; ART indexes only slow bulk merges
     keyless = frozenset({"feedback", "feedback_scores", "feedback_comments"})  # the merge keeps keys unique

@@ -81,6 +81,7 @@ class SnowflakeDestination(SQLDestination):
     """`snowflake://USER:${PASSWORD}@ACCOUNT/DATABASE/SCHEMA?warehouse=WH&role=ROLE`."""
 
     name = "snowflake"
+    batch_size = 10_000  # a transaction (and a load) costs more than its rows here
     type_names = TYPE_NAMES
     placeholder = "%s"
     indexes = False  # Snowflake has no indexes: micro-partitions prune on their own
@@ -121,8 +122,8 @@ class SnowflakeDestination(SQLDestination):
         columns = ", ".join(self.column_sql(column, staged=True) for column in table.columns)
         return f"CREATE TRANSIENT TABLE {name} ({columns}) DATA_RETENTION_TIME_IN_DAYS = 0"
 
-    def _create_stages(self) -> None:
-        super()._create_stages()
+    def create_stages(self) -> None:
+        super().create_stages()
         self.execute(f"CREATE TEMPORARY STAGE IF NOT EXISTS {LOAD_STAGE}")
         self._staged = True
 
@@ -134,6 +135,8 @@ class SnowflakeDestination(SQLDestination):
         super().close()
 
     def exists(self) -> bool:
+        if self._writable:
+            return True
         conn = self.connect(read_only=True)
         try:
             cursor = conn.cursor()
