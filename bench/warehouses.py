@@ -5,16 +5,21 @@ The records (the sample source's shapes: three scores, a comment, JSON answers a
 are normalized once, before any clock starts; each contender then writes them into fresh tables:
 
 (a) baseline: one `COPY … FROM STDIN` per table with psycopg, one transaction, no merge;
-(b) postgresql: `PostgresDestination.write_batch` per batch of `--batch-size` (COPY into staging,
-    merge, cursor, one transaction each), as `cxbridge sync` does;
+(b) postgresql: `PostgresDestination.write_batch` per batch (COPY into staging, merge, cursor, one
+    transaction each), as `cxbridge sync` does;
 (c) duckdb: `DuckDBDestination.write_batch` per batch, into a fresh file.
 
-Rates are wall-clock (the server's work is part of both PostgreSQL figures). It needs a server:
-`--postgres-url`, or CXBRIDGE_TEST_POSTGRES_URL, or a throw-away cluster started like the tests.
+Batches have each destination's default size (`Destination.batch_size`: 1,000 records for
+PostgreSQL, 10,000 for DuckDB) unless `--batch-size` says otherwise.
+
+Rates are given twice: from CPU time — this process plus, for PostgreSQL, its server backend
+(read from /proc), so other work on a shared machine does not skew them — and from wall-clock
+time. It needs a server on this machine: `--postgres-url`, or CXBRIDGE_TEST_POSTGRES_URL, or a
+throw-away cluster started like the tests.
 
     python bench/warehouses.py --records 1000000
 
-The last line is machine-readable:
+The last line is machine-readable (CPU-time rates):
     records=N baseline_rps=… postgres_rps=… duckdb_rps=… postgres_ratio=… duckdb_ratio=…
 """
 
@@ -28,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -66,8 +72,38 @@ def batches(rows: list[RecordRows], size: int) -> Iterator[Batch]:
         yield Batch(run_id="bench", source="bench", stream="responses", started_at=RUN_AT, records=chunk, cursor=cursor)
 
 
-def baseline(url: str, rows: list[RecordRows]) -> float:
-    """Seconds psycopg alone takes to COPY the rows into fresh tables of the same layout."""
+@dataclass
+class Timing:
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+def cpu_seconds(backend_pid: int | None = None) -> float:
+    """CPU time of this process, plus that of a PostgreSQL backend process if given."""
+    times = os.times()
+    total = times.user + times.system
+    if backend_pid is not None:
+        fields = Path(f"/proc/{backend_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+    return total
+
+
+@contextlib.contextmanager
+def timed(backend_pid: int | None = None) -> Iterator[Timing]:
+    timing = Timing()
+    wall, cpu = time.perf_counter(), cpu_seconds(backend_pid)
+    yield timing
+    timing.wall, timing.cpu = time.perf_counter() - wall, cpu_seconds(backend_pid) - cpu
+
+
+def backend_pid(destination) -> int | None:
+    if isinstance(destination, PostgresDestination):
+        return int(destination.query("SELECT pg_backend_pid() AS pid")[0]["pid"])
+    return None
+
+
+def baseline(url: str, rows: list[RecordRows]) -> Timing:
+    """How long psycopg alone takes to COPY the rows into fresh tables of the same layout."""
     destination = PostgresDestination(url)
     destination.open()  # creates the tables; the clock starts after
     destination.close()
@@ -76,27 +112,26 @@ def baseline(url: str, rows: list[RecordRows]) -> float:
         FEEDBACK_SCORES: (score for row in rows for score in row.scores),
         FEEDBACK_COMMENTS: (comment for row in rows for comment in row.comments),
     }
-    with psycopg.connect(url) as conn:
-        started = time.perf_counter()
+    with psycopg.connect(url) as conn, timed(conn.info.backend_pid) as timing:
         with conn.cursor() as cursor:
             for table, values in tables.items():
                 with cursor.copy(f"COPY {table.name} ({', '.join(table.column_names)}) FROM STDIN") as copy:
                     for value in values:
                         copy.write_row(value)
         conn.commit()
-        return time.perf_counter() - started
+    return timing
 
 
-def through_destination(destination, rows: list[RecordRows], batch_size: int) -> float:
+def through_destination(destination, rows: list[RecordRows], batch_size: int | None) -> Timing:
+    size = batch_size or destination.batch_size
     destination.open()
     try:
-        started = time.perf_counter()
-        written = sum(destination.write_batch(batch).written for batch in batches(rows, batch_size))
-        seconds = time.perf_counter() - started
+        with timed(backend_pid(destination)) as timing:
+            written = sum(destination.write_batch(batch).written for batch in batches(rows, size))
     finally:
         destination.close()
     assert written == len(rows), (written, len(rows))
-    return seconds
+    return timing
 
 
 @contextlib.contextmanager
@@ -120,7 +155,7 @@ def fresh_database(admin_url: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--batch-size", type=int, default=1000, help="records per write_batch (the sync default)")
+    parser.add_argument("--batch-size", type=int, help="records per write_batch (default: each destination's)")
     parser.add_argument("--postgres-url", default=os.environ.get("CXBRIDGE_TEST_POSTGRES_URL"))
     args = parser.parse_args()
 
@@ -128,14 +163,18 @@ def main() -> None:
     rows = records(args.records)
     print(f"normalized {len(rows):,} records in {time.perf_counter() - started:.1f} s (not timed below)")
     with postgres_server(args.postgres_url) as admin_url, tempfile.TemporaryDirectory() as folder:
-        seconds = {
+        timings = {
             "baseline": baseline(fresh_database(admin_url), rows),
             "postgres": through_destination(PostgresDestination(fresh_database(admin_url)), rows, args.batch_size),
             "duckdb": through_destination(DuckDBDestination(f"duckdb:///{folder}/bench.duckdb"), rows, args.batch_size),
         }
-    rps = {name: len(rows) / value for name, value in seconds.items()}
-    for name, value in seconds.items():
-        print(f"{name:>9}: {value:7.1f} s  {rps[name]:>10,.0f} records/s  ({rps[name] / rps['baseline']:.2f} of baseline)")
+    rps = {name: len(rows) / timing.cpu for name, timing in timings.items()}
+    wall = {name: len(rows) / timing.wall for name, timing in timings.items()}
+    for name, timing in timings.items():
+        print(
+            f"{name:>9}: CPU {timing.cpu:7.1f} s {rps[name]:>9,.0f} records/s ({rps[name] / rps['baseline']:.2f} of baseline)"
+            f" | wall {timing.wall:7.1f} s {wall[name]:>9,.0f} records/s ({wall[name] / wall['baseline']:.2f})"
+        )
     print(
         f"records={len(rows)} baseline_rps={rps['baseline']:.0f} postgres_rps={rps['postgres']:.0f} "
         f"duckdb_rps={rps['duckdb']:.0f} postgres_ratio={rps['postgres'] / rps['baseline']:.2f} "

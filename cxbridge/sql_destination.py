@@ -97,6 +97,7 @@ class SQLDestination(Destination):
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
         self._conn: Any = None
+        self._writable = False  # opened for writing: migrations applied, so the tables exist
 
     # --- what an engine provides ----------------------------------------------------------
 
@@ -177,14 +178,15 @@ class SQLDestination(Destination):
         if not read_only:
             try:
                 self.apply_migrations()
-                self._create_stages()
+                self.create_stages()
             except Exception:
                 self.close()
                 raise
+            self._writable = True
 
     def close(self) -> None:
         if self._conn is not None:
-            conn, self._conn = self._conn, None
+            conn, self._conn, self._writable = self._conn, None, False
             conn.close()
 
     def apply_migrations(self) -> None:
@@ -194,9 +196,9 @@ class SQLDestination(Destination):
             if migration.name not in done:
                 with self.transaction() if self.transactional_ddl else nullcontext():
                     migration.apply(self)
-                    self.execute(self._insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
+                    self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
 
-    def _create_stages(self) -> None:
+    def create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):
             self.execute(self.create_stage_sql(table, self.stage_name(table) if table is not CHANGED else CHANGED.name))
 
@@ -209,11 +211,11 @@ class SQLDestination(Destination):
         names = [column[0].lower() for column in cursor.description]
         return [dict(zip(names, map(plain, row), strict=True)) for row in cursor.fetchall()]
 
-    def _insert_values_sql(self, table: Table) -> str:
+    def insert_values_sql(self, table: Table) -> str:
         values = ", ".join(self.cast(column, self.param(i)) for i, column in enumerate(table.columns))
         return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({values})"
 
-    def _upsert_values_sql(self, table: Table, *, keep: Sequence[str] = ()) -> str:
+    def upsert_values_sql(self, table: Table, *, keep: Sequence[str] = ()) -> str:
         values = ", ".join(f"{self.cast(c, self.param(i))} AS {c.name}" for i, c in enumerate(table.columns))
         return self.upsert_sql(table, f"SELECT {values}", keep=keep)
 
@@ -234,7 +236,7 @@ class SQLDestination(Destination):
             if batch.cursor is not None:
                 cursor = batch.cursor
                 self.execute(
-                    self._upsert_values_sql(SYNC_STATE),
+                    self.upsert_values_sql(SYNC_STATE),
                     [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id],
                 )
         return WriteStats(written, len(batch.records) - written, len(batch.quarantined))
@@ -268,7 +270,7 @@ class SQLDestination(Destination):
 
     def save_run(self, run: SyncRun) -> None:
         with self.transaction():
-            self.execute(self._upsert_values_sql(SYNC_RUNS), run_row(run))
+            self.execute(self.upsert_values_sql(SYNC_RUNS), run_row(run))
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         ids = list(record_ids)

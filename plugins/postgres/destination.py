@@ -73,6 +73,8 @@ class PostgresDestination(SQLDestination):
         return conn
 
     def exists(self) -> bool:
+        if self._writable:
+            return True
         with self.connect(read_only=True) as conn:
             return conn.execute("SELECT to_regclass('cxbridge_migrations') IS NOT NULL").fetchone()[0]
 
