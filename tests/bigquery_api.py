@@ -1,7 +1,8 @@
 """The BigQuery REST API as documented (datasets.insert, tables.get/delete, jobs.insert with a
 multipart upload for load jobs, jobs.get, jobs.query), served on 127.0.0.1 to record the
-cassettes the BigQuery tests replay. It runs no SQL: a query gets the result its test scripts
-for it, matched by a pattern, and an empty result otherwise.
+cassettes the BigQuery tests replay. Without an engine it runs no SQL: a query gets the result
+its test scripts for it, matched by a pattern, and an empty result otherwise; with one
+(tests/bigquery_engine.py) every query runs, for the conformance suite.
 
 Record again with `CXBRIDGE_RECORD_CASSETTES=1 pytest tests/test_bigquery_destination.py`;
 recorded requests are rewritten to https://bigquery.googleapis.com and stripped of credentials.
@@ -18,6 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.bigquery_engine import Engine
 
 API = "/bigquery/v2/projects/(?P<project>[^/]+)"
 
@@ -39,10 +42,13 @@ class FakeBigQuery:
     results: list[Result] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    engine: Engine | None = None
 
     def query_response(self, body: dict[str, Any], project: str) -> tuple[int, dict[str, Any]]:
         sql = body["query"]
         result = next((r for r in self.results if re.search(r.pattern, sql, re.S)), Result(""))
+        if self.engine is not None:
+            result = self.run(body)
         if result.error:
             reason = {"reason": "invalidQuery", "location": "query", "message": result.error}
             return 400, {"error": {"code": 400, "message": result.error, "errors": [reason], "status": "INVALID_ARGUMENT"}}
@@ -54,11 +60,24 @@ class FakeBigQuery:
             response["totalRows"] = str(len(result.rows))
         return 200, response
 
+    def run(self, body: dict[str, Any]) -> Result:
+        try:
+            fields, rows = self.engine.query(  # type: ignore[union-attr]
+                body["query"], body["defaultDataset"]["datasetId"], body.get("queryParameters", [])
+            )
+        except Exception as exc:
+            return Result("", error=f"{type(exc).__name__}: {exc}")
+        return Result("", fields, rows)
+
     def job_reference(self, project: str) -> dict[str, str]:
         return {"projectId": project, "jobId": f"job_{uuid.uuid4().hex[:20]}", "location": self.location}
 
     def load_job(self, resource: dict[str, Any], data: bytes) -> dict[str, Any]:
         reference = resource["jobReference"]
+        if self.engine is not None:
+            load = resource["configuration"]["load"]
+            table = load["destinationTable"]
+            self.engine.load(table["datasetId"], table["tableId"], load["schema"]["fields"], data)
         job = {
             "kind": "bigquery#job",
             "id": f"{reference['projectId']}:{self.location}.{reference['jobId']}",
@@ -78,8 +97,11 @@ def _multipart_parts(body: bytes, content_type: str) -> list[bytes]:
 
 
 @contextmanager
-def fake_bigquery(*results: Result, tables: set[str] = frozenset()) -> Iterator[FakeBigQuery]:  # type: ignore[assignment]
-    api = FakeBigQuery(results=list(results), tables=set(tables))
+def fake_bigquery(
+    *results: Result, tables: set[str] = frozenset(), engine: Engine | None = None  # type: ignore[assignment]
+) -> Iterator[FakeBigQuery]:
+    """The API with scripted query results, or with `engine` running every query for real."""
+    api = FakeBigQuery(results=list(results), tables=set(tables), engine=engine)
 
     class Handler(BaseHTTPRequestHandler):
         def reply(self, status: int, body: dict[str, Any] | None) -> None:
@@ -98,6 +120,8 @@ def fake_bigquery(*results: Result, tables: set[str] = frozenset()) -> Iterator[
             body = self.body()
             if m := re.fullmatch(API + "/datasets", path):
                 dataset = json.loads(body)
+                if api.engine is not None:
+                    api.engine.create_dataset(dataset["datasetReference"]["datasetId"])
                 self.reply(200, {"kind": "bigquery#dataset", "id": f"{m['project']}:{dataset['datasetReference']['datasetId']}", **dataset})
             elif m := re.fullmatch(API + "/queries", path):
                 self.reply(*api.query_response(json.loads(body), m["project"]))
@@ -112,7 +136,7 @@ def fake_bigquery(*results: Result, tables: set[str] = frozenset()) -> Iterator[
             if m := re.fullmatch(API + "/jobs/(?P<job>[^/]+)", path):
                 self.reply(200, api.jobs[m["job"]])
             elif m := re.fullmatch(API + "/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)", path):
-                if m["table"] in api.tables:
+                if m["table"] in api.tables or (api.engine and api.engine.has_table(m["dataset"], m["table"])):
                     reference = {"projectId": m["project"], "datasetId": m["dataset"], "tableId": m["table"]}
                     self.reply(200, {"kind": "bigquery#table", "tableReference": reference, "type": "TABLE"})
                 else:
@@ -123,6 +147,8 @@ def fake_bigquery(*results: Result, tables: set[str] = frozenset()) -> Iterator[
                 self.reply(404, {"error": {"code": 404, "message": f"no such method: GET {path}"}})
 
         def do_DELETE(self) -> None:  # noqa: N802
+            if api.engine is not None and (m := re.fullmatch(API + "/datasets/([^/]+)/tables/([^/?]+).*", self.path)):
+                api.engine.drop_table(m[2], m[3])
             self.reply(204, None)
 
         def log_message(self, *args: Any) -> None:

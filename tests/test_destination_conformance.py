@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cxbridge.plugins.bigquery.destination import BigQueryDestination
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
@@ -33,3 +34,19 @@ class TestParquet(DestinationConformance):
     @pytest.fixture
     def destination_factory(self, tmp_path):
         return lambda name: ParquetDestination(f"parquet:///{tmp_path / name}")
+
+
+class TestBigQuery(DestinationConformance):
+    """On the local BigQuery API with its DuckDB engine (tests/bigquery_engine.py)."""
+
+    @pytest.fixture
+    def destination_factory(self):
+        from google.oauth2.credentials import Credentials
+
+        from tests.bigquery_api import fake_bigquery
+        from tests.bigquery_engine import Engine
+
+        with fake_bigquery(engine=Engine()) as api:
+            yield lambda name: BigQueryDestination(
+                f"bigquery://acme-cx/{name}", credentials=Credentials(token="t"), client_options={"api_endpoint": api.url}
+            )

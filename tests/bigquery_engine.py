@@ -1,0 +1,133 @@
+"""SQL for the local BigQuery API (tests/bigquery_api.py): GoogleSQL translated to DuckDB with
+sqlglot and run there, one DuckDB schema per dataset, so that the destination conformance suite
+can run against the BigQuery destination as fakesnow lets it run against Snowflake. An emulator:
+what it proves is the destination's logic (staging, script, MERGE, transaction), not BigQuery's
+own behaviour, which the cassettes pin down."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import sqlglot
+from sqlglot import exp
+
+FIELD_TYPES = {"VARCHAR": "STRING", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "HUGEINT": "INTEGER",
+               "DOUBLE": "FLOAT", "FLOAT": "FLOAT", "BOOLEAN": "BOOLEAN", "JSON": "JSON",
+               "TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}  # fmt: skip
+LOAD_TYPES = {"STRING": "VARCHAR", "INTEGER": "BIGINT", "FLOAT": "DOUBLE", "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMPTZ"}
+PARAMETER_VALUES = {"INT64": int, "FLOAT64": float, "BOOL": lambda v: v == "true", "STRING": str}
+
+
+class Engine:
+    """One in-memory DuckDB; every call holds its lock (the HTTP server is threaded)."""
+
+    def __init__(self) -> None:
+        self.db = duckdb.connect()
+        self.db.execute("SET TimeZone = 'UTC'")
+        self.lock = threading.Lock()
+
+    def create_dataset(self, dataset: str) -> None:
+        with self.lock:
+            self.db.execute(f'CREATE SCHEMA IF NOT EXISTS "{dataset}"')
+
+    def has_table(self, dataset: str, table: str) -> bool:
+        with self.lock:
+            found = self.db.execute(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                [dataset, table],
+            ).fetchall()
+        return bool(found[0][0])
+
+    def drop_table(self, dataset: str, table: str) -> None:
+        with self.lock:
+            self.db.execute(f'DROP TABLE IF EXISTS "{dataset}"."{table}"')
+
+    def load(self, dataset: str, table: str, fields: list[dict[str, str]], data: bytes) -> None:
+        """A WRITE_TRUNCATE load job of newline-delimited JSON."""
+        columns = ", ".join(f'"{f["name"]}" {LOAD_TYPES[f["type"]]}' for f in fields)
+        casts = ", ".join(f'CAST(? AS {LOAD_TYPES[f["type"]]})' for f in fields)
+        rows = [json.loads(line) for line in data.decode().splitlines() if line]
+        with self.lock:
+            self.db.execute(f'CREATE OR REPLACE TABLE "{dataset}"."{table}" ({columns})')
+            if rows:
+                values = [[row.get(f["name"]) for f in fields] for row in rows]
+                self.db.executemany(f'INSERT INTO "{dataset}"."{table}" SELECT {casts}', values)
+
+    def query(self, sql: str, dataset: str, parameters: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[list[Any]]]:
+        """Run a query or script; the fields and rows of its last SELECT."""
+        params = {
+            p["name"]: None if p["parameterValue"].get("value") is None
+            else PARAMETER_VALUES[p["parameterType"]["type"]](p["parameterValue"]["value"])
+            for p in parameters
+        }  # fmt: skip
+        result: tuple[list[dict[str, str]], list[list[Any]]] = ([], [])
+        temporary: list[str] = []
+        with self.lock:
+            try:
+                for statement in sqlglot.parse(sql, read="bigquery"):
+                    result = self._run(statement, dataset, params, temporary) or result
+            except Exception:
+                with contextlib.suppress(duckdb.Error):  # a failed script rolls its transaction back
+                    self.db.execute("ROLLBACK")
+                raise
+            finally:
+                for name in temporary:
+                    self.db.execute(f'DROP TABLE IF EXISTS temp."{name}"')
+        return result
+
+    def _run(self, statement: exp.Expression, dataset: str, params: dict[str, Any], temporary: list[str]) -> Any:
+        if isinstance(statement, exp.Transaction):
+            self.db.execute("BEGIN TRANSACTION")
+            return None
+        if isinstance(statement, exp.Commit):
+            self.db.execute("COMMIT")
+            return None
+        is_temporary = isinstance(statement, exp.Create) and statement.args.get("properties") and any(
+            isinstance(p, exp.TemporaryProperty) for p in statement.args["properties"].expressions
+        )
+        if is_temporary:
+            temporary.append(statement.this.this.name if isinstance(statement.this, exp.Schema) else statement.this.name)
+        else:
+            _qualify(statement, dataset, skip=set(temporary))
+        sql = statement.sql(dialect="duckdb")
+        used = {name: value for name, value in params.items() if f"${name}" in sql}
+        cursor = self.db.execute(sql, used) if used else self.db.execute(sql)
+        if isinstance(statement, exp.Query):
+            fields = [{"name": d[0], "type": _field_type(str(d[1]))} for d in cursor.description]
+            return fields, [[_value(v) for v in row] for row in cursor.fetchall()]
+        return None
+
+
+def _qualify(statement: exp.Expression, dataset: str, *, skip: set[str]) -> None:
+    """Every table in the dataset's schema: `project.dataset.t` and bare `t` alike; CTEs and the
+    script's temporary tables stay as they are."""
+    ctes = {cte.alias for cte in statement.find_all(exp.CTE)} | skip
+    for table in statement.find_all(exp.Table):
+        if table.name in ctes and not table.args.get("db"):
+            continue
+        target = table.args.get("db").name if table.args.get("db") else dataset
+        table.set("catalog", None)
+        table.set("db", exp.to_identifier(target, quoted=True))
+
+
+def _field_type(duckdb_type: str) -> str:
+    return "FLOAT" if duckdb_type.startswith("DECIMAL") else FIELD_TYPES.get(duckdb_type, "STRING")
+
+
+def _value(value: Any) -> str | None:
+    """A cell as jobs.query returns it: text; timestamps as microseconds since the epoch."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return str(round(value.timestamp() * 1_000_000))
+    if isinstance(value, float | Decimal):
+        return repr(float(value))
+    return str(value)
