@@ -1,4 +1,4 @@
-"""A base for destinations reached through a DB-API connection (DuckDB, PostgreSQL, Snowflake).
+"""A base for SQL destinations (DuckDB, PostgreSQL, Snowflake; BigQuery through its client).
 
 The tables come from `cxbridge.layout` and the views from `cxbridge.views`, created by tracked
 migrations. A batch is bulk-loaded into session-scoped staging tables, then merged in one
@@ -245,7 +245,7 @@ class SQLDestination(Destination):
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
-        replaced = REPLACED  # new records have no old rows to delete
+        replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
 
         def staged(table: Table, where: str = "") -> str:
