@@ -150,22 +150,27 @@ def status(
 ) -> StatusReport:
     """The last runs, the saved cursors and the quarantine counts of a destination."""
     with reading(config, destination=destination, host=host) as dest:
-        return StatusReport(
-            destination=dest.display_name,
-            runs=dest.query(
-                "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
-                "records_unchanged, records_quarantined, error FROM sync_runs "
-                f"ORDER BY started_at DESC LIMIT {int(runs)}"  # no parameter: placeholders differ by engine
-            ),
-            cursors=[
-                {**row, "cursor": _short(row["cursor"])}
-                for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
-            ],
-            quarantine=dest.query(
-                "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
-                "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
-            ),
-        )
+        return status_of(dest, runs=runs)
+
+
+def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
+    """`status` of a destination already open (the conformance suite runs it on every one)."""
+    return StatusReport(
+        destination=dest.display_name,
+        runs=dest.query(
+            "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
+            "records_unchanged, records_quarantined, error FROM sync_runs "
+            f"ORDER BY started_at DESC LIMIT {int(runs)}"  # no parameter: placeholders differ by engine
+        ),
+        cursors=[
+            {**row, "cursor": _short(row["cursor"])}
+            for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
+        ],
+        quarantine=dest.query(
+            "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
+            "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
+        ),
+    )
 
 
 def _short(cursor: Any, limit: int = 60) -> str:

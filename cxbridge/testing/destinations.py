@@ -10,8 +10,8 @@ the place called that name (empty the first time; the same data when the name co
         def destination_factory(self, tmp_path):
             return lambda name: MyWarehouse(f"mywarehouse:///{tmp_path / name}")
 
-The suite then checks that the same input gives identical query results for every table, view
-and report as SQLite, that re-delivery changes nothing, and that a crash between batches loses
+The suite then checks that the same input gives identical query results for every table, view,
+report and `status` as SQLite, that re-delivery changes nothing, and that a crash between batches loses
 nothing, doubles nothing, and never leaves the cursor ahead of the data.
 """
 
@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from cxbridge import api
 from cxbridge import report as reports
 from cxbridge.destinations import Destination
 from cxbridge.events import EventKind, SyncEvent
@@ -216,6 +217,26 @@ class DestinationConformance:
             destination.close()
         assert cursor == delivered[-1]["updated"]
         assert sorted([row["source_record_id"] for row in stored] + quarantined) == sorted(r["id"] for r in delivered)
+
+    def test_status_shows_runs_cursors_and_quarantine(self, destination_factory, reference):
+        statuses = []
+        for factory in (destination_factory, reference):
+            deliver(factory("status"))
+            destination = factory("status")
+            destination.open(read_only=True)
+            try:
+                report = api.status_of(destination, runs=1)
+            finally:
+                destination.close()
+            statuses.append(report)
+            assert len(report.runs) == 1 and report.runs[0]["status"] == "success"
+        actual, expected = statuses
+        assert [(r["source"], r["stream"], r["cursor"]) for r in actual.cursors] == [
+            (r["source"], r["stream"], r["cursor"]) for r in expected.cursors
+        ]
+        assert [(r["source"], r["stream"], r["records"]) for r in actual.quarantine] == [
+            (r["source"], r["stream"], r["records"]) for r in expected.quarantine
+        ]
 
     def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory):
         deliver(destination_factory("bad"))
