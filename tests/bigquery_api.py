@@ -51,7 +51,9 @@ class FakeBigQuery:
             result = self.run(body)
         if result.error:
             reason = {"reason": "invalidQuery", "location": "query", "message": result.error}
-            return 400, {"error": {"code": 400, "message": result.error, "errors": [reason], "status": "INVALID_ARGUMENT"}}
+            return 400, {
+                "error": {"code": 400, "message": result.error, "errors": [reason], "status": "INVALID_ARGUMENT"}
+            }
         job = self.job_reference(project)
         response: dict[str, Any] = {"kind": "bigquery#queryResponse", "jobReference": job, "jobComplete": True}
         if result.fields:
@@ -98,7 +100,9 @@ def _multipart_parts(body: bytes, content_type: str) -> list[bytes]:
 
 @contextmanager
 def fake_bigquery(
-    *results: Result, tables: set[str] = frozenset(), engine: Engine | None = None  # type: ignore[assignment]
+    *results: Result,
+    tables: set[str] = frozenset(),
+    engine: Engine | None = None,  # type: ignore[assignment]
 ) -> Iterator[FakeBigQuery]:
     """The API with scripted query results, or with `engine` running every query for real."""
     api = FakeBigQuery(results=list(results), tables=set(tables), engine=engine)
@@ -122,7 +126,14 @@ def fake_bigquery(
                 dataset = json.loads(body)
                 if api.engine is not None:
                     api.engine.create_dataset(dataset["datasetReference"]["datasetId"])
-                self.reply(200, {"kind": "bigquery#dataset", "id": f"{m['project']}:{dataset['datasetReference']['datasetId']}", **dataset})
+                self.reply(
+                    200,
+                    {
+                        "kind": "bigquery#dataset",
+                        "id": f"{m['project']}:{dataset['datasetReference']['datasetId']}",
+                        **dataset,
+                    },
+                )
             elif m := re.fullmatch(API + "/queries", path):
                 self.reply(*api.query_response(json.loads(body), m["project"]))
             elif m := re.fullmatch("/upload" + API + "/jobs", path):
@@ -141,7 +152,12 @@ def fake_bigquery(
                     self.reply(200, {"kind": "bigquery#table", "tableReference": reference, "type": "TABLE"})
                 else:
                     message = f"Not found: Table {m['project']}:{m['dataset']}.{m['table']}"
-                    error = {"code": 404, "message": message, "errors": [{"reason": "notFound", "message": message}], "status": "NOT_FOUND"}
+                    error = {
+                        "code": 404,
+                        "message": message,
+                        "errors": [{"reason": "notFound", "message": message}],
+                        "status": "NOT_FOUND",
+                    }
                     self.reply(404, {"error": error})
             else:
                 self.reply(404, {"error": {"code": 404, "message": f"no such method: GET {path}"}})

@@ -20,7 +20,13 @@ from sqlglot import exp
 FIELD_TYPES = {"VARCHAR": "STRING", "BIGINT": "INTEGER", "INTEGER": "INTEGER", "HUGEINT": "INTEGER",
                "DOUBLE": "FLOAT", "FLOAT": "FLOAT", "BOOLEAN": "BOOLEAN", "JSON": "JSON",
                "TIMESTAMP WITH TIME ZONE": "TIMESTAMP"}  # fmt: skip
-LOAD_TYPES = {"STRING": "VARCHAR", "INTEGER": "BIGINT", "FLOAT": "DOUBLE", "BOOLEAN": "BOOLEAN", "TIMESTAMP": "TIMESTAMPTZ"}
+LOAD_TYPES = {
+    "STRING": "VARCHAR",
+    "INTEGER": "BIGINT",
+    "FLOAT": "DOUBLE",
+    "BOOLEAN": "BOOLEAN",
+    "TIMESTAMP": "TIMESTAMPTZ",
+}
 PARAMETER_VALUES = {"INT64": int, "FLOAT64": float, "BOOL": lambda v: v == "true", "STRING": str}
 
 
@@ -51,7 +57,7 @@ class Engine:
     def load(self, dataset: str, table: str, fields: list[dict[str, str]], data: bytes) -> None:
         """A WRITE_TRUNCATE load job of newline-delimited JSON."""
         columns = ", ".join(f'"{f["name"]}" {LOAD_TYPES[f["type"]]}' for f in fields)
-        casts = ", ".join(f'CAST(? AS {LOAD_TYPES[f["type"]]})' for f in fields)
+        casts = ", ".join(f"CAST(? AS {LOAD_TYPES[f['type']]})" for f in fields)
         rows = [json.loads(line) for line in data.decode().splitlines() if line]
         with self.lock:
             self.db.execute(f'CREATE OR REPLACE TABLE "{dataset}"."{table}" ({columns})')
@@ -59,7 +65,9 @@ class Engine:
                 values = [[row.get(f["name"]) for f in fields] for row in rows]
                 self.db.executemany(f'INSERT INTO "{dataset}"."{table}" SELECT {casts}', values)
 
-    def query(self, sql: str, dataset: str, parameters: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[list[Any]]]:
+    def query(
+        self, sql: str, dataset: str, parameters: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, str]], list[list[Any]]]:
         """Run a query or script; the fields and rows of its last SELECT."""
         params = {
             p["name"]: None if p["parameterValue"].get("value") is None
@@ -88,11 +96,15 @@ class Engine:
         if isinstance(statement, exp.Commit):
             self.db.execute("COMMIT")
             return None
-        is_temporary = isinstance(statement, exp.Create) and statement.args.get("properties") and any(
-            isinstance(p, exp.TemporaryProperty) for p in statement.args["properties"].expressions
+        is_temporary = (
+            isinstance(statement, exp.Create)
+            and statement.args.get("properties")
+            and any(isinstance(p, exp.TemporaryProperty) for p in statement.args["properties"].expressions)
         )
         if is_temporary:
-            temporary.append(statement.this.this.name if isinstance(statement.this, exp.Schema) else statement.this.name)
+            temporary.append(
+                statement.this.this.name if isinstance(statement.this, exp.Schema) else statement.this.name
+            )
         else:
             _qualify(statement, dataset, skip=set(temporary))
         sql = statement.sql(dialect="duckdb")

@@ -35,7 +35,9 @@ GOOGLE = "https://bigquery.googleapis.com"
 
 def same_sql(recorded, live) -> None:
     """Queries must send exactly the recorded SQL; other bodies (uploads) may differ."""
-    queries = [json.loads(r.body).get("query") if r.body and r.body.startswith(b"{") else None for r in (recorded, live)]
+    queries = [
+        json.loads(r.body).get("query") if r.body and r.body.startswith(b"{") else None for r in (recorded, live)
+    ]
     assert queries[0] == queries[1]
 
 
@@ -79,7 +81,9 @@ def sample_batch() -> Batch:
     builder = RecordBuilder(context=source.context, config=source.config, connector=source.name, stream=stream.name)
     at = "2026-01-05T08:00:00Z"
     records = [to_rows(stream.normalize(raw_record(n, 1), builder), ingested_at=at, run_id="run1") for n in (1, 2, 3)]
-    bad = QuarantineItem("q1", "store_survey", "responses", "F0019", {"nps": "11"}, "nps answer 11 is outside its scale 0–10")
+    bad = QuarantineItem(
+        "q1", "store_survey", "responses", "F0019", {"nps": "11"}, "nps answer 11 is outside its scale 0–10"
+    )
     cursor = CursorUpdate("store_survey", "responses", "2026-02-07T10:03:00+00:00")
     return Batch(run_id="run1", source="store_survey", stream="responses", started_at=at, records=records,
                  quarantined=[bad], cursor=cursor)  # fmt: skip
@@ -115,7 +119,11 @@ def test_reads_the_cursor_and_a_report_with_native_types():
     cursor = Result(r"SELECT cursor FROM sync_state", [{"name": "cursor", "type": "STRING"}], [['"2026-02-07"']])
     monthly = Result(
         r"GROUP BY FORMAT_TIMESTAMP",
-        [{"name": "month", "type": "STRING"}, {"name": "responses", "type": "INTEGER"}, {"name": "nps", "type": "FLOAT"}],
+        [
+            {"name": "month", "type": "STRING"},
+            {"name": "responses", "type": "INTEGER"},
+            {"name": "nps", "type": "FLOAT"},
+        ],
         [["2025-01", "12", "16.7"], ["2025-02", "9", "-11.1"]],
     )
     with exchange("reads", cursor, monthly, tables={"cxbridge_migrations"}) as (destination, _):
@@ -124,7 +132,10 @@ def test_reads_the_cursor_and_a_report_with_native_types():
         assert destination.get_cursor("store_survey", "responses") == "2026-02-07"
         rows = reports.report(destination, by="month", metric="nps")
         destination.close()
-    assert [(row["month"], row["responses"], row["nps"]) for row in rows] == [("2025-01", 12, 16.7), ("2025-02", 9, -11.1)]
+    assert [(row["month"], row["responses"], row["nps"]) for row in rows] == [
+        ("2025-01", 12, 16.7),
+        ("2025-02", 9, -11.1),
+    ]
 
 
 def test_a_failed_query_is_a_destination_error_with_bigquerys_reason():

@@ -48,5 +48,7 @@ class TestBigQuery(DestinationConformance):
 
         with fake_bigquery(engine=Engine()) as api:
             yield lambda name: BigQueryDestination(
-                f"bigquery://acme-cx/{name}", credentials=Credentials(token="t"), client_options={"api_endpoint": api.url}
+                f"bigquery://acme-cx/{name}",
+                credentials=Credentials(token="t"),
+                client_options={"api_endpoint": api.url},
             )

@@ -73,7 +73,9 @@ def test_a_record_that_changes_month_leaves_its_old_partition(lake: Path):
     moved["submitted_at"] = "2031-07-01T00:00:00Z"
     rows = RecordRows(old["record_id"], tuple(moved.values()), [], [], "moved")
     destination.open()
-    destination.write_batch(Batch(run_id="r", source="store_survey", stream="responses", started_at="x", records=[rows]))
+    destination.write_batch(
+        Batch(run_id="r", source="store_survey", stream="responses", started_at="x", records=[rows])
+    )
     found = destination.query(f"SELECT submitted_at FROM feedback WHERE record_id = '{old['record_id']}'")
     destination.close()
     assert found == [{"submitted_at": "2031-07-01T00:00:00Z"}]

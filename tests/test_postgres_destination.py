@@ -14,7 +14,11 @@ from cxbridge.testing.destinations import deliver
 def test_every_spelling_of_the_url_reaches_the_same_server(postgres_database):
     url = postgres_database("spellings")
     host = create_host(load_entry_points=False)
-    for spelled in (url, url.replace("postgresql://", "postgres://"), url.replace("postgresql://", "postgresql+psycopg://")):
+    for spelled in (
+        url,
+        url.replace("postgresql://", "postgres://"),
+        url.replace("postgresql://", "postgresql+psycopg://"),
+    ):
         scheme = spelled.split(":")[0].split("+")[0]
         destination = host.destination_class(scheme)(spelled)
         destination.open()

@@ -93,7 +93,9 @@ def test_url_to_connection_arguments(url, expected):
     assert connect_arguments(url) == expected
 
 
-@pytest.mark.parametrize("url", ["snowflake://acct/DB", "snowflake://me@acct/DB/S/extra", "snowflake://me@acct?colour=red"])
+@pytest.mark.parametrize(
+    "url", ["snowflake://acct/DB", "snowflake://me@acct/DB/S/extra", "snowflake://me@acct?colour=red"]
+)
 def test_bad_urls_say_how_to_write_one(url):
     with pytest.raises(ConfigError, match="Snowflake URL|unknown option"):
         connect_arguments(url)

@@ -50,7 +50,10 @@ def test_a_failing_batch_leaves_nothing_behind(sql_destination):
     destination.open()
     before = destination.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"]
     cursor = destination.get_cursor("store_survey", "responses")
-    good = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in destination.query("SELECT * FROM feedback")[0].items()}
+    good = {
+        k: to_json(v) if isinstance(v, dict | list) else v
+        for k, v in destination.query("SELECT * FROM feedback")[0].items()
+    }
     new = RecordRows("new-record", tuple({**good, "record_id": "new-record"}.values()), [], [], "hash")
     no_value = ("broken", "nps", "q1", None, None, 0.0, 10.0, "higher_is_better", 50.0, None, True)  # value is NOT NULL
     broken = RecordRows("broken", tuple({**good, "record_id": "broken"}.values()), [no_value], [], "hash2")
@@ -85,7 +88,9 @@ def test_sync_report_and_status_through_the_cli(sql_destination, workspace: Work
     workspace.sync()  # the same rows into SQLite, for comparison
     for args in (["--by", "location"], ["--by", "month", "--metric", "csat"]):
         rows = json.loads(runner.invoke(cli, ["report", "-d", url, "--format", "json", *args]).output)
-        expected = json.loads(runner.invoke(cli, ["report", "--db", str(workspace.db), "--format", "json", *args]).output)
+        expected = json.loads(
+            runner.invoke(cli, ["report", "--db", str(workspace.db), "--format", "json", *args]).output
+        )
         assert rows == expected
     status = json.loads(runner.invoke(cli, ["status", "-d", url, "--format", "json"]).output)
     assert [run["records_written"] for run in status["runs"]] == [40]

@@ -55,7 +55,9 @@ def import_bigquery() -> Any:
     try:
         from google.cloud import bigquery
     except ImportError:
-        raise ConfigError("the bigquery destination needs google-cloud-bigquery: pip install 'cxbridge[bigquery]'") from None
+        raise ConfigError(
+            "the bigquery destination needs google-cloud-bigquery: pip install 'cxbridge[bigquery]'"
+        ) from None
     return bigquery
 
 
@@ -232,4 +234,3 @@ class BigQueryDestination(SQLDestination):
         script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
         written = int(self.fetch(";\n".join(script), params)[0]["n"])
         return WriteStats(written, len(batch.records) - written, len(batch.quarantined))
-

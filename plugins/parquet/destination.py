@@ -29,6 +29,7 @@ from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
 MIGRATIONS = ("0001_table_folders", "0002_bi_views")
+ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
 
 def typed(table: Table, columns: Sequence[str] | None = None) -> str:
@@ -134,7 +135,7 @@ class ParquetDestination(DuckDBDestination):
         self._stored = {}
         if not files.has_files(pattern):
             return records
-        self.conn.register("cx_ids", arrow_table(Table("ids", (FEEDBACK.column("record_id"),), ()), [(r.record_id,) for r in records]))
+        self._register_ids("cx_ids", [r.record_id for r in records])
         try:
             found = self.conn.execute(
                 f"SELECT record_id, content_hash, filename FROM read_parquet({literal(pattern)}, filename = true) "
@@ -150,7 +151,7 @@ class ParquetDestination(DuckDBDestination):
         """Rewrite every partition a changed record enters or leaves: those it enters first."""
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
             self.conn.register(f"cx_new_{table.name}", arrow_table(_with_month(table), rows))
-        self.conn.register("cx_changed", arrow_table(Table("ids", (FEEDBACK.column("record_id"),), ()), [(r.record_id,) for r in changed]))
+        self._register_ids("cx_changed", [r.record_id for r in changed])
         try:
             entered = {(source, _month(r.feedback)) for r in changed}
             left = {files.partition_of(d) for r in changed for _, d in self._stored.get(r.record_id, [])} - entered
@@ -198,22 +199,24 @@ class ParquetDestination(DuckDBDestination):
         already there, and dropping the rows whose (single-column) key is in `delete`."""
         key = ", ".join(table.primary_key)
         self.conn.register("cx_rows", arrow_table(table, rows))
-        self.conn.register("cx_delete", arrow_table(Table("ids", (table.column(table.primary_key[0]),), ()), [(k,) for k in delete]))
+        self._register_ids("cx_delete", delete)
         try:
             old = f"read_parquet({literal(files.table_file(self.root, table))})"
-            columns = ", ".join(
-                f"COALESCE(o.{c}, n.{c}) AS {c}" if c in keep else f"n.{c}" for c in table.column_names
-            )
+            columns = ", ".join(f"COALESCE(o.{c}, n.{c}) AS {c}" if c in keep else f"n.{c}" for c in table.column_names)
             select = (
                 f"SELECT {columns} FROM (SELECT {typed(table)} FROM cx_rows) n "
                 f"LEFT JOIN {old} o USING ({key}) UNION ALL "
                 f"SELECT * FROM {old} WHERE ({key}) NOT IN (SELECT ({key}) FROM cx_rows) "
-                f"AND {table.primary_key[0]} NOT IN (SELECT {table.primary_key[0]} FROM cx_delete)"
+                f"AND {table.primary_key[0]} NOT IN (SELECT record_id FROM cx_delete)"
             )
             files.replace_atomically(self.conn, select, files.table_file(self.root, table))
         finally:
             self.conn.unregister("cx_rows")
             self.conn.unregister("cx_delete")
+
+    def _register_ids(self, name: str, ids: Sequence[str]) -> None:
+        """A one-column relation of record ids, readable as `name` in this session's SQL."""
+        self.conn.register(name, arrow_table(ID_TABLE, [(record_id,) for record_id in ids]))
 
     def save_run(self, run: SyncRun) -> None:
         self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])

@@ -45,7 +45,9 @@ def connect_arguments(url: str) -> dict[str, Any]:
     options = dict(parse_qsl(parts.query))
     unknown = set(options) - CONNECT_OPTIONS
     if unknown:
-        raise ConfigError(f"{url!r}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONNECT_OPTIONS))}")
+        raise ConfigError(
+            f"{url!r}: unknown option(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(CONNECT_OPTIONS))}"
+        )
     arguments: dict[str, Any] = {"account": parts.hostname, "user": unquote(parts.username), **options}
     if parts.password:
         arguments["password"] = unquote(parts.password)
@@ -188,4 +190,3 @@ class SnowflakeDestination(SQLDestination):
             f"COPY INTO {stage} FROM {location} FILE_FORMAT = (TYPE = PARQUET) "
             "MATCH_BY_COLUMN_NAME = CASE_INSENSITIVE PURGE = TRUE"
         )
-
