@@ -1,47 +1,74 @@
-"""cxbridge.http: retries against a real local server, errors that say what to do."""
+"""cxbridge.http retries and errors, against a real local server that plays faults."""
 
 from __future__ import annotations
 
+import io
+import logging
+
+import httpx
 import pytest
 
 from cxbridge import http
-from cxbridge.errors import FatalSourceError, TransientSourceError
-from local_api import Reply, local_api
+from cxbridge.errors import FatalSourceError, SourceError, TransientSourceError
+from cxbridge.logs import redact_value
+from local_api import Reply, fake_api, local_api
 
 
 def ok(path: str) -> dict:
     return {"path": path}
 
 
-def make_client(url: str, waits: list[float], **options) -> object:
-    transport = http.RetryingTransport(sleep=waits.append, **options)
-    return http.httpx.Client(base_url=url, transport=transport)
+def api_client(url: str, waits: list[float], *, attempts: int = 5, backoff: float = 1.0, **options) -> http.ApiClient:
+    policy = http.RetryPolicy(attempts=attempts, backoff=backoff, jitter=0, max_retry_after=60)
+    return http.ApiClient(base_url=url, policy=policy, sleep=waits.append, **options)
 
 
 def test_429_is_retried_after_the_wait_the_server_asks_for():
     waits: list[float] = []
     with local_api(ok, [Reply(429, headers={"Retry-After": "2"})]) as api:
-        response = make_client(api.url, waits).get("/items?page=1")
-    assert response.json() == {"path": "/items?page=1"}
-    assert api.requests == ["/items?page=1", "/items?page=1"]
+        body = api_client(api.url, waits).get_json("/items", params={"page": 1})
+    assert body == {"path": "/items?page=1"}
+    assert api.paths() == ["/items?page=1", "/items?page=1"]
     assert waits == [2.0]
 
 
-def test_5xx_and_dropped_connections_back_off_exponentially():
+def test_429_without_retry_after_backs_off_exponentially():
     waits: list[float] = []
-    faults = [Reply(503), Reply(drop=True), Reply(500)]
-    with local_api(ok, faults) as api:
-        response = make_client(api.url, waits, backoff=0.5).get("/x")
-    assert response.status_code == 200
-    assert len(api.requests) >= 3  # a dropped connection may be re-sent by httpx's pool once more
-    assert waits == [0.5, 1.0, 2.0]
+    with local_api(ok, [Reply(429), Reply(429)]) as api:
+        api_client(api.url, waits, backoff=0.5).get_json("/x")
+    assert waits == [0.5, 1.0]
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Reply(500), Reply(503), Reply(drop=True), Reply(cut_at=5, body={"long": "x" * 100})],
+    ids=["500", "503", "dropped connection", "body cut short"],
+)
+def test_transient_faults_are_retried_until_the_answer_is_whole(fault):
+    waits: list[float] = []
+    with local_api(ok, [fault]) as api:
+        assert api_client(api.url, waits).get_json("/x") == {"path": "/x"}
+    assert waits == [1.0]
+
+
+def test_an_answer_slower_than_the_timeout_is_retried():
+    waits: list[float] = []
+    with local_api(ok, [Reply(delay=1.0)]) as api:
+        assert api_client(api.url, waits, timeout=0.2).get_json("/slow") == {"path": "/slow"}
+    assert waits == [1.0]
+
+
+def test_the_backoff_is_capped_and_jittered():
+    policy = http.RetryPolicy(backoff=1, max_backoff=4, jitter=0.5)
+    waits = [policy.backoff_wait(attempt) for attempt in range(1, 7)]
+    assert 1 <= waits[0] <= 1.5 and 2 <= waits[1] <= 3
+    assert all(4 <= wait <= 6 for wait in waits[2:])
 
 
 def test_giving_up_says_to_rerun_later_without_the_query_string():
-    waits: list[float] = []
     with local_api(ok, [Reply(503)] * 3) as api:
         with pytest.raises(TransientSourceError) as caught:
-            make_client(api.url, waits, attempts=3).get("/x?token=s3cret")
+            api_client(api.url, [], attempts=3).get_json("/x", params={"token": "s3cret"})
     assert "HTTP 503 after 3 attempts; re-run later" in str(caught.value)
     assert "s3cret" not in str(caught.value)
 
@@ -49,7 +76,7 @@ def test_giving_up_says_to_rerun_later_without_the_query_string():
 def test_a_retry_after_longer_than_allowed_fails_at_once():
     with local_api(ok, [Reply(429, headers={"Retry-After": "3600"})]) as api:
         with pytest.raises(TransientSourceError, match="rate-limited for 3600 s"):
-            make_client(api.url, [], max_wait=60).get("/x")
+            api_client(api.url, []).get_json("/x")
         assert len(api.requests) == 1
 
 
@@ -59,9 +86,94 @@ def test_retry_after_may_be_an_http_date():
     assert http.retry_after_seconds("soon") is None
 
 
-def test_check_names_what_to_do_for_bad_credentials():
+class QuotaErrors(http.ApiErrors):
+    service = "Acme"
+
+    def is_quota_exhausted(self, response: httpx.Response) -> bool:
+        return response.status_code == 429 and http.json_body(response) == {"error": {"id": 1013}}
+
+
+def test_a_spent_quota_fails_fast_instead_of_retrying():
+    with local_api(ok, [Reply(429, {"error": {"id": 1013}})]) as api:
+        with pytest.raises(FatalSourceError, match="Acme quota is used up"):
+            api_client(api.url, [], errors=QuotaErrors()).get_json("/x")
+        assert len(api.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [(401, "did not accept the credentials"), (403, "lack permission"), (404, "check the ids and base_url")],
+)
+def test_non_transient_errors_fail_fast_saying_what_to_do(status, hint):
+    with local_api(ok, [Reply(status, {"error": {"message": "Invalid thing"}})]) as api:
+        with pytest.raises(FatalSourceError) as caught:
+            api_client(api.url, []).get_json("/me", params={"api_key": "abc123"})
+        assert len(api.requests) == 1
+    assert hint in str(caught.value) and "Invalid thing" in str(caught.value)
+    assert "abc123" not in str(caught.value)
+
+
+def test_error_messages_never_repeat_a_secret_the_api_echoes():
+    redact_value("echoed-secret-42")
+    with local_api(ok, [Reply(401, {"message": "bad key echoed-secret-42"})]) as api:
+        with pytest.raises(FatalSourceError) as caught:
+            api_client(api.url, []).get_json("/x")
+    assert "echoed-secret-42" not in str(caught.value) and "bad key ***" in str(caught.value)
+
+
+def test_a_success_that_is_not_json_is_a_transient_error():
+    with fake_api() as api:
+        api.route("GET", "/x")(lambda seen, match: Reply(body="<html>maintenance</html>"))
+        with pytest.raises(TransientSourceError, match="not valid JSON"):
+            api_client(api.url, []).get_json("/x")
+
+
+def test_check_keeps_working_for_plain_httpx_clients():
     with local_api(ok, [Reply(401)]) as api:
         response = http.client(base_url=api.url).get("/me?api_key=abc123")
-    with pytest.raises(FatalSourceError, match="check the credentials") as caught:
+    with pytest.raises(FatalSourceError, match="check them") as caught:
         http.check(response)
     assert "abc123" not in str(caught.value)
+
+
+def test_a_download_that_breaks_off_starts_again_and_is_whole():
+    payload = bytes(range(256)) * 1000
+    waits: list[float] = []
+    with fake_api() as api:
+        api.route("GET", "/file")(lambda seen, match: Reply(body=payload))
+        api.fail(Reply(body=payload, cut_at=70_000))
+        into = io.BytesIO()
+        size = api_client(api.url, waits).download("/file", into)
+    assert size == len(payload) and into.getvalue() == payload
+    assert waits == [1.0]
+
+
+def test_a_download_larger_than_allowed_stops():
+    with fake_api() as api:
+        api.route("GET", "/file")(lambda seen, match: Reply(body=b"x" * 200_000))
+        with pytest.raises(SourceError, match="larger than 100000 bytes"):
+            api_client(api.url, []).download("/file", io.BytesIO(), max_bytes=100_000)
+
+
+def test_debug_log_shows_every_exchange_with_credentials_redacted():
+    redact_value("value-from-env-99")
+    auth = http.HeaderToken("tok-123456", header="X-API-TOKEN", prefix="")
+    logger = logging.getLogger("cxbridge.http")
+    lines: list[str] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        with local_api(ok) as api:
+            client = api_client(api.url, [], auth=auth, headers={"X-Note": "value-from-env-99"})
+            client.get_json("/x", params={"apiKey": "k-987654", "page": 2})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    text = "\n".join(lines)
+    assert "GET http://127.0.0.1" in text and "/x?apiKey=%2A%2A%2A&page=2 -> 200" in text
+    assert "'x-api-token': '***'" in text
+    for secret in ("tok-123456", "k-987654", "value-from-env-99"):
+        assert secret not in text

@@ -1,0 +1,50 @@
+"""HTTP for API source plugins (docs/http.md): retries honouring `Retry-After`, errors that say
+what to do, pagination that detects loops, auth strategies, a client-side rate limiter and
+redacted debug logging. Import what you need from here:
+
+    from cxbridge.http import ApiSource, ApiSourceConfig, HeaderToken, NextUrl, PageRequest
+"""
+
+from __future__ import annotations
+
+from cxbridge.http.auth import (
+    BasicAuth,
+    GoogleCredentials,
+    HeaderToken,
+    OAuth2ClientCredentials,
+    OAuth2RefreshToken,
+    reveal,
+)
+from cxbridge.http.client import ApiClient, client
+from cxbridge.http.errors import ApiErrors, check, find_message, json_body
+from cxbridge.http.pagination import NextUrl, PageNumber, PageRequest, PageToken, paginate
+from cxbridge.http.ratelimit import RateLimiter
+from cxbridge.http.retries import RETRY_STATUSES, RetryingTransport, RetryPolicy, retry_after_seconds
+from cxbridge.http.source import ApiSource, ApiSourceConfig
+
+__all__ = [
+    "RETRY_STATUSES",
+    "ApiClient",
+    "ApiErrors",
+    "ApiSource",
+    "ApiSourceConfig",
+    "BasicAuth",
+    "GoogleCredentials",
+    "HeaderToken",
+    "NextUrl",
+    "OAuth2ClientCredentials",
+    "OAuth2RefreshToken",
+    "PageNumber",
+    "PageRequest",
+    "PageToken",
+    "RateLimiter",
+    "RetryPolicy",
+    "RetryingTransport",
+    "check",
+    "client",
+    "find_message",
+    "json_body",
+    "paginate",
+    "retry_after_seconds",
+    "reveal",
+]

@@ -1,0 +1,204 @@
+"""Authentication strategies, each an `httpx.Auth`: a token in a header, HTTP basic, OAuth2
+client-credentials and refresh-token flows (token fetched through the same retrying client,
+cached until shortly before it expires, fetched again once on a 401), and Google credentials
+through google-auth. Secret values are registered for redaction the moment they are used."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from cxbridge.errors import FatalSourceError
+from cxbridge.http.errors import ApiErrors, check
+from cxbridge.logs import redact_value
+
+EXPIRY_MARGIN = 60.0  # seconds before `expires_in` runs out that a token is fetched again
+
+
+def reveal(secret: SecretStr | str) -> str:
+    """The secret's value, registered so no log line can show it."""
+    value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
+    redact_value(value)
+    return value
+
+
+class HeaderToken(httpx.Auth):
+    """A static token in a header: `X-API-TOKEN: …`, `api-key: …`, `Authorization: Bearer …`."""
+
+    def __init__(self, token: SecretStr | str, *, header: str = "Authorization", prefix: str = "Bearer "):
+        self._value = prefix + reveal(token)
+        self.header = header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[self.header] = self._value
+        yield request
+
+
+class BasicAuth(httpx.BasicAuth):
+    """HTTP basic auth (`user:password`, `email/token:key`, `apikey:X`)."""
+
+    def __init__(self, username: SecretStr | str, password: SecretStr | str):
+        super().__init__(reveal(username), reveal(password))
+
+
+class OAuth2(httpx.Auth):
+    """Base of the OAuth2 token flows: `Authorization: Bearer <access_token>`, fetched on first
+    use, before expiry, and once more when the API answers 401."""
+
+    requires_response_body = True
+
+    def __init__(
+        self,
+        token_url: str,
+        *,
+        client_id: SecretStr | str,
+        client_secret: SecretStr | str,
+        scope: str | None = None,
+        credentials_in_body: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.token_url = token_url
+        self.client_id = reveal(client_id)
+        self.client_secret = reveal(client_secret)
+        self.scope = scope
+        self.credentials_in_body = credentials_in_body
+        self.clock = clock
+        self.access_token: str | None = None
+        self.expires_at = 0.0
+
+    def grant(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.access_token is None or self.clock() >= self.expires_at:
+            yield from self._fetch_token()
+        request.headers["Authorization"] = f"Bearer {self.access_token}"
+        response = yield request
+        if response.status_code == 401:
+            yield from self._fetch_token()
+            request.headers["Authorization"] = f"Bearer {self.access_token}"
+            yield request
+
+    def _fetch_token(self) -> Generator[httpx.Request, httpx.Response, None]:
+        form = self.grant()
+        if self.scope:
+            form["scope"] = self.scope
+        headers = {"Accept": "application/json"}
+        if self.credentials_in_body:
+            form |= {"client_id": self.client_id, "client_secret": self.client_secret}
+        else:
+            headers["Authorization"] = httpx.BasicAuth(self.client_id, self.client_secret)._auth_header
+        response = yield httpx.Request("POST", self.token_url, data=form, headers=headers)
+        self._accept(check(response, TokenErrors()).json())
+
+    def _accept(self, token: dict[str, Any]) -> None:
+        access = token.get("access_token")
+        if not isinstance(access, str) or not access:
+            raise FatalSourceError(f"the token endpoint {self.token_url} answered without an access_token")
+        self.access_token = reveal(access)
+        self.expires_at = self.clock() + float(token.get("expires_in") or 3600) - EXPIRY_MARGIN
+
+
+class OAuth2ClientCredentials(OAuth2):
+    """The client-credentials grant: a server-to-server token from a client id and secret."""
+
+    def grant(self) -> dict[str, str]:
+        return {"grant_type": "client_credentials"}
+
+
+class OAuth2RefreshToken(OAuth2):
+    """The refresh-token grant; a rotated refresh token the server sends back is used next time."""
+
+    def __init__(self, token_url: str, *, refresh_token: SecretStr | str, **options: Any):
+        super().__init__(token_url, **options)
+        self.refresh_token = reveal(refresh_token)
+
+    def grant(self) -> dict[str, str]:
+        return {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
+
+    def _accept(self, token: dict[str, Any]) -> None:
+        super()._accept(token)
+        if isinstance(rotated := token.get("refresh_token"), str) and rotated:
+            self.refresh_token = reveal(rotated)
+
+
+class TokenErrors(ApiErrors):
+    service = "the token endpoint"
+    credentials = "the OAuth client id, secret or refresh token"
+
+
+class GoogleCredentials(httpx.Auth):
+    """google-auth credentials (service account or authorized user): refreshed through the same
+    httpx client when missing or expired, then sent as `Authorization: Bearer`."""
+
+    requires_response_body = True
+
+    def __init__(self, credentials: Any):
+        self.credentials = credentials
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if not self.credentials.valid:
+            yield from self._refresh()
+        response = yield self._signed(request)
+        if response.status_code == 401:
+            yield from self._refresh()
+            yield self._signed(request)
+
+    def _signed(self, request: httpx.Request) -> httpx.Request:
+        request.headers["Authorization"] = f"Bearer {reveal(self.credentials.token)}"
+        return request
+
+    def _refresh(self) -> Generator[httpx.Request, httpx.Response, None]:
+        """google-auth refreshes through a transport callable; ours records the one request it
+        makes, lets httpx send it, and hands google-auth the answer."""
+        from google.auth import exceptions
+
+        exchange = _RecordedExchange()
+        try:
+            self.credentials.refresh(exchange.planner)
+        except _NeedsResponse:
+            pass
+        except exceptions.RefreshError as exc:
+            raise FatalSourceError(f"Google credentials could not be refreshed: {exc}") from None
+        if exchange.request is None:
+            return
+        exchange.response = yield exchange.request
+        try:
+            self.credentials.refresh(exchange.replayer)
+        except exceptions.RefreshError as exc:
+            raise FatalSourceError(
+                f"Google did not accept the credentials: {exc}; check them and their scopes"
+            ) from None
+
+
+class _NeedsResponse(Exception):
+    pass
+
+
+class _RecordedExchange:
+    """The token request google-auth wants sent, and the response to give it back."""
+
+    def __init__(self) -> None:
+        self.request: httpx.Request | None = None
+        self.response: httpx.Response | None = None
+
+    def planner(self, url: str, method: str = "GET", body: Any = None, headers: Any = None, **_: Any) -> Any:
+        self.request = httpx.Request(method, url, content=body, headers=headers)
+        raise _NeedsResponse
+
+    def replayer(self, url: str, method: str = "GET", body: Any = None, headers: Any = None, **_: Any) -> Any:
+        assert self.response is not None
+        return _GoogleResponse(self.response)
+
+
+class _GoogleResponse:
+    """An httpx response in the shape google-auth's transport contract expects."""
+
+    def __init__(self, response: httpx.Response):
+        self.status = response.status_code
+        self.headers = dict(response.headers)
+        self.data = response.content

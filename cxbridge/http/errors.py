@@ -1,0 +1,87 @@
+"""Failed responses as errors that say what to do. `ApiErrors` is the per-API hook: a connector
+subclasses it to read its API's error envelope, to say which 429s are a spent quota (never
+retried), and to name its credentials in the hints."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from cxbridge.errors import FatalSourceError, SourceError, TransientSourceError
+from cxbridge.http.wire_log import public_url
+from cxbridge.logs import redact
+
+_MESSAGE_KEYS = ("message", "errorMessage", "error_description", "description", "detail", "error")
+
+
+class ApiErrors:
+    """How one API reports errors. Override `message` and `is_quota_exhausted` as needed."""
+
+    service = "the API"
+    credentials = "the credentials"
+    ids = "the ids"
+
+    def message(self, response: httpx.Response) -> str | None:
+        """The API's own words from the error body, if it has any (common envelopes by default)."""
+        return find_message(json_body(response))
+
+    def is_quota_exhausted(self, response: httpx.Response) -> bool:
+        """A 429 (or other answer) that will not pass by retrying: a daily or licence quota."""
+        return False
+
+    def error(self, response: httpx.Response) -> SourceError:
+        """The error for a response that did not succeed."""
+        status = response.status_code
+        where = f"{response.request.method} {public_url(response.request.url)}: HTTP {status}"
+        said = self.message(response)
+        if said:
+            where += f" ({redact(said)[:300]})"
+        if self.is_quota_exhausted(response):
+            return FatalSourceError(
+                f"{where}; the {self.service} quota is used up — retrying will not help: wait until it resets, "
+                "or raise the limit"
+            )
+        if status == 401:
+            return FatalSourceError(f"{where}; {self.service} did not accept {self.credentials}: check them")
+        if status == 403:
+            return FatalSourceError(
+                f"{where}; {self.credentials} lack permission for this: check their scopes and permissions"
+            )
+        if status == 404:
+            return FatalSourceError(f"{where}; not found: check {self.ids} and base_url in the config")
+        if status in (408, 429) or status >= 500:
+            return TransientSourceError(f"{where}; re-run later")
+        return FatalSourceError(f"{where}; {self.service} rejected the request")
+
+
+def check(response: httpx.Response, errors: ApiErrors | None = None) -> httpx.Response:
+    """The response if it succeeded, else the error that says what to do (never the query string)."""
+    if response.is_success:
+        return response
+    response.read()
+    raise (errors or ApiErrors()).error(response)
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The body parsed as JSON, or None if it is not JSON."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, httpx.ResponseNotRead):
+        return None
+
+
+def find_message(body: Any, depth: int = 0) -> str | None:
+    """The first message-like string in a JSON error body: `message`, `error.message`, `errors[0]`…"""
+    if depth > 3:
+        return None
+    if isinstance(body, str):
+        return body or None
+    if isinstance(body, list):
+        return next((m for m in (find_message(item, depth + 1) for item in body[:3]) if m), None)
+    if isinstance(body, dict):
+        for key in (*_MESSAGE_KEYS, "errors", "meta", "response"):
+            if key in body and (found := find_message(body[key], depth + 1)):
+                return found
+    return None

@@ -1,0 +1,105 @@
+"""Pagination: follow a next-page URL, count page numbers, or pass a page token — and stop with a
+clear error instead of looping forever when an API sends the same token, the same URL or the
+same page again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from cxbridge.errors import SourceError
+
+MAX_PAGES = 100_000
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One page's request: a path (relative to the base URL) or an absolute URL, and its query."""
+
+    url: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    method: str = "GET"
+    json: Any = None
+
+    def key(self) -> str:
+        return json.dumps([self.method, self.url, sorted(self.params.items()), self.json], default=str)
+
+
+class Paginator(Protocol):
+    def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
+        """The request for the page after `body`, or None when `body` was the last page."""
+
+
+@dataclass(frozen=True)
+class NextUrl:
+    """The page names the next page's URL (Qualtrics `result.nextPage`); followed verbatim."""
+
+    next_url: Callable[[Any], str | None]
+
+    def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
+        url = self.next_url(body)
+        return PageRequest(url, method=request.method, json=request.json) if url else None
+
+
+@dataclass(frozen=True)
+class PageToken:
+    """The page carries a token for the next one (Google's `nextPageToken` → `pageToken`)."""
+
+    next_token: Callable[[Any], str | None]
+    param: str = "pageToken"
+
+    def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
+        token = self.next_token(body)
+        return replace(request, params={**request.params, self.param: token}) if token else None
+
+
+@dataclass(frozen=True)
+class PageNumber:
+    """Numbered pages: stop at an empty or short page, or past the total the API reports."""
+
+    items: Callable[[Any], list[Any]]
+    page_size: int
+    total_pages: Callable[[Any], int | None] = lambda body: None
+    param: str = "page"
+    first: int = 1
+
+    def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
+        page = int(request.params.get(self.param, self.first))
+        count = len(self.items(body))
+        total = self.total_pages(body)
+        if count == 0 or count < self.page_size or (total is not None and page >= total):
+            return None
+        return replace(request, params={**request.params, self.param: page + 1})
+
+
+def paginate(
+    fetch: Callable[[PageRequest], Any], first: PageRequest, paginator: Paginator, *, max_pages: int = MAX_PAGES
+) -> Iterator[Any]:
+    """Every page's body, first to last. Raises SourceError when the API asks for a page it
+    already gave, returns a page identical to the one before, or never stops."""
+    asked: set[str] = set()
+    previous: str | None = None
+    request: PageRequest | None = first
+    count = 0
+    while request is not None:
+        if request.key() in asked:
+            raise SourceError(f"{_describe(request)} was asked for twice: the API's pagination loops; stopped")
+        asked.add(request.key())
+        body = fetch(request)
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+        if digest == previous:
+            raise SourceError(f"{_describe(request)} repeats the page before it: the API ignores paging; stopped")
+        previous = digest
+        yield body
+        count += 1
+        request = paginator.next_request(request, body)
+        if request is not None and count >= max_pages:
+            raise SourceError(f"more than {max_pages} pages: the API's pagination does not end; stopped")
+
+
+def _describe(request: PageRequest) -> str:
+    query = ", ".join(f"{name}={value}" for name, value in request.params.items())
+    return f"the page {request.url}" + (f" ({query})" if query else "")

@@ -1,0 +1,158 @@
+"""Retries: an httpx transport that repeats a request on transport errors, timeouts, truncated
+bodies, 429 and 5xx — waiting as `Retry-After` asks, else with capped exponential backoff and
+jitter — and gives up with an error that says to re-run later. `sleep` is injectable, so tests
+never wait and nothing patches `time.sleep`."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from cxbridge.errors import TransientSourceError
+from cxbridge.http.wire_log import log_exchange, public_url
+
+if TYPE_CHECKING:
+    from cxbridge.http.errors import ApiErrors
+    from cxbridge.http.ratelimit import RateLimiter
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+STREAM = "cxbridge.stream"
+"""Request extension: the caller reads the body itself (a large download), so the transport
+returns the response unread and a fault inside the body is the caller's to retry."""
+
+Sleep = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to retry a request before giving up."""
+
+    attempts: int = 5
+    backoff: float = 1.0  # the first wait without Retry-After; doubled each time
+    max_backoff: float = 60.0
+    max_retry_after: float = 300.0  # a server asking for longer is out of quota: fail now
+    jitter: float = 0.25  # up to this fraction of a backoff wait is added at random
+
+    def backoff_wait(self, attempt: int) -> float:
+        wait = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        return wait + random.uniform(0, wait * self.jitter) if self.jitter else wait
+
+
+class Retryable(Exception):
+    """A failed attempt worth repeating; `retry_after` is what the server asked for, if anything."""
+
+    def __init__(self, reason: str, retry_after: float | None = None):
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+def retrying(policy: RetryPolicy, sleep: Sleep) -> Retrying:
+    """A tenacity loop over `Retryable` failures, honouring `Retry-After` over the backoff."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, Retryable) and exc.retry_after is not None:
+            return exc.retry_after
+        return policy.backoff_wait(state.attempt_number)
+
+    return Retrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=wait,
+        retry=retry_if_exception_type(Retryable),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def gave_up(request: httpx.Request, exc: Retryable, attempts: int) -> TransientSourceError:
+    return TransientSourceError(
+        f"{request.method} {public_url(request.url)}: {exc} after {attempts} attempts; re-run later"
+    )
+
+
+class RetryingTransport(httpx.BaseTransport):
+    """Wraps a transport: paces requests (optional rate limiter) and repeats the ones that failed
+    for a reason that passes. A 429 the API says is permanent (a spent quota) is returned as is."""
+
+    def __init__(
+        self,
+        wrapped: httpx.BaseTransport | None = None,
+        *,
+        policy: RetryPolicy | None = None,
+        sleep: Sleep = time.sleep,
+        limiter: RateLimiter | None = None,
+        errors: ApiErrors | None = None,
+    ):
+        self.wrapped = wrapped or httpx.HTTPTransport()
+        self.policy = policy or RetryPolicy()
+        self.sleep = sleep
+        self.limiter = limiter
+        self.errors = errors
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            for attempt in retrying(self.policy, self.sleep):
+                with attempt:
+                    return self._send_once(request)
+        except Retryable as exc:
+            raise gave_up(request, exc, self.policy.attempts) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send_once(self, request: httpx.Request) -> httpx.Response:
+        if self.limiter is not None:
+            self.limiter.acquire()
+        started = time.monotonic()
+        try:
+            response = self.wrapped.handle_request(request)
+            if not request.extensions.get(STREAM):
+                response.read()  # inside the retry: a body cut short is retried like a dropped connection
+        except httpx.TimeoutException as exc:
+            raise Retryable(f"timed out ({type(exc).__name__})") from None
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            raise Retryable(f"connection failed ({type(exc).__name__})") from None
+        log_exchange(request, response, time.monotonic() - started)
+        if response.status_code not in RETRY_STATUSES or self._permanent(response):
+            return response
+        response.read()
+        response.close()
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        if retry_after is not None and retry_after > self.policy.max_retry_after:
+            raise TransientSourceError(
+                f"{request.method} {public_url(request.url)}: rate-limited for {retry_after:.0f} s "
+                "(quota exhausted?); re-run later"
+            )
+        raise Retryable(f"HTTP {response.status_code}", retry_after)
+
+    def _permanent(self, response: httpx.Response) -> bool:
+        if self.errors is None:
+            return False
+        response.read()
+        return self.errors.is_quota_exhausted(response)
+
+    def close(self) -> None:
+        self.wrapped.close()
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds to wait: it is either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

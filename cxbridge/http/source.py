@@ -1,0 +1,90 @@
+"""The base of API sources: config keys every HTTP connector shares (`base_url`, timeout,
+retries, client-side rate limit) and one `ApiClient` per run built from them."""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import ClassVar
+
+import httpx
+from pydantic import Field, field_validator
+
+from cxbridge.http.client import ApiClient
+from cxbridge.http.errors import ApiErrors
+from cxbridge.http.ratelimit import RateLimiter
+from cxbridge.http.retries import RetryPolicy, Sleep
+from cxbridge.sources import Source, SourceConfig
+
+
+class ApiSourceConfig(SourceConfig):
+    """Keys of every `[sources.NAME]` that reads an HTTP API."""
+
+    base_url: str | None = Field(
+        default=None, description="the API's root URL: a regional or vanity host, or a local server in tests"
+    )
+    timeout: float = Field(default=60.0, gt=0, le=3600, description="seconds to wait for one answer")
+    max_attempts: int = Field(default=5, ge=1, le=20, description="tries per request before the run gives up")
+    requests_per_second: float | None = Field(
+        default=None, gt=0, description="client-side pace; default: the API's documented limit"
+    )
+    requests_per_minute: float | None = Field(
+        default=None, gt=0, description="client-side pace; default: the API's documented limit"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an absolute URL; write https://host/path")
+        return value.rstrip("/") if value else value
+
+
+class ApiSource(Source):
+    """A source reading one HTTP API. Subclasses set the class attributes and `auth()`.
+
+    `sleep` and `transport` are seams for tests: a subclass (or instance) may set them so
+    retries don't wait and requests go where the test wants.
+    """
+
+    config_model: ClassVar[type[ApiSourceConfig]] = ApiSourceConfig
+    errors: ClassVar[ApiErrors] = ApiErrors()
+    default_requests_per_second: ClassVar[float | None] = None
+    default_requests_per_minute: ClassVar[float | None] = None
+    sleep: Sleep = staticmethod(time.sleep)  # type: ignore[assignment]
+    transport: httpx.BaseTransport | None = None
+    config: ApiSourceConfig
+
+    def base_url(self) -> str:
+        """The API root when `base_url` is not configured."""
+        raise NotImplementedError
+
+    def auth(self) -> httpx.Auth | None:
+        """How requests are authenticated (see `cxbridge.http.auth`)."""
+        return None
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    @cached_property
+    def client(self) -> ApiClient:
+        config = self.config
+        per_second = config.requests_per_second or self.default_requests_per_second
+        per_minute = config.requests_per_minute or self.default_requests_per_minute
+        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, sleep=self.sleep)
+        return ApiClient(
+            base_url=config.base_url or self.base_url(),
+            auth=self.auth(),
+            errors=self.errors,
+            headers=self.headers(),
+            timeout=config.timeout,
+            policy=RetryPolicy(attempts=config.max_attempts),
+            limiter=limiter if (per_second or per_minute) else None,
+            sleep=self.sleep,
+            transport=self.transport,
+        )
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()
+            del self.__dict__["client"]

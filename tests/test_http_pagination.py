@@ -1,0 +1,132 @@
+"""cxbridge.http pagination (next URL, page token, page number) and the client-side rate limiter."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxbridge import http
+from cxbridge.errors import SourceError
+from local_api import fake_api
+
+
+def client(url: str) -> http.ApiClient:
+    return http.ApiClient(base_url=url, sleep=lambda seconds: None)
+
+
+def test_next_url_pages_are_followed_verbatim_until_null():
+    with fake_api() as api:
+
+        @api.route("GET", "/items")
+        def items(seen, match):
+            page = int(seen.query.get("skip", 0))
+            following = f"{api.url}/items?skip={page + 2}" if page < 4 else None
+            return {"result": {"elements": [page, page + 1], "nextPage": following}}
+
+        paginator = http.NextUrl(lambda body: body["result"]["nextPage"])
+        pages = list(client(api.url).pages(http.PageRequest("/items"), paginator))
+    assert [page["result"]["elements"] for page in pages] == [[0, 1], [2, 3], [4, 5]]
+
+
+def test_page_tokens_are_passed_on_with_the_other_parameters():
+    tokens = {"": "t1", "t1": "t2", "t2": None}
+    with fake_api() as api:
+
+        @api.route("GET", "/responses")
+        def responses(seen, match):
+            token = seen.query.get("pageToken", "")
+            return {"responses": [token or "first"], "nextPageToken": tokens[token]}
+
+        first = http.PageRequest("/responses", {"filter": "timestamp > 2024-01-01T00:00:00Z"})
+        pages = list(client(api.url).pages(first, http.PageToken(lambda body: body.get("nextPageToken"))))
+    assert [page["responses"] for page in pages] == [["first"], ["t1"], ["t2"]]
+    assert all(seen.query["filter"] == "timestamp > 2024-01-01T00:00:00Z" for seen in api.requests)
+
+
+@pytest.mark.parametrize(
+    ("total_pages", "last_size", "expected_pages"),
+    [(3, 2, 3), (None, 1, 3), (None, 2, 4)],
+    ids=["the total the API reports", "a short page", "an empty page"],
+)
+def test_numbered_pages_stop_at(total_pages, last_size, expected_pages):
+    with fake_api() as api:
+
+        @api.route("GET", "/list")
+        def listing(seen, match):
+            page = int(seen.query["page"])
+            items = [page] * (2 if page < 3 else last_size) if page <= 3 else []
+            return {"response": items, "pagination": {"totalPages": total_pages}}
+
+        paginator = http.PageNumber(
+            items=lambda body: body["response"],
+            page_size=2,
+            total_pages=lambda body: body["pagination"]["totalPages"],
+        )
+        pages = list(client(api.url).pages(http.PageRequest("/list", {"page": 1, "perPage": 2}), paginator))
+    assert len(pages) == expected_pages
+    assert api.paths()[0] == "/list?page=1&perPage=2"
+
+
+def test_a_repeated_page_token_stops_the_loop():
+    with fake_api() as api:
+        api.route("GET", "/loop")(lambda seen, match: {"items": [seen.query.get("pageToken")], "next": "same"})
+        pages = client(api.url).pages(http.PageRequest("/loop"), http.PageToken(lambda body: body["next"]))
+        with pytest.raises(SourceError, match="asked for twice: the API's pagination loops"):
+            list(pages)
+    assert len(api.requests) == 2
+
+
+def test_a_server_that_ignores_the_page_number_is_caught():
+    with fake_api() as api:
+        api.route("GET", "/same")(lambda seen, match: {"response": [1, 2]})
+        paginator = http.PageNumber(items=lambda body: body["response"], page_size=2)
+        with pytest.raises(SourceError, match="repeats the page before it"):
+            list(client(api.url).pages(http.PageRequest("/same", {"page": 1}), paginator))
+
+
+def test_pagination_that_never_ends_is_stopped():
+    with fake_api() as api:
+        api.route("GET", "/endless")(lambda seen, match: {"response": [seen.query["page"]] * 2})
+        paginator = http.PageNumber(items=lambda body: body["response"], page_size=2)
+        with pytest.raises(SourceError, match="more than 5 pages"):
+            list(client(api.url).pages(http.PageRequest("/endless", {"page": 1}), paginator, max_pages=5))
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 6))
+        self.now += seconds
+
+
+def test_the_rate_limiter_keeps_requests_within_each_window():
+    clock = FakeClock()
+    limiter = http.RateLimiter(per_second=2, per_minute=3, clock=clock, sleep=clock.sleep)
+    for _ in range(4):
+        limiter.acquire()
+        clock.now += 0.1
+    assert clock.slept == [0.8, 58.9]  # the third waits for the one-second window, the fourth for the minute
+
+
+def test_a_fractional_rate_spaces_requests_out():
+    clock = FakeClock()
+    limiter = http.RateLimiter(per_second=0.5, clock=clock, sleep=clock.sleep)
+    limiter.acquire()
+    limiter.acquire()
+    assert clock.slept == [2.0]
+
+
+def test_the_client_paces_its_requests_through_the_limiter():
+    clock = FakeClock()
+    limiter = http.RateLimiter(per_second=1, clock=clock, sleep=clock.sleep)
+    with fake_api() as api:
+        api.route("GET", "/x")(lambda seen, match: {})
+        paced = http.ApiClient(base_url=api.url, limiter=limiter)
+        for _ in range(3):
+            paced.get_json("/x")
+    assert clock.slept == [1.0, 1.0]
