@@ -79,7 +79,7 @@ def _ces(profile: ColumnProfile, header: str) -> Proposal | None:
     numeric = _numeric_scale(profile)
     if numeric is None or numeric[1] > 7:
         return None
-    direction, why = _effort_direction(header)
+    direction, why = effort_direction(header)
     evidence = [f"the header asks about effort or ease ({stem!r})",
                 f"values fit a {_fmt(numeric[0])}–{_fmt(numeric[1])} scale ({profile.example()})", why]  # fmt: skip
     spec = {"scale": list(numeric), "direction": direction.value, **_no_score_spec(profile)}
@@ -148,7 +148,7 @@ def _no_score_spec(profile: ColumnProfile) -> dict:
     return {"ignore_values": ignored} if ignored else {}
 
 
-def _effort_direction(header: str) -> tuple[Direction, str]:
+def effort_direction(header: str) -> tuple[Direction, str]:
     text = builtin.label_key(header)
     if any(word in text for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
                                      "esfuerzo", "effort avez", "esforço")):  # fmt: skip

@@ -1,0 +1,159 @@
+"""Survey questions as a platform's API defines them, scored without hand mapping.
+
+A connector describes each question (`Question`: text, kind, numeric scale, choice labels); the
+metric is detected from that — an NPS question type, or a scale or choice question that asks
+about recommending, satisfaction or effort (the keywords and label scales of
+`cxbridge.detection`) — and the config's per-question overrides (`QuestionOverride`, the keys of
+`MetricSpec` plus `ignore`, `comment` and `primary`) win over what was detected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cxbridge.detection import labels as builtin
+from cxbridge.detection.keywords import mentions
+from cxbridge.detection.scores import effort_direction
+from cxbridge.errors import ConfigError
+from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec
+from cxbridge.normalize import AnswerInput
+
+KINDS = ("nps", "scale", "choice", "multi", "text", "other")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question (or matrix row) as a survey definition describes it."""
+
+    id: str
+    text: str
+    kind: str = "other"  # one of KINDS
+    scale: tuple[float, float] | None = None  # the numeric range of a scale question
+    choices: Mapping[str, float] = field(default_factory=dict)  # answer label → numeric value
+
+
+class QuestionOverride(BaseModel):
+    """`[sources.NAME.questions.<question id>]`: how one question is read, over what was detected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str | None = Field(default=None, description="nps, enps, csat, ces, rating, … or a custom name")
+    scale: tuple[float, float] | None = Field(default=None, description="[min, max] of the answers")
+    direction: Direction | None = Field(default=None, description="higher_is_better or lower_is_better (CES)")
+    labels: dict[str, float] = Field(default_factory=dict, description="answer label → value")
+    ignore_values: list[float | str] = Field(default_factory=list, description="answers that carry no score")
+    ignore: bool = Field(default=False, description="never store this question's answers")
+    comment: bool | None = Field(default=None, description="true: a free-text comment; false: not one")
+    primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
+    unscored: bool = Field(default=False, description="keep the answer, but never score it (undo a detection)")
+
+
+def detect_spec(question: Question) -> MetricSpec | None:
+    """The metric a question measures, from its definition alone; None when it is not scored."""
+    ignored = _no_score_values(question)
+    if question.kind == "nps":
+        return MetricSpec(metric=_nps_metric(question.text), ignore_values=ignored)
+    scored = {label: value for label, value in question.choices.items() if value not in ignored}
+    numeric = question.scale or _range(scored.values())
+    if numeric is not None and mentions(question.text, "recommend") and numeric == (0, 10):
+        return MetricSpec(metric=_nps_metric(question.text), labels=scored, ignore_values=ignored)
+    label_scale = builtin.scale_for(question.choices) if question.choices else None
+    if mentions(question.text, "effort") and numeric is not None and numeric[1] - numeric[0] <= 6:
+        direction = effort_direction(question.text)[0]
+        return MetricSpec(metric="ces", scale=numeric, direction=direction, labels=scored, ignore_values=ignored)
+    if mentions(question.text, "satisfaction") and numeric is not None and numeric[1] - numeric[0] <= 10:
+        return MetricSpec(metric="csat", scale=numeric, labels=scored, ignore_values=ignored)
+    if label_scale is not None and label_scale.metric == "csat":
+        return MetricSpec(metric="csat", scale=label_scale.scale, labels=label_scale.values(), ignore_values=ignored)
+    return None
+
+
+def _nps_metric(text: str) -> str:
+    return "enps" if mentions(text, "employer") else "nps"
+
+
+def _range(values: Any) -> tuple[float, float] | None:
+    numbers = [float(value) for value in values]
+    if len(numbers) < 2 or min(numbers) == max(numbers):
+        return None
+    return (min(numbers), max(numbers))
+
+
+def _no_score_values(question: Question) -> list[float | str]:
+    """Answers a definition marks as carrying no score: negative recodes, "N/A" labels."""
+    return sorted({value for label, value in question.choices.items() if value < 0 or builtin.is_no_score(label)})
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the answers of one question are read: scored by `spec`, a comment, or kept as is."""
+
+    question: Question
+    spec: MetricSpec | None
+    is_comment: bool
+    is_primary: bool = False
+
+
+class QuestionPlan:
+    """Every question of one survey, with the source's overrides applied once."""
+
+    def __init__(self, overrides: Mapping[str, QuestionOverride], *, where: str):
+        self.overrides = overrides
+        self.where = where
+        self._readings: dict[str, Reading | None] = {}
+
+    def reading(self, question: Question, *, also: tuple[str, ...] = ()) -> Reading | None:
+        """How to read `question` (None: ignored). `also` names other ids an override may use
+        (the parent question of a matrix row)."""
+        if question.id in self._readings:
+            return self._readings[question.id]
+        override = next((self.overrides[key] for key in (question.id, *also) if key in self.overrides), None)
+        found = None if override is not None and override.ignore else self._read(question, override)
+        self._readings[question.id] = found
+        return found
+
+    def answer(self, question: Question, value: Any, *, label: str | None = None, also: tuple[str, ...] = ()):
+        """The AnswerInput for one answer, or None when the question is ignored."""
+        reading = self.reading(question, also=also)
+        if reading is None:
+            return None
+        if label is None and question.choices and not isinstance(value, list | dict):
+            label = next((text for text, number in question.choices.items() if number == value), None)
+        return AnswerInput(
+            question_id=question.id, question_text=question.text, value=value, label=label,
+            spec=reading.spec, is_comment=reading.is_comment, is_primary=reading.is_primary,
+        )  # fmt: skip
+
+    def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
+        detected = detect_spec(question)
+        if override is None:
+            return Reading(question, detected, question.kind == "text")
+        spec = None if override.unscored else self._spec(question, detected, override)
+        comment = override.comment if override.comment is not None else (spec is None and question.kind == "text")
+        return Reading(question, spec, comment, override.primary)
+
+    def _spec(self, question: Question, detected: MetricSpec | None, override: QuestionOverride) -> MetricSpec | None:
+        metric = override.metric or (detected.metric if detected else None)
+        if metric is None:
+            return None
+        base = detected if detected is not None and detected.metric == metric else None
+        settings: dict[str, Any] = {"metric": metric}
+        scale = override.scale or (base.scale if base else None)
+        if scale is None and metric not in NPS_METRICS:
+            scale = question.scale or _range(question.choices.values())
+        if scale is not None and metric not in NPS_METRICS:
+            settings["scale"] = scale
+        direction = override.direction or (base.direction if base else None)
+        if direction is not None:
+            settings["direction"] = direction
+        settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
+        settings["ignore_values"] = override.ignore_values or (base.ignore_values if base else [])
+        try:
+            return MetricSpec(**settings)
+        except ValidationError as exc:
+            message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"{self.where}.questions.{question.id}: {message}") from None
