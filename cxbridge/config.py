@@ -124,7 +124,7 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
         data = substitute(data, lambda name: host.pm.hook.resolve_secret(name=name))
     except MissingSecretError as exc:
         raise ConfigError(f"{label}: {exc}") from None
-    file = _validate(_ConfigFile, data, label=label, prefix="")
+    file = validate_model(_ConfigFile, data, label=label, prefix="")
     sources = {name: _source_entry(name, raw, host, label) for name, raw in file.sources.items()}
     destination = file.destination.url if file.destination else None
     return Config(path=path, settings=file.settings, destination_url=destination, sources=sources)
@@ -142,10 +142,11 @@ def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) 
         cls = host.source_class(str(connector))
     except ConfigError as exc:
         raise ConfigError(f"{label}: {prefix}.connector: {exc}") from None
-    return SourceEntry(name, cls, _validate(cls.config_model, raw, label=label, prefix=prefix))
+    return SourceEntry(name, cls, validate_model(cls.config_model, raw, label=label, prefix=prefix))
 
 
-def _validate(model: type[M], data: dict[str, Any], *, label: str, prefix: str) -> M:
+def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: str) -> M:
+    """`model` from `data`, or a ConfigError naming `label` and each bad key under `prefix`."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -5,7 +5,6 @@ each file gets its own summary and a file that cannot be read does not stop the 
 from __future__ import annotations
 
 import glob
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.config import config_from_dict
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
-from cxbridge.detection.mapping_file import write_mapping
+from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
@@ -108,7 +107,7 @@ def import_(
     hints = hints or Hints()
     if not paths:
         raise ConfigError("no data files to import (only survey definitions, or unsupported file types)")
-    saved = _load_mapping(Path(mapping)) if mapping else None
+    saved = read_mapping(Path(mapping)) if mapping else None
     result = ImportResult(destination=destination, dry_run=dry_run)
     for path in paths:
         item = FileImport(path, source or (saved[0] if saved else source_name_for(path)))
@@ -142,21 +141,6 @@ def _overrides(hints: Hints) -> dict[str, Any]:
     if hints.definition:
         values["definition"] = str(hints.definition.resolve())
     return {key: value for key, value in values.items() if value}
-
-
-def _load_mapping(path: Path) -> tuple[str, dict[str, Any], Path]:
-    """The one `[sources.NAME]` of a mapping file (the first, when it holds several)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the mapping ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    sources = data.get("sources")
-    if not isinstance(sources, dict) or not sources:
-        raise ConfigError(f"{path}: no [sources.NAME] entry; write one with `cxbridge inspect --write-mapping`")
-    name, entry = next(iter(sources.items()))
-    return name, entry, path.resolve().parent
 
 
 def definition_for(path: Path, hints: Hints, definitions: list[Path]) -> Hints:

@@ -9,10 +9,8 @@ keep working; see `cxbridge.tabular.config` for the rest.
 from __future__ import annotations
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.tabular.config import FIELD_COLUMNS, ColumnMap, CsvConfig, MetricColumn
+from cxbridge.tabular.config import CsvConfig
 from cxbridge.tabular.source import FileSource
-
-LOWER_CASE_FIELDS = frozenset({"channel", "status"})  # for mappings of other sources (singer) that share ours
 
 
 class CsvSource(FileSource):
@@ -27,4 +25,4 @@ def register_sources(register):
     register(CsvSource)
 
 
-__all__ = ["FIELD_COLUMNS", "LOWER_CASE_FIELDS", "ColumnMap", "CsvConfig", "CsvSource", "MetricColumn"]
+__all__ = ["CsvConfig", "CsvSource"]

@@ -140,6 +140,53 @@ def test_a_missing_tap_executable_says_what_to_install(workspace: Path):
     assert result.status == "failed" and "'tap-nowhere': not found on PATH; pip install it" in result.error
 
 
+MAPPING_FILE = """
+# as `cxbridge inspect --write-mapping` writes it for a spreadsheet of the same survey
+[sources.survey_sheet]
+connector = "csv"
+path = "responses.csv"
+format = "plain"
+encoding = "auto"
+
+[sources.survey_sheet.columns]
+id = "response_id"
+submitted_at = "submitted"
+email = "respondent.email"
+comment = "feedback"
+
+[[sources.survey_sheet.metrics]]
+column = "score"
+metric = "nps"
+"""
+
+
+def use_mapping_file(folder: Path, mapping: str, inline: str = "") -> None:
+    (folder / "nps_mapping.toml").write_text(mapping, encoding="utf-8")
+    config = CONFIG[: CONFIG.index("[sources.tap_survey.streams")]
+    config += f'[sources.tap_survey.streams.responses]\nmapping = "nps_mapping.toml"\n{inline}'
+    (folder / "cxbridge.toml").write_text(config, encoding="utf-8")
+
+
+def test_a_stream_reads_through_a_spreadsheet_mapping_file_with_inline_keys_over_it(workspace: Path):
+    use_mapping_file(workspace, MAPPING_FILE, inline='attributes = ["store"]\n')
+    result = sync(workspace)
+    assert (result.status, result.written) == ("success", 5), result.error
+    rows = query(workspace, "SELECT nps, comment, attributes, respondent_key IS NOT NULL FROM feedback "
+                            "WHERE source_record_id = 'R4'")  # fmt: skip
+    assert [(nps, comment, json.loads(attributes), hashed) for nps, comment, attributes, hashed in rows] == [
+        (4, "comment 4", {"store": "S1"}, 1)
+    ]
+
+
+def test_a_bad_mapping_file_names_the_file_and_the_key(workspace: Path):
+    use_mapping_file(workspace, MAPPING_FILE.replace('metric = "nps"', 'metric = "nps"\nscale = "wide"'))
+    with pytest.raises(cxbridge.ConfigError, match=r"nps_mapping.toml .*streams.responses.metrics.0.scale"):
+        sync(workspace)
+    use_mapping_file(workspace, MAPPING_FILE.replace("[sources.survey_sheet.columns]", "[sources.survey_sheet.colums]"))
+    with pytest.raises(cxbridge.ConfigError, match=r"colums: unknown key; did you mean 'columns'"):
+        sync(workspace)
+
+
 class TestSingerSource(SourceConformance):
     @pytest.fixture
     def source_under_test(self, tmp_path: Path) -> SourceUnderTest:

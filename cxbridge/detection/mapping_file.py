@@ -5,12 +5,14 @@ whose comments give each decision's confidence and evidence. The file is a valid
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomlkit
 
 from cxbridge.detection.evidence import Proposal
+from cxbridge.errors import ConfigError
 
 LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
                 "timestamp": "timestamps", "ignore": "ignore"}  # fmt: skip
@@ -67,6 +69,21 @@ def mapping_text(inspections: list[Any], target: Path) -> str:
         sources.add(inspection.source_name, _source_table(inspection, target.parent))
     document.add("sources", sources)
     return tomlkit.dumps(document)
+
+
+def read_mapping(path: Path) -> tuple[str, dict[str, Any], Path]:
+    """The one `[sources.NAME]` of a mapping file (the first, when it holds several)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the mapping ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    sources = data.get("sources")
+    if not isinstance(sources, dict) or not sources:
+        raise ConfigError(f"{path}: no [sources.NAME] entry; write one with `cxbridge inspect --write-mapping`")
+    name, entry = next(iter(sources.items()))
+    return name, entry, path.resolve().parent
 
 
 def write_mapping(inspections: list[Any], target: Path) -> Path:

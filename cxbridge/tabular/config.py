@@ -58,16 +58,12 @@ class MetricColumn(MetricSpec):
     primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
 
 
-class FileSourceConfig(SourceConfig):
-    """Keys shared by the csv, excel and json connectors."""
+class RowMapping(BaseModel):
+    """Which field of a row holds what, and how its values read: the keys a mapping file
+    (`cxbridge inspect --write-mapping`) holds, shared by the file sources and the singer source."""
 
-    path: str = Field(description="a file, a glob (data/*.xlsx, exports/**/*.csv) or a folder, relative to the config")
-    format: Literal["auto", *FORMATS] = Field(  # type: ignore[valid-type]
-        default="plain", description="plain, google_forms, qualtrics, qualtrics_legacy, surveymonkey, … or auto"
-    )
-    definition: str | None = Field(
-        default=None, description="survey definition: Qualtrics .qsf/API JSON, SurveyMonkey details"
-    )
+    model_config = ConfigDict(extra="forbid")
+
     timestamp_format: str | None = Field(
         default=None, description="strptime format; otherwise ISO, dd.mm.yyyy, m/d/yyyy, …"
     )
@@ -75,10 +71,6 @@ class FileSourceConfig(SourceConfig):
     timezone: TimeZoneName | None = Field(
         default=None, description="zone of naive timestamps; [settings] timezone if unset"
     )
-    header_row: int | None = Field(
-        default=None, ge=1, description="row number of the (first) header row; detected when unset"
-    )
-    header_rows: int | None = Field(default=None, ge=1, le=3, description="how many header rows (plain sheets: 1 or 2)")
     key_columns: list[str] | None = Field(
         default=None, description="columns that identify a row without an id (default: submitted time, e-mail, phone)"
     )
@@ -92,6 +84,23 @@ class FileSourceConfig(SourceConfig):
     multi_choice: list[str] = Field(default_factory=list, description="answers listing several choices, split on ', '")
     attributes: list[str] | None = Field(default=None, description="columns kept in attributes; default: all unmapped")
     ignore: list[str] = Field(default_factory=list, description="columns never stored (names, IP addresses)")
+
+
+class FileSourceConfig(RowMapping, SourceConfig):
+    """Keys shared by the csv, excel and json connectors: where the files are, their layout, and
+    the row mapping."""
+
+    path: str = Field(description="a file, a glob (data/*.xlsx, exports/**/*.csv) or a folder, relative to the config")
+    format: Literal["auto", *FORMATS] = Field(  # type: ignore[valid-type]
+        default="plain", description="plain, google_forms, qualtrics, qualtrics_legacy, surveymonkey, … or auto"
+    )
+    definition: str | None = Field(
+        default=None, description="survey definition: Qualtrics .qsf/API JSON, SurveyMonkey details"
+    )
+    header_row: int | None = Field(
+        default=None, ge=1, description="row number of the (first) header row; detected when unset"
+    )
+    header_rows: int | None = Field(default=None, ge=1, le=3, description="how many header rows (plain sheets: 1 or 2)")
 
 
 class CsvConfig(FileSourceConfig):
@@ -111,3 +120,6 @@ class ExcelConfig(FileSourceConfig):
 class JsonConfig(FileSourceConfig):
     connector: Literal["json"] = "json"
     format: Literal["auto", "qualtrics_json", "surveymonkey_json"] = "auto"  # type: ignore[assignment]
+
+
+FILE_CONFIGS = (CsvConfig, ExcelConfig, JsonConfig)

@@ -169,3 +169,15 @@ def _skip(buffer: str, position: int, handle: TextIO, characters: str) -> tuple[
         if not more:
             return buffer, position
         buffer, position = buffer[position:] + more, 0
+
+
+def flatten_record(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A JSON record as one row: nested objects' fields under `a.b` keys; lists kept as values."""
+    row: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            row.update(flatten_record(value, f"{name}."))
+        else:
+            row[name] = value
+    return row

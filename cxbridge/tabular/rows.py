@@ -15,7 +15,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_datetime, parse_number
-from cxbridge.tabular.config import FIELD_COLUMNS, FileSourceConfig, MetricColumn
+from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import decide_date_order
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
@@ -24,9 +24,10 @@ _TRAILING_NUMBER = re.compile(r"^\D*?[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")
 
 
 class RowNormalizer:
-    """Turns the raw rows of one file source into records."""
+    """Turns raw rows (`{"id": …, "values": {column: value}, "labels": …}`) into records, through
+    a row mapping: a file source's, or a singer stream's."""
 
-    def __init__(self, config: FileSourceConfig, context: SourceContext, *, definition: Any = None):
+    def __init__(self, config: RowMapping, context: SourceContext, *, definition: Any = None):
         self.config = config
         self.columns = {name: header_key(column) for name, column in config.columns.mapped().items()}
         self.fields = [

@@ -2,8 +2,10 @@
 
 cxbridge runs the tap executable with its config (written to a private file, `${ENV}` secrets
 resolved), selects the tap streams that have a mapping, reads the SCHEMA/RECORD/STATE messages
-and maps each record to a feedback record with the same `columns`/`metrics`/`comments` mapping as
-spreadsheet sources. The tap's own STATE is the cursor, handed back with `--state` next time.
+and maps each record to a feedback record through a row mapping — written inline, or a mapping
+file as `cxbridge inspect --write-mapping` writes for spreadsheets — read by the same
+`RowNormalizer` as the file sources (nested fields as `a.b`). The tap's own STATE is the cursor,
+handed back with `--state` next time.
 """
 
 from __future__ import annotations
@@ -13,29 +15,46 @@ import shlex
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pathlib import Path
 
+from pydantic import Field
+
+from cxbridge.detection.mapping_file import read_mapping
+from cxbridge.config import validate_model
 from cxbridge.errors import DataError, SourceError
 from cxbridge.identity import content_id
-from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.plugins.csv_source import FIELD_COLUMNS, LOWER_CASE_FIELDS, ColumnMap, MetricColumn
+from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins.singer.tap import TapProcess
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, SourceConfig, Stream
 from cxbridge.tables import to_json
-from cxbridge.timestamps import parse_timestamp, zone
+from cxbridge.tabular.config import FILE_CONFIGS, RowMapping
+from cxbridge.tabular.json_records import flatten_record
+from cxbridge.tabular.rows import RowNormalizer
+from cxbridge.tabular.table import header_key
 
 
-class StreamMapping(BaseModel):
-    """`[sources.NAME.streams.TAP_STREAM]`: which record field holds which feedback field
-    (`a.b` reaches into nested objects)."""
+FILE_ONLY_KEYS = frozenset().union(*(model.model_fields for model in FILE_CONFIGS)) - set(RowMapping.model_fields)
 
-    model_config = ConfigDict(extra="forbid")
 
-    columns: ColumnMap
-    metrics: list[MetricColumn] = Field(default_factory=list)
-    comments: list[str] = Field(default_factory=list, description="more free-text fields")
-    attributes: list[str] | None = Field(default=None, description="fields kept in attributes; default: all unmapped")
+class StreamMapping(RowMapping):
+    """`[sources.NAME.streams.TAP_STREAM]`: a row mapping over the tap's records (`a.b` reaches
+    into nested objects), inline or from a mapping file."""
+
+    mapping: str | None = Field(
+        default=None,
+        description="a mapping file (as `cxbridge inspect --write-mapping` writes); keys written here win over it",
+    )
+
+    def resolved(self, base_dir: Path, *, where: str) -> RowMapping:
+        """The mapping with its file's keys under the ones written inline."""
+        if self.mapping is None:
+            return self
+        path = base_dir / self.mapping
+        _, entry, _ = read_mapping(path)
+        from_file = {key: value for key, value in entry.items() if key not in FILE_ONLY_KEYS}
+        written = self.model_dump(include=self.model_fields_set - {"mapping"})
+        return validate_model(RowMapping, from_file | written, label=f"{path} (the mapping of {where})", prefix=where)
 
 
 class SingerConfig(SourceConfig):
@@ -54,10 +73,11 @@ class SingerStream(Stream):
 
     is_sorted = True
 
-    def __init__(self, source: SingerSource, name: str, mapping: StreamMapping):
+    def __init__(self, source: SingerSource, name: str, mapping: RowMapping):
         super().__init__(source)
         self.name = name  # type: ignore[misc]
         self.mapping = mapping
+        self.normalizer = RowNormalizer(mapping, source.context)
         self._state: Any = None
         self._key_properties: list[str] = []
 
@@ -73,7 +93,7 @@ class SingerStream(Stream):
             elif message.type == "SCHEMA":
                 self._key_properties = list(message.body.get("key_properties") or [])
             elif message.type == "RECORD":
-                yield message.body.get("record") or {}
+                yield self._row(message.body.get("record") or {})
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         return self._state
@@ -82,59 +102,26 @@ class SingerStream(Stream):
         return self._state
 
     def native_id(self, raw: dict[str, Any]) -> str:
-        if self.mapping.columns.id:
-            value = field_value(raw, self.mapping.columns.id)
-            if value is None or value == "":
-                raise DataError(f"the id field {self.mapping.columns.id!r} is empty", field=self.mapping.columns.id)
-            return str(value)
-        if self._key_properties:
-            return "|".join(str(raw.get(key)) for key in self._key_properties)
-        return content_id(to_json(raw))
+        if raw.get("id") is None:
+            column = self.mapping.columns.id
+            raise DataError(f"the id field {column!r} is empty", field=column)
+        return raw["id"]
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
-        columns = self.mapping.columns
-        fields: dict[str, Any] = {}
-        for name in FIELD_COLUMNS:
-            value = field_value(raw, getattr(columns, name))
-            if value is not None and str(value).strip():
-                fields[name] = str(value).strip().lower() if name in LOWER_CASE_FIELDS else str(value).strip()
-        if "updated_at" in fields:
-            fields["updated_at"] = self._timestamp(fields["updated_at"], columns.updated_at)
-        contact = field_value(raw, columns.email) or field_value(raw, columns.phone)
-        answers = [
-            AnswerInput(question_id=m.column, question_text=m.column, value=field_value(raw, m.column), spec=m,
-                        is_primary=m.primary)
-            for m in self.mapping.metrics
-        ] + [
-            AnswerInput(question_id=name, question_text=name, value=field_value(raw, name), is_comment=True)
-            for name in [c for c in [columns.comment] if c] + self.mapping.comments
-        ]  # fmt: skip
-        submitted = self._timestamp(field_value(raw, columns.submitted_at), columns.submitted_at)
-        if submitted is None:
-            raise DataError(f"field {columns.submitted_at!r} is empty; every record needs a submitted time",
-                            field=columns.submitted_at)  # fmt: skip
-        return builder.build(
-            native_id=self.native_id(raw),
-            raw=raw,
-            answers=answers,
-            submitted_at=submitted,
-            respondent_key=builder.respondent_key(str(contact) if contact else None),
-            attributes=self._attributes(raw),
-            **fields,
-        )
+        return self.normalizer.normalize(raw, builder)
 
-    def _timestamp(self, value: Any, field: str | None) -> Any:
-        try:
-            return parse_timestamp(value, tz=zone(self.source.context.timezone))
-        except DataError as exc:
-            raise DataError(f"field {field!r}: {exc}", field=field) from None
+    def _row(self, record: dict[str, Any]) -> dict[str, Any]:
+        values = {header_key(key): value for key, value in flatten_record(record).items()}
+        return {"id": self._id_of(values), "values": values}
 
-    def _attributes(self, raw: dict[str, Any]) -> dict[str, Any]:
-        if self.mapping.attributes is not None:
-            return {name: field_value(raw, name) for name in self.mapping.attributes}
-        mapped = {c.split(".")[0] for c in self.mapping.columns.model_dump().values() if c}
-        mapped |= {m.column.split(".")[0] for m in self.mapping.metrics} | set(self.mapping.comments)
-        return {key: value for key, value in raw.items() if key not in mapped and value not in (None, "")}
+    def _id_of(self, values: dict[str, Any]) -> str | None:
+        """The id field's value; else the tap's key properties; else the record's content."""
+        if self.mapping.columns.id:
+            value = values.get(header_key(self.mapping.columns.id))
+            return None if value is None or value == "" else str(value)
+        if self._key_properties:
+            return "|".join(str(values.get(key)) for key in self._key_properties)
+        return content_id(to_json(values))
 
 
 class SingerSource(Source):
@@ -150,6 +137,11 @@ class SingerSource(Source):
         self._tap: TapProcess | None = None
         self._command = command
         self._catalog: dict[str, Any] | None = None
+        base_dir = Path(context.base_dir)
+        self.mappings = {  # mapping files are read now, so that a bad one fails before any data moves
+            name: mapping.resolved(base_dir, where=f"sources.{context.name}.streams.{name}")
+            for name, mapping in config.streams.items()
+        }
 
     @property
     def tap(self) -> TapProcess:
@@ -158,7 +150,7 @@ class SingerSource(Source):
         return self._tap
 
     def streams(self) -> list[Stream]:
-        return [SingerStream(self, name, mapping) for name, mapping in self.config.streams.items()]
+        return [SingerStream(self, name, mapping) for name, mapping in self.mappings.items()]
 
     def catalog_selecting(self, stream: str) -> dict[str, Any] | None:
         """The tap's catalog with only `stream` selected (None when discovery is off)."""
@@ -184,18 +176,3 @@ def _select(entry: dict[str, Any], *, selected: bool) -> None:
         metadata.append(top)
     top.setdefault("metadata", {})["selected"] = selected
     entry["selected"] = selected  # the legacy flag some taps read
-
-
-def field_value(record: dict[str, Any], path: str | None) -> Any:
-    """`record[path]`, or the nested value at `a.b.c` when there is no key of that name."""
-    if not path:
-        return None
-    if path in record:
-        return record[path]
-    value: Any = record
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
