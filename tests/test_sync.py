@@ -194,7 +194,7 @@ def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(w
 
 
 SLOW_SYNC = """
-import sys, time
+import signal, sys, time
 import cxbridge
 from cxbridge.events import EventKind
 from cxbridge.plugins_host import create_host
@@ -206,6 +206,7 @@ class SlowBatches:
             print("batch", flush=True)
             time.sleep(float(sys.argv[3]))
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
 host = create_host()
 host.pm.register(SlowBatches())
 try:
