@@ -236,3 +236,37 @@ def test_a_quarantined_row_is_imported_after_the_mapping_learns_its_label(tmp_pa
     rows = query(tmp_path, "SELECT location_id, csat FROM feedback ORDER BY 1", db="cx.db")
     assert rows == [("S1", 5.0), ("S2", 3.0)]
     assert query(tmp_path, "SELECT COUNT(*) FROM quarantine", db="cx.db") == [(0,)]
+
+
+def plain_records(count: int) -> list[dict]:
+    return [
+        {"ticket": f"T{n}", "closed": f"2024-03-{n:02d}T10:00:00Z", "store": {"id": f"S{n % 2}", "city": "Kraków"},
+         "survey": {"rating": n % 5 + 1, "text": f"note {n}" if n % 2 else ""}, "tags": ["billing", "vip"][: n % 3]}
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("layout", ["array", "ndjson"])
+def test_json_records_of_any_shape_read_as_a_table_with_nested_fields_as_dotted_columns(tmp_path, layout):
+    rows = plain_records(6)
+    text = json.dumps(rows) if layout == "array" else "".join(json.dumps(row) + "\n" for row in rows)
+    (tmp_path / "tickets.json").write_text(text, encoding="utf-8")
+    source = {
+        "connector": "json", "path": "tickets.json", "format": "plain_json",
+        "columns": {"id": "ticket", "submitted_at": "closed", "location_id": "store.id", "comment": "survey.text"},
+        "metrics": [{"column": "survey.rating", "metric": "csat", "scale": [1, 5]}],
+    }  # fmt: skip
+    assert sync_source(tmp_path, source).written == 6
+    found = records(tmp_path)
+    assert {key: found["T3"][key] for key in ("location_id", "csat", "comment", "attributes")} == {
+        "location_id": "S1", "csat": 4, "comment": "note 3", "attributes": {"store.city": "Kraków"},
+    }  # fmt: skip
+    assert found["T2"]["attributes"] == {"store.city": "Kraków", "tags": ["billing", "vip"]}
+    assert found["T2"]["comment"] is None
+
+
+def test_plain_json_records_are_recognised_and_imported_without_a_mapping(tmp_path):
+    (tmp_path / "tickets.json").write_text(json.dumps(plain_records(12)), encoding="utf-8")
+    [item] = cxbridge.import_([tmp_path / "tickets.json"], destination=f"sqlite:///{tmp_path / 'cxbridge.db'}").files
+    assert (item.format, item.result.written) == ("plain_json", 12), item.error
+    assert query(tmp_path, "SELECT COUNT(DISTINCT location_id) FROM feedback") == [(2,)]

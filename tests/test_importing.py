@@ -69,6 +69,16 @@ def test_a_folder_of_yearly_files_imports_with_one_summary_per_file(tmp_path):
     assert count(db, "SELECT DISTINCT source FROM feedback ORDER BY 1") == [("nps_2022",), ("nps_2023",)]
 
 
+@pytest.mark.parametrize("command", ["import", "inspect"])
+def test_an_unknown_time_zone_is_a_usage_error_before_any_file_is_read(tmp_path, command):
+    write_csv(tmp_path / "nps.csv", responses(3))
+    where = ["--db", str(tmp_path / "cx.db")] if command == "import" else []
+    result = invoke(command, str(tmp_path / "nps.csv"), *where, "--timezone", "Mars/Base")
+    assert result.exit_code == 2
+    assert result.output.count("unknown time zone 'Mars/Base'") == 1
+    assert not (tmp_path / "cx.db").exists()
+
+
 def test_dry_run_writes_nothing_and_a_second_import_writes_only_the_new_row(tmp_path):
     rows = responses(10)
     path = write_csv(tmp_path / "live.csv", rows)

@@ -23,6 +23,7 @@ from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, decide_date_order
 from cxbridge.tabular.table import Table
 from cxbridge.tabular.workbook import open_workbook
+from cxbridge.timestamps import zone
 
 _ZONED = re.compile(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$")
 FIELD_TARGETS = (
@@ -41,6 +42,10 @@ class Hints:
     date_order: str | None = None
     sheets: tuple[str, ...] = ()
     program: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.timezone is not None:
+            zone(self.timezone)  # an unknown zone is a usage error, before any file is read
 
 
 @dataclass

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.errors import ConfigError, SourceError
-from cxbridge.exports import google_forms, plain, qualtrics_csv, qualtrics_json, surveymonkey_csv, surveymonkey_json
+from cxbridge.exports import (
+    google_forms, plain, plain_json, qualtrics_csv, qualtrics_json, surveymonkey_csv, surveymonkey_json,
+)  # fmt: skip
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_definition import parse_definition
 from cxbridge.tabular.grid import Grid
@@ -19,7 +21,7 @@ from cxbridge.tabular.json_records import RecordSet, load_document
 from cxbridge.tabular.table import Table
 
 GRID_FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "plain")
-RECORD_FORMATS = ("qualtrics_json", "surveymonkey_json")
+RECORD_FORMATS = ("qualtrics_json", "surveymonkey_json", "plain_json")
 FORMATS = (*GRID_FORMATS, *RECORD_FORMATS)
 _KNOWLEDGE = {
     "qualtrics": qualtrics_csv.knowledge,
@@ -29,13 +31,14 @@ _KNOWLEDGE = {
     "plain": plain.knowledge,
     "qualtrics_json": qualtrics_json.knowledge,
     "surveymonkey_json": surveymonkey_json.knowledge,
+    "plain_json": plain_json.knowledge,
 }
 
 
 def recognize(source: Grid | RecordSet) -> list[Recognition]:
     """Every layout that claims the file, most confident first (plain is the fallback)."""
     if isinstance(source, RecordSet):
-        found = [qualtrics_json.recognize(source), surveymonkey_json.recognize(source)]
+        found = [qualtrics_json.recognize(source), surveymonkey_json.recognize(source), plain_json.recognize(source)]
     else:
         preview = source.preview()
         found = [m.recognize(preview) for m in (qualtrics_csv, surveymonkey_csv, google_forms, plain)]
@@ -49,6 +52,8 @@ def to_table(source: Grid | RecordSet, format: str, options: LayoutOptions) -> T
             return qualtrics_json.to_table(source, options)
         if format == "surveymonkey_json":
             return surveymonkey_json.to_table(source, options)
+        if format == "plain_json":
+            return plain_json.to_table(source, options)
         raise SourceError(
             f"{source.file}: a JSON export cannot be read as {format!r}; use {' or '.join(RECORD_FORMATS)}"
         )

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cxbridge.exports import FORMATS
+from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import MetricSpec
 from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
@@ -119,7 +119,9 @@ class ExcelConfig(FileSourceConfig):
 
 class JsonConfig(FileSourceConfig):
     connector: Literal["json"] = "json"
-    format: Literal["auto", "qualtrics_json", "surveymonkey_json"] = "auto"  # type: ignore[assignment]
+    format: Literal["auto", *RECORD_FORMATS] = Field(  # type: ignore[valid-type, assignment]
+        default="auto", description="qualtrics_json, surveymonkey_json, plain_json (records of any shape) or auto"
+    )
 
 
 FILE_CONFIGS = (CsvConfig, ExcelConfig, JsonConfig)
