@@ -150,8 +150,8 @@ def _typed(value: str):
 def test_surveymonkey_bulk_responses_read_choice_text_through_the_details(tmp_path):
     copy_sample("roumaya_318754279_responses_bulk.json", tmp_path)
     copy_sample("roumaya_318754279_details.json", tmp_path)
-    [best] = recognize(open_json(tmp_path / "roumaya_318754279_responses_bulk.json", "bulk"))
-    assert best.format == "surveymonkey_json"
+    best, *others = recognize(open_json(tmp_path / "roumaya_318754279_responses_bulk.json", "bulk"))
+    assert best.format == "surveymonkey_json" and [o.format for o in others] == ["plain_json"]  # the fallback
     source = {
         "connector": "json", "path": "roumaya_318754279_responses_bulk.json", "format": "surveymonkey_json",
         "definition": "roumaya_318754279_details.json",
