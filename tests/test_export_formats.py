@@ -9,10 +9,11 @@ from collections import Counter
 
 import pytest
 
+from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.exports import recognize
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.json_records import open_json
-from tests.file_sources import copy_sample, query, records, sync_source
+from tests.file_sources import SAMPLES, copy_sample, query, records, sync_source
 from tests.workbooks import write_xlsx
 
 NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
@@ -115,6 +116,20 @@ def test_qualtrics_newer_and_legacy_samples_of_one_respondent_are_one_record(tmp
     )
     assert new_id == old_id and new_time == old_time == "2017-07-18T08:28:48Z"
     assert (language, comment, old_comment) == ("de", "Hello World!", "Hello World!")
+
+
+def test_a_time_zone_declared_in_the_import_id_row_reads_the_export_s_times(tmp_path):
+    text = (SAMPLES / "qualtRics_sample.csv").read_text(encoding="utf-8")
+    for name in ("startDate", "endDate", "recordedDate"):
+        text = text.replace(f'{{""ImportId"":""{name}""}}', f'{{""ImportId"":""{name}"",""timeZone"":""Europe/Zurich""}}')
+    (tmp_path / "zoned.csv").write_text(text, encoding="utf-8")
+    columns = {"id": "_recordId", "submitted_at": "recordedDate"}
+    sync_source(tmp_path, qualtrics_source("zoned.csv", "qualtrics", columns=columns))
+    assert query(tmp_path, "SELECT submitted_at FROM feedback") == [("2017-07-18T06:28:48Z",)]  # 08:28:48 CEST
+    sync_source(tmp_path, qualtrics_source("zoned.csv", "qualtrics", columns=columns, timezone="UTC"), db="utc.db")
+    assert query(tmp_path, "SELECT submitted_at FROM feedback", db="utc.db") == [("2017-07-18T08:28:48Z",)]
+    inspection = inspect_file(tmp_path / "zoned.csv", Hints())
+    assert "timestamps are read in Europe/Zurich, the time zone the export declares" in inspection.notes
 
 
 def test_qualtrics_json_and_ndjson_exports_match_the_csv_export(tmp_path):

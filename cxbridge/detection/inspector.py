@@ -125,6 +125,8 @@ def _inspection(
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:
         inspection.settings["timezone"] = hints.timezone
+    elif declared := table.details.get("timezone"):
+        inspection.notes.append(f"timestamps are read in {declared}, the time zone the export declares")
     elif _naive_times(chosen, profiles):
         inspection.notes.append("timestamps carry no time zone: they are read in [settings] timezone (UTC by "
                                 "default); set timezone for this source if the export used another one")  # fmt: skip

@@ -15,6 +15,7 @@ import ast
 import json
 import re
 from typing import Any
+from zoneinfo import available_timezones
 
 from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition, grid_table
@@ -73,6 +74,8 @@ def to_table(grid: Grid, options: LayoutOptions, *, legacy: bool) -> Table:
     )
     if definition is not None:
         table.survey_id, table.survey_name = definition.survey_id, definition.survey_name
+    if not legacy and (declared := _declared_time_zone(header)):
+        table.details["timezone"] = declared
     return table
 
 
@@ -90,16 +93,31 @@ def _import_keys(header: list[Cells]) -> list[Any]:
 
 
 def _parsed_import_id(cell: Any) -> str | None:
-    if not isinstance(cell, str) or not cell.strip().startswith("{"):
+    return _import_cell(cell).get("ImportId")
+
+
+def _declared_time_zone(header: list[Cells]) -> str | None:
+    """The zone Qualtrics wrote beside its date columns (`{"ImportId":"startDate","timeZone":"America/Denver"}`),
+    when it is one IANA zone."""
+    declared = {_import_cell(cell).get("timeZone") for cell in (header[2] if len(header) > 2 else [])} - {None}
+    if len(declared) != 1:
         return None
+    [name] = declared
+    return name if isinstance(name, str) and name in available_timezones() else None
+
+
+def _import_cell(cell: Any) -> dict[str, Any]:
+    """An import-id cell as a dict (JSON, or the older Python-dict quoting); {} for anything else."""
+    if not isinstance(cell, str) or not cell.strip().startswith("{"):
+        return {}
     try:
         parsed = json.loads(cell)
     except json.JSONDecodeError:
         try:
             parsed = ast.literal_eval(cell)
         except (ValueError, SyntaxError):
-            return None
-    return parsed.get("ImportId") if isinstance(parsed, dict) else None
+            return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def _legacy_keys(header: list[Cells], definition: SurveyDefinition | None) -> list[Any]:

@@ -33,7 +33,8 @@ class RowNormalizer:
         self.fields = [
             (name, self.columns[name]) for name in FIELD_COLUMNS if name in self.columns and name != "comment"
         ]
-        self.zone = zone(config.timezone or context.timezone)
+        self.default_zone = config.timezone or context.timezone
+        self.zone = zone(self.default_zone)
         self.definition = definition
         self.metrics = [(header_key(metric.column), metric) for metric in config.metrics]
         self.comments = list(dict.fromkeys(header_key(c) for c in [config.columns.comment, *config.comments] if c))
@@ -49,7 +50,10 @@ class RowNormalizer:
         self.used |= set(self.questions) | self.ignored
 
     def learn_table(self, table: Table) -> None:
-        """What the table being read tells: its date order, question texts, definition labels."""
+        """What the table being read tells: its date order, its time zone (a Qualtrics export's
+        own, unless the source names one), question texts, definition labels."""
+        declared = table.details.get("timezone") if self.config.timezone is None else None
+        self.zone = zone(declared or self.default_zone)
         submitted = self.columns.get("submitted_at")
         if self.config.date_order is None and submitted is not None:
             self.date_order = decide_date_order(table, submitted).order
