@@ -33,6 +33,8 @@ class DataError(CxbridgeError):
 class SourceError(CxbridgeError):
     """A source cannot be read: this source fails, the other sources still sync."""
 
+    status_code: int | None = None  # the HTTP status behind it, when an API answered with an error
+
 
 class FatalSourceError(SourceError):
     """Retrying will not help (bad credentials, wrong id, exhausted quota): fix and re-run."""

@@ -133,7 +133,11 @@ class Engine:
                     self._commit(batch, result)
                     batch = self._new_batch(name, stream)
         except SourceError:
-            if len(batch):  # what was read before the failure is kept; the cursor stays where it was
+            # What was read before the failure is kept. A sorted stream's cursor covers every
+            # record read, so it moves with them; any other stream's cursor stays where it was.
+            if stream.is_sorted and cursor != saved:
+                batch.cursor = CursorUpdate(name, stream.name, cursor)
+            if len(batch) or batch.cursor is not None:
                 self._commit(batch, result)
             raise
         final = stream.final_cursor(cursor)

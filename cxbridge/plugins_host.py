@@ -37,6 +37,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.parquet",
     "cxbridge.plugins.snowflake",
     "cxbridge.plugins.bigquery",
+    "cxbridge.plugins.qualtrics",
 )
 
 

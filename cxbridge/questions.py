@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
@@ -50,6 +50,13 @@ class QuestionOverride(BaseModel):
     comment: bool | None = Field(default=None, description="true: a free-text comment; false: not one")
     primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
     unscored: bool = Field(default=False, description="keep the answer, but never score it (undo a detection)")
+
+    @field_validator("scale")
+    @classmethod
+    def _low_to_high(cls, scale: tuple[float, float] | None) -> tuple[float, float] | None:
+        if scale is not None and scale[0] >= scale[1]:
+            raise ValueError(f"write the scale low to high, e.g. [{scale[1]:g}, {scale[0]:g}]")
+        return scale
 
 
 def detect_spec(question: Question) -> MetricSpec | None:

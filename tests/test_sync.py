@@ -10,8 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import sqlite3
+
 import pytest
 
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.plugins_host import create_host
+from cxbridge.testing.sample_feedback import version_records
 from tests.conftest import ROOT, Workspace, survey_row
 
 LINEAGE = ("ingested_at", "sync_run_id")
@@ -144,6 +150,42 @@ def test_unsorted_stream_saves_its_cursor_only_when_complete(workspace: Workspac
     assert source.written == 10
     [(cursor,)] = workspace.query("SELECT cursor FROM sync_state")
     assert json.loads(cursor)["files"].keys() == {"responses.csv"}
+
+
+def test_a_sorted_stream_that_fails_keeps_what_it_read_and_its_cursor(tmp_path: Path, monkeypatch):
+    from cxbridge.errors import SourceError
+    from cxbridge.testing.sample_feedback import Responses, SampleFeedback
+
+    original = Responses.read
+
+    def failing_after_25(self, cursor):
+        for number, raw in enumerate(original(self, cursor), start=1):
+            if number > 25:
+                raise SourceError("the API went away")
+            yield raw
+
+    monkeypatch.setattr(Responses, "read", failing_after_25)
+    host = create_host()
+    host.pm.register(_Registering(SampleFeedback))
+    settings = {"settings": {"batch_size": 10}, "sources": {"sample": {"connector": "sample_feedback"}}}
+    config = config_from_dict(settings, host, path=tmp_path / "c.toml")
+    [failed] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}").results
+    assert failed.status == "failed" and failed.written + failed.quarantined == 25
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        [(cursor,)] = conn.execute("SELECT cursor FROM sync_state").fetchall()
+    monkeypatch.setattr(Responses, "read", original)
+    [resumed] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}").results
+    assert json.loads(cursor) == sorted(r["updated"] for r in version_records(60, 1))[24]
+    assert resumed.read == 35 and resumed.unchanged == 0
+
+
+class _Registering:
+    def __init__(self, source_class):
+        self.source_class = source_class
+
+    @cxbridge.hookimpl
+    def register_sources(self, register):
+        register(self.source_class)
 
 
 # --- crashes, interruptions, concurrency ------------------------------------------------------

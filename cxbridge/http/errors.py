@@ -32,7 +32,12 @@ class ApiErrors:
         return False
 
     def error(self, response: httpx.Response) -> SourceError:
-        """The error for a response that did not succeed."""
+        """The error for a response that did not succeed (its `status_code` set)."""
+        error = self._error(response)
+        error.status_code = response.status_code
+        return error
+
+    def _error(self, response: httpx.Response) -> SourceError:
         status = response.status_code
         where = f"{response.request.method} {public_url(response.request.url)}: HTTP {status}"
         said = self.message(response)

@@ -106,40 +106,50 @@ def _container(path: Path, identity: str, head: str) -> tuple[str, dict[str, Any
 
 def _ndjson(path: Path, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
     with _open(path, identity) as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise SourceError(f"{identity}: line {number} is not JSON ({exc.msg})") from None
-            if isinstance(record, dict):
-                yield number, record
+        yield from ndjson_records(handle, identity)
 
 
 def _array_items(path: Path, identity: str, key: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Elements of the top-level array, or of the array under `key`, decoded one at a time."""
     with _open(path, identity) as handle:
-        buffer, position = _seek_array(handle, identity, key)
-        number = 0
+        yield from array_records(handle, identity, key)
+
+
+def ndjson_records(handle: TextIO, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each line of an NDJSON stream."""
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"{identity}: line {number} is not JSON ({exc.msg})") from None
+        if isinstance(record, dict):
+            yield number, record
+
+
+def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Elements of the top-level array, or of the array under `key`, decoded one at a time from
+    a stream (never the whole document in memory)."""
+    buffer, position = _seek_array(handle, identity, key)
+    number = 0
+    while True:
+        buffer, position = _skip(buffer, position, handle, " \t\r\n,")
+        if position >= len(buffer):
+            raise SourceError(f"{identity}: the file ends inside the list of records (truncated?)")
+        if buffer[position] == "]":
+            return
         while True:
-            buffer, position = _skip(buffer, position, handle, " \t\r\n,")
-            if position >= len(buffer):
-                raise SourceError(f"{identity}: the file ends inside the list of records (truncated?)")
-            if buffer[position] == "]":
-                return
-            while True:
-                try:
-                    item, position = _DECODER.raw_decode(buffer, position)
-                    break
-                except json.JSONDecodeError:
-                    more = handle.read(_CHUNK)
-                    if not more:
-                        raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
-                    buffer, position = buffer[position:] + more, 0
-            number += 1
-            if isinstance(item, dict):
-                yield number, item
+            try:
+                item, position = _DECODER.raw_decode(buffer, position)
+                break
+            except json.JSONDecodeError:
+                more = handle.read(_CHUNK)
+                if not more:
+                    raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
+                buffer, position = buffer[position:] + more, 0
+        number += 1
+        if isinstance(item, dict):
+            yield number, item
 
 
 def _seek_array(handle: TextIO, identity: str, key: str | None) -> tuple[str, int]:

@@ -78,6 +78,8 @@ def api_cassette(
     is_recording = recording()
     if is_recording and fake_url is None:
         raise ValueError(f"recording {path.name} needs the fake API's URL (fake_url)")
+    if is_recording:
+        path.unlink(missing_ok=True)  # recorded anew, not appended to
     fake, real = (fake_url or "").rstrip("/"), real_url.rstrip("/")
     recorder = vcr.VCR(
         record_mode="all" if is_recording else "none",
@@ -86,7 +88,7 @@ def api_cassette(
         filter_query_parameters=[(name, REDACTED) for name in CREDENTIAL_PARAMETERS],
         filter_post_data_parameters=[(name, REDACTED) for name in CREDENTIAL_FORM_FIELDS],
         before_record_request=lambda request: _as_real_host(request, fake, real),
-        before_record_response=_scrubbed_response,
+        before_record_response=lambda response: _scrubbed_response(response, fake, real),
         decode_compressed_response=True,
     )
     recorder.register_matcher("json_body", same_body)
@@ -130,7 +132,8 @@ def _as_real_host(request: Any, fake: str, real: str) -> Any:
     return request
 
 
-def _scrubbed_response(response: dict[str, Any]) -> dict[str, Any]:
+def _scrubbed_response(response: dict[str, Any], fake: str, real: str) -> dict[str, Any]:
+    """Server noise and credentials out; links to the fake API (next-page URLs) as links to the real one."""
     headers = response["headers"]
     for name in list(headers):
         if name.lower() in DROPPED_RESPONSE_HEADERS:
@@ -138,11 +141,23 @@ def _scrubbed_response(response: dict[str, Any]) -> dict[str, Any]:
         elif name.lower() in CREDENTIAL_HEADERS:
             headers[name] = [REDACTED]
     body = response.get("body", {}).get("string")
-    if body and (scrubbed := _scrubbed_json(body)) is not body:
+    if body and fake:
+        body = _relinked(body, fake, real)
+    if body and (scrubbed := _scrubbed_json(body)) is not response["body"]["string"]:
         response["body"]["string"] = scrubbed
         for name in [name for name in headers if name.lower() == "content-length"]:
             headers[name] = [str(len(scrubbed))]
     return response
+
+
+def _relinked(body: bytes | str, fake: str, real: str) -> bytes | str:
+    if isinstance(body, str):
+        return body.replace(fake, real)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body  # binary (a ZIP): left as it is
+    return text.replace(fake, real).encode("utf-8") if fake in text else body
 
 
 def _scrubbed_json(body: bytes | str) -> bytes | str:
