@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from cxbridge import hookspecs
 from cxbridge.cli.main import cli
+from cxbridge.config import load_config
+from cxbridge.plugins_host import create_host
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -55,3 +58,21 @@ def test_the_readme_config_example_is_valid(tmp_path):
 
 def test_cli_help_works():
     assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+
+
+def test_every_relative_link_of_the_readme_and_docs_leads_to_a_file():
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    broken = []
+    for document in documents:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", document.read_text(encoding="utf-8")):
+            if not target.startswith(("http://", "https://", "mailto:")) and not (document.parent / target).exists():
+                broken.append(f"{document.relative_to(ROOT)} → {target}")
+    assert broken == []
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.toml")), ids=lambda path: path.name)
+def test_every_example_config_is_valid(example, monkeypatch):
+    for name in re.findall(r"\$\{([A-Z0-9_]+)\}", example.read_text(encoding="utf-8")):
+        monkeypatch.setenv(name, "example-value")
+    config = load_config(example, create_host())
+    assert all(config.build_source(name) for name in config.sources)
