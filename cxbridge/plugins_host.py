@@ -38,6 +38,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.snowflake",
     "cxbridge.plugins.bigquery",
     "cxbridge.plugins.qualtrics",
+    "cxbridge.plugins.google_forms",
 )
 
 

@@ -1,0 +1,134 @@
+"""The google_forms source: the forms listed in the config, each read with forms.get (the
+question map) and forms.responses.list (page tokens; `timestamp >=` the last submission seen,
+so a second sync asks only for what is new)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cxbridge.errors import ConfigError
+from cxbridge.http import ApiErrors, ApiSource, GoogleCredentials, PageRequest, PageToken, json_body
+from cxbridge.plugins.google_forms.config import SCOPES, GoogleFormsConfig
+from cxbridge.plugins.google_forms.form import parse_form
+from cxbridge.plugins.google_forms.responses import FormReader
+from cxbridge.questions import QuestionPlan
+from cxbridge.records import FeedbackRecord
+from cxbridge.sources import Stream
+from cxbridge.timestamps import parse_timestamp
+
+CURSOR_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # fixed width, so cursors compare as text
+
+
+class GoogleErrors(ApiErrors):
+    service = "Google Forms"
+    credentials = "the Google credentials (credentials_file, or the service account's access to the form)"
+    ids = "the form ids"
+
+    def message(self, response: httpx.Response) -> str | None:
+        """`error.message [error.status]` of Google's JSON error."""
+        body = json_body(response)
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and error.get("message"):
+            return f"{error['message']} [{error['status']}]" if error.get("status") else str(error["message"])
+        return super().message(response)
+
+
+class GoogleFormsSource(ApiSource):
+    """Responses of Google Forms."""
+
+    name = "google_forms"
+    config_model = GoogleFormsConfig
+    config: GoogleFormsConfig
+    errors = GoogleErrors()
+    default_requests_per_minute = 150  # Google's per-user limit on responses.list is 180/minute
+
+    def __init__(self, config: GoogleFormsConfig, context: Any):
+        super().__init__(config, context)
+        self.google_credentials = self.credentials()  # a bad key file fails with the config, before any data moves
+
+    def base_url(self) -> str:
+        return "https://forms.googleapis.com/v1"
+
+    def auth(self) -> httpx.Auth:
+        return GoogleCredentials(self.google_credentials)
+
+    def credentials(self) -> Any:
+        """google-auth credentials from the key file named, or Application Default Credentials."""
+        import google.auth
+        from google.auth import exceptions
+        from google.oauth2 import credentials as user, service_account
+
+        path = self.config.credentials_file
+        try:
+            if path is None:
+                found, _ = google.auth.default(scopes=SCOPES)
+                return found
+            file = Path(self.context.base_dir) / path
+            kind = _key_type(file)
+            if kind == "service_account":
+                found = service_account.Credentials.from_service_account_file(str(file), scopes=SCOPES)
+                return found.with_subject(self.config.subject) if self.config.subject else found
+            return user.Credentials.from_authorized_user_file(str(file), scopes=SCOPES)
+        except (exceptions.DefaultCredentialsError, ValueError) as exc:
+            raise ConfigError(f"sources.{self.context.name}.credentials_file: {exc}") from None
+
+    def streams(self) -> list[Stream]:
+        return [FormResponses(self)]
+
+
+class FormResponses(Stream):
+    """Every response of the configured forms; the cursor holds each form's latest submission."""
+
+    name = "responses"
+    primary_key = ("responseId",)
+
+    def __init__(self, source: GoogleFormsSource):
+        super().__init__(source)
+        self.source: GoogleFormsSource = source
+        self.readers: dict[str, FormReader] = {}
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        config, client = self.source.config, self.source.client
+        for form_id in config.forms:
+            form = parse_form(client.get_json(f"/forms/{form_id}"))
+            plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}")
+            self.readers[form_id] = FormReader(form, plan, config.columns.mapped())
+            since = (cursor or {}).get(form_id) or _cursor_time(config.start_date)
+            params: dict[str, Any] = {"pageSize": config.page_size}
+            if since:
+                params["filter"] = f"timestamp >= {since}"  # the boundary comes again, and is seen as unchanged
+            first = PageRequest(f"/forms/{form_id}/responses", params)
+            for page in client.pages(first, PageToken(lambda body: body.get("nextPageToken"))):
+                for response in page.get("responses") or []:
+                    yield {"formId": form_id, **response}
+
+    def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
+        moment = _cursor_time(raw.get("lastSubmittedTime"))
+        form_id = raw["formId"]
+        if moment is None or moment <= (cursor or {}).get(form_id, ""):
+            return cursor
+        return {**(cursor or {}), form_id: moment}
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        return self.readers[raw["formId"]].normalize(raw, builder)
+
+
+def _cursor_time(value: Any) -> str | None:
+    moment = parse_timestamp(value) if value else None
+    return moment.astimezone(timezone.utc).strftime(CURSOR_FORMAT) if isinstance(moment, datetime) else None
+
+
+def _key_type(file: Path) -> str:
+    import json
+
+    try:
+        return str(json.loads(file.read_text(encoding="utf-8")).get("type", ""))
+    except OSError as exc:
+        raise ValueError(f"cannot read {file} ({exc.strerror})") from None
+    except json.JSONDecodeError:
+        raise ValueError(f"{file} is not a JSON key file") from None

@@ -1,0 +1,239 @@
+"""The google_forms source against cassettes of the documented Forms API v1
+(cassettes/google_forms/, recorded from tests/google_forms_api.py with CXBRIDGE_RECORD_CASSETTES=1)
+and, for faults and the service-account sign-in, against the same fake on 127.0.0.1 — always into
+a real SQLite destination."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.errors import ConfigError
+from cxbridge.plugins.google_forms.source import GoogleFormsSource
+from cxbridge.plugins_host import create_host
+from cxbridge.testing import HttpSourceConformance, SourceUnderTest
+from cxbridge.testing.cassettes import api_cassette
+from tests.google_forms_api import (
+    ACCESS_TOKEN, REAL_HOST, FormsAccount, form_response, google_forms, store_account, store_form,
+)  # fmt: skip
+from tests.local_api import Reply
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "google_forms"
+FORM = "1FAIpQLSd-store"
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr(GoogleFormsSource, "sleep", staticmethod(waits.append))
+    return waits
+
+
+@pytest.fixture
+def user_key(tmp_path: Path) -> Path:
+    """An authorized-user key file whose access token is still valid (no refresh needed)."""
+    key = {"type": "authorized_user", "client_id": "1234.apps.googleusercontent.com", "client_secret": "cs-1",
+           "refresh_token": "1//refresh-1", "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
+    path = tmp_path / "user-key.json"
+    path.write_text(json.dumps(key), encoding="utf-8")
+    return path
+
+
+def entry(base_url: str, key: Path, **extra: Any) -> dict[str, Any]:
+    return {"connector": "google_forms", "base_url": base_url + "/v1", "forms": [FORM],
+            "credentials_file": key.name, "columns": {"location_name": "7b8c9d0e"}, **extra}  # fmt: skip
+
+
+def sync(folder: Path, source: dict[str, Any]) -> Any:
+    config = config_from_dict({"sources": {"visits": source}}, create_host(), path=folder / "cxbridge.toml")
+    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
+    return result
+
+
+def query(folder: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(folder / "cx.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+@contextmanager
+def cassette(name: str, account: FormsAccount) -> Iterator[Any]:
+    with google_forms(account) as api:
+        with api_cassette(CASSETTES / f"{name}.yaml", real_url=REAL_HOST, fake_url=api.url,
+                          secrets=[ACCESS_TOKEN, "1//refresh-1"]) as recorded:  # fmt: skip
+            yield recorded
+
+
+def calls(recorded: Any) -> list[str]:
+    return [r.uri.removeprefix(REAL_HOST) for r in recorded.requests]
+
+
+def test_a_full_sync_reads_the_question_map_then_every_page_of_responses(tmp_path, user_key):
+    with cassette("full_sync", store_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, user_key))
+    assert (result.status, result.read, result.written) == ("success", 4, 4), result.error
+    assert calls(recorded) == [
+        f"/v1/forms/{FORM}",
+        f"/v1/forms/{FORM}/responses?pageSize=1000",
+        f"/v1/forms/{FORM}/responses?pageSize=1000&pageToken=3",
+    ]
+    assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
+    rows = query(tmp_path, "SELECT source_record_id, survey_id, survey_name, nps, nps_group, csat, comment, "
+                           "location_name, submitted_at, updated_at, respondent_key IS NOT NULL FROM feedback ORDER BY 1")  # fmt: skip
+    assert rows[0] == ("ACYDBNj00001", FORM, "Store visit feedback", 10, "promoter", 4.0, "Great staff", "Kraków",
+                       "2026-02-02T09:01:01.055000Z", "2026-02-02T09:01:01.055199Z", 1)  # fmt: skip
+    assert [(r[0], r[3], r[5], r[7], r[10]) for r in rows[1:]] == [
+        ("ACYDBNj00002", 4, 2.0, "Gdańsk", 1), ("ACYDBNj00003", 8, 4.0, "Kraków", 0),
+        ("ACYDBNj00004", 9, 4.0, "Warszawa", 1),
+    ]  # fmt: skip
+    [(answers,)] = query(tmp_path, "SELECT answers FROM feedback WHERE source_record_id = 'ACYDBNj00001'")
+    answers = json.loads(answers)
+    assert answers["8c9d0e1f"] == {"text": "What did you buy?", "value": ["Groceries", "Clothes"], "label": None}
+    assert answers["9d0e1f2a"]["text"] == "Rate our staff - Friendliness"
+    assert "7b8c9d0e" not in answers  # mapped to location_name
+
+
+def test_the_next_sync_filters_on_the_last_submission_and_writes_only_what_is_new(tmp_path, user_key):
+    account = store_account()
+    with cassette("incremental", account) as recorded:
+        first = sync(tmp_path, entry(recorded.base_url, user_key))
+        same = sync(tmp_path, entry(recorded.base_url, user_key))
+        account.responses[FORM].append(form_response(40, nps=3, minute=59))
+        new = sync(tmp_path, entry(recorded.base_url, user_key))
+    assert [(r.written, r.unchanged) for r in (first, same, new)] == [(4, 0), (0, 1), (1, 1)]
+    filters = [r.uri for r in recorded.requests if "filter=" in r.uri]
+    assert "filter=timestamp+%3E%3D+2026-02-05T09%3A04%3A04.055199Z&pageSize=1000" in filters[0]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(5,)]
+
+
+def test_edited_question_titles_do_not_break_the_mapping_of_old_answers(tmp_path, user_key):
+    account = store_account()
+    with google_forms(account) as api:
+        sync(tmp_path, entry(api.url, user_key))
+        account.forms[FORM]["items"][0]["title"] = "Would you recommend our shops?"  # edited after launch
+        account.responses[FORM][0]["lastSubmittedTime"] = "2026-03-01T10:00:00Z"  # an edited answer
+        again = sync(tmp_path, entry(api.url, user_key))
+    assert (again.read, again.written) == (2, 2)  # the edited one, and the boundary one (its question's new title)
+    assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"5f1e2d3c\".text') FROM feedback "
+                           "WHERE source_record_id = 'ACYDBNj00001'") == [(10, "Would you recommend our shops?")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("error_404", {"forms": ["1FAIpQLSd-gone"]},
+         "HTTP 404 (Requested entity was not found. [NOT_FOUND]); not found: check the form ids"),
+        ("error_403", {"forms": ["1FAIpQLSd-private"]},
+         "HTTP 403 (The caller does not have permission [PERMISSION_DENIED]); the Google credentials"),
+    ],
+)
+def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, user_key, name, change, expected):
+    account = store_account()
+    account.private.add("1FAIpQLSd-private")
+    with cassette(name, account) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, user_key, **change))
+    assert result.status == "failed" and expected in result.error
+
+
+def test_a_service_account_signs_in_with_a_jwt_and_the_token_is_reused(tmp_path):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    account = store_account()
+    with google_forms(account) as api:
+        info = {"type": "service_account", "project_id": "cx", "private_key_id": "k1", "private_key": pem.decode(),
+                "client_email": "cxbridge@cx.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{api.url}/token"}  # fmt: skip
+        (tmp_path / "sa.json").write_text(json.dumps(info), encoding="utf-8")
+        result = sync(tmp_path, entry(api.url, tmp_path / "sa.json"))
+        grant = next(seen for seen in api.requests if seen.path == "/token")
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert account.token_requests == 1
+    assert b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer" in grant.body
+
+
+def test_429_5xx_timeouts_and_dropped_pages_are_retried_and_every_response_lands_once(tmp_path, user_key, no_waiting):
+    with google_forms(store_account()) as api:
+        api.fail(Reply(429, {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}, headers={"Retry-After": "11"}),
+                 match="/responses")  # fmt: skip
+        api.fail(Reply(503), match="/v1/forms")
+        api.fail(Reply(drop=True), match="/responses")
+        api.fail(Reply(200, body={"responses": []}, cut_at=5), match="/responses")
+        api.fail(Reply(200, delay=1.5), match="/responses")
+        result = sync(tmp_path, entry(api.url, user_key, timeout=0.5))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 11 in no_waiting
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_a_second_page_that_keeps_failing_keeps_the_first_and_the_rerun_completes_once(tmp_path, user_key):
+    account = store_account()
+    answer, failures = account.list_responses, [10]
+
+    def second_page_fails(seen, match):
+        if seen.query.get("pageToken") and failures[0] > 0:
+            failures[0] -= 1
+            return Reply(500, {"error": {"code": 500, "message": "Internal error.", "status": "INTERNAL"}})
+        return answer(seen, match)
+
+    account.list_responses = second_page_fails
+    with google_forms(account) as api:
+        failed = sync(tmp_path, entry(api.url, user_key, max_attempts=2))
+        assert failed.status == "failed" and "re-run later" in failed.error
+        assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(3,)]  # the first page is kept
+        failures[0] = 0
+        again = sync(tmp_path, entry(api.url, user_key))
+    assert (again.status, again.written, again.unchanged) == ("success", 1, 3)
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_an_answer_off_its_scale_is_quarantined_and_the_rest_written(tmp_path, user_key):
+    account = store_account()
+    account.responses[FORM].append(form_response(9, nps=12))
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key))
+    assert (result.written, result.quarantined) == (4, 1)
+    assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [("ACYDBNj00009",)]
+
+
+def test_overrides_score_a_grid_and_ignore_a_question(tmp_path, user_key):
+    questions = {"9d0e1f2a": {"metric": "staff_rating", "labels": {"Poor": 1, "Fair": 2, "Good": 3, "Excellent": 4},
+                              "scale": [1, 4]}, "8c9d0e1f": {"ignore": True}}  # fmt: skip
+    with google_forms(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, user_key, questions=questions))
+    assert result.written == 4, result.error
+    assert query(tmp_path, "SELECT metric, value FROM feedback_scores JOIN feedback USING (record_id) "
+                           "WHERE source_record_id = 'ACYDBNj00001' AND question_id = '9d0e1f2a'") == [("staff_rating", 4.0)]  # fmt: skip
+    assert query(tmp_path, "SELECT json_extract(answers, '$.\"8c9d0e1f\"') FROM feedback LIMIT 1") == [(None,)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"forms": []}, "forms"),
+        ({"forms": ["https://docs.google.com/forms/d/x/edit"]}, "is not a form id"),
+        ({"credentials_file": "missing.json"}, "cannot read"),
+    ],
+)
+def test_config_mistakes_name_the_key(tmp_path, user_key, change, message):
+    with pytest.raises(ConfigError, match=message):
+        sync(tmp_path, entry("http://127.0.0.1:9", user_key, **change))
+
+
+class TestGoogleFormsSource(HttpSourceConformance):
+    @pytest.fixture
+    def source_under_test(self, tmp_path):
+        key = {"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r",
+               "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
+        (tmp_path / "key.json").write_text(json.dumps(key), encoding="utf-8")
+        account = FormsAccount()
+        account.add_form(store_form(), *(form_response(n, nps=n % 11) for n in range(1, 8)))
+        with google_forms(account) as api:
+            yield SourceUnderTest(GoogleFormsSource, entry(api.url, tmp_path / "key.json"), base_dir=tmp_path)
