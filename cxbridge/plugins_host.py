@@ -39,6 +39,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.bigquery",
     "cxbridge.plugins.qualtrics",
     "cxbridge.plugins.google_forms",
+    "cxbridge.plugins.questionpro",
 )
 
 

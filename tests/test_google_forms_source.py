@@ -237,3 +237,19 @@ class TestGoogleFormsSource(HttpSourceConformance):
         account.add_form(store_form(), *(form_response(n, nps=n % 11) for n in range(1, 8)))
         with google_forms(account) as api:
             yield SourceUnderTest(GoogleFormsSource, entry(api.url, tmp_path / "key.json"), base_dir=tmp_path)
+
+
+def test_a_quarantined_response_is_replayed_with_a_fixed_override(tmp_path, user_key):
+    account = store_account()
+    account.responses[FORM].append(form_response(9, nps=12))
+    with google_forms(account) as api:
+        sync(tmp_path, entry(api.url, user_key))
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.visits]\nconnector = "google_forms"\nbase_url = "{api.url}/v1"\nforms = ["{FORM}"]\n'
+            f'credentials_file = "{user_key.name}"\n[sources.visits.questions.5f1e2d3c]\nunscored = true\n',
+            encoding="utf-8",
+        )
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    assert replayed.results[0].written == 1
+    assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"5f1e2d3c\".value') FROM feedback "
+                           "WHERE source_record_id = 'ACYDBNj00009'") == [(None, 12)]  # fmt: skip

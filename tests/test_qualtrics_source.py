@@ -317,3 +317,20 @@ class TestQualtricsSource(HttpSourceConformance):
     def source_under_test(self):
         with qualtrics(store_account()) as api:
             yield SourceUnderTest(QualtricsSource, entry(api.url), secrets={"QUALTRICS_API_TOKEN": TOKEN})
+
+
+def test_a_quarantined_response_is_replayed_after_the_config_is_fixed(tmp_path):
+    account = store_account()
+    account.put("SV_store1", response(8) | {"values": {**response(8)["values"], "QID1": 11}})
+    with qualtrics(account) as api:
+        first = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.stores]\nconnector = "qualtrics"\nbase_url = "{api.url}{ROOT}"\n'
+            'api_token = "${QUALTRICS_API_TOKEN}"\nsurveys = ["SV_store1"]\n'
+            '[sources.stores.questions.QID1]\nignore_values = [11]\n',
+            encoding="utf-8",
+        )
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    assert (first.written, first.quarantined) == (3, 1)
+    assert replayed.results[0].written == 1
+    assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id = 'R_0008abcd'") == [(None,)]

@@ -61,8 +61,19 @@ def status(value: Any, *, column: str) -> str:
     )
 
 
+_LANGUAGE_NAMES = {
+    "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr", "spanish": "es",
+    "español": "es", "portuguese": "pt", "português": "pt", "polish": "pl", "polski": "pl", "russian": "ru",
+    "русский": "ru", "italian": "it", "italiano": "it", "dutch": "nl", "nederlands": "nl", "czech": "cs",
+    "ukrainian": "uk", "turkish": "tr", "swedish": "sv", "arabic": "ar", "japanese": "ja", "chinese": "zh",
+    "korean": "ko", "hindi": "hi",
+}  # fmt: skip
+
+
 def language_tag(text: str) -> str:
-    """`EN` → `en`, `pt-br` / `PT_BR` → `pt-BR`."""
+    """`EN` → `en`, `pt-br` / `PT_BR` → `pt-BR`, `English` / `Polski` → `en` / `pl`."""
+    if named := _LANGUAGE_NAMES.get(text.strip().casefold()):
+        return named
     language, _, region = text.replace("_", "-").partition("-")
     return f"{language.lower()}-{region.upper()}" if region else language.lower()
 

@@ -95,9 +95,7 @@ class FormResponses(Stream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
         for form_id in config.forms:
-            form = parse_form(client.get_json(f"/forms/{form_id}"))
-            plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}")
-            self.readers[form_id] = FormReader(form, plan, config.columns.mapped())
+            self.readers[form_id] = self.reader(form_id)
             since = (cursor or {}).get(form_id) or _cursor_time(config.start_date)
             params: dict[str, Any] = {"pageSize": config.page_size}
             if since:
@@ -115,7 +113,17 @@ class FormResponses(Stream):
         return {**(cursor or {}), form_id: moment}
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return self.readers[raw["formId"]].normalize(raw, builder)
+        form_id = raw["formId"]
+        if form_id not in self.readers:  # a quarantined response replayed without a read
+            self.readers[form_id] = self.reader(form_id)
+        return self.readers[form_id].normalize(raw, builder)
+
+    def reader(self, form_id: str) -> FormReader:
+        """The form's question map (forms.get), with the config's overrides."""
+        config = self.source.config
+        form = parse_form(self.source.client.get_json(f"/forms/{form_id}"))
+        plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}")
+        return FormReader(form, plan, config.columns.mapped())
 
 
 def _cursor_time(value: Any) -> str | None:

@@ -117,7 +117,10 @@ class ResponsesStream(Stream):
         return dict(self.committed)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return self.readers[raw["surveyId"]].normalize(raw, builder)
+        survey_id = raw["surveyId"]
+        if survey_id not in self.readers:  # a quarantined response replayed without a read
+            self.readers[survey_id] = self.source.reader(survey_id)
+        return self.readers[survey_id].normalize(raw, builder)
 
     def _survey(self, survey_id: str, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The survey's new and changed responses (then its in-progress ones, if asked);

@@ -1,0 +1,54 @@
+"""QuestionPro's response time, `"05 Oct, 2020 02:51:51 PM PDT"`: a day-month-year text with a
+time-zone abbreviation, read with a table of abbreviations (extendable from the config)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from cxbridge.errors import DataError
+
+ABBREVIATIONS = {
+    "UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "WET": "+00:00", "WEST": "+01:00", "BST": "+01:00",
+    "CET": "+01:00", "CEST": "+02:00", "EET": "+02:00", "EEST": "+03:00", "MSK": "+03:00", "GST": "+04:00",
+    "IST": "+05:30", "PKT": "+05:00", "SGT": "+08:00", "HKT": "+08:00", "AWST": "+08:00", "JST": "+09:00",
+    "KST": "+09:00", "ACST": "+09:30", "AEST": "+10:00", "AEDT": "+11:00", "NZST": "+12:00", "NZDT": "+13:00",
+    "HST": "-10:00", "AKST": "-09:00", "AKDT": "-08:00", "PST": "-08:00", "PDT": "-07:00", "MST": "-07:00",
+    "MDT": "-06:00", "CST": "-06:00", "CDT": "-05:00", "EST": "-05:00", "EDT": "-04:00",
+}  # fmt: skip
+_STAMP = re.compile(r"^(\d{1,2} \w{3}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M)(?: ([A-Za-z][A-Za-z+\-:0-9]*))?$")
+_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
+def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> datetime:
+    """The aware UTC time of a QuestionPro timestamp; DataError naming what could not be read."""
+    match = _STAMP.match(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise DataError(f"timestamp {text!r} is not like '05 Oct, 2020 02:51:51 PM PDT'", field="timestamp")
+    local = datetime.strptime(match.group(1), "%d %b, %Y %I:%M:%S %p")
+    name = (match.group(2) or "UTC").upper()
+    offset = (extra or {}).get(name) or ABBREVIATIONS.get(name) or _gmt_offset(name)
+    if offset is None:
+        raise DataError(
+            f"timestamp {text!r}: unknown time-zone abbreviation {name!r}; name its offset in the source's "
+            f'timezone_abbreviations, e.g. {{ {name} = "+03:00" }}',
+            field="timestamp",
+        )
+    return local.replace(tzinfo=_zone(offset)).astimezone(timezone.utc)
+
+
+def _gmt_offset(name: str) -> str | None:
+    """`GMT-07:00`, `UTC+5:30` as offsets."""
+    for prefix in ("GMT", "UTC"):
+        if name.startswith(prefix) and _OFFSET.match(name[len(prefix) :].replace(":", "").rjust(5, "0")):
+            return name[len(prefix) :]
+    return None
+
+
+def _zone(offset: str) -> timezone:
+    compact = offset.replace(":", "")
+    match = _OFFSET.match(compact if len(compact) == 5 else compact[0] + compact[1:].rjust(4, "0"))
+    if match is None:
+        raise DataError(f"time-zone offset {offset!r} is not like +03:00", field="timestamp")
+    sign = 1 if match.group(1) == "+" else -1
+    return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
