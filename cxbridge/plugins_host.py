@@ -40,6 +40,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.qualtrics",
     "cxbridge.plugins.google_forms",
     "cxbridge.plugins.questionpro",
+    "cxbridge.plugins.zendesk",
 )
 
 

@@ -1,0 +1,85 @@
+"""Zendesk satisfaction ratings (legacy CSAT) as feedback records: `good`/`bad` on a 2-point
+CSAT scale, the customer's comment, the reason, and the rated ticket's context — channel, group
+(as `team`), assignee (as `agent_id`), organization and tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cxbridge.errors import DataError
+from cxbridge.metrics import MetricSpec
+from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.records import FeedbackRecord
+from cxbridge.timestamps import parse_timestamp
+
+CSAT = MetricSpec(metric="csat", scale=(1, 2), labels={"bad": 1, "good": 2})
+QUESTION = "How would you rate the support you received?"
+CHANNELS = {
+    "email": "email", "web": "web", "web_form": "web", "web_widget": "web", "chat": "chat",
+    "native_messaging": "chat", "messaging": "chat", "whatsapp": "chat", "facebook": "chat", "twitter": "chat",
+    "instagram_dm": "chat", "voice": "phone", "phone": "phone", "sms": "sms", "mobile": "app", "mobile_sdk": "app",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    channel: str | None
+    group_id: str | None
+    assignee_id: str | None
+    organization_id: str | None
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ticket: dict[str, Any]) -> TicketContext:
+        via = (ticket.get("via") or {}).get("channel")
+        return cls(
+            channel=CHANNELS.get(str(via), "other") if via else None,
+            group_id=_text(ticket.get("group_id")),
+            assignee_id=_text(ticket.get("assignee_id")),
+            organization_id=_text(ticket.get("organization_id")),
+            tags=tuple(ticket.get("tags") or ()),
+        )
+
+
+def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None) -> FeedbackRecord:
+    score = raw.get("score")
+    if score not in ("good", "bad"):
+        raise DataError(f"score {score!r} is not a rating (good or bad)", field="score")
+    answers = [AnswerInput("score", score, QUESTION, label=score, spec=CSAT)]
+    if raw.get("comment"):
+        answers.append(AnswerInput("comment", raw["comment"], "Comment", is_comment=True))
+    attributes = {key: raw[key] for key in ("reason", "reason_code", "reason_id", "requester_id") if raw.get(key)}
+    fields: dict[str, Any] = {
+        "ticket_id": _text(raw.get("ticket_id")),
+        "agent_id": _text(raw.get("assignee_id")),
+        "team": _text(raw.get("group_id")),
+    }
+    if context is not None:
+        fields["channel"] = context.channel
+        fields["agent_id"] = fields["agent_id"] or context.assignee_id
+        fields["team"] = fields["team"] or context.group_id
+        if context.organization_id:
+            attributes["organization_id"] = context.organization_id
+        if context.tags:
+            attributes["tags"] = list(context.tags)
+    return builder.build(
+        native_id=str(raw["id"]),
+        raw=raw,
+        answers=answers,
+        submitted_at=_time(raw, "created_at"),
+        updated_at=_time(raw, "updated_at"),
+        attributes=attributes,
+        **{key: value for key, value in fields.items() if value is not None},
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _time(raw: dict[str, Any], key: str) -> Any:
+    try:
+        return parse_timestamp(raw.get(key))
+    except DataError as exc:
+        raise DataError(f"{key}: {exc}", field=key) from None

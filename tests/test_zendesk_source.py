@@ -1,0 +1,186 @@
+"""The zendesk source against cassettes of the documented Support API (cassettes/zendesk/, recorded
+from tests/zendesk_api.py with CXBRIDGE_RECORD_CASSETTES=1) and, for faults, the same fake on
+127.0.0.1 — always into a real SQLite destination."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.errors import ConfigError
+from cxbridge.plugins.zendesk.source import ZendeskSource
+from cxbridge.plugins_host import create_host
+from cxbridge.testing import HttpSourceConformance, SourceUnderTest
+from cxbridge.testing.cassettes import api_cassette
+from tests.local_api import Reply
+from tests.zendesk_api import API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, ticket, zendesk
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "zendesk"
+NOW = datetime(2026, 4, 10, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr(ZendeskSource, "sleep", staticmethod(waits.append))
+    monkeypatch.setattr(ZendeskSource, "now", staticmethod(lambda: NOW))
+    monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+    return waits
+
+
+def entry(base_url: str, **extra: Any) -> dict[str, Any]:
+    return {"connector": "zendesk", "base_url": base_url, "email": EMAIL, "api_token": "${ZENDESK_API_TOKEN}",
+            "page_size": 2, "start_date": "2026-03-01T00:00:00Z", "lookback_days": 2, **extra}  # fmt: skip
+
+
+def sync(folder: Path, source: dict[str, Any]) -> Any:
+    config = config_from_dict({"sources": {"support": source}}, create_host(), path=folder / "cxbridge.toml")
+    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
+    return result
+
+
+def query(folder: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(folder / "cx.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+@contextmanager
+def cassette(name: str, account: ZendeskAccount) -> Iterator[Any]:
+    with zendesk(account) as api:
+        with api_cassette(CASSETTES / f"{name}.yaml", real_url=REAL_HOST, fake_url=api.url, secrets=[API_TOKEN]) as c:
+            yield c
+
+
+def test_a_full_sync_reads_ticket_context_then_every_page_of_received_ratings(tmp_path):
+    with cassette("full_sync", support_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.read, result.written) == ("success", 4, 4), result.error
+    paths = [r.uri.removeprefix(REAL_HOST) for r in recorded.requests]
+    assert paths[0] == "/api/v2/incremental/tickets/cursor.json?start_time=1772323200"
+    assert paths[1:3] == ["/api/v2/incremental/tickets/cursor.json?cursor=2"] * 1 + [
+        "/api/v2/satisfaction_ratings?end_time=1775779080&page%5Bsize%5D=2&score=received&start_time=1772323200"
+    ]
+    assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, agent_id, team, channel, "
+                           "attributes FROM feedback ORDER BY 1")  # fmt: skip
+    assert rows[0][:8] == ("35401", 2.0, 100.0, "Great support!", "5001", "235323", "98738", "email")
+    attributes = json.loads(rows[0][8])
+    attributes.pop("topics", None)  # added by the example plugin when it is installed
+    assert attributes == {"reason": "The issue was resolved quickly", "reason_id": 123, "requester_id": 20978393,
+                          "organization_id": "361", "tags": ["billing"]}  # fmt: skip
+    assert [(r[0], r[1], r[7]) for r in rows[1:]] == [("35402", 1.0, "phone"), ("35403", 2.0, "web"),
+                                                      ("35405", 2.0, "chat")]  # fmt: skip
+    assert query(tmp_path, "SELECT category FROM feedback_scores JOIN feedback USING (record_id) "
+                           "WHERE source_record_id = '35402'") == [("dissatisfied",)]  # fmt: skip
+
+
+def test_the_next_sync_reads_from_the_last_rating_less_the_look_back_and_writes_only_changes(tmp_path):
+    account = support_account()
+    with cassette("incremental", account) as recorded:
+        first = sync(tmp_path, entry(recorded.base_url))
+        same = sync(tmp_path, entry(recorded.base_url))
+        account.ratings[4] = rating(5, "bad", comment="Changed my mind", day=4, changed_day=5)  # the customer re-rated
+        account.ratings.append(rating(6, day=6))
+        changed = sync(tmp_path, entry(recorded.base_url))
+    assert [(r.written, r.unchanged) for r in (first, same, changed)] == [(4, 0), (0, 2), (2, 1)]
+    rating_calls = [r.uri for r in recorded.requests if "satisfaction_ratings" in r.uri and "page%5Bafter" not in r.uri]
+    assert "start_time=1775127900" in rating_calls[1]  # 2026-04-04T11:05Z (the latest updated_at) less 2 days
+    assert query(tmp_path, "SELECT csat, comment FROM feedback WHERE source_record_id = '35405'") == [(1.0, "Changed my mind")]
+
+
+def test_bad_credentials_fail_the_source_with_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "zd-token-revoked")
+    with cassette("error_401", support_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert result.status == "failed"
+    assert "HTTP 401 (Couldn't authenticate you); Zendesk did not accept the e-mail and API token" in result.error
+
+
+def test_the_export_is_paced_at_ten_requests_a_minute(tmp_path, fixed_clock):
+    account = support_account()
+    account.tickets = [ticket(n) for n in range(1, 41)]  # 20 export pages
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "success", result.error
+    assert sum(fixed_clock) >= 60  # 20 export calls at 10 a minute: at least a minute of pacing
+
+
+def test_429_5xx_and_dropped_connections_are_retried_and_every_rating_lands_once(tmp_path, fixed_clock):
+    with zendesk(support_account()) as api:
+        api.fail(Reply(429, "Too many requests", headers={"Retry-After": "17"}), match="satisfaction_ratings")
+        api.fail(Reply(503), match="incremental")
+        api.fail(Reply(drop=True), match="satisfaction_ratings")
+        api.fail(Reply(200, body={"satisfaction_ratings": []}, cut_at=9), match="satisfaction_ratings")
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 17 in fixed_clock
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_a_failure_mid_read_keeps_what_was_read_and_the_rerun_completes_once(tmp_path):
+    account = support_account()
+    answer, failures = account.list_ratings, [10]
+
+    def later_pages_fail(seen, match):
+        if seen.query.get("page[after]") and failures[0] > 0:
+            failures[0] -= 1
+            return Reply(500, {"error": "InternalError"})
+        return answer(seen, match)
+
+    account.list_ratings = later_pages_fail
+    with zendesk(account) as api:
+        failed = sync(tmp_path, entry(api.url, max_attempts=2))
+        failures[0] = 0
+        again = sync(tmp_path, entry(api.url))
+    assert failed.status == "failed" and failed.written == 2
+    assert (again.status, again.written, again.unchanged) == ("success", 2, 2)
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_without_ticket_context_no_export_is_read(tmp_path):
+    with zendesk(support_account()) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False, channel="email"))
+        asked = api.paths()
+    assert result.written == 4 and not any("incremental" in path for path in asked)
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback") == [("email",)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"base_url": None}, "give subdomain"),
+        ({"subdomain": "https://acme.zendesk.com", "base_url": None}, "is not a subdomain"),
+        ({"email": None}, "give email and api_token"),
+        ({"oauth_token": "${ZENDESK_API_TOKEN}"}, "not both"),
+    ],
+)
+def test_config_mistakes_name_the_key(tmp_path, change, message):
+    source = {key: value for key, value in (entry("http://127.0.0.1:9") | change).items() if value is not None}
+    with pytest.raises(ConfigError, match=message):
+        sync(tmp_path, source)
+
+
+def test_the_subdomain_names_the_host():
+    from cxbridge.plugins.zendesk.config import ZendeskConfig
+    from cxbridge.secrets import ResolvedStr
+    from cxbridge.sources import SourceContext
+
+    config = ZendeskConfig(subdomain="acme", email=EMAIL, api_token=ResolvedStr(API_TOKEN))
+    source = ZendeskSource(config, SourceContext(name="z", base_dir="."))
+    assert str(source.client.http.base_url) == "https://acme.zendesk.com"
+
+
+class TestZendeskSource(HttpSourceConformance):
+    @pytest.fixture
+    def source_under_test(self):
+        with zendesk(support_account()) as api:
+            yield SourceUnderTest(ZendeskSource, entry(api.url), secrets={"ZENDESK_API_TOKEN": API_TOKEN})

@@ -1,0 +1,112 @@
+"""Zendesk Support played on 127.0.0.1 as its API documents it (../shared/reference/api_reference.md
+§4): satisfaction ratings with `score`, `start_time`/`end_time` filters and cursor pagination
+(`page[size]`, `page[after]`, `meta.has_more`, `links.next`), the cursor-based incremental ticket
+export (`after_url`, `after_cursor`, `end_of_stream`), and Zendesk's error bodies."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tests.local_api import FakeApi, Reply, Seen, fake_api
+
+REAL_HOST = "https://acme.zendesk.com"
+EMAIL, API_TOKEN = "cx-bot@acme.example", "zd-token-1f7c2b"
+
+
+def rating(n: int, score: str = "good", *, comment: str = "", day: int = 1, changed_day: int | None = None,
+           ticket: int | None = None) -> dict[str, Any]:  # fmt: skip
+    created = f"2026-04-{day:02d}T10:{n % 60:02d}:00Z"
+    return {"id": 35400 + n, "url": f"{REAL_HOST}/api/v2/satisfaction_ratings/{35400 + n}.json",
+            "assignee_id": 235323, "group_id": 98738, "requester_id": 20978392 + n, "ticket_id": ticket or 5000 + n,
+            "score": score, "comment": comment, "reason": "The issue was resolved quickly" if score == "good" else "",
+            "reason_id": 123 if score == "good" else None,
+            "created_at": created, "updated_at": f"2026-04-{changed_day or day:02d}T11:{n % 60:02d}:00Z"}  # fmt: skip
+
+
+def ticket(n: int, *, channel: str = "email", tags: tuple[str, ...] = ("billing",)) -> dict[str, Any]:
+    return {"id": 5000 + n, "url": f"{REAL_HOST}/api/v2/tickets/{5000 + n}.json", "via": {"channel": channel},
+            "subject": f"Ticket {n}", "status": "solved", "requester_id": 20978392 + n, "assignee_id": 235323,
+            "group_id": 98738, "organization_id": 361, "tags": list(tags),
+            "updated_at": f"2026-04-0{1 + n % 8}T12:00:00Z",
+            "satisfaction_rating": {"score": "good", "id": 35400 + n}}  # fmt: skip
+
+
+def _epoch(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
+@dataclass
+class ZendeskAccount:
+    ratings: list[dict[str, Any]] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def serve(self, api: FakeApi) -> None:
+        self.url = api.url
+        api.route("GET", r"/api/v2/satisfaction_ratings(?:\.json)?")(self.list_ratings)
+        api.route("GET", "/api/v2/incremental/tickets/cursor.json")(self.ticket_export)
+
+    def authorized(self, seen: Seen) -> bool:
+        expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
+        return {k.lower(): v for k, v in seen.headers.items()}.get("authorization") == expected
+
+    def list_ratings(self, seen: Seen, match: Any) -> Any:
+        if not self.authorized(seen):
+            return Reply(401, {"error": "Couldn't authenticate you"})
+        query = seen.query
+        chosen = [r for r in self.ratings if r["score"] in ("good", "bad") or query.get("score") != "received"]
+        if "start_time" in query:
+            chosen = [r for r in chosen if _epoch(r["created_at"]) >= int(query["start_time"])]
+        if "end_time" in query:
+            chosen = [r for r in chosen if _epoch(r["created_at"]) < int(query["end_time"])]
+        size = int(query.get("page[size]", 100))
+        start = int(query.get("page[after]", 0) or 0)
+        page = chosen[start : start + size]
+        more = start + size < len(chosen)
+        cursor = str(start + size)
+        link = f"{self.url}/api/v2/satisfaction_ratings.json?page%5Bafter%5D={cursor}&page%5Bsize%5D={size}"
+        for key in ("score", "start_time", "end_time"):
+            if key in query:
+                link += f"&{key}={query[key]}"
+        return {"satisfaction_ratings": page,
+                "meta": {"has_more": more, "after_cursor": cursor if more else None, "before_cursor": None},
+                "links": {"next": link if more else None, "prev": None}}  # fmt: skip
+
+    def ticket_export(self, seen: Seen, match: Any) -> Any:
+        if not self.authorized(seen):
+            return Reply(401, {"error": "Couldn't authenticate you"})
+        if "cursor" in seen.query:
+            start = int(seen.query["cursor"])
+        else:
+            since = int(seen.query.get("start_time", "0"))
+            if since <= 0:
+                return Reply(422, {"error": "InvalidValue", "description": "start_time must be a positive number"})
+            start = 0
+            self._since = since
+        chosen = [t for t in self.tickets if _epoch(t["updated_at"]) >= getattr(self, "_since", 0)]
+        page = chosen[start : start + 2]
+        end = start + 2 >= len(chosen)
+        cursor = str(start + 2)
+        return {"tickets": page, "after_url": f"{self.url}/api/v2/incremental/tickets/cursor.json?cursor={cursor}",
+                "after_cursor": cursor, "before_url": None, "before_cursor": None, "end_of_stream": end}  # fmt: skip
+
+
+@contextmanager
+def zendesk(account: ZendeskAccount) -> Iterator[FakeApi]:
+    with fake_api() as api:
+        account.serve(api)
+        yield api
+
+
+def support_account() -> ZendeskAccount:
+    account = ZendeskAccount()
+    account.ratings = [rating(1, comment="Great support!"), rating(2, "bad", comment="Took a week", day=2),
+                       rating(3, day=3), rating(4, "offered", day=3), rating(5, day=4)]  # fmt: skip
+    account.tickets = [ticket(1), ticket(2, channel="voice", tags=("refund", "vip")), ticket(3, channel="web"),
+                       ticket(5, channel="native_messaging")]  # fmt: skip
+    return account
