@@ -41,6 +41,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.google_forms",
     "cxbridge.plugins.questionpro",
     "cxbridge.plugins.zendesk",
+    "cxbridge.plugins.freshdesk",
 )
 
 

@@ -177,3 +177,15 @@ def test_debug_log_shows_every_exchange_with_credentials_redacted():
     assert "'x-api-token': '***'" in text
     for secret in ("tok-123456", "k-987654", "value-from-env-99"):
         assert secret not in text
+
+
+def test_a_low_budget_in_the_answers_headers_pauses_the_next_request_one_window():
+    clock, waits = [100.0], []
+    limiter = http.RateLimiter(budget=http.HeaderBudget("X-Total", "X-Left", period=60), clock=lambda: clock[0],
+                               sleep=waits.append)  # fmt: skip
+    limiter.observe({"X-Total": "400", "X-Left": "21"})
+    limiter.acquire()
+    limiter.observe({"X-Total": "400", "X-Left": "20"})  # 5 % of 400 left: the reserve
+    limiter.acquire()
+    limiter.observe({"X-Left": "oops"})
+    assert waits == [60.0]

@@ -1,12 +1,34 @@
 """A client-side rate limiter: a sync stays under an API's documented limits instead of bouncing
-off 429s. Sliding windows (per second, per minute); clock and sleep are injectable for tests."""
+off 429s. Sliding windows (per second, per minute), and — for APIs that say how much of their
+budget is left (Freshdesk's `X-RateLimit-Remaining`) — a pause of one whole window when the
+budget runs low. Clock and sleep are injectable for tests."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HeaderBudget:
+    """Response headers that give the API's request budget: when what `remaining` says is left
+    falls to `reserve` (a share of `total`, at least 2), the next request waits `period` seconds,
+    long enough for the API's window to start again."""
+
+    total: str
+    remaining: str
+    period: float = 60.0
+    reserve: float = 0.05
+
+    def wait_after(self, headers: Mapping[str, str]) -> float:
+        try:
+            total, remaining = int(headers[self.total]), int(headers[self.remaining])
+        except (KeyError, ValueError):
+            return 0.0
+        return self.period if remaining <= max(2.0, total * self.reserve) else 0.0
 
 
 class RateLimiter:
@@ -17,9 +39,12 @@ class RateLimiter:
         *,
         per_second: float | None = None,
         per_minute: float | None = None,
+        budget: HeaderBudget | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        self.budget = budget
+        self.paused_until = 0.0
         self.windows = [_window(limit, period) for limit, period in ((per_second, 1.0), (per_minute, 60.0)) if limit]
         self.clock = clock
         self.sleep = sleep
@@ -29,15 +54,20 @@ class RateLimiter:
 
     def acquire(self) -> float:
         """Wait until one more request fits in every window; returns how long it waited."""
-        if not self.windows:
+        if not self.windows and self.budget is None:
             return 0.0
         with self._lock:
             now = self.clock()
-            wait = self._wait_needed(now)
+            wait = max(self._wait_needed(now), self.paused_until - now)
             if wait > 0:
                 self.sleep(wait)
             self._sent.append(max(self.clock(), now + wait))  # a sleep that returned early still counts in full
         return wait
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Read the budget headers of an answer; a low budget pauses the next request."""
+        if self.budget is not None and (wait := self.budget.wait_after(headers)):
+            self.paused_until = max(self.paused_until, self.clock() + wait)
 
     def _wait_needed(self, now: float) -> float:
         wait = 0.0

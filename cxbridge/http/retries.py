@@ -119,6 +119,8 @@ class RetryingTransport(httpx.BaseTransport):
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             raise Retryable(f"connection failed ({type(exc).__name__})") from None
         log_exchange(request, response, time.monotonic() - started)
+        if self.limiter is not None:
+            self.limiter.observe(response.headers)
         if response.status_code not in RETRY_STATUSES or self._permanent(response):
             return response
         response.read()

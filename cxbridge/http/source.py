@@ -12,7 +12,7 @@ from pydantic import Field, field_validator
 
 from cxbridge.http.client import ApiClient
 from cxbridge.http.errors import ApiErrors
-from cxbridge.http.ratelimit import RateLimiter
+from cxbridge.http.ratelimit import HeaderBudget, RateLimiter
 from cxbridge.http.retries import RetryPolicy, Sleep
 from cxbridge.sources import Source, SourceConfig
 
@@ -51,6 +51,7 @@ class ApiSource(Source):
     errors: ClassVar[ApiErrors] = ApiErrors()
     default_requests_per_second: ClassVar[float | None] = None
     default_requests_per_minute: ClassVar[float | None] = None
+    budget: ClassVar[HeaderBudget | None] = None  # headers that say how much of the API's budget is left
     sleep: Sleep = staticmethod(time.sleep)  # type: ignore[assignment]
     transport: httpx.BaseTransport | None = None
     config: ApiSourceConfig
@@ -78,7 +79,7 @@ class ApiSource(Source):
         """A client of this source at its own pace — for endpoints with a limit of their own
         (Zendesk's incremental exports: 10 requests a minute). Close it when done."""
         config = self.config
-        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, sleep=self.sleep)
+        limiter = RateLimiter(per_second=per_second, per_minute=per_minute, budget=self.budget, sleep=self.sleep)
         return ApiClient(
             base_url=config.base_url or self.base_url(),
             auth=self.auth(),
@@ -86,7 +87,7 @@ class ApiSource(Source):
             headers=self.headers(),
             timeout=config.timeout,
             policy=RetryPolicy(attempts=config.max_attempts),
-            limiter=limiter if (per_second or per_minute) else None,
+            limiter=limiter if (per_second or per_minute or self.budget) else None,
             sleep=self.sleep,
             transport=self.transport,
         )

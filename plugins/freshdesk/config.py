@@ -1,0 +1,40 @@
+"""`[sources.NAME]` of the freshdesk connector: the helpdesk, its API key, and the look-back
+that catches ratings left late on old tickets."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from cxbridge.http import ApiSourceConfig
+from cxbridge.secrets import Secret
+
+_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class FreshdeskConfig(ApiSourceConfig):
+    connector: Literal["freshdesk"] = "freshdesk"
+    domain: str | None = Field(default=None, description="acme for acme.freshdesk.com (or give base_url)")
+    api_key: Secret = Field(description="an agent's API key (Profile settings → View API key)")
+    start_date: datetime | None = Field(default=None, description="first sync: ratings created from this time")
+    lookback_days: float = Field(
+        default=3, ge=0, le=90, description="days read again each sync (ratings are filtered by creation only)"
+    )
+    ticket_context: bool = Field(default=True, description="group, agent, source and tags of each rated ticket")
+    page_size: int = Field(default=100, ge=1, le=100, description="records per page")
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.match(value):
+            raise ValueError(f"{value!r} is not a helpdesk name: write 'acme' for acme.freshdesk.com")
+        return value
+
+    @model_validator(mode="after")
+    def _where(self) -> FreshdeskConfig:
+        if self.domain is None and self.base_url is None:
+            raise ValueError("give domain (acme for acme.freshdesk.com) or base_url")
+        return self

@@ -1,0 +1,109 @@
+"""Freshdesk satisfaction ratings as feedback records. Each rating holds one value per survey
+question on Freshdesk's own scale — 103 Extremely Happy … 100 Neutral … −103 Extremely Unhappy
+(classic 3-point surveys: 1 Happy, 2 Neutral, 3 Unhappy) — which is read as a CSAT on as many
+points as the survey question accepts, ordered from unhappy to happy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cxbridge.errors import DataError
+from cxbridge.metrics import MetricSpec
+from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.records import FeedbackRecord
+from cxbridge.timestamps import parse_timestamp
+
+LABELS = {
+    103: "Extremely Happy", 102: "Very Happy", 101: "Happy", 100: "Neutral", -101: "Unhappy",
+    -102: "Very Unhappy", -103: "Extremely Unhappy",
+}  # fmt: skip
+SEVEN_POINTS = (-103, -102, -101, 100, 101, 102, 103)
+CLASSIC = {1: "Happy", 2: "Neutral", 3: "Unhappy"}  # classic surveys: 1 is the best answer
+SOURCES = {1: "email", 2: "web", 3: "phone", 7: "chat", 8: "app", 9: "web", 10: "email"}  # ticket.source codes
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    text: str
+    accepted: tuple[int, ...]  # the rating values this question takes, unhappy to happy
+
+    def answer(self, question_id: str, value: Any, *, primary: bool) -> AnswerInput:
+        if value in CLASSIC:  # a classic 3-point survey
+            spec = MetricSpec(metric="csat", scale=(1, 3), labels={"Unhappy": 1, "Neutral": 2, "Happy": 3})
+            return AnswerInput(question_id, 4 - value, self.text, label=CLASSIC[value], spec=spec, is_primary=primary)
+        points = self.accepted or SEVEN_POINTS
+        if value not in points:
+            raise DataError(f"rating {value!r} of {question_id} is not one of the survey's {list(points)}",
+                            field=f"ratings.{question_id}")  # fmt: skip
+        spec = MetricSpec(metric="csat", scale=(1, len(points)))
+        return AnswerInput(question_id, points.index(value) + 1, self.text, label=LABELS.get(value), spec=spec,
+                           is_primary=primary)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TicketContext:
+    channel: str | None
+    group_id: str | None
+    agent_id: str | None
+    company_id: str | None
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ticket: dict[str, Any]) -> TicketContext:
+        source = ticket.get("source")
+        return cls(
+            channel=SOURCES.get(source, "other") if source is not None else None,
+            group_id=_text(ticket.get("group_id")),
+            agent_id=_text(ticket.get("responder_id")),
+            company_id=_text(ticket.get("company_id")),
+            tags=tuple(ticket.get("tags") or ()),
+        )
+
+
+def normalize_rating(
+    raw: dict[str, Any], builder: RecordBuilder, questions: dict[str, SurveyQuestion], context: TicketContext | None
+) -> FeedbackRecord:
+    ratings = raw.get("ratings") or {}
+    if not ratings:
+        raise DataError("the rating has no ratings", field="ratings")
+    answers = [
+        questions.get(qid, SurveyQuestion(qid.replace("_", " "), ())).answer(qid, value, primary=qid == "default_question")
+        for qid, value in ratings.items()
+    ]
+    if raw.get("feedback"):
+        answers.append(AnswerInput("feedback", raw["feedback"], "Feedback", is_comment=True))
+    fields = {"ticket_id": _text(raw.get("ticket_id")), "agent_id": _text(raw.get("agent_id")),
+              "team": _text(raw.get("group_id"))}  # fmt: skip
+    attributes: dict[str, Any] = {"survey_id": raw["survey_id"]} if raw.get("survey_id") else {}
+    if raw.get("user_id"):
+        attributes["user_id"] = raw["user_id"]
+    if context is not None:
+        fields["channel"] = context.channel
+        fields["agent_id"] = fields["agent_id"] or context.agent_id
+        fields["team"] = fields["team"] or context.group_id
+        if context.company_id:
+            attributes["company_id"] = context.company_id
+        if context.tags:
+            attributes["tags"] = list(context.tags)
+    return builder.build(
+        native_id=str(raw["id"]),
+        raw=raw,
+        answers=answers,
+        submitted_at=_time(raw, "created_at"),
+        updated_at=_time(raw, "updated_at"),
+        survey_id=_text(raw.get("survey_id")),
+        attributes=attributes,
+        **{key: value for key, value in fields.items() if value is not None},
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _time(raw: dict[str, Any], key: str) -> Any:
+    try:
+        return parse_timestamp(raw.get(key))
+    except DataError as exc:
+        raise DataError(f"{key}: {exc}", field=key) from None

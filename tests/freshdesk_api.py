@@ -1,0 +1,108 @@
+"""Freshdesk played on 127.0.0.1 as its API v2 documents it (../shared/reference/api_reference.md
+§5): API-key basic auth (`key:X`), bare JSON arrays paged by `page`/`per_page` with a `Link`
+header, satisfaction ratings filtered by `created_since`, surveys with `accepted_ratings`, tickets
+by `updated_since`, the `X-RateLimit-*` headers, and Freshdesk's error bodies."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.local_api import FakeApi, Reply, Seen, fake_api
+
+REAL_HOST = "https://acme.freshdesk.com"
+API_KEY = "fd-key-8a21c4e9"
+
+
+def rating(n: int, value: int = 103, *, created: str | None = None, feedback: str = "", extra: dict | None = None,
+           survey: int = 1) -> dict[str, Any]:  # fmt: skip
+    at = created or f"2026-05-{n % 27 + 1:02d}T08:00:00Z"
+    return {"id": 9100 + n, "survey_id": survey, "user_id": 400 + n, "agent_id": 77, "feedback": feedback,
+            "group_id": 12, "ticket_id": 600 + n, "created_at": at, "updated_at": at,
+            "ratings": {"default_question": value, **(extra or {})}}  # fmt: skip
+
+
+def ticket(n: int, *, source: int = 1, tags: tuple[str, ...] = ("delivery",)) -> dict[str, Any]:
+    return {"id": 600 + n, "subject": f"Order {n}", "source": source, "status": 5, "group_id": 12,
+            "responder_id": 77, "company_id": 31, "tags": list(tags),
+            "updated_at": f"2026-05-{n % 27 + 1:02d}T09:00:00Z"}  # fmt: skip
+
+
+SURVEYS = [
+    {"id": 1, "title": "Default satisfaction survey", "active": True, "created_at": "2025-01-01T00:00:00Z",
+     "updated_at": "2025-01-01T00:00:00Z",
+     "questions": [{"id": "default_question", "label": "How would you rate your overall satisfaction?",
+                    "accepted_ratings": [103, 102, 101, 100, -101, -102, -103], "default": True},
+                   {"id": "question_4", "label": "Was the agent knowledgeable?",
+                    "accepted_ratings": [103, 100, -103], "default": False}]},
+]  # fmt: skip
+
+
+@dataclass
+class Helpdesk:
+    ratings: list[dict[str, Any]] = field(default_factory=list)
+    tickets: list[dict[str, Any]] = field(default_factory=list)
+    limit_total: int = 200
+    remaining: int = 200
+    url: str = ""
+
+    def serve(self, api: FakeApi) -> None:
+        self.url = api.url
+        api.route("GET", "/api/v2/surveys/satisfaction_ratings")(self.list_ratings)
+        api.route("GET", "/api/v2/surveys")(self.list_surveys)
+        api.route("GET", "/api/v2/tickets")(self.list_tickets)
+
+    def refused(self, seen: Seen) -> Reply | None:
+        expected = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
+        if {k.lower(): v for k, v in seen.headers.items()}.get("authorization") != expected:
+            return Reply(401, {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."})
+        return None
+
+    def page(self, seen: Seen, items: list[Any]) -> Reply:
+        page, per_page = int(seen.query.get("page", 1)), int(seen.query.get("per_page", 30))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        self.remaining = max(self.remaining - 1, 0)
+        headers = {"X-RateLimit-Total": str(self.limit_total), "X-RateLimit-Remaining": str(self.remaining),
+                   "X-RateLimit-Used-CurrentRequest": "1"}  # fmt: skip
+        if page * per_page < len(items):
+            query = "&".join(f"{k}={v}" for k, v in {**seen.query, "page": page + 1}.items())
+            headers["Link"] = f'<{self.url}{seen.path}?{query}>; rel="next"'
+        return Reply(body=chunk, headers=headers)
+
+    def list_ratings(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        since = seen.query.get("created_since", "")
+        return self.page(seen, [r for r in self.ratings if r["created_at"] >= since])
+
+    def list_surveys(self, seen: Seen, match: Any) -> Any:
+        return self.refused(seen) or self.page(seen, SURVEYS)
+
+    def list_tickets(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        if seen.query.get("order_by") not in (None, "updated_at", "created_at"):
+            return Reply(400, {"description": "Validation failed",
+                               "errors": [{"field": "order_by", "message": "It should be one of these values: "
+                                           "'created_at,due_by,updated_at,status'", "code": "invalid_value"}]})  # fmt: skip
+        since = seen.query.get("updated_since", "")
+        chosen = sorted((t for t in self.tickets if t["updated_at"] >= since), key=lambda t: t["updated_at"])
+        return self.page(seen, chosen)
+
+
+@contextmanager
+def freshdesk(helpdesk: Helpdesk) -> Iterator[FakeApi]:
+    with fake_api() as api:
+        helpdesk.serve(api)
+        yield api
+
+
+def support_helpdesk() -> Helpdesk:
+    helpdesk = Helpdesk()
+    helpdesk.ratings = [rating(1, 103, feedback="Super quick", extra={"question_4": 103}), rating(2, -102),
+                        rating(3, 100, extra={"question_4": -103}), rating(4, 101)]  # fmt: skip
+    helpdesk.tickets = [ticket(1), ticket(2, source=3, tags=("refund",)), ticket(3, source=7), ticket(4, source=2)]
+    return helpdesk
