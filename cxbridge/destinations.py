@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from cxbridge.crm import ContextRow
 from cxbridge.errors import ConfigError
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp
@@ -48,12 +49,14 @@ class Batch:
     stream: str
     records: list[RecordRows] = dataclasses.field(default_factory=list)
     quarantined: list[QuarantineItem] = dataclasses.field(default_factory=list)
+    context: list[ContextRow] = dataclasses.field(default_factory=list)
+    """CRM accounts and contacts (`cxbridge.crm`): upserted into `crm_accounts` / `crm_contacts`."""
     cursor: CursorUpdate | None = None
     started_at: str = dataclasses.field(default_factory=lambda: format_timestamp(datetime.now(timezone.utc)))
     """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
 
     def __len__(self) -> int:
-        return len(self.records) + len(self.quarantined)
+        return len(self.records) + len(self.quarantined) + len(self.context)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS
 
 
@@ -122,5 +123,24 @@ QUARANTINE = Table(
     indexes=(("source", "stream"),),
 )  # fmt: skip
 
-TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, FEEDBACK_FOLLOWUPS, SYNC_RUNS, SYNC_STATE, QUARANTINE)
+CRM_ACCOUNTS = Table(
+    "crm_accounts",
+    _columns(ACCOUNT_COLUMNS, {"annual_revenue": T.REAL, "updated_at": T.TIMESTAMP, "attributes": T.JSON,
+                               "ingested_at": T.TIMESTAMP},
+             {"source", "account_id", "content_hash", "ingested_at", "sync_run_id"}),
+    primary_key=("source", "account_id"),
+    indexes=(("account_id",),),
+)  # fmt: skip
+
+CRM_CONTACTS = Table(
+    "crm_contacts",
+    _columns(CONTACT_COLUMNS, {"updated_at": T.TIMESTAMP, "attributes": T.JSON, "ingested_at": T.TIMESTAMP},
+             {"source", "contact_id", "content_hash", "ingested_at", "sync_run_id"}),
+    primary_key=("source", "contact_id"),
+    indexes=(("contact_id",), ("respondent_key",)),
+)  # fmt: skip
+
+INITIAL_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, FEEDBACK_FOLLOWUPS, SYNC_RUNS, SYNC_STATE, QUARANTINE)
+CRM_TABLES = (CRM_ACCOUNTS, CRM_CONTACTS)  # added by the third migration
+TABLES = (*INITIAL_TABLES, *CRM_TABLES)
 TABLES_BY_NAME = {table.name: table for table in TABLES}

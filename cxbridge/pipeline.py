@@ -18,13 +18,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cxbridge.crm import context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
 from cxbridge.errors import CxbridgeError, DataError, SourceError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
-from cxbridge.sources import Source, Stream
+from cxbridge.sources import ContextStream, Source, Stream
 from cxbridge.tables import to_json, to_rows
 
 log = logging.getLogger("cxbridge.sync")
@@ -141,7 +142,7 @@ class Engine:
                 self._commit(batch, result)
             raise
         final = stream.final_cursor(cursor)
-        if final != saved or self.options.full_refresh:
+        if final != saved or (self.options.full_refresh and final is not None):  # a stream without a cursor has none to save
             batch.cursor = CursorUpdate(name, stream.name, final)
         if len(batch) or batch.cursor is not None:
             self._commit(batch, result)
@@ -166,6 +167,11 @@ class Engine:
         native: str | None = None
         try:
             native = stream.native_id(raw)
+            if isinstance(stream, ContextStream):
+                item = stream.context(raw, builder)
+                batch.context.append(context_row(item, source=batch.source, ingested_at=batch.started_at,
+                                                 run_id=self.run_id))  # fmt: skip
+                return
             record = stream.normalize(raw, builder)
             if self._enrich:
                 self.host.pm.hook.enrich_record(record=record)

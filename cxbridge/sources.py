@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxbridge.crm import CrmObject
 from cxbridge.errors import DataError
 from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
 
@@ -108,3 +109,18 @@ class Stream(ABC):
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Where a bad record came from (file, sheet, row), for the quarantine table."""
         return {}
+
+
+class ContextStream(Stream):
+    """A stream of CRM context — accounts or contacts (`cxbridge.crm`) — instead of feedback.
+
+    `context` turns a raw object into a `CrmAccount` or `CrmContact` (DataError sends it to
+    quarantine); the destination keeps the latest of each in `crm_accounts` / `crm_contacts`,
+    in the same transaction as the stream's cursor."""
+
+    @abstractmethod
+    def context(self, raw: dict[str, Any], builder: Any) -> CrmObject:
+        """One raw CRM object as a CrmAccount or CrmContact (use `builder.respondent_key(email)`)."""
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        raise TypeError(f"{type(self).__name__} is a context stream: it has no feedback records")

@@ -21,13 +21,15 @@ from typing import Any, ClassVar
 
 from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
-from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, QUARANTINE, SYNC_RUNS, SYNC_STATE, TABLES
+from cxbridge.crm import id_column, latest_rows
+from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, INITIAL_TABLES, QUARANTINE
+from cxbridge.layout import SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import Column, ColumnType, Table
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
-from cxbridge.views import view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
 
-STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE)
+STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *CRM_TABLES)
 CHANGED = Table("cx_changed", (Column("record_id"), Column("existed", ColumnType.BOOLEAN)), primary_key=())
 MIGRATIONS_TABLE = Table(
     "cxbridge_migrations",
@@ -47,8 +49,8 @@ class Migration:
     apply: Callable[[SQLDestination], None]
 
 
-def create_tables(destination: SQLDestination) -> None:
-    for table in TABLES:
+def create_tables(destination: SQLDestination, tables: Sequence[Table] = INITIAL_TABLES) -> None:
+    for table in tables:
         destination.execute(destination.create_table_sql(table))
         if destination.indexes:
             for columns in table.indexes:
@@ -56,13 +58,22 @@ def create_tables(destination: SQLDestination) -> None:
                 destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table.name} ({', '.join(columns)})")
 
 
-def create_views(destination: SQLDestination) -> None:
-    for name, sql in view_sql(destination).items():
+def create_views(destination: SQLDestination, names: tuple[str, ...] = VIEW_NAMES) -> None:
+    for name, sql in view_sql(destination, names).items():
         destination.execute(f"DROP VIEW IF EXISTS {name}")
         destination.execute(f"CREATE VIEW {name} AS {sql}")
 
 
-MIGRATIONS = (Migration("0001_initial_tables", create_tables), Migration("0002_bi_views", create_views))
+def create_crm_tables(destination: SQLDestination) -> None:
+    create_tables(destination, CRM_TABLES)
+
+
+MIGRATIONS = (
+    Migration("0001_initial_tables", create_tables),
+    Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
+    Migration("0003_crm_tables", create_crm_tables),
+    Migration("0004_crm_views", create_views),  # every view again: nps_by_segment and the revenue-weighted NPS
+)
 
 
 def plain(value: Any) -> Any:
@@ -230,7 +241,7 @@ class SQLDestination(Destination):
                 self.execute(self.clear_sql(self.stage_name(table)))
                 if rows:
                     self.load_stage(table, rows)
-            for statement in self.merge_statements():
+            for statement in self.merge_statements([table for table in CRM_TABLES if staged[table]]):
                 self.execute(statement)
             written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"])
             if batch.cursor is not None:
@@ -239,11 +250,12 @@ class SQLDestination(Destination):
                     self.upsert_values_sql(SYNC_STATE),
                     [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id],
                 )
-        return WriteStats(written, len(batch.records) - written, len(batch.quarantined))
+        return batch_stats(batch, written)
 
-    def merge_statements(self) -> list[str]:
+    def merge_statements(self, context_tables: Sequence[Table] = ()) -> list[str]:
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
-        content is new, and only their rows are replaced."""
+        content is new, and only their rows are replaced; the CRM tables that have staged rows
+        (`context_tables`) are upserted."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
@@ -266,6 +278,19 @@ class SQLDestination(Destination):
             + staged(FEEDBACK_COMMENTS, only_changed),
             f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})",
             self.upsert_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)),
+            *(statement for table in context_tables for statement in self._context_merge(table, staged)),
+        ]
+
+    def _context_merge(self, table: Table, staged: Callable[[Table, str], str]) -> list[str]:
+        """CRM rows that are new or changed (by content hash) go into `cx_changed` (as
+        `crm_accounts:<source>:<id>`, so they count as written) and only they are upserted."""
+        key = id_column(table.name)
+        changed_key = f"CONCAT('{table.name}:', {{s}}source, ':', {{s}}{key})"
+        return [
+            f"INSERT INTO {CHANGED.name} (record_id, existed) SELECT {changed_key.format(s='s.')}, FALSE "
+            f"FROM {self.stage_name(table)} s LEFT JOIN {table.name} t ON t.source = s.source AND t.{key} = s.{key} "
+            f"WHERE t.{key} IS NULL OR t.content_hash <> s.content_hash",
+            self.upsert_sql(table, staged(table, f" WHERE {changed_key.format(s='')} IN (SELECT record_id FROM {CHANGED.name})")),
         ]
 
     def save_run(self, run: SyncRun) -> None:
@@ -305,6 +330,11 @@ class SQLDestination(Destination):
             )
 
 
+def batch_stats(batch: Batch, written: int) -> WriteStats:
+    """Stats of a batch whose new or changed records and CRM rows number `written`."""
+    return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
+
+
 def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
     """The rows a batch puts into each staging table (a record read twice: the last one wins)."""
     records = list({rows.record_id: rows for rows in batch.records}.values())
@@ -313,6 +343,7 @@ def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
         FEEDBACK_SCORES: [score for rows in records for score in rows.scores],
         FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
         QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in batch.quarantined],
+        **{table: latest_rows(batch.context, table.name) for table in CRM_TABLES},
     }
 
 

@@ -14,7 +14,9 @@ if TYPE_CHECKING:
 
     Dialect = Destination | type[Destination]  # the dialect methods are class methods
 
-VIEW_NAMES = ("nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue")
+FEEDBACK_VIEWS = ("nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue")
+CRM_VIEWS = ("nps_by_segment", "nps_revenue_by_month")  # they join crm_accounts and crm_contacts
+VIEW_NAMES = (*FEEDBACK_VIEWS, *CRM_VIEWS)
 NPS_METRIC = "s.metric IN ('nps', 'enps')"
 
 
@@ -133,15 +135,86 @@ WHERE u.record_id IS NULL
 """
 
 
+def _nps_with_accounts(d: Dialect) -> str:
+    """Each primary NPS answer with its month, group and CRM account: the record's own
+    `crm_account_id`, else its contact's account, else the account of a contact with the same
+    hashed e-mail — and that account's segment and revenue."""
+    return f"""
+WITH contact_accounts AS (
+    SELECT contact_id, MIN(account_id) AS account_id FROM {d.qualified("crm_contacts")}
+    WHERE account_id IS NOT NULL GROUP BY contact_id
+),
+key_accounts AS (
+    SELECT respondent_key, MIN(account_id) AS account_id FROM {d.qualified("crm_contacts")}
+    WHERE account_id IS NOT NULL AND respondent_key IS NOT NULL GROUP BY respondent_key
+),
+accounts AS (
+    SELECT account_id, MAX(segment) AS segment, MAX(annual_revenue) AS annual_revenue
+    FROM {d.qualified("crm_accounts")} GROUP BY account_id
+),
+answers AS (
+    SELECT {d.month_of("f.submitted_at")} AS month, s.category,
+           COALESCE(f.crm_account_id, ca.account_id, ka.account_id) AS account_id
+    FROM {d.qualified("feedback")} f
+    JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND {NPS_METRIC}
+    LEFT JOIN contact_accounts ca ON ca.contact_id = f.crm_contact_id
+    LEFT JOIN key_accounts ka ON ka.respondent_key = f.respondent_key
+    WHERE f.submitted_at IS NOT NULL
+)
+SELECT n.month, n.category, n.account_id, a.account_id AS known_account, a.segment, a.annual_revenue
+FROM answers n LEFT JOIN accounts a ON a.account_id = n.account_id
+"""
+
+
+def nps_by_segment(d: Dialect) -> str:
+    """NPS per CRM segment and month; answers without an account are `no account`, accounts
+    without a segment `unsegmented`."""
+    promoters, detractors = count_if("category = 'promoter'"), count_if("category = 'detractor'")
+    segment = "COALESCE(segment, CASE WHEN known_account IS NULL THEN 'no account' ELSE 'unsegmented' END)"
+    return f"""
+SELECT {segment} AS segment, month,
+       COUNT(*) AS responses,
+       COUNT(DISTINCT known_account) AS accounts,
+       {promoters} AS promoters,
+       {count_if("category = 'passive'")} AS passives,
+       {detractors} AS detractors,
+       {share(d, f"{promoters} - {detractors}", "COUNT(*)")} AS nps
+FROM ({_nps_with_accounts(d)}) x
+GROUP BY {segment}, month
+"""
+
+
+def nps_revenue_by_month(d: Dialect) -> str:
+    """NPS per month beside the revenue-weighted NPS: each answer weighted by its account's
+    annual revenue, 100 · (revenue of promoters − revenue of detractors) / revenue of all
+    answers with a known revenue — and the revenue behind this month's detractors."""
+    revenue = "COALESCE(annual_revenue, 0)"
+    promoter_revenue = f"SUM(CASE WHEN category = 'promoter' THEN {revenue} ELSE 0 END)"
+    detractor_revenue = f"SUM(CASE WHEN category = 'detractor' THEN {revenue} ELSE 0 END)"
+    promoters, detractors = count_if("category = 'promoter'"), count_if("category = 'detractor'")
+    return f"""
+SELECT month,
+       COUNT(*) AS responses,
+       {share(d, f"{promoters} - {detractors}", "COUNT(*)")} AS nps,
+       COUNT(annual_revenue) AS responses_with_revenue,
+       {share(d, f"{promoter_revenue} - {detractor_revenue}", "SUM(annual_revenue)")} AS revenue_weighted_nps,
+       {d.rounded(detractor_revenue, 2)} AS detractor_revenue
+FROM ({_nps_with_accounts(d)}) x
+GROUP BY month
+"""
+
+
 _RENDERERS = {
     "nps_by_month": nps_by_month,
     "csat_by_month": csat_by_month,
     "ces_by_month": ces_by_month,
     "location_scorecard": location_scorecard,
     "detractor_queue": detractor_queue,
+    "nps_by_segment": nps_by_segment,
+    "nps_revenue_by_month": nps_revenue_by_month,
 }
 
 
-def view_sql(d: Dialect) -> dict[str, str]:
-    """Every view's SELECT in the dialect of `d`, by view name."""
-    return {name: _RENDERERS[name](d) for name in VIEW_NAMES}
+def view_sql(d: Dialect, names: tuple[str, ...] = VIEW_NAMES) -> dict[str, str]:
+    """The views' SELECTs in the dialect of `d`, by view name."""
+    return {name: _RENDERERS[name](d) for name in names}

@@ -41,7 +41,7 @@ def test_migrations_are_recorded_and_applied_once(sql_destination):
     destination.open(read_only=True)
     applied = destination.query("SELECT name FROM cxbridge_migrations ORDER BY name")
     destination.close()
-    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views"]
+    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views", "0003_crm_tables", "0004_crm_views"]
 
 
 def test_a_failing_batch_leaves_nothing_behind(sql_destination):

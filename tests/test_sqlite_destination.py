@@ -10,8 +10,10 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.sqlite.destination import SQLiteDestination, path_of
 from tests.conftest import Workspace, survey_row
 
-TABLES = {"feedback", "feedback_scores", "feedback_comments", "feedback_followups", "sync_runs", "sync_state", "quarantine"}
-VIEWS = {"nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue"}
+TABLES = {"feedback", "feedback_scores", "feedback_comments", "feedback_followups", "sync_runs", "sync_state", "quarantine",
+          "crm_accounts", "crm_contacts"}  # fmt: skip
+VIEWS = {"nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue", "nps_by_segment",
+         "nps_revenue_by_month"}  # fmt: skip
 
 
 def test_open_creates_tables_and_views_once(tmp_path):
@@ -23,7 +25,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
     assert TABLES <= {n for n, t in names.items() if t == "table"}
     assert VIEWS <= {n for n, t in names.items() if t == "view"}
     applied = destination.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'cxbridge' ORDER BY rowid")
-    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views"]
+    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views", "0003_crm_tables",
+                                                "0004_crm_views"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

@@ -176,7 +176,7 @@ def test_a_sorted_stream_that_fails_keeps_what_it_read_and_its_cursor(tmp_path: 
     monkeypatch.setattr(Responses, "read", original)
     [resumed] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}").results
     assert json.loads(cursor) == sorted(r["updated"] for r in version_records(60, 1))[24]
-    assert resumed.read == 35 and resumed.unchanged == 0
+    assert resumed.streams["responses"] == 35 and resumed.unchanged == 0  # the 35 responses after the cursor
 
 
 class _Registering:

@@ -48,6 +48,8 @@ VOLATILE = {
     "sync_runs": {"run_id", "started_at", "finished_at"},
     "sync_state": {"updated_at", "sync_run_id"},
     "quarantine": {"first_seen", "last_seen", "run_id"},
+    "crm_accounts": {"ingested_at", "sync_run_id"},
+    "crm_contacts": {"ingested_at", "sync_run_id"},
 }
 JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is ColumnType.JSON} | {
     ("sync_state", "cursor")

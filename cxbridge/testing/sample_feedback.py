@@ -15,7 +15,8 @@ from pydantic import Field
 from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
-from cxbridge.sources import Source, SourceConfig, Stream
+from cxbridge.crm import CrmAccount, CrmContact
+from cxbridge.sources import ContextStream, Source, SourceConfig, Stream
 from cxbridge.timestamps import parse_timestamp
 
 NPS = MetricSpec(metric="nps")
@@ -49,7 +50,7 @@ class SampleFeedback(Source):
     config_model = SampleFeedbackConfig
 
     def streams(self) -> list[Stream]:
-        return [Responses(self)]
+        return [Responses(self), Accounts(self), Contacts(self)]
 
 
 def raw_record(n: int, version: int) -> dict[str, Any]:
@@ -78,6 +79,8 @@ def raw_record(n: int, version: int) -> dict[str, Any]:
         "visit_points": (n * 5) % 41 if n % 2 == 0 else None,
         "comment": ("Changed my mind: " if changed else "") + (COMMENTS[n % len(COMMENTS)] or ""),
         "custom": {"basket": n % 4, "vip": n % 5 == 0, "tags": ["a", f"t{n % 3}"], "note": COMMENTS[n % 10]},
+        "account": f"ACC{n % 5}" if n % 4 == 0 else None,  # linked by account, by contact, by e-mail, or not
+        "contact": f"C{n % 6}" if n % 4 == 2 else None,
     }
 
 
@@ -122,4 +125,46 @@ class Responses(Stream):
             survey_name="Store visit survey",
             language="pl" if raw["store"] in ("S01", "S02", "S04") else "en",
             attributes=raw["custom"],
+            crm_account_id=raw["account"],
+            crm_contact_id=raw["contact"],
         )
+
+
+SEGMENTS = ["SMB", "Mid-market", "Enterprise", None, "SMB", "Enterprise"]
+REVENUES = [120_000.0, 540_000.0, 2_500_000.0, None, 75_500.5, 9_000_000.0]
+
+
+class Accounts(ContextStream):
+    """CRM accounts: five in version 1; version 2 changes one's revenue and adds a sixth."""
+
+    name = "accounts"
+    primary_key = ("id",)
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        version = self.source.config.version  # type: ignore[attr-defined]
+        for n in range(6 if version == 2 else 5):
+            revenue = REVENUES[n] * 1.5 if version == 2 and n == 2 else REVENUES[n]
+            yield {"id": f"ACC{n}", "name": f"Account «{n}»", "segment": SEGMENTS[n], "revenue": revenue,
+                   "stage": "customer" if n % 2 else "opportunity", "modified": (START + timedelta(days=n)).isoformat()}  # fmt: skip
+
+    def context(self, raw: dict[str, Any], builder: RecordBuilder) -> CrmAccount:
+        return CrmAccount(
+            account_id=raw["id"], name=raw["name"], segment=raw["segment"], annual_revenue=raw["revenue"],
+            currency="EUR", lifecycle_stage=raw["stage"], updated_at=parse_timestamp(raw["modified"]),
+            attributes={"tier": raw["segment"] or "none"},
+        )  # fmt: skip
+
+
+class Contacts(ContextStream):
+    """CRM contacts: C0–C5, each of an account, the odd ones with the e-mail of a respondent."""
+
+    name = "contacts"
+    primary_key = ("id",)
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        for n in range(6):
+            yield {"id": f"C{n}", "account": f"ACC{(n + 1) % 5}", "email": f"person{2 * n + 1}@example.com"}
+
+    def context(self, raw: dict[str, Any], builder: RecordBuilder) -> CrmContact:
+        return CrmContact(contact_id=raw["id"], account_id=raw["account"],
+                          respondent_key=builder.respondent_key(raw["email"]), lifecycle_stage="customer")  # fmt: skip

@@ -18,8 +18,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from cxbridge.destinations import Batch, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
-from cxbridge.layout import SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, merge_sql, plain, staged_rows, utc_now
+from cxbridge.layout import CRM_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
+from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, batch_stats, merge_sql, plain
+from cxbridge.sql_destination import staged_rows, utc_now
 from cxbridge.tables import to_json
 
 TYPE_NAMES = {
@@ -220,17 +221,18 @@ class BigQueryDestination(SQLDestination):
     def write_batch(self, batch: Batch) -> WriteStats:
         now = utc_now()
         script = [f"CREATE TEMP TABLE {CHANGED.name} (record_id STRING, existed BOOL)"]
-        for table, rows in staged_rows(batch, now).items():
+        staged = staged_rows(batch, now)
+        for table, rows in staged.items():
             if rows:
                 self.load_stage(table, rows)
-            else:
+            elif table not in CRM_TABLES:  # an empty CRM stage is not read: no need to clear it
                 script.append(self.clear_sql(self.stage_name(table)))
         params: list[Any] = []
-        script += ["BEGIN TRANSACTION", *self.merge_statements()]
+        script += ["BEGIN TRANSACTION", *self.merge_statements([table for table in CRM_TABLES if staged[table]])]
         if batch.cursor is not None:
             cursor = batch.cursor
             script.append(self.upsert_values_sql(SYNC_STATE))
             params = [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id]
         script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
         written = int(self.fetch(";\n".join(script), params)[0]["n"])
-        return WriteStats(written, len(batch.records) - written, len(batch.quarantined))
+        return batch_stats(batch, written)

@@ -17,8 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from cxbridge.crm import ContextRow, id_column
 from cxbridge.destinations import Batch, SyncRun, WriteStats
-from cxbridge.layout import FEEDBACK, QUARANTINE, SYNC_RUNS, SYNC_STATE, TABLES, Table
+from cxbridge.layout import CRM_TABLES, FEEDBACK, QUARANTINE, SYNC_RUNS, SYNC_STATE, TABLES, TABLES_BY_NAME, Table
 from cxbridge.local_files import file_lock, path_of
 from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
 from cxbridge.plugins.parquet import files
@@ -28,7 +29,7 @@ from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
-MIGRATIONS = ("0001_table_folders", "0002_bi_views")
+MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views")
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
 
@@ -77,11 +78,11 @@ class ParquetDestination(DuckDBDestination):
 
     def _apply_migrations(self) -> None:
         done = json.loads(self._migrations_file.read_text()) if self._migrations_file.exists() else []
-        if "0001_table_folders" not in done:
+        if "0001_table_folders" not in done or "0003_crm_tables" not in done:
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
-        if "0002_bi_views" not in done:
+        if "0002_bi_views" not in done or "0004_crm_views" not in done:
             (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
             (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
         if done != list(MIGRATIONS):
@@ -123,11 +124,26 @@ class ParquetDestination(DuckDBDestination):
             rows = [quarantine_row(item, now, batch.run_id) for item in batch.quarantined]
             released = [rows.record_id for rows in batch.records]
             self._upsert_file(QUARANTINE, rows, keep=("first_seen",), delete=released)
+        context = self._changed_context(batch)
+        for table in CRM_TABLES:
+            if rows := [row.values for row in context if row.table == table.name]:
+                self._upsert_file(table, rows)
         if batch.cursor is not None:
             cursor = batch.cursor
             self._upsert_file(SYNC_STATE, [(cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id)])
         self._define_views()
-        return WriteStats(len(changed), len(batch.records) - len(changed), len(batch.quarantined))
+        written = len(changed) + len(context)
+        return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
+
+    def _changed_context(self, batch: Batch) -> list[ContextRow]:
+        """The batch's CRM rows that are new or differ from the stored ones (by content hash)."""
+        latest = {(row.table, row.key): row for row in batch.context}
+        stored: set[tuple[str, str, str, str]] = set()
+        for table in {table for table, _ in latest}:
+            file = literal(files.table_file(self.root, TABLES_BY_NAME[table]))
+            rows = self.conn.execute(f"SELECT source, {id_column(table)}, content_hash FROM read_parquet({file})").fetchall()
+            stored |= {(table, source, identifier, digest) for source, identifier, digest in rows}
+        return [row for (table, key), row in latest.items() if (table, *key, row.content_hash) not in stored]
 
     def _changed(self, source: str, records: list) -> list:
         """The records whose stored copy differs, is missing, or is stored more than once."""

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
+from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS
 from cxbridge.local_files import file_lock
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
@@ -33,6 +35,12 @@ _UPSERT_FEEDBACK = (
     + ", ".join(f"{column} = excluded.{column}" for column in FEEDBACK_COLUMNS[1:])
 )
 _INSERT_SCORE = _insert_sql("feedback_scores", SCORE_COLUMNS)
+
+
+def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
+    return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+
 _INSERT_COMMENT = _insert_sql("feedback_comments", COMMENT_COLUMNS)
 
 
@@ -116,6 +124,10 @@ class SQLiteDestination(Destination):
                     "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
                 )
             self._quarantine(batch)
+            context = self._changed_context(batch)
+            for table, columns in ((CRM_ACCOUNTS, ACCOUNT_COLUMNS), (CRM_CONTACTS, CONTACT_COLUMNS)):
+                if rows := [row.values for row in context if row.table == table.name]:
+                    conn.executemany(_upsert_sql(table.name, columns, table.primary_key), rows)
             if batch.cursor is not None:
                 conn.execute(
                     "INSERT INTO sync_state (source, stream, cursor, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?) "
@@ -123,7 +135,8 @@ class SQLiteDestination(Destination):
                     "updated_at = excluded.updated_at, sync_run_id = excluded.sync_run_id",
                     [batch.cursor.source, batch.cursor.stream, to_json(batch.cursor.value), _now(), batch.run_id],
                 )
-        return WriteStats(len(changed), len(batch.records) - len(changed), len(batch.quarantined))
+        written = len(changed) + len(context)
+        return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
     def _changed(self, batch: Batch) -> tuple[list[RecordRows], list[str]]:
         """The batch's records whose content differs from what is stored (new ones included),
@@ -141,6 +154,18 @@ class SQLiteDestination(Destination):
             )
         changed = [rows for rid, rows in latest.items() if stored.get(rid) != rows.content_hash]
         return changed, [rows.record_id for rows in changed if rows.record_id in stored]
+
+    def _changed_context(self, batch: Batch) -> list[ContextRow]:
+        """The batch's CRM rows that are new or differ from what is stored (by content hash)."""
+        latest = {(row.table, row.key): row for row in batch.context}  # read twice: the last one wins
+        changed = []
+        for (table, (source, identifier)), row in latest.items():
+            stored = self.db.conn.execute(
+                f"SELECT content_hash FROM {table} WHERE source = ? AND {id_column(table)} = ?", [source, identifier]
+            ).fetchone()
+            if stored is None or stored[0] != row.content_hash:
+                changed.append(row)
+        return changed
 
     def _has_quarantine(self, batch: Batch) -> bool:
         query = "SELECT 1 FROM quarantine WHERE source = ? AND stream = ? LIMIT 1"

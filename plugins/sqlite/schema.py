@@ -6,7 +6,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from cxbridge.destinations import Destination
-from cxbridge.views import view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
 
 migrations = Migrations("cxbridge")
 
@@ -137,7 +137,59 @@ def initial_tables(db: Database) -> None:
 
 
 @migrations(name="0002_bi_views")
-def bi_views(db: Database) -> None:
-    for name, sql in view_sql(Destination).items():  # SQLite's dialect is Destination's default
+def bi_views(db: Database, names: tuple[str, ...] = FEEDBACK_VIEWS) -> None:
+    for name, sql in view_sql(Destination, names).items():  # SQLite's dialect is Destination's default
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql}")
+
+
+CRM_DDL = """
+CREATE TABLE crm_accounts (
+    source TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    name TEXT,
+    segment TEXT,
+    owner TEXT,
+    annual_revenue REAL,
+    currency TEXT,
+    lifecycle_stage TEXT,
+    industry TEXT,
+    country TEXT,
+    updated_at TEXT,
+    attributes TEXT,
+    content_hash TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    sync_run_id TEXT NOT NULL,
+    PRIMARY KEY (source, account_id)
+);
+CREATE INDEX crm_accounts_account_id ON crm_accounts (account_id);
+
+CREATE TABLE crm_contacts (
+    source TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    account_id TEXT,
+    respondent_key TEXT,
+    lifecycle_stage TEXT,
+    owner TEXT,
+    updated_at TEXT,
+    attributes TEXT,
+    content_hash TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    sync_run_id TEXT NOT NULL,
+    PRIMARY KEY (source, contact_id)
+);
+CREATE INDEX crm_contacts_contact_id ON crm_contacts (contact_id);
+CREATE INDEX crm_contacts_respondent_key ON crm_contacts (respondent_key);
+"""
+
+
+@migrations(name="0003_crm_tables")
+def crm_tables(db: Database) -> None:
+    for statement in CRM_DDL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0004_crm_views")
+def crm_views(db: Database) -> None:
+    bi_views(db, VIEW_NAMES)  # every view again: nps_by_segment and nps_revenue_by_month join the CRM tables
