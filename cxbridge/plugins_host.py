@@ -42,6 +42,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.questionpro",
     "cxbridge.plugins.zendesk",
     "cxbridge.plugins.freshdesk",
+    "cxbridge.plugins.hubspot",
 )
 
 

@@ -14,12 +14,13 @@ import pytest
 
 from cxbridge import api
 from cxbridge.config import Config, config_from_dict
+from cxbridge.crm import CrmObject
 from cxbridge.errors import DataError
 from cxbridge.hookspecs import hookimpl
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost, create_host
 from cxbridge.records import FeedbackRecord
-from cxbridge.sources import Source, Stream
+from cxbridge.sources import ContextStream, Source, Stream
 
 SOURCE_NAME = "conformance"
 
@@ -47,6 +48,7 @@ class Reading:
 
     records: list[FeedbackRecord] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    context: list[CrmObject] = field(default_factory=list)  # CRM accounts and contacts of context streams
 
 
 class SourceHarness:
@@ -84,7 +86,10 @@ class SourceHarness:
                 )
                 for raw in stream.read(None):
                     try:
-                        reading.records.append(stream.normalize(raw, builder))
+                        if isinstance(stream, ContextStream):
+                            reading.context.append(stream.context(raw, builder))
+                        else:
+                            reading.records.append(stream.normalize(raw, builder))
                     except DataError as exc:
                         reading.rejected.append((stream.name, str(exc)))
         finally:

@@ -1,0 +1,101 @@
+"""HubSpot objects as cxbridge data: feedback submissions (survey responses) as feedback
+records, companies as CRM accounts, contacts as CRM contacts. Every property arrives as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxbridge.crm import CrmAccount, CrmContact
+from cxbridge.errors import DataError
+from cxbridge.metrics import MetricSpec
+from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.plugins.hubspot.config import HubSpotConfig
+from cxbridge.records import FeedbackRecord
+from cxbridge.tabular import values as coerce
+from cxbridge.tabular.cells import parse_number
+from cxbridge.timestamps import parse_timestamp
+
+SUBMISSION_PROPERTIES = [
+    "hs_survey_type", "hs_value", "hs_response_group", "hs_content", "hs_contact_id", "hs_contact_email_rollup",
+    "hs_survey_id", "hs_survey_name", "hs_survey_channel", "hs_submission_timestamp", "hs_createdate",
+    "hs_lastmodifieddate",
+]  # fmt: skip
+COMPANY_PROPERTIES = ["name", "annualrevenue", "lifecyclestage", "industry", "country", "hubspot_owner_id",
+                      "hs_lastmodifieddate"]  # fmt: skip
+CONTACT_PROPERTIES = ["email", "associatedcompanyid", "lifecyclestage", "hubspot_owner_id", "lastmodifieddate"]
+
+
+def metric_of(survey_type: str, config: HubSpotConfig) -> MetricSpec | None:
+    """The metric of a survey type: NPS 0–10, CSAT and CES on the configured scales; custom
+    surveys are kept unscored."""
+    if survey_type == "NPS":
+        return MetricSpec(metric="nps")
+    if survey_type == "CSAT":
+        return MetricSpec(metric="csat", scale=config.csat_scale)
+    if survey_type == "CES":
+        return MetricSpec(metric="ces", scale=config.ces_scale, direction=config.ces_direction)
+    return None
+
+
+def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSpotConfig) -> FeedbackRecord:
+    props = raw.get("properties") or {}
+    survey_type = str(props.get("hs_survey_type") or "").upper()
+    question = props.get("hs_survey_name") or f"{survey_type or 'Custom'} survey"
+    answers = []
+    if (value := _number(props.get("hs_value"), "hs_value")) is not None:
+        answers.append(AnswerInput("hs_value", value, question, spec=metric_of(survey_type, config), is_primary=True))
+    if props.get("hs_content"):
+        answers.append(AnswerInput("hs_content", props["hs_content"], "Comment", is_comment=True))
+    fields = {
+        "survey_id": props.get("hs_survey_id") or None,
+        "survey_name": props.get("hs_survey_name") or None,
+        "crm_contact_id": props.get("hs_contact_id") or None,
+        "channel": coerce.channel(props["hs_survey_channel"]) if props.get("hs_survey_channel") else None,
+    }
+    attributes = {key: props[key] for key in ("hs_survey_type", "hs_response_group") if props.get(key)}
+    return builder.build(
+        native_id=str(raw["id"]),
+        raw=raw,
+        answers=answers,
+        submitted_at=_time(props.get("hs_submission_timestamp") or props.get("hs_createdate"), "hs_createdate"),
+        updated_at=_time(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
+        respondent_key=builder.respondent_key(props.get("hs_contact_email_rollup") or None),
+        attributes=attributes,
+        **{key: value for key, value in fields.items() if value is not None},
+    )
+
+
+def company_account(raw: dict[str, Any], config: HubSpotConfig) -> CrmAccount:
+    props = raw.get("properties") or {}
+    return CrmAccount(
+        account_id=str(raw["id"]), name=props.get("name") or None, segment=props.get(config.segment_property) or None,
+        owner=props.get("hubspot_owner_id") or None, annual_revenue=_number(props.get("annualrevenue"), "annualrevenue"),
+        lifecycle_stage=props.get("lifecyclestage") or None, industry=props.get("industry") or None,
+        country=props.get("country") or None, updated_at=_time(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
+    )  # fmt: skip
+
+
+def contact(raw: dict[str, Any], builder: RecordBuilder) -> CrmContact:
+    props = raw.get("properties") or {}
+    return CrmContact(
+        contact_id=str(raw["id"]), account_id=props.get("associatedcompanyid") or None,
+        respondent_key=builder.respondent_key(props.get("email") or None),
+        lifecycle_stage=props.get("lifecyclestage") or None, owner=props.get("hubspot_owner_id") or None,
+        updated_at=_time(props.get("lastmodifieddate"), "lastmodifieddate"),
+    )  # fmt: skip
+
+
+def _number(text: Any, field: str) -> float | int | None:
+    if text in (None, ""):
+        return None
+    number = parse_number(str(text))
+    if number is None:
+        raise DataError(f"{field} {text!r} is not a number", field=field)
+    return int(number) if number.is_integer() else number
+
+
+def _time(text: Any, field: str) -> Any:
+    try:
+        return parse_timestamp(text) if text else None
+    except DataError as exc:
+        raise DataError(f"{field}: {exc}", field=field) from None

@@ -1,0 +1,125 @@
+"""The hubspot source: survey responses (feedback submissions) as feedback, companies and
+contacts as CRM context, each read through the CRM search API in modification-time windows
+(split below the 10,000-result cap) from the latest modification already stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any, ClassVar
+
+import httpx
+
+from cxbridge.crm import CrmObject
+from cxbridge.http import ApiErrors, ApiSource, HeaderToken, json_body
+from cxbridge.plugins.hubspot import objects
+from cxbridge.plugins.hubspot.config import HubSpotConfig
+from cxbridge.plugins.hubspot.search import search
+from cxbridge.records import FeedbackRecord
+from cxbridge.sources import ContextStream, Stream
+from cxbridge.timestamps import parse_timestamp
+
+
+class HubSpotErrors(ApiErrors):
+    service = "HubSpot"
+    credentials = "the private app's access token (and its scopes)"
+    ids = "base_url"
+
+    def message(self, response: httpx.Response) -> str | None:
+        body = json_body(response)
+        if isinstance(body, dict) and body.get("message"):
+            category = body.get("category") or body.get("errorType")
+            return f"{body['message']} [{category}]" if category else str(body["message"])
+        return super().message(response)
+
+    def is_quota_exhausted(self, response: httpx.Response) -> bool:
+        """The daily limit (a 429 with policyName DAILY) will not pass by retrying today."""
+        body = json_body(response)
+        return response.status_code == 429 and isinstance(body, dict) and body.get("policyName") == "DAILY"
+
+
+class HubSpotSource(ApiSource):
+    """Survey responses, companies and contacts of a HubSpot account."""
+
+    name = "hubspot"
+    config_model = HubSpotConfig
+    config: HubSpotConfig
+    errors = HubSpotErrors()
+    default_requests_per_second = 4  # the CRM search endpoints allow 4 to 5 a second
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    def base_url(self) -> str:
+        return "https://api.hubapi.com"
+
+    def auth(self) -> httpx.Auth:
+        return HeaderToken(self.config.access_token)
+
+    def streams(self) -> list[Stream]:
+        found: list[Stream] = [FeedbackSubmissions(self)]
+        if self.config.companies:
+            found.append(Companies(self))
+        if self.config.contacts:
+            found.append(Contacts(self))
+        return found
+
+
+class WindowedSearch:
+    """Reads one object type by modification time; the cursor is the latest modification (epoch
+    ms) seen. The object modified last is read again next time, and seen as unchanged."""
+
+    object_type: ClassVar[str]
+    modified: ClassVar[str]
+    properties: ClassVar[list[str]]
+    is_sorted = True
+    source: HubSpotSource
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        config = self.source.config
+        start = config.start_date and int(parse_timestamp(config.start_date).timestamp() * 1000)
+        since = int(cursor) if cursor is not None else (start or 0)
+        until = int(self.source.now().timestamp() * 1000) + 1
+        yield from search(self.source.client, self.object_type, modified=self.modified, properties=self.properties,
+                          since=since, until=until, page_size=config.page_size)  # fmt: skip
+
+    def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
+        value = (raw.get("properties") or {}).get(self.modified)
+        if not value:
+            return cursor
+        moment = int(parse_timestamp(value).timestamp() * 1000)
+        return moment if cursor is None or moment > int(cursor) else cursor
+
+
+class FeedbackSubmissions(WindowedSearch, Stream):
+    name = "feedback_submissions"
+    object_type = "feedback_submissions"
+    modified = "hs_lastmodifieddate"
+    properties = objects.SUBMISSION_PROPERTIES
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        return objects.submission_record(raw, builder, self.source.config)
+
+
+class Companies(WindowedSearch, ContextStream):
+    name = "companies"
+    object_type = "companies"
+    modified = "hs_lastmodifieddate"
+
+    @property
+    def properties(self) -> list[str]:  # type: ignore[override]
+        return [*objects.COMPANY_PROPERTIES, self.source.config.segment_property]
+
+    def context(self, raw: dict[str, Any], builder: Any) -> CrmObject:
+        return objects.company_account(raw, self.source.config)
+
+
+class Contacts(WindowedSearch, ContextStream):
+    name = "contacts"
+    object_type = "contacts"
+    modified = "lastmodifieddate"
+    properties = objects.CONTACT_PROPERTIES
+
+    def context(self, raw: dict[str, Any], builder: Any) -> CrmObject:
+        return objects.contact(raw, builder)

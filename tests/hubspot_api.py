@@ -1,0 +1,110 @@
+"""HubSpot played on 127.0.0.1 as its CRM API documents it (../shared/reference/api_reference.md §6):
+`POST /crm/v3/objects/{type}/search` with filterGroups (GTE/LT on the modification time, epoch
+ms), sorts, `limit`, `after`, `total` and the 10,000-result cap (a 400 past it), every property
+as text, bearer auth and HubSpot's error bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from tests.local_api import FakeApi, Reply, Seen, fake_api
+
+REAL_HOST = "https://api.hubapi.com"
+TOKEN = "pat-eu1-7c0ffee0-1111-2222-3333-444455556666"
+START = datetime(2026, 6, 1, 8, tzinfo=timezone.utc)
+MODIFIED = {"feedback_submissions": "hs_lastmodifieddate", "companies": "hs_lastmodifieddate", "contacts": "lastmodifieddate"}
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def submission(n: int, survey: str = "NPS", value: str = "9", *, minutes: int | None = None, contact: int | None = 1,
+               content: str = "") -> dict[str, Any]:  # fmt: skip
+    at = START + timedelta(minutes=minutes if minutes is not None else n)
+    group = {"NPS": "PROMOTER" if int(value) >= 9 else "PASSIVE" if int(value) >= 7 else "DETRACTOR"}.get(survey, "")
+    props = {"hs_object_id": str(700 + n), "hs_survey_type": survey, "hs_value": value, "hs_response_group": group,
+             "hs_content": content, "hs_contact_id": str(contact) if contact else "", "hs_contact_email_rollup":
+             f"buyer{contact}@example.com" if contact else "", "hs_survey_id": "22", "hs_survey_name":
+             f"{survey} survey", "hs_survey_channel": "EMAIL", "hs_submission_timestamp": iso(at),
+             "hs_createdate": iso(at), "hs_lastmodifieddate": iso(at + timedelta(seconds=5))}  # fmt: skip
+    return {"id": str(700 + n), "properties": props, "createdAt": iso(at), "updatedAt": iso(at), "archived": False}
+
+
+def company(n: int, *, segment: str = "tier_1", revenue: str = "1200000") -> dict[str, Any]:
+    at = START - timedelta(days=10 - n)
+    props = {"hs_object_id": str(n), "name": f"Company {n}", "annualrevenue": revenue, "lifecyclestage": "customer",
+             "industry": "RETAIL", "country": "Poland", "hubspot_owner_id": "5001", "hs_ideal_customer_profile": segment,
+             "hs_lastmodifieddate": iso(at)}  # fmt: skip
+    return {"id": str(n), "properties": props, "createdAt": iso(at), "updatedAt": iso(at), "archived": False}
+
+
+def contact(n: int, company_id: int) -> dict[str, Any]:
+    at = START - timedelta(days=5 - n)
+    props = {"hs_object_id": str(n), "email": f"buyer{n}@example.com", "associatedcompanyid": str(company_id),
+             "lifecyclestage": "customer", "hubspot_owner_id": "5001", "lastmodifieddate": iso(at)}  # fmt: skip
+    return {"id": str(n), "properties": props, "createdAt": iso(at), "updatedAt": iso(at), "archived": False}
+
+
+def _ms(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@dataclass
+class HubSpotAccount:
+    objects: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in MODIFIED})
+    cap: int = 10_000  # results one search may page through
+
+    def serve(self, api: FakeApi) -> None:
+        api.route("POST", "/crm/v3/objects/([a-z_]+)/search")(self.search)
+
+    def search(self, seen: Seen, match: Any) -> Any:
+        if {k.lower(): v for k, v in seen.headers.items()}.get("authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"status": "error", "message": "Authentication credentials not found.",
+                               "correlationId": "0f1e2d3c-0000-4000-8000-000000000001", "category": "INVALID_AUTHENTICATION"})  # fmt: skip
+        kind = match.group(1)
+        body = seen.json()
+        found = list(self.objects.get(kind, []))
+        for f in body["filterGroups"][0]["filters"]:
+            value = int(f["value"])
+            if f["operator"] == "GTE":
+                found = [o for o in found if _ms(o["properties"][f["propertyName"]]) >= value]
+            elif f["operator"] == "LT":
+                found = [o for o in found if _ms(o["properties"][f["propertyName"]]) < value]
+        key = body["sorts"][0]["propertyName"]
+        found.sort(key=lambda o: _ms(o["properties"][key]))
+        start = int(body.get("after", 0))
+        if start >= self.cap:
+            return Reply(400, {"status": "error", "message": "There was a problem with the request.",
+                               "category": "VALIDATION_ERROR", "correlationId": "0f1e2d3c-0000-4000-8000-000000000002"})  # fmt: skip
+        limit = body.get("limit", 10)
+        page = found[start : start + limit]
+        wanted = set(body.get("properties") or [])
+        results = [o | {"properties": {k: v for k, v in o["properties"].items() if k in wanted or k == "hs_object_id"}}
+                   for o in page]  # fmt: skip
+        reply: dict[str, Any] = {"total": len(found), "results": results}
+        if start + limit < len(found):
+            reply["paging"] = {"next": {"after": str(start + limit), "link": "?after=" + str(start + limit)}}
+        return reply
+
+
+@contextmanager
+def hubspot(account: HubSpotAccount) -> Iterator[FakeApi]:
+    with fake_api() as api:
+        account.serve(api)
+        yield api
+
+
+def crm_account() -> HubSpotAccount:
+    account = HubSpotAccount()
+    account.objects["feedback_submissions"] = [
+        submission(1, "NPS", "10", contact=1, content="Love the app"), submission(2, "NPS", "3", contact=2),
+        submission(3, "CSAT", "4", contact=3), submission(4, "CES", "6", contact=None), submission(5, "NPS", "8", contact=3),
+    ]  # fmt: skip
+    account.objects["companies"] = [company(1), company(2, segment="tier_3", revenue="85000.50")]
+    account.objects["contacts"] = [contact(1, 1), contact(2, 2), contact(3, 1)]
+    return account
