@@ -43,6 +43,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.zendesk",
     "cxbridge.plugins.freshdesk",
     "cxbridge.plugins.hubspot",
+    "cxbridge.plugins.salesforce",
 )
 
 

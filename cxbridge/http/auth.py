@@ -90,7 +90,7 @@ class OAuth2(httpx.Auth):
         headers = {"Accept": "application/json"}
         if self.credentials_in_body:
             form |= {"client_id": self.client_id, "client_secret": self.client_secret}
-        else:
+        elif self.client_secret:  # a grant without a client secret (a signed JWT assertion) sends no client auth
             headers["Authorization"] = httpx.BasicAuth(self.client_id, self.client_secret)._auth_header
         response = yield httpx.Request("POST", self.token_url, data=form, headers=headers)
         self._accept(check(response, TokenErrors()).json())

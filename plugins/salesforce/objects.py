@@ -1,0 +1,86 @@
+"""Salesforce rows as cxbridge data: a SurveyResponse with its SurveyQuestionResponses as one
+feedback record, a custom object's rows through a spreadsheet-style field mapping, Accounts and
+Contacts as CRM context."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxbridge.crm import CrmAccount, CrmContact
+from cxbridge.detection.keywords import mentions
+from cxbridge.errors import DataError
+from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.questions import Question, QuestionPlan
+from cxbridge.records import FeedbackRecord
+from cxbridge.tabular import values as coerce
+from cxbridge.timestamps import parse_timestamp
+
+RESPONSE_FIELDS = ["Name", "SurveyId", "InvitationId", "SubmitterId", "Status", "CompletionDateTime", "Language",
+                   "CreatedDate"]  # fmt: skip
+ANSWER_FIELDS = ["ResponseId", "QuestionId", "Datatype", "NumberValue", "ChoiceValue", "ResponseShortText"]
+QUESTION_FIELDS = ["Name", "QuestionType"]
+ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
+CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
+
+
+def survey_record(
+    raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan, questions: dict[str, dict[str, Any]]
+) -> FeedbackRecord:
+    """A SurveyResponse (with its answers under `answers`) as a feedback record."""
+    answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, questions)) is not None]
+    status = raw.get("Status")
+    fields = {
+        "survey_id": raw.get("SurveyId"),
+        "language": coerce.field_value("language", raw["Language"], column="Language") if raw.get("Language") else None,
+        "status": coerce.field_value("status", status, column="Status") if status else None,
+        "crm_contact_id": raw.get("SubmitterId") if str(raw.get("SubmitterId") or "").startswith("003") else None,
+    }
+    return builder.build(
+        native_id=str(raw["Id"]),
+        raw=raw,
+        answers=answers,
+        submitted_at=_time(raw.get("CompletionDateTime") or raw.get("CreatedDate"), "CompletionDateTime"),
+        updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
+        attributes={key: raw[key] for key in ("InvitationId", "Name") if raw.get(key)},
+        **{key: value for key, value in fields.items() if value},
+    )
+
+
+def _answer(answer: dict[str, Any], plan: QuestionPlan, questions: dict[str, dict[str, Any]]) -> AnswerInput | None:
+    qid = str(answer.get("QuestionId"))
+    definition = questions.get(qid) or {}
+    text = definition.get("Name") or qid
+    number = answer.get("NumberValue")
+    kind = str(definition.get("QuestionType") or "")
+    if number is not None:
+        is_nps = kind.upper() == "NPS" or (mentions(text, "recommend") and 0 <= number <= 10)
+        question = Question(qid, text, "nps" if is_nps else "scale")
+        return plan.answer(question, int(number) if float(number).is_integer() else number)
+    value = answer.get("ChoiceValue") or answer.get("ResponseShortText")
+    if value in (None, ""):
+        return None
+    free_text = kind.lower() in ("freetext", "free_text", "longtext", "shorttext") or (not answer.get("ChoiceValue"))
+    return plan.answer(Question(qid, text, "text" if free_text else "choice"), value)
+
+
+def account(raw: dict[str, Any], segment_field: str) -> CrmAccount:
+    revenue = raw.get("AnnualRevenue")
+    return CrmAccount(
+        account_id=str(raw["Id"]), name=raw.get("Name"), segment=raw.get(segment_field), owner=raw.get("OwnerId"),
+        annual_revenue=float(revenue) if revenue is not None else None, industry=raw.get("Industry"),
+        country=raw.get("BillingCountry"), updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
+    )  # fmt: skip
+
+
+def contact(raw: dict[str, Any], builder: RecordBuilder) -> CrmContact:
+    return CrmContact(
+        contact_id=str(raw["Id"]), account_id=raw.get("AccountId"), respondent_key=builder.respondent_key(raw.get("Email")),
+        owner=raw.get("OwnerId"), updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
+    )  # fmt: skip
+
+
+def _time(value: Any, field: str) -> Any:
+    try:
+        return parse_timestamp(value) if value else None
+    except DataError as exc:
+        raise DataError(f"{field}: {exc}", field=field) from None

@@ -1,0 +1,217 @@
+"""The salesforce source: SOQL over the REST API, incremental on `SystemModstamp`. Streams: the
+standard Survey objects (a SurveyResponse with its SurveyQuestionResponses is one record),
+feedback kept in custom objects (mapped like a spreadsheet), and Accounts and Contacts as CRM
+context."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import timezone
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cxbridge.errors import ConfigError
+from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2RefreshToken, json_body
+from cxbridge.http.auth import OAuth2
+from cxbridge.plugins.salesforce import objects, soql
+from cxbridge.plugins.salesforce.config import CustomObject, SalesforceConfig
+from cxbridge.questions import QuestionPlan
+from cxbridge.records import FeedbackRecord
+from cxbridge.sources import ContextStream, Stream
+from cxbridge.tabular.json_records import flatten_record
+from cxbridge.tabular.rows import RowNormalizer
+from cxbridge.tabular.table import header_key
+from cxbridge.timestamps import parse_timestamp
+
+ANSWER_BATCH = 200  # response ids per SurveyQuestionResponse query
+
+
+class SalesforceErrors(ApiErrors):
+    service = "Salesforce"
+    credentials = "the connected app's credentials"
+    ids = "base_url (My Domain) and api_version"
+
+    def message(self, response: httpx.Response) -> str | None:
+        """`message [errorCode]` of Salesforce's error array."""
+        body = json_body(response)
+        if isinstance(body, list) and body and isinstance(body[0], dict) and body[0].get("message"):
+            return f"{body[0]['message']} [{body[0].get('errorCode')}]"
+        return super().message(response)
+
+    def is_quota_exhausted(self, response: httpx.Response) -> bool:
+        """The daily API allocation is spent: a 403 with REQUEST_LIMIT_EXCEEDED."""
+        body = json_body(response)
+        return response.status_code == 403 and isinstance(body, list) and any(
+            isinstance(error, dict) and error.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for error in body
+        )
+
+
+class JwtBearer(OAuth2):
+    """The OAuth 2.0 JWT bearer flow: a short-lived assertion signed with the app's key."""
+
+    def __init__(self, token_url: str, *, client_id: str, username: str, key: str, audience: str):
+        super().__init__(token_url, client_id=client_id, client_secret="")
+        self.username, self.key, self.audience = username, key, audience
+
+    def grant(self) -> dict[str, str]:
+        import jwt
+
+        claims = {"iss": self.client_id, "sub": self.username, "aud": self.audience, "exp": int(time.time()) + 180}
+        return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": jwt.encode(claims, self.key, algorithm="RS256")}  # fmt: skip
+
+
+class SalesforceSource(ApiSource):
+    """Survey responses, custom feedback objects, accounts and contacts of a Salesforce org."""
+
+    name = "salesforce"
+    config_model = SalesforceConfig
+    config: SalesforceConfig
+    errors = SalesforceErrors()
+    default_requests_per_second = 5
+
+    def __init__(self, config: SalesforceConfig, context: Any):
+        super().__init__(config, context)
+        self.private_key = self._read_key() if config.auth == "jwt_bearer" else None
+
+    def base_url(self) -> str:
+        return str(self.config.base_url)
+
+    def auth(self) -> httpx.Auth:
+        config = self.config
+        if config.auth == "jwt_bearer":
+            return JwtBearer(f"{config.login_url}/services/oauth2/token", client_id=config.client_id,
+                             username=config.username or "", key=self.private_key or "", audience=config.login_url)  # fmt: skip
+        token_url = f"{config.base_url}/services/oauth2/token"
+        if config.auth == "refresh_token":
+            return OAuth2RefreshToken(token_url, refresh_token=config.refresh_token, client_id=config.client_id,  # type: ignore[arg-type]
+                                      client_secret=config.client_secret, credentials_in_body=True)  # type: ignore[arg-type]  # fmt: skip
+        return OAuth2ClientCredentials(token_url, client_id=config.client_id, client_secret=config.client_secret,  # type: ignore[arg-type]
+                                       credentials_in_body=True)  # fmt: skip
+
+    def streams(self) -> list[Stream]:
+        config = self.config
+        found: list[Stream] = [SurveyResponses(self)] if config.surveys else []
+        found += [CustomObjectRows(self, custom) for custom in config.custom_objects]
+        if config.accounts:
+            found.append(Accounts(self))
+        if config.contacts:
+            found.append(Contacts(self))
+        return found
+
+    def rows(self, object_name: str, fields: list[str], cursor: Any, *, where: str = "") -> Iterator[dict[str, Any]]:
+        since = cursor or (self.config.start_date and soql_time(self.config.start_date))
+        statement = soql.changed_since(object_name, fields, since, where=where)
+        return soql.query(self.client, self.config.api_version, statement)
+
+    def _read_key(self) -> str:
+        path = Path(self.context.base_dir) / str(self.config.private_key_file)
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"sources.{self.context.name}.private_key_file: cannot read {path} ({exc.strerror})") from None
+
+
+def soql_time(value: Any) -> str:
+    """A SOQL datetime literal (UTC, whole seconds: the boundary row is read again)."""
+    return parse_timestamp(value).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ModstampCursor:
+    """Rows come ordered by SystemModstamp; the cursor is the latest one, as a SOQL literal."""
+
+    is_sorted = True
+
+    def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
+        stamp = raw.get("SystemModstamp")
+        return soql_time(stamp) if stamp else cursor
+
+
+class SurveyResponses(ModstampCursor, Stream):
+    name = "survey_responses"
+    primary_key = ("Id",)
+
+    def __init__(self, source: SalesforceSource):
+        super().__init__(source)
+        self.source: SalesforceSource = source
+        self.plan = QuestionPlan(source.config.questions, where=f"sources.{source.context.name}")
+        self.questions: dict[str, dict[str, Any]] = {}
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        batch: list[dict[str, Any]] = []
+        for response in self.source.rows("SurveyResponse", objects.RESPONSE_FIELDS, cursor):
+            batch.append(response)
+            if len(batch) == ANSWER_BATCH:
+                yield from self._with_answers(batch)
+                batch = []
+        yield from self._with_answers(batch)
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        return objects.survey_record(raw, builder, self.plan, self.questions)
+
+    def _with_answers(self, responses: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The responses, each with its SurveyQuestionResponses; question names looked up once."""
+        if not responses:
+            return
+        config, client = self.source.config, self.source.client
+        where = f"ResponseId IN {soql.in_list([r['Id'] for r in responses])}"
+        statement = f"SELECT Id, {', '.join(objects.ANSWER_FIELDS)} FROM SurveyQuestionResponse WHERE {where}"
+        answers: dict[str, list[dict[str, Any]]] = {}
+        for answer in soql.query(client, config.api_version, statement):
+            answers.setdefault(answer["ResponseId"], []).append(answer)
+        unknown = sorted({a["QuestionId"] for found in answers.values() for a in found} - set(self.questions))
+        if unknown:
+            statement = f"SELECT Id, {', '.join(objects.QUESTION_FIELDS)} FROM SurveyQuestion WHERE Id IN {soql.in_list(unknown)}"
+            self.questions |= {q["Id"]: q for q in soql.query(client, config.api_version, statement)}
+        for response in responses:
+            yield response | {"answers": answers.get(response["Id"], [])}
+
+
+class CustomObjectRows(ModstampCursor, Stream):
+    """Feedback kept in a custom object, read through the config's field mapping."""
+
+    primary_key = ("Id",)
+
+    def __init__(self, source: SalesforceSource, custom: CustomObject):
+        super().__init__(source)
+        self.source: SalesforceSource = source
+        self.custom = custom
+        self.name = custom.object  # type: ignore[misc]
+        self.normalizer = RowNormalizer(custom, source.context)
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        mapping = self.custom
+        fields = [*mapping.columns.mapped().values(), *(m.column for m in mapping.metrics), *mapping.comments,
+                  *mapping.questions, *(mapping.attributes or [])]  # fmt: skip
+        return self.source.rows(self.custom.object, [f for f in fields if f not in ("Id", "SystemModstamp")], cursor)
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        values = {header_key(key): value for key, value in flatten_record(raw).items()}
+        return self.normalizer.normalize({"id": str(raw["Id"]), "values": values}, builder)
+
+
+class Accounts(ModstampCursor, ContextStream):
+    name = "accounts"
+    primary_key = ("Id",)
+    source: SalesforceSource
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        return self.source.rows("Account", [*objects.ACCOUNT_FIELDS, self.source.config.segment_field], cursor)
+
+    def context(self, raw: dict[str, Any], builder: Any) -> Any:
+        return objects.account(raw, self.source.config.segment_field)
+
+
+class Contacts(ModstampCursor, ContextStream):
+    name = "contacts"
+    primary_key = ("Id",)
+    source: SalesforceSource
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        return self.source.rows("Contact", objects.CONTACT_FIELDS, cursor)
+
+    def context(self, raw: dict[str, Any], builder: Any) -> Any:
+        return objects.contact(raw, builder)
