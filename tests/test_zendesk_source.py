@@ -22,7 +22,9 @@ from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
-from tests.zendesk_api import API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, ticket, zendesk
+from tests.zendesk_api import (
+    API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_response, ticket, zendesk,
+)  # fmt: skip
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "zendesk"
 NOW = datetime(2026, 4, 10, tzinfo=timezone.utc)
@@ -95,6 +97,31 @@ def test_the_next_sync_reads_from_the_last_rating_less_the_look_back_and_writes_
     rating_calls = [r.uri for r in recorded.requests if "satisfaction_ratings" in r.uri and "page%5Bafter" not in r.uri]
     assert "start_time=1775127900" in rating_calls[1]  # 2026-04-04T11:05Z (the latest updated_at) less 2 days
     assert query(tmp_path, "SELECT csat, comment FROM feedback WHERE source_record_id = '35405'") == [(1.0, "Changed my mind")]
+
+
+def newer_csat_account() -> ZendeskAccount:
+    account = support_account()
+    account.survey_responses = [survey_response(1, 5, comment="Quick help", ticket=5001), survey_response(2, 1, day=2, ticket=5002),
+                                survey_response(3, 3, day=3, ticket=5003), survey_response(4, skipped=True, day=3)]  # fmt: skip
+    return account
+
+
+def test_the_newer_csat_reads_survey_responses_with_their_ticket_context(tmp_path):
+    with cassette("survey_responses", newer_csat_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 1), result.error
+    listing = [r.uri for r in recorded.requests if "survey_responses" in r.uri]
+    assert "filter%5Bcreated_at_start%5D=1772323200000" in listing[0] and "sort=id" in listing[0]
+    assert "page%5Bafter%5D=2" in listing[1]
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, channel, survey_id "
+                           "FROM feedback ORDER BY 1")  # fmt: skip
+    assert rows == [
+        ("01J1WB51MG6HXTYWE6Q0C93R01", 5.0, 100.0, "Quick help", "5001", "email", "01J58KJ9RAE0D2EK7HRVM7Z8F2"),
+        ("01J1WB51MG6HXTYWE6Q0C93R02", 1.0, 0.0, None, "5002", "phone", "01J58KJ9RAE0D2EK7HRVM7Z8F2"),
+        ("01J1WB51MG6HXTYWE6Q0C93R03", 3.0, 50.0, None, "5003", "web", "01J58KJ9RAE0D2EK7HRVM7Z8F2"),
+    ]
+    [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
+    assert "every question skipped" in error
 
 
 def test_bad_credentials_fail_the_source_with_what_to_do(tmp_path, monkeypatch):

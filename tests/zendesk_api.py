@@ -40,9 +40,29 @@ def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
+def survey_response(n: int, rating: int = 5, *, comment: str = "", day: int = 1, ticket: int | None = None,
+                    skipped: bool = False) -> dict[str, Any]:  # fmt: skip
+    """A CSAT survey response as `GET /api/v2/guide/survey_responses` documents it."""
+    at = f"2026-04-{day:02d}T12:{n % 60:02d}:00.000Z"
+    rating_answer = {"created_at": at, "updated_at": at, "type": "skipped" if skipped else "rating_scale",
+                     "question": {"id": "01J1WBE8QR0YQVE373K2JDJR0F", "sub_type": "customer_satisfaction",
+                                  "type": "rating_scale_numeric"}}  # fmt: skip
+    if not skipped:
+        rating_answer |= {"rating": rating, "rating_category": "good" if rating >= 4 else "bad" if rating <= 2 else "neutral"}
+    comment_answer = {"created_at": at, "updated_at": at, "question": {"id": "01J1WBNS76ZC4TTFWP9RCNQ1S8", "type": "open_ended"}}
+    comment_answer |= {"type": "open_ended", "value": comment} if comment else {"type": "skipped"}
+    ticket_id = ticket or 5000 + n
+    return {"answers": [rating_answer, comment_answer], "expires_at": f"2026-04-{day + 7:02d}T12:00:00.000Z",
+            "id": f"01J1WB51MG6HXTYWE6Q0C93R{n:02d}", "responder_id": 4398080151295 + n,
+            "subject_zrns": [f"zen:ticket:{ticket_id}"],
+            "subjects": [{"id": str(ticket_id), "type": "ticket", "zrn": f"zen:ticket:{ticket_id}"}],
+            "survey": {"id": "01J58KJ9RAE0D2EK7HRVM7Z8F2", "state": "enabled", "version": 3}}  # fmt: skip
+
+
 @dataclass
 class ZendeskAccount:
     ratings: list[dict[str, Any]] = field(default_factory=list)
+    survey_responses: list[dict[str, Any]] = field(default_factory=list)
     tickets: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
 
@@ -50,6 +70,7 @@ class ZendeskAccount:
         self.url = api.url
         api.route("GET", r"/api/v2/satisfaction_ratings(?:\.json)?")(self.list_ratings)
         api.route("GET", "/api/v2/incremental/tickets/cursor.json")(self.ticket_export)
+        api.route("GET", "/api/v2/guide/survey_responses")(self.list_survey_responses)
 
     def authorized(self, seen: Seen) -> bool:
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
@@ -76,6 +97,20 @@ class ZendeskAccount:
         return {"satisfaction_ratings": page,
                 "meta": {"has_more": more, "after_cursor": cursor if more else None, "before_cursor": None},
                 "links": {"next": link if more else None, "prev": None}}  # fmt: skip
+
+    def list_survey_responses(self, seen: Seen, match: Any) -> Any:
+        if not self.authorized(seen):
+            return Reply(401, {"errors": [{"code": "Unauthorized", "status": "401",
+                                           "title": "Unauthorized to access the resource"}]})  # fmt: skip
+        query = seen.query
+        start, end = int(query.get("filter[created_at_start]", 0)), int(query.get("filter[created_at_end]", 10**15))
+        chosen = [r for r in self.survey_responses
+                  if start <= _epoch(min(a["created_at"] for a in r["answers"]).replace(".000", "")) * 1000 < end]  # fmt: skip
+        chosen.sort(key=lambda r: r["id"])
+        size, after = int(query.get("page[size]", 100)), int(query.get("page[after]", "0") or 0)
+        more = after + size < len(chosen)
+        return {"meta": {"has_more": more, "after_cursor": str(after + size) if more else None, "before_cursor": None},
+                "survey_responses": chosen[after : after + size]}  # fmt: skip
 
     def ticket_export(self, seen: Seen, match: Any) -> Any:
         if not self.authorized(seen):

@@ -26,6 +26,10 @@ class ZendeskConfig(ApiSourceConfig):
         default=7, ge=0, le=90, description="days read again each sync, for ratings whose score was changed"
     )
     ticket_context: bool = Field(default=True, description="channel, group, tags of each rated ticket")
+    csat: Literal["ratings", "survey_responses"] = Field(
+        default="ratings", description="ratings: legacy CSAT; survey_responses: the newer CSAT surveys"
+    )
+    csat_scale: tuple[int, int] = Field(default=(1, 5), description="survey_responses: the rating scale of the survey")
     page_size: int = Field(default=100, ge=1, le=100, description="ratings per page")
 
     @field_validator("subdomain")

@@ -55,14 +55,7 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
         "agent_id": _text(raw.get("assignee_id")),
         "team": _text(raw.get("group_id")),
     }
-    if context is not None:
-        fields["channel"] = context.channel
-        fields["agent_id"] = fields["agent_id"] or context.assignee_id
-        fields["team"] = fields["team"] or context.group_id
-        if context.organization_id:
-            attributes["organization_id"] = context.organization_id
-        if context.tags:
-            attributes["tags"] = list(context.tags)
+    with_ticket_context(fields, attributes, context)
     return builder.build(
         native_id=str(raw["id"]),
         raw=raw,
@@ -72,6 +65,20 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
         attributes=attributes,
         **{key: value for key, value in fields.items() if value is not None},
     )
+
+
+def with_ticket_context(fields: dict[str, Any], attributes: dict[str, Any], context: TicketContext | None) -> None:
+    """The rated ticket's channel, agent and group into `fields`, its organization and tags into
+    `attributes` (what the rating names itself wins)."""
+    if context is None:
+        return
+    fields["channel"] = context.channel
+    fields["agent_id"] = fields.get("agent_id") or context.assignee_id
+    fields["team"] = fields.get("team") or context.group_id
+    if context.organization_id:
+        attributes["organization_id"] = context.organization_id
+    if context.tags:
+        attributes["tags"] = list(context.tags)
 
 
 def _text(value: Any) -> str | None:

@@ -12,10 +12,12 @@ from typing import Any
 
 import httpx
 
-from cxbridge.http import ApiClient, ApiErrors, ApiSource, BasicAuth, HeaderToken, NextUrl, PageRequest, json_body
+from cxbridge.http import ApiClient, ApiErrors, ApiSource, BasicAuth, HeaderToken, NextUrl, PageRequest, PageToken
+from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
 from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating
+from cxbridge.plugins.zendesk.survey_responses import created_at, normalize_survey_response, ticket_of
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
 from cxbridge.timestamps import parse_timestamp
@@ -65,7 +67,7 @@ class ZendeskSource(ApiSource):
         return self.paced_client(per_minute=EXPORT_REQUESTS_PER_MINUTE)
 
     def streams(self) -> list[Stream]:
-        return [SatisfactionRatings(self)]
+        return [SurveyResponses(self) if self.config.csat == "survey_responses" else SatisfactionRatings(self)]
 
     def close(self) -> None:
         if "export_client" in self.__dict__:
@@ -124,3 +126,37 @@ def _next_ratings_page(body: Any) -> str | None:
 
 def _next_export_page(body: Any) -> str | None:
     return None if body.get("end_of_stream", True) else body.get("after_url")
+
+
+class SurveyResponses(SatisfactionRatings):
+    """The newer CSAT: survey responses created since the cursor less `lookback_days` (they can be
+    edited until they expire); the cursor is the latest answer time seen."""
+
+    name = "survey_responses"
+    cursor_field = None
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        config = self.source.config
+        since = self._since(cursor)
+        until = int((self.source.now() - SETTLING).timestamp())
+        if config.ticket_context:
+            self.tickets = self._ticket_context(since)
+        params: dict[str, Any] = {"filter[created_at_end]": until * 1000, "page[size]": config.page_size, "sort": "id"}
+        if since:
+            params["filter[created_at_start]"] = since * 1000
+        first = PageRequest("/api/v2/guide/survey_responses", params)
+        for page in self.source.client.pages(first, PageToken(_after_cursor, param="page[after]")):
+            yield from page.get("survey_responses") or []
+
+    def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
+        answered = created_at(raw)
+        return answered if answered and (cursor is None or answered > cursor) else cursor
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        context = self.tickets.get(ticket_of(raw) or "")
+        return normalize_survey_response(raw, builder, context, self.source.config.csat_scale)
+
+
+def _after_cursor(body: Any) -> str | None:
+    meta = body.get("meta") or {}
+    return meta.get("after_cursor") if meta.get("has_more") else None
