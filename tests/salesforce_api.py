@@ -44,6 +44,8 @@ def survey_org() -> SalesforceOrg:
                 *([{"Id": f"0Lz{n}3", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx3", "Datatype": "String",
                     "NumberValue": None, "ChoiceValue": None, "ResponseShortText": text, "SystemModstamp": stamp(n, 5)}]
                   if text else []))  # fmt: skip
+    org.add("SurveyInvitation", *({"Id": f"0Ki{n}", "ParticipantId": f"003C{n}", "ResponseStatus": "Completed",
+                                   "SystemModstamp": stamp(n)} for n in (1, 2, 3)))  # fmt: skip
     org.add("Account", {"Id": "001A1", "Name": "Acme Retail", "Type": "Enterprise", "OwnerId": "005U1",
                         "AnnualRevenue": 4500000.0, "Industry": "Retail", "BillingCountry": "Poland",
                         "SystemModstamp": stamp(1)},

@@ -76,6 +76,7 @@ def test_a_full_sync_reads_survey_responses_with_their_answers_accounts_and_cont
     assert statements[0] == ("SELECT Id, Name, SurveyId, InvitationId, SubmitterId, Status, CompletionDateTime, Language, "
                              "CreatedDate, SystemModstamp FROM SurveyResponse ORDER BY SystemModstamp, Id")  # fmt: skip
     assert statements[1].endswith("FROM SurveyQuestionResponse WHERE ResponseId IN ('0Ly1', '0Ly2', '0Ly3')")
+    assert "SELECT Id, ParticipantId, ResponseStatus FROM SurveyInvitation WHERE Id IN ('0Ki1', '0Ki2', '0Ki3')" in statements
     token = recorded.requests[0]
     assert (token.method, token.uri) == ("POST", f"{REAL_HOST}/services/oauth2/token")
     assert b"client_secret=REDACTED" in token.body
@@ -83,6 +84,7 @@ def test_a_full_sync_reads_survey_responses_with_their_answers_accounts_and_cont
     assert rows == [("0Ly1", 10, 5.0, "Nothing", "003C1", "en-US", "complete"),
                     ("0Ly2", 4, 2.0, "Faster invoices", "003C2", "en-US", "complete"),
                     ("0Ly3", 8, 4.0, None, "003C3", "en-US", "complete")]  # fmt: skip
+    assert query(tmp_path, "SELECT json_extract(attributes, '$.invitation_status') FROM feedback LIMIT 1") == [("Completed",)]
     assert query(tmp_path, "SELECT segment, responses, nps FROM nps_by_segment ORDER BY 1") == [
         ("Enterprise", 2, 50.0), ("SMB", 1, -100.0),
     ]  # fmt: skip

@@ -19,6 +19,7 @@ RESPONSE_FIELDS = ["Name", "SurveyId", "InvitationId", "SubmitterId", "Status", 
                    "CreatedDate"]  # fmt: skip
 ANSWER_FIELDS = ["ResponseId", "QuestionId", "Datatype", "NumberValue", "ChoiceValue", "ResponseShortText"]
 QUESTION_FIELDS = ["Name", "QuestionType"]
+INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
 CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
 
@@ -29,11 +30,13 @@ def survey_record(
     """A SurveyResponse (with its answers under `answers`) as a feedback record."""
     answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, questions)) is not None]
     status = raw.get("Status")
+    invitation = raw.get("invitation") or {}
+    contact = next((c for c in (raw.get("SubmitterId"), invitation.get("ParticipantId")) if str(c or "").startswith("003")), None)
     fields = {
         "survey_id": raw.get("SurveyId"),
         "language": coerce.field_value("language", raw["Language"], column="Language") if raw.get("Language") else None,
         "status": coerce.field_value("status", status, column="Status") if status else None,
-        "crm_contact_id": raw.get("SubmitterId") if str(raw.get("SubmitterId") or "").startswith("003") else None,
+        "crm_contact_id": contact,  # the submitter, else the invitation's participant, when a Contact
     }
     return builder.build(
         native_id=str(raw["Id"]),
@@ -41,7 +44,8 @@ def survey_record(
         answers=answers,
         submitted_at=_time(raw.get("CompletionDateTime") or raw.get("CreatedDate"), "CompletionDateTime"),
         updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
-        attributes={key: raw[key] for key in ("InvitationId", "Name") if raw.get(key)},
+        attributes={key: value for key, value in (("InvitationId", raw.get("InvitationId")), ("Name", raw.get("Name")),
+                    ("invitation_status", invitation.get("ResponseStatus"))) if value},  # fmt: skip
         **{key: value for key, value in fields.items() if value},
     )
 

@@ -166,8 +166,18 @@ class SurveyResponses(ModstampCursor, Stream):
         if unknown:
             statement = f"SELECT Id, {', '.join(objects.QUESTION_FIELDS)} FROM SurveyQuestion WHERE Id IN {soql.in_list(unknown)}"
             self.questions |= {q["Id"]: q for q in soql.query(client, config.api_version, statement)}
+        invitations = self._invitations([r["InvitationId"] for r in responses if r.get("InvitationId")])
         for response in responses:
-            yield response | {"answers": answers.get(response["Id"], [])}
+            invitation = invitations.get(response.get("InvitationId") or "")
+            yield response | {"answers": answers.get(response["Id"], [])} | ({"invitation": invitation} if invitation else {})
+
+    def _invitations(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The SurveyInvitations of these responses: who was invited (a Contact) and its status."""
+        if not ids:
+            return {}
+        fields = ", ".join(objects.INVITATION_FIELDS)
+        statement = f"SELECT Id, {fields} FROM SurveyInvitation WHERE Id IN {soql.in_list(sorted(set(ids)))}"
+        return {row["Id"]: row for row in soql.query(self.source.client, self.source.config.api_version, statement)}
 
 
 class CustomObjectRows(ModstampCursor, Stream):
