@@ -56,6 +56,14 @@ def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fm
     return parsed.astimezone(timezone.utc)
 
 
+
+def field_timestamp(value: object, field: str) -> datetime | None:
+    """`parse_timestamp` of one field of a source's payload: a DataError names the field."""
+    try:
+        return parse_timestamp(value)
+    except DataError as exc:
+        raise DataError(f"{field}: {exc}", field=field) from None
+
 def format_timestamp(value: datetime | None) -> str | None:
     """`2024-05-31T14:05:00Z` (with microseconds only when there are some)."""
     if value is None:

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from cxbridge.detection.inspector import Hints, inspect_file
-from tests.file_sources import copy_sample
+from tests.sqlite_runs import copy_sample
 from tests.workbooks import write_xlsx
 
 NPS_QUESTIONS = {

@@ -13,7 +13,7 @@ from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.exports import recognize
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.json_records import open_json
-from tests.file_sources import SAMPLES, copy_sample, query, records, sync_source
+from tests.sqlite_runs import SAMPLES, copy_sample, query, records, sync_source
 from tests.workbooks import write_xlsx
 
 NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"

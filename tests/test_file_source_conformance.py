@@ -11,7 +11,7 @@ from cxbridge.plugins.excel_source import ExcelSource
 from cxbridge.plugins.json_source import JsonSource
 
 from cxbridge.testing import SourceConformance, SourceUnderTest
-from tests.file_sources import copy_sample
+from tests.sqlite_runs import copy_sample
 from tests.workbooks import write_xlsx
 
 MAPPING = {

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 import cxbridge
-from tests.file_sources import query, records, sync_source
+from tests.sqlite_runs import query, records, sync_source
 from tests.workbooks import write_ods, write_xls, write_xlsx
 
 RUSSIAN_SHEET = (

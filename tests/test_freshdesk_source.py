@@ -4,24 +4,23 @@ from tests/freshdesk_api.py with CXBRIDGE_RECORD_CASSETTES=1) and, for faults, t
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.freshdesk_api import API_KEY, REAL_HOST, Helpdesk, freshdesk, rating, support_helpdesk
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 
+sync = partial(sync_source, name="helpdesk")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "freshdesk"
 
 
@@ -38,15 +37,6 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
             "lookback_days": 3, **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"helpdesk": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager

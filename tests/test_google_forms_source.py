@@ -6,9 +6,9 @@ a real SQLite destination."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +17,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.google_forms.source import GoogleFormsSource
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.google_forms_api import (
     ACCESS_TOKEN, REAL_HOST, FormsAccount, form_response, google_forms, store_account, store_form,
 )  # fmt: skip
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 
+sync = partial(sync_source, name="visits")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "google_forms"
 FORM = "1FAIpQLSd-store"
 
@@ -54,15 +54,6 @@ def entry(base_url: str, key: Path, **extra: Any) -> dict[str, Any]:
             "credentials_file": key.name, "columns": {"location_name": "7b8c9d0e"}, **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"visits": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager
@@ -249,7 +240,7 @@ def test_a_quarantined_response_is_replayed_with_a_fixed_override(tmp_path, user
             f'credentials_file = "{user_key.name}"\n[sources.visits.questions.5f1e2d3c]\nunscored = true\n',
             encoding="utf-8",
         )
-        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cx.db'}")
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
     assert replayed.results[0].written == 1
     assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"5f1e2d3c\".value') FROM feedback "
                            "WHERE source_record_id = 'ACYDBNj00009'") == [(None, 12)]  # fmt: skip

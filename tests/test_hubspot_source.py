@@ -5,25 +5,24 @@ recorded from tests/hubspot_api.py with CXBRIDGE_RECORD_CASSETTES=1) and, for fa
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.hubspot.source import HubSpotSource
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.hubspot_api import REAL_HOST, TOKEN, HubSpotAccount, crm_account, hubspot, submission
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 
+sync = partial(sync_source, name="crm")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "hubspot"
 NOW = datetime(2026, 6, 10, tzinfo=timezone.utc)
 
@@ -42,15 +41,6 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
             "csat_scale": [1, 5], **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"crm": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager

@@ -8,21 +8,22 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.qualtrics.source import QualtricsSource
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 from tests.qualtrics_api import REAL_HOST, ROOT, TOKEN, QualtricsAccount, qualtrics, response, store_account
 
+sync = partial(sync_source, name="stores")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "qualtrics"
 CLIENT_SECRET = "qx-secret-90d2"
 
@@ -41,15 +42,6 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
             "name_pattern": "^Store visit", "columns": {"location_id": "StoreID"}, **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"stores": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager
@@ -136,7 +128,7 @@ def test_the_next_syncs_export_only_what_changed_since_the_continuation_token(tm
 def test_a_refused_continuation_token_falls_back_to_the_latest_recorded_date(tmp_path):
     with cassette("continuation_refused", store_account()) as recorded:
         sync(tmp_path, entry(recorded.base_url, surveys=["SV_store1"], name_pattern=None))
-        with sqlite3.connect(tmp_path / "cx.db") as conn:
+        with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
             state = {"SV_store1": {"continuationToken": "expired", "recordedDate": "2026-01-05T10:02:00.250Z"}}
             conn.execute("UPDATE sync_state SET cursor = ?", [json.dumps(state)])
         again = sync(tmp_path, entry(recorded.base_url, surveys=["SV_store1"], name_pattern=None))
@@ -330,7 +322,7 @@ def test_a_quarantined_response_is_replayed_after_the_config_is_fixed(tmp_path):
             '[sources.stores.questions.QID1]\nignore_values = [11]\n',
             encoding="utf-8",
         )
-        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cx.db'}")
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
     assert (first.written, first.quarantined) == (3, 1)
     assert replayed.results[0].written == 1
     assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id = 'R_0008abcd'") == [(None,)]

@@ -5,9 +5,9 @@ fake on 127.0.0.1 — always into a real SQLite destination."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 
 import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError, DataError
 from cxbridge.plugins.questionpro.source import QuestionProSource
 from cxbridge.plugins.questionpro.timestamps import parse_response_time
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 from tests.questionpro_api import API_KEY, REAL_HOST, QuestionProAccount, qp_response, questionpro, support_account
 
+sync = partial(sync_source, name="support")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "questionpro"
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=timezone.utc)
 
@@ -45,15 +45,6 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
             "questions": {"9002": {"metric": "csat", "scale": [1, 5]}}, **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"support": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager
@@ -170,7 +161,7 @@ def test_an_unknown_zone_abbreviation_is_quarantined_and_replayed_once_the_confi
             'api_key = "${QUESTIONPRO_API_KEY}"\nsurveys = [7654321]\ntimezone_abbreviations = { AST = "+03:00" }\n',
             encoding="utf-8",
         )
-        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cx.db'}")
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
     assert (first.written, first.quarantined) == (1, 1)
     assert error.startswith("timestamp '01 Mar, 2026 11:00:00 AM AST': unknown time-zone abbreviation 'AST'")
     assert replayed.results[0].written == 1

@@ -4,9 +4,9 @@ and faults, the same fake org on 127.0.0.1 — always into a real SQLite destina
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -15,16 +15,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.salesforce.source import SalesforceSource
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, REAL_HOST, SalesforceOrg, salesforce, stamp, survey_org
 
+sync = partial(sync_source, name="org")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "salesforce"
 
 
@@ -42,15 +41,6 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
             **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"org": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager

@@ -5,27 +5,26 @@ from tests/zendesk_api.py with CXBRIDGE_RECORD_CASSETTES=1) and, for faults, the
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import cxbridge
-from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.zendesk.source import ZendeskSource
-from cxbridge.plugins_host import create_host
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
 from tests.zendesk_api import (
     API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_response, ticket, zendesk,
 )  # fmt: skip
 
+sync = partial(sync_source, name="support")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "zendesk"
 NOW = datetime(2026, 4, 10, tzinfo=timezone.utc)
 
@@ -44,15 +43,6 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
             "page_size": 2, "start_date": "2026-03-01T00:00:00Z", "lookback_days": 2, **extra}  # fmt: skip
 
 
-def sync(folder: Path, source: dict[str, Any]) -> Any:
-    config = config_from_dict({"sources": {"support": source}}, create_host(), path=folder / "cxbridge.toml")
-    [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}").results
-    return result
-
-
-def query(folder: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(folder / "cx.db") as conn:
-        return conn.execute(sql).fetchall()
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import field_timestamp
 
 LABELS = {
     103: "Extremely Happy", 102: "Very Happy", 101: "Happy", 100: "Neutral", -101: "Unhappy",
@@ -90,8 +90,8 @@ def normalize_rating(
         native_id=str(raw["id"]),
         raw=raw,
         answers=answers,
-        submitted_at=_time(raw, "created_at"),
-        updated_at=_time(raw, "updated_at"),
+        submitted_at=field_timestamp(raw.get("created_at"), "created_at"),
+        updated_at=field_timestamp(raw.get("updated_at"), "updated_at"),
         survey_id=_text(raw.get("survey_id")),
         attributes=attributes,
         **{key: value for key, value in fields.items() if value is not None},
@@ -101,9 +101,3 @@ def normalize_rating(
 def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
-
-def _time(raw: dict[str, Any], key: str) -> Any:
-    try:
-        return parse_timestamp(raw.get(key))
-    except DataError as exc:
-        raise DataError(f"{key}: {exc}", field=key) from None

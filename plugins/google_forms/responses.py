@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.google_forms.form import FormDefinition
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import field_timestamp
 
 
 class FormReader:
@@ -36,8 +35,8 @@ class FormReader:
             native_id=str(raw["responseId"]),
             raw=raw,
             answers=[answer for answer in found if answer is not None],
-            submitted_at=_time(raw, "createTime") or _time(raw, "lastSubmittedTime"),
-            updated_at=_time(raw, "lastSubmittedTime"),
+            submitted_at=field_timestamp(raw.get("createTime"), "createTime") or field_timestamp(raw.get("lastSubmittedTime"), "lastSubmittedTime"),
+            updated_at=field_timestamp(raw.get("lastSubmittedTime"), "lastSubmittedTime"),
             respondent_key=builder.respondent_key(contact),
             survey_id=self.form.form_id,
             survey_name=self.form.title or None,
@@ -71,9 +70,3 @@ def _first(texts: dict[str, list[str]], qid: str | None) -> str | None:
     values = texts.get(qid or "")
     return values[0] if values else None
 
-
-def _time(raw: dict[str, Any], key: str) -> Any:
-    try:
-        return parse_timestamp(raw.get(key))
-    except DataError as exc:
-        raise DataError(f"{key}: {exc}", field=key) from None

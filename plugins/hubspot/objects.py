@@ -13,7 +13,7 @@ from cxbridge.plugins.hubspot.config import HubSpotConfig
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import field_timestamp
 
 SUBMISSION_PROPERTIES = [
     "hs_survey_type", "hs_value", "hs_response_group", "hs_content", "hs_contact_id", "hs_contact_email_rollup",
@@ -57,8 +57,8 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
         native_id=str(raw["id"]),
         raw=raw,
         answers=answers,
-        submitted_at=_time(props.get("hs_submission_timestamp") or props.get("hs_createdate"), "hs_createdate"),
-        updated_at=_time(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
+        submitted_at=field_timestamp(props.get("hs_submission_timestamp") or props.get("hs_createdate"), "hs_createdate"),
+        updated_at=field_timestamp(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
         respondent_key=builder.respondent_key(props.get("hs_contact_email_rollup") or None),
         attributes=attributes,
         **{key: value for key, value in fields.items() if value is not None},
@@ -71,7 +71,7 @@ def company_account(raw: dict[str, Any], config: HubSpotConfig) -> CrmAccount:
         account_id=str(raw["id"]), name=props.get("name") or None, segment=props.get(config.segment_property) or None,
         owner=props.get("hubspot_owner_id") or None, annual_revenue=_number(props.get("annualrevenue"), "annualrevenue"),
         lifecycle_stage=props.get("lifecyclestage") or None, industry=props.get("industry") or None,
-        country=props.get("country") or None, updated_at=_time(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
+        country=props.get("country") or None, updated_at=field_timestamp(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
     )  # fmt: skip
 
 
@@ -81,7 +81,7 @@ def contact(raw: dict[str, Any], builder: RecordBuilder) -> CrmContact:
         contact_id=str(raw["id"]), account_id=props.get("associatedcompanyid") or None,
         respondent_key=builder.respondent_key(props.get("email") or None),
         lifecycle_stage=props.get("lifecyclestage") or None, owner=props.get("hubspot_owner_id") or None,
-        updated_at=_time(props.get("lastmodifieddate"), "lastmodifieddate"),
+        updated_at=field_timestamp(props.get("lastmodifieddate"), "lastmodifieddate"),
     )  # fmt: skip
 
 
@@ -93,9 +93,3 @@ def _number(text: Any, field: str) -> float | int | None:
         raise DataError(f"{field} {text!r} is not a number", field=field)
     return int(number) if number.is_integer() else number
 
-
-def _time(text: Any, field: str) -> Any:
-    try:
-        return parse_timestamp(text) if text else None
-    except DataError as exc:
-        raise DataError(f"{field}: {exc}", field=field) from None

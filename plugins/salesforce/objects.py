@@ -8,12 +8,11 @@ from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
 from cxbridge.detection.keywords import mentions
-from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import field_timestamp
 
 RESPONSE_FIELDS = ["Name", "SurveyId", "InvitationId", "SubmitterId", "Status", "CompletionDateTime", "Language",
                    "CreatedDate"]  # fmt: skip
@@ -42,8 +41,8 @@ def survey_record(
         native_id=str(raw["Id"]),
         raw=raw,
         answers=answers,
-        submitted_at=_time(raw.get("CompletionDateTime") or raw.get("CreatedDate"), "CompletionDateTime"),
-        updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
+        submitted_at=field_timestamp(raw.get("CompletionDateTime") or raw.get("CreatedDate"), "CompletionDateTime"),
+        updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
         attributes={key: value for key, value in (("InvitationId", raw.get("InvitationId")), ("Name", raw.get("Name")),
                     ("invitation_status", invitation.get("ResponseStatus"))) if value},  # fmt: skip
         **{key: value for key, value in fields.items() if value},
@@ -72,19 +71,13 @@ def account(raw: dict[str, Any], segment_field: str) -> CrmAccount:
     return CrmAccount(
         account_id=str(raw["Id"]), name=raw.get("Name"), segment=raw.get(segment_field), owner=raw.get("OwnerId"),
         annual_revenue=float(revenue) if revenue is not None else None, industry=raw.get("Industry"),
-        country=raw.get("BillingCountry"), updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
+        country=raw.get("BillingCountry"), updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
     )  # fmt: skip
 
 
 def contact(raw: dict[str, Any], builder: RecordBuilder) -> CrmContact:
     return CrmContact(
         contact_id=str(raw["Id"]), account_id=raw.get("AccountId"), respondent_key=builder.respondent_key(raw.get("Email")),
-        owner=raw.get("OwnerId"), updated_at=_time(raw.get("SystemModstamp"), "SystemModstamp"),
+        owner=raw.get("OwnerId"), updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
     )  # fmt: skip
 
-
-def _time(value: Any, field: str) -> Any:
-    try:
-        return parse_timestamp(value) if value else None
-    except DataError as exc:
-        raise DataError(f"{field}: {exc}", field=field) from None

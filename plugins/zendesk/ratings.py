@@ -11,7 +11,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import field_timestamp
 
 CSAT = MetricSpec(metric="csat", scale=(1, 2), labels={"bad": 1, "good": 2})
 QUESTION = "How would you rate the support you received?"
@@ -60,8 +60,8 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
         native_id=str(raw["id"]),
         raw=raw,
         answers=answers,
-        submitted_at=_time(raw, "created_at"),
-        updated_at=_time(raw, "updated_at"),
+        submitted_at=field_timestamp(raw.get("created_at"), "created_at"),
+        updated_at=field_timestamp(raw.get("updated_at"), "updated_at"),
         attributes=attributes,
         **{key: value for key, value in fields.items() if value is not None},
     )
@@ -84,9 +84,3 @@ def with_ticket_context(fields: dict[str, Any], attributes: dict[str, Any], cont
 def _text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
-
-def _time(raw: dict[str, Any], key: str) -> Any:
-    try:
-        return parse_timestamp(raw.get(key))
-    except DataError as exc:
-        raise DataError(f"{key}: {exc}", field=key) from None

@@ -12,7 +12,7 @@ from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import TicketContext, with_ticket_context
 from cxbridge.records import FeedbackRecord
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import field_timestamp
 
 
 def created_at(raw: dict[str, Any]) -> str | None:
@@ -42,8 +42,8 @@ def normalize_survey_response(
         native_id=str(raw["id"]),
         raw=raw,
         answers=answers,
-        submitted_at=_time(created_at(raw)),
-        updated_at=_time(max(a["updated_at"] for a in answered if a.get("updated_at")) if answered else None),
+        submitted_at=field_timestamp(created_at(raw), "answers.created_at"),
+        updated_at=field_timestamp(max((a["updated_at"] for a in answered if a.get("updated_at")), default=None), "answers.updated_at"),
         attributes={key: value for key, value in attributes.items() if value is not None},
         **{key: value for key, value in fields.items() if value is not None},
     )
@@ -68,9 +68,3 @@ def _answer(answer: dict[str, Any], scale: tuple[int, int]) -> AnswerInput | Non
 def _text(content: Any) -> str | None:
     return content.get("value") if isinstance(content, dict) else content
 
-
-def _time(value: Any) -> Any:
-    try:
-        return parse_timestamp(value) if value else None
-    except DataError as exc:
-        raise DataError(f"answers.created_at: {exc}", field="answers") from None

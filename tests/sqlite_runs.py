@@ -1,4 +1,4 @@
-"""Running file sources in tests: a source config as a dict, synced into a real SQLite file."""
+"""Running sources in tests: a `[sources.NAME]` config as a dict, synced into a real SQLite file."""
 
 from __future__ import annotations
 
