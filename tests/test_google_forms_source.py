@@ -6,6 +6,7 @@ a real SQLite destination."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -216,6 +217,12 @@ def test_overrides_score_a_grid_and_ignore_a_question(tmp_path, user_key):
 def test_config_mistakes_name_the_key(tmp_path, user_key, change, message):
     with pytest.raises(ConfigError, match=message):
         sync(tmp_path, entry("http://127.0.0.1:9", user_key, **change))
+
+
+def test_without_google_auth_the_config_says_what_to_install(tmp_path, user_key, monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.auth", None)  # as if google-auth were not installed
+    with pytest.raises(ConfigError, match=r"needs google-auth: pip install 'cxbridge\[google\]'"):
+        sync(tmp_path, entry("http://127.0.0.1:9", user_key))
 
 
 class TestGoogleFormsSource(HttpSourceConformance):

@@ -141,6 +141,14 @@ def test_the_jwt_bearer_flow_signs_an_assertion_with_the_app_key(tmp_path):
     assert "authorization" not in {name.lower() for name in grant.headers}
 
 
+def test_jwt_bearer_without_pyjwt_says_what_to_install(tmp_path, monkeypatch):
+    (tmp_path / "app.key").write_text("-----BEGIN PRIVATE KEY-----\n", encoding="utf-8")
+    monkeypatch.setattr("importlib.util.find_spec", lambda name, *args: None if name == "jwt" else object())
+    source = entry("http://127.0.0.1:9", auth="jwt_bearer", username="cx@acme.example", private_key_file="app.key")
+    with pytest.raises(ConfigError, match=r"jwt_bearer needs PyJWT: pip install 'cxbridge\[salesforce\]'"):
+        sync(tmp_path, source)
+
+
 def test_a_custom_object_is_read_through_its_field_mapping(tmp_path):
     org = survey_org()
     org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": n * 3 % 11, "Comment__c": f"note {n}", "Store__c": "S1",

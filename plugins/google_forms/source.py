@@ -59,9 +59,14 @@ class GoogleFormsSource(ApiSource):
 
     def credentials(self) -> Any:
         """google-auth credentials from the key file named, or Application Default Credentials."""
-        import google.auth
-        from google.auth import exceptions
-        from google.oauth2 import credentials as user, service_account
+        try:
+            import google.auth
+            from google.auth import exceptions
+            from google.oauth2 import credentials as user, service_account
+        except ImportError:
+            raise ConfigError(
+                f"sources.{self.context.name}: the google_forms source needs google-auth: pip install 'cxbridge[google]'"
+            ) from None
 
         path = self.config.credentials_file
         try:

@@ -5,6 +5,7 @@ context."""
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Iterator
 from datetime import timezone
@@ -76,6 +77,8 @@ class SalesforceSource(ApiSource):
     def __init__(self, config: SalesforceConfig, context: Any):
         super().__init__(config, context)
         self.private_key = self._read_key() if config.auth == "jwt_bearer" else None
+        if config.auth == "jwt_bearer" and importlib.util.find_spec("jwt") is None:
+            raise ConfigError(f"sources.{context.name}.auth: jwt_bearer needs PyJWT: pip install 'cxbridge[salesforce]'")
 
     def base_url(self) -> str:
         return str(self.config.base_url)
