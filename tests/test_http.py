@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from cxbridge import http
+from cxbridge.http import retries
 from cxbridge.errors import FatalSourceError, SourceError, TransientSourceError
 from cxbridge.logs import redact_value
 from local_api import Reply, fake_api, local_api
@@ -58,11 +59,21 @@ def test_an_answer_slower_than_the_timeout_is_retried():
     assert waits == [1.0]
 
 
-def test_the_backoff_is_capped_and_jittered():
+def test_the_backoff_is_jittered_below_the_cap():
     policy = http.RetryPolicy(backoff=1, max_backoff=4, jitter=0.5)
     waits = [policy.backoff_wait(attempt) for attempt in range(1, 7)]
     assert 1 <= waits[0] <= 1.5 and 2 <= waits[1] <= 3
-    assert all(4 <= wait <= 6 for wait in waits[2:])
+    assert all(wait == 4 for wait in waits[2:])
+
+
+@pytest.mark.parametrize("draw", ["lowest", "highest"])
+def test_no_backoff_wait_exceeds_max_backoff_whatever_the_jitter_draws(monkeypatch, draw):
+    monkeypatch.setattr(retries.random, "uniform", lambda low, high: low if draw == "lowest" else high)
+    policy = http.RetryPolicy(backoff=1.5, max_backoff=5, jitter=0.25)
+    waits = [policy.backoff_wait(attempt) for attempt in range(1, 8)]
+    assert max(waits) == 5
+    assert waits[:2] == ([1.5, 3.0] if draw == "lowest" else [1.875, 3.75])
+    assert waits[2] == 5  # 6 before the cap, 7.5 with the most jitter: capped either way
 
 
 def test_giving_up_says_to_rerun_later_without_the_query_string():

@@ -39,11 +39,13 @@ class RetryPolicy:
     backoff: float = 1.0  # the first wait without Retry-After; doubled each time
     max_backoff: float = 60.0
     max_retry_after: float = 300.0  # a server asking for longer is out of quota: fail now
-    jitter: float = 0.25  # up to this fraction of a backoff wait is added at random
+    jitter: float = 0.25  # up to this fraction of a backoff wait is added at random (within max_backoff)
 
     def backoff_wait(self, attempt: int) -> float:
+        """The doubled backoff with its jitter, capped last so no wait exceeds `max_backoff`."""
         wait = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
-        return wait + random.uniform(0, wait * self.jitter) if self.jitter else wait
+        jittered = wait + random.uniform(0, wait * self.jitter) if self.jitter else wait
+        return min(self.max_backoff, jittered)
 
 
 class Retryable(Exception):
