@@ -184,6 +184,32 @@ def test_questionpro_timestamps(text, expected):
     assert parse_response_time(text).isoformat() == expected
 
 
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("UTC+5:30", "2020-01-15T06:30:00+00:00"), ("GMT+5", "2020-01-15T07:00:00+00:00"),
+        ("GMT-7", "2020-01-15T19:00:00+00:00"), ("GMT+05:30", "2020-01-15T06:30:00+00:00"),
+        ("UTC-03:30", "2020-01-15T15:30:00+00:00"), ("GMT+0530", "2020-01-15T06:30:00+00:00"),
+        ("UTC+14", "2020-01-14T22:00:00+00:00"), ("GMT-12:00", "2020-01-16T00:00:00+00:00"),
+        ("UTC", "2020-01-15T12:00:00+00:00"), ("gmt+1", "2020-01-15T11:00:00+00:00"),
+    ],
+)
+def test_gmt_and_utc_offsets_of_every_width_are_read(zone, expected):
+    assert parse_response_time(f"15 Jan, 2020 12:00:00 PM {zone}").isoformat() == expected
+
+
+@pytest.mark.parametrize("zone", ["GMT+5:3", "UTC+530x", "GMT+15", "UTC+05:60", "GMT++5"])
+def test_an_offset_that_is_not_one_is_a_data_error(zone):
+    with pytest.raises(DataError, match="time-zone"):
+        parse_response_time(f"15 Jan, 2020 12:00:00 PM {zone}")
+
+
+def test_a_configured_abbreviation_may_name_its_offset_without_padding():
+    assert parse_response_time("15 Jan, 2020 12:00:00 PM AST", extra={"AST": "+3"}).isoformat() == (
+        "2020-01-15T09:00:00+00:00"
+    )
+
+
 def test_a_timestamp_of_another_shape_is_a_data_error():
     with pytest.raises(DataError, match="is not like '05 Oct, 2020 02:51:51 PM PDT'"):
         parse_response_time("2020-10-05 14:51")

@@ -17,7 +17,7 @@ ABBREVIATIONS = {
     "MDT": "-06:00", "CST": "-06:00", "CDT": "-05:00", "EST": "-05:00", "EDT": "-04:00",
 }  # fmt: skip
 _STAMP = re.compile(r"^(\d{1,2} \w{3}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M)(?: ([A-Za-z][A-Za-z+\-:0-9]*))?$")
-_OFFSET = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+_OFFSET = re.compile(r"^([+-])(\d{1,2})(?::?(\d{2}))?$")  # +5, +05, +5:30, +05:30, +0530
 
 
 def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> datetime:
@@ -38,17 +38,16 @@ def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> da
 
 
 def _gmt_offset(name: str) -> str | None:
-    """`GMT-07:00`, `UTC+5:30` as offsets."""
+    """`GMT-07:00`, `UTC+5:30`, `GMT+5` as offsets (the part after the prefix, sign included)."""
     for prefix in ("GMT", "UTC"):
-        if name.startswith(prefix) and _OFFSET.match(name[len(prefix) :].replace(":", "").rjust(5, "0")):
+        if name.startswith(prefix) and _OFFSET.match(name[len(prefix) :]):
             return name[len(prefix) :]
     return None
 
 
 def _zone(offset: str) -> timezone:
-    compact = offset.replace(":", "")
-    match = _OFFSET.match(compact if len(compact) == 5 else compact[0] + compact[1:].rjust(4, "0"))
-    if match is None:
+    match = _OFFSET.match(offset.strip())
+    if match is None or int(match.group(2)) > 14 or int(match.group(3) or 0) > 59:
         raise DataError(f"time-zone offset {offset!r} is not like +03:00", field="timestamp")
     sign = 1 if match.group(1) == "+" else -1
-    return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
+    return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0)))
