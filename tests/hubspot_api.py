@@ -1,7 +1,10 @@
 """HubSpot played on 127.0.0.1 as its CRM API documents it (../shared/reference/api_reference.md §6):
 `POST /crm/v3/objects/{type}/search` with filterGroups (GTE/LT on the modification time, epoch
 ms), sorts, `limit`, `after`, `total` and the 10,000-result cap (a 400 past it), every property
-as text, bearer auth and HubSpot's error bodies."""
+as text, bearer auth and HubSpot's error bodies; and the v4 associations batch read
+(`POST /crm/v4/associations/{from}/{to}/batch/read`, developers.hubspot.com "Retrieve
+associations"): `results` of `from`/`to` with `toObjectId` and `associationTypes`, and an
+object without associations under `errors` with HTTP 207."""
 
 from __future__ import annotations
 
@@ -54,18 +57,57 @@ def _ms(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+PRIMARY_COMPANY = {"category": "HUBSPOT_DEFINED", "typeId": 1, "label": "Primary"}  # contact → its primary company
+SUBMISSION_COMPANY = {"category": "HUBSPOT_DEFINED", "typeId": 0, "label": None}  # typeId of this pair: [U]
+
+
 @dataclass
 class HubSpotAccount:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in MODIFIED})
+    submission_companies: dict[str, list[str]] = field(default_factory=dict)  # survey response id → company ids
     cap: int = 10_000  # results one search may page through
 
     def serve(self, api: FakeApi) -> None:
         api.route("POST", "/crm/v3/objects/([a-z_]+)/search")(self.search)
+        api.route("POST", "/crm/v4/associations/([a-z_]+)/([a-z_]+)/batch/read")(self.associations)
 
-    def search(self, seen: Seen, match: Any) -> Any:
+    def refused(self, seen: Seen) -> Reply | None:
         if {k.lower(): v for k, v in seen.headers.items()}.get("authorization") != f"Bearer {TOKEN}":
             return Reply(401, {"status": "error", "message": "Authentication credentials not found.",
                                "correlationId": "0f1e2d3c-0000-4000-8000-000000000001", "category": "INVALID_AUTHENTICATION"})  # fmt: skip
+        return None
+
+    def associated(self, from_type: str, to_type: str, object_id: str) -> list[dict[str, Any]]:
+        if (from_type, to_type) == ("feedback_submissions", "companies"):
+            return [{"toObjectId": company, "associationTypes": [SUBMISSION_COMPANY]}
+                    for company in self.submission_companies.get(object_id, [])]  # fmt: skip
+        if (from_type, to_type) == ("contacts", "companies"):
+            contact = next((c for c in self.objects["contacts"] if c["id"] == object_id), None)
+            company = contact and contact["properties"].get("associatedcompanyid")
+            return [{"toObjectId": company, "associationTypes": [PRIMARY_COMPANY]}] if company else []
+        return []
+
+    def associations(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        from_type, to_type = match.groups()
+        results, errors = [], []
+        for item in seen.json()["inputs"]:
+            if found := self.associated(from_type, to_type, str(item["id"])):
+                results.append({"from": {"id": str(item["id"])}, "to": found})
+            else:
+                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
+                               "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                               "message": f"No {to_type} is associated with {from_type} {item['id']}.",
+                               "context": {"fromObjectId": [str(item["id"])]}})  # fmt: skip
+        body: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": iso(START), "completedAt": iso(START)}
+        if errors:
+            body |= {"numErrors": len(errors), "errors": errors}
+        return Reply(207 if errors else 200, body)
+
+    def search(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
         kind = match.group(1)
         body = seen.json()
         found = list(self.objects.get(kind, []))
@@ -107,4 +149,5 @@ def crm_account() -> HubSpotAccount:
     ]  # fmt: skip
     account.objects["companies"] = [company(1), company(2, segment="tier_3", revenue="85000.50")]
     account.objects["contacts"] = [contact(1, 1), contact(2, 2), contact(3, 1)]
+    account.submission_companies = {"701": ["1"], "704": ["2"]}  # the CES response has no contact, only its company
     return account

@@ -13,6 +13,7 @@ from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 
 SAMPLES = Path(__file__).parent / "data" / "samples"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def copy_sample(name: str, folder: Path) -> Path:
@@ -26,6 +27,15 @@ def sync_source(folder: Path, source: dict[str, Any], *, name: str = "survey", d
     config = config_from_dict({"sources": {name: source}}, create_host(), path=folder / "cxbridge.toml")
     [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / db}", **options).results
     return result
+
+
+def documented_query(introduction: str, *, doc: str = "bi.md") -> str:
+    """The SQL block that follows the paragraph starting with `introduction` in docs/`doc`, so a
+    test runs the query exactly as users read it."""
+    text = (DOCS / doc).read_text(encoding="utf-8")
+    start = text.index(introduction)
+    block = text.index("```sql\n", start) + len("```sql\n")
+    return text[block : text.index("```", block)]
 
 
 def query(folder: Path, sql: str, params: tuple = (), *, db: str = "cxbridge.db") -> list[tuple]:

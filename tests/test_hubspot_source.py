@@ -20,11 +20,13 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.hubspot_api import REAL_HOST, TOKEN, HubSpotAccount, crm_account, hubspot, submission
 from tests.local_api import Reply
-from tests.sqlite_runs import query, sync_source
+from tests.sqlite_runs import documented_query, query, sync_source
 
 sync = partial(sync_source, name="crm")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "hubspot"
 NOW = datetime(2026, 6, 10, tzinfo=timezone.utc)
+SUBMISSIONS = "/crm/v3/objects/feedback_submissions/search"
+BIGGEST_DETRACTORS = documented_query("The biggest accounts among this month's detractors").replace("2026-11-01", "2026-06-01")
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +57,8 @@ def test_a_full_sync_reads_survey_responses_companies_and_contacts(tmp_path):
         result = sync(tmp_path, entry(recorded.base_url))
     assert (result.status, result.read, result.written) == ("success", 10, 10), result.error
     assert result.streams == {"feedback_submissions": 5, "companies": 7, "contacts": 10}
-    first = json.loads(recorded.requests[0].body)
+    searches = [r for r in recorded.requests if "/search" in r.uri]
+    first = json.loads(searches[0].body)
     assert first == {
         "filterGroups": [{"filters": [
             {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": "0"},
@@ -65,15 +68,21 @@ def test_a_full_sync_reads_survey_responses_companies_and_contacts(tmp_path):
     }  # fmt: skip
     assert "hs_value" in first["properties"] and "hs_survey_type" in first["properties"]
     assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
-    rows = query(tmp_path, "SELECT source_record_id, nps, csat, ces, comment, crm_contact_id, channel, survey_name "
-                           "FROM feedback ORDER BY 1")  # fmt: skip
+    rows = query(tmp_path, "SELECT source_record_id, nps, csat, ces, comment, crm_contact_id, crm_account_id, channel, "
+                           "survey_name FROM feedback ORDER BY 1")  # fmt: skip
     assert rows == [
-        ("701", 10, None, None, "Love the app", "1", "email", "NPS survey"),
-        ("702", 3, None, None, None, "2", "email", "NPS survey"),
-        ("703", None, 4.0, None, None, "3", "email", "CSAT survey"),
-        ("704", None, None, 6.0, None, None, "email", "CES survey"),
-        ("705", 8, None, None, None, "3", "email", "NPS survey"),
+        ("701", 10, None, None, "Love the app", "1", "1", "email", "NPS survey"),  # its own company
+        ("702", 3, None, None, None, "2", "2", "email", "NPS survey"),  # its contact's primary company
+        ("703", None, 4.0, None, None, "3", "1", "email", "CSAT survey"),
+        ("704", None, None, 6.0, None, None, "2", "email", "CES survey"),  # no contact, a company of its own
+        ("705", 8, None, None, None, "3", "1", "email", "NPS survey"),
     ]
+    associations = [(r.uri.removeprefix(REAL_HOST), json.loads(r.body)) for r in recorded.requests if "/associations/" in r.uri]
+    assert associations[:2] == [  # one batch per page of two, not one call per response
+        ("/crm/v4/associations/feedback_submissions/companies/batch/read", {"inputs": [{"id": "701"}, {"id": "702"}]}),
+        ("/crm/v4/associations/contacts/companies/batch/read", {"inputs": [{"id": "2"}]}),
+    ]  # fmt: skip
+    assert len(associations) == 6
     assert query(tmp_path, "SELECT account_id, name, segment, annual_revenue FROM crm_accounts ORDER BY 1") == [
         ("1", "Company 1", "tier_1", 1200000.0), ("2", "Company 2", "tier_3", 85000.5),
     ]  # fmt: skip
@@ -92,7 +101,7 @@ def test_the_next_sync_searches_from_the_last_modification_and_writes_nothing_ne
         account.objects["feedback_submissions"].append(submission(9, "NPS", "0", minutes=60, contact=2))
         new = sync(tmp_path, entry(recorded.base_url))
     assert [(r.written, r.unchanged) for r in (first, same, new)] == [(10, 0), (0, 3), (1, 3)]
-    since = [json.loads(r.body)["filterGroups"][0]["filters"][0]["value"] for r in recorded.requests]
+    since = [json.loads(r.body)["filterGroups"][0]["filters"][0]["value"] for r in recorded.requests if "/search" in r.uri]
     latest = str(int(datetime(2026, 6, 1, 8, 5, 5, tzinfo=timezone.utc).timestamp() * 1000))  # submission 5
     assert since[:6] == ["0"] * 6 and since[6] == latest  # the second sync starts at the last modification
 
@@ -104,7 +113,8 @@ def test_a_window_over_the_10000_cap_splits_itself_and_reads_every_object_once(t
     account.objects["feedback_submissions"] = [submission(n, "NPS", str(n % 11), contact=None) for n in range(1, 23)]
     with hubspot(account) as api:
         result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
-        windows = {tuple(f["value"] for f in seen.json()["filterGroups"][0]["filters"]) for seen in api.requests}
+        windows = {tuple(f["value"] for f in seen.json()["filterGroups"][0]["filters"]) for seen in api.requests
+                   if seen.path == SUBMISSIONS}  # fmt: skip
     assert (result.status, result.written) == ("success", 22), result.error
     assert len(windows) > 4  # split, and split again
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(22, 22)]
@@ -133,6 +143,85 @@ def test_429_5xx_and_dropped_connections_are_retried_and_every_object_lands_once
         api.fail(Reply(200, body={"results": []}, cut_at=3))
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.written) == ("success", 10), result.error
+    assert 1 in fixed_clock  # the wait Retry-After asked for
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(5, 5)]
+
+
+def test_the_documented_biggest_detractors_query_joins_feedback_to_its_account(tmp_path):
+    with hubspot(crm_account()) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "success", result.error
+    assert query(tmp_path, BIGGEST_DETRACTORS) == [("Company 2", "tier_3", 85000.5, 3, None)]
+
+
+def test_a_validation_error_fails_at_once_saying_what_to_check(tmp_path):
+    with hubspot(crm_account()) as api:
+        api.fail(Reply(400, {"status": "error", "message": "There was a problem with the request.", "category": "VALIDATION_ERROR",
+                             "errors": [{"message": "Property 'customer_segmnt' does not exist", "in": "properties"}],
+                             "correlationId": "0f1e2d3c-0000-4000-8000-000000000003"}), match="/search")  # fmt: skip
+        result = sync(tmp_path, entry(api.url, segment_property="customer_segmnt"))
+        asked = len(api.requests)
+    assert result.status == "failed" and asked == 1
+    assert ("HTTP 400 (There was a problem with the request. (Property 'customer_segmnt' does not exist) "
+            "[VALIDATION_ERROR]); HubSpot rejected the request: a property or value of the request is not valid for this "
+            "account — check segment_property") in result.error  # fmt: skip
+
+
+def test_a_page_past_the_cap_after_the_window_grew_fails_and_the_rerun_splits_it(tmp_path, monkeypatch):
+    account = crm_account()
+    account.cap = 4
+    monkeypatch.setattr("cxbridge.plugins.hubspot.search.SEARCH_CAP", 4)
+    account.objects["feedback_submissions"] = [submission(n, contact=None) for n in range(1, 5)]
+    answer = account.search
+
+    def growing(seen, match):  # two responses modified into the window while its pages are read
+        if seen.json().get("after") == "2" and len(account.objects["feedback_submissions"]) == 4:
+            account.objects["feedback_submissions"] += [submission(5, contact=None), submission(6, contact=None)]
+        return answer(seen, match)
+
+    account.search = growing  # type: ignore[method-assign]
+    with hubspot(account) as api:
+        failed = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+        past = [seen for seen in api.requests if seen.path == SUBMISSIONS and seen.json().get("after") == "4"]
+        again = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    assert failed.status == "failed" and len(past) == 1  # not retried
+    assert "HTTP 400 for a page past the 4-result cap of a HubSpot search" in failed.error
+    assert "re-run the sync: it resumes from its last checkpoint" in failed.error
+    assert again.status == "success", again.error
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(6, 6)]
+
+
+def test_an_answer_slower_than_the_timeout_is_asked_again_and_lands_once(tmp_path):
+    with hubspot(crm_account()) as api:
+        api.fail(Reply(200, {"results": []}, delay=1.0), match=SUBMISSIONS)
+        result = sync(tmp_path, entry(api.url, timeout=0.3))
+        asked = [seen.path for seen in api.requests]
+    assert (result.status, result.written) == ("success", 10), result.error
+    assert asked[:2] == [SUBMISSIONS, SUBMISSIONS]  # the slow one, then again
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(5, 5)]
+
+
+def test_a_failure_mid_read_keeps_what_was_read_and_the_rerun_resumes_from_the_checkpoint(tmp_path):
+    account = crm_account()
+    answer, failures = account.search, [10]
+
+    def later_pages_fail(seen, match):
+        if seen.path == SUBMISSIONS and seen.json().get("after") == "4" and failures[0] > 0:
+            failures[0] -= 1
+            return Reply(500, {"status": "error", "message": "internal error", "category": "INTERNAL_ERROR"})
+        return answer(seen, match)
+
+    account.search = later_pages_fail  # type: ignore[method-assign]
+    with hubspot(account) as api:
+        failed = sync(tmp_path, entry(api.url, max_attempts=2))
+        failures[0] = 0
+        start = len(api.requests)
+        again = sync(tmp_path, entry(api.url))
+        resumed_from = api.requests[start].json()["filterGroups"][0]["filters"][0]["value"]
+    assert failed.status == "failed" and "HTTP 500" in failed.error and "after 2 attempts; re-run later" in failed.error
+    assert failed.written == 4
+    assert resumed_from == str(int(datetime(2026, 6, 1, 8, 4, 5, tzinfo=timezone.utc).timestamp() * 1000))  # response 4
+    assert (again.status, again.written, again.unchanged) == ("success", 6, 1), again.error
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(5, 5)]
 
 

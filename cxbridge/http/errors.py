@@ -31,6 +31,11 @@ class ApiErrors:
         """A 429 (or other answer) that will not pass by retrying: a daily or licence quota."""
         return False
 
+    def advice(self, response: httpx.Response) -> str | None:
+        """What the user should do about a request the API rejected (a 400 and the like), when
+        the API's error code says more than "rejected"."""
+        return None
+
     def error(self, response: httpx.Response) -> SourceError:
         """The error for a response that did not succeed (its `status_code` set)."""
         error = self._error(response)
@@ -58,7 +63,8 @@ class ApiErrors:
             return FatalSourceError(f"{where}; not found: check {self.ids} and base_url in the config")
         if status in (408, 429) or status >= 500:
             return TransientSourceError(f"{where}; re-run later")
-        return FatalSourceError(f"{where}; {self.service} rejected the request")
+        advice = self.advice(response)
+        return FatalSourceError(f"{where}; {self.service} rejected the request" + (f": {advice}" if advice else ""))
 
 
 def check(response: httpx.Response, errors: ApiErrors | None = None) -> httpx.Response:

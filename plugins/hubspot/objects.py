@@ -50,6 +50,7 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
         "survey_id": props.get("hs_survey_id") or None,
         "survey_name": props.get("hs_survey_name") or None,
         "crm_contact_id": props.get("hs_contact_id") or None,
+        "crm_account_id": (raw.get("company") or {}).get("id"),  # associated, else the contact's primary company
         "channel": coerce.channel(props["hs_survey_channel"]) if props.get("hs_survey_channel") else None,
     }
     attributes = {key: props[key] for key in ("hs_survey_type", "hs_response_group") if props.get(key)}

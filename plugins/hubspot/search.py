@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cxbridge.errors import SourceError
+from cxbridge.errors import SourceError, TransientSourceError
 from cxbridge.http import ApiClient
 
 SEARCH_CAP = 10_000
@@ -16,8 +16,9 @@ SEARCH_CAP = 10_000
 
 def search(
     client: ApiClient, object_type: str, *, modified: str, properties: list[str], since: int, until: int, page_size: int
-) -> Iterator[dict[str, Any]]:
-    """Objects of `object_type` whose `modified` property is in [since, until) (epoch ms)."""
+) -> Iterator[list[dict[str, Any]]]:
+    """Pages of the objects of `object_type` whose `modified` property is in [since, until)
+    (epoch ms), oldest first."""
     path = f"/crm/v3/objects/{object_type}/search"
     body = _body(modified, properties, since, until, page_size)
     first = client.send_json("POST", path, body)
@@ -30,16 +31,35 @@ def search(
             yield from search(client, object_type, modified=modified, properties=properties, since=start, until=end,
                               page_size=page_size)  # fmt: skip
         return
-    page, asked = first, set()
+    page, asked, read = first, set(), 0
     while True:
-        yield from page.get("results") or []
+        if results := page.get("results") or []:
+            yield results
+        read += len(results)
         after = ((page.get("paging") or {}).get("next") or {}).get("after")
         if not after:
             return
         if after in asked:
             raise SourceError(f"HubSpot sent the page after {after!r} of {object_type} twice: its paging loops; stopped")
         asked.add(after)
-        page = client.send_json("POST", path, body | {"after": after})
+        page = _next_page(client, path, body | {"after": after}, past_cap=read + page_size > SEARCH_CAP)
+
+
+def _next_page(client: ApiClient, path: str, body: dict[str, Any], *, past_cap: bool) -> dict[str, Any]:
+    """The next page; HubSpot answers 400 for one past the cap, which happens when objects were
+    modified into the window while it was read (its `total` was under the cap when it began)."""
+    try:
+        return client.send_json("POST", path, body)
+    except SourceError as exc:
+        if not past_cap or exc.status_code != 400:
+            raise
+        error = TransientSourceError(
+            f"POST {path}: HTTP 400 for a page past the {SEARCH_CAP}-result cap of a HubSpot search — objects were "
+            "modified into the window while it was read; re-run the sync: it resumes from its last checkpoint and "
+            "splits the window again"
+        )
+        error.status_code = 400
+        raise error from None
 
 
 def _body(modified: str, properties: list[str], since: int, until: int, page_size: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import httpx
 from cxbridge.crm import CrmObject
 from cxbridge.http import ApiErrors, ApiSource, HeaderToken, json_body
 from cxbridge.plugins.hubspot import objects
+from cxbridge.plugins.hubspot.associations import first_associated
 from cxbridge.plugins.hubspot.config import HubSpotConfig
 from cxbridge.plugins.hubspot.search import search
 from cxbridge.records import FeedbackRecord
@@ -29,8 +30,18 @@ class HubSpotErrors(ApiErrors):
         body = json_body(response)
         if isinstance(body, dict) and body.get("message"):
             category = body.get("category") or body.get("errorType")
-            return f"{body['message']} [{category}]" if category else str(body["message"])
+            details = "; ".join(str(e["message"]) for e in body.get("errors") or [] if isinstance(e, dict) and e.get("message"))
+            said = f"{body['message']} ({details})" if details else str(body["message"])
+            return f"{said} [{category}]" if category else said
         return super().message(response)
+
+    def advice(self, response: httpx.Response) -> str | None:
+        """A VALIDATION_ERROR names a property or filter this account does not accept."""
+        body = json_body(response)
+        if isinstance(body, dict) and body.get("category") == "VALIDATION_ERROR":
+            return ("a property or value of the request is not valid for this account — check segment_property (a "
+                    "company property's internal name, Settings → Properties) and start_date")
+        return None
 
     def is_quota_exhausted(self, response: httpx.Response) -> bool:
         """The daily limit (a 429 with policyName DAILY) will not pass by retrying today."""
@@ -81,8 +92,13 @@ class WindowedSearch:
         start = config.start_date and int(parse_timestamp(config.start_date).timestamp() * 1000)
         since = int(cursor) if cursor is not None else (start or 0)
         until = int(self.source.now().timestamp() * 1000) + 1
-        yield from search(self.source.client, self.object_type, modified=self.modified, properties=self.properties,
-                          since=since, until=until, page_size=config.page_size)  # fmt: skip
+        for page in search(self.source.client, self.object_type, modified=self.modified, properties=self.properties,
+                           since=since, until=until, page_size=config.page_size):  # fmt: skip
+            yield from self.with_context(page)
+
+    def with_context(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One page of objects with whatever a stream reads about them in a batch."""
+        return page
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         value = (raw.get("properties") or {}).get(self.modified)
@@ -97,6 +113,23 @@ class FeedbackSubmissions(WindowedSearch, Stream):
     object_type = "feedback_submissions"
     modified = "hs_lastmodifieddate"
     properties = objects.SUBMISSION_PROPERTIES
+
+    def with_context(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each submission with its company: its own association, else its contact's primary
+        company — two batch reads a page at most, none per submission."""
+        client = self.source.client
+        own = first_associated(client, "feedback_submissions", "companies", [s["id"] for s in page])
+        contact_of = {s["id"]: (s.get("properties") or {}).get("hs_contact_id") or "" for s in page if s["id"] not in own}
+        via_contact = first_associated(client, "contacts", "companies", list(contact_of.values()))
+        found = []
+        for submission in page:
+            if submission["id"] in own:
+                found.append(submission | {"company": {"id": own[submission["id"]], "through": "submission"}})
+            elif (contact := contact_of[submission["id"]]) in via_contact:
+                found.append(submission | {"company": {"id": via_contact[contact], "through": "contact"}})
+            else:
+                found.append(submission)
+        return found
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return objects.submission_record(raw, builder, self.source.config)
