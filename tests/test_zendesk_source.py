@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,10 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def cassette(name: str, account: ZendeskAccount) -> Iterator[Any]:
+def cassette(name: str, account: ZendeskAccount, faults: tuple[tuple[Reply, str], ...] = ()) -> Iterator[Any]:
     with zendesk(account) as api:
+        for reply, match in faults:  # played while recording; the cassette keeps them
+            api.fail(reply, match=match)
         with api_cassette(CASSETTES / f"{name}.yaml", real_url=REAL_HOST, fake_url=api.url, secrets=[API_TOKEN]) as c:
             yield c
 
@@ -57,10 +59,10 @@ def test_a_full_sync_reads_ticket_context_then_every_page_of_received_ratings(tm
         result = sync(tmp_path, entry(recorded.base_url))
     assert (result.status, result.read, result.written) == ("success", 4, 4), result.error
     paths = [r.uri.removeprefix(REAL_HOST) for r in recorded.requests]
-    assert paths[0] == "/api/v2/incremental/tickets/cursor.json?start_time=1772323200"
-    assert paths[1:3] == ["/api/v2/incremental/tickets/cursor.json?cursor=2"] * 1 + [
-        "/api/v2/satisfaction_ratings?end_time=1775779080&page%5Bsize%5D=2&score=received&start_time=1772323200"
-    ]
+    assert paths[0] == "/api/v2/satisfaction_ratings?end_time=1775779080&page%5Bsize%5D=2&score=received&start_time=1772323200"
+    assert paths[1:3] == ["/api/v2/incremental/tickets/cursor.json?start_time=1775037660",  # the first rating's creation
+                          "/api/v2/incremental/tickets/cursor.json?cursor=2"]  # fmt: skip
+    assert len([path for path in paths if "incremental" in path]) == 2  # the later pages' tickets were in that listing
     assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
     rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, agent_id, team, channel, "
                            "attributes FROM feedback ORDER BY 1")  # fmt: skip
@@ -112,6 +114,91 @@ def test_the_newer_csat_reads_survey_responses_with_their_ticket_context(tmp_pat
     ]
     [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
     assert "every question skipped" in error
+
+
+def test_a_first_sync_without_start_date_reads_tickets_only_from_the_earliest_rating(tmp_path):
+    with zendesk(support_account()) as api:
+        result = sync(tmp_path, entry(api.url, start_date=None))
+        exports = [path for path in api.paths() if "incremental" in path and "start_time" in path]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert exports == ["/api/v2/incremental/tickets/cursor.json?start_time=1775037660"]  # 2026-04-01T10:01Z, not 1970
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE channel IS NULL") == [(0,)]
+
+
+def test_no_rating_reads_no_ticket(tmp_path):
+    with zendesk(ZendeskAccount(tickets=[ticket(1)])) as api:
+        result = sync(tmp_path, entry(api.url))
+        asked = api.paths()
+    assert result.status == "success" and not any("incremental" in path for path in asked)
+
+
+def test_with_no_look_back_a_rating_in_the_settling_window_is_read_by_the_next_sync(tmp_path, monkeypatch):
+    account = ZendeskAccount(tickets=[ticket(1), ticket(2)])
+    changed = rating(1) | {"created_at": "2026-04-09T20:00:00Z", "updated_at": "2026-04-09T23:59:30Z"}  # re-rated just now
+    fresh = rating(2) | {"created_at": "2026-04-09T23:59:00Z", "updated_at": "2026-04-09T23:59:00Z"}  # inside the 2 minutes
+    account.ratings = [changed, fresh]
+    with zendesk(account) as api:
+        first = sync(tmp_path, entry(api.url, lookback_days=0))
+        [(saved,)] = query(tmp_path, "SELECT cursor FROM sync_state")
+        monkeypatch.setattr(ZendeskSource, "now", staticmethod(lambda: NOW + timedelta(hours=1)))
+        second = sync(tmp_path, entry(api.url, lookback_days=0))
+    assert (first.written, second.written) == (1, 1), (first.error, second.error)
+    assert "2026-04-09T23:58:00Z" in saved  # capped at the first window's end, not the re-rating at 23:59:30
+    assert query(tmp_path, "SELECT source_record_id FROM feedback ORDER BY 1") == [("35401",), ("35402",)]
+
+
+@pytest.mark.parametrize(
+    ("name", "refusal", "change", "said"),
+    [
+        ("error_403", Reply(403, {"error": "Forbidden", "description": "You do not have access to this page. Please "
+                                  "contact the account owner of this help desk for further help."}), {},
+         "of an admin lack permission for this: check their scopes and permissions"),
+        ("error_404", Reply(404, {"error": "RecordNotFound", "description": "Not found"}), {},
+         "HTTP 404 (Not found); not found: check the subdomain and base_url in the config"),
+        ("error_422", None, {"start_date": "2026-05-01T00:00:00Z"},
+         "HTTP 422 (Invalid search parameters (start_time: start_time must be before end_time)); Zendesk rejected the "
+         "request: check start_date (a time in the past)"),
+    ],
+)  # fmt: skip
+def test_documented_errors_fail_fast_with_what_to_do(tmp_path, name, refusal, change, said):
+    account = support_account()
+    account.refusal = refusal
+    with cassette(name, account) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, **change))
+    assert result.status == "failed" and said in result.error, result.error
+    assert len(recorded.requests) == 1  # not retried
+
+
+def test_a_400_says_the_connector_pages_with_cursors_and_is_not_retried(tmp_path):
+    with zendesk(support_account()) as api:
+        api.fail(Reply(400, {"error": "InvalidPaginationParameter", "description": "Offset pagination is limited to "
+                             "10000 records"}), match="satisfaction_ratings")  # fmt: skip
+        result = sync(tmp_path, entry(api.url))
+        asked = api.paths()
+    assert result.status == "failed" and "HTTP 400 (Offset pagination is limited to 10000 records)" in result.error
+    assert "this connector pages with cursors; check base_url" in result.error
+    assert len(asked) == 1
+
+
+def test_a_rate_limit_waits_for_retry_after(tmp_path, fixed_clock):
+    limited = Reply(429, "Rate limit for ticket updates exceeded, please wait before updating this ticket again",
+                    headers={"Retry-After": "23"})  # fmt: skip
+    with cassette("rate_limited", support_account(), faults=((limited, "satisfaction_ratings"),)) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 23 in fixed_clock
+    assert [r.uri for r in recorded.requests][0] == [r.uri for r in recorded.requests][1]  # the same page, again
+
+
+def test_an_answer_slower_than_the_timeout_is_asked_again_and_every_rating_lands_once(tmp_path):
+    with zendesk(support_account()) as api:
+        api.fail(Reply(200, body={"satisfaction_ratings": []}, delay=1.5), match="satisfaction_ratings")
+        api.fail(Reply(200, body={"tickets": []}, delay=1.5), match="incremental")
+        result = sync(tmp_path, entry(api.url, timeout=0.3))
+        asked = api.paths()
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert asked[0] == asked[1]  # the ratings page asked again after the timeout
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
 
 
 def test_bad_credentials_fail_the_source_with_what_to_do(tmp_path, monkeypatch):

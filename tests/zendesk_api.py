@@ -64,6 +64,7 @@ class ZendeskAccount:
     ratings: list[dict[str, Any]] = field(default_factory=list)
     survey_responses: list[dict[str, Any]] = field(default_factory=list)
     tickets: list[dict[str, Any]] = field(default_factory=list)
+    refusal: Reply | None = None  # what every request gets instead (an agent who is no admin, a wrong subdomain)
     url: str = ""
 
     def serve(self, api: FakeApi) -> None:
@@ -76,10 +77,19 @@ class ZendeskAccount:
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
         return {k.lower(): v for k, v in seen.headers.items()}.get("authorization") == expected
 
-    def list_ratings(self, seen: Seen, match: Any) -> Any:
+    def refused(self, seen: Seen) -> Reply | None:
         if not self.authorized(seen):
             return Reply(401, {"error": "Couldn't authenticate you"})
+        return self.refusal
+
+    def list_ratings(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
         query = seen.query
+        if int(query.get("start_time", 0)) >= int(query.get("end_time", 2**40)):  # the documented 422 envelope
+            return Reply(422, {"error": "InvalidValue", "description": "Invalid search parameters",
+                               "details": {"start_time": [{"description": "start_time must be before end_time",
+                                                           "error": "InvalidValue"}]}})  # fmt: skip
         chosen = [r for r in self.ratings if r["score"] in ("good", "bad") or query.get("score") != "received"]
         if "start_time" in query:
             chosen = [r for r in chosen if _epoch(r["created_at"]) >= int(query["start_time"])]
@@ -102,6 +112,8 @@ class ZendeskAccount:
         if not self.authorized(seen):
             return Reply(401, {"errors": [{"code": "Unauthorized", "status": "401",
                                            "title": "Unauthorized to access the resource"}]})  # fmt: skip
+        if self.refusal is not None:
+            return self.refusal
         query = seen.query
         start, end = int(query.get("filter[created_at_start]", 0)), int(query.get("filter[created_at_end]", 10**15))
         chosen = [r for r in self.survey_responses
@@ -113,8 +125,8 @@ class ZendeskAccount:
                 "survey_responses": chosen[after : after + size]}  # fmt: skip
 
     def ticket_export(self, seen: Seen, match: Any) -> Any:
-        if not self.authorized(seen):
-            return Reply(401, {"error": "Couldn't authenticate you"})
+        if refused := self.refused(seen):
+            return refused
         if "cursor" in seen.query:
             start = int(seen.query["cursor"])
         else:

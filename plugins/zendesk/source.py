@@ -1,7 +1,7 @@
 """The zendesk source: satisfaction ratings through cursor pagination, from the last rating
 seen (minus `lookback_days`, for scores the customer changed), each joined to its ticket's
-context from the cursor-based incremental ticket export — paced at that export's own limit of
-10 requests a minute."""
+context from the cursor-based incremental ticket export — read from the earliest rating that
+needs it, paced at that export's own limit of 10 requests a minute."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ from typing import Any
 import httpx
 
 from cxbridge.http import ApiClient, ApiErrors, ApiSource, BasicAuth, HeaderToken, NextUrl, PageRequest, PageToken
+from cxbridge.errors import DataError
 from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
 from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating
 from cxbridge.plugins.zendesk.survey_responses import created_at, normalize_survey_response, ticket_of
+from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
-from cxbridge.timestamps import parse_timestamp
+from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 EXPORT_REQUESTS_PER_MINUTE = 10  # Zendesk's limit on incremental export endpoints
 SETTLING = timedelta(minutes=2)  # the export leaves out the last minute: ratings that new wait for the next sync
@@ -28,15 +30,28 @@ SETTLING = timedelta(minutes=2)  # the export leaves out the last minute: rating
 
 class ZendeskErrors(ApiErrors):
     service = "Zendesk"
-    credentials = "the e-mail and API token (or OAuth token)"
+    credentials = "the e-mail and API token (or OAuth token) of an admin"
     ids = "the subdomain"
 
     def message(self, response: httpx.Response) -> str | None:
-        """`description` (or `error`) of Zendesk's error body."""
+        """`description` (or `error`) of Zendesk's error body, with the fields its `details` name."""
         body = json_body(response)
         if isinstance(body, dict) and isinstance(body.get("error"), str):
-            return str(body.get("description") or body["error"])
+            said = str(body.get("description") or body["error"])
+            details = body.get("details") if isinstance(body.get("details"), dict) else {}
+            named = "; ".join(f"{field}: {problem.get('description')}" for field, problems in details.items()
+                              for problem in problems or [] if isinstance(problem, dict))  # fmt: skip
+            return f"{said} ({named})" if named else said
         return super().message(response)
+
+    def advice(self, response: httpx.Response) -> str | None:
+        """A 422 names a value the connector sent from the config; a 400 is Zendesk refusing a page."""
+        if response.status_code == 422:
+            return "check start_date (a time in the past) and lookback_days in the config"
+        if response.status_code == 400:
+            return ("offset pagination stops at 10,000 records and this connector pages with cursors; "
+                    "check base_url points at the Support API (https://SUBDOMAIN.zendesk.com)")  # fmt: skip
+        return None
 
 
 class ZendeskSource(ApiSource):
@@ -85,23 +100,36 @@ class SatisfactionRatings(Stream):
     def __init__(self, source: ZendeskSource):
         super().__init__(source)
         self.source: ZendeskSource = source
-        self.tickets: dict[str, TicketContext] = {}
+        self.tickets: RatedTickets[TicketContext] = RatedTickets(self._ticket_context)
+        self.until = source.now() - SETTLING
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
         since = self._since(cursor)
-        until = int((self.source.now() - SETTLING).timestamp())
-        if config.ticket_context:
-            self.tickets = self._ticket_context(since)
-        params: dict[str, Any] = {"score": "received", "page[size]": config.page_size, "end_time": until}
+        self.until = self.source.now() - SETTLING
+        params: dict[str, Any] = {"score": "received", "page[size]": config.page_size,
+                                  "end_time": int(self.until.timestamp())}  # fmt: skip
         if since:
             params["start_time"] = since
         first = PageRequest("/api/v2/satisfaction_ratings", params)
         for page in self.source.client.pages(first, NextUrl(_next_ratings_page)):
-            yield from page.get("satisfaction_ratings") or []
+            ratings = page.get("satisfaction_ratings") or []
+            self._cover([(_text_id(r.get("ticket_id")), _time(r.get("created_at"))) for r in ratings])
+            yield from ratings
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return normalize_rating(raw, builder, self.tickets.get(str(raw.get("ticket_id"))))
+        return normalize_rating(raw, builder, self.tickets.get(_text_id(raw.get("ticket_id"))))
+
+    def final_cursor(self, cursor: Any) -> Any:
+        """The cursor capped at the end of the window read: a rating created in the settling
+        window, read next time, must not fall behind a cursor moved on by another's update."""
+        if cursor is not None and parse_timestamp(cursor) > self.until:
+            return format_timestamp(self.until)
+        return cursor
+
+    def _cover(self, ratings: list[tuple[str | None, Any]]) -> None:
+        if self.source.config.ticket_context:
+            self.tickets.cover(ratings)
 
     def _since(self, cursor: Any) -> int | None:
         """Epoch seconds to read from: the last rating seen less the look-back, or start_date."""
@@ -110,14 +138,23 @@ class SatisfactionRatings(Stream):
             return max(int((parse_timestamp(cursor) - timedelta(days=config.lookback_days)).timestamp()), 1)
         return int(parse_timestamp(config.start_date).timestamp()) if config.start_date else None
 
-    def _ticket_context(self, since: int | None) -> dict[str, TicketContext]:
-        """Context of every ticket changed since `since` (a rating changes its ticket)."""
-        found: dict[str, TicketContext] = {}
-        first = PageRequest("/api/v2/incremental/tickets/cursor.json", {"start_time": since or 1})
+    def _ticket_context(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
+        """Context of every ticket changed since `since`, from the incremental ticket export."""
+        first = PageRequest("/api/v2/incremental/tickets/cursor.json", {"start_time": max(int(since.timestamp()), 1)})
         for page in self.source.export_client.pages(first, NextUrl(_next_export_page)):
             for ticket in page.get("tickets") or []:
-                found[str(ticket["id"])] = TicketContext.of(ticket)
-        return found
+                yield str(ticket["id"]), TicketContext.of(ticket)
+
+
+def _text_id(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return parse_timestamp(value)
+    except DataError:  # a bad timestamp is the normalizer's to quarantine
+        return None
 
 
 def _next_ratings_page(body: Any) -> str | None:
@@ -138,22 +175,23 @@ class SurveyResponses(SatisfactionRatings):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
         since = self._since(cursor)
-        until = int((self.source.now() - SETTLING).timestamp())
-        if config.ticket_context:
-            self.tickets = self._ticket_context(since)
-        params: dict[str, Any] = {"filter[created_at_end]": until * 1000, "page[size]": config.page_size, "sort": "id"}
+        self.until = self.source.now() - SETTLING
+        params: dict[str, Any] = {"filter[created_at_end]": int(self.until.timestamp()) * 1000,
+                                  "page[size]": config.page_size, "sort": "id"}  # fmt: skip
         if since:
             params["filter[created_at_start]"] = since * 1000
         first = PageRequest("/api/v2/guide/survey_responses", params)
         for page in self.source.client.pages(first, PageToken(_after_cursor, param="page[after]")):
-            yield from page.get("survey_responses") or []
+            responses = page.get("survey_responses") or []
+            self._cover([(ticket_of(r), _time(created_at(r))) for r in responses])
+            yield from responses
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         answered = created_at(raw)
         return answered if answered and (cursor is None or answered > cursor) else cursor
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        context = self.tickets.get(ticket_of(raw) or "")
+        context = self.tickets.get(ticket_of(raw))
         return normalize_survey_response(raw, builder, context, self.source.config.csat_scale)
 
 
