@@ -75,6 +75,8 @@ def inspect(
     """Detect the layout and propose a mapping for each file; optionally save them as TOML.
     A file that cannot be read is returned as a FileImport carrying its error."""
     paths, definitions = expand(files)
+    if not paths:
+        raise ConfigError(_no_data_files("inspect", definitions))
     hints = hints or Hints()
     found: list[Inspection | FileImport] = []
     for path in paths:
@@ -106,7 +108,7 @@ def import_(
     paths, definitions = expand(files)
     hints = hints or Hints()
     if not paths:
-        raise ConfigError("no data files to import (only survey definitions, or unsupported file types)")
+        raise ConfigError(_no_data_files("import", definitions))
     saved = read_mapping(Path(mapping)) if mapping else None
     result = ImportResult(destination=destination, dry_run=dry_run)
     for path in paths:
@@ -122,6 +124,16 @@ def import_(
         except CxbridgeError as exc:
             item.error = str(exc)
     return result
+
+
+def _no_data_files(command: str, definitions: list[Path]) -> str:
+    if not definitions:
+        return f"no data files to {command} (unsupported file types?): give CSV, Excel or JSON exports"
+    names = ", ".join(path.name for path in definitions)
+    what = "a survey definition" if len(definitions) == 1 else "survey definitions"
+    return (f"{names}: {what} (question texts, answer labels), not responses; give it together "
+            f"with the exported responses: cxbridge {command} responses.csv {definitions[0].name} "
+            f"(or --definition {definitions[0].name})")  # fmt: skip
 
 
 def _entry_for(

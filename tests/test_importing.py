@@ -156,3 +156,31 @@ def test_an_imported_file_reports_the_nps_and_csat_computed_independently(tmp_pa
         assert row["nps"] == round(100 * (promoters - detractors) / len(scores), 1)
         assert row["csat_pct"] == round(100 * sum(c >= 4 for c in csat) / len(csat), 1)
         assert row["nps_responses"] == len(scores) and row["csat_responses"] == len(csat)
+
+
+@pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, b"\x00\x01\x02\xff\xfe"])
+def test_a_binary_file_named_csv_is_an_unreadable_file_and_the_others_still_import(tmp_path, content):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    write_csv(folder / "a.csv", responses(3, seed=1))
+    (folder / "b.csv").write_bytes(content)
+    write_csv(folder / "c.csv", responses(4, seed=2))
+    db = tmp_path / "cx.db"
+    result = invoke("import", str(folder), "--db", str(db))
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1
+    assert lines[0].startswith("✔ a.csv") and lines[2].startswith("✔ c.csv")
+    assert lines[1].startswith("✘ b.csv → b: b.csv: not a text file but binary data")
+    assert "give it its real extension, or export it again as CSV" in lines[1]
+    assert count(db) == [(7,)]
+    inspected = CliRunner().invoke(cli, ["inspect", str(folder / "b.csv")])
+    assert inspected.exit_code == 1 and "b.csv: not a text file but binary data" in inspected.output
+
+
+def test_inspect_of_a_survey_definition_alone_says_how_to_use_it(tmp_path):
+    (tmp_path / "survey.qsf").write_text('{"SurveyEntry": {"SurveyID": "SV_1"}, "SurveyElements": []}')
+    for command, *where in (["inspect"], ["import", "--db", str(tmp_path / "cx.db")]):
+        result = CliRunner().invoke(cli, [command, str(tmp_path / "survey.qsf"), *where])
+        assert result.exit_code == 2
+        assert "survey.qsf: a survey definition" in result.output
+        assert f"cxbridge {command} responses.csv survey.qsf" in result.output

@@ -35,8 +35,9 @@ def open_delimited(path: Path, identity: str, *, encoding: str | None, delimiter
         found = detect_encoding(path)
         encoding = found.encoding
         details["encoding_evidence"] = found.evidence
+    sample = _text_sample(path, encoding, identity)
     if delimiter is None or delimiter == "auto":
-        chosen = detect_delimiter(_sample(path, encoding, identity))
+        chosen = detect_delimiter(sample)
         delimiter = chosen.delimiter
         details["delimiter_evidence"] = chosen.evidence
     details |= {"encoding": encoding, "delimiter": delimiter}
@@ -52,9 +53,12 @@ def detect_delimiter(sample: str) -> DetectedDelimiter:
     """The delimiter that splits the first records into the most, and most consistent, columns."""
     best, best_score, best_width = ",", 0.0, 1
     for candidate in DELIMITERS:
-        widths = [
-            len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate) if any(c.strip() for c in row)
-        ][:_SAMPLE_RECORDS]
+        try:
+            widths = [
+                len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate) if any(c.strip() for c in row)
+            ][:_SAMPLE_RECORDS]
+        except csv.Error:  # a stray carriage return or NUL: this delimiter does not read the sample
+            continue
         if not widths:
             continue
         width, count = Counter(widths).most_common(1)[0]
@@ -66,14 +70,36 @@ def detect_delimiter(sample: str) -> DetectedDelimiter:
     return DetectedDelimiter(best, f"the {_NAMES[best]} gives {best_width} columns on most of the first rows")
 
 
-def _sample(path: Path, encoding: str, identity: str) -> str:
+def _text_sample(path: Path, encoding: str, identity: str) -> str:
+    """The file's first characters; a file of binary data is an error saying what it may be."""
     try:
         with path.open(encoding=encoding, errors="replace", newline="") as handle:
             text = handle.read(_SAMPLE_CHARS)
     except OSError as exc:
         raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
+    except LookupError:
+        raise SourceError(f"{identity}: unknown encoding {encoding!r}; set 'encoding' to one Python knows") from None
+    if _is_binary(text):
+        raise SourceError(f"{identity}: not a text file but binary data ({_binary_kind(path)}); "
+                          f"give it its real extension, or export it again as CSV")  # fmt: skip
     cut = text.rfind("\n")
     return text[: cut + 1] if len(text) == _SAMPLE_CHARS and cut > 0 else text
+
+
+def _is_binary(text: str) -> bool:
+    """NUL bytes, or control characters that text files do not hold, in more than 1 % of it."""
+    controls = sum(1 for c in text if c < " " and c not in "\t\n\r\f\v")
+    return "\x00" in text or controls > 0.01 * len(text)
+
+
+def _binary_kind(path: Path) -> str:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive, such as an .xlsx or .ods workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old Office file, such as an .xls workbook"
+    return "of no kind cxbridge reads"
 
 
 def _records(path: Path, identity: str, *, encoding: str, delimiter: str) -> Iterator[tuple[int, Cells]]:
