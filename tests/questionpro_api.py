@@ -2,7 +2,8 @@
 §3): the `api-key` header, `{"response": …, "requestID"}` envelopes, both documented pagination
 shapes (GET …/responses answers with the older `page/total/links`, the filter and survey lists
 with the newer `currentPage/totalPages`), the date-window filter, human timestamps with zone
-abbreviations, and the error envelope (1010, 1040, 1013)."""
+abbreviations, and the error envelope (1010, 1040, 1013, 1011, 1003, 1002). It can hand out fewer
+per page than `perPage` asks (`page_size_cap`), as a server with a lower maximum page size would."""
 
 from __future__ import annotations
 
@@ -66,6 +67,11 @@ class QuestionProAccount:
     surveys: dict[int, str] = field(default_factory=lambda: {7654321: "Support CSAT"})
     responses: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     spent: bool = False  # the licence's call allowance is used up
+    page_size_cap: int | None = None  # the server hands out at most this many per page, whatever perPage asks
+    max_per_page: int | None = None  # a perPage above this is refused (1003)
+    not_shared: set[int] = field(default_factory=set)  # surveys the key's user was not granted (1011)
+    no_api_access: bool = False  # the licence has no API permission (1013 with a 403)
+    schema_changed: bool = False  # the filter endpoint no longer accepts the body it used to (1002)
 
     def serve(self, api: FakeApi) -> None:
         root = "/a/api/v2"
@@ -73,12 +79,24 @@ class QuestionProAccount:
         api.route("GET", f"{root}/surveys/(\\d+)/responses")(self.list_responses)
         api.route("POST", f"{root}/surveys/(\\d+)/responses/filter")(self.filter_responses)
 
-    def check(self, seen: Seen) -> Reply | None:
+    def check(self, seen: Seen, survey: int | None = None) -> Reply | None:
         if self.spent:
             return qp_error(429, 1013, "API call limit exceeded.", "TOO_MANY_REQUESTS")
         if {k.lower(): v for k, v in seen.headers.items()}.get("api-key") != API_KEY:
             return qp_error(401, 1010, "Incorrect API Key.", "UNAUTHORIZED")
+        if self.no_api_access:
+            return qp_error(403, 1013, "No permission.", "FORBIDDEN")
+        if self.max_per_page is not None and int(seen.query.get("perPage", 100)) > self.max_per_page:
+            return qp_error(400, 1003, "Invalid URL parameters.", "BAD_REQUEST")
+        if survey is not None and survey not in self.surveys:
+            return qp_error(404, 1040, "Resource not found.", "NOT_FOUND")
+        if survey in self.not_shared:
+            return qp_error(403, 1011, "Permission not granted.", "FORBIDDEN")
         return None
+
+    def per_page(self, seen: Seen) -> int:
+        asked = int(seen.query.get("perPage", 100))
+        return min(asked, self.page_size_cap) if self.page_size_cap else asked
 
     def user_surveys(self, seen: Seen, match: Any) -> Any:
         if refused := self.check(seen):
@@ -87,13 +105,11 @@ class QuestionProAccount:
         return self._new_page(seen, items)
 
     def list_responses(self, seen: Seen, match: Any) -> Any:
-        if refused := self.check(seen):
-            return refused
         survey = int(match.group(1))
-        if survey not in self.surveys:
-            return qp_error(404, 1040, "Resource not found.", "NOT_FOUND")
+        if refused := self.check(seen, survey):
+            return refused
         items = self.responses.get(survey, [])
-        page, per_page = int(seen.query.get("page", 1)), int(seen.query.get("perPage", 100))
+        page, per_page = int(seen.query.get("page", 1)), self.per_page(seen)
         chunk = items[(page - 1) * per_page : page * per_page]
         base = f"/a/api/v2/surveys/{survey}/responses?perPage={per_page}&page="
         last = max(1, -(-len(items) // per_page))
@@ -103,13 +119,11 @@ class QuestionProAccount:
                 "requestID": f"req-{page}"}  # fmt: skip
 
     def filter_responses(self, seen: Seen, match: Any) -> Any:
-        if refused := self.check(seen):
-            return refused
         survey = int(match.group(1))
-        if survey not in self.surveys:
-            return qp_error(404, 1040, "Resource not found.", "NOT_FOUND")
+        if refused := self.check(seen, survey):
+            return refused
         body = seen.json()
-        if body.get("timeZone") != "GMT+00:00":
+        if body.get("timeZone") != "GMT+00:00" or self.schema_changed:
             return qp_error(400, 1002, "Invalid schema.", "BAD_REQUEST")
         start = datetime.fromisoformat(body["startDate"]).replace(tzinfo=timezone.utc)
         end = datetime.fromisoformat(body["endDate"]).replace(tzinfo=timezone.utc)
@@ -119,7 +133,7 @@ class QuestionProAccount:
         return self._new_page(seen, items)
 
     def _new_page(self, seen: Seen, items: list[Any]) -> dict[str, Any]:
-        page, per_page = int(seen.query.get("page", 1)), int(seen.query.get("perPage", 100))
+        page, per_page = int(seen.query.get("page", 1)), self.per_page(seen)
         total_pages = max(1, -(-len(items) // per_page))
         return {"response": items[(page - 1) * per_page : page * per_page],
                 "pagination": {"perPage": per_page, "totalItems": len(items), "currentPage": page,

@@ -95,17 +95,90 @@ def test_next_syncs_ask_the_filter_endpoint_in_windows_from_the_latest_response(
 
 
 @pytest.mark.parametrize(
-    ("name", "change", "expected"),
+    ("name", "change", "account_change", "expected"),
     [
-        ("error_401", {"api_key": "${WRONG_KEY}"}, "HTTP 401 (Incorrect API Key. [1010]); QuestionPro did not accept"),
-        ("error_404", {"surveys": [1]}, "HTTP 404 (Resource not found. [1040]); not found: check the survey ids"),
+        ("error_401", {"api_key": "${WRONG_KEY}"}, {},
+         "HTTP 401 (Incorrect API Key. [1010]); QuestionPro did not accept"),
+        ("error_404", {"surveys": [1]}, {}, "HTTP 404 (Resource not found. [1040]); not found: check the survey ids"),
+        ("error_403_1011", {}, {"not_shared": {7654321}},
+         "HTTP 403 (Permission not granted. [1011]: the API key's user has not been granted this survey: share it"),
+        ("error_403_1013", {}, {"no_api_access": True},
+         "HTTP 403 (No permission. [1013]: the licence or user has no API permission: ask the QuestionPro account "
+         "admin to enable API access)"),
+        ("error_400_1003", {"page_size": 100}, {"max_per_page": 50},
+         "HTTP 400 (Invalid URL parameters. [1003]: QuestionPro refused the URL parameters: check the survey ids "
+         "and lower page_size); QuestionPro rejected the request"),
+        ("error_400_1002", {"start_date": "2026-03-01T00:00:00Z"}, {"schema_changed": True},
+         "HTTP 400 (Invalid schema. [1002]: the request body does not match QuestionPro's schema: report it"),
     ],
-)
-def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, monkeypatch, name, change, expected):
+)  # fmt: skip
+def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, monkeypatch, name, change, account_change,
+                                                           expected, fixed_clock):  # fmt: skip
     monkeypatch.setenv("WRONG_KEY", "qp-key-revoked")
-    with cassette(name, support_account()) as recorded:
+    account = support_account()
+    for key, value in account_change.items():
+        setattr(account, key, value)
+    with cassette(name, account) as recorded:
         result = sync(tmp_path, entry(recorded.base_url, **change))
-    assert result.status == "failed" and expected in result.error
+    assert result.status == "failed" and expected in result.error, result.error
+    assert len(recorded.requests) == 1 and fixed_clock == []  # failed fast: never retried
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+
+
+def test_a_429_with_retry_after_is_waited_out_and_the_sync_completes(tmp_path, fixed_clock):
+    """The per-minute limit's 429 (its error id is not documented; 1013 would be the spent licence)."""
+    with questionpro(support_account()) as api:
+        api.fail(Reply(429, {"response": {"error": {"httpStatusCode": 429, "message": "Too many requests.",
+                                                    "name": "TOO_MANY_REQUESTS"}}}, headers={"Retry-After": "20"}),
+                 match="/responses")  # fmt: skip
+        with api_cassette(CASSETTES / "rate_limited.yaml", real_url=REAL_HOST, fake_url=api.url,
+                          secrets=[API_KEY]) as recorded:  # fmt: skip
+            result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert fixed_clock == [20.0]
+    assert [response["status"]["code"] for _, response in recorded.cassette.data] == [429, 200, 200, 200]
+
+
+@pytest.mark.parametrize(
+    ("first_sync", "pages"),
+    [("list (page/total/links)", ["1", "2", "3"]),  # 5 responses, the partial one left out afterwards
+     ("filter (currentPage/totalPages)", ["1", "2"])],  # the 4 completed ones
+)  # fmt: skip
+def test_a_server_that_hands_out_fewer_than_asked_is_still_read_to_its_last_page(tmp_path, first_sync, pages):
+    account = support_account()
+    account.page_size_cap = 2  # asked for 5 a page, given 2: a short page is not the last one
+    since = {"start_date": "2026-03-01T00:00:00Z"} if first_sync.startswith("filter") else {}
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, page_size=5, **since))
+        asked = [seen.query["page"] for seen in api.requests]
+    assert (result.status, result.read, result.written) == ("success", 4, 4), result.error
+    assert asked == pages
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id) FROM feedback") == [(4,)]
+
+
+def test_an_empty_page_ends_the_read_even_if_the_total_promises_more(tmp_path):
+    account = support_account()
+    answer = account.list_responses
+
+    def total_overstated(seen, match):
+        page = answer(seen, match)
+        page["pagination"] |= {"total": 50, "links": {**page["pagination"]["links"], "next": "/more"}}
+        return page
+
+    account.list_responses = total_overstated
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        asked = [seen.query["page"] for seen in api.requests]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert asked == ["1", "2", "3", "4"]
+
+
+def test_records_default_to_the_web_channel_and_the_config_overrides_it(tmp_path):
+    with questionpro(support_account()) as api:
+        sync(tmp_path, entry(api.url))
+        sync(tmp_path, entry(api.url, channel="email"), db="other.db")
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback") == [("web",)]
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback", db="other.db") == [("email",)]
 
 
 def test_a_spent_licence_allowance_fails_at_once_instead_of_retrying(tmp_path, fixed_clock):
@@ -221,6 +294,7 @@ def test_a_timestamp_of_another_shape_is_a_data_error():
         ({"surveys": []}, "give surveys"),
         ({"region": "mars"}, "region"),
         ({"api_key": "plain"}, "plain text"),
+        ({"page_size": 101}, "page_size"),
     ],
 )
 def test_config_mistakes_name_the_key(tmp_path, change, message):

@@ -12,6 +12,13 @@ import httpx
 from cxbridge.http import ApiClient, ApiErrors, PageRequest, json_body
 
 QUOTA_SPENT = 1013  # with a 429: the licence's total call allowance is used up
+ADVICE = {  # what to do about the documented error ids (api_reference.md §3.5)
+    1001: "the request body is not JSON: report it to cxbridge with the requestID (the API may have changed)",
+    1002: "the request body does not match QuestionPro's schema: report it to cxbridge (the API may have changed)",
+    1003: "QuestionPro refused the URL parameters: check the survey ids and lower page_size",
+    1011: "the API key's user has not been granted this survey: share it with that user, or use the owner's key",
+}
+NO_API_PERMISSION = "the licence or user has no API permission: ask the QuestionPro account admin to enable API access"
 
 
 class QuestionProErrors(ApiErrors):
@@ -20,11 +27,14 @@ class QuestionProErrors(ApiErrors):
     ids = "the survey ids, user_id, region"
 
     def message(self, response: httpx.Response) -> str | None:
-        """`response.error.message` with its id: `Incorrect API Key. [1010]`."""
+        """`response.error.message` with its id (`Incorrect API Key. [1010]`) and, for the documented
+        ids that need it, what to do."""
         error = _error(response)
-        if error and error.get("message"):
-            return f"{error['message']} [{error.get('id')}]" if error.get("id") is not None else str(error["message"])
-        return super().message(response)
+        if not (error and error.get("message")):
+            return super().message(response)
+        said = f"{error['message']} [{error.get('id')}]" if error.get("id") is not None else str(error["message"])
+        advice = _advice(response.status_code, error.get("id"))
+        return f"{said}: {advice}" if advice else said
 
     def is_quota_exhausted(self, response: httpx.Response) -> bool:
         error = _error(response)
@@ -33,25 +43,35 @@ class QuestionProErrors(ApiErrors):
 
 @dataclass(frozen=True)
 class Pages:
-    """QuestionPro's paging, in either documented shape: `pagination.currentPage`/`totalPages`
-    (newer) or `pagination.page`/`total` with `links.next` (older); a short page ends it too."""
+    """QuestionPro's paging, in either documented shape: `pagination.links.next` (older), else
+    `pagination.totalPages` (newer) or one computed from `total`/`perPage`. A page shorter than
+    asked for ends the read only when the answer says nothing else: the server may hand out
+    fewer per page than `perPage` asked."""
 
     page_size: int
 
     def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
-        items = response_list(body)
+        if not response_list(body):
+            return None
         page = int(request.params.get("page", 1))
-        paging = body.get("pagination") or {} if isinstance(body, dict) else {}
-        total_pages = paging.get("totalPages")
-        if total_pages is None and paging.get("total") is not None:
-            total_pages = -(-int(paging["total"]) // max(int(paging.get("perPage") or self.page_size), 1))
-        if not items or len(items) < self.page_size:
-            return None
-        if total_pages is not None and page >= int(total_pages):
-            return None
-        if total_pages is None and isinstance(paging.get("links"), dict) and not paging["links"].get("next"):
-            return None
-        return replace(request, params={**request.params, "page": page + 1})
+        more = _more_pages(body.get("pagination") if isinstance(body, dict) else None, page)
+        if more is None:
+            more = len(response_list(body)) >= self.page_size
+        return replace(request, params={**request.params, "page": page + 1}) if more else None
+
+
+def _more_pages(paging: Any, page: int) -> bool | None:
+    """Whether the pagination object says a page follows `page`; None if it does not say."""
+    if not isinstance(paging, dict):
+        return None
+    links = paging.get("links")
+    if isinstance(links, dict) and "next" in links:
+        return bool(links["next"])
+    if paging.get("totalPages") is not None:
+        return page < int(paging["totalPages"])
+    if paging.get("total") is not None and paging.get("perPage"):
+        return page < -(-int(paging["total"]) // max(int(paging["perPage"]), 1))
+    return None
 
 
 def response_list(body: Any) -> list[Any]:
@@ -78,6 +98,16 @@ def filtered_responses(client: ApiClient, survey_id: int, page_size: int, body: 
                         method="POST", json=body)  # fmt: skip
     for page in client.pages(first, Pages(page_size)):
         yield from response_list(page)
+
+
+def _advice(status: int, error_id: Any) -> str | None:
+    try:
+        code = int(error_id)  # documented as a number, sometimes sent as a string
+    except (TypeError, ValueError):
+        return None
+    if code == QUOTA_SPENT and status == 403:
+        return NO_API_PERMISSION
+    return ADVICE.get(code)
 
 
 def _error(response: httpx.Response) -> dict[str, Any] | None:

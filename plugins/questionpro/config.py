@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from cxbridge.http import ApiSourceConfig
 from cxbridge.questions import QuestionOverride
+from cxbridge.records import Channel
 from cxbridge.secrets import Secret
 from cxbridge.tabular.config import ColumnMap
 
@@ -18,6 +19,7 @@ HOSTS = {
     "sg": "https://api.questionpro.sg", "au": "https://api.questionpro.au", "ae": "https://api.questionpro.ae",
     "sa": "https://api.surveyanalytics.com", "ksa": "https://api.questionprosa.com",
 }  # fmt: skip
+MAX_PAGE_SIZE = 100  # the documented default; the higher maximum is not documented, so never ask for more
 
 
 class QuestionProConfig(ApiSourceConfig):
@@ -32,7 +34,10 @@ class QuestionProConfig(ApiSourceConfig):
     include_partial: bool = Field(default=False, description="also responses started but not completed")
     start_date: datetime | None = Field(default=None, description="first sync: responses from this time (UTC)")
     window_days: int = Field(default=31, ge=1, le=366, description="days per filter window of incremental syncs")
-    page_size: int = Field(default=100, ge=1, le=1000, description="responses per page")
+    page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="responses per page, at most 100")
+    channel: Channel | None = Field(
+        default=Channel.WEB, description="channel of its records: web (responses do not say how they were invited)"
+    )
     timezone_abbreviations: dict[str, str] = Field(
         default_factory=dict, description='more zone abbreviations of response times, e.g. { AST = "+03:00" }'
     )
