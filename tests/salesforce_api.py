@@ -1,9 +1,11 @@
 """A Salesforce org played on 127.0.0.1 as its REST API documents it
 (../shared/reference/api_reference.md §7): the query resource with `nextRecordsUrl` pages of
 records carrying `attributes`, the OAuth token endpoint (client credentials, refresh token, JWT
-bearer), `INVALID_SESSION_ID` for an expired token, `REQUEST_LIMIT_EXCEEDED`, and errors as JSON
-arrays. Its SOQL understands what the connector sends: fields, `FROM`, `SystemModstamp >=`,
-`… IN (…)` and `ORDER BY SystemModstamp, Id`."""
+bearer; `invalid_grant` for a refresh token it did not issue), `INVALID_SESSION_ID` for an expired
+token, `REQUEST_LIMIT_EXCEEDED`, and errors as JSON arrays. Its SOQL understands what the
+connector sends: fields, `FROM`, `SystemModstamp >=`, `… IN (…)` and `ORDER BY SystemModstamp,
+Id`; a field no row of the object has is `INVALID_FIELD`, a field that is not a name
+`MALFORMED_QUERY`, both with Salesforce's own wording."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from tests.local_api import FakeApi, Reply, Seen, fake_api
 REAL_HOST = "https://acme.my.salesforce.com"
 VERSION = "v61.0"
 CLIENT_ID, CLIENT_SECRET = "3MVG9-connected-app", "sf-secret-0b1c2d"
+REFRESH_TOKEN = "5Aep861-refresh-7f3e"
 PAGE = 2
 _SOQL = re.compile(r"^SELECT (?P<fields>.+?) FROM (?P<object>\w+)(?: WHERE (?P<where>.+?))?(?: ORDER BY .+)?$")
+_FIELD = re.compile(r"^[A-Za-z]\w*$")
 
 
 def stamp(day: int, minute: int = 0) -> str:
@@ -46,11 +50,12 @@ def survey_org() -> SalesforceOrg:
                   if text else []))  # fmt: skip
     org.add("SurveyInvitation", *({"Id": f"0Ki{n}", "ParticipantId": f"003C{n}", "ResponseStatus": "Completed",
                                    "SystemModstamp": stamp(n)} for n in (1, 2, 3)))  # fmt: skip
-    org.add("Account", {"Id": "001A1", "Name": "Acme Retail", "Type": "Enterprise", "OwnerId": "005U1",
-                        "AnnualRevenue": 4500000.0, "Industry": "Retail", "BillingCountry": "Poland",
+    org.add("Account", {"Id": "001A1", "Name": "Acme Retail", "Type": "Customer - Direct", "Customer_Segment__c": "Enterprise",
+                        "OwnerId": "005U1", "AnnualRevenue": 4500000.0, "Industry": "Retail", "BillingCountry": "Poland",
                         "SystemModstamp": stamp(1)},
-            {"Id": "001A2", "Name": "Corner Shop", "Type": "SMB", "OwnerId": "005U2", "AnnualRevenue": 90000.0,
-             "Industry": "Retail", "BillingCountry": "Poland", "SystemModstamp": stamp(2)})  # fmt: skip
+            {"Id": "001A2", "Name": "Corner Shop", "Type": "Customer - Channel", "Customer_Segment__c": "SMB",
+             "OwnerId": "005U2", "AnnualRevenue": 90000.0, "Industry": "Retail", "BillingCountry": "Poland",
+             "SystemModstamp": stamp(2)})  # fmt: skip
     org.add("Contact", *({"Id": f"003C{n}", "AccountId": "001A1" if n != 2 else "001A2",
                           "Email": f"buyer{n}@example.com", "OwnerId": "005U1", "SystemModstamp": stamp(n)}
                          for n in (1, 2, 3)))  # fmt: skip
@@ -87,6 +92,8 @@ class SalesforceOrg:
                 return Reply(400, {"error": "invalid_grant", "error_description": "invalid assertion"})
         elif form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return Reply(400, {"error": "invalid_client", "error_description": "invalid client credentials"})
+        elif grant == "refresh_token" and form.get("refresh_token") != REFRESH_TOKEN:
+            return Reply(400, {"error": "invalid_grant", "error_description": "expired access/refresh token"})
         self.issued += 1
         token = f"00Dxx!session-{self.issued}"
         self.tokens.add(token)
@@ -108,6 +115,8 @@ class SalesforceOrg:
         if parsed is None or parsed["object"] not in self.rows and parsed["object"] not in ("Account", "Contact"):
             return Reply(400, [{"message": "unexpected token", "errorCode": "MALFORMED_QUERY"}])
         fields = [f.strip() for f in parsed["fields"].split(",")]
+        if refused := self.invalid(parsed["object"], fields):
+            return refused
         found = [r for r in self.rows.get(parsed["object"], []) if _matches(r, parsed["where"] or "")]
         found.sort(key=lambda r: (r.get("SystemModstamp", ""), r["Id"]))
         records = [{"attributes": {"type": parsed["object"], "url": f"/services/data/{VERSION}/sobjects/{parsed['object']}/{r['Id']}"},
@@ -115,6 +124,17 @@ class SalesforceOrg:
         locator = f"01g{len(self.cursors) + 1:04d}"
         self.cursors[locator] = records
         return self._page(locator, 0)
+
+    def invalid(self, object_name: str, fields: list[str]) -> Reply | None:
+        if bad := next((f for f in fields if not _FIELD.match(f)), None):
+            return Reply(400, [{"message": f"unexpected token: '{bad.split()[-1]}'", "errorCode": "MALFORMED_QUERY"}])
+        known = {key for row in self.rows.get(object_name, []) for key in row}
+        if known and (unknown := next((f for f in fields if f not in known), None)):
+            message = (f"No such column '{unknown}' on entity '{object_name}'. If you are attempting to use a custom field, "
+                       "be sure to append the '__c' after the custom field name. Please reference your WSDL or the "
+                       "describe call for the appropriate names.")  # fmt: skip
+            return Reply(400, [{"message": message, "errorCode": "INVALID_FIELD"}])
+        return None
 
     def more(self, seen: Seen, match: Any) -> Any:
         return self.refused(seen) or self._page(match.group(1), int(match.group(2)))

@@ -20,11 +20,14 @@ from cxbridge.plugins.salesforce.source import SalesforceSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
-from tests.sqlite_runs import query, sync_source
-from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, REAL_HOST, SalesforceOrg, salesforce, stamp, survey_org
+from tests.sqlite_runs import documented_query, query, sync_source
+from tests.salesforce_api import (
+    CLIENT_ID, CLIENT_SECRET, REAL_HOST, REFRESH_TOKEN, SalesforceOrg, salesforce, stamp, survey_org,
+)  # fmt: skip
 
 sync = partial(sync_source, name="org")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "salesforce"
+BIGGEST_DETRACTORS = documented_query("The biggest accounts among this month's detractors").replace("2026-11-01", "2026-07-01")
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +41,7 @@ def no_waiting(monkeypatch) -> list[float]:
 def entry(base_url: str, **extra: Any) -> dict[str, Any]:
     return {"connector": "salesforce", "base_url": base_url, "client_id": CLIENT_ID,
             "client_secret": "${SF_CLIENT_SECRET}", "questions": {"0Tx2": {"metric": "csat", "scale": [1, 5]}},
-            **extra}  # fmt: skip
+            "segment_field": "Customer_Segment__c", **extra}  # fmt: skip
 
 
 
@@ -70,10 +73,15 @@ def test_a_full_sync_reads_survey_responses_with_their_answers_accounts_and_cont
     token = recorded.requests[0]
     assert (token.method, token.uri) == ("POST", f"{REAL_HOST}/services/oauth2/token")
     assert b"client_secret=REDACTED" in token.body
-    rows = query(tmp_path, "SELECT source_record_id, nps, csat, comment, crm_contact_id, language, status FROM feedback ORDER BY 1")
-    assert rows == [("0Ly1", 10, 5.0, "Nothing", "003C1", "en-US", "complete"),
-                    ("0Ly2", 4, 2.0, "Faster invoices", "003C2", "en-US", "complete"),
-                    ("0Ly3", 8, 4.0, None, "003C3", "en-US", "complete")]  # fmt: skip
+    assert "SELECT Id, AccountId FROM Contact WHERE Id IN ('003C1', '003C2', '003C3')" in statements  # one for the batch
+    rows = query(tmp_path, "SELECT source_record_id, nps, csat, comment, crm_contact_id, crm_account_id, language, status "
+                           "FROM feedback ORDER BY 1")  # fmt: skip
+    assert rows == [("0Ly1", 10, 5.0, "Nothing", "003C1", "001A1", "en-US", "complete"),
+                    ("0Ly2", 4, 2.0, "Faster invoices", "003C2", "001A2", "en-US", "complete"),
+                    ("0Ly3", 8, 4.0, None, "003C3", "001A1", "en-US", "complete")]  # fmt: skip
+    assert query(tmp_path, "SELECT account_id, segment, lifecycle_stage FROM crm_accounts ORDER BY 1") == [
+        ("001A1", "Enterprise", "Customer - Direct"), ("001A2", "SMB", "Customer - Channel"),
+    ]  # fmt: skip
     assert query(tmp_path, "SELECT json_extract(attributes, '$.invitation_status') FROM feedback LIMIT 1") == [("Completed",)]
     assert query(tmp_path, "SELECT segment, responses, nps FROM nps_by_segment ORDER BY 1") == [
         ("Enterprise", 2, 50.0), ("SMB", 1, -100.0),
@@ -120,6 +128,98 @@ def test_a_spent_daily_allocation_fails_at_once(tmp_path, no_waiting):
     assert result.status == "failed"
     assert "HTTP 403 (TotalRequests Limit exceeded. [REQUEST_LIMIT_EXCEEDED]); the Salesforce quota is used up" in result.error
     assert len(recorded.requests) == 2 and no_waiting == []
+
+
+def test_the_refresh_token_flow_signs_in_and_signs_in_again_when_the_session_expires(tmp_path, monkeypatch):
+    monkeypatch.setenv("SF_REFRESH_TOKEN", REFRESH_TOKEN)
+    org = survey_org()
+    with salesforce(org) as api:
+        answer = org.query
+
+        def expiring(seen, match):
+            if "SurveyQuestionResponse" in seen.query.get("q", "") and org.issued == 1:
+                org.tokens.clear()
+            return answer(seen, match)
+
+        org.query = expiring  # type: ignore[method-assign]
+        api.routes.clear()
+        org.serve(api)
+        result = sync(tmp_path, entry(api.url, auth="refresh_token", refresh_token="${SF_REFRESH_TOKEN}"))
+        grants = [dict(parse_qsl(seen.body.decode())) for seen in api.requests if seen.path == "/services/oauth2/token"]
+        refused = [seen for seen in api.requests if seen.query.get("q", "").startswith("SELECT Id, ResponseId")]
+    assert (result.status, result.written) == ("success", 8), result.error
+    assert [(g["grant_type"], g["refresh_token"], g["client_id"]) for g in grants] == [
+        ("refresh_token", REFRESH_TOKEN, CLIENT_ID)] * 2  # fmt: skip
+    assert len(refused) == 2  # answered INVALID_SESSION_ID, then again with the new session
+
+
+def test_a_session_that_cannot_be_refreshed_fails_at_once_saying_what_to_do(tmp_path, monkeypatch, no_waiting):
+    monkeypatch.setenv("SF_REFRESH_TOKEN", "5Aep861-revoked")
+    with salesforce(survey_org()) as api:
+        revoked = sync(tmp_path, entry(api.url, auth="refresh_token", refresh_token="${SF_REFRESH_TOKEN}"))
+        asked = len(api.requests)
+    assert revoked.status == "failed" and asked == 1
+    assert ("HTTP 400 (expired access/refresh token); the token endpoint rejected the request: the refresh token or "
+            "signed assertion is expired, revoked or not allowed for this user: authorize again") in revoked.error
+    org = survey_org()
+    with salesforce(org) as api:
+        answer = org.query
+
+        def never_valid(seen, match):  # a token is issued, but the org never accepts it (no API access)
+            org.tokens.clear()
+            return answer(seen, match)
+
+        org.query = never_valid  # type: ignore[method-assign]
+        api.routes.clear()
+        org.serve(api)
+        refused = sync(tmp_path, entry(api.url))
+    assert refused.status == "failed" and org.issued == 2 and no_waiting == []
+    assert ("HTTP 401 (Session expired or invalid [INVALID_SESSION_ID]); Salesforce did not accept the connected app's "
+            "credentials: check them") in refused.error
+
+
+def test_a_typo_in_a_custom_mapping_fails_at_once_naming_the_field(tmp_path, no_waiting):
+    org = survey_org()
+    org.add("NPS_Response__c", {"Id": "a0X1", "Score__c": 9, "CreatedDate": stamp(1), "SystemModstamp": stamp(1)})
+    typo = {"object": "NPS_Response__c", "columns": {"submitted_at": "CreatedDate"},
+            "metrics": [{"column": "Scroe__c", "metric": "nps"}]}  # fmt: skip
+    spaced = typo | {"metrics": [{"column": "Score __c", "metric": "nps"}]}
+    with salesforce(org) as api:
+        invalid = sync(tmp_path, entry(api.url, surveys=False, accounts=False, contacts=False, custom_objects=[typo]))
+        malformed = sync(tmp_path, entry(api.url, surveys=False, accounts=False, contacts=False, custom_objects=[spaced]))
+        queries = [seen for seen in api.requests if seen.path.endswith("/query")]
+    assert invalid.status == malformed.status == "failed" and len(queries) == 2 and no_waiting == []
+    assert "HTTP 400 (No such column 'Scroe__c' on entity 'NPS_Response__c'." in invalid.error
+    assert ("[INVALID_FIELD]); Salesforce rejected the request: a field of the query does not exist on the object or the "
+            "connected app's user cannot see it — check the field API names of custom_objects") in invalid.error
+    assert ("HTTP 400 (unexpected token: '__c' [MALFORMED_QUERY]); Salesforce rejected the request: the SOQL the "
+            "connector built is not valid — a field name of custom_objects is not a field API name") in malformed.error
+
+
+def test_csat_rating_and_nps_questions_are_scored_by_their_type(tmp_path):
+    org = survey_org()
+    org.add("SurveyQuestion", {"Id": "0Tx4", "Name": "Your last delivery", "QuestionType": "CSAT"})
+    org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}4", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx4",
+                                         "Datatype": "Number", "NumberValue": score, "ChoiceValue": None,
+                                         "ResponseShortText": None, "SystemModstamp": stamp(n, 5)}
+                                        for n, score in ((1, 5), (2, 1), (3, 4))))  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, questions={}, rating_scale=[1, 5]))
+    assert result.status == "success", result.error
+    scores = query(tmp_path, "SELECT question_id, metric, scale_min, scale_max, category FROM feedback_scores "
+                             "JOIN feedback USING (record_id) WHERE source_record_id = '0Ly2' ORDER BY 1")  # fmt: skip
+    assert scores == [("0Tx1", "nps", 0, 10, "detractor"), ("0Tx2", "rating", 1, 5, None),
+                      ("0Tx4", "csat", 1, 5, "dissatisfied")]  # fmt: skip
+    assert query(tmp_path, "SELECT source_record_id, nps, csat FROM feedback ORDER BY 1") == [
+        ("0Ly1", 10, 5.0), ("0Ly2", 4, 1.0), ("0Ly3", 8, 4.0),
+    ]  # fmt: skip
+
+
+def test_the_documented_biggest_detractors_query_joins_feedback_to_its_account(tmp_path):
+    with salesforce(survey_org()) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "success", result.error
+    assert query(tmp_path, BIGGEST_DETRACTORS) == [("Corner Shop", "SMB", 90000.0, 4, "Faster invoices")]
 
 
 def test_the_jwt_bearer_flow_signs_an_assertion_with_the_app_key(tmp_path):
@@ -171,6 +271,49 @@ def test_429_5xx_and_dropped_connections_are_retried_and_every_row_lands_once(tm
         api.fail(Reply(200, body={"done": True, "records": []}, cut_at=7), match="/query")
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.written) == ("success", 8), result.error
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(3, 3)]
+
+
+def test_a_429_waits_as_retry_after_asks(tmp_path, no_waiting):
+    with salesforce(survey_org()) as api:
+        api.fail(Reply(429, "Too Many Requests", headers={"Retry-After": "7"}), match="/query")
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 8), result.error
+    assert 7 in no_waiting
+
+
+def test_an_answer_slower_than_the_timeout_is_asked_again_and_lands_once(tmp_path):
+    with salesforce(survey_org()) as api:
+        api.fail(Reply(200, {"done": True, "records": []}, delay=1.0), match="/query")
+        result = sync(tmp_path, entry(api.url, timeout=0.3))
+        first = [seen.query.get("q", "") for seen in api.requests if seen.path.endswith("/query")][:2]
+    assert (result.status, result.written) == ("success", 8), result.error
+    assert first[0] == first[1] and "FROM SurveyResponse" in first[0]  # the slow one, then again
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(3, 3)]
+
+
+def test_a_failure_mid_read_keeps_what_was_read_and_the_rerun_resumes_from_the_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr("cxbridge.plugins.salesforce.source.ANSWER_BATCH", 2)  # responses committed two at a time
+    org = survey_org()
+    answer, failures = org.more, [10]
+
+    def second_page_fails(seen, match):
+        if org.cursors[match.group(1)][0]["attributes"]["type"] == "SurveyResponse" and failures[0] > 0:
+            failures[0] -= 1
+            return Reply(500, [{"message": "An unexpected error occurred.", "errorCode": "UNKNOWN_EXCEPTION"}])
+        return answer(seen, match)
+
+    org.more = second_page_fails  # type: ignore[method-assign]
+    with salesforce(org) as api:
+        failed = sync(tmp_path, entry(api.url, max_attempts=2))
+        failures[0] = 0
+        start = len(api.requests)
+        again = sync(tmp_path, entry(api.url))
+        resumed = next(s.query["q"] for s in api.requests[start:] if "FROM SurveyResponse" in s.query.get("q", ""))
+    assert failed.status == "failed" and "HTTP 500" in failed.error and "after 2 attempts; re-run later" in failed.error
+    assert failed.written == 2
+    assert "WHERE SystemModstamp >= 2026-07-02T09:05:00Z" in resumed  # the second response, the last committed
+    assert (again.status, again.written, again.unchanged) == ("success", 6, 1), again.error
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(3, 3)]
 
 

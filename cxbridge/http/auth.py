@@ -13,7 +13,7 @@ import httpx
 from pydantic import SecretStr
 
 from cxbridge.errors import FatalSourceError
-from cxbridge.http.errors import ApiErrors, check
+from cxbridge.http.errors import ApiErrors, check, json_body
 from cxbridge.logs import redact_value
 
 EXPIRY_MARGIN = 60.0  # seconds before `expires_in` runs out that a token is fetched again
@@ -129,6 +129,16 @@ class OAuth2RefreshToken(OAuth2):
 class TokenErrors(ApiErrors):
     service = "the token endpoint"
     credentials = "the OAuth client id, secret or refresh token"
+
+    def advice(self, response: httpx.Response) -> str | None:
+        """The OAuth error codes of RFC 6749 §5.2 that a user can act on."""
+        body = json_body(response)
+        code = body.get("error") if isinstance(body, dict) else None
+        if code == "invalid_client":
+            return "check the client id and secret of the app"
+        if code == "invalid_grant":
+            return "the refresh token or signed assertion is expired, revoked or not allowed for this user: authorize again"
+        return None
 
 
 class GoogleCredentials(httpx.Auth):

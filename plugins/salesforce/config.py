@@ -50,9 +50,14 @@ class SalesforceConfig(ApiSourceConfig):
     accounts: bool = Field(default=True, description="sync Account into crm_accounts")
     contacts: bool = Field(default=True, description="sync Contact into crm_contacts")
     segment_field: str = Field(default="Type", description="the Account field that holds the segment")
+    lifecycle_field: str | None = Field(
+        default="Type", description="the Account field that holds the lifecycle stage (Type: Prospect, Customer - Direct, …)"
+    )
+    csat_scale: tuple[int, int] = Field(default=(1, 5), description="the answer values of CSAT questions")
+    rating_scale: tuple[int, int] = Field(default=(1, 5), description="the answer values of Rating questions (stars)")
     start_date: datetime | None = Field(default=None, description="first sync: rows changed from this time")
     questions: dict[str, QuestionOverride] = Field(
-        default_factory=dict, description="per SurveyQuestion id: metric, scale, labels, ignore"
+        default_factory=dict, description="per SurveyQuestion id (or QuestionType): metric, scale, labels, ignore"
     )
 
     @field_validator("api_version")
@@ -62,10 +67,10 @@ class SalesforceConfig(ApiSourceConfig):
             raise ValueError(f"{value!r} is not an API version such as 'v61.0'")
         return value
 
-    @field_validator("segment_field")
+    @field_validator("segment_field", "lifecycle_field")
     @classmethod
-    def _field(cls, value: str) -> str:
-        if not _NAME.match(value):
+    def _field(cls, value: str | None) -> str | None:
+        if value is not None and not _NAME.match(value):
             raise ValueError(f"{value!r} is not a field API name")
         return value
 

@@ -9,7 +9,7 @@ from typing import Any
 from cxbridge.crm import CrmAccount, CrmContact
 from cxbridge.detection.keywords import mentions
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.questions import Question, QuestionPlan
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.timestamps import field_timestamp
@@ -21,6 +21,21 @@ QUESTION_FIELDS = ["Name", "QuestionType"]
 INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
 CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
+CONTACT_PREFIX = "003"  # the key prefix of Contact ids (SubmitterId and ParticipantId may name a User or a Lead)
+
+
+def type_overrides(*, csat_scale: tuple[int, int], rating_scale: tuple[int, int]) -> dict[str, QuestionOverride]:
+    """How the SurveyQuestion types that carry a score are read, keyed by QuestionType: an
+    override keyed by a question's id wins, and one keyed by a type replaces these."""
+    return {"NPS": QuestionOverride(metric="nps"), "CSAT": QuestionOverride(metric="csat", scale=csat_scale),
+            "Rating": QuestionOverride(metric="rating", scale=rating_scale)}  # fmt: skip
+
+
+def respondent_contact(raw: dict[str, Any]) -> str | None:
+    """The Contact who answered: the submitter, else the invitation's participant, when a Contact."""
+    invitation = raw.get("invitation") or {}
+    found = (raw.get("SubmitterId"), invitation.get("ParticipantId"))
+    return next((str(c) for c in found if str(c or "").startswith(CONTACT_PREFIX)), None)
 
 
 def survey_record(
@@ -30,12 +45,12 @@ def survey_record(
     answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, questions)) is not None]
     status = raw.get("Status")
     invitation = raw.get("invitation") or {}
-    contact = next((c for c in (raw.get("SubmitterId"), invitation.get("ParticipantId")) if str(c or "").startswith("003")), None)
     fields = {
         "survey_id": raw.get("SurveyId"),
         "language": coerce.field_value("language", raw["Language"], column="Language") if raw.get("Language") else None,
         "status": coerce.field_value("status", status, column="Status") if status else None,
-        "crm_contact_id": contact,  # the submitter, else the invitation's participant, when a Contact
+        "crm_contact_id": respondent_contact(raw),
+        "crm_account_id": (raw.get("contact") or {}).get("AccountId"),  # that Contact's Account
     }
     return builder.build(
         native_id=str(raw["Id"]),
@@ -58,7 +73,7 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, questions: dict[str, dic
     if number is not None:
         is_nps = kind.upper() == "NPS" or (mentions(text, "recommend") and 0 <= number <= 10)
         question = Question(qid, text, "nps" if is_nps else "scale")
-        return plan.answer(question, int(number) if float(number).is_integer() else number)
+        return plan.answer(question, int(number) if float(number).is_integer() else number, also=(kind,))
     value = answer.get("ChoiceValue") or answer.get("ResponseShortText")
     if value in (None, ""):
         return None
@@ -66,10 +81,11 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, questions: dict[str, dic
     return plan.answer(Question(qid, text, "text" if free_text else "choice"), value)
 
 
-def account(raw: dict[str, Any], segment_field: str) -> CrmAccount:
+def account(raw: dict[str, Any], segment_field: str, lifecycle_field: str | None) -> CrmAccount:
     revenue = raw.get("AnnualRevenue")
     return CrmAccount(
         account_id=str(raw["Id"]), name=raw.get("Name"), segment=raw.get(segment_field), owner=raw.get("OwnerId"),
+        lifecycle_stage=raw.get(lifecycle_field) if lifecycle_field else None,
         annual_revenue=float(revenue) if revenue is not None else None, industry=raw.get("Industry"),
         country=raw.get("BillingCountry"), updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
     )  # fmt: skip

@@ -44,10 +44,27 @@ class SalesforceErrors(ApiErrors):
 
     def is_quota_exhausted(self, response: httpx.Response) -> bool:
         """The daily API allocation is spent: a 403 with REQUEST_LIMIT_EXCEEDED."""
-        body = json_body(response)
-        return response.status_code == 403 and isinstance(body, list) and any(
-            isinstance(error, dict) and error.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for error in body
-        )
+        return response.status_code == 403 and "REQUEST_LIMIT_EXCEEDED" in error_codes(response)
+
+    def advice(self, response: httpx.Response) -> str | None:
+        """What to fix when the org refuses a query: a field or object name, usually of a mapping."""
+        codes = error_codes(response)
+        if "INVALID_FIELD" in codes:
+            return ("a field of the query does not exist on the object or the connected app's user cannot see it — "
+                    "check the field API names of custom_objects (custom ones end in __c), segment_field and "
+                    "lifecycle_field, and the user's field-level security")
+        if "INVALID_TYPE" in codes:
+            return "the object does not exist or the user cannot see it — check custom_objects.object (e.g. NPS_Response__c)"
+        if "MALFORMED_QUERY" in codes:
+            return ("the SOQL the connector built is not valid — a field name of custom_objects is not a field API "
+                    "name (letters, digits and _, e.g. Score__c)")
+        return None
+
+
+def error_codes(response: httpx.Response) -> list[str]:
+    """The `errorCode`s of Salesforce's error array."""
+    body = json_body(response)
+    return [str(e.get("errorCode")) for e in body if isinstance(e, dict)] if isinstance(body, list) else []
 
 
 class JwtBearer(OAuth2):
@@ -140,7 +157,9 @@ class SurveyResponses(ModstampCursor, Stream):
     def __init__(self, source: SalesforceSource):
         super().__init__(source)
         self.source: SalesforceSource = source
-        self.plan = QuestionPlan(source.config.questions, where=f"sources.{source.context.name}")
+        config = source.config
+        by_type = objects.type_overrides(csat_scale=config.csat_scale, rating_scale=config.rating_scale)
+        self.plan = QuestionPlan(by_type | config.questions, where=f"sources.{source.context.name}")
         self.questions: dict[str, dict[str, Any]] = {}
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
@@ -170,9 +189,14 @@ class SurveyResponses(ModstampCursor, Stream):
             statement = f"SELECT Id, {', '.join(objects.QUESTION_FIELDS)} FROM SurveyQuestion WHERE Id IN {soql.in_list(unknown)}"
             self.questions |= {q["Id"]: q for q in soql.query(client, config.api_version, statement)}
         invitations = self._invitations([r["InvitationId"] for r in responses if r.get("InvitationId")])
+        found = []
         for response in responses:
             invitation = invitations.get(response.get("InvitationId") or "")
-            yield response | {"answers": answers.get(response["Id"], [])} | ({"invitation": invitation} if invitation else {})
+            found.append(response | {"answers": answers.get(response["Id"], [])} | ({"invitation": invitation} if invitation else {}))
+        contacts = self._contacts([c for r in found if (c := objects.respondent_contact(r))])
+        for response in found:
+            contact = contacts.get(objects.respondent_contact(response) or "")
+            yield response | ({"contact": contact} if contact else {})
 
     def _invitations(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The SurveyInvitations of these responses: who was invited (a Contact) and its status."""
@@ -180,6 +204,14 @@ class SurveyResponses(ModstampCursor, Stream):
             return {}
         fields = ", ".join(objects.INVITATION_FIELDS)
         statement = f"SELECT Id, {fields} FROM SurveyInvitation WHERE Id IN {soql.in_list(sorted(set(ids)))}"
+        return {row["Id"]: row for row in soql.query(self.source.client, self.source.config.api_version, statement)}
+
+
+    def _contacts(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The Contacts who answered, for their Account: one query a batch, none per response."""
+        if not ids:
+            return {}
+        statement = f"SELECT Id, AccountId FROM Contact WHERE Id IN {soql.in_list(sorted(set(ids)))}"
         return {row["Id"]: row for row in soql.query(self.source.client, self.source.config.api_version, statement)}
 
 
@@ -212,10 +244,12 @@ class Accounts(ModstampCursor, ContextStream):
     source: SalesforceSource
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
-        return self.source.rows("Account", [*objects.ACCOUNT_FIELDS, self.source.config.segment_field], cursor)
+        config = self.source.config
+        fields = [*objects.ACCOUNT_FIELDS, config.segment_field, *filter(None, [config.lifecycle_field])]
+        return self.source.rows("Account", fields, cursor)
 
     def context(self, raw: dict[str, Any], builder: Any) -> Any:
-        return objects.account(raw, self.source.config.segment_field)
+        return objects.account(raw, self.source.config.segment_field, self.source.config.lifecycle_field)
 
 
 class Contacts(ModstampCursor, ContextStream):
