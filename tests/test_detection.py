@@ -52,6 +52,40 @@ def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(
     assert "nps" not in chosen(inspection)
 
 
+def test_one_value_off_the_scale_does_not_hide_the_nps_and_the_evidence_names_it(tmp_path):
+    rows = [["Date", "How likely are you to recommend us?"], *[[f"2024-01-{n % 28 + 1:02d}", n % 11] for n in range(59)]]
+    rows.insert(11, ["2024-02-01", 11])
+    inspection = inspect_file(write_csv(tmp_path / "typo.csv", rows))
+    [nps] = [p for p in inspection.chosen if p.target == "nps"]
+    assert nps.confidence == 0.9
+    assert "1 of 60 answers is not on the scale ('11'): that row goes to quarantine" in nps.describe()
+
+
+@pytest.mark.parametrize("answers", [["N/A", 3, 9, 10, 7], ["N/A"] * 9 + list(range(11)) * 5])
+def test_n_a_answers_do_not_count_against_a_score_column(tmp_path, answers):
+    rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "na.csv", rows))
+    [nps] = [p for p in inspection.chosen if p.target == "nps"]
+    assert nps.confidence == 0.95 and nps.spec == {"ignore_values": ["N/A"]}
+    assert f"{answers.count('N/A')} answer" in nps.describe()
+
+
+def test_an_unknown_label_among_satisfaction_labels_does_not_hide_the_csat(tmp_path):
+    labels = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied"] * 6 + ["Sorta kinda"]
+    rows = [["Date", "How satisfied were you?"], *[["2024-01-02", label] for label in labels]]
+    inspection = inspect_file(write_csv(tmp_path / "csat.csv", rows))
+    [csat] = [p for p in inspection.chosen if p.target == "csat"]
+    assert csat.spec == {"scale": [1.0, 5.0]}
+    assert "1 of 25 answers is not on the scale ('Sorta kinda')" in csat.describe()
+
+
+def test_many_values_off_the_scale_are_not_a_score(tmp_path):
+    rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
+    inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))
+    [nps] = [p for p in inspection.proposals if p.target == "nps"]
+    assert not nps.mapped and "not 0–10 ('15', '40')" in nps.describe()
+
+
 def test_plain_sheet_fields_with_reasons(tmp_path):
     rows = [
         ["Response ID", "Submitted", "Store", "Store ID", "Channel", "E-mail", "Phone", "Name", "Overall satisfaction",

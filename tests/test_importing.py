@@ -184,3 +184,15 @@ def test_inspect_of_a_survey_definition_alone_says_how_to_use_it(tmp_path):
         assert result.exit_code == 2
         assert "survey.qsf: a survey definition" in result.output
         assert f"cxbridge {command} responses.csv survey.qsf" in result.output
+
+
+def test_answers_off_the_scale_are_quarantined_with_their_reason_and_the_rest_imported(tmp_path):
+    rows = responses(40, seed=4)
+    rows[7][2], rows[12][3], rows[20][2] = 11, "Sorta kinda", "N/A"
+    path = write_csv(tmp_path / "store.csv", rows)
+    db = tmp_path / "cx.db"
+    assert "40 read · 38 written · 0 unchanged · 2 quarantined" in invoke("import", str(path), "--db", str(db)).output
+    reasons = count(db, "SELECT json_extract(context, '$.row'), field, error FROM quarantine ORDER BY 1")
+    assert [(row, field) for row, field, _ in reasons] == [(9, HEADER[2]), (14, HEADER[3])]
+    assert "nps answer 11 is outside its scale 0–10" in reasons[0][2] and "'Sorta kinda'" in reasons[1][2]
+    assert count(db, "SELECT COUNT(*) FROM feedback WHERE nps IS NULL") == [(1,)]  # the N/A answer

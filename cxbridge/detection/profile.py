@@ -43,8 +43,14 @@ class ColumnProfile:
         return count / self.filled if self.filled else 0.0
 
     @property
+    def answered(self) -> int:
+        """Values that are answers: N/A-type ones ("N/A", "Не знаю") apart."""
+        return self.filled - sum(self.no_score.values())
+
+    @property
     def numeric_share(self) -> float:
-        return self.share(len(self.numbers))
+        """The share of answers that are numbers (N/A-type answers are not counted at all)."""
+        return len(self.numbers) / self.answered if self.answered else 0.0
 
     @property
     def whole_numbers(self) -> bool:
