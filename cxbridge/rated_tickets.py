@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from cxbridge.errors import DataError
+from cxbridge.timestamps import parse_timestamp
 
 Context = TypeVar("Context")
 
@@ -21,14 +24,28 @@ class RatedTickets(Generic[Context]):
         self._found: dict[str, Context] = {}
         self._since: datetime | None = None
 
-    def cover(self, ratings: Iterable[tuple[str | None, datetime | None]]) -> None:
-        """Read the tickets of these (ticket id, rating time) pairs, unless a listing already
-        covered them: one listing from the earliest rating whose ticket is not known yet."""
-        earliest = min((at for ticket, at in ratings if ticket and at and ticket not in self._found), default=None)
+    def cover(self, ratings: Iterable[tuple[Any, Any]]) -> None:
+        """Read the tickets of these (ticket id, rating time) pairs as the API gives them, unless
+        a listing already covered them: one listing from the earliest rating whose ticket is not
+        known yet."""
+        times = (_time(at) for ticket, at in ratings if _key(ticket) and _key(ticket) not in self._found)
+        earliest = min((at for at in times if at is not None), default=None)
         if earliest is None or (self._since is not None and earliest >= self._since):
             return
         self._found.update(self._read_since(earliest))
         self._since = earliest
 
-    def get(self, ticket_id: str | None) -> Context | None:
-        return self._found.get(ticket_id) if ticket_id else None
+    def get(self, ticket_id: Any) -> Context | None:
+        key = _key(ticket_id)
+        return self._found.get(key) if key else None
+
+
+def _key(ticket_id: Any) -> str | None:
+    return None if ticket_id in (None, "") else str(ticket_id)
+
+
+def _time(value: Any) -> datetime | None:
+    try:
+        return parse_timestamp(value)
+    except DataError:  # a bad timestamp is the normalizer's to quarantine
+        return None

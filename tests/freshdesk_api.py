@@ -1,7 +1,9 @@
 """Freshdesk played on 127.0.0.1 as its API v2 documents it (../shared/reference/api_reference.md
 §5): API-key basic auth (`key:X`), bare JSON arrays paged by `page`/`per_page` with a `Link`
 header, satisfaction ratings filtered by `created_since`, surveys with `accepted_ratings`, tickets
-by `updated_since`, the `X-RateLimit-*` headers, and Freshdesk's error bodies."""
+by `updated_since`, the `X-RateLimit-*` headers, and Freshdesk's error bodies. Lists asked without a
+time filter hold only the last 30 days — documented for tickets, assumed here for ratings too
+([U]: not confirmed for ratings in the stored sources)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.local_api import FakeApi, Reply, Seen, fake_api
@@ -47,6 +50,8 @@ class Helpdesk:
     tickets: list[dict[str, Any]] = field(default_factory=list)
     limit_total: int = 200
     remaining: int = 200
+    today: str = "2026-06-01T00:00:00Z"
+    refusal: Reply | None = None  # what every request gets instead (a restricted agent, a wrong domain)
     url: str = ""
 
     def serve(self, api: FakeApi) -> None:
@@ -59,7 +64,7 @@ class Helpdesk:
         expected = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
         if {k.lower(): v for k, v in seen.headers.items()}.get("authorization") != expected:
             return Reply(401, {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."})
-        return None
+        return self.refusal
 
     def page(self, seen: Seen, items: list[Any]) -> Reply:
         page, per_page = int(seen.query.get("page", 1)), int(seen.query.get("per_page", 30))
@@ -75,8 +80,15 @@ class Helpdesk:
     def list_ratings(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):
             return refused
-        since = seen.query.get("created_since", "")
+        since = seen.query.get("created_since") or self.days_ago(30)
+        if since > self.today:
+            return Reply(400, {"description": "Validation failed",
+                               "errors": [{"field": "created_since", "message": "It should be a date in the past",
+                                           "code": "invalid_value"}]})  # fmt: skip
         return self.page(seen, [r for r in self.ratings if r["created_at"] >= since])
+
+    def days_ago(self, days: int) -> str:
+        return (datetime.fromisoformat(self.today.replace("Z", "+00:00")) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def list_surveys(self, seen: Seen, match: Any) -> Any:
         return self.refused(seen) or self.page(seen, SURVEYS)
@@ -88,7 +100,7 @@ class Helpdesk:
             return Reply(400, {"description": "Validation failed",
                                "errors": [{"field": "order_by", "message": "It should be one of these values: "
                                            "'created_at,due_by,updated_at,status'", "code": "invalid_value"}]})  # fmt: skip
-        since = seen.query.get("updated_since", "")
+        since = seen.query.get("updated_since") or self.days_ago(30)
         chosen = sorted((t for t in self.tickets if t["updated_at"] >= since), key=lambda t: t["updated_at"])
         return self.page(seen, chosen)
 

@@ -16,7 +16,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.freshdesk_api import API_KEY, REAL_HOST, Helpdesk, freshdesk, rating, support_helpdesk
+from tests.freshdesk_api import API_KEY, REAL_HOST, Helpdesk, freshdesk, rating, support_helpdesk, ticket
 from tests.local_api import Reply
 from tests.sqlite_runs import query, sync_source
 
@@ -40,8 +40,10 @@ def entry(base_url: str, **extra: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def cassette(name: str, helpdesk: Helpdesk) -> Iterator[Any]:
+def cassette(name: str, helpdesk: Helpdesk, faults: tuple[tuple[Reply, str], ...] = ()) -> Iterator[Any]:
     with freshdesk(helpdesk) as api:
+        for reply, match in faults:  # played while recording; the cassette keeps them
+            api.fail(reply, match=match)
         with api_cassette(CASSETTES / f"{name}.yaml", real_url=REAL_HOST, fake_url=api.url, secrets=[API_KEY]) as c:
             yield c
 
@@ -51,10 +53,11 @@ def test_a_full_sync_maps_the_rating_scale_to_csat_with_ticket_context(tmp_path)
         result = sync(tmp_path, entry(recorded.base_url))
     assert (result.status, result.read, result.written) == ("success", 4, 4), result.error
     assert [r.uri.removeprefix(REAL_HOST).split("?")[0] for r in recorded.requests] == [
-        "/api/v2/surveys", "/api/v2/tickets", "/api/v2/tickets", "/api/v2/tickets",
-        "/api/v2/surveys/satisfaction_ratings", "/api/v2/surveys/satisfaction_ratings",
-        "/api/v2/surveys/satisfaction_ratings",
-    ]  # fmt: skip
+        "/api/v2/surveys", "/api/v2/surveys/satisfaction_ratings", "/api/v2/tickets", "/api/v2/tickets",
+        "/api/v2/tickets", "/api/v2/surveys/satisfaction_ratings", "/api/v2/surveys/satisfaction_ratings",
+    ]  # fmt: skip  (the tickets changed since the first page's earliest rating hold the later pages' tickets too)
+    assert "created_since=2000-01-01T00%3A00%3A00Z" in recorded.requests[1].uri  # the full history, not 30 days
+    assert "updated_since=2026-05-02T08%3A00%3A00Z" in recorded.requests[2].uri  # from the earliest rating
     assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
     rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, agent_id, team, channel "
                            "FROM feedback ORDER BY 1")  # fmt: skip
@@ -82,7 +85,8 @@ def test_the_look_back_reads_recent_ratings_again_without_duplicates(tmp_path):
         late = sync(tmp_path, entry(recorded.base_url))
     assert [(r.read, r.written) for r in (first, same, late)] == [(4, 4), (4, 0), (5, 1)]
     created_since = [r.uri.split("created_since=")[1].split("&")[0] for r in recorded.requests if "created_since" in r.uri]
-    assert created_since[0] == "2026-05-02T08%3A00%3A00Z"  # the latest rating (05-05 08:00) less 3 days
+    assert created_since[0] == "2000-01-01T00%3A00%3A00Z"  # a first sync: the whole history
+    assert "2026-05-02T08%3A00%3A00Z" in created_since  # then the latest rating (05-05 08:00) less 3 days
     assert query(tmp_path, "SELECT COUNT(*), COUNT(DISTINCT source_record_id) FROM feedback") == [(5, 5)]
 
 
@@ -92,6 +96,90 @@ def test_bad_credentials_fail_the_source_with_what_to_do(tmp_path, monkeypatch):
         result = sync(tmp_path, entry(recorded.base_url))
     assert result.status == "failed"
     assert "HTTP 401 (You have to be logged in to perform this action.); Freshdesk did not accept the API key" in result.error
+
+
+def test_a_first_sync_without_start_date_reads_ratings_older_than_30_days(tmp_path):
+    helpdesk = Helpdesk(ratings=[rating(1, created="2026-01-10T08:00:00Z"), rating(2)], tickets=[ticket(1), ticket(2)])
+    helpdesk.tickets[0]["updated_at"] = "2026-01-10T08:05:00Z"  # the rating changed its ticket
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url))
+        tickets = [path for path in api.paths() if path.startswith("/api/v2/tickets")]
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert {path.split("&page=")[0] for path in tickets} == {  # one listing, from the earliest rating
+        "/api/v2/tickets?updated_since=2026-01-10T08:00:00Z&order_by=updated_at&order_type=asc&per_page=2"}
+    assert query(tmp_path, "SELECT source_record_id, channel FROM feedback ORDER BY 1") == [("9101", "email"),
+                                                                                            ("9102", "email")]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "refusal", "change", "said"),
+    [
+        ("error_400", None, {"start_date": "2026-07-01T00:00:00Z"},
+         "HTTP 400 (Validation failed (created_since: It should be a date in the past)); Freshdesk rejected the "
+         "request: check start_date (a time in the past)"),
+        ("error_403", Reply(403, {"code": "access_denied", "message": "You are not authorized to perform this action."}),
+         {}, "HTTP 403 (You are not authorized to perform this action.); the API key (api_key) of an agent who may see "
+         "every ticket and survey lack permission"),
+        ("error_404", Reply(404, {"code": "not_found", "message": "The requested helpdesk does not exist."}), {},
+         "HTTP 404 (The requested helpdesk does not exist.); not found: check the helpdesk domain and base_url"),
+    ],
+)  # fmt: skip
+def test_documented_errors_fail_fast_with_what_to_do(tmp_path, name, refusal, change, said):
+    helpdesk = support_helpdesk()
+    helpdesk.refusal = refusal
+    with cassette(name, helpdesk) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, **change))
+    assert result.status == "failed" and said in result.error, result.error
+    uris = [r.uri for r in recorded.requests]
+    assert len(uris) == len(set(uris))  # not retried
+
+
+def test_a_rate_limit_waits_for_retry_after(tmp_path, no_waiting):
+    limited = Reply(429, {"message": "You have exceeded the limit of requests per minute"}, headers={"Retry-After": "31"})
+    with cassette("rate_limited", support_helpdesk(), faults=((limited, "satisfaction_ratings"),)) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 31 in no_waiting
+    ratings = [r.uri for r in recorded.requests if "satisfaction_ratings" in r.uri]
+    assert ratings[0] == ratings[1]  # the same page, asked again
+
+
+def test_an_answer_slower_than_the_timeout_is_asked_again_and_every_rating_lands_once(tmp_path):
+    with freshdesk(support_helpdesk()) as api:
+        api.fail(Reply(200, body=[], delay=1.5), match="satisfaction_ratings")
+        api.fail(Reply(200, body=[], delay=1.5), match="tickets")
+        result = sync(tmp_path, entry(api.url, timeout=0.3))
+        ratings = [path for path in api.paths() if "satisfaction_ratings" in path]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert ratings[0] == ratings[1]
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_a_failure_mid_read_fails_clearly_and_the_rerun_resumes_from_the_last_checkpoint_once(tmp_path):
+    helpdesk = support_helpdesk()
+    answer, failures = helpdesk.list_ratings, [0]
+
+    def third_page_fails(seen, match):
+        if seen.query.get("page") == "3" and failures[0] > 0:
+            failures[0] -= 1
+            return Reply(503, {"message": "Service unavailable"})
+        return answer(seen, match)
+
+    helpdesk.list_ratings = third_page_fails
+    with freshdesk(helpdesk) as api:
+        first = sync(tmp_path, entry(api.url))
+        helpdesk.ratings += [rating(n, 102) for n in range(5, 9)]  # created 05-06 … 05-09
+        failures[0] = 10
+        failed = sync(tmp_path, entry(api.url, max_attempts=2))
+        failures[0] = 0
+        again = sync(tmp_path, entry(api.url))
+        since = [path.split("created_since=")[1].split("&")[0] for path in api.paths()
+                 if "satisfaction_ratings" in path and "page=1&" in path + "&"]  # fmt: skip
+    assert first.status == "success" and failed.status == "failed"
+    assert "HTTP 503" in failed.error and "after 2 attempts; re-run later" in failed.error
+    assert since[1] == since[2] == "2026-05-02T08:00:00Z"  # the failed run saved no cursor: the rerun starts where it did
+    assert (again.status, again.written, again.unchanged) == ("success", 4, 4)
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(8, 8)]
 
 
 def test_the_rate_limit_headers_pause_the_sync_before_a_429(tmp_path, no_waiting):

@@ -1,11 +1,12 @@
 """The freshdesk source: satisfaction ratings created since the last sync less a look-back
 (Freshdesk filters ratings by creation only), the survey questions they answer, and the context
-of the rated tickets; paced by the `X-RateLimit-*` headers Freshdesk sends with every answer."""
+of the rated tickets (those changed since the earliest rating read); paced by the `X-RateLimit-*`
+headers Freshdesk sends with every answer."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -14,16 +15,18 @@ from cxbridge.http import ApiErrors, ApiSource, BasicAuth, HeaderBudget, PageNum
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
 from cxbridge.plugins.freshdesk.ratings import SurveyQuestion, TicketContext, normalize_rating
+from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 TICKET_PAGES = 300  # Freshdesk lists at most 300 pages of tickets; then `updated_since` moves on
+FULL_HISTORY = "2000-01-01T00:00:00Z"  # a first sync's created_since: lists left unfiltered cover only 30 days
 
 
 class FreshdeskErrors(ApiErrors):
     service = "Freshdesk"
-    credentials = "the API key (api_key)"
+    credentials = "the API key (api_key) of an agent who may see every ticket and survey"
     ids = "the helpdesk domain"
 
     def message(self, response: httpx.Response) -> str | None:
@@ -36,6 +39,12 @@ class FreshdeskErrors(ApiErrors):
             if said:
                 return f"{said} ({details})" if details else str(said)
         return super().message(response)
+
+    def advice(self, response: httpx.Response) -> str | None:
+        """A 400 names the field; every field this connector sends comes from the config."""
+        if response.status_code == 400:
+            return "check start_date (a time in the past), lookback_days and page_size in the config"
+        return None
 
 
 class FreshdeskSource(ApiSource):
@@ -68,31 +77,30 @@ class SatisfactionRatings(Stream):
         super().__init__(source)
         self.source: FreshdeskSource = source
         self.questions: dict[str, SurveyQuestion] = {}
-        self.tickets: dict[str, TicketContext] = {}
+        self.tickets: RatedTickets[TicketContext] = RatedTickets(self._ticket_context)
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
-        since = self._since(cursor)
         self.questions = self._survey_questions()
-        if config.ticket_context:
-            self.tickets = self._ticket_context(since)
-        params: dict[str, Any] = {"per_page": config.page_size, "page": 1}
-        if since:
-            params["created_since"] = since
+        params: dict[str, Any] = {"created_since": self._since(cursor), "per_page": config.page_size, "page": 1}
         first = PageRequest("/api/v2/surveys/satisfaction_ratings", params)
         for page in self.source.client.pages(first, PageNumber(lambda body: body, config.page_size)):
+            if config.ticket_context:
+                self.tickets.cover([(r.get("ticket_id"), r.get("created_at")) for r in page])
             yield from page
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         if not self.questions:  # a quarantined rating replayed without a read
             self.questions = self._survey_questions()
-        return normalize_rating(raw, builder, self.questions, self.tickets.get(str(raw.get("ticket_id"))))
+        return normalize_rating(raw, builder, self.questions, self.tickets.get(raw.get("ticket_id")))
 
-    def _since(self, cursor: Any) -> str | None:
+    def _since(self, cursor: Any) -> str:
+        """The latest rating less the look-back, or start_date; a first sync without one says
+        so explicitly, since Freshdesk's unfiltered lists hold only the last 30 days."""
         config = self.source.config
         if cursor:
             return format_timestamp(parse_timestamp(cursor) - timedelta(days=config.lookback_days))
-        return format_timestamp(parse_timestamp(config.start_date)) if config.start_date else None
+        return format_timestamp(parse_timestamp(config.start_date)) if config.start_date else FULL_HISTORY
 
     def _survey_questions(self) -> dict[str, SurveyQuestion]:
         """Question text and accepted ratings of every survey (`GET /api/v2/surveys`)."""
@@ -105,11 +113,11 @@ class SatisfactionRatings(Stream):
                     found.setdefault(str(question["id"]), SurveyQuestion(question.get("label") or question["id"], accepted))
         return found
 
-    def _ticket_context(self, since: str | None) -> dict[str, TicketContext]:
+    def _ticket_context(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
         """Context of the tickets updated since `since` (a rating updates its ticket), oldest
         first; past Freshdesk's 300-page cap the listing starts again from the last one seen."""
-        config, found = self.source.config, {}
-        updated_since = since or "2000-01-01T00:00:00Z"
+        config = self.source.config
+        updated_since = format_timestamp(since)
         while True:
             params = {"updated_since": updated_since, "order_by": "updated_at", "order_type": "asc",
                       "per_page": config.page_size, "page": 1}  # fmt: skip
@@ -118,10 +126,11 @@ class SatisfactionRatings(Stream):
             last, count = None, 0
             for count, page in enumerate(pages, start=1):
                 for ticket in page:
-                    found[str(ticket["id"])] = TicketContext.of(ticket)
+                    yield str(ticket["id"]), TicketContext.of(ticket)
                     last = ticket.get("updated_at") or last
                 if count == TICKET_PAGES:
                     break
             if count < TICKET_PAGES or last is None or last == updated_since:
-                return found
+                return
             updated_since = last
+

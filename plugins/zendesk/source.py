@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 
 from cxbridge.http import ApiClient, ApiErrors, ApiSource, BasicAuth, HeaderToken, NextUrl, PageRequest, PageToken
-from cxbridge.errors import DataError
 from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
@@ -114,11 +113,11 @@ class SatisfactionRatings(Stream):
         first = PageRequest("/api/v2/satisfaction_ratings", params)
         for page in self.source.client.pages(first, NextUrl(_next_ratings_page)):
             ratings = page.get("satisfaction_ratings") or []
-            self._cover([(_text_id(r.get("ticket_id")), _time(r.get("created_at"))) for r in ratings])
+            self._cover([(r.get("ticket_id"), r.get("created_at")) for r in ratings])
             yield from ratings
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return normalize_rating(raw, builder, self.tickets.get(_text_id(raw.get("ticket_id"))))
+        return normalize_rating(raw, builder, self.tickets.get(raw.get("ticket_id")))
 
     def final_cursor(self, cursor: Any) -> Any:
         """The cursor capped at the end of the window read: a rating created in the settling
@@ -127,7 +126,7 @@ class SatisfactionRatings(Stream):
             return format_timestamp(self.until)
         return cursor
 
-    def _cover(self, ratings: list[tuple[str | None, Any]]) -> None:
+    def _cover(self, ratings: list[tuple[Any, Any]]) -> None:
         if self.source.config.ticket_context:
             self.tickets.cover(ratings)
 
@@ -145,16 +144,6 @@ class SatisfactionRatings(Stream):
             for ticket in page.get("tickets") or []:
                 yield str(ticket["id"]), TicketContext.of(ticket)
 
-
-def _text_id(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def _time(value: Any) -> datetime | None:
-    try:
-        return parse_timestamp(value)
-    except DataError:  # a bad timestamp is the normalizer's to quarantine
-        return None
 
 
 def _next_ratings_page(body: Any) -> str | None:
@@ -183,7 +172,7 @@ class SurveyResponses(SatisfactionRatings):
         first = PageRequest("/api/v2/guide/survey_responses", params)
         for page in self.source.client.pages(first, PageToken(_after_cursor, param="page[after]")):
             responses = page.get("survey_responses") or []
-            self._cover([(ticket_of(r), _time(created_at(r))) for r in responses])
+            self._cover([(ticket_of(r), created_at(r)) for r in responses])
             yield from responses
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
