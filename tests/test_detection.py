@@ -20,6 +20,8 @@ NPS_QUESTIONS = {
     "es": "¿Qué probabilidad hay de que nos recomiende a un amigo?",
     "fr": "Quelle est la probabilité que vous nous recommandiez à un ami ?",
     "pt": "Qual a probabilidade de você nos recomendar a um amigo?",
+    "pt-BR": "Você indicaria nossa empresa a um amigo?",
+    "pt-BR (2)": "De 0 a 10, você recomendaria a nossa loja?",
 }
 
 
@@ -119,6 +121,15 @@ def test_labelled_answers_in_russian_and_polish_find_their_scale(tmp_path):
     assert [p.column for p in scored] == ["Как вы оцениваете обслуживание?", "Jak oceniasz obsługę?"]
     assert scored[0].spec["ignore_values"] == ["Затрудняюсь ответить"]
     assert scored[1].spec["ignore_values"] == ["Nie dotyczy"]
+
+
+def test_the_german_satisfaction_scale_has_its_weder_noch(tmp_path):
+    rows = [["Zeitstempel", "Wie zufrieden sind Sie?"],
+            *[[f"0{n + 1}.03.2024 10:00:00", label] for n, label in enumerate(["Sehr zufrieden", "Weder noch",
+                                                                                "Zufrieden", "Unzufrieden"])]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "de.csv", rows, delimiter=";"))
+    [csat] = [p for p in inspection.chosen if p.target == "csat"]
+    assert "satisfaction (5 points)" in csat.describe() and "not on the scale" not in csat.describe()
 
 
 def test_effort_questions_get_their_direction(tmp_path):

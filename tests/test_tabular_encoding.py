@@ -13,6 +13,8 @@ POLISH_FEW_MARKS = "Sklep,Ocena\nKraków,Zadowolony\nPoznań,Bardzo zadowolona\n
 FRENCH = "Date;Magasin;Commentaire\n01/02/2024;Orléans;Très satisfait, à bientôt\n"
 SPANISH = "Fecha,Tienda,Comentario\n1/2/2024,Logroño,¿Muy satisfecho? Sí, atención rápida\n"
 GERMAN = "Datum;Filiale;Kommentar\n01.02.2024;München;Sehr zufrieden, schöne Grüße\n"
+DANISH_SHORT = "Date,Store,Recommend?\n2024-01-01,Café Zürich,9\n2024-01-02,Ærø,8\n"
+CZECH = "Datum;Pobočka;Komentář\n01.02.2024;Brno;Příliš žluťoučký kůň, děkuji\n"
 
 
 @pytest.mark.parametrize(
@@ -24,6 +26,8 @@ GERMAN = "Datum;Filiale;Kommentar\n01.02.2024;München;Sehr zufrieden, schöne G
         (FRENCH, "latin-1", "cp1252"),
         (SPANISH, "cp1252", "cp1252"),
         (GERMAN, "cp1252", "cp1252"),
+        (DANISH_SHORT, "latin-1", "cp1252"),
+        (CZECH, "cp1250", "cp1250"),
         (RUSSIAN, "utf-8", "utf-8"),
         (RUSSIAN, "utf-8-sig", "utf-8-sig"),
         (POLISH, "utf-16", "utf-16"),

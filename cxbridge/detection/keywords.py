@@ -10,7 +10,7 @@ from cxbridge.detection.labels import label_key
 STEMS: dict[str, tuple[str, ...]] = {
     "recommend": (
         "recommend", "nps", "порекоменд", "рекоменд", "посовет", "polec", "rekomend", "weiterempf", "empfehl",
-        "recomend", "recomie", "recommand",
+        "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar",
     ),
     "employer": ("place to work", "employer", "работодател", "miejsce pracy", "pracodawc", "arbeitgeber",
                  "empleador", "lugar para trabajar", "employeur", "empregador", "lugar para trabalhar"),

@@ -47,7 +47,7 @@ SATISFACTION_5 = LabelScale("satisfaction (5 points)", "csat", Direction.HIGHER_
      "insatisfecha", "insatisfait", "insatisfaite", "plutôt insatisfait", "insatisfeito", "insatisfeita"),
     ("neutral", "neither satisfied nor dissatisfied", "neither", "нейтрально", "ни доволен, ни недоволен",
      "не знаю, доволен ли", "neutralnie", "ani zadowolony, ani niezadowolony", "neutralny",
-     "weder zufrieden noch unzufrieden", "teils/teils", "ni satisfecho ni insatisfecho", "neutro", "neutre",
+     "weder zufrieden noch unzufrieden", "weder noch", "teils/teils", "ni satisfecho ni insatisfecho", "neutro", "neutre",
      "ni satisfait ni insatisfait", "nem satisfeito nem insatisfeito"),
     ("satisfied", "somewhat satisfied", "доволен", "довольна", "скорее доволен", "zadowolony", "zadowolona",
      "raczej zadowolony", "zufrieden", "eher zufrieden", "satisfecho", "satisfecha", "satisfait", "satisfaite",

@@ -30,7 +30,12 @@ _COMMON_LETTERS = frozenset(
     "äöüßÄÖÜ"  # German
     "àâçéèêëîïôùûœÀÂÇÉÈÊËÎÏÔÙÛŒ"  # French
     "áíñúÁÍÑÚãõÃÕ"  # Spanish, Portuguese
+    "æøåÆØÅ"  # Danish, Norwegian, Swedish
 )
+# Letters of one language's alphabet that never meet the other's in a word: Polish ć, ł, ż…
+# beside Czech ř, ě, ů… is a latin-1 word (Ærø) misread as cp1250 (Ćrř). Croatian ć, č, š, ž mix.
+_POLISH_ONLY = frozenset("ąćęłńśźżĄĆĘŁŃŚŹŻ")
+_CZECH_ONLY = frozenset("ďěňřťůľĺŕĎĚŇŘŤŮĽĹŔ")
 _SEPARATORS = re.compile(r"[\s\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+")
 _VOWELS = frozenset("aeiouáéíóúAEIOUÁÉÍÓÚ")
 
@@ -131,7 +136,7 @@ def plausibility(text: str) -> int:
             score -= 4 * len(letters)
         elif cyrillic:
             score += 2 * cyrillic
-        elif (len(letters) >= 4 and not ascii_letters) or _odd_case(word):
+        elif (len(letters) >= 4 and not ascii_letters) or _odd_case(word) or _mixed_alphabets(word):
             score -= 2 * len(letters)
         else:
             score += sum(2 for i, c in enumerate(word) if c in _COMMON_LETTERS and _fits(word, i))
@@ -149,6 +154,10 @@ def _odd_case(word: str) -> bool:
     return any(
         a.islower() and b.isupper() and not (a.isascii() and b.isascii()) for a, b in zip(word, word[1:], strict=False)
     )
+
+
+def _mixed_alphabets(word: str) -> bool:
+    return not _POLISH_ONLY.isdisjoint(word) and not _CZECH_ONLY.isdisjoint(word)
 
 
 def _fits(word: str, index: int) -> bool:
