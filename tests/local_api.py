@@ -1,7 +1,7 @@
 """Real HTTP servers on 127.0.0.1 for tests: the far end of retry tests and the stand-in of the
 SaaS APIs, playing scripted faults before answering — 429 with and without Retry-After, 5xx,
-slow answers past the client's timeout, connections dropped before or inside a body, bodies
-cut short."""
+slow answers past the client's timeout, connections dropped before or inside a body (`cut_midway`
+cuts a handler's real answer), bodies cut short."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -101,6 +101,22 @@ class FakeApi:
 
     def paths(self, method: str | None = None) -> list[str]:
         return [seen.target for seen in self.requests if method is None or seen.method == method]
+
+
+def cut_midway(handler: Handler, *, times: int = 1) -> Handler:
+    """`handler`, whose next `times` answers are sent with their headers and half of their real
+    body before the connection closes: a page dropped in the middle of its body."""
+    left = [times]
+
+    def answer(seen: Seen, match: re.Match[str]) -> Reply:
+        result = handler(seen, match)
+        reply = result if isinstance(result, Reply) else Reply(body=result)
+        if left[0] <= 0 or reply.status >= 300:
+            return reply
+        left[0] -= 1
+        return replace(reply, cut_at=len(reply.payload()[0]) // 2)
+
+    return answer
 
 
 @contextmanager

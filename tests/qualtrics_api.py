@@ -1,7 +1,9 @@
 """A Qualtrics account played on 127.0.0.1 exactly as the v3 API documents it
 (../shared/reference/api_reference.md §1): the `result`/`meta` envelope, `GET /surveys` with
 `nextPage`, `GET /survey-definitions/{id}`, the three-step response export (progress ids,
-fileIds, a ZIP of `{"responses": [...]}`), continuation tokens, and `POST /oauth2/token`.
+fileIds, a ZIP of `{"responses": [...]}`), continuation tokens (issued only to an export that
+asks with `allowContinuation`, a follow-up export included), a failed export, a 403, and
+`POST /oauth2/token`.
 Tests record cassettes from it and inject faults into it."""
 
 from __future__ import annotations
@@ -99,6 +101,8 @@ class QualtricsAccount:
     exports: dict[str, dict[str, Any]] = field(default_factory=dict)
     polls_before_complete: int = 1
     member_name: str = "Store visit.json"
+    forbidden: set[str] = field(default_factory=set)  # surveys the token may not export (403)
+    failing: set[str] = field(default_factory=set)  # surveys whose exports end with status "failed"
     api: FakeApi | None = None
 
     def add_survey(self, survey_id: str, name: str, *, active: bool = True) -> Survey:
@@ -157,6 +161,9 @@ class QualtricsAccount:
         survey = self.surveys.get(match.group(1))
         if survey is None:
             return Reply(404, error("404 - Not Found", "Could not find survey", "QVAL_1"))
+        if survey.id in self.forbidden:
+            return Reply(403, error("403 - Forbidden", "You do not have permission to access this resource",
+                                    "AUTH_ERROR"))  # fmt: skip
         body = seen.json()
         if body.get("format") not in ("json", "ndjson"):
             return Reply(400, error("400 - Bad Request", "Invalid format", "RPE_3"))
@@ -172,7 +179,7 @@ class QualtricsAccount:
                        if version > since_version and record["values"]["recordedDate"] >= since]  # fmt: skip
         number = len(self.exports) + 1
         progress_id = f"ES_{number:04d}prog"
-        issues_token = bool(body.get("allowContinuation") or token)
+        issues_token = bool(body.get("allowContinuation"))  # a token is given only when asked for, also after one
         self.exports[progress_id] = {
             "survey": survey.id, "records": records, "format": body["format"], "polls": 0,
             "file_id": f"{number:04d}-file-def", "token": f"ct-v{self.version}" if issues_token else None,
@@ -186,6 +193,8 @@ class QualtricsAccount:
         export["polls"] += 1
         if export["polls"] <= self.polls_before_complete:
             return envelope({"percentComplete": 50.0, "status": "inProgress"})
+        if export["survey"] in self.failing:  # as documented: 100 percent, no fileId, status failed
+            return envelope({"fileId": None, "percentComplete": 100, "status": "failed"})
         result = {"percentComplete": 100.0, "status": "complete", "fileId": export["file_id"]}
         if export["token"]:
             result["continuationToken"] = export["token"]

@@ -5,6 +5,7 @@ fake account on 127.0.0.1 — always into a real SQLite destination."""
 from __future__ import annotations
 
 import json
+import random
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,9 +20,11 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.local_api import Reply
+from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
-from tests.qualtrics_api import REAL_HOST, ROOT, TOKEN, QualtricsAccount, qualtrics, response, store_account
+from tests.qualtrics_api import (
+    REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, zipped,
+)  # fmt: skip
 
 sync = partial(sync_source, name="stores")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "qualtrics"
@@ -117,8 +120,8 @@ def test_the_next_syncs_export_only_what_changed_since_the_continuation_token(tm
         changed = sync(tmp_path, entry(recorded.base_url))
     assert [(r.read, r.written, r.unchanged) for r in (first, unchanged, changed)] == [(4, 4, 0), (0, 0, 0), (2, 2, 0)]
     exports = bodies(recorded, "export-responses")
-    assert exports[2:4] == [{"format": "json", "compress": True, "continuationToken": "ct-v4"}] * 2
-    assert exports[4] == {"format": "json", "compress": True, "continuationToken": "ct-v4"}
+    follow_up = {"format": "json", "compress": True, "allowContinuation": True, "continuationToken": "ct-v4"}
+    assert exports[2:5] == [follow_up] * 3  # each follow-up asks for the next token too
     assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id = 'R_0002abcd'") == [(7,)]
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(5,)]
     [(cursor,)] = query(tmp_path, "SELECT cursor FROM sync_state")
@@ -134,9 +137,34 @@ def test_a_refused_continuation_token_falls_back_to_the_latest_recorded_date(tmp
         again = sync(tmp_path, entry(recorded.base_url, surveys=["SV_store1"], name_pattern=None))
     assert (again.status, again.read, again.written, again.unchanged) == ("success", 2, 0, 2), again.error
     assert bodies(recorded, "export-responses")[1:] == [
-        {"format": "json", "compress": True, "continuationToken": "expired"},
+        {"format": "json", "compress": True, "allowContinuation": True, "continuationToken": "expired"},
         {"format": "json", "compress": True, "allowContinuation": True, "startDate": "2026-01-05T10:02:00.250Z"},
     ]
+    [(cursor,)] = query(tmp_path, "SELECT cursor FROM sync_state")
+    assert json.loads(cursor)["SV_store1"]["continuationToken"] == "ct-v4"  # the refused token replaced
+
+
+def test_a_follow_up_export_that_returns_no_new_token_keeps_the_last_one(tmp_path):
+    account = store_account()
+    answer = account.progress
+
+    def without_token(seen, match):
+        reply = answer(seen, match)
+        if isinstance(reply, dict):
+            reply["result"].pop("continuationToken", None)
+        return reply
+
+    with qualtrics(account) as api:
+        sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+        account.progress = without_token
+        api.routes.clear()
+        account.serve(api)
+        account.put("SV_store1", response(5, day=9))
+        second = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+        third = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+        asked = [seen.json().get("continuationToken") for seen in api.requests if seen.method == "POST"]
+    assert asked == [None, "ct-v4", "ct-v4"]  # never a fall-back to dates, never a lost token
+    assert [(r.read, r.written, r.unchanged) for r in (second, third)] == [(1, 1, 0), (1, 0, 1)]
 
 
 def test_oauth_client_credentials_fetch_a_bearer_token_once(tmp_path):
@@ -159,14 +187,38 @@ def test_oauth_client_credentials_fetch_a_bearer_token_once(tmp_path):
          "HTTP 401 (Invalid API token [AUTH_ERROR]); Qualtrics did not accept the API token"),
         ("error_404", {"surveys": ["SV_gone"], "name_pattern": None},
          "HTTP 404 (Could not find survey [QVAL_1]); not found: check the survey ids"),
+        ("error_403", {"surveys": ["SV_pulse"], "name_pattern": None},
+         "HTTP 403 (You do not have permission to access this resource [AUTH_ERROR]); the API token (api_token) "
+         "or OAuth client (client_id, client_secret) lack permission for this: check their scopes and permissions"),
+        ("export_failed", {"surveys": ["SV_store2"], "name_pattern": None},
+         "Qualtrics failed the export ES_0001prog of SV_store2 (requestId 5e0e2a4c-0000-4000-8000-000000000001); "
+         "re-run later, and if it fails again give Qualtrics support the requestId"),
     ],
 )
 def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, monkeypatch, name, change, expected):
     monkeypatch.setenv("WRONG_TOKEN", "qx-token-revoked")
-    with cassette(name, store_account()) as recorded:
+    account = store_account()
+    account.forbidden.add("SV_pulse")
+    account.failing.add("SV_store2")
+    with cassette(name, account) as recorded:
         result = sync(tmp_path, entry(recorded.base_url, **change))
-    assert result.status == "failed" and expected in result.error
+    assert result.status == "failed" and expected in result.error, result.error
     assert "qx-token" not in result.error
+    refused = [response for _, response in recorded.cassette.data if response["status"]["code"] >= 400]
+    assert len(refused) <= 1  # failed at once: never retried
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+
+
+def test_a_429_with_retry_after_is_waited_out_and_recorded(tmp_path, no_waiting):
+    with qualtrics(store_account()) as api:
+        api.fail(Reply(429, error("429 - Too Many Requests", "Too many requests", "RATE_LIMIT"),
+                       headers={"Retry-After": "7"}), match="export-responses")  # fmt: skip
+        with api_cassette(CASSETTES / "rate_limited.yaml", real_url=REAL_HOST, fake_url=api.url,
+                          secrets=[TOKEN]) as recorded:  # fmt: skip
+            result = sync(tmp_path, entry(recorded.base_url, surveys=["SV_store2"], name_pattern=None))
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert 7.0 in no_waiting
+    assert [response["status"]["code"] for _, response in recorded.cassette.data][:3] == [200, 429, 200]
 
 
 # -- a local server with faults ----------------------------------------------------------------
@@ -207,6 +259,51 @@ def test_a_survey_that_keeps_failing_leaves_the_others_committed_and_the_rerun_r
         resumed = sync(tmp_path, entry(api.url))
     assert (resumed.status, resumed.read, resumed.written) == ("success", 1, 1), resumed.error
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_429_without_retry_after_backs_off_and_every_response_lands_once(tmp_path, no_waiting):
+    with qualtrics(store_account()) as api:
+        api.fail(Reply(429, error("429 - Too Many Requests", "Too many requests", "RATE_LIMIT")),
+                 match="export-responses", times=2)  # fmt: skip
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    first, second = no_waiting[:2]  # the 4th and 5th requests: before the client-side pace or any poll waits
+    assert 1 <= first <= 1.25 and 2 <= second <= 2.5  # exponential backoff with its jitter
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_answers_dropped_in_the_middle_of_their_body_are_fetched_again(tmp_path):
+    account = store_account()
+    account.file = cut_midway(account.file, times=2)  # the ZIP download, streamed: headers, half, then closed
+    account.progress = cut_midway(account.progress)
+    account.definition = cut_midway(account.definition)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        files = [seen.path for seen in api.requests if seen.path.endswith("/file")]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert files == [f"{ROOT}/surveys/SV_store1/export-responses/0001-file-def/file"] * 3 + [
+        f"{ROOT}/surveys/SV_store2/export-responses/0002-file-def/file"
+    ]
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_an_export_over_max_export_bytes_fails_clearly_writes_none_of_it_and_a_rerun_resumes(tmp_path):
+    account = store_account()
+    words = random.Random(4).choices(["store", "queue", "staff", "price", "fresh", "slow", "kind", "late"], k=6000)
+    account.put("SV_store2", response(6) | {"notes": " ".join(words)})  # ~35 KB unpacked, a few KB zipped
+    big = zipped("x.json", [record for _, record in account.surveys["SV_store2"].responses.values()])
+    assert len(big) < 10_000  # the download is under the cap: the unpacked size is what trips it
+    with qualtrics(account) as api:
+        failed = sync(tmp_path, entry(api.url, max_export_bytes=10_000))
+        assert failed.status == "failed", failed.error
+        assert "SV_store2 export: the export unpacks to" in failed.error and "over max_export_bytes" in failed.error
+        assert "raise max_export_bytes if the export is genuine" in failed.error
+        assert query(tmp_path, "SELECT DISTINCT survey_id FROM feedback") == [("SV_store1",)]
+        [(cursor,)] = query(tmp_path, "SELECT cursor FROM sync_state")
+        assert set(json.loads(cursor)) == {"SV_store1"}  # nothing of SV_store2 committed, not even its token
+        resumed = sync(tmp_path, entry(api.url))
+    assert (resumed.status, resumed.read, resumed.written) == ("success", 2, 2), resumed.error
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(5, 5)]
 
 
 @pytest.mark.parametrize(

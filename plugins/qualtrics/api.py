@@ -80,14 +80,19 @@ def wait_for_export(
     """Step 2: poll the progress, waiting longer each time, until the export is complete."""
     waited, wait = 0.0, interval
     while True:
-        result = _result(client.get_json(f"/surveys/{survey_id}/export-responses/{progress_id}"))
+        body = client.get_json(f"/surveys/{survey_id}/export-responses/{progress_id}")
+        result = _result(body)
         status = result.get("status")
         if status == "complete":
             if not result.get("fileId"):
                 raise SourceError(f"the export {progress_id} of {survey_id} completed without a fileId; re-run later")
             return Export(str(result["fileId"]), result.get("continuationToken"))
-        if status == "failed":
-            raise SourceError(f"Qualtrics failed the export {progress_id} of {survey_id}; re-run later")
+        if status == "failed":  # percentComplete may be 100 even so: only status says
+            request_id = (body.get("meta") or {}).get("requestId") or "none given"
+            raise SourceError(
+                f"Qualtrics failed the export {progress_id} of {survey_id} (requestId {request_id}); re-run later, "
+                "and if it fails again give Qualtrics support the requestId"
+            )
         if waited >= timeout:
             raise SourceError(
                 f"the export {progress_id} of {survey_id} was not ready after {timeout:.0f} s "

@@ -15,6 +15,7 @@ from cxbridge.tabular.json_records import array_records, ndjson_records
 
 MAX_RATIO = 100  # uncompressed/compressed: JSON compresses ~10-20×; a bomb by far more
 SMALL = 1 << 20  # members under 1 MiB are not judged by their ratio
+RAISE_CAP = "raise max_export_bytes if the export is genuine, or narrow it with start_date"
 
 
 def export_records(path: Path, *, max_bytes: int, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -47,7 +48,7 @@ def _the_member(archive: zipfile.ZipFile, identity: str, max_bytes: int) -> zipf
         raise SourceError(f"{identity}: the export holds {len(members)} files, not one; not read")
     [info] = members
     if info.file_size > max_bytes:
-        raise SourceError(f"{identity}: the export unpacks to {info.file_size} bytes, over max_export_bytes")
+        raise SourceError(f"{identity}: the export unpacks to {info.file_size} bytes, over max_export_bytes; {RAISE_CAP}")
     if info.file_size > SMALL and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise SourceError(
             f"{identity}: {info.filename} would unpack {info.file_size // max(info.compress_size, 1)}× its size "
@@ -74,6 +75,6 @@ class _Capped(io.RawIOBase):
         data = self.stream.read(len(buffer))
         self.read_so_far += len(data)
         if self.read_so_far > self.limit:
-            raise SourceError(f"{self.identity}: the export unpacks to more than max_export_bytes; stopped")
+            raise SourceError(f"{self.identity}: the export unpacks to more than max_export_bytes; stopped: {RAISE_CAP}")
         buffer[: len(data)] = data
         return len(data)

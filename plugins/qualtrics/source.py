@@ -136,20 +136,24 @@ class ResponsesStream(Stream):
         state["recordedDate"] = latest or state.get("recordedDate")
 
     def _export(self, survey_id: str, state: dict[str, Any]) -> tuple[Iterator[tuple[int, dict[str, Any]]], str]:
-        body: dict[str, Any] = {"format": "json", "compress": True}
+        """Every export asks for a continuation token (`allowContinuation`); one that follows a
+        token sends both, and keeps the old token if Qualtrics returns no new one."""
+        body: dict[str, Any] = {"format": "json", "compress": True, "allowContinuation": True}
         since = state.get("recordedDate") or _iso(self.source.config.start_date)
-        if state.get("continuationToken"):
+        token = state.get("continuationToken")
+        if token:
             try:
-                export = self._run_export(survey_id, body | {"continuationToken": state["continuationToken"]})
+                records, new_token = self._run_export(survey_id, body | {"continuationToken": token})
             except FatalSourceError as exc:
                 if exc.status_code != 400:
                     raise
                 log.warning("%s: the continuation token was refused (%s); exporting by recorded date", survey_id, exc)
-                export = self._run_export(survey_id, _window(body, since))
+                token = None
+                records, new_token = self._run_export(survey_id, _window(body, since))
         else:
-            export = self._run_export(survey_id, _window(body, since))
-        state["continuationToken"] = export[1]
-        return export[0], since or ""
+            records, new_token = self._run_export(survey_id, _window(body, since))
+        state["continuationToken"] = new_token or token
+        return records, since or ""
 
     def _run_export(self, survey_id: str, body: dict[str, Any]) -> tuple[Iterator[tuple[int, dict[str, Any]]], Any]:
         config, client = self.source.config, self.source.client
@@ -176,7 +180,7 @@ class ResponsesStream(Stream):
 
 
 def _window(body: dict[str, Any], since: str | None) -> dict[str, Any]:
-    return body | {"allowContinuation": True} | ({"startDate": since} if since else {})
+    return body | ({"startDate": since} if since else {})
 
 
 def _iso(moment: datetime | None) -> str | None:
