@@ -94,3 +94,28 @@ def test_the_views_script_gives_bi_tools_the_same_views(lake: Path):
     expected = destination.query("SELECT COUNT(*) AS n, SUM(responses) AS total FROM nps_by_month")[0]
     destination.close()
     assert out.stdout.strip() == f"[[{expected['n']}, {int(expected['total'])}]]"
+
+
+def test_follow_up_files_users_add_are_read_and_older_lakes_learn_them(lake: Path):
+    import duckdb
+
+    migrations = lake / "_cxbridge" / "migrations.json"
+    migrations.write_text('["0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views"]')
+    (lake / "_cxbridge" / "views.sql").write_text("-- written before follow-up files\n")
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open()
+    queue = [row["record_id"] for row in destination.query("SELECT record_id FROM detractor_queue ORDER BY 1")]
+    destination.close()
+    assert "feedback_followups/*.parquet" in (lake / "_cxbridge" / "views.sql").read_text()
+    assert "0005_followup_files" in migrations.read_text()
+    duckdb.execute(  # a user's file with only the required columns; owner and note read as null
+        f"COPY (SELECT '{queue[0]}' AS record_id, TIMESTAMPTZ '2026-01-02 10:00:00+00' AS followed_up_at) "
+        f"TO '{lake / 'feedback_followups' / 'crm.parquet'}' (FORMAT parquet)"
+    )
+    destination.open(read_only=True)
+    after = [row["record_id"] for row in destination.query("SELECT record_id FROM detractor_queue ORDER BY 1")]
+    (followup,) = destination.query("SELECT * FROM feedback_followups")
+    destination.close()
+    assert after == queue[1:]
+    assert followup["record_id"] == queue[0] and followup["owner"] is None
+    assert followup["followed_up_at"] == "2026-01-02T10:00:00Z"

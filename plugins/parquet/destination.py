@@ -5,7 +5,8 @@ There are no transactions across files, so a batch rewrites each partition it to
 (new partitions first, then the ones records left), then the quarantine, and the cursor last: a
 crash leaves every file whole and the cursor behind the data, and the re-run's content-hash
 comparison finishes what was left. Reports, views and `status` run in an in-memory DuckDB over
-the files; `_cxbridge/views.sql` gives BI tools the same views.
+the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never writes
+`feedback_followups/`: every Parquet file users put there is a follow-up table (docs/bi.md).
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from typing import Any
 
 from cxbridge.crm import ContextRow, id_column
 from cxbridge.destinations import Batch, SyncRun, WriteStats
-from cxbridge.layout import CRM_TABLES, FEEDBACK, QUARANTINE, SYNC_RUNS, SYNC_STATE, TABLES, TABLES_BY_NAME, Table
+from cxbridge.layout import (
+    CRM_TABLES,
+    FEEDBACK,
+    FEEDBACK_FOLLOWUPS,
+    QUARANTINE,
+    SYNC_RUNS,
+    SYNC_STATE,
+    TABLES,
+    TABLES_BY_NAME,
+    Table,
+)
 from cxbridge.local_files import file_lock, path_of
 from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
 from cxbridge.plugins.parquet import files
@@ -29,7 +40,7 @@ from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
-MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views")
+MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files")
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
 
@@ -82,7 +93,7 @@ class ParquetDestination(DuckDBDestination):
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
-        if "0002_bi_views" not in done or "0004_crm_views" not in done:
+        if not {"0002_bi_views", "0004_crm_views", "0005_followup_files"} <= set(done):
             (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
             (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
         if done != list(MIGRATIONS):
@@ -90,6 +101,9 @@ class ParquetDestination(DuckDBDestination):
 
     def _table_select(self, table: Table, root: Path | None = None) -> str:
         root = root or self.root
+        if table is FEEDBACK_FOLLOWUPS:
+            pattern = literal(files.followup_glob(root))
+            return f"SELECT {typed(table)} FROM read_parquet({pattern}, union_by_name = true)"
         if table not in PARTITIONED:
             return f"SELECT * FROM read_parquet({literal(files.table_file(root, table))})"
         pattern = files.partition_glob(root, table)
@@ -141,7 +155,9 @@ class ParquetDestination(DuckDBDestination):
         stored: set[tuple[str, str, str, str]] = set()
         for table in {table for table, _ in latest}:
             file = literal(files.table_file(self.root, TABLES_BY_NAME[table]))
-            rows = self.conn.execute(f"SELECT source, {id_column(table)}, content_hash FROM read_parquet({file})").fetchall()
+            rows = self.conn.execute(
+                f"SELECT source, {id_column(table)}, content_hash FROM read_parquet({file})"
+            ).fetchall()
             stored |= {(table, source, identifier, digest) for source, identifier, digest in rows}
         return [row for (table, key), row in latest.items() if (table, *key, row.content_hash) not in stored]
 

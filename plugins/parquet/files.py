@@ -4,7 +4,8 @@ and month for the record tables, every file replaced atomically (written beside,
     feedback/source=store_survey/month=2025-01/part-0.parquet
     feedback/source=store_survey/month=__HIVE_DEFAULT_PARTITION__/part-0.parquet   (no date)
     feedback_scores/…, feedback_comments/…   (in the partition of their record)
-    sync_runs/data.parquet, sync_state/data.parquet, quarantine/data.parquet, feedback_followups/…
+    sync_runs/data.parquet, sync_state/data.parquet, quarantine/data.parquet
+    feedback_followups/data.parquet (empty), feedback_followups/*.parquet   (written by users)
 
 `source` lives in the folder names, not in the files, as Hive layouts expect; every query engine
 that reads Hive partitions (DuckDB, Spark, Athena, BigQuery external tables) gets it back.
@@ -48,6 +49,11 @@ def partition_of(path: Path) -> tuple[str, str | None]:
 
 def table_file(root: Path, table: Table) -> Path:
     return root / table.name / DATA_FILE
+
+
+def followup_glob(root: Path) -> str:
+    """Every follow-up file: cxbridge creates an empty `data.parquet`, users add files beside it."""
+    return str(root / "feedback_followups" / "*.parquet")
 
 
 def partition_glob(root: Path, table: Table, source: str = "*") -> str:

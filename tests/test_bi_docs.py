@@ -1,0 +1,217 @@
+"""Every ```sql block of docs/bi.md runs on SQLite, DuckDB, Parquet (through DuckDB and
+`_cxbridge/views.sql`) and PostgreSQL after a sync of sample data, and the documented way to mark a
+follow-up takes a record off `detractor_queue` on each of them. A block whose first line is
+`-- engine: a, b` runs on the engines it names only."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.testing.destinations import comparable, deliver
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "bi.md"
+ENGINES = ("sqlite", "duckdb", "parquet", "postgresql")
+PLACEHOLDER_ID = "'3f1c…'"
+
+
+@dataclass(frozen=True)
+class Block:
+    line: int
+    sql: str
+    engines: tuple[str, ...]
+
+    @property
+    def is_follow_up(self) -> bool:
+        return PLACEHOLDER_ID in self.sql and "feedback_followups" in self.sql
+
+
+def documented_blocks() -> list[Block]:
+    text = DOC.read_text(encoding="utf-8")
+    blocks = []
+    for match in re.finditer(r"^```sql\n(.*?)^```", text, flags=re.S | re.M):
+        sql = match.group(1)
+        marker = re.match(r"--\s*engine:\s*(.+)\n", sql)
+        engines = tuple(e.strip() for e in marker.group(1).split(",")) if marker else ENGINES
+        unknown = set(engines) - set(ENGINES) - {"snowflake", "bigquery"}
+        assert not unknown, f"docs/bi.md line {text[: match.start()].count(chr(10)) + 1}: unknown engine {unknown}"
+        blocks.append(Block(text[: match.start()].count("\n") + 1, sql, engines))
+    return blocks
+
+
+BLOCKS = documented_blocks()
+
+
+class Session:
+    """A connection to one synced destination that runs a block and rolls back what it wrote."""
+
+    def __init__(self, engine: str, connect: Callable[[], Any], *, folder: Path | None = None):
+        self.engine = engine
+        self.conn = connect()
+        self.folder = folder
+
+    def run(self, sql: str) -> list[tuple[Any, ...]]:
+        with contextlib.chdir(self.folder) if self.folder else contextlib.nullcontext():
+            if self.engine == "sqlite":
+                rows: list[tuple[Any, ...]] = []
+                for statement in _statements(sql):
+                    rows = self.conn.execute(statement).fetchall()
+                return rows
+            cursor = self.conn.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+
+    def queue(self) -> set[str]:
+        return {row[0] for row in self.run("SELECT record_id FROM detractor_queue")}
+
+    @contextlib.contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """What a block writes is undone, so every block sees the synced sample data alone."""
+        before = set(self.folder.rglob("*")) if self.folder else set()
+        if self.engine == "duckdb":
+            self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if self.engine != "parquet":
+                self.conn.rollback()
+            for path in set(self.folder.rglob("*")) - before if self.folder else ():
+                path.unlink()
+
+
+def _statements(sql: str) -> Iterator[str]:
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
+    if statement.strip():
+        yield statement
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory, request) -> Iterator[dict[str, Session]]:
+    """Each engine synced once with the conformance suite's sample data, opened lazily."""
+    made: dict[str, Session] = {}
+    root = tmp_path_factory.mktemp("bi")
+
+    def session(engine: str) -> Session:
+        if engine not in made:
+            made[engine] = _synced(engine, root, request)
+        return made[engine]
+
+    yield session  # type: ignore[misc]
+    for session_ in made.values():
+        session_.conn.close()
+
+
+def _synced(engine: str, root: Path, request: pytest.FixtureRequest) -> Session:
+    if engine == "sqlite":
+        from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+        deliver(SQLiteDestination(f"sqlite:///{root / 'cx.db'}"))
+        return Session(engine, lambda: sqlite3.connect(root / "cx.db"))
+    import duckdb
+
+    if engine == "duckdb":
+        from cxbridge.plugins.duckdb.destination import DuckDBDestination
+
+        deliver(DuckDBDestination(f"duckdb:///{root / 'cx.duckdb'}"))
+        return Session(engine, lambda: duckdb.connect(str(root / "cx.duckdb")))
+    if engine == "parquet":
+        from cxbridge.plugins.parquet.destination import ParquetDestination
+
+        lake = root / "lake"
+        deliver(ParquetDestination(f"parquet:///{lake}"))
+        with contextlib.chdir(lake):  # as `duckdb -init _cxbridge/views.sql` run in the folder
+            conn = duckdb.connect()
+            conn.execute((lake / "_cxbridge" / "views.sql").read_text(encoding="utf-8"))
+        return Session(engine, lambda: conn, folder=lake)
+    import psycopg
+
+    from cxbridge.plugins.postgres.destination import PostgresDestination
+
+    server = request.getfixturevalue("postgres_url")
+    database = f"cx_bi_docs_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {database}")
+    url = server.rsplit("/", 1)[0] + "/" + database
+    request.addfinalizer(lambda: _drop(server, database))
+    deliver(PostgresDestination(url))
+    return Session(engine, lambda: psycopg.connect(url))
+
+
+def _drop(server: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(engine, block, id=f"{engine}-line{block.line}")
+        for block in BLOCKS
+        for engine in ENGINES
+        if engine in block.engines
+    ]
+
+
+def test_the_page_has_queries_and_every_engine_a_follow_up():
+    assert len(BLOCKS) >= 8
+    for engine in ENGINES:
+        assert [b for b in BLOCKS if b.is_follow_up and engine in b.engines], f"no follow-up shown for {engine}"
+
+
+@pytest.mark.parametrize(("engine", "block"), _cases())
+def test_a_documented_query_runs(sessions, engine: str, block: Block):
+    session = sessions(engine)
+    with session.rolled_back():
+        session.run(block.sql)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_documented_follow_up_takes_a_record_off_the_queue(sessions, engine: str):
+    session = sessions(engine)
+    (block,) = [b for b in BLOCKS if b.is_follow_up and engine in b.engines]
+    queue = session.queue()
+    assert queue, "the sample data has detractors"
+    followed = min(queue)
+    with session.rolled_back():
+        session.run(block.sql.replace(PLACEHOLDER_ID, f"'{followed}'"))
+        assert session.queue() == queue - {followed}
+        if engine == "parquet":
+            assert followed not in _queue_as_cxbridge_reads_it(session.folder)
+    assert session.queue() == queue
+
+
+def _queue_as_cxbridge_reads_it(lake: Path) -> set[str]:
+    from cxbridge.plugins.parquet.destination import ParquetDestination
+
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open(read_only=True)
+    try:
+        return {row["record_id"] for row in destination.query("SELECT record_id FROM detractor_queue")}
+    finally:
+        destination.close()
+
+
+SELECTS = [b for b in BLOCKS if b.sql.lstrip().upper().startswith("SELECT") and set(ENGINES) <= set(b.engines)]
+
+
+@pytest.mark.parametrize("block", SELECTS, ids=[f"line{b.line}" for b in SELECTS])
+def test_a_documented_query_gives_the_same_rows_everywhere(sessions, block: Block):
+    results = {engine: sorted(map(repr, _comparable(sessions(engine).run(block.sql)))) for engine in ENGINES}
+    assert all(rows == results["sqlite"] for rows in results.values()), results
+
+
+def _comparable(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [tuple(comparable(value) for value in row) for row in rows]
