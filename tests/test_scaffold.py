@@ -60,3 +60,27 @@ def test_names_follow_python_and_url_rules(tmp_path: Path):
     }
     assert 'name = "acme-feedback-db"' in (tmp_path / "cxbridge_acme_feedback_db/destination.py").read_text()
     assert 'acme_feedback_db = "cxbridge_acme_feedback_db"' in (tmp_path / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize("kind", ["source", "destination"])
+def test_generated_build_requirement_needs_no_wheel_package(tmp_path: Path, kind: str):
+    """setuptools before 70.1 builds wheels only with `wheel` installed: with --no-build-isolation
+    an older one fails with `invalid command 'bdist_wheel'`, so the template must exclude it."""
+    import subprocess
+    import sys
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    cxbridge.plugin_new("acme-feedback", kind=kind, directory=tmp_path / "plugin")
+    pyproject = tomllib.loads((tmp_path / "plugin" / "pyproject.toml").read_text())
+    (requirement,) = [Requirement(r) for r in pyproject["build-system"]["requires"]]
+    assert requirement.name == "setuptools"
+    assert not requirement.specifier.contains("70.0.0") and requirement.specifier.contains("70.1.0")
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+         "--check-build-dependencies", "--wheel-dir", str(tmp_path / "dist"), str(tmp_path / "plugin")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr[-2000:]
+    assert [p.name for p in (tmp_path / "dist").iterdir()] == ["cxbridge_acme_feedback-0.1.0-py3-none-any.whl"]
