@@ -86,17 +86,19 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
     if machine:
         summary = item.result.__dict__ if item.result else {}
         click.echo(json.dumps({"event": "file_summary", "file": str(item.path), "source": item.source,
-                               "format": item.format, "error": item.error, "dry_run": result.dry_run, **summary},
-                              default=str))  # fmt: skip
+                               "format": item.format, "error": item.error, "dry_run": result.dry_run,
+                               "sheets_left_out": item.left_out, **summary}, default=str))  # fmt: skip
         return
     where = f"{item.path.name} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:
         click.echo(f"✘ {where}: {item.error or item.result.error}")
-        return
-    r = item.result
-    verb = "would write" if result.dry_run else "written"
-    click.echo(f"✔ {where}: {r.read:,} read · {r.written:,} {verb} · {r.unchanged:,} unchanged · "
-               f"{r.quarantined:,} quarantined")  # fmt: skip
+    else:
+        r = item.result
+        verb = "would write" if result.dry_run else "written"
+        click.echo(f"✔ {where}: {r.read:,} read · {r.written:,} {verb} · {r.unchanged:,} unchanged · "
+                   f"{r.quarantined:,} quarantined")  # fmt: skip
+    for sheet, reason in item.left_out.items():
+        click.echo(f"  sheet {sheet!r} left out: {reason}")
 
 
 def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:

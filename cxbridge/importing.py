@@ -30,6 +30,7 @@ class FileImport:
     format: str | None = None
     result: SourceResult | None = None
     error: str | None = None
+    left_out: dict[str, str] = field(default_factory=dict)  # sheets the detected mapping does not read, and why
 
     @property
     def ok(self) -> bool:
@@ -115,7 +116,7 @@ def import_(
         item = FileImport(path, source or (saved[0] if saved else source_name_for(path)))
         result.files.append(item)
         try:
-            name, entry, base = _entry_for(path, item.source, saved, definition_for(path, hints, definitions))
+            name, entry, base = _entry_for(path, item, saved, definition_for(path, hints, definitions))
             item.format = entry.get("format")
             config = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             synced = sync(config, dry_run=dry_run, destination=destination, host=host, on_progress=on_progress)
@@ -137,15 +138,16 @@ def _no_data_files(command: str, definitions: list[Path]) -> str:
 
 
 def _entry_for(
-    path: Path, name: str, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints
+    path: Path, item: FileImport, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints
 ) -> tuple[str, dict[str, Any], Path]:
     """(source name, `[sources.NAME]` entry, the folder its relative paths start from)."""
     if saved is not None:
         _, entry, base = saved
         sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
-        return name, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
+        return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
     inspection = inspect_file(path, hints)
-    return name, inspection.source_config(path=str(path)), path.parent
+    item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
+    return item.source, inspection.source_config(path=str(path)), path.parent
 
 
 def _overrides(hints: Hints) -> dict[str, Any]:

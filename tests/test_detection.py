@@ -188,3 +188,18 @@ def test_every_sheet_with_the_same_columns_is_proposed(tmp_path):
     inspection = inspect_file(write_xlsx(tmp_path / "nps.xlsx", sheets))
     assert inspection.connector == "excel" and inspection.sheets == ["2022", "2023"]
     assert inspection.source_config()["sheets"] == ["2022", "2023"]
+
+
+def test_sheets_sharing_the_scored_columns_share_the_mapping_and_the_others_are_left_out_with_a_reason(tmp_path):
+    base = ["Date", "Store", NPS_QUESTIONS["en"]]
+    sheets = {"2023": [base, ["2023-05-01", "S1", 9]],
+              "2024": [[*base, "Comment"], ["2024-05-01", "S1", 3, "The queue was far too long today"]],
+              "Prices": [["Date", "Store", "Price"], ["2024-05-01", "S1", 3]]}  # fmt: skip
+    inspection = inspect_file(write_xlsx(tmp_path / "nps.xlsx", sheets))
+    assert inspection.sheets == ["2023", "2024"] and chosen(inspection)["comment"] == "Comment"
+    assert inspection.left_out == {"Prices": "it has none of the scored columns of sheet '2024'; to import it, give "
+                                             "it a mapping of its own: cxbridge inspect FILE --sheet 'Prices' "
+                                             "--write-mapping"}  # fmt: skip
+    assert inspection.source_config()["sheets"] == ["2023", "2024"]
+    del sheets["Prices"]
+    assert "sheets" not in inspect_file(write_xlsx(tmp_path / "all.xlsx", sheets)).source_config()  # new sheets too

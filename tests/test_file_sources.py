@@ -159,6 +159,17 @@ def test_a_sheet_missing_a_mapped_column_names_it_and_suggests_the_closest(tmp_p
     )
 
 
+def test_a_column_added_in_a_later_sheet_is_absent_from_the_earlier_one_but_a_typo_still_fails(tmp_path):
+    write_xlsx(tmp_path / "nps_years.xlsx", {"2023": [HEADER[:4], *[row[:4] for row in workbook_rows(3)]],
+                                             "2024": [HEADER, *workbook_rows(2, start=10)]})  # fmt: skip
+    result = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (result.read, result.written, result.status) == (5, 5, "success")
+    assert query(tmp_path, "SELECT COUNT(comment) FROM feedback") == [(2,)]
+    typo = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": "Comments"}}
+    failed = sync_source(tmp_path, typo | {"path": "nps_years.xlsx"})
+    assert "nps_years.xlsx [2023]: the mapped column 'Comments' is not in the header" in failed.error
+
+
 def test_config_of_the_first_csv_source_still_works_unchanged(tmp_path):
     (tmp_path / "r.csv").write_text(
         "id,submitted,nps,satisfaction\nR1,2025-01-02T10:00:00Z,9,Satisfied\nR2,2025-01-03T10:00:00Z,4,Dissatisfied\n",

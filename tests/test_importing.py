@@ -196,3 +196,22 @@ def test_answers_off_the_scale_are_quarantined_with_their_reason_and_the_rest_im
     assert [(row, field) for row, field, _ in reasons] == [(9, HEADER[2]), (14, HEADER[3])]
     assert "nps answer 11 is outside its scale 0–10" in reasons[0][2] and "'Sorta kinda'" in reasons[1][2]
     assert count(db, "SELECT COUNT(*) FROM feedback WHERE nps IS NULL") == [(1,)]  # the N/A answer
+
+
+def test_every_sheet_of_a_yearly_workbook_imports_and_a_sheet_left_out_is_named(tmp_path):
+    base = ["Date", "Store", "How likely are you to recommend us?"]
+    sheets = {
+        "2023": [["Store NPS survey 2023"], [], base, *[[f"2023-03-{n + 1:02d}", "S1", n] for n in range(4)]],
+        "2024": [[*base, "Comment"], *[[f"2024-03-{n + 1:02d}", "S2", 9, f"A comment number {n} here"]
+                                       for n in range(3)]],
+        "Notes": [["Read me"], ["How the survey was run"]],
+    }  # fmt: skip
+    path = write_xlsx(tmp_path / "store nps.xlsx", sheets)
+    db = tmp_path / "cx.db"
+    lines = invoke("import", str(path), "--db", str(db)).output.strip().splitlines()
+    assert lines[0].startswith("✔ store nps.xlsx → store_nps (plain): 7 read · 7 written")
+    assert lines[1] == "  sheet 'Notes' left out: none of its columns is one the mapping of sheet '2024' reads"
+    by_sheet = "SELECT json_extract(raw, '$.sheet'), COUNT(nps), COUNT(comment) FROM feedback GROUP BY 1 ORDER BY 1"
+    assert count(db, by_sheet) == [("2023", 4, 0), ("2024", 3, 3)]
+    inspected = invoke("inspect", str(path)).output
+    assert "note: sheet 'Notes' left out: none of its columns" in inspected

@@ -19,6 +19,7 @@ from cxbridge.exports import qualtrics_fields, surveymonkey_csv, surveymonkey_js
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile
+from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, decide_date_order
 from cxbridge.tabular.table import Table
@@ -55,11 +56,12 @@ class Inspection:
     recognition: Recognition
     table: Table
     reading: dict[str, str]
-    sheets: list[str]
+    sheets: list[str]  # the sheets the mapping reads
     proposals: list[Proposal]  # every proposal, the ones left out of the mapping too
     chosen: list[Proposal]  # those in the mapping
     settings: dict[str, Any] = field(default_factory=dict)  # date_order, timezone, … for the mapping
     notes: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
 
     @property
     def source_name(self) -> str:
@@ -77,50 +79,78 @@ def source_name_for(path: Path) -> str:
 
 
 def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
-    """Read a file's first rows and propose how to import it."""
+    """Read a file's first rows and propose how to import it: the mapping of its best table,
+    which every other sheet with the same layout, scored columns and time column shares."""
     hints = hints or Hints()
     file = SourceFile(path, path.name)
     definition = exports.load_definition(hints.definition) if hints.definition else None
-    options_of = {}
-    candidates: list[tuple[Recognition, Table]] = []
+    candidates: list[Inspection] = []
+    left_out: dict[str, str] = {}
     for source in _open(file, hints):
+        if isinstance(source, Grid) and not source.preview(1):
+            left_out[source.sheet or path.name] = "it is empty"
+            continue
         found = exports.recognize(source)
         if not found:
+            left_out[source.sheet or path.name] = "no header row found"
             continue
         best = found[0]
         options = LayoutOptions(header_row=best.header_row, header_rows=best.header_rows, definition=definition)
-        table = exports.to_table(source, best.format, options)
-        options_of[id(table)] = options
-        candidates.append((best, table))
+        candidates.append(_inspection(file, best, exports.to_table(source, best.format, options), hints))
     if not candidates:
         raise SourceError(f"{path.name}: nothing to import (every sheet is empty)")
-    recognition, table = max(candidates, key=lambda pair: (pair[0].confidence, len(pair[1].preview())))
-    sheets = [t.sheet for _, t in candidates if t.sheet and _same_columns(t, table)]
-    return _inspection(file, recognition, table, sheets, hints)
+    main = max(candidates, key=_weight)
+    for other in candidates:
+        if other is not main and (reason := _left_out_because(other, main)):
+            left_out[other.table.sheet or path.name] = reason
+    main.sheets = [c.table.sheet for c in candidates if c.table.sheet and c.table.sheet not in left_out]
+    main.left_out = left_out
+    if left_out and main.table.sheet:
+        main.notes += [f"sheet {sheet!r} left out: {reason}" for sheet, reason in left_out.items()]
+    return main
+
+
+def _weight(inspection: Inspection) -> tuple:
+    """The table the mapping is made from: the surest layout, then the most scored and mapped
+    columns (a later year's sheet with a column added), then the most rows."""
+    scored = sum(p.target in METRICS for p in inspection.chosen)
+    return inspection.recognition.confidence, scored, len(inspection.chosen), len(inspection.table.preview())
+
+
+def _left_out_because(other: Inspection, main: Inspection) -> str | None:
+    """Why a sheet cannot be read with the main sheet's mapping, or None when it can: it needs
+    the time column and one scored column; the other columns may be absent (added in a later year)."""
+    if other.table.format != main.table.format:
+        return f"it is laid out as {other.table.format}, not {main.table.format} like sheet {main.table.sheet!r}"
+    keys = {column.key for column in other.table.columns}
+    mapped = [p.column for p in main.chosen]
+    if not any(column in keys for column in mapped):
+        return f"none of its columns is one the mapping of sheet {main.table.sheet!r} reads"
+    scored = [p.column for p in main.chosen if p.target in METRICS]
+    submitted = [p.column for p in main.chosen if p.target == "submitted_at"]
+    missing = [column for column in submitted if column not in keys]
+    if missing or (scored and not any(column in keys for column in scored)):
+        what = f"no column {missing[0]!r}" if missing else "none of the scored columns"
+        return (f"it has {what} of sheet {main.table.sheet!r}; to import it, give it a mapping of its own: "
+                f"cxbridge inspect FILE --sheet {other.table.sheet!r} --write-mapping")  # fmt: skip
+    return None
 
 
 def _open(file: SourceFile, hints: Hints) -> list:
     if file.kind == "delimited":
         return [open_delimited(file.path, file.identity, encoding=None, delimiter=None)]
     if file.kind == "workbook":
-        grids = open_workbook(file.path, file.identity, sheets=list(hints.sheets) or None)
-        return [grid for grid in grids if grid.preview(1)]
+        return open_workbook(file.path, file.identity, sheets=list(hints.sheets) or None)
     return [open_json(file.path, file.identity)]
 
 
-def _same_columns(table: Table, main: Table) -> bool:
-    return [c.key for c in table.columns] == [c.key for c in main.columns]
-
-
-def _inspection(
-    file: SourceFile, recognition: Recognition, table: Table, sheets: list[str], hints: Hints
-) -> Inspection:
+def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints: Hints) -> Inspection:
     profiles = profile_table(table)
     proposals = _proposals(table, profiles)
     chosen = choose(proposals)
     inspection = Inspection(
         path=file.path, connector=CONNECTOR_OF_KIND[file.kind], recognition=recognition, table=table,
-        reading=dict(table.details), sheets=sheets, proposals=proposals, chosen=chosen,
+        reading=dict(table.details), sheets=[], proposals=proposals, chosen=chosen,
     )  # fmt: skip
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:

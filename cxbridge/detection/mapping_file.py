@@ -26,7 +26,7 @@ def source_entry(inspection: Any, *, path: str) -> dict[str, Any]:
     if inspection.connector == "csv":
         entry["encoding"] = reading.get("encoding", "auto")
         entry["delimiter"] = reading.get("delimiter", ",")
-    if inspection.sheets:
+    if inspection.sheets and inspection.left_out:  # else every sheet, those added later too
         entry["sheets"] = list(inspection.sheets)
     entry |= inspection.settings
     columns, lists, metrics = _mapped(inspection.chosen)

@@ -50,23 +50,55 @@ def layout_of(source: Grid | RecordSet, configured: str) -> str:
 
 
 def open_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> Iterator[Table]:
-    """Each table of the file whose columns fit the mapping; a sheet without any mapped column
-    is passed over when no sheets were named, and a partial fit is an error naming the column."""
+    """Each table of the file that the mapping fits (see `fit_problem`); a sheet it does not
+    fit is passed over, with its reason logged, when no sheets were named, else an error."""
     options = LayoutOptions(header_row=config.header_row, header_rows=config.header_rows, definition=definition)
     named_sheets = bool(getattr(config, "sheets", None))
+    tables = []
     for source in open_sources(file, config):
         if isinstance(source, Grid) and not source.preview(1):
             log.info("%s: empty, passed over", source.where)
             continue
-        table = exports.to_table(source, layout_of(source, config.format), options)
-        missing = missing_columns(table, config)
-        mapped = mapped_columns(config)
-        if missing and len(missing) == len(mapped) and source.sheet is not None and not named_sheets:
-            log.info("%s: none of the mapped columns, passed over", table.where)
+        try:
+            tables.append(exports.to_table(source, layout_of(source, config.format), options))
+        except SourceError as exc:
+            if source.sheet is None or named_sheets:
+                raise
+            log.warning("%s: passed over: %s", source.where, exc)  # a chart or notes sheet
+    for table in tables:
+        problem = fit_problem(table, config, tables)
+        if problem and table.sheet is not None and not named_sheets and not _misspelt(table, config, tables):
+            log.warning("%s: passed over: %s", table.where, problem)
             continue
-        if missing:
-            raise SourceError(_missing_message(table, missing[0]))
+        if problem:
+            raise SourceError(f"{table.where}: {problem}")
         yield table
+
+
+def fit_problem(table: Table, config: FileSourceConfig, tables: list[Table]) -> str | None:
+    """Why the mapping does not fit the table, or None. The table needs the submitted-time
+    column and, when there are scored columns, one of them; a mapped column that another table
+    of the file has (a column added in a later year's sheet) is just absent from this one."""
+    missing = missing_columns(table, config)
+    if not missing:
+        return None
+    if len(missing) == len(mapped_columns(config)):
+        return "none of the mapped columns is in its header"
+    elsewhere = {column.key for other in tables if other is not table for column in other.columns}
+    submitted = header_key(config.columns.submitted_at) if config.columns.submitted_at else None
+    for column in missing:
+        if column not in elsewhere or column == submitted:
+            return _missing_message(table, column)
+    scored = [header_key(metric.column) for metric in config.metrics]
+    if scored and all(column in missing for column in scored):
+        return f"none of the scored columns ({', '.join(map(repr, scored))}) is in its header"
+    return None
+
+
+def _misspelt(table: Table, config: FileSourceConfig, tables: list[Table]) -> bool:
+    """Whether a mapped column is in no table of the file at all (a typo, not a sheet left out)."""
+    keys = {column.key for other in tables for column in other.columns}
+    return any(column not in keys for column in missing_columns(table, config))
 
 
 def mapped_columns(config: FileSourceConfig) -> list[str]:
@@ -86,7 +118,7 @@ def _missing_message(table: Table, column: str) -> str:
     keys = [c.key for c in table.columns]
     close = difflib.get_close_matches(column, keys, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"columns are: {', '.join(keys)}"
-    return f"{table.where}: the mapped column {column!r} is not in the header; {hint}"
+    return f"the mapped column {column!r} is not in the header; {hint}"
 
 
 def decide_date_order(table: Table, column: str) -> DateOrderGuess:
