@@ -40,13 +40,16 @@ def open_destination(
     """The destination named by `url`, else by the config's `[destination]`, else ./cxbridge.db."""
     host = host or get_host()
     if url:
-        base_dir = Path.cwd()
-    elif config and config.destination_url:
+        try:
+            cls = host.destination_class(scheme_of(url))
+        except ConfigError as exc:
+            raise ConfigError(f"--destination: {exc}") from None
+        return cls(url, base_dir=Path.cwd())
+    if config and config.destination_url:  # checked when the config was loaded
         url, base_dir = config.destination_url, config.base_dir
     else:
         url, base_dir = DEFAULT_DESTINATION, Path.cwd()
-    cls = host.destination_class(scheme_of(url))
-    return cls(url, base_dir=base_dir)
+    return host.destination_class(scheme_of(url))(url, base_dir=base_dir)
 
 
 def destination_url_for(db: str | None, destination: str | None) -> str | None:

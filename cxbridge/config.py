@@ -3,15 +3,17 @@ all before any data moves. Every error names the file, the key and what to do.""
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from cxbridge.destinations import scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import PluginHost
 from cxbridge.secrets import MissingSecretError, Secret, substitute
@@ -22,6 +24,22 @@ CONFIG_FILENAME = "cxbridge.toml"
 DEFAULT_DESTINATION = "sqlite:///cxbridge.db"
 M = TypeVar("M", bound=BaseModel)
 _SOURCE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _known_encoding(name: str) -> str:
+    if name != "auto":
+        try:
+            codecs.lookup(name)
+            "".encode(name)  # a binary codec such as base64 is no text encoding
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding {name!r}; use auto, utf-8, utf-16, cp1251, cp1250, latin-1, …"
+            ) from None
+    return name
+
+
+EncodingName = Annotated[str, AfterValidator(_known_encoding)]
+"""A config field holding a text encoding Python knows, or `auto`, checked when the config loads."""
 
 
 class Settings(BaseModel):
@@ -127,7 +145,16 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
     file = validate_model(_ConfigFile, data, label=label, prefix="")
     sources = {name: _source_entry(name, raw, host, label) for name, raw in file.sources.items()}
     destination = file.destination.url if file.destination else None
+    if destination is not None:
+        _check_destination(destination, host, label)
     return Config(path=path, settings=file.settings, destination_url=destination, sources=sources)
+
+
+def _check_destination(url: str, host: PluginHost, label: str) -> None:
+    try:
+        host.destination_class(scheme_of(url))
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: destination.url: {exc}") from None
 
 
 def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) -> SourceEntry:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cxbridge.errors import DataError
 
@@ -122,15 +122,24 @@ class MetricSpec(BaseModel):
         default_factory=list, description="answers that carry no score, e.g. -1 or 'No opinion'"
     )
 
-    @model_validator(mode="after")
-    def _check(self) -> MetricSpec:
-        bounds = self.scale_bounds
-        Scale(*bounds)  # raises ValueError for min >= max
-        if self.metric in NPS_METRICS and bounds != (0, 10):
-            raise ValueError(f"{self.metric} is always scored 0–10; remove 'scale' or map labels to 0–10")
-        if self.metric in NPS_METRICS and self.direction is Direction.LOWER_IS_BETTER:
-            raise ValueError(f"{self.metric} cannot be reversed; recode the answers with 'labels'")
-        return self
+    @field_validator("scale")
+    @classmethod
+    def _check_scale(cls, scale: tuple[float, float] | None, info: ValidationInfo) -> tuple[float, float] | None:
+        if scale is None:
+            return None
+        Scale(*scale)  # raises ValueError for min >= max
+        metric = info.data.get("metric")
+        if metric in NPS_METRICS and scale != (0, 10):
+            raise ValueError(f"{metric} is always scored 0–10; remove 'scale' or map labels to 0–10")
+        return scale
+
+    @field_validator("direction")
+    @classmethod
+    def _check_direction(cls, direction: Direction, info: ValidationInfo) -> Direction:
+        metric = info.data.get("metric")
+        if metric in NPS_METRICS and direction is Direction.LOWER_IS_BETTER:
+            raise ValueError(f"{metric} cannot be reversed; recode the answers with 'labels'")
+        return direction
 
     @cached_property
     def scale_bounds(self) -> tuple[float, float]:

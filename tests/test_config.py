@@ -76,7 +76,40 @@ def test_bad_time_zone(host):
 
 def test_metric_spec_errors_are_named(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "nps"\nscale = [1, 5]\n'
-    assert "sources.survey.metrics.0: nps is always scored 0–10" in error_of(text, host)
+    assert "sources.survey.metrics.0.scale: nps is always scored 0–10" in error_of(text, host)
+
+
+def test_a_reversed_scale_points_at_the_scale_key(host):
+    text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = [5, 1]\n'
+    message = error_of(text, host)
+    assert message == "cxbridge.toml: sources.survey.metrics.0.scale: a scale needs min < max, got [5.0, 1.0]"
+
+
+def test_a_reversed_nps_points_at_the_direction_key(host):
+    text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "nps"\ndirection = "lower_is_better"\n'
+    assert "sources.survey.metrics.0.direction: nps cannot be reversed" in error_of(text, host)
+
+
+def with_encoding(text: str, encoding: str) -> str:
+    return text.replace("[sources.survey.columns]", f'encoding = "{encoding}"\n[sources.survey.columns]')
+
+
+@pytest.mark.parametrize("encoding", ["bogus-enc", "base64"])
+def test_an_unknown_csv_encoding_is_a_config_error(host, encoding):
+    message = error_of(with_encoding(GOOD, encoding), host)
+    assert message.startswith(f"cxbridge.toml: sources.survey.encoding: unknown encoding '{encoding}'")
+
+
+@pytest.mark.parametrize("encoding", ["auto", "utf-8", "UTF8", "cp1251", "latin-1", "utf-16"])
+def test_known_csv_encodings_load(host, encoding):
+    config = parse_config(with_encoding(GOOD, encoding), host)
+    assert config.sources["survey"].config.encoding == encoding
+
+
+def test_an_unknown_destination_names_the_file_the_key_and_the_installed_ones(host):
+    message = error_of('[destination]\nurl = "mysql://x"\n' + GOOD, host)
+    assert message.startswith("cxbridge.toml: destination.url: unknown destination 'mysql'; installed: ")
+    assert "duckdb" in message and "sqlite" in message
 
 
 def test_source_names_are_identifiers(host):
@@ -136,6 +169,14 @@ def test_a_bad_config_moves_no_data(workspace: Workspace):
     workspace.write_csv([survey_row(1)])
     workspace.config.write_text(workspace.config.read_text() + "\n[sources.broken]\nconnector = 'csv'\n")
     with pytest.raises(ConfigError, match="sources.broken"):
+        workspace.sync()
+    assert not workspace.db.exists()
+
+
+def test_an_unknown_encoding_fails_before_data_moves(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    workspace.config.write_text(with_encoding(workspace.config.read_text(), "bogus-enc"))
+    with pytest.raises(ConfigError, match=r"cxbridge.toml: sources\.survey\.encoding: unknown encoding 'bogus-enc'"):
         workspace.sync()
     assert not workspace.db.exists()
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cxbridge.config import EncodingName
 from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import MetricSpec
 from cxbridge.sources import SourceConfig
@@ -105,7 +106,7 @@ class FileSourceConfig(RowMapping, SourceConfig):
 
 class CsvConfig(FileSourceConfig):
     connector: Literal["csv"] = "csv"
-    encoding: str = Field(default="auto", description="auto, utf-8, utf-16, cp1251, cp1250, latin-1, …")
+    encoding: EncodingName = Field(default="auto", description="auto, utf-8, utf-16, cp1251, cp1250, latin-1, …")
     delimiter: str | None = Field(default=None, min_length=1, max_length=1, description="detected when unset")
 
 
