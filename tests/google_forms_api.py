@@ -88,6 +88,7 @@ class FormsAccount:
     page_size_cap: int = 3  # the service "may return fewer" than pageSize: small pages in tests
     private: set[str] = field(default_factory=set)  # forms not shared with the caller
     token_requests: int = 0
+    tokens_refused: bool = False  # every access token is answered 401 (e.g. the API is off in the project)
 
     def add_form(self, form: dict[str, Any], *responses: dict[str, Any]) -> None:
         self.forms[form["formId"]] = form
@@ -99,7 +100,7 @@ class FormsAccount:
         api.route("GET", "/v1/forms/([^/]+)/responses")(self.list_responses)
 
     def authorized(self, seen: Seen) -> bool:
-        return {k.lower(): v for k, v in seen.headers.items()}.get("authorization") == f"Bearer {ACCESS_TOKEN}"
+        return not self.tokens_refused and {k.lower(): v for k, v in seen.headers.items()}.get("authorization") == f"Bearer {ACCESS_TOKEN}"
 
     def token(self, seen: Seen, match: Any) -> Any:
         form = dict(parse_qsl(seen.body.decode()))

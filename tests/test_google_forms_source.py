@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -23,9 +24,9 @@ from cxbridge.plugins.google_forms.source import GoogleFormsSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.google_forms_api import (
-    ACCESS_TOKEN, REAL_HOST, FormsAccount, form_response, google_forms, store_account, store_form,
+    ACCESS_TOKEN, REAL_HOST, FormsAccount, form_response, google_error, google_forms, store_account, store_form,
 )  # fmt: skip
-from tests.local_api import Reply
+from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
 
 sync = partial(sync_source, name="visits")
@@ -101,10 +102,58 @@ def test_the_next_sync_filters_on_the_last_submission_and_writes_only_what_is_ne
         same = sync(tmp_path, entry(recorded.base_url, user_key))
         account.responses[FORM].append(form_response(40, nps=3, minute=59))
         new = sync(tmp_path, entry(recorded.base_url, user_key))
-    assert [(r.written, r.unchanged) for r in (first, same, new)] == [(4, 0), (0, 1), (1, 1)]
+    assert [(r.read, r.written, r.unchanged) for r in (first, same, new)] == [(4, 4, 0), (0, 0, 0), (1, 1, 0)]
     filters = [r.uri for r in recorded.requests if "filter=" in r.uri]
-    assert "filter=timestamp+%3E%3D+2026-02-05T09%3A04%3A04.055199Z&pageSize=1000" in filters[0]
+    assert filters[0].endswith("filter=timestamp+%3E+2026-02-05T09%3A04%3A04.055199Z&pageSize=1000")  # > the last
+    assert filters == [filters[0]] * 2  # the run with nothing new, then the one that finds #40
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(5,)]
+
+
+@pytest.mark.parametrize(
+    ("api_time", "cursor"),
+    [("2026-02-05T09:04:04.055199Z", "2026-02-05T09:04:04.055199Z"),
+     ("2026-02-05T09:04:04.055199999Z", "2026-02-05T09:04:04.055199Z"),  # nanoseconds: truncated, never rounded up
+     ("2026-02-05T09:04:04Z", "2026-02-05T09:04:04.000000Z"),
+     ("2026-02-05T10:04:04.5+01:00", "2026-02-05T09:04:04.500000Z")],
+)  # fmt: skip
+def test_the_cursor_is_never_later_than_the_time_google_gave(tmp_path, user_key, api_time, cursor):
+    account = FormsAccount()
+    account.add_form(store_form(), form_response(1) | {"lastSubmittedTime": api_time})
+    with google_forms(account) as api:
+        sync(tmp_path, entry(api.url, user_key))
+    [(state,)] = query(tmp_path, "SELECT cursor FROM sync_state")
+    assert json.loads(state) == {FORM: cursor}
+
+
+def test_a_response_in_the_same_second_but_a_later_fraction_is_still_read(tmp_path, user_key):
+    account = FormsAccount()
+    account.add_form(store_form(), form_response(1) | {"lastSubmittedTime": "2026-02-05T09:04:04.055199Z"})
+    with google_forms(account) as api:
+        sync(tmp_path, entry(api.url, user_key))
+        account.responses[FORM].append(form_response(2) | {"lastSubmittedTime": "2026-02-05T09:04:04.0552Z"})
+        later = sync(tmp_path, entry(api.url, user_key))
+        asked = api.paths()[-1]
+    assert "filter=timestamp > 2026-02-05T09:04:04.055199Z" in asked
+    assert (later.read, later.written) == (1, 1)
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(2,)]
+
+
+def test_start_date_is_inclusive_although_the_filter_is_strict(tmp_path, user_key):
+    account = FormsAccount()
+    account.add_form(store_form(), form_response(1) | {"lastSubmittedTime": "2026-02-05T09:04:04Z"})
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key, start_date="2026-02-05T09:04:04Z"))
+        asked = api.paths()[-1]
+    assert "timestamp > 2026-02-05T09:04:03.999999Z" in asked
+    assert result.written == 1
+
+
+def test_records_default_to_the_web_channel_and_the_config_overrides_it(tmp_path, user_key):
+    with google_forms(store_account()) as api:
+        sync(tmp_path, entry(api.url, user_key))
+        sync(tmp_path, entry(api.url, user_key, channel="in_store"), db="kiosk.db")
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback") == [("web",)]
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback", db="kiosk.db") == [("in_store",)]
 
 
 def test_edited_question_titles_do_not_break_the_mapping_of_old_answers(tmp_path, user_key):
@@ -114,7 +163,7 @@ def test_edited_question_titles_do_not_break_the_mapping_of_old_answers(tmp_path
         account.forms[FORM]["items"][0]["title"] = "Would you recommend our shops?"  # edited after launch
         account.responses[FORM][0]["lastSubmittedTime"] = "2026-03-01T10:00:00Z"  # an edited answer
         again = sync(tmp_path, entry(api.url, user_key))
-    assert (again.read, again.written) == (2, 2)  # the edited one, and the boundary one (its question's new title)
+    assert (again.read, again.written) == (1, 1)  # only the edited one: `timestamp >` leaves the boundary out
     assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"5f1e2d3c\".text') FROM feedback "
                            "WHERE source_record_id = 'ACYDBNj00001'") == [(10, "Would you recommend our shops?")]  # fmt: skip
 
@@ -134,6 +183,37 @@ def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, user_key, n
     with cassette(name, account) as recorded:
         result = sync(tmp_path, entry(recorded.base_url, user_key, **change))
     assert result.status == "failed" and expected in result.error
+
+
+def test_a_401_after_a_fresh_token_fails_at_once_saying_what_to_do(tmp_path):
+    """401 UNAUTHENTICATED: the token is refreshed once and, refused again, the run stops."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    account = store_account()
+    account.tokens_refused = True
+    with google_forms(account) as api:
+        info = {"type": "service_account", "project_id": "cx", "private_key_id": "k1", "private_key": pem.decode(),
+                "client_email": "cxbridge@cx.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{api.url}/token"}  # fmt: skip
+        (tmp_path / "sa.json").write_text(json.dumps(info), encoding="utf-8")
+        result = sync(tmp_path, entry(api.url, tmp_path / "sa.json"))
+        asked = [(seen.method, seen.path) for seen in api.requests]
+    assert result.status == "failed"
+    assert "HTTP 401 (Request had invalid authentication credentials. [UNAUTHENTICATED]); Google Forms did not " \
+           "accept the Google credentials" in result.error  # fmt: skip
+    assert asked == [("POST", "/token"), ("GET", f"/v1/forms/{FORM}"), ("POST", "/token"), ("GET", f"/v1/forms/{FORM}")]
+
+
+def test_429_resource_exhausted_with_retry_after_is_waited_out(tmp_path, user_key, no_waiting):
+    with google_forms(store_account()) as api:
+        quota = google_error(429, "Quota exceeded for quota metric 'Expensive read requests' and limit 'Expensive "
+                             "read requests per minute per user' of service 'forms.googleapis.com'.", "RESOURCE_EXHAUSTED")  # fmt: skip
+        api.fail(replace(quota, headers={"Retry-After": "30"}), match="/responses")
+        with api_cassette(CASSETTES / "rate_limited.yaml", real_url=REAL_HOST, fake_url=api.url,
+                          secrets=[ACCESS_TOKEN]) as recorded:  # fmt: skip
+            result = sync(tmp_path, entry(recorded.base_url, user_key))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 30.0 in no_waiting
+    assert [response["status"]["code"] for _, response in recorded.cassette.data] == [200, 429, 200, 200]
 
 
 def test_a_service_account_signs_in_with_a_jwt_and_the_token_is_reused(tmp_path):
@@ -162,6 +242,19 @@ def test_429_5xx_timeouts_and_dropped_pages_are_retried_and_every_response_lands
         result = sync(tmp_path, entry(api.url, user_key, timeout=0.5))
     assert (result.status, result.written) == ("success", 4), result.error
     assert 11 in no_waiting
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_429_without_retry_after_backs_off_and_a_page_cut_mid_body_is_fetched_again(tmp_path, user_key, no_waiting):
+    account = store_account()
+    account.list_responses = cut_midway(account.list_responses, times=2)  # headers, half the real page, closed
+    with google_forms(account) as api:
+        api.fail(google_error(429, "Quota exceeded.", "RESOURCE_EXHAUSTED"), match="/responses")
+        result = sync(tmp_path, entry(api.url, user_key))
+        pages = [seen.query.get("pageToken") for seen in api.requests if seen.path.endswith("/responses")]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 1 <= no_waiting[0] <= 1.25  # backoff, no Retry-After to go by
+    assert pages == [None, None, None, None, "3"]  # 429, cut, cut, whole, then page 2
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
 
 

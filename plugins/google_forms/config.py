@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from cxbridge.http import ApiSourceConfig
 from cxbridge.questions import QuestionOverride
+from cxbridge.records import Channel
 from cxbridge.tabular.config import ColumnMap
 
 SCOPES = (
@@ -28,6 +29,7 @@ class GoogleFormsConfig(ApiSourceConfig):
     subject: str | None = Field(default=None, description="a Workspace user a service account acts for (delegation)")
     page_size: int = Field(default=1000, ge=1, le=5000, description="responses per page")
     start_date: datetime | None = Field(default=None, description="first sync: responses submitted from this time")
+    channel: Channel | None = Field(default=Channel.WEB, description="channel of its records: web (a form's link)")
     columns: ColumnMap = Field(
         default_factory=ColumnMap, description="feedback field → question id whose answer fills it (e.g. the store)"
     )

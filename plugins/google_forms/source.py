@@ -1,11 +1,11 @@
 """The google_forms source: the forms listed in the config, each read with forms.get (the
-question map) and forms.responses.list (page tokens; `timestamp >=` the last submission seen,
+question map) and forms.responses.list (page tokens; `timestamp >` the last submission seen,
 so a second sync asks only for what is new)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +101,10 @@ class FormResponses(Stream):
         config, client = self.source.config, self.source.client
         for form_id in config.forms:
             self.readers[form_id] = self.reader(form_id)
-            since = (cursor or {}).get(form_id) or _cursor_time(config.start_date)
+            since = (cursor or {}).get(form_id) or _cursor_time(config.start_date, before=True)
             params: dict[str, Any] = {"pageSize": config.page_size}
             if since:
-                params["filter"] = f"timestamp >= {since}"  # the boundary comes again, and is seen as unchanged
+                params["filter"] = f"timestamp > {since}"  # the cursor is never later than the last time seen
             first = PageRequest(f"/forms/{form_id}/responses", params)
             for page in client.pages(first, PageToken(lambda body: body.get("nextPageToken"))):
                 for response in page.get("responses") or []:
@@ -131,9 +131,14 @@ class FormResponses(Stream):
         return FormReader(form, plan, config.columns.mapped())
 
 
-def _cursor_time(value: Any) -> str | None:
+def _cursor_time(value: Any, *, before: bool = False) -> str | None:
+    """The time as fixed-width microseconds, truncated (never rounded up) from Google's up to nine
+    digits: a cursor no later than the submission it came from, so `timestamp >` skips nothing.
+    `before`: a microsecond earlier, so that `>` keeps the time itself (a start_date)."""
     moment = parse_timestamp(value) if value else None
-    return moment.astimezone(timezone.utc).strftime(CURSOR_FORMAT) if isinstance(moment, datetime) else None
+    if not isinstance(moment, datetime):
+        return None
+    return (moment - timedelta(microseconds=1 if before else 0)).astimezone(timezone.utc).strftime(CURSOR_FORMAT)
 
 
 def _key_type(file: Path) -> str:
