@@ -20,7 +20,7 @@ from cxbridge.plugins.questionpro.source import QuestionProSource
 from cxbridge.plugins.questionpro.timestamps import parse_response_time
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.local_api import Reply
+from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
 from tests.questionpro_api import API_KEY, REAL_HOST, QuestionProAccount, qp_response, questionpro, support_account
 
@@ -213,6 +213,20 @@ def test_429_5xx_timeouts_and_cut_pages_are_retried_and_every_response_lands_onc
         result = sync(tmp_path, entry(api.url, timeout=0.5, max_attempts=6))  # five faults in a row
     assert (result.status, result.written) == ("success", 4), result.error
     assert 13 in fixed_clock
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_429_without_retry_after_backs_off_and_a_page_cut_mid_body_is_fetched_again(tmp_path, fixed_clock):
+    account = support_account()
+    account.list_responses = cut_midway(account.list_responses, times=2)  # headers, half the real page, closed
+    with questionpro(account) as api:
+        api.fail(Reply(429, {"response": {"error": {"httpStatusCode": 429, "message": "Too many requests.",
+                                                    "name": "TOO_MANY_REQUESTS"}}}), match="/responses")  # fmt: skip
+        result = sync(tmp_path, entry(api.url))
+        pages = [seen.query["page"] for seen in api.requests]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 1 <= fixed_clock[0] <= 1.25  # backoff, no Retry-After to go by
+    assert pages == ["1", "1", "1", "1", "2", "3"]  # 429, cut, cut, whole
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
 
 
