@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+from rich.markup import escape
 
 from cxbridge import __version__, api
 from cxbridge.errors import CxbridgeError
-from cxbridge.logs import configure
+from cxbridge.logs import configure, redact
 from cxbridge.pipeline import SourceResult
 from cxbridge.plugins_host import get_host
 from cxbridge.report import DIMENSIONS, METRICS
 
 from . import output
 from .progress import sync_progress
+
+log = logging.getLogger("cxbridge.cli")
 
 config_option = click.option(
     "--config", "-c", type=click.Path(dir_okay=False), help="Config file (default: ./cxbridge.toml)."
@@ -42,16 +46,50 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except CxbridgeError as exc:
-            output.stderr.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
-            sys.exit(exc.exit_code)
+            fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
         except KeyboardInterrupt:
-            output.stderr.print("interrupted: every committed batch is kept; run the same command again to resume")
-            sys.exit(130)
+            fail(
+                "interrupted: every committed batch is kept; run the same command again to resume",
+                kind="Interrupted",
+                exit_code=130,
+            )
 
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def fail(message: str, *, kind: str, exit_code: int, machine: bool | None = None) -> NoReturn:
+    """Print an error (a JSON log entry with `--log-format json`) on stderr and exit."""
+    message = redact(message)
+    if machine is None:
+        machine = _machine()
+    if machine:
+        log.error(message, extra={"fields": {"event": "error", "error": kind, "exit_code": exit_code}})
+    elif kind == "Interrupted":
+        output.stderr.print(message, highlight=False, markup=False)
+    else:
+        output.stderr.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+    sys.exit(exit_code)
+
+
+def _machine(ctx: click.Context | None = None) -> bool:
+    ctx = ctx or click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("log_format") == "json")  # parsed before any callback ran
+
+
+class _Cli(click.Group):
+    """The `cxbridge` group: with `--log-format json`, usage errors are JSON objects too."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if not _machine(ctx):
+                raise
+            configure(fmt="json")  # an unknown command fails before the callback configured the log
+            fail(exc.format_message(), kind="UsageError", exit_code=exc.exit_code, machine=True)
+
+
+@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cxbridge")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", help="Log (and summary) format.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
@@ -60,6 +98,9 @@ def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
     """cxbridge: one live dataset of NPS, CSAT, CES, mystery-shop and audit feedback."""
     configure(fmt=log_format, verbose=verbose)
     ctx.obj = {"log_format": log_format}
+    if ctx.invoked_subcommand != "plugins":  # that one lists them itself
+        for failure in get_host().failures:
+            log.warning("plugin %s is not loaded: %s (see `cxbridge plugins`)", failure.name, failure.error)
 
 
 @cli.command()
@@ -166,7 +207,10 @@ def plugins(as_json: bool) -> None:
         return
     output.rows(entries)
     for failure in failures:
-        output.stderr.print(f"[yellow]plugin {failure['plugin']} failed to load:[/yellow] {failure['error']}")
+        output.stderr.print(
+            f"[yellow]plugin {escape(failure['plugin'])} failed to load:[/yellow] {escape(failure['error'])}",
+            highlight=False,
+        )
 
 
 @cli.command()
@@ -210,16 +254,18 @@ def quarantine_list(config, source, db, destination, fmt) -> None:
 @db_option
 @destination_option
 @click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@click.pass_context
 @handles_errors
-def quarantine_replay(config, sources, db, destination, wait) -> None:
+def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait) -> None:
     """Normalize quarantined records again (after fixing the config); write those that pass."""
     result = api.quarantine_replay(
         config, sources=sources, destination=api.destination_url_for(db, destination), wait=wait
     )
-    if not result.results:
+    machine = ctx.obj["log_format"] == "json"
+    if not result.results and not machine:
         click.echo("quarantine is empty")
     for source_result in result.results:
-        _print_summary(source_result, machine=False, dry_run=False)
+        _print_summary(source_result, machine=machine, dry_run=False)
     sys.exit(result.exit_code)
 
 
@@ -248,8 +294,10 @@ cli.add_command(import_command)
 
 
 def main() -> None:
-    host = get_host()
-    host.pm.hook.register_commands(cli=cli)
+    try:
+        get_host().register_commands(cli)
+    except CxbridgeError as exc:
+        fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
     cli(prog_name="cxbridge")
 
 

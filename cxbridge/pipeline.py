@@ -94,6 +94,7 @@ class Engine:
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         self.emit(EventKind.SOURCE_STARTED, source=name)
+        log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
         try:
             for stream in source.streams():
                 if replay is None:
@@ -112,6 +113,11 @@ class Engine:
         finally:
             source.close()
         self._finish(run, result, started)
+        log.info(
+            "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
+            ", ".join(f"{count} {what}" for what, count in _counts(result).items()),
+            f"; {result.error}" if result.error else "",
+        )  # fmt: skip
         kind = EventKind.SOURCE_FINISHED if result.ok else EventKind.SOURCE_FAILED
         self.emit(kind, source=name, counts=_counts(result), error=result.error)
         return result
@@ -121,6 +127,7 @@ class Engine:
         saved = None if fresh else self.destination.get_cursor(name, stream.name)
         builder = RecordBuilder(context=source.context, config=source.config, connector=source.name, stream=stream.name)
         self.emit(EventKind.STREAM_STARTED, source=name, stream=stream.name)
+        log.debug("%s/%s: reading from cursor %s", name, stream.name, _cursor_text(saved))
         cursor = saved
         batch = self._new_batch(name, stream)
         try:
@@ -206,6 +213,11 @@ class Engine:
             result.quarantined += len(batch.quarantined)
             return
         stats = self.destination.write_batch(batch)
+        log.debug(
+            "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source, batch.stream,
+            stats.written, stats.unchanged, stats.quarantined,
+            _cursor_text(batch.cursor.value) if batch.cursor else "unchanged",
+        )  # fmt: skip
         result.written += stats.written
         result.unchanged += stats.unchanged
         result.quarantined += stats.quarantined
@@ -254,3 +266,8 @@ def _counts(result: SourceResult) -> dict[str, int]:
         "quarantined": result.quarantined,
     }
 
+
+def _cursor_text(cursor: Any, limit: int = 80) -> str:
+    """A cursor for a log line: short, and `none` before the first sync."""
+    text = "none" if cursor is None else str(cursor)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

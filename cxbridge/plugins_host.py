@@ -1,26 +1,31 @@
 """Finding plugins: one manager, built-ins first, then the `cxbridge` entry points.
 
 `CXBRIDGE_LOAD_PLUGINS` (comma-separated distribution or entry-point names) limits which
-installed plugins load; an empty value loads none. A plugin that fails to import is recorded
-and reported by name, and every other plugin still works.
+installed plugins load; an empty value loads none. A plugin that fails to import, implements a
+hook that does not exist, or raises in a `register_*` hook is unregistered and reported by name,
+and every other plugin still works.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import metadata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from cxbridge import hookspecs
-from cxbridge.errors import ConfigError
+from cxbridge.errors import ConfigError, PluginError
 
 if TYPE_CHECKING:
+    import click
+
     from cxbridge.destinations import Destination
     from cxbridge.sources import Source
 
@@ -71,15 +76,21 @@ class PluginHost:
     """The plugin manager plus what its plugins registered."""
 
     pm: pluggy.PluginManager
-    failures: list[PluginFailure] = field(default_factory=list)
+    _failures: list[PluginFailure] = field(default_factory=list)
 
-    @cached_property
+    @property
+    def failures(self) -> list[PluginFailure]:
+        """Every plugin left out, including those whose `register_*` hook failed."""
+        self._providers  # noqa: B018 - calling the register hooks finds their failures
+        return list(self._failures)
+
+    @property
     def sources(self) -> dict[str, Provided]:
-        return self._collect("source", self.pm.hook.register_sources)
+        return self._providers["source"]
 
-    @cached_property
+    @property
     def destinations(self) -> dict[str, Provided]:
-        return self._collect("destination", self.pm.hook.register_destinations)
+        return self._providers["destination"]
 
     def source_class(self, connector: str) -> type[Source]:
         return self._lookup(self.sources, "source connector", connector).cls
@@ -87,24 +98,60 @@ class PluginHost:
     def destination_class(self, scheme: str) -> type[Destination]:
         return self._lookup(self.destinations, "destination", scheme).cls
 
+    def register_commands(self, cli: click.Group) -> None:
+        """Let every plugin add its commands; one that raises is reported and unregistered."""
+        self._call_each("register_commands", lambda plugin_name: {"cli": cli})
+
+    def reject(self, plugin: object | None, name: str, error: str) -> None:
+        """Unregister a broken plugin and report it by name; the others go on working."""
+        if plugin is not None and self.pm.is_registered(plugin):
+            self.pm.unregister(plugin)
+        self._failures.append(PluginFailure(name, error))
+
     def _lookup(self, found: dict[str, Provided], what: str, name: str) -> Provided:
         if name not in found:
             known = ", ".join(sorted(found)) or "none"
             raise ConfigError(f"unknown {what} {name!r}; installed: {known} (see `cxbridge plugins`)")
         return found[name]
 
-    def _collect(self, kind: str, hook: pluggy.HookCaller) -> dict[str, Provided]:
-        registered: list[type] = []
-        hook(register=registered.append)
+    @cached_property
+    def _providers(self) -> dict[str, dict[str, Provided]]:
+        offered = {
+            "source": self._registered("register_sources"),
+            "destination": self._registered("register_destinations"),
+        }
+        live = {name for name, _ in self.pm.list_name_plugin()}  # a plugin that failed either hook is out
+        return {
+            kind: self._collect(kind, [cls for name, classes in by_plugin.items() if name in live for cls in classes])
+            for kind, by_plugin in offered.items()
+        }
+
+    def _registered(self, hook_name: str) -> dict[str, list[type]]:
+        registered: dict[str, list[type]] = {}
+        self._call_each(hook_name, lambda plugin_name: {"register": registered.setdefault(plugin_name, []).append})
+        return registered
+
+    def _call_each(self, hook_name: str, kwargs_for: Callable[[str], dict[str, Any]]) -> None:
+        """Call each plugin's implementation of a hook on its own, in pluggy's order, so that one
+        that raises is rejected instead of breaking every command."""
+        impls = getattr(self.pm.hook, hook_name).get_hookimpls()
+        for impl in reversed(impls):
+            others = [other.plugin for other in impls if other.plugin is not impl.plugin]
+            try:
+                self.pm.subset_hook_caller(hook_name, remove_plugins=others)(**kwargs_for(impl.plugin_name))
+            except Exception as exc:  # a broken plugin must not break the others
+                self.reject(impl.plugin, impl.plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}")
+
+    def _collect(self, kind: str, registered: list[type]) -> dict[str, Provided]:
         registered.sort(key=lambda cls: not cls.__module__.startswith("cxbridge."))  # built-ins win
         found: dict[str, Provided] = {}
         for cls in registered:
             name = getattr(cls, "name", None)
             package, version = _distribution_of(cls)
             if not isinstance(name, str) or not name:
-                self.failures.append(PluginFailure(package, f"{kind} class {cls.__qualname__} has no name"))
+                self._failures.append(PluginFailure(package, f"{kind} class {cls.__qualname__} has no name"))
             elif name in found and found[name].cls is not cls:
-                self.failures.append(
+                self._failures.append(
                     PluginFailure(
                         package,
                         f"{kind} {name!r} is already provided by {found[name].package}; "
@@ -125,7 +172,7 @@ def create_host(*, load_entry_points: bool = True) -> PluginHost:
         pm.register(importlib.import_module(module_name), name=module_name)
     if load_entry_points:
         _load_entry_points(host)
-    pm.check_pending()
+    pm.check_pending()  # every third-party plugin was checked on its own; this guards the built-ins
     if os.environ.get("CXBRIDGE_TRACE_PLUGINS"):
         pm.trace.root.setwriter(lambda message: print(message, end="", file=sys.stderr))
         pm.enable_tracing()
@@ -153,9 +200,26 @@ def _load_entry_points(host: PluginHost) -> None:
             continue
         try:
             plugin = entry_point.load()
-            host.pm.register(plugin, name=entry_point.name)
         except Exception as exc:  # a broken plugin must not break the others
-            host.failures.append(PluginFailure(entry_point.name, f"{type(exc).__name__}: {exc}"))
+            host.reject(None, entry_point.name, f"{type(exc).__name__}: {exc}")
+            continue
+        try:
+            host.pm.register(plugin, name=entry_point.name)
+            _check_hook_names(host.pm, plugin)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+            host.reject(plugin, entry_point.name, reason)
+
+
+def _check_hook_names(pm: pluggy.PluginManager, plugin: object) -> None:
+    """What `pm.check_pending()` checks, for one plugin, with the name it probably meant."""
+    known = sorted(name for name, caller in vars(pm.hook).items() if not name.startswith("_") and caller.has_spec())
+    for caller in pm.get_hookcallers(plugin) or []:
+        mine = [impl for impl in caller.get_hookimpls() if impl.plugin is plugin and not impl.optionalhook]
+        if mine and not caller.has_spec():
+            close = difflib.get_close_matches(caller.name, known, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known hooks: {', '.join(known)}"
+            raise PluginError(f"implements unknown hook {caller.name!r}; {hint}")
 
 
 def _allow_list() -> set[str] | None:

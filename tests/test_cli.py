@@ -156,3 +156,101 @@ def test_dry_run_summary_says_would_write(workspace: Workspace):
     workspace.write_csv([survey_row(1)])
     result = invoke("sync", "--dry-run")
     assert "1 would write" in result.output and not workspace.db.exists()
+
+
+def test_error_text_is_printed_as_written_never_as_markup(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text("[settings]\n")
+    result = CliRunner().invoke(cli, ["sync"])
+    assert result.exit_code == 2
+    assert "error: " in result.stderr
+    assert "no enabled [sources.NAME] to sync" in result.stderr
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+def test_json_log_format_prints_config_errors_as_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text("[sources.x]\nconnector = 'csv'\n")
+    result = CliRunner().invoke(cli, ["--log-format", "json", "sync"])
+    assert result.exit_code == 2
+    [error] = json_lines(result.stderr)
+    assert error["level"] == "error" and error["error"] == "ConfigError" and error["exit_code"] == 2
+    assert error["message"] == f"{tmp_path / 'cxbridge.toml'}: sources.x.path: Field required"
+
+
+def test_json_log_format_prints_usage_errors_as_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for args in (["sync", "--no-such-option"], ["no-such-command"], ["report", "--by", "planet"]):
+        result = CliRunner().invoke(cli, ["--log-format", "json", *args])
+        assert result.exit_code == 2, args
+        [error] = json_lines(result.stderr)
+        assert error["error"] == "UsageError" and error["exit_code"] == 2
+
+
+def test_usage_errors_stay_plain_text_by_default():
+    result = CliRunner().invoke(cli, ["sync", "--no-such-option"])
+    assert result.exit_code == 2 and "No such option '--no-such-option'" in result.stderr
+
+
+def test_json_log_format_prints_lock_errors_as_json(workspace: Workspace):
+    from cxbridge.api import open_destination
+
+    workspace.write_csv([survey_row(1)])
+    with open_destination(f"sqlite:///{workspace.db}") as dest, dest.lock():
+        result = CliRunner().invoke(cli, ["--log-format", "json", "sync"])
+    assert result.exit_code == 1
+    [error] = json_lines(result.stderr)
+    assert error["error"] == "DestinationLockedError" and "another cxbridge sync is writing to" in error["message"]
+
+
+def test_json_log_format_prints_quarantine_replay_summaries(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2, satisfaction="Rather happy")])
+    workspace.sync()
+    fixed = workspace.config.read_text().replace('"Very satisfied" = 5', '"Very satisfied" = 5, "Rather happy" = 4')
+    workspace.config.write_text(fixed)
+    result = invoke("--log-format", "json", "quarantine", "replay")
+    [summary] = json_lines(result.stdout)
+    assert summary["event"] == "source_summary" and summary["written"] == 1 and summary["status"] == "success"
+
+
+def test_verbose_logs_each_source_and_very_verbose_each_batch(workspace: Workspace, monkeypatch):
+    monkeypatch.setenv("CXBRIDGE_TEST_SALT", "pepper-that-must-not-leak")
+    workspace.config.write_text(
+        workspace.config.read_text()
+        .replace("batch_size = 1000", 'batch_size = 2\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"')
+    )  # fmt: skip
+    workspace.write_csv([survey_row(n) for n in range(1, 6)])
+    info = CliRunner().invoke(cli, ["-v", "sync"]).stderr
+    assert "INFO cxbridge.sync: survey (csv): sync started" in info
+    assert "survey (csv): success in" in info and "5 read, 5 written, 0 unchanged, 0 quarantined" in info
+    assert "batch committed" not in info
+    debug = CliRunner().invoke(cli, ["-vv", "sync", "--full-refresh"]).stderr
+    assert debug.count("DEBUG cxbridge.sync: survey/rows: batch committed: 0 written, 2 unchanged") == 2
+    assert "reading from cursor none" in debug and "; cursor {" in debug
+    assert "pepper-that-must-not-leak" not in info + debug
+
+
+def test_verbose_json_logs_are_json(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    result = CliRunner().invoke(cli, ["--log-format", "json", "-vv", "sync"])
+    entries = json_lines(result.stderr)
+    assert {entry["level"] for entry in entries} == {"info", "debug"}
+    assert any("batch committed" in entry["message"] for entry in entries)
+
+
+def test_table_cells_show_data_as_written_never_as_markup(workspace: Workspace):
+    workspace.write_csv([survey_row(1, nps="[bold]9[/bold]")])
+    workspace.sync()
+    result = invoke("quarantine", "list")
+    assert "answer '[bold]9[/bold]'" in result.output
+
+
+def test_an_unknown_destination_scheme_names_the_option_and_hides_the_url(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["report", "--destination", "mysql://user:hunter2@db/cx"])
+    assert result.exit_code == 2
+    assert "error: --destination: unknown destination 'mysql'; installed: " in result.stderr
+    assert "hunter2" not in result.stderr

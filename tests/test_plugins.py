@@ -39,6 +39,43 @@ def register_sources(register):
 '''
 
 
+MISSPELLED_HOOK = """
+import cxbridge
+
+
+@cxbridge.hookimpl
+def register_sourcez(register):
+    pass
+"""
+
+RAISING_HOOK = """
+import cxbridge
+from cxbridge.sources import Source
+
+
+class HalfSource(Source):
+    name = "halfway"
+
+    def streams(self):
+        return []
+
+
+@cxbridge.hookimpl
+def register_sources(register):
+    register(HalfSource)
+
+
+@cxbridge.hookimpl
+def register_destinations(register):
+    raise RuntimeError("boom in register_destinations")
+
+
+@cxbridge.hookimpl
+def register_commands(cli):
+    raise RuntimeError("boom in register_commands")
+"""
+
+
 def install_fake_distribution(site: Path, dist: str, version: str, module: str, code: str) -> None:
     """A real, importable distribution with a `cxbridge` entry point, as pip would leave it."""
     (site / f"{module}.py").write_text(textwrap.dedent(code), encoding="utf-8")
@@ -55,6 +92,8 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     site.mkdir()
     install_fake_distribution(site, "cxbridge-goodplug", "1.2.3", "goodplug", GOOD_PLUGIN)
     install_fake_distribution(site, "cxbridge-brokenplug", "0.1", "brokenplug", "raise ImportError('needs libfoo')\n")
+    install_fake_distribution(site, "cxbridge-typoplug", "0.1", "typoplug", MISSPELLED_HOOK)
+    install_fake_distribution(site, "cxbridge-raiseplug", "0.1", "raiseplug", RAISING_HOOK)
     monkeypatch.syspath_prepend(str(site))
     monkeypatch.delenv("CXBRIDGE_LOAD_PLUGINS", raising=False)
     monkeypatch.setattr(plugins_host, "_host", None)
@@ -81,6 +120,57 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_work(site):
     failures = {failure.name: failure.error for failure in host.failures}
     assert failures["brokenplug"] == "ImportError: needs libfoo"
     assert "thirdparty" in host.sources and "csv" in host.sources
+
+
+def test_a_plugin_with_a_misspelled_hook_is_reported_and_unregistered(site):
+    host = create_host()
+    failures = {failure.name: failure.error for failure in host.failures}
+    assert failures["typoplug"] == "implements unknown hook 'register_sourcez'; did you mean 'register_sources'?"
+    assert not host.pm.has_plugin("typoplug")
+    assert "thirdparty" in host.sources
+
+
+def test_a_plugin_whose_register_hook_raises_is_reported_and_unregistered(site):
+    host = create_host()
+    failures = {failure.name: failure.error for failure in host.failures}
+    assert failures["raiseplug"] == "register_destinations raised RuntimeError: boom in register_destinations"
+    assert not host.pm.has_plugin("raiseplug")
+    assert "halfway" not in host.sources  # nothing of a rejected plugin stays
+    assert "thirdparty" in host.sources and "sqlite" in host.destinations
+
+
+def test_a_plugin_whose_register_commands_raises_leaves_the_cli_working(site):
+    host = create_host()
+    host.register_commands(cli)
+    assert any(failure.name == "raiseplug" for failure in host.failures)
+    assert CliRunner().invoke(cli, ["--help"]).exit_code == 0
+
+
+def test_broken_plugins_are_warned_about_and_every_command_still_works(site, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init"]).exit_code == 0
+    result = runner.invoke(cli, ["sync"])
+    assert result.exit_code == 0, result.output
+    assert "✔ sample_survey (csv): 30 read · 30 written" in result.stdout
+    for name in ("brokenplug", "typoplug", "raiseplug"):
+        assert f"plugin {name} is not loaded" in result.stderr
+    assert runner.invoke(cli, ["report"]).exit_code == 0
+    assert runner.invoke(cli, ["schema"]).exit_code == 0
+
+
+def test_the_installed_program_starts_despite_broken_plugins(site):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *sys.path])}
+    command = [sys.executable, "-m", "cxbridge", "plugins", "--json"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    failed = {failure["plugin"] for failure in json.loads(result.stdout)["failures"]}
+    assert {"brokenplug", "typoplug", "raiseplug"} <= failed
 
 
 def test_a_name_collision_keeps_the_first_and_reports_the_second(site):
