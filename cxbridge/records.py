@@ -6,13 +6,26 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cxbridge.metrics import Direction, nps_category
 
 SCHEMA_VERSION = 1
+SCHEMA_ID = "https://raw.githubusercontent.com/cxbridge/cxbridge/main/schemas/feedback_record.v1.schema.json"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # the dialect pydantic writes
+
+NpsGroup = Literal["promoter", "passive", "detractor"]
+CsatCategory = Literal["satisfied", "neutral", "dissatisfied"]
+CesCategory = Literal["low_effort", "neutral", "high_effort"]
+ScoreCategory = Literal[NpsGroup, CsatCategory, CesCategory]
+CATEGORIES_BY_METRIC: dict[str, frozenset[str]] = {
+    "nps": frozenset(get_args(NpsGroup)),
+    "enps": frozenset(get_args(NpsGroup)),
+    "csat": frozenset(get_args(CsatCategory)),
+    "ces": frozenset(get_args(CesCategory)),
+}
 
 
 class Program(StrEnum):
@@ -80,11 +93,20 @@ class Score(_Model):
     scale_max: float
     direction: Direction = Direction.HIGHER_IS_BETTER
     normalized: float = Field(ge=0, le=100, description="0–100, 100 = best answer")
-    category: str | None = Field(
+    category: ScoreCategory | None = Field(
         default=None,
-        description="promoter/passive/detractor, satisfied/neutral/dissatisfied, low_effort/neutral/high_effort",
+        description="nps/enps: promoter/passive/detractor; csat: satisfied/neutral/dissatisfied; "
+        "ces: low_effort/neutral/high_effort; null for every other metric",
     )
     is_primary: bool = Field(default=False, description="the answer behind the record's nps/csat/ces column")
+
+    @model_validator(mode="after")
+    def _category_fits_the_metric(self) -> Score:
+        allowed = CATEGORIES_BY_METRIC.get(self.metric, frozenset())
+        if self.category is not None and self.category not in allowed:
+            expected = ", ".join(sorted(allowed)) or "none (null)"
+            raise ValueError(f"category {self.category!r} does not fit metric {self.metric!r}; expected {expected}")
+        return self
 
 
 class Comment(_Model):
@@ -98,6 +120,8 @@ class Comment(_Model):
 
 class FeedbackRecord(_Model):
     """One response, rating, visit or audit: a row of `feedback` plus its scores and comments."""
+
+    model_config = ConfigDict(json_schema_extra={"$schema": JSON_SCHEMA_DIALECT, "$id": SCHEMA_ID})
 
     record_id: str = Field(description="deterministic id from (source, stream, native id)")
     source: str = Field(description="the configured source instance name")
@@ -124,7 +148,7 @@ class FeedbackRecord(_Model):
     language: str | None = Field(default=None, description="BCP-47")
     country: str | None = Field(default=None, description="ISO-3166 alpha-2")
     nps: int | None = Field(default=None, ge=0, le=10)
-    nps_group: str | None = None
+    nps_group: NpsGroup | None = Field(default=None, description="promoter 9–10, passive 7–8, detractor 0–6")
     csat: float | None = None
     csat_normalized: float | None = Field(default=None, ge=0, le=100)
     ces: float | None = None

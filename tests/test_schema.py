@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from cxbridge import schemas
-from cxbridge.records import FeedbackRecord
+from cxbridge.records import FeedbackRecord, Score
 from tests.conftest import ROOT, Workspace, survey_row
 
 SCHEMA_FILE = ROOT / "schemas" / "feedback_record.v1.schema.json"
@@ -80,3 +80,48 @@ def test_respondent_type_defaults_from_the_program():
     base = dict(record_id="x", source="s", connector="c", stream="t", source_record_id="1")
     assert FeedbackRecord(**base, program="mystery_shop").respondent_type == "shopper"
     assert FeedbackRecord(**base, program="employee").respondent_type == "employee"
+
+
+def test_the_json_schema_names_itself_and_its_dialect():
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert schema["$id"].endswith("/schemas/feedback_record.v1.schema.json")
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_nps_group_and_score_category_are_enums_in_the_json_schema():
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    [group] = [option for option in schema["properties"]["nps_group"]["anyOf"] if "enum" in option]
+    assert group["enum"] == ["promoter", "passive", "detractor"]
+    [category] = [option for option in schema["$defs"]["Score"]["properties"]["category"]["anyOf"] if "enum" in option]
+    assert set(category["enum"]) == {
+        "promoter", "passive", "detractor", "satisfied", "neutral", "dissatisfied", "low_effort", "high_effort"
+    }  # fmt: skip
+
+
+def score(metric: str, category: str | None) -> Score:
+    return Score(metric=metric, question_id="q", value=1, scale_min=1, scale_max=5, normalized=0, category=category)
+
+
+@pytest.mark.parametrize(
+    ("metric", "category"),
+    [("nps", "promoter"), ("enps", "detractor"), ("csat", "neutral"), ("ces", "low_effort"), ("audit", None)],
+)
+def test_a_score_category_fits_its_metric(metric, category):
+    assert score(metric, category).category == category
+
+
+@pytest.mark.parametrize(
+    ("metric", "category"),
+    [("csat", "promoter"), ("nps", "satisfied"), ("ces", "dissatisfied"), ("audit", "neutral"), ("csat", "happy")],
+)
+def test_a_score_category_that_does_not_fit_its_metric_is_refused(metric, category):
+    with pytest.raises(ValidationError):
+        score(metric, category)
+
+
+def test_an_unknown_nps_group_is_refused():
+    base = dict(record_id="x", source="s", connector="c", stream="t", source_record_id="1")
+    with pytest.raises(ValidationError) as caught:
+        FeedbackRecord(**base, nps_group="fan")
+    assert [(error["loc"], error["type"]) for error in caught.value.errors()] == [(("nps_group",), "literal_error")]
