@@ -3,6 +3,8 @@ SQL it sends: staged Parquet loads, MERGE, one transaction per batch, no secrets
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import fakesnow
 import pytest
 from fakesnow import info_schema
@@ -99,3 +101,102 @@ def test_url_to_connection_arguments(url, expected):
 def test_bad_urls_say_how_to_write_one(url):
     with pytest.raises(ConfigError, match="Snowflake URL|unknown option"):
         connect_arguments(url)
+
+
+KEY_URL = "snowflake://loader@acme-eu1/CX_KEYS/FEEDBACK?warehouse=LOAD_WH&private_key_file={file}{pwd}"
+
+
+@pytest.fixture
+def rsa_key():
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def write_key(path, key, *, passphrase: str | None = None, traditional: bool = False):
+    from cryptography.hazmat.primitives import serialization
+
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase.encode()) if passphrase else serialization.NoEncryption()
+    )
+    form = serialization.PrivateFormat.TraditionalOpenSSL if traditional else serialization.PrivateFormat.PKCS8
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, form, encryption))
+    return path
+
+
+def key_url(file: str, passphrase: str | None = None) -> str:
+    from urllib.parse import quote
+
+    return KEY_URL.format(file=quote(file), pwd=f"&private_key_file_pwd={quote(passphrase)}" if passphrase else "")
+
+
+@pytest.fixture
+def connected(snowflake) -> Iterator[list[dict]]:
+    """The keyword arguments of every connector.connect call (served by fakesnow);
+    restored before fakesnow's own patch is undone."""
+    from snowflake import connector
+
+    calls: list[dict] = []
+    fake_connect = connector.connect
+
+    def connect(**kwargs):
+        calls.append(kwargs)
+        return fake_connect(**kwargs)
+
+    connector.connect = connect
+    try:
+        yield calls
+    finally:
+        connector.connect = fake_connect
+
+
+@pytest.mark.parametrize(
+    ("passphrase", "traditional"), [(None, False), ("correct horse & battery", False), ("s3cret", True)]
+)
+def test_key_pair_sign_in_hands_the_connector_the_decrypted_key(tmp_path, rsa_key, connected, passphrase, traditional):
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from snowflake.connector.auth import AuthByKeyPair
+
+    write_key(tmp_path / "keys" / "rsa_key.p8", rsa_key, passphrase=passphrase, traditional=traditional)
+    destination = SnowflakeDestination(key_url("keys/rsa_key.p8", passphrase), base_dir=tmp_path)
+    destination.open()
+    assert destination.query("SELECT 1 AS one") == [{"one": 1}]
+    destination.close()
+
+    (arguments,) = connected[:1]
+    assert arguments["authenticator"] == "SNOWFLAKE_JWT" and arguments["user"] == "loader"
+    assert not {"private_key_file", "private_key_file_pwd", "password"} & set(arguments)
+    key = arguments["private_key"]
+    assert isinstance(key, bytes)  # unencrypted PKCS#8 DER, the form the connector documents
+    loaded = serialization.load_der_private_key(key, password=None)
+    assert loaded.private_numbers() == rsa_key.private_numbers()
+    token = AuthByKeyPair(private_key=key).prepare(account="acme-eu1", user="loader")
+    claims = jwt.decode(token, rsa_key.public_key(), algorithms=["RS256"])
+    assert claims["sub"] == "ACME-EU1.LOADER"
+
+
+@pytest.mark.parametrize(
+    ("written", "given", "message"),
+    [
+        ("right one", "wrong one", "cannot be decrypted with private_key_file_pwd"),
+        ("right one", None, "is encrypted: add private_key_file_pwd"),
+        (None, "unneeded", "is not encrypted: remove private_key_file_pwd"),
+        ("garbage", None, "is not a private key in PEM or DER"),
+        ("missing", None, "cannot be read"),
+    ],
+)
+def test_an_unusable_key_is_a_config_error_naming_the_file(tmp_path, rsa_key, connected, written, given, message):
+    path = tmp_path / "keys" / "rsa_key.p8"
+    if written == "garbage":
+        path.parent.mkdir()
+        path.write_text("-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    elif written != "missing":
+        write_key(path, rsa_key, passphrase=written)
+    destination = SnowflakeDestination(key_url("keys/rsa_key.p8", given), base_dir=tmp_path)
+    with pytest.raises(ConfigError) as raised:
+        destination.open()
+    assert message in str(raised.value) and str(path) in str(raised.value)
+    assert not given or given not in str(raised.value), "the passphrase never appears in an error"
+    assert connected == [], "nothing is sent to Snowflake with a key that cannot be used"

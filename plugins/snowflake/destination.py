@@ -56,6 +56,53 @@ def connect_arguments(url: str) -> dict[str, Any]:
     return arguments
 
 
+def with_private_key(arguments: dict[str, Any], *, base_dir: Path) -> dict[str, Any]:
+    """Key-pair sign-in: the `private_key_file` (PEM or DER, relative to `base_dir`), decrypted
+    with `private_key_file_pwd`, handed to the connector as unencrypted PKCS#8 DER bytes (the
+    `private_key` form it documents), so a bad key fails here, naming the file, before any
+    connection."""
+    if "private_key_file" not in arguments:
+        return arguments
+    arguments = dict(arguments)
+    path = (base_dir / Path(arguments.pop("private_key_file")).expanduser()).resolve()
+    passphrase = arguments.pop("private_key_file_pwd", None)
+    arguments["private_key"] = private_key_der(path, passphrase)
+    arguments.setdefault("authenticator", "SNOWFLAKE_JWT")
+    return arguments
+
+
+def private_key_der(path: Path, passphrase: str | None) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"private_key_file {path}: cannot be read ({exc.strerror}); give the path of your Snowflake "
+            "private key (rsa_key.p8), absolute or relative to cxbridge.toml"
+        ) from None
+    load = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
+    password = passphrase.encode("utf-8") if passphrase else None
+    try:
+        key = load(data, password=password)
+    except TypeError:  # encrypted without a passphrase, or a passphrase for a plain key
+        hint = (
+            "is encrypted: add private_key_file_pwd=${KEY_PASSPHRASE} to the URL"
+            if password is None
+            else "is not encrypted: remove private_key_file_pwd from the URL"
+        )
+        raise ConfigError(f"private_key_file {path} {hint}") from None
+    except ValueError:
+        what = "cannot be decrypted with private_key_file_pwd (wrong passphrase?) or " if password else ""
+        raise ConfigError(
+            f"private_key_file {path} {what}is not a private key in PEM or DER (PKCS#8) form; "
+            "create one with `openssl genrsa 2048 | openssl pkcs8 -topk8 -out rsa_key.p8`"
+        ) from None
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
 def import_connector() -> Any:
     try:
         import snowflake.connector
@@ -98,7 +145,7 @@ class SnowflakeDestination(SQLDestination):
         return f"FLOOR(DATEDIFF('second', {column}, CURRENT_TIMESTAMP()) / 86400)"
 
     def connect(self, *, read_only: bool) -> Any:
-        arguments = connect_arguments(self.url)
+        arguments = with_private_key(connect_arguments(self.url), base_dir=self.base_dir)
         connector = import_connector()
         try:
             conn = connector.connect(**arguments, autocommit=True, session_parameters={"TIMEZONE": "UTC"})
