@@ -76,7 +76,7 @@ def _machine(ctx: click.Context | None = None) -> bool:
     return bool(ctx and ctx.find_root().params.get("log_format") == "json")  # parsed before any callback ran
 
 
-class _Cli(click.Group):
+class CliGroup(click.Group):
     """The `cxbridge` group: with `--log-format json`, usage errors are JSON objects too."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -89,7 +89,7 @@ class _Cli(click.Group):
             fail(exc.format_message(), kind="UsageError", exit_code=exc.exit_code, machine=True)
 
 
-@click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cxbridge")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", help="Log (and summary) format.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")

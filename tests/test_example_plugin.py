@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def test_trace_prints_every_hook_call(tmp_path: Path):
     assert result.returncode == 0
     for hook in ("register_commands", "register_sources", "register_destinations"):
         assert hook in result.stderr, f"{hook} not traced:\n{result.stderr[:2000]}"
-    assert "cli: <Group cli>" in result.stderr  # with the arguments each hook was called with
+    assert re.search(r"cli: <\w*Group cli>", result.stderr)  # with the arguments each hook was called with
     assert "register_sources" not in cxbridge("plugins", cwd=tmp_path).stderr
 
 
