@@ -1,8 +1,13 @@
 """The BigQuery REST API as documented (datasets.insert, tables.get/delete, jobs.insert with a
-multipart upload for load jobs, jobs.get, jobs.query), served on 127.0.0.1 to record the
-cassettes the BigQuery tests replay. Without an engine it runs no SQL: a query gets the result
-its test scripts for it, matched by a pattern, and an empty result otherwise; with one
+multipart upload for load jobs, jobs.get, jobs.query, jobs.getQueryResults), served on 127.0.0.1
+to record the cassettes the BigQuery tests replay. Without an engine it runs no SQL: a query gets
+the result its test scripts for it, matched by a pattern, and an empty result otherwise; with one
 (tests/bigquery_engine.py) every query runs, for the conformance suite.
+
+Jobs are not done at once, as on the real service: a load job is inserted RUNNING (or PENDING)
+and reaches DONE — with `status.errorResult` when its `LoadFailure` says so — only after the
+client polls jobs.get; a `Result(slow=True)` query answers jobs.query with `jobComplete: false`,
+and the client waits for it with jobs.getQueryResults and reads its job with jobs.get.
 
 Record again with `CXBRIDGE_RECORD_CASSETTES=1 pytest tests/test_bigquery_destination.py`;
 recorded requests are rewritten to https://bigquery.googleapis.com and stripped of credentials.
@@ -18,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs
 
 from tests.bigquery_engine import Engine
 from tests.local_api import serving
@@ -33,6 +39,16 @@ class Result:
     fields: list[dict[str, str]] = field(default_factory=list)
     rows: list[list[str | None]] = field(default_factory=list)
     error: str | None = None
+    slow: bool = False  # jobs.query answers jobComplete: false; getQueryResults has the rows
+
+
+@dataclass
+class LoadFailure:
+    """A load job into a table matching `pattern` ends DONE with this `status.errorResult`."""
+
+    pattern: str
+    message: str
+    reason: str = "invalid"
 
 
 @dataclass
@@ -42,7 +58,11 @@ class FakeBigQuery:
     results: list[Result] = field(default_factory=list)
     tables: set[str] = field(default_factory=set)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    states: dict[str, list[str]] = field(default_factory=dict)  # job id → the states jobs.get reports next
+    queries: dict[str, dict[str, Any]] = field(default_factory=dict)  # job id → its getQueryResults reply
     engine: Engine | None = None
+    load_states: tuple[str, ...] = ("RUNNING",)  # before DONE, one per poll
+    load_failures: list[LoadFailure] = field(default_factory=list)
 
     def query_response(self, body: dict[str, Any], project: str) -> tuple[int, dict[str, Any]]:
         sql = body["query"]
@@ -60,7 +80,41 @@ class FakeBigQuery:
             response["schema"] = {"fields": [{"mode": "NULLABLE", **f} for f in result.fields]}
             response["rows"] = [{"f": [{"v": value} for value in row]} for row in result.rows]
             response["totalRows"] = str(len(result.rows))
-        return 200, response
+        if not result.slow:
+            return 200, response
+        self.queries[job["jobId"]] = {**response, "kind": "bigquery#getQueryResultsResponse"}
+        self.jobs[job["jobId"]] = self.query_job(job, body)
+        return 200, {"kind": "bigquery#queryResponse", "jobReference": job, "jobComplete": False}
+
+    def query_job(self, reference: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """The job resource of a finished query, as jobs.get returns it."""
+        return {
+            "kind": "bigquery#job",
+            "id": f"{reference['projectId']}:{self.location}.{reference['jobId']}",
+            "jobReference": reference,
+            "configuration": {
+                "jobType": "QUERY",
+                "query": {"query": body["query"], "useLegacySql": False, "defaultDataset": body["defaultDataset"]},
+            },
+            "status": {"state": "DONE"},
+            "statistics": {"query": {"statementType": "SCRIPT" if ";" in body["query"] else "SELECT"}},
+        }
+
+    def query_results(self, job_id: str, *, max_results: str | None) -> dict[str, Any]:
+        """jobs.getQueryResults: done from the first call on; no rows with maxResults=0."""
+        response = dict(self.queries[job_id])
+        if max_results == "0":
+            response.pop("rows", None)
+        return response
+
+    def job(self, job_id: str) -> dict[str, Any]:
+        """jobs.get: a load job moves one state on per call, to DONE (with its failure, if any)."""
+        job = self.jobs[job_id]
+        if pending := self.states.get(job_id):
+            job["status"] = {"state": pending.pop(0)}
+            if not pending and (failure := job.pop("_failure", None)):
+                job["status"] = {"state": "DONE", "errorResult": failure, "errors": [failure]}
+        return job
 
     def run(self, body: dict[str, Any]) -> Result:
         try:
@@ -76,20 +130,26 @@ class FakeBigQuery:
 
     def load_job(self, resource: dict[str, Any], data: bytes) -> dict[str, Any]:
         reference = resource["jobReference"]
-        if self.engine is not None:
-            load = resource["configuration"]["load"]
-            table = load["destinationTable"]
+        load = resource["configuration"]["load"]
+        table = load["destinationTable"]
+        failure = next((f for f in self.load_failures if re.search(f.pattern, table["tableId"])), None)
+        if self.engine is not None and failure is None:
             self.engine.load(table["datasetId"], table["tableId"], load["schema"]["fields"], data)
+        first, *later = [*self.load_states, "DONE"]
         job = {
             "kind": "bigquery#job",
             "id": f"{reference['projectId']}:{self.location}.{reference['jobId']}",
             "jobReference": {**reference, "location": self.location},
             "configuration": resource["configuration"],
-            "status": {"state": "DONE"},
+            "status": {"state": first},
             "statistics": {"load": {"inputFiles": "1", "outputRows": str(data.count(b"\n"))}},
         }
         self.jobs[reference["jobId"]] = job
-        return job
+        self.states[reference["jobId"]] = later
+        if failure is not None:
+            job["statistics"] = {}
+            job["_failure"] = {"reason": failure.reason, "location": "query", "message": failure.message}
+        return {key: value for key, value in job.items() if not key.startswith("_")}
 
 
 def _multipart_parts(body: bytes, content_type: str) -> list[bytes]:
@@ -103,9 +163,14 @@ def fake_bigquery(
     *results: Result,
     tables: set[str] = frozenset(),
     engine: Engine | None = None,  # type: ignore[assignment]
+    load_states: tuple[str, ...] = ("RUNNING",),
+    load_failures: tuple[LoadFailure, ...] = (),
 ) -> Iterator[FakeBigQuery]:
     """The API with scripted query results, or with `engine` running every query for real."""
-    api = FakeBigQuery(results=list(results), tables=set(tables), engine=engine)
+    api = FakeBigQuery(
+        results=list(results), tables=set(tables), engine=engine, load_states=load_states,
+        load_failures=list(load_failures),
+    )  # fmt: skip
 
     class Handler(BaseHTTPRequestHandler):
         def reply(self, status: int, body: dict[str, Any] | None) -> None:
@@ -143,9 +208,12 @@ def fake_bigquery(
                 self.reply(404, {"error": {"code": 404, "message": f"no such method: POST {path}"}})
 
         def do_GET(self) -> None:  # noqa: N802
-            path = self.path.split("?")[0]
+            path, _, query = self.path.partition("?")
             if m := re.fullmatch(API + "/jobs/(?P<job>[^/]+)", path):
-                self.reply(200, api.jobs[m["job"]])
+                job = api.job(m["job"])
+                self.reply(200, {key: value for key, value in job.items() if not key.startswith("_")})
+            elif m := re.fullmatch(API + "/queries/(?P<job>[^/]+)", path):
+                self.reply(200, api.query_results(m["job"], max_results=parse_qs(query).get("maxResults", [None])[0]))
             elif m := re.fullmatch(API + "/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)", path):
                 if m["table"] in api.tables or (api.engine and api.engine.has_table(m["dataset"], m["table"])):
                     reference = {"projectId": m["project"], "datasetId": m["dataset"], "tableId": m["table"]}

@@ -1,6 +1,7 @@
 """The BigQuery destination against cassettes of the documented REST calls (datasets.insert,
-tables.get, multipart load jobs, jobs.query, tables.delete): the requests it sends — each query's
-SQL must match the cassette's exactly — and how it reads the answers. The cassettes were recorded
+tables.get, multipart load jobs polled with jobs.get until DONE, jobs.query and — for a query not
+complete at once — jobs.getQueryResults, tables.delete): the requests it sends — each query's SQL
+must match the cassette's exactly — and how it reads the answers. The cassettes were recorded
 from tests/bigquery_api.py and hold no credentials."""
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from cxbridge.destinations import Batch, CursorUpdate, QuarantineItem, SyncRun
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.plugins.bigquery.destination import BigQueryDestination, parse_url
 from cxbridge.tables import to_rows
+from cxbridge.testing.destinations import deliver, snapshot
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, raw_record
 from cxbridge.sources import SourceContext
 from cxbridge.normalize import RecordBuilder
 from cxbridge.views import view_sql
-from tests.bigquery_api import Result, fake_bigquery
+from tests.bigquery_api import LoadFailure, Result, fake_bigquery
 from tests.conftest import ROOT
 
 CASSETTES = ROOT / "cassettes" / "bigquery"
@@ -54,9 +56,10 @@ def without_server_headers(response):
 
 
 @contextmanager
-def exchange(name: str, *results: Result, tables: set[str] = frozenset()):  # type: ignore[assignment]
+def exchange(name: str, *results: Result, tables: set[str] = frozenset(), **api_options):  # type: ignore[assignment]
     """A BigQuery destination whose HTTP replays cassettes/bigquery/NAME.yaml (or records it
-    from the local API when CXBRIDGE_RECORD_CASSETTES=1)."""
+    from the local API, with `api_options` for tests.bigquery_api.fake_bigquery, when
+    CXBRIDGE_RECORD_CASSETTES=1)."""
     recorder = vcr.VCR(
         cassette_library_dir=str(CASSETTES),
         record_mode="all" if RECORDING else "none",
@@ -66,7 +69,7 @@ def exchange(name: str, *results: Result, tables: set[str] = frozenset()):  # ty
         before_record_response=without_server_headers,
     )
     recorder.register_matcher("sql", same_sql)
-    with fake_bigquery(*results, tables=set(tables)) as api:
+    with fake_bigquery(*results, tables=set(tables), **api_options) as api:
         options = {"api_endpoint": api.url} if RECORDING else None
         destination = BigQueryDestination(URL, credentials=Credentials(token=TOKEN), client_options=options)
         destination._session = "test0session"  # staging table names appear in the recorded SQL
@@ -90,7 +93,7 @@ def sample_batch() -> Batch:
 
 
 def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transaction():
-    counted = Result(r"COUNT\(\*\) AS n FROM cx_changed", [{"name": "n", "type": "INTEGER"}], [["3"]])
+    counted = Result(r"COUNT\(\*\) AS n FROM cx_changed", [{"name": "n", "type": "INTEGER"}], [["3"]], slow=True)
     with exchange("first_sync", counted) as (destination, cassette):
         destination.open()
         stats = destination.write_batch(sample_batch())
@@ -113,6 +116,73 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
         "MERGE INTO sync_state", "COMMIT TRANSACTION", "SELECT COUNT(*) AS n FROM cx_changed",
     ]  # fmt: skip
     assert [r.method for r in cassette.requests[-4:]] == ["DELETE"] * 4, "the session's staging tables go"
+    jobs = jobs_of(cassette)  # each load job comes back RUNNING and is polled with jobs.get until DONE
+    loads = [calls for calls in jobs.values() if calls[0][0] == "upload"]
+    assert len(loads) == 4 and all(calls == [("upload", "RUNNING"), ("jobs", "DONE")] for calls in loads)
+    (merge,) = [calls for calls in jobs.values() if calls[0] == ("queries", "False")]  # jobComplete: false
+    assert ("queries", "True") in merge[1:] and ("jobs", "DONE") in merge[1:], "waited for with getQueryResults"
+
+
+def jobs_of(cassette) -> dict[str, list[tuple[str, str]]]:
+    """Per job id, the (method, REST call) of every request about it, in order."""
+    calls: dict[str, list[tuple[str, str]]] = {}
+    for request, response in zip(cassette.requests, cassette.responses, strict=True):
+        body = json.loads(response["body"]["string"] or b"{}")
+        path = request.path.split("/projects/acme-cx/")[-1]
+        job = body.get("jobReference", {}).get("jobId")
+        if job:
+            kind = path.split("/")[0] if request.method == "GET" else ("upload" if "upload" in request.path else path)
+            calls.setdefault(job, []).append(
+                (kind, body.get("status", {}).get("state") or str(body.get("jobComplete")))
+            )
+    return calls
+
+
+def test_a_failed_load_job_says_why_and_merges_nothing():
+    failure = LoadFailure(
+        "cx_stage_feedback_scores",
+        "Error while reading data, error message: JSON table encountered too many errors, giving up. Rows: 1",
+    )
+    counted = Result(r"COUNT\(\*\) AS n FROM cx_changed", [{"name": "n", "type": "INTEGER"}], [["3"]])
+    options = {"load_states": ("PENDING", "RUNNING"), "load_failures": (failure,)}
+    with exchange("failed_load", counted, **options) as (destination, cassette):
+        destination.open()
+        with pytest.raises(DestinationError) as raised:
+            destination.write_batch(sample_batch())
+        destination.close()
+    message = str(raised.value)
+    assert "load job" in message and "feedback_scores rows into the staging table" in message
+    assert "JSON table encountered too many errors" in message and "Nothing of this batch was merged" in message
+    loads = [calls for calls in jobs_of(cassette).values() if calls[0][0] == "upload"]
+    assert loads == [[("upload", "PENDING"), ("jobs", "RUNNING"), ("jobs", "DONE")]] * 2, "feedback, then its scores"
+    polls = [str(response["body"]["string"]) for r, response in zip(cassette.requests, cassette.responses, strict=True)
+             if "/jobs/" in r.path]  # fmt: skip
+    assert '"errorResult"' in polls[-1] and '"errorResult"' not in "".join(polls[:-1])
+    queries = [json.loads(r.body)["query"] for r in cassette.requests if r.path.endswith("/queries")]
+    assert not [q for q in queries if "MERGE" in q and "BEGIN TRANSACTION" in q], "no merge after a failed load"
+
+
+def test_a_failed_load_job_leaves_the_tables_as_they_were():
+    """On the local API with its engine: version 2 of the data fails to load, nothing changes."""
+    from tests.bigquery_engine import Engine
+
+    with fake_bigquery(engine=Engine()) as api:
+
+        def destination() -> BigQueryDestination:
+            options = {"api_endpoint": api.url}
+            return BigQueryDestination(URL, credentials=Credentials(token=TOKEN), client_options=options)
+
+        assert all(result.ok for result in deliver(destination()))
+        before = snapshot(destination()).results
+        api.load_failures.append(LoadFailure("cx_stage_feedback_", "Provided Schema does not match Table"))
+        failed = deliver(destination(), version=2)
+        api.load_failures.clear()
+        after = snapshot(destination()).results
+    assert [result.ok for result in failed] == [False, False]
+    assert all("Provided Schema does not match Table" in result.error for result in failed)
+    assert {name: rows for name, rows in after.items() if name != "sync_runs"} == {
+        name: rows for name, rows in before.items() if name != "sync_runs"
+    }
 
 
 def test_reads_the_cursor_and_a_report_with_native_types():
@@ -125,6 +195,7 @@ def test_reads_the_cursor_and_a_report_with_native_types():
             {"name": "nps", "type": "FLOAT"},
         ],
         [["2025-01", "12", "16.7"], ["2025-02", "9", "-11.1"]],
+        slow=True,  # answered by getQueryResults after jobComplete: false
     )
     with exchange("reads", cursor, monthly, tables={"cxbridge_migrations"}) as (destination, _):
         assert destination.exists()
@@ -168,7 +239,7 @@ def test_missing_credentials_say_how_to_provide_them(monkeypatch, tmp_path):
 
 def test_cassettes_hold_no_credentials():
     texts = [path.read_text() for path in CASSETTES.glob("*.yaml")]
-    assert len(texts) == 4
+    assert len(texts) == 5
     assert not [t for t in texts if TOKEN in t or "authorization" in t.lower() or "Bearer" in t]
 
 

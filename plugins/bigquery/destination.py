@@ -216,7 +216,17 @@ class BigQueryDestination(SQLDestination):
         data = "".join(to_json(dict(zip(table.column_names, row, strict=True))) + "\n" for row in rows).encode()
         target = f"{self.project}.{self.dataset}.{self.stage_name(table)}"
         job = self._call(self.conn.load_table_from_file, io.BytesIO(data), target, size=len(data), job_config=config)
-        self._call(job.result)
+        from google.api_core.exceptions import GoogleAPIError
+
+        try:
+            job.result()  # polls jobs.get until DONE; an errorResult raises
+        except GoogleAPIError as exc:
+            reason = getattr(exc, "message", None) or str(exc)
+            raise DestinationError(
+                f"BigQuery ({self.display_name}): the load job {job.job_id} of {len(rows)} {table.name} rows into "
+                f"the staging table {self.stage_name(table)} failed: {reason}. Nothing of this batch was merged — "
+                "the tables and the cursor are as before; fix the cause and run the sync again"
+            ) from None
 
     def write_batch(self, batch: Batch) -> WriteStats:
         now = utc_now()
