@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from cxbridge.crm import ContextRow
+from cxbridge.crm import ContextRow, id_column
 from cxbridge.errors import ConfigError
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp
@@ -144,6 +144,30 @@ class Destination(ABC):
     @abstractmethod
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         """Drop quarantine rows (after their records were written by a replay)."""
+
+    def content_hashes(self, record_ids: Sequence[str]) -> dict[str, str]:
+        """The content hashes stored for these feedback records (what a dry run compares with).
+        Record ids are hex digests, so they go into the query as literals in every dialect."""
+        if not record_ids or not self.exists():
+            return {}
+        table = self.qualified("feedback")
+        stored: dict[str, str] = {}
+        for start in range(0, len(record_ids), 500):
+            listed = ", ".join(f"'{rid}'" for rid in record_ids[start : start + 500] if rid.isalnum())
+            if listed:
+                rows = self.query(f"SELECT record_id, content_hash FROM {table} WHERE record_id IN ({listed})")
+                stored.update((row["record_id"], row["content_hash"]) for row in rows)
+        return stored
+
+    def context_hashes(self, table: str, source: str) -> dict[str, str]:
+        """The content hashes of one source's rows of a CRM table, by id (what a dry run compares
+        with). Source names are lower-case identifiers (config-checked), safe as a literal."""
+        if not self.exists() or not source.isidentifier():
+            return {}
+        rows = self.query(
+            f"SELECT {id_column(table)} AS id, content_hash FROM {self.qualified(table)} WHERE source = '{source}'"
+        )
+        return {row["id"]: row["content_hash"] for row in rows}
 
     # Dialect: the few SQL expressions that differ between engines (SQLite's by default). The
     # report and the BI views (cxbridge.views) are written once and rendered through these; they

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from cxbridge.crm import context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
+from cxbridge.dry_run import DryRun
 from cxbridge.errors import CxbridgeError, DataError, SourceError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
@@ -76,6 +77,7 @@ class Engine:
         self.run_id = run_id or uuid.uuid4().hex
         self._on_progress = on_progress
         self._enrich = bool(host.pm.hook.enrich_record.get_hookimpls())
+        self._dry_run = DryRun(destination) if options.dry_run else None
 
     def emit(self, kind: EventKind, **details: Any) -> None:
         event = SyncEvent(kind, self.run_id, **details)
@@ -204,43 +206,20 @@ class Engine:
         )
 
     def _commit(self, batch: Batch, result: SourceResult) -> None:
-        if self.options.dry_run:
-            latest = {rows.record_id: rows.content_hash for rows in batch.records}  # read twice: the last wins
-            stored = self._stored_hashes(list(latest))
-            changed = sum(stored.get(rid) != digest for rid, digest in latest.items())
-            result.written += changed
-            result.unchanged += len(batch.records) - changed
-            result.quarantined += len(batch.quarantined)
-            return
-        stats = self.destination.write_batch(batch)
-        log.debug(
-            "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source, batch.stream,
-            stats.written, stats.unchanged, stats.quarantined,
-            _cursor_text(batch.cursor.value) if batch.cursor else "unchanged",
-        )  # fmt: skip
+        if self._dry_run:
+            stats = self._dry_run.count(batch)
+        else:
+            stats = self.destination.write_batch(batch)
+            log.debug(
+                "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source,
+                batch.stream, stats.written, stats.unchanged, stats.quarantined,
+                _cursor_text(batch.cursor.value) if batch.cursor else "unchanged",
+            )  # fmt: skip
         result.written += stats.written
         result.unchanged += stats.unchanged
         result.quarantined += stats.quarantined
-        self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
-
-    def _stored_hashes(self, record_ids: list[str]) -> dict[str, str]:
-        """The content hashes the destination holds for these records (a dry run's comparison);
-        record ids are hex digests, so they are written into the query as they are."""
-        if not record_ids or not self.destination.exists():
-            return {}
-        table = self.destination.qualified("feedback")
-        stored: dict[str, str] = {}
-        for start in range(0, len(record_ids), 500):
-            listed = ", ".join(f"'{rid}'" for rid in record_ids[start : start + 500] if rid.isalnum())
-            if not listed:
-                continue
-            try:
-                rows = self.destination.query(f"SELECT record_id, content_hash FROM {table} WHERE record_id IN ({listed})")
-            except Exception as exc:  # no feedback table yet (a destination never written to)
-                log.debug("dry run: no stored records to compare with (%s)", exc)
-                return stored
-            stored.update((row["record_id"], row["content_hash"]) for row in rows)
-        return stored
+        if not self._dry_run:
+            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
 
     def _new_batch(self, name: str, stream: Stream) -> Batch:
         return Batch(run_id=self.run_id, source=name, stream=stream.name)

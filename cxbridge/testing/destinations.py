@@ -61,7 +61,12 @@ class SimulatedCrash(BaseException):
 
 
 def deliver(
-    destination: Destination, *, version: int = 1, full_refresh: bool = False, crash_after: int | None = None
+    destination: Destination,
+    *,
+    version: int = 1,
+    full_refresh: bool = False,
+    dry_run: bool = False,
+    crash_after: int | None = None,
 ) -> list[SourceResult]:
     """Sync both sample sources into `destination` as `cxbridge sync` would, in small batches;
     with `crash_after`, stop dead once that many batches have committed."""
@@ -74,9 +79,9 @@ def deliver(
             if crash_after is not None and committed >= crash_after:
                 raise SimulatedCrash(f"crash after {committed} batches")
 
-    options = EngineOptions(batch_size=BATCH_SIZE, full_refresh=full_refresh)
+    options = EngineOptions(batch_size=BATCH_SIZE, full_refresh=full_refresh, dry_run=dry_run)
     host = create_host(load_entry_points=False)
-    destination.open()
+    destination.open(read_only=dry_run)
     try:
         engine = Engine(destination, host, options=options, on_progress=on_progress)
         return [engine.run_source(name, _source(name, program, version)) for name, program in SOURCES.items()]
@@ -195,6 +200,15 @@ class DestinationConformance:
         assert [r.unchanged for r in again] == [r.read - r.quarantined for r in again]
         after = snapshot(destination_factory("again"))
         assert_same(after.without("sync_runs"), before.without("sync_runs"), label="re-delivered")
+
+    def test_a_dry_run_counts_what_a_real_run_would_write_and_writes_nothing(self, destination_factory, reference):
+        deliver(destination_factory("dry"))
+        before = snapshot(destination_factory("dry"))
+        dry = deliver(destination_factory("dry"), version=2, dry_run=True)
+        assert_same(snapshot(destination_factory("dry")).results, before.results, label="after a dry run")
+        deliver(reference("dry"))
+        real = deliver(reference("dry"), version=2)
+        assert [_counts(r) for r in dry] == [_counts(r) for r in real]
 
     def test_a_crash_between_batches_loses_and_doubles_nothing(self, destination_factory, reference):
         with pytest.raises(SimulatedCrash):
