@@ -18,7 +18,9 @@ from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.plugins_host import PluginHost, get_host
-from cxbridge.tabular.files import SUPPORTED_SUFFIXES
+from cxbridge.tabular.config import FileSourceConfig
+from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
+from cxbridge.tabular.reading import SourceHeaders
 
 
 @dataclass
@@ -111,6 +113,7 @@ def import_(
     if not paths:
         raise ConfigError(_no_data_files("import", definitions))
     saved = read_mapping(Path(mapping)) if mapping else None
+    headers = SourceHeaders(SourceFile(path, path.name) for path in paths)  # the files of one mapping are one source's
     result = ImportResult(destination=destination, dry_run=dry_run)
     for path in paths:
         item = FileImport(path, source or (saved[0] if saved else source_name_for(path)))
@@ -119,6 +122,8 @@ def import_(
             name, entry, base = _entry_for(path, item, saved, definition_for(path, hints, definitions))
             item.format = entry.get("format")
             config = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
+            if saved is not None and isinstance(file_config := config.sources[name].config, FileSourceConfig):
+                file_config.source_headers = headers
             synced = sync(config, dry_run=dry_run, destination=destination, host=host, on_progress=on_progress)
             result.destination = synced.destination
             item.result = synced.results[0]

@@ -5,6 +5,7 @@ without ids, bad rows in quarantine, and a broken file among good ones."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 
 import pytest
@@ -168,6 +169,39 @@ def test_a_column_added_in_a_later_sheet_is_absent_from_the_earlier_one_but_a_ty
     typo = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": "Comments"}}
     failed = sync_source(tmp_path, typo | {"path": "nps_years.xlsx"})
     assert "nps_years.xlsx [2023]: the mapped column 'Comments' is not in the header" in failed.error
+
+
+def test_a_column_added_in_a_later_file_is_absent_from_the_earlier_one_but_a_typo_in_no_file_still_fails(tmp_path):
+    write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER[:4], *[row[:4] for row in workbook_rows(3)]]})
+    write_xlsx(tmp_path / "nps_2024.xlsx", {"Q1": [HEADER, *workbook_rows(2, start=10)]})
+    result = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (result.read, result.written, result.status) == (5, 5, "success")
+    by_file = "SELECT json_extract(raw, '$.file'), COUNT(*), COUNT(comment) FROM feedback GROUP BY 1 ORDER BY 1"
+    assert query(tmp_path, by_file) == [("nps_2023.xlsx", 3, 0), ("nps_2024.xlsx", 2, 2)]
+    typo = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": "Comments"}}
+    failed = sync_source(tmp_path, typo, db="typo.db")
+    assert failed.status == "failed" and "2 of 2 files could not be read" in failed.error
+    missing = "the mapped column 'Comments' is not in the header; did you mean 'Comment'"
+    assert f"nps_2023.xlsx [Q1]: {missing} (another sheet or file has it)?" in failed.error
+    assert f"nps_2024.xlsx [Q1]: {missing}?" in failed.error
+
+
+def test_the_other_files_headers_are_read_only_when_a_file_lacks_a_mapped_column(tmp_path, monkeypatch):
+    from cxbridge.tabular import reading
+
+    opened = Counter()
+    read_tables = reading.read_tables
+    counted = lambda file, *args: opened.update([file.identity]) or read_tables(file, *args)  # noqa: E731
+    monkeypatch.setattr(reading, "read_tables", counted)
+    write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER[:4], *[row[:4] for row in workbook_rows(3)]]})
+    for year in (2024, 2025):
+        write_xlsx(tmp_path / f"nps_{year}.xlsx", {"Q1": [HEADER, *workbook_rows(2, start=year)]})
+    uncommented = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": None}}
+    assert sync_source(tmp_path, uncommented).written == 7
+    assert opened == {"nps_2023.xlsx": 1, "nps_2024.xlsx": 1, "nps_2025.xlsx": 1}
+    opened.clear()
+    assert sync_source(tmp_path, EXCEL_SOURCE, db="commented.db").written == 7
+    assert opened == {"nps_2023.xlsx": 1, "nps_2024.xlsx": 2, "nps_2025.xlsx": 2}  # each header once more, for 2023
 
 
 def test_config_of_the_first_csv_source_still_works_unchanged(tmp_path):

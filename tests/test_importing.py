@@ -215,3 +215,40 @@ def test_every_sheet_of_a_yearly_workbook_imports_and_a_sheet_left_out_is_named(
     assert count(db, by_sheet) == [("2023", 4, 0), ("2024", 3, 3)]
     inspected = invoke("inspect", str(path)).output
     assert "note: sheet 'Notes' left out: none of its columns" in inspected
+
+
+def test_a_saved_mapping_reads_yearly_files_whose_older_ones_lack_a_column_added_later(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    base = "Date,Store,How likely are you to recommend us?"
+    (tmp_path / "nps_2023.csv").write_text(f"{base}\n2023-01-05,S1,9\n2023-02-05,S2,4\n", encoding="utf-8")
+    (tmp_path / "nps_2024.csv").write_text(f"{base},Comment\n2024-01-05,S1,10,great\n2024-02-05,S2,3,slow\n",
+                                           encoding="utf-8")  # fmt: skip
+    assert invoke("inspect", "nps_2024.csv", "--write-mapping", "m.toml").exit_code == 0
+    detected = (tmp_path / "m.toml").read_text(encoding="utf-8")  # two short answers: not detected as a comment
+    mapping = detected.replace("[sources.nps_2024.columns]\n", '[sources.nps_2024.columns]\ncomment = "Comment"\n')
+    assert mapping != detected
+    (tmp_path / "m.toml").write_text(mapping, encoding="utf-8")
+    comments = "SELECT substr(submitted_at, 1, 10), comment FROM feedback ORDER BY 1"
+    expected = [("2023-01-05", None), ("2023-02-05", None), ("2024-01-05", "great"), ("2024-02-05", "slow")]
+
+    imported = invoke("import", "nps_*.csv", "--mapping", "m.toml", "--db", "imported.db")
+    assert imported.exit_code == 0, imported.output
+    lines = imported.output.strip().splitlines()
+    assert lines[0].startswith("✔ nps_2023.csv → nps_2024 (plain): 2 read · 2 written")
+    assert lines[1].startswith("✔ nps_2024.csv → nps_2024 (plain): 2 read · 2 written")
+    assert count("imported.db", comments) == expected
+
+    (tmp_path / "cxbridge.toml").write_text(mapping.replace('path = "nps_2024.csv"', 'path = "nps_*.csv"'), "utf-8")
+    synced = invoke("sync", "--db", "synced.db", "--no-progress")
+    assert synced.exit_code == 0 and "4 read · 4 written" in synced.output
+    assert count("synced.db", comments) == expected
+    ids = "SELECT record_id FROM feedback ORDER BY 1"
+    assert count("synced.db", ids) == count("imported.db", ids)  # each file keeps its identity, so its ids
+
+    (tmp_path / "m.toml").write_text(mapping.replace('comment = "Comment"', 'comment = "Comments"'), "utf-8")
+    typo = invoke("import", "nps_*.csv", "--mapping", "m.toml", "--db", "typo.db")
+    failed = typo.output.strip().splitlines()
+    assert typo.exit_code == 1 and count("typo.db") == [(0,)]
+    missing = "the mapped column 'Comments' is not in the header; did you mean 'Comment'"
+    assert failed[0].startswith(f"✘ nps_2023.csv → nps_2024 (plain): nps_2023.csv: {missing} (another sheet or file")
+    assert failed[1] == f"✘ nps_2024.csv → nps_2024 (plain): nps_2024.csv: {missing}?"

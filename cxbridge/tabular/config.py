@@ -4,9 +4,9 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cxbridge.config import EncodingName
 from cxbridge.exports import FORMATS, RECORD_FORMATS
@@ -14,6 +14,9 @@ from cxbridge.metrics import MetricSpec
 from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.timestamps import TimeZoneName
+
+if TYPE_CHECKING:
+    from cxbridge.tabular.reading import SourceHeaders
 
 FIELD_COLUMNS = (
     "updated_at", "location_id", "location_name", "team", "agent_id", "crm_contact_id",
@@ -102,6 +105,17 @@ class FileSourceConfig(RowMapping, SourceConfig):
         default=None, ge=1, description="row number of the (first) header row; detected when unset"
     )
     header_rows: int | None = Field(default=None, ge=1, le=3, description="how many header rows (plain sheets: 1 or 2)")
+    _source_headers: SourceHeaders | None = PrivateAttr(default=None)
+
+    @property
+    def source_headers(self) -> SourceHeaders | None:
+        """The files a mapped column missing from one file is looked for in, when they are more
+        than `path` names (the files of one `cxbridge import --mapping`); not a config key."""
+        return self._source_headers
+
+    @source_headers.setter
+    def source_headers(self, headers: SourceHeaders | None) -> None:
+        self._source_headers = headers
 
 
 class CsvConfig(FileSourceConfig):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
@@ -49,9 +50,33 @@ def layout_of(source: Grid | RecordSet, configured: str) -> str:
     return found[0].format
 
 
-def open_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> Iterator[Table]:
+def open_tables(
+    file: SourceFile, config: FileSourceConfig, definition: Any, *, headers: SourceHeaders | None = None
+) -> Iterator[Table]:
     """Each table of the file that the mapping fits (see `fit_problem`); a sheet it does not
-    fit is passed over, with its reason logged, when no sheets were named, else an error."""
+    fit is passed over, with its reason logged, when no sheets were named, else an error.
+    `headers` are the source's other files, looked in when the file lacks a mapped column."""
+    named_sheets = bool(getattr(config, "sheets", None))
+    tables = read_tables(file, config, definition)
+    for table in tables:
+        missing = missing_columns(table, config)
+        elsewhere = _columns_elsewhere(table, tables, config, file=file, definition=definition, headers=headers)
+        problem = fit_problem(table, config, elsewhere)
+        misspelt = any(column not in elsewhere for column in missing)  # a typo, not a sheet left out
+        if problem and table.sheet is not None and not named_sheets and not misspelt:
+            log.warning("%s: passed over: %s", table.where, problem)
+            continue
+        if problem:
+            raise SourceError(f"{table.where}: {problem}")
+        if missing:
+            log.info("%s: no %s column (another sheet or file has it): its rows get no value there",
+                     table.where, ", ".join(map(repr, missing)))  # fmt: skip
+        yield table
+
+
+def read_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> list[Table]:
+    """The tables of the file in its layout, their headers found and no row read beyond that;
+    an empty sheet, or one no layout reads when no sheets were named, is passed over."""
     options = LayoutOptions(header_row=config.header_row, header_rows=config.header_rows, definition=definition)
     named_sheets = bool(getattr(config, "sheets", None))
     tables = []
@@ -65,40 +90,66 @@ def open_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> 
             if source.sheet is None or named_sheets:
                 raise
             log.warning("%s: passed over: %s", source.where, exc)  # a chart or notes sheet
-    for table in tables:
-        problem = fit_problem(table, config, tables)
-        if problem and table.sheet is not None and not named_sheets and not _misspelt(table, config, tables):
-            log.warning("%s: passed over: %s", table.where, problem)
-            continue
-        if problem:
-            raise SourceError(f"{table.where}: {problem}")
-        yield table
+    return tables
 
 
-def fit_problem(table: Table, config: FileSourceConfig, tables: list[Table]) -> str | None:
+class SourceHeaders:
+    """The column keys of each file of a source, read (header only) the first time a file of it
+    lacks a mapped column — a column added in a later year's file — and kept for the run."""
+
+    def __init__(self, files: Iterable[SourceFile]):
+        self.files = list(files)
+        self._keys: dict[Path, set[str]] = {}
+
+    def besides(self, file: SourceFile, config: FileSourceConfig, definition: Any) -> set[str]:
+        """The column keys of every file of the source but `file`."""
+        found: set[str] = set()
+        for other in self.files:
+            if other.path.resolve() != file.path.resolve():
+                found |= self._columns(other, config, definition)
+        return found
+
+    def _columns(self, file: SourceFile, config: FileSourceConfig, definition: Any) -> set[str]:
+        key = file.path.resolve()
+        if key not in self._keys:
+            try:
+                tables = read_tables(file, config, definition)
+            except SourceError:
+                tables = []  # reported when the file itself is read
+            self._keys[key] = {column.key for table in tables for column in table.columns}
+        return self._keys[key]
+
+
+def _columns_elsewhere(
+    table: Table, tables: list[Table], config: FileSourceConfig, *, file: SourceFile, definition: Any,
+    headers: SourceHeaders | None,
+) -> set[str]:
+    """The column keys of the file's other tables and, only when a mapped column the table lacks
+    is not among them, of the source's other files."""
+    found = {column.key for other in tables if other is not table for column in other.columns}
+    if headers is not None and any(column not in found for column in missing_columns(table, config)):
+        found |= headers.besides(file, config, definition)
+    return found
+
+
+def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> str | None:
     """Why the mapping does not fit the table, or None. The table needs the submitted-time
-    column and, when there are scored columns, one of them; a mapped column that another table
-    of the file has (a column added in a later year's sheet) is just absent from this one."""
+    column and, when there are scored columns, one of them; a mapped column found `elsewhere`
+    (in another table of the file or another file of the source: a column added in a later
+    year) is just absent from this one."""
     missing = missing_columns(table, config)
     if not missing:
         return None
     if len(missing) == len(mapped_columns(config)):
         return "none of the mapped columns is in its header"
-    elsewhere = {column.key for other in tables if other is not table for column in other.columns}
     submitted = header_key(config.columns.submitted_at) if config.columns.submitted_at else None
     for column in missing:
         if column not in elsewhere or column == submitted:
-            return _missing_message(table, column)
+            return _missing_message(table, column, elsewhere)
     scored = [header_key(metric.column) for metric in config.metrics]
     if scored and all(column in missing for column in scored):
         return f"none of the scored columns ({', '.join(map(repr, scored))}) is in its header"
     return None
-
-
-def _misspelt(table: Table, config: FileSourceConfig, tables: list[Table]) -> bool:
-    """Whether a mapped column is in no table of the file at all (a typo, not a sheet left out)."""
-    keys = {column.key for other in tables for column in other.columns}
-    return any(column not in keys for column in missing_columns(table, config))
 
 
 def mapped_columns(config: FileSourceConfig) -> list[str]:
@@ -114,10 +165,14 @@ def missing_columns(table: Table, config: FileSourceConfig) -> list[str]:
     return [column for column in mapped_columns(config) if column not in keys]
 
 
-def _missing_message(table: Table, column: str) -> str:
+def _missing_message(table: Table, column: str, elsewhere: set[str]) -> str:
     keys = [c.key for c in table.columns]
-    close = difflib.get_close_matches(column, keys, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else f"columns are: {', '.join(keys)}"
+    if close := difflib.get_close_matches(column, keys, n=1):
+        hint = f"did you mean {close[0]!r}?"
+    elif close := difflib.get_close_matches(column, sorted(elsewhere), n=1):
+        hint = f"did you mean {close[0]!r} (another sheet or file has it)? columns are: {', '.join(keys)}"
+    else:
+        hint = f"columns are: {', '.join(keys)}"
     return f"the mapped column {column!r} is not in the header; {hint}"
 
 

@@ -28,7 +28,7 @@ from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SourceFile, find_files, fingerprint
-from cxbridge.tabular.reading import open_tables
+from cxbridge.tabular.reading import SourceHeaders, open_tables
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.table import Row, Table, header_key
 
@@ -64,12 +64,13 @@ class FileStream(Stream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._saved = dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
         files = self.files()
+        headers = self.config.source_headers or SourceHeaders(files)
         for file in files:
             mark = f"{fingerprint(file.path)}:{self._config_hash}"
             if self._saved.get(file.identity) == mark:
                 continue
             try:
-                yield from self._file_rows(file)
+                yield from self._file_rows(file, headers)
             except SourceError as exc:
                 log.info("%s", exc)
                 self.failures.append(str(exc))
@@ -86,8 +87,8 @@ class FileStream(Stream):
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}
 
-    def _file_rows(self, file: SourceFile) -> Iterator[dict[str, Any]]:
-        for table in open_tables(file, self.config, self.definition):
+    def _file_rows(self, file: SourceFile, headers: SourceHeaders) -> Iterator[dict[str, Any]]:
+        for table in open_tables(file, self.config, self.definition, headers=headers):
             self.normalizer.learn_table(table)
             yield from self._table_rows(table)
 
