@@ -130,23 +130,23 @@ class RowNormalizer:
         return answers
 
     def _scored(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> AnswerInput:
-        number = self._number(value, metric)
-        if label is None and isinstance(value, str) and parse_number(value) is None:
-            label = value.strip()  # the answer as written: "Очень доволен", "N/A"
+        number = value
+        if isinstance(value, str):
+            text = value.strip()
+            parsed = parse_number(text)  # read once: it says both the number and whether it is one
+            number = self._number(text, parsed, metric)
+            if label is None and parsed is None:
+                label = text  # the answer as written: "Очень доволен", "N/A"
         shown = label or self._label(column, number)
         return AnswerInput(
             question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
             is_primary=metric.primary,
         )  # fmt: skip
 
-    def _number(self, value: Any, metric: MetricColumn) -> Any:
-        """A label's value through the mapping, then the built-in maps; numbers as numbers."""
-        if not isinstance(value, str):
-            return value
-        text = value.strip()
-        number = parse_number(text)
-        if number is not None:
-            return int(number) if number.is_integer() else number
+    def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
+        """A label's value through the mapping, then the built-in maps; numbers (`parsed`) as numbers."""
+        if parsed is not None:
+            return int(parsed) if parsed.is_integer() else parsed
         key = builtin.label_key(text)
         if key in builtin.NO_SCORE_LABELS:
             return None
