@@ -17,6 +17,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceConfig, SourceContext
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
+_PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
 
 
 @dataclass(slots=True)
@@ -129,12 +130,15 @@ def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool)
 
 def _primaries(scored: list[tuple[AnswerInput, metrics.Scored]]) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
     """The answer behind each primary column: the one marked primary, else the first of its metric."""
-    chosen = {}
-    for column, metric_names in PRIMARY_COLUMNS.items():
-        candidates = [pair for pair in scored if pair[0].spec.metric in metric_names]
-        if candidates:
-            chosen[column] = next((pair for pair in candidates if pair[0].is_primary), candidates[0])
-    return chosen
+    chosen: dict[str, tuple[AnswerInput, metrics.Scored]] = {}
+    for pair in scored:  # one pass: a primary answer replaces the first of its metric, once
+        column = _PRIMARY_COLUMN_OF.get(pair[0].spec.metric)
+        if column is None:
+            continue
+        current = chosen.get(column)
+        if current is None or (pair[0].is_primary and not current[0].is_primary):
+            chosen[column] = pair
+    return {column: chosen[column] for column in PRIMARY_COLUMNS if column in chosen}
 
 
 def _primary_columns(primaries: dict[str, tuple[AnswerInput, metrics.Scored]]) -> dict[str, Any]:
