@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from cxbridge.metrics import Direction, nps_category
 
@@ -68,6 +68,10 @@ RESPONDENT_BY_PROGRAM = {
 
 def to_utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]  # inside `| None`: None skips the call
+_RESPONDENT_OF_PROGRAM = {program.value: respondent.value for program, respondent in RESPONDENT_BY_PROGRAM.items()}
 
 
 class _Model(BaseModel):
@@ -135,8 +139,8 @@ class FeedbackRecord(_Model):
     survey_id: str | None = None
     survey_name: str | None = None
     status: Status = Status.COMPLETE
-    submitted_at: AwareDatetime | None = Field(default=None, description="UTC")
-    updated_at: AwareDatetime | None = Field(default=None, description="UTC; the source's last change")
+    submitted_at: UtcDatetime | None = Field(default=None, description="UTC")
+    updated_at: UtcDatetime | None = Field(default=None, description="UTC; the source's last change")
     location_id: str | None = None
     location_name: str | None = None
     team: str | None = None
@@ -159,14 +163,9 @@ class FeedbackRecord(_Model):
     raw: Any = Field(default=None, description="the untouched source payload")
     scores: list[Score] = Field(default_factory=list)
     comments: list[Comment] = Field(default_factory=list)
-    ingested_at: AwareDatetime | None = None
+    ingested_at: UtcDatetime | None = None
     sync_run_id: str | None = None
     schema_version: int = SCHEMA_VERSION
-
-    @field_validator("submitted_at", "updated_at", "ingested_at")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else to_utc(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackRecord:
@@ -178,5 +177,5 @@ class FeedbackRecord(_Model):
         elif self.nps_group is not None:
             raise ValueError("nps_group is set but nps is empty")
         if self.respondent_type is None:
-            self.respondent_type = RESPONDENT_BY_PROGRAM[Program(self.program)].value
+            self.respondent_type = _RESPONDENT_OF_PROGRAM[self.program]
         return self
