@@ -46,18 +46,11 @@ class RecordRows:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-_encode_str = json.encoder.encode_basestring  # ensure_ascii=False's string encoder, C where available
-_c_make_encoder = json.encoder.c_make_encoder
 
 
 def to_json(value: Any) -> str:
     """Compact JSON, non-ASCII kept as is, unknown types as their str()."""
-    if _c_make_encoder is None:
-        return _encode(value)
-    if isinstance(value, str):
-        return _encode_str(value)
-    # What JSONEncoder.encode does for these options, without its per-call Python layers.
-    return "".join(_c_make_encoder({}, str, _encode_str, None, ":", ",", False, False, True)(value, 0))
+    return _encode(value)
 
 
 def _content_hash(*parts: Any) -> str:
