@@ -77,8 +77,6 @@ def _text_sample(path: Path, encoding: str, identity: str) -> str:
             text = handle.read(_SAMPLE_CHARS)
     except OSError as exc:
         raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
-    except LookupError:
-        raise SourceError(f"{identity}: unknown encoding {encoding!r}; set 'encoding' to one Python knows") from None
     if _is_binary(text):
         raise SourceError(f"{identity}: not a text file but binary data ({_binary_kind(path)}); "
                           f"give it its real extension, or export it again as CSV")  # fmt: skip
