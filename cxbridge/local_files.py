@@ -25,18 +25,27 @@ def path_of(url: str, base_dir: Path, *, kind: str, example: str) -> Path:
 
 @contextmanager
 def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
-    """Exclusive right to write `target` (a file or folder), through `<target>.lock` beside it."""
-    lock_path = target.with_name(target.name + ".lock")
+    """Exclusive right to write `target` (a file or folder), through `<target>.lock` beside it.
+
+    The lock sits beside the file the path leads to (symlinks and `..` resolved), so every
+    spelling of one destination queues behind the same lock."""
+    real = target.resolve()
+    lock_path = real.with_name(real.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
         lock.acquire(timeout=wait)
     except Timeout:
         raise DestinationLockedError(
-            f"another cxbridge sync is writing to {target}; wait for it to finish, "
+            f"another cxbridge sync is writing to {_spelled(target, real)}; wait for it to finish, "
             "or pass --wait SECONDS to queue behind it"
         ) from None
     try:
         yield
     finally:
         lock.release()
+
+
+def _spelled(target: Path, real: Path) -> str:
+    """The path as the user wrote it, and where it leads when that differs."""
+    return str(target) if target.absolute() == real else f"{target} (that is, {real})"

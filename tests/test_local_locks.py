@@ -1,0 +1,125 @@
+"""The one-writer lock of file destinations (cxbridge.local_files) follows the file, not the path
+string: a sync through a symlink or another spelling of the same path waits for, or is refused
+by, a sync holding the lock in another process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import cxbridge
+from cxbridge.config import load_config
+from cxbridge.errors import DestinationLockedError
+from cxbridge.events import EventKind, SyncEvent
+from cxbridge.plugins_host import create_host
+from tests.conftest import Workspace, survey_row
+
+HOLDER = """
+import sys
+from cxbridge.api import open_destination
+with open_destination(sys.argv[1]) as destination, destination.lock():
+    destination.open()
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+NAMES = {"sqlite": "feedback.db", "duckdb": "feedback.duckdb", "parquet": "lake"}
+
+
+class Holder:
+    """Another process holding a destination's lock until `release`."""
+
+    def __init__(self, url: str):
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HOLDER, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout.readline() == "locked\n"
+
+    def release(self) -> None:
+        if self.process.poll() is None:
+            self.process.communicate("\n", timeout=30)
+        assert self.process.returncode == 0
+
+
+@pytest.fixture
+def holder():
+    started: list[Holder] = []
+
+    def hold(url: str) -> Holder:
+        started.append(Holder(url))
+        return started[-1]
+
+    yield hold
+    for each in started:
+        each.release()
+
+
+def spellings(root: Path, scheme: str) -> list[str]:
+    """The same destination written three other ways: through a linked folder, through a link to
+    the file itself, and with `..` in the path."""
+    (root / "linked").symlink_to(root / "real", target_is_directory=True)
+    (root / "real" / f"alias-{NAMES[scheme]}").symlink_to(root / "real" / NAMES[scheme])
+    return [
+        f"{scheme}:///{root / 'linked' / NAMES[scheme]}",
+        f"{scheme}:///{root / 'real' / f'alias-{NAMES[scheme]}'}",
+        f"{scheme}:///{root / 'real' / '..' / 'real' / NAMES[scheme]}",
+    ]
+
+
+@pytest.mark.parametrize("scheme", sorted(NAMES))
+def test_another_spelling_of_a_locked_destination_is_refused(scheme, workspace: Workspace, holder):
+    workspace.write_csv([survey_row(1)])
+    (workspace.root / "real").mkdir()
+    holder(f"{scheme}:///{workspace.root / 'real' / NAMES[scheme]}")
+    for url in spellings(workspace.root, scheme):
+        with pytest.raises(DestinationLockedError, match="another cxbridge sync is writing to"):
+            cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
+
+
+@pytest.mark.parametrize("scheme", sorted(NAMES))
+def test_another_spelling_of_a_locked_destination_queues_with_wait(scheme, workspace: Workspace, holder):
+    workspace.write_csv([survey_row(1), survey_row(2)])
+    (workspace.root / "real").mkdir()
+    held = holder(f"{scheme}:///{workspace.root / 'real' / NAMES[scheme]}")
+    [_, alias, _] = spellings(workspace.root, scheme)
+    host = create_host()
+    config, writing, results = load_config(workspace.config, host), threading.Event(), []
+
+    def progress(event: SyncEvent) -> None:
+        if event.kind is EventKind.RUN_STARTED:  # the lock is taken and the destination open
+            writing.set()
+
+    def sync() -> None:
+        results.append(cxbridge.sync(config, destination=alias, wait=60, host=host, on_progress=progress))
+
+    queued = threading.Thread(target=sync)
+    queued.start()
+    assert not writing.wait(1.5)  # queued behind the other process, not writing
+    held.release()
+    queued.join(60)
+    [result] = results
+    assert writing.is_set() and [(r.read, r.written) for r in result.results] == [(2, 2)]
+
+
+def test_a_refusal_names_the_file_a_link_leads_to(workspace: Workspace, holder):
+    (workspace.root / "real").mkdir()
+    holder(f"sqlite:///{workspace.root / 'real' / 'feedback.db'}")
+    [_, alias, _] = spellings(workspace.root, "sqlite")
+    with pytest.raises(DestinationLockedError) as refused:
+        cxbridge.sync(workspace.config, destination=alias, host=create_host())
+    assert str(refused.value).startswith(
+        f"another cxbridge sync is writing to {workspace.root}/real/alias-feedback.db "
+        f"(that is, {workspace.root}/real/feedback.db); wait for it to finish, or pass --wait SECONDS"
+    )
+
+
+def test_the_lock_file_sits_beside_the_real_file(workspace: Workspace):
+    (workspace.root / "real").mkdir()
+    (workspace.root / "linked").symlink_to(workspace.root / "real", target_is_directory=True)
+    workspace.write_csv([survey_row(1)])
+    cxbridge.sync(workspace.config, destination=f"sqlite:///{workspace.root / 'linked' / 'x.db'}", host=create_host())
+    assert (workspace.root / "real" / "x.db.lock").exists() and (workspace.root / "real" / "x.db").exists()
