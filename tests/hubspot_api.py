@@ -26,10 +26,22 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+# hs_response_group by survey type, as knowledge.hubspot.com "HubSpot's feedback submission properties" lists it:
+# the lowest value that is passive and the lowest that is promoter (below both: detractor)
+GROUP_THRESHOLDS = {"NPS": (7, 9), "CSAT": (1, 2), "CES": (4, 6)}
+
+
+def response_group(survey: str, value: int) -> str:
+    if survey not in GROUP_THRESHOLDS:
+        return ""
+    passive, promoter = GROUP_THRESHOLDS[survey]
+    return "PROMOTER" if value >= promoter else "PASSIVE" if value >= passive else "DETRACTOR"
+
+
 def submission(n: int, survey: str = "NPS", value: str = "9", *, minutes: int | None = None, contact: int | None = 1,
                content: str = "") -> dict[str, Any]:  # fmt: skip
     at = START + timedelta(minutes=minutes if minutes is not None else n)
-    group = {"NPS": "PROMOTER" if int(value) >= 9 else "PASSIVE" if int(value) >= 7 else "DETRACTOR"}.get(survey, "")
+    group = response_group(survey, int(value))
     props = {"hs_object_id": str(700 + n), "hs_survey_type": survey, "hs_value": value, "hs_response_group": group,
              "hs_content": content, "hs_contact_id": str(contact) if contact else "", "hs_contact_email_rollup":
              f"buyer{contact}@example.com" if contact else "", "hs_survey_id": "22", "hs_survey_name":
@@ -145,7 +157,7 @@ def crm_account() -> HubSpotAccount:
     account = HubSpotAccount()
     account.objects["feedback_submissions"] = [
         submission(1, "NPS", "10", contact=1, content="Love the app"), submission(2, "NPS", "3", contact=2),
-        submission(3, "CSAT", "4", contact=3), submission(4, "CES", "6", contact=None), submission(5, "NPS", "8", contact=3),
+        submission(3, "CSAT", "2", contact=3), submission(4, "CES", "6", contact=None), submission(5, "NPS", "8", contact=3),
     ]  # fmt: skip
     account.objects["companies"] = [company(1), company(2, segment="tier_3", revenue="85000.50")]
     account.objects["contacts"] = [contact(1, 1), contact(2, 2), contact(3, 1)]

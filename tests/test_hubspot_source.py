@@ -18,7 +18,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.hubspot.source import HubSpotSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.hubspot_api import REAL_HOST, TOKEN, HubSpotAccount, crm_account, hubspot, submission
+from tests.hubspot_api import REAL_HOST, TOKEN, HubSpotAccount, crm_account, hubspot, response_group, submission
 from tests.local_api import Reply
 from tests.sqlite_runs import documented_query, query, sync_source
 
@@ -26,6 +26,7 @@ sync = partial(sync_source, name="crm")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "hubspot"
 NOW = datetime(2026, 6, 10, tzinfo=timezone.utc)
 SUBMISSIONS = "/crm/v3/objects/feedback_submissions/search"
+VENDOR = Path(__file__).parent / "data" / "vendor" / "hubspot"
 BIGGEST_DETRACTORS = documented_query("The biggest accounts among this month's detractors").replace("2026-11-01", "2026-06-01")
 
 
@@ -39,8 +40,7 @@ def fixed_clock(monkeypatch) -> list[float]:
 
 
 def entry(base_url: str, **extra: Any) -> dict[str, Any]:
-    return {"connector": "hubspot", "base_url": base_url, "access_token": "${HUBSPOT_TOKEN}", "page_size": 2,
-            "csat_scale": [1, 5], **extra}  # fmt: skip
+    return {"connector": "hubspot", "base_url": base_url, "access_token": "${HUBSPOT_TOKEN}", "page_size": 2, **extra}
 
 
 
@@ -73,7 +73,7 @@ def test_a_full_sync_reads_survey_responses_companies_and_contacts(tmp_path):
     assert rows == [
         ("701", 10, None, None, "Love the app", "1", "1", "email", "NPS survey"),  # its own company
         ("702", 3, None, None, None, "2", "2", "email", "NPS survey"),  # its contact's primary company
-        ("703", None, 4.0, None, None, "3", "1", "email", "CSAT survey"),
+        ("703", None, 2.0, None, None, "3", "1", "email", "CSAT survey"),
         ("704", None, None, 6.0, None, None, "2", "email", "CES survey"),  # no contact, a company of its own
         ("705", 8, None, None, None, "3", "1", "email", "NPS survey"),
     ]
@@ -238,6 +238,58 @@ def test_a_value_off_the_configured_scale_is_quarantined_naming_it(tmp_path):
 def test_config_mistakes_name_the_key(tmp_path):
     with pytest.raises(ConfigError, match="plain text"):
         sync(tmp_path, entry("http://127.0.0.1:9", access_token="pat-typed-in"))
+
+
+def test_hubspots_published_csat_example_is_a_satisfied_answer_on_its_0_to_2_scale(tmp_path):
+    """HubSpot's own example survey response (tests/data/vendor/hubspot/README.md): CSAT "2",
+    which HubSpot groups as PROMOTER, is the top box of its three answers 0, 1, 2."""
+    example = json.loads((VENDOR / "feedback_submission_example.json").read_text())
+    account = crm_account()
+    served = []
+
+    def documented_page(seen, match):  # HubSpot's search envelope around its example object
+        if match.group(1) != "feedback_submissions" or served:
+            return {"total": 0, "results": []}
+        served.append(seen.json())
+        return {"total": 1, "results": [example]}
+
+    account.search = documented_page  # type: ignore[method-assign]
+    with hubspot(account) as api:
+        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    assert (result.status, result.written) == ("success", 1), result.error
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, channel, survey_id, survey_name, "
+                           "submitted_at, updated_at, json_extract(attributes, '$.hs_response_group') FROM feedback")  # fmt: skip
+    assert rows == [("512", 2.0, 100.0, "What a great product!", "email", "5", "Customer Satisfaction Survey",
+                     "2019-10-30T03:30:17.883000Z", "2019-12-07T16:50:06.678000Z", "PROMOTER")]  # fmt: skip
+    assert query(tmp_path, "SELECT metric, value, scale_min, scale_max, category FROM feedback_scores") == [
+        ("csat", 2.0, 0.0, 2.0, "satisfied")]
+    assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100.0)]
+
+
+def test_every_value_hubspot_documents_lands_in_its_box(tmp_path):
+    """CSAT 0/1/2 and NPS 0–10 fall in the boxes HubSpot's own grouping names (detractor,
+    passive, promoter); CES 1–7 in the project's boxes (the best two and the worst two of seven:
+    HubSpot counts a 3 as a detractor, cxbridge as neutral)."""
+    values = {"CSAT": range(3), "CES": range(1, 8), "NPS": range(11)}
+    account = crm_account()
+    account.objects["feedback_submissions"] = [
+        submission(n, survey, str(value), minutes=n, contact=None)
+        for n, (survey, value) in enumerate(((s, v) for s, vs in values.items() for v in vs), start=1)
+    ]  # fmt: skip
+    with hubspot(account) as api:
+        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 21, 0), result.error
+    boxes = {"PROMOTER": ("satisfied", "promoter"), "PASSIVE": ("neutral", "passive"), "DETRACTOR": ("dissatisfied", "detractor")}
+    scored = query(tmp_path, "SELECT metric, value, category FROM feedback_scores ORDER BY metric, value")
+    expected_ces = {1: "high_effort", 2: "high_effort", 3: "neutral", 4: "neutral", 5: "neutral", 6: "low_effort", 7: "low_effort"}
+    assert scored == sorted(
+        [("ces", float(v), expected_ces[v]) for v in values["CES"]]
+        + [("csat", float(v), boxes[response_group("CSAT", v)][0]) for v in values["CSAT"]]
+        + [("nps", float(v), boxes[response_group("NPS", v)][1]) for v in values["NPS"]]
+    )  # fmt: skip
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * 1 / 3, 1),)]
+    assert query(tmp_path, "SELECT low_effort_pct FROM ces_by_month") == [(round(100 * 2 / 7, 1),)]
+    assert query(tmp_path, "SELECT nps FROM nps_by_month") == [(round(100 * (2 - 7) / 11, 1),)]
 
 
 class TestHubSpotSource(HttpSourceConformance):

@@ -1,5 +1,6 @@
 """`[sources.NAME]` of the hubspot connector: the private app's token, where history starts,
-the scales of HubSpot's CSAT and CES surveys, and which company property is the segment."""
+the scales of HubSpot's CSAT and CES surveys (by default the ones HubSpot documents: CSAT 0–2,
+CES 1–7 with 7 the easiest), and which company property is the segment."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ class HubSpotConfig(ApiSourceConfig):
     segment_property: str = Field(
         default="hs_ideal_customer_profile", description="the company property that holds the segment (or tier)"
     )
-    csat_scale: tuple[int, int] = Field(default=(1, 5), description="the values of your CSAT survey's answers")
-    ces_scale: tuple[int, int] = Field(default=(1, 7), description="the values of your CES survey's answers")
-    ces_direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, description="7 = 'very easy' by default")
+    csat_scale: tuple[int, int] = Field(
+        default=(0, 2), description="the values of CSAT answers: HubSpot stores 0, 1 or 2 (its detractor, passive, promoter)"
+    )
+    ces_scale: tuple[int, int] = Field(default=(1, 7), description="the values of CES answers: HubSpot stores 1–7")
+    ces_direction: Direction = Field(default=Direction.HIGHER_IS_BETTER, description="HubSpot's 7 is the least effort")
     page_size: int = Field(default=100, ge=1, le=200, description="objects per search page")

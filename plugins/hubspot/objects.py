@@ -26,8 +26,9 @@ CONTACT_PROPERTIES = ["email", "associatedcompanyid", "lifecyclestage", "hubspot
 
 
 def metric_of(survey_type: str, config: HubSpotConfig) -> MetricSpec | None:
-    """The metric of a survey type: NPS 0–10, CSAT and CES on the configured scales; custom
-    surveys are kept unscored."""
+    """The metric of a survey type: NPS 0–10, CSAT and CES on the configured scales (HubSpot's
+    own by default: CSAT 0–2, top box satisfied; CES 1–7, 7 the least effort); custom surveys
+    are kept unscored."""
     if survey_type == "NPS":
         return MetricSpec(metric="nps")
     if survey_type == "CSAT":
@@ -58,8 +59,9 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
         native_id=str(raw["id"]),
         raw=raw,
         answers=answers,
-        submitted_at=field_timestamp(props.get("hs_submission_timestamp") or props.get("hs_createdate"), "hs_createdate"),
-        updated_at=field_timestamp(props.get("hs_lastmodifieddate"), "hs_lastmodifieddate"),
+        submitted_at=field_timestamp(props.get("hs_submission_timestamp") or props.get("hs_createdate") or raw.get("createdAt"),
+                                     "hs_submission_timestamp"),
+        updated_at=field_timestamp(props.get("hs_lastmodifieddate") or raw.get("updatedAt"), "hs_lastmodifieddate"),
         respondent_key=builder.respondent_key(props.get("hs_contact_email_rollup") or None),
         attributes=attributes,
         **{key: value for key, value in fields.items() if value is not None},
