@@ -13,6 +13,7 @@ from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import MetricSpec
 from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
+from cxbridge.tabular.delimited import MAX_ROW_LINES
 from cxbridge.timestamps import TimeZoneName
 
 if TYPE_CHECKING:
@@ -122,6 +123,9 @@ class CsvConfig(FileSourceConfig):
     connector: Literal["csv"] = "csv"
     encoding: EncodingName = Field(default="auto", description="auto, utf-8, utf-16, cp1251, cp1250, latin-1, …")
     delimiter: str | None = Field(default=None, min_length=1, max_length=1, description="detected when unset")
+    max_row_lines: int = Field(
+        default=MAX_ROW_LINES, ge=1, description="a row spanning more lines is taken for a quote left open: the file fails"
+    )
 
 
 class ExcelConfig(FileSourceConfig):

@@ -1,5 +1,9 @@
 """Delimited text files (CSV, semicolon CSV, TSV): the delimiter found from the data, the
-encoding detected, quoted cells with newlines kept, read as a stream."""
+encoding detected, quoted cells with newlines kept, read as a stream.
+
+Any line ending reads as one: `\n`, `\r\n` and classic Mac OS `\r`. A quote left open would
+swallow every later line into one cell; a quoted cell that runs to the end of the file, or a
+row spanning more than `max_row_lines` lines, fails the file naming the row where it starts."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_CHARS = 64 * 1024
 _SAMPLE_RECORDS = 50
 _NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+MAX_ROW_LINES = 100  # a comment with line breaks spans a few lines; a quote left open, every line after it
+_END_OF_FILE = "cxbridgeEndOfFile0f5e"  # a last line the reader gets: a cell that ends with it never closed
 
 csv.field_size_limit(1 << 24)
 
@@ -28,7 +34,9 @@ class DetectedDelimiter:
     evidence: str
 
 
-def open_delimited(path: Path, identity: str, *, encoding: str | None, delimiter: str | None) -> Grid:
+def open_delimited(
+    path: Path, identity: str, *, encoding: str | None, delimiter: str | None, max_row_lines: int = MAX_ROW_LINES
+) -> Grid:
     """A grid over a delimited file; encoding and delimiter are detected when not given."""
     details: dict[str, str] = {}
     if encoding is None or encoding == "auto":
@@ -44,7 +52,9 @@ def open_delimited(path: Path, identity: str, *, encoding: str | None, delimiter
     chosen_encoding, chosen_delimiter = encoding, delimiter
 
     def read_rows() -> Iterator[tuple[int, Cells]]:
-        return _records(path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter)
+        return _records(
+            path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter, max_row_lines=max_row_lines
+        )
 
     return Grid(file=identity, sheet=None, read_rows=read_rows, details=details)
 
@@ -55,7 +65,7 @@ def detect_delimiter(sample: str) -> DetectedDelimiter:
     for candidate in DELIMITERS:
         try:
             widths = [
-                len(row) for row in csv.reader(io.StringIO(sample), delimiter=candidate) if any(c.strip() for c in row)
+                len(row) for row in csv.reader(io.StringIO(sample, newline=""), delimiter=candidate) if any(c.strip() for c in row)
             ][:_SAMPLE_RECORDS]
         except csv.Error:  # a stray carriage return or NUL: this delimiter does not read the sample
             continue
@@ -80,7 +90,7 @@ def _text_sample(path: Path, encoding: str, identity: str) -> str:
     if _is_binary(text):
         raise SourceError(f"{identity}: not a text file but binary data ({_binary_kind(path)}); "
                           f"give it its real extension, or export it again as CSV")  # fmt: skip
-    cut = text.rfind("\n")
+    cut = max(text.rfind("\n"), text.rfind("\r"))  # classic Mac OS files end their lines with \r alone
     return text[: cut + 1] if len(text) == _SAMPLE_CHARS and cut > 0 else text
 
 
@@ -100,16 +110,66 @@ def _binary_kind(path: Path) -> str:
     return "of no kind cxbridge reads"
 
 
-def _records(path: Path, identity: str, *, encoding: str, delimiter: str) -> Iterator[tuple[int, Cells]]:
+class _Lines:
+    """The lines of a file as csv.reader takes them, then the end-of-file marker; it counts the
+    lines of the row being read and stops one that runs past `limit` lines."""
+
+    def __init__(self, handle: io.TextIOBase, *, limit: int):
+        self.handle, self.limit = handle, limit
+        self.read = 0
+        self.row_start = 1  # the line the row being read starts on
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.handle:
+            self.read += 1
+            if self.read - self.row_start >= self.limit:
+                raise _RunawayRow()
+            yield line
+        yield _END_OF_FILE
+
+
+class _RunawayRow(Exception):
+    """A row spans more lines than the limit."""
+
+
+def _records(
+    path: Path, identity: str, *, encoding: str, delimiter: str, max_row_lines: int
+) -> Iterator[tuple[int, Cells]]:
+    number = 0
     try:
         with path.open(encoding=encoding, newline="") as handle:
-            for number, row in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+            lines = _Lines(handle, limit=max_row_lines)
+            reader = csv.reader(lines, delimiter=delimiter)
+            for number, row in enumerate(reader, start=1):
+                if delimiter.join(row) == _END_OF_FILE:
+                    return
+                if row and row[-1].endswith(_END_OF_FILE):
+                    raise SourceError(_open_quote(identity, number, lines))
+                lines.row_start = reader.line_num + 1
                 yield number, row
+    except _RunawayRow:
+        raise SourceError(_runaway_row(identity, number + 1, lines)) from None
     except UnicodeDecodeError as exc:
         raise SourceError(
             f"{identity}: not readable as {encoding} (byte {exc.start} of a block); set 'encoding' for this source"
         ) from None
     except csv.Error as exc:
-        raise SourceError(f"{identity}: malformed CSV: {exc}") from None
+        raise SourceError(f"{identity}: row {number + 1}: malformed CSV ({exc})") from None
     except OSError as exc:
         raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
+
+
+def _open_quote(identity: str, row: int, lines: _Lines) -> str:
+    return (
+        f"{identity}: row {row} (line {lines.row_start}) opens a quoted cell that is never closed: it runs to the "
+        f"end of the file, taking in the {lines.read - lines.row_start} lines after it; close or remove that quote "
+        f"and sync again (nothing from row {row} on was imported)"
+    )
+
+
+def _runaway_row(identity: str, row: int, lines: _Lines) -> str:
+    return (
+        f"{identity}: row {row} (line {lines.row_start}) runs over more than {lines.limit} lines: a quote opened "
+        f"there is not closed where it should be; fix that quote, or raise 'max_row_lines' if a cell really holds "
+        f"that many line breaks (nothing from row {row} on was imported)"
+    )

@@ -14,7 +14,7 @@ from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions
 from cxbridge.tabular.cells import DateOrderGuess, decisive_order, infer_date_order
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.delimited import open_delimited
+from cxbridge.tabular.delimited import MAX_ROW_LINES, open_delimited
 from cxbridge.tabular.files import SourceFile
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import RecordSet, open_json
@@ -33,7 +33,8 @@ def open_sources(file: SourceFile, config: FileSourceConfig) -> list[Grid | Reco
         raise SourceError(f"{file.identity} is a {file.kind} file; read it with connector = {expected!r}")
     if file.kind == "delimited":
         encoding, delimiter = getattr(config, "encoding", "auto"), getattr(config, "delimiter", None)
-        return [open_delimited(file.path, file.identity, encoding=encoding, delimiter=delimiter)]
+        limit = getattr(config, "max_row_lines", MAX_ROW_LINES)
+        return [open_delimited(file.path, file.identity, encoding=encoding, delimiter=delimiter, max_row_lines=limit)]
     if file.kind == "workbook":
         sheets, reader = getattr(config, "sheets", None), getattr(config, "reader", "auto")
         return list(open_workbook(file.path, file.identity, sheets=sheets, reader=reader))
