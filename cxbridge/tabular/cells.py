@@ -45,8 +45,8 @@ def parse_number(value: object, *, decimal: str = ".") -> float | None:
         return None
     if isinstance(value, int | float):
         return None if isinstance(value, float) and math.isnan(value) else float(value)
-    if isinstance(value, str) and (value.isdigit() or value[:1] == "-" and value[1:].isdigit()):
-        return float(value)  # the common case, without the regular expressions
+    if isinstance(value, str) and (value.isdecimal() or value[:1] == "-" and value[1:].isdecimal()):
+        return float(value)  # the common case, without the regular expressions (² and ³ are digits, not decimals)
     text = re.sub(r"[ \u00a0\u202f']", "", str(value).strip())
     if not text or not _NUMBER.match(text):
         return None
@@ -80,7 +80,10 @@ def parse_datetime(
         parsed = _parse_text(text, order=order, fmt=fmt)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        raise DataError(f"timestamp {value!r} is outside the years 1–9999 once in UTC") from None
 
 
 def from_serial(serial: float) -> datetime:
@@ -133,12 +136,19 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
         hint = "; set date_order = 'dmy' or 'mdy'" if len(first) != 4 else ""
         raise DataError(f"timestamp {text!r} is not a valid date ({exc}){hint}") from None
     if zone_text and zone_text not in ("UTC", "GMT", "Z"):
-        sign = 1 if zone_text[0] == "+" else -1
-        digits = zone_text[1:].replace(":", "")
-        parsed = parsed.replace(tzinfo=timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))))
+        parsed = parsed.replace(tzinfo=_offset(zone_text, text))
     elif zone_text:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed
+
+
+def _offset(zone_text: str, text: str) -> timezone:
+    """+02:00 or -0530 as a zone; one of 24 hours or more (+25:00) is a DataError."""
+    digits = zone_text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        raise DataError(f"timestamp {text!r} has the impossible UTC offset {zone_text}")
+    return timezone((1 if zone_text[0] == "+" else -1) * timedelta(hours=hours, minutes=minutes))
 
 
 def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
