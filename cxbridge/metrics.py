@@ -7,10 +7,11 @@ raises `DataError`: the record goes to quarantine, it is never bent into range.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from functools import cached_property
 from collections.abc import Iterable, Mapping
+from functools import cached_property
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -46,6 +47,9 @@ DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
     Metric.AUDIT: (0, 100),
     Metric.MYSTERY_SHOP: (0, 100),
 }
+
+CUSTOM_PREFIX = "custom:"
+_CUSTOM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 NO_ANSWER_LABELS = frozenset(
     {"", "n/a", "na", "n.a.", "-", "—", "no opinion", "not applicable", "don't know", "dont know"}
@@ -109,7 +113,10 @@ class MetricSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    metric: str = Field(description="nps, enps, csat, ces, rating, audit, mystery_shop or a custom name")
+    metric: str = Field(
+        description="nps, enps, csat, ces, rating, audit, mystery_shop (any case), or custom:NAME for a metric "
+        "of your own"
+    )
     scale: tuple[float, float] | None = Field(
         default=None, description="[min, max]; defaults: NPS 0–10, CSAT 1–5, CES 1–7, audit 0–100"
     )
@@ -121,6 +128,11 @@ class MetricSpec(BaseModel):
     ignore_values: list[float | str] = Field(
         default_factory=list, description="answers that carry no score, e.g. -1 or 'No opinion'"
     )
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _known_metric(cls, metric: object) -> object:
+        return metric_name(metric) if isinstance(metric, str) else metric
 
     @field_validator("scale")
     @classmethod
@@ -153,6 +165,31 @@ class MetricSpec(BaseModel):
     def label_index(self) -> dict[str, float]:
         """Labels keyed case- and space-insensitively."""
         return {_label_key(label): value for label, value in self.labels.items()}
+
+
+def metric_name(name: str) -> str:
+    """The metric a config names: a built-in one in any case and spelling of its separators
+    (`NPS`, `Mystery-Shop`), or `custom:NAME`; anything else is a ValueError listing the valid
+    names, so a typo never becomes a metric that quarantines every row."""
+    text = name.strip()
+    if text.casefold().startswith(CUSTOM_PREFIX):
+        custom = text[len(CUSTOM_PREFIX) :].strip()
+        if custom.casefold().replace("-", "_").replace(" ", "_") in set(Metric):
+            raise ValueError(f"{custom!r} is a built-in metric: write metric = {custom.casefold()!r}")
+        if not _CUSTOM_NAME.match(custom):
+            raise ValueError(f"a custom metric is named in lower-case letters, digits and _, e.g. 'custom:cleanliness'; "
+                             f"got {name!r}")  # fmt: skip
+        return CUSTOM_PREFIX + custom
+    key = re.sub(r"[\s-]+", "_", text.casefold())
+    if key in set(Metric):
+        return key
+    known = [metric.value for metric in Metric]
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise ValueError(
+        f"unknown metric {name!r}; {hint}the metrics are {', '.join(known)} (in any case); "
+        f"for a metric of your own write 'custom:{key if _CUSTOM_NAME.match(key) else 'name'}'"
+    )
 
 
 @dataclass(frozen=True)
@@ -220,15 +257,20 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
     if value is None:
         return None
     scale = spec.as_scale
+    if spec.metric in NPS_METRICS:
+        if not (scale.contains(value) and value.is_integer()):
+            problem = "is outside its scale 0–10" if not scale.contains(value) else "is not a whole number 0–10"
+            raise DataError(
+                f"{spec.metric} answer {_fmt(value)} {problem}; fix the answer in the source, add it to the "
+                "question's 'ignore_values' if it means no answer, or set another 'metric' if the question is not "
+                "a 0–10 recommend question"
+            )
+        return Scored(value, value * 10.0, nps_category(int(value)))
     if not scale.contains(value):
         raise DataError(
-            f"{spec.metric} answer {_fmt(value)} is outside its scale "
-            f"{_fmt(scale.min)}–{_fmt(scale.max)}; fix the source data or declare the right 'scale'"
+            f"{spec.metric} answer {_fmt(value)} is outside its scale {_fmt(scale.min)}–{_fmt(scale.max)}; fix the "
+            "answer in the source, or set the question's 'scale' to the one its answers use"
         )
-    if spec.metric in NPS_METRICS:
-        if not value.is_integer():
-            raise DataError(f"{spec.metric} answers are whole numbers 0–10, got {_fmt(value)}")
-        return Scored(value, value * 10.0, nps_category(int(value)))
     return Scored(value, round(scale.normalize(value), 6), category(spec.metric, value, scale))
 
 

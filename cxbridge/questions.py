@@ -19,7 +19,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec
+from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, metric_name
 from cxbridge.normalize import AnswerInput
 
 KINDS = ("nps", "scale", "choice", "multi", "text", "other")
@@ -41,7 +41,9 @@ class QuestionOverride(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    metric: str | None = Field(default=None, description="nps, enps, csat, ces, rating, … or a custom name")
+    metric: str | None = Field(
+        default=None, description="nps, enps, csat, ces, rating, audit, mystery_shop, or custom:NAME"
+    )
     scale: tuple[float, float] | None = Field(default=None, description="[min, max] of the answers")
     direction: Direction | None = Field(default=None, description="higher_is_better or lower_is_better (CES)")
     labels: dict[str, float] = Field(default_factory=dict, description="answer label → value")
@@ -50,6 +52,11 @@ class QuestionOverride(BaseModel):
     comment: bool | None = Field(default=None, description="true: a free-text comment; false: not one")
     primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
     unscored: bool = Field(default=False, description="keep the answer, but never score it (undo a detection)")
+
+    @field_validator("metric", mode="before")
+    @classmethod
+    def _known_metric(cls, metric: object) -> object:
+        return metric_name(metric) if isinstance(metric, str) else metric
 
     @field_validator("scale")
     @classmethod

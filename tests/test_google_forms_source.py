@@ -289,13 +289,13 @@ def test_an_answer_off_its_scale_is_quarantined_and_the_rest_written(tmp_path, u
 
 
 def test_overrides_score_a_grid_and_ignore_a_question(tmp_path, user_key):
-    questions = {"9d0e1f2a": {"metric": "staff_rating", "labels": {"Poor": 1, "Fair": 2, "Good": 3, "Excellent": 4},
+    questions = {"9d0e1f2a": {"metric": "custom:staff_rating", "labels": {"Poor": 1, "Fair": 2, "Good": 3, "Excellent": 4},
                               "scale": [1, 4]}, "8c9d0e1f": {"ignore": True}}  # fmt: skip
     with google_forms(store_account()) as api:
         result = sync(tmp_path, entry(api.url, user_key, questions=questions))
     assert result.written == 4, result.error
     assert query(tmp_path, "SELECT metric, value FROM feedback_scores JOIN feedback USING (record_id) "
-                           "WHERE source_record_id = 'ACYDBNj00001' AND question_id = '9d0e1f2a'") == [("staff_rating", 4.0)]  # fmt: skip
+                           "WHERE source_record_id = 'ACYDBNj00001' AND question_id = '9d0e1f2a'") == [("custom:staff_rating", 4.0)]  # fmt: skip
     assert query(tmp_path, "SELECT json_extract(answers, '$.\"8c9d0e1f\"') FROM feedback LIMIT 1") == [(None,)]
 
 
