@@ -24,7 +24,8 @@ def google_error(code: int, message: str, status: str) -> Reply:
 
 def store_form(form_id: str = "1FAIpQLSd-store") -> dict[str, Any]:
     """forms.get of a store survey: a 0-10 scale about recommending, a satisfaction choice
-    question, a store drop-down, a checkbox, a grid and a paragraph."""
+    question, a store drop-down, a checkbox, a grid, a five-star rating and a paragraph (as
+    written here; `get_form` serves it the proto3 way, zero values left out)."""
     def options(*labels: str) -> list[dict[str, str]]:
         return [{"value": label} for label in labels]
 
@@ -53,6 +54,9 @@ def store_form(form_id: str = "1FAIpQLSd-store") -> dict[str, Any]:
                  {"questionId": "9d0e1f2a", "rowQuestion": {"title": "Friendliness"}},
                  {"questionId": "0e1f2a3b", "rowQuestion": {"title": "Knowledge"}}],
                  "grid": {"columns": {"type": "RADIO", "options": options("Poor", "Fair", "Good", "Excellent")}}}},
+            {"itemId": "7a8b9c0d", "title": "How would you rate the checkout?",
+             "questionItem": {"question": {"questionId": "2a3b4c5d", "required": False,
+                                           "ratingQuestion": {"ratingScaleLevel": 5, "iconType": "STAR"}}}},
             {"itemId": "6f708192", "title": "Anything else?",
              "questionItem": {"question": {"questionId": "1f2a3b4c", "textQuestion": {"paragraph": True}}}},
             {"itemId": "708192a3", "title": "Thank you!", "textItem": {}},
@@ -61,7 +65,7 @@ def store_form(form_id: str = "1FAIpQLSd-store") -> dict[str, Any]:
 
 
 def form_response(n: int, *, nps: int = 9, satisfaction: str = "Satisfied", store: str = "Kraków",
-                  minute: int | None = None, email: bool = True, comment: str = "") -> dict[str, Any]:  # fmt: skip
+                  minute: int | None = None, email: bool = True, comment: str = "", stars: int = 4) -> dict[str, Any]:  # fmt: skip
     """A FormResponse: textAnswers keyed by questionId, times in RFC 3339 with mixed precision."""
     at = f"2026-02-{n % 27 + 1:02d}T09:{(minute if minute is not None else n) % 60:02d}:0{n % 10}"
     answers = {
@@ -71,6 +75,7 @@ def form_response(n: int, *, nps: int = 9, satisfaction: str = "Satisfied", stor
         "8c9d0e1f": {"questionId": "8c9d0e1f", "textAnswers": {"answers": [{"value": "Groceries"},
                                                                             {"value": "Clothes"}]}},
         "9d0e1f2a": {"questionId": "9d0e1f2a", "textAnswers": {"answers": [{"value": "Excellent"}]}},
+        "2a3b4c5d": {"questionId": "2a3b4c5d", "textAnswers": {"answers": [{"value": str(stars)}]}},
     }  # fmt: skip
     if comment:
         answers["1f2a3b4c"] = {"questionId": "1f2a3b4c", "textAnswers": {"answers": [{"value": comment}]}}
@@ -117,7 +122,7 @@ class FormsAccount:
         form = self.forms.get(match.group(1))
         if form is None:
             return google_error(404, "Requested entity was not found.", "NOT_FOUND")
-        return form
+        return proto3_json(form)
 
     def list_responses(self, seen: Seen, match: Any) -> Any:
         if not self.authorized(seen):
@@ -138,6 +143,18 @@ class FormsAccount:
         if start + size < len(chosen):
             body["nextPageToken"] = str(start + size)
         return body
+
+
+def proto3_json(value: Any) -> Any:
+    """`value` as the API writes it: proto3 JSON leaves out scalars at their zero value (0, false,
+    "") and empty lists, so a scale from 0 is `{"high": 10}`; a message that is set stays, even
+    empty (`"textItem": {}`)."""
+    if isinstance(value, dict):
+        kept = {key: proto3_json(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if isinstance(item, dict) or item not in (0, "", [])}
+    if isinstance(value, list):
+        return [proto3_json(item) for item in value]
+    return value
 
 
 def _moment(text: str) -> datetime:

@@ -1,14 +1,19 @@
 """A Google Form's items (forms.get) as the questions its answers are keyed by: `questionId` →
 title, kind, scale and choices. Grid rows are questions of their own; answer labels that fit a
-built-in scale ("Very satisfied", "Bardzo zadowolony") carry that scale's values."""
+built-in scale ("Very satisfied", "Bardzo zadowolony") carry that scale's values.
+
+The API writes proto3 JSON, which leaves out every field at its zero value: a scale whose low end
+is 0 arrives as `{"high": 10}`, so a missing `low` is 0, never 1."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.questions import Question
+from cxbridge.metrics import Metric
+from cxbridge.questions import Question, QuestionOverride, detect_spec
 
 _CHOICE_KINDS = {"RADIO": "choice", "DROP_DOWN": "choice", "CHECKBOX": "multi"}
 
@@ -18,16 +23,35 @@ class FormDefinition:
     form_id: str
     title: str
     questions: dict[str, Question]
+    ratings: frozenset[str] = field(default_factory=frozenset)  # ids of icon-rating questions (stars, hearts, thumbs)
+
+    def with_rating_defaults(self, overrides: Mapping[str, QuestionOverride]) -> dict[str, QuestionOverride]:
+        """The config's overrides, plus `metric = "rating"` for every icon rating whose wording
+        names no metric: a row of stars measures a rating, not satisfaction, unless the question
+        says so (then detection makes it `csat`, or `ces` for effort) or the config says otherwise."""
+        found = dict(overrides)
+        for qid in self.ratings:
+            question, given = self.questions[qid], overrides.get(qid)
+            if detect_spec(question) is not None or (given is not None and (given.metric or given.unscored)):
+                continue
+            if given is None:
+                found[qid] = QuestionOverride(metric=Metric.RATING, scale=question.scale)
+            else:
+                found[qid] = given.model_copy(update={"metric": Metric.RATING, "scale": given.scale or question.scale})
+        return found
 
 
 def parse_form(form: dict[str, Any]) -> FormDefinition:
     questions: dict[str, Question] = {}
+    ratings: set[str] = set()
     for item in form.get("items") or []:
         title = (item.get("title") or "").strip()
         if "questionItem" in item:
             question = item["questionItem"].get("question") or {}
             if "questionId" in question:
                 questions[question["questionId"]] = _question(question, title)
+                if "ratingQuestion" in question and questions[question["questionId"]].scale:
+                    ratings.add(question["questionId"])
         elif "questionGroupItem" in item:
             group = item["questionGroupItem"]
             options = ((group.get("grid") or {}).get("columns") or {}).get("options") or []
@@ -36,20 +60,31 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
                 text = f"{title} - {row_title}" if row_title else title
                 questions[row["questionId"]] = Question(row["questionId"], text, "choice", choices=_values(options))
     info = form.get("info") or {}
-    return FormDefinition(str(form.get("formId") or ""), info.get("title") or info.get("documentTitle") or "", questions)
+    title = info.get("title") or info.get("documentTitle") or ""
+    return FormDefinition(str(form.get("formId") or ""), title, questions, frozenset(ratings))
 
 
 def _question(question: dict[str, Any], title: str) -> Question:
     qid = question["questionId"]
-    if scale := question.get("scaleQuestion"):
-        low, high = float(scale.get("low", 1)), float(scale.get("high", 5))
-        return Question(qid, title, "scale", scale=(low, high))
+    if (scale := question.get("scaleQuestion")) is not None:
+        return Question(qid, title, "scale", scale=_range(scale.get("low", 0), scale.get("high", 0)))
+    if (rating := question.get("ratingQuestion")) is not None:  # 1 to ratingScaleLevel icons
+        return Question(qid, title, "scale", scale=_range(1, rating.get("ratingScaleLevel", 0)))
     if choice := question.get("choiceQuestion"):
         options = choice.get("options") or []
         return Question(qid, title, _CHOICE_KINDS.get(choice.get("type", ""), "choice"), choices=_values(options))
     if "textQuestion" in question:
         return Question(qid, title, "text")
     return Question(qid, title)
+
+
+def _range(low: Any, high: Any) -> tuple[float, float] | None:
+    """The scale's bounds; None when the form gives none that make a scale (its answers stay unscored)."""
+    try:
+        bounds = float(low), float(high)
+    except (TypeError, ValueError):
+        return None
+    return bounds if bounds[0] < bounds[1] else None
 
 
 def _values(options: list[dict[str, Any]]) -> dict[str, float]:

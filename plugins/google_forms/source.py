@@ -127,7 +127,7 @@ class FormResponses(Stream):
         """The form's question map (forms.get), with the config's overrides."""
         config = self.source.config
         form = parse_form(self.source.client.get_json(f"/forms/{form_id}"))
-        plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}")
+        plan = QuestionPlan(form.with_rating_defaults(config.questions), where=f"sources.{self.source.context.name}")
         return FormReader(form, plan, config.columns.mapped())
 
 

@@ -1,0 +1,99 @@
+"""The google_forms source on payloads in Google's published shapes (tests/data/vendor/google_forms/,
+sources in its README): a 0–10 and a 0–4 scale whose `low` proto3 JSON leaves out, star and heart
+ratings, and a real `responses.list` answer — numbers checked against sums done here by hand."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from cxbridge.plugins.google_forms.form import parse_form
+from cxbridge.plugins.google_forms.source import GoogleFormsSource
+from cxbridge.questions import QuestionOverride
+from tests.google_forms_api import ACCESS_TOKEN, FormsAccount, google_forms
+from tests.sqlite_runs import query, sync_source
+
+VENDOR = Path(__file__).parent / "data" / "vendor" / "google_forms"
+FORM = json.loads((VENDOR / "form.json").read_text(encoding="utf-8"))
+RESPONSES = json.loads((VENDOR / "responses.json").read_text(encoding="utf-8"))["responses"]
+sync = partial(sync_source, name="orders")
+
+
+@pytest.fixture
+def synced(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(GoogleFormsSource, "sleep", staticmethod(lambda seconds: None))
+    key = {"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r",
+           "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
+    (tmp_path / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    account = FormsAccount()
+    account.add_form(FORM, *RESPONSES)
+    with google_forms(account) as api:
+        result = sync(tmp_path, {"connector": "google_forms", "base_url": api.url + "/v1", "forms": [FORM["formId"]],
+                                 "credentials_file": "key.json"})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 5, 0), result.error
+    return tmp_path
+
+
+def test_a_scale_without_low_starts_at_zero_and_a_rating_runs_from_one_to_its_level():
+    questions = parse_form(FORM).questions
+    assert [questions[qid].scale for qid in ("1b2c3d4e", "2c3d4e5f", "3d4e5f60", "4e5f6071")] == [
+        (0, 10), (0, 4), (1, 5), (1, 3),
+    ]  # fmt: skip
+
+
+def test_the_recommend_scale_from_zero_is_nps_and_its_zero_a_detractor(synced):
+    answers = [10, 0, 8, 6]  # the four responses that answer it
+    promoters, detractors = sum(a >= 9 for a in answers), sum(a <= 6 for a in answers)
+    expected = 100 * (promoters - detractors) / len(answers)  # (1 - 2) / 4 = -25
+    assert query(synced, "SELECT source_record_id, nps, nps_group FROM feedback WHERE nps IS NOT NULL ORDER BY 1") == [
+        ("ACYDBNj-order-0002", 10, "promoter"), ("ACYDBNj-order-0003", 0, "detractor"),
+        ("ACYDBNj-order-0004", 8, "passive"), ("ACYDBNj-order-0005", 6, "detractor"),
+    ]  # fmt: skip
+    assert query(synced, "SELECT promoters, passives, detractors, nps FROM nps_by_month") == [(1, 1, 2, expected)]
+
+
+def test_a_zero_to_four_satisfaction_scale_keeps_its_zero(synced):
+    values = [4, 0, 3, 2]
+    satisfied = sum(v >= 3 for v in values)  # top two boxes of five points
+    assert query(synced, "SELECT csat, csat_normalized FROM feedback WHERE csat IS NOT NULL ORDER BY source_record_id") == [
+        (4.0, 100.0), (0.0, 0.0), (3.0, 75.0), (2.0, 50.0),
+    ]  # fmt: skip
+    assert query(synced, "SELECT satisfied, neutral, dissatisfied, csat_pct FROM csat_by_month") == [
+        (satisfied, 1, 1, 100 * satisfied / len(values)),
+    ]
+
+
+def test_stars_are_a_rating_and_hearts_about_satisfaction_are_csat(synced):
+    scores = query(synced, "SELECT question_id, metric, value, scale_min, scale_max, normalized, category "
+                           "FROM feedback_scores WHERE question_id IN ('3d4e5f60', '4e5f6071') "
+                           "ORDER BY question_id, value")  # fmt: skip
+    stars = [(s, (s - 1) / 4 * 100) for s in (2, 3, 4, 5)]
+    hearts = {1: "dissatisfied", 2: "neutral", 3: "satisfied"}  # a 3-point scale: top and bottom box only
+    assert scores == [
+        *[("3d4e5f60", "rating", float(s), 1.0, 5.0, n, None) for s, n in stars],
+        *[("4e5f6071", "csat", float(h), 1.0, 3.0, (h - 1) / 2 * 100, c) for h, c in hearts.items()],
+    ]
+
+
+def test_the_real_api_answer_keeps_its_text_and_its_times(synced):
+    [(answers, submitted, updated)] = query(
+        synced, "SELECT answers, submitted_at, updated_at FROM feedback WHERE source_record_id LIKE 'ACYDBNjs6U%'"
+    )
+    assert json.loads(answers) == {
+        "6a401f94": {"text": "Your name", "value": "初", "label": None},
+        "2063e2c0": {"text": "Favourite colour", "value": "カーキ", "label": "カーキ"},
+    }
+    assert (submitted, updated) == ("2022-03-24T01:58:09.055000Z", "2022-03-24T01:58:09.055199Z")
+
+
+def test_rating_defaults_keep_the_configs_keys_and_yield_to_a_metric_it_names():
+    form = parse_form(FORM)
+    given = {"3d4e5f60": QuestionOverride(primary=True), "0e1f3041": QuestionOverride(ignore=True)}
+    found = form.with_rating_defaults(given)
+    assert (found["3d4e5f60"].metric, found["3d4e5f60"].scale, found["3d4e5f60"].primary) == ("rating", (1, 5), True)
+    assert "4e5f6071" not in found  # its wording makes it csat already
+    assert form.with_rating_defaults({"3d4e5f60": QuestionOverride(metric="csat")})["3d4e5f60"].metric == "csat"
+    assert form.with_rating_defaults({"3d4e5f60": QuestionOverride(unscored=True)})["3d4e5f60"].metric is None
