@@ -27,6 +27,11 @@ from tests.zendesk_api import (
 sync = partial(sync_source, name="support")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "zendesk"
 NOW = datetime(2026, 4, 10, tzinfo=timezone.utc)
+VENDOR = Path(__file__).parent / "data" / "vendor" / "zendesk"
+
+
+def vendor(name: str) -> Any:
+    return json.loads((VENDOR / name).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(autouse=True)
@@ -114,6 +119,91 @@ def test_the_newer_csat_reads_survey_responses_with_their_ticket_context(tmp_pat
     ]
     [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
     assert "every question skipped" in error
+
+
+def older_shape(response: dict[str, Any]) -> dict[str, Any]:
+    """A survey response in the older documented form: survey_id/survey_version, subject_zrns only."""
+    survey = response["survey"]
+    kept = {key: value for key, value in response.items() if key not in ("subjects", "survey")}
+    return kept | {"survey_id": survey["id"], "survey_version": survey["version"]}
+
+
+@pytest.mark.parametrize("shape", ["subjects and survey", "subject_zrns and survey_id"])
+def test_zendesks_documented_survey_response_is_a_dissatisfied_csat_in_either_shape(tmp_path, shape):
+    """Zendesk's List Survey Responses example (tests/data/vendor/zendesk): rating 1, which Zendesk
+    calls "bad", on the 1–5 scale of its Create Survey Response example; its survey version is
+    not found (the documented 404), so csat_scale says the scale."""
+    [documented] = vendor("list_survey_responses_example.json")["survey_responses"]
+    account = ZendeskAccount(surveys=[])
+    account.survey_responses = [documented if shape == "subjects and survey" else older_shape(documented)]
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses", csat_scale=[1, 5], start_date="2024-01-01T00:00:00Z"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, survey_id, submitted_at, "
+                           "json_extract(attributes, '$.rating_category'), json_extract(attributes, '$.survey_version') "
+                           "FROM feedback")  # fmt: skip
+    assert rows == [("01J1WB51MG6HXTYWE6Q0C93RNW", 1.0, 0.0, "I had to repeatedly answer the same questions.", "99",
+                     "01J58KJ9RAE0D2EK7HRVM7Z8F2", "2024-08-14T12:00:00Z", "bad", 3)]  # fmt: skip
+    assert query(tmp_path, "SELECT category FROM feedback_scores") == [("dissatisfied",)]
+    assert query(tmp_path, "SELECT responses, dissatisfied, csat_pct FROM csat_by_month") == [(1, 1, 0.0)]
+    [(answers,)] = query(tmp_path, "SELECT answers FROM feedback")
+    assert json.loads(answers)["01J1WBGX1BR4ECKTS87CRJTXSF"]["value"] == ["01J1WBKRG57E6M8C1145EXJ535"]
+
+
+def test_a_survey_response_without_a_readable_survey_or_csat_scale_is_quarantined_saying_what_to_set(tmp_path):
+    account = ZendeskAccount(surveys=[])
+    account.survey_responses = vendor("list_survey_responses_example.json")["survey_responses"]
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses", start_date="2024-01-01T00:00:00Z"))
+    assert (result.status, result.quarantined) == ("success", 1), result.error
+    [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
+    assert "rating scale of question 01J1WBE8QR0YQVE373K2JDJR0F is unknown" in error and "set csat_scale" in error
+
+
+def test_the_scale_comes_from_zendesks_documented_two_point_emoji_survey(tmp_path):
+    """Zendesk's Show Survey example defines its CSAT question as two emoji options, rating 1
+    and 2: a 2 is satisfied (not "2 of 5"), a 1 dissatisfied; reasons are read by their label."""
+    survey = vendor("show_survey_example.json")["survey"]
+    rating_question, reason_question, comment_question = (q["id"] for q in survey["questions"])
+
+    def answered(n: int, rating: int, reason: str) -> dict[str, Any]:  # ours: answers to the documented survey
+        at = f"2026-04-0{n}T09:00:00.000Z"
+        return {"id": f"01JQ6FRESPONSE0000000000{n:02d}", "expires_at": "2026-04-30T00:00:00.000Z", "responder_id": 7,
+                "subjects": [{"id": str(600 + n), "type": "ticket", "zrn": f"zen:ticket:{600 + n}"}],
+                "survey": {"id": survey["id"], "state": "enabled", "version": survey["version"]},
+                "answers": [
+                    {"type": "rating_scale", "rating": rating, "created_at": at, "updated_at": at,
+                     "question": {"id": rating_question, "sub_type": "customer_satisfaction", "type": "rating_scale_emoji"}},
+                    {"type": "closed_ended", "selections": [{"option_id": reason, "type": "predefined"}], "created_at": at,
+                     "updated_at": at, "question": {"id": reason_question, "type": "closed_ended"}},
+                    {"type": "skipped", "created_at": at, "updated_at": at, "question": {"id": comment_question, "type": "open_ended"}},
+                ]}  # fmt: skip
+
+    account = ZendeskAccount(surveys=[survey])
+    account.survey_responses = [answered(1, 2, "01J5DGHV93SGA784ANJ0ZFVWRY"), answered(2, 1, "01J5DG6N2QMGYWAZ5X7ZCJFEM6")]
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+        definitions = [seen.path for seen in api.requests if "/surveys/" in seen.path]
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert definitions == [f"/api/v2/guide/en-us/surveys/{survey['id']}/3"]  # once per survey version
+    scores = query(tmp_path, "SELECT value, scale_min, scale_max, normalized, category, question_text FROM feedback_scores "
+                             "ORDER BY value")  # fmt: skip
+    question = "How would you rate the support you received?"
+    assert scores == [(1.0, 1.0, 2.0, 0.0, "dissatisfied", question), (2.0, 1.0, 2.0, 100.0, "satisfied", question)]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100 * 1 / 2,)]
+    reasons = [json.loads(a)[reason_question]["value"] for (a,) in query(tmp_path, "SELECT answers FROM feedback ORDER BY 1")]
+    assert sorted(reasons) == [["The issue took too long to resolve"], ["The issue was not resolved"]]
+
+
+def test_airbytes_recorded_legacy_rating_is_a_satisfied_two_point_csat(tmp_path):
+    account = ZendeskAccount(ratings=vendor("satisfaction_ratings_airbyte.json")["satisfaction_ratings"])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2009-01-01T00:00:00Z"))
+    assert (result.status, result.written) == ("success", 1), result.error
+    rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, ticket_id, agent_id, team, "
+                           "json_extract(attributes, '$.reason') FROM feedback")  # fmt: skip
+    assert rows == [("35436", 2.0, 100.0, "Great support!", "35436", "235323", "98738", "The issue was resolved quickly")]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100.0,)]
 
 
 def test_a_first_sync_without_start_date_reads_tickets_only_from_the_earliest_rating(tmp_path):

@@ -40,6 +40,9 @@ def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
+SURVEY_ID, SURVEY_VERSION = "01J58KJ9RAE0D2EK7HRVM7Z8F2", 3
+
+
 def survey_response(n: int, rating: int = 5, *, comment: str = "", day: int = 1, ticket: int | None = None,
                     skipped: bool = False) -> dict[str, Any]:  # fmt: skip
     """A CSAT survey response as `GET /api/v2/guide/survey_responses` documents it."""
@@ -56,13 +59,26 @@ def survey_response(n: int, rating: int = 5, *, comment: str = "", day: int = 1,
             "id": f"01J1WB51MG6HXTYWE6Q0C93R{n:02d}", "responder_id": 4398080151295 + n,
             "subject_zrns": [f"zen:ticket:{ticket_id}"],
             "subjects": [{"id": str(ticket_id), "type": "ticket", "zrn": f"zen:ticket:{ticket_id}"}],
-            "survey": {"id": "01J58KJ9RAE0D2EK7HRVM7Z8F2", "state": "enabled", "version": 3}}  # fmt: skip
+            "survey": {"id": SURVEY_ID, "state": "enabled", "version": SURVEY_VERSION}}  # fmt: skip
+
+
+def survey_definition(points: int = 5) -> dict[str, Any]:
+    """The survey version the fake's responses answer, as Show Survey By Id And Version documents
+    one: a numeric customer-satisfaction rating 1…points and an open-ended question."""
+    static = lambda text: {"type": "static", "value": text}  # noqa: E731
+    rating = {"id": "01J1WBE8QR0YQVE373K2JDJR0F", "type": "rating_scale_numeric", "sub_type": "customer_satisfaction",
+              "headline": static("How would you rate the support you received?"),
+              "options": [{"rating": n, "label": static(str(n))} for n in range(1, points + 1)]}  # fmt: skip
+    comment = {"id": "01J1WBNS76ZC4TTFWP9RCNQ1S8", "type": "open_ended", "headline": static("Tell us more"), "follow_up": None}
+    return {"created_at": "2026-03-01T00:00:00.000Z", "id": SURVEY_ID, "questions": [rating, comment], "state": "enabled",
+            "updated_at": "2026-03-01T00:00:00.000Z", "version": SURVEY_VERSION}  # fmt: skip
 
 
 @dataclass
 class ZendeskAccount:
     ratings: list[dict[str, Any]] = field(default_factory=list)
     survey_responses: list[dict[str, Any]] = field(default_factory=list)
+    surveys: list[dict[str, Any]] = field(default_factory=lambda: [survey_definition()])
     tickets: list[dict[str, Any]] = field(default_factory=list)
     refusal: Reply | None = None  # what every request gets instead (an agent who is no admin, a wrong subdomain)
     url: str = ""
@@ -72,6 +88,7 @@ class ZendeskAccount:
         api.route("GET", r"/api/v2/satisfaction_ratings(?:\.json)?")(self.list_ratings)
         api.route("GET", "/api/v2/incremental/tickets/cursor.json")(self.ticket_export)
         api.route("GET", "/api/v2/guide/survey_responses")(self.list_survey_responses)
+        api.route("GET", r"/api/v2/guide/([a-z-]+)/surveys/(\w+)/(\d+)")(self.show_survey)
 
     def authorized(self, seen: Seen) -> bool:
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
@@ -123,6 +140,16 @@ class ZendeskAccount:
         more = after + size < len(chosen)
         return {"meta": {"has_more": more, "after_cursor": str(after + size) if more else None, "before_cursor": None},
                 "survey_responses": chosen[after : after + size]}  # fmt: skip
+
+    def show_survey(self, seen: Seen, match: Any) -> Any:
+        if not self.authorized(seen):
+            return Reply(401, {"errors": [{"code": "Unauthorized", "status": "401",
+                                           "title": "Unauthorized to access the resource"}]})  # fmt: skip
+        _, survey_id, version = match.groups()
+        found = [s for s in self.surveys if (s["id"], str(s["version"])) == (survey_id, version)]
+        if not found:
+            return Reply(404, {"errors": [{"code": "NotFound", "status": "404", "title": "The survey could not be found"}]})
+        return {"survey": found[0]}
 
     def ticket_export(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):

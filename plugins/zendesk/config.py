@@ -29,7 +29,10 @@ class ZendeskConfig(ApiSourceConfig):
     csat: Literal["ratings", "survey_responses"] = Field(
         default="ratings", description="ratings: legacy CSAT; survey_responses: the newer CSAT surveys"
     )
-    csat_scale: tuple[int, int] = Field(default=(1, 5), description="survey_responses: the rating scale of the survey")
+    csat_scale: tuple[int, int] | None = Field(
+        default=None, description="survey_responses: the CSAT question's scale, when not the one its survey defines"
+    )
+    survey_locale: str = Field(default="en-us", description="survey_responses: the locale of question and option texts")
     page_size: int = Field(default=100, ge=1, le=100, description="ratings per page")
 
     @field_validator("subdomain")

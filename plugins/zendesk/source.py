@@ -12,12 +12,15 @@ from typing import Any
 
 import httpx
 
+from cxbridge.errors import SourceError
 from cxbridge.http import ApiClient, ApiErrors, ApiSource, BasicAuth, HeaderToken, NextUrl, PageRequest, PageToken
 from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
 from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating
-from cxbridge.plugins.zendesk.survey_responses import created_at, normalize_survey_response, ticket_of
+from cxbridge.plugins.zendesk.survey_responses import (
+    SurveyQuestion, created_at, normalize_survey_response, survey_key, survey_questions, ticket_of,
+)  # fmt: skip
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -41,6 +44,10 @@ class ZendeskErrors(ApiErrors):
             named = "; ".join(f"{field}: {problem.get('description')}" for field, problems in details.items()
                               for problem in problems or [] if isinstance(problem, dict))  # fmt: skip
             return f"{said} ({named})" if named else said
+        if isinstance(body, dict) and isinstance(body.get("errors"), list):  # the Help Center API's envelope
+            titles = [str(e["title"]) for e in body["errors"] if isinstance(e, dict) and e.get("title")]
+            if titles:
+                return "; ".join(titles)
         return super().message(response)
 
     def advice(self, response: httpx.Response) -> str | None:
@@ -156,10 +163,15 @@ def _next_export_page(body: Any) -> str | None:
 
 class SurveyResponses(SatisfactionRatings):
     """The newer CSAT: survey responses created since the cursor less `lookback_days` (they can be
-    edited until they expire); the cursor is the latest answer time seen."""
+    edited until they expire); the cursor is the latest answer time seen. Each survey version's
+    definition is read once, for its rating scales and labels."""
 
     name = "survey_responses"
     cursor_field = None
+
+    def __init__(self, source: ZendeskSource):
+        super().__init__(source)
+        self.surveys: dict[tuple[str, int], dict[str, SurveyQuestion]] = {}
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
@@ -181,7 +193,21 @@ class SurveyResponses(SatisfactionRatings):
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         context = self.tickets.get(ticket_of(raw))
-        return normalize_survey_response(raw, builder, context, self.source.config.csat_scale)
+        questions = self._survey(key) if (key := survey_key(raw)) else {}
+        return normalize_survey_response(raw, builder, context, questions, csat_scale=self.source.config.csat_scale)
+
+    def _survey(self, key: tuple[str, int]) -> dict[str, SurveyQuestion]:
+        """The questions of one survey version (Show Survey By Id And Version), read once; none
+        when Zendesk no longer finds it (404), so `csat_scale` must say the scale."""
+        if key not in self.surveys:
+            path = f"/api/v2/guide/{self.source.config.survey_locale}/surveys/{key[0]}/{key[1]}"
+            try:
+                self.surveys[key] = survey_questions(self.source.client.get_json(path).get("survey") or {})
+            except SourceError as exc:
+                if exc.status_code != 404:
+                    raise
+                self.surveys[key] = {}
+        return self.surveys[key]
 
 
 def _after_cursor(body: Any) -> str | None:

@@ -1,10 +1,16 @@
 """Zendesk's newer CSAT — survey responses (`GET /api/v2/guide/survey_responses`) — as feedback
-records: the customer-satisfaction rating question scored as CSAT on the configured scale (other
-rating questions as `rating`), open-ended answers as comments, chosen options kept, skipped
-questions left out; the rated ticket from the response's subjects."""
+records: the customer-satisfaction rating question scored as CSAT on the scale its survey version
+defines (`GET /api/v2/guide/{locale}/surveys/{id}/{version}`: the lowest and highest option
+rating), other rating questions as `rating`, open-ended answers as comments, chosen options kept
+by label, skipped questions left out; the rated ticket from the response's subjects.
+
+Zendesk's reference shows two shapes of a response: `subjects` (objects with `type` and `id`) and
+`survey` (`id`, `version`), and the older `subject_zrns` (`zen:ticket:99`) with `survey_id` and
+`survey_version`; both are read."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.errors import DataError
@@ -14,6 +20,35 @@ from cxbridge.plugins.zendesk.ratings import TicketContext, with_ticket_context
 from cxbridge.records import FeedbackRecord
 from cxbridge.timestamps import field_timestamp
 
+TICKET_ZRN = "zen:ticket:"
+
+
+@dataclass(frozen=True)
+class SurveyQuestion:
+    """One question of a survey version, as its definition describes it."""
+
+    text: str | None = None
+    scale: tuple[int, int] | None = None  # a rating-scale question: its lowest and highest option rating
+    options: dict[str, str] = field(default_factory=dict)  # a closed-ended question: option id → label
+
+
+def survey_key(raw: dict[str, Any]) -> tuple[str, int] | None:
+    """(survey id, version) of a response, from `survey` or the older `survey_id`/`survey_version`."""
+    survey = raw.get("survey") or {}
+    survey_id, version = survey.get("id") or raw.get("survey_id"), survey.get("version") or raw.get("survey_version")
+    return (str(survey_id), int(version)) if survey_id and version is not None else None
+
+
+def survey_questions(survey: dict[str, Any]) -> dict[str, SurveyQuestion]:
+    """The questions of a survey definition (the `survey` of Show Survey By Id And Version), by id."""
+    found = {}
+    for question in survey.get("questions") or []:
+        ratings = [int(o["rating"]) for o in question.get("options") or [] if o.get("rating") is not None]
+        labels = {str(o["id"]): _text(o.get("label")) or str(o["id"]) for o in question.get("options") or [] if o.get("id")}
+        scale = (min(ratings), max(ratings)) if len(set(ratings)) >= 2 else None
+        found[str(question["id"])] = SurveyQuestion(_text(question.get("headline")), scale, labels)
+    return found
+
 
 def created_at(raw: dict[str, Any]) -> str | None:
     """When the response was answered: its earliest answer (the object carries no time itself)."""
@@ -22,21 +57,28 @@ def created_at(raw: dict[str, Any]) -> str | None:
 
 
 def ticket_of(raw: dict[str, Any]) -> str | None:
-    return next((str(s["id"]) for s in raw.get("subjects") or [] if s.get("type") == "ticket"), None)
+    """The rated ticket: the `subjects` entry of type ticket, else a `zen:ticket:` ZRN."""
+    from_subjects = (str(s["id"]) for s in raw.get("subjects") or [] if s.get("type") == "ticket" and s.get("id"))
+    from_zrns = (zrn.removeprefix(TICKET_ZRN) for zrn in raw.get("subject_zrns") or [] if str(zrn).startswith(TICKET_ZRN))
+    return next(from_subjects, None) or next(from_zrns, None)
 
 
 def normalize_survey_response(
-    raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None, scale: tuple[int, int]
-) -> FeedbackRecord:
-    answers = [found for answer in raw.get("answers") or [] if (found := _answer(answer, scale)) is not None]
+    raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None, questions: dict[str, SurveyQuestion],
+    *, csat_scale: tuple[int, int] | None,
+) -> FeedbackRecord:  # fmt: skip
+    """`questions` is the survey version's definition (empty when it could not be read);
+    `csat_scale`, when configured, wins over the scale it defines."""
     answered = [a for a in raw.get("answers") or [] if a.get("type") != "skipped"]
     if not answered:
         raise DataError("the survey response has no answer (every question skipped)", field="answers")
+    answers = [found for answer in answered if (found := _answer(answer, questions, csat_scale)) is not None]
     categories = [a["rating_category"] for a in answered if a.get("rating_category")]
-    attributes: dict[str, Any] = {"responder_id": raw.get("responder_id"), "survey_version": (raw.get("survey") or {}).get("version")}
+    key = survey_key(raw)
+    attributes: dict[str, Any] = {"responder_id": raw.get("responder_id"), "survey_version": key and key[1]}
     if categories:
         attributes["rating_category"] = categories[0]
-    fields: dict[str, Any] = {"ticket_id": ticket_of(raw), "survey_id": (raw.get("survey") or {}).get("id")}
+    fields: dict[str, Any] = {"ticket_id": ticket_of(raw), "survey_id": key and key[0]}
     with_ticket_context(fields, attributes, context)
     return builder.build(
         native_id=str(raw["id"]),
@@ -49,22 +91,27 @@ def normalize_survey_response(
     )
 
 
-def _answer(answer: dict[str, Any], scale: tuple[int, int]) -> AnswerInput | None:
+def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_scale: tuple[int, int] | None) -> AnswerInput | None:
     question = answer.get("question") or {}
     qid = str(question.get("id") or answer.get("question_id"))
-    text = _text(question.get("headline")) or question.get("alias") or qid
+    defined = questions.get(qid, SurveyQuestion())
+    text = _text(question.get("headline")) or defined.text or question.get("alias") or qid
     kind = answer.get("type")
     if kind == "rating_scale":
         satisfaction = question.get("sub_type") == "customer_satisfaction"
+        scale = (csat_scale if satisfaction else None) or defined.scale
+        if scale is None:
+            raise DataError(f"the rating scale of question {qid} is unknown: its survey version could not be read; "
+                            "set csat_scale in the config", field=f"answers.{qid}")  # fmt: skip
         spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale)
         return AnswerInput(qid, answer.get("rating"), text, spec=spec, is_primary=satisfaction)
     if kind == "open_ended":
         return AnswerInput(qid, answer.get("value"), text, is_comment=True)
     if kind == "closed_ended":
-        return AnswerInput(qid, [s.get("option_id") for s in answer.get("selections") or []], text)
-    return None  # skipped
+        chosen = [s.get("option_id") or s.get("value") for s in answer.get("selections") or []]
+        return AnswerInput(qid, [defined.options.get(str(c), c) for c in chosen], text)
+    return None
 
 
 def _text(content: Any) -> str | None:
     return content.get("value") if isinstance(content, dict) else content
-
