@@ -26,15 +26,16 @@ def qp_error(status: int, error_id: int | str, message: str, name: str) -> Reply
                                                   "name": name}}})  # fmt: skip
 
 
-def qp_response(n: int, *, nps: int = 9, nps_label: str | None = None, satisfaction: int = 4, store: str = "S01",
+def qp_response(n: int, *, nps: int = 9, satisfaction: int = 4, store: str = "S01",
                 comment: str = "", at: datetime | None = None, status: str = "Completed") -> dict[str, Any]:  # fmt: skip
-    """A response object as get-response documents it; the time in PST, written the QuestionPro way."""
+    """A response object as get-response documents it: `answerText` the chosen option, `value.scale`
+    its position (0 of a 0-10 scale at position 1); the time in PST, written the QuestionPro way."""
     moment = (at or datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc) + timedelta(hours=n)).astimezone(PST)
     answers = [
         {"questionID": 9001, "questionDescription": " ", "questionCode": "Q1",
          "questionText": "How likely is it that you would recommend Acme to a friend?", "imageUrl": None,
-         "answerValues": [{"answerID": 9001000 + nps, "answerText": nps_label or str(nps),
-                           "value": {"scale": str(nps), "other": "", "dynamicExplodeText": "", "text": "",
+         "answerValues": [{"answerID": 9001000 + nps, "answerText": str(nps),
+                           "value": {"scale": str(nps + 1), "other": "", "dynamicExplodeText": "", "text": "",
                                      "result": "", "fileLink": "", "weight": 0.0}}]},
         {"questionID": 9002, "questionDescription": " ", "questionCode": "Q2",
          "questionText": "How satisfied are you with our service?", "imageUrl": None,
@@ -156,7 +157,7 @@ def questionpro(account: QuestionProAccount) -> Iterator[FakeApi]:
 def support_account(count: int = 5) -> QuestionProAccount:
     account = QuestionProAccount()
     account.responses[7654321] = [
-        qp_response(1, nps=10, comment="Fast answer"), qp_response(2, nps=3, nps_label="4", satisfaction=1, store="S02"),
+        qp_response(1, nps=10, comment="Fast answer"), qp_response(2, nps=3, satisfaction=1, store="S02"),
         qp_response(3, nps=7), qp_response(4, nps=9, status="Started"), qp_response(5, nps=8, store="S03"),
     ][:count]  # fmt: skip
     return account

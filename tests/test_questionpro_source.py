@@ -71,11 +71,13 @@ def test_a_first_sync_pages_through_every_response(tmp_path):
     rows = query(tmp_path, "SELECT source_record_id, submitted_at, nps, csat, comment, location_id, country, language, "
                            "respondent_key IS NOT NULL FROM feedback ORDER BY 1")  # fmt: skip
     assert rows[0] == ("70000001", "2026-03-01T18:00:00Z", 10, 4.0, "Fast answer", "S01", "PL", "en", 1)
-    assert rows[1][:4] == ("70000002", "2026-03-01T19:00:00Z", 3, 1.0)  # value.scale 3 scored, not answerText "4"
+    assert rows[1][:4] == ("70000002", "2026-03-01T19:00:00Z", 3, 1.0)  # answerText 3 scored, not position 4
     [(answers,)] = query(tmp_path, "SELECT answers FROM feedback WHERE source_record_id = '70000002'")
     assert json.loads(answers)["9001"] == {
-        "text": "How likely is it that you would recommend Acme to a friend?", "value": 3, "label": "4"
+        "text": "How likely is it that you would recommend Acme to a friend?", "value": 3, "label": None
     }
+    assert json.loads(answers)["9002"] == {"text": "How satisfied are you with our service?", "value": 1,
+                                           "label": "Very Dissatisfied"}  # fmt: skip
 
 
 def test_next_syncs_ask_the_filter_endpoint_in_windows_from_the_latest_response(tmp_path):

@@ -1,6 +1,6 @@
 """QuestionPro responses as feedback records. Each `responseSet` item is one question with its
-answers: `value.scale` holds a rating or NPS number (as text) and `answerText` its label — they
-need not agree, and the number is what is scored; `value.text` holds typed text."""
+answers: `answerText` is the chosen option as the respondent saw it (the number itself on a
+rating or NPS scale), `value.scale` only that option's position, `value.text` typed text."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
+from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 
 
@@ -54,31 +55,60 @@ class ResponseReader:
         )
 
     def _answer(self, item: dict[str, Any]) -> AnswerInput | None:
+        """The answer's text is its value: `answerText` for a chosen option (the number itself on
+        a rating or NPS scale), `value.text` for typed text. `value.scale` is only the option's
+        position (an NPS "3" sits at position "4"), so it never becomes the value."""
         qid = str(item.get("questionID"))
         chosen = item.get("answerValues") or []
-        numbers = [parse_number(str((a.get("value") or {}).get("scale") or "")) for a in chosen]
-        texts = [str((a.get("value") or {}).get("text") or "").strip() for a in chosen]
-        labels = [str(a.get("answerText") or "").strip() for a in chosen]
-        question = self._question(qid, item, numbers, texts)
-        if len(chosen) == 1 and numbers[0] is not None:
-            number = numbers[0]
-            return self.plan.answer(question, int(number) if number.is_integer() else number, label=labels[0] or None)
-        if any(texts):
-            return self.plan.answer(question, " ".join(text for text in texts if text))
-        if labels:
-            return self.plan.answer(question, labels if len(labels) > 1 else labels[0])
-        return None
+        typed = [text for answer in chosen if (text := str((answer.get("value") or {}).get("text") or "").strip())]
+        labels = [label for answer in chosen if (label := str(answer.get("answerText") or "").strip())]
+        question = self._question(qid, item, labels, typed)
+        if typed:
+            return self.plan.answer(question, " ".join(typed))
+        if not labels:
+            return None
+        if len(labels) > 1 or question.kind == "multi":
+            return self.plan.answer(question, labels)
+        number = parse_number(labels[0])
+        if number is not None:
+            return self.plan.answer(question, int(number) if number.is_integer() else number)
+        return self.plan.answer(question, self._label_value(question, labels[0]), label=labels[0])
 
-    def _question(self, qid: str, item: dict[str, Any], numbers: list[Any], texts: list[str]) -> Question:
-        """The question, as its first answer shows it: a 0–10 rating about recommending is NPS;
-        typed text is a comment; other ratings are scored when the config says how."""
+    def _label_value(self, question: Question, label: str) -> Any:
+        """A labelled answer of a scored question as the number its label stands for (the
+        override's `labels`, else a built-in label scale of the same metric and size); the label
+        itself when neither knows it, so scoring names it instead of guessing from its position."""
+        reading = self.plan.reading(question)
+        spec = reading.spec if reading is not None else None
+        if spec is None:
+            return label
+        found = spec.label_index.get(builtin.label_key(label))
+        if found is None:
+            found = builtin.builtin_value(label, metric=spec.metric, scale=spec.scale_bounds, direction=spec.direction)
+        return label if found is None else found
+
+    def _question(self, qid: str, item: dict[str, Any], labels: list[str], typed: list[str]) -> Question:
+        """The question, as its first answer shows it: typed text is a comment; several options a
+        multiple choice; a number about recommending on a scale from 0 (the documented examples
+        put 0 at position 1) is NPS; other numbers and labels are scored when the config says how."""
         if qid not in self._questions:
             text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
-            if numbers and numbers[0] is not None:
-                scale = (0.0, 10.0) if mentions(text, "recommend") and 0 <= numbers[0] <= 10 else None
-                self._questions[qid] = Question(qid, text, "scale", scale=scale)
-            elif any(texts):
+            number = parse_number(labels[0]) if len(labels) == 1 else None
+            if typed:
                 self._questions[qid] = Question(qid, text, "text")
+            elif len(labels) > 1:
+                self._questions[qid] = Question(qid, text, "multi")
+            elif number is not None:
+                nps = mentions(text, "recommend") and 0 <= number <= 10 and _counts_from_zero(item, number)
+                self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None)
             else:
-                self._questions[qid] = Question(qid, text, "multi" if len(numbers) > 1 else "choice")
+                self._questions[qid] = Question(qid, text, "choice")
         return self._questions[qid]
+
+
+def _counts_from_zero(item: dict[str, Any], number: float) -> bool:
+    """Whether the chosen option's position is one more than its number (0 at position 1), or
+    the answer gives no position: a "recommend" scale from 1 is not an NPS question."""
+    [answer] = [a for a in item.get("answerValues") or [] if str(a.get("answerText") or "").strip()]
+    position = parse_number(str((answer.get("value") or {}).get("scale") or ""))
+    return position is None or position == number + 1

@@ -1,0 +1,88 @@
+"""The questionpro source on the response examples of QuestionPro's own API documentation
+(tests/data/vendor/questionpro/, sources in its README): NPS is read from `answerText`, never from
+`value.scale` (the option's position), and a choice is stored as its text — numbers checked
+against sums done here by hand."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from cxbridge.plugins.questionpro.source import QuestionProSource
+from tests.questionpro_api import API_KEY, QuestionProAccount, questionpro
+from tests.sqlite_runs import query, sync_source
+
+VENDOR = Path(__file__).parent / "data" / "vendor" / "questionpro"
+sync = partial(sync_source, name="docs_examples")
+
+
+def documented(name: str) -> list[dict]:
+    body = json.loads((VENDOR / name).read_text(encoding="utf-8"))["response"]
+    return body if isinstance(body, list) else [body]
+
+
+@pytest.fixture
+def synced(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setattr(QuestionProSource, "now", staticmethod(lambda: datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
+    account = QuestionProAccount(surveys={7654321: "Test Survey", 6706: "CX", 10719714: "cx import responses api"})
+    account.responses = {7654321: documented("get_response.json"), 6706: documented("cx_responses.json"),
+                         10719714: documented("cx_import.json")}  # fmt: skip
+    csat = {"metric": "csat", "scale": [1, 5]}
+    source = {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "surveys": list(account.surveys),
+              "questions": {"17609222": csat | {"primary": True}, "17609223": csat}}  # fmt: skip
+    with questionpro(account) as api:
+        result = sync(tmp_path, source | {"base_url": api.url})
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    return tmp_path
+
+
+def test_nps_is_the_answer_text_not_its_position(synced):
+    documented_answers = {"31105": ("3", "4"), "101049875": ("7", "8")}  # answerText, value.scale
+    expected = {rid: (int(text), "detractor" if int(text) <= 6 else "passive")
+                for rid, (text, _) in documented_answers.items()}  # fmt: skip
+    rows = query(synced, "SELECT source_record_id, nps, nps_group FROM feedback WHERE nps IS NOT NULL")
+    assert {rid: (nps, group) for rid, nps, group in rows} == expected
+    by_month = query(synced, "SELECT month, promoters, passives, detractors, nps FROM nps_by_month ORDER BY 1")
+    assert by_month == [("2020-01", 0, 0, 1, -100.0), ("2023-01", 0, 1, 0, 0.0)]
+
+
+def test_ratings_on_a_scale_from_one_are_scored_as_configured(synced):
+    scores = query(synced, "SELECT question_id, value, category, is_primary FROM feedback_scores "
+                           "WHERE metric = 'csat' ORDER BY question_id")  # fmt: skip
+    assert scores == [("17609222", 4.0, "satisfied", 1), ("17609223", 3.0, "neutral", 0)]  # top two of five: 4, 5
+    satisfied_share = 100 * sum(category == "satisfied" for _, _, category, _ in scores) / len(scores)
+    assert satisfied_share == 50.0
+    assert query(synced, "SELECT satisfied, neutral, csat_pct FROM csat_by_month") == [(1, 0, 100.0)]  # primary only
+
+
+def test_a_choice_is_its_text_and_typed_text_a_comment(synced):
+    [(answers, comment, country, language, submitted)] = query(
+        synced, "SELECT answers, comment, country, language, submitted_at FROM feedback WHERE source_record_id = '12345678'"
+    )
+    assert json.loads(answers)["12345678"] == {"text": "How often do you conduct surveys?", "value": "Always",
+                                               "label": "Always"}  # fmt: skip
+    assert (comment, country, language, submitted) == ("FirstName", "IN", "en", "2020-10-05T21:51:51Z")  # 2:51 PM PDT
+    assert query(synced, "SELECT comment, submitted_at FROM feedback WHERE source_record_id = '101049875'") == [
+        ("Test Data", "2023-01-05T09:42:24Z")  # 1:42 AM PST
+    ]
+
+
+def test_a_recommend_scale_from_one_is_not_taken_for_nps(tmp_path, monkeypatch):
+    """The position says where a scale starts: "4" at position 4 counts from 1, so 0–10 is not assumed."""
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    response = documented("cx_responses.json")[0]
+    nps_item = response["responseSet"][2]
+    nps_item["answerValues"][0]["value"]["scale"] = nps_item["answerValues"][0]["answerText"]  # as on a 1-N scale
+    monkeypatch.setattr(QuestionProSource, "now", staticmethod(lambda: datetime(2024, 1, 1, tzinfo=timezone.utc)))
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
+    account = QuestionProAccount(surveys={6706: "CX"}, responses={6706: [response]})
+    with questionpro(account) as api:
+        sync(tmp_path, {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "surveys": [6706],
+                        "base_url": api.url})  # fmt: skip
+    assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"17609220\".value') FROM feedback") == [(None, 3)]
