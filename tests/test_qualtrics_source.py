@@ -350,14 +350,14 @@ def test_in_progress_responses_are_included_as_partial_when_asked(tmp_path):
 
 
 def test_per_question_overrides_win_over_detection(tmp_path):
-    questions = {"QID3": {"ignore": True}, "QID5": {"metric": "agreement", "scale": [1, 5]},
+    questions = {"QID3": {"ignore": True}, "QID5": {"metric": "custom:agreement", "scale": [1, 5]},
                  "QID2": {"labels": {"Satisfied": 4}, "primary": True}}  # fmt: skip
     with qualtrics(store_account()) as api:
         result = sync(tmp_path, entry(api.url, questions=questions))
     assert result.written == 4, result.error
     metrics = query(tmp_path, "SELECT metric, question_id FROM feedback_scores JOIN feedback USING (record_id) "
                               "WHERE source_record_id = 'R_0001abcd' ORDER BY 2")  # fmt: skip
-    assert metrics == [("nps", "QID1"), ("csat", "QID2"), ("agreement", "QID5_1"), ("agreement", "QID5_2")]
+    assert metrics == [("nps", "QID1"), ("csat", "QID2"), ("custom:agreement", "QID5_1"), ("custom:agreement", "QID5_2")]
     assert query(tmp_path, "SELECT ces FROM feedback WHERE source_record_id = 'R_0001abcd'") == [(None,)]
 
 
