@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import threading
 
 import pytest
 
-from cxbridge.errors import ConfigError
+from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.plugins.sqlite.destination import SQLiteDestination, path_of
 from tests.conftest import Workspace, survey_row
 
@@ -124,3 +127,98 @@ def test_readers_are_not_blocked_while_a_sync_writes(workspace: Workspace):
     assert result.written == 4
     reader.rollback()
     reader.close()
+
+
+FOLLOWUP_WRITER = """
+import sqlite3, sys, time
+from pathlib import Path
+db, stop = sys.argv[1], Path(sys.argv[2])
+conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+n = 0
+print("writing", flush=True)
+while not stop.exists():
+    n += 1
+    conn.execute("INSERT INTO feedback_followups VALUES (?, '2025-06-01T00:00:00Z', 'ana', 'called back')", [f"f{n}"])
+    time.sleep(0.002)
+print(n, flush=True)
+"""
+
+
+def test_a_sync_keeps_writing_while_another_process_inserts_followups(workspace: Workspace):
+    """The README invites teams to write `feedback_followups` themselves: their writes, one
+    transaction each, interleave with the sync's batches instead of failing it."""
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+    stop = workspace.root / "stop"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", FOLLOWUP_WRITER, str(workspace.db), str(stop)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline() == "writing\n"
+        workspace.write_csv([survey_row(n) for n in range(1, 401)])
+        [result] = workspace.sync().results
+    finally:
+        stop.touch()
+        followups = int(writer.communicate(timeout=60)[0])
+    assert (result.status, result.error, result.read, result.written) == ("success", None, 400, 399)
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(400,)]
+    assert workspace.query("SELECT COUNT(*) FROM feedback_followups") == [(followups,)] and followups > 0
+
+
+LOCK_HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("INSERT INTO feedback_followups VALUES ('held', '2025-06-01T00:00:00Z', 'ana', 'a long edit')")
+print("holding", flush=True)
+sys.stdin.readline()
+conn.execute("COMMIT")
+"""
+
+
+def hold_write_lock(db) -> subprocess.Popen:
+    """Another process in the middle of a write transaction, until a line on its stdin."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline() == "holding\n"
+    return holder
+
+
+def test_a_sync_waits_for_another_process_write_transaction(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+    workspace.write_csv([survey_row(n) for n in range(1, 4)])
+    holder = hold_write_lock(workspace.db)
+    results = []
+    syncing = threading.Thread(target=lambda: results.append(workspace.sync()))
+    syncing.start()
+    syncing.join(1)
+    assert syncing.is_alive()  # waiting for the lock, not failing
+    holder.communicate("\n", timeout=30)
+    syncing.join(60)
+    [result] = results[0].results
+    assert (result.status, result.written, result.unchanged) == ("success", 2, 1)
+    assert workspace.query("SELECT record_id FROM feedback_followups") == [("held",)]
+
+
+def test_a_write_lock_held_past_the_busy_timeout_fails_clearly_and_writes_nothing(workspace, monkeypatch):
+    monkeypatch.setattr(SQLiteDestination, "busy_timeout", 0.2)
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+    before = workspace.table("feedback"), workspace.table("sync_runs")
+    workspace.write_csv([survey_row(n) for n in range(1, 4)])
+    holder = hold_write_lock(workspace.db)
+    try:
+        with pytest.raises(DestinationError) as failed:
+            workspace.sync()
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert str(failed.value) == (
+        f"{workspace.db} stayed locked by another program's write for 3 × 0.2 s; end the transaction that "
+        "program holds open (a BI tool or a script writing the file) and run again"
+    )
+    assert (workspace.table("feedback"), workspace.table("sync_runs")) == before
+    [result] = workspace.sync().results
+    assert (result.status, result.written) == ("success", 2)

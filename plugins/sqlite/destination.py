@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
@@ -23,6 +24,8 @@ from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, Re
 from cxbridge.timestamps import format_timestamp
 
 MAX_VARIABLES = 900  # under SQLite's oldest default limit of 999 bound parameters
+WRITE_ATTEMPTS = 3
+Result = TypeVar("Result")
 
 
 def _insert_sql(table: str, columns: Sequence[str]) -> str:
@@ -57,6 +60,8 @@ class SQLiteDestination(Destination):
     """`sqlite:///path.db` — the embedded default (`cxbridge.db` in the working directory)."""
 
     name = "sqlite"
+    busy_timeout: float = 30.0
+    """Seconds a write waits for another program's write transaction before SQLite says busy."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
@@ -81,15 +86,18 @@ class SQLiteDestination(Destination):
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, isolation_level=None)
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._db = Database(conn)
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
-                migrations.apply(self._db)
+                self._write(lambda: migrations.apply(self.db))
         except sqlite3.Error as exc:
             self.close()
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
+        except DestinationError:
+            self.close()
+            raise
 
     def close(self) -> None:
         if self._db is not None:
@@ -107,34 +115,67 @@ class SQLiteDestination(Destination):
         ).fetchone()
         return None if row is None or row[0] is None else json.loads(row[0])
 
+    def _write(self, work: Callable[[], Result]) -> Result:
+        """Run `work` in one transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads before it writes fails at once with `database is
+        locked` when another program (a follow-up insert) committed in between, and busy_timeout
+        cannot help it; asking for the lock first makes SQLite wait for that program instead.
+        A transaction that still ends busy is rolled back whole and run again."""
+        conn, attempt = self.db.conn, 1
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work()
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                return result
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                if attempt == WRITE_ATTEMPTS:
+                    raise DestinationError(
+                        f"{self.path} stayed locked by another program's write for {attempt} × "
+                        f"{self.busy_timeout:g} s; end the transaction that program holds open "
+                        "(a BI tool or a script writing the file) and run again"
+                    ) from None
+                time.sleep(attempt / 2)
+                attempt += 1
+
     def write_batch(self, batch: Batch) -> WriteStats:
+        return self._write(lambda: self._write_batch(batch))
+
+    def _write_batch(self, batch: Batch) -> WriteStats:
         conn = self.db.conn
-        with self.db.atomic():
-            changed, replaced = self._changed(batch)
-            if replaced:
-                ids = [(record_id,) for record_id in replaced]
-                conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
-                conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
-            if changed:
-                conn.executemany(_UPSERT_FEEDBACK, [rows.feedback for rows in changed])
-                conn.executemany(_INSERT_SCORE, [score for rows in changed for score in rows.scores])
-                conn.executemany(_INSERT_COMMENT, [comment for rows in changed for comment in rows.comments])
-            if batch.records and self._has_quarantine(batch):
-                conn.executemany(
-                    "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
-                )
-            self._quarantine(batch)
-            context = self._changed_context(batch)
-            for table, columns in ((CRM_ACCOUNTS, ACCOUNT_COLUMNS), (CRM_CONTACTS, CONTACT_COLUMNS)):
-                if rows := [row.values for row in context if row.table == table.name]:
-                    conn.executemany(_upsert_sql(table.name, columns, table.primary_key), rows)
-            if batch.cursor is not None:
-                conn.execute(
-                    "INSERT INTO sync_state (source, stream, cursor, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?) "
-                    "ON CONFLICT (source, stream) DO UPDATE SET cursor = excluded.cursor, "
-                    "updated_at = excluded.updated_at, sync_run_id = excluded.sync_run_id",
-                    [batch.cursor.source, batch.cursor.stream, to_json(batch.cursor.value), _now(), batch.run_id],
-                )
+        changed, replaced = self._changed(batch)
+        if replaced:
+            ids = [(record_id,) for record_id in replaced]
+            conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
+            conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
+        if changed:
+            conn.executemany(_UPSERT_FEEDBACK, [rows.feedback for rows in changed])
+            conn.executemany(_INSERT_SCORE, [score for rows in changed for score in rows.scores])
+            conn.executemany(_INSERT_COMMENT, [comment for rows in changed for comment in rows.comments])
+        if batch.records and self._has_quarantine(batch):
+            conn.executemany(
+                "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
+            )
+        self._quarantine(batch)
+        context = self._changed_context(batch)
+        for table, columns in ((CRM_ACCOUNTS, ACCOUNT_COLUMNS), (CRM_CONTACTS, CONTACT_COLUMNS)):
+            if rows := [row.values for row in context if row.table == table.name]:
+                conn.executemany(_upsert_sql(table.name, columns, table.primary_key), rows)
+        if batch.cursor is not None:
+            conn.execute(
+                "INSERT INTO sync_state (source, stream, cursor, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (source, stream) DO UPDATE SET cursor = excluded.cursor, "
+                "updated_at = excluded.updated_at, sync_run_id = excluded.sync_run_id",
+                [batch.cursor.source, batch.cursor.stream, to_json(batch.cursor.value), _now(), batch.run_id],
+            )
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
@@ -203,8 +244,7 @@ class SQLiteDestination(Destination):
             "error": run.error,
             "full_refresh": run.full_refresh,
         }
-        with self.db.atomic():
-            self.db["sync_runs"].upsert(row, pk=("run_id", "source"))
+        self._write(lambda: self.db["sync_runs"].upsert(row, pk=("run_id", "source")))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
@@ -226,8 +266,8 @@ class SQLiteDestination(Destination):
             )
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
-        with self.db.atomic():
-            self.db.conn.executemany("DELETE FROM quarantine WHERE record_id = ?", [(rid,) for rid in record_ids])
+        ids = [(record_id,) for record_id in record_ids]
+        self._write(lambda: self.db.conn.executemany("DELETE FROM quarantine WHERE record_id = ?", ids))
 
     def _has_table(self, name: str) -> bool:
         return self.db[name].exists()
