@@ -36,6 +36,7 @@ def survey_org() -> SalesforceOrg:
     org.add("SurveyQuestion", {"Id": "0Tx1", "Name": "How likely are you to recommend Acme?", "QuestionType": "NPS"},
             {"Id": "0Tx2", "Name": "How satisfied are you with your account manager?", "QuestionType": "Rating"},
             {"Id": "0Tx3", "Name": "What should we improve?", "QuestionType": "FreeText"})  # fmt: skip
+    org.rows["SurveyQuestionChoice"] = []  # these questions have no choices: their answers are numbers and text
     for n, (nps, rating, text) in enumerate([(10, 5, "Nothing"), (4, 2, "Faster invoices"), (8, 4, "")], start=1):
         org.add("SurveyResponse", {"Id": f"0Ly{n}", "Name": f"SR-{n}", "SurveyId": "0Kd1", "InvitationId": f"0Ki{n}",
                                    "SubmitterId": f"003C{n}", "Status": "Completed", "CompletionDateTime": stamp(n),

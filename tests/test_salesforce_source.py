@@ -12,6 +12,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+
+import cxbridge
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -213,6 +215,51 @@ def test_csat_rating_and_nps_questions_are_scored_by_their_type(tmp_path):
     assert query(tmp_path, "SELECT source_record_id, nps, csat FROM feedback ORDER BY 1") == [
         ("0Ly1", 10, 5.0), ("0Ly2", 4, 1.0), ("0Ly3", 8, 4.0),
     ]  # fmt: skip
+
+
+def csat_by_choice(org, labels: list[str], chosen: dict[int, str]) -> None:
+    """A CSAT question answered in ChoiceValue (the object reference lists NumberValue only for NPS,
+    Rating, Score and Slider), with its SurveyQuestionChoice labels."""
+    org.add("SurveyQuestion", {"Id": "0Tx5", "Name": "How satisfied were you with the visit?", "QuestionType": "CSAT"})
+    org.add("SurveyQuestionChoice", *({"Id": f"0Kc{i}", "QuestionId": "0Tx5", "Name": label, "SystemModstamp": stamp(1)}
+                                      for i, label in enumerate(labels)))  # fmt: skip
+    org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}5", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx5", "Datatype": "String",
+                                         "NumberValue": None, "ChoiceValue": label, "ResponseShortText": None,
+                                         "SystemModstamp": stamp(n, 5)} for n, label in chosen.items()))  # fmt: skip
+
+
+@pytest.mark.parametrize("labels", [["Very Dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very Satisfied"],
+                                    ["1", "2", "3", "4", "5"]])  # fmt: skip
+def test_a_csat_answer_given_as_a_choice_is_scored_through_its_label(tmp_path, labels):
+    org = survey_org()
+    csat_by_choice(org, labels, {1: labels[4], 2: labels[1], 3: labels[3]})
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, questions={}))
+    assert (result.status, result.quarantined) == ("success", 0), result.error
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback ORDER BY 1") == [("0Ly1", 5.0), ("0Ly2", 2.0), ("0Ly3", 4.0)]
+    categories = query(tmp_path, "SELECT category FROM feedback_scores WHERE metric = 'csat' ORDER BY value")
+    assert categories == [("dissatisfied",), ("satisfied",), ("satisfied",)]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * 2 / 3, 1),)]
+
+
+def test_a_csat_choice_with_a_label_of_no_known_scale_is_quarantined_saying_to_map_it(tmp_path):
+    org = survey_org()
+    csat_by_choice(org, ["Loved it", "Meh", "Hated it"], {1: "Loved it", 2: "Meh", 3: "Hated it"})
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, questions={}))
+    assert (result.status, result.quarantined) == ("success", 3), result.error
+    errors = [error for (error,) in query(tmp_path, "SELECT error FROM quarantine ORDER BY 1")]
+    assert all("labels" in error for error in errors) and any("'Loved it'" in error for error in errors)
+    with salesforce(org) as api:  # the fix the error asks for: the question's labels, then a replay
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.org]\nconnector = "salesforce"\nbase_url = "{api.url}"\nclient_id = "{CLIENT_ID}"\n'
+            'client_secret = "${SF_CLIENT_SECRET}"\nsegment_field = "Customer_Segment__c"\n'
+            '[sources.org.questions.0Tx5]\nmetric = "csat"\nscale = [1, 3]\nlabels = { "Hated it" = 1, "Meh" = 2, "Loved it" = 3 }\n',
+            encoding="utf-8",
+        )  # fmt: skip
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert replayed.results[0].written == 3
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback ORDER BY 1") == [("0Ly1", 3.0), ("0Ly2", 2.0), ("0Ly3", 1.0)]
 
 
 def test_the_documented_biggest_detractors_query_joins_feedback_to_its_account(tmp_path):

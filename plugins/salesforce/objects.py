@@ -7,17 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
+from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
+from cxbridge.tabular.cells import parse_number
 from cxbridge.timestamps import field_timestamp
 
 RESPONSE_FIELDS = ["Name", "SurveyId", "InvitationId", "SubmitterId", "Status", "CompletionDateTime", "Language",
                    "CreatedDate"]  # fmt: skip
 ANSWER_FIELDS = ["ResponseId", "QuestionId", "Datatype", "NumberValue", "ChoiceValue", "ResponseShortText"]
 QUESTION_FIELDS = ["Name", "QuestionType"]
+CHOICE_FIELDS = ["QuestionId", "Name"]  # SurveyQuestionChoice: the label a ChoiceValue answer carries
+SCORED_TYPES = ("NPS", "CSAT", "Rating", "Score", "Slider")  # the types whose answers carry a score
 INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
 CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
@@ -38,11 +42,10 @@ def respondent_contact(raw: dict[str, Any]) -> str | None:
     return next((str(c) for c in found if str(c or "").startswith(CONTACT_PREFIX)), None)
 
 
-def survey_record(
-    raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan, questions: dict[str, dict[str, Any]]
-) -> FeedbackRecord:
-    """A SurveyResponse (with its answers under `answers`) as a feedback record."""
-    answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, questions)) is not None]
+def survey_record(raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan) -> FeedbackRecord:
+    """A SurveyResponse (with its answers under `answers`, each with its SurveyQuestion under
+    `question`, so a quarantined response is replayed the same way) as a feedback record."""
+    answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan)) is not None]
     status = raw.get("Status")
     invitation = raw.get("invitation") or {}
     fields = {
@@ -64,9 +67,12 @@ def survey_record(
     )
 
 
-def _answer(answer: dict[str, Any], plan: QuestionPlan, questions: dict[str, dict[str, Any]]) -> AnswerInput | None:
+def _answer(answer: dict[str, Any], plan: QuestionPlan) -> AnswerInput | None:
+    """An answer read from the field its question type fills (the object reference: NumberValue for
+    NPS, Rating, Score and Slider; ChoiceValue for choice questions, and for CSAT): a scored type's
+    choice is read through its choices' labels (numbers, or a built-in label scale)."""
     qid = str(answer.get("QuestionId"))
-    definition = questions.get(qid) or {}
+    definition = answer.get("question") or {}
     text = definition.get("Name") or qid
     number = answer.get("NumberValue")
     kind = str(definition.get("QuestionType") or "")
@@ -74,11 +80,27 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, questions: dict[str, dic
         is_nps = kind.upper() == "NPS" or (mentions(text, "recommend") and 0 <= number <= 10)
         question = Question(qid, text, "nps" if is_nps else "scale")
         return plan.answer(question, int(number) if float(number).is_integer() else number, also=(kind,))
-    value = answer.get("ChoiceValue") or answer.get("ResponseShortText")
+    choice = answer.get("ChoiceValue")
+    if kind in SCORED_TYPES and choice not in (None, ""):
+        scored = Question(qid, text, "choice", choices=choice_values(definition.get("choices") or []))
+        return plan.answer(scored, choice, label=str(choice), also=(kind,))
+    value = choice or answer.get("ResponseShortText")
     if value in (None, ""):
         return None
-    free_text = kind.lower() in ("freetext", "free_text", "longtext", "shorttext") or (not answer.get("ChoiceValue"))
-    return plan.answer(Question(qid, text, "text" if free_text else "choice"), value)
+    free_text = kind.lower() in ("freetext", "free_text", "longtext", "shorttext") or not choice
+    return plan.answer(Question(qid, text, "text" if free_text else "choice"), value, also=(kind,))
+
+
+def choice_values(labels: list[str]) -> dict[str, float]:
+    """label → value of a scored question's choices: their numbers when every label is one, else
+    the built-in label scale they all belong to (worst 1), else none (a label then needs `labels`)."""
+    if labels and all(parse_number(label) is not None for label in labels):
+        return {label: float(parse_number(label)) for label in labels}  # type: ignore[arg-type]
+    scale = builtin.scale_for(labels) if labels else None
+    if scale is None:
+        return {}
+    values = scale.values()
+    return {label: values[builtin.label_key(label)] for label in labels if builtin.label_key(label) in values}
 
 
 def account(raw: dict[str, Any], segment_field: str, lifecycle_field: str | None) -> CrmAccount:

@@ -172,7 +172,7 @@ class SurveyResponses(ModstampCursor, Stream):
         yield from self._with_answers(batch)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return objects.survey_record(raw, builder, self.plan, self.questions)
+        return objects.survey_record(raw, builder, self.plan)
 
     def _with_answers(self, responses: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The responses, each with its SurveyQuestionResponses; question names looked up once."""
@@ -186,17 +186,30 @@ class SurveyResponses(ModstampCursor, Stream):
             answers.setdefault(answer["ResponseId"], []).append(answer)
         unknown = sorted({a["QuestionId"] for found in answers.values() for a in found} - set(self.questions))
         if unknown:
-            statement = f"SELECT Id, {', '.join(objects.QUESTION_FIELDS)} FROM SurveyQuestion WHERE Id IN {soql.in_list(unknown)}"
-            self.questions |= {q["Id"]: q for q in soql.query(client, config.api_version, statement)}
+            self._learn_questions(unknown)
         invitations = self._invitations([r["InvitationId"] for r in responses if r.get("InvitationId")])
         found = []
         for response in responses:
             invitation = invitations.get(response.get("InvitationId") or "")
-            found.append(response | {"answers": answers.get(response["Id"], [])} | ({"invitation": invitation} if invitation else {}))
+            answered = [a | {"question": self.questions[a["QuestionId"]]} if a["QuestionId"] in self.questions else a
+                        for a in answers.get(response["Id"], [])]  # fmt: skip
+            found.append(response | {"answers": answered} | ({"invitation": invitation} if invitation else {}))
         contacts = self._contacts([c for r in found if (c := objects.respondent_contact(r))])
         for response in found:
             contact = contacts.get(objects.respondent_contact(response) or "")
             yield response | ({"contact": contact} if contact else {})
+
+    def _learn_questions(self, ids: list[str]) -> None:
+        """Name and type of these SurveyQuestions, with the labels of their choices (kept in
+        DisplayOrder-free query order: a label's value comes from the label, not its position)."""
+        client, version, wanted = self.source.client, self.source.config.api_version, soql.in_list(ids)
+        statement = f"SELECT Id, {', '.join(objects.QUESTION_FIELDS)} FROM SurveyQuestion WHERE Id IN {wanted}"
+        found = {q["Id"]: q | {"choices": []} for q in soql.query(client, version, statement)}
+        statement = f"SELECT Id, {', '.join(objects.CHOICE_FIELDS)} FROM SurveyQuestionChoice WHERE QuestionId IN {wanted}"
+        for choice in soql.query(client, version, statement):
+            if choice.get("QuestionId") in found and choice.get("Name"):
+                found[choice["QuestionId"]]["choices"].append(choice["Name"])
+        self.questions |= found
 
     def _invitations(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The SurveyInvitations of these responses: who was invited (a Contact) and its status."""
