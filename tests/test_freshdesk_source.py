@@ -4,6 +4,7 @@ from tests/freshdesk_api.py with CXBRIDGE_RECORD_CASSETTES=1) and, for faults, t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -239,3 +240,32 @@ class TestFreshdeskSource(HttpSourceConformance):
     def source_under_test(self):
         with freshdesk(support_helpdesk()) as api:
             yield SourceUnderTest(FreshdeskSource, entry(api.url), secrets={"FRESHDESK_API_KEY": API_KEY})
+
+
+VENDOR = Path(__file__).parent / "data" / "vendor" / "freshdesk"
+
+
+@pytest.mark.parametrize(("source", "channel"), [(1, "email"), (2, "web"), (3, "phone"), (4, "web"), (5, "chat"), (6, "chat"),
+                                                 (7, "chat"), (8, "app"), (9, "web"), (10, "email"), (11, "other"),
+                                                 (12, "chat"), (13, "chat"), (99, "other")])  # fmt: skip
+def test_every_documented_ticket_source_maps_to_its_channel(tmp_path, source, channel):
+    helpdesk = Helpdesk(ratings=[rating(1, 103)], tickets=[ticket(1, source=source)])
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT channel FROM feedback") == [(channel,)]
+
+
+def test_a_rating_on_airbytes_recorded_outbound_email_ticket_takes_its_context(tmp_path):
+    """The ticket Airbyte recorded from a Freshdesk account (tests/data/vendor/freshdesk): source 10,
+    outbound e-mail; a 102 (Very Happy) on the seven-point default question is 6 of 7, satisfied."""
+    [recorded] = json.loads((VENDOR / "tickets_airbyte.json").read_text(encoding="utf-8"))
+    answer = rating(1, 102) | {"ticket_id": recorded["id"], "agent_id": None, "group_id": None,
+                               "created_at": recorded["updated_at"], "updated_at": recorded["updated_at"]}  # fmt: skip  (a rating updates its ticket)
+    with freshdesk(Helpdesk(ratings=[answer], tickets=[recorded])) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2022-11-01T00:00:00Z"))
+    assert (result.status, result.written) == ("success", 1), result.error
+    rows = query(tmp_path, "SELECT ticket_id, channel, agent_id, team, csat, csat_normalized, "
+                           "json_extract(attributes, '$.company_id') FROM feedback")  # fmt: skip
+    assert rows == [("21", "email", "67013469919", None, 6.0, round(100 * 5 / 6, 6), "67001265522")]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100.0,)]

@@ -20,7 +20,10 @@ LABELS = {
 }  # fmt: skip
 SEVEN_POINTS = (-103, -102, -101, 100, 101, 102, 103)
 CLASSIC = {1: "Happy", 2: "Neutral", 3: "Unhappy"}  # classic surveys: 1 is the best answer
-SOURCES = {1: "email", 2: "web", 3: "phone", 7: "chat", 8: "app", 9: "web", 10: "email"}  # ticket.source codes
+# ticket.source codes (Freshdesk's API documentation): 1 Email, 2 Portal, 3 Phone, 4 Forum, 5 Twitter,
+# 6 Facebook, 7 Chat, 8 MobiHelp, 9 Feedback Widget, 10 Outbound Email, 11 Ecommerce, 12 Bot, 13 WhatsApp
+SOURCES = {1: "email", 2: "web", 3: "phone", 4: "web", 5: "chat", 6: "chat", 7: "chat", 8: "app", 9: "web",
+           10: "email", 11: "other", 12: "chat", 13: "chat"}  # fmt: skip
 
 
 @dataclass(frozen=True)
