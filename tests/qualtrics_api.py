@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,6 +25,7 @@ ROOT = "/API/v3"
 REAL_HOST = "https://iad1.qualtrics.com"
 TOKEN = "qx-token-4c1e9a77"
 LIST_PAGE = 2  # surveys per page of GET /surveys
+START_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")  # ISO 8601 to the second
 
 
 def envelope(result: Any) -> dict[str, Any]:
@@ -103,6 +106,7 @@ class QualtricsAccount:
     member_name: str = "Store visit.json"
     forbidden: set[str] = field(default_factory=set)  # surveys the token may not export (403)
     failing: set[str] = field(default_factory=set)  # surveys whose exports end with status "failed"
+    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)  # survey id → its definition `result`
     api: FakeApi | None = None
 
     def add_survey(self, survey_id: str, name: str, *, active: bool = True) -> Survey:
@@ -153,7 +157,7 @@ class QualtricsAccount:
         survey = self.surveys.get(match.group(1))
         if survey is None:
             return Reply(404, error("404 - Not Found", "Could not find survey", "QVAL_1"))
-        return envelope(store_definition(survey.id, survey.name))
+        return envelope(self.definitions.get(survey.id) or store_definition(survey.id, survey.name))
 
     def start_export(self, seen: Seen, match: Any) -> Any:
         if not self.authorized(seen):
@@ -174,9 +178,11 @@ class QualtricsAccount:
             records = list(survey.in_progress)
         else:
             since_version = int(str(token)[4:]) if token else 0
-            since = body.get("startDate") or ""
+            if body.get("startDate") is not None and not START_DATE.match(body["startDate"]):
+                return Reply(400, error("400 - Bad Request", "Invalid startDate", "RPE_2"))
+            since = _moment(body.get("startDate") or "1970-01-01T00:00:00Z")
             records = [record for version, record in survey.responses.values()
-                       if version > since_version and record["values"]["recordedDate"] >= since]  # fmt: skip
+                       if version > since_version and _moment(record["values"]["recordedDate"]) >= since]  # fmt: skip
         number = len(self.exports) + 1
         progress_id = f"ES_{number:04d}prog"
         issues_token = bool(body.get("allowContinuation"))  # a token is given only when asked for, also after one
@@ -206,6 +212,10 @@ class QualtricsAccount:
             return Reply(404, error("404 - Not Found", "Could not find file", "RPE_5"))
         return Reply(body=zipped(self.member_name, export["records"], export["format"]),
                      headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def zipped(name: str, records: list[dict[str, Any]], fmt: str = "json") -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from datetime import datetime, timezone
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -17,7 +18,7 @@ import pytest
 
 import cxbridge
 from cxbridge.errors import ConfigError
-from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins.qualtrics.source import QualtricsSource, export_start
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
@@ -138,8 +139,8 @@ def test_a_refused_continuation_token_falls_back_to_the_latest_recorded_date(tmp
     assert (again.status, again.read, again.written, again.unchanged) == ("success", 2, 0, 2), again.error
     assert bodies(recorded, "export-responses")[1:] == [
         {"format": "json", "compress": True, "allowContinuation": True, "continuationToken": "expired"},
-        {"format": "json", "compress": True, "allowContinuation": True, "startDate": "2026-01-05T10:02:00.250Z"},
-    ]
+        {"format": "json", "compress": True, "allowContinuation": True, "startDate": "2026-01-05T10:02:00Z"},
+    ]  # the latest recordedDate (…00.250Z) to the second, rounded down: the boundary response comes again
     [(cursor,)] = query(tmp_path, "SELECT cursor FROM sync_state")
     assert json.loads(cursor)["SV_store1"]["continuationToken"] == "ct-v4"  # the refused token replaced
 
@@ -327,6 +328,42 @@ def test_unsafe_export_files_are_refused_and_a_later_run_reads_the_fixed_export(
     assert refused.status == "failed" and message in refused.error
     assert (fixed.status, fixed.written) == ("success", 4), fixed.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(4,)]
+
+
+@pytest.mark.parametrize(("member", "kind"), [("Store visit.csv", "a CSV file"), ("Store visit.sav", "a SPSS file"),
+                                              ("responses", "a extension-less file")])  # fmt: skip
+def test_an_export_in_another_format_than_json_is_refused_naming_it(tmp_path, member, kind):
+    account = store_account()
+    account.member_name = member
+    with qualtrics(account) as api:
+        refused = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+    assert refused.status == "failed"
+    assert f"SV_store1 export: the export holds {member!r}, {kind}, but cxbridge asked Qualtrics for JSON" in refused.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+
+
+def test_an_ndjson_export_is_read_line_by_line(tmp_path):
+    account = store_account()
+    account.member_name = "Store visit.ndjson"
+    answer = account.file
+
+    def as_ndjson(seen, match):
+        export = next(e for e in account.exports.values() if e["file_id"] == match.group(2))
+        return Reply(body=zipped(account.member_name, export["records"], "ndjson")) if export else answer(seen, match)
+
+    account.file = as_ndjson
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+    assert (result.status, result.written) == ("success", 3), result.error
+
+
+@pytest.mark.parametrize(
+    ("given", "sent"),
+    [("2024-07-08T16:00:23.994Z", "2024-07-08T16:00:23Z"), ("2024-07-08T18:00:23+02:00", "2024-07-08T16:00:23Z"),
+     ("2024-07-08T16:00:23Z", "2024-07-08T16:00:23Z"), (datetime(2024, 1, 1, tzinfo=timezone.utc), "2024-01-01T00:00:00Z")],
+)  # fmt: skip
+def test_start_date_is_sent_in_utc_to_the_second_never_later_than_given(given, sent):
+    assert export_start(given) == sent
 
 
 def test_a_failed_export_fails_the_source_clearly(tmp_path):

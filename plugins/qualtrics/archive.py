@@ -1,6 +1,8 @@
 """A response export's ZIP, checked before and while it is read: one member with a plain name
-(no absolute path, no `..`), sizes under the limit and a believable compression ratio — and
-its JSON or NDJSON records streamed out one at a time, never the whole file in memory."""
+(no absolute path, no `..`), of the format asked for (JSON or NDJSON, told by its extension — a
+CSV, TSV, SPSS or XML member is refused by name, never misread), sizes under the limit and a
+believable compression ratio — and its records streamed out one at a time, never the whole
+file in memory."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from cxbridge.tabular.json_records import array_records, ndjson_records
 MAX_RATIO = 100  # uncompressed/compressed: JSON compresses ~10-20×; a bomb by far more
 SMALL = 1 << 20  # members under 1 MiB are not judged by their ratio
 RAISE_CAP = "raise max_export_bytes if the export is genuine, or narrow it with start_date"
+OTHER_FORMATS = {".csv": "CSV", ".tsv": "TSV", ".sav": "SPSS", ".spss": "SPSS", ".xml": "XML", ".zip": "ZIP"}
 
 
 def export_records(path: Path, *, max_bytes: int, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -26,9 +29,9 @@ def export_records(path: Path, *, max_bytes: int, identity: str) -> Iterator[tup
         raise SourceError(f"{identity}: the export file is not a complete ZIP (cut short?); re-run later") from None
     with archive:
         member = _the_member(archive, identity, max_bytes)
+        records = _reader(member.filename, identity)
         with archive.open(member) as packed:
             text = io.TextIOWrapper(_Capped(packed, max_bytes, identity), encoding="utf-8-sig")
-            records = ndjson_records if member.filename.endswith((".ndjson", ".jsonl")) else _json_records
             try:
                 yield from records(text, identity)
             except (zipfile.BadZipFile, EOFError) as exc:
@@ -37,6 +40,21 @@ def export_records(path: Path, *, max_bytes: int, identity: str) -> Iterator[tup
 
 def _json_records(text: IO[str], identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
     return array_records(text, identity, "responses")
+
+
+def _reader(name: str, identity: str) -> Any:
+    """How to read the member: `{"responses": [...]}` (.json) or one response a line (.ndjson)."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix == ".json":
+        return _json_records
+    if suffix in (".ndjson", ".jsonl"):
+        return ndjson_records
+    kind = OTHER_FORMATS.get(suffix, f"'{suffix}'" if suffix else "extension-less")
+    raise SourceError(
+        f"{identity}: the export holds {name!r}, a {kind} file, but cxbridge asked Qualtrics for JSON "
+        "(format 'json'); nothing of it was read. Re-run later; if Qualtrics keeps sending this format, "
+        "report it to cxbridge with the survey id"
+    )
 
 
 def _the_member(archive: zipfile.ZipFile, identity: str, max_bytes: int) -> zipfile.ZipInfo:

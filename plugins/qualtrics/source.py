@@ -180,7 +180,15 @@ class ResponsesStream(Stream):
 
 
 def _window(body: dict[str, Any], since: str | None) -> dict[str, Any]:
-    return body | ({"startDate": since} if since else {})
+    return body | ({"startDate": export_start(since)} if since else {})
+
+
+def export_start(value: Any) -> str:
+    """`startDate` as Qualtrics documents it, ISO 8601 in UTC to the second
+    (`2024-07-08T16:00:23Z`), rounded down: never later than the time given (a recordedDate
+    with milliseconds), so the response at the boundary comes again rather than being skipped."""
+    moment = parse_timestamp(value)
+    return moment.replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _iso(moment: datetime | None) -> str | None:

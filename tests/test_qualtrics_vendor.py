@@ -1,0 +1,97 @@
+"""The qualtrics source on survey definitions Qualtrics returned to others (tests/data/vendor/qualtrics/
+and tests/data/samples/, sources in their READMEs): a recorded survey-definitions answer whose
+labels carry HTML, and the older `GET /surveys/{id}` shape with an NPS selector — export records
+in the documented JSON shape keyed by their real question ids, numbers checked by hand."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.plugins.qualtrics.source import QualtricsSource
+from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
+from tests.sqlite_runs import SAMPLES, query, sync_source
+
+RECORDED = "SV_3gbwq8aJgqPwQDP"  # ropensci/qualtRics' recorded survey-definitions answer
+LEGACY = "SV_5u9zu8zHnHaGml7"  # ropensci/qualtRics' GET /surveys/{id} sample
+VENDOR = Path(__file__).parent / "data" / "vendor" / "qualtrics"
+sync = partial(sync_source, name="qualtrics_samples")
+
+
+def definition(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))["result"]
+
+
+def export_record(rid: str, recorded: str, answers: dict[str, Any], labels: dict[str, str] | None = None) -> dict:
+    """A JSON-export response as Qualtrics documents it: metadata and answers in `values`."""
+    values = {"startDate": recorded, "endDate": recorded, "status": 0, "progress": 100, "duration": 30, "finished": 1,
+              "recordedDate": recorded, "_recordId": rid, "distributionChannel": "anonymous", "userLanguage": "EN",
+              **answers}  # fmt: skip
+    return {"responseId": rid, "values": values, "labels": labels or {}, "displayedFields": list(answers)}
+
+
+SATISFACTION = [5, 4, 2, 1, 3]  # QID16 of the recorded survey, recodes 1–5
+NPS = [10, 9, 7, 3]  # QID172807692 of the legacy sample
+OVERALL = [7, 6, 5, 2]  # QID172807693, 1 "Very Dissatisfied" … 7 "Very Satisfied"
+
+
+@pytest.fixture
+def synced(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    account = QualtricsAccount()
+    account.add_survey(RECORDED, "Beskar armor")
+    account.add_survey(LEGACY, "test1")
+    account.definitions = {RECORDED: definition(VENDOR / f"survey_definitions_{RECORDED}.json"),
+                           LEGACY: definition(SAMPLES / f"qualtRics_{LEGACY}_survey_definition.json")}  # fmt: skip
+    account.put(RECORDED, *[
+        export_record(f"R_beskar{n}", f"2025-07-0{n + 1}T10:00:00.500Z",
+                      {"QID16": value, "QID63": 1, "QID21": 4, **({"QID19_TEXT": "It rusted."} if value <= 2 else {})})
+        for n, value in enumerate(SATISFACTION)
+    ])  # fmt: skip
+    account.put(LEGACY, *[
+        export_record(f"R_legacy{n}", f"2018-01-1{n}T09:00:00Z", {"QID172807692": nps, "QID172807693": overall,
+                      "QID172807692_NPS_GROUP": 3 if nps >= 9 else 2 if nps >= 7 else 1})
+        for n, (nps, overall) in enumerate(zip(NPS, OVERALL))
+    ])  # fmt: skip
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "base_url": api.url + ROOT,
+                                 "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [RECORDED, LEGACY]})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 9, 0), result.error
+    return tmp_path
+
+
+def test_the_recorded_satisfaction_question_is_csat_on_its_five_points(synced):
+    satisfied = sum(value >= 4 for value in SATISFACTION)  # top two boxes of five
+    dissatisfied = sum(value <= 2 for value in SATISFACTION)
+    assert query(synced, "SELECT satisfied, neutral, dissatisfied, csat_pct FROM csat_by_month WHERE month = '2025-07'") == [
+        (satisfied, len(SATISFACTION) - satisfied - dissatisfied, dissatisfied, 100 * satisfied / len(SATISFACTION)),
+    ]  # fmt: skip
+    [(answers, comment)] = query(synced, "SELECT answers, comment FROM feedback WHERE source_record_id = 'R_beskar3'")
+    answers = json.loads(answers)
+    assert answers["QID16"] == {"text": "Overall, how satisfied are you with your beskar armor?", "value": 1,
+                                "label": "Extremely dissatisfied"}  # fmt: skip  (the HTML of the label stripped)
+    assert answers["QID63"]["label"] == "Daily" and comment == "It rusted."
+
+
+def test_a_one_to_five_recommend_question_is_not_taken_for_nps(synced):
+    assert query(synced, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'QID21'") == [(0,)]
+    assert query(synced, "SELECT COUNT(*) FROM feedback WHERE survey_id = ? AND nps IS NOT NULL", (RECORDED,)) == [(0,)]
+
+
+def test_the_legacy_definitions_nps_selector_and_seven_point_labels_score(synced):
+    promoters, detractors = sum(v >= 9 for v in NPS), sum(v <= 6 for v in NPS)
+    assert query(synced, "SELECT promoters, passives, detractors, nps FROM nps_by_month") == [
+        (promoters, len(NPS) - promoters - detractors, detractors, 100 * (promoters - detractors) / len(NPS)),
+    ]  # fmt: skip
+    satisfied = sum(value >= 6 for value in OVERALL)  # top two boxes of seven: Satisfied, Very Satisfied
+    assert query(synced, "SELECT satisfied, csat_pct FROM csat_by_month WHERE month = '2018-01'") == [
+        (satisfied, 100 * satisfied / len(OVERALL)),
+    ]
+    assert query(synced, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores WHERE question_id = 'QID172807693'") == [
+        (1.0, 7.0),
+    ]
