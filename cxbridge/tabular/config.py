@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
 from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import MetricSpec
+from cxbridge.normalize import primary_questions
 from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.delimited import MAX_ROW_LINES
@@ -60,7 +61,9 @@ class MetricColumn(MetricSpec):
     """`[[sources.NAME.metrics]]`: a scored column."""
 
     column: str
-    primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
+    primary: bool = Field(
+        default=False, description="the record's nps/csat/ces column comes from here (default: the first of its metric)"
+    )
 
 
 class RowMapping(BaseModel):
@@ -89,6 +92,15 @@ class RowMapping(BaseModel):
     multi_choice: list[str] = Field(default_factory=list, description="answers listing several choices, split on ', '")
     attributes: list[str] | None = Field(default=None, description="columns kept in attributes; default: all unmapped")
     ignore: list[str] = Field(default_factory=list, description="columns never stored (names, IP addresses)")
+
+    @model_validator(mode="after")
+    def _one_primary_per_column(self) -> RowMapping:
+        primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics)
+        return self
+
+    def primary_columns(self) -> set[str]:
+        """The scored columns that fill the record's nps/csat/ces: decided once, by column."""
+        return set(primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics).values())
 
 
 class FileSourceConfig(RowMapping, SourceConfig):
