@@ -5,6 +5,9 @@ reported as a plugin bug."""
 from __future__ import annotations
 
 import csv
+import io
+import json
+import math
 
 import pytest
 from click.testing import CliRunner
@@ -12,6 +15,7 @@ from cxbridge.cli.main import cli
 
 from cxbridge import plugins_host
 from cxbridge.tabular.delimited import detect_delimiter
+from cxbridge.tabular.json_records import array_records
 from tests.sqlite_runs import query, sync_source
 
 SOURCE = {
@@ -129,3 +133,58 @@ def test_cxbridge_import_reports_poison_cells_without_a_traceback(tmp_path):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "Traceback" not in result.output and "a bug in" not in result.output
     assert "8 read" in result.output
+
+
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
+def test_encoding_utf16_reads_a_file_without_a_byte_order_mark_by_its_zero_bytes(tmp_path, byte_order):
+    (tmp_path / "responses.csv").write_bytes((HEADER + good_rows(3)).encode(byte_order))
+    result = sync_source(tmp_path, SOURCE | {"encoding": "utf-16"})
+    assert (result.status, result.written) == ("success", 3)
+    assert stored_ids(tmp_path) == ["R1", "R2", "R3"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("utf-16", "responses.csv: encoding = 'utf-16', but the file has no byte-order mark and does not read as UTF-16"),
+        ("utf-32", "responses.csv: not readable as utf-32 (UTF-32 stream does not start with BOM); set 'encoding'"),
+    ],
+)
+def test_an_encoding_the_file_is_not_in_is_a_data_error_naming_the_file(tmp_path, encoding, message):
+    (tmp_path / "responses.csv").write_text(HEADER + good_rows(3))
+    result = sync_source(tmp_path, SOURCE | {"encoding": encoding})
+    assert result.status == "failed" and result.error.startswith(message) and "a bug in" not in result.error
+
+
+def test_a_json_file_that_is_not_utf8_is_a_data_error_naming_the_file(tmp_path):
+    records = [{"id": "R1", "submitted": "2024-01-01T10:00:00Z", "nps": 9, "comment": "Très bien"}]
+    (tmp_path / "responses.json").write_bytes(json.dumps(records, ensure_ascii=False).encode("cp1252"))
+    source = {"connector": "json", "path": "responses.json", "format": "plain_json",
+              "columns": {"id": "id", "submitted_at": "submitted"}, "metrics": [{"column": "nps", "metric": "nps"}]}
+    result = sync_source(tmp_path, source)
+    assert result.status == "failed" and result.error.startswith("responses.json: not UTF-8 text (invalid")
+    assert "JSON is always UTF-8" in result.error
+
+
+class CountingReads(io.StringIO):
+    """A text stream that counts the reads made of it and the characters they returned."""
+
+    reads = characters = 0
+
+    def read(self, size: int | None = -1) -> str:
+        text = super().read(size)
+        self.reads, self.characters = self.reads + 1, self.characters + len(text)
+        return text
+
+
+@pytest.mark.parametrize("megabytes", [1, 8])
+def test_a_large_json_record_is_read_in_a_number_of_reads_that_grows_with_the_log_of_its_size(megabytes):
+    answers = {f"QID{n}_TEXT": "x" * 80 for n in range(megabytes * 10_000)}
+    text = json.dumps({"responses": [{"responseId": "R_1"}, {"responseId": "R_2", "values": answers}]})
+    stream = CountingReads(text)
+    records = list(array_records(stream, "big.json", "responses"))
+    assert [record["responseId"] for _, record in records] == ["R_1", "R_2"]
+    assert records[1][1]["values"] == answers
+    # each retry reads as much again as is buffered: log2(size / 64 KiB) reads, not size / 64 KiB
+    assert stream.reads <= math.ceil(math.log2(len(text) / 65536)) + 3
+    assert stream.characters == len(text)
