@@ -52,6 +52,9 @@ class Settings(BaseModel):
     )
     store_raw: bool = Field(default=True, description="keep each source payload in feedback.raw")
     respondent_salt: Secret | None = Field(default=None, description="salt of respondent_key hashes")
+    keep_personal_data: bool = Field(
+        default=False, description="keep e-mails, phones, names and IP addresses as they came (for follow-up)"
+    )
     timezone: TimeZoneName = Field(default="UTC", description="time zone of timestamps that carry none")
     lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
 
@@ -99,6 +102,7 @@ class Config:
             base_dir=self.base_dir,
             store_raw=self.settings.store_raw,
             respondent_salt=salt.get_secret_value() if salt else None,
+            keep_personal_data=self.settings.keep_personal_data,
             timezone=self.settings.timezone,
         )
 

@@ -14,21 +14,16 @@ from cxbridge import identity, metrics
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
 from cxbridge.records import FeedbackRecord
+from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import SourceConfig, SourceContext
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
-PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
+_PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
 
 
 @dataclass(slots=True)
 class AnswerInput:
-    """One answer as a stream found it; `spec` scores it, `is_comment` makes it a comment.
-
-    `is_primary` says, by question, whether the answer fills the record's nps/csat/ces column:
-    True for the one question the stream decided on for its survey, False for the others. Left
-    None, the first answer of that metric the stream lists — answered or blank — fills it, which
-    is stable only when the stream lists the same questions in the same order on every record.
-    """
+    """One answer as a stream found it; `spec` scores it, `is_comment` makes it a comment."""
 
     question_id: str
     value: Any
@@ -36,18 +31,26 @@ class AnswerInput:
     label: str | None = None
     spec: MetricSpec | None = None
     is_comment: bool = False
-    is_primary: bool | None = None
+    is_primary: bool = False
 
 
 class RecordBuilder:
     """Builds the records of one stream of one source."""
 
-    def __init__(self, *, context: SourceContext, config: SourceConfig, connector: str, stream: str):
+    def __init__(
+        self,
+        *,
+        context: SourceContext,
+        config: SourceConfig,
+        connector: str,
+        stream: str,
+        keys: RespondentKeys | None = None,
+    ):
         self.context = context
         self.config = config
         self.connector = connector
         self.stream = stream
-        self._salt = context.respondent_salt or identity.DEFAULT_SALT
+        self.keys = keys or RespondentKeys((context.respondent_salt or identity.DEFAULT_SALT,))
         defaults = {
             "program": config.program,
             "respondent_type": config.respondent_type,
@@ -60,7 +63,8 @@ class RecordBuilder:
         return identity.record_id(self.context.name, self.stream, native_id)
 
     def respondent_key(self, contact: str | None) -> str | None:
-        return identity.respondent_key(contact, salt=self._salt)
+        """The salted hash of an e-mail or phone number (or of its `hashed:` form in a scrubbed record)."""
+        return self.keys.key(contact)
 
     def build(
         self,
@@ -74,21 +78,20 @@ class RecordBuilder:
         """A validated record; DataError (naming the question) for anything that does not fit."""
         # Nested parts go in as plain dicts: one validation pass builds the whole record.
         answer_map: dict[str, dict[str, Any]] = {}
-        scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
+        scored: list[tuple[AnswerInput, metrics.Scored]] = []
         comments: list[dict[str, Any]] = []
         for answer in answers:
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
-                scored.append((answer, _score(answer)))
+                if (result := _score(answer)) is not None:
+                    scored.append((answer, result))
             elif answer.is_comment and isinstance(answer.value, str) and answer.value.strip():
                 comments.append(
                     {"question_id": answer.question_id, "question_text": answer.question_text, "text": answer.value.strip()}
                 )
         primaries = _primaries(scored)
         primary_ids = {id(answer) for answer, _ in primaries.values()}
-        scores = [
-            _score_row(answer, result, is_primary=id(answer) in primary_ids) for answer, result in scored if result
-        ]
+        scores = [_score_row(answer, result, is_primary=id(answer) in primary_ids) for answer, result in scored]
         values = self._defaults | fields
         if "comment" not in values and comments:
             values["comment"] = comments[0]["text"]
@@ -109,28 +112,6 @@ class RecordBuilder:
             )
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
-
-
-def primary_questions(questions: Iterable[tuple[str, str, bool]]) -> dict[str, str]:
-    """Per primary column, the question (of `(question id, metric, marked primary)`, in survey
-    order) that fills it: the one marked primary, else the first of its metric. ValueError when
-    two are marked for one column, or one whose metric fills no column."""
-    marked: dict[str, str] = {}
-    first: dict[str, str] = {}
-    for question_id, metric, primary in questions:
-        column = PRIMARY_COLUMN_OF.get(metric)
-        if primary and column is None:
-            raise ValueError(f"{question_id!r} is marked primary, but only nps, enps, csat and ces answers fill "
-                             f"a column of the record ({metric!r} does not)")  # fmt: skip
-        if column is None:
-            continue
-        if primary and column in marked:
-            raise ValueError(f"{marked[column]!r} and {question_id!r} are both marked primary for the {column} "
-                             "column; mark one")  # fmt: skip
-        if primary:
-            marked[column] = question_id
-        first.setdefault(column, question_id)
-    return first | marked
 
 
 def _score(answer: AnswerInput) -> metrics.Scored | None:
@@ -157,32 +138,17 @@ def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool)
     }
 
 
-def _primaries(
-    scored: list[tuple[AnswerInput, metrics.Scored | None]],
-) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
-    """The answer behind each primary column, chosen by question, never by which answers the
-    record happens to hold: the answer marked primary; none when the stream decided by question
-    and this record lacks that question or left it blank; else (nothing decided) the first
-    answer of the metric listed, blank or not. A blank primary leaves its column empty."""
-    marked: dict[str, tuple[AnswerInput, metrics.Scored | None]] = {}
-    first: dict[str, tuple[AnswerInput, metrics.Scored | None]] = {}
-    decided: set[str] = set()
-    for pair in scored:
-        column = PRIMARY_COLUMN_OF.get(pair[0].spec.metric)  # type: ignore[union-attr]
+def _primaries(scored: list[tuple[AnswerInput, metrics.Scored]]) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
+    """The answer behind each primary column: the one marked primary, else the first of its metric."""
+    chosen: dict[str, tuple[AnswerInput, metrics.Scored]] = {}
+    for pair in scored:  # one pass: a primary answer replaces the first of its metric, once
+        column = _PRIMARY_COLUMN_OF.get(pair[0].spec.metric)
         if column is None:
             continue
-        if pair[0].is_primary is None:
-            first.setdefault(column, pair)
-        else:
-            decided.add(column)
-            if pair[0].is_primary:
-                marked.setdefault(column, pair)
-    found = {}
-    for column in PRIMARY_COLUMNS:
-        pair = marked.get(column) if column in decided else first.get(column)
-        if pair is not None and pair[1] is not None:
-            found[column] = pair
-    return found  # type: ignore[return-value]
+        current = chosen.get(column)
+        if current is None or (pair[0].is_primary and not current[0].is_primary):
+            chosen[column] = pair
+    return {column: chosen[column] for column in PRIMARY_COLUMNS if column in chosen}
 
 
 def _primary_columns(primaries: dict[str, tuple[AnswerInput, metrics.Scored]]) -> dict[str, Any]:

@@ -26,6 +26,8 @@ from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
+from cxbridge.privacy import Scrubber
+from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import ContextStream, Source, Stream
 from cxbridge.tables import to_json, to_rows
 
@@ -69,9 +71,11 @@ class Engine:
         *,
         options: EngineOptions,
         run_id: str | None = None,
+        keys: RespondentKeys | None = None,
         on_progress: Callable[[SyncEvent], None] | None = None,
     ):
         self.destination = destination
+        self.keys = keys
         self.host = host
         self.options = options
         self.run_id = run_id or uuid.uuid4().hex
@@ -127,7 +131,7 @@ class Engine:
     def _run_stream(self, name: str, source: Source, stream: Stream, result: SourceResult) -> None:
         fresh = self.options.full_refresh or not self.destination.exists()
         saved = None if fresh else self.destination.get_cursor(name, stream.name)
-        builder = RecordBuilder(context=source.context, config=source.config, connector=source.name, stream=stream.name)
+        builder, scrub = stream_tools(source, stream, keys=self.keys)
         self.emit(EventKind.STREAM_STARTED, source=name, stream=stream.name)
         log.debug("%s/%s: reading from cursor %s", name, stream.name, _cursor_text(saved))
         cursor = saved
@@ -135,7 +139,7 @@ class Engine:
         try:
             for raw in stream.read(saved):
                 result.read += 1
-                self._add(batch, raw, stream, builder)
+                self._add(batch, raw, stream, builder, scrub)
                 cursor = stream.advance_cursor(cursor, raw)
                 if len(batch) >= self.options.batch_size:
                     if stream.is_sorted and cursor != saved:
@@ -161,21 +165,22 @@ class Engine:
     def _replay_stream(
         self, name: str, source: Source, stream: Stream, raws: list[dict[str, Any]], result: SourceResult
     ) -> None:
-        builder = RecordBuilder(context=source.context, config=source.config, connector=source.name, stream=stream.name)
+        builder, scrub = stream_tools(source, stream, keys=self.keys)
         batch = self._new_batch(name, stream)
         for raw in raws:
             result.read += 1
-            self._add(batch, raw, stream, builder)
+            self._add(batch, raw, stream, builder, scrub)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result)
                 batch = self._new_batch(name, stream)
         if len(batch):
             self._commit(batch, result)
 
-    def _add(self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder) -> None:
+    def _add(self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder, scrub: Scrubber) -> None:
         native: str | None = None
+        original, raw = raw, scrub(raw)  # nothing below sees personal data, quarantine included
         try:
-            native = stream.native_id(raw)
+            native = stream.native_id(original)  # the id of the record as read: scrubbing never changes it
             if isinstance(stream, ContextStream):
                 item = stream.context(raw, builder)
                 batch.context.append(context_row(item, source=batch.source, ingested_at=batch.started_at,
@@ -235,6 +240,15 @@ class Engine:
     def _save_run(self, run: SyncRun) -> None:
         if not self.options.dry_run:
             self.destination.save_run(run)
+
+
+def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None) -> tuple[RecordBuilder, Scrubber]:
+    """The record builder of a stream, and the scrubber its raw records pass before anything
+    sees them (`cxbridge.privacy`), both with the dataset's respondent keys."""
+    context = source.context
+    builder = RecordBuilder(context=context, config=source.config, connector=source.name, stream=stream.name, keys=keys)
+    scrub = Scrubber(stream.personal_fields(), builder.keys, keep_personal_data=context.keep_personal_data)
+    return builder, scrub
 
 
 def _counts(result: SourceResult) -> dict[str, int]:

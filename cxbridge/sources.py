@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cxbridge.crm import CrmObject
 from cxbridge.errors import DataError
+from cxbridge.privacy import PersonalFields
 from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
 
 
@@ -37,6 +38,7 @@ class SourceContext:
     base_dir: Path
     store_raw: bool = True
     respondent_salt: str | None = None
+    keep_personal_data: bool = False
     timezone: str = "UTC"
 
 
@@ -109,6 +111,12 @@ class Stream(ABC):
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Where a bad record came from (file, sheet, row), for the quarantine table."""
         return {}
+
+    def personal_fields(self) -> PersonalFields:
+        """The fields of this stream's raw records that hold personal data: the engine stores
+        contacts as their salted hash, and other personal or ignored fields not at all
+        (`cxbridge.privacy`). A whole-value e-mail address is hashed even when undeclared."""
+        return PersonalFields()
 
 
 class ContextStream(Stream):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from pathlib import Path
 
@@ -18,4 +19,8 @@ class TestCsvSource(SourceConformance):
     def source_under_test(self) -> SourceUnderTest:
         config = tomllib.loads((EXAMPLES / "cxbridge.toml").read_text(encoding="utf-8"))
         table = config["sources"]["store_nps"]
-        return SourceUnderTest(CsvSource, table, base_dir=EXAMPLES, expected_quarantined=3)
+        [path] = EXAMPLES.glob(table["path"])
+        with path.open(encoding="utf-8") as file:
+            emails = [row["Email"] for row in csv.DictReader(file) if row["Email"]]
+        assert len(emails) > 100
+        return SourceUnderTest(CsvSource, table, base_dir=EXAMPLES, expected_quarantined=3, personal_data=emails)

@@ -327,7 +327,8 @@ class TestGoogleFormsSource(HttpSourceConformance):
         account = FormsAccount()
         account.add_form(store_form(), *(form_response(n, nps=n % 11) for n in range(1, 8)))
         with google_forms(account) as api:
-            yield SourceUnderTest(GoogleFormsSource, entry(api.url, tmp_path / "key.json"), base_dir=tmp_path)
+            yield SourceUnderTest(GoogleFormsSource, entry(api.url, tmp_path / "key.json"), base_dir=tmp_path,
+                                  personal_data=[f"visitor{n}@example.com" for n in range(1, 8)])
 
 
 def test_a_quarantined_response_is_replayed_with_a_fixed_override(tmp_path, user_key):

@@ -296,4 +296,5 @@ class TestHubSpotSource(HttpSourceConformance):
     @pytest.fixture
     def source_under_test(self):
         with hubspot(crm_account()) as api:
-            yield SourceUnderTest(HubSpotSource, entry(api.url), secrets={"HUBSPOT_TOKEN": TOKEN})
+            yield SourceUnderTest(HubSpotSource, entry(api.url), secrets={"HUBSPOT_TOKEN": TOKEN},
+                                  personal_data=["buyer1@example.com", "buyer2@example.com", "buyer3@example.com"])

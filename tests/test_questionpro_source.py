@@ -333,4 +333,5 @@ class TestQuestionProSource(HttpSourceConformance):
     @pytest.fixture
     def source_under_test(self):
         with questionpro(support_account()) as api:
-            yield SourceUnderTest(QuestionProSource, entry(api.url), secrets={"QUESTIONPRO_API_KEY": API_KEY})
+            yield SourceUnderTest(QuestionProSource, entry(api.url), secrets={"QUESTIONPRO_API_KEY": API_KEY},
+                                  personal_data=["client1@example.com", "client5@example.com", "198.51.100.4"])

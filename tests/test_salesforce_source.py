@@ -380,4 +380,5 @@ class TestSalesforceSource(HttpSourceConformance):
     @pytest.fixture
     def source_under_test(self):
         with salesforce(survey_org()) as api:
-            yield SourceUnderTest(SalesforceSource, entry(api.url), secrets={"SF_CLIENT_SECRET": CLIENT_SECRET})
+            yield SourceUnderTest(SalesforceSource, entry(api.url), secrets={"SF_CLIENT_SECRET": CLIENT_SECRET},
+                                  personal_data=["buyer1@example.com", "buyer2@example.com"])

@@ -12,13 +12,15 @@ from fresh_venv import FreshVenv
 import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.errors import ConfigError
-from cxbridge.testing import DestinationConformance
+from cxbridge.testing import DestinationConformance, HttpSourceConformance
 
 
 DESTINATION_SUITE = len([name for name in dir(DestinationConformance) if name.startswith("test_")])
+SOURCE_SUITE = len([name for name in dir(HttpSourceConformance) if name.startswith("test_")])
 
 
-@pytest.mark.parametrize("kind, expected", [("source", "10 passed"), ("destination", f"{DESTINATION_SUITE + 1} passed")])
+@pytest.mark.parametrize("kind, expected", [("source", f"{SOURCE_SUITE + 2} passed"),
+                                            ("destination", f"{DESTINATION_SUITE + 1} passed")])  # fmt: skip
 def test_generated_package_installs_and_its_tests_pass(tmp_path: Path, kind: str, expected: str):
     package = tmp_path / "plugin"
     result = CliRunner().invoke(cli, ["plugin", "new", "acme-feedback", "--kind", kind, "--dir", str(package)])

@@ -196,4 +196,5 @@ class TestSingerSource(SourceConformance):
             "tap_config": {"responses_path": "responses.jsonl", "api_key": "${FEEDBACK_TAP_KEY}"},
             "streams": {"responses": MAPPING},
         }
-        return SourceUnderTest(SingerSource, config, secrets={"FEEDBACK_TAP_KEY": KEY}, base_dir=tmp_path)
+        return SourceUnderTest(SingerSource, config, secrets={"FEEDBACK_TAP_KEY": KEY}, base_dir=tmp_path,
+                               personal_data=[f"person{n}@example.com" for n in range(1, 6)])

@@ -15,7 +15,6 @@ from cxbridge.detection.mapping_file import source_entry
 from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
-from cxbridge.exports import qualtrics_fields, surveymonkey_csv, surveymonkey_json
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile
@@ -198,8 +197,7 @@ def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposa
 
 
 def _personal_metadata(table: Table) -> list[str]:
-    personal = qualtrics_fields.PERSONAL | surveymonkey_csv.PERSONAL_COLUMNS | surveymonkey_json.PERSONAL
-    return [column.key for column in table.columns if column.key in personal]
+    return [column.key for column in table.columns if column.key in exports.PERSONAL_METADATA]
 
 
 def choose(proposals: list[Proposal]) -> list[Proposal]:

@@ -12,7 +12,8 @@ from typing import Any
 
 from cxbridge.errors import ConfigError, SourceError
 from cxbridge.exports import (
-    google_forms, plain, plain_json, qualtrics_csv, qualtrics_json, surveymonkey_csv, surveymonkey_json,
+    google_forms, plain, plain_json, qualtrics_csv, qualtrics_fields, qualtrics_json, surveymonkey_csv,
+    surveymonkey_json,
 )  # fmt: skip
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_definition import parse_definition
@@ -23,6 +24,11 @@ from cxbridge.tabular.table import Table
 GRID_FORMATS = ("qualtrics", "qualtrics_legacy", "surveymonkey", "google_forms", "plain")
 RECORD_FORMATS = ("qualtrics_json", "surveymonkey_json", "plain_json")
 FORMATS = (*GRID_FORMATS, *RECORD_FORMATS)
+PERSONAL_METADATA = (
+    qualtrics_fields.PERSONAL | surveymonkey_csv.PERSONAL_COLUMNS | surveymonkey_json.PERSONAL
+    | {"locationLatitude", "locationLongitude", "LocationLatitude", "LocationLongitude"}
+)  # fmt: skip
+"""Columns of personal data the exports carry (names, e-mails, IP addresses, locations)."""
 _KNOWLEDGE = {
     "qualtrics": qualtrics_csv.knowledge,
     "qualtrics_legacy": qualtrics_csv.knowledge,

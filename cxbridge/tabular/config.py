@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cxbridge.config import EncodingName
 from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import MetricSpec
-from cxbridge.normalize import primary_questions
+from cxbridge.privacy import PersonalFields
 from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.delimited import MAX_ROW_LINES
+from cxbridge.tabular.table import header_key
 from cxbridge.timestamps import TimeZoneName
 
 if TYPE_CHECKING:
@@ -61,9 +62,7 @@ class MetricColumn(MetricSpec):
     """`[[sources.NAME.metrics]]`: a scored column."""
 
     column: str
-    primary: bool = Field(
-        default=False, description="the record's nps/csat/ces column comes from here (default: the first of its metric)"
-    )
+    primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
 
 
 class RowMapping(BaseModel):
@@ -91,16 +90,23 @@ class RowMapping(BaseModel):
     )
     multi_choice: list[str] = Field(default_factory=list, description="answers listing several choices, split on ', '")
     attributes: list[str] | None = Field(default=None, description="columns kept in attributes; default: all unmapped")
+    personal: list[str] = Field(
+        default_factory=list, description="columns of personal data (names, addresses): stored only with keep_personal_data"
+    )
     ignore: list[str] = Field(default_factory=list, description="columns never stored (names, IP addresses)")
 
-    @model_validator(mode="after")
-    def _one_primary_per_column(self) -> RowMapping:
-        primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics)
-        return self
+    def personal_fields(self) -> PersonalFields:
+        """The mapped e-mail and phone (stored as their salted hash), the `personal` columns and
+        the ignored ones, by column key (and as written, for records keyed by field name)."""
 
-    def primary_columns(self) -> set[str]:
-        """The scored columns that fill the record's nps/csat/ces: decided once, by column."""
-        return set(primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics).values())
+        def keys(columns: list[str | None]) -> frozenset[str]:
+            return frozenset(key for column in columns if column for key in (column, header_key(column)))
+
+        return PersonalFields(
+            contacts=keys([self.columns.email, self.columns.phone]),
+            personal=keys(list(self.personal)),
+            ignored=keys(list(self.ignore)),
+        )
 
 
 class FileSourceConfig(RowMapping, SourceConfig):

@@ -37,8 +37,6 @@ class RowNormalizer:
         self.zone = zone(self.default_zone)
         self.definition = definition
         self.metrics = [(header_key(metric.column), metric) for metric in config.metrics]
-        primary = config.primary_columns()
-        self.primary = {id(metric): metric.column in primary for metric in config.metrics}
         self.comments = list(dict.fromkeys(header_key(c) for c in [config.columns.comment, *config.comments] if c))
         self.questions = [header_key(c) for c in config.questions]
         self.multi = {header_key(c) for c in config.multi_choice}
@@ -50,6 +48,8 @@ class RowNormalizer:
         self.choices: dict[str, dict[str, float]] = {}
         self.used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
         self.used |= set(self.questions) | self.ignored
+        if not context.keep_personal_data:
+            self.used |= {header_key(c) for c in config.personal}
 
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
@@ -142,7 +142,7 @@ class RowNormalizer:
         shown = label or self._label(column, number)
         return AnswerInput(
             question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
-            is_primary=self.primary[id(metric)],
+            is_primary=metric.primary,
         )  # fmt: skip
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:

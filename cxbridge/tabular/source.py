@@ -23,6 +23,7 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.errors import DataError, SourceError
 from cxbridge.identity import content_id
+from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json
@@ -114,6 +115,11 @@ class FileStream(Stream):
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
         return {key: raw[key] for key in ("file", "sheet", "row") if key in raw}
+
+    def personal_fields(self) -> PersonalFields:
+        """The mapping's e-mail, phone, personal and ignored columns, and the personal metadata
+        survey exports carry (names, IP addresses, locations) whatever the mapping says."""
+        return self.config.personal_fields() | PersonalFields(personal=exports.PERSONAL_METADATA)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.normalizer.normalize(raw, builder)

@@ -113,6 +113,19 @@ class SourceConformance:
             assert value.encode() not in stored, f"the value of ${{{name}}} is stored in the destination"
 
 
+    def test_personal_data_never_reaches_the_destination_or_the_logs(
+        self, source_harness: SourceHarness, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        with _captured_logs() as log_lines:
+            source_harness.sync(full_refresh=True)
+        out, err = capfd.readouterr()
+        stored = source_harness.stored_bytes()
+        printed = "\n".join([*log_lines, out, err]).casefold()
+        for value in source_harness.under_test.personal_data:
+            assert value.encode() not in stored, f"{value!r} is stored in the destination: declare its field in personal_fields()"
+            assert value.casefold() not in printed, f"{value!r} appears in the logs or the output"
+
+
 class HttpSourceConformance(SourceConformance):
     """Sources of an HTTP API, served to the test by a local server (not mocked inside httpx)."""
 

@@ -16,6 +16,7 @@ from cxbridge.http import ApiErrors, ApiSource, GoogleCredentials, PageRequest, 
 from cxbridge.plugins.google_forms.config import SCOPES, GoogleFormsConfig
 from cxbridge.plugins.google_forms.form import parse_form
 from cxbridge.plugins.google_forms.responses import FormReader
+from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -116,6 +117,14 @@ class FormResponses(Stream):
         if moment is None or moment <= (cursor or {}).get(form_id, ""):
             return cursor
         return {**(cursor or {}), form_id: moment}
+
+    def personal_fields(self) -> PersonalFields:
+        """The e-mail Google collected and the answers mapped as email/phone, hashed; answers to
+        ignored questions, removed."""
+        config = self.source.config
+        mapped = [config.columns.email, config.columns.phone]
+        return PersonalFields(contacts=frozenset(["respondentEmail", *filter(None, mapped)]),
+                              ignored=ignored_questions(config.questions))  # fmt: skip
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         form_id = raw["formId"]

@@ -22,6 +22,7 @@ SUBMISSION_PROPERTIES = [
 ]  # fmt: skip
 COMPANY_PROPERTIES = ["name", "annualrevenue", "lifecyclestage", "industry", "country", "hubspot_owner_id",
                       "hs_lastmodifieddate"]  # fmt: skip
+CONTACT_PERSONAL = frozenset({"firstname", "lastname", "phone", "mobilephone", "address", "ip_city"})
 CONTACT_PROPERTIES = ["email", "associatedcompanyid", "lifecyclestage", "hubspot_owner_id", "lastmodifieddate"]
 
 

@@ -16,6 +16,7 @@ from cxbridge.plugins.hubspot import objects
 from cxbridge.plugins.hubspot.associations import first_associated
 from cxbridge.plugins.hubspot.config import HubSpotConfig
 from cxbridge.plugins.hubspot.search import search
+from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import ContextStream, Stream
 from cxbridge.timestamps import parse_timestamp
@@ -134,6 +135,9 @@ class FeedbackSubmissions(WindowedSearch, Stream):
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return objects.submission_record(raw, builder, self.source.config)
 
+    def personal_fields(self) -> PersonalFields:
+        return PersonalFields(contacts=frozenset({"hs_contact_email_rollup"}))
+
 
 class Companies(WindowedSearch, ContextStream):
     name = "companies"
@@ -156,3 +160,6 @@ class Contacts(WindowedSearch, ContextStream):
 
     def context(self, raw: dict[str, Any], builder: Any) -> CrmObject:
         return objects.contact(raw, builder)
+
+    def personal_fields(self) -> PersonalFields:
+        return PersonalFields(contacts=frozenset({"email"}), personal=objects.CONTACT_PERSONAL)

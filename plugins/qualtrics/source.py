@@ -21,7 +21,8 @@ from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials
 from cxbridge.plugins.qualtrics import api
 from cxbridge.plugins.qualtrics.archive import export_records
 from cxbridge.plugins.qualtrics.config import QualtricsConfig
-from cxbridge.plugins.qualtrics.responses import SurveyReader
+from cxbridge.plugins.qualtrics.responses import FIELD_DEFAULTS, SurveyReader
+from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -116,6 +117,20 @@ class ResponsesStream(Stream):
     def final_cursor(self, cursor: Any) -> Any:
         return dict(self.committed)
 
+    def personal_fields(self) -> PersonalFields:
+        """The recipient's e-mail (or the embedded data mapped as email/phone), hashed; names, the
+        IP address and the location Qualtrics derives from it, removed; ignored questions with
+        every part of their answers (QID4_TEXT, QID4_2)."""
+        config = self.source.config
+        columns = FIELD_DEFAULTS | config.columns.mapped()
+        ignored = ignored_questions(config.questions)
+        return PersonalFields(
+            contacts=frozenset(filter(None, [columns.get("email"), columns.get("phone")])),
+            personal=PERSONAL_METADATA,
+            ignored=ignored,
+            ignored_prefixes=tuple(sorted(f"{question}_" for question in ignored)),
+        )
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         survey_id = raw["surveyId"]
         if survey_id not in self.readers:  # a quarantined response replayed without a read
@@ -177,6 +192,10 @@ class ResponsesStream(Stream):
         records, _ = self._run_export(survey_id, body)
         for _, record in records:
             yield {"surveyId": survey_id, **record}
+
+
+PERSONAL_METADATA = frozenset({"recipientName", "recipientFirstName", "recipientLastName", "ipAddress",
+                               "locationLatitude", "locationLongitude"})  # fmt: skip
 
 
 def _window(body: dict[str, Any], since: str | None) -> dict[str, Any]:

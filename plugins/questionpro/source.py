@@ -16,6 +16,7 @@ from cxbridge.plugins.questionpro import api
 from cxbridge.plugins.questionpro.config import HOSTS, QuestionProConfig
 from cxbridge.plugins.questionpro.responses import ResponseReader
 from cxbridge.plugins.questionpro.timestamps import parse_response_time
+from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -108,6 +109,18 @@ class Responses(Stream):
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.reader.normalize(raw, builder)
+
+    def personal_fields(self) -> PersonalFields:
+        """The custom variables mapped as email/phone, hashed; the IP address and the location
+        QuestionPro derives from it, removed (the country code is kept); ignored questions'
+        answers, removed."""
+        config = self.source.config
+        mapped = [config.columns.email, config.columns.phone]
+        return PersonalFields(
+            contacts=frozenset(["emailAddress", *filter(None, mapped)]),
+            personal=frozenset({"ipAddress", "latitude", "longitude"}),
+            ignored_items=(("questionID", ignored_questions(config.questions)),),
+        )
 
 
 def _utc(moment: datetime | None) -> str | None:

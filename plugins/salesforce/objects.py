@@ -24,6 +24,7 @@ CHOICE_FIELDS = ["QuestionId", "Name"]  # SurveyQuestionChoice: the label a Choi
 SCORED_TYPES = ("NPS", "CSAT", "Rating", "Score", "Slider")  # the types whose answers carry a score
 INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
+CONTACT_PERSONAL = frozenset({"Name", "FirstName", "LastName", "Phone", "MobilePhone", "MailingStreet"})
 CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
 CONTACT_PREFIX = "003"  # the key prefix of Contact ids (SubmitterId and ParticipantId may name a User or a Lead)
 

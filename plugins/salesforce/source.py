@@ -19,6 +19,7 @@ from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2R
 from cxbridge.http.auth import OAuth2
 from cxbridge.plugins.salesforce import objects, soql
 from cxbridge.plugins.salesforce.config import CustomObject, SalesforceConfig
+from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import ContextStream, Stream
@@ -174,6 +175,9 @@ class SurveyResponses(ModstampCursor, Stream):
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return objects.survey_record(raw, builder, self.plan)
 
+    def personal_fields(self) -> PersonalFields:
+        return PersonalFields(ignored_items=(("QuestionId", ignored_questions(self.source.config.questions)),))
+
     def _with_answers(self, responses: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The responses, each with its SurveyQuestionResponses; question names looked up once."""
         if not responses:
@@ -246,6 +250,9 @@ class CustomObjectRows(ModstampCursor, Stream):
                   *mapping.questions, *(mapping.attributes or [])]  # fmt: skip
         return self.source.rows(self.custom.object, [f for f in fields if f not in ("Id", "SystemModstamp")], cursor)
 
+    def personal_fields(self) -> PersonalFields:
+        return self.custom.personal_fields()
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         values = {header_key(key): value for key, value in flatten_record(raw).items()}
         return self.normalizer.normalize({"id": str(raw["Id"]), "values": values}, builder)
@@ -275,3 +282,6 @@ class Contacts(ModstampCursor, ContextStream):
 
     def context(self, raw: dict[str, Any], builder: Any) -> Any:
         return objects.contact(raw, builder)
+
+    def personal_fields(self) -> PersonalFields:
+        return PersonalFields(contacts=frozenset({"Email"}), personal=objects.CONTACT_PERSONAL)

@@ -25,6 +25,7 @@ from cxbridge.errors import DataError, SourceError
 from cxbridge.identity import content_id
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins.singer.tap import TapProcess
+from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, SourceConfig, Stream
 from cxbridge.tables import to_json
@@ -109,6 +110,9 @@ class SingerStream(Stream):
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         return self.normalizer.normalize(raw, builder)
+
+    def personal_fields(self) -> PersonalFields:
+        return self.mapping.personal_fields()
 
     def _row(self, record: dict[str, Any]) -> dict[str, Any]:
         values = {header_key(key): value for key, value in flatten_record(record).items()}

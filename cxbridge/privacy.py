@@ -1,0 +1,134 @@
+"""Personal data out of everything cxbridge writes: the one place a raw record is scrubbed,
+before it is normalized, so that `raw`, `answers`, `attributes`, comments, `quarantine.raw`,
+logs and errors only ever see what is left.
+
+A stream declares which fields of its raw records are personal (`Stream.personal_fields`), by
+key name at any depth of the record:
+
+- contacts (e-mail, phone, and columns the config calls `personal`) become `hashed:<key>`, the
+  salted hash that also fills `respondent_key` — so a quarantined record still replays;
+- other personal fields (names, IP addresses, locations) are removed;
+- ignored fields (the config's `ignore`, a question's `ignore = true`) are always removed.
+
+Besides, any string that is an e-mail address as a whole becomes its `hashed:` key, wherever
+it is. Free text is kept as written: an address inside a sentence stays there.
+`keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
+still go), for teams that follow up with respondents.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cxbridge.respondents import RespondentKeys
+
+_REMOVED = object()
+EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]")
+
+
+@dataclass(frozen=True)
+class PersonalFields:
+    """The personal fields of one stream's raw records, by key (matched at any depth)."""
+
+    contacts: frozenset[str] = frozenset()
+    """Replaced by `hashed:<respondent key>` (e-mail, phone, other identifying values)."""
+    personal: frozenset[str] = frozenset()
+    """Removed (names, IP addresses, locations)."""
+    ignored: frozenset[str] = frozenset()
+    """Removed even with `keep_personal_data`."""
+    ignored_prefixes: tuple[str, ...] = ()
+    """Keys starting with one of these are removed like `ignored` (the parts of an answer: QID4_…)."""
+    ignored_items: tuple[tuple[str, frozenset[str]], ...] = ()
+    """(field, values): list items that are objects whose `field` is one of `values` are removed
+    (the answers of an ignored question in a list of answers)."""
+
+    def __or__(self, other: PersonalFields) -> PersonalFields:
+        return PersonalFields(
+            self.contacts | other.contacts,
+            self.personal | other.personal,
+            self.ignored | other.ignored,
+            self.ignored_prefixes + other.ignored_prefixes,
+            self.ignored_items + other.ignored_items,
+        )
+
+
+class Scrubber:
+    """Scrubs the raw records of one stream (see the module docstring)."""
+
+    def __init__(self, fields: PersonalFields, keys: RespondentKeys, *, keep_personal_data: bool = False):
+        self.fields = fields
+        self.keys = keys
+        self.keep_personal_data = keep_personal_data
+        if keep_personal_data:  # a contact is hashed, never dropped, so that its key survives
+            self._hashed = fields.contacts & fields.ignored
+            self._removed = fields.ignored - fields.contacts
+        else:
+            self._hashed = fields.contacts
+            self._removed = (fields.ignored | fields.personal) - fields.contacts
+        self._declared = self._hashed | self._removed
+        self._items = dict(fields.ignored_items)
+        self._active = bool(self._declared or self._items or fields.ignored_prefixes or not keep_personal_data)
+
+    def __call__(self, raw: Any) -> Any:
+        """`raw` without its personal data (the same object when nothing had to change)."""
+        return self._value(raw) if self._active else raw
+
+    def _value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self._text(value) if "@" in value else value
+        if kind is dict:
+            return self._object(value)
+        if kind is list:
+            return self._list(value)
+        return value
+
+    def _text(self, text: str) -> str:
+        if self.keep_personal_data:
+            return text
+        stripped = text.strip()
+        return self.keys.pseudonym(stripped) or text if EMAIL.fullmatch(stripped) else text
+
+    def _object(self, value: dict[str, Any]) -> dict[str, Any]:
+        """A copy with the personal keys changed, made only when something changes."""
+        declared, prefixes = self._declared, self.fields.ignored_prefixes
+        changes: dict[str, Any] = {}
+        for key, item in value.items():
+            if key in declared or (prefixes and key.startswith(prefixes)):
+                changes[key] = self._hash(item) if key in self._hashed else _REMOVED
+                continue
+            kind = type(item)
+            if kind is str:
+                if "@" in item and (new := self._text(item)) is not item:
+                    changes[key] = new
+            elif (kind is dict or kind is list) and (new := self._value(item)) is not item:
+                changes[key] = new
+        if not changes:
+            return value
+        return {key: changes.get(key, item) for key, item in value.items() if changes.get(key) is not _REMOVED}
+
+    def _list(self, value: list[Any]) -> list[Any]:
+        scrubbed = [self._value(item) for item in value if not self._is_removed_item(item)]
+        same = len(scrubbed) == len(value) and all(new is old for new, old in zip(scrubbed, value, strict=True))
+        return value if same else scrubbed
+
+    def _is_removed_item(self, item: Any) -> bool:
+        if not self._items or not isinstance(item, dict):
+            return False
+        return any(str(item.get(name)) in values for name, values in self._items.items() if name in item)
+
+    def _hash(self, value: Any) -> Any:
+        """A contact's every value as its `hashed:` key (numbers too: a phone read from a sheet)."""
+        if type(value) is dict:
+            return {key: self._hash(item) for key, item in value.items()}
+        if type(value) is list:
+            return [self._hash(item) for item in value]
+        return None if value is None else self.keys.pseudonym(value)
+
+
+def ignored_questions(overrides: Mapping[str, Any]) -> frozenset[str]:
+    """The question ids a connector's `questions` config marks `ignore = true`."""
+    return frozenset(question for question, override in overrides.items() if getattr(override, "ignore", False))

@@ -1,0 +1,93 @@
+"""Respondent keys: the salted hashes that stand for a respondent's e-mail or phone number, so
+answers of one person join up (and join CRM contacts) without the contact being stored.
+
+A dataset's keys come from its salts, oldest first: usually one; more after `--rehash`, which
+re-keys every stored key through the new salt, so a contact seen later must pass through the
+same chain to meet its old answers. Wherever a contact would be stored (a raw payload, a
+quarantined record) its key is stored instead, written `hashed:<key>`; a key read back that way
+is recognised, so a quarantined record replays to the same key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from functools import cache
+
+PSEUDONYM_PREFIX = "hashed:"
+_KEY = re.compile(r"[0-9a-f]{32}")
+_NON_DIGITS = re.compile(r"[^\d]")
+
+
+def salted_hash(text: str, salt: str) -> str:
+    """32 hex digits of BLAKE2b keyed with the salt (its first 64 bytes)."""
+    return hashlib.blake2b(text.encode(), key=salt.encode()[:64], digest_size=16).hexdigest()
+
+
+def canonical_contact(contact: object) -> str | None:
+    """An e-mail address case- and space-insensitive, a phone number as its digits; None if blank."""
+    if contact is None or isinstance(contact, bool):
+        return None
+    text = str(contact).strip()
+    if not text:
+        return None
+    return text.casefold() if "@" in text else _NON_DIGITS.sub("", text) or text.casefold()
+
+
+def key_of_pseudonym(value: object) -> str | None:
+    """The key inside `hashed:<key>`, or None when `value` is not one."""
+    if isinstance(value, str) and value.startswith(PSEUDONYM_PREFIX):
+        key = value[len(PSEUDONYM_PREFIX) :]
+        if _KEY.fullmatch(key):
+            return key
+    return None
+
+
+def random_salt() -> str:
+    """A new salt: 32 random bytes as 64 hex digits."""
+    return secrets.token_hex(32)
+
+
+@dataclass(frozen=True)
+class RespondentKeys:
+    """How one dataset turns a contact into its respondent key."""
+
+    salts: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.salts or not all(self.salts):
+            raise ValueError("respondent keys need at least one non-empty salt")
+
+    def key(self, contact: object) -> str | None:
+        """The respondent key of an e-mail or phone number (or of `hashed:<key>`: that key)."""
+        if (known := key_of_pseudonym(contact)) is not None:
+            return known
+        canonical = canonical_contact(contact)
+        if canonical is None:
+            return None
+        key = salted_hash(canonical, self.salts[0])
+        for salt in self.salts[1:]:
+            key = salted_hash(key, salt)
+        return key
+
+    def pseudonym(self, contact: object) -> str | None:
+        """What is stored in place of a contact: `hashed:` and its key."""
+        key = self.key(contact)
+        return None if key is None else PSEUDONYM_PREFIX + key
+
+    def then(self, salt: str) -> RespondentKeys:
+        """The keys after a re-key through `salt`."""
+        return RespondentKeys((*self.salts, salt))
+
+    def rekey(self, key: str) -> str:
+        """A key of the chain before the last salt, passed through the last salt (`--rehash`)."""
+        return salted_hash(key, self.salts[-1])
+
+
+@cache
+def unsaved_keys() -> RespondentKeys:
+    """Keys for records built outside a sync (tests, `cxbridge.testing`): a random salt of this
+    process, never stored, so such keys join nothing outside it."""
+    return RespondentKeys((random_salt(),))

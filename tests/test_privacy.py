@@ -1,0 +1,160 @@
+"""Personal data never reaches a destination, a log line or the output (docs/security.md,
+Privacy): e-mails and phones are stored as their salted hash, names and IP addresses not at
+all, and a quarantined record replays to the same respondent key."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import api, plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.layout import TABLES
+from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.respondents import RespondentKeys, salted_hash
+
+KEYS = RespondentKeys(("test-salt",))
+FREE_TEXT_EMAIL = "talk-to-me@example.org"
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+@pytest.fixture
+def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`cxbridge init`'s project, with one row quarantined (an 11 on the NPS question) and one
+    comment naming an address in a sentence; the sample's e-mails."""
+    monkeypatch.chdir(tmp_path)
+    api.init(tmp_path)
+    path = tmp_path / "data" / "sample_responses.csv"
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.reader(file))
+    header = rows[0]
+    email, nps, comment = (header.index(name) for name in ("Email", header[6], "What could we do better?"))
+    rows[1][nps] = "11"
+    rows[2][comment] = f"Please write to {FREE_TEXT_EMAIL} about my order"
+    with path.open("w", encoding="utf-8", newline="") as file:
+        csv.writer(file).writerows(rows)
+    return [row[email] for row in rows[1:] if row[email]]
+
+
+def destination_url(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if kind == "postgresql":
+        return request.getfixturevalue("postgres_database")("privacy")
+    suffix = {"sqlite": ".db", "duckdb": ".duckdb", "parquet": ""}[kind]
+    return f"{kind}:///{tmp_path / ('store' + suffix)}"
+
+
+def every_table(url: str) -> dict[str, str]:
+    """Every table of the destination, its rows as JSON text."""
+    with api.reading(destination=url) as destination:
+        return {table.name: json.dumps(destination.query(f"SELECT * FROM {table.name}"), default=str, ensure_ascii=False)
+                for table in TABLES}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql", "parquet"])
+def test_no_table_of_any_destination_and_no_log_line_holds_an_email(kind, sample, tmp_path, request):
+    url = destination_url(kind, tmp_path, request)
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--destination", url])
+    assert result.exit_code == 0, result.output
+    assert "1 quarantined" in result.stdout and "batch committed" in result.stderr
+    tables = every_table(url)
+    printed = result.stdout + result.stderr
+    for email in sample:
+        for name, text in tables.items():
+            assert email.casefold() not in text.casefold(), f"{email} is stored in {name} ({kind})"
+        assert email.casefold() not in printed.casefold(), f"{email} is in the output or the -vv log"
+    assert "hashed:" + json.loads(tables["feedback"])[0]["respondent_key"] in tables["feedback"]  # raw keeps the key
+    assert FREE_TEXT_EMAIL in tables["feedback_comments"]  # free text is kept as written (documented)
+
+
+def test_the_sqlite_file_and_its_log_hold_no_email_byte(sample, tmp_path):
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    assert stored and not [email for email in sample if email.encode() in stored]
+
+
+def test_a_quarantined_row_replays_to_the_key_a_clean_row_gets(sample, tmp_path):
+    data = tmp_path / "data" / "sample_responses.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace(sample[2], sample[0].upper()), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0  # R1 is quarantined, R3 has R1's address
+    [item] = api.quarantine_list()
+    assert item.raw["values"]["Email"].startswith("hashed:") and sample[0] not in json.dumps(item.raw)
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(config.read_text().replace('metric = "nps"\n', 'metric = "nps"\nignore_values = [11]\n', 1))
+    replayed = CliRunner().invoke(cli, ["quarantine", "replay"])
+    assert replayed.exit_code == 0 and not api.quarantine_list()
+    with api.reading() as destination:
+        keys = dict((row["source_record_id"], row["respondent_key"]) for row in destination.query(
+            "SELECT source_record_id, respondent_key FROM feedback WHERE source_record_id IN ('R1', 'R3')"))  # fmt: skip
+    assert keys["R1"] == keys["R3"] == item.raw["values"]["Email"].removeprefix("hashed:")
+
+
+def test_keep_personal_data_keeps_the_contacts_for_follow_up(sample, tmp_path):
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(config.read_text().replace("[settings]\n", "[settings]\nkeep_personal_data = true\n"))
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    with api.reading() as destination:
+        raws = [row["raw"] for row in destination.query("SELECT raw FROM feedback")]
+        keys = [row["respondent_key"] for row in destination.query("SELECT respondent_key FROM feedback")]
+    assert sample[1] in "".join(raws) and all(len(key) == 32 for key in keys)
+
+
+# --- the scrubber on its own -----------------------------------------------------------------
+
+
+def scrub(raw, *, keep: bool = False, **declared):
+    fields = PersonalFields(**{name: frozenset(value) if isinstance(value, set) else value
+                               for name, value in declared.items()})  # fmt: skip
+    return Scrubber(fields, KEYS, keep_personal_data=keep)(raw)
+
+
+def test_contacts_become_their_key_names_and_ignored_fields_go():
+    raw = {"id": "7", "values": {"Email": " Ann@Example.com ", "Phone": 48600100200, "Name": "Ann", "IP": "192.0.2.1",
+                                 "Score": 9}, "labels": {"Name": "Ann"}}  # fmt: skip
+    scrubbed = scrub(raw, contacts={"Email", "Phone"}, personal={"Name"}, ignored={"IP"})
+    assert scrubbed == {"id": "7", "values": {"Email": "hashed:" + salted_hash("ann@example.com", "test-salt"),
+                                              "Phone": "hashed:" + salted_hash("48600100200", "test-salt"),
+                                              "Score": 9}, "labels": {}}  # fmt: skip
+    assert raw["values"]["Name"] == "Ann", "the record read is left as it was"
+
+
+def test_keep_personal_data_keeps_contacts_and_names_but_never_ignored_fields():
+    raw = {"Email": "ann@example.com", "Name": "Ann", "IP": "192.0.2.1", "Other": "bob@example.com"}
+    assert scrub(raw, keep=True, contacts={"Email"}, personal={"Name"}, ignored={"IP"}) == {
+        "Email": "ann@example.com", "Name": "Ann", "Other": "bob@example.com"
+    }  # fmt: skip
+
+
+def test_a_whole_value_email_is_hashed_wherever_it_is_and_free_text_is_kept():
+    raw = {"answers": [{"value": "Bob@Example.com"}, {"value": "mail bob@example.com please"}], "n": 3}
+    assert scrub(raw) == {"answers": [{"value": KEYS.pseudonym("bob@example.com")},
+                                      {"value": "mail bob@example.com please"}], "n": 3}  # fmt: skip
+    not_addresses = {"a": "not@an address", "b": "x@y", "c": "@handle"}
+    assert scrub(not_addresses) == not_addresses
+
+
+def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():
+    once = scrub({"Email": "ann@example.com", "nested": {"Email": ["a@b.org", None]}}, contacts={"Email"})
+    assert scrub(once, contacts={"Email"}) == once
+    assert once["nested"]["Email"][1] is None
+    assert KEYS.key(once["Email"]) == KEYS.key("ANN@example.com ")
+
+
+def test_ignored_questions_go_with_their_parts_and_their_items_in_answer_lists():
+    raw = {"values": {"QID4": 1, "QID4_TEXT": "x", "QID41": 2},
+           "responseSet": [{"questionID": 9003, "a": 1}, {"questionID": 9004, "a": 2}]}  # fmt: skip
+    items = (("questionID", frozenset({"9003"})),)
+    scrubbed = scrub(raw, ignored={"QID4"}, ignored_prefixes=("QID4_",), ignored_items=items)
+    assert scrubbed == {"values": {"QID41": 2}, "responseSet": [{"questionID": 9004, "a": 2}]}
+
+
+def test_a_record_without_personal_data_is_passed_on_as_it_is():
+    raw = {"values": {"Score": 9, "Comment": "fine"}, "list": [1, 2]}
+    assert scrub(raw, contacts={"Email"}) is raw
