@@ -5,12 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import cxbridge.cli
 import cxbridge.plugins
 from tests.postgres_server import postgres_database, postgres_url  # noqa: F401 — shared fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The same examples on every run and machine (a failure reproduces), and no deadline: a test
+# sharing two cores with parallel workers is slow, not wrong.
+settings.register_profile("cxbridge", derandomize=True, deadline=None, database=None)
+settings.load_profile("cxbridge")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,6 +1,10 @@
-"""The destination conformance suite run against every first-party destination."""
+"""The destination conformance suite run against every first-party destination, and its clock-free
+comparison of views that compute ages at query time."""
 
 from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -9,7 +13,8 @@ from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.testing.destinations import DestinationConformance
+from cxbridge.testing import destinations as conformance
+from cxbridge.testing.destinations import DestinationConformance, assert_same, deliver, snapshot
 
 
 class TestSQLite(DestinationConformance):
@@ -52,3 +57,36 @@ class TestBigQuery(DestinationConformance):
                 credentials=Credentials(token="t"),
                 client_options={"api_endpoint": api.url},
             )
+
+
+def a_day_later(path) -> None:
+    """Rewrite the stored detractor_queue view of a SQLite file to compute ages as if it were a day later."""
+    with sqlite3.connect(path) as conn:
+        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'detractor_queue'").fetchone()
+        assert "julianday('now')" in sql
+        conn.execute("DROP VIEW detractor_queue")
+        conn.execute(sql.replace("julianday('now')", "julianday('now', '+1 day')"))
+
+
+def test_snapshots_taken_a_day_apart_compare_equal(tmp_path, monkeypatch):
+    for name in ("today", "tomorrow"):
+        deliver(SQLiteDestination(f"sqlite:///{tmp_path / name}.db"))
+    a_day_later(tmp_path / "tomorrow.db")
+    today = snapshot(SQLiteDestination(f"sqlite:///{tmp_path / 'today.db'}"))
+    monkeypatch.setattr(conformance, "now", lambda: datetime.now(timezone.utc) + timedelta(days=1))
+    tomorrow = snapshot(SQLiteDestination(f"sqlite:///{tmp_path / 'tomorrow.db'}"))
+    assert_same(tomorrow.results, today.results, label="a day later")
+    ages = {name: _ages(tmp_path / f"{name}.db") for name in ("today", "tomorrow")}
+    assert ages["today"] and {key: age + 1 for key, age in ages["today"].items()} == ages["tomorrow"]
+
+
+def test_a_wrong_age_in_the_detractor_queue_fails_the_suite(tmp_path):
+    deliver(SQLiteDestination(f"sqlite:///{tmp_path / 'late.db'}"))
+    a_day_later(tmp_path / "late.db")
+    with pytest.raises(AssertionError, match=r"detractor_queue\.age_days is \d+ for submitted_at"):
+        snapshot(SQLiteDestination(f"sqlite:///{tmp_path / 'late.db'}"))
+
+
+def _ages(path) -> dict[str, int]:
+    with sqlite3.connect(path) as conn:
+        return dict(conn.execute("SELECT record_id, age_days FROM detractor_queue WHERE age_days IS NOT NULL"))

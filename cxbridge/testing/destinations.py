@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import create_host
 from cxbridge.sources import SourceContext
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, version_records
-from cxbridge.timestamps import format_timestamp
+from cxbridge.timestamps import format_timestamp, parse_timestamp
 from cxbridge.views import VIEW_NAMES
 
 DestinationFactory = Callable[[str], Destination]
@@ -54,6 +54,16 @@ VOLATILE = {
 JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is ColumnType.JSON} | {
     ("sync_state", "cursor")
 }
+CLOCK_COLUMNS = {"detractor_queue": {"age_days": "submitted_at"}}
+"""View columns the destination computes from the clock at query time (whole days since another
+column): checked against the moment of the query, then left out of comparisons, so that two
+snapshots taken minutes apart, or on both sides of midnight, still compare equal."""
+CLOCK_TOLERANCE = timedelta(seconds=1)  # engines' own clock arithmetic (julianday is a double)
+
+
+def now() -> datetime:
+    """The time clock columns are checked against: one place, which the suite's own tests move."""
+    return datetime.now(timezone.utc)
 
 
 class SimulatedCrash(BaseException):
@@ -136,8 +146,12 @@ def snapshot(destination: Destination) -> Snapshot:
             rows = destination.query(f"SELECT {', '.join(columns)} FROM {table.name}")
             results[table.name] = (columns, _rows(rows, columns, table=table.name))
         for view in VIEW_NAMES:
+            asked = now()
             rows = destination.query(f"SELECT * FROM {view}")
-            columns = list(rows[0]) if rows else []
+            answered = now()
+            for column, since in CLOCK_COLUMNS.get(view, {}).items():
+                assert_whole_days_since(rows, column, since, view=view, between=(asked, answered))
+            columns = [c for c in rows[0] if c not in CLOCK_COLUMNS.get(view, {})] if rows else []
             results[view] = (columns, _rows(rows, columns))
         for by in reports.DIMENSIONS:
             for metric in (None, *reports.METRICS):
@@ -151,6 +165,26 @@ def snapshot(destination: Destination) -> Snapshot:
 
 def _rows(rows: list[dict[str, Any]], columns: list[str], *, table: str = "") -> list[tuple[Any, ...]]:
     return _sorted([tuple(comparable(row[c], is_json=(table, c) in JSON_COLUMNS) for c in columns) for row in rows])
+
+
+def assert_whole_days_since(
+    rows: list[dict[str, Any]], column: str, since: str, *, view: str, between: tuple[datetime, datetime]
+) -> None:
+    """Each row's `column` is the whole days from its `since` timestamp to a moment of the query."""
+    first, last = between[0] - CLOCK_TOLERANCE, between[1] + CLOCK_TOLERANCE
+    for row in rows:
+        start, value = parse_timestamp(row[since]), row[column]
+        if start is None:
+            assert value is None, f"{view}.{column} is {value!r} where {since} is empty"
+            continue
+        fewest, most = _whole_days(first - start), _whole_days(last - start)
+        assert value is not None and fewest <= value <= most, (
+            f"{view}.{column} is {value!r} for {since} {row[since]}: {fewest} whole days have passed since then"
+        )
+
+
+def _whole_days(elapsed: timedelta) -> int:
+    return int(elapsed.total_seconds() // 86400)
 
 
 def assert_same(actual: dict[str, Any], expected: dict[str, Any], *, label: str) -> None:
