@@ -18,12 +18,18 @@ from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import SourceConfig, SourceContext
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
-_PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
+PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
 
 
 @dataclass(slots=True)
 class AnswerInput:
-    """One answer as a stream found it; `spec` scores it, `is_comment` makes it a comment."""
+    """One answer as a stream found it; `spec` scores it, `is_comment` makes it a comment.
+
+    `is_primary` says, by question, whether the answer fills the record's nps/csat/ces column:
+    True for the one question the stream decided on for its survey, False for the others. Left
+    None, the first answer of that metric the stream lists — answered or blank — fills it, which
+    is stable only when the stream lists the same questions in the same order on every record.
+    """
 
     question_id: str
     value: Any
@@ -31,7 +37,7 @@ class AnswerInput:
     label: str | None = None
     spec: MetricSpec | None = None
     is_comment: bool = False
-    is_primary: bool = False
+    is_primary: bool | None = None
 
 
 class RecordBuilder:
@@ -78,20 +84,21 @@ class RecordBuilder:
         """A validated record; DataError (naming the question) for anything that does not fit."""
         # Nested parts go in as plain dicts: one validation pass builds the whole record.
         answer_map: dict[str, dict[str, Any]] = {}
-        scored: list[tuple[AnswerInput, metrics.Scored]] = []
+        scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
         comments: list[dict[str, Any]] = []
         for answer in answers:
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
-                if (result := _score(answer)) is not None:
-                    scored.append((answer, result))
+                scored.append((answer, _score(answer)))
             elif answer.is_comment and isinstance(answer.value, str) and answer.value.strip():
                 comments.append(
                     {"question_id": answer.question_id, "question_text": answer.question_text, "text": answer.value.strip()}
                 )
         primaries = _primaries(scored)
         primary_ids = {id(answer) for answer, _ in primaries.values()}
-        scores = [_score_row(answer, result, is_primary=id(answer) in primary_ids) for answer, result in scored]
+        scores = [
+            _score_row(answer, result, is_primary=id(answer) in primary_ids) for answer, result in scored if result
+        ]
         values = self._defaults | fields
         if "comment" not in values and comments:
             values["comment"] = comments[0]["text"]
@@ -112,6 +119,28 @@ class RecordBuilder:
             )
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
+
+
+def primary_questions(questions: Iterable[tuple[str, str, bool]]) -> dict[str, str]:
+    """Per primary column, the question (of `(question id, metric, marked primary)`, in survey
+    order) that fills it: the one marked primary, else the first of its metric. ValueError when
+    two are marked for one column, or one whose metric fills no column."""
+    marked: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for question_id, metric, primary in questions:
+        column = PRIMARY_COLUMN_OF.get(metric)
+        if primary and column is None:
+            raise ValueError(f"{question_id!r} is marked primary, but only nps, enps, csat and ces answers fill "
+                             f"a column of the record ({metric!r} does not)")  # fmt: skip
+        if column is None:
+            continue
+        if primary and column in marked:
+            raise ValueError(f"{marked[column]!r} and {question_id!r} are both marked primary for the {column} "
+                             "column; mark one")  # fmt: skip
+        if primary:
+            marked[column] = question_id
+        first.setdefault(column, question_id)
+    return first | marked
 
 
 def _score(answer: AnswerInput) -> metrics.Scored | None:
@@ -138,17 +167,32 @@ def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool)
     }
 
 
-def _primaries(scored: list[tuple[AnswerInput, metrics.Scored]]) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
-    """The answer behind each primary column: the one marked primary, else the first of its metric."""
-    chosen: dict[str, tuple[AnswerInput, metrics.Scored]] = {}
-    for pair in scored:  # one pass: a primary answer replaces the first of its metric, once
-        column = _PRIMARY_COLUMN_OF.get(pair[0].spec.metric)
+def _primaries(
+    scored: list[tuple[AnswerInput, metrics.Scored | None]],
+) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
+    """The answer behind each primary column, chosen by question, never by which answers the
+    record happens to hold: the answer marked primary; none when the stream decided by question
+    and this record lacks that question or left it blank; else (nothing decided) the first
+    answer of the metric listed, blank or not. A blank primary leaves its column empty."""
+    marked: dict[str, tuple[AnswerInput, metrics.Scored | None]] = {}
+    first: dict[str, tuple[AnswerInput, metrics.Scored | None]] = {}
+    decided: set[str] = set()
+    for pair in scored:
+        column = PRIMARY_COLUMN_OF.get(pair[0].spec.metric)  # type: ignore[union-attr]
         if column is None:
             continue
-        current = chosen.get(column)
-        if current is None or (pair[0].is_primary and not current[0].is_primary):
-            chosen[column] = pair
-    return {column: chosen[column] for column in PRIMARY_COLUMNS if column in chosen}
+        if pair[0].is_primary is None:
+            first.setdefault(column, pair)
+        else:
+            decided.add(column)
+            if pair[0].is_primary:
+                marked.setdefault(column, pair)
+    found = {}
+    for column in PRIMARY_COLUMNS:
+        pair = marked.get(column) if column in decided else first.get(column)
+        if pair is not None and pair[1] is not None:
+            found[column] = pair
+    return found  # type: ignore[return-value]
 
 
 def _primary_columns(primaries: dict[str, tuple[AnswerInput, metrics.Scored]]) -> dict[str, Any]:

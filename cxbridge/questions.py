@@ -9,7 +9,8 @@ about recommending, satisfaction or effort (the keywords and label scales of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +21,9 @@ from cxbridge.detection.keywords import mentions
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, metric_name
-from cxbridge.normalize import AnswerInput
+from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 
+log = logging.getLogger("cxbridge.questions")
 KINDS = ("nps", "scale", "choice", "multi", "text", "other")
 
 
@@ -113,12 +115,48 @@ class Reading:
 
 
 class QuestionPlan:
-    """Every question of one survey, with the source's overrides applied once."""
+    """Every question of one survey, with the source's overrides applied once, and which
+    question fills each of the record's nps/csat/ces columns, decided by question."""
 
     def __init__(self, overrides: Mapping[str, QuestionOverride], *, where: str):
         self.overrides = overrides
         self.where = where
         self._readings: dict[str, Reading | None] = {}
+        self._primary: set[str] | None = None  # decided from the survey's questions
+        self._configured = {PRIMARY_COLUMN_OF.get(o.metric) for o in overrides.values() if o.primary and o.metric}
+        self._undecided: dict[str, str] = {}  # column → the first question met, where nothing decides
+        self._warned: set[str] = set()
+
+    def decide_primaries(self, questions: Iterable[tuple[Question, tuple[str, ...]]]) -> None:
+        """Decide once, from every question of the survey in its order (with the ids an override
+        may use for it), which one fills each column: the one configured `primary`, else the
+        first of its metric. Without this, only configured primaries are known."""
+        found = []
+        for question, also in questions:
+            reading = self.reading(question, also=also)
+            if reading is not None and reading.spec is not None:
+                found.append((question.id, reading.spec.metric, reading.is_primary))
+        try:
+            self._primary = set(primary_questions(found).values())
+        except ValueError as exc:
+            raise ConfigError(f"{self.where}.questions: {exc}") from None
+
+    def _is_primary(self, reading: Reading) -> bool | None:
+        if self._primary is not None:
+            return reading.question.id in self._primary
+        if reading.is_primary:
+            self._configured.add(PRIMARY_COLUMN_OF.get(reading.spec.metric) if reading.spec else None)
+            return True
+        column = PRIMARY_COLUMN_OF.get(reading.spec.metric) if reading.spec else None
+        if column is None or column in self._configured:
+            return False if column is not None else None
+        first = self._undecided.setdefault(column, reading.question.id)
+        if first != reading.question.id and column not in self._warned:
+            self._warned.add(column)
+            log.warning("%s: questions %r and %r both measure %s and neither is configured primary: each record's %s "
+                        "comes from the first of them it lists; set %s.questions.%s.primary = true (with its metric)",
+                        self.where, first, reading.question.id, column, column, self.where, first)  # fmt: skip
+        return None
 
     def reading(self, question: Question, *, also: tuple[str, ...] = ()) -> Reading | None:
         """How to read `question` (None: ignored). `also` names other ids an override may use
@@ -139,7 +177,7 @@ class QuestionPlan:
             label = next((text for text, number in question.choices.items() if number == value), None)
         return AnswerInput(
             question_id=question.id, question_text=question.text, value=value, label=label,
-            spec=reading.spec, is_comment=reading.is_comment, is_primary=reading.is_primary,
+            spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),
         )  # fmt: skip
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:

@@ -5,14 +5,24 @@ reported as a plugin bug."""
 from __future__ import annotations
 
 import csv
+import io
+import json
+import math
+import re
+import zipfile
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from cxbridge.cli.main import cli
 
 from cxbridge import plugins_host
 from cxbridge.tabular.delimited import detect_delimiter
+from cxbridge.tabular.json_records import array_records
+from cxbridge.tabular.sheet_extent import Extent, widest_sheet
+from cxbridge.tabular.workbook import choose_reader, open_workbook
 from tests.sqlite_runs import query, sync_source
+from tests.workbooks import write_xlsx
 
 SOURCE = {
     "connector": "csv", "path": "responses.csv", "timezone": "UTC",
@@ -28,7 +38,9 @@ def fresh_host(monkeypatch):
 
 
 def good_rows(count: int, *, start: int = 1) -> str:
-    return "".join(f"R{n},2024-01-{n % 28 + 1:02d} 10:00,{n % 11},{n % 5 + 1},fine\n" for n in range(start, start + count))
+    return "".join(
+        f"R{n},2024-01-{n % 28 + 1:02d} 10:00,{n % 11},{n % 5 + 1},fine\n" for n in range(start, start + count)
+    )
 
 
 def stored_ids(folder) -> list[str]:
@@ -129,3 +141,148 @@ def test_cxbridge_import_reports_poison_cells_without_a_traceback(tmp_path):
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     assert "Traceback" not in result.output and "a bug in" not in result.output
     assert "8 read" in result.output
+
+
+@pytest.mark.parametrize("byte_order", ["utf-16-le", "utf-16-be"])
+def test_encoding_utf16_reads_a_file_without_a_byte_order_mark_by_its_zero_bytes(tmp_path, byte_order):
+    (tmp_path / "responses.csv").write_bytes((HEADER + good_rows(3)).encode(byte_order))
+    result = sync_source(tmp_path, SOURCE | {"encoding": "utf-16"})
+    assert (result.status, result.written) == ("success", 3)
+    assert stored_ids(tmp_path) == ["R1", "R2", "R3"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        (
+            "utf-16",
+            "responses.csv: encoding = 'utf-16', but the file has no byte-order mark and does not read as UTF-16",
+        ),
+        ("utf-32", "responses.csv: not readable as utf-32 (UTF-32 stream does not start with BOM); set 'encoding'"),
+    ],
+)
+def test_an_encoding_the_file_is_not_in_is_a_data_error_naming_the_file(tmp_path, encoding, message):
+    (tmp_path / "responses.csv").write_text(HEADER + good_rows(3))
+    result = sync_source(tmp_path, SOURCE | {"encoding": encoding})
+    assert result.status == "failed" and result.error.startswith(message) and "a bug in" not in result.error
+
+
+def test_a_json_file_that_is_not_utf8_is_a_data_error_naming_the_file(tmp_path):
+    records = [{"id": "R1", "submitted": "2024-01-01T10:00:00Z", "nps": 9, "comment": "Très bien"}]
+    (tmp_path / "responses.json").write_bytes(json.dumps(records, ensure_ascii=False).encode("cp1252"))
+    source = {
+        "connector": "json",
+        "path": "responses.json",
+        "format": "plain_json",
+        "columns": {"id": "id", "submitted_at": "submitted"},
+        "metrics": [{"column": "nps", "metric": "nps"}],
+    }
+    result = sync_source(tmp_path, source)
+    assert result.status == "failed" and result.error.startswith("responses.json: not UTF-8 text (invalid")
+    assert "JSON is always UTF-8" in result.error
+
+
+class CountingReads(io.StringIO):
+    """A text stream that counts the reads made of it and the characters they returned."""
+
+    reads = characters = 0
+
+    def read(self, size: int | None = -1) -> str:
+        text = super().read(size)
+        self.reads, self.characters = self.reads + 1, self.characters + len(text)
+        return text
+
+
+@pytest.mark.parametrize("megabytes", [1, 8])
+def test_a_large_json_record_is_read_in_a_number_of_reads_that_grows_with_the_log_of_its_size(megabytes):
+    answers = {f"QID{n}_TEXT": "x" * 80 for n in range(megabytes * 10_000)}
+    text = json.dumps({"responses": [{"responseId": "R_1"}, {"responseId": "R_2", "values": answers}]})
+    stream = CountingReads(text)
+    records = list(array_records(stream, "big.json", "responses"))
+    assert [record["responseId"] for _, record in records] == ["R_1", "R_2"]
+    assert records[1][1]["values"] == answers
+    # each retry reads as much again as is buffered: log2(size / 64 KiB) reads, not size / 64 KiB
+    assert stream.reads <= math.ceil(math.log2(len(text) / 65536)) + 3
+    assert stream.characters == len(text)
+
+
+EXCEL = {
+    "connector": "excel", "path": "book.xlsx", "timezone": "UTC",
+    "columns": {"id": "id", "submitted_at": "submitted"}, "metrics": [{"column": "nps", "metric": "nps"}],
+}  # fmt: skip
+
+
+def sheet_rows(count: int) -> list[list]:
+    return [["id", "submitted", "nps"]] + [
+        [f"R{n}", f"2024-01-{n % 28 + 1:02d} 10:00", n % 11] for n in range(1, count + 1)
+    ]
+
+
+def rewrite_sheet(path, change) -> None:
+    """The workbook at `path` with its first sheet's XML passed through `change`."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = change(parts[name].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+
+
+@pytest.mark.parametrize("reader", ["auto", "openpyxl"])
+def test_a_workbook_whose_dimension_claims_fewer_rows_is_read_to_its_last_row(tmp_path, reader):
+    write_xlsx(tmp_path / "book.xlsx", {"Visits": sheet_rows(1500)})
+    rewrite_sheet(
+        tmp_path / "book.xlsx", lambda xml: re.sub(r'<dimension ref="[^"]+"', '<dimension ref="A1:C999"', xml)
+    )
+    result = sync_source(tmp_path, EXCEL | {"reader": reader})
+    assert (result.status, result.read, result.written) == ("success", 1500, 1500)
+    assert stored_ids(tmp_path) == sorted(f"R{n}" for n in range(1, 1501))
+
+
+def stray_cell_workbook(path, cell: str = "XFD1048576"):
+    write_xlsx(path, {"Visits": sheet_rows(3)})
+    book = openpyxl.load_workbook(path)
+    book["Visits"][cell] = "stray"
+    book.save(path)
+    return path
+
+
+def test_one_stray_cell_at_xfd1048576_is_streamed_not_allocated_and_its_row_is_accounted_for(tmp_path):
+    path = stray_cell_workbook(tmp_path / "book.xlsx")
+    assert path.stat().st_size < 10_000
+    assert widest_sheet(path, "book.xlsx") == Extent(rows=1_048_576, columns=16_384)
+    assert choose_reader(path, "auto", "book.xlsx") == "openpyxl"  # calamine would ask for 512 GiB and abort
+    [grid] = open_workbook(path, "book.xlsx", sheets=None, reader="openpyxl")  # did not trust <dimension> either
+    rows = [(number, [cell for cell in cells if cell is not None]) for number, cells in grid.rows() if any(cells)]
+    assert rows[-1] == (1_048_576, ["stray"]) and len(rows) == 5
+    result = sync_source(tmp_path, EXCEL)
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 4, 3, 1)
+    [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
+    assert "id column 'id' is empty" in error
+
+
+def test_reader_calamine_on_a_sheet_it_cannot_hold_fails_clearly(tmp_path):
+    stray_cell_workbook(tmp_path / "book.xlsx")
+    result = sync_source(tmp_path, EXCEL | {"reader": "calamine"})
+    assert result.status == "failed" and result.written == 0
+    assert result.error == (
+        "book.xlsx: a sheet spans 1,048,576 rows × 16,384 columns, more than calamine holds in memory "
+        "(20,000,000 cells); use reader = 'auto' or 'openpyxl', which stream it"
+    )
+
+
+def test_a_cell_beyond_excels_limits_fails_the_file_clearly(tmp_path):
+    write_xlsx(tmp_path / "book.xlsx", {"Visits": sheet_rows(3)})
+    far = '<row r="2000000"><c r="A2000000" t="n"><v>1</v></c></row></sheetData>'
+    rewrite_sheet(tmp_path / "book.xlsx", lambda xml: xml.replace("</sheetData>", far))
+    result = sync_source(tmp_path, EXCEL)
+    assert result.status == "failed" and result.written == 0
+    assert result.error.startswith("book.xlsx: a sheet claims 2,000,000 rows × 1 columns, beyond Excel's 1,048,576")
+
+
+@pytest.mark.parametrize("separator", ["\n", "\t", "\r"])
+def test_a_stray_cell_behind_another_white_space_before_its_reference_is_found_too(tmp_path, separator):
+    path = stray_cell_workbook(tmp_path / "book.xlsx", "AZ70000")
+    rewrite_sheet(path, lambda xml: xml.replace(' r="AZ70000"', f'{separator}r="AZ70000"'))
+    assert widest_sheet(path, "book.xlsx") == Extent(rows=70_000, columns=52)

@@ -4,8 +4,10 @@ fake account on 127.0.0.1 — always into a real SQLite destination."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
+import zipfile
 import sqlite3
 from datetime import datetime, timezone
 from collections.abc import Iterator
@@ -364,6 +366,39 @@ def test_an_ndjson_export_is_read_line_by_line(tmp_path):
 )  # fmt: skip
 def test_start_date_is_sent_in_utc_to_the_second_never_later_than_given(given, sent):
     assert export_start(given) == sent
+
+
+def zip_of(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("download", "message"),
+    [
+        (zip_of("Store visit.json",
+                json.dumps({"responses": [response(9) | {"note": "Café"}]}, ensure_ascii=False).encode("cp1252")),
+         "SV_store1 export: Store visit.json: not UTF-8 text (invalid continuation byte at byte"),
+        (zip_of("Store visit.json", json.dumps({"responses": [response(9)]}).encode("utf-16")),
+         "SV_store1 export: Store visit.json: not UTF-8 text"),
+        (zip_of("Store visit.json", zipped("Store visit.json", [response(9)])),
+         "SV_store1 export: Store visit.json is itself a ZIP archive, not the JSON export; not read"),
+        (zip_of("Store visit.zip", zipped("Store visit.json", [response(9)])),
+         "SV_store1 export: the export holds 'Store visit.zip', a ZIP file, but cxbridge asked Qualtrics for JSON"),
+    ],
+    ids=["cp1252-member", "utf16-member", "zip-named-json-in-zip", "zip-in-zip"],
+)
+def test_an_export_that_is_not_utf8_json_is_a_data_error_naming_the_file(tmp_path, download, message):
+    account = store_account()
+    with qualtrics(account) as api:
+        api.fail(Reply(body=download), match="/file")
+        refused = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+        fixed = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None))
+    assert refused.status == "failed" and message in refused.error, refused.error
+    assert "a bug in" not in refused.error and refused.written == 0
+    assert (fixed.status, fixed.written) == ("success", 3), fixed.error
 
 
 def test_a_failed_export_fails_the_source_clearly(tmp_path):

@@ -54,6 +54,17 @@ class SurveyDefinition:
                 return question.qid, tag[len(tag_of) :]
         return None
 
+    def answer_keys(self) -> list[str]:
+        """The keys a response's single answers go under, in the definition's order: a
+        question's id, or one per row of a matrix (`QID5_2`)."""
+        keys = []
+        for question in self.questions.values():
+            if question.kind in ("matrix", "matrix_multi"):
+                keys += [f"{question.qid}_{row}" for row in question.choices]
+            elif question.kind != "multi":
+                keys.append(question.qid)
+        return keys
+
     def meaning(self, key: str) -> ColumnMeaning | None:
         """What a canonical column (`QID3_1`, `QID2_TEXT`, `QID5_1_3`) holds."""
         match = _COLUMN.match(key)

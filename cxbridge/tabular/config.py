@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
 from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import MetricSpec
+from cxbridge.normalize import primary_questions
 from cxbridge.privacy import PersonalFields
 from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
@@ -62,7 +63,9 @@ class MetricColumn(MetricSpec):
     """`[[sources.NAME.metrics]]`: a scored column."""
 
     column: str
-    primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
+    primary: bool = Field(
+        default=False, description="the record's nps/csat/ces column comes from here (default: the first of its metric)"
+    )
 
 
 class RowMapping(BaseModel):
@@ -94,6 +97,15 @@ class RowMapping(BaseModel):
         default_factory=list, description="columns of personal data (names, addresses): stored only with keep_personal_data"
     )
     ignore: list[str] = Field(default_factory=list, description="columns never stored (names, IP addresses)")
+
+    @model_validator(mode="after")
+    def _one_primary_per_column(self) -> RowMapping:
+        primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics)
+        return self
+
+    def primary_columns(self) -> set[str]:
+        """The scored columns that fill the record's nps/csat/ces: decided once, by column."""
+        return set(primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics).values())
 
     def personal_fields(self) -> PersonalFields:
         """The mapped e-mail and phone (stored as their salted hash), the `personal` columns and

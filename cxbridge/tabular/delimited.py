@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxbridge.errors import SourceError
-from cxbridge.tabular.encoding import detect_encoding
+from cxbridge.tabular.encoding import detect_encoding, with_byte_order
 from cxbridge.tabular.grid import Cells, Grid
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -43,6 +43,8 @@ def open_delimited(
         found = detect_encoding(path)
         encoding = found.encoding
         details["encoding_evidence"] = found.evidence
+    else:
+        encoding = with_byte_order(path, encoding, identity)
     sample = _text_sample(path, encoding, identity)
     if delimiter is None or delimiter == "auto":
         chosen = detect_delimiter(sample)
@@ -85,6 +87,8 @@ def _text_sample(path: Path, encoding: str, identity: str) -> str:
     try:
         with path.open(encoding=encoding, errors="replace", newline="") as handle:
             text = handle.read(_SAMPLE_CHARS)
+    except UnicodeError as exc:  # a codec that needs a byte-order mark the file lacks (utf-32)
+        raise SourceError(_unreadable(identity, encoding, exc)) from None
     except OSError as exc:
         raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
     if _is_binary(text):
@@ -149,14 +153,17 @@ def _records(
                 yield number, row
     except _RunawayRow:
         raise SourceError(_runaway_row(identity, number + 1, lines)) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(
-            f"{identity}: not readable as {encoding} (byte {exc.start} of a block); set 'encoding' for this source"
-        ) from None
+    except UnicodeError as exc:
+        raise SourceError(_unreadable(identity, encoding, exc)) from None
     except csv.Error as exc:
         raise SourceError(f"{identity}: row {number + 1}: malformed CSV ({exc})") from None
     except OSError as exc:
         raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
+
+
+def _unreadable(identity: str, encoding: str, exc: UnicodeError) -> str:
+    where = f"byte {exc.start} of a block" if isinstance(exc, UnicodeDecodeError) else str(exc)
+    return f"{identity}: not readable as {encoding} ({where}); set 'encoding' for this source"
 
 
 def _open_quote(identity: str, row: int, lines: _Lines) -> str:

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from cxbridge.errors import SourceError
+
 SAMPLE_BYTES = 1 << 20
 SCORED_BYTES = 64 * 1024
 SINGLE_BYTE = ("cp1252", "cp1250", "cp1251")  # ties go to the first
@@ -61,6 +63,23 @@ def detect_encoding(path: Path) -> DetectedEncoding:
     if _is_utf8(sample):
         return DetectedEncoding("utf-8", "valid UTF-8 with non-ASCII characters")
     return _best_code_page(sample)
+
+
+def with_byte_order(path: Path, encoding: str, identity: str) -> str:
+    """A configured `utf-16` as the file needs it: as it stands when the file starts with a
+    byte-order mark, else the byte order its zero bytes show; neither is a data error."""
+    if codecs.lookup(encoding).name != "utf-16":
+        return encoding
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return encoding
+    if found := _utf16_without_bom(head):
+        return found
+    raise SourceError(
+        f"{identity}: encoding = {encoding!r}, but the file has no byte-order mark and does not read as UTF-16; "
+        f"set 'encoding' to the file's real encoding (or 'auto')"
+    )
 
 
 def _utf16_without_bom(head: bytes) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -46,7 +47,7 @@ class RecordSet:
 
 def open_json(path: Path, identity: str) -> RecordSet:
     """The records of a JSON or NDJSON export."""
-    with _open(path, identity) as handle:
+    with _open(path, identity) as handle, utf8_required(identity):
         head = handle.read(_CHUNK).lstrip()
     if head.startswith("{") and _first_line_is_a_record(head):
         container, envelope = "ndjson", {}
@@ -65,11 +66,23 @@ def open_json(path: Path, identity: str) -> RecordSet:
 
 def load_document(path: Path, identity: str) -> Any:
     """A whole (small) JSON document, such as a survey definition."""
-    with _open(path, identity) as handle:
+    with _open(path, identity) as handle, utf8_required(identity):
         try:
             return json.load(handle)
         except json.JSONDecodeError as exc:
             raise SourceError(f"{identity}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+@contextmanager
+def utf8_required(identity: str) -> Iterator[None]:
+    """Bytes that are not UTF-8 inside (JSON is UTF-8 by its standard) as a data error naming the file."""
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{identity}: not UTF-8 text ({exc.reason} at byte {exc.start} of a block), and JSON is always UTF-8; "
+            "export it again, or convert it to UTF-8"
+        ) from None
 
 
 def _open(path: Path, identity: str) -> TextIO:
@@ -105,12 +118,12 @@ def _container(path: Path, identity: str, head: str) -> tuple[str, dict[str, Any
 
 
 def _ndjson(path: Path, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(path, identity) as handle:
+    with _open(path, identity) as handle, utf8_required(identity):
         yield from ndjson_records(handle, identity)
 
 
 def _array_items(path: Path, identity: str, key: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
-    with _open(path, identity) as handle:
+    with _open(path, identity) as handle, utf8_required(identity):
         yield from array_records(handle, identity, key)
 
 
@@ -129,7 +142,9 @@ def ndjson_records(handle: TextIO, identity: str) -> Iterator[tuple[int, dict[st
 
 def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
     """Elements of the top-level array, or of the array under `key`, decoded one at a time from
-    a stream (never the whole document in memory)."""
+    a stream (never the whole document in memory). A record not yet whole in the buffer is
+    decoded again after reading as much again as is buffered, so a record of n bytes costs
+    O(n), not the O(n²) of retrying after each fixed-size chunk."""
     buffer, position = _seek_array(handle, identity, key)
     number = 0
     while True:
@@ -143,7 +158,7 @@ def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tu
                 item, position = _DECODER.raw_decode(buffer, position)
                 break
             except json.JSONDecodeError:
-                more = handle.read(_CHUNK)
+                more = handle.read(max(_CHUNK, len(buffer) - position))  # doubling: linear in a record's size
                 if not more:
                     raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
                 buffer, position = buffer[position:] + more, 0

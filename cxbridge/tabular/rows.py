@@ -37,6 +37,8 @@ class RowNormalizer:
         self.zone = zone(self.default_zone)
         self.definition = definition
         self.metrics = [(header_key(metric.column), metric) for metric in config.metrics]
+        primary = config.primary_columns()
+        self.primary = {id(metric): metric.column in primary for metric in config.metrics}
         self.comments = list(dict.fromkeys(header_key(c) for c in [config.columns.comment, *config.comments] if c))
         self.questions = [header_key(c) for c in config.questions]
         self.multi = {header_key(c) for c in config.multi_choice}
@@ -142,7 +144,7 @@ class RowNormalizer:
         shown = label or self._label(column, number)
         return AnswerInput(
             question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
-            is_primary=metric.primary,
+            is_primary=self.primary[id(metric)],
         )  # fmt: skip
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:

@@ -1,8 +1,11 @@
 """Workbooks — xlsx, xlsm, xls, xlsb, ods — as one grid per sheet, values not formulas.
 
-python-calamine (Rust) reads every format fast but holds a whole sheet in memory; openpyxl's
-read-only mode streams xlsx/xlsm row by row in constant memory at about a tenth of the speed.
-`reader = "auto"` takes calamine, and openpyxl for xlsx/xlsm files above STREAM_ABOVE_BYTES.
+python-calamine (Rust) reads every format fast but holds a whole sheet in memory, as a dense
+grid from its first cell to its last; openpyxl's read-only mode streams xlsx/xlsm row by row in
+constant memory at about a tenth of the speed. `reader = "auto"` takes calamine, and openpyxl
+for xlsx/xlsm files above STREAM_ABOVE_BYTES or with a sheet whose cells span more than
+CALAMINE_MAX_CELLS (a stray cell at XFD1048576), as the sheets' XML shows (`sheet_extent`).
+openpyxl reads the rows that exist, not the `<dimension>` a sheet claims.
 """
 
 from __future__ import annotations
@@ -13,25 +16,35 @@ from typing import Any
 
 from cxbridge.errors import SourceError
 from cxbridge.tabular.grid import Cells, Grid
+from cxbridge.tabular.sheet_extent import widest_sheet
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 STREAM_ABOVE_BYTES = 32 * 1024 * 1024
+CALAMINE_MAX_CELLS = 20_000_000  # 32 bytes each in calamine's grid: 640 MB
 
 
-def choose_reader(path: Path, reader: str) -> str:
+def choose_reader(path: Path, reader: str, identity: str) -> str:
     """`calamine` or `openpyxl` for this file, given the configured `auto|calamine|openpyxl`."""
     if reader == "openpyxl" and path.suffix.lower() not in OPENPYXL_SUFFIXES:
         raise SourceError(f"{path.name}: openpyxl reads only .xlsx and .xlsm; use reader = 'calamine'")
+    if path.suffix.lower() not in OPENPYXL_SUFFIXES:
+        return "calamine"
+    extent = widest_sheet(path, identity)
+    if extent.cells > CALAMINE_MAX_CELLS and reader == "calamine":
+        raise SourceError(
+            f"{identity}: a sheet spans {extent.rows:,} rows × {extent.columns:,} columns, more than calamine "
+            f"holds in memory ({CALAMINE_MAX_CELLS:,} cells); use reader = 'auto' or 'openpyxl', which stream it"
+        )
     if reader != "auto":
         return reader
-    streaming = path.suffix.lower() in OPENPYXL_SUFFIXES and path.stat().st_size > STREAM_ABOVE_BYTES
+    streaming = path.stat().st_size > STREAM_ABOVE_BYTES or extent.cells > CALAMINE_MAX_CELLS
     return "openpyxl" if streaming else "calamine"
 
 
 def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader: str = "auto") -> list[Grid]:
     """One grid per sheet (the named ones, or every sheet), in workbook order."""
-    engine = choose_reader(path, reader)
+    engine = choose_reader(path, reader, identity)
     names = _sheet_names(path, identity, engine)
     if sheets:
         missing = [name for name in sheets if name not in names]
@@ -89,8 +102,12 @@ def _openpyxl_rows(path: Path, identity: str, sheet: str) -> Iterator[tuple[int,
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        for number, row in enumerate(book[sheet].iter_rows(values_only=True), start=1):
+        worksheet = book[sheet]
+        worksheet.reset_dimensions()  # the rows that exist, not those <dimension> claims
+        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
             yield number, [_cell(value) for value in row]
+    except Exception as exc:  # openpyxl's own zoo of errors for a damaged sheet
+        raise SourceError(f"{identity} [{sheet}]: not readable ({type(exc).__name__}: {exc})") from None
     finally:
         book.close()
 

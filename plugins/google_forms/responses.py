@@ -23,6 +23,8 @@ class FormReader:
         self.plan = plan
         self.columns = columns  # feedback field → question id
         self.mapped = set(columns.values())
+        questions = [*form.questions.values(), *(Question(qid, qid) for qid in plan.overrides if qid not in form.questions)]
+        plan.decide_primaries((question, ()) for question in questions if question.id not in self.mapped)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         answers = raw.get("answers") or {}

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from cxbridge.errors import SourceError
-from cxbridge.tabular.json_records import array_records, ndjson_records
+from cxbridge.tabular.json_records import array_records, ndjson_records, utf8_required
 
 MAX_RATIO = 100  # uncompressed/compressed: JSON compresses ~10-20×; a bomb by far more
 SMALL = 1 << 20  # members under 1 MiB are not judged by their ratio
@@ -31,9 +31,12 @@ def export_records(path: Path, *, max_bytes: int, identity: str) -> Iterator[tup
         member = _the_member(archive, identity, max_bytes)
         records = _reader(member.filename, identity)
         with archive.open(member) as packed:
+            if packed.peek(4)[:4] == b"PK\x03\x04":
+                raise SourceError(f"{identity}: {member.filename} is itself a ZIP archive, not the JSON export; not read")
             text = io.TextIOWrapper(_Capped(packed, max_bytes, identity), encoding="utf-8-sig")
             try:
-                yield from records(text, identity)
+                with utf8_required(f"{identity}: {member.filename}"):
+                    yield from records(text, identity)
             except (zipfile.BadZipFile, EOFError) as exc:
                 raise SourceError(f"{identity}: the export file is damaged ({exc}); re-run later") from None
 

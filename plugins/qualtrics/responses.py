@@ -37,6 +37,10 @@ class SurveyReader:
         self.columns = FIELD_DEFAULTS | columns
         self.mapped = set(self.columns.values())
         self._questions: dict[str, tuple[Question, tuple[str, ...]] | None] = {}
+        keys = definition.answer_keys() if definition else []
+        keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
+        questions = (found for key in keys if key not in self.mapped and (found := self._question(key)) is not None)
+        plan.decide_primaries(questions)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw.get("values") or {}

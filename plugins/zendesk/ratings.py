@@ -46,7 +46,7 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
     score = raw.get("score")
     if score not in ("good", "bad"):
         raise DataError(f"score {score!r} is not a rating (good or bad)", field="score")
-    answers = [AnswerInput("score", score, QUESTION, label=score, spec=CSAT)]
+    answers = [AnswerInput("score", score, QUESTION, label=score, spec=CSAT, is_primary=True)]
     if raw.get("comment"):
         answers.append(AnswerInput("comment", raw["comment"], "Comment", is_comment=True))
     attributes = {key: raw[key] for key in ("reason", "reason_code", "reason_id", "requester_id") if raw.get(key)}
