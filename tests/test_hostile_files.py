@@ -286,3 +286,35 @@ def test_a_stray_cell_behind_another_white_space_before_its_reference_is_found_t
     path = stray_cell_workbook(tmp_path / "book.xlsx", "AZ70000")
     rewrite_sheet(path, lambda xml: xml.replace(' r="AZ70000"', f'{separator}r="AZ70000"'))
     assert widest_sheet(path, "book.xlsx") == Extent(rows=70_000, columns=52)
+
+
+ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+    '<office:spreadsheet><table:table table:name="Visits"><table:table-row><table:table-cell '
+    'office:value-type="string"><text:p>id</text:p></table:table-cell></table:table-row>'
+    '<table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384" '
+    'office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>'
+    "</table:table></office:spreadsheet></office:body></office:document-content>"
+)
+
+
+ODS_MANIFEST = (
+    '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+    'manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def test_an_opendocument_sheet_repeating_a_cell_over_billions_of_cells_fails_clearly(tmp_path):
+    with zipfile.ZipFile(tmp_path / "book.ods", "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", ODS_CONTENT)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+    assert (tmp_path / "book.ods").stat().st_size < 2_000
+    result = sync_source(tmp_path, EXCEL | {"path": "book.ods"})
+    assert result.status == "failed" and result.written == 0
+    assert result.error.startswith("book.ods: not a readable workbook (CalamineError: Cell limit exceeded (17179869184")
