@@ -15,7 +15,7 @@ from cxbridge.detection.inspector import Hints, Inspection
 from cxbridge.importing import FileImport, ImportResult
 
 from . import output
-from .main import db_option, destination_option, format_option, handles_errors
+from .main import db_option, destination_option, format_option, handles_errors, print_warnings
 
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path())
 hint_options = [
@@ -87,7 +87,8 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
         summary = item.result.__dict__ if item.result else {}
         click.echo(json.dumps({"event": "file_summary", "file": str(item.path), "source": item.source,
                                "format": item.format, "error": item.error, "dry_run": result.dry_run,
-                               "sheets_left_out": item.left_out, **summary}, default=str))  # fmt: skip
+                               "sheets_left_out": item.left_out, **summary, "warnings": item.all_warnings},
+                              default=str))  # fmt: skip
         return
     where = f"{item.path.name} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:
@@ -99,6 +100,7 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
                    f"{r.quarantined:,} quarantined")  # fmt: skip
     for sheet, reason in item.left_out.items():
         click.echo(f"  sheet {sheet!r} left out: {reason}")
+    print_warnings(item.all_warnings)
 
 
 def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
@@ -114,6 +116,8 @@ def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
     output.rows(rows, fmt=fmt, title=f"proposed mapping of {item.path.name} (source {item.source_name})")
     for note in item.notes:
         click.echo(f"note: {note}")
+    for warning in item.warnings:
+        click.echo(f"warning: {warning}")
 
 
 def _proposal_row(proposal, chosen: bool) -> dict[str, Any]:
@@ -136,5 +140,6 @@ def _as_dict(item: Inspection | FileImport) -> dict[str, Any]:
         "reading": item.reading,
         "proposals": [_proposal_row(p, p in item.chosen) | {"spec": p.spec} for p in item.proposals],
         "notes": item.notes,
+        "warnings": item.warnings,
         "mapping": item.source_config(),
     }

@@ -151,12 +151,20 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
     name = f"{result.source} ({result.connector})"
     if not result.ok:
         click.echo(f"✘ {name}: {result.status}: {result.error}")
+        print_warnings(result.warnings)
         return
     verb = "would write" if dry_run else "written"
     click.echo(
         f"✔ {name}: {result.read:,} read · {result.written:,} {verb} · {result.unchanged:,} unchanged · "
         f"{result.quarantined:,} quarantined · {result.seconds:.1f} s"
     )
+    print_warnings(result.warnings)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """Each warning of a source's run under its summary line."""
+    for warning in warnings:
+        click.echo(f"  ⚠ {warning}")
 
 
 @cli.command()

@@ -33,6 +33,13 @@ class FileImport:
     result: SourceResult | None = None
     error: str | None = None
     left_out: dict[str, str] = field(default_factory=dict)  # sheets the detected mapping does not read, and why
+    warnings: list[str] = field(default_factory=list)  # columns that look scored but are not, and why
+
+    @property
+    def all_warnings(self) -> list[str]:
+        """The detection's warnings, then the run's (without repeats)."""
+        found = [*self.warnings, *(self.result.warnings if self.result else [])]
+        return list(dict.fromkeys(found))
 
     @property
     def ok(self) -> bool:
@@ -152,6 +159,7 @@ def _entry_for(
         return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
     inspection = inspect_file(path, hints)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
+    item.warnings = inspection.warnings
     return item.source, inspection.source_config(path=str(path)), path.parent
 
 

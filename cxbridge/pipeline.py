@@ -48,6 +48,7 @@ class SourceResult:
     error: str | None = None
     seconds: float = 0.0
     streams: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # see Stream.warnings
 
     @property
     def ok(self) -> bool:
@@ -103,10 +104,14 @@ class Engine:
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
         try:
             for stream in source.streams():
-                if replay is None:
-                    self._run_stream(name, source, stream, result)
-                else:
-                    self._replay_stream(name, source, stream, [i.raw for i in replay if i.stream == stream.name], result)
+                try:
+                    if replay is None:
+                        self._run_stream(name, source, stream, result)
+                    else:
+                        raws = [i.raw for i in replay if i.stream == stream.name]
+                        self._replay_stream(name, source, stream, raws, result)
+                finally:
+                    result.warnings += [w for w in stream.warnings() if w not in result.warnings]
         except KeyboardInterrupt:
             result.status, result.error = "interrupted", "interrupted by the user (Ctrl-C)"
             self._finish(run, result, started)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
+from cxbridge.detection.meaning import metric_of, read_options, unscored_note
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, metric_name
@@ -68,24 +69,69 @@ class QuestionOverride(BaseModel):
         return scale
 
 
+@dataclass(frozen=True)
+class Detection:
+    """The metric a question measures and why — or, for a question that looks scored but whose
+    scale or direction its definition does not establish, no spec and why not."""
+
+    spec: MetricSpec | None
+    evidence: str = ""
+
+
 def detect_spec(question: Question) -> MetricSpec | None:
     """The metric a question measures, from its definition alone; None when it is not scored."""
+    return detect(question).spec
+
+
+def detect(question: Question) -> Detection:
+    """Scored only on evidence: an NPS question type or a 0–10 recommend question; answer
+    options whose labels are a built-in scale (their meaning sets the direction, whatever the
+    recodes' order); a numeric scale without labels under a satisfaction or effort question."""
     ignored = _no_score_values(question)
+    text = question.text
     if question.kind == "nps":
-        return MetricSpec(metric=_nps_metric(question.text), ignore_values=ignored)
-    scored = {label: value for label, value in question.choices.items() if value not in ignored}
-    numeric = question.scale or _range(scored.values())
-    if numeric is not None and mentions(question.text, "recommend") and numeric == (0, 10):
-        return MetricSpec(metric=_nps_metric(question.text), labels=scored, ignore_values=ignored)
-    label_scale = builtin.scale_for(question.choices) if question.choices else None
-    if mentions(question.text, "effort") and numeric is not None and numeric[1] - numeric[0] <= 6:
-        direction = effort_direction(question.text)[0]
-        return MetricSpec(metric="ces", scale=numeric, direction=direction, labels=scored, ignore_values=ignored)
-    if mentions(question.text, "satisfaction") and numeric is not None and numeric[1] - numeric[0] <= 10:
-        return MetricSpec(metric="csat", scale=numeric, labels=scored, ignore_values=ignored)
-    if label_scale is not None and label_scale.metric == "csat":
-        return MetricSpec(metric="csat", scale=label_scale.scale, labels=label_scale.values(), ignore_values=ignored)
-    return None
+        return Detection(MetricSpec(metric=_nps_metric(text), ignore_values=ignored), "a Net Promoter question")
+    numeric = question.scale or _range(value for value in question.choices.values() if value not in ignored)
+    if mentions(text, "recommend") and numeric == (0, 10):
+        scored = {label: value for label, value in question.choices.items() if value not in ignored}
+        spec = MetricSpec(metric=_nps_metric(text), labels=scored, ignore_values=ignored)
+        return Detection(spec, "a 0–10 question about recommending")
+    if question.kind in ("text", "multi"):
+        return Detection(None)
+    if question.choices:
+        return _from_options(question, ignored)
+    if numeric is not None:
+        return _from_numbers(question, numeric, ignored)
+    return Detection(None)
+
+
+def _from_options(question: Question, ignored: list[float | str]) -> Detection:
+    reading = read_options(question.choices, complete=True)
+    metric = metric_of(reading, question.text)
+    if metric is None:
+        return Detection(None, unscored_note(question.text, reading))
+    spec = MetricSpec(metric=metric, scale=reading.bounds, direction=reading.direction, labels=reading.labels,
+                      ignore_values=ignored)  # fmt: skip
+    return Detection(spec, reading.evidence)
+
+
+def _from_numbers(question: Question, numeric: tuple[float, float], ignored: list[float | str]) -> Detection:
+    """A numeric scale without labels (a linear scale, a slider): its question's wording says
+    what it measures and which way; a question of fact ("resolved?") is never CSAT."""
+    text, (low, high) = question.text, numeric
+    span = f"{low:g}–{high:g}"
+    if mentions(text, "effort") and high - low <= 6:
+        direction, why = effort_direction(text)
+        spec = MetricSpec(metric="ces", scale=numeric, direction=direction, ignore_values=ignored)
+        return Detection(spec, f"a {span} scale under a question about effort or ease; {why}")
+    if mentions(text, "satisfaction") and not mentions(text, "resolved") and high - low <= 10:
+        spec = MetricSpec(metric="csat", scale=numeric, ignore_values=ignored)
+        return Detection(spec, f"a {span} scale under a satisfaction question, {high:g} the most satisfied")
+    return Detection(None, unscored_note(text, why=f"its {span} scale has no labels saying what it measures"))
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def _nps_metric(text: str) -> str:
@@ -126,6 +172,7 @@ class QuestionPlan:
         self._configured = {PRIMARY_COLUMN_OF.get(o.metric) for o in overrides.values() if o.primary and o.metric}
         self._undecided: dict[str, str] = {}  # column → the first question met, where nothing decides
         self._warned: set[str] = set()
+        self.warnings: list[str] = []  # questions that look scored but are kept unscored, and why
 
     def decide_primaries(self, questions: Iterable[tuple[Question, tuple[str, ...]]]) -> None:
         """Decide once, from every question of the survey in its order (with the ids an override
@@ -181,8 +228,13 @@ class QuestionPlan:
         )  # fmt: skip
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
-        detected = detect_spec(question)
+        detection = detect(question)
+        detected = detection.spec
         if override is None:
+            if detected is None and detection.evidence:
+                key = f"{self.where}.questions.{question.id}"
+                self.warnings.append(f"question {question.id} ({_short(question.text)}): {detection.evidence}; to "
+                                     f"score it, set {key}.metric (with its scale and labels)")  # fmt: skip
             return Reading(question, detected, question.kind == "text")
         spec = None if override.unscored else self._spec(question, detected, override)
         comment = override.comment if override.comment is not None else (spec is None and question.kind == "text")

@@ -118,6 +118,11 @@ class Stream(ABC):
         (`cxbridge.privacy`). A whole-value e-mail address is hashed even when undeclared."""
         return PersonalFields()
 
+    def warnings(self) -> list[str]:
+        """What the user should know once the stream ran — a column or question that looks
+        scored but is kept unscored, with the reason and the fix — for the run's summary."""
+        return []
+
 
 class ContextStream(Stream):
     """A stream of CRM context — accounts or contacts (`cxbridge.crm`) — instead of feedback.

@@ -18,6 +18,7 @@ class Proposal:
     confidence: float
     evidence: list[str] = field(default_factory=list)
     spec: dict[str, Any] = field(default_factory=dict)  # metric spec: scale, direction, labels, ignore_values
+    unscored: bool = False  # looks scored, but its scale or direction is not established: kept as an answer
 
     @property
     def mapped(self) -> bool:

@@ -31,6 +31,7 @@ FIELD_TARGETS = (
     "team", "agent_id", "status",
 )  # fmt: skip
 METRICS = ("nps", "enps", "csat", "ces")
+RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")  # numbers stand for answer options
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,27 @@ class Inspection:
     def source_name(self) -> str:
         return source_name_for(self.path)
 
+    @property
+    def warnings(self) -> list[str]:
+        """The columns that look scored (by header or values) but are not mapped as scored, each
+        with the reason and what to do — shown by `inspect` and in the import summary."""
+        return unscored_warnings(self.proposals, self.chosen)
+
     def source_config(self, *, path: str | None = None) -> dict[str, Any]:
         """The `[sources.NAME]` entry that imports this file (and files like it)."""
         return source_entry(self, path=path or str(self.path))
+
+
+def unscored_warnings(proposals: list[Proposal], chosen: list[Proposal]) -> list[str]:
+    """One warning per column that a proposal says looks scored but that the mapping does not score."""
+    scored = {p.column for p in chosen if p.target in METRICS}
+    found: dict[str, str] = {}
+    for proposal in sorted(proposals, key=lambda p: -p.confidence):
+        if proposal.column in scored or proposal.column in found:
+            continue
+        if proposal.unscored or (proposal.target in METRICS and not proposal.mapped):
+            found[proposal.column] = f"column {proposal.column!r} is not scored: {proposal.describe()}"
+    return list(found.values())
 
 
 def source_name_for(path: Path) -> str:
@@ -181,8 +200,9 @@ def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposa
     taken = {found.column for found in known.fields.values()}
     free = {key: profile for key, profile in profiles.items() if key not in taken and key not in known.metadata}
     proposals += propose_fields(free)
+    recoded = table.format in RECODED_FORMATS
     for profile in free.values():
-        proposals += propose_scores(profile)
+        proposals += propose_scores(profile, recoded=recoded and not profile.column.choices)
         if comment := propose_comment(profile):
             proposals.append(comment)
         if table.format == "google_forms" and (multi := propose_multi_choice(profile)):

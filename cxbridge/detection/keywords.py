@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import re
 
-from cxbridge.detection.labels import label_key
 
 STEMS: dict[str, tuple[str, ...]] = {
     "recommend": (
         "recommend", "nps", "порекоменд", "рекоменд", "посовет", "polec", "rekomend", "weiterempf", "empfehl",
         "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar",
     ),
-    "employer": ("place to work", "employer", "работодател", "miejsce pracy", "pracodawc", "arbeitgeber",
-                 "empleador", "lugar para trabajar", "employeur", "empregador", "lugar para trabalhar"),
+    "employer": ("place to work", "employer", "work here", "working here", "работодател", "место работы",
+                 "месту работы", "работать у нас", "работать в нашей", "miejsce pracy", "miejsce do pracy",
+                 "pracodawc", "arbeitgeber", "arbeitsplatz", "empleador", "lugar para trabajar", "lugar de trabajo",
+                 "empresa para trabajar", "employeur", "lieu de travail", "endroit où travailler", "empregador",
+                 "lugar para trabalhar", "local de trabalho", "empresa para trabalhar"),
+    "resolved": ("resolved", "resolve", "solved", "решен", "решил", "rozwiązan", "gelöst", "resuelt", "résolu",
+                 "resolvid"),
     "satisfaction": (
         "satisf", "csat", "доволь", "доволен", "удовлетвор", "zadowol", "satysfakc", "zufrieden", "satisfecho",
         "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç",
@@ -63,13 +67,14 @@ STEMS: dict[str, tuple[str, ...]] = {
                  "ip address", "ipaddress"),
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
-               "note", "data", "time", "date", "hora", "zeit", "source", "mail", "ease"}  # fmt: skip
+               "note", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile"}  # fmt: skip
 _SPLIT = re.compile(r"[^\w#№.@-]+")
+_SPACES = re.compile(r"\s+")
 
 
 def mentions(header: str, role: str) -> str | None:
     """The stem of `role` the header contains (whole words for short stems), or None."""
-    text = label_key(header)
+    text = _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е")
     words = set(_SPLIT.split(text))
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:

@@ -1,8 +1,10 @@
 """Built-in label maps for the answer scales surveys use most, in English, Russian, Polish,
-German, Spanish, French and Portuguese, and the answers that carry no score ("N/A", "Не знаю").
+German, Spanish, French and Portuguese, the answers that carry no score ("N/A", "Не знаю"), and
+Yes/No answers (which are no scale at all).
 
-A scale is a list of points, worst first; each point lists the ways it is written. A column's
-labels are matched to the smallest scale that contains them all.
+A scale is a list of points, worst first (for effort: least first); each point lists the ways it
+is written. Labels are matched case-, space- and punctuation-insensitively to the smallest scale
+that holds each of them on a point of its own.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from cxbridge.detection.expectation import expectation_points
 from cxbridge.metrics import NO_ANSWER_LABELS, Direction
 
 _SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[,.;:!?¿¡«»\"“”„]+")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ class LabelScale:
 
 
 def label_key(text: str) -> str:
-    return _SPACES.sub(" ", text.strip()).casefold().replace("ё", "е")
+    """How a label is looked up: case, spacing, punctuation and ё/е do not matter."""
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip().casefold().replace("ё", "е")
 
 
 SATISFACTION_5 = LabelScale("satisfaction (5 points)", "csat", Direction.HIGHER_IS_BETTER, (
@@ -58,9 +63,13 @@ SATISFACTION_5 = LabelScale("satisfaction (5 points)", "csat", Direction.HIGHER_
 ))  # fmt: skip
 
 SATISFACTION_7 = LabelScale("satisfaction (7 points)", "csat", Direction.HIGHER_IS_BETTER, (
-    ("extremely dissatisfied",), ("moderately dissatisfied",), ("slightly dissatisfied",),
-    ("neither satisfied nor dissatisfied",), ("slightly satisfied",), ("moderately satisfied",),
-    ("extremely satisfied",),
+    ("extremely dissatisfied", "very dissatisfied", "completely dissatisfied"),
+    ("moderately dissatisfied", "dissatisfied", "mostly dissatisfied"),
+    ("slightly dissatisfied", "somewhat dissatisfied"),
+    ("neither satisfied nor dissatisfied", "neutral", "neither"),
+    ("slightly satisfied", "somewhat satisfied"),
+    ("moderately satisfied", "satisfied", "mostly satisfied"),
+    ("extremely satisfied", "very satisfied", "completely satisfied"),
 ))  # fmt: skip
 
 AGREEMENT_5 = LabelScale("agreement (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
@@ -96,6 +105,12 @@ EASE_5 = LabelScale("ease (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
      "sehr einfach", "muy fácil", "très facile", "muito fácil"),
 ))  # fmt: skip
 
+EASE_7 = LabelScale("ease (7 points)", "ces", Direction.HIGHER_IS_BETTER, (
+    ("extremely difficult", "very difficult"), ("moderately difficult", "difficult"),
+    ("slightly difficult", "somewhat difficult"), ("neither easy nor difficult", "neutral", "neither"),
+    ("slightly easy", "somewhat easy"), ("moderately easy", "easy"), ("extremely easy", "very easy"),
+))  # fmt: skip
+
 EFFORT_5 = LabelScale("effort (5 points, lower is better)", "ces", Direction.LOWER_IS_BETTER, (
     ("very low effort", "much less effort than expected", "much less than expected", "очень низкие усилия",
      "bardzo mały wysiłek", "sehr geringer aufwand", "muy poco esfuerzo", "très peu d'effort", "muito pouco esforço"),
@@ -109,7 +124,16 @@ EFFORT_5 = LabelScale("effort (5 points, lower is better)", "ces", Direction.LOW
      "bardzo duży wysiłek", "sehr hoher aufwand", "muchísimo esfuerzo", "énormément d'effort", "esforço enorme"),
 ))  # fmt: skip
 
-SCALES = (SATISFACTION_5, SATISFACTION_7, AGREEMENT_5, AGREEMENT_7, EASE_5, EFFORT_5)
+EXPECTATION_5 = LabelScale("effort compared with what was expected (5 points, lower is better)", "ces",
+                           Direction.LOWER_IS_BETTER, expectation_points())  # fmt: skip
+
+SCALES = (SATISFACTION_5, SATISFACTION_7, AGREEMENT_5, AGREEMENT_7, EASE_5, EASE_7, EFFORT_5, EXPECTATION_5)
+SCALE_KIND = {SATISFACTION_5: "satisfaction", SATISFACTION_7: "satisfaction", AGREEMENT_5: "agreement",
+              AGREEMENT_7: "agreement", EASE_5: "ease", EASE_7: "ease", EFFORT_5: "effort",
+              EXPECTATION_5: "effort"}  # fmt: skip
+
+YES = frozenset({"yes", "да", "tak", "ja", "sí", "si", "oui", "sim"})
+NO = frozenset({"no", "нет", "nie", "nein", "non", "não", "nao"})
 
 NO_SCORE_LABELS = frozenset(
     label_key(label) for label in (
@@ -129,13 +153,26 @@ def is_no_score(text: str) -> bool:
     return label_key(text) in NO_SCORE_LABELS
 
 
+def is_yes_no(labels: Iterable[str]) -> bool:
+    """Whether the answers are Yes/No ones ("Yes", "No, the problem was not resolved", "Да",
+    "Nein"): a question of fact, never a scale of satisfaction or effort."""
+    firsts = {label_key(label).split(" ", 1)[0] for label in labels} - {""}
+    return firsts <= YES | NO and bool(firsts & YES) and bool(firsts & NO)
+
+
 def scale_for(labels: Iterable[str]) -> LabelScale | None:
-    """The smallest built-in scale whose labels include every one given (N/A answers aside)."""
+    """The smallest built-in scale that holds every label given (N/A answers aside), each on a
+    point of its own: "Very satisfied … Satisfied … Somewhat satisfied" is 7 points, not 5."""
     keys = {label_key(label) for label in labels} - NO_SCORE_LABELS
     if not keys:
         return None
-    fitting = [scale for scale in SCALES if keys <= scale.values().keys()]
+    fitting = [scale for scale in SCALES if _distinct_points(keys, scale)]
     return min(fitting, key=lambda scale: len(scale.points), default=None)
+
+
+def _distinct_points(keys: set[str], scale: LabelScale) -> bool:
+    values = scale.values()
+    return keys <= values.keys() and len({values[key] for key in keys}) == len(keys)
 
 
 def builtin_value(text: str, *, metric: str, scale: tuple[float, float], direction: Direction) -> float | None:

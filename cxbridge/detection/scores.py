@@ -1,6 +1,11 @@
-"""Which columns are scored — NPS (0–10 answers to a recommend question, in seven languages),
-CSAT and CES (numbers on a small scale, or labels of a known scale, under a satisfaction or
-effort question; CES with its direction) — and which hold comments or lists of choices."""
+"""Which columns are scored, on evidence only — NPS (0–10 answers to a recommend question, in
+seven languages), CSAT and CES from the meaning of their answer labels (a survey definition's
+options, or the labels written in the cells), or from numbers under a satisfaction or effort
+question that reach the top of a usual scale — and which hold comments or lists of choices.
+
+A column that looks scored but whose scale or direction is not established (Yes/No answers, labels
+of no known scale, an export's choice recodes without their definition) is kept as an answer,
+unscored, and its proposal says why and what to do."""
 
 from __future__ import annotations
 
@@ -10,31 +15,36 @@ from dataclasses import dataclass, field
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import mentions
+from cxbridge.detection.meaning import ScaleReading, metric_of, read_options, unscored_note
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
 TOLERATED = 0.1  # the share of a scored column's answers that may be off its scale (they are quarantined)
+TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
 
 
-def propose_scores(profile: ColumnProfile) -> list[Proposal]:
-    """The metric proposals for one column (an empty list for unscored columns)."""
+def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Proposal]:
+    """The metric proposals for one column (an empty list for unscored columns); `recoded`: the
+    file is an export whose numbers stand for answer options (Qualtrics), so numbers alone say
+    nothing about a scale's direction."""
     if not profile.filled or profile.dates or profile.share(profile.emails):
         return []
     header = profile.column.label
-    found = [_nps(profile, header), _csat(profile, header), _ces(profile, header)]
+    found = [_nps(profile, header), _rated(profile, header, recoded=recoded)]
     return [proposal for proposal in found if proposal is not None]
 
 
 def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
     stem = mentions(header, "recommend")
     kind = profile.column.kind
-    fit = _fit(profile, (0, 10))
+    fit = _fit(profile, (0, 10), named=bool(stem))
     if not (stem or kind == "nps") or not (fit or kind == "nps"):
         if stem and profile.filled:
             odd = _odd_answers(profile, (0, 10))
             shown = ", ".join(repr(value) for value in list(odd)[:3]) or profile.example()
-            evidence = [f"the header asks about recommending ({stem!r}) but the values are not 0–10 ({shown})"]
+            evidence = [f"the header asks about recommending ({stem!r}) but the values are not 0–10 ({shown}): kept "
+                        "unscored; to score it, map it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
             return Proposal("nps", profile.key, 0.3, evidence)
         return None
     metric = "enps" if mentions(header, "employer") else "nps"
@@ -43,6 +53,8 @@ def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
         evidence.append("the survey definition makes it a Net Promoter question")
     if stem:
         evidence.append(f"the header asks about recommending ({stem!r})")
+    if metric == "enps":
+        evidence.append(f"about a place to work ({mentions(header, 'employer')!r}): employee NPS")
     if fit:
         inside = [n for n in profile.numbers if 0 <= n <= 10 and float(n).is_integer()]
         evidence += [f"values are whole numbers {_fmt(min(inside))}–{_fmt(max(inside))}", *fit.notes(profile)]
@@ -51,46 +63,93 @@ def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
     return Proposal(metric, profile.key, confidence, evidence, spec)
 
 
-def _csat(profile: ColumnProfile, header: str) -> Proposal | None:
-    stem = mentions(header, "satisfaction")
-    labelled = _label_scale(profile)
-    if labelled is not None and labelled[0].metric == "csat":
-        scale, fit = labelled
-        evidence = [f"the answers are labels of the built-in {scale.name} scale ({profile.example()})"]
-        if stem:
-            evidence.append(f"the header asks about satisfaction ({stem!r})")
-        evidence += fit.notes(profile)
-        spec = {"scale": list(scale.scale), **_no_score_spec(profile)}
-        return Proposal("csat", profile.key, (0.9 if stem else 0.8) - (0.05 if fit.odd else 0), evidence, spec)
-    if stem and (fit := _numeric_scale(profile)):
-        spec = {"scale": [fit.low, fit.high], **_labels_of_definition(profile), **_no_score_spec(profile)}
-        evidence = [f"the header asks about satisfaction ({stem!r})", *fit.describe(profile)]
-        return Proposal("csat", profile.key, 0.8 if fit.odd else 0.85, evidence, spec)
-    if stem and profile.labels:
-        return Proposal("csat", profile.key, 0.3, [f"the header asks about satisfaction ({stem!r}) but the labels "
-                                                   f"are not a known scale ({profile.example()})"])  # fmt: skip
-    return None
+def _rated(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
+    """CSAT or CES: from the definition's options, else the labels in the cells, else numbers."""
+    if profile.column.choices:
+        return _from_options(profile, header)
+    if profile.labels and sum(profile.labels.values()) >= 0.8 * profile.answered:
+        return _from_labels(profile, header)
+    return _from_numbers(profile, header, recoded=recoded)
 
 
-def _ces(profile: ColumnProfile, header: str) -> Proposal | None:
-    stem = mentions(header, "effort")
-    if not stem:
-        return None
+def _from_options(profile: ColumnProfile, header: str) -> Proposal | None:
+    """A survey definition's options: their labels say the scale and which way it runs."""
+    reading = read_options(profile.column.choices, complete=True)
+    metric = metric_of(reading, header)
+    if metric is None:
+        return _unscored(profile, header, reading)
+    evidence = [f"the survey definition: {reading.evidence}", *_header_evidence(header, metric)]
+    labels = {label: value for label, value in reading.labels.items()}
+    return Proposal(metric, profile.key, 0.9, evidence, _spec(metric, reading, profile, labels=labels))
+
+
+def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
+    """Labels written in the cells ("Very satisfied", "Гораздо меньше, чем я предполагал")."""
     labelled = _label_scale(profile)
-    if labelled is not None and labelled[0].metric == "ces":
-        scale, fit = labelled
-        evidence = [f"the header asks about effort or ease ({stem!r})",
-                    f"the answers are labels of the built-in {scale.name} scale ({profile.example()})",
-                    *fit.notes(profile)]  # fmt: skip
-        spec = {"scale": list(scale.scale), "direction": scale.direction.value, **_no_score_spec(profile)}
-        return Proposal("ces", profile.key, 0.8 if fit.odd else 0.85, evidence, spec)
-    fit = _numeric_scale(profile)
-    if fit is None or fit.high > 7:
+    if labelled is None:
+        reading = read_options(dict.fromkeys(profile.labels), complete=False)
+        return _unscored(profile, header, reading)
+    reading, fit = labelled
+    metric = metric_of(reading, header)
+    if metric is None:
+        return _unscored(profile, header, reading)
+    evidence = [reading.evidence, *_header_evidence(header, metric), *fit.notes(profile)]
+    confidence = (0.9 if _header_evidence(header, metric) else 0.8) - (0.05 if fit.odd else 0)
+    return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile))
+
+
+def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
+    """Numbers under a satisfaction or effort question; never a question of fact ("resolved?")."""
+    stem = mentions(header, "satisfaction") or mentions(header, "effort")
+    if stem is None or not profile.numbers:
         return None
-    direction, why = effort_direction(header)
-    evidence = [f"the header asks about effort or ease ({stem!r})", *fit.describe(profile), why]
-    spec = {"scale": [fit.low, fit.high], "direction": direction.value, **_no_score_spec(profile)}
-    return Proposal("ces", profile.key, 0.7 if fit.odd else 0.75, evidence, spec)
+    metric = "csat" if mentions(header, "satisfaction") else "ces"
+    if recoded:
+        why = ("its numbers are the export's answer recodes, which can run either way (1 = 'Extremely easy' in some "
+               "surveys): give the survey definition (--definition survey.qsf) to score it")  # fmt: skip
+        return _note(profile, f"the header asks about {stem!r}, but {why}")
+    if metric == "csat" and (fact := mentions(header, "resolved")):
+        return _note(profile, f"the header asks whether something was {fact!r}: a question of fact, not a satisfaction "
+                              f"scale; kept as an answer, unscored")  # fmt: skip
+    fit = _numeric_scale(profile, largest=7 if metric == "ces" else 10)
+    if fit is None:
+        return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) reach the top of "
+                              f"no usual scale (1–5, 1–7, 0–10, 1–10), so neither its scale nor which end is best is "
+                              f"known; kept as an answer, unscored; {TO_SCORE_IT}")  # fmt: skip
+    if metric == "ces":
+        direction, why = effort_direction(header)
+        evidence = [f"the header asks about effort or ease ({stem!r})", *fit.describe(profile), why]
+        spec = {"scale": [fit.low, fit.high], "direction": direction.value, **_no_score_spec(profile)}
+        return Proposal("ces", profile.key, 0.7 if fit.odd else 0.75, evidence, spec)
+    evidence = [f"the header asks about satisfaction ({stem!r})", *fit.describe(profile),
+                f"{_fmt(fit.high)} taken as the most satisfied (numbers without labels)"]  # fmt: skip
+    spec = {"scale": [fit.low, fit.high], **_no_score_spec(profile)}
+    return Proposal("csat", profile.key, 0.8 if fit.odd else 0.85, evidence, spec)
+
+
+def _unscored(profile: ColumnProfile, header: str, reading: ScaleReading) -> Proposal | None:
+    note = unscored_note(header, reading)
+    return _note(profile, f"{note}; {TO_SCORE_IT}") if note else None
+
+
+def _note(profile: ColumnProfile, why: str) -> Proposal:
+    """A column that looks scored but is not: kept as an answer, with the reason as its evidence."""
+    return Proposal("question", profile.key, 0.9, [why], unscored=True)
+
+
+def _header_evidence(header: str, metric: str) -> list[str]:
+    role = "satisfaction" if metric == "csat" else "effort"
+    stem = mentions(header, role)
+    return [f"the header asks about {role} ({stem!r})"] if stem else []
+
+
+def _spec(metric: str, reading: ScaleReading, profile: ColumnProfile, *, labels: dict | None = None) -> dict:
+    spec: dict = {"scale": list(reading.bounds or reading.scale.scale)}  # type: ignore[union-attr]
+    if metric == "ces" or reading.direction is Direction.LOWER_IS_BETTER:
+        spec["direction"] = reading.direction.value
+    if labels:
+        spec["labels"] = labels
+    return spec | _no_score_spec(profile)
 
 
 def propose_comment(profile: ColumnProfile) -> Proposal | None:
@@ -108,9 +167,10 @@ def propose_comment(profile: ColumnProfile) -> Proposal | None:
 
 
 def propose_multi_choice(profile: ColumnProfile) -> Proposal | None:
-    """Checkbox answers joined with ", " (Google Forms): a few short options, combined."""
+    """Checkbox answers joined with ", " (Google Forms): a few short options, combined — never
+    the labels of a known scale, whose commas are their own («Гораздо меньше, чем я предполагал»)."""
     joined = [label for label in profile.labels if ", " in label]
-    if len(joined) < 2:
+    if len(joined) < 2 or _label_scale(profile) is not None:
         return None
     parts: Counter[str] = Counter()
     for label, count in profile.labels.items():
@@ -155,32 +215,42 @@ def _odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[
     return odd + profile.labels
 
 
-def _fit(profile: ColumnProfile, scale: tuple[float, float]) -> ScaleFit | None:
-    """The scale, when all but a small minority of the answers are whole numbers on it."""
+def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False) -> ScaleFit | None:
+    """The scale, when all but a small minority of the answers are whole numbers on it. When the
+    header names the metric (`named`), any minority of typos is tolerated — 11, -1, 7.5, 'abc'
+    — as long as no number is further than one point off the scale (15 and 40 are another
+    quantity, not typos)."""
     odd = _odd_answers(profile, scale)
     on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
-    if not on_scale or sum(odd.values()) > TOLERATED * profile.answered:
+    count = sum(odd.values())
+    if not on_scale or 2 * count >= profile.answered:
+        return None
+    near = all(scale[0] - 1 <= n <= scale[1] + 1 for n in profile.numbers)
+    if count > TOLERATED * profile.answered and not (named and near):
         return None
     return ScaleFit(*scale, odd)
 
 
-def _numeric_scale(profile: ColumnProfile) -> ScaleFit | None:
-    """The definition's scale, else the smallest usual scale with the fewest answers off it."""
-    if profile.column.choices:
-        values = [v for v in profile.column.choices.values() if v >= 0]
-        return ScaleFit(min(values), max(values)) if values else None
-    fits = [fit for scale in _SCALES if (fit := _fit(profile, scale)) is not None]
-    return min(fits, key=lambda fit: sum(fit.odd.values()), default=None)
+def _numeric_scale(profile: ColumnProfile, *, largest: float) -> ScaleFit | None:
+    """The smallest usual scale (up to `largest`) the numbers fit whose top answer someone gave:
+    1, 2, 3 alone say neither whether the scale is 1–3 or 1–5 nor which end is best."""
+    fits = [fit for scale in _SCALES if scale[1] <= largest and (fit := _fit(profile, scale)) is not None]
+    reached = [fit for fit in fits if fit.high in profile.numbers]
+    return min(reached, key=lambda fit: (sum(fit.odd.values()), fit.high - fit.low), default=None)
 
 
-def _label_scale(profile: ColumnProfile) -> tuple[builtin.LabelScale, ScaleFit] | None:
-    """The built-in scale whose labels most answers are (ties: the smallest), with the labels
-    that are on none of its points."""
-    if not profile.labels or sum(profile.labels.values()) < 0.8 * profile.answered:
+def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None:
+    """The built-in scale whose labels most answers are, each label on a point of its own (ties:
+    the smallest), with the labels on none of its points; Yes/No answers are none."""
+    if builtin.is_yes_no(profile.labels):
         return None
     best: tuple[int, int, builtin.LabelScale] | None = None
     for scale in builtin.SCALES:
-        known = sum(count for label, count in profile.labels.items() if builtin.label_key(label) in scale.values())
+        values = scale.values()
+        keys = {builtin.label_key(label) for label in profile.labels} & values.keys()
+        if len({values[key] for key in keys}) < len(keys):
+            continue  # "Satisfied" and "Somewhat satisfied" are two points: not this scale
+        known = sum(count for label, count in profile.labels.items() if builtin.label_key(label) in values)
         if known and (best is None or (known, -len(scale.points)) > best[:2]):
             best = (known, -len(scale.points), scale)
     if best is None:
@@ -189,12 +259,8 @@ def _label_scale(profile: ColumnProfile) -> tuple[builtin.LabelScale, ScaleFit] 
     odd = Counter({label: c for label, c in profile.labels.items() if builtin.label_key(label) not in scale.values()})
     if sum(odd.values()) > TOLERATED * profile.answered:
         return None
-    return scale, ScaleFit(*scale.scale, odd)
-
-
-def _labels_of_definition(profile: ColumnProfile) -> dict:
-    choices = {label: value for label, value in profile.column.choices.items() if value >= 0}
-    return {"labels": choices} if choices else {}
+    known = [label for label in profile.labels if label not in odd]
+    return read_options(dict.fromkeys(known), complete=False), ScaleFit(*scale.scale, odd)
 
 
 def _no_score_spec(profile: ColumnProfile) -> dict:

@@ -111,6 +111,10 @@ class FormResponses(Stream):
                 for response in page.get("responses") or []:
                     yield {"formId": form_id, **response}
 
+    def warnings(self) -> list[str]:
+        return [f"form {form_id}: {warning}" for form_id, reader in self.readers.items()
+                for warning in reader.plan.warnings]  # fmt: skip
+
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         moment = _cursor_time(raw.get("lastSubmittedTime"))
         form_id = raw["formId"]

@@ -114,6 +114,10 @@ class ResponsesStream(Stream):
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         return dict(self.committed)
 
+    def warnings(self) -> list[str]:
+        return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
+                for warning in reader.plan.warnings]  # fmt: skip
+
     def final_cursor(self, cursor: Any) -> Any:
         return dict(self.committed)
 

@@ -97,6 +97,9 @@ class Responses(Stream):
             yield from api.filtered_responses(self.source.client, survey_id, config.page_size, body)
             start = end + timedelta(seconds=1)
 
+    def warnings(self) -> list[str]:
+        return list(self.reader.plan.warnings)
+
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         try:
             moment = parse_response_time(raw.get("timestamp"), extra=self.reader.zones).strftime(FILTER_FORMAT)

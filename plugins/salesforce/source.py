@@ -163,6 +163,9 @@ class SurveyResponses(ModstampCursor, Stream):
         self.plan = QuestionPlan(by_type | config.questions, where=f"sources.{source.context.name}")
         self.questions: dict[str, dict[str, Any]] = {}
 
+    def warnings(self) -> list[str]:
+        return list(self.plan.warnings)
+
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         batch: list[dict[str, Any]] = []
         for response in self.source.rows("SurveyResponse", objects.RESPONSE_FIELDS, cursor):

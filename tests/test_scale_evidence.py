@@ -1,0 +1,254 @@
+"""A question is scored only when its scale and direction are established, from the meaning of
+its answer labels (in seven languages) — never from the order of recode numbers: a Yes/No
+"resolved to your complete satisfaction?" question is no CSAT, "Extremely easy" recoded 1 is the
+best end of an ease scale, the expectation-style CES ("much less effort than I expected") and
+eNPS wording are built in. What cannot be established is kept unscored, and `inspect`, the
+import summary and the sync summary say why. Real Qualtrics definitions from ropensci/qualtRics
+(tests/data/samples) show it."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cxbridge
+from cxbridge.detection import labels as builtin
+from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.detection.meaning import read_options
+from cxbridge.metrics import Direction
+from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins_host import create_host
+from cxbridge.questions import Question, detect
+from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
+from tests.sqlite_runs import SAMPLES, copy_sample, query, sync_source
+
+BESKAR = "qualtRics_SV_3gbwq8aJgqPwQDP_survey_questions.json"
+UNIVERSITY = "qualtRics_SV_5u9zu8zHnHaGml7_survey_definition.json"
+
+
+def write_csv(path: Path, rows: list[list[Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def import_file(path: Path, **options: Any):
+    result = cxbridge.import_([path], destination=f"sqlite:///{path.parent / 'x.db'}", host=create_host(), **options)
+    [item] = result.files
+    return item
+
+
+# --- the meaning of answer options ----------------------------------------------------------------
+
+
+def test_no_built_in_label_is_written_the_same_way_for_two_points_of_one_scale():
+    for scale in builtin.SCALES:
+        seen: dict[str, int] = {}
+        for rank, spellings in enumerate(scale.points, start=1):
+            for spelling in spellings:
+                key = builtin.label_key(spelling)
+                assert seen.setdefault(key, rank) == rank, (scale.name, spelling)
+
+
+def test_recodes_running_best_first_make_lower_better_and_the_labels_decide_it():
+    reading = read_options({"Extremely easy": 1, "Moderately easy": 2, "Slightly easy": 3,
+                            "Neither easy nor difficult": 4, "Slightly difficult": 5, "Moderately difficult": 6,
+                            "Extremely difficult": 7}, complete=True)  # fmt: skip
+    assert (reading.kind, reading.bounds, reading.direction) == ("ease", (1.0, 7.0), Direction.LOWER_IS_BETTER)
+    assert "'Extremely easy' = 1: lower is better" in reading.evidence
+
+
+@pytest.mark.parametrize(
+    ("options", "why"),
+    [({"Yes, by the tribe": 1, "Yes, by me": 2, "No, the problem was not resolved": 3}, "Yes/No"),
+     ({"Да": 1, "Нет": 2}, "Yes/No"),
+     ({"Too short": 1, "About right": 2, "Too long": 3}, "not points of a known"),
+     ({"Very satisfied": 1, "Satisfied": 3, "Neutral": 2, "Dissatisfied": 4, "Very dissatisfied": 5}, "not consecutive"),
+     ({"Very satisfied": 5, "Satisfied": 4, "Dissatisfied": 2}, "only some of the points")],
+)  # fmt: skip
+def test_options_that_establish_no_scale_say_why(options, why):
+    reading = read_options(options, complete=True)
+    assert reading.scale is None and why in reading.evidence
+
+
+def test_a_no_opinion_recode_is_no_point_of_the_scale():
+    options = {"Very dissatisfied": 1, "Dissatisfied": 2, "Neutral": 3, "Satisfied": 4, "Very satisfied": 5,
+               "No opinion": -1}  # fmt: skip
+    spec = detect(Question("Q1", "How satisfied are you?", "choice", choices=options)).spec
+    assert spec is not None and (spec.metric, spec.scale, spec.ignore_values) == ("csat", (1, 5), [-1])
+
+
+# --- a real Qualtrics survey: a Yes/No "resolved to your complete satisfaction?" question -------
+
+
+def beskar_response(n: int, satisfied: int, resolved: int) -> dict[str, Any]:
+    values = {"recordedDate": f"2026-01-0{n}T10:00:00.000Z", "finished": 1, "QID16": satisfied, "QID17": 1,
+              "QID18": resolved}  # fmt: skip
+    return {"responseId": f"R_{n:04d}beskar", "values": values, "labels": {}, "displayedFields": list(values)}
+
+
+def test_the_resolved_yes_no_question_of_a_real_survey_is_no_csat_and_the_sync_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    definition = json.loads((SAMPLES / BESKAR).read_text(encoding="utf-8"))["result"]
+    answers = [(5, 3), (1, 1), (4, 2), (2, 3), (3, 1)]  # (QID16 recode, QID18 recode) per response
+    account = QualtricsAccount()
+    account.add_survey("SV_3gbwq8aJgqPwQDP", "Beskar Armor")
+    account.definitions["SV_3gbwq8aJgqPwQDP"] = definition
+    account.put("SV_3gbwq8aJgqPwQDP", *(beskar_response(n, s, r) for n, (s, r) in enumerate(answers, start=1)))
+    with qualtrics(account) as api:
+        result = sync_source(tmp_path, {"connector": "qualtrics", "base_url": api.url + ROOT,
+                                        "surveys": ["SV_3gbwq8aJgqPwQDP"], "api_token": "${QUALTRICS_API_TOKEN}"})  # fmt: skip
+    assert result.ok and result.written == len(answers), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'QID18'") == [(0,)]
+    # QID16 is recoded 5 = "Extremely satisfied" in the definition: a 5-point CSAT, top-2-box satisfied
+    choices = {c["recode"]: re.sub("<[^>]+>", "", c["choiceText"]) for c in definition["questions"]["QID16"]["choices"].values()}
+    assert choices["5"] == "Extremely satisfied" and choices["1"] == "Extremely dissatisfied"
+    expected = [(float(s), "satisfied" if s >= 4 else "dissatisfied" if s <= 2 else "neutral") for s, _ in answers]
+    stored = query(tmp_path, "SELECT f.csat, s.category FROM feedback f JOIN feedback_scores s USING (record_id) "
+                             "WHERE s.question_id = 'QID16' ORDER BY f.source_record_id")  # fmt: skip
+    assert stored == expected
+    [(kept,)] = query(tmp_path, "SELECT answers FROM feedback WHERE source_record_id = 'R_0001beskar'")
+    assert json.loads(kept)["QID18"]["value"] == 3  # the answer is kept, unscored
+    [warning] = [w for w in result.warnings if "QID18" in w]
+    assert "Yes/No" in warning and "kept as answers, unscored" in warning
+    assert "set sources.survey.questions.QID18.metric" in warning
+
+
+def test_an_export_of_the_same_survey_warns_about_the_resolved_question_at_import(tmp_path):
+    definition = copy_sample(BESKAR, tmp_path)
+    ids = ["startDate", "endDate", "finished", "recordedDate", "_recordId", "QID16", "QID18"]
+    rows = [["StartDate", "EndDate", "Finished", "RecordedDate", "ResponseId", "Q16", "Q18"],
+            ["Start", "End", "Finished", "Recorded", "Response ID", "Overall…", "Have all problems…"],
+            [json.dumps({"ImportId": i}) for i in ids],
+            *[["2020-02-20 09:00:00", "2020-02-20 09:05:00", 1, f"2020-02-20 09:05:0{n}", f"R_{n}", n % 5 + 1, n % 3 + 1]
+              for n in range(9)]]  # fmt: skip
+    path = write_csv(tmp_path / "beskar.csv", rows)
+    inspection = inspect_file(path, Hints(definition=definition))
+    assert [p.column for p in inspection.chosen if p.target == "csat"] == ["QID16"]
+    [warning] = inspection.warnings
+    assert warning.startswith("column 'QID18' is not scored") and "Yes/No" in warning
+    item = import_file(path, hints=Hints(definition=definition))
+    assert item.ok and item.result.written == 9
+    assert any("QID18" in w and "Yes/No" in w for w in item.all_warnings)
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'QID18'", db="x.db") == [(0,)]
+
+
+# --- recodes that run best-first ------------------------------------------------------------------
+
+
+def test_extremely_easy_recoded_1_is_the_least_effort_of_a_real_survey(tmp_path):
+    definition = copy_sample(UNIVERSITY, tmp_path)
+    questions = json.loads(definition.read_text())["result"]["questions"]
+    qid = "QID172807701"  # "How easy or difficult is it to obtain the resources …": 1 = Extremely easy
+    assert questions[qid]["choices"]["1"]["choiceText"] == "Extremely easy"
+    tag = questions[qid]["questionName"]
+    ids = ["startDate", "endDate", "finished", "recordedDate", "_recordId", qid]
+    recodes = [1, 2, 4, 6, 7, 1, 3]
+    rows = [["StartDate", "EndDate", "Finished", "RecordedDate", "ResponseId", tag],
+            ["Start", "End", "Finished", "Recorded", "Response ID", "How easy…"],
+            [json.dumps({"ImportId": i}) for i in ids],
+            *[["2018-01-18 09:00:00", "2018-01-18 09:05:00", 1, f"2018-01-18 09:05:0{n}", f"R_{n}", v]
+              for n, v in enumerate(recodes)]]  # fmt: skip
+    item = import_file(write_csv(tmp_path / "export.csv", rows), hints=Hints(definition=definition))
+    assert item.ok and item.result.written == len(recodes), item.error
+    stored = query(tmp_path, "SELECT s.value, s.direction, s.normalized, s.category FROM feedback f JOIN "
+                             "feedback_scores s USING (record_id) ORDER BY f.source_record_id", db="x.db")  # fmt: skip
+    expected = []
+    for value in recodes:  # 1 = extremely easy = least effort: aligned = 8 - value, best two boxes 6–7
+        aligned = 8 - value
+        box = "low_effort" if aligned >= 6 else "high_effort" if aligned <= 2 else "neutral"
+        expected.append((float(value), "lower_is_better", pytest.approx((aligned - 1) / 6 * 100), box))
+    assert stored == expected
+
+
+# --- questions that are no scale -----------------------------------------------------------------
+
+
+def test_a_session_length_question_is_no_csat_with_or_without_its_labels(tmp_path):
+    labelled = Question("QID7", "How satisfied were you with the session length?", "choice",
+                        choices={"Too short": 1, "About right": 2, "Too long": 3})  # fmt: skip
+    found = detect(labelled)
+    assert found.spec is None and "'Too short', 'About right', 'Too long'" in found.evidence
+    rows = [["Date", "How satisfied were you with the session length?"],
+            *[[f"2025-01-{n + 1:02d}", n % 3 + 1] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "sessions.csv", rows))
+    assert not [p for p in inspection.chosen if p.target == "csat"]
+    [warning] = inspection.warnings
+    assert "reach the top of no usual scale" in warning
+
+
+def test_a_yes_no_satisfaction_column_of_a_plain_sheet_is_kept_unscored_and_the_import_says_so(tmp_path):
+    rows = [["Date", "Were all problems resolved to your complete satisfaction?"],
+            *[[f"2025-01-{n + 1:02d}", ["Yes", "No"][n % 2]] for n in range(10)]]  # fmt: skip
+    item = import_file(write_csv(tmp_path / "resolved.csv", rows))
+    assert item.ok and item.result.written == 10
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores", db="x.db") == [(0,)]
+    [warning] = item.all_warnings
+    assert "Yes/No" in warning and "kept as answers, unscored" in warning
+
+
+def test_numbers_of_a_qualtrics_export_without_its_definition_are_not_given_a_direction(tmp_path):
+    ids = ["startDate", "endDate", "finished", "recordedDate", "_recordId", "QID3"]
+    rows = [["StartDate", "EndDate", "Finished", "RecordedDate", "ResponseId", "Q3"],
+            ["Start", "End", "Finished", "Recorded", "Response ID", "How easy or difficult was it?"],
+            [json.dumps({"ImportId": i}) for i in ids],
+            *[["2018-01-18 09:00:00", "2018-01-18 09:05:00", 1, f"2018-01-18 09:05:0{n}", f"R_{n}", n % 7 + 1]
+              for n in range(10)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "export.csv", rows))
+    assert not [p for p in inspection.chosen if p.target == "ces"]
+    [warning] = inspection.warnings
+    assert "recodes" in warning and "--definition" in warning
+
+
+# --- the expectation-style CES and eNPS, in English and Russian -------------------------------------
+
+EXPECTATION = {
+    "en": ("How much effort did you personally have to put forth to handle your request?",
+           ["Much less effort than I expected", "Less effort than I expected", "About as much effort as I expected",
+            "More effort than I expected", "Much more effort than I expected"]),
+    "ru": ("Сколько усилий вам пришлось приложить, чтобы решить вопрос?",
+           ["Гораздо меньше, чем я предполагал", "Меньше, чем я предполагал",
+            "Примерно столько, сколько я предполагал", "Больше, чем я предполагал", "Гораздо больше, чем я предполагал"]),
+}  # fmt: skip
+FIRST_HEADER = {"en": "Timestamp", "ru": "Отметка времени"}
+RECOMMEND = {"en": "How likely are you to recommend us to a friend?",
+             "ru": "Насколько вероятно, что вы порекомендуете нас друзьям?"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_expectation_ces_is_built_in_and_its_labels_stay_whole(tmp_path, language):
+    question, labels = EXPECTATION[language]
+    answers = [n * 7 % 5 for n in range(15)]  # each point three times, in a scrambled order
+    rows = [[FIRST_HEADER[language], RECOMMEND[language], question],
+            *[[f"1/{n + 1}/2025 10:00:00", (n * 3) % 11, labels[point]] for n, point in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "effort.csv", rows)
+    inspection = inspect_file(path)
+    assert inspection.recognition.format == "google_forms"
+    [ces] = [p for p in inspection.chosen if p.target == "ces"]
+    assert ces.column == question and ces.spec == {"scale": [1.0, 5.0], "direction": "lower_is_better"}
+    assert not [p for p in inspection.proposals if p.target == "multi_choice"]
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (15, 0)
+    stored = query(tmp_path, "SELECT nps, ces, ces_normalized FROM feedback ORDER BY submitted_at", db="x.db")
+    assert stored == [((n * 3) % 11, float(point + 1), pytest.approx((4 - point) / 4 * 100))
+                      for n, point in enumerate(answers)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Насколько вероятно, что вы порекомендуете нашу компанию как место работы?",
+     "How likely are you to recommend Acme as a place to work?",
+     "Jak bardzo prawdopodobne jest, że polecisz naszą firmę jako miejsce do pracy?",
+     "Wie wahrscheinlich ist es, dass Sie uns als Arbeitsplatz weiterempfehlen?"],
+)  # fmt: skip
+def test_enps_wording_is_employee_nps(tmp_path, question):
+    rows = [["Date", question], *[[f"2025-02-{n + 1:02d}", n % 11] for n in range(12)]]
+    inspection = inspect_file(write_csv(tmp_path / "pulse.csv", rows))
+    assert [p.target for p in inspection.chosen if p.column == question] == ["enps"]
+    assert detect(Question("Q1", question, "nps")).spec.metric == "enps"
