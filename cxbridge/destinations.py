@@ -54,9 +54,38 @@ class Batch:
     cursor: CursorUpdate | None = None
     started_at: str = dataclasses.field(default_factory=lambda: format_timestamp(datetime.now(timezone.utc)))
     """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
+    superseded: int = 0
+    """Versions of a record dropped by `settle` because a later one of the same id was read."""
+    _last: dict[str, tuple[bool, int]] = dataclasses.field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.records) + len(self.quarantined) + len(self.context)
+
+    def add_record(self, rows: RecordRows) -> None:
+        """A normalized record; `settle` keeps only the last version of a record read twice."""
+        self._read(rows.record_id, quarantined=False, index=len(self.records))
+        self.records.append(rows)
+
+    def add_quarantined(self, item: QuarantineItem) -> None:
+        """A record that failed normalization; `settle` keeps only the last version read."""
+        self._read(item.record_id, quarantined=True, index=len(self.quarantined))
+        self.quarantined.append(item)
+
+    def _read(self, record_id: str, *, quarantined: bool, index: int) -> None:
+        if record_id in self._last:
+            self.superseded += 1
+        self._last[record_id] = (quarantined, index)
+
+    def settle(self) -> None:
+        """One id, one place: a record read more than once in the batch keeps its last version
+        only, stored if that one normalized and quarantined if it did not."""
+        if self.superseded:
+            last = self._last
+            self.records = [r for i, r in enumerate(self.records) if last.get(r.record_id, (False, i)) == (False, i)]
+            self.quarantined = [
+                q for i, q in enumerate(self.quarantined) if last.get(q.record_id, (True, i)) == (True, i)
+            ]
+        self._last = {}
 
 
 @dataclass(frozen=True)
@@ -127,7 +156,10 @@ class Destination(ABC):
     @abstractmethod
     def write_batch(self, batch: Batch) -> WriteStats:
         """Upsert the batch's records (skipping unchanged ones), its quarantine and its cursor,
-        all in one transaction where the engine has transactions."""
+        all in one transaction where the engine has transactions. A record id is in one place:
+        writing a record takes it out of quarantine, quarantining one removes its stored row
+        (and scores and comments); the engine hands over settled batches, where no id is in
+        both lists."""
 
     @abstractmethod
     def save_run(self, run: SyncRun) -> None:

@@ -108,8 +108,8 @@ class Engine:
                     if replay is None:
                         self._run_stream(name, source, stream, result)
                     else:
-                        raws = [i.raw for i in replay if i.stream == stream.name]
-                        self._replay_stream(name, source, stream, raws, result)
+                        items = [i for i in replay if i.stream == stream.name]
+                        self._replay_stream(name, source, stream, items, result)
                 finally:
                     result.warnings += [w for w in stream.warnings() if w not in result.warnings]
         except KeyboardInterrupt:
@@ -168,13 +168,20 @@ class Engine:
         self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=_counts(result))
 
     def _replay_stream(
-        self, name: str, source: Source, stream: Stream, raws: list[dict[str, Any]], result: SourceResult
+        self, name: str, source: Source, stream: Stream, items: list[QuarantineItem], result: SourceResult
     ) -> None:
         builder, scrub = stream_tools(source, stream, keys=self.keys)
+        stored = self.destination.content_hashes([item.record_id for item in items])
+        if stored:  # left in both places by versions before one id, one place: a later version was written
+            self.destination.release_quarantine(list(stored))
+            result.read += len(stored)
+            result.unchanged += len(stored)
         batch = self._new_batch(name, stream)
-        for raw in raws:
+        for item in items:
+            if item.record_id in stored:
+                continue
             result.read += 1
-            self._add(batch, raw, stream, builder, scrub)
+            self._add(batch, item.raw, stream, builder, scrub)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result)
                 batch = self._new_batch(name, stream)
@@ -194,11 +201,11 @@ class Engine:
             record = stream.normalize(raw, builder)
             if self._enrich:
                 self.host.pm.hook.enrich_record(record=record)
-            batch.records.append(to_rows(record, ingested_at=batch.started_at, run_id=self.run_id))
+            batch.add_record(to_rows(record, ingested_at=batch.started_at, run_id=self.run_id))
         except DataError as exc:
-            batch.quarantined.append(self._quarantine_item(batch, raw, stream, native, exc))
+            batch.add_quarantined(self._quarantine_item(batch, raw, stream, native, exc))
         except ValidationError as exc:  # a plugin that builds FeedbackRecord itself
-            batch.quarantined.append(self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
+            batch.add_quarantined(self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
 
     def _quarantine_item(
         self, batch: Batch, raw: dict[str, Any], stream: Stream, native: str | None, exc: DataError
@@ -216,6 +223,7 @@ class Engine:
         )
 
     def _commit(self, batch: Batch, result: SourceResult) -> None:
+        batch.settle()
         if self._dry_run:
             stats = self._dry_run.count(batch)
         else:
@@ -226,7 +234,7 @@ class Engine:
                 _cursor_text(batch.cursor.value) if batch.cursor else "unchanged",
             )  # fmt: skip
         result.written += stats.written
-        result.unchanged += stats.unchanged
+        result.unchanged += stats.unchanged + batch.superseded  # read, but a later version of it counts
         result.quarantined += stats.quarantined
         if not self._dry_run:
             self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))

@@ -259,6 +259,7 @@ class SQLDestination(Destination):
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
+        quarantined = f"SELECT record_id FROM {self.stage_name(QUARANTINE)}"
 
         def staged(table: Table, where: str = "") -> str:
             columns = ", ".join(f"{self.from_stage(column)} AS {column.name}" for column in table.columns)
@@ -278,6 +279,10 @@ class SQLDestination(Destination):
             + staged(FEEDBACK_COMMENTS, only_changed),
             f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})",
             self.upsert_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)),
+            *(  # a record whose last version failed is no longer stored: one id, one place
+                f"DELETE FROM {table} WHERE record_id IN ({quarantined})"
+                for table in ("feedback_scores", "feedback_comments", "feedback")
+            ),
             *(statement for table in context_tables for statement in self._context_merge(table, staged)),
         ]
 
@@ -338,11 +343,12 @@ def batch_stats(batch: Batch, written: int) -> WriteStats:
 def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
     """The rows a batch puts into each staging table (a record read twice: the last one wins)."""
     records = list({rows.record_id: rows for rows in batch.records}.values())
+    quarantined = list({item.record_id: item for item in batch.quarantined}.values())
     return {
         FEEDBACK: [rows.feedback for rows in records],
         FEEDBACK_SCORES: [score for rows in records for score in rows.scores],
         FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
-        QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in batch.quarantined],
+        QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in quarantined],
         **{table: latest_rows(batch.context, table.name) for table in CRM_TABLES},
     }
 

@@ -9,6 +9,7 @@ from cxbridge.errors import DestinationError
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.destinations import deliver
+from tests.conftest import survey_row
 
 
 def test_every_spelling_of_the_url_reaches_the_same_server(postgres_database):
@@ -59,3 +60,17 @@ def test_an_unreachable_server_is_a_clear_error_without_the_password():
         destination.open()
     assert "cannot connect to postgresql://me:***@127.0.0.1:9/db" in str(caught.value)
     assert "s3cret-pw" not in str(caught.value)
+
+
+def test_two_failing_rows_with_one_id_are_one_quarantine_row(postgres_database, workspace):
+    """Both rows in one batch used to fail it with CardinalityViolation, on every run."""
+    url = postgres_database("duplicates")
+    workspace.write_csv([survey_row(1, nps=11), survey_row(1, nps=12), survey_row(2)])
+    for _ in range(2):
+        [result] = workspace.sync(destination=url, full_refresh=True).results
+        assert (result.status, result.read, result.quarantined) == ("success", 3, 1)
+    destination = PostgresDestination(url)
+    destination.open(read_only=True)
+    [item] = destination.quarantined()
+    destination.close()
+    assert item.source_record_id == "R1" and "12 is outside its scale" in item.error

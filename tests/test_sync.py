@@ -102,6 +102,54 @@ def test_a_fixed_record_leaves_quarantine(workspace: Workspace):
     assert workspace.query("SELECT nps FROM feedback WHERE source_record_id = 'R1'") == [(10,)]
 
 
+def test_an_id_read_twice_is_stored_or_quarantined_as_its_last_row_says(workspace: Workspace):
+    rows = [survey_row(1, nps=11), survey_row(1, nps=12), survey_row(2), survey_row(2, nps=11)]
+    rows += [survey_row(3, nps=11), survey_row(3, nps=9)]
+    workspace.write_csv(rows)
+    for _ in range(2):  # every run alike
+        [source] = workspace.sync(full_refresh=True).results
+        assert (source.status, source.read, source.quarantined) == ("success", 6, 2)
+        assert source.read == source.written + source.unchanged + source.quarantined
+        quarantined = workspace.query("SELECT source_record_id, error, context FROM quarantine ORDER BY 1")
+        assert [(native, json.loads(context)["row"]) for native, _, context in quarantined] == [("R1", 3), ("R2", 5)]
+        assert "12 is outside its scale" in quarantined[0][1]
+        assert workspace.query("SELECT source_record_id, nps FROM feedback") == [("R3", 9)]
+
+
+def test_a_stored_record_whose_new_version_fails_moves_to_quarantine_and_back(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2)])
+    workspace.sync()
+    workspace.write_csv([survey_row(1, nps=11), survey_row(2)])
+    [source] = workspace.sync().results
+    assert (source.written, source.unchanged, source.quarantined) == (0, 1, 1)
+    assert workspace.query("SELECT source_record_id FROM feedback") == [("R2",)]
+    assert workspace.query("SELECT COUNT(*) FROM feedback_scores WHERE record_id NOT IN (SELECT record_id FROM feedback)") == [(0,)]
+    assert workspace.query("SELECT source_record_id FROM quarantine") == [("R1",)]
+    workspace.write_csv([survey_row(1, nps=10), survey_row(2)])
+    workspace.sync()
+    assert workspace.query("SELECT source_record_id, nps FROM feedback ORDER BY 1") == [("R1", 10), ("R2", 2)]
+    assert workspace.query("SELECT COUNT(*) FROM quarantine") == [(0,)]
+
+
+def test_replay_releases_a_quarantined_record_stored_since(workspace: Workspace):
+    """Versions before "one id, one place" could leave a record both stored and quarantined;
+    replay takes it out of quarantine instead of replaying the old failure."""
+    workspace.write_csv([survey_row(1, nps=11), survey_row(2, nps=11)])
+    workspace.sync()
+    workspace.write_csv([survey_row(1, nps=10), survey_row(2, nps=11)])
+    workspace.sync()
+    with sqlite3.connect(workspace.db) as conn:  # R1's old failure, as an older version left it
+        conn.execute("INSERT INTO quarantine SELECT f.record_id, q.source, q.stream, 'R1', q.raw, q.error, q.field, "
+                     "q.context, q.first_seen, q.last_seen, q.run_id FROM feedback f, quarantine q "
+                     "WHERE f.source_record_id = 'R1'")  # fmt: skip
+    assert workspace.query("SELECT source_record_id FROM quarantine ORDER BY 1") == [("R1",), ("R2",)]
+    [replayed] = cxbridge.quarantine_replay(workspace.config, destination=f"sqlite:///{workspace.db}",
+                                            host=create_host()).results  # fmt: skip
+    assert (replayed.read, replayed.written, replayed.unchanged, replayed.quarantined) == (2, 0, 1, 1)
+    assert workspace.query("SELECT source_record_id FROM quarantine") == [("R2",)]
+    assert workspace.query("SELECT source_record_id, nps FROM feedback") == [("R1", 10)]
+
+
 def test_sync_runs_are_recorded(workspace: Workspace):
     workspace.write_csv([survey_row(n) for n in range(1, 6)])
     result = workspace.sync()

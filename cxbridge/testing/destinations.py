@@ -34,8 +34,9 @@ from cxbridge.events import EventKind, SyncEvent
 from cxbridge.layout import TABLES, ColumnType
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import create_host
-from cxbridge.sources import SourceContext
-from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, version_records
+from cxbridge.sources import Source, SourceContext
+from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, ScriptedFeedback
+from cxbridge.testing.sample_feedback import ScriptedFeedbackConfig, raw_record, version_records
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 from cxbridge.views import VIEW_NAMES
 
@@ -43,6 +44,29 @@ DestinationFactory = Callable[[str], Destination]
 SOURCES = {"store_survey": "voc", "mystery_visits": "mystery_shop"}
 RECORDS = 60
 BATCH_SIZE = 7
+SCRIPTED = "scripted"
+
+
+def _bad(n: int) -> dict[str, Any]:
+    """Record `n` with an NPS off its scale: it goes to quarantine."""
+    return {**raw_record(n, 1), "nps": "11"}
+
+
+def _good(n: int) -> dict[str, Any]:
+    return raw_record(n, 1)
+
+
+DUPLICATE_RUNS = [  # (rows read, ids stored, ids quarantined after the run), batches of BATCH_SIZE rows
+    (
+        [_bad(1), _bad(1), _good(2), _bad(2), _bad(3), _good(3), _good(4)]  # in one batch
+        + [_bad(5), _bad(4), *map(_good, range(6, 11))]  # 4 fails after it was stored
+        + [_good(5)],  # 5 is fixed a batch after it failed
+        [3, 5, 6, 7, 8, 9, 10],
+        [1, 2, 4],
+    ),
+    ([_good(4), _good(2), _good(11)], [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [1]),  # fixed in a later run
+    ([_bad(11), _good(1)], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [11]),  # failed in a later run
+]
 VOLATILE = {
     "feedback": {"ingested_at", "sync_run_id"},
     "sync_runs": {"run_id", "started_at", "finished_at"},
@@ -90,11 +114,29 @@ def deliver(
                 raise SimulatedCrash(f"crash after {committed} batches")
 
     options = EngineOptions(batch_size=BATCH_SIZE, full_refresh=full_refresh, dry_run=dry_run)
-    host = create_host(load_entry_points=False)
-    destination.open(read_only=dry_run)
+    sources = {name: _source(name, program, version) for name, program in SOURCES.items()}
+    return _run(destination, sources, options=options, on_progress=on_progress)
+
+
+def deliver_rows(destination: Destination, rows: list[dict[str, Any]]) -> SourceResult:
+    """Sync the sample responses given as raw records (`raw_record`, perhaps edited), in order."""
+    config = ScriptedFeedbackConfig(rows=rows)
+    source = ScriptedFeedback(config, SourceContext(name=SCRIPTED, base_dir=Path.cwd()))
+    [result] = _run(destination, {SCRIPTED: source}, options=EngineOptions(batch_size=BATCH_SIZE))
+    return result
+
+
+def _run(
+    destination: Destination,
+    sources: dict[str, Source],
+    *,
+    options: EngineOptions,
+    on_progress: Callable[[SyncEvent], None] | None = None,
+) -> list[SourceResult]:
+    destination.open(read_only=options.dry_run)
     try:
-        engine = Engine(destination, host, options=options, on_progress=on_progress)
-        return [engine.run_source(name, _source(name, program, version)) for name, program in SOURCES.items()]
+        engine = Engine(destination, create_host(load_entry_points=False), options=options, on_progress=on_progress)
+        return [engine.run_source(name, source) for name, source in sources.items()]
     finally:
         destination.close()
 
@@ -288,6 +330,18 @@ class DestinationConformance:
             (r["source"], r["stream"], r["records"]) for r in expected.quarantine
         ]
 
+    def test_a_record_id_is_in_one_place_whatever_the_order_of_its_versions(self, destination_factory, reference):
+        """Read twice in one batch, in two batches or in two runs, the last version of a record
+        decides: stored if it normalized, quarantined if not, never both and never twice."""
+        for factory in (destination_factory, reference):
+            for rows, stored, quarantined in DUPLICATE_RUNS:
+                result = deliver_rows(factory("duplicates"), rows)
+                assert result.ok, result.error
+                assert result.read == len(rows) == result.written + result.unchanged + result.quarantined
+                assert placement(factory("duplicates")) == (stored, quarantined)
+        actual, expected = snapshot(destination_factory("duplicates")), snapshot(reference("duplicates"))
+        assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="duplicate ids")
+
     def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory):
         deliver(destination_factory("bad"))
         destination = destination_factory("bad")
@@ -301,6 +355,22 @@ class DestinationConformance:
             assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in items[2:]]
         finally:
             destination.close()
+
+
+def placement(destination: Destination) -> tuple[list[int], list[int]]:
+    """The numbers of the scripted records stored and quarantined; scores and comments only of
+    stored ones."""
+    destination.open(read_only=True)
+    try:
+        stored = {row["record_id"]: row["source_record_id"] for row in destination.query(
+            f"SELECT record_id, source_record_id FROM feedback WHERE source = '{SCRIPTED}'")}  # fmt: skip
+        quarantined = [item.source_record_id for item in destination.quarantined(source=SCRIPTED)]
+        for table in ("feedback_scores", "feedback_comments"):
+            orphans = {row["record_id"] for row in destination.query(f"SELECT record_id FROM {table}")} - set(stored)
+            assert not orphans, f"{table} has rows of records not in feedback"
+    finally:
+        destination.close()
+    return sorted(int(native[1:]) for native in stored.values()), sorted(int(native[1:]) for native in quarantined)
 
 
 def _counts(result: SourceResult) -> tuple[str, int, int, int, int]:

@@ -130,6 +130,27 @@ class Responses(Stream):
         )
 
 
+class ScriptedFeedbackConfig(SampleFeedbackConfig):
+    connector: Literal["scripted_feedback"] = "scripted_feedback"  # type: ignore[assignment]
+    rows: list[dict[str, Any]] = Field(default_factory=list, description="the raw records to read, in order")
+
+
+class ScriptedFeedback(Source):
+    """The sample responses read from a given list of raw records (`raw_record`, perhaps
+    edited), so a test plays out one scenario: an id read twice, a good version after a bad one."""
+
+    name = "scripted_feedback"
+    config_model = ScriptedFeedbackConfig
+
+    def streams(self) -> list[Stream]:
+        return [ScriptedResponses(self)]
+
+
+class ScriptedResponses(Responses):
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        yield from self.source.config.rows  # type: ignore[attr-defined]
+
+
 SEGMENTS = ["SMB", "Mid-market", "Enterprise", None, "SMB", "Enterprise"]
 REVENUES = [120_000.0, 540_000.0, 2_500_000.0, None, 75_500.5, 9_000_000.0]
 

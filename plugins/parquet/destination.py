@@ -131,11 +131,14 @@ class ParquetDestination(DuckDBDestination):
     def write_batch(self, batch: Batch) -> WriteStats:
         records = list({rows.record_id: rows for rows in batch.records}.values())
         now = format_timestamp(datetime.now(timezone.utc))
-        changed = self._changed(batch.source, records) if records else []
-        if changed:
-            self._rewrite_partitions(batch.source, changed)
+        quarantined = list({item.record_id: item for item in batch.quarantined}.values())
+        self._stored = self._stored_copies(batch.source, [r.record_id for r in records] + [q.record_id for q in quarantined])
+        changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
+        dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
+        if changed or dropped:
+            self._rewrite_partitions(batch.source, changed, dropped)
         if batch.records or batch.quarantined:
-            rows = [quarantine_row(item, now, batch.run_id) for item in batch.quarantined]
+            rows = [quarantine_row(item, now, batch.run_id) for item in quarantined]
             released = [rows.record_id for rows in batch.records]
             self._upsert_file(QUARANTINE, rows, keep=("first_seen",), delete=released)
         context = self._changed_context(batch)
@@ -161,13 +164,13 @@ class ParquetDestination(DuckDBDestination):
             stored |= {(table, source, identifier, digest) for source, identifier, digest in rows}
         return [row for (table, key), row in latest.items() if (table, *key, row.content_hash) not in stored]
 
-    def _changed(self, source: str, records: list) -> list:
-        """The records whose stored copy differs, is missing, or is stored more than once."""
+    def _stored_copies(self, source: str, record_ids: list[str]) -> dict[str, list[tuple[str, Path]]]:
+        """The content hash and partition of every stored copy of these records."""
         pattern = files.partition_glob(self.root, FEEDBACK, source)
-        self._stored = {}
-        if not files.has_files(pattern):
-            return records
-        self._register_ids("cx_ids", [r.record_id for r in records])
+        stored: dict[str, list[tuple[str, Path]]] = {}
+        if not record_ids or not files.has_files(pattern):
+            return stored
+        self._register_ids("cx_ids", record_ids)
         try:
             found = self.conn.execute(
                 f"SELECT record_id, content_hash, filename FROM read_parquet({literal(pattern)}, filename = true) "
@@ -176,17 +179,19 @@ class ParquetDestination(DuckDBDestination):
         finally:
             self.conn.unregister("cx_ids")
         for record_id, content_hash, filename in found:
-            self._stored.setdefault(record_id, []).append((content_hash, Path(filename).parent))
-        return [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
+            stored.setdefault(record_id, []).append((content_hash, Path(filename).parent))
+        return stored
 
-    def _rewrite_partitions(self, source: str, changed: list) -> None:
-        """Rewrite every partition a changed record enters or leaves: those it enters first."""
+    def _rewrite_partitions(self, source: str, changed: list, dropped: list[str]) -> None:
+        """Rewrite every partition a changed record enters or leaves, or a dropped one leaves:
+        those records enter first."""
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
             self.conn.register(f"cx_new_{table.name}", arrow_table(_with_month(table), rows))
-        self._register_ids("cx_changed", [r.record_id for r in changed])
+        replaced = [r.record_id for r in changed] + dropped
+        self._register_ids("cx_changed", replaced)
         try:
             entered = {(source, _month(r.feedback)) for r in changed}
-            left = {files.partition_of(d) for r in changed for _, d in self._stored.get(r.record_id, [])} - entered
+            left = {files.partition_of(d) for rid in replaced for _, d in self._stored.get(rid, [])} - entered
             for partition in [*sorted(entered, key=str), *sorted(left, key=str)]:
                 for table in PARTITIONED:
                     self._rewrite_partition(table, *partition)

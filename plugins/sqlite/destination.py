@@ -165,6 +165,10 @@ class SQLiteDestination(Destination):
                 "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
             )
         self._quarantine(batch)
+        if batch.quarantined:  # its last version failed: the record is no longer stored
+            ids = [(item.record_id,) for item in batch.quarantined]
+            for table in ("feedback_scores", "feedback_comments", "feedback"):
+                conn.executemany(f"DELETE FROM {table} WHERE record_id = ?", ids)
         context = self._changed_context(batch)
         for table, columns in ((CRM_ACCOUNTS, ACCOUNT_COLUMNS), (CRM_CONTACTS, CONTACT_COLUMNS)):
             if rows := [row.values for row in context if row.table == table.name]:
