@@ -113,7 +113,8 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
         "BEGIN TRANSACTION", "INSERT INTO cx_changed", "DELETE FROM feedback_scores WHERE record_id IN",
         "DELETE FROM feedback_comments WHERE record_id IN", "MERGE INTO feedback", "INSERT INTO feedback_scores",
         "INSERT INTO feedback_comments", "DELETE FROM quarantine WHERE record_id IN", "MERGE INTO quarantine",
-        "MERGE INTO sync_state", "COMMIT TRANSACTION", "SELECT COUNT(*) AS n FROM cx_changed",
+        "DELETE FROM feedback_scores WHERE record_id IN", "DELETE FROM feedback_comments WHERE record_id IN",
+        "DELETE FROM feedback WHERE record_id IN", "MERGE INTO sync_state", "COMMIT TRANSACTION", "SELECT COUNT(*) AS n FROM cx_changed",
     ]  # fmt: skip
     assert [r.method for r in cassette.requests[-4:]] == ["DELETE"] * 4, "the session's staging tables go"
     jobs = jobs_of(cassette)  # each load job comes back RUNNING and is polled with jobs.get until DONE
