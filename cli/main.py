@@ -149,15 +149,17 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
         click.echo(json.dumps({"event": "source_summary", "dry_run": dry_run, **result.__dict__}, default=str))
         return
     name = f"{result.source} ({result.connector})"
-    if not result.ok:
+    if not (result.ok or result.paused):
         click.echo(f"✘ {name}: {result.status}: {result.error}")
         print_warnings(result.warnings)
         return
     verb = "would write" if dry_run else "written"
     click.echo(
-        f"✔ {name}: {result.read:,} read · {result.written:,} {verb} · {result.unchanged:,} unchanged · "
-        f"{result.quarantined:,} quarantined · {result.seconds:.1f} s"
+        f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
+        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined · {result.seconds:.1f} s"
     )
+    if result.paused:
+        click.echo(f"  paused: {result.error}")
     print_warnings(result.warnings)
 
 

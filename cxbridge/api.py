@@ -31,7 +31,10 @@ class SyncResult:
 
     @property
     def exit_code(self) -> int:
-        return 0 if all(result.ok for result in self.results) else 1
+        """0 all synced; 1 a source failed; 3 none failed but one paused (a daily quota spent)."""
+        if any(not (result.ok or result.paused) for result in self.results):
+            return 1
+        return 3 if any(result.paused for result in self.results) else 0
 
 
 def open_destination(
@@ -89,7 +92,8 @@ def sync(
         engine.emit(EventKind.RUN_STARTED)
         for name, source in built.items():
             result.results.append(engine.run_source(name, source))
-        engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not r.ok for r in result.results)})
+        engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
+                                                     "paused": sum(r.paused for r in result.results)})  # fmt: skip
     return result
 
 

@@ -44,6 +44,11 @@ class TransientSourceError(SourceError):
     """A temporary fault (timeout, 429, 5xx) that outlived its retries: re-run later."""
 
 
+class SourcePaused(SourceError):
+    """The source stopped early on purpose — the API's daily request quota is spent: what it read
+    is kept with its cursor (`Stream.final_cursor`), and the next run goes on from there."""
+
+
 class DestinationError(CxbridgeError):
     """The destination cannot be opened or written: nothing of the failing batch was kept."""
 

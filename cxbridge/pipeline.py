@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from cxbridge.crm import context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
 from cxbridge.dry_run import DryRun
-from cxbridge.errors import CxbridgeError, DataError, SourceError
+from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.normalize import RecordBuilder
@@ -53,6 +53,11 @@ class SourceResult:
     @property
     def ok(self) -> bool:
         return self.status == "success"
+
+    @property
+    def paused(self) -> bool:
+        """Stopped on purpose with all it read kept (a daily quota spent): the next run resumes."""
+        return self.status == "paused"
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ class Engine:
             result.status, result.error = "interrupted", "interrupted by the user (Ctrl-C)"
             self._finish(run, result, started)
             raise
+        except SourcePaused as exc:
+            result.status, result.error = "paused", str(exc)
         except CxbridgeError as exc:
             result.status, result.error = "failed", str(exc)
         except Exception as exc:  # a plugin bug fails its source, not the whole run
@@ -129,7 +136,7 @@ class Engine:
             ", ".join(f"{count} {what}" for what, count in _counts(result).items()),
             f"; {result.error}" if result.error else "",
         )  # fmt: skip
-        kind = EventKind.SOURCE_FINISHED if result.ok else EventKind.SOURCE_FAILED
+        kind = EventKind.SOURCE_FINISHED if result.ok or result.paused else EventKind.SOURCE_FAILED
         self.emit(kind, source=name, counts=_counts(result), error=result.error)
         return result
 
@@ -151,10 +158,13 @@ class Engine:
                         batch.cursor = CursorUpdate(name, stream.name, cursor)
                     self._commit(batch, result)
                     batch = self._new_batch(name, stream)
-        except SourceError:
+        except SourceError as exc:
             # What was read before the failure is kept. A sorted stream's cursor covers every
             # record read, so it moves with them; any other stream's cursor stays where it was.
-            if stream.is_sorted and cursor != saved:
+            # A stream that pauses says where to go on from (its final cursor).
+            if isinstance(exc, SourcePaused):
+                cursor = stream.final_cursor(cursor)
+            if (stream.is_sorted or isinstance(exc, SourcePaused)) and cursor != saved:
                 batch.cursor = CursorUpdate(name, stream.name, cursor)
             if len(batch) or batch.cursor is not None:
                 self._commit(batch, result)

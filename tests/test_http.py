@@ -200,3 +200,35 @@ def test_a_low_budget_in_the_answers_headers_pauses_the_next_request_one_window(
     limiter.acquire()
     limiter.observe({"X-Left": "oops"})
     assert waits == [60.0]
+
+
+class WindowErrors(http.ApiErrors):
+    """An API that says when its window resets in a header of its own, not in Retry-After."""
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        return super().retry_after(response) or float(response.headers.get("X-Window-Reset", 0)) or None
+
+
+def test_an_apis_own_reset_header_sets_the_wait_before_a_retry():
+    waits: list[float] = []
+    faults = [Reply(429, headers={"X-Window-Reset": "17"}), Reply(503, headers={"Retry-After": "4"})]
+    with local_api(ok, faults) as api:
+        client = http.ApiClient(base_url=api.url, errors=WindowErrors(), sleep=waits.append,
+                                policy=http.RetryPolicy(attempts=3, jitter=0))  # fmt: skip
+        assert client.get_json("/x") == ok("/x")
+    assert waits == [17.0, 4.0]
+
+
+def test_a_budget_header_naming_its_reset_pauses_only_until_then():
+    clock, waits = [100.0], []
+    budget = http.HeaderBudget("X-Total", "X-Left", period=60, reset="X-Reset")
+    limiter = http.RateLimiter(budget=budget, clock=lambda: clock[0], sleep=waits.append)
+    limiter.observe({"X-Total": "120", "X-Left": "2", "X-Reset": "13"})
+    limiter.acquire()
+    clock[0] = 200.0
+    limiter.observe({"X-Total": "120", "X-Left": "1", "X-Reset": "3600"})  # never longer than the window
+    limiter.acquire()
+    clock[0] = 300.0
+    limiter.observe({"X-Total": "120", "X-Left": "0"})  # no reset given: one whole window
+    limiter.acquire()
+    assert waits == [13.0, 60.0, 60.0]

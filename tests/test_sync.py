@@ -241,6 +241,53 @@ def test_a_sorted_stream_that_fails_keeps_what_it_read_and_its_cursor(tmp_path: 
     assert resumed.streams["responses"] == 35 and resumed.unchanged == 0  # the 35 responses after the cursor
 
 
+def test_a_stream_that_pauses_keeps_what_it_read_saves_where_to_resume_and_exits_3(tmp_path: Path, monkeypatch):
+    """An unsorted stream that pauses (a daily quota spent) saves its final cursor anyway: the
+    stream says it covers what was read. The run is `paused`, not failed, and exits 3."""
+    from cxbridge.errors import SourcePaused
+    from cxbridge.events import EventKind
+    from cxbridge.testing.sample_feedback import Responses, SampleFeedback
+
+    original = Responses.read
+    seen: list[str] = []
+
+    def pausing_after_25(self, cursor):
+        for number, raw in enumerate(original(self, cursor), start=1):
+            if number > 25:
+                raise SourcePaused("the day's 500 requests are spent; the next run resumes")
+            seen.append(raw["updated"])
+            yield raw
+
+    monkeypatch.setattr(Responses, "read", pausing_after_25)
+    monkeypatch.setattr(Responses, "is_sorted", False)
+    monkeypatch.setattr(Responses, "final_cursor", lambda self, cursor: {"resume_after": max(seen)})
+    events: list[tuple[str, str | None]] = []
+    host = create_host()
+    host.pm.register(_Registering(SampleFeedback))
+    settings = {"settings": {"batch_size": 10}, "sources": {"sample": {"connector": "sample_feedback"}}}
+    config = config_from_dict(settings, host, path=tmp_path / "c.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}",
+                           on_progress=lambda event: events.append((event.kind, event.error)))  # fmt: skip
+    [paused] = result.results
+    assert (paused.status, paused.error) == ("paused", "the day's 500 requests are spent; the next run resumes")
+    assert paused.written + paused.quarantined == 25 and result.exit_code == 3
+    assert (EventKind.SOURCE_FINISHED, paused.error) in events and EventKind.SOURCE_FAILED not in dict(events)
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        [(cursor,)] = conn.execute("SELECT cursor FROM sync_state").fetchall()
+        assert json.loads(cursor) == {"resume_after": max(seen)}
+        assert conn.execute("SELECT status, error FROM sync_runs").fetchall() == [("paused", paused.error)]
+
+
+def test_a_failure_beside_a_pause_exits_1():
+    from cxbridge.api import SyncResult
+    from cxbridge.pipeline import SourceResult
+
+    paused, failed, fine = SourceResult("a", "x", "paused"), SourceResult("b", "x", "failed"), SourceResult("c", "x")
+    assert SyncResult("r", "d", [paused, failed, fine]).exit_code == 1
+    assert SyncResult("r", "d", [paused, fine]).exit_code == 3
+    assert SyncResult("r", "d", [fine]).exit_code == 0
+
+
 class _Registering:
     def __init__(self, source_class):
         self.source_class = source_class

@@ -11,13 +11,15 @@ import httpx
 
 from cxbridge.errors import FatalSourceError, SourceError, TransientSourceError
 from cxbridge.http.wire_log import public_url
+from cxbridge.http.retries import retry_after_seconds
 from cxbridge.logs import redact
 
 _MESSAGE_KEYS = ("message", "errorMessage", "error_description", "description", "detail", "error")
 
 
 class ApiErrors:
-    """How one API reports errors. Override `message` and `is_quota_exhausted` as needed."""
+    """How one API reports errors. Override `message`, `is_quota_exhausted` and `retry_after` as
+    needed."""
 
     service = "the API"
     credentials = "the credentials"
@@ -30,6 +32,11 @@ class ApiErrors:
     def is_quota_exhausted(self, response: httpx.Response) -> bool:
         """A 429 (or other answer) that will not pass by retrying: a daily or licence quota."""
         return False
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before retrying a 429 or 5xx: `Retry-After` by default; an API that
+        says it in headers of its own (a window's reset) reads them here."""
+        return retry_after_seconds(response.headers.get("Retry-After"))
 
     def advice(self, response: httpx.Response) -> str | None:
         """What the user should do about a request the API rejected (a 400 and the like), when

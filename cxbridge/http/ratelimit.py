@@ -15,20 +15,30 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class HeaderBudget:
     """Response headers that give the API's request budget: when what `remaining` says is left
-    falls to `reserve` (a share of `total`, at least 2), the next request waits `period` seconds,
-    long enough for the API's window to start again."""
+    falls to `reserve` (a share of `total`, at least 2), the next request waits until the window
+    starts again — the seconds the `reset` header names, if the API sends one, else `period`."""
 
     total: str
     remaining: str
     period: float = 60.0
     reserve: float = 0.05
+    reset: str | None = None
 
     def wait_after(self, headers: Mapping[str, str]) -> float:
         try:
             total, remaining = int(headers[self.total]), int(headers[self.remaining])
         except (KeyError, ValueError):
             return 0.0
-        return self.period if remaining <= max(2.0, total * self.reserve) else 0.0
+        if remaining > max(2.0, total * self.reserve):
+            return 0.0
+        return self._reset_seconds(headers)
+
+    def _reset_seconds(self, headers: Mapping[str, str]) -> float:
+        try:
+            seconds = float(headers[self.reset]) if self.reset else self.period
+        except (KeyError, ValueError):
+            return self.period
+        return min(max(seconds, 0.0), self.period)
 
 
 class RateLimiter:

@@ -127,7 +127,7 @@ class RetryingTransport(httpx.BaseTransport):
             return response
         response.read()
         response.close()
-        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        retry_after = self.errors.retry_after(response) if self.errors else retry_after_seconds(response.headers.get("Retry-After"))
         if retry_after is not None and retry_after > self.policy.max_retry_after:
             raise TransientSourceError(
                 f"{request.method} {public_url(request.url)}: rate-limited for {retry_after:.0f} s "
