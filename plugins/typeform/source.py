@@ -29,7 +29,6 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
-CURSOR_TIME = {"completed": "submitted_at", "partial": "staged_at"}  # what `since` filters on, per response type
 PERSONAL_METADATA = frozenset({"network_id", "user_agent", "referer"})  # the referer carries hidden fields' values
 
 
