@@ -213,6 +213,18 @@ def test_every_form_of_the_account_is_read_when_none_is_listed(tmp_path):
     assert query(tmp_path, "SELECT survey_id FROM feedback") == [("Pulse9Zz",)]
 
 
+def test_the_forms_list_is_read_to_its_last_page(tmp_path):
+    account = TypeformAccount()
+    for n in range(200):
+        account.add_form({**store_form(f"Filler{n:03d}"), "title": f"Filler {n}"})
+    account.add_form(store_form("Last0Form"), tf_response(1, form_id="Last0Form"))  # the 201st: on page 2
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url, forms=[], name_pattern="^Store"))
+        listed = [seen.target for seen in api.requests if seen.path == "/forms"]
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert listed == ["/forms?page=1&page_size=200", "/forms?page=2&page_size=200"]
+
+
 def test_the_same_response_id_in_two_forms_makes_two_records(tmp_path):
     account = store_account()
     twin = tf_response(1, form_id="Twin0Form")
@@ -224,15 +236,17 @@ def test_the_same_response_id_in_two_forms_makes_two_records(tmp_path):
     assert query(tmp_path, "SELECT COUNT(DISTINCT record_id) FROM feedback WHERE source_record_id LIKE '%|kx7pq2lm000001tok'") == [(2,)]  # fmt: skip
 
 
-def test_an_eu_accounts_responses_are_read_from_the_data_center_its_form_names(tmp_path):
+def test_an_eu_accounts_responses_are_read_from_the_data_center_its_form_names(tmp_path, caplog):
     """The EU Responses Data Center: the US host answers an EU account's responses with none, and the
     form's `_links.responses` names the host that has them."""
     us, eu = store_account(), store_account()
     us.refuse_responses = True
-    with typeform(eu) as eu_api, typeform(us) as us_api:
+    with typeform(eu) as eu_api, typeform(us) as us_api, caplog.at_level("INFO", logger="cxbridge.typeform"):
         us.responses_host = eu_api.url
         result = sync(tmp_path, entry(us_api.url))
     assert (result.status, result.written) == ("success", 4), result.error
+    eu_host = eu_api.url.removeprefix("http://")
+    assert f"form {FORM}: responses read from {eu_host}, the account's data center" in caplog.messages
     assert [seen.path for seen in us_api.requests] == [f"/forms/{FORM}"]
     assert [seen.path for seen in eu_api.requests] == [f"/forms/{FORM}/responses"] * 2
 

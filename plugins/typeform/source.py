@@ -10,6 +10,7 @@ where it was; the next run reads those responses again and finds them unchanged.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -29,6 +30,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
+log = logging.getLogger("cxbridge.typeform")
 PERSONAL_METADATA = frozenset({"network_id", "user_agent", "referer"})  # the referer carries hidden fields' values
 
 
@@ -76,6 +78,8 @@ class Responses(Stream):
         config, client = self.source.config, self.source.client
         for form_id in self.form_ids():
             url = api.responses_url(self.reader(form_id).form.links, form_id, base_url=str(client.http.base_url))
+            if url.startswith("http") and (found := httpx.URL(url)).netloc != client.http.base_url.netloc:
+                log.info("form %s: responses read from %s, the account's data center", form_id, found.netloc.decode())
             for kind in config.response_types:
                 since = self._since((cursor or {}).get(form_id, {}).get(kind))
                 for response in api.responses(client, url, response_type=kind, since=since, page_size=config.page_size):
