@@ -49,7 +49,6 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.freshdesk",
     "cxbridge.plugins.hubspot",
     "cxbridge.plugins.salesforce",
-    "cxbridge.plugins.typeform",
 )
 
 

@@ -19,6 +19,28 @@ settings.register_profile("cxbridge", derandomize=True, deadline=None, database=
 settings.load_profile("cxbridge")
 
 
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Without pytest-xdist (an environment installed before it joined `[test]`, or `-p no:xdist`),
+    the `--numprocesses`/`--dist` of addopts are accepted and the tests run one at a time."""
+    if not pluginmanager.hasplugin("xdist"):
+        parser.addoption("--numprocesses", dest="numprocesses", help="(pytest-xdist is not installed)")
+        parser.addoption("--dist", dest="dist", default="no", help="(pytest-xdist is not installed)")
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`--numprocesses=auto` spreads the suite, or a folder of it, over a worker per core; named
+    test files run in this process, as starting workers would cost a quick run more than it saves."""
+    if config.args and all(Path(arg.split("::")[0]).is_file() for arg in config.args):
+        return 0
+    return None  # pytest-xdist's own choice: a worker per core
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return "pytest-xdist is not installed: tests run one at a time (pip install -e '.[test]' runs them in parallel)"
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for package, folder in ((cxbridge.plugins, "plugins"), (cxbridge.cli, "cli")):
         location = Path(package.__file__).resolve().parent

@@ -65,16 +65,31 @@ def throwaway_cluster() -> Iterator[str]:
     def run(program: str, *args: str) -> None:
         subprocess.run(_as_owner([str(bin_dir / program), *args], owner), check=True, capture_output=True)
 
-    port = _free_port()
     try:
         run("initdb", "-D", str(data), "-U", SUPERUSER, "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "-N")
-        options = f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -p {port} -c fsync=off"
-        run("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "server.log"), "-w", "start")
+        port = _started(run, data)
         yield f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
     finally:
         if (data / "postmaster.pid").exists():
             run("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _started(run: Callable[..., None], data: Path, *, attempts: int = 3) -> int:
+    """Start the server on a free port and return it. Another process (a parallel test worker's
+    cluster) may take the port between choosing and binding it, so a failed start tries another."""
+
+    def start(port: int) -> int:
+        options = f"-c listen_addresses=127.0.0.1 -c unix_socket_directories={data} -p {port} -c fsync=off"
+        run("pg_ctl", "-D", str(data), "-o", options, "-l", str(data / "server.log"), "-w", "start")
+        return port
+
+    for _ in range(attempts - 1):
+        try:
+            return start(_free_port())
+        except subprocess.CalledProcessError:
+            continue
+    return start(_free_port())
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@ SQL it sends: staged Parquet loads, MERGE, one transaction per batch, no secrets
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import fakesnow
 import pytest
@@ -15,11 +15,13 @@ from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect
 from cxbridge.testing.destinations import DestinationConformance, deliver
 
 URL = "snowflake://loader:{password}@acme-eu1/CX_{name}/FEEDBACK?warehouse=LOAD_WH&role=LOADER"
+BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a source, not nine
 
 
-@pytest.fixture
-def snowflake(monkeypatch):
-    """Snowflake destinations on fakesnow, one database per name.
+@pytest.fixture(scope="module")
+def snowflake() -> Iterator[Callable[[str], SnowflakeDestination]]:
+    """Snowflake destinations on one fakesnow session for the module, one database per name
+    (every test uses its own names).
 
     fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
     comment in its own catalog database, which DuckDB refuses inside a transaction that already
@@ -29,14 +31,14 @@ def snowflake(monkeypatch):
     def comment_sql(catalog, schema, table, comment):
         return "SELECT 1" if table.upper() == "MERGE_CANDIDATES" else real_comment_sql(catalog, schema, table, comment)
 
-    monkeypatch.setattr(info_schema, "insert_table_comment_sql", comment_sql)
-    with fakesnow.patch():
+    with pytest.MonkeyPatch.context() as patch, fakesnow.patch():
+        patch.setattr(info_schema, "insert_table_comment_sql", comment_sql)
         yield lambda name: SnowflakeDestination(URL.format(password="pw-123", name=name.upper()))
 
 
-@pytest.fixture
-def statements(monkeypatch) -> list[str]:
-    """Every statement the destination sends, in order."""
+@pytest.fixture(scope="module")
+def delivered(snowflake) -> tuple[SnowflakeDestination, list[str]]:
+    """The sample data delivered once, with every statement the destination sent, in order."""
     sent: list[str] = []
     real_execute = FakeSnowflakeCursor.execute
 
@@ -44,18 +46,22 @@ def statements(monkeypatch) -> list[str]:
         sent.append(" ".join(command.split()))
         return real_execute(self, command, *args, **kwargs)
 
-    monkeypatch.setattr(FakeSnowflakeCursor, "execute", execute)
-    return sent
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FakeSnowflakeCursor, "execute", execute)
+        deliver(snowflake("sql"), batch_size=BATCH_SIZE)
+    return snowflake("sql"), sent
 
 
 class TestSnowflakeConformance(DestinationConformance):
+    batch_size = BATCH_SIZE
+
     @pytest.fixture
     def destination_factory(self, snowflake):
         return snowflake
 
 
-def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(snowflake, statements):
-    deliver(snowflake("sql"))
+def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
+    _, statements = delivered
     first_batch = statements[statements.index("BEGIN", statements.index("COMMIT")) :]  # after the first run row
     first_batch = first_batch[: first_batch.index("COMMIT") + 1]
     puts = [s for s in first_batch if s.startswith("PUT ")]
@@ -68,14 +74,13 @@ def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(snowflake, 
     assert not [s for s in first_batch if s.startswith("INSERT INTO feedback ")], "no row-by-row inserts"
 
 
-def test_the_password_never_reaches_a_statement(snowflake, statements):
-    deliver(snowflake("secret"))
+def test_the_password_never_reaches_a_statement(delivered):
+    _, statements = delivered
     assert statements and not [s for s in statements if "pw-123" in s]
 
 
-def test_json_is_stored_as_variant_and_queryable(snowflake):
-    deliver(snowflake("variant"))
-    destination = snowflake("variant")
+def test_json_is_stored_as_variant_and_queryable(delivered):
+    destination, _ = delivered
     destination.open(read_only=True)
     rows = destination.query("SELECT answers:q_nps:text::VARCHAR AS question FROM feedback LIMIT 1")
     destination.close()
