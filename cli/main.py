@@ -144,6 +144,25 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
     sys.exit(result.exit_code)
 
 
+@cli.command()
+@config_option
+@click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.pass_context
+@handles_errors
+def check(ctx: click.Context, config, sources) -> None:
+    """Check the config against what each source reads (files, headers, ids); move no data."""
+    machine = ctx.obj["log_format"] == "json"
+    checks = api.check(config, sources=sources)
+    for found in checks:
+        if machine:
+            click.echo(json.dumps({"event": "source_check", **found.__dict__, "ok": found.ok}))
+        elif found.ok:
+            click.echo(f"✔ {found.source} ({found.connector})")
+        else:
+            click.echo(f"✘ {found.source} ({found.connector}): {redact(found.problem or '')}")
+    sys.exit(0 if all(found.ok for found in checks) else 2)
+
+
 def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> None:
     if machine:
         click.echo(json.dumps({"event": "source_summary", "dry_run": dry_run, **result.__dict__}, default=str))

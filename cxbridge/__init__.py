@@ -23,8 +23,8 @@ from cxbridge.hookspecs import hookimpl
 __version__ = "0.1.0"
 
 _API = {
-    "import_", "init", "inspect", "plugin_new", "plugins", "quarantine_list", "quarantine_replay", "report", "schema", "status", "sync",
-    "SyncResult", "StatusReport", "open_destination",
+    "check", "import_", "init", "inspect", "plugin_new", "plugins", "quarantine_list", "quarantine_replay", "report", "schema", "status", "sync",
+    "SyncResult", "StatusReport", "SourceCheck", "open_destination",
 }  # fmt: skip
 
 

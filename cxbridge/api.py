@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge import report as reports
+from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
@@ -19,6 +20,7 @@ from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.records import FeedbackRecord
+from cxbridge.sources import Source
 from cxbridge.scaffold import plugin_new
 
 
@@ -84,9 +86,14 @@ def sync(
     batch_size = cfg.settings.batch_size or dest.batch_size
     options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run)
     lock_wait = cfg.settings.lock_wait if wait is None else wait
-    with dest, (nullcontext() if dry_run else dest.lock(wait=lock_wait)):
-        if not dry_run or dest.exists():
+    with dest, (nullcontext() if dry_run else dest.lock(wait=lock_wait)), _closed_on_error(built):
+        exists = dest.exists()
+        if full_refresh or not exists:  # before a new destination is created for a run that cannot work
+            require_sound(built)
+        if exists or not dry_run:
             dest.open(read_only=dry_run)
+        if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
+            require_sound(built, cursor_of=dest.get_cursor)
         engine = Engine(dest, host, options=options, on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
         engine.emit(EventKind.RUN_STARTED)
@@ -95,6 +102,33 @@ def sync(
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)})  # fmt: skip
     return result
+
+
+def check(
+    config: str | Path | Config | None = None, *, sources: Iterable[str] = (), host: PluginHost | None = None
+) -> list[SourceCheck]:
+    """The check pass alone: each source's configuration against what it reads (files matched,
+    their headers, and each plugin's own checks), reading and writing no data."""
+    host = host or get_host()
+    cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
+    built = {name: cfg.build_source(name) for name in _select(cfg, list(sources))}
+    try:
+        return check_sources(built)
+    finally:
+        for source in built.values():
+            source.close()
+
+
+@contextmanager
+def _closed_on_error(sources: dict[str, Source]) -> Iterator[None]:
+    """Sources are closed by their run; when the run does not start, here."""
+    try:
+        yield
+    except ConfigError:
+        for source in sources.values():
+            source.close()
+        raise
+
 
 
 def _select(cfg: Config, requested: list[str]) -> list[str]:
@@ -261,8 +295,10 @@ def init(directory: str | Path = ".") -> list[Path]:
 
 __all__ = [
     "ImportResult",
+    "SourceCheck",
     "SyncResult",
     "StatusReport",
+    "check",
     "import_",
     "init",
     "inspect",

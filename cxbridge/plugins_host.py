@@ -49,6 +49,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.freshdesk",
     "cxbridge.plugins.hubspot",
     "cxbridge.plugins.salesforce",
+    "cxbridge.plugins.typeform",
 )
 
 

@@ -43,7 +43,8 @@ class PersonalFields:
     """Keys starting with one of these are removed like `ignored` (the parts of an answer: QID4_…)."""
     ignored_items: tuple[tuple[str, frozenset[str]], ...] = ()
     """(field, values): list items that are objects whose `field` is one of `values` are removed
-    (the answers of an ignored question in a list of answers)."""
+    (the answers of an ignored question in a list of answers); a dotted field (`field.id`) is
+    looked up inside the item."""
 
     def __or__(self, other: PersonalFields) -> PersonalFields:
         return PersonalFields(
@@ -118,7 +119,8 @@ class Scrubber:
     def _is_removed_item(self, item: Any) -> bool:
         if not self._items or not isinstance(item, dict):
             return False
-        return any(str(item.get(name)) in values for name, values in self._items.items() if name in item)
+        found = ((_at(item, name), values) for name, values in self._items.items())
+        return any(value is not None and str(value) in values for value, values in found)
 
     def _hash(self, value: Any) -> Any:
         """A contact's every value as its `hashed:` key (numbers too: a phone read from a sheet)."""
@@ -127,6 +129,16 @@ class Scrubber:
         if type(value) is list:
             return [self._hash(item) for item in value]
         return None if value is None else self.keys.pseudonym(value)
+
+
+def _at(item: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path inside an object, or None."""
+    found: Any = item
+    for key in path.split("."):
+        if not isinstance(found, dict):
+            return None
+        found = found.get(key)
+    return found
 
 
 def ignored_questions(overrides: Mapping[str, Any]) -> frozenset[str]:

@@ -134,6 +134,36 @@ def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
+def label_scale_values(labels: Iterable[str]) -> dict[str, float]:
+    """Option label → value, when the labels are points of a built-in scale ("Very satisfied" …);
+    else no numbers (the answers stay their labels)."""
+    labels = list(labels)
+    scale = builtin.scale_for(labels) if labels else None
+    if scale is None:
+        return {}
+    values = scale.values()
+    return {label: values[builtin.label_key(label)] for label in labels if builtin.label_key(label) in values}
+
+
+def with_rating_defaults(
+    overrides: Mapping[str, QuestionOverride], ratings: Iterable[Question]
+) -> dict[str, QuestionOverride]:
+    """The config's overrides, plus `metric = "rating"` on its own scale for every icon rating
+    (stars, hearts, thumbs) whose wording names no metric: a row of stars measures a rating, not
+    satisfaction, unless the question says so (detection then makes it `csat`, or `ces` for
+    effort) or the config names a metric (or `unscored`)."""
+    found = dict(overrides)
+    for question in ratings:
+        given = overrides.get(question.id)
+        if question.scale is None or detect_spec(question) is not None or (given and (given.metric or given.unscored)):
+            continue
+        if given is None:
+            found[question.id] = QuestionOverride(metric="rating", scale=question.scale)
+        else:
+            found[question.id] = given.model_copy(update={"metric": "rating", "scale": given.scale or question.scale})
+    return found
+
+
 def _nps_metric(text: str) -> str:
     return "enps" if mentions(text, "employer") else "nps"
 

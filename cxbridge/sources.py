@@ -4,7 +4,7 @@ normalize each one into a FeedbackRecord (through `cxbridge.normalize.RecordBuil
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -55,6 +55,14 @@ class Source(ABC):
     @abstractmethod
     def streams(self) -> list[Stream]:
         """The streams this source reads, in the order they sync."""
+
+    def check(self, cursors: Mapping[str, Any]) -> None:
+        """Raise ConfigError for what in the configuration cannot work — a path that matches
+        nothing, a mapped column missing from a header — before any source of the run reads or
+        writes (`cxbridge check` runs this alone). `cursors` holds each stream's saved cursor
+        by stream name (empty on a first or full-refresh run and in `cxbridge check`), so a
+        check may pass over what an earlier run read with the same configuration. It runs on
+        every sync: keep it quick."""
 
     def close(self) -> None:
         """Release connections and files; called once after the source's streams ran."""

@@ -30,6 +30,25 @@ def _known_zone(name: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 """A config field holding an IANA time zone name, checked when the config loads."""
 
+_FORMAT_SAMPLE = datetime(2024, 11, 28, 13, 45, 30, 123456, tzinfo=timezone.utc)
+
+
+def _readable_format(fmt: str) -> str:
+    """`fmt` if strptime can read back a time it writes: `%Q` or `dd.mm.yyyy` would
+    otherwise quarantine every row of the source, one by one."""
+    if "%" not in fmt:
+        raise ValueError(f"{fmt!r} has no strptime directive; write e.g. '%d.%m.%Y %H:%M' for 28.11.2024 13:45")
+    try:
+        datetime.strptime(_FORMAT_SAMPLE.strftime(fmt), fmt)
+    except ValueError as exc:
+        raise ValueError(f"{fmt!r} is not a strptime format ({exc}); use directives such as %Y-%m-%d %H:%M:%S") from None
+    return fmt
+
+
+TimestampFormat = Annotated[str, AfterValidator(_readable_format)]
+"""A config field holding a strptime format that can read what it describes, checked when the
+config loads."""
+
 
 def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fmt: str | None = None) -> datetime | None:
     """An aware UTC datetime from a datetime, a date, an ISO-8601 string or a string in `fmt`.

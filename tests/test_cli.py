@@ -113,10 +113,11 @@ def test_exit_code_2_for_bad_config_without_traceback(tmp_path):
 
 def test_exit_code_1_when_a_source_fails(workspace: Workspace):
     workspace.write_csv([survey_row(1)])
-    workspace.config.write_text(workspace.config.read_text().replace('"responses*.csv"', '"nope.csv"'))
+    with (workspace.root / "responses.csv").open("a", encoding="utf-8") as broken:
+        broken.write('R2,2025-01-02T10:00:00Z,S1,9,Satisfied,2,"a quote never closed\n')
     result = run("sync", cwd=workspace.root)
     assert result.returncode == 1
-    assert "✘ survey (csv): failed: no CSV file matches 'nope.csv'" in result.stdout
+    assert "✘ survey (csv): failed: responses.csv: row 3 (line 3) opens a quoted cell that is never closed" in result.stdout
 
 
 def test_unknown_source_name_is_usage_error(workspace: Workspace):

@@ -61,8 +61,8 @@ def test_wrong_type_is_named(host):
 
 
 def test_unknown_connector_lists_installed_ones(host):
-    message = error_of(GOOD.replace('connector = "csv"', 'connector = "typeform"'), host)
-    assert "sources.survey.connector: unknown source connector 'typeform'" in message
+    message = error_of(GOOD.replace('connector = "csv"', 'connector = "acme_surveys"'), host)
+    assert "sources.survey.connector: unknown source connector 'acme_surveys'" in message
     assert "csv" in message
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 import pytest
 
 import cxbridge
+from cxbridge.errors import ConfigError
 from tests.sqlite_runs import query, records, sync_source
 from tests.workbooks import write_ods, write_xls, write_xlsx
 
@@ -153,11 +154,13 @@ def test_a_broken_file_is_reported_and_the_others_still_import(tmp_path):
 
 def test_a_sheet_missing_a_mapped_column_names_it_and_suggests_the_closest(tmp_path):
     write_xlsx(tmp_path / "nps_typo.xlsx", {"Q1": [[*HEADER[:4], "Comments"], *workbook_rows(2)]})
-    result = sync_source(tmp_path, EXCEL_SOURCE | {"sheets": ["Q1"]})
-    assert result.status == "failed"
-    assert (
-        "nps_typo.xlsx [Q1]: the mapped column 'Comment' is not in the header; did you mean 'Comments'?" in result.error
+    with pytest.raises(ConfigError) as failed:  # found by the check pass, before anything is written
+        sync_source(tmp_path, EXCEL_SOURCE | {"sheets": ["Q1"]})
+    assert str(failed.value).endswith(
+        "[sources.survey] nps_typo.xlsx [Q1]: the mapped column 'Comment' is not in the header; "
+        "did you mean 'Comments'?; nothing was read or written"
     )
+    assert not (tmp_path / "cxbridge.db").exists()
 
 
 def test_a_column_added_in_a_later_sheet_is_absent_from_the_earlier_one_but_a_typo_still_fails(tmp_path):
@@ -167,8 +170,8 @@ def test_a_column_added_in_a_later_sheet_is_absent_from_the_earlier_one_but_a_ty
     assert (result.read, result.written, result.status) == (5, 5, "success")
     assert query(tmp_path, "SELECT COUNT(comment) FROM feedback") == [(2,)]
     typo = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": "Comments"}}
-    failed = sync_source(tmp_path, typo | {"path": "nps_years.xlsx"})
-    assert "nps_years.xlsx [2023]: the mapped column 'Comments' is not in the header" in failed.error
+    with pytest.raises(ConfigError, match=r"nps_years.xlsx \[2023\]: the mapped column 'Comments' is not in the header"):
+        sync_source(tmp_path, typo | {"path": "nps_years.xlsx"})
 
 
 def test_a_column_added_in_a_later_file_is_absent_from_the_earlier_one_but_a_typo_in_no_file_still_fails(tmp_path):
@@ -179,11 +182,11 @@ def test_a_column_added_in_a_later_file_is_absent_from_the_earlier_one_but_a_typ
     by_file = "SELECT json_extract(raw, '$.file'), COUNT(*), COUNT(comment) FROM feedback GROUP BY 1 ORDER BY 1"
     assert query(tmp_path, by_file) == [("nps_2023.xlsx", 3, 0), ("nps_2024.xlsx", 2, 2)]
     typo = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": "Comments"}}
-    failed = sync_source(tmp_path, typo, db="typo.db")
-    assert failed.status == "failed" and "2 of 2 files could not be read" in failed.error
+    with pytest.raises(ConfigError) as failed:
+        sync_source(tmp_path, typo, db="typo.db")
     missing = "the mapped column 'Comments' is not in the header; did you mean 'Comment'"
-    assert f"nps_2023.xlsx [Q1]: {missing} (another sheet or file has it)?" in failed.error
-    assert f"nps_2024.xlsx [Q1]: {missing}?" in failed.error
+    assert f"nps_2023.xlsx [Q1]: {missing} (another sheet or file has it)?" in str(failed.value)
+    assert f"nps_2024.xlsx [Q1]: {missing}?" in str(failed.value)
 
 
 def test_the_other_files_headers_are_read_only_when_a_file_lacks_a_mapped_column(tmp_path, monkeypatch):
@@ -198,10 +201,13 @@ def test_the_other_files_headers_are_read_only_when_a_file_lacks_a_mapped_column
         write_xlsx(tmp_path / f"nps_{year}.xlsx", {"Q1": [HEADER, *workbook_rows(2, start=year)]})
     uncommented = EXCEL_SOURCE | {"columns": EXCEL_SOURCE["columns"] | {"comment": None}}
     assert sync_source(tmp_path, uncommented).written == 7
-    assert opened == {"nps_2023.xlsx": 1, "nps_2024.xlsx": 1, "nps_2025.xlsx": 1}
+    assert opened == {"nps_2023.xlsx": 2, "nps_2024.xlsx": 2, "nps_2025.xlsx": 2}  # by the check pass, then the read
     opened.clear()
     assert sync_source(tmp_path, EXCEL_SOURCE, db="commented.db").written == 7
-    assert opened == {"nps_2023.xlsx": 1, "nps_2024.xlsx": 2, "nps_2025.xlsx": 2}  # each header once more, for 2023
+    assert opened == {"nps_2023.xlsx": 2, "nps_2024.xlsx": 3, "nps_2025.xlsx": 3}  # each header once more, for 2023
+    opened.clear()
+    assert sync_source(tmp_path, EXCEL_SOURCE, db="commented.db").written == 0
+    assert not opened  # unchanged files, read before with this mapping: neither checked nor read again
 
 
 def test_config_of_the_first_csv_source_still_works_unchanged(tmp_path):

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from cxbridge import plugins_host
 from cxbridge.detection.inspector import Hints, inspect_file
-from cxbridge.errors import CxbridgeError
+from cxbridge.errors import ConfigError, CxbridgeError
+from cxbridge.pipeline import SourceResult
 from tests.sqlite_runs import query, sync_source
 
 EXAMPLES = int(os.environ.get("CXBRIDGE_FUZZ_EXAMPLES", "40"))
@@ -101,7 +102,11 @@ def run(folder: Path, name: str, data: bytes, connector: str):
     """Sync the file; the result and the ids in feedback and in quarantine."""
     (folder / name).write_bytes(data)
     plugins_host._host = None
-    result = sync_source(folder, source(name, connector))
+    try:
+        result = sync_source(folder, source(name, connector))
+    except ConfigError as exc:  # the check pass: a header mutated out of the mapping stops the run, naming the file
+        assert f"{name}:" in str(exc) and not (folder / "cxbridge.db").exists(), exc
+        return SourceResult("survey", connector, status="failed", error=str(exc)), [], []
     assert result.error is None or "a bug in" not in result.error, result.error
     assert result.status in ("success", "failed"), result
     if not (folder / "cxbridge.db").exists() or not query(

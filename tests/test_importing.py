@@ -248,7 +248,11 @@ def test_a_saved_mapping_reads_yearly_files_whose_older_ones_lack_a_column_added
     (tmp_path / "m.toml").write_text(mapping.replace('comment = "Comment"', 'comment = "Comments"'), "utf-8")
     typo = invoke("import", "nps_*.csv", "--mapping", "m.toml", "--db", "typo.db")
     failed = typo.output.strip().splitlines()
-    assert typo.exit_code == 1 and count("typo.db") == [(0,)]
+    assert typo.exit_code == 1 and not (tmp_path / "typo.db").exists()
     missing = "the mapped column 'Comments' is not in the header; did you mean 'Comment'"
-    assert failed[0].startswith(f"✘ nps_2023.csv → nps_2024 (plain): nps_2023.csv: {missing} (another sheet or file")
-    assert failed[1] == f"✘ nps_2024.csv → nps_2024 (plain): nps_2024.csv: {missing}?"
+    assert failed[0].startswith(
+        f"✘ nps_2023.csv → nps_2024 (plain): [sources.nps_2024] nps_2023.csv: {missing} (another sheet or file"
+    )
+    assert failed[1] == (
+        f"✘ nps_2024.csv → nps_2024 (plain): [sources.nps_2024] nps_2024.csv: {missing}?; nothing was read or written"
+    )

@@ -155,6 +155,15 @@ def test_ignored_questions_go_with_their_parts_and_their_items_in_answer_lists()
     assert scrubbed == {"values": {"QID41": 2}, "responseSet": [{"questionID": 9004, "a": 2}]}
 
 
+def test_an_ignored_item_is_found_by_a_dotted_field_inside_it():
+    """Typeform's answers name their field as an object: `{"field": {"id": …, "ref": …}, …}`."""
+    raw = {"answers": [{"field": {"id": "F1", "ref": "name"}, "text": "Ann"}, {"field": {"id": "F2"}, "number": 9},
+                       {"field": "F1"}, {"text": "no field"}]}  # fmt: skip
+    items = (("field.id", frozenset({"F1"})), ("field.ref", frozenset({"name"})))
+    assert scrub(raw, ignored_items=items) == {"answers": [{"field": {"id": "F2"}, "number": 9}, {"field": "F1"},
+                                                           {"text": "no field"}]}  # fmt: skip
+
+
 def test_a_record_without_personal_data_is_passed_on_as_it_is():
     raw = {"values": {"Score": 9, "Comment": "fine"}, "list": [1, 2]}
     assert scrub(raw, contacts={"Email"}) is raw

@@ -190,19 +190,20 @@ def test_full_refresh_rereads_but_rewrites_only_changes(workspace: Workspace):
 
 def test_a_failing_source_does_not_stop_the_others(workspace: Workspace):
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
+    (workspace.root / "broken.csv").write_text('submitted,comment\n2025-01-02T10:00:00Z,"never closed\n')
     workspace.config.write_text(
         workspace.config.read_text()
-        + '\n[sources.missing]\nconnector = "csv"\npath = "nothing-here-*.csv"\n'
-        + '[sources.missing.columns]\nsubmitted_at = "submitted"\n',
+        + '\n[sources.broken]\nconnector = "csv"\npath = "broken.csv"\n'
+        + '[sources.broken.columns]\nsubmitted_at = "submitted"\n',
         encoding="utf-8",
     )
     result = workspace.sync()
     by_name = {r.source: r for r in result.results}
     assert by_name["survey"].ok and by_name["survey"].written == 3
-    assert by_name["missing"].status == "failed"
-    assert "no CSV file matches 'nothing-here-*.csv'" in by_name["missing"].error
+    assert by_name["broken"].status == "failed"
+    assert "broken.csv: row 2 (line 2) opens a quoted cell that is never closed" in by_name["broken"].error
     assert result.exit_code == 1
-    assert workspace.query("SELECT status FROM sync_runs WHERE source = 'missing'") == [("failed",)]
+    assert workspace.query("SELECT status FROM sync_runs WHERE source = 'broken'") == [("failed",)]
 
 
 def test_unsorted_stream_saves_its_cursor_only_when_complete(workspace: Workspace):

@@ -17,7 +17,7 @@ from cxbridge.sources import SourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.delimited import MAX_ROW_LINES
 from cxbridge.tabular.table import header_key
-from cxbridge.timestamps import TimeZoneName
+from cxbridge.timestamps import TimestampFormat, TimeZoneName
 
 if TYPE_CHECKING:
     from cxbridge.tabular.reading import SourceHeaders
@@ -74,7 +74,7 @@ class RowMapping(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    timestamp_format: str | None = Field(
+    timestamp_format: TimestampFormat | None = Field(
         default=None, description="strptime format; otherwise ISO, dd.mm.yyyy, m/d/yyyy, …"
     )
     date_order: DateOrder | None = Field(default=None, description="dmy or mdy for 01/02/2024; detected when unset")

@@ -26,6 +26,10 @@ log = logging.getLogger("cxbridge.files")
 CONNECTOR_OF_KIND = {"delimited": "csv", "workbook": "excel", "json": "json"}
 
 
+class MappingError(SourceError):
+    """The mapping does not fit a file's header: a configuration problem, found by `check`."""
+
+
 def open_sources(file: SourceFile, config: FileSourceConfig) -> list[Grid | RecordSet]:
     """The grids (one per sheet) or the record set of a file."""
     expected = CONNECTOR_OF_KIND[file.kind]
@@ -68,7 +72,7 @@ def open_tables(
             log.warning("%s: passed over: %s", table.where, problem)
             continue
         if problem:
-            raise SourceError(f"{table.where}: {problem}")
+            raise MappingError(f"{table.where}: {problem}")
         if missing:
             log.info("%s: no %s column (another sheet or file has it): its rows get no value there",
                      table.where, ", ".join(map(repr, missing)))  # fmt: skip

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cached_property
 from typing import Any
 
 from cxbridge import exports
-from cxbridge.errors import DataError, SourceError
+from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.identity import content_id
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
@@ -29,7 +29,7 @@ from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SourceFile, find_files, fingerprint
-from cxbridge.tabular.reading import SourceHeaders, open_tables
+from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.table import Row, Table, header_key
 
@@ -62,12 +62,43 @@ class FileStream(Stream):
         what = {"csv": "CSV file", "excel": "workbook", "json": "JSON export"}.get(self.config.connector, "file")
         return find_files(self.config.path, self.source.context.base_dir, what=what)
 
-    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
-        self._saved = dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
-        files = self.files()
-        headers = self.config.source_headers or SourceHeaders(files)
+    def check(self, cursor: Any) -> None:
+        """`path` matches files, and each file has the mapped columns — but a file an earlier
+        run read, unchanged and with this mapping, which is passed over. A file that cannot be
+        read at all is left to `read`: it fails alone, and the others still import."""
+        try:
+            files = self.files()
+        except SourceError as exc:
+            raise ConfigError(f"path: {exc}") from None
+        try:
+            definition = self.definition
+        except SourceError as exc:
+            raise ConfigError(f"definition: {exc}") from None
+        saved, problems = _saved_files(cursor), []
+        headers = self.source.headers(files)  # type: ignore[attr-defined]
         for file in files:
-            mark = f"{fingerprint(file.path)}:{self._config_hash}"
+            if saved.get(file.identity) == self._mark(file):
+                continue
+            try:
+                for _ in open_tables(file, self.config, definition, headers=headers):
+                    pass
+            except MappingError as exc:
+                problems.append(str(exc))
+            except SourceError:
+                continue
+        if problems:
+            raise ConfigError("; ".join(problems))
+
+    def _mark(self, file: SourceFile) -> str:
+        """What the cursor keeps of a file read: its bytes and the mapping it was read with."""
+        return f"{fingerprint(file.path)}:{self._config_hash}"
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        self._saved = _saved_files(cursor)
+        files = self.files()
+        headers = self.source.headers(files)  # type: ignore[attr-defined]
+        for file in files:
+            mark = self._mark(file)
             if self._saved.get(file.identity) == mark:
                 continue
             try:
@@ -155,6 +186,11 @@ class RowKeys:
         return content_id(base, self.repeats[number])
 
 
+def _saved_files(cursor: Any) -> dict[str, str]:
+    """The mark of each file the cursor says was read."""
+    return dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
+
+
 def _only_a_timestamp(row: Row, submitted: str) -> bool:
     """A row with nothing but its submitted time (an empty form submission, a stray date)."""
     filled = [key for key, value in row.values.items() if value is not None]
@@ -165,6 +201,17 @@ class FileSource(Source):
     """Base of the file connectors: one stream of rows over every file of `path`."""
 
     config_model = FileSourceConfig
+    _headers: SourceHeaders | None = None
+
+    def headers(self, files: list[SourceFile]) -> SourceHeaders:
+        """The headers of the source's files, each read at most once in a run: the check pass
+        and the read share them (`cxbridge import` gives those of every file it imports)."""
+        if self._headers is None:
+            self._headers = self.config.source_headers or SourceHeaders(files)  # type: ignore[attr-defined]
+        return self._headers
 
     def streams(self) -> list[Stream]:
         return [FileStream(self)]
+
+    def check(self, cursors: Mapping[str, Any]) -> None:
+        FileStream(self).check(cursors.get(FileStream.name))

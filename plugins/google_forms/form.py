@@ -11,9 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.detection import labels as builtin
-from cxbridge.metrics import Metric
-from cxbridge.questions import Question, QuestionOverride, detect_spec
+from cxbridge.questions import Question, QuestionOverride, label_scale_values, with_rating_defaults
 
 _CHOICE_KINDS = {"RADIO": "choice", "DROP_DOWN": "choice", "CHECKBOX": "multi"}
 
@@ -27,18 +25,8 @@ class FormDefinition:
 
     def with_rating_defaults(self, overrides: Mapping[str, QuestionOverride]) -> dict[str, QuestionOverride]:
         """The config's overrides, plus `metric = "rating"` for every icon rating whose wording
-        names no metric: a row of stars measures a rating, not satisfaction, unless the question
-        says so (then detection makes it `csat`, or `ces` for effort) or the config says otherwise."""
-        found = dict(overrides)
-        for qid in self.ratings:
-            question, given = self.questions[qid], overrides.get(qid)
-            if detect_spec(question) is not None or (given is not None and (given.metric or given.unscored)):
-                continue
-            if given is None:
-                found[qid] = QuestionOverride(metric=Metric.RATING, scale=question.scale)
-            else:
-                found[qid] = given.model_copy(update={"metric": Metric.RATING, "scale": given.scale or question.scale})
-        return found
+        names no metric (`cxbridge.questions.with_rating_defaults`)."""
+        return with_rating_defaults(overrides, [self.questions[qid] for qid in sorted(self.ratings)])
 
 
 def parse_form(form: dict[str, Any]) -> FormDefinition:
@@ -90,8 +78,4 @@ def _range(low: Any, high: Any) -> tuple[float, float] | None:
 def _values(options: list[dict[str, Any]]) -> dict[str, float]:
     """Option label → value, when the labels form a built-in scale (else no numbers)."""
     labels = [str(option["value"]) for option in options if "value" in option and not option.get("isOther")]
-    scale = builtin.scale_for(labels)
-    if scale is None:
-        return {}
-    values = scale.values()
-    return {label: values[builtin.label_key(label)] for label in labels if builtin.label_key(label) in values}
+    return label_scale_values(labels)

@@ -16,6 +16,7 @@ from cxbridge.tabular.config import ColumnMap
 
 DEFAULT_SCOPES = ("read:surveys", "read:survey_responses")
 _DATACENTER = re.compile(r"^[a-z0-9]+(\.[a-z0-9]+)?$")
+_SURVEY_ID = re.compile(r"SV_[A-Za-z0-9]+")
 
 
 class QualtricsConfig(ApiSourceConfig):
@@ -53,6 +54,16 @@ class QualtricsConfig(ApiSourceConfig):
             except re.error as exc:
                 raise ValueError(f"not a regular expression: {exc}") from None
         return value
+
+    @field_validator("surveys")
+    @classmethod
+    def _survey_ids(cls, surveys: list[str]) -> list[str]:
+        for survey in surveys:
+            if not _SURVEY_ID.fullmatch(survey):
+                found = _SURVEY_ID.search(survey)
+                hint = f"did you mean {found.group()!r}?" if found else "copy it from Account Settings › Qualtrics IDs"
+                raise ValueError(f"{survey!r} is not a survey id (SV_ and letters or digits, e.g. SV_8dZXgAbcDe9Qw3r); {hint}")
+        return surveys
 
     @field_validator("datacenter")
     @classmethod

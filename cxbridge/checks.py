@@ -1,0 +1,60 @@
+"""The check pass: every selected source's own checks (`Source.check`), run before any source
+reads or writes, so that a configuration that cannot work — a path that matches nothing, a
+mapped column missing from a header — stops the run with nothing moved, instead of failing one
+source after the others have written. `cxbridge check` runs the pass alone."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cxbridge.errors import ConfigError
+from cxbridge.sources import Source
+
+log = logging.getLogger("cxbridge.check")
+
+CursorOf = Callable[[str, str], Any]
+"""The saved cursor of (source, stream), or None."""
+
+
+@dataclass(frozen=True)
+class SourceCheck:
+    """What the check pass found for one source: nothing (`ok`), or the problem to fix."""
+
+    source: str
+    connector: str
+    problem: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def check_sources(sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None) -> list[SourceCheck]:
+    """Each source's checks, with the saved cursors when `cursor_of` gives them. Only a
+    ConfigError is a problem; anything else a check raises is logged and left to the run,
+    where that source alone fails."""
+    found = []
+    for name, source in sources.items():
+        cursors = {stream.name: cursor_of(name, stream.name) for stream in source.streams()} if cursor_of else {}
+        try:
+            source.check(cursors)
+        except ConfigError as exc:
+            found.append(SourceCheck(name, source.name, str(exc)))
+            continue
+        except Exception as exc:  # a plugin's check must not stop the other sources
+            log.debug("the check of source %s crashed:\n%s", name, traceback.format_exc())
+            log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
+        found.append(SourceCheck(name, source.name))
+    return found
+
+
+def require_sound(sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None) -> None:
+    """The check pass before a run: a ConfigError naming every problem found, or nothing."""
+    problems = [f"[sources.{check.source}] {check.problem}" for check in check_sources(sources, cursor_of=cursor_of)
+                if not check.ok]  # fmt: skip
+    if problems:
+        raise ConfigError("; ".join(problems) + "; nothing was read or written")

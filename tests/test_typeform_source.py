@@ -1,0 +1,403 @@
+"""The typeform source against cassettes of the documented Create and Responses APIs
+(cassettes/typeform/, recorded from tests/typeform_api.py with CXBRIDGE_RECORD_CASSETTES=1) and,
+for faults, late responses and data centers, against the same fake on 127.0.0.1 — always into a
+real SQLite destination."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cxbridge
+from cxbridge.errors import ConfigError
+from cxbridge.plugins.typeform.source import TypeformSource
+from cxbridge.testing import HttpSourceConformance, SourceUnderTest
+from cxbridge.testing.cassettes import api_cassette
+from tests.local_api import Reply, cut_midway
+from tests.sqlite_runs import query, sync_source
+from tests.typeform_api import (
+    REAL_HOST, TOKEN, TypeformAccount, store_account, store_form, tf_error, tf_response, typeform,
+)  # fmt: skip
+
+sync = partial(sync_source, name="visits")
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "typeform"
+FORM = "kX7pQ2Lm"
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr(TypeformSource, "sleep", staticmethod(waits.append))
+    monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
+    return waits
+
+
+def entry(base_url: str, **extra: Any) -> dict[str, Any]:
+    return {"connector": "typeform", "base_url": base_url, "token": "${TYPEFORM_TOKEN}", "forms": [FORM],
+            "page_size": 2, "columns": {"location_id": "store"}, **extra}  # fmt: skip
+
+
+@contextmanager
+def cassette(name: str, account: TypeformAccount) -> Iterator[Any]:
+    with typeform(account) as api:
+        with api_cassette(CASSETTES / f"{name}.yaml", real_url=REAL_HOST, fake_url=api.url, secrets=[TOKEN]) as c:
+            yield c
+
+
+def calls(recorded: Any) -> list[str]:
+    return [r.uri.removeprefix(REAL_HOST) for r in recorded.requests]
+
+
+def cursor(folder: Path) -> Any:
+    [(state,)] = query(folder, "SELECT cursor FROM sync_state")
+    return json.loads(state)
+
+
+def test_a_full_sync_reads_the_definition_then_every_page_newest_first(tmp_path):
+    with cassette("full_sync", store_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.read, result.written) == ("success", 4, 4), result.error  # the partial one not asked
+    assert calls(recorded) == [
+        f"/forms/{FORM}",
+        f"/forms/{FORM}/responses?page_size=2&response_type=completed",
+        f"/forms/{FORM}/responses?before=kx7pq2lm000003tok&page_size=2&response_type=completed",  # vcr sorts
+    ]
+    assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
+    rows = query(tmp_path, "SELECT source_record_id, submitted_at, status, nps, nps_group, csat, comment, location_id, "
+                           "language, survey_id, survey_name, respondent_key IS NOT NULL FROM feedback ORDER BY 2")  # fmt: skip
+    assert rows[0] == (f"{FORM}|kx7pq2lm000001tok", "2026-02-01T10:00:00Z", "complete", 10, "promoter", 4.0,
+                       "Great staff", "S01", "en", FORM, "Store visit feedback", 1)  # fmt: skip
+    assert [(r[3], r[5], r[7], r[11]) for r in rows[1:]] == [(4, 2.0, "S02", 1), (8, 4.0, "S01", 1), (9, 4.0, "S03", 1)]
+    # response 3 gave no e-mail: its key comes from the phone of its contact block
+    assert cursor(tmp_path) == {FORM: {"completed": "2026-02-01T13:00:00Z"}}
+
+
+def test_scores_follow_each_fields_definition(tmp_path):
+    with typeform(store_account()) as api:
+        sync(tmp_path, entry(api.url))
+    scores = query(tmp_path, "SELECT metric, question_id, value, scale_min, scale_max, normalized, category "
+                             "FROM feedback_scores JOIN feedback USING (record_id) WHERE source_record_id LIKE '%02tok'"
+                             " ORDER BY metric")  # fmt: skip
+    assert scores == [
+        ("csat", "Sat2AbCdEf02", 2.0, 1.0, 5.0, 25.0, "dissatisfied"),  # opinion scale, 5 steps from 1
+        ("nps", "Nps1AbCdEf01", 4.0, 0.0, 10.0, 40.0, "detractor"),  # an nps field is 0–10
+        ("rating", "Rat3AbCdEf03", 2.0, 1.0, 5.0, 25.0, None),  # five stars: a rating, not CSAT
+    ]
+    nps = [10, 4, 8, 9]
+    expected = 100 * (sum(v >= 9 for v in nps) - sum(v <= 6 for v in nps)) / len(nps)  # (2 - 1) / 4 = 25
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [(4, expected)]
+    satisfied = sum(v >= 4 for v in [4, 2, 4, 4])  # top two boxes of five
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100 * satisfied / 4,)]
+
+
+def test_answers_keep_choices_matrix_rows_and_hidden_fields_but_no_personal_data(tmp_path):
+    with typeform(store_account()) as api:
+        sync(tmp_path, entry(api.url))
+    [(answers, attributes, raw)] = query(tmp_path, "SELECT answers, attributes, raw FROM feedback "
+                                                   "WHERE source_record_id LIKE '%01tok'")  # fmt: skip
+    answers = json.loads(answers)
+    assert answers["Buy4AbCdEf04"] == {"text": "What did you buy?", "value": ["Groceries", "Clothes"], "label": None}
+    assert answers["Row5a1Friend"] == {"text": "Rate our staff - Friendliness", "value": "Excellent", "label": "Excellent"}
+    assert "Cnt8aFirstNm" not in answers  # a contact block's name part: personal, dropped
+    assert answers["Cnt8bPhoneNo"]["value"].startswith("hashed:")
+    assert answers["Eml7AbCdEf07"]["value"].startswith("hashed:")
+    attributes = json.loads(attributes)
+    assert (attributes["order_id"], attributes["variables.score"], "store" in attributes) == ("A-1001", 0, False)
+    for personal in ("Visitor1", "visitor1@example.com", "+48600000001", "9f3a000001", "Mozilla", "?store="):
+        assert personal not in raw
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments") == [(1,)]  # "Great staff" only
+
+
+def test_the_next_sync_asks_since_the_cursor_less_the_lookback_and_writes_only_what_is_new(tmp_path):
+    account = store_account()
+    with cassette("incremental", account) as recorded:
+        first = sync(tmp_path, entry(recorded.base_url))
+        same = sync(tmp_path, entry(recorded.base_url))
+        account.responses[FORM].append(tf_response(6, nps=3))
+        new = sync(tmp_path, entry(recorded.base_url))
+    assert [(r.read, r.written, r.unchanged) for r in (first, same, new)] == [(4, 4, 0), (1, 0, 1), (2, 1, 1)]
+    since = [r.uri for r in recorded.requests if "since=" in r.uri]
+    assert since == [f"{REAL_HOST}/forms/{FORM}/responses?page_size=2&response_type=completed&since=2026-02-01T12%3A30%3A00"] * 2  # fmt: skip
+    assert cursor(tmp_path) == {FORM: {"completed": "2026-02-01T15:00:00Z"}}
+
+
+def test_a_response_returned_late_is_still_read_within_the_lookback(tmp_path):
+    """The reference: "very recent responses (say within the last 30 minutes) may not be returned"."""
+    account = store_account()
+    late = tf_response(7, nps=0, at=datetime(2026, 2, 1, 12, 50, tzinfo=timezone.utc))  # before the newest (13:00)
+    account.responses[FORM].append(late)
+    account.held_back.add(late["token"])
+    with typeform(account) as api:
+        sync(tmp_path, entry(api.url))
+        sync(tmp_path, entry(api.url, lookback_minutes=0), db="no_lookback.db")
+        account.held_back.clear()
+        again = sync(tmp_path, entry(api.url))
+        lost = sync(tmp_path, entry(api.url, lookback_minutes=0), db="no_lookback.db")
+    assert (again.written, lost.written) == (1, 0)
+    assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id LIKE '%07tok'") == [(0,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE source_record_id LIKE '%07tok'", db="no_lookback.db") == [(0,)]  # fmt: skip
+
+
+def test_a_read_that_fails_half_way_keeps_its_records_but_not_the_cursor(tmp_path):
+    """Newest first: the first page holds the latest responses, so a cursor saved after it would
+    skip the older ones still unread. The stream is unsorted: the cursor waits for the end."""
+    account = store_account()
+    answer, failures = account.list_responses, [10]
+
+    def second_page_fails(seen, match):
+        if "before" in seen.query and failures[0] > 0:
+            failures[0] -= 1
+            return tf_error(500, "INTERNAL_ERROR", "Internal server error")
+        return answer(seen, match)
+
+    account.list_responses = second_page_fails
+    with typeform(account) as api:
+        failed = sync(tmp_path, entry(api.url, max_attempts=2))
+        assert failed.status == "failed" and "re-run later" in failed.error
+        assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(2,)]  # the newest page is kept
+        assert query(tmp_path, "SELECT COUNT(*) FROM sync_state") == [(0,)]  # no cursor past the unread ones
+        failures[0] = 0
+        again = sync(tmp_path, entry(api.url))
+        asked = api.paths()[-2]
+    assert "since" not in asked  # read from the start again
+    assert (again.status, again.written, again.unchanged) == ("success", 2, 2)
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_partial_responses_are_asked_for_separately_with_a_cursor_of_their_own(tmp_path):
+    with cassette("partial", store_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, response_types=["completed", "partial"]))
+    assert (result.status, result.written) == ("success", 5), result.error
+    assert calls(recorded)[-1] == f"/forms/{FORM}/responses?page_size=2&response_type=partial"
+    assert query(tmp_path, "SELECT status, submitted_at, updated_at, nps FROM feedback WHERE status = 'partial'") == [
+        ("partial", "2026-02-01T14:00:00Z", "2026-02-01T14:00:00Z", 6)  # staged_at: when its answers were saved
+    ]
+    assert cursor(tmp_path) == {FORM: {"completed": "2026-02-01T13:00:00Z", "partial": "2026-02-01T14:00:00Z"}}
+
+
+def test_a_partial_response_completed_later_becomes_complete(tmp_path):
+    account = store_account()
+    with typeform(account) as api:
+        sync(tmp_path, entry(api.url, response_types=["completed", "partial"]))
+        account.responses[FORM][-1] = tf_response(5, nps=7, at=datetime(2026, 2, 1, 15, tzinfo=timezone.utc))
+        sync(tmp_path, entry(api.url, response_types=["completed", "partial"]))
+    assert query(tmp_path, "SELECT status, nps, submitted_at FROM feedback WHERE source_record_id LIKE '%05tok'") == [
+        ("complete", 7, "2026-02-01T15:00:00Z")
+    ]
+
+
+def test_start_date_limits_the_first_sync(tmp_path):
+    with typeform(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2026-02-01T12:00:00Z"))
+        asked = api.paths()[1]
+    assert "since=2026-02-01T12:00:00" in asked
+    assert (result.written, query(tmp_path, "SELECT MIN(submitted_at) FROM feedback")) == (2, [("2026-02-01T12:00:00Z",)])
+
+
+def test_every_form_of_the_account_is_read_when_none_is_listed(tmp_path):
+    account = store_account()
+    account.add_form(store_form("Pulse9Zz"), tf_response(1, form_id="Pulse9Zz"), workspace="Ws2def")
+    account.add_form(store_form("Other7Yy"), tf_response(1, form_id="Other7Yy"), workspace="Ws2def")
+    account.forms["Other7Yy"] = {**account.forms["Other7Yy"], "title": "Internal test"}
+    with cassette("all_forms", account) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, forms=[], workspace_id="Ws2def", name_pattern="Store"))
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert calls(recorded)[:2] == ["/forms?page=1&page_size=200&workspace_id=Ws2def", "/forms/Pulse9Zz"]
+    assert query(tmp_path, "SELECT survey_id FROM feedback") == [("Pulse9Zz",)]
+
+
+def test_the_forms_list_is_read_to_its_last_page(tmp_path):
+    account = TypeformAccount()
+    for n in range(200):
+        account.add_form({**store_form(f"Filler{n:03d}"), "title": f"Filler {n}"})
+    account.add_form(store_form("Last0Form"), tf_response(1, form_id="Last0Form"))  # the 201st: on page 2
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url, forms=[], name_pattern="^Store"))
+        listed = [seen.target for seen in api.requests if seen.path == "/forms"]
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert listed == ["/forms?page=1&page_size=200", "/forms?page=2&page_size=200"]
+
+
+def test_the_same_response_id_in_two_forms_makes_two_records(tmp_path):
+    account = store_account()
+    twin = tf_response(1, form_id="Twin0Form")
+    twin["landing_id"] = twin["token"] = twin["response_id"] = account.responses[FORM][0]["response_id"]
+    account.add_form(store_form("Twin0Form"), twin)
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url, forms=[FORM, "Twin0Form"]))
+    assert result.written == 5
+    assert query(tmp_path, "SELECT COUNT(DISTINCT record_id) FROM feedback WHERE source_record_id LIKE '%|kx7pq2lm000001tok'") == [(2,)]  # fmt: skip
+
+
+def test_an_eu_accounts_responses_are_read_from_the_data_center_its_form_names(tmp_path, caplog):
+    """The EU Responses Data Center: the US host answers an EU account's responses with none, and the
+    form's `_links.responses` names the host that has them."""
+    us, eu = store_account(), store_account()
+    us.refuse_responses = True
+    with typeform(eu) as eu_api, typeform(us) as us_api, caplog.at_level("INFO", logger="cxbridge.typeform"):
+        us.responses_host = eu_api.url
+        result = sync(tmp_path, entry(us_api.url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    eu_host = eu_api.url.removeprefix("http://")
+    assert f"form {FORM}: responses read from {eu_host}, the account's data center" in caplog.messages
+    assert [seen.path for seen in us_api.requests] == [f"/forms/{FORM}"]
+    assert [seen.path for seen in eu_api.requests] == [f"/forms/{FORM}/responses"] * 2
+
+
+def test_a_responses_link_to_a_foreign_host_is_refused_and_gets_no_token(tmp_path):
+    account = store_account()
+    account.responses_host = "https://collector.example.net"
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "failed"
+    assert "its responses link points to https://collector.example.net, not a Typeform API host" in result.error
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("error_401", {"token": "${WRONG_TOKEN}"}, "HTTP 401 (Authentication credentials not found on the Request "
+         "Headers [AUTHENTICATION_FAILED]); Typeform did not accept the personal access token (token)"),
+        ("error_404", {"forms": ["gone1234"]}, "HTTP 404 (Non existing form with uid gone1234 [FORM_NOT_FOUND]); not "
+         "found: check the form ids"),
+        ("error_403", {"forms": ["Priv4Form"]}, "HTTP 403 (You are not allowed to access this resource [FORBIDDEN]); "
+         "the personal access token (token) lack permission"),
+    ],
+)  # fmt: skip
+def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, monkeypatch, no_waiting, name, change, expected):
+    monkeypatch.setenv("WRONG_TOKEN", "tfp_revoked")
+    account = store_account()
+    account.add_form(store_form("Priv4Form"))
+    account.private.add("Priv4Form")
+    with cassette(name, account) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url, **change))
+    assert result.status == "failed" and expected in result.error, result.error
+    assert len(recorded.requests) == 1 and no_waiting == []  # failed fast: never retried
+
+
+def test_a_429_with_retry_after_is_waited_out(tmp_path, no_waiting):
+    with typeform(store_account()) as api:
+        api.fail(Reply(429, {"code": "RATE_LIMITED", "description": "Too many requests"}, headers={"Retry-After": "7"}),
+                 match="/responses")  # fmt: skip
+        with api_cassette(CASSETTES / "rate_limited.yaml", real_url=REAL_HOST, fake_url=api.url,
+                          secrets=[TOKEN]) as recorded:  # fmt: skip
+            result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 7.0 in no_waiting
+    assert [response["status"]["code"] for _, response in recorded.cassette.data] == [200, 429, 200, 200]
+
+
+def test_429_5xx_timeouts_and_dropped_connections_are_retried_and_every_response_lands_once(tmp_path, no_waiting):
+    with typeform(store_account()) as api:
+        api.fail(Reply(429, {"code": "RATE_LIMITED", "description": "Too many requests"}), match="/responses")
+        api.fail(Reply(503), match="/forms")
+        api.fail(Reply(drop=True), match="/responses")
+        api.fail(Reply(200, body={"items": []}, cut_at=5), match="/responses")
+        api.fail(Reply(200, delay=1.5), match="/responses")
+        result = sync(tmp_path, entry(api.url, timeout=0.5))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert 1 <= no_waiting[0] <= 1.25  # a 429 without Retry-After: backoff
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_a_page_cut_in_the_middle_of_its_body_is_fetched_again(tmp_path, no_waiting):
+    account = store_account()
+    account.list_responses = cut_midway(account.list_responses, times=2)  # headers, half the real page, closed
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        pages = [seen.query.get("before") for seen in api.requests if seen.path.endswith("/responses")]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert pages == [None, None, None, "kx7pq2lm000003tok"]
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
+
+
+def test_an_answer_off_its_scale_is_quarantined_and_replayed_with_a_fixed_override(tmp_path):
+    account = store_account()
+    account.responses[FORM].append(tf_response(8, satisfaction=6))  # 6 on a 1–5 scale
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        assert (result.written, result.quarantined) == (4, 1)
+        assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [(f"{FORM}|kx7pq2lm000008tok",)]
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.visits]\nconnector = "typeform"\nbase_url = "{api.url}"\ntoken = "${{TYPEFORM_TOKEN}}"\n'
+            f'forms = ["{FORM}"]\n[sources.visits.questions.satisfaction]\nscale = [1, 7]\n', encoding="utf-8",
+        )  # fmt: skip
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert replayed.results[0].written == 1
+    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback WHERE source_record_id LIKE '%08tok'") == [(6.0, round(500 / 6, 6))]
+
+
+def test_overrides_by_ref_score_a_matrix_row_and_ignore_a_field(tmp_path):
+    questions = {"friendliness": {"metric": "custom:staff", "scale": [1, 4],
+                                  "labels": {"Poor": 1, "Fair": 2, "Good": 3, "Excellent": 4}},
+                 "bought": {"ignore": True}}  # fmt: skip
+    with typeform(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, questions=questions))
+    assert result.written == 4, result.error
+    assert query(tmp_path, "SELECT DISTINCT metric, value FROM feedback_scores WHERE question_id = 'Row5a1Friend'") == [
+        ("custom:staff", 4.0)
+    ]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE answers LIKE '%Buy4AbCdEf04%' OR raw LIKE '%Groceries%'") == [(0,)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("properties", "title", "expected"),
+    [
+        ({"steps": 11, "start_at_one": False}, "How likely are you to recommend us?", ("nps", 0.0, 10.0)),
+        ({"steps": 11}, "How likely are you to recommend us?", ("nps", 0.0, 10.0)),  # start_at_one left out: 0
+        ({"steps": 10, "start_at_one": True}, "How likely are you to recommend us?", None),  # 1–10 is no NPS
+        ({"steps": 7, "start_at_one": True}, "How satisfied are you overall?", ("csat", 1.0, 7.0)),
+        ({"steps": 5, "start_at_one": False}, "How satisfied are you overall?", ("csat", 0.0, 4.0)),
+        ({"steps": 11, "start_at_one": False}, "How good was it?", None),  # the wording names no metric
+    ],
+)  # fmt: skip
+def test_an_opinion_scale_reads_with_its_real_range(tmp_path, properties, title, expected):
+    form = store_form()
+    form["fields"][1] = {**form["fields"][1], "title": title, "properties": properties}
+    account = TypeformAccount()
+    account.add_form(form, tf_response(1, nps=None, satisfaction=3))
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.written == 1, result.error
+    scored = query(tmp_path, "SELECT metric, scale_min, scale_max FROM feedback_scores WHERE question_id = 'Sat2AbCdEf02'")
+    assert scored == ([expected] if expected else [])
+    warned = any("Sat2AbCdEf02" in warning and "to score it, set" in warning for warning in result.warnings)
+    assert warned == (expected is None and "recommend" in title)  # looks like NPS, but is not 0–10
+
+
+def test_records_default_to_the_web_channel_and_the_config_overrides_it(tmp_path):
+    with typeform(store_account()) as api:
+        sync(tmp_path, entry(api.url))
+        sync(tmp_path, entry(api.url, channel="email"), db="other.db")
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback") == [("web",)]
+    assert query(tmp_path, "SELECT DISTINCT channel FROM feedback", db="other.db") == [("email",)]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"page_size": 1001}, "page_size"),
+        ({"forms": ["https://acme.typeform.com/to/kX7pQ2Lm"]}, "is not a form id"),
+        ({"token": "tfp_typed_in_plain_text"}, "secrets never go into the config file"),
+        ({"response_types": ["started"]}, "response_types"),
+        ({"name_pattern": "(unclosed"}, "is not a regular expression"),
+    ],
+)
+def test_config_mistakes_name_the_key(tmp_path, change, message):
+    with pytest.raises(ConfigError, match=message):
+        sync(tmp_path, entry("http://127.0.0.1:9", **change))
+
+
+class TestTypeformSource(HttpSourceConformance):
+    @pytest.fixture
+    def source_under_test(self):
+        with typeform(store_account()) as api:
+            yield SourceUnderTest(TypeformSource, entry(api.url), secrets={"TYPEFORM_TOKEN": TOKEN},
+                                  personal_data=["visitor1@example.com", "+48600000004", "Visitor2", "9f3a000003"])

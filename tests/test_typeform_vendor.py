@@ -1,0 +1,133 @@
+"""The typeform source on payloads others wrote (tests/data/vendor/typeform/, sources and licences
+in its README): the response example of Typeform's own Retrieve-responses reference, and a form
+with its responses that Airbyte recorded from a real Typeform account — each served exactly as
+published, numbers checked against sums done here by hand."""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.plugins.typeform.source import TypeformSource
+from tests.local_api import fake_api
+from tests.sqlite_runs import query, records, sync_source
+from tests.typeform_api import TOKEN
+
+VENDOR = Path(__file__).parent / "data" / "vendor" / "typeform"
+sync = partial(sync_source, name="city")
+
+
+def load(name: str) -> Any:
+    return json.loads((VENDOR / name).read_text(encoding="utf-8"))
+
+
+def serve(tmp_path: Path, form: dict[str, Any], page: dict[str, Any], **config: Any):
+    """Sync one form whose definition and (single) responses page are served as published."""
+    with fake_api() as api:
+        api.route("GET", f"/forms/{form['id']}")(lambda seen, _: form)
+        api.route("GET", f"/forms/{form['id']}/responses")(lambda seen, _: page)
+        result = sync(tmp_path, {"connector": "typeform", "base_url": api.url, "token": "${TYPEFORM_TOKEN}",
+                                 "forms": [form["id"]], **config})  # fmt: skip
+        asked = api.paths()
+    return result, asked
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch):
+    monkeypatch.setattr(TypeformSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
+
+
+@pytest.fixture
+def reference(tmp_path) -> Path:
+    name_question = {"my_custom_short_text_reference": {"ignore": True}}  # "What is your name?": not feedback
+    result, asked = serve(tmp_path, load("retrieve_responses_example_form.json"), load("retrieve_responses_example.json"),
+                          questions=name_question)
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 3, 3, 0), result.error
+    assert asked == ["/forms/lR6F4j", "/forms/lR6F4j/responses?page_size=1000&response_type=completed"]
+    return tmp_path
+
+
+def test_the_references_example_gives_three_responses_and_leaves_the_visit_that_only_landed(reference):
+    found = records(reference)
+    assert sorted(found) == ["lR6F4j|21085286190ffad1248d17c4135ee56f", "lR6F4j|610fc266478b41e4927945e20fe54ad2",
+                             "lR6F4j|9ba5db11ec6c63d22f08aade805bd363"]  # fmt: skip
+    # the second and third responses give no response_id: their landing_id is the id
+    assert {record["submitted_at"] for record in found.values()} == {
+        "2017-09-14T22:38:22Z", "2017-09-14T22:33:56Z", "2017-09-14T22:27:34Z"
+    }  # fmt: skip
+    assert {record["status"] for record in found.values()} == {"complete"}
+    assert all(record["respondent_key"] for key, record in found.items() if not key.endswith("bd363"))  # e-mail given
+
+
+def test_an_opinion_scale_of_eleven_steps_from_zero_is_nps_on_0_to_10(reference):
+    answers = [1, 1, 4]  # the three answers to "my_custom_opinion_scale_reference" in the example
+    promoters, detractors = sum(a >= 9 for a in answers), sum(a <= 6 for a in answers)
+    expected = 100 * (promoters - detractors) / len(answers)  # (0 - 3) / 3 = -100
+    assert query(reference, "SELECT nps, nps_group FROM feedback ORDER BY submitted_at") == [
+        (4, "detractor"), (1, "detractor"), (1, "detractor")
+    ]  # fmt: skip
+    assert query(reference, "SELECT responses, promoters, passives, detractors, nps FROM nps_by_month") == [
+        (3, 0, 0, 3, expected)
+    ]
+
+
+def test_stars_are_a_rating_on_their_steps(reference):
+    stars = [3, 3, 5]  # "my_custom_rating_reference", 5 steps
+    scores = query(reference, "SELECT value, scale_min, scale_max, normalized, category FROM feedback_scores "
+                              "WHERE metric = 'rating' ORDER BY value")  # fmt: skip
+    assert scores == [(float(s), 1.0, 5.0, (s - 1) / 4 * 100, None) for s in sorted(stars)]
+    assert query(reference, "SELECT COUNT(*) FROM feedback_scores WHERE metric = 'csat'") == [(0,)]
+
+
+def test_every_answer_type_of_the_example_keeps_its_value(reference):
+    first = records(reference)["lR6F4j|21085286190ffad1248d17c4135ee56f"]
+    answers = first["answers"]
+    assert answers["hVONkQcnSNRj"]["value"] == "Job opportunities"  # a dropdown answered as text
+    assert (answers["RUqkXSeXBXSd"]["value"], answers["gFFf3xAkJKsr"]["value"]) == (False, True)
+    assert answers["PNe8ZKBK8C2Q"]["value"] == ["New York", "Tokyo"]
+    assert answers["abISxvbD5t1p"]["value"] == ["New York", "Tokyo"]  # a ranking, in the respondent's order
+    assert answers["KoJxDM3c6x8h"]["value"] == "2012-03-20T00:00:00Z"
+    assert answers["ceIXxpbP3t2q"] == {"text": "What brought you there?", "value": "A friend's experience in Sydney",
+                                       "label": "A friend's experience in Sydney"}  # fmt: skip
+    assert answers["SMEUb7VJz92Q"]["value"].startswith("hashed:")
+    assert first["comment"].startswith("It's a big, busy city.")
+    assert query(reference, "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%Lian%' OR answers LIKE '%Lian%'") == [(0,)]
+    assert first["language"] == "en"
+    assert (first["attributes"]["variables.score"], first["attributes"]["variables.name"]) == (2, "typeform")
+
+
+def test_a_real_recorded_form_and_its_responses_count_every_chosen_option(tmp_path):
+    """Airbyte's recording of form VWO7mLtl: one multiple-selection question, seven responses."""
+    page = load("airbyte_responses_VWO7mLtl.json")
+    result, _ = serve(tmp_path, load("airbyte_form_VWO7mLtl.json"), page)
+    assert (result.status, result.written) == ("success", 7), result.error
+    chosen = [label for item in page["items"] for label in item["answers"][0]["choices"]["labels"]]
+    stored = [label for record in records(tmp_path).values() for label in record["answers"]["ZdzF0rrvsVdB"]["value"]]
+    assert sorted(stored) == sorted(chosen) and len(stored) == 7 + 6 + 7 + 3 + 3 + 6 + 6
+    assert stored.count("Feb 19-24") == 6 and stored.count("Dec 19-23") == 1  # counted by hand from the recording
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]  # dates, not a scale
+    assert query(tmp_path, "SELECT MIN(submitted_at), MAX(submitted_at), COUNT(DISTINCT survey_name) FROM feedback") == [
+        ("2022-11-08T22:00:24Z", "2022-11-15T02:39:52Z", 1)
+    ]
+    [(state,)] = query(tmp_path, "SELECT cursor FROM sync_state")
+    assert json.loads(state) == {"VWO7mLtl": {"completed": "2022-11-15T02:39:52Z"}}  # the first item: newest first
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%network_id%' OR raw LIKE '%referer%'") == [(0,)]
+
+
+def test_answers_of_fields_the_definition_no_longer_has_are_kept_unscored(tmp_path):
+    """A real recorded response (form kRt99jlK) whose opinion scale and star ratings the form no
+    longer defines: without `steps` there is no scale to score on, so nothing is guessed."""
+    form = {"id": "kRt99jlK", "title": "Edited form", "fields": [], "_links": {}}
+    result, _ = serve(tmp_path, form, load("airbyte_responses_kRt99jlK.json"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    [record] = records(tmp_path).values()
+    assert record["answers"]["vV7ISYSgZ94I"] == {"text": "f1939629f760be75", "value": 1, "label": None}
+    assert record["answers"]["yC3UrwN1LKT8"]["value"] == 5
+    assert record["answers"]["qthblBc7InVU"]["value"] == "Center-right party"
+    assert (record["nps"], record["csat"]) == (None, None)
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
