@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,7 @@ from cxbridge.pipeline import SourceResult
 from tests.sqlite_runs import query, sync_source
 
 EXAMPLES = int(os.environ.get("CXBRIDGE_FUZZ_EXAMPLES", "40"))
+pytestmark = pytest.mark.timeout(0 if "CXBRIDGE_FUZZ_EXAMPLES" in os.environ else 300)  # 0: the campaign runs long
 CAMPAIGN = settings(
     max_examples=EXAMPLES,
     derandomize="CXBRIDGE_FUZZ_EXAMPLES" not in os.environ,  # CI: the same examples every run

@@ -267,18 +267,25 @@ def test_reader_calamine_on_a_sheet_it_cannot_hold_fails_clearly(tmp_path):
     result = sync_source(tmp_path, EXCEL | {"reader": "calamine"})
     assert result.status == "failed" and result.written == 0
     assert result.error == (
-        "book.xlsx: a sheet spans 1,048,576 rows × 16,384 columns, more than calamine holds in memory "
+        "book.xlsx: a sheet may span up to 1,048,576 rows × 16,384 columns, more than calamine holds in memory "
         "(20,000,000 cells); use reader = 'auto' or 'openpyxl', which stream it"
     )
 
 
-def test_a_cell_beyond_excels_limits_fails_the_file_clearly(tmp_path):
+@pytest.mark.parametrize(
+    ("reader", "message"),
+    [
+        ("auto", "book.xlsx: a sheet reaches row 2,000,000, beyond Excel's 1,048,576 rows × 16,384 columns"),
+        ("openpyxl", "book.xlsx [Visits]: a sheet reaches row 1,048,577, beyond Excel's 1,048,576 rows"),
+    ],
+)
+def test_a_cell_beyond_excels_limits_fails_the_file_clearly(tmp_path, reader, message):
     write_xlsx(tmp_path / "book.xlsx", {"Visits": sheet_rows(3)})
     far = '<row r="2000000"><c r="A2000000" t="n"><v>1</v></c></row></sheetData>'
     rewrite_sheet(tmp_path / "book.xlsx", lambda xml: xml.replace("</sheetData>", far))
-    result = sync_source(tmp_path, EXCEL)
+    result = sync_source(tmp_path, EXCEL | {"reader": reader})
     assert result.status == "failed" and result.written == 0
-    assert result.error.startswith("book.xlsx: a sheet claims 2,000,000 rows × 1 columns, beyond Excel's 1,048,576")
+    assert result.error.startswith(message), result.error
 
 
 @pytest.mark.parametrize("separator", ["\n", "\t", "\r"])
@@ -286,6 +293,34 @@ def test_a_stray_cell_behind_another_white_space_before_its_reference_is_found_t
     path = stray_cell_workbook(tmp_path / "book.xlsx", "AZ70000")
     rewrite_sheet(path, lambda xml: xml.replace(' r="AZ70000"', f'{separator}r="AZ70000"'))
     assert widest_sheet(path, "book.xlsx") == Extent(rows=70_000, columns=52)
+
+
+WHOLE_GRID = Extent(rows=1_048_576, columns=16_384)
+
+
+@pytest.mark.parametrize(
+    ("change", "extent"),
+    [
+        # found by the fuzz campaign: a far row in a cell's reference inside <row r="1">
+        (lambda xml: xml.replace('<c r="A1"', '<c r="A999991"'), Extent(rows=999_991, columns=26)),
+        (lambda xml: xml.replace('r="A2"', "r='XFD999999'"), Extent(rows=999_999, columns=16_384)),
+        (lambda xml: xml.replace('<c r="A2" ', "<c "), WHOLE_GRID),  # a cell without a reference
+        (lambda xml: xml.replace('<row r="2"', "<row"), WHOLE_GRID),  # a row without a number
+        (
+            lambda xml: xml.replace('<c r="A2"', '<x:c xmlns:x="urn:x" r="A2"').replace(
+                '</c></row><row r="3"', '</x:c></row><row r="3"'
+            ),
+            WHOLE_GRID,
+        ),
+        (lambda xml: xml.replace('<c r="A2"', '<c r="a2"'), WHOLE_GRID),  # a reference of another form
+    ],
+    ids=["far-row-in-a-cell", "single-quotes", "no-reference", "no-row-number", "prefixed-cell", "lower-case"],
+)
+def test_a_sheet_written_unlike_a_spreadsheet_program_is_not_vouched_for_calamine(tmp_path, change, extent):
+    path = write_xlsx(tmp_path / "book.xlsx", {"Visits": sheet_rows(3)})
+    rewrite_sheet(path, change)
+    assert widest_sheet(path, "book.xlsx") == extent
+    assert choose_reader(path, "auto", "book.xlsx") == ("calamine" if extent.cells <= 20_000_000 else "openpyxl")
 
 
 ODS_CONTENT = (

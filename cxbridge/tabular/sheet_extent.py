@@ -3,29 +3,33 @@ not from the `<dimension>` they claim.
 
 calamine holds a sheet as a dense grid from its first cell to its last: one stray cell at
 XFD1048576 in a 5 KB file asks it for 17 billion cells (512 GiB), and the process aborts.
-Scanning the XML first is cheap (the row numbers and the cells past column Z, found by regular
-expressions over the decompressed bytes: about a quarter of calamine's own reading time) and
-tells the reader when to stream the sheet instead.
+Scanning the XML first (every `<c r="…">` and `<row r="…">` found by regular expressions over
+the decompressed bytes) costs about as much again as calamine's own reading of the sheet, a
+fraction of an import, and tells the reader when to stream the sheet instead. Only a sheet
+written the way spreadsheet programs write one — every row and cell tag unprefixed, with its
+`r` first — is vouched for; a cell without a reference, or one written any other way, could
+sit anywhere, so such a sheet is taken to span Excel's whole grid.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cxbridge.errors import SourceError
 
 EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
-# A row's r is its number, a cell's its reference (AB12); only cells past column Z are collected.
-# Attributes are almost always separated by spaces, which a literal prefix finds fast; a part
-# that separates one by another white-space character is searched with the slower patterns.
-_ROW, _ANY_ROW = re.compile(rb' r="(\d+)"'), re.compile(rb'\sr="(\d+)"')
-_WIDE_CELL, _ANY_WIDE_CELL = re.compile(rb' r="([A-Z]{2,})\d'), re.compile(rb'\sr="([A-Z]{2,})\d')
-_OTHER_SPACES = (b'\tr="', b'\nr="', b'\rr="')
+_CELL = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')  # every cell's row
+_WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d')  # the cells past column Z: rare, so cheap
+_ROW = re.compile(rb'<row r="(\d+)"')
+_CELL_TAGS, _ROW_TAGS = (b"<c ", b"<c>", b"<c/"), (b"<row ", b"<row>", b"<row/")
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[ >/]")  # <x:c …>: a colon is rare in a sheet, so this is cheap
+_SPACES = bytes.maketrans(b"\t\n\r'", b'   "')  # any white space as a space, any quote as "
 _CHUNK = 1 << 20
-_OVERLAP = 256  # a tag cut by a chunk boundary is matched in the next chunk
 
 
 @dataclass(frozen=True)
@@ -49,26 +53,53 @@ def widest_sheet(path: Path, identity: str) -> Extent:
         raise SourceError(f"{identity}: not a readable workbook ({type(exc).__name__}: {exc})") from None
     widest = max(extents, key=lambda extent: extent.cells, default=Extent(0, 0))
     if widest.rows > EXCEL_ROWS or widest.columns > EXCEL_COLUMNS:
-        raise SourceError(
-            f"{identity}: a sheet claims {widest.rows:,} rows × {widest.columns:,} columns, beyond Excel's "
-            f"{EXCEL_ROWS:,} × {EXCEL_COLUMNS:,}: the file is damaged or was not written by a spreadsheet; not read"
-        )
+        raise SourceError(f"{identity}: {beyond_excel(widest.rows, widest.columns)}")
     return widest
 
 
+def beyond_excel(rows: int, columns: int) -> str:
+    """Why a sheet past Excel's own grid is not read."""
+    reach = f"row {rows:,}" if columns <= EXCEL_COLUMNS else f"{rows:,} rows × {columns:,} columns"
+    return (
+        f"a sheet reaches {reach}, beyond Excel's {EXCEL_ROWS:,} rows × {EXCEL_COLUMNS:,} columns: the file is "
+        "damaged or was not written by a spreadsheet program; not read"
+    )
+
+
 def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent:
-    rows, columns = 0, 1
-    tail = b""
+    rows, columns = 1, 26  # columns A to Z are not collected: counted as all 26
     with archive.open(info) as part:
-        while chunk := part.read(_CHUNK):
-            text = tail + chunk
-            plain = not any(space in text for space in _OTHER_SPACES)
-            if found := set((_ROW if plain else _ANY_ROW).findall(text)):
-                rows = max(rows, *map(int, found))
-            if wide := set((_WIDE_CELL if plain else _ANY_WIDE_CELL).findall(text)):
-                columns = max(columns, *map(column_number, wide))
-            tail = text[-_OVERLAP:]
+        for number, piece in enumerate(_pieces(part)):
+            piece = piece.translate(_SPACES)
+            cell_rows, numbered_rows = _CELL.findall(piece), _ROW.findall(piece)
+            if not _as_spreadsheets_write(piece, cell_rows, numbered_rows, first=number == 0):
+                return Extent(EXCEL_ROWS, EXCEL_COLUMNS)
+            rows = max(rows, *map(int, set(cell_rows) | set(numbered_rows) | {b"1"}))
+            columns = max(columns, *map(column_number, set(_WIDE_CELL.findall(piece)) | {b"A"}))
     return Extent(rows, columns)
+
+
+def _as_spreadsheets_write(piece: bytes, cell_rows: list[bytes], numbered_rows: list[bytes], *, first: bool) -> bool:
+    """Whether every row and cell tag of the piece is `<row r="n"` / `<c r="An"`, unprefixed."""
+    if first and b"<worksheet" not in piece:
+        return False  # a prefixed root (<x:worksheet>)
+    return (
+        sum(piece.count(tag) for tag in _CELL_TAGS) == len(cell_rows)
+        and sum(piece.count(tag) for tag in _ROW_TAGS) == len(numbered_rows)
+        and not _PREFIXED_TAG.search(piece)
+    )
+
+
+def _pieces(part: IO[bytes]) -> Iterator[bytes]:
+    """The part's bytes, cut after a `>` so that no tag is split between two pieces."""
+    rest = b""
+    while chunk := part.read(_CHUNK):
+        text = rest + chunk
+        cut = text.rfind(b">") + 1 or len(text)  # no `>` at all: one long text, no tag to split
+        yield text[:cut]
+        rest = text[cut:]
+    if rest:
+        yield rest
 
 
 def column_number(letters: bytes) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from cxbridge.errors import SourceError
 from cxbridge.tabular.grid import Cells, Grid
-from cxbridge.tabular.sheet_extent import widest_sheet
+from cxbridge.tabular.sheet_extent import EXCEL_ROWS, beyond_excel, widest_sheet
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -25,21 +25,25 @@ CALAMINE_MAX_CELLS = 20_000_000  # 32 bytes each in calamine's grid: 640 MB
 
 
 def choose_reader(path: Path, reader: str, identity: str) -> str:
-    """`calamine` or `openpyxl` for this file, given the configured `auto|calamine|openpyxl`."""
-    if reader == "openpyxl" and path.suffix.lower() not in OPENPYXL_SUFFIXES:
+    """`calamine` or `openpyxl` for this file, given the configured `auto|calamine|openpyxl`; an
+    xlsx/xlsm file is scanned first when calamine would read it (see `sheet_extent`)."""
+    streamable = path.suffix.lower() in OPENPYXL_SUFFIXES
+    if reader == "openpyxl" and not streamable:
         raise SourceError(f"{path.name}: openpyxl reads only .xlsx and .xlsm; use reader = 'calamine'")
-    if path.suffix.lower() not in OPENPYXL_SUFFIXES:
-        return "calamine"
+    if not streamable or reader == "openpyxl":
+        return "calamine" if not streamable else "openpyxl"
+    if reader == "auto" and path.stat().st_size > STREAM_ABOVE_BYTES:
+        return "openpyxl"
     extent = widest_sheet(path, identity)
-    if extent.cells > CALAMINE_MAX_CELLS and reader == "calamine":
+    if extent.cells <= CALAMINE_MAX_CELLS:
+        return "calamine"
+    if reader == "calamine":
         raise SourceError(
-            f"{identity}: a sheet spans {extent.rows:,} rows × {extent.columns:,} columns, more than calamine "
-            f"holds in memory ({CALAMINE_MAX_CELLS:,} cells); use reader = 'auto' or 'openpyxl', which stream it"
+            f"{identity}: a sheet may span up to {extent.rows:,} rows × {extent.columns:,} columns, more than "
+            f"calamine holds in memory ({CALAMINE_MAX_CELLS:,} cells); use reader = 'auto' or 'openpyxl', which "
+            "stream it"
         )
-    if reader != "auto":
-        return reader
-    streaming = path.stat().st_size > STREAM_ABOVE_BYTES or extent.cells > CALAMINE_MAX_CELLS
-    return "openpyxl" if streaming else "calamine"
+    return "openpyxl"
 
 
 def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader: str = "auto") -> list[Grid]:
@@ -105,7 +109,11 @@ def _openpyxl_rows(path: Path, identity: str, sheet: str) -> Iterator[tuple[int,
         worksheet = book[sheet]
         worksheet.reset_dimensions()  # the rows that exist, not those <dimension> claims
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if number > EXCEL_ROWS:
+                raise SourceError(f"{identity} [{sheet}]: {beyond_excel(number, 0)}")
             yield number, [_cell(value) for value in row]
+    except SourceError:
+        raise
     except Exception as exc:  # openpyxl's own zoo of errors for a damaged sheet
         raise SourceError(f"{identity} [{sheet}]: not readable ({type(exc).__name__}: {exc})") from None
     finally:
