@@ -50,6 +50,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.hubspot",
     "cxbridge.plugins.salesforce",
     "cxbridge.plugins.typeform",
+    "cxbridge.plugins.surveymonkey",
 )
 
 

@@ -3,18 +3,31 @@ normalize each one into a FeedbackRecord (through `cxbridge.normalize.RecordBuil
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cxbridge.crm import CrmObject
 from cxbridge.errors import DataError
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
+RegularExpression = Annotated[str, AfterValidator(_compiles)]
+"""A config field holding a regular expression (`name_pattern`), checked when the config loads."""
 
 
 class SourceConfig(BaseModel):

@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from cxbridge.http import ApiSourceConfig
 from cxbridge.questions import QuestionOverride
 from cxbridge.secrets import Secret
+from cxbridge.sources import RegularExpression
 from cxbridge.tabular.config import ColumnMap
 
 DEFAULT_SCOPES = ("read:surveys", "read:survey_responses")
@@ -29,7 +30,7 @@ class QualtricsConfig(ApiSourceConfig):
     client_secret: Secret | None = Field(default=None, description="OAuth client secret")
     scopes: list[str] = Field(default=list(DEFAULT_SCOPES), description="OAuth scopes to ask for")
     surveys: list[str] = Field(default_factory=list, description="survey ids (SV_…); empty: every survey listed")
-    name_pattern: str | None = Field(default=None, description="only surveys whose name matches this regex")
+    name_pattern: RegularExpression | None = Field(default=None, description="only surveys whose name matches this regex")
     active_only: bool = Field(default=False, description="only surveys that are active")
     start_date: datetime | None = Field(default=None, description="first sync: responses recorded from this time")
     include_in_progress: bool = Field(default=False, description="also export responses still in progress")
@@ -44,16 +45,6 @@ class QualtricsConfig(ApiSourceConfig):
     questions: dict[str, QuestionOverride] = Field(
         default_factory=dict, description="per question id (QID1, QID4_2, …): metric, scale, labels, ignore"
     )
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-        return value
 
     @field_validator("surveys")
     @classmethod

@@ -12,6 +12,7 @@ from cxbridge.http import ApiSourceConfig
 from cxbridge.questions import QuestionOverride
 from cxbridge.records import Channel
 from cxbridge.secrets import Secret
+from cxbridge.sources import RegularExpression
 from cxbridge.tabular.config import ColumnMap
 
 HOSTS = {
@@ -30,7 +31,7 @@ class QuestionProConfig(ApiSourceConfig):
     api_key: Secret = Field(description="the API key (sent as the api-key header)")
     surveys: list[int] = Field(default_factory=list, description="survey ids; empty: every survey of user_id")
     user_id: int | None = Field(default=None, description="whose surveys to list when `surveys` is empty")
-    name_pattern: str | None = Field(default=None, description="with user_id: only surveys whose name matches")
+    name_pattern: RegularExpression | None = Field(default=None, description="with user_id: only surveys whose name matches")
     include_partial: bool = Field(default=False, description="also responses started but not completed")
     start_date: datetime | None = Field(default=None, description="first sync: responses from this time (UTC)")
     window_days: int = Field(default=31, ge=1, le=366, description="days per filter window of incremental syncs")

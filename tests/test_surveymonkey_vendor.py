@@ -1,0 +1,118 @@
+"""The surveymonkey source on payloads no one on this project wrote (tests/data/vendor/surveymonkey
+and tests/data/samples, with their sources and licences): a real account's survey list, details
+and responses recorded by the surveymonkey R package, and the NPS question of SurveyMonkey's own
+API documentation — served as they are from 127.0.0.1, the numbers computed here by hand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
+from tests.local_api import FakeApi, Reply, fake_api
+from tests.sqlite_runs import SAMPLES, query, records, sync_source
+from tests.surveymonkey_api import NOW, TOKEN
+
+VENDOR = Path(__file__).parent / "data" / "vendor" / "surveymonkey"
+sync = partial(sync_source, name="vendor")
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch) -> None:
+    monkeypatch.setattr(SurveyMonkeySource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setattr(SurveyMonkeySource, "now", staticmethod(lambda: NOW))
+    monkeypatch.setenv("SURVEYMONKEY_TOKEN", TOKEN)
+
+
+@contextmanager
+def served(answers: dict[str, Any]) -> Iterator[FakeApi]:
+    """A server answering each path with its payload as it is (only with the right token)."""
+
+    def answer(seen, match):
+        if seen.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return Reply(401, {"error": {"id": "1011", "message": "The authorization token provided was invalid."}})
+        return Reply(200, answers[seen.path]) if seen.path in answers else Reply(404, {"error": {"id": "1020"}})
+
+    with fake_api() as api:
+        api.route("GET", ".*")(answer)
+        yield api
+
+
+def entry(base_url: str, **extra: Any) -> dict[str, Any]:
+    return {"connector": "surveymonkey", "base_url": base_url, "access_token": "${SURVEYMONKEY_TOKEN}", **extra}
+
+
+def test_a_real_accounts_survey_list_details_and_responses_go_through_the_connector(tmp_path):
+    """The R package's recordings: "my survey" chosen by title from the account's two; both
+    respondents chose the option of id 5096103935, whose text the details give as "3"."""
+    answers = {
+        "/surveys": (VENDOR / "roumaya_surveys.json").read_bytes(),
+        "/surveys/318754279/details": (SAMPLES / "roumaya_318754279_details.json").read_bytes(),
+        "/surveys/318754279/responses/bulk": (SAMPLES / "roumaya_318754279_responses_bulk.json").read_bytes(),
+    }
+    with served(answers) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="^my survey$"))
+        asked = [seen.path for seen in api.requests]
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 2, 2, 0), result.error
+    assert asked == ["/surveys", "/surveys/318754279/responses/bulk", "/surveys/318754279/details"]
+    found = records(tmp_path)
+    pets = {"text": "How many pets do you have?", "value": 3, "label": "3"}  # choice 5096103935: position 4, text "3"
+    expected = {
+        "13376313674": ("2022-03-05T18:05:57Z", "Donut, Mango, Phil", "415838011"),
+        "13376299051": ("2022-03-05T17:53:02Z", "Phil, Mango, Donut", "415837773"),
+    }
+    for response_id, (submitted, names, collector) in expected.items():
+        record = found[response_id]
+        assert record["answers"]["769893650"] == pets
+        assert record["answers"]["769893903"] == {"text": "What are the names of your pets?", "value": names,
+                                                  "label": None}  # fmt: skip
+        assert (record["submitted_at"], record["comment"], record["attributes"]) == (
+            submitted, names, {"collector_id": collector})
+        assert (record["survey_id"], record["survey_name"], record["language"], record["status"]) == (
+            "318754279", "my survey", "en", "complete")
+        assert record["nps"] is None and record["csat"] is None
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]  # how many pets: a question of fact
+    assert b"100.34.161.38" not in (tmp_path / "cxbridge.db").read_bytes()  # the respondents' IP address
+
+
+NPS_QUESTION = json.loads((VENDOR / "question_bank_nps_question.json").read_text(encoding="utf-8"))
+ROW = NPS_QUESTION["answers"]["rows"][0]["id"]
+CHOICE_OF = {int(choice["text"].rsplit(" ", 1)[-1]): choice["id"] for choice in NPS_QUESTION["answers"]["choices"]}
+
+
+def nps_response(number: int, score: int) -> dict[str, Any]:
+    """A responses/bulk item answering the documented question, in the documented shape."""
+    return {"id": str(5007154400 + number), "survey_id": "111380075", "collector_id": "50253586",
+            "response_status": "completed", "date_created": f"2026-03-0{number}T09:00:00+00:00",
+            "date_modified": f"2026-03-0{number}T09:05:00+00:00", "custom_variables": {}, "ip_address": "",
+            "pages": [{"id": "116044697", "questions": [{"id": NPS_QUESTION["id"],
+                                                        "answers": [{"row_id": ROW, "choice_id": CHOICE_OF[score]}]}]}]}  # fmt: skip
+
+
+def test_the_documented_nps_question_is_scored_by_place_and_its_nps_computed_by_hand(tmp_path):
+    """Answers 10, 9, 9, 8, 3, 0: SurveyMonkey weighs them 100, 100, 100, 0, −100, −100 — read as
+    the answers, 10 would fail as off the scale and 3 and 0 become −100. By place: 3 promoters, 1
+    passive, 2 detractors of 6: NPS = 100 · (3 − 2) / 6."""
+    scores = [10, 9, 9, 8, 3, 0]
+    details = {"id": "111380075", "title": "Service NPS", "language": "en",
+               "pages": [{"id": "116044697", "position": 1, "questions": [NPS_QUESTION]}]}  # fmt: skip
+    bulk = {"data": [nps_response(n, score) for n, score in enumerate(scores, start=1)], "per_page": 50, "page": 1,
+            "total": len(scores), "links": {"self": "https://api.surveymonkey.com/v3/surveys/111380075/responses/bulk"}}  # fmt: skip
+    with served({"/surveys/111380075/details": details, "/surveys/111380075/responses/bulk": bulk}) as api:
+        result = sync(tmp_path, entry(api.url, surveys=["111380075"]))
+    assert (result.status, result.written, result.quarantined) == ("success", 6, 0), result.error
+    stored = query(tmp_path, "SELECT nps, nps_group FROM feedback ORDER BY source_record_id")
+    groups = ["promoter" if s >= 9 else "passive" if s >= 7 else "detractor" for s in scores]
+    assert stored == list(zip(scores, groups, strict=True))
+    promoters, detractors = groups.count("promoter"), groups.count("detractor")
+    assert (promoters, detractors) == (3, 2)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [(6, round(100 * (promoters - detractors) / 6, 1))]
+    assert query(tmp_path, "SELECT DISTINCT metric, scale_min, scale_max FROM feedback_scores") == [("nps", 0.0, 10.0)]
+    [labels] = query(tmp_path, "SELECT json_extract(answers, '$.338792202.label') FROM feedback WHERE nps = 0")
+    assert labels == ("Not at all likely - 0",)
