@@ -15,7 +15,10 @@ from cxbridge.detection.inspector import Hints, Inspection
 from cxbridge.importing import FileImport, ImportResult
 
 from . import output
-from .main import db_option, destination_option, format_option, handles_errors, print_warnings
+from .main import (
+    db_option, destination_option, flat_row, format_option, handles_errors, print_warnings, summary_format,
+    summary_format_option,
+)
 
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path())
 hint_options = [
@@ -67,28 +70,35 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, wr
 @db_option
 @destination_option
 @click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
+@summary_format_option
 @click.pass_context
 @handles_errors
 def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, db, destination,
-                   dry_run) -> None:  # fmt: skip
+                   dry_run, fmt) -> None:  # fmt: skip
     """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
     result = api.import_(
         files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
         destination=api.destination_url_for(db, destination), dry_run=dry_run,
     )  # fmt: skip
-    machine = (ctx.find_root().obj or {}).get("log_format") == "json"
-    for item in result.files:
-        _print_import(item, result, machine=machine)
+    fmt = summary_format(ctx, fmt)
+    if fmt == "csv":
+        output.rows([flat_row(_file_summary(item, result)) for item in result.files], fmt="csv")
+    else:
+        for item in result.files:
+            _print_import(item, result, machine=fmt == "json")
     sys.exit(result.exit_code)
+
+
+def _file_summary(item: FileImport, result: ImportResult) -> dict[str, Any]:
+    summary = item.result.__dict__ if item.result else {}
+    return {"event": "file_summary", "file": str(item.path), "source": item.source, "format": item.format,
+            "error": item.error, "dry_run": result.dry_run, "sheets_left_out": item.left_out, **summary,
+            "warnings": item.all_warnings}  # fmt: skip
 
 
 def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> None:
     if machine:
-        summary = item.result.__dict__ if item.result else {}
-        click.echo(json.dumps({"event": "file_summary", "file": str(item.path), "source": item.source,
-                               "format": item.format, "error": item.error, "dry_run": result.dry_run,
-                               "sheets_left_out": item.left_out, **summary, "warnings": item.all_warnings},
-                              default=str))  # fmt: skip
+        click.echo(json.dumps(_file_summary(item, result), default=str))
         return
     where = f"{item.path.name} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:

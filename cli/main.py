@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
+from itertools import islice
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,9 +35,22 @@ db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite d
 destination_option = click.option(
     "--destination", "-d", metavar="URL", help="Destination URL; its scheme names the plugin (sqlite:///x.db)."
 )
-format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
+FORMATS = ["table", "json", "csv"]
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+summary_format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS),
+    help="Summaries as lines (table, the default), JSON objects (the default with --log-format json) or CSV.",
+)  # fmt: skip
+
+
+def summary_format(ctx: click.Context, fmt: str | None) -> str:
+    """The summary format asked for, else JSON under `--log-format json`, else lines."""
+    return fmt or ("json" if ctx.find_root().obj["log_format"] == "json" else "table")
+
+
+def hints_wanted(ctx: click.Context, fmt: str) -> bool:
+    """Progress displays and next-step hints: for people (not with -q or machine output)."""
+    return fmt == "table" and not ctx.find_root().obj["quiet"]
 
 
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -76,8 +91,33 @@ def _machine(ctx: click.Context | None = None) -> bool:
     return bool(ctx and ctx.find_root().params.get("log_format") == "json")  # parsed before any callback ran
 
 
+GLOBAL_FLAG = re.compile(r"-v+|-q|--verbose|--quiet|--log-format=.*")
+
+
+def global_options_first(args: list[str]) -> list[str]:
+    """`cxbridge sync -v` read as `cxbridge -v sync`: -v, -q and --log-format may come anywhere
+    before a `--`, after the subcommand too."""
+    hoisted: list[str] = []
+    rest: list[str] = []
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            rest += [word, *words]
+        elif GLOBAL_FLAG.fullmatch(word):
+            hoisted.append(word)
+        elif word == "--log-format":
+            hoisted += [word, *islice(words, 1)]
+        else:
+            rest.append(word)
+    return hoisted + rest
+
+
 class CliGroup(click.Group):
-    """The `cxbridge` group: with `--log-format json`, usage errors are JSON objects too."""
+    """The `cxbridge` group: global options anywhere; with `--log-format json`, usage errors are
+    JSON objects too."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, global_options_first(args))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -93,11 +133,14 @@ class CliGroup(click.Group):
 @click.version_option(__version__, prog_name="cxbridge")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", help="Log (and summary) format.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors in the log; no progress display or hints.")
 @click.pass_context
-def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
-    """cxbridge: one live dataset of NPS, CSAT, CES, mystery-shop and audit feedback."""
-    configure(fmt=log_format, verbose=verbose)
-    ctx.obj = {"log_format": log_format}
+def cli(ctx: click.Context, log_format: str, verbose: int, quiet: bool) -> None:
+    """cxbridge: one live dataset of NPS, CSAT, CES, mystery-shop and audit feedback.
+
+    -v, -q and --log-format may also follow the command (cxbridge sync -v)."""
+    configure(fmt=log_format, verbose=-1 if quiet else verbose)
+    ctx.obj = {"log_format": log_format, "quiet": quiet}
     if ctx.invoked_subcommand != "plugins":  # that one lists them itself
         for failure in get_host().failures:
             log.warning("plugin %s is not loaded: %s (see `cxbridge plugins`)", failure.name, failure.error)
@@ -122,12 +165,13 @@ def init(directory: str) -> None:
 @destination_option
 @click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
+@summary_format_option
 @click.pass_context
 @handles_errors
-def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, progress) -> None:
+def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, progress, fmt) -> None:
     """Pull new feedback from every configured source into the destination."""
-    machine = ctx.obj["log_format"] == "json"
-    with sync_progress(enabled=progress and not machine) as on_progress:
+    fmt = summary_format(ctx, fmt)
+    with sync_progress(enabled=progress and hints_wanted(ctx, fmt)) as on_progress:
         result = api.sync(
             config,
             sources=sources,
@@ -137,9 +181,8 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             wait=wait,
             on_progress=on_progress,
         )
-    for source_result in result.results:
-        _print_summary(source_result, machine=machine, dry_run=dry_run)
-    if not machine and any(r.quarantined for r in result.results) and not dry_run:
+    print_summaries(result.results, fmt=fmt, dry_run=dry_run)
+    if hints_wanted(ctx, fmt) and any(r.quarantined for r in result.results) and not dry_run:
         click.echo("quarantined records keep their reasons: cxbridge quarantine list")
     sys.exit(result.exit_code)
 
@@ -147,20 +190,46 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
 @cli.command()
 @config_option
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@summary_format_option
 @click.pass_context
 @handles_errors
-def check(ctx: click.Context, config, sources) -> None:
+def check(ctx: click.Context, config, sources, fmt) -> None:
     """Check the config against what each source reads (files, headers, ids); move no data."""
-    machine = ctx.obj["log_format"] == "json"
+    fmt = summary_format(ctx, fmt)
     checks = api.check(config, sources=sources)
-    for found in checks:
-        if machine:
-            click.echo(json.dumps({"event": "source_check", **found.__dict__, "ok": found.ok}))
-        elif found.ok:
-            click.echo(f"✔ {found.source} ({found.connector})")
-        else:
-            click.echo(f"✘ {found.source} ({found.connector}): {redact(found.problem or '')}")
+    if fmt == "csv":
+        output.rows([flat_row({**found.__dict__, "ok": found.ok}) for found in checks], fmt="csv")
+    else:
+        for found in checks:
+            _print_check(found, machine=fmt == "json")
     sys.exit(0 if all(found.ok for found in checks) else 2)
+
+
+def _print_check(found: Any, *, machine: bool) -> None:
+    if machine:
+        click.echo(json.dumps({"event": "source_check", **found.__dict__, "ok": found.ok}))
+    elif found.ok:
+        click.echo(f"✔ {found.source} ({found.connector})")
+    else:
+        click.echo(f"✘ {found.source} ({found.connector}): {redact(found.problem or '')}")
+
+
+def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool) -> None:
+    """One summary per source: a line, a JSON object or a CSV row."""
+    if fmt == "csv":
+        output.rows([summary_row(result, dry_run=dry_run) for result in results], fmt="csv")
+        return
+    for result in results:
+        _print_summary(result, machine=fmt == "json", dry_run=dry_run)
+
+
+def summary_row(result: SourceResult, *, dry_run: bool) -> dict[str, Any]:
+    return flat_row({"dry_run": dry_run, **result.__dict__})
+
+
+def flat_row(values: dict[str, Any]) -> dict[str, Any]:
+    """A summary as a CSV row: lists and mappings as JSON text."""
+    return {k: json.dumps(v, default=str) if isinstance(v, list | dict) else v for k, v in values.items()}
 
 
 def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> None:
@@ -221,9 +290,10 @@ def report(config, by, metric, fmt, db, destination) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@format_option
+@click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @handles_errors
-def plugins(as_json: bool) -> None:
+def plugins(fmt: str, as_json: bool) -> None:
     """Installed sources and destinations, with the package that provides each."""
     listing = api.plugins()
     entries = [
@@ -231,10 +301,10 @@ def plugins(as_json: bool) -> None:
         for p in [*listing.sources, *listing.destinations]
     ]
     failures = [{"plugin": f.name, "error": f.error} for f in listing.failures]
-    if as_json:
+    if as_json or fmt == "json":
         click.echo(json.dumps({"plugins": entries, "failures": failures}, indent=2))
         return
-    output.rows(entries)
+    output.rows(entries, fmt=fmt)
     for failure in failures:
         output.stderr.print(
             f"[yellow]plugin {escape(failure['plugin'])} failed to load:[/yellow] {escape(failure['error'])}",
@@ -283,18 +353,18 @@ def quarantine_list(config, source, db, destination, fmt) -> None:
 @db_option
 @destination_option
 @click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@summary_format_option
 @click.pass_context
 @handles_errors
-def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait) -> None:
+def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait, fmt) -> None:
     """Normalize quarantined records again (after fixing the config); write those that pass."""
     result = api.quarantine_replay(
         config, sources=sources, destination=api.destination_url_for(db, destination), wait=wait
     )
-    machine = ctx.obj["log_format"] == "json"
-    if not result.results and not machine:
+    fmt = summary_format(ctx, fmt)
+    if not result.results and fmt == "table":
         click.echo("quarantine is empty")
-    for source_result in result.results:
-        _print_summary(source_result, machine=machine, dry_run=False)
+    print_summaries(result.results, fmt=fmt, dry_run=False)
     sys.exit(result.exit_code)
 
 

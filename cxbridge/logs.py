@@ -43,7 +43,8 @@ class _JsonFormatter(logging.Formatter):
 
 
 def configure(*, fmt: str = "text", verbose: int = 0) -> None:
-    """Send cxbridge's log to stderr: warnings by default, info with -v, debug with -vv."""
+    """Send cxbridge's log to stderr: warnings by default, info with -v, debug with -vv, errors
+    only with `verbose=-1` (-q)."""
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(_RedactingFilter())

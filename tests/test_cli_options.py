@@ -1,0 +1,111 @@
+"""One spelling everywhere: --format table|json|csv for every command that prints data or
+summaries, and the global -v, -q and --log-format before or after the subcommand."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli, global_options_first
+from tests.conftest import Workspace, survey_row
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("given", "read_as"),
+    [
+        (["sync", "-v"], ["-v", "sync"]),
+        (["sync", "-s", "a", "-vv", "--log-format", "json"], ["-vv", "--log-format", "json", "sync", "-s", "a"]),
+        (["report", "--log-format=json", "-q"], ["--log-format=json", "-q", "report"]),
+        (["import", "a.csv", "--", "-v"], ["import", "a.csv", "--", "-v"]),  # after --, a file named -v
+        (["-v", "status", "--verbose"], ["-v", "--verbose", "status"]),
+    ],
+)
+def test_global_options_may_follow_the_subcommand(given, read_as):
+    assert global_options_first(given) == read_as
+
+
+def test_verbose_after_the_subcommand_logs_as_before_it(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    after = CliRunner().invoke(cli, ["sync", "-v", "--full-refresh"]).stderr
+    assert "INFO cxbridge.sync: survey (csv): sync started" in after
+
+
+def test_log_format_after_the_subcommand_makes_errors_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["report", "--log-format", "json"])
+    assert result.exit_code == 2
+    [error] = [json.loads(line) for line in result.stderr.splitlines()]
+    assert error["error"] == "ConfigError" and "run `cxbridge sync` first" in error["message"]
+
+
+def test_quiet_keeps_the_summary_and_drops_hints_and_warnings(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2, nps=99)])
+    loud = CliRunner().invoke(cli, ["sync"])
+    assert "cxbridge quarantine list" in loud.output
+    quiet = CliRunner().invoke(cli, ["sync", "--full-refresh", "-q"])
+    assert quiet.exit_code == 0
+    assert "✔ survey (csv): 2 read · 0 written · 1 unchanged · 1 quarantined" in quiet.output
+    assert "cxbridge quarantine list" not in quiet.output and quiet.stderr == ""
+
+
+def test_sync_summaries_as_csv_json_and_lines(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2), survey_row(3, nps=99)])
+    [row] = csv.DictReader(io.StringIO(invoke("sync", "--format", "csv").output))
+    assert (row["source"], row["status"], row["read"], row["written"], row["quarantined"]) == (
+        "survey", "success", "3", "2", "1"
+    )  # fmt: skip
+    assert json.loads(row["warnings"]) == [] and row["dry_run"] == "False"
+    [summary] = [json.loads(line) for line in invoke("sync", "--format", "json", "--full-refresh").output.splitlines()]
+    assert summary["event"] == "source_summary" and (summary["unchanged"], summary["quarantined"]) == (2, 1)
+    lines = invoke("--log-format", "json", "sync", "--format", "table", "--full-refresh").output
+    assert lines.startswith("✔ survey (csv): 3 read · 0 written · 2 unchanged · 1 quarantined")
+
+
+def test_quarantine_replay_summaries_as_csv(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2, satisfaction="Rather happy")])
+    workspace.sync()
+    fixed = workspace.config.read_text().replace('"Very satisfied" = 5', '"Very satisfied" = 5, "Rather happy" = 4')
+    workspace.config.write_text(fixed)
+    [row] = csv.DictReader(io.StringIO(invoke("quarantine", "replay", "--format", "csv").output))
+    assert (row["source"], row["read"], row["written"]) == ("survey", "1", "1")
+
+
+def test_plugins_json_alias_csv_and_table():
+    as_format = json.loads(invoke("plugins", "--format", "json").output)
+    assert json.loads(invoke("plugins", "--json").output) == as_format
+    names = {(entry["kind"], entry["name"]) for entry in as_format["plugins"]}
+    assert {("source", "csv"), ("destination", "sqlite")} <= names
+    rows = list(csv.DictReader(io.StringIO(invoke("plugins", "--format", "csv").output)))
+    assert {(row["kind"], row["name"]) for row in rows} == names
+    assert "sqlite" in invoke("plugins").output
+
+
+def test_import_summaries_as_csv_and_json(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Workspace(tmp_path / "in").write_csv([survey_row(1), survey_row(2)], name="store.csv")
+    rows = list(csv.DictReader(io.StringIO(invoke("import", "in/store.csv", "--format", "csv").output)))
+    assert [(row["file"], row["source"], row["read"], row["written"]) for row in rows] == [
+        (str(tmp_path / "in" / "store.csv"), "store", "2", "2")
+    ]
+    [summary] = [json.loads(line) for line in invoke("import", "in/store.csv", "--format", "json").output.splitlines()]
+    assert summary["event"] == "file_summary" and (summary["read"], summary["unchanged"]) == (0, 0)
+
+
+def test_check_results_as_csv(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    [row] = csv.DictReader(io.StringIO(invoke("check", "--format", "csv").output))
+    assert (row["source"], row["connector"], row["ok"], row["problem"]) == ("survey", "csv", "True", "")
