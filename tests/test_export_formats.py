@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections import Counter
 
 import pytest
@@ -220,6 +221,61 @@ def test_surveymonkey_sheet_with_two_header_rows(tmp_path):
     }
     assert ann["respondent_key"] is not None and "ann@example.com" not in json.dumps(ann)
     assert found["11435367502"]["submitted_at"] == "2024-01-16T15:12:09Z"
+
+
+RESAVED = SAMPLES.parent / "resaved"
+NPS_QUESTION = "How likely is it that you would recommend us to a friend or colleague?"
+
+
+def monkey_export_source(path: str) -> dict:
+    return {
+        "connector": "excel" if path.endswith(".xlsx") else "csv", "path": path, "format": "auto",
+        "date_order": "mdy", "timezone": "UTC",
+        "columns": {"id": "Respondent ID", "submitted_at": "End Date", "email": "Email Address"},
+        "metrics": [{"column": NPS_QUESTION, "metric": "nps"}],
+        "questions": ["Which products do you use? - Shoes", "Which products do you use? - Bags",
+                      "Which products do you use? - Other (please specify)"],
+        "comments": ["Any other comments?"], "ignore": ["IP Address", "First Name", "Last Name"],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "resaved",
+    ["surveymonkey_pandas_header0.csv", "surveymonkey_pandas_header0_index.csv", "surveymonkey_pandas_header01.csv",
+     "surveymonkey_pandas_header01_index.csv", "surveymonkey_pandas_header0_index.xlsx"],
+)  # fmt: skip
+def test_a_surveymonkey_export_saved_again_by_pandas_reads_as_the_original(tmp_path, resaved):
+    """pandas writes blank header cells as `Unnamed: N` (`_level_N` from two header rows), adds its
+    index under a blank first header cell, and ids as `11435367501.0`: the records are the same."""
+    for name in ("surveymonkey_export.csv", resaved):
+        shutil.copy(RESAVED / name, tmp_path / name)
+    assert sync_source(tmp_path, monkey_export_source("surveymonkey_export.csv"), db="original.db").written == 2
+    result = sync_source(tmp_path, monkey_export_source(resaved), db="resaved.db")
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    original, again = records(tmp_path, db="original.db"), records(tmp_path, db="resaved.db")
+    assert sorted(again) == ["11435367501", "11435367502"]  # not 11435367501.0, nor the index 1, 2
+    for record in (*original.values(), *again.values()):
+        record["attributes"] = {key: str(value) for key, value in record["attributes"].items()}  # xlsx: 2345, csv: "2345"
+        record["record_id"] = record["connector"] = None  # other files, other record ids; a workbook reads with excel
+    assert again == original
+    ann = again["11435367501"]
+    assert (ann["nps"], ann["nps_group"], ann["comment"]) == (9, "promoter", "Great")
+    assert set(ann["answers"]) == {NPS_QUESTION, "Which products do you use? - Shoes", "Any other comments?",
+                                   "Which products do you use? - Bags", "Which products do you use? - Other (please specify)"}  # fmt: skip
+
+
+def test_a_resaved_surveymonkey_export_is_recognised_saying_so(tmp_path):
+    path = tmp_path / "monkey.csv"
+    shutil.copy(RESAVED / "surveymonkey_pandas_header01_index.csv", path)
+    [best, *_] = recognize(open_delimited(path, "monkey.csv", encoding=None, delimiter=None))
+    assert (best.format, best.confidence, best.header_rows) == ("surveymonkey", 0.97, 2)
+    assert "saved again by a spreadsheet tool" in best.evidence[-1]
+
+
+def test_a_sheet_without_respondent_id_in_its_first_two_cells_is_not_taken_for_surveymonkey(tmp_path):
+    (tmp_path / "other.csv").write_text("Name,Respondent ID,Collector ID\n,Response,\nAnn,1,2\n", encoding="utf-8")
+    found = recognize(open_delimited(tmp_path / "other.csv", "other.csv", encoding=None, delimiter=None))
+    assert "surveymonkey" not in [recognition.format for recognition in found]
 
 
 def test_google_forms_sheet_with_checkboxes_and_locale_timestamps(tmp_path):
