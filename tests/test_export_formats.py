@@ -177,7 +177,8 @@ def test_surveymonkey_bulk_responses_read_choice_text_through_the_details(tmp_pa
     assert sync_source(tmp_path, source).written == 2
     found = records(tmp_path)
     first = found["13376313674"]
-    assert first["answers"]["769893650"] == {"text": "How many pets do you have?", "value": "3", "label": None}
+    # the option's text "3" is a number: read as one, labelled, as the surveymonkey source reads it
+    assert first["answers"]["769893650"] == {"text": "How many pets do you have?", "value": 3, "label": "3"}
     assert first["comment"] == "Donut, Mango, Phil"
     assert (first["submitted_at"], first["survey_name"], first["status"]) == (
         "2022-03-05T18:05:57Z",

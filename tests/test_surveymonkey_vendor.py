@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from cxbridge.detection.inspector import Hints, inspect_file
+
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from tests.local_api import FakeApi, Reply, fake_api
 from tests.sqlite_runs import SAMPLES, query, records, sync_source
@@ -116,3 +118,30 @@ def test_the_documented_nps_question_is_scored_by_place_and_its_nps_computed_by_
     assert query(tmp_path, "SELECT DISTINCT metric, scale_min, scale_max FROM feedback_scores") == [("nps", 0.0, 10.0)]
     [labels] = query(tmp_path, "SELECT json_extract(answers, '$.338792202.label') FROM feedback WHERE nps = 0")
     assert labels == ("Not at all likely - 0",)
+
+
+def test_the_same_responses_saved_as_files_import_as_the_connector_reads_them(tmp_path):
+    """responses/bulk saved as JSON with the details beside it (`surveymonkey_json`): `inspect`
+    finds the NPS question from the details alone, and the mapping it proposes reads it by place,
+    as the connector does (before, its answers were read as "Not at all likely - 0" under the
+    matrix row's key, and never scored)."""
+    scores = [10, 9, 9, 8, 3, 0]
+    details = {"id": "111380075", "title": "Service NPS", "language": "en",
+               "pages": [{"id": "116044697", "position": 1, "questions": [NPS_QUESTION]}]}  # fmt: skip
+    bulk = {"data": [nps_response(n, score) for n, score in enumerate(scores, start=1)]}
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
+    inspection = inspect_file(tmp_path / "bulk.json", Hints(definition=tmp_path / "details.json"))
+    [proposed] = [p for p in inspection.chosen if p.target == "nps"]
+    assert (proposed.column, proposed.evidence[0]) == ("338792202", "the survey definition makes it a Net Promoter question")
+    source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
+              "columns": {"id": "id", "submitted_at": "date_modified", "status": "response_status"},
+              "metrics": [{"column": "338792202", "metric": "nps"}]}  # fmt: skip
+    assert sync_source(tmp_path, source, db="files.db").written == 6
+    with served({"/surveys/111380075/details": details, "/surveys/111380075/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["111380075"])).written == 6
+    from_files, from_api = records(tmp_path, db="files.db"), records(tmp_path)
+    assert [from_files[rid]["nps"] for rid in sorted(from_files)] == scores
+    for rid, record in from_api.items():
+        assert from_files[rid]["answers"]["338792202"] == record["answers"]["338792202"]
+        assert (from_files[rid]["nps"], from_files[rid]["nps_group"]) == (record["nps"], record["nps_group"])

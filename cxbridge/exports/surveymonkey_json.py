@@ -1,15 +1,16 @@
 """SurveyMonkey API v3 responses saved as JSON (`GET /surveys/{id}/responses/bulk`), with the
 survey's `GET /surveys/{id}/details` as its definition: answers are choice ids, and only the
-details say what each id reads as."""
+details say what each id reads as — the same reading as the surveymonkey source's
+(`surveymonkey_details`): the NPS question 0–10 by place, never its −100/0/100 weight."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.exports.layout import FormatKnowledge, LayoutOptions, Recognition, named_fields
-from cxbridge.exports.qualtrics_definition import ColumnMeaning, plain_text
+from cxbridge.exports.surveymonkey_details import SurveyDefinition, is_details
+from cxbridge.exports.surveymonkey_details import parse_details as parse
 from cxbridge.tabular.json_records import RecordSet
 from cxbridge.tabular.table import Column, Row, Table
 
@@ -27,54 +28,9 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class MonkeyQuestion:
-    heading: str
-    family: str
-    choices: dict[str, str] = field(default_factory=dict)
-    rows: dict[str, str] = field(default_factory=dict)
-    other: str | None = None
-
-
-@dataclass
-class SurveyMonkeyDetails:
-    survey_id: str | None
-    survey_name: str | None
-    questions: dict[str, MonkeyQuestion]
-
-    def choice_text(self, question_id: str, choice_id: str) -> str | None:
-        question = self.questions.get(question_id)
-        return question.choices.get(choice_id) if question else None
-
-    def meaning(self, key: str) -> ColumnMeaning | None:
-        question_id, _, row_id = key.partition("_")
-        question = self.questions.get(question_id)
-        if question is None:
-            return None
-        if row_id == "other":
-            return ColumnMeaning(question_id, f"{question.heading} - {question.other or 'Other'}", "text", {})
-        text = f"{question.heading} - {question.rows[row_id]}" if row_id in question.rows else question.heading
-        kind = {"open_ended": "text", "multiple_choice": "multi"}.get(question.family, "choice")
-        numeric = {label: float(label) for label in question.choices.values() if _is_number(label)}
-        return ColumnMeaning(question_id, text, kind, numeric)
-
-
-def parse_details(document: Any) -> SurveyMonkeyDetails | None:
-    if not isinstance(document, dict) or not isinstance(document.get("pages"), list) or "title" not in document:
-        return None
-    questions = {}
-    for page in document["pages"]:
-        for question in page.get("questions", []):
-            answers = question.get("answers") or {}
-            heading = plain_text(((question.get("headings") or [{}])[0]).get("heading", ""))
-            questions[str(question["id"])] = MonkeyQuestion(
-                heading=heading,
-                family=question.get("family", ""),
-                choices={str(c["id"]): plain_text(c.get("text", "")) for c in answers.get("choices", [])},
-                rows={str(r["id"]): plain_text(r.get("text", "")) for r in answers.get("rows", [])},
-                other=plain_text(answers["other"].get("text", "")) if answers.get("other") else None,
-            )
-    return SurveyMonkeyDetails(str(document.get("id")), document.get("title"), questions)
+def parse_details(document: Any) -> SurveyDefinition | None:
+    """The survey's details (`cxbridge.exports.surveymonkey_details`), if `document` is one."""
+    return parse(document) if is_details(document) else None
 
 
 def recognize(records: RecordSet) -> Recognition | None:
@@ -86,8 +42,9 @@ def recognize(records: RecordSet) -> Recognition | None:
 
 
 def to_table(records: RecordSet, options: LayoutOptions) -> Table:
-    details = options.definition if isinstance(options.definition, SurveyMonkeyDetails) else None
+    details = options.definition if isinstance(options.definition, SurveyDefinition) else None
     keys: dict[str, None] = dict.fromkeys(METADATA)
+    keys.update(dict.fromkeys(part.question.id for part in details.ordered()) if details else {})
     for _, record in records.preview():
         keys.update(dict.fromkeys(_answers(record, details)))
     columns = [_column(key, details) for key in keys]
@@ -100,7 +57,7 @@ def to_table(records: RecordSet, options: LayoutOptions) -> Table:
 
     table = Table(file=records.file, sheet=None, format=NAME, columns=columns, read_rows=read_rows)
     if details is not None:
-        table.survey_id, table.survey_name = details.survey_id, details.survey_name
+        table.survey_id, table.survey_name = details.survey_id or None, details.title or None
     return table
 
 
@@ -111,7 +68,7 @@ def knowledge(table: Table) -> FormatKnowledge:
     return known
 
 
-def _answers(record: dict[str, Any], details: SurveyMonkeyDetails | None) -> dict[str, Any]:
+def _answers(record: dict[str, Any], details: SurveyDefinition | None) -> dict[str, Any]:
     """`{question id[_row id]: answer}`; several choices of one question make a list."""
     answers: dict[str, Any] = {}
     for page in record.get("pages", []):
@@ -127,17 +84,29 @@ def _answers(record: dict[str, Any], details: SurveyMonkeyDetails | None) -> dic
     return answers
 
 
-def _answer(qid: str, answer: dict[str, Any], details: SurveyMonkeyDetails | None) -> tuple[str, Any]:
+def _answer(qid: str, answer: dict[str, Any], details: SurveyDefinition | None) -> tuple[str, Any]:
+    """The column and value of one answer object: through the details, the part it answers and
+    what its option stands for (the NPS question's 0–10, a rating's weight, a number, a label);
+    without them, the ids as they are."""
+    part = details.part(qid, answer) if details else None
+    if part is None:
+        return _undefined_answer(qid, answer)
+    if "choice_id" not in answer:
+        return part.question.id, answer.get("text")
+    choice = part.choices.get(str(answer["choice_id"]))
+    if choice is None:
+        return part.question.id, str(answer["choice_id"])
+    return part.question.id, choice.value if choice.scored else choice.label
+
+
+def _undefined_answer(qid: str, answer: dict[str, Any]) -> tuple[str, Any]:
     if "other_id" in answer:
         return f"{qid}_other", answer.get("text")
     key = f"{qid}_{answer['row_id']}" if "row_id" in answer else qid
-    if "choice_id" in answer:
-        choice = str(answer["choice_id"])
-        return key, (details.choice_text(qid, choice) if details else None) or choice
-    return key, answer.get("text")
+    return key, str(answer["choice_id"]) if "choice_id" in answer else answer.get("text")
 
 
-def _column(key: str, details: SurveyMonkeyDetails | None) -> Column:
+def _column(key: str, details: SurveyDefinition | None) -> Column:
     if key in METADATA:
         return Column(key=key, text=key, kind="metadata")
     meaning = details.meaning(key) if details else None
@@ -148,11 +117,3 @@ def _column(key: str, details: SurveyMonkeyDetails | None) -> Column:
 
 def _scalar(value: Any) -> Any:
     return None if value in ("", {}, []) else value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True

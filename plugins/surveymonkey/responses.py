@@ -10,7 +10,7 @@ from typing import Any
 
 from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.plugins.surveymonkey.survey import Choice, Part, SurveyDefinition
+from cxbridge.exports.surveymonkey_details import Choice, Part, SurveyDefinition
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce

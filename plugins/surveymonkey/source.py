@@ -19,7 +19,7 @@ from cxbridge.plugins.surveymonkey import api
 from cxbridge.plugins.surveymonkey.config import HOSTS, SurveyMonkeyConfig
 from cxbridge.plugins.surveymonkey.quota import BudgetedTransport, RequestBudget
 from cxbridge.plugins.surveymonkey.responses import CONTACT_KEY, ResponseReader
-from cxbridge.plugins.surveymonkey.survey import DEMOGRAPHIC_CONTACTS, SurveyDefinition, parse_details
+from cxbridge.exports.surveymonkey_details import DEMOGRAPHIC_CONTACTS, SurveyDefinition, parse_details
 from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan, with_rating_defaults
 from cxbridge.records import FeedbackRecord

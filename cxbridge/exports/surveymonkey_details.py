@@ -1,4 +1,5 @@
-"""A survey's `GET /surveys/{id}/details` as the parts its answers are keyed by.
+"""A survey's `GET /surveys/{id}/details` as the parts its answers are keyed by — for the
+surveymonkey source and for responses/bulk JSON imported as files (`surveymonkey_json`).
 
 Responses name only ids: a question, a matrix row (`row_id`), a menu column (`col_id`), a chosen
 option (`choice_id`) or an "Other" box (`other_id`). Each part is one question as cxbridge scores
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.exports.qualtrics_definition import plain_text
+from cxbridge.exports.qualtrics_definition import ColumnMeaning, plain_text
 from cxbridge.questions import Question
 from cxbridge.tabular.cells import parse_number
 
@@ -60,6 +61,10 @@ class SurveyDefinition:
     language: str | None
     parts: dict[tuple[str, str | None, str | None], Part]  # (question, row, column) → part; (question, "other", None)
 
+    @property
+    def survey_name(self) -> str | None:
+        return self.title or None
+
     def part(self, question_id: str, answer: dict[str, Any]) -> Part | None:
         """The part an answer object belongs to (None: a question the details do not list)."""
         if "other_id" in answer:
@@ -69,7 +74,21 @@ class SurveyDefinition:
                 or self.parts.get((question_id, None, None)))  # fmt: skip
 
     def ordered(self) -> Iterator[Part]:
-        return iter(self.parts.values())
+        """Each part once, in the survey's order."""
+        return iter({id(part): part for part in self.parts.values()}.values())
+
+    def meaning(self, key: str) -> ColumnMeaning | None:
+        """What the column `key` (a part's question id) of an imported file holds."""
+        part = next((part for part in self.ordered() if part.question.id == key), None)
+        if part is None:
+            return None
+        question = part.question
+        return ColumnMeaning(part.parent, question.text, question.kind, dict(question.choices))
+
+
+def is_details(document: Any) -> bool:
+    """Whether a JSON document is a survey's details (a title and its pages)."""
+    return isinstance(document, dict) and isinstance(document.get("pages"), list) and "title" in document
 
 
 def parse_details(details: dict[str, Any]) -> SurveyDefinition:
@@ -120,7 +139,7 @@ def _part(question: dict[str, Any], key: str, text: str, family: str, subtype: s
     options = (question.get("answers") or {}).get("choices") or []
     display = question.get("display_options") or {}
     if family == "matrix" and subtype == "rating" and (nps := _nps_choices(options)):
-        return Part(Question(key, text, "nps", scale=(0.0, 10.0)), str(question["id"]), nps)
+        return Part(_question(key, text, "nps", nps, scale=(0.0, 10.0)), str(question["id"]), nps)
     if family == "matrix" and subtype == "rating" and (weighted := _weighted_choices(options)):
         scored = [choice for choice in weighted.values() if choice.scored]
         scale = _bounds(choice.value for choice in scored)
