@@ -13,6 +13,7 @@ from typing import Any
 from cxbridge import report as reports
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config
+from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.events import EventKind, SyncEvent
@@ -81,10 +82,11 @@ def sync(
     host = host or get_host()
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     names = _select(cfg, list(sources))
-    built = {name: cfg.build_source(name) for name in names}  # config errors surface before any write
+    deadline = RunDeadline.starting_now(cfg.settings.run_deadline) if cfg.settings.run_deadline else None
+    built = {name: cfg.build_source(name, deadline=deadline) for name in names}  # config errors surface first
     dest = open_destination(destination, config=cfg, host=host)
     batch_size = cfg.settings.batch_size or dest.batch_size
-    options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run)
+    options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run, deadline=deadline)
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     with dest, (nullcontext() if dry_run else dest.lock(wait=lock_wait)), _closed_on_error(built):
         exists = dest.exists()

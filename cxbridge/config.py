@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import PluginHost
@@ -57,6 +58,9 @@ class Settings(BaseModel):
     )
     timezone: TimeZoneName = Field(default="UTC", description="time zone of timestamps that carry none")
     lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
+    run_deadline: float | None = Field(
+        default=None, gt=0, description="seconds a whole sync may take; reading stops when they pass"
+    )
 
 
 class DestinationSettings(BaseModel):
@@ -95,7 +99,7 @@ class Config:
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
-    def context_for(self, name: str) -> SourceContext:
+    def context_for(self, name: str, *, deadline: RunDeadline | None = None) -> SourceContext:
         salt = self.settings.respondent_salt
         return SourceContext(
             name=name,
@@ -104,11 +108,12 @@ class Config:
             respondent_salt=salt.get_secret_value() if salt else None,
             keep_personal_data=self.settings.keep_personal_data,
             timezone=self.settings.timezone,
+            deadline=deadline,
         )
 
-    def build_source(self, name: str) -> Source:
+    def build_source(self, name: str, *, deadline: RunDeadline | None = None) -> Source:
         entry = self.sources[name]
-        return entry.cls(entry.config, self.context_for(name))
+        return entry.cls(entry.config, self.context_for(name, deadline=deadline))
 
 
 def find_config(path: str | Path | None) -> Path:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from cxbridge.crm import context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
+from cxbridge.deadline import RunDeadline
 from cxbridge.dry_run import DryRun
 from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
@@ -65,6 +66,7 @@ class EngineOptions:
     batch_size: int = 1000
     full_refresh: bool = False
     dry_run: bool = False
+    deadline: RunDeadline | None = None  # [settings] run_deadline: reading stops when it passes
 
 
 class Engine:
@@ -109,6 +111,7 @@ class Engine:
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
         try:
             for stream in source.streams():
+                self._within_deadline()
                 try:
                     if replay is None:
                         self._run_stream(name, source, stream, result)
@@ -129,6 +132,7 @@ class Engine:
             log.debug("source %s crashed:\n%s", name, traceback.format_exc())
             result.status, result.error = "failed", f"{type(exc).__name__}: {exc} (a bug in the {source.name} plugin?)"
         finally:
+            result.warnings += [w for w in source.warnings() if w not in result.warnings]
             source.close()
         self._finish(run, result, started)
         log.info(
@@ -153,6 +157,7 @@ class Engine:
                 result.read += 1
                 self._add(batch, raw, stream, builder, scrub)
                 cursor = stream.advance_cursor(cursor, raw)
+                self._within_deadline()
                 if len(batch) >= self.options.batch_size:
                     if stream.is_sorted and cursor != saved:
                         batch.cursor = CursorUpdate(name, stream.name, cursor)
@@ -248,6 +253,12 @@ class Engine:
         result.quarantined += stats.quarantined
         if not self._dry_run:
             self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
+
+    def _within_deadline(self) -> None:
+        """RunDeadlineError (a SourceError: what was read is kept) once the run deadline passed."""
+        deadline = self.options.deadline
+        if deadline is not None and deadline.passed():
+            raise deadline.error()
 
     def _new_batch(self, name: str, stream: Stream) -> Batch:
         return Batch(run_id=self.run_id, source=name, stream=stream.name)

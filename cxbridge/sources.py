@@ -13,6 +13,7 @@ from typing import Annotated, Any, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cxbridge.crm import CrmObject
+from cxbridge.deadline import RunDeadline
 from cxbridge.errors import DataError
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
@@ -53,6 +54,8 @@ class SourceContext:
     respondent_salt: str | None = None
     keep_personal_data: bool = False
     timezone: str = "UTC"
+    deadline: RunDeadline | None = None
+    """When the run must end (`[settings] run_deadline`): API clients cut requests short at it."""
 
 
 class Source(ABC):
@@ -79,6 +82,11 @@ class Source(ABC):
 
     def close(self) -> None:
         """Release connections and files; called once after the source's streams ran."""
+
+    def warnings(self) -> list[str]:
+        """What the user should know once the source ran, beyond its streams' warnings — a
+        name_pattern that selected no survey — for the run's summary."""
+        return []
 
 
 class Stream(ABC):

@@ -1,7 +1,7 @@
 """Real HTTP servers on 127.0.0.1 for tests: the far end of retry tests and the stand-in of the
 SaaS APIs, playing scripted faults before answering — 429 with and without Retry-After, 5xx,
-slow answers past the client's timeout, connections dropped before or inside a body (`cut_midway`
-cuts a handler's real answer), bodies cut short."""
+slow answers past the client's timeout, answers that trickle a byte at a time, connections
+dropped before or inside a body (`cut_midway` cuts a handler's real answer), bodies cut short."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class Reply:
     drop: bool = False  # close the connection without answering
     delay: float = 0.0  # seconds before answering
     cut_at: int | None = None  # send only this many bytes of the body, then close
+    drip: float = 0.0  # seconds between the bytes of the body, sent one at a time (a server that trickles)
+    drip_headers: bool = False  # with drip: the status line and headers trickle too
 
     def payload(self) -> tuple[bytes, str]:
         if isinstance(self.body, bytes):
@@ -157,6 +159,9 @@ def _send(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
         handler.connection.close()
         return
     payload, content_type = reply.payload()
+    if reply.drip:
+        _drip(handler, reply, payload, content_type)
+        return
     handler.send_response(reply.status)
     for name, value in {"Content-Type": content_type, **reply.headers}.items():
         handler.send_header(name, value)
@@ -169,6 +174,20 @@ def _send(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
         handler.connection.close()
         return
     handler.wfile.write(payload)
+
+
+def _drip(handler: BaseHTTPRequestHandler, reply: Reply, payload: bytes, content_type: str) -> None:
+    """The answer a byte at a time, `reply.drip` seconds apart, until it is sent or the client
+    hangs up: every read the client makes gets something well within its timeout."""
+    head = f"HTTP/1.1 {reply.status} OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(payload)}\r\n"
+    head += "".join(f"{name}: {value}\r\n" for name, value in reply.headers.items()) + "\r\n"
+    answer, start = head.encode() + payload, 0 if reply.drip_headers else len(head)
+    handler.wfile.write(answer[:start])
+    handler.wfile.flush()
+    for offset in range(start, len(answer)):
+        time.sleep(reply.drip)
+        handler.wfile.write(answer[offset : offset + 1])
+        handler.wfile.flush()
 
 
 @contextmanager

@@ -298,3 +298,25 @@ class TestHubSpotSource(HttpSourceConformance):
         with hubspot(crm_account()) as api:
             yield SourceUnderTest(HubSpotSource, entry(api.url), secrets={"HUBSPOT_TOKEN": TOKEN},
                                   personal_data=["buyer1@example.com", "buyer2@example.com", "buyer3@example.com"])
+
+
+def test_a_search_answering_empty_pages_with_new_after_tokens_stops_after_a_few():
+    from cxbridge import http
+    from cxbridge.errors import SourceError
+    from cxbridge.http.pagination import MAX_EMPTY_PAGES
+    from cxbridge.plugins.hubspot.search import search
+    from tests.local_api import fake_api
+
+    def empty(seen, match):
+        after = int(seen.json().get("after") or 0)
+        return {"total": 3, "results": [], "paging": {"next": {"after": str(after + 1)}}}
+
+    with fake_api() as api:
+        api.route("POST", "/crm/v3/objects/feedback_submissions/search")(empty)
+        client = http.ApiClient(base_url=api.url)
+        pages = search(client, "feedback_submissions", modified="hs_lastmodifieddate", properties=[], since=0,
+                       until=1, page_size=100)  # fmt: skip
+        with pytest.raises(SourceError, match=f"^{MAX_EMPTY_PAGES} empty pages in a row, each naming a next page"):
+            list(pages)
+        client.close()
+    assert len(api.paths()) == MAX_EMPTY_PAGES

@@ -496,3 +496,14 @@ def test_a_quarantined_response_is_replayed_after_the_config_is_fixed(tmp_path):
     assert (first.written, first.quarantined) == (3, 1)
     assert replayed.results[0].written == 1
     assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id = 'R_0008abcd'") == [(None,)]
+
+
+def test_a_name_pattern_that_selects_no_survey_warns(tmp_path, caplog):
+    with qualtrics(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="^Nothing like this", active_only=True))
+    assert (result.status, result.read) == ("success", 0)
+    assert result.warnings == [
+        "name_pattern = '^Nothing like this' with active_only = true selects no surveys: nothing was read; "
+        "compare it with the surveys the account lists"
+    ]
+    assert result.warnings[0] in caplog.text

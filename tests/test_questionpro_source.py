@@ -335,3 +335,14 @@ class TestQuestionProSource(HttpSourceConformance):
         with questionpro(support_account()) as api:
             yield SourceUnderTest(QuestionProSource, entry(api.url), secrets={"QUESTIONPRO_API_KEY": API_KEY},
                                   personal_data=["client1@example.com", "client5@example.com", "198.51.100.4"])
+
+
+def test_a_name_pattern_that_selects_no_survey_of_the_user_warns(tmp_path, caplog):
+    with questionpro(support_account()) as api:
+        result = sync(tmp_path, entry(api.url, surveys=[], user_id=42, name_pattern="^NPS"))
+    assert (result.status, result.read) == ("success", 0)
+    assert result.warnings == [
+        "user_id = 42 with name_pattern = '^NPS' selects no surveys: nothing was read; compare it with the surveys "
+        "the account lists"
+    ]
+    assert result.warnings[0] in caplog.text

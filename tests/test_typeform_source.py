@@ -401,3 +401,14 @@ class TestTypeformSource(HttpSourceConformance):
         with typeform(store_account()) as api:
             yield SourceUnderTest(TypeformSource, entry(api.url), secrets={"TYPEFORM_TOKEN": TOKEN},
                                   personal_data=["visitor1@example.com", "+48600000004", "Visitor2", "9f3a000003"])
+
+
+def test_a_name_pattern_that_selects_no_form_warns(tmp_path, caplog):
+    with typeform(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, forms=[], name_pattern="^Exit interview"))
+    assert (result.status, result.read) == ("success", 0)
+    assert result.warnings == [
+        "name_pattern = '^Exit interview' selects no forms: nothing was read; compare it with the forms the account "
+        "lists"
+    ]
+    assert result.warnings[0] in caplog.text

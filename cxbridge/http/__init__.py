@@ -17,7 +17,7 @@ from cxbridge.http.auth import (
 )
 from cxbridge.http.client import ApiClient, client
 from cxbridge.http.errors import ApiErrors, check, find_message, json_body
-from cxbridge.http.pagination import NextUrl, PageNumber, PageRequest, PageToken, paginate
+from cxbridge.http.pagination import EmptyPages, NextUrl, PageNumber, PageRequest, PageToken, paginate
 from cxbridge.http.ratelimit import HeaderBudget, RateLimiter
 from cxbridge.http.retries import RETRY_STATUSES, RetryingTransport, RetryPolicy, retry_after_seconds
 from cxbridge.http.source import ApiSource, ApiSourceConfig
@@ -29,6 +29,7 @@ __all__ = [
     "ApiSource",
     "ApiSourceConfig",
     "BasicAuth",
+    "EmptyPages",
     "GoogleCredentials",
     "HeaderBudget",
     "HeaderToken",

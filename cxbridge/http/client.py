@@ -10,6 +10,7 @@ from typing import IO, Any
 
 import httpx
 
+from cxbridge.deadline import RunDeadline
 from cxbridge.errors import SourceError, TransientSourceError
 from cxbridge.http.errors import ApiErrors, check
 from cxbridge.http.pagination import MAX_PAGES, PageRequest, Paginator, paginate
@@ -33,6 +34,8 @@ class ApiClient:
         errors: ApiErrors | None = None,
         headers: dict[str, str] | None = None,
         timeout: float = 60.0,
+        deadline: float | None = None,
+        run: RunDeadline | None = None,
         policy: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
         sleep: Sleep = time.sleep,
@@ -41,15 +44,16 @@ class ApiClient:
         self.errors = errors or ApiErrors()
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
-        retrying_transport = RetryingTransport(
-            transport, policy=self.policy, sleep=sleep, limiter=limiter, errors=self.errors
+        self.run = run
+        self.transport = RetryingTransport(
+            transport, policy=self.policy, sleep=sleep, limiter=limiter, errors=self.errors, deadline=deadline, run=run
         )
         self.http = httpx.Client(
             base_url=base_url,
             auth=auth,
             headers={"User-Agent": USER_AGENT, "Accept": "application/json", **(headers or {})},
             timeout=timeout,
-            transport=retrying_transport,
+            transport=self.transport,
             follow_redirects=True,
         )
 
@@ -99,12 +103,15 @@ class ApiClient:
         try:
             check(response, self.errors)
             size = 0
-            for chunk in response.iter_bytes(CHUNK):
-                size += len(chunk)
-                if max_bytes is not None and size > max_bytes:
-                    raise SourceError(f"{public_url(request.url)}: the file is larger than {max_bytes} bytes; stopped")
-                into.write(chunk)
+            with self.transport.bounded(self.run.left() if self.run else None):  # a file may take long, not past the run
+                for chunk in response.iter_bytes(CHUNK):
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise SourceError(f"{public_url(request.url)}: the file is larger than {max_bytes} bytes; stopped")
+                    into.write(chunk)
         except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            if self.run is not None and self.transport.watchdog is not None and self.transport.watchdog.fired:
+                raise self.run.error(f"the download of {public_url(request.url)}") from None
             raise Retryable(f"the download broke off ({type(exc).__name__})") from None
         finally:
             response.close()

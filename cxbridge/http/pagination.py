@@ -1,18 +1,21 @@
 """Pagination: follow a next-page URL, count page numbers, or pass a page token — and stop with a
 clear error instead of looping forever when an API sends the same token, the same URL or the
-same page again."""
+same page again, or empty pages that each name a new next page."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from cxbridge.errors import SourceError
 
 MAX_PAGES = 100_000
+MAX_EMPTY_PAGES = 10
+"""Empty pages in a row, each naming a next page, after which the read stops: an API that
+answers nothing but keeps pointing further would otherwise be followed for `MAX_PAGES` pages."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,27 @@ class PageRequest:
         return json.dumps([self.method, self.url, sorted(self.params.items()), self.json], default=str)
 
 
+@dataclass
+class EmptyPages:
+    """Empty pages in a row: SourceError once `limit` of them each named a next page."""
+
+    limit: int = MAX_EMPTY_PAGES
+    count: int = 0
+
+    def after(self, items: Sized, *, more: bool) -> None:
+        """Count a page of `items`; `more` says it named a next page."""
+        self.count = 0 if len(items) else self.count + 1
+        if more and self.count >= self.limit:
+            raise SourceError(
+                f"{self.count} empty pages in a row, each naming a next page: the API's pagination does not end; "
+                "stopped (what came before them is kept)"
+            )
+
+
 class Paginator(Protocol):
+    """How to get from a page to the next. A paginator may also have `items(body)`, the records
+    of a page: `paginate` then stops after `MAX_EMPTY_PAGES` empty pages in a row."""
+
     def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
         """The request for the page after `body`, or None when `body` was the last page."""
 
@@ -38,6 +61,7 @@ class NextUrl:
     """The page names the next page's URL (Qualtrics `result.nextPage`); followed verbatim."""
 
     next_url: Callable[[Any], str | None]
+    items: Callable[[Any], Sized] | None = None
 
     def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
         url = self.next_url(body)
@@ -50,6 +74,7 @@ class PageToken:
 
     next_token: Callable[[Any], str | None]
     param: str = "pageToken"
+    items: Callable[[Any], Sized] | None = None
 
     def next_request(self, request: PageRequest, body: Any) -> PageRequest | None:
         token = self.next_token(body)
@@ -76,14 +101,22 @@ class PageNumber:
 
 
 def paginate(
-    fetch: Callable[[PageRequest], Any], first: PageRequest, paginator: Paginator, *, max_pages: int = MAX_PAGES
+    fetch: Callable[[PageRequest], Any],
+    first: PageRequest,
+    paginator: Paginator,
+    *,
+    max_pages: int = MAX_PAGES,
+    max_empty_pages: int = MAX_EMPTY_PAGES,
 ) -> Iterator[Any]:
     """Every page's body, first to last. Raises SourceError when the API asks for a page it
-    already gave, returns a page identical to the one before, or never stops."""
+    already gave, returns a page identical to the one before, sends `max_empty_pages` empty
+    pages in a row that each name a next one (when the paginator knows a page's `items`), or
+    never stops."""
     asked: set[str] = set()
     previous: str | None = None
     request: PageRequest | None = first
-    count = 0
+    items: Callable[[Any], Sized] | None = getattr(paginator, "items", None)
+    empty, count = EmptyPages(max_empty_pages), 0
     while request is not None:
         if request.key() in asked:
             raise SourceError(f"{_describe(request)} was asked for twice: the API's pagination loops; stopped")
@@ -96,6 +129,8 @@ def paginate(
         yield body
         count += 1
         request = paginator.next_request(request, body)
+        if items is not None:
+            empty.after(items(body), more=request is not None)
         if request is not None and count >= max_pages:
             raise SourceError(f"more than {max_pages} pages: the API's pagination does not end; stopped")
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from cxbridge.deadline import RunDeadline
 from cxbridge.errors import TransientSourceError
+from cxbridge.http.watchdog import Watchdog
 from cxbridge.http.wire_log import log_exchange, public_url
 
 if TYPE_CHECKING:
@@ -82,7 +85,9 @@ def gave_up(request: httpx.Request, exc: Retryable, attempts: int) -> TransientS
 
 class RetryingTransport(httpx.BaseTransport):
     """Wraps a transport: paces requests (optional rate limiter) and repeats the ones that failed
-    for a reason that passes. A 429 the API says is permanent (a spent quota) is returned as is."""
+    for a reason that passes. A 429 the API says is permanent (a spent quota) is returned as is.
+    With a `deadline` (seconds one answer may take, whole) or a `run` deadline, a watchdog cuts
+    an answer short at the nearer one; a run deadline that passes is not retried."""
 
     def __init__(
         self,
@@ -92,16 +97,23 @@ class RetryingTransport(httpx.BaseTransport):
         sleep: Sleep = time.sleep,
         limiter: RateLimiter | None = None,
         errors: ApiErrors | None = None,
+        deadline: float | None = None,
+        run: RunDeadline | None = None,
     ):
         self.wrapped = wrapped or httpx.HTTPTransport()
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.limiter = limiter
         self.errors = errors
+        self.deadline = deadline
+        self.run = run
+        self.watchdog = Watchdog() if deadline is not None or run is not None else None
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.watchdog is not None:
+            request.extensions["trace"] = _both(request.extensions.get("trace"), self.watchdog.trace)
         try:
-            for attempt in retrying(self.policy, self.sleep):
+            for attempt in retrying(self.policy, self._sleep_within_run if self.run else self.sleep):
                 with attempt:
                     return self._send_once(request)
         except Retryable as exc:
@@ -112,14 +124,20 @@ class RetryingTransport(httpx.BaseTransport):
         if self.limiter is not None:
             self.limiter.acquire()
         started = time.monotonic()
+        bound, by_run = self._bound()
         try:
-            response = self.wrapped.handle_request(request)
-            if not request.extensions.get(STREAM):
-                response.read()  # inside the retry: a body cut short is retried like a dropped connection
+            with self.bounded(bound):
+                response = self.wrapped.handle_request(request)
+                if not request.extensions.get(STREAM):
+                    response.read()  # inside the retry: a body cut short is retried like a dropped connection
         except httpx.TimeoutException as exc:
             raise Retryable(f"timed out ({type(exc).__name__})") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-            raise Retryable(f"connection failed ({type(exc).__name__})") from None
+            if self.watchdog is None or not self.watchdog.fired:
+                raise Retryable(f"connection failed ({type(exc).__name__})") from None
+            if by_run and self.run is not None:
+                raise self.run.error(f"{request.method} {public_url(request.url)}") from None
+            raise Retryable(f"no whole answer within request_deadline ({bound:g} s)") from None
         log_exchange(request, response, time.monotonic() - started)
         if self.limiter is not None:
             self.limiter.observe(response.headers)
@@ -135,6 +153,25 @@ class RetryingTransport(httpx.BaseTransport):
             )
         raise Retryable(f"HTTP {response.status_code}", retry_after)
 
+    def bounded(self, seconds: float | None) -> AbstractContextManager[None]:
+        """The block's connections cut after `seconds` (unbounded with None)."""
+        return self.watchdog.bound(seconds) if self.watchdog is not None and seconds is not None else nullcontext()
+
+    def _bound(self) -> tuple[float | None, bool]:
+        """How long this attempt's answer may take, and whether the run deadline sets it."""
+        if self.run is not None:
+            left = self.run.left()
+            if left <= 0:
+                raise self.run.error()
+            if self.deadline is None or left < self.deadline:
+                return left, True
+        return self.deadline, False
+
+    def _sleep_within_run(self, seconds: float) -> None:
+        if self.run is not None and self.run.left() < seconds:
+            raise self.run.error(f"a {seconds:g} s wait before retrying")
+        self.sleep(seconds)
+
     def _permanent(self, response: httpx.Response) -> bool:
         if self.errors is None:
             return False
@@ -142,7 +179,21 @@ class RetryingTransport(httpx.BaseTransport):
         return self.errors.is_quota_exhausted(response)
 
     def close(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.close()
         self.wrapped.close()
+
+
+def _both(first: Callable[..., Any] | None, second: Callable[..., Any]) -> Callable[..., Any]:
+    """A `trace` extension calling the caller's own one, if any, and then ours."""
+    if first is None or first == second:
+        return second
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        first(event, info)
+        second(event, info)
+
+    return trace
 
 
 def retry_after_seconds(value: str | None) -> float | None:

@@ -3,9 +3,10 @@ retries, client-side rate limit) and one `ApiClient` per run built from them."""
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cached_property
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import httpx
 from pydantic import Field, field_validator
@@ -16,6 +17,9 @@ from cxbridge.http.ratelimit import HeaderBudget, RateLimiter
 from cxbridge.http.retries import RetryPolicy, Sleep
 from cxbridge.sources import Source, SourceConfig
 
+log = logging.getLogger("cxbridge.http")
+Chosen = TypeVar("Chosen")
+
 
 class ApiSourceConfig(SourceConfig):
     """Keys of every `[sources.NAME]` that reads an HTTP API."""
@@ -23,7 +27,10 @@ class ApiSourceConfig(SourceConfig):
     base_url: str | None = Field(
         default=None, description="the API's root URL: a regional or vanity host, or a local server in tests"
     )
-    timeout: float = Field(default=60.0, gt=0, le=3600, description="seconds to wait for one answer")
+    timeout: float = Field(default=60.0, gt=0, le=3600, description="seconds to wait for each read of an answer")
+    request_deadline: float | None = Field(
+        default=None, gt=0, description="seconds one answer may take to arrive whole, however it trickles; default 10 × timeout"
+    )
     max_attempts: int = Field(default=5, ge=1, le=20, description="tries per request before the run gives up")
     requests_per_second: float | None = Field(
         default=None, gt=0, description="client-side pace; default: the API's documented limit"
@@ -86,11 +93,29 @@ class ApiSource(Source):
             errors=self.errors,
             headers=self.headers(),
             timeout=config.timeout,
+            deadline=config.request_deadline or 10 * config.timeout,
+            run=self.context.deadline,
             policy=RetryPolicy(attempts=config.max_attempts),
             limiter=limiter if (per_second or per_minute or self.budget) else None,
             sleep=self.sleep,
             transport=self.transport,
         )
+
+    def chosen(self, found: list[Chosen], *, what: str, rule: str) -> list[Chosen]:
+        """`found` — the surveys or forms the config's `rule` selects — with a warning, logged and
+        in the run's summary, when it selects none: a run that reads nothing looks like a success."""
+        warning = f"{rule} selects no {what}: nothing was read; compare it with the {what} the account lists"
+        if not found and warning not in self._warnings:
+            log.warning("%s: %s", self.context.name, warning)
+            self._warnings.append(warning)
+        return found
+
+    @cached_property
+    def _warnings(self) -> list[str]:
+        return []
+
+    def warnings(self) -> list[str]:
+        return list(self._warnings)
 
     def close(self) -> None:
         if "client" in self.__dict__:

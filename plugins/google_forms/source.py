@@ -107,7 +107,8 @@ class FormResponses(Stream):
             if since:
                 params["filter"] = f"timestamp > {since}"  # the cursor is never later than the last time seen
             first = PageRequest(f"/forms/{form_id}/responses", params)
-            for page in client.pages(first, PageToken(lambda body: body.get("nextPageToken"))):
+            paging = PageToken(lambda body: body.get("nextPageToken"), items=lambda body: body.get("responses") or [])
+            for page in client.pages(first, paging):
                 for response in page.get("responses") or []:
                     yield {"formId": form_id, **response}
 

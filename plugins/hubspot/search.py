@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cxbridge.errors import SourceError, TransientSourceError
-from cxbridge.http import ApiClient
+from cxbridge.http import ApiClient, EmptyPages
 
 SEARCH_CAP = 10_000
 
@@ -31,12 +31,13 @@ def search(
             yield from search(client, object_type, modified=modified, properties=properties, since=start, until=end,
                               page_size=page_size)  # fmt: skip
         return
-    page, asked, read = first, set(), 0
+    page, asked, read, empty = first, set(), 0, EmptyPages()
     while True:
         if results := page.get("results") or []:
             yield results
         read += len(results)
         after = ((page.get("paging") or {}).get("next") or {}).get("after")
+        empty.after(results, more=bool(after))
         if not after:
             return
         if after in asked:

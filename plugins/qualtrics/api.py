@@ -49,7 +49,8 @@ class Export:
 
 def list_surveys(client: ApiClient) -> Iterator[Survey]:
     """Every survey the credentials can see (`GET /surveys`, following `result.nextPage`)."""
-    for page in client.pages(PageRequest("/surveys"), NextUrl(lambda body: _result(body).get("nextPage"))):
+    paging = NextUrl(lambda body: _result(body).get("nextPage"), items=lambda body: _result(body).get("elements") or [])
+    for page in client.pages(PageRequest("/surveys"), paging):
         for element in _result(page).get("elements") or []:
             yield Survey(str(element["id"]), str(element.get("name") or ""), bool(element.get("isActive")))
 

@@ -72,7 +72,9 @@ class QualtricsSource(ApiSource):
         missing = sorted(set(config.surveys) - {survey.id for survey in chosen})
         if missing and pattern is None and not config.active_only:
             raise FatalSourceError(f"Qualtrics does not list the surveys {', '.join(missing)}: check the ids")
-        return chosen
+        rule = [f"surveys = {config.surveys}" if config.surveys else "",
+                f"name_pattern = {config.name_pattern!r}" if pattern else "", "active_only = true" if config.active_only else ""]  # fmt: skip
+        return self.chosen(chosen, what="surveys", rule=" with ".join(filter(None, rule)) or "listing every survey")
 
     def reader(self, survey_id: str) -> SurveyReader:
         definition = parse_definition(api.survey_definition(self.client, survey_id))

@@ -53,10 +53,12 @@ class QuestionProSource(ApiSource):
         if config.surveys:
             return list(config.surveys)
         pattern = re.compile(config.name_pattern) if config.name_pattern else None
-        return [
+        found = [
             int(survey["surveyID"]) for survey in api.user_surveys(self.client, config.user_id or 0, config.page_size)
             if pattern is None or pattern.search(str(survey.get("name") or ""))
         ]  # fmt: skip
+        rule = f"user_id = {config.user_id}" + (f" with name_pattern = {config.name_pattern!r}" if pattern else "")
+        return self.chosen(found, what="surveys", rule=rule)
 
 
 class Responses(Stream):

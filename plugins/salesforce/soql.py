@@ -12,7 +12,9 @@ from cxbridge.http import ApiClient, NextUrl, PageRequest
 
 def query(client: ApiClient, api_version: str, soql: str) -> Iterator[dict[str, Any]]:
     first = PageRequest(f"/services/data/{api_version}/query", {"q": soql})
-    for page in client.pages(first, NextUrl(lambda body: None if body.get("done", True) else body.get("nextRecordsUrl"))):
+    paging = NextUrl(lambda body: None if body.get("done", True) else body.get("nextRecordsUrl"),
+                     items=lambda body: body.get("records") or [])  # fmt: skip
+    for page in client.pages(first, paging):
         for record in page.get("records") or []:
             yield {key: value for key, value in record.items() if key != "attributes"}
 

@@ -57,8 +57,11 @@ class TypeformSource(ApiSource):
         if config.forms:
             return list(config.forms)
         pattern = re.compile(config.name_pattern) if config.name_pattern else None
-        return [str(form["id"]) for form in api.account_forms(self.client, workspace_id=config.workspace_id)
-                if pattern is None or pattern.search(str(form.get("title") or ""))]  # fmt: skip
+        found = [str(form["id"]) for form in api.account_forms(self.client, workspace_id=config.workspace_id)
+                 if pattern is None or pattern.search(str(form.get("title") or ""))]  # fmt: skip
+        rule = [f"workspace_id = {config.workspace_id!r}" if config.workspace_id else "",
+                f"name_pattern = {config.name_pattern!r}" if pattern else ""]  # fmt: skip
+        return self.chosen(found, what="forms", rule=" with ".join(filter(None, rule)) or "listing every form")
 
 
 class Responses(Stream):

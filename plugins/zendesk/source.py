@@ -118,7 +118,7 @@ class SatisfactionRatings(Stream):
         if since:
             params["start_time"] = since
         first = PageRequest("/api/v2/satisfaction_ratings", params)
-        for page in self.source.client.pages(first, NextUrl(_next_ratings_page)):
+        for page in self.source.client.pages(first, NextUrl(_next_ratings_page, items=_ratings_of)):
             ratings = page.get("satisfaction_ratings") or []
             self._cover([(r.get("ticket_id"), r.get("created_at")) for r in ratings])
             yield from ratings
@@ -147,7 +147,7 @@ class SatisfactionRatings(Stream):
     def _ticket_context(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
         """Context of every ticket changed since `since`, from the incremental ticket export."""
         first = PageRequest("/api/v2/incremental/tickets/cursor.json", {"start_time": max(int(since.timestamp()), 1)})
-        for page in self.source.export_client.pages(first, NextUrl(_next_export_page)):
+        for page in self.source.export_client.pages(first, NextUrl(_next_export_page, items=_tickets_of)):
             for ticket in page.get("tickets") or []:
                 yield str(ticket["id"]), TicketContext.of(ticket)
 
@@ -159,6 +159,18 @@ def _next_ratings_page(body: Any) -> str | None:
 
 def _next_export_page(body: Any) -> str | None:
     return None if body.get("end_of_stream", True) else body.get("after_url")
+
+
+def _ratings_of(body: Any) -> list[Any]:
+    return body.get("satisfaction_ratings") or []
+
+
+def _tickets_of(body: Any) -> list[Any]:
+    return body.get("tickets") or []
+
+
+def _responses_of(body: Any) -> list[Any]:
+    return body.get("survey_responses") or []
 
 
 class SurveyResponses(SatisfactionRatings):
@@ -182,7 +194,7 @@ class SurveyResponses(SatisfactionRatings):
         if since:
             params["filter[created_at_start]"] = since * 1000
         first = PageRequest("/api/v2/guide/survey_responses", params)
-        for page in self.source.client.pages(first, PageToken(_after_cursor, param="page[after]")):
+        for page in self.source.client.pages(first, PageToken(_after_cursor, param="page[after]", items=_responses_of)):
             responses = page.get("survey_responses") or []
             self._cover([(ticket_of(r), created_at(r)) for r in responses])
             yield from responses
