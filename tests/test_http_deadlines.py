@@ -69,9 +69,9 @@ def test_the_client_goes_on_after_an_answer_was_cut():
 def test_the_run_deadline_cuts_a_request_short_and_is_not_retried():
     with local_api(ok, [Reply(body=TRICKLE, drip=0.02)] * 3) as api:
         with pytest.raises(RunDeadlineError) as failed:
-            client(api.url, [], deadline=60, run=RunDeadline.starting_now(0.3), attempts=3).get_json("/slow")
+            client(api.url, [], deadline=60, run=RunDeadline.starting_now(1.5), attempts=3).get_json("/slow")
     assert str(failed.value) == (
-        f"stopped: run_deadline (0.3 s) passed during GET {api.url}/slow; what was read is kept and the next sync "
+        f"stopped: run_deadline (1.5 s) passed during GET {api.url}/slow; what was read is kept and the next sync "
         "goes on from there"
     )
     assert api.paths() == ["/slow"]
@@ -87,9 +87,9 @@ def test_a_wait_before_a_retry_that_would_outlast_the_run_stops_at_once():
 
 def test_a_download_trickling_past_the_run_deadline_stops(tmp_path):
     with fake_api() as api:
-        api.route("GET", "/export.zip")(lambda seen, match: Reply(body=b"PK" * 200, drip=0.02))
+        api.route("GET", "/export.zip")(lambda seen, match: Reply(body=b"PK" * 300, drip=0.02))
         with open(tmp_path / "export.zip", "wb") as into, pytest.raises(RunDeadlineError, match="the download of"):
-            client(api.url, [], run=RunDeadline.starting_now(0.4)).download("/export.zip", into)
+            client(api.url, [], run=RunDeadline.starting_now(1.5)).download("/export.zip", into)
 
 
 def empty_pages(count: int | None, *, then: list[int] = ()) -> Any:
@@ -161,17 +161,17 @@ def test_the_run_deadline_stops_a_sync_keeping_what_was_read(tmp_path):
         host = create_host(load_entry_points=False)
         host.pm.register(Registering())
         source = {"connector": "paged_feedback", "base_url": api.url, "timeout": 5}
-        settings = {"settings": {"run_deadline": 1.0}, "sources": {"first": source, "second": source}}
+        settings = {"settings": {"run_deadline": 3.0}, "sources": {"first": source, "second": source}}
         config = config_from_dict(settings, host, path=tmp_path / "cxbridge.toml")
         started = time.monotonic()
         first, second = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=host).results
         elapsed = time.monotonic() - started
     assert (first.status, first.read, first.written) == ("failed", 5, 5)
     assert first.error == (
-        f"stopped: run_deadline (1 s) passed during GET {api.url}/responses/2; what was read is kept and the next "
+        f"stopped: run_deadline (3 s) passed during GET {api.url}/responses/2; what was read is kept and the next "
         "sync goes on from there"
     )
-    assert (second.status, second.read) == ("failed", 0) and second.error.startswith("stopped: run_deadline (1 s)")
-    assert elapsed < 4  # not the 5 attempts of 15 s each the trickling page would take
+    assert (second.status, second.read) == ("failed", 0) and second.error.startswith("stopped: run_deadline (3 s)")
+    assert elapsed < 6  # not the 5 attempts of 15 s each the trickling page would take
     status = cxbridge.status(destination=f"sqlite:///{tmp_path / 'cx.db'}")
     assert [json.loads(cursor["cursor"]) for cursor in status.cursors] == [raw_record(5, 1)["updated"]]  # sorted: it moved
