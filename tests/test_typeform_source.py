@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 
 import cxbridge
+from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import create_host
 from cxbridge.plugins.typeform.source import TypeformSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
@@ -261,25 +263,52 @@ def test_a_responses_link_to_a_foreign_host_is_refused_and_gets_no_token(tmp_pat
 
 
 @pytest.mark.parametrize(
-    ("name", "change", "expected"),
+    ("name", "change", "key", "expected"),
     [
-        ("error_401", {"token": "${WRONG_TOKEN}"}, "HTTP 401 (Authentication credentials not found on the Request "
-         "Headers [AUTHENTICATION_FAILED]); Typeform did not accept the personal access token (token)"),
-        ("error_404", {"forms": ["gone1234"]}, "HTTP 404 (Non existing form with uid gone1234 [FORM_NOT_FOUND]); not "
-         "found: check the form ids"),
-        ("error_403", {"forms": ["Priv4Form"]}, "HTTP 403 (You are not allowed to access this resource [FORBIDDEN]); "
-         "the personal access token (token) lack permission"),
+        ("error_401", {"token": "${WRONG_TOKEN}"}, "sources.visits.token: GET ", "/forms/kX7pQ2Lm: "
+         "HTTP 401 (Authentication credentials not found on the Request Headers [AUTHENTICATION_FAILED]); Typeform did "
+         "not accept the personal access token (token)"),
+        ("error_404", {"forms": ["gone1234"]}, "sources.visits.forms: GET ", "/forms/gone1234: HTTP "
+         "404 (Non existing form with uid gone1234 [FORM_NOT_FOUND]); not found: check the form ids"),
+        ("error_403", {"forms": ["Priv4Form"]}, "sources.visits.forms: GET ", "/forms/Priv4Form: "
+         "HTTP 403 (You are not allowed to access this resource [FORBIDDEN]); the personal access token (token) lack"),
     ],
 )  # fmt: skip
-def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, monkeypatch, no_waiting, name, change, expected):
+def test_a_token_or_form_typeform_refuses_stops_the_run_before_anything_is_written(tmp_path, monkeypatch, no_waiting,
+                                                                                   name, change, key, expected):  # fmt: skip
+    """The check pass (Source.check) reads the forms' definitions before any source of the run
+    reads or writes: a refused token or form is a configuration error, never retried."""
     monkeypatch.setenv("WRONG_TOKEN", "tfp_revoked")
     account = store_account()
     account.add_form(store_form("Priv4Form"))
     account.private.add("Priv4Form")
     with cassette(name, account) as recorded:
-        result = sync(tmp_path, entry(recorded.base_url, **change))
-    assert result.status == "failed" and expected in result.error, result.error
+        with pytest.raises(ConfigError) as refused:
+            sync(tmp_path, entry(recorded.base_url, **change))
+    message = str(refused.value)
+    assert f"[sources.visits] {key}" in message and expected in message, message
+    assert message.endswith("nothing was read or written")
     assert len(recorded.requests) == 1 and no_waiting == []  # failed fast: never retried
+    assert not (tmp_path / "cxbridge.db").exists()
+
+
+def test_the_check_reads_each_definition_once_for_the_whole_run(tmp_path):
+    with typeform(store_account()) as api:
+        sync(tmp_path, entry(api.url))
+        sync(tmp_path, entry(api.url))
+    definitions = [seen.path for seen in api.requests if seen.path == f"/forms/{FORM}"]
+    assert definitions == [f"/forms/{FORM}"] * 2  # one a run, shared by the check and the read
+
+
+def test_cxbridge_check_names_a_form_typeform_does_not_know_without_reading_responses(tmp_path):
+    with typeform(store_account()) as api:
+        config = config_from_dict({"sources": {"visits": entry(api.url, forms=[FORM, "gone1234"])}}, create_host(),
+                                  path=tmp_path / "cxbridge.toml")  # fmt: skip
+        [found] = cxbridge.check(config)
+        asked = api.paths()
+    assert found.problem is not None and found.problem.startswith("sources.visits.forms: GET ")
+    assert "Non existing form with uid gone1234" in found.problem
+    assert asked == [f"/forms/{FORM}", "/forms/gone1234"]
 
 
 def test_a_429_with_retry_after_is_waited_out(tmp_path, no_waiting):

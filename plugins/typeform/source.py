@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from cxbridge.errors import DataError
+from cxbridge.errors import ConfigError, DataError, FatalSourceError
 from cxbridge.http import ApiSource, HeaderToken
 from cxbridge.plugins.typeform import api
 from cxbridge.plugins.typeform.config import TypeformConfig
@@ -52,16 +52,44 @@ class TypeformSource(ApiSource):
     def streams(self) -> list[Stream]:
         return [Responses(self)]
 
+    def __init__(self, config: TypeformConfig, context: Any):
+        super().__init__(config, context)
+        self._form_ids: list[str] | None = None
+        self._definitions: dict[str, dict[str, Any]] = {}
+
+    def check(self, cursors: Mapping[str, Any]) -> None:
+        """A token Typeform refuses, or a listed form it does not know or does not let the token
+        read, is a configuration error: found here, before any source of the run reads or writes
+        (the definitions read stay for the run)."""
+        try:
+            for form_id in self.form_ids():
+                self.definition(form_id)
+        except FatalSourceError as exc:
+            key = {401: "token", 403: "forms", 404: "forms"}.get(exc.status_code or 0)
+            if key is None:
+                raise
+            raise ConfigError(f"sources.{self.context.name}.{key}: {exc}") from None
+
     def form_ids(self) -> list[str]:
+        """The forms of this run, asked for once: the config's, or the account's (GET /forms)."""
+        if self._form_ids is None:
+            self._form_ids = list(self.config.forms) or self._listed_forms()
+        return self._form_ids
+
+    def _listed_forms(self) -> list[str]:
         config = self.config
-        if config.forms:
-            return list(config.forms)
         pattern = re.compile(config.name_pattern) if config.name_pattern else None
         found = [str(form["id"]) for form in api.account_forms(self.client, workspace_id=config.workspace_id)
                  if pattern is None or pattern.search(str(form.get("title") or ""))]  # fmt: skip
         rule = [f"workspace_id = {config.workspace_id!r}" if config.workspace_id else "",
                 f"name_pattern = {config.name_pattern!r}" if pattern else ""]  # fmt: skip
         return self.chosen(found, what="forms", rule=" with ".join(filter(None, rule)) or "listing every form")
+
+    def definition(self, form_id: str) -> dict[str, Any]:
+        """The form's definition (GET /forms/{id}), read once per run."""
+        if form_id not in self._definitions:
+            self._definitions[form_id] = api.form_definition(self.client, form_id)
+        return self._definitions[form_id]
 
 
 class Responses(Stream):
@@ -75,11 +103,10 @@ class Responses(Stream):
         super().__init__(source)
         self.source: TypeformSource = source
         self.readers: dict[str, FormReader] = {}
-        self._form_ids: list[str] | None = None
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
-        for form_id in self.form_ids():
+        for form_id in self.source.form_ids():
             url = api.responses_url(self.reader(form_id).form.links, form_id, base_url=str(client.http.base_url))
             if url.startswith("http") and (found := httpx.URL(url)).netloc != client.http.base_url.netloc:
                 log.info("form %s: responses read from %s, the account's data center", form_id, found.netloc.decode())
@@ -88,12 +115,6 @@ class Responses(Stream):
                 for response in api.responses(client, url, response_type=kind, since=since, page_size=config.page_size):
                     if response.get("answers") or moment(response, "submitted_at") is not None:
                         yield {"form_id": form_id, **response}  # not a visit that only landed, nothing answered
-
-    def form_ids(self) -> list[str]:
-        """The forms of this run, asked for once (the forms list when the config names none)."""
-        if self._form_ids is None:
-            self._form_ids = self.source.form_ids()
-        return self._form_ids
 
     def _since(self, saved: str | None) -> datetime | None:
         """The cursor less the lookback; on a first sync, start_date (None: everything)."""
@@ -128,10 +149,10 @@ class Responses(Stream):
         return self.readers[form_id].normalize(raw, builder)
 
     def reader(self, form_id: str) -> FormReader:
-        """The form's question map (GET /forms/{id}), read once per run, with the config's overrides."""
+        """The form's question map, with the config's overrides."""
         if form_id not in self.readers:
             config = self.source.config
-            form = parse_form(api.form_definition(self.source.client, form_id))
+            form = parse_form(self.source.definition(form_id))
             plan = QuestionPlan(form.overrides(config.questions), where=f"sources.{self.source.context.name}")
             self.readers[form_id] = FormReader(form, plan, config.columns.mapped())
         return self.readers[form_id]
@@ -148,7 +169,7 @@ class Responses(Stream):
         config = self.source.config
         mapped = [config.columns.email, config.columns.phone]
         ignored = ignored_questions(config.questions)
-        contact_parts = frozenset(fid for form_id in self.form_ids() for fid in self.reader(form_id).form.personal)
+        contact_parts = frozenset(fid for form_id in self.source.form_ids() for fid in self.reader(form_id).form.personal)
         if not self.source.context.keep_personal_data:
             ignored |= contact_parts
         return PersonalFields(
