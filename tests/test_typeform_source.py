@@ -416,7 +416,7 @@ def test_records_default_to_the_web_channel_and_the_config_overrides_it(tmp_path
         ({"forms": ["https://acme.typeform.com/to/kX7pQ2Lm"]}, "is not a form id"),
         ({"token": "tfp_typed_in_plain_text"}, "secrets never go into the config file"),
         ({"response_types": ["started"]}, "response_types"),
-        ({"name_pattern": "(unclosed"}, "is not a regular expression"),
+        ({"name_pattern": "(unclosed"}, "not a regular expression"),
     ],
 )
 def test_config_mistakes_name_the_key(tmp_path, change, message):

@@ -13,6 +13,7 @@ from cxbridge.http import ApiSourceConfig
 from cxbridge.questions import QuestionOverride
 from cxbridge.records import Channel
 from cxbridge.secrets import Secret
+from cxbridge.sources import RegularExpression
 from cxbridge.tabular.config import ColumnMap
 
 MAX_PAGE_SIZE = 1000  # the Responses API's documented maximum
@@ -26,7 +27,7 @@ class TypeformConfig(ApiSourceConfig):
         default_factory=list, description="form ids (…typeform.com/to/<id>); empty: every form the token can read"
     )
     workspace_id: str | None = Field(default=None, description="with no forms listed: only this workspace's forms")
-    name_pattern: str | None = Field(default=None, description="with no forms listed: only forms whose title matches")
+    name_pattern: RegularExpression | None = Field(default=None, description="with no forms listed: only forms whose title matches")
     response_types: list[Literal["completed", "partial"]] = Field(
         default=["completed"], min_length=1, description="completed, and partial (answers saved, never submitted)"
     )
@@ -60,16 +61,6 @@ class TypeformConfig(ApiSourceConfig):
                     f"{form!r} is not a form id; copy the id after /to/ in the form's link (…typeform.com/to/u6nXL7)"
                 )
         return forms
-
-    @field_validator("name_pattern")
-    @classmethod
-    def _pattern(cls, pattern: str | None) -> str | None:
-        if pattern is not None:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"{pattern!r} is not a regular expression ({exc})") from None
-        return pattern
 
     @field_validator("response_types")
     @classmethod
