@@ -20,7 +20,7 @@ import httpx
 import pytest
 from pydantic import BaseModel, SecretStr
 
-from cxbridge import identity, schemas
+from cxbridge import api, identity, schemas
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.harness import SOURCE_NAME, Reading, SourceHarness, SourceUnderTest
@@ -58,6 +58,10 @@ class SourceConformance:
         for key in _secret_keys(model):
             message = _config_error(source_harness, **{key: "typed-in-plain-text"})
             assert f"{prefix}.{key}" in message and "${" in message, message
+
+    def test_the_check_pass_accepts_the_test_config(self, source_harness: SourceHarness) -> None:
+        [found] = api.check(source_harness.config(), host=source_harness.host)
+        assert found.ok, f"Source.check refused the test config: {found.problem}"
 
     def test_every_record_validates_against_the_schema(self, source_harness: SourceHarness) -> None:
         import jsonschema
