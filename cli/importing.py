@@ -16,7 +16,7 @@ from cxbridge.importing import FileImport, ImportResult
 
 from . import output
 from .main import (
-    db_option, destination_option, flat_row, format_option, handles_errors, print_warnings, summary_format,
+    config_option, db_option, destination_option, flat_row, format_option, handles_errors, print_warnings, summary_format,
     summary_format_option,
 )
 
@@ -70,15 +70,17 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, wr
 @db_option
 @destination_option
 @click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
+@config_option
+@click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
 @summary_format_option
 @click.pass_context
 @handles_errors
 def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, db, destination,
-                   dry_run, fmt) -> None:  # fmt: skip
+                   dry_run, config, wait, fmt) -> None:  # fmt: skip
     """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
     result = api.import_(
         files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
-        destination=api.destination_url_for(db, destination), dry_run=dry_run,
+        destination=api.destination_url_for(db, destination), dry_run=dry_run, config=config, wait=wait,
     )  # fmt: skip
     fmt = summary_format(ctx, fmt)
     if fmt == "csv":

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import re
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -153,7 +154,8 @@ def init(directory: str) -> None:
     """Write a commented cxbridge.toml and sample data, ready for `cxbridge sync`."""
     for path in api.init(directory):
         click.echo(f"wrote {path}")
-    click.echo("next: cxbridge sync && cxbridge report")
+    into = "" if Path(directory).resolve() == Path.cwd() else f"cd {shlex.quote(directory)} && "
+    click.echo(f"next: {into}cxbridge sync && cxbridge report")
 
 
 @cli.command()

@@ -12,7 +12,7 @@ from typing import Any
 
 from cxbridge import report as reports
 from cxbridge.checks import SourceCheck, check_sources, require_sound
-from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config
+from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
@@ -43,7 +43,8 @@ class SyncResult:
 def open_destination(
     url: str | None = None, *, config: Config | None = None, host: PluginHost | None = None
 ) -> Destination:
-    """The destination named by `url`, else by the config's `[destination]`, else ./cxbridge.db."""
+    """The destination named by `url`, else by the config's `[destination]`, else cxbridge.db next
+    to the config (in the working directory without one)."""
     host = host or get_host()
     if url:
         try:
@@ -51,10 +52,8 @@ def open_destination(
         except ConfigError as exc:
             raise ConfigError(f"--destination: {exc}") from None
         return cls(url, base_dir=Path.cwd())
-    if config and config.destination_url:  # checked when the config was loaded
-        url, base_dir = config.destination_url, config.base_dir
-    else:
-        url, base_dir = DEFAULT_DESTINATION, Path.cwd()
+    url = (config.destination_url if config else None) or DEFAULT_DESTINATION  # checked when the config was loaded
+    base_dir = config.destination_dir if config else Path.cwd()
     return host.destination_class(scheme_of(url))(url, base_dir=base_dir)
 
 
@@ -63,7 +62,10 @@ def destination_url_for(db: str | None, destination: str | None) -> str | None:
     if db and destination:
         raise ConfigError("use either --db or --destination, not both")
     if db:
-        return "sqlite:///" + str(Path(db).expanduser().resolve())
+        path = Path(db).expanduser().resolve()
+        if not path.parent.is_dir():
+            raise ConfigError(f"--db {db}: the folder {path.parent} does not exist; create it first, or pick another path")
+        return "sqlite:///" + str(path)
     return destination
 
 
@@ -152,19 +154,13 @@ def reading(
 ) -> Iterator[Destination]:
     """The destination opened for reading: from --destination, or the config here if any."""
     host = host or get_host()
-    cfg = _optional_config(config, host)
+    cfg = optional_config(config, host)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
         raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
     with dest:
         dest.open(read_only=True)
         yield dest
-
-
-def _optional_config(config: str | Path | None, host: PluginHost) -> Config | None:
-    if config or (Path.cwd() / CONFIG_FILENAME).is_file():
-        return load_config(find_config(config), host)
-    return None
 
 
 def report(

@@ -95,9 +95,17 @@ class Config:
     destination_url: str | None
     sources: dict[str, SourceEntry]
 
+    destination_base: Path | None = None
+    """Where a relative destination path starts, when not in `base_dir` (an import's project)."""
+
     @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def destination_dir(self) -> Path:
+        """Where the destination's relative path starts: next to the config, like every other path."""
+        return self.destination_base or self.base_dir
 
     def context_for(self, name: str, *, deadline: RunDeadline | None = None) -> SourceContext:
         salt = self.settings.respondent_salt
@@ -123,6 +131,13 @@ def find_config(path: str | Path | None) -> Path:
         hint = "pass --config PATH" if path else "run `cxbridge init` here, or pass --config PATH"
         raise ConfigError(f"no config file at {candidate}; {hint}")
     return candidate
+
+
+def optional_config(path: str | Path | None, host: PluginHost) -> Config | None:
+    """The config given, else `cxbridge.toml` in the working directory if there is one."""
+    if path or (Path.cwd() / CONFIG_FILENAME).is_file():
+        return load_config(find_config(path), host)
+    return None
 
 
 def load_config(path: str | Path, host: PluginHost) -> Config:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
-from cxbridge.config import config_from_dict
+from cxbridge.config import Config, config_from_dict, optional_config
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.errors import ConfigError, CxbridgeError
@@ -108,13 +108,17 @@ def import_(
     hints: Hints | None = None,
     destination: str | None = None,
     dry_run: bool = False,
+    config: str | Path | None = None,
+    wait: float | None = None,
     host: PluginHost | None = None,
     on_progress: Callable[[SyncEvent], None] | None = None,
 ) -> ImportResult:
-    """Import each file with the saved mapping, or with the one detected for it."""
+    """Import each file with the saved mapping, or with the one detected for it, into the
+    destination and with the settings of `config` (else ./cxbridge.toml if there is one)."""
     from cxbridge.api import sync  # the API re-exports this module's functions: import it late
 
     host = host or get_host()
+    project = optional_config(config, host)
     paths, definitions = expand(files)
     hints = hints or Hints()
     if not paths:
@@ -128,15 +132,26 @@ def import_(
         try:
             name, entry, base = _entry_for(path, item, saved, definition_for(path, hints, definitions))
             item.format = entry.get("format")
-            config = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
-            if saved is not None and isinstance(file_config := config.sources[name].config, FileSourceConfig):
+            imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
+            imported = in_project(imported, project)
+            if saved is not None and isinstance(file_config := imported.sources[name].config, FileSourceConfig):
                 file_config.source_headers = headers
-            synced = sync(config, dry_run=dry_run, destination=destination, host=host, on_progress=on_progress)
+            synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, host=host,
+                          on_progress=on_progress)  # fmt: skip
             result.destination = synced.destination
             item.result = synced.results[0]
         except CxbridgeError as exc:
             item.error = str(exc)
     return result
+
+
+def in_project(imported: Config, project: Config | None) -> Config:
+    """An import's one-source config with the project's settings and destination (relative to the
+    project's folder); without a project, the default destination in the working directory."""
+    if project is None:
+        return replace(imported, destination_base=Path.cwd())
+    return replace(imported, settings=project.settings, destination_url=project.destination_url,
+                   destination_base=project.destination_dir)  # fmt: skip
 
 
 def _no_data_files(command: str, definitions: list[Path]) -> str:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,11 +47,12 @@ def test_init_then_sync_then_report_works_in_an_empty_folder(tmp_path):
 
 
 def test_example_config_syncs_both_programs_and_quarantines_three_rows(tmp_path):
-    result = run("sync", "--config", str(ROOT / "examples" / "cxbridge.toml"), cwd=tmp_path)
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
+    result = run("sync", "--config", "examples/cxbridge.toml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "✔ store_nps (csv): 240 read · 237 written · 0 unchanged · 3 quarantined" in result.stdout
     assert "✔ mystery_shop (csv): 60 read · 60 written" in result.stdout
-    assert (tmp_path / "cxbridge.db").is_file()
+    assert (tmp_path / "examples" / "cxbridge.db").is_file() and not (tmp_path / "cxbridge.db").exists()
 
 
 def test_report_matches_an_independent_computation(workspace: Workspace):

@@ -48,7 +48,7 @@ def synced(tmp_path: Path) -> Path:
 def topics_stored(folder: Path) -> set[str]:
     import sqlite3
 
-    with sqlite3.connect(folder / "cxbridge.db") as conn:
+    with sqlite3.connect(folder / "examples" / "cxbridge.db") as conn:  # next to the config
         rows = conn.execute("SELECT attributes FROM feedback").fetchall()
     return {topic for (attributes,) in rows for topic in json.loads(attributes or "{}").get("topics", [])}
 

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import sqlite3
@@ -346,21 +345,22 @@ def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(w
 
 
 SLOW_SYNC = """
-import signal, sys, time
+import os, signal, sys, time
 import cxbridge
 from cxbridge.events import EventKind
 from cxbridge.plugins_host import create_host
 
-class SlowBatches:
+class HeldBatches:  # after each committed batch, holds the sync (and its lock) until the file argv[3] exists
     @cxbridge.hookimpl
     def on_sync_event(self, event):
         if event.kind == EventKind.BATCH_COMMITTED:
             print("batch", flush=True)
-            time.sleep(float(sys.argv[3]))
+            while not os.path.exists(sys.argv[3]):
+                time.sleep(0.02)
 
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
 host = create_host()
-host.pm.register(SlowBatches())
+host.pm.register(HeldBatches())
 try:
     result = cxbridge.sync(sys.argv[1], destination=sys.argv[2], host=host, wait=0)
 except cxbridge.CxbridgeError as exc:
@@ -372,10 +372,11 @@ except KeyboardInterrupt:
 """
 
 
-def _start_slow_sync(workspace: Workspace, pause: float) -> subprocess.Popen:
+def _start_slow_sync(workspace: Workspace, release: Path) -> subprocess.Popen:
+    """A sync that stops after its first committed batch, holding the lock, until `release` exists."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-c", SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(pause)],
+        [sys.executable, "-c", SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(release)],
         cwd=workspace.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert process.stdout.readline().strip() == "batch", process.stderr.read()
@@ -385,13 +386,16 @@ def _start_slow_sync(workspace: Workspace, pause: float) -> subprocess.Popen:
 def test_a_second_sync_on_a_locked_destination_exits_with_a_clear_message(workspace: Workspace):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
-    first = _start_slow_sync(workspace, pause=2)
+    release = workspace.root / "release"
+    first = _start_slow_sync(workspace, release)
     try:
-        second = _python(SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", "0", cwd=workspace.root)
+        second = _python(SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(workspace.config),
+                         cwd=workspace.root)  # fmt: skip
         assert second.returncode == 1
         assert "another cxbridge sync is writing to" in second.stdout
     finally:
-        first.wait(timeout=60)
+        release.touch()
+        first.wait(timeout=120)
     assert first.returncode == 0, first.stderr.read()
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(20,)]
 
@@ -399,8 +403,7 @@ def test_a_second_sync_on_a_locked_destination_exits_with_a_clear_message(worksp
 def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Workspace):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
-    process = _start_slow_sync(workspace, pause=5)
-    time.sleep(0.3)
+    process = _start_slow_sync(workspace, workspace.root / "never")  # held after its first batch
     process.send_signal(signal.SIGINT)
     process.wait(timeout=30)
     assert process.returncode == 130

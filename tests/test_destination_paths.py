@@ -1,0 +1,104 @@
+"""Where records go: the default SQLite file next to the config whether `[destination]` is
+written or not, `import` with the project's config, `--db` into a folder that is not there, and
+the hint `cxbridge init DIR` prints."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.api import open_destination
+from cxbridge.cli.main import cli
+from tests.conftest import Workspace, survey_row
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The working directory, apart from the project folder."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def scores_in(db: Path) -> list[float]:
+    with sqlite3.connect(db) as conn:
+        return sorted(nps for (nps,) in conn.execute("SELECT nps FROM feedback"))
+
+
+@pytest.mark.parametrize("written", [False, True])
+def test_the_default_database_is_next_to_the_config_written_or_not(here: Path, written: bool):
+    project = Workspace(here / "project")
+    project.write_csv([survey_row(1), survey_row(2)])
+    if written:
+        project.config.write_text(project.config.read_text() + '\n[destination]\nurl = "sqlite:///cxbridge.db"\n')
+    assert invoke("sync", "--config", "project/cxbridge.toml").exit_code == 0
+    assert scores_in(project.db) == [1, 2]
+    assert not (here / "cxbridge.db").exists()
+    report = invoke("report", "--config", "project/cxbridge.toml", "--format", "csv")
+    assert report.exit_code == 0 and "2025-02" in report.output
+
+
+def test_without_a_config_import_writes_to_the_working_directory(here: Path):
+    Workspace(here / "exports").write_csv([survey_row(1)], name="store.csv")
+    assert invoke("import", "exports/store.csv").exit_code == 0
+    assert scores_in(here / "cxbridge.db") == [1]
+
+
+@pytest.mark.parametrize("given", [True, False])
+def test_import_uses_the_projects_destination_and_settings(here: Path, given: bool):
+    project = here / "project" if given else here
+    project.mkdir(exist_ok=True)
+    (project / "cxbridge.toml").write_text('[settings]\nstore_raw = false\n\n[destination]\nurl = "sqlite:///cx.db"\n')
+    Workspace(here / "exports").write_csv([survey_row(1), survey_row(2)], name="store.csv")
+    result = invoke("import", "exports/store.csv", *(["--config", "project/cxbridge.toml"] if given else []))
+    assert result.exit_code == 0, result.output
+    assert scores_in(project / "cx.db") == [1, 2]
+    with sqlite3.connect(project / "cx.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM feedback WHERE raw IS NOT NULL").fetchone() == (0,)
+    assert not (here / "cxbridge.db").exists()
+
+
+def test_import_waits_for_another_sync_with_wait(here: Path):
+    Workspace(here / "exports").write_csv([survey_row(1)], name="store.csv")
+    destination = open_destination(f"sqlite:///{here / 'cx.db'}")
+    with destination.lock():
+        refused = invoke("import", "exports/store.csv", "--db", "cx.db")
+    assert refused.exit_code == 1 and "another cxbridge sync is writing to" in refused.output
+    held = destination.lock()
+    held.__enter__()
+    released = threading.Timer(1.0, held.__exit__, (None, None, None))
+    released.start()
+    try:
+        waited = invoke("import", "exports/store.csv", "--db", "cx.db", "--wait", "60")
+    finally:
+        released.join()
+    assert waited.exit_code == 0, waited.output
+    assert scores_in(here / "cx.db") == [1]
+
+
+def test_db_into_a_missing_folder_is_refused_and_nothing_is_created(here: Path):
+    Workspace(here).write_csv([survey_row(1)])
+    result = invoke("sync", "--db", "reports/cx.db")
+    assert result.exit_code == 2
+    assert f"--db reports/cx.db: the folder {here / 'reports'} does not exist; create it first" in result.stderr
+    assert not (here / "reports").exists()
+
+
+def test_init_into_a_folder_says_to_go_there_first(here: Path, monkeypatch: pytest.MonkeyPatch):
+    assert "next: cd 'my project' && cxbridge sync && cxbridge report" in invoke("init", "my project").output
+    (here / "flat").mkdir()
+    monkeypatch.chdir(here / "flat")
+    assert "next: cxbridge sync && cxbridge report" in invoke("init").output
