@@ -1,3 +1,3 @@
-from cxbridge.cli.main import main
+from cxbridge.cli.launch import main
 
 main()

@@ -143,10 +143,21 @@ def optional_config(path: str | Path | None, host: PluginHost) -> Config | None:
 def load_config(path: str | Path, host: PluginHost) -> Config:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
-    return parse_config(text, host, path=path)
+    return parse_config(config_text(data, path=path), host, path=path)
+
+
+def config_text(data: bytes, *, path: Path) -> str:
+    """The text of a config file saved as UTF-8 (with or without a byte-order mark) or, as some
+    Windows editors save it, as UTF-16 with its mark."""
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line} is not {encoding.upper().removesuffix('-SIG')} text; save the file as UTF-8") from None
 
 
 def parse_config(text: str, host: PluginHost, *, path: Path | None = None) -> Config:

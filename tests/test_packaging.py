@@ -55,7 +55,7 @@ def test_wheel_ships_schema_templates_and_console_script(wheel):
     assert "cxbridge/templates/cxbridge.toml" in names
     assert "cxbridge/templates/data/sample_responses.csv" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "cxbridge = cxbridge.cli.main:main" in wheel.read(entry_points).decode()
+    assert "cxbridge = cxbridge.cli.launch:main" in wheel.read(entry_points).decode()
 
 
 def test_python_requirement():

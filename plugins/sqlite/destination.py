@@ -88,6 +88,10 @@ class SQLiteDestination(Destination):
                 conn = sqlite3.connect(self.path, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._db = Database(conn)
+            if read_only and not self._has_table("feedback"):  # a reader pointed at another file
+                raise DestinationError(
+                    f"{self.path} holds no cxbridge tables; point --db or [destination] at the file `cxbridge sync` writes"
+                )
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")

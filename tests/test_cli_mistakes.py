@@ -1,0 +1,79 @@
+"""No traceback for what users do: Ctrl-C while the program starts, a report or status pointed
+at a file that is not cxbridge's database, a cxbridge.toml saved as UTF-16 or with a BOM."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Workspace, survey_row
+
+INTERRUPT_WHILE_LOADING = """
+import sys
+
+class Interrupt:  # Ctrl-C arrives while {module} loads
+    def find_spec(self, name, path=None, target=None):
+        if name == "{module}":
+            raise KeyboardInterrupt
+
+sys.meta_path.insert(0, Interrupt())
+sys.argv = ["cxbridge", "sync"]
+from cxbridge.cli.launch import main
+main()
+"""
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("module", ["cxbridge.cli.main", "cxbridge.plugins.csv_source"])
+def test_ctrl_c_while_the_program_starts_ends_quietly(tmp_path: Path, module: str):
+    result = run("-c", textwrap.dedent(INTERRUPT_WHILE_LOADING.format(module=module)), cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (130, "interrupted\n")
+
+
+@pytest.mark.parametrize("command", ["report", "status", "quarantine list"])
+def test_a_file_that_is_not_a_database_is_named(tmp_path: Path, command: str):
+    (tmp_path / "notes.db").write_text("not a database\n")
+    result = run("-m", "cxbridge", *command.split(), "--db", "notes.db", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"error: cannot open {tmp_path / 'notes.db'}: file is not a database" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "status"])
+def test_another_programs_sqlite_database_is_named(tmp_path: Path, command: str):
+    with sqlite3.connect(tmp_path / "crm.db") as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    result = run("-m", "cxbridge", command, "--db", "crm.db", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{tmp_path / 'crm.db'} holds no cxbridge tables; point --db" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-16-be-bom"])
+def test_a_config_saved_as_utf16_or_with_a_bom_is_read(tmp_path: Path, encoding: str):
+    workspace = Workspace(tmp_path)
+    workspace.write_csv([survey_row(1)])
+    text = workspace.config.read_text(encoding="utf-8").replace("[settings]", "[settings] # Zürich")
+    if encoding == "utf-16-be-bom":
+        workspace.config.write_bytes(codecs.BOM_UTF16_BE + text.encode("utf-16-be"))
+    else:
+        workspace.config.write_text(text, encoding=encoding)
+    result = run("-m", "cxbridge", "sync", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 read · 1 written" in result.stdout
+
+
+def test_a_config_in_another_encoding_says_to_save_it_as_utf8(tmp_path: Path):
+    (tmp_path / "cxbridge.toml").write_bytes('[settings]\ntimezone = "UTC"\n# Zürich\n'.encode("latin-1"))
+    result = run("-m", "cxbridge", "sync", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{tmp_path / 'cxbridge.toml'}: line 3 is not UTF-8 text; save the file as UTF-8" in result.stderr
