@@ -107,7 +107,8 @@ def support_details() -> dict[str, Any]:
 def sm_response(n: int, *, nps: int | None = 9, speed: int | None = 4, friendliness: int | None = 5,
                 stars: int | None = 4, store: str | None = "7001", other_store: str = "", bought: tuple[str, ...] = (),
                 ease: int | None = 4, comment: str = "", email: str = "", status: str = "completed",
-                modified: datetime | None = None, custom_store: str = "S01") -> dict[str, Any]:  # fmt: skip
+                modified: datetime | None = None, custom_store: str = "S01", collector: str = "415900001",
+                ) -> dict[str, Any]:  # fmt: skip
     """A responses/bulk item as documented: answers by choice, row and other ids only."""
     moment = modified or datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc) + timedelta(hours=n)
     questions: list[dict[str, Any]] = []
@@ -138,7 +139,7 @@ def sm_response(n: int, *, nps: int | None = 9, speed: int | None = 4, friendlin
     rid = str(13400000000 + n)
     return {"id": rid, "recipient_id": "", "collection_mode": "default", "response_status": status,
             "custom_value": "", "first_name": "", "last_name": "", "email_address": "", "ip_address": f"198.51.100.{n}",
-            "logic_path": {}, "metadata": {"contact": {}}, "page_path": [], "collector_id": "415900001",
+            "logic_path": {}, "metadata": {"contact": {}}, "page_path": [], "collector_id": collector,
             "survey_id": SURVEY, "custom_variables": {"store": custom_store},
             "edit_url": f"https://www.surveymonkey.com/r/?sm=edit{n}", "analyze_url":
             f"https://www.surveymonkey.com/analyze/browse/x?respondent_id={rid}", "total_time": 180,
@@ -150,6 +151,10 @@ def sm_response(n: int, *, nps: int | None = 9, speed: int | None = 4, friendlin
 class SurveyMonkeyAccount:
     surveys: dict[str, dict[str, Any]] = field(default_factory=lambda: {SURVEY: support_details()})
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    collectors: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {SURVEY: [
+        {"id": "415900001", "name": "Email Invitation 1", "type": "email"},
+        {"id": "415900002", "name": "Web Link 1", "type": "weblink"},
+        {"id": "415900003", "name": "Website Popup", "type": "popup_survey"}]})  # fmt: skip
     day_limit: int = 500
     day_used: int = 0  # the app's requests today, across everything that uses it
     minute_limit: int = 120
@@ -162,6 +167,7 @@ class SurveyMonkeyAccount:
         api.route("GET", "/surveys")(self.list_surveys)
         api.route("GET", r"/surveys/(\d+)/details")(self.details)
         api.route("GET", r"/surveys/(\d+)/responses/bulk")(self.bulk)
+        api.route("GET", r"/surveys/(\d+)/collectors")(self.list_collectors)
 
     def limits(self) -> dict[str, str]:
         """The rate-limit headers of an answer, after counting it."""
@@ -190,6 +196,14 @@ class SurveyMonkeyAccount:
         items = [{"id": sid, "title": d["title"], "nickname": "", "href": f"{REAL_HOST}/surveys/{sid}"}
                  for sid, d in self.surveys.items()]  # fmt: skip
         return self.answer(seen, lambda seen: self._page(seen, "/surveys", items, max_per_page=1000))
+
+    def list_collectors(self, seen: Seen, match: Any) -> Reply:
+        """`?include=type` adds each collector's type to its id, name and href."""
+        survey = match.group(1)
+        wanted = seen.query.get("include", "").split(",")
+        items = [{"id": c["id"], "name": c["name"], "href": f"{REAL_HOST}/collectors/{c['id']}",
+                  **({"type": c["type"]} if "type" in wanted else {})} for c in self.collectors.get(survey, [])]  # fmt: skip
+        return self.answer(seen, lambda seen: self._page(seen, f"/surveys/{survey}/collectors", items, max_per_page=1000))
 
     def details(self, seen: Seen, match: Any) -> Reply:
         survey = self.surveys.get(match.group(1))

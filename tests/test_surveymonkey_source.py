@@ -431,6 +431,28 @@ class TestSurveyMonkeySource(HttpSourceConformance):
                                   personal_data=["client1@example.com", "Client 1", "198.51.100.2", "+486000000001"])
 
 
+def test_collector_channels_set_each_responses_channel_from_its_collectors_type(tmp_path):
+    account = support_account()
+    account.responses[SURVEY][1] = sm_response(2, nps=0, collector="415900002")  # a web link
+    account.responses[SURVEY][2] = sm_response(3, nps=7, collector="415900003")  # a popup on the website
+    account.responses[SURVEY][4] = sm_response(5, nps=6, collector="415999999")  # a collector deleted since
+    with surveymonkey(account) as api:
+        sync(tmp_path, entry(api.url, collector_channels=True))
+        asked = [seen.target for seen in api.requests if "collectors" in seen.path]
+    assert asked == [f"/surveys/{SURVEY}/collectors?include=type&per_page=1000&page=1"]  # once, after the details
+    channels = query(tmp_path, "SELECT source_record_id, channel FROM feedback ORDER BY 1")
+    assert channels == [("13400000001", "email"), ("13400000002", "web"), ("13400000003", "web"),
+                        ("13400000005", None)]  # fmt: skip
+
+
+def test_a_configured_channel_stands_for_responses_whose_collector_says_nothing(tmp_path):
+    account = support_account(2)
+    account.responses[SURVEY][1] = sm_response(2, collector="415999999")
+    with surveymonkey(account) as api:
+        sync(tmp_path, entry(api.url, collector_channels=True, channel="in_store"))
+    assert query(tmp_path, "SELECT channel FROM feedback ORDER BY source_record_id") == [("email",), ("in_store",)]
+
+
 def test_an_override_of_a_whole_matrix_scores_each_of_its_rows(tmp_path):
     """Two rows of stars: by default each is a `rating`; `metric = "csat"` on the question makes
     every row CSAT on the same 1–5 weights."""

@@ -90,6 +90,18 @@ def details(client: ApiClient, survey_id: str) -> dict[str, Any]:
     return client.get_json(f"/surveys/{survey_id}/details")
 
 
+COLLECTOR_CHANNELS = {"email": "email", "sms": "sms", "weblink": "web", "popup_invitation": "web",
+                      "popup_survey": "web", "embedded_survey": "web"}  # the documented collector types
+
+
+def collector_channels(client: ApiClient, survey_id: str) -> dict[str, str]:
+    """Collector id → the channel its type stands for (`GET /surveys/{id}/collectors?include=type`);
+    an undocumented type is `other`."""
+    first = PageRequest(f"/surveys/{survey_id}/collectors", {"include": "type", "per_page": SURVEYS_PAGE, "page": 1})
+    return {str(collector["id"]): COLLECTOR_CHANNELS.get(str(collector.get("type")), "other")
+            for page in client.pages(first, NextLink()) for collector in data(page)}  # fmt: skip
+
+
 def response_pages(client: ApiClient, survey_id: str, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The pages of the survey's full responses (`GET /surveys/{id}/responses/bulk`)."""
     first = PageRequest(f"/surveys/{survey_id}/responses/bulk", params)

@@ -36,6 +36,10 @@ class SurveyMonkeyConfig(ApiSourceConfig):
     include_partial: bool = Field(
         default=False, description="also partial, over-quota and disqualified responses (stored as partial)"
     )
+    collector_channels: bool = Field(
+        default=False, description="channel from each response's collector (email, sms, weblink, popup): one more "
+        "request per survey with new responses; needs the View Collectors scope",
+    )
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="responses per page, at most 100")
     daily_requests: int = Field(
         default=DAY_LIMIT, ge=1, le=500_000,

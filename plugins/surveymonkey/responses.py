@@ -24,10 +24,12 @@ KEPT_METADATA = ("collector_id", "custom_value")
 class ResponseReader:
     """Turns the responses of one survey into records."""
 
-    def __init__(self, definition: SurveyDefinition, plan: QuestionPlan, columns: dict[str, str]):
+    def __init__(self, definition: SurveyDefinition, plan: QuestionPlan, columns: dict[str, str], *,
+                 channels: dict[str, str] | None = None):  # fmt: skip
         self.definition = definition
         self.plan = plan
         self.columns = columns  # feedback field → custom variable or question id
+        self.channels = channels or {}  # collector id → channel
         self.mapped = set(columns.values())
         scored = [part for part in definition.ordered() if part.question.id not in self.mapped and not part.demographic]
         plan.decide_primaries((part.question, (part.parent,)) for part in scored)
@@ -44,6 +46,8 @@ class ResponseReader:
         status = raw.get("response_status")
         if self.definition.language and "language" not in fields:
             fields["language"] = coerce.field_value("language", self.definition.language, column="details.language")
+        if (channel := self.channels.get(str(raw.get("collector_id")))) and "channel" not in fields:
+            fields["channel"] = channel
         return builder.build(
             native_id=str(raw["id"]),
             raw=raw,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from typing import Any
@@ -163,9 +163,10 @@ class Responses(Stream):
             log.warning("survey %s: responses changed while they were read (the page total fell); %s", survey_id,
                         "reading them again" if attempt == 1 else "a response may be read only on a later sync")
 
-    def _pages(self, survey_id: str, params: dict[str, Any]):  # noqa: ANN202 - a generator that returns a flag
+    def _pages(self, survey_id: str, params: dict[str, Any]) -> Generator[dict[str, Any], None, bool]:
         """The window's responses, but for those already read at the survey's position (the
-        window starts a second early): those need neither the details nor a write."""
+        window starts a second early): those need neither the details nor a write. Returns
+        whether the page total fell while paging."""
         position, seen = self.positions.get(survey_id), set(self.boundary.get(survey_id) or ())
         first_total: Any = None
         shrunk = False
@@ -203,7 +204,8 @@ class Responses(Stream):
             ratings = [part.question for part in definition.ordered()
                        if part.is_rating and not _sets_metric(config.questions.get(part.parent))]  # fmt: skip
             plan = QuestionPlan(with_rating_defaults(config.questions, ratings), where=where)
-            self.readers[survey_id] = ResponseReader(definition, plan, config.columns.mapped())
+            channels = api.collector_channels(self.source.client, survey_id) if config.collector_channels else {}
+            self.readers[survey_id] = ResponseReader(definition, plan, config.columns.mapped(), channels=channels)
         return self.readers[survey_id]
 
 
