@@ -37,6 +37,8 @@ def export_record(rid: str, recorded: str, answers: dict[str, Any], labels: dict
 SATISFACTION = [5, 4, 2, 1, 3]  # QID16 of the recorded survey, recodes 1–5
 NPS = [10, 9, 7, 3]  # QID172807692 of the legacy sample
 OVERALL = [7, 6, 5, 2]  # QID172807693, 1 "Very Dissatisfied" … 7 "Very Satisfied"
+# The legacy survey asks two satisfaction questions; the first in its order (QID172807689, about
+# extracurricular activities) would fill the record's csat, so the overall one is configured primary.
 
 
 @pytest.fixture
@@ -60,7 +62,8 @@ def synced(tmp_path, monkeypatch) -> Path:
     ])  # fmt: skip
     with qualtrics(account) as api:
         result = sync(tmp_path, {"connector": "qualtrics", "base_url": api.url + ROOT,
-                                 "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [RECORDED, LEGACY]})  # fmt: skip
+                                 "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [RECORDED, LEGACY],
+                                 "questions": {"QID172807693": {"primary": True}}})  # fmt: skip
     assert (result.status, result.written, result.quarantined) == ("success", 9, 0), result.error
     return tmp_path
 
