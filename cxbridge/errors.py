@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from cxbridge.masking import redact
+
 
 class CxbridgeError(Exception):
-    """Root of every error cxbridge raises on purpose; its message is meant for the user."""
+    """Root of every error cxbridge raises on purpose; its message is meant for the user, so
+    every secret in it is masked (`cxbridge.masking`) as the error is made."""
 
     exit_code = 1
+
+    def __init__(self, *args: Any):
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class ConfigError(CxbridgeError):

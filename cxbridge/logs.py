@@ -7,26 +7,19 @@ import logging
 import sys
 from datetime import datetime, timezone
 
-_secrets: set[str] = set()
+from cxbridge.masking import redact, redact_data, redact_value
 
-
-def redact_value(value: str) -> None:
-    """Mask `value` wherever it would appear in a log line from now on."""
-    if len(value) >= 4:
-        _secrets.add(value)
-
-
-def redact(text: str) -> str:
-    for secret in _secrets:
-        text = text.replace(secret, "***")
-    return text
+__all__ = ["configure", "redact", "redact_value"]
 
 
 class _RedactingFilter(logging.Filter):
+    """Every secret masked (`cxbridge.masking`): in the message and in a JSON entry's fields."""
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if _secrets:
-            record.msg = redact(record.getMessage())
-            record.args = ()
+        record.msg = redact(record.getMessage())
+        record.args = ()
+        if isinstance(fields := getattr(record, "fields", None), dict):
+            record.fields = redact_data(fields)
         return True
 
 

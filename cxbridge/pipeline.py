@@ -25,6 +25,7 @@ from cxbridge.dry_run import DryRun
 from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
+from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
 from cxbridge.privacy import Scrubber
@@ -266,6 +267,10 @@ class Engine:
     def _finish(self, run: SyncRun, result: SourceResult, started: datetime) -> None:
         finished = datetime.now(timezone.utc)
         result.seconds = (finished - started).total_seconds()
+        # what the summary, sync_runs, events and logs show: an exception a plugin did not
+        # mean for users (an HTTP library's "Illegal header value b'…'") may hold a secret
+        result.error = redact(result.error) if result.error else result.error
+        result.warnings = [redact(warning) for warning in result.warnings]
         run.status, run.error, run.finished_at = result.status, result.error, finished
         run.records_read, run.records_written = result.read, result.written
         run.records_unchanged, run.records_quarantined = result.unchanged, result.quarantined

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, SecretStr
+from pydantic import AfterValidator, BeforeValidator, SecretStr
 
 from cxbridge.hookspecs import hookimpl
 from cxbridge.logs import redact_value
@@ -20,7 +20,15 @@ _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class ResolvedStr(str):
-    """A string that was read from a `${NAME}` reference, not typed into the file."""
+    """A string that was read from a `${NAME}` reference, not typed into the file; `template`
+    is the text as written (`postgresql://cx:${PGPASSWORD}@db/cx`), to tell which parts were."""
+
+    template: str
+
+    def __new__(cls, value: str, template: str | None = None) -> ResolvedStr:
+        resolved = super().__new__(cls, value)
+        resolved.template = value if template is None else template
+        return resolved
 
 
 def _from_reference(value: Any) -> Any:
@@ -34,7 +42,22 @@ def _from_reference(value: Any) -> Any:
     return value
 
 
-Secret = Annotated[SecretStr, BeforeValidator(_from_reference)]
+def _usable(value: SecretStr) -> SecretStr:
+    """The secret masked from now on, stripped of surrounding white space (a variable set from
+    a file often ends with a line break); a control character inside it is refused, since no
+    header or URL can carry one."""
+    text = value.get_secret_value()
+    redact_value(text)
+    stripped = text.strip()
+    if any(ord(char) < 32 or ord(char) == 127 for char in stripped):
+        raise ValueError(
+            "the secret holds a line break or another control character, which no HTTP header or URL can "
+            "carry; set the variable again without it"
+        )
+    return value if stripped == text else SecretStr(stripped)
+
+
+Secret = Annotated[SecretStr, BeforeValidator(_from_reference), AfterValidator(_usable)]
 """A config field for credentials: must come from `${NAME}`, never printed or logged."""
 
 
@@ -56,9 +79,9 @@ def substitute(value: Any, resolve: Callable[[str], str | None], *, path: str = 
         if resolved is None:
             raise MissingSecretError(path, name)
         redact_value(resolved)
-        return resolved
+        return resolved.strip()  # a value read from a file often ends with a line break
 
-    return ResolvedStr(_REFERENCE.sub(lookup, escaped).replace("\0", "${"))
+    return ResolvedStr(_REFERENCE.sub(lookup, escaped).replace("\0", "${"), value)
 
 
 class MissingSecretError(LookupError):

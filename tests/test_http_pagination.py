@@ -130,3 +130,26 @@ def test_the_client_paces_its_requests_through_the_limiter():
         for _ in range(3):
             paced.get_json("/x")
     assert clock.slept == [1.0, 1.0]
+
+
+def test_a_repeated_next_link_is_named_without_its_query_string():
+    with fake_api() as api:
+        link = f"{api.url}/loop?access_token=tok-in-next-link-77&cursor=c-1"
+        api.route("GET", "/loop")(lambda seen, match: {"items": [len(api.requests)], "next": link})
+        pages = client(api.url).pages(http.PageRequest("/loop"), http.NextUrl(lambda body: body["next"]))
+        with pytest.raises(SourceError, match="pagination loops") as caught:
+            list(pages)
+    message = str(caught.value)
+    assert f"the page {api.url}/loop (query parameters access_token, cursor) was asked for twice" in message
+    assert "tok-in-next-link-77" not in message and "c-1" not in message
+
+
+def test_a_repeated_page_is_named_without_the_values_of_its_parameters():
+    with fake_api() as api:
+        api.route("GET", "/same")(lambda seen, match: {"response": [1, 2]})
+        paginator = http.PageNumber(items=lambda body: body["response"], page_size=2)
+        first = http.PageRequest("/same", {"page": 1, "apiKey": "k-in-params-55"})
+        with pytest.raises(SourceError, match="repeats the page before it") as caught:
+            list(client(api.url).pages(first, paginator))
+    assert "the page /same (query parameters page, apiKey) repeats" in str(caught.value)
+    assert "k-in-params-55" not in str(caught.value)

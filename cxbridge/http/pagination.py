@@ -10,7 +10,10 @@ from collections.abc import Callable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+import httpx
+
 from cxbridge.errors import SourceError
+from cxbridge.http.wire_log import public_url
 
 MAX_PAGES = 100_000
 MAX_EMPTY_PAGES = 10
@@ -136,5 +139,8 @@ def paginate(
 
 
 def _describe(request: PageRequest) -> str:
-    query = ", ".join(f"{name}={value}" for name, value in request.params.items())
-    return f"the page {request.url}" + (f" ({query})" if query else "")
+    """The page for an error: its URL without query string or user info (a next link may carry a
+    token in either), and the names of its query parameters, never their values."""
+    url = httpx.URL(request.url)
+    names = dict.fromkeys([*(name for name, _ in url.params.multi_items()), *request.params])
+    return f"the page {public_url(url)}" + (f" (query parameters {', '.join(names)})" if names else "")
