@@ -28,9 +28,9 @@ from cxbridge.identity import content_id, record_id
 from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
-from cxbridge.privacy import Scrubber
+from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import RespondentKeys
-from cxbridge.sources import ContextStream, Source, Stream
+from cxbridge.sources import ContextStream, Source, Stream, volatile_keys
 from cxbridge.tables import to_json, to_rows
 
 log = logging.getLogger("cxbridge.sync")
@@ -286,7 +286,9 @@ def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None)
     sees them (`cxbridge.privacy`), both with the dataset's respondent keys."""
     context = source.context
     builder = RecordBuilder(context=context, config=source.config, connector=source.name, stream=stream.name, keys=keys)
-    scrub = Scrubber(stream.personal_fields(), builder.keys, keep_personal_data=context.keep_personal_data)
+    exact, prefixes = volatile_keys(stream.volatile_fields())  # removed like ignored fields, kept or not personal data
+    fields = stream.personal_fields() | PersonalFields(ignored=exact, ignored_prefixes=prefixes)
+    scrub = Scrubber(fields, builder.keys, keep_personal_data=context.keep_personal_data)
     return builder, scrub
 
 

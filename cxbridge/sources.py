@@ -147,10 +147,23 @@ class Stream(ABC):
         (`cxbridge.privacy`). A whole-value e-mail address is hashed even when undeclared."""
         return PersonalFields()
 
+    def volatile_fields(self) -> frozenset[str]:
+        """Raw fields whose value changes on every read while the response does not — a fetch
+        time, Singer's `_sdc_extracted_at` — by key at any depth (`prefix*` for every key that
+        starts so). The engine leaves them out of the record, so they never make a re-read
+        record look changed (and rewritten on every sync)."""
+        return frozenset()
+
     def warnings(self) -> list[str]:
         """What the user should know once the stream ran — a column or question that looks
         scored but is kept unscored, with the reason and the fix — for the run's summary."""
         return []
+
+
+def volatile_keys(names: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """`Stream.volatile_fields()` as exact keys and key prefixes (from `prefix*`)."""
+    exact = frozenset(name for name in names if not name.endswith("*"))
+    return exact, tuple(sorted(name[:-1] for name in names if name.endswith("*")))
 
 
 class ContextStream(Stream):

@@ -140,6 +140,54 @@ def test_a_missing_tap_executable_says_what_to_install(workspace: Path):
     assert result.status == "failed" and "'tap-nowhere': not found on PATH; pip install it" in result.error
 
 
+def with_record_metadata(folder: Path, extra: str = "") -> None:
+    """The tap sends the Singer SDK's `_sdc_*` fields, new values on every extraction."""
+    config = CONFIG.replace('api_key = "${FEEDBACK_TAP_KEY}" }', 'api_key = "${FEEDBACK_TAP_KEY}", record_metadata = true }')
+    config = config.replace("[sources.tap_survey.streams", extra + "[sources.tap_survey.streams", 1)
+    (folder / "cxbridge.toml").write_text(config, encoding="utf-8")
+
+
+def full_refresh(folder: Path):
+    result = cxbridge.sync(folder / "cxbridge.toml", destination=f"sqlite:///{folder / 'cx.db'}", host=create_host(),
+                           full_refresh=True)  # fmt: skip
+    return result.results[0]
+
+
+def test_the_sdks_volatile_fields_leave_an_unchanged_row_unchanged(workspace: Path):
+    with_record_metadata(workspace)
+    first = sync(workspace)
+    assert (first.status, first.written) == ("success", 5), first.error
+    again = sync(workspace)  # the tap sends its bookmark's record (R5) again, newly extracted
+    assert (again.read, again.written, again.unchanged) == (1, 0, 1)
+    everything = full_refresh(workspace)
+    assert (everything.read, everything.written, everything.unchanged) == (5, 0, 5)
+    [(raw, attributes)] = query(workspace, "SELECT raw, attributes FROM feedback WHERE source_record_id = 'R1'")
+    assert "_sdc_extracted_at" not in raw and "_sdc_sequence" not in raw and "_sdc_batched_at" not in raw
+    assert "_sdc_" not in attributes  # _sdc_deleted_at, null here, is kept when set: see the next test
+
+
+def test_a_row_deleted_at_the_source_is_written_again(workspace: Path):
+    with_record_metadata(workspace)
+    sync(workspace)
+    rows = [response(n) for n in range(1, 6)]
+    rows[2]["deleted_at"] = "2025-03-09T12:00:00Z"
+    write_responses(workspace, rows)
+    result = full_refresh(workspace)
+    assert (result.written, result.unchanged) == (1, 4)
+    assert query(workspace, "SELECT source_record_id, attributes FROM feedback WHERE attributes LIKE '%2025-03-09%'") == [
+        ("R3", '{"_sdc_deleted_at":"2025-03-09T12:00:00Z"}')
+    ]
+
+
+def test_volatile_fields_can_be_named_and_kept(workspace: Path):
+    with_record_metadata(workspace, extra="volatile_fields = []\n\n")
+    sync(workspace)
+    [(attributes,)] = query(workspace, "SELECT attributes FROM feedback WHERE source_record_id = 'R1'")
+    assert {"_sdc_extracted_at", "_sdc_sequence", "_sdc_table_version"} <= set(json.loads(attributes))
+    rewritten = full_refresh(workspace)  # every extraction changes them: every row looks changed
+    assert (rewritten.written, rewritten.unchanged) == (5, 0)
+
+
 MAPPING_FILE = """
 # as `cxbridge inspect --write-mapping` writes it for a spreadsheet of the same survey
 [sources.survey_sheet]

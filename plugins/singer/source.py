@@ -27,7 +27,7 @@ from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins.singer.tap import TapProcess
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
-from cxbridge.sources import Source, SourceConfig, Stream
+from cxbridge.sources import Source, SourceConfig, Stream, volatile_keys
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FILE_CONFIGS, RowMapping
 from cxbridge.tabular.json_records import flatten_record
@@ -36,6 +36,12 @@ from cxbridge.tabular.table import header_key
 
 
 FILE_ONLY_KEYS = frozenset().union(*(model.model_fields for model in FILE_CONFIGS)) - set(RowMapping.model_fields)
+SDK_VOLATILE_FIELDS = (
+    "_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version",
+    "_sdc_sync_started_at",
+)  # fmt: skip
+"""The Singer SDK's record metadata that changes on every extraction (`_sdc_deleted_at`, which
+marks a deletion, is not among them: it changes only when the record does)."""
 
 
 class StreamMapping(RowMapping):
@@ -66,6 +72,11 @@ class SingerConfig(SourceConfig):
     discover: bool = Field(default=True, description="run --discover and select only the mapped streams")
     catalog_flag: Literal["--catalog", "--properties"] = Field(
         default="--catalog", description="--properties for older taps"
+    )
+    volatile_fields: list[str] = Field(
+        default=list(SDK_VOLATILE_FIELDS),
+        description="record fields that change on every extraction (`prefix*` for all that start so): left out, "
+        "so an unchanged row stays unchanged",
     )
 
 
@@ -114,9 +125,17 @@ class SingerStream(Stream):
     def personal_fields(self) -> PersonalFields:
         return self.mapping.personal_fields()
 
+    def volatile_fields(self) -> frozenset[str]:
+        return frozenset(self.source.config.volatile_fields)  # type: ignore[attr-defined]
+
     def _row(self, record: dict[str, Any]) -> dict[str, Any]:
         values = {header_key(key): value for key, value in flatten_record(record).items()}
         return {"id": self._id_of(values), "values": values}
+
+    def _lasting(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`values` without the volatile fields: what a record's content id may depend on."""
+        exact, prefixes = volatile_keys(self.volatile_fields())
+        return {key: value for key, value in values.items() if key not in exact and not key.startswith(prefixes)}
 
     def _id_of(self, values: dict[str, Any]) -> str | None:
         """The id field's value; else the tap's key properties; else the record's content."""
@@ -125,7 +144,7 @@ class SingerStream(Stream):
             return None if value is None or value == "" else str(value)
         if self._key_properties:
             return "|".join(str(values.get(key)) for key in self._key_properties)
-        return content_id(to_json(values))
+        return content_id(to_json(self._lasting(values)))
 
 
 class SingerSource(Source):
