@@ -27,6 +27,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         parser.addoption("--dist", dest="dist", default="no", help="(pytest-xdist is not installed)")
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown without it (-p no:xdist)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`--numprocesses=auto` spreads the suite, or a folder of it, over a worker per core; named
     test files run in this process, as starting workers would cost a quick run more than it saves."""
