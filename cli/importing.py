@@ -6,19 +6,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-
-from cxbridge import api
-from cxbridge.detection.inspector import Hints, Inspection
-from cxbridge.importing import FileImport, ImportResult
 
 from . import output
 from .main import (
     config_option, db_option, destination_option, flat_row, format_option, handles_errors, print_warnings, summary_format,
     summary_format_option,
 )
+
+if TYPE_CHECKING:
+    from cxbridge.detection.inspector import Hints, Inspection
+    from cxbridge.importing import FileImport, ImportResult
 
 files_argument = click.argument("files", nargs=-1, required=True, type=click.Path())
 hint_options = [
@@ -39,6 +39,8 @@ def with_hints(command):
 
 
 def hints_of(definition, timezone, date_order, sheets, program) -> Hints:
+    from cxbridge.detection.inspector import Hints
+
     return Hints(Path(definition) if definition else None, timezone, date_order, tuple(sheets), program)
 
 
@@ -50,6 +52,9 @@ def hints_of(definition, timezone, date_order, sheets, program) -> Hints:
 @handles_errors
 def inspect_command(files, definition, timezone, date_order, sheets, program, write_mapping, fmt) -> None:
     """Detect each file's format and propose a mapping, with confidence and evidence."""
+    from cxbridge import api
+    from cxbridge.detection.inspector import Inspection
+
     hints = hints_of(definition, timezone, date_order, sheets, program)
     found = api.inspect(files, hints=hints, write_mapping_to=write_mapping)
     if fmt == "json":
@@ -78,6 +83,8 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, wr
 def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, db, destination,
                    dry_run, config, wait, fmt) -> None:  # fmt: skip
     """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
+    from cxbridge import api
+
     result = api.import_(
         files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
         destination=api.destination_url_for(db, destination), dry_run=dry_run, config=config, wait=wait,
@@ -116,8 +123,10 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
 
 
 def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
+    from cxbridge.importing import FileImport
+
     if isinstance(item, FileImport):
-        output.stderr.print(f"✘ {item.path.name}: {item.error}", highlight=False, markup=False)
+        output.stderr().print(f"✘ {item.path.name}: {item.error}", highlight=False, markup=False)
         return
     found = item.recognition
     click.echo(f"\n{item.path.name}: {found.format} ({found.confidence:.2f}) — {'; '.join(found.evidence)}")
@@ -142,6 +151,8 @@ def _proposal_row(proposal, chosen: bool) -> dict[str, Any]:
 
 
 def _as_dict(item: Inspection | FileImport) -> dict[str, Any]:
+    from cxbridge.importing import FileImport
+
     if isinstance(item, FileImport):
         return {"file": str(item.path), "error": item.error}
     return {

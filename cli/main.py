@@ -1,7 +1,12 @@
-"""`cxbridge` commands. Each one calls the function of the same name in `cxbridge.api`."""
+"""`cxbridge` commands. Each one calls the function of the same name in `cxbridge.api`.
+
+The API, the connectors, pydantic and rich are imported inside the commands, when one runs:
+`cxbridge --help` and `--version` import little more than click (tests/test_startup.py).
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -9,23 +14,23 @@ import re
 import shlex
 import sys
 from collections.abc import Callable
-from functools import wraps
+from functools import cached_property, wraps
 from itertools import islice
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.markup import escape
 
-from cxbridge import __version__, api
+from cxbridge import __version__
 from cxbridge.errors import CxbridgeError
 from cxbridge.logs import configure, redact
-from cxbridge.pipeline import SourceResult
 from cxbridge.plugins_host import get_host
-from cxbridge.report import DIMENSIONS, METRICS
 
 from . import output
-from .progress import sync_progress
+
+if TYPE_CHECKING:
+    from cxbridge.pipeline import SourceResult
+    from cxbridge.plugins_host import PluginHost
 
 log = logging.getLogger("cxbridge.cli")
 
@@ -42,6 +47,20 @@ summary_format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS),
     help="Summaries as lines (table, the default), JSON objects (the default with --log-format json) or CSV.",
 )  # fmt: skip
+
+
+class LazyChoice(click.Choice):
+    """A choice among the keys of a module's attribute, read when the option is parsed or its
+    command's help is shown, not when the command line is built."""
+
+    def __init__(self, module: str, attribute: str):
+        self._where = (module, attribute)
+        self.case_sensitive = True
+
+    @cached_property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        module, attribute = self._where
+        return tuple(getattr(importlib.import_module(module), attribute))
 
 
 def summary_format(ctx: click.Context, fmt: str | None) -> str:
@@ -81,9 +100,9 @@ def fail(message: str, *, kind: str, exit_code: int, machine: bool | None = None
     if machine:
         log.error(message, extra={"fields": {"event": "error", "error": kind, "exit_code": exit_code}})
     elif kind == "Interrupted":
-        output.stderr.print(message, highlight=False, markup=False)
+        output.stderr().print(message, highlight=False, markup=False)
     else:
-        output.stderr.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+        output.stderr().print(f"[red]error:[/red] {output.escape(message)}", highlight=False)
     sys.exit(exit_code)
 
 
@@ -115,10 +134,30 @@ def global_options_first(args: list[str]) -> list[str]:
 
 class CliGroup(click.Group):
     """The `cxbridge` group: global options anywhere; with `--log-format json`, usage errors are
-    JSON objects too."""
+    JSON objects too; plugins add their commands when a command is first looked up (`--help`
+    lists them all; `--version` loads no plugin)."""
+
+    _plugins_of: PluginHost | None = None
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, global_options_first(args))
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._add_plugin_commands()
+        return super().get_command(ctx, cmd_name)
+
+    def _add_plugin_commands(self) -> None:
+        try:
+            host = get_host()
+            if self._plugins_of is not host:
+                self._plugins_of = host
+                host.register_commands(self)
+        except CxbridgeError as exc:
+            fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -152,6 +191,8 @@ def cli(ctx: click.Context, log_format: str, verbose: int, quiet: bool) -> None:
 @handles_errors
 def init(directory: str) -> None:
     """Write a commented cxbridge.toml and sample data, ready for `cxbridge sync`."""
+    from cxbridge import api
+
     for path in api.init(directory):
         click.echo(f"wrote {path}")
     into = "" if Path(directory).resolve() == Path.cwd() else f"cd {shlex.quote(directory)} && "
@@ -172,6 +213,10 @@ def init(directory: str) -> None:
 @handles_errors
 def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, progress, fmt) -> None:
     """Pull new feedback from every configured source into the destination."""
+    from cxbridge import api
+
+    from .progress import sync_progress
+
     fmt = summary_format(ctx, fmt)
     with sync_progress(enabled=progress and hints_wanted(ctx, fmt)) as on_progress:
         result = api.sync(
@@ -197,6 +242,8 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
 @handles_errors
 def check(ctx: click.Context, config, sources, fmt) -> None:
     """Check the config against what each source reads (files, headers, ids); move no data."""
+    from cxbridge import api
+
     fmt = summary_format(ctx, fmt)
     checks = api.check(config, sources=sources)
     if fmt == "csv":
@@ -268,6 +315,8 @@ def print_warnings(warnings: list[str]) -> None:
 @handles_errors
 def status(config, db, destination, runs, fmt) -> None:
     """Last runs, saved cursors and quarantine counts."""
+    from cxbridge import api
+
     report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs)
     if fmt == "json":
         click.echo(json.dumps(report.__dict__, indent=2, default=str))
@@ -279,14 +328,16 @@ def status(config, db, destination, runs, fmt) -> None:
 
 @cli.command()
 @config_option
-@click.option("--by", type=click.Choice(list(DIMENSIONS)), default="month", show_default=True)
-@click.option("--metric", type=click.Choice(list(METRICS)), help="Detail one metric (default: all three).")
+@click.option("--by", type=LazyChoice("cxbridge.report", "DIMENSIONS"), default="month", show_default=True)
+@click.option("--metric", type=LazyChoice("cxbridge.report", "METRICS"), help="Detail one metric (default: all three).")
 @format_option
 @db_option
 @destination_option
 @handles_errors
 def report(config, by, metric, fmt, db, destination) -> None:
     """NPS, CSAT % and CES by month, source, location, program, channel or survey."""
+    from cxbridge import api
+
     rows = api.report(config, by=by, metric=metric, destination=api.destination_url_for(db, destination))
     output.rows(rows, fmt=fmt)
 
@@ -297,6 +348,8 @@ def report(config, by, metric, fmt, db, destination) -> None:
 @handles_errors
 def plugins(fmt: str, as_json: bool) -> None:
     """Installed sources and destinations, with the package that provides each."""
+    from cxbridge import api
+
     listing = api.plugins()
     entries = [
         {"kind": p.kind, "name": p.name, "package": p.package, "version": p.version}
@@ -308,8 +361,9 @@ def plugins(fmt: str, as_json: bool) -> None:
         return
     output.rows(entries, fmt=fmt)
     for failure in failures:
-        output.stderr.print(
-            f"[yellow]plugin {escape(failure['plugin'])} failed to load:[/yellow] {escape(failure['error'])}",
+        name, error = output.escape(failure["plugin"]), output.escape(failure["error"])
+        output.stderr().print(
+            f"[yellow]plugin {name} failed to load:[/yellow] {error}",
             highlight=False,
         )
 
@@ -317,6 +371,8 @@ def plugins(fmt: str, as_json: bool) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of a feedback record."""
+    from cxbridge import api
+
     click.echo(json.dumps(api.schema(), indent=2, ensure_ascii=False))
 
 
@@ -334,6 +390,8 @@ def quarantine() -> None:
 @handles_errors
 def quarantine_list(config, source, db, destination, fmt) -> None:
     """Show quarantined records and why each one was kept out."""
+    from cxbridge import api
+
     items = api.quarantine_list(config, source=source, destination=api.destination_url_for(db, destination))
     rows = [
         {
@@ -360,6 +418,8 @@ def quarantine_list(config, source, db, destination, fmt) -> None:
 @handles_errors
 def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait, fmt) -> None:
     """Normalize quarantined records again (after fixing the config); write those that pass."""
+    from cxbridge import api
+
     result = api.quarantine_replay(
         config, sources=sources, destination=api.destination_url_for(db, destination), wait=wait
     )
@@ -382,6 +442,8 @@ def plugin() -> None:
 @handles_errors
 def plugin_new(name: str, kind: str, directory: str | None) -> None:
     """Generate an installable plugin package whose tests pass as generated."""
+    from cxbridge import api
+
     written = api.plugin_new(name, kind=kind, directory=directory)
     root = Path(os.path.commonpath(written))
     click.echo(f"wrote {len(written)} files in {root}")
@@ -395,10 +457,6 @@ cli.add_command(import_command)
 
 
 def main() -> None:
-    try:
-        get_host().register_commands(cli)
-    except CxbridgeError as exc:
-        fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
     cli(prog_name="cxbridge")
 
 

@@ -9,12 +9,12 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cxbridge.events import EventKind, SyncEvent
 
-from .output import stderr
+from . import output
 
 
 @contextmanager
 def sync_progress(*, enabled: bool) -> Iterator[Callable[[SyncEvent], None] | None]:
-    if not enabled or not stderr.is_terminal:
+    if not enabled or not output.stderr().is_terminal:
         yield None
         return
     with Progress(
@@ -22,7 +22,7 @@ def sync_progress(*, enabled: bool) -> Iterator[Callable[[SyncEvent], None] | No
         TextColumn("[bold]{task.description}"),
         TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(),
-        console=stderr,
+        console=output.stderr(),
         transient=True,
     ) as progress:
         tasks: dict[str, int] = {}

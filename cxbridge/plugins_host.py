@@ -4,6 +4,10 @@
 installed plugins load; an empty value loads none. A plugin that fails to import, implements a
 hook that does not exist, or raises in a `register_*` hook is unregistered and reported by name,
 and every other plugin still works.
+
+A plugin module is imported to register it, on every command (`--help` too): the built-in ones
+import their sources and destinations inside their `register_*` hooks, so that loading them
+costs nothing until a command asks for a connector.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 import pluggy
@@ -31,10 +34,8 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "cxbridge"
 BUILTIN_PLUGINS = (
-    "cxbridge.secrets",
-    "cxbridge.plugins.csv_source",
-    "cxbridge.plugins.excel_source",
-    "cxbridge.plugins.json_source",
+    "cxbridge.env_secrets",
+    "cxbridge.plugins.file_sources",
     "cxbridge.plugins.sqlite",
     "cxbridge.plugins.duckdb",
     "cxbridge.plugins.postgres",
@@ -193,6 +194,8 @@ def get_host() -> PluginHost:
 
 
 def _load_entry_points(host: PluginHost) -> None:
+    from importlib import metadata  # imported here: `cxbridge --version` needs no plugin
+
     allowed = _allow_list()
     for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = entry_point.dist.name if entry_point.dist else entry_point.name
@@ -233,10 +236,14 @@ def _allow_list() -> set[str] | None:
 
 @lru_cache(maxsize=1)
 def _packages_distributions() -> dict[str, list[str]]:
+    from importlib import metadata
+
     return metadata.packages_distributions()
 
 
 def _distribution_of(cls: type) -> tuple[str, str]:
+    from importlib import metadata
+
     top_level = cls.__module__.split(".")[0]
     for dist_name in _packages_distributions().get(top_level, []):
         try:

@@ -1,19 +1,18 @@
 """Secrets in configuration: `${NAME}` references resolved through the `resolve_secret` hook.
 
 Values that came from a reference are marked, so a `Secret` field can refuse a password typed
-in plain text into `cxbridge.toml`. The environment lookup is the built-in, last-resort resolver.
+in plain text into `cxbridge.toml`. The environment lookup is the built-in, last-resort resolver
+(`cxbridge.env_secrets`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, SecretStr
 
-from cxbridge.hookspecs import hookimpl
 from cxbridge.logs import redact_value
 
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -89,9 +88,3 @@ class MissingSecretError(LookupError):
         super().__init__(f"{path}: ${{{name}}} is not set; export {name} or provide it through a secret plugin")
         self.path = path
         self.name = name
-
-
-@hookimpl(trylast=True)
-def resolve_secret(name: str) -> str | None:
-    """Environment variables: the built-in secret store."""
-    return os.environ.get(name)

@@ -8,7 +8,6 @@ keep working; see `cxbridge.tabular.config` for the rest.
 
 from __future__ import annotations
 
-from cxbridge.hookspecs import hookimpl
 from cxbridge.tabular.config import CsvConfig
 from cxbridge.tabular.source import FileSource
 
@@ -18,11 +17,6 @@ class CsvSource(FileSource):
 
     name = "csv"
     config_model = CsvConfig
-
-
-@hookimpl
-def register_sources(register):
-    register(CsvSource)
 
 
 __all__ = ["CsvConfig", "CsvSource"]

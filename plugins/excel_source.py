@@ -3,7 +3,6 @@ values (not formulas), as plain sheets or as Google Forms, Qualtrics or SurveyMo
 
 from __future__ import annotations
 
-from cxbridge.hookspecs import hookimpl
 from cxbridge.tabular.config import ExcelConfig
 from cxbridge.tabular.source import FileSource
 
@@ -14,7 +13,3 @@ class ExcelSource(FileSource):
     name = "excel"
     config_model = ExcelConfig
 
-
-@hookimpl
-def register_sources(register):
-    register(ExcelSource)

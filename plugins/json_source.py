@@ -3,7 +3,6 @@ a line) and SurveyMonkey's responses/bulk — read record by record."""
 
 from __future__ import annotations
 
-from cxbridge.hookspecs import hookimpl
 from cxbridge.tabular.config import JsonConfig
 from cxbridge.tabular.source import FileSource
 
@@ -14,7 +13,3 @@ class JsonSource(FileSource):
     name = "json"
     config_model = JsonConfig
 
-
-@hookimpl
-def register_sources(register):
-    register(JsonSource)

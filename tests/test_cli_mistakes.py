@@ -35,7 +35,7 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("module", ["cxbridge.cli.main", "cxbridge.plugins.csv_source"])
+@pytest.mark.parametrize("module", ["cxbridge.cli.main", "cxbridge.plugins.file_sources"])
 def test_ctrl_c_while_the_program_starts_ends_quietly(tmp_path: Path, module: str):
     result = run("-c", textwrap.dedent(INTERRUPT_WHILE_LOADING.format(module=module)), cwd=tmp_path)
     assert (result.returncode, result.stderr) == (130, "interrupted\n")

@@ -1,9 +1,10 @@
 """The BigQuery destination plugin (google-cloud-bigquery)."""
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins.bigquery.destination import BigQueryDestination
 
 
 @hookimpl
 def register_destinations(register):
+    from cxbridge.plugins.bigquery.destination import BigQueryDestination
+
     register(BigQueryDestination)

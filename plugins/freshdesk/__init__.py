@@ -1,9 +1,10 @@
 """`freshdesk`: CSAT ratings with ticket context from Freshdesk (see docs/connectors/freshdesk.md)."""
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins.freshdesk.source import FreshdeskSource
 
 
 @hookimpl
 def register_sources(register):
+    from cxbridge.plugins.freshdesk.source import FreshdeskSource
+
     register(FreshdeskSource)

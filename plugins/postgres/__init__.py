@@ -1,10 +1,11 @@
 """The PostgreSQL destination plugin (psycopg 3)."""
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins.postgres.destination import PostgresAliasDestination, PostgresDestination
 
 
 @hookimpl
 def register_destinations(register):
+    from cxbridge.plugins.postgres.destination import PostgresAliasDestination, PostgresDestination
+
     register(PostgresDestination)
     register(PostgresAliasDestination)

@@ -1,9 +1,10 @@
 """`questionpro`: survey responses through the QuestionPro API v2 (see docs/connectors/questionpro.md)."""
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins.questionpro.source import QuestionProSource
 
 
 @hookimpl
 def register_sources(register):
+    from cxbridge.plugins.questionpro.source import QuestionProSource
+
     register(QuestionProSource)

@@ -1,9 +1,10 @@
 """The `singer` source: every Singer tap as a cxbridge source."""
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins.singer.source import SingerSource
 
 
 @hookimpl
 def register_sources(register):
+    from cxbridge.plugins.singer.source import SingerSource
+
     register(SingerSource)

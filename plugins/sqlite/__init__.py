@@ -1,9 +1,10 @@
 """The SQLite destination plugin (the embedded default)."""
 
 from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
 
 
 @hookimpl
 def register_destinations(register):
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
     register(SQLiteDestination)

@@ -8,7 +8,6 @@ import re
 import click
 
 import cxbridge
-from cxbridge import api
 
 TOPICS = {
     "queue": r"\b(queue|line|wait(ed|ing)?)\b",
@@ -38,6 +37,8 @@ def register_commands(cli):
     @click.option("--destination", "-d", metavar="URL", help="Destination URL.")
     def topics(config, destination):
         """Records and detractors per comment topic (from cxbridge-topics)."""
+        from cxbridge import api  # imported when the command runs: `cxbridge --help` stays quick
+
         with api.reading(config, destination=destination) as dest:
             rows = dest.query("SELECT attributes, nps_group FROM feedback")
         counts: dict[str, list[int]] = {}

@@ -1,0 +1,79 @@
+"""`cxbridge --version` and `--help` import no connector, no pydantic model and no rich: what
+they load is checked in a fresh interpreter (how fast that is, is measured by bench/startup.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+LOADED_BY = """
+import json, sys
+sys.argv = ["cxbridge", *{args!r}]
+from cxbridge.cli.launch import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+HEAVY = {
+    "pydantic", "pydantic_core", "rich", "httpx", "duckdb", "sqlite_utils", "pyarrow", "psycopg", "openpyxl",
+    "python_calamine", "snowflake", "google",
+}  # fmt: skip
+HEAVY_CXBRIDGE = {
+    "cxbridge.api", "cxbridge.config", "cxbridge.records", "cxbridge.sources", "cxbridge.destinations",
+    "cxbridge.pipeline", "cxbridge.report", "cxbridge.importing", "cxbridge.tabular", "cxbridge.secrets",
+    "cxbridge.cli.progress",
+}  # fmt: skip
+
+
+def modules_loaded_by(*args: str) -> tuple[set[str], str]:
+    """The modules a fresh `cxbridge ARGS` imported, and what it printed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED_BY.format(args=list(args))],
+        env=env, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    return set(json.loads(result.stderr)), result.stdout
+
+
+def heavy_among(modules: set[str]) -> set[str]:
+    """The heavy libraries, cxbridge's own heavy modules and any connector module among them."""
+    connectors = {name for name in modules if name.startswith("cxbridge.plugins.") and name.count(".") >= 3}
+    connectors |= modules & {f"cxbridge.plugins.{kind}_source" for kind in ("csv", "excel", "json")}
+    return {name for name in modules if name.split(".")[0] in HEAVY or name.rpartition(".")[0] in HEAVY_CXBRIDGE
+            } | (modules & HEAVY_CXBRIDGE) | connectors  # fmt: skip
+
+
+@pytest.mark.parametrize("option", ["--help", "-h"])
+def test_help_lists_every_command_without_importing_connectors_pydantic_or_rich(option: str):
+    modules, printed = modules_loaded_by(option)
+    assert heavy_among(modules) == set()
+    for command in ("sync", "import", "status", "quarantine", "report", "plugin"):
+        assert f"\n  {command} " in printed
+    assert "cxbridge.plugins.sqlite" in modules  # plugins load (their commands are listed) ...
+    assert "cxbridge.plugins.sqlite.destination" not in modules  # ... but not their connectors
+
+
+def test_version_loads_no_plugin_at_all():
+    modules, printed = modules_loaded_by("--version")
+    assert printed.startswith("cxbridge, version ")
+    assert heavy_among(modules) == set()
+    assert not {name for name in modules if name == "cxbridge.plugins" or name.startswith("cxbridge.plugins.")}
+    assert "importlib.metadata" not in modules  # no entry point was looked up
+
+
+def test_a_command_still_finds_its_connectors(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "cxbridge", "plugins", "--format", "json"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    listed = json.loads(result.stdout)["plugins"]
+    assert {"csv", "excel", "json", "qualtrics", "singer"} <= {p["name"] for p in listed if p["kind"] == "source"}
+    assert {"sqlite", "duckdb", "postgres"} <= {p["name"] for p in listed if p["kind"] == "destination"}
