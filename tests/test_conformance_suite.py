@@ -16,9 +16,13 @@ from typing import Literal
 import httpx
 import pytest
 
+from cxbridge.metrics import MetricSpec
+from cxbridge.normalize import AnswerInput
 from cxbridge.secrets import Secret
 from cxbridge.sources import Source, SourceConfig, Stream
 from cxbridge.testing import HttpSourceConformance, SourceConformance, SourceUnderTest
+
+NPS = MetricSpec(metric="nps")
 
 
 class TokenConfig(SourceConfig):
@@ -27,21 +31,27 @@ class TokenConfig(SourceConfig):
 
 
 class Responses(Stream):
+    """A correct stream: oldest change first, read from the cursor (inclusive), scored answers."""
+
     name = "responses"
-    pages = [[{"id": "1", "nps": 9}, {"id": "2", "nps": 3}], [{"id": "3", "nps": 10}]]
+    cursor_field = "updated"
+    is_sorted = True
+    pages = [[{"id": "1", "nps": 9, "updated": "2025-03-01"}, {"id": "2", "nps": 3, "updated": "2025-03-02"}],
+             [{"id": "3", "nps": 10, "updated": "2025-03-03"}, {"id": "4", "nps": 7, "updated": "2025-03-04"}]]
 
     def read(self, cursor):
         for page in self.pages:
-            yield from page
+            yield from (row for row in page if cursor is None or row["updated"] >= cursor)
 
     def normalize(self, raw, builder):
-        return builder.build(native_id=self.native_id(raw), raw=raw, nps=raw["nps"])
+        return builder.build(native_id=self.native_id(raw), raw=raw,
+                             answers=[AnswerInput(question_id="nps", value=raw["nps"], spec=NPS)])
 
 
 class LeakyStream(Responses):
     def normalize(self, raw, builder):
         leaked = {**raw, "auth": self.source.config.token.get_secret_value()}
-        return builder.build(native_id=self.native_id(raw), raw=leaked, nps=raw["nps"])
+        return super().normalize(leaked, builder)
 
 
 class RandomIdStream(Responses):
@@ -61,7 +71,51 @@ class UnretriedHttpStream(Responses):
             for page in (1, 2):
                 response = client.get(f"/responses?page={page}")
                 response.raise_for_status()
-                yield from response.json()
+                yield from (row for row in response.json() if cursor is None or row["updated"] >= cursor)
+
+
+class ScoreColumnStream(Responses):
+    """Sets the record's nps column, but passes no scored answer."""
+
+    def normalize(self, raw, builder):
+        return builder.build(native_id=self.native_id(raw), raw=raw, nps=raw["nps"])
+
+
+class NoAnswersStream(Responses):
+    """Builds records without their answers at all."""
+
+    def normalize(self, raw, builder):
+        return builder.build(native_id=self.native_id(raw), raw=raw)
+
+
+class CursorIgnoredStream(Responses):
+    """Declares a cursor field, then reads everything whatever the cursor."""
+
+    def read(self, cursor):
+        return super().read(None)
+
+
+class NewestFirstStream(Responses):
+    """Says is_sorted, but the API sends the newest change first."""
+
+    def read(self, cursor):
+        yield from sorted(super().read(cursor), key=lambda row: row["updated"], reverse=True)
+
+
+class FetchTimeStream(Responses):
+    """Adds the time of each fetch to the records, as a tap reading a loaded table does."""
+
+    fetches = itertools.count(1)
+
+    def read(self, cursor):
+        fetch = next(self.fetches)
+        for row in super().read(cursor):
+            yield {**row, "_sdc_extracted_at": f"2025-04-01T00:00:{fetch:02d}Z", "fetched_at": fetch}
+
+
+class FetchTimeDeclaredStream(FetchTimeStream):
+    def volatile_fields(self):
+        return frozenset({"_sdc_*", "fetched_at"})
 
 
 def source(name, stream):
@@ -75,22 +129,25 @@ def under_test(name, stream, **config):
                            secrets={"TOKEN": "tok-abcdef-123456"}, max_records=50)
 
 
-class TestLeaky(SourceConformance):
-    @pytest.fixture
-    def source_under_test(self):
-        return under_test("leaky", LeakyStream)
+def suite(name, stream):
+    class Suite(SourceConformance):
+        @pytest.fixture
+        def source_under_test(self):
+            return under_test(name, stream)
+
+    return Suite
 
 
-class TestRandomIds(SourceConformance):
-    @pytest.fixture
-    def source_under_test(self):
-        return under_test("random_ids", RandomIdStream)
-
-
-class TestEndless(SourceConformance):
-    @pytest.fixture
-    def source_under_test(self):
-        return under_test("endless", EndlessStream)
+TestCorrect = suite("correct", Responses)
+TestLeaky = suite("leaky", LeakyStream)
+TestRandomIds = suite("random_ids", RandomIdStream)
+TestEndless = suite("endless", EndlessStream)
+TestScoreColumn = suite("score_column", ScoreColumnStream)
+TestNoAnswers = suite("no_answers", NoAnswersStream)
+TestCursorIgnored = suite("cursor_ignored", CursorIgnoredStream)
+TestNewestFirst = suite("newest_first", NewestFirstStream)
+TestFetchTime = suite("fetch_time", FetchTimeStream)
+TestFetchTimeDeclared = suite("fetch_time_declared", FetchTimeDeclaredStream)
 
 
 class Pages(BaseHTTPRequestHandler):
@@ -121,34 +178,53 @@ class TestUnretried(HttpSourceConformance):
         return under_test("unretried", UnretriedHttpStream, url=pages_server)
 '''
 
+NOT_INSTALLED = "test_the_installed_package_provides_the_source"  # none of them is: every one fails it
+# The guarantee each broken source breaks, and words its failure must say.
+BREAKS = {
+    "TestLeaky": {"test_secrets_never_reach_records_logs_or_state": "appears in the records"},
+    "TestRandomIds": {"test_ids_are_deterministic": "other record ids",
+                      "test_a_second_run_with_saved_state_yields_no_duplicates": "wrote"},
+    "TestEndless": {},  # reads for ever: every test that reads fails
+    "TestUnretried": {"test_retries_on_429": "429 Too Many Requests"},
+    "TestScoreColumn": {"test_scored_answers_reach_the_scores": "have nps set but no scored answer behind it"},
+    "TestNoAnswers": {"test_scored_answers_reach_the_scores": "none of its 4 records holds a scored answer"},
+    "TestCursorIgnored": {"test_a_second_read_starts_at_the_saved_cursor": "read(cursor) ignores the cursor"},
+    "TestNewestFirst": {"test_a_sorted_stream_comes_ascending_by_its_cursor": "must say is_sorted = False"},
+    "TestFetchTime": {"test_a_re_read_of_the_same_data_changes_no_record": "Stream.volatile_fields()",
+                      "test_a_second_run_with_saved_state_yields_no_duplicates": "wrote 1 records again"},
+    "TestCorrect": {},
+    "TestFetchTimeDeclared": {},
+}
 
-def outcomes(tmp_path: Path) -> dict[str, str]:
+
+def outcomes(tmp_path: Path) -> dict[str, str | None]:
+    """Each test of the broken sources' suites: None when it passed, else its failure message."""
     (tmp_path / "test_broken.py").write_text(textwrap.dedent(BROKEN_SOURCES), encoding="utf-8")
     report = tmp_path / "report.xml"
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", str(tmp_path)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )
     results = {}
     for case in ET.parse(report).iter("testcase"):
         name = case.get("classname", "").rsplit(".", 1)[-1] + "::" + case.get("name", "")
-        failed = case.find("failure") is not None or case.find("error") is not None
-        results[name] = "failed" if failed else "passed"
+        failure = case.find("failure") if case.find("failure") is not None else case.find("error")
+        results[name] = None if failure is None else (failure.get("message") or "") + (failure.text or "")
     return results
 
 
-def test_each_broken_source_fails_the_guarantee_it_breaks(tmp_path: Path):
+def test_each_broken_source_fails_the_guarantee_it_breaks_and_no_other(tmp_path: Path):
     results = outcomes(tmp_path)
-    assert results["TestLeaky::test_secrets_never_reach_records_logs_or_state"] == "failed"
-    assert results["TestRandomIds::test_ids_are_deterministic"] == "failed"
-    assert results["TestRandomIds::test_a_second_run_with_saved_state_yields_no_duplicates"] == "failed"
-    assert results["TestEndless::test_pagination_terminates"] == "failed"
-    assert results["TestUnretried::test_retries_on_429"] == "failed"
-    # ... and nothing else: each breaks one promise, the suite blames only that one
-    for name in ("TestLeaky", "TestRandomIds", "TestUnretried"):
-        for guarantee in ("test_config_errors_name_the_field", "test_every_record_validates_against_the_schema"):
-            assert results[f"{name}::{guarantee}"] == "passed"
-    assert results["TestLeaky::test_ids_are_deterministic"] == "passed"
-    assert results["TestUnretried::test_pagination_terminates"] == "passed"
-    assert results["TestUnretried::test_secrets_never_reach_records_logs_or_state"] == "passed"
-    assert results["TestLeaky::test_the_installed_package_provides_the_source"] == "failed"  # not installed
+    guarantees = {name.split("::")[1] for name in results} - {"test_retries_on_429"}  # TestUnretried's alone
+    assert len(results) == len(BREAKS) * len(guarantees) + 1
+    for suite, broken in BREAKS.items():
+        for guarantee, words in broken.items():
+            message = results[f"{suite}::{guarantee}"]
+            assert message is not None, f"{suite} passed {guarantee}"
+            assert words in message, f"{suite}::{guarantee} failed without saying {words!r}: {message[:2000]}"
+        if suite == "TestEndless":
+            assert "does its pagination ever stop?" in results["TestEndless::test_pagination_terminates"]
+            continue
+        blamed = sorted(name.split("::")[1] for name, message in results.items()
+                        if name.startswith(f"{suite}::") and message is not None)  # fmt: skip
+        assert blamed == sorted([*broken, NOT_INSTALLED]), f"{suite} failed other guarantees too: {blamed}"

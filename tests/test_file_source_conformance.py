@@ -52,4 +52,5 @@ class TestJsonSource(SourceConformance):
             "columns": {"id": "id", "submitted_at": "date_modified", "status": "response_status"},
             "questions": ["769893650"], "comments": ["769893903"],
         }  # fmt: skip
-        return SourceUnderTest(JsonSource, config, base_dir=tmp_path, personal_data=["100.34.161.38"])
+        return SourceUnderTest(JsonSource, config, base_dir=tmp_path, personal_data=["100.34.161.38"],
+                               unscored_streams={"rows"})  # its two questions are kept unscored

@@ -4,6 +4,8 @@ file in the test's temporary folder."""
 
 from __future__ import annotations
 
+import copy
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,6 +45,18 @@ class SourceUnderTest:
     personal_data: list[str] = field(default_factory=list)
     """Personal values in the test data (e-mails, phones, names, IP addresses) outside free-text
     comments: the suite proves none of them is stored, logged or printed."""
+    unscored_streams: set[str] = field(default_factory=set)
+    """Streams whose test data holds no scored answer (comments only): the suite expects at
+    least one scored answer from every other stream that gives records."""
+
+
+@dataclass
+class StreamRead:
+    """One stream read as a sync reads it: each raw record's native id (None when it has none)
+    and the cursor after it."""
+
+    ids: list[str | None] = field(default_factory=list)
+    cursors: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +112,35 @@ class SourceHarness:
             source.close()
         return reading
 
+    def streams(self) -> list[Stream]:
+        """The source's streams, as a new source instance declares them."""
+        source = self.config().build_source(SOURCE_NAME)
+        try:
+            return source.streams()
+        finally:
+            source.close()
+
+    def read_stream(self, name: str, cursor: Any = None) -> StreamRead:
+        """One stream read from `cursor` by a new source instance, the cursor advanced record by
+        record as the engine advances it."""
+        source = self.config().build_source(SOURCE_NAME)
+        found = StreamRead()
+        try:
+            [stream] = [stream for stream in source.streams() if stream.name == name]
+            position = cursor
+            for raw in stream.read(cursor):
+                position = stream.advance_cursor(position, raw)
+                found.ids.append(_native_id(stream, raw))
+                found.cursors.append(copy.deepcopy(position))
+        finally:
+            source.close()
+        return found
+
+    def saved_cursors(self) -> dict[str, Any]:
+        """The cursor each stream saved in the test's SQLite file, by stream name."""
+        rows = self.rows(f"SELECT stream, cursor FROM sync_state WHERE source = '{SOURCE_NAME}'")
+        return {stream: None if cursor is None else json.loads(cursor) for stream, cursor in rows}
+
     def sync(self, **options: Any) -> api.SyncResult:
         """A real `cxbridge sync` of the source into the test's SQLite file."""
         result = api.sync(self.config(), destination=f"sqlite:///{self.db_path}", host=self.host, **options)
@@ -113,6 +156,13 @@ class SourceHarness:
         """Everything the destination holds on disk (the database and its write-ahead log)."""
         files = [self.db_path, self.db_path.with_name(self.db_path.name + "-wal")]
         return b"".join(path.read_bytes() for path in files if path.exists())
+
+
+def _native_id(stream: Stream, raw: dict[str, Any]) -> str | None:
+    try:
+        return stream.native_id(raw)
+    except DataError:
+        return None
 
 
 def _bounded(source_class: type[Source], limit: int) -> type[Source]:

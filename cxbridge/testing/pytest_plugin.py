@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("cxbridge.testing.sources", "cxbridge.testing.harness", "cxbridge.testing.destinations")
+pytest.register_assert_rewrite(
+    "cxbridge.testing.sources", "cxbridge.testing.harness", "cxbridge.testing.destinations",
+    "cxbridge.testing.cursor_checks", "cxbridge.testing.record_checks",
+)  # fmt: skip
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, SecretStr
 from cxbridge import api, identity, schemas
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
+from cxbridge.testing import cursor_checks, record_checks
 from cxbridge.testing.harness import SOURCE_NAME, Reading, SourceHarness, SourceUnderTest
 
 __all__ = ["HttpSourceConformance", "SourceConformance", "SourceUnderTest"]
@@ -90,8 +91,30 @@ class SourceConformance:
         source_harness.sync()
         stored = source_harness.rows("SELECT record_id, content_hash FROM feedback ORDER BY record_id")
         again = source_harness.sync().results[0]
-        assert again.written == 0, f"the second run wrote {again.written} records again"
+        assert again.written == 0, (
+            f"the second run wrote {again.written} records again: records read again at the cursor came out "
+            "changed (see test_a_re_read_of_the_same_data_changes_no_record) or with other ids"
+        )
         assert source_harness.rows("SELECT record_id, content_hash FROM feedback ORDER BY record_id") == stored
+
+    def test_scored_answers_reach_the_scores(self, source_harness: SourceHarness) -> None:
+        records = source_harness.read().records
+        problems = record_checks.unbacked_primary_scores(records)
+        unscored = source_harness.under_test.unscored_streams
+        problems += record_checks.unscored_streams([r for r in records if r.stream not in unscored])
+        assert not problems, "\n".join(problems)
+
+    def test_a_re_read_of_the_same_data_changes_no_record(self, source_harness: SourceHarness) -> None:
+        problems = record_checks.changes_between_reads(source_harness.read().records, source_harness.read().records)
+        assert not problems, "\n".join(problems)
+
+    def test_a_second_read_starts_at_the_saved_cursor(self, source_harness: SourceHarness) -> None:
+        problems = cursor_checks.rereads_from_the_saved_cursor(source_harness)
+        assert not problems, "\n".join(problems)
+
+    def test_a_sorted_stream_comes_ascending_by_its_cursor(self, source_harness: SourceHarness) -> None:
+        problems = cursor_checks.sorted_streams_out_of_order(source_harness)
+        assert not problems, "\n".join(problems)
 
     def test_pagination_terminates(self, source_harness: SourceHarness) -> None:
         reading = source_harness.read()  # fails past `max_records`
