@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import PluginHost
-from cxbridge.secrets import MissingSecretError, Secret, substitute
+from cxbridge.plain_secrets import plain_secret_fields, plain_url_credentials, url_with_references
+from cxbridge.secrets import PLAIN_TEXT, MissingSecretError, Secret, substitute
 from cxbridge.sources import Source, SourceConfig, SourceContext
 from cxbridge.timestamps import TimeZoneName
 
@@ -69,6 +70,17 @@ class DestinationSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: str = Field(default=DEFAULT_DESTINATION, description="sqlite:///cxbridge.db, duckdb:///x.duckdb, …")
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _no_plain_password(cls, url: Any) -> Any:
+        if isinstance(url, str) and (plain := plain_url_credentials(url)):
+            what = " and ".join("the password" if part == "password" else part for part in plain)
+            raise ValueError(
+                f"{what} written in plain text: secrets never go into the config file; write "
+                f"{url_with_references(url)} and set that environment variable (or use a secret-store plugin)"
+            )
+        return url
 
 
 class _ConfigFile(BaseModel):
@@ -208,7 +220,10 @@ def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) 
 
 
 def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: str) -> M:
-    """`model` from `data`, or a ConfigError naming `label` and each bad key under `prefix`."""
+    """`model` from `data`, or a ConfigError naming `label` and each bad key under `prefix`; a
+    field the model types as a secret must have come from a `${NAME}` reference."""
+    if plain := plain_secret_fields(model, data, prefix=prefix):
+        raise ConfigError(f"{label}: " + "; ".join(f"{key}: {PLAIN_TEXT}" for key in plain))
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.crm import ContextRow, id_column
 from cxbridge.errors import ConfigError
+from cxbridge.masking import redact, redact_value
+from cxbridge.plain_secrets import is_credential_name
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp
 
@@ -124,14 +126,18 @@ class Destination(ABC):
     def __init__(self, url: str, *, base_dir: Path | None = None):
         self.url = url
         self.base_dir = base_dir or Path.cwd()
+        parts = urlsplit(url)  # credentials given on the command line are masked like resolved ones
+        credentials = [value for name, value in parse_qsl(parts.query) if is_credential_name(name)]
+        for credential in [unquote(parts.password or ""), *credentials]:
+            redact_value(credential)
 
     @property
     def display_name(self) -> str:
         """The destination as it may be shown to users: never with a password."""
         parts = urlsplit(self.url)
         if parts.password:
-            return self.url.replace(f":{parts.password}@", ":***@")
-        return self.url
+            return redact(self.url.replace(f":{parts.password}@", ":***@"))
+        return redact(self.url)
 
     @abstractmethod
     def open(self, *, read_only: bool = False) -> None:

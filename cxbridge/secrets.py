@@ -30,14 +30,22 @@ class ResolvedStr(str):
         return resolved
 
 
+PLAIN_TEXT = (
+    "secrets never go into the config file in plain text; write ${ENV_VAR} "
+    "and set that environment variable (or use a secret-store plugin)"
+)
+
+
+def is_reference(text: str) -> bool:
+    """Whether `text` is made of `${NAME}` references only."""
+    return bool(text) and not _REFERENCE.sub("", text)
+
+
 def _from_reference(value: Any) -> Any:
     if isinstance(value, SecretStr) or isinstance(value, ResolvedStr):
         return value
     if isinstance(value, str):
-        raise ValueError(
-            "secrets never go into the config file in plain text; write ${ENV_VAR} "
-            "and set that environment variable (or use a secret-store plugin)"
-        )
+        raise ValueError(PLAIN_TEXT)
     return value
 
 

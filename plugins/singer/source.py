@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from cxbridge.detection.mapping_file import read_mapping
 from cxbridge.config import validate_model
@@ -25,8 +25,10 @@ from cxbridge.errors import DataError, SourceError
 from cxbridge.identity import content_id
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins.singer.tap import TapProcess
+from cxbridge.plain_secrets import plain_credential_keys
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
+from cxbridge.secrets import PLAIN_TEXT
 from cxbridge.sources import Source, SourceConfig, Stream, volatile_keys
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FILE_CONFIGS, RowMapping
@@ -78,6 +80,13 @@ class SingerConfig(SourceConfig):
         description="record fields that change on every extraction (`prefix*` for all that start so): left out, "
         "so an unchanged row stays unchanged",
     )
+
+    @field_validator("tap_config", mode="before")
+    @classmethod
+    def _no_plain_credentials(cls, tap_config: Any) -> Any:
+        if plain := plain_credential_keys(tap_config):
+            raise ValueError(f"{', '.join(plain)}: {PLAIN_TEXT}")
+        return tap_config
 
 
 class SingerStream(Stream):
