@@ -328,18 +328,31 @@ def status(config, db, destination, runs, fmt) -> None:
 
 @cli.command()
 @config_option
-@click.option("--by", type=LazyChoice("cxbridge.report", "DIMENSIONS"), default="month", show_default=True)
-@click.option("--metric", type=LazyChoice("cxbridge.report", "METRICS"), help="Detail one metric (default: all three).")
+@click.option(
+    "--by", type=LazyChoice("cxbridge.reporting", "BY"), default="month", show_default=True,
+    help="Rows per bucket or dimension.",
+)
+@click.option("--metric", type=LazyChoice("cxbridge.reporting", "METRICS"), help="Detail one metric (default: all).")
+@click.option("--program", "programs", multiple=True, type=LazyChoice("cxbridge.reporting", "PROGRAMS"),
+              help="Only this program (repeatable).")
+@click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @format_option
 @db_option
 @destination_option
 @handles_errors
-def report(config, by, metric, fmt, db, destination) -> None:
-    """NPS, CSAT % and CES by month, source, location, program, channel or survey."""
+def report(config, by, metric, programs, sources, fmt, db, destination) -> None:
+    """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
+    from cxbridge.reporting import SCORE_MEANS
 
-    rows = api.report(config, by=by, metric=metric, destination=api.destination_url_for(db, destination))
+    rows = api.report(
+        config, by=by, metric=metric, program=programs, source=sources,
+        destination=api.destination_url_for(db, destination),
+    )  # fmt: skip
     output.rows(rows, fmt=fmt)
+    if fmt == "table" and rows and not metric:
+        meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
+        click.echo("score: " + " · ".join(meanings))
 
 
 @cli.command()

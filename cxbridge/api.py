@@ -10,7 +10,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from cxbridge import report as reports
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.deadline import RunDeadline
@@ -21,6 +20,7 @@ from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.records import FeedbackRecord
+from cxbridge.reporting import ReportOptions, report_rows
 from cxbridge.sources import Source
 from cxbridge.scaffold import plugin_new
 
@@ -168,12 +168,21 @@ def report(
     *,
     by: str = "month",
     metric: str | None = None,
+    program: str | Iterable[str] = (),
+    source: str | Iterable[str] = (),
     destination: str | None = None,
     host: PluginHost | None = None,
 ) -> list[dict[str, Any]]:
-    """NPS / CSAT / CES by month, source, location, program, channel or survey."""
+    """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
+    by a time bucket or a dimension, of some programs and sources only if asked."""
+    options = ReportOptions(by=by, metric=metric, programs=_names(program), sources=_names(source))
     with reading(config, destination=destination, host=host) as dest:
-        return reports.report(dest, by=by, metric=metric)
+        return report_rows(dest, options)
+
+
+def _names(value: str | Iterable[str]) -> tuple[str, ...]:
+    """One name or several, as the Python API accepts them."""
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 @dataclass

@@ -221,6 +221,10 @@ class Destination(ABC):
         """SQL for the whole days (24-hour periods) between a timestamp column and now."""
         return f"CAST(julianday('now') - julianday({column}) AS INTEGER)"
 
+    def param(self, index: int) -> str:
+        """The placeholder of the `index`-th value bound to a query (SQLite's `?` by default)."""
+        return "?"
+
     @classmethod
     def qualified(cls, table: str) -> str:
         """The name of a table as a stored view must write it (BigQuery needs the dataset)."""

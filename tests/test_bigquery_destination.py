@@ -15,10 +15,10 @@ import pytest
 import vcr
 from google.oauth2.credentials import Credentials
 
-from cxbridge import report as reports
 from cxbridge.destinations import Batch, CursorUpdate, QuarantineItem, SyncRun
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.plugins.bigquery.destination import BigQueryDestination, parse_url
+from cxbridge.reporting import ReportOptions, report_rows
 from cxbridge.tables import to_rows
 from cxbridge.testing.destinations import deliver, snapshot
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, raw_record
@@ -189,20 +189,21 @@ def test_a_failed_load_job_leaves_the_tables_as_they_were():
 def test_reads_the_cursor_and_a_report_with_native_types():
     cursor = Result(r"SELECT cursor FROM sync_state", [{"name": "cursor", "type": "STRING"}], [['"2026-02-07"']])
     monthly = Result(
-        r"GROUP BY FORMAT_TIMESTAMP",
+        r"FORMAT_TIMESTAMP.*GROUP BY bucket",
         [
-            {"name": "month", "type": "STRING"},
+            {"name": "bucket", "type": "STRING"},
+            {"name": "program", "type": "STRING"},
             {"name": "responses", "type": "INTEGER"},
             {"name": "nps", "type": "FLOAT"},
         ],
-        [["2025-01", "12", "16.7"], ["2025-02", "9", "-11.1"]],
+        [["2025-02", "voc", "9", "-11.1"], ["2025-01", "voc", "12", "16.7"]],
         slow=True,  # answered by getQueryResults after jobComplete: false
     )
     with exchange("reads", cursor, monthly, tables={"cxbridge_migrations"}) as (destination, _):
         assert destination.exists()
         destination.open(read_only=True)
         assert destination.get_cursor("store_survey", "responses") == "2026-02-07"
-        rows = reports.report(destination, by="month", metric="nps")
+        rows = report_rows(destination, ReportOptions(by="month", metric="nps"))
         destination.close()
     assert [(row["month"], row["responses"], row["nps"]) for row in rows] == [
         ("2025-01", 12, 16.7),

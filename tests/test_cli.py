@@ -42,16 +42,19 @@ def test_init_then_sync_then_report_works_in_an_empty_folder(tmp_path):
     assert "✔ sample_survey (csv): 30 read · 30 written" in synced.stdout
     report = run("report", "--format", "json", cwd=tmp_path)
     rows = json.loads(report.stdout)
-    assert sum(row["responses"] for row in rows) == 30
+    for metric in ("nps", "csat", "ces"):
+        assert sum(row["responses"] for row in rows if row["metric"] == metric) == 30
     assert run("init", cwd=tmp_path).returncode == 2  # never overwrites a config
 
 
-def test_example_config_syncs_both_programs_and_quarantines_three_rows(tmp_path):
+def test_example_config_syncs_every_program_and_quarantines_three_rows(tmp_path):
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
     result = run("sync", "--config", "examples/cxbridge.toml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "✔ store_nps (csv): 240 read · 237 written · 0 unchanged · 3 quarantined" in result.stdout
     assert "✔ mystery_shop (csv): 60 read · 60 written" in result.stdout
+    assert "✔ store_audit (csv): 20 read · 20 written" in result.stdout
+    assert "✔ employee_pulse (csv): 49 read · 49 written" in result.stdout
     assert (tmp_path / "examples" / "cxbridge.db").is_file() and not (tmp_path / "cxbridge.db").exists()
 
 
@@ -74,11 +77,11 @@ def test_report_by_month_summary_and_csat_detail(workspace: Workspace):
     workspace.sync()
     detail = json.loads(invoke("report", "--by", "source", "--metric", "csat", "--format", "json").output)
     assert detail == [
-        {"source": "survey", "responses": 10, "satisfied": 5, "neutral": 5, "dissatisfied": 0,
+        {"source": "survey", "program": "voc", "responses": 10, "satisfied": 5, "neutral": 5, "dissatisfied": 0,
          "csat_pct": 50.0, "csat_avg_normalized": 75.0}
     ]  # fmt: skip
     summary = json.loads(invoke("report", "--format", "json").output)
-    assert sum(row["csat_responses"] for row in summary) == 10
+    assert sum(row["responses"] for row in summary if row["metric"] == "csat") == 10
     assert {row["month"][:4] for row in summary} == {"2025"}
 
 

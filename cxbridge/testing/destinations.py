@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import pytest
 
 from cxbridge import api
-from cxbridge import report as reports
+from cxbridge import reporting
 from cxbridge.destinations import Destination
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.layout import TABLES, ColumnType
@@ -180,6 +180,13 @@ class Snapshot:
         return {name: result for name, result in self.results.items() if name not in names}
 
 
+REPORTS = {  # every dimension's and every metric's SQL, and bound filter values, in each dialect
+    **{f"report by {by}": reporting.ReportOptions(by=by) for by in reporting.BY},
+    **{f"report of {metric}": reporting.ReportOptions(metric=metric) for metric in reporting.METRICS},
+    "report of chosen programs": reporting.ReportOptions(by="location", programs=("mystery_shop", "audit")),
+}
+
+
 def snapshot(destination: Destination) -> Snapshot:
     """Read everything back through `query`, opening the destination read-only."""
     results: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
@@ -197,11 +204,10 @@ def snapshot(destination: Destination) -> Snapshot:
                 assert_whole_days_since(rows, column, since, view=view, between=(asked, answered))
             columns = [c for c in rows[0] if c not in CLOCK_COLUMNS.get(view, {})] if rows else []
             results[view] = (columns, _rows(rows, columns))
-        for by in reports.DIMENSIONS:
-            for metric in (None, *reports.METRICS):
-                rows = reports.report(destination, by=by, metric=metric)
-                columns = list(rows[0]) if rows else []
-                results[f"report by {by}, {metric or 'all metrics'}"] = (columns, _rows(rows, columns))
+        for name, options in REPORTS.items():
+            rows = reporting.report_rows(destination, options)
+            columns = list(rows[0]) if rows else []
+            results[name] = (columns, _rows(rows, columns))
     finally:
         destination.close()
     return Snapshot(results)

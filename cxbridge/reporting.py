@@ -1,0 +1,205 @@
+"""`cxbridge report`: each program's own figures — customer NPS, CSAT and CES, employee eNPS,
+mystery-shop and audit scores — by a time bucket or a dimension, in the destination's own SQL.
+
+Two populations never share a number: every row is one program and one metric. A record counts
+once per metric: by its primary answer for NPS, eNPS, CSAT and CES, and by the average of its
+0–100 scores for mystery shops and audits (a visit or an audit is one score, however many
+questions it has).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cxbridge.destinations import Destination
+from cxbridge.errors import ConfigError
+from cxbridge.records import Program
+from cxbridge.views import count_if, share
+
+PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
+METRICS = ("nps", "csat", "ces", "enps", "mystery_shop", "audit")
+ANSWER_METRICS = ("nps", "enps", "csat", "ces")  # a record's primary answer of the metric
+POINT_METRICS = ("mystery_shop", "audit")  # a record's points of the maximum, 0–100
+TIME_BUCKETS = ("month",)
+DIMENSIONS = {
+    "location": "COALESCE(f.location_name, f.location_id)",
+    "agent": "f.agent_id",
+    "team": "f.team",
+    "touchpoint": "f.touchpoint",
+    "channel": "f.channel",
+    "survey": "COALESCE(f.survey_name, f.survey_id)",
+    "source": "f.source",
+    "program": "f.program",
+}
+BY = (*TIME_BUCKETS, *DIMENSIONS)
+UNDATED = "undated"
+ROW_ORDER = {
+    "program": ("voc", "employee", "mystery_shop", "audit"),
+    "metric": METRICS,
+}
+SCORE_MEANS = {  # what `score` is, per metric
+    "nps": "−100…100",
+    "enps": "−100…100",
+    "csat": "% satisfied",
+    "ces": "% low effort",
+    "mystery_shop": "mean 0–100",
+    "audit": "mean 0–100",
+}
+_NPS_BOXES = (("promoters", "promoter"), ("passives", "passive"), ("detractors", "detractor"))
+_BOXES = {  # per metric, best box first: (column, category)
+    "nps": _NPS_BOXES,
+    "enps": _NPS_BOXES,
+    "csat": (("satisfied", "satisfied"), ("neutral", "neutral"), ("dissatisfied", "dissatisfied")),
+    "ces": (("low_effort", "low_effort"), ("neutral", "neutral"), ("high_effort", "high_effort")),
+}
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What to report: grouped `by` a time bucket or a dimension, one `metric` in detail or all
+    in summary, records of some `programs` and `sources` only."""
+
+    by: str = "month"
+    metric: str | None = None
+    programs: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.by not in BY:
+            raise ConfigError(f"cannot report by {self.by!r}; choose one of {', '.join(BY)}")
+        if self.metric is not None and self.metric not in METRICS:
+            raise ConfigError(f"unknown metric {self.metric!r}; choose one of {', '.join(METRICS)}")
+        unknown = [program for program in self.programs if program not in PROGRAMS]
+        if unknown:
+            raise ConfigError(f"unknown program {unknown[0]!r}; choose one of {', '.join(PROGRAMS)}")
+
+
+class _Parameters:
+    """Values bound to a statement, each written as the destination's placeholder."""
+
+    def __init__(self, destination: Destination):
+        self.destination = destination
+        self.values: list[Any] = []
+
+    def among(self, values: tuple[Any, ...]) -> str:
+        placeholders = []
+        for value in values:
+            placeholders.append(self.destination.param(len(self.values)))
+            self.values.append(value)
+        return ", ".join(placeholders)
+
+
+def _bucket(destination: Destination, by: str) -> str:
+    if by in TIME_BUCKETS:
+        return f"COALESCE({destination.month_of('f.submitted_at')}, '{UNDATED}')"
+    return DIMENSIONS[by]
+
+
+def _filters(options: ReportOptions, parameters: _Parameters) -> str:
+    conditions = ["1 = 1"]
+    if options.programs:
+        conditions.append(f"f.program IN ({parameters.among(options.programs)})")
+    if options.sources:
+        conditions.append(f"f.source IN ({parameters.among(options.sources)})")
+    return " AND ".join(conditions)
+
+
+def _scored(destination: Destination, options: ReportOptions, parameters: _Parameters) -> str:
+    """One row per record and metric: its bucket, program, metric, category and 0–100 score."""
+    answers = [m for m in ANSWER_METRICS if options.metric in (None, m)]
+    points = [m for m in POINT_METRICS if options.metric in (None, m)]
+    chosen = f"""chosen AS (
+    SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
+    FROM feedback f
+    WHERE {_filters(options, parameters)}
+)"""
+    parts = []
+    if answers:
+        parts.append(f"""SELECT c.bucket, c.program, s.metric, s.category, s.normalized
+    FROM chosen c
+    JOIN feedback_scores s ON s.record_id = c.record_id AND s.is_primary AND s.metric IN ({_listed(answers)})""")
+    if points:
+        parts.append(f"""SELECT c.bucket, c.program, s.metric, NULL AS category, AVG(s.normalized) AS normalized
+    FROM chosen c
+    JOIN feedback_scores s ON s.record_id = c.record_id AND s.metric IN ({_listed(points)})
+    GROUP BY c.record_id, c.bucket, c.program, s.metric""")
+    return f"WITH {chosen},\nscored AS (\n    " + "\n    UNION ALL\n    ".join(parts) + "\n)"
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)  # names of METRICS, never user text
+
+
+def _score(d: Destination) -> str:
+    """The headline figure of each metric, computed over the rows of one group."""
+    promoters, detractors = count_if("category = 'promoter'"), count_if("category = 'detractor'")
+    return f"""CASE
+           WHEN metric IN ('nps', 'enps') THEN {share(d, f"{promoters} - {detractors}", "COUNT(*)")}
+           WHEN metric = 'csat' THEN {share(d, count_if("category = 'satisfied'"), "COUNT(*)")}
+           WHEN metric = 'ces' THEN {share(d, count_if("category = 'low_effort'"), "COUNT(*)")}
+           ELSE {d.rounded("AVG(normalized)", 1)}
+       END"""
+
+
+def _detail_columns(d: Destination, metric: str) -> list[tuple[str, str]]:
+    """The parts of one metric: its boxes and figures, or the spread of a point score."""
+    if metric in POINT_METRICS:
+        return [(name, d.rounded(f"{aggregate}(normalized)", 1)) for name, aggregate in
+                (("score", "AVG"), ("lowest", "MIN"), ("highest", "MAX"))]  # fmt: skip
+    columns = [(column, count_if(f"category = '{category}'")) for column, category in _BOXES[metric]]
+    counts = [sql for _, sql in columns]
+    if metric in ("nps", "enps"):
+        return [*columns, (metric, share(d, f"{counts[0]} - {counts[2]}", "COUNT(*)"))]
+    pct = "csat_pct" if metric == "csat" else "low_effort_pct"
+    average = (f"{metric}_avg_normalized", d.rounded("AVG(normalized)", 1))
+    return [*columns, (pct, share(d, counts[0], "COUNT(*)")), average]
+
+
+def report_sql(destination: Destination, options: ReportOptions) -> tuple[str, list[Any]]:
+    """The report query in the destination's dialect, and the values it binds."""
+    parameters = _Parameters(destination)
+    scored = _scored(destination, options, parameters)
+    if options.metric:
+        columns = [("responses", "COUNT(*)"), *_detail_columns(destination, options.metric)]
+    else:
+        columns = [("metric", "metric"), ("responses", "COUNT(*)"), ("score", _score(destination))]
+    select = ",\n       ".join(f"{sql} AS {name}" for name, sql in columns)
+    return (
+        f"{scored}\nSELECT bucket, program,\n       {select}\nFROM scored\nGROUP BY bucket, program, metric",
+        parameters.values,
+    )
+
+
+def report_rows(destination: Destination, options: ReportOptions | None = None) -> list[dict[str, Any]]:
+    """Rows of the report, one per value of `by`, program and metric, in a stable order."""
+    options = options or ReportOptions()
+    _check_sources(destination, options.sources)
+    sql, values = report_sql(destination, options)
+    rows = [_named(row, options.by) for row in destination.query(sql, values)]
+    return sorted(rows, key=lambda row: _order(row, options.by))
+
+
+def _named(row: dict[str, Any], by: str) -> dict[str, Any]:
+    bucket = row.pop("bucket")
+    return {by: bucket, **row}
+
+
+def _order(row: dict[str, Any], by: str) -> tuple[Any, ...]:
+    bucket = row[by]
+    last = bucket is None or (by in TIME_BUCKETS and bucket == UNDATED)
+    place = [ROW_ORDER[key].index(row[key]) if row.get(key) in ROW_ORDER[key] else len(ROW_ORDER[key])
+             for key in ROW_ORDER]  # fmt: skip
+    return (last, "" if last or by == "program" else str(bucket), *place, str(row.get("program")))
+
+
+def _check_sources(destination: Destination, sources: tuple[str, ...]) -> None:
+    """A source name that matches no record is a typo until shown otherwise: say which exist."""
+    if not sources:
+        return
+    present = {row["source"] for row in destination.query("SELECT DISTINCT source FROM feedback")}
+    missing = [source for source in sources if source not in present]
+    if missing:
+        listed = ", ".join(sorted(present)) or "none"
+        where = destination.display_name
+        raise ConfigError(f"no records from source {missing[0]!r} in {where}; sources there: {listed}")

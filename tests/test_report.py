@@ -1,0 +1,488 @@
+"""`cxbridge report`: every figure it prints — table, JSON and CSV — equals a computation written
+here over the input rows (never cxbridge's metric code), on SQLite, DuckDB, PostgreSQL and
+Parquet; programs and metrics never share a number; docs/report.md shows current output."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+import math
+import pkgutil
+import re
+import shutil
+from collections import defaultdict
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
+from tests.conftest import ROOT
+
+TIMEZONE = "UTC"
+PROGRAM_ORDER = ("voc", "employee", "mystery_shop", "audit")
+METRIC_ORDER = ("nps", "csat", "ces", "enps", "mystery_shop", "audit")
+STORES = (("S1", "Warsaw"), ("S2", "Kraków"), ("S3", ""))  # S3 has no name: its location is its id
+DIMENSION_COLUMNS = {  # --by → the field of the rows below
+    "location": "location", "agent": "agent", "team": "team", "touchpoint": "touchpoint",
+    "channel": "channel", "survey": "survey", "source": "source", "program": "program",
+}  # fmt: skip
+
+CONFIG = f"""
+[settings]
+timezone = "{TIMEZONE}"
+
+[sources.customers]
+connector = "csv"
+path = "customers.csv"
+program = "voc"
+
+[sources.customers.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+location_name = "store name"
+channel = "channel"
+agent_id = "agent"
+team = "team"
+touchpoint = "touchpoint"
+survey_name = "survey"
+
+[[sources.customers.metrics]]
+column = "recommend"
+metric = "nps"
+
+[[sources.customers.metrics]]
+column = "satisfied"
+metric = "csat"
+scale = [1, 5]
+
+[[sources.customers.metrics]]
+column = "effort"
+metric = "ces"
+scale = [1, 7]
+direction = "higher_is_better"
+
+[sources.kiosk]
+connector = "csv"
+path = "kiosk.csv"
+program = "voc"
+
+[sources.kiosk.columns]
+id = "id"
+location_id = "store"
+
+[[sources.kiosk.metrics]]
+column = "recommend"
+metric = "nps"
+
+[sources.staff]
+connector = "csv"
+path = "staff.csv"
+program = "employee"
+
+[sources.staff.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+team = "team"
+
+[[sources.staff.metrics]]
+column = "place to work"
+metric = "enps"
+
+[sources.shops]
+connector = "csv"
+path = "shops.csv"
+program = "mystery_shop"
+
+[sources.shops.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+agent_id = "agent"
+
+[[sources.shops.metrics]]
+column = "points"
+metric = "mystery_shop"
+scale = [0, 40]
+
+[sources.audits]
+connector = "csv"
+path = "audits.csv"
+program = "audit"
+
+[sources.audits.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+
+[[sources.audits.metrics]]
+column = "points"
+metric = "audit"
+scale = [0, 50]
+"""
+
+
+def _when(n: int) -> str:
+    """A UTC time spread over 2025, some at the very edge of a month."""
+    month = n % 12 + 1
+    if n % 9 == 0:
+        return f"2025-{month:02d}-01T00:30:00Z"
+    if n % 10 == 0:
+        return f"2025-{month:02d}-28T23:30:00Z"
+    return f"2025-{month:02d}-{n % 27 + 1:02d}T{n % 24:02d}:{n % 60:02d}:00Z"
+
+
+def _blank_unless(value: object, keep: bool) -> str:
+    return str(value) if keep else ""
+
+
+def dataset() -> dict[str, list[dict[str, str]]]:
+    """The files of the CONFIG above, as rows: several programs, blanks in every column."""
+    customers = [
+        {
+            "id": f"C{n}", "submitted": _when(n), "store": STORES[n % 3][0], "store name": STORES[n % 3][1],
+            "channel": ("email", "web", "sms", "")[n % 4], "agent": _blank_unless(f"A{n % 5}", n % 7 != 0),
+            "team": ("red", "blue")[n % 2], "touchpoint": ("support", "purchase", "delivery")[n // 3 % 3],
+            "survey": ("Post-visit", "Web")[n // 2 % 2],
+            "recommend": _blank_unless(n * 7 % 11, n % 13 != 0),
+            "satisfied": _blank_unless(n * 3 % 5 + 1, n % 11 != 0),
+            "effort": _blank_unless(n * 5 % 7 + 1, n % 17 != 0),
+        }
+        for n in range(1, 121)
+    ]  # fmt: skip
+    kiosk = [{"id": f"K{n}", "store": STORES[n % 3][0], "recommend": str(n * 5 % 11)} for n in range(1, 11)]
+    staff = [
+        {"id": f"E{n}", "submitted": _when(n + 3), "store": STORES[n % 3][0], "team": ("red", "blue", "")[n % 3],
+         "place to work": str(n * 3 % 11)}
+        for n in range(1, 41)
+    ]  # fmt: skip
+    shops = [
+        {"id": f"M{n}", "submitted": _when(n + 5), "store": STORES[n % 3][0], "agent": f"A{n % 4}",
+         "points": str(n * 13 % 41)}
+        for n in range(1, 31)
+    ]  # fmt: skip
+    audits = [
+        {"id": f"A{n}", "submitted": _when(n * 2), "store": STORES[n % 3][0], "points": str(n * 17 % 51)}
+        for n in range(1, 13)
+    ]
+    return {"customers": customers, "kiosk": kiosk, "staff": staff, "shops": shops, "audits": audits}
+
+
+# --- the independent computation -----------------------------------------------------------
+
+PROGRAM_OF = {"customers": "voc", "kiosk": "voc", "staff": "employee", "shops": "mystery_shop", "audits": "audit"}
+
+
+def facts() -> list[dict[str, Any]]:
+    """One entry per (record, metric) the report can count: its dimensions and its answer."""
+    found = []
+    for source, rows in dataset().items():
+        for row in rows:
+            store_id, store_name = row["store"], row.get("store name", "")
+            dims = {
+                "source": source, "program": PROGRAM_OF[source], "month": _month(row.get("submitted")),
+                "location": store_name or store_id, "agent": row.get("agent") or None,
+                "team": row.get("team") or None, "touchpoint": row.get("touchpoint") or None,
+                "channel": row.get("channel") or None, "survey": row.get("survey") or None,
+            }  # fmt: skip
+            for column, metric in (("recommend", "nps"), ("satisfied", "csat"), ("effort", "ces"),
+                                   ("place to work", "enps")):  # fmt: skip
+                if row.get(column):
+                    found.append({**dims, "metric": metric, "value": int(row[column])})
+            if row.get("points"):
+                maximum = 40 if source == "shops" else 50
+                metric = "mystery_shop" if source == "shops" else "audit"
+                found.append({**dims, "metric": metric, "value": Fraction(int(row["points"]) * 100, maximum)})
+    return found
+
+
+def _month(submitted: str | None) -> str:
+    if not submitted:
+        return "undated"
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(submitted.replace("Z", "+00:00")).astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m")
+
+
+def _category(metric: str, value: Any) -> str:
+    if metric in ("nps", "enps"):
+        return "promoter" if value >= 9 else "passive" if value >= 7 else "detractor"
+    if metric == "csat":  # 1–5: top-2-box
+        return "satisfied" if value >= 4 else "neutral" if value == 3 else "dissatisfied"
+    return "low_effort" if value >= 6 else "neutral" if value >= 3 else "high_effort"  # 1–7, higher is better
+
+
+def _share(part: int, whole: int) -> Fraction:
+    return Fraction(100 * part, whole)
+
+
+def headline(metric: str, values: list[Any]) -> Fraction:
+    """The figure of a group: NPS, % satisfied, % low effort, or the mean 0–100 score."""
+    if metric in ("mystery_shop", "audit"):
+        return sum(values, Fraction(0)) / len(values)
+    categories = [_category(metric, value) for value in values]
+    best = {"nps": "promoter", "enps": "promoter", "csat": "satisfied", "ces": "low_effort"}[metric]
+    net = categories.count(best) - (categories.count("detractor") if metric in ("nps", "enps") else 0)
+    return _share(net, len(values))
+
+
+def detail(metric: str, values: list[Any]) -> dict[str, Any]:
+    """The columns of `--metric`, computed from the answers."""
+    if metric in ("mystery_shop", "audit"):
+        return {"score": headline(metric, values), "lowest": min(values), "highest": max(values)}
+    categories = [_category(metric, value) for value in values]
+    if metric in ("nps", "enps"):
+        return {"promoters": categories.count("promoter"), "passives": categories.count("passive"),
+                "detractors": categories.count("detractor"), metric: headline(metric, values)}  # fmt: skip
+    low, high = (1, 5) if metric == "csat" else (1, 7)
+    average = sum((Fraction(value - low) * 100 / (high - low) for value in values), Fraction(0)) / len(values)
+    boxes = ("satisfied", "neutral", "dissatisfied") if metric == "csat" else ("low_effort", "neutral", "high_effort")
+    pct = "csat_pct" if metric == "csat" else "low_effort_pct"
+    return {**{box: categories.count(box) for box in boxes}, pct: headline(metric, values),
+            f"{metric}_avg_normalized": average}  # fmt: skip
+
+
+def expected(by: str, *, metric: str | None = None, programs=(), sources=()) -> dict[tuple, dict[str, Any]]:
+    """Per (value of `by`, program[, metric]): responses and the figures, exact."""
+    groups: dict[tuple, list[Any]] = defaultdict(list)
+    for fact in facts():
+        if (programs and fact["program"] not in programs) or (sources and fact["source"] not in sources):
+            continue
+        if metric and fact["metric"] != metric:
+            continue
+        key = (fact[by], fact["program"]) if metric else (fact[by], fact["program"], fact["metric"])
+        groups[key].append(fact["value"])
+    if metric:
+        return {key: {"responses": len(values), **detail(metric, values)} for key, values in groups.items()}
+    return {key: {"responses": len(values), "score": headline(key[2], values)} for key, values in groups.items()}
+
+
+def one_decimal(exact: Fraction | int) -> set[float]:
+    """`exact` to one decimal; at an exact tie either neighbour, as engines round binary floats."""
+    scaled = Fraction(exact) * 10
+    lower = math.floor(scaled)
+    if scaled - lower == Fraction(1, 2):
+        return {lower / 10, (lower + 1) / 10}
+    return {round(scaled) / 10}
+
+
+def assert_row_matches(row: dict[str, Any], want: dict[str, Any], by: str, where: str, *, detailed: bool) -> None:
+    assert set(row) == {by, "program", *want, *([] if detailed else ["metric"])}, where
+    for column, value in want.items():
+        if isinstance(value, Fraction):
+            assert row[column] in one_decimal(value), f"{where} {column}: {row[column]} ≠ {float(value)}"
+        else:
+            assert row[column] == value, f"{where} {column}"
+
+
+def assert_report_matches(rows: list[dict[str, Any]], by: str, **options: Any) -> None:
+    """Every row and figure equals the independent computation; nothing more, nothing less."""
+    want = expected(by, **options)
+    detailed = bool(options.get("metric"))
+    keys = [_key(row, by, detailed=detailed) for row in rows]
+    assert sorted(keys, key=repr) == sorted(want, key=repr), f"report by {by} {options}: other rows than computed"
+    for row, key in zip(rows, keys, strict=True):
+        assert_row_matches(row, want[key], by, f"report by {by} {options} {key}", detailed=detailed)
+    assert keys == sorted(keys, key=lambda key: _order(key, by)), f"report by {by} {options}: rows out of order"
+
+
+def _key(row: dict[str, Any], by: str, *, detailed: bool) -> tuple:
+    return (row[by], row["program"]) if detailed else (row[by], row["program"], row["metric"])
+
+
+def _order(key: tuple, by: str) -> tuple:
+    bucket = key[0]
+    last = bucket is None or (by == "month" and bucket == "undated")
+    rest = [PROGRAM_ORDER.index(key[1]), *([METRIC_ORDER.index(key[2])] if len(key) > 2 else [])]
+    return (last, "" if last or by == "program" else bucket, *rest)
+
+
+# --- set-up ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def write_dataset(root: Path) -> Path:
+    for source, rows in dataset().items():
+        with (root / f"{source}.csv").open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    config = root / "cxbridge.toml"
+    config.write_text(CONFIG, encoding="utf-8")
+    return config
+
+
+@pytest.fixture(params=["sqlite", "duckdb", "postgresql", "parquet"])
+def synced(request, tmp_path, monkeypatch) -> str:
+    """The dataset synced into one destination of each kind; its URL."""
+    monkeypatch.chdir(tmp_path)
+    config = write_dataset(tmp_path)
+    url = {
+        "sqlite": lambda: f"sqlite:///{tmp_path / 'cx.db'}",
+        "duckdb": lambda: f"duckdb:///{tmp_path / 'cx.duckdb'}",
+        "parquet": lambda: f"parquet:///{tmp_path / 'lake'}",
+        "postgresql": lambda: request.getfixturevalue("postgres_database")("report"),
+    }[request.param]()
+    result = cxbridge.sync(config, destination=url, host=create_host())
+    assert result.exit_code == 0 and all(r.quarantined == 0 for r in result.results)
+    return url
+
+
+def report(url: str, *args: str, fmt: str = "json") -> str:
+    result = CliRunner().invoke(cli, ["report", "-d", url, "--format", fmt, *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def as_options(args: tuple[str, ...]) -> dict[str, Any]:
+    options: dict[str, Any] = {"programs": (), "sources": ()}
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        if flag == "--metric":
+            options["metric"] = value
+        else:
+            options["programs" if flag == "--program" else "sources"] += (value,)
+    return options
+
+
+FILTERS = [
+    (),
+    ("--program", "employee", "--program", "audit"),
+    ("--source", "kiosk", "--source", "shops"),
+    *[("--metric", metric) for metric in METRIC_ORDER],
+    ("--metric", "nps", "--program", "voc", "--source", "customers"),
+]
+
+
+# --- the tests -------------------------------------------------------------------------------
+
+
+def test_every_figure_of_every_report_equals_the_independent_computation(synced: str):
+    for by in ("month", *DIMENSION_COLUMNS):
+        for args in FILTERS:
+            rows = json.loads(report(synced, "--by", by, *args))
+            assert_report_matches(rows, by, **as_options(args))
+
+
+def test_csv_and_table_print_the_same_figures(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_dataset(tmp_path)
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    for by, args in (("month", ()), ("location", ("--metric", "csat")), ("team", ("--metric", "audit"))):
+        url = f"sqlite:///{tmp_path / 'cxbridge.db'}"
+        from_csv = [_typed(row) for row in csv.DictReader(io.StringIO(report(url, "--by", by, *args, fmt="csv")))]
+        assert_report_matches(from_csv, by, **as_options(args))
+        assert_report_matches(table_rows(report(url, "--by", by, *args, fmt="table")), by, **as_options(args))
+
+
+def _typed(row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row's cells as JSON would give them: empty is null, numbers are numbers."""
+    return {key: _number(value) if key not in ("program", "metric") and _is_number(value) else value or None
+            for key, value in row.items()}  # fmt: skip
+
+
+def _is_number(text: str) -> bool:
+    return re.fullmatch(r"-?[\d,]+(\.\d+)?", text) is not None
+
+
+def _number(text: str) -> int | float:
+    plain = text.replace(",", "")
+    return float(plain) if "." in plain else int(plain)
+
+
+def table_rows(printed: str) -> list[dict[str, Any]]:
+    """The rows of the table `report` prints, read back cell by cell."""
+    lines = printed.splitlines()
+    header = [cell.strip() for cell in lines[0].split("┃")]
+    body = [line for line in lines[2:] if "│" in line]
+    return [_typed(dict(zip(header, (cell.strip() for cell in line.split("│")), strict=True))) for line in body]
+
+
+def test_customer_nps_and_employee_enps_never_blend(tmp_path, monkeypatch):
+    """The shipped example: customer NPS and eNPS of the same month are separate rows, with the
+    figures of their own answers; mystery-shop and audit programs have rows of their own."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
+    monkeypatch.chdir(tmp_path)
+    assert cxbridge.sync("examples/cxbridge.toml", host=create_host()).exit_code == 0
+    rows = json.loads(CliRunner().invoke(cli, ["report", "-c", "examples/cxbridge.toml", "--format", "json"]).output)
+    january = {(row["program"], row["metric"]): row for row in rows if row["month"] == "2025-01"}
+    assert set(january) == {("voc", "nps"), ("voc", "csat"), ("voc", "ces"), ("employee", "enps"),
+                            ("mystery_shop", "mystery_shop")}  # fmt: skip
+    for (program, metric), name in ((("voc", "nps"), "store_nps"), (("employee", "enps"), "employee_pulse")):
+        answers = [answer for answer, month in _example_answers(tmp_path, name) if month == "2025-01"]
+        assert january[program, metric]["responses"] == len(answers)
+        assert january[program, metric]["score"] in one_decimal(headline(metric, answers))
+    assert january["voc", "nps"]["score"] > 0 > january["employee", "enps"]["score"]
+    programs = {(row["program"], row["metric"]) for row in rows}
+    assert {("mystery_shop", "mystery_shop"), ("audit", "audit")} <= programs
+
+
+EXAMPLE_CSAT_LABELS = {"Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied",
+                       "Very satisfied"}  # fmt: skip
+
+
+def _example_answers(root: Path, name: str) -> list[tuple[int, str]]:
+    """The recommend answers of an example file with their month, less the rows made bad on
+    purpose (an 11, an unknown satisfaction label, no time): those are quarantined."""
+    path = root / "examples" / "data" / f"{name}_2025.csv"
+    found = []
+    for row in csv.DictReader(path.open(encoding="utf-8")):
+        column = next(header for header in row if header.startswith("How likely are you to recommend"))
+        satisfaction = row.get("How satisfied were you with your visit?")
+        if not row[column] or not row["Submitted"] or int(row[column]) > 10:
+            continue
+        if satisfaction is not None and satisfaction not in EXAMPLE_CSAT_LABELS:
+            continue
+        found.append((int(row[column]), row["Submitted"][:7]))  # UTC month of a Warsaw time: see --by month
+    return found
+
+
+def test_the_examples_in_docs_report_md_are_current(tmp_path, monkeypatch):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
+    monkeypatch.chdir(tmp_path)
+    assert cxbridge.sync("examples/cxbridge.toml", host=create_host()).exit_code == 0
+    page = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+    examples = re.findall(r"```console\n\$ cxbridge (report .*?)\n(.*?)```", page, re.S)
+    assert len(examples) >= 3
+    for command, shown in examples:
+        printed = CliRunner().invoke(cli, command.split()).output
+        assert [line.rstrip() for line in printed.splitlines()] == shown.splitlines(), (
+            f"docs/report.md: `cxbridge {command}` now prints:\n{printed}"
+        )
+
+
+def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_dataset(tmp_path)
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    result = CliRunner().invoke(cli, ["report", "--source", "shop"])
+    assert result.exit_code == 2
+    assert "no records from source 'shop'" in result.stderr
+    assert "sources there: audits, customers, kiosk, shops, staff" in result.stderr
+
+
+def test_the_report_function_works_whatever_was_imported_before(tmp_path, monkeypatch):
+    """Importing every module of the package leaves `cxbridge.report` the API function."""
+    monkeypatch.chdir(tmp_path)
+    write_dataset(tmp_path)
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    for module in pkgutil.iter_modules(cxbridge.__path__, "cxbridge."):
+        if module.name != "cxbridge.__main__":  # the program itself: importing it runs the CLI
+            importlib.import_module(module.name)
+    report_function: Callable[..., list[dict[str, Any]]] = cxbridge.report
+    rows = report_function(tmp_path / "cxbridge.toml", by="source", program="audit", host=create_host())
+    assert_report_matches(rows, "source", programs=("audit",))
