@@ -29,7 +29,7 @@ HEAVY = {
 }  # fmt: skip
 HEAVY_CXBRIDGE = {
     "cxbridge.api", "cxbridge.config", "cxbridge.records", "cxbridge.sources", "cxbridge.destinations",
-    "cxbridge.pipeline", "cxbridge.report", "cxbridge.importing", "cxbridge.tabular", "cxbridge.secrets",
+    "cxbridge.pipeline", "cxbridge.reporting", "cxbridge.importing", "cxbridge.tabular", "cxbridge.secrets",
     "cxbridge.cli.progress",
 }  # fmt: skip
 
