@@ -90,7 +90,9 @@ def sync(
     batch_size = cfg.settings.batch_size or dest.batch_size
     options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run, deadline=deadline)
     lock_wait = cfg.settings.lock_wait if wait is None else wait
-    with dest, (nullcontext() if dry_run else dest.lock(wait=lock_wait)), _closed_on_error(built):
+    # the lock is taken before the destination is opened and released only after it is closed, so
+    # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)
+    with (nullcontext() if dry_run else dest.lock(wait=lock_wait)), dest, _closed_on_error(built):
         exists = dest.exists()
         if full_refresh or not exists:  # before a new destination is created for a run that cannot work
             require_sound(built)
@@ -251,7 +253,7 @@ def quarantine_replay(
     cfg = load_config(find_config(config), host)
     names = _select(cfg, list(sources)) if sources else list(cfg.sources)
     dest = open_destination(destination, config=cfg, host=host)
-    with dest, dest.lock(wait=cfg.settings.lock_wait if wait is None else wait):
+    with dest.lock(wait=cfg.settings.lock_wait if wait is None else wait), dest:
         dest.open()
         engine = Engine(dest, host, options=EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size))
         result = SyncResult(engine.run_id, dest.display_name)

@@ -205,7 +205,8 @@ def test_json_log_format_prints_lock_errors_as_json(workspace: Workspace):
     from cxbridge.api import open_destination
 
     workspace.write_csv([survey_row(1)])
-    with open_destination(f"sqlite:///{workspace.db}") as dest, dest.lock():
+    dest = open_destination(f"sqlite:///{workspace.db}")
+    with dest.lock(), dest:
         result = CliRunner().invoke(cli, ["--log-format", "json", "sync"])
     assert result.exit_code == 1
     [error] = json_lines(result.stderr)

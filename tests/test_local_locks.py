@@ -21,7 +21,8 @@ from tests.conftest import Workspace, survey_row
 HOLDER = """
 import sys
 from cxbridge.api import open_destination
-with open_destination(sys.argv[1]) as destination, destination.lock():
+destination = open_destination(sys.argv[1])
+with destination.lock(), destination:  # closed before the lock is released, as a sync does
     destination.open()
     print("locked", flush=True)
     sys.stdin.readline()
