@@ -57,7 +57,11 @@ class Settings(BaseModel):
     keep_personal_data: bool = Field(
         default=False, description="keep e-mails, phones, names and IP addresses as they came (for follow-up)"
     )
-    timezone: TimeZoneName = Field(default="UTC", description="time zone of timestamps that carry none")
+    timezone: TimeZoneName = Field(
+        default="UTC",
+        description="IANA zone of the days records are counted in (views, report) and of timestamps that carry "
+        "none; a source's own `timezone` wins",
+    )
     lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
     run_deadline: float | None = Field(
         default=None, gt=0, description="seconds a whole sync may take; reading stops when they pass"
@@ -121,13 +125,14 @@ class Config:
 
     def context_for(self, name: str, *, deadline: RunDeadline | None = None) -> SourceContext:
         salt = self.settings.respondent_salt
+        entry = self.sources.get(name)
         return SourceContext(
             name=name,
             base_dir=self.base_dir,
             store_raw=self.settings.store_raw,
             respondent_salt=salt.get_secret_value() if salt else None,
             keep_personal_data=self.settings.keep_personal_data,
-            timezone=self.settings.timezone,
+            timezone=(entry.config.timezone if entry else None) or self.settings.timezone,
             deadline=deadline,
         )
 

@@ -217,6 +217,19 @@ class Destination(ABC):
         return f"substr({column}, 1, 7)"
 
     @classmethod
+    def day_of(cls, column: str) -> str:
+        """SQL for the `YYYY-MM-DD` (UTC) of a timestamp column, in this dialect."""
+        return f"substr({column}, 1, 10)"
+
+    @classmethod
+    def iso_week_of(cls, day: str) -> str:
+        """SQL for the ISO 8601 week `YYYY-Www` of a `YYYY-MM-DD` text column: weeks start on
+        Monday and belong to the year of their Thursday (2024-12-30 is in 2025-W01). SQLite
+        before 3.46 has no %G/%V, so the Thursday of the day's week is computed."""
+        thursday = f"date({day}, '-' || ((CAST(strftime('%w', {day}) AS INTEGER) + 6) % 7) || ' days', '+3 days')"
+        return f"printf('%s-W%02d', strftime('%Y', {thursday}), (CAST(strftime('%j', {thursday}) AS INTEGER) - 1) / 7 + 1)"
+
+    @classmethod
     def days_since(cls, column: str) -> str:
         """SQL for the whole days (24-hour periods) between a timestamp column and now."""
         return f"CAST(julianday('now') - julianday({column}) AS INTEGER)"

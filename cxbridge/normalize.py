@@ -16,6 +16,7 @@ from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
 from cxbridge.records import FeedbackRecord
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import SourceConfig, SourceContext
+from cxbridge.timestamps import local_date, zone
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
 PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
@@ -64,6 +65,7 @@ class RecordBuilder:
             "touchpoint": config.touchpoint,
         }
         self._defaults = {key: value for key, value in defaults.items() if value is not None}
+        self.zone = zone(context.timezone)
 
     def record_id(self, native_id: str) -> str:
         return identity.record_id(self.context.name, self.stream, native_id)
@@ -110,6 +112,7 @@ class RecordBuilder:
                 stream=self.stream,
                 source_record_id=native_id,
                 submitted_at=submitted_at,
+                submitted_local_date=local_date(submitted_at, self.zone),
                 answers=answer_map,
                 scores=scores,
                 comments=comments,

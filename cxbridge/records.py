@@ -4,7 +4,7 @@ from these models."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
@@ -140,6 +140,11 @@ class FeedbackRecord(_Model):
     survey_name: str | None = None
     status: Status = Status.COMPLETE
     submitted_at: UtcDatetime | None = Field(default=None, description="UTC")
+    submitted_local_date: date | None = Field(
+        default=None,
+        description="the day of submitted_at in the source's time zone (its `timezone`, else [settings] "
+        "timezone; UTC when none is given): the views count the record in its day, week, month and quarter",
+    )
     updated_at: UtcDatetime | None = Field(default=None, description="UTC; the source's last change")
     location_id: str | None = None
     location_name: str | None = None
@@ -178,4 +183,14 @@ class FeedbackRecord(_Model):
             raise ValueError("nps_group is set but nps is empty")
         if self.respondent_type is None:
             self.respondent_type = _RESPONDENT_OF_PROGRAM[self.program]
+        if self.submitted_at is None:
+            if self.submitted_local_date is not None:
+                raise ValueError("submitted_local_date is set but submitted_at is empty")
+        elif self.submitted_local_date is None:
+            self.submitted_local_date = self.submitted_at.date()  # submitted_at is UTC
+        elif abs((self.submitted_local_date - self.submitted_at.date()).days) > 1:
+            raise ValueError(
+                f"submitted_local_date {self.submitted_local_date} is not the day of submitted_at "
+                f"{self.submitted_at.isoformat()} in any time zone"
+            )
         return self

@@ -17,6 +17,7 @@ from cxbridge.deadline import RunDeadline
 from cxbridge.errors import DataError
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
+from cxbridge.timestamps import TimeZoneName
 
 
 def _compiles(value: str) -> str:
@@ -42,6 +43,11 @@ class SourceConfig(BaseModel):
     respondent_type: RespondentType | None = Field(default=None, description="defaults from the program")
     channel: Channel | None = Field(default=None, description="default channel of its records")
     touchpoint: str | None = Field(default=None, description="default journey step of its records")
+    timezone: TimeZoneName | None = Field(
+        default=None,
+        description="IANA zone of its records' days (day/week/month/quarter in the views) and of timestamps "
+        "that carry none; [settings] timezone if unset",
+    )
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class SourceContext:
     respondent_salt: str | None = None
     keep_personal_data: bool = False
     timezone: str = "UTC"
+    """The source's IANA time zone (its `timezone`, else `[settings] timezone`): timestamps that
+    carry no zone are read in it, and each record's `submitted_local_date` is its day there."""
     deadline: RunDeadline | None = None
     """When the run must end (`[settings] run_deadline`): API clients cut requests short at it."""
 

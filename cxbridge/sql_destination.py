@@ -68,11 +68,25 @@ def create_crm_tables(destination: SQLDestination) -> None:
     create_tables(destination, CRM_TABLES)
 
 
+def add_local_dates(destination: SQLDestination) -> None:
+    """`feedback.submitted_local_date`, the day the views count a record in: records stored before
+    it get their UTC day (what their months were until then); a full refresh re-reads them in
+    their source's time zone."""
+    column = FEEDBACK.column("submitted_local_date")
+    destination.execute(f"ALTER TABLE feedback ADD COLUMN IF NOT EXISTS {destination.column_sql(column)}")
+    day = destination.day_of("submitted_at")
+    destination.execute(
+        f"UPDATE feedback SET submitted_local_date = {day} WHERE submitted_local_date IS NULL AND submitted_at IS NOT NULL"
+    )
+    create_views(destination)  # every view again: they count records by their local day
+
+
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
     Migration("0003_crm_tables", create_crm_tables),
     Migration("0004_crm_views", create_views),  # every view again: nps_by_segment and the revenue-weighted NPS
+    Migration("0005_local_dates", add_local_dates),
 )
 
 

@@ -15,8 +15,8 @@ from cxbridge.timestamps import format_timestamp
 
 FEEDBACK_COLUMNS = (
     "record_id", "source", "connector", "stream", "source_record_id", "program", "respondent_type",
-    "channel", "touchpoint", "survey_id", "survey_name", "status", "submitted_at", "updated_at",
-    "location_id", "location_name", "team", "agent_id", "respondent_key", "crm_contact_id",
+    "channel", "touchpoint", "survey_id", "survey_name", "status", "submitted_at", "submitted_local_date",
+    "updated_at", "location_id", "location_name", "team", "agent_id", "respondent_key", "crm_contact_id",
     "crm_account_id", "ticket_id", "language", "country", "nps", "nps_group", "csat",
     "csat_normalized", "ces", "ces_normalized", "comment", "answers", "attributes", "raw",
     "schema_version", "ingested_at", "sync_run_id", "content_hash",
@@ -28,6 +28,7 @@ SCORE_COLUMNS = (
 COMMENT_COLUMNS = ("record_id", "question_id", "question_text", "text", "language")
 
 TIMESTAMP_COLUMNS = frozenset({"submitted_at", "updated_at", "ingested_at"})
+DATE_COLUMNS = frozenset({"submitted_local_date"})  # stored as 'YYYY-MM-DD' text in every destination
 JSON_COLUMNS = frozenset({"answers", "attributes", "raw"})
 LINEAGE_COLUMNS = ("ingested_at", "sync_run_id", "content_hash")  # the last columns, outside the hash
 _CONTENT_COLUMNS = FEEDBACK_COLUMNS[: -len(LINEAGE_COLUMNS)]
@@ -61,6 +62,7 @@ def _content_hash(*parts: Any) -> str:
 
 
 _TIMESTAMP_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in TIMESTAMP_COLUMNS]
+_DATE_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in DATE_COLUMNS]
 _ANSWERS_AT = _CONTENT_COLUMNS.index("answers")
 _JSON_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in JSON_COLUMNS and column != "answers"]
 
@@ -71,6 +73,9 @@ def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordR
     values = [data[column] for column in _CONTENT_COLUMNS]
     for at in _TIMESTAMP_AT:
         values[at] = format_timestamp(values[at])
+    for at in _DATE_AT:
+        if values[at] is not None:
+            values[at] = values[at].isoformat()
     values[_ANSWERS_AT] = to_json({key: answer.__dict__ for key, answer in values[_ANSWERS_AT].items()})
     for at in _JSON_AT:
         if values[at] is not None:

@@ -75,6 +75,14 @@ def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fm
     return parsed.astimezone(timezone.utc)
 
 
+def local_date(moment: datetime | None, tz: ZoneInfo | timezone) -> date | None:
+    """The calendar day an aware `moment` falls on in `tz` (None for None): 2024-10-31T22:30Z
+    is 2024-11-01 in Europe/Moscow. The views count a record in the day, week, month and
+    quarter of this date (`feedback.submitted_local_date`)."""
+    if moment is None or moment.tzinfo is None:
+        return None  # a naive moment fails the record's own validation
+    return moment.astimezone(tz).date()
+
 
 def field_timestamp(value: object, field: str) -> datetime | None:
     """`parse_timestamp` of one field of a source's payload: a DataError names the field."""
@@ -82,6 +90,7 @@ def field_timestamp(value: object, field: str) -> datetime | None:
         return parse_timestamp(value)
     except DataError as exc:
         raise DataError(f"{field}: {exc}", field=field) from None
+
 
 def format_timestamp(value: datetime | None) -> str | None:
     """`2024-05-31T14:05:00Z` (with microseconds only when there are some)."""

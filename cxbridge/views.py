@@ -1,8 +1,10 @@
 """The BI views of DESIGN.md §3, written once in portable SQL and rendered per dialect through
-the destination's `month_of`, `days_since`, `rounded` and `qualified`.
+the destination's `iso_week_of`, `days_since`, `rounded` and `qualified`.
 
 Each view reads the primary score of a record (`feedback_scores.is_primary`), so a record with
-two CSAT questions counts once. Months are `YYYY-MM` of `submitted_at` (UTC).
+two CSAT questions counts once. Time buckets (`time_bucket`) are days, ISO weeks, months and
+quarters of `feedback.submitted_local_date`, the record's day in its source's time zone; a
+record without a date counts in the bucket `undated`, never left out.
 """
 
 from __future__ import annotations
@@ -18,6 +20,33 @@ FEEDBACK_VIEWS = ("nps_by_month", "csat_by_month", "ces_by_month", "location_sco
 CRM_VIEWS = ("nps_by_segment", "nps_revenue_by_month")  # they join crm_accounts and crm_contacts
 VIEW_NAMES = (*FEEDBACK_VIEWS, *CRM_VIEWS)
 NPS_METRIC = "s.metric IN ('nps', 'enps')"
+LOCAL_DAY = "f.submitted_local_date"
+BUCKETS = ("day", "week", "month", "quarter")
+UNDATED = "undated"
+
+
+def time_bucket(d: Dialect, by: str, day: str = LOCAL_DAY) -> str:
+    """SQL for the time bucket a record counts in, as text that sorts in time order: `by` day
+    `2025-11-01`, ISO week `2025-W44` (Monday to Sunday, in the year of its Thursday), month
+    `2025-11` or quarter `2025-Q4` of `day` — a `YYYY-MM-DD` text column, by default the
+    record's day in its source's time zone (`feedback.submitted_local_date`, written by the
+    engine from `timezone`) — and `undated` for a record without a date.
+
+    The views and `cxbridge report` group by this, so a bucket means the same everywhere; only
+    the ISO week needs the dialect (`Destination.iso_week_of`)."""
+    if by == "day":
+        bucket = day
+    elif by == "week":
+        bucket = d.iso_week_of(day)
+    elif by == "month":
+        bucket = f"substr({day}, 1, 7)"
+    elif by == "quarter":
+        quarter = f"CASE WHEN substr({day}, 6, 2) <= '03' THEN '1' WHEN substr({day}, 6, 2) <= '06' THEN '2' " \
+                  f"WHEN substr({day}, 6, 2) <= '09' THEN '3' ELSE '4' END"  # fmt: skip
+        bucket = f"substr({day}, 1, 4) || '-Q' || {quarter}"
+    else:
+        raise ValueError(f"no time bucket {by!r}; choose one of {', '.join(BUCKETS)}")
+    return f"CASE WHEN {day} IS NULL THEN '{UNDATED}' ELSE {bucket} END"
 
 
 def count_if(condition: str) -> str:
@@ -31,7 +60,7 @@ def share(d: Dialect, part: str, whole: str) -> str:
 
 
 def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> str:
-    month = d.month_of("f.submitted_at")
+    month = time_bucket(d, "month")
     select = ",\n       ".join(f"{sql} AS {name}" for name, sql in columns)
     return f"""
 SELECT f.source, f.program, {month} AS month,
@@ -39,7 +68,6 @@ SELECT f.source, f.program, {month} AS month,
        {select}
 FROM {d.qualified("feedback")} f
 JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND {metric_sql}
-WHERE f.submitted_at IS NOT NULL
 GROUP BY f.source, f.program, {month}
 """
 
@@ -153,13 +181,12 @@ accounts AS (
     FROM {d.qualified("crm_accounts")} GROUP BY account_id
 ),
 answers AS (
-    SELECT {d.month_of("f.submitted_at")} AS month, s.category,
+    SELECT {time_bucket(d, "month")} AS month, s.category,
            COALESCE(f.crm_account_id, ca.account_id, ka.account_id) AS account_id
     FROM {d.qualified("feedback")} f
     JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND {NPS_METRIC}
     LEFT JOIN contact_accounts ca ON ca.contact_id = f.crm_contact_id
     LEFT JOIN key_accounts ka ON ka.respondent_key = f.respondent_key
-    WHERE f.submitted_at IS NOT NULL
 )
 SELECT n.month, n.category, n.account_id, a.account_id AS known_account, a.segment, a.annual_revenue
 FROM answers n LEFT JOIN accounts a ON a.account_id = n.account_id

@@ -30,10 +30,11 @@ def nps_answers(version: int = 1) -> list[tuple[str, str, str | None]]:
     """(month, category, account) of every stored primary NPS answer of both sample sources."""
     found = []
     for raw in version_records(RECORDS, version):
-        if raw["nps"] is None or raw["nps"] == "11" or raw["submitted"] is None:
+        if raw["nps"] is None or raw["nps"] == "11":
             continue
         category = "promoter" if raw["nps"] >= 9 else "passive" if raw["nps"] >= 7 else "detractor"
-        found += [(raw["submitted"][:7], category, account_of(raw))] * len(SOURCES)
+        month = raw["submitted"][:7] if raw["submitted"] else "undated"  # the sample's zone is UTC
+        found += [(month, category, account_of(raw))] * len(SOURCES)
     return found
 
 

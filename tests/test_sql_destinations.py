@@ -15,7 +15,9 @@ from cxbridge.errors import DestinationLockedError
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.tables import RecordRows, to_json
-from cxbridge.testing.destinations import deliver
+from cxbridge.testing.destinations import RECORDS, deliver
+from cxbridge.testing.sample_feedback import version_records
+from cxbridge.views import VIEW_NAMES
 from tests.conftest import Workspace, survey_row
 
 
@@ -41,7 +43,34 @@ def test_migrations_are_recorded_and_applied_once(sql_destination):
     destination.open(read_only=True)
     applied = destination.query("SELECT name FROM cxbridge_migrations ORDER BY name")
     destination.close()
-    assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views", "0003_crm_tables", "0004_crm_views"]
+    assert [row["name"] for row in applied] == [
+        "0001_initial_tables", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_local_dates",
+    ]  # fmt: skip
+
+
+def test_a_database_without_local_dates_gets_each_record_s_utc_day(sql_destination):
+    """Upgrading a database written before `submitted_local_date`: its records get their UTC
+    day, the month they were counted in until then."""
+    deliver(sql_destination("old"))
+    destination = sql_destination("old")
+    destination.open()
+    try:
+        expected = destination.query("SELECT * FROM nps_by_month")
+        for name in VIEW_NAMES:
+            destination.execute(f"DROP VIEW IF EXISTS {name}")
+        destination.execute("ALTER TABLE feedback DROP COLUMN submitted_local_date")
+        destination.execute("DELETE FROM cxbridge_migrations WHERE name = '0005_local_dates'")
+    finally:
+        destination.close()
+    destination.open()
+    try:
+        days = destination.query("SELECT source_record_id, submitted_local_date FROM feedback")
+        assert sorted(destination.query("SELECT * FROM nps_by_month"), key=repr) == sorted(expected, key=repr)
+    finally:
+        destination.close()
+    utc_days = {raw["id"]: raw["submitted"][:10] if raw["submitted"] else None for raw in version_records(RECORDS, 1)}
+    found = {row["source_record_id"]: row["submitted_local_date"] for row in days}
+    assert found and found == {native: utc_days[native] for native in found}
 
 
 def test_a_failing_batch_leaves_nothing_behind(sql_destination):

@@ -79,7 +79,9 @@ class RowMapping(BaseModel):
     )
     date_order: DateOrder | None = Field(default=None, description="dmy or mdy for 01/02/2024; detected when unset")
     timezone: TimeZoneName | None = Field(
-        default=None, description="zone of naive timestamps; [settings] timezone if unset"
+        default=None,
+        description="IANA zone of naive timestamps (and, as a source's key, of the days its records count in); "
+        "[settings] timezone if unset",
     )
     key_columns: list[str] | None = Field(
         default=None, description="columns that identify a row without an id (default: submitted time, e-mail, phone)"

@@ -86,6 +86,14 @@ class BigQueryDestination(SQLDestination):
         return f"FORMAT_TIMESTAMP('%Y-%m', {column}, 'UTC')"
 
     @classmethod
+    def day_of(cls, column: str) -> str:
+        return f"FORMAT_TIMESTAMP('%Y-%m-%d', {column}, 'UTC')"
+
+    @classmethod
+    def iso_week_of(cls, day: str) -> str:
+        return f"FORMAT_DATE('%G-W%V', CAST({day} AS DATE))"
+
+    @classmethod
     def days_since(cls, column: str) -> str:
         return f"DIV(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), {column}, SECOND), 86400)"
 

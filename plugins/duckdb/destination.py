@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
-from cxbridge.layout import ColumnType, Table
+from cxbridge.layout import FEEDBACK, ColumnType, Table
 from cxbridge.local_files import file_lock, path_of
 from cxbridge.sql_destination import REPLACED, SQLDestination
 
@@ -67,11 +67,20 @@ class DuckDBDestination(SQLDestination):
         return f"strftime({column}, '%Y-%m')"
 
     @classmethod
+    def day_of(cls, column: str) -> str:
+        return f"strftime({column}, '%Y-%m-%d')"
+
+    @classmethod
+    def iso_week_of(cls, day: str) -> str:
+        return f"strftime(CAST({day} AS DATE), '%G-W%V')"
+
+    @classmethod
     def days_since(cls, column: str) -> str:
         return f"CAST(FLOOR((epoch(now()) - epoch({column})) / 86400) AS INTEGER)"
 
     def replace_records_sql(self, select: str) -> list[str]:
-        return [f"DELETE FROM feedback WHERE record_id IN ({REPLACED})", f"INSERT INTO feedback {select}"]
+        columns = ", ".join(FEEDBACK.column_names)  # by name: a column added later sits last in older files
+        return [f"DELETE FROM feedback WHERE record_id IN ({REPLACED})", f"INSERT INTO feedback ({columns}) {select}"]
 
     def exists(self) -> bool:
         return self.path.exists()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from glob import glob
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,7 +41,9 @@ from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
-MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files")
+MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
+              "0006_local_dates")  # fmt: skip
+VIEW_MIGRATIONS = {"0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates"}  # views.sql changed
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
 
@@ -93,11 +96,25 @@ class ParquetDestination(DuckDBDestination):
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
-        if not {"0002_bi_views", "0004_crm_views", "0005_followup_files"} <= set(done):
+        if "0006_local_dates" not in done:
+            self._add_local_dates()
+        if not VIEW_MIGRATIONS <= set(done):
             (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
             (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
         if done != list(MIGRATIONS):
             self._migrations_file.write_text(json.dumps(list(MIGRATIONS)), encoding="utf-8")
+
+    def _add_local_dates(self) -> None:
+        """`submitted_local_date` in every feedback file written before it: the UTC day of
+        `submitted_at` (the month the record was counted in until then)."""
+        columns = files.file_columns(FEEDBACK)
+        day = self.day_of("submitted_at")
+        select = ", ".join(f"{day} AS {c}" if c == "submitted_local_date" else c for c in columns)
+        for path in sorted(glob(files.partition_glob(self.root, FEEDBACK))):
+            source = f"read_parquet({literal(path)})"
+            present = {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+            if "submitted_local_date" not in present:
+                files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
 
     def _table_select(self, table: Table, root: Path | None = None) -> str:
         root = root or self.root

@@ -54,6 +54,14 @@ class PostgresDestination(SQLDestination):
         return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
     @classmethod
+    def day_of(cls, column: str) -> str:
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+    @classmethod
+    def iso_week_of(cls, day: str) -> str:
+        return f"to_char(CAST({day} AS DATE), 'IYYY-\"W\"IW')"
+
+    @classmethod
     def days_since(cls, column: str) -> str:
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM (now() - {column})) / 86400) AS INTEGER)"
 

@@ -141,6 +141,15 @@ class SnowflakeDestination(SQLDestination):
         return f"TO_CHAR(CONVERT_TIMEZONE('UTC', {column}), 'YYYY-MM')"
 
     @classmethod
+    def day_of(cls, column: str) -> str:
+        return f"TO_CHAR(CONVERT_TIMEZONE('UTC', {column}), 'YYYY-MM-DD')"
+
+    @classmethod
+    def iso_week_of(cls, day: str) -> str:
+        date = f"TO_DATE({day})"
+        return f"YEAROFWEEKISO({date}) || '-W' || LPAD(CAST(WEEKISO({date}) AS VARCHAR), 2, '0')"
+
+    @classmethod
     def days_since(cls, column: str) -> str:
         return f"FLOOR(DATEDIFF('second', {column}, CURRENT_TIMESTAMP()) / 86400)"
 

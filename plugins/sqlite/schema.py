@@ -6,6 +6,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from cxbridge.destinations import Destination
+from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
 
 migrations = Migrations("cxbridge")
@@ -193,3 +194,14 @@ def crm_tables(db: Database) -> None:
 @migrations(name="0004_crm_views")
 def crm_views(db: Database) -> None:
     bi_views(db, VIEW_NAMES)  # every view again: nps_by_segment and nps_revenue_by_month join the CRM tables
+
+
+@migrations(name="0005_local_dates")
+def local_dates(db: Database) -> None:
+    """`feedback.submitted_local_date` after `submitted_at`, as `cxbridge.layout` has it; records
+    stored before get their UTC day (their month until then); a full refresh re-reads them in
+    their source's time zone."""
+    db["feedback"].add_column("submitted_local_date", str)
+    db.execute("UPDATE feedback SET submitted_local_date = substr(submitted_at, 1, 10) WHERE submitted_at IS NOT NULL")
+    db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
+    bi_views(db, VIEW_NAMES)
