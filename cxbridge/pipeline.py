@@ -91,6 +91,7 @@ class Engine:
         self._on_progress = on_progress
         self._enrich = bool(host.pm.hook.enrich_record.get_hookimpls())
         self._dry_run = DryRun(destination) if options.dry_run else None
+        self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
 
     def emit(self, kind: EventKind, **details: Any) -> None:
         event = SyncEvent(kind, self.run_id, **details)
@@ -135,6 +136,8 @@ class Engine:
         finally:
             result.warnings += [w for w in source.warnings() if w not in result.warnings]
             source.close()
+        if replay is None and result.ok and _all_quarantined(result):
+            result.status, result.error = "failed", self._all_quarantined_error(name, result)
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
@@ -252,8 +255,19 @@ class Engine:
         result.written += stats.written
         result.unchanged += stats.unchanged + batch.superseded  # read, but a later version of it counts
         result.quarantined += stats.quarantined
+        if batch.quarantined:
+            self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
         if not self._dry_run:
             self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
+
+    def _all_quarantined_error(self, name: str, result: SourceResult) -> str:
+        """Why a source that read records stored none: every one went to quarantine — with the
+        first reason and its place, and where to read them all."""
+        first = self._first_quarantined.get(name)
+        place = first and (_place(first.context) or (first.source_record_id and f"record {first.source_record_id}"))
+        example = f"; the first, {place}: {first.error}" if place else f"; the first: {first.error}" if first else ""
+        return (f"every record read ({result.quarantined:,}) went to quarantine, none was written{example}; "
+                f"every reason: cxbridge quarantine list --source {name}")  # fmt: skip
 
     def _within_deadline(self) -> None:
         """RunDeadlineError (a SourceError: what was read is kept) once the run deadline passed."""
@@ -290,6 +304,16 @@ def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None)
     fields = stream.personal_fields() | PersonalFields(ignored=exact, ignored_prefixes=prefixes)
     scrub = Scrubber(fields, builder.keys, keep_personal_data=context.keep_personal_data)
     return builder, scrub
+
+
+def _all_quarantined(result: SourceResult) -> bool:
+    """Records were read and every one went to quarantine: nothing of the source got through."""
+    return result.quarantined > 0 and not result.written and not result.unchanged
+
+
+def _place(context: dict[str, Any]) -> str:
+    """Where a quarantined record was read: `responses.xlsx sheet 2024 row 7`, `survey_id SV_1`."""
+    return " ".join(str(value) if key == "file" else f"{key} {value}" for key, value in context.items())
 
 
 def _counts(result: SourceResult) -> dict[str, int]:

@@ -129,7 +129,11 @@ def detect(path: Path) -> None:
 
 
 def assert_each_row_once(result, written: list[str], quarantined: list[str], ids: list[str]) -> None:
-    assert result.status == "success", result.error
+    """Each row written or quarantined once; the source fails only when every row was quarantined."""
+    if written:
+        assert result.status == "success", result.error
+    else:
+        assert_all_quarantined(result, "responses.")
     assert sorted(written + quarantined) == sorted(ids), (written, quarantined)
     assert (result.read, result.written + result.unchanged, result.quarantined) == (
         len(ids), len(written), len(quarantined),
@@ -185,8 +189,17 @@ def assert_accounted_for_or_failed_clearly(result, written: list[str], quarantin
     assert result.written + result.unchanged + result.quarantined <= result.read
     if result.status == "success":
         assert result.written + result.unchanged + result.quarantined == result.read
+    elif result.read and result.quarantined == result.read:
+        assert_all_quarantined(result, name)
     else:
         assert result.error.startswith(name) or f"{name}:" in result.error, result.error
+
+
+def assert_all_quarantined(result, name: str) -> None:
+    """A file whose every row went to quarantine fails its source, naming the first row's place."""
+    assert result.status == "failed" and not result.written + result.unchanged, result
+    assert result.error.startswith(f"every record read ({result.quarantined}) went to quarantine"), result.error
+    assert f"the first, {name}" in result.error, result.error
 
 
 @CAMPAIGN

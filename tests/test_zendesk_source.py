@@ -155,7 +155,8 @@ def test_a_survey_response_without_a_readable_survey_or_csat_scale_is_quarantine
     account.survey_responses = vendor("list_survey_responses_example.json")["survey_responses"]
     with zendesk(account) as api:
         result = sync(tmp_path, entry(api.url, csat="survey_responses", start_date="2024-01-01T00:00:00Z"))
-    assert (result.status, result.quarantined) == ("success", 1), result.error
+    assert (result.status, result.quarantined) == ("failed", 1), result.error  # nothing got through: a failure
+    assert result.error.startswith("every record read (1) went to quarantine, none was written")
     [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
     assert "rating scale of question 01J1WBE8QR0YQVE373K2JDJR0F is unknown" in error and "set csat_scale" in error
 

@@ -17,7 +17,7 @@ from cxbridge.detection.scores import propose_comment, propose_multi_choice, pro
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.tabular.delimited import open_delimited
-from cxbridge.tabular.files import SourceFile
+from cxbridge.tabular.files import SourceFile, nothing_in
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, decide_date_order
@@ -116,7 +116,7 @@ def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
         options = LayoutOptions(header_row=best.header_row, header_rows=best.header_rows, definition=definition)
         candidates.append(_inspection(file, best, exports.to_table(source, best.format, options), hints))
     if not candidates:
-        raise SourceError(f"{path.name}: nothing to import (every sheet is empty)")
+        raise SourceError(_why_nothing(file, left_out))
     main = max(candidates, key=_weight)
     for other in candidates:
         if other is not main and (reason := _left_out_because(other, main)):
@@ -125,7 +125,17 @@ def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
     main.left_out = left_out
     if left_out and main.table.sheet:
         main.notes += [f"sheet {sheet!r} left out: {reason}" for sheet, reason in left_out.items()]
+    if not any(c.table.preview(1) for c in candidates):
+        main.notes.append(f"{nothing_in(file)}; importing it imports nothing (and fails)")
     return main
+
+
+def _why_nothing(file: SourceFile, left_out: dict[str, str]) -> str:
+    """Why no sheet of a file can be read: empty, or each sheet's reason."""
+    if all(reason == "it is empty" for reason in left_out.values()):
+        return f"{nothing_in(file)}; nothing to import"
+    reasons = [why if sheet == file.identity else f"sheet {sheet!r}: {why}" for sheet, why in left_out.items()]
+    return f"{file.identity}: nothing to import ({'; '.join(reasons)})"
 
 
 def _weight(inspection: Inspection) -> tuple:

@@ -59,6 +59,13 @@ def fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+def nothing_in(file: SourceFile) -> str:
+    """Why a file gives no row, naming it: empty, or a header without rows below it."""
+    if file.path.stat().st_size == 0:
+        return f"{file.identity}: the file is empty (0 bytes)"
+    return f"{file.identity}: no rows {'in any sheet' if file.kind == 'workbook' else 'below the header'}"
+
+
 def _fixed_part(pattern: Path) -> Path:
     parts = []
     for part in pattern.parts:

@@ -28,7 +28,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.files import SourceFile, find_files, fingerprint
+from cxbridge.tabular.files import SourceFile, find_files, fingerprint, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.table import Row, Table, header_key
@@ -47,6 +47,8 @@ class FileStream(Stream):
         self._read: dict[str, str] = {}
         self._saved: dict[str, str] = {}
         self.failures: list[str] = []
+        self.empty: list[str] = []  # why each file read this run gave no row
+        self.rows = 0  # rows read this run
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -101,12 +103,17 @@ class FileStream(Stream):
             mark = self._mark(file)
             if self._saved.get(file.identity) == mark:
                 continue
+            read_before = self.rows
             try:
-                yield from self._file_rows(file, headers)
+                for raw in self._file_rows(file, headers):
+                    self.rows += 1
+                    yield raw
             except SourceError as exc:
                 log.info("%s", exc)
                 self.failures.append(str(exc))
                 continue
+            if self.rows == read_before:
+                self.empty.append(nothing_in(file))
             self._read[file.identity] = mark
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
@@ -115,6 +122,13 @@ class FileStream(Stream):
                 f"{len(self.failures)} of {len(files)} files could not be read (the others were imported): "
                 + "; ".join(self.failures)
             )
+        if self.empty and not self.rows:
+            raise SourceError(f"{'; '.join(self.empty)}; nothing to import")
+
+    def warnings(self) -> list[str]:
+        """Files read without a row, when other files of the source had some (without any, the
+        source fails instead)."""
+        return [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
 
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}

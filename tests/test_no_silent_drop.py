@@ -1,0 +1,206 @@
+"""Nothing imported is never a success (issue 11, "No silent drop"): a file that is empty (0 bytes
+or a header without rows) and a source whose every record went to quarantine end with ✘, the
+reason in the summary line and in the JSON summary, and exit code 1 — for `cxbridge import` and
+`cxbridge sync`. An API source that finds nothing new is still a success; an empty file among
+files with rows is a warning."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from cxbridge.cli.main import cli
+
+from cxbridge import plugins_host
+from cxbridge.plugins.zendesk.source import ZendeskSource
+from tests.sqlite_runs import sync_source
+from tests.workbooks import write_xlsx
+from tests.zendesk_api import API_TOKEN, EMAIL, ZendeskAccount, survey_response, zendesk
+
+HEADER = ["Response ID", "Submitted", "How likely are you to recommend us?"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def write_csv(path: Path, rows: list[list[Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def rows_of(scores: list[Any]) -> list[list[Any]]:
+    return [HEADER, *[[f"R{n}", f"2025-03-{n:02d} 10:00", score] for n, score in enumerate(scores, start=1)]]
+
+
+def write_config(folder: Path, path: str, connector: str = "csv") -> Path:
+    config = folder / "cxbridge.toml"
+    config.write_text(
+        f'[sources.shop]\nconnector = "{connector}"\npath = "{path}"\n'
+        '[sources.shop.columns]\nid = "Response ID"\nsubmitted_at = "Submitted"\n'
+        '[[sources.shop.metrics]]\ncolumn = "How likely are you to recommend us?"\nmetric = "nps"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def summaries(output: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def db_rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+# --- empty files ---------------------------------------------------------------------------------
+
+EMPTY = {
+    "zero_bytes.csv": (lambda path: path.write_bytes(b""), "the file is empty (0 bytes)"),
+    "header_only.csv": (lambda path: write_csv(path, [HEADER]), "no rows below the header"),
+    "header_only.xlsx": (lambda path: write_xlsx(path, {"Responses": [HEADER]}), "no rows in any sheet"),
+}
+
+
+def empty_file(folder: Path, name: str) -> str:
+    """Write the empty file; what cxbridge says about it."""
+    write, why = EMPTY[name]
+    write(folder / name)
+    return f"{name}: {why}; nothing to import"
+
+
+@pytest.mark.parametrize("name", list(EMPTY))
+def test_importing_an_empty_file_fails_saying_it_is_empty(tmp_path, name):
+    said = empty_file(tmp_path, name)
+    result = invoke("import", str(tmp_path / name), "--db", str(tmp_path / "x.db"))
+    assert result.exit_code == 1, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith(f"✘ {name} → ") and line.endswith(said), line
+    machine = invoke("import", str(tmp_path / name), "--db", str(tmp_path / "x.db"), "--format", "json")
+    [summary] = summaries(machine.output)
+    assert machine.exit_code == 1 and summary["event"] == "file_summary"
+    assert said in summary["error"] and summary.get("written", 0) == 0
+
+
+@pytest.mark.parametrize("name", list(EMPTY))
+def test_syncing_an_empty_file_fails_the_source_every_time_until_it_has_rows(tmp_path, name):
+    said = empty_file(tmp_path, name)
+    connector = "excel" if name.endswith(".xlsx") else "csv"
+    config = write_config(tmp_path, name, connector)
+    first = invoke("sync", "--config", str(config))
+    assert first.exit_code == 1 and first.output.splitlines()[0] == f"✘ shop ({connector}): failed: {said}"
+    again = invoke("sync", "--config", str(config), "--format", "json")
+    [summary] = summaries(again.output)
+    assert again.exit_code == 1 and (summary["status"], summary["error"], summary["read"]) == ("failed", said, 0)
+    assert db_rows(tmp_path / "cxbridge.db", "SELECT status, error FROM sync_runs") == [("failed", said)] * 2
+    if name.endswith(".csv"):
+        write_csv(tmp_path / name, rows_of([9, 3]))
+        filled = invoke("sync", "--config", str(config))
+        assert filled.exit_code == 0 and filled.output.startswith("✔ shop (csv): 2 read · 2 written"), filled.output
+
+
+def test_an_empty_file_among_files_with_rows_is_a_warning_and_the_others_import(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    write_csv(folder / "2025-03-01.csv", rows_of([10, 7, 2]))
+    write_csv(folder / "2025-03-02.csv", [HEADER])
+    config = write_config(tmp_path, "exports/*.csv")
+    result = invoke("sync", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    first, warning = result.output.splitlines()
+    assert first.startswith("✔ shop (csv): 3 read · 3 written · 0 unchanged · 0 quarantined")
+    assert warning == "  ⚠ 2025-03-02.csv: no rows below the header; nothing imported from it"
+
+
+# --- every record quarantined --------------------------------------------------------------------
+
+
+def test_a_file_whose_every_row_is_quarantined_fails_naming_the_first_reason(tmp_path):
+    write_csv(tmp_path / "scores.csv", rows_of([12, "abc", 15]))
+    config = write_config(tmp_path, "scores.csv")
+    result = invoke("sync", "--config", str(config), "--format", "json")
+    assert result.exit_code == 1, result.output
+    [summary] = summaries(result.output)
+    assert (summary["status"], summary["read"], summary["written"], summary["quarantined"]) == ("failed", 3, 0, 3)
+    assert summary["error"].startswith("every record read (3) went to quarantine, none was written; the first, "
+                                       "scores.csv row 2: question 'How likely are you to recommend us?': nps answer "
+                                       "12 is outside its scale 0–10")  # fmt: skip
+    assert summary["error"].endswith("every reason: cxbridge quarantine list --source shop")
+    assert len(db_rows(tmp_path / "cxbridge.db", "SELECT * FROM quarantine")) == 3
+    assert db_rows(tmp_path / "cxbridge.db", "SELECT status, records_quarantined FROM sync_runs") == [("failed", 3)]
+    # nothing new: the quarantined rows wait for a fix and `cxbridge quarantine replay`
+    again = invoke("sync", "--config", str(config))
+    assert again.exit_code == 0 and again.output.startswith("✔ shop (csv): 0 read"), again.output
+
+
+def test_importing_with_a_mapping_a_file_whose_every_row_is_quarantined_fails(tmp_path):
+    write_csv(tmp_path / "good.csv", rows_of([9, 10, 4]))
+    mapping = tmp_path / "mapping.toml"
+    assert invoke("inspect", str(tmp_path / "good.csv"), "--write-mapping", str(mapping)).exit_code == 0
+    write_csv(tmp_path / "bad.csv", rows_of([11, 42]))
+    result = invoke("import", str(tmp_path / "bad.csv"), "--mapping", str(mapping), "--db", str(tmp_path / "x.db"))
+    assert result.exit_code == 1
+    assert result.output.startswith("✘ bad.csv → good (plain): every record read (2) went to quarantine, none was "
+                                    "written; the first, bad.csv row 2:"), result.output  # fmt: skip
+    assert "✔" not in result.output
+
+
+def test_a_dry_run_whose_every_row_would_be_quarantined_fails_too(tmp_path):
+    write_csv(tmp_path / "scores.csv", rows_of([-1, 11]))
+    result = sync_source(tmp_path, {"connector": "csv", "path": "scores.csv",
+                                    "columns": {"id": "Response ID", "submitted_at": "Submitted"},
+                                    "metrics": [{"column": HEADER[2], "metric": "nps"}]}, dry_run=True)  # fmt: skip
+    assert (result.status, result.quarantined, result.written) == ("failed", 2, 0)
+    assert result.error.startswith("every record read (2) went to quarantine")
+
+
+def test_some_rows_quarantined_is_still_a_success(tmp_path):
+    write_csv(tmp_path / "scores.csv", rows_of([11, 9]))
+    config = write_config(tmp_path, "scores.csv")
+    result = invoke("sync", "--config", str(config))
+    assert result.exit_code == 0
+    assert result.output.startswith("✔ shop (csv): 2 read · 1 written · 0 unchanged · 1 quarantined")
+
+
+# --- API sources: nothing new is normal, everything quarantined is not ----------------------------
+
+
+@pytest.fixture
+def zendesk_clock(monkeypatch):
+    from datetime import datetime, timezone
+
+    monkeypatch.setattr(ZendeskSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setattr(ZendeskSource, "now", staticmethod(lambda: datetime(2026, 4, 10, tzinfo=timezone.utc)))
+    monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+
+
+def zendesk_entry(url: str) -> dict[str, Any]:
+    return {"connector": "zendesk", "base_url": url, "email": EMAIL, "api_token": "${ZENDESK_API_TOKEN}",
+            "csat": "survey_responses", "start_date": "2026-03-01T00:00:00Z"}  # fmt: skip
+
+
+def test_an_api_source_with_nothing_new_succeeds(tmp_path, zendesk_clock):
+    with zendesk(ZendeskAccount()) as api:
+        result = sync_source(tmp_path, zendesk_entry(api.url), name="support")
+    assert (result.status, result.read, result.error) == ("success", 0, None)
+
+
+def test_an_api_source_whose_every_record_is_quarantined_fails(tmp_path, zendesk_clock):
+    """Survey responses whose survey Zendesk no longer lists (so no scale) and no csat_scale set."""
+    account = ZendeskAccount(surveys=[], survey_responses=[survey_response(1, 4, day=2), survey_response(2, 5, day=3)])
+    with zendesk(account) as api:
+        result = sync_source(tmp_path, zendesk_entry(api.url), name="support")
+    assert (result.status, result.read, result.quarantined, result.written) == ("failed", 2, 2, 0), result.error
+    assert result.error.startswith("every record read (2) went to quarantine, none was written; the first, ")
+    assert "set csat_scale in the config" in result.error, result.error
