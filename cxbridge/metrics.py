@@ -202,6 +202,7 @@ class Scored:
 
 
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
+_PERCENT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%$")
 _LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)\D")
 _SPACES = re.compile(r"\s+")
 
@@ -231,6 +232,8 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
         value = labelled
     elif _NUMBER.match(key):
         value = float(key.replace(",", "."))
+    elif (percent := _PERCENT.match(key)) and (spec.metric in POINTS_METRICS or spec.metric.startswith(CUSTOM_PREFIX)):
+        value = float(percent.group(1).replace(",", "."))  # "85%" of an audit: 85 on its 0–100 scale
     elif match := _LEADING_NUMBER.match(key):
         value = float(match.group(1).replace(",", "."))
     else:

@@ -204,3 +204,24 @@ def test_an_api_source_whose_every_record_is_quarantined_fails(tmp_path, zendesk
     assert (result.status, result.read, result.quarantined, result.written) == ("failed", 2, 2, 0), result.error
     assert result.error.startswith("every record read (2) went to quarantine, none was written; the first, ")
     assert "set csat_scale in the config" in result.error, result.error
+
+
+# --- a few bad answers do not hide a scored column (issue 11 item 4) -------------------------------
+
+
+def test_an_nps_column_with_a_few_bad_answers_is_nps_and_only_those_rows_are_quarantined(tmp_path):
+    answers = ["9", "10", "11", "8", "abc", "7", "7.5", "6", "-1", "10", "3", "9"]
+    rows = [[f"R{n}", f"2025-01-{n:02d}", answer] for n, answer in enumerate(answers, start=1)]
+    path = write_csv(tmp_path / "nps.csv", [["id", "date", "NPS"], *rows])
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--db", str(db))
+    assert result.exit_code == 0 and result.output.startswith("✔ nps.csv → nps (plain): 12 read · 8 written · "
+                                                              "0 unchanged · 4 quarantined"), result.output  # fmt: skip
+    good = {f"R{n}": int(a) for n, a in enumerate(answers, start=1) if a.isdigit() and int(a) <= 10}
+    assert dict(db_rows(db, "SELECT source_record_id, nps FROM feedback")) == good
+    reasons = dict(db_rows(db, "SELECT source_record_id, error FROM quarantine"))
+    assert sorted(reasons) == ["R3", "R5", "R7", "R9"]
+    assert "nps answer 11 is outside its scale 0–10" in reasons["R3"]
+    assert "answer 'abc' is neither a number nor a known label of this nps question" in reasons["R5"]
+    assert "nps answer 7.5 is not a whole number 0–10" in reasons["R7"]
+    assert "nps answer -1 is outside its scale 0–10" in reasons["R9"]

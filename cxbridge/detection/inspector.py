@@ -12,7 +12,9 @@ from cxbridge import exports
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.fields import propose_fields
 from cxbridge.detection.mapping_file import source_entry
+from cxbridge.detection.points import POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import ColumnProfile, profile_table
+from cxbridge.detection.program import ProgramGuess
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
@@ -30,7 +32,7 @@ FIELD_TARGETS = (
     "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
     "team", "agent_id", "status",
 )  # fmt: skip
-METRICS = ("nps", "enps", "csat", "ces")
+METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
 RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")  # numbers stand for answer options
 
 
@@ -174,7 +176,8 @@ def _open(file: SourceFile, hints: Hints) -> list:
 
 def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints: Hints) -> Inspection:
     profiles = profile_table(table)
-    proposals = _proposals(table, profiles)
+    names = [file.path.stem, *([table.sheet] if table.sheet else [])]
+    proposals, program = _proposals(table, profiles, program=hints.program, names=names)
     chosen = choose(proposals)
     inspection = Inspection(
         path=file.path, connector=CONNECTOR_OF_KIND[file.kind], recognition=recognition, table=table,
@@ -190,8 +193,10 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
                                 "default); set timezone for this source if the export used another one")  # fmt: skip
     if hints.definition:
         inspection.settings["definition"] = str(hints.definition.resolve())
-    if hints.program:
-        inspection.settings["program"] = hints.program
+    if program.program:
+        inspection.settings["program"] = program.program
+    if program.evidence:
+        inspection.notes.append(program.evidence)
     return inspection
 
 
@@ -204,7 +209,11 @@ def _naive_times(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) -> 
     return not dates or not all(_ZONED.search(text) for text in dates)
 
 
-def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposal]:
+def _proposals(
+    table: Table, profiles: dict[str, ColumnProfile], *, program: str | None, names: list[str]
+) -> tuple[list[Proposal], ProgramGuess]:
+    """Every proposal for the table's columns, and the program of its rows (given, or detected
+    from its points scores and the words of its headers and `names`)."""
     known = exports.knowledge(table)
     proposals = [Proposal(name, found.column, 0.99, [found.evidence]) for name, found in known.fields.items()]
     taken = {found.column for found in known.fields.values()}
@@ -217,13 +226,17 @@ def _proposals(table: Table, profiles: dict[str, ColumnProfile]) -> list[Proposa
             proposals.append(comment)
         if table.format == "google_forms" and (multi := propose_multi_choice(profile)):
             proposals.append(multi)
+    scored = {p.column for p in proposals if p.target in METRICS and p.mapped}
+    visits, guess = propose_visit_scores({k: v for k, v in free.items() if k not in scored}, program=program,
+                                         headers=[column.label for column in table.columns], names=names)  # fmt: skip
+    proposals += visits
     for key in known.metadata:
         if key in profiles and profiles[key].filled and key.lower().startswith(("start", "startdate")):
             proposals.append(Proposal("timestamp", key, 0.9, ["the start time, kept in attributes as UTC"]))
     for key in _personal_metadata(table):
         proposals.append(Proposal("ignore", key, 0.95, ["personal data the export carries: never stored"]))
     proposals += [Proposal("question", key, 0.9, ["an answer to a question of the survey"]) for key in known.questions]
-    return proposals
+    return proposals, guess
 
 
 def _personal_metadata(table: Table) -> list[str]:

@@ -29,11 +29,19 @@ STEMS: dict[str, tuple[str, ...]] = {
     ),
     "comment": (
         "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
-        "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",
+        "notes", "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",
         "sugest", "opinia", "kommentar", "warum", "anmerk", "anregung", "hinweis", "comentario", "comentário",
         "por qué", "por que", "sugerencia", "sugestão", "commentaire", "pourquoi", "remarque", "suggestion",
         "observa",
     ),
+    "points": ("score", "points", "pts", "pkt", "punkty", "punkte", "punktzahl", "балл", "очки", "wynik", "puntos",
+               "puntuación", "puntaje", "pontos", "pontuação", "résultat", "compliance", "соответстви"),
+    "percent": ("percent", "pct", "процент", "procent", "prozent", "porcentaje", "pourcentage", "porcentagem"),
+    "mystery_shop": ("mystery", "shopper", "тайный покуп", "тайного покуп", "тайные покуп", "tajemnicz", "testkauf",
+                     "testkäuf", "cliente misterioso", "cliente oculto", "cliente secreto", "client mystère",
+                     "visite mystère", "compra misteriosa", "comprador misterioso"),
+    "audit": ("audit", "inspection", "inspector", "checklist", "аудит", "ревизи", "audyt", "inspekcj", "prüfung",
+              "prüfer", "auditoría", "auditoria", "inspección", "inspeção", "vistoria"),
     "time": (
         "timestamp", "submitted", "submission", "date", "time", "created", "completed", "recorded", "finished",
         "дата", "время", "отметка времени", "data", "czas", "sygnatura", "datum", "zeit", "zeitstempel",
@@ -67,7 +75,7 @@ STEMS: dict[str, tuple[str, ...]] = {
                  "ip address", "ipaddress"),
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
-               "note", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile"}  # fmt: skip
+               "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile"}  # fmt: skip
 _SPLIT = re.compile(r"[^\w#№.@-]+")
 _SPACES = re.compile(r"\s+")
 

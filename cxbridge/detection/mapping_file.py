@@ -13,10 +13,11 @@ import tomlkit
 
 from cxbridge.detection.evidence import Proposal
 from cxbridge.errors import ConfigError
+from cxbridge.normalize import PRIMARY_COLUMN_OF
 
 LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
                 "timestamp": "timestamps", "ignore": "ignore"}  # fmt: skip
-METRICS = ("nps", "enps", "csat", "ces")
+METRICS = ("nps", "enps", "csat", "ces", "mystery_shop", "audit")
 
 
 def source_entry(inspection: Any, *, path: str) -> dict[str, Any]:
@@ -44,7 +45,8 @@ def _mapped(chosen: list[Proposal]) -> tuple[dict[str, str], dict[str, list[str]
     for proposal in chosen:
         if proposal.target in METRICS:
             metric = {"column": proposal.column, "metric": proposal.target, **proposal.spec}
-            if proposal.target not in seen_metric and sum(p.target == proposal.target for p in chosen) > 1:
+            several = sum(p.target == proposal.target for p in chosen) > 1
+            if proposal.target in PRIMARY_COLUMN_OF and proposal.target not in seen_metric and several:
                 metric["primary"] = True
             seen_metric.add(proposal.target)
             metrics.append(metric)

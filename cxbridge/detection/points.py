@@ -1,0 +1,215 @@
+"""Points and percentages of mystery-shop visits and store audits: "Score (of 40)", "Points /50",
+"Wynik (z 20)", "Compliance %", "Score" holding "85%". The scale comes from the maximum the header
+names (of 40 → 0–40) or, for percentages, from the values (0–100; 0–1 for a spreadsheet's
+percent cells); the metric rules normalize it 0–100.
+
+Such a column is the visit's score only in a mystery-shop or audit program, as its metric
+(`mystery_shop`, `audit`), one column a visit: other points columns (section scores) and yes/no
+criteria are kept as answers. In another program it is kept as an answer, and the warning says
+how to score it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+
+from cxbridge.detection import labels as builtin
+from cxbridge.detection.evidence import Proposal
+from cxbridge.detection.keywords import mentions
+from cxbridge.detection.profile import ColumnProfile
+from cxbridge.detection.program import ProgramGuess, detect_program
+
+POINTS_PROGRAMS = ("mystery_shop", "audit")
+TOLERATED = 0.1  # the share of answers that may be off the scale (they are quarantined)
+_UNIT = r"\s*(?:points?|pts?|pkt|punkt\w*|балл\w*)?"
+_MAXIMUM = r"(?:(?:(?<![^\s(\[])(?:out\s+of|of|max(?:imum)?\.?|z|из|von|sur|de|sobre)\s*)|/\s*)(\d+(?:[.,]\d+)?)"
+_IN_BRACKETS = re.compile(rf"[(\[]\s*{_MAXIMUM}{_UNIT}\s*[)\]]", re.IGNORECASE)  # "(of 40)", "(max 40)", "[/40]"
+_AT_THE_END = re.compile(rf"{_MAXIMUM}{_UNIT}$", re.IGNORECASE)  # "Score of 40", "Points /50", "Wynik z 20"
+_UNITS_IN_BRACKETS = re.compile(r"[(\[]\s*(\d+(?:[.,]\d+)?)\s*(?:points?|pts?|pkt|punkt\w*|балл\w*)\s*[)\]]",
+                                re.IGNORECASE)  # "(40 pts)"
+_PERCENT_VALUE = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*%\s*$")
+_TOTAL = ("total", "overall", "final", "łącznie", "razem", "итог", "общ", "gesamt", "insgesamt", "global", "final")
+
+
+@dataclass(frozen=True)
+class PointsReading:
+    """What a points column's header and values say: its scale (None when the header names
+    points but not their maximum), why, and the answers off the scale."""
+
+    scale: tuple[float, float] | None
+    evidence: list[str]
+    odd: Counter[str] = field(default_factory=Counter)
+    total: bool = False  # the header says it is the total (overall) score
+
+    def describe_scale(self) -> str:
+        low, high = self.scale or (0, 0)
+        return f"points of {_fmt(high)}" if low == 0 and high != 100 else f"a {_fmt(low)}–{_fmt(high)} score"
+
+
+def propose_visit_scores(
+    profiles: dict[str, ColumnProfile], *, program: str | None, headers: list[str], names: list[str]
+) -> tuple[list[Proposal], ProgramGuess]:
+    """The points proposals among `profiles` (the columns no other metric claims), one score a
+    visit, its yes/no criteria as answers — and the program: the one given, else detected when a
+    column holds points."""
+    readings = {key: reading for key, profile in profiles.items() if (reading := read_points(profile))}
+    guess = ProgramGuess(program, "")
+    if program is None and readings:
+        guess = detect_program(headers, names)
+    found = [proposal for key, reading in readings.items()
+             if (proposal := propose_points(profiles[key], reading, guess.program))]  # fmt: skip
+    found = one_score_a_visit(found, readings)
+    if visit := next((p.column for p in found if p.target in POINTS_PROGRAMS), None):
+        found += [criterion for key, profile in profiles.items()
+                  if key != visit and (criterion := propose_criterion(profile, visit))]  # fmt: skip
+    return found, guess
+
+
+def read_points(profile: ColumnProfile) -> PointsReading | None:
+    """The scale of a column that holds points or percentages, or None for any other column."""
+    if not profile.filled or profile.dates or profile.emails:
+        return None
+    header = profile.column.label
+    numbers = [*profile.numbers, *_percent_values(profile)]
+    if not numbers:
+        return None
+    total = any(word in header.casefold() for word in _TOTAL)
+    if (most := _header_maximum(header)) is not None:
+        why = f"the header names the maximum ({header!r}: 0–{_fmt(most)})"
+        return _fitted(profile, numbers, (0.0, most), why, total=total)
+    percent_values = _percent_values(profile)
+    if _says_percent(header) or (percent_values and len(percent_values) * 2 >= profile.answered):
+        return _percentages(profile, numbers, header, written=bool(percent_values), total=total)
+    if stem := mentions(header, "points"):
+        why = (f"the header names points ({stem!r}) but not their maximum, and the values ({profile.example()}) are "
+               "not percentages, so its scale is not known")  # fmt: skip
+        return PointsReading(None, [why], total=total)
+    return None
+
+
+def _percentages(profile: ColumnProfile, numbers: list[float], header: str, *, written: bool, total: bool):
+    why = "values are written as percentages" if written else f"the header says percent ({header!r})"
+    fractions = numbers and all(0 <= n <= 1 for n in numbers) and not all(float(n).is_integer() for n in numbers)
+    if not written and fractions:
+        return _fitted(profile, numbers, (0.0, 1.0), f"{why}, as fractions (a spreadsheet's percent cells): a 0–1 "
+                       "scale", total=total)  # fmt: skip
+    return _fitted(profile, numbers, (0.0, 100.0), f"{why}: a 0–100 scale", total=total)
+
+
+def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, float], why: str, *, total: bool):
+    """The reading when all but a small minority of the answers are on the scale (those go to
+    quarantine), else a reading without a scale saying the values do not fit."""
+    low, high = scale
+    odd = Counter(_fmt(n) for n in numbers if not low <= n <= high)
+    odd += Counter({label: count for label, count in profile.labels.items() if not _PERCENT_VALUE.match(label)})
+    count = sum(odd.values())
+    if count > TOLERATED * profile.answered:
+        shown = ", ".join(repr(value) for value in list(odd)[:3])
+        return PointsReading(None, [f"{why}, but {count} of {profile.answered} answers are off it ({shown}), so its "
+                                    "scale is not known"], total=total)  # fmt: skip
+    evidence = [why, f"answers {_fmt(min(numbers))}–{_fmt(max(numbers))} ({profile.example()})"]
+    if odd:
+        shown = ", ".join(repr(value) for value in list(odd)[:3])
+        evidence.append(f"{count} of {profile.answered} answers {'is' if count == 1 else 'are'} off the scale "
+                        f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
+    return PointsReading(scale, evidence, odd, total=total)
+
+
+def _header_maximum(header: str) -> float | None:
+    """The maximum a header names: "(of 40)", "(out of 40)", "(max 40)", "(/40)", "(40 pts)", or at
+    its end after a word for points ("Score of 40", "Points /50", "Wynik z 20")."""
+    found = _IN_BRACKETS.search(header) or _UNITS_IN_BRACKETS.search(header)
+    if found is None and mentions(header, "points"):
+        found = _AT_THE_END.search(header.strip())
+    if found is None:
+        return None
+    most = float(found.group(1).replace(",", "."))
+    return most if most > 0 else None
+
+
+def _says_percent(header: str) -> bool:
+    return "%" in header or mentions(header, "percent") is not None
+
+
+def _percent_values(profile: ColumnProfile) -> list[float]:
+    """The answers written as percentages ("85%", "92,5 %"), each as often as it was given."""
+    found = []
+    for label, count in profile.labels.items():
+        if match := _PERCENT_VALUE.match(label):
+            found += [float(match.group(1).replace(",", "."))] * count
+    return found
+
+
+def propose_points(profile: ColumnProfile, reading: PointsReading, program: str | None) -> Proposal | None:
+    """The points column scored as the program's metric, or kept as an answer saying why (a
+    "Score" of no known scale only in a mystery-shop or audit program: elsewhere it may be anything)."""
+    if reading.scale is None:
+        if program not in POINTS_PROGRAMS:
+            return None
+        fix = f"to score it, map it under [[metrics]] with metric = {program!r} and scale = [0, MAX]"
+        return _note(profile, f"{'; '.join(reading.evidence)}; kept as an answer, unscored; {fix}")
+    if program not in POINTS_PROGRAMS:
+        return _note(profile, f"{'; '.join(reading.evidence)}: {reading.describe_scale()}, the score of a mystery-shop "
+                              f"visit or an audit, but the program is {program or 'voc'}; kept as an answer, unscored; "
+                              f"{_PROGRAM_FIX}")  # fmt: skip
+    spec: dict = {"scale": [reading.scale[0], reading.scale[1]]}
+    if ignored := sorted(profile.no_score):
+        spec["ignore_values"] = ignored
+    evidence = [*reading.evidence, f"the score of each {_VISIT[program]}, normalized 0–100"]
+    return Proposal(program, profile.key, 0.8 if reading.odd else 0.85, evidence, spec)
+
+
+_PROGRAM_FIX = ("if the rows are mystery-shop visits or audits, import with --program mystery_shop (or audit), or set "
+                "program in the source, to score it")  # fmt: skip
+_VISIT = {"mystery_shop": "mystery-shop visit", "audit": "audit"}
+
+
+def one_score_a_visit(proposals: list[Proposal], readings: dict[str, PointsReading]) -> list[Proposal]:
+    """One points column scores a visit: the one whose header says total (overall), else the
+    widest scale, else the first; the others (section scores) are kept as answers, saying how to
+    score them too. Several scores of one metric would otherwise be averaged into one number."""
+    scored = [p for p in proposals if p.target in POINTS_PROGRAMS]
+    if len(scored) < 2:
+        return proposals
+    order = {p.column: n for n, p in enumerate(proposals)}
+    main = max(scored, key=lambda p: (
+        readings[p.column].total, p.spec["scale"][1] - p.spec["scale"][0], -order[p.column]
+    ))
+    kept = []
+    for proposal in proposals:
+        if proposal.target in POINTS_PROGRAMS and proposal is not main:
+            low, high = proposal.spec["scale"]
+            proposal = _note(proposal, f"another points column besides {main.column!r} (the visit's score): kept as an "
+                                       f"answer, so that each visit has one {main.target} score; to score it as well, "
+                                       f"map it under [[metrics]] with metric = {custom_name(proposal.column)!r} and "
+                                       f"scale = [{_fmt(low)}, {_fmt(high)}]")  # fmt: skip
+        kept.append(proposal)
+    return kept
+
+
+def custom_name(header: str) -> str:
+    """A custom metric named after a header: "Cleanliness (of 20)" → `custom:cleanliness`."""
+    text = unicodedata.normalize("NFKD", re.sub(r"[(\[].*?[)\]]", " ", header).casefold().replace("ł", "l"))
+    words = "".join(char for char in text if not unicodedata.combining(char))
+    name = re.sub(r"[^a-z0-9]+", "_", words).strip("_")
+    return f"custom:{name}" if name[:1].isalpha() else "custom:name"
+
+
+def propose_criterion(profile: ColumnProfile, score_column: str) -> Proposal | None:
+    """A yes/no criterion of a visit ("Greeting within 30s": yes/no): kept as an answer."""
+    if not profile.labels or not builtin.is_yes_no(profile.labels):
+        return None
+    why = (f"yes/no answers ({profile.example()}): a criterion of the visit, kept as an answer, unscored (the visit's "
+           f"score is {score_column!r})")  # fmt: skip
+    return Proposal("question", profile.key, 0.8, [why])
+
+
+def _note(where: ColumnProfile | Proposal, why: str) -> Proposal:
+    column = where.key if isinstance(where, ColumnProfile) else where.column
+    return Proposal("question", column, 0.9, [why], unscored=True)
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

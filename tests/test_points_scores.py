@@ -1,0 +1,239 @@
+"""Mystery-shop and audit scores are detected, never dropped (issue 11 item 4): a "Score (of 40)",
+"Points /50" or "Compliance %" column is the visit's score on the scale its header or its values
+say, normalized 0–100, when the file's program is a mystery-shop or audit one (detected from its
+headers and name, or given); yes/no criteria are kept as answers; in a VoC file such a column is
+kept as an answer and the import says how to score it. Every normalized score is checked against
+the file's own values, read here with the csv module."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from cxbridge.cli.main import cli
+
+from cxbridge import plugins_host
+from cxbridge.detection.inspector import Hints, inspect_file
+from tests.workbooks import write_xlsx
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "data"
+CHECKLIST = Path(__file__).parent / "data" / "audits" / "store_audit_checklist.csv"  # percentages, a section, yes/no
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_csv(path: Path, rows: list[list[Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def db_rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def by_target(inspection) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for proposal in inspection.chosen:
+        found.setdefault(proposal.target, []).append(proposal.column)
+    return found
+
+
+def visits(header: str, values: list[Any], *, extra: tuple[str, ...] = ("Shopper",)) -> list[list[Any]]:
+    return [["Visit ID", "Visit date", *extra, header],
+            *[[f"V{n}", f"2025-04-{n:02d}", *(f"person{n % 3}" for _ in extra), value]
+              for n, value in enumerate(values, start=1)]]  # fmt: skip
+
+
+# --- the shipped examples --------------------------------------------------------------------------
+
+
+def test_the_mystery_shop_example_imports_its_score_of_40_normalized(tmp_path):
+    path = EXAMPLES / "mystery_shop_2025.csv"
+    inspection = inspect_file(path)
+    assert inspection.settings["program"] == "mystery_shop"
+    assert any(note.startswith("program mystery_shop: the file holds a points score, and 'Shopper'")
+               for note in inspection.notes)  # fmt: skip
+    [score] = [p for p in inspection.chosen if p.target == "mystery_shop"]
+    assert (score.column, score.spec) == ("Score (of 40)", {"scale": [0.0, 40.0]})
+    assert by_target(inspection)["question"] == ["Greeting within 30s"]
+    assert by_target(inspection)["comment"] == ["Notes"] and not inspection.warnings
+
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--db", str(db))
+    assert result.exit_code == 0 and result.output.startswith("✔ mystery_shop_2025.csv → mystery_shop_2025 (plain): "
+                                                              "60 read · 60 written"), result.output  # fmt: skip
+    expected = {row["Visit ID"]: float(row["Score (of 40)"]) for row in read_rows(path)}
+    stored = db_rows(db, "SELECT f.source_record_id, f.program, f.respondent_type, s.metric, s.value, s.scale_min, "
+                         "s.scale_max, s.normalized FROM feedback f JOIN feedback_scores s USING (record_id)")  # fmt: skip
+    assert sorted(stored) == sorted(
+        (visit, "mystery_shop", "shopper", "mystery_shop", points, 0.0, 40.0, pytest.approx(points / 40 * 100))
+        for visit, points in expected.items()
+    )
+    greetings = {row["Visit ID"]: row["Greeting within 30s"] for row in read_rows(path)}
+    answers = dict(db_rows(db, "SELECT source_record_id, answers FROM feedback"))
+    assert {visit: json.loads(text)["Greeting within 30s"]["value"] for visit, text in answers.items()} == greetings
+
+
+def test_the_store_audit_example_imports_its_points_of_50_as_the_audit_score(tmp_path):
+    path = EXAMPLES / "store_audit_2025.csv"
+    inspection = inspect_file(path)
+    assert inspection.settings["program"] == "audit" and not inspection.warnings
+    [score] = [p for p in inspection.chosen if p.target == "audit"]
+    assert (score.column, score.spec) == ("Points (of 50)", {"scale": [0.0, 50.0]})
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--db", str(db))
+    rows = read_rows(path)
+    assert result.exit_code == 0 and f"{len(rows)} read · {len(rows)} written" in result.output, result.output
+    stored = db_rows(db, "SELECT f.source_record_id, f.program, f.respondent_type, s.metric, s.value, s.normalized "
+                         "FROM feedback f JOIN feedback_scores s USING (record_id)")  # fmt: skip
+    assert sorted(stored) == sorted(
+        (row["Audit ID"], "audit", "auditor", "audit", float(row["Points (of 50)"]),
+         pytest.approx(float(row["Points (of 50)"]) / 50 * 100)) for row in rows
+    )  # fmt: skip
+
+
+def test_an_audit_checklist_scores_its_percentages_and_says_how_to_score_the_section(tmp_path):
+    path = CHECKLIST
+    inspection = inspect_file(path)
+    assert inspection.settings["program"] == "audit"
+    [score] = [p for p in inspection.chosen if p.target == "audit"]
+    assert (score.column, score.spec) == ("Compliance %", {"scale": [0.0, 100.0]})
+    assert "values are written as percentages" in score.describe()
+    assert by_target(inspection)["question"] == ["Cleanliness (of 20)", "Price labels correct", "Fire exits clear"]
+    [warning] = inspection.warnings
+    assert warning.startswith("column 'Cleanliness (of 20)' is not scored: another points column besides "
+                              "'Compliance %'")  # fmt: skip
+    assert "metric = 'custom:cleanliness' and scale = [0, 20]" in warning
+
+    # the advice, followed: the mapping with the section scored as the custom metric it names
+    mapping = tmp_path / "audit.toml"
+    assert invoke("inspect", str(path), "--write-mapping", str(mapping)).exit_code == 0
+    text = mapping.read_text(encoding="utf-8")
+    assert 'program = "audit"' in text
+    mapping.write_text(text + '\n[[sources.store_audit_checklist.metrics]]\ncolumn = "Cleanliness (of 20)"\n'
+                              'metric = "custom:cleanliness"\nscale = [0, 20]\n', encoding="utf-8")  # fmt: skip
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--mapping", str(mapping), "--db", str(db))
+    assert result.exit_code == 0 and "30 read · 30 written" in result.output, result.output
+    rows = read_rows(path)
+    compliance = {row["Audit ID"]: float(row["Compliance %"].rstrip("%")) for row in rows}
+    cleanliness = {row["Audit ID"]: float(row["Cleanliness (of 20)"]) for row in rows}
+    stored = db_rows(db, "SELECT f.source_record_id, s.metric, s.value, s.normalized FROM feedback f "
+                         "JOIN feedback_scores s USING (record_id) WHERE f.program = 'audit'")  # fmt: skip
+    expected = [(audit, "audit", value, pytest.approx(value)) for audit, value in compliance.items()]
+    expected += [(audit, "custom:cleanliness", value, pytest.approx(value / 20 * 100)) for audit, value in cleanliness.items()]
+    assert sorted(stored, key=lambda row: row[:2]) == sorted(expected, key=lambda row: row[:2])
+
+
+# --- headers and values ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "values", "scale"),
+    [
+        ("Score (of 40)", [32, 25, 40, 18, 36], [0.0, 40.0]),
+        ("Score (out of 40)", [32, 25, 40, 18, 36], [0.0, 40.0]),
+        ("Total score [max 25]", [20, 25, 13, 9, 22], [0.0, 25.0]),
+        ("Points /50", [41, 50, 33, 47, 29], [0.0, 50.0]),
+        ("Score (40 pts)", [32, 25, 40, 18, 36], [0.0, 40.0]),
+        ("Wynik (z 20)", [15, 17.5, 20, 11, 19], [0.0, 20.0]),
+        ("Баллы (из 30)", [21, 30, 25, 18, 27], [0.0, 30.0]),
+        ("Compliance %", [85, 92.5, 100, 71, 64], [0.0, 100.0]),
+        ("Score", ["85%", "92,5 %", "100%", "71%", "64%"], [0.0, 100.0]),
+    ],
+)
+def test_the_scale_comes_from_the_header_or_from_percentages(tmp_path, header, values, scale):
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", visits(header, values)))
+    [score] = [p for p in inspection.chosen if p.column == header]
+    assert (score.target, score.spec) == ("mystery_shop", {"scale": scale})
+
+
+def test_a_spreadsheets_percent_cells_are_fractions_of_one(tmp_path):
+    path = write_xlsx(tmp_path / "audits.xlsx", {"Audits": [["Audit ID", "Audit date", "Compliance %"],
+                                                            *[[f"A{n}", f"2025-05-0{n}", share] for n, share in
+                                                              enumerate([0.85, 0.9, 0.725, 1, 0.6], start=1)]]})  # fmt: skip
+    inspection = inspect_file(path)
+    [score] = [p for p in inspection.chosen if p.target == "audit"]
+    assert score.spec == {"scale": [0.0, 1.0]} and "a spreadsheet's percent cells" in score.describe()
+    db = tmp_path / "x.db"
+    assert invoke("import", str(path), "--db", str(db)).exit_code == 0
+    assert sorted(db_rows(db, "SELECT value, normalized FROM feedback_scores")) == [
+        (value, pytest.approx(value * 100)) for value in sorted([0.85, 0.9, 0.725, 1, 0.6])
+    ]
+
+
+def test_a_points_column_of_a_voc_file_is_kept_and_the_import_says_how_to_score_it(tmp_path):
+    path = write_csv(tmp_path / "survey.csv", visits("Score (of 40)", [30, 22, 38], extra=("Store",)))
+    inspection = inspect_file(path)
+    assert "program" not in inspection.settings
+    assert not [p for p in inspection.chosen if p.target in ("mystery_shop", "audit")]
+    result = invoke("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert result.exit_code == 0
+    assert ("⚠ column 'Score (of 40)' is not scored: the header names the maximum ('Score (of 40)': 0–40); answers "
+            "22–38") in result.output  # fmt: skip
+    assert ("but the program is voc; kept as an answer, unscored; if the rows are mystery-shop visits or audits, "
+            "import with --program mystery_shop (or audit)") in result.output  # fmt: skip
+    # the advice, followed
+    db = tmp_path / "y.db"
+    scored = invoke("import", str(path), "--program", "mystery_shop", "--db", str(db))
+    assert scored.exit_code == 0 and "⚠" not in scored.output, scored.output
+    assert sorted(db_rows(db, "SELECT value, normalized FROM feedback_scores WHERE metric = 'mystery_shop'")) == [
+        (value, pytest.approx(value / 40 * 100)) for value in (22.0, 30.0, 38.0)
+    ]
+
+
+def test_a_file_naming_both_programs_is_left_to_the_user(tmp_path):
+    rows = visits("Score (of 40)", [30, 22, 38], extra=("Shopper", "Auditor"))
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))
+    assert "program" not in inspection.settings
+    assert "program not decided: the file names both mystery_shop ('Shopper') and audit ('Auditor'); set --program" in (
+        inspection.notes
+    )
+    chosen = inspect_file(tmp_path / "visits.csv", Hints(program="audit"))
+    assert [p.target for p in chosen.chosen if p.column == "Score (of 40)"] == ["audit"]
+
+
+def test_a_score_without_its_maximum_is_kept_and_the_warning_says_to_set_the_scale(tmp_path):
+    inspection = inspect_file(write_csv(tmp_path / "mystery.csv", visits("Score", [31, 27, 35, 22])))
+    assert inspection.settings["program"] == "mystery_shop"
+    [warning] = inspection.warnings
+    assert "the header names points ('score') but not their maximum" in warning
+    assert warning.endswith("map it under [[metrics]] with metric = 'mystery_shop' and scale = [0, MAX]")
+
+
+def test_points_off_the_scale_go_to_quarantine_with_the_reason(tmp_path):
+    values = [32, 25, 45, 18, 36, 40, 12, 33, 29, 38, 21]  # 45 of 40: a typo
+    path = write_csv(tmp_path / "mystery.csv", visits("Score (of 40)", values))
+    [score] = [p for p in inspect_file(path).chosen if p.target == "mystery_shop"]
+    assert "1 of 11 answers is off the scale ('45'): that row goes to quarantine" in score.describe()
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--db", str(db))
+    assert result.exit_code == 0 and "11 read · 10 written · 0 unchanged · 1 quarantined" in result.output
+    [(error,)] = db_rows(db, "SELECT error FROM quarantine")
+    assert error.startswith("question 'Score (of 40)': mystery_shop answer 45 is outside its scale 0–40")
+
+
+def test_a_nps_score_column_is_still_nps(tmp_path):
+    rows = visits("NPS score", [9, 10, 3, 7, 8, 0, 6], extra=("Shopper",))
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))
+    assert [p.target for p in inspection.chosen if p.column == "NPS score"] == ["nps"]
+    assert "program" not in inspection.settings and not inspection.warnings
