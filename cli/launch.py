@@ -4,6 +4,7 @@ Ctrl-C while it loads (modules, plugins) ends as quietly as Ctrl-C during a comm
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 INTERRUPTED = 130  # the shell's code for a program ended by SIGINT
 
@@ -14,5 +15,10 @@ def main() -> None:
 
         run()
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(INTERRUPTED)
+        end_interrupted()
+
+
+def end_interrupted() -> NoReturn:
+    """Ctrl-C before a command started doing anything: nothing to keep, nothing to say but that."""
+    sys.stderr.write("interrupted\n")
+    sys.exit(INTERRUPTED)

@@ -27,6 +27,7 @@ from cxbridge.logs import configure, redact
 from cxbridge.plugins_host import get_host
 
 from . import output
+from .launch import end_interrupted
 
 if TYPE_CHECKING:
     from cxbridge.pipeline import SourceResult
@@ -134,39 +135,50 @@ def global_options_first(args: list[str]) -> list[str]:
 
 class CliGroup(click.Group):
     """The `cxbridge` group: global options anywhere; with `--log-format json`, usage errors are
-    JSON objects too; plugins add their commands when a command is first looked up (`--help`
-    lists them all; `--version` loads no plugin)."""
+    JSON objects too; Ctrl-C while it starts ends quietly; plugins' commands are added when a
+    command is looked up that is not a built-in one, and listed by `--help` (`--version` loads
+    no plugin)."""
 
-    _plugins_of: PluginHost | None = None
+    _plugin_commands: tuple[PluginHost, click.Group] | None = None
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            end_interrupted()
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, global_options_first(args))
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        self._add_plugin_commands()
-        return super().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        self._add_plugin_commands()
-        return super().get_command(ctx, cmd_name)
-
-    def _add_plugin_commands(self) -> None:
-        try:
-            host = get_host()
-            if self._plugins_of is not host:
-                self._plugins_of = host
-                host.register_commands(self)
-        except CxbridgeError as exc:
-            fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
-
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:  # before a command took over (it says what was kept)
+            end_interrupted()
         except click.UsageError as exc:
             if not _machine(ctx):
                 raise
             configure(fmt="json")  # an unknown command fails before the callback configured the log
             fail(exc.format_message(), kind="UsageError", exit_code=exc.exit_code, machine=True)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.plugin_commands().commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self.plugin_commands().commands.get(cmd_name)
+
+    def plugin_commands(self) -> click.Group:
+        """The commands the current host's plugins add, in a group of their own: none replaces a
+        built-in command, and a test's plugins stay out of the next test's command line."""
+        host = get_host()
+        if self._plugin_commands is None or self._plugin_commands[0] is not host:
+            added = click.Group(self.name)
+            try:
+                host.register_commands(added)
+            except CxbridgeError as exc:
+                fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
+            self._plugin_commands = (host, added)
+        return self._plugin_commands[1]
 
 
 @click.group(cls=CliGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -181,6 +193,7 @@ def cli(ctx: click.Context, log_format: str, verbose: int, quiet: bool) -> None:
     -v, -q and --log-format may also follow the command (cxbridge sync -v)."""
     configure(fmt=log_format, verbose=-1 if quiet else verbose)
     ctx.obj = {"log_format": log_format, "quiet": quiet}
+    ctx.command.plugin_commands()  # every plugin adds its commands, so that one that fails is reported too
     if ctx.invoked_subcommand != "plugins":  # that one lists them itself
         for failure in get_host().failures:
             log.warning("plugin %s is not loaded: %s (see `cxbridge plugins`)", failure.name, failure.error)
@@ -308,26 +321,6 @@ def print_warnings(warnings: list[str]) -> None:
 
 @cli.command()
 @config_option
-@db_option
-@destination_option
-@click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
-@format_option
-@handles_errors
-def status(config, db, destination, runs, fmt) -> None:
-    """Last runs, saved cursors and quarantine counts."""
-    from cxbridge import api
-
-    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs)
-    if fmt == "json":
-        click.echo(json.dumps(report.__dict__, indent=2, default=str))
-        return
-    output.rows(report.runs, fmt=fmt, title="recent runs")
-    output.rows(report.cursors, fmt=fmt, title="cursors")
-    output.rows(report.quarantine, fmt=fmt, title="quarantine")
-
-
-@cli.command()
-@config_option
 @click.option(
     "--by", type=LazyChoice("cxbridge.reporting", "BY"), default="month", show_default=True,
     help="Rows per bucket or dimension.",
@@ -397,15 +390,18 @@ def quarantine() -> None:
 @quarantine.command("list")
 @config_option
 @click.option("--source", "-s", metavar="NAME", help="Only this source.")
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the first N records.")
 @db_option
 @destination_option
 @format_option
 @handles_errors
-def quarantine_list(config, source, db, destination, fmt) -> None:
-    """Show quarantined records and why each one was kept out."""
+def quarantine_list(config, source, limit, db, destination, fmt) -> None:
+    """Show quarantined records and why each one was kept out, by source and place (file, row)."""
     from cxbridge import api
 
-    items = api.quarantine_list(config, source=source, destination=api.destination_url_for(db, destination))
+    items = api.quarantine_list(
+        config, source=source, destination=api.destination_url_for(db, destination), limit=limit
+    )
     rows = [
         {
             "source": item.source,
@@ -418,6 +414,8 @@ def quarantine_list(config, source, db, destination, fmt) -> None:
         for item in items
     ]
     output.rows(rows, fmt=fmt, title="quarantine")
+    if fmt == "table" and limit is not None and len(items) == limit:
+        click.echo(f"the first {limit:,} (--limit); there may be more")
 
 
 @quarantine.command("replay")
@@ -464,9 +462,11 @@ def plugin_new(name: str, kind: str, directory: str | None) -> None:
 
 
 from .importing import import_command, inspect_command  # noqa: E402 - they use the options above
+from .status import status_command  # noqa: E402
 
 cli.add_command(inspect_command)
 cli.add_command(import_command)
+cli.add_command(status_command)
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.records import FeedbackRecord
 from cxbridge.reporting import ReportOptions, report_rows
 from cxbridge.sources import Source
+from cxbridge.status_report import StatusReport, people_order, status_of
 from cxbridge.scaffold import plugin_new
 
 
@@ -187,45 +187,13 @@ def _names(value: str | Iterable[str]) -> tuple[str, ...]:
     return (value,) if isinstance(value, str) else tuple(value)
 
 
-@dataclass
-class StatusReport:
-    destination: str
-    runs: list[dict[str, Any]]
-    cursors: list[dict[str, Any]]
-    quarantine: list[dict[str, Any]]
-
-
 def status(
     config: str | Path | None = None, *, destination: str | None = None, runs: int = 10, host: PluginHost | None = None
 ) -> StatusReport:
-    """The last runs, the saved cursors and the quarantine counts of a destination."""
+    """The last runs (a killed one as `abandoned`), the saved cursors (with `position` in words)
+    and the quarantine counts of a destination."""
     with reading(config, destination=destination, host=host) as dest:
         return status_of(dest, runs=runs)
-
-
-def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
-    """`status` of a destination already open (the conformance suite runs it on every one)."""
-    return StatusReport(
-        destination=dest.display_name,
-        runs=dest.query(
-            "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
-            "records_unchanged, records_quarantined, error FROM sync_runs "
-            f"ORDER BY started_at DESC LIMIT {int(runs)}"  # no parameter: placeholders differ by engine
-        ),
-        cursors=[
-            {**row, "cursor": _short(row["cursor"])}
-            for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
-        ],
-        quarantine=dest.query(
-            "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
-            "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
-        ),
-    )
-
-
-def _short(cursor: Any, limit: int = 60) -> str:
-    text = cursor if isinstance(cursor, str) else json.dumps(cursor)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def quarantine_list(
@@ -233,11 +201,13 @@ def quarantine_list(
     *,
     source: str | None = None,
     destination: str | None = None,
+    limit: int | None = None,
     host: PluginHost | None = None,
 ) -> list[QuarantineItem]:
-    """Every quarantined record (of one source, if given) with its reason."""
+    """The quarantined records (of one source, if given) with their reasons, by source, stream
+    and place in it (file, sheet, row); the first `limit` of them when given."""
     with reading(config, destination=destination, host=host) as dest:
-        return list(dest.quarantined(source=source))
+        return people_order(dest.quarantined(source=source))[:limit]
 
 
 def quarantine_replay(

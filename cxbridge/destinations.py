@@ -151,6 +151,11 @@ class Destination(ABC):
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         """Exclusive right to write for one sync; DestinationLockedError after `wait` seconds."""
 
+    def lock_held(self) -> bool | None:
+        """Whether a sync holds this destination's `lock` now; None where there is no lock to
+        ask (then `cxbridge status` cannot tell a killed run from a running one)."""
+        return None
+
     @abstractmethod
     def exists(self) -> bool:
         """Whether there is anything to read yet (for read-only commands on a fresh machine)."""

@@ -30,7 +30,7 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
     The lock sits beside the file the path leads to (symlinks and `..` resolved), so every
     spelling of one destination queues behind the same lock."""
     real = target.resolve()
-    lock_path = real.with_name(real.name + ".lock")
+    lock_path = _lock_path(real)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
@@ -44,6 +44,26 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def file_lock_held(target: Path) -> bool:
+    """Whether a sync holds `target`'s lock now. It is tried and at once let go (a sync starting
+    in that instant without --wait would find it taken); the lock of a process that was killed
+    is free, as the system lets go of it with the process."""
+    lock_path = _lock_path(target.resolve())
+    if not lock_path.exists():
+        return False
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
+
+
+def _lock_path(real: Path) -> Path:
+    return real.with_name(real.name + ".lock")
 
 
 def _spelled(target: Path, real: Path) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import FEEDBACK, ColumnType, Table
-from cxbridge.local_files import file_lock, path_of
+from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.sql_destination import REPLACED, SQLDestination
 
 TYPE_NAMES = {
@@ -87,6 +87,9 @@ class DuckDBDestination(SQLDestination):
 
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         return file_lock(self.path, wait=wait)
+
+    def lock_held(self) -> bool:
+        return file_lock_held(self.path)
 
     def connect(self, *, read_only: bool) -> Any:
         duckdb = import_duckdb()

@@ -32,7 +32,7 @@ from cxbridge.layout import (
     TABLES_BY_NAME,
     Table,
 )
-from cxbridge.local_files import file_lock, path_of
+from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
@@ -74,6 +74,9 @@ class ParquetDestination(DuckDBDestination):
 
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         return file_lock(self.root, wait=wait)
+
+    def lock_held(self) -> bool:
+        return file_lock_held(self.root)
 
     def connect(self, *, read_only: bool) -> Any:
         conn = import_duckdb().connect()

@@ -102,6 +102,16 @@ class PostgresDestination(SQLDestination):
             finally:
                 conn.execute(f"SELECT pg_advisory_unlock({LOCK_KEY})")
 
+    def lock_held(self) -> bool:
+        """Whether a session holds the sync lock of this schema (pg_locks shows a bigint advisory
+        key as its high and low 32 bits); a killed sync's session, and its lock, end with it."""
+        rows = self.fetch(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            f"AND ((classid::bigint << 32) | objid::bigint) = ({LOCK_KEY})::bigint) AS held"
+        )
+        return bool(rows[0]["held"])
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         with self.conn.transaction():

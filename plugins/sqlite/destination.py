@@ -17,7 +17,7 @@ from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
 from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS
-from cxbridge.local_files import file_lock
+from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
@@ -110,6 +110,9 @@ class SQLiteDestination(Destination):
 
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         return file_lock(self.path, wait=wait)
+
+    def lock_held(self) -> bool:
+        return file_lock_held(self.path)
 
     def get_cursor(self, source: str, stream: str) -> Any:
         if not self._has_table("sync_state"):

@@ -1,0 +1,142 @@
+"""`cxbridge status`: calls `cxbridge.api.status` and prints it — for people, tables that fit a
+100-column terminal (times to the minute in UTC, run ids cut to 8 characters, each error on its
+own wrapped, indented lines under the runs); as JSON or CSV, every value whole."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import output
+from .main import config_option, db_option, destination_option, format_option, handles_errors
+
+if TYPE_CHECKING:
+    from rich.padding import Padding
+    from rich.table import Table
+
+    from cxbridge.status_report import StatusReport
+
+RUN_ID_SHOWN = 8
+
+
+@click.command("status")
+@config_option
+@db_option
+@destination_option
+@click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@format_option
+@handles_errors
+def status_command(config, db, destination, runs, fmt) -> None:
+    """Last runs, saved cursors and quarantine counts."""
+    from cxbridge import api
+
+    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs)
+    if fmt == "json":
+        click.echo(json.dumps(report.__dict__, indent=2, default=str))
+    elif fmt == "csv":
+        output.rows(report.runs, fmt=fmt)
+        output.rows([{**row, "cursor": json.dumps(row["cursor"])} for row in report.cursors], fmt=fmt)
+        output.rows(report.quarantine, fmt=fmt)
+    else:
+        print_status(report)
+
+
+def print_status(report: StatusReport) -> None:
+    console = output.stdout()
+    console.print(f"status of {output.escape(report.destination)}", highlight=False, soft_wrap=False)
+    if not report.runs:
+        console.print("runs: none yet (cxbridge sync makes the first)")
+    else:
+        console.print(runs_table(report.runs))
+        for run in report.runs:
+            if run["error"]:
+                console.print(_error_line(run), soft_wrap=False)
+    if report.cursors:
+        table = _table("cursors")
+        for name in ("source", "stream", "position", "saved (UTC)"):
+            table.add_column(name, overflow="fold", no_wrap=name == "saved (UTC)")
+        for row in report.cursors:
+            table.add_row(*map(output.escape, (row["source"], row["stream"], row["position"])), minute(row["updated_at"]))
+        console.print(table)
+    if not report.quarantine:
+        console.print("quarantine: empty")
+        return
+    table = _table("quarantine")
+    for name in ("source", "stream", "records", "last seen (UTC)"):
+        table.add_column(name, justify="right" if name == "records" else "left", overflow="fold")
+    for row in report.quarantine:
+        table.add_row(output.escape(row["source"]), output.escape(row["stream"]), f"{row['records']:,}",
+                      minute(row["last_seen"]))  # fmt: skip
+    console.print(table)
+
+
+def runs_table(runs: list[dict[str, Any]]) -> Table:
+    table = _table("recent runs")
+    table.add_column("started (UTC)", no_wrap=True)
+    table.add_column("run", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("took", justify="right", no_wrap=True)
+    for name in ("read", "written", "unchanged", "quarantined"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for run in runs:
+        table.add_row(
+            minute(run["started_at"]), run["run_id"][:RUN_ID_SHOWN], output.escape(run["source"]),
+            _status_text(run["status"]), took(run["started_at"], run["finished_at"]),
+            *(f"{run[f'records_{name}'] or 0:,}" for name in ("read", "written", "unchanged", "quarantined")),
+        )  # fmt: skip
+    return table
+
+
+def _error_line(run: dict[str, Any]) -> Padding:
+    """A run's error under the table, wrapped with its lines indented."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    return Padding(Text(f"{run['run_id'][:RUN_ID_SHOWN]} {run['source']}: {run['error']}"), (0, 0, 0, 2))
+
+
+def _table(title: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    return Table(title=title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD, show_edge=False,
+                 padding=(0, 1, 0, 0), pad_edge=False, header_style="bold")  # fmt: skip
+
+
+def _status_text(status: str) -> str:
+    colour = {"success": "green", "failed": "red", "abandoned": "yellow", "interrupted": "yellow"}.get(status)
+    return f"[{colour}]{status}[/{colour}]" if colour else output.escape(status)
+
+
+def minute(value: Any) -> str:
+    """A stored time (ISO-8601 text or a datetime) as `YYYY-MM-DD HH:MM` in UTC."""
+    moment = _as_datetime(value)
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "" if value is None else str(value)
+
+
+def took(started: Any, finished: Any) -> str:
+    """How long a run took, as `4.2 s`, `3 min 05 s` or `2 h 07 min`; `—` while it has no end."""
+    begin, end = _as_datetime(started), _as_datetime(finished)
+    if begin is None or end is None:
+        return "—"
+    seconds = max((end - begin).total_seconds(), 0.0)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

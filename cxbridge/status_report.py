@@ -1,0 +1,149 @@
+"""`cxbridge status` and `cxbridge quarantine list`, read from a destination for people: the last
+runs — one whose process was killed (SIGKILL, a power cut) shown as `abandoned`, not `running`
+for ever — each stream's cursor in words, and quarantined records in the order of their source
+and place in it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from cxbridge.destinations import Destination, QuarantineItem
+
+ABANDONED = "abandoned"
+_MILLISECONDS = (10**11, 10**14)  # an int cursor in this range reads as epoch milliseconds (1973–5138)
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+
+@dataclass
+class StatusReport:
+    destination: str
+    runs: list[dict[str, Any]]
+    cursors: list[dict[str, Any]]
+    quarantine: list[dict[str, Any]]
+
+
+def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
+    """`status` of a destination already open (the conformance suite runs it on every one)."""
+    return StatusReport(
+        destination=dest.display_name,
+        runs=recent_runs(dest, limit=runs),
+        cursors=[
+            _cursor_row(row)
+            for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
+        ],
+        quarantine=dest.query(
+            "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
+            "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
+        ),
+    )
+
+
+def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
+    """The last `limit` rows of sync_runs, newest first, `running` ones that no process is
+    running any more as `abandoned`.
+
+    Only a sync holding the destination's lock can be running, and it is the newest run. So
+    when the lock is free every `running` row is abandoned, and when it is held every one but
+    the newest run's. The lock is asked before the rows are read: a run that ends in between
+    shows its final status. A destination without a lock (`lock_held` is None) cannot tell."""
+    held = dest.lock_held() if _any_running(dest) else None
+    rows = dest.query(
+        "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
+        "records_unchanged, records_quarantined, error FROM sync_runs "
+        f"ORDER BY started_at DESC, run_id, source LIMIT {int(limit)}"  # no parameter: placeholders differ by engine
+    )
+    if held is not None and rows:
+        live = rows[0]["run_id"] if held else None
+        for row in rows:
+            if row["status"] == "running" and row["run_id"] != live:
+                row["status"] = ABANDONED
+    return rows
+
+
+def _any_running(dest: Destination) -> bool:
+    return bool(dest.query("SELECT COUNT(*) AS n FROM sync_runs WHERE status = 'running'")[0]["n"])
+
+
+def _cursor_row(row: dict[str, Any]) -> dict[str, Any]:
+    cursor = _decoded(row["cursor"])
+    return {"source": row["source"], "stream": row["stream"], "position": describe_cursor(cursor), "cursor": cursor,
+            "updated_at": row["updated_at"]}  # fmt: skip
+
+
+def describe_cursor(cursor: Any) -> str:
+    """A saved cursor in words: the files a file source read, or the time it read up to (the
+    latest of a cursor that keeps one per survey or form), else its JSON, shortened."""
+    if cursor is None:
+        return "nothing read yet"
+    if isinstance(cursor, dict) and isinstance(files := cursor.get("files"), dict) and len(cursor) == 1:
+        return _files_read(list(files))
+    times = [moment for value in _leaves(cursor) if (moment := _as_time(value)) is not None]
+    if times:
+        where = f" ({len(times)} positions)" if len(times) > 1 else ""
+        return f"up to {max(times).strftime('%Y-%m-%d %H:%M:%S')} UTC{where}"
+    return _shortened(cursor if isinstance(cursor, str) else json.dumps(cursor, sort_keys=True))
+
+
+def _files_read(names: list[str]) -> str:
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{len(names)} file{'s' if len(names) != 1 else ''} read: {shown}" if names else "no file read yet"
+
+
+def _leaves(value: Any) -> Iterable[Any]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
+
+
+def _as_time(value: Any) -> datetime | None:
+    """A timestamp with a time of day (ISO-8601 text or epoch milliseconds) in UTC, or None."""
+    if isinstance(value, int) and not isinstance(value, bool) and _MILLISECONDS[0] < value < _MILLISECONDS[1]:
+        return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+    if not isinstance(value, str) or not _TIME.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+def _decoded(stored: Any) -> Any:
+    """A cursor as saved (JSON text in most engines), as the value it holds."""
+    if not isinstance(stored, str):
+        return stored
+    try:
+        return json.loads(stored)
+    except ValueError:
+        return stored
+
+
+def _shortened(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def people_order(items: Iterable[QuarantineItem]) -> list[QuarantineItem]:
+    """Quarantined records by source, stream and place (file, sheet, row: row 9 before row 10),
+    then native id: the same order on every run and every destination, whenever each was
+    quarantined."""
+    return sorted(items, key=_place)
+
+
+def _place(item: QuarantineItem) -> tuple[Any, ...]:
+    context = item.context or {}
+    row = context.get("row")
+    return (
+        item.source, item.stream, str(context.get("file") or ""), str(context.get("sheet") or ""),
+        (0, row, "") if isinstance(row, int) else (1, 0, str(row or "")),
+        item.source_record_id or "", item.record_id,
+    )  # fmt: skip

@@ -1,0 +1,225 @@
+"""`cxbridge status` and `cxbridge quarantine list`: a sync killed with SIGKILL is `abandoned`,
+not `running` for ever (found through the destination's lock); the tables fit a 100-column
+terminal; cursors read as words; quarantined records come in the order of their files and rows."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from cxbridge.status_report import describe_cursor
+from tests.conftest import ROOT, Workspace, survey_row
+from tests.terminal import run_in_terminal
+
+HOLDING_PLUGIN = """
+import os, sys, time
+import cxbridge
+
+
+@cxbridge.hookimpl
+def on_sync_event(event):
+    if event.kind == "batch_committed" and os.environ.get("HOLD_UNTIL"):
+        print("held", flush=True)
+        while not os.path.exists(os.environ["HOLD_UNTIL"]):
+            time.sleep(0.02)
+"""
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A site folder with a plugin that holds a sync after each committed batch, while the file
+    $HOLD_UNTIL does not exist: a real `cxbridge sync` to stop and kill at a known point."""
+    site = tmp_path / "site"
+    info = site / "cxbridge_holding-1.0.dist-info"
+    info.mkdir(parents=True)
+    (site / "holding.py").write_text(HOLDING_PLUGIN, encoding="utf-8")
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cxbridge-holding\nVersion: 1.0\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text("[cxbridge]\nholding = holding\n", encoding="utf-8")
+    return site
+
+
+def cxbridge_env(site: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)]), **extra}
+
+
+def start_held_sync(workspace: Workspace, site: Path, release: Path) -> subprocess.Popen:
+    """`cxbridge sync` stopped after its first committed batch, holding the lock, until `release` exists."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cxbridge", "sync", "--config", str(workspace.config)], cwd=workspace.root,
+        env=cxbridge_env(site, HOLD_UNTIL=str(release)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout.readline().strip() == "held", process.stderr.read()
+    return process
+
+
+def cxbridge(*args: str, workspace: Workspace, site: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cxbridge", *args], cwd=workspace.root, env=cxbridge_env(site),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+
+
+def statuses(workspace: Workspace, site: Path) -> list[tuple[str, str]]:
+    result = cxbridge("status", "--format", "json", workspace=workspace, site=site)
+    assert result.returncode == 0, result.stderr
+    return [(run["run_id"], run["status"]) for run in json.loads(result.stdout)["runs"]]
+
+
+def test_a_sync_killed_with_sigkill_is_abandoned_not_running(workspace: Workspace, site: Path):
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
+    workspace.write_csv([survey_row(n) for n in range(1, 21)])
+    killed = start_held_sync(workspace, site, workspace.root / "never")
+    [(run_id, status)] = statuses(workspace, site)
+    assert status == "running"  # it is: it holds the lock
+
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    assert killed.returncode == -signal.SIGKILL
+    assert workspace.query("SELECT status FROM sync_runs") == [("running",)]  # what the killed process left
+    assert statuses(workspace, site) == [(run_id, "abandoned")]
+
+    release = workspace.root / "release"
+    second = start_held_sync(workspace, site, release)  # the lock held again, by a newer run
+    [(second_id, second_status), (first_id, first_status)] = statuses(workspace, site)
+    assert (second_status, first_id, first_status) == ("running", run_id, "abandoned")
+    release.touch()
+    assert second.wait(timeout=120) == 0, second.stderr.read()
+    assert statuses(workspace, site) == [(second_id, "success"), (run_id, "abandoned")]
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(20,)]
+
+
+def test_status_fits_a_100_column_terminal(workspace: Workspace, site: Path):
+    long_name = "store_visits_and_receipt_survey_2024"
+    workspace.config.write_text(
+        workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5").replace("[sources.survey", f"[sources.{long_name}")
+        + textwrap.dedent("""
+            [sources.scanned_forms]
+            connector = "csv"
+            path = "scans/forms.csv"
+            columns = { submitted_at = "submitted" }
+        """)
+    )  # fmt: skip
+    (workspace.root / "scans").mkdir()
+    (workspace.root / "scans" / "forms.csv").write_bytes(b"submitted\n\x00\x01\x02 scanned image bytes \x00" * 40)
+    workspace.write_csv([survey_row(n) for n in range(1, 1201)] + [survey_row(1201, nps=11)])
+    killed = start_held_sync(workspace, site, workspace.root / "never")
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 5", "batch_size = 1000"))
+    assert cxbridge("sync", workspace=workspace, site=site).returncode == 1  # scanned_forms fails
+
+    printed = run_in_terminal([sys.executable, "-m", "cxbridge", "status"], cwd=workspace.root, env=cxbridge_env(site))
+    lines = printed.splitlines()
+    assert max(len(line) for line in lines) <= 100, printed
+    runs = json.loads(cxbridge("status", "--format", "json", workspace=workspace, site=site).stdout)["runs"]
+    by_source = {(run["source"], run["status"]): run for run in runs}
+    failed = by_source["scanned_forms", "failed"]
+    for run in runs:
+        started = datetime.fromisoformat(run["started_at"]).astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
+        row = line_of(run, lines)
+        assert row.startswith(started) and run["status"] in row
+    done = by_source[long_name, "success"]
+    row = line_of(done, lines)
+    assert row.split()[-4:] == [f"{done[f'records_{n}']:,}" for n in ("read", "written", "unchanged", "quarantined")]
+    assert row.split()[-4:] == ["1,201", f"{1200 - 5:,}", "5", "1"]  # the killed run wrote 5; R1201 scores 11
+    assert long_name[:12] in row  # a long source name folds within its column
+    abandoned = by_source[long_name, "abandoned"]
+    assert line_of(abandoned, lines).split()[-5:] == ["—", "0", "0", "0", "0"]
+    error_lines = printed[printed.index(f"  {failed['run_id'][:8]} scanned_forms: "):].splitlines()
+    assert " ".join(" ".join(error_lines[:4]).split()).startswith(
+        f"{failed['run_id'][:8]} scanned_forms: {' '.join(failed['error'].split())}"
+    )
+    assert "1 file read: responses.csv" in printed
+
+
+def line_of(run: dict, lines: list[str]) -> str:
+    """The table line of a run: its short id and (the start of) its source."""
+    return next(line for line in lines if f"{run['run_id'][:8]}  {run['source'][:12]}" in line)
+
+
+def test_killed_runs_are_abandoned_on_every_local_destination(tmp_path: Path, destination: str):
+    """The lock each local destination takes is the one `status` asks about."""
+    from cxbridge.plugins_host import create_host
+
+    host = create_host(load_entry_points=False)
+    url = {"sqlite": "sqlite:///x.db", "duckdb": "duckdb:///x.duckdb", "parquet": "parquet:///lake"}[destination]
+    holder, reader = (host.destination_class(destination)(url, base_dir=tmp_path) for _ in range(2))
+    assert reader.lock_held() is False
+    with holder.lock():
+        assert reader.lock_held() is True
+    assert reader.lock_held() is False
+
+
+@pytest.fixture(params=["sqlite", "duckdb", "parquet"])
+def destination(request) -> str:
+    return request.param
+
+
+def test_postgres_lock_is_seen_by_another_session(postgres_url: str):
+    from cxbridge.plugins_host import create_host
+
+    host = create_host(load_entry_points=False)
+    holder, reader = (host.destination_class("postgresql")(postgres_url) for _ in range(2))
+    with holder:
+        holder.open()
+        with reader:
+            reader.open(read_only=True)
+            assert reader.lock_held() is False
+            with holder.lock():
+                assert reader.lock_held() is True
+            assert reader.lock_held() is False
+
+
+SUBMITTED = "2024-07-08T16:00:23Z"
+
+
+@pytest.mark.parametrize(
+    ("cursor", "words"),
+    [
+        (None, "nothing read yet"),
+        ({"files": {"2023/q4.xlsx": "ab:cd", "2024/q1.xlsx": "ef:01"}}, "2 files read: 2023/q4.xlsx, 2024/q1.xlsx"),
+        ({"files": {f"{n}.csv": "x" for n in range(5)}}, "5 files read: 0.csv, 1.csv, 2.csv and 2 more"),
+        (SUBMITTED, "up to 2024-07-08 16:00:23 UTC"),  # Zendesk, Salesforce: one time
+        ("2024-07-08T18:00:23+02:00", "up to 2024-07-08 16:00:23 UTC"),
+        ({"SV_1": {"token": "abc", "recordedDate": "2024-07-01T10:00:00Z"}, "SV_2": {"recordedDate": SUBMITTED}},
+         "up to 2024-07-08 16:00:23 UTC (2 positions)"),  # Qualtrics: one per survey
+        ({"form": {"completed": SUBMITTED, "partial": "2024-07-08T15:00:00Z"}},
+         "up to 2024-07-08 16:00:23 UTC (2 positions)"),  # Typeform
+        ({"bookmarks": {"responses": {"replication_key_value": SUBMITTED}}}, "up to 2024-07-08 16:00:23 UTC"),
+        ({"surveys": {"1": SUBMITTED}, "boundary": {"1": ["9"]}, "requests": {"day": "2024-07-09", "used": 3}},
+         "up to 2024-07-08 16:00:23 UTC"),  # SurveyMonkey: the request day is no position
+        ({"token": "x" * 80}, '{"token": "' + "x" * 48 + "…"),
+    ],
+)  # fmt: skip
+def test_cursors_in_words(cursor, words):
+    assert describe_cursor(cursor) == words
+
+
+def test_an_epoch_milliseconds_cursor_reads_as_its_time():
+    moment = datetime(2024, 7, 8, 16, 0, 23, tzinfo=timezone.utc)
+    milliseconds = int(moment.timestamp()) * 1000  # HubSpot's hs_lastmodifieddate cursor
+    assert describe_cursor(milliseconds) == f"up to {moment:%Y-%m-%d %H:%M:%S} UTC"
+    assert describe_cursor(42) == "42"
+
+
+def test_quarantine_list_is_in_file_and_row_order_with_a_limit(workspace: Workspace):
+    from cxbridge import api
+
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 7"))
+    bad_b, bad_a = (9, 10, 100), (202, 230)
+    workspace.write_csv([survey_row(n, nps=11 if n in bad_b else None) for n in range(1, 120)], "responses_b.csv")
+    workspace.sync()
+    workspace.write_csv([survey_row(n, nps=12 if n in bad_a else None) for n in range(200, 240)], "responses_a.csv")
+    workspace.sync()  # quarantined later, listed first: a.csv comes before b.csv
+    header = 1  # rows are numbered as the sheet shows them: the header is row 1
+    expected = [("responses_a.csv", n - 200 + 1 + header) for n in bad_a] + [("responses_b.csv", n + header) for n in bad_b]
+    listed = api.quarantine_list(destination=f"sqlite:///{workspace.db}")
+    assert [(item.context["file"], item.context["row"]) for item in listed] == expected  # row 11 before row 101
+    limited = api.quarantine_list(destination=f"sqlite:///{workspace.db}", limit=2)
+    assert [item.record_id for item in limited] == [item.record_id for item in listed[:2]]
