@@ -12,9 +12,9 @@ import click
 
 from . import output
 from .main import (
-    config_option, db_option, destination_option, flat_row, format_option, handles_errors, print_warnings, summary_format,
-    summary_format_option,
-)
+    config_option, db_option, destination_option, flat_row, format_option, handles_errors, hints_wanted, print_warnings,
+    summary_format, summary_format_option,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Hints, Inspection
@@ -78,19 +78,24 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, wr
 @click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
 @config_option
 @click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @summary_format_option
 @click.pass_context
 @handles_errors
 def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, db, destination,
-                   dry_run, config, wait, fmt) -> None:  # fmt: skip
+                   dry_run, config, wait, progress, fmt) -> None:  # fmt: skip
     """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
     from cxbridge import api
 
-    result = api.import_(
-        files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
-        destination=api.destination_url_for(db, destination), dry_run=dry_run, config=config, wait=wait,
-    )  # fmt: skip
+    from .progress import sync_progress
+
     fmt = summary_format(ctx, fmt)
+    with sync_progress(enabled=progress and hints_wanted(ctx, fmt)) as on_progress:
+        result = api.import_(
+            files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
+            destination=api.destination_url_for(db, destination), dry_run=dry_run, config=config, wait=wait,
+            on_progress=on_progress,
+        )  # fmt: skip
     if fmt == "csv":
         output.rows([flat_row(_file_summary(item, result)) for item in result.files], fmt="csv")
     else:

@@ -18,6 +18,16 @@ class EventKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class ReadProgress:
+    """How much of what a stream will read it has read, where it knows the whole in advance (the
+    files of a file source, in bytes): `done` of `total` `unit`s."""
+
+    done: int
+    total: int
+    unit: str = "bytes"
+
+
+@dataclass(frozen=True)
 class SyncEvent:
     kind: EventKind
     run_id: str
@@ -25,3 +35,5 @@ class SyncEvent:
     stream: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    progress: ReadProgress | None = None
+    """On `batch_committed`: the stream's `Stream.progress()`, where it knows its total."""

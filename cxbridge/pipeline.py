@@ -165,7 +165,7 @@ class Engine:
                 if len(batch) >= self.options.batch_size:
                     if stream.is_sorted and cursor != saved:
                         batch.cursor = CursorUpdate(name, stream.name, cursor)
-                    self._commit(batch, result)
+                    self._commit(batch, result, stream)
                     batch = self._new_batch(name, stream)
         except SourceError as exc:
             # What was read before the failure is kept. A sorted stream's cursor covers every
@@ -176,13 +176,13 @@ class Engine:
             if (stream.is_sorted or isinstance(exc, SourcePaused)) and cursor != saved:
                 batch.cursor = CursorUpdate(name, stream.name, cursor)
             if len(batch) or batch.cursor is not None:
-                self._commit(batch, result)
+                self._commit(batch, result, stream)
             raise
         final = stream.final_cursor(cursor)
         if final != saved or (self.options.full_refresh and final is not None):  # a stream without a cursor has none to save
             batch.cursor = CursorUpdate(name, stream.name, final)
         if len(batch) or batch.cursor is not None:
-            self._commit(batch, result)
+            self._commit(batch, result, stream)
         result.streams[stream.name] = result.read
         self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=_counts(result))
 
@@ -202,10 +202,10 @@ class Engine:
             result.read += 1
             self._add(batch, item.raw, stream, builder, scrub)
             if len(batch) >= self.options.batch_size:
-                self._commit(batch, result)
+                self._commit(batch, result, stream)
                 batch = self._new_batch(name, stream)
         if len(batch):
-            self._commit(batch, result)
+            self._commit(batch, result, stream)
 
     def _add(self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder, scrub: Scrubber) -> None:
         native: str | None = None
@@ -241,7 +241,7 @@ class Engine:
             context=stream.quarantine_context(raw),
         )
 
-    def _commit(self, batch: Batch, result: SourceResult) -> None:
+    def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
         if self._dry_run:
             stats = self._dry_run.count(batch)
@@ -258,7 +258,8 @@ class Engine:
         if batch.quarantined:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
         if not self._dry_run:
-            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result))
+            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result),
+                      progress=stream.progress())  # fmt: skip
 
     def _all_quarantined_error(self, name: str, result: SourceResult) -> str:
         """Why a source that read records stored none: every one went to quarantine — with the

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from cxbridge.crm import CrmObject
 from cxbridge.deadline import RunDeadline
 from cxbridge.errors import DataError
+from cxbridge.events import ReadProgress
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
 from cxbridge.timestamps import TimeZoneName
@@ -166,6 +167,12 @@ class Stream(ABC):
         """What the user should know once the stream ran — a column or question that looks
         scored but is kept unscored, with the reason and the fix — for the run's summary."""
         return []
+
+    def progress(self) -> ReadProgress | None:
+        """How much of what `read` will yield it has read, where the whole is known in advance
+        (the files of a file source, in bytes), else None: the progress display shows a
+        percentage and the time left from it, after each committed batch."""
+        return None
 
 
 def volatile_keys(names: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:

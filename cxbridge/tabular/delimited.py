@@ -16,7 +16,7 @@ from pathlib import Path
 
 from cxbridge.errors import SourceError
 from cxbridge.tabular.encoding import detect_encoding, with_byte_order
-from cxbridge.tabular.grid import Cells, Grid
+from cxbridge.tabular.grid import Cells, Grid, ReadPosition
 
 DELIMITERS = (",", ";", "\t", "|")
 _SAMPLE_CHARS = 64 * 1024
@@ -52,13 +52,13 @@ def open_delimited(
         details["delimiter_evidence"] = chosen.evidence
     details |= {"encoding": encoding, "delimiter": delimiter}
     chosen_encoding, chosen_delimiter = encoding, delimiter
+    position = ReadPosition()
 
     def read_rows() -> Iterator[tuple[int, Cells]]:
-        return _records(
-            path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter, max_row_lines=max_row_lines
-        )
+        return _records(path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter,
+                        max_row_lines=max_row_lines, position=position)  # fmt: skip
 
-    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details)
+    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details, position=position)
 
 
 def detect_delimiter(sample: str) -> DetectedDelimiter:
@@ -137,10 +137,11 @@ class _RunawayRow(Exception):
 
 
 def _records(
-    path: Path, identity: str, *, encoding: str, delimiter: str, max_row_lines: int
+    path: Path, identity: str, *, encoding: str, delimiter: str, max_row_lines: int, position: ReadPosition
 ) -> Iterator[tuple[int, Cells]]:
     number = 0
     try:
+        size = path.stat().st_size
         with path.open(encoding=encoding, newline="") as handle:
             lines = _Lines(handle, limit=max_row_lines)
             reader = csv.reader(lines, delimiter=delimiter)
@@ -150,6 +151,7 @@ def _records(
                 if row and row[-1].endswith(_END_OF_FILE):
                     raise SourceError(_open_quote(identity, number, lines))
                 lines.row_start = reader.line_num + 1
+                position.bytes_read(handle, size)
                 yield number, row
     except _RunawayRow:
         raise SourceError(_runaway_row(identity, number + 1, lines)) from None

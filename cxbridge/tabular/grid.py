@@ -9,11 +9,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import IO, Any
 
 PREVIEW_ROWS = 200
 
 Cells = list[Any]
+
+
+@dataclass
+class ReadPosition:
+    """How much of its file the latest pass over a grid's (or record set's) rows has read, as a
+    share from 0 to 1 — earlier sheets of a workbook counted as read — for progress displays. A
+    reader that cannot tell leaves it at 0."""
+
+    share: float = 0.0
+
+    def bytes_read(self, handle: IO[Any], size: int) -> None:
+        """The share of a file of `size` bytes read through `handle` (text read ahead in blocks:
+        a few kilobytes early)."""
+        self.share = min(handle.buffer.tell() / size, 1.0) if size else 1.0
 
 
 @dataclass
@@ -24,6 +38,7 @@ class Grid:
     sheet: str | None
     read_rows: Callable[[], Iterator[tuple[int, Cells]]]
     details: dict[str, str] = field(default_factory=dict)  # how it was read: encoding, delimiter, reader
+    position: ReadPosition = field(default_factory=ReadPosition)
     _preview: list[tuple[int, Cells]] | None = None
 
     def rows(self) -> Iterator[tuple[int, Cells]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cxbridge.errors import SourceError
+from cxbridge.tabular.grid import ReadPosition
 
 JSON_SUFFIXES = frozenset({".json", ".ndjson", ".jsonl"})
 RECORD_LISTS = ("responses", "data", "results", "records", "items")
@@ -29,6 +30,7 @@ class RecordSet:
     read_records: Callable[[], Iterator[tuple[int, dict[str, Any]]]]
     container: str  # "ndjson", "array" or the key of the record list
     envelope: dict[str, Any] = field(default_factory=dict)  # top-level keys other than the records
+    position: ReadPosition = field(default_factory=ReadPosition)
     _preview: list[tuple[int, dict[str, Any]]] | None = None
     sheet: None = None
 
@@ -56,12 +58,15 @@ def open_json(path: Path, identity: str) -> RecordSet:
     else:
         raise SourceError(f"{identity}: not a JSON export (it does not start with '{{' or '[')")
 
+    position = ReadPosition()
+
     def read_records() -> Iterator[tuple[int, dict[str, Any]]]:
         if container == "ndjson":
-            return _ndjson(path, identity)
-        return _array_items(path, identity, None if container == "array" else container)
+            return _ndjson(path, identity, position)
+        return _array_items(path, identity, None if container == "array" else container, position)
 
-    return RecordSet(file=identity, read_records=read_records, container=container, envelope=envelope)
+    return RecordSet(file=identity, read_records=read_records, container=container, envelope=envelope,
+                     position=position)  # fmt: skip
 
 
 def load_document(path: Path, identity: str) -> Any:
@@ -117,14 +122,24 @@ def _container(path: Path, identity: str, head: str) -> tuple[str, dict[str, Any
     raise SourceError(f"{identity}: no list of records found (looked for {', '.join(RECORD_LISTS)})")
 
 
-def _ndjson(path: Path, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _ndjson(path: Path, identity: str, position: ReadPosition) -> Iterator[tuple[int, dict[str, Any]]]:
     with _open(path, identity) as handle, utf8_required(identity):
-        yield from ndjson_records(handle, identity)
+        yield from _followed(ndjson_records(handle, identity), handle, path, position)
 
 
-def _array_items(path: Path, identity: str, key: str | None) -> Iterator[tuple[int, dict[str, Any]]]:
+def _array_items(
+    path: Path, identity: str, key: str | None, position: ReadPosition
+) -> Iterator[tuple[int, dict[str, Any]]]:
     with _open(path, identity) as handle, utf8_required(identity):
-        yield from array_records(handle, identity, key)
+        yield from _followed(array_records(handle, identity, key), handle, path, position)
+
+
+def _followed(records: Iterator[Any], handle: TextIO, path: Path, position: ReadPosition) -> Iterator[Any]:
+    """The records, `position` following how far into the file each one was read."""
+    size = path.stat().st_size
+    for record in records:
+        position.bytes_read(handle, size)
+        yield record
 
 
 def ndjson_records(handle: TextIO, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:

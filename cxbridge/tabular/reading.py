@@ -90,7 +90,9 @@ def read_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> 
             log.info("%s: empty, passed over", source.where)
             continue
         try:
-            tables.append(exports.to_table(source, layout_of(source, config.format), options))
+            table = exports.to_table(source, layout_of(source, config.format), options)
+            table.position = source.position
+            tables.append(table)
         except SourceError as exc:
             if source.sheet is None or named_sheets:
                 raise

@@ -22,6 +22,7 @@ from typing import Any
 
 from cxbridge import exports
 from cxbridge.errors import ConfigError, DataError, SourceError
+from cxbridge.events import ReadProgress
 from cxbridge.identity import content_id
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
@@ -31,6 +32,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SourceFile, find_files, fingerprint, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular.rows import RowNormalizer
+from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.table import Row, Table, header_key
 
 log = logging.getLogger("cxbridge.files")
@@ -46,6 +48,7 @@ class FileStream(Stream):
         self._config_hash = hashlib.sha256(self.config.model_dump_json(exclude={"path"}).encode()).hexdigest()[:16]
         self._read: dict[str, str] = {}
         self._saved: dict[str, str] = {}
+        self._progress: FilesRead | None = None
         self.failures: list[str] = []
         self.empty: list[str] = []  # why each file read this run gave no row
         self.rows = 0  # rows read this run
@@ -99,10 +102,10 @@ class FileStream(Stream):
         self._saved = _saved_files(cursor)
         files = self.files()
         headers = self.source.headers(files)  # type: ignore[attr-defined]
-        for file in files:
-            mark = self._mark(file)
-            if self._saved.get(file.identity) == mark:
-                continue
+        marks = {file.identity: self._mark(file) for file in files}
+        todo = [file for file in files if self._saved.get(file.identity) != marks[file.identity]]
+        self._progress = FilesRead(todo)
+        for file in todo:
             read_before = self.rows
             try:
                 for raw in self._file_rows(file, headers):
@@ -112,9 +115,11 @@ class FileStream(Stream):
                 log.info("%s", exc)
                 self.failures.append(str(exc))
                 continue
+            finally:
+                self._progress.finished(file)
             if self.rows == read_before:
                 self.empty.append(nothing_in(file))
-            self._read[file.identity] = mark
+            self._read[file.identity] = marks[file.identity]
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
         if self.failures:
@@ -133,9 +138,15 @@ class FileStream(Stream):
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}
 
+    def progress(self) -> ReadProgress | None:
+        """The bytes of the files to read (those not passed over) read so far."""
+        return self._progress.now() if self._progress is not None else None
+
     def _file_rows(self, file: SourceFile, headers: SourceHeaders) -> Iterator[dict[str, Any]]:
         for table in open_tables(file, self.config, self.definition, headers=headers):
             self.normalizer.learn_table(table)
+            if self._progress is not None:
+                self._progress.reading(file, table)
             yield from self._table_rows(table)
 
     def _table_rows(self, table: Table) -> Iterator[dict[str, Any]]:
@@ -168,6 +179,27 @@ class FileStream(Stream):
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.normalizer.normalize(raw, builder)
+
+
+class FilesRead:
+    """How many bytes of a stream's files have been read: those of the files done, and the
+    share of the file being read that its table's reader has got to."""
+
+    def __init__(self, files: list[SourceFile]):
+        self.sizes = {file.identity: file.path.stat().st_size for file in files}
+        self.done = 0
+        self.current: tuple[int, ReadPosition] | None = None
+
+    def reading(self, file: SourceFile, table: Table) -> None:
+        self.current = (self.sizes[file.identity], table.position)
+
+    def finished(self, file: SourceFile) -> None:
+        self.done += self.sizes[file.identity]
+        self.current = None
+
+    def now(self) -> ReadProgress:
+        within = int(self.current[0] * self.current[1].share) if self.current else 0
+        return ReadProgress(done=self.done + within, total=sum(self.sizes.values()))
 
 
 class RowKeys:

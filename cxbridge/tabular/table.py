@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from cxbridge.tabular.grid import column_letter, is_blank
+from cxbridge.tabular.grid import ReadPosition, column_letter, is_blank
 
 _SPACES = re.compile(r"\s+")
 
@@ -51,6 +51,7 @@ class Table:
     details: dict[str, str] = field(default_factory=dict)
     survey_id: str | None = None
     survey_name: str | None = None
+    position: ReadPosition = field(default_factory=ReadPosition)  # its grid's: how far the last pass got
     _preview: list[Row] | None = None
 
     def rows(self) -> Iterator[Row]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.errors import SourceError
-from cxbridge.tabular.grid import Cells, Grid
+from cxbridge.tabular.grid import Cells, Grid, ReadPosition
 from cxbridge.tabular.sheet_extent import EXCEL_ROWS, beyond_excel, widest_sheet
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
@@ -56,15 +56,29 @@ def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader
             raise SourceError(f"{identity}: no sheet named {', '.join(map(repr, missing))}; sheets: {', '.join(names)}")
         names = [name for name in names if name in sheets]
     read = _calamine_rows if engine == "calamine" else _openpyxl_rows
-    return [
-        Grid(file=identity, sheet=name, read_rows=_reader(read, path, identity, name), details={"reader": engine})
-        for name in names
-    ]
+    grids = []
+    for index, name in enumerate(names):
+        position = ReadPosition()
+        read_rows = _reader(read, path, identity, name, _SheetShare(position, index, len(names)))
+        grids.append(Grid(file=identity, sheet=name, read_rows=read_rows, details={"reader": engine}, position=position))
+    return grids
 
 
-def _reader(read, path: Path, identity: str, sheet: str):
+class _SheetShare:
+    """Sets a grid's position as the share of the workbook read: the sheets before this one, and
+    the part of this one read (rows read of the rows it has)."""
+
+    def __init__(self, position: ReadPosition, index: int, sheets: int):
+        self.position, self.index, self.sheets = position, index, sheets
+
+    def rows_read(self, read: int, rows: int | None) -> None:
+        within = min(read / rows, 1.0) if rows else 0.0
+        self.position.share = (self.index + within) / self.sheets
+
+
+def _reader(read, path: Path, identity: str, sheet: str, share: _SheetShare):
     def read_rows() -> Iterator[tuple[int, Cells]]:
-        return read(path, identity, sheet)
+        return read(path, identity, sheet, share)
 
     return read_rows
 
@@ -87,7 +101,7 @@ def _sheet_names(path: Path, identity: str, engine: str) -> list[str]:
         raise SourceError(f"{identity}: not a readable workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _calamine_rows(path: Path, identity: str, sheet: str) -> Iterator[tuple[int, Cells]]:
+def _calamine_rows(path: Path, identity: str, sheet: str, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
     import python_calamine
 
     try:
@@ -96,21 +110,24 @@ def _calamine_rows(path: Path, identity: str, sheet: str) -> Iterator[tuple[int,
             top, left = data.start or (0, 0)
             pad: Cells = [None] * left
             for offset, row in enumerate(data.iter_rows()):
+                share.rows_read(offset + 1, data.height)
                 yield top + offset + 1, pad + [_cell(value) for value in row]
     except python_calamine.CalamineError as exc:
         raise SourceError(f"{identity} [{sheet}]: not readable ({exc})") from None
 
 
-def _openpyxl_rows(path: Path, identity: str, sheet: str) -> Iterator[tuple[int, Cells]]:
+def _openpyxl_rows(path: Path, identity: str, sheet: str, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         worksheet = book[sheet]
+        claimed = worksheet.max_row  # what <dimension> says: a guess, only for the progress display
         worksheet.reset_dimensions()  # the rows that exist, not those <dimension> claims
         for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
             if number > EXCEL_ROWS:
                 raise SourceError(f"{identity} [{sheet}]: {beyond_excel(number, 0)}")
+            share.rows_read(number, claimed)
             yield number, [_cell(value) for value in row]
     except SourceError:
         raise
