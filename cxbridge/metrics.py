@@ -192,6 +192,35 @@ def metric_name(name: str) -> str:
     )
 
 
+class ScoreError(DataError):
+    """An answer the metric rules cannot score. `fixes` are the keys of the question's settings
+    that would score it (`labels`, `ignore_values`, `metric`, `scale`); the record builder
+    re-words the advice with where the source sets them (`advice`)."""
+
+    def __init__(self, problem: str, fixes: tuple[str, ...]):
+        super().__init__(f"{problem}; {advice(fixes, where=QUESTION_SETTINGS)}")
+        self.problem = problem
+        self.fixes = fixes
+
+
+QUESTION_SETTINGS = "the question's settings"
+_FIXES = {
+    "labels": "map it to its value in 'labels'",
+    "ignore_values": "add it to 'ignore_values' if it means no answer",
+    "metric": "set another 'metric' if the question is not a 0–10 recommend question",
+    "scale": "set 'scale' to the one its answers use",
+}
+
+
+def advice(fixes: Iterable[str], *, where: str | None) -> str:
+    """What the user can do about an answer that cannot be scored: fix it in the source, or set
+    the `fixes` keys in `where` (how the source's configuration names the question); a source
+    without such keys (`where` None) leaves only the first."""
+    if where is None:
+        return "fix the answer in the source: a sync reads the record again once the source has changed it"
+    return f"fix the answer in the source, or, in {where}, " + ", or ".join(_FIXES[key] for key in fixes)
+
+
 @dataclass(frozen=True)
 class Scored:
     """One scored answer, ready for `feedback_scores`."""
@@ -237,10 +266,8 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
     elif match := _LEADING_NUMBER.match(key):
         value = float(match.group(1).replace(",", "."))
     else:
-        raise DataError(
-            f"answer {text!r} is neither a number nor a known label of this {spec.metric} question; "
-            "add it to the question's 'labels' map (or to 'ignore_values' if it carries no score)"
-        )
+        raise ScoreError(f"answer {text!r} is neither a number nor a known label of this {spec.metric} question",
+                         ("labels", "ignore_values"))  # fmt: skip
     return None if _ignored(value, spec) else value
 
 
@@ -263,17 +290,12 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
     if spec.metric in NPS_METRICS:
         if not (scale.contains(value) and value.is_integer()):
             problem = "is outside its scale 0–10" if not scale.contains(value) else "is not a whole number 0–10"
-            raise DataError(
-                f"{spec.metric} answer {_fmt(value)} {problem}; fix the answer in the source, add it to the "
-                "question's 'ignore_values' if it means no answer, or set another 'metric' if the question is not "
-                "a 0–10 recommend question"
-            )
+            raise ScoreError(f"{spec.metric} answer {_fmt(value)} {problem}", ("ignore_values", "metric"))
         return Scored(value, value * 10.0, nps_category(int(value)))
     if not scale.contains(value):
-        raise DataError(
-            f"{spec.metric} answer {_fmt(value)} is outside its scale {_fmt(scale.min)}–{_fmt(scale.max)}; fix the "
-            "answer in the source, or set the question's 'scale' to the one its answers use"
-        )
+        bounds = f"{_fmt(scale.min)}–{_fmt(scale.max)}"
+        problem = f"{spec.metric} answer {_fmt(value)} is outside its scale {bounds}"
+        raise ScoreError(problem, ("ignore_values", "scale"))  # -1 is "no opinion" in many exports: not a point
     return Scored(value, round(scale.normalize(value), 6), category(spec.metric, value, scale))
 
 

@@ -3,6 +3,8 @@ metric rules, primary metrics, comments, respondent keys. Streams describe; this
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,7 +93,7 @@ class RecordBuilder:
         for answer in answers:
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
-                scored.append((answer, _score(answer)))
+                scored.append((answer, self._score(answer)))
             elif answer.is_comment and isinstance(answer.value, str) and answer.value.strip():
                 comments.append(
                     {"question_id": answer.question_id, "question_text": answer.question_text, "text": answer.value.strip()}
@@ -123,6 +125,33 @@ class RecordBuilder:
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
 
+    def _score(self, answer: AnswerInput) -> metrics.Scored | None:
+        """The answer scored; a DataError naming the question, with advice the source's config accepts."""
+        try:
+            return metrics.score(answer.value, answer.spec)
+        except metrics.ScoreError as exc:
+            problem = f"question {answer.question_id!r}: {exc.problem}"
+            raise DataError(f"{problem}; {self._advice(answer, exc.fixes)}", field=answer.question_id) from None
+        except DataError as exc:
+            raise DataError(f"question {answer.question_id!r}: {exc}", field=answer.question_id) from None
+
+    def _advice(self, answer: AnswerInput, fixes: tuple[str, ...]) -> str:
+        """The fixes, where this source's configuration sets them: a file's `[[metrics]]` entry,
+        an API source's `[sources.NAME.questions.ID]`, a `csat_scale`, or only the source's data."""
+        keys, name = type(self.config).model_fields, self.context.name
+        if "metrics" in keys:
+            return metrics.advice(fixes, where=f"the [[sources.{name}.metrics]] entry of column {answer.question_id!r}")
+        if "questions" in keys:
+            return metrics.advice(fixes, where=f"[sources.{name}.questions.{_toml_key(answer.question_id)}]")
+        if "csat_scale" in keys and "scale" in fixes and answer.spec.metric == Metric.CSAT:  # type: ignore[union-attr]
+            return f"fix the answer in the source, or set csat_scale in [sources.{name}] to the scale its answers use"
+        return metrics.advice(fixes, where=None)
+
+
+def _toml_key(key: str) -> str:
+    """A TOML table key as written: bare when it can be, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
 
 def primary_questions(questions: Iterable[tuple[str, str, bool]]) -> dict[str, str]:
     """Per primary column, the question (of `(question id, metric, marked primary)`, in survey
@@ -144,13 +173,6 @@ def primary_questions(questions: Iterable[tuple[str, str, bool]]) -> dict[str, s
             marked[column] = question_id
         first.setdefault(column, question_id)
     return first | marked
-
-
-def _score(answer: AnswerInput) -> metrics.Scored | None:
-    try:
-        return metrics.score(answer.value, answer.spec)
-    except DataError as exc:
-        raise DataError(f"question {answer.question_id!r}: {exc}", field=answer.question_id) from None
 
 
 def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool) -> dict[str, Any]:

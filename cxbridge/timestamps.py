@@ -68,8 +68,9 @@ def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fm
         try:
             parsed = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
         except ValueError:
-            expected = f"the format {fmt!r}" if fmt else "ISO-8601 (2024-05-31T14:05:00Z)"
-            raise DataError(f"timestamp {text!r} does not match {expected}; set 'timestamp_format'") from None
+            if fmt:
+                raise DataError(f"timestamp {text!r} does not match {fmt!r}; fix 'timestamp_format'") from None
+            raise DataError(f"timestamp {text!r} is not ISO-8601 (2024-05-31T14:05:00Z)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(timezone.utc)
@@ -89,7 +90,9 @@ def field_timestamp(value: object, field: str) -> datetime | None:
     try:
         return parse_timestamp(value)
     except DataError as exc:
-        raise DataError(f"{field}: {exc}", field=field) from None
+        raise DataError(f"{field}: {exc}; the source sent it so, and the record waits in quarantine: report it to the "
+                        "connector's authors, and cxbridge quarantine replay reads it again once a release reads such "
+                        "times", field=field) from None  # fmt: skip
 
 
 def format_timestamp(value: datetime | None) -> str | None:

@@ -115,7 +115,7 @@ def test_no_answer_carries_no_score(answer):
 
 
 def test_unknown_label_says_what_to_do():
-    with pytest.raises(DataError, match="add it to the question's 'labels' map"):
+    with pytest.raises(DataError, match="in the question's settings, map it to its value in 'labels'"):
         score("Kinda ok", MetricSpec(metric="csat"))
 
 
