@@ -22,7 +22,7 @@ from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile, nothing_in
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import open_json
-from cxbridge.tabular.reading import CONNECTOR_OF_KIND, decide_date_order
+from cxbridge.tabular.reading import CONNECTOR_OF_KIND, date_order_warning, decide_date_order
 from cxbridge.tabular.table import Table
 from cxbridge.tabular.workbook import open_workbook
 from cxbridge.timestamps import zone
@@ -64,6 +64,7 @@ class Inspection:
     settings: dict[str, Any] = field(default_factory=dict)  # date_order, timezone, … for the mapping
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
+    reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: an assumed date order
 
     @property
     def source_name(self) -> str:
@@ -72,8 +73,9 @@ class Inspection:
     @property
     def warnings(self) -> list[str]:
         """The columns that look scored (by header or values) but are not mapped as scored, each
-        with the reason and what to do — shown by `inspect` and in the import summary."""
-        return unscored_warnings(self.proposals, self.chosen)
+        with the reason and what to do, and dates read in an order the file does not show —
+        shown by `inspect` and in the import summary."""
+        return unscored_warnings(self.proposals, self.chosen) + self.reading_warnings
 
     def source_config(self, *, path: str | None = None) -> dict[str, Any]:
         """The `[sources.NAME]` entry that imports this file (and files like it)."""
@@ -280,3 +282,5 @@ def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hi
     submitted.evidence.append(f"date order {guess.order.value}: {guess.evidence}")
     if not guess.decided:
         submitted.confidence = min(submitted.confidence, 0.6)
+    if warning := date_order_warning(submitted.column, guess):
+        inspection.reading_warnings.append(warning)

@@ -37,6 +37,13 @@ class DateOrderGuess:
     order: DateOrder | None
     evidence: str
     decided: bool
+    example: str | None = None  # an undecided column's first date that reads as two different days
+    separator: str = ""  # of its dates: "/", "-" or "."
+
+    @property
+    def assumed(self) -> bool:
+        """The order was taken from the separator's custom, as nothing in the data decides it."""
+        return self.order is not None and not self.decided
 
 
 def parse_number(value: object, *, decimal: str = ".") -> float | None:
@@ -155,6 +162,7 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
     """Whether text dates are d/m or m/d, from the values whose day is above 12."""
     day_first = month_first = ambiguous = 0
     separator = ""
+    example = None
     for value in values:
         if not isinstance(value, str) or not (match := _DATE.match(value.strip())):
             continue
@@ -165,6 +173,8 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
         day_first += a > 12
         month_first += b > 12
         ambiguous += a <= 12 and b <= 12
+        if example is None and a <= 12 and b <= 12 and a != b:  # 05/05 reads the same both ways
+            example = value.strip()
     if day_first and month_first:
         return DateOrderGuess(None, f"{day_first} dates read only as d/m and {month_first} only as m/d", False)
     if day_first:
@@ -181,6 +191,8 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
         f"all {ambiguous} dates have day and month ≤ 12; assumed {assumed.value} "
         f"(usual for '{separator}' dates); set date_order if that is wrong",
         False,
+        example=example,
+        separator=separator,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions
-from cxbridge.tabular.cells import DateOrderGuess, decisive_order, infer_date_order
+from cxbridge.tabular.cells import DateOrder, DateOrderGuess, decisive_order, infer_date_order
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import MAX_ROW_LINES, open_delimited
 from cxbridge.tabular.files import SourceFile
@@ -181,6 +181,24 @@ def _missing_message(table: Table, column: str, elsewhere: set[str]) -> str:
     else:
         hint = f"columns are: {', '.join(keys)}"
     return f"the mapped column {column!r} is not in the header; {hint}"
+
+
+_ORDER_WORDS = {DateOrder.MDY: "month/day", DateOrder.DMY: "day/month"}
+
+
+def date_order_warning(column: str, guess: DateOrderGuess) -> str | None:
+    """What to tell the user when a column's dates were read in an order the data does not show
+    (no day above 12 anywhere in the file) and that is written both ways: 03/04/2024 and
+    03-04-2024 are 4 March in the US and 3 April elsewhere; 03.04.2024 is day first everywhere."""
+    if not guess.assumed or guess.example is None or guess.separator == "." or guess.order not in _ORDER_WORDS:
+        return None  # decided, every date reads the same both ways (05/05), or day first by custom
+    other = DateOrder.DMY if guess.order is DateOrder.MDY else DateOrder.MDY
+    return (
+        f"column {column!r}: no date has a day above 12 (as {guess.example!r}), so the file cannot tell "
+        f"{_ORDER_WORDS[guess.order]} from {_ORDER_WORDS[other]}; read as {_ORDER_WORDS[guess.order]} — if "
+        f"they are {_ORDER_WORDS[other]}, use --date-order {other.value} (date_order = '{other.value}' in a "
+        "mapping or config)"
+    )
 
 
 def decide_date_order(table: Table, column: str) -> DateOrderGuess:

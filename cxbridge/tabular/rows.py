@@ -16,7 +16,7 @@ from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
-from cxbridge.tabular.reading import decide_date_order
+from cxbridge.tabular.reading import date_order_warning, decide_date_order
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
 
@@ -45,6 +45,7 @@ class RowNormalizer:
         self.ignored = {header_key(c) for c in config.ignore}
         self.timestamps = {header_key(c) for c in config.timestamps}
         self.date_order = config.date_order
+        self.warnings: list[str] = []  # dates read in an order the data does not show
         self._labels: dict[int, dict[str, float]] = {}
         self.texts: dict[str, str] = {}
         self.choices: dict[str, dict[str, float]] = {}
@@ -60,7 +61,10 @@ class RowNormalizer:
         self.zone = zone(declared or self.default_zone)
         submitted = self.columns.get("submitted_at")
         if self.config.date_order is None and submitted is not None:
-            self.date_order = decide_date_order(table, submitted).order
+            guess = decide_date_order(table, submitted)
+            self.date_order = guess.order
+            if (warning := date_order_warning(submitted, guess)) and f"{table.where}: {warning}" not in self.warnings:
+                self.warnings.append(f"{table.where}: {warning}")
         for column in table.columns:
             if column.text and column.text != column.key:
                 self.texts[column.key] = column.text

@@ -132,8 +132,9 @@ class FileStream(Stream):
 
     def warnings(self) -> list[str]:
         """Files read without a row, when other files of the source had some (without any, the
-        source fails instead)."""
-        return [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
+        source fails instead); dates read in an order the data does not show."""
+        empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
+        return empty + (self.normalizer.warnings if "normalizer" in self.__dict__ else [])  # made when a file was read
 
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}

@@ -1,0 +1,98 @@
+"""Dates whose order the data cannot show — 03/04/2024 with no day above 12 anywhere in the file —
+are read month/day (the custom of '/' dates) and flagged: `inspect`, the import summary and the
+sync summary say so and how to read them day/month; a date that decides it, or dotted dates
+(day first everywhere), leave nothing to flag."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from tests.sqlite_runs import sync_source
+
+HEADER = ["Response ID", "Date", "How likely are you to recommend us? (0-10)"]
+ROWS = 300  # more than inspect's 200-row preview: the rest of the file is searched too
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def dates(*, separator: str = "/", decisive_at: int | None = None) -> list[str]:
+    """Day and month both 1–12 (and differing, so that the two readings differ), unless a row
+    `decisive_at` has a second part of 13."""
+    found = [f"{n % 12 + 1:02d}{separator}{(n + 5) % 12 + 1:02d}{separator}2024 10:{n % 60:02d}" for n in range(ROWS)]
+    if decisive_at is not None:
+        found[decisive_at] = f"04{separator}13{separator}2024 09:30"
+    return found
+
+
+def write_survey(path: Path, values: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *([f"R{n}", value, n % 11] for n, value in enumerate(values))])
+    return path
+
+
+def expected_warning(example: str) -> str:
+    return (f"column 'Date': no date has a day above 12 (as {example!r}), so the file cannot tell month/day from "
+            "day/month; read as month/day — if they are day/month, use --date-order dmy (date_order = 'dmy' in a "
+            "mapping or config)")  # fmt: skip
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def submitted(db: Path, native_id: str) -> str:
+    with sqlite3.connect(db) as conn:
+        [(value,)] = conn.execute("SELECT submitted_at FROM feedback WHERE source_record_id = ?", [native_id])
+    return value
+
+
+def test_inspect_and_the_import_summary_flag_dates_the_file_cannot_order(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    values = dates()
+    write_survey(tmp_path / "survey.csv", values)
+    warning = expected_warning(values[0])  # 01/06/2024: 6 January or 1 June
+
+    [inspected] = json.loads(invoke("inspect", "survey.csv", "--format", "json").output)
+    assert warning in inspected["warnings"]
+    assert f"warning: {warning}" in invoke("inspect", "survey.csv").output
+
+    imported = invoke("import", "survey.csv")
+    assert f"  ⚠ {warning}" in imported.output
+    assert submitted(tmp_path / "cxbridge.db", "R0") == "2024-01-06T10:00:00Z"  # read month/day
+
+    other = invoke("import", "survey.csv", "--date-order", "dmy", "--db", "day_first.db")
+    assert other.exit_code == 0 and "⚠" not in other.output
+    assert submitted(tmp_path / "day_first.db", "R0") == "2024-06-01T10:00:00Z"
+
+
+@pytest.mark.parametrize("values", [dates(decisive_at=250), dates(separator=".")], ids=["day-13-at-row-252", "dotted"])
+def test_nothing_is_flagged_when_the_data_or_the_custom_decides(tmp_path: Path, monkeypatch, values: list[str]):
+    monkeypatch.chdir(tmp_path)
+    write_survey(tmp_path / "survey.csv", values)
+    [inspected] = json.loads(invoke("inspect", "survey.csv", "--format", "json").output)
+    assert not [w for w in inspected["warnings"] if "date" in w]
+    assert "⚠" not in invoke("import", "survey.csv").output
+    day_first = values[0][2] == "."  # 01.06.2024 is 1 June; with 04/13 in the file, 01/06 is 6 January
+    assert submitted(tmp_path / "cxbridge.db", "R0") == ("2024-06-01T10:00:00Z" if day_first else "2024-01-06T10:00:00Z")
+
+
+def test_the_sync_summary_flags_a_source_without_date_order(tmp_path: Path):
+    values = dates()
+    write_survey(tmp_path / "survey.csv", values)
+    source = {"connector": "csv", "path": "survey.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": "How likely are you to recommend us? (0-10)", "metric": "nps"}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert result.ok and result.warnings == [f"survey.csv: {expected_warning(values[0])}"]
+    settled = sync_source(tmp_path, {**source, "date_order": "mdy"}, db="settled.db")
+    assert settled.ok and settled.warnings == []
