@@ -50,6 +50,9 @@ summary_format_option = click.option(
 )  # fmt: skip
 
 
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
 class LazyChoice(click.Choice):
     """A choice among the keys of a module's attribute, read when the option is parsed or its
     command's help is shown, not when the command line is built."""
@@ -329,17 +332,20 @@ def print_warnings(warnings: list[str]) -> None:
 @click.option("--program", "programs", multiple=True, type=LazyChoice("cxbridge.reporting", "PROGRAMS"),
               help="Only this program (repeatable).")
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--since", type=DAY, metavar="YYYY-MM-DD", help="Records of this local day or later.")
+@click.option("--until", type=DAY, metavar="YYYY-MM-DD", help="Records before this local day (it is left out).")
 @format_option
 @db_option
 @destination_option
 @handles_errors
-def report(config, by, metric, programs, sources, fmt, db, destination) -> None:
+def report(config, by, metric, programs, sources, since, until, fmt, db, destination) -> None:
     """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
     from cxbridge.reporting import SCORE_MEANS
 
     rows = api.report(
         config, by=by, metric=metric, program=programs, source=sources,
+        since=since and since.date(), until=until and until.date(),
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
     output.rows(rows, fmt=fmt)

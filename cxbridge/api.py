@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -172,14 +173,29 @@ def report(
     metric: str | None = None,
     program: str | Iterable[str] = (),
     source: str | Iterable[str] = (),
+    since: date | str | None = None,
+    until: date | str | None = None,
     destination: str | None = None,
     host: PluginHost | None = None,
 ) -> list[dict[str, Any]]:
     """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
-    by a time bucket or a dimension, of some programs and sources only if asked."""
-    options = ReportOptions(by=by, metric=metric, programs=_names(program), sources=_names(source))
+    by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
+    first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD')."""
+    options = ReportOptions(
+        by=by, metric=metric, programs=_names(program), sources=_names(source),
+        since=_day(since, "since"), until=_day(until, "until"),
+    )  # fmt: skip
     with reading(config, destination=destination, host=host) as dest:
         return report_rows(dest, options)
+
+
+def _day(value: date | str | None, name: str) -> date | None:
+    if not isinstance(value, str):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} = {value!r} is not a day; write it as YYYY-MM-DD") from None
 
 
 def _names(value: str | Iterable[str]) -> tuple[str, ...]:

@@ -10,18 +10,19 @@ questions it has).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.records import Program
-from cxbridge.views import count_if, share
+from cxbridge.views import LOCAL_DAY, UNDATED, count_if, share, time_bucket
 
 PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
 METRICS = ("nps", "csat", "ces", "enps", "mystery_shop", "audit")
 ANSWER_METRICS = ("nps", "enps", "csat", "ces")  # a record's primary answer of the metric
 POINT_METRICS = ("mystery_shop", "audit")  # a record's points of the maximum, 0–100
-TIME_BUCKETS = ("month",)
+TIME_BUCKETS = ("month", "week", "quarter", "day")  # of the record's local day: cxbridge.views.time_bucket
 DIMENSIONS = {
     "location": "COALESCE(f.location_name, f.location_id)",
     "agent": "f.agent_id",
@@ -33,7 +34,6 @@ DIMENSIONS = {
     "program": "f.program",
 }
 BY = (*TIME_BUCKETS, *DIMENSIONS)
-UNDATED = "undated"
 ROW_ORDER = {
     "program": ("voc", "employee", "mystery_shop", "audit"),
     "metric": METRICS,
@@ -58,12 +58,15 @@ _BOXES = {  # per metric, best box first: (column, category)
 @dataclass(frozen=True)
 class ReportOptions:
     """What to report: grouped `by` a time bucket or a dimension, one `metric` in detail or all
-    in summary, records of some `programs` and `sources` only."""
+    in summary, records of some `programs` and `sources` only, submitted on the local day
+    `since` or later and before the local day `until`."""
 
     by: str = "month"
     metric: str | None = None
     programs: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
 
     def __post_init__(self) -> None:
         if self.by not in BY:
@@ -73,6 +76,8 @@ class ReportOptions:
         unknown = [program for program in self.programs if program not in PROGRAMS]
         if unknown:
             raise ConfigError(f"unknown program {unknown[0]!r}; choose one of {', '.join(PROGRAMS)}")
+        if self.since and self.until and self.since >= self.until:
+            raise ConfigError(f"--since {self.since} is not before --until {self.until}: no day is in between")
 
 
 class _Parameters:
@@ -82,18 +87,16 @@ class _Parameters:
         self.destination = destination
         self.values: list[Any] = []
 
+    def bound(self, value: Any) -> str:
+        self.values.append(value)
+        return self.destination.param(len(self.values) - 1)
+
     def among(self, values: tuple[Any, ...]) -> str:
-        placeholders = []
-        for value in values:
-            placeholders.append(self.destination.param(len(self.values)))
-            self.values.append(value)
-        return ", ".join(placeholders)
+        return ", ".join(self.bound(value) for value in values)
 
 
 def _bucket(destination: Destination, by: str) -> str:
-    if by in TIME_BUCKETS:
-        return f"COALESCE({destination.month_of('f.submitted_at')}, '{UNDATED}')"
-    return DIMENSIONS[by]
+    return time_bucket(destination, by) if by in TIME_BUCKETS else DIMENSIONS[by]
 
 
 def _filters(options: ReportOptions, parameters: _Parameters) -> str:
@@ -102,6 +105,10 @@ def _filters(options: ReportOptions, parameters: _Parameters) -> str:
         conditions.append(f"f.program IN ({parameters.among(options.programs)})")
     if options.sources:
         conditions.append(f"f.source IN ({parameters.among(options.sources)})")
+    if options.since:  # local days are 'YYYY-MM-DD' text: they compare in time order everywhere
+        conditions.append(f"{LOCAL_DAY} >= {parameters.bound(options.since.isoformat())}")
+    if options.until:
+        conditions.append(f"{LOCAL_DAY} < {parameters.bound(options.until.isoformat())}")
     return " AND ".join(conditions)
 
 

@@ -4,6 +4,7 @@ Parquet; programs and metrics never share a number; docs/report.md shows current
 
 from __future__ import annotations
 
+import calendar
 import csv
 import importlib
 import io
@@ -14,9 +15,11 @@ import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -27,7 +30,9 @@ from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
 from tests.conftest import ROOT
 
-TIMEZONE = "UTC"
+TIMEZONE = "Europe/Warsaw"  # [settings]: UTC+1/+2, so 23:30 UTC on a month's last day is the next month
+STAFF_TIMEZONE = "America/New_York"  # the staff source's own: 02:00 UTC on the 1st is the month before
+TIME_BUCKETS = ("month", "week", "quarter", "day")
 PROGRAM_ORDER = ("voc", "employee", "mystery_shop", "audit")
 METRIC_ORDER = ("nps", "csat", "ces", "enps", "mystery_shop", "audit")
 STORES = (("S1", "Warsaw"), ("S2", "Kraków"), ("S3", ""))  # S3 has no name: its location is its id
@@ -88,6 +93,7 @@ metric = "nps"
 connector = "csv"
 path = "staff.csv"
 program = "employee"
+timezone = "{STAFF_TIMEZONE}"
 
 [sources.staff.columns]
 id = "id"
@@ -133,12 +139,13 @@ scale = [0, 50]
 
 
 def _when(n: int) -> str:
-    """A UTC time spread over 2025, some at the very edge of a month."""
+    """A UTC time spread over 2025, some at the very edge of a month (and of the year)."""
+    if n % 10 == 0:
+        month = n // 10 % 12 + 1
+        return f"2025-{month:02d}-{calendar.monthrange(2025, month)[1]}T23:30:00Z"
     month = n % 12 + 1
     if n % 9 == 0:
-        return f"2025-{month:02d}-01T00:30:00Z"
-    if n % 10 == 0:
-        return f"2025-{month:02d}-28T23:30:00Z"
+        return f"2025-{month:02d}-01T02:00:00Z"
     return f"2025-{month:02d}-{n % 27 + 1:02d}T{n % 24:02d}:{n % 60:02d}:00Z"
 
 
@@ -189,8 +196,9 @@ def facts() -> list[dict[str, Any]]:
     for source, rows in dataset().items():
         for row in rows:
             store_id, store_name = row["store"], row.get("store name", "")
+            day = _local_day(row.get("submitted"), STAFF_TIMEZONE if source == "staff" else TIMEZONE)
             dims = {
-                "source": source, "program": PROGRAM_OF[source], "month": _month(row.get("submitted")),
+                "source": source, "program": PROGRAM_OF[source], "local_day": day, **_buckets(day),
                 "location": store_name or store_id, "agent": row.get("agent") or None,
                 "team": row.get("team") or None, "touchpoint": row.get("touchpoint") or None,
                 "channel": row.get("channel") or None, "survey": row.get("survey") or None,
@@ -206,13 +214,19 @@ def facts() -> list[dict[str, Any]]:
     return found
 
 
-def _month(submitted: str | None) -> str:
+def _local_day(submitted: str | None, zone: str) -> date | None:
     if not submitted:
-        return "undated"
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+        return None
+    return datetime.fromisoformat(submitted.replace("Z", "+00:00")).astimezone(ZoneInfo(zone)).date()
 
-    return datetime.fromisoformat(submitted.replace("Z", "+00:00")).astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m")
+
+def _buckets(day: date | None) -> dict[str, str]:
+    """The day, ISO week, month and quarter a record is counted in."""
+    if day is None:
+        return dict.fromkeys(TIME_BUCKETS, "undated")
+    year, week, _ = day.isocalendar()
+    return {"day": day.isoformat(), "week": f"{year}-W{week:02d}", "month": day.strftime("%Y-%m"),
+            "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}"}  # fmt: skip
 
 
 def _category(metric: str, value: Any) -> str:
@@ -253,11 +267,15 @@ def detail(metric: str, values: list[Any]) -> dict[str, Any]:
             f"{metric}_avg_normalized": average}  # fmt: skip
 
 
-def expected(by: str, *, metric: str | None = None, programs=(), sources=()) -> dict[tuple, dict[str, Any]]:
+def expected(by: str, *, metric=None, programs=(), sources=(), since=None, until=None) -> dict[tuple, dict[str, Any]]:
     """Per (value of `by`, program[, metric]): responses and the figures, exact."""
     groups: dict[tuple, list[Any]] = defaultdict(list)
     for fact in facts():
         if (programs and fact["program"] not in programs) or (sources and fact["source"] not in sources):
+            continue
+        if (since or until) and fact["local_day"] is None:
+            continue  # an undated record is on no day of a period
+        if (since and fact["local_day"] < since) or (until and fact["local_day"] >= until):
             continue
         if metric and fact["metric"] != metric:
             continue
@@ -303,7 +321,7 @@ def _key(row: dict[str, Any], by: str, *, detailed: bool) -> tuple:
 
 def _order(key: tuple, by: str) -> tuple:
     bucket = key[0]
-    last = bucket is None or (by == "month" and bucket == "undated")
+    last = bucket is None or (by in TIME_BUCKETS and bucket == "undated")
     rest = [PROGRAM_ORDER.index(key[1]), *([METRIC_ORDER.index(key[2])] if len(key) > 2 else [])]
     return (last, "" if last or by == "program" else bucket, *rest)
 
@@ -354,6 +372,8 @@ def as_options(args: tuple[str, ...]) -> dict[str, Any]:
     for flag, value in zip(args[::2], args[1::2], strict=True):
         if flag == "--metric":
             options["metric"] = value
+        elif flag in ("--since", "--until"):
+            options[flag[2:]] = date.fromisoformat(value)
         else:
             options["programs" if flag == "--program" else "sources"] += (value,)
     return options
@@ -365,6 +385,9 @@ FILTERS = [
     ("--source", "kiosk", "--source", "shops"),
     *[("--metric", metric) for metric in METRIC_ORDER],
     ("--metric", "nps", "--program", "voc", "--source", "customers"),
+    ("--since", "2025-03-01", "--until", "2025-07-01"),
+    ("--since", "2025-12-01", "--metric", "enps"),
+    ("--until", "2025-02-01", "--program", "employee"),
 ]
 
 
@@ -372,7 +395,7 @@ FILTERS = [
 
 
 def test_every_figure_of_every_report_equals_the_independent_computation(synced: str):
-    for by in ("month", *DIMENSION_COLUMNS):
+    for by in (*TIME_BUCKETS, *DIMENSION_COLUMNS):
         for args in FILTERS:
             rows = json.loads(report(synced, "--by", by, *args))
             assert_report_matches(rows, by, **as_options(args))
@@ -447,7 +470,7 @@ def _example_answers(root: Path, name: str) -> list[tuple[int, str]]:
             continue
         if satisfaction is not None and satisfaction not in EXAMPLE_CSAT_LABELS:
             continue
-        found.append((int(row[column]), row["Submitted"][:7]))  # UTC month of a Warsaw time: see --by month
+        found.append((int(row[column]), row["Submitted"][:7]))  # times in Warsaw, the config's timezone
     return found
 
 

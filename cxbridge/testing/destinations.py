@@ -184,6 +184,7 @@ REPORTS = {  # every dimension's and every metric's SQL, and bound filter values
     **{f"report by {by}": reporting.ReportOptions(by=by) for by in reporting.BY},
     **{f"report of {metric}": reporting.ReportOptions(metric=metric) for metric in reporting.METRICS},
     "report of chosen programs": reporting.ReportOptions(by="location", programs=("mystery_shop", "audit")),
+    "report of a period": reporting.ReportOptions(by="week", since=date(2025, 1, 15), until=date(2025, 4, 1)),
 }
 
 
