@@ -16,7 +16,7 @@ from typing import Any
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.records import Program
-from cxbridge.views import LOCAL_DAY, UNDATED, count_if, share, time_bucket
+from cxbridge.views import UNDATED, count_if, share, time_bucket
 
 PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
 METRICS = ("nps", "csat", "ces", "enps", "mystery_shop", "audit")
@@ -105,10 +105,13 @@ def _filters(options: ReportOptions, parameters: _Parameters) -> str:
         conditions.append(f"f.program IN ({parameters.among(options.programs)})")
     if options.sources:
         conditions.append(f"f.source IN ({parameters.among(options.sources)})")
-    if options.since:  # local days are 'YYYY-MM-DD' text: they compare in time order everywhere
-        conditions.append(f"{LOCAL_DAY} >= {parameters.bound(options.since.isoformat())}")
-    if options.until:
-        conditions.append(f"{LOCAL_DAY} < {parameters.bound(options.until.isoformat())}")
+    if options.since or options.until:  # local days are 'YYYY-MM-DD' text: they compare in time order
+        day = time_bucket(parameters.destination, "day")
+        conditions.append(f"{day} <> '{UNDATED}'")
+        if options.since:
+            conditions.append(f"{day} >= {parameters.bound(options.since.isoformat())}")
+        if options.until:
+            conditions.append(f"{day} < {parameters.bound(options.until.isoformat())}")
     return " AND ".join(conditions)
 
 

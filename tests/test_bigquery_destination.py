@@ -189,7 +189,7 @@ def test_a_failed_load_job_leaves_the_tables_as_they_were():
 def test_reads_the_cursor_and_a_report_with_native_types():
     cursor = Result(r"SELECT cursor FROM sync_state", [{"name": "cursor", "type": "STRING"}], [['"2026-02-07"']])
     monthly = Result(
-        r"FORMAT_TIMESTAMP.*GROUP BY bucket",
+        r"submitted_local_date.*GROUP BY bucket",
         [
             {"name": "bucket", "type": "STRING"},
             {"name": "program", "type": "STRING"},
