@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cxbridge
 from cxbridge import plugins_host
@@ -190,10 +192,10 @@ def dataset() -> dict[str, list[dict[str, str]]]:
 PROGRAM_OF = {"customers": "voc", "kiosk": "voc", "staff": "employee", "shops": "mystery_shop", "audits": "audit"}
 
 
-def facts() -> list[dict[str, Any]]:
+def facts(data: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     """One entry per (record, metric) the report can count: its dimensions and its answer."""
     found = []
-    for source, rows in dataset().items():
+    for source, rows in data.items():
         for row in rows:
             store_id, store_name = row["store"], row.get("store name", "")
             day = _local_day(row.get("submitted"), STAFF_TIMEZONE if source == "staff" else TIMEZONE)
@@ -267,10 +269,10 @@ def detail(metric: str, values: list[Any]) -> dict[str, Any]:
             f"{metric}_avg_normalized": average}  # fmt: skip
 
 
-def expected(by: str, *, metric=None, programs=(), sources=(), since=None, until=None) -> dict[tuple, dict[str, Any]]:
+def expected(by: str, *, data=None, metric=None, programs=(), sources=(), since=None, until=None) -> dict[tuple, Any]:
     """Per (value of `by`, program[, metric]): responses and the figures, exact."""
     groups: dict[tuple, list[Any]] = defaultdict(list)
-    for fact in facts():
+    for fact in facts(data or dataset()):
         if (programs and fact["program"] not in programs) or (sources and fact["source"] not in sources):
             continue
         if (since or until) and fact["local_day"] is None:
@@ -304,9 +306,9 @@ def assert_row_matches(row: dict[str, Any], want: dict[str, Any], by: str, where
             assert row[column] == value, f"{where} {column}"
 
 
-def assert_report_matches(rows: list[dict[str, Any]], by: str, **options: Any) -> None:
+def assert_report_matches(rows: list[dict[str, Any]], by: str, *, data=None, **options: Any) -> None:
     """Every row and figure equals the independent computation; nothing more, nothing less."""
-    want = expected(by, **options)
+    want = expected(by, data=data, **options)
     detailed = bool(options.get("metric"))
     keys = [_key(row, by, detailed=detailed) for row in rows]
     assert sorted(keys, key=repr) == sorted(want, key=repr), f"report by {by} {options}: other rows than computed"
@@ -334,8 +336,8 @@ def fresh_host(monkeypatch):
     monkeypatch.setattr(plugins_host, "_host", None)
 
 
-def write_dataset(root: Path) -> Path:
-    for source, rows in dataset().items():
+def write_dataset(root: Path, data: dict[str, list[dict[str, str]]] | None = None) -> Path:
+    for source, rows in (data or dataset()).items():
         with (root / f"{source}.csv").open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
@@ -509,3 +511,57 @@ def test_the_report_function_works_whatever_was_imported_before(tmp_path, monkey
     report_function: Callable[..., list[dict[str, Any]]] = cxbridge.report
     rows = report_function(tmp_path / "cxbridge.toml", by="source", program="audit", host=create_host())
     assert_report_matches(rows, "source", programs=("audit",))
+
+
+# --- random data sets ---------------------------------------------------------------------
+
+EDGE_TIMES = ["2024-12-31T23:30:00Z", "2025-01-01T02:00:00Z", "2025-03-31T22:30:00Z", "2025-06-30T21:59:00Z",
+              "2025-12-28T23:30:00Z", "2025-12-29T00:00:00Z", "2025-10-26T00:30:00Z"]  # fmt: skip
+TIMES = st.sampled_from(EDGE_TIMES) | st.datetimes(
+    min_value=datetime(2024, 11, 1), max_value=datetime(2026, 2, 1)
+).map(lambda when: when.strftime("%Y-%m-%dT%H:%M:00Z"))
+
+
+def _answers(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.sampled_from(["", *map(str, range(low, high + 1))])
+
+
+def _rows(prefix: str, **columns: st.SearchStrategy[str]) -> st.SearchStrategy[list[dict[str, str]]]:
+    row = st.fixed_dictionaries(columns)
+    return st.lists(row, min_size=1, max_size=25).map(
+        lambda rows: [{"id": f"{prefix}{n}", **row} for n, row in enumerate(rows)]
+    )
+
+
+STORE = st.sampled_from([store for store, _ in STORES])
+DATA_SETS = st.fixed_dictionaries({
+    "customers": _rows(
+        "C", submitted=TIMES, store=STORE, **{"store name": st.sampled_from(["", "Warsaw", "Kraków"])},
+        channel=st.sampled_from(["", "email", "web"]), agent=st.sampled_from(["", "A1", "A2"]),
+        team=st.sampled_from(["", "red", "blue"]), touchpoint=st.sampled_from(["", "support", "purchase"]),
+        survey=st.sampled_from(["", "Post-visit", "Web"]), recommend=_answers(0, 10), satisfied=_answers(1, 5),
+        effort=_answers(1, 7),
+    ),
+    "kiosk": _rows("K", store=STORE, recommend=_answers(0, 10)),
+    "staff": _rows("E", submitted=TIMES, store=STORE, team=st.sampled_from(["", "red"]),
+                   **{"place to work": _answers(0, 10)}),
+    "shops": _rows("M", submitted=TIMES, store=STORE, agent=st.sampled_from(["", "A1"]), points=_answers(0, 40)),
+    "audits": _rows("A", submitted=TIMES, store=STORE, points=_answers(0, 50)),
+})  # fmt: skip
+REPORT_ARGS = st.tuples(
+    st.sampled_from((*TIME_BUCKETS, *DIMENSION_COLUMNS)),
+    st.sampled_from([(), *[("--metric", metric) for metric in METRIC_ORDER], ("--program", "voc"),
+                     ("--since", "2025-01-01", "--until", "2025-04-01"), ("--until", "2025-01-01")]),
+)  # fmt: skip
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=DATA_SETS, asked=st.lists(REPORT_ARGS, min_size=1, max_size=3))
+def test_random_data_sets_report_the_independent_computation(tmp_path_factory, data, asked):
+    root = tmp_path_factory.mktemp("random")
+    config = write_dataset(root, data)
+    url = f"sqlite:///{root / 'cx.db'}"
+    result = cxbridge.sync(config, destination=url, host=create_host())
+    assert result.exit_code == 0 and all(r.quarantined == 0 for r in result.results)
+    for by, args in asked:
+        assert_report_matches(json.loads(report(url, "--by", by, *args)), by, data=data, **as_options(args))
