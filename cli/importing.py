@@ -13,7 +13,7 @@ import click
 from . import output
 from .main import (
     config_option, db_option, destination_option, flat_row, format_option, handles_errors, hints_wanted, print_warnings,
-    summary_format, summary_format_option,
+    rehash_option, summary_format, summary_format_option,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -79,11 +79,12 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, wr
 @config_option
 @click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
+@rehash_option
 @summary_format_option
 @click.pass_context
 @handles_errors
 def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, db, destination,
-                   dry_run, config, wait, progress, fmt) -> None:  # fmt: skip
+                   dry_run, config, wait, progress, rehash, fmt) -> None:  # fmt: skip
     """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
     from cxbridge import api
 
@@ -94,7 +95,7 @@ def import_command(ctx, files, mapping, source, definition, timezone, date_order
         result = api.import_(
             files, mapping=mapping, source=source, hints=hints_of(definition, timezone, date_order, sheets, program),
             destination=api.destination_url_for(db, destination), dry_run=dry_run, config=config, wait=wait,
-            on_progress=on_progress,
+            rehash=rehash, on_progress=on_progress,
         )  # fmt: skip
     if fmt == "csv":
         output.rows([flat_row(_file_summary(item, result)) for item in result.files], fmt="csv")

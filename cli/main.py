@@ -42,6 +42,10 @@ db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite d
 destination_option = click.option(
     "--destination", "-d", metavar="URL", help="Destination URL; its scheme names the plugin (sqlite:///x.db)."
 )
+rehash_option = click.option(
+    "--rehash", is_flag=True,
+    help="Accept a respondent salt other than the one the stored keys were made with (they keep theirs).",
+)  # fmt: skip
 FORMATS = ["table", "json", "csv"]
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 summary_format_option = click.option(
@@ -223,11 +227,12 @@ def init(directory: str) -> None:
 @db_option
 @destination_option
 @click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@rehash_option
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @summary_format_option
 @click.pass_context
 @handles_errors
-def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, progress, fmt) -> None:
+def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, rehash, progress, fmt) -> None:
     """Pull new feedback from every configured source into the destination."""
     from cxbridge import api
 
@@ -242,6 +247,7 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             dry_run=dry_run,
             destination=api.destination_url_for(db, destination),
             wait=wait,
+            rehash=rehash,
             on_progress=on_progress,
         )
     print_summaries(result.results, fmt=fmt, dry_run=dry_run)

@@ -12,6 +12,7 @@ from typing import Any
 
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
+from cxbridge.dataset_salt import dataset_keys
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
@@ -78,10 +79,12 @@ def sync(
     dry_run: bool = False,
     destination: str | None = None,
     wait: float | None = None,
+    rehash: bool = False,
     host: PluginHost | None = None,
     on_progress: Callable[[SyncEvent], None] | None = None,
 ) -> SyncResult:
-    """Sync the configured sources (or the named ones) into the destination."""
+    """Sync the configured sources (or the named ones) into the destination; `rehash` accepts a
+    respondent salt other than the one the dataset's keys were made with (`cxbridge.dataset_salt`)."""
     host = host or get_host()
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     names = _select(cfg, list(sources))
@@ -101,7 +104,8 @@ def sync(
             dest.open(read_only=dry_run)
         if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
             require_sound(built, cursor_of=dest.get_cursor)
-        engine = Engine(dest, host, options=options, on_progress=on_progress)
+        keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
+        engine = Engine(dest, host, options=options, keys=keys, on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
         engine.emit(EventKind.RUN_STARTED)
         for name, source in built.items():
@@ -241,7 +245,8 @@ def quarantine_replay(
     dest = open_destination(destination, config=cfg, host=host)
     with dest.lock(wait=cfg.settings.lock_wait if wait is None else wait), dest:
         dest.open()
-        engine = Engine(dest, host, options=EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size))
+        options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size)
+        engine = Engine(dest, host, options=options, keys=dataset_keys(dest, cfg.respondent_salt))
         result = SyncResult(engine.run_id, dest.display_name)
         for name in names:
             items = list(dest.quarantined(source=name))

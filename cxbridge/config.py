@@ -53,7 +53,9 @@ class Settings(BaseModel):
         default=None, ge=1, le=100_000, description="records per transaction; default: the destination's own"
     )
     store_raw: bool = Field(default=True, description="keep each source payload in feedback.raw")
-    respondent_salt: Secret | None = Field(default=None, description="salt of respondent_key hashes")
+    respondent_salt: Secret | None = Field(
+        default=None, description="salt of respondent_key hashes; default: a random one made on the first sync, kept with the data"
+    )
     keep_personal_data: bool = Field(
         default=False, description="keep e-mails, phones, names and IP addresses as they came (for follow-up)"
     )
@@ -123,14 +125,18 @@ class Config:
         """Where the destination's relative path starts: next to the config, like every other path."""
         return self.destination_base or self.base_dir
 
-    def context_for(self, name: str, *, deadline: RunDeadline | None = None) -> SourceContext:
+    @property
+    def respondent_salt(self) -> str | None:
+        """`[settings] respondent_salt` as resolved, or None (the dataset keeps its own)."""
         salt = self.settings.respondent_salt
+        return salt.get_secret_value() if salt else None
+
+    def context_for(self, name: str, *, deadline: RunDeadline | None = None) -> SourceContext:
         entry = self.sources.get(name)
         return SourceContext(
             name=name,
             base_dir=self.base_dir,
             store_raw=self.settings.store_raw,
-            respondent_salt=salt.get_secret_value() if salt else None,
             keep_personal_data=self.settings.keep_personal_data,
             timezone=(entry.config.timezone if entry else None) or self.settings.timezone,
             deadline=deadline,

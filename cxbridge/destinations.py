@@ -4,7 +4,7 @@ that data and cursor land together and re-delivery is harmless."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 import dataclasses
 from dataclasses import dataclass
@@ -175,6 +175,16 @@ class Destination(ABC):
     @abstractmethod
     def save_run(self, run: SyncRun) -> None:
         """Insert or update a row of `sync_runs`."""
+
+    @abstractmethod
+    def read_metadata(self) -> dict[str, str]:
+        """The dataset's settings kept with its data (`cxbridge_metadata`: its respondent salt),
+        by name; empty before the first sync, and from a destination opened read-only that was
+        written by a version without the table."""
+
+    @abstractmethod
+    def write_metadata(self, values: Mapping[str, str | None]) -> None:
+        """Set these settings of the dataset (None removes one), all in one transaction."""
 
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:

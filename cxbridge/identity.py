@@ -1,13 +1,9 @@
-"""Deterministic identifiers: the same response gets the same ids on every machine and re-sync,
-and respondents are keyed by a salted hash instead of their e-mail or phone number."""
+"""Deterministic identifiers: the same response gets the same ids on every machine and re-sync
+(respondents are keyed apart, by a salted hash: `cxbridge.respondents`)."""
 
 from __future__ import annotations
 
 import hashlib
-import re
-
-DEFAULT_SALT = "cxbridge-v1"
-_NON_DIGITS = re.compile(r"[^\d]")
 
 
 def record_id(source: str, stream: str, native_id: str) -> str:
@@ -20,14 +16,3 @@ def content_id(*parts: object) -> str:
     """A native id for rows that have none: a hash of what identifies them (file, sheet, content)."""
     key = "\x1f".join("" if part is None else str(part) for part in parts).encode()
     return hashlib.blake2b(key, digest_size=12).hexdigest()
-
-
-def respondent_key(contact: str | None, *, salt: str = DEFAULT_SALT) -> str | None:
-    """Salted hash of an e-mail (case- and space-insensitive) or a phone number (digits only)."""
-    if contact is None:
-        return None
-    text = str(contact).strip()
-    if not text:
-        return None
-    canonical = text.casefold() if "@" in text else _NON_DIGITS.sub("", text) or text.casefold()
-    return hashlib.blake2b(canonical.encode(), key=salt.encode()[:64], digest_size=16).hexdigest()

@@ -110,6 +110,7 @@ def import_(
     dry_run: bool = False,
     config: str | Path | None = None,
     wait: float | None = None,
+    rehash: bool = False,
     host: PluginHost | None = None,
     on_progress: Callable[[SyncEvent], None] | None = None,
 ) -> ImportResult:
@@ -136,7 +137,7 @@ def import_(
             imported = in_project(imported, project)
             if saved is not None and isinstance(file_config := imported.sources[name].config, FileSourceConfig):
                 file_config.source_headers = headers
-            synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, host=host,
+            synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, rehash=rehash, host=host,
                           on_progress=on_progress)  # fmt: skip
             result.destination = synced.destination
             item.result = synced.results[0]

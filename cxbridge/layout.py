@@ -140,6 +140,13 @@ CRM_CONTACTS = Table(
     indexes=(("contact_id",), ("respondent_key",)),
 )  # fmt: skip
 
+METADATA = Table(
+    "cxbridge_metadata",
+    (Column("name", required=True), Column("value"), Column("updated_at", T.TIMESTAMP, True)),
+    primary_key=("name",),
+)
+"""Settings of the dataset kept with its data (its respondent salt): name → value."""
+
 INITIAL_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, FEEDBACK_FOLLOWUPS, SYNC_RUNS, SYNC_STATE, QUARANTINE)
 CRM_TABLES = (CRM_ACCOUNTS, CRM_CONTACTS)  # added by the third migration
 TABLES = (*INITIAL_TABLES, *CRM_TABLES)

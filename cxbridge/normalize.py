@@ -16,7 +16,7 @@ from cxbridge import identity, metrics
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
 from cxbridge.records import FeedbackRecord
-from cxbridge.respondents import RespondentKeys
+from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.sources import SourceConfig, SourceContext
 from cxbridge.timestamps import local_date, zone
 
@@ -59,7 +59,7 @@ class RecordBuilder:
         self.config = config
         self.connector = connector
         self.stream = stream
-        self.keys = keys or RespondentKeys((context.respondent_salt or identity.DEFAULT_SALT,))
+        self.keys = keys or unsaved_keys()  # a sync passes the dataset's own (cxbridge.dataset_salt)
         defaults = {
             "program": config.program,
             "respondent_type": config.respondent_type,

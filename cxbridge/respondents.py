@@ -1,11 +1,10 @@
 """Respondent keys: the salted hashes that stand for a respondent's e-mail or phone number, so
 answers of one person join up (and join CRM contacts) without the contact being stored.
 
-A dataset's keys come from its salts, oldest first: usually one; more after `--rehash`, which
-re-keys every stored key through the new salt, so a contact seen later must pass through the
-same chain to meet its old answers. Wherever a contact would be stored (a raw payload, a
-quarantined record) its key is stored instead, written `hashed:<key>`; a key read back that way
-is recognised, so a quarantined record replays to the same key.
+A dataset's keys come from its salt (`cxbridge.dataset_salt`: made on its first sync and kept
+with the data, or `respondent_salt` from the environment). Wherever a contact would be stored (a
+raw payload, a quarantined record) its key is stored instead, written `hashed:<key>`; a key read
+back that way is recognised, so a quarantined record replays to the same key.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 PSEUDONYM_PREFIX = "hashed:"
@@ -54,40 +53,27 @@ def random_salt() -> str:
 class RespondentKeys:
     """How one dataset turns a contact into its respondent key."""
 
-    salts: tuple[str, ...]
+    salt: str = field(repr=False)
 
     def __post_init__(self) -> None:
-        if not self.salts or not all(self.salts):
-            raise ValueError("respondent keys need at least one non-empty salt")
+        if not self.salt:
+            raise ValueError("respondent keys need a non-empty salt")
 
     def key(self, contact: object) -> str | None:
         """The respondent key of an e-mail or phone number (or of `hashed:<key>`: that key)."""
         if (known := key_of_pseudonym(contact)) is not None:
             return known
         canonical = canonical_contact(contact)
-        if canonical is None:
-            return None
-        key = salted_hash(canonical, self.salts[0])
-        for salt in self.salts[1:]:
-            key = salted_hash(key, salt)
-        return key
+        return None if canonical is None else salted_hash(canonical, self.salt)
 
     def pseudonym(self, contact: object) -> str | None:
         """What is stored in place of a contact: `hashed:` and its key."""
         key = self.key(contact)
         return None if key is None else PSEUDONYM_PREFIX + key
 
-    def then(self, salt: str) -> RespondentKeys:
-        """The keys after a re-key through `salt`."""
-        return RespondentKeys((*self.salts, salt))
-
-    def rekey(self, key: str) -> str:
-        """A key of the chain before the last salt, passed through the last salt (`--rehash`)."""
-        return salted_hash(key, self.salts[-1])
-
 
 @cache
 def unsaved_keys() -> RespondentKeys:
     """Keys for records built outside a sync (tests, `cxbridge.testing`): a random salt of this
     process, never stored, so such keys join nothing outside it."""
-    return RespondentKeys((random_salt(),))
+    return RespondentKeys(random_salt())

@@ -58,7 +58,6 @@ class SourceContext:
     name: str
     base_dir: Path
     store_raw: bool = True
-    respondent_salt: str | None = None
     keep_personal_data: bool = False
     timezone: str = "UTC"
     """The source's IANA time zone (its `timezone`, else `[settings] timezone`): timestamps that

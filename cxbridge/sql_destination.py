@@ -24,7 +24,7 @@ from cxbridge.errors import DestinationError
 from cxbridge.crm import id_column, latest_rows
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, INITIAL_TABLES, QUARANTINE
 from cxbridge.layout import SYNC_RUNS, SYNC_STATE
-from cxbridge.layout import Column, ColumnType, Table
+from cxbridge.layout import METADATA, Column, ColumnType, Table
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
@@ -39,6 +39,7 @@ MIGRATIONS_TABLE = Table(
 
 
 REPLACED = f"SELECT record_id FROM {CHANGED.name} WHERE existed"
+METADATA_MIGRATION = "0006_metadata"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ MIGRATIONS = (
     Migration("0003_crm_tables", create_crm_tables),
     Migration("0004_crm_views", create_views),  # every view again: nps_by_segment and the revenue-weighted NPS
     Migration("0005_local_dates", add_local_dates),
+    Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
 )
 
 
@@ -324,7 +326,24 @@ class SQLDestination(Destination):
                 marks = ", ".join(self.param(i) for i in range(len(chunk)))
                 self.execute(f"DELETE FROM quarantine WHERE record_id IN ({marks})", chunk)
 
+    def write_metadata(self, values: Mapping[str, str | None]) -> None:
+        now = utc_now()
+        with self.transaction():
+            for name, value in values.items():
+                if value is None:
+                    self.execute(f"DELETE FROM {METADATA.name} WHERE name = {self.param(0)}", [name])
+                else:
+                    self.execute(self.upsert_values_sql(METADATA), [name, value, now])
+
     # --- reading --------------------------------------------------------------------------
+
+    def read_metadata(self) -> dict[str, str]:
+        applied = self._writable or any(
+            row["name"] == METADATA_MIGRATION for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")
+        )
+        if not applied:
+            return {}
+        return {row["name"]: row["value"] for row in self.fetch(f"SELECT name, value FROM {METADATA.name}")}
 
     def get_cursor(self, source: str, stream: str) -> Any:
         where = f"source = {self.param(0)} AND stream = {self.param(1)}"

@@ -17,7 +17,7 @@ from cxbridge.layout import TABLES
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import RespondentKeys, salted_hash
 
-KEYS = RespondentKeys(("test-salt",))
+KEYS = RespondentKeys("test-salt")
 FREE_TEXT_EMAIL = "talk-to-me@example.org"
 
 

@@ -29,6 +29,7 @@ import pytest
 
 from cxbridge import api
 from cxbridge import reporting
+from cxbridge.dataset_salt import FINGERPRINT, SALT, dataset_keys, fingerprint
 from cxbridge.destinations import Destination
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.layout import TABLES, ColumnType
@@ -371,6 +372,45 @@ class DestinationConformance:
             assert {item.source for item in destination.quarantined(source="mystery_visits")} == {"mystery_visits"}
             destination.release_quarantine([item.record_id for item in items[:2]])
             assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in items[2:]]
+        finally:
+            destination.close()
+
+    def test_metadata_is_kept_with_the_data(self, destination_factory):
+        """`write_metadata` sets and removes settings in place; they are read back after the
+        destination is opened again, for writing or for reading."""
+        destination = destination_factory("metadata")
+        destination.open()
+        try:
+            destination.write_metadata({"first": "1", "second": "2"})
+            destination.write_metadata({"first": None, "second": "two", "third": "3"})
+        finally:
+            destination.close()
+        for read_only in (False, True):
+            destination = destination_factory("metadata")
+            destination.open(read_only=read_only)
+            try:
+                assert destination.read_metadata() == {"second": "two", "third": "3"}
+            finally:
+                destination.close()
+
+    def test_a_dataset_keeps_its_respondent_salt_and_another_gets_its_own(self, destination_factory):
+        """The first sync's random salt is stored and found by every later one; a second
+        dataset gets another salt, so the same contact gets another key there."""
+        found = []
+        for name in ("salted", "salted", "other"):
+            destination = destination_factory(name)
+            destination.open()
+            try:
+                found.append(dataset_keys(destination, None))
+            finally:
+                destination.close()
+        first, again, other = found
+        assert first == again and first != other
+        assert first.key("ann@example.com") == again.key("ann@example.com") != other.key("ann@example.com")
+        destination = destination_factory("salted")
+        destination.open(read_only=True)
+        try:
+            assert destination.read_metadata() == {SALT: first.salt, FINGERPRINT: fingerprint(first.salt)}
         finally:
             destination.close()
 

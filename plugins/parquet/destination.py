@@ -12,7 +12,7 @@ the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never w
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from glob import glob
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
@@ -25,6 +25,7 @@ from cxbridge.layout import (
     CRM_TABLES,
     FEEDBACK,
     FEEDBACK_FOLLOWUPS,
+    METADATA,
     QUARANTINE,
     SYNC_RUNS,
     SYNC_STATE,
@@ -42,7 +43,7 @@ from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
 MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
-              "0006_local_dates")  # fmt: skip
+              "0006_local_dates", "0007_metadata")  # fmt: skip
 VIEW_MIGRATIONS = {"0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates"}  # views.sql changed
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
@@ -277,6 +278,17 @@ class ParquetDestination(DuckDBDestination):
 
     def save_run(self, run: SyncRun) -> None:
         self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
+
+    def read_metadata(self) -> dict[str, str]:
+        file = files.table_file(self.root, METADATA)
+        if not file.exists():
+            return {}
+        return dict(self.conn.execute(f"SELECT name, value FROM read_parquet({literal(file)})").fetchall())
+
+    def write_metadata(self, values: Mapping[str, str | None]) -> None:
+        now = format_timestamp(datetime.now(timezone.utc))
+        rows = [(name, value, now) for name, value in values.items() if value is not None]
+        self._upsert_file(METADATA, rows, delete=[name for name, value in values.items() if value is None])
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         self._upsert_file(QUARANTINE, [], delete=list(record_ids))

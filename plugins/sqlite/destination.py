@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -256,6 +256,24 @@ class SQLiteDestination(Destination):
             "full_refresh": run.full_refresh,
         }
         self._write(lambda: self.db["sync_runs"].upsert(row, pk=("run_id", "source")))
+
+    def read_metadata(self) -> dict[str, str]:
+        if not self._has_table("cxbridge_metadata"):
+            return {}
+        return dict(self.db.execute("SELECT name, value FROM cxbridge_metadata").fetchall())
+
+    def write_metadata(self, values: Mapping[str, str | None]) -> None:
+        now = _now()
+
+        def write() -> None:
+            for name, value in values.items():
+                if value is None:
+                    self.db.conn.execute("DELETE FROM cxbridge_metadata WHERE name = ?", [name])
+                else:
+                    self.db.conn.execute(_upsert_sql("cxbridge_metadata", ("name", "value", "updated_at"), ("name",)),
+                                         [name, value, now])  # fmt: skip
+
+        self._write(write)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))

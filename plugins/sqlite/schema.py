@@ -205,3 +205,8 @@ def local_dates(db: Database) -> None:
     db.execute("UPDATE feedback SET submitted_local_date = substr(submitted_at, 1, 10) WHERE submitted_at IS NOT NULL")
     db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
     bi_views(db, VIEW_NAMES)
+
+
+@migrations(name="0006_metadata")
+def metadata(db: Database) -> None:
+    db.execute("CREATE TABLE cxbridge_metadata (name TEXT PRIMARY KEY, value TEXT, updated_at TEXT NOT NULL)")
