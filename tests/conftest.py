@@ -145,6 +145,15 @@ class Workspace:
             return sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {name}").fetchall(), key=repr)
 
 
+def share_salt(monkeypatch: pytest.MonkeyPatch, *workspaces: Workspace) -> None:
+    """One respondent salt for these datasets (each would make its own), so that their tables —
+    respondent keys and hashed contacts included — compare equal."""
+    monkeypatch.setenv("CXBRIDGE_TEST_SHARED_SALT", "salt-shared-by-the-test-datasets")
+    for workspace in workspaces:
+        text = workspace.config.read_text()
+        workspace.config.write_text(text.replace("[settings]\n", '[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SHARED_SALT}"\n', 1))
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.chdir(tmp_path)

@@ -8,6 +8,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
@@ -22,9 +24,15 @@ def copy_sample(name: str, folder: Path) -> Path:
     return target
 
 
+SHARED_SALT = SecretStr("salt-shared-by-the-test-datasets")
+"""The respondent salt of every dataset `sync_source` writes (each would make its own): records
+of two datasets compare equal, respondent keys included."""
+
+
 def sync_source(folder: Path, source: dict[str, Any], *, name: str = "survey", db: str = "cxbridge.db", **options):
     """Sync one `[sources.NAME]` (given as a dict) whose paths are relative to `folder`."""
-    config = config_from_dict({"sources": {name: source}}, create_host(), path=folder / "cxbridge.toml")
+    data = {"settings": {"respondent_salt": SHARED_SALT}, "sources": {name: source}}
+    config = config_from_dict(data, create_host(), path=folder / "cxbridge.toml")
     [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / db}", **options).results
     return result
 

@@ -17,7 +17,7 @@ import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.sample_feedback import version_records
-from tests.conftest import ROOT, Workspace, survey_row
+from tests.conftest import ROOT, Workspace, share_salt, survey_row
 
 LINEAGE = ("ingested_at", "sync_run_id")
 
@@ -322,8 +322,9 @@ def _python(code: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
-def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(workspace: Workspace, tmp_path):
+def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(workspace: Workspace, tmp_path, monkeypatch):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 7"))
+    share_salt(monkeypatch, workspace)  # and the clean run below: their keys compare equal
     rows = [survey_row(n) for n in range(1, 41)]
     rows[10] = survey_row(11, nps=42)
     workspace.write_csv(rows)
@@ -335,6 +336,7 @@ def test_crash_between_batches_then_rerun_gives_the_same_tables_as_a_clean_run(w
 
     workspace.sync()  # the re-run after the crash
     clean = Workspace(tmp_path / "clean", batch_size=7)
+    share_salt(monkeypatch, clean)
     clean.write_csv(rows)
     clean.sync()
     for table in ("feedback", "feedback_scores", "feedback_comments"):
@@ -417,12 +419,13 @@ def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Works
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 1000])
-def test_batch_size_does_not_change_the_result(tmp_path: Path, batch_size: int):
+def test_batch_size_does_not_change_the_result(tmp_path: Path, batch_size: int, monkeypatch):
     rows = [survey_row(n) for n in range(1, 26)]
     reference = Workspace(tmp_path / "ref", batch_size=1000)
+    other = Workspace(tmp_path / "other", batch_size=batch_size)
+    share_salt(monkeypatch, reference, other)
     reference.write_csv(rows)
     reference.sync()
-    other = Workspace(tmp_path / "other", batch_size=batch_size)
     other.write_csv(rows)
     other.sync()
     assert other.table("feedback", without=LINEAGE) == reference.table("feedback", without=LINEAGE)
