@@ -102,6 +102,8 @@ class ParquetDestination(DuckDBDestination):
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
         if "0006_local_dates" not in done:
             self._add_local_dates()
+        if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
+            files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
             (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
             (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
