@@ -29,6 +29,8 @@ _API = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "plugins":  # the package of the built-in connectors, which answers the call as well
+        return import_module("cxbridge.plugins")
     if name in _API:
         return getattr(import_module("cxbridge.api"), name)
     raise AttributeError(f"module 'cxbridge' has no attribute {name!r}")
