@@ -466,11 +466,12 @@ def plugin() -> None:
 def plugin_new(name: str, kind: str, directory: str | None) -> None:
     """Generate an installable plugin package whose tests pass as generated."""
     from cxbridge import api
+    from cxbridge.scaffold import next_steps
 
     written = api.plugin_new(name, kind=kind, directory=directory)
     root = Path(os.path.commonpath(written))
     click.echo(f"wrote {len(written)} files in {root}")
-    click.echo(f"next: cd {root} && python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest")
+    click.echo(f"next: {next_steps(root)}")
 
 
 from .importing import import_command, inspect_command  # noqa: E402 - they use the options above

@@ -6,11 +6,14 @@ The package is rendered from `cxbridge/templates/plugin/<kind>/`: every `*.tmpl`
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from cxbridge import __version__
 from cxbridge.errors import ConfigError
@@ -101,3 +104,23 @@ def _render(text: str, names: PluginNames) -> str:
     if "{{" in text:
         raise AssertionError(f"unknown placeholder in a plugin template: {text[text.index('{{'):][:40]}")
     return text
+
+
+def cxbridge_origin() -> str:
+    """What to `pip install` for this cxbridge in a plugin's own environment (it is on no package
+    index): the checkout it runs from, else the file or folder it was installed from."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "pyproject.toml").is_file():
+        return str(checkout)
+    try:
+        installed = json.loads(metadata.distribution("cxbridge").read_text("direct_url.json") or "{}")
+    except metadata.PackageNotFoundError:
+        installed = {}
+    url = urlsplit(installed.get("url", ""))
+    return unquote(url.path) if url.scheme == "file" else "path/to/cxbridge"  # a clone of it, or its wheel
+
+
+def next_steps(root: Path) -> str:
+    """The commands that install a new plugin as its author works on it, and run its tests."""
+    return (f"cd {shlex.quote(str(root))} && python -m venv .venv && .venv/bin/pip install {shlex.quote(cxbridge_origin())}"
+            " && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest")  # fmt: skip

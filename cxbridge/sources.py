@@ -101,9 +101,11 @@ class Stream(ABC):
     """One kind of record in a source, read incrementally.
 
     `primary_key` names the raw fields that make the native id. `cursor_field` (optional) names
-    the raw field whose largest value becomes the saved cursor; `is_sorted` says records arrive
-    in cursor order, which lets the engine save the cursor after every batch instead of only at
-    the end of the stream.
+    the raw field whose largest value becomes the saved cursor. `is_sorted = True` promises that
+    records come ascending by the cursor (oldest change first), which lets the engine save the
+    cursor after every batch instead of only at the end of the stream; a stream that comes
+    newest first, or in no stated order, must leave it False, or a sync stopped after a batch
+    would lose the older records still to come.
     """
 
     name: ClassVar[str]

@@ -1,13 +1,49 @@
-"""A fresh virtual environment that sees this environment's packages (cxbridge included) but
-not its installed plugins' state: what a plugin author has after `python -m venv` + `pip install`."""
+"""A plugin author's environment: a new virtual environment that sees none of this one's
+packages, with cxbridge installed from this checkout (a wheel built from a clean copy of it, as
+`pip install path/to/cxbridge` builds one) and then the plugin with its `[test]` extra.
+
+Packages come from a wheelhouse filled once per test module by `pip wheel` (from pip's cache, or
+PyPI on a fresh machine), so that each environment then installs offline in seconds."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-import sysconfig
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+UNTRACKED = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db")
+
+
+def pip(*args: str, python: Path | None = None) -> None:
+    """This environment's pip, for `python` (another environment's interpreter) when given."""
+    command = [sys.executable, "-m", "pip", *(["--python", str(python)] if python else []), *args]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if run.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
+
+
+def build_cxbridge_wheel(folder: Path) -> Path:
+    """The wheel of this checkout, built from a clean copy (no stale build/ leaks into it)."""
+    tree = folder / "tree" / "cxbridge"
+    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*UNTRACKED))
+    pip("wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(tree))  # setuptools is in [test]
+    shutil.rmtree(folder / "tree")
+    [built] = folder.glob("cxbridge-*.whl")
+    return built
+
+
+class Wheelhouse:
+    """cxbridge's wheel and every package the given plugins' `[test]` extras need, as wheels."""
+
+    def __init__(self, folder: Path, plugins: list[Path]):
+        self.folder = folder
+        self.cxbridge = build_cxbridge_wheel(folder)
+        # setuptools: the plugins' build backend, for their editable installs without an index
+        pip("wheel", "-q", "--no-build-isolation", "-w", str(folder), f"{self.cxbridge}[testing]", "setuptools>=70.1",
+            *(f"{plugin}[test]" for plugin in plugins))  # fmt: skip
 
 
 class FreshVenv:
@@ -15,24 +51,26 @@ class FreshVenv:
         self.path = path
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
         self.python = path / "bin" / "python"
-        site = Path(self.run_python("import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
-        outer = [sysconfig.get_paths()["purelib"], *(p for p in sys.path if p.endswith("site-packages"))]
-        lines = [f"import site; site.addsitedir({folder!r})\n" for folder in dict.fromkeys(outer)]
-        (site / "outer_environment.pth").write_text("".join(lines), encoding="utf-8")
+
+    def install_as_an_author_would(self, plugin: Path, wheelhouse: Wheelhouse) -> None:
+        """docs/plugins.md, step 1: cxbridge from its checkout first, then the plugin with `[test]`."""
+        offline = ("install", "-q", "--no-compile", "--no-index", "--find-links", str(wheelhouse.folder))
+        pip(*offline, str(wheelhouse.cxbridge), python=self.python)
+        pip(*offline, "-e", f"{plugin}[test]", python=self.python)
 
     def run_python(self, code: str) -> str:
-        return subprocess.run([str(self.python), "-c", code], check=True, capture_output=True, text=True).stdout
-
-    def pip_install_editable(self, package: Path) -> None:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "--python", str(self.python), "install", "--quiet", "--no-deps",
-             "--no-build-isolation", "--no-index", "-e", str(package)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+        """`python -c code` in the environment, from its own folder (not this checkout's)."""
+        run = subprocess.run([str(self.python), "-c", code], cwd=self.path, capture_output=True, text=True, env=_clean_env())
+        assert run.returncode == 0, run.stderr[-3000:]
+        return run.stdout
 
     def pytest(self, folder: Path) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CXBRIDGE_", "PYTEST_"))}
         return subprocess.run(
             [str(self.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-            cwd=folder, capture_output=True, text=True, env=env, timeout=300,
+            cwd=folder, capture_output=True, text=True, env=_clean_env(), timeout=300,
         )  # fmt: skip
+
+
+def _clean_env() -> dict[str, str]:
+    """This process's environment without what would change what the new environment imports or runs."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CXBRIDGE_", "PYTEST_", "PYTHONPATH", "VIRTUAL_ENV"))}

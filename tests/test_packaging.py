@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import zipfile
+
 import pytest
 
 from tests.conftest import ROOT
+from tests.fresh_venv import build_cxbridge_wheel
 
-UNTRACKED = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db")
 SOURCE_ROOTS = {"cxbridge": "cxbridge", "cli": "cxbridge/cli", "plugins": "cxbridge/plugins", "schemas": "cxbridge/schemas"}
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
-    out = tmp_path_factory.mktemp("wheel")
-    tree = tmp_path_factory.mktemp("tree") / "cxbridge"  # a clean copy: no stale build/ leaks into the wheel
-    shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*UNTRACKED))
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(tree)],
-        check=True,
-        capture_output=True,
-    )
-    [built] = out.glob("cxbridge-*.whl")
-    return zipfile.ZipFile(built)
+    return zipfile.ZipFile(build_cxbridge_wheel(tmp_path_factory.mktemp("wheel")))
 
 
 def package_dirs() -> list[str]:

@@ -7,27 +7,55 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fresh_venv import FreshVenv
 
 import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.errors import ConfigError
 from cxbridge.testing import DestinationConformance, HttpSourceConformance
-
+from tests.fresh_venv import FreshVenv, Wheelhouse
 
 DESTINATION_SUITE = len([name for name in dir(DestinationConformance) if name.startswith("test_")])
 SOURCE_SUITE = len([name for name in dir(HttpSourceConformance) if name.startswith("test_")])
+KINDS = ("source", "destination")
+NAMES = {"source": "acme-surveys", "destination": "acme-warehouse"}
 
 
-@pytest.mark.parametrize("kind, expected", [("source", f"{SOURCE_SUITE + 2} passed"),
-                                            ("destination", f"{DESTINATION_SUITE + 1} passed")])  # fmt: skip
-def test_generated_package_installs_and_its_tests_pass(tmp_path: Path, kind: str, expected: str):
-    package = tmp_path / "plugin"
-    result = CliRunner().invoke(cli, ["plugin", "new", "acme-feedback", "--kind", kind, "--dir", str(package)])
-    assert result.exit_code == 0, result.output
-    venv = FreshVenv(tmp_path / "venv")
-    venv.pip_install_editable(package)
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A plugin of each kind, as `cxbridge plugin new NAME --kind KIND` writes it."""
+    folder = tmp_path_factory.mktemp("generated")
+    for kind in KINDS:
+        result = CliRunner().invoke(cli, ["plugin", "new", NAMES[kind], "--kind", kind, "--dir", str(folder / kind)])
+        assert result.exit_code == 0, result.output
+    return {kind: folder / kind for kind in KINDS}
 
+
+@pytest.fixture(scope="module")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory, generated: dict[str, Path]) -> Wheelhouse:
+    return Wheelhouse(tmp_path_factory.mktemp("wheelhouse"), list(generated.values()))
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def author(request, tmp_path_factory, generated, wheelhouse) -> tuple[str, Path, FreshVenv]:
+    """A generated plugin installed as its author installs it, in an environment of its own."""
+    kind = request.param
+    venv = FreshVenv(tmp_path_factory.mktemp(f"venv-{kind}"))
+    venv.install_as_an_author_would(generated[kind], wheelhouse)
+    return kind, generated[kind], venv
+
+
+def test_the_authors_environment_has_only_what_the_plugin_declares(author):
+    _, _, venv = author
+    names = venv.run_python("import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() for d in m.distributions()))")
+    assert "cxbridge" in names and f"cxbridge-{NAMES[author[0]]}" in names and "jsonschema" in names
+    assert "duckdb" not in names and "hypothesis" not in names and "pytest-xdist" not in names  # ours, not the plugin's
+    location = venv.run_python("import cxbridge, sys; print(cxbridge.__file__.startswith(sys.prefix))")
+    assert location.strip() == "True", "cxbridge must come from the new environment, not from this checkout"
+
+
+def test_generated_package_installs_and_its_tests_pass(author):
+    kind, package, venv = author
+    expected = f"{SOURCE_SUITE + 2} passed" if kind == "source" else f"{DESTINATION_SUITE + 1} passed"
     run = venv.pytest(package)
 
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
@@ -35,14 +63,22 @@ def test_generated_package_installs_and_its_tests_pass(tmp_path: Path, kind: str
     assert re.match(rf"{expected}\b", summary) and "skipped" not in summary and "warning" not in summary, summary
 
 
-def test_generated_source_is_listed_by_cxbridge_plugins_in_its_environment(tmp_path: Path):
-    cxbridge.plugin_new("acme-feedback", directory=tmp_path / "plugin")
-    venv = FreshVenv(tmp_path / "venv")
-    venv.pip_install_editable(tmp_path / "plugin")
+def test_generated_plugin_is_listed_by_cxbridge_plugins_in_its_environment(author):
+    kind, _, venv = author
     listing = venv.run_python(
-        "import cxbridge; print([(p.name, p.package) for p in cxbridge.plugins().sources])"
+        f"import cxbridge; print([(p.name, p.package) for p in cxbridge.plugins().{kind}s])"
     )
-    assert "('acme_feedback', 'cxbridge-acme-feedback')" in listing
+    name = NAMES[kind].replace("-", "_") if kind == "source" else NAMES[kind]  # a connector, a URL scheme
+    assert f"('{name}', 'cxbridge-{NAMES[kind]}')" in listing
+
+
+def test_the_printed_next_steps_install_cxbridge_from_where_it_runs_first(tmp_path: Path):
+    result = CliRunner().invoke(cli, ["plugin", "new", "acme", "--dir", str(tmp_path / "acme")])
+    assert result.exit_code == 0, result.output
+    steps = result.output.splitlines()[-1].removeprefix("next: ").split(" && ")
+    checkout = Path(__file__).resolve().parents[1]
+    assert steps == [f"cd {tmp_path / 'acme'}", "python -m venv .venv", f".venv/bin/pip install {checkout}",
+                     ".venv/bin/pip install -e '.[test]'", ".venv/bin/python -m pytest"]  # fmt: skip
 
 
 def test_names_are_checked_and_nothing_is_overwritten(tmp_path: Path):

@@ -2,7 +2,7 @@
 what to do, pagination that detects loops, auth strategies, a client-side rate limiter and
 redacted debug logging. Import what you need from here:
 
-    from cxbridge.http import ApiSource, ApiSourceConfig, HeaderToken, NextUrl, PageRequest
+    from cxbridge.http import ApiSource, ApiSourceConfig, HeaderToken, PageRequest, PageToken
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cxbridge.http.auth import (
 )
 from cxbridge.http.client import ApiClient, client
 from cxbridge.http.errors import ApiErrors, check, find_message, json_body
-from cxbridge.http.pagination import EmptyPages, NextUrl, PageNumber, PageRequest, PageToken, paginate
+from cxbridge.http.pagination import EmptyPages, NextUrl, PageNumber, PageRequest, PageToken, Paginator, paginate
 from cxbridge.http.ratelimit import HeaderBudget, RateLimiter
 from cxbridge.http.retries import RETRY_STATUSES, RetryingTransport, RetryPolicy, retry_after_seconds
 from cxbridge.http.source import ApiSource, ApiSourceConfig
@@ -39,6 +39,7 @@ __all__ = [
     "PageNumber",
     "PageRequest",
     "PageToken",
+    "Paginator",
     "RateLimiter",
     "RetryPolicy",
     "RetryingTransport",
