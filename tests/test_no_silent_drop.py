@@ -215,8 +215,8 @@ def test_an_nps_column_with_a_few_bad_answers_is_nps_and_only_those_rows_are_qua
     path = write_csv(tmp_path / "nps.csv", [["id", "date", "NPS"], *rows])
     db = tmp_path / "x.db"
     result = invoke("import", str(path), "--db", str(db))
-    assert result.exit_code == 0 and result.output.startswith("✔ nps.csv → nps (plain): 12 read · 8 written · "
-                                                              "0 unchanged · 4 quarantined"), result.output  # fmt: skip
+    assert result.exit_code == 0
+    assert result.output.startswith("✔ nps.csv → nps (plain): 12 read · 8 written · 0 unchanged · 4 quarantined")
     good = {f"R{n}": int(a) for n, a in enumerate(answers, start=1) if a.isdigit() and int(a) <= 10}
     assert dict(db_rows(db, "SELECT source_record_id, nps FROM feedback")) == good
     reasons = dict(db_rows(db, "SELECT source_record_id, error FROM quarantine"))
@@ -225,3 +225,43 @@ def test_an_nps_column_with_a_few_bad_answers_is_nps_and_only_those_rows_are_qua
     assert "answer 'abc' is neither a number nor a known label of this nps question" in reasons["R5"]
     assert "nps answer 7.5 is not a whole number 0–10" in reasons["R7"]
     assert "nps answer -1 is outside its scale 0–10" in reasons["R9"]
+
+
+# --- a saved mapping that leaves out a scored column (sync) ----------------------------------------
+
+
+def test_a_sync_names_a_column_the_mapping_leaves_out_that_looks_scored_and_its_advice_scores_it(tmp_path):
+    write_csv(tmp_path / "scores.csv", rows_of([10, 9, 3, 7]))
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[sources.shop]\nconnector = "csv"\npath = "scores.csv"\n[sources.shop.columns]\n'
+                      'id = "Response ID"\nsubmitted_at = "Submitted"\n', encoding="utf-8")  # fmt: skip
+    result = invoke("sync", "--config", str(config), "--format", "json")
+    [summary] = summaries(result.output)
+    assert result.exit_code == 0 and summary["status"] == "success"
+    [warning] = summary["warnings"]
+    assert warning.startswith(f"column {HEADER[2]!r} looks scored but the mapping leaves it out: the header asks "
+                              "about recommending")  # fmt: skip
+    entry = f"add a [[sources.shop.metrics]] entry with column = {HEADER[2]!r}, metric = 'nps'"
+    assert warning.endswith(entry)
+    # the advice, followed: the file is read again with the new mapping, and scored
+    config.write_text(config.read_text(encoding="utf-8") + f"[[sources.shop.metrics]]\ncolumn = {HEADER[2]!r}\n"
+                      "metric = 'nps'\n", encoding="utf-8")  # fmt: skip
+    again = invoke("sync", "--config", str(config))
+    assert again.exit_code == 0 and "⚠" not in again.output, again.output
+    assert sorted(db_rows(tmp_path / "cxbridge.db", "SELECT nps FROM feedback")) == [(3,), (7,), (9,), (10,)]
+
+
+def test_a_sync_names_a_mystery_shop_score_the_mapping_leaves_out(tmp_path):
+    rows = [["Visit ID", "Visit date", "Score (of 40)"], ["V1", "2025-04-01", 31], ["V2", "2025-04-02", 22]]
+    write_csv(tmp_path / "visits.csv", rows)
+    source = ('[sources.shop]\nconnector = "csv"\npath = "visits.csv"\n{program}'
+              '[sources.shop.columns]\nid = "Visit ID"\n')
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(source.format(program=""), encoding="utf-8")
+    voc = invoke("sync", "--config", str(config))
+    assert "⚠ column 'Score (of 40)' is not scored: " in voc.output
+    assert "but the program is voc; kept in attributes" in voc.output
+    config.write_text(source.format(program='program = "mystery_shop"\n'), encoding="utf-8")
+    shop = invoke("sync", "--config", str(config))
+    assert ("add a [[sources.shop.metrics]] entry with column = 'Score (of 40)', metric = 'mystery_shop', "
+            "scale = [0, 40]") in shop.output  # fmt: skip

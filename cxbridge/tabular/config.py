@@ -109,6 +109,14 @@ class RowMapping(BaseModel):
         """The scored columns that fill the record's nps/csat/ces: decided once, by column."""
         return set(primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics).values())
 
+    def chosen_columns(self) -> set[str]:
+        """The columns the mapping says something about, by column key: mapped, scored, kept as
+        answers, comments, times, attributes, personal or ignored."""
+        named = [*self.columns.mapped().values(), *(metric.column for metric in self.metrics), *self.comments,
+                 *self.questions, *self.timestamps, *self.multi_choice, *(self.attributes or []), *self.personal,
+                 *self.ignore]  # fmt: skip
+        return {header_key(column) for column in named}
+
     def personal_fields(self) -> PersonalFields:
         """The mapped e-mail and phone (stored as their salted hash), the `personal` columns and
         the ignored ones, by column key (and as written, for records keyed by field name)."""

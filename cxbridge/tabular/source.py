@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any
 
 from cxbridge import exports
+from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
 from cxbridge.identity import content_id
@@ -52,6 +53,7 @@ class FileStream(Stream):
         self.failures: list[str] = []
         self.empty: list[str] = []  # why each file read this run gave no row
         self.rows = 0  # rows read this run
+        self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -131,10 +133,12 @@ class FileStream(Stream):
             raise SourceError(f"{'; '.join(self.empty)}; nothing to import")
 
     def warnings(self) -> list[str]:
-        """Files read without a row, when other files of the source had some (without any, the
-        source fails instead); dates read in an order the data does not show."""
+        """Columns that look scored but are not mapped; files read without a row, when other
+        files of the source had some (without any, the source fails instead); dates read in an
+        order the data does not show."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
-        return empty + (self.normalizer.warnings if "normalizer" in self.__dict__ else [])  # made when a file was read
+        read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
+        return [*self.unmapped, *empty, *read]
 
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}
@@ -146,9 +150,20 @@ class FileStream(Stream):
     def _file_rows(self, file: SourceFile, headers: SourceHeaders) -> Iterator[dict[str, Any]]:
         for table in open_tables(file, self.config, self.definition, headers=headers):
             self.normalizer.learn_table(table)
+            self._look_for_unmapped_scores(table)
             if self._progress is not None:
                 self._progress.reading(file, table)
             yield from self._table_rows(table)
+
+    def _look_for_unmapped_scores(self, table: Table) -> None:
+        """Columns the mapping leaves out that look scored: named in the run's summary. A file
+        whose first rows cannot be read fails on the rows themselves, after the ones before."""
+        try:
+            found = unmapped_scored(table, chosen=self.config.chosen_columns(), source=self.source.context.name,
+                                    program=str(self.config.program))  # fmt: skip
+        except SourceError:
+            return
+        self.unmapped.update(dict.fromkeys(found))
 
     def _table_rows(self, table: Table) -> Iterator[dict[str, Any]]:
         keys = RowKeys(table, self.config)

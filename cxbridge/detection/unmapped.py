@@ -1,0 +1,63 @@
+"""Columns a saved mapping leaves out that look scored: an NPS, CSAT or CES question, a mystery-shop
+or audit score. A sync reads them into `attributes`, unscored, so its summary names each one with
+the evidence and the `[[sources.NAME.metrics]]` entry that would score it — as `inspect` and
+`cxbridge import` do for a mapping they detect."""
+
+from __future__ import annotations
+
+import json
+
+from cxbridge import exports
+from cxbridge.detection.evidence import Proposal
+from cxbridge.detection.points import POINTS_PROGRAMS, propose_visit_scores
+from cxbridge.detection.profile import profile_table
+from cxbridge.detection.scores import propose_scores
+from cxbridge.tabular.table import Table
+
+SCORED = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
+RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")
+PREVIEW = 200  # the first rows, which the read looks at anyway (the date order): no further pass over the file
+
+
+def unmapped_scored(table: Table, *, chosen: set[str], source: str, program: str) -> list[str]:
+    """A warning for each column of `table` outside the `chosen` ones (mapped, listed as answers,
+    attributes, ignored, …) that looks scored."""
+    known = exports.knowledge(table)
+    left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
+    profiles = {key: profile for key, profile in profile_table(table, PREVIEW).items() if key not in left}
+    recoded = table.format in RECODED_FORMATS
+    proposals = [p for profile in profiles.values() for p in propose_scores(profile, recoded=recoded and
+                                                                            not profile.column.choices)]  # fmt: skip
+    scored = {p.column for p in proposals if p.target in SCORED and p.mapped}
+    headers = [column.label for column in table.columns]
+    visits, _ = propose_visit_scores({k: v for k, v in profiles.items() if k not in scored}, program=program,
+                                     headers=headers, names=[])  # fmt: skip
+    return _warnings([*proposals, *visits], source)
+
+
+def _warnings(proposals: list[Proposal], source: str) -> list[str]:
+    found: dict[str, str] = {}
+    for proposal in sorted(proposals, key=lambda p: -p.confidence):
+        if proposal.column in found:
+            continue
+        if proposal.target in SCORED and proposal.mapped:
+            spec = "".join(f", {key} = {_toml(value)}" for key, value in proposal.spec.items())
+            entry = f"[[sources.{source}.metrics]] entry with column = {proposal.column!r}"
+            found[proposal.column] = (f"column {proposal.column!r} looks scored but the mapping leaves it out: "
+                                      f"{proposal.describe()}; to score it, add a {entry}, metric = "
+                                      f"{proposal.target!r}{spec}")  # fmt: skip
+        elif proposal.unscored:  # a column left out of a mapping is kept in attributes, not as an answer
+            why = proposal.describe().replace("kept as an answer", "kept in attributes")
+            found[proposal.column] = f"column {proposal.column!r} is not scored: {why}"
+    return list(found.values())
+
+
+def _toml(value: object) -> str:
+    """A spec value as TOML writes it: `[0, 40]`, `"lower_is_better"`, `{ "Great" = 1 }`."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return json.dumps(value, ensure_ascii=False)
