@@ -15,14 +15,15 @@ from pydantic import BaseModel, SecretStr
 
 from cxbridge.secrets import ResolvedStr, is_reference
 
-_CREDENTIAL = re.compile(r"password|passwd|pwd|passphrase|secret|token|api_?key|access_?key|private_?key", re.I)
+_CREDENTIAL = re.compile(r"password|passwd|pwd|passphrase|secret|token|api_?key|access_?key|private_?key|assertion", re.I)
 _NOT_CREDENTIAL = re.compile(r"_(url|uri|file|path|type|name|id|endpoint)$", re.I)
 PASSWORD_VARIABLES = {"postgresql": "PGPASSWORD", "postgres": "PGPASSWORD", "snowflake": "SNOWFLAKE_PASSWORD"}
 
 
 def is_credential_name(name: str) -> bool:
     """Whether a key holds a credential by its name (password, api_key, client_secret,
-    private_key_file_pwd, refresh_token…), not the path or URL of one (private_key_file, token_url)."""
+    private_key_file_pwd, refresh_token, a signed assertion…), not the path or URL of one
+    (private_key_file, token_url)."""
     return bool(_CREDENTIAL.search(name)) and not _NOT_CREDENTIAL.search(name)
 
 

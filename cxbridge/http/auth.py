@@ -6,6 +6,7 @@ through google-auth. Secret values are registered for redaction the moment they 
 from __future__ import annotations
 
 import time
+from urllib.parse import parse_qsl
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 from cxbridge.errors import FatalSourceError
 from cxbridge.http.errors import ApiErrors, check, json_body
 from cxbridge.logs import redact_value
+from cxbridge.plain_secrets import is_credential_name
 
 EXPIRY_MARGIN = 60.0  # seconds before `expires_in` runs out that a token is fetched again
 
@@ -149,6 +151,9 @@ class GoogleCredentials(httpx.Auth):
 
     def __init__(self, credentials: Any):
         self.credentials = credentials
+        for secret in (getattr(credentials, "client_secret", None), getattr(credentials, "refresh_token", None)):
+            if isinstance(secret, str):
+                redact_value(secret)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         if not self.credentials.valid:
@@ -198,6 +203,10 @@ class _RecordedExchange:
 
     def planner(self, url: str, method: str = "GET", body: Any = None, headers: Any = None, **_: Any) -> Any:
         self.request = httpx.Request(method, url, content=body, headers=headers)
+        form = body.decode("utf-8", "replace") if isinstance(body, bytes) else body if isinstance(body, str) else ""
+        for name, value in parse_qsl(form):  # a signed assertion is a credential too, for an hour
+            if is_credential_name(name):
+                redact_value(value)
         raise _NeedsResponse
 
     def replayer(self, url: str, method: str = "GET", body: Any = None, headers: Any = None, **_: Any) -> Any:

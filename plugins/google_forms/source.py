@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 from cxbridge.errors import ConfigError
+from cxbridge.masking import redact_value
+from cxbridge.plain_secrets import is_credential_name
 from cxbridge.http import ApiErrors, ApiSource, GoogleCredentials, PageRequest, PageToken, json_body
 from cxbridge.plugins.google_forms.config import SCOPES, GoogleFormsConfig
 from cxbridge.plugins.google_forms.form import parse_form
@@ -156,11 +158,20 @@ def _cursor_time(value: Any, *, before: bool = False) -> str | None:
 
 
 def _key_type(file: Path) -> str:
+    """The key file's type; the credentials in it (private key, client secret, refresh token)
+    are masked from now on, the private key line by line too."""
     import json
 
     try:
-        return str(json.loads(file.read_text(encoding="utf-8")).get("type", ""))
+        key = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"cannot read {file} ({exc.strerror})") from None
     except json.JSONDecodeError:
         raise ValueError(f"{file} is not a JSON key file") from None
+    if not isinstance(key, dict):
+        raise ValueError(f"{file} is not a JSON key file")
+    for name, value in key.items():
+        if isinstance(value, str) and is_credential_name(name):
+            for secret in (value, *(line for line in value.splitlines() if not line.startswith("-----"))):
+                redact_value(secret)
+    return str(key.get("type", ""))
