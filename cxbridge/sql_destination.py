@@ -89,6 +89,7 @@ MIGRATIONS = (
     Migration("0004_crm_views", create_views),  # every view again: nps_by_segment and the revenue-weighted NPS
     Migration("0005_local_dates", add_local_dates),
     Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
+    Migration("0007_population_views", create_views),  # every view again: one program and one metric a figure
 )
 
 

@@ -1,62 +1,32 @@
 """The BI views of DESIGN.md §3, written once in portable SQL and rendered per dialect through
 the destination's `iso_week_of`, `days_since`, `rounded` and `qualified`.
 
-Each view reads the primary score of a record (`feedback_scores.is_primary`), so a record with
-two CSAT questions counts once. Time buckets (`time_bucket`) are days, ISO weeks, months and
-quarters of `feedback.submitted_local_date`, the record's day in its source's time zone; a
-record without a date counts in the bucket `undated`, never left out.
+A population is a program — `voc` (customers), `employee`, `mystery_shop`, `audit` — and no
+figure mixes two programs or two metrics: the by-month views have a row per source, program and
+month of one metric (`nps_by_month` holds NPS, `enps_by_month` eNPS), `location_scorecard`
+puts customer NPS, CSAT and CES, employee eNPS, mystery-shop and audit scores in columns of
+their own, and the queues and CRM views hold customers only. NPS, eNPS, CSAT and CES count a
+record's primary answer of the metric (`feedback_scores.is_primary`); a mystery-shop visit or an
+audit counts once, by the mean of its 0–100 scores. Records count in the time bucket of their
+day in their source's time zone (`cxbridge.sql_parts.time_bucket`); undated ones in `undated`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from cxbridge.destinations import Destination
+from cxbridge import crm_views
+from cxbridge.sql_parts import BUCKETS, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
 
-    Dialect = Destination | type[Destination]  # the dialect methods are class methods
+if TYPE_CHECKING:
+    from cxbridge.sql_parts import Dialect
+
+__all__ = ["BUCKETS", "UNDATED", "VIEW_NAMES", "count_if", "share", "time_bucket", "view_sql"]
 
 FEEDBACK_VIEWS = ("nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue")
-CRM_VIEWS = ("nps_by_segment", "nps_revenue_by_month")  # they join crm_accounts and crm_contacts
-VIEW_NAMES = (*FEEDBACK_VIEWS, *CRM_VIEWS)
-NPS_METRIC = "s.metric IN ('nps', 'enps')"
-LOCAL_DAY = "f.submitted_local_date"
-BUCKETS = ("day", "week", "month", "quarter")
-UNDATED = "undated"
-
-
-def time_bucket(d: Dialect, by: str, day: str = LOCAL_DAY) -> str:
-    """SQL for the time bucket a record counts in, as text that sorts in time order: `by` day
-    `2025-11-01`, ISO week `2025-W44` (Monday to Sunday, in the year of its Thursday), month
-    `2025-11` or quarter `2025-Q4` of `day` — a `YYYY-MM-DD` text column, by default the
-    record's day in its source's time zone (`feedback.submitted_local_date`, written by the
-    engine from `timezone`) — and `undated` for a record without a date.
-
-    The views and `cxbridge report` group by this, so a bucket means the same everywhere; only
-    the ISO week needs the dialect (`Destination.iso_week_of`)."""
-    if by == "day":
-        bucket = day
-    elif by == "week":
-        bucket = d.iso_week_of(day)
-    elif by == "month":
-        bucket = f"substr({day}, 1, 7)"
-    elif by == "quarter":
-        quarter = f"CASE WHEN substr({day}, 6, 2) <= '03' THEN '1' WHEN substr({day}, 6, 2) <= '06' THEN '2' " \
-                  f"WHEN substr({day}, 6, 2) <= '09' THEN '3' ELSE '4' END"  # fmt: skip
-        bucket = f"substr({day}, 1, 4) || '-Q' || {quarter}"
-    else:
-        raise ValueError(f"no time bucket {by!r}; choose one of {', '.join(BUCKETS)}")
-    return f"CASE WHEN {day} IS NULL THEN '{UNDATED}' ELSE {bucket} END"
-
-
-def count_if(condition: str) -> str:
-    """How many rows of the group meet `condition` (0 when none do), in every dialect."""
-    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
-
-
-def share(d: Dialect, part: str, whole: str) -> str:
-    """`100 · part / whole` rounded to one decimal; NULL when `whole` is 0."""
-    return d.rounded(f"100.0 * ({part}) / NULLIF({whole}, 0)", 1)
+POPULATION_VIEWS = ("enps_by_month", "employee_followup_queue")  # added when populations were split
+CRM_VIEWS = crm_views.CRM_VIEWS  # they join crm_accounts and crm_contacts
+VIEW_NAMES = (*FEEDBACK_VIEWS, *POPULATION_VIEWS, *CRM_VIEWS)
 
 
 def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> str:
@@ -72,14 +42,24 @@ GROUP BY f.source, f.program, {month}
 """
 
 
-def nps_by_month(d: Dialect) -> str:
+def _nps_by_month(d: Dialect, metric: str) -> str:
     promoters, detractors = count_if("s.category = 'promoter'"), count_if("s.category = 'detractor'")
-    return _by_month(d, NPS_METRIC, [
+    return _by_month(d, f"s.metric = '{metric}'", [
         ("promoters", promoters),
         ("passives", count_if("s.category = 'passive'")),
         ("detractors", detractors),
-        ("nps", share(d, f"{promoters} - {detractors}", "COUNT(*)")),
+        (metric, share(d, f"{promoters} - {detractors}", "COUNT(*)")),
     ])  # fmt: skip
+
+
+def nps_by_month(d: Dialect) -> str:
+    """NPS (metric `nps`) per source, program and month: customers' in program `voc`."""
+    return _nps_by_month(d, "nps")
+
+
+def enps_by_month(d: Dialect) -> str:
+    """eNPS (metric `enps`) per source, program and month: employees' in program `employee`."""
+    return _nps_by_month(d, "enps")
 
 
 def _boxes_by_month(d: Dialect, metric: str, boxes: tuple[str, str, str], pct: str, avg: str) -> str:
@@ -101,133 +81,126 @@ def ces_by_month(d: Dialect) -> str:
     return _boxes_by_month(d, "ces", ("low_effort", "neutral", "high_effort"), "low_effort_pct", "ces_avg_normalized")
 
 
-def location_scorecard(d: Dialect) -> str:
-    """Per location: n, NPS, CSAT %, CES, audit score, rank and the top/bottom 20% flags."""
-    nps_n, csat_n = count_if(NPS_METRIC), count_if("s.metric = 'csat'")
-    promoters = count_if(f"{NPS_METRIC} AND s.category = 'promoter'")
-    detractors = count_if(f"{NPS_METRIC} AND s.category = 'detractor'")
-    net = f"{promoters} - {detractors}"
-    satisfied = count_if("s.metric = 'csat' AND s.category = 'satisfied'")
-    ranking = "COALESCE(nps, csat_pct, audit_score)"
-    columns = "location_id, location_name, responses, nps_responses, nps, csat_pct, ces_avg_normalized, audit_score"
+def _location_answers(d: Dialect) -> str:
+    """One row per record and metric: its primary NPS, eNPS, CSAT or CES answer, or the mean of
+    its mystery-shop or audit scores (a visit or an audit counts once)."""
+    scores = d.qualified("feedback_scores")
     return f"""
-WITH per_location AS (
+    SELECT record_id, metric, category, normalized FROM {scores}
+    WHERE is_primary AND metric IN ('nps', 'enps', 'csat', 'ces')
+    UNION ALL
+    SELECT record_id, metric, NULL AS category, AVG(normalized) AS normalized FROM {scores}
+    WHERE metric IN ('mystery_shop', 'audit')
+    GROUP BY record_id, metric"""
+
+
+def _nps_columns(d: Dialect, population: str, metric: str) -> list[tuple[str, str]]:
+    answered = f"{population} AND a.metric = '{metric}'"
+    promoters = count_if(f"{answered} AND a.category = 'promoter'")
+    detractors = count_if(f"{answered} AND a.category = 'detractor'")
+    net = f"{promoters} - {detractors}"
+    return [(f"{metric}_responses", count_if(answered)), (metric, share(d, net, count_if(answered)))]
+
+
+RANKING = ("nps", "csat_pct", "mystery_shop_score", "audit_score")
+"""What `location_scorecard` ranks by: the first of these that any location has."""
+
+
+def location_scorecard(d: Dialect) -> str:
+    """Per location: customers' NPS, CSAT % and CES, employees' eNPS, the mystery-shop and the
+    audit score side by side, and a rank with the top/bottom 20% flags by one figure for all."""
+    csat = f"{CUSTOMERS} AND a.metric = 'csat'"
+
+    def mean(population: str, metric: str) -> str:
+        return d.rounded(f"AVG(CASE WHEN {population} AND a.metric = '{metric}' THEN a.normalized END)", 1)
+
+    figures = [
+        ("responses", "COUNT(DISTINCT f.record_id)"),
+        *_nps_columns(d, CUSTOMERS, "nps"),
+        ("csat_pct", share(d, count_if(f"{csat} AND a.category = 'satisfied'"), count_if(csat))),
+        ("ces_avg_normalized", mean(CUSTOMERS, "ces")),
+        *_nps_columns(d, EMPLOYEES, "enps"),
+        ("mystery_shop_score", mean("f.program = 'mystery_shop'", "mystery_shop")),
+        ("audit_score", mean("f.program = 'audit'", "audit")),
+    ]
+    columns = ", ".join(["location_id", "location_name", *(name for name, _ in figures)])
+    select = ",\n           ".join(f"{sql} AS {name}" for name, sql in figures)
+    basis = " ".join(f"WHEN COUNT({name}) > 0 THEN '{name}'" for name in RANKING)
+    ranking = " ".join(f"WHEN '{name}' THEN {name}" for name in RANKING)
+    return f"""
+WITH answers AS ({_location_answers(d)}
+),
+per_location AS (
     SELECT f.location_id,
            MAX(f.location_name) AS location_name,
-           COUNT(DISTINCT f.record_id) AS responses,
-           {nps_n} AS nps_responses,
-           {share(d, net, nps_n)} AS nps,
-           {share(d, satisfied, csat_n)} AS csat_pct,
-           {d.rounded("AVG(CASE WHEN s.metric = 'ces' THEN s.normalized END)", 1)} AS ces_avg_normalized,
-           {d.rounded("AVG(CASE WHEN s.metric IN ('audit', 'mystery_shop') THEN s.normalized END)", 1)} AS audit_score
+           {select}
     FROM {d.qualified("feedback")} f
-    LEFT JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id
-         AND (s.is_primary OR s.metric IN ('audit', 'mystery_shop'))
+    LEFT JOIN answers a ON a.record_id = f.record_id
     WHERE f.location_id IS NOT NULL
     GROUP BY f.location_id
 ),
+basis AS (SELECT CASE {basis} END AS ranked_by FROM per_location),
+scored AS (
+    SELECT {columns}, b.ranked_by, CASE b.ranked_by {ranking} END AS ranking
+    FROM per_location CROSS JOIN basis b
+),
 ranked AS (
-    SELECT {columns},
-           RANK() OVER (ORDER BY {ranking} DESC) AS rank,
-           RANK() OVER (ORDER BY {ranking} ASC) AS rank_from_bottom,
+    SELECT {columns}, ranked_by,
+           RANK() OVER (ORDER BY ranking DESC) AS rank,
+           RANK() OVER (ORDER BY ranking ASC) AS rank_from_bottom,
            COUNT(*) OVER () AS locations
-    FROM per_location
-    WHERE {ranking} IS NOT NULL
+    FROM scored
+    WHERE ranking IS NOT NULL
 )
-SELECT {columns}, rank,
+SELECT {columns}, ranked_by, rank,
        (rank - 1) < 0.2 * locations AS top_20_pct,
        (rank_from_bottom - 1) < 0.2 * locations AS bottom_20_pct
 FROM ranked
 UNION ALL
-SELECT {columns}, NULL, FALSE, FALSE
-FROM per_location
-WHERE {ranking} IS NULL
+SELECT {columns}, NULL, NULL, FALSE, FALSE
+FROM scored
+WHERE ranking IS NULL
 """
 
 
+def _primary(d: Dialect, metric: str, category: str) -> str:
+    """The records whose primary answer of `metric` is in `category`."""
+    return (
+        f"SELECT record_id FROM {d.qualified('feedback_scores')} "
+        f"WHERE is_primary AND metric = '{metric}' AND category = '{category}'"
+    )
+
+
 def detractor_queue(d: Dialect) -> str:
-    """Detractors and dissatisfied customers nobody has followed up yet: close the loop."""
+    """Customers (program `voc`) whose primary NPS answer is a detractor's or whose primary CSAT
+    answer is dissatisfied, not followed up yet: close the loop."""
     return f"""
 SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
        f.team, f.agent_id, f.respondent_key, f.crm_contact_id, f.crm_account_id, f.ticket_id,
        f.nps, f.csat, f.comment,
-       CASE WHEN f.nps_group = 'detractor' THEN 'detractor' ELSE 'dissatisfied' END AS reason,
+       CASE WHEN n.record_id IS NOT NULL THEN 'detractor' ELSE 'dissatisfied' END AS reason,
        {d.days_since("f.submitted_at")} AS age_days
 FROM {d.qualified("feedback")} f
+LEFT JOIN ({_primary(d, "nps", "detractor")}) n ON n.record_id = f.record_id
+LEFT JOIN ({_primary(d, "csat", "dissatisfied")}) c ON c.record_id = f.record_id
 LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
-WHERE u.record_id IS NULL
-  AND (f.nps_group = 'detractor'
-       OR EXISTS (SELECT 1 FROM {d.qualified("feedback_scores")} s
-                  WHERE s.record_id = f.record_id AND s.is_primary
-                    AND s.metric = 'csat' AND s.category = 'dissatisfied'))
+WHERE u.record_id IS NULL AND {CUSTOMERS}
+  AND (n.record_id IS NOT NULL OR c.record_id IS NOT NULL)
 """
 
 
-def _nps_with_accounts(d: Dialect) -> str:
-    """Each primary NPS answer with its month, group and CRM account: the record's own
-    `crm_account_id`, else its contact's account, else the account of a contact with the same
-    hashed e-mail — and that account's segment and revenue."""
+def employee_followup_queue(d: Dialect) -> str:
+    """Employees (program `employee`) whose primary eNPS answer is a detractor's, not followed up
+    yet — beside `detractor_queue`, never in it."""
     return f"""
-WITH contact_accounts AS (
-    SELECT contact_id, MIN(account_id) AS account_id FROM {d.qualified("crm_contacts")}
-    WHERE account_id IS NOT NULL GROUP BY contact_id
-),
-key_accounts AS (
-    SELECT respondent_key, MIN(account_id) AS account_id FROM {d.qualified("crm_contacts")}
-    WHERE account_id IS NOT NULL AND respondent_key IS NOT NULL GROUP BY respondent_key
-),
-accounts AS (
-    SELECT account_id, MAX(segment) AS segment, MAX(annual_revenue) AS annual_revenue
-    FROM {d.qualified("crm_accounts")} GROUP BY account_id
-),
-answers AS (
-    SELECT {time_bucket(d, "month")} AS month, s.category,
-           COALESCE(f.crm_account_id, ca.account_id, ka.account_id) AS account_id
-    FROM {d.qualified("feedback")} f
-    JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND {NPS_METRIC}
-    LEFT JOIN contact_accounts ca ON ca.contact_id = f.crm_contact_id
-    LEFT JOIN key_accounts ka ON ka.respondent_key = f.respondent_key
-)
-SELECT n.month, n.category, n.account_id, a.account_id AS known_account, a.segment, a.annual_revenue
-FROM answers n LEFT JOIN accounts a ON a.account_id = n.account_id
-"""
-
-
-def nps_by_segment(d: Dialect) -> str:
-    """NPS per CRM segment and month; answers without an account are `no account`, accounts
-    without a segment `unsegmented`."""
-    promoters, detractors = count_if("category = 'promoter'"), count_if("category = 'detractor'")
-    segment = "COALESCE(segment, CASE WHEN known_account IS NULL THEN 'no account' ELSE 'unsegmented' END)"
-    return f"""
-SELECT {segment} AS segment, month,
-       COUNT(*) AS responses,
-       COUNT(DISTINCT known_account) AS accounts,
-       {promoters} AS promoters,
-       {count_if("category = 'passive'")} AS passives,
-       {detractors} AS detractors,
-       {share(d, f"{promoters} - {detractors}", "COUNT(*)")} AS nps
-FROM ({_nps_with_accounts(d)}) x
-GROUP BY {segment}, month
-"""
-
-
-def nps_revenue_by_month(d: Dialect) -> str:
-    """NPS per month beside the revenue-weighted NPS: each answer weighted by its account's
-    annual revenue, 100 · (revenue of promoters − revenue of detractors) / revenue of all
-    answers with a known revenue — and the revenue behind this month's detractors."""
-    revenue = "COALESCE(annual_revenue, 0)"
-    promoter_revenue = f"SUM(CASE WHEN category = 'promoter' THEN {revenue} ELSE 0 END)"
-    detractor_revenue = f"SUM(CASE WHEN category = 'detractor' THEN {revenue} ELSE 0 END)"
-    promoters, detractors = count_if("category = 'promoter'"), count_if("category = 'detractor'")
-    return f"""
-SELECT month,
-       COUNT(*) AS responses,
-       {share(d, f"{promoters} - {detractors}", "COUNT(*)")} AS nps,
-       COUNT(annual_revenue) AS responses_with_revenue,
-       {share(d, f"{promoter_revenue} - {detractor_revenue}", "SUM(annual_revenue)")} AS revenue_weighted_nps,
-       {d.rounded(detractor_revenue, 2)} AS detractor_revenue
-FROM ({_nps_with_accounts(d)}) x
-GROUP BY month
+SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
+       f.team, f.respondent_key, e.value AS enps, f.comment,
+       {d.days_since("f.submitted_at")} AS age_days
+FROM {d.qualified("feedback")} f
+JOIN {d.qualified("feedback_scores")} e ON e.record_id = f.record_id AND e.is_primary
+     AND e.metric = 'enps' AND e.category = 'detractor'
+LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
+WHERE u.record_id IS NULL AND {EMPLOYEES}
 """
 
 
@@ -237,8 +210,9 @@ _RENDERERS = {
     "ces_by_month": ces_by_month,
     "location_scorecard": location_scorecard,
     "detractor_queue": detractor_queue,
-    "nps_by_segment": nps_by_segment,
-    "nps_revenue_by_month": nps_revenue_by_month,
+    "enps_by_month": enps_by_month,
+    "employee_followup_queue": employee_followup_queue,
+    **crm_views.RENDERERS,
 }
 
 

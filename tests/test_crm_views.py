@@ -4,6 +4,7 @@ destination to what SQLite shows."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,15 +27,19 @@ def account_of(raw: dict) -> str | None:
     return None
 
 
+CUSTOMER_SOURCES = [name for name, program in SOURCES.items() if program == "voc"]
+
+
 def nps_answers(version: int = 1) -> list[tuple[str, str, str | None]]:
-    """(month, category, account) of every stored primary NPS answer of both sample sources."""
+    """(month, category, account) of every stored primary NPS answer of the customers' sample
+    source (the mystery shoppers' NPS answers are another population)."""
     found = []
     for raw in version_records(RECORDS, version):
         if raw["nps"] is None or raw["nps"] == "11":
             continue
         category = "promoter" if raw["nps"] >= 9 else "passive" if raw["nps"] >= 7 else "detractor"
         month = raw["submitted"][:7] if raw["submitted"] else "undated"  # the sample's zone is UTC
-        found += [(month, category, account_of(raw))] * len(SOURCES)
+        found += [(month, category, account_of(raw))] * len(CUSTOMER_SOURCES)
     return found
 
 
@@ -62,8 +67,36 @@ def test_accounts_and_contacts_are_stored_without_e_mails(destination):
     assert not destination.query("SELECT 1 FROM crm_contacts WHERE attributes LIKE '%@%'")
 
 
+def link_of(raw: dict) -> str | None:
+    """How a sample answer finds its account, as `account_of` does."""
+    return "account" if raw["account"] else "contact" if raw["contact"] else "email" if account_of(raw) else None
+
+
+def test_feedback_accounts_follows_every_link_path(destination):
+    expected = sorted(
+        (source, raw["id"], account_of(raw), link_of(raw))
+        for raw in version_records(RECORDS, 1) if account_of(raw) and raw["nps"] != "11"
+        for source in SOURCES
+    )  # fmt: skip
+    rows = destination.query(
+        "SELECT f.source, f.source_record_id, l.account_id, l.linked_by "
+        "FROM feedback_accounts l JOIN feedback f ON f.record_id = l.record_id"
+    )
+    assert sorted(tuple(row.values()) for row in rows) == expected
+    assert {link for *_, link in expected} == {"account", "contact", "email"}
+
+
+def per_account(answers: list[tuple[str, str, str | None]]) -> dict[tuple[str, str | None], list[str]]:
+    """The categories of each (month, account)'s answers."""
+    grouped: dict[tuple[str, str | None], list[str]] = defaultdict(list)
+    for month, category, account in answers:
+        grouped[(month, account)].append(category)
+    return grouped
+
+
 def test_nps_by_segment_matches_an_independent_count(destination):
     segment_of = {f"ACC{n}": SEGMENTS[n] or "unsegmented" for n in range(5)}
+    revenue = {f"ACC{n}": REVENUES[n] for n in range(5)}
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     accounts: dict[tuple[str, str], set[str]] = defaultdict(set)
     for month, category, account in nps_answers():
@@ -71,30 +104,59 @@ def test_nps_by_segment_matches_an_independent_count(destination):
         groups[key].append(category)
         if account:
             accounts[key].add(account)
+
+    def revenue_of(key: tuple[str, str]) -> float | None:
+        known = [revenue[a] for a in accounts[key] if revenue[a] is not None]
+        return round(sum(known), 2) if known else None
+
     expected = sorted(
         (segment, month, len(cats), len(accounts[(segment, month)]), cats.count("promoter"), cats.count("passive"),
-         cats.count("detractor"), nps(cats))
+         cats.count("detractor"), nps(cats), revenue_of((segment, month)))
         for (segment, month), cats in groups.items()
     )  # fmt: skip
     rows = destination.query("SELECT * FROM nps_by_segment")
     assert sorted(tuple(row.values()) for row in rows) == expected
 
 
-def test_revenue_weighted_nps_weighs_each_answer_by_its_account_s_revenue(destination):
+def test_revenue_weighted_nps_counts_each_account_s_revenue_once_a_month(destination):
     revenue = {f"ACC{n}": REVENUES[n] for n in range(5)}
-    by_month: dict[str, list[tuple[str, float | None]]] = defaultdict(list)
-    for month, category, account in nps_answers():
-        by_month[month].append((category, revenue.get(account) if account else None))
+    answers = nps_answers()
+    accounts = per_account(answers)
     expected = []
-    for month, answers in sorted(by_month.items()):
-        weighed = [(category, amount) for category, amount in answers if amount is not None]
-        total = sum(amount for _, amount in weighed)
-        net = sum(amount for c, amount in weighed if c == "promoter") - sum(a for c, a in weighed if c == "detractor")
+    for month in sorted({month for month, _, _ in answers}):
+        cats = [category for m, category, _ in answers if m == month]
+        weighed = {a: revenue[a] for (m, a) in accounts if m == month and a and revenue[a] is not None}
+        net = {a: (accounts[(month, a)].count("promoter") - accounts[(month, a)].count("detractor"))
+               / len(accounts[(month, a)]) for a in weighed}  # fmt: skip
+        total = sum(weighed.values())
         expected.append((
-            month, len(answers), nps([c for c, _ in answers]), len(weighed),
-            round(100 * net / total, 1) if total else None,
-            round(sum(a for c, a in weighed if c == "detractor"), 2),
+            month, len(cats), nps(cats), sum(len(accounts[(month, a)]) for a in weighed), len(weighed),
+            round(100 * sum(weighed[a] * net[a] for a in weighed) / total, 1) if total else None,
+            round(sum(amount for a, amount in weighed.items() if "detractor" in accounts[(month, a)]), 2),
         ))  # fmt: skip
     rows = destination.query("SELECT * FROM nps_revenue_by_month ORDER BY month")
     assert [tuple(row.values()) for row in rows] == expected
     assert any(row["revenue_weighted_nps"] not in (None, row["nps"]) for row in rows)  # the weights matter
+    twice = [key for key, cats in accounts.items() if key[1] and cats.count("detractor") > 1]
+    assert twice, "the sample must have an account with two detractor answers in a month (issue 11 item 6)"
+
+
+def test_the_documented_biggest_accounts_query_reaches_accounts_by_every_path(destination):
+    """docs/bi.md's "biggest accounts among detractors" counts each account once, whether its
+    answers carry the account id, a contact or only a hashed e-mail."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bi.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```sql\n(.*?)```", text, flags=re.S) if "feedback_accounts l" in b)
+    sql = block.replace("'2026-11-01'", "'2000-01-01'").rstrip().rstrip(";")
+    revenue = {f"ACC{n}": REVENUES[n] for n in range(5)}
+    detractors: dict[str, int] = defaultdict(int)
+    paths = set()
+    for raw in version_records(RECORDS, 1):
+        if isinstance(raw["nps"], int) and raw["nps"] <= 6 and account_of(raw) and raw["submitted"]:
+            detractors[account_of(raw)] += 1
+            paths.add(link_of(raw))
+    rows = destination.query(sql)
+    assert {row["account_id"]: row["detractor_answers"] for row in rows} == dict(detractors)
+    assert [row["annual_revenue"] for row in rows] == sorted(
+        (revenue[a] for a in detractors), key=lambda amount: (amount is None, -(amount or 0))
+    )
+    assert paths == {"account", "contact", "email"}

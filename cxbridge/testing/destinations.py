@@ -80,7 +80,10 @@ VOLATILE = {
 JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is ColumnType.JSON} | {
     ("sync_state", "cursor")
 }
-CLOCK_COLUMNS = {"detractor_queue": {"age_days": "submitted_at"}}
+CLOCK_COLUMNS = {
+    "detractor_queue": {"age_days": "submitted_at"},
+    "employee_followup_queue": {"age_days": "submitted_at"},
+}
 """View columns the destination computes from the clock at query time (whole days since another
 column): checked against the moment of the query, then left out of comparisons, so that two
 snapshots taken minutes apart, or on both sides of midnight, still compare equal."""

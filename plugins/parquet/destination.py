@@ -43,8 +43,10 @@ from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
 MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
-              "0006_local_dates", "0007_metadata")  # fmt: skip
-VIEW_MIGRATIONS = {"0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates"}  # views.sql changed
+              "0006_local_dates", "0007_metadata", "0008_population_views")  # fmt: skip
+VIEW_MIGRATIONS = {  # the migrations that changed views.sql
+    "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
+}  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
 

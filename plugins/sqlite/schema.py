@@ -210,3 +210,8 @@ def local_dates(db: Database) -> None:
 @migrations(name="0006_metadata")
 def metadata(db: Database) -> None:
     db.execute("CREATE TABLE cxbridge_metadata (name TEXT PRIMARY KEY, value TEXT, updated_at TEXT NOT NULL)")
+
+
+@migrations(name="0007_population_views")
+def population_views(db: Database) -> None:
+    bi_views(db, VIEW_NAMES)  # every view again: one program and one metric a figure, eNPS beside NPS

@@ -1,0 +1,53 @@
+"""SQL fragments every view and `cxbridge report` share, in portable SQL rendered through a
+destination's dialect: the time bucket a record counts in, counts and shares, and the
+populations the views keep apart (DESIGN.md §3, docs/schema.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cxbridge.destinations import Destination
+
+    Dialect = Destination | type[Destination]  # the dialect methods are class methods
+
+CUSTOMERS = "f.program = 'voc'"
+"""Records of customers: a population is a program (voc, employee, mystery_shop, audit)."""
+EMPLOYEES = "f.program = 'employee'"
+LOCAL_DAY = "f.submitted_local_date"
+BUCKETS = ("day", "week", "month", "quarter")
+UNDATED = "undated"
+
+
+def time_bucket(d: Dialect, by: str, day: str = LOCAL_DAY) -> str:
+    """SQL for the time bucket a record counts in, as text that sorts in time order: `by` day
+    `2025-11-01`, ISO week `2025-W44` (Monday to Sunday, in the year of its Thursday), month
+    `2025-11` or quarter `2025-Q4` of `day` — a `YYYY-MM-DD` text column, by default the
+    record's day in its source's time zone (`feedback.submitted_local_date`, written by the
+    engine from `timezone`) — and `undated` for a record without a date.
+
+    The views and `cxbridge report` group by this, so a bucket means the same everywhere; only
+    the ISO week needs the dialect (`Destination.iso_week_of`)."""
+    if by == "day":
+        bucket = day
+    elif by == "week":
+        bucket = d.iso_week_of(day)
+    elif by == "month":
+        bucket = f"substr({day}, 1, 7)"
+    elif by == "quarter":
+        quarter = f"CASE WHEN substr({day}, 6, 2) <= '03' THEN '1' WHEN substr({day}, 6, 2) <= '06' THEN '2' " \
+                  f"WHEN substr({day}, 6, 2) <= '09' THEN '3' ELSE '4' END"  # fmt: skip
+        bucket = f"substr({day}, 1, 4) || '-Q' || {quarter}"
+    else:
+        raise ValueError(f"no time bucket {by!r}; choose one of {', '.join(BUCKETS)}")
+    return f"CASE WHEN {day} IS NULL THEN '{UNDATED}' ELSE {bucket} END"
+
+
+def count_if(condition: str) -> str:
+    """How many rows of the group meet `condition` (0 when none do), in every dialect."""
+    return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def share(d: Dialect, part: str, whole: str) -> str:
+    """`100 · part / whole` rounded to one decimal; NULL when `whole` is 0."""
+    return d.rounded(f"100.0 * ({part}) / NULLIF({whole}, 0)", 1)
