@@ -33,6 +33,13 @@ def redact_value(value: str) -> None:
         _longest_first[:] = sorted(_forms, key=len, reverse=True)
 
 
+def redact_key(key: str) -> None:
+    """Mask a private key (PEM) or another multi-line secret: whole, and each line of its body,
+    so that a part of it printed is masked too."""
+    for secret in (key, *(line for line in key.splitlines() if not line.startswith("-----"))):
+        redact_value(secret)
+
+
 def redact(text: str) -> str:
     """`text` with every registered secret, in every form, replaced by `***`."""
     for form in _longest_first:

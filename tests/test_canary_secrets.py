@@ -34,7 +34,7 @@ from tests import (
 )  # fmt: skip
 from tests.local_api import FakeApi, Reply, Seen
 
-SERVICE_ACCOUNT_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+PRIVATE_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 SCENARIOS = ("rejected_401", "failing_500", "next_link", "dropped", "line_break")
 """The error paths every connector is driven through (see `scenario` below)."""
@@ -48,8 +48,18 @@ class Connector:
     fake: Callable[[], Any]
     table: Callable[[str, str, Path], dict[str, Any]]  # (server URL, variable, folder) -> config
     credential: tuple[Any, str] | None = None  # (module, constant) the fake checks the credential against
-    key_file: bool = False  # the secret is a service account's private key in a file the config names
+    key_file: str | None = None  # "service_account" or "pem": the secret is a private key in a file the config names
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def salesforce_signing_in_with(key: Any) -> Iterator[FakeApi]:
+    """The Salesforce fake, accepting assertions signed with `key` for its own URL."""
+    org = salesforce_api.survey_org()
+    org.public_key = key.public_key()
+    with salesforce_api.salesforce(org) as api:
+        org.audience = api.url
+        yield api
 
 
 def _google_table(url: str, variable: str, folder: Path) -> dict[str, Any]:
@@ -71,7 +81,7 @@ CONNECTORS = {
                                        "name_pattern": "^Store visit"},
     ),
     "google_forms": Connector(lambda: google_forms_api.google_forms(google_forms_api.store_account()), _google_table,
-                              key_file=True),
+                              key_file="service_account"),
     "questionpro": Connector(
         lambda: questionpro_api.questionpro(questionpro_api.support_account()),
         lambda url, variable, folder: {"connector": "questionpro", "base_url": url, "api_key": f"${{{variable}}}",
@@ -96,6 +106,13 @@ CONNECTORS = {
         lambda url, variable, folder: {"connector": "salesforce", "base_url": url, "client_id": salesforce_api.CLIENT_ID,
                                        "client_secret": f"${{{variable}}}", "segment_field": "Customer_Segment__c"},
         (salesforce_api, "CLIENT_SECRET"),
+    ),
+    "salesforce_jwt": Connector(
+        lambda: salesforce_signing_in_with(PRIVATE_KEY),
+        lambda url, variable, folder: {"connector": "salesforce", "base_url": url, "client_id": salesforce_api.CLIENT_ID,
+                                       "auth": "jwt_bearer", "username": "cx@acme.example", "login_url": url,
+                                       "private_key_file": "app.key", "segment_field": "Customer_Segment__c"},
+        key_file="pem",
     ),
     "freshdesk": Connector(
         lambda: freshdesk_api.freshdesk(freshdesk_api.support_helpdesk()),
@@ -220,10 +237,13 @@ def write_project(folder: Path, connector: Connector, url: str, secret: str, var
     (folder / "cxbridge.toml").write_text(tomlkit.dumps({"sources": {"canary": source}}), encoding="utf-8")
     if not connector.key_file:
         return secret
-    pem = SERVICE_ACCOUNT_KEY.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
-    key = {"type": "service_account", "project_id": "cx", "private_key_id": "k1", "private_key": pem,
-           "client_email": "canary@cx.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{url}/token"}  # fmt: skip
-    (folder / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    pem = PRIVATE_KEY.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    if connector.key_file == "pem":
+        (folder / "app.key").write_text(pem, encoding="utf-8")
+    else:
+        key = {"type": "service_account", "project_id": "cx", "private_key_id": "k1", "private_key": pem,
+               "client_email": "canary@cx.iam.gserviceaccount.com", "client_id": "1", "token_uri": f"{url}/token"}  # fmt: skip
+        (folder / "key.json").write_text(json.dumps(key), encoding="utf-8")
     return pem.splitlines()[5]
 
 
@@ -303,7 +323,7 @@ def test_a_canary_credential_reaches_no_output_of_any_error_path(connector_name,
         secrets = [write_project(tmp_path, connector, api.url, secret, variable)]
         outputs = run_cli(tmp_path, monkeypatch)
         assert api.requests, "the connector never reached the server"
-    secrets += signed_assertions(api.requests)  # a service account's: a credential for an hour
+    secrets += signed_assertions(api.requests)  # signed with a private key: a credential while it lasts
     if scenario_name == "line_break":  # stripped, the credential works
         assert outputs[0].startswith(f"✔ canary ({connector.table('', '', tmp_path)['connector']})"), outputs[:2]
     if scenario_name in ("rejected_401", "failing_500"):

@@ -11,6 +11,7 @@ from pydantic import SecretStr
 
 from cxbridge import http
 from cxbridge.errors import FatalSourceError
+from cxbridge.http.auth import OAuth2
 from local_api import FakeApi, Reply, fake_api
 
 
@@ -116,6 +117,23 @@ def test_rejected_client_credentials_fail_fast_naming_them():
         auth = http.OAuth2ClientCredentials(f"{api.url}/oauth2/token", client_id="cid", client_secret="cs")
         with pytest.raises(FatalSourceError, match="OAuth client id, secret or refresh token"):
             client(api, auth).get_json("/whoami")
+
+
+class SignedAssertion(OAuth2):
+    """A grant made of a signed assertion (JWT bearer), as Salesforce's key-pair sign-in sends."""
+
+    def grant(self) -> dict[str, str]:
+        return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": "eyJhbGciOi.signed-4417"}
+
+
+def test_a_signed_assertion_the_token_endpoint_echoes_is_masked():
+    with fake_api() as api:
+        answer = Reply(400, {"error": "invalid_grant", "error_description": "bad assertion eyJhbGciOi.signed-4417"})
+        api.route("POST", "/oauth2/token")(lambda seen, match: answer)
+        auth = SignedAssertion(f"{api.url}/oauth2/token", client_id="cid", client_secret="")
+        with pytest.raises(FatalSourceError) as caught:
+            client(api, auth).get_json("/whoami")
+    assert "bad assertion ***" in str(caught.value) and "signed-4417" not in str(caught.value)
 
 
 def google_token_server(api: FakeApi) -> list[dict[str, str]]:

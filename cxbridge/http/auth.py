@@ -87,6 +87,9 @@ class OAuth2(httpx.Auth):
 
     def _fetch_token(self) -> Generator[httpx.Request, httpx.Response, None]:
         form = self.grant()
+        for name, value in form.items():  # a signed assertion is a credential too, while it lasts
+            if is_credential_name(name):
+                redact_value(value)
         if self.scope:
             form["scope"] = self.scope
         headers = {"Accept": "application/json"}

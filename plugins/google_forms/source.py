@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from cxbridge.errors import ConfigError
-from cxbridge.masking import redact_value
+from cxbridge.masking import redact_key
 from cxbridge.plain_secrets import is_credential_name
 from cxbridge.http import ApiErrors, ApiSource, GoogleCredentials, PageRequest, PageToken, json_body
 from cxbridge.plugins.google_forms.config import SCOPES, GoogleFormsConfig
@@ -172,6 +172,5 @@ def _key_type(file: Path) -> str:
         raise ValueError(f"{file} is not a JSON key file")
     for name, value in key.items():
         if isinstance(value, str) and is_credential_name(name):
-            for secret in (value, *(line for line in value.splitlines() if not line.startswith("-----"))):
-                redact_value(secret)
+            redact_key(value)
     return str(key.get("type", ""))

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from cxbridge.errors import ConfigError
+from cxbridge.masking import redact_key
 from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2RefreshToken, json_body
 from cxbridge.http.auth import OAuth2
 from cxbridge.plugins.salesforce import objects, soql
@@ -129,11 +130,14 @@ class SalesforceSource(ApiSource):
         return soql.query(self.client, self.config.api_version, statement)
 
     def _read_key(self) -> str:
+        """The app's private key (PEM), masked from now on."""
         path = Path(self.context.base_dir) / str(self.config.private_key_file)
         try:
-            return path.read_text(encoding="utf-8")
+            key = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"sources.{self.context.name}.private_key_file: cannot read {path} ({exc.strerror})") from None
+        redact_key(key)
+        return key
 
 
 def soql_time(value: Any) -> str:
