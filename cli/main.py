@@ -474,12 +474,14 @@ def plugin_new(name: str, kind: str, directory: str | None) -> None:
     click.echo(f"next: {next_steps(root)}")
 
 
-from .importing import import_command, inspect_command  # noqa: E402 - they use the options above
+from .duplicates import duplicates_command  # noqa: E402 - they use the options above
+from .importing import import_command, inspect_command  # noqa: E402
 from .status import status_command  # noqa: E402
 
 cli.add_command(inspect_command)
 cli.add_command(import_command)
 cli.add_command(status_command)
+cli.add_command(duplicates_command)
 
 
 def main() -> None:

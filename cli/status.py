@@ -40,6 +40,7 @@ def status_command(config, db, destination, runs, fmt) -> None:
         output.rows(report.runs, fmt=fmt)
         output.rows([{**row, "cursor": json.dumps(row["cursor"])} for row in report.cursors], fmt=fmt)
         output.rows(report.quarantine, fmt=fmt)
+        output.rows(report.duplicates, fmt=fmt)
     else:
         print_status(report)
 
@@ -63,14 +64,21 @@ def print_status(report: StatusReport) -> None:
         console.print(table)
     if not report.quarantine:
         console.print("quarantine: empty")
-        return
-    table = _table("quarantine")
-    for name in ("source", "stream", "records", "last seen (UTC)"):
-        table.add_column(name, justify="right" if name == "records" else "left", overflow="fold")
-    for row in report.quarantine:
-        table.add_row(output.escape(row["source"]), output.escape(row["stream"]), f"{row['records']:,}",
-                      minute(row["last_seen"]))  # fmt: skip
-    console.print(table)
+    else:
+        table = _table("quarantine")
+        for name in ("source", "stream", "records", "last seen (UTC)"):
+            table.add_column(name, justify="right" if name == "records" else "left", overflow="fold")
+        for row in report.quarantine:
+            table.add_row(output.escape(row["source"]), output.escape(row["stream"]), f"{row['records']:,}",
+                          minute(row["last_seen"]))  # fmt: skip
+        console.print(table)
+    if report.duplicates:
+        table = _table("copies counted once (cxbridge duplicates)")
+        table.add_column("source", overflow="fold")
+        table.add_column("copies", justify="right")
+        for row in report.duplicates:
+            table.add_row(output.escape(row["source"]), f"{row['copies']:,}")
+        console.print(table)
 
 
 def runs_table(runs: list[dict[str, Any]]) -> Table:

@@ -20,8 +20,10 @@ from cxbridge.events import EventKind, SyncEvent
 from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
+from cxbridge.duplicates import IdentityRules
 from cxbridge.records import FeedbackRecord
 from cxbridge.reporting import ReportOptions, report_rows
+from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
 from cxbridge.sources import Source
 from cxbridge.status_report import StatusReport, people_order, status_of
 from cxbridge.scaffold import plugin_new
@@ -105,9 +107,12 @@ def sync(
         if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
             require_sound(built, cursor_of=dest.get_cursor)
         keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
-        engine = Engine(dest, host, options=options, keys=keys, on_progress=on_progress)
+        engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
+                        on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
         engine.emit(EventKind.RUN_STARTED)
+        if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
+            engine.identity.reconcile(run_id=engine.run_id)
         for name, source in built.items():
             result.results.append(engine.run_source(name, source))
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
@@ -157,11 +162,11 @@ def _select(cfg: Config, requested: list[str]) -> list[str]:
 
 @contextmanager
 def reading(
-    config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
+    config: str | Path | Config | None = None, *, destination: str | None = None, host: PluginHost | None = None
 ) -> Iterator[Destination]:
     """The destination opened for reading: from --destination, or the config here if any."""
     host = host or get_host()
-    cfg = optional_config(config, host)
+    cfg = config if isinstance(config, Config) else optional_config(config, host)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
         raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
@@ -216,6 +221,22 @@ def status(
         return status_of(dest, runs=runs)
 
 
+
+
+def duplicates(
+    config: str | Path | Config | None = None, *, destination: str | None = None, host: PluginHost | None = None
+) -> DuplicatesReport:
+    """Every group of records that are one response read through several sources — declared
+    (`same_as`), exact copies and likely duplicates — with the evidence, and which copy counts."""
+    host = host or get_host()
+    cfg = config if isinstance(config, Config) else optional_config(config, host)
+    rules = cfg.identity_rules(host) if cfg else IdentityRules()
+    with reading(cfg, destination=destination, host=host) as dest:
+        if not identity_ready(dest):
+            return DuplicatesReport(dest.display_name, [])
+        return duplicates_report(dest, rules)
+
+
 def quarantine_list(
     config: str | Path | None = None,
     *,
@@ -246,7 +267,8 @@ def quarantine_replay(
     with dest.lock(wait=cfg.settings.lock_wait if wait is None else wait), dest:
         dest.open()
         options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size)
-        engine = Engine(dest, host, options=options, keys=dataset_keys(dest, cfg.respondent_salt))
+        engine = Engine(dest, host, options=options, keys=dataset_keys(dest, cfg.respondent_salt),
+                        identity=cfg.identity_rules(host))
         result = SyncResult(engine.run_id, dest.display_name)
         for name in names:
             items = list(dest.quarantined(source=name))
@@ -294,11 +316,13 @@ def init(directory: str | Path = ".") -> list[Path]:
 
 
 __all__ = [
+    "DuplicatesReport",
     "ImportResult",
     "SourceCheck",
     "SyncResult",
     "StatusReport",
     "check",
+    "duplicates",
     "import_",
     "init",
     "inspect",

@@ -7,7 +7,7 @@ import codecs
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
+from cxbridge.duplicates import Declaration, IdentityRules, IdentitySettings
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import PluginHost
 from cxbridge.plain_secrets import plain_secret_fields, plain_url_credentials, url_with_references
@@ -94,6 +95,7 @@ class _ConfigFile(BaseModel):
 
     settings: Settings = Field(default_factory=Settings)
     destination: DestinationSettings | None = None
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
@@ -115,6 +117,9 @@ class Config:
 
     destination_base: Path | None = None
     """Where a relative destination path starts, when not in `base_dir` (an import's project)."""
+
+    identity: IdentitySettings = field(default_factory=IdentitySettings)
+    """`[identity]`: which copies of a response across sources count once."""
 
     @property
     def base_dir(self) -> Path:
@@ -141,6 +146,11 @@ class Config:
             timezone=(entry.config.timezone if entry else None) or self.settings.timezone,
             deadline=deadline,
         )
+
+    def identity_rules(self, host: PluginHost) -> IdentityRules:
+        """`[identity]` and the sources' `same_as`, with the connectors that read export files."""
+        exports = frozenset(name for name, provided in host.sources.items() if provided.cls.reads_exports)
+        return IdentityRules(self.identity, declarations(self.sources), exports | {"csv", "excel", "json"})
 
     def build_source(self, name: str, *, deadline: RunDeadline | None = None) -> Source:
         entry = self.sources[name]
@@ -202,10 +212,40 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
         raise ConfigError(f"{label}: {exc}") from None
     file = validate_model(_ConfigFile, data, label=label, prefix="")
     sources = {name: _source_entry(name, raw, host, label) for name, raw in file.sources.items()}
+    try:
+        declarations(sources)
+    except ValueError as exc:
+        raise ConfigError(f"{label}: {exc}") from None
     destination = file.destination.url if file.destination else None
     if destination is not None:
         _check_destination(destination, host, label)
-    return Config(path=path, settings=file.settings, destination_url=destination, sources=sources)
+    return Config(path=path, settings=file.settings, destination_url=destination, sources=sources, identity=file.identity)
+
+
+def declarations(sources: dict[str, SourceEntry]) -> dict[str, Declaration]:
+    """Each source in a `same_as` chain, the one the chain ends at included, with its group (that
+    source's name) and matching key; ValueError naming the key of a chain that cannot work."""
+    said = {name: entry.config.same_as for name, entry in sources.items() if entry.config.same_as}
+    found: dict[str, Declaration] = {}
+    for name, target in said.items():
+        if target not in sources:
+            known = ", ".join(n for n in sources if n != name) or "none"
+            raise ValueError(f"sources.{name}.same_as: no source named {target!r}; configured: {known}")
+        chain = [name]
+        while (following := said.get(chain[-1])) is not None:
+            if following in chain:
+                raise ValueError(f"sources.{name}.same_as: the chain {' → '.join([*chain, following])} goes round in a circle")
+            chain.append(following)
+        match_on = sources[name].config.match_on
+        for member in chain:
+            known = found.get(member)
+            if known is not None and known.match_on != match_on:
+                raise ValueError(
+                    f"sources.{name}.match_on: {match_on!r}, but {member} is matched on {known.match_on!r} "
+                    "in the same same_as group; give every source of the group the same match_on"
+                )
+            found[member] = Declaration(group=chain[-1], match_on=match_on)
+    return found
 
 
 def _check_destination(url: str, host: PluginHost, label: str) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxbridge.sql_parts import CUSTOMERS, count_if, share, time_bucket
+from cxbridge.sql_parts import COUNTED, CUSTOMERS, count_if, share, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -71,7 +71,7 @@ answers AS (
     FROM {d.qualified("feedback")} f
     JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND s.metric = 'nps'
     LEFT JOIN links l ON l.record_id = f.record_id
-    WHERE {CUSTOMERS}
+    WHERE {CUSTOMERS} AND {COUNTED}
 )
 SELECT n.month, {segment} AS segment, a.account_id AS known_account,
        MAX(a.annual_revenue) AS revenue,

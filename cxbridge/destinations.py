@@ -21,6 +21,14 @@ from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp
 
 
+IDENTITY_SELECT = (
+    "record_id", "source", "connector", "program", "survey_id", "source_record_id", "ticket_id", "submitted_at",
+    "updated_at", "respondent_key", "answers", "duplicate_of",
+)  # fmt: skip
+"""The columns cross-source identity reads of a stored record."""
+IDENTITY_LOOKUPS = frozenset({"record_id", "duplicate_of", "source_record_id", "ticket_id", "respondent_key"})
+
+
 @dataclass(frozen=True)
 class QuarantineItem:
     """A record that failed normalization, kept with the reason so it can be fixed and replayed."""
@@ -58,6 +66,10 @@ class Batch:
     """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
     superseded: int = 0
     """Versions of a record dropped by `settle` because a later one of the same id was read."""
+    links: dict[str, str | None] = dataclasses.field(default_factory=dict)
+    """`feedback.duplicate_of` to set, by record id, once the batch's records are written: the
+    copies of one response read through several sources (`cxbridge.resolver`). Records of the
+    batch are written with it empty, so each of them that is a copy has a link here."""
     _last: dict[str, tuple[bool, int]] = dataclasses.field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -197,6 +209,38 @@ class Destination(ABC):
     @abstractmethod
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         """Drop quarantine rows (after their records were written by a replay)."""
+
+    def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
+        """The `feedback` columns cross-source identity compares (`cxbridge.resolver`) of every
+        record whose `column` (an identity column: a key, `record_id` or `duplicate_of`) holds
+        one of `values`."""
+        assert column in IDENTITY_LOOKUPS, column
+        wanted = sorted(set(values))
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join(self.param(i) for i in range(len(chunk)))
+            found += self.query(
+                f"SELECT {', '.join(IDENTITY_SELECT)} FROM {self.qualified('feedback')} WHERE {column} IN ({marks})",
+                chunk,
+            )
+        return found
+
+    def shared_keys(self, column: str) -> list[str]:
+        """The values of an identity key column that records of more than one source hold: where
+        a full identity pass looks for copies."""
+        assert column in IDENTITY_LOOKUPS, column
+        rows = self.query(
+            f"SELECT {column} AS k FROM {self.qualified('feedback')} WHERE {column} IS NOT NULL "
+            f"GROUP BY {column} HAVING COUNT(DISTINCT source) > 1"
+        )
+        return [row["k"] for row in rows]
+
+    def stored_sources(self) -> set[str]:
+        """The sources that have records stored."""
+        if not self.exists():
+            return set()
+        return {row["source"] for row in self.query(f"SELECT DISTINCT source FROM {self.qualified('feedback')}")}
 
     def content_hashes(self, record_ids: Sequence[str]) -> dict[str, str]:
         """The content hashes stored for these feedback records (what a dry run compares with).

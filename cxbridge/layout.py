@@ -49,6 +49,9 @@ def _columns(names: tuple[str, ...], types: Mapping[str, ColumnType], required: 
     return tuple(Column(name, types.get(name, T.TEXT), name in required) for name in names)
 
 
+IDENTITY_INDEXES = (("source_record_id",), ("respondent_key",), ("duplicate_of",))
+"""What cross-source identity looks records up by (cxbridge.resolver)."""
+
 FEEDBACK = Table(
     "feedback",
     _columns(
@@ -63,7 +66,7 @@ FEEDBACK = Table(
          "sync_run_id", "schema_version", "content_hash"},
     ),
     primary_key=("record_id",),
-    indexes=(("submitted_at",), ("source", "stream"), ("location_id",)),
+    indexes=(("submitted_at",), ("source", "stream"), ("location_id",), *IDENTITY_INDEXES),
 )  # fmt: skip
 
 FEEDBACK_SCORES = Table(

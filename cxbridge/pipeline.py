@@ -22,6 +22,7 @@ from cxbridge.crm import context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
 from cxbridge.deadline import RunDeadline
 from cxbridge.dry_run import DryRun
+from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
@@ -29,6 +30,7 @@ from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
 from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.resolver import IdentityResolver
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import ContextStream, Source, Stream, volatile_keys
 from cxbridge.tables import to_json, to_rows
@@ -81,6 +83,7 @@ class Engine:
         options: EngineOptions,
         run_id: str | None = None,
         keys: RespondentKeys | None = None,
+        identity: IdentityRules | None = None,
         on_progress: Callable[[SyncEvent], None] | None = None,
     ):
         self.destination = destination
@@ -92,6 +95,7 @@ class Engine:
         self._enrich = bool(host.pm.hook.enrich_record.get_hookimpls())
         self._dry_run = DryRun(destination) if options.dry_run else None
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
+        self.identity = IdentityResolver(destination, identity or IdentityRules())
 
     def emit(self, kind: EventKind, **details: Any) -> None:
         event = SyncEvent(kind, self.run_id, **details)
@@ -109,6 +113,8 @@ class Engine:
         result = SourceResult(source=name, connector=source.name)
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
+        if not self._dry_run:
+            self.identity.start_source(name)
         self.emit(EventKind.SOURCE_STARTED, source=name)
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
         try:
@@ -246,6 +252,7 @@ class Engine:
         if self._dry_run:
             stats = self._dry_run.count(batch)
         else:
+            batch.links = self.identity.links(batch)
             stats = self.destination.write_batch(batch)
             log.debug(
                 "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source,

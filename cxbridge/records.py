@@ -171,6 +171,11 @@ class FeedbackRecord(_Model):
     ingested_at: UtcDatetime | None = None
     sync_run_id: str | None = None
     schema_version: int = SCHEMA_VERSION
+    duplicate_of: str | None = Field(
+        default=None,
+        description="the record_id of the copy of this response that views count instead (the same response read "
+        "through another source; docs/identity.md); set by cxbridge, never by a source",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackRecord:

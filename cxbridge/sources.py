@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from cxbridge.crm import CrmObject
 from cxbridge.deadline import RunDeadline
+from cxbridge.duplicates import MatchKey
 from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
 from cxbridge.privacy import PersonalFields
@@ -49,6 +50,12 @@ class SourceConfig(BaseModel):
         description="IANA zone of its records' days (day/week/month/quarter in the views) and of timestamps "
         "that carry none; [settings] timezone if unset",
     )
+    same_as: str | None = Field(
+        default=None, description="another source covering the same survey: records with the same match_on are one response"
+    )
+    match_on: MatchKey = Field(
+        default="source_record_id", description="with same_as: the native response id (source_record_id) or ticket_id"
+    )
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,9 @@ class Source(ABC):
 
     name: ClassVar[str]
     config_model: ClassVar[type[SourceConfig]] = SourceConfig
+    reads_exports: ClassVar[bool] = False
+    """True for connectors that read export files: where a response also came through an API
+    source, the API's copy is the one views count (`cxbridge.duplicates`)."""
 
     def __init__(self, config: SourceConfig, context: SourceContext):
         self.config = config

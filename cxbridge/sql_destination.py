@@ -22,14 +22,16 @@ from typing import Any, ClassVar
 from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
 from cxbridge.crm import id_column, latest_rows
-from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, INITIAL_TABLES, QUARANTINE
-from cxbridge.layout import SYNC_RUNS, SYNC_STATE
+from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES
+from cxbridge.layout import QUARANTINE, SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import METADATA, Column, ColumnType, Table
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
 
-STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *CRM_TABLES)
+LINKS = Table("feedback_links", (Column("record_id", required=True), Column("duplicate_of")), primary_key=())
+"""Staged only: a batch's `duplicate_of` pointers (`Batch.links`), set after its records are merged."""
+STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *CRM_TABLES, LINKS)
 CHANGED = Table("cx_changed", (Column("record_id"), Column("existed", ColumnType.BOOLEAN)), primary_key=())
 MIGRATIONS_TABLE = Table(
     "cxbridge_migrations",
@@ -82,6 +84,17 @@ def add_local_dates(destination: SQLDestination) -> None:
     create_views(destination)  # every view again: they count records by their local day
 
 
+def add_identity_column(destination: SQLDestination) -> None:
+    """`feedback.duplicate_of` (cross-source identity) and the indexes its look-ups use, in a
+    destination created before them (one created since has them already), and the views."""
+    destination.execute(destination.add_column_sql(FEEDBACK, FEEDBACK.column("duplicate_of")))
+    if destination.indexes:
+        for columns in IDENTITY_INDEXES:
+            index = f"feedback_{'_'.join(columns)}"
+            destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON feedback ({', '.join(columns)})")
+    create_views(destination)  # every view again: they count each response once
+
+
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
@@ -90,6 +103,7 @@ MIGRATIONS = (
     Migration("0005_local_dates", add_local_dates),
     Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
     Migration("0007_population_views", create_views),  # every view again: one program and one metric a figure
+    Migration("0008_cross_source_identity", add_identity_column),
 )
 
 
@@ -180,6 +194,17 @@ class SQLDestination(Destination):
         """SQL turning a bound parameter (timestamps and JSON as text) into the column's type."""
         return f"CAST({expression} AS {self.type_names[column.type]})"
 
+    def add_column_sql(self, table: Table, column: Column) -> str:
+        """SQL adding a (nullable) column to a table that may have it already."""
+        return f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {column.name} {self.type_names[column.type]}"
+
+    def set_links_sql(self, select: str) -> str:
+        """SQL setting `feedback.duplicate_of` from the (record_id, duplicate_of) rows of `select`."""
+        return (
+            f"UPDATE feedback SET duplicate_of = l.duplicate_of FROM ({select}) l "
+            "WHERE feedback.record_id = l.record_id"
+        )
+
     def replace_records_sql(self, select: str) -> list[str]:
         """Statements writing the `feedback` rows of `select`: new records and replacements."""
         return [self.upsert_sql(FEEDBACK, select)]
@@ -258,7 +283,8 @@ class SQLDestination(Destination):
                 self.execute(self.clear_sql(self.stage_name(table)))
                 if rows:
                     self.load_stage(table, rows)
-            for statement in self.merge_statements([table for table in CRM_TABLES if staged[table]]):
+            context_tables = [table for table in CRM_TABLES if staged[table]]
+            for statement in self.merge_statements(context_tables, links=bool(staged[LINKS])):
                 self.execute(statement)
             written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"])
             if batch.cursor is not None:
@@ -269,10 +295,10 @@ class SQLDestination(Destination):
                 )
         return batch_stats(batch, written)
 
-    def merge_statements(self, context_tables: Sequence[Table] = ()) -> list[str]:
+    def merge_statements(self, context_tables: Sequence[Table] = (), *, links: bool = False) -> list[str]:
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced; the CRM tables that have staged rows
-        (`context_tables`) are upserted."""
+        (`context_tables`) are upserted; with `links`, the staged `duplicate_of` pointers are set."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
@@ -301,6 +327,7 @@ class SQLDestination(Destination):
                 for table in ("feedback_scores", "feedback_comments", "feedback")
             ),
             *(statement for table in context_tables for statement in self._context_merge(table, staged)),
+            *([self.set_links_sql(staged(LINKS))] if links else []),
         ]
 
     def _context_merge(self, table: Table, staged: Callable[[Table, str], str]) -> list[str]:
@@ -384,6 +411,7 @@ def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
         FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
         QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in quarantined],
         **{table: latest_rows(batch.context, table.name) for table in CRM_TABLES},
+        LINKS: sorted(batch.links.items()),
     }
 
 
@@ -400,6 +428,15 @@ def run_row(run: SyncRun) -> list[Any]:
         run.status, run.records_read, run.records_written, run.records_unchanged, run.records_quarantined,
         run.error, run.full_refresh,
     ]  # fmt: skip
+
+
+def merge_links_sql(select: str) -> str:
+    """`MERGE` setting `feedback.duplicate_of` from the (record_id, duplicate_of) rows of `select`
+    (Snowflake, BigQuery)."""
+    return (
+        f"MERGE INTO feedback t USING ({select}) s ON t.record_id = s.record_id "
+        "WHEN MATCHED THEN UPDATE SET duplicate_of = s.duplicate_of"
+    )
 
 
 def merge_sql(table: Table, select: str, *, keep: Sequence[str] = ()) -> str:

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 CUSTOMERS = "f.program = 'voc'"
 """Records of customers: a population is a program (voc, employee, mystery_shop, audit)."""
 EMPLOYEES = "f.program = 'employee'"
+COUNTED = "f.duplicate_of IS NULL"
+"""One copy of each response read through several sources (`cxbridge.duplicates`): the others point at it."""
 LOCAL_DAY = "f.submitted_local_date"
 BUCKETS = ("day", "week", "month", "quarter")
 UNDATED = "undated"

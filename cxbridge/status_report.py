@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from cxbridge.destinations import Destination, QuarantineItem
+from cxbridge.resolver import STATE_SOURCE, identity_ready
 
 ABANDONED = "abandoned"
 _MILLISECONDS = (10**11, 10**14)  # an int cursor in this range reads as epoch milliseconds (1973–5138)
@@ -25,6 +26,8 @@ class StatusReport:
     runs: list[dict[str, Any]]
     cursors: list[dict[str, Any]]
     quarantine: list[dict[str, Any]]
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    """Per source: how many of its records are copies of a response another record stands for."""
 
 
 def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
@@ -35,11 +38,22 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
         cursors=[
             _cursor_row(row)
             for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
+            if row["source"] != STATE_SOURCE  # the fingerprint of the identity rules: no source's cursor
         ],
         quarantine=dest.query(
             "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
             "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
         ),
+        duplicates=copies_by_source(dest),
+    )
+
+
+def copies_by_source(dest: Destination) -> list[dict[str, Any]]:
+    """How many records of each source views leave out as copies (`cxbridge duplicates`)."""
+    if not identity_ready(dest):
+        return []
+    return dest.query(
+        "SELECT source, COUNT(*) AS copies FROM feedback WHERE duplicate_of IS NOT NULL GROUP BY source ORDER BY source"
     )
 
 

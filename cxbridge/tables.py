@@ -19,7 +19,7 @@ FEEDBACK_COLUMNS = (
     "updated_at", "location_id", "location_name", "team", "agent_id", "respondent_key", "crm_contact_id",
     "crm_account_id", "ticket_id", "language", "country", "nps", "nps_group", "csat",
     "csat_normalized", "ces", "ces_normalized", "comment", "answers", "attributes", "raw",
-    "schema_version", "ingested_at", "sync_run_id", "content_hash",
+    "schema_version", "ingested_at", "sync_run_id", "content_hash", "duplicate_of",
 )  # fmt: skip
 SCORE_COLUMNS = (
     "record_id", "metric", "question_id", "question_text", "value", "scale_min", "scale_max",
@@ -30,9 +30,10 @@ COMMENT_COLUMNS = ("record_id", "question_id", "question_text", "text", "languag
 TIMESTAMP_COLUMNS = frozenset({"submitted_at", "updated_at", "ingested_at"})
 DATE_COLUMNS = frozenset({"submitted_local_date"})  # stored as 'YYYY-MM-DD' text in every destination
 JSON_COLUMNS = frozenset({"answers", "attributes", "raw"})
-LINEAGE_COLUMNS = ("ingested_at", "sync_run_id", "content_hash")  # the last columns, outside the hash
-_CONTENT_COLUMNS = FEEDBACK_COLUMNS[: -len(LINEAGE_COLUMNS)]
-assert FEEDBACK_COLUMNS[-len(LINEAGE_COLUMNS) :] == LINEAGE_COLUMNS
+LINEAGE_COLUMNS = ("ingested_at", "sync_run_id", "content_hash")  # after the content, outside the hash
+IDENTITY_COLUMNS = ("duplicate_of",)  # the last: set by cross-source identity (cxbridge.resolver), outside the hash
+_CONTENT_COLUMNS = FEEDBACK_COLUMNS[: -len(LINEAGE_COLUMNS) - len(IDENTITY_COLUMNS)]
+assert FEEDBACK_COLUMNS[len(_CONTENT_COLUMNS) :] == LINEAGE_COLUMNS + IDENTITY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ _JSON_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in JSON_COL
 
 
 def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordRows:
-    """Rows in column order, with the run's lineage; `content_hash` covers everything else."""
+    """Rows in column order, with the run's lineage; `content_hash` covers everything else. A
+    record's `duplicate_of` is written empty: the batch's identity links set it."""
     data = record.__dict__
     values = [data[column] for column in _CONTENT_COLUMNS]
     for at in _TIMESTAMP_AT:
@@ -88,5 +90,5 @@ def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordR
     ]  # fmt: skip
     comments = [(rid, c.question_id, c.question_text, c.text, c.language) for c in record.comments]
     digest = _content_hash(values, scores, comments)
-    feedback = (*values, ingested_at, run_id, digest)
+    feedback = (*values, ingested_at, run_id, digest, None)
     return RecordRows(rid, feedback, scores, comments, digest)

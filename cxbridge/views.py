@@ -9,6 +9,8 @@ their own, and the queues and CRM views hold customers only. NPS, eNPS, CSAT and
 record's primary answer of the metric (`feedback_scores.is_primary`); a mystery-shop visit or an
 audit counts once, by the mean of its 0–100 scores. Records count in the time bucket of their
 day in their source's time zone (`cxbridge.sql_parts.time_bucket`); undated ones in `undated`.
+A response read through several sources counts once: its copies with `duplicate_of` set are
+left out (docs/identity.md).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxbridge import crm_views
-from cxbridge.sql_parts import BUCKETS, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
+from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -38,6 +40,7 @@ SELECT f.source, f.program, {month} AS month,
        {select}
 FROM {d.qualified("feedback")} f
 JOIN {d.qualified("feedback_scores")} s ON s.record_id = f.record_id AND s.is_primary AND {metric_sql}
+WHERE {COUNTED}
 GROUP BY f.source, f.program, {month}
 """
 
@@ -136,7 +139,7 @@ per_location AS (
            {select}
     FROM {d.qualified("feedback")} f
     LEFT JOIN answers a ON a.record_id = f.record_id
-    WHERE f.location_id IS NOT NULL
+    WHERE f.location_id IS NOT NULL AND {COUNTED}
     GROUP BY f.location_id
 ),
 basis AS (SELECT CASE {basis} END AS ranked_by FROM per_location),
@@ -184,7 +187,7 @@ FROM {d.qualified("feedback")} f
 LEFT JOIN ({_primary(d, "nps", "detractor")}) n ON n.record_id = f.record_id
 LEFT JOIN ({_primary(d, "csat", "dissatisfied")}) c ON c.record_id = f.record_id
 LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
-WHERE u.record_id IS NULL AND {CUSTOMERS}
+WHERE u.record_id IS NULL AND {CUSTOMERS} AND {COUNTED}
   AND (n.record_id IS NOT NULL OR c.record_id IS NOT NULL)
 """
 
@@ -200,7 +203,7 @@ FROM {d.qualified("feedback")} f
 JOIN {d.qualified("feedback_scores")} e ON e.record_id = f.record_id AND e.is_primary
      AND e.metric = 'enps' AND e.category = 'detractor'
 LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
-WHERE u.record_id IS NULL AND {EMPLOYEES}
+WHERE u.record_id IS NULL AND {EMPLOYEES} AND {COUNTED}
 """
 
 

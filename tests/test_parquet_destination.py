@@ -119,3 +119,31 @@ def test_follow_up_files_users_add_are_read_and_older_lakes_learn_them(lake: Pat
     assert after == queue[1:]
     assert followup["record_id"] == queue[0] and followup["owner"] is None
     assert followup["followed_up_at"] == "2026-01-02T10:00:00Z"
+
+
+def test_a_lake_written_before_cross_source_identity_gains_duplicate_of_and_its_copies_are_linked(tmp_path):
+    import json
+
+    import duckdb
+
+    from cxbridge.duplicates import IdentityRules
+    from cxbridge.plugins.parquet.destination import MIGRATIONS
+    from cxbridge.testing.destinations import deliver_copies, expected_copy_pointers, full_identity_pass, pointers
+
+    lake = tmp_path / "copies"
+    deliver_copies(ParquetDestination(f"parquet:///{lake}"))
+    for part in sorted((lake / "feedback").glob("*/*/part-0.parquet")):  # as the version before wrote them
+        duckdb.execute(f"COPY (SELECT * EXCLUDE (duplicate_of) FROM read_parquet('{part}')) TO '{part}.old' (FORMAT parquet)")
+        os.replace(f"{part}.old", part)
+    migrations = lake / "_cxbridge" / "migrations.json"
+    migrations.write_text(json.dumps(MIGRATIONS[: MIGRATIONS.index("0009_cross_source_identity")]))
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open()
+    destination.close()
+    assert "0009_cross_source_identity" in migrations.read_text()
+    assert all("duplicate_of" in ds.dataset(part).schema.names for part in (lake / "feedback").glob("*/*/part-0.parquet"))
+    assert pointers(ParquetDestination(f"parquet:///{lake}")) == {}
+    full_identity_pass(ParquetDestination(f"parquet:///{lake}"), IdentityRules())  # what the next sync starts with
+    assert pointers(ParquetDestination(f"parquet:///{lake}")) == expected_copy_pointers(1)
+    deliver_copies(ParquetDestination(f"parquet:///{lake}"), copy_version=2)
+    assert pointers(ParquetDestination(f"parquet:///{lake}")) == expected_copy_pointers(2)

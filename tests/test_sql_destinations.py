@@ -46,6 +46,7 @@ def test_migrations_are_recorded_and_applied_once(sql_destination):
     assert [row["name"] for row in applied] == [
         "0001_initial_tables", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_local_dates", "0006_metadata",
         "0007_population_views",
+        "0008_cross_source_identity",
     ]  # fmt: skip
 
 
@@ -125,3 +126,22 @@ def test_sync_report_and_status_through_the_cli(sql_destination, workspace: Work
     status = json.loads(runner.invoke(cli, ["status", "-d", url, "--format", "json"]).output)
     assert [run["records_written"] for run in status["runs"]] == [40]
     assert status["cursors"][0]["source"] == "survey"
+
+
+def test_a_database_written_before_cross_source_identity_gains_duplicate_of(sql_destination):
+    from cxbridge.duplicates import IdentityRules
+    from cxbridge.testing.destinations import deliver_copies, expected_copy_pointers, full_identity_pass, pointers
+    from cxbridge.views import VIEW_NAMES
+
+    deliver_copies(sql_destination("old"))
+    destination = sql_destination("old")
+    destination.open()
+    for view in VIEW_NAMES:  # as the version before left it: no column, no migration, views without it
+        destination.execute(f"DROP VIEW {view}")
+    destination.execute("ALTER TABLE feedback DROP COLUMN duplicate_of")
+    destination.execute("DELETE FROM cxbridge_migrations WHERE name = '0008_cross_source_identity'")
+    destination.close()
+    full_identity_pass(sql_destination("old"), IdentityRules())  # migrates, as the next sync's first pass
+    assert pointers(sql_destination("old")) == expected_copy_pointers(1)
+    deliver_copies(sql_destination("old"), copy_version=2)
+    assert pointers(sql_destination("old")) == expected_copy_pointers(2)

@@ -30,7 +30,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
     applied = destination.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'cxbridge' ORDER BY rowid")
     assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views", "0003_crm_tables",
                                                 "0004_crm_views", "0005_local_dates", "0006_metadata",
-                                                "0007_population_views"]  # fmt: skip
+                                                "0007_population_views",
+                                                "0008_cross_source_identity"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

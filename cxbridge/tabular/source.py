@@ -37,6 +37,8 @@ from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.table import Row, Table, header_key
 
 log = logging.getLogger("cxbridge.files")
+NOT_READING = {"path", "same_as", "match_on"}
+"""Config keys that do not change how a file reads: a file read before is not read again for them."""
 
 
 class FileStream(Stream):
@@ -46,7 +48,7 @@ class FileStream(Stream):
     def __init__(self, source: FileSource):
         super().__init__(source)
         self.config: FileSourceConfig = source.config  # type: ignore[assignment]
-        self._config_hash = hashlib.sha256(self.config.model_dump_json(exclude={"path"}).encode()).hexdigest()[:16]
+        self._config_hash = hashlib.sha256(self.config.model_dump_json(exclude=NOT_READING).encode()).hexdigest()[:16]
         self._read: dict[str, str] = {}
         self._saved: dict[str, str] = {}
         self._progress: FilesRead | None = None
@@ -263,6 +265,7 @@ class FileSource(Source):
     """Base of the file connectors: one stream of rows over every file of `path`."""
 
     config_model = FileSourceConfig
+    reads_exports = True
     _headers: SourceHeaders | None = None
 
     def headers(self, files: list[SourceFile]) -> SourceHeaders:

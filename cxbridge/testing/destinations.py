@@ -31,10 +31,13 @@ from cxbridge import api
 from cxbridge import reporting
 from cxbridge.dataset_salt import FINGERPRINT, SALT, dataset_keys, fingerprint
 from cxbridge.destinations import Destination
+from cxbridge.duplicates import IdentityRules, IdentitySettings
+from cxbridge.identity import record_id
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.layout import TABLES, ColumnType
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import create_host
+from cxbridge.resolver import IdentityResolver
 from cxbridge.sources import Source, SourceContext
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, ScriptedFeedback
 from cxbridge.testing.sample_feedback import ScriptedFeedbackConfig, raw_record, version_records
@@ -46,6 +49,7 @@ SOURCES = {"store_survey": "voc", "mystery_visits": "mystery_shop"}
 RECORDS = 60
 BATCH_SIZE = 7
 SCRIPTED = "scripted"
+COPIED, COPY = "store_survey", "store_copy"  # one response read through two sources (cross-source identity)
 
 
 def _bad(n: int) -> dict[str, Any]:
@@ -122,6 +126,44 @@ def deliver(
     options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run)
     sources = {name: _source(name, program, version) for name, program in SOURCES.items()}
     return _run(destination, sources, options=options, on_progress=on_progress)
+
+
+def deliver_copies(destination: Destination, *, copy_version: int = 1) -> list[SourceResult]:
+    """The sample responses through two sources of one program: `store_survey` (version 1 of the
+    data) and `store_copy` (the version given), so every unchanged response is an exact copy."""
+    sources = {name: _source(name, "voc", version) for name, version in ((COPIED, 1), (COPY, copy_version))}
+    return _run(destination, sources, options=EngineOptions(batch_size=BATCH_SIZE))
+
+
+def pointers(destination: Destination) -> dict[str, str]:
+    """`duplicate_of` of every record that has one."""
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT record_id, duplicate_of FROM feedback WHERE duplicate_of IS NOT NULL")
+    finally:
+        destination.close()
+    return {row["record_id"]: row["duplicate_of"] for row in rows}
+
+
+def expected_copy_pointers(copy_version: int) -> dict[str, str]:
+    """Worked out from the sample data alone: record n is an exact copy when both sources stored
+    it (its version 1 is not quarantined), it has a submitted time, and the copy's version did not
+    change it; both come from the same connector with the same `updated`, so the source first by
+    name, store_copy, is the one counted."""
+    changed = {n for n in range(1, RECORDS + 1) if copy_version == 2 and (n % 4 == 0 or n % 19 == 0)}
+    copies = [n for n in range(1, RECORDS + 1) if n % 19 and n % 17 and n not in changed]
+    return {
+        record_id(COPIED, "responses", f"F{n:04d}"): record_id(COPY, "responses", f"F{n:04d}") for n in copies
+    }
+
+
+def full_identity_pass(destination: Destination, rules: IdentityRules) -> int:
+    """A full identity pass under `rules`, as `cxbridge sync` runs one when the rules change."""
+    destination.open()
+    try:
+        return IdentityResolver(destination, rules).full_pass(run_id="identity-pass")
+    finally:
+        destination.close()
 
 
 def deliver_rows(destination: Destination, rows: list[dict[str, Any]]) -> SourceResult:
@@ -363,6 +405,24 @@ class DestinationConformance:
                 assert placement(factory("duplicates")) == (stored, quarantined)
         actual, expected = snapshot(destination_factory("duplicates")), snapshot(reference("duplicates"))
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="duplicate ids")
+
+    def test_copies_of_a_response_in_two_sources_are_kept_and_counted_once(self, destination_factory, reference):
+        """Every copy stays in `feedback`; all but one point at the one views count, as SQLite
+        has them, and the pointers follow the data and the rules (a full pass) both ways."""
+        for factory in (destination_factory, reference):
+            results = deliver_copies(factory("copies"))
+            assert all(r.ok for r in results), [r.error for r in results]
+            assert pointers(factory("copies")) == expected_copy_pointers(1)
+            deliver_copies(factory("copies"), copy_version=2)  # a quarter of the copies change: no longer copies
+            assert pointers(factory("copies")) == expected_copy_pointers(2)
+            reported = IdentitySettings(merge_exact_copies=False)
+            assert full_identity_pass(factory("copies"), IdentityRules(reported)) == len(expected_copy_pointers(2))
+            assert pointers(factory("copies")) == {}, "exact copies only reported: every record counts again"
+            full_identity_pass(factory("copies"), IdentityRules())
+        actual, expected = snapshot(destination_factory("copies")), snapshot(reference("copies"))
+        assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="copies")
+        assert len(actual.results["feedback"][1]) == (RECORDS - 3) + (RECORDS + 10), "every copy is kept"
+        assert pointers(destination_factory("copies")) == expected_copy_pointers(2)
 
     def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory):
         self.deliver(destination_factory("bad"))

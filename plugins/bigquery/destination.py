@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 from cxbridge.destinations import Batch, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.layout import CRM_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, batch_stats, merge_sql, plain
-from cxbridge.sql_destination import staged_rows, utc_now
+from cxbridge.sql_destination import CHANGED, LINKS, STAGED_TABLES, SQLDestination, batch_stats, merge_links_sql
+from cxbridge.sql_destination import merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
 
 TYPE_NAMES = {
@@ -121,6 +121,9 @@ class BigQueryDestination(SQLDestination):
 
     def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
         return merge_sql(table, select, keep=keep)
+
+    def set_links_sql(self, select: str) -> str:
+        return merge_links_sql(select)
 
     def clear_sql(self, name: str) -> str:
         return f"TRUNCATE TABLE {name}"
@@ -243,10 +246,11 @@ class BigQueryDestination(SQLDestination):
         for table, rows in staged.items():
             if rows:
                 self.load_stage(table, rows)
-            elif table not in CRM_TABLES:  # an empty CRM stage is not read: no need to clear it
+            elif table not in (*CRM_TABLES, LINKS):  # an empty CRM or links stage is not read: no need to clear it
                 script.append(self.clear_sql(self.stage_name(table)))
         params: list[Any] = []
-        script += ["BEGIN TRANSACTION", *self.merge_statements([table for table in CRM_TABLES if staged[table]])]
+        context_tables = [table for table in CRM_TABLES if staged[table]]
+        script += ["BEGIN TRANSACTION", *self.merge_statements(context_tables, links=bool(staged[LINKS]))]
         if batch.cursor is not None:
             cursor = batch.cursor
             script.append(self.upsert_values_sql(SYNC_STATE))

@@ -37,15 +37,18 @@ from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
-from cxbridge.sql_destination import quarantine_row, run_row
+from cxbridge.sql_destination import LINKS, quarantine_row, run_row
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
 
-MIGRATIONS = ("0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
-              "0006_local_dates", "0007_metadata", "0008_population_views")  # fmt: skip
+MIGRATIONS = (
+    "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
+    "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity",
+)  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
+    "0009_cross_source_identity",
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
@@ -102,8 +105,8 @@ class ParquetDestination(DuckDBDestination):
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
-        if "0006_local_dates" not in done:
-            self._add_local_dates()
+        if not {"0006_local_dates", "0009_cross_source_identity"} <= set(done):
+            self._add_columns()
         if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
             files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
@@ -112,16 +115,17 @@ class ParquetDestination(DuckDBDestination):
         if done != list(MIGRATIONS):
             self._migrations_file.write_text(json.dumps(list(MIGRATIONS)), encoding="utf-8")
 
-    def _add_local_dates(self) -> None:
-        """`submitted_local_date` in every feedback file written before it: the UTC day of
-        `submitted_at` (the month the record was counted in until then)."""
+    def _add_columns(self) -> None:
+        """The columns feedback gained since a file was written, in every such file:
+        `submitted_local_date` (0006), the UTC day of `submitted_at` (the month the record was
+        counted in until then), and `duplicate_of` (0007), empty."""
         columns = files.file_columns(FEEDBACK)
-        day = self.day_of("submitted_at")
-        select = ", ".join(f"{day} AS {c}" if c == "submitted_local_date" else c for c in columns)
+        added = {"submitted_local_date": self.day_of("submitted_at"), "duplicate_of": "CAST(NULL AS VARCHAR)"}
         for path in sorted(glob(files.partition_glob(self.root, FEEDBACK))):
             source = f"read_parquet({literal(path)})"
             present = {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
-            if "submitted_local_date" not in present:
+            if not present >= set(columns):
+                select = ", ".join(c if c in present else f"{added[c]} AS {c}" for c in columns)
                 files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
 
     def _table_select(self, table: Table, root: Path | None = None) -> str:
@@ -162,6 +166,8 @@ class ParquetDestination(DuckDBDestination):
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
         if changed or dropped:
             self._rewrite_partitions(batch.source, changed, dropped)
+        if batch.links:
+            self._set_links(batch.links)
         if batch.records or batch.quarantined:
             rows = [quarantine_row(item, now, batch.run_id) for item in quarantined]
             released = [rows.record_id for rows in batch.records]
@@ -253,6 +259,28 @@ class ParquetDestination(DuckDBDestination):
             files.replace_atomically(self.conn, f"{select} ORDER BY record_id", target)
         else:
             files.remove_partition_file(target)
+
+    def _set_links(self, links: dict[str, str | None]) -> None:
+        """Set `duplicate_of` of these records, rewriting each feedback file that holds one."""
+        pattern = files.partition_glob(self.root, FEEDBACK)
+        if not files.has_files(pattern):
+            return
+        self.conn.register("cx_links", arrow_table(LINKS, sorted(links.items())))
+        try:
+            found = self.conn.execute(
+                f"SELECT DISTINCT filename FROM read_parquet({literal(pattern)}, filename = true) "
+                "WHERE record_id IN (SELECT record_id FROM cx_links)"
+            ).fetchall()
+            linked = "CASE WHEN l.record_id IS NULL THEN f.duplicate_of ELSE l.duplicate_of END AS duplicate_of"
+            columns = ", ".join(linked if c == "duplicate_of" else f"f.{c}" for c in files.file_columns(FEEDBACK))
+            for (filename,) in sorted(found):
+                select = (
+                    f"SELECT {columns} FROM read_parquet({literal(filename)}) f "
+                    "LEFT JOIN cx_links l ON l.record_id = f.record_id ORDER BY f.record_id"
+                )
+                files.replace_atomically(self.conn, select, Path(filename))
+        finally:
+            self.conn.unregister("cx_links")
 
     def _upsert_file(
         self, table: Table, rows: list[tuple[Any, ...]], *, keep: Sequence[str] = (), delete: Sequence[str] = ()

@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.layout import Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, merge_sql
+from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, merge_links_sql, merge_sql
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -234,6 +234,9 @@ class SnowflakeDestination(SQLDestination):
 
     def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
         return merge_sql(table, select, keep=keep)
+
+    def set_links_sql(self, select: str) -> str:
+        return merge_links_sql(select)
 
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         stage = self.stage_name(table)

@@ -180,6 +180,11 @@ class SQLiteDestination(Destination):
         for table, columns in ((CRM_ACCOUNTS, ACCOUNT_COLUMNS), (CRM_CONTACTS, CONTACT_COLUMNS)):
             if rows := [row.values for row in context if row.table == table.name]:
                 conn.executemany(_upsert_sql(table.name, columns, table.primary_key), rows)
+        if batch.links:
+            conn.executemany(
+                "UPDATE feedback SET duplicate_of = ? WHERE record_id = ?",
+                [(duplicate_of, record_id) for record_id, duplicate_of in sorted(batch.links.items())],
+            )
         if batch.cursor is not None:
             conn.execute(
                 "INSERT INTO sync_state (source, stream, cursor, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?) "

@@ -7,6 +7,7 @@ from sqlite_utils.migrations import Migrations
 
 from cxbridge.destinations import Destination
 from cxbridge.tables import FEEDBACK_COLUMNS
+from cxbridge.layout import IDENTITY_INDEXES
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
 
 migrations = Migrations("cxbridge")
@@ -215,3 +216,13 @@ def metadata(db: Database) -> None:
 @migrations(name="0007_population_views")
 def population_views(db: Database) -> None:
     bi_views(db, VIEW_NAMES)  # every view again: one program and one metric a figure, eNPS beside NPS
+
+
+@migrations(name="0008_cross_source_identity")
+def cross_source_identity(db: Database) -> None:
+    """`feedback.duplicate_of`, where a copy of a response read through another source points at
+    the copy views count (cxbridge.resolver), and the indexes identity looks records up by."""
+    db.execute("ALTER TABLE feedback ADD COLUMN duplicate_of TEXT")
+    for columns in IDENTITY_INDEXES:
+        db.execute(f"CREATE INDEX IF NOT EXISTS feedback_{'_'.join(columns)} ON feedback ({', '.join(columns)})")
+    bi_views(db, VIEW_NAMES)  # every view again: they count each response once

@@ -1,0 +1,358 @@
+"""One response, one record: copies of a response read through several sources are all kept in
+`feedback`, all but one point (`duplicate_of`) at the one views count, and `cxbridge
+duplicates` shows each group with its evidence (cxbridge.duplicates, cxbridge.resolver)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlite_utils import Database
+
+import cxbridge
+from cxbridge import api
+from cxbridge.config import Config, config_from_dict
+from cxbridge.errors import ConfigError
+from cxbridge.exports.qualtrics_fields import canonical
+from cxbridge.identity import record_id
+from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins.sqlite.schema import migrations
+from cxbridge.plugins_host import create_host
+from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
+from tests.sqlite_runs import copy_sample
+
+NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
+SURVEY = "SV_3Czxxo8mVNob5gV"  # the .qsf's own survey id
+FEELING = {"metric": "csat", "scale": [1, 3], "direction": "lower_is_better", "ignore_values": [-1]}
+"""QID1, 'Indicate how you feel about squash': 1 Great, 2 In the middle, 3 Awful, -1 No opinion."""
+HEADER = ["id", "submitted", "nps", "email", "modified"]
+
+
+def config(folder: Path, sources: dict[str, Any], identity: dict[str, Any] | None = None) -> Config:
+    data = {"sources": sources, **({"identity": identity} if identity else {})}
+    return config_from_dict(data, create_host(), path=folder / "cxbridge.toml")
+
+
+def sync(folder: Path, sources: dict[str, Any], *, identity: dict[str, Any] | None = None, db: str = "cx.db"):
+    return cxbridge.sync(config(folder, sources, identity), destination=f"sqlite:///{folder / db}", host=create_host())
+
+
+def duplicates(folder: Path, sources: dict[str, Any], identity: dict[str, Any] | None = None) -> api.DuplicatesReport:
+    return api.duplicates(config(folder, sources, identity), destination=f"sqlite:///{folder / 'cx.db'}", host=create_host())
+
+
+def feedback(folder: Path, db: str = "cx.db") -> dict[tuple[str, str], str | None]:
+    """(source, native id) → the (source, native id) of the record it is a copy of, or None."""
+    with sqlite3.connect(folder / db) as conn:
+        rows = conn.execute(
+            "SELECT f.source, f.source_record_id, c.source, c.source_record_id FROM feedback f "
+            "LEFT JOIN feedback c ON c.record_id = f.duplicate_of"
+        ).fetchall()
+    return {(source, native): (of_source, of_native) if of_source else None for source, native, of_source, of_native in rows}
+
+
+def view(folder: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(folder / "cx.db") as conn:
+        return conn.execute(sql).fetchall()
+
+
+def write_rows(path: Path, rows: list[list[Any]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def csv_source(path: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "connector": "csv", "path": path,
+        "columns": {"id": "id", "submitted_at": "submitted", "email": "email", "updated_at": "modified"},
+        "metrics": [{"column": "nps", "metric": "nps"}], **extra,
+    }  # fmt: skip
+
+
+# -- the same export twice -----------------------------------------------------------------------
+
+
+def test_the_same_export_imported_under_two_names_is_kept_twice_and_counted_once(tmp_path):
+    rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:{n % 60:02d}:00Z", n % 11, f"p{n}@example.com", ""]
+            for n in range(1, 102)]  # fmt: skip
+    write_rows(tmp_path / "export.csv", rows)
+    results = sync(tmp_path, {"branch_a": csv_source("export.csv"), "branch_b": csv_source("export.csv")}).results
+    assert [(r.read, r.written) for r in results] == [(101, 101), (101, 101)]
+    found = feedback(tmp_path)
+    assert len(found) == 202, "both copies of every response are kept"
+    assert found == {
+        **{("branch_a", f"R_{n:03d}"): None for n in range(1, 102)},  # the first source by name counts
+        **{("branch_b", f"R_{n:03d}"): ("branch_a", f"R_{n:03d}") for n in range(1, 102)},
+    }
+    again = sync(tmp_path, {"branch_a": csv_source("export.csv"), "branch_b": csv_source("export.csv")}).results
+    assert [r.written for r in again] == [0, 0] and feedback(tmp_path) == found
+    scores = [row[2] for row in rows]  # worked out from the file, by the NPS rules
+    promoters, detractors = sum(score >= 9 for score in scores), sum(score <= 6 for score in scores)
+    assert view(tmp_path, "SELECT source, month, responses, promoters, detractors, nps FROM nps_by_month") == [
+        ("branch_a", "2025-03", 101, promoters, detractors, round(100 * (promoters - detractors) / 101, 1)),
+    ]
+    assert view(tmp_path, "SELECT source, COUNT(*) FROM detractor_queue GROUP BY source") == [("branch_a", detractors)]
+    assert view(tmp_path, "SELECT SUM(responses), SUM(detractors) FROM nps_by_segment") == [(101, detractors)]
+    assert view(tmp_path, "SELECT month, responses FROM nps_revenue_by_month") == [("2025-03", 101)]
+    assert detractors == 65  # not 130, as it was when each copy counted
+
+
+def test_exact_copies_only_reported_when_configured_and_the_choice_is_reversible(tmp_path):
+    write_rows(tmp_path / "export.csv", [["R_1", "2025-03-01T09:00:00Z", 3, "a@example.com", ""]])
+    sources = {"branch_a": csv_source("export.csv"), "branch_b": csv_source("export.csv")}
+    sync(tmp_path, sources, identity={"merge_exact_copies": False})
+    assert feedback(tmp_path) == {("branch_a", "R_1"): None, ("branch_b", "R_1"): None}
+    [group] = api.duplicates(destination=f"sqlite:///{tmp_path / 'cx.db'}").groups  # default rules: merged
+    assert [m.value for m in group.matches] == ["exact_copy"] and [c.source for c in group.members] == ["branch_a", "branch_b"]
+    sync(tmp_path, sources)  # the default again: one pass over what is stored links them
+    assert feedback(tmp_path)[("branch_b", "R_1")] == ("branch_a", "R_1")
+    sync(tmp_path, sources, identity={"merge_exact_copies": False})
+    assert set(feedback(tmp_path).values()) == {None}
+
+
+# -- the Qualtrics proof: two export formats and the API -----------------------------------------
+
+
+def api_replay(folder: Path) -> QualtricsAccount:
+    """The 15 responses of the Insights export as the Qualtrics API's JSON export gives them
+    (recorded dates in UTC), under the survey definition of the .qsf."""
+    rows = list(csv.reader((folder / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8")))
+    import_ids = [canonical(json.loads(cell.replace("'", '"'))["ImportId"]) for cell in rows[2]]
+    qsf = json.loads((folder / f"{NO_BASIS}.qsf").read_text(encoding="utf-8"))
+    questions = {e["Payload"]["QuestionID"]: e["Payload"] for e in qsf["SurveyElements"] if e.get("Element") == "SQ"}
+    account = QualtricsAccount()
+    account.add_survey(SURVEY, "No Basis for Evaluation")
+    account.definitions[SURVEY] = {"SurveyID": SURVEY, "SurveyName": "No Basis for Evaluation", "Questions": questions}
+    for row in rows[3:]:
+        values: dict[str, Any] = {key: _typed(cell) for key, cell in zip(import_ids, row, strict=True) if cell != ""}
+        response_id = values.pop("_recordId")
+        ended = datetime.fromisoformat(values["endDate"]).replace(tzinfo=ZoneInfo("America/New_York"))
+        values["recordedDate"] = values["endDate"] = ended.astimezone(ZoneInfo("UTC")).isoformat().replace("+00:00", "Z")
+        account.put(SURVEY, {"responseId": response_id, "values": values, "labels": {}})
+    return account
+
+
+def _typed(cell: str) -> Any:
+    try:
+        return int(cell)
+    except ValueError:
+        return cell
+
+
+def export_source(name: str, fmt: str, zone: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "connector": "csv", "path": name, "format": fmt, "definition": f"{NO_BASIS}.qsf", "timezone": zone,
+        "columns": {"id": "_recordId", "submitted_at": "endDate", "status": "finished"},
+        "metrics": [{"column": "QID1", **FEELING}], "questions": ["QID3_1"],
+        "ignore": ["recipientName", "recipientFirstName", "recipientLastName", "recipientEmail", "ipAddress"], **extra,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def no_basis(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    for name in (f"{NO_BASIS}_Insights.csv", f"{NO_BASIS}_Legacy.csv", f"{NO_BASIS}.qsf"):
+        copy_sample(name, tmp_path)
+    return tmp_path
+
+
+def response_ids(folder: Path) -> list[str]:
+    rows = list(csv.reader((folder / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8")))
+    return [row[0] for row in rows[3:]]
+
+
+def test_two_export_formats_and_the_api_of_one_survey_are_one_response_each_the_api_counted(no_basis):
+    """Years of exports in both Qualtrics formats, then the API source: declared the same survey
+    (`same_as`), each ResponseId is one response, and the API's copy is the one counted."""
+    with qualtrics(api_replay(no_basis)) as fake:
+        sources = {
+            "qualtrics_api": {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                              "surveys": [SURVEY], "questions": {"QID1": {**FEELING, "primary": True}}},
+            "exports_2016": export_source(f"{NO_BASIS}_Insights.csv", "qualtrics", "America/New_York", same_as="qualtrics_api"),
+            "exports_legacy": export_source(f"{NO_BASIS}_Legacy.csv", "qualtrics_legacy", "America/Denver",
+                                            same_as="exports_2016"),
+        }  # fmt: skip
+        results = sync(no_basis, sources).results
+    report = duplicates(no_basis, sources)
+    assert [(r.source, r.status, r.written) for r in results] == [
+        ("qualtrics_api", "success", 15), ("exports_2016", "success", 15), ("exports_legacy", "success", 15),
+    ], [r.error for r in results]  # fmt: skip
+    ids = response_ids(no_basis)
+    assert feedback(no_basis) == {
+        **{("qualtrics_api", rid): None for rid in ids},
+        **{(name, rid): ("qualtrics_api", rid) for rid in ids for name in ("exports_2016", "exports_legacy")},
+    }
+    assert len(report.groups) == 15 and all(g.merged and g.kept.source == "qualtrics_api" for g in report.groups)
+    # the two exports are exact copies of each other too, but a declared match is named first
+    assert report.counts() == {"same_as": 15, "exact_copy": 0, "likely_duplicate": 0, "counted_once": 30}
+    feelings = [row[11] for row in list(csv.reader((no_basis / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8")))[3:]]
+    great, awful, scored = feelings.count("1"), feelings.count("3"), sum(f in ("1", "2", "3") for f in feelings)
+    assert view(no_basis, "SELECT source, month, responses, satisfied, dissatisfied FROM csat_by_month") == [
+        ("qualtrics_api", "2016-06", scored, great, awful),
+    ]
+    assert view(no_basis, "SELECT source, COUNT(*) FROM detractor_queue GROUP BY source") == [("qualtrics_api", awful)]
+    assert (scored, great, awful) == (13, 3, 7)
+
+
+def test_the_two_export_formats_of_one_survey_are_exact_copies_without_a_declaration(no_basis):
+    sources = {
+        "exports_2016": export_source(f"{NO_BASIS}_Insights.csv", "qualtrics", "America/New_York"),
+        "exports_legacy": export_source(f"{NO_BASIS}_Legacy.csv", "qualtrics_legacy", "America/Denver"),
+    }
+    sync(no_basis, sources)
+    ids = response_ids(no_basis)
+    assert feedback(no_basis) == {
+        **{("exports_2016", rid): None for rid in ids},
+        **{("exports_legacy", rid): ("exports_2016", rid) for rid in ids},
+    }
+    report = duplicates(no_basis, sources)
+    assert report.counts() == {"same_as": 0, "exact_copy": 15, "likely_duplicate": 0, "counted_once": 15}
+    assert "identical answers (2)" in report.groups[0].links[0].evidence  # QID1 and QID3_1
+
+
+# -- the duplicates report on a hand-built set ---------------------------------------------------
+
+
+HAND_BUILT = {  # source → rows: id, submitted, nps, email, modified
+    "crm_export": [
+        ["A1", "2025-05-01T10:00:00Z", 9, "ann@example.com", "2025-05-01T10:00:00Z"],  # exact copy of pos A1
+        ["A2", "2025-05-02T10:00:00Z", 3, "bob@example.com", ""],  # likely duplicate of pos P7 (90 s)
+        ["A3", "2025-05-03T10:00:00Z", 7, "cy@example.com", ""],  # same answers as pos P8, but 2 hours apart
+        ["A4", "2025-05-04T10:00:00Z", 10, "dee@example.com", ""],  # same id as pos A4, other answers
+    ],
+    "pos_survey": [
+        ["A1", "2025-05-01T10:00:00Z", 9, "ann@example.com", "2025-06-01T08:00:00Z"],  # edited later: counted
+        ["P7", "2025-05-02T10:01:30Z", 3, "BOB@example.com ", ""],
+        ["P8", "2025-05-03T12:00:00Z", 7, "cy@example.com", ""],
+        ["A4", "2025-05-04T10:00:00Z", 0, "dee@example.com", ""],
+    ],
+    "kiosk": [
+        ["A1", "2025-05-01T10:00:00Z", 9, "ann@example.com", ""],  # a third exact copy
+        ["K1", "2025-05-02T10:04:00Z", 3, "bob@example.com", ""],  # 4 minutes after A2, 2.5 after P7
+    ],
+}
+
+
+def hand_built(folder: Path) -> dict[str, Any]:
+    for name, rows in HAND_BUILT.items():
+        write_rows(folder / f"{name}.csv", rows)
+    return {name: csv_source(f"{name}.csv") for name in HAND_BUILT}
+
+
+def test_the_duplicates_report_finds_what_was_built_and_merges_only_what_is_configured(tmp_path):
+    sync(tmp_path, hand_built(tmp_path), identity={"tolerance": 180})
+    report = duplicates(tmp_path, hand_built(tmp_path), identity={"tolerance": 180})
+    found = sorted(
+        ([m.value for m in g.matches], [(c.source, c.source_record_id) for c in g.members], g.merged)
+        for g in report.groups
+    )
+    assert found == [
+        (["exact_copy"], [("pos_survey", "A1"), ("crm_export", "A1"), ("kiosk", "A1")], True),  # newest updated_at first
+        (["likely_duplicate"], [("crm_export", "A2"), ("kiosk", "K1"), ("pos_survey", "P7")], False),
+    ]  # A3/P8 are 2 hours apart; A4 has other answers; A2 and K1 (4 min) chain through P7 (90 s, 150 s)
+    likely = next(g for g in report.groups if not g.merged)
+    assert sorted(link.evidence.split(", submitted ")[1].split(" s apart")[0] for link in likely.links) == ["150", "90"]
+    assert feedback(tmp_path)[("crm_export", "A1")] == ("pos_survey", "A1")
+    assert feedback(tmp_path)[("crm_export", "A2")] is None, "likely duplicates are reported, not merged"
+    sync(tmp_path, hand_built(tmp_path), identity={"tolerance": 180, "merge_likely_duplicates": True})
+    merged = feedback(tmp_path)
+    assert [merged[key] for key in (("crm_export", "A2"), ("kiosk", "K1"), ("pos_survey", "P7"))] == [
+        None, ("crm_export", "A2"), ("crm_export", "A2"),
+    ]  # fmt: skip  (all three from export files, none updated: the first by source name counts)
+    assert sum(value is not None for value in merged.values()) == 4
+
+
+def test_the_duplicates_command_prints_each_group_with_its_evidence(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    sync(tmp_path, hand_built(tmp_path), identity={"tolerance": 180})
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["duplicates", "--db", "cx.db", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed["counts"] == {"same_as": 0, "exact_copy": 1, "likely_duplicate": 1, "counted_once": 2}
+    exact = printed["groups"][0]
+    assert exact["counted"] == record_id("pos_survey", "rows", "A1")
+    assert [r["duplicate_of"] for r in exact["records"]] == [None, exact["counted"], exact["counted"]]
+    table = CliRunner().invoke(cli, ["duplicates", "--db", "cx.db"])
+    assert "2 responses with copies: 0 declared (same_as), 1 exact copies, 1 likely duplicates; 2 records left" in table.output
+    status = CliRunner().invoke(cli, ["status", "--db", "cx.db", "--format", "csv"])
+    assert "source,copies\ncrm_export,1\nkiosk,1\n" in status.output
+    assert "_cxbridge" not in status.output
+
+
+# -- copies that change, leave, or were stored before identity -----------------------------------
+
+
+def test_when_the_counted_copy_goes_to_quarantine_another_copy_counts(tmp_path):
+    write_rows(tmp_path / "a.csv", [["R_1", "2025-03-01T09:00:00Z", 3, "a@example.com", ""]])
+    write_rows(tmp_path / "b.csv", [["R_1", "2025-03-01T09:00:00Z", 3, "a@example.com", ""]])
+    sources = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}
+    sync(tmp_path, sources)
+    assert feedback(tmp_path) == {("branch_a", "R_1"): None, ("branch_b", "R_1"): ("branch_a", "R_1")}
+    write_rows(tmp_path / "a.csv", [["R_1", "2025-03-01T09:00:00Z", 12, "a@example.com", ""]])  # off the scale
+    [first, _] = sync(tmp_path, sources).results
+    assert first.quarantined == 1
+    assert feedback(tmp_path) == {("branch_b", "R_1"): None}, "never a pointer at a record that is gone"
+
+
+def test_a_database_written_before_identity_is_migrated_and_its_copies_found(tmp_path):
+    """`feedback.duplicate_of` arrives by migration, and the first sync after the upgrade links
+    the copies stored before it, unread again."""
+    write_rows(tmp_path / "export.csv", [[f"R_{n}", f"2025-03-0{n}T09:00:00Z", n, "", ""] for n in range(1, 4)])
+    db = Database(tmp_path / "cx.db")
+    migrations.apply(db, stop_before="0008_cross_source_identity")
+    assert "duplicate_of" not in db["feedback"].columns_dict
+    db.close()
+    sources = {"branch_a": csv_source("export.csv"), "branch_b": csv_source("export.csv")}
+    for name, source in sources.items():  # as the old version wrote them: no pointers
+        sync(tmp_path, {name: source})
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        conn.execute("UPDATE feedback SET duplicate_of = NULL")
+        conn.execute("DELETE FROM sync_state WHERE source = '_cxbridge'")
+    results = sync(tmp_path, sources).results
+    assert [r.read for r in results] == [0, 0], "nothing is read again"
+    assert feedback(tmp_path) == {
+        **{("branch_a", f"R_{n}"): None for n in range(1, 4)},
+        **{("branch_b", f"R_{n}"): ("branch_a", f"R_{n}") for n in range(1, 4)},
+    }
+
+
+# -- configuration -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sources", "message"),
+    [
+        ({"a": {"same_as": "nowhere"}}, "sources.a.same_as: no source named 'nowhere'; configured: b"),
+        ({"a": {"same_as": "b"}, "b": {"same_as": "a"}}, "sources.a.same_as: the chain a → b → a goes round in a circle"),
+        ({"a": {"same_as": "a"}}, "sources.a.same_as: the chain a → a goes round in a circle"),
+        ({"a": {"same_as": "b", "match_on": "ticket_id"}, "b": {"same_as": "c"}, "c": {}},
+         "sources.b.match_on: 'source_record_id', but b is matched on 'ticket_id'"),
+        ({"a": {"match_on": "email"}}, "sources.a.match_on: Input should be 'source_record_id' or 'ticket_id'"),
+    ],
+)  # fmt: skip
+def test_a_same_as_that_cannot_work_is_a_config_error_naming_the_key(tmp_path, sources, message):
+    configured = {name: csv_source("x.csv", **extra) for name, extra in sources.items()}
+    configured.setdefault("b", csv_source("x.csv"))
+    with pytest.raises(ConfigError, match="cxbridge.toml: " + message.replace("(", r"\(").replace("[", r"\[")):
+        config_from_dict({"sources": configured}, create_host(), path=tmp_path / "cxbridge.toml")
+
+
+def test_identity_settings_are_checked_when_the_config_loads(tmp_path):
+    with pytest.raises(ConfigError, match=r"identity.tolerance: Input should be greater than or equal to 0"):
+        config_from_dict({"identity": {"tolerance": -5}}, create_host(), path=tmp_path / "cxbridge.toml")
+    with pytest.raises(ConfigError, match=r"identity.merge_copies: unknown key; did you mean 'merge_exact_copies'\?"):
+        config_from_dict({"identity": {"merge_copies": True}}, create_host(), path=tmp_path / "cxbridge.toml")
