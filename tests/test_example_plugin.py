@@ -53,12 +53,15 @@ def topics_stored(folder: Path) -> set[str]:
     return {topic for (attributes,) in rows for topic in json.loads(attributes or "{}").get("topics", [])}
 
 
+EXAMPLE_TOPICS = {"cleanliness", "queue", "staff", "stock", "price"}  # price: the store audit's "All price labels correct."
+
+
 def test_its_hooks_run_during_a_sync_and_its_command_is_added(synced: Path):
-    assert topics_stored(synced) == {"cleanliness", "queue", "staff", "stock"}
+    assert topics_stored(synced) == EXAMPLE_TOPICS
     result = cxbridge("topics", "--config", "examples/cxbridge.toml", cwd=synced)
     assert result.returncode == 0, result.stderr
     lines = dict(line.split("\t", 1) for line in result.stdout.splitlines())
-    assert lines["queue"].endswith("detractors") and set(lines) == {"cleanliness", "queue", "staff", "stock"}
+    assert lines["queue"].endswith("detractors") and set(lines) == EXAMPLE_TOPICS
 
 
 def test_the_allow_list_loads_it_only_when_named(tmp_path: Path):
