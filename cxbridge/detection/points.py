@@ -30,7 +30,7 @@ _AT_THE_END = re.compile(rf"{_MAXIMUM}{_UNIT}$", re.IGNORECASE)  # "Score of 40"
 _UNITS_IN_BRACKETS = re.compile(r"[(\[]\s*(\d+(?:[.,]\d+)?)\s*(?:points?|pts?|pkt|punkt\w*|балл\w*)\s*[)\]]",
                                 re.IGNORECASE)  # "(40 pts)"
 _PERCENT_VALUE = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*%\s*$")
-_TOTAL = ("total", "overall", "final", "łącznie", "razem", "итог", "общ", "gesamt", "insgesamt", "global", "final")
+_TOTAL = ("total", "overall", "final", "łącznie", "razem", "итог", "общ", "gesamt", "insgesamt", "global")
 
 
 @dataclass(frozen=True)
