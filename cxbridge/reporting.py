@@ -16,6 +16,7 @@ from typing import Any
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.records import Program
+from cxbridge.sql_parts import COUNTED
 from cxbridge.views import UNDATED, count_if, share, time_bucket
 
 PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
@@ -100,7 +101,7 @@ def _bucket(destination: Destination, by: str) -> str:
 
 
 def _filters(options: ReportOptions, parameters: _Parameters) -> str:
-    conditions = ["1 = 1"]
+    conditions = [COUNTED]  # a response read through several sources counts once (docs/identity.md)
     if options.programs:
         conditions.append(f"f.program IN ({parameters.among(options.programs)})")
     if options.sources:

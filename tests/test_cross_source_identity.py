@@ -104,6 +104,8 @@ def test_the_same_export_imported_under_two_names_is_kept_twice_and_counted_once
     assert view(tmp_path, "SELECT SUM(responses), SUM(detractors) FROM nps_by_segment") == [(101, detractors)]
     assert view(tmp_path, "SELECT month, responses FROM nps_revenue_by_month") == [("2025-03", 101)]
     assert detractors == 65  # not 130, as it was when each copy counted
+    [row] = api.report(destination=f"sqlite:///{tmp_path / 'cx.db'}", metric="nps")
+    assert (row["responses"], row["detractors"]) == (101, detractors), row
 
 
 def test_exact_copies_only_reported_when_configured_and_the_choice_is_reversible(tmp_path):
