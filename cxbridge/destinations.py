@@ -271,11 +271,6 @@ class Destination(ABC):
     # are class methods because they depend on the engine, not on a connection.
 
     @classmethod
-    def month_of(cls, column: str) -> str:
-        """SQL for the `YYYY-MM` of a timestamp column, in this dialect."""
-        return f"substr({column}, 1, 7)"
-
-    @classmethod
     def day_of(cls, column: str) -> str:
         """SQL for the `YYYY-MM-DD` (UTC) of a timestamp column, in this dialect."""
         return f"substr({column}, 1, 10)"

@@ -82,10 +82,6 @@ class BigQueryDestination(SQLDestination):
     # --- dialect --------------------------------------------------------------------------
 
     @classmethod
-    def month_of(cls, column: str) -> str:
-        return f"FORMAT_TIMESTAMP('%Y-%m', {column}, 'UTC')"
-
-    @classmethod
     def day_of(cls, column: str) -> str:
         return f"FORMAT_TIMESTAMP('%Y-%m-%d', {column}, 'UTC')"
 

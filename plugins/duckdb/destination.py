@@ -63,10 +63,6 @@ class DuckDBDestination(SQLDestination):
         self.path = path_of(url, self.base_dir, kind="DuckDB", example="duckdb:///cxbridge.duckdb")
 
     @classmethod
-    def month_of(cls, column: str) -> str:
-        return f"strftime({column}, '%Y-%m')"
-
-    @classmethod
     def day_of(cls, column: str) -> str:
         return f"strftime({column}, '%Y-%m-%d')"
 

@@ -50,10 +50,6 @@ class PostgresDestination(SQLDestination):
         return urlunsplit(("postgresql", *parts[1:]))
 
     @classmethod
-    def month_of(cls, column: str) -> str:
-        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM')"
-
-    @classmethod
     def day_of(cls, column: str) -> str:
         return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 

@@ -137,10 +137,6 @@ class SnowflakeDestination(SQLDestination):
     transactional_ddl = False  # DDL commits the open transaction; migrations are idempotent instead
 
     @classmethod
-    def month_of(cls, column: str) -> str:
-        return f"TO_CHAR(CONVERT_TIMEZONE('UTC', {column}), 'YYYY-MM')"
-
-    @classmethod
     def day_of(cls, column: str) -> str:
         return f"TO_CHAR(CONVERT_TIMEZONE('UTC', {column}), 'YYYY-MM-DD')"
 
