@@ -25,13 +25,17 @@ def copy_sample(name: str, folder: Path) -> Path:
 
 
 SHARED_SALT = SecretStr("salt-shared-by-the-test-datasets")
-"""The respondent salt of every dataset `sync_source` writes (each would make its own): records
-of two datasets compare equal, respondent keys included."""
+"""The respondent salt `sync_source(..., shared_salt=True)` gives the datasets a test compares
+(each would make its own): their records compare equal, respondent keys included."""
 
 
-def sync_source(folder: Path, source: dict[str, Any], *, name: str = "survey", db: str = "cxbridge.db", **options):
+def sync_source(
+    folder: Path, source: dict[str, Any], *, name: str = "survey", db: str = "cxbridge.db", shared_salt: bool = False,
+    **options,
+):  # fmt: skip
     """Sync one `[sources.NAME]` (given as a dict) whose paths are relative to `folder`."""
-    data = {"settings": {"respondent_salt": SHARED_SALT}, "sources": {name: source}}
+    settings = {"respondent_salt": SHARED_SALT} if shared_salt else {}
+    data = {"settings": settings, "sources": {name: source}}
     config = config_from_dict(data, create_host(), path=folder / "cxbridge.toml")
     [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / db}", **options).results
     return result

@@ -250,8 +250,8 @@ def test_a_surveymonkey_export_saved_again_by_pandas_reads_as_the_original(tmp_p
     index under a blank first header cell, and ids as `11435367501.0`: the records are the same."""
     for name in ("surveymonkey_export.csv", resaved):
         shutil.copy(RESAVED / name, tmp_path / name)
-    assert sync_source(tmp_path, monkey_export_source("surveymonkey_export.csv"), db="original.db").written == 2
-    result = sync_source(tmp_path, monkey_export_source(resaved), db="resaved.db")
+    assert sync_source(tmp_path, monkey_export_source("surveymonkey_export.csv"), db="original.db", shared_salt=True).written == 2
+    result = sync_source(tmp_path, monkey_export_source(resaved), db="resaved.db", shared_salt=True)
     assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
     original, again = records(tmp_path, db="original.db"), records(tmp_path, db="resaved.db")
     assert sorted(again) == ["11435367501", "11435367502"]  # not 11435367501.0, nor the index 1, 2
