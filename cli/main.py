@@ -251,6 +251,10 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             on_progress=on_progress,
         )
     print_summaries(result.results, fmt=fmt, dry_run=dry_run)
+    if result.deliveries is not None:
+        from .cases import print_deliveries
+
+        print_deliveries(result.deliveries, fmt=fmt, quiet_when_idle=True)
     if hints_wanted(ctx, fmt) and any(r.quarantined for r in result.results) and not dry_run:
         click.echo("quarantined records keep their reasons: cxbridge quarantine list")
     sys.exit(result.exit_code)
@@ -313,9 +317,13 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
         print_warnings(result.warnings)
         return
     verb = "would write" if dry_run else "written"
+    opened = ""
+    if result.cases_opened:
+        plural = "s" if result.cases_opened != 1 else ""
+        opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
     click.echo(
         f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
-        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined · {result.seconds:.1f} s"
+        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{opened} · {result.seconds:.1f} s"
     )
     if result.paused:
         click.echo(f"  paused: {result.error}")
@@ -365,13 +373,13 @@ def report(config, by, metric, programs, sources, since, until, fmt, db, destina
 @click.option("--json", "as_json", is_flag=True, help="The same as --format json.")
 @handles_errors
 def plugins(fmt: str, as_json: bool) -> None:
-    """Installed sources and destinations, with the package that provides each."""
+    """Installed sources, destinations and loop actions, with the package that provides each."""
     from cxbridge import api
 
     listing = api.plugins()
     entries = [
         {"kind": p.kind, "name": p.name, "package": p.package, "version": p.version}
-        for p in [*listing.sources, *listing.destinations]
+        for p in [*listing.sources, *listing.destinations, *listing.actions]
     ]
     failures = [{"plugin": f.name, "error": f.error} for f in listing.failures]
     if as_json or fmt == "json":
@@ -482,6 +490,10 @@ cli.add_command(inspect_command)
 cli.add_command(import_command)
 cli.add_command(status_command)
 cli.add_command(duplicates_command)
+
+from .cases import cases  # noqa: E402 - it uses the options above
+
+cli.add_command(cases)
 
 
 def main() -> None:

@@ -18,6 +18,9 @@ from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.importing import ImportResult, import_, inspect
+from cxbridge.loop import tracking
+from cxbridge.loop.cases import Case
+from cxbridge.loop.outbox import DeliveryReport, deliver_pending
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
@@ -35,6 +38,7 @@ class SyncResult:
     destination: str
     results: list[SourceResult] = field(default_factory=list)
     dry_run: bool = False
+    deliveries: DeliveryReport | None = None  # the loop actions delivered after the sources (docs/loop.md)
 
     @property
     def exit_code(self) -> int:
@@ -94,7 +98,9 @@ def sync(
     built = {name: cfg.build_source(name, deadline=deadline) for name in names}  # config errors surface first
     dest = open_destination(destination, config=cfg, host=host)
     batch_size = cfg.settings.batch_size or dest.batch_size
-    options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run, deadline=deadline)
+    options = EngineOptions(
+        batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run, deadline=deadline, loop=cfg.loop
+    )
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)
@@ -117,7 +123,22 @@ def sync(
             result.results.append(engine.run_source(name, source))
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)})  # fmt: skip
+        if not dry_run:  # after the commits that wrote the outbox: deliver what they opened
+            result.deliveries = deliver_outbox(dest, cfg)
+            engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
+                                                               "failed": result.deliveries.total_failed})  # fmt: skip
     return result
+
+
+def deliver_outbox(dest: Destination, cfg: Config, *, everything: bool = False) -> DeliveryReport:
+    """Deliver the due rows of the outbox with the config's actions (`everything`: every row not
+    delivered yet, due or not)."""
+    actions = {name: entry.build() for name, entry in cfg.actions.items()}
+    try:
+        return deliver_pending(dest, actions, everything=everything)
+    finally:
+        for action in actions.values():
+            action.close()
 
 
 def check(
@@ -266,7 +287,7 @@ def quarantine_replay(
     dest = open_destination(destination, config=cfg, host=host)
     with dest.lock(wait=cfg.settings.lock_wait if wait is None else wait), dest:
         dest.open()
-        options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size)
+        options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size, loop=cfg.loop)
         engine = Engine(dest, host, options=options, keys=dataset_keys(dest, cfg.respondent_salt),
                         identity=cfg.identity_rules(host))
         result = SyncResult(engine.run_id, dest.display_name)
@@ -277,20 +298,120 @@ def quarantine_replay(
     return result
 
 
+CASE_LOCK_WAIT = 60.0  # seconds a change to a case waits for a running sync by default
+
+
+@contextmanager
+def writing(
+    config: str | Path | None = None,
+    *,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> Iterator[Destination]:
+    """The destination opened for writing, under the lock a sync takes (waiting `wait` seconds,
+    default 60, for a running one to finish)."""
+    host = host or get_host()
+    cfg = optional_config(config, host)
+    dest = open_destination(destination, config=cfg, host=host)
+    if not dest.exists():
+        raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
+    with dest.lock(wait=CASE_LOCK_WAIT if wait is None else wait), dest:  # locked until closed, as in sync
+        dest.open()
+        yield dest
+
+
+def cases_deliver(
+    config: str | Path | None = None,
+    *,
+    everything: bool = False,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> DeliveryReport:
+    """Deliver the loop actions waiting in the outbox now, without a sync (`everything`: also
+    those whose next attempt is not due yet, e.g. after fixing a token)."""
+    host = host or get_host()
+    cfg = load_config(find_config(config), host)
+    with writing(config, destination=destination, wait=wait, host=host) as dest:
+        return deliver_outbox(dest, cfg, everything=everything)
+
+
+def cases_list(
+    config: str | Path | None = None,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    rule: str | None = None,
+    overdue: bool = False,
+    destination: str | None = None,
+    host: PluginHost | None = None,
+) -> list[Case]:
+    """Cases, oldest first: all, or those of a status, owner or rule, or open past their due time."""
+    with reading(config, destination=destination, host=host) as dest:
+        return tracking.list_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
+
+
+def cases_show(
+    config: str | Path | None = None, *, case: str, destination: str | None = None, host: PluginHost | None = None
+) -> tracking.CaseDetail:
+    """One case (by its id or the first digits of it) with its record, its events and its deliveries."""
+    with reading(config, destination=destination, host=host) as dest:
+        return tracking.case_detail(dest, case)
+
+
+def cases_assign(
+    config: str | Path | None = None,
+    *,
+    case: str,
+    owner: str,
+    actor: str,
+    note: str | None = None,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> Case:
+    """Give a case to `owner` (empty: to nobody), recorded as `actor`'s change."""
+    with writing(config, destination=destination, wait=wait, host=host) as dest:
+        return tracking.assign(dest, case, owner, actor=actor, note=note)
+
+
+def cases_update(
+    config: str | Path | None = None,
+    *,
+    case: str,
+    actor: str,
+    status: str | None = None,
+    external_ref: str | None = None,
+    note: str | None = None,
+    reason: str | None = None,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> Case:
+    """Move a case along open → contacted → resolved → informed (or closed_no_action with a
+    `reason`), link the ticket it became, or add a note; each change recorded as `actor`'s."""
+    with writing(config, destination=destination, wait=wait, host=host) as dest:
+        return tracking.update(dest, case, actor=actor, status=status, external_ref=external_ref, note=note,
+                               reason=reason)  # fmt: skip
+
+
 @dataclass
 class PluginListing:
     sources: list[Provided]
     destinations: list[Provided]
     failures: list[PluginFailure]
+    actions: list[Provided] = field(default_factory=list)
 
 
 def plugins(*, host: PluginHost | None = None) -> PluginListing:
-    """Every source and destination, with the package and version that provides it."""
+    """Every source, destination and loop action, with the package and version that provides it."""
     host = host or get_host()
     return PluginListing(
         sources=sorted(host.sources.values(), key=lambda p: p.name),
         destinations=sorted(host.destinations.values(), key=lambda p: p.name),
         failures=list(host.failures),
+        actions=sorted(host.actions.values(), key=lambda p: p.name),
     )
 
 
@@ -316,10 +437,16 @@ def init(directory: str | Path = ".") -> list[Path]:
 
 
 __all__ = [
+    "Case",
     "DuplicatesReport",
     "ImportResult",
     "SourceCheck",
     "SyncResult",
+    "cases_assign",
+    "cases_deliver",
+    "cases_list",
+    "cases_show",
+    "cases_update",
     "StatusReport",
     "check",
     "duplicates",

@@ -7,6 +7,7 @@ import codecs
 import difflib
 import re
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,6 +18,8 @@ from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
 from cxbridge.duplicates import Declaration, IdentityRules, IdentitySettings
 from cxbridge.errors import ConfigError
+from cxbridge.loop.actions import Action, ActionConfig
+from cxbridge.loop.rules import LoopSettings
 from cxbridge.plugins_host import PluginHost
 from cxbridge.plain_secrets import plain_secret_fields, plain_url_credentials, url_with_references
 from cxbridge.secrets import PLAIN_TEXT, MissingSecretError, Secret, substitute
@@ -97,6 +100,7 @@ class _ConfigFile(BaseModel):
     destination: DestinationSettings | None = None
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    loop: LoopSettings = Field(default_factory=LoopSettings)
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,18 @@ class SourceEntry:
     name: str
     cls: type[Source]
     config: SourceConfig
+
+
+@dataclass(frozen=True)
+class ActionEntry:
+    """One validated `[loop.actions.NAME]`: its action plugin class and config."""
+
+    name: str
+    cls: type[Action]
+    config: ActionConfig
+
+    def build(self) -> Action:
+        return self.cls(self.config, name=self.name)
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,12 @@ class Config:
 
     identity: IdentitySettings = field(default_factory=IdentitySettings)
     """`[identity]`: which copies of a response across sources count once."""
+
+    loop: LoopSettings = field(default_factory=LoopSettings)
+    """`[loop]`: the rules that open cases and the actions they send (docs/loop.md)."""
+
+    actions: dict[str, ActionEntry] = field(default_factory=dict)
+    """`[loop.actions.NAME]`, validated by their plugins' config models."""
 
     @property
     def base_dir(self) -> Path:
@@ -219,7 +241,22 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
     destination = file.destination.url if file.destination else None
     if destination is not None:
         _check_destination(destination, host, label)
-    return Config(path=path, settings=file.settings, destination_url=destination, sources=sources, identity=file.identity)
+    actions = {name: _action_entry(name, raw, host, label) for name, raw in file.loop.actions.items()}
+    return Config(path=path, settings=file.settings, destination_url=destination, sources=sources,
+                  identity=file.identity, loop=file.loop, actions=actions)  # fmt: skip
+
+
+def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) -> ActionEntry:
+    prefix = f"loop.actions.{name}"
+    kind = raw.get("type")
+    if not kind:
+        known = ", ".join(sorted(host.actions)) or "none installed"
+        raise ConfigError(f"{label}: {prefix}.type: missing; say which action plugin delivers it ({known})")
+    try:
+        cls = host.action_class(str(kind))
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: {prefix}.type: {exc}") from None
+    return ActionEntry(name, cls, validate_model(cls.config_model, raw, label=label, prefix=prefix))
 
 
 def declarations(sources: dict[str, SourceEntry]) -> dict[str, Declaration]:
@@ -294,9 +331,16 @@ def _describe(error: Any, model: type[BaseModel], prefix: str) -> str:
 
 
 def _known_keys(model: type[BaseModel], location: list[str]) -> list[str]:
-    for part in location:
+    """The keys of the model at `location`, through nested models and tables of them
+    (`loop.rules.NAME`: the NAME is a key of a dict of models)."""
+    parts = iter(location)
+    for part in parts:
         field = model.model_fields.get(part)
         annotation = getattr(field, "annotation", None)
+        if typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+            if next(parts, None) is None:
+                return []
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return []
         model = annotation

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.crm import ContextRow, id_column
@@ -19,6 +19,9 @@ from cxbridge.masking import redact, redact_value
 from cxbridge.plain_secrets import is_credential_name
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp
+
+if TYPE_CHECKING:
+    from cxbridge.loop.cases import OpenedCase
 
 
 IDENTITY_SELECT = (
@@ -61,6 +64,9 @@ class Batch:
     quarantined: list[QuarantineItem] = dataclasses.field(default_factory=list)
     context: list[ContextRow] = dataclasses.field(default_factory=list)
     """CRM accounts and contacts (`cxbridge.crm`): upserted into `crm_accounts` / `crm_contacts`."""
+    cases: list[OpenedCase] = dataclasses.field(default_factory=list)
+    """Cases its records open (`cxbridge.loop`): each written, with its `opened` event and its
+    pending deliveries, only if no case of that id is stored yet."""
     cursor: CursorUpdate | None = None
     started_at: str = dataclasses.field(default_factory=lambda: format_timestamp(datetime.now(timezone.utc)))
     """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
@@ -100,6 +106,17 @@ class Batch:
                 q for i, q in enumerate(self.quarantined) if last.get(q.record_id, (True, i)) == (True, i)
             ]
         self._last = {}
+
+
+@dataclass
+class LoopChanges:
+    """Changes to cases after they opened — by people, help desks and deliveries — written in one
+    transaction: rows of `feedback_cases` and `loop_outbox` (whole, in column order) replace the
+    stored rows with their key; rows of `feedback_case_events` are added."""
+
+    cases: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
+    events: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
+    deliveries: list[tuple[Any, ...]] = dataclasses.field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -182,7 +199,15 @@ class Destination(ABC):
         all in one transaction where the engine has transactions. A record id is in one place:
         writing a record takes it out of quarantine, quarantining one removes its stored row
         (and scores and comments); the engine hands over settled batches, where no id is in
-        both lists."""
+        both lists. The batch's cases (with their events and deliveries) are added in the same
+        transaction, each only if no case with its id is stored; a destination without
+        transactions writes them before the records, so that a crash in between never leaves a
+        record stored whose case is missing."""
+
+    @abstractmethod
+    def write_loop(self, changes: LoopChanges) -> None:
+        """Replace the given case and delivery rows, add the events: all in one transaction
+        where the engine has transactions, so a case never changes without its event."""
 
     @abstractmethod
     def save_run(self, run: SyncRun) -> None:

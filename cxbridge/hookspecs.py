@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from cxbridge.destinations import Destination
     from cxbridge.events import SyncEvent
+    from cxbridge.loop.actions import Action
     from cxbridge.records import FeedbackRecord
     from cxbridge.sources import Source
 
@@ -41,6 +42,16 @@ def register_destinations(register: Callable[[type[Destination]], None]) -> None
 
     Implemented by destination plugins. `DestinationClass.name` is the URL scheme that selects
     it (`--destination duckdb:///x.duckdb`).
+    """
+
+
+@hookspec
+def register_actions(register: Callable[[type[Action]], None]) -> None:
+    """Register loop actions: call `register(ActionClass)` once per kind of action.
+
+    Implemented by action plugins (help desks, CRMs, chat, e-mail). `ActionClass.name` is the
+    `type = "…"` users write in `[loop.actions.NAME]`; a name taken by another plugin is
+    reported, not overwritten.
     """
 
 

@@ -152,7 +152,7 @@ def in_project(imported: Config, project: Config | None) -> Config:
     if project is None:
         return replace(imported, destination_base=Path.cwd())
     return replace(imported, settings=project.settings, destination_url=project.destination_url,
-                   destination_base=project.destination_dir)  # fmt: skip
+                   destination_base=project.destination_dir, loop=project.loop, actions=project.actions)  # fmt: skip
 
 
 def _no_data_files(command: str, definitions: list[Path]) -> str:

@@ -149,8 +149,45 @@ METADATA = Table(
     primary_key=("name",),
 )
 """Settings of the dataset kept with its data (its respondent salt): name → value."""
+FEEDBACK_CASES = Table(
+    "feedback_cases",
+    (
+        Column("case_id", required=True), Column("record_id", required=True), Column("source", required=True),
+        Column("location_id"), Column("rule", required=True), Column("matched"), Column("status", required=True),
+        Column("owner"), Column("opened_at", T.TIMESTAMP, True), Column("due_at", T.TIMESTAMP),
+        Column("first_contact_at", T.TIMESTAMP), Column("resolved_at", T.TIMESTAMP),
+        Column("informed_at", T.TIMESTAMP), Column("closed_at", T.TIMESTAMP), Column("close_reason"),
+        Column("external_ref"), Column("updated_at", T.TIMESTAMP, True), Column("sync_run_id", required=True),
+    ),
+    primary_key=("case_id",),
+    indexes=(("record_id",), ("status",)),
+)  # fmt: skip
+
+FEEDBACK_CASE_EVENTS = Table(
+    "feedback_case_events",
+    (
+        Column("event_id", required=True), Column("case_id", required=True), Column("event_at", T.TIMESTAMP, True),
+        Column("actor", required=True), Column("kind", required=True), Column("from_value"), Column("to_value"),
+        Column("note"),
+    ),
+    primary_key=("event_id",),
+    indexes=(("case_id",),),
+)  # fmt: skip
+
+LOOP_OUTBOX = Table(
+    "loop_outbox",
+    (
+        Column("delivery_id", required=True), Column("case_id", required=True), Column("action", required=True),
+        Column("status", required=True), Column("attempts", T.INTEGER, True), Column("created_at", T.TIMESTAMP, True),
+        Column("next_attempt_at", T.TIMESTAMP), Column("last_attempt_at", T.TIMESTAMP),
+        Column("delivered_at", T.TIMESTAMP), Column("external_ref"), Column("last_error"),
+    ),
+    primary_key=("delivery_id",),
+    indexes=(("status",),),
+)  # fmt: skip
 
 INITIAL_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, FEEDBACK_FOLLOWUPS, SYNC_RUNS, SYNC_STATE, QUARANTINE)
 CRM_TABLES = (CRM_ACCOUNTS, CRM_CONTACTS)  # added by the third migration
-TABLES = (*INITIAL_TABLES, *CRM_TABLES)
+LOOP_TABLES = (FEEDBACK_CASES, FEEDBACK_CASE_EVENTS, LOOP_OUTBOX)  # added by the fifth: close the loop
+TABLES = (*INITIAL_TABLES, *CRM_TABLES, *LOOP_TABLES)
 TABLES_BY_NAME = {table.name: table for table in TABLES}

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 from cxbridge.masking import redact, redact_data, redact_value
 
-__all__ = ["configure", "redact", "redact_value"]
+__all__ = ["configure", "mask_http_client_logs", "redact", "redact_value"]
 
 
 class _RedactingFilter(logging.Filter):
@@ -46,3 +46,13 @@ def configure(*, fmt: str = "text", verbose: int = 0) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+
+
+def mask_http_client_logs() -> None:
+    """Mask secrets in what httpx itself logs (its INFO line names every request's URL, and a
+    webhook's URL is its secret), for programs that show other libraries' logs."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(existing, _RedactingFilter) for existing in logger.filters):
+            logger.addFilter(_RedactingFilter())
+

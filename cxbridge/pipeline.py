@@ -26,6 +26,8 @@ from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
+from cxbridge.loop.opening import cases_to_open
+from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
@@ -49,6 +51,7 @@ class SourceResult:
     written: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     error: str | None = None
     seconds: float = 0.0
     streams: dict[str, int] = field(default_factory=dict)
@@ -70,6 +73,7 @@ class EngineOptions:
     full_refresh: bool = False
     dry_run: bool = False
     deadline: RunDeadline | None = None  # [settings] run_deadline: reading stops when it passes
+    loop: LoopSettings = field(default_factory=LoopSettings)  # [loop]: the rules that open cases
 
 
 class Engine:
@@ -96,6 +100,7 @@ class Engine:
         self._dry_run = DryRun(destination) if options.dry_run else None
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
         self.identity = IdentityResolver(destination, identity or IdentityRules())
+        self._rules = options.loop.effective_rules
 
     def emit(self, kind: EventKind, **details: Any) -> None:
         event = SyncEvent(kind, self.run_id, **details)
@@ -249,10 +254,13 @@ class Engine:
 
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
+        if not self._dry_run:
+            batch.links = self.identity.links(batch)
+        copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
+        batch.cases = [case for case in cases_to_open(batch, self._rules, self.destination) if case.record_id not in copies]
         if self._dry_run:
             stats = self._dry_run.count(batch)
         else:
-            batch.links = self.identity.links(batch)
             stats = self.destination.write_batch(batch)
             log.debug(
                 "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source,
@@ -264,6 +272,7 @@ class Engine:
         result.quarantined += stats.quarantined
         if batch.quarantined:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
+        result.cases_opened += len(batch.cases)
         if not self._dry_run:
             self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result),
                       progress=stream.progress())  # fmt: skip

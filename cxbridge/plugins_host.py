@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import click
 
     from cxbridge.destinations import Destination
+    from cxbridge.loop.actions import Action
     from cxbridge.sources import Source
 
 ENTRY_POINT_GROUP = "cxbridge"
@@ -52,6 +53,7 @@ BUILTIN_PLUGINS = (
     "cxbridge.plugins.salesforce",
     "cxbridge.plugins.typeform",
     "cxbridge.plugins.surveymonkey",
+    "cxbridge.plugins.actions",
 )
 
 
@@ -95,11 +97,18 @@ class PluginHost:
     def destinations(self) -> dict[str, Provided]:
         return self._providers["destination"]
 
+    @property
+    def actions(self) -> dict[str, Provided]:
+        return self._providers["action"]
+
     def source_class(self, connector: str) -> type[Source]:
         return self._lookup(self.sources, "source connector", connector).cls
 
     def destination_class(self, scheme: str) -> type[Destination]:
         return self._lookup(self.destinations, "destination", scheme).cls
+
+    def action_class(self, kind: str) -> type[Action]:
+        return self._lookup(self.actions, "loop action type", kind).cls
 
     def register_commands(self, cli: click.Group) -> None:
         """Let every plugin add its commands; one that raises is reported and unregistered."""
@@ -122,6 +131,7 @@ class PluginHost:
         offered = {
             "source": self._registered("register_sources"),
             "destination": self._registered("register_destinations"),
+            "action": self._registered("register_actions"),
         }
         live = {name for name, _ in self.pm.list_name_plugin()}  # a plugin that failed either hook is out
         return {

@@ -19,11 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
-from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
+from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
 from cxbridge.crm import id_column, latest_rows
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES
-from cxbridge.layout import QUARANTINE, SYNC_RUNS, SYNC_STATE
+from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, LOOP_TABLES, QUARANTINE, SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import METADATA, Column, ColumnType, Table
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
@@ -31,7 +31,7 @@ from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
 
 LINKS = Table("feedback_links", (Column("record_id", required=True), Column("duplicate_of")), primary_key=())
 """Staged only: a batch's `duplicate_of` pointers (`Batch.links`), set after its records are merged."""
-STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *CRM_TABLES, LINKS)
+STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *CRM_TABLES, LINKS, *LOOP_TABLES)
 CHANGED = Table("cx_changed", (Column("record_id"), Column("existed", ColumnType.BOOLEAN)), primary_key=())
 MIGRATIONS_TABLE = Table(
     "cxbridge_migrations",
@@ -82,6 +82,8 @@ def add_local_dates(destination: SQLDestination) -> None:
         f"UPDATE feedback SET submitted_local_date = {day} WHERE submitted_local_date IS NULL AND submitted_at IS NOT NULL"
     )
     create_views(destination)  # every view again: they count records by their local day
+def create_loop_tables(destination: SQLDestination) -> None:
+    create_tables(destination, LOOP_TABLES)
 
 
 def add_identity_column(destination: SQLDestination) -> None:
@@ -104,6 +106,7 @@ MIGRATIONS = (
     Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
     Migration("0007_population_views", create_views),  # every view again: one program and one metric a figure
     Migration("0008_cross_source_identity", add_identity_column),
+    Migration("0009_loop_tables", create_loop_tables),
 )
 
 
@@ -284,7 +287,8 @@ class SQLDestination(Destination):
                 if rows:
                     self.load_stage(table, rows)
             context_tables = [table for table in CRM_TABLES if staged[table]]
-            for statement in self.merge_statements(context_tables, links=bool(staged[LINKS])):
+            statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases))
+            for statement in statements:
                 self.execute(statement)
             written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"])
             if batch.cursor is not None:
@@ -295,10 +299,13 @@ class SQLDestination(Destination):
                 )
         return batch_stats(batch, written)
 
-    def merge_statements(self, context_tables: Sequence[Table] = (), *, links: bool = False) -> list[str]:
+    def merge_statements(
+        self, context_tables: Sequence[Table] = (), *, links: bool = False, cases: bool = False
+    ) -> list[str]:
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced; the CRM tables that have staged rows
-        (`context_tables`) are upserted; with `links`, the staged `duplicate_of` pointers are set."""
+        (`context_tables`) are upserted; with `links`, the staged `duplicate_of` pointers are set;
+        staged `cases` are added where none of their id is."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
@@ -310,6 +317,7 @@ class SQLDestination(Destination):
 
         only_changed = f" WHERE record_id IN ({changed})"
         return [
+            *(self.case_opening_statements(staged) if cases else []),
             f"INSERT INTO {CHANGED.name} (record_id, existed) SELECT s.record_id, f.record_id IS NOT NULL "
             f"FROM {feedback} s LEFT JOIN feedback f ON f.record_id = s.record_id "
             "WHERE f.record_id IS NULL OR f.content_hash <> s.content_hash",
@@ -329,6 +337,43 @@ class SQLDestination(Destination):
             *(statement for table in context_tables for statement in self._context_merge(table, staged)),
             *([self.set_links_sql(staged(LINKS))] if links else []),
         ]
+
+    def case_opening_statements(self, staged: Callable[[Table, str], str]) -> list[str]:
+        """New cases with their events and deliveries, each row only where its key is not stored,
+        and events and deliveries only of cases not stored yet (re-delivery adds nothing)."""
+
+        def adding(table: Table, key: str) -> str:
+            stage = self.stage_name(table)
+            absent = "NOT EXISTS (SELECT 1 FROM {0} x WHERE x.{1} = {2}.{1})"
+            where = f" WHERE {absent.format(FEEDBACK_CASES.name, 'case_id', stage)} AND {absent.format(table.name, key, stage)}"
+            return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) " + staged(table, where)
+
+        return [
+            adding(LOOP_OUTBOX, "delivery_id"), adding(FEEDBACK_CASE_EVENTS, "event_id"), adding(FEEDBACK_CASES, "case_id")
+        ]  # fmt: skip
+
+    def write_loop(self, changes: LoopChanges) -> None:
+        staged = loop_change_rows(changes)
+        with self.transaction():
+            for table, rows in staged.items():
+                self.execute(self.clear_sql(self.stage_name(table)))
+                if rows:
+                    self.load_stage(table, rows)
+            for statement in self.loop_change_statements(staged):
+                self.execute(statement)
+
+    def loop_change_statements(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> list[str]:
+        """Staged case and delivery rows replace the stored ones; staged events are added."""
+
+        def select(table: Table) -> str:
+            columns = ", ".join(f"{self.from_stage(column)} AS {column.name}" for column in table.columns)
+            return f"SELECT {columns} FROM {self.stage_name(table)}"
+
+        statements = [self.upsert_sql(table, select(table)) for table in (FEEDBACK_CASES, LOOP_OUTBOX) if staged[table]]
+        if staged[FEEDBACK_CASE_EVENTS]:
+            columns = ", ".join(FEEDBACK_CASE_EVENTS.column_names)
+            statements.append(f"INSERT INTO {FEEDBACK_CASE_EVENTS.name} ({columns}) {select(FEEDBACK_CASE_EVENTS)}")
+        return statements
 
     def _context_merge(self, table: Table, staged: Callable[[Table, str], str]) -> list[str]:
         """CRM rows that are new or changed (by content hash) go into `cx_changed` (as
@@ -412,6 +457,18 @@ def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
         QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in quarantined],
         **{table: latest_rows(batch.context, table.name) for table in CRM_TABLES},
         LINKS: sorted(batch.links.items()),
+        FEEDBACK_CASES: [opened.case for opened in batch.cases],
+        FEEDBACK_CASE_EVENTS: [opened.event for opened in batch.cases],
+        LOOP_OUTBOX: [delivery for opened in batch.cases for delivery in opened.deliveries],
+    }
+
+
+def loop_change_rows(changes: LoopChanges) -> dict[Table, list[tuple[Any, ...]]]:
+    """The rows of a loop change by table; a case or delivery given twice: the last one wins."""
+    return {
+        FEEDBACK_CASES: list({row[0]: row for row in changes.cases}.values()),
+        FEEDBACK_CASE_EVENTS: list({row[0]: row for row in changes.events}.values()),
+        LOOP_OUTBOX: list({row[0]: row for row in changes.deliveries}.values()),
     }
 
 

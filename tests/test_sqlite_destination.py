@@ -14,7 +14,7 @@ from cxbridge.plugins.sqlite.destination import SQLiteDestination, path_of
 from tests.conftest import Workspace, survey_row
 
 TABLES = {"feedback", "feedback_scores", "feedback_comments", "feedback_followups", "sync_runs", "sync_state", "quarantine",
-          "crm_accounts", "crm_contacts"}  # fmt: skip
+          "crm_accounts", "crm_contacts", "feedback_cases", "feedback_case_events", "loop_outbox"}  # fmt: skip
 VIEWS = {"nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue", "nps_by_segment",
          "nps_revenue_by_month"}  # fmt: skip
 
@@ -31,7 +31,7 @@ def test_open_creates_tables_and_views_once(tmp_path):
     assert [row["name"] for row in applied] == ["0001_initial_tables", "0002_bi_views", "0003_crm_tables",
                                                 "0004_crm_views", "0005_local_dates", "0006_metadata",
                                                 "0007_population_views",
-                                                "0008_cross_source_identity"]  # fmt: skip
+                                                "0008_cross_source_identity", "0009_loop_tables"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

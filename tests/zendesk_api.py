@@ -184,3 +184,56 @@ def support_account() -> ZendeskAccount:
     account.tickets = [ticket(1), ticket(2, channel="voice", tags=("refund", "vip")), ticket(3, channel="web"),
                        ticket(5, channel="native_messaging")]  # fmt: skip
     return account
+
+
+@dataclass
+class TicketDesk:
+    """Zendesk's ticket creation as documented: `POST /api/v2/tickets` with `{"ticket": {subject,
+    comment: {body, public}, external_id, tags, priority}}` → 201 `{"ticket": {"id", …}}`; an
+    `Idempotency-Key` seen before gets the first answer again (`x-idempotency-lookup: hit`) and
+    creates nothing; `GET /api/v2/tickets?external_id=` lists the tickets with that external id."""
+
+    account: ZendeskAccount = field(default_factory=ZendeskAccount)
+    created: dict[int, dict[str, Any]] = field(default_factory=dict)
+    keys: dict[str, int] = field(default_factory=dict)
+    on_create: Any = None  # called with the new ticket before the answer (a test's crash)
+    lose_answers: int = 0  # the answers to this many creations are lost: the connection drops instead
+
+    def serve(self, api: FakeApi) -> None:
+        self.account.serve(api)
+        api.route("POST", r"/api/v2/tickets(?:\.json)?")(self.create)
+        api.route("GET", r"/api/v2/tickets(?:\.json)?")(self.by_external_id)
+
+    def create(self, seen: Seen, match: Any) -> Any:
+        if refused := self.account.refused(seen):
+            return refused
+        key = {k.lower(): v for k, v in seen.headers.items()}.get("idempotency-key")
+        if key in self.keys:
+            return Reply(201, {"ticket": self.created[self.keys[key]]}, headers={"x-idempotency-lookup": "hit"})
+        given = seen.json()["ticket"]
+        if not given.get("comment", {}).get("body"):
+            return Reply(422, {"error": "RecordInvalid", "details": {"description": [{"description": "cannot be blank"}]}})
+        ticket = {"id": 35436 + len(self.created), "status": "new", **given, "description": given["comment"]["body"]}
+        self.created[ticket["id"]] = ticket
+        if key:
+            self.keys[key] = ticket["id"]
+        if self.on_create:
+            self.on_create(ticket)
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return Reply(drop=True)
+        return Reply(201, {"ticket": ticket}, headers={"x-idempotency-lookup": "miss"})
+
+    def by_external_id(self, seen: Seen, match: Any) -> Any:
+        if refused := self.account.refused(seen):
+            return refused
+        wanted = seen.query.get("external_id")
+        tickets = [t for t in self.created.values() if wanted is None or t.get("external_id") == wanted]
+        return {"tickets": tickets, "count": len(tickets), "next_page": None, "previous_page": None}
+
+
+@contextmanager
+def ticket_desk(desk: TicketDesk) -> Iterator[FakeApi]:
+    with fake_api() as api:
+        desk.serve(api)
+        yield api

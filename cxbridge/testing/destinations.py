@@ -32,9 +32,11 @@ from cxbridge import reporting
 from cxbridge.dataset_salt import FINGERPRINT, SALT, dataset_keys, fingerprint
 from cxbridge.destinations import Destination
 from cxbridge.duplicates import IdentityRules, IdentitySettings
-from cxbridge.identity import record_id
 from cxbridge.events import EventKind, SyncEvent
+from cxbridge.identity import record_id
 from cxbridge.layout import TABLES, ColumnType
+from cxbridge.loop import tracking
+from cxbridge.loop.rules import LoopSettings, RuleConfig
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import create_host
 from cxbridge.resolver import IdentityResolver
@@ -80,6 +82,9 @@ VOLATILE = {
     "quarantine": {"first_seen", "last_seen", "run_id"},
     "crm_accounts": {"ingested_at", "sync_run_id"},
     "crm_contacts": {"ingested_at", "sync_run_id"},
+    "feedback_cases": {"opened_at", "due_at", "updated_at", "sync_run_id"},
+    "feedback_case_events": {"event_at", "event_id"},  # ids of changes made by people are random
+    "loop_outbox": {"created_at", "next_attempt_at"},
 }
 JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is ColumnType.JSON} | {
     ("sync_state", "cursor")
@@ -92,6 +97,15 @@ CLOCK_COLUMNS = {
 column): checked against the moment of the query, then left out of comparisons, so that two
 snapshots taken minutes apart, or on both sides of midnight, still compare equal."""
 CLOCK_TOLERANCE = timedelta(seconds=1)  # engines' own clock arithmetic (julianday is a double)
+
+
+LOOP = LoopSettings(
+    rules={"detractors": RuleConfig(metric="nps", categories=["detractor"], actions=["notify_owner"])},
+    actions={"notify_owner": {"type": "webhook", "url": "http://127.0.0.1:9/loop"}},
+)
+"""The loop of every delivery: the default rules, detractors sending one action (an outbox row)."""
+DISSATISFIED_LABELS = ("Very dissatisfied", "Dissatisfied")  # the bottom two boxes of the sample's 1–5 CSAT
+FIXED_TIMES = [datetime(2030, 5, 1, 9, tzinfo=timezone.utc) + timedelta(hours=h) for h in range(4)]
 
 
 def now() -> datetime:
@@ -123,7 +137,7 @@ def deliver(
             if crash_after is not None and committed >= crash_after:
                 raise SimulatedCrash(f"crash after {committed} batches")
 
-    options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run)
+    options = EngineOptions(batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run, loop=LOOP)
     sources = {name: _source(name, program, version) for name, program in SOURCES.items()}
     return _run(destination, sources, options=options, on_progress=on_progress)
 
@@ -170,7 +184,7 @@ def deliver_rows(destination: Destination, rows: list[dict[str, Any]]) -> Source
     """Sync the sample responses given as raw records (`raw_record`, perhaps edited), in order."""
     config = ScriptedFeedbackConfig(rows=rows)
     source = ScriptedFeedback(config, SourceContext(name=SCRIPTED, base_dir=Path.cwd()))
-    [result] = _run(destination, {SCRIPTED: source}, options=EngineOptions(batch_size=BATCH_SIZE))
+    [result] = _run(destination, {SCRIPTED: source}, options=EngineOptions(batch_size=BATCH_SIZE, loop=LOOP))
     return result
 
 
@@ -423,6 +437,41 @@ class DestinationConformance:
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="copies")
         assert len(actual.results["feedback"][1]) == (RECORDS - 3) + (RECORDS + 10), "every copy is kept"
         assert pointers(destination_factory("copies")) == expected_copy_pointers(2)
+    def test_new_negative_feedback_opens_one_case_and_a_re_read_none(self, destination_factory):
+        """Cases of version 1; version 2 adds cases only for records that meet a rule now and did
+        not as stored (or were not stored); a full refresh adds none, and keeps them all."""
+        first = expected_cases(1)
+        results = self.deliver(destination_factory("cases"))
+        assert [r.cases_opened for r in results] == [len(first), 0]
+        assert stored_cases(destination_factory("cases")) == (first, case_rows_expected(first))
+        added = {rid: case for rid, case in expected_cases(2).items() if rid not in first}
+        assert added, "version 2 must make records newly meet a rule"
+        results = self.deliver(destination_factory("cases"), version=2)
+        assert [r.cases_opened for r in results] == [len(added), 0]
+        both = {**first, **added}
+        assert stored_cases(destination_factory("cases")) == (both, case_rows_expected(both))
+        again = self.deliver(destination_factory("cases"), version=2, full_refresh=True)
+        assert [r.cases_opened for r in again] == [0, 0]
+        assert stored_cases(destination_factory("cases")) == (both, case_rows_expected(both))
+
+    def test_cases_move_with_their_events_as_on_sqlite(self, destination_factory, reference):
+        for factory in (destination_factory, reference):
+            self.deliver(factory("moves"))
+            destination = factory("moves")
+            destination.open()
+            try:
+                first, second, third = sorted(tracking.list_cases(destination), key=lambda case: case.case_id)[:3]
+                t1, t2, t3, t4 = FIXED_TIMES
+                tracking.assign(destination, first.case_id, "Zoë O'Brien", actor="lead", now=t1)
+                tracking.move(destination, first.case_id[:6], "contacted", actor="Zoë", note="called, «sorry»", now=t2)
+                tracking.link(destination, first.case_id, "ZD-1042", actor="Zoë", now=t3)
+                tracking.move(destination, first.case_id, "resolved", actor="Zoë", now=t4)
+                tracking.move(destination, second.case_id, "closed_no_action", actor="lead", reason="test answer", now=t2)
+                tracking.add_note(destination, third.case_id, "line one\nline two", actor="lead", now=t3)
+            finally:
+                destination.close()
+        actual, expected = snapshot(destination_factory("moves")), snapshot(reference("moves"))
+        assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="moved cases")
 
     def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory):
         self.deliver(destination_factory("bad"))
@@ -476,6 +525,46 @@ class DestinationConformance:
             assert destination.read_metadata() == {SALT: first.salt, FINGERPRINT: fingerprint(first.salt)}
         finally:
             destination.close()
+
+
+def expected_cases(version: int) -> dict[str, tuple[str, str]]:
+    """(rule, trigger) of every store_survey record of `version` that meets a default rule, worked
+    out from the raw sample: NPS 0–6 first, else one of the two lowest CSAT labels; shoppers'
+    visits (mystery_visits) never; records whose NPS is off its scale are quarantined."""
+    cases = {}
+    for raw in version_records(RECORDS, version):
+        if raw["nps"] == "11":
+            continue
+        rid = record_id("store_survey", "responses", raw["id"])
+        if raw["nps"] is not None and int(raw["nps"]) <= 6:
+            cases[rid] = ("detractors", f"nps {raw['nps']} (detractor)")
+        elif raw["csat"] in DISSATISFIED_LABELS:
+            cases[rid] = ("dissatisfied", f"csat {DISSATISFIED_LABELS.index(raw['csat']) + 1} (dissatisfied)")
+    return cases
+
+
+def stored_cases(destination: Destination) -> tuple[dict[str, tuple[str, str]], list[tuple[str, str, str]]]:
+    """The cases stored ({record_id: (rule, trigger)}) and their events and deliveries, as
+    (case's record, kind or action, status)."""
+    destination.open(read_only=True)
+    try:
+        cases = destination.query("SELECT case_id, record_id, rule, matched, status FROM feedback_cases")
+        of_case = {row["case_id"]: row["record_id"] for row in cases}
+        events = destination.query("SELECT case_id, kind, to_value FROM feedback_case_events")
+        deliveries = destination.query("SELECT case_id, action, status FROM loop_outbox")
+    finally:
+        destination.close()
+    assert {row["status"] for row in cases} <= {"open"}
+    rows = [(of_case[e["case_id"]], e["kind"], e["to_value"]) for e in events]
+    rows += [(of_case[d["case_id"]], d["action"], d["status"]) for d in deliveries]
+    return {row["record_id"]: (row["rule"], row["matched"]) for row in cases}, sorted(rows)
+
+
+def case_rows_expected(cases: dict[str, tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """One `opened` event per case, and one pending notify_owner delivery per detractor case."""
+    rows = [(rid, "opened", "open") for rid in cases]
+    rows += [(rid, "notify_owner", "pending") for rid, (rule, _) in cases.items() if rule == "detractors"]
+    return sorted(rows)
 
 
 def placement(destination: Destination) -> tuple[list[int], list[int]]:

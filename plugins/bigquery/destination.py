@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cxbridge.destinations import Batch, WriteStats
+from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
-from cxbridge.layout import CRM_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, LINKS, STAGED_TABLES, SQLDestination, batch_stats, merge_links_sql
-from cxbridge.sql_destination import merge_sql, plain, staged_rows, utc_now
+from cxbridge.layout import CRM_TABLES, LOOP_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
+from cxbridge.sql_destination import CHANGED, LINKS, STAGED_TABLES, SQLDestination, batch_stats, loop_change_rows
+from cxbridge.sql_destination import merge_links_sql, merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
 
 TYPE_NAMES = {
@@ -242,11 +242,12 @@ class BigQueryDestination(SQLDestination):
         for table, rows in staged.items():
             if rows:
                 self.load_stage(table, rows)
-            elif table not in (*CRM_TABLES, LINKS):  # an empty CRM or links stage is not read: no need to clear it
+            elif table not in (*CRM_TABLES, LINKS, *LOOP_TABLES):  # an empty CRM, links or loop stage is not read
                 script.append(self.clear_sql(self.stage_name(table)))
         params: list[Any] = []
         context_tables = [table for table in CRM_TABLES if staged[table]]
-        script += ["BEGIN TRANSACTION", *self.merge_statements(context_tables, links=bool(staged[LINKS]))]
+        merge = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases))
+        script += ["BEGIN TRANSACTION", *merge]
         if batch.cursor is not None:
             cursor = batch.cursor
             script.append(self.upsert_values_sql(SYNC_STATE))
@@ -254,3 +255,12 @@ class BigQueryDestination(SQLDestination):
         script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
         written = int(self.fetch(";\n".join(script), params)[0]["n"])
         return batch_stats(batch, written)
+
+    def write_loop(self, changes: LoopChanges) -> None:
+        """The changed rows loaded into this session's stages, merged by one transactional script."""
+        staged = loop_change_rows(changes)
+        for table, rows in staged.items():
+            if rows:
+                self.load_stage(table, rows)
+        if statements := self.loop_change_statements(staged):
+            self.execute(";\n".join(["BEGIN TRANSACTION", *statements, "COMMIT TRANSACTION"]))

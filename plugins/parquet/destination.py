@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.crm import ContextRow, id_column
-from cxbridge.destinations import Batch, SyncRun, WriteStats
+from cxbridge.destinations import Batch, LoopChanges, SyncRun, WriteStats
 from cxbridge.layout import (
     CRM_TABLES,
     FEEDBACK,
+    FEEDBACK_CASE_EVENTS,
+    FEEDBACK_CASES,
     FEEDBACK_FOLLOWUPS,
+    LOOP_OUTBOX,
     METADATA,
     QUARANTINE,
     SYNC_RUNS,
@@ -44,11 +47,11 @@ from cxbridge.views import view_sql
 
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
-    "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity",
+    "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
-    "0009_cross_source_identity",
+    "0009_cross_source_identity", "0010_loop_tables",
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
@@ -101,7 +104,7 @@ class ParquetDestination(DuckDBDestination):
 
     def _apply_migrations(self) -> None:
         done = json.loads(self._migrations_file.read_text()) if self._migrations_file.exists() else []
-        if "0001_table_folders" not in done or "0003_crm_tables" not in done:
+        if not {"0001_table_folders", "0003_crm_tables", "0010_loop_tables"} <= set(done):
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
@@ -134,6 +137,8 @@ class ParquetDestination(DuckDBDestination):
             pattern = literal(files.followup_glob(root))
             return f"SELECT {typed(table)} FROM read_parquet({pattern}, union_by_name = true)"
         if table not in PARTITIONED:
+            if root == self.root and not files.table_file(root, table).exists():
+                return empty_select(table)  # a lake written before the table existed, read as it is
             return f"SELECT * FROM read_parquet({literal(files.table_file(root, table))})"
         pattern = files.partition_glob(root, table)
         if root == self.root and not files.has_files(pattern):
@@ -161,6 +166,7 @@ class ParquetDestination(DuckDBDestination):
         records = list({rows.record_id: rows for rows in batch.records}.values())
         now = format_timestamp(datetime.now(timezone.utc))
         quarantined = list({item.record_id: item for item in batch.quarantined}.values())
+        self._open_cases(batch)  # before the records: a crash in between leaves no record without its case
         self._stored = self._stored_copies(batch.source, [r.record_id for r in records] + [q.record_id for q in quarantined])
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
@@ -182,6 +188,43 @@ class ParquetDestination(DuckDBDestination):
         self._define_views()
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
+
+    def _open_cases(self, batch: Batch) -> None:
+        """The batch's cases whose id is not stored, their deliveries and events first: a crash
+        part-way leaves the case missing, and the re-run adds what is not there."""
+        if not batch.cases:
+            return
+        file = literal(files.table_file(self.root, FEEDBACK_CASES))
+        stored = {row[0] for row in self.conn.execute(f"SELECT case_id FROM read_parquet({file})").fetchall()}
+        new = [opened for opened in batch.cases if opened.case_id not in stored]
+        for table, rows in (
+            (LOOP_OUTBOX, [delivery for opened in new for delivery in opened.deliveries]),
+            (FEEDBACK_CASE_EVENTS, [opened.event for opened in new]),
+            (FEEDBACK_CASES, [opened.case for opened in new]),
+        ):
+            if rows:
+                self._add_absent(table, rows)
+
+    def _add_absent(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """Add the rows whose (single-column) key the table's file does not hold yet."""
+        (key,) = table.primary_key
+        old = f"read_parquet({literal(files.table_file(self.root, table))})"
+        self.conn.register("cx_rows", arrow_table(table, rows))
+        try:
+            select = f"SELECT * FROM {old} UNION ALL SELECT {typed(table)} FROM cx_rows WHERE {key} NOT IN (SELECT {key} FROM {old})"
+            files.replace_atomically(self.conn, select, files.table_file(self.root, table))
+        finally:
+            self.conn.unregister("cx_rows")
+
+    def write_loop(self, changes: LoopChanges) -> None:
+        """Events, deliveries, then cases, each file replaced atomically (there are no
+        transactions across files)."""
+        for table, rows in (
+            (FEEDBACK_CASE_EVENTS, changes.events), (LOOP_OUTBOX, changes.deliveries), (FEEDBACK_CASES, changes.cases)
+        ):  # fmt: skip
+            if rows:
+                self._upsert_file(table, list({row[0]: row for row in rows}.values()))
+        self._define_views()
 
     def _changed_context(self, batch: Batch) -> list[ContextRow]:
         """The batch's CRM rows that are new or differ from the stored ones (by content hash)."""

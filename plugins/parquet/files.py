@@ -5,6 +5,7 @@ and month for the record tables, every file replaced atomically (written beside,
     feedback/source=store_survey/month=__HIVE_DEFAULT_PARTITION__/part-0.parquet   (no date)
     feedback_scores/…, feedback_comments/…   (in the partition of their record)
     sync_runs/data.parquet, sync_state/data.parquet, quarantine/data.parquet
+    feedback_cases/data.parquet, feedback_case_events/data.parquet, loop_outbox/data.parquet
     feedback_followups/data.parquet (empty), feedback_followups/*.parquet   (written by users)
 
 `source` lives in the folder names, not in the files, as Hive layouts expect; every query engine

@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
-from cxbridge.destinations import Batch, Destination, QuarantineItem, SyncRun, WriteStats
+from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
-from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS
+from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX
 from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
@@ -45,6 +45,9 @@ def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
 _INSERT_COMMENT = _insert_sql("feedback_comments", COMMENT_COLUMNS)
+_REPLACE_CASE = _upsert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names, FEEDBACK_CASES.primary_key)
+_REPLACE_DELIVERY = _upsert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names, LOOP_OUTBOX.primary_key)
+_ADD_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, FEEDBACK_CASE_EVENTS.column_names)
 
 
 def _now() -> str:
@@ -158,6 +161,7 @@ class SQLiteDestination(Destination):
 
     def _write_batch(self, batch: Batch) -> WriteStats:
         conn = self.db.conn
+        self._open_cases(batch)
         changed, replaced = self._changed(batch)
         if replaced:
             ids = [(record_id,) for record_id in replaced]
@@ -194,6 +198,28 @@ class SQLiteDestination(Destination):
             )
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
+
+    def _open_cases(self, batch: Batch) -> None:
+        """The batch's cases whose id is not stored yet, with their events and deliveries."""
+        conn, new = self.db.conn, []
+        for opened in batch.cases:
+            if conn.execute("SELECT 1 FROM feedback_cases WHERE case_id = ?", [opened.case_id]).fetchone() is None:
+                new.append(opened)
+        conn.executemany(_insert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names), [o.case for o in new])
+        conn.executemany(_ADD_EVENT.replace("INSERT", "INSERT OR IGNORE", 1), [o.event for o in new])
+        conn.executemany(
+            _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1),
+            [delivery for o in new for delivery in o.deliveries],
+        )
+
+    def write_loop(self, changes: LoopChanges) -> None:
+        def write() -> None:
+            conn = self.db.conn
+            conn.executemany(_REPLACE_CASE, changes.cases)
+            conn.executemany(_REPLACE_DELIVERY, changes.deliveries)
+            conn.executemany(_ADD_EVENT, changes.events)
+
+        self._write(write)
 
     def _changed(self, batch: Batch) -> tuple[list[RecordRows], list[str]]:
         """The batch's records whose content differs from what is stored (new ones included),

@@ -131,11 +131,16 @@ CREATE INDEX quarantine_source ON quarantine (source, stream);
 """
 
 
-@migrations(name="0001_initial_tables")
-def initial_tables(db: Database) -> None:
-    for statement in FEEDBACK_DDL.split(";"):
+def run_script(db: Database, ddl: str) -> None:
+    """Each statement of a DDL script (sqlite-utils runs one statement a call)."""
+    for statement in ddl.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+@migrations(name="0001_initial_tables")
+def initial_tables(db: Database) -> None:
+    run_script(db, FEEDBACK_DDL)
 
 
 @migrations(name="0002_bi_views")
@@ -187,9 +192,7 @@ CREATE INDEX crm_contacts_respondent_key ON crm_contacts (respondent_key);
 
 @migrations(name="0003_crm_tables")
 def crm_tables(db: Database) -> None:
-    for statement in CRM_DDL.split(";"):
-        if statement.strip():
-            db.execute(statement)
+    run_script(db, CRM_DDL)
 
 
 @migrations(name="0004_crm_views")
@@ -226,3 +229,59 @@ def cross_source_identity(db: Database) -> None:
     for columns in IDENTITY_INDEXES:
         db.execute(f"CREATE INDEX IF NOT EXISTS feedback_{'_'.join(columns)} ON feedback ({', '.join(columns)})")
     bi_views(db, VIEW_NAMES)  # every view again: they count each response once
+LOOP_DDL = """
+CREATE TABLE feedback_cases (
+    case_id TEXT PRIMARY KEY,
+    record_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    location_id TEXT,
+    rule TEXT NOT NULL,
+    matched TEXT,
+    status TEXT NOT NULL,
+    owner TEXT,
+    opened_at TEXT NOT NULL,
+    due_at TEXT,
+    first_contact_at TEXT,
+    resolved_at TEXT,
+    informed_at TEXT,
+    closed_at TEXT,
+    close_reason TEXT,
+    external_ref TEXT,
+    updated_at TEXT NOT NULL,
+    sync_run_id TEXT NOT NULL
+);
+CREATE INDEX feedback_cases_record_id ON feedback_cases (record_id);
+CREATE INDEX feedback_cases_status ON feedback_cases (status);
+
+CREATE TABLE feedback_case_events (
+    event_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    event_at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    from_value TEXT,
+    to_value TEXT,
+    note TEXT
+);
+CREATE INDEX feedback_case_events_case_id ON feedback_case_events (case_id);
+
+CREATE TABLE loop_outbox (
+    delivery_id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    next_attempt_at TEXT,
+    last_attempt_at TEXT,
+    delivered_at TEXT,
+    external_ref TEXT,
+    last_error TEXT
+);
+CREATE INDEX loop_outbox_status ON loop_outbox (status);
+"""
+
+
+@migrations(name="0009_loop_tables")
+def loop_tables(db: Database) -> None:
+    run_script(db, LOOP_DDL)

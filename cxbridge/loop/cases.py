@@ -1,0 +1,199 @@
+"""A case and its life: the statuses it moves through, the rows it is stored as, and the one
+way each change is recorded as an event."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+
+from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX
+from cxbridge.records import JSON_SCHEMA_DIALECT
+from cxbridge.timestamps import format_timestamp, parse_timestamp
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    CONTACTED = "contacted"
+    RESOLVED = "resolved"
+    INFORMED = "informed"
+    CLOSED_NO_ACTION = "closed_no_action"
+
+
+STATUSES = tuple(status.value for status in CaseStatus)
+FLOW = (CaseStatus.OPEN, CaseStatus.CONTACTED, CaseStatus.RESOLVED, CaseStatus.INFORMED)
+FINAL = frozenset({CaseStatus.INFORMED, CaseStatus.CLOSED_NO_ACTION})
+STAMPED = {  # the column a status fills the first time a case reaches it
+    CaseStatus.CONTACTED: "first_contact_at",
+    CaseStatus.RESOLVED: "resolved_at",
+    CaseStatus.INFORMED: "informed_at",
+    CaseStatus.CLOSED_NO_ACTION: "closed_at",
+}
+SYNC_ACTOR = "cxbridge"  # who opened a case, and who recorded a delivery
+
+
+def allowed_moves(status: str) -> tuple[CaseStatus, ...]:
+    """Where a case may go from `status`: forward along open → contacted → resolved → informed
+    (steps may be skipped), to closed_no_action from any open step, and back to open from a
+    resolved or closed case (reopened)."""
+    current = CaseStatus(status)
+    if current is CaseStatus.CLOSED_NO_ACTION:
+        return (CaseStatus.OPEN,)
+    later = FLOW[FLOW.index(current) + 1 :]
+    closing = () if current is CaseStatus.INFORMED else (CaseStatus.CLOSED_NO_ACTION,)
+    reopening = (CaseStatus.OPEN,) if current in (CaseStatus.RESOLVED, CaseStatus.INFORMED) else ()
+    return (*later, *closing, *reopening)
+
+
+def _digest(*parts: str, size: int) -> str:
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=size).hexdigest()
+
+
+def case_id(record_id: str) -> str:
+    """16 hex digits from the record: one case per record, the same on every re-read and machine."""
+    return _digest("case", record_id, size=8)
+
+
+def delivery_id(case: str, action: str) -> str:
+    """The idempotency key of one action of one case: at most one delivery each."""
+    return _digest("delivery", case, action, size=16)
+
+
+def opening_event_id(case: str) -> str:
+    return _digest("opened", case, size=8)
+
+
+def new_event_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class Case(BaseModel):
+    """A row of `feedback_cases`: one record that met a loop rule, and where its follow-up stands."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True)
+
+    case_id: str = Field(description="16 hex digits derived from record_id: one case per record")
+    record_id: str = Field(description="the feedback record that opened it")
+    source: str
+    location_id: str | None = None
+    rule: str = Field(description="the [loop.rules.NAME] it met")
+    matched: str | None = Field(default=None, description="what met the rule, e.g. 'nps 3 (detractor)'")
+    status: CaseStatus = Field(description="open → contacted → resolved → informed, or closed_no_action")
+    owner: str | None = None
+    opened_at: AwareDatetime
+    due_at: AwareDatetime | None = Field(default=None, description="opened_at + the rule's sla_hours")
+    first_contact_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    informed_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    close_reason: str | None = Field(default=None, description="why it was closed with no action")
+    external_ref: str | None = Field(default=None, description="the ticket, task or case it became")
+    updated_at: AwareDatetime
+    sync_run_id: str = Field(description="the sync that opened it")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Case:
+        return cls.model_validate({column: row[column] for column in FEEDBACK_CASES.column_names})
+
+    def row(self) -> tuple[Any, ...]:
+        values = {key: format_timestamp(v) if isinstance(v, datetime) else v for key, v in self.__dict__.items()}
+        return _row(FEEDBACK_CASES.column_names, values)
+
+
+def _row(columns: tuple[str, ...], values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(values.get(column) for column in columns)
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """A row of `feedback_case_events`: who changed what on a case, when, and why."""
+
+    case_id: str
+    event_at: str = dataclasses.field(metadata={"description": "UTC ISO-8601"})
+    actor: str
+    kind: str  # opened, status, owner, external_ref, note, delivered, delivery_failed
+    from_value: str | None = None
+    to_value: str | None = None
+    note: str | None = None
+    event_id: str = field(default_factory=new_event_id)
+
+    def row(self) -> tuple[Any, ...]:
+        return _row(FEEDBACK_CASE_EVENTS.column_names, self.__dict__)
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    """What opening one case writes, in the transaction of the record that opened it: the case,
+    its `opened` event and one pending delivery per action of its rule."""
+
+    case: tuple[Any, ...]
+    event: tuple[Any, ...]
+    deliveries: list[tuple[Any, ...]]
+
+    @property
+    def case_id(self) -> str:
+        return self.case[0]
+
+    @property
+    def record_id(self) -> str:
+        return self.case[1]
+
+
+def open_case(
+    *,
+    record: dict[str, Any],
+    rule: str,
+    matched: str,
+    owner: str | None,
+    sla_hours: float,
+    actions: list[str],
+    opened_at: str,
+    run_id: str,
+) -> OpenedCase:
+    """The rows of a new case for a stored record's fields (`record_id`, `source`, `location_id`)."""
+    identifier = case_id(record["record_id"])
+    opened = parse_timestamp(opened_at)
+    assert opened is not None
+    values = {
+        "case_id": identifier, "record_id": record["record_id"], "source": record["source"],
+        "location_id": record.get("location_id"), "rule": rule, "matched": matched, "status": CaseStatus.OPEN.value,
+        "owner": owner, "opened_at": opened_at, "due_at": due_at(opened, sla_hours), "updated_at": opened_at,
+        "sync_run_id": run_id,
+    }  # fmt: skip
+    event = CaseEvent(identifier, opened_at, SYNC_ACTOR, "opened", None, CaseStatus.OPEN.value,
+                      f"rule {rule}: {matched}", opening_event_id(identifier))  # fmt: skip
+    deliveries = [pending_delivery(identifier, action, created_at=opened_at) for action in actions]
+    return OpenedCase(_row(FEEDBACK_CASES.column_names, values), event.row(), deliveries)
+
+
+def due_at(opened: datetime, sla_hours: float) -> str:
+    return format_timestamp(opened + timedelta(hours=sla_hours))  # type: ignore[return-value]
+
+
+def pending_delivery(case: str, action: str, *, created_at: str) -> tuple[Any, ...]:
+    values = {"delivery_id": delivery_id(case, action), "case_id": case, "action": action, "status": "pending",
+              "attempts": 0, "created_at": created_at, "next_attempt_at": created_at}  # fmt: skip
+    return _row(LOOP_OUTBOX.column_names, values)
+
+
+SCHEMA_BASE = "https://raw.githubusercontent.com/cxbridge/cxbridge/main/schemas/"
+CASE_SCHEMA = "feedback_case.v1.schema.json"
+EVENT_SCHEMA = "feedback_case_event.v1.schema.json"
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schemas of a case and of a case event (schemas/, by file name)."""
+    event = TypeAdapter(CaseEvent).json_schema()
+    event["properties"]["kind"]["description"] = (
+        "opened, status, owner, external_ref, note, delivered or delivery_failed"
+    )
+    return {
+        name: {"$schema": JSON_SCHEMA_DIALECT, "$id": SCHEMA_BASE + name, **schema}
+        for name, schema in ((CASE_SCHEMA, Case.model_json_schema()), (EVENT_SCHEMA, event))
+    }

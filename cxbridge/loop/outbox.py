@@ -1,0 +1,164 @@
+"""Delivering the outbox: each `loop_outbox` row not yet delivered and due is sent by its
+action, after the transaction that wrote it committed.
+
+A chunk of rows is first marked `sending` (one more attempt), then delivered, then marked
+`delivered` (with what it made, which may become the case's `external_ref`) or `failed` (with
+the error and the time of the next attempt, backing off). A row still `sending` when a run
+starts was cut short by a crash: its action is asked first whether the far end already has it
+(by the idempotency key) and only delivers again if not, under the same key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from cxbridge.destinations import Destination, LoopChanges
+from cxbridge.layout import LOOP_OUTBOX
+from cxbridge.logs import redact
+from cxbridge.loop.actions import RECORD_FIELDS, Action, Delivered, DeliveryError, Notice
+from cxbridge.loop.cases import SYNC_ACTOR, Case, CaseEvent
+from cxbridge.loop.lookup import rows_with
+from cxbridge.timestamps import format_timestamp, parse_timestamp
+
+log = logging.getLogger("cxbridge.loop")
+CHUNK = 50
+FIRST_RETRY = timedelta(minutes=1)
+LONGEST_WAIT = timedelta(hours=6)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long after its `attempts`-th failed attempt a delivery is tried again: 1 min,
+    doubling, at most 6 h."""
+    return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), LONGEST_WAIT)
+
+
+@dataclass
+class DeliveryReport:
+    """What a delivery run did, by action: delivered, failed (retried later), waiting."""
+
+    delivered: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    waiting: int = 0  # failed before and not due yet
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def total_delivered(self) -> int:
+        return sum(self.delivered.values())
+
+    @property
+    def total_failed(self) -> int:
+        return sum(self.failed.values())
+
+    def count(self, counts: dict[str, int], action: str) -> None:
+        counts[action] = counts.get(action, 0) + 1
+
+
+def deliver_pending(
+    destination: Destination, actions: Mapping[str, Action], *, now: datetime | None = None, everything: bool = False
+) -> DeliveryReport:
+    """Deliver every row of the outbox that is due at `now` (with `everything`: every row not
+    delivered yet, whatever its next attempt time)."""
+    report = DeliveryReport()
+    moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    rows = destination.query(f"SELECT * FROM {destination.qualified(LOOP_OUTBOX.name)} WHERE status <> 'delivered'")
+    due = [row for row in rows if everything or _due(row, moment)]
+    report.waiting = len(rows) - len(due)
+    due.sort(key=lambda row: (str(row["created_at"]), row["delivery_id"]))
+    for chunk in _chunks(due, CHUNK):
+        _deliver_chunk(destination, actions, chunk, moment, report)
+    return report
+
+
+def _due(row: dict[str, Any], moment: datetime) -> bool:
+    when = parse_timestamp(row["next_attempt_at"])
+    return when is None or when <= moment
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _deliver_chunk(
+    destination: Destination, actions: Mapping[str, Action], rows: list[dict[str, Any]], moment: datetime,
+    report: DeliveryReport,
+) -> None:  # fmt: skip
+    stamp = format_timestamp(moment)
+    interrupted = {row["delivery_id"] for row in rows if row["status"] == "sending"}
+    sending = [{**row, "status": "sending", "attempts": int(row["attempts"]) + 1, "last_attempt_at": stamp} for row in rows]
+    destination.write_loop(LoopChanges(deliveries=[_outbox_row(row) for row in sending]))
+    cases = _cases(destination, sorted({row["case_id"] for row in rows}))
+    records = _records(destination, sorted({case.record_id for case in cases.values()}))
+    changes = LoopChanges()
+    for row in sending:
+        case = cases.get(row["case_id"])
+        action = actions.get(row["action"])
+        try:
+            if case is None:
+                raise DeliveryError(f"case {row['case_id']} is not stored")
+            if action is None:
+                raise DeliveryError(f"no [loop.actions.{row['action']}] in cxbridge.toml: add it back, or its deliveries wait")
+            notice = Notice(row["delivery_id"], row["action"], case, records.get(case.record_id, {}), row["attempts"])
+            done = (action.find(notice) if row["delivery_id"] in interrupted else None) or action.deliver(notice)
+        except DeliveryError as exc:
+            _failed(changes, row, redact(str(exc)), exc.retry_after, moment, report)
+            continue
+        except Exception as exc:  # a broken action plugin fails its deliveries, not the run
+            _failed(changes, row, redact(f"{type(exc).__name__}: {exc} (a bug in the action plugin?)"), None, moment, report)
+            continue
+        _delivered(changes, row, case, done, moment, linking=bool(action and action.links_case))
+        report.count(report.delivered, row["action"])
+    cases_changed = {row[0]: row for row in changes.cases}  # one row per case: the last change wins
+    changes.cases = list(cases_changed.values())
+    destination.write_loop(changes)
+
+
+def _delivered(changes: LoopChanges, row: dict[str, Any], case: Case, done: Delivered, moment: datetime, *,
+               linking: bool) -> None:  # fmt: skip
+    stamp = format_timestamp(moment)
+    changes.deliveries.append(_outbox_row({**row, "status": "delivered", "delivered_at": stamp, "last_error": None,
+                                           "next_attempt_at": None, "external_ref": done.external_ref}))  # fmt: skip
+    changes.events.append(CaseEvent(case.case_id, stamp, SYNC_ACTOR, "delivered", None, row["action"],  # type: ignore[arg-type]
+                                    done.external_ref).row())  # fmt: skip
+    if linking and done.external_ref and case.external_ref is None:
+        linked = case.model_copy(update={"external_ref": done.external_ref, "updated_at": moment})
+        changes.cases.append(linked.row())
+        changes.events.append(CaseEvent(case.case_id, stamp, SYNC_ACTOR, "external_ref", None,  # type: ignore[arg-type]
+                                        done.external_ref, f"created by {row['action']}").row())  # fmt: skip
+
+
+def _failed(changes: LoopChanges, row: dict[str, Any], error: str, retry_after: float | None, moment: datetime,
+            report: DeliveryReport) -> None:  # fmt: skip
+    wait = backoff(row["attempts"])
+    if retry_after is not None:
+        wait = max(wait, timedelta(seconds=retry_after))
+    next_attempt = format_timestamp(moment + wait)
+    changes.deliveries.append(_outbox_row({**row, "status": "failed", "last_error": error, "next_attempt_at": next_attempt}))
+    if row["attempts"] == 1:  # the first failure is history; the retries are counted on the row
+        changes.events.append(CaseEvent(row["case_id"], format_timestamp(moment), SYNC_ACTOR, "delivery_failed",  # type: ignore[arg-type]
+                                        None, row["action"], error).row())  # fmt: skip
+    report.count(report.failed, row["action"])
+    report.errors.append(f"{row['action']} (case {row['case_id']}): {error}; next attempt {next_attempt}")
+    log.warning("loop action %s for case %s failed: %s; next attempt %s", row["action"], row["case_id"], error, next_attempt)
+
+
+def _outbox_row(values: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(_text(values.get(column)) for column in LOOP_OUTBOX.column_names)
+
+
+def _text(value: Any) -> Any:
+    return format_timestamp(value) if isinstance(value, datetime) else value
+
+
+def _cases(destination: Destination, case_ids: Sequence[str]) -> dict[str, Case]:
+    rows = rows_with(destination, "feedback_cases", ["*"], "case_id", case_ids)
+    return {row["case_id"]: Case.from_row(row) for row in rows}
+
+
+def _records(destination: Destination, record_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    rows = rows_with(destination, "feedback", ("record_id", *RECORD_FIELDS), "record_id", record_ids)
+    return {row["record_id"]: row for row in rows}

@@ -1,0 +1,210 @@
+"""`[loop]` in cxbridge.toml: which records open a case (`[loop.rules.NAME]`), who owns it, how
+soon it is due, and which actions it sends — and the one function that tells whether a record
+matches a rule, used alike on a record just read and on the version of it already stored."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from cxbridge.metrics import metric_name
+from cxbridge.records import CATEGORIES_BY_METRIC, Program, RespondentType
+from cxbridge.timestamps import parse_timestamp
+
+DEFAULT_SLA_HOURS = 48.0
+RULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+OWNER_COLUMNS = {"location": "location_id", "team": "team", "agent": "agent_id"}
+
+MetricName = Annotated[str, AfterValidator(metric_name)]
+
+
+class RuleConfig(BaseModel):
+    """`[loop.rules.NAME]`: a record opens a case when it meets every condition given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    metric: MetricName | None = Field(default=None, description="the scored metric looked at: nps, csat, ces, …")
+    categories: list[str] = Field(default_factory=list, description="detractor, dissatisfied, high_effort, …")
+    below: float | None = Field(default=None, description="the answer on its own scale is below this")
+    normalized_below: float | None = Field(default=None, ge=0, le=100, description="0–100 score below this")
+    primary_only: bool = Field(default=True, description="only the record's primary answer of the metric")
+    comment_terms: list[str] = Field(default_factory=list, description="a comment mentions one of these")
+    respondents: list[RespondentType] = Field(
+        default_factory=lambda: [RespondentType.CUSTOMER], description="customer, employee, shopper, auditor"
+    )
+    programs: list[Program] = Field(default_factory=list, description="voc, mystery_shop, audit, employee")
+    sources: list[str] = Field(default_factory=list, description="configured source names")
+    locations: list[str] = Field(default_factory=list, description="location ids")
+    max_age_days: float | None = Field(default=None, gt=0, description="older feedback opens no case")
+    owner: str | None = Field(default=None, description="who owns its cases (or the fallback of owners)")
+    owner_by: Literal["location", "team", "agent"] | None = Field(default=None, description="owners keyed by")
+    owners: dict[str, str] = Field(default_factory=dict, description="location/team/agent id → owner")
+    sla_hours: float = Field(default=DEFAULT_SLA_HOURS, gt=0, description="a case is due this long after it opens")
+    actions: list[str] = Field(default_factory=list, description="[loop.actions.NAME] each case sends")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> RuleConfig:
+        if not self.enabled:
+            return self
+        if self.metric is None and not self.comment_terms:
+            raise ValueError("say what opens a case: metric = 'nps' (with categories or below) or comment_terms")
+        if self.metric is None and (self.categories or self.below is not None or self.normalized_below is not None):
+            raise ValueError("categories, below and normalized_below need a metric")
+        if self.metric is not None and not (self.categories or self.below is not None or self.normalized_below is not None):
+            raise ValueError(f"metric {self.metric!r} needs categories, below or normalized_below")
+        allowed = CATEGORIES_BY_METRIC.get(self.metric or "", frozenset())
+        wrong = [category for category in self.categories if category not in allowed]
+        if wrong:
+            expected = ", ".join(sorted(allowed)) or "none: use below or normalized_below"
+            raise ValueError(f"categories {wrong} do not fit metric {self.metric!r}; its categories: {expected}")
+        if self.owners and self.owner_by is None:
+            raise ValueError("owners needs owner_by = 'location', 'team' or 'agent'")
+        if any(not term.strip() for term in self.comment_terms):
+            raise ValueError("comment_terms holds an empty term")
+        return self
+
+    @cached_property
+    def _terms(self) -> re.Pattern[str] | None:
+        if not self.comment_terms:
+            return None
+        alternatives = "|".join(re.escape(term.strip()) for term in self.comment_terms)
+        return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+    def match(self, subject: Subject, *, now: datetime) -> str | None:
+        """What made `subject` meet this rule (`nps 3 (detractor)`), or None if it does not."""
+        fields = subject.fields
+        if self.respondents and fields.get("respondent_type") not in self.respondents:
+            return None
+        for wanted, column in ((self.programs, "program"), (self.sources, "source"), (self.locations, "location_id")):
+            if wanted and fields.get(column) not in wanted:
+                return None
+        if self.max_age_days is not None:
+            submitted = parse_timestamp(fields.get("submitted_at"))
+            if submitted is not None and now - submitted > timedelta(days=self.max_age_days):
+                return None
+        reasons = []
+        if self.metric is not None:
+            score = next((score for score in subject.scores if self._score_matches(score)), None)
+            if score is None:
+                return None
+            reasons.append(describe_score(score))
+        if self._terms is not None:
+            found = next((m for c in subject.comment_texts if (m := self._terms.search(c))), None)
+            if found is None:
+                return None
+            reasons.append(f"comment mentions {found.group(0).casefold()!r}")
+        return "; ".join(reasons)
+
+    def _score_matches(self, score: Mapping[str, Any]) -> bool:
+        if score.get("metric") != self.metric or (self.primary_only and not score.get("is_primary")):
+            return False
+        if self.categories and score.get("category") not in self.categories:
+            return False
+        if self.below is not None and not float(score["value"]) < self.below:
+            return False
+        return self.normalized_below is None or float(score["normalized"]) < self.normalized_below
+
+    def owner_for(self, fields: Mapping[str, Any]) -> str | None:
+        """The owner of a case of this rule: by the record's location, team or agent, else `owner`."""
+        if self.owner_by is not None:
+            key = fields.get(OWNER_COLUMNS[self.owner_by])
+            if key is not None and str(key) in self.owners:
+                return self.owners[str(key)]
+        return self.owner
+
+
+def describe_score(score: Mapping[str, Any]) -> str:
+    value = float(score["value"])
+    text = f"{score['metric']} {value:g}"
+    if score.get("category"):
+        text += f" ({score['category']})"
+    elif score.get("scale_min") is not None:
+        text += f" of {float(score['scale_min']):g}–{float(score['scale_max']):g}"
+    return text
+
+
+DEFAULT_RULE_KEYS: dict[str, dict[str, Any]] = {
+    "detractors": {"metric": "nps", "categories": ["detractor"]},
+    "dissatisfied": {"metric": "csat", "categories": ["dissatisfied"]},
+}
+"""What opens a case when cxbridge.toml says nothing: customers' NPS detractors and their
+dissatisfied CSAT answers, due within 48 hours. Employee, shopper and auditor feedback never.
+A `[loop.rules.NAME]` of one of these names starts from its keys (`sla_hours = 24` is enough)."""
+DEFAULT_RULES = {name: RuleConfig.model_validate(keys) for name, keys in DEFAULT_RULE_KEYS.items()}
+
+
+class LoopSettings(BaseModel):
+    """`[loop]`: closing the loop on negative feedback (docs/loop.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(default=True, description="open cases at sync time")
+    rules: dict[str, RuleConfig] = Field(default_factory=dict, description="[loop.rules.NAME]")
+    actions: dict[str, dict[str, Any]] = Field(default_factory=dict, description="[loop.actions.NAME]")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_defaults(cls, data: Any) -> Any:
+        """A rule named like a default one starts from that one's keys."""
+        if isinstance(data, dict) and isinstance(data.get("rules"), dict):
+            rules = {
+                name: {**DEFAULT_RULE_KEYS[name], **given} if name in DEFAULT_RULE_KEYS and isinstance(given, dict) else given
+                for name, given in data["rules"].items()
+            }
+            data = {**data, "rules": rules}
+        return data
+
+    @model_validator(mode="after")
+    def _names(self) -> LoopSettings:
+        for kind, names in (("rules", self.rules), ("actions", self.actions)):
+            bad = [name for name in names if not RULE_NAME.match(name)]
+            if bad:
+                raise ValueError(f"[loop.{kind}.{bad[0]}]: names are lower-case letters, digits and _")
+        for name, rule in self.rules.items():
+            unknown = [action for action in rule.actions if action not in self.actions]
+            if unknown:
+                known = ", ".join(self.actions) or "none defined"
+                raise ValueError(f"rules.{name}.actions: no [loop.actions.{unknown[0]}] (actions: {known})")
+        return self
+
+    @property
+    def effective_rules(self) -> list[tuple[str, RuleConfig]]:
+        """The rules in the order they are tried: the file's, then the defaults it does not
+        redefine; disabled ones left out; none at all when the loop is off."""
+        if not self.enabled:
+            return []
+        ordered = {**self.rules, **{name: rule for name, rule in DEFAULT_RULES.items() if name not in self.rules}}
+        return [(name, rule) for name, rule in ordered.items() if rule.enabled]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A record as the rules see it, whether just read or already stored: its `feedback` columns,
+    its `feedback_scores` rows and the texts of its comments."""
+
+    fields: Mapping[str, Any]
+    scores: Sequence[Mapping[str, Any]]
+    comment_texts: Sequence[str]
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    config: RuleConfig
+    matched: str
+
+
+def first_match(rules: Sequence[tuple[str, RuleConfig]], subject: Subject, *, now: datetime) -> Match | None:
+    """The first rule `subject` meets, in the order of `rules`, with what made it match."""
+    for name, rule in rules:
+        matched = rule.match(subject, now=now)
+        if matched is not None:
+            return Match(name, rule, matched)
+    return None

@@ -1,0 +1,14 @@
+"""First-party loop actions — `webhook`, `slack`, `teams`, `email`, `zendesk` — registered through
+the same `register_actions` hook as third-party ones; their modules load when first asked for."""
+
+from cxbridge.hookspecs import hookimpl
+
+
+@hookimpl
+def register_actions(register):
+    from cxbridge.plugins.actions.email import EmailAction
+    from cxbridge.plugins.actions.webhooks import SlackAction, TeamsAction, WebhookAction
+    from cxbridge.plugins.actions.zendesk import ZendeskTicketAction
+
+    for action in (WebhookAction, SlackAction, TeamsAction, EmailAction, ZendeskTicketAction):
+        register(action)

@@ -1,0 +1,156 @@
+"""The loop's promise under load and under SIGKILL: each case opens once and each of its actions
+is delivered once — 10,000 records with 1,000 detractors give 1,000 cases and 1,000 deliveries
+per action, a re-sync none; a `cxbridge sync` killed between its commit and its deliveries, or in
+the middle of them, leaves nothing lost and, re-run, creates no second ticket."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from cxbridge.identity import record_id
+from cxbridge.loop.cases import case_id, delivery_id
+from tests.conftest import ROOT, Workspace, survey_row
+from tests.local_api import Reply, fake_api
+from tests.zendesk_api import API_TOKEN, EMAIL, TicketDesk, ticket_desk
+
+HOOK_PATH = "/hooks/loop-7c1e"
+LOOP = """
+[loop.rules.detractors]
+actions = ["ops_hook", "ticket"]
+
+[loop.actions.ops_hook]
+type = "webhook"
+url = "${{CX_HOOK_URL}}"
+
+[loop.actions.ticket]
+type = "zendesk"
+base_url = "{desk}"
+email = "{email}"
+api_token = "${{ZENDESK_API_TOKEN}}"
+"""
+KILLABLE_CXBRIDGE = """
+import os, signal, sys
+from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import get_host
+
+
+class KillBeforeDeliveries:
+    @hookimpl
+    def on_sync_event(self, event):
+        if event.kind == "run_finished":  # every batch committed, no action delivered yet
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+if os.environ.get("KILL_BEFORE_DELIVERIES"):
+    get_host().pm.register(KillBeforeDeliveries())
+sys.argv = ["cxbridge", *sys.argv[1:]]
+from cxbridge.cli.launch import main
+main()
+"""
+
+
+@pytest.fixture
+def far_ends(workspace: Workspace, monkeypatch):
+    """A webhook receiver and the Zendesk ticket API, configured as the detractors' actions."""
+    desk = TicketDesk()
+    with fake_api() as hook, ticket_desk(desk) as zendesk:
+        hook.route("POST", HOOK_PATH)(lambda seen, match: Reply(200, "ok"))
+        monkeypatch.setenv("CX_HOOK_URL", hook.url + HOOK_PATH)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+        text = workspace.config.read_text(encoding="utf-8") + LOOP.format(desk=zendesk.url, email=EMAIL)
+        workspace.config.write_text(text, encoding="utf-8")
+        yield hook, desk, zendesk
+
+
+def rows(count: int, *, every: int) -> list[list[str]]:
+    """`count` responses of which every `every`-th is a detractor (NPS 3) and the rest promoters."""
+    return [survey_row(n, nps=3 if n % every == 0 else 9) for n in range(1, count + 1)]
+
+
+def expected_keys(count: int, *, every: int, action: str) -> list[str]:
+    return sorted(delivery_id(case_id(record_id("survey", "rows", f"R{n}")), action) for n in range(every, count + 1, every))
+
+
+def hook_keys(hook) -> list[str]:
+    return sorted(seen.headers["Idempotency-Key"] for seen in hook.requests if seen.method == "POST")
+
+
+def assert_each_case_delivered_once(
+    workspace: Workspace, hook, desk: TicketDesk, *, count: int, every: int, resent: bool = False
+) -> None:
+    """One case per detractor, one ticket per case, one webhook key per case (sent once each, or
+    with `resent` at least once: a receiver keeping the keys it saw takes each once)."""
+    cases = count // every
+    assert workspace.query("SELECT COUNT(*), COUNT(DISTINCT record_id) FROM feedback_cases") == [(cases, cases)]
+    keys = hook_keys(hook)
+    assert sorted(set(keys) if resent else keys) == expected_keys(count, every=every, action="ops_hook")
+    tickets = sorted(ticket["external_id"] for ticket in desk.created.values())
+    assert tickets == expected_keys(count, every=every, action="ticket"), "one ticket per case, none twice"
+    assert workspace.query("SELECT status, COUNT(*) FROM loop_outbox GROUP BY status") == [("delivered", 2 * cases)]
+    refs = {ref for (ref,) in workspace.query("SELECT external_ref FROM feedback_cases")}
+    assert refs == {f"zendesk:{ticket_id}" for ticket_id in desk.created}
+
+
+def test_ten_thousand_records_with_a_thousand_detractors(workspace, far_ends):
+    hook, desk, _ = far_ends
+    workspace.write_csv(rows(10_000, every=10))
+    [result] = workspace.sync().results
+    assert (result.read, result.written, result.cases_opened) == (10_000, 10_000, 1_000)
+    assert_each_case_delivered_once(workspace, hook, desk, count=10_000, every=10)
+    [again] = workspace.sync(full_refresh=True).results
+    assert (again.written, again.cases_opened) == (0, 0)
+    assert len(hook_keys(hook)) == 1_000 and len(desk.created) == 1_000
+
+
+def run_cxbridge(workspace: Workspace, *args: str, kill_before_deliveries: bool = False) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if kill_before_deliveries:
+        env["KILL_BEFORE_DELIVERIES"] = "1"
+    return subprocess.Popen([sys.executable, "-c", KILLABLE_CXBRIDGE, *args], cwd=workspace.root, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_sigkill_between_the_commit_and_the_deliveries_loses_and_doubles_nothing(workspace, far_ends):
+    hook, desk, _ = far_ends
+    workspace.write_csv(rows(300, every=10))
+    killed = run_cxbridge(workspace, "sync", kill_before_deliveries=True)
+    killed.communicate(timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    assert workspace.query("SELECT status, COUNT(*) FROM loop_outbox GROUP BY status") == [("pending", 60)]
+    assert not hook_keys(hook) and not desk.created, "killed before any delivery"
+    rerun = run_cxbridge(workspace, "sync")
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, out + err
+    assert "loop: delivered ops_hook 30, ticket 30" in out
+    assert_each_case_delivered_once(workspace, hook, desk, count=300, every=10)
+
+
+def test_sigkill_in_the_middle_of_the_deliveries_makes_no_second_ticket(workspace, far_ends):
+    hook, desk, zendesk = far_ends
+    workspace.write_csv(rows(300, every=10))
+    running: list[subprocess.Popen] = []
+
+    def kill_at_the_seventh(ticket: dict) -> None:  # Zendesk has created it; the answer never arrives
+        if len(desk.created) == 7:
+            os.kill(running[0].pid, signal.SIGKILL)
+            running[0].wait(timeout=60)
+
+    desk.on_create = kill_at_the_seventh
+    running.append(run_cxbridge(workspace, "sync"))
+    running[0].communicate(timeout=300)
+    assert running[0].returncode == -signal.SIGKILL
+    assert len(desk.created) == 7
+    statuses = dict(workspace.query("SELECT status, COUNT(*) FROM loop_outbox WHERE action = 'ticket' GROUP BY status"))
+    assert statuses.get("sending", 0) >= 1, "the attempt cut short is left as it was"
+    desk.on_create = None
+    rerun = run_cxbridge(workspace, "sync")
+    out, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, out + err
+    assert_each_case_delivered_once(workspace, hook, desk, count=300, every=10, resent=True)
+    looked_up = {seen.query["external_id"] for seen in zendesk.requests if seen.method == "GET"}
+    assert len(looked_up) == statuses["sending"], "each interrupted attempt was looked up by its external id"

@@ -1,0 +1,82 @@
+"""A destination written before cases existed gets their tables on its next sync (migration
+0009 on SQL destinations, 0010 on Parquet), and the feedback it already held opens no case: only what is new does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from cxbridge.layout import LOOP_TABLES
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.plugins.postgres.destination import PostgresDestination
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.testing.destinations import deliver, expected_cases, stored_cases
+
+LOOP_NAMES = [table.name for table in LOOP_TABLES]
+
+
+def as_before_cases_sqlite(path) -> None:
+    with sqlite3.connect(path) as conn:
+        for name in LOOP_NAMES:
+            conn.execute(f"DROP TABLE {name}")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_loop_tables'")
+
+
+def as_before_cases_sql(destination) -> None:
+    destination.open()
+    try:
+        for name in LOOP_NAMES:
+            destination.execute(f"DROP TABLE {name}")
+        destination.execute("DELETE FROM cxbridge_migrations WHERE name = '0009_loop_tables'")
+    finally:
+        destination.close()
+
+
+def as_before_cases_parquet(root) -> None:
+    for name in LOOP_NAMES:
+        shutil.rmtree(root / name)
+    marker = root / "_cxbridge" / "migrations.json"
+    marker.write_text(json.dumps([m for m in json.loads(marker.read_text()) if m != "0010_loop_tables"]))
+
+
+def sqlite_case(tmp_path, postgres_database):
+    path = tmp_path / "old.db"
+    return lambda: SQLiteDestination(f"sqlite:///{path}"), lambda: as_before_cases_sqlite(path)
+
+
+def duckdb_case(tmp_path, postgres_database):
+    factory = lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'old.duckdb'}")  # noqa: E731
+    return factory, lambda: as_before_cases_sql(factory())
+
+
+def postgres_case(tmp_path, postgres_database):
+    url = postgres_database("old")
+    factory = lambda: PostgresDestination(url)  # noqa: E731
+    return factory, lambda: as_before_cases_sql(factory())
+
+
+def parquet_case(tmp_path, postgres_database):
+    return lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"), lambda: as_before_cases_parquet(tmp_path / "lake")
+
+
+@pytest.mark.parametrize("make", [sqlite_case, duckdb_case, postgres_case, parquet_case], ids=lambda f: f.__name__)
+def test_an_existing_destination_gets_case_tables_and_its_history_opens_no_case(make, tmp_path, request):
+    postgres_database = request.getfixturevalue("postgres_database") if make is postgres_case else None
+    factory, downgrade = make(tmp_path, postgres_database)
+    deliver(factory())
+    downgrade()
+    destination = factory()
+    destination.open(read_only=True)  # read as it is (a report before the next sync)
+    try:
+        assert destination.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] > 0
+    finally:
+        destination.close()
+    results = deliver(factory(), version=2)
+    before = expected_cases(1)
+    added = {rid: case for rid, case in expected_cases(2).items() if rid not in before}
+    assert [r.cases_opened for r in results] == [len(added), 0]
+    assert stored_cases(factory())[0] == added
