@@ -348,14 +348,22 @@ def print_warnings(warnings: list[str]) -> None:
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--since", type=DAY, metavar="YYYY-MM-DD", help="Records of this local day or later.")
 @click.option("--until", type=DAY, metavar="YYYY-MM-DD", help="Records before this local day (it is left out).")
+@click.option("--loop", "loop", is_flag=True, help="How cases were worked instead: per month, location and owner.")
 @format_option
 @db_option
 @destination_option
 @handles_errors
-def report(config, by, metric, programs, sources, since, until, fmt, db, destination) -> None:
+def report(config, by, metric, programs, sources, since, until, loop, fmt, db, destination) -> None:
     """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
     from cxbridge.reporting import SCORE_MEANS
+
+    if loop:
+        if metric or programs or sources or since or until or by != "month":
+            raise click.UsageError("--loop reports cases per month, location and owner; it takes no --by, --metric, "
+                                   "--program, --source, --since or --until")  # fmt: skip
+        output.rows(api.loop_report(config, destination=api.destination_url_for(db, destination)), fmt=fmt)
+        return
 
     rows = api.report(
         config, by=by, metric=metric, program=programs, source=sources,

@@ -21,6 +21,7 @@ from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.loop import tracking
 from cxbridge.loop.cases import Case
 from cxbridge.loop.outbox import DeliveryReport, deliver_pending
+from cxbridge.loop.views import loop_performance_rows
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
@@ -217,6 +218,17 @@ def report(
     )  # fmt: skip
     with reading(config, destination=destination, host=host) as dest:
         return report_rows(dest, options)
+
+
+def loop_report(
+    config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
+) -> list[dict[str, Any]]:
+    """How cases were worked (`loop_performance`): per month a case opened, location and owner,
+    cases opened, median hours to the first contact, and the shares contacted within the SLA,
+    closed and informed (`cxbridge report --loop`)."""
+    with reading(config, destination=destination, host=host) as dest:
+        tracking.require_cases(dest)
+        return loop_performance_rows(dest)
 
 
 def _day(value: date | str | None, name: str) -> date | None:
@@ -447,6 +459,7 @@ __all__ = [
     "cases_list",
     "cases_show",
     "cases_update",
+    "loop_report",
     "StatusReport",
     "check",
     "duplicates",

@@ -313,6 +313,16 @@ class Destination(ABC):
         """SQL for the whole days (24-hour periods) between a timestamp column and now."""
         return f"CAST(julianday('now') - julianday({column}) AS INTEGER)"
 
+    @classmethod
+    def is_past(cls, column: str) -> str:
+        """SQL that is true when a timestamp column is before now."""
+        return f"julianday({column}) < julianday('now')"
+
+    @classmethod
+    def hours_between(cls, start: str, end: str) -> str:
+        """SQL for the hours (with their fraction) from one timestamp column to another."""
+        return f"((julianday({end}) - julianday({start})) * 24.0)"
+
     def param(self, index: int) -> str:
         """The placeholder of the `index`-th value bound to a query (SQLite's `?` by default)."""
         return "?"

@@ -27,7 +27,7 @@ from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, L
 from cxbridge.layout import METADATA, Column, ColumnType, Table
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, view_sql
 
 LINKS = Table("feedback_links", (Column("record_id", required=True), Column("duplicate_of")), primary_key=())
 """Staged only: a batch's `duplicate_of` pointers (`Batch.links`), set after its records are merged."""
@@ -81,7 +81,7 @@ def add_local_dates(destination: SQLDestination) -> None:
     destination.execute(
         f"UPDATE feedback SET submitted_local_date = {day} WHERE submitted_local_date IS NULL AND submitted_at IS NOT NULL"
     )
-    create_views(destination)  # every view again: they count records by their local day
+    create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count records by their local day
 def create_loop_tables(destination: SQLDestination) -> None:
     create_tables(destination, LOOP_TABLES)
 
@@ -94,19 +94,20 @@ def add_identity_column(destination: SQLDestination) -> None:
         for columns in IDENTITY_INDEXES:
             index = f"feedback_{'_'.join(columns)}"
             destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON feedback ({', '.join(columns)})")
-    create_views(destination)  # every view again: they count each response once
+    create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
 
 
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
     Migration("0003_crm_tables", create_crm_tables),
-    Migration("0004_crm_views", create_views),  # every view again: nps_by_segment and the revenue-weighted NPS
+    Migration("0004_crm_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # with the CRM ones
     Migration("0005_local_dates", add_local_dates),
     Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
-    Migration("0007_population_views", create_views),  # every view again: one program and one metric a figure
+    Migration("0007_population_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # populations
     Migration("0008_cross_source_identity", add_identity_column),
     Migration("0009_loop_tables", create_loop_tables),
+    Migration("0010_loop_views", create_views),  # every view again: loop_queue and loop_performance join
 )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxbridge import crm_views
+from cxbridge.loop import views as loop_views
 from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
 
 if TYPE_CHECKING:
@@ -28,7 +29,10 @@ __all__ = ["BUCKETS", "UNDATED", "VIEW_NAMES", "count_if", "share", "time_bucket
 FEEDBACK_VIEWS = ("nps_by_month", "csat_by_month", "ces_by_month", "location_scorecard", "detractor_queue")
 POPULATION_VIEWS = ("enps_by_month", "employee_followup_queue")  # added when populations were split
 CRM_VIEWS = crm_views.CRM_VIEWS  # they join crm_accounts and crm_contacts
-VIEW_NAMES = (*FEEDBACK_VIEWS, *POPULATION_VIEWS, *CRM_VIEWS)
+LOOP_VIEWS = loop_views.LOOP_VIEWS  # they read feedback_cases (docs/loop.md)
+VIEWS_BEFORE_LOOP = (*FEEDBACK_VIEWS, *POPULATION_VIEWS, *CRM_VIEWS)
+"""What a migration made before the case tables rebuilds as "every view": the loop views need those tables."""
+VIEW_NAMES = (*VIEWS_BEFORE_LOOP, *LOOP_VIEWS)
 
 
 def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> str:
@@ -216,6 +220,7 @@ _RENDERERS = {
     "enps_by_month": enps_by_month,
     "employee_followup_queue": employee_followup_queue,
     **crm_views.RENDERERS,
+    **loop_views.RENDERERS,
 }
 
 

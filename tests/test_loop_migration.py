@@ -1,5 +1,5 @@
 """A destination written before cases existed gets their tables on its next sync (migration
-0009 on SQL destinations, 0010 on Parquet), and the feedback it already held opens no case: only what is new does."""
+0009 and 0010 on SQL destinations, 0010 and 0011 on Parquet), and the feedback it already held opens no case: only what is new does."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from cxbridge.layout import LOOP_TABLES
+from cxbridge.views import LOOP_VIEWS
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
@@ -21,17 +22,21 @@ LOOP_NAMES = [table.name for table in LOOP_TABLES]
 
 def as_before_cases_sqlite(path) -> None:
     with sqlite3.connect(path) as conn:
+        for name in LOOP_VIEWS:
+            conn.execute(f"DROP VIEW {name}")
         for name in LOOP_NAMES:
             conn.execute(f"DROP TABLE {name}")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0009_loop_tables'")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0009_loop_tables', '0010_loop_views')")
 
 
 def as_before_cases_sql(destination) -> None:
     destination.open()
     try:
+        for name in LOOP_VIEWS:
+            destination.execute(f"DROP VIEW {name}")
         for name in LOOP_NAMES:
             destination.execute(f"DROP TABLE {name}")
-        destination.execute("DELETE FROM cxbridge_migrations WHERE name = '0009_loop_tables'")
+        destination.execute("DELETE FROM cxbridge_migrations WHERE name IN ('0009_loop_tables', '0010_loop_views')")
     finally:
         destination.close()
 
@@ -40,7 +45,7 @@ def as_before_cases_parquet(root) -> None:
     for name in LOOP_NAMES:
         shutil.rmtree(root / name)
     marker = root / "_cxbridge" / "migrations.json"
-    marker.write_text(json.dumps([m for m in json.loads(marker.read_text()) if m != "0010_loop_tables"]))
+    marker.write_text(json.dumps([m for m in json.loads(marker.read_text()) if m not in ("0010_loop_tables", "0011_loop_views")]))
 
 
 def sqlite_case(tmp_path, postgres_database):

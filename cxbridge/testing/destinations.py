@@ -82,9 +82,12 @@ VOLATILE = {
     "quarantine": {"first_seen", "last_seen", "run_id"},
     "crm_accounts": {"ingested_at", "sync_run_id"},
     "crm_contacts": {"ingested_at", "sync_run_id"},
-    "feedback_cases": {"opened_at", "due_at", "updated_at", "sync_run_id"},
+    "feedback_cases": {  # the sync's own time, and people's changes made relative to it
+        "opened_at", "due_at", "updated_at", "sync_run_id", "first_contact_at", "resolved_at", "informed_at", "closed_at",
+    },
     "feedback_case_events": {"event_at", "event_id"},  # ids of changes made by people are random
     "loop_outbox": {"created_at", "next_attempt_at"},
+    "loop_queue": {"opened_at", "due_at", "first_contact_at"},  # a view: the cases' own times
 }
 JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is ColumnType.JSON} | {
     ("sync_state", "cursor")
@@ -92,6 +95,7 @@ JSON_COLUMNS = {(t.name, c.name) for t in TABLES for c in t.columns if c.type is
 CLOCK_COLUMNS = {
     "detractor_queue": {"age_days": "submitted_at"},
     "employee_followup_queue": {"age_days": "submitted_at"},
+    "loop_queue": {"age_days": "opened_at"},
 }
 """View columns the destination computes from the clock at query time (whole days since another
 column): checked against the moment of the query, then left out of comparisons, so that two
@@ -105,7 +109,7 @@ LOOP = LoopSettings(
 )
 """The loop of every delivery: the default rules, detractors sending one action (an outbox row)."""
 DISSATISFIED_LABELS = ("Very dissatisfied", "Dissatisfied")  # the bottom two boxes of the sample's 1–5 CSAT
-FIXED_TIMES = [datetime(2030, 5, 1, 9, tzinfo=timezone.utc) + timedelta(hours=h) for h in range(4)]
+MOVE_HOURS = (1, 5.25, 30, 50)  # when people change a case, in hours after it opened: 50 is past its 48 h SLA
 
 
 def now() -> datetime:
@@ -263,7 +267,8 @@ def snapshot(destination: Destination) -> Snapshot:
             answered = now()
             for column, since in CLOCK_COLUMNS.get(view, {}).items():
                 assert_whole_days_since(rows, column, since, view=view, between=(asked, answered))
-            columns = [c for c in rows[0] if c not in CLOCK_COLUMNS.get(view, {})] if rows else []
+            left_out = {*CLOCK_COLUMNS.get(view, {}), *VOLATILE.get(view, ())}
+            columns = [c for c in rows[0] if c not in left_out] if rows else []
             results[view] = (columns, _rows(rows, columns))
         for name, options in REPORTS.items():
             rows = reporting.report_rows(destination, options)
@@ -455,21 +460,29 @@ class DestinationConformance:
         assert stored_cases(destination_factory("cases")) == (both, case_rows_expected(both))
 
     def test_cases_move_with_their_events_as_on_sqlite(self, destination_factory, reference):
+        """Changes made to cases some hours after each opened read back, and count in the loop
+        views, as on SQLite."""
         for factory in (destination_factory, reference):
             self.deliver(factory("moves"))
             destination = factory("moves")
             destination.open()
             try:
                 first, second, third = sorted(tracking.list_cases(destination), key=lambda case: case.case_id)[:3]
-                t1, t2, t3, t4 = FIXED_TIMES
+                after = {case.case_id: [case.opened_at + timedelta(hours=h) for h in MOVE_HOURS] for case in (first, second, third)}
+                t1, t2, t3, t4 = after[first.case_id]
                 tracking.assign(destination, first.case_id, "Zoë O'Brien", actor="lead", now=t1)
                 tracking.move(destination, first.case_id[:6], "contacted", actor="Zoë", note="called, «sorry»", now=t2)
                 tracking.link(destination, first.case_id, "ZD-1042", actor="Zoë", now=t3)
                 tracking.move(destination, first.case_id, "resolved", actor="Zoë", now=t4)
-                tracking.move(destination, second.case_id, "closed_no_action", actor="lead", reason="test answer", now=t2)
-                tracking.add_note(destination, third.case_id, "line one\nline two", actor="lead", now=t3)
+                tracking.move(destination, second.case_id, "contacted", actor="lead", now=after[second.case_id][3])
+                tracking.move(destination, second.case_id, "closed_no_action", actor="lead", reason="test answer",
+                              now=after[second.case_id][3])  # fmt: skip
+                tracking.add_note(destination, third.case_id, "line one\nline two", actor="lead", now=after[third.case_id][2])
+                moved = {case.case_id: case for case in tracking.list_cases(destination)}
             finally:
                 destination.close()
+            assert (moved[first.case_id].first_contact_at, moved[first.case_id].resolved_at) == (t2, t4)
+            assert moved[second.case_id].closed_at == after[second.case_id][3] and moved[third.case_id].first_contact_at is None
         actual, expected = snapshot(destination_factory("moves")), snapshot(reference("moves"))
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="moved cases")
 

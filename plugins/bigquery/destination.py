@@ -93,6 +93,14 @@ class BigQueryDestination(SQLDestination):
     def days_since(cls, column: str) -> str:
         return f"DIV(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), {column}, SECOND), 86400)"
 
+    @classmethod
+    def is_past(cls, column: str) -> str:
+        return f"{column} < CURRENT_TIMESTAMP()"
+
+    @classmethod
+    def hours_between(cls, start: str, end: str) -> str:
+        return f"(TIMESTAMP_DIFF({end}, {start}, MICROSECOND) / 3600000000.0)"
+
     def qualified(self, table: str) -> str:  # type: ignore[override]
         return f"`{self.project}.{self.dataset}.{table}`"
 

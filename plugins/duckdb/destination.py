@@ -74,6 +74,14 @@ class DuckDBDestination(SQLDestination):
     def days_since(cls, column: str) -> str:
         return f"CAST(FLOOR((epoch(now()) - epoch({column})) / 86400) AS INTEGER)"
 
+    @classmethod
+    def is_past(cls, column: str) -> str:
+        return f"{column} < now()"
+
+    @classmethod
+    def hours_between(cls, start: str, end: str) -> str:
+        return f"((epoch({end}) - epoch({start})) / 3600.0)"
+
     def replace_records_sql(self, select: str) -> list[str]:
         columns = ", ".join(FEEDBACK.column_names)  # by name: a column added later sits last in older files
         return [f"DELETE FROM feedback WHERE record_id IN ({REPLACED})", f"INSERT INTO feedback ({columns}) {select}"]

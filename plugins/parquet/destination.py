@@ -48,10 +48,11 @@ from cxbridge.views import view_sql
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
+    "0011_loop_views",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
-    "0009_cross_source_identity", "0010_loop_tables",
+    "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views",
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 

@@ -62,6 +62,14 @@ class PostgresDestination(SQLDestination):
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM (now() - {column})) / 86400) AS INTEGER)"
 
     @classmethod
+    def is_past(cls, column: str) -> str:
+        return f"{column} < now()"
+
+    @classmethod
+    def hours_between(cls, start: str, end: str) -> str:
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+    @classmethod
     def rounded(cls, expression: str, digits: int) -> str:
         return f"ROUND(CAST({expression} AS NUMERIC), {digits})"
 

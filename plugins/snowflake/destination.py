@@ -149,6 +149,14 @@ class SnowflakeDestination(SQLDestination):
     def days_since(cls, column: str) -> str:
         return f"FLOOR(DATEDIFF('second', {column}, CURRENT_TIMESTAMP()) / 86400)"
 
+    @classmethod
+    def is_past(cls, column: str) -> str:
+        return f"{column} < CURRENT_TIMESTAMP()"
+
+    @classmethod
+    def hours_between(cls, start: str, end: str) -> str:
+        return f"(DATEDIFF('microsecond', {start}, {end}) / 3600000000.0)"
+
     def connect(self, *, read_only: bool) -> Any:
         arguments = with_private_key(connect_arguments(self.url), base_dir=self.base_dir)
         connector = import_connector()

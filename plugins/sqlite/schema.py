@@ -8,7 +8,7 @@ from sqlite_utils.migrations import Migrations
 from cxbridge.destinations import Destination
 from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.layout import IDENTITY_INDEXES
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, view_sql
 
 migrations = Migrations("cxbridge")
 
@@ -197,7 +197,7 @@ def crm_tables(db: Database) -> None:
 
 @migrations(name="0004_crm_views")
 def crm_views(db: Database) -> None:
-    bi_views(db, VIEW_NAMES)  # every view again: nps_by_segment and nps_revenue_by_month join the CRM tables
+    bi_views(db, VIEWS_BEFORE_LOOP)  # every view again: nps_by_segment and nps_revenue_by_month join the CRM tables
 
 
 @migrations(name="0005_local_dates")
@@ -208,7 +208,7 @@ def local_dates(db: Database) -> None:
     db["feedback"].add_column("submitted_local_date", str)
     db.execute("UPDATE feedback SET submitted_local_date = substr(submitted_at, 1, 10) WHERE submitted_at IS NOT NULL")
     db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
-    bi_views(db, VIEW_NAMES)
+    bi_views(db, VIEWS_BEFORE_LOOP)
 
 
 @migrations(name="0006_metadata")
@@ -218,7 +218,7 @@ def metadata(db: Database) -> None:
 
 @migrations(name="0007_population_views")
 def population_views(db: Database) -> None:
-    bi_views(db, VIEW_NAMES)  # every view again: one program and one metric a figure, eNPS beside NPS
+    bi_views(db, VIEWS_BEFORE_LOOP)  # every view again: one program and one metric a figure, eNPS beside NPS
 
 
 @migrations(name="0008_cross_source_identity")
@@ -228,7 +228,7 @@ def cross_source_identity(db: Database) -> None:
     db.execute("ALTER TABLE feedback ADD COLUMN duplicate_of TEXT")
     for columns in IDENTITY_INDEXES:
         db.execute(f"CREATE INDEX IF NOT EXISTS feedback_{'_'.join(columns)} ON feedback ({', '.join(columns)})")
-    bi_views(db, VIEW_NAMES)  # every view again: they count each response once
+    bi_views(db, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
 LOOP_DDL = """
 CREATE TABLE feedback_cases (
     case_id TEXT PRIMARY KEY,
@@ -285,3 +285,9 @@ CREATE INDEX loop_outbox_status ON loop_outbox (status);
 @migrations(name="0009_loop_tables")
 def loop_tables(db: Database) -> None:
     run_script(db, LOOP_DDL)
+
+
+@migrations(name="0010_loop_views")
+def loop_views(db: Database) -> None:
+    bi_views(db, VIEW_NAMES)  # every view again: loop_queue and loop_performance read the case tables
+

@@ -1,0 +1,82 @@
+"""The loop's BI views, written once in portable SQL and rendered per dialect like the others
+(`cxbridge.views`): `loop_queue`, the cases waiting for someone, and `loop_performance`, how fast
+and how completely each month's cases were worked, by location and owner."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from cxbridge.sql_parts import time_bucket
+
+if TYPE_CHECKING:
+    from cxbridge.destinations import Destination
+    from cxbridge.sql_parts import Dialect
+
+LOOP_VIEWS = ("loop_queue", "loop_performance")
+WAITING = "('open', 'contacted', 'resolved')"  # not informed, not closed: someone still has to act
+
+
+def loop_queue(d: Dialect) -> str:
+    """Every case someone still has to act on, with its record's place and scores, how many whole
+    days it has waited, and whether it is overdue (open, with no contact, past its due time)."""
+    return f"""
+SELECT c.case_id, c.record_id, c.source, c.location_id, f.location_name, c.rule, c.matched, c.status,
+       c.owner, c.opened_at, c.due_at, c.first_contact_at, c.external_ref, f.submitted_at, f.nps, f.csat,
+       f.comment,
+       {d.days_since("c.opened_at")} AS age_days,
+       CASE WHEN c.status = 'open' AND {d.is_past("c.due_at")} THEN TRUE ELSE FALSE END AS overdue
+FROM {d.qualified("feedback_cases")} c
+LEFT JOIN {d.qualified("feedback")} f ON f.record_id = c.record_id
+WHERE c.status IN {WAITING}
+"""
+
+
+def loop_performance(d: Dialect) -> str:
+    """Per month a case opened, location and owner: cases opened, the median hours to the first
+    contact, the share contacted within the SLA, the share closed (resolved, informed or closed
+    with no action) and the share whose customer was told (informed)."""
+    month = time_bucket(d, "month", d.day_of("c.opened_at"))  # the UTC month a case opened in
+    hours = d.hours_between("c.opened_at", "c.first_contact_at")
+    group = "month, location_id, owner"
+    return f"""
+WITH cases AS (
+    SELECT {month} AS month, COALESCE(c.location_id, '(none)') AS location_id,
+           COALESCE(c.owner, '(nobody)') AS owner, c.status, c.due_at, c.first_contact_at,
+           c.resolved_at, c.informed_at, c.closed_at,
+           CASE WHEN c.first_contact_at IS NOT NULL THEN {hours} END AS hours_to_contact
+    FROM {d.qualified("feedback_cases")} c
+),
+ranked AS (
+    SELECT {group}, hours_to_contact,
+           ROW_NUMBER() OVER (PARTITION BY {group} ORDER BY hours_to_contact) AS position,
+           COUNT(*) OVER (PARTITION BY {group}) AS contacted
+    FROM cases WHERE hours_to_contact IS NOT NULL
+),
+medians AS (
+    SELECT {group}, AVG(hours_to_contact) AS median_hours
+    FROM ranked WHERE 2 * position BETWEEN contacted AND contacted + 2
+    GROUP BY {group}
+)
+SELECT c.month, c.location_id, c.owner,
+       COUNT(*) AS cases_opened,
+       {d.rounded("MAX(m.median_hours)", 1)} AS median_hours_to_contact,
+       {_share(d, f"c.first_contact_at IS NOT NULL AND {d.hours_between('c.first_contact_at', 'c.due_at')} >= 0")} AS contacted_within_sla_pct,
+       {_share(d, "c.resolved_at IS NOT NULL OR c.informed_at IS NOT NULL OR c.closed_at IS NOT NULL")} AS closed_pct,
+       {_share(d, "c.informed_at IS NOT NULL")} AS informed_pct
+FROM cases c
+LEFT JOIN medians m ON m.month = c.month AND m.location_id = c.location_id AND m.owner = c.owner
+GROUP BY c.month, c.location_id, c.owner
+"""
+
+
+def _share(d: Dialect, condition: str) -> str:
+    return d.rounded(f"100.0 * SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) / COUNT(*)", 1)
+
+
+RENDERERS = {"loop_queue": loop_queue, "loop_performance": loop_performance}
+
+
+def loop_performance_rows(destination: Destination) -> list[dict[str, Any]]:
+    """The rows of `loop_performance`, by month, location and owner (`cxbridge report --loop`)."""
+    rows = destination.query(f"SELECT * FROM {destination.qualified('loop_performance')}")
+    return sorted(rows, key=lambda row: (row["month"], row["location_id"], row["owner"]))

@@ -1,0 +1,158 @@
+"""`loop_queue` and `loop_performance` on SQLite, DuckDB, PostgreSQL and Parquet, every figure
+checked against one worked out here from the changes the test makes to the cases."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from cxbridge.destinations import LoopChanges
+from cxbridge.loop import tracking
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.plugins.postgres.destination import PostgresDestination
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from tests.conftest import Workspace, survey_row
+
+OWNERS = """
+[loop.rules.detractors]
+owner_by = "location"
+owners = { S1 = "anna", S2 = "ben" }
+"""
+# (native id, hours after opening of: first contact, resolution, customer told; closed with no action)
+MOVES = {
+    "R1": (2.0, 20.0, 30.0, False),  # S1 anna: contacted within the SLA, informed
+    "R5": (47.5, None, None, False),  # S1 anna: contacted just within
+    "R9": (60.0, 70.0, None, False),  # S1 anna: contacted late, resolved
+    "R13": (None, None, None, False),  # S1 anna: never contacted, open
+    "R2": (10.0, None, None, True),  # S2 ben: contacted, then closed with no action
+    "R6": (None, None, None, True),  # S2 ben: closed with no action, never contacted
+    "R3": (1.4, 4.5, None, False),  # S3 nobody
+}
+SLA_HOURS = 48
+
+
+@pytest.fixture(params=["sqlite", "duckdb", "postgresql", "parquet"])
+def destination_factory(request, tmp_path):
+    """A new destination object for the one place of this test."""
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_database")("loop_views")
+        return lambda: PostgresDestination(url)
+    return {
+        "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'loop.db'}"),
+        "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'loop.duckdb'}"),
+        "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
+    }[request.param]
+
+
+@pytest.fixture
+def worked(workspace: Workspace, destination_factory):
+    """Fifteen detractors synced (S0–S3), seven of them worked as MOVES says; the cases by native id."""
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + OWNERS, encoding="utf-8")
+    workspace.write_csv([survey_row(n, nps=3) for n in range(1, 16)])
+    url = destination_factory().url
+    [result] = workspace.sync(destination=url).results
+    assert result.cases_opened == 15
+    destination = destination_factory()
+    destination.open()
+    try:
+        natives = {row["record_id"]: row["source_record_id"] for row in destination.query(
+            "SELECT record_id, source_record_id FROM feedback")}  # fmt: skip
+        cases = {natives[case.record_id]: case for case in tracking.list_cases(destination)}
+        for native, (contact, resolved, informed, closed) in MOVES.items():
+            case, at = cases[native], cases[native].opened_at
+            if contact is not None:
+                tracking.move(destination, case.case_id, "contacted", actor="t", now=at + timedelta(hours=contact))
+            if resolved is not None:
+                tracking.move(destination, case.case_id, "resolved", actor="t", now=at + timedelta(hours=resolved))
+            if informed is not None:
+                tracking.move(destination, case.case_id, "informed", actor="t", now=at + timedelta(hours=informed))
+            if closed:
+                tracking.move(destination, case.case_id, "closed_no_action", actor="t", reason="test", now=at + timedelta(hours=90))
+    finally:
+        destination.close()
+    return cases
+
+
+def expected_performance(cases) -> dict[tuple[str, str, str], tuple]:
+    """(cases, median hours to contact, % contacted within 48 h, % closed, % informed) per
+    (month, location, owner), from MOVES and the cases' own opening times."""
+    groups: dict[tuple[str, str, str], list[tuple]] = {}
+    for native, case in cases.items():
+        contact, resolved, informed, closed = MOVES.get(native, (None, None, None, False))
+        key = (case.opened_at.strftime("%Y-%m"), case.location_id or "(none)", case.owner or "(nobody)")
+        groups.setdefault(key, []).append((contact, resolved is not None or informed is not None or closed, informed))
+    expected = {}
+    for key, rows in groups.items():
+        contacts = [contact for contact, _, _ in rows if contact is not None]
+        n = len(rows)
+        expected[key] = (
+            n,
+            round(statistics.median(contacts), 1) if contacts else None,
+            round(100 * sum(c is not None and c <= SLA_HOURS for c, _, _ in rows) / n, 1),
+            round(100 * sum(done for _, done, _ in rows) / n, 1),
+            round(100 * sum(told is not None for _, _, told in rows) / n, 1),
+        )
+    return expected
+
+
+def test_loop_performance_per_month_location_and_owner(worked, destination_factory):
+    destination = destination_factory()
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT * FROM loop_performance")
+    finally:
+        destination.close()
+    actual = {
+        (row["month"], row["location_id"], row["owner"]): (
+            row["cases_opened"], row["median_hours_to_contact"], row["contacted_within_sla_pct"], row["closed_pct"],
+            row["informed_pct"],
+        )
+        for row in rows
+    }  # fmt: skip
+    expected = expected_performance(worked)
+    assert actual == expected
+    anna = next(value for (_, location, _), value in expected.items() if location == "S1")
+    assert anna == (4, 47.5, 50.0, 50.0, 25.0)  # R1, R5, R9, R13: contacts 2, 47.5, 60 h; R1 and R9 done
+
+
+def test_loop_queue_holds_the_cases_someone_must_act_on_and_flags_the_overdue(worked, destination_factory):
+    destination = destination_factory()
+    destination.open()
+    try:
+        stored = {case.case_id: case for case in tracking.list_cases(destination)}
+        past, future = datetime(2001, 1, 1, tzinfo=timezone.utc), datetime(2999, 1, 1, tzinfo=timezone.utc)
+        due = {"R13": past, "R5": past, "R4": future}  # open and late; contacted and late; open, due far ahead
+        moved = [stored[worked[native].case_id].model_copy(update={"due_at": when}).row() for native, when in due.items()]
+        destination.write_loop(LoopChanges(cases=moved))
+        rows = destination.query("SELECT case_id, status, overdue, age_days, location_name FROM loop_queue")
+    finally:
+        destination.close()
+    natives = {case.case_id: native for native, case in worked.items()}
+    queue = {natives[row["case_id"]]: (row["status"], bool(row["overdue"]), row["age_days"]) for row in rows}
+    informed_or_closed = {"R1", "R2", "R6"}
+    assert set(queue) == set(worked) - informed_or_closed
+    assert {native for native, (_, overdue, _) in queue.items() if overdue} == {"R13"}, "R5 is late but was contacted"
+    assert queue["R9"][0] == "resolved" and queue["R5"][0] == "contacted"
+    assert {age for _, _, age in queue.values()} == {0}
+
+
+@pytest.mark.parametrize("destination_factory", ["sqlite"], indirect=True)
+def test_report_loop_prints_the_same_figures(worked, destination_factory, workspace):
+    import json
+
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    database = destination_factory().path
+    result = CliRunner().invoke(cli, ["report", "--loop", "--db", str(database), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {(r["month"], r["location_id"], r["owner"]): (r["cases_opened"], r["median_hours_to_contact"],
+            r["contacted_within_sla_pct"], r["closed_pct"], r["informed_pct"]) for r in rows} == expected_performance(worked)  # fmt: skip
+    assert [r["location_id"] for r in rows] == sorted(r["location_id"] for r in rows)
+    refused = CliRunner().invoke(cli, ["report", "--loop", "--metric", "nps", "--db", str(database)])
+    assert refused.exit_code == 2 and "--loop reports cases per month, location and owner" in refused.output
