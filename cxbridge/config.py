@@ -8,6 +8,7 @@ import difflib
 import re
 import tomllib
 import typing
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -248,15 +249,23 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
 
 def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) -> ActionEntry:
     prefix = f"loop.actions.{name}"
-    kind = raw.get("type")
-    if not kind:
-        known = ", ".join(sorted(host.actions)) or "none installed"
-        raise ConfigError(f"{label}: {prefix}.type: missing; say which action plugin delivers it ({known})")
-    try:
-        cls = host.action_class(str(kind))
-    except ConfigError as exc:
-        raise ConfigError(f"{label}: {prefix}.type: {exc}") from None
+    cls = _plugin_class(raw, "type", host.actions, host.action_class, "which action plugin delivers it",
+                        label=label, prefix=prefix)  # fmt: skip
     return ActionEntry(name, cls, validate_model(cls.config_model, raw, label=label, prefix=prefix))
+
+
+def _plugin_class(raw: dict[str, Any], key: str, installed: Iterable[str], find: Callable[[str], Any], role: str,
+                  *, label: str, prefix: str) -> Any:  # fmt: skip
+    """The plugin class `raw[key]` names (a source's connector, an action's type); a ConfigError
+    naming `prefix.key` and the installed choices when it is missing or unknown."""
+    kind = raw.get(key)
+    if not kind:
+        known = ", ".join(sorted(installed)) or "none installed"
+        raise ConfigError(f"{label}: {prefix}.{key}: missing; say {role} ({known})")
+    try:
+        return find(str(kind))
+    except ConfigError as exc:
+        raise ConfigError(f"{label}: {prefix}.{key}: {exc}") from None
 
 
 def declarations(sources: dict[str, SourceEntry]) -> dict[str, Declaration]:
@@ -296,14 +305,8 @@ def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) 
     prefix = f"sources.{name}"
     if not _SOURCE_NAME.match(name):
         raise ConfigError(f"{label}: [{prefix}]: source names are lower-case letters, digits and _ (e.g. nps_eu)")
-    connector = raw.get("connector")
-    if not connector:
-        known = ", ".join(sorted(host.sources)) or "none installed"
-        raise ConfigError(f"{label}: {prefix}.connector: missing; say which plugin reads it ({known})")
-    try:
-        cls = host.source_class(str(connector))
-    except ConfigError as exc:
-        raise ConfigError(f"{label}: {prefix}.connector: {exc}") from None
+    cls = _plugin_class(raw, "connector", host.sources, host.source_class, "which plugin reads it",
+                        label=label, prefix=prefix)  # fmt: skip
     return SourceEntry(name, cls, validate_model(cls.config_model, raw, label=label, prefix=prefix))
 
 
