@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .main import LazyChoice, config_option, db_option, destination_option, format_option, handles_errors
+from .main import LazyChoice, config_option, db_option, destination_option, format_option, handles_errors, wait_option
 
 if TYPE_CHECKING:
     from cxbridge.loop.cases import Case
@@ -28,9 +28,6 @@ def default_actor() -> str:
     return os.environ.get("CXBRIDGE_ACTOR") or getpass.getuser()
 
 
-wait_option = click.option(
-    "--wait", type=float, metavar="SECONDS", help="Wait this long for a running sync to finish (default 60)."
-)
 by_option = click.option("--by", "actor", metavar="NAME", help="Who makes the change (default: $CXBRIDGE_ACTOR or your login).")
 
 
@@ -91,7 +88,7 @@ def cases_show(case, config, db, destination, fmt) -> None:
 @config_option
 @db_option
 @destination_option
-@wait_option
+@wait_option(" (default 60)")
 @format_option
 @handles_errors
 def cases_assign(case, owner, note, actor, config, db, destination, wait, fmt) -> None:
@@ -113,7 +110,7 @@ def cases_assign(case, owner, note, actor, config, db, destination, wait, fmt) -
 @config_option
 @db_option
 @destination_option
-@wait_option
+@wait_option(" (default 60)")
 @format_option
 @handles_errors
 def cases_update(case, status, reason, external_ref, note, actor, config, db, destination, wait, fmt) -> None:
@@ -132,7 +129,7 @@ def cases_update(case, status, reason, external_ref, note, actor, config, db, de
 @config_option
 @db_option
 @destination_option
-@wait_option
+@wait_option(" (default 60)")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @handles_errors
 def cases_deliver(everything, config, db, destination, wait, fmt) -> None:

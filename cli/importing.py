@@ -13,7 +13,7 @@ import click
 from . import output
 from .main import (
     config_option, db_option, destination_option, flat_row, format_option, handles_errors, hints_wanted, print_warnings,
-    rehash_option, summary_format, summary_format_option,
+    rehash_option, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, wr
 @destination_option
 @click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
 @config_option
-@click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@wait_option()
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @rehash_option
 @summary_format_option

@@ -47,6 +47,14 @@ rehash_option = click.option(
     help="Accept a respondent salt other than the one the stored keys were made with (they keep theirs).",
 )  # fmt: skip
 FORMATS = ["table", "json", "csv"]
+
+
+def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--wait SECONDS for the commands that write; `default` says when it is not settings.lock_wait."""
+    return click.option("--wait", type=float, metavar="SECONDS",
+                        help=f"Wait this long for another sync to finish{default}.")  # fmt: skip
+
+
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 summary_format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS),
@@ -226,7 +234,7 @@ def init(directory: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
 @db_option
 @destination_option
-@click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@wait_option()
 @rehash_option
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @summary_format_option
@@ -451,7 +459,7 @@ def quarantine_list(config, source, limit, db, destination, fmt) -> None:
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @db_option
 @destination_option
-@click.option("--wait", type=float, metavar="SECONDS", help="Wait this long for another sync to finish.")
+@wait_option()
 @summary_format_option
 @click.pass_context
 @handles_errors
