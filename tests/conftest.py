@@ -8,6 +8,7 @@ import pytest
 from hypothesis import settings
 
 import cxbridge.cli
+import cxbridge.masking
 import cxbridge.plugins
 from tests.postgres_server import postgres_database, postgres_url  # noqa: F401 — shared fixtures
 
@@ -17,6 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 # sharing two cores with parallel workers is slow, not wrong.
 settings.register_profile("cxbridge", derandomize=True, deadline=None, database=None)
 settings.load_profile("cxbridge")
+
+
+@pytest.fixture(autouse=True)
+def _secrets_masked_per_test():
+    """Each test masks only the secrets it registered: the registry is process-wide, and a worker
+    that ran a test whose secret is a common word ("token") masked it in every later test's output."""
+    forms, longest_first = set(cxbridge.masking._forms), list(cxbridge.masking._longest_first)
+    yield
+    cxbridge.masking._forms.clear()
+    cxbridge.masking._forms.update(forms)
+    cxbridge.masking._longest_first[:] = longest_first
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:

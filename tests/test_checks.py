@@ -128,7 +128,7 @@ def test_a_timestamp_format_that_reads_its_times_is_accepted(workspace: Workspac
     ],
 )
 def test_a_malformed_qualtrics_survey_id_is_a_config_error(survey, hint, tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", "token")
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", "qt-check-7Hq2")
     source = {"connector": "qualtrics", "datacenter": "fra1", "api_token": "${QUALTRICS_API_TOKEN}",
               "surveys": ["SV_1AbCdEfGh2IjKlM", survey]}  # fmt: skip
     with pytest.raises(ConfigError) as failed:

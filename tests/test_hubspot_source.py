@@ -90,7 +90,10 @@ def test_a_full_sync_reads_survey_responses_companies_and_contacts(tmp_path):
     assert query(tmp_path, "SELECT segment, responses, nps FROM nps_by_segment ORDER BY 1") == [
         ("tier_1", 2, 50.0), ("tier_3", 1, -100.0),
     ]  # fmt: skip
-    assert query(tmp_path, "SELECT revenue_weighted_nps FROM nps_revenue_by_month") == [(round(100 * (1200000 - 85000.5) / (2 * 1200000 + 85000.5), 1),)]
+    # each account's net score weighed by its revenue once: company 1 answered 10 and 8 (net 1/2),
+    # company 2 answered 3 (net −1)
+    weighted = 100 * (1200000 * (1 - 0) / 2 + 85000.5 * (0 - 1) / 1) / (1200000 + 85000.5)
+    assert query(tmp_path, "SELECT revenue_weighted_nps FROM nps_revenue_by_month") == [(round(weighted, 1),)]
 
 
 def test_the_next_sync_searches_from_the_last_modification_and_writes_nothing_new(tmp_path):
@@ -151,7 +154,8 @@ def test_the_documented_biggest_detractors_query_joins_feedback_to_its_account(t
     with hubspot(crm_account()) as api:
         result = sync(tmp_path, entry(api.url))
     assert result.status == "success", result.error
-    assert query(tmp_path, BIGGEST_DETRACTORS) == [("Company 2", "tier_3", 85000.5, 3, None)]
+    # the one detractor (702, a 3) reaches company 2 through its contact; company 1's answers are a 10 and an 8
+    assert query(tmp_path, BIGGEST_DETRACTORS) == [("2", "Company 2", "tier_3", 85000.5, 1)]
 
 
 def test_a_validation_error_fails_at_once_saying_what_to_check(tmp_path):
