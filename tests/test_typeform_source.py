@@ -69,12 +69,12 @@ def test_a_full_sync_reads_the_definition_then_every_page_newest_first(tmp_path)
     assert calls(recorded) == [
         f"/forms/{FORM}",
         f"/forms/{FORM}/responses?page_size=2&response_type=completed",
-        f"/forms/{FORM}/responses?before=kx7pq2lm000003tok&page_size=2&response_type=completed",  # vcr sorts
+        f"/forms/{FORM}/responses?before=kx7pq2lmresp000003&page_size=2&response_type=completed",  # vcr sorts
     ]
     assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
     rows = query(tmp_path, "SELECT source_record_id, submitted_at, status, nps, nps_group, csat, comment, location_id, "
                            "language, survey_id, survey_name, respondent_key IS NOT NULL FROM feedback ORDER BY 2")  # fmt: skip
-    assert rows[0] == (f"{FORM}|kx7pq2lm000001tok", "2026-02-01T10:00:00Z", "complete", 10, "promoter", 4.0,
+    assert rows[0] == (f"{FORM}|kx7pq2lmresp000001", "2026-02-01T10:00:00Z", "complete", 10, "promoter", 4.0,
                        "Great staff", "S01", "en", FORM, "Store visit feedback", 1)  # fmt: skip
     assert [(r[3], r[5], r[7], r[11]) for r in rows[1:]] == [(4, 2.0, "S02", 1), (8, 4.0, "S01", 1), (9, 4.0, "S03", 1)]
     # response 3 gave no e-mail: its key comes from the phone of its contact block
@@ -85,7 +85,7 @@ def test_scores_follow_each_fields_definition(tmp_path):
     with typeform(store_account()) as api:
         sync(tmp_path, entry(api.url))
     scores = query(tmp_path, "SELECT metric, question_id, value, scale_min, scale_max, normalized, category "
-                             "FROM feedback_scores JOIN feedback USING (record_id) WHERE source_record_id LIKE '%02tok'"
+                             "FROM feedback_scores JOIN feedback USING (record_id) WHERE source_record_id LIKE '%resp000002'"
                              " ORDER BY metric")  # fmt: skip
     assert scores == [
         ("csat", "Sat2AbCdEf02", 2.0, 1.0, 5.0, 25.0, "dissatisfied"),  # opinion scale, 5 steps from 1
@@ -103,7 +103,7 @@ def test_answers_keep_choices_matrix_rows_and_hidden_fields_but_no_personal_data
     with typeform(store_account()) as api:
         sync(tmp_path, entry(api.url))
     [(answers, attributes, raw)] = query(tmp_path, "SELECT answers, attributes, raw FROM feedback "
-                                                   "WHERE source_record_id LIKE '%01tok'")  # fmt: skip
+                                                   "WHERE source_record_id LIKE '%resp000001'")  # fmt: skip
     answers = json.loads(answers)
     assert answers["Buy4AbCdEf04"] == {"text": "What did you buy?", "value": ["Groceries", "Clothes"], "label": None}
     assert answers["Row5a1Friend"] == {"text": "Rate our staff - Friendliness", "value": "Excellent", "label": "Excellent"}
@@ -143,8 +143,8 @@ def test_a_response_returned_late_is_still_read_within_the_lookback(tmp_path):
         again = sync(tmp_path, entry(api.url))
         lost = sync(tmp_path, entry(api.url, lookback_minutes=0), db="no_lookback.db")
     assert (again.written, lost.written) == (1, 0)
-    assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id LIKE '%07tok'") == [(0,)]
-    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE source_record_id LIKE '%07tok'", db="no_lookback.db") == [(0,)]  # fmt: skip
+    assert query(tmp_path, "SELECT nps FROM feedback WHERE source_record_id LIKE '%resp000007'") == [(0,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE source_record_id LIKE '%resp000007'", db="no_lookback.db") == [(0,)]  # fmt: skip
 
 
 def test_a_read_that_fails_half_way_keeps_its_records_but_not_the_cursor(tmp_path):
@@ -190,7 +190,7 @@ def test_a_partial_response_completed_later_becomes_complete(tmp_path):
         sync(tmp_path, entry(api.url, response_types=["completed", "partial"]))
         account.responses[FORM][-1] = tf_response(5, nps=7, at=datetime(2026, 2, 1, 15, tzinfo=timezone.utc))
         sync(tmp_path, entry(api.url, response_types=["completed", "partial"]))
-    assert query(tmp_path, "SELECT status, nps, submitted_at FROM feedback WHERE source_record_id LIKE '%05tok'") == [
+    assert query(tmp_path, "SELECT status, nps, submitted_at FROM feedback WHERE source_record_id LIKE '%resp000005'") == [
         ("complete", 7, "2026-02-01T15:00:00Z")
     ]
 
@@ -235,7 +235,7 @@ def test_the_same_response_id_in_two_forms_makes_two_records(tmp_path):
     with typeform(account) as api:
         result = sync(tmp_path, entry(api.url, forms=[FORM, "Twin0Form"]))
     assert result.written == 5
-    assert query(tmp_path, "SELECT COUNT(DISTINCT record_id) FROM feedback WHERE source_record_id LIKE '%|kx7pq2lm000001tok'") == [(2,)]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(DISTINCT record_id) FROM feedback WHERE source_record_id LIKE '%|kx7pq2lmresp000001'") == [(2,)]  # fmt: skip
 
 
 def test_an_eu_accounts_responses_are_read_from_the_data_center_its_form_names(tmp_path, caplog):
@@ -343,7 +343,7 @@ def test_a_page_cut_in_the_middle_of_its_body_is_fetched_again(tmp_path, no_wait
         result = sync(tmp_path, entry(api.url))
         pages = [seen.query.get("before") for seen in api.requests if seen.path.endswith("/responses")]
     assert (result.status, result.written) == ("success", 4), result.error
-    assert pages == [None, None, None, "kx7pq2lm000003tok"]
+    assert pages == [None, None, None, "kx7pq2lmresp000003"]
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(4, 4)]
 
 
@@ -353,14 +353,14 @@ def test_an_answer_off_its_scale_is_quarantined_and_replayed_with_a_fixed_overri
     with typeform(account) as api:
         result = sync(tmp_path, entry(api.url))
         assert (result.written, result.quarantined) == (4, 1)
-        assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [(f"{FORM}|kx7pq2lm000008tok",)]
+        assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [(f"{FORM}|kx7pq2lmresp000008",)]
         (tmp_path / "cxbridge.toml").write_text(
             f'[sources.visits]\nconnector = "typeform"\nbase_url = "{api.url}"\ntoken = "${{TYPEFORM_TOKEN}}"\n'
             f'forms = ["{FORM}"]\n[sources.visits.questions.satisfaction]\nscale = [1, 7]\n', encoding="utf-8",
         )  # fmt: skip
         replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
     assert replayed.results[0].written == 1
-    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback WHERE source_record_id LIKE '%08tok'") == [(6.0, round(500 / 6, 6))]
+    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback WHERE source_record_id LIKE '%resp000008'") == [(6.0, round(500 / 6, 6))]
 
 
 def test_overrides_by_ref_score_a_matrix_row_and_ignore_a_field(tmp_path):

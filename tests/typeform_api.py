@@ -81,7 +81,7 @@ def tf_response(n: int, *, nps: int | None = 9, satisfaction: int = 4, stars: in
     hidden fields, calculated score, variables and answers keyed by field."""
     moment = at or datetime(2026, 2, 1, 9, 0, tzinfo=timezone.utc) + timedelta(hours=n)
     stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    token = f"{form_id.lower()}{n:06d}tok"
+    token = f"{form_id.lower()}resp{n:06d}"  # a response id, as Typeform calls it
 
     def answer(fid: str, ref: str, kind: str, answer_type: str, value: Any) -> dict[str, Any]:
         return {"field": {"id": fid, "type": kind, "ref": ref}, "type": answer_type, answer_type: value}
