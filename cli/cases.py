@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .main import LazyChoice, config_option, db_option, destination_option, format_option, handles_errors, wait_option
+from .options import LazyChoice, config_option, db_option, destination_option, format_option, handles_errors, wait_option
 
 if TYPE_CHECKING:
     from cxbridge.loop.cases import Case

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .main import (
-    config_option, db_option, destination_option, flat_row, format_option, handles_errors, hints_wanted, print_warnings,
-    rehash_option, summary_format, summary_format_option, wait_option,
+from .options import (
+    config_option, db_option, destination_option, format_option, handles_errors, hints_wanted, rehash_option,
+    summary_format, summary_format_option, wait_option,
 )  # fmt: skip
+from .summaries import flat_row, print_warnings
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Hints, Inspection

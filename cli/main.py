@@ -6,18 +6,15 @@ The API, the connectors, pydantic and rich are imported inside the commands, whe
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
 import re
 import shlex
 import sys
-from collections.abc import Callable
-from functools import cached_property, wraps
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,105 +24,21 @@ from cxbridge.logs import configure, redact
 from cxbridge.plugins_host import get_host
 
 from . import output
+from .cases import cases
+from .duplicates import duplicates_command
+from .importing import import_command, inspect_command
 from .launch import end_interrupted
+from .options import (
+    DAY, LazyChoice, config_option, db_option, destination_option, fail, format_option, handles_errors, hints_wanted,
+    machine_wanted, rehash_option, summary_format, summary_format_option, wait_option,
+)  # fmt: skip
+from .status import status_command
+from .summaries import flat_row, print_summaries
 
 if TYPE_CHECKING:
-    from cxbridge.pipeline import SourceResult
     from cxbridge.plugins_host import PluginHost
 
 log = logging.getLogger("cxbridge.cli")
-
-config_option = click.option(
-    "--config", "-c", type=click.Path(dir_okay=False), help="Config file (default: ./cxbridge.toml)."
-)
-db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite database file (sqlite destination).")
-destination_option = click.option(
-    "--destination", "-d", metavar="URL", help="Destination URL; its scheme names the plugin (sqlite:///x.db)."
-)
-rehash_option = click.option(
-    "--rehash", is_flag=True,
-    help="Accept a respondent salt other than the one the stored keys were made with (they keep theirs).",
-)  # fmt: skip
-FORMATS = ["table", "json", "csv"]
-
-
-def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """--wait SECONDS for the commands that write; `default` says when it is not settings.lock_wait."""
-    return click.option("--wait", type=float, metavar="SECONDS",
-                        help=f"Wait this long for another sync to finish{default}.")  # fmt: skip
-
-
-format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-summary_format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS),
-    help="Summaries as lines (table, the default), JSON objects (the default with --log-format json) or CSV.",
-)  # fmt: skip
-
-
-DAY = click.DateTime(formats=["%Y-%m-%d"])
-
-
-class LazyChoice(click.Choice):
-    """A choice among the keys of a module's attribute, read when the option is parsed or its
-    command's help is shown, not when the command line is built."""
-
-    def __init__(self, module: str, attribute: str):
-        self._where = (module, attribute)
-        self.case_sensitive = True
-
-    @cached_property
-    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
-        module, attribute = self._where
-        return tuple(getattr(importlib.import_module(module), attribute))
-
-
-def summary_format(ctx: click.Context, fmt: str | None) -> str:
-    """The summary format asked for, else JSON under `--log-format json`, else lines."""
-    return fmt or ("json" if ctx.find_root().obj["log_format"] == "json" else "table")
-
-
-def hints_wanted(ctx: click.Context, fmt: str) -> bool:
-    """Progress displays and next-step hints: for people (not with -q or machine output)."""
-    return fmt == "table" and not ctx.find_root().obj["quiet"]
-
-
-def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn cxbridge errors into a one-line message and the documented exit code."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except CxbridgeError as exc:
-            fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
-        except KeyboardInterrupt:
-            fail(
-                "interrupted: every committed batch is kept; run the same command again to resume",
-                kind="Interrupted",
-                exit_code=130,
-            )
-
-    return wrapper
-
-
-def fail(message: str, *, kind: str, exit_code: int, machine: bool | None = None) -> NoReturn:
-    """Print an error (a JSON log entry with `--log-format json`) on stderr and exit."""
-    message = redact(message)
-    if machine is None:
-        machine = _machine()
-    if machine:
-        log.error(message, extra={"fields": {"event": "error", "error": kind, "exit_code": exit_code}})
-    elif kind == "Interrupted":
-        output.stderr().print(message, highlight=False, markup=False)
-    else:
-        output.stderr().print(f"[red]error:[/red] {output.escape(message)}", highlight=False)
-    sys.exit(exit_code)
-
-
-def _machine(ctx: click.Context | None = None) -> bool:
-    ctx = ctx or click.get_current_context(silent=True)
-    return bool(ctx and ctx.find_root().params.get("log_format") == "json")  # parsed before any callback ran
-
 
 GLOBAL_FLAG = re.compile(r"-v+|-q|--verbose|--quiet|--log-format=.*")
 
@@ -171,7 +84,7 @@ class CliGroup(click.Group):
         except KeyboardInterrupt:  # before a command took over (it says what was kept)
             end_interrupted()
         except click.UsageError as exc:
-            if not _machine(ctx):
+            if not machine_wanted(ctx):
                 raise
             configure(fmt="json")  # an unknown command fails before the callback configured the log
             fail(exc.format_message(), kind="UsageError", exit_code=exc.exit_code, machine=True)
@@ -295,53 +208,6 @@ def _print_check(found: Any, *, machine: bool) -> None:
         click.echo(f"✔ {found.source} ({found.connector})")
     else:
         click.echo(f"✘ {found.source} ({found.connector}): {redact(found.problem or '')}")
-
-
-def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool) -> None:
-    """One summary per source: a line, a JSON object or a CSV row."""
-    if fmt == "csv":
-        output.rows([summary_row(result, dry_run=dry_run) for result in results], fmt="csv")
-        return
-    for result in results:
-        _print_summary(result, machine=fmt == "json", dry_run=dry_run)
-
-
-def summary_row(result: SourceResult, *, dry_run: bool) -> dict[str, Any]:
-    return flat_row({"dry_run": dry_run, **result.__dict__})
-
-
-def flat_row(values: dict[str, Any]) -> dict[str, Any]:
-    """A summary as a CSV row: lists and mappings as JSON text."""
-    return {k: json.dumps(v, default=str) if isinstance(v, list | dict) else v for k, v in values.items()}
-
-
-def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> None:
-    if machine:
-        click.echo(json.dumps({"event": "source_summary", "dry_run": dry_run, **result.__dict__}, default=str))
-        return
-    name = f"{result.source} ({result.connector})"
-    if not (result.ok or result.paused):
-        click.echo(f"✘ {name}: {result.status}: {result.error}")
-        print_warnings(result.warnings)
-        return
-    verb = "would write" if dry_run else "written"
-    opened = ""
-    if result.cases_opened:
-        plural = "s" if result.cases_opened != 1 else ""
-        opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
-    click.echo(
-        f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
-        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{opened} · {result.seconds:.1f} s"
-    )
-    if result.paused:
-        click.echo(f"  paused: {result.error}")
-    print_warnings(result.warnings)
-
-
-def print_warnings(warnings: list[str]) -> None:
-    """Each warning of a source's run under its summary line."""
-    for warning in warnings:
-        click.echo(f"  ⚠ {warning}")
 
 
 @cli.command()
@@ -498,17 +364,10 @@ def plugin_new(name: str, kind: str, directory: str | None) -> None:
     click.echo(f"next: {next_steps(root)}")
 
 
-from .duplicates import duplicates_command  # noqa: E402 - they use the options above
-from .importing import import_command, inspect_command  # noqa: E402
-from .status import status_command  # noqa: E402
-
 cli.add_command(inspect_command)
 cli.add_command(import_command)
 cli.add_command(status_command)
 cli.add_command(duplicates_command)
-
-from .cases import cases  # noqa: E402 - it uses the options above
-
 cli.add_command(cases)
 
 

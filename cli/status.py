@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .main import config_option, db_option, destination_option, format_option, handles_errors
+from .options import config_option, db_option, destination_option, format_option, handles_errors
 
 if TYPE_CHECKING:
     from rich.padding import Padding

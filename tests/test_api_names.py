@@ -15,13 +15,16 @@ import cxbridge
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def installed_packages() -> list[str]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+
+
 def import_every_submodule() -> list[str]:
     """Every module of every package cxbridge installs (pyproject.toml lists them: cli/ and
     plugins/ live outside cxbridge/), imported as a long-lived program may; `__main__` modules
-    are programs (`python -m cxbridge`), not imported. The command line's modules are imported
-    from `cxbridge.cli.main` first, as the program does (cli/importing.py alone is a circular import)."""
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
-    names = [*packages, "cxbridge.cli.main"]
+    are programs (`python -m cxbridge`), not imported."""
+    packages = installed_packages()
+    names = list(packages)
     for package in packages:
         found = pkgutil.iter_modules(importlib.import_module(package).__path__, prefix=f"{package}.")
         names += [info.name for info in found if not info.ispkg and info.name.rsplit(".", 1)[1] != "__main__"]
@@ -86,3 +89,17 @@ print("ok", len(names))
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.split() == ["ok", str(sum(name[0].islower() for name in cxbridge._API))]
+
+
+def test_each_command_line_module_imports_first_thing():
+    """A plugin or a script may import any module of the command line before `cxbridge.cli.main`:
+    the options the commands share live in `cxbridge.cli.options`, so none of them is a circular import."""
+    modules = [info.name for info in pkgutil.iter_modules(importlib.import_module("cxbridge.cli").__path__)]
+    assert {"importing", "status", "cases", "duplicates", "options", "main"} <= set(modules)
+    for module in modules:
+        if module == "__main__":
+            continue
+        run = subprocess.run(
+            [sys.executable, "-c", f"import cxbridge.cli.{module}"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+        assert run.returncode == 0, f"import cxbridge.cli.{module}: {run.stderr[-2000:]}"

@@ -5,7 +5,6 @@ stop after `MAX_EMPTY_PAGES`. Deadlines are fractions of a second, so nothing he
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any, Literal
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cxbridge import http
+from cxbridge.destinations import Destination
 from cxbridge.http import pagination
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput
@@ -19,6 +20,7 @@ from cxbridge.testing import HttpSourceConformance
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PLUGINS_MD = (DOCS / "plugins.md").read_text(encoding="utf-8")
 HTTP_MD = (DOCS / "http.md").read_text(encoding="utf-8")
+DESTINATIONS_MD = (DOCS / "destinations.md").read_text(encoding="utf-8")
 PAGINATORS = (http.PageToken, http.NextUrl, http.PageNumber, http.PageRequest)
 
 
@@ -79,3 +81,14 @@ def test_the_tutorial_counts_the_tests_a_generated_source_has():
 def test_is_sorted_is_explained_as_ascending_by_the_cursor():
     body = section(PLUGINS_MD, "Step 4: the source and its stream — reading pages and keeping a cursor")
     assert "ascending by the cursor" in body and "newest first" in body and "is_sorted = False" in body
+
+
+def test_every_dialect_method_a_destination_may_override_is_documented():
+    """The SQL the views and the report are rendered through, and `param` (a driver whose
+    placeholder is not `?` must override it), each named in 'Writing your own destination'."""
+    body = section(DESTINATIONS_MD, "Writing your own destination")
+    dialect = [name for name, value in vars(Destination).items() if isinstance(value, classmethod)]
+    assert {"iso_week_of", "days_since", "rounded"} <= set(dialect)
+    for name in [*dialect, "param"]:
+        assert re.search(rf"`{name}\(", body), f"docs/destinations.md does not document `{name}(…)`"
+    assert "placeholder" in body and "%s" in body

@@ -1,0 +1,111 @@
+"""What the commands share: their options, the summary format they print in, and how a
+cxbridge error ends a command (one line and the documented exit code)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Callable
+from functools import cached_property, wraps
+from typing import Any, NoReturn
+
+import click
+
+from cxbridge.errors import CxbridgeError
+from cxbridge.logs import redact
+
+from . import output
+
+log = logging.getLogger("cxbridge.cli")
+
+config_option = click.option(
+    "--config", "-c", type=click.Path(dir_okay=False), help="Config file (default: ./cxbridge.toml)."
+)
+db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite database file (sqlite destination).")
+destination_option = click.option(
+    "--destination", "-d", metavar="URL", help="Destination URL; its scheme names the plugin (sqlite:///x.db)."
+)
+rehash_option = click.option(
+    "--rehash", is_flag=True,
+    help="Accept a respondent salt other than the one the stored keys were made with (they keep theirs).",
+)  # fmt: skip
+FORMATS = ["table", "json", "csv"]
+
+
+def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--wait SECONDS for the commands that write; `default` says when it is not settings.lock_wait."""
+    return click.option("--wait", type=float, metavar="SECONDS",
+                        help=f"Wait this long for another sync to finish{default}.")  # fmt: skip
+
+
+format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+summary_format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS),
+    help="Summaries as lines (table, the default), JSON objects (the default with --log-format json) or CSV.",
+)  # fmt: skip
+
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+class LazyChoice(click.Choice):
+    """A choice among the keys of a module's attribute, read when the option is parsed or its
+    command's help is shown, not when the command line is built."""
+
+    def __init__(self, module: str, attribute: str):
+        self._where = (module, attribute)
+        self.case_sensitive = True
+
+    @cached_property
+    def choices(self) -> tuple[str, ...]:  # type: ignore[override]
+        module, attribute = self._where
+        return tuple(getattr(importlib.import_module(module), attribute))
+
+
+def summary_format(ctx: click.Context, fmt: str | None) -> str:
+    """The summary format asked for, else JSON under `--log-format json`, else lines."""
+    return fmt or ("json" if ctx.find_root().obj["log_format"] == "json" else "table")
+
+
+def hints_wanted(ctx: click.Context, fmt: str) -> bool:
+    """Progress displays and next-step hints: for people (not with -q or machine output)."""
+    return fmt == "table" and not ctx.find_root().obj["quiet"]
+
+
+def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn cxbridge errors into a one-line message and the documented exit code."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except CxbridgeError as exc:
+            fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
+        except KeyboardInterrupt:
+            fail(
+                "interrupted: every committed batch is kept; run the same command again to resume",
+                kind="Interrupted",
+                exit_code=130,
+            )
+
+    return wrapper
+
+
+def fail(message: str, *, kind: str, exit_code: int, machine: bool | None = None) -> NoReturn:
+    """Print an error (a JSON log entry with `--log-format json`) on stderr and exit."""
+    message = redact(message)
+    if machine is None:
+        machine = machine_wanted()
+    if machine:
+        log.error(message, extra={"fields": {"event": "error", "error": kind, "exit_code": exit_code}})
+    elif kind == "Interrupted":
+        output.stderr().print(message, highlight=False, markup=False)
+    else:
+        output.stderr().print(f"[red]error:[/red] {output.escape(message)}", highlight=False)
+    sys.exit(exit_code)
+
+
+def machine_wanted(ctx: click.Context | None = None) -> bool:
+    ctx = ctx or click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().params.get("log_format") == "json")  # parsed before any callback ran

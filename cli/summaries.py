@@ -1,0 +1,60 @@
+"""A source's run as the commands that write print it: a line, a JSON object or a CSV row."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from . import output
+
+if TYPE_CHECKING:
+    from cxbridge.pipeline import SourceResult
+
+
+def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool) -> None:
+    """One summary per source: a line, a JSON object or a CSV row."""
+    if fmt == "csv":
+        output.rows([summary_row(result, dry_run=dry_run) for result in results], fmt="csv")
+        return
+    for result in results:
+        _print_summary(result, machine=fmt == "json", dry_run=dry_run)
+
+
+def summary_row(result: SourceResult, *, dry_run: bool) -> dict[str, Any]:
+    return flat_row({"dry_run": dry_run, **result.__dict__})
+
+
+def flat_row(values: dict[str, Any]) -> dict[str, Any]:
+    """A summary as a CSV row: lists and mappings as JSON text."""
+    return {k: json.dumps(v, default=str) if isinstance(v, list | dict) else v for k, v in values.items()}
+
+
+def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> None:
+    if machine:
+        click.echo(json.dumps({"event": "source_summary", "dry_run": dry_run, **result.__dict__}, default=str))
+        return
+    name = f"{result.source} ({result.connector})"
+    if not (result.ok or result.paused):
+        click.echo(f"✘ {name}: {result.status}: {result.error}")
+        print_warnings(result.warnings)
+        return
+    verb = "would write" if dry_run else "written"
+    opened = ""
+    if result.cases_opened:
+        plural = "s" if result.cases_opened != 1 else ""
+        opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
+    click.echo(
+        f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
+        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{opened} · {result.seconds:.1f} s"
+    )
+    if result.paused:
+        click.echo(f"  paused: {result.error}")
+    print_warnings(result.warnings)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    """Each warning of a source's run under its summary line."""
+    for warning in warnings:
+        click.echo(f"  ⚠ {warning}")
