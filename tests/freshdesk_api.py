@@ -8,6 +8,7 @@ time filter hold only the last 30 days — documented for tickets, assumed here 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,12 +54,16 @@ class Helpdesk:
     today: str = "2026-06-01T00:00:00Z"
     refusal: Reply | None = None  # what every request gets instead (a restricted agent, a wrong domain)
     url: str = ""
+    created: dict[int, dict[str, Any]] = field(default_factory=dict)  # tickets made through POST /api/v2/tickets
+    lose_answers: int = 0  # the answers to this many creations are lost: the connection drops instead
 
     def serve(self, api: FakeApi) -> None:
         self.url = api.url
         api.route("GET", "/api/v2/surveys/satisfaction_ratings")(self.list_ratings)
         api.route("GET", "/api/v2/surveys")(self.list_surveys)
         api.route("GET", "/api/v2/tickets")(self.list_tickets)
+        api.route("POST", "/api/v2/tickets")(self.create_ticket)
+        api.route("GET", "/api/v2/search/tickets")(self.search_tickets)
 
     def refused(self, seen: Seen) -> Reply | None:
         expected = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
@@ -103,6 +108,41 @@ class Helpdesk:
         since = seen.query.get("updated_since") or self.days_ago(30)
         chosen = sorted((t for t in self.tickets if t["updated_at"] >= since), key=lambda t: t["updated_at"])
         return self.page(seen, chosen)
+
+    def create_ticket(self, seen: Seen, match: Any) -> Any:
+        """Create a Ticket (developers.freshdesk.com/api/#create_ticket): subject, description and
+        a requester (email, requester_id, phone, …) are needed; status 2–5, priority 1–4; 201
+        with the ticket."""
+        if refused := self.refused(seen):
+            return refused
+        given = seen.json()
+        errors = [{"field": key, "message": "It should not be blank as this is a mandatory field", "code": "missing_field"}
+                  for key in ("subject", "description") if not given.get(key)]  # fmt: skip
+        if not any(given.get(key) for key in ("email", "requester_id", "phone", "unique_external_id")):
+            errors.append({"field": "requester_id", "message": "Please fill at least 1 of email, mobile, phone, "
+                           "requester_id, twitter_id, facebook_id, unique_external_id fields", "code": "missing_field"})  # fmt: skip
+        if given.get("status", 2) not in (2, 3, 4, 5) or given.get("priority", 1) not in (1, 2, 3, 4):
+            errors.append({"field": "status", "message": "It should be one of these values: '2,3,4,5'", "code": "invalid_value"})
+        if errors:
+            return Reply(400, {"description": "Validation failed", "errors": errors})
+        ticket = {"id": 800 + len(self.created), "status": 2, "priority": 1, "created_at": self.today,
+                  "updated_at": self.today, **given}  # fmt: skip
+        self.created[ticket["id"]] = ticket
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return Reply(drop=True)
+        return Reply(201, ticket)
+
+    def search_tickets(self, seen: Seen, match: Any) -> Any:
+        """Filter Tickets (`query="tag:'x'"`, the only filter played here): `{"results", "total"}`."""
+        if refused := self.refused(seen):
+            return refused
+        found = re.fullmatch(r"\"tag:'([^']+)'\"", seen.query.get("query", ""))
+        if found is None:
+            return Reply(400, {"description": "Validation failed",
+                               "errors": [{"field": "query", "message": "Given query is invalid", "code": "invalid_value"}]})  # fmt: skip
+        results = [t for t in self.created.values() if found.group(1) in t.get("tags", [])]
+        return {"results": results, "total": len(results)}
 
 
 @contextmanager

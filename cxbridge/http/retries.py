@@ -30,6 +30,11 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 STREAM = "cxbridge.stream"
 """Request extension: the caller reads the body itself (a large download), so the transport
 returns the response unread and a fault inside the body is the caller's to retry."""
+ONCE = "cxbridge.once"
+"""Request extension: the request makes something (a ticket, a task) and must not be sent twice.
+Only the answers that say it was not taken (429, 503) are retried; a lost answer, a timeout or
+another 5xx fail at once, for the caller to look for what it made before it tries again."""
+NOT_TAKEN = frozenset({429, 503})
 
 Sleep = Callable[[float], None]
 
@@ -130,9 +135,13 @@ class RetryingTransport(httpx.BaseTransport):
                 response = self.wrapped.handle_request(request)
                 if not request.extensions.get(STREAM):
                     response.read()  # inside the retry: a body cut short is retried like a dropped connection
-        except httpx.TimeoutException as exc:
-            raise Retryable(f"timed out ({type(exc).__name__})") from None
-        except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+            if request.extensions.get(ONCE):
+                raise TransientSourceError(
+                    f"{request.method} {public_url(request.url)}: no answer ({type(exc).__name__}); it may have been done"
+                ) from None
+            if isinstance(exc, httpx.TimeoutException):
+                raise Retryable(f"timed out ({type(exc).__name__})") from None
             if self.watchdog is None or not self.watchdog.fired:
                 raise Retryable(f"connection failed ({type(exc).__name__})") from None
             if by_run and self.run is not None:
@@ -143,6 +152,8 @@ class RetryingTransport(httpx.BaseTransport):
             self.limiter.observe(response.headers)
         if response.status_code not in RETRY_STATUSES or self._permanent(response):
             return response
+        if request.extensions.get(ONCE) and response.status_code not in NOT_TAKEN:
+            return response  # it may have been done: the caller looks before trying again
         response.read()
         response.close()
         retry_after = self.errors.retry_after(response) if self.errors else retry_after_seconds(response.headers.get("Retry-After"))

@@ -1,4 +1,5 @@
-"""First-party loop actions — `webhook`, `slack`, `teams`, `email`, `zendesk` — registered through
+"""First-party loop actions — `webhook`, `slack`, `teams`, `email`, `zendesk`,
+`freshdesk` — registered through
 the same `register_actions` hook as third-party ones; their modules load when first asked for."""
 
 from cxbridge.hookspecs import hookimpl
@@ -7,8 +8,9 @@ from cxbridge.hookspecs import hookimpl
 @hookimpl
 def register_actions(register):
     from cxbridge.plugins.actions.email import EmailAction
+    from cxbridge.plugins.actions.freshdesk import FreshdeskTicketAction
     from cxbridge.plugins.actions.webhooks import SlackAction, TeamsAction, WebhookAction
     from cxbridge.plugins.actions.zendesk import ZendeskTicketAction
 
-    for action in (WebhookAction, SlackAction, TeamsAction, EmailAction, ZendeskTicketAction):
+    for action in (WebhookAction, SlackAction, TeamsAction, EmailAction, ZendeskTicketAction, FreshdeskTicketAction):
         register(action)

@@ -1,0 +1,137 @@
+"""Loop actions that create a ticket, task or case in an API a source plugin reads — Freshdesk,
+HubSpot, Salesforce — against the local fakes of those APIs (request shapes from each vendor's
+documented create endpoint, cited in the fakes): once per case, signed in as the source is,
+429/503 retried in the run, any other failure visible and retried on a later run, and a create
+whose answer was lost found again instead of made twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxbridge.config import load_config
+from cxbridge.identity import record_id
+from cxbridge.loop.cases import case_id, delivery_id
+from cxbridge.loop.outbox import deliver_pending
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.plugins_host import create_host
+from tests.conftest import Workspace, survey_row
+from tests.freshdesk_api import API_KEY, Helpdesk, freshdesk
+from tests.local_api import Reply
+
+ROWS = [survey_row(1, nps=3), survey_row(2, nps=9), survey_row(3, nps=10), survey_row(4, nps=0), survey_row(5, nps=8)]
+DETRACTORS = ["R1", "R4"]  # NPS 0–6 in ROWS, worked out by hand
+
+
+def with_loop(workspace: Workspace, text: str) -> None:
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def key_of(native: str, action: str) -> str:
+    return delivery_id(case_id(record_id("survey", "rows", native)), action)
+
+
+def outbox(workspace: Workspace) -> dict[str, tuple]:
+    """{native id: (status, attempts, external_ref, last_error)} of every delivery."""
+    rows = workspace.query(
+        "SELECT f.source_record_id, o.status, o.attempts, o.external_ref, o.last_error FROM loop_outbox o "
+        "JOIN feedback_cases c ON c.case_id = o.case_id JOIN feedback f ON f.record_id = c.record_id"
+    )
+    return {native: tuple(rest) for native, *rest in rows}
+
+
+def case_refs(workspace: Workspace) -> dict[str, str | None]:
+    return dict(workspace.query("SELECT f.source_record_id, c.external_ref FROM feedback_cases c JOIN feedback f USING (record_id)"))
+
+
+def deliver_again(workspace: Workspace) -> None:
+    """A later run's deliveries: every row not delivered yet, its backoff waited out."""
+    actions = {name: entry.build() for name, entry in load_config(workspace.config, create_host()).actions.items()}
+    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
+        destination.open()
+        deliver_pending(destination, actions, everything=True)
+    for action in actions.values():
+        action.close()
+
+
+# --- Freshdesk ---------------------------------------------------------------------------------
+
+FRESHDESK = """
+[loop.rules.detractors]
+actions = ["desk"]
+
+[loop.actions.desk]
+type = "freshdesk"
+base_url = "{url}"
+api_key = "${{FRESHDESK_API_KEY}}"
+requester_email = "cx-team@example.com"
+tags = ["cxbridge", "detractor"]
+group_id = 12
+"""
+
+
+@pytest.fixture
+def helpdesk(workspace, monkeypatch):
+    desk = Helpdesk()
+    with freshdesk(desk) as api:
+        monkeypatch.setenv("FRESHDESK_API_KEY", API_KEY)
+        with_loop(workspace, FRESHDESK.format(url=api.url))
+        workspace.write_csv(ROWS)
+        yield desk, api
+
+
+def tag_of(native: str) -> str:
+    return f"cx-{key_of(native, 'desk')[:29]}"
+
+
+def test_a_freshdesk_ticket_per_case_becomes_its_external_ref(workspace, helpdesk):
+    desk, api = helpdesk
+    workspace.sync()
+    workspace.sync()
+    workspace.sync(full_refresh=True)
+    assert len(desk.created) == 2, "one ticket per case, however often the records are read"
+    by_tag = {tag: ticket for ticket in desk.created.values() for tag in ticket["tags"] if tag.startswith("cx-")}
+    assert sorted(by_tag) == sorted(tag_of(n) for n in DETRACTORS)
+    ticket = by_tag[tag_of("R1")]
+    assert (ticket["subject"], ticket["email"], ticket["status"], ticket["priority"], ticket["source"], ticket["group_id"]) == (
+        "Detractors at S1: nps 3 (detractor)", "cx-team@example.com", 2, 3, 2, 12,
+    )  # fmt: skip
+    assert ticket["tags"][:2] == ["cxbridge", "detractor"]
+    assert "Comment:<br>comment 1" in ticket["description"] and key_of("R1", "desk") in ticket["description"]
+    assert {n: case_refs(workspace)[n] for n in DETRACTORS} == {n: f"freshdesk:{by_tag[tag_of(n)]['id']}" for n in DETRACTORS}
+    posts = [seen for seen in api.requests if seen.method == "POST"]
+    assert len(posts) == 2 and all(seen.headers["Authorization"].startswith("Basic ") for seen in posts)
+    assert API_KEY.encode() not in workspace.db.read_bytes()
+
+
+def test_a_429_is_retried_in_the_run_and_a_500_on_the_next_run(workspace, helpdesk):
+    desk, api = helpdesk
+    api.fail(Reply(429, {"message": "slow down"}, headers={"Retry-After": "0"}), match="/api/v2/tickets")
+    api.fail(Reply(500, {"message": "boom"}), match="/api/v2/tickets")  # the retry of the first, or the second
+    result = workspace.sync()
+    assert result.deliveries.total_delivered == 1 and result.deliveries.total_failed == 1
+    [(failed, row)] = [(n, row) for n, row in outbox(workspace).items() if row[0] == "failed"]
+    assert row[:3] == ("failed", 1, None) and "HTTP 500" in row[3] and row[3].startswith("desk: ")
+    assert len(desk.created) == 1, "a 500 is not sent again in the run: it may have made the ticket"
+    deliver_again(workspace)
+    assert len(desk.created) == 2 and outbox(workspace)[failed][:2] == ("delivered", 2)
+    assert case_refs(workspace)[failed] is not None
+
+
+def test_a_ticket_whose_answer_was_lost_is_found_by_its_tag_not_made_twice(workspace, helpdesk):
+    desk, api = helpdesk
+    desk.lose_answers = 1
+    first = workspace.sync()
+    assert first.deliveries.total_failed == 1 and len(desk.created) == 2, "… though Freshdesk made both tickets"
+    [failed] = [n for n, row in outbox(workspace).items() if row[0] == "failed"]
+    deliver_again(workspace)
+    assert len(desk.created) == 2
+    lost = next(t for t in desk.created.values() if tag_of(failed) in t["tags"])
+    assert outbox(workspace)[failed] == ("delivered", 2, f"freshdesk:{lost['id']}", None)
+    assert any(seen.path == "/api/v2/search/tickets" for seen in api.requests)
+
+
+def test_a_key_the_freshdesk_source_only_reads_by_is_refused(workspace, helpdesk):
+    with_loop(workspace, 'lookback_days = 5\n')
+    with pytest.raises(Exception) as caught:
+        workspace.sync()
+    assert "loop.actions.desk: lookback_days: a key of the freshdesk source that an action does not use" in str(caught.value)
