@@ -4,7 +4,11 @@ ms), sorts, `limit`, `after`, `total` and the 10,000-result cap (a 400 past it),
 as text, bearer auth and HubSpot's error bodies; and the v4 associations batch read
 (`POST /crm/v4/associations/{from}/{to}/batch/read`, developers.hubspot.com "Retrieve
 associations"): `results` of `from`/`to` with `toObjectId` and `associationTypes`, and an
-object without associations under `errors` with HTTP 207."""
+object without associations under `errors` with HTTP 207. Tasks as the tasks API documents them
+(developers.hubspot.com/docs/api/crm/tasks): `POST /crm/v3/objects/tasks` with `properties`
+(`hs_timestamp` required) and `associations` (`to.id`, `types` of HUBSPOT_DEFINED 204 task → contact,
+192 task → company) → 201 with the task; their search by a token of `hs_task_body`
+(CONTAINS_TOKEN), and `POST /crm/v3/objects/tasks/batch/read` of `inputs` ids."""
 
 from __future__ import annotations
 
@@ -78,8 +82,13 @@ class HubSpotAccount:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {t: [] for t in MODIFIED})
     submission_companies: dict[str, list[str]] = field(default_factory=dict)  # survey response id → company ids
     cap: int = 10_000  # results one search may page through
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)  # made through POST /crm/v3/objects/tasks
+    lose_answers: int = 0  # the answers to this many task creations are lost: the connection drops instead
 
     def serve(self, api: FakeApi) -> None:
+        api.route("POST", "/crm/v3/objects/tasks/search")(self.search_tasks)
+        api.route("POST", "/crm/v3/objects/tasks/batch/read")(self.read_tasks)
+        api.route("POST", "/crm/v3/objects/tasks")(self.create_task)
         api.route("POST", "/crm/v3/objects/([a-z_]+)/search")(self.search)
         api.route("POST", "/crm/v4/associations/([a-z_]+)/([a-z_]+)/batch/read")(self.associations)
 
@@ -144,6 +153,45 @@ class HubSpotAccount:
         if start + limit < len(found):
             reply["paging"] = {"next": {"after": str(start + limit), "link": "?after=" + str(start + limit)}}
         return reply
+
+    def create_task(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        given = seen.json()
+        properties = given.get("properties") or {}
+        associations = given.get("associations") or []
+        known = {(204, c["id"]) for c in self.objects["contacts"]} | {(192, c["id"]) for c in self.objects["companies"]}
+        bad = [a for a in associations for t in a["types"]
+               if t.get("associationCategory") != "HUBSPOT_DEFINED" or (t.get("associationTypeId"), a["to"]["id"]) not in known]  # fmt: skip
+        if not properties.get("hs_timestamp") or bad:
+            return Reply(400, {"status": "error", "message": "Property values were not valid", "category": "VALIDATION_ERROR",
+                               "correlationId": "0f1e2d3c-0000-4000-8000-000000000003"})  # fmt: skip
+        task_id = str(91000 + len(self.tasks))
+        task = {"id": task_id, "properties": {"hs_object_id": task_id, **properties}, "associations": associations,
+                "createdAt": iso(START), "updatedAt": iso(START), "archived": False}  # fmt: skip
+        self.tasks[task_id] = task
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return Reply(drop=True)
+        return Reply(201, {k: v for k, v in task.items() if k != "associations"})
+
+    def search_tasks(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        [wanted] = seen.json()["filterGroups"][0]["filters"]
+        assert (wanted["propertyName"], wanted["operator"]) == ("hs_task_body", "CONTAINS_TOKEN")
+        found = [t for t in self.tasks.values() if wanted["value"] in t["properties"].get("hs_task_body", "").split()]
+        return {"total": len(found), "results": found}
+
+    def read_tasks(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        body = seen.json()
+        wanted = set(body.get("properties") or [])
+        found = [self.tasks[str(item["id"])] for item in body["inputs"] if str(item["id"]) in self.tasks]
+        results = [{"id": t["id"], "properties": {k: v for k, v in t["properties"].items() if k in wanted or k == "hs_object_id"},
+                    "createdAt": t["createdAt"], "updatedAt": t["updatedAt"], "archived": False} for t in found]  # fmt: skip
+        return {"status": "COMPLETE", "results": results, "startedAt": iso(START), "completedAt": iso(START)}
 
 
 @contextmanager

@@ -135,3 +135,82 @@ def test_a_key_the_freshdesk_source_only_reads_by_is_refused(workspace, helpdesk
     with pytest.raises(Exception) as caught:
         workspace.sync()
     assert "loop.actions.desk: lookback_days: a key of the freshdesk source that an action does not use" in str(caught.value)
+
+
+# --- HubSpot -----------------------------------------------------------------------------------
+
+HUBSPOT = """
+[loop.rules.detractors]
+actions = ["crm_task"]
+owner_by = "location"
+owners = {{ S0 = "cx-lead@example.com" }}
+
+[loop.actions.crm_task]
+type = "hubspot"
+base_url = "{url}"
+access_token = "${{HUBSPOT_TOKEN}}"
+owner_ids = {{ "cx-lead@example.com" = "5001" }}
+"""
+LINKS = {"R1": ("2", "2"), "R4": ("003C9", "")}  # R1: a HubSpot contact and company; R4: a Salesforce-style id
+
+
+def with_crm_links(workspace: Workspace) -> None:
+    """The survey's rows with a contact and account column, mapped to crm_contact_id/crm_account_id."""
+    import csv
+
+    from tests.conftest import SURVEY_HEADER
+
+    text = workspace.config.read_text(encoding="utf-8")
+    workspace.config.write_text(text.replace('email = "email"\n', 'email = "email"\ncrm_contact_id = "contact"\n'
+                                             'crm_account_id = "account"\n', 1), encoding="utf-8")  # fmt: skip
+    with (workspace.root / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*SURVEY_HEADER, "contact", "account"])
+        writer.writerows([*row, *LINKS.get(row[0], ("", ""))] for row in ROWS)
+
+
+@pytest.fixture
+def crm(workspace, monkeypatch):
+    from tests.hubspot_api import TOKEN, crm_account, hubspot
+
+    account = crm_account()
+    with hubspot(account) as api:
+        monkeypatch.setenv("HUBSPOT_TOKEN", TOKEN)
+        with_loop(workspace, HUBSPOT.format(url=api.url))
+        with_crm_links(workspace)
+        yield account, api
+
+
+def test_a_hubspot_task_per_case_associated_with_its_contact_and_company(workspace, crm):
+    account, api = crm
+    workspace.sync()
+    workspace.sync(full_refresh=True)
+    assert len(account.tasks) == 2
+    by_key = {key: task for task in account.tasks.values() for key in DETRACTORS
+              if key_of(key, "crm_task") in task["properties"]["hs_task_body"].split()}  # fmt: skip
+    r1, r4 = by_key["R1"], by_key["R4"]
+    assert (r1["properties"]["hs_task_subject"], r1["properties"]["hs_task_status"], r1["properties"]["hs_task_priority"],
+            r1["properties"]["hs_task_type"]) == ("Detractors at S1: nps 3 (detractor)", "NOT_STARTED", "HIGH", "CALL")  # fmt: skip
+    [(due,)] = workspace.query("SELECT c.due_at FROM feedback_cases c JOIN feedback f USING (record_id) WHERE f.source_record_id = 'R1'")
+    assert r1["properties"]["hs_timestamp"] == due, "the task is due when the case is"
+    assert [(a["to"]["id"], a["types"][0]["associationTypeId"]) for a in r1["associations"]] == [("2", 204), ("2", 192)]
+    assert r4["associations"] == [], "an id HubSpot did not make is not associated"
+    assert "hubspot_owner_id" not in r1["properties"] and r4["properties"]["hubspot_owner_id"] == "5001"
+    refs = case_refs(workspace)
+    assert {n: refs[n] for n in DETRACTORS} == {n: f"hubspot:task:{by_key[n]['id']}" for n in DETRACTORS}
+    posts = [seen for seen in api.requests if seen.path == "/crm/v3/objects/tasks"]
+    assert len(posts) == 2 and all(seen.headers["Authorization"].startswith("Bearer pat-") for seen in posts)
+
+
+def test_a_hubspot_task_whose_answer_was_lost_is_found_not_made_twice(workspace, crm):
+    account, api = crm
+    account.lose_answers = 1
+    api.fail(Reply(429, {"status": "error", "message": "You have reached your secondly limit.", "errorType": "RATE_LIMIT",
+                         "policyName": "SECONDLY"}, headers={"Retry-After": "0"}), match="/crm/v3/objects/tasks")  # fmt: skip
+    first = workspace.sync()
+    assert (first.deliveries.total_delivered, first.deliveries.total_failed, len(account.tasks)) == (1, 1, 2)
+    [failed] = [n for n, row in outbox(workspace).items() if row[0] == "failed"]
+    deliver_again(workspace)
+    assert len(account.tasks) == 2
+    lost = next(t for t in account.tasks.values() if key_of(failed, "crm_task") in t["properties"]["hs_task_body"])
+    assert outbox(workspace)[failed] == ("delivered", 2, f"hubspot:task:{lost['id']}", None)

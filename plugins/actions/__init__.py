@@ -1,5 +1,5 @@
 """First-party loop actions — `webhook`, `slack`, `teams`, `email`, `zendesk`,
-`freshdesk` — registered through
+`freshdesk`, `hubspot` — registered through
 the same `register_actions` hook as third-party ones; their modules load when first asked for."""
 
 from cxbridge.hookspecs import hookimpl
@@ -9,8 +9,10 @@ from cxbridge.hookspecs import hookimpl
 def register_actions(register):
     from cxbridge.plugins.actions.email import EmailAction
     from cxbridge.plugins.actions.freshdesk import FreshdeskTicketAction
+    from cxbridge.plugins.actions.hubspot import HubSpotTaskAction
     from cxbridge.plugins.actions.webhooks import SlackAction, TeamsAction, WebhookAction
     from cxbridge.plugins.actions.zendesk import ZendeskTicketAction
 
-    for action in (WebhookAction, SlackAction, TeamsAction, EmailAction, ZendeskTicketAction, FreshdeskTicketAction):
+    for action in (WebhookAction, SlackAction, TeamsAction, EmailAction, ZendeskTicketAction, FreshdeskTicketAction,
+                   HubSpotTaskAction):
         register(action)
