@@ -141,7 +141,7 @@ class RecordBuilder:
         keys, name = type(self.config).model_fields, self.context.name
         if "metrics" in keys:
             return metrics.advice(fixes, where=f"the [[sources.{name}.metrics]] entry of column {answer.question_id!r}")
-        if "questions" in keys:
+        if "questions" in keys and getattr(self.config, "takes_questions", True):
             return metrics.advice(fixes, where=f"[sources.{name}.questions.{_toml_key(answer.question_id)}]")
         if "csat_scale" in keys and "scale" in fixes and answer.spec.metric == Metric.CSAT:  # type: ignore[union-attr]
             return f"fix the answer in the source, or set csat_scale in [sources.{name}] to the scale its answers use"

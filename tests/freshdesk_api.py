@@ -53,6 +53,8 @@ class Helpdesk:
     remaining: int = 200
     today: str = "2026-06-01T00:00:00Z"
     refusal: Reply | None = None  # what every request gets instead (a restricted agent, a wrong domain)
+    csat_surveys: list[dict[str, Any]] = field(default_factory=list)  # the newer customer-satisfaction surveys
+    csat_responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # survey id → its responses
     url: str = ""
     created: dict[int, dict[str, Any]] = field(default_factory=dict)  # tickets made through POST /api/v2/tickets
     lose_answers: int = 0  # the answers to this many creations are lost: the connection drops instead
@@ -64,6 +66,8 @@ class Helpdesk:
         api.route("GET", "/api/v2/tickets")(self.list_tickets)
         api.route("POST", "/api/v2/tickets")(self.create_ticket)
         api.route("GET", "/api/v2/search/tickets")(self.search_tickets)
+        api.route("GET", "/api/v2/customer-satisfaction/surveys")(self.list_csat_surveys)
+        api.route("GET", "/api/v2/customer-satisfaction/surveys/([^/]+)/responses")(self.list_csat_responses)
 
     def refused(self, seen: Seen) -> Reply | None:
         expected = "Basic " + base64.b64encode(f"{API_KEY}:X".encode()).decode()
@@ -81,6 +85,33 @@ class Helpdesk:
             query = "&".join(f"{k}={v}" for k, v in {**seen.query, "page": page + 1}.items())
             headers["Link"] = f'<{self.url}{seen.path}?{query}>; rel="next"'
         return Reply(body=chunk, headers=headers)
+
+    def token_page(self, seen: Seen, items: list[Any]) -> Reply:
+        """A customer-satisfaction page: `{"data": [...], "paging": {"next": URL}}`, the next page's
+        URL carrying `per_page` and an opaque `next_token` (default 30 a page, at most 100)."""
+        per_page = int(seen.query.get("per_page", 30))
+        if per_page > 100:
+            return Reply(400, {"description": "Validation failed",
+                               "errors": [{"field": "per_page", "message": "It should be less than or equal to 100",
+                                           "code": "invalid_value"}]})  # fmt: skip
+        token = seen.query.get("next_token")
+        start = int(token.removeprefix("after-")) if token else 0
+        chunk = items[start : start + per_page]
+        self.remaining = max(self.remaining - 1, 0)
+        headers = {"X-RateLimit-Total": str(self.limit_total), "X-RateLimit-Remaining": str(self.remaining)}
+        more = start + per_page < len(items)
+        link = f"{self.url}{seen.path}?per_page={per_page}&next_token=after-{start + per_page}" if more else None
+        return Reply(body={"data": chunk, "paging": {"next": link, "previous": None}}, headers=headers)
+
+    def list_csat_surveys(self, seen: Seen, match: Any) -> Any:
+        return self.refused(seen) or self.token_page(seen, self.csat_surveys)
+
+    def list_csat_responses(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        if match.group(1) not in self.csat_responses:
+            return Reply(404, {"code": "not_found", "message": "The requested survey does not exist."})
+        return self.token_page(seen, self.csat_responses[match.group(1)])
 
     def list_ratings(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):
@@ -157,4 +188,77 @@ def support_helpdesk() -> Helpdesk:
     helpdesk.ratings = [rating(1, 103, feedback="Super quick", extra={"question_4": 103}), rating(2, -102),
                         rating(3, 100, extra={"question_4": -103}), rating(4, 101)]  # fmt: skip
     helpdesk.tickets = [ticket(1), ticket(2, source=3, tags=("refund",)), ticket(3, source=7), ticket(4, source=2)]
+    return helpdesk
+
+
+# --- the newer customer-satisfaction surveys ---------------------------------------------------
+# Shapes as documented for GET /api/v2/customer-satisfaction/surveys and …/surveys/{id}/responses
+# (https://developers.freshdesk.com/api/#customer-satisfaction_new, as singer-io/tap-freshdesk's
+# schemas/csat_surveys.json and schemas/survey_responses.json at commit df646c6 record the fields,
+# AGPL-3.0; the survey's id, title, header message and first question are those of the reference's
+# example as tap-freshdesk's tests/unittests/test_token_paginated_mixin.py and withone.ai's copy of
+# the reference quote them). The scales, labels, score ranges and responses are ours: no recorded
+# answer of this API could be found.
+
+ADVANCED = "e0de74e5-215c-4ee2-8668-3c9f405cc881"  # the reference's example survey
+PULSE = "7b1f3c2a-5d4e-4f60-9a8b-0c1d2e3f4a5b"
+
+SATISFACTION_POINTS = ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied")
+
+
+def range_question(qid: str, text: str, low: int, high: int, *, labels: tuple[str, ...] = (), ranges=(),
+                   identifier: str | None = None) -> dict[str, Any]:  # fmt: skip
+    return {"type": "range", "id": qid, "question_identifier": identifier, "text": text, "required": True,
+            "deleted": False, "hint_enabled": False,
+            "scale": {"min": low, "max": high, "variant": "emoji" if labels else "number", "order": "ASC",
+                      "button_shape": "circle", "label_preference": "all", "labels": list(labels),
+                      "score_ranges": [{"id": f"SR_{n}", "min": a, "max": b, "label": label}
+                                       for n, (a, b, label) in enumerate(ranges, start=1)]},
+            "ratings": [{"value": low + n, "label": label} for n, label in enumerate(labels)]}  # fmt: skip
+
+
+CSAT_SURVEYS = [
+    {"id": ADVANCED, "title": "Advanced CSAT Survey", "description": "",
+     "header_message": "Thank you for your time. This survey should take under a minute to complete.",
+     "state": "ACTIVE", "language": "en",
+     "questions": [
+         range_question("Q_1", "Please rate your recent interaction with our support team?", 1, 5,
+                        labels=SATISFACTION_POINTS, identifier="CSAT"),
+         range_question("Q_2", "How likely are you to recommend us to a friend or colleague?", 0, 10, identifier="NPS"),
+         {"type": "choice", "id": "Q_3", "text": "What did we do best?", "required": False, "deleted": False,
+          "multiple": False, "choices": [{"value": "CH_1", "label": "Speed"}, {"value": "CH_2", "label": "Knowledge"}]},
+         {"type": "text", "id": "Q_4", "text": "Anything else you would like to share?", "required": False,
+          "deleted": False, "multiline": True},
+         {"type": "thank-you", "id": "Q_5", "text": "Thank you!", "deleted": False},
+     ]},
+    {"id": PULSE, "title": "Support pulse", "description": "", "header_message": "", "state": "ACTIVE", "language": "en",
+     "questions": [
+         range_question("Q_1", "How did we do?", 1, 5, labels=("😠", "🙁", "😐", "🙂", "😍"),
+                        ranges=((1, 2, "Dissatisfied"), (3, 3, "Neutral"), (4, 5, "Satisfied"))),
+         range_question("Q_2", "How satisfied were you with the wait?", 1, 7),
+         range_question("Q_3", "Rate our response time", 1, 5,
+                        ranges=((1, 2, "Satisfied"), (3, 3, "Neutral"), (4, 5, "Dissatisfied"))),
+     ]},
+]  # fmt: skip
+
+
+def csat_response(n: int, survey: str, answers: dict[str, Any], *, updated: str | None = None,
+                  status: str = "COMPLETED") -> dict[str, Any]:  # fmt: skip
+    created = f"2026-05-{n % 27 + 1:02d}T08:00:00Z"
+    return {"id": f"5f0c9e2a-0000-4000-8000-{n:012d}", "survey_id": survey, "survey_version_id": "1",
+            "user_id": str(400 + n), "agent_id": "77", "group_id": "12", "ticket_id": 600 + n, "status": status,
+            "answers": [{"question_id": qid, "question_text": "", "value": value} for qid, value in answers.items()],
+            "created_at": created, "updated_at": updated or created}  # fmt: skip
+
+
+def csat_helpdesk() -> Helpdesk:
+    """Five responses, listed newest first (the order is not documented): four to the example
+    survey, one to the pulse survey."""
+    helpdesk = Helpdesk(csat_surveys=CSAT_SURVEYS)
+    advanced = [csat_response(1, ADVANCED, {"Q_1": 5, "Q_2": 9, "Q_3": "CH_1", "Q_4": "Quick and friendly"}),
+                csat_response(2, ADVANCED, {"Q_1": 2, "Q_2": 6}), csat_response(3, ADVANCED, {"Q_1": 3, "Q_2": 10}),
+                csat_response(4, ADVANCED, {"Q_1": 4, "Q_2": 0, "Q_3": "CH_2"})]  # fmt: skip
+    helpdesk.csat_responses = {ADVANCED: advanced[::-1],
+                               PULSE: [csat_response(5, PULSE, {"Q_1": 4, "Q_2": 6, "Q_3": 1})]}  # fmt: skip
+    helpdesk.tickets = [ticket(1), ticket(2, source=3), ticket(3, source=7), ticket(4, source=2), ticket(5, source=13)]
     return helpdesk

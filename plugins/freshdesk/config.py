@@ -1,5 +1,6 @@
-"""`[sources.NAME]` of the freshdesk connector: the helpdesk, its API key, and the look-back
-that catches ratings left late on old tickets."""
+"""`[sources.NAME]` of the freshdesk connector: the helpdesk, its API key, the look-back that
+catches ratings left late on old tickets, and which CSAT API is read (classic ratings, or the
+newer customer-satisfaction surveys with their per-question overrides)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from cxbridge.http import ApiSourceConfig
+from cxbridge.questions import QuestionOverride
 from cxbridge.secrets import Secret
 
 _DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -25,6 +27,20 @@ class FreshdeskConfig(ApiSourceConfig):
     )
     ticket_context: bool = Field(default=True, description="group, agent, source and tags of each rated ticket")
     page_size: int = Field(default=100, ge=1, le=100, description="records per page")
+    csat_api: Literal["classic", "surveys"] = Field(
+        default="classic",
+        description="classic: satisfaction ratings (/surveys/satisfaction_ratings); surveys: the newer "
+        "customer-satisfaction surveys' responses (/customer-satisfaction/surveys)",
+    )
+    questions: dict[str, QuestionOverride] = Field(
+        default_factory=dict,
+        description='with csat_api = "surveys": per question id (Q_1): metric, scale, direction, ignore',
+    )
+
+    @property
+    def takes_questions(self) -> bool:
+        """Whether `questions` applies: only the newer surveys' questions are read through it."""
+        return self.csat_api == "surveys"
 
     @field_validator("domain")
     @classmethod
@@ -37,4 +53,6 @@ class FreshdeskConfig(ApiSourceConfig):
     def _where(self) -> FreshdeskConfig:
         if self.domain is None and self.base_url is None:
             raise ValueError("give domain (acme for acme.freshdesk.com) or base_url")
+        if self.questions and self.csat_api != "surveys":
+            raise ValueError('questions apply to the newer surveys only: set csat_api = "surveys" or remove them')
         return self

@@ -76,11 +76,21 @@ def normalize_rating(
     ]
     if raw.get("feedback"):
         answers.append(AnswerInput("feedback", raw["feedback"], "Feedback", is_comment=True))
+    return build_rated(raw, builder, answers, context)
+
+
+def build_rated(
+    raw: dict[str, Any], builder: RecordBuilder, answers: list[AnswerInput], context: TicketContext | None,
+    *, attributes: dict[str, Any] | None = None,
+) -> FeedbackRecord:  # fmt: skip
+    """The record of a rating or survey response: its ticket, agent and group (`team`), its
+    survey and user, and the rated ticket's context (channel, company, tags) where known."""
     fields = {"ticket_id": _text(raw.get("ticket_id")), "agent_id": _text(raw.get("agent_id")),
               "team": _text(raw.get("group_id"))}  # fmt: skip
-    attributes: dict[str, Any] = {"survey_id": raw["survey_id"]} if raw.get("survey_id") else {}
-    if raw.get("user_id"):
-        attributes["user_id"] = raw["user_id"]
+    attributes = dict(attributes or {})
+    for key in ("survey_id", "user_id"):
+        if raw.get(key):
+            attributes[key] = raw[key]
     if context is not None:
         fields["channel"] = context.channel
         fields["agent_id"] = fields["agent_id"] or context.agent_id

@@ -1,7 +1,8 @@
 """The freshdesk source: satisfaction ratings created since the last sync less a look-back
 (Freshdesk filters ratings by creation only), the survey questions they answer, and the context
 of the rated tickets (those changed since the earliest rating read); paced by the `X-RateLimit-*`
-headers Freshdesk sends with every answer."""
+headers Freshdesk sends with every answer. With `csat_api = "surveys"` it reads the responses of
+the newer customer-satisfaction surveys instead (`survey_responses.py`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cxbridge.http import ApiErrors, ApiSource, BasicAuth, HeaderBudget, PageNum
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
 from cxbridge.plugins.freshdesk.ratings import SurveyQuestion, TicketContext, normalize_rating
+from cxbridge.plugins.freshdesk.survey_responses import SurveyResponses
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -63,7 +65,30 @@ class FreshdeskSource(ApiSource):
         return BasicAuth(reveal(self.config.api_key), "X")
 
     def streams(self) -> list[Stream]:
+        if self.config.csat_api == "surveys":
+            return [SurveyResponses(self)]
         return [SatisfactionRatings(self)]
+
+    def changed_tickets(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
+        """Context of the tickets updated since `since` (a rating updates its ticket), oldest
+        first; past Freshdesk's 300-page cap the listing starts again from the last one seen."""
+        config = self.config
+        updated_since = format_timestamp(since)
+        while True:
+            params = {"updated_since": updated_since, "order_by": "updated_at", "order_type": "asc",
+                      "per_page": config.page_size, "page": 1}  # fmt: skip
+            pages = self.client.pages(PageRequest("/api/v2/tickets", params),
+                                             PageNumber(lambda body: body, config.page_size), max_pages=TICKET_PAGES + 1)  # fmt: skip
+            last, count = None, 0
+            for count, page in enumerate(pages, start=1):
+                for ticket in page:
+                    yield str(ticket["id"]), TicketContext.of(ticket)
+                    last = ticket.get("updated_at") or last
+                if count == TICKET_PAGES:
+                    break
+            if count < TICKET_PAGES or last is None or last == updated_since:
+                return
+            updated_since = last
 
 
 class SatisfactionRatings(Stream):
@@ -77,7 +102,7 @@ class SatisfactionRatings(Stream):
         super().__init__(source)
         self.source: FreshdeskSource = source
         self.questions: dict[str, SurveyQuestion] = {}
-        self.tickets: RatedTickets[TicketContext] = RatedTickets(self._ticket_context)
+        self.tickets: RatedTickets[TicketContext] = RatedTickets(source.changed_tickets)
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
@@ -112,25 +137,3 @@ class SatisfactionRatings(Stream):
                     accepted = tuple(sorted(int(v) for v in question.get("accepted_ratings") or []))
                     found.setdefault(str(question["id"]), SurveyQuestion(question.get("label") or question["id"], accepted))
         return found
-
-    def _ticket_context(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
-        """Context of the tickets updated since `since` (a rating updates its ticket), oldest
-        first; past Freshdesk's 300-page cap the listing starts again from the last one seen."""
-        config = self.source.config
-        updated_since = format_timestamp(since)
-        while True:
-            params = {"updated_since": updated_since, "order_by": "updated_at", "order_type": "asc",
-                      "per_page": config.page_size, "page": 1}  # fmt: skip
-            pages = self.source.client.pages(PageRequest("/api/v2/tickets", params),
-                                             PageNumber(lambda body: body, config.page_size), max_pages=TICKET_PAGES + 1)  # fmt: skip
-            last, count = None, 0
-            for count, page in enumerate(pages, start=1):
-                for ticket in page:
-                    yield str(ticket["id"]), TicketContext.of(ticket)
-                    last = ticket.get("updated_at") or last
-                if count == TICKET_PAGES:
-                    break
-            if count < TICKET_PAGES or last is None or last == updated_since:
-                return
-            updated_since = last
-

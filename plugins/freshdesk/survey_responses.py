@@ -1,0 +1,149 @@
+"""The newer Freshdesk customer-satisfaction surveys (`csat_api = "surveys"`): every survey
+(`GET /api/v2/customer-satisfaction/surveys`) and each one's responses
+(`GET /api/v2/customer-satisfaction/surveys/{id}/responses`), both as `{"data": […], "paging":
+{"next": URL}}` pages continued by the `next_token` of `paging.next`.
+
+These lists take no time filter and their order is not documented, so every response is read
+on every sync and those updated since the cursor (less `lookback_days`) are kept; the cursor —
+the latest `updated_at` seen — is saved only once every survey was read to its last page. Each
+response's answers are scored through its survey's questions (`csat_surveys.py`) and the
+config's `questions` overrides; its ticket gets the context the classic ratings get."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from cxbridge.errors import DataError
+from cxbridge.http import PageRequest, PageToken
+from cxbridge.normalize import AnswerInput
+from cxbridge.plugins.freshdesk.csat_surveys import CsatSurvey, parse_survey, value_key
+from cxbridge.plugins.freshdesk.ratings import TicketContext, build_rated
+from cxbridge.privacy import PersonalFields, ignored_questions
+from cxbridge.questions import Question, QuestionPlan
+from cxbridge.rated_tickets import RatedTickets
+from cxbridge.records import FeedbackRecord
+from cxbridge.sources import Stream
+from cxbridge.timestamps import parse_timestamp
+
+if TYPE_CHECKING:
+    from cxbridge.plugins.freshdesk.source import FreshdeskSource
+
+SURVEYS = "/api/v2/customer-satisfaction/surveys"
+
+
+def next_token(body: Any) -> str | None:
+    """The `next_token` of the page's `paging.next` URL (None on the last page)."""
+    link = ((body or {}).get("paging") or {}).get("next") if isinstance(body, dict) else None
+    if not link:
+        return None
+    return (parse_qs(urlsplit(str(link)).query).get("next_token") or [None])[0]
+
+
+def page_items(body: Any) -> list[Any]:
+    if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
+        raise DataError('a customer-satisfaction page is not {"data": [...]}', field="data")
+    return body.get("data") or []
+
+
+class SurveyResponses(Stream):
+    """Responses to every customer-satisfaction survey; the cursor is the latest `updated_at`."""
+
+    name = "survey_responses"
+    cursor_field = "updated_at"
+    is_sorted = False  # no documented order: the cursor is saved once every survey was read
+
+    def __init__(self, source: FreshdeskSource):
+        super().__init__(source)
+        self.source: FreshdeskSource = source
+        self.surveys: dict[str, CsatSurvey] = {}
+        self.plans: dict[str, QuestionPlan] = {}
+        self.tickets: RatedTickets[TicketContext] = RatedTickets(source.changed_tickets)
+
+    def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        config, client = self.source.config, self.source.client
+        since = self._since(cursor)
+        for survey_id in self._read_surveys():
+            first = PageRequest(f"{SURVEYS}/{survey_id}/responses", {"per_page": config.page_size})
+            for page in client.pages(first, PageToken(next_token, param="next_token", items=page_items)):
+                kept = [r for r in page_items(page) if isinstance(r, dict) and _updated_since(r, since)]
+                if config.ticket_context:
+                    self.tickets.cover([(r.get("ticket_id"), r.get("created_at")) for r in kept])
+                yield from ({"survey_id": survey_id, **response} for response in kept)
+
+    def _since(self, cursor: Any) -> datetime | None:
+        """The cursor less the look-back; on a first sync, start_date (None: every response)."""
+        config = self.source.config
+        if cursor:
+            return parse_timestamp(cursor) - timedelta(days=config.lookback_days)  # type: ignore[operator]
+        return parse_timestamp(config.start_date) if config.start_date else None
+
+    def _read_surveys(self) -> list[str]:
+        """Every survey's definition, read once per run, in the order Freshdesk lists them."""
+        if not self.surveys:
+            first = PageRequest(SURVEYS, {"per_page": 100})
+            for page in self.source.client.pages(first, PageToken(next_token, param="next_token", items=page_items)):
+                for survey in page_items(page):
+                    parsed = parse_survey(survey)
+                    self.surveys.setdefault(parsed.id, parsed)
+        return list(self.surveys)
+
+    def plan(self, survey_id: str) -> tuple[CsatSurvey, QuestionPlan]:
+        """The survey's questions and how each is read, decided once per survey."""
+        if not self.surveys:  # a quarantined response replayed without a read
+            self._read_surveys()
+        survey = self.surveys.get(survey_id) or CsatSurvey(survey_id, "", {})
+        if survey_id not in self.plans:
+            where = f"sources.{self.source.context.name}"
+            plan = QuestionPlan(survey.overrides(self.source.config.questions), where=where)
+            plan.decide_primaries((question, ()) for question in survey.questions.values())
+            self.plans[survey_id] = plan
+        return survey, self.plans[survey_id]
+
+    def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        survey, plan = self.plan(str(raw.get("survey_id") or ""))
+        answers: list[AnswerInput] = []
+        for given in raw.get("answers") or []:
+            if not isinstance(given, dict) or given.get("question_id") in (None, ""):
+                continue
+            qid, value = str(given["question_id"]), given.get("value")
+            question = survey.questions.get(qid) or Question(qid, str(given.get("question_text") or qid))
+            label = survey.labels.get(qid, {}).get(value_key(value)) if not isinstance(value, list | dict) else None
+            if question.kind in ("choice", "multi") and label is not None:
+                value = question.choices.get(label, label)  # an option's value is its label (or its scale point)
+            answer = plan.answer(question, value, label=label)
+            if answer is not None:
+                answers.append(answer)
+        attributes = {"survey_title": survey.title} if survey.title else {}
+        for key in ("survey_version_id", "status"):
+            if raw.get(key):
+                attributes[key] = raw[key]
+        return build_rated(raw, builder, answers, self.tickets.get(raw.get("ticket_id")), attributes=attributes)
+
+    def warnings(self) -> list[str]:
+        name, given = self.source.context.name, self.source.config.questions
+        found = [f"survey {survey.id} question {qid}: {why}: kept unscored; to score it, set metric, scale and "
+                 f'direction in [sources.{name}.questions."{survey.id}/{qid}"]'
+                 for survey in self.surveys.values() for qid, why in survey.unscored.items()
+                 if not survey.settled(qid, given)]  # fmt: skip
+        return found + [warning for plan in self.plans.values() for warning in plan.warnings]
+
+    def personal_fields(self) -> PersonalFields:
+        """Answers to questions the config ignores, removed from the raw response (a question
+        ignored in one survey, `<survey id>/Q_1`, is removed wherever a raw answer carries its id:
+        nothing it holds is stored)."""
+        ignored = frozenset(key.rsplit("/", 1)[-1] for key in ignored_questions(self.source.config.questions))
+        return PersonalFields(ignored_items=(("question_id", ignored),))
+
+
+def _updated_since(response: dict[str, Any], since: datetime | None) -> bool:
+    """Kept unless its `updated_at` is before `since`; a response without a readable time is
+    kept (the normalizer quarantines what it cannot read)."""
+    if since is None:
+        return True
+    try:
+        return parse_timestamp(response.get("updated_at")) >= since  # type: ignore[operator]
+    except DataError:
+        return True

@@ -1,0 +1,206 @@
+"""The freshdesk source with `csat_api = "surveys"`: the newer customer-satisfaction surveys and
+their responses, against cassettes of the documented shapes (cassettes/freshdesk/csat_*.yaml,
+recorded from tests/freshdesk_api.py with CXBRIDGE_RECORD_CASSETTES=1) and, for faults, the same
+fake on 127.0.0.1 — always into a real SQLite destination. Every figure is worked out here from
+the answers in tests/freshdesk_api.py, not by cxbridge's metric code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.errors import ConfigError
+from cxbridge.plugins.freshdesk.source import FreshdeskSource
+from cxbridge.testing import HttpSourceConformance, SourceUnderTest
+from cxbridge.testing.cassettes import api_cassette
+from tests.freshdesk_api import (
+    ADVANCED, API_KEY, PULSE, REAL_HOST, Helpdesk, csat_helpdesk, csat_response, freshdesk,
+)  # fmt: skip
+from tests.local_api import Reply
+from tests.sqlite_runs import query, sync_source
+
+sync = partial(sync_source, name="helpdesk")
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "freshdesk"
+SURVEYS = "/api/v2/customer-satisfaction/surveys"
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch) -> list[float]:
+    waits: list[float] = []
+    monkeypatch.setattr(FreshdeskSource, "sleep", staticmethod(waits.append))
+    monkeypatch.setenv("FRESHDESK_API_KEY", API_KEY)
+    return waits
+
+
+def entry(base_url: str, **extra: Any) -> dict[str, Any]:
+    return {"connector": "freshdesk", "base_url": base_url, "api_key": "${FRESHDESK_API_KEY}", "csat_api": "surveys",
+            "page_size": 2, "lookback_days": 3, **extra}  # fmt: skip
+
+
+@contextmanager
+def cassette(name: str, helpdesk: Helpdesk, faults: tuple[tuple[Reply, str], ...] = ()) -> Iterator[Any]:
+    with freshdesk(helpdesk) as api:
+        for reply, match in faults:
+            api.fail(reply, match=match)
+        with api_cassette(CASSETTES / f"{name}.yaml", real_url=REAL_HOST, fake_url=api.url, secrets=[API_KEY]) as c:
+            yield c
+
+
+def normalized(value: float, low: float, high: float, *, lower_is_better: bool = False) -> float:
+    share = (value - low) / (high - low)
+    return round(100 * (1 - share if lower_is_better else share), 6)
+
+
+def test_a_full_sync_scores_each_question_by_its_scale_and_links_the_tickets(tmp_path):
+    with cassette("csat_surveys_full_sync", csat_helpdesk()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.read, result.written) == ("success", 5, 5), result.error
+    paths = [r.uri.removeprefix(REAL_HOST) for r in recorded.requests]
+    assert [p.split("?")[0] for p in paths if "/tickets" not in p] == [
+        SURVEYS,
+        f"{SURVEYS}/{ADVANCED}/responses",
+        f"{SURVEYS}/{ADVANCED}/responses",
+        f"{SURVEYS}/{PULSE}/responses",
+    ]  # fmt: skip  (two pages of the example survey's four responses, page_size 2)
+    assert f"{SURVEYS}/{ADVANCED}/responses?next_token=after-2&per_page=2" in paths  # the token of paging.next
+    assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
+    rows = query(tmp_path, "SELECT source_record_id, survey_id, csat, csat_normalized, nps, comment, ticket_id, "
+                           "agent_id, team, channel FROM feedback ORDER BY ticket_id")  # fmt: skip
+    ids = [f"5f0c9e2a-0000-4000-8000-{n:012d}" for n in range(1, 6)]
+    # the example survey's Q_1 is labelled Very dissatisfied … Very satisfied on 1–5: higher is better
+    assert rows == [
+        (ids[0], ADVANCED, 5.0, normalized(5, 1, 5), 9, "Quick and friendly", "601", "77", "12", "email"),
+        (ids[1], ADVANCED, 2.0, normalized(2, 1, 5), 6, None, "602", "77", "12", "phone"),
+        (ids[2], ADVANCED, 3.0, normalized(3, 1, 5), 10, None, "603", "77", "12", "chat"),
+        (ids[3], ADVANCED, 4.0, normalized(4, 1, 5), 0, None, "604", "77", "12", "web"),
+        (ids[4], PULSE, 4.0, normalized(4, 1, 5), None, None, "605", "77", "12", "chat"),  # source 13: WhatsApp
+    ]
+    promoters, detractors, answered = sum(n >= 9 for n in (9, 6, 10, 0)), sum(n <= 6 for n in (9, 6, 10, 0)), 4
+    assert query(tmp_path, "SELECT nps, responses FROM nps_by_month") == [
+        (100 * (promoters - detractors) / answered, 4)
+    ]
+    satisfied = sum(v >= 4 for v in (5, 2, 3, 4, 4))  # the top two boxes of 1–5
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100 * satisfied / 5,)]
+
+
+def test_score_ranges_give_the_direction_and_an_unlabelled_scale_stays_unscored(tmp_path):
+    with freshdesk(csat_helpdesk()) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert result.status == "success", result.error
+    scores = query(tmp_path, "SELECT question_id, value, scale_min, scale_max, normalized, category, is_primary "
+                             "FROM feedback_scores JOIN feedback USING (record_id) WHERE survey_id = ? "
+                             "ORDER BY question_id", (PULSE,))  # fmt: skip
+    assert scores == [
+        # 😠 … 😍 name no scale; the ranges Dissatisfied 1–2, Neutral 3, Satisfied 4–5 do: 4 is satisfied
+        ("Q_1", 4.0, 1.0, 5.0, normalized(4, 1, 5), "satisfied", 1),
+        # Satisfied 1–2 … Dissatisfied 4–5: lower is better, so 1 is the best answer
+        ("Q_3", 1.0, 1.0, 5.0, normalized(1, 1, 5, lower_is_better=True), "satisfied", 0),
+    ]
+    [(answers,)] = query(tmp_path, "SELECT answers FROM feedback WHERE survey_id = ?", (PULSE,))
+    assert json.loads(answers)["Q_2"]["value"] == 6  # 1–7 with no labels and no ranges: kept, unscored
+    assert [w for w in result.warnings if "question Q_2" in w] == [
+        f"survey {PULSE} question Q_2: a 1–7 scale whose labels (none) and score ranges name no built-in scale, so "
+        "which end is satisfied is not known: kept unscored; to score it, set metric, scale and direction in "
+        f'[sources.helpdesk.questions."{PULSE}/Q_2"]'
+    ]
+    [(labels,)] = query(tmp_path, "SELECT answers FROM feedback WHERE comment = 'Quick and friendly'")
+    assert json.loads(labels)["Q_3"] == {"text": "What did we do best?", "value": "Speed", "label": "Speed"}
+
+
+def test_a_question_override_scores_what_the_survey_leaves_unscored(tmp_path):
+    override = {f"{PULSE}/Q_2": {"metric": "csat", "scale": [1, 7]}}  # Q_2 of the pulse survey, not the example's NPS
+    with freshdesk(csat_helpdesk()) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False, questions=override))
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT value, normalized FROM feedback_scores WHERE question_id = 'Q_2' AND metric = 'csat'") == [
+        (6.0, normalized(6, 1, 7))]  # fmt: skip
+    assert not [warning for warning in result.warnings if "question Q_2" in warning]  # the config settled it
+
+
+def test_questions_without_the_surveys_api_are_a_config_error(tmp_path):
+    source = entry("http://127.0.0.1:9", csat_api="classic", questions={"Q_1": {"metric": "csat"}})
+    with pytest.raises(ConfigError, match='questions apply to the newer surveys only: set csat_api = "surveys"'):
+        sync(tmp_path, source)
+
+
+def test_every_response_is_read_again_and_only_those_updated_since_the_cursor_are_kept(tmp_path):
+    helpdesk = csat_helpdesk()
+    with cassette("csat_surveys_incremental", helpdesk) as recorded:
+        first = sync(tmp_path, entry(recorded.base_url))
+        same = sync(tmp_path, entry(recorded.base_url))
+        edited = csat_response(1, ADVANCED, {"Q_1": 1, "Q_2": 3}, updated="2026-05-20T10:00:00Z")
+        helpdesk.csat_responses[ADVANCED] = [edited] + helpdesk.csat_responses[ADVANCED][:-1]  # listed first
+        later = sync(tmp_path, entry(recorded.base_url))
+    # the cursor is the latest updated_at, 05-06 08:00; less 3 days the second run keeps what changed since 05-03 08:00
+    kept = sum(day >= 3 for day in (2, 3, 4, 5, 6))  # the responses' updated_at days (05-02 … 05-06, at 08:00)
+    assert [(r.read, r.written) for r in (first, same, later)] == [(5, 5), (kept, 0), (kept + 1, 1)]  # + the edited one
+    assert query(tmp_path, "SELECT csat, nps FROM feedback WHERE ticket_id = '601'") == [(1.0, 3)]
+    assert query(tmp_path, "SELECT COUNT(*), COUNT(DISTINCT source_record_id) FROM feedback") == [(5, 5)]
+
+
+def test_a_rate_limit_waits_for_retry_after(tmp_path, no_waiting):
+    limited = Reply(
+        429, {"message": "You have exceeded the limit of requests per minute"}, headers={"Retry-After": "29"}
+    )
+    with cassette("csat_surveys_rate_limited", csat_helpdesk(), faults=((limited, "/responses"),)) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.written) == ("success", 5), result.error
+    assert 29 in no_waiting
+    responses = [r.uri for r in recorded.requests if "/responses" in r.uri]
+    assert responses[0] == responses[1]  # the same page, asked again
+
+
+def test_429_without_retry_after_5xx_and_cut_pages_are_retried_and_every_response_lands_once(tmp_path, no_waiting):
+    with freshdesk(csat_helpdesk()) as api:
+        api.fail(Reply(429, {"message": "Too many requests"}), match="/responses")
+        api.fail(Reply(503, {"message": "Service unavailable"}), match=f"{PULSE}/responses")
+        api.fail(Reply(500), match="customer-satisfaction/surveys")
+        api.fail(Reply(200, body={"data": [], "paging": {"next": None}}, cut_at=9), match="/responses")
+        api.fail(Reply(drop=True), match="/responses")
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 5), result.error
+    assert no_waiting  # the 429 without Retry-After waited by the back-off
+    assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(5, 5)]
+
+
+def test_a_read_that_fails_halfway_keeps_what_it_wrote_and_saves_no_cursor(tmp_path):
+    helpdesk = csat_helpdesk()
+    with freshdesk(helpdesk) as api:
+        api.fail(Reply(503, {"message": "Service unavailable"}), match=f"{PULSE}/responses", times=10)
+        failed = sync(tmp_path, entry(api.url, lookback_days=0, max_attempts=2))
+        api.faults.clear()
+        again = sync(tmp_path, entry(api.url, lookback_days=0))
+    assert failed.status == "failed" and "HTTP 503" in failed.error and "after 2 attempts" in failed.error
+    assert failed.written == 4  # the example survey's responses, read before the pulse survey failed
+    # a cursor saved at the example survey's latest response (05-05) would have kept 2 of the 5 responses
+    assert (again.status, again.read, again.written, again.unchanged) == ("success", 5, 1, 4)
+
+
+def test_an_answer_to_a_question_the_survey_no_longer_has_is_kept_unscored(tmp_path):
+    helpdesk = csat_helpdesk()
+    helpdesk.csat_responses[PULSE] = [csat_response(6, PULSE, {"Q_9": "hello"})]
+    helpdesk.csat_responses[PULSE][0]["answers"][0]["question_text"] = "A question since removed"
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert result.status == "success", result.error
+    [(answers, csat)] = query(tmp_path, "SELECT answers, csat FROM feedback WHERE survey_id = ?", (PULSE,))
+    assert (json.loads(answers)["Q_9"], csat) == (
+        {"text": "A question since removed", "value": "hello", "label": None},
+        None,
+    )
+
+
+class TestFreshdeskSurveysSource(HttpSourceConformance):
+    @pytest.fixture
+    def source_under_test(self):
+        with freshdesk(csat_helpdesk()) as api:
+            # a look-back shorter than the responses' five days: the suite sees the cursor narrow what is kept
+            yield SourceUnderTest(
+                FreshdeskSource, entry(api.url, lookback_days=1), secrets={"FRESHDESK_API_KEY": API_KEY}
+            )
