@@ -149,11 +149,14 @@ def init(directory: str) -> None:
 @destination_option
 @wait_option()
 @rehash_option
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
+              help="Sync up to N sources at once.")  # fmt: skip
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @summary_format_option
 @click.pass_context
 @handles_errors
-def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, rehash, progress, fmt) -> None:
+def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, rehash, jobs, progress,
+         fmt) -> None:  # fmt: skip
     """Pull new feedback from every configured source into the destination."""
     from cxbridge import api
 
@@ -169,6 +172,7 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             destination=api.destination_url_for(db, destination),
             wait=wait,
             rehash=rehash,
+            jobs=jobs,
             on_progress=on_progress,
         )
     print_summaries(result.results, fmt=fmt, dry_run=dry_run)

@@ -18,6 +18,7 @@ from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.importing import ImportResult, import_, inspect
+from cxbridge.jobs import run_sources
 from cxbridge.loop import tracking
 from cxbridge.loop.cases import Case
 from cxbridge.loop.outbox import DeliveryReport, deliver_pending
@@ -87,11 +88,15 @@ def sync(
     destination: str | None = None,
     wait: float | None = None,
     rehash: bool = False,
+    jobs: int = 1,
     host: PluginHost | None = None,
     on_progress: Callable[[SyncEvent], None] | None = None,
 ) -> SyncResult:
-    """Sync the configured sources (or the named ones) into the destination; `rehash` accepts a
-    respondent salt other than the one the dataset's keys were made with (`cxbridge.dataset_salt`)."""
+    """Sync the configured sources (or the named ones) into the destination, up to `jobs` of
+    them at once (`cxbridge.jobs`); `rehash` accepts a respondent salt other than the one the
+    dataset's keys were made with (`cxbridge.dataset_salt`)."""
+    if jobs < 1:
+        raise ConfigError(f"jobs = {jobs}: run at least one source at a time (--jobs 1 or more)")
     host = host or get_host()
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     names = _select(cfg, list(sources))
@@ -108,11 +113,11 @@ def sync(
     with (nullcontext() if dry_run else dest.lock(wait=lock_wait)), dest, _closed_on_error(built):
         exists = dest.exists()
         if full_refresh or not exists:  # before a new destination is created for a run that cannot work
-            require_sound(built)
+            require_sound(built, jobs=jobs)
         if exists or not dry_run:
             dest.open(read_only=dry_run)
         if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
-            require_sound(built, cursor_of=dest.get_cursor)
+            require_sound(built, cursor_of=dest.get_cursor, jobs=jobs)
         keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
         engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
                         on_progress=on_progress)
@@ -120,8 +125,7 @@ def sync(
         engine.emit(EventKind.RUN_STARTED)
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
             engine.identity.reconcile(run_id=engine.run_id)
-        for name, source in built.items():
-            result.results.append(engine.run_source(name, source))
+        result.results = run_sources(engine, built, jobs=jobs)
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)})  # fmt: skip
         if not dry_run:  # after the commits that wrote the outbox: deliver what they opened

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,28 +34,40 @@ class SourceCheck:
         return self.problem is None
 
 
-def check_sources(sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None) -> list[SourceCheck]:
-    """Each source's checks, with the saved cursors when `cursor_of` gives them. Only a
-    ConfigError is a problem; anything else a check raises is logged and left to the run,
-    where that source alone fails."""
-    found = []
-    for name, source in sources.items():
-        cursors = {stream.name: cursor_of(name, stream.name) for stream in source.streams()} if cursor_of else {}
-        try:
-            source.check(cursors)
-        except ConfigError as exc:
-            found.append(SourceCheck(name, source.name, str(exc)))
-            continue
-        except Exception as exc:  # a plugin's check must not stop the other sources
-            log.debug("the check of source %s crashed:\n%s", name, traceback.format_exc())
-            log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
-        found.append(SourceCheck(name, source.name))
-    return found
+def check_sources(
+    sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1
+) -> list[SourceCheck]:
+    """Each source's checks (up to `jobs` at once: an API source's checks wait on the network),
+    with the saved cursors when `cursor_of` gives them. Only a ConfigError is a problem; anything
+    else a check raises is logged and left to the run, where that source alone fails."""
+    cursors = {
+        name: {stream.name: cursor_of(name, stream.name) for stream in source.streams()} if cursor_of else {}
+        for name, source in sources.items()
+    }  # read first, here: the destination's connection is not shared with the checks' threads
+
+    def check(name: str) -> SourceCheck:
+        return _check(name, sources[name], cursors[name])
+
+    if jobs <= 1 or len(sources) <= 1:
+        return [check(name) for name in sources]
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cxbridge-check") as pool:
+        return list(pool.map(check, sources))
 
 
-def require_sound(sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None) -> None:
+def _check(name: str, source: Source, cursors: dict[str, Any]) -> SourceCheck:
+    try:
+        source.check(cursors)
+    except ConfigError as exc:
+        return SourceCheck(name, source.name, str(exc))
+    except Exception as exc:  # a plugin's check must not stop the other sources
+        log.debug("the check of source %s crashed:\n%s", name, traceback.format_exc())
+        log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
+    return SourceCheck(name, source.name)
+
+
+def require_sound(sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1) -> None:
     """The check pass before a run: a ConfigError naming every problem found, or nothing."""
-    problems = [f"[sources.{check.source}] {check.problem}" for check in check_sources(sources, cursor_of=cursor_of)
-                if not check.ok]  # fmt: skip
+    found = check_sources(sources, cursor_of=cursor_of, jobs=jobs)
+    problems = [f"[sources.{check.source}] {check.problem}" for check in found if not check.ok]
     if problems:
         raise ConfigError("; ".join(problems) + "; nothing was read or written")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -151,6 +151,10 @@ class Destination(ABC):
     batch_size: ClassVar[int] = 1000
     """Records per batch when `[settings] batch_size` is not set: engines with a high cost per
     transaction or per load (columnar files, cloud warehouses) want larger batches."""
+    concurrent_writers: ClassVar[bool] = False
+    """Whether separate connections may write different sources at the same time, each in its
+    own transactions: `sync --jobs` then gives each source its own connection (`beside`). Where
+    it is False, a parallel run shares one connection and its writes take turns."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         self.url = url
@@ -179,6 +183,18 @@ class Destination(ABC):
     @abstractmethod
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         """Exclusive right to write for one sync; DestinationLockedError after `wait` seconds."""
+
+    def beside(self) -> Destination:
+        """Another, unopened instance of this destination, for a writer running beside this one
+        (a source of `sync --jobs` on a destination with `concurrent_writers`)."""
+        return type(self)(self.url, base_dir=self.base_dir)
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        """Held around work that one writer at a time may do among writers running at once (the
+        comparison of a batch with other sources' copies, the delivery of the outbox), waiting
+        for the one doing it. A destination whose `lock` keeps every other writer out, and whose
+        connection is shared, has nothing to take here."""
+        return nullcontext()
 
     def lock_held(self) -> bool | None:
         """Whether a sync holds this destination's `lock` now; None where there is no lock to

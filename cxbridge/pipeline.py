@@ -8,10 +8,13 @@ re-reads from the saved cursor and the content-hash upsert skips what is already
 
 from __future__ import annotations
 
+import copy
 import logging
+import threading
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -101,15 +104,30 @@ class Engine:
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
         self.identity = IdentityResolver(destination, identity or IdentityRules())
         self._rules = options.loop.effective_rules
+        self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
+        self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
+        self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
+
+    def beside(self, destination: Destination, *, running: Collection[str]) -> Engine:
+        """An engine for one source of a parallel run (`cxbridge.jobs`): the same run, options,
+        keys, events and stop signal, writing through `destination`, with `running` (the run's
+        other sources) compared for cross-source copies even before they stored anything."""
+        twin = copy.copy(self)
+        twin.destination = destination
+        twin._dry_run = DryRun(destination) if self.options.dry_run else None
+        twin.identity = IdentityResolver(destination, self.identity.rules)
+        twin.running = frozenset(running)
+        return twin
 
     def emit(self, kind: EventKind, **details: Any) -> None:
         event = SyncEvent(kind, self.run_id, **details)
-        if self._on_progress:
-            self._on_progress(event)
-        try:
-            self.host.pm.hook.on_sync_event(event=event)
-        except Exception:  # an observer must never break a sync
-            log.warning("an on_sync_event plugin failed:\n%s", traceback.format_exc())
+        with self._emitting:
+            if self._on_progress:
+                self._on_progress(event)
+            try:
+                self.host.pm.hook.on_sync_event(event=event)
+            except Exception:  # an observer must never break a sync
+                log.warning("an on_sync_event plugin failed:\n%s", traceback.format_exc())
 
     def run_source(self, name: str, source: Source, *, replay: list[QuarantineItem] | None = None) -> SourceResult:
         """Sync every stream of one source (or normalize its quarantined records again, with
@@ -119,7 +137,7 @@ class Engine:
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         if not self._dry_run:
-            self.identity.start_source(name)
+            self.identity.start_source(name, running=self.running)
         self.emit(EventKind.SOURCE_STARTED, source=name)
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
         try:
@@ -254,14 +272,13 @@ class Engine:
 
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
+        with self._identity_section():
+            if not self._dry_run:
+                batch.links = self.identity.links(batch)
+            copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
+            batch.cases = [c for c in cases_to_open(batch, self._rules, self.destination) if c.record_id not in copies]
+            stats = self._dry_run.count(batch) if self._dry_run else self.destination.write_batch(batch)
         if not self._dry_run:
-            batch.links = self.identity.links(batch)
-        copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
-        batch.cases = [case for case in cases_to_open(batch, self._rules, self.destination) if case.record_id not in copies]
-        if self._dry_run:
-            stats = self._dry_run.count(batch)
-        else:
-            stats = self.destination.write_batch(batch)
             log.debug(
                 "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source,
                 batch.stream, stats.written, stats.unchanged, stats.quarantined,
@@ -286,8 +303,18 @@ class Engine:
         return (f"every record read ({result.quarantined:,}) went to quarantine, none was written{example}; "
                 f"every reason: cxbridge quarantine list --source {name}")  # fmt: skip
 
+    def _identity_section(self) -> AbstractContextManager[object]:
+        """Held from reading the stored copies of a batch's records to writing its pointers, where
+        another writer may store copies in between: one writer at a time compares and writes."""
+        if self._dry_run or not self.identity.compares:
+            return nullcontext()
+        return self.destination.exclusive("identity")
+
     def _within_deadline(self) -> None:
-        """RunDeadlineError (a SourceError: what was read is kept) once the run deadline passed."""
+        """RunDeadlineError (a SourceError: what was read is kept) once the run deadline passed;
+        KeyboardInterrupt once another source of a parallel run was interrupted."""
+        if self.stopping.is_set():
+            raise KeyboardInterrupt
         deadline = self.options.deadline
         if deadline is not None and deadline.passed():
             raise deadline.error()

@@ -33,9 +33,15 @@ class IdentityResolver:
         self.rules = rules
         self._others: set[str] = set()
 
-    def start_source(self, source: str) -> None:
-        """Before a source's batches: whether any other source has records to compare with."""
-        self._others = self.destination.stored_sources() - {source}
+    def start_source(self, source: str, *, running: Iterable[str] = ()) -> None:
+        """Before a source's batches: whether any other source has records to compare with (or
+        may store some while this one runs: the `running` sources of a parallel run)."""
+        self._others = (self.destination.stored_sources() | set(running)) - {source}
+
+    @property
+    def compares(self) -> bool:
+        """Whether batches are compared with other sources' records (`links` reads the destination)."""
+        return bool(self._others)
 
     def links(self, batch: Batch) -> dict[str, str | None]:
         """The pointers to set with this batch: its records' and those of stored copies whose

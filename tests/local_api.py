@@ -212,3 +212,27 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Latency:
+    """Every answer of a fake API held back `seconds` (an API far away, or slow to page),
+    counting the requests in flight at the same moment (`most`)."""
+
+    def __init__(self, api: FakeApi, seconds: float):
+        self.seconds, self.in_flight, self.most = seconds, 0, 0
+        self._lock = threading.Lock()
+        api.routes = [(method, pattern, self.wrap(handler)) for method, pattern, handler in api.routes]
+
+    def wrap(self, handler):
+        def late(seen, match):
+            with self._lock:
+                self.in_flight += 1
+                self.most = max(self.most, self.in_flight)
+            try:
+                time.sleep(self.seconds)
+                return handler(seen, match)
+            finally:
+                with self._lock:
+                    self.in_flight -= 1
+
+        return late

@@ -42,6 +42,7 @@ class PostgresDestination(SQLDestination):
     name = "postgresql"
     type_names = TYPE_NAMES
     placeholder = "%s"
+    concurrent_writers = True
 
     @property
     def conninfo(self) -> str:
@@ -105,6 +106,17 @@ class PostgresDestination(SQLDestination):
                 yield
             finally:
                 conn.execute(f"SELECT pg_advisory_unlock({LOCK_KEY})")
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """A session advisory lock of this schema named `name`, waited for: it holds across
+        processes and machines, and is let go with the session if the process dies."""
+        key = f"hashtext('cxbridge {name} ' || current_schema())"
+        self.execute(f"SELECT pg_advisory_lock({key})")
+        try:
+            yield
+        finally:
+            self.execute(f"SELECT pg_advisory_unlock({key})")
 
     def lock_held(self) -> bool:
         """Whether a session holds the sync lock of this schema (pg_locks shows a bigint advisory

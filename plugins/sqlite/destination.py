@@ -85,10 +85,11 @@ class SQLiteDestination(Destination):
             return
         try:
             if read_only:
-                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None)
-            else:
+                conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                                       check_same_thread=False)  # fmt: skip
+            else:  # used by one thread at a time, not always the one that opened it (`cxbridge.jobs`)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, isolation_level=None)
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._db = Database(conn)
             if read_only and not self._has_table("feedback"):  # a reader pointed at another file

@@ -1,0 +1,192 @@
+"""`cxbridge sync --jobs N` (cxbridge.jobs): several sources at once — API sources on a local
+fake Typeform whose every answer is late, and CSV files — give the same tables, the same
+summary and the same exit code as a serial run, on SQLite, DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cxbridge
+from cxbridge.api import reading
+from cxbridge.config import config_from_dict
+from cxbridge.plugins_host import create_host
+from tests.local_api import FakeApi, Latency, Reply
+from tests.sqlite_runs import SHARED_SALT
+from tests.typeform_api import TOKEN, TypeformAccount, store_form, tf_response, typeform
+
+FORMS = ("formAaaa", "formBbbb", "formCccc", "formDddd")
+LATENCY = 0.15  # seconds before the fake API answers anything
+LINEAGE = {  # columns that hold the clock or the run id: they differ between any two runs
+    "feedback": {"ingested_at", "sync_run_id"},
+    "sync_state": {"updated_at", "sync_run_id"},
+    "quarantine": {"first_seen", "last_seen", "run_id"},
+    "sync_runs": {"run_id", "started_at", "finished_at"},
+}
+TABLES = ("feedback", "feedback_scores", "feedback_comments", "quarantine", "sync_state", "sync_runs")
+
+
+@pytest.fixture(autouse=True)
+def token(monkeypatch):
+    monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
+
+
+def account() -> TypeformAccount:
+    """One form per API source, five responses each (three pages of two), of other people."""
+    found = TypeformAccount()
+    for index, form_id in enumerate(FORMS):
+        responses = [tf_response(10 * index + n, nps=(3 * n + index) % 11, satisfaction=n % 5 + 1, form_id=form_id,
+                                 comment=f"visit {index}-{n}" if n % 2 else "") for n in range(1, 6)]  # fmt: skip
+        found.add_form(store_form(form_id), *responses)
+    return found
+
+
+@contextmanager
+def late_typeform() -> Iterator[tuple[FakeApi, Latency]]:
+    with typeform(account()) as api:
+        yield api, Latency(api, LATENCY)
+
+
+def write_files(folder: Path) -> None:
+    """Two CSV sources; the second has a response whose NPS is off the scale (quarantined)."""
+    rows = {
+        "branch_a.csv": [("A1", "2026-01-03T10:00:00Z", "S1", "9", "great"), ("A2", "2026-01-04T11:00:00Z", "S2", "3", "")],
+        "branch_b.csv": [("B1", "2026-01-05T12:00:00Z", "S1", "12", "off"), ("B2", "2026-01-06T13:00:00Z", "S3", "7", "ok"),
+                         ("B3", "2026-02-01T09:00:00Z", "S3", "10", "")],
+    }  # fmt: skip
+    for name, lines in rows.items():
+        text = "id,submitted,store,nps,comment\n" + "".join(",".join(line) + "\n" for line in lines)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def config(folder: Path, base_url: str) -> dict[str, Any]:
+    sources: dict[str, Any] = {
+        f"web_{form_id[-1]}": {"connector": "typeform", "base_url": base_url, "token": "${TYPEFORM_TOKEN}",
+                               "forms": [form_id], "page_size": 2, "columns": {"location_id": "store"}}
+        for form_id in FORMS
+    }  # fmt: skip
+    for branch in ("a", "b"):
+        sources[f"branch_{branch}"] = {
+            "connector": "csv", "path": f"branch_{branch}.csv", "metrics": [{"column": "nps", "metric": "nps"}],
+            "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store", "comment": "comment"},
+        }  # fmt: skip
+    return {"settings": {"respondent_salt": SHARED_SALT}, "sources": sources}
+
+
+def sync(folder: Path, base_url: str, destination: str, *, jobs: int) -> cxbridge.SyncResult:
+    cfg = config_from_dict(config(folder, base_url), create_host(), path=folder / "cxbridge.toml")
+    return cxbridge.sync(cfg, destination=destination, jobs=jobs, host=create_host())
+
+
+def tables(destination: str) -> dict[str, list[tuple]]:
+    """Every row of the data tables, sorted, without the columns a clock or a run id fills."""
+    found = {}
+    with reading(destination=destination, host=create_host()) as dest:
+        for table in TABLES:
+            rows = dest.query(f"SELECT * FROM {table}")
+            kept = [tuple(sorted((k, v) for k, v in row.items() if k not in LINEAGE.get(table, ()))) for row in rows]
+            found[table] = sorted(kept, key=repr)
+    return found
+
+
+def summary(result: cxbridge.SyncResult) -> list[tuple]:
+    return [(r.source, r.status, r.read, r.written, r.unchanged, r.quarantined, r.error) for r in result.results]
+
+
+def destinations(kind: str, folder: Path, postgres_database) -> tuple[str, str]:
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'serial.db'}", f"sqlite:///{folder / 'parallel.db'}"
+    if kind == "duckdb":
+        return f"duckdb:///{folder / 'serial.duckdb'}", f"duckdb:///{folder / 'parallel.duckdb'}"
+    return postgres_database("serial"), postgres_database("parallel")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_four_jobs_give_the_tables_the_summary_and_the_exit_code_of_one(kind, tmp_path, request):
+    write_files(tmp_path)
+    pg = request.getfixturevalue("postgres_database") if kind == "postgresql" else None
+    serial_url, parallel_url = destinations(kind, tmp_path, pg)
+    with late_typeform() as (api, latency):
+        serial = sync(tmp_path, api.url, serial_url, jobs=1)
+        assert latency.most == 1  # one source at a time asks the API
+        parallel = sync(tmp_path, api.url, parallel_url, jobs=4)
+        assert latency.most > 1  # several sources waited for the API at the same moment
+    assert summary(parallel) == summary(serial)
+    assert [r.source for r in parallel.results] == ["web_a", "web_b", "web_c", "web_d", "branch_a", "branch_b"]
+    assert {r.source: (r.read, r.written, r.quarantined) for r in serial.results} == {
+        **{f"web_{form[-1]}": (5, 5, 0) for form in FORMS}, "branch_a": (2, 2, 0), "branch_b": (3, 2, 1),
+    }  # fmt: skip
+    assert serial.exit_code == parallel.exit_code == 0
+    serial_tables, parallel_tables = tables(serial_url), tables(parallel_url)
+    assert len(serial_tables["feedback"]) == 4 * 5 + 2 + 2
+    assert len(serial_tables["quarantine"]) == 1
+    assert parallel_tables == serial_tables
+
+
+def test_a_second_parallel_run_reads_only_what_is_new_and_writes_nothing(tmp_path):
+    write_files(tmp_path)
+    target = f"sqlite:///{tmp_path / 'x.db'}"
+    with late_typeform() as (api, _):
+        sync(tmp_path, api.url, target, jobs=3)
+        again = sync(tmp_path, api.url, target, jobs=3)
+    assert all(r.ok for r in again.results), summary(again)
+    assert sum(r.written for r in again.results) == 0
+
+
+def test_a_failing_source_fails_alone_with_the_exit_code_of_a_serial_run(tmp_path):
+    write_files(tmp_path)
+    serial_url, parallel_url = f"sqlite:///{tmp_path / 'serial.db'}", f"sqlite:///{tmp_path / 'parallel.db'}"
+    with late_typeform() as (api, _):
+        sync(tmp_path, api.url, serial_url, jobs=1)
+        sync(tmp_path, api.url, parallel_url, jobs=1)
+        (tmp_path / "branch_a.csv").write_text(
+            (tmp_path / "branch_a.csv").read_text() + "A3,2026-03-01T10:00:00Z,S2,8,late\n", encoding="utf-8"
+        )
+        refused = Reply(403, {"code": "FORBIDDEN", "description": "You are not allowed to access this resource"})
+        api.fail(refused, match="/forms/formCccc/responses", times=2)  # the token lost that form in between
+        serial = sync(tmp_path, api.url, serial_url, jobs=1)
+        api.fail(refused, match="/forms/formCccc/responses", times=2)
+        parallel = sync(tmp_path, api.url, parallel_url, jobs=6)
+    assert summary(parallel) == summary(serial)
+    failed = [(r.source, r.status) for r in parallel.results if not r.ok]
+    assert failed == [("web_c", "failed")]
+    assert "403" in (parallel.results[2].error or "")
+    assert [(r.source, r.written) for r in parallel.results if r.written] == [("branch_a", 1)]
+    assert serial.exit_code == parallel.exit_code == 1
+    assert tables(f"sqlite:///{tmp_path / 'parallel.db'}") == tables(f"sqlite:///{tmp_path / 'serial.db'}")
+
+
+def test_jobs_below_one_is_refused_before_anything_runs(tmp_path):
+    from cxbridge.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least one source"):
+        sync(tmp_path, "http://127.0.0.1:9", f"sqlite:///{tmp_path / 'x.db'}", jobs=0)
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_the_command_takes_jobs_and_prints_a_summary_line_per_source(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxbridge import plugins_host
+    from cxbridge.cli.main import cli
+
+    monkeypatch.setattr(plugins_host, "_host", None)
+    monkeypatch.chdir(tmp_path)
+    write_files(tmp_path)
+    sources = "".join(
+        f'[sources.branch_{branch}]\nconnector = "csv"\npath = "branch_{branch}.csv"\n'
+        f'columns = {{ id = "id", submitted_at = "submitted", location_id = "store", comment = "comment" }}\n'
+        f'metrics = [{{ column = "nps", metric = "nps" }}]\n'
+        for branch in "ab"
+    )
+    (tmp_path / "cxbridge.toml").write_text(sources, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sync", "--jobs", "2", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if '"source_summary"' in line]
+    assert [line.split('"source": "')[1].split('"')[0] for line in lines] == ["branch_a", "branch_b"]
+    refused = CliRunner().invoke(cli, ["sync", "--jobs", "0"])
+    assert refused.exit_code == 2 and "--jobs" in refused.output
