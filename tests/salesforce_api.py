@@ -5,7 +5,10 @@ bearer; `invalid_grant` for a refresh token it did not issue), `INVALID_SESSION_
 token, `REQUEST_LIMIT_EXCEEDED`, and errors as JSON arrays. Its SOQL understands what the
 connector sends: fields, `FROM`, `SystemModstamp >=`, `… IN (…)` and `ORDER BY SystemModstamp,
 Id`; a field no row of the object has is `INVALID_FIELD`, a field that is not a name
-`MALFORMED_QUERY`, both with Salesforce's own wording."""
+`MALFORMED_QUERY`, both with Salesforce's own wording. Cases are created as "Create a Record"
+documents it (`POST /services/data/vXX.X/sobjects/Case` → 201 `{"id", "success", "errors"}`; a
+ContactId or AccountId the org does not hold: 400 `INVALID_CROSS_REFERENCE_KEY`), and found by
+`Subject LIKE '%…%'`."""
 
 from __future__ import annotations
 
@@ -72,6 +75,7 @@ class SalesforceOrg:
     public_key: Any = None  # for JWT bearer assertions
     audience: str = "https://login.salesforce.com"
     cursors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    lose_answers: int = 0  # the answers to this many Case creations are lost: the connection drops instead
 
     def add(self, object_name: str, *rows: dict[str, Any]) -> None:
         self.rows.setdefault(object_name, []).extend(rows)
@@ -80,6 +84,22 @@ class SalesforceOrg:
         api.route("POST", "/services/oauth2/token")(self.token)
         api.route("GET", f"/services/data/{VERSION}/query")(self.query)
         api.route("GET", f"/services/data/{VERSION}/query/(01g[A-Za-z0-9]+)-(\\d+)")(self.more)
+        api.route("POST", f"/services/data/{VERSION}/sobjects/Case")(self.create_case)
+
+    def create_case(self, seen: Seen, match: Any) -> Any:
+        if refused := self.refused(seen):
+            return refused
+        given = seen.json()
+        for name, target in (("ContactId", "Contact"), ("AccountId", "Account")):
+            if name in given and given[name] not in {row["Id"] for row in self.rows.get(target, [])}:
+                return Reply(400, [{"message": f"{target} ID: id value of incorrect type: {given[name]}",
+                                    "errorCode": "INVALID_CROSS_REFERENCE_KEY", "fields": [name]}])  # fmt: skip
+        case_id = f"500A{len(self.rows.get('Case', [])):014d}"
+        self.add("Case", {"Id": case_id, "IsClosed": False, "SystemModstamp": stamp(1), **given})
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            return Reply(drop=True)
+        return Reply(201, {"id": case_id, "errors": [], "success": True})
 
     def token(self, seen: Seen, match: Any) -> Any:
         form = dict(parse_qsl(seen.body.decode()))
@@ -113,7 +133,7 @@ class SalesforceOrg:
         if refused := self.refused(seen):
             return refused
         parsed = _SOQL.match(seen.query.get("q", ""))
-        if parsed is None or parsed["object"] not in self.rows and parsed["object"] not in ("Account", "Contact"):
+        if parsed is None or parsed["object"] not in self.rows and parsed["object"] not in ("Account", "Contact", "Case"):
             return Reply(400, [{"message": "unexpected token", "errorCode": "MALFORMED_QUERY"}])
         fields = [f.strip() for f in parsed["fields"].split(",")]
         if refused := self.invalid(parsed["object"], fields):
@@ -153,6 +173,9 @@ def _matches(row: dict[str, Any], where: str) -> bool:
     for condition in filter(None, where.split(" AND ")):
         if found := re.match(r"SystemModstamp >= (\S+)$", condition):
             if _utc(row.get("SystemModstamp", "")) < found.group(1):
+                return False
+        elif found := re.match(r"(\w+) LIKE '%(.*)%'$", condition):
+            if found.group(2) not in str(row.get(found.group(1), "")):
                 return False
         elif found := re.match(r"(\w+) IN \((.*)\)$", condition):
             if str(row.get(found.group(1))) not in [v.strip(" '") for v in found.group(2).split(",")]:

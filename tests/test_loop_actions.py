@@ -151,7 +151,7 @@ def test_an_action_plugin_type_that_is_not_installed_is_a_config_error(workspace
     workspace.write_csv(ROWS)
     with pytest.raises(Exception) as caught:
         workspace.sync()
-    assert "loop.actions.pager.type: unknown loop action type 'pagerduty'; installed: email, freshdesk, hubspot, slack, teams, webhook, zendesk" in str(caught.value)
+    assert "loop.actions.pager.type: unknown loop action type 'pagerduty'; installed: email, freshdesk, hubspot, salesforce, slack, teams, webhook, zendesk" in str(caught.value)
 
 
 def test_a_webhook_url_typed_into_the_file_is_refused(workspace):

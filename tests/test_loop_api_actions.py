@@ -154,7 +154,7 @@ owner_ids = {{ "cx-lead@example.com" = "5001" }}
 LINKS = {"R1": ("2", "2"), "R4": ("003C9", "")}  # R1: a HubSpot contact and company; R4: a Salesforce-style id
 
 
-def with_crm_links(workspace: Workspace) -> None:
+def with_crm_links(workspace: Workspace, links: dict[str, tuple[str, str]] = LINKS) -> None:
     """The survey's rows with a contact and account column, mapped to crm_contact_id/crm_account_id."""
     import csv
 
@@ -166,7 +166,7 @@ def with_crm_links(workspace: Workspace) -> None:
     with (workspace.root / "responses.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([*SURVEY_HEADER, "contact", "account"])
-        writer.writerows([*row, *LINKS.get(row[0], ("", ""))] for row in ROWS)
+        writer.writerows([*row, *links.get(row[0], ("", ""))] for row in ROWS)
 
 
 @pytest.fixture
@@ -214,3 +214,65 @@ def test_a_hubspot_task_whose_answer_was_lost_is_found_not_made_twice(workspace,
     assert len(account.tasks) == 2
     lost = next(t for t in account.tasks.values() if key_of(failed, "crm_task") in t["properties"]["hs_task_body"])
     assert outbox(workspace)[failed] == ("delivered", 2, f"hubspot:task:{lost['id']}", None)
+
+
+# --- Salesforce --------------------------------------------------------------------------------
+
+SALESFORCE = """
+[loop.rules.detractors]
+actions = ["sf_case"]
+
+[loop.actions.sf_case]
+type = "salesforce"
+base_url = "{url}"
+client_id = "{client_id}"
+client_secret = "${{SF_CLIENT_SECRET}}"
+origin = "Web"
+"""
+SF_CONTACT, SF_ACCOUNT = "003A0000012bcdE", "001A0000034fghI"  # 15-character ids, as Salesforce makes them
+
+
+@pytest.fixture
+def org(workspace, monkeypatch):
+    from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, SalesforceOrg, salesforce, stamp
+
+    org = SalesforceOrg()
+    org.add("Contact", {"Id": SF_CONTACT, "AccountId": SF_ACCOUNT, "SystemModstamp": stamp(1)})
+    org.add("Account", {"Id": SF_ACCOUNT, "Name": "Acme", "SystemModstamp": stamp(1)})
+    with salesforce(org) as api:
+        monkeypatch.setenv("SF_CLIENT_SECRET", CLIENT_SECRET)
+        with_loop(workspace, SALESFORCE.format(url=api.url, client_id=CLIENT_ID))
+        with_crm_links(workspace, {**LINKS, "R1": (SF_CONTACT, SF_ACCOUNT)})
+        yield org, api
+
+
+def test_a_salesforce_case_per_case_linked_to_its_contact_and_account(workspace, org):
+    org, api = org
+    workspace.sync()
+    workspace.sync(full_refresh=True)
+    made = org.rows["Case"]
+    assert len(made) == 2
+    by_native = {n: next(c for c in made if c["Subject"].endswith(f"[cx {key_of(n, 'sf_case')[:12]}]")) for n in DETRACTORS}
+    r1, r4 = by_native["R1"], by_native["R4"]
+    assert r1["Subject"] == f"Detractors at S1: nps 3 (detractor) [cx {key_of('R1', 'sf_case')[:12]}]"
+    assert (r1["Status"], r1["Origin"], r1["Priority"], r1["ContactId"], r1["AccountId"]) == ("New", "Web", "High", SF_CONTACT, SF_ACCOUNT)
+    assert "Comment:\ncomment 1" in r1["Description"] and key_of("R1", "sf_case") in r1["Description"]
+    assert "ContactId" not in r4 and "AccountId" not in r4, "an id Salesforce did not make is not linked"
+    refs = case_refs(workspace)
+    assert {n: refs[n] for n in DETRACTORS} == {n: f"salesforce:case:{by_native[n]['Id']}" for n in DETRACTORS}
+    posts = [seen for seen in api.requests if seen.path.endswith("/sobjects/Case")]
+    assert len(posts) == 2 and all(seen.headers["Authorization"].startswith("Bearer 00Dxx!session-") for seen in posts)
+
+
+def test_a_salesforce_case_whose_answer_was_lost_is_found_not_made_twice(workspace, org):
+    org, api = org
+    org.lose_answers = 1
+    api.fail(Reply(503, [{"message": "Server unavailable", "errorCode": "SERVER_UNAVAILABLE"}], headers={"Retry-After": "0"}),
+             match="/sobjects/Case")  # fmt: skip
+    first = workspace.sync()
+    assert (first.deliveries.total_delivered, first.deliveries.total_failed, len(org.rows["Case"])) == (1, 1, 2)
+    [failed] = [n for n, row in outbox(workspace).items() if row[0] == "failed"]
+    deliver_again(workspace)
+    assert len(org.rows["Case"]) == 2
+    lost = next(c for c in org.rows["Case"] if key_of(failed, "sf_case")[:12] in c["Subject"])
+    assert outbox(workspace)[failed] == ("delivered", 2, f"salesforce:case:{lost['Id']}", None)

@@ -9,6 +9,8 @@ the earlier one may have made, by the delivery id written into it."""
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -58,9 +60,15 @@ class ApiAction(Action):
         """The JSON answer to one request of the source's client; any failure as a DeliveryError
         naming this action. `creates`: sent once (see the module's docstring)."""
         client = self.source.client
-        try:
+        with self.failing():
             response = client.request(method, url, json=body, params=params, extensions={ONCE: True} if creates else {})
             return client.json(response) if response.content else None
+
+    @contextmanager
+    def failing(self) -> Iterator[None]:
+        """The source client's errors inside the block as DeliveryErrors naming this action."""
+        try:
+            yield
         except CxbridgeError as exc:
             raise DeliveryError(f"{self.action_name}: {exc}") from None
 
