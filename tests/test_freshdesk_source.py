@@ -270,3 +270,22 @@ def test_a_rating_on_airbytes_recorded_outbound_email_ticket_takes_its_context(t
                            "json_extract(attributes, '$.company_id') FROM feedback")  # fmt: skip
     assert rows == [("21", "email", "67013469919", None, 6.0, round(100 * 5 / 6, 6), "67001265522")]
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100.0,)]
+
+
+def test_freshdesks_documented_ratings_example_scores_each_question_and_quarantines_its_broken_time(tmp_path):
+    """The response example of Freshdesk's *View all satisfaction ratings* (tests/data/vendor/
+    freshdesk): 103 on the default question and −102 on question_2 (a question no survey lists,
+    read on the seven points); the second rating's created_at, `2015-08-28T010:08:16Z`, is no time."""
+    example = json.loads((VENDOR / "satisfaction_ratings_example.json").read_text(encoding="utf-8"))
+    with freshdesk(Helpdesk(ratings=example, today="2026-06-01T00:00:00Z")) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False, start_date="2015-01-01T00:00:00Z"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    seven = [-103, -102, -101, 100, 101, 102, 103]  # unhappy to happy, as Freshdesk lists them
+    assert query(tmp_path, "SELECT question_id, value, scale_max, normalized FROM feedback_scores ORDER BY 1") == [
+        ("default_question", seven.index(103) + 1.0, 7.0, 100.0),
+        ("question_2", seven.index(-102) + 1.0, 7.0, round(100 * seven.index(-102) / 6, 6)),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT source_record_id, ticket_id, agent_id, comment FROM feedback") == [
+        ("102", "432", "1", "Thank you for the quick action")]  # fmt: skip
+    [(native, error)] = query(tmp_path, "SELECT source_record_id, error FROM quarantine")
+    assert native == "112" and "created_at" in error and "2015-08-28T010:08:16Z" in error
