@@ -120,6 +120,12 @@ CONNECTORS = {
                                        "page_size": 2},
         (freshdesk_api, "API_KEY"),
     ),
+    "freshdesk_surveys": Connector(
+        lambda: freshdesk_api.freshdesk(freshdesk_api.csat_helpdesk()),
+        lambda url, variable, folder: {"connector": "freshdesk", "base_url": url, "api_key": f"${{{variable}}}",
+                                       "csat_api": "surveys", "page_size": 2},
+        (freshdesk_api, "API_KEY"),
+    ),
     "typeform": Connector(
         lambda: typeform_api.typeform(typeform_api.store_account()),
         lambda url, variable, folder: {"connector": "typeform", "base_url": url, "token": f"${{{variable}}}",
