@@ -204,3 +204,13 @@ class TestFreshdeskSurveysSource(HttpSourceConformance):
             yield SourceUnderTest(
                 FreshdeskSource, entry(api.url, lookback_days=1), secrets={"FRESHDESK_API_KEY": API_KEY}
             )
+
+
+def test_an_account_without_the_newer_surveys_fails_the_source_with_what_to_do(tmp_path):
+    """An answer that is not the documented {"data": [...]} envelope (here a bare list, as the
+    classic lists are) is no response list: the source fails, naming csat_api."""
+    with freshdesk(csat_helpdesk()) as api:
+        api.fail(Reply(200, body=[{"id": 1, "title": "Default satisfaction survey"}]), match="customer-satisfaction")
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "failed" and result.written == 0
+    assert 'something other than {"data": [...]}' in result.error and 'set csat_api = "classic"' in result.error

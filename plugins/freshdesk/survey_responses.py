@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from cxbridge.errors import DataError
+from cxbridge.errors import DataError, SourceError
 from cxbridge.http import PageRequest, PageToken
 from cxbridge.normalize import AnswerInput
 from cxbridge.plugins.freshdesk.csat_surveys import CsatSurvey, parse_survey, value_key
@@ -43,8 +43,10 @@ def next_token(body: Any) -> str | None:
 
 
 def page_items(body: Any) -> list[Any]:
+    """The page's records; an answer of another shape fails the source (nothing in it is a response)."""
     if not isinstance(body, dict) or not isinstance(body.get("data", []), list):
-        raise DataError('a customer-satisfaction page is not {"data": [...]}', field="data")
+        raise SourceError('Freshdesk answered a customer-satisfaction list with something other than {"data": [...]}: '
+                          "is the account on the newer CSAT surveys? If not, set csat_api = \"classic\"")  # fmt: skip
     return body.get("data") or []
 
 
@@ -60,6 +62,7 @@ class SurveyResponses(Stream):
         self.source: FreshdeskSource = source
         self.surveys: dict[str, CsatSurvey] = {}
         self.plans: dict[str, QuestionPlan] = {}
+        self._listed = False
         self.tickets: RatedTickets[TicketContext] = RatedTickets(source.changed_tickets)
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
@@ -82,18 +85,18 @@ class SurveyResponses(Stream):
 
     def _read_surveys(self) -> list[str]:
         """Every survey's definition, read once per run, in the order Freshdesk lists them."""
-        if not self.surveys:
+        if not self._listed:
             first = PageRequest(SURVEYS, {"per_page": 100})
             for page in self.source.client.pages(first, PageToken(next_token, param="next_token", items=page_items)):
                 for survey in page_items(page):
                     parsed = parse_survey(survey)
                     self.surveys.setdefault(parsed.id, parsed)
+            self._listed = True
         return list(self.surveys)
 
     def plan(self, survey_id: str) -> tuple[CsatSurvey, QuestionPlan]:
         """The survey's questions and how each is read, decided once per survey."""
-        if not self.surveys:  # a quarantined response replayed without a read
-            self._read_surveys()
+        self._read_surveys()  # once: a quarantined response may be replayed without a read
         survey = self.surveys.get(survey_id) or CsatSurvey(survey_id, "", {})
         if survey_id not in self.plans:
             where = f"sources.{self.source.context.name}"
