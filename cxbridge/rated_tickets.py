@@ -1,7 +1,10 @@
 """The context of rated tickets, read from the earliest rating that needs it. Help desks list
 tickets by when they last changed, and a rating changes its ticket, so the tickets changed since
 the earliest rating hold every rated ticket — and nothing older is read. Ratings that arrive
-oldest first cost one listing; an older rating arriving later starts the listing again from it."""
+oldest first cost one listing; an older rating arriving later lists from it again, up to where
+the listing before started (help desks list tickets oldest change first, so a ticket changed
+since then was listed already): ratings that come newest first cost each ticket once, not once
+per page."""
 
 from __future__ import annotations
 
@@ -16,10 +19,10 @@ Context = TypeVar("Context")
 
 
 class RatedTickets(Generic[Context]):
-    """Ticket context by ticket id; `read_since(time)` lists (ticket id, context) of the tickets
-    changed since `time`."""
+    """Ticket context by ticket id; `read_since(since, until)` lists (ticket id, context) of the
+    tickets changed since `since` and, when `until` is not None, before it."""
 
-    def __init__(self, read_since: Callable[[datetime], Iterable[tuple[str, Context]]]):
+    def __init__(self, read_since: Callable[[datetime, datetime | None], Iterable[tuple[str, Context]]]):
         self._read_since = read_since
         self._found: dict[str, Context] = {}
         self._since: datetime | None = None
@@ -32,7 +35,7 @@ class RatedTickets(Generic[Context]):
         earliest = min((at for at in times if at is not None), default=None)
         if earliest is None or (self._since is not None and earliest >= self._since):
             return
-        self._found.update(self._read_since(earliest))
+        self._found.update(self._read_since(earliest, self._since))
         self._since = earliest
 
     def get(self, ticket_id: Any) -> Context | None:

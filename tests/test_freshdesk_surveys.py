@@ -69,6 +69,14 @@ def test_a_full_sync_scores_each_question_by_its_scale_and_links_the_tickets(tmp
         f"{SURVEYS}/{PULSE}/responses",
     ]  # fmt: skip  (two pages of the example survey's four responses, page_size 2)
     assert f"{SURVEYS}/{ADVANCED}/responses?next_token=after-2&per_page=2" in paths  # the token of paging.next
+    tickets = [p.split("?")[1] for p in paths if p.startswith("/api/v2/tickets")]
+    # responses come newest first: the first page lists the tickets changed since its earliest response (05-04
+    # 08:00: tickets 3, 4 and 5 on two pages); the next page's older one (05-02 08:00) lists again only up to
+    # there, stopping at ticket 3 (changed 05-04 09:00) — four ticket pages, no ticket read twice
+    assert [t.split("updated_since=")[1] + " p" + t.split("page=")[1].split("&")[0] for t in tickets] == [
+        "2026-05-04T08%3A00%3A00Z p1", "2026-05-04T08%3A00%3A00Z p2",
+        "2026-05-02T08%3A00%3A00Z p1", "2026-05-02T08%3A00%3A00Z p2",
+    ]  # fmt: skip
     assert all(r.headers["Authorization"] == "REDACTED" for r in recorded.requests)
     rows = query(tmp_path, "SELECT source_record_id, survey_id, csat, csat_normalized, nps, comment, ticket_id, "
                            "agent_id, team, channel FROM feedback ORDER BY ticket_id")  # fmt: skip

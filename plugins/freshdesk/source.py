@@ -7,11 +7,12 @@ the newer customer-satisfaction surveys instead (`survey_responses.py`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 
+from cxbridge.errors import DataError
 from cxbridge.http import ApiErrors, ApiSource, BasicAuth, HeaderBudget, PageNumber, PageRequest, json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
@@ -69,9 +70,10 @@ class FreshdeskSource(ApiSource):
             return [SurveyResponses(self)]
         return [SatisfactionRatings(self)]
 
-    def changed_tickets(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
+    def changed_tickets(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[str, TicketContext]]:
         """Context of the tickets updated since `since` (a rating updates its ticket), oldest
-        first; past Freshdesk's 300-page cap the listing starts again from the last one seen."""
+        first, up to the first one updated at or after `until` (a listing from `until` had them);
+        past Freshdesk's 300-page cap the listing starts again from the last one seen."""
         config = self.config
         updated_since = format_timestamp(since)
         while True:
@@ -82,6 +84,8 @@ class FreshdeskSource(ApiSource):
             last, count = None, 0
             for count, page in enumerate(pages, start=1):
                 for ticket in page:
+                    if until is not None and _updated_at(ticket) >= until:
+                        return
                     yield str(ticket["id"]), TicketContext.of(ticket)
                     last = ticket.get("updated_at") or last
                 if count == TICKET_PAGES:
@@ -137,3 +141,11 @@ class SatisfactionRatings(Stream):
                     accepted = tuple(sorted(int(v) for v in question.get("accepted_ratings") or []))
                     found.setdefault(str(question["id"]), SurveyQuestion(question.get("label") or question["id"], accepted))
         return found
+
+
+def _updated_at(ticket: dict[str, Any]) -> datetime:
+    """A listed ticket's `updated_at`; one without a readable time is never past a bound."""
+    try:
+        return parse_timestamp(ticket.get("updated_at"))  # type: ignore[return-value]
+    except DataError:
+        return datetime.min.replace(tzinfo=timezone.utc)

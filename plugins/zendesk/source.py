@@ -144,8 +144,9 @@ class SatisfactionRatings(Stream):
             return max(int((parse_timestamp(cursor) - timedelta(days=config.lookback_days)).timestamp()), 1)
         return int(parse_timestamp(config.start_date).timestamp()) if config.start_date else None
 
-    def _ticket_context(self, since: datetime) -> Iterator[tuple[str, TicketContext]]:
-        """Context of every ticket changed since `since`, from the incremental ticket export."""
+    def _ticket_context(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[str, TicketContext]]:
+        """Context of every ticket changed since `since`, from the incremental ticket export (read
+        to its end: `until` is not used to stop it early)."""
         first = PageRequest("/api/v2/incremental/tickets/cursor.json", {"start_time": max(int(since.timestamp()), 1)})
         for page in self.source.export_client.pages(first, NextUrl(_next_export_page, items=_tickets_of)):
             for ticket in page.get("tickets") or []:
