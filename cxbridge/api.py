@@ -22,6 +22,7 @@ from cxbridge.jobs import run_sources
 from cxbridge.loop import tracking
 from cxbridge.loop.cases import Case
 from cxbridge.loop.outbox import DeliveryReport, deliver_pending
+from cxbridge.loop.status_sync import follow_status
 from cxbridge.loop.views import loop_performance_rows
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
@@ -129,18 +130,23 @@ def sync(
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)})  # fmt: skip
         if not dry_run:  # after the commits that wrote the outbox: deliver what they opened
-            result.deliveries = deliver_outbox(dest, cfg)
+            result.deliveries = deliver_outbox(dest, cfg, follow=True)
             engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
-                                                               "failed": result.deliveries.total_failed})  # fmt: skip
+                                                               "failed": result.deliveries.total_failed,
+                                                               "resolved": sum(result.deliveries.resolved.values())})  # fmt: skip
     return result
 
 
-def deliver_outbox(dest: Destination, cfg: Config, *, everything: bool = False) -> DeliveryReport:
+def deliver_outbox(dest: Destination, cfg: Config, *, everything: bool = False, follow: bool = False) -> DeliveryReport:
     """Deliver the due rows of the outbox with the config's actions (`everything`: every row not
-    delivered yet, due or not)."""
+    delivered yet, due or not); `follow`: then resolve the cases whose ticket, task or CRM case
+    is done at the far end (`cxbridge.loop.status_sync`)."""
     actions = {name: entry.build() for name, entry in cfg.actions.items()}
     try:
-        return deliver_pending(dest, actions, everything=everything)
+        report = deliver_pending(dest, actions, everything=everything)
+        if follow:
+            follow_status(dest, actions, report)
+        return report
     finally:
         for action in actions.values():
             action.close()

@@ -15,7 +15,7 @@ class EventKind(StrEnum):
     SOURCE_FINISHED = "source_finished"
     SOURCE_FAILED = "source_failed"
     RUN_FINISHED = "run_finished"
-    DELIVERIES_FINISHED = "deliveries_finished"  # the loop actions delivered after the run (counts: delivered, failed)
+    DELIVERIES_FINISHED = "deliveries_finished"  # the loop actions delivered after the run (counts: delivered, failed, resolved)
 
 
 @dataclass(frozen=True)

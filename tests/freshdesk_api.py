@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from tests.local_api import FakeApi, Reply, Seen, fake_api
@@ -43,6 +43,11 @@ SURVEYS = [
                    {"id": "question_4", "label": "Was the agent knowledgeable?",
                     "accepted_ratings": [103, 100, -103], "default": False}]},
 ]  # fmt: skip
+
+
+def now() -> str:
+    """The time a ticket is made or changed through the API: the real one, as cases open at it."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -137,7 +142,8 @@ class Helpdesk:
                                "errors": [{"field": "order_by", "message": "It should be one of these values: "
                                            "'created_at,due_by,updated_at,status'", "code": "invalid_value"}]})  # fmt: skip
         since = seen.query.get("updated_since") or self.days_ago(30)
-        chosen = sorted((t for t in self.tickets if t["updated_at"] >= since), key=lambda t: t["updated_at"])
+        every = [*self.tickets, *self.created.values()]
+        chosen = sorted((t for t in every if t["updated_at"] >= since), key=lambda t: t["updated_at"])
         return self.page(seen, chosen)
 
     def create_ticket(self, seen: Seen, match: Any) -> Any:
@@ -156,8 +162,8 @@ class Helpdesk:
             errors.append({"field": "status", "message": "It should be one of these values: '2,3,4,5'", "code": "invalid_value"})
         if errors:
             return Reply(400, {"description": "Validation failed", "errors": errors})
-        ticket = {"id": 800 + len(self.created), "status": 2, "priority": 1, "created_at": self.today,
-                  "updated_at": self.today, **given}  # fmt: skip
+        made = now()
+        ticket = {"id": 800 + len(self.created), "status": 2, "priority": 1, "created_at": made, "updated_at": made, **given}
         self.created[ticket["id"]] = ticket
         if self.lose_answers > 0:
             self.lose_answers -= 1

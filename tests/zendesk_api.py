@@ -191,7 +191,8 @@ class TicketDesk:
     """Zendesk's ticket creation as documented: `POST /api/v2/tickets` with `{"ticket": {subject,
     comment: {body, public}, external_id, tags, priority}}` → 201 `{"ticket": {"id", …}}`; an
     `Idempotency-Key` seen before gets the first answer again (`x-idempotency-lookup: hit`) and
-    creates nothing; `GET /api/v2/tickets?external_id=` lists the tickets with that external id."""
+    creates nothing; `GET /api/v2/tickets?external_id=` lists the tickets with that external id, and
+`GET /api/v2/tickets/show_many?ids=` up to 100 tickets by id, with their `status`."""
 
     account: ZendeskAccount = field(default_factory=ZendeskAccount)
     created: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -203,6 +204,17 @@ class TicketDesk:
         self.account.serve(api)
         api.route("POST", r"/api/v2/tickets(?:\.json)?")(self.create)
         api.route("GET", r"/api/v2/tickets(?:\.json)?")(self.by_external_id)
+        api.route("GET", r"/api/v2/tickets/show_many(?:\.json)?")(self.show_many)
+
+    def show_many(self, seen: Seen, match: Any) -> Any:
+        """Show Multiple Tickets (`ids=1,2,3`, at most 100): the tickets found, in no promised order."""
+        if refused := self.account.refused(seen):
+            return refused
+        ids = [int(value) for value in seen.query.get("ids", "").split(",") if value]
+        if len(ids) > 100:
+            return Reply(400, {"error": "InvalidEndpoint", "description": "Too many ids (max 100)"})
+        return {"tickets": [self.created[i] for i in reversed(ids) if i in self.created], "next_page": None,
+                "previous_page": None, "count": len(ids)}  # fmt: skip
 
     def create(self, seen: Seen, match: Any) -> Any:
         if refused := self.account.refused(seen):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -126,6 +127,13 @@ class Action(ABC):
         """After an attempt whose outcome is unknown (the process died during it): what that
         attempt made, if the far end can tell by the idempotency key, else None (deliver again)."""
         return None
+
+    def closed(self, made: Mapping[str, datetime]) -> dict[str, str]:
+        """Of `made` — the external refs this action made, each with the time its case opened (what
+        it made is no older) — those the far end has solved or closed, with the status it shows
+        there, read in batches. Raise DeliveryError when the far end cannot tell now. By default
+        none: an action that makes nothing with a status of its own (a message, an e-mail)."""
+        return {}
 
     def close(self) -> None:
         """Release connections; called once after the run's deliveries."""

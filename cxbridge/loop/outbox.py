@@ -38,12 +38,14 @@ def backoff(attempts: int) -> timedelta:
 
 @dataclass
 class DeliveryReport:
-    """What a delivery run did, by action: delivered, failed (retried later), waiting."""
+    """What a delivery run did, by action: delivered, failed (retried later), waiting; after a
+    sync, also the cases resolved because what an action made is done (`status_sync`)."""
 
     delivered: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     waiting: int = 0  # failed before and not due yet
     errors: list[str] = field(default_factory=list)
+    resolved: dict[str, int] = field(default_factory=dict)  # cases resolved because what the action made is done
 
     @property
     def total_delivered(self) -> int:

@@ -148,6 +148,14 @@ def update(
     return case
 
 
+def moved(case: Case, status: str, *, actor: str, note: str | None, moment: datetime) -> tuple[Case, CaseEvent]:
+    """`case` moved to `status` along its flow, and the event that records the move (a
+    ConfigError when the flow does not allow it)."""
+    target, changes = _moved(case, status, reason=None, moment=moment)
+    event = CaseEvent(case.case_id, format_timestamp(moment), actor, "status", case.status, target, note)  # type: ignore[arg-type]
+    return case.model_copy(update={**changes, "updated_at": moment}), event
+
+
 def _moved(case: Case, status: str, *, reason: str | None, moment: datetime) -> tuple[str, dict[str, Any]]:
     """The status a case moves to and the columns that change with it, if the move is allowed."""
     target = CaseStatus(_status(status))

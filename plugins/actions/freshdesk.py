@@ -1,22 +1,28 @@
 """`freshdesk`: a Freshdesk ticket per case (`POST /api/v2/tickets`, developers.freshdesk.com
 /api/#create_ticket), signed in as the freshdesk source is; the delivery id is one of its tags,
-so a later attempt finds a ticket whose answer was lost (`GET /api/v2/search/tickets`)."""
+so a later attempt finds a ticket whose answer was lost (`GET /api/v2/search/tickets`). A
+resolved or closed ticket resolves its case."""
 
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
+from datetime import datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from cxbridge.http import PageNumber, PageRequest
 from cxbridge.loop.actions import Delivered, DeliveryError, Notice
 from cxbridge.plugins.actions.api_action import ApiAction, ApiActionConfig, key_line
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
-from cxbridge.plugins.freshdesk.source import FreshdeskSource
+from cxbridge.plugins.freshdesk.source import TICKET_PAGES, FreshdeskSource
+from cxbridge.timestamps import format_timestamp
 
 PRIORITIES = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 OPEN = 2
 PORTAL = 2  # the ticket's `source`: made through the API, as a portal ticket is
+DONE = {4: "Resolved", 5: "Closed"}  # the ticket statuses that resolve a case
 
 
 class FreshdeskTicketConfig(ApiActionConfig, FreshdeskConfig):
@@ -56,6 +62,23 @@ class FreshdeskTicketAction(ApiAction):
         found = self.call("GET", "/api/v2/search/tickets", params={"query": f"\"tag:'{key_tag(notice)}'\""})
         results = (found or {}).get("results") or []
         return self._reference(results[0]) if results else None
+
+    def closed(self, made: Mapping[str, datetime]) -> dict[str, str]:
+        """Resolved and closed tickets among `made`. Freshdesk reads no list of tickets by id: the
+        tickets updated since the earliest case opened are listed, 100 a page, and ours picked."""
+        ours = {ref.removeprefix("freshdesk:") for ref in made if ref.startswith("freshdesk:")}
+        if not ours:
+            return {}
+        since = format_timestamp(min(made.values()))
+        first = PageRequest("/api/v2/tickets", {"updated_since": since, "order_by": "updated_at", "order_type": "asc",
+                                                "per_page": 100, "page": 1})  # fmt: skip
+        done: dict[str, str] = {}
+        with self.failing():
+            for page in self.source.client.pages(first, PageNumber(lambda body: body, 100), max_pages=TICKET_PAGES):
+                for ticket in page:
+                    if str(ticket.get("id")) in ours and ticket.get("status") in DONE:
+                        done[f"freshdesk:{ticket['id']}"] = DONE[ticket["status"]]
+        return done
 
     def _reference(self, ticket: object) -> Delivered:
         if not isinstance(ticket, dict) or "id" not in ticket:

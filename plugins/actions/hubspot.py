@@ -1,10 +1,13 @@
 """`hubspot`: a HubSpot task per case (`POST /crm/v3/objects/tasks`, developers.hubspot.com/docs
 /api/crm/tasks), associated with the record's contact and company when their ids are HubSpot's,
 signed in as the hubspot source is; the delivery id is a token of the task's body, so a later
-attempt finds a task whose answer was lost (`POST /crm/v3/objects/tasks/search`)."""
+attempt finds a task whose answer was lost (`POST /crm/v3/objects/tasks/search`). A completed
+task resolves its case."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -17,6 +20,7 @@ from cxbridge.timestamps import format_timestamp
 
 TASK_TO_CONTACT = 204  # HUBSPOT_DEFINED association types of a task (the associations API's type list)
 TASK_TO_COMPANY = 192
+BATCH = 100  # ids one batch read takes
 
 
 class HubSpotTaskConfig(ApiActionConfig, HubSpotConfig):
@@ -69,6 +73,17 @@ class HubSpotTaskAction(ApiAction):
                  "properties": ["hs_task_subject"], "limit": 1}  # fmt: skip
         results = (self.call("POST", "/crm/v3/objects/tasks/search", body=query) or {}).get("results") or []
         return self._reference(results[0]) if results else None
+
+    def closed(self, made: Mapping[str, datetime]) -> dict[str, str]:
+        """Completed tasks among `made`, read 100 at a time (`POST /crm/v3/objects/tasks/batch/read`)."""
+        ids = sorted(ref.removeprefix("hubspot:task:") for ref in made if ref.startswith("hubspot:task:"))
+        done: dict[str, str] = {}
+        for start in range(0, len(ids), BATCH):
+            body = {"properties": ["hs_task_status"], "inputs": [{"id": task} for task in ids[start : start + BATCH]]}
+            for task in (self.call("POST", "/crm/v3/objects/tasks/batch/read", body=body) or {}).get("results") or []:
+                if (task.get("properties") or {}).get("hs_task_status") == "COMPLETED":
+                    done[f"hubspot:task:{task['id']}"] = "COMPLETED"
+        return done
 
     def _reference(self, task: object) -> Delivered:
         if not isinstance(task, dict) or "id" not in task:

@@ -1,11 +1,14 @@
 """`salesforce`: a Salesforce Case per case (`POST /services/data/vXX.X/sobjects/Case`,
 developer.salesforce.com REST API "Create a Record"), linked to the record's contact and account
 when their ids are Salesforce's, signed in as the salesforce source is; the subject ends with a
-mark of the delivery id, so a later attempt finds a Case whose answer was lost (SOQL)."""
+mark of the delivery id, so a later attempt finds a Case whose answer was lost (SOQL). A closed
+Case (IsClosed) resolves its case."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
@@ -19,6 +22,7 @@ from cxbridge.plugins.salesforce.source import SalesforceSource
 SUBJECT_LENGTH = 255
 RECORD_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
 PREFIXES = {"ContactId": "003", "AccountId": "001"}  # the key prefixes of Contact and Account ids
+IDS_PER_QUERY = 200  # ids in one SOQL query's IN list, well within its length limit
 
 
 class SalesforceCaseConfig(ApiActionConfig, SalesforceConfig):
@@ -74,6 +78,17 @@ class SalesforceCaseAction(ApiAction):
         with self.failing():
             rows = list(soql.query(self.source.client, self.config.api_version, statement))
         return self._reference(rows[0]) if rows else None
+
+    def closed(self, made: Mapping[str, datetime]) -> dict[str, str]:
+        """Closed Cases among `made` (IsClosed: a status of the closed kind), 200 ids a query."""
+        ids = sorted(ref.removeprefix("salesforce:case:") for ref in made if ref.startswith("salesforce:case:"))
+        done: dict[str, str] = {}
+        for start in range(0, len(ids), IDS_PER_QUERY):
+            statement = f"SELECT Id, Status, IsClosed FROM Case WHERE Id IN {soql.in_list(ids[start : start + IDS_PER_QUERY])}"
+            with self.failing():
+                rows = list(soql.query(self.source.client, self.config.api_version, statement))
+            done |= {f"salesforce:case:{row['Id']}": str(row.get("Status") or "Closed") for row in rows if row.get("IsClosed")}
+        return done
 
     def _reference(self, made: object) -> Delivered:
         found = made.get("id") or made.get("Id") if isinstance(made, dict) else None

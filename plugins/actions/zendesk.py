@@ -1,11 +1,14 @@
 """`zendesk`: a Zendesk Support ticket per case (POST /api/v2/tickets), created under the
 delivery id as `Idempotency-Key` and `external_id`, so a crash never makes a second one: after
-an interrupted attempt the ticket is looked up by its external id before any new request."""
+an interrupted attempt the ticket is looked up by its external id before any new request. A
+solved or closed ticket resolves its case (`GET /api/v2/tickets/show_many`)."""
 
 from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field, HttpUrl, model_validator
@@ -15,6 +18,8 @@ from cxbridge.plugins.actions.http import client, send
 from cxbridge.secrets import Secret
 
 SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SHOW_MANY = 100  # ids one Show Many Tickets request takes
+DONE = frozenset({"solved", "closed"})
 
 
 class ZendeskTicketConfig(ActionConfig):
@@ -81,6 +86,18 @@ class ZendeskTicketAction(Action):
                         params={"external_id": notice.delivery_id})  # fmt: skip
         tickets = response.json().get("tickets") or []
         return Delivered(self._reference(tickets[0])) if tickets else None
+
+    def closed(self, made: Mapping[str, datetime]) -> dict[str, str]:
+        """Solved and closed tickets among `made`, read 100 at a time (Show Many Tickets)."""
+        ids = sorted(ref.removeprefix("zendesk:") for ref in made if ref.startswith("zendesk:"))
+        done: dict[str, str] = {}
+        for start in range(0, len(ids), SHOW_MANY):
+            response = send(self.client, "GET", f"{self.config.root}/api/v2/tickets/show_many", action=self.action_name,
+                            params={"ids": ",".join(ids[start : start + SHOW_MANY])})  # fmt: skip
+            for ticket in response.json().get("tickets") or []:
+                if isinstance(ticket, dict) and ticket.get("status") in DONE:
+                    done[f"zendesk:{ticket['id']}"] = str(ticket["status"])
+        return done
 
     def _reference(self, ticket: object) -> str:
         if not isinstance(ticket, dict) or "id" not in ticket:
