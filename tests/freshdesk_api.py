@@ -114,8 +114,8 @@ class Helpdesk:
     def list_csat_responses(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):
             return refused
-        if match.group(1) not in self.csat_responses:
-            return Reply(404, {"code": "not_found", "message": "The requested survey does not exist."})
+        if not self.csat_responses.get(match.group(1)):  # no responses yet: 404, as tap-freshdesk found
+            return Reply(404, {"code": "not_found", "message": "Record not found"})
         return self.token_page(seen, self.csat_responses[match.group(1)])
 
     def list_ratings(self, seen: Seen, match: Any) -> Any:

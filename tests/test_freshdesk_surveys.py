@@ -222,3 +222,24 @@ def test_an_account_without_the_newer_surveys_fails_the_source_with_what_to_do(t
         result = sync(tmp_path, entry(api.url))
     assert result.status == "failed" and result.written == 0
     assert 'something other than {"data": [...]}' in result.error and 'set csat_api = "classic"' in result.error
+
+
+def test_a_survey_without_responses_answers_404_and_is_passed_over(tmp_path):
+    """Freshdesk answers 404 for the responses of a survey that has none (singer-io/tap-freshdesk,
+    tap_freshdesk/streams/survey_responses.py): that survey is empty, the others are read."""
+    helpdesk = csat_helpdesk()
+    helpdesk.csat_surveys = [*helpdesk.csat_surveys, {"id": "0c0c0c0c-empty", "title": "New survey", "questions": []}]
+    helpdesk.csat_surveys = [helpdesk.csat_surveys[-1], *helpdesk.csat_surveys[:-1]]  # listed first
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+        asked = [path for path in api.paths() if "0c0c0c0c-empty" in path]
+    assert (result.status, result.written) == ("success", 5), result.error
+    assert len(asked) == 1  # a 404 is not retried
+
+
+def test_a_404_for_the_survey_list_still_names_the_domain(tmp_path):
+    helpdesk = csat_helpdesk()
+    helpdesk.refusal = Reply(404, {"code": "not_found", "message": "The requested helpdesk does not exist."})
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "failed" and "HTTP 404" in result.error and "check the helpdesk domain" in result.error
