@@ -46,7 +46,8 @@ def test_a_file_that_is_not_a_database_is_named(tmp_path: Path, command: str):
     (tmp_path / "notes.db").write_text("not a database\n")
     result = run("-m", "cxbridge", *command.split(), "--db", "notes.db", cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert f"error: cannot open {tmp_path / 'notes.db'}: file is not a database" in result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"error: cannot open {tmp_path / 'notes.db'}: file is not a database; point --db or [destination] at" in said
 
 
 @pytest.mark.parametrize("command", ["report", "status"])

@@ -61,13 +61,15 @@ class TestBigQuery(DestinationConformance):
             )
 
 
-def a_day_later(path) -> None:
-    """Rewrite the stored detractor_queue view of a SQLite file to compute ages as if it were a day later."""
+def a_day_later(path, views=tuple(conformance.CLOCK_COLUMNS)) -> None:
+    """Rewrite the stored views of a SQLite file that read the clock (every view with an age, the
+    follow-up and loop queues too) to compute it as if it were a day later."""
     with sqlite3.connect(path) as conn:
-        (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'detractor_queue'").fetchone()
-        assert "julianday('now')" in sql
-        conn.execute("DROP VIEW detractor_queue")
-        conn.execute(sql.replace("julianday('now')", "julianday('now', '+1 day')"))
+        for view in views:
+            (sql,) = conn.execute("SELECT sql FROM sqlite_master WHERE name = ?", [view]).fetchone()
+            assert "julianday('now')" in sql, view
+            conn.execute(f"DROP VIEW {view}")
+            conn.execute(sql.replace("julianday('now')", "julianday('now', '+1 day')"))
 
 
 def test_snapshots_taken_a_day_apart_compare_equal(tmp_path, monkeypatch):
@@ -84,7 +86,7 @@ def test_snapshots_taken_a_day_apart_compare_equal(tmp_path, monkeypatch):
 
 def test_a_wrong_age_in_the_detractor_queue_fails_the_suite(tmp_path):
     deliver(SQLiteDestination(f"sqlite:///{tmp_path / 'late.db'}"))
-    a_day_later(tmp_path / "late.db")
+    a_day_later(tmp_path / "late.db", views=["detractor_queue"])
     with pytest.raises(AssertionError, match=r"detractor_queue\.age_days is \d+ for submitted_at"):
         snapshot(SQLiteDestination(f"sqlite:///{tmp_path / 'late.db'}"))
 

@@ -13,7 +13,7 @@ import pytest
 from cxbridge.config import load_config
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id, delivery_id
-from cxbridge.loop.outbox import backoff, deliver_pending
+from cxbridge.loop.outbox import DeliveryReport, backoff, deliver_pending
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.timestamps import parse_timestamp
@@ -52,6 +52,19 @@ def outbox(workspace: Workspace) -> dict[tuple[str, str], tuple]:
     return {(native, action): tuple(rest) for native, action, *rest in rows}
 
 
+def posts(api) -> list:
+    """The POST requests a local server received, in order."""
+    return [seen for seen in api.requests if seen.method == "POST"]
+
+
+def deliver_again(workspace: Workspace, **options) -> DeliveryReport:
+    """Run the outbox once more outside a sync, with the workspace config's actions."""
+    actions = {name: entry.build() for name, entry in load_config(workspace.config, create_host()).actions.items()}
+    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
+        destination.open()
+        return deliver_pending(destination, actions, **options)
+
+
 @pytest.fixture
 def hook(monkeypatch):
     with fake_api() as api:
@@ -78,7 +91,7 @@ def test_each_case_is_posted_once_with_its_idempotency_key(workspace, hook, capl
     workspace.write_csv(ROWS)
     caplog.set_level(logging.DEBUG)
     result = workspace.sync()
-    posted = [seen for seen in hook.requests if seen.method == "POST"]
+    posted = posts(hook)
     assert sorted(seen.headers["Idempotency-Key"] for seen in posted) == sorted(key_of(n, "ops_hook") for n in DETRACTORS)
     assert all(seen.headers["Authorization"] == HOOK_TOKEN for seen in posted)
     bodies = {seen.json()["case"]["case_id"]: seen.json() for seen in posted}
@@ -92,7 +105,7 @@ def test_each_case_is_posted_once_with_its_idempotency_key(workspace, hook, capl
     assert workspace.query("SELECT COUNT(*) FROM feedback_case_events WHERE kind = 'delivered'") == [(2,)]
     workspace.sync()
     workspace.sync(full_refresh=True)
-    assert len([seen for seen in hook.requests if seen.method == "POST"]) == 2, "a re-read record sends nothing again"
+    assert len(posts(hook)) == 2, "a re-read record sends nothing again"
     stored = workspace.db.read_bytes() + b"".join(p.read_bytes() for p in workspace.root.glob("cxbridge.db-*"))
     text = caplog.text
     for secret in (HOOK_PATH, "xoxb-secret-path", HOOK_TOKEN, "hook-token-5e8a1c"):
@@ -113,15 +126,12 @@ def test_a_failed_delivery_waits_its_backoff_and_is_retried(workspace, hook):
     assert workspace.query("SELECT kind, to_value, note FROM feedback_case_events WHERE kind = 'delivery_failed'") == [
         ("delivery_failed", "ops_hook", "ops_hook: HTTP 503, busy or failing for now")
     ]
-    actions = {name: entry.build() for name, entry in load_config(workspace.config, create_host()).actions.items()}
-    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
-        destination.open()
-        early = deliver_pending(destination, actions, now=due - timedelta(seconds=1))
-        assert (early.total_delivered, early.waiting) == (0, 1)
-        on_time = deliver_pending(destination, actions, now=due)
-        assert on_time.delivered == {"ops_hook": 1}
+    early = deliver_again(workspace, now=due - timedelta(seconds=1))
+    assert (early.total_delivered, early.waiting) == (0, 1)
+    on_time = deliver_again(workspace, now=due)
+    assert on_time.delivered == {"ops_hook": 1}
     assert outbox(workspace)[(failed[0], "ops_hook")] == ("delivered", 2, None, None)
-    keys = [seen.headers["Idempotency-Key"] for seen in hook.requests if seen.method == "POST"]
+    keys = [seen.headers["Idempotency-Key"] for seen in posts(hook)]
     assert len(keys) == 3 and len(set(keys)) == 2, "the retry carries the first attempt's key"
 
 
@@ -134,7 +144,7 @@ def test_slack_and_teams_get_a_message_a_person_reads(workspace, hook):
     with_loop(workspace, webhook_config("slack", "cx_channel") + webhook_config("teams", "cx_team", "dissatisfied"))
     workspace.write_csv(ROWS)
     workspace.sync()
-    bodies = [seen.json() for seen in hook.requests if seen.method == "POST"]
+    bodies = [seen.json() for seen in posts(hook)]
     slack = sorted(body["text"] for body in bodies if "text" in body)
     assert [text.splitlines()[0] for text in slack] == [
         "*Detractors at S0: nps 0 (detractor)*", "*Detractors at S1: nps 3 (detractor)*",
@@ -210,10 +220,7 @@ def test_an_answer_lost_after_zendesk_created_the_ticket_makes_no_second_one(wor
     workspace.write_csv(ROWS)
     first = workspace.sync()
     assert first.deliveries.total_failed == 1 and len(desk.created) == 2, "… though the ticket was created"
-    actions = {name: entry.build() for name, entry in load_config(workspace.config, create_host()).actions.items()}
-    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
-        destination.open()
-        deliver_pending(destination, actions, everything=True)
+    deliver_again(workspace, everything=True)
     assert len(desk.created) == 2, "the retry's Idempotency-Key got the first ticket back"
     assert {row[0] for row in outbox(workspace).values()} == {"delivered"}
 

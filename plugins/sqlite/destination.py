@@ -102,7 +102,8 @@ class SQLiteDestination(Destination):
                 self._write(lambda: migrations.apply(self.db))
         except sqlite3.Error as exc:
             self.close()
-            raise DestinationError(f"cannot open {self.path}: {exc}") from None
+            fix = "; point --db or [destination] at the file `cxbridge sync` writes" if "not a database" in str(exc) else ""
+            raise DestinationError(f"cannot open {self.path}: {exc}{fix}") from None
         except DestinationError:
             self.close()
             raise
