@@ -347,6 +347,20 @@ def write_dataset(root: Path, data: dict[str, list[dict[str, str]]] | None = Non
     return config
 
 
+def synced_in(folder: Path, monkeypatch) -> None:
+    """The dataset written and synced to cxbridge.db in `folder`, the working directory."""
+    monkeypatch.chdir(folder)
+    write_dataset(folder)
+    assert cxbridge.sync(folder / "cxbridge.toml", host=create_host()).exit_code == 0
+
+
+def examples_synced_in(folder: Path, monkeypatch) -> None:
+    """A copy of examples/ (without the plugin and any database) synced, `folder` the working directory."""
+    shutil.copytree(ROOT / "examples", folder / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
+    monkeypatch.chdir(folder)
+    assert cxbridge.sync("examples/cxbridge.toml", host=create_host()).exit_code == 0
+
+
 @pytest.fixture(params=["sqlite", "duckdb", "postgresql", "parquet"])
 def synced(request, tmp_path, monkeypatch) -> str:
     """The dataset synced into one destination of each kind; its URL."""
@@ -404,9 +418,7 @@ def test_every_figure_of_every_report_equals_the_independent_computation(synced:
 
 
 def test_csv_and_table_print_the_same_figures(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    write_dataset(tmp_path)
-    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    synced_in(tmp_path, monkeypatch)
     for by, args in (("month", ()), ("location", ("--metric", "csat")), ("team", ("--metric", "audit"))):
         url = f"sqlite:///{tmp_path / 'cxbridge.db'}"
         from_csv = [_typed(row) for row in csv.DictReader(io.StringIO(report(url, "--by", by, *args, fmt="csv")))]
@@ -440,9 +452,7 @@ def table_rows(printed: str) -> list[dict[str, Any]]:
 def test_customer_nps_and_employee_enps_never_blend(tmp_path, monkeypatch):
     """The shipped example: customer NPS and eNPS of the same month are separate rows, with the
     figures of their own answers; mystery-shop and audit programs have rows of their own."""
-    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
-    monkeypatch.chdir(tmp_path)
-    assert cxbridge.sync("examples/cxbridge.toml", host=create_host()).exit_code == 0
+    examples_synced_in(tmp_path, monkeypatch)
     rows = json.loads(CliRunner().invoke(cli, ["report", "-c", "examples/cxbridge.toml", "--format", "json"]).output)
     january = {(row["program"], row["metric"]): row for row in rows if row["month"] == "2025-01"}
     assert set(january) == {("voc", "nps"), ("voc", "csat"), ("voc", "ces"), ("employee", "enps"),
@@ -477,9 +487,7 @@ def _example_answers(root: Path, name: str) -> list[tuple[int, str]]:
 
 
 def test_the_examples_in_docs_report_md_are_current(tmp_path, monkeypatch):
-    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
-    monkeypatch.chdir(tmp_path)
-    assert cxbridge.sync("examples/cxbridge.toml", host=create_host()).exit_code == 0
+    examples_synced_in(tmp_path, monkeypatch)
     page = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
     examples = re.findall(r"```console\n\$ cxbridge (report .*?)\n(.*?)```", page, re.S)
     assert len(examples) >= 3
@@ -491,9 +499,7 @@ def test_the_examples_in_docs_report_md_are_current(tmp_path, monkeypatch):
 
 
 def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    write_dataset(tmp_path)
-    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    synced_in(tmp_path, monkeypatch)
     result = CliRunner().invoke(cli, ["report", "--source", "shop"])
     assert result.exit_code == 2
     assert "no records from source 'shop'" in result.stderr
@@ -502,9 +508,7 @@ def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, m
 
 def test_the_report_function_works_whatever_was_imported_before(tmp_path, monkeypatch):
     """Importing every module of the package leaves `cxbridge.report` the API function."""
-    monkeypatch.chdir(tmp_path)
-    write_dataset(tmp_path)
-    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    synced_in(tmp_path, monkeypatch)
     for module in pkgutil.iter_modules(cxbridge.__path__, "cxbridge."):
         if module.name != "cxbridge.__main__":  # the program itself: importing it runs the CLI
             importlib.import_module(module.name)
