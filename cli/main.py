@@ -344,6 +344,10 @@ def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait
     if not result.results and fmt == "table":
         click.echo("quarantine is empty")
     print_summaries(result.results, fmt=fmt, dry_run=False)
+    if result.deliveries is not None:
+        from .cases import print_deliveries
+
+        print_deliveries(result.deliveries, fmt=fmt, quiet_when_idle=True)
     sys.exit(result.exit_code)
 
 

@@ -317,6 +317,7 @@ def quarantine_replay(
             items = list(dest.quarantined(source=name))
             if items:
                 result.results.append(engine.run_source(name, cfg.build_source(name), replay=items))
+        result.deliveries = deliver_outbox(dest, cfg)  # the cases replayed records opened, after their commits
     return result
 
 

@@ -103,6 +103,40 @@ def test_a_closed_case_is_not_opened_again_when_its_record_changes(workspace, tm
     assert cases(workspace) == {"R1": ("detractors", "nps 3 (detractor)", "closed_no_action", None)}
 
 
+def test_a_quarantine_replay_opens_a_case_only_for_a_record_never_cased(workspace, monkeypatch):
+    """A replayed record already cased opens nothing; one first seen in quarantine is new: its case
+    opens, and its action is delivered after the replay's commit."""
+    import cxbridge
+    from cxbridge.plugins_host import create_host
+    from tests.local_api import Reply, fake_api
+
+    with fake_api() as hook:
+        hook.route("POST", "/hook")(lambda seen, match: Reply(200, "ok"))
+        monkeypatch.setenv("CX_HOOK_URL", hook.url + "/hook")
+        with_loop(workspace, '\n[loop.rules.detractors]\nactions = ["ops"]\n[loop.actions.ops]\ntype = "webhook"\n'
+                             'url = "${CX_HOOK_URL}"\n')  # fmt: skip
+        workspace.write_csv([survey_row(1, nps=3)])
+        assert workspace.sync().results[0].cases_opened == 1
+        unknown = [survey_row(1, nps=3, satisfaction="Bof"), survey_row(9, nps=2, satisfaction="Bof")]
+        workspace.write_csv(unknown)  # a label the config does not map: both go to quarantine
+        [result] = workspace.sync().results
+        assert (result.quarantined, result.cases_opened) == (2, 0)
+        text = workspace.config.read_text(encoding="utf-8")
+        workspace.config.write_text(text.replace('"Very dissatisfied" = 1 }', '"Very dissatisfied" = 1, "Bof" = 1 }'),
+                                    encoding="utf-8")  # fmt: skip
+        replayed = cxbridge.quarantine_replay(workspace.config, destination=f"sqlite:///{workspace.db}", host=create_host())
+        [result] = replayed.results
+        assert (result.written, result.cases_opened) == (2, 1)
+        assert replayed.deliveries.delivered == {"ops": 1}
+        assert cxbridge.quarantine_replay(workspace.config, destination=f"sqlite:///{workspace.db}",
+                                          host=create_host()).results == [], "nothing left to replay"  # fmt: skip
+        assert workspace.sync(full_refresh=True).results[0].cases_opened == 0
+        posted = [seen.json()["record"]["record_id"] for seen in hook.requests if seen.method == "POST"]
+    assert sorted(cases(workspace)) == ["R1", "R9"]
+    assert cases(workspace)["R1"][1] == "nps 3 (detractor)", "R1's case is the one its first version opened"
+    assert sorted(posted) == sorted(record_id("survey", "rows", n) for n in ("R1", "R9")), "one delivery each"
+
+
 def test_employee_enps_opens_no_customer_case_unless_a_rule_says_so(workspace):
     config = workspace.config.read_text(encoding="utf-8")
     config = config.replace('metric = "nps"', 'metric = "enps"').replace("[sources.survey]\n", '[sources.survey]\nprogram = "employee"\n')
