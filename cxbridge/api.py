@@ -111,7 +111,7 @@ def sync(
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)
-    with (nullcontext() if dry_run else dest.lock(wait=lock_wait)), dest, _closed_on_error(built):
+    with (nullcontext() if dry_run else dest.lock_sources(names, wait=lock_wait)), dest, _closed_on_error(built):
         exists = dest.exists()
         if full_refresh or not exists:  # before a new destination is created for a run that cannot work
             require_sound(built, jobs=jobs)
@@ -119,18 +119,21 @@ def sync(
             dest.open(read_only=dry_run)
         if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
             require_sound(built, cursor_of=dest.get_cursor, jobs=jobs)
-        keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
+        with nullcontext() if dry_run else dest.exclusive("dataset"):  # a new dataset's salt is chosen once
+            keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
         engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
                         on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
         engine.emit(EventKind.RUN_STARTED)
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
-            engine.identity.reconcile(run_id=engine.run_id)
+            with dest.exclusive("identity"):
+                engine.identity.reconcile(run_id=engine.run_id)
         result.results = run_sources(engine, built, jobs=jobs)
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)})  # fmt: skip
-        if not dry_run:  # after the commits that wrote the outbox: deliver what they opened
-            result.deliveries = deliver_outbox(dest, cfg, follow=True)
+        if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
+            with dest.exclusive("outbox"):
+                result.deliveries = deliver_outbox(dest, cfg, follow=True)
             engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
                                                                "failed": result.deliveries.total_failed,
                                                                "resolved": sum(result.deliveries.resolved.values())})  # fmt: skip

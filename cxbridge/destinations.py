@@ -184,6 +184,13 @@ class Destination(ABC):
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         """Exclusive right to write for one sync; DestinationLockedError after `wait` seconds."""
 
+    def lock_sources(self, sources: Sequence[str], *, wait: float = 0) -> AbstractContextManager[None]:
+        """Exclusive right to write these sources, for one sync; DestinationLockedError after
+        `wait` seconds. By default the whole destination (`lock`); a destination with a lock
+        per source (PostgreSQL) lets syncs of other sources run at the same time, in other
+        processes and on other machines, while `lock` still keeps every sync out."""
+        return self.lock(wait=wait)
+
     def beside(self) -> Destination:
         """Another, unopened instance of this destination, for a writer running beside this one
         (a source of `sync --jobs` on a destination with `concurrent_writers`)."""

@@ -247,13 +247,16 @@ class SQLDestination(Destination):
             conn.close()
 
     def apply_migrations(self) -> None:
-        self.execute(self.create_table_sql(MIGRATIONS_TABLE))
-        done = {row["name"] for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")}
-        for migration in self.migrations:
-            if migration.name not in done:
-                with self.transaction() if self.transactional_ddl else nullcontext():
-                    migration.apply(self)
-                    self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
+        """The migrations not applied yet, inside `exclusive("migrations")`: of several
+        processes starting at once, one migrates and the others find it done."""
+        with self.exclusive("migrations"):
+            self.execute(self.create_table_sql(MIGRATIONS_TABLE))
+            done = {row["name"] for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")}
+            for migration in self.migrations:
+                if migration.name not in done:
+                    with self.transaction() if self.transactional_ddl else nullcontext():
+                        migration.apply(self)
+                        self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
 
     def create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):

@@ -7,42 +7,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import cxbridge
-from cxbridge.api import reading
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from tests.local_api import FakeApi, Latency, Reply
+from tests.many_sources import FORMS, account, config, config_toml, summary, tables, write_files
 from tests.sqlite_runs import SHARED_SALT
-from tests.typeform_api import TOKEN, TypeformAccount, store_form, tf_response, typeform
+from tests.typeform_api import TOKEN, typeform
 
-FORMS = ("formAaaa", "formBbbb", "formCccc", "formDddd")
 LATENCY = 0.15  # seconds before the fake API answers anything
-LINEAGE = {  # columns that hold the clock or the run id: they differ between any two runs
-    "feedback": {"ingested_at", "sync_run_id"},
-    "sync_state": {"updated_at", "sync_run_id"},
-    "quarantine": {"first_seen", "last_seen", "run_id"},
-    "sync_runs": {"run_id", "started_at", "finished_at"},
-}
-TABLES = ("feedback", "feedback_scores", "feedback_comments", "quarantine", "sync_state", "sync_runs")
 
 
 @pytest.fixture(autouse=True)
 def token(monkeypatch):
     monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
-
-
-def account() -> TypeformAccount:
-    """One form per API source, five responses each (three pages of two), of other people."""
-    found = TypeformAccount()
-    for index, form_id in enumerate(FORMS):
-        responses = [tf_response(10 * index + n, nps=(3 * n + index) % 11, satisfaction=n % 5 + 1, form_id=form_id,
-                                 comment=f"visit {index}-{n}" if n % 2 else "") for n in range(1, 6)]  # fmt: skip
-        found.add_form(store_form(form_id), *responses)
-    return found
 
 
 @contextmanager
@@ -51,50 +32,9 @@ def late_typeform() -> Iterator[tuple[FakeApi, Latency]]:
         yield api, Latency(api, LATENCY)
 
 
-def write_files(folder: Path) -> None:
-    """Two CSV sources; the second has a response whose NPS is off the scale (quarantined)."""
-    rows = {
-        "branch_a.csv": [("A1", "2026-01-03T10:00:00Z", "S1", "9", "great"), ("A2", "2026-01-04T11:00:00Z", "S2", "3", "")],
-        "branch_b.csv": [("B1", "2026-01-05T12:00:00Z", "S1", "12", "off"), ("B2", "2026-01-06T13:00:00Z", "S3", "7", "ok"),
-                         ("B3", "2026-02-01T09:00:00Z", "S3", "10", "")],
-    }  # fmt: skip
-    for name, lines in rows.items():
-        text = "id,submitted,store,nps,comment\n" + "".join(",".join(line) + "\n" for line in lines)
-        (folder / name).write_text(text, encoding="utf-8")
-
-
-def config(folder: Path, base_url: str) -> dict[str, Any]:
-    sources: dict[str, Any] = {
-        f"web_{form_id[-1]}": {"connector": "typeform", "base_url": base_url, "token": "${TYPEFORM_TOKEN}",
-                               "forms": [form_id], "page_size": 2, "columns": {"location_id": "store"}}
-        for form_id in FORMS
-    }  # fmt: skip
-    for branch in ("a", "b"):
-        sources[f"branch_{branch}"] = {
-            "connector": "csv", "path": f"branch_{branch}.csv", "metrics": [{"column": "nps", "metric": "nps"}],
-            "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store", "comment": "comment"},
-        }  # fmt: skip
-    return {"settings": {"respondent_salt": SHARED_SALT}, "sources": sources}
-
-
 def sync(folder: Path, base_url: str, destination: str, *, jobs: int) -> cxbridge.SyncResult:
-    cfg = config_from_dict(config(folder, base_url), create_host(), path=folder / "cxbridge.toml")
+    cfg = config_from_dict(config(base_url), create_host(), path=folder / "cxbridge.toml")
     return cxbridge.sync(cfg, destination=destination, jobs=jobs, host=create_host())
-
-
-def tables(destination: str) -> dict[str, list[tuple]]:
-    """Every row of the data tables, sorted, without the columns a clock or a run id fills."""
-    found = {}
-    with reading(destination=destination, host=create_host()) as dest:
-        for table in TABLES:
-            rows = dest.query(f"SELECT * FROM {table}")
-            kept = [tuple(sorted((k, v) for k, v in row.items() if k not in LINEAGE.get(table, ()))) for row in rows]
-            found[table] = sorted(kept, key=repr)
-    return found
-
-
-def summary(result: cxbridge.SyncResult) -> list[tuple]:
-    return [(r.source, r.status, r.read, r.written, r.unchanged, r.quarantined, r.error) for r in result.results]
 
 
 def destinations(kind: str, folder: Path, postgres_database) -> tuple[str, str]:
@@ -176,14 +116,9 @@ def test_the_command_takes_jobs_and_prints_a_summary_line_per_source(tmp_path, m
 
     monkeypatch.setattr(plugins_host, "_host", None)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CXBRIDGE_TEST_SHARED_SALT", SHARED_SALT.get_secret_value())
     write_files(tmp_path)
-    sources = "".join(
-        f'[sources.branch_{branch}]\nconnector = "csv"\npath = "branch_{branch}.csv"\n'
-        f'columns = {{ id = "id", submitted_at = "submitted", location_id = "store", comment = "comment" }}\n'
-        f'metrics = [{{ column = "nps", metric = "nps" }}]\n'
-        for branch in "ab"
-    )
-    (tmp_path / "cxbridge.toml").write_text(sources, encoding="utf-8")
+    (tmp_path / "cxbridge.toml").write_text(config_toml("", forms=()), encoding="utf-8")
     result = CliRunner().invoke(cli, ["sync", "--jobs", "2", "--format", "json"])
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if '"source_summary"' in line]

@@ -8,7 +8,7 @@ A session advisory lock keeps a second sync out while BI tools keep reading.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +26,34 @@ TYPE_NAMES = {
     ColumnType.JSON: "JSONB",
 }
 LOCK_KEY = "hashtext('cxbridge sync ' || current_schema())"
+"""The schema's sync lock: taken exclusively by `lock`, shared by `lock_sources`."""
+
+
+def _source_key(source: str) -> str:
+    """The advisory key of one source's sync (source names are config-checked identifiers)."""
+    assert source.isidentifier(), source
+    return f"hashtext('cxbridge source ' || current_schema() || ' {source}')"
+
+
+@contextmanager
+def _advisory(
+    conn: Any, keys: Sequence[tuple[str, str]], *, wait: float, refused: Callable[[str], Exception]
+) -> Iterator[None]:
+    """Session advisory locks, each `(key, label)` tried until `wait` seconds passed (then
+    `refused(label)`, with those taken let go); a label of `_shared` takes its key shared."""
+    deadline, held = time.monotonic() + wait, []
+    try:
+        for key, label in keys:
+            kind = "_shared" if label == "_shared" else ""
+            while not conn.execute(f"SELECT pg_try_advisory_lock{kind}({key})").fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    raise refused("" if kind else label)
+                time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
+            held.append((key, kind))
+        yield
+    finally:
+        for key, kind in reversed(held):
+            conn.execute(f"SELECT pg_advisory_unlock{kind}({key})")
 
 
 def import_psycopg() -> Any:
@@ -93,19 +121,26 @@ class PostgresDestination(SQLDestination):
 
     @contextmanager
     def lock(self, *, wait: float = 0) -> Iterator[None]:
+        """The whole schema, exclusively: no sync of any source runs meanwhile."""
         with self.connect(read_only=False) as conn:
-            deadline = time.monotonic() + wait
-            while not conn.execute(f"SELECT pg_try_advisory_lock({LOCK_KEY})").fetchone()[0]:
-                if time.monotonic() >= deadline:
-                    raise DestinationLockedError(
-                        f"another cxbridge sync is writing to {self.display_name}; wait for it to finish, "
-                        "or pass --wait SECONDS to queue behind it"
-                    )
-                time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
-            try:
+            with _advisory(conn, [(LOCK_KEY, "")], wait=wait, refused=self._refusal):
                 yield
-            finally:
-                conn.execute(f"SELECT pg_advisory_unlock({LOCK_KEY})")
+
+    @contextmanager
+    def lock_sources(self, sources: Sequence[str], *, wait: float = 0) -> Iterator[None]:
+        """The schema shared (syncs of other sources run beside this one; `lock` waits for them
+        all) and each source exclusively: session advisory locks, so they hold across processes
+        and machines and end with the session of a process that dies."""
+        keys = [(LOCK_KEY, "_shared")] + [(_source_key(name), name) for name in sorted(set(sources))]
+        with self.connect(read_only=False) as conn:
+            with _advisory(conn, keys, wait=wait, refused=self._refusal):
+                yield
+
+    def _refusal(self, source: str) -> DestinationLockedError:
+        what = f"source {source!r} to {self.display_name}" if source else f"to {self.display_name}"
+        return DestinationLockedError(
+            f"another cxbridge sync is writing {what}; wait for it to finish, or pass --wait SECONDS to queue behind it"
+        )
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:

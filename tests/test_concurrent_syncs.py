@@ -1,0 +1,154 @@
+"""Syncs of one PostgreSQL destination in separate processes (a lock per source: `Destination.
+lock_sources`): 8 sources synced by 8 processes at the same moment leave the tables one serial
+run leaves; two syncs of one source exclude each other, the second stopping with the lock
+message or, with --wait, queueing behind the first; a fresh database migrated by several
+processes starting at once is migrated once."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.local_api import FakeApi
+from tests.many_sources import account, config_toml, tables, write_files
+from tests.sqlite_runs import SHARED_SALT
+from tests.typeform_api import TOKEN, typeform
+
+FORMS = ("formAaaa", "formBbbb", "formCccc", "formDddd", "formEeee", "formFfff")
+SOURCES = [f"web_{form[4].lower()}" for form in FORMS] + ["branch_a", "branch_b"]
+
+
+def start(folder: Path, *args: str) -> subprocess.Popen:
+    """`cxbridge sync ARGS` as a process of its own, in `folder` (with its cxbridge.toml)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TYPEFORM_TOKEN": TOKEN,
+           "CXBRIDGE_TEST_SHARED_SALT": SHARED_SALT.get_secret_value()}  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "cxbridge", "sync", "--no-progress", *args], cwd=folder, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def finished(process: subprocess.Popen) -> tuple[int, str]:
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out + err
+
+
+@contextmanager
+def gated_typeform(parties: int) -> Iterator[FakeApi]:
+    """The fake Typeform whose first answer to each form waits until `parties` forms were asked:
+    only syncs that run at the same time get past it (a barrier that breaks after 60 s)."""
+    barrier, first = threading.Barrier(parties, timeout=60), set()
+    with typeform(account(FORMS)) as api:
+        original = list(api.routes)
+
+        def gate(handler):
+            def answer(seen, match):
+                form = seen.path.split("/")[2] if seen.path.count("/") >= 2 else ""
+                if form and form not in first:
+                    first.add(form)
+                    barrier.wait()
+                return handler(seen, match)
+
+            return answer
+
+        api.routes = [(method, pattern, gate(handler)) for method, pattern, handler in original]
+        yield api
+
+
+def test_eight_sources_in_eight_processes_leave_the_tables_of_one_serial_run(tmp_path, postgres_database):
+    write_files(tmp_path)
+    concurrent_url, serial_url = postgres_database("concurrent"), postgres_database("serial")
+    with gated_typeform(len(FORMS)) as api:
+        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS), encoding="utf-8")
+        processes = [start(tmp_path, "--source", name, "--destination", concurrent_url, "--wait", "120")
+                     for name in SOURCES]  # fmt: skip
+        outcomes = [finished(process) for process in processes]
+    assert [code for code, _ in outcomes] == [0] * len(SOURCES), outcomes
+    with typeform(account(FORMS)) as api:  # no gate: one process syncs the sources one after the other
+        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS), encoding="utf-8")
+        code, output = finished(start(tmp_path, "--destination", serial_url))
+    assert code == 0, output
+    concurrent, serial = data(tables(concurrent_url)), data(tables(serial_url))
+    assert len(serial["feedback"]) == len(FORMS) * 5 + 2 + 2 and len(serial["quarantine"]) == 1
+    assert {row[0] for row in _column(serial["sync_runs"], "source")} == set(SOURCES)
+    assert concurrent == serial
+
+
+def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(tmp_path, postgres_database):
+    write_files(tmp_path)
+    url = postgres_database("same_source")
+    release = threading.Event()
+    with typeform(account(FORMS[:1])) as api:
+        api.routes = [(method, pattern, _held_until(release, handler)) for method, pattern, handler in api.routes]
+        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS[:1]), encoding="utf-8")
+        first = start(tmp_path, "--source", "web_a", "--destination", url)
+        _until(lambda: any("/responses" in path for path in api.paths()) or first.poll() is not None)
+        refused = finished(start(tmp_path, "--source", "web_a", "--destination", url))  # the first is reading
+        other = finished(start(tmp_path, "--source", "branch_a", "--destination", url))
+        queued = start(tmp_path, "--source", "web_a", "--destination", url, "--wait", "120")
+        release.set()
+        assert finished(first)[0] == 0
+        waited = finished(queued)
+    assert refused[0] == 1
+    assert "another cxbridge sync is writing source 'web_a' to postgresql://" in refused[1]
+    assert other[0] == 0, other[1]  # another source of the same destination ran meanwhile
+    assert waited[0] == 0, waited[1]
+    rows = tables(url)
+    runs = sorted((source, status, written) for source, status, written in
+                  ((dict(r)["source"], dict(r)["status"], dict(r)["records_written"]) for r in rows["sync_runs"]))
+    assert runs == [("branch_a", "success", 2), ("web_a", "success", 0), ("web_a", "success", 5)]
+
+
+def test_processes_starting_on_a_fresh_database_migrate_it_once(tmp_path, postgres_database):
+    write_files(tmp_path)
+    url = postgres_database("fresh")
+    (tmp_path / "cxbridge.toml").write_text(config_toml("http://127.0.0.1:9", ()), encoding="utf-8")
+    processes = [start(tmp_path, "--source", name, "--destination", url, "--wait", "120")
+                 for name in ("branch_a", "branch_b", "branch_a")]  # fmt: skip
+    outcomes = [finished(process) for process in processes]
+    assert all(code == 0 for code, _ in outcomes), outcomes
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM cxbridge_migrations ORDER BY name")]
+    assert len(names) == len(set(names)) >= 10
+    assert sorted(dict(r)["source_record_id"] for r in tables(url)["feedback"]) == ["A1", "A2", "B2", "B3"]
+
+
+def data(found: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The tables without the fingerprint of the identity rules (`sync_state` of `_cxbridge`): a
+    sync that starts when two sources are stored saves it, one that starts on an empty database
+    does not — bookkeeping whose presence depends on when each process started, not data."""
+    state = [row for row in found["sync_state"] if ("source", "_cxbridge") not in row]
+    return {**found, "sync_state": state}
+
+
+def _held_until(release: threading.Event, handler):
+    """`handler`, whose answers to responses pages wait until `release` is set (at most 120 s)."""
+
+    def answer(seen, match):
+        if seen.path.endswith("/responses"):
+            release.wait(timeout=120)
+        return handler(seen, match)
+
+    return answer
+
+
+def _column(rows: list[tuple], name: str) -> list[tuple]:
+    return [tuple(value for key, value in row if key == name) for row in rows]
+
+
+def _until(condition, *, seconds: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail("the first sync never started")
+        time.sleep(0.05)
