@@ -208,6 +208,11 @@ class Destination(ABC):
         ask (then `cxbridge status` cannot tell a killed run from a running one)."""
         return None
 
+    def source_lock_held(self, source: str) -> bool | None:
+        """Whether a sync holds the lock of this one source now (a destination with a lock per
+        source, `lock_sources`); None where locks are not per source."""
+        return None
+
     @abstractmethod
     def exists(self) -> bool:
         """Whether there is anything to read yet (for read-only commands on a fresh machine)."""

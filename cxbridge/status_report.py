@@ -65,13 +65,22 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     when the lock is free every `running` row is abandoned, and when it is held every one but
     the newest run's. The lock is asked before the rows are read: a run that ends in between
     shows its final status. A destination without a lock (`lock_held` is None) cannot tell."""
-    held = dest.lock_held() if _any_running(dest) else None
+    running = _any_running(dest)
+    held = dest.lock_held() if running else None
     rows = dest.query(
         "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
         "records_unchanged, records_quarantined, error FROM sync_runs "
         f"ORDER BY started_at DESC, run_id, source LIMIT {int(limit)}"  # no parameter: placeholders differ by engine
     )
-    if held is not None and rows:
+    by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in rows if row["status"] == "running"}
+    if by_source and None not in by_source.values():  # a lock per source: its newest run may be live
+        newest: dict[str, str] = {}
+        for row in rows:
+            newest.setdefault(row["source"], row["run_id"])
+        for row in rows:
+            if row["status"] == "running" and not (by_source[row["source"]] and newest[row["source"]] == row["run_id"]):
+                row["status"] = ABANDONED
+    elif held is not None and rows:
         live = rows[0]["run_id"] if held else None
         for row in rows:
             if row["status"] == "running" and row["run_id"] != live:

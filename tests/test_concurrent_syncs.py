@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+import cxbridge
+from cxbridge.plugins_host import create_host
+
 from tests.conftest import ROOT
 from tests.local_api import FakeApi
 from tests.many_sources import account, config_toml, tables, write_files
@@ -91,6 +94,7 @@ def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(t
         _until(lambda: any("/responses" in path for path in api.paths()) or first.poll() is not None)
         refused = finished(start(tmp_path, "--source", "web_a", "--destination", url))  # the first is reading
         other = finished(start(tmp_path, "--source", "branch_a", "--destination", url))
+        report = cxbridge.status(destination=url, host=create_host())  # web_a is still reading, branch_a is done
         queued = start(tmp_path, "--source", "web_a", "--destination", url, "--wait", "120")
         release.set()
         assert finished(first)[0] == 0
@@ -98,6 +102,7 @@ def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(t
     assert refused[0] == 1
     assert "another cxbridge sync is writing source 'web_a' to postgresql://" in refused[1]
     assert other[0] == 0, other[1]  # another source of the same destination ran meanwhile
+    assert [(run["source"], run["status"]) for run in report.runs] == [("branch_a", "success"), ("web_a", "running")]
     assert waited[0] == 0, waited[1]
     rows = tables(url)
     runs = sorted((source, status, written) for source, status, written in

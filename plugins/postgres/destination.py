@@ -156,10 +156,16 @@ class PostgresDestination(SQLDestination):
     def lock_held(self) -> bool:
         """Whether a session holds the sync lock of this schema (pg_locks shows a bigint advisory
         key as its high and low 32 bits); a killed sync's session, and its lock, end with it."""
+        return self._advisory_held(LOCK_KEY)
+
+    def source_lock_held(self, source: str) -> bool | None:
+        return self._advisory_held(_source_key(source)) if source.isidentifier() else None
+
+    def _advisory_held(self, key: str) -> bool:
         rows = self.fetch(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            f"AND ((classid::bigint << 32) | objid::bigint) = ({LOCK_KEY})::bigint) AS held"
+            f"AND ((classid::bigint << 32) | objid::bigint) = ({key})::bigint) AS held"
         )
         return bool(rows[0]["held"])
 
