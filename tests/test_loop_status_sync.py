@@ -1,6 +1,7 @@
 """Status flowing back: `cxbridge sync` reads the status of the tickets, tasks and CRM cases its
 actions made — on the local fakes of Zendesk, Freshdesk, HubSpot and Salesforce — and resolves
-each case whose one is done there, in batched reads, only forward, never over a person's move."""
+each case whose one is done there, in batched reads, only forward, never over a person's move —
+on SQLite, and on DuckDB, PostgreSQL and Parquet as on SQLite."""
 
 from __future__ import annotations
 
@@ -195,3 +196,42 @@ def test_the_json_summary_counts_the_cases_resolved(workspace, zendesk):
     result = CliRunner().invoke(cli, ["sync", "--format", "json"])
     [line] = [json.loads(line) for line in result.output.splitlines() if '"loop_deliveries"' in line]
     assert (line["resolved"], line["delivered"], line["failed"]) == ({"ticket": 1}, {}, {})
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "postgresql", "parquet"])
+def test_status_flows_back_on_every_destination_as_on_sqlite(workspace, monkeypatch, request, tmp_path, kind):
+    from cxbridge.plugins.duckdb.destination import DuckDBDestination
+    from cxbridge.plugins.parquet.destination import ParquetDestination
+    from cxbridge.plugins.postgres.destination import PostgresDestination
+
+    if kind == "postgresql":
+        url = request.getfixturevalue("postgres_database")("loop_status")
+        make = lambda: PostgresDestination(url)  # noqa: E731
+    else:
+        make = {"duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'loop.duckdb'}"),
+                "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}")}[kind]  # fmt: skip
+    desk = TicketDesk()
+    with ticket_desk(desk) as api:
+        monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+        with_loop(workspace, ZENDESK.format(url=api.url, email=EMAIL))
+        workspace.write_csv(ROWS)
+        workspace.sync(destination=make().url)
+        with make() as destination:
+            destination.open()
+            first = {case.case_id: case for case in tracking.list_cases(destination)}
+            solved, waiting = sorted(first, key=lambda case_id: first[case_id].external_ref or "")  # two detractors' tickets
+            tracking.update(destination, waiting, actor="anna", status="contacted")
+        desk.created[int(first[solved].external_ref.removeprefix("zendesk:"))]["status"] = "solved"
+        result = workspace.sync(destination=make().url)
+        with make() as destination:
+            destination.open()
+            after = {case.case_id: case.status for case in tracking.list_cases(destination)}
+            resolved_at = next(case.resolved_at for case in tracking.list_cases(destination) if case.case_id == solved)
+            events = destination.query("SELECT case_id, actor, kind, from_value, to_value, note FROM feedback_case_events "
+                                       "WHERE actor = 'cxbridge' AND kind = 'status'")  # fmt: skip
+    assert result.deliveries.resolved == {"ticket": 1}
+    assert after == {solved: "resolved", waiting: "contacted"}
+    assert resolved_at is not None
+    assert [(e["case_id"], e["from_value"], e["to_value"], e["note"]) for e in events] == [
+        (solved, "open", "resolved", f"{first[solved].external_ref} is solved")
+    ]
