@@ -5,6 +5,7 @@ own wrapped, indented lines under the runs); as JSON or CSV, every value whole."
 from __future__ import annotations
 
 import json
+import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -27,13 +28,19 @@ RUN_ID_SHOWN = 8
 @db_option
 @destination_option
 @click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
+@click.option("--stale", metavar="AGE", help="Only list the sources not synced successfully within AGE (6h, 2d); exit 1 if any.")
+@click.option("--max-quarantined", metavar="N|N%", help="With --stale: also those whose last run quarantined more.")
 @format_option
 @handles_errors
-def status_command(config, db, destination, runs, fmt) -> None:
+def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -> None:
     """Last runs, saved cursors and quarantine counts."""
     from cxbridge import api
 
-    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs)
+    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs, stale=stale,
+                        max_quarantined=max_quarantined)  # fmt: skip
+    if report.stale is not None:
+        print_stale(report, fmt=fmt, age=stale or "", limit=max_quarantined)
+        sys.exit(1 if report.stale else 0)
     if fmt == "json":
         click.echo(json.dumps(report.__dict__, indent=2, default=str))
     elif fmt == "csv":
@@ -43,6 +50,30 @@ def status_command(config, db, destination, runs, fmt) -> None:
         output.rows(report.duplicates, fmt=fmt)
     else:
         print_status(report)
+
+
+def print_stale(report: StatusReport, *, fmt: str, age: str, limit: str | None) -> None:
+    """The stale sources of `status --stale`: a table, JSON (`{"stale": [...]}`) or CSV rows."""
+    stale = report.stale or []
+    if fmt == "json":
+        found = {"destination": report.destination, "stale_after": age, "max_quarantined": limit, "stale": stale}
+        click.echo(json.dumps(found, indent=2, default=str))
+        return
+    if fmt == "csv":
+        output.rows(stale, fmt=fmt)
+        return
+    console = output.stdout()
+    if not stale:
+        console.print(f"no stale source in {output.escape(report.destination)} (every one synced within {age})",
+                      highlight=False, soft_wrap=False)  # fmt: skip
+        return
+    table = _table(f"stale sources of {output.escape(report.destination)}")
+    for name in ("source", "last success (UTC)", "last run", "why"):
+        table.add_column(name, overflow="fold", no_wrap=name == "last success (UTC)")
+    for row in stale:
+        table.add_row(output.escape(row["source"]), minute(row["last_success"]) if row["last_success"] else "never",
+                      _status_text(row["last_status"]) if row["last_status"] else "—", output.escape(row["reason"]))  # fmt: skip
+    console.print(table)
 
 
 def print_status(report: StatusReport) -> None:

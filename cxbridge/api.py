@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from cxbridge.dataset_salt import dataset_keys
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
+from cxbridge.freshness import QuarantineLimit, parse_age, stale_sources
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.jobs import run_sources
@@ -259,14 +260,31 @@ def _names(value: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def status(
-    config: str | Path | None = None, *, destination: str | None = None, runs: int = 10, host: PluginHost | None = None
+    config: str | Path | Config | None = None,
+    *,
+    destination: str | None = None,
+    runs: int = 10,
+    stale: str | timedelta | None = None,
+    max_quarantined: str | None = None,
+    host: PluginHost | None = None,
 ) -> StatusReport:
     """The last runs (a killed one as `abandoned`), the saved cursors (with `position` in words)
-    and the quarantine counts of a destination."""
-    with reading(config, destination=destination, host=host) as dest:
-        return status_of(dest, runs=runs)
-
-
+    and the quarantine counts of a destination; with `stale` (an age: `6h`, `2d`), also the
+    sources — those configured and enabled, without a config every source with runs — not
+    synced successfully for longer, or whose last run quarantined more than `max_quarantined`
+    (a count, or a share of the records read: `5%`)."""
+    host = host or get_host()
+    if max_quarantined is not None and stale is None:
+        raise ConfigError("--max-quarantined goes with --stale AGE (e.g. --stale 1d --max-quarantined 5%)")
+    age = parse_age(stale) if isinstance(stale, str) else stale
+    limit = QuarantineLimit.parse(max_quarantined) if max_quarantined is not None else None
+    cfg = config if isinstance(config, Config) else optional_config(config, host)
+    with reading(cfg, destination=destination, host=host) as dest:
+        report = status_of(dest, runs=runs)
+        if age is not None:
+            configured = [name for name, entry in cfg.sources.items() if entry.config.enabled] if cfg else []
+            report.stale = stale_sources(dest, age=age, max_quarantined=limit, sources=configured)
+        return report
 
 
 def duplicates(

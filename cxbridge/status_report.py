@@ -28,6 +28,8 @@ class StatusReport:
     quarantine: list[dict[str, Any]]
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     """Per source: how many of its records are copies of a response another record stands for."""
+    stale: list[dict[str, Any]] | None = None
+    """With `stale=AGE` (`cxbridge.freshness`): the sources whose data is getting old, and why."""
 
 
 def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
