@@ -130,6 +130,19 @@ def test_a_ticket_whose_answer_was_lost_is_found_by_its_tag_not_made_twice(works
     assert any(seen.path == "/api/v2/search/tickets" for seen in api.requests)
 
 
+def test_a_refused_ticket_says_why_in_freshdesks_words_without_a_sources_advice(workspace, helpdesk):
+    desk, api = helpdesk
+    api.fail(Reply(400, {"description": "Validation failed", "errors": [
+        {"field": "group_id", "message": "There is no group matching the given group_id", "code": "invalid_value"}]}),
+        match="/api/v2/tickets", times=2)  # fmt: skip
+    workspace.sync()
+    errors = {row[3] for row in outbox(workspace).values()}
+    assert len(errors) == 1
+    [error] = errors
+    assert "HTTP 400 (Validation failed (group_id: There is no group matching the given group_id))" in error
+    assert error.endswith("Freshdesk rejected the request") and "start_date" not in error
+
+
 def test_a_key_the_freshdesk_source_only_reads_by_is_refused(workspace, helpdesk):
     with_loop(workspace, 'lookback_days = 5\n')
     with pytest.raises(Exception) as caught:

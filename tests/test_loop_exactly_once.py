@@ -32,6 +32,7 @@ type = "zendesk"
 base_url = "{desk}"
 email = "{email}"
 api_token = "${{ZENDESK_API_TOKEN}}"
+requests_per_minute = 60000  # a test account: the default paces at Zendesk's smallest plan, 200 a minute
 """
 KILLABLE_CXBRIDGE = """
 import os, signal, sys

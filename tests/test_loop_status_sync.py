@@ -108,10 +108,13 @@ def test_a_status_read_that_fails_changes_nothing_and_is_tried_next_sync(workspa
 
     desk, api = zendesk
     ticket_of(desk, workspace, "R1")["status"] = "solved"
-    api.fail(Reply(500, {"error": "boom"}), match="/show_many")
+    api.fail(Reply(500, {"error": "boom"}, headers={"Retry-After": "0"}), match="/show_many", times=3)  # every attempt
     failed = workspace.sync()
     assert failed.exit_code == 0 and not failed.deliveries.resolved
-    assert failed.deliveries.errors == ["ticket: status not read: ticket: HTTP 500, busy or failing for now"]
+    [error] = failed.deliveries.errors
+    assert error.startswith("ticket: status not read: ticket: GET http://127.0.0.1:") and error.endswith(
+        "/api/v2/tickets/show_many: HTTP 500 after 3 attempts; re-run later"
+    )  # fmt: skip
     assert cases(workspace)["R1"][0] == "open"
     result = CliRunner().invoke(cli, ["sync"])
     assert result.exit_code == 0, result.output

@@ -1,5 +1,5 @@
-"""Actions that create something in an API a source plugin already reads (Freshdesk, HubSpot,
-Salesforce): they take that source's keys for where and how to sign in, and go through its own
+"""Actions that create something in an API a source plugin already reads (Zendesk, Freshdesk,
+HubSpot, Salesforce): they take that source's keys for where and how to sign in, and go through its own
 client — its auth, pacing, retries and error messages — so no credential is handled twice.
 
 A create is sent once: only answers that say it was not taken (429, 503) are retried in the run.
@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 from pydantic import Field, model_validator
 
 from cxbridge.errors import CxbridgeError
-from cxbridge.http import ApiSource, ApiSourceConfig
+from cxbridge.http import ApiErrors, ApiSource, ApiSourceConfig
 from cxbridge.http.retries import ONCE
 from cxbridge.loop.actions import Action, ActionConfig, Delivered, DeliveryError, Notice
 from cxbridge.sources import SourceConfig, SourceContext
@@ -44,6 +45,24 @@ class ApiActionConfig(ActionConfig):
         return self
 
 
+class ActionErrors(ApiErrors):
+    """The source's reading of its API's errors — messages, quotas, waits — without its advice,
+    which names keys only a source has (start_date, page_size, …)."""
+
+    def __init__(self, source: ApiErrors):
+        self.source = source
+        self.service, self.credentials, self.ids = source.service, source.credentials, source.ids
+
+    def message(self, response: httpx.Response) -> str | None:
+        return self.source.message(response)
+
+    def is_quota_exhausted(self, response: httpx.Response) -> bool:
+        return self.source.is_quota_exhausted(response)
+
+    def retry_after(self, response: httpx.Response) -> float | None:
+        return self.source.retry_after(response)
+
+
 class ApiAction(Action):
     """Creates one object per case through `source_class`'s client (`create`), and finds it again
     by the delivery id after an attempt whose outcome is unknown (`find`)."""
@@ -54,14 +73,16 @@ class ApiAction(Action):
     def __init__(self, config: ApiActionConfig, *, name: str):
         super().__init__(config, name=name)
         self.source = self.source_class(config, SourceContext(name=f"loop.actions.{name}", base_dir=Path.cwd()))  # type: ignore[arg-type]
+        self.source.errors = ActionErrors(self.source_class.errors)  # type: ignore[misc]
 
     def call(self, method: str, url: str, *, body: Any = None, params: dict[str, Any] | None = None,
-             creates: bool = False) -> Any:  # fmt: skip
+             headers: dict[str, str] | None = None, creates: bool = False) -> Any:  # fmt: skip
         """The JSON answer to one request of the source's client; any failure as a DeliveryError
         naming this action. `creates`: sent once (see the module's docstring)."""
         client = self.source.client
         with self.failing():
-            response = client.request(method, url, json=body, params=params, extensions={ONCE: True} if creates else {})
+            response = client.request(method, url, json=body, params=params, headers=headers,
+                                      extensions={ONCE: True} if creates else {})  # fmt: skip
             return client.json(response) if response.content else None
 
     @contextmanager
