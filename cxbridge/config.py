@@ -242,16 +242,19 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
     destination = file.destination.url if file.destination else None
     if destination is not None:
         _check_destination(destination, host, label)
-    actions = {name: _action_entry(name, raw, host, label) for name, raw in file.loop.actions.items()}
+    actions = {name: _action_entry(name, raw, host, label, base_dir=path.parent if path else None)
+               for name, raw in file.loop.actions.items()}  # fmt: skip
     return Config(path=path, settings=file.settings, destination_url=destination, sources=sources,
                   identity=file.identity, loop=file.loop, actions=actions)  # fmt: skip
 
 
-def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) -> ActionEntry:
+def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *, base_dir: Path | None) -> ActionEntry:
     prefix = f"loop.actions.{name}"
     cls = _plugin_class(raw, "type", host.actions, host.action_class, "which action plugin delivers it",
                         label=label, prefix=prefix)  # fmt: skip
-    return ActionEntry(name, cls, validate_model(cls.config_model, raw, label=label, prefix=prefix))
+    config = validate_model(cls.config_model, raw, label=label, prefix=prefix)
+    config._base_dir = base_dir  # relative paths among its keys (a key file) start next to the config
+    return ActionEntry(name, cls, config)
 
 
 def _plugin_class(raw: dict[str, Any], key: str, installed: Iterable[str], find: Callable[[str], Any], role: str,

@@ -195,6 +195,8 @@ def crm(workspace, monkeypatch):
 
 
 def test_a_hubspot_task_per_case_associated_with_its_contact_and_company(workspace, crm):
+    from tests.hubspot_api import TOKEN
+
     account, api = crm
     workspace.sync()
     workspace.sync(full_refresh=True)
@@ -213,6 +215,7 @@ def test_a_hubspot_task_per_case_associated_with_its_contact_and_company(workspa
     assert {n: refs[n] for n in DETRACTORS} == {n: f"hubspot:task:{by_key[n]['id']}" for n in DETRACTORS}
     posts = [seen for seen in api.requests if seen.path == "/crm/v3/objects/tasks"]
     assert len(posts) == 2 and all(seen.headers["Authorization"].startswith("Bearer pat-") for seen in posts)
+    assert TOKEN.encode() not in workspace.db.read_bytes()
 
 
 def test_a_hubspot_task_whose_answer_was_lost_is_found_not_made_twice(workspace, crm):
@@ -260,6 +263,8 @@ def org(workspace, monkeypatch):
 
 
 def test_a_salesforce_case_per_case_linked_to_its_contact_and_account(workspace, org):
+    from tests.salesforce_api import CLIENT_SECRET
+
     org, api = org
     workspace.sync()
     workspace.sync(full_refresh=True)
@@ -275,6 +280,8 @@ def test_a_salesforce_case_per_case_linked_to_its_contact_and_account(workspace,
     assert {n: refs[n] for n in DETRACTORS} == {n: f"salesforce:case:{by_native[n]['Id']}" for n in DETRACTORS}
     posts = [seen for seen in api.requests if seen.path.endswith("/sobjects/Case")]
     assert len(posts) == 2 and all(seen.headers["Authorization"].startswith("Bearer 00Dxx!session-") for seen in posts)
+    stored = workspace.db.read_bytes()
+    assert CLIENT_SECRET.encode() not in stored and b"00Dxx!session" not in stored
 
 
 def test_a_salesforce_case_whose_answer_was_lost_is_found_not_made_twice(workspace, org):
@@ -289,3 +296,12 @@ def test_a_salesforce_case_whose_answer_was_lost_is_found_not_made_twice(workspa
     assert len(org.rows["Case"]) == 2
     lost = next(c for c in org.rows["Case"] if key_of(failed, "sf_case")[:12] in c["Subject"])
     assert outbox(workspace)[failed] == ("delivered", 2, f"salesforce:case:{lost['Id']}", None)
+
+
+def test_an_api_action_reads_its_files_next_to_the_config_wherever_it_runs(workspace, helpdesk, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "cron"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    [action] = [entry.build() for entry in load_config(workspace.config, create_host()).actions.values()]
+    assert action.source.context.base_dir == workspace.config.parent != elsewhere
+    action.close()

@@ -7,10 +7,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cxbridge.errors import CxbridgeError
 from cxbridge.loop.cases import Case
@@ -30,6 +31,13 @@ class ActionConfig(BaseModel):
 
     type: str = Field(description="the action plugin: webhook, slack, teams, email, zendesk, …")
     timeout: float = Field(default=15, gt=0, le=300, description="seconds one delivery may take")
+    _base_dir: Path | None = PrivateAttr(default=None)
+
+    @property
+    def base_dir(self) -> Path:
+        """Where relative paths among its keys start: the folder of the config file it came from
+        (set when the config loads), else the working directory."""
+        return self._base_dir or Path.cwd()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -72,7 +71,7 @@ class ApiAction(Action):
 
     def __init__(self, config: ApiActionConfig, *, name: str):
         super().__init__(config, name=name)
-        self.source = self.source_class(config, SourceContext(name=f"loop.actions.{name}", base_dir=Path.cwd()))  # type: ignore[arg-type]
+        self.source = self.source_class(config, SourceContext(name=f"loop.actions.{name}", base_dir=config.base_dir))  # type: ignore[arg-type]
         self.source.errors = ActionErrors(self.source_class.errors)  # type: ignore[misc]
 
     def call(self, method: str, url: str, *, body: Any = None, params: dict[str, Any] | None = None,
