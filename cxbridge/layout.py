@@ -78,7 +78,7 @@ FEEDBACK_SCORES = Table(
          "is_primary"},
     ),
     primary_key=("record_id", "question_id", "metric"),
-    indexes=(("metric", "is_primary"),),
+    indexes=(("metric", "is_primary"), ("question_key",)),
 )  # fmt: skip
 
 FEEDBACK_COMMENTS = Table(

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cxbridge import identity, metrics
+from cxbridge import identity, metrics, question_keys
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
 from cxbridge.records import FeedbackRecord
@@ -41,6 +41,7 @@ class AnswerInput:
     spec: MetricSpec | None = None
     is_comment: bool = False
     is_primary: bool | None = None
+    question_key: str | None = None  # declared in the config; else automatic (cxbridge.question_keys)
 
 
 class RecordBuilder:
@@ -100,10 +101,13 @@ class RecordBuilder:
                 )
         primaries = _primaries(scored)
         primary_ids = {id(answer) for answer, _ in primaries.values()}
-        scores = [
-            _score_row(answer, result, is_primary=id(answer) in primary_ids) for answer, result in scored if result
-        ]
         values = self._defaults | fields
+        namespace = values.get("survey_id") or self.context.name
+        scores = [
+            _score_row(answer, result, is_primary=id(answer) in primary_ids, namespace=namespace)
+            for answer, result in scored
+            if result
+        ]
         if "comment" not in values and comments:
             values["comment"] = comments[0]["text"]
         try:
@@ -175,9 +179,10 @@ def primary_questions(questions: Iterable[tuple[str, str, bool]]) -> dict[str, s
     return first | marked
 
 
-def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool) -> dict[str, Any]:
+def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool, namespace: str) -> dict[str, Any]:
     spec = answer.spec
     low, high = spec.scale_bounds
+    key = answer.question_key or question_keys.automatic_key(namespace, answer.question_id, (low, high))
     return {
         "metric": spec.metric,
         "question_id": answer.question_id,
@@ -189,6 +194,7 @@ def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool)
         "normalized": scored.normalized,
         "category": scored.category,
         "is_primary": is_primary,
+        "question_key": key,
     }
 
 
@@ -210,8 +216,8 @@ def _primaries(
             first.setdefault(column, pair)
         else:
             decided.add(column)
-            if pair[0].is_primary:
-                marked.setdefault(column, pair)
+            if pair[0].is_primary and (column not in marked or marked[column][1] is None):
+                marked[column] = pair  # versions of one question (a reworded header): the one answered
     found = {}
     for column in PRIMARY_COLUMNS:
         pair = marked.get(column) if column in decided else first.get(column)

@@ -55,6 +55,10 @@ class QuestionOverride(BaseModel):
     comment: bool | None = Field(default=None, description="true: a free-text comment; false: not one")
     primary: bool = Field(default=False, description="the record's nps/csat/ces column comes from here")
     unscored: bool = Field(default=False, description="keep the answer, but never score it (undo a detection)")
+    question_key: str | None = Field(
+        default=None, min_length=1,
+        description="the logical question this one continues (the same key joins versions; docs/schema.md)",
+    )  # fmt: skip
 
     @field_validator("metric", mode="before")
     @classmethod
@@ -188,6 +192,7 @@ class Reading:
     spec: MetricSpec | None
     is_comment: bool
     is_primary: bool = False
+    question_key: str | None = None  # declared in the override
 
 
 class QuestionPlan:
@@ -255,6 +260,7 @@ class QuestionPlan:
         return AnswerInput(
             question_id=question.id, question_text=question.text, value=value, label=label,
             spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),
+            question_key=reading.question_key,
         )  # fmt: skip
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
@@ -268,7 +274,7 @@ class QuestionPlan:
             return Reading(question, detected, question.kind == "text")
         spec = None if override.unscored else self._spec(question, detected, override)
         comment = override.comment if override.comment is not None else (spec is None and question.kind == "text")
-        return Reading(question, spec, comment, override.primary)
+        return Reading(question, spec, comment, override.primary, override.question_key)
 
     def _spec(self, question: Question, detected: MetricSpec | None, override: QuestionOverride) -> MetricSpec | None:
         metric = override.metric or (detected.metric if detected else None)

@@ -103,6 +103,11 @@ class Score(_Model):
         "ces: low_effort/neutral/high_effort; null for every other metric",
     )
     is_primary: bool = Field(default=False, description="the answer behind the record's nps/csat/ces column")
+    question_key: str | None = Field(
+        default=None,
+        description="the logical question across survey versions: declared in the config, else "
+        "'{survey id or source}/{question id}@{scale}' (docs/schema.md); set by cxbridge",
+    )
 
     @model_validator(mode="after")
     def _category_fits_the_metric(self) -> Score:

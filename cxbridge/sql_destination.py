@@ -25,9 +25,10 @@ from cxbridge.crm import id_column, latest_rows
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES
 from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, LOOP_TABLES, QUARANTINE, SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import METADATA, Column, ColumnType, Table
+from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, view_sql
 
 LINKS = Table("feedback_links", (Column("record_id", required=True), Column("duplicate_of")), primary_key=())
 """Staged only: a batch's `duplicate_of` pointers (`Batch.links`), set after its records are merged."""
@@ -97,6 +98,19 @@ def add_identity_column(destination: SQLDestination) -> None:
     create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
 
 
+def add_question_keys(destination: SQLDestination) -> None:
+    """`feedback_scores.question_key` in a destination created before it, each stored answer
+    given its automatic key (`cxbridge.question_keys`) — what a sync of the same answer writes,
+    so a trend runs on across the migration — its index, and the views (with the question ones)."""
+    destination.execute(destination.add_column_sql(FEEDBACK_SCORES, FEEDBACK_SCORES.column("question_key")))
+    groups = [tuple(row.values()) for row in destination.fetch(UNKEYED_ANSWERS_SQL)]
+    for sql, params in key_updates(groups, destination.param):
+        destination.execute(sql, params)
+    if destination.indexes:
+        destination.execute("CREATE INDEX IF NOT EXISTS feedback_scores_question_key ON feedback_scores (question_key)")
+    create_views(destination)
+
+
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
@@ -107,7 +121,8 @@ MIGRATIONS = (
     Migration("0007_population_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # populations
     Migration("0008_cross_source_identity", add_identity_column),
     Migration("0009_loop_tables", create_loop_tables),
-    Migration("0010_loop_views", create_views),  # every view again: loop_queue and loop_performance join
+    Migration("0010_loop_views", lambda destination: create_views(destination, VIEWS_BEFORE_QUESTIONS)),  # the loop's
+    Migration("0011_question_keys", add_question_keys),
 )
 
 

@@ -23,7 +23,7 @@ FEEDBACK_COLUMNS = (
 )  # fmt: skip
 SCORE_COLUMNS = (
     "record_id", "metric", "question_id", "question_text", "value", "scale_min", "scale_max",
-    "direction", "normalized", "category", "is_primary",
+    "direction", "normalized", "category", "is_primary", "question_key",
 )  # fmt: skip
 COMMENT_COLUMNS = ("record_id", "question_id", "question_text", "text", "language")
 
@@ -85,7 +85,7 @@ def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordR
     rid = record.record_id
     scores = [
         (rid, s.metric, s.question_id, s.question_text, s.value, s.scale_min, s.scale_max,
-         s.direction, s.normalized, s.category, s.is_primary)
+         s.direction, s.normalized, s.category, s.is_primary, s.question_key)
         for s in record.scores
     ]  # fmt: skip
     comments = [(rid, c.question_id, c.question_text, c.text, c.language) for c in record.comments]

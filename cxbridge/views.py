@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxbridge import crm_views
+from cxbridge import crm_views, question_views
 from cxbridge.loop import views as loop_views
 from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
 
@@ -32,7 +32,10 @@ CRM_VIEWS = crm_views.CRM_VIEWS  # they join crm_accounts and crm_contacts
 LOOP_VIEWS = loop_views.LOOP_VIEWS  # they read feedback_cases (docs/loop.md)
 VIEWS_BEFORE_LOOP = (*FEEDBACK_VIEWS, *POPULATION_VIEWS, *CRM_VIEWS)
 """What a migration made before the case tables rebuilds as "every view": the loop views need those tables."""
-VIEW_NAMES = (*VIEWS_BEFORE_LOOP, *LOOP_VIEWS)
+VIEWS_BEFORE_QUESTIONS = (*VIEWS_BEFORE_LOOP, *LOOP_VIEWS)
+"""What a migration made before `feedback_scores.question_key` rebuilds as "every view"."""
+QUESTION_VIEWS = question_views.QUESTION_VIEWS  # they follow feedback_scores.question_key
+VIEW_NAMES = (*VIEWS_BEFORE_QUESTIONS, *QUESTION_VIEWS)
 
 
 def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> str:
@@ -221,6 +224,7 @@ _RENDERERS = {
     "employee_followup_queue": employee_followup_queue,
     **crm_views.RENDERERS,
     **loop_views.RENDERERS,
+    **question_views.RENDERERS,
 }
 
 

@@ -46,7 +46,7 @@ def test_migrations_are_recorded_and_applied_once(sql_destination):
     assert [row["name"] for row in applied] == [
         "0001_initial_tables", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_local_dates", "0006_metadata",
         "0007_population_views",
-        "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
+        "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views", "0011_question_keys",
     ]  # fmt: skip
 
 
@@ -86,7 +86,7 @@ def test_a_failing_batch_leaves_nothing_behind(sql_destination):
         for k, v in destination.query("SELECT * FROM feedback")[0].items()
     }
     new = RecordRows("new-record", tuple({**good, "record_id": "new-record"}.values()), [], [], "hash")
-    no_value = ("broken", "nps", "q1", None, None, 0.0, 10.0, "higher_is_better", 50.0, None, True)  # value is NOT NULL
+    no_value = ("broken", "nps", "q1", None, None, 0.0, 10.0, "higher_is_better", 50.0, None, True, "k")  # value: NOT NULL
     broken = RecordRows("broken", tuple({**good, "record_id": "broken"}.values()), [no_value], [], "hash2")
     batch = Batch(
         run_id="run", source="store_survey", stream="responses", started_at=good["ingested_at"],

@@ -66,6 +66,10 @@ class MetricColumn(MetricSpec):
     primary: bool = Field(
         default=False, description="the record's nps/csat/ces column comes from here (default: the first of its metric)"
     )
+    question_key: str | None = Field(
+        default=None, min_length=1,
+        description="the logical question this column continues: columns with one key are one question (docs/schema.md)",
+    )  # fmt: skip
 
 
 class RowMapping(BaseModel):
@@ -106,8 +110,12 @@ class RowMapping(BaseModel):
         return self
 
     def primary_columns(self) -> set[str]:
-        """The scored columns that fill the record's nps/csat/ces: decided once, by column."""
-        return set(primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics).values())
+        """The scored columns that fill the record's nps/csat/ces: decided once, by column, and
+        every column of the same metric declared the same question (`question_key`): a reworded
+        header goes on filling the column its earlier wording filled."""
+        chosen = set(primary_questions((metric.column, metric.metric, metric.primary) for metric in self.metrics).values())
+        keys = {(m.question_key, m.metric) for m in self.metrics if m.column in chosen and m.question_key}
+        return chosen | {m.column for m in self.metrics if (m.question_key, m.metric) in keys}
 
     def chosen_columns(self) -> set[str]:
         """The columns the mapping says something about, by column key: mapped, scored, kept as

@@ -148,7 +148,7 @@ class RowNormalizer:
         shown = label or self._label(column, number)
         return AnswerInput(
             question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
-            is_primary=self.primary[id(metric)],
+            is_primary=self.primary[id(metric)], question_key=metric.question_key,
         )  # fmt: skip
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:

@@ -442,6 +442,30 @@ class DestinationConformance:
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="copies")
         assert len(actual.results["feedback"][1]) == (RECORDS - 3) + (RECORDS + 10), "every copy is kept"
         assert pointers(destination_factory("copies")) == expected_copy_pointers(2)
+    def test_answers_carry_their_question_key_and_a_question_counts_each_response_once(self, destination_factory):
+        """Every scored answer has its automatic key (survey, question id, scale); `questions`
+        and `question_trend` count the answers of the copies that count, across both sources."""
+        deliver_copies(destination_factory("keys"))
+        destination = destination_factory("keys")
+        destination.open(read_only=True)
+        try:
+            scores = destination.query("SELECT record_id, question_id, scale_min, scale_max, question_key FROM feedback_scores")
+            counted = {row["record_id"] for row in destination.query("SELECT record_id, duplicate_of FROM feedback")
+                       if row["duplicate_of"] is None}  # fmt: skip
+            trend = destination.query("SELECT question_key, SUM(responses) AS n FROM question_trend GROUP BY question_key")
+            versions = destination.query("SELECT question_key, SUM(answers) AS n FROM questions GROUP BY question_key")
+        finally:
+            destination.close()
+        for row in scores:
+            expected = f"sv-1/{row['question_id']}@{float(row['scale_min']):g}-{float(row['scale_max']):g}"
+            assert row["question_key"] == expected, row
+        answers: dict[str, int] = {}
+        for row in scores:
+            if row["record_id"] in counted:
+                answers[row["question_key"]] = answers.get(row["question_key"], 0) + 1
+        assert {row["question_key"]: int(row["n"]) for row in trend} == answers
+        assert {row["question_key"]: int(row["n"]) for row in versions} == answers
+
     def test_new_negative_feedback_opens_one_case_and_a_re_read_none(self, destination_factory):
         """Cases of version 1; version 2 adds cases only for records that meet a rule now and did
         not as stored (or were not stored); a full refresh adds none, and keeps them all."""

@@ -27,6 +27,7 @@ from cxbridge.layout import (
     FEEDBACK_CASE_EVENTS,
     FEEDBACK_CASES,
     FEEDBACK_FOLLOWUPS,
+    FEEDBACK_SCORES,
     LOOP_OUTBOX,
     METADATA,
     QUARANTINE,
@@ -41,6 +42,7 @@ from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, a
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
 from cxbridge.sql_destination import LINKS, quarantine_row, run_row
+from cxbridge.question_keys import key_updates
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
 from cxbridge.views import view_sql
@@ -48,11 +50,11 @@ from cxbridge.views import view_sql
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
-    "0011_loop_views",
+    "0011_loop_views", "0012_question_keys",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
-    "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views",
+    "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys",
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
@@ -111,6 +113,8 @@ class ParquetDestination(DuckDBDestination):
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
         if not {"0006_local_dates", "0009_cross_source_identity"} <= set(done):
             self._add_columns()
+        if "0012_question_keys" not in done:
+            self._add_question_keys()
         if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
             files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
@@ -131,6 +135,33 @@ class ParquetDestination(DuckDBDestination):
             if not present >= set(columns):
                 select = ", ".join(c if c in present else f"{added[c]} AS {c}" for c in columns)
                 files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
+
+    def _add_question_keys(self) -> None:
+        """`question_key` in every scores file written before it: each answer's automatic key
+        (`cxbridge.question_keys`), from its record's survey id or source, as a sync writes it."""
+        columns = files.file_columns(FEEDBACK_SCORES)
+        for path in sorted(glob(files.partition_glob(self.root, FEEDBACK_SCORES))):
+            scores = f"read_parquet({literal(path)})"
+            present = {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {scores}").fetchall()}
+            if "question_key" in present:
+                continue
+            source, month = files.partition_of(Path(path).parent)
+            record = files.partition_dir(self.root, FEEDBACK, source, month) / files.PART_FILE
+            survey = f"(SELECT record_id, survey_id FROM read_parquet({literal(record)}))" if record.exists() else \
+                     "(SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS survey_id)"  # fmt: skip
+            keyed = f"SELECT s.*, COALESCE(f.survey_id, {literal(source)}) AS namespace FROM {scores} s " \
+                    f"LEFT JOIN {survey} f ON f.record_id = s.record_id"  # fmt: skip
+            groups = self.conn.execute(
+                f"SELECT DISTINCT namespace, question_id, scale_min, scale_max FROM ({keyed})"
+            ).fetchall()
+            cases = [
+                f"WHEN namespace = {literal(p[4])} AND question_id = {literal(p[1])} AND scale_min = {float(p[2])!r} "
+                f"AND scale_max = {float(p[3])!r} THEN {literal(p[0])}"
+                for _, p in key_updates(groups, lambda _: "?")
+            ]
+            key = f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS VARCHAR)"
+            select = ", ".join(f"{key} AS question_key" if c == "question_key" else c for c in columns)
+            files.replace_atomically(self.conn, f"SELECT {select} FROM ({keyed}) ORDER BY record_id", Path(path))
 
     def _table_select(self, table: Table, root: Path | None = None) -> str:
         root = root or self.root

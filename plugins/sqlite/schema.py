@@ -8,7 +8,8 @@ from sqlite_utils.migrations import Migrations
 from cxbridge.destinations import Destination
 from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.layout import IDENTITY_INDEXES
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, view_sql
+from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, view_sql
 
 migrations = Migrations("cxbridge")
 
@@ -289,5 +290,17 @@ def loop_tables(db: Database) -> None:
 
 @migrations(name="0010_loop_views")
 def loop_views(db: Database) -> None:
-    bi_views(db, VIEW_NAMES)  # every view again: loop_queue and loop_performance read the case tables
+    bi_views(db, VIEWS_BEFORE_QUESTIONS)  # every view again: loop_queue and loop_performance read the case tables
+
+
+@migrations(name="0011_question_keys")
+def question_keys(db: Database) -> None:
+    """`feedback_scores.question_key`, the logical question across versions: each stored answer
+    gets its automatic key (`cxbridge.question_keys`), the one a sync of it writes, so trends run
+    on across the migration; then every view, with `questions` and `question_trend`."""
+    db.execute("ALTER TABLE feedback_scores ADD COLUMN question_key TEXT")
+    for sql, params in key_updates(db.execute(UNKEYED_ANSWERS_SQL).fetchall(), lambda _: "?"):
+        db.execute(sql, params)
+    db.execute("CREATE INDEX feedback_scores_question_key ON feedback_scores (question_key)")
+    bi_views(db, VIEW_NAMES)
 

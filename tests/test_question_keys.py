@@ -1,0 +1,185 @@
+"""One question, one history: `feedback_scores.question_key` joins a question's versions — a
+header reworded between two yearly files, when the mapping declares one key — and never merges a
+change of scale on its own; `questions` lists the versions and `question_trend` runs on across
+them (cxbridge.question_keys, cxbridge.question_views)."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.plugins_host import create_host
+
+OLD = "How satisfied were you with your visit?"
+NEW = "Overall, how satisfied are you with your visit today?"
+YEAR_2023 = [("a1", "2023-03-02", 5), ("a2", "2023-03-15", 2), ("a3", "2023-04-01", 4), ("a4", "2023-04-20", 4)]
+YEAR_2024 = [("b1", "2024-03-05", 5), ("b2", "2024-03-09", 5), ("b3", "2024-03-30", 1), ("b4", "2024-05-02", 3)]
+
+
+def write(path: Path, header: str, rows: list[tuple[str, str, int]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "submitted", header])
+        writer.writerows(rows)
+
+
+def source(metrics: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"connector": "csv", "path": "visits_*.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+            "metrics": metrics}  # fmt: skip
+
+
+def sync(folder: Path, metrics: list[dict[str, Any]]) -> sqlite3.Connection:
+    config = config_from_dict({"sources": {"visits": source(metrics)}}, create_host(), path=folder / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{folder / 'cx.db'}", host=create_host())
+    assert all(r.ok for r in result.results), result
+    return sqlite3.connect(folder / "cx.db")
+
+
+def satisfied_pct(answers: list[int]) -> float:
+    """Top-2-box of a 1–5 scale, worked out here."""
+    return round(100 * sum(a >= 4 for a in answers) / len(answers), 1)
+
+
+@pytest.fixture
+def yearly(tmp_path: Path) -> Path:
+    write(tmp_path / "visits_2023.csv", OLD, YEAR_2023)
+    write(tmp_path / "visits_2024.csv", NEW, YEAR_2024)
+    return tmp_path
+
+
+def test_a_reworded_header_declared_one_question_has_one_key_and_one_trend(yearly: Path):
+    conn = sync(yearly, [{"column": OLD, "metric": "csat", "scale": [1, 5], "question_key": "visit_satisfaction"},
+                         {"column": NEW, "metric": "csat", "scale": [1, 5], "question_key": "visit_satisfaction"}])
+    keys = conn.execute("SELECT DISTINCT question_key FROM feedback_scores").fetchall()
+    assert keys == [("visit_satisfaction",)]
+    versions = conn.execute(
+        "SELECT question_id, answers, first_seen, last_seen FROM questions ORDER BY first_seen"
+    ).fetchall()
+    assert versions == [(OLD, 4, "2023-03-02", "2023-04-20"), (NEW, 4, "2024-03-05", "2024-05-02")]
+    trend = conn.execute("SELECT month, responses, favourable, score FROM question_trend "
+                         "WHERE question_key = 'visit_satisfaction' ORDER BY month").fetchall()  # fmt: skip
+    months: dict[str, list[int]] = {}
+    for _, day, answer in YEAR_2023 + YEAR_2024:
+        months.setdefault(day[:7], []).append(answer)
+    assert trend == [(month, len(a), sum(x >= 4 for x in a), satisfied_pct(a)) for month, a in sorted(months.items())]
+    # one question fills the record's csat column in both years: csat_by_month runs on too
+    by_month = conn.execute("SELECT month, responses, csat_pct FROM csat_by_month ORDER BY month").fetchall()
+    assert by_month == [(month, len(a), satisfied_pct(a)) for month, a in sorted(months.items())]
+
+
+def test_without_a_declared_key_each_header_is_its_own_question(yearly: Path):
+    conn = sync(yearly, [{"column": OLD, "metric": "csat", "scale": [1, 5]},
+                         {"column": NEW, "metric": "csat", "scale": [1, 5]}])
+    keys = conn.execute("SELECT question_key, COUNT(*) FROM feedback_scores GROUP BY question_key ORDER BY 1").fetchall()
+    assert keys == sorted([(f"visits/{NEW}@1-5", 4), (f"visits/{OLD}@1-5", 4)])
+    # the record's csat comes from the first column only: 2024's answers are another question's
+    csat = conn.execute("SELECT SUM(responses) FROM csat_by_month").fetchone()
+    assert csat == (4,)
+
+
+def test_the_same_header_on_another_scale_gets_another_key(tmp_path: Path):
+    """2023 asks on 1–5, 2024 the same words on 0–10: two columns of the mapping, two keys."""
+    write(tmp_path / "visits_2023.csv", OLD, YEAR_2023)
+    write(tmp_path / "visits_2024.csv", OLD + " (0-10)", [("b1", "2024-03-05", 9), ("b2", "2024-03-09", 2)])
+    metrics = [{"column": OLD, "metric": "rating", "scale": [1, 5]},
+               {"column": OLD + " (0-10)", "metric": "rating", "scale": [0, 10]}]  # fmt: skip
+    conn = sync(tmp_path, metrics)
+    rows = conn.execute("SELECT question_key, scale_min, scale_max, COUNT(*) FROM feedback_scores "
+                        "GROUP BY 1, 2, 3 ORDER BY 1").fetchall()  # fmt: skip
+    assert rows == [(f"visits/{OLD} (0-10)@0-10", 0, 10, 2), (f"visits/{OLD}@1-5", 1, 5, 4)]
+
+
+def test_a_change_of_scale_joins_its_question_only_when_the_mapping_declares_it(tmp_path: Path):
+    write(tmp_path / "visits_2023.csv", OLD, YEAR_2023)
+    write(tmp_path / "visits_2024.csv", NEW, [("b1", "2024-03-05", 9), ("b2", "2024-03-09", 2)])
+    metrics = [{"column": OLD, "metric": "rating", "scale": [1, 5], "question_key": "visit"},
+               {"column": NEW, "metric": "rating", "scale": [0, 10], "question_key": "visit"}]  # fmt: skip
+    conn = sync(tmp_path, metrics)
+    versions = conn.execute("SELECT question_key, scale_min, scale_max, answers FROM questions ORDER BY 2").fetchall()
+    assert versions == [("visit", 0, 10, 2), ("visit", 1, 5, 4)]
+
+
+def _keys(destination) -> list[tuple[str, str, str]]:
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT record_id, question_id, question_key FROM feedback_scores")
+    finally:
+        destination.close()
+    return sorted((row["record_id"], row["question_id"], row["question_key"]) for row in rows)
+
+
+def _strip_sql(destination, migration: str) -> None:
+    from cxbridge.views import VIEW_NAMES
+
+    destination.open()
+    for view in VIEW_NAMES:  # as the version before left it: no column, no migration
+        destination.execute(f"DROP VIEW IF EXISTS {view}")
+    destination.execute("DROP INDEX IF EXISTS feedback_scores_question_key")
+    destination.execute("ALTER TABLE feedback_scores DROP COLUMN question_key")
+    destination.execute(f"DELETE FROM {migration}")
+    destination.close()
+
+
+def _strip_sqlite(path: Path) -> None:
+    from cxbridge.views import VIEW_NAMES
+
+    with sqlite3.connect(path) as conn:
+        for view in VIEW_NAMES:
+            conn.execute(f"DROP VIEW {view}")
+        conn.execute("DROP INDEX feedback_scores_question_key")
+        conn.execute("ALTER TABLE feedback_scores DROP COLUMN question_key")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_question_keys'")
+    conn.close()
+
+
+def _strip_parquet(lake: Path) -> None:
+    import json
+    import os
+
+    import duckdb
+
+    from cxbridge.plugins.parquet.destination import MIGRATIONS
+
+    for part in sorted((lake / "feedback_scores").glob("*/*/part-0.parquet")):
+        duckdb.execute(f"COPY (SELECT * EXCLUDE (question_key) FROM read_parquet('{part}')) TO '{part}.old' (FORMAT parquet)")
+        os.replace(f"{part}.old", part)
+    (lake / "_cxbridge" / "migrations.json").write_text(json.dumps(MIGRATIONS[:-1]))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "parquet"])
+def test_a_database_from_before_question_keys_gets_the_keys_a_sync_writes(engine: str, tmp_path: Path):
+    from cxbridge.plugins.duckdb.destination import DuckDBDestination
+    from cxbridge.plugins.parquet.destination import ParquetDestination
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+    from cxbridge.testing.destinations import deliver
+
+    factory = {
+        "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'old.db'}"),
+        "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'old.duckdb'}"),
+        "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
+    }[engine]
+    deliver(factory())
+    written = _keys(factory())
+    scales = {"q_nps": "0-10", "q_csat": "1-5", "q_effort": "1-7", "q_visit": "0-40"}  # the sample's questions
+    assert written and all(key == f"sv-1/{qid}@{scales[qid]}" for _, qid, key in written)
+    if engine == "sqlite":
+        _strip_sqlite(tmp_path / "old.db")
+    elif engine == "duckdb":
+        _strip_sql(factory(), "cxbridge_migrations WHERE name = '0011_question_keys'")
+    else:
+        _strip_parquet(tmp_path / "lake")
+    destination = factory()
+    destination.open()  # migrates
+    destination.close()
+    assert _keys(factory()) == written
+    destination = factory()
+    destination.open(read_only=True)
+    versions = destination.query("SELECT SUM(answers) AS n FROM questions")
+    destination.close()
+    assert versions[0]["n"] > 0
