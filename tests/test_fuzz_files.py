@@ -107,7 +107,8 @@ def run(folder: Path, name: str, data: bytes, connector: str):
     try:
         result = sync_source(folder, source(name, connector))
     except ConfigError as exc:  # the check pass: a header mutated out of the mapping stops the run, naming the file
-        assert f"{name}:" in str(exc) and not (folder / "cxbridge.db").exists(), exc
+        named = f"{name}:" in str(exc) or f"{name} [" in str(exc)  # a workbook's sheet: 'responses.xlsx [Sheet]: …'
+        assert named and not (folder / "cxbridge.db").exists(), exc
         return SourceResult("survey", connector, status="failed", error=str(exc)), [], []
     assert result.error is None or "a bug in" not in result.error, result.error
     assert result.status in ("success", "failed"), result

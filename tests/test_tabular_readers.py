@@ -77,8 +77,26 @@ def test_named_sheet_that_is_missing_is_an_error_listing_the_sheets(tmp_path):
 def test_a_file_that_is_not_a_workbook_is_reported(tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"this is not a zip file")
-    with pytest.raises(SourceError, match="broken.xlsx: not a readable workbook"):
+    with pytest.raises(SourceError, match="broken.xlsx: not a readable workbook .*; open it in a spreadsheet program"):
         open_workbook(path, path.name, sheets=None)
+
+
+def test_a_damaged_sheet_names_the_file_and_sheet_and_what_to_do(tmp_path):
+    """A cell reference without its row (`r="A"`, as the fuzz campaign's mutations make) is not
+    a Python error to the user but a damaged sheet, with the fix."""
+    import zipfile
+
+    whole = write_xlsx(tmp_path / "whole.xlsx", {"Responses": ROWS})
+    path = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data.replace(b'r="A2"', b'r="A"', 1)
+            target.writestr(item, data)
+    with pytest.raises(SourceError, match=r"damaged\.xlsx \[Responses\]: not readable \(ValueError: .*\); open it in a"):
+        for table in open_workbook(path, path.name, sheets=None, reader="openpyxl"):
+            list(table.rows())
 
 
 def test_title_rows_blank_and_repeated_headers_and_a_merged_group_header(tmp_path):

@@ -50,7 +50,7 @@ def widest_sheet(path: Path, identity: str) -> Extent:
             parts = [info for info in archive.infolist() if info.filename.startswith("xl/worksheets/")]
             extents = [_extent(archive, info) for info in parts if info.filename.endswith(".xml")]
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise SourceError(f"{identity}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+        raise unreadable_workbook(identity, exc) from None
     widest = max(extents, key=lambda extent: extent.cells, default=Extent(0, 0))
     if widest.rows > EXCEL_ROWS or widest.columns > EXCEL_COLUMNS:
         raise SourceError(f"{identity}: {beyond_excel(widest.rows, widest.columns)}")
@@ -108,3 +108,12 @@ def column_number(letters: bytes) -> int:
     for letter in letters:
         number = number * 26 + letter - 64
     return number
+
+
+RESAVE = "open it in a spreadsheet program and save it again, or export the sheet as CSV"
+"""What to do about a workbook or sheet neither reader can parse (damaged XML, a broken ZIP)."""
+
+
+def unreadable_workbook(identity: str, exc: Exception) -> SourceError:
+    """The error of a file neither reader can open as a workbook, with what to do."""
+    return SourceError(f"{identity}: not a readable workbook ({type(exc).__name__}: {exc}); {RESAVE}")

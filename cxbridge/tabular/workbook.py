@@ -16,7 +16,7 @@ from typing import Any
 
 from cxbridge.errors import SourceError
 from cxbridge.tabular.grid import Cells, Grid, ReadPosition
-from cxbridge.tabular.sheet_extent import EXCEL_ROWS, beyond_excel, widest_sheet
+from cxbridge.tabular.sheet_extent import EXCEL_ROWS, RESAVE, beyond_excel, unreadable_workbook, widest_sheet
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -98,7 +98,7 @@ def _sheet_names(path: Path, identity: str, engine: str) -> list[str]:
         with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
             return list(book.sheet_names)
     except Exception as exc:  # both libraries raise their own zoo of errors for a bad file
-        raise SourceError(f"{identity}: not a readable workbook ({type(exc).__name__}: {exc})") from None
+        raise unreadable_workbook(identity, exc) from None
 
 
 def _calamine_rows(path: Path, identity: str, sheet: str, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
@@ -113,7 +113,7 @@ def _calamine_rows(path: Path, identity: str, sheet: str, share: _SheetShare) ->
                 share.rows_read(offset + 1, data.height)
                 yield top + offset + 1, pad + [_cell(value) for value in row]
     except python_calamine.CalamineError as exc:
-        raise SourceError(f"{identity} [{sheet}]: not readable ({exc})") from None
+        raise SourceError(f"{identity} [{sheet}]: not readable ({exc}); {RESAVE}") from None
 
 
 def _openpyxl_rows(path: Path, identity: str, sheet: str, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
@@ -132,7 +132,7 @@ def _openpyxl_rows(path: Path, identity: str, sheet: str, share: _SheetShare) ->
     except SourceError:
         raise
     except Exception as exc:  # openpyxl's own zoo of errors for a damaged sheet
-        raise SourceError(f"{identity} [{sheet}]: not readable ({type(exc).__name__}: {exc})") from None
+        raise SourceError(f"{identity} [{sheet}]: not readable ({type(exc).__name__}: {exc}); {RESAVE}") from None
     finally:
         book.close()
 
