@@ -1,6 +1,6 @@
 """`cxbridge sync --jobs N` (cxbridge.jobs): several sources at once — API sources on a local
 fake Typeform whose every answer is late, and CSV files — give the same tables, the same
-summary and the same exit code as a serial run, on SQLite, DuckDB and PostgreSQL."""
+summary and the same exit code as a serial run, on SQLite, DuckDB, Parquet and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -42,10 +42,12 @@ def destinations(kind: str, folder: Path, postgres_database) -> tuple[str, str]:
         return f"sqlite:///{folder / 'serial.db'}", f"sqlite:///{folder / 'parallel.db'}"
     if kind == "duckdb":
         return f"duckdb:///{folder / 'serial.duckdb'}", f"duckdb:///{folder / 'parallel.duckdb'}"
+    if kind == "parquet":
+        return f"parquet:///{folder / 'serial'}", f"parquet:///{folder / 'parallel'}"
     return postgres_database("serial"), postgres_database("parallel")
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "parquet", "postgresql"])
 def test_four_jobs_give_the_tables_the_summary_and_the_exit_code_of_one(kind, tmp_path, request):
     write_files(tmp_path)
     pg = request.getfixturevalue("postgres_database") if kind == "postgresql" else None
