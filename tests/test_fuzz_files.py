@@ -107,8 +107,7 @@ def run(folder: Path, name: str, data: bytes, connector: str):
     try:
         result = sync_source(folder, source(name, connector))
     except ConfigError as exc:  # the check pass: a header mutated out of the mapping stops the run, naming the file
-        named = f"{name}:" in str(exc) or f"{name} [" in str(exc)  # a workbook's sheet: 'responses.xlsx [Sheet]: …'
-        assert named and not (folder / "cxbridge.db").exists(), exc
+        assert names_file(str(exc), name) and not (folder / "cxbridge.db").exists(), exc
         return SourceResult("survey", connector, status="failed", error=str(exc)), [], []
     assert result.error is None or "a bug in" not in result.error, result.error
     assert result.status in ("success", "failed"), result
@@ -193,7 +192,12 @@ def assert_accounted_for_or_failed_clearly(result, written: list[str], quarantin
     elif result.read and result.quarantined == result.read:
         assert_all_quarantined(result, name)
     else:
-        assert result.error.startswith(name) or f"{name}:" in result.error, result.error
+        assert names_file(result.error, name), result.error
+
+
+def names_file(message: str, name: str) -> bool:
+    """The message names the file: `name: …`, or for a workbook's sheet `name [Sheet]: …`."""
+    return message.startswith(name) or f"{name}:" in message or f"{name} [" in message
 
 
 def assert_all_quarantined(result, name: str) -> None:
