@@ -45,8 +45,8 @@ def finished(process: subprocess.Popen) -> tuple[int, str]:
 @contextmanager
 def gated_typeform(parties: int) -> Iterator[FakeApi]:
     """The fake Typeform whose first answer to each form waits until `parties` forms were asked:
-    only syncs that run at the same time get past it (a barrier that breaks after 60 s)."""
-    barrier, first = threading.Barrier(parties, timeout=60), set()
+    only syncs that run at the same time get past it (a barrier that breaks after 240 s)."""
+    barrier, first = threading.Barrier(parties, timeout=240), set()
     with typeform(account(FORMS)) as api:
         original = list(api.routes)
 

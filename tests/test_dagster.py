@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import sqlite3
 
+import dagster as dg
 import pytest
 
-dg = pytest.importorskip("dagster")  # noqa: F841 - cxbridge[dagster] is part of the test extras
-
-from cxbridge import plugins_host  # noqa: E402
-from cxbridge.integrations.dagster import QUARANTINE_CHECK, cxbridge_assets, cxbridge_definitions  # noqa: E402
-from cxbridge.integrations.dagster import source_key, view_key  # noqa: E402
-from tests.many_sources import config_toml, write_files  # noqa: E402
-from tests.sqlite_runs import SHARED_SALT  # noqa: E402
+from cxbridge import plugins_host
+from cxbridge.integrations.dagster import QUARANTINE_CHECK, cxbridge_assets, cxbridge_definitions
+from cxbridge.integrations.dagster import source_key, view_key
+from tests.many_sources import config_toml, write_files
+from tests.sqlite_runs import SHARED_SALT
 
 
 @pytest.fixture
