@@ -147,6 +147,8 @@ def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
         click.echo(f"note: {note}")
     for warning in item.warnings:
         click.echo(f"warning: {warning}")
+    for match in item.question_matches:
+        click.echo(f"question match proposed: {match.describe()}")
 
 
 def _proposal_row(proposal, chosen: bool) -> dict[str, Any]:
@@ -172,5 +174,9 @@ def _as_dict(item: Inspection | FileImport) -> dict[str, Any]:
         "proposals": [_proposal_row(p, p in item.chosen) | {"spec": p.spec} for p in item.proposals],
         "notes": item.notes,
         "warnings": item.warnings,
+        "question_matches": [
+            {"question_key": m.key, "metric": m.metric, "columns": [m.first, m.second], "evidence": m.evidence}
+            for m in item.question_matches
+        ],
         "mapping": item.source_config(),
     }

@@ -14,6 +14,7 @@ from cxbridge import exports
 from cxbridge.config import Config, config_from_dict, optional_config
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
+from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
@@ -95,6 +96,10 @@ def inspect(
         except CxbridgeError as exc:
             found.append(FileImport(path, source_name_for(path), error=str(exc)))
     inspections = [item for item in found if isinstance(item, Inspection)]
+    for match in propose_question_matches(inspections):
+        for item in inspections:
+            if item.path.name in (match.first[0], match.second[0]):
+                item.question_matches.append(match)
     if write_mapping_to is not None and inspections:
         write_mapping(inspections, Path(write_mapping_to))
     return found

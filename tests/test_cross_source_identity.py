@@ -204,6 +204,18 @@ def test_two_export_formats_and_the_api_of_one_survey_are_one_response_each_the_
     ]
     assert view(no_basis, "SELECT source, COUNT(*) FROM detractor_queue GROUP BY source") == [("qualtrics_api", awful)]
     assert (scored, great, awful) == (13, 3, 7)
+    # one question in both export formats and the API: one key (the survey's QID on its scale), counted once
+    key = f"{SURVEY}/QID1@1-3"
+    assert view(no_basis, "SELECT source, question_key, COUNT(*) FROM feedback_scores s JOIN feedback f "
+                          "USING (record_id) GROUP BY 1, 2 ORDER BY 1") == [
+        ("exports_2016", key, scored), ("exports_legacy", key, scored), ("qualtrics_api", key, scored),
+    ]  # fmt: skip
+    assert view(no_basis, "SELECT question_key, month, responses, favourable, unfavourable FROM question_trend") == [
+        (key, "2016-06", scored, great, awful),
+    ]
+    assert view(no_basis, "SELECT question_key, source, question_id, answers FROM questions") == [
+        (key, "qualtrics_api", "QID1", scored),
+    ]
 
 
 def test_the_two_export_formats_of_one_survey_are_exact_copies_without_a_declaration(no_basis):

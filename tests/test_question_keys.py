@@ -183,3 +183,30 @@ def test_a_database_from_before_question_keys_gets_the_keys_a_sync_writes(engine
     versions = destination.query("SELECT SUM(answers) AS n FROM questions")
     destination.close()
     assert versions[0]["n"] > 0
+
+
+def test_inspect_proposes_a_reworded_header_of_another_file_with_its_evidence(yearly: Path):
+    from click.testing import CliRunner
+
+    from cxbridge import api
+    from cxbridge.cli.main import cli
+
+    found = api.inspect([yearly / "visits_2023.csv", yearly / "visits_2024.csv"])
+    matches = {match for item in found for match in item.question_matches}
+    assert [(m.key, m.metric, m.first, m.second) for m in matches] == [
+        ("how_satisfied_were_you_with_your_visit", "csat", ("visits_2023.csv", OLD), ("visits_2024.csv", NEW))
+    ]
+    output = CliRunner().invoke(cli, ["inspect", str(yearly / "visits_2023.csv"), str(yearly / "visits_2024.csv")]).output
+    assert "question match proposed:" in output and "same metric csat on the same scale" in output
+    assert "question_key = 'how_satisfied_were_you_with_your_visit'" in output
+
+
+def test_inspect_proposes_nothing_for_another_scale_or_columns_asked_together(tmp_path: Path):
+    from cxbridge import api
+
+    write(tmp_path / "visits_2023.csv", OLD, YEAR_2023)
+    write(tmp_path / "visits_2024.csv", NEW + " (0-10)", [("b1", "2024-03-05", 10), ("b2", "2024-03-09", 0)])
+    with (tmp_path / "both_2025.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f'id,submitted,{OLD},"{NEW}"\nc1,2025-01-02,5,4\nc2,2025-01-03,1,2\n')
+    found = api.inspect([tmp_path / "visits_2023.csv", tmp_path / "visits_2024.csv", tmp_path / "both_2025.csv"])
+    assert [m for item in found for m in item.question_matches] == []

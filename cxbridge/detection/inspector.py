@@ -65,6 +65,7 @@ class Inspection:
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
     reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: an assumed date order
+    question_matches: list[Any] = field(default_factory=list)  # QuestionMatch: a column reworded in another file
 
     @property
     def source_name(self) -> str:

@@ -1,0 +1,73 @@
+"""Reworded questions across files: a scored column of one file and a scored column of another
+that never appear together, measure the same metric on the same scale and read alike are likely
+one question reworded (`Overall, how satisfied…` in 2024 for `How satisfied…` in 2023). They are
+only proposed, with the evidence: the user accepts one by giving both columns the same
+`question_key` in the mapping (docs/files.md, Questions reworded between files)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Any
+
+from cxbridge.detection.inspector import METRICS, Inspection
+
+SIMILAR = 0.6  # the least share of matching words (difflib's ratio over word sequences)
+
+
+@dataclass(frozen=True)
+class QuestionMatch:
+    """Two columns of two files proposed as one question, under `key`."""
+
+    key: str
+    metric: str
+    first: tuple[str, str]  # (file name, column)
+    second: tuple[str, str]
+    similarity: float
+
+    @property
+    def evidence(self) -> str:
+        return (f"same metric {self.metric} on the same scale, never in one file together, wording "
+                f"{self.similarity:.0%} alike")  # fmt: skip
+
+    def describe(self) -> str:
+        (file_a, column_a), (file_b, column_b) = self.first, self.second
+        return (f"{column_a!r} ({file_a}) and {column_b!r} ({file_b}) look like one question reworded: {self.evidence}; "
+                f"to keep one history, accept it by adding question_key = {self.key!r} to the "
+                f"[[sources.NAME.metrics]] entry of each column")  # fmt: skip
+
+
+def propose_question_matches(inspections: list[Inspection]) -> list[QuestionMatch]:
+    """Each pair of scored columns, of two of the files, that are likely one reworded question."""
+    scored = [(item, proposal) for item in inspections for proposal in item.chosen if proposal.target in METRICS]
+    columns_of = {id(item): {column.key for column in item.table.columns} for item in inspections}
+    found: list[QuestionMatch] = []
+    for i, (item_a, a) in enumerate(scored):
+        for item_b, b in scored[i + 1 :]:
+            if a.column == b.column or a.target != b.target or not _same_scale(a.spec, b.spec):
+                continue
+            if a.column in columns_of[id(item_b)] or b.column in columns_of[id(item_a)]:
+                continue  # asked side by side somewhere: two questions
+            similarity = _alike(a.column, b.column)
+            if similarity >= SIMILAR:
+                found.append(QuestionMatch(_key(a.column), a.target, (item_a.path.name, a.column),
+                                           (item_b.path.name, b.column), similarity))  # fmt: skip
+    return found
+
+
+def _same_scale(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.get("scale") == b.get("scale") and a.get("direction") == b.get("direction")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _alike(a: str, b: str) -> float:
+    return SequenceMatcher(None, _words(a), _words(b)).ratio()
+
+
+def _key(column: str) -> str:
+    """A readable key from the first wording: `how_satisfied_were_you_with_your_visit`."""
+    return "_".join(_words(column))[:60].strip("_") or "question"
