@@ -152,25 +152,30 @@ def _strip_parquet(lake: Path) -> None:
     (lake / "_cxbridge" / "migrations.json").write_text(json.dumps(MIGRATIONS[:-1]))
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "parquet"])
-def test_a_database_from_before_question_keys_gets_the_keys_a_sync_writes(engine: str, tmp_path: Path):
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "parquet"])
+def test_a_database_from_before_question_keys_gets_the_keys_a_sync_writes(engine: str, tmp_path: Path, request):
     from cxbridge.plugins.duckdb.destination import DuckDBDestination
     from cxbridge.plugins.parquet.destination import ParquetDestination
+    from cxbridge.plugins.postgres.destination import PostgresDestination
     from cxbridge.plugins.sqlite.destination import SQLiteDestination
     from cxbridge.testing.destinations import deliver
 
-    factory = {
-        "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'old.db'}"),
-        "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'old.duckdb'}"),
-        "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
-    }[engine]
+    if engine == "postgresql":
+        url = request.getfixturevalue("postgres_database")("old")
+        factory = lambda: PostgresDestination(url)  # noqa: E731
+    else:
+        factory = {
+            "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'old.db'}"),
+            "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'old.duckdb'}"),
+            "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
+        }[engine]
     deliver(factory())
     written = _keys(factory())
     scales = {"q_nps": "0-10", "q_csat": "1-5", "q_effort": "1-7", "q_visit": "0-40"}  # the sample's questions
     assert written and all(key == f"sv-1/{qid}@{scales[qid]}" for _, qid, key in written)
     if engine == "sqlite":
         _strip_sqlite(tmp_path / "old.db")
-    elif engine == "duckdb":
+    elif engine in ("duckdb", "postgresql"):
         _strip_sql(factory(), "cxbridge_migrations WHERE name = '0011_question_keys'")
     else:
         _strip_parquet(tmp_path / "lake")
@@ -210,3 +215,28 @@ def test_inspect_proposes_nothing_for_another_scale_or_columns_asked_together(tm
         handle.write(f'id,submitted,{OLD},"{NEW}"\nc1,2025-01-02,5,4\nc2,2025-01-03,1,2\n')
     found = api.inspect([tmp_path / "visits_2023.csv", tmp_path / "visits_2024.csv", tmp_path / "both_2025.csv"])
     assert [m for item in found for m in item.question_matches] == []
+
+
+def test_a_file_that_lacks_every_scored_column_is_refused_naming_the_reworded_header(yearly: Path):
+    from cxbridge.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        sync(yearly, [{"column": OLD, "metric": "csat", "scale": [1, 5]}])
+    message = str(refused.value)
+    assert "visits_2024.csv: none of the scored columns" in message
+    assert f"if {NEW!r} is {OLD!r} reworded, add a [[metrics]] entry for it" in message
+    assert "question_key = 'how_satisfied_were_you_with_your_visit'" in message
+
+
+def test_a_sync_names_the_mapped_column_a_new_header_rewords_and_the_key_to_join_them(tmp_path: Path):
+    for name, header, rows in (("visits_2023.csv", OLD, YEAR_2023), ("visits_2024.csv", NEW, YEAR_2024)):
+        with (tmp_path / name).open("w", encoding="utf-8") as handle:
+            handle.write(f'id,submitted,"How likely are you to recommend us?","{header}"\n')
+            handle.writelines(f"{rid},{day},9,{answer}\n" for rid, day, answer in rows)
+    metrics = [{"column": "How likely are you to recommend us?", "metric": "nps"},
+               {"column": OLD, "metric": "csat", "scale": [1, 5]}]  # fmt: skip
+    config = config_from_dict({"sources": {"visits": source(metrics)}}, create_host(), path=tmp_path / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    (warning,) = [w for w in result.results[0].warnings if NEW in w]
+    assert f"it looks like mapped column {OLD!r} reworded (same metric csat on the same scale" in warning
+    assert "question_key = 'how_satisfied_were_you_with_your_visit'" in warning

@@ -7,11 +7,20 @@ only proposed, with the evidence: the user accepts one by giving both columns th
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cxbridge.detection.inspector import METRICS, Inspection
+from cxbridge.detection.points import POINTS_PROGRAMS
+from cxbridge.tabular.table import header_key
+
+if TYPE_CHECKING:
+    from cxbridge.detection.evidence import Proposal
+    from cxbridge.detection.inspector import Inspection
+    from cxbridge.tabular.config import MetricColumn
+
+METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
 
 SIMILAR = 0.6  # the least share of matching words (difflib's ratio over word sequences)
 
@@ -49,25 +58,50 @@ def propose_question_matches(inspections: list[Inspection]) -> list[QuestionMatc
                 continue
             if a.column in columns_of[id(item_b)] or b.column in columns_of[id(item_a)]:
                 continue  # asked side by side somewhere: two questions
-            similarity = _alike(a.column, b.column)
+            similarity = alike(a.column, b.column)
             if similarity >= SIMILAR:
-                found.append(QuestionMatch(_key(a.column), a.target, (item_a.path.name, a.column),
+                found.append(QuestionMatch(key_for(a.column), a.target, (item_a.path.name, a.column),
                                            (item_b.path.name, b.column), similarity))  # fmt: skip
     return found
 
 
+def reworded_from(proposal: Proposal, mapped: Iterable[MetricColumn], present: set[str]) -> str | None:
+    """For a column a saved mapping leaves out that looks scored: the advice to continue the
+    history of a mapped column of the same metric and scale, absent from this file, whose
+    wording is alike — or None."""
+    for metric in mapped:
+        if header_key(metric.column) in present or metric.metric != proposal.target:
+            continue
+        if not _same_scale(proposal.spec, {"scale": metric.scale, "direction": metric.direction}):
+            continue
+        similarity = alike(metric.column, proposal.column)
+        if similarity >= SIMILAR:
+            key = metric.question_key or key_for(metric.column)
+            return (f"it looks like mapped column {metric.column!r} reworded (same metric {metric.metric} on the same "
+                    f"scale, not in this file, wording {similarity:.0%} alike): to keep one history give both entries "
+                    f"question_key = {key!r}")  # fmt: skip
+    return None
+
+
 def _same_scale(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a.get("scale") == b.get("scale") and a.get("direction") == b.get("direction")
+    def scale(spec: dict[str, Any]) -> tuple[float, ...] | None:
+        return tuple(float(bound) for bound in spec["scale"]) if spec.get("scale") is not None else None
+
+    def direction(spec: dict[str, Any]) -> str:
+        return str(getattr(spec.get("direction"), "value", spec.get("direction")) or "higher_is_better")
+
+    return scale(a) == scale(b) and direction(a) == direction(b)
 
 
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.casefold())
 
 
-def _alike(a: str, b: str) -> float:
+def alike(a: str, b: str) -> float:
+    """How alike two wordings are, 0–1: difflib's ratio over their words, case-folded."""
     return SequenceMatcher(None, _words(a), _words(b)).ratio()
 
 
-def _key(column: str) -> str:
+def key_for(column: str) -> str:
     """A readable key from the first wording: `how_satisfied_were_you_with_your_visit`."""
     return "_".join(_words(column))[:60].strip("_") or "question"

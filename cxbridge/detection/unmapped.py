@@ -6,22 +6,31 @@ the evidence and the `[[sources.NAME.metrics]]` entry that would score it — as
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from cxbridge import exports
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.points import POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import profile_table
+from cxbridge.detection.question_matches import reworded_from
 from cxbridge.detection.scores import propose_scores
 from cxbridge.tabular.table import Table
+
+if TYPE_CHECKING:
+    from cxbridge.tabular.config import MetricColumn
 
 SCORED = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
 RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")
 PREVIEW = 200  # the first rows, which the read looks at anyway (the date order): no further pass over the file
 
 
-def unmapped_scored(table: Table, *, chosen: set[str], source: str, program: str) -> list[str]:
+def unmapped_scored(
+    table: Table, *, chosen: set[str], source: str, program: str, mapped: Iterable[MetricColumn] = ()
+) -> list[str]:
     """A warning for each column of `table` outside the `chosen` ones (mapped, listed as answers,
-    attributes, ignored, …) that looks scored."""
+    attributes, ignored, …) that looks scored; for one that reads like a `mapped` scored column
+    this file lacks, reworded, the `question_key` that keeps them one question."""
     known = exports.knowledge(table)
     left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
     profiles = {key: profile for key, profile in profile_table(table, PREVIEW).items() if key not in left}
@@ -32,10 +41,13 @@ def unmapped_scored(table: Table, *, chosen: set[str], source: str, program: str
     headers = [column.label for column in table.columns]
     visits, _ = propose_visit_scores({k: v for k, v in profiles.items() if k not in scored}, program=program,
                                      headers=headers, names=[])  # fmt: skip
-    return _warnings([*proposals, *visits], source)
+    present = {column.key for column in table.columns}
+    rewordings = {p.column: note for p in proposals if p.target in SCORED and p.mapped
+                  if (note := reworded_from(p, mapped, present))}  # fmt: skip
+    return _warnings([*proposals, *visits], source, rewordings)
 
 
-def _warnings(proposals: list[Proposal], source: str) -> list[str]:
+def _warnings(proposals: list[Proposal], source: str, rewordings: dict[str, str]) -> list[str]:
     found: dict[str, str] = {}
     for proposal in sorted(proposals, key=lambda p: -p.confidence):
         if proposal.column in found:
@@ -46,6 +58,8 @@ def _warnings(proposals: list[Proposal], source: str) -> list[str]:
             found[proposal.column] = (f"column {proposal.column!r} looks scored but the mapping leaves it out: "
                                       f"{proposal.describe()}; to score it, add a {entry}, metric = "
                                       f"{proposal.target!r}{spec}")  # fmt: skip
+            if note := rewordings.get(proposal.column):
+                found[proposal.column] += f"; {note}"
         elif proposal.unscored:  # a column left out of a mapping is kept in attributes, not as an answer
             why = proposal.describe().replace("kept as an answer", "kept in attributes")
             found[proposal.column] = f"column {proposal.column!r} is not scored: {why}"

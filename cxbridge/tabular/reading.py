@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
+from cxbridge.detection.question_matches import SIMILAR, alike, key_for
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions
 from cxbridge.tabular.cells import DateOrder, DateOrderGuess, decisive_order, infer_date_order
@@ -155,8 +156,24 @@ def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> 
             return _missing_message(table, column, elsewhere)
     scored = [header_key(metric.column) for metric in config.metrics]
     if scored and all(column in missing for column in scored):
-        return f"none of the scored columns ({', '.join(map(repr, scored))}) is in its header"
+        return f"none of the scored columns ({', '.join(map(repr, scored))}) is in its header" + _reworded_hint(
+            table, config
+        )
     return None
+
+
+def _reworded_hint(table: Table, config: FileSourceConfig) -> str:
+    """For a file whose scored columns are all missing: an unmapped header that reads like one of
+    them, reworded, and how to keep the two one question."""
+    chosen = config.chosen_columns()
+    for metric in config.metrics:
+        for column in table.columns:
+            if column.key not in chosen and alike(metric.column, column.label) >= SIMILAR:
+                key = metric.question_key or key_for(metric.column)
+                return (f"; if {column.label!r} is {metric.column!r} reworded, add a [[metrics]] entry for it "
+                        f"(metric = {metric.metric!r}, the same scale) and give both question_key = {key!r} to keep "
+                        "one history (docs/files.md, Questions reworded between files)")  # fmt: skip
+    return ""
 
 
 def mapped_columns(config: FileSourceConfig) -> list[str]:

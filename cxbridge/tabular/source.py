@@ -162,7 +162,7 @@ class FileStream(Stream):
         whose first rows cannot be read fails on the rows themselves, after the ones before."""
         try:
             found = unmapped_scored(table, chosen=self.config.chosen_columns(), source=self.source.context.name,
-                                    program=str(self.config.program))  # fmt: skip
+                                    program=str(self.config.program), mapped=self.config.metrics)  # fmt: skip
         except SourceError:
             return
         self.unmapped.update(dict.fromkeys(found))
