@@ -252,6 +252,21 @@ def report(config, by, metric, programs, sources, since, until, loop, fmt, db, d
     if fmt == "table" and rows and not metric:
         meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
         click.echo("score: " + " · ".join(meanings))
+    if since or until:
+        undated = api.report_undated(
+            config, metric=metric, program=programs, source=sources, since=since and since.date(),
+            until=until and until.date(), destination=api.destination_url_for(db, destination),
+        )  # fmt: skip
+        if undated:
+            _say_undated_left_out(undated, fmt)
+
+
+def _say_undated_left_out(undated: int, fmt: str) -> None:
+    """A period counts dated records only: say how many it left out — under the table, and on
+    stderr beside JSON and CSV, whose stdout stays rows a program reads."""
+    line = (f"left out: {undated:,} record{'s' if undated != 1 else ''} without a date (on no day of the "
+            "period; cxbridge report without --since/--until counts them as undated)")  # fmt: skip
+    click.echo(line, err=fmt != "table")
 
 
 @cli.command()

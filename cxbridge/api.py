@@ -29,7 +29,7 @@ from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
 from cxbridge.records import FeedbackRecord
-from cxbridge.reporting import ReportOptions, report_rows
+from cxbridge.reporting import ReportOptions, report_rows, undated_left_out
 from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
 from cxbridge.sources import Source
 from cxbridge.status_report import StatusReport, people_order, status_of
@@ -226,12 +226,34 @@ def report(
     """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
     by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
     first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD')."""
-    options = ReportOptions(
+    options = _report_options(by, metric, program, source, since, until)
+    with reading(config, destination=destination, host=host) as dest:
+        return report_rows(dest, options)
+
+
+def report_undated(
+    config: str | Path | None = None,
+    *,
+    metric: str | None = None,
+    program: str | Iterable[str] = (),
+    source: str | Iterable[str] = (),
+    since: date | str | None = None,
+    until: date | str | None = None,
+    destination: str | None = None,
+    host: PluginHost | None = None,
+) -> int:
+    """How many records `report` with the same options leaves out for want of a date: a period
+    (`since`, `until`) counts dated records only; 0 without one (undated records are a row)."""
+    options = _report_options("month", metric, program, source, since, until)
+    with reading(config, destination=destination, host=host) as dest:
+        return undated_left_out(dest, options)
+
+
+def _report_options(by, metric, program, source, since, until) -> ReportOptions:  # noqa: ANN001 — report's own
+    return ReportOptions(
         by=by, metric=metric, programs=_names(program), sources=_names(source),
         since=_day(since, "since"), until=_day(until, "until"),
     )  # fmt: skip
-    with reading(config, destination=destination, host=host) as dest:
-        return report_rows(dest, options)
 
 
 def loop_report(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from cxbridge import identity, metrics, question_keys
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
-from cxbridge.records import FeedbackRecord
+from cxbridge.records import FeedbackRecord, Program
 from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.sources import SourceConfig, SourceContext
 from cxbridge.timestamps import local_date, zone
@@ -69,6 +69,7 @@ class RecordBuilder:
         }
         self._defaults = {key: value for key, value in defaults.items() if value is not None}
         self.zone = zone(context.timezone)
+        self.enps_questions: dict[str, str | None] = {}  # NPS questions of employees, scored as eNPS: id → text
 
     def record_id(self, native_id: str) -> str:
         return identity.record_id(self.context.name, self.stream, native_id)
@@ -91,7 +92,11 @@ class RecordBuilder:
         answer_map: dict[str, dict[str, Any]] = {}
         scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
         comments: list[dict[str, Any]] = []
+        values = self._defaults | fields
+        employees = values.get("program") == Program.EMPLOYEE
         for answer in answers:
+            if employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
+                answer = self._as_enps(answer)  # noqa: PLW2901 — the same answer, of its population's metric
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
                 scored.append((answer, self._score(answer)))
@@ -101,7 +106,6 @@ class RecordBuilder:
                 )
         primaries = _primaries(scored)
         primary_ids = {id(answer) for answer, _ in primaries.values()}
-        values = self._defaults | fields
         namespace = values.get("survey_id") or self.context.name
         scores = [
             _score_row(answer, result, is_primary=id(answer) in primary_ids, namespace=namespace)
@@ -128,6 +132,23 @@ class RecordBuilder:
             )
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
+
+    def _as_enps(self, answer: AnswerInput) -> AnswerInput:
+        """An employee's likelihood to recommend is eNPS (docs/schema.md, Populations): an `nps`
+        question of an employee program is scored as `enps`, so it counts in enps_by_month, the
+        scorecard's enps and employee_followup_queue, never beside customers' NPS."""
+        self.enps_questions.setdefault(answer.question_id, answer.question_text)
+        return replace(answer, spec=answer.spec.model_copy(update={"metric": Metric.ENPS}))  # type: ignore[union-attr]
+
+    def warnings(self) -> list[str]:
+        """What the run's summary should say about how this stream's answers were scored."""
+        name = self.context.name
+        return [
+            f"question {question_id!r}{f' ({text})' if text and text != question_id else ''}: metric nps in "
+            f"employee program source {name!r} is employees' likelihood to recommend: scored as enps (eNPS), "
+            f"never counted as customers' NPS; declare it as metric 'enps' to say so"
+            for question_id, text in self.enps_questions.items()
+        ]
 
     def _score(self, answer: AnswerInput) -> metrics.Scored | None:
         """The answer scored; a DataError naming the question, with advice the source's config accepts."""

@@ -212,6 +212,7 @@ class Engine:
             batch.cursor = CursorUpdate(name, stream.name, final)
         if len(batch) or batch.cursor is not None:
             self._commit(batch, result, stream)
+        result.warnings += [w for w in builder.warnings() if w not in result.warnings]
         result.streams[stream.name] = result.read
         self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=_counts(result))
 
@@ -235,6 +236,7 @@ class Engine:
                 batch = self._new_batch(name, stream)
         if len(batch):
             self._commit(batch, result, stream)
+        result.warnings += [w for w in builder.warnings() if w not in result.warnings]
 
     def _add(self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder, scrub: Scrubber) -> None:
         native: str | None = None

@@ -100,13 +100,16 @@ def _bucket(destination: Destination, by: str) -> str:
     return time_bucket(destination, by) if by in TIME_BUCKETS else DIMENSIONS[by]
 
 
-def _filters(options: ReportOptions, parameters: _Parameters) -> str:
+def _filters(options: ReportOptions, parameters: _Parameters, *, undated: bool = False) -> str:
+    """The records the report counts; with `undated`, those of them its period leaves out instead."""
     conditions = [COUNTED]  # a response read through several sources counts once (docs/identity.md)
     if options.programs:
         conditions.append(f"f.program IN ({parameters.among(options.programs)})")
     if options.sources:
         conditions.append(f"f.source IN ({parameters.among(options.sources)})")
-    if options.since or options.until:  # local days are 'YYYY-MM-DD' text: they compare in time order
+    if undated:
+        conditions.append(f"{time_bucket(parameters.destination, 'day')} = '{UNDATED}'")
+    elif options.since or options.until:  # local days are 'YYYY-MM-DD' text: they compare in time order
         day = time_bucket(parameters.destination, "day")
         conditions.append(f"{day} <> '{UNDATED}'")
         if options.since:
@@ -116,22 +119,23 @@ def _filters(options: ReportOptions, parameters: _Parameters) -> str:
     return " AND ".join(conditions)
 
 
-def _scored(destination: Destination, options: ReportOptions, parameters: _Parameters) -> str:
-    """One row per record and metric: its bucket, program, metric, category and 0–100 score."""
+def _scored(destination: Destination, options: ReportOptions, parameters: _Parameters, *, undated: bool = False) -> str:
+    """One row per record and metric: the record, its bucket, program, metric, category and 0–100
+    score (with `undated`, of the undated records a period leaves out)."""
     answers = [m for m in ANSWER_METRICS if options.metric in (None, m)]
     points = [m for m in POINT_METRICS if options.metric in (None, m)]
     chosen = f"""chosen AS (
     SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
     FROM feedback f
-    WHERE {_filters(options, parameters)}
+    WHERE {_filters(options, parameters, undated=undated)}
 )"""
     parts = []
     if answers:
-        parts.append(f"""SELECT c.bucket, c.program, s.metric, s.category, s.normalized
+        parts.append(f"""SELECT c.record_id, c.bucket, c.program, s.metric, s.category, s.normalized
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.is_primary AND s.metric IN ({_listed(answers)})""")
     if points:
-        parts.append(f"""SELECT c.bucket, c.program, s.metric, NULL AS category, AVG(s.normalized) AS normalized
+        parts.append(f"""SELECT c.record_id, c.bucket, c.program, s.metric, NULL AS category, AVG(s.normalized) AS normalized
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.metric IN ({_listed(points)})
     GROUP BY c.record_id, c.bucket, c.program, s.metric""")
@@ -189,6 +193,17 @@ def report_rows(destination: Destination, options: ReportOptions | None = None) 
     sql, values = report_sql(destination, options)
     rows = [_named(row, options.by) for row in destination.query(sql, values)]
     return sorted(rows, key=lambda row: _order(row, options.by))
+
+
+def undated_left_out(destination: Destination, options: ReportOptions) -> int:
+    """How many records the report would count but for their missing date: a `since`/`until`
+    period leaves out the records without one (they are on no day of it), and says how many."""
+    if not (options.since or options.until):
+        return 0
+    parameters = _Parameters(destination)
+    scored = _scored(destination, options, parameters, undated=True)
+    [row] = destination.query(f"{scored}\nSELECT COUNT(DISTINCT record_id) AS records FROM scored", parameters.values)
+    return int(row["records"])
 
 
 def _named(row: dict[str, Any], by: str) -> dict[str, Any]:

@@ -226,3 +226,74 @@ def test_the_rows_left_out_here_are_the_ones_quarantined(example):
     quarantined = {row["source_record_id"] for row in example("SELECT source_record_id FROM quarantine")}
     left_out = {row["Response ID"] for row in read("store_nps_2025.csv")} - {row["Response ID"] for row in CUSTOMERS}
     assert quarantined == left_out and len(left_out) == 3
+
+
+PULSE_AS_NPS = """
+[sources.pulse]
+connector = "csv"
+path = "pulse.csv"
+program = "employee"
+
+[sources.pulse.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+
+[[sources.pulse.metrics]]
+column = "recommend"
+metric = "nps"
+
+[sources.store]
+connector = "csv"
+path = "store.csv"
+
+[sources.store.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+
+[[sources.store.metrics]]
+column = "recommend"
+metric = "nps"
+"""
+
+
+def test_an_employee_pulse_configured_as_nps_is_enps_never_customers_nps(tmp_path, monkeypatch):
+    """A pulse survey's "would you recommend us" declared `metric = "nps"` in an employee
+    program is eNPS: it counts in enps_by_month, the scorecard's enps and the employee queue,
+    never in nps_by_month or beside customers' NPS, and the sync says how it was scored."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text(PULSE_AS_NPS, encoding="utf-8")
+    pulse = [(f"E{n}", n * 3 % 11) for n in range(1, 13)]
+    store = [(f"C{n}", n * 7 % 11) for n in range(1, 9)]
+    for name, rows in (("pulse", pulse), ("store", store)):
+        lines = ["id,submitted,store,recommend", *(f"{i},2025-03-{n + 1:02d}T10:00:00Z,S1,{v}" for n, (i, v) in enumerate(rows))]
+        (tmp_path / f"{name}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host(), destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    assert result.exit_code == 0
+    [pulse_result] = [r for r in result.results if r.source == "pulse"]
+    assert any("'recommend'" in w and "scored as enps" in w for w in pulse_result.warnings), pulse_result.warnings
+    assert not [r for r in result.results if r.source == "store"][0].warnings
+
+    destination = create_host().destination_class("sqlite")(f"sqlite:///{tmp_path / 'cx.db'}", base_dir=tmp_path)
+    destination.open(read_only=True)
+    try:
+        query = destination.query
+        assert [(r["source"], r["program"], r["responses"]) for r in query("SELECT * FROM nps_by_month")] == [
+            ("store", "voc", len(store))
+        ]
+        assert close(query("SELECT nps FROM nps_by_month")[0]["nps"], nps([v for _, v in store]))
+        [enps] = query("SELECT * FROM enps_by_month")
+        assert (enps["source"], enps["program"], enps["responses"]) == ("pulse", "employee", len(pulse))
+        assert close(enps["enps"], nps([v for _, v in pulse]))
+        [card] = query("SELECT * FROM location_scorecard")
+        assert (card["nps_responses"], card["enps_responses"]) == (len(store), len(pulse))
+        assert close(card["nps"], nps([v for _, v in store])) and close(card["enps"], nps([v for _, v in pulse]))
+        followups = {r["record_id"] for r in query("SELECT record_id FROM employee_followup_queue")}
+        detractors = {r["record_id"] for r in query("SELECT record_id FROM feedback WHERE source = 'pulse' AND nps <= 6")}
+        assert followups == detractors and len(detractors) == sum(v <= 6 for _, v in pulse)
+        assert not query("SELECT 1 FROM detractor_queue WHERE program <> 'voc'")
+        assert {r["metric"] for r in query("SELECT s.metric FROM feedback_scores s JOIN feedback f USING (record_id) "
+                                           "WHERE f.source = 'pulse'")} == {"enps"}  # fmt: skip
+    finally:
+        destination.close()

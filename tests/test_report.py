@@ -78,6 +78,21 @@ metric = "ces"
 scale = [1, 7]
 direction = "higher_is_better"
 
+[sources.copies]
+connector = "csv"
+path = "copies.csv"
+program = "voc"
+same_as = "customers"  # the same survey: a copy of a customer's id is that response, counted once
+
+[sources.copies.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+
+[[sources.copies.metrics]]
+column = "recommend"
+metric = "nps"
+
 [sources.kiosk]
 connector = "csv"
 path = "kiosk.csv"
@@ -170,6 +185,10 @@ def dataset() -> dict[str, list[dict[str, str]]]:
         for n in range(1, 121)
     ]  # fmt: skip
     kiosk = [{"id": f"K{n}", "store": STORES[n % 3][0], "recommend": str(n * 5 % 11)} for n in range(1, 11)]
+    copies = [  # C1–C8 again with other answers (copies the views and report leave out), and X1–X4 of their own
+        {"id": f"{prefix}{n}", "submitted": _when(n + 1), "store": STORES[n % 3][0], "recommend": str(n * 4 % 11)}
+        for prefix, count in (("C", 8), ("X", 4)) for n in range(1, count + 1)
+    ]  # fmt: skip
     staff = [
         {"id": f"E{n}", "submitted": _when(n + 3), "store": STORES[n % 3][0], "team": ("red", "blue", "")[n % 3],
          "place to work": str(n * 3 % 11)}
@@ -184,35 +203,43 @@ def dataset() -> dict[str, list[dict[str, str]]]:
         {"id": f"A{n}", "submitted": _when(n * 2), "store": STORES[n % 3][0], "points": str(n * 17 % 51)}
         for n in range(1, 13)
     ]
-    return {"customers": customers, "kiosk": kiosk, "staff": staff, "shops": shops, "audits": audits}
+    return {"customers": customers, "copies": copies, "kiosk": kiosk, "staff": staff, "shops": shops, "audits": audits}
 
 
 # --- the independent computation -----------------------------------------------------------
 
-PROGRAM_OF = {"customers": "voc", "kiosk": "voc", "staff": "employee", "shops": "mystery_shop", "audits": "audit"}
+PROGRAM_OF = {"customers": "voc", "copies": "voc", "kiosk": "voc", "staff": "employee", "shops": "mystery_shop", "audits": "audit"}
+
+
+def counted_rows(data: dict[str, list[dict[str, str]]]) -> list[tuple[str, dict[str, str]]]:
+    """(source, row) of every record that counts: a row of `copies` whose id a customer row has is
+    the same response (`same_as`), stored with `duplicate_of` set, and the customer's row counts."""
+    customer_ids = {row["id"] for row in data["customers"]}
+    return [(source, row) for source, rows in data.items() for row in rows
+            if not (source == "copies" and row["id"] in customer_ids)]  # fmt: skip
 
 
 def facts(data: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     """One entry per (record, metric) the report can count: its dimensions and its answer."""
     found = []
-    for source, rows in data.items():
-        for row in rows:
-            store_id, store_name = row["store"], row.get("store name", "")
-            day = _local_day(row.get("submitted"), STAFF_TIMEZONE if source == "staff" else TIMEZONE)
-            dims = {
-                "source": source, "program": PROGRAM_OF[source], "local_day": day, **_buckets(day),
-                "location": store_name or store_id, "agent": row.get("agent") or None,
-                "team": row.get("team") or None, "touchpoint": row.get("touchpoint") or None,
-                "channel": row.get("channel") or None, "survey": row.get("survey") or None,
-            }  # fmt: skip
-            for column, metric in (("recommend", "nps"), ("satisfied", "csat"), ("effort", "ces"),
-                                   ("place to work", "enps")):  # fmt: skip
-                if row.get(column):
-                    found.append({**dims, "metric": metric, "value": int(row[column])})
-            if row.get("points"):
-                maximum = 40 if source == "shops" else 50
-                metric = "mystery_shop" if source == "shops" else "audit"
-                found.append({**dims, "metric": metric, "value": Fraction(int(row["points"]) * 100, maximum)})
+    for source, row in counted_rows(data):
+        store_id, store_name = row["store"], row.get("store name", "")
+        day = _local_day(row.get("submitted"), STAFF_TIMEZONE if source == "staff" else TIMEZONE)
+        dims = {
+            "record": (source, row["id"]), "source": source, "program": PROGRAM_OF[source], "local_day": day,
+            **_buckets(day),
+            "location": store_name or store_id, "agent": row.get("agent") or None,
+            "team": row.get("team") or None, "touchpoint": row.get("touchpoint") or None,
+            "channel": row.get("channel") or None, "survey": row.get("survey") or None,
+        }  # fmt: skip
+        for column, metric in (("recommend", "nps"), ("satisfied", "csat"), ("effort", "ces"),
+                               ("place to work", "enps")):  # fmt: skip
+            if row.get(column):
+                found.append({**dims, "metric": metric, "value": int(row[column])})
+        if row.get("points"):
+            maximum = 40 if source == "shops" else 50
+            metric = "mystery_shop" if source == "shops" else "audit"
+            found.append({**dims, "metric": metric, "value": Fraction(int(row["points"]) * 100, maximum)})
     return found
 
 
@@ -377,15 +404,39 @@ def synced(request, tmp_path, monkeypatch) -> str:
     return url
 
 
-def report(url: str, *args: str, fmt: str = "json") -> str:
+def report(url: str, *args: str, fmt: str = "json", data=None) -> str:
+    """What `cxbridge report` prints on stdout; with `data`, its word on stderr about the undated
+    records a period left out is checked against `data` as well."""
     result = CliRunner().invoke(cli, ["report", "-d", url, "--format", fmt, *args])
     assert result.exit_code == 0, result.output
-    return result.output
+    if data is not None and fmt != "table":
+        assert result.stderr == undated_note(undated_left_out(data, **as_options(args))), f"report {args}"
+    return result.stdout
+
+
+def undated_left_out(data=None, *, programs=(), sources=(), metric=None, since=None, until=None) -> int:
+    """Records the report would count but that have no date, when a period is asked for."""
+    if not (since or until):
+        return 0
+    return len({fact["record"] for fact in facts(data or dataset()) if fact["local_day"] is None
+                and (not programs or fact["program"] in programs) and (not sources or fact["source"] in sources)
+                and (not metric or fact["metric"] == metric)})  # fmt: skip
+
+
+def undated_note(undated: int) -> str:
+    """The line docs/report.md shows when a period leaves out undated records, else nothing."""
+    if not undated:
+        return ""
+    plural = "s" if undated != 1 else ""
+    return (f"left out: {undated:,} record{plural} without a date (on no day of the period; cxbridge report "
+            "without --since/--until counts them as undated)\n")  # fmt: skip
 
 
 def as_options(args: tuple[str, ...]) -> dict[str, Any]:
     options: dict[str, Any] = {"programs": (), "sources": ()}
     for flag, value in zip(args[::2], args[1::2], strict=True):
+        if flag == "--by":
+            continue
         if flag == "--metric":
             options["metric"] = value
         elif flag in ("--since", "--until"):
@@ -415,6 +466,26 @@ def test_every_figure_of_every_report_equals_the_independent_computation(synced:
         for args in FILTERS:
             rows = json.loads(report(synced, "--by", by, *args))
             assert_report_matches(rows, by, **as_options(args))
+
+
+def test_a_period_says_how_many_undated_records_it_left_out(tmp_path, monkeypatch):
+    """--since/--until count dated records only: the table's last line, and stderr beside JSON
+    and CSV, say how many records without a date the period left out (the kiosk's, here)."""
+    monkeypatch.chdir(tmp_path)
+    write_dataset(tmp_path)
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    url = f"sqlite:///{tmp_path / 'cxbridge.db'}"
+    for args in [("--since", "2025-03-01"), ("--until", "2025-02-01", "--metric", "nps"),
+                 ("--since", "2025-03-01", "--program", "employee"), ("--by", "location")]:  # fmt: skip
+        options = as_options(args[2:] if args[0] == "--by" else args)
+        undated = undated_left_out(**options)
+        for fmt in ("json", "csv"):
+            report(url, *args, fmt=fmt, data=dataset())  # checks stderr
+        table = report(url, *args, fmt="table")
+        assert table.endswith(undated_note(undated) or "\n")
+        assert ("left out:" in table) is bool(undated), args
+    assert undated_left_out(since=date(2025, 3, 1)) == len(dataset()["kiosk"]) > 0
+    assert undated_left_out(since=date(2025, 3, 1), programs=("employee",)) == 0
 
 
 def test_csv_and_table_print_the_same_figures(tmp_path, monkeypatch):
@@ -503,7 +574,7 @@ def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, m
     result = CliRunner().invoke(cli, ["report", "--source", "shop"])
     assert result.exit_code == 2
     assert "no records from source 'shop'" in result.stderr
-    assert "sources there: audits, customers, kiosk, shops, staff" in result.stderr
+    assert "sources there: audits, copies, customers, kiosk, shops, staff" in result.stderr
 
 
 def test_the_report_function_works_whatever_was_imported_before(tmp_path, monkeypatch):
@@ -546,6 +617,11 @@ DATA_SETS = st.fixed_dictionaries({
         survey=st.sampled_from(["", "Post-visit", "Web"]), recommend=_answers(0, 10), satisfied=_answers(1, 5),
         effort=_answers(1, 7),
     ),
+    "copies": st.lists(  # a customer's id (when there is such a customer: then a copy) or one of its own
+        st.fixed_dictionaries({"id": st.sampled_from([*(f"C{n}" for n in range(8)), "X1", "X2"]), "submitted": TIMES,
+                               "store": STORE, "recommend": _answers(0, 10)}),
+        min_size=1, max_size=6, unique_by=lambda row: row["id"],
+    ),
     "kiosk": _rows("K", store=STORE, recommend=_answers(0, 10)),
     "staff": _rows("E", submitted=TIMES, store=STORE, team=st.sampled_from(["", "red"]),
                    **{"place to work": _answers(0, 10)}),
@@ -568,4 +644,4 @@ def test_random_data_sets_report_the_independent_computation(tmp_path_factory, d
     result = cxbridge.sync(config, destination=url, host=create_host())
     assert result.exit_code == 0 and all(r.quarantined == 0 for r in result.results)
     for by, args in asked:
-        assert_report_matches(json.loads(report(url, "--by", by, *args)), by, data=data, **as_options(args))
+        assert_report_matches(json.loads(report(url, "--by", by, *args, data=data)), by, data=data, **as_options(args))
