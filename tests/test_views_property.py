@@ -33,6 +33,7 @@ from cxbridge.testing.sample_feedback import Accounts, Contacts, ScriptedFeedbac
 from tests.test_report import (
     DATA_SETS,
     DIMENSION_COLUMNS,
+    INEXACT,
     PROGRAM_OF,
     STAFF_TIMEZONE,
     TIME_BUCKETS,
@@ -200,10 +201,12 @@ def local_days(data) -> dict[tuple[str, str], tuple[str | None, bool]]:
 
 
 def same(actual: Any, want: Any, where: str) -> None:
-    """A figure equals its exact value to one decimal (either neighbour at an exact tie, as
-    engines round binary floats); counts and texts exactly."""
+    """A figure equals its exact value to one decimal, half away from zero (`one_decimal`: where
+    the engine's inputs are floats no binary float holds exactly, either neighbour of a tie);
+    counts and texts exactly. `where` ends with the column's name."""
     if isinstance(want, Fraction):
-        assert actual is not None and float(actual) in one_decimal(want), f"{where}: {actual} ≠ {float(want)}"
+        rounded = one_decimal(want, exact_inputs=where.rsplit(" ", 1)[-1] not in INEXACT)
+        assert actual is not None and float(actual) in rounded, f"{where}: {actual} ≠ {float(want)}"
     elif isinstance(want, bool):
         assert bool(actual) is want, f"{where}: {actual} ≠ {want}"
     elif isinstance(want, int) and actual is not None:
