@@ -472,9 +472,15 @@ FILTERS = [
 
 
 def test_every_figure_of_every_report_equals_the_independent_computation(synced: str):
+    """Every --by with every filter on SQLite; on the others, whose report differs from it only in
+    the dialect's rounding, ISO weeks and placeholders, every --by unfiltered and every filter by
+    month and by week (a report call on Parquet opens the lake: 180 of them took 100 s). The
+    random data sets of test_views_property.py check every --by on every destination as well."""
     for by in (*TIME_BUCKETS, *DIMENSION_COLUMNS):
         for args in FILTERS:
-            rows = json.loads(report(synced, "--by", by, *args))
+            if args and by not in ("month", "week") and not synced.startswith("sqlite:"):
+                continue
+            rows = json.loads(report(synced, "--by", by, *args, data=dataset()))
             assert_report_matches(rows, by, **as_options(args))
 
 
