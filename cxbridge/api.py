@@ -13,6 +13,7 @@ from typing import Any
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.dataset_salt import dataset_keys
+from cxbridge.ranking import store_ranking
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
@@ -122,6 +123,7 @@ def sync(
             require_sound(built, cursor_of=dest.get_cursor, jobs=jobs)
         with nullcontext() if dry_run else dest.exclusive("dataset"):  # a new dataset's salt is chosen once
             keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
+            store_ranking(dest, cfg.ranking, dry_run=dry_run)  # what the ranking views read
         engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
                         on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)

@@ -22,6 +22,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.loop.actions import Action, ActionConfig
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.plugins_host import PluginHost
+from cxbridge.ranking import RankingSettings
 from cxbridge.plain_secrets import plain_secret_fields, plain_url_credentials, url_with_references
 from cxbridge.secrets import PLAIN_TEXT, MissingSecretError, Secret, substitute
 from cxbridge.sources import Source, SourceConfig, SourceContext
@@ -102,6 +103,7 @@ class _ConfigFile(BaseModel):
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
     loop: LoopSettings = Field(default_factory=LoopSettings)
+    ranking: RankingSettings = Field(default_factory=RankingSettings)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,9 @@ class Config:
 
     actions: dict[str, ActionEntry] = field(default_factory=dict)
     """`[loop.actions.NAME]`, validated by their plugins' config models."""
+
+    ranking: RankingSettings = field(default_factory=RankingSettings)
+    """`[ranking]`: the KPI stores are ranked by (docs/ranking.md)."""
 
     @property
     def base_dir(self) -> Path:
@@ -245,7 +250,7 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
     actions = {name: _action_entry(name, raw, host, label, base_dir=path.parent if path else None)
                for name, raw in file.loop.actions.items()}  # fmt: skip
     return Config(path=path, settings=file.settings, destination_url=destination, sources=sources,
-                  identity=file.identity, loop=file.loop, actions=actions)  # fmt: skip
+                  identity=file.identity, loop=file.loop, actions=actions, ranking=file.ranking)  # fmt: skip
 
 
 def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *, base_dir: Path | None) -> ActionEntry:

@@ -351,6 +351,11 @@ class Destination(ABC):
         """SQL for the hours (with their fraction) from one timestamp column to another."""
         return f"((julianday({end}) - julianday({start})) * 24.0)"
 
+    @classmethod
+    def as_number(cls, expression: str) -> str:
+        """SQL reading a text expression (a `cxbridge_metadata` value) as a floating-point number."""
+        return f"CAST({expression} AS REAL)"
+
     def param(self, index: int) -> str:
         """The placeholder of the `index`-th value bound to a query (SQLite's `?` by default)."""
         return "?"

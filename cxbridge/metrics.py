@@ -28,6 +28,9 @@ class Metric(StrEnum):
     RATING = "rating"
     AUDIT = "audit"
     MYSTERY_SHOP = "mystery_shop"
+    CRITERION = "criterion"
+    """One section or criterion of a mystery-shop visit or an audit (greeting, cleanliness, …),
+    0–100 by its question: beside the visit's total (`mystery_shop`, `audit`), never averaged into it."""
 
 
 class Direction(StrEnum):
@@ -36,7 +39,7 @@ class Direction(StrEnum):
 
 
 NPS_METRICS = frozenset({Metric.NPS, Metric.ENPS})
-POINTS_METRICS = frozenset({Metric.AUDIT, Metric.MYSTERY_SHOP})
+POINTS_METRICS = frozenset({Metric.AUDIT, Metric.MYSTERY_SHOP, Metric.CRITERION})
 
 DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
     Metric.NPS: (0, 10),
@@ -46,6 +49,7 @@ DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
     Metric.RATING: (1, 5),
     Metric.AUDIT: (0, 100),
     Metric.MYSTERY_SHOP: (0, 100),
+    Metric.CRITERION: (0, 100),
 }
 
 CUSTOM_PREFIX = "custom:"
@@ -114,7 +118,7 @@ class MetricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str = Field(
-        description="nps, enps, csat, ces, rating, audit, mystery_shop (any case), or custom:NAME for a metric "
+        description="nps, enps, csat, ces, rating, audit, mystery_shop, criterion (any case), or custom:NAME for a metric "
         "of your own"
     )
     scale: tuple[float, float] | None = Field(

@@ -45,7 +45,7 @@ class QuestionOverride(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: str | None = Field(
-        default=None, description="nps, enps, csat, ces, rating, audit, mystery_shop, or custom:NAME"
+        default=None, description="nps, enps, csat, ces, rating, audit, mystery_shop, criterion, or custom:NAME"
     )
     scale: tuple[float, float] | None = Field(default=None, description="[min, max] of the answers")
     direction: Direction | None = Field(default=None, description="higher_is_better or lower_is_better (CES)")

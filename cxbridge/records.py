@@ -89,7 +89,7 @@ class Answer(_Model):
 class Score(_Model):
     """One scored answer: a row of `feedback_scores`."""
 
-    metric: str = Field(description="nps, enps, csat, ces, rating, audit, mystery_shop or a custom name")
+    metric: str = Field(description="nps, enps, csat, ces, rating, audit, mystery_shop, criterion or a custom name")
     question_id: str
     question_text: str | None = None
     value: float = Field(description="the answer on its native scale")

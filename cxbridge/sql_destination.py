@@ -28,7 +28,7 @@ from cxbridge.layout import METADATA, Column, ColumnType, Table
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
 
 LINKS = Table("feedback_links", (Column("record_id", required=True), Column("duplicate_of")), primary_key=())
 """Staged only: a batch's `duplicate_of` pointers (`Batch.links`), set after its records are merged."""
@@ -108,7 +108,7 @@ def add_question_keys(destination: SQLDestination) -> None:
         destination.execute(sql, params)
     if destination.indexes:
         destination.execute("CREATE INDEX IF NOT EXISTS feedback_scores_question_key ON feedback_scores (question_key)")
-    create_views(destination)
+    create_views(destination, VIEWS_BEFORE_RANKING)
 
 
 MIGRATIONS = (
@@ -123,6 +123,7 @@ MIGRATIONS = (
     Migration("0009_loop_tables", create_loop_tables),
     Migration("0010_loop_views", lambda destination: create_views(destination, VIEWS_BEFORE_QUESTIONS)),  # the loop's
     Migration("0011_question_keys", add_question_keys),
+    Migration("0012_ranking_views", create_views),  # every view again: location_ranking, location_trend, agent_scorecard
 )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxbridge import crm_views, question_views
+from cxbridge import crm_views, question_views, ranking_views
 from cxbridge.loop import views as loop_views
 from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
 
@@ -35,7 +35,10 @@ VIEWS_BEFORE_LOOP = (*FEEDBACK_VIEWS, *POPULATION_VIEWS, *CRM_VIEWS)
 VIEWS_BEFORE_QUESTIONS = (*VIEWS_BEFORE_LOOP, *LOOP_VIEWS)
 """What a migration made before `feedback_scores.question_key` rebuilds as "every view"."""
 QUESTION_VIEWS = question_views.QUESTION_VIEWS  # they follow feedback_scores.question_key
-VIEW_NAMES = (*VIEWS_BEFORE_QUESTIONS, *QUESTION_VIEWS)
+VIEWS_BEFORE_RANKING = (*VIEWS_BEFORE_QUESTIONS, *QUESTION_VIEWS)
+"""What a migration made before the ranking views rebuilds as "every view"."""
+RANKING_VIEWS = ranking_views.RANKING_VIEWS  # they read [ranking] from cxbridge_metadata (docs/ranking.md)
+VIEW_NAMES = (*VIEWS_BEFORE_RANKING, *RANKING_VIEWS)
 
 
 def _by_month(d: Dialect, metric_sql: str, columns: list[tuple[str, str]]) -> str:
@@ -225,6 +228,7 @@ _RENDERERS = {
     **crm_views.RENDERERS,
     **loop_views.RENDERERS,
     **question_views.RENDERERS,
+    **ranking_views.RENDERERS,
 }
 
 

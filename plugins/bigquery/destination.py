@@ -94,6 +94,10 @@ class BigQueryDestination(SQLDestination):
         return f"DIV(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), {column}, SECOND), 86400)"
 
     @classmethod
+    def as_number(cls, expression: str) -> str:
+        return f"CAST({expression} AS FLOAT64)"
+
+    @classmethod
     def is_past(cls, column: str) -> str:
         return f"{column} < CURRENT_TIMESTAMP()"
 

@@ -75,6 +75,10 @@ class DuckDBDestination(SQLDestination):
         return f"CAST(FLOOR((epoch(now()) - epoch({column})) / 86400) AS INTEGER)"
 
     @classmethod
+    def as_number(cls, expression: str) -> str:
+        return f"CAST({expression} AS DOUBLE)"
+
+    @classmethod
     def is_past(cls, column: str) -> str:
         return f"{column} < now()"
 

@@ -50,11 +50,11 @@ from cxbridge.views import view_sql
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
-    "0011_loop_views", "0012_question_keys",
+    "0011_loop_views", "0012_question_keys", "0013_ranking_views",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
-    "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys",
+    "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys", "0013_ranking_views",
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
@@ -179,14 +179,14 @@ class ParquetDestination(DuckDBDestination):
         return f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options})"
 
     def _define_views(self) -> None:
-        for table in TABLES:
+        for table in (*TABLES, METADATA):  # the ranking views read [ranking] from cxbridge_metadata
             self.conn.execute(f"CREATE OR REPLACE VIEW {table.name} AS {self._table_select(table)}")
         for name, sql in view_sql(self).items():
             self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
 
     def _views_script(self) -> str:
         """Every table and view over this folder, for `duckdb -init _cxbridge/views.sql` run in it."""
-        statements = [f"CREATE OR REPLACE VIEW {t.name} AS {self._table_select(t, Path('.'))};" for t in TABLES]
+        statements = [f"CREATE OR REPLACE VIEW {t.name} AS {self._table_select(t, Path('.'))};" for t in (*TABLES, METADATA)]
         statements += [f"CREATE OR REPLACE VIEW {name} AS {sql.strip()};" for name, sql in view_sql(self).items()]
         return "-- cxbridge tables and BI views over this Parquet folder (DuckDB SQL); run from the folder.\n" + (
             "\n\n".join(statements) + "\n"
@@ -396,6 +396,7 @@ class ParquetDestination(DuckDBDestination):
         now = format_timestamp(datetime.now(timezone.utc))
         rows = [(name, value, now) for name, value in values.items() if value is not None]
         self._upsert_file(METADATA, rows, delete=[name for name, value in values.items() if value is None])
+        self._define_views()  # the file may be new: its view read an empty table until now
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         self._upsert_file(QUARANTINE, [], delete=list(record_ids))

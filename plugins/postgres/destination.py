@@ -91,6 +91,10 @@ class PostgresDestination(SQLDestination):
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM (now() - {column})) / 86400) AS INTEGER)"
 
     @classmethod
+    def as_number(cls, expression: str) -> str:
+        return f"CAST({expression} AS DOUBLE PRECISION)"
+
+    @classmethod
     def is_past(cls, column: str) -> str:
         return f"{column} < now()"
 

@@ -150,6 +150,10 @@ class SnowflakeDestination(SQLDestination):
         return f"FLOOR(DATEDIFF('second', {column}, CURRENT_TIMESTAMP()) / 86400)"
 
     @classmethod
+    def as_number(cls, expression: str) -> str:
+        return f"CAST({expression} AS DOUBLE)"
+
+    @classmethod
     def is_past(cls, column: str) -> str:
         return f"{column} < CURRENT_TIMESTAMP()"
 

@@ -9,7 +9,7 @@ from cxbridge.destinations import Destination
 from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.layout import IDENTITY_INDEXES
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, view_sql
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
 
 migrations = Migrations("cxbridge")
 
@@ -302,5 +302,10 @@ def question_keys(db: Database) -> None:
     for sql, params in key_updates(db.execute(UNKEYED_ANSWERS_SQL).fetchall(), lambda _: "?"):
         db.execute(sql, params)
     db.execute("CREATE INDEX feedback_scores_question_key ON feedback_scores (question_key)")
-    bi_views(db, VIEW_NAMES)
+    bi_views(db, VIEWS_BEFORE_RANKING)  # every view of its time, with questions and question_trend
+
+
+@migrations(name="0012_ranking_views")
+def ranking_views(db: Database) -> None:
+    bi_views(db, VIEW_NAMES)  # every view again: location_ranking, location_trend, agent_scorecard
 

@@ -1,0 +1,218 @@
+"""The store-ranking views, written once in portable SQL like the others (`cxbridge.views`):
+`location_ranking` (per period and location: each component 0–100 with its answers, the KPI, the
+rank and the top/bottom flags), `location_trend` (each location's change since the previous
+period, and whether the stores at the bottom then improved) and `agent_scorecard` (per period,
+team and agent: the mystery-shop score and the customers' NPS and CSAT of the staff named).
+
+What the KPI weighs, over which period, the minimum answers and the flagged share are read from
+`cxbridge_metadata` (`cxbridge.ranking`), so one stored view follows `[ranking]` as synced."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
+from cxbridge.sql_parts import COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, time_bucket
+
+if TYPE_CHECKING:
+    from cxbridge.sql_parts import Dialect
+
+RANKING_VIEWS = ("location_ranking", "location_trend", "agent_scorecard")
+
+
+def _settings(d: Dialect) -> str:
+    """One row: the period, the share and each component's weight and minimum, as synced, else
+    the defaults of `[ranking]`."""
+    defaults = DEFAULTS.as_metadata()
+
+    def setting(name: str, *, number: bool = True) -> str:
+        value = d.as_number("value") if number else "value"
+        default = defaults[PREFIX + name] if number else f"'{defaults[PREFIX + name]}'"
+        return f"COALESCE(MAX(CASE WHEN name = '{PREFIX}{name}' THEN {value} END), {default})"
+
+    columns = [f"{setting('period', number=False)} AS period", f"{setting('share')} AS share"]
+    for name in COMPONENTS:
+        columns += [f"{setting(name + '.weight')} AS {name}_weight", f"{setting(name + '.min_answers')} AS {name}_min"]
+    return f"SELECT {', '.join(columns)} FROM {d.qualified('cxbridge_metadata')}"
+
+
+def _answers(d: Dialect) -> str:
+    """One row per record and metric: its primary NPS, eNPS, CSAT or CES answer, or the mean of
+    its mystery-shop or audit scores (a visit or an audit counts once; its criteria never)."""
+    scores = d.qualified("feedback_scores")
+    return f"""
+    SELECT record_id, metric, category, normalized FROM {scores}
+    WHERE is_primary AND metric IN ('nps', 'enps', 'csat', 'ces')
+    UNION ALL
+    SELECT record_id, metric, NULL AS category, AVG(normalized) AS normalized FROM {scores}
+    WHERE metric IN ('mystery_shop', 'audit')
+    GROUP BY record_id, metric"""
+
+
+def _period(d: Dialect) -> str:
+    return f"CASE s.period WHEN 'quarter' THEN {time_bucket(d, 'quarter')} ELSE {time_bucket(d, 'month')} END"
+
+
+def _component_figures() -> list[tuple[str, str, str]]:
+    """(component, SQL of its answers, SQL of its unrounded 0–100 score) per component."""
+
+    def net(population: str, metric: str) -> tuple[str, str]:
+        answered = f"{population} AND a.metric = '{metric}'"
+        promoters = count_if(f"{answered} AND a.category = 'promoter'")
+        detractors = count_if(f"{answered} AND a.category = 'detractor'")
+        answers = count_if(answered)
+        return answers, f"(100.0 + 100.0 * ({promoters} - {detractors}) / NULLIF({answers}, 0)) / 2"
+
+    def mean(population: str, metric: str) -> tuple[str, str]:
+        answered = f"{population} AND a.metric = '{metric}'"
+        return count_if(answered), f"AVG(CASE WHEN {answered} THEN a.normalized END)"
+
+    csat = f"{CUSTOMERS} AND a.metric = 'csat'"
+    figures = {
+        "nps": net(CUSTOMERS, "nps"),
+        "csat": (count_if(csat), f"100.0 * {count_if(f'{csat} AND a.category = {chr(39)}satisfied{chr(39)}')} / "
+                                 f"NULLIF({count_if(csat)}, 0)"),
+        "ces": mean(CUSTOMERS, "ces"),
+        "enps": net(EMPLOYEES, "enps"),
+        "mystery_shop": mean("f.program = 'mystery_shop'", "mystery_shop"),
+        "audit": mean("f.program = 'audit'", "audit"),
+    }  # fmt: skip
+    return [(name, *figures[name]) for name in COMPONENTS]
+
+
+def location_ranking(d: Dialect) -> str:
+    """Per period and location: every component's answers and 0–100 score, the KPI (the weighted
+    mean of the weighted components, NULL unless each has its minimum of answers), the components
+    short of it (`missing`), the rank (ties share one), and the top/bottom flags."""
+    figures = _component_figures()
+    per_location = ",\n           ".join(
+        f"{answers} AS {name}_answers,\n           {score} AS {name}_raw" for name, answers, score in figures
+    )
+    short = " || ".join(
+        f"CASE WHEN s.{name}_weight > 0 AND p.{name}_answers < s.{name}_min THEN ' {name}' ELSE '' END"
+        for name in COMPONENTS
+    )
+    weighted = " + ".join(f"s.{name}_weight * COALESCE(c.{name}_raw, 0)" for name in COMPONENTS)
+    total = " + ".join(f"s.{name}_weight" for name in COMPONENTS)
+    outputs = ", ".join(f"c.{name}_answers, {d.rounded(f'c.{name}_raw', 1)} AS {name}_score" for name in COMPONENTS)
+    return f"""
+WITH settings AS ({_settings(d)}),
+answers AS ({_answers(d)}
+),
+records AS (
+    SELECT f.record_id, f.location_id, f.location_name, f.program, {_period(d)} AS period
+    FROM {d.qualified("feedback")} f CROSS JOIN settings s
+    WHERE f.location_id IS NOT NULL AND {COUNTED}
+),
+per_location AS (
+    SELECT f.period, f.location_id, MAX(f.location_name) AS location_name,
+           {per_location}
+    FROM records f
+    LEFT JOIN answers a ON a.record_id = f.record_id
+    WHERE f.period <> '{UNDATED}'
+    GROUP BY f.period, f.location_id
+),
+checked AS (
+    SELECT p.*, TRIM({short}) AS short_of
+    FROM per_location p CROSS JOIN settings s
+),
+scored AS (
+    SELECT c.*, CASE WHEN c.short_of = '' THEN {d.rounded(f"({weighted}) / ({total})", 1)} END AS kpi
+    FROM checked c CROSS JOIN settings s
+),
+ranked AS (
+    SELECT period, location_id,
+           RANK() OVER (PARTITION BY period ORDER BY kpi DESC) AS rank,
+           RANK() OVER (PARTITION BY period ORDER BY kpi ASC) AS rank_from_bottom,
+           COUNT(*) OVER (PARTITION BY period) AS ranked_locations
+    FROM scored WHERE kpi IS NOT NULL
+)
+SELECT c.period, c.location_id, c.location_name,
+       {outputs},
+       {d.rounded("c.nps_raw * 2 - 100", 1)} AS nps, {d.rounded("c.enps_raw * 2 - 100", 1)} AS enps,
+       c.kpi, NULLIF(c.short_of, '') AS missing, r.rank, r.ranked_locations,
+       CASE WHEN r.rank IS NOT NULL AND (r.rank - 1) < s.share / 100.0 * r.ranked_locations THEN TRUE ELSE FALSE END
+           AS is_top,
+       CASE WHEN r.rank IS NOT NULL AND (r.rank_from_bottom - 1) < s.share / 100.0 * r.ranked_locations
+            THEN TRUE ELSE FALSE END AS is_bottom
+FROM scored c CROSS JOIN settings s
+LEFT JOIN ranked r ON r.period = c.period AND r.location_id = c.location_id
+"""
+
+
+def location_trend(d: Dialect) -> str:
+    """Per period after the first and location ranked or listed in it or in the period before:
+    the KPI and rank then and now, the change, and whether a store flagged bottom then improved
+    (its KPI rose) — `previous_period` is the period before with any data. It repeats
+    location_ranking's query rather than reading the view: no view depends on another, so each
+    can be dropped and made again alone."""
+    return f"""
+WITH ranking AS ({location_ranking(d)}),
+periods AS (
+    SELECT period, DENSE_RANK() OVER (ORDER BY period) AS position
+    FROM (SELECT DISTINCT period FROM ranking) p
+),
+steps AS (
+    SELECT n.period, b.period AS previous_period
+    FROM periods n JOIN periods b ON b.position = n.position - 1
+),
+pairs AS (
+    SELECT DISTINCT period, previous_period, location_id FROM (
+        SELECT t.period, t.previous_period, r.location_id
+        FROM steps t JOIN ranking r ON r.period = t.period
+        UNION ALL
+        SELECT t.period, t.previous_period, r.location_id
+        FROM steps t JOIN ranking r ON r.period = t.previous_period
+    ) u
+)
+SELECT p.period, p.previous_period, p.location_id, COALESCE(n.location_name, b.location_name) AS location_name,
+       n.kpi, b.kpi AS previous_kpi, {d.rounded("n.kpi - b.kpi", 1)} AS kpi_change,
+       n.rank, b.rank AS previous_rank, b.rank - n.rank AS places_up,
+       n.is_bottom, CASE WHEN b.is_bottom THEN TRUE ELSE FALSE END AS was_bottom,
+       CASE WHEN n.kpi IS NULL OR b.kpi IS NULL THEN NULL WHEN n.kpi > b.kpi THEN TRUE ELSE FALSE END AS improved
+FROM pairs p
+LEFT JOIN ranking n ON n.period = p.period AND n.location_id = p.location_id
+LEFT JOIN ranking b ON b.period = p.previous_period AND b.location_id = p.location_id
+"""
+
+
+def agent_scorecard(d: Dialect) -> str:
+    """Per ranking period, team and agent (the staff a record names): mystery-shop visits and
+    their mean score, and the customers' primary NPS and CSAT answers with NPS and CSAT %."""
+    shop = "f.program = 'mystery_shop' AND a.metric = 'mystery_shop'"
+    nps = f"{CUSTOMERS} AND a.metric = 'nps'"
+    csat = f"{CUSTOMERS} AND a.metric = 'csat'"
+    net = f"{count_if(f'{nps} AND a.category = {chr(39)}promoter{chr(39)}')} - " \
+          f"{count_if(f'{nps} AND a.category = {chr(39)}detractor{chr(39)}')}"  # fmt: skip
+    satisfied = count_if(f"{csat} AND a.category = 'satisfied'")
+    return f"""
+WITH settings AS ({_settings(d)}),
+answers AS ({_answers(d)}
+),
+records AS (
+    SELECT f.record_id, f.program, f.team, f.agent_id, {_period(d)} AS period
+    FROM {d.qualified("feedback")} f CROSS JOIN settings s
+    WHERE (f.agent_id IS NOT NULL OR f.team IS NOT NULL) AND {COUNTED}
+),
+per_agent AS (
+    SELECT f.period, f.team, f.agent_id,
+           {count_if(shop)} AS mystery_shop_visits,
+           {d.rounded(f"AVG(CASE WHEN {shop} THEN a.normalized END)", 1)} AS mystery_shop_score,
+           {count_if(nps)} AS nps_answers,
+           {d.rounded(f"100.0 * ({net}) / NULLIF({count_if(nps)}, 0)", 1)} AS nps,
+           {count_if(csat)} AS csat_answers,
+           {d.rounded(f"100.0 * {satisfied} / NULLIF({count_if(csat)}, 0)", 1)} AS csat_pct
+    FROM records f
+    JOIN answers a ON a.record_id = f.record_id
+    WHERE f.period <> '{UNDATED}'
+    GROUP BY f.period, f.team, f.agent_id
+)
+SELECT * FROM per_agent WHERE mystery_shop_visits > 0 OR nps_answers > 0 OR csat_answers > 0
+"""
+
+
+RENDERERS = {
+    "location_ranking": location_ranking,
+    "location_trend": location_trend,
+    "agent_scorecard": agent_scorecard,
+}
