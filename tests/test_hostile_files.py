@@ -9,6 +9,7 @@ import io
 import json
 import math
 import re
+import struct
 import zipfile
 
 import openpyxl
@@ -22,7 +23,7 @@ from cxbridge.tabular.json_records import array_records
 from cxbridge.tabular.sheet_extent import Extent, widest_sheet
 from cxbridge.tabular.workbook import choose_reader, open_workbook
 from tests.sqlite_runs import query, sync_source
-from tests.workbooks import write_xlsx
+from tests.workbooks import write_xlsb, write_xlsx
 
 SOURCE = {
     "connector": "csv", "path": "responses.csv", "timezone": "UTC",
@@ -353,3 +354,64 @@ def test_an_opendocument_sheet_repeating_a_cell_over_billions_of_cells_fails_cle
     result = sync_source(tmp_path, EXCEL | {"path": "book.ods"})
     assert result.status == "failed" and result.written == 0
     assert result.error.startswith("book.ods: not a readable workbook (CalamineError: Cell limit exceeded (17179869184")
+
+
+def test_an_xlsb_workbook_reads_every_row_after_its_extent_is_checked(tmp_path):
+    write_xlsb(tmp_path / "book.xlsb", {"Notes": [["x"]], "Visits": sheet_rows(40)})
+    assert widest_sheet(tmp_path / "book.xlsb", "book.xlsb") == Extent(rows=41, columns=3)
+    result = sync_source(tmp_path, EXCEL | {"path": "book.xlsb", "sheets": ["Visits"]})
+    assert (result.status, result.read, result.written) == ("success", 40, 40)
+    assert stored_ids(tmp_path) == sorted(f"R{n}" for n in range(1, 41))
+
+
+XLSB_TOO_WIDE = (
+    "book.xlsb: a sheet may span up to 1,048,576 rows × 16,384 columns, more than can be read from an .xlsb workbook "
+    "(20,000,000 cells); save it as .xlsx (read as a stream) or export the sheet as CSV"
+)
+
+
+def test_one_far_cell_in_an_xlsb_sheet_fails_the_file_clearly_instead_of_aborting_the_process(tmp_path):
+    # calamine would build a 17-billion-cell grid from these 2 KB (512 GiB) and abort the process
+    path = write_xlsb(tmp_path / "book.xlsb", {"Visits": sheet_rows(3)}, far_cells={"Visits": [(1_048_575, 16_383)]})
+    assert path.stat().st_size < 2_000
+    result = sync_source(tmp_path, EXCEL | {"path": "book.xlsb"})
+    assert (result.status, result.written, result.error) == ("failed", 0, XLSB_TOO_WIDE)
+    assert query(tmp_path, "SELECT count(*) FROM feedback") == [(0,)]
+
+
+def test_the_xlsb_extent_is_read_from_cell_records_not_from_the_dimension_record(tmp_path):
+    path = write_xlsb(tmp_path / "book.xlsb", {"Visits": sheet_rows(3)}, far_cells={"Visits": [(69_999, 51)]})
+    rewrite_part(
+        path, "xl/worksheets/sheet1.bin", lambda data: data.replace(struct.pack("<4I", 0, 69_999, 0, 51), bytes(16))
+    )
+    assert widest_sheet(path, "book.xlsb") == Extent(rows=70_000, columns=52)
+    assert choose_reader(path, "auto", "book.xlsb") == "calamine"
+
+
+def rewrite_part(path, name: str, change, *, rename: str | None = None) -> None:
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts[rename or name] = change(parts.pop(name))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+
+
+def test_an_xlsb_cell_record_too_short_for_its_column_counts_as_the_whole_grid(tmp_path):
+    # calamine would take the column from the bytes an earlier, longer record left in its buffer
+    path = write_xlsb(tmp_path / "book.xlsb", {"Visits": sheet_rows(3)})
+    short_cell = bytes([0x05, 0x00])  # BrtCellReal with an empty body
+    rewrite_part(
+        path,
+        "xl/worksheets/sheet1.bin",
+        lambda data: data.replace(bytes([0x92, 0x01, 0x00]), short_cell + bytes([0x92, 0x01, 0x00])),
+    )
+    assert widest_sheet(path, "book.xlsb") == WHOLE_GRID
+    result = sync_source(tmp_path, EXCEL | {"path": "book.xlsb"})
+    assert (result.status, result.error) == ("failed", XLSB_TOO_WIDE)
+
+
+def test_a_sheet_part_named_in_another_case_is_scanned_as_calamine_finds_it(tmp_path):
+    path = write_xlsb(tmp_path / "book.xlsb", {"Visits": sheet_rows(3)}, far_cells={"Visits": [(1_048_575, 16_383)]})
+    rewrite_part(path, "xl/worksheets/sheet1.bin", lambda data: data, rename="XL/Worksheets/Sheet1.bin")
+    assert widest_sheet(path, "book.xlsb") == WHOLE_GRID

@@ -43,12 +43,20 @@ class Extent:
 
 
 def widest_sheet(path: Path, identity: str) -> Extent:
-    """The largest grid (rows × columns from A1) any worksheet of the xlsx/xlsm file spans; one
-    beyond Excel's own limits is a SourceError."""
+    """The largest grid (rows × columns from A1) any worksheet of the xlsx/xlsm/xlsb file spans;
+    one beyond Excel's own limits is a SourceError. Part names are compared as calamine finds
+    them: `\\` as `/`, in any case."""
+    from cxbridge.tabular.xlsb_extent import xlsb_extent
+
+    binary = path.suffix.lower() == ".xlsb"
     try:
         with zipfile.ZipFile(path) as archive:
-            parts = [info for info in archive.infolist() if info.filename.startswith("xl/worksheets/")]
-            extents = [_extent(archive, info) for info in parts if info.filename.endswith(".xml")]
+            extents = []
+            for info in archive.infolist():
+                name = info.filename.replace("\\", "/").lower()
+                if name.startswith("xl/worksheets/") and (binary or name.endswith(".xml")):
+                    with archive.open(info) as part:
+                        extents.append(xlsb_extent(part) if binary else _extent(part))
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise unreadable_workbook(identity, exc) from None
     widest = max(extents, key=lambda extent: extent.cells, default=Extent(0, 0))
@@ -66,16 +74,15 @@ def beyond_excel(rows: int, columns: int) -> str:
     )
 
 
-def _extent(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent:
+def _extent(part: IO[bytes]) -> Extent:
     rows, columns = 1, 26  # columns A to Z are not collected: counted as all 26
-    with archive.open(info) as part:
-        for number, piece in enumerate(_pieces(part)):
-            piece = piece.translate(_SPACES)
-            cell_rows, numbered_rows = _CELL.findall(piece), _ROW.findall(piece)
-            if not _as_spreadsheets_write(piece, cell_rows, numbered_rows, first=number == 0):
-                return Extent(EXCEL_ROWS, EXCEL_COLUMNS)
-            rows = max(rows, *map(int, set(cell_rows) | set(numbered_rows) | {b"1"}))
-            columns = max(columns, *map(column_number, set(_WIDE_CELL.findall(piece)) | {b"A"}))
+    for number, piece in enumerate(_pieces(part)):
+        piece = piece.translate(_SPACES)
+        cell_rows, numbered_rows = _CELL.findall(piece), _ROW.findall(piece)
+        if not _as_spreadsheets_write(piece, cell_rows, numbered_rows, first=number == 0):
+            return Extent(EXCEL_ROWS, EXCEL_COLUMNS)
+        rows = max(rows, *map(int, set(cell_rows) | set(numbered_rows) | {b"1"}))
+        columns = max(columns, *map(column_number, set(_WIDE_CELL.findall(piece)) | {b"A"}))
     return Extent(rows, columns)
 
 

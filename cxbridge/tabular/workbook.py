@@ -5,7 +5,9 @@ grid from its first cell to its last; openpyxl's read-only mode streams xlsx/xls
 constant memory at about a tenth of the speed. `reader = "auto"` takes calamine, and openpyxl
 for xlsx/xlsm files above STREAM_ABOVE_BYTES or with a sheet whose cells span more than
 CALAMINE_MAX_CELLS (a stray cell at XFD1048576), as the sheets' XML shows (`sheet_extent`).
-openpyxl reads the rows that exist, not the `<dimension>` a sheet claims.
+openpyxl reads the rows that exist, not the `<dimension>` a sheet claims. An .xlsb sheet's
+records are read the same way first (`xlsb_extent`); with no streaming reader for the format,
+one past CALAMINE_MAX_CELLS fails clearly.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def choose_reader(path: Path, reader: str, identity: str) -> str:
     streamable = path.suffix.lower() in OPENPYXL_SUFFIXES
     if reader == "openpyxl" and not streamable:
         raise SourceError(f"{path.name}: openpyxl reads only .xlsx and .xlsm; use reader = 'calamine'")
+    if path.suffix.lower() == ".xlsb":
+        _check_binary_extent(path, identity)
     if not streamable or reader == "openpyxl":
         return "calamine" if not streamable else "openpyxl"
     if reader == "auto" and path.stat().st_size > STREAM_ABOVE_BYTES:
@@ -46,6 +50,18 @@ def choose_reader(path: Path, reader: str, identity: str) -> str:
     return "openpyxl"
 
 
+def _check_binary_extent(path: Path, identity: str) -> None:
+    """An .xlsb sheet has no streaming reader: one spanning more than calamine holds fails here,
+    before calamine is asked for the grid (a far cell would make it abort the process)."""
+    extent = widest_sheet(path, identity)
+    if extent.cells > CALAMINE_MAX_CELLS:
+        raise SourceError(
+            f"{identity}: a sheet may span up to {extent.rows:,} rows × {extent.columns:,} columns, more than can be read "
+            f"from an .xlsb workbook ({CALAMINE_MAX_CELLS:,} cells); save it as .xlsx (read as a stream) or "
+            "export the sheet as CSV"
+        )
+
+
 def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader: str = "auto") -> list[Grid]:
     """One grid per sheet (the named ones, or every sheet), in workbook order."""
     engine = choose_reader(path, reader, identity)
@@ -60,7 +76,9 @@ def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader
     for index, name in enumerate(names):
         position = ReadPosition()
         read_rows = _reader(read, path, identity, name, _SheetShare(position, index, len(names)))
-        grids.append(Grid(file=identity, sheet=name, read_rows=read_rows, details={"reader": engine}, position=position))
+        grids.append(
+            Grid(file=identity, sheet=name, read_rows=read_rows, details={"reader": engine}, position=position)
+        )
     return grids
 
 
