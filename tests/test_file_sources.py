@@ -194,7 +194,7 @@ def test_the_other_files_headers_are_read_only_when_a_file_lacks_a_mapped_column
 
     opened = Counter()
     read_tables = reading.read_tables
-    counted = lambda file, *args: opened.update([file.identity]) or read_tables(file, *args)  # noqa: E731
+    counted = lambda file, *args, **kw: opened.update([file.identity]) or read_tables(file, *args, **kw)  # noqa: E731
     monkeypatch.setattr(reading, "read_tables", counted)
     write_xlsx(tmp_path / "nps_2023.xlsx", {"Q1": [HEADER[:4], *[row[:4] for row in workbook_rows(3)]]})
     for year in (2024, 2025):

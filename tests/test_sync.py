@@ -170,14 +170,15 @@ def test_dry_run_compares_content_hashes_as_the_real_run_would(workspace: Worksp
     rows = [survey_row(n) for n in range(1, 5)]
     workspace.write_csv(rows)
     workspace.sync()
+    rows[1] = survey_row(2, nps=9)  # an edit before the new row: the file is read whole again
     workspace.write_csv([*rows, survey_row(5)])
     before = workspace.table("feedback")
     [dry] = workspace.sync(dry_run=True).results
-    assert (dry.read, dry.written, dry.unchanged) == (5, 1, 4)
+    assert (dry.read, dry.written, dry.unchanged) == (5, 2, 3)
     assert workspace.table("feedback") == before
     assert workspace.query("SELECT COUNT(*) FROM sync_runs") == [(1,)]
     [real] = workspace.sync().results
-    assert (real.read, real.written, real.unchanged) == (5, 1, 4)
+    assert (real.read, real.written, real.unchanged) == (5, 2, 3)
 
 
 def test_full_refresh_rereads_but_rewrites_only_changes(workspace: Workspace):

@@ -3,10 +3,15 @@ encoding detected, quoted cells with newlines kept, read as a stream.
 
 Any line ending reads as one: `\n`, `\r\n` and classic Mac OS `\r`. A quote left open would
 swallow every later line into one cell; a quoted cell that runs to the end of the file, or a
-row spanning more than `max_row_lines` lines, fails the file naming the row where it starts."""
+row spanning more than `max_row_lines` lines, fails the file naming the row where it starts.
+
+A file grown by appending since a sync read it is read on from where that sync's last whole
+record ended (`resume`: its bytes, records and lines): the lines are counted in bytes of the
+file's encoding as they are read, so that the position is exact."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
@@ -35,9 +40,11 @@ class DetectedDelimiter:
 
 
 def open_delimited(
-    path: Path, identity: str, *, encoding: str | None, delimiter: str | None, max_row_lines: int = MAX_ROW_LINES
+    path: Path, identity: str, *, encoding: str | None, delimiter: str | None, max_row_lines: int = MAX_ROW_LINES,
+    resume: tuple[int, int, int] | None = None,
 ) -> Grid:
-    """A grid over a delimited file; encoding and delimiter are detected when not given."""
+    """A grid over a delimited file; encoding and delimiter are detected when not given. With
+    `resume` (a `ReadPosition.whole` of an earlier read), its rows are those after that point."""
     details: dict[str, str] = {}
     if encoding is None or encoding == "auto":
         found = detect_encoding(path)
@@ -58,7 +65,35 @@ def open_delimited(
         return _records(path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter,
                         max_row_lines=max_row_lines, position=position)  # fmt: skip
 
-    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details, position=position)
+    def read_rest() -> Iterator[tuple[int, Cells]]:
+        return _records(path, identity, encoding=chosen_encoding, delimiter=chosen_delimiter,
+                        max_row_lines=max_row_lines, position=position, start=resume)  # fmt: skip
+
+    rest = read_rest if resume is not None else None
+    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details, position=position, read_rest=rest)
+
+
+def resumable(path: Path, encoding: str) -> bool:
+    """Whether a read of the file in this encoding can go on from a byte position: not so for
+    codecs whose byte order is only told by a mark at the start (UTF-16 or UTF-32 read as such)."""
+    return _byte_codec(path, encoding) is not None
+
+
+def _byte_codec(path: Path, encoding: str) -> tuple[str, int] | None:
+    """The codec that encodes the file's text, line by line, back to its bytes, and the size of
+    the byte-order mark before them; None when there is none (see `resumable`)."""
+    name = codecs.lookup(encoding).name
+    if name not in ("utf-8-sig", "utf-16", "utf-32"):
+        return name, 0
+    with path.open("rb") as handle:
+        head = handle.read(4)
+    if name == "utf-8-sig":
+        return "utf-8", 3 if head.startswith(codecs.BOM_UTF8) else 0
+    if name == "utf-16" and head.startswith(codecs.BOM_UTF16_LE) and not head.startswith(codecs.BOM_UTF32_LE):
+        return "utf-16-le", 2
+    if name == "utf-16" and head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", 2
+    return None
 
 
 def detect_delimiter(sample: str) -> DetectedDelimiter:
@@ -118,16 +153,21 @@ class _Lines:
     """The lines of a file as csv.reader takes them, then the end-of-file marker; it counts the
     lines of the row being read and stops one that runs past `limit` lines."""
 
-    def __init__(self, handle: io.TextIOBase, *, limit: int):
-        self.handle, self.limit = handle, limit
-        self.read = 0
-        self.row_start = 1  # the line the row being read starts on
+    def __init__(self, handle: io.TextIOBase, *, limit: int, codec: str | None, at: tuple[int, int]):
+        self.handle, self.limit, self.codec = handle, limit, codec
+        self.bytes, self.read = at  # bytes and lines read before the first line given
+        self.row_start = self.read + 1  # the line the row being read starts on
+        self.last = ""  # the last line given
 
     def __iter__(self) -> Iterator[str]:
+        codec = self.codec
         for line in self.handle:
             self.read += 1
             if self.read - self.row_start >= self.limit:
                 raise _RunawayRow()
+            if codec is not None:
+                self.bytes += len(line.encode(codec))
+            self.last = line
             yield line
         yield _END_OF_FILE
 
@@ -137,20 +177,34 @@ class _RunawayRow(Exception):
 
 
 def _records(
-    path: Path, identity: str, *, encoding: str, delimiter: str, max_row_lines: int, position: ReadPosition
+    path: Path, identity: str, *, encoding: str, delimiter: str, max_row_lines: int, position: ReadPosition,
+    start: tuple[int, int, int] | None = None,
 ) -> Iterator[tuple[int, Cells]]:
-    number = 0
+    """(record number, cells) of each record, from the start or from `start`; at the end of
+    the file, `position.whole` is where the last record ending with a line break ends. A last
+    line ending with a bare carriage return is not counted as whole: a line feed appended after
+    it would make the two one line break."""
+    byte_codec = _byte_codec(path, encoding)
+    offset, number, line = start or (0, 0, 0)
+    if start is not None and byte_codec is not None:
+        encoding = byte_codec[0]  # read on past the byte-order mark
+    first = number
+    whole = before = (offset or (byte_codec[1] if byte_codec else 0), number, line)
     try:
         size = path.stat().st_size
-        with path.open(encoding=encoding, newline="") as handle:
-            lines = _Lines(handle, limit=max_row_lines)
+        with _open_at(path, offset, encoding) as handle:
+            lines = _Lines(handle, limit=max_row_lines, codec=byte_codec[0] if byte_codec else None, at=whole[::2])
             reader = csv.reader(lines, delimiter=delimiter)
-            for number, row in enumerate(reader, start=1):
+            for number, row in enumerate(reader, start=first + 1):
                 if delimiter.join(row) == _END_OF_FILE:
+                    if byte_codec is not None:
+                        position.whole = before if lines.last.endswith("\r") else whole
                     return
                 if row and row[-1].endswith(_END_OF_FILE):
                     raise SourceError(_open_quote(identity, number, lines))
-                lines.row_start = reader.line_num + 1
+                lines.row_start = lines.read + 1
+                if lines.last.endswith(("\n", "\r")):
+                    before, whole = whole, (lines.bytes, number, lines.read)
                 position.bytes_read(handle, size)
                 yield number, row
     except _RunawayRow:
@@ -161,6 +215,12 @@ def _records(
         raise SourceError(f"{identity}: row {number + 1}: malformed CSV ({exc})") from None
     except OSError as exc:
         raise SourceError(f"{identity}: cannot read it ({exc.strerror})") from None
+
+
+def _open_at(path: Path, offset: int, encoding: str) -> io.TextIOWrapper:
+    binary = path.open("rb")
+    binary.seek(offset)
+    return io.TextIOWrapper(binary, encoding=encoding, newline="")
 
 
 def _unreadable(identity: str, encoding: str, exc: UnicodeError) -> str:

@@ -6,7 +6,6 @@ it is imported from the command line or synced from a configuration elsewhere.""
 from __future__ import annotations
 
 import glob
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +47,6 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
     if not matches:
         raise SourceError(f"no {what} matches {pattern!r} (looked in {base_dir})")
     return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
-
-
-def fingerprint(path: Path) -> str:
-    """A hash of the file's bytes: an unchanged file is not read again."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def nothing_in(file: SourceFile) -> str:

@@ -23,6 +23,9 @@ class ReadPosition:
     reader that cannot tell leaves it at 0."""
 
     share: float = 0.0
+    whole: tuple[int, int, int] | None = None
+    """(bytes, records, lines) of a delimited file up to the end of the last record read that ended with
+    a line break: where a later sync of the file, grown by appending, goes on reading."""
 
     def bytes_read(self, handle: IO[Any], size: int) -> None:
         """The share of a file of `size` bytes read through `handle` (text read ahead in blocks:
@@ -39,16 +42,19 @@ class Grid:
     read_rows: Callable[[], Iterator[tuple[int, Cells]]]
     details: dict[str, str] = field(default_factory=dict)  # how it was read: encoding, delimiter, reader
     position: ReadPosition = field(default_factory=ReadPosition)
+    read_rest: Callable[[], Iterator[tuple[int, Cells]]] | None = None
+    """Set for a file grown by appending since an earlier sync read it: `rows()` gives only the
+    rows after the part read then; `preview()` still reads from the start, where the header is."""
     _preview: list[tuple[int, Cells]] | None = None
 
     def rows(self) -> Iterator[tuple[int, Cells]]:
         """(row number, cells) for every row, blank ones included; row 1 is the first line."""
-        return self.read_rows()
+        return self.read_rest() if self.read_rest is not None else self.read_rows()
 
     def preview(self, limit: int = PREVIEW_ROWS) -> list[tuple[int, Cells]]:
         """The first rows, read once and kept (for detection)."""
         if self._preview is None or len(self._preview) < limit:
-            self._preview = list(islice(self.rows(), limit))
+            self._preview = list(islice(self.read_rows(), limit))
         return self._preview[:limit]
 
     @property

@@ -31,15 +31,19 @@ class MappingError(SourceError):
     """The mapping does not fit a file's header: a configuration problem, found by `check`."""
 
 
-def open_sources(file: SourceFile, config: FileSourceConfig) -> list[Grid | RecordSet]:
-    """The grids (one per sheet) or the record set of a file."""
+def open_sources(
+    file: SourceFile, config: FileSourceConfig, *, resume: tuple[int, int, int] | None = None
+) -> list[Grid | RecordSet]:
+    """The grids (one per sheet) or the record set of a file; a delimited file's rows from
+    `resume` on when given (see `open_delimited`)."""
     expected = CONNECTOR_OF_KIND[file.kind]
     if config.connector != expected:
         raise SourceError(f"{file.identity} is a {file.kind} file; read it with connector = {expected!r}")
     if file.kind == "delimited":
         encoding, delimiter = getattr(config, "encoding", "auto"), getattr(config, "delimiter", None)
         limit = getattr(config, "max_row_lines", MAX_ROW_LINES)
-        return [open_delimited(file.path, file.identity, encoding=encoding, delimiter=delimiter, max_row_lines=limit)]
+        return [open_delimited(file.path, file.identity, encoding=encoding, delimiter=delimiter, max_row_lines=limit,
+                               resume=resume)]  # fmt: skip
     if file.kind == "workbook":
         sheets, reader = getattr(config, "sheets", None), getattr(config, "reader", "auto")
         return list(open_workbook(file.path, file.identity, sheets=sheets, reader=reader))
@@ -57,13 +61,15 @@ def layout_of(source: Grid | RecordSet, configured: str) -> str:
 
 
 def open_tables(
-    file: SourceFile, config: FileSourceConfig, definition: Any, *, headers: SourceHeaders | None = None
+    file: SourceFile, config: FileSourceConfig, definition: Any, *, headers: SourceHeaders | None = None,
+    resume: tuple[int, int, int] | None = None,
 ) -> Iterator[Table]:
     """Each table of the file that the mapping fits (see `fit_problem`); a sheet it does not
     fit is passed over, with its reason logged, when no sheets were named, else an error.
-    `headers` are the source's other files, looked in when the file lacks a mapped column."""
+    `headers` are the source's other files, looked in when the file lacks a mapped column;
+    `resume` reads on an appended delimited file (see `open_delimited`)."""
     named_sheets = bool(getattr(config, "sheets", None))
-    tables = read_tables(file, config, definition)
+    tables = read_tables(file, config, definition, resume=resume)
     for table in tables:
         missing = missing_columns(table, config)
         elsewhere = _columns_elsewhere(table, tables, config, file=file, definition=definition, headers=headers)
@@ -80,13 +86,15 @@ def open_tables(
         yield table
 
 
-def read_tables(file: SourceFile, config: FileSourceConfig, definition: Any) -> list[Table]:
+def read_tables(
+    file: SourceFile, config: FileSourceConfig, definition: Any, *, resume: tuple[int, int, int] | None = None
+) -> list[Table]:
     """The tables of the file in its layout, their headers found and no row read beyond that;
     an empty sheet, or one no layout reads when no sheets were named, is passed over."""
     options = LayoutOptions(header_row=config.header_row, header_rows=config.header_rows, definition=definition)
     named_sheets = bool(getattr(config, "sheets", None))
     tables = []
-    for source in open_sources(file, config):
+    for source in open_sources(file, config, resume=resume):
         if isinstance(source, Grid) and not source.preview(1):
             log.info("%s: empty, passed over", source.where)
             continue

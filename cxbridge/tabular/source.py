@@ -7,8 +7,9 @@ time plus e-mail and phone, when mapped; else every cell) — and, for a key see
 same sheet, how many times it was seen. So re-reading a file writes nothing, appended rows are
 new records, and a row whose answers were edited keeps its record (unless its key changed).
 
-Incremental reads. The cursor holds a fingerprint per file (its bytes and the mapping): an
-unchanged file is not read again; a changed one is read again and the engine's content hash
+Incremental reads. The cursor holds the state of each file read (`file_state`): an unchanged
+file is not read again; a CSV file with an id column that grew by appending is read on from
+where the last read ended; any other change reads the file again, and the engine's content hash
 writes only the rows that are new or changed.
 """
 
@@ -30,7 +31,9 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.files import SourceFile, find_files, fingerprint, nothing_in
+from cxbridge.tabular.cells import DateOrder
+from cxbridge.tabular.file_state import Plan, plan, state_after_read
+from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
@@ -49,13 +52,14 @@ class FileStream(Stream):
         super().__init__(source)
         self.config: FileSourceConfig = source.config  # type: ignore[assignment]
         self._config_hash = hashlib.sha256(self.config.model_dump_json(exclude=NOT_READING).encode()).hexdigest()[:16]
-        self._read: dict[str, str] = {}
-        self._saved: dict[str, str] = {}
+        self._read: dict[str, Any] = {}
+        self._saved: dict[str, Any] = {}
         self._progress: FilesRead | None = None
         self.failures: list[str] = []
         self.empty: list[str] = []  # why each file read this run gave no row
         self.rows = 0  # rows read this run
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
+        self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -86,7 +90,7 @@ class FileStream(Stream):
         saved, problems = _saved_files(cursor), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         for file in files:
-            if saved.get(file.identity) == self._mark(file):
+            if self._plan(file, saved).action == "skip":
                 continue
             try:
                 for _ in open_tables(file, self.config, definition, headers=headers):
@@ -98,21 +102,28 @@ class FileStream(Stream):
         if problems:
             raise ConfigError("; ".join(problems))
 
-    def _mark(self, file: SourceFile) -> str:
-        """What the cursor keeps of a file read: its bytes and the mapping it was read with."""
-        return f"{fingerprint(file.path)}:{self._config_hash}"
+    def _plan(self, file: SourceFile, saved: dict[str, Any]) -> Plan:
+        """Pass the file over, read on from where the last read ended, or read it whole (see
+        `file_state`). Only rows with ids of their own are read on: a row keyed by its content
+        counts the rows of the same key before it, which only a whole read sees."""
+        appendable = file.kind == "delimited" and bool(self.config.columns.id)
+        return plan(file, saved.get(file.identity), self._config_hash, appendable=appendable)
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._saved = _saved_files(cursor)
         files = self.files()
         headers = self.source.headers(files)  # type: ignore[attr-defined]
-        marks = {file.identity: self._mark(file) for file in files}
-        todo = [file for file in files if self._saved.get(file.identity) != marks[file.identity]]
+        plans = {file.identity: self._plan(file, self._saved) for file in files}
+        for identity, done in plans.items():
+            if done.action == "skip" and done.state is not None:
+                self._read[identity] = done.state.to_cursor()  # its time, when only that changed
+        todo = [file for file in files if plans[file.identity].action != "skip"]
         self._progress = FilesRead(todo)
         for file in todo:
-            read_before = self.rows
+            read_before, resumed = self.rows, plans[file.identity].resume is not None
+            self._whole = None
             try:
-                for raw in self._file_rows(file, headers):
+                for raw in self._file_rows(file, headers, plans[file.identity]):
                     self.rows += 1
                     yield raw
             except SourceError as exc:
@@ -121,9 +132,12 @@ class FileStream(Stream):
                 continue
             finally:
                 self._progress.finished(file)
-            if self.rows == read_before:
+            if self.rows == read_before and not resumed:
                 self.empty.append(nothing_in(file))
-            self._read[file.identity] = marks[file.identity]
+            order = getattr(self.__dict__.get("normalizer"), "date_order", None)
+            self._read[file.identity] = state_after_read(
+                file, self._config_hash, whole=self._whole, date_order=order.value if order else None
+            ).to_cursor()
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
         if self.failures:
@@ -149,13 +163,17 @@ class FileStream(Stream):
         """The bytes of the files to read (those not passed over) read so far."""
         return self._progress.now() if self._progress is not None else None
 
-    def _file_rows(self, file: SourceFile, headers: SourceHeaders) -> Iterator[dict[str, Any]]:
-        for table in open_tables(file, self.config, self.definition, headers=headers):
+    def _file_rows(self, file: SourceFile, headers: SourceHeaders, todo: Plan) -> Iterator[dict[str, Any]]:
+        for table in open_tables(file, self.config, self.definition, headers=headers, resume=todo.resume):
             self.normalizer.learn_table(table)
+            if todo.resume is not None and self.config.date_order is None and todo.state is not None:
+                saved = todo.state.date_order  # the rows read before decided it: the new ones read alike
+                self.normalizer.date_order = DateOrder(saved) if saved else None
             self._look_for_unmapped_scores(table)
             if self._progress is not None:
                 self._progress.reading(file, table)
             yield from self._table_rows(table)
+            self._whole = table.position.whole
 
     def _look_for_unmapped_scores(self, table: Table) -> None:
         """Columns the mapping leaves out that look scored: named in the run's summary. A file
@@ -250,8 +268,8 @@ class RowKeys:
         return content_id(base, self.repeats[number])
 
 
-def _saved_files(cursor: Any) -> dict[str, str]:
-    """The mark of each file the cursor says was read."""
+def _saved_files(cursor: Any) -> dict[str, Any]:
+    """The state of each file the cursor says was read."""
     return dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
 
 

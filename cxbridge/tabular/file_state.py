@@ -1,0 +1,141 @@
+"""What a file source's cursor keeps of each file it read, and what the next sync does with the
+file: pass it over (unchanged), read on from where the last read ended (grown by appending), or
+read it whole again (any other change).
+
+A file is unchanged when its size and modification time are the saved ones (not a byte of it is
+read), or, when only the time differs, when the hash of its bytes is the saved one. A delimited
+file grown since is read on from the end of the last whole record read before when the hash of
+its bytes up to there is the saved one: only the bytes after it are read, the header taken from
+the start. Anything else — an edit or a cut in the part read before, another mapping, a
+workbook or JSON export that changed — reads the file whole again, as the first time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cxbridge.tabular.files import SourceFile
+
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class FileState:
+    """One file as a sync read it: the mapping's hash, the file's size, time and hash, and for a
+    delimited file where to read on from (bytes, records, lines), the hash of the bytes up to
+    there, and the date order its rows were read in."""
+
+    config: str
+    size: int
+    mtime_ns: int
+    sha256: str
+    resume: tuple[int, int, int] | None = None
+    prefix_sha256: str | None = None
+    date_order: str | None = None
+
+    def to_cursor(self) -> dict[str, Any]:
+        saved: dict[str, Any] = {"config": self.config, "size": self.size, "mtime_ns": self.mtime_ns,
+                                 "sha256": self.sha256}  # fmt: skip
+        if self.resume is not None:
+            saved |= {"resume": list(self.resume), "prefix_sha256": self.prefix_sha256}
+        if self.date_order is not None:
+            saved["date_order"] = self.date_order
+        return saved
+
+    @classmethod
+    def from_cursor(cls, saved: Any) -> FileState | None:
+        """The state a cursor saved; None for one that is not a state (a mark saved by versions
+        before states: the file's hash and the mapping's, `sha256:config`)."""
+        if not isinstance(saved, dict):
+            return None
+        try:
+            resume = saved.get("resume")
+            return cls(
+                config=str(saved["config"]), size=int(saved["size"]), mtime_ns=int(saved["mtime_ns"]),
+                sha256=str(saved["sha256"]), resume=tuple(int(n) for n in resume) if resume else None,  # type: ignore[arg-type]
+                prefix_sha256=saved.get("prefix_sha256"), date_order=saved.get("date_order"),
+            )  # fmt: skip
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do with a file: `skip` it (and save `keep`, its state with today's time), `resume`
+    it from `state.resume`, or read it `whole`."""
+
+    action: str
+    state: FileState | None = None
+
+    @property
+    def resume(self) -> tuple[int, int, int] | None:
+        return self.state.resume if self.action == "resume" and self.state is not None else None
+
+
+def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool) -> Plan:
+    """What to do with `file` given what the cursor `saved` of it; `appendable` says whether
+    the source may read on an appended file (a delimited file whose rows have their own ids)."""
+    stat = file.path.stat()
+    if isinstance(saved, str):  # the mark of an earlier version: the hash of the whole file and the mapping
+        return (
+            Plan("skip")
+            if saved == f"{_sha256(file.path, stat.st_size, stat.st_mtime_ns, None)}:{config}"
+            else Plan("whole")
+        )
+    state = FileState.from_cursor(saved)
+    if state is None or state.config != config:
+        return Plan("whole")
+    if stat.st_size == state.size:
+        if (
+            stat.st_mtime_ns == state.mtime_ns
+            or _sha256(file.path, stat.st_size, stat.st_mtime_ns, None) == state.sha256
+        ):
+            return Plan("skip", FileState(**{**state.__dict__, "mtime_ns": stat.st_mtime_ns}))
+        return Plan("whole")
+    if (
+        appendable and stat.st_size > state.size and state.resume is not None
+        and _sha256(file.path, stat.st_size, stat.st_mtime_ns, state.resume[0]) == state.prefix_sha256
+    ):  # fmt: skip
+        return Plan("resume", state)
+    return Plan("whole")
+
+
+def state_after_read(
+    file: SourceFile, config: str, *, whole: tuple[int, int, int] | None, date_order: str | None
+) -> FileState:
+    """The state to save of a file just read; `whole` is where its last whole record ended
+    (None for files not read on: workbooks, JSON exports)."""
+    stat = file.path.stat()
+    total, prefix = hashlib.sha256(), None
+    with file.path.open("rb") as handle:
+        if whole is not None:
+            _digest(handle, total, whole[0])
+            prefix = total.hexdigest()
+        _digest(handle, total, None)
+    return FileState(config=config, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=total.hexdigest(),
+                     resume=whole, prefix_sha256=prefix, date_order=date_order)  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _sha256(path: Path, size: int, mtime_ns: int, length: int | None) -> str:
+    """The hash of the file's first `length` bytes (all of them for None); kept for the run by
+    the file's size and time, so the check pass and the read hash a file once."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        _digest(handle, digest, length)
+    return digest.hexdigest()
+
+
+def _digest(handle: Any, digest: Any, length: int | None) -> None:
+    left = length
+    while left is None or left > 0:
+        chunk = handle.read(_BLOCK if left is None else min(_BLOCK, left))
+        if not chunk:
+            return
+        digest.update(chunk)
+        if left is not None:
+            left -= len(chunk)
