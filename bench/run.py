@@ -1,17 +1,26 @@
-"""Benchmark: `cxbridge sync` of N CSV responses into SQLite against a raw baseline, in one run.
+"""Benchmark: `cxbridge sync` of N CSV responses against the floor and, with `--peers`, against
+the generic loaders, each in a child process of its own so its CPU time and peak RSS are its own.
 
-(a) baseline: Python's csv module + sqlite3 executemany writing the same rows (same columns,
-    same JSON, same hashes) into the same tables — the floor the data itself costs;
-(b) cxbridge: `cxbridge sync` of the same file into a fresh database, in a child process so its
-    peak RSS is its own.
+- floor: Python's csv module + sqlite3 executemany writing the same rows (same columns, same
+  JSON, same hashes) into the same tables and indexes cxbridge creates — what the data costs;
+- cxbridge: `cxbridge sync` of the same file into a fresh SQLite database (with `--peers`, into a
+  fresh DuckDB file too), then again with the file unchanged and again with 1 % of rows appended;
+- with `--peers` (install them with `pip install -e '.[bench]'`; a peer not installed is skipped
+  with a message): dlt `pipeline.run` of the same records as dicts shaped like cxbridge's
+  `feedback` rows, scores and comments nested, into SQLite (SQLAlchemy destination) and DuckDB,
+  each with its fastest loader format (`--dlt-format-sqlite`, `--dlt-format-duckdb`); and
+  `pandas.read_csv` + `DataFrame.to_sql` of the flat CSV into SQLite.
 
+The contenders take turns (`--rounds` times, the order turning each round; the median counts).
 Records/s are computed from CPU time (user + system), so that other work on the machine does not
-skew the ratio; wall-clock rates are printed too.
+skew the ratios; wall-clock rates are printed too.
 
     python bench/run.py --records 100000
+    python bench/run.py --records 100000 --peers
 
-The last line is machine-readable:
+The last lines are machine-readable:
     records=N cxbridge_rps=… baseline_rps=… ratio=… peak_rss_mb=…
+    records=N vs_dlt_sqlite=… vs_dlt_duckdb=… vs_floor=… vs_pandas=… peak_rss_mb=…   (with --peers)
 """
 
 from __future__ import annotations
@@ -68,13 +77,15 @@ scale = [1, 7]
 """
 
 
-def generate(path: Path, records: int, *, seed: int = 7) -> None:
-    rng = random.Random(seed)
+def generate(path: Path, records: int, *, seed: int = 7, first: int = 0) -> None:
+    """`records` responses numbered from `first`; from 0 a new file with its header, else appended."""
+    rng = random.Random(seed + first)
     comments = ["", "", "Quick and friendly.", "Queue was too long.", "Could not find my size, staff helped."]
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("a" if first else "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for n in range(records):
+        if not first:
+            writer.writerow(HEADER)
+        for n in range(first, first + records):
             writer.writerow([
                 f"R{n}", f"2025-{n % 12 + 1:02d}-{n % 28 + 1:02d}T{n % 24:02d}:{n % 60:02d}:00Z",
                 f"S{n % 50:03d}", f"Store {n % 50}", rng.choice(["email", "sms", "web"]),
@@ -98,24 +109,22 @@ def _category_ces(value: int) -> str:
     return "low_effort" if value >= 6 else "high_effort" if value <= 2 else "neutral"
 
 
-def baseline(csv_path: Path, db_path: Path) -> int:
-    """Insert every response as cxbridge would, with plain Python; returns the record count."""
+def _create_tables(db_path: Path) -> None:
     from cxbridge.plugins.sqlite.destination import SQLiteDestination  # only to create the same tables
 
     destination = SQLiteDestination(f"sqlite:///{db_path}")
     destination.open()
     destination.close()
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    feedback_sql = f"INSERT INTO feedback VALUES ({', '.join('?' * 38)})"
+
+
+def rows_of(csv_path: Path):
+    """Each response as cxbridge stores it: its `feedback` row, `feedback_scores` rows and
+    `feedback_comments` rows, as tuples in the tables' column order."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     now = datetime.now(timezone.utc).isoformat()
-    count = 0
     with csv_path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
-        batch_feedback, batch_scores, batch_comments = [], [], []
         for row in reader:
             rid = _hash("bench", "rows", row[0])
             nps, csat, ces = int(row[6]), LABELS.index(row[7]) + 1, int(row[8])
@@ -126,27 +135,42 @@ def baseline(csv_path: Path, db_path: Path) -> int:
                        "Effort": {"text": "Effort", "value": row[8], "label": None},
                        "Comment": {"text": "Comment", "value": row[9], "label": None}}  # fmt: skip
             raw = {"file": "responses.csv", "row": reader.line_num, "values": values}
-            batch_feedback.append((
+            feedback = (
                 rid, "bench", "csv", "rows", row[0], "voc", "customer", row[4], None, None, None, "complete",
-                row[1], None, row[2], row[3], None, None, _hash(row[5].casefold(), key=b"cxbridge-v1"),
+                row[1], row[1][:10], None, row[2], row[3], None, None, _hash(row[5].casefold(), key=b"cxbridge-v1"),
                 None, None, None, None, None, nps, group, float(csat), (csat - 1) * 25.0, float(ces),
                 (ces - 1) / 6 * 100, row[9] or None, dumps(answers), dumps({"Basket": row[10]}), dumps(raw),
-                1, now, "baseline", _hash(rid),
-            ))  # fmt: skip
-            batch_scores += [
-                (rid, "nps", "NPS", "NPS", float(nps), 0.0, 10.0, "higher_is_better", nps * 10.0, group, True),
+                1, now, "baseline", _hash(rid), None,
+            )  # fmt: skip
+            scores = [
+                (rid, "nps", "NPS", "NPS", float(nps), 0.0, 10.0, "higher_is_better", nps * 10.0, group, True, "bench/NPS@0-10"),
                 (rid, "csat", "Satisfaction", "Satisfaction", float(csat), 1.0, 5.0, "higher_is_better",
-                 (csat - 1) * 25.0, _category_csat(csat), True),
+                 (csat - 1) * 25.0, _category_csat(csat), True, "bench/Satisfaction@1-5"),
                 (rid, "ces", "Effort", "Effort", float(ces), 1.0, 7.0, "higher_is_better", (ces - 1) / 6 * 100,
-                 _category_ces(ces), True),
+                 _category_ces(ces), True, "bench/Effort@1-7"),
             ]  # fmt: skip
-            if row[9]:
-                batch_comments.append((rid, "Comment", "Comment", row[9], None))
-            count += 1
-            if len(batch_feedback) == 1000:
-                _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments)
-                batch_feedback, batch_scores, batch_comments = [], [], []
-        _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments)
+            comments = [(rid, "Comment", "Comment", row[9], None)] if row[9] else []
+            yield feedback, scores, comments
+
+
+def baseline(csv_path: Path, db_path: Path) -> int:
+    """Insert every response as cxbridge would, with plain Python; returns the record count."""
+    _create_tables(db_path)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    feedback_sql = f"INSERT INTO feedback VALUES ({', '.join('?' * 40)})"
+    count = 0
+    batch_feedback, batch_scores, batch_comments = [], [], []
+    for feedback, scores, comments in rows_of(csv_path):
+        batch_feedback.append(feedback)
+        batch_scores += scores
+        batch_comments += comments
+        count += 1
+        if len(batch_feedback) == 1000:
+            _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments)
+            batch_feedback, batch_scores, batch_comments = [], [], []
+    _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments)
     conn.close()
     return count
 
@@ -154,63 +178,252 @@ def baseline(csv_path: Path, db_path: Path) -> int:
 def _flush(conn, feedback_sql, feedback, scores, comments) -> None:
     conn.execute("BEGIN")
     conn.executemany(feedback_sql, feedback)
-    conn.executemany("INSERT INTO feedback_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", scores)
+    conn.executemany("INSERT INTO feedback_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", scores)
     conn.executemany("INSERT INTO feedback_comments VALUES (?, ?, ?, ?, ?)", comments)
     conn.execute("COMMIT")
 
 
-# --- (b) cxbridge, in a child process ---------------------------------------------------------
+# --- the peers: dlt and pandas ---------------------------------------------------------------
+
+
+def dlt_load(csv_path: Path, work: Path, engine: str, loader_format: str) -> int:
+    """dlt `pipeline.run` of the same records, shaped like cxbridge's rows (scores and comments
+    nested: dlt makes them child tables), appended to a fresh dataset."""
+    import dlt
+
+    _create_tables(work / "columns.db")
+    with sqlite3.connect(work / "columns.db") as conn:
+        names = {table: [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+                 for table in ("feedback", "feedback_scores", "feedback_comments")}  # fmt: skip
+
+    def records():
+        for feedback, scores, comments in rows_of(csv_path):
+            record = dict(zip(names["feedback"], feedback))
+            record["scores"] = [dict(zip(names["feedback_scores"][1:], score[1:])) for score in scores]
+            record["comments"] = [dict(zip(names["feedback_comments"][1:], comment[1:])) for comment in comments]
+            yield record
+
+    if engine == "duckdb":
+        destination = dlt.destinations.duckdb(str(work / f"dlt-{engine}.duckdb"))
+    else:
+        destination = dlt.destinations.sqlalchemy(credentials=f"sqlite:///{work / f'dlt-{engine}.db'}")
+    pipeline = dlt.pipeline(pipeline_name=f"bench_{engine}", destination=destination, dataset_name="bench",
+                            pipelines_dir=str(work / "dlt-pipelines"))  # fmt: skip
+    pipeline.run(records(), table_name="feedback", loader_file_format=loader_format)
+    return sum(1 for _ in open(csv_path, encoding="utf-8")) - 1
+
+
+def pandas_load(csv_path: Path, db_path: Path) -> int:
+    """pandas: the flat CSV into one SQLite table, as `to_sql` writes it."""
+    import pandas
+
+    frame = pandas.read_csv(csv_path)
+    with sqlite3.connect(db_path) as conn:
+        frame.to_sql("responses", conn, index=False, chunksize=1000)
+    return len(frame)
+
+
+# --- each contender in a child process ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Timing:
     wall: float
     cpu: float
+    rss_mb: float
 
 
-def cxbridge_sync(work: Path, db_path: Path) -> tuple[Timing, float]:
-    """Time and peak RSS (MB) of `cxbridge sync` in a child process."""
-    command = [sys.executable, "-m", "cxbridge", "sync", "--no-progress", "--db", str(db_path)]
-    env = {**os.environ, "CXBRIDGE_LOAD_PLUGINS": ""}  # built-in plugins only: no third-party hooks
+def child(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    """CPU time, wall time and peak RSS of a child process."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"cxbridge sync failed:\n{process.stderr.read()}")
-    print(process.stdout.read().strip())
-    return Timing(wall, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024
+        raise SystemExit(f"{' '.join(command)} failed:\n{process.stdout.read()}{process.stderr.read()}")
+    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def timed_baseline(csv_path: Path, db_path: Path) -> tuple[int, Timing]:
-    wall, cpu = time.perf_counter(), time.process_time()
-    count = baseline(csv_path, db_path)
-    return count, Timing(time.perf_counter() - wall, time.process_time() - cpu)
+def cxbridge_sync(work: Path, url: str) -> Timing:
+    env = {**os.environ, "CXBRIDGE_LOAD_PLUGINS": ""}  # built-in plugins only: no third-party hooks
+    return child([sys.executable, "-m", "cxbridge", "sync", "--no-progress", "--destination", url], work, env)
+
+
+def bench_child(name: str, work: Path, args: argparse.Namespace) -> Timing:
+    """Run contender `name` (see CONTENDERS) in a child process of this script."""
+    env = {**os.environ, "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    command = [sys.executable, __file__, "--child", name, "--work", str(work),
+               "--dlt-format-sqlite", args.dlt_format_sqlite, "--dlt-format-duckdb", args.dlt_format_duckdb]  # fmt: skip
+    return child(command, work, env)
+
+
+def run_child(name: str, work: Path, args: argparse.Namespace) -> None:
+    csv_path = work / "responses.csv"
+    if name == "floor":
+        baseline(csv_path, work / "floor.db")
+    elif name == "dlt_sqlite":
+        dlt_load(csv_path, work, "sqlite", args.dlt_format_sqlite)
+    elif name == "dlt_duckdb":
+        dlt_load(csv_path, work, "duckdb", args.dlt_format_duckdb)
+    elif name == "pandas":
+        pandas_load(csv_path, work / "pandas.db")
+
+
+def installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def fresh(work: Path, name: str) -> None:
+    """Remove what an earlier round of `name` wrote, so each round starts from nothing."""
+    for path in work.glob(f"{name}*"):
+        if path.is_dir():
+            import shutil
+
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    if name.startswith("dlt"):
+        import shutil
+
+        shutil.rmtree(work / "dlt-pipelines", ignore_errors=True)
+        for path in work.glob(f"dlt-{name.removeprefix('dlt_')}*"):
+            path.unlink()
+
+
+def contenders(peers: bool) -> list[str]:
+    chosen = ["floor", "cxbridge_sqlite"]
+    if not peers:
+        return chosen
+    chosen.append("cxbridge_duckdb" if installed("duckdb") else _skip("cxbridge into DuckDB", "duckdb"))
+    if installed("dlt"):
+        chosen.append("dlt_sqlite" if installed("sqlalchemy") else _skip("dlt into SQLite", "sqlalchemy"))
+        chosen.append("dlt_duckdb" if installed("duckdb") else _skip("dlt into DuckDB", "duckdb"))
+    else:
+        _skip("dlt", "dlt")
+    chosen.append("pandas" if installed("pandas") else _skip("pandas.to_sql", "pandas"))
+    return [name for name in chosen if name]
+
+
+def _skip(what: str, module: str) -> str:
+    print(f"skipped: {what} ({module} is not installed; pip install -e '.[bench]')")
+    return ""
+
+
+def measure(name: str, work: Path, args: argparse.Namespace) -> Timing:
+    fresh(work, name)
+    if name.startswith("cxbridge_"):
+        engine = name.removeprefix("cxbridge_")
+        return cxbridge_sync(work, f"{engine}:///{work / (name + ('.db' if engine == 'sqlite' else '.duckdb'))}")
+    return bench_child(name, work, args)
+
+
+def median(timings: list[Timing]) -> Timing:
+    ordered = sorted(timings, key=lambda t: t.cpu)
+    middle = ordered[len(ordered) // 2]
+    return Timing(middle.wall, middle.cpu, max(t.rss_mb for t in timings))
+
+
+def incremental(work: Path, records: int) -> tuple[Timing, Timing, Timing]:
+    """cxbridge into SQLite: a first sync, then again with the file unchanged, then again after
+    appending 1 % of rows (in a copy of the workspace, so the contenders' file stays as it was)."""
+    import shutil
+
+    again = work / "incremental"
+    shutil.rmtree(again, ignore_errors=True)
+    again.mkdir()
+    shutil.copy(work / "cxbridge.toml", again)
+    shutil.copy(work / "responses.csv", again)
+    url = f"sqlite:///{again / 'cxbridge.db'}"
+    first = cxbridge_sync(again, url)
+    unchanged = cxbridge_sync(again, url)
+    generate(again / "responses.csv", max(records // 100, 1), first=records)
+    appended = cxbridge_sync(again, url)
+    with sqlite3.connect(again / "cxbridge.db") as conn:
+        written = conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+    if written != records + max(records // 100, 1):
+        raise SystemExit(f"the incremental run holds {written} records")
+    return first, unchanged, appended
+
+
+def startup(work: Path) -> Timing:
+    """What a sync costs that has nothing to read: a re-sync of an unchanged one-record file."""
+    tiny = work / "startup"
+    tiny.mkdir(exist_ok=True)
+    (tiny / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    generate(tiny / "responses.csv", 1)
+    cxbridge_sync(tiny, f"sqlite:///{tiny / 'cxbridge.db'}")
+    return cxbridge_sync(tiny, f"sqlite:///{tiny / 'cxbridge.db'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--peers", action="store_true", help="dlt, pandas and cxbridge into DuckDB too")
+    parser.add_argument("--rounds", type=int, default=1, help="turns each contender takes (the median counts)")
+    parser.add_argument("--no-incremental", action="store_true", help="leave out the re-syncs")
+    parser.add_argument("--dlt-format-sqlite", default="typed-jsonl")
+    parser.add_argument("--dlt-format-duckdb", default="parquet")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        run_child(args.child, args.work, args)
+        return
     with tempfile.TemporaryDirectory(prefix="cxbridge-bench-") as tmp:
         work = Path(tmp)
         (work / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
         generate(work / "responses.csv", args.records)
+        count = args.records
+        names = contenders(args.peers)
+        timings: dict[str, list[Timing]] = {name: [] for name in names}
+        for round_ in range(args.rounds):
+            turn = round_ % len(names)
+            for name in names[turn:] + names[:turn]:
+                timings[name].append(measure(name, work, args))
+                print(f"  round {round_ + 1}: {name}: {timings[name][-1].cpu:.1f} s CPU", flush=True)
+        for name in (n for n in names if n.startswith("cxbridge_")):
+            written = _count(work / (name + (".db" if name.endswith("sqlite") else ".duckdb")))
+            if written != count:
+                raise SystemExit(f"{name} wrote {written} records, not {count}")
+        steps = None if args.no_incremental else incremental(work, count)
+        start = startup(work)
 
-        count, base = timed_baseline(work / "responses.csv", work / "baseline.db")
-        cx, peak_rss = cxbridge_sync(work, work / "cxbridge.db")
-        with sqlite3.connect(work / "cxbridge.db") as conn:
-            written = conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
-        if written != count:
-            raise SystemExit(f"cxbridge wrote {written} records, the baseline {count}")
+    result = {name: median(found) for name, found in timings.items()}
+    rps = {name: count / timing.cpu for name, timing in result.items()}
+    print(f"{'':18}{'records/s (CPU)':>16}{'records/s (wall)':>18}{'peak RSS':>10}")
+    for name, timing in result.items():
+        print(f"{name:18}{rps[name]:>16,.0f}{count / timing.wall:>18,.0f}{timing.rss_mb:>7.0f} MB")
+    peak = max(timing.rss_mb for name, timing in result.items() if name.startswith("cxbridge_"))
+    if steps is not None:
+        first, unchanged, appended = steps
+        print(f"incremental (cxbridge into SQLite; start-up, a sync with nothing to read: {start.cpu:.2f} s CPU): first sync "
+              f"{first.cpu:.2f} s; unchanged {unchanged.cpu:.2f} s ({unchanged.cpu / first.cpu:.3f} of the first, "
+              f"{unchanged.cpu - start.cpu:.2f} s beyond start-up); +1 % appended {appended.cpu:.2f} s "
+              f"({appended.cpu / first.cpu:.3f} of the first)")  # fmt: skip
+        print(f"records={count} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
+              f"unchanged_beyond_startup_s={unchanged.cpu - start.cpu:.2f} appended_ratio={appended.cpu / first.cpu:.3f}")
+    cx, floor = rps["cxbridge_sqlite"], rps["floor"]
+    print(f"records={count} cxbridge_rps={cx:.0f} baseline_rps={floor:.0f} ratio={cx / floor:.2f} "
+          f"peak_rss_mb={result['cxbridge_sqlite'].rss_mb:.0f}")
+    if args.peers:
+        def ratio(ours: str, theirs: str) -> str:
+            return f"{rps[ours] / rps[theirs]:.2f}" if ours in rps and theirs in rps else "skipped"
 
-    print(f"wall clock: baseline {count / base.wall:,.0f} records/s, cxbridge {count / cx.wall:,.0f} records/s")
-    baseline_rps, cx_rps = count / base.cpu, count / cx.cpu
-    print(f"CPU time:   baseline {baseline_rps:,.0f} records/s, cxbridge {cx_rps:,.0f} records/s; peak RSS {peak_rss:.0f} MB")
-    print(
-        f"records={count} cxbridge_rps={cx_rps:.0f} baseline_rps={baseline_rps:.0f} "
-        f"ratio={cx_rps / baseline_rps:.2f} peak_rss_mb={peak_rss:.0f}"
-    )
+        print(f"records={count} vs_dlt_sqlite={ratio('cxbridge_sqlite', 'dlt_sqlite')} "
+              f"vs_dlt_duckdb={ratio('cxbridge_duckdb', 'dlt_duckdb')} vs_floor={ratio('cxbridge_sqlite', 'floor')} "
+              f"vs_pandas={ratio('cxbridge_sqlite', 'pandas')} peak_rss_mb={peak:.0f}")
+
+
+def _count(path: Path) -> int:
+    if path.suffix == ".db":
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+    import duckdb
+
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
 
 if __name__ == "__main__":
