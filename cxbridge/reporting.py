@@ -120,10 +120,11 @@ def _filters(options: ReportOptions, parameters: _Parameters, *, undated: bool =
 
 
 def _scored(destination: Destination, options: ReportOptions, parameters: _Parameters, *, undated: bool = False) -> str:
-    """One row per record and metric: the record, its bucket, program, metric, category and 0–100
-    score (with `undated`, of the undated records a period leaves out)."""
+    """One row per record and metric: its bucket, program, metric, category and 0–100 score (with
+    `undated`, of the undated records a period leaves out, and the record's id)."""
     answers = [m for m in ANSWER_METRICS if options.metric in (None, m)]
     points = [m for m in POINT_METRICS if options.metric in (None, m)]
+    record = "c.record_id, " if undated else ""  # counted by record; the report's rows need none
     chosen = f"""chosen AS (
     SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
     FROM feedback f
@@ -131,11 +132,11 @@ def _scored(destination: Destination, options: ReportOptions, parameters: _Param
 )"""
     parts = []
     if answers:
-        parts.append(f"""SELECT c.record_id, c.bucket, c.program, s.metric, s.category, s.normalized
+        parts.append(f"""SELECT {record}c.bucket, c.program, s.metric, s.category, s.normalized
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.is_primary AND s.metric IN ({_listed(answers)})""")
     if points:
-        parts.append(f"""SELECT c.record_id, c.bucket, c.program, s.metric, NULL AS category, AVG(s.normalized) AS normalized
+        parts.append(f"""SELECT {record}c.bucket, c.program, s.metric, NULL AS category, AVG(s.normalized) AS normalized
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.metric IN ({_listed(points)})
     GROUP BY c.record_id, c.bucket, c.program, s.metric""")
