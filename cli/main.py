@@ -245,7 +245,7 @@ def report(config, by, metric, programs, sources, since, until, loop, fmt, db, d
 
     rows = api.report(
         config, by=by, metric=metric, program=programs, source=sources,
-        since=since and since.date(), until=until and until.date(),
+        since=since and since.date(), until=until and until.date(), intervals=fmt == "json",
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
     output.rows(rows, fmt=fmt)

@@ -222,13 +222,15 @@ def report(
     source: str | Iterable[str] = (),
     since: date | str | None = None,
     until: date | str | None = None,
+    intervals: bool = False,
     destination: str | None = None,
     host: PluginHost | None = None,
 ) -> list[dict[str, Any]]:
     """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
     by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
-    first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD')."""
-    options = _report_options(by, metric, program, source, since, until)
+    first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD'); `intervals`
+    adds each figure's 95 % interval and, by a time bucket, whether its change is significant."""
+    options = _report_options(by, metric, program, source, since, until, intervals=intervals)
     with reading(config, destination=destination, host=host) as dest:
         return report_rows(dest, options)
 
@@ -251,10 +253,10 @@ def report_undated(
         return undated_left_out(dest, options)
 
 
-def _report_options(by, metric, program, source, since, until) -> ReportOptions:  # noqa: ANN001 — report's own
+def _report_options(by, metric, program, source, since, until, *, intervals=False) -> ReportOptions:  # noqa: ANN001
     return ReportOptions(
         by=by, metric=metric, programs=_names(program), sources=_names(source),
-        since=_day(since, "since"), until=_day(until, "until"),
+        since=_day(since, "since"), until=_day(until, "until"), intervals=intervals,
     )  # fmt: skip
 
 

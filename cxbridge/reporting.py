@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from cxbridge import intervals as confidence
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.records import Program
@@ -68,6 +70,9 @@ class ReportOptions:
     sources: tuple[str, ...] = ()
     since: date | None = None
     until: date | None = None
+    intervals: bool = False
+    """Add each figure's 95 % interval and, by a time bucket, its change since the bucket before
+    and whether that change is significant (`cxbridge.intervals`)."""
 
     def __post_init__(self) -> None:
         if self.by not in BY:
@@ -180,6 +185,8 @@ def report_sql(destination: Destination, options: ReportOptions) -> tuple[str, l
         columns = [("responses", "COUNT(*)"), *_detail_columns(destination, options.metric)]
     else:
         columns = [("metric", "metric"), ("responses", "COUNT(*)"), ("score", _score(destination))]
+    if options.intervals:
+        columns += _PARTS
     select = ",\n       ".join(f"{sql} AS {name}" for name, sql in columns)
     return (
         f"{scored}\nSELECT bucket, program,\n       {select}\nFROM scored\nGROUP BY bucket, program, metric",
@@ -193,7 +200,55 @@ def report_rows(destination: Destination, options: ReportOptions | None = None) 
     _check_sources(destination, options.sources)
     sql, values = report_sql(destination, options)
     rows = [_named(row, options.by) for row in destination.query(sql, values)]
-    return sorted(rows, key=lambda row: _order(row, options.by))
+    rows = sorted(rows, key=lambda row: _order(row, options.by))
+    return _with_intervals(rows, options) if options.intervals else rows
+
+
+_PARTS = [  # what the intervals are computed from, dropped from the rows after
+    ("_positives", count_if("category IN ('promoter', 'satisfied', 'low_effort')")),
+    ("_detractors", count_if("category = 'detractor'")),
+    ("_total", "SUM(normalized)"),
+    ("_squares", "SUM(normalized * normalized)"),
+]
+
+
+def _estimate(row: dict[str, Any], metric: str) -> confidence.Estimate:
+    n = int(row["responses"])
+    if metric in ("nps", "enps"):
+        return confidence.nps(n, int(row["_positives"]), int(row["_detractors"]))
+    if metric in ("csat", "ces"):
+        return confidence.share(n, int(row["_positives"]))
+    return confidence.mean(n, float(row["_total"]), float(row["_squares"]))
+
+
+def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[dict[str, Any]]:
+    """Each row with `ci_low`/`ci_high` of its figure; by a time bucket, also the bucket before
+    with figures of the same program and metric (`previous`), the `change` and whether it is
+    `change_significant` (null when there is no bucket before, or a single score on a side)."""
+    before: dict[tuple[Any, Any], tuple[str, confidence.Estimate]] = {}
+    for row in rows:
+        metric = options.metric or row["metric"]
+        estimate = _estimate(row, metric)
+        for name, _ in _PARTS:
+            del row[name]
+        row["ci_low"], row["ci_high"] = _half_up(estimate.low), _half_up(estimate.high)
+        if options.by not in TIME_BUCKETS:
+            continue
+        bucket, key = row[options.by], (row["program"], metric)
+        previous = before.get(key) if bucket != UNDATED else None
+        row["previous"] = previous[0] if previous else None
+        row["change"] = _half_up(estimate.value - previous[1].value) if previous else None
+        row["change_significant"] = confidence.significant_change(estimate, previous[1]) if previous else None
+        if bucket != UNDATED:
+            before[key] = (bucket, estimate)
+    return rows
+
+
+def _half_up(value: float | None) -> float | None:
+    """One decimal, half away from zero, as the SQL figures are rounded."""
+    if value is None:
+        return None
+    return float(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def undated_left_out(destination: Destination, options: ReportOptions) -> int:

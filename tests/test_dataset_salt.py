@@ -24,7 +24,8 @@ def key_of(email: str, salt: str) -> str:
 
 
 def metadata(workspace: Workspace) -> dict[str, str]:
-    return dict(workspace.query("SELECT name, value FROM cxbridge_metadata"))
+    """The salt's rows of cxbridge_metadata (the [ranking] settings are kept beside them)."""
+    return dict(workspace.query("SELECT name, value FROM cxbridge_metadata WHERE name NOT LIKE 'ranking.%'"))
 
 
 def keys(workspace: Workspace) -> dict[str, str]:
