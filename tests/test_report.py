@@ -138,6 +138,10 @@ column = "points"
 metric = "mystery_shop"
 scale = [0, 40]
 
+[[sources.shops.metrics]]
+column = "recommend"  # the shopper's own NPS: a mystery-shop figure, never customers' NPS
+metric = "nps"
+
 [sources.audits]
 connector = "csv"
 path = "audits.csv"
@@ -196,7 +200,7 @@ def dataset() -> dict[str, list[dict[str, str]]]:
     ]  # fmt: skip
     shops = [
         {"id": f"M{n}", "submitted": _when(n + 5), "store": STORES[n % 3][0], "agent": f"A{n % 4}",
-         "points": str(n * 13 % 41)}
+         "points": str(n * 13 % 41), "recommend": _blank_unless(n * 3 % 11, n % 4 != 0)}
         for n in range(1, 31)
     ]  # fmt: skip
     audits = [
@@ -646,7 +650,8 @@ DATA_SETS = st.fixed_dictionaries({
     "kiosk": _rows("K", store=STORE, recommend=_answers(0, 10)),
     "staff": _rows("E", submitted=TIMES, store=STORE, team=st.sampled_from(["", "red"]),
                    **{"place to work": _answers(0, 10)}),
-    "shops": _rows("M", submitted=TIMES, store=STORE, agent=st.sampled_from(["", "A1"]), points=_answers(0, 40)),
+    "shops": _rows("M", submitted=TIMES, store=STORE, agent=st.sampled_from(["", "A1"]), points=_answers(0, 40),
+                   recommend=_answers(0, 10)),
     "audits": _rows("A", submitted=TIMES, store=STORE, points=_answers(0, 50)),
 })  # fmt: skip
 REPORT_ARGS = st.tuples(
