@@ -261,3 +261,49 @@ def test_the_documented_queries_answer_as_worked_out(ranked):
     scores = {(r["location_id"], r["criterion"]): number(r["score"]) for r in criteria}
     assert scores[("S4", "Greeting (of 10)")] == 25.0 and scores[("S1", "Cleanliness (of 10)")] == 85.0
     assert len(scores) == 2 * 6  # six stores were shopped, two criteria each
+
+
+def test_the_example_network_is_ranked_as_its_files_say(tmp_path):
+    """examples/cxbridge.toml's [ranking] (quarterly, 50 % NPS with at least 5 answers, 30 %
+    mystery shop, 20 % audit) worked out from the example CSV files: each store's KPI, rank and
+    flags per quarter."""
+    import shutil
+    from collections import defaultdict
+
+    from tests.conftest import ROOT
+    from tests.test_population_views import AUDITS, CUSTOMERS, NPS_QUESTION, VISITS
+
+    def quarter(day: str) -> str:
+        return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"
+
+    nps_answers, visits, audits = defaultdict(list), defaultdict(list), defaultdict(list)
+    for row in CUSTOMERS:
+        score = int(row[NPS_QUESTION])
+        nps_answers[quarter(row["Submitted"]), row["Store ID"]].append(1 if score >= 9 else -1 if score <= 6 else 0)
+    for row in VISITS:
+        visits[quarter(row["Visit date"]), row["Store ID"]].append(int(row["Score (of 40)"]) / 40 * 100)
+    for row in AUDITS:
+        audits[quarter(row["Audit date"]), row["Store ID"]].append(int(row["Points (of 50)"]) / 50 * 100)
+    kpis = {}
+    for key in set(nps_answers) | set(visits) | set(audits):
+        n, v, a = nps_answers.get(key, []), visits.get(key, []), audits.get(key, [])
+        if len(n) >= 5 and v and a:
+            nps_part = (100 + 100 * sum(n) / len(n)) / 2
+            kpis[key] = round(0.5 * nps_part + 0.3 * sum(v) / len(v) + 0.2 * sum(a) / len(a) + 1e-9, 1)
+    expected = {}
+    for period in {key[0] for key in kpis}:
+        ranked = {store: kpi for (p, store), kpi in kpis.items() if p == period}
+        for store, kpi in ranked.items():
+            above, below = sum(k > kpi for k in ranked.values()), sum(k < kpi for k in ranked.values())
+            expected[period, store] = (kpi, above + 1, above < 0.2 * len(ranked), below < 0.2 * len(ranked))
+
+    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
+    shutil.copy(ROOT / "examples" / "cxbridge.toml", tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host()).exit_code == 0
+    destination = create_host().destination_class("sqlite")(f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    destination.open(read_only=True)
+    rows = destination.query("SELECT * FROM location_ranking WHERE kpi IS NOT NULL")
+    destination.close()
+    actual = {(r["period"], r["location_id"]): (r["kpi"], r["rank"], bool(r["is_top"]), bool(r["is_bottom"])) for r in rows}
+    assert actual == expected
+    assert len({key[0] for key in expected}) == 2 and len(expected) == 20  # ten stores ranked in Q1 and in Q2
