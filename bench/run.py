@@ -363,7 +363,8 @@ def main() -> None:
     parser.add_argument("--peers", action="store_true", help="dlt, pandas and cxbridge into DuckDB too")
     parser.add_argument("--rounds", type=int, default=1, help="turns each contender takes (the median counts)")
     parser.add_argument("--no-incremental", action="store_true", help="leave out the re-syncs")
-    parser.add_argument("--dlt-format-sqlite", default="typed-jsonl")
+    parser.add_argument("--incremental-only", action="store_true", help="only the first sync and the re-syncs")
+    parser.add_argument("--dlt-format-sqlite", default="parquet")
     parser.add_argument("--dlt-format-duckdb", default="parquet")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
@@ -376,9 +377,9 @@ def main() -> None:
         (work / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
         generate(work / "responses.csv", args.records)
         count = args.records
-        names = contenders(args.peers)
+        names = [] if args.incremental_only else contenders(args.peers)
         timings: dict[str, list[Timing]] = {name: [] for name in names}
-        for round_ in range(args.rounds):
+        for round_ in range(args.rounds if names else 0):
             turn = round_ % len(names)
             for name in names[turn:] + names[:turn]:
                 timings[name].append(measure(name, work, args))
@@ -389,6 +390,8 @@ def main() -> None:
                 raise SystemExit(f"{name} wrote {written} records, not {count}")
         steps = None if args.no_incremental else incremental(work, count)
         start = startup(work)
+    if args.incremental_only:
+        return _incremental_report(count, steps, start)
 
     result = {name: median(found) for name, found in timings.items()}
     rps = {name: count / timing.cpu for name, timing in result.items()}
@@ -396,14 +399,7 @@ def main() -> None:
     for name, timing in result.items():
         print(f"{name:18}{rps[name]:>16,.0f}{count / timing.wall:>18,.0f}{timing.rss_mb:>7.0f} MB")
     peak = max(timing.rss_mb for name, timing in result.items() if name.startswith("cxbridge_"))
-    if steps is not None:
-        first, unchanged, appended = steps
-        print(f"incremental (cxbridge into SQLite; start-up, a sync with nothing to read: {start.cpu:.2f} s CPU): first sync "
-              f"{first.cpu:.2f} s; unchanged {unchanged.cpu:.2f} s ({unchanged.cpu / first.cpu:.3f} of the first, "
-              f"{unchanged.cpu - start.cpu:.2f} s beyond start-up); +1 % appended {appended.cpu:.2f} s "
-              f"({appended.cpu / first.cpu:.3f} of the first)")  # fmt: skip
-        print(f"records={count} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
-              f"unchanged_beyond_startup_s={unchanged.cpu - start.cpu:.2f} appended_ratio={appended.cpu / first.cpu:.3f}")
+    _incremental_report(count, steps, start)
     cx, floor = rps["cxbridge_sqlite"], rps["floor"]
     print(f"records={count} cxbridge_rps={cx:.0f} baseline_rps={floor:.0f} ratio={cx / floor:.2f} "
           f"peak_rss_mb={result['cxbridge_sqlite'].rss_mb:.0f}")
@@ -414,6 +410,19 @@ def main() -> None:
         print(f"records={count} vs_dlt_sqlite={ratio('cxbridge_sqlite', 'dlt_sqlite')} "
               f"vs_dlt_duckdb={ratio('cxbridge_duckdb', 'dlt_duckdb')} vs_floor={ratio('cxbridge_sqlite', 'floor')} "
               f"vs_pandas={ratio('cxbridge_sqlite', 'pandas')} peak_rss_mb={peak:.0f}")
+
+
+def _incremental_report(count: int, steps: tuple[Timing, Timing, Timing] | None, start: Timing) -> None:
+    """The incremental re-syncs' CPU time against the first sync's, and beyond start-up."""
+    if steps is None:
+        return
+    first, unchanged, appended = steps
+    print(f"incremental (cxbridge into SQLite; start-up, a sync with nothing to read: {start.cpu:.2f} s CPU): first sync "
+          f"{first.cpu:.2f} s; unchanged {unchanged.cpu:.2f} s ({unchanged.cpu / first.cpu:.3f} of the first, "
+          f"{unchanged.cpu - start.cpu:.2f} s beyond start-up); +1 % appended {appended.cpu:.2f} s "
+          f"({appended.cpu / first.cpu:.3f} of the first)")  # fmt: skip
+    print(f"records={count} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
+          f"unchanged_beyond_startup_s={unchanged.cpu - start.cpu:.2f} appended_ratio={appended.cpu / first.cpu:.3f}")
 
 
 def _count(path: Path) -> int:
