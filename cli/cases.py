@@ -56,7 +56,7 @@ def cases_list(config, status, owner, rule, overdue, db, destination, fmt) -> No
     now = datetime.now(timezone.utc)
     rows = [{**{column: _plain(getattr(case, column)) for column in LIST_COLUMNS}, "overdue": is_overdue(case, now)}
             for case in found]  # fmt: skip
-    output.rows(rows, fmt=fmt, title="cases")
+    output.rows(rows, fmt=fmt, title="cases", columns=(*LIST_COLUMNS, "overdue"))
 
 
 @cases.command("show")

@@ -28,7 +28,7 @@ def duplicates_command(config, db, destination, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps(duplicates_json(found), indent=2, ensure_ascii=False, default=str))
         return
-    output.rows(duplicate_rows(found), fmt=fmt, title="copies of one response")
+    output.rows(duplicate_rows(found), fmt=fmt, title="copies of one response", columns=DUPLICATE_COLUMNS)
     if fmt == "table" and found.groups:
         counts = found.counts()
         click.echo(
@@ -36,6 +36,11 @@ def duplicates_command(config, db, destination, fmt) -> None:
             f"{counts['exact_copy']} exact copies, {counts['likely_duplicate']} likely duplicates; "
             f"{counts['counted_once']} records left out of the views"
         )
+
+
+DUPLICATE_COLUMNS = (
+    "group", "counted", "source", "connector", "native_id", "submitted_at", "record_id", "duplicate_of", "evidence",
+)  # fmt: skip
 
 
 def duplicate_rows(found: DuplicatesReport) -> list[dict[str, Any]]:
@@ -50,13 +55,11 @@ def duplicate_rows(found: DuplicatesReport) -> list[dict[str, Any]]:
             evidence.setdefault(link.second, f"{link.match}: {link.evidence}")
             evidence.setdefault(link.first, f"{link.match}: {link.evidence}")
         for place, copy in enumerate(group.members):
-            rows.append({
-                "group": number, "counted": "counted" if copy.duplicate_of is None else "copy",
-                "source": copy.source, "connector": copy.connector, "native_id": copy.source_record_id,
-                "submitted_at": format_timestamp(copy.submitted_at), "record_id": copy.record_id,
-                "duplicate_of": copy.duplicate_of,
-                "evidence": evidence.get(copy.record_id) if place else "; ".join(m.value for m in group.matches),
-            })  # fmt: skip
+            rows.append(dict(zip(DUPLICATE_COLUMNS, (
+                number, "counted" if copy.duplicate_of is None else "copy", copy.source, copy.connector,
+                copy.source_record_id, format_timestamp(copy.submitted_at), copy.record_id, copy.duplicate_of,
+                evidence.get(copy.record_id) if place else "; ".join(m.value for m in group.matches),
+            ), strict=True)))  # fmt: skip
     return rows
 
 

@@ -198,7 +198,12 @@ def check(ctx: click.Context, config, sources, fmt) -> None:
     fmt = summary_format(ctx, fmt)
     checks = api.check(config, sources=sources)
     if fmt == "csv":
-        output.rows([flat_row({**found.__dict__, "ok": found.ok}) for found in checks], fmt="csv")
+        from dataclasses import fields
+
+        from cxbridge.checks import SourceCheck
+
+        columns = [*(field.name for field in fields(SourceCheck)), "ok"]
+        output.rows([flat_row({**found.__dict__, "ok": found.ok}) for found in checks], fmt="csv", columns=columns)
     else:
         for found in checks:
             _print_check(found, machine=fmt == "json")
@@ -248,7 +253,7 @@ def report(config, by, metric, programs, sources, since, until, loop, fmt, db, d
         since=since and since.date(), until=until and until.date(), intervals=fmt == "json",
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
-    output.rows(rows, fmt=fmt)
+    output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric))
     if fmt == "table" and rows and not metric:
         meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
         click.echo("score: " + " · ".join(meanings))
@@ -303,6 +308,9 @@ def schema() -> None:
     click.echo(json.dumps(api.schema(), indent=2, ensure_ascii=False))
 
 
+QUARANTINE_COLUMNS = ("source", "stream", "id", "where", "field", "error")
+
+
 @cli.group()
 def quarantine() -> None:
     """Records that failed normalization, with their reasons."""
@@ -324,17 +332,13 @@ def quarantine_list(config, source, limit, db, destination, fmt) -> None:
         config, source=source, destination=api.destination_url_for(db, destination), limit=limit
     )
     rows = [
-        {
-            "source": item.source,
-            "stream": item.stream,
-            "id": item.source_record_id,
-            "where": ", ".join(f"{k} {v}" for k, v in item.context.items() if v is not None),
-            "field": item.field,
-            "error": item.error,
-        }
+        dict(zip(QUARANTINE_COLUMNS, (
+            item.source, item.stream, item.source_record_id,
+            ", ".join(f"{k} {v}" for k, v in item.context.items() if v is not None), item.field, item.error,
+        ), strict=True))
         for item in items
-    ]
-    output.rows(rows, fmt=fmt, title="quarantine")
+    ]  # fmt: skip
+    output.rows(rows, fmt=fmt, title="quarantine", columns=QUARANTINE_COLUMNS)
     if fmt == "table" and limit is not None and len(items) == limit:
         click.echo(f"the first {limit:,} (--limit); there may be more")
 

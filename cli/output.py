@@ -41,14 +41,17 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
-def rows(data: Sequence[dict[str, Any]], *, fmt: str = "table", title: str | None = None) -> None:
-    """Print rows of dicts as a table, JSON or CSV."""
+def rows(
+    data: Sequence[dict[str, Any]], *, fmt: str = "table", title: str | None = None, columns: Sequence[str] = ()
+) -> None:
+    """Print rows of dicts as a table, JSON or CSV. `columns` are the CSV header when there are
+    no rows: a program reading the output finds the same header, rows or none."""
     if fmt == "json":
         print(json.dumps(list(data), indent=2, ensure_ascii=False, default=str))
         return
     if fmt == "csv":
-        if data:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(data[0]), lineterminator="\n")
+        if data or columns:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(data[0] if data else columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(data)
         return

@@ -44,10 +44,13 @@ def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -
     if fmt == "json":
         click.echo(json.dumps(report.__dict__, indent=2, default=str))
     elif fmt == "csv":
-        output.rows(report.runs, fmt=fmt)
-        output.rows([{**row, "cursor": json.dumps(row["cursor"])} for row in report.cursors], fmt=fmt)
-        output.rows(report.quarantine, fmt=fmt)
-        output.rows(report.duplicates, fmt=fmt)
+        from cxbridge.status_report import COPIES_COLUMNS, CURSOR_COLUMNS, QUARANTINE_COUNT_COLUMNS, RUN_COLUMNS
+
+        output.rows(report.runs, fmt=fmt, columns=RUN_COLUMNS)
+        cursors = [{**row, "cursor": json.dumps(row["cursor"])} for row in report.cursors]
+        output.rows(cursors, fmt=fmt, columns=CURSOR_COLUMNS)
+        output.rows(report.quarantine, fmt=fmt, columns=QUARANTINE_COUNT_COLUMNS)
+        output.rows(report.duplicates, fmt=fmt, columns=COPIES_COLUMNS)
     else:
         print_status(report)
 
@@ -60,7 +63,9 @@ def print_stale(report: StatusReport, *, fmt: str, age: str, limit: str | None) 
         click.echo(json.dumps(found, indent=2, default=str))
         return
     if fmt == "csv":
-        output.rows(stale, fmt=fmt)
+        from cxbridge.freshness import STALE_COLUMNS
+
+        output.rows(stale, fmt=fmt, columns=STALE_COLUMNS)
         return
     console = output.stdout()
     if not stale:

@@ -30,7 +30,7 @@ from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
 from cxbridge.records import FeedbackRecord
-from cxbridge.reporting import ReportOptions, report_rows, undated_left_out
+from cxbridge.reporting import ReportOptions, report_columns, report_rows, undated_left_out
 from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
 from cxbridge.sources import Source
 from cxbridge.status_report import StatusReport, people_order, status_of
@@ -529,6 +529,7 @@ __all__ = [
     "quarantine_list",
     "quarantine_replay",
     "report",
+    "report_columns",
     "schema",
     "status",
     "sync",

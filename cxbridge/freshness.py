@@ -52,6 +52,9 @@ class QuarantineLimit:
         return f"{self.value:g}%" if self.share else f"{self.value:g}"
 
 
+STALE_COLUMNS = ("source", "last_success", "last_status", "last_read", "last_quarantined", "reason")
+
+
 def stale_sources(
     dest: Destination,
     *,
@@ -80,13 +83,10 @@ def stale_sources(
             reasons.append(f"its last run quarantined {run['records_quarantined']:,} of {run['records_read']:,} "
                            f"records read, more than {max_quarantined}")  # fmt: skip
         if reasons:
-            found.append({
-                "source": name, "last_success": format_timestamp(success) if success else None,
-                "last_status": run["status"] if run else None,
-                "last_read": run["records_read"] if run else None,
-                "last_quarantined": run["records_quarantined"] if run else None,
-                "reason": "; ".join(reasons),
-            })  # fmt: skip
+            found.append(dict(zip(STALE_COLUMNS, (
+                name, format_timestamp(success) if success else None, run["status"] if run else None,
+                run["records_read"] if run else None, run["records_quarantined"] if run else None, "; ".join(reasons),
+            ), strict=True)))  # fmt: skip
     return found
 
 

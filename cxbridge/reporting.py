@@ -163,18 +163,32 @@ def _score(d: Destination) -> str:
        END"""
 
 
+def report_columns(by: str = "month", metric: str | None = None) -> list[str]:
+    """The columns of the report's rows, in order (the CSV header even when there are no rows)."""
+    return [by, "program", *(["responses", *_detail_names(metric)] if metric else ["metric", "responses", "score"])]
+
+
+def _detail_names(metric: str) -> list[str]:
+    """The names of `_detail_columns`, in order."""
+    if metric in POINT_METRICS:
+        return ["score", "lowest", "highest"]
+    boxes = [column for column, _ in _BOXES[metric]]
+    if metric in ("nps", "enps"):
+        return [*boxes, metric]
+    return [*boxes, "csat_pct" if metric == "csat" else "low_effort_pct", f"{metric}_avg_normalized"]
+
+
 def _detail_columns(d: Destination, metric: str) -> list[tuple[str, str]]:
     """The parts of one metric: its boxes and figures, or the spread of a point score."""
     if metric in POINT_METRICS:
-        return [(name, d.rounded(f"{aggregate}(normalized)", 1)) for name, aggregate in
-                (("score", "AVG"), ("lowest", "MIN"), ("highest", "MAX"))]  # fmt: skip
-    columns = [(column, count_if(f"category = '{category}'")) for column, category in _BOXES[metric]]
-    counts = [sql for _, sql in columns]
-    if metric in ("nps", "enps"):
-        return [*columns, (metric, share(d, f"{counts[0]} - {counts[2]}", "COUNT(*)"))]
-    pct = "csat_pct" if metric == "csat" else "low_effort_pct"
-    average = (f"{metric}_avg_normalized", d.rounded("AVG(normalized)", 1))
-    return [*columns, (pct, share(d, counts[0], "COUNT(*)")), average]
+        figures = [d.rounded(f"{aggregate}(normalized)", 1) for aggregate in ("AVG", "MIN", "MAX")]
+    else:
+        counts = [count_if(f"category = '{category}'") for _, category in _BOXES[metric]]
+        if metric in ("nps", "enps"):
+            figures = [*counts, share(d, f"{counts[0]} - {counts[2]}", "COUNT(*)")]
+        else:
+            figures = [*counts, share(d, counts[0], "COUNT(*)"), d.rounded("AVG(normalized)", 1)]
+    return list(zip(_detail_names(metric), figures, strict=True))
 
 
 def report_sql(destination: Destination, options: ReportOptions) -> tuple[str, list[Any]]:

@@ -20,6 +20,16 @@ _MILLISECONDS = (10**11, 10**14)  # an int cursor in this range reads as epoch m
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
+RUN_COLUMNS = (
+    "run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
+    "records_unchanged", "records_quarantined", "error",
+)  # fmt: skip
+CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
+QUARANTINE_COUNT_COLUMNS = ("source", "stream", "records", "last_seen")
+COPIES_COLUMNS = ("source", "copies")
+"""The columns of each part of a StatusReport, in order (its CSV headers, rows or none)."""
+
+
 @dataclass
 class StatusReport:
     destination: str
@@ -43,7 +53,7 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
             if row["source"] != STATE_SOURCE  # the fingerprint of the identity rules: no source's cursor
         ],
         quarantine=dest.query(
-            "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "
+            "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "  # QUARANTINE_COUNT_COLUMNS
             "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
         ),
         duplicates=copies_by_source(dest),
@@ -70,8 +80,7 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     running = _any_running(dest)
     held = dest.lock_held() if running else None
     rows = dest.query(
-        "SELECT run_id, source, connector, status, started_at, finished_at, records_read, records_written, "
-        "records_unchanged, records_quarantined, error FROM sync_runs "
+        f"SELECT {', '.join(RUN_COLUMNS)} FROM sync_runs "
         f"ORDER BY started_at DESC, run_id, source LIMIT {int(limit)}"  # no parameter: placeholders differ by engine
     )
     by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in rows if row["status"] == "running"}
@@ -96,8 +105,8 @@ def _any_running(dest: Destination) -> bool:
 
 def _cursor_row(row: dict[str, Any]) -> dict[str, Any]:
     cursor = _decoded(row["cursor"])
-    return {"source": row["source"], "stream": row["stream"], "position": describe_cursor(cursor), "cursor": cursor,
-            "updated_at": row["updated_at"]}  # fmt: skip
+    values = (row["source"], row["stream"], describe_cursor(cursor), cursor, row["updated_at"])
+    return dict(zip(CURSOR_COLUMNS, values, strict=True))
 
 
 def describe_cursor(cursor: Any) -> str:

@@ -109,3 +109,81 @@ def test_check_results_as_csv(workspace: Workspace):
     workspace.write_csv([survey_row(1)])
     [row] = csv.DictReader(io.StringIO(invoke("check", "--format", "csv").output))
     assert (row["source"], row["connector"], row["ok"], row["problem"]) == ("survey", "csv", "True", "")
+
+
+def csv_header(*args: str) -> tuple[list[str], int]:
+    """The header row of a --format csv output, and how many data rows follow it."""
+    result = CliRunner().invoke(cli, [*args, "--format", "csv"])
+    assert result.exit_code in (0, 2), result.output
+    lines = list(csv.reader(io.StringIO(result.stdout)))
+    assert lines, f"{args}: no output at all"
+    return lines[0], len(lines) - 1
+
+
+QUARANTINE_HEADER = ["source", "stream", "id", "where", "field", "error"]
+
+
+def test_an_empty_quarantine_lists_as_a_csv_header_with_the_columns_of_a_full_one(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2)])
+    workspace.sync()
+    assert csv_header("quarantine", "list") == (QUARANTINE_HEADER, 0)
+    workspace.write_csv([survey_row(3, nps=99)], name="responses_2.csv")
+    workspace.sync()
+    assert csv_header("quarantine", "list") == (QUARANTINE_HEADER, 1)
+
+
+@pytest.mark.parametrize(
+    ("empty", "full", "header"),
+    [
+        (["report", "--since", "2099-01-01"], ["report"], ["month", "program", "metric", "responses", "score"]),
+        (
+            ["report", "--metric", "nps", "--by", "location", "--since", "2099-01-01"],
+            ["report", "--metric", "nps", "--by", "location"],
+            ["location", "program", "responses", "promoters", "passives", "detractors", "nps"],
+        ),
+        (
+            ["report", "--metric", "csat", "--since", "2099-01-01"],
+            ["report", "--metric", "csat"],
+            ["month", "program", "responses", "satisfied", "neutral", "dissatisfied", "csat_pct",
+             "csat_avg_normalized"],
+        ),
+        (
+            ["cases", "list", "--owner", "nobody-at-all"],
+            ["cases", "list"],
+            ["case_id", "status", "rule", "matched", "owner", "source", "location_id", "opened_at", "due_at", "overdue"],
+        ),
+        (
+            ["duplicates"],
+            None,
+            ["group", "counted", "source", "connector", "native_id", "submitted_at", "record_id", "duplicate_of",
+             "evidence"],
+        ),
+    ],
+    ids=["report", "report-nps-by-location", "report-csat", "cases-list", "duplicates"],
+)  # fmt: skip
+def test_an_empty_result_prints_the_csv_header_of_a_full_one(workspace: Workspace, empty, full, header):
+    workspace.write_csv([survey_row(n, nps=2 if n % 2 else 9) for n in range(1, 7)])
+    workspace.sync()
+    assert csv_header(*empty) == (header, 0)
+    if full:
+        columns, rows = csv_header(*full)
+        assert columns == header and rows > 0
+
+
+def test_status_as_csv_prints_each_parts_header_when_the_part_is_empty(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+    result = CliRunner().invoke(cli, ["status", "--format", "csv"])
+    lines = [line for line in csv.reader(io.StringIO(result.stdout))]
+    headers = [line for line in lines if line and line[0] in ("run_id", "source")]
+    assert headers == [
+        ["run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
+         "records_unchanged", "records_quarantined", "error"],
+        ["source", "stream", "position", "cursor", "updated_at"],
+        ["source", "stream", "records", "last_seen"],  # no record quarantined: the header alone
+        ["source", "copies"],  # no copies: the header alone
+    ]  # fmt: skip
+    assert lines[-2:] == [["source", "stream", "records", "last_seen"], ["source", "copies"]]
+    stale = list(csv.reader(io.StringIO(CliRunner().invoke(cli, ["status", "--stale", "30d", "--format", "csv"]).stdout)))
+    assert stale == [["source", "last_success", "last_status", "last_read", "last_quarantined", "reason"]]
+

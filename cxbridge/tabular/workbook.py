@@ -76,9 +76,7 @@ def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader
     for index, name in enumerate(names):
         position = ReadPosition()
         read_rows = _reader(read, path, identity, name, _SheetShare(position, index, len(names)))
-        grids.append(
-            Grid(file=identity, sheet=name, read_rows=read_rows, details={"reader": engine}, position=position)
-        )
+        grids.append(Grid(file=identity, sheet=name, read_rows=read_rows, details={"reader": engine}, position=position))
     return grids
 
 
