@@ -415,3 +415,8 @@ def test_a_sheet_part_named_in_another_case_is_scanned_as_calamine_finds_it(tmp_
     path = write_xlsb(tmp_path / "book.xlsb", {"Visits": sheet_rows(3)}, far_cells={"Visits": [(1_048_575, 16_383)]})
     rewrite_part(path, "xl/worksheets/sheet1.bin", lambda data: data, rename="XL/Worksheets/Sheet1.bin")
     assert widest_sheet(path, "book.xlsb") == WHOLE_GRID
+    # calamine finds xl/worksheets/sheet1.xml under this name too: the stray cell must still be seen
+    path = stray_cell_workbook(tmp_path / "book.xlsx")
+    rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: data, rename="XL\\Worksheets\\Sheet1.xml")
+    assert widest_sheet(path, "book.xlsx") == WHOLE_GRID
+    assert choose_reader(path, "auto", "book.xlsx") == "openpyxl"
