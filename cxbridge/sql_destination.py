@@ -63,6 +63,8 @@ def create_tables(destination: SQLDestination, tables: Sequence[Table] = INITIAL
 
 
 def create_views(destination: SQLDestination, names: tuple[str, ...] = VIEW_NAMES) -> None:
+    if destination.views_deferred:
+        return  # a new destination: its migrations create every view once, after the last
     for name, sql in view_sql(destination, names).items():
         destination.execute(f"DROP VIEW IF EXISTS {name}")
         destination.execute(f"CREATE VIEW {name} AS {sql}")
@@ -155,6 +157,7 @@ class SQLDestination(Destination):
     keyless: ClassVar[frozenset[str]] = frozenset()  # tables created without a PRIMARY KEY
     transactional_ddl: ClassVar[bool] = True  # False where DDL commits on its own (Snowflake)
     migrations: ClassVar[tuple[Migration, ...]] = MIGRATIONS
+    views_deferred: bool = False  # while a new destination's migrations run (`create_views`)
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
@@ -268,11 +271,20 @@ class SQLDestination(Destination):
         with self.exclusive("migrations"):
             self.execute(self.create_table_sql(MIGRATIONS_TABLE))
             done = {row["name"] for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")}
-            for migration in self.migrations:
-                if migration.name not in done:
-                    with self.transaction() if self.transactional_ddl else nullcontext():
-                        migration.apply(self)
-                        self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
+            # A new destination has no data for the views of earlier migrations to upgrade: it
+            # gets today's views once (each view is created once, not once per migration).
+            self.views_deferred = not done
+            try:
+                for migration in self.migrations:
+                    if migration.name not in done:
+                        with self.transaction() if self.transactional_ddl else nullcontext():
+                            migration.apply(self)
+                            self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
+            finally:
+                self.views_deferred = False
+            if not done:
+                with self.transaction() if self.transactional_ddl else nullcontext():
+                    create_views(self)
 
     def create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):
