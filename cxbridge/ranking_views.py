@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
-from cxbridge.sql_parts import COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, time_bucket
+from cxbridge.sql_parts import COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, record_answers, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -34,19 +34,6 @@ def _settings(d: Dialect) -> str:
     for name in COMPONENTS:
         columns += [f"{setting(name + '.weight')} AS {name}_weight", f"{setting(name + '.min_answers')} AS {name}_min"]
     return f"SELECT {', '.join(columns)} FROM {d.qualified('cxbridge_metadata')}"
-
-
-def _answers(d: Dialect) -> str:
-    """One row per record and metric: its primary NPS, eNPS, CSAT or CES answer, or the mean of
-    its mystery-shop or audit scores (a visit or an audit counts once; its criteria never)."""
-    scores = d.qualified("feedback_scores")
-    return f"""
-    SELECT record_id, metric, category, normalized FROM {scores}
-    WHERE is_primary AND metric IN ('nps', 'enps', 'csat', 'ces')
-    UNION ALL
-    SELECT record_id, metric, NULL AS category, AVG(normalized) AS normalized FROM {scores}
-    WHERE metric IN ('mystery_shop', 'audit')
-    GROUP BY record_id, metric"""
 
 
 def _period(d: Dialect) -> str:
@@ -97,7 +84,7 @@ def location_ranking(d: Dialect) -> str:
     outputs = ", ".join(f"c.{name}_answers, {d.rounded(f'c.{name}_raw', 1)} AS {name}_score" for name in COMPONENTS)
     return f"""
 WITH settings AS ({_settings(d)}),
-answers AS ({_answers(d)}
+answers AS ({record_answers(d)}
 ),
 records AS (
     SELECT f.record_id, f.location_id, f.location_name, f.program, {_period(d)} AS period
@@ -187,7 +174,7 @@ def agent_scorecard(d: Dialect) -> str:
     satisfied = count_if(f"{csat} AND a.category = 'satisfied'")
     return f"""
 WITH settings AS ({_settings(d)}),
-answers AS ({_answers(d)}
+answers AS ({record_answers(d)}
 ),
 records AS (
     SELECT f.record_id, f.program, f.team, f.agent_id, {_period(d)} AS period

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from cxbridge import crm_views, question_views, ranking_views
 from cxbridge.loop import views as loop_views
-from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, share, time_bucket
+from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, record_answers, share, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -94,19 +94,6 @@ def ces_by_month(d: Dialect) -> str:
     return _boxes_by_month(d, "ces", ("low_effort", "neutral", "high_effort"), "low_effort_pct", "ces_avg_normalized")
 
 
-def _location_answers(d: Dialect) -> str:
-    """One row per record and metric: its primary NPS, eNPS, CSAT or CES answer, or the mean of
-    its mystery-shop or audit scores (a visit or an audit counts once)."""
-    scores = d.qualified("feedback_scores")
-    return f"""
-    SELECT record_id, metric, category, normalized FROM {scores}
-    WHERE is_primary AND metric IN ('nps', 'enps', 'csat', 'ces')
-    UNION ALL
-    SELECT record_id, metric, NULL AS category, AVG(normalized) AS normalized FROM {scores}
-    WHERE metric IN ('mystery_shop', 'audit')
-    GROUP BY record_id, metric"""
-
-
 def _nps_columns(d: Dialect, population: str, metric: str) -> list[tuple[str, str]]:
     answered = f"{population} AND a.metric = '{metric}'"
     promoters = count_if(f"{answered} AND a.category = 'promoter'")
@@ -141,7 +128,7 @@ def location_scorecard(d: Dialect) -> str:
     basis = " ".join(f"WHEN COUNT({name}) > 0 THEN '{name}'" for name in RANKING)
     ranking = " ".join(f"WHEN '{name}' THEN {name}" for name in RANKING)
     return f"""
-WITH answers AS ({_location_answers(d)}
+WITH answers AS ({record_answers(d)}
 ),
 per_location AS (
     SELECT f.location_id,
