@@ -149,8 +149,8 @@ def init(directory: str) -> None:
 @destination_option
 @wait_option()
 @rehash_option
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
-              help="Sync up to N sources at once.")  # fmt: skip
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Sync up to N sources at once.  [default: [settings] jobs, else 1]")  # fmt: skip
 @click.option("--progress/--no-progress", default=True, help="Live progress on a terminal.")
 @summary_format_option
 @click.pass_context

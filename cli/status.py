@@ -28,7 +28,9 @@ RUN_ID_SHOWN = 8
 @db_option
 @destination_option
 @click.option("--runs", default=10, show_default=True, help="How many recent runs to show.")
-@click.option("--stale", metavar="AGE", help="Only list the sources not synced successfully within AGE (6h, 2d); exit 1 if any.")
+@click.option("--stale", metavar="[AGE]", is_flag=False, flag_value="",
+              help="Only list the sources not synced successfully within AGE (6h, 2d), or without AGE within "
+              "each source's expected_every; exit 1 if any.")  # fmt: skip
 @click.option("--max-quarantined", metavar="N|N%", help="With --stale: also those whose last run quarantined more.")
 @format_option
 @handles_errors
@@ -36,10 +38,10 @@ def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -
     """Last runs, saved cursors and quarantine counts."""
     from cxbridge import api
 
-    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs, stale=stale,
-                        max_quarantined=max_quarantined)  # fmt: skip
+    report = api.status(config, destination=api.destination_url_for(db, destination), runs=runs,
+                        stale=True if stale == "" else stale, max_quarantined=max_quarantined)  # fmt: skip
     if report.stale is not None:
-        print_stale(report, fmt=fmt, age=stale or "", limit=max_quarantined)
+        print_stale(report, fmt=fmt, age=stale or None, limit=max_quarantined)
         sys.exit(1 if report.stale else 0)
     if fmt == "json":
         click.echo(json.dumps(report.__dict__, indent=2, default=str))
@@ -55,8 +57,9 @@ def status_command(config, db, destination, runs, stale, max_quarantined, fmt) -
         print_status(report)
 
 
-def print_stale(report: StatusReport, *, fmt: str, age: str, limit: str | None) -> None:
-    """The stale sources of `status --stale`: a table, JSON (`{"stale": [...]}`) or CSV rows."""
+def print_stale(report: StatusReport, *, fmt: str, age: str | None, limit: str | None) -> None:
+    """The stale sources of `status --stale`: a table, JSON (`{"stale": [...]}`) or CSV rows;
+    `age` None when each source was held to its own `expected_every`."""
     stale = report.stale or []
     if fmt == "json":
         found = {"destination": report.destination, "stale_after": age, "max_quarantined": limit, "stale": stale}
@@ -69,7 +72,8 @@ def print_stale(report: StatusReport, *, fmt: str, age: str, limit: str | None) 
         return
     console = output.stdout()
     if not stale:
-        console.print(f"no stale source in {output.escape(report.destination)} (every one synced within {age})",
+        within = output.escape(age) if age else "its expected_every"
+        console.print(f"no stale source in {output.escape(report.destination)} (every one synced within {within})",
                       highlight=False, soft_wrap=False)  # fmt: skip
         return
     table = _table(f"stale sources of {output.escape(report.destination)}")

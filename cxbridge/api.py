@@ -17,7 +17,8 @@ from cxbridge.ranking import store_ranking
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
-from cxbridge.freshness import QuarantineLimit, parse_age, stale_sources
+from cxbridge.ages import parse_age
+from cxbridge.freshness import QuarantineLimit, stale_sources
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.jobs import run_sources
@@ -91,17 +92,18 @@ def sync(
     destination: str | None = None,
     wait: float | None = None,
     rehash: bool = False,
-    jobs: int = 1,
+    jobs: int | None = None,
     host: PluginHost | None = None,
     on_progress: Callable[[SyncEvent], None] | None = None,
 ) -> SyncResult:
     """Sync the configured sources (or the named ones) into the destination, up to `jobs` of
-    them at once (`cxbridge.jobs`); `rehash` accepts a respondent salt other than the one the
-    dataset's keys were made with (`cxbridge.dataset_salt`)."""
-    if jobs < 1:
+    them at once (`cxbridge.jobs`; default `[settings] jobs`, else 1); `rehash` accepts a
+    respondent salt other than the one the dataset's keys were made with (`cxbridge.dataset_salt`)."""
+    if jobs is not None and jobs < 1:
         raise ConfigError(f"jobs = {jobs}: run at least one source at a time (--jobs 1 or more)")
     host = host or get_host()
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
+    jobs = cfg.settings.jobs if jobs is None else jobs
     names = _select(cfg, list(sources))
     deadline = RunDeadline.starting_now(cfg.settings.run_deadline) if cfg.settings.run_deadline else None
     built = {name: cfg.build_source(name, deadline=deadline) for name in names}  # config errors surface first
@@ -290,27 +292,40 @@ def status(
     *,
     destination: str | None = None,
     runs: int = 10,
-    stale: str | timedelta | None = None,
+    stale: str | timedelta | bool | None = None,
     max_quarantined: str | None = None,
     host: PluginHost | None = None,
 ) -> StatusReport:
     """The last runs (a killed one as `abandoned`), the saved cursors (with `position` in words)
-    and the quarantine counts of a destination; with `stale` (an age: `6h`, `2d`), also the
-    sources — those configured and enabled, without a config every source with runs — not
-    synced successfully for longer, or whose last run quarantined more than `max_quarantined`
-    (a count, or a share of the records read: `5%`)."""
+    and the quarantine counts of a destination; with `stale` (an age: `6h`, `2d`; or True: each
+    source's own `expected_every`), also the sources — those configured and enabled, without a
+    config every source with runs — not synced successfully for longer, or whose last run
+    quarantined more than `max_quarantined` (a count, or a share of the records read: `5%`)."""
     host = host or get_host()
-    if max_quarantined is not None and stale is None:
+    if max_quarantined is not None and stale in (None, False):
         raise ConfigError("--max-quarantined goes with --stale AGE (e.g. --stale 1d --max-quarantined 5%)")
-    age = parse_age(stale) if isinstance(stale, str) else stale
+    age = parse_age(stale) if isinstance(stale, str) else None if isinstance(stale, bool) else stale
     limit = QuarantineLimit.parse(max_quarantined) if max_quarantined is not None else None
     cfg = config if isinstance(config, Config) else optional_config(config, host)
+    expected = expected_ages(cfg) if stale is True else {}
     with reading(cfg, destination=destination, host=host) as dest:
         report = status_of(dest, runs=runs)
-        if age is not None:
+        if stale not in (None, False):
             configured = [name for name, entry in cfg.sources.items() if entry.config.enabled] if cfg else []
-            report.stale = stale_sources(dest, age=age, max_quarantined=limit, sources=configured)
+            report.stale = stale_sources(dest, age=age, expected=expected, max_quarantined=limit, sources=configured)
         return report
+
+
+def expected_ages(cfg: Config | None) -> dict[str, timedelta]:
+    """Each enabled source's `expected_every`, for `status --stale` without an age; a ConfigError
+    when no source has one (the command would judge no source's age)."""
+    found = {name: parse_age(entry.config.expected_every) for name, entry in (cfg.sources.items() if cfg else ())
+             if entry.config.enabled and entry.config.expected_every}  # fmt: skip
+    if not found:
+        where = f"no enabled source of {cfg.path or 'the config'} has one" if cfg else "there is no cxbridge.toml here"
+        raise ConfigError(f"--stale without an age holds each source to its expected_every, and {where}: add "
+                          'expected_every = "1d" to [sources.NAME], or write --stale AGE')  # fmt: skip
+    return found
 
 
 def duplicates(

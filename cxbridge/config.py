@@ -71,6 +71,7 @@ class Settings(BaseModel):
         "none; a source's own `timezone` wins",
     )
     lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
+    jobs: int = Field(default=1, ge=1, le=256, description="sources synced at once (`sync --jobs` overrides it)")
     run_deadline: float | None = Field(
         default=None, gt=0, description="seconds a whole sync may take; reading stops when they pass"
     )

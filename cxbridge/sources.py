@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from cxbridge.ages import Age
 from cxbridge.crm import CrmObject
 from cxbridge.deadline import RunDeadline
 from cxbridge.duplicates import MatchKey
@@ -55,6 +56,11 @@ class SourceConfig(BaseModel):
     )
     match_on: MatchKey = Field(
         default="source_record_id", description="with same_as: the native response id (source_record_id) or ticket_id"
+    )
+    expected_every: Age | None = Field(
+        default=None,
+        description="how often a successful sync is expected (90m, 6h, 1d, 1w): older data is stale for "
+        "`cxbridge status --stale` and the source's Dagster freshness policy",
     )
 
 

@@ -90,3 +90,11 @@ def config_toml(base_url: str, forms: tuple[str, ...] = FORMS, *, salt: str = "$
     for name, entry in config(base_url, forms)["sources"].items():
         text += f"\n[sources.{name}]\n" + "".join(f"{key} = {value(item)}\n" for key, item in entry.items())
     return text
+
+
+def expect(folder, **every: str) -> None:
+    """Give sources of the cxbridge.toml in `folder` an `expected_every` (`branch_a="1d"`)."""
+    text = (folder / "cxbridge.toml").read_text()
+    for name, age in every.items():
+        text = text.replace(f"[sources.{name}]\n", f'[sources.{name}]\nexpected_every = "{age}"\n', 1)
+    (folder / "cxbridge.toml").write_text(text, encoding="utf-8")

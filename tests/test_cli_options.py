@@ -185,5 +185,5 @@ def test_status_as_csv_prints_each_parts_header_when_the_part_is_empty(workspace
     ]  # fmt: skip
     assert lines[-2:] == [["source", "stream", "records", "last_seen"], ["source", "copies"]]
     stale = list(csv.reader(io.StringIO(CliRunner().invoke(cli, ["status", "--stale", "30d", "--format", "csv"]).stdout)))
-    assert stale == [["source", "last_success", "last_status", "last_read", "last_quarantined", "reason"]]
+    assert stale == [["source", "last_success", "last_status", "last_read", "last_quarantined", "reason", "stale_after"]]
 

@@ -6,6 +6,7 @@ schedule and stale-source sensor."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import dagster as dg
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from cxbridge import plugins_host
 from cxbridge.integrations.dagster import QUARANTINE_CHECK, cxbridge_assets, cxbridge_definitions
 from cxbridge.integrations.dagster import source_key, view_key
-from tests.many_sources import config_toml, write_files
+from tests.many_sources import config_toml, expect, write_files
 from tests.sqlite_runs import SHARED_SALT
 
 
@@ -64,8 +65,6 @@ def test_a_failing_source_is_a_failed_materialization_and_the_others_succeed(pro
 
 
 def test_the_definitions_hold_a_job_a_schedule_and_a_sensor_asking_for_stale_sources(project):
-    from datetime import timedelta
-
     defs = cxbridge_definitions(project / "cxbridge.toml", cron="15 * * * *", stale_after="1d",
                                 fresh_within=timedelta(hours=6))  # fmt: skip
     assert defs.resolve_schedule_def("cxbridge_schedule").cron_schedule == "15 * * * *"
@@ -97,3 +96,40 @@ def test_a_source_whose_sync_fails_fails_its_materialization_with_the_error(proj
     [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert "cxbridge sync of web_a failed" in failure.step_failure_data.user_failure_data.description
     assert "403" in failure.step_failure_data.user_failure_data.description
+
+
+def fail_window(assets, name):
+    [spec] = [a for a in assets if source_key(name) in a.keys]
+    policy = spec.specs_by_key[source_key(name)].freshness_policy
+    if policy is None:
+        return None
+    window = policy.fail_window
+    return timedelta(days=window.days, seconds=window.seconds, microseconds=window.microseconds)
+
+
+def test_each_source_s_expected_every_is_its_freshness_policy_unless_fresh_within_names_it(project):
+    expect(project, branch_a="1d", branch_b="90m")
+    assets = cxbridge_assets(project / "cxbridge.toml")
+    assert (fail_window(assets, "branch_a"), fail_window(assets, "branch_b")) == (timedelta(days=1), timedelta(minutes=90))
+    assets = cxbridge_assets(project / "cxbridge.toml", fresh_within={"branch_b": timedelta(hours=6)})
+    assert (fail_window(assets, "branch_a"), fail_window(assets, "branch_b")) == (timedelta(days=1), timedelta(hours=6))
+    assets = cxbridge_assets(project / "cxbridge.toml", fresh_within=timedelta(weeks=1))
+    assert fail_window(assets, "branch_a") == fail_window(assets, "branch_b") == timedelta(weeks=1)
+
+
+def test_without_expected_every_nor_fresh_within_a_source_has_no_freshness_policy(project):
+    assert fail_window(cxbridge_assets(project / "cxbridge.toml"), "branch_a") is None
+
+
+def test_the_sensor_without_stale_after_asks_for_the_sources_older_than_their_expected_every(project):
+    expect(project, branch_a="1d")
+    defs = cxbridge_definitions(project / "cxbridge.toml", stale_after=None)
+    instance = dg.DagsterInstance.ephemeral()
+    dg.materialize(cxbridge_assets(project / "cxbridge.toml"), instance=instance)
+    with sqlite3.connect(project / "cxbridge.db") as conn:  # branch_a's last success moves to 2020
+        conn.execute("UPDATE sync_runs SET started_at = '2020-01-01T06:00:00Z', finished_at = '2020-01-01T06:00:00Z' "
+                     "WHERE source = 'branch_a'")  # fmt: skip
+    sensor = defs.resolve_sensor_def("cxbridge_stale_sources")
+    evaluation = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+    [request] = evaluation.run_requests
+    assert request.asset_selection == [source_key("branch_a")]  # branch_b has no expected_every: not judged on age

@@ -14,7 +14,7 @@ import cxbridge
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
-from tests.many_sources import config_toml, write_files
+from tests.many_sources import config_toml, expect, write_files
 from tests.sqlite_runs import SHARED_SALT
 
 LONG_AGO = "2020-01-01T06:00:00Z"
@@ -92,3 +92,51 @@ def test_an_age_that_is_not_one_is_refused_with_how_to_write_it(synced):
     assert code == 2 and "write a number and a unit: 90m, 6h, 2d or 1w" in out
     code, out = stale(synced, "--max-quarantined", "5%")
     assert code == 2 and "--max-quarantined goes with --stale AGE" in out
+
+
+def test_stale_without_an_age_holds_each_source_to_its_expected_every(synced, tmp_path):
+    expect(tmp_path, branch_a="1d", branch_b="30d")  # branch_b last succeeded in 2020, branch_a now
+    code, out = stale(synced, "--stale", "--format", "json")
+    found = json.loads(out)
+    assert code == 1 and found["stale_after"] is None
+    [row] = found["stale"]
+    assert (row["source"], row["stale_after"]) == ("branch_b", "30d")
+    assert row["reason"].startswith("last success ") and row["reason"].endswith(" ago, more than 30d")
+    report = cxbridge.status(tmp_path / "cxbridge.toml", destination=synced, stale=True)
+    assert [(r["source"], r["stale_after"]) for r in report.stale] == [("branch_b", "30d")]
+
+
+def test_an_age_on_the_command_line_overrides_each_expected_every(synced, tmp_path):
+    expect(tmp_path, branch_a="1d", branch_b="5000w")  # 5000 weeks: 2020 is recent enough
+    code, out = stale(synced, "--stale")
+    assert code == 0 and "every one synced within its expected_every" in out
+    code, out = stale(synced, "--stale", "30d", "--format", "csv")
+    lines = out.splitlines()
+    assert code == 1 and lines[0] == "source,last_success,last_status,last_read,last_quarantined,reason,stale_after"
+    assert len(lines) == 2 and lines[1].startswith("branch_b,") and lines[1].endswith(",30d")
+
+
+def test_a_source_without_expected_every_is_held_to_no_age_without_one_on_the_command_line(synced, tmp_path):
+    expect(tmp_path, branch_a="1d")  # branch_b, last synced in 2020, has none
+    code, out = stale(synced, "--stale", "--format", "json")
+    assert (code, json.loads(out)["stale"]) == (0, [])
+    code, out = stale(synced, "--stale", "--max-quarantined", "0", "--format", "json")
+    [row] = json.loads(out)["stale"]  # its quarantine still counts
+    assert code == 1 and row["source"] == "branch_b" and row["stale_after"] is None
+    assert row["reason"] == "its last run quarantined 1 of 3 records read, more than 0"
+
+
+def test_stale_without_an_age_when_no_source_has_expected_every_says_what_to_write(synced):
+    code, out = stale(synced, "--stale")
+    assert code == 2
+    assert "--stale without an age holds each source to its expected_every" in out
+    assert 'add expected_every = "1d" to [sources.NAME], or write --stale AGE' in out
+
+
+@pytest.mark.parametrize("written", ["1 day", "daily", "0d", "-2h"])
+def test_an_expected_every_that_is_not_an_age_is_refused_naming_the_key(written, synced, tmp_path):
+    expect(tmp_path, branch_b=written)
+    code, out = stale(synced, "--stale")
+    assert code == 2 and "Traceback" not in out
+    said = f"cxbridge.toml: sources.branch_b.expected_every: {written!r} is not an age; write a number and a unit"
+    assert said in out

@@ -127,3 +127,45 @@ def test_the_command_takes_jobs_and_prints_a_summary_line_per_source(tmp_path, m
     assert [line.split('"source": "')[1].split('"')[0] for line in lines] == ["branch_a", "branch_b"]
     refused = CliRunner().invoke(cli, ["sync", "--jobs", "0"])
     assert refused.exit_code == 2 and "--jobs" in refused.output
+
+
+def test_settings_jobs_is_the_default_and_the_command_line_overrides_it(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxbridge import plugins_host
+    from cxbridge.cli.main import cli
+
+    monkeypatch.setattr(plugins_host, "_host", None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CXBRIDGE_TEST_SHARED_SALT", SHARED_SALT.get_secret_value())
+    write_files(tmp_path)
+    with late_typeform() as (api, latency):
+        text = config_toml(api.url).replace("[settings]\n", "[settings]\njobs = 4\n", 1)
+        (tmp_path / "cxbridge.toml").write_text(text, encoding="utf-8")
+        first = CliRunner().invoke(cli, ["sync", "--db", "config.db", "--format", "json"])
+        assert first.exit_code == 0, first.output
+        assert latency.most > 1  # [settings] jobs = 4: several sources asked the API at once
+        latency.most = 0
+        serial = CliRunner().invoke(cli, ["sync", "--db", "flag.db", "--jobs", "1", "--format", "json"])
+        assert serial.exit_code == 0, serial.output
+        assert latency.most == 1  # --jobs 1 wins over the config's 4
+    assert tables(f"sqlite:///{tmp_path / 'config.db'}") == tables(f"sqlite:///{tmp_path / 'flag.db'}")
+
+
+@pytest.mark.parametrize("value, said", [("0", "greater than or equal to 1"), ('"four"', "valid integer")])
+def test_settings_jobs_that_is_not_a_count_of_sources_is_refused_naming_the_key(value, said, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxbridge import plugins_host
+    from cxbridge.cli.main import cli
+
+    monkeypatch.setattr(plugins_host, "_host", None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CXBRIDGE_TEST_SHARED_SALT", SHARED_SALT.get_secret_value())
+    write_files(tmp_path)
+    text = config_toml("", forms=()).replace("[settings]\n", f"[settings]\njobs = {value}\n", 1)
+    (tmp_path / "cxbridge.toml").write_text(text, encoding="utf-8")
+    refused = CliRunner().invoke(cli, ["sync"])
+    assert refused.exit_code == 2
+    assert "cxbridge.toml: settings.jobs: " in refused.output and said in refused.output
+    assert "Traceback" not in refused.output and not (tmp_path / "cxbridge.db").exists()

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from cxbridge.ages import parse_age
 from cxbridge.config import find_config, load_config
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import get_host
@@ -41,12 +42,16 @@ def cxbridge_assets(
     fresh_within: timedelta | Mapping[str, timedelta] | None = None,
 ) -> list[dg.AssetsDefinition]:
     """An asset per enabled source of the config (read now, so a config error shows when the
-    code location loads) and one per view; `fresh_within` — one age, or one per source name —
-    becomes each source asset's freshness policy (its expected cadence)."""
+    code location loads) and one per view. Each source asset's freshness policy is its
+    `expected_every` in the config; `fresh_within` — one age for all, or one per source name —
+    takes the place of it."""
     path = Path(find_config(config))
     cfg = load_config(path, get_host())
     names = [name for name, entry in cfg.sources.items() if entry.config.enabled]
-    sources = [_source_asset(path, name, destination, _window(fresh_within, name)) for name in names]
+    expected = {name: parse_age(entry.config.expected_every) for name, entry in cfg.sources.items()
+                if entry.config.expected_every}  # fmt: skip
+    sources = [_source_asset(path, name, destination, _window(fresh_within, name) or expected.get(name))
+               for name in names]  # fmt: skip
     views = [_view_asset(path, view, destination, [source_key(name) for name in names]) for view in VIEW_NAMES]
     return sources + views
 
@@ -56,11 +61,12 @@ def cxbridge_definitions(
     *,
     destination: str | None = None,
     cron: str = "0 * * * *",
-    stale_after: str = "1d",
+    stale_after: str | None = "1d",
     fresh_within: timedelta | Mapping[str, timedelta] | None = None,
 ) -> dg.Definitions:
     """The assets, a job materializing them all, a schedule running it on `cron`, and a sensor
-    that asks for the sources `cxbridge status --stale` finds older than `stale_after`."""
+    that asks for the sources `cxbridge status --stale` finds older than `stale_after` (None:
+    than each source's `expected_every`)."""
     assets = cxbridge_assets(config, destination=destination, fresh_within=fresh_within)
     job = dg.define_asset_job("cxbridge_sync", selection=dg.AssetSelection.groups(GROUP))
     schedule = dg.ScheduleDefinition(name="cxbridge_schedule", job=job, cron_schedule=cron)
@@ -69,18 +75,19 @@ def cxbridge_definitions(
 
 
 def stale_sources_sensor(
-    config: str | Path, *, job: Any, destination: str | None = None, stale_after: str = "1d"
+    config: str | Path, *, job: Any, destination: str | None = None, stale_after: str | None = "1d"
 ) -> dg.SensorDefinition:
-    """A sensor requesting a run of the source assets that are stale (`cxbridge.status(stale=…)`)."""
+    """A sensor requesting a run of the source assets that are stale (`cxbridge.status(stale=…)`;
+    `stale_after` None: each source held to its `expected_every`)."""
     path = Path(find_config(config))
 
     @dg.sensor(name="cxbridge_stale_sources", job=job, minimum_interval_seconds=600)
     def stale_sources(context) -> dg.SensorResult | dg.SkipReason:
         import cxbridge
 
-        stale = cxbridge.status(path, destination=destination, stale=stale_after).stale or []
+        stale = cxbridge.status(path, destination=destination, stale=stale_after or True).stale or []
         if not stale:
-            return dg.SkipReason(f"every source synced within {stale_after}")
+            return dg.SkipReason(f"every source synced within {stale_after or 'its expected_every'}")
         names = sorted(row["source"] for row in stale)
         request = dg.RunRequest(asset_selection=[source_key(name) for name in names])
         return dg.SensorResult(run_requests=[request])
