@@ -232,15 +232,36 @@ def _print_check(found: Any, *, machine: bool) -> None:
 @click.option("--since", type=DAY, metavar="YYYY-MM-DD", help="Records of this local day or later.")
 @click.option("--until", type=DAY, metavar="YYYY-MM-DD", help="Records before this local day (it is left out).")
 @click.option("--loop", "loop", is_flag=True, help="How cases were worked instead: per month, location and owner.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the report as one HTML page with charts (opens without a network).")
+@click.option("--open", "open_page", is_flag=True, help="With --html: open the page in the browser.")
 @format_option
 @db_option
 @destination_option
 @handles_errors
-def report(config, by, metric, programs, sources, since, until, loop, fmt, db, destination) -> None:
+def report(
+    config, by, metric, programs, sources, since, until, loop, html_path, open_page, fmt, db, destination
+) -> None:
     """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
     from cxbridge.reporting import SCORE_MEANS
 
+    if open_page and not html_path:
+        raise click.UsageError("--open opens the page --html FILE writes: give --html FILE too")
+    if html_path:
+        if loop or fmt != "table":
+            raise click.UsageError("--html writes a page; it takes no --loop or --format")
+        written = api.report_html(
+            html_path, config, by=by, metric=metric, program=programs, source=sources,
+            since=since and since.date(), until=until and until.date(),
+            destination=api.destination_url_for(db, destination),
+        )  # fmt: skip
+        click.echo(f"wrote {written}")
+        if open_page:
+            import webbrowser
+
+            webbrowser.open(written.resolve().as_uri())
+        return
     if loop:
         if metric or programs or sources or since or until or by != "month":
             raise click.UsageError("--loop reports cases per month, location and owner; it takes no --by, --metric, "

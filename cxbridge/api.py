@@ -237,6 +237,29 @@ def report(
         return report_rows(dest, options)
 
 
+def report_html(
+    path: str | Path,
+    config: str | Path | None = None,
+    *,
+    by: str = "month",
+    metric: str | None = None,
+    program: str | Iterable[str] = (),
+    source: str | Iterable[str] = (),
+    since: date | str | None = None,
+    until: date | str | None = None,
+    destination: str | None = None,
+    host: PluginHost | None = None,
+) -> Path:
+    """Write the report as one self-contained HTML page to `path` (docs/report.md#html-report):
+    trends by `by` with 95 % bands, the store ranking, the criteria heatmap, the follow-up
+    queues and comments, of the records `report` with the same filters counts."""
+    from cxbridge.html_report import write_html_report  # Plotly is loaded only for this
+
+    options = _report_options(by, metric, program, source, since, until)
+    with reading(config, destination=destination, host=host) as dest:
+        return write_html_report(dest, options, path)
+
+
 def report_undated(
     config: str | Path | None = None,
     *,

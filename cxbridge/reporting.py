@@ -86,7 +86,7 @@ class ReportOptions:
             raise ConfigError(f"--since {self.since} is not before --until {self.until}: no day is in between")
 
 
-class _Parameters:
+class Parameters:
     """Values bound to a statement, each written as the destination's placeholder."""
 
     def __init__(self, destination: Destination):
@@ -105,7 +105,7 @@ def _bucket(destination: Destination, by: str) -> str:
     return time_bucket(destination, by) if by in TIME_BUCKETS else DIMENSIONS[by]
 
 
-def _filters(options: ReportOptions, parameters: _Parameters, *, undated: bool = False) -> str:
+def record_filters(options: ReportOptions, parameters: Parameters, *, undated: bool = False) -> str:
     """The records the report counts; with `undated`, those of them its period leaves out instead."""
     conditions = [COUNTED]  # a response read through several sources counts once (docs/identity.md)
     if options.programs:
@@ -124,7 +124,7 @@ def _filters(options: ReportOptions, parameters: _Parameters, *, undated: bool =
     return " AND ".join(conditions)
 
 
-def _scored(destination: Destination, options: ReportOptions, parameters: _Parameters, *, undated: bool = False) -> str:
+def _scored(destination: Destination, options: ReportOptions, parameters: Parameters, *, undated: bool = False) -> str:
     """One row per record and metric: its bucket, program, metric, category and 0–100 score (with
     `undated`, of the undated records a period leaves out, and the record's id)."""
     answers = [m for m in ANSWER_METRICS if options.metric in (None, m)]
@@ -133,7 +133,7 @@ def _scored(destination: Destination, options: ReportOptions, parameters: _Param
     chosen = f"""chosen AS (
     SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
     FROM feedback f
-    WHERE {_filters(options, parameters, undated=undated)}
+    WHERE {record_filters(options, parameters, undated=undated)}
 )"""
     parts = []
     if answers:
@@ -193,7 +193,7 @@ def _detail_columns(d: Destination, metric: str) -> list[tuple[str, str]]:
 
 def report_sql(destination: Destination, options: ReportOptions) -> tuple[str, list[Any]]:
     """The report query in the destination's dialect, and the values it binds."""
-    parameters = _Parameters(destination)
+    parameters = Parameters(destination)
     scored = _scored(destination, options, parameters)
     if options.metric:
         columns = [("responses", "COUNT(*)"), *_detail_columns(destination, options.metric)]
@@ -270,7 +270,7 @@ def undated_left_out(destination: Destination, options: ReportOptions) -> int:
     period leaves out the records without one (they are on no day of it), and says how many."""
     if not (options.since or options.until):
         return 0
-    parameters = _Parameters(destination)
+    parameters = Parameters(destination)
     scored = _scored(destination, options, parameters, undated=True)
     [row] = destination.query(f"{scored}\nSELECT COUNT(DISTINCT record_id) AS records FROM scored", parameters.values)
     return int(row["records"])

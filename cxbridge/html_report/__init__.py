@@ -1,0 +1,26 @@
+"""`cxbridge report --html FILE`: the report as one self-contained HTML page — trends with
+confidence bands, the store ranking, the criteria heatmap, the follow-up queues and comments —
+one module per section, each reading the destination with the report's filters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cxbridge.destinations import Destination
+from cxbridge.errors import ConfigError
+from cxbridge.reporting import TIME_BUCKETS, ReportOptions
+
+from .page import html_page
+
+
+def write_html_report(destination: Destination, options: ReportOptions, path: str | Path) -> Path:
+    """Write the report of the (open) destination to `path` and return it."""
+    if options.by not in TIME_BUCKETS:
+        raise ConfigError(f"--html draws trends over time: use --by {' or '.join(TIME_BUCKETS)}, not {options.by!r}")
+    target = Path(path).expanduser()
+    if not target.parent.is_dir():
+        raise ConfigError(f"--html {path}: the folder {target.parent} does not exist; "
+                          "create it first, or pick another path")  # fmt: skip
+    page = html_page(destination, options)
+    target.write_text(page, encoding="utf-8")
+    return target

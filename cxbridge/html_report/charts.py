@@ -1,0 +1,116 @@
+"""The report's charts, drawn by Plotly (imported here, when a report is built, so that
+`cxbridge --help` never loads it). The page inlines plotly.js once: the file opens without a
+network, and hovering a point shows its figures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+COLOURS = {"line": "#1f5fa8", "band": "rgba(31, 95, 168, 0.18)", "significant": "#d9480f",
+           "top": "#2b8a3e", "bottom": "#c92a2a", "middle": "#868e96"}  # fmt: skip
+CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def label(value: Any) -> str:
+    """User text for Plotly, which reads `<b>`, `<a href>`, … in labels as markup: escaped, so
+    that it is drawn as the characters it is."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def plotly_js() -> str:
+    """plotly.js itself, to inline once in the page."""
+    from plotly.offline import get_plotlyjs
+
+    return get_plotlyjs()
+
+
+def _html(figure: Any, chart_id: str) -> str:
+    import plotly.io as pio
+
+    div = pio.to_html(figure, full_html=False, include_plotlyjs=False, div_id=chart_id, config=CONFIG)
+    return f'<div class="chart" data-chart="{chart_id}">{div}</div>'
+
+
+def _layout(title: str, height: int, **more: Any) -> dict[str, Any]:
+    return {"title": {"text": label(title), "x": 0.01, "font": {"size": 15}}, "height": height,
+            "template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
+            "showlegend": False, **more}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    bucket: str
+    score: float
+    low: float | None
+    high: float | None
+    responses: int
+    significant: bool
+
+
+def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float]) -> str:
+    """A figure over time with its 95 % band; the points whose change from the one before is
+    significant are ringed."""
+    import plotly.graph_objects as go
+
+    buckets = [point.bucket for point in points]
+    banded = [point for point in points if point.low is not None]
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=[p.bucket for p in banded], y=[p.high for p in banded], mode="lines",
+                                line={"width": 0}, hoverinfo="skip", name="95 % high"))  # fmt: skip
+    figure.add_trace(go.Scatter(x=[p.bucket for p in banded], y=[p.low for p in banded], mode="lines",
+                                line={"width": 0}, fill="tonexty", fillcolor=COLOURS["band"],
+                                hoverinfo="skip", name="95 % low"))  # fmt: skip
+    figure.add_trace(go.Scatter(
+        x=buckets, y=[point.score for point in points], mode="lines+markers", name=label(title),
+        line={"color": COLOURS["line"], "width": 2}, marker={"size": 7},
+        customdata=[[point.responses, _bound(point.low), _bound(point.high)] for point in points],
+        hovertemplate="%{x}: %{y:.1f}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]}"
+                      "<extra></extra>",
+    ))  # fmt: skip
+    significant = [point for point in points if point.significant]
+    figure.add_trace(go.Scatter(x=[p.bucket for p in significant], y=[p.score for p in significant], mode="markers",
+                                marker={"size": 15, "color": "rgba(0,0,0,0)",
+                                        "line": {"color": COLOURS["significant"], "width": 2.5}},
+                                name="significant change", hoverinfo="skip"))  # fmt: skip
+    figure.update_layout(**_layout(title, 300, yaxis={"range": list(y_range)}, xaxis={"type": "category"}))
+    return _html(figure, chart_id)
+
+
+def _bound(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, str]]) -> str:
+    """Ranked stores' KPI as bars, best on top; `stores` holds (name, kpi, 'top'|'bottom'|'middle')."""
+    import plotly.graph_objects as go
+
+    ordered = list(reversed(stores))  # Plotly draws the first bar at the bottom
+    figure = go.Figure(go.Bar(
+        x=[kpi for _, kpi, _ in ordered], y=[label(name) for name, _, _ in ordered], orientation="h",
+        marker={"color": [COLOURS[place] for _, _, place in ordered]},
+        text=[f"{kpi:.1f}" for _, kpi, _ in ordered], textposition="outside",
+        hovertemplate="%{y}: KPI %{x:.1f}<extra></extra>",
+    ))  # fmt: skip
+    height = 90 + 26 * len(stores)
+    figure.update_layout(**_layout(title, height, xaxis={"range": [0, 105], "title": {"text": "KPI (0–100)"}},
+                                   yaxis={"type": "category", "automargin": True}))  # fmt: skip
+    return _html(figure, chart_id)
+
+
+def heatmap(chart_id: str, title: str, stores: Sequence[str], criteria: Sequence[str],
+            scores: Sequence[Sequence[float | None]]) -> str:  # fmt: skip
+    """Stores × criteria, each cell the mean 0–100 score, written in the cell."""
+    import plotly.graph_objects as go
+
+    figure = go.Figure(go.Heatmap(
+        z=[list(row) for row in scores], x=[label(name) for name in criteria], y=[label(name) for name in stores],
+        zmin=0, zmax=100, colorscale="RdYlGn", texttemplate="%{z:.0f}", xgap=2, ygap=2,
+        hovertemplate="%{y} · %{x}: %{z:.1f}<extra></extra>", colorbar={"title": {"text": "0–100"}},
+    ))  # fmt: skip
+    height = 120 + 28 * len(stores)
+    figure.update_layout(**_layout(title, height, yaxis={"type": "category", "autorange": "reversed",
+                                                          "automargin": True},
+                                   xaxis={"type": "category", "automargin": True}))  # fmt: skip
+    return _html(figure, chart_id)

@@ -1,0 +1,52 @@
+"""Section: the criteria of mystery-shop visits and audits (`metric = "criterion"` in
+`feedback_scores`) as a heatmap, store × criterion, each cell the mean 0–100 score."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxbridge.destinations import Destination
+from cxbridge.reporting import Parameters, ReportOptions, record_filters
+
+from . import charts
+from .markup import empty, section, table
+
+PROGRAMS = {"mystery_shop": "Mystery-shop criteria", "audit": "Audit criteria"}
+
+
+def criterion_scores(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
+    """Per program, store and criterion: the visits or audits scored on it and their mean 0–100
+    (the query of docs/ranking.md, with the report's filters)."""
+    parameters = Parameters(destination)
+    where = record_filters(options, parameters)
+    sql = f"""SELECT f.program, COALESCE(f.location_name, f.location_id) AS store,
+       COALESCE(s.question_text, s.question_id) AS criterion, COUNT(*) AS scores, AVG(s.normalized) AS score
+FROM feedback f JOIN feedback_scores s ON s.record_id = f.record_id
+WHERE s.metric = 'criterion' AND f.program IN ('mystery_shop', 'audit') AND {where}
+GROUP BY f.program, COALESCE(f.location_name, f.location_id), COALESCE(s.question_text, s.question_id)"""
+    return destination.query(sql, parameters.values)
+
+
+def render(destination: Destination, options: ReportOptions) -> str:
+    rows = criterion_scores(destination, options)
+    note = "Each cell is the mean score (0–100) of the store's visits or audits on that criterion."
+    if not rows:
+        message = 'No mystery-shop or audit criteria (metric = "criterion") in the records shown.'
+        return section("Criteria", "criteria", empty(message), note=note)
+    parts = []
+    for program, title in PROGRAMS.items():
+        mine = [row for row in rows if row["program"] == program]
+        if mine:
+            parts.append(_heatmap(program, title, mine))
+    return section("Criteria", "criteria", "".join(parts), note=note)
+
+
+def _heatmap(program: str, title: str, rows: list[dict[str, Any]]) -> str:
+    stores = sorted({str(row["store"]) for row in rows})
+    criteria = list(dict.fromkeys(str(row["criterion"]) for row in sorted(rows, key=lambda row: str(row["criterion"]))))
+    cells = {(str(row["store"]), str(row["criterion"])): float(row["score"]) for row in rows}
+    scores = [[cells.get((store, criterion)) for criterion in criteria] for store in stores]
+    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores)
+    figures = table(["store", *criteria], [[store, *row] for store, row in zip(stores, scores, strict=True)],
+                    name=f"criteria-{program}")  # fmt: skip
+    return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'

@@ -1,0 +1,58 @@
+"""The HTML the report's sections are written in: every value from the data passes through
+`text()` (html.escape), so a store named `<script>` is shown as text and never runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+
+def text(value: Any) -> str:
+    """A value as HTML text: escaped, with quotes, so it is safe in an element and an attribute."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return escape(str(value), quote=True)
+
+
+def signed(value: float | None) -> str:
+    """A change with its sign (+3.2, −1.0), empty when there is none."""
+    if value is None:
+        return ""
+    return f"+{value:.1f}" if value > 0 else f"−{abs(value):.1f}" if value < 0 else "0.0"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, name: str,
+          row_classes: Sequence[str] | None = None, caption: str = "") -> str:  # fmt: skip
+    """A table named `name` (its `data-table`, which the tests read): cells are escaped unless
+    they are `Html` (markup this package wrote)."""
+    head = "".join(f"<th>{text(header)}</th>" for header in headers)
+    body = []
+    for index, row in enumerate(rows):
+        css = row_classes[index] if row_classes and row_classes[index] else ""
+        attribute = f' class="{text(css)}"' if css else ""
+        body.append(f"<tr{attribute}>" + "".join(f"<td>{cell_html(cell)}</td>" for cell in row) + "</tr>")
+    caption_html = f"<caption>{text(caption)}</caption>" if caption else ""
+    return (f'<table data-table="{text(name)}">{caption_html}<thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table>")  # fmt: skip
+
+
+class Html(str):
+    """Markup written by this package, put into a table cell as it is."""
+
+
+def cell_html(cell: Any) -> str:
+    return str(cell) if isinstance(cell, Html) else text(cell)
+
+
+def section(title: str, anchor: str, body: str, *, note: str = "") -> str:
+    """One section of the page: a heading, an optional explanation, the content."""
+    explained = f'<p class="note">{text(note)}</p>' if note else ""
+    return f'<section id="{text(anchor)}"><h2>{text(title)}</h2>{explained}{body}</section>'
+
+
+def empty(message: str) -> str:
+    """What a section shows when the data has nothing for it."""
+    return f'<p class="empty">{text(message)}</p>'

@@ -1,0 +1,71 @@
+"""Section: what still waits for someone — customers not followed up (`detractor_queue`) and
+the cases of the loop not yet closed (`loop_queue`), per store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cxbridge.destinations import Destination
+from cxbridge.reporting import Parameters, ReportOptions, record_filters
+from cxbridge.sql_parts import count_if
+
+from .markup import empty, section, table
+
+STORE = "COALESCE(q.location_name, q.location_id)"
+CASE_STATUSES = ("open", "contacted", "resolved")
+
+
+def _per_store(
+    destination: Destination, view: str, counts: dict[str, str], options: ReportOptions
+) -> list[dict[str, Any]]:
+    """Rows of `view` of the records the report counts, counted per store."""
+    parameters = Parameters(destination)
+    where = record_filters(options, parameters)
+    columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
+    sql = f"""SELECT {STORE} AS store, {columns}
+FROM {view} q JOIN feedback f ON f.record_id = q.record_id
+WHERE {where}
+GROUP BY {STORE}"""
+    rows = destination.query(sql, parameters.values)
+    return sorted(rows, key=lambda row: (-int(row["waiting"]), str(row["store"] or "")))
+
+
+def detractors_per_store(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
+    counts = {"detractors": count_if("q.reason = 'detractor'"), "dissatisfied": count_if("q.reason = 'dissatisfied'"),
+              "waiting": "COUNT(*)"}  # fmt: skip
+    return _per_store(destination, "detractor_queue", counts, options)
+
+
+def cases_per_store(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
+    counts = {status: count_if(f"q.status = '{status}'") for status in CASE_STATUSES}
+    counts |= {"overdue": count_if("q.overdue"), "waiting": "COUNT(*)"}
+    return _per_store(destination, "loop_queue", counts, options)
+
+
+def render(destination: Destination, options: ReportOptions) -> str:
+    note = ("Customers whose detractor NPS or bottom-box CSAT nobody has followed up yet (detractor_queue), and "
+            "the cases opened for negative feedback that are not closed (loop_queue; overdue: open past the "
+            "rule's deadline).")  # fmt: skip
+    detractors = detractors_per_store(destination, options)
+    cases = cases_per_store(destination, options)
+    waiting, open_cases = sum(int(row["waiting"]) for row in detractors), sum(int(row["waiting"]) for row in cases)
+    summary = (f'<p class="summary"><strong data-count="not-followed-up">{waiting}</strong> customers not followed up '
+               f'· <strong data-count="cases">{open_cases}</strong> cases not closed</p>')  # fmt: skip
+    parts = [summary]
+    if detractors:
+        parts.append(table(["store", "detractors", "dissatisfied", "not followed up"],
+                           [[_name(row), row["detractors"], row["dissatisfied"], row["waiting"]] for row in detractors],
+                           name="detractor-queue", caption="Not followed up, per store"))  # fmt: skip
+    else:
+        parts.append(empty("Every detractor and dissatisfied customer shown was followed up."))
+    if cases:
+        parts.append(table(["store", *CASE_STATUSES, "overdue", "not closed"],
+                           [[_name(row), *(row[status] for status in CASE_STATUSES), row["overdue"], row["waiting"]]
+                            for row in cases], name="case-queue", caption="Cases not closed, per store"))  # fmt: skip
+    else:
+        parts.append(empty("No case is waiting (cxbridge cases; docs/loop.md)."))
+    return section("Follow-up queues", "queues", "".join(parts), note=note)
+
+
+def _name(row: dict[str, Any]) -> str:
+    return str(row["store"]) if row["store"] is not None else "(no store)"

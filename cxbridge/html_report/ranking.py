@@ -1,0 +1,129 @@
+"""Section: the stores ranked in the latest period (`location_ranking`), top and bottom
+highlighted, the unranked listed as such, and how the previous period's bottom stores moved
+(`location_trend`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cxbridge.destinations import Destination
+from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
+from cxbridge.reporting import ReportOptions
+
+from . import charts
+from .markup import empty, section, signed, table, text
+
+COMPONENT_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "enps": "eNPS", "mystery_shop": "mystery shop",
+                   "audit": "audit"}  # fmt: skip
+
+
+def components(destination: Destination) -> list[str]:
+    """The components of the KPI, as the last sync wrote `[ranking]` (the default without it)."""
+    stored = destination.read_metadata()
+    weights = {name: stored.get(f"{PREFIX}{name}.weight") for name in COMPONENTS}
+    if all(weight is None for weight in weights.values()):
+        return [name for name in COMPONENTS if DEFAULTS.weight(name) > 0]
+    return [name for name, weight in weights.items() if weight is not None and float(weight) > 0]
+
+
+def period_bounds(period: str) -> tuple[date, date] | None:
+    """The first day of a month (`2025-03`) or quarter (`2025-Q1`) and the first day after it;
+    None for a period of another kind."""
+    try:
+        year, rest = int(period[:4]), period[5:]
+        first_month = (int(rest[1]) - 1) * 3 + 1 if rest.startswith("Q") else int(rest)
+        months = 3 if rest.startswith("Q") else 1
+        after = first_month + months
+        return date(year, first_month, 1), date(year + (after - 1) // 12, (after - 1) % 12 + 1, 1)
+    except (ValueError, IndexError):
+        return None
+
+
+def in_period(period: str, options: ReportOptions) -> bool:
+    """Whether a ranking period has days within `since`…`until` (every period without them)."""
+    bounds = period_bounds(period)
+    if bounds is None:
+        return True
+    first, after = bounds
+    return (options.since is None or after > options.since) and (options.until is None or first < options.until)
+
+
+def latest_ranking(destination: Destination, options: ReportOptions) -> tuple[str | None, list[dict[str, Any]]]:
+    """The latest period within the report's days in which a store is ranked, and its rows:
+    ranked stores by rank, then the unranked by name."""
+    periods = [row["period"] for row in destination.query(
+        "SELECT period FROM location_ranking WHERE rank IS NOT NULL GROUP BY period ORDER BY period DESC")]  # fmt: skip
+    chosen = next((period for period in periods if in_period(period, options)), None)
+    if chosen is None:
+        return None, []
+    rows = destination.query(
+        f"SELECT * FROM location_ranking WHERE period = {destination.param(0)}", [chosen])
+    rows.sort(key=lambda row: (row["rank"] is None, row["rank"] or 0, store_name(row)))
+    return chosen, rows
+
+
+def previous_bottom(destination: Destination, period: str) -> list[dict[str, Any]]:
+    """The stores in the bottom of the period before `period`, with their change since."""
+    rows = destination.query(
+        f"SELECT * FROM location_trend WHERE period = {destination.param(0)}", [period])
+    return sorted((row for row in rows if row["was_bottom"]), key=store_name)
+
+
+def store_name(row: dict[str, Any]) -> str:
+    return str(row["location_name"] or row["location_id"] or "(no store)")
+
+
+def render(destination: Destination, options: ReportOptions) -> str:
+    note = ("Ranked by the KPI of [ranking] (docs/ranking.md) over all sources and programs; the top and bottom "
+            "share are highlighted. A store short of the minimum answers of a component is not ranked.")  # fmt: skip
+    period, rows = latest_ranking(destination, options)
+    if period is None:
+        return section("Store ranking", "ranking", empty("No store is ranked in the period shown: too few answers "
+                                                         "per store, or no dated records."), note=note)  # fmt: skip
+    names = components(destination)
+    ranked = [row for row in rows if row["rank"] is not None]
+    unranked = [row for row in rows if row["rank"] is None]
+    chart = charts.ranking_chart("ranking-kpi", f"KPI {period}", [(store_name(row), float(row["kpi"]), _place(row))
+                                                                   for row in ranked])  # fmt: skip
+    headers = ["rank", "store", "KPI", *(f"{COMPONENT_NAMES[name]} 0–100 (answers)" for name in names), "place"]
+    ranking_table = table(
+        headers, [[row["rank"], store_name(row), row["kpi"], *(_component(row, name) for name in names),
+                   _place(row).replace("middle", "")] for row in ranked],
+        name="ranking", row_classes=[_place(row) for row in ranked],
+        caption=f"{period}: {len(ranked)} stores ranked",
+    )  # fmt: skip
+    parts = [f'<div class="card">{chart}{ranking_table}</div>']
+    if unranked:
+        parts.append(table(["store", "short of answers for", *headers[3:-1]],
+                           [[store_name(row), row["missing"], *(_component(row, name) for name in names)]
+                            for row in unranked],
+                           name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
+    parts.append(_improvement(destination, period))
+    return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
+
+
+def _place(row: dict[str, Any]) -> str:
+    return "top" if row["is_top"] else "bottom" if row["is_bottom"] else "middle"
+
+
+def _component(row: dict[str, Any], name: str) -> str:
+    score, answers = row[f"{name}_score"], row[f"{name}_answers"] or 0
+    return f"{float(score):.1f} ({answers})" if score is not None else f"– ({answers})"
+
+
+def _improvement(destination: Destination, period: str) -> str:
+    rows = previous_bottom(destination, period)
+    if not rows:
+        return "<h3>Last period's bottom stores</h3>" + empty("No bottom stores in the period before.")
+    previous = rows[0]["previous_period"]
+    body = table(["store", f"KPI {previous}", f"KPI {period}", "change", f"rank {previous}", f"rank {period}",
+                  "places up", "improved"],
+                 [[store_name(row), row["previous_kpi"], row["kpi"], signed(row["kpi_change"]), row["previous_rank"],
+                   row["rank"], row["places_up"], _yes_no(row["improved"])] for row in rows],
+                 name="previous-bottom")  # fmt: skip
+    return f"<h3>{text(previous)}'s bottom stores in {text(period)}</h3>{body}"
+
+
+def _yes_no(flag: Any) -> str:
+    return "not measured" if flag is None else "yes" if flag else "no"

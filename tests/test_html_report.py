@@ -1,0 +1,397 @@
+"""`cxbridge report --html`: every number the page shows — each program's figures per month
+with their 95 % intervals and significant changes, the store ranking, the queue counts, the
+criteria heatmap, the newest comments — equals a computation written here over the input rows
+(never cxbridge's metric code); user text is escaped; filters narrow the page; an empty
+database says so."""
+
+from __future__ import annotations
+
+import csv
+import math
+import sqlite3
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge.cli.main import cli
+from tests.html_pages import Page, figure_data
+
+STORE = 'Café <script>alert("s1")</script> & \'Bar\' "Q"'  # a store name that must stay text
+COMMENT = '<img src=x onerror=alert(1)> "so" & \'good\' </blockquote><script>alert(2)</script>'
+CRITERION = "Smile <b onmouseover=alert(3)>&</b> 'n' \"y\" (of 10)"
+SOURCE = 'shop<script>alert("src")</script>&\'"'
+STORES = {"S1": STORE, "S2": "Berlin", "S3": "Porto", "S4": "Lyon", "S5": "Oslo"}
+CUSTOMERS = [  # id, submitted, store, NPS 0–10, CSAT 1–5, comment
+    ("C01", "2025-01-03 09:00", "S1", 10, 5, COMMENT), ("C02", "2025-01-04 10:00", "S1", 9, 4, "Lovely."),
+    ("C03", "2025-01-05 11:00", "S1", 10, 5, ""),
+    ("C04", "2025-01-03 09:30", "S2", 3, 1, "Rude staff."), ("C05", "2025-01-06 12:00", "S2", 6, 2, "Slow."),
+    ("C06", "2025-01-07 13:00", "S2", 8, 3, "Fine."),
+    ("C07", "2025-01-08 09:00", "S3", 9, 4, "Good."), ("C08", "2025-01-09 09:00", "S3", 7, 4, ""),
+    ("C09", "2025-01-10 09:00", "S3", 5, 2, "Messy."),
+    ("C10", "2025-01-11 09:00", "S4", 10, 5, "Great."), ("C11", "2025-01-12 09:00", "S4", 10, 4, "Quick."),
+    ("C12", "2025-01-13 09:00", "S4", 4, 1, "Broken till."),
+    ("C13", "2025-01-14 09:00", "S5", 8, 3, "Okay."), ("C14", "2025-01-15 09:00", "S5", 9, 5, "Nice."),
+    ("C15", "2025-01-16 09:00", "S5", 7, 4, ""),
+    ("C16", "2025-02-03 09:00", "S1", 10, 5, "Again great."), ("C17", "2025-02-04 09:00", "S1", 6, 3, "Queue."),
+    ("C18", "2025-02-05 09:00", "S1", 9, 4, "Good."),
+    ("C19", "2025-02-03 10:00", "S2", 10, 5, "Much better."), ("C20", "2025-02-06 10:00", "S2", 9, 5, "Better."),
+    ("C21", "2025-02-07 10:00", "S2", 9, 4, "Helpful."),
+    ("C22", "2025-02-08 10:00", "S3", 2, 1, "Awful."), ("C23", "2025-02-09 10:00", "S3", 5, 2, "Dirty."),
+    ("C24", "2025-02-10 10:00", "S3", 6, 3, ""),
+    ("C25", "2025-02-11 10:00", "S4", 10, 5, "Top."), ("C26", "2025-02-12 10:00", "S4", 9, 5, "Fast."),
+    ("C27", "2025-02-13 10:00", "S4", 8, 4, "Fine."),
+    ("C28", "2025-02-14 10:00", "S5", 10, 5, "Good."), ("C29", "2025-02-15 10:00", "S5", 3, 1, "Bad."),
+]  # fmt: skip
+VISITS = [  # id, visited, store, total of 40, greeting of 10, smile of 10, notes
+    ("V01", "2025-01-20 15:00", "S1", 36, 9, 10, "Warm welcome."), ("V02", "2025-01-20 16:00", "S2", 20, 4, 5, ""),
+    ("V03", "2025-01-21 15:00", "S3", 30, 8, 6, "Tidy."), ("V04", "2025-01-21 16:00", "S4", 28, 6, 7, "Ok."),
+    ("V05", "2025-01-22 15:00", "S5", 34, 9, 8, "Smiles."),
+    ("V06", "2025-02-20 15:00", "S1", 32, 8, 8, "Good."), ("V07", "2025-02-20 16:00", "S2", 38, 10, 9, "Superb."),
+    ("V08", "2025-02-21 15:00", "S3", 22, 5, 4, "Dusty."), ("V09", "2025-02-21 16:00", "S4", 30, 7, 8, ""),
+    ("V10", "2025-02-22 15:00", "S5", 26, 6, 6, "Meh."),
+]  # fmt: skip
+WEIGHTS, MIN_NPS, SHARE = {"nps": 60, "mystery_shop": 40}, 3, 0.2  # S5 has 2 answers in February: unranked
+CONFIG = f"""
+[sources.customers]
+connector = "csv"
+path = "customers.csv"
+program = "voc"
+[sources.customers.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+location_name = "store name"
+comment = "comment"
+[[sources.customers.metrics]]
+column = "nps"
+metric = "nps"
+[[sources.customers.metrics]]
+column = "csat"
+metric = "csat"
+scale = [1, 5]
+
+[sources.visits]
+connector = "csv"
+path = "visits.csv"
+program = "mystery_shop"
+[sources.visits.columns]
+id = "id"
+submitted_at = "visited"
+location_id = "store"
+location_name = "store name"
+comment = "notes"
+[[sources.visits.metrics]]
+column = "total"
+metric = "mystery_shop"
+scale = [0, 40]
+[[sources.visits.metrics]]
+column = "Greeting (of 10)"
+metric = "criterion"
+scale = [0, 10]
+[[sources.visits.metrics]]
+column = '''{CRITERION}'''
+metric = "criterion"
+scale = [0, 10]
+
+[ranking]
+period = "month"
+share = {SHARE * 100:g}
+[ranking.components.nps]
+weight = {WEIGHTS["nps"]}
+min_answers = {MIN_NPS}
+[ranking.components.mystery_shop]
+weight = {WEIGHTS["mystery_shop"]}
+"""
+
+
+def write(path: Path, header: list[str], rows: list[tuple]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory) -> Path:
+    """The network synced into SQLite; its config's path."""
+    folder = tmp_path_factory.mktemp("html-network")
+    write(folder / "customers.csv", ["id", "submitted", "store", "store name", "nps", "csat", "comment"],
+          [(i, when, store, STORES[store], nps, csat, text) for i, when, store, nps, csat, text in CUSTOMERS])
+    write(folder / "visits.csv", ["id", "visited", "store", "store name", "total", "Greeting (of 10)", CRITERION, "notes"],
+          [(i, when, store, STORES[store], *scores, notes) for i, when, store, *scores, notes in VISITS])  # fmt: skip
+    (folder / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+    assert cxbridge.sync(folder / "cxbridge.toml").exit_code == 0
+    return folder / "cxbridge.toml"
+
+
+def page_of(config: Path, tmp_path: Path, *args: str) -> tuple[str, Page]:
+    target = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "-c", str(config), "--html", str(target), *args])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"wrote {target}"
+    html = target.read_text(encoding="utf-8")
+    return html, Page(html)
+
+
+@pytest.fixture(scope="module")
+def whole(network, tmp_path_factory) -> tuple[str, Page]:
+    return page_of(network, tmp_path_factory.mktemp("page"))
+
+
+# Independent arithmetic: one decimal half away from zero, as the page rounds.
+def one(value: float) -> str:
+    rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return f"{rounded:.1f}" if rounded != 0 else "0.0"
+
+
+def signed(difference: float) -> str:
+    size = one(abs(difference))
+    return size if size == "0.0" else ("+" if difference > 0 else "−") + size
+
+
+def group(answer: int) -> int:
+    return 1 if answer >= 9 else -1 if answer <= 6 else 0
+
+
+def nps_figures(answers: list[int]) -> tuple[float, float, float, float]:
+    """NPS, its 95 % bounds (normal approximation of the +1/0/−1 mean), and its standard error."""
+    n = len(answers)
+    mean = sum(group(a) for a in answers) / n
+    variance = sum(group(a) ** 2 for a in answers) / n - mean**2
+    error = 100 * math.sqrt(variance / n)
+    return 100 * mean, max(-100.0, 100 * mean - 1.96 * error), min(100.0, 100 * mean + 1.96 * error), error
+
+
+def csat_figures(answers: list[int]) -> tuple[float, float, float, float]:
+    """CSAT % satisfied (4–5 of 1–5), its Wilson bounds and its standard error."""
+    n, k, z = len(answers), sum(1 for a in answers if a >= 4), 1.96
+    p = k / n
+    centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * p, 100 * (centre - half), 100 * (centre + half), 100 * math.sqrt(p * (1 - p) / n)
+
+
+T_975 = {4: 2.7764451051977987}  # Student's t, 97.5th percentile, 4 degrees of freedom (tables)
+
+
+def mean_figures(scores: list[float]) -> tuple[float, float, float, float]:
+    n = len(scores)
+    mean = sum(scores) / n
+    deviation = math.sqrt(sum((s - mean) ** 2 for s in scores) / (n - 1))
+    half = T_975[n - 1] * deviation / math.sqrt(n)
+    return mean, max(0.0, mean - half), min(100.0, mean + half), deviation / math.sqrt(n)
+
+
+def by_month(rows: list[tuple], column: int) -> dict[str, list]:
+    months: dict[str, list] = defaultdict(list)
+    for row in rows:
+        months[row[1][:7]].append(row[column])
+    return dict(sorted(months.items()))
+
+
+TRENDS = {  # chart → (answers per month, figures)
+    "trend-voc-nps": (by_month(CUSTOMERS, 3), nps_figures),
+    "trend-voc-csat": (by_month(CUSTOMERS, 4), csat_figures),
+    "trend-mystery_shop-mystery_shop": ({m: [100 * t / 40 for t in ts] for m, ts in by_month(VISITS, 3).items()},
+                                        mean_figures),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("chart", TRENDS)
+def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole, chart):
+    html, page = whole
+    months, figures = TRENDS[chart]
+    expected, before = [], None
+    for month, answers in months.items():
+        score, low, high, error = figures(answers)
+        change = significant = ""
+        if before is not None:
+            difference = score - before[0]
+            change = signed(difference)
+            significant = "yes" if abs(difference) > 1.96 * math.sqrt(error**2 + before[1] ** 2) else "no"
+        expected.append([month, str(len(answers)), one(score), one(low), one(high), change, significant])
+        before = (score, error)
+    assert page.body(chart) == expected
+    band_high, band_low, line, rings = figure_data(html, chart)
+    assert line["x"] == list(months) and [one(y) for y in line["y"]] == [row[2] for row in expected]
+    assert [one(y) for y in band_low["y"]] == [row[3] for row in expected]
+    assert [one(y) for y in band_high["y"]] == [row[4] for row in expected]
+    assert rings.get("x", []) == [row[0] for row in expected if row[6] == "yes"]
+
+
+def test_the_significant_change_is_ringed_and_the_others_are_not(whole):
+    """NPS: January 3 promoters… to February; S2's turnaround makes some month change count."""
+    html, page = whole
+    flags = {chart: [row[6] for row in page.body(chart)] for chart in TRENDS}
+    assert all(flag in ("", "yes", "no") for column in flags.values() for flag in column)
+    assert flags["trend-voc-nps"][0] == ""  # the first month has nothing to change from
+
+
+def ranking(month: str) -> dict[str, dict[str, Any]]:
+    """Each store's components, KPI, rank and flags in `month`, worked out from the rows above."""
+    stores: dict[str, dict[str, Any]] = {}
+    for store in STORES:
+        answers = [row[3] for row in CUSTOMERS if row[2] == store and row[1].startswith(month)]
+        visits = [100 * row[3] / 40 for row in VISITS if row[2] == store and row[1].startswith(month)]
+        nps_score = (nps_figures(answers)[0] + 100) / 2 if answers else None
+        shop = sum(visits) / len(visits) if visits else None
+        ranked = len(answers) >= MIN_NPS and visits
+        kpi = float(one((WEIGHTS["nps"] * nps_score + WEIGHTS["mystery_shop"] * shop) / 100)) if ranked else None
+        stores[store] = {"answers": len(answers), "visits": len(visits), "nps": nps_score, "shop": shop, "kpi": kpi}
+    kpis = [s["kpi"] for s in stores.values() if s["kpi"] is not None]
+    for store in stores.values():
+        if store["kpi"] is not None:
+            above, below = sum(k > store["kpi"] for k in kpis), sum(k < store["kpi"] for k in kpis)
+            store |= {"rank": above + 1, "top": above < SHARE * len(kpis), "bottom": below < SHARE * len(kpis)}
+    return stores
+
+
+def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
+    html, page = whole
+    february = ranking("2025-02")
+    ranked = sorted((s for s in february.items() if s[1]["kpi"] is not None), key=lambda item: (item[1]["rank"], item[0]))
+    assert page.body("ranking") == [
+        [str(s["rank"]), STORES[store], one(s["kpi"]), f"{one(s['nps'])} ({s['answers']})",
+         f"{one(s['shop'])} ({s['visits']})", "top" if s["top"] else "bottom" if s["bottom"] else ""]
+        for store, s in ranked
+    ]  # fmt: skip
+    assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS 0–100 (answers)", "mystery shop 0–100 (answers)", "place"]
+    assert page.body("unranked") == [["Oslo", "nps", f"{one(february['S5']['nps'])} (2)", f"{one(february['S5']['shop'])} (1)"]]
+    [bars] = figure_data(html, "ranking-kpi")
+    assert [one(x) for x in reversed(bars["x"])] == [one(s["kpi"]) for _, s in ranked]
+    rows = [tag for tag, attributes in page.tags if tag == "tr" and attributes.get("class") in ("top", "bottom")]
+    assert len(rows) == sum(s["top"] or s["bottom"] for _, s in ranked)
+
+
+def test_januarys_bottom_stores_are_followed_into_february(whole):
+    _, page = whole
+    january, february = ranking("2025-01"), ranking("2025-02")
+    bottom = sorted((store for store, s in january.items() if s.get("bottom")), key=lambda store: STORES[store])
+    assert bottom, "the data has a bottom store in January"
+    expected = []
+    for store in bottom:
+        before, after = january[store], february[store]
+        change = after["kpi"] - before["kpi"]
+        expected.append([STORES[store], one(before["kpi"]), one(after["kpi"]), signed(change),
+                         str(before["rank"]), str(after["rank"]), str(before["rank"] - after["rank"]),
+                         "yes" if change > 0 else "no"])  # fmt: skip
+    assert page.body("previous-bottom") == expected
+
+
+def test_the_queues_count_the_unhappy_customers_of_each_store(whole):
+    _, page = whole
+    expected: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for _, _, store, nps, csat, _ in CUSTOMERS:
+        if nps <= 6:
+            expected[STORES[store]][0] += 1
+        elif csat <= 2:
+            expected[STORES[store]][1] += 1
+    rows = sorted(([name, d, s, d + s] for name, (d, s) in expected.items()), key=lambda row: (-row[3], row[0]))
+    assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
+    # every one of them opened a case of the default rules, still open and not yet due
+    assert page.body("case-queue") == [[name, str(total), "0", "0", "0", str(total)] for name, _, _, total in rows]
+    total = sum(row[3] for row in rows)
+    assert page.counts["not-followed-up"] == page.counts["cases"] == str(total)
+    assert page.counts["records"] == str(len(CUSTOMERS) + len(VISITS))
+
+
+def test_the_criteria_heatmap_holds_each_stores_mean_per_criterion(whole):
+    html, page = whole
+    greeting = {store: [100 * g / 10 for _, _, s, _, g, _, _ in VISITS if s == store] for store in STORES}
+    smile = {store: [100 * m / 10 for _, _, s, _, _, m, _ in VISITS if s == store] for store in STORES}
+    names = sorted(STORES.values())
+    ids = {name: store for store, name in STORES.items()}
+    criteria = sorted(["Greeting (of 10)", CRITERION])
+    means = {"Greeting (of 10)": greeting, CRITERION: smile}
+    assert page.tables["criteria-mystery_shop"][0] == ["store", *criteria]
+    assert page.body("criteria-mystery_shop") == [
+        [name, *(one(sum(means[c][ids[name]]) / len(means[c][ids[name]])) for c in criteria)] for name in names
+    ]
+    [heat] = figure_data(html, "criteria-mystery_shop")
+    assert [[one(z) for z in row] for row in heat["z"]] == [row[1:] for row in page.body("criteria-mystery_shop")]
+
+
+def test_each_store_shows_its_newest_three_comments(whole):
+    _, page = whole
+    written = [(when, store, text) for _, when, store, _, _, text in CUSTOMERS if text]
+    written += [(when, store, notes) for _, when, store, *_, notes in VISITS if notes]
+    expected = {}
+    for store, name in STORES.items():
+        mine = sorted((row for row in written if row[1] == store), reverse=True)
+        expected[name] = [text for _, _, text in mine[:3]]
+    assert page.comments == expected
+    assert COMMENT not in page.comments[STORE]  # January's: three newer ones stand before it
+
+
+def test_user_text_is_shown_as_text_and_never_becomes_markup(network, tmp_path):
+    """The store name, a comment, a criterion and a source name full of markup: shown verbatim,
+    and the page has no element or handler beyond its own."""
+    database = network.parent / "cxbridge.db"
+    copy = tmp_path / "hostile.db"
+    with sqlite3.connect(database) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as db:  # a source name no config allows, as another writer may leave it
+        db.execute("UPDATE feedback SET source = ? WHERE source = 'visits'", (SOURCE,))
+    html, page = page_of(network, tmp_path, "--db", str(copy), "--since", "2025-01-01", "--until", "2025-01-18",
+                         "--source", SOURCE, "--source", "customers")  # fmt: skip
+    shown = "".join(page.text)
+    assert STORE in shown and COMMENT in shown and SOURCE in shown
+    assert {tag for tag, _ in page.tags} <= {"html", "head", "meta", "title", "style", "script", "body", "header", "h1",
+                                             "p", "span", "nav", "a", "main", "section", "h2", "h3", "div", "details",
+                                             "summary", "table", "caption", "thead", "tbody", "tr", "th", "td", "ul",
+                                             "li", "blockquote", "strong"}  # fmt: skip
+    assert not [name for _, attributes in page.tags for name in attributes if name.startswith("on")]
+    charts = html.count('class="chart"')
+    assert len(page.scripts) == 1 + charts  # plotly.js, then one call per chart
+    assert all("<" not in script for script in page.scripts[1:])  # user text in a chart's JSON is \u003c-escaped
+    assert COMMENT in page.comments[STORE]  # January before the 18th: the comment is among the newest
+
+
+def test_filters_narrow_every_section(network, tmp_path):
+    html, page = page_of(network, tmp_path, "--program", "voc", "--since", "2025-02-01")
+    assert page.counts["records"] == str(sum(1 for row in CUSTOMERS if row[1] >= "2025-02"))
+    assert [row[0] for row in page.body("trend-voc-nps")] == ["2025-02"]
+    assert "trend-mystery_shop-mystery_shop" not in page.tables
+    assert "criteria-mystery_shop" not in page.tables  # criteria are mystery-shop records: not voc
+    shown = sum(page.comments.values(), [])
+    assert "Superb." not in shown and "Dusty." not in shown  # February's visit notes
+    assert "Again great." in shown
+    assert sum(int(row[3]) for row in page.body("detractor-queue")) == sum(
+        1 for _, when, _, nps, csat, _ in CUSTOMERS if when >= "2025-02" and (nps <= 6 or csat <= 2))
+    html, page = page_of(network, tmp_path, "--until", "2025-02-01")
+    assert "Store ranking 2025-01" in "".join(page.text)  # the latest month within the days asked
+    assert [row[0] for row in page.body("trend-voc-nps")] == ["2025-01"]
+
+
+def test_an_empty_database_says_so(tmp_path):
+    """A first sync that found nothing leaves a database without records: the page says what to do."""
+    (tmp_path / "empty.csv").write_text("id,nps\n", encoding="utf-8")
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.empty]\nconnector = "csv"\npath = "empty.csv"\nprogram = "voc"\n[sources.empty.columns]\nid = "id"\n'
+        '[[sources.empty.metrics]]\ncolumn = "nps"\nmetric = "nps"\n', encoding="utf-8")  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 1  # no rows below the header
+    html, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+    assert "holds no records yet: run `cxbridge sync` first" in "".join(page.text)
+    assert page.scripts == []  # nothing to draw: no plotly.js either
+
+
+def test_a_missing_database_is_an_error_not_a_traceback(tmp_path):
+    result = CliRunner().invoke(cli, ["report", "--db", str(tmp_path / "none.db"), "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "does not exist yet; run `cxbridge sync` first" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "r.html").exists()
+
+
+def test_html_takes_a_time_bucket_and_open_needs_html(network, tmp_path):
+    result = CliRunner().invoke(cli, ["report", "-c", str(network), "--html", str(tmp_path / "r.html"), "--by", "location"])
+    assert result.exit_code == 2 and "--html draws trends over time" in result.output
+    result = CliRunner().invoke(cli, ["report", "-c", str(network), "--open"])
+    assert result.exit_code == 2 and "give --html FILE too" in result.output
+
+
+def test_the_python_api_writes_the_same_page(network, tmp_path, whole):
+    written = cxbridge.report_html(tmp_path / "api.html", network)
+    assert written.read_text(encoding="utf-8") == whole[0]
