@@ -51,10 +51,12 @@ def test_example_config_syncs_every_program_and_quarantines_three_rows(tmp_path)
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
     result = run("sync", "--config", "examples/cxbridge.toml", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "✔ store_nps (csv): 240 read · 237 written · 0 unchanged · 3 quarantined" in result.stdout
-    assert "✔ mystery_shop (csv): 60 read · 60 written" in result.stdout
-    assert "✔ store_audit (csv): 20 read · 20 written" in result.stdout
-    assert "✔ employee_pulse (csv): 49 read · 49 written" in result.stdout
+    rows = {name: len(list(csv.DictReader((ROOT / "examples" / "data" / f"{name}_2025.csv").open(encoding="utf-8"))))
+            for name in ("store_nps", "mystery_shop", "store_audit", "employee_pulse")}  # fmt: skip
+    assert f"✔ store_nps (csv): {rows['store_nps']} read · {rows['store_nps'] - 3} written · 0 unchanged · 3 quarantined" in result.stdout
+    for name in ("mystery_shop", "store_audit", "employee_pulse"):
+        assert f"✔ {name} (csv): {rows[name]} read · {rows[name]} written · 0 unchanged · 0 quarantined" in result.stdout
+    assert "⚠" not in result.stdout  # every scored column of the example is mapped
     assert (tmp_path / "examples" / "cxbridge.db").is_file() and not (tmp_path / "cxbridge.db").exists()
 
 

@@ -39,7 +39,7 @@ def cxbridge(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[s
 
 @pytest.fixture
 def synced(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins"))
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
     result = cxbridge("sync", "--no-progress", "--config", "examples/cxbridge.toml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     return tmp_path
@@ -65,7 +65,7 @@ def test_its_hooks_run_during_a_sync_and_its_command_is_added(synced: Path):
 
 
 def test_the_allow_list_loads_it_only_when_named(tmp_path: Path):
-    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins"))
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
     excluded = cxbridge("sync", "--no-progress", "-c", "examples/cxbridge.toml", cwd=tmp_path, CXBRIDGE_LOAD_PLUGINS="other")
     assert excluded.returncode == 0 and topics_stored(tmp_path) == set()
     assert cxbridge("topics", cwd=tmp_path, CXBRIDGE_LOAD_PLUGINS="").returncode == 2  # no such command

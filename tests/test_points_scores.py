@@ -74,23 +74,28 @@ def test_the_mystery_shop_example_imports_its_score_of_40_normalized(tmp_path):
                for note in inspection.notes)  # fmt: skip
     [score] = [p for p in inspection.chosen if p.target == "mystery_shop"]
     assert (score.column, score.spec) == ("Score (of 40)", {"scale": [0.0, 40.0]})
-    assert by_target(inspection)["question"] == ["Greeting within 30s"]
-    assert by_target(inspection)["comment"] == ["Notes"] and not inspection.warnings
+    criteria = ["Greeting (of 10)", "Cleanliness (of 10)", "Product knowledge (of 10)", "Checkout (of 10)"]
+    assert by_target(inspection)["question"] == criteria  # sections of the visit: answers, never a second score
+    assert by_target(inspection)["comment"] == ["Notes"]
+    assert (by_target(inspection)["agent_id"], by_target(inspection)["team"]) == (["Staff served"], ["Department"])
+    assert len(inspection.warnings) == len(criteria)
+    for column, warning in zip(criteria, inspection.warnings, strict=True):
+        assert warning.startswith(f"column '{column}' is not scored: another points column besides 'Score (of 40)'")
 
     db = tmp_path / "x.db"
     result = invoke("import", str(path), "--db", str(db))
-    assert result.exit_code == 0 and result.output.startswith("✔ mystery_shop_2025.csv → mystery_shop_2025 (plain): "
-                                                              "60 read · 60 written"), result.output  # fmt: skip
     expected = {row["Visit ID"]: float(row["Score (of 40)"]) for row in read_rows(path)}
+    assert result.exit_code == 0 and result.output.startswith("✔ mystery_shop_2025.csv → mystery_shop_2025 (plain): "
+                                                              f"{len(expected)} read · {len(expected)} written"), result.output  # fmt: skip
     stored = db_rows(db, "SELECT f.source_record_id, f.program, f.respondent_type, s.metric, s.value, s.scale_min, "
                          "s.scale_max, s.normalized FROM feedback f JOIN feedback_scores s USING (record_id)")  # fmt: skip
     assert sorted(stored) == sorted(
         (visit, "mystery_shop", "shopper", "mystery_shop", points, 0.0, 40.0, pytest.approx(points / 40 * 100))
         for visit, points in expected.items()
     )
-    greetings = {row["Visit ID"]: row["Greeting within 30s"] for row in read_rows(path)}
+    greetings = {row["Visit ID"]: row["Greeting (of 10)"] for row in read_rows(path)}
     answers = dict(db_rows(db, "SELECT source_record_id, answers FROM feedback"))
-    assert {visit: json.loads(text)["Greeting within 30s"]["value"] for visit, text in answers.items()} == greetings
+    assert {visit: str(json.loads(text)["Greeting (of 10)"]["value"]) for visit, text in answers.items()} == greetings
 
 
 def test_the_store_audit_example_imports_its_points_of_50_as_the_audit_score(tmp_path):
