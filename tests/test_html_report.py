@@ -395,3 +395,33 @@ def test_html_takes_a_time_bucket_and_open_needs_html(network, tmp_path):
 def test_the_python_api_writes_the_same_page(network, tmp_path, whole):
     written = cxbridge.report_html(tmp_path / "api.html", network)
     assert written.read_text(encoding="utf-8") == whole[0]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql", "parquet"])
+def test_every_destination_gives_the_page_sqlite_gives(network, whole, engine, tmp_path, request):
+    """The sections' SQL runs on each engine: the same tables, counters and comments as SQLite."""
+    from tests.test_population_views import made_database
+
+    url = {"duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}", "parquet": f"parquet:///{tmp_path / 'lake'}"}.get(engine)
+    url = url or made_database(request.getfixturevalue("postgres_url"), "html_report")
+    assert cxbridge.sync(network, destination=url).exit_code == 0
+    _, page = page_of(network, tmp_path, "--destination", url)
+    _, sqlite_page = whole
+    assert page.tables == sqlite_page.tables
+    assert (page.counts, page.comments) == (sqlite_page.counts, sqlite_page.comments)
+
+
+def test_open_hands_the_page_to_the_browser(network, tmp_path):
+    """--open asks the system's browser (here $BROWSER, a script that notes what it was given)."""
+    import os
+    import subprocess
+    import sys
+
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {tmp_path / "opened.txt"}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    target = tmp_path / "report.html"
+    env = {**os.environ, "BROWSER": f"{browser} %s"}
+    subprocess.run([sys.executable, "-m", "cxbridge", "report", "-c", str(network), "--html", str(target), "--open"],
+                   env=env, check=True, capture_output=True, timeout=120)  # fmt: skip
+    assert (tmp_path / "opened.txt").read_text(encoding="utf-8").strip() == target.resolve().as_uri()
