@@ -89,6 +89,14 @@ def test_every_chart_of_the_page_drew(rendered):
     assert heat and len(heat[0]) > 100
 
 
+def test_each_trend_runs_in_time_order(rendered):
+    """December's single visit has no band: it still comes first on the axis, not after the
+    months the band traces name."""
+    _, dom, _ = rendered
+    ticks = re.findall(r'class="xtick"><text[^>]*data-unformatted="([^"]+)"', chart_dom(dom, "trend-mystery_shop-mystery_shop"))
+    assert ticks == ["2024-12", "2025-01", "2025-02"]
+
+
 def test_the_charts_carry_their_labels_and_user_text_stays_text(rendered):
     _, dom, _ = rendered
     assert {"2025-01", "2025-02", "Customers · NPS"} <= labels(chart_dom(dom, "trend-voc-nps"))

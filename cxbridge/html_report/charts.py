@@ -74,7 +74,8 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
                                 marker={"size": 15, "color": "rgba(0,0,0,0)",
                                         "line": {"color": COLOURS["significant"], "width": 2.5}},
                                 name="significant change", hoverinfo="skip"))  # fmt: skip
-    figure.update_layout(**_layout(title, 300, yaxis={"range": list(y_range)}, xaxis={"type": "category"}))
+    in_order = {"type": "category", "categoryorder": "array", "categoryarray": buckets}  # not the traces' order
+    figure.update_layout(**_layout(title, 300, yaxis={"range": list(y_range)}, xaxis=in_order))
     return _html(figure, chart_id)
 
 
