@@ -17,8 +17,7 @@ from cxbridge.ranking import store_ranking
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
-from cxbridge.ages import parse_age
-from cxbridge.freshness import QuarantineLimit, stale_sources
+from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.jobs import run_sources
@@ -129,20 +128,32 @@ def sync(
         engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
                         on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
-        engine.emit(EventKind.RUN_STARTED)
+        about = {"destination": dest.display_name, "config": cfg.path}  # what run-wide events carry
+        engine.emit(EventKind.RUN_STARTED, **about)
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
             with dest.exclusive("identity"):
                 engine.identity.reconcile(run_id=engine.run_id)
         result.results = run_sources(engine, built, jobs=jobs)
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
-                                                     "paused": sum(r.paused for r in result.results)})  # fmt: skip
+                                                     "paused": sum(r.paused for r in result.results)},
+                    stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
         if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
             with dest.exclusive("outbox"):
                 result.deliveries = deliver_outbox(dest, cfg, follow=True)
             engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
                                                                "failed": result.deliveries.total_failed,
-                                                               "resolved": sum(result.deliveries.resolved.values())})  # fmt: skip
+                                                               "resolved": sum(result.deliveries.resolved.values())},
+                        **about)  # fmt: skip
     return result
+
+
+def _stale_sources_of(dest: Destination, cfg: Config) -> Callable[..., list[dict[str, Any]]]:
+    """`SyncEvent.stale_sources`: `status --stale` on the run's open destination."""
+
+    def stale_sources(stale: str | timedelta | bool = True, max_quarantined: str | None = None) -> list[dict[str, Any]]:
+        return StaleQuery.of(cfg, stale=stale, max_quarantined=max_quarantined).rows(dest)
+
+    return stale_sources
 
 
 def deliver_outbox(dest: Destination, cfg: Config, *, everything: bool = False, follow: bool = False) -> DeliveryReport:
@@ -327,28 +338,14 @@ def status(
     host = host or get_host()
     if max_quarantined is not None and stale in (None, False):
         raise ConfigError("--max-quarantined goes with --stale AGE (e.g. --stale 1d --max-quarantined 5%)")
-    age = parse_age(stale) if isinstance(stale, str) else None if isinstance(stale, bool) else stale
-    limit = QuarantineLimit.parse(max_quarantined) if max_quarantined is not None else None
     cfg = config if isinstance(config, Config) else optional_config(config, host)
-    expected = expected_ages(cfg) if stale is True else {}
+    query = None if stale in (None, False) else StaleQuery.of(cfg, stale=stale, max_quarantined=max_quarantined)
     with reading(cfg, destination=destination, host=host) as dest:
         report = status_of(dest, runs=runs)
-        if stale not in (None, False):
-            configured = [name for name, entry in cfg.sources.items() if entry.config.enabled] if cfg else []
-            report.stale = stale_sources(dest, age=age, expected=expected, max_quarantined=limit, sources=configured)
+        if query is not None:
+            report.stale = query.rows(dest)
         return report
 
-
-def expected_ages(cfg: Config | None) -> dict[str, timedelta]:
-    """Each enabled source's `expected_every`, for `status --stale` without an age; a ConfigError
-    when no source has one (the command would judge no source's age)."""
-    found = {name: parse_age(entry.config.expected_every) for name, entry in (cfg.sources.items() if cfg else ())
-             if entry.config.enabled and entry.config.expected_every}  # fmt: skip
-    if not found:
-        where = f"no enabled source of {cfg.path or 'the config'} has one" if cfg else "there is no cxbridge.toml here"
-        raise ConfigError(f"--stale without an age holds each source to its expected_every, and {where}: add "
-                          'expected_every = "1d" to [sources.NAME], or write --stale AGE')  # fmt: skip
-    return found
 
 
 def duplicates(

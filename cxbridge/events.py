@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
 
 class EventKind(StrEnum):
@@ -38,3 +41,13 @@ class SyncEvent:
     error: str | None = None
     progress: ReadProgress | None = None
     """On `batch_committed`: the stream's `Stream.progress()`, where it knows its total."""
+    destination: str | None = None
+    """On `run_started`, `run_finished` and `deliveries_finished`: the destination's display name
+    (its URL with any credential masked), for messages."""
+    config: Path | None = None
+    """On the same events: the cxbridge.toml the run read (None for a config given in Python)."""
+    stale_sources: Callable[..., list[dict[str, Any]]] | None = field(default=None, repr=False, compare=False)
+    """On `run_finished` of a run that wrote (not `--dry-run`): `stale_sources(stale=True,
+    max_quarantined=None)` — the rows `cxbridge status --stale [AGE] [--max-quarantined N]` would
+    list now (`stale=True`: each source held to its `expected_every`; or an age such as "1d"),
+    read through the run's own connection, so it works with `--destination` and a locked file."""

@@ -9,12 +9,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cxbridge.ages import ago
+from cxbridge.ages import ago, parse_age
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.timestamps import format_timestamp, parse_timestamp
+
+if TYPE_CHECKING:
+    from cxbridge.config import Config
 
 _LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
 
@@ -41,6 +44,40 @@ class QuarantineLimit:
 
     def __str__(self) -> str:
         return f"{self.value:g}%" if self.share else f"{self.value:g}"
+
+
+@dataclass(frozen=True)
+class StaleQuery:
+    """What `status --stale [AGE] [--max-quarantined N]` asks, checked before any destination is
+    opened: the age every source is held to (None: each its own `expected_every`), the ages of
+    those, the quarantine limit and the sources asked about (the config's enabled ones)."""
+
+    age: timedelta | None
+    expected: dict[str, timedelta]
+    limit: QuarantineLimit | None
+    sources: tuple[str, ...]
+
+    @classmethod
+    def of(cls, cfg: Config | None, *, stale: str | timedelta | bool = True, max_quarantined: str | None = None) -> StaleQuery:
+        age = parse_age(stale) if isinstance(stale, str) else None if isinstance(stale, bool) else stale
+        limit = QuarantineLimit.parse(max_quarantined) if max_quarantined is not None else None
+        enabled = {name: entry for name, entry in cfg.sources.items() if entry.config.enabled} if cfg else {}
+        return cls(age, expected_ages(cfg) if age is None else {}, limit, tuple(enabled))
+
+    def rows(self, dest: Destination) -> list[dict[str, Any]]:
+        return stale_sources(dest, age=self.age, expected=self.expected, max_quarantined=self.limit, sources=self.sources)
+
+
+def expected_ages(cfg: Config | None) -> dict[str, timedelta]:
+    """Each enabled source's `expected_every`, for `status --stale` without an age; a ConfigError
+    when no source has one (the command would judge no source's age)."""
+    found = {name: parse_age(entry.config.expected_every) for name, entry in (cfg.sources.items() if cfg else ())
+             if entry.config.enabled and entry.config.expected_every}  # fmt: skip
+    if not found:
+        where = f"no enabled source of {cfg.path or 'the config'} has one" if cfg else "there is no cxbridge.toml here"
+        raise ConfigError(f"--stale without an age holds each source to its expected_every, and {where}: add "
+                          'expected_every = "1d" to [sources.NAME], or write --stale AGE')  # fmt: skip
+    return found
 
 
 STALE_COLUMNS = ("source", "last_success", "last_status", "last_read", "last_quarantined", "reason", "stale_after")
