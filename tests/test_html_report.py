@@ -56,6 +56,10 @@ VISITS = [  # id, visited, store, total of 40, greeting of 10, smile of 10, note
     ("V08", "2025-02-21 15:00", "S3", 22, 5, 4, "Dusty."), ("V09", "2025-02-21 16:00", "S4", 30, 7, 8, ""),
     ("V10", "2025-02-22 15:00", "S5", 26, 6, 6, "Meh."),
 ]  # fmt: skip
+EMPLOYEES = [  # id, submitted, store, eNPS 0–10: beside the KPI, never in it
+    ("E01", "2025-02-10 08:00", "S1", 10), ("E02", "2025-02-11 08:00", "S1", 5), ("E03", "2025-02-12 08:00", "S1", 9),
+    ("E04", "2025-02-10 08:30", "S2", 6), ("E05", "2025-02-10 08:40", "S5", 9),
+]  # fmt: skip
 WEIGHTS, MIN_NPS, SHARE = {"nps": 60, "mystery_shop": 40}, 3, 0.2  # S5 has 2 answers in February: unranked
 CONFIG = f"""
 [sources.customers]
@@ -99,6 +103,19 @@ column = '''{CRITERION}'''
 metric = "criterion"
 scale = [0, 10]
 
+[sources.pulse]
+connector = "csv"
+path = "pulse.csv"
+program = "employee"
+[sources.pulse.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+location_name = "store name"
+[[sources.pulse.metrics]]
+column = "enps"
+metric = "enps"
+
 [ranking]
 period = "month"
 share = {SHARE * 100:g}
@@ -125,6 +142,8 @@ def network(tmp_path_factory) -> Path:
           [(i, when, store, STORES[store], nps, csat, text) for i, when, store, nps, csat, text in CUSTOMERS])
     write(folder / "visits.csv", ["id", "visited", "store", "store name", "total", "Greeting (of 10)", CRITERION, "notes"],
           [(i, when, store, STORES[store], *scores, notes) for i, when, store, *scores, notes in VISITS])  # fmt: skip
+    write(folder / "pulse.csv", ["id", "submitted", "store", "store name", "enps"],
+          [(i, when, store, STORES[store], enps) for i, when, store, enps in EMPLOYEES])
     (folder / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
     assert cxbridge.sync(folder / "cxbridge.toml").exit_code == 0
     return folder / "cxbridge.toml"
@@ -199,6 +218,7 @@ def by_month(rows: list[tuple], column: int) -> dict[str, list]:
 TRENDS = {  # chart → (answers per month, figures)
     "trend-voc-nps": (by_month(CUSTOMERS, 3), nps_figures),
     "trend-voc-csat": (by_month(CUSTOMERS, 4), csat_figures),
+    "trend-employee-enps": (by_month(EMPLOYEES, 3), nps_figures),
     "trend-mystery_shop-mystery_shop": ({m: [100 * t / 40 for t in ts] for m, ts in by_month(VISITS, 3).items()},
                                         mean_figures),
 }  # fmt: skip
@@ -247,7 +267,10 @@ def ranking(month: str) -> dict[str, dict[str, Any]]:
         shop = sum(visits) / len(visits) if visits else None
         ranked = len(answers) >= MIN_NPS and visits
         kpi = float(one((WEIGHTS["nps"] * nps_score + WEIGHTS["mystery_shop"] * shop) / 100)) if ranked else None
-        stores[store] = {"answers": len(answers), "visits": len(visits), "nps": nps_score, "shop": shop, "kpi": kpi}
+        staff = [row[3] for row in EMPLOYEES if row[2] == store and row[1].startswith(month)]
+        enps = f"{nps_figures(staff)[0]:+.1f} ({len(staff)})" if staff else "– (0)"
+        stores[store] = {"answers": len(answers), "visits": len(visits), "nps": nps_score, "shop": shop, "kpi": kpi,
+                         "enps": enps}  # fmt: skip
     kpis = [s["kpi"] for s in stores.values() if s["kpi"] is not None]
     for store in stores.values():
         if store["kpi"] is not None:
@@ -262,11 +285,14 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
     ranked = sorted((s for s in february.items() if s[1]["kpi"] is not None), key=lambda item: (item[1]["rank"], item[0]))
     assert page.body("ranking") == [
         [str(s["rank"]), STORES[store], one(s["kpi"]), f"{one(s['nps'])} ({s['answers']})",
-         f"{one(s['shop'])} ({s['visits']})", "top" if s["top"] else "bottom" if s["bottom"] else ""]
+         f"{one(s['shop'])} ({s['visits']})", s["enps"], "top" if s["top"] else "bottom" if s["bottom"] else ""]
         for store, s in ranked
     ]  # fmt: skip
-    assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS 0–100 (answers)", "mystery shop 0–100 (answers)", "place"]
-    assert page.body("unranked") == [["Oslo", "nps", f"{one(february['S5']['nps'])} (2)", f"{one(february['S5']['shop'])} (1)"]]
+    assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS 0–100 (answers)", "mystery shop 0–100 (answers)",
+                                         "eNPS (answers)", "place"]  # fmt: skip
+    assert f"2025-02: {len(ranked)} stores ranked" in "".join(page.text)
+    oslo = february["S5"]
+    assert page.body("unranked") == [["Oslo", "nps", f"{one(oslo['nps'])} (2)", f"{one(oslo['shop'])} (1)", oslo["enps"]]]
     [bars] = figure_data(html, "ranking-kpi")
     assert [one(x) for x in reversed(bars["x"])] == [one(s["kpi"]) for _, s in ranked]
     rows = [tag for tag, attributes in page.tags if tag == "tr" and attributes.get("class") in ("top", "bottom")]
@@ -302,7 +328,10 @@ def test_the_queues_count_the_unhappy_customers_of_each_store(whole):
     assert page.body("case-queue") == [[name, str(total), "0", "0", "0", str(total)] for name, _, _, total in rows]
     total = sum(row[3] for row in rows)
     assert page.counts["not-followed-up"] == page.counts["cases"] == str(total)
-    assert page.counts["records"] == str(len(CUSTOMERS) + len(VISITS))
+    records = len(CUSTOMERS) + len(VISITS) + len(EMPLOYEES)
+    assert page.counts["records"] == str(records)
+    days = sorted(row[1][:10] for row in CUSTOMERS + VISITS + EMPLOYEES)
+    assert f"{records} records, {days[0]} to {days[-1]}" in "".join(page.text)
 
 
 def test_the_criteria_heatmap_holds_each_stores_mean_per_criterion(whole):

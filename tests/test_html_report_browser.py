@@ -75,8 +75,8 @@ def labels(part: str) -> set[str]:
 def test_every_chart_of_the_page_drew(rendered):
     html, dom, _ = rendered
     charts = re.findall(r'data-chart="([^"]+)"', html)
-    assert charts == ["trend-voc-nps", "trend-voc-csat", "trend-mystery_shop-mystery_shop", "ranking-kpi",
-                      "criteria-mystery_shop"]  # fmt: skip
+    assert charts == ["trend-voc-nps", "trend-voc-csat", "trend-employee-enps", "trend-mystery_shop-mystery_shop",
+                      "ranking-kpi", "criteria-mystery_shop"]  # fmt: skip
     for chart in charts:
         part = chart_dom(dom, chart)
         assert '<svg class="main-svg"' in part, chart
@@ -93,7 +93,8 @@ def test_each_trend_runs_in_time_order(rendered):
     """December's single visit has no band: it still comes first on the axis, not after the
     months the band traces name."""
     _, dom, _ = rendered
-    ticks = re.findall(r'class="xtick"><text[^>]*data-unformatted="([^"]+)"', chart_dom(dom, "trend-mystery_shop-mystery_shop"))
+    axis = chart_dom(dom, "trend-mystery_shop-mystery_shop")
+    ticks = re.findall(r'class="xtick"><text[^>]*data-unformatted="([^"]+)"', axis)
     assert ticks == ["2024-12", "2025-01", "2025-02"]
 
 

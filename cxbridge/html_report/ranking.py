@@ -86,21 +86,38 @@ def render(destination: Destination, options: ReportOptions) -> str:
     unranked = [row for row in rows if row["rank"] is None]
     chart = charts.ranking_chart("ranking-kpi", f"KPI {period}", [(store_name(row), float(row["kpi"]), _place(row))
                                                                    for row in ranked])  # fmt: skip
-    headers = ["rank", "store", "KPI", *(f"{COMPONENT_NAMES[name]} 0–100 (answers)" for name in names), "place"]
+    beside = _beside(rows, names)
+    headers = ["rank", "store", "KPI", *(f"{COMPONENT_NAMES[name]} 0–100 (answers)" for name in names),
+               *(BESIDE[name] for name in beside), "place"]  # fmt: skip
     ranking_table = table(
         headers, [[row["rank"], store_name(row), row["kpi"], *(_component(row, name) for name in names),
-                   _place(row).replace("middle", "")] for row in ranked],
+                   *(_score(row, name) for name in beside), _place(row).replace("middle", "")] for row in ranked],
         name="ranking", row_classes=[_place(row) for row in ranked],
         caption=f"{period}: {len(ranked)} stores ranked",
     )  # fmt: skip
     parts = [f'<div class="card">{chart}{ranking_table}</div>']
     if unranked:
         parts.append(table(["store", "short of answers for", *headers[3:-1]],
-                           [[store_name(row), row["missing"], *(_component(row, name) for name in names)]
+                           [[store_name(row), row["missing"], *(_component(row, name) for name in names),
+                             *(_score(row, name) for name in beside)]
                             for row in unranked],
                            name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
     parts.append(_improvement(destination, period))
     return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
+
+
+BESIDE = {"enps": "eNPS (answers)"}
+"""Shown beside the KPI when not part of it: employees' eNPS next to customers' figures."""
+
+
+def _beside(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
+    return [name for name in BESIDE if name not in names and any(row[f"{name}_answers"] for row in rows)]
+
+
+def _score(row: dict[str, Any], name: str) -> str:
+    """A store's eNPS, −100…100, with its answers."""
+    value, answers = row[name], row[f"{name}_answers"] or 0
+    return f"{float(value):+.1f} ({answers})" if value is not None else f"– ({answers})"
 
 
 def _place(row: dict[str, Any]) -> str:
