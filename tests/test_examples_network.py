@@ -2,8 +2,8 @@
 ranking, trend, staff scorecard, mystery-shop criteria and case queue checked against figures
 worked out here from the example CSV files (Python's csv module and arithmetic, never cxbridge's
 metric code) — and the network shows what it is meant to show: twelve stores or more, two
-mystery-shop waves, a tie, a store short of answers, a store missing a component, and of the
-bottom stores one that improves and one that does not."""
+mystery-shop waves, in each quarter a tie and a store short of answers, a store missing a
+component, and of the bottom stores one that improves and one that does not."""
 
 from __future__ import annotations
 
@@ -92,12 +92,12 @@ def test_the_network_shows_ties_short_samples_and_missing_components():
     assert {period for period, _ in expected} == {"2025-Q1", "2025-Q2"}
     for period in ("2025-Q1", "2025-Q2"):
         ranks = [rank for (p, _), (_, rank, *_) in expected.items() if p == period and rank is not None]
-        assert len(ranks) == 11, period  # twelve stores, one of them unranked
-    q1_ranks = [rank for (p, _), (_, rank, *_) in expected.items() if p == "2025-Q1" and rank is not None]
-    assert len(q1_ranks) > len(set(q1_ranks)), "two stores share a rank in Q1"
+        assert len(ranks) == 11, period  # the stores of the quarter less the unranked
+        assert len(ranks) > len(set(ranks)), f"two stores share a rank in {period}"
     unranked = {key: missing for key, (kpi, _, _, _, missing) in expected.items() if kpi is None}
-    assert unranked == {("2025-Q1", "S012"): "nps", ("2025-Q2", "S011"): "audit"}
-    assert 0 < len(components()["2025-Q1", "S012"]["nps"]) < MIN_ANSWERS["nps"]  # answers, too few
+    assert unranked == {("2025-Q1", "S012"): "nps", ("2025-Q2", "S013"): "nps", ("2025-Q2", "S011"): "audit"}
+    for key in (("2025-Q1", "S012"), ("2025-Q2", "S013")):  # new stores: answers, too few
+        assert 0 < len(components()[key]["nps"]) < MIN_ANSWERS["nps"]
     assert not components()["2025-Q2", "S011"]["audit"]  # not audited at all
 
 
@@ -195,9 +195,11 @@ def test_the_example_outputs_in_docs_ranking_md_are_current(example):
 
 
 def test_the_tie_in_docs_ranking_md_is_the_one_in_the_files():
-    """'Lisbon Chiado (NPS 30, mystery shop 90, audit 90) and Warsaw Centrum (NPS 50, 80, 80)'."""
+    """'Lisbon Chiado (NPS 30, mystery shop 90, audit 90) and Warsaw Centrum (NPS 50, 80, 80)' in
+    Q1, 'Lisbon Chiado (NPS 40, 85, 86) and Paris Opéra (NPS 50, 90, 66)' in Q2."""
     found = components()
-    for store, figures in (("S007", (30, 90, 90)), ("S001", (50, 80, 80))):
-        answers = found["2025-Q1", store]
+    for period, store, figures in (("2025-Q1", "S007", (30, 90, 90)), ("2025-Q1", "S001", (50, 80, 80)),
+                                   ("2025-Q2", "S007", (40, 85, 86)), ("2025-Q2", "S008", (50, 90, 66))):  # fmt: skip
+        answers = found[period, store]
         actual = (100 * mean(answers["nps"]), mean(answers["mystery_shop"]), mean(answers["audit"]))
         assert actual == pytest.approx(figures), store

@@ -1,14 +1,15 @@
 """Writes the example network's CSV files (the files are what ships; this script says how they
-were made): twelve stores over the first half of 2025 — a customer survey (NPS, CSAT, CES), two
+were made): thirteen stores over the first half of 2025 — a customer survey (NPS, CSAT, CES), two
 mystery-shopping waves scored by criterion, a store audit each quarter and an employee pulse.
 
     python examples/data/generate.py     # rewrites the four *_2025.csv files next to it
 
 Each store's quarter is planned below (customers' promoters, passives and detractors, the
 visits' totals of 40, the audit's points of 50) so that examples/cxbridge.toml's [ranking]
-shows what a network's ranking does: two stores tied in 2025-Q1, a store opened in March with too
-few answers to be ranked, a store not audited in Q2 (a component missing), and of the Q1 bottom
-stores one that recovers, one that improves a little and one that does not. Everything else
+shows what a network's ranking does, in each quarter: two stores tied, a new store with too few
+answers to be ranked (opened in March, and in June), in Q2 a store not audited (a component
+missing), and of the Q1 bottom stores one that recovers, one that improves a little and one that
+does not. Everything else
 (times, answers, comments) is drawn from a generator with a fixed seed: the same files each run.
 """
 
@@ -24,11 +25,14 @@ STORES = {
     "S001": "Warsaw Centrum", "S002": "Kraków Rynek", "S003": "Gdańsk Oliwa", "S004": "Berlin Mitte",
     "S005": "Munich Marienplatz", "S006": "Madrid Sol", "S007": "Lisbon Chiado", "S008": "Paris Opéra",
     "S009": "Lyon Part-Dieu", "S010": "Porto Ribeira", "S011": "Vienna Graben", "S012": "Prague Můstek",
+    "S013": "Budapest Váci utca",
 }  # fmt: skip
 QUARTERS = {"2025-Q1": (date(2025, 1, 2), date(2025, 3, 31)), "2025-Q2": (date(2025, 4, 1), date(2025, 6, 30))}
 WAVES = {"2025-Q1": ("2025 wave 1", date(2025, 2, 3), date(2025, 3, 28)),
          "2025-Q2": ("2025 wave 2", date(2025, 5, 5), date(2025, 6, 27))}  # fmt: skip
-PRAGUE_OPENED = date(2025, 3, 15)
+OPENED = {"S012": date(2025, 3, 15), "S013": date(2025, 6, 2)}  # new stores: shopped and audited once, soon after
+FIRST_VISIT = {"S012": date(2025, 3, 27), "S013": date(2025, 6, 16)}
+FIRST_AUDIT = {"S012": date(2025, 3, 28), "S013": date(2025, 6, 13)}
 
 # store: quarter → ((promoters, passives, detractors), visit totals of 40, audit points of 50 or None)
 PLAN = {
@@ -38,12 +42,13 @@ PLAN = {
     "S004": {"2025-Q1": ((6, 5, 2), (31, 28), 37), "2025-Q2": ((5, 5, 3), (28, 27), 36)},
     "S005": {"2025-Q1": ((8, 4, 2), (33, 31), 41), "2025-Q2": ((7, 3, 3), (29, 30), 40)},
     "S006": {"2025-Q1": ((3, 4, 5), (24, 22), 32), "2025-Q2": ((2, 5, 6), (22, 20, 21), 31)},  # does not
-    "S007": {"2025-Q1": ((5, 3, 2), (36, 36), 45), "2025-Q2": ((6, 4, 2), (34, 33), 43)},  # ties S001 in Q1
-    "S008": {"2025-Q1": ((7, 4, 3), (30, 29), 38), "2025-Q2": ((8, 4, 2), (32, 31), 39)},
+    "S007": {"2025-Q1": ((5, 3, 2), (36, 36), 45), "2025-Q2": ((5, 4, 1), (34, 34), 43)},  # ties S001, then S008
+    "S008": {"2025-Q1": ((7, 4, 3), (30, 29), 38), "2025-Q2": ((6, 3, 1), (36, 36), 33)},
     "S009": {"2025-Q1": ((9, 3, 0), (37, 36), 46), "2025-Q2": ((8, 4, 1), (35, 34), 45)},
     "S010": {"2025-Q1": ((4, 4, 4), (26, 25), 33), "2025-Q2": ((4, 5, 3), (27, 26, 28), 34)},  # a little
     "S011": {"2025-Q1": ((6, 3, 2), (29, 30), 39), "2025-Q2": ((6, 4, 2), (30, 31), None)},  # not audited
     "S012": {"2025-Q1": ((2, 1, 0), (30,), 40), "2025-Q2": ((6, 4, 2), (31, 30), 38)},  # 3 answers in Q1
+    "S013": {"2025-Q2": ((2, 1, 0), (29,), 39)},  # opened in June: 3 answers in Q2
 }
 # the criterion each store is weakest at (the mystery-shop heatmap shows it)
 WEAK = {"S002": "Checkout", "S003": "Greeting", "S004": "Product knowledge", "S005": "Checkout",
@@ -87,8 +92,7 @@ def store_nps(rng: random.Random) -> list[list[str]]:
     for store, quarters in PLAN.items():
         for quarter, ((promoters, passives, detractors), _, _) in quarters.items():
             first, last = QUARTERS[quarter]
-            if store == "S012":
-                first = max(first, PRAGUE_OPENED)
+            first = max(first, OPENED.get(store, first))
             for group in ["promoter"] * promoters + ["passive"] * passives + ["detractor"] * detractors:
                 nps, csat, ces, comment = customer_answer(rng, group)
                 email = f"customer{rng.randrange(1, 400)}@example.com" if rng.random() > 0.08 else ""
@@ -132,8 +136,8 @@ def mystery_shop(rng: random.Random) -> list[list[str]]:
     for store, quarters in PLAN.items():
         for quarter, (_, totals, _) in quarters.items():
             wave, first, last = WAVES[quarter]
-            if store == "S012" and quarter == "2025-Q1":
-                first = last = date(2025, 3, 27)
+            if OPENED.get(store, date.min) >= first:  # the new store's first visit
+                first = last = FIRST_VISIT[store]
             for total in totals:
                 served = rng.choice(staff[store])
                 points = criteria(rng, total, WEAK.get(store))
@@ -155,8 +159,8 @@ def store_audit(rng: random.Random) -> list[list[str]]:
             if points is None:
                 continue
             first = date(2025, 2, 3) if quarter == "2025-Q1" else date(2025, 5, 5)
-            day = date(2025, 3, 28) if store == "S012" and quarter == "2025-Q1" else first + timedelta(
-                days=rng.randrange(25))  # fmt: skip
+            new = OPENED.get(store, date.min) >= first
+            day = FIRST_AUDIT[store] if new else first + timedelta(days=rng.randrange(25))
             note = AUDIT_NOTES[0] if points >= 45 else rng.choice(AUDIT_NOTES)
             rows.append([day, store, f"auditor{rng.randrange(1, 4)}", points, note])
     rows.sort(key=lambda row: (row[0], row[1]))
@@ -170,7 +174,7 @@ def employee_pulse(rng: random.Random) -> list[list[str]]:
     morale = {store: 0.7 for store in STORES} | {"S009": 0.9, "S007": 0.85, "S003": 0.35, "S006": 0.35}
     rows = []
     for store in STORES:
-        first = PRAGUE_OPENED if store == "S012" else date(2025, 1, 2)
+        first = OPENED.get(store, date(2025, 1, 2))
         for _ in range(5):
             moment = when(rng, first, date(2025, 6, 27))
             happy = moment.month > 1 and rng.random() < morale[store]
