@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,7 +18,7 @@ from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
 from cxbridge.records import FeedbackRecord, Program
 from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.sources import SourceConfig, SourceContext
-from cxbridge.timestamps import local_date, zone
+from cxbridge.timestamps import calendar_period, local_date, zone
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
 PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
@@ -114,6 +114,8 @@ class RecordBuilder:
         ]
         if "comment" not in values and comments:
             values["comment"] = comments[0]["text"]
+        day = local_date(submitted_at, self.zone)
+        values["wave"] = self._wave(values.get("wave"), day)
         try:
             return FeedbackRecord(
                 record_id=self.record_id(native_id),
@@ -122,7 +124,7 @@ class RecordBuilder:
                 stream=self.stream,
                 source_record_id=native_id,
                 submitted_at=submitted_at,
-                submitted_local_date=local_date(submitted_at, self.zone),
+                submitted_local_date=day,
                 answers=answer_map,
                 scores=scores,
                 comments=comments,
@@ -132,6 +134,15 @@ class RecordBuilder:
             )
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
+
+    def _wave(self, given: Any, day: date | None) -> str | None:
+        """The wave a stream read (blank is none), else the local month or quarter when the
+        source's `wave_period` names one (docs/ranking.md)."""
+        wave = given.strip() if isinstance(given, str) else given
+        if wave:
+            return str(wave)
+        period = self.config.wave_period
+        return calendar_period(day, period) if period and day is not None else None
 
     def _as_enps(self, answer: AnswerInput) -> AnswerInput:
         """An employee's likelihood to recommend is eNPS (docs/schema.md, Populations): an `nps`

@@ -58,6 +58,9 @@ class Status(StrEnum):
     PARTIAL = "partial"
 
 
+WAVE_PROGRAMS = (Program.MYSTERY_SHOP.value, Program.AUDIT.value)
+"""The programs run in waves: their records' waves are the periods of a ranking by wave."""
+
 RESPONDENT_BY_PROGRAM = {
     Program.VOC: RespondentType.CUSTOMER,
     Program.MYSTERY_SHOP: RespondentType.SHOPPER,
@@ -143,6 +146,11 @@ class FeedbackRecord(_Model):
     touchpoint: str | None = None
     survey_id: str | None = None
     survey_name: str | None = None
+    wave: str | None = Field(
+        default=None,
+        description="the mystery-shop or audit wave the visit or audit belongs to (a column, or its local month or "
+        "quarter by the source's wave_period); ranking by wave reads it (docs/ranking.md)",
+    )
     status: Status = Status.COMPLETE
     submitted_at: UtcDatetime | None = Field(default=None, description="UTC")
     submitted_local_date: date | None = Field(

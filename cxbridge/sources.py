@@ -8,9 +8,9 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from cxbridge.ages import Age
 from cxbridge.crm import CrmObject
@@ -19,7 +19,7 @@ from cxbridge.duplicates import MatchKey
 from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
 from cxbridge.privacy import PersonalFields
-from cxbridge.records import Channel, FeedbackRecord, Program, RespondentType
+from cxbridge.records import WAVE_PROGRAMS, Channel, FeedbackRecord, Program, RespondentType
 from cxbridge.timestamps import TimeZoneName
 
 
@@ -62,6 +62,20 @@ class SourceConfig(BaseModel):
         description="how often a successful sync is expected (90m, 6h, 1d, 1w): older data is stale for "
         "`cxbridge status --stale` and the source's Dagster freshness policy",
     )
+    wave_period: Literal["month", "quarter"] | None = Field(
+        default=None,
+        description="mystery_shop and audit sources: a record without a wave (no wave column, or an empty cell) "
+        "belongs to the wave named by its local month (2025-11) or quarter (2025-Q4)",
+    )
+
+    @model_validator(mode="after")
+    def _waves_of_visits_and_audits(self) -> SourceConfig:
+        if self.wave_period is not None and self.program not in WAVE_PROGRAMS:
+            raise ValueError(
+                f"wave_period is for mystery_shop and audit sources (this one's program is {str(self.program)!r}): a survey "
+                "answer counts in the wave whose days it falls in (docs/ranking.md); remove wave_period"
+            )
+        return self
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,13 @@ def add_question_keys(destination: SQLDestination) -> None:
     create_views(destination, VIEWS_BEFORE_RANKING)
 
 
+def add_waves(destination: SQLDestination) -> None:
+    """`feedback.wave` (the mystery-shop or audit wave of a record) in a destination created
+    before it, empty for the records stored, and every view again (a ranking by wave reads it)."""
+    destination.execute(destination.add_column_sql(FEEDBACK, FEEDBACK.column("wave")))
+    create_views(destination)
+
+
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
@@ -126,6 +133,7 @@ MIGRATIONS = (
     Migration("0010_loop_views", lambda destination: create_views(destination, VIEWS_BEFORE_QUESTIONS)),  # the loop's
     Migration("0011_question_keys", add_question_keys),
     Migration("0012_ranking_views", create_views),  # every view again: location_ranking, location_trend, agent_scorecard
+    Migration("0013_waves", add_waves),
 )
 
 

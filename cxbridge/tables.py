@@ -15,7 +15,7 @@ from cxbridge.timestamps import format_timestamp
 
 FEEDBACK_COLUMNS = (
     "record_id", "source", "connector", "stream", "source_record_id", "program", "respondent_type",
-    "channel", "touchpoint", "survey_id", "survey_name", "status", "submitted_at", "submitted_local_date",
+    "channel", "touchpoint", "survey_id", "survey_name", "wave", "status", "submitted_at", "submitted_local_date",
     "updated_at", "location_id", "location_name", "team", "agent_id", "respondent_key", "crm_contact_id",
     "crm_account_id", "ticket_id", "language", "country", "nps", "nps_group", "csat",
     "csat_normalized", "ces", "ces_normalized", "comment", "answers", "attributes", "raw",

@@ -85,6 +85,16 @@ def local_date(moment: datetime | None, tz: ZoneInfo | timezone) -> date | None:
     return moment.astimezone(tz).date()
 
 
+def calendar_period(day: date, by: str) -> str:
+    """The month (`2025-11`) or quarter (`2025-Q4`) of a local day, labelled as the views'
+    time buckets label it (`cxbridge.sql_parts.time_bucket`)."""
+    if by == "month":
+        return f"{day.year}-{day.month:02d}"
+    if by == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    raise ValueError(f"no calendar period {by!r}; choose month or quarter")
+
+
 def field_timestamp(value: object, field: str) -> datetime | None:
     """`parse_timestamp` of one field of a source's payload: a DataError names the field."""
     try:

@@ -32,7 +32,7 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0004_crm_views", "0005_local_dates", "0006_metadata",
                                                 "0007_population_views",
                                                 "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
-                                                "0011_question_keys", "0012_ranking_views"]  # fmt: skip
+                                                "0011_question_keys", "0012_ranking_views", "0013_waves"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

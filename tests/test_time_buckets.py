@@ -102,6 +102,18 @@ def test_bucket_sql_agrees_with_the_calendar_on_the_local_bigquery_api():
     assert_buckets([tuple(row) for row in rows])
 
 
+def test_a_wave_period_names_the_month_and_quarter_the_views_bucket_a_day_in():
+    """`wave_period` waves (cxbridge.timestamps.calendar_period) carry the labels of the buckets."""
+    from cxbridge.timestamps import calendar_period
+
+    for day in DAYS:
+        assert [calendar_period(day, by) for by in ("month", "quarter")] == [
+            expected_bucket(day, by) for by in ("month", "quarter")
+        ], day
+    with pytest.raises(ValueError, match="no calendar period 'week'"):
+        calendar_period(DAYS[0], "week")
+
+
 def test_an_unknown_bucket_is_refused():
     with pytest.raises(ValueError, match="day, week, month, quarter"):
         time_bucket(Destination, "fortnight")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 FIELD_COLUMNS = (
     "updated_at", "location_id", "location_name", "team", "agent_id", "crm_contact_id",
     "crm_account_id", "ticket_id", "language", "country", "channel", "touchpoint", "survey_id",
-    "survey_name", "status", "comment",
+    "survey_name", "wave", "status", "comment",
 )  # fmt: skip
 
 
@@ -52,6 +52,7 @@ class ColumnMap(BaseModel):
     touchpoint: str | None = None
     survey_id: str | None = None
     survey_name: str | None = None
+    wave: str | None = Field(default=None, description="the mystery-shop or audit wave of the visit (docs/ranking.md)")
     status: str | None = Field(default=None, description="complete/partial, or 1/0, true/false, finished")
     comment: str | None = Field(default=None, description="the primary free-text answer")
 

@@ -50,11 +50,12 @@ from cxbridge.views import view_sql
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
-    "0011_loop_views", "0012_question_keys", "0013_ranking_views",
+    "0011_loop_views", "0012_question_keys", "0013_ranking_views", "0014_waves",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
     "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys", "0013_ranking_views",
+    "0014_waves",
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 
@@ -111,7 +112,7 @@ class ParquetDestination(DuckDBDestination):
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
                     files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
-        if not {"0006_local_dates", "0009_cross_source_identity"} <= set(done):
+        if not {"0006_local_dates", "0009_cross_source_identity", "0014_waves"} <= set(done):
             self._add_columns()
         if "0012_question_keys" not in done:
             self._add_question_keys()
@@ -126,9 +127,10 @@ class ParquetDestination(DuckDBDestination):
     def _add_columns(self) -> None:
         """The columns feedback gained since a file was written, in every such file:
         `submitted_local_date` (0006), the UTC day of `submitted_at` (the month the record was
-        counted in until then), and `duplicate_of` (0007), empty."""
+        counted in until then), `duplicate_of` (0009) and `wave` (0014), empty."""
         columns = files.file_columns(FEEDBACK)
-        added = {"submitted_local_date": self.day_of("submitted_at"), "duplicate_of": "CAST(NULL AS VARCHAR)"}
+        empty = "CAST(NULL AS VARCHAR)"
+        added = {"submitted_local_date": self.day_of("submitted_at"), "duplicate_of": empty, "wave": empty}
         for path in sorted(glob(files.partition_glob(self.root, FEEDBACK))):
             source = f"read_parquet({literal(path)})"
             present = {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}

@@ -309,3 +309,10 @@ def question_keys(db: Database) -> None:
 def ranking_views(db: Database) -> None:
     bi_views(db, VIEW_NAMES)  # every view again: location_ranking, location_trend, agent_scorecard
 
+
+@migrations(name="0013_waves")
+def waves(db: Database) -> None:
+    """`feedback.wave`, the mystery-shop or audit wave of a record (docs/ranking.md): empty for
+    the records stored before it; then every view again."""
+    db.execute("ALTER TABLE feedback ADD COLUMN wave TEXT")
+    bi_views(db, VIEW_NAMES)
