@@ -112,6 +112,17 @@ def test_plain_sheet_fields_with_reasons(tmp_path):
     assert "e-mail addresses" in by_target["email"].describe()
 
 
+@pytest.mark.parametrize(("header", "stem"), [("Wave", "wave"), ("Shopping wave", "wave"), ("Welle", "welle"),
+                                             ("Fala", "fala")])  # fmt: skip
+def test_a_mystery_shop_wave_column_is_proposed_as_the_wave(tmp_path, header, stem):
+    rows = [["Visit ID", "Visit date", "Store ID", header, "Score (of 40)"],
+            *[[f"V{n}", f"2025-0{n % 2 + 2}-{n + 1:02d}", f"S{n % 4}", f"Wave {n % 2 + 1}", 20 + n] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))
+    by_target = {p.target: p for p in inspection.chosen}
+    assert by_target["wave"].column == header
+    assert by_target["wave"].describe() == f"the header says {stem!r} ('Wave 1', 'Wave 2')"
+
+
 def test_labelled_answers_in_russian_and_polish_find_their_scale(tmp_path):
     rows = [["Дата", "Как вы оцениваете обслуживание?", "Jak oceniasz obsługę?"],
             ["01.02.2024", "Очень доволен", "Bardzo zadowolony"], ["02.02.2024", "Недоволен", "Niezadowolona"],

@@ -87,11 +87,11 @@ def _channel(profile: ColumnProfile) -> list[Proposal]:
 
 
 def _plain_field(profile: ColumnProfile) -> list[Proposal]:
-    """language, country, team, agent and status: named by the header, short values."""
+    """language, country, team, agent, wave and status: named by the header, short values."""
     if profile.average_length > 40 or profile.dates:
         return []
     for role, target in (("language", "language"), ("country", "country"), ("team", "team"), ("agent", "agent_id"),
-                         ("status", "status")):  # fmt: skip
+                         ("wave", "wave"), ("status", "status")):  # fmt: skip
         if stem := mentions(profile.column.label, role):
             if target == "status" and not _all_statuses(profile):
                 continue

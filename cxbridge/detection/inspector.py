@@ -30,7 +30,7 @@ from cxbridge.timestamps import zone
 _ZONED = re.compile(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$")
 FIELD_TARGETS = (
     "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
-    "team", "agent_id", "status",
+    "team", "agent_id", "wave", "status",
 )  # fmt: skip
 METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
 RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")  # numbers stand for answer options

@@ -68,6 +68,7 @@ STEMS: dict[str, tuple[str, ...]] = {
     "agent": ("agent", "employee", "staff", "cashier", "advisor", "consultant", "served by", "сотрудник",
               "кассир", "консультант", "pracownik", "konsultant", "kasjer", "mitarbeiter", "berater", "agente",
               "empleado", "vendedor", "conseiller", "vendeur", "atendente"),
+    "wave": ("wave", "welle", "vague", "fala", "oleada", "волна"),
     "status": ("status", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
                "statut", "terminé"),
     "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
@@ -75,7 +76,7 @@ STEMS: dict[str, tuple[str, ...]] = {
                  "ip address", "ipaddress"),
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
-               "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile"}  # fmt: skip
+               "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
 _SPLIT = re.compile(r"[^\w#№.@-]+")
 _SPACES = re.compile(r"\s+")
 
