@@ -60,6 +60,10 @@ def project(tmp_path):
 
 
 def test_each_exit_code_becomes_its_task_state_in_a_dag_test(project):
+    import importlib.util
+
+    if importlib.util.find_spec("airflow") is None:
+        pytest.fail("Airflow is not installed: pip install -e '.[test]' (it includes cxbridge[airflow])")
     folder, text = project
     account = support_account()
     account.day_used = 499  # one request left today: SurveyMonkey pauses the source, exit code 3
