@@ -146,8 +146,15 @@ def test_each_criterion_is_scored_beside_the_visit_total(example):
     assert min(CRITERIA, key=lambda name: mean(scores["S003", name])) == "Greeting (of 10)"  # as docs/ranking.md says
 
 
-def test_two_waves_each_within_one_quarter():
-    """The comment in examples/cxbridge.toml: each wave's visits fall in one quarter."""
+def test_visits_have_the_wave_of_their_column_and_audits_their_quarter(example):
+    """feedback.wave: a visit's `Wave` cell; an audit's quarter (`wave_period = "quarter"`);
+    none for customers and employees. Each of the two waves falls in one quarter."""
+    expected = {row["Visit ID"]: row["Wave"] for row in VISITS} | {row["Audit ID"]: quarter(row["Audit date"])
+                                                                    for row in AUDITS}  # fmt: skip
+    expected |= {row["Response ID"]: None for row in CUSTOMERS}
+    rows = example("SELECT source_record_id, wave FROM feedback WHERE program <> 'employee'")
+    assert {r["source_record_id"]: r["wave"] for r in rows} == expected
+    assert not example("SELECT 1 FROM feedback WHERE program = 'employee' AND wave IS NOT NULL")
     waves: dict[str, set[str]] = defaultdict(set)
     for row in VISITS:
         waves[row["Wave"]].add(quarter(row["Visit date"]))
