@@ -347,7 +347,6 @@ def status(
         return report
 
 
-
 def duplicates(
     config: str | Path | Config | None = None, *, destination: str | None = None, host: PluginHost | None = None
 ) -> DuplicatesReport:

@@ -61,8 +61,8 @@ class StaleQuery:
     def of(cls, cfg: Config | None, *, stale: str | timedelta | bool = True, max_quarantined: str | None = None) -> StaleQuery:
         age = parse_age(stale) if isinstance(stale, str) else None if isinstance(stale, bool) else stale
         limit = QuarantineLimit.parse(max_quarantined) if max_quarantined is not None else None
-        enabled = {name: entry for name, entry in cfg.sources.items() if entry.config.enabled} if cfg else {}
-        return cls(age, expected_ages(cfg) if age is None else {}, limit, tuple(enabled))
+        enabled = tuple(name for name, entry in cfg.sources.items() if entry.config.enabled) if cfg else ()
+        return cls(age, expected_ages(cfg) if age is None else {}, limit, enabled)
 
     def rows(self, dest: Destination) -> list[dict[str, Any]]:
         return stale_sources(dest, age=self.age, expected=self.expected, max_quarantined=self.limit, sources=self.sources)
