@@ -397,6 +397,8 @@ def test_filters_narrow_every_section(network, tmp_path):
     assert "Again great." in shown
     assert sum(int(row[3]) for row in page.body("detractor-queue")) == sum(
         1 for _, when, _, nps, csat, _ in CUSTOMERS if when >= "2025-02" and (nps <= 6 or csat <= 2))
+    html, page = page_of(network, tmp_path, "--metric", "csat")
+    assert [name for name in page.tables if name.startswith("trend-")] == ["trend-voc-csat"]
     html, page = page_of(network, tmp_path, "--until", "2025-02-01")
     assert "Store ranking 2025-01" in "".join(page.text)  # the latest month within the days asked
     assert [row[0] for row in page.body("trend-voc-nps")] == ["2025-01"]
