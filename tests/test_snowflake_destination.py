@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-import fakesnow
 import pytest
-from fakesnow import info_schema
 from fakesnow.cursor import FakeSnowflakeCursor
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect_arguments
 from cxbridge.testing.destinations import DestinationConformance, deliver
+from tests.snowflake_emulator import emulated_snowflake
 
 URL = "snowflake://loader:{password}@acme-eu1/CX_{name}/FEEDBACK?warehouse=LOAD_WH&role=LOADER"
 BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a source, not nine
@@ -21,19 +20,16 @@ BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a sou
 @pytest.fixture(scope="module")
 def snowflake() -> Iterator[Callable[[str], SnowflakeDestination]]:
     """Snowflake destinations on one fakesnow session for the module, one database per name
-    (every test uses its own names).
+    (every test uses its own names), each statement translated once (tests/snowflake_emulator.py);
+    one writer at a time, so every destination gets the same staging tables' names (and statements)."""
 
-    fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
-    comment in its own catalog database, which DuckDB refuses inside a transaction that already
-    wrote elsewhere; the bookkeeping is skipped for that helper table (it has no comment)."""
-    real_comment_sql = info_schema.insert_table_comment_sql
+    def destination(name: str) -> SnowflakeDestination:
+        made = SnowflakeDestination(URL.format(password="pw-123", name=name.upper()))
+        made._session = "test0session"
+        return made
 
-    def comment_sql(catalog, schema, table, comment):
-        return "SELECT 1" if table.upper() == "MERGE_CANDIDATES" else real_comment_sql(catalog, schema, table, comment)
-
-    with pytest.MonkeyPatch.context() as patch, fakesnow.patch():
-        patch.setattr(info_schema, "insert_table_comment_sql", comment_sql)
-        yield lambda name: SnowflakeDestination(URL.format(password="pw-123", name=name.upper()))
+    with emulated_snowflake():
+        yield destination
 
 
 @pytest.fixture(scope="module")
