@@ -81,6 +81,7 @@ class ParquetDestination(DuckDBDestination):
         self.path = self.root
         self._migrations_file = self.root / "_cxbridge" / "migrations.json"
         self._stored: dict[str, list[tuple[str, Path]]] = {}  # record id → (hash, partition) of this batch
+        self._defined: dict[str, str] = {}  # view name → the SQL it was defined with on this connection
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -100,6 +101,7 @@ class ParquetDestination(DuckDBDestination):
         if self._conn is not None:
             return
         self._conn = self.connect(read_only=read_only)
+        self._defined = {}
         if not read_only:
             self._apply_migrations()
         self._define_views()
@@ -181,10 +183,16 @@ class ParquetDestination(DuckDBDestination):
         return f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options})"
 
     def _define_views(self) -> None:
-        for table in (*TABLES, METADATA):  # the ranking views read [ranking] from cxbridge_metadata
-            self.conn.execute(f"CREATE OR REPLACE VIEW {table.name} AS {self._table_select(table)}")
-        for name, sql in view_sql(self).items():
-            self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        """The tables' views, then the views over them (the ranking views read [ranking] from
+        cxbridge_metadata), each defined again only when its SQL changed on this connection:
+        read_parquet lists a folder's files when queried, so a table's view changes only when its
+        first file appears. Defining all of them after every batch was most of a small sync's time."""
+        wanted = {table.name: self._table_select(table) for table in (*TABLES, METADATA)}
+        wanted.update(view_sql(self))
+        for name, sql in wanted.items():
+            if self._defined.get(name) != sql:
+                self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+                self._defined[name] = sql
 
     def _views_script(self) -> str:
         """Every table and view over this folder, for `duckdb -init _cxbridge/views.sql` run in it."""
