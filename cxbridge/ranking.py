@@ -25,7 +25,7 @@ COMPONENTS: Mapping[str, str] = {
     "audit": "mean audit score, 0–100",
 }
 """The components a KPI can weigh, each normalized 0–100, in the views' column order."""
-PERIODS = ("month", "quarter")
+PERIODS = ("month", "quarter", "wave")
 PREFIX = "ranking."
 DEFAULT_MIN_ANSWERS = {"nps": 5, "csat": 5, "ces": 5, "enps": 5, "mystery_shop": 1, "audit": 1}
 
@@ -47,7 +47,9 @@ class RankingSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    period: Literal["month", "quarter"] = Field(default="month", description="month or quarter")
+    period: Literal["month", "quarter", "wave"] = Field(
+        default="month", description="month, quarter or wave (the mystery-shop and audit waves, docs/ranking.md)"
+    )
     share: float = Field(default=20, gt=0, le=50, description="percent of ranked stores flagged top, and bottom")
     components: dict[str, Component] = Field(
         default_factory=lambda: {"nps": Component(weight=100)},

@@ -12,7 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
-from cxbridge.sql_parts import COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, record_answers, time_bucket
+from cxbridge.sql_parts import (
+    COUNTED,
+    CUSTOMERS,
+    EMPLOYEES,
+    UNDATED,
+    WAVE_OF_RECORD,
+    count_if,
+    in_wave,
+    record_answers,
+    time_bucket,
+    waves,
+)
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -36,8 +47,31 @@ def _settings(d: Dialect) -> str:
     return f"SELECT {', '.join(columns)} FROM {d.qualified('cxbridge_metadata')}"
 
 
+BY_WAVE = "s.period = 'wave'"
+
+
+def _waves(d: Dialect) -> str:
+    """The waves (`sql_parts.waves`), when ranking by wave."""
+    return waves(d, only_if=BY_WAVE, joined=" CROSS JOIN settings s")
+
+
+def _in_wave() -> str:
+    return in_wave(only_if=BY_WAVE)
+
+
 def _period(d: Dialect) -> str:
-    return f"CASE s.period WHEN 'quarter' THEN {time_bucket(d, 'quarter')} ELSE {time_bucket(d, 'month')} END"
+    """A record's period: its month or quarter; by wave, its wave (`sql_parts.WAVE_OF_RECORD`),
+    else none (`undated`)."""
+    wave = f"COALESCE({WAVE_OF_RECORD}, '{UNDATED}')"
+    return f"CASE s.period WHEN 'quarter' THEN {time_bucket(d, 'quarter')} WHEN 'wave' THEN {wave} " \
+           f"ELSE {time_bucket(d, 'month')} END"  # fmt: skip
+
+
+def _period_start(period: str) -> str:
+    """The first day of a month (`2025-11`) or quarter (`2025-Q4`) period, `YYYY-MM-DD`."""
+    quarter_month = f"CASE substr({period}, 7, 1) WHEN '1' THEN '01' WHEN '2' THEN '04' WHEN '3' THEN '07' ELSE '10' END"
+    return f"CASE s.period WHEN 'quarter' THEN substr({period}, 1, 4) || '-' || {quarter_month} || '-01' " \
+           f"ELSE {period} || '-01' END"  # fmt: skip
 
 
 def _component_figures() -> list[tuple[str, str, str]]:
@@ -84,11 +118,14 @@ def location_ranking(d: Dialect) -> str:
     outputs = ", ".join(f"c.{name}_answers, {d.rounded(f'c.{name}_raw', 1)} AS {name}_score" for name in COMPONENTS)
     return f"""
 WITH settings AS ({_settings(d)}),
+waves AS ({_waves(d)}
+),
 answers AS ({record_answers(d)}
 ),
 records AS (
     SELECT f.record_id, f.location_id, f.location_name, f.program, {_period(d)} AS period
     FROM {d.qualified("feedback")} f CROSS JOIN settings s
+    {_in_wave()}
     WHERE f.location_id IS NOT NULL AND {COUNTED}
 ),
 per_location AS (
@@ -114,7 +151,8 @@ ranked AS (
            COUNT(*) OVER (PARTITION BY period) AS ranked_locations
     FROM scored WHERE kpi IS NOT NULL
 )
-SELECT c.period, c.location_id, c.location_name,
+SELECT c.period, CASE WHEN s.period = 'wave' THEN pw.first_day ELSE {_period_start("c.period")} END AS period_start,
+       c.location_id, c.location_name,
        {outputs},
        {d.rounded("c.nps_raw * 2 - 100", 1)} AS nps, {d.rounded("c.enps_raw * 2 - 100", 1)} AS enps,
        c.kpi, NULLIF(c.short_of, '') AS missing, r.rank, r.ranked_locations,
@@ -123,6 +161,7 @@ SELECT c.period, c.location_id, c.location_name,
        CASE WHEN r.rank IS NOT NULL AND (r.rank_from_bottom - 1) < s.share / 100.0 * r.ranked_locations
             THEN TRUE ELSE FALSE END AS is_bottom
 FROM scored c CROSS JOIN settings s
+LEFT JOIN waves pw ON pw.wave = c.period
 LEFT JOIN ranked r ON r.period = c.period AND r.location_id = c.location_id
 """
 
@@ -136,8 +175,10 @@ def location_trend(d: Dialect) -> str:
     return f"""
 WITH ranking AS ({location_ranking(d)}),
 periods AS (
-    SELECT period, DENSE_RANK() OVER (ORDER BY period) AS position
-    FROM (SELECT DISTINCT period FROM ranking) p
+    SELECT period, ROW_NUMBER() OVER (
+               ORDER BY CASE WHEN period_start IS NULL THEN 1 ELSE 0 END, period_start, period
+           ) AS position
+    FROM (SELECT DISTINCT period, period_start FROM ranking) p
 ),
 steps AS (
     SELECT n.period, b.period AS previous_period
@@ -174,11 +215,14 @@ def agent_scorecard(d: Dialect) -> str:
     satisfied = count_if(f"{csat} AND a.category = 'satisfied'")
     return f"""
 WITH settings AS ({_settings(d)}),
+waves AS ({_waves(d)}
+),
 answers AS ({record_answers(d)}
 ),
 records AS (
     SELECT f.record_id, f.program, f.team, f.agent_id, {_period(d)} AS period
     FROM {d.qualified("feedback")} f CROSS JOIN settings s
+    {_in_wave()}
     WHERE (f.agent_id IS NOT NULL OR f.team IS NOT NULL) AND {COUNTED}
 ),
 per_agent AS (

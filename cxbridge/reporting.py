@@ -18,7 +18,7 @@ from cxbridge import intervals as confidence
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.records import Program
-from cxbridge.sql_parts import COUNTED
+from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, waves
 from cxbridge.views import UNDATED, count_if, share, time_bucket
 
 PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
@@ -35,8 +35,10 @@ DIMENSIONS = {
     "survey": "COALESCE(f.survey_name, f.survey_id)",
     "source": "f.source",
     "program": "f.program",
+    "wave": WAVE_OF_RECORD,  # a visit's or an audit's own, else the wave its day falls in (docs/ranking.md)
 }
 BY = (*TIME_BUCKETS, *DIMENSIONS)
+SEQUENCES = (*TIME_BUCKETS, "wave")  # a row's figures have a previous bucket to change from
 ROW_ORDER = {
     "program": ("voc", "employee", "mystery_shop", "audit"),
     "metric": METRICS,
@@ -130,9 +132,10 @@ def _scored(destination: Destination, options: ReportOptions, parameters: Parame
     answers = [m for m in ANSWER_METRICS if options.metric in (None, m)]
     points = [m for m in POINT_METRICS if options.metric in (None, m)]
     record = "c.record_id, " if undated else ""  # counted by record; the report's rows need none
-    chosen = f"""chosen AS (
+    spans, joined = (f"waves AS ({waves(destination)}\n),\n", f"\n    {in_wave()}") if options.by == "wave" else ("", "")
+    chosen = f"""{spans}chosen AS (
     SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
-    FROM feedback f
+    FROM feedback f{joined}
     WHERE {record_filters(options, parameters, undated=undated)}
 )"""
     parts = []
@@ -214,7 +217,8 @@ def report_rows(destination: Destination, options: ReportOptions | None = None) 
     _check_sources(destination, options.sources)
     sql, values = report_sql(destination, options)
     rows = [_named(row, options.by) for row in destination.query(sql, values)]
-    rows = sorted(rows, key=lambda row: _order(row, options.by))
+    places = _wave_places(destination) if options.by == "wave" else {}
+    rows = sorted(rows, key=lambda row: _order(row, options.by, places))
     return _with_intervals(rows, options) if options.intervals else rows
 
 
@@ -246,14 +250,15 @@ def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[
         for name, _ in _PARTS:
             del row[name]
         row["ci_low"], row["ci_high"] = _half_up(estimate.low), _half_up(estimate.high)
-        if options.by not in TIME_BUCKETS:
+        if options.by not in SEQUENCES:
             continue
         bucket, key = row[options.by], (row["program"], metric)
-        previous = before.get(key) if bucket != UNDATED else None
+        in_sequence = bucket not in (UNDATED, None)  # a record of no wave has no wave before it
+        previous = before.get(key) if in_sequence else None
         row["previous"] = previous[0] if previous else None
         row["change"] = _half_up(estimate.value - previous[1].value) if previous else None
         row["change_significant"] = confidence.significant_change(estimate, previous[1]) if previous else None
-        if bucket != UNDATED:
+        if in_sequence:
             before[key] = (bucket, estimate)
     return rows
 
@@ -281,12 +286,21 @@ def _named(row: dict[str, Any], by: str) -> dict[str, Any]:
     return {by: bucket, **row}
 
 
-def _order(row: dict[str, Any], by: str) -> tuple[Any, ...]:
+def _wave_places(destination: Destination) -> dict[str, int]:
+    """Each wave's place in time: by its first day, then name (`sql_parts.waves`)."""
+    rows = destination.query(f"WITH waves AS ({waves(destination)}\n)\nSELECT wave FROM waves ORDER BY first_day, wave")
+    return {row["wave"]: place for place, row in enumerate(rows)}
+
+
+def _order(row: dict[str, Any], by: str, places: dict[str, int]) -> tuple[Any, ...]:
+    """Rows by their bucket (time order; waves by `places`, then name), none last, then program
+    and metric."""
     bucket = row[by]
     last = bucket is None or (by in TIME_BUCKETS and bucket == UNDATED)
     place = [ROW_ORDER[key].index(row[key]) if row.get(key) in ROW_ORDER[key] else len(ROW_ORDER[key])
              for key in ROW_ORDER]  # fmt: skip
-    return (last, "" if last or by == "program" else str(bucket), *place, str(row.get("program")))
+    in_time = places.get(bucket, len(places)) if places and not last else 0
+    return (last, in_time, "" if last or by == "program" else str(bucket), *place, str(row.get("program")))
 
 
 def _check_sources(destination: Destination, sources: tuple[str, ...]) -> None:

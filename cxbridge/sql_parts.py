@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cxbridge.records import WAVE_PROGRAMS
+
 if TYPE_CHECKING:
     from cxbridge.destinations import Destination
 
@@ -43,6 +45,37 @@ def time_bucket(d: Dialect, by: str, day: str = LOCAL_DAY) -> str:
     else:
         raise ValueError(f"no time bucket {by!r}; choose one of {', '.join(BUCKETS)}")
     return f"CASE WHEN {day} IS NULL THEN '{UNDATED}' ELSE {bucket} END"
+
+
+IN_WAVES = f"f.program IN ({', '.join(repr(program) for program in WAVE_PROGRAMS)})"
+"""Records whose own wave is their wave: visits and audits (docs/ranking.md, Waves)."""
+WAVE_OF_RECORD = f"COALESCE(CASE WHEN {IN_WAVES} THEN f.wave END, w.wave)"
+"""A record's wave: a visit's or an audit's own, else the wave its day falls in (`w`, joined by
+`in_wave`); NULL when it falls in none."""
+
+
+def waves(d: Dialect, *, only_if: str = "", joined: str = "") -> str:
+    """Each wave of the visits and audits with its first local day and the first day of the wave
+    after it (by first day, then name): a survey answer counts in the wave from one to the next,
+    and in the latest from its first day on. `only_if`/`joined` compute them only when a
+    condition on a joined table holds (the ranking's period)."""
+    condition = f"{only_if} AND " if only_if else ""
+    return f"""
+    SELECT wave, first_day, LEAD(first_day) OVER (ORDER BY first_day, wave) AS next_day
+    FROM (
+        SELECT f.wave, MIN({LOCAL_DAY}) AS first_day
+        FROM {d.qualified("feedback")} f{joined}
+        WHERE {condition}{IN_WAVES} AND f.wave IS NOT NULL AND {COUNTED}
+        GROUP BY f.wave
+    ) w
+    WHERE first_day IS NOT NULL"""
+
+
+def in_wave(*, only_if: str = "") -> str:
+    """Joins `waves w` (a CTE of `waves`) to the wave whose days hold the record's local day."""
+    condition = f"{only_if} AND " if only_if else ""
+    return f"LEFT JOIN waves w ON {condition}{LOCAL_DAY} >= w.first_day " \
+           f"AND (w.next_day IS NULL OR {LOCAL_DAY} < w.next_day)"  # fmt: skip
 
 
 def count_if(condition: str) -> str:

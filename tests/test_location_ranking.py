@@ -239,7 +239,7 @@ def test_without_a_ranking_section_stores_rank_by_customers_nps(tmp_path):
         ({"components": {"nps": {"weight": 0}}}, "ranking.components.nps.weight: Input should be greater than 0"),
         ({"components": {"nps": {"weight": 1, "min_answers": 0}}},
          "ranking.components.nps.min_answers: Input should be greater than or equal to 1"),
-        ({"period": "wave"}, "ranking.period: Input should be 'month' or 'quarter'"),
+        ({"period": "week"}, "ranking.period: Input should be 'month', 'quarter' or 'wave'"),
         ({"share": 60}, "ranking.share: Input should be less than or equal to 50"),
         ({"top": 20}, "ranking.top: unknown key"),
     ],

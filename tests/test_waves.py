@@ -17,6 +17,7 @@ from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
 from tests.test_location_ranking import url_for, write
+from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 VISITS = [  # id, submitted (UTC), store, wave column, score of 40
     ("V1", "2025-02-01T10:00:00Z", "S1", "Spring", 36),
@@ -156,3 +157,192 @@ def test_a_database_written_before_waves_gains_the_column_and_a_full_refresh_fil
     assert stored_waves(url, tmp_path) == dict.fromkeys(EXPECTED_WAVES)  # migrated by the read's open: empty
     assert cxbridge.sync(config, destination=url, full_refresh=True).exit_code == 0
     assert stored_waves(url, tmp_path) == EXPECTED_WAVES
+
+
+# Ranking by wave: two waves of visits and audits named by a column, out of alphabetical order
+# (Winter, then Spring), and customers' NPS answers counted in the wave their day falls in.
+CUSTOMERS = [  # id, day, store, NPS answer
+    ("C00", "2025-01-05", "S1", 0),  # before the first wave: in no wave
+    ("C01", "2025-01-20", "S1", 10), ("C02", "2025-02-19", "S1", 9),  # 02-19: after Winter's visits, before Spring's
+    ("C03", "2025-01-20", "S2", 10), ("C04", "2025-01-21", "S2", 6),
+    ("C05", "2025-01-22", "S3", 9), ("C06", "2025-01-23", "S3", 8),
+    ("C07", "2025-01-20", "S4", 9), ("C08", "2025-01-21", "S4", 6),
+    ("C09", "2025-01-20", "S5", 10),
+    ("C10", "2025-01-20", "S6", 10), ("C11", "2025-01-21", "S6", 10),
+    ("C12", "2025-02-20", "S1", 6), ("C13", "2025-03-30", "S1", 7),  # Spring's first day, and long after
+    ("C14", "2025-02-21", "S2", 9), ("C15", "2025-02-22", "S2", 10),
+    ("C16", "2025-02-21", "S4", 9), ("C17", "2025-02-22", "S4", 7),
+]  # fmt: skip
+WAVE_VISITS = [  # id, day, store, wave, score of 40
+    ("V01", "2025-01-10", "S1", "Winter", 36), ("V02", "2025-01-11", "S2", "Winter", 32),
+    ("V03", "2025-02-25", "S2", "Winter", 24),  # a late visit of the Winter wave: counts in Winter
+    ("V04", "2025-01-11", "S3", "Winter", 28), ("V05", "2025-01-12", "S4", "Winter", 28),
+    ("V06", "2025-01-12", "S5", "Winter", 40), ("V07", "2025-01-12", "S6", "Winter", 36),
+    ("V08", "2025-02-20", "S1", "Spring", 24), ("V09", "2025-02-21", "S2", "Spring", 36),
+    ("V10", "2025-02-21", "S4", "Spring", 32),
+]  # fmt: skip
+WAVE_AUDITS = [  # id, day, store, wave, points of 50 (S6 has no Winter audit)
+    ("A01", "2025-01-15", "S1", "Winter", 45), ("A02", "2025-01-15", "S2", "Winter", 40),
+    ("A03", "2025-01-16", "S3", "Winter", 35), ("A04", "2025-01-16", "S4", "Winter", 40),
+    ("A05", "2025-01-16", "S5", "Winter", 50),
+    ("A06", "2025-03-01", "S1", "Spring", 30), ("A07", "2025-03-01", "S2", "Spring", 45),
+    ("A08", "2025-03-02", "S4", "Spring", 40),
+]  # fmt: skip
+WAVE_RANKING = {
+    "period": "wave",
+    "components": {"nps": {"weight": 50, "min_answers": 2}, "mystery_shop": {"weight": 30}, "audit": {"weight": 20}},
+}
+# Worked out by hand. Winter's first visit is 2025-01-10 and Spring's 2025-02-20, so Winter's
+# survey answers are those of 01-10 … 02-19 and Spring's those from 02-20 on (the latest wave
+# runs on); C00 (01-05) is in no wave. Visits and audits count in the wave they name (V03, on
+# 02-25, in Winter). KPI = (50·(NPS + 100)/2 + 30·visits + 20·audits) / 100:
+#   Winter  S1: 10, 9 → NPS 100 → 100;  36/40 = 90;         45/50 = 90 → 50 + 27 + 18   = 95.0
+#           S3: 9, 8 → 50 → 75;         28/40 = 70;         35/50 = 70 → 37.5 + 21 + 14 = 72.5
+#           S2: 10, 6 → 0 → 50;         32/40, 24/40 → 70;  40/50 = 80 → 25 + 21 + 16   = 62.0
+#           S4: 9, 6 → 0 → 50;          28/40 = 70;         40/50 = 80 → 62.0 (tied with S2)
+#           S5: one NPS answer (< 2): unranked, short of nps
+#           S6: no audit: unranked, short of audit
+#   Spring  S2: 9, 10 → 100 → 100;      36/40 = 90;         45/50 = 90 → 95.0
+#           S4: 9, 7 → 50 → 75;         32/40 = 80;         40/50 = 80 → 37.5 + 24 + 16 = 77.5
+#           S1: 6, 7 → −50 → 25;        24/40 = 60;         30/50 = 60 → 12.5 + 18 + 12 = 42.5
+# 20 %: Winter ranks 4 (0.8 places): S1 top, S2 and S4 share the bottom place; Spring ranks 3
+# (0.6): S2 top, S1 bottom.
+EXPECTED_BY_WAVE = {  # (wave, store): (kpi, rank, top, bottom, missing)
+    ("Winter", "S1"): (95.0, 1, True, False, None),
+    ("Winter", "S3"): (72.5, 2, False, False, None),
+    ("Winter", "S2"): (62.0, 3, False, True, None),
+    ("Winter", "S4"): (62.0, 3, False, True, None),
+    ("Winter", "S5"): (None, None, False, False, "nps"),
+    ("Winter", "S6"): (None, None, False, False, "audit"),
+    ("Spring", "S2"): (95.0, 1, True, False, None),
+    ("Spring", "S4"): (77.5, 2, False, False, None),
+    ("Spring", "S1"): (42.5, 3, False, True, None),
+}
+
+
+def waves_network(folder: Path, ranking: dict) -> dict:
+    write(folder / "customers.csv", ["id", "day", "store", "nps"], CUSTOMERS)
+    write(folder / "visits.csv", ["id", "day", "store", "Wave", "Score (of 40)"], WAVE_VISITS)
+    write(folder / "audits.csv", ["id", "day", "store", "Wave", "Points (of 50)"], WAVE_AUDITS)
+    columns = {"id": "id", "submitted_at": "day", "location_id": "store"}
+    return {
+        "sources": {
+            "customers": {"connector": "csv", "path": "customers.csv", "columns": columns,
+                          "metrics": [{"column": "nps", "metric": "nps"}]},
+            "visits": {"connector": "csv", "path": "visits.csv", "program": "mystery_shop",
+                       "columns": {**columns, "wave": "Wave"},
+                       "metrics": [{"column": "Score (of 40)", "metric": "mystery_shop", "scale": [0, 40]}]},
+            "audits": {"connector": "csv", "path": "audits.csv", "program": "audit", "columns": {**columns, "wave": "Wave"},
+                       "metrics": [{"column": "Points (of 50)", "metric": "audit", "scale": [0, 50]}]},
+        },
+        "ranking": ranking,
+    }  # fmt: skip
+
+
+@pytest.fixture(scope="module", params=["sqlite", "duckdb", "postgresql", "parquet"])
+def by_wave(request, tmp_path_factory):
+    folder = tmp_path_factory.mktemp(f"waves-{request.param}")
+    url = url_for(request.param, folder, request)
+    config = config_from_dict(waves_network(folder, WAVE_RANKING), create_host(), path=folder / "cxbridge.toml")
+    assert cxbridge.sync(config, destination=url).exit_code == 0
+    destination = create_host().destination_class(url.split(":")[0])(url, base_dir=folder)
+    destination.open(read_only=True)
+    yield destination.query
+    destination.close()
+
+
+def _number(value: object) -> float | None:
+    return None if value is None else float(value)
+
+
+def test_stores_are_ranked_per_wave_as_worked_out_by_hand(by_wave):
+    rows = by_wave("SELECT * FROM location_ranking")
+    actual = {(r["period"], r["location_id"]): (_number(r["kpi"]), r["rank"], bool(r["is_top"]), bool(r["is_bottom"]),
+                                                r["missing"]) for r in rows}  # fmt: skip
+    assert actual == EXPECTED_BY_WAVE
+    assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
+
+
+def test_survey_answers_count_in_the_wave_their_day_falls_in(by_wave):
+    """S1's Winter NPS answers are C01 and C02 (02-19, before Spring began), not C00 (before any
+    wave); its Spring ones C12 (Spring's first day) and C13 (weeks after the last visit)."""
+    s1 = {r["period"]: r for r in by_wave("SELECT * FROM location_ranking WHERE location_id = 'S1'")}
+    assert (s1["Winter"]["nps_answers"], _number(s1["Winter"]["nps"])) == (2, 100.0)
+    assert (s1["Spring"]["nps_answers"], _number(s1["Spring"]["nps"])) == (2, -50.0)
+    [s2] = by_wave("SELECT * FROM location_ranking WHERE location_id = 'S2' AND period = 'Winter'")
+    assert (s2["mystery_shop_answers"], _number(s2["mystery_shop_score"])) == (2, 70.0)  # V03 on 02-25 too
+
+
+def test_the_trend_compares_each_wave_with_the_one_before_by_date(by_wave):
+    """Spring follows Winter (by their first days, though 'Spring' sorts first by name); Winter,
+    the first wave, has no previous one."""
+    rows = {r["location_id"]: r for r in by_wave("SELECT * FROM location_trend")}
+    assert {r["period"] for r in by_wave("SELECT period FROM location_trend")} == {"Spring"}
+    assert set(rows) == {"S1", "S2", "S3", "S4", "S5", "S6"}
+    assert {r["previous_period"] for r in rows.values()} == {"Winter"}
+    figures = {store: (_number(r["previous_kpi"]), _number(r["kpi"]), _number(r["kpi_change"]), r["places_up"],
+                       bool(r["was_bottom"]), r["improved"] if r["improved"] is None else bool(r["improved"]))
+               for store, r in rows.items()}  # fmt: skip
+    assert figures == {
+        "S2": (62.0, 95.0, 33.0, 2, True, True),  # bottom in Winter (tied), first in Spring
+        "S4": (62.0, 77.5, 15.5, 1, True, True),
+        "S1": (95.0, 42.5, -52.5, -2, False, False),
+        "S3": (72.5, None, None, None, False, None),  # not visited in Spring
+        "S5": (None, None, None, None, False, None),
+        "S6": (None, None, None, None, False, None),
+    }
+
+
+def test_the_report_by_wave_counts_as_the_ranking_does(tmp_path):
+    """`cxbridge report --by wave`, worked out from the lists above: Winter's NPS answers are
+    C01–C11 (8 promoters, 2 detractors of 11: 54.5), Spring's C12–C17 (3 and 1 of 6: 33.3), and
+    C00, in no wave, is a row of its own, last; visits and audits by the wave they name. Waves in
+    time order, and each wave's change from the one before."""
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url).exit_code == 0
+    rows = cxbridge.report(by="wave", intervals=True, destination=url)
+    figures = [(r["wave"], r["program"], r["metric"], r["responses"], r["score"]) for r in rows]
+    assert figures == [
+        ("Winter", "voc", "nps", 11, 54.5),
+        ("Winter", "mystery_shop", "mystery_shop", 7, 80.0),  # (90 + 80 + 60 + 70 + 70 + 100 + 90) / 7
+        ("Winter", "audit", "audit", 5, 84.0),  # (90 + 80 + 70 + 80 + 100) / 5
+        ("Spring", "voc", "nps", 6, 33.3),
+        ("Spring", "mystery_shop", "mystery_shop", 3, 76.7),  # (60 + 90 + 80) / 3
+        ("Spring", "audit", "audit", 3, 76.7),
+        (None, "voc", "nps", 1, -100.0),
+    ]
+    spring_nps, no_wave = rows[3], rows[6]
+    assert (spring_nps["previous"], spring_nps["change"]) == ("Winter", round(100 * 2 / 6 - 100 * 6 / 11, 1))
+    assert (no_wave["previous"], no_wave["change"]) == (None, None)
+
+
+def test_the_html_report_ranks_the_latest_wave_by_date_not_by_name(tmp_path):
+    """Spring began after Winter, though 'Winter' sorts after it by name: the page ranks Spring,
+    and shows Winter's bottom stores (S2, S4) in Spring."""
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url).exit_code == 0
+    page = cxbridge.report_html(tmp_path / "report.html", destination=url).read_text(encoding="utf-8")
+    assert "Store ranking Spring" in page and "Store ranking Winter" not in page
+    assert "Winter's bottom stores in Spring" in page
+
+
+def test_stores_are_ranked_per_wave_on_snowflake(tmp_path, snowflake):  # noqa: F811 — the fixture imported above
+    """The same waves on Snowflake (fakesnow): ranking, first days and the trend's previous wave."""
+    from tests.test_snowflake_destination import URL
+
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(config, destination=URL.format(password="pw-123", name="WAVES")).exit_code == 0
+    destination = snowflake("waves")
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT * FROM location_ranking")
+        trend = destination.query("SELECT DISTINCT period, previous_period FROM location_trend")
+    finally:
+        destination.close()
+    actual = {(r["period"], r["location_id"]): (_number(r["kpi"]), r["rank"], bool(r["is_top"]), bool(r["is_bottom"]),
+                                                r["missing"]) for r in rows}  # fmt: skip
+    assert actual == EXPECTED_BY_WAVE
+    assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
+    assert trend == [{"period": "Spring", "previous_period": "Winter"}]

@@ -53,7 +53,8 @@ def latest_ranking(destination: Destination, options: ReportOptions) -> tuple[st
     """The latest period within the report's days in which a store is ranked, and its rows:
     ranked stores by rank, then the unranked by name."""
     periods = [row["period"] for row in destination.query(
-        "SELECT period FROM location_ranking WHERE rank IS NOT NULL GROUP BY period ORDER BY period DESC")]  # fmt: skip
+        "SELECT period, MAX(period_start) AS period_start FROM location_ranking WHERE rank IS NOT NULL GROUP BY period "
+        "ORDER BY CASE WHEN MAX(period_start) IS NULL THEN 1 ELSE 0 END, MAX(period_start) DESC, period DESC")]  # fmt: skip
     chosen = next((period for period in periods if in_period(period, options)), None)
     if chosen is None:
         return None, []
