@@ -346,3 +346,14 @@ def test_stores_are_ranked_per_wave_on_snowflake(tmp_path, snowflake):  # noqa: 
     assert actual == EXPECTED_BY_WAVE
     assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
     assert trend == [{"period": "Spring", "previous_period": "Winter"}]
+
+
+def test_the_documented_wave_query_lists_the_waves_in_time_order(by_wave):
+    from tests.sqlite_runs import documented_query
+
+    rows = by_wave(documented_query("- With `period = \"wave\"` and no visit", doc="ranking.md"))
+    assert [(r["wave"], r["period_start"], r["rank"], _number(r["kpi"])) for r in rows] == [
+        ("Winter", "2025-01-10", 1, 95.0), ("Winter", "2025-01-10", 2, 72.5), ("Winter", "2025-01-10", 3, 62.0),
+        ("Winter", "2025-01-10", 3, 62.0), ("Spring", "2025-02-20", 1, 95.0), ("Spring", "2025-02-20", 2, 77.5),
+        ("Spring", "2025-02-20", 3, 42.5),
+    ]  # fmt: skip
