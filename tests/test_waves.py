@@ -357,3 +357,41 @@ def test_the_documented_wave_query_lists_the_waves_in_time_order(by_wave):
         ("Winter", "2025-01-10", 3, 62.0), ("Spring", "2025-02-20", 1, 95.0), ("Spring", "2025-02-20", 2, 77.5),
         ("Spring", "2025-02-20", 3, 42.5),
     ]  # fmt: skip
+
+
+def test_stores_are_ranked_per_wave_on_the_local_bigquery_api(tmp_path, monkeypatch):
+    """The same waves through BigQuery's SQL, on the local BigQuery API (tests/bigquery_engine.py)."""
+    from google.oauth2.credentials import Credentials
+
+    from cxbridge import api
+    from cxbridge.plugins.bigquery.destination import BigQueryDestination
+    from tests.bigquery_api import fake_bigquery
+    from tests.bigquery_engine import Engine
+
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    with fake_bigquery(engine=Engine()) as bigquery_api:
+
+        def bigquery(*_: object, **__: object) -> BigQueryDestination:
+            return BigQueryDestination("bigquery://acme-cx/waves", credentials=Credentials(token="t"),
+                                       client_options={"api_endpoint": bigquery_api.url})  # fmt: skip
+
+        monkeypatch.setattr(api, "open_destination", bigquery)
+        assert cxbridge.sync(config).exit_code == 0
+        destination = bigquery()
+        destination.open(read_only=True)
+        try:
+            rows = destination.query("SELECT * FROM location_ranking")
+            trend = destination.query("SELECT DISTINCT period, previous_period FROM location_trend")
+            report = api.report(by="wave")
+        finally:
+            destination.close()
+    actual = {(r["period"], r["location_id"]): (_number(r["kpi"]), r["rank"], bool(r["is_top"]), bool(r["is_bottom"]),
+                                                r["missing"]) for r in rows}  # fmt: skip
+    assert actual == EXPECTED_BY_WAVE
+    assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
+    assert trend == [{"period": "Spring", "previous_period": "Winter"}]
+    assert [(r["wave"], r["program"], r["responses"], r["score"]) for r in report] == [
+        ("Winter", "voc", 11, 54.5), ("Winter", "mystery_shop", 7, 80.0), ("Winter", "audit", 5, 84.0),
+        ("Spring", "voc", 6, 33.3), ("Spring", "mystery_shop", 3, 76.7), ("Spring", "audit", 3, 76.7),
+        (None, "voc", 1, -100.0),
+    ]  # fmt: skip
