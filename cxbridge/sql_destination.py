@@ -322,10 +322,7 @@ class SQLDestination(Destination):
         staged = staged_rows(batch, now)
         with self.transaction():
             self.execute(self.clear_sql(CHANGED.name))
-            for table, rows in staged.items():
-                self.execute(self.clear_sql(self.stage_name(table)))
-                if rows:
-                    self.load_stage(table, rows)
+            self.stage(staged)
             context_tables = [table for table in CRM_TABLES if staged[table]]
             statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases))
             for statement in statements:
@@ -338,6 +335,13 @@ class SQLDestination(Destination):
                     [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id],
                 )
         return batch_stats(batch, written)
+
+    def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
+        """Each table's rows in its staging table, emptied first (the merge reads every one)."""
+        for table, rows in staged.items():
+            self.execute(self.clear_sql(self.stage_name(table)))
+            if rows:
+                self.load_stage(table, rows)
 
     def merge_statements(
         self, context_tables: Sequence[Table] = (), *, links: bool = False, cases: bool = False
@@ -395,10 +399,7 @@ class SQLDestination(Destination):
     def write_loop(self, changes: LoopChanges) -> None:
         staged = loop_change_rows(changes)
         with self.transaction():
-            for table, rows in staged.items():
-                self.execute(self.clear_sql(self.stage_name(table)))
-                if rows:
-                    self.load_stage(table, rows)
+            self.stage(staged)
             for statement in self.loop_change_statements(staged):
                 self.execute(statement)
 

@@ -77,3 +77,26 @@ def test_a_command_still_finds_its_connectors(tmp_path):
     listed = json.loads(result.stdout)["plugins"]
     assert {"csv", "excel", "json", "qualtrics", "singer"} <= {p["name"] for p in listed if p["kind"] == "source"}
     assert {"sqlite", "duckdb", "postgres"} <= {p["name"] for p in listed if p["kind"] == "destination"}
+
+
+def test_the_sqlite_destination_leaves_pandas_and_numpy_unimported_yet_importable(tmp_path):
+    """sqlite-utils imports pandas and numpy whenever they are installed (about 70 MB of RSS in
+    every sync, whatever the destination); cxbridge imports it without them, and a later
+    `import pandas` of a plugin still works. Stand-in packages record being imported."""
+    for name in ("pandas", "numpy"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("import sys\nsys.stderr.write(__name__ + ' imported\\n')\n")
+    script = (
+        "import sys\n"
+        "from cxbridge.plugins.sqlite.destination import SQLiteDestination\n"
+        "import sqlite_utils.db\n"
+        "assert 'pandas' not in sys.modules and 'numpy' not in sys.modules, sorted(sys.modules)\n"
+        "assert sqlite_utils.db.pd is None and sqlite_utils.db.np is None\n"
+        "import pandas, numpy\n"
+        "print('imported later')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "imported later\n"
+    assert result.stderr.splitlines() == ["pandas imported", "numpy imported"]

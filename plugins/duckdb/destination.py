@@ -1,21 +1,23 @@
 """`duckdb:///path.duckdb`: an embedded analytical database, the analyst's favourite.
 
-Batches reach the staging tables as Arrow tables (no row-by-row inserts), and the merge runs in
-one DuckDB transaction with the cursor. DuckDB lets one process open a file for writing; BI
-tools read it between syncs (or read-only while no sync runs).
+A batch's rows become Arrow tables registered under the staging names (no row-by-row inserts,
+no copy into DuckDB's memory), and the merge reads them in one DuckDB transaction with the
+cursor. DuckDB lets one process open a file for writing; BI tools read it between syncs (or
+read-only while no sync runs).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
-from cxbridge.layout import FEEDBACK, ColumnType, Table
+from cxbridge.layout import FEEDBACK, Column, ColumnType, Table
 from cxbridge.local_files import file_lock, file_lock_held, path_of
-from cxbridge.sql_destination import REPLACED, SQLDestination
+from cxbridge.sql_destination import CHANGED, REPLACED, SQLDestination
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -57,10 +59,14 @@ class DuckDBDestination(SQLDestination):
     type_names = TYPE_NAMES
     indexes = False  # DuckDB scans with zone maps; ART indexes only slow bulk merges
     keyless = frozenset({"feedback", "feedback_scores", "feedback_comments"})  # the merge keeps keys unique
+    memory_limit = "128MB"
+    """DuckDB's buffer pool while a sync writes (its default is 80 % of the machine's memory, which
+    it fills with the file's blocks as the tables grow); beyond it, blocks are evicted or spilled."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
         self.path = path_of(url, self.base_dir, kind="DuckDB", example="duckdb:///cxbridge.duckdb")
+        self._registered: set[str] = set()
 
     @classmethod
     def day_of(cls, column: str) -> str:
@@ -113,6 +119,8 @@ class DuckDBDestination(SQLDestination):
                 ) from None
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            conn.execute(f"SET memory_limit = '{self.memory_limit}'")
         return conn
 
     def cursor(self) -> Any:
@@ -128,10 +136,37 @@ class DuckDBDestination(SQLDestination):
             raise
         self.conn.commit()
 
+    def create_stages(self) -> None:
+        self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are Arrow tables (`stage`)
+
+    def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
+        """Each table's rows as an Arrow table registered under its staging name: the merge reads
+        them where they are, without copying them into DuckDB's memory first."""
+        for table, rows in staged.items():
+            self.conn.register(self.stage_name(table), arrow_table(table, rows))
+            self._registered.add(self.stage_name(table))
+
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
-        columns = ", ".join(f"CAST({column.name} AS {TYPE_NAMES[column.type]})" for column in table.columns)
-        self.conn.register("cx_arrow", arrow_table(table, rows))
+        self.stage({table: rows})
+
+    def from_stage(self, column: Column) -> str:
+        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON):  # text in Arrow
+            return f"CAST({column.name} AS {TYPE_NAMES[column.type]})"
+        return column.name
+
+    def write_batch(self, batch: Batch) -> WriteStats:
         try:
-            self.conn.execute(f"INSERT INTO {self.stage_name(table)} SELECT {columns} FROM cx_arrow")
+            return super().write_batch(batch)
         finally:
-            self.conn.unregister("cx_arrow")
+            self._unstage()
+
+    def write_loop(self, changes: LoopChanges) -> None:
+        try:
+            super().write_loop(changes)
+        finally:
+            self._unstage()
+
+    def _unstage(self) -> None:
+        """Let the batch's Arrow tables go (they hold its rows until unregistered)."""
+        while self._registered and self._conn is not None:
+            self.conn.unregister(self._registered.pop())

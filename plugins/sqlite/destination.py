@@ -11,8 +11,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlite_utils import Database
-
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
@@ -20,6 +18,7 @@ from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK_CASE_EVENTS, FE
 from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
+from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
 from cxbridge.timestamps import format_timestamp
 

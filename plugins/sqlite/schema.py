@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
-
 from cxbridge.destinations import Destination
+from cxbridge.plugins.sqlite.sqlite_utils_lean import Database, Migrations
 from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.layout import IDENTITY_INDEXES
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
