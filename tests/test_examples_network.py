@@ -2,7 +2,7 @@
 ranking, trend, staff scorecard, mystery-shop criteria and case queue checked against figures
 worked out here from the example CSV files (Python's csv module and arithmetic, never cxbridge's
 metric code) — and the network shows what it is meant to show: twelve stores or more, two
-mystery-shop waves, in each quarter a tie and a store short of answers, a store missing a
+mystery-shop waves, in each wave a tie and a store short of answers, a store missing a
 component, and of the bottom stores one that improves and one that does not."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from cxbridge.plugins_host import create_host
 from tests.conftest import ROOT
 from tests.test_population_views import AUDITS, CSAT_LABELS, CSAT_QUESTION, CUSTOMERS, NPS_QUESTION, VISITS
 
-WEIGHTS = {"nps": 50, "mystery_shop": 30, "audit": 20}  # the example's [ranking], quarterly
+WEIGHTS = {"nps": 50, "mystery_shop": 30, "audit": 20}  # the example's [ranking], by wave
 MIN_ANSWERS = {"nps": 5, "mystery_shop": 1, "audit": 1}
 CRITERIA = ("Greeting (of 10)", "Cleanliness (of 10)", "Product knowledge (of 10)", "Checkout (of 10)")
 
@@ -27,25 +27,41 @@ def quarter(day: str) -> str:
     return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"  # local days: the config reads the times as Warsaw time
 
 
+def wave_starts() -> list[tuple[str, str]]:
+    """Each wave's first day (its first visit or audit) and name, in order."""
+    first: dict[str, str] = {}
+    for row, day in [(v, v["Visit date"]) for v in VISITS] + [(a, a["Audit date"]) for a in AUDITS]:
+        first[row["Wave"]] = min(first.get(row["Wave"], day), day)
+    return sorted((day, wave) for wave, day in first.items())
+
+
+def wave_of_answer(submitted: str) -> str | None:
+    """The wave whose days hold a customer's answer: from its first day to the next wave's first
+    day (the latest runs on); none before the first wave."""
+    held = [wave for day, wave in wave_starts() if day <= submitted[:10]]
+    return held[-1] if held else None
+
+
 def mean(values: list[float]) -> float:
     return sum(values) / len(values)
 
 
 def components() -> dict[tuple[str, str], dict[str, list[float]]]:
-    """(quarter, store) → each component's answers: NPS as +1/0/−1, visits and audits 0–100."""
+    """(wave, store) → each component's answers: NPS as +1/0/−1, visits and audits 0–100."""
     found: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in CUSTOMERS:
-        score = int(row[NPS_QUESTION])
-        found[quarter(row["Submitted"]), row["Store ID"]]["nps"].append(1 if score >= 9 else -1 if score <= 6 else 0)
+        score, wave = int(row[NPS_QUESTION]), wave_of_answer(row["Submitted"])
+        if wave:
+            found[wave, row["Store ID"]]["nps"].append(1 if score >= 9 else -1 if score <= 6 else 0)
     for row in VISITS:
-        found[quarter(row["Visit date"]), row["Store ID"]]["mystery_shop"].append(int(row["Score (of 40)"]) / 40 * 100)
+        found[row["Wave"], row["Store ID"]]["mystery_shop"].append(int(row["Score (of 40)"]) / 40 * 100)
     for row in AUDITS:
-        found[quarter(row["Audit date"]), row["Store ID"]]["audit"].append(int(row["Points (of 50)"]) / 50 * 100)
+        found[row["Wave"], row["Store ID"]]["audit"].append(int(row["Points (of 50)"]) / 50 * 100)
     return found
 
 
 def expected_ranking() -> dict[tuple[str, str], tuple[float | None, int | None, bool, bool, str | None]]:
-    """(quarter, store) → KPI, rank, top, bottom, missing components."""
+    """(wave, store) → KPI, rank, top, bottom, missing components."""
     kpis, missing = {}, {}
     for key, answers in components().items():
         short = [name for name in WEIGHTS if len(answers[name]) < MIN_ANSWERS[name]]
@@ -89,24 +105,25 @@ def test_the_network_shows_ties_short_samples_and_missing_components():
     expected = expected_ranking()
     stores = {row["Store ID"] for row in CUSTOMERS}
     assert len(stores) >= 12
-    assert {period for period, _ in expected} == {"2025-Q1", "2025-Q2"}
-    for period in ("2025-Q1", "2025-Q2"):
+    assert {period for period, _ in expected} == {"2025 wave 1", "2025 wave 2"}
+    for period in ("2025 wave 1", "2025 wave 2"):
         ranks = [rank for (p, _), (_, rank, *_) in expected.items() if p == period and rank is not None]
-        assert len(ranks) == 11, period  # the stores of the quarter less the unranked
+        assert len(ranks) == 11, period  # the stores of the wave less the unranked
         assert len(ranks) > len(set(ranks)), f"two stores share a rank in {period}"
     unranked = {key: missing for key, (kpi, _, _, _, missing) in expected.items() if kpi is None}
-    assert unranked == {("2025-Q1", "S012"): "nps", ("2025-Q2", "S013"): "nps", ("2025-Q2", "S011"): "audit"}
-    for key in (("2025-Q1", "S012"), ("2025-Q2", "S013")):  # new stores: answers, too few
+    assert unranked == {("2025 wave 1", "S012"): "nps", ("2025 wave 2", "S013"): "nps",
+                        ("2025 wave 2", "S011"): "audit"}  # fmt: skip
+    for key in (("2025 wave 1", "S012"), ("2025 wave 2", "S013")):  # new stores: answers, too few
         assert 0 < len(components()[key]["nps"]) < MIN_ANSWERS["nps"]
-    assert not components()["2025-Q2", "S011"]["audit"]  # not audited at all
+    assert not components()["2025 wave 2", "S011"]["audit"]  # not audited at all
 
 
-def test_the_trend_follows_last_quarters_bottom_stores(example):
+def test_the_trend_follows_the_last_waves_bottom_stores(example):
     expected = expected_ranking()
-    bottom = {store for (period, store), (_, _, _, is_bottom, _) in expected.items() if period == "2025-Q1" and is_bottom}
-    rows = {r["location_id"]: r for r in example("SELECT * FROM location_trend WHERE period = '2025-Q2'")}
+    bottom = {store for (period, store), (_, _, _, is_bottom, _) in expected.items() if period == "2025 wave 1" and is_bottom}
+    rows = {r["location_id"]: r for r in example("SELECT * FROM location_trend WHERE period = '2025 wave 2'")}
     for store in bottom:
-        before, now = expected["2025-Q1", store], expected["2025-Q2", store]
+        before, now = expected["2025 wave 1", store], expected["2025 wave 2", store]
         row = rows[store]
         assert bool(row["was_bottom"]) and row["previous_kpi"] == before[0] and row["kpi"] == now[0]
         assert row["kpi_change"] == pytest.approx(now[0] - before[0], abs=1e-9)
@@ -120,7 +137,7 @@ def test_the_staff_served_are_scored_by_their_visits(example):
     """agent_scorecard lists the staff the shoppers were served by, in their department."""
     visits: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     for row in VISITS:
-        key = (quarter(row["Visit date"]), row["Department"], row["Staff served"])
+        key = (row["Wave"], row["Department"], row["Staff served"])
         visits[key].append(int(row["Score (of 40)"]) / 40 * 100)
     rows = example("SELECT * FROM agent_scorecard")
     actual = {(r["period"], r["team"], r["agent_id"]): (r["mystery_shop_visits"], r["mystery_shop_score"]) for r in rows}
@@ -146,11 +163,10 @@ def test_each_criterion_is_scored_beside_the_visit_total(example):
     assert min(CRITERIA, key=lambda name: mean(scores["S003", name])) == "Greeting (of 10)"  # as docs/ranking.md says
 
 
-def test_visits_have_the_wave_of_their_column_and_audits_their_quarter(example):
-    """feedback.wave: a visit's `Wave` cell; an audit's quarter (`wave_period = "quarter"`);
-    none for customers and employees. Each of the two waves falls in one quarter."""
-    expected = {row["Visit ID"]: row["Wave"] for row in VISITS} | {row["Audit ID"]: quarter(row["Audit date"])
-                                                                    for row in AUDITS}  # fmt: skip
+def test_visits_and_audits_have_the_wave_of_their_column(example):
+    """feedback.wave: a visit's or audit's `Wave` cell; none for customers and employees. Each of
+    the two waves falls in one quarter; January's answers, before the first wave, count in none."""
+    expected = {row["Visit ID"]: row["Wave"] for row in VISITS} | {row["Audit ID"]: row["Wave"] for row in AUDITS}
     expected |= {row["Response ID"]: None for row in CUSTOMERS}
     rows = example("SELECT source_record_id, wave FROM feedback WHERE program <> 'employee'")
     assert {r["source_record_id"]: r["wave"] for r in rows} == expected
@@ -159,6 +175,8 @@ def test_visits_have_the_wave_of_their_column_and_audits_their_quarter(example):
     for row in VISITS:
         waves[row["Wave"]].add(quarter(row["Visit date"]))
     assert waves == {"2025 wave 1": {"2025-Q1"}, "2025 wave 2": {"2025-Q2"}}
+    assert [day for day, _ in wave_starts()] == ["2025-02-03", "2025-05-05"]
+    assert sum(wave_of_answer(row["Submitted"]) is None for row in CUSTOMERS) > 20
 
 
 def test_detractors_open_cases_with_their_comments(example):
@@ -191,10 +209,10 @@ def test_the_example_outputs_in_docs_ranking_md_are_current(example):
     ranking = [(period, rank, names[store], kpi, missing, int(top), int(bottom))
                for (period, store), (kpi, rank, top, bottom, missing) in expected.items()]  # fmt: skip
     ranking.sort(key=lambda row: (row[0], -1 if row[1] is None else row[1], row[2]))  # NULL ranks first
-    bottom = [store for (period, store), found in expected.items() if period == "2025-Q1" and found[3]]
-    trend = [(names[s], expected["2025-Q1", s][0], expected["2025-Q2", s][0],
-              round(expected["2025-Q2", s][0] - expected["2025-Q1", s][0], 1),
-              int(expected["2025-Q2", s][0] > expected["2025-Q1", s][0])) for s in bottom]  # fmt: skip
+    bottom = [store for (period, store), found in expected.items() if period == "2025 wave 1" and found[3]]
+    trend = [(names[s], expected["2025 wave 1", s][0], expected["2025 wave 2", s][0],
+              round(expected["2025 wave 2", s][0] - expected["2025 wave 1", s][0], 1),
+              int(expected["2025 wave 2", s][0] > expected["2025 wave 1", s][0])) for s in bottom]  # fmt: skip
     trend.sort(key=lambda row: -row[3])
     for (sql, shown), worked_out in zip(blocks, (ranking, trend), strict=True):
         assert shown.splitlines() == sqlite_shell_lines(worked_out), sql
@@ -203,10 +221,10 @@ def test_the_example_outputs_in_docs_ranking_md_are_current(example):
 
 def test_the_tie_in_docs_ranking_md_is_the_one_in_the_files():
     """'Lisbon Chiado (NPS 30, mystery shop 90, audit 90) and Warsaw Centrum (NPS 50, 80, 80)' in
-    Q1, 'Lisbon Chiado (NPS 40, 85, 86) and Paris Opéra (NPS 50, 90, 66)' in Q2."""
+    wave 1, 'Lisbon Chiado (NPS 40, 85, 86) and Paris Opéra (NPS 50, 90, 66)' in wave 2."""
     found = components()
-    for period, store, figures in (("2025-Q1", "S007", (30, 90, 90)), ("2025-Q1", "S001", (50, 80, 80)),
-                                   ("2025-Q2", "S007", (40, 85, 86)), ("2025-Q2", "S008", (50, 90, 66))):  # fmt: skip
+    for period, store, figures in (("2025 wave 1", "S007", (30, 90, 90)), ("2025 wave 1", "S001", (50, 80, 80)),
+                                   ("2025 wave 2", "S007", (40, 85, 86)), ("2025 wave 2", "S008", (50, 90, 66))):  # fmt: skip
         answers = found[period, store]
         actual = (100 * mean(answers["nps"]), mean(answers["mystery_shop"]), mean(answers["audit"]))
         assert actual == pytest.approx(figures), store
