@@ -226,3 +226,24 @@ def test_a_write_lock_held_past_the_busy_timeout_fails_clearly_and_writes_nothin
     assert (workspace.table("feedback"), workspace.table("sync_runs")) == before
     [result] = workspace.sync().results
     assert (result.status, result.written) == ("success", 2)
+
+
+def test_a_sync_leaves_statistics_that_keep_detractor_queue_linear(tmp_path):
+    """Without table statistics SQLite joins detractor_queue to feedback_scores through the
+    metric index for every record (each lookup reads every NPS score: quadratic); after a sync
+    that wrote records it looks each record's scores up by record_id."""
+    import cxbridge
+
+    rows = "\n".join(f"R{i},{i % 11}" for i in range(40))
+    (tmp_path / "answers.csv").write_text(f"id,nps\n{rows}\n", encoding="utf-8")
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.answers]\nconnector = "csv"\npath = "answers.csv"\nprogram = "voc"\n'
+        '[sources.answers.columns]\nid = "id"\n[[sources.answers.metrics]]\ncolumn = "nps"\nmetric = "nps"\n',
+        encoding="utf-8",
+    )
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
+        plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM detractor_queue")]
+        assert conn.execute("SELECT COUNT(*) FROM detractor_queue").fetchone() == (sum(i % 11 <= 6 for i in range(40)),)
+    lookups = [step for step in plan if "feedback_scores" in step]
+    assert len(lookups) == 2 and all("(record_id=?)" in step for step in lookups), plan
