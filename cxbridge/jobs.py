@@ -10,8 +10,9 @@ Each source's batches are the same transactions, with the same cursors, as in a 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from typing import Any
 
 from cxbridge.destinations import Destination
@@ -22,14 +23,18 @@ from cxbridge.sources import Source
 
 class SharedWriter:
     """One destination used by several threads: every call holds one lock, and `exclusive`
-    holds it across the calls of a section (reentrant, so they still go through)."""
+    holds it across the calls of a section (reentrant, so they still go through) together with
+    the destination's own `exclusive`, which keeps other processes out (BigQuery's and
+    Snowflake's lock rows)."""
 
     def __init__(self, destination: Destination):
         self._destination = destination
         self._turn = threading.RLock()
 
-    def exclusive(self, name: str) -> AbstractContextManager[Any]:
-        return self._turn
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        with self._turn, self._destination.exclusive(name):
+            yield
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._destination, name)
@@ -87,4 +92,3 @@ def _close_unstarted(sources: dict[str, Source], futures: list[Future[SourceResu
     for source, future in zip(sources.values(), futures, strict=True):
         if future.cancelled():
             source.close()
-

@@ -40,6 +40,7 @@ class Result:
     rows: list[list[str | None]] = field(default_factory=list)
     error: str | None = None
     slow: bool = False  # jobs.query answers jobComplete: false; getQueryResults has the rows
+    affected: int | None = None  # a DML statement's numDmlAffectedRows (0: its condition matched no row)
 
 
 @dataclass
@@ -80,6 +81,8 @@ class FakeBigQuery:
             response["schema"] = {"fields": [{"mode": "NULLABLE", **f} for f in result.fields]}
             response["rows"] = [{"f": [{"v": value} for value in row]} for row in result.rows]
             response["totalRows"] = str(len(result.rows))
+        if result.affected is not None:
+            response["numDmlAffectedRows"] = str(result.affected)
         if not result.slow:
             return 200, response
         self.queries[job["jobId"]] = {**response, "kind": "bigquery#getQueryResultsResponse"}
@@ -118,12 +121,12 @@ class FakeBigQuery:
 
     def run(self, body: dict[str, Any]) -> Result:
         try:
-            fields, rows = self.engine.query(  # type: ignore[union-attr]
+            fields, rows, affected = self.engine.query(  # type: ignore[union-attr]
                 body["query"], body["defaultDataset"]["datasetId"], body.get("queryParameters", [])
             )
         except Exception as exc:
             return Result("", error=f"{type(exc).__name__}: {exc}")
-        return Result("", fields, rows)
+        return Result("", fields, rows, affected=affected)
 
     def job_reference(self, project: str) -> dict[str, str]:
         return {"projectId": project, "jobId": f"job_{uuid.uuid4().hex[:20]}", "location": self.location}

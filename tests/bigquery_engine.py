@@ -30,6 +30,7 @@ LOAD_TYPES = {
     "BOOLEAN": "BOOLEAN",
     "TIMESTAMP": "TIMESTAMPTZ",
 }
+DML = (exp.Insert, exp.Update, exp.Delete, exp.Merge)
 PARAMETER_VALUES = {"INT64": int, "FLOAT64": float, "BOOL": lambda v: v == "true", "STRING": str}
 
 
@@ -70,8 +71,9 @@ class Engine:
 
     def query(
         self, sql: str, dataset: str, parameters: list[dict[str, Any]]
-    ) -> tuple[list[dict[str, str]], list[list[Any]]]:
-        """Run a query or script; the fields and rows of its last SELECT."""
+    ) -> tuple[list[dict[str, str]], list[list[Any]], int | None]:
+        """Run a query or script; the fields and rows of its last SELECT, and the rows a lone DML
+        statement changed (jobs.query's numDmlAffectedRows)."""
         params = {
             p["name"]: None if p["parameterValue"].get("value") is None
             else PARAMETER_VALUES[p["parameterType"]["type"]](p["parameterValue"]["value"])
@@ -79,12 +81,16 @@ class Engine:
         }  # fmt: skip
         result: tuple[list[dict[str, str]], list[list[Any]]] = ([], [])
         temporary: list[str] = []
+        affected = None
         with self.lock:
             try:
-                for step in translate(_dataset_left_out(sql, dataset)):
+                steps = translate(_dataset_left_out(sql, dataset))
+                for step in steps:
                     if step.temporary:
                         temporary.append(step.temporary)
                     result = self._run(step, dataset, params) or result
+                    if len(steps) == 1 and step.is_dml:
+                        affected = int(self.db.fetchall()[0][0])
             except Exception:
                 with contextlib.suppress(duckdb.Error):  # a failed script rolls its transaction back
                     self.db.execute("ROLLBACK")
@@ -92,7 +98,7 @@ class Engine:
             finally:
                 for name in temporary:
                     self.db.execute(f'DROP TABLE IF EXISTS temp."{name}"')
-        return result
+        return (*result, affected)
 
     def _run(self, step: Step, dataset: str, params: dict[str, Any]) -> Any:
         sql = step.sql.replace(f'"{DATASET}"', f'"{dataset}"')
@@ -111,6 +117,7 @@ class Step:
     sql: str  # tables of the dataset in the schema named DATASET
     is_query: bool = False
     temporary: str | None = None  # the script's temporary table it creates
+    is_dml: bool = False  # INSERT, UPDATE, DELETE or MERGE: DuckDB answers with the rows it changed
 
 
 DATASET = "__dataset__"
@@ -145,7 +152,7 @@ def translate(sql: str) -> tuple[Step, ...]:
             temporary.append(name)
         else:
             _qualify(statement, DATASET, skip=set(temporary))
-        steps.append(Step(statement.sql(dialect="duckdb"), isinstance(statement, exp.Query), name))
+        steps.append(Step(statement.sql(dialect="duckdb"), isinstance(statement, exp.Query), name, isinstance(statement, DML)))
     return tuple(steps)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,12 +38,30 @@ VERIFY = os.environ.get("CXBRIDGE_FAKESNOW_VERIFY") == "1"
 
 class TranslationCache:
     """The translated statements of each cacheable statement text, per session state that the
-    translation reads (current schema, whether a database and schema are set)."""
+    translation reads (current schema, whether a database and schema are set). The statement
+    being executed is each thread's own: lock rows are renewed from a thread of their own."""
 
     def __init__(self) -> None:
         self.kept: dict[tuple[Any, ...], list[exp.Expr]] = {}
-        self.key: tuple[Any, ...] | None = None  # of the statement being executed
-        self.recording: list[exp.Expr] | None = None  # its translation, on its first run
+        self._current = threading.local()
+
+    @property
+    def key(self) -> tuple[Any, ...] | None:
+        """The statement being executed."""
+        return getattr(self._current, "key", None)
+
+    @key.setter
+    def key(self, value: tuple[Any, ...] | None) -> None:
+        self._current.key = value
+
+    @property
+    def recording(self) -> list[exp.Expr] | None:
+        """Its translation, on its first run."""
+        return getattr(self._current, "recording", None)
+
+    @recording.setter
+    def recording(self, value: list[exp.Expr] | None) -> None:
+        self._current.recording = value
 
     def key_of(self, cursor: FakeSnowflakeCursor, command: str, params: Any) -> tuple[Any, ...] | None:
         command, params = cursor._rewrite_with_params(cursor._inline_variables(command), params)

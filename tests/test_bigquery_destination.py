@@ -16,7 +16,8 @@ import vcr
 from google.oauth2.credentials import Credentials
 
 from cxbridge.destinations import Batch, CursorUpdate, QuarantineItem, SyncRun
-from cxbridge.errors import ConfigError, DestinationError
+from cxbridge import lock_rows
+from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.plugins.bigquery.destination import BigQueryDestination, parse_url
 from cxbridge.reporting import ReportOptions, report_rows
 from cxbridge.tables import to_rows
@@ -33,6 +34,15 @@ RECORDING = os.environ.get("CXBRIDGE_RECORD_CASSETTES") == "1"
 URL = "bigquery://acme-cx/feedback?location=EU"
 TOKEN = "ya29.test-token-never-recorded"
 GOOGLE = "https://bigquery.googleapis.com"
+HOLDER = "worker-1:4242:0a1b2c3d"
+TAKEN = Result(r"MERGE INTO cxbridge_locks", affected=1)  # the lock row inserted (or an expired one taken over)
+HOLDERS = [{"name": "name", "type": "STRING"}, {"name": "holder", "type": "STRING"}]
+
+
+@pytest.fixture(autouse=True)
+def same_holder(monkeypatch):
+    """The lock holder's name (host:pid:random) as recorded."""
+    monkeypatch.setattr(lock_rows, "holder_name", lambda: HOLDER)
 
 
 def same_sql(recorded, live) -> None:
@@ -94,7 +104,7 @@ def sample_batch() -> Batch:
 
 def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transaction():
     counted = Result(r"COUNT\(\*\) AS n FROM cx_changed", [{"name": "n", "type": "INTEGER"}], [["3"]], slow=True)
-    with exchange("first_sync", counted) as (destination, cassette):
+    with exchange("first_sync", counted, TAKEN) as (destination, cassette):
         destination.open()
         stats = destination.write_batch(sample_batch())
         destination.close()
@@ -117,6 +127,12 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
         "DELETE FROM feedback WHERE record_id IN", "MERGE INTO sync_state", "COMMIT TRANSACTION", "SELECT COUNT(*) AS n FROM cx_changed",
     ]  # fmt: skip
     assert [r.method for r in cassette.requests[-4:]] == ["DELETE"] * 4, "the session's staging tables go"
+    sent = queries_of(cassette)
+    taken = [n for n, (sql, values) in enumerate(sent) if sql.startswith("MERGE INTO cxbridge_locks")]
+    assert [sent[n][1][0] for n in taken] == ["section migrations", "section write"]
+    merged = next(n for n, (sql, _) in enumerate(sent) if "BEGIN TRANSACTION" in sql)
+    released = [n for n, (sql, _) in enumerate(sent) if sql.startswith("DELETE FROM cxbridge_locks")]
+    assert taken[1] < merged < released[1], "the batch's transaction runs holding the write section's lock row"
     jobs = jobs_of(cassette)  # each load job comes back RUNNING and is polled with jobs.get until DONE
     loads = [calls for calls in jobs.values() if calls[0][0] == "upload"]
     assert len(loads) == 4 and all(calls == [("upload", "RUNNING"), ("jobs", "DONE")] for calls in loads)
@@ -146,7 +162,7 @@ def test_a_failed_load_job_says_why_and_merges_nothing():
     )
     counted = Result(r"COUNT\(\*\) AS n FROM cx_changed", [{"name": "n", "type": "INTEGER"}], [["3"]])
     options = {"load_states": ("PENDING", "RUNNING"), "load_failures": (failure,)}
-    with exchange("failed_load", counted, **options) as (destination, cassette):
+    with exchange("failed_load", counted, TAKEN, **options) as (destination, cassette):
         destination.open()
         with pytest.raises(DestinationError) as raised:
             destination.write_batch(sample_batch())
@@ -241,8 +257,62 @@ def test_missing_credentials_say_how_to_provide_them(monkeypatch, tmp_path):
 
 def test_cassettes_hold_no_credentials():
     texts = [path.read_text() for path in CASSETTES.glob("*.yaml")]
-    assert len(texts) == 5
+    assert len(texts) == 8
     assert not [t for t in texts if TOKEN in t or "authorization" in t.lower() or "Bearer" in t]
+
+
+def queries_of(cassette) -> list[tuple[str, list]]:
+    """Each jobs.query request's SQL and parameter values, in order."""
+    bodies = [json.loads(r.body) for r in cassette.requests if r.path.endswith("/queries")]
+    return [(b["query"], [p["parameterValue"]["value"] for p in b["queryParameters"]]) for b in bodies]
+
+
+def test_a_source_lock_is_one_merge_whose_affected_row_count_says_it_was_taken():
+    mine = Result(r"SELECT name, holder FROM cxbridge_locks", HOLDERS, [["source store_survey", HOLDER]])
+    with exchange("lock_taken", TAKEN, mine) as (destination, cassette):
+        with destination.lock_sources(["store_survey"]):
+            pass
+    (create, _), (merge, taken), (read, _), (release, released) = queries_of(cassette)
+    assert create == (
+        "CREATE TABLE IF NOT EXISTS cxbridge_locks (name STRING NOT NULL, holder STRING NOT NULL, "
+        "acquired_at TIMESTAMP NOT NULL, expires_at TIMESTAMP NOT NULL)"
+    )  # no PRIMARY KEY: BigQuery keys are NOT ENFORCED
+    later = "TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL 300 SECOND)"
+    assert merge == (
+        "MERGE INTO cxbridge_locks t USING (SELECT @p0 AS name) s ON t.name = s.name WHEN MATCHED AND "
+        f"t.expires_at < CURRENT_TIMESTAMP() THEN UPDATE SET holder = @p1, acquired_at = CURRENT_TIMESTAMP(), "
+        f"expires_at = {later} WHEN NOT MATCHED THEN INSERT (name, holder, acquired_at, expires_at) "
+        f"VALUES (s.name, @p2, CURRENT_TIMESTAMP(), {later})"
+    )
+    assert taken == ["source store_survey", HOLDER, HOLDER]
+    assert read == "SELECT name, holder FROM cxbridge_locks WHERE NOT (expires_at < CURRENT_TIMESTAMP())"
+    assert (release, released) == ("DELETE FROM cxbridge_locks WHERE holder = @p0", [HOLDER])
+    answers = [json.loads(r["body"]["string"]) for q, r in zip(cassette.requests, cassette.responses, strict=True)
+               if q.path.endswith("/queries")]  # fmt: skip
+    assert answers[1]["numDmlAffectedRows"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("cassette_name", "merge"),
+    [
+        ("lock_held", Result(r"MERGE INTO cxbridge_locks", affected=0)),  # the row is another's, not expired
+        ("lock_conflict", Result(r"MERGE INTO cxbridge_locks", error="Could not serialize access to table "
+                                 "acme-cx:feedback.cxbridge_locks due to concurrent update")),  # lost the race
+    ],
+)  # fmt: skip
+def test_a_source_lock_another_process_holds_is_refused_with_its_holder(cassette_name, merge):
+    theirs = Result(
+        r"SELECT name, holder FROM cxbridge_locks", HOLDERS, [["source store_survey", "worker-2:77:ffee0011"]]
+    )
+    with exchange(cassette_name, merge, theirs) as (destination, cassette):
+        with pytest.raises(DestinationLockedError) as refused:
+            with destination.lock_sources(["store_survey"]):
+                pass
+    assert str(refused.value).startswith(
+        "another cxbridge sync (worker-2:77:ffee0011) is writing source 'store_survey' to bigquery://acme-cx/feedback"
+    )
+    sent = [sql.split(" ")[0] for sql, _ in queries_of(cassette)]
+    assert sent == ["CREATE", "MERGE", "SELECT"], "nothing to let go of: no DELETE"
 
 
 def test_views_name_their_tables_with_the_dataset():

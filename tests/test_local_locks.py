@@ -124,3 +124,34 @@ def test_the_lock_file_sits_beside_the_real_file(workspace: Workspace):
     workspace.write_csv([survey_row(1)])
     cxbridge.sync(workspace.config, destination=f"sqlite:///{workspace.root / 'linked' / 'x.db'}", host=create_host())
     assert (workspace.root / "real" / "x.db.lock").exists() and (workspace.root / "real" / "x.db").exists()
+
+
+DUCKDB_USER = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])  # as the DuckDB CLI or a BI tool opens it for writing
+print("open", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_a_duckdb_file_another_program_has_open_for_writing_refuses_with_the_lock_message(workspace, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxbridge import plugins_host
+    from cxbridge.cli.main import cli
+
+    workspace.write_csv([survey_row(1)])
+    path = workspace.root / "feedback.duckdb"
+    cxbridge.sync(workspace.config, destination=f"duckdb:///{path}", host=create_host())
+    other = subprocess.Popen([sys.executable, "-c", DUCKDB_USER, str(path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert other.stdout.readline() == "open\n"
+        monkeypatch.setattr(plugins_host, "_host", None)
+        monkeypatch.chdir(workspace.root)
+        refused = CliRunner().invoke(cli, ["sync", "--no-progress", "--destination", f"duckdb:///{path}"])
+    finally:
+        other.communicate("\n", timeout=30)
+    assert refused.exit_code == 1
+    assert f"{path} is open in another process (a sync or a BI tool); DuckDB lets one process write" in refused.output
+    assert "Traceback" not in refused.output and "IOException" not in refused.output

@@ -98,7 +98,7 @@ def test_bucket_sql_agrees_with_the_calendar_on_the_local_bigquery_api():
 
     engine = Engine()
     engine.create_dataset("buckets")
-    _, rows = engine.query(bucket_query(BigQueryDestination), "buckets", [])
+    _, rows, _ = engine.query(bucket_query(BigQueryDestination), "buckets", [])
     assert_buckets([tuple(row) for row in rows])
 
 

@@ -3,7 +3,10 @@ credentials from the standard Google mechanisms (Application Default Credentials
 
 Each batch is loaded from newline-delimited JSON into this session's staging tables with load
 jobs, then one query job runs a script that merges it — `MERGE` on `record_id`, the quarantine
-and the cursor — between `BEGIN TRANSACTION` and `COMMIT TRANSACTION`.
+and the cursor — between `BEGIN TRANSACTION` and `COMMIT TRANSACTION`. BigQuery cancels a
+transaction when another one mutates the same table meanwhile, so syncs of other sources in
+other processes take turns for that script (the lock row `section write`, `cxbridge.lock_rows`);
+their loads and everything before run side by side.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
+from cxbridge.lock_rows import LOCKS, RowLockedDestination
 from cxbridge.layout import CRM_TABLES, LOOP_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, LINKS, STAGED_TABLES, SQLDestination, batch_stats, loop_change_rows
+from cxbridge.sql_destination import CHANGED, LINKS, MIGRATIONS_TABLE, STAGED_TABLES, batch_stats, loop_change_rows
 from cxbridge.sql_destination import merge_links_sql, merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
 
@@ -62,14 +66,14 @@ def import_bigquery() -> Any:
     return bigquery
 
 
-class BigQueryDestination(SQLDestination):
+class BigQueryDestination(RowLockedDestination):
     """`bigquery://PROJECT/DATASET?location=EU`."""
 
     name = "bigquery"
     batch_size = 10_000  # a transaction (and a load) costs more than its rows here
     type_names = TYPE_NAMES
     indexes = False
-    keyless = frozenset(table.name for table in TABLES)  # keys would be NOT ENFORCED anyway
+    keyless = frozenset([*(table.name for table in TABLES), MIGRATIONS_TABLE.name, LOCKS.name])  # never enforced here
     transactional_ddl = False
 
     def __init__(self, url: str, *, base_dir: Path | None = None, credentials: Any = None, client_options: Any = None):
@@ -100,6 +104,10 @@ class BigQueryDestination(SQLDestination):
     @classmethod
     def is_past(cls, column: str) -> str:
         return f"{column} < CURRENT_TIMESTAMP()"
+
+    @classmethod
+    def seconds_from_now(cls, seconds: float) -> str:
+        return f"TIMESTAMP_ADD(CURRENT_TIMESTAMP(), INTERVAL {int(seconds)} SECOND)"
 
     @classmethod
     def hours_between(cls, start: str, end: str) -> str:
@@ -183,16 +191,25 @@ class BigQueryDestination(SQLDestination):
         finally:
             client.close()
 
-    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
-        return nullcontext()  # no locks in BigQuery: MERGE makes a second writer harmless
-
     def transaction(self) -> AbstractContextManager[None]:
         return nullcontext()  # single statements are atomic; a batch is one script (write_batch)
+
+    def beside(self) -> BigQueryDestination:
+        return type(self)(self.url, base_dir=self.base_dir, credentials=self._credentials,
+                          client_options=self._client_options)  # fmt: skip
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.fetch(sql, params)
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        rows = self._query(sql, params)
+        return [{key.lower(): plain(value) for key, value in row.items()} for row in rows]
+
+    def changed_rows(self, sql: str, params: Sequence[object] = ()) -> int:
+        """The job's `numDmlAffectedRows`."""
+        return int(self._query(sql, params).num_dml_affected_rows or 0)
+
+    def _query(self, sql: str, params: Sequence[Any]) -> Any:
         bigquery = import_bigquery()
         config = bigquery.QueryJobConfig(
             default_dataset=f"{self.project}.{self.dataset}",
@@ -201,8 +218,7 @@ class BigQueryDestination(SQLDestination):
                 for i, value in enumerate(params)
             ],
         )
-        rows = self._call(self.conn.query_and_wait, sql, job_config=config)
-        return [{key.lower(): plain(value) for key, value in row.items()} for row in rows]
+        return self._call(self.conn.query_and_wait, sql, job_config=config)
 
     def close(self) -> None:
         if self._conn is not None and self._staged:
@@ -265,7 +281,8 @@ class BigQueryDestination(SQLDestination):
             script.append(self.upsert_values_sql(SYNC_STATE))
             params = [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id]
         script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
-        written = int(self.fetch(";\n".join(script), params)[0]["n"])
+        with self.exclusive("write"):
+            written = int(self.fetch(";\n".join(script), params)[0]["n"])
         return batch_stats(batch, written)
 
     def write_loop(self, changes: LoopChanges) -> None:
@@ -275,4 +292,5 @@ class BigQueryDestination(SQLDestination):
             if rows:
                 self.load_stage(table, rows)
         if statements := self.loop_change_statements(staged):
-            self.execute(";\n".join(["BEGIN TRANSACTION", *statements, "COMMIT TRANSACTION"]))
+            with self.exclusive("write"):
+                self.execute(";\n".join(["BEGIN TRANSACTION", *statements, "COMMIT TRANSACTION"]))

@@ -11,14 +11,15 @@ from __future__ import annotations
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.layout import Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, STAGED_TABLES, SQLDestination, merge_links_sql, merge_sql
+from cxbridge.lock_rows import RowLockedDestination
+from cxbridge.sql_destination import CHANGED, STAGED_TABLES, merge_links_sql, merge_sql
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -126,7 +127,7 @@ def write_parquet(table: Table, rows: Sequence[tuple[Any, ...]], path: Path) -> 
     pq.write_table(pa.table(arrays), path)
 
 
-class SnowflakeDestination(SQLDestination):
+class SnowflakeDestination(RowLockedDestination):
     """`snowflake://USER:${PASSWORD}@ACCOUNT/DATABASE/SCHEMA?warehouse=WH&role=ROLE`."""
 
     name = "snowflake"
@@ -160,6 +161,10 @@ class SnowflakeDestination(SQLDestination):
     @classmethod
     def hours_between(cls, start: str, end: str) -> str:
         return f"(DATEDIFF('microsecond', {start}, {end}) / 3600000000.0)"
+
+    @classmethod
+    def seconds_from_now(cls, seconds: float) -> str:
+        return f"DATEADD('second', {int(seconds)}, CURRENT_TIMESTAMP())"
 
     def connect(self, *, read_only: bool) -> Any:
         arguments = with_private_key(connect_arguments(self.url), base_dir=self.base_dir)
@@ -213,9 +218,6 @@ class SnowflakeDestination(SQLDestination):
             return bool(cursor.fetchall()[0][0])
         finally:
             conn.close()
-
-    def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
-        return nullcontext()  # no advisory locks: MERGE makes a second writer harmless, not wasted
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
