@@ -174,3 +174,23 @@ def test_sync_and_the_cli_stop_with_the_lock_message_while_another_sources_sync_
     queued = CliRunner().invoke(cli, ["sync", "--no-progress", "--source", "branch_a", "--destination", url,
                                       "--wait", "30"])  # fmt: skip
     assert queued.exit_code == 0, queued.output
+
+
+def test_status_shows_a_run_whose_source_lock_is_gone_as_abandoned(snowflake):
+    from datetime import datetime, timezone
+
+    from cxbridge.destinations import SyncRun
+    from cxbridge.status_report import recent_runs
+
+    syncing, reader = snowflake("status"), snowflake("status")
+    started = datetime(2026, 1, 5, 8, tzinfo=timezone.utc)
+    with syncing.lock_sources(["nps"]):
+        syncing.open()
+        syncing.save_run(SyncRun("run1", "nps", "csv", started))  # running, as a killed sync leaves it
+        syncing.close()
+        reader.open(read_only=True)
+        assert [row["status"] for row in recent_runs(reader, limit=5)] == ["running"]
+        reader.close()
+    reader.open(read_only=True)
+    assert [row["status"] for row in recent_runs(reader, limit=5)] == ["abandoned"]
+    reader.close()
