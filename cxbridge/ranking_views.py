@@ -4,8 +4,9 @@ rank and the top/bottom flags), `location_trend` (each location's change since t
 period, and whether the stores at the bottom then improved) and `agent_scorecard` (per period,
 team and agent: the mystery-shop score and the customers' NPS and CSAT of the staff named).
 
-What the KPI weighs, over which period, the minimum answers and the flagged share are read from
-`cxbridge_metadata` (`cxbridge.ranking`), so one stored view follows `[ranking]` as synced."""
+What the KPI weighs, over which period (a month, a quarter, or a mystery-shop/audit wave:
+`sql_parts.waves`), the minimum answers and the flagged share are read from `cxbridge_metadata`
+(`cxbridge.ranking`), so one stored view follows `[ranking]` as synced."""
 
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def _waves(d: Dialect) -> str:
 
 
 def _in_wave() -> str:
+    """The join placing a record in the wave its day falls in, when ranking by wave."""
     return in_wave(only_if=BY_WAVE)
 
 
