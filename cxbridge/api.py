@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.checks import SourceCheck, check_sources, require_sound
+from cxbridge.collector import fewer_collections
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.dataset_salt import dataset_keys
 from cxbridge.ranking import store_ranking
@@ -133,7 +134,8 @@ def sync(
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
             with dest.exclusive("identity"):
                 engine.identity.reconcile(run_id=engine.run_id)
-        result.results = run_sources(engine, built, jobs=jobs)
+        with fewer_collections():
+            result.results = run_sources(engine, built, jobs=jobs)
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)},
                     stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip

@@ -44,8 +44,17 @@ class AnswerInput:
     question_key: str | None = None  # declared in the config; else automatic (cxbridge.question_keys)
 
 
+_SCALARS = frozenset((str, int, float, type(None)))  # answers whose score can be remembered
+_UNSEEN = object()
+
+
 class RecordBuilder:
     """Builds the records of one stream of one source."""
+
+    remembered = 1024
+    """How many distinct answers per question (and spec) have their score kept for the records
+    after: a scored question takes few values, and scoring one is the same work every time
+    (issue 19). 0 scores every answer afresh (tests compare both)."""
 
     def __init__(
         self,
@@ -70,6 +79,8 @@ class RecordBuilder:
         self._defaults = {key: value for key, value in defaults.items() if value is not None}
         self.zone = zone(context.timezone)
         self.enps_questions: dict[str, str | None] = {}  # NPS questions of employees, scored as eNPS: id → text
+        self._enps_specs: dict[int, tuple[MetricSpec, MetricSpec]] = {}  # by id: an nps spec and its enps copy
+        self._scores: dict[tuple[str, int], tuple[MetricSpec, dict[tuple[type, Any], Any]]] = {}
 
     def record_id(self, native_id: str) -> str:
         return identity.record_id(self.context.name, self.stream, native_id)
@@ -149,7 +160,11 @@ class RecordBuilder:
         question of an employee program is scored as `enps`, so it counts in enps_by_month, the
         scorecard's enps and employee_followup_queue, never beside customers' NPS."""
         self.enps_questions.setdefault(answer.question_id, answer.question_text)
-        return replace(answer, spec=answer.spec.model_copy(update={"metric": Metric.ENPS}))  # type: ignore[union-attr]
+        spec = answer.spec
+        pair = self._enps_specs.get(id(spec))
+        if pair is None or pair[0] is not spec:  # the pair keeps the spec, so its id stays its own
+            pair = self._enps_specs[id(spec)] = (spec, spec.model_copy(update={"metric": Metric.ENPS}))  # type: ignore[union-attr]
+        return replace(answer, spec=pair[1])
 
     def warnings(self) -> list[str]:
         """What the run's summary should say about how this stream's answers were scored."""
@@ -162,7 +177,27 @@ class RecordBuilder:
         ]
 
     def _score(self, answer: AnswerInput) -> metrics.Scored | None:
-        """The answer scored; a DataError naming the question, with advice the source's config accepts."""
+        """The answer scored (as the same answer to the same question was before, when it was);
+        a DataError naming the question, with advice the source's config accepts."""
+        value = answer.value
+        if type(value) not in _SCALARS or not self.remembered:
+            return self._score_afresh(answer)
+        entry = self._scores.get((answer.question_id, id(answer.spec)))
+        if entry is None or entry[0] is not answer.spec:  # the entry keeps the spec, so its id stays its own
+            entry = self._scores[(answer.question_id, id(answer.spec))] = (answer.spec, {})  # type: ignore[assignment]
+        known = entry[1].get((type(value), value), _UNSEEN)
+        if known is _UNSEEN:
+            try:
+                known = self._score_afresh(answer)
+            except DataError as exc:
+                known = exc
+            if len(entry[1]) < self.remembered:
+                entry[1][(type(value), value)] = known
+        if isinstance(known, DataError):
+            raise DataError(str(known), field=known.field)
+        return known
+
+    def _score_afresh(self, answer: AnswerInput) -> metrics.Scored | None:
         try:
             return metrics.score(answer.value, answer.spec)
         except metrics.ScoreError as exc:

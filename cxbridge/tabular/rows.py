@@ -20,6 +20,7 @@ from cxbridge.tabular.reading import date_order_warning, decide_date_order
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
 
+_SCALARS = frozenset((str, int, float, type(None)))  # cells whose reading can be remembered
 _TRAILING_NUMBER = re.compile(r"^\D*?[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")
 
 
@@ -47,6 +48,7 @@ class RowNormalizer:
         self.date_order = config.date_order
         self.warnings: list[str] = []  # dates read in an order the data does not show
         self._labels: dict[int, dict[str, float]] = {}
+        self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
         self.texts: dict[str, str] = {}
         self.choices: dict[str, dict[str, float]] = {}
         self.used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
@@ -57,6 +59,7 @@ class RowNormalizer:
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
         own, unless the source names one), question texts, definition labels."""
+        self._read = {}  # a cell's label can come from the table's choices
         declared = table.details.get("timezone") if self.config.timezone is None else None
         self.zone = zone(declared or self.default_zone)
         submitted = self.columns.get("submitted_at")
@@ -80,7 +83,7 @@ class RowNormalizer:
         if self.definition is not None:
             fields.setdefault("survey_id", self.definition.survey_id)
             fields.setdefault("survey_name", self.definition.survey_name)
-        answers = self._answers(values, labels)
+        answers = self._answers(values, labels, remembered=builder.remembered)
         return builder.build(
             native_id=raw["id"],
             raw=raw,
@@ -116,9 +119,10 @@ class RowNormalizer:
             raise DataError(f"column {column!r} is empty; every row needs a submitted time", field=column)
         return parsed
 
-    def _answers(self, values: dict[str, Any], labels: dict[str, str]) -> list[AnswerInput]:
+    def _answers(self, values: dict[str, Any], labels: dict[str, str], *, remembered: int) -> list[AnswerInput]:
         answers = [
-            self._scored(column, metric, values.get(column), labels.get(column)) for column, metric in self.metrics
+            self._scored(column, metric, values.get(column), labels.get(column), remembered=remembered)
+            for column, metric in self.metrics
         ]
         answers += [
             AnswerInput(question_id=c, question_text=self._text(c), value=values.get(c), is_comment=True)
@@ -137,7 +141,27 @@ class RowNormalizer:
             )
         return answers
 
-    def _scored(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> AnswerInput:
+    def _scored(
+        self, column: str, metric: MetricColumn, value: Any, label: str | None, *, remembered: int
+    ) -> AnswerInput:
+        """The answer of a metric column, its cell read as it was before when it was (`remembered`:
+        how many distinct cells per column are kept; the table's choices can change what they read)."""
+        if remembered and type(value) in _SCALARS and (label is None or type(label) is str):
+            key = (column, id(metric), type(value), value, label)
+            read = self._read.get(key)
+            if read is None:
+                read = self._read_cell(column, metric, value, label)
+                if len(self._read) < remembered * len(self.metrics):
+                    self._read[key] = read
+        else:
+            read = self._read_cell(column, metric, value, label)
+        return AnswerInput(
+            question_id=column, question_text=self._text(column), value=read[0], label=read[1], spec=metric,
+            is_primary=self.primary[id(metric)], question_key=metric.question_key,
+        )  # fmt: skip
+
+    def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
+        """A metric cell's number (or text the metric rules read) and the label it shows."""
         number = value
         if isinstance(value, str):
             text = value.strip()
@@ -145,11 +169,7 @@ class RowNormalizer:
             number = self._number(text, parsed, metric)
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
-        shown = label or self._label(column, number)
-        return AnswerInput(
-            question_id=column, question_text=self._text(column), value=number, label=shown, spec=metric,
-            is_primary=self.primary[id(metric)], question_key=metric.question_key,
-        )  # fmt: skip
+        return number, label or self._label(column, number)
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
         """A label's value through the mapping, then the built-in maps; numbers (`parsed`) as numbers."""
