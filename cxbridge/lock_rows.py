@@ -86,10 +86,10 @@ class LockSession:
             self.held.append(name)
         return taken
 
-    def holders(self) -> dict[str, str]:
-        """Every lock held now (not expired), by name: its holder."""
+    def others(self) -> dict[str, str]:
+        """Every lock another holder holds now (not expired), by name: its holder."""
         rows = self._db.fetch(f"SELECT name, holder FROM {LOCKS.name} WHERE NOT ({self._db.is_past('expires_at')})")
-        return {row["name"]: row["holder"] for row in rows}
+        return {row["name"]: row["holder"] for row in rows if row["holder"] != self.holder}
 
     def release(self) -> None:
         if self.held:
@@ -135,21 +135,25 @@ def _wait_for(
     refused: Callable[[str, str], Exception],
 ) -> None:
     """Every lock of `names`, and none that `blocked_by` names held by another holder; all or
-    none are kept. Tried again (after a read shows them free) until `wait` seconds passed."""
+    none are kept. Tried again (after a read shows them free) until `wait` seconds passed.
+
+    A lock taken is read back: should the engine ever let two MERGEs both insert a row of one
+    name, each holder reads after its own insert, so at least one of them sees the other's row
+    and lets go of its own (both may, and try again); never do both keep it."""
     deadline = time.monotonic() + wait
     while True:
         missing = next((name for name in names if not session.try_take(name)), None)
-        holders = session.holders()
-        blocker = missing or blocked_by({k: v for k, v in holders.items() if v != session.holder})
+        others = session.others()
+        blocker = missing or next((name for name in names if name in others), None) or blocked_by(others)
         if blocker is None:
             return
         session.release()
         while True:
             if time.monotonic() >= deadline:
-                raise refused(blocker, holders.get(blocker, "?"))
+                raise refused(blocker, others.get(blocker, "?"))
             time.sleep(min(session.destination.lock_poll, max(deadline - time.monotonic(), 0.01)))
-            holders = {k: v for k, v in session.holders().items() if v != session.holder}
-            if not any(name in holders for name in names) and blocked_by(holders) is None:
+            others = session.others()
+            if not any(name in others for name in names) and blocked_by(others) is None:
                 break
 
 

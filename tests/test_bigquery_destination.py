@@ -257,7 +257,7 @@ def test_missing_credentials_say_how_to_provide_them(monkeypatch, tmp_path):
 
 def test_cassettes_hold_no_credentials():
     texts = [path.read_text() for path in CASSETTES.glob("*.yaml")]
-    assert len(texts) == 8
+    assert len(texts) == 9
     assert not [t for t in texts if TOKEN in t or "authorization" in t.lower() or "Bearer" in t]
 
 
@@ -313,6 +313,20 @@ def test_a_source_lock_another_process_holds_is_refused_with_its_holder(cassette
     )
     sent = [sql.split(" ")[0] for sql, _ in queries_of(cassette)]
     assert sent == ["CREATE", "MERGE", "SELECT"], "nothing to let go of: no DELETE"
+
+
+def test_a_lock_row_another_process_inserted_at_the_same_time_is_let_go(monkeypatch):
+    """Should BigQuery ever let two MERGEs both insert a row of one name, the one that reads the
+    other's row back lets go of its own: both rows are read after their inserts."""
+    monkeypatch.setattr(lock_rows.RowLockedDestination, "lock_poll", 0.01)
+    both = Result(r"SELECT name, holder FROM cxbridge_locks", HOLDERS,
+                  [["source store_survey", HOLDER], ["source store_survey", "worker-2:77:ffee0011"]])  # fmt: skip
+    with exchange("lock_duplicate", TAKEN, both) as (destination, cassette):
+        with pytest.raises(DestinationLockedError, match=r"\(worker-2:77:ffee0011\) is writing source 'store_survey'"):
+            with destination.lock_sources(["store_survey"], wait=0):
+                pass
+    sent = [(sql.split(" ")[0], values) for sql, values in queries_of(cassette)]
+    assert sent[1:] == [("MERGE", ["source store_survey", HOLDER, HOLDER]), ("SELECT", []), ("DELETE", [HOLDER])]
 
 
 def test_views_name_their_tables_with_the_dataset():
