@@ -136,7 +136,7 @@ def rows_of(csv_path: Path):
                        "Comment": {"text": "Comment", "value": row[9], "label": None}}  # fmt: skip
             raw = {"file": "responses.csv", "row": reader.line_num, "values": values}
             feedback = (
-                rid, "bench", "csv", "rows", row[0], "voc", "customer", row[4], None, None, None, "complete",
+                rid, "bench", "csv", "rows", row[0], "voc", "customer", row[4], None, None, None, None, "complete",
                 row[1], row[1][:10], None, row[2], row[3], None, None, _hash(row[5].casefold(), key=b"cxbridge-v1"),
                 None, None, None, None, None, nps, group, float(csat), (csat - 1) * 25.0, float(ces),
                 (ces - 1) / 6 * 100, row[9] or None, dumps(answers), dumps({"Basket": row[10]}), dumps(raw),
@@ -155,11 +155,13 @@ def rows_of(csv_path: Path):
 
 def baseline(csv_path: Path, db_path: Path) -> int:
     """Insert every response as cxbridge would, with plain Python; returns the record count."""
+    from cxbridge.tables import FEEDBACK_COLUMNS
+
     _create_tables(db_path)
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
-    feedback_sql = f"INSERT INTO feedback VALUES ({', '.join('?' * 40)})"
+    feedback_sql = f"INSERT INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})"
     count = 0
     batch_feedback, batch_scores, batch_comments = [], [], []
     for feedback, scores, comments in rows_of(csv_path):
