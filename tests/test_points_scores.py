@@ -8,7 +8,6 @@ the file's own values, read here with the csv module."""
 from __future__ import annotations
 
 import csv
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -66,7 +65,14 @@ def visits(header: str, values: list[Any], *, extra: tuple[str, ...] = ("Shopper
 # --- the shipped examples --------------------------------------------------------------------------
 
 
-def test_the_mystery_shop_example_imports_its_score_of_40_normalized(tmp_path):
+def criterion_evidence(header: str, low: str, high: str, examples: str, visit: str, what: str) -> str:
+    maximum = header.rsplit("of ", 1)[1].rstrip(")")
+    return (f"the header names the maximum ({header!r}: 0–{maximum}); answers {low}–{high} ({examples}); another "
+            f"points column besides {visit!r} (the score of each {what}): a criterion of it, normalized 0–100 beside "
+            "it, never averaged into it")  # fmt: skip
+
+
+def test_the_mystery_shop_example_imports_its_score_of_40_and_its_criteria_of_10(tmp_path):
     path = EXAMPLES / "mystery_shop_2025.csv"
     inspection = inspect_file(path)
     assert inspection.settings["program"] == "mystery_shop"
@@ -75,27 +81,74 @@ def test_the_mystery_shop_example_imports_its_score_of_40_normalized(tmp_path):
     [score] = [p for p in inspection.chosen if p.target == "mystery_shop"]
     assert (score.column, score.spec) == ("Score (of 40)", {"scale": [0.0, 40.0]})
     criteria = ["Greeting (of 10)", "Cleanliness (of 10)", "Product knowledge (of 10)", "Checkout (of 10)"]
-    assert by_target(inspection)["question"] == criteria  # sections of the visit: answers, never a second score
+    proposed = [p for p in inspection.chosen if p.target == "criterion"]
+    assert [(p.column, p.spec) for p in proposed] == [(column, {"scale": [0.0, 10.0]}) for column in criteria]
+    assert proposed[0].describe() == criterion_evidence("Greeting (of 10)", "0", "10", "'8', '9', '7'",
+                                                        "Score (of 40)", "mystery-shop visit")  # fmt: skip
+    assert "question" not in by_target(inspection) and not inspection.warnings
     assert by_target(inspection)["comment"] == ["Notes"]
     assert (by_target(inspection)["agent_id"], by_target(inspection)["team"]) == (["Staff served"], ["Department"])
-    assert len(inspection.warnings) == len(criteria)
-    for column, warning in zip(criteria, inspection.warnings, strict=True):
-        assert warning.startswith(f"column '{column}' is not scored: another points column besides 'Score (of 40)'")
+    mapping = tmp_path / "visits.toml"
+    assert invoke("inspect", str(path), "--write-mapping", str(mapping)).exit_code == 0
+    assert '\ncolumn = "Greeting (of 10)"\nmetric = "criterion"\nscale = [0.0, 10.0]\n' in mapping.read_text("utf-8")
 
     db = tmp_path / "x.db"
     result = invoke("import", str(path), "--db", str(db))
-    expected = {row["Visit ID"]: float(row["Score (of 40)"]) for row in read_rows(path)}
+    rows = read_rows(path)
     assert result.exit_code == 0 and result.output.startswith("✔ mystery_shop_2025.csv → mystery_shop_2025 (plain): "
-                                                              f"{len(expected)} read · {len(expected)} written"), result.output  # fmt: skip
-    stored = db_rows(db, "SELECT f.source_record_id, f.program, f.respondent_type, s.metric, s.value, s.scale_min, "
-                         "s.scale_max, s.normalized FROM feedback f JOIN feedback_scores s USING (record_id)")  # fmt: skip
-    assert sorted(stored) == sorted(
-        (visit, "mystery_shop", "shopper", "mystery_shop", points, 0.0, 40.0, pytest.approx(points / 40 * 100))
-        for visit, points in expected.items()
-    )
-    greetings = {row["Visit ID"]: row["Greeting (of 10)"] for row in read_rows(path)}
-    answers = dict(db_rows(db, "SELECT source_record_id, answers FROM feedback"))
-    assert {visit: str(json.loads(text)["Greeting (of 10)"]["value"]) for visit, text in answers.items()} == greetings
+                                                              f"{len(rows)} read · {len(rows)} written"), result.output  # fmt: skip
+    stored = db_rows(db, "SELECT f.source_record_id, f.program, f.respondent_type, s.metric, s.question_id, s.value, "
+                         "s.scale_min, s.scale_max, s.normalized FROM feedback f JOIN feedback_scores s USING (record_id)")  # fmt: skip
+    expected = [(row["Visit ID"], "mystery_shop", "shopper", "mystery_shop", "Score (of 40)", float(row["Score (of 40)"]),
+                 0.0, 40.0, pytest.approx(float(row["Score (of 40)"]) * 100 / 40)) for row in rows]  # fmt: skip
+    expected += [(row["Visit ID"], "mystery_shop", "shopper", "criterion", column, float(row[column]), 0.0, 10.0,
+                  pytest.approx(float(row[column]) * 10)) for row in rows for column in criteria]  # fmt: skip
+    assert sorted(stored, key=lambda row: row[:5]) == sorted(expected, key=lambda row: row[:5])
+
+
+def test_a_sync_names_an_unmapped_criterion_of_the_mapped_visit_score_as_a_criterion(tmp_path):
+    rows = [["Visit ID", "Visit date", "Store ID", "Greeting (of 10)", "Tidiness (of 10)", "Score (of 20)"],
+            ["V1", "2025-03-03", "S1", 7, 9, 16], ["V2", "2025-03-04", "S2", 10, 4, 14],
+            ["V3", "2025-03-05", "S1", 3, 8, 11]]  # fmt: skip
+    write_csv(tmp_path / "visits.csv", rows)
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.shop]\nconnector = "csv"\npath = "visits.csv"\nprogram = "mystery_shop"\n\n'
+        '[sources.shop.columns]\nid = "Visit ID"\nsubmitted_at = "Visit date"\nlocation_id = "Store ID"\n\n'
+        '[[sources.shop.metrics]]\ncolumn = "Score (of 20)"\nmetric = "mystery_shop"\nscale = [0, 20]\n', "utf-8")
+    result = invoke("sync", "--config", str(tmp_path / "cxbridge.toml"))
+    assert result.exit_code == 0, result.output
+    warnings = [line.strip().removeprefix("⚠ ") for line in result.output.splitlines() if "⚠" in line]
+    assert warnings == [
+        f"column {column!r} looks scored but the mapping leaves it out: "
+        + criterion_evidence(column, low, high, examples, "Score (of 20)", "mystery-shop visit")
+        + f"; to score it, add a [[sources.shop.metrics]] entry with column = {column!r}, metric = 'criterion', "
+          "scale = [0, 10]"
+        for column, low, high, examples in [("Greeting (of 10)", "3", "10", "'7', '10', '3'"),
+                                            ("Tidiness (of 10)", "4", "9", "'9', '4', '8'")]
+    ]  # fmt: skip
+    assert not any("visit's score" in warning for warning in warnings)
+
+
+def test_the_example_network_without_its_criteria_mapped_warns_of_each_criterion(tmp_path):
+    config = EXAMPLES.parent / "cxbridge.toml"
+    text = config.read_text(encoding="utf-8")
+    criteria = ["Greeting (of 10)", "Cleanliness (of 10)", "Product knowledge (of 10)", "Checkout (of 10)"]
+    for column in criteria:
+        entry = f'[[sources.mystery_shop.metrics]]\ncolumn = "{column}"\nmetric = "criterion"\nscale = [0, 10]\n'
+        assert entry in text
+        text = text.replace(entry, "")
+    (tmp_path / "data").mkdir()
+    for name in ("mystery_shop_2025.csv", "store_audit_2025.csv"):
+        (tmp_path / "data" / name).write_bytes((EXAMPLES / name).read_bytes())
+    (tmp_path / "cxbridge.toml").write_text(text, encoding="utf-8")
+    result = invoke("sync", "--config", str(tmp_path / "cxbridge.toml"), "--source", "mystery_shop")
+    assert result.exit_code == 0, result.output
+    warnings = [line.strip().removeprefix("⚠ ") for line in result.output.splitlines() if "⚠" in line]
+    assert [warning.split(": ", 1)[0] for warning in warnings] == [
+        f"column {column!r} looks scored but the mapping leaves it out" for column in criteria]
+    for column, warning in zip(criteria, warnings, strict=True):
+        assert "another points column besides 'Score (of 40)' (the score of each mystery-shop visit)" in warning
+        assert warning.endswith(f"column = {column!r}, metric = 'criterion', scale = [0, 10]")
 
 
 def test_the_store_audit_example_imports_its_points_of_50_as_the_audit_score(tmp_path):
@@ -116,26 +169,25 @@ def test_the_store_audit_example_imports_its_points_of_50_as_the_audit_score(tmp
     )  # fmt: skip
 
 
-def test_an_audit_checklist_scores_its_percentages_and_says_how_to_score_the_section(tmp_path):
+def test_an_audit_checklist_scores_its_percentages_and_its_section_as_a_criterion(tmp_path):
     path = CHECKLIST
     inspection = inspect_file(path)
     assert inspection.settings["program"] == "audit"
     [score] = [p for p in inspection.chosen if p.target == "audit"]
     assert (score.column, score.spec) == ("Compliance %", {"scale": [0.0, 100.0]})
     assert "values are written as percentages" in score.describe()
-    assert by_target(inspection)["question"] == ["Cleanliness (of 20)", "Price labels correct", "Fire exits clear"]
-    [warning] = inspection.warnings
-    assert warning.startswith("column 'Cleanliness (of 20)' is not scored: another points column besides "
-                              "'Compliance %'")  # fmt: skip
-    assert "metric = 'custom:cleanliness' and scale = [0, 20]" in warning
+    assert by_target(inspection)["question"] == ["Price labels correct", "Fire exits clear"]
+    [section] = [p for p in inspection.chosen if p.target == "criterion"]
+    assert (section.column, section.spec) == ("Cleanliness (of 20)", {"scale": [0.0, 20.0]})
+    assert section.describe().endswith("another points column besides 'Compliance %' (the score of each audit): a "
+                                       "criterion of it, normalized 0–100 beside it, never averaged into it")  # fmt: skip
+    assert not inspection.warnings
 
-    # the advice, followed: the mapping with the section scored as the custom metric it names
     mapping = tmp_path / "audit.toml"
     assert invoke("inspect", str(path), "--write-mapping", str(mapping)).exit_code == 0
     text = mapping.read_text(encoding="utf-8")
     assert 'program = "audit"' in text
-    mapping.write_text(text + '\n[[sources.store_audit_checklist.metrics]]\ncolumn = "Cleanliness (of 20)"\n'
-                              'metric = "custom:cleanliness"\nscale = [0, 20]\n', encoding="utf-8")  # fmt: skip
+    assert '\ncolumn = "Cleanliness (of 20)"\nmetric = "criterion"\nscale = [0.0, 20.0]\n' in text
     db = tmp_path / "x.db"
     result = invoke("import", str(path), "--mapping", str(mapping), "--db", str(db))
     assert result.exit_code == 0 and "30 read · 30 written" in result.output, result.output
@@ -145,7 +197,7 @@ def test_an_audit_checklist_scores_its_percentages_and_says_how_to_score_the_sec
     stored = db_rows(db, "SELECT f.source_record_id, s.metric, s.value, s.normalized FROM feedback f "
                          "JOIN feedback_scores s USING (record_id) WHERE f.program = 'audit'")  # fmt: skip
     expected = [(audit, "audit", value, pytest.approx(value)) for audit, value in compliance.items()]
-    expected += [(audit, "custom:cleanliness", value, pytest.approx(value / 20 * 100)) for audit, value in cleanliness.items()]
+    expected += [(audit, "criterion", value, pytest.approx(value / 20 * 100)) for audit, value in cleanliness.items()]
     assert sorted(stored, key=lambda row: row[:2]) == sorted(expected, key=lambda row: row[:2])
 
 

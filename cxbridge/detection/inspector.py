@@ -12,7 +12,7 @@ from cxbridge import exports
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.fields import propose_fields
 from cxbridge.detection.mapping_file import source_entry
-from cxbridge.detection.points import POINTS_PROGRAMS, propose_visit_scores
+from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.program import ProgramGuess
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
@@ -32,7 +32,7 @@ FIELD_TARGETS = (
     "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
     "team", "agent_id", "wave", "status",
 )  # fmt: skip
-METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
+METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS, CRITERION)
 RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")  # numbers stand for answer options
 
 

@@ -17,7 +17,7 @@ from cxbridge.normalize import PRIMARY_COLUMN_OF
 
 LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
                 "timestamp": "timestamps", "ignore": "ignore"}  # fmt: skip
-METRICS = ("nps", "enps", "csat", "ces", "mystery_shop", "audit")
+METRICS = ("nps", "enps", "csat", "ces", "mystery_shop", "audit", "criterion")
 
 
 def source_entry(inspection: Any, *, path: str) -> dict[str, Any]:

@@ -4,14 +4,13 @@ names (of 40 → 0–40) or, for percentages, from the values (0–100; 0–1 fo
 percent cells); the metric rules normalize it 0–100.
 
 Such a column is the visit's score only in a mystery-shop or audit program, as its metric
-(`mystery_shop`, `audit`), one column a visit: other points columns (section scores) and yes/no
-criteria are kept as answers. In another program it is kept as an answer, and the warning says
+(`mystery_shop`, `audit`), one column a visit: the other points columns are its sections, scored
+as `criterion`; yes/no criteria are kept as answers. In another program it is kept as an answer, and the warning says
 how to score it."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.program import ProgramGuess, detect_program
 
 POINTS_PROGRAMS = ("mystery_shop", "audit")
+CRITERION = "criterion"  # a section of a visit's score (metrics.Metric.CRITERION)
 TOLERATED = 0.1  # the share of answers that may be off the scale (they are quarantined)
 _UNIT = r"\s*(?:points?|pts?|pkt|punkt\w*|балл\w*)?"
 _MAXIMUM = r"(?:(?:(?<![^\s(\[])(?:out\s+of|of|max(?:imum)?\.?|z|из|von|sur|de|sobre)\s*)|/\s*)(\d+(?:[.,]\d+)?)"
@@ -49,21 +49,22 @@ class PointsReading:
 
 
 def propose_visit_scores(
-    profiles: dict[str, ColumnProfile], *, program: str | None, headers: list[str], names: list[str]
+    profiles: dict[str, ColumnProfile], *, program: str | None, headers: list[str], names: list[str],
+    visit: Proposal | None = None,
 ) -> tuple[list[Proposal], ProgramGuess]:
     """The points proposals among `profiles` (the columns no other metric claims), one score a
-    visit, its yes/no criteria as answers — and the program: the one given, else detected when a
-    column holds points."""
+    visit (`visit` when a mapping already scores it), its other points columns as criteria, its
+    yes/no criteria as answers — and the program: the one given, else detected when a column holds points."""
     readings = {key: reading for key, profile in profiles.items() if (reading := read_points(profile))}
     guess = ProgramGuess(program, "")
     if program is None and readings:
         guess = detect_program(headers, names)
     found = [proposal for key, reading in readings.items()
              if (proposal := propose_points(profiles[key], reading, guess.program))]  # fmt: skip
-    found = one_score_a_visit(found, readings)
-    if visit := next((p.column for p in found if p.target in POINTS_PROGRAMS), None):
+    found = one_score_a_visit(found, readings, visit=visit)
+    if score := visit or next((p for p in found if p.target in POINTS_PROGRAMS), None):
         found += [criterion for key, profile in profiles.items()
-                  if key != visit and (criterion := propose_criterion(profile, visit))]  # fmt: skip
+                  if key != score.column and (criterion := propose_criterion(profile, score.column))]  # fmt: skip
     return found, guess
 
 
@@ -166,35 +167,29 @@ _PROGRAM_FIX = ("if the rows are mystery-shop visits or audits, import with --pr
 _VISIT = {"mystery_shop": "mystery-shop visit", "audit": "audit"}
 
 
-def one_score_a_visit(proposals: list[Proposal], readings: dict[str, PointsReading]) -> list[Proposal]:
-    """One points column scores a visit: the one whose header says total (overall), else the
-    widest scale, else the first; the others (section scores) are kept as answers, saying how to
-    score them too. Several scores of one metric would otherwise be averaged into one number."""
+def one_score_a_visit(
+    proposals: list[Proposal], readings: dict[str, PointsReading], *, visit: Proposal | None = None
+) -> list[Proposal]:
+    """One points column scores a visit: `visit` when the mapping already scores it, else the one
+    whose header says total (overall), else the widest scale, else the first; the others (its
+    sections) are scored as criteria beside it. Several scores of one metric would be averaged."""
     scored = [p for p in proposals if p.target in POINTS_PROGRAMS]
-    if len(scored) < 2:
+    if visit is None and len(scored) < 2:
         return proposals
     order = {p.column: n for n, p in enumerate(proposals)}
-    main = max(scored, key=lambda p: (
+    main = visit or max(scored, key=lambda p: (
         readings[p.column].total, p.spec["scale"][1] - p.spec["scale"][0], -order[p.column]
     ))
-    kept = []
-    for proposal in proposals:
-        if proposal.target in POINTS_PROGRAMS and proposal is not main:
-            low, high = proposal.spec["scale"]
-            proposal = _note(proposal, f"another points column besides {main.column!r} (the visit's score): kept as an "
-                                       f"answer, so that each visit has one {main.target} score; to score it as well, "
-                                       f"map it under [[metrics]] with metric = {custom_name(proposal.column)!r} and "
-                                       f"scale = [{_fmt(low)}, {_fmt(high)}]")  # fmt: skip
-        kept.append(proposal)
-    return kept
+    return [criterion_of(proposal, main) if proposal.target in POINTS_PROGRAMS and proposal is not main else proposal
+            for proposal in proposals]  # fmt: skip
 
 
-def custom_name(header: str) -> str:
-    """A custom metric named after a header: "Cleanliness (of 20)" → `custom:cleanliness`."""
-    text = unicodedata.normalize("NFKD", re.sub(r"[(\[].*?[)\]]", " ", header).casefold().replace("ł", "l"))
-    words = "".join(char for char in text if not unicodedata.combining(char))
-    name = re.sub(r"[^a-z0-9]+", "_", words).strip("_")
-    return f"custom:{name}" if name[:1].isalpha() else "custom:name"
+def criterion_of(section: Proposal, visit: Proposal) -> Proposal:
+    """A points column besides the visit's score, scored as metric `criterion` on its own scale:
+    its own feedback_scores row, never averaged into the visit's score (docs/ranking.md)."""
+    evidence = [*section.evidence[:-1], f"another points column besides {visit.column!r} (the score of each "
+                f"{_VISIT[visit.target]}): a criterion of it, normalized 0–100 beside it, never averaged into it"]
+    return Proposal(CRITERION, section.column, section.confidence - 0.05, evidence, dict(section.spec))
 
 
 def propose_criterion(profile: ColumnProfile, score_column: str) -> Proposal | None:

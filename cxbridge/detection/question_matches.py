@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
-from cxbridge.detection.points import POINTS_PROGRAMS
+from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS
 from cxbridge.tabular.table import header_key
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from cxbridge.detection.inspector import Inspection
     from cxbridge.tabular.config import MetricColumn
 
-METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
+METRICS = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS, CRITERION)
 
 SIMILAR = 0.6  # the least share of matching words (difflib's ratio over word sequences)
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from cxbridge import exports
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.points import POINTS_PROGRAMS, propose_visit_scores
+from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import profile_table
 from cxbridge.detection.question_matches import reworded_from
 from cxbridge.detection.scores import propose_scores
@@ -20,7 +20,7 @@ from cxbridge.tabular.table import Table
 if TYPE_CHECKING:
     from cxbridge.tabular.config import MetricColumn
 
-SCORED = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS)
+SCORED = ("nps", "enps", "csat", "ces", *POINTS_PROGRAMS, CRITERION)
 RECODED_FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")
 PREVIEW = 200  # the first rows, which the read looks at anyway (the date order): no further pass over the file
 
@@ -40,11 +40,17 @@ def unmapped_scored(
     scored = {p.column for p in proposals if p.target in SCORED and p.mapped}
     headers = [column.label for column in table.columns]
     visits, _ = propose_visit_scores({k: v for k, v in profiles.items() if k not in scored}, program=program,
-                                     headers=headers, names=[])  # fmt: skip
+                                     headers=headers, names=[], visit=_visit_score(mapped))  # fmt: skip
     present = {column.key for column in table.columns}
     rewordings = {p.column: note for p in proposals if p.target in SCORED and p.mapped
                   if (note := reworded_from(p, mapped, present))}  # fmt: skip
     return _warnings([*proposals, *visits], source, rewordings)
+
+
+def _visit_score(mapped: Iterable[MetricColumn]) -> Proposal | None:
+    """The mapping's mystery-shop or audit score column: the other points columns are its criteria."""
+    score = next((m for m in mapped if str(m.metric) in POINTS_PROGRAMS), None)
+    return Proposal(str(score.metric), score.column, 1.0) if score else None
 
 
 def _warnings(proposals: list[Proposal], source: str, rewordings: dict[str, str]) -> list[str]:
