@@ -227,6 +227,8 @@ _PARTS = [  # what the intervals are computed from, dropped from the rows after
     ("_detractors", count_if("category = 'detractor'")),
     ("_total", "SUM(normalized)"),
     ("_squares", "SUM(normalized * normalized)"),
+    ("_lowest", "MIN(normalized)"),
+    ("_highest", "MAX(normalized)"),
 ]
 
 
@@ -236,13 +238,13 @@ def _estimate(row: dict[str, Any], metric: str) -> confidence.Estimate:
         return confidence.nps(n, int(row["_positives"]), int(row["_detractors"]))
     if metric in ("csat", "ces"):
         return confidence.share(n, int(row["_positives"]))
-    return confidence.mean(n, float(row["_total"]), float(row["_squares"]))
+    return confidence.mean(n, float(row["_total"]), float(row["_squares"]), float(row["_lowest"]), float(row["_highest"]))
 
 
 def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[dict[str, Any]]:
     """Each row with `ci_low`/`ci_high` of its figure; by a time bucket, also the bucket before
     with figures of the same program and metric (`previous`), the `change` and whether it is
-    `change_significant` (null when there is no bucket before, or a single score on a side)."""
+    `change_significant` (null when there is no bucket before, or a side without an interval)."""
     before: dict[tuple[Any, Any], tuple[str, confidence.Estimate]] = {}
     for row in rows:
         metric = options.metric or row["metric"]

@@ -178,34 +178,45 @@ def group(answer: int) -> int:
     return 1 if answer >= 9 else -1 if answer <= 6 else 0
 
 
-def nps_figures(answers: list[int]) -> tuple[float, float, float, float]:
-    """NPS, its 95 % bounds (normal approximation of the +1/0/−1 mean), and its standard error."""
+Figures = tuple[float, float | None, float | None, float | None, float | None]  # score, low, high, SE, centre
+
+
+def nps_figures(answers: list[int]) -> Figures:
+    """NPS and Rocks's (2016) adjusted-Wald 95 % bounds: ¾ promoter, ¾ detractor, 1½ passives
+    added to the n answers; the centre is the adjusted NPS and its standard error is √(v / (n + 3))
+    with v the adjusted answers' variance, all × 100."""
     n = len(answers)
-    mean = sum(group(a) for a in answers) / n
-    variance = sum(group(a) ** 2 for a in answers) / n - mean**2
-    error = 100 * math.sqrt(variance / n)
-    return 100 * mean, max(-100.0, 100 * mean - 1.96 * error), min(100.0, 100 * mean + 1.96 * error), error
+    promoters, detractors = sum(group(a) == 1 for a in answers), sum(group(a) == -1 for a in answers)
+    size = n + 3
+    up, down = (promoters + 0.75) / size, (detractors + 0.75) / size
+    centre = up - down
+    error = math.sqrt((up + down - centre**2) / size)
+    low, high = max(-1.0, centre - 1.96 * error), min(1.0, centre + 1.96 * error)
+    return 100 * (promoters - detractors) / n, 100 * low, 100 * high, 100 * error, 100 * centre
 
 
-def csat_figures(answers: list[int]) -> tuple[float, float, float, float]:
-    """CSAT % satisfied (4–5 of 1–5), its Wilson bounds and its standard error."""
+def csat_figures(answers: list[int]) -> Figures:
+    """CSAT % satisfied (4–5 of 1–5), its Wilson bounds, and the Agresti–Caffo standard error and
+    centre a change is tested on (one satisfied and one not added)."""
     n, k, z = len(answers), sum(1 for a in answers if a >= 4), 1.96
     p = k / n
     centre, half = (p + z * z / (2 * n)) / (1 + z * z / n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return 100 * p, 100 * (centre - half), 100 * (centre + half), 100 * math.sqrt(p * (1 - p) / n)
+    adjusted = (k + 1) / (n + 2)
+    error = math.sqrt(adjusted * (1 - adjusted) / (n + 2))
+    return 100 * p, 100 * max(0.0, centre - half), 100 * min(1.0, centre + half), 100 * error, 100 * adjusted
 
 
 T_975 = {4: 2.7764451051977987}  # Student's t, 97.5th percentile, 4 degrees of freedom (tables)
 
 
-def mean_figures(scores: list[float]) -> tuple[float, float | None, float | None, float | None]:
+def mean_figures(scores: list[float]) -> Figures:
     n = len(scores)
     mean = sum(scores) / n
-    if n == 1:
-        return mean, None, None, None  # no spread to estimate from one score
+    if n == 1 or len(set(scores)) == 1:
+        return mean, None, None, None, None  # no spread to estimate from one score, or equal ones
     deviation = math.sqrt(sum((s - mean) ** 2 for s in scores) / (n - 1))
     half = T_975[n - 1] * deviation / math.sqrt(n)
-    return mean, max(0.0, mean - half), min(100.0, mean + half), deviation / math.sqrt(n)
+    return mean, max(0.0, mean - half), min(100.0, mean + half), deviation / math.sqrt(n), mean
 
 
 def by_month(rows: list[tuple], column: int) -> dict[str, list]:
@@ -230,17 +241,16 @@ def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole
     months, figures = TRENDS[chart]
     expected, before = [], None
     for month, answers in months.items():
-        score, low, high, error = figures(answers)
+        score, low, high, error, centre = figures(answers)
         change = significant = ""
         if before is not None:
-            difference = score - before[0]
-            change = signed(difference)
-            if error is not None and before[1] is not None:
-                significant = "yes" if abs(difference) > 1.96 * math.sqrt(error**2 + before[1] ** 2) else "no"
+            change = signed(score - before[0])
+            if error is not None and before[1] is not None:  # tested on the centres, as documented
+                significant = "yes" if abs(centre - before[2]) > 1.96 * math.sqrt(error**2 + before[1] ** 2) else "no"
         banded = low is not None
         expected.append([month, str(len(answers)), one(score), one(low) if banded else "", one(high) if banded else "",
                          change, significant])  # fmt: skip
-        before = (score, error)
+        before = (score, error, centre)
     assert page.body(chart) == expected
     band_high, band_low, line, rings = figure_data(html, chart)
     assert line["x"] == list(months) and [one(y) for y in line["y"]] == [row[2] for row in expected]

@@ -1,7 +1,9 @@
 """95 % confidence intervals in `cxbridge report --format json` (issue 17 item 3): each figure of
 examples/cxbridge.toml checked against intervals computed here from the example CSV files with
-other means than cxbridge's — the NPS variance by `statistics`, the Wilson bounds as the roots of
-their quadratic, Student's t by integrating its density — and the significance of each change."""
+other means than cxbridge's — the NPS adjusted-Wald interval (Rocks 2016) as the weighted mean and
+variance of the answers plus their pseudo-answers, the Wilson bounds as the roots of their
+quadratic, Student's t by integrating its density — and the significance of each change, which
+no period without a measured spread (one answer, answers all alike) can have."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
+from cxbridge import intervals
 from cxbridge.intervals import t_975
 from tests.conftest import ROOT
 from tests.test_population_views import CSAT_LABELS, CSAT_QUESTION, CUSTOMERS, NPS_QUESTION, VISITS
@@ -71,7 +74,74 @@ def close(actual: float | None, expected: float) -> bool:
     return actual is not None and abs(actual - expected) <= 0.05 + 1e-9
 
 
-def test_nps_intervals_come_from_the_variance_of_the_plus_minus_one_scores(report):
+def adjusted_wald(values: list[int]) -> tuple[float, float, float, float]:
+    """Rocks's (2016) adjusted-Wald NPS of +1/0/−1 answers: the answers weigh 1 each and ¾ of a
+    +1, 1½ of a 0 and ¾ of a −1 are added; the interval is the weighted mean ± 1.96 √(weighted
+    variance / total weight), within −1…1. Returns (centre, standard error, low, high) × 100."""
+    weighted = [(value, 1.0) for value in values] + [(1, 0.75), (0, 1.5), (-1, 0.75)]
+    total = sum(weight for _, weight in weighted)
+    centre = sum(value * weight for value, weight in weighted) / total
+    variance = sum(weight * (value - centre) ** 2 for value, weight in weighted) / total
+    se = math.sqrt(variance / total)
+    return 100 * centre, 100 * se, 100 * max(-1.0, centre - Z * se), 100 * min(1.0, centre + Z * se)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[1], [-1], [0], [1, 1, 1], [-1] * 5, [1] * 40, [1, 0, -1, 1, 1, 0, -1, 1, 0, 1], [1, -1] * 25],
+    ids=["one promoter", "one detractor", "one passive", "3 promoters", "5 detractors", "40 promoters", "mix", "half"],
+)
+def test_nps_intervals_are_rocks_adjusted_wald_and_never_of_zero_width(values):
+    estimate = intervals.nps(len(values), values.count(1), values.count(-1))
+    centre, se, low, high = adjusted_wald(values)
+    assert estimate.value == pytest.approx(100 * statistics.fmean(values))
+    assert (estimate.centre, estimate.se) == (pytest.approx(centre), pytest.approx(se))
+    assert (estimate.low, estimate.high) == (pytest.approx(low), pytest.approx(high))
+    assert se > 0 and high - low > 10  # alike answers still leave their spread unknown
+
+
+def test_one_promoter_by_hand():
+    """One promoter: P' = 1¾, D' = ¾ of 4, c = 0.25, SE = √((0.4375 + 0.1875 − 0.0625) / 4) = 0.375."""
+    estimate = intervals.nps(1, 1, 0)
+    assert estimate.value == 100 and estimate.centre == pytest.approx(25) and estimate.se == pytest.approx(37.5)
+    assert estimate.low == pytest.approx(100 * (0.25 - Z * 0.375)) and estimate.high == pytest.approx(100 * (0.25 + Z * 0.375))
+
+
+def test_a_single_answer_against_many_is_no_significant_change():
+    """The plain Wald interval of one promoter had zero width, so any move from it was
+    'significant'; with the pseudo-answers 100 after 45 of 100 promoters and 40 detractors is not."""
+    many = [1] * 45 + [-1] * 40 + [0] * 15
+    assert intervals.significant_change(intervals.nps(1, 1, 0), intervals.nps(100, 45, 40)) is False
+    (c1, se1, _, _), (c2, se2, _, _) = adjusted_wald([1]), adjusted_wald(many)
+    assert abs(c1 - c2) <= Z * math.hypot(se1, se2)
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (0, 12), (12, 12), (7, 12), (16, 16), (0, 27)])
+def test_shares_have_wilson_intervals_of_positive_width_at_0_and_100_percent(k, n):
+    estimate = intervals.share(n, k)
+    low, high = wilson(k, n)
+    assert (estimate.low, estimate.high) == (pytest.approx(100 * low, abs=1e-9), pytest.approx(100 * high, abs=1e-9))
+    assert high - low > 0.1 and 0 <= estimate.low and estimate.high <= 100  # never −0.0 nor 100.00…03 once rounded
+    adjusted = (k + 1) / (n + 2)  # Agresti–Caffo: one success and one failure added
+    assert estimate.centre == pytest.approx(100 * adjusted)
+    assert estimate.se == pytest.approx(100 * math.sqrt(adjusted * (1 - adjusted) / (n + 2)))
+
+
+def test_all_satisfied_against_none_satisfied_is_tested_not_assumed():
+    assert intervals.significant_change(intervals.share(1, 1), intervals.share(1, 0)) is False
+    assert intervals.significant_change(intervals.share(30, 30), intervals.share(30, 0)) is True
+
+
+@pytest.mark.parametrize("scores", [[80.0], [80.0, 80.0, 80.0], [62.5] * 12])
+def test_means_of_equal_scores_have_no_interval_and_no_significant_change(scores):
+    estimate = intervals.mean(len(scores), sum(scores), sum(s * s for s in scores), min(scores), max(scores))
+    assert estimate.value == pytest.approx(scores[0]) and (estimate.se, estimate.low, estimate.high) == (None, None, None)
+    spread = intervals.mean(4, 200.0, 50**2 * 2 + 40**2 + 60**2, 40.0, 60.0)
+    assert intervals.significant_change(estimate, spread) is None
+    assert intervals.significant_change(spread, estimate) is None
+
+
+def test_nps_intervals_come_from_the_adjusted_wald_of_the_plus_minus_one_scores(report):
     months: dict[str, list[int]] = defaultdict(list)
     for row in CUSTOMERS:
         score = int(row[NPS_QUESTION])
@@ -81,23 +151,25 @@ def test_nps_intervals_come_from_the_variance_of_the_plus_minus_one_scores(repor
     estimates = {}
     for row in rows:
         values = months[row["month"]]
-        m, n = statistics.fmean(values), len(values)
-        half = Z * math.sqrt(statistics.pvariance(values) / n)
-        low, high = max(-1.0, m - half), min(1.0, m + half)
-        assert close(row["ci_low"], 100 * low) and close(row["ci_high"], 100 * high), row
-        estimates[row["month"]] = (100 * m, 100 * math.sqrt(statistics.pvariance(values) / n))
+        centre, se, low, high = adjusted_wald(values)
+        assert close(row["ci_low"], low) and close(row["ci_high"], high), row
+        estimates[row["month"]] = (100 * statistics.fmean(values), centre, se)
     assert_changes(rows, estimates, "month")
 
 
-def assert_changes(rows: list[dict], estimates: dict[str, tuple[float, float]], by: str) -> None:
-    """Each bucket's change since the one before, significant when the difference exceeds 1.96
-    standard errors of the difference of two independent samples."""
+def assert_changes(rows: list[dict], estimates: dict[str, tuple[float, float, float | None]], by: str) -> None:
+    """Each bucket's change since the one before (of the figures), significant when the centres
+    differ by more than 1.96 standard errors of the difference of two independent samples; null
+    when either side has no standard error."""
     buckets = [row[by] for row in rows]
     assert rows[0]["previous"] is None and rows[0]["change"] is None and rows[0]["change_significant"] is None
     for previous, row in zip(buckets, rows[1:], strict=False):
-        (now, se_now), (before, se_before) = estimates[row[by]], estimates[previous]
+        (now, centre_now, se_now), (before, centre_before, se_before) = estimates[row[by]], estimates[previous]
         assert row["previous"] == previous and close(row["change"], now - before)
-        assert row["change_significant"] == (abs(now - before) > Z * math.hypot(se_now, se_before))
+        if se_now is None or se_before is None:
+            assert row["change_significant"] is None, row
+        else:
+            assert row["change_significant"] == (abs(centre_now - centre_before) > Z * math.hypot(se_now, se_before))
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -106,6 +178,12 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     a, b, c = 1 + Z * Z / n, -(2 * observed + Z * Z / n), observed * observed
     root = math.sqrt(b * b - 4 * a * c)
     return (-b - root) / (2 * a), (-b + root) / (2 * a)
+
+
+def agresti_caffo(k: int, n: int) -> tuple[float, float]:
+    """The centre and standard error of k of n with one success and one failure added, × 100."""
+    p = (k + 1) / (n + 2)
+    return 100 * p, 100 * math.sqrt(p * (1 - p) / (n + 2))
 
 
 def test_csat_intervals_are_wilsons(report):
@@ -119,8 +197,7 @@ def test_csat_intervals_are_wilsons(report):
         low, high = wilson(sum(answers), len(answers))
         assert close(row["ci_low"], 100 * low) and close(row["ci_high"], 100 * high), row
         significant.append(row["change_significant"])
-    estimates = {month: (100 * statistics.fmean(a), 100 * math.sqrt(statistics.fmean(a) * (1 - statistics.fmean(a)) / len(a)))
-                 for month, a in months.items()}  # fmt: skip
+    estimates = {month: (100 * statistics.fmean(a), *agresti_caffo(sum(a), len(a))) for month, a in months.items()}
     assert_changes(rows, estimates, "month")
 
 
@@ -135,10 +212,14 @@ def test_mystery_shop_intervals_are_students_t(report):
     for row in rows:
         scores = quarters[row["quarter"]]
         m, se = statistics.fmean(scores), statistics.stdev(scores) / math.sqrt(len(scores))
-        half = t_quantile(len(scores) - 1) * se
         assert close(row["score"], m) and row["responses"] == len(scores)
-        assert close(row["ci_low"], max(0, m - half)) and close(row["ci_high"], min(100, m + half)), row
-        estimates[row["quarter"]] = (m, se)
+        if se == 0:  # scores all equal: no spread measured, no interval
+            assert row["ci_low"] is None and row["ci_high"] is None, row
+            se = None
+        else:
+            half = t_quantile(len(scores) - 1) * se
+            assert close(row["ci_low"], max(0, m - half)) and close(row["ci_high"], min(100, m + half)), row
+        estimates[row["quarter"]] = (m, m, se)
     assert_changes(rows, estimates, "quarter")
 
 
@@ -156,7 +237,8 @@ def test_the_table_and_csv_stay_as_they_were(report):
 
 def test_a_significant_change_is_marked_and_a_chance_one_is_not(report):
     """By ISO week the customers' NPS swings: 2025-W03 (−22.2 → 71.4) moves beyond chance, most
-    weeks do not."""
+    weeks do not — nor 2025-W27, whose single answer (a promoter, 100 after 47.1) tells nothing
+    of its spread: its interval is wide, not the zero-width one the plain Wald gave it."""
     from datetime import date
 
     weeks: dict[str, list[int]] = defaultdict(list)
@@ -165,7 +247,10 @@ def test_a_significant_change_is_marked_and_a_chance_one_is_not(report):
         score = int(row[NPS_QUESTION])
         weeks[f"{year}-W{week:02d}"].append(1 if score >= 9 else -1 if score <= 6 else 0)
     rows = report("--program", "voc", "--metric", "nps", "--by", "week")
-    estimates = {week: (100 * statistics.fmean(v), 100 * math.sqrt(statistics.pvariance(v) / len(v))) for week, v in weeks.items()}
+    estimates = {week: (100 * statistics.fmean(v), *adjusted_wald(v)[:2]) for week, v in weeks.items()}
     assert_changes(rows, estimates, "week")
     flags = {row["week"]: row["change_significant"] for row in rows}
     assert flags["2025-W03"] is True and list(flags.values()).count(False) > 10
+    assert weeks["2025-W27"] == [1] and flags["2025-W27"] is False
+    w27 = next(row for row in rows if row["week"] == "2025-W27")
+    assert w27["nps"] == 100 and w27["ci_high"] - w27["ci_low"] > 100
