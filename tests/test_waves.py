@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from pathlib import Path
 
@@ -395,3 +396,26 @@ def test_stores_are_ranked_per_wave_on_the_local_bigquery_api(tmp_path, monkeypa
         ("Spring", "voc", 6, 33.3), ("Spring", "mystery_shop", 3, 76.7), ("Spring", "audit", 3, 76.7),
         (None, "voc", 1, -100.0),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "shown"),
+    [  # Winter's days: 01-10 (its first visit) … 02-19; Spring's: 02-20 … 03-30 (C13, the last record)
+        (None, "2025-02-20", "Winter"),  # Spring's first day is left out
+        (None, "2025-02-21", "Spring"),
+        ("2025-02-19", "2025-02-20", "Winter"),  # Winter's last day alone
+        ("2025-03-30", None, "Spring"),  # the last record's day
+        ("2025-03-31", None, None),  # after every record: no wave
+        ("2025-01-01", "2025-01-10", None),  # before the first wave
+    ],
+)
+def test_the_html_report_ranks_the_latest_wave_within_the_days_asked(tmp_path, since, until, shown):
+    """A wave's days run from its first visit or audit to the day before the next wave's first,
+    the latest to the last record's day: `--since`/`--until` keep the waves with days between."""
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url).exit_code == 0
+    page = cxbridge.report_html(tmp_path / "report.html", destination=url, since=since, until=until)
+    headings = re.findall(r"Store ranking ?(\w*)</h2>", page.read_text(encoding="utf-8"))
+    assert headings == [shown or ""]
+

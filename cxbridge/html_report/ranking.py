@@ -4,12 +4,13 @@ highlighted, the unranked listed as such, and how the previous period's bottom s
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
 from cxbridge.reporting import ReportOptions
+from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
 from .markup import empty, section, signed, table, text
@@ -27,26 +28,44 @@ def components(destination: Destination) -> list[str]:
     return [name for name, weight in weights.items() if weight is not None and float(weight) > 0]
 
 
-def period_bounds(period: str) -> tuple[date, date] | None:
-    """The first day of a month (`2025-03`) or quarter (`2025-Q1`) and the first day after it;
-    None for a period of another kind."""
-    try:
-        year, rest = int(period[:4]), period[5:]
-        first_month = (int(rest[1]) - 1) * 3 + 1 if rest.startswith("Q") else int(rest)
-        months = 3 if rest.startswith("Q") else 1
-        after = first_month + months
-        return date(year, first_month, 1), date(year + (after - 1) // 12, (after - 1) % 12 + 1, 1)
-    except (ValueError, IndexError):
-        return None
+MONTHS = {"month": 1, "quarter": 3}
+"""How many months a period of `[ranking] period` spans at most (a wave: until the next)."""
 
 
-def in_period(period: str, options: ReportOptions) -> bool:
-    """Whether a ranking period has days within `since`…`until` (every period without them)."""
-    bounds = period_bounds(period)
-    if bounds is None:
+def period_days(destination: Destination) -> dict[str, tuple[date, date | None]]:
+    """Each dated ranking period's first day (`period_start`) and the first day after it: the
+    next period's start, but no later than a month's or quarter's end nor than the day after
+    the latest record — a wave runs to the next wave's first day, the latest to the last record
+    (docs/ranking.md, Waves). None as the end when no record is dated."""
+    starts = {row["period"]: _day(row["period_start"]) for row in destination.query(
+        "SELECT DISTINCT period, period_start FROM location_ranking WHERE period_start IS NOT NULL")}  # fmt: skip
+    months = MONTHS.get(str(destination.read_metadata().get(f"{PREFIX}period", DEFAULTS.period)))
+    [latest] = destination.query(f"SELECT MAX({LOCAL_DAY}) AS day FROM {destination.qualified('feedback')} f")
+    last = _day(latest["day"]) + timedelta(days=1) if latest["day"] else None
+    days = {}
+    for period, first in starts.items():
+        ends = [start for start in starts.values() if start > first]
+        if months is not None:
+            month = first.month - 1 + months
+            ends.append(date(first.year + month // 12, month % 12 + 1, 1))
+        if last is not None:
+            ends.append(max(last, first + timedelta(days=1)))
+        days[period] = first, min(ends, default=None)
+    return days
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def in_period(days: tuple[date, date | None] | None, options: ReportOptions) -> bool:
+    """Whether a ranking period's days (`period_days`) meet `since`…`until` (every period
+    without them)."""
+    if days is None:
         return True
-    first, after = bounds
-    return (options.since is None or after > options.since) and (options.until is None or first < options.until)
+    first, after = days
+    return (options.since is None or after is None or after > options.since) and \
+        (options.until is None or first < options.until)  # fmt: skip
 
 
 def latest_ranking(destination: Destination, options: ReportOptions) -> tuple[str | None, list[dict[str, Any]]]:
@@ -55,7 +74,8 @@ def latest_ranking(destination: Destination, options: ReportOptions) -> tuple[st
     periods = [row["period"] for row in destination.query(
         "SELECT period, MAX(period_start) AS period_start FROM location_ranking WHERE rank IS NOT NULL GROUP BY period "
         "ORDER BY CASE WHEN MAX(period_start) IS NULL THEN 1 ELSE 0 END, MAX(period_start) DESC, period DESC")]  # fmt: skip
-    chosen = next((period for period in periods if in_period(period, options)), None)
+    days = period_days(destination)
+    chosen = next((period for period in periods if in_period(days.get(period), options)), None)
     if chosen is None:
         return None, []
     rows = destination.query(
