@@ -265,6 +265,7 @@ def test_the_significant_change_is_ringed_and_the_others_are_not(whole):
     flags = {chart: [row[6] for row in page.body(chart)] for chart in TRENDS}
     assert all(flag in ("", "yes", "no") for column in flags.values() for flag in column)
     assert flags["trend-voc-nps"][0] == ""  # the first month has nothing to change from
+    assert "no change from or to that period is called significant" in html  # the note says why
 
 
 def ranking(month: str) -> dict[str, dict[str, Any]]:
