@@ -176,6 +176,8 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             on_progress=on_progress,
         )
     print_summaries(result.results, fmt=fmt, dry_run=dry_run)
+    for warning in result.warnings:  # about the whole run: on stderr, so machine output stays parseable
+        output.stderr().print(f"⚠ {warning}", highlight=False, markup=False)
     if result.deliveries is not None:
         from .cases import print_deliveries
 

@@ -14,7 +14,7 @@ from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.dataset_salt import dataset_keys
-from cxbridge.ranking import store_ranking
+from cxbridge.ranking import store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
@@ -30,7 +30,7 @@ from cxbridge.loop.views import loop_performance_rows
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
-from cxbridge.records import FeedbackRecord
+from cxbridge.records import WAVE_PROGRAMS, FeedbackRecord
 from cxbridge.reporting import ReportOptions, report_columns, report_rows, undated_left_out
 from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
 from cxbridge.sources import Source
@@ -45,6 +45,7 @@ class SyncResult:
     results: list[SourceResult] = field(default_factory=list)
     dry_run: bool = False
     deliveries: DeliveryReport | None = None  # the loop actions delivered after the sources (docs/loop.md)
+    warnings: list[str] = field(default_factory=list)  # about the whole run, not one source's
 
     @property
     def exit_code(self) -> int:
@@ -136,6 +137,9 @@ def sync(
                 engine.identity.reconcile(run_id=engine.run_id)
         with fewer_collections():
             result.results = run_sources(engine, built, jobs=jobs)
+        if not dry_run and any(r.written for r in result.results):
+            wave_sources = [name for name, entry in cfg.sources.items() if entry.config.program in WAVE_PROGRAMS]
+            result.warnings += filter(None, [wave_warning(dest, cfg.ranking, wave_sources)])
         engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                      "paused": sum(r.paused for r in result.results)},
                     stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip

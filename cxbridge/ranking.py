@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxbridge.destinations import Destination
+from cxbridge.sql_parts import COUNTED, IN_WAVES
 
 COMPONENTS: Mapping[str, str] = {
     "nps": "customers' NPS (program voc), −100…100 → (NPS + 100) / 2",
@@ -103,3 +104,19 @@ def store_ranking(destination: Destination, settings: RankingSettings, *, dry_ru
     changes = {name: value for name, value in wanted.items() if stored.get(name) != value}
     if changes:
         destination.write_metadata(changes)
+
+
+def wave_warning(destination: Destination, settings: RankingSettings, wave_sources: list[str]) -> str | None:
+    """What to do when `period = "wave"` ranks nothing because no visit or audit of the (open)
+    destination carries a wave; None when one does, or when ranking by month or quarter."""
+    if settings.period != "wave":
+        return None
+    [found] = destination.query(f"SELECT COUNT(*) AS n FROM {destination.qualified('feedback')} f "
+                                f"WHERE {IN_WAVES} AND f.wave IS NOT NULL AND {COUNTED}")  # fmt: skip
+    if found["n"]:
+        return None
+    where = (f"the {' and '.join(wave_sources)} source{'s' if len(wave_sources) > 1 else ''}" if wave_sources
+             else "a mystery_shop or audit source (none is configured)")  # fmt: skip
+    return (f'[ranking] period = "wave", but no visit or audit carries a wave, so no store is ranked: map the wave '
+            f'column (wave = "COLUMN" in [sources.NAME.columns]) or set wave_period = "month" or "quarter" on '
+            f"{where}, then run cxbridge sync --full-refresh (docs/ranking.md, Waves)")  # fmt: skip

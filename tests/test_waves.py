@@ -12,8 +12,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import cxbridge
+from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
@@ -419,3 +421,56 @@ def test_the_html_report_ranks_the_latest_wave_within_the_days_asked(tmp_path, s
     headings = re.findall(r"Store ranking ?(\w*)</h2>", page.read_text(encoding="utf-8"))
     assert headings == [shown or ""]
 
+
+NO_WAVE_WARNING = (
+    '[ranking] period = "wave", but no visit or audit carries a wave, so no store is ranked: map the wave column '
+    '(wave = "COLUMN" in [sources.NAME.columns]) or set wave_period = "month" or "quarter" on the visits and audits '
+    "sources, then run cxbridge sync --full-refresh (docs/ranking.md, Waves)"
+)
+
+
+NO_WAVE_CONFIG = """
+[sources.customers]
+connector = "csv"
+path = "customers.csv"
+columns = { id = "id", submitted_at = "day", location_id = "store" }
+metrics = [{ column = "nps", metric = "nps" }]
+[sources.visits]
+connector = "csv"
+path = "visits.csv"
+program = "mystery_shop"
+columns = { id = "id", submitted_at = "day", location_id = "store" }
+metrics = [{ column = "Score (of 40)", metric = "mystery_shop", scale = [0, 40] }]
+[sources.audits]
+connector = "csv"
+path = "audits.csv"
+program = "audit"
+columns = { id = "id", submitted_at = "day", location_id = "store" }
+metrics = [{ column = "Points (of 50)", metric = "audit", scale = [0, 50] }]
+[ranking]
+period = "%s"
+"""
+"""`waves_network` without the wave columns mapped."""
+
+
+def test_ranking_by_wave_without_any_wave_warns_once_and_says_what_to_do(tmp_path):
+    """No wave column mapped and no wave_period: nothing can be ranked, and the sync that wrote
+    says so once, naming the setting and the sources to fix; a sync that wrote nothing is quiet."""
+    waves_network(tmp_path, WAVE_RANKING)  # the files
+    (tmp_path / "cxbridge.toml").write_text(NO_WAVE_CONFIG % "wave", encoding="utf-8")
+    synced = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")])
+    assert synced.exit_code == 0, synced.output
+    assert synced.stderr.count("⚠ ") == 1 and f"⚠ {NO_WAVE_WARNING}\n" in synced.stderr
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").warnings == []  # the files were read before: nothing written
+    with sqlite3.connect(tmp_path / "cxbridge.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM location_ranking WHERE rank IS NOT NULL").fetchone() == (0,)
+
+
+def test_ranking_by_wave_with_waves_or_by_month_does_not_warn(tmp_path):
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    synced = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'waves.db'}")
+    assert synced.exit_code == 0 and sum(r.written for r in synced.results) > 0 and synced.warnings == []
+    (tmp_path / "cxbridge.toml").write_text(NO_WAVE_CONFIG % "month", encoding="utf-8")
+    synced = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")])
+    assert synced.exit_code == 0, synced.output
+    assert "⚠" not in synced.stderr
