@@ -19,6 +19,7 @@ from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
+from tests.html_pages import Page, figure_data
 from tests.test_location_ranking import url_for, write
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
@@ -474,3 +475,31 @@ def test_ranking_by_wave_with_waves_or_by_month_does_not_warn(tmp_path):
     synced = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")])
     assert synced.exit_code == 0, synced.output
     assert "⚠" not in synced.stderr
+
+
+def test_the_html_report_draws_its_trends_by_wave_in_wave_order(tmp_path):
+    """`--html --by wave`: each trend's points are the waves by first day (Winter, then Spring,
+    though 'Spring' sorts first), and the survey answers in no wave are a table row, not a point."""
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url).exit_code == 0
+    html = cxbridge.report_html(tmp_path / "report.html", destination=url, by="wave").read_text(encoding="utf-8")
+    starts = {wave: min(day for _, day, _, named, _ in WAVE_VISITS + WAVE_AUDITS if named == wave)
+              for wave in ("Winter", "Spring")}  # fmt: skip
+    order = sorted(starts, key=starts.get)
+
+    def wave_of(day: str) -> str:
+        begun = [wave for wave in order if starts[wave] <= day]
+        return begun[-1] if begun else "no wave"
+
+    expected = []
+    for wave in [*order, "no wave"]:
+        answers = [nps for _, day, _, nps in CUSTOMERS if wave_of(day) == wave]
+        net = 100 * (sum(a >= 9 for a in answers) - sum(a <= 6 for a in answers)) / len(answers)
+        expected.append([wave, str(len(answers)), f"{net:.1f}"])
+    assert expected[0][:2] == ["Winter", "11"] and expected[2] == ["no wave", "1", "-100.0"]
+    page = Page(html)
+    assert [row[:3] for row in page.body("trend-voc-nps")] == expected
+    line = next(trace for trace in figure_data(html, "trend-voc-nps") if trace.get("mode") == "lines+markers")
+    assert line["x"] == order == ["Winter", "Spring"]
+    assert [row[0] for row in page.body("trend-mystery_shop-mystery_shop")] == order

@@ -8,15 +8,16 @@ from pathlib import Path
 
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
-from cxbridge.reporting import TIME_BUCKETS, ReportOptions
+from cxbridge.reporting import SEQUENCES, ReportOptions
 
 from .page import html_page
 
 
 def write_html_report(destination: Destination, options: ReportOptions, path: str | Path) -> Path:
     """Write the report of the (open) destination to `path` and return it."""
-    if options.by not in TIME_BUCKETS:
-        raise ConfigError(f"--html draws trends over time: use --by {' or '.join(TIME_BUCKETS)}, not {options.by!r}")
+    if options.by not in SEQUENCES:
+        raise ConfigError(f"--html draws trends over time: use --by {', '.join(SEQUENCES[:-1])} or {SEQUENCES[-1]}, "
+                          f"not {options.by!r}")  # fmt: skip
     target = Path(path).expanduser()
     if not target.parent.is_dir():
         raise ConfigError(f"--html {path}: the folder {target.parent} does not exist; "

@@ -16,6 +16,8 @@ from .markup import empty, section, signed, table
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS",
                 "mystery_shop": "mystery-shop score", "audit": "audit score"}  # fmt: skip
+NO_WAVE = "no wave"
+"""By wave, the row of the records in none (a survey answer from before the first wave)."""
 HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "significant"]
 
 
@@ -48,7 +50,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
 
 def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: str) -> str:
     title = f"{PROGRAM_NAMES.get(program, program)} · {METRIC_NAMES[metric]}"
-    dated = [row for row in rows if row[by] != UNDATED]
+    dated = [row for row in rows if row[by] not in (UNDATED, None)]  # a period, not the rest (no date, no wave)
     points = [charts.TrendPoint(bucket=row[by], score=float(row["score"]), low=row["ci_low"], high=row["ci_high"],
                                 responses=int(row["responses"]), significant=bool(row["change_significant"]))
               for row in dated if row["score"] is not None]  # fmt: skip
@@ -60,5 +62,5 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
 
 def _figures(row: dict[str, Any], by: str) -> list[Any]:
     flag = row.get("change_significant")
-    return [row[by], row["responses"], row["score"], row["ci_low"], row["ci_high"], signed(row.get("change")),
+    return [NO_WAVE if row[by] is None else row[by], row["responses"], row["score"], row["ci_low"], row["ci_high"], signed(row.get("change")),
             "" if flag is None else "yes" if flag else "no"]  # fmt: skip
