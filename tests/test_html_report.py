@@ -48,6 +48,8 @@ CUSTOMERS = [  # id, submitted, store, NPS 0–10, CSAT 1–5, comment
     ("C28", "2025-02-14 10:00", "S5", 10, 5, "Good."), ("C29", "2025-02-15 10:00", "S5", 3, 1, "Bad."),
 ]  # fmt: skip
 VISITS = [  # id, visited, store, total of 40, greeting of 10, smile of 10, notes
+    ("N01", "2024-11-18 15:00", "S3", 28, 7, 6, ""), ("N02", "2024-11-19 15:00", "S4", 30, 7, 8, ""),
+    ("N03", "2024-11-20 15:00", "S5", 32, 8, 8, ""),  # November: an interval, then none in December
     ("V00", "2024-12-18 15:00", "S3", 24, 6, 5, ""),  # December's one visit: a score without an interval
     ("V01", "2025-01-20 15:00", "S1", 36, 9, 10, "Warm welcome."), ("V02", "2025-01-20 16:00", "S2", 20, 4, 5, ""),
     ("V03", "2025-01-21 15:00", "S3", 30, 8, 6, "Tidy."), ("V04", "2025-01-21 16:00", "S4", 28, 6, 7, "Ok."),
@@ -163,10 +165,10 @@ def whole(network, tmp_path_factory) -> tuple[str, Page]:
     return page_of(network, tmp_path_factory.mktemp("page"))
 
 
-# Independent arithmetic: one decimal half away from zero, as the page rounds.
+# Independent arithmetic: one decimal half away from zero and a minus sign (−), as the page writes.
 def one(value: float) -> str:
     rounded = Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return f"{rounded:.1f}" if rounded != 0 else "0.0"
+    return f"{rounded:.1f}".replace("-", "−") if rounded != 0 else "0.0"
 
 
 def signed(difference: float) -> str:
@@ -206,7 +208,7 @@ def csat_figures(answers: list[int]) -> Figures:
     return 100 * p, 100 * max(0.0, centre - half), 100 * min(1.0, centre + half), 100 * error, 100 * adjusted
 
 
-T_975 = {4: 2.7764451051977987}  # Student's t, 97.5th percentile, 4 degrees of freedom (tables)
+T_975 = {2: 4.302652729749464, 4: 2.7764451051977987}  # Student's t, 97.5th percentile, by degrees of freedom (tables)
 
 
 def mean_figures(scores: list[float]) -> Figures:
@@ -252,11 +254,29 @@ def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole
                          change, significant])  # fmt: skip
         before = (score, error, centre)
     assert page.body(chart) == expected
-    band_high, band_low, line, rings = figure_data(html, chart)
+    *bands, line, rings = figure_data(html, chart)
     assert line["x"] == list(months) and [one(y) for y in line["y"]] == [row[2] for row in expected]
-    assert [one(y) for y in band_low["y"]] == [row[3] for row in expected if row[3]]
-    assert [one(y) for y in band_high["y"]] == [row[4] for row in expected if row[4]]
+    runs: list[list[list[str]]] = []  # consecutive months with an interval
+    for index, row in enumerate(expected):
+        if row[3] and index and expected[index - 1][3]:
+            runs[-1].append(row)
+        elif row[3]:
+            runs.append([row])
+    assert [band["x"] for band in bands] == [[r[0] for r in run] + [r[0] for r in reversed(run)] for run in runs]
+    assert [[one(y) for y in band["y"]] for band in bands] == [[r[4] for r in run] + [r[3] for r in reversed(run)]
+                                                               for run in runs]  # fmt: skip
+    assert not {x for band in bands for x in band["x"]} & {row[0] for row in expected if not row[3]}
     assert rings.get("x", []) == [row[0] for row in expected if row[6] == "yes"]
+
+
+def test_a_period_without_an_interval_splits_the_band(whole):
+    """November's visits have an interval, December's single one none, January's and February's
+    again: two bands, none across December; November's, one period wide, is drawn as a bar."""
+    html, _ = whole
+    *bands, _, _ = figure_data(html, "trend-mystery_shop-mystery_shop")
+    assert [band["x"] for band in bands] == [["2024-11", "2024-11"], ["2025-01", "2025-02", "2025-02", "2025-01"]]
+    assert all(band["fill"] == "toself" for band in bands)
+    assert bands[0]["line"]["width"] > 0 and bands[1]["line"]["width"] == 0
 
 
 def test_the_significant_change_is_ringed_and_the_others_are_not(whole):
@@ -279,7 +299,7 @@ def ranking(month: str) -> dict[str, dict[str, Any]]:
         ranked = len(answers) >= MIN_NPS and visits
         kpi = float(one((WEIGHTS["nps"] * nps_score + WEIGHTS["mystery_shop"] * shop) / 100)) if ranked else None
         staff = [row[3] for row in EMPLOYEES if row[2] == store and row[1].startswith(month)]
-        enps = f"{nps_figures(staff)[0]:+.1f} ({len(staff)})" if staff else "– (0)"
+        enps = f"{signed(nps_figures(staff)[0])} ({len(staff)})" if staff else "– (0)"
         stores[store] = {"answers": len(answers), "visits": len(visits), "nps": nps_score, "shop": shop, "kpi": kpi,
                          "enps": enps}  # fmt: skip
     kpis = [s["kpi"] for s in stores.values() if s["kpi"] is not None]

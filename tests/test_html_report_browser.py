@@ -90,12 +90,12 @@ def test_every_chart_of_the_page_drew(rendered):
 
 
 def test_each_trend_runs_in_time_order(rendered):
-    """December's single visit has no band: it still comes first on the axis, not after the
-    months the band traces name."""
+    """December's single visit has no band: it still stands between November and January on the
+    axis, not after the months the band traces name."""
     _, dom, _ = rendered
     axis = chart_dom(dom, "trend-mystery_shop-mystery_shop")
     ticks = re.findall(r'class="xtick"><text[^>]*data-unformatted="([^"]+)"', axis)
-    assert ticks == ["2024-12", "2025-01", "2025-02"]
+    assert ticks == ["2024-11", "2024-12", "2025-01", "2025-02"]
 
 
 def test_the_charts_carry_their_labels_and_user_text_stays_text(rendered):

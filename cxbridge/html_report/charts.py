@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
+
+from .markup import number
 
 COLOURS = {"line": "#1f5fa8", "band": "rgba(31, 95, 168, 0.18)", "significant": "#d9480f",
            "top": "#2b8a3e", "bottom": "#c92a2a", "middle": "#868e96"}  # fmt: skip
@@ -50,18 +53,14 @@ class TrendPoint:
 
 
 def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float]) -> str:
-    """A figure over time with its 95 % band; the points whose change from the one before is
-    significant are ringed."""
+    """A figure over time with its 95 % band (one per run of periods that have an interval); the
+    points whose change from the one before is significant are ringed."""
     import plotly.graph_objects as go
 
     buckets = [point.bucket for point in points]
-    banded = [point for point in points if point.low is not None]
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=[p.bucket for p in banded], y=[p.high for p in banded], mode="lines",
-                                line={"width": 0}, hoverinfo="skip", name="95 % high"))  # fmt: skip
-    figure.add_trace(go.Scatter(x=[p.bucket for p in banded], y=[p.low for p in banded], mode="lines",
-                                line={"width": 0}, fill="tonexty", fillcolor=COLOURS["band"],
-                                hoverinfo="skip", name="95 % low"))  # fmt: skip
+    for run in _banded_runs(points):
+        figure.add_trace(_band(run))
     figure.add_trace(go.Scatter(
         x=buckets, y=[point.score for point in points], mode="lines+markers", name=label(title),
         line={"color": COLOURS["line"], "width": 2}, marker={"size": 7},
@@ -79,8 +78,25 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
     return _html(figure, chart_id)
 
 
+def _banded_runs(points: Sequence[TrendPoint]) -> list[list[TrendPoint]]:
+    """The runs of consecutive points that have an interval: each gets its own band, so that a
+    period without one is never drawn inside a band filled from its neighbours."""
+    return [list(run) for banded, run in groupby(points, key=lambda point: point.low is not None) if banded]
+
+
+def _band(run: list[TrendPoint]) -> Any:
+    """One run's band as a closed shape: along the high bounds, back along the low ones. A run of
+    one period is a short thick bar, since a shape one period wide has no area to fill."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(x=[p.bucket for p in run] + [p.bucket for p in reversed(run)],
+                      y=[p.high for p in run] + [p.low for p in reversed(run)], mode="lines", fill="toself",
+                      fillcolor=COLOURS["band"], line={"width": 0 if len(run) > 1 else 12, "color": COLOURS["band"]},
+                      hoverinfo="skip", name="95 % band")  # fmt: skip
+
+
 def _bound(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return "–" if value is None else number(value)
 
 
 def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, str]]) -> str:
@@ -91,7 +107,7 @@ def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, 
     figure = go.Figure(go.Bar(
         x=[kpi for _, kpi, _ in ordered], y=[label(name) for name, _, _ in ordered], orientation="h",
         marker={"color": [COLOURS[place] for _, _, place in ordered]},
-        text=[f"{kpi:.1f}" for _, kpi, _ in ordered], textposition="outside",
+        text=[number(kpi) for _, kpi, _ in ordered], textposition="outside",
         hovertemplate="%{y}: KPI %{x:.1f}<extra></extra>",
     ))  # fmt: skip
     height = 90 + 26 * len(stores)

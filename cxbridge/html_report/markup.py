@@ -13,15 +13,22 @@ def text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return number(value)
     return escape(str(value), quote=True)
 
 
+def number(value: float) -> str:
+    """A figure as the page writes it: one decimal, a minus sign (−) below zero, never −0.0."""
+    size = f"{abs(value):.1f}"
+    return f"−{size}" if value < 0 and size != "0.0" else size
+
+
 def signed(value: float | None) -> str:
-    """A change with its sign (+3.2, −1.0), empty when there is none."""
+    """A change or a −100…100 score with its sign (+3.2, −1.0, 0.0), empty when there is none."""
     if value is None:
         return ""
-    return f"+{value:.1f}" if value > 0 else f"−{abs(value):.1f}" if value < 0 else "0.0"
+    shown = number(value)
+    return f"+{shown}" if value > 0 and shown != "0.0" else shown
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, name: str,

@@ -13,7 +13,7 @@ from cxbridge.reporting import ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import empty, section, signed, table, text
+from .markup import empty, number, section, signed, table, text
 
 COMPONENT_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "enps": "eNPS", "mystery_shop": "mystery shop",
                    "audit": "audit"}  # fmt: skip
@@ -138,7 +138,7 @@ def _beside(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
 def _score(row: dict[str, Any], name: str) -> str:
     """A store's eNPS, −100…100, with its answers."""
     value, answers = row[name], row[f"{name}_answers"] or 0
-    return f"{float(value):+.1f} ({answers})" if value is not None else f"– ({answers})"
+    return f"{signed(float(value))} ({answers})" if value is not None else f"– ({answers})"
 
 
 def _place(row: dict[str, Any]) -> str:
@@ -147,7 +147,7 @@ def _place(row: dict[str, Any]) -> str:
 
 def _component(row: dict[str, Any], name: str) -> str:
     score, answers = row[f"{name}_score"], row[f"{name}_answers"] or 0
-    return f"{float(score):.1f} ({answers})" if score is not None else f"– ({answers})"
+    return f"{number(float(score))} ({answers})" if score is not None else f"– ({answers})"
 
 
 def _improvement(destination: Destination, period: str) -> str:
