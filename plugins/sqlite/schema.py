@@ -311,6 +311,7 @@ def ranking_views(db: Database) -> None:
 @migrations(name="0013_waves")
 def waves(db: Database) -> None:
     """`feedback.wave`, the mystery-shop or audit wave of a record (docs/ranking.md): empty for
-    the records stored before it; then every view again."""
-    db.execute("ALTER TABLE feedback ADD COLUMN wave TEXT")
+    the records stored before it, after `survey_name` as `cxbridge.layout` has it; then every view again."""
+    db["feedback"].add_column("wave", str)
+    db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
     bi_views(db, VIEW_NAMES)
