@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.services import service_missing
+
 SUPERUSER = "cxbridge"
 
 
@@ -102,10 +104,7 @@ def postgres_url() -> Iterator[str]:
         cluster = throwaway_cluster()
         url = cluster.__enter__()
     except ServerUnavailable as exc:
-        message = f"PostgreSQL tests need a server: {exc} (install the `postgresql` package)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        service_missing(f"PostgreSQL tests need a server: {exc} (install the `postgresql` package)")
     try:
         yield url
     finally:

@@ -5,7 +5,6 @@ heatmap — with the expected labels, user text as text; its screenshot is not b
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 
 from tests.html_pages import Page
 from tests.png_pixels import rgb_pixels
+from tests.services import service_missing
 from tests.test_html_report import CRITERION, STORE, STORES, network, page_of  # noqa: F401  (network: a fixture)
 
 WINDOW = (1000, 1600)
@@ -26,10 +26,7 @@ def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found:
         return found
-    message = "the browser tests need Chromium: apt-get install chromium"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
+    service_missing("the browser tests need Chromium: apt-get install chromium")
 
 
 @pytest.fixture(scope="module")

@@ -259,12 +259,17 @@ def _number(value: object) -> float | None:
     return None if value is None else float(value)
 
 
-def test_stores_are_ranked_per_wave_as_worked_out_by_hand(by_wave):
-    rows = by_wave("SELECT * FROM location_ranking")
+def assert_ranked_as_worked_out(rows: list[dict]) -> None:
+    """location_ranking's rows are EXPECTED_BY_WAVE, each wave starting on its first visit's day."""
     actual = {(r["period"], r["location_id"]): (_number(r["kpi"]), r["rank"], bool(r["is_top"]), bool(r["is_bottom"]),
                                                 r["missing"]) for r in rows}  # fmt: skip
     assert actual == EXPECTED_BY_WAVE
     assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
+
+
+def test_stores_are_ranked_per_wave_as_worked_out_by_hand(by_wave):
+    rows = by_wave("SELECT * FROM location_ranking")
+    assert_ranked_as_worked_out(rows)
 
 
 def test_survey_answers_count_in_the_wave_their_day_falls_in(by_wave):
@@ -345,10 +350,7 @@ def test_stores_are_ranked_per_wave_on_snowflake(tmp_path, snowflake):  # noqa: 
         trend = destination.query("SELECT DISTINCT period, previous_period FROM location_trend")
     finally:
         destination.close()
-    actual = {(r["period"], r["location_id"]): (_number(r["kpi"]), r["rank"], bool(r["is_top"]), bool(r["is_bottom"]),
-                                                r["missing"]) for r in rows}  # fmt: skip
-    assert actual == EXPECTED_BY_WAVE
-    assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
+    assert_ranked_as_worked_out(rows)
     assert trend == [{"period": "Spring", "previous_period": "Winter"}]
 
 
@@ -389,10 +391,7 @@ def test_stores_are_ranked_per_wave_on_the_local_bigquery_api(tmp_path, monkeypa
             report = api.report(by="wave")
         finally:
             destination.close()
-    actual = {(r["period"], r["location_id"]): (_number(r["kpi"]), r["rank"], bool(r["is_top"]), bool(r["is_bottom"]),
-                                                r["missing"]) for r in rows}  # fmt: skip
-    assert actual == EXPECTED_BY_WAVE
-    assert {(r["period"], r["period_start"]) for r in rows} == {("Winter", "2025-01-10"), ("Spring", "2025-02-20")}
+    assert_ranked_as_worked_out(rows)
     assert trend == [{"period": "Spring", "previous_period": "Winter"}]
     assert [(r["wave"], r["program"], r["responses"], r["score"]) for r in report] == [
         ("Winter", "voc", 11, 54.5), ("Winter", "mystery_shop", 7, 80.0), ("Winter", "audit", 5, 84.0),
