@@ -17,6 +17,11 @@ skew the ratios; wall-clock rates are printed too.
 
     python bench/run.py --records 100000
     python bench/run.py --records 100000 --peers
+    python bench/run.py --records 100000 --incremental-only --no-id   # rows keyed by content
+
+`--no-id` leaves the id column out of the mapping, so cxbridge keys each row by its submitted
+time and e-mail (and counts repeated keys) — the re-sync of an appended file then has to count
+the keys of the rows read before.
 
 The last lines are machine-readable:
     records=N cxbridge_rps=… baseline_rps=… ratio=… peak_rss_mb=…
@@ -75,6 +80,12 @@ column = "Effort"
 metric = "ces"
 scale = [1, 7]
 """
+
+
+def config(*, no_id: bool = False) -> str:
+    """The bench source's config; without the id column, rows are keyed by their content (a
+    repeated key counts the rows before it, see docs/files.md)."""
+    return CONFIG.replace('id = "Response ID"\n', "") if no_id else CONFIG
 
 
 def generate(path: Path, records: int, *, seed: int = 7, first: int = 0) -> None:
@@ -366,6 +377,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="turns each contender takes (the median counts)")
     parser.add_argument("--no-incremental", action="store_true", help="leave out the re-syncs")
     parser.add_argument("--incremental-only", action="store_true", help="only the first sync and the re-syncs")
+    parser.add_argument("--no-id", action="store_true",
+                        help="map no id column: cxbridge keys rows by submitted time and e-mail")  # fmt: skip
     parser.add_argument("--dlt-format-sqlite", default="parquet")
     parser.add_argument("--dlt-format-duckdb", default="parquet")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -376,7 +389,7 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory(prefix="cxbridge-bench-") as tmp:
         work = Path(tmp)
-        (work / "cxbridge.toml").write_text(CONFIG, encoding="utf-8")
+        (work / "cxbridge.toml").write_text(config(no_id=args.no_id), encoding="utf-8")
         generate(work / "responses.csv", args.records)
         count = args.records
         names = [] if args.incremental_only else contenders(args.peers)
@@ -393,7 +406,7 @@ def main() -> None:
         steps = None if args.no_incremental else incremental(work, count)
         start = startup(work)
     if args.incremental_only:
-        return _incremental_report(count, steps, start)
+        return _incremental_report(count, steps, start, no_id=args.no_id)
 
     result = {name: median(found) for name, found in timings.items()}
     rps = {name: count / timing.cpu for name, timing in result.items()}
@@ -401,7 +414,7 @@ def main() -> None:
     for name, timing in result.items():
         print(f"{name:18}{rps[name]:>16,.0f}{count / timing.wall:>18,.0f}{timing.rss_mb:>7.0f} MB")
     peak = max(timing.rss_mb for name, timing in result.items() if name.startswith("cxbridge_"))
-    _incremental_report(count, steps, start)
+    _incremental_report(count, steps, start, no_id=args.no_id)
     cx, floor = rps["cxbridge_sqlite"], rps["floor"]
     print(f"records={count} cxbridge_rps={cx:.0f} baseline_rps={floor:.0f} ratio={cx / floor:.2f} "
           f"peak_rss_mb={result['cxbridge_sqlite'].rss_mb:.0f}")
@@ -414,7 +427,9 @@ def main() -> None:
               f"vs_pandas={ratio('cxbridge_sqlite', 'pandas')} peak_rss_mb={peak:.0f}")
 
 
-def _incremental_report(count: int, steps: tuple[Timing, Timing, Timing] | None, start: Timing) -> None:
+def _incremental_report(
+    count: int, steps: tuple[Timing, Timing, Timing] | None, start: Timing, *, no_id: bool = False
+) -> None:
     """The incremental re-syncs' CPU time against the first sync's, and beyond start-up."""
     if steps is None:
         return
@@ -423,7 +438,7 @@ def _incremental_report(count: int, steps: tuple[Timing, Timing, Timing] | None,
           f"{first.cpu:.2f} s; unchanged {unchanged.cpu:.2f} s ({unchanged.cpu / first.cpu:.3f} of the first, "
           f"{unchanged.cpu - start.cpu:.2f} s beyond start-up); +1 % appended {appended.cpu:.2f} s "
           f"({appended.cpu / first.cpu:.3f} of the first)")  # fmt: skip
-    print(f"records={count} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
+    print(f"records={count}{' no_id' if no_id else ''} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
           f"unchanged_beyond_startup_s={unchanged.cpu - start.cpu:.2f} appended_ratio={appended.cpu / first.cpu:.3f}")
 
 

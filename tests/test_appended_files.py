@@ -1,12 +1,14 @@
 """A CSV file that grew by appending since the last sync is read on from where that sync ended:
 only the new rows are read (counted by the run's `read`, not timed), and the tables are those
-of one clean sync of the whole file. Any other change — an edit or a cut in the part read
-before, a file without ids of its own, a workbook — reads the file whole again, as before."""
+of one clean sync of the whole file — rows keyed by their content (no id column) included, a
+repeated key counted on from the rows read before. Any other change — an edit or a cut in the
+part read before, a workbook, a JSON export — reads the file whole again, as before."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 from pathlib import Path
@@ -58,23 +60,52 @@ def append(path: Path, text: str, encoding: str) -> None:
         handle.write(data)
 
 
-def assert_same_as_a_clean_sync(workspace: Workspace, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def assert_same_as_a_clean_sync(
+    workspace: Workspace, root: Path, monkeypatch: pytest.MonkeyPatch, *, stale: int = 0, stale_quarantined: int = 0
+) -> None:
+    """The tables are those of one sync of the file as it is now, but for `stale` records and
+    `stale_quarantined` quarantined rows of rows cut off, or whose key the append changed (a
+    whole read leaves them too: nothing is deleted)."""
     clean = Workspace(root / "clean")
     share_salt(monkeypatch, clean)
+    clean.config.write_text(workspace.config.read_text())  # keyed by content or not, alike
     (clean.root / "responses.csv").write_bytes((workspace.root / "responses.csv").read_bytes())
     clean.sync()
+    kept = {row[0] for row in clean.table("feedback")}
+    assert len({row[0] for row in workspace.table("feedback")} - kept) == stale
     for table in ("feedback", "feedback_scores", "feedback_comments"):
-        assert workspace.table(table, without=LINEAGE) == clean.table(table, without=LINEAGE), table
-    assert workspace.table("quarantine", without=QUARANTINE_LINEAGE) == clean.table(
-        "quarantine", without=QUARANTINE_LINEAGE
-    )
+        ours = [row for row in workspace.table(table, without=LINEAGE) if row[0] in kept]
+        assert ours == clean.table(table, without=LINEAGE), table
+    quarantined = clean.table("quarantine", without=QUARANTINE_LINEAGE)
+    ours = workspace.table("quarantine", without=QUARANTINE_LINEAGE)
+    assert len(ours) - len(quarantined) == stale_quarantined
+    assert [row for row in ours if row in quarantined] == quarantined
+
+
+def keyed_by_content(workspace: Workspace) -> Workspace:
+    """The workspace's source without an id column: rows keyed by submitted time and e-mail."""
+    workspace.config.write_text(workspace.config.read_text().replace('id = "id"\n', ""))
+    return workspace
+
+
+@pytest.fixture(params=["ids", "keys"])
+def synced(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A workspace whose rows have ids of their own, or one whose rows are keyed by content."""
+    workspace = Workspace(tmp_path / "appended")
+    share_salt(monkeypatch, workspace)
+    return keyed_by_content(workspace) if request.param == "keys" else workspace
 
 
 @pytest.fixture
-def synced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    workspace = Workspace(tmp_path / "appended")
+def keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    workspace = Workspace(tmp_path / "keyed")
     share_salt(monkeypatch, workspace)
-    return workspace
+    return keyed_by_content(workspace)
+
+
+def records(workspace: Workspace) -> int:
+    """Rows stored as records or quarantined: one per row read unless two rows share an id."""
+    return workspace.query("SELECT (SELECT COUNT(*) FROM feedback) + (SELECT COUNT(*) FROM quarantine)")[0][0]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "utf-16"])
@@ -114,7 +145,8 @@ def test_a_last_line_the_append_completes_is_read_again(synced: Workspace, tmp_p
     append(path, completion + csv_text(rows(31, 35), header=False), "utf-8")
     [second] = synced.sync().results
     assert second.read == 5 + reread
-    assert_same_as_a_clean_sync(synced, tmp_path, monkeypatch)
+    keyed, cut = 'id = "id"' not in synced.config.read_text(), last.endswith("exam")
+    assert_same_as_a_clean_sync(synced, tmp_path, monkeypatch, stale=1 if keyed and cut else 0)
 
 
 def test_an_edit_before_the_end_reads_the_whole_file_again(synced: Workspace, tmp_path, monkeypatch):
@@ -142,14 +174,72 @@ def test_a_cut_file_and_a_touched_one(synced: Workspace, tmp_path, monkeypatch):
     assert synced.sync().results[0].read == 5  # appended to the cut file: read on from its end
 
 
-def test_rows_without_ids_of_their_own_are_read_whole(tmp_path, monkeypatch):
-    workspace = Workspace(tmp_path / "keyed")
-    workspace.config.write_text(workspace.config.read_text().replace('id = "id"\n', ""))
-    path = workspace.root / "responses.csv"
-    write(path, csv_text(rows(1, 30)), "utf-8")
-    workspace.sync()
-    append(path, csv_text(rows(31, 35), header=False), "utf-8")
-    assert workspace.sync().results[0].read == 35  # a repeated key counts the rows before it
+def repeated(*numbers: int) -> list[list[str]]:
+    """Rows as `rows` makes them, for the given numbers, in that order (repeats included)."""
+    return [rows(n, n)[0] for n in numbers]
+
+
+@pytest.mark.parametrize(
+    "appended",
+    [
+        pytest.param(repeated(31, 32, 33), id="new keys"),
+        pytest.param(repeated(3, 12, 3, 7), id="keys of rows read before"),  # 3 is there twice already
+        pytest.param(repeated(31, 31, 32, 31), id="keys repeated among the new rows"),
+        pytest.param(repeated(12, 31, 12, 31, 3), id="both"),
+    ],
+)
+def test_rows_keyed_by_content_are_read_on_counting_the_keys_before_them(keyed, tmp_path, monkeypatch, appended):
+    path = keyed.root / "responses.csv"
+    before = repeated(*range(1, 13), 3, 3, 14)  # row 3 three times: its key seen 3 times before the append
+    write(path, csv_text(before), "utf-8")
+    keyed.sync()
+    assert records(keyed) == 15
+    append(path, csv_text(appended, header=False), "utf-8")
+    [second] = keyed.sync().results
+    assert second.read == len(appended)
+    assert records(keyed) == 15 + len(appended)  # a repeated row is a record of its own, none overwritten
+    assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch)
+
+
+def test_a_keyed_file_with_an_edit_before_the_end_is_read_whole(keyed, tmp_path, monkeypatch):
+    path = keyed.root / "responses.csv"
+    write(path, csv_text(repeated(*range(1, 21), 4)), "utf-8")
+    keyed.sync()
+    edited = repeated(*range(1, 21), 4, 4, 22)
+    edited[5][3] = "10"  # an answer edited: same key, same record, updated
+    write(path, csv_text(edited), "utf-8")
+    [second] = keyed.sync().results
+    assert (second.read, records(keyed)) == (23, 23)
+    assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch)
+
+
+def test_a_cut_keyed_file_is_read_whole_then_read_on(keyed, tmp_path, monkeypatch):
+    path = keyed.root / "responses.csv"
+    write(path, csv_text(repeated(*range(1, 21), 5)), "utf-8")
+    keyed.sync()
+    write(path, csv_text(repeated(*range(1, 11))), "utf-8")
+    assert keyed.sync().results[0].read == 10
+    append(path, csv_text(repeated(5, 5, 25), header=False), "utf-8")
+    assert keyed.sync().results[0].read == 3
+    assert records(keyed) == 21 + 2  # the cut rows stay; the 5s appended are its 2nd and 3rd rows again
+    assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch, stale=9, stale_quarantined=1)  # rows 11–20
+
+
+JSON_SOURCE = {"connector": "json", "path": "responses.jsonl", "timezone": "UTC",
+               "columns": {"submitted_at": "submitted", "email": "email"}, "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
+
+
+def json_rows(first: int, last: int) -> list[dict[str, str]]:
+    return [dict(zip(SURVEY_HEADER, survey_row(n), strict=True)) for n in range(first, last + 1)]
+
+
+def test_a_json_lines_export_that_grew_is_read_whole(tmp_path):
+    path = tmp_path / "responses.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in json_rows(1, 4)), encoding="utf-8")
+    assert sync_source(tmp_path, JSON_SOURCE).read == 4
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(json_rows(5, 5)[0]) + "\n")
+    assert sync_source(tmp_path, JSON_SOURCE).read == 5
 
 
 def test_a_workbook_that_grew_is_read_whole(tmp_path):
@@ -160,17 +250,21 @@ def test_a_workbook_that_grew_is_read_whole(tmp_path):
     assert sync_source(tmp_path, EXCEL_SOURCE).read == 6
 
 
+@pytest.mark.parametrize("rows_have", ["ids", "keys"])
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
-def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind, tmp_path, monkeypatch):
+def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind, rows_have, tmp_path,
+                                                                                   monkeypatch):  # fmt: skip
     killed, clean = Workspace(tmp_path / "killed", batch_size=20), Workspace(tmp_path / "clean", batch_size=20)
     share_salt(monkeypatch, killed, clean)
+    if rows_have == "keys":
+        keyed_by_content(killed), keyed_by_content(clean)
     url = {
         name: f"{kind}:///{tmp_path / name}.{'db' if kind == 'sqlite' else 'duckdb'}" for name in ("killed", "clean")
     }
     path = killed.root / "responses.csv"
-    write(path, csv_text(rows(1, 200)), "utf-8")
+    write(path, csv_text(rows(1, 200) + repeated(3, 3)), "utf-8")
     assert cxbridge_sync(killed, url["killed"]).returncode == 0
-    append(path, csv_text(rows(201, 400), header=False), "utf-8")  # 10 batches to read on
+    append(path, csv_text(rows(201, 398) + repeated(3, 201), header=False), "utf-8")  # 10 batches to read on
 
     for batches, delay in KILLS:
         run = cxbridge_sync(killed, url["killed"], KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
@@ -188,4 +282,5 @@ def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sy
     assert cursor.replace(str(path.stat().st_mtime_ns), "T") == clean_cursor.replace(
         str((clean.root / "responses.csv").stat().st_mtime_ns), "T"
     )  # the same but for the files' times
-    assert len(expected.results["feedback"][1]) + len(expected.results["quarantine"][1]) == 400
+    stored = len(expected.results["feedback"][1]) + len(expected.results["quarantine"][1])
+    assert stored == (402 if rows_have == "keys" else 398)  # rows keyed alike are records of their own

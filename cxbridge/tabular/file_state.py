@@ -78,7 +78,7 @@ class Plan:
 
 def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool) -> Plan:
     """What to do with `file` given what the cursor `saved` of it; `appendable` says whether
-    the source may read on an appended file (a delimited file whose rows have their own ids)."""
+    the source may read on an appended file (a delimited file)."""
     stat = file.path.stat()
     if isinstance(saved, str):  # the mark of an earlier version: the hash of the whole file and the mapping
         return (

@@ -1,16 +1,18 @@
 """The file source behind the csv, excel and json connectors: every file of the configured
 path, read table by table, each row given a stable native id.
 
-Row ids. A row's native id is its id column when the mapping names one. Otherwise it is a hash
-of the file's identity, the sheet, and the row's key — the key columns (by default the submitted
-time plus e-mail and phone, when mapped; else every cell) — and, for a key seen before in the
-same sheet, how many times it was seen. So re-reading a file writes nothing, appended rows are
-new records, and a row whose answers were edited keeps its record (unless its key changed).
+Row ids (`row_keys`). A row's native id is its id column when the mapping names one. Otherwise
+it is a hash of the file's identity, the sheet, and the row's key — the key columns (by default
+the submitted time plus e-mail and phone, when mapped; else every cell) — and, for a key seen
+before in the same sheet, how many times it was seen. So re-reading a file writes nothing,
+appended rows are new records, and a row whose answers were edited keeps its record (unless its
+key changed).
 
 Incremental reads. The cursor holds the state of each file read (`file_state`): an unchanged
-file is not read again; a CSV file with an id column that grew by appending is read on from
-where the last read ended; any other change reads the file again, and the engine's content hash
-writes only the rows that are new or changed.
+file is not read again; a CSV file that grew by appending is read on from where the last read
+ended (rows keyed by their content count the keys of the rows read before, see `_file_rows`);
+any other change reads the file again, and the engine's content hash writes only the rows that
+are new or changed.
 """
 
 from __future__ import annotations
@@ -25,16 +27,15 @@ from cxbridge import exports
 from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
-from cxbridge.identity import content_id
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
-from cxbridge.tables import to_json
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
+from cxbridge.tabular.row_keys import RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.table import Row, Table, header_key
@@ -104,9 +105,8 @@ class FileStream(Stream):
 
     def _plan(self, file: SourceFile, saved: dict[str, Any]) -> Plan:
         """Pass the file over, read on from where the last read ended, or read it whole (see
-        `file_state`). Only rows with ids of their own are read on: a row keyed by its content
-        counts the rows of the same key before it, which only a whole read sees."""
-        appendable = file.kind == "delimited" and bool(self.config.columns.id)
+        `file_state`)."""
+        appendable = file.kind == "delimited"
         return plan(file, saved.get(file.identity), self._config_hash, appendable=appendable)
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
@@ -164,7 +164,13 @@ class FileStream(Stream):
         return self._progress.now() if self._progress is not None else None
 
     def _file_rows(self, file: SourceFile, headers: SourceHeaders, todo: Plan) -> Iterator[dict[str, Any]]:
-        for table in open_tables(file, self.config, self.definition, headers=headers, resume=todo.resume):
+        """The rows of the file, or those after the part read before when it is read on. Rows
+        keyed by their content count the keys of the rows before them: without ids of their own,
+        the part read before is read again for its keys alone (nothing of it normalized)."""
+        recount = todo.resume is not None and not self.config.columns.id
+        resume = None if recount else todo.resume
+        after = todo.resume[1] if recount and todo.resume is not None else 0
+        for table in open_tables(file, self.config, self.definition, headers=headers, resume=resume):
             self.normalizer.learn_table(table)
             if todo.resume is not None and self.config.date_order is None and todo.state is not None:
                 saved = todo.state.date_order  # the rows read before decided it: the new ones read alike
@@ -172,7 +178,7 @@ class FileStream(Stream):
             self._look_for_unmapped_scores(table)
             if self._progress is not None:
                 self._progress.reading(file, table)
-            yield from self._table_rows(table)
+            yield from self._table_rows(table, after=after)
             self._whole = table.position.whole
 
     def _look_for_unmapped_scores(self, table: Table) -> None:
@@ -185,18 +191,23 @@ class FileStream(Stream):
             return
         self.unmapped.update(dict.fromkeys(found))
 
-    def _table_rows(self, table: Table) -> Iterator[dict[str, Any]]:
+    def _table_rows(self, table: Table, *, after: int = 0) -> Iterator[dict[str, Any]]:
+        """The table's rows with their native ids; rows up to record `after` (read before) only
+        have their keys counted."""
         keys = RowKeys(table, self.config)
         submitted = header_key(self.config.columns.submitted_at or "")
         for row in table.rows():
             if _only_a_timestamp(row, submitted):
+                continue
+            native = keys.native_id(row)
+            if row.number <= after:
                 continue
             raw: dict[str, Any] = {"file": table.file, "row": row.number, "values": row.values}
             if table.sheet is not None:
                 raw["sheet"] = table.sheet
             if row.labels:
                 raw["labels"] = row.labels
-            raw["id"] = keys.native_id(row)
+            raw["id"] = native
             yield raw
 
     def native_id(self, raw: dict[str, Any]) -> str:
@@ -236,36 +247,6 @@ class FilesRead:
     def now(self) -> ReadProgress:
         within = int(self.current[0] * self.current[1].share) if self.current else 0
         return ReadProgress(done=self.done + within, total=sum(self.sizes.values()))
-
-
-class RowKeys:
-    """Native ids of one table's rows (see the module docstring)."""
-
-    def __init__(self, table: Table, config: FileSourceConfig):
-        self.id_column = header_key(config.columns.id) if config.columns.id else None
-        if config.key_columns:
-            self.key_columns: list[str] | None = [header_key(c) for c in config.key_columns]
-        elif config.columns.submitted_at:
-            chosen = [config.columns.submitted_at, config.columns.email, config.columns.phone]
-            self.key_columns = [header_key(c) for c in chosen if c]
-        else:
-            self.key_columns = None  # the whole row
-        self.prefix = (table.file, table.sheet or "")
-        self.seen: set[int] = set()
-        self.repeats: dict[int, int] = {}
-
-    def native_id(self, row: Row) -> str | None:
-        if self.id_column is not None:
-            value = row.values.get(self.id_column)
-            return None if value is None else str(value)
-        values = row.values if self.key_columns is None else [row.values.get(c) for c in self.key_columns]
-        base = content_id(*self.prefix, to_json(values))
-        number = int(base[:16], 16)
-        if number not in self.seen:
-            self.seen.add(number)
-            return base
-        self.repeats[number] = self.repeats.get(number, 0) + 1
-        return content_id(base, self.repeats[number])
 
 
 def _saved_files(cursor: Any) -> dict[str, Any]:

@@ -1,0 +1,87 @@
+"""Native ids of a table's rows: the id column when the mapping names one; else a hash of the
+file's identity, the sheet and the row's key, and, for a key seen before in the same sheet, how
+many times it was seen (see `cxbridge.tabular.source`).
+
+A file read on from where an earlier read ended counts those repeats from what that read saw:
+the `KeyTable` of the part read before (each key's 64-bit number, as many times as it was seen),
+or, without one, the keys of the rows read before counted again without normalizing them."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from itertools import chain
+
+from cxbridge.identity import content_id
+from cxbridge.tables import to_json
+from cxbridge.tabular.config import FileSourceConfig
+from cxbridge.tabular.table import Row, Table, header_key
+
+
+class KeyTable:
+    """The keys of the rows read before: their 64-bit numbers, sorted, each as many times as a
+    row had it."""
+
+    def __init__(self, numbers: array):
+        self.numbers = numbers
+
+    def times(self, number: int) -> int:
+        """How many rows read before had this key."""
+        return bisect_right(self.numbers, number) - bisect_left(self.numbers, number)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+
+NO_KEYS = KeyTable(array("Q"))
+
+
+class RowKeys:
+    """Native ids of one table's rows, counting repeated keys on from `before` (the rows read
+    before this read, when it goes on from where an earlier one ended)."""
+
+    def __init__(self, table: Table, config: FileSourceConfig, *, before: KeyTable = NO_KEYS):
+        self.id_column = header_key(config.columns.id) if config.columns.id else None
+        if config.key_columns:
+            self.key_columns: list[str] | None = [header_key(c) for c in config.key_columns]
+        elif config.columns.submitted_at:
+            chosen = [config.columns.submitted_at, config.columns.email, config.columns.phone]
+            self.key_columns = [header_key(c) for c in chosen if c]
+        else:
+            self.key_columns = None  # the whole row
+        self.prefix = (table.file, table.sheet or "")
+        self.before = before
+        self.seen: set[int] = set()
+        self.repeats: dict[int, int] = {}
+        self.read = array("Q")  # the key of each row given an id by this read, in order
+        self.last_row = 0  # the number of the last of them
+
+    @property
+    def keyed(self) -> bool:
+        """Whether rows are keyed by their content (no id column)."""
+        return self.id_column is None
+
+    def native_id(self, row: Row) -> str | None:
+        if self.id_column is not None:
+            value = row.values.get(self.id_column)
+            return None if value is None else str(value)
+        values = row.values if self.key_columns is None else [row.values.get(c) for c in self.key_columns]
+        base = content_id(*self.prefix, to_json(values))
+        number = int(base[:16], 16)
+        self.read.append(number)
+        self.last_row = row.number
+        if number not in self.seen:
+            self.seen.add(number)
+            earlier = self.before.times(number) if self.before.numbers else 0
+            if not earlier:
+                return base
+            self.repeats[number] = earlier
+            return content_id(base, earlier)
+        self.repeats[number] = self.repeats.get(number, 0) + 1
+        return content_id(base, self.repeats[number])
+
+    def through(self, record: int) -> KeyTable:
+        """The key table of the rows read before and of this read's rows up to `record` (the
+        last whole record: a last row without a line break is read again next time)."""
+        read = self.read[:-1] if self.read and self.last_row > record else self.read
+        return KeyTable(array("Q", sorted(chain(self.before.numbers, read))))
