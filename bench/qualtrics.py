@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,8 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "bench"), str(ROOT)]
-from files import report, timed  # noqa: E402 - the shared child-process timing
-from run import generate, timed_baseline  # noqa: E402 - the foundation's baseline, same run
+from run import child, generate  # noqa: E402 - the foundation's floor and child-process timing, same run
 
 from tests.qualtrics_api import TOKEN, QualtricsAccount, qualtrics, response  # noqa: E402
 
@@ -69,18 +69,30 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="cxbridge-bench-qualtrics-") as tmp:
             work = Path(tmp)
-            generate(work / "clean.csv", args.records)
-            count, base = timed_baseline(work / "clean.csv", work / "baseline.db")
-            baseline_rps = count / base.cpu
-            print(f"baseline (csv + sqlite3, {count:,} clean rows): {baseline_rps:,.0f} records/s (CPU)")
+            generate(work / "responses.csv", args.records)
+            floor = child([sys.executable, str(ROOT / "bench" / "run.py"), "--child", "floor", "--work", str(work)], work)
+            floor_rps = args.records / floor.cpu
+            print(f"floor (csv + sqlite3, {args.records:,} clean rows): {floor_rps:,.0f} records/s (CPU)")
             url = server.stdout.readline().strip()
             (work / "qualtrics.toml").write_text(CONFIG.format(url=url), encoding="utf-8")
-            os.environ["QUALTRICS_API_TOKEN"] = TOKEN
-            timing, rss, output = timed(["sync", "--config", "qualtrics.toml", "--db", "q.db", "--no-progress"], work)
+            env = {**os.environ, "QUALTRICS_API_TOKEN": TOKEN, "CXBRIDGE_LOAD_PLUGINS": ""}
+            command = [sys.executable, "-m", "cxbridge", "sync", "--config", "qualtrics.toml", "--db", "q.db", "--no-progress"]
+            timing = child(command, work, env)
+            written = _count(work / "q.db")
     finally:
         server.kill()
-    print(output)
-    print(f"baseline_rps={baseline_rps:.0f} " + report("qualtrics", args.records, timing, rss, baseline_rps))
+    if written != args.records:
+        raise SystemExit(f"the sync wrote {written} records, not {args.records}")
+    rps = args.records / timing.cpu
+    print(f"qualtrics: {rps:,.0f} records/s (CPU, {timing.cpu:.1f} s), {args.records / timing.wall:,.0f} wall; "
+          f"peak RSS {timing.rss_mb:.0f} MB")
+    print(f"baseline_rps={floor_rps:.0f} qualtrics_records={args.records} qualtrics_rps={rps:.0f} "
+          f"qualtrics_ratio={rps / floor_rps:.2f} qualtrics_rss_mb={timing.rss_mb:.0f}")
+
+
+def _count(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM feedback").fetchone()[0]
 
 
 if __name__ == "__main__":

@@ -1,0 +1,161 @@
+"""Every row of a Qualtrics survey with many varied responses, synced through the fake v3 API
+(tests/qualtrics_api.py), against what the test works out from the responses it sent: the
+record columns, every score with its category and normalized value, every comment, the
+answers and attributes, and the quarantine of answers off their scale. Pins down the
+connector's reading and normalizing while they are made faster (issue 19)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxbridge.plugins.qualtrics.source import QualtricsSource
+from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, response
+from tests.sqlite_runs import sync_source
+
+SURVEY = "SV_rows"
+SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"]
+COMMENTS = ["", "Friendly staff", "  Slow at the till  ", "   ", "Очень доволен"]
+COUNT = 150
+sync = partial(sync_source, name="stores")
+
+
+def varied(n: int) -> dict[str, Any]:
+    """Response n: NPS 0–12 (11 and 12 are off the scale), CSAT 1–5 or blank, with or without
+    its label, CES 1–5 or missing, comments blank or padded, unfinished ones, embedded data."""
+    record = response(n, nps=n % 13, csat=n % 5 + 1, effort=n % 5 + 1, comment=COMMENTS[n % 5], store=f"S{n % 4:02d}",
+                      day=n % 28 + 1, finished=int(n % 7 != 0))  # fmt: skip
+    values, labels = record["values"], record["labels"]
+    labels["QID2"] = SATISFACTION[values["QID2"] - 1]
+    if n % 6 == 0:
+        values["QID2"] = ""  # a skipped question: no answer, no score
+        del labels["QID2"]
+    elif n % 6 == 1:
+        del labels["QID2"]  # the label comes from the definition's choices
+    if n % 4 == 0:
+        del values["QID3"]
+    if n % 9 == 0:
+        values["StoreID"] = ""
+    values["plan"] = ["gold", "silver", ""][n % 3]
+    return record
+
+
+def expected(n: int) -> dict[str, Any] | None:
+    """The feedback row the test works out for response n (None: quarantined)."""
+    record = varied(n)
+    values = record["values"]
+    nps = values["QID1"]
+    if nps > 10:
+        return None
+    csat = values["QID2"] or None
+    effort = values.get("QID3")
+    text = values.get("QID4_TEXT", "").strip() or None
+    recorded = values["recordedDate"]
+    answers = {"QID1": nps, "QID2": csat, "QID3": effort, "QID4_TEXT": values.get("QID4_TEXT"), "QID5_1": 4, "QID5_2": 2}
+    return {
+        "survey_id": SURVEY,
+        "nps": nps,
+        "nps_group": "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor",
+        "csat": None if csat is None else float(csat),
+        "csat_normalized": None if csat is None else (csat - 1) / 4 * 100,
+        "ces": None if effort is None else float(effort),
+        "ces_normalized": None if effort is None else (5 - effort) / 4 * 100,  # "very low effort" is 1: lower is better
+        "comment": text,
+        "location_id": values["StoreID"] or None,
+        "status": "complete" if values["finished"] else "partial",
+        "channel": "email",
+        "language": "en",
+        "submitted_at": recorded[:19] + ".250000Z",
+        "attributes": {"plan": values["plan"]} if values["plan"] else {},
+        "answers": {key: value for key, value in answers.items() if value not in (None, "")},
+        "csat_label": None if csat is None else SATISFACTION[csat - 1],
+    }
+
+
+def category(metric: str, value: float) -> str:
+    if metric == "nps":
+        return "promoter" if value >= 9 else "passive" if value >= 7 else "detractor"
+    if metric == "csat":
+        return "satisfied" if value >= 4 else "neutral" if value == 3 else "dissatisfied"
+    return "low_effort" if value <= 2 else "neutral" if value == 3 else "high_effort"
+
+
+@pytest.fixture
+def synced(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    return sync_rows(tmp_path)
+
+
+def sync_rows(folder: Path) -> Path:
+    account = QualtricsAccount()
+    account.add_survey(SURVEY, "Store visit rows")
+    account.put(SURVEY, *(varied(n) for n in range(1, COUNT + 1)))
+    with qualtrics(account) as api:
+        result = sync(folder, {"connector": "qualtrics", "base_url": api.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                               "surveys": [SURVEY], "columns": {"location_id": "StoreID"}})  # fmt: skip
+    off_scale = sum(1 for n in range(1, COUNT + 1) if expected(n) is None)
+    assert (result.status, result.read, result.written, result.quarantined) == (
+        "success", COUNT, COUNT - off_scale, off_scale), result.error  # fmt: skip
+    return folder
+
+
+def rows(folder: Path, sql: str) -> list[sqlite3.Row]:
+    with sqlite3.connect(folder / "cxbridge.db") as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(sql).fetchall()
+
+
+def test_every_record_has_the_columns_worked_out_from_its_response(synced):
+    stored = {row["source_record_id"]: row for row in rows(synced, "SELECT * FROM feedback")}
+    wanted = {f"R_{n:04d}abcd": row for n in range(1, COUNT + 1) if (row := expected(n)) is not None}
+    assert set(stored) == set(wanted)
+    for rid, want in wanted.items():
+        row = stored[rid]
+        columns = [key for key in want if key not in ("attributes", "answers", "csat_label")]
+        assert {key: row[key] for key in columns} == {key: want[key] for key in columns}, rid
+        attributes = json.loads(row["attributes"])
+        attributes.pop("topics", None)  # the built-in topic tagger's, from the comment (tests/test_topics*.py)
+        assert attributes == want["attributes"], rid
+        answers = json.loads(row["answers"])
+        assert {key: answer["value"] for key, answer in answers.items()} == want["answers"], rid
+        assert answers.get("QID2", {}).get("label") == want["csat_label"], rid
+        assert answers["QID5_1"]["label"] == "Agree" and answers["QID5_2"]["label"] == "Disagree"
+        assert row["respondent_key"] and "@" not in row["respondent_key"] and "@" not in row["raw"]
+    assert len({row["respondent_key"] for row in stored.values()}) == len(stored)  # one shopper each
+
+
+def test_every_score_and_comment_is_stored_with_its_category(synced):
+    wanted_scores, wanted_comments = set(), set()
+    for n in range(1, COUNT + 1):
+        if (want := expected(n)) is None:
+            continue
+        rid = f"R_{n:04d}abcd"
+        for metric, question, low, high in (("nps", "QID1", 0, 10), ("csat", "QID2", 1, 5), ("ces", "QID3", 1, 5)):
+            value = want[metric]
+            if value is not None:
+                normalized = value * 10.0 if metric == "nps" else want[f"{metric}_normalized"]
+                wanted_scores.add((rid, metric, question, float(value), low, high, normalized, category(metric, value)))
+        if want["comment"]:
+            wanted_comments.add((rid, "QID4_TEXT", "What could we do better?", want["comment"]))
+    scores = rows(synced, "SELECT source_record_id, metric, question_id, value, scale_min, scale_max, normalized, "
+                          "category FROM feedback_scores JOIN feedback USING (record_id)")  # fmt: skip
+    comments = rows(synced, "SELECT source_record_id, question_id, question_text, text "
+                            "FROM feedback_comments JOIN feedback USING (record_id)")  # fmt: skip
+    assert {tuple(row) for row in scores} == wanted_scores and len(scores) == len(wanted_scores)
+    assert {tuple(row) for row in comments} == wanted_comments and len(comments) == len(wanted_comments)
+
+
+def test_answers_off_the_nps_scale_are_quarantined_naming_the_question(synced):
+    quarantined = rows(synced, "SELECT source_record_id, field, error FROM quarantine ORDER BY source_record_id")
+    wanted = [f"R_{n:04d}abcd" for n in range(1, COUNT + 1) if expected(n) is None]
+    assert [row["source_record_id"] for row in quarantined] == wanted
+    for row in quarantined:
+        nps = varied(int(row["source_record_id"][2:6]))["values"]["QID1"]
+        assert row["field"] == "QID1"
+        assert row["error"].startswith(f"question 'QID1': nps answer {nps} is outside its scale 0–10"), row["error"]
