@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from cxbridge.plugins.qualtrics.responses import SurveyReader
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, response
 from tests.sqlite_runs import sync_source
@@ -37,8 +38,12 @@ def varied(n: int) -> dict[str, Any]:
         del labels["QID2"]
     elif n % 6 == 1:
         del labels["QID2"]  # the label comes from the definition's choices
+    elif n % 6 == 2:
+        labels["QID2"] = labels["QID2"].upper()  # the same value shown with another label
     if n % 4 == 0:
         del values["QID3"]
+    elif n % 10 == 3:
+        values["QID3"] = str(values["QID3"])  # the same answer as text
     if n % 9 == 0:
         values["StoreID"] = ""
     values["plan"] = ["gold", "silver", ""][n % 3]
@@ -53,10 +58,10 @@ def expected(n: int) -> dict[str, Any] | None:
     if nps > 10:
         return None
     csat = values["QID2"] or None
-    effort = values.get("QID3")
+    effort = int(values["QID3"]) if "QID3" in values else None
     text = values.get("QID4_TEXT", "").strip() or None
     recorded = values["recordedDate"]
-    answers = {"QID1": nps, "QID2": csat, "QID3": effort, "QID4_TEXT": values.get("QID4_TEXT"), "QID5_1": 4, "QID5_2": 2}
+    answers = {"QID1": nps, "QID2": csat, "QID3": values.get("QID3"), "QID4_TEXT": values.get("QID4_TEXT"), "QID5_1": 4, "QID5_2": 2}
     return {
         "survey_id": SURVEY,
         "nps": nps,
@@ -73,7 +78,7 @@ def expected(n: int) -> dict[str, Any] | None:
         "submitted_at": recorded[:19] + ".250000Z",
         "attributes": {"plan": values["plan"]} if values["plan"] else {},
         "answers": {key: value for key, value in answers.items() if value not in (None, "")},
-        "csat_label": None if csat is None else SATISFACTION[csat - 1],
+        "csat_label": None if csat is None else SATISFACTION[csat - 1].upper() if n % 6 == 2 else SATISFACTION[csat - 1],
     }
 
 
@@ -98,7 +103,7 @@ def sync_rows(folder: Path) -> Path:
     account.put(SURVEY, *(varied(n) for n in range(1, COUNT + 1)))
     with qualtrics(account) as api:
         result = sync(folder, {"connector": "qualtrics", "base_url": api.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                               "surveys": [SURVEY], "columns": {"location_id": "StoreID"}})  # fmt: skip
+                               "surveys": [SURVEY], "columns": {"location_id": "StoreID"}}, shared_salt=True)  # fmt: skip
     off_scale = sum(1 for n in range(1, COUNT + 1) if expected(n) is None)
     assert (result.status, result.read, result.written, result.quarantined) == (
         "success", COUNT, COUNT - off_scale, off_scale), result.error  # fmt: skip
@@ -159,3 +164,30 @@ def test_answers_off_the_nps_scale_are_quarantined_naming_the_question(synced):
         nps = varied(int(row["source_record_id"][2:6]))["values"]["QID1"]
         assert row["field"] == "QID1"
         assert row["error"].startswith(f"question 'QID1': nps answer {nps} is outside its scale 0–10"), row["error"]
+
+
+def test_answers_worked_out_once_per_value_store_what_working_each_out_stores(tmp_path, monkeypatch):
+    """The survey reader's memory of answer keys and values (`SurveyReader.remembered`) changes
+    no row, score, comment or quarantine reason against reading every answer afresh."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    stored = []
+    for remembered in (SurveyReader.remembered, 0):
+        monkeypatch.setattr(SurveyReader, "remembered", remembered)
+        folder = tmp_path / f"remembered-{remembered}"
+        folder.mkdir()
+        sync_rows(folder)
+        stored.append({
+            "feedback": [tuple(row) for row in rows(folder, "SELECT * FROM feedback ORDER BY record_id")],
+            "scores": [tuple(row) for row in rows(folder, "SELECT * FROM feedback_scores ORDER BY record_id, metric")],
+            "comments": [tuple(row) for row in rows(folder, "SELECT * FROM feedback_comments ORDER BY record_id")],
+            "quarantine": [tuple(row) for row in rows(folder, "SELECT record_id, raw, error, field FROM quarantine "
+                                                              "ORDER BY record_id")],
+        })  # fmt: skip
+    lineage = {"ingested_at", "sync_run_id"}
+    columns = [c for (_, c, *_) in sqlite3.connect(tmp_path / "remembered-0" / "cxbridge.db").execute(
+        "PRAGMA table_info(feedback)")]  # fmt: skip
+    for found in stored:
+        found["feedback"] = [tuple(v for c, v in zip(columns, row) if c not in lineage) for row in found["feedback"]]
+    assert stored[0] == stored[1]
+    assert len(stored[0]["feedback"]) == COUNT - len(stored[0]["quarantine"]) > 0

@@ -29,7 +29,13 @@ _KINDS = {"nps": "nps", "choice": "choice", "multi": "multi", "text": "text"}
 
 
 class SurveyReader:
-    """Turns the responses of one survey into records."""
+    """Turns the responses of one survey into records. What each answer key is (metadata,
+    embedded data or which question) is worked out once per key, and the answer a question's
+    value (and label) makes once per distinct value: the records after reuse them (issue 19)."""
+
+    remembered = 1024
+    """How many distinct values per answer key (or mapped field) keep what they make; 0 works
+    every answer out afresh (tests compare both)."""
 
     def __init__(self, definition: SurveyDefinition | None, plan: QuestionPlan, columns: dict[str, str]):
         self.definition = definition
@@ -37,6 +43,11 @@ class SurveyReader:
         self.columns = FIELD_DEFAULTS | columns
         self.mapped = set(self.columns.values())
         self._questions: dict[str, tuple[Question, tuple[str, ...]] | None] = {}
+        self._kinds: dict[str, Any] = {}  # answer key → _LEFT_OUT, _ATTRIBUTE or its question
+        self._answers: dict[str, dict[tuple[type, Any, Any], AnswerInput | None]] = {}
+        self._mapped_fields = [(name, key) for name, key in self.columns.items()
+                               if name not in ("submitted_at", "email", "phone")]  # fmt: skip
+        self._field_values: dict[str, dict[tuple[type, Any], Any]] = {name: {} for name, _ in self._mapped_fields}
         keys = definition.answer_keys() if definition else []
         keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
         questions = (found for key in keys if key not in self.mapped and (found := self._question(key)) is not None)
@@ -48,13 +59,16 @@ class SurveyReader:
         found = self._fields(values)
         contact = values.get(self.columns.get("email", ""))
         answers, attributes = [], {}
+        kinds = self._kinds
         for key, value in values.items():
-            if key in self.mapped or key in SKIPPED or key.endswith("_NPS_GROUP") or value in (None, ""):
+            kind = kinds.get(key)
+            if kind is None:
+                kind = kinds[key] = self._kind(key)
+            if kind is _LEFT_OUT or value is None or value == "":
                 continue
-            question = self._question(key)
-            if question is None:
+            if kind is _ATTRIBUTE:
                 attributes[key] = value
-            elif (answer := self._answer(question, value, labels.get(key))) is not None:
+            elif (answer := self._answer(key, kind, value, labels.get(key))) is not None:
                 answers.append(answer)
         return builder.build(
             native_id=str(raw["responseId"]),
@@ -68,12 +82,35 @@ class SurveyReader:
             **found,
         )
 
+    def _kind(self, key: str) -> Any:
+        """What answer key `key` is: left out (mapped, metadata, Qualtrics' NPS group), embedded
+        data (an attribute), or the question it answers."""
+        if key in self.mapped or key in SKIPPED or key.endswith("_NPS_GROUP"):
+            return _LEFT_OUT
+        question = self._question(key)
+        return _ATTRIBUTE if question is None else question
+
     def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
         found = {}
-        for name, key in self.columns.items():
-            if name in ("submitted_at", "email", "phone") or values.get(key) in (None, ""):
+        for name, key in self._mapped_fields:
+            value = values.get(key)
+            if value is None or value == "":
                 continue
-            found[name] = coerce.field_value(name, values[key], column=key)
+            known = self._field_values[name]
+            if not (self.remembered and _rememberable(value)):
+                found[name] = coerce.field_value(name, value, column=key)
+                continue
+            result = known.get((type(value), value), _UNSEEN)
+            if result is _UNSEEN:
+                try:
+                    result = coerce.field_value(name, value, column=key)
+                except DataError as exc:
+                    result = exc
+                if len(known) < self.remembered:
+                    known[(type(value), value)] = result
+            if isinstance(result, DataError):
+                raise DataError(str(result), field=result.field)
+            found[name] = result
         return found
 
     def _submitted(self, values: dict[str, Any]) -> Any:
@@ -100,7 +137,29 @@ class SurveyReader:
                 self._questions[key] = None
         return self._questions[key]
 
-    def _answer(self, found: tuple[Question, tuple[str, ...]], value: Any, label: Any) -> AnswerInput | None:
-        question, parents = found
+    def _answer(self, key: str, found: tuple[Question, tuple[str, ...]], value: Any, label: Any) -> AnswerInput | None:
+        """The answer `value` (shown as `label`) makes, the same object for the same value and
+        label each time: nothing downstream changes an AnswerInput."""
         shown = str(label) if isinstance(label, str | int | float) else None
-        return self.plan.answer(question, value, label=shown, also=parents)
+        if not (self.remembered and _rememberable(value)):
+            return self.plan.answer(found[0], value, label=shown, also=found[1])
+        known = self._answers.get(key)
+        if known is None:
+            known = self._answers[key] = {}
+        answer = known.get((type(value), value, shown), _UNSEEN)
+        if answer is _UNSEEN:
+            answer = self.plan.answer(found[0], value, label=shown, also=found[1])
+            if len(known) < self.remembered:
+                known[(type(value), value, shown)] = answer
+        return answer
+
+
+_LEFT_OUT = object()
+_ATTRIBUTE = object()
+_UNSEEN = object()
+_SCALARS = frozenset((str, int, float, bool))
+
+
+def _rememberable(value: Any) -> bool:
+    """A value whose (type, value) says all of it: a scalar, but not -0.0 (equal to 0.0)."""
+    return type(value) in _SCALARS and not (type(value) is float and value == 0)
