@@ -5,11 +5,11 @@ upsert skip records that did not change."""
 from __future__ import annotations
 
 import hashlib
-import json
 import marshal
 from dataclasses import dataclass
 from typing import Any
 
+from cxbridge.json_text import to_json
 from cxbridge.records import FeedbackRecord
 from cxbridge.timestamps import format_timestamp
 
@@ -45,14 +45,6 @@ class RecordRows:
     scores: list[tuple[Any, ...]]
     comments: list[tuple[Any, ...]]
     content_hash: str
-
-
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
-
-
-def to_json(value: Any) -> str:
-    """Compact JSON, non-ASCII kept as is, unknown types as their str()."""
-    return _encode(value)
 
 
 def _content_hash(*parts: Any) -> str:

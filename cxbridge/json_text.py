@@ -1,0 +1,66 @@
+"""The JSON text cxbridge stores (`answers`, `attributes`, `raw`, quarantined payloads, cursors)
+and hashes (row content ids): compact, non-ASCII kept as is, unknown types as their str() —
+byte for byte what `json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)`
+writes, since stored rows and ids must not change with the encoder.
+
+orjson writes most values ten times faster and, for these, the same bytes. It is used only when
+nothing in the value can come out differently, else the json module writes it:
+
+- every object in the value is an exact str, int, float, bool, None, list, tuple or dict
+  (marshal, which accepts nothing else, says so in C): json writes subclasses through their own
+  methods, an Enum or a date through `default=str`, which orjson writes otherwise;
+- no float is NaN or infinite (json writes `NaN`, orjson `null`), none is written with an
+  exponent or as 0.0000… (json writes 1e-05 where orjson writes 0.00001; any number that
+  could be written so sends the value to json);
+- orjson accepts it (it refuses ints beyond 64 bits, keys that are not str, lone surrogates
+  and nesting deeper than 255).
+
+Without orjson installed (an environment made before it became a dependency) everything goes
+through json: the same text, slower.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import re
+from typing import Any
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - an environment from before orjson was a dependency
+    orjson = None  # type: ignore[assignment]
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+_NONFINITE = re.compile(rb"[g\xe7].{6}[\xf0-\xff][\x7f\xff]", re.DOTALL)
+"""A float in marshal's bytes (type code `g`, with or without its reference flag, then 8 bytes
+little-endian) whose exponent bits are all set: NaN or an infinity. Other bytes may match too:
+such a value is then written by json, the same text."""
+_EXPONENT_OR_TINY = re.compile(rb"[0-9]e[-+]|0\.0000")
+"""A number written with an exponent or below 0.0001, which orjson may write unlike json (or a
+string that reads so: json writes it, the same)."""
+_FLOATS_AS_READ = orjson is not None and orjson.dumps([1e16, 1e-10, 1e-7]) == b"[1e+16,1e-10,1e-7]"
+"""Whether this orjson writes exponents as `_EXPONENT_OR_TINY` finds them; else json writes all."""
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON, non-ASCII kept as is, unknown types as their str() (see the module docstring)."""
+    text = orjson_text(value)
+    return _encode(value) if text is None else text.decode()
+
+
+def orjson_text(value: Any) -> bytes | None:
+    """orjson's JSON of `value` when it is byte for byte json's, else None."""
+    if not _FLOATS_AS_READ:
+        return None
+    try:
+        packed = marshal.dumps(value)  # ValueError: an object not of the exact builtin types
+        text = orjson.dumps(value)  # JSONEncodeError, a TypeError
+    except (ValueError, TypeError):
+        return None
+    if (0x7F in packed or 0xFF in packed) and _NONFINITE.search(packed):
+        return None
+    if (0x2B in text or text.find(b"e-") >= 0 or text.find(b"0.0000") >= 0) and _EXPONENT_OR_TINY.search(text):
+        return None
+    return text
