@@ -29,6 +29,7 @@ from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
+from cxbridge.loop.matching import CaseRules
 from cxbridge.loop.opening import cases_to_open
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
@@ -103,7 +104,7 @@ class Engine:
         self._dry_run = DryRun(destination) if options.dry_run else None
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
         self.identity = IdentityResolver(destination, identity or IdentityRules())
-        self._rules = options.loop.effective_rules
+        self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
         self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)

@@ -3,13 +3,15 @@ way each change is recorded as an event."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
-import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -127,8 +129,7 @@ class CaseEvent:
         return _row(FEEDBACK_CASE_EVENTS.column_names, self.__dict__)
 
 
-@dataclass(frozen=True)
-class OpenedCase:
+class OpenedCase(NamedTuple):
     """What opening one case writes, in the transaction of the record that opened it: the case,
     its `opened` event and one pending delivery per action of its rule."""
 
@@ -145,31 +146,47 @@ class OpenedCase:
         return self.case[1]
 
 
-def open_case(
-    *,
-    record: dict[str, Any],
-    rule: str,
-    matched: str,
-    owner: str | None,
-    sla_hours: float,
-    actions: list[str],
-    opened_at: str,
-    run_id: str,
-) -> OpenedCase:
-    """The rows of a new case for a stored record's fields (`record_id`, `source`, `location_id`)."""
-    identifier = case_id(record["record_id"])
-    opened = parse_timestamp(opened_at)
-    assert opened is not None
-    values = {
-        "case_id": identifier, "record_id": record["record_id"], "source": record["source"],
-        "location_id": record.get("location_id"), "rule": rule, "matched": matched, "status": CaseStatus.OPEN.value,
-        "owner": owner, "opened_at": opened_at, "due_at": due_at(opened, sla_hours), "updated_at": opened_at,
-        "sync_run_id": run_id,
-    }  # fmt: skip
-    event = CaseEvent(identifier, opened_at, SYNC_ACTOR, "opened", None, CaseStatus.OPEN.value,
-                      f"rule {rule}: {matched}", opening_event_id(identifier))  # fmt: skip
-    deliveries = [pending_delivery(identifier, action, created_at=opened_at) for action in actions]
-    return OpenedCase(_row(FEEDBACK_CASES.column_names, values), event.row(), deliveries)
+def _layout(columns: tuple[str, ...], given: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function putting values given in the order of `given`, then one None, into the order
+    of `columns` (a column not given gets the None)."""
+    missing = len(given)
+    return itemgetter(*(given.index(column) if column in given else missing for column in columns))
+
+
+_OPENED_CASE = ("case_id", "record_id", "source", "location_id", "rule", "matched", "status", "owner", "opened_at",
+                "due_at", "updated_at", "sync_run_id")  # fmt: skip
+_OPENING_EVENT = ("event_id", "case_id", "event_at", "actor", "kind", "to_value", "note")
+_PENDING = ("delivery_id", "case_id", "action", "status", "attempts", "created_at", "next_attempt_at")
+_case_row = _layout(FEEDBACK_CASES.column_names, _OPENED_CASE)
+_event_row = _layout(FEEDBACK_CASE_EVENTS.column_names, _OPENING_EVENT)
+_delivery_row = _layout(LOOP_OUTBOX.column_names, _PENDING)
+
+
+class CaseOpening:
+    """The cases one batch opens, all at `opened_at` by sync run `run_id`: what they share (when
+    each rule's cases fall due) is worked out once, each case is three tuples."""
+
+    def __init__(self, *, opened_at: str, run_id: str):
+        opened = parse_timestamp(opened_at)
+        assert opened is not None
+        self.opened, self.opened_at, self.run_id = opened, opened_at, run_id
+        self._due: dict[float, str] = {}
+
+    def open(
+        self, *, record_id: str, source: str, location_id: str | None, rule: str, matched: str, owner: str | None,
+        sla_hours: float, actions: Sequence[str],
+    ) -> OpenedCase:  # fmt: skip
+        """The rows of a new case for a record, opened by `rule` because of `matched`."""
+        identifier = case_id(record_id)
+        due = self._due.get(sla_hours)
+        if due is None:
+            due = self._due[sla_hours] = due_at(self.opened, sla_hours)
+        at, status = self.opened_at, CaseStatus.OPEN.value
+        case = _case_row((identifier, record_id, source, location_id, rule, matched, status, owner, at, due, at,
+                          self.run_id, None))  # fmt: skip
+        event = _event_row((opening_event_id(identifier), identifier, at, SYNC_ACTOR, "opened", status,
+                            f"rule {rule}: {matched}", None))  # fmt: skip
+        return OpenedCase(case, event, [pending_delivery(identifier, action, created_at=at) for action in actions])
 
 
 def due_at(opened: datetime, sla_hours: float) -> str:
@@ -177,9 +194,7 @@ def due_at(opened: datetime, sla_hours: float) -> str:
 
 
 def pending_delivery(case: str, action: str, *, created_at: str) -> tuple[Any, ...]:
-    values = {"delivery_id": delivery_id(case, action), "case_id": case, "action": action, "status": "pending",
-              "attempts": 0, "created_at": created_at, "next_attempt_at": created_at}  # fmt: skip
-    return _row(LOOP_OUTBOX.column_names, values)
+    return _delivery_row((delivery_id(case, action), case, action, "pending", 0, created_at, created_at, None))
 
 
 SCHEMA_BASE = "https://raw.githubusercontent.com/cxbridge/cxbridge/main/schemas/"

@@ -1,13 +1,10 @@
 """`[loop]` in cxbridge.toml: which records open a case (`[loop.rules.NAME]`), who owns it, how
-soon it is due, and which actions it sends — and the one function that tells whether a record
-matches a rule, used alike on a record just read and on the version of it already stored."""
+soon it is due, and which actions it sends. `cxbridge.loop.matching` tells whether a record meets
+a rule."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -15,7 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from cxbridge.metrics import metric_name
 from cxbridge.records import CATEGORIES_BY_METRIC, Program, RespondentType
-from cxbridge.timestamps import parse_timestamp
 
 DEFAULT_SLA_HOURS = 48.0
 RULE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -71,63 +67,12 @@ class RuleConfig(BaseModel):
         return self
 
     @cached_property
-    def _terms(self) -> re.Pattern[str] | None:
+    def terms(self) -> re.Pattern[str] | None:
+        """`comment_terms` as one pattern: any of them as a whole word or phrase, any case."""
         if not self.comment_terms:
             return None
         alternatives = "|".join(re.escape(term.strip()) for term in self.comment_terms)
         return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
-
-    def match(self, subject: Subject, *, now: datetime) -> str | None:
-        """What made `subject` meet this rule (`nps 3 (detractor)`), or None if it does not."""
-        fields = subject.fields
-        if self.respondents and fields.get("respondent_type") not in self.respondents:
-            return None
-        for wanted, column in ((self.programs, "program"), (self.sources, "source"), (self.locations, "location_id")):
-            if wanted and fields.get(column) not in wanted:
-                return None
-        if self.max_age_days is not None:
-            submitted = parse_timestamp(fields.get("submitted_at"))
-            if submitted is not None and now - submitted > timedelta(days=self.max_age_days):
-                return None
-        reasons = []
-        if self.metric is not None:
-            score = next((score for score in subject.scores if self._score_matches(score)), None)
-            if score is None:
-                return None
-            reasons.append(describe_score(score))
-        if self._terms is not None:
-            found = next((m for c in subject.comment_texts if (m := self._terms.search(c))), None)
-            if found is None:
-                return None
-            reasons.append(f"comment mentions {found.group(0).casefold()!r}")
-        return "; ".join(reasons)
-
-    def _score_matches(self, score: Mapping[str, Any]) -> bool:
-        if score.get("metric") != self.metric or (self.primary_only and not score.get("is_primary")):
-            return False
-        if self.categories and score.get("category") not in self.categories:
-            return False
-        if self.below is not None and not float(score["value"]) < self.below:
-            return False
-        return self.normalized_below is None or float(score["normalized"]) < self.normalized_below
-
-    def owner_for(self, fields: Mapping[str, Any]) -> str | None:
-        """The owner of a case of this rule: by the record's location, team or agent, else `owner`."""
-        if self.owner_by is not None:
-            key = fields.get(OWNER_COLUMNS[self.owner_by])
-            if key is not None and str(key) in self.owners:
-                return self.owners[str(key)]
-        return self.owner
-
-
-def describe_score(score: Mapping[str, Any]) -> str:
-    value = float(score["value"])
-    text = f"{score['metric']} {value:g}"
-    if score.get("category"):
-        text += f" ({score['category']})"
-    elif score.get("scale_min") is not None:
-        text += f" of {float(score['scale_min']):g}–{float(score['scale_max']):g}"
-    return text
 
 
 DEFAULT_RULE_KEYS: dict[str, dict[str, Any]] = {
@@ -182,29 +127,3 @@ class LoopSettings(BaseModel):
             return []
         ordered = {**self.rules, **{name: rule for name, rule in DEFAULT_RULES.items() if name not in self.rules}}
         return [(name, rule) for name, rule in ordered.items() if rule.enabled]
-
-
-@dataclass(frozen=True)
-class Subject:
-    """A record as the rules see it, whether just read or already stored: its `feedback` columns,
-    its `feedback_scores` rows and the texts of its comments."""
-
-    fields: Mapping[str, Any]
-    scores: Sequence[Mapping[str, Any]]
-    comment_texts: Sequence[str]
-
-
-@dataclass(frozen=True)
-class Match:
-    rule: str
-    config: RuleConfig
-    matched: str
-
-
-def first_match(rules: Sequence[tuple[str, RuleConfig]], subject: Subject, *, now: datetime) -> Match | None:
-    """The first rule `subject` meets, in the order of `rules`, with what made it match."""
-    for name, rule in rules:
-        matched = rule.match(subject, now=now)
-        if matched is not None:
-            return Match(name, rule, matched)
-    return None

@@ -201,11 +201,13 @@ class SQLiteDestination(Destination):
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
     def _open_cases(self, batch: Batch) -> None:
-        """The batch's cases whose id is not stored yet, with their events and deliveries."""
-        conn, new = self.db.conn, []
-        for opened in batch.cases:
-            if conn.execute("SELECT 1 FROM feedback_cases WHERE case_id = ?", [opened.case_id]).fetchone() is None:
-                new.append(opened)
+        """The batch's cases whose id is not stored yet, with their events and deliveries: the
+        stored ids looked up in chunks, each table's rows added in one `executemany`."""
+        if not batch.cases:
+            return
+        conn, ids = self.db.conn, [opened.case_id for opened in batch.cases]
+        stored = {row[0] for row in self._rows_where_in("SELECT case_id FROM feedback_cases WHERE case_id IN ({})", ids)}
+        new = [opened for opened in batch.cases if opened.case_id not in stored]
         conn.executemany(_insert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names), [o.case for o in new])
         conn.executemany(_ADD_EVENT.replace("INSERT", "INSERT OR IGNORE", 1), [o.event for o in new])
         conn.executemany(
@@ -226,18 +228,17 @@ class SQLiteDestination(Destination):
         """The batch's records whose content differs from what is stored (new ones included),
         and the ids among them that are stored already (their old scores and comments go)."""
         latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: last wins
-        stored: dict[str, str] = {}
-        ids = list(latest)
-        for start in range(0, len(ids), MAX_VARIABLES):
-            chunk = ids[start : start + MAX_VARIABLES]
-            marks = ", ".join("?" for _ in chunk)
-            stored.update(
-                self.db.conn.execute(
-                    f"SELECT record_id, content_hash FROM feedback WHERE record_id IN ({marks})", chunk
-                ).fetchall()
-            )
+        select = "SELECT record_id, content_hash FROM feedback WHERE record_id IN ({})"
+        stored: dict[str, str] = dict(self._rows_where_in(select, list(latest)))
         changed = [rows for rid, rows in latest.items() if stored.get(rid) != rows.content_hash]
         return changed, [rows.record_id for rows in changed if rows.record_id in stored]
+
+    def _rows_where_in(self, select: str, ids: list[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of `select`, whose `IN ({})` is filled with `ids`, queried in chunks that stay
+        within SQLite's bound-parameter limit."""
+        for start in range(0, len(ids), MAX_VARIABLES):
+            chunk = ids[start : start + MAX_VARIABLES]
+            yield from self.db.conn.execute(select.format(", ".join("?" * len(chunk))), chunk)
 
     def _changed_context(self, batch: Batch) -> list[ContextRow]:
         """The batch's CRM rows that are new or differ from what is stored (by content hash)."""
