@@ -258,7 +258,8 @@ def child(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> T
 
 
 def cxbridge_sync(work: Path, url: str) -> Timing:
-    env = {**os.environ, "CXBRIDGE_LOAD_PLUGINS": ""}  # built-in plugins only: no third-party hooks
+    env = {**os.environ, "CXBRIDGE_LOAD_PLUGINS": "",  # built-in plugins only: no third-party hooks
+           "CXBRIDGE_CACHE_DIR": str(work / "cache")}  # key tables kept in the run's folder  # fmt: skip
     return child([sys.executable, "-m", "cxbridge", "sync", "--no-progress", "--destination", url], work, env)
 
 

@@ -24,6 +24,21 @@ settings.register_profile("cxbridge", derandomize=True, deadline=None, database=
 settings.load_profile("cxbridge")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cache_of_the_test_run(tmp_path_factory: pytest.TempPathFactory):
+    """What cxbridge keeps in its cache folder (key tables) goes to the test run's, not the
+    home folder; syncs run as child processes inherit it."""
+    import os
+
+    before = os.environ.get("CXBRIDGE_CACHE_DIR")
+    os.environ["CXBRIDGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if before is None:
+        os.environ.pop("CXBRIDGE_CACHE_DIR", None)
+    else:
+        os.environ["CXBRIDGE_CACHE_DIR"] = before
+
+
 @pytest.fixture(autouse=True)
 def _secrets_masked_per_test():
     """Each test masks only the secrets it registered: the registry is process-wide, and a worker

@@ -17,6 +17,7 @@ import pytest
 
 from cxbridge import api
 from cxbridge.plugins_host import create_host
+from cxbridge.tabular import delimited, key_tables
 from cxbridge.testing.destinations import assert_same, snapshot
 from tests.conftest import SURVEY_HEADER, Workspace, share_salt, survey_row
 from tests.sqlite_runs import sync_source
@@ -88,18 +89,29 @@ def keyed_by_content(workspace: Workspace) -> Workspace:
     return workspace
 
 
-@pytest.fixture(params=["ids", "keys"])
+def no_key_tables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A cache folder that cannot be written: no key table is kept, the rows before are counted again."""
+    (tmp_path / "not a folder").write_text("")
+    monkeypatch.setenv("CXBRIDGE_CACHE_DIR", str(tmp_path / "not a folder"))
+
+
+@pytest.fixture(params=["ids", "keys", "keys, no key tables"])
 def synced(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """A workspace whose rows have ids of their own, or one whose rows are keyed by content."""
+    """A workspace whose rows have ids of their own, or one whose rows are keyed by content
+    (their keys counted from the key table kept, or, without one, again from the file)."""
     workspace = Workspace(tmp_path / "appended")
     share_salt(monkeypatch, workspace)
-    return keyed_by_content(workspace) if request.param == "keys" else workspace
+    if request.param == "keys, no key tables":
+        no_key_tables(monkeypatch, tmp_path)
+    return keyed_by_content(workspace) if request.param != "ids" else workspace
 
 
-@pytest.fixture
-def keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+@pytest.fixture(params=["key tables", "no key tables"])
+def keyed(request, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     workspace = Workspace(tmp_path / "keyed")
     share_salt(monkeypatch, workspace)
+    if request.param == "no key tables":
+        no_key_tables(monkeypatch, tmp_path)
     return keyed_by_content(workspace)
 
 
@@ -284,3 +296,67 @@ def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sy
     )  # the same but for the files' times
     stored = len(expected.results["feedback"][1]) + len(expected.results["quarantine"][1])
     assert stored == (402 if rows_have == "keys" else 398)  # rows keyed alike are records of their own
+
+
+class RowsRead:
+    """How many records the CSV reader gave in a sync (the header and the first rows that
+    detection looks at included)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+        self.count = 0
+        reader = delimited._records
+
+        def counted(*args, **kwargs):
+            for record in reader(*args, **kwargs):
+                self.count += 1
+                yield record
+
+        monkeypatch.setattr(delimited, "_records", counted)
+
+
+def key_table_files() -> list[Path]:
+    return sorted((key_tables.cache_dir() / "row-keys").glob("*"))
+
+
+def test_the_key_table_spares_reading_the_rows_before_again(tmp_path, monkeypatch):
+    keyed = keyed_by_content(Workspace(tmp_path / "keyed"))
+    share_salt(monkeypatch, keyed)
+    monkeypatch.setenv("CXBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    path = keyed.root / "responses.csv"
+    write(path, csv_text(repeated(*range(1, 1001), 3, 3)), "utf-8")
+    keyed.sync()
+    [table] = key_table_files()
+    assert table.stat().st_size == len(key_tables._MAGIC) + 8 * 1002  # 8 bytes a row
+    [(cursor,)] = keyed.query("SELECT cursor FROM sync_state")
+    assert len(cursor) < 600 and json.loads(cursor)["files"]["responses.csv"]["keys"] in table.name
+
+    append(path, csv_text(repeated(3, 1001, 1001), header=False), "utf-8")
+    read = RowsRead(monkeypatch)
+    assert keyed.sync().results[0].read == 3
+    assert read.count < 1000  # the header and first rows (checked, then detected), the 3 new ones
+    [(cursor,)] = keyed.query("SELECT cursor FROM sync_state")
+    names = {file.name.split("-")[1] for file in key_table_files()}
+    now = json.loads(cursor)["files"]["responses.csv"]["keys"]
+    assert names == {table.name.split("-")[1], now}  # the new table and the one before it
+    assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("damage", ["removed", "cut", "other bytes"])
+def test_a_key_table_lost_or_damaged_counts_the_rows_before_again(tmp_path, monkeypatch, damage):
+    keyed = keyed_by_content(Workspace(tmp_path / "keyed"))
+    share_salt(monkeypatch, keyed)
+    monkeypatch.setenv("CXBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
+    path = keyed.root / "responses.csv"
+    write(path, csv_text(repeated(*range(1, 1001), 3, 3)), "utf-8")
+    keyed.sync()
+    [table] = key_table_files()
+    data = table.read_bytes()
+    if damage == "removed":
+        table.unlink()
+    else:
+        table.write_bytes(data[:-8] if damage == "cut" else data[:-8] + (1).to_bytes(8, "little"))
+    append(path, csv_text(repeated(3, 1001, 1001), header=False), "utf-8")
+    read = RowsRead(monkeypatch)
+    assert keyed.sync().results[0].read == 3
+    assert read.count > 1000  # every row, the keys of the 1002 before counted again
+    assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch)

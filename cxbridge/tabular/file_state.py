@@ -27,7 +27,8 @@ _BLOCK = 1 << 20
 class FileState:
     """One file as a sync read it: the mapping's hash, the file's size, time and hash, and for a
     delimited file where to read on from (bytes, records, lines), the hash of the bytes up to
-    there, and the date order its rows were read in."""
+    there, the date order its rows were read in, and, for rows keyed by their content, the name
+    of the key table of the rows up to there (`key_tables`)."""
 
     config: str
     size: int
@@ -36,6 +37,7 @@ class FileState:
     resume: tuple[int, int, int] | None = None
     prefix_sha256: str | None = None
     date_order: str | None = None
+    keys: str | None = None
 
     def to_cursor(self) -> dict[str, Any]:
         saved: dict[str, Any] = {"config": self.config, "size": self.size, "mtime_ns": self.mtime_ns,
@@ -44,6 +46,8 @@ class FileState:
             saved |= {"resume": list(self.resume), "prefix_sha256": self.prefix_sha256}
         if self.date_order is not None:
             saved["date_order"] = self.date_order
+        if self.keys is not None:
+            saved["keys"] = self.keys
         return saved
 
     @classmethod
@@ -57,7 +61,7 @@ class FileState:
             return cls(
                 config=str(saved["config"]), size=int(saved["size"]), mtime_ns=int(saved["mtime_ns"]),
                 sha256=str(saved["sha256"]), resume=tuple(int(n) for n in resume) if resume else None,  # type: ignore[arg-type]
-                prefix_sha256=saved.get("prefix_sha256"), date_order=saved.get("date_order"),
+                prefix_sha256=saved.get("prefix_sha256"), date_order=saved.get("date_order"), keys=saved.get("keys"),
             )  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
@@ -105,10 +109,12 @@ def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool) -> Plan
 
 
 def state_after_read(
-    file: SourceFile, config: str, *, whole: tuple[int, int, int] | None, date_order: str | None
-) -> FileState:
+    file: SourceFile, config: str, *, whole: tuple[int, int, int] | None, date_order: str | None,
+    keys: str | None = None,
+) -> FileState:  # fmt: skip
     """The state to save of a file just read; `whole` is where its last whole record ended
-    (None for files not read on: workbooks, JSON exports)."""
+    (None for files not read on: workbooks, JSON exports); `keys` names the key table of the
+    rows up to there."""
     stat = file.path.stat()
     total, prefix = hashlib.sha256(), None
     with file.path.open("rb") as handle:
@@ -117,7 +123,7 @@ def state_after_read(
             prefix = total.hexdigest()
         _digest(handle, total, None)
     return FileState(config=config, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=total.hexdigest(),
-                     resume=whole, prefix_sha256=prefix, date_order=date_order)  # fmt: skip
+                     resume=whole, prefix_sha256=prefix, date_order=date_order, keys=keys)  # fmt: skip
 
 
 @lru_cache(maxsize=64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
+from heapq import merge
 from itertools import chain
 
 from cxbridge.identity import content_id
@@ -51,10 +52,10 @@ class RowKeys:
             self.key_columns = None  # the whole row
         self.prefix = (table.file, table.sheet or "")
         self.before = before
-        self.seen: set[int] = set()
-        self.repeats: dict[int, int] = {}
-        self.read = array("Q")  # the key of each row given an id by this read, in order
-        self.last_row = 0  # the number of the last of them
+        self.seen: set[int] = set()  # the keys of this read's rows
+        self.repeats: dict[int, int] = {}  # of a key, how many rows had it before its latest (read before too)
+        self.earlier: dict[int, int] = {}  # of a key read before too, how many rows read before had it
+        self.last = (0, 0)  # the number and key of the last row given an id
 
     @property
     def keyed(self) -> bool:
@@ -68,14 +69,13 @@ class RowKeys:
         values = row.values if self.key_columns is None else [row.values.get(c) for c in self.key_columns]
         base = content_id(*self.prefix, to_json(values))
         number = int(base[:16], 16)
-        self.read.append(number)
-        self.last_row = row.number
+        self.last = (row.number, number)
         if number not in self.seen:
             self.seen.add(number)
             earlier = self.before.times(number) if self.before.numbers else 0
             if not earlier:
                 return base
-            self.repeats[number] = earlier
+            self.repeats[number] = self.earlier[number] = earlier
             return content_id(base, earlier)
         self.repeats[number] = self.repeats.get(number, 0) + 1
         return content_id(base, self.repeats[number])
@@ -83,5 +83,9 @@ class RowKeys:
     def through(self, record: int) -> KeyTable:
         """The key table of the rows read before and of this read's rows up to `record` (the
         last whole record: a last row without a line break is read again next time)."""
-        read = self.read[:-1] if self.read and self.last_row > record else self.read
-        return KeyTable(array("Q", sorted(chain(self.before.numbers, read))))
+        again = (n for n, times in self.repeats.items() for _ in range(times - self.earlier.get(n, 0)))
+        mine = sorted(chain(self.seen, again))
+        row, number = self.last
+        if row > record:
+            del mine[bisect_left(mine, number)]
+        return KeyTable(array("Q", merge(self.before.numbers, mine)))

@@ -10,7 +10,7 @@ key changed).
 
 Incremental reads. The cursor holds the state of each file read (`file_state`): an unchanged
 file is not read again; a CSV file that grew by appending is read on from where the last read
-ended (rows keyed by their content count the keys of the rows read before, see `_file_rows`);
+ended (rows keyed by their content count the keys of the rows read before: `_file_rows`);
 any other change reads the file again, and the engine's content hash writes only the rows that
 are new or changed.
 """
@@ -35,7 +35,8 @@ from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
-from cxbridge.tabular.row_keys import RowKeys
+from cxbridge.tabular import key_tables
+from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.table import Row, Table, header_key
@@ -61,6 +62,7 @@ class FileStream(Stream):
         self.rows = 0  # rows read this run
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
+        self._keys: RowKeys | None = None  # the native ids of the table being read
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -121,7 +123,7 @@ class FileStream(Stream):
         self._progress = FilesRead(todo)
         for file in todo:
             read_before, resumed = self.rows, plans[file.identity].resume is not None
-            self._whole = None
+            self._whole, self._keys = None, None
             try:
                 for raw in self._file_rows(file, headers, plans[file.identity]):
                     self.rows += 1
@@ -136,8 +138,9 @@ class FileStream(Stream):
                 self.empty.append(nothing_in(file))
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
             self._read[file.identity] = state_after_read(
-                file, self._config_hash, whole=self._whole, date_order=order.value if order else None
-            ).to_cursor()
+                file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
+                keys=self._keep_keys(file, plans[file.identity]),
+            ).to_cursor()  # fmt: skip
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
         if self.failures:
@@ -165,9 +168,11 @@ class FileStream(Stream):
 
     def _file_rows(self, file: SourceFile, headers: SourceHeaders, todo: Plan) -> Iterator[dict[str, Any]]:
         """The rows of the file, or those after the part read before when it is read on. Rows
-        keyed by their content count the keys of the rows before them: without ids of their own,
-        the part read before is read again for its keys alone (nothing of it normalized)."""
-        recount = todo.resume is not None and not self.config.columns.id
+        keyed by their content count the keys of the rows before them: from the key table the
+        last read kept (`key_tables`), else by reading the part read before again for its keys
+        alone (nothing of it normalized)."""
+        before = self._key_table(file, todo)
+        recount = todo.resume is not None and not self.config.columns.id and before is None
         resume = None if recount else todo.resume
         after = todo.resume[1] if recount and todo.resume is not None else 0
         for table in open_tables(file, self.config, self.definition, headers=headers, resume=resume):
@@ -178,7 +183,7 @@ class FileStream(Stream):
             self._look_for_unmapped_scores(table)
             if self._progress is not None:
                 self._progress.reading(file, table)
-            yield from self._table_rows(table, after=after)
+            yield from self._table_rows(table, after=after, before=before or NO_KEYS)
             self._whole = table.position.whole
 
     def _look_for_unmapped_scores(self, table: Table) -> None:
@@ -191,10 +196,26 @@ class FileStream(Stream):
             return
         self.unmapped.update(dict.fromkeys(found))
 
-    def _table_rows(self, table: Table, *, after: int = 0) -> Iterator[dict[str, Any]]:
+    def _key_table(self, file: SourceFile, todo: Plan) -> KeyTable | None:
+        """The keys of the rows read before, for a file read on whose rows are keyed by content,
+        when the key table the cursor names is at hand."""
+        if todo.resume is None or self.config.columns.id or todo.state is None or todo.state.keys is None:
+            return None
+        return key_tables.load(todo.state.keys, owner=key_tables.owner_of(file.path, self._config_hash))
+
+    def _keep_keys(self, file: SourceFile, todo: Plan) -> str | None:
+        """Keep the key table of the file's rows up to its last whole record, for the next read
+        on; its name, or None (rows with ids of their own, files not read on, no cache)."""
+        if self._keys is None or not self._keys.keyed or self._whole is None:
+            return None
+        keep = todo.state.keys if todo.state is not None else None
+        owner = key_tables.owner_of(file.path, self._config_hash)
+        return key_tables.save(self._keys.through(self._whole[1]), owner=owner, keep=keep)
+
+    def _table_rows(self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS) -> Iterator[dict[str, Any]]:
         """The table's rows with their native ids; rows up to record `after` (read before) only
-        have their keys counted."""
-        keys = RowKeys(table, self.config)
+        have their keys counted, as do the rows of `before`."""
+        keys = self._keys = RowKeys(table, self.config, before=before)
         submitted = header_key(self.config.columns.submitted_at or "")
         for row in table.rows():
             if _only_a_timestamp(row, submitted):
