@@ -18,6 +18,7 @@ from cxbridge.plugins.qualtrics.responses import SurveyReader
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, response
 from tests.sqlite_runs import sync_source
+from tests.test_qualtrics_vendor import VENDOR_SOURCE, vendor_account
 
 SURVEY = "SV_rows"
 SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"]
@@ -98,12 +99,8 @@ def synced(tmp_path, monkeypatch) -> Path:
 
 
 def sync_rows(folder: Path) -> Path:
-    account = QualtricsAccount()
-    account.add_survey(SURVEY, "Store visit rows")
-    account.put(SURVEY, *(varied(n) for n in range(1, COUNT + 1)))
-    with qualtrics(account) as api:
-        result = sync(folder, {"connector": "qualtrics", "base_url": api.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                               "surveys": [SURVEY], "columns": {"location_id": "StoreID"}}, shared_salt=True)  # fmt: skip
+    with qualtrics(rows_account()) as api:
+        result = sync(folder, {**ROWS_SOURCE, "base_url": api.url + ROOT})
     off_scale = sum(1 for n in range(1, COUNT + 1) if expected(n) is None)
     assert (result.status, result.read, result.written, result.quarantined) == (
         "success", COUNT, COUNT - off_scale, off_scale), result.error  # fmt: skip
@@ -166,9 +163,24 @@ def test_answers_off_the_nps_scale_are_quarantined_naming_the_question(synced):
         assert row["error"].startswith(f"question 'QID1': nps answer {nps} is outside its scale 0–10"), row["error"]
 
 
-def test_answers_worked_out_once_per_value_store_what_working_each_out_stores(tmp_path, monkeypatch):
+ROWS_SOURCE = {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [SURVEY],
+               "columns": {"location_id": "StoreID"}}  # fmt: skip
+
+
+def rows_account() -> QualtricsAccount:
+    account = QualtricsAccount()
+    account.add_survey(SURVEY, "Store visit rows")
+    account.put(SURVEY, *(varied(n) for n in range(1, COUNT + 1)))
+    return account
+
+
+@pytest.mark.parametrize(("account", "source"), [(rows_account, ROWS_SOURCE), (vendor_account, VENDOR_SOURCE)],
+                         ids=["varied responses", "real survey definitions"])  # fmt: skip
+def test_answers_worked_out_once_per_value_store_what_working_each_out_stores(tmp_path, monkeypatch, account, source):
     """The survey reader's memory of answer keys and values (`SurveyReader.remembered`) changes
-    no row, score, comment or quarantine reason against reading every answer afresh."""
+    no row, score, comment or quarantine reason against reading every answer afresh — on this
+    file's responses and on the surveys of tests/test_qualtrics_vendor.py (definitions Qualtrics
+    returned to others, labels with HTML, matrix rows, NPS groups)."""
     monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
     monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
     stored = []
@@ -176,18 +188,22 @@ def test_answers_worked_out_once_per_value_store_what_working_each_out_stores(tm
         monkeypatch.setattr(SurveyReader, "remembered", remembered)
         folder = tmp_path / f"remembered-{remembered}"
         folder.mkdir()
-        sync_rows(folder)
-        stored.append({
-            "feedback": [tuple(row) for row in rows(folder, "SELECT * FROM feedback ORDER BY record_id")],
-            "scores": [tuple(row) for row in rows(folder, "SELECT * FROM feedback_scores ORDER BY record_id, metric")],
-            "comments": [tuple(row) for row in rows(folder, "SELECT * FROM feedback_comments ORDER BY record_id")],
-            "quarantine": [tuple(row) for row in rows(folder, "SELECT record_id, raw, error, field FROM quarantine "
-                                                              "ORDER BY record_id")],
-        })  # fmt: skip
-    lineage = {"ingested_at", "sync_run_id"}
-    columns = [c for (_, c, *_) in sqlite3.connect(tmp_path / "remembered-0" / "cxbridge.db").execute(
-        "PRAGMA table_info(feedback)")]  # fmt: skip
-    for found in stored:
-        found["feedback"] = [tuple(v for c, v in zip(columns, row) if c not in lineage) for row in found["feedback"]]
+        with qualtrics(account()) as api:
+            result = sync(folder, {**source, "base_url": api.url + ROOT}, shared_salt=True)
+        assert result.status == "success", result.error
+        stored.append(tables(folder))
     assert stored[0] == stored[1]
-    assert len(stored[0]["feedback"]) == COUNT - len(stored[0]["quarantine"]) > 0
+    assert stored[0]["feedback"] and stored[0]["scores"]
+
+
+def tables(folder: Path) -> dict[str, list[tuple]]:
+    """Every stored row, lineage (run id, time of ingestion) left out."""
+    with sqlite3.connect(folder / "cxbridge.db") as conn:
+        columns = [c for (_, c, *_) in conn.execute("PRAGMA table_info(feedback)")]
+        content = ", ".join(c for c in columns if c not in ("ingested_at", "sync_run_id"))
+        return {
+            "feedback": conn.execute(f"SELECT {content} FROM feedback ORDER BY record_id").fetchall(),
+            "scores": conn.execute("SELECT * FROM feedback_scores ORDER BY record_id, metric, question_id").fetchall(),
+            "comments": conn.execute("SELECT * FROM feedback_comments ORDER BY record_id, question_id").fetchall(),
+            "quarantine": conn.execute("SELECT record_id, raw, error, field FROM quarantine ORDER BY record_id").fetchall(),
+        }  # fmt: skip

@@ -41,10 +41,8 @@ OVERALL = [7, 6, 5, 2]  # QID172807693, 1 "Very Dissatisfied" … 7 "Very Satisf
 # extracurricular activities) would fill the record's csat, so the overall one is configured primary.
 
 
-@pytest.fixture
-def synced(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+def vendor_account() -> QualtricsAccount:
+    """The recorded and the legacy survey with their real definitions, and responses keyed by their ids."""
     account = QualtricsAccount()
     account.add_survey(RECORDED, "Beskar armor")
     account.add_survey(LEGACY, "test1")
@@ -60,10 +58,19 @@ def synced(tmp_path, monkeypatch) -> Path:
                       "QID172807692_NPS_GROUP": 3 if nps >= 9 else 2 if nps >= 7 else 1})
         for n, (nps, overall) in enumerate(zip(NPS, OVERALL))
     ])  # fmt: skip
-    with qualtrics(account) as api:
-        result = sync(tmp_path, {"connector": "qualtrics", "base_url": api.url + ROOT,
-                                 "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [RECORDED, LEGACY],
-                                 "questions": {"QID172807693": {"primary": True}}})  # fmt: skip
+    return account
+
+
+VENDOR_SOURCE = {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [RECORDED, LEGACY],
+                 "questions": {"QID172807693": {"primary": True}}}  # fmt: skip
+
+
+@pytest.fixture
+def synced(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    with qualtrics(vendor_account()) as api:
+        result = sync(tmp_path, {**VENDOR_SOURCE, "base_url": api.url + ROOT})
     assert (result.status, result.written, result.quarantined) == ("success", 9, 0), result.error
     return tmp_path
 
