@@ -249,10 +249,15 @@ class Engine:
                 batch.context.append(context_row(item, source=batch.source, ingested_at=batch.started_at,
                                                  run_id=self.run_id))  # fmt: skip
                 return
-            record = stream.normalize(raw, builder)
-            if self._enrich:
-                self.host.pm.hook.enrich_record(record=record)
-            batch.add_record(to_rows(record, ingested_at=batch.started_at, run_id=self.run_id))
+            rows = None  # an enrich_record plugin works on records: they are built then
+            if not self._enrich:
+                rows = stream.record_rows(raw, builder, ingested_at=batch.started_at, run_id=self.run_id)
+            if rows is None:
+                record = stream.normalize(raw, builder)
+                if self._enrich:
+                    self.host.pm.hook.enrich_record(record=record)
+                rows = to_rows(record, ingested_at=batch.started_at, run_id=self.run_id)
+            batch.add_record(rows)
         except DataError as exc:
             batch.add_quarantined(self._quarantine_item(batch, raw, stream, native, exc))
         except ValidationError as exc:  # a plugin that builds FeedbackRecord itself

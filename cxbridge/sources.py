@@ -20,6 +20,7 @@ from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import WAVE_PROGRAMS, Channel, FeedbackRecord, Program, RespondentType
+from cxbridge.tables import RecordRows
 from cxbridge.timestamps import TimeZoneName
 
 
@@ -153,6 +154,12 @@ class Stream(ABC):
     @abstractmethod
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         """One raw record as a FeedbackRecord; raise DataError to send it to quarantine."""
+
+    def record_rows(self, raw: dict[str, Any], builder: Any, *, ingested_at: str, run_id: str) -> RecordRows | None:
+        """The record's table rows made directly, as `to_rows(normalize(raw, builder))` makes
+        them, by a stream that can make them faster (a file source's compiled mapping); None
+        (the default) normalizes it, which also says why a record goes to quarantine."""
+        return None
 
     def native_id(self, raw: dict[str, Any]) -> str:
         """The record's id in the source system, from its primary-key fields."""

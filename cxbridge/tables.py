@@ -54,6 +54,8 @@ def _content_hash(*parts: Any) -> str:
     return hashlib.blake2b(marshal.dumps(parts, 0), digest_size=16).hexdigest()
 
 
+CONTENT_COLUMNS = _CONTENT_COLUMNS
+"""The feedback columns a record's content hash covers, in table order (`content_rows`'s `values`)."""
 _TIMESTAMP_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in TIMESTAMP_COLUMNS]
 _DATE_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in DATE_COLUMNS]
 _ANSWERS_AT = _CONTENT_COLUMNS.index("answers")
@@ -81,6 +83,14 @@ def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordR
         for s in record.scores
     ]  # fmt: skip
     comments = [(rid, c.question_id, c.question_text, c.text, c.language) for c in record.comments]
+    return content_rows(values, scores, comments, ingested_at=ingested_at, run_id=run_id)
+
+
+def content_rows(
+    values: list[Any], scores: list[tuple[Any, ...]], comments: list[tuple[Any, ...]], *, ingested_at: str, run_id: str
+) -> RecordRows:
+    """A record's rows from its content, laid out as `to_rows` lays it out (`values`: the
+    feedback columns before the lineage, stored form), with the run's lineage and content hash."""
     digest = _content_hash(values, scores, comments)
     feedback = (*values, ingested_at, run_id, digest, None)
-    return RecordRows(rid, feedback, scores, comments, digest)
+    return RecordRows(values[0], feedback, scores, comments, digest)

@@ -55,6 +55,7 @@ class RowNormalizer:
         self.used |= set(self.questions) | self.ignored
         if not context.keep_personal_data:
             self.used |= {header_key(c) for c in config.personal}
+        self._unmapped: dict[tuple[str, ...], list[str]] = {}  # the attribute columns of rows with these columns
 
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
@@ -214,7 +215,12 @@ class RowNormalizer:
         if self.config.attributes is not None:
             wanted = [header_key(c) for c in self.config.attributes]
         else:
-            wanted = sorted(key for key in values if key not in self.used)
+            columns = tuple(values)
+            wanted = self._unmapped.get(columns)  # a file's rows have the same columns
+            if wanted is None:
+                wanted = sorted(key for key in values if key not in self.used)
+                if len(self._unmapped) < 64:
+                    self._unmapped[columns] = wanted
         return {key: self._attribute(key, values[key]) for key in wanted if values.get(key) is not None}
 
     def _attribute(self, key: str, value: Any) -> Any:

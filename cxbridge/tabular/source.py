@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterator, Mapping
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from cxbridge import exports
@@ -30,6 +30,8 @@ from cxbridge.events import ReadProgress
 from cxbridge.privacy import PersonalFields
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
+from cxbridge.tables import RecordRows, to_rows
+from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
@@ -49,6 +51,9 @@ NOT_READING = {"path", "same_as", "match_on"}
 class FileStream(Stream):
     name = "rows"
     primary_key = ("id",)
+    compiled = True
+    """Rows made by the mapping compiled into column converters (`compiled_rows`, issue 19);
+    False normalizes every row the reference way (tests compare both)."""
 
     def __init__(self, source: FileSource):
         super().__init__(source)
@@ -63,6 +68,7 @@ class FileStream(Stream):
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
         self._keys: RowKeys | None = None  # the native ids of the table being read
+        self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -180,6 +186,8 @@ class FileStream(Stream):
             if todo.resume is not None and self.config.date_order is None and todo.state is not None:
                 saved = todo.state.date_order  # the rows read before decided it: the new ones read alike
                 self.normalizer.date_order = DateOrder(saved) if saved else None
+            if self._compiled is not None and self._compiled[1] is not None:
+                self._compiled[1].new_table()
             self._look_for_unmapped_scores(table)
             if self._progress is not None:
                 self._progress.reading(file, table)
@@ -247,6 +255,18 @@ class FileStream(Stream):
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.normalizer.normalize(raw, builder)
+
+    def record_rows(self, raw: dict[str, Any], builder: Any, *, ingested_at: str, run_id: str) -> RecordRows | None:
+        if not self.compiled:
+            return None
+        if self._compiled is None or self._compiled[0] is not builder:
+            reference = partial(self._reference_rows, builder)
+            self._compiled = (builder, CompiledRows.compile(self.normalizer, builder, reference))
+        compiled = self._compiled[1]
+        return None if compiled is None else compiled.rows(raw, ingested_at=ingested_at, run_id=run_id)
+
+    def _reference_rows(self, builder: Any, raw: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:
+        return to_rows(self.normalize(raw, builder), ingested_at=ingested_at, run_id=run_id)
 
 
 class FilesRead:
