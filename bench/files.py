@@ -25,8 +25,9 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from run import Timing, generate, timed_baseline  # noqa: E402 - the foundation's baseline, same run
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+from run import Timing, child, generate  # noqa: E402 - the foundation's floor and child-process timing, same run
 
 HEADER = ["Data", "Sklep", "Kanał", "Jak bardzo prawdopodobne jest, że polecisz nas znajomym?",
           "Jak bardzo jest Pan/Pani zadowolony z wizyty?", "Uwagi", "E-mail"]  # fmt: skip
@@ -64,8 +65,8 @@ def write_xlsx(path: Path, count: int) -> None:
     book.close()
 
 
-def timed(command: list[str], cwd: Path) -> tuple[Timing, float, str]:
-    """CPU/wall time, peak RSS (MB) and output of a cxbridge command in a child process."""
+def timed(command: list[str], cwd: Path) -> tuple[Timing, str]:
+    """CPU/wall time, peak RSS and output of a cxbridge command in a child process."""
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "cxbridge", *command], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -75,11 +76,11 @@ def timed(command: list[str], cwd: Path) -> tuple[Timing, float, str]:
     output = process.stdout.read().strip()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"cxbridge {' '.join(command)} failed:\n{output}\n{process.stderr.read()}")
-    return Timing(wall, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024, output
+    return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024), output
 
 
-def report(label: str, records: int, timing: Timing, rss: float, baseline_rps: float) -> str:
-    rps = records / timing.cpu
+def report(label: str, records: int, timing: Timing, baseline_rps: float) -> str:
+    rps, rss = records / timing.cpu, timing.rss_mb
     print(f"{label}: {rps:,.0f} records/s (CPU), {records / timing.wall:,.0f} wall; peak RSS {rss:.0f} MB")
     ratio = rps / baseline_rps
     return f"{label}_records={records} {label}_rps={rps:.0f} {label}_ratio={ratio:.2f} {label}_rss_mb={rss:.0f}"
@@ -92,27 +93,27 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cxbridge-bench-files-") as tmp:
         work = Path(tmp)
-        generate(work / "clean.csv", args.csv_records)
-        count, base = timed_baseline(work / "clean.csv", work / "baseline.db")
-        baseline_rps = count / base.cpu
-        print(f"baseline (csv + sqlite3, {count:,} clean rows): {baseline_rps:,.0f} records/s (CPU)")
+        generate(work / "responses.csv", args.csv_records)
+        floor = child([sys.executable, str(BENCH / "run.py"), "--child", "floor", "--work", str(work)], work)
+        baseline_rps = args.csv_records / floor.cpu
+        print(f"floor (csv + sqlite3, {args.csv_records:,} clean rows): {baseline_rps:,.0f} records/s (CPU)")
         figures = [f"baseline_rps={baseline_rps:.0f}"]
 
         write_messy_csv(work / "ankieta.csv", args.csv_records)
-        timing, rss, output = timed(["import", "ankieta.csv", "--db", "csv.db", "--timezone", "Europe/Warsaw"], work)
+        timing, output = timed(["import", "ankieta.csv", "--db", "csv.db", "--timezone", "Europe/Warsaw"], work)
         print(output)
-        figures.append(report("csv", args.csv_records, timing, rss, baseline_rps))
+        figures.append(report("csv", args.csv_records, timing, baseline_rps))
 
         write_xlsx(work / "ankieta.xlsx", args.xlsx_records)
         timed(["inspect", "ankieta.xlsx", "--write-mapping", "xlsx.toml"], work)
-        timing, rss, output = timed(["sync", "--config", "xlsx.toml", "--db", "xlsx.db", "--no-progress"], work)
+        timing, output = timed(["sync", "--config", "xlsx.toml", "--db", "xlsx.db", "--no-progress"], work)
         print(output)
-        figures.append(report("xlsx_calamine", args.xlsx_records, timing, rss, baseline_rps))
+        figures.append(report("xlsx_calamine", args.xlsx_records, timing, baseline_rps))
         mapping = (work / "xlsx.toml").read_text(encoding="utf-8")
         (work / "xlsx.toml").write_text(mapping.replace('format = "plain"', 'reader = "openpyxl"\nformat = "plain"'))
-        timing, rss, output = timed(["sync", "--config", "xlsx.toml", "--db", "xlsx2.db", "--no-progress"], work)
+        timing, output = timed(["sync", "--config", "xlsx.toml", "--db", "xlsx2.db", "--no-progress"], work)
         print(output)
-        figures.append(report("xlsx_openpyxl", args.xlsx_records, timing, rss, baseline_rps))
+        figures.append(report("xlsx_openpyxl", args.xlsx_records, timing, baseline_rps))
     print(" ".join(figures))
 
 
