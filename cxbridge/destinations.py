@@ -151,6 +151,10 @@ class Destination(ABC):
     batch_size: ClassVar[int] = 1000
     """Records per batch when `[settings] batch_size` is not set: engines with a high cost per
     transaction or per load (columnar files, cloud warehouses) want larger batches."""
+    ids_per_query: ClassVar[int] = 500
+    """Ids listed in one `SELECT … WHERE key IN (…)` when the loop reads a batch's records and
+    cases (`cxbridge.loop.lookup`): an engine that scans its files for every query wants a
+    batch's ids in one query."""
     concurrent_writers: ClassVar[bool] = False
     """Whether separate connections may write different sources at the same time, each in its
     own transactions: `sync --jobs` then gives each source its own connection (`beside`). Where

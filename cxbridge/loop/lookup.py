@@ -9,17 +9,16 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 
-IDS_PER_QUERY = 500
-
 
 def rows_with(
     destination: Destination, table: str, columns: Iterable[str], key: str, ids: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """The `columns` of the rows of `table` whose `key` is one of `ids`."""
+    """The `columns` of the rows of `table` whose `key` is one of `ids`, `destination.ids_per_query`
+    ids to a query."""
     found: list[dict[str, Any]] = []
     safe = [value for value in ids if value.isalnum()]
-    selected = ", ".join(columns)
-    for start in range(0, len(safe), IDS_PER_QUERY):
-        listed = ", ".join(f"'{value}'" for value in safe[start : start + IDS_PER_QUERY])
+    selected, size = ", ".join(columns), destination.ids_per_query
+    for start in range(0, len(safe), size):
+        listed = ", ".join(f"'{value}'" for value in safe[start : start + size])
         found += destination.query(f"SELECT {selected} FROM {destination.qualified(table)} WHERE {key} IN ({listed})")
     return found

@@ -56,6 +56,7 @@ class DuckDBDestination(SQLDestination):
 
     name = "duckdb"
     batch_size = 10_000  # a transaction (and a load) costs more than its rows here
+    ids_per_query = 10_000  # a query scans a column (Parquet: every file of a table): a batch's ids at once
     type_names = TYPE_NAMES
     indexes = False  # DuckDB scans with zone maps; ART indexes only slow bulk merges
     keyless = frozenset({"feedback", "feedback_scores", "feedback_comments"})  # the merge keeps keys unique
