@@ -3,6 +3,9 @@ the generic loaders, each in a child process of its own so its CPU time and peak
 
 - floor: Python's csv module + sqlite3 executemany writing the same rows (same columns, same
   JSON, same hashes) into the same tables and indexes cxbridge creates — what the data costs;
+- floor with cases (`cases_floor`, reported beside the floor): the same, plus the loop's cases
+  (and their `opened` events) that cxbridge's default rules open on this data — checked to be
+  the same cases cxbridge wrote;
 - cxbridge: `cxbridge sync` of the same file into a fresh SQLite database (with `--peers`, into a
   fresh DuckDB file too), then again with the file unchanged and again with 1 % of rows appended;
 - with `--peers` (install them with `pip install -e '.[bench]'`; a peer not installed is skipped
@@ -42,7 +45,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 HEADER = ["Response ID", "Submitted", "Store ID", "Store", "Channel", "Email", "NPS", "Satisfaction", "Effort",
@@ -164,8 +167,11 @@ def rows_of(csv_path: Path):
             yield feedback, scores, comments
 
 
-def baseline(csv_path: Path, db_path: Path) -> int:
-    """Insert every response as cxbridge would, with plain Python; returns the record count."""
+def baseline(csv_path: Path, db_path: Path, *, cases: bool = False) -> int:
+    """Insert every response as cxbridge would, with plain Python; returns the record count.
+    With `cases`, also the case (and its `opened` event) that cxbridge's default loop rules open
+    for a customer's NPS detractor or dissatisfied CSAT answer (docs/loop.md) — the variant
+    `cases_floor`, reported beside the floor, which writes none."""
     from cxbridge.tables import FEEDBACK_COLUMNS
 
     _create_tables(db_path)
@@ -174,25 +180,61 @@ def baseline(csv_path: Path, db_path: Path) -> int:
     conn.execute("PRAGMA synchronous = NORMAL")
     feedback_sql = f"INSERT INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})"
     count = 0
-    batch_feedback, batch_scores, batch_comments = [], [], []
+    opened = datetime.now(timezone.utc)
+    case_of = _case_maker(opened.isoformat(), (opened + timedelta(hours=48)).isoformat()) if cases else None
+    batch_feedback, batch_scores, batch_comments, batch_cases = [], [], [], []
     for feedback, scores, comments in rows_of(csv_path):
         batch_feedback.append(feedback)
         batch_scores += scores
         batch_comments += comments
+        if case_of and (case := case_of(feedback, scores)):
+            batch_cases.append(case)
         count += 1
         if len(batch_feedback) == 1000:
-            _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments)
-            batch_feedback, batch_scores, batch_comments = [], [], []
-    _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments)
+            _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments, batch_cases)
+            batch_feedback, batch_scores, batch_comments, batch_cases = [], [], [], []
+    _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments, batch_cases)
     conn.close()
     return count
 
 
-def _flush(conn, feedback_sql, feedback, scores, comments) -> None:
+def _case_maker(opened_at: str, due_at: str):
+    """A function giving the (case row, event row) a response opens under the default rules, or None."""
+    from cxbridge.tables import FEEDBACK_COLUMNS
+
+    location = FEEDBACK_COLUMNS.index("location_id")
+
+    def case_of(feedback: tuple, scores: list[tuple]) -> tuple[tuple, tuple] | None:
+        nps, csat = scores[0], scores[1]  # the bench's primary NPS and CSAT answers
+        if nps[9] == "detractor":
+            rule, matched = "detractors", f"nps {nps[4]:g} (detractor)"
+        elif csat[9] == "dissatisfied":
+            rule, matched = "dissatisfied", f"csat {csat[4]:g} (dissatisfied)"
+        else:
+            return None
+        case = _hash("case", feedback[0], size=8)
+        return (
+            (case, feedback[0], feedback[1], feedback[location], rule, matched, "open", opened_at, due_at, opened_at, "baseline"),
+            (_hash("opened", case, size=8), case, opened_at, "cxbridge", "opened", "open", f"rule {rule}: {matched}"),
+        )  # fmt: skip
+
+    return case_of
+
+
+def _flush(conn, feedback_sql, feedback, scores, comments, cases=()) -> None:
     conn.execute("BEGIN")
     conn.executemany(feedback_sql, feedback)
     conn.executemany("INSERT INTO feedback_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", scores)
     conn.executemany("INSERT INTO feedback_comments VALUES (?, ?, ?, ?, ?)", comments)
+    if cases:
+        conn.executemany(
+            "INSERT INTO feedback_cases (case_id, record_id, source, location_id, rule, matched, status, opened_at, "
+            "due_at, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [case for case, _ in cases]
+        )  # fmt: skip
+        conn.executemany(
+            "INSERT INTO feedback_case_events (event_id, case_id, event_at, actor, kind, to_value, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", [event for _, event in cases]
+        )  # fmt: skip
     conn.execute("COMMIT")
 
 
@@ -275,6 +317,8 @@ def run_child(name: str, work: Path, args: argparse.Namespace) -> None:
     csv_path = work / "responses.csv"
     if name == "floor":
         baseline(csv_path, work / "floor.db")
+    elif name == "cases_floor":
+        baseline(csv_path, work / "cases_floor.db", cases=True)
     elif name == "dlt_sqlite":
         dlt_load(csv_path, work, "sqlite", args.dlt_format_sqlite)
     elif name == "dlt_duckdb":
@@ -307,7 +351,7 @@ def fresh(work: Path, name: str) -> None:
 
 
 def contenders(peers: bool) -> list[str]:
-    chosen = ["floor", "cxbridge_sqlite"]
+    chosen = ["floor", "cases_floor", "cxbridge_sqlite"]
     if not peers:
         return chosen
     chosen.append("cxbridge_duckdb" if installed("duckdb") else _skip("cxbridge into DuckDB", "duckdb"))
@@ -404,6 +448,7 @@ def main() -> None:
             written = _count(work / (name + (".db" if name.endswith("sqlite") else ".duckdb")))
             if written != count:
                 raise SystemExit(f"{name} wrote {written} records, not {count}")
+        cases = _same_cases(work / "cases_floor.db", work / "cxbridge_sqlite.db") if names else 0
         steps = None if args.no_incremental else incremental(work, count)
         start = startup(work)
     if args.incremental_only:
@@ -417,6 +462,9 @@ def main() -> None:
     peak = max(timing.rss_mb for name, timing in result.items() if name.startswith("cxbridge_"))
     _incremental_report(count, steps, start, no_id=args.no_id)
     cx, floor = rps["cxbridge_sqlite"], rps["floor"]
+    print(f"cxbridge wrote {cases:,} cases (the default loop rules) beside the {count:,} records; the floor writes "
+          f"none, the floor with cases ({rps['cases_floor']:,.0f} records/s) the same ones: cxbridge's ratio to it "
+          f"{cx / rps['cases_floor']:.2f} (to the floor {cx / floor:.2f})")  # fmt: skip
     print(f"records={count} cxbridge_rps={cx:.0f} baseline_rps={floor:.0f} ratio={cx / floor:.2f} "
           f"peak_rss_mb={result['cxbridge_sqlite'].rss_mb:.0f}")
     if args.peers:
@@ -441,6 +489,16 @@ def _incremental_report(
           f"({appended.cpu / first.cpu:.3f} of the first)")  # fmt: skip
     print(f"records={count}{' no_id' if no_id else ''} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
           f"unchanged_beyond_startup_s={unchanged.cpu - start.cpu:.2f} appended_ratio={appended.cpu / first.cpu:.3f}")
+
+
+def _same_cases(floor: Path, ours: Path) -> int:
+    """How many cases cxbridge wrote, after checking the floor with cases wrote the same ones."""
+    listed = "SELECT case_id, record_id, location_id, rule, matched FROM feedback_cases ORDER BY case_id"
+    with sqlite3.connect(floor) as theirs, sqlite3.connect(ours) as conn:
+        expected, found = theirs.execute(listed).fetchall(), conn.execute(listed).fetchall()
+    if expected != found:
+        raise SystemExit(f"the floor with cases wrote {len(expected)} cases, cxbridge {len(found)}, not the same ones")
+    return len(found)
 
 
 def _count(path: Path) -> int:
