@@ -46,11 +46,14 @@ def write_files(folder: Path) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def config(base_url: str, forms: tuple[str, ...] = FORMS) -> dict[str, Any]:
-    """A typeform source per form (`web_a` for `formAaaa`) and the two CSV sources of `write_files`."""
+def config(base_url: str, forms: tuple[str, ...] = FORMS, *, unpaced: bool = False) -> dict[str, Any]:
+    """A typeform source per form (`web_a` for `formAaaa`) and the two CSV sources of `write_files`.
+    `unpaced`: the API sources send their requests without Typeform's pace (the connector's default
+    of 2 a second has a sync of several forms sleep for seconds), where no wait proves anything."""
+    pace = {"requests_per_second": 1000} if unpaced else {}
     sources: dict[str, Any] = {
         f"web_{form_id[4].lower()}": {"connector": "typeform", "base_url": base_url, "token": "${TYPEFORM_TOKEN}",
-                                      "forms": [form_id], "page_size": 2, "columns": {"location_id": "store"}}
+                                      "forms": [form_id], "page_size": 2, "columns": {"location_id": "store"}, **pace}
         for form_id in forms
     }  # fmt: skip
     for branch in ("a", "b"):
@@ -76,7 +79,9 @@ def summary(result: cxbridge.SyncResult) -> list[tuple]:
     return [(r.source, r.status, r.read, r.written, r.unchanged, r.quarantined, r.error) for r in result.results]
 
 
-def config_toml(base_url: str, forms: tuple[str, ...] = FORMS, *, salt: str = "${CXBRIDGE_TEST_SHARED_SALT}") -> str:
+def config_toml(
+    base_url: str, forms: tuple[str, ...] = FORMS, *, salt: str = "${CXBRIDGE_TEST_SHARED_SALT}", unpaced: bool = False
+) -> str:
     """`config` as a cxbridge.toml, for syncs run as processes (the salt from the environment)."""
 
     def value(item: Any) -> str:
@@ -87,7 +92,7 @@ def config_toml(base_url: str, forms: tuple[str, ...] = FORMS, *, salt: str = "$
         return json.dumps(item)
 
     text = f"[settings]\nrespondent_salt = {value(salt)}\n"
-    for name, entry in config(base_url, forms)["sources"].items():
+    for name, entry in config(base_url, forms, unpaced=unpaced)["sources"].items():
         text += f"\n[sources.{name}]\n" + "".join(f"{key} = {value(item)}\n" for key, item in entry.items())
     return text
 

@@ -68,13 +68,13 @@ def test_eight_sources_in_eight_processes_leave_the_tables_of_one_serial_run(tmp
     write_files(tmp_path)
     concurrent_url, serial_url = postgres_database("concurrent"), postgres_database("serial")
     with gated_typeform(len(FORMS)) as api:
-        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS), encoding="utf-8")
+        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS, unpaced=True), encoding="utf-8")
         processes = [start(tmp_path, "--source", name, "--destination", concurrent_url, "--wait", "120")
                      for name in SOURCES]  # fmt: skip
         outcomes = [finished(process) for process in processes]
     assert [code for code, _ in outcomes] == [0] * len(SOURCES), outcomes
     with typeform(account(FORMS)) as api:  # no gate: one process syncs the sources one after the other
-        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS), encoding="utf-8")
+        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS, unpaced=True), encoding="utf-8")
         code, output = finished(start(tmp_path, "--destination", serial_url))
     assert code == 0, output
     concurrent, serial = data(tables(concurrent_url)), data(tables(serial_url))
@@ -89,7 +89,7 @@ def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(t
     release = threading.Event()
     with typeform(account(FORMS[:1])) as api:
         api.routes = [(method, pattern, _held_until(release, handler)) for method, pattern, handler in api.routes]
-        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS[:1]), encoding="utf-8")
+        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS[:1], unpaced=True), encoding="utf-8")
         first = start(tmp_path, "--source", "web_a", "--destination", url)
         _until(lambda: any("/responses" in path for path in api.paths()) or first.poll() is not None)
         refused = finished(start(tmp_path, "--source", "web_a", "--destination", url))  # the first is reading

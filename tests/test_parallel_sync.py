@@ -18,10 +18,8 @@ from tests.many_sources import FORMS, account, config, config_toml, summary, tab
 from tests.sqlite_runs import SHARED_SALT
 from tests.typeform_api import TOKEN, typeform
 
-LATENCY = 0.15  # seconds before the fake API answers anything
-# Typeform's documented pace (2 requests a second, the connector's default) would have each sync
-# sleep between its ~20 requests; the late answers are what these tests need, so no pacing.
-UNPACED = 1000  # requests a second
+LATENCY = 0.15  # seconds before the fake API answers anything (the sources are unpaced: the
+# connector's 2 requests a second would have each serial sync sleep between its ~20 requests)
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +34,7 @@ def late_typeform() -> Iterator[tuple[FakeApi, Latency]]:
 
 
 def sync(folder: Path, base_url: str, destination: str, *, jobs: int) -> cxbridge.SyncResult:
-    settings = config(base_url)
-    for source in settings["sources"].values():
-        if source["connector"] == "typeform":
-            source["requests_per_second"] = UNPACED
-    cfg = config_from_dict(settings, create_host(), path=folder / "cxbridge.toml")
+    cfg = config_from_dict(config(base_url, unpaced=True), create_host(), path=folder / "cxbridge.toml")
     return cxbridge.sync(cfg, destination=destination, jobs=jobs, host=create_host())
 
 
@@ -147,8 +141,7 @@ def test_settings_jobs_is_the_default_and_the_command_line_overrides_it(tmp_path
     monkeypatch.setenv("CXBRIDGE_TEST_SHARED_SALT", SHARED_SALT.get_secret_value())
     write_files(tmp_path)
     with late_typeform() as (api, latency):
-        text = config_toml(api.url).replace("[settings]\n", "[settings]\njobs = 4\n", 1)
-        text = text.replace('connector = "typeform"\n', f'connector = "typeform"\nrequests_per_second = {UNPACED}\n')
+        text = config_toml(api.url, unpaced=True).replace("[settings]\n", "[settings]\njobs = 4\n", 1)
         (tmp_path / "cxbridge.toml").write_text(text, encoding="utf-8")
         first = CliRunner().invoke(cli, ["sync", "--db", "config.db", "--format", "json"])
         assert first.exit_code == 0, first.output
