@@ -172,12 +172,14 @@ def baseline(csv_path: Path, db_path: Path, *, cases: bool = False) -> int:
     With `cases`, also the case (and its `opened` event) that cxbridge's default loop rules open
     for a customer's NPS detractor or dissatisfied CSAT answer (docs/loop.md) — the variant
     `cases_floor`, reported beside the floor, which writes none."""
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
     from cxbridge.tables import FEEDBACK_COLUMNS
 
     _create_tables(db_path)
     conn = sqlite3.connect(db_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA cache_size = {-SQLiteDestination.cache_kib}")  # the page cache cxbridge writes with
     feedback_sql = f"INSERT INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})"
     count = 0
     opened = datetime.now(timezone.utc)

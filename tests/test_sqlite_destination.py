@@ -37,6 +37,19 @@ def test_open_creates_tables_and_views_once(tmp_path):
     destination.close()
 
 
+def test_the_writing_connection_caches_32_mib_of_pages_and_a_reader_the_default(tmp_path):
+    """A sync's batches touch index pages all over the file (keys arrive in random order): the
+    writer keeps 32 MiB of them (a negative cache_size counts KiB), a read-only reader SQLite's own."""
+    writer = SQLiteDestination(f"sqlite:///{tmp_path / 'x.db'}")
+    writer.open()
+    assert writer.query("PRAGMA cache_size")[0]["cache_size"] == -32 * 1024
+    reader = SQLiteDestination(f"sqlite:///{tmp_path / 'x.db'}")
+    reader.open(read_only=True)
+    assert reader.query("PRAGMA cache_size")[0]["cache_size"] == sqlite3.connect(":memory:").execute("PRAGMA cache_size").fetchone()[0]
+    reader.close()
+    writer.close()
+
+
 @pytest.mark.parametrize(
     ("url", "expected"),
     [("sqlite:///rel/x.db", "base/rel/x.db"), ("sqlite:////abs/x.db", "/abs/x.db")],
