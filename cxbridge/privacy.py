@@ -96,20 +96,27 @@ class Scrubber:
     def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy with the personal keys changed, made only when something changes."""
         declared, prefixes = self._declared, self.fields.ignored_prefixes
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] | None = None
         for key, item in value.items():
             if key in declared or (prefixes and key.startswith(prefixes)):
-                changes[key] = self._hash(item) if key in self._hashed else _REMOVED
+                change = self._hash(item) if key in self._hashed else _REMOVED
+            elif (kind := type(item)) is str:
+                if "@" not in item or (change := self._text(item)) is item:
+                    continue
+            elif (kind is not dict and kind is not list) or (change := self._value(item)) is item:
                 continue
-            kind = type(item)
-            if kind is str:
-                if "@" in item and (new := self._text(item)) is not item:
-                    changes[key] = new
-            elif (kind is dict or kind is list) and (new := self._value(item)) is not item:
-                changes[key] = new
-        if not changes:
+            if changes is None:
+                changes = {}
+            changes[key] = change
+        if changes is None:
             return value
-        return {key: changes.get(key, item) for key, item in value.items() if changes.get(key) is not _REMOVED}
+        scrubbed = value.copy()  # changed keys keep their places, removed ones go
+        for key, change in changes.items():
+            if change is _REMOVED:
+                del scrubbed[key]
+            else:
+                scrubbed[key] = change
+        return scrubbed
 
     def _list(self, value: list[Any]) -> list[Any]:
         scrubbed = [self._value(item) for item in value if not self._is_removed_item(item)]

@@ -106,9 +106,10 @@ def field_timestamp(value: object, field: str) -> datetime | None:
 
 
 def format_timestamp(value: datetime | None) -> str | None:
-    """`2024-05-31T14:05:00Z` (with microseconds only when there are some)."""
+    """`2024-05-31T14:05:00Z` (with microseconds only when there are some). A naive value is read
+    as the machine's local time (as `datetime.astimezone` reads it)."""
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
-    spec = "microseconds" if value.microsecond else "seconds"
-    return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+    if value.tzinfo is not timezone.utc:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat()[:-6] + "Z"  # "+00:00" off; microseconds written only when there are some

@@ -4,17 +4,20 @@ all, and a quarantined record replays to the same respondent key."""
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cxbridge import api, plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.layout import TABLES
-from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.privacy import EMAIL, PersonalFields, Scrubber
 from cxbridge.respondents import RespondentKeys, salted_hash
 
 KEYS = RespondentKeys("test-salt")
@@ -167,3 +170,97 @@ def test_an_ignored_item_is_found_by_a_dotted_field_inside_it():
 def test_a_record_without_personal_data_is_passed_on_as_it_is():
     raw = {"values": {"Score": 9, "Comment": "fine"}, "list": [1, 2]}
     assert scrub(raw, contacts={"Email"}) is raw
+
+
+def scrubbed_by_the_rules(value, *, hashed, removed, prefixes, items, keep):
+    """The module docstring's rules, written plainly: what the scrubber must give for `value`."""
+
+    def contact(item):
+        if isinstance(item, dict):
+            return {key: contact(inner) for key, inner in item.items()}
+        if isinstance(item, list):
+            return [contact(inner) for inner in item]
+        return None if item is None else KEYS.pseudonym(item)
+
+    def removed_item(item):
+        for path, values in items:
+            found = item
+            for part in path.split("."):
+                found = found.get(part) if isinstance(found, dict) else None
+            if found is not None and str(found) in values:
+                return True
+        return False
+
+    def walk(item):
+        if isinstance(item, str):
+            if keep or "@" not in item or not EMAIL.fullmatch(item.strip()):
+                return item
+            return KEYS.pseudonym(item.strip()) or item
+        if isinstance(item, dict):
+            out = {}
+            for key, inner in item.items():
+                if key in hashed:
+                    out[key] = contact(inner)
+                elif key in removed or key.startswith(prefixes):
+                    continue
+                else:
+                    out[key] = walk(inner)
+            return out
+        if isinstance(item, list):
+            return [walk(inner) for inner in item if not (isinstance(inner, dict) and removed_item(inner))]
+        return item
+
+    return walk(value)
+
+
+KEYS_SEEN = ["Email", "Phone", "Name", "IP", "QID4", "QID4_TEXT", "QID41", "questionID", "field", "id", "Comment", "x"]
+texts = st.one_of(
+    st.sampled_from(["ann@example.com", " Bob@Example.ORG ", "write to ann@example.com", "not@an address", "x@y",
+                     "@handle", "+48 600 100 200", "600-100-200", "hashed:" + "0" * 32, "", "fine", "9003", "F1"]),
+    st.emails(), st.text(max_size=12), st.builds("{} {}".format, st.emails(), st.text(max_size=5)),
+)  # fmt: skip
+leaves = st.none() | st.booleans() | st.integers(-5, 48600100200) | st.floats(allow_nan=False) | texts
+raws = st.recursive(
+    leaves,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS_SEEN) | st.text(max_size=4), inner,
+                                                                max_size=6),
+    max_leaves=25,
+)  # fmt: skip
+declarations = st.fixed_dictionaries({
+    "contacts": st.frozensets(st.sampled_from(KEYS_SEEN), max_size=2),
+    "personal": st.frozensets(st.sampled_from(KEYS_SEEN), max_size=2),
+    "ignored": st.frozensets(st.sampled_from(KEYS_SEEN), max_size=2),
+    "ignored_prefixes": st.sampled_from([(), ("QID4_",), ("Q", "x")]),
+    "ignored_items": st.sampled_from([(), (("questionID", frozenset({"9003"})),), (("field.id", frozenset({"F1"})),)]),
+})  # fmt: skip
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(raw=raws, declared=declarations, keep=st.booleans())
+def test_any_record_is_scrubbed_by_the_rules_and_passed_on_as_it_is_when_nothing_changes(raw, declared, keep):
+    fields = PersonalFields(**declared)
+    before = copy.deepcopy(raw)
+    result = Scrubber(fields, KEYS, keep_personal_data=keep)(raw)
+    if keep:
+        hashed, removed = fields.contacts & fields.ignored, fields.ignored - fields.contacts
+    else:
+        hashed, removed = fields.contacts, (fields.ignored | fields.personal) - fields.contacts
+    expected = scrubbed_by_the_rules(raw, hashed=hashed, removed=removed, prefixes=fields.ignored_prefixes,
+                                     items=fields.ignored_items, keep=keep)  # fmt: skip
+    assert json.dumps(result) == json.dumps(expected)  # key order too
+    assert raw == before, "the record read is left as it was"
+    declared_keys = hashed | removed
+    if json.dumps(expected) == json.dumps(raw) and not any(
+        key in declared_keys or key.startswith(fields.ignored_prefixes) for key in keys_within(raw)
+    ):
+        assert result is raw
+
+
+def keys_within(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from keys_within(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from keys_within(inner)
