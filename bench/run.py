@@ -291,13 +291,17 @@ class Timing:
 
 
 def child(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Timing:
-    """CPU time, wall time and peak RSS of a child process."""
+    """CPU time, wall time and peak RSS of a child process. Its output goes to a file, not a
+    pipe: a child that writes more than a pipe holds (dlt's warnings) would wait forever for
+    this process, which reads only once the child ended."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{process.stdout.read()}{process.stderr.read()}")
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            output.seek(0)
+            raise SystemExit(f"{' '.join(command)} failed:\n{output.read()}")
     return Timing(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
