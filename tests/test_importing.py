@@ -88,8 +88,13 @@ def test_dry_run_writes_nothing_and_a_second_import_writes_only_the_new_row(tmp_
     assert "10 written" in invoke("import", str(path), "--db", str(db)).output
     assert "0 read · 0 written" in invoke("import", str(path), "--db", str(db)).output
     write_csv(path, [*rows, *responses(1, seed=9, start=datetime(2024, 5, 5))])
-    assert "11 read · 1 written · 10 unchanged" in invoke("import", str(path), "--db", str(db)).output
+    # the grown file is read on from where the last import ended (docs/files.md): only the new row
+    assert "1 read · 1 written · 0 unchanged" in invoke("import", str(path), "--db", str(db)).output
     assert count(db) == [(11,)]
+    whole = tmp_path / "whole.db"
+    assert "11 written" in invoke("import", str(path), "--db", str(whole)).output
+    ids = "SELECT record_id, nps, submitted_at FROM feedback ORDER BY 1"
+    assert count(db, ids) == count(whole, ids)
 
 
 def test_inspect_shows_format_fields_and_evidence(tmp_path):
@@ -134,7 +139,10 @@ def test_a_saved_mapping_imports_and_syncs_to_the_same_records(tmp_path, monkeyp
     synced = invoke("sync", "--config", "mapping.toml", "--db", "saved.db", "--no-progress")
     assert "0 read · 0 written" in synced.output  # the file the import read, unchanged: not even read again
     write_csv(path, [*rows, *responses(2, seed=5, start=datetime(2024, 2, 1))])
-    assert "17 read · 2 written · 15 unchanged" in invoke("sync", "--config", "mapping.toml", "--db", "saved.db").output
+    # read on from where the import ended (docs/files.md): the two appended rows, the same records a whole read makes
+    assert "2 read · 2 written · 0 unchanged" in invoke("sync", "--config", "mapping.toml", "--db", "saved.db").output
+    assert "17 written" in invoke("import", str(path), "--mapping", "mapping.toml", "--db", "whole.db").output
+    assert count(tmp_path / "saved.db", ids) == count(tmp_path / "whole.db", ids)
 
 
 def test_an_imported_file_reports_the_nps_and_csat_computed_independently(tmp_path, monkeypatch):
