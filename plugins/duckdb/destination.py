@@ -1,9 +1,9 @@
 """`duckdb:///path.duckdb`: an embedded analytical database, the analyst's favourite.
 
-A batch's rows become NumPy arrays registered under the staging names (`staging`: no row-by-row
-inserts, no copy into DuckDB's memory, no pyarrow), and the merge reads them in one DuckDB
-transaction with the cursor. DuckDB lets one process open a file for writing; BI tools read it
-between syncs (or read-only while no sync runs).
+A batch's rows become Arrow tables registered under the staging names (no row-by-row inserts,
+no copy into DuckDB's memory), and the merge reads them in one DuckDB transaction with the
+cursor. DuckDB lets one process open a file for writing; BI tools read it between syncs (or
+read-only while no sync runs).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import FEEDBACK, Column, ColumnType, Table
 from cxbridge.local_files import file_lock, file_lock_held, path_of
-from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.sql_destination import CHANGED, REPLACED, SQLDestination
 
 TYPE_NAMES = {
@@ -36,6 +35,20 @@ def import_duckdb() -> Any:
     except ImportError:
         raise ConfigError("the duckdb destination needs DuckDB: pip install 'cxbridge[duckdb]'") from None
     return duckdb
+
+
+def arrow_table(table: Table, rows: Sequence[tuple[Any, ...]]) -> Any:
+    """The rows as an Arrow table of plain types (timestamps and JSON stay text)."""
+    import pyarrow as pa
+
+    arrow_types = {ColumnType.INTEGER: pa.int64(), ColumnType.REAL: pa.float64(), ColumnType.BOOLEAN: pa.bool_()}
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
+    return pa.table(
+        {
+            column.name: pa.array(values, type=arrow_types.get(column.type, pa.string()))
+            for column, values in zip(table.columns, columns, strict=True)
+        }
+    )
 
 
 class DuckDBDestination(SQLDestination):
@@ -125,20 +138,20 @@ class DuckDBDestination(SQLDestination):
         self.conn.commit()
 
     def create_stages(self) -> None:
-        self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are NumPy arrays (`stage`)
+        self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are Arrow tables (`stage`)
 
     def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
-        """Each table's rows as NumPy arrays registered under its staging name: the merge reads
+        """Each table's rows as an Arrow table registered under its staging name: the merge reads
         them where they are, without copying them into DuckDB's memory first."""
         for table, rows in staged.items():
-            self.conn.register(self.stage_name(table), column_arrays(table, rows))
+            self.conn.register(self.stage_name(table), arrow_table(table, rows))
             self._registered.add(self.stage_name(table))
 
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         self.stage({table: rows})
 
     def from_stage(self, column: Column) -> str:
-        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON):  # staged as text
+        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON):  # text in Arrow
             return f"CAST({column.name} AS {TYPE_NAMES[column.type]})"
         return column.name
 
@@ -155,6 +168,6 @@ class DuckDBDestination(SQLDestination):
             self._unstage()
 
     def _unstage(self) -> None:
-        """Let the batch's arrays go (they hold its rows until unregistered)."""
+        """Let the batch's Arrow tables go (they hold its rows until unregistered)."""
         while self._registered and self._conn is not None:
             self.conn.unregister(self._registered.pop())

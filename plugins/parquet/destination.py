@@ -38,8 +38,7 @@ from cxbridge.layout import (
     Table,
 )
 from cxbridge.local_files import file_lock, file_lock_held, path_of
-from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, import_duckdb
-from cxbridge.plugins.duckdb.staging import column_arrays
+from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
 from cxbridge.sql_destination import LINKS, quarantine_row, run_row
@@ -252,7 +251,7 @@ class ParquetDestination(DuckDBDestination):
         """Add the rows whose (single-column) key the table's file does not hold yet."""
         (key,) = table.primary_key
         old = f"read_parquet({literal(files.table_file(self.root, table))})"
-        self.conn.register("cx_rows", column_arrays(table, rows))
+        self.conn.register("cx_rows", arrow_table(table, rows))
         try:
             select = f"SELECT * FROM {old} UNION ALL SELECT {typed(table)} FROM cx_rows WHERE {key} NOT IN (SELECT {key} FROM {old})"
             files.replace_atomically(self.conn, select, files.table_file(self.root, table))
@@ -303,7 +302,7 @@ class ParquetDestination(DuckDBDestination):
         """Rewrite every partition a changed record enters or leaves, or a dropped one leaves:
         those records enter first."""
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
-            self.conn.register(f"cx_new_{table.name}", column_arrays(_with_month(table), rows))
+            self.conn.register(f"cx_new_{table.name}", arrow_table(_with_month(table), rows))
         replaced = [r.record_id for r in changed] + dropped
         self._register_ids("cx_changed", replaced)
         try:
@@ -351,7 +350,7 @@ class ParquetDestination(DuckDBDestination):
         pattern = files.partition_glob(self.root, FEEDBACK)
         if not files.has_files(pattern):
             return
-        self.conn.register("cx_links", column_arrays(LINKS, sorted(links.items())))
+        self.conn.register("cx_links", arrow_table(LINKS, sorted(links.items())))
         try:
             found = self.conn.execute(
                 f"SELECT DISTINCT filename FROM read_parquet({literal(pattern)}, filename = true) "
@@ -374,7 +373,7 @@ class ParquetDestination(DuckDBDestination):
         """Merge rows into a one-file table by its primary key, keeping `keep` columns of rows
         already there, and dropping the rows whose (single-column) key is in `delete`."""
         key = ", ".join(table.primary_key)
-        self.conn.register("cx_rows", column_arrays(table, rows))
+        self.conn.register("cx_rows", arrow_table(table, rows))
         self._register_ids("cx_delete", delete)
         try:
             old = f"read_parquet({literal(files.table_file(self.root, table))})"
@@ -392,7 +391,7 @@ class ParquetDestination(DuckDBDestination):
 
     def _register_ids(self, name: str, ids: Sequence[str]) -> None:
         """A one-column relation of record ids, readable as `name` in this session's SQL."""
-        self.conn.register(name, column_arrays(ID_TABLE, [(record_id,) for record_id in ids]))
+        self.conn.register(name, arrow_table(ID_TABLE, [(record_id,) for record_id in ids]))
 
     def save_run(self, run: SyncRun) -> None:
         self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
