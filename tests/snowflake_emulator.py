@@ -27,6 +27,8 @@ from fakesnow import info_schema
 from fakesnow.cursor import FakeSnowflakeCursor
 from sqlglot import exp
 
+from cxbridge.sql_destination import CHANGED
+
 CACHEABLE = re.compile(
     r"\s*(SELECT|WITH|INSERT|MERGE|DELETE|UPDATE|BEGIN|COMMIT|ROLLBACK|ALTER\s+TABLE|DROP\s+(TABLE|VIEW)"
     r"|CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+(TEMPORARY\s+)?TABLE(?!.*\bAS\s+(SELECT|WITH)\b))\b",
@@ -34,6 +36,7 @@ CACHEABLE = re.compile(
 )
 UNCACHEABLE = re.compile(r"\bIDENTIFIER\s*\(|\$|\bSTAGE\b|@", re.IGNORECASE)
 VERIFY = os.environ.get("CXBRIDGE_FAKESNOW_VERIFY") == "1"
+SESSION_TABLES = frozenset({"MERGE_CANDIDATES", CHANGED.name.upper()})  # temporary, no comment
 
 
 class TranslationCache:
@@ -141,11 +144,16 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
 
     fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
     comment in its own catalog database, which DuckDB refuses inside a transaction that already
-    wrote elsewhere; the bookkeeping is skipped for that helper table (it has no comment)."""
+    wrote elsewhere; the bookkeeping is skipped for that helper table (it has no comment). So it
+    is for `cx_changed`, the temporary table every writing session creates: in Snowflake each
+    session's is its own, but fakesnow keeps one catalog row for the name, and sessions opening at
+    once (tests/test_lock_rows.py) raced on it with a duplicate-key error."""
     real_comment_sql = info_schema.insert_table_comment_sql
 
     def comment_sql(catalog, schema, table, comment):
-        return "SELECT 1" if table.upper() == "MERGE_CANDIDATES" else real_comment_sql(catalog, schema, table, comment)
+        if table.upper() in SESSION_TABLES:
+            return "SELECT 1"
+        return real_comment_sql(catalog, schema, table, comment)
 
     cache = TranslationCache()
     with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), cache.patched():
