@@ -318,13 +318,20 @@ def key_table_files() -> list[Path]:
     return sorted((key_tables.cache_dir() / "row-keys").glob("*"))
 
 
-def test_the_key_table_spares_reading_the_rows_before_again(tmp_path, monkeypatch):
+def keyed_file_synced_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Workspace, Path]:
+    """A file of 1,002 rows keyed by content (the last two repeating row 3) synced once, its key
+    table kept in the test's own cache folder."""
     keyed = keyed_by_content(Workspace(tmp_path / "keyed"))
     share_salt(monkeypatch, keyed)
     monkeypatch.setenv("CXBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
     path = keyed.root / "responses.csv"
     write(path, csv_text(repeated(*range(1, 1001), 3, 3)), "utf-8")
     keyed.sync()
+    return keyed, path
+
+
+def test_the_key_table_spares_reading_the_rows_before_again(tmp_path, monkeypatch):
+    keyed, path = keyed_file_synced_once(tmp_path, monkeypatch)
     [table] = key_table_files()
     assert table.stat().st_size == len(key_tables._MAGIC) + 8 * 1002  # 8 bytes a row
     [(cursor,)] = keyed.query("SELECT cursor FROM sync_state")
@@ -343,12 +350,7 @@ def test_the_key_table_spares_reading_the_rows_before_again(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("damage", ["removed", "cut", "other bytes"])
 def test_a_key_table_lost_or_damaged_counts_the_rows_before_again(tmp_path, monkeypatch, damage):
-    keyed = keyed_by_content(Workspace(tmp_path / "keyed"))
-    share_salt(monkeypatch, keyed)
-    monkeypatch.setenv("CXBRIDGE_CACHE_DIR", str(tmp_path / "cache"))
-    path = keyed.root / "responses.csv"
-    write(path, csv_text(repeated(*range(1, 1001), 3, 3)), "utf-8")
-    keyed.sync()
+    keyed, path = keyed_file_synced_once(tmp_path, monkeypatch)
     [table] = key_table_files()
     data = table.read_bytes()
     if damage == "removed":
