@@ -32,8 +32,9 @@ DATE_COLUMNS = frozenset({"submitted_local_date"})  # stored as 'YYYY-MM-DD' tex
 JSON_COLUMNS = frozenset({"answers", "attributes", "raw"})
 LINEAGE_COLUMNS = ("ingested_at", "sync_run_id", "content_hash")  # after the content, outside the hash
 IDENTITY_COLUMNS = ("duplicate_of",)  # the last: set by cross-source identity (cxbridge.resolver), outside the hash
-_CONTENT_COLUMNS = FEEDBACK_COLUMNS[: -len(LINEAGE_COLUMNS) - len(IDENTITY_COLUMNS)]
-assert FEEDBACK_COLUMNS[len(_CONTENT_COLUMNS) :] == LINEAGE_COLUMNS + IDENTITY_COLUMNS
+CONTENT_COLUMNS = FEEDBACK_COLUMNS[: -len(LINEAGE_COLUMNS) - len(IDENTITY_COLUMNS)]
+"""The feedback columns a record's content hash covers, in table order (`content_rows`'s `values`)."""
+assert FEEDBACK_COLUMNS[len(CONTENT_COLUMNS) :] == LINEAGE_COLUMNS + IDENTITY_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -54,19 +55,17 @@ def _content_hash(*parts: Any) -> str:
     return hashlib.blake2b(marshal.dumps(parts, 0), digest_size=16).hexdigest()
 
 
-CONTENT_COLUMNS = _CONTENT_COLUMNS
-"""The feedback columns a record's content hash covers, in table order (`content_rows`'s `values`)."""
-_TIMESTAMP_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in TIMESTAMP_COLUMNS]
-_DATE_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in DATE_COLUMNS]
-_ANSWERS_AT = _CONTENT_COLUMNS.index("answers")
-_JSON_AT = [i for i, column in enumerate(_CONTENT_COLUMNS) if column in JSON_COLUMNS and column != "answers"]
+_TIMESTAMP_AT = [i for i, column in enumerate(CONTENT_COLUMNS) if column in TIMESTAMP_COLUMNS]
+_DATE_AT = [i for i, column in enumerate(CONTENT_COLUMNS) if column in DATE_COLUMNS]
+_ANSWERS_AT = CONTENT_COLUMNS.index("answers")
+_JSON_AT = [i for i, column in enumerate(CONTENT_COLUMNS) if column in JSON_COLUMNS and column != "answers"]
 
 
 def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordRows:
     """Rows in column order, with the run's lineage; `content_hash` covers everything else. A
     record's `duplicate_of` is written empty: the batch's identity links set it."""
     data = record.__dict__
-    values = [data[column] for column in _CONTENT_COLUMNS]
+    values = [data[column] for column in CONTENT_COLUMNS]
     for at in _TIMESTAMP_AT:
         values[at] = format_timestamp(values[at])
     for at in _DATE_AT:
