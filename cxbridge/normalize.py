@@ -44,7 +44,7 @@ class AnswerInput:
     question_key: str | None = None  # declared in the config; else automatic (cxbridge.question_keys)
 
 
-_SCALARS = frozenset((str, int, float, type(None)))  # answers whose score can be remembered
+SCALARS = frozenset((str, int, float, type(None)))  # values whose reading (a score, a cell's number) can be remembered
 _UNSEEN = object()
 
 
@@ -180,7 +180,7 @@ class RecordBuilder:
         """The answer scored (as the same answer to the same question was before, when it was);
         a DataError naming the question, with advice the source's config accepts."""
         value = answer.value
-        if type(value) not in _SCALARS or not self.remembered:
+        if type(value) not in SCALARS or not self.remembered:
             return self._score_afresh(answer)
         entry = self._scores.get((answer.question_id, id(answer.spec)))
         if entry is None or entry[0] is not answer.spec:  # the entry keeps the spec, so its id stays its own

@@ -10,7 +10,7 @@ from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.errors import DataError
-from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
@@ -20,7 +20,6 @@ from cxbridge.tabular.reading import date_order_warning, decide_date_order
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
 
-_SCALARS = frozenset((str, int, float, type(None)))  # cells whose reading can be remembered
 _TRAILING_NUMBER = re.compile(r"^\D*?[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")
 
 
@@ -147,7 +146,7 @@ class RowNormalizer:
     ) -> AnswerInput:
         """The answer of a metric column, its cell read as it was before when it was (`remembered`:
         how many distinct cells per column are kept; the table's choices can change what they read)."""
-        if remembered and type(value) in _SCALARS and (label is None or type(label) is str):
+        if remembered and type(value) in SCALARS and (label is None or type(label) is str):
             key = (column, id(metric), type(value), value, label)
             read = self._read.get(key)
             if read is None:
