@@ -195,6 +195,24 @@ sla_hours = 24
     }
 
 
+def test_a_rule_on_a_metric_without_primary_answers_looks_at_every_answer_of_it(workspace):
+    # Only nps, enps, csat and ces answers can be a record's primary answer; a rule on any other
+    # metric needs no `primary_only = false` to open cases.
+    workspace.config.write_text(
+        workspace.config.read_text(encoding="utf-8").replace('metric = "ces"', 'metric = "custom:effort_felt"'),
+        encoding="utf-8",
+    )
+    with_loop(workspace, "\n[loop.rules.hard_work]\nmetric = 'custom:effort_felt'\nbelow = 3\n")
+    rows = [survey_row(n, nps=9) for n in range(1, 15)]
+    workspace.write_csv(rows)
+    workspace.sync()
+    low = {row[0]: int(row[5]) for row in rows if int(row[5]) < 3}
+    assert low  # the data holds answers below 3 on the 1–7 scale
+    assert cases(workspace) == {
+        rid: ("hard_work", f"custom:effort_felt {value} of 1–7", "open", None) for rid, value in low.items()
+    }
+
+
 def test_max_age_days_leaves_old_feedback_out(workspace):
     now = datetime.now(timezone.utc)
     with_loop(workspace, "\n[loop.rules.detractors]\nmetric = 'nps'\ncategories = ['detractor']\nmax_age_days = 30\n")
@@ -239,6 +257,7 @@ def test_the_case_id_is_derived_from_the_record(workspace):
         ("[loop.rules.x]\nmetric = 'csat'\ncategories = ['dissatisfied']\nactions = ['ping']\n", "no [loop.actions.ping]"),
         ("[loop.rules.x]\nmetric = 'csat'\ncategories = ['dissatisfied']\nslaa_hours = 2\n", "did you mean 'sla_hours'"),
         ("[loop.rules.Big]\ncomment_terms = ['x']\n", "names are lower-case letters"),
+        ("[loop.rules.x]\nmetric = 'rating'\nbelow = 2\nprimary_only = true\n", "loop.rules.x: primary_only: a 'rating' answer is never"),
     ],
 )
 def test_a_rule_that_cannot_work_is_a_config_error_naming_it(workspace, text, message):

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from cxbridge.metrics import metric_name
+from cxbridge.normalize import PRIMARY_COLUMN_OF
 from cxbridge.records import CATEGORIES_BY_METRIC, Program, RespondentType
 
 DEFAULT_SLA_HOURS = 48.0
@@ -30,7 +31,9 @@ class RuleConfig(BaseModel):
     categories: list[str] = Field(default_factory=list, description="detractor, dissatisfied, high_effort, …")
     below: float | None = Field(default=None, description="the answer on its own scale is below this")
     normalized_below: float | None = Field(default=None, ge=0, le=100, description="0–100 score below this")
-    primary_only: bool = Field(default=True, description="only the record's primary answer of the metric")
+    primary_only: bool = Field(
+        default=True, description="only the record's primary answer of the metric (nps, enps, csat, ces)"
+    )
     comment_terms: list[str] = Field(default_factory=list, description="a comment mentions one of these")
     respondents: list[RespondentType] = Field(
         default_factory=lambda: [RespondentType.CUSTOMER], description="customer, employee, shopper, auditor"
@@ -60,6 +63,13 @@ class RuleConfig(BaseModel):
         if wrong:
             expected = ", ".join(sorted(allowed)) or "none: use below or normalized_below"
             raise ValueError(f"categories {wrong} do not fit metric {self.metric!r}; its categories: {expected}")
+        if self.metric is not None and self.metric not in PRIMARY_COLUMN_OF:
+            # Only nps, enps, csat and ces answers can be a record's primary answer: for any other
+            # metric the rule looks at every answer of it, else it could never open a case.
+            if "primary_only" in self.model_fields_set and self.primary_only:
+                raise ValueError(f"primary_only: a {self.metric!r} answer is never a record's primary answer "
+                                 "(only nps, enps, csat and ces are); remove primary_only")  # fmt: skip
+            self.primary_only = False
         if self.owners and self.owner_by is None:
             raise ValueError("owners needs owner_by = 'location', 'team' or 'agent'")
         if any(not term.strip() for term in self.comment_terms):
