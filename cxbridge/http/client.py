@@ -12,6 +12,7 @@ import httpx
 
 from cxbridge.deadline import RunDeadline
 from cxbridge.errors import SourceError, TransientSourceError
+from cxbridge.http import tls
 from cxbridge.http.errors import ApiErrors, check
 from cxbridge.http.pagination import MAX_PAGES, PageRequest, Paginator, paginate
 from cxbridge.http.ratelimit import RateLimiter
@@ -130,7 +131,9 @@ def client(
     transport: httpx.BaseTransport | None = None,
     **options: Any,
 ) -> httpx.Client:
-    """A plain httpx client whose transport retries (for plugins that want httpx itself)."""
+    """A plain httpx client whose transport retries (for plugins that want httpx itself); `verify`
+    (an `ssl.SSLContext`) replaces the shared verifying context (`cxbridge.http.tls`)."""
+    wrapped = transport or tls.transport(options.pop("verify", None))
     return httpx.Client(
-        base_url=base_url, headers=headers, timeout=timeout, transport=RetryingTransport(transport), **options
+        base_url=base_url, headers=headers, timeout=timeout, transport=RetryingTransport(wrapped), **options
     )

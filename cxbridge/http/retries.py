@@ -19,6 +19,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 
 from cxbridge.deadline import RunDeadline
 from cxbridge.errors import TransientSourceError
+from cxbridge.http import tls
 from cxbridge.http.watchdog import Watchdog
 from cxbridge.http.wire_log import log_exchange, public_url
 
@@ -105,7 +106,7 @@ class RetryingTransport(httpx.BaseTransport):
         deadline: float | None = None,
         run: RunDeadline | None = None,
     ):
-        self.wrapped = wrapped or httpx.HTTPTransport()
+        self.wrapped = wrapped or tls.transport()
         self.policy = policy or RetryPolicy()
         self.sleep = sleep
         self.limiter = limiter

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from cxbridge.errors import DataError
-from cxbridge.http import ApiSource, HeaderBudget, HeaderToken
+from cxbridge.http import ApiSource, HeaderBudget, HeaderToken, tls
 from cxbridge.plugins.surveymonkey import api
 from cxbridge.plugins.surveymonkey.config import HOSTS, SurveyMonkeyConfig
 from cxbridge.plugins.surveymonkey.quota import BudgetedTransport, RequestBudget
@@ -44,7 +44,7 @@ class SurveyMonkeySource(ApiSource):
     def __init__(self, config: SurveyMonkeyConfig, context: SourceContext):
         super().__init__(config, context)
         self.requests = RequestBudget(limit=config.daily_requests, now=self.now)
-        self.transport = BudgetedTransport(self.transport or httpx.HTTPTransport(), self.requests)
+        self.transport = BudgetedTransport(self.transport or tls.transport(), self.requests)
 
     @staticmethod
     def now() -> datetime:
