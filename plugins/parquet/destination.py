@@ -1,10 +1,13 @@
 """`parquet:///folder`: a Hive-partitioned Parquet lake (by source and month) that DuckDB, Spark,
 Athena and BigQuery external tables read as is.
 
-There are no transactions across files, so a batch rewrites each partition it touches atomically
-(new partitions first, then the ones records left), then the quarantine, and the cursor last: a
-crash leaves every file whole and the cursor behind the data, and the re-run's content-hash
-comparison finishes what was left. Reports, views and `status` run in an in-memory DuckDB over
+There are no transactions across files, so a batch adds its cases as new part files, then its
+records as a part file in each partition they enter, then takes their older copies out of the
+files holding them, then rewrites the quarantine, and the cursor last: a crash leaves every file
+whole and the cursor behind the data, and the re-run's content-hash comparison finishes what was
+left. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does
+not grow with the folder; the parts a sync adds are merged when a folder holds `MERGE_AT` of
+them and at the end of each source's sync (`files.merge`, journaled against crashes). Reports, views and `status` run in an in-memory DuckDB over
 the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never writes
 `feedback_followups/`: every Parquet file users put there is a follow-up table (docs/bi.md).
 """
@@ -12,6 +15,7 @@ the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never w
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from glob import glob
 from contextlib import AbstractContextManager
@@ -50,14 +54,25 @@ from cxbridge.views import view_sql
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
-    "0011_loop_views", "0012_question_keys", "0013_ranking_views", "0014_waves",
+    "0011_loop_views", "0012_question_keys", "0013_ranking_views", "0014_waves", "0015_loop_parts",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
     "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys", "0013_ranking_views",
-    "0014_waves",
+    "0014_waves", "0015_loop_parts",  # 0015: the loop's tables read every file of their folders
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
+LOOP_TABLES = (FEEDBACK_CASE_EVENTS, LOOP_OUTBOX, FEEDBACK_CASES)
+"""The loop's tables, which grow with the records (a case for most unhappy answers): like the
+record tables, batches add part files to their folders instead of rewriting them."""
+MERGE_AT = 16
+"""Parts a sync has added to one folder that it merges into one before adding more: the change
+detection of every batch opens each file of a partition."""
+MAX_FILES = 8
+"""Files a folder keeps after a sync: past that, the end of a sync merges them all into one, so
+a lake synced daily does not gather a file per partition a day (each merge rewrites the folder
+once every MAX_FILES syncs, not every sync)."""
+log = logging.getLogger(__name__)
 
 
 def typed(table: Table, columns: Sequence[str] | None = None) -> str:
@@ -82,6 +97,8 @@ class ParquetDestination(DuckDBDestination):
         self._migrations_file = self.root / "_cxbridge" / "migrations.json"
         self._stored: dict[str, list[tuple[str, Path]]] = {}  # record id → (hash, partition) of this batch
         self._defined: dict[str, str] = {}  # view name → the SQL it was defined with on this connection
+        self._parts: dict[Path, list[Path]] = {}  # folder → the parts this connection added there
+        self._merged: set[Path] = set()  # those of them that are merges of its parts
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -102,9 +119,16 @@ class ParquetDestination(DuckDBDestination):
             return
         self._conn = self.connect(read_only=read_only)
         self._defined = {}
+        self._parts, self._merged = {}, set()
         if not read_only:
+            files.finish_merges(self.root)
             self._apply_migrations()
         self._define_views()
+
+    def close(self) -> None:
+        if self._conn is not None and self._parts:
+            self._merge_parts(final=True)
+        super().close()
 
     # --- schema: folders, empty tables, views ---------------------------------------------
 
@@ -150,9 +174,13 @@ class ParquetDestination(DuckDBDestination):
             if "question_key" in present:
                 continue
             source, month = files.partition_of(Path(path).parent)
-            record = files.partition_dir(self.root, FEEDBACK, source, month) / files.PART_FILE
-            survey = f"(SELECT record_id, survey_id FROM read_parquet({literal(record)}))" if record.exists() else \
-                     "(SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS survey_id)"  # fmt: skip
+            records = files.partition_dir(self.root, FEEDBACK, source, month)
+            survey = (
+                f"(SELECT record_id, survey_id FROM read_parquet({literal(files.folder_glob(records))}, "
+                "hive_partitioning = false))"
+                if files.folder_files(records)
+                else "(SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS survey_id)"
+            )
             keyed = f"SELECT s.*, COALESCE(f.survey_id, {literal(source)}) AS namespace FROM {scores} s " \
                     f"LEFT JOIN {survey} f ON f.record_id = s.record_id"  # fmt: skip
             groups = self.conn.execute(
@@ -172,6 +200,10 @@ class ParquetDestination(DuckDBDestination):
         if table is FEEDBACK_FOLLOWUPS:
             pattern = literal(files.followup_glob(root))
             return f"SELECT {typed(table)} FROM read_parquet({pattern}, union_by_name = true)"
+        if table in LOOP_TABLES:
+            if root == self.root and not files.folder_files(root / table.name):
+                return empty_select(table)  # a lake written before the table existed, read as it is
+            return f"SELECT * FROM read_parquet({literal(files.folder_glob(root / table.name))})"
         if table not in PARTITIONED:
             if root == self.root and not files.table_file(root, table).exists():
                 return empty_select(table)  # a lake written before the table existed, read as it is
@@ -213,7 +245,7 @@ class ParquetDestination(DuckDBDestination):
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
         if changed or dropped:
-            self._rewrite_partitions(batch.source, changed, dropped)
+            self._write_records(batch.source, changed, dropped)
         if batch.links:
             self._set_links(batch.links)
         if batch.records or batch.quarantined:
@@ -227,6 +259,7 @@ class ParquetDestination(DuckDBDestination):
         if batch.cursor is not None:
             cursor = batch.cursor
             self._upsert_file(SYNC_STATE, [(cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id)])
+        self._merge_parts(final=False)
         self._define_views()
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
@@ -236,8 +269,7 @@ class ParquetDestination(DuckDBDestination):
         part-way leaves the case missing, and the re-run adds what is not there."""
         if not batch.cases:
             return
-        file = literal(files.table_file(self.root, FEEDBACK_CASES))
-        stored = {row[0] for row in self.conn.execute(f"SELECT case_id FROM read_parquet({file})").fetchall()}
+        stored = self._present(FEEDBACK_CASES, [opened.case_id for opened in batch.cases])
         new = [opened for opened in batch.cases if opened.case_id not in stored]
         for table, rows in (
             (LOOP_OUTBOX, [delivery for opened in new for delivery in opened.deliveries]),
@@ -245,18 +277,94 @@ class ParquetDestination(DuckDBDestination):
             (FEEDBACK_CASES, [opened.case for opened in new]),
         ):
             if rows:
-                self._add_absent(table, rows)
+                self._upsert_parts(table, rows, replace=False)
 
-    def _add_absent(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
-        """Add the rows whose (single-column) key the table's file does not hold yet."""
+    def _present(self, table: Table, keys: Sequence[str]) -> set[str]:
+        """Those of these keys (of a loop table's single-column key) that its files hold."""
         (key,) = table.primary_key
-        old = f"read_parquet({literal(files.table_file(self.root, table))})"
-        self.conn.register("cx_rows", arrow_table(table, rows))
+        folder = self.root / table.name
+        if not keys or not files.folder_files(folder):
+            return set()
+        self._register_ids("cx_keys", keys)
         try:
-            select = f"SELECT * FROM {old} UNION ALL SELECT {typed(table)} FROM cx_rows WHERE {key} NOT IN (SELECT {key} FROM {old})"
-            files.replace_atomically(self.conn, select, files.table_file(self.root, table))
+            found = self.conn.execute(
+                f"SELECT {key} FROM read_parquet({literal(files.folder_glob(folder))}) "
+                f"WHERE {key} IN (SELECT record_id FROM cx_keys)"
+            ).fetchall()
         finally:
-            self.conn.unregister("cx_rows")
+            self.conn.unregister("cx_keys")
+        return {row[0] for row in found}
+
+    def _upsert_parts(self, table: Table, rows: list[tuple[Any, ...]], *, replace: bool = True) -> None:
+        """Merge rows into a loop table by its (single-column, first) key: each stored row they
+        replace in the file holding it (unless not `replace`: those rows are left out), the
+        others added as a new part. Every file is replaced whole, and a key stays in one file."""
+        (key,) = table.primary_key
+        folder = self.root / table.name
+        stored = self._present(table, [row[0] for row in rows])
+        added = [row for row in rows if row[0] not in stored]
+        if replace and stored:
+            self.conn.register("cx_rows", arrow_table(table, [row for row in rows if row[0] in stored]))
+            try:
+                for path in self._files_holding(folder, key, "cx_rows"):
+                    old = f"read_parquet({literal(path)})"
+                    select = (
+                        f"SELECT * FROM {old} WHERE {key} NOT IN (SELECT {key} FROM cx_rows) UNION ALL "
+                        f"SELECT {typed(table)} FROM cx_rows WHERE {key} IN (SELECT {key} FROM {old})"
+                    )
+                    files.replace_atomically(self.conn, select, path)
+            finally:
+                self.conn.unregister("cx_rows")
+        if added:
+            self.conn.register("cx_rows", arrow_table(table, added))
+            try:
+                self._add_part(folder, f"SELECT {typed(table)} FROM cx_rows")
+            finally:
+                self.conn.unregister("cx_rows")
+
+    def _files_holding(self, folder: Path, key: str, relation: str) -> list[Path]:
+        """The files of a folder holding a row whose `key` is in `relation` (same column name)."""
+        if not files.folder_files(folder):
+            return []
+        found = self.conn.execute(
+            f"SELECT DISTINCT filename FROM read_parquet({literal(files.folder_glob(folder))}, filename = true, "
+            f"hive_partitioning = false) WHERE {key} IN (SELECT {key} FROM {relation})"
+        ).fetchall()
+        return sorted(Path(filename) for (filename,) in found)
+
+    def _add_part(self, folder: Path, select: str) -> Path:
+        """Write the rows of `select` as a new part file of a folder."""
+        part = files.new_part(folder)
+        files.replace_atomically(self.conn, select, part)
+        self._parts.setdefault(folder, []).append(part)
+        return part
+
+    def _merge_parts(self, *, final: bool) -> None:
+        """Merge the parts this connection added to each folder: the small ones once there are
+        MERGE_AT of them; at the end of a sync (`final`) all of them into one, then every file
+        of a folder holding more than MAX_FILES. A failed merge leaves the parts (the rows are
+        stored either way) and is logged, not raised: the next sync merges them."""
+        for folder, written in list(self._parts.items()):
+            parts = [part for part in written if part.exists()]
+            small = [part for part in parts if part not in self._merged]
+            done = final
+            try:
+                if final:
+                    if len(parts) > 1:
+                        files.merge(self.conn, parts, parts[0])
+                    if len(stored := files.folder_files(folder)) > MAX_FILES:
+                        files.merge(self.conn, stored, stored[0])
+                elif len(small) >= MERGE_AT:
+                    files.merge(self.conn, small, small[0])
+                    self._merged.add(small[0])
+                    parts = [part for part in parts if part not in small[1:]]
+            except Exception as exc:  # noqa: BLE001 - housekeeping: the data is stored whole either way
+                log.warning("could not merge the part files of %s: %s", folder, exc)
+                done = True  # leave this folder's parts to the next sync
+            if done:
+                del self._parts[folder]
+            else:
+                self._parts[folder] = parts
 
     def write_loop(self, changes: LoopChanges) -> None:
         """Events, deliveries, then cases, each file replaced atomically (there are no
@@ -265,7 +373,7 @@ class ParquetDestination(DuckDBDestination):
             (FEEDBACK_CASE_EVENTS, changes.events), (LOOP_OUTBOX, changes.deliveries), (FEEDBACK_CASES, changes.cases)
         ):  # fmt: skip
             if rows:
-                self._upsert_file(table, list({row[0]: row for row in rows}.values()))
+                self._upsert_parts(table, list({row[0]: row for row in rows}.values()))
         self._define_views()
 
     def _changed_context(self, batch: Batch) -> list[ContextRow]:
@@ -298,19 +406,23 @@ class ParquetDestination(DuckDBDestination):
             stored.setdefault(record_id, []).append((content_hash, Path(filename).parent))
         return stored
 
-    def _rewrite_partitions(self, source: str, changed: list, dropped: list[str]) -> None:
-        """Rewrite every partition a changed record enters or leaves, or a dropped one leaves:
-        those records enter first."""
+    def _write_records(self, source: str, changed: list, dropped: list[str]) -> None:
+        """Add the changed records as a part file in each partition (of each record table) they
+        enter, then take their older copies, and the dropped records', out of the files holding
+        them: a crash in between leaves a record twice, which the re-run writes again once."""
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
             self.conn.register(f"cx_new_{table.name}", arrow_table(_with_month(table), rows))
-        replaced = [r.record_id for r in changed] + dropped
-        self._register_ids("cx_changed", replaced)
+        stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
+        self._register_ids("cx_changed", stale)
         try:
-            entered = {(source, _month(r.feedback)) for r in changed}
-            left = {files.partition_of(d) for rid in replaced for _, d in self._stored.get(rid, [])} - entered
-            for partition in [*sorted(entered, key=str), *sorted(left, key=str)]:
+            added: set[Path] = set()
+            for partition in sorted({(source, _month(r.feedback)) for r in changed}, key=str):
                 for table in PARTITIONED:
-                    self._rewrite_partition(table, *partition)
+                    added |= self._add_records(table, *partition)
+            left = {files.partition_of(folder) for rid in stale for _, folder in self._stored.get(rid, [])}
+            for partition in sorted(left, key=str):
+                for table in PARTITIONED:
+                    self._take_out(table, *partition, added)
         finally:
             for name in ("cx_changed", *(f"cx_new_{t.name}" for t in PARTITIONED)):
                 self.conn.unregister(name)
@@ -323,27 +435,33 @@ class ParquetDestination(DuckDBDestination):
             [(*c, months[r.record_id]) for r in changed for c in r.comments],
         ]
 
-    def _rewrite_partition(self, table: Table, source: str, month: str | None) -> None:
-        folder = files.partition_dir(self.root, table, source, month)
-        target = folder / files.PART_FILE
-        columns = files.file_columns(table)
+    def _add_records(self, table: Table, source: str, month: str | None) -> set[Path]:
+        """The staged rows of one partition of a record table, as a new part file there."""
         incoming = (
-            f"SELECT {typed(table, columns)} FROM cx_new_{table.name} "
+            f"SELECT {typed(table, files.file_columns(table))} FROM cx_new_{table.name} "
             f"WHERE month IS NOT DISTINCT FROM {literal(month) if month else 'NULL'}"
         )
         if table is FEEDBACK:
             incoming += f" AND source = {literal(source)}"
-        kept = ""
-        if target.exists():
+        if not self.conn.execute(f"SELECT COUNT(*) FROM ({incoming})").fetchall()[0][0]:
+            return set()
+        return {self._add_part(files.partition_dir(self.root, table, source, month), f"{incoming} ORDER BY record_id")}
+
+    def _take_out(self, table: Table, source: str, month: str | None, added: set[Path]) -> None:
+        """Rewrite each file of a partition holding a record of `cx_changed` without it (the
+        parts this batch added hold the new versions and stay)."""
+        folder = files.partition_dir(self.root, table, source, month)
+        for path in self._files_holding(folder, "record_id", "cx_changed"):
+            if path in added:
+                continue
             kept = (
-                f"SELECT {', '.join(columns)} FROM read_parquet({literal(target)}) "
-                "WHERE record_id NOT IN (SELECT record_id FROM cx_changed) UNION ALL "
+                f"SELECT {', '.join(files.file_columns(table))} FROM read_parquet({literal(path)}, "
+                "hive_partitioning = false) WHERE record_id NOT IN (SELECT record_id FROM cx_changed)"
             )
-        select = f"{kept}{incoming}"
-        if self.conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchall()[0][0]:
-            files.replace_atomically(self.conn, f"{select} ORDER BY record_id", target)
-        else:
-            files.remove_partition_file(target)
+            if self.conn.execute(f"SELECT COUNT(*) FROM ({kept})").fetchall()[0][0]:
+                files.replace_atomically(self.conn, f"{kept} ORDER BY record_id", path)
+            else:
+                files.remove_partition_file(path)
 
     def _set_links(self, links: dict[str, str | None]) -> None:
         """Set `duplicate_of` of these records, rewriting each feedback file that holds one."""
@@ -394,6 +512,8 @@ class ParquetDestination(DuckDBDestination):
         self.conn.register(name, arrow_table(ID_TABLE, [(record_id,) for record_id in ids]))
 
     def save_run(self, run: SyncRun) -> None:
+        if run.finished_at is not None:  # the end of a source's sync: merge the parts it added
+            self._merge_parts(final=True)
         self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
 
     def read_metadata(self) -> dict[str, str]:

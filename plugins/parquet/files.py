@@ -1,5 +1,6 @@
 """The folder a Parquet destination writes: one sub-folder per table, Hive-partitioned by source
-and month for the record tables, every file replaced atomically (written beside, then renamed).
+and month for the record tables, every file written beside and renamed into place, so a reader
+sees a file whole or not at all.
 
     feedback/source=store_survey/month=2025-01/part-0.parquet
     feedback/source=store_survey/month=__HIVE_DEFAULT_PARTITION__/part-0.parquet   (no date)
@@ -8,14 +9,24 @@ and month for the record tables, every file replaced atomically (written beside,
     feedback_cases/data.parquet, feedback_case_events/data.parquet, loop_outbox/data.parquet
     feedback_followups/data.parquet (empty), feedback_followups/*.parquet   (written by users)
 
+The record tables and the loop's tables grow by part files (`part-1.parquet`, `part-2.parquet`,
+…): a batch adds one per folder it writes instead of rewriting what is stored, so its cost does
+not grow with the folder. `merge` puts a folder's parts back into one file; since no two files
+can be swapped for one atomically, it writes a journal first (`.merging.json`: the file written
+beside and the parts it replaces) and `finish_merges` completes or forgets a merge a crash cut
+short.
+
 `source` lives in the folder names, not in the files, as Hive layouts expect; every query engine
 that reads Hive partitions (DuckDB, Spark, Athena, BigQuery external tables) gets it back.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, Table
@@ -25,6 +36,8 @@ PARTITION_KEYS = ("source", "month")
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 PART_FILE = "part-0.parquet"
 DATA_FILE = "data.parquet"
+JOURNAL = ".merging.json"
+_PART = re.compile(r"part-(\d+)\.parquet")
 
 
 def literal(text: str | os.PathLike[str]) -> str:
@@ -52,6 +65,22 @@ def table_file(root: Path, table: Table) -> Path:
     return root / table.name / DATA_FILE
 
 
+def folder_glob(folder: Path) -> str:
+    """Every file of a table folder (a partition's, or a one-folder table's: its `data.parquet`
+    and its parts)."""
+    return str(folder / "*.parquet")
+
+
+def folder_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
+def new_part(folder: Path) -> Path:
+    """The next part file's name in a folder: one more than the highest part there."""
+    numbers = [int(m.group(1)) for f in folder_files(folder) if (m := _PART.fullmatch(f.name))]
+    return folder / f"part-{max(numbers) + 1 if numbers else 0}.parquet"
+
+
 def followup_glob(root: Path) -> str:
     """Every follow-up file: cxbridge creates an empty `data.parquet`, users add files beside it."""
     return str(root / "feedback_followups" / "*.parquet")
@@ -77,6 +106,54 @@ def replace_atomically(conn: object, select_sql: str, target: Path) -> None:
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
+    """Replace the files `sources` of one folder by `target` holding all their rows (`target` may
+    be one of them). The rows are written beside first, then the journal names that file and the
+    sources; renaming it to `target` is the moment the merge happens, and the sources left are
+    removed after. A crash leaves either the journal with the file beside (nothing happened:
+    `finish_merges` forgets it) or without it (the merge happened: `finish_merges` removes the
+    sources still there); readers in between the rename and the removals may see a row twice."""
+    folder = target.parent
+    temporary = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    journal = folder / JOURNAL
+    files = "[" + ", ".join(literal(path) for path in sources) + "]"
+    try:
+        rows = f"SELECT * FROM read_parquet({files}, hive_partitioning = false)"
+        conn.execute(f"COPY ({rows}) TO {literal(temporary)} (FORMAT parquet, COMPRESSION zstd)")  # type: ignore[attr-defined]
+        _write_journal(journal, temporary, [path for path in sources if path != target])
+        os.replace(temporary, target)
+    except BaseException:
+        journal.unlink(missing_ok=True)  # first: a journal whose file is gone means "merged"
+        temporary.unlink(missing_ok=True)
+        raise
+    _finish(journal)
+
+
+def _write_journal(journal: Path, temporary: Path, replaced: list[Path]) -> None:
+    text = json.dumps({"written": temporary.name, "replaces": [path.name for path in replaced]})
+    beside = journal.with_name(f"{journal.name}.{uuid.uuid4().hex}.tmp")
+    beside.write_text(text, encoding="utf-8")
+    os.replace(beside, journal)
+
+
+def _finish(journal: Path) -> None:
+    entry = json.loads(journal.read_text(encoding="utf-8"))
+    if not (journal.parent / entry["written"]).exists():  # renamed into place: the merge happened
+        for name in entry["replaces"]:
+            (journal.parent / name).unlink(missing_ok=True)
+    (journal.parent / entry["written"]).unlink(missing_ok=True)
+    journal.unlink()
+
+
+def finish_merges(root: Path) -> None:
+    """Complete (or forget) the merges a crash cut short, and remove files a crash left half
+    written beside their table: run before anything else writes."""
+    for journal in sorted([*root.glob(f"*/{JOURNAL}"), *root.glob(f"*/*/*/{JOURNAL}")]):
+        _finish(journal)
+    for leftover in [*root.glob("*/.*.tmp"), *root.glob("*/*/*/.*.tmp")]:
+        leftover.unlink(missing_ok=True)
 
 
 def remove_partition_file(target: Path) -> None:
