@@ -147,3 +147,86 @@ def test_a_lake_written_before_cross_source_identity_gains_duplicate_of_and_its_
     assert pointers(ParquetDestination(f"parquet:///{lake}")) == expected_copy_pointers(1)
     deliver_copies(ParquetDestination(f"parquet:///{lake}"), copy_version=2)
     assert pointers(ParquetDestination(f"parquet:///{lake}")) == expected_copy_pointers(2)
+
+
+def parts_of(folder: Path, rows: list[list[int]]) -> list[Path]:
+    """One part file per list of ids, written as a batch writes them."""
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ids in rows:
+        path = files.new_part(folder)
+        duckdb.execute(f"COPY (SELECT unnest({ids}) AS id) TO '{path}' (FORMAT parquet)")
+        paths.append(path)
+    return paths
+
+
+def ids_in(folder: Path) -> list[int]:
+    import duckdb
+
+    return sorted(row[0] for row in duckdb.execute(f"SELECT id FROM read_parquet('{folder}/*.parquet')").fetchall())
+
+
+def test_merging_parts_keeps_every_row_once_and_a_crash_at_any_step_is_finished_by_the_next_sync(tmp_path, monkeypatch):
+    import duckdb
+
+    folder = tmp_path / "lake" / "feedback_cases"
+    parts = parts_of(folder, [[1, 2], [3], [4, 5, 6]])
+    assert [p.name for p in parts] == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
+    files.merge(duckdb.connect(), parts, parts[0])
+    assert [p.name for p in files.folder_files(folder)] == ["part-0.parquet"] and ids_in(folder) == [1, 2, 3, 4, 5, 6]
+    assert files.new_part(folder).name == "part-1.parquet"
+
+    # killed after the merged file was renamed into place: the parts it replaces are still there
+    more = parts_of(folder, [[7], [8, 9]])
+    monkeypatch.setattr(files, "_finish", lambda journal: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        files.merge(duckdb.connect(), [folder / "part-0.parquet", *more], folder / "part-0.parquet")
+    monkeypatch.undo()
+    assert (folder / files.JOURNAL).exists() and ids_in(folder) == [1, 2, 3, 4, 5, 6, 7, 7, 8, 8, 9, 9]
+    files.finish_merges(tmp_path / "lake")
+    assert [p.name for p in files.folder_files(folder)] == ["part-0.parquet"] and ids_in(folder) == list(range(1, 10))
+    assert not (folder / files.JOURNAL).exists()
+
+    # killed before the rename: the merged rows wait beside, the journal names them; nothing happened
+    more = parts_of(folder, [[10], [11]])
+    real_replace = os.replace
+
+    def killed(source, target):
+        if not str(target).endswith(files.JOURNAL):  # the journal is written, the merged file is not renamed
+            raise KeyboardInterrupt
+        real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", killed)
+    monkeypatch.setattr(files.Path, "unlink", lambda *_, **__: None)  # what SIGKILL leaves: no clean-up
+    with pytest.raises(KeyboardInterrupt):
+        files.merge(duckdb.connect(), [folder / "part-0.parquet", *more], folder / "part-0.parquet")
+    monkeypatch.undo()
+    assert (folder / files.JOURNAL).exists() and list(folder.glob(".part-0.parquet.*.tmp"))
+    files.finish_merges(tmp_path / "lake")
+    assert [p.name for p in files.folder_files(folder)] == ["part-0.parquet", "part-1.parquet", "part-2.parquet"]
+    assert ids_in(folder) == list(range(1, 12)) and not list(folder.glob(".*"))
+
+
+def test_a_changed_record_goes_into_a_new_part_and_leaves_the_file_it_was_in(lake: Path):
+    partition = lake / "feedback" / "source=store_survey" / "month=2025-01"
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open()
+    before = destination.query("SELECT * FROM feedback ORDER BY record_id")
+    old = destination.query("SELECT * FROM feedback WHERE source_record_id = 'F0001' AND source = 'store_survey'")[0]
+    from cxbridge.destinations import Batch
+    from cxbridge.tables import RecordRows, to_json
+
+    changed = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in old.items()}
+    changed["comment"] = "changed"
+    rows = RecordRows(old["record_id"], tuple(changed.values()), [], [], "changed")
+    batch = Batch(run_id="r", source="store_survey", stream="responses", started_at="x", records=[rows])
+    destination.write_batch(batch)
+    assert [p.name for p in files.folder_files(partition)] == ["part-0.parquet", "part-1.parquet"]
+    after = destination.query("SELECT * FROM feedback ORDER BY record_id")
+    destination.close()  # the end of the sync: one part added, 2 files (≤ MAX_FILES) left as they are
+    assert [p.name for p in files.folder_files(partition)] == ["part-0.parquet", "part-1.parquet"]
+    others = [r for r in before if r["record_id"] != old["record_id"]]
+    assert [r for r in after if r["record_id"] != old["record_id"]] == others
+    assert [r["comment"] for r in after if r["record_id"] == old["record_id"]] == ["changed"]

@@ -1,6 +1,6 @@
 """A `cxbridge sync` killed with SIGKILL, again and again at different moments, then run to the
-end, leaves every table, view and report as one clean sync does — on SQLite, DuckDB and
-PostgreSQL: nothing lost, nothing doubled, nothing both stored and quarantined (issue 13: the
+end, leaves every table, view and report as one clean sync does — on SQLite, DuckDB,
+PostgreSQL and Parquet: nothing lost, nothing doubled, nothing both stored and quarantined (issue 13: the
 kills measured when it was filed, kept as a test).
 
 Each kill comes from inside the process, after its k-th committed batch, at once or a few
@@ -72,6 +72,8 @@ def responses() -> list[list[str]]:
 def url_of(kind: str, root: Path, name: str, request: pytest.FixtureRequest) -> str:
     if kind == "postgresql":
         return request.getfixturevalue("postgres_database")(name)
+    if kind == "parquet":
+        return f"parquet:///{root / name}"
     return f"{kind}:///{root / (name + ('.db' if kind == 'sqlite' else '.duckdb'))}"
 
 
@@ -82,7 +84,7 @@ def cxbridge_sync(workspace: Workspace, url: str, **kill: str) -> subprocess.Com
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql", "parquet"])
 def test_a_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind, tmp_path, monkeypatch, request):
     workspace = Workspace(tmp_path, batch_size=BATCH_SIZE)
     share_salt(monkeypatch, workspace)
