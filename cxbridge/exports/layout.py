@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from cxbridge.tabular.grid import Cells, Grid, blank_row
@@ -67,13 +68,13 @@ def grid_table(
     convert: Callable[[str, Any], Any] | None = None,
 ) -> Table:
     """A table over the grid rows from `first_data_row` on, blank rows left out."""
-    positions = [(column.key, column.index) for column in columns if column.index is not None]
+    values_of = _row_values([(column.key, column.index) for column in columns if column.index is not None], convert)
 
     def read_rows() -> Iterator[Row]:
         for number, cells in grid.rows():
             if number < first_data_row or blank_row(cells):
                 continue
-            yield Row(number, _values(cells, positions, convert))
+            yield Row(number, values_of(cells))
 
     return Table(
         file=grid.file,
@@ -85,14 +86,28 @@ def grid_table(
     )
 
 
-def _values(cells: Cells, positions: list[tuple[str, int]], convert: Callable[[str, Any], Any] | None) -> dict:
-    width = len(cells)
-    values = {}
-    for key, index in positions:
-        value = cells[index] if index < width else None
-        if isinstance(value, str):
-            value = value.strip() or None
-        if convert is not None and value is not None:
-            value = convert(key, value)
-        values[key] = value
-    return values
+def _row_values(
+    positions: list[tuple[str, int]], convert: Callable[[str, Any], Any] | None
+) -> Callable[[Cells], dict[str, Any]]:
+    """A row's values by column key from its cells at `positions` (key, index): text trimmed,
+    blank text as None, cells past the row's end as None, then `convert`ed where not None."""
+    keys = [key for key, _ in positions]
+    indexes = [index for _, index in positions]
+    width = max(indexes, default=-1) + 1
+    if len(indexes) == 1:
+        index = indexes[0]
+        pick: Callable[[Cells], Any] = lambda cells: (cells[index],)  # noqa: E731
+    else:
+        pick = itemgetter(*indexes) if indexes else lambda cells: ()
+
+    def values_of(cells: Cells) -> dict[str, Any]:
+        if len(cells) < width:
+            cells = [*cells, *[None] * (width - len(cells))]
+        values = dict(zip(keys, [v.strip() or None if isinstance(v, str) else v for v in pick(cells)]))
+        if convert is not None:
+            for key, value in values.items():
+                if value is not None:
+                    values[key] = convert(key, value)
+        return values
+
+    return values_of

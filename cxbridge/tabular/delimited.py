@@ -155,21 +155,34 @@ class _Lines:
 
     def __init__(self, handle: io.TextIOBase, *, limit: int, codec: str | None, at: tuple[int, int]):
         self.handle, self.limit, self.codec = handle, limit, codec
+        self.ascii = codec is not None and _keeps_ascii(codec)  # an ASCII line's bytes are its characters
         self.bytes, self.read = at  # bytes and lines read before the first line given
         self.row_start = self.read + 1  # the line the row being read starts on
         self.last = ""  # the last line given
 
     def __iter__(self) -> Iterator[str]:
-        codec = self.codec
+        codec, ascii = self.codec, self.ascii
         for line in self.handle:
             self.read += 1
             if self.read - self.row_start >= self.limit:
                 raise _RunawayRow()
-            if codec is not None:
+            if ascii and line.isascii():
+                self.bytes += len(line)
+            elif codec is not None:
                 self.bytes += len(line.encode(codec))
             self.last = line
             yield line
         yield _END_OF_FILE
+
+
+def _keeps_ascii(codec: str) -> bool:
+    """Whether the codec writes ASCII text as the same bytes (UTF-8, Latin-1, Windows code pages;
+    not UTF-16, UTF-7 or EBCDIC)."""
+    ascii = bytes(range(128))
+    try:
+        return ascii.decode("ascii").encode(codec) == ascii
+    except (UnicodeError, LookupError):
+        return False
 
 
 class _RunawayRow(Exception):
@@ -195,18 +208,21 @@ def _records(
         with _open_at(path, offset, encoding) as handle:
             lines = _Lines(handle, limit=max_row_lines, codec=byte_codec[0] if byte_codec else None, at=whole[::2])
             reader = csv.reader(lines, delimiter=delimiter)
-            for number, row in enumerate(reader, start=first + 1):
-                if delimiter.join(row) == _END_OF_FILE:
-                    if byte_codec is not None:
-                        position.whole = before if lines.last.endswith("\r") else whole
-                    return
-                if row and row[-1].endswith(_END_OF_FILE):
-                    raise SourceError(_open_quote(identity, number, lines))
-                lines.row_start = lines.read + 1
-                if lines.last.endswith(("\n", "\r")):
-                    before, whole = whole, (lines.bytes, number, lines.read)
-                position.bytes_read(handle, size)
-                yield number, row
+            position.follow(handle, size)
+            try:
+                for number, row in enumerate(reader, start=first + 1):
+                    if row and row[-1].endswith(_END_OF_FILE):
+                        if delimiter.join(row) != _END_OF_FILE:
+                            raise SourceError(_open_quote(identity, number, lines))
+                        if byte_codec is not None:
+                            position.whole = before if lines.last.endswith("\r") else whole
+                        return
+                    lines.row_start = lines.read + 1
+                    if lines.last.endswith(("\n", "\r")):
+                        before, whole = whole, (lines.bytes, number, lines.read)
+                    yield number, row
+            finally:
+                position.stop()
     except _RunawayRow:
         raise SourceError(_runaway_row(identity, number + 1, lines)) from None
     except UnicodeError as exc:

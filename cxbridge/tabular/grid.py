@@ -22,15 +22,41 @@ class ReadPosition:
     share from 0 to 1 — earlier sheets of a workbook counted as read — for progress displays. A
     reader that cannot tell leaves it at 0."""
 
-    share: float = 0.0
     whole: tuple[int, int, int] | None = None
     """(bytes, records, lines) of a delimited file up to the end of the last record read that ended with
     a line break: where a later sync of the file, grown by appending, goes on reading."""
+    _share: float = 0.0
+    _followed: tuple[IO[Any], int] | None = field(default=None, repr=False, compare=False)
 
-    def bytes_read(self, handle: IO[Any], size: int) -> None:
-        """The share of a file of `size` bytes read through `handle` (text read ahead in blocks:
-        a few kilobytes early)."""
-        self.share = min(handle.buffer.tell() / size, 1.0) if size else 1.0
+    @property
+    def share(self) -> float:
+        """Asked of the file being read while it is read (text read ahead in blocks: a few
+        kilobytes early), so that reading a row costs nothing for it."""
+        if self._followed is not None:
+            handle, size = self._followed
+            if not handle.closed:
+                return _share_of(handle, size)
+        return self._share
+
+    @share.setter
+    def share(self, value: float) -> None:
+        self._share = value
+
+    def follow(self, handle: IO[Any], size: int) -> None:
+        """Tell the share from `handle`, a text file of `size` bytes, until `stop`."""
+        self._followed = (handle, size)
+
+    def stop(self) -> None:
+        """Keep the share the followed file was read to (call it before the file closes)."""
+        if self._followed is not None:
+            handle, size = self._followed
+            if not handle.closed:
+                self._share = _share_of(handle, size)
+            self._followed = None
+
+
+def _share_of(handle: IO[Any], size: int) -> float:
+    return min(handle.buffer.tell() / size, 1.0) if size else 1.0  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -67,7 +93,11 @@ def is_blank(cell: Any) -> bool:
 
 
 def blank_row(cells: Cells) -> bool:
-    return all(is_blank(cell) for cell in cells)
+    """Whether every cell is blank (`is_blank`, written out: it is asked of every row)."""
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return False
+    return True
 
 
 def column_letter(index: int) -> str:

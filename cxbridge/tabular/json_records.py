@@ -136,10 +136,11 @@ def _array_items(
 
 def _followed(records: Iterator[Any], handle: TextIO, path: Path, position: ReadPosition) -> Iterator[Any]:
     """The records, `position` following how far into the file each one was read."""
-    size = path.stat().st_size
-    for record in records:
-        position.bytes_read(handle, size)
-        yield record
+    position.follow(handle, path.stat().st_size)
+    try:
+        yield from records
+    finally:
+        position.stop()
 
 
 def ndjson_records(handle: TextIO, identity: str) -> Iterator[tuple[int, dict[str, Any]]]:

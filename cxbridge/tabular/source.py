@@ -297,8 +297,10 @@ def _saved_files(cursor: Any) -> dict[str, Any]:
 
 def _only_a_timestamp(row: Row, submitted: str) -> bool:
     """A row with nothing but its submitted time (an empty form submission, a stray date)."""
-    filled = [key for key, value in row.values.items() if value is not None]
-    return bool(submitted) and filled == [submitted]
+    values = row.values
+    if not submitted or values.get(submitted) is None:
+        return False
+    return all(value is None or key == submitted for key, value in values.items())
 
 
 class FileSource(Source):
