@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
+from json.encoder import encode_basestring
 from operator import itemgetter
 from typing import Annotated, Any
 
@@ -102,7 +103,7 @@ class CompiledRows:
         self.stamps: dict[str, dict[Any, Any]] = {}
         self.cells = [{} for _ in n.metrics]
         self.questions = [(column, {}) for column in n.questions if column not in self.scored]
-        self.comments = [(column, n._text(column)) for column in n.comments]
+        self.comments = [(column, n._text(column), _comment_head(column, n._text(column))) for column in n.comments]
         self.to_check = self.checked
 
     def rows(self, raw: dict[str, Any], *, ingested_at: str, run_id: str) -> RecordRows | None:
@@ -137,7 +138,7 @@ class CompiledRows:
         out["source_record_id"] = raw["id"]
         self._fields(values, out)
         answers, scores, comments = self._answers(values, raw.get("labels") or {}, rid, out)
-        out["answers"] = to_json(answers)
+        out["answers"] = "{" + ",".join(answers.values()) + "}"
         out["attributes"] = to_json(self.normalizer._attributes(values))
         out["raw"] = to_json(raw) if self.store_raw else None
         return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id)
@@ -166,9 +167,11 @@ class CompiledRows:
 
     def _answers(
         self, values: dict[str, Any], labels: dict[str, Any], rid: str, out: dict[str, Any]
-    ) -> tuple[dict[str, Any], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """The record's answers, score rows and comment rows; its primary scores and comment into `out`."""
-        answers: dict[str, Any] = {}
+    ) -> tuple[dict[str, str], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The record's answers (each as its `"question":{…}` member of the answers' JSON object;
+        a dict, so that a question answered twice keeps its first place and its last answer, as
+        the record's dict does), score rows and comment rows; its primary scores and comment into `out`."""
+        answers: dict[str, str] = {}
         scores: list[tuple[Any, ...]] = []
         chosen: dict[str, tuple[int, dict[str, Any] | None]] = {}  # primary column: its score, what it fills
         namespace = out["survey_id"] or self.builder.context.name
@@ -189,9 +192,9 @@ class CompiledRows:
         primary = {index for index, _ in chosen.values()}
         score_rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
         comment_rows = []
-        for column, text in self.comments:
+        for column, text, head in self.comments:
             value = values.get(column)
-            answers[column] = {"text": text, "value": value, "label": None}
+            answers[column] = head + _value_json(value) + _COMMENT_TAIL
             if isinstance(value, str) and (stripped := value.strip()):
                 comment_rows.append((rid, column, text, stripped, None))
         if comment_rows:
@@ -242,10 +245,10 @@ class CompiledRows:
         entry = _answer(answer)
         scored = b._score(answer)
         if scored is None:
-            return answer.question_id, entry, None, None
+            return answer.question_id, _member(answer.question_id, entry), None, None
         row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
         score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
-        return answer.question_id, entry, score, self._primary_columns(answer, scored)
+        return answer.question_id, _member(answer.question_id, entry), score, self._primary_columns(answer, scored)
 
     def _primary_columns(self, answer: AnswerInput, scored: Any) -> dict[str, Any] | None:
         column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
@@ -260,18 +263,43 @@ class CompiledRows:
             return None
         return {}
 
-    def _question(self, column: str, value: Any, label: Any) -> dict[str, Any]:
+    def _question(self, column: str, value: Any, label: Any) -> str:
         n = self.normalizer
         if column in n.multi and isinstance(value, str):
             value = [part.strip() for part in value.split(", ") if part.strip()]
         label = label or n._label(column, value)
-        return _answer(AnswerInput(question_id=column, question_text=n._text(column), value=_json(value), label=label))
+        text = n._text(column)
+        return _member(column, _answer(AnswerInput(question_id=column, question_text=text, value=_json(value), label=label)))
 
 
 def _answer(answer: AnswerInput) -> dict[str, Any]:
     """An answer as `feedback.answers` holds it."""
     return dict(Answer.model_validate({"text": answer.question_text, "value": answer.value,
                                        "label": answer.label}).__dict__)  # fmt: skip
+
+
+def _member(question: str, answer: dict[str, Any]) -> str:
+    """`"question":{…}`: an answer as a member of the answers' JSON object, the same text
+    `to_json` writes for it within the whole object."""
+    return to_json({question: answer})[1:-1]
+
+
+_COMMENT_TAIL = ',"label":null}'
+
+
+def _comment_head(column: str, text: str) -> str:
+    """A comment column's member of the answers' JSON up to its value (`_value_json`, then
+    `_COMMENT_TAIL`)."""
+    member = _member(column, {"text": text, "value": None, "label": None})
+    return member.removesuffix("null" + _COMMENT_TAIL)
+
+
+def _value_json(value: Any) -> str:
+    """A cell's JSON as `to_json` writes it: text through json's own string encoder, the one it
+    uses for text."""
+    if type(value) is str:
+        return encode_basestring(value)
+    return "null" if value is None else to_json(value)
 
 
 def _adapter(name: str) -> Callable[[Any], Any]:
