@@ -221,6 +221,12 @@ class Destination(ABC):
     def exists(self) -> bool:
         """Whether there is anything to read yet (for read-only commands on a fresh machine)."""
 
+    def holds_no_feedback(self) -> bool:
+        """True only where it is known, cheaply, that no record and no case is stored (a first
+        sync: the loop then asks only about the records the sync wrote itself); False where it
+        cannot tell without a costly query."""
+        return False
+
     @abstractmethod
     def get_cursor(self, source: str, stream: str) -> Any:
         """The saved cursor of a stream, or None."""

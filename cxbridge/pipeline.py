@@ -31,6 +31,7 @@ from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.loop.matching import CaseRules
 from cxbridge.loop.opening import cases_to_open
+from cxbridge.loop.written import WrittenIds
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
@@ -105,6 +106,7 @@ class Engine:
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
         self.identity = IdentityResolver(destination, identity or IdentityRules())
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
+        self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
         self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
@@ -135,6 +137,7 @@ class Engine:
         `replay`); failures are caught and reported, never raised."""
         started = datetime.now(timezone.utc)
         result = SourceResult(source=name, connector=source.name)
+        self._written[name] = WrittenIds() if self._rules and self.destination.holds_no_feedback() else None
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         if not self._dry_run:
@@ -284,7 +287,8 @@ class Engine:
             if not self._dry_run:
                 batch.links = self.identity.links(batch)
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
-            batch.cases = [c for c in cases_to_open(batch, self._rules, self.destination) if c.record_id not in copies]
+            opened = cases_to_open(batch, self._rules, self.destination, written=self._written.get(batch.source))
+            batch.cases = [c for c in opened if c.record_id not in copies] if copies else opened
             stats = self._dry_run.count(batch) if self._dry_run else self.destination.write_batch(batch)
         if not self._dry_run:
             log.debug(

@@ -57,9 +57,25 @@ def _digest(*parts: str, size: int) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=size).hexdigest()
 
 
+def _prefixed(first: str, size: int) -> Callable[[str], str]:
+    """`_digest(first, value, size=size)` as a function of `value`: a copy of a hash already fed
+    `first` and the separator, which costs less than a new one (two per case opened)."""
+    start = hashlib.blake2b(f"{first}\x1f".encode(), digest_size=size)
+
+    def digest(value: str) -> str:
+        hashed = start.copy()
+        hashed.update(value.encode())
+        return hashed.hexdigest()
+
+    return digest
+
+
+_case_digest, _opened_digest = _prefixed("case", 8), _prefixed("opened", 8)
+
+
 def case_id(record_id: str) -> str:
     """16 hex digits from the record: one case per record, the same on every re-read and machine."""
-    return _digest("case", record_id, size=8)
+    return _case_digest(record_id)
 
 
 def delivery_id(case: str, action: str) -> str:
@@ -68,7 +84,7 @@ def delivery_id(case: str, action: str) -> str:
 
 
 def opening_event_id(case: str) -> str:
-    return _digest("opened", case, size=8)
+    return _opened_digest(case)
 
 
 def new_event_id() -> str:
@@ -153,18 +169,26 @@ def _layout(columns: tuple[str, ...], given: tuple[str, ...]) -> Callable[[tuple
     return itemgetter(*(given.index(column) if column in given else missing for column in columns))
 
 
-_OPENED_CASE = ("case_id", "record_id", "source", "location_id", "rule", "matched", "status", "owner", "opened_at",
-                "due_at", "updated_at", "sync_run_id")  # fmt: skip
-_OPENING_EVENT = ("event_id", "case_id", "event_at", "actor", "kind", "to_value", "note")
 _PENDING = ("delivery_id", "case_id", "action", "status", "attempts", "created_at", "next_attempt_at")
-_case_row = _layout(FEEDBACK_CASES.column_names, _OPENED_CASE)
-_event_row = _layout(FEEDBACK_CASE_EVENTS.column_names, _OPENING_EVENT)
 _delivery_row = _layout(LOOP_OUTBOX.column_names, _PENDING)
+_OPEN = CaseStatus.OPEN.value
+_CASE_ORDER = ("case_id", "record_id", "source", "location_id", "rule", "matched", "status", "owner", "opened_at",
+               "due_at", "first_contact_at", "resolved_at", "informed_at", "closed_at", "close_reason",
+               "external_ref", "updated_at", "sync_run_id")  # fmt: skip
+_EVENT_ORDER = ("event_id", "case_id", "event_at", "actor", "kind", "from_value", "to_value", "note")
+if FEEDBACK_CASES.column_names != _CASE_ORDER or FEEDBACK_CASE_EVENTS.column_names != _EVENT_ORDER:
+    raise AssertionError("cxbridge.layout's case tables changed: change CaseOpening.open with them")
+OPENED_CASE_COLUMNS = ("case_id", "record_id", "source", "location_id", "rule", "matched", "status", "owner",
+                       "opened_at", "due_at", "updated_at", "sync_run_id")  # fmt: skip
+"""The columns `CaseOpening.open` may fill in a case; the others are always empty in a case just opened."""
+OPENING_EVENT_COLUMNS = ("event_id", "case_id", "event_at", "actor", "kind", "to_value", "note")
+"""The columns `CaseOpening.open` fills in an `opened` event; `from_value` is empty."""
 
 
 class CaseOpening:
     """The cases one batch opens, all at `opened_at` by sync run `run_id`: what they share (when
-    each rule's cases fall due) is worked out once, each case is three tuples."""
+    each rule's cases fall due) is worked out once, each case is written straight as its rows
+    (a case and an event in their tables' column order, `_CASE_ORDER` and `_EVENT_ORDER`)."""
 
     def __init__(self, *, opened_at: str, run_id: str):
         opened = parse_timestamp(opened_at)
@@ -173,20 +197,21 @@ class CaseOpening:
         self._due: dict[float, str] = {}
 
     def open(
-        self, *, record_id: str, source: str, location_id: str | None, rule: str, matched: str, owner: str | None,
+        self, record_id: str, source: str, location_id: str | None, rule: str, matched: str, owner: str | None,
         sla_hours: float, actions: Sequence[str],
     ) -> OpenedCase:  # fmt: skip
         """The rows of a new case for a record, opened by `rule` because of `matched`."""
-        identifier = case_id(record_id)
+        identifier = _case_digest(record_id)
         due = self._due.get(sla_hours)
         if due is None:
             due = self._due[sla_hours] = due_at(self.opened, sla_hours)
-        at, status = self.opened_at, CaseStatus.OPEN.value
-        case = _case_row((identifier, record_id, source, location_id, rule, matched, status, owner, at, due, at,
-                          self.run_id, None))  # fmt: skip
-        event = _event_row((opening_event_id(identifier), identifier, at, SYNC_ACTOR, "opened", status,
-                            f"rule {rule}: {matched}", None))  # fmt: skip
-        return OpenedCase(case, event, [pending_delivery(identifier, action, created_at=at) for action in actions])
+        at = self.opened_at
+        return OpenedCase(
+            (identifier, record_id, source, location_id, rule, matched, _OPEN, owner, at, due, None, None, None, None,
+             None, None, at, self.run_id),
+            (_opened_digest(identifier), identifier, at, SYNC_ACTOR, "opened", None, _OPEN, f"rule {rule}: {matched}"),
+            [pending_delivery(identifier, action, created_at=at) for action in actions] if actions else [],
+        )  # fmt: skip
 
 
 def due_at(opened: datetime, sla_hours: float) -> str:

@@ -77,6 +77,9 @@ class CompiledRule:
         self.categories = tuple(config.categories)
         self.terms = config.terms
         self.owner_at = None if config.owner_by is None else _FIELD[OWNER_COLUMNS[config.owner_by]]
+        self._primary_only, self._below = config.primary_only, config.below
+        self._normalized_below = config.normalized_below
+        self._described: dict[tuple[Any, ...], str] = {}  # what met it, by the score's described columns
 
     def oldest(self, now: datetime) -> datetime | None:
         """The earliest submission this rule still opens a case for, at `now` (None: any)."""
@@ -97,32 +100,44 @@ class CompiledRule:
             submitted = parse_timestamp(feedback[_SUBMITTED])
             if submitted is not None and submitted < oldest:
                 return None
-        reasons = []
+        score_reason = None
         if self.metric is not None:
             score = self._score(subject.scores)
             if score is None:
                 return None
-            reasons.append(describe_score(score))
-        if self.terms is not None:
-            found = next((m for text in comment_texts(subject) if (m := self.terms.search(text))), None)
-            if found is None:
-                return None
-            reasons.append(f"comment mentions {found.group(0).casefold()!r}")
-        return "; ".join(reasons)
+            score_reason = self._describe(score)
+        if self.terms is None:
+            return score_reason or ""
+        found = next((m for text in comment_texts(subject) if (m := self.terms.search(text))), None)
+        if found is None:
+            return None
+        term_reason = f"comment mentions {found.group(0).casefold()!r}"
+        return term_reason if score_reason is None else f"{score_reason}; {term_reason}"
 
     def _score(self, scores: Sequence[Sequence[Any]]) -> Sequence[Any] | None:
         """The first score that meets the rule's metric conditions."""
-        config = self.config
+        metric, primary_only, categories = self.metric, self._primary_only, self.categories
+        below, normalized_below = self._below, self._normalized_below
         for score in scores:
-            if score[_METRIC] != self.metric or (config.primary_only and not score[_PRIMARY]):
+            if score[_METRIC] != metric or (primary_only and not score[_PRIMARY]):
                 continue
-            if self.categories and score[_CATEGORY] not in self.categories:
+            if categories and score[_CATEGORY] not in categories:
                 continue
-            if config.below is not None and not float(score[_VALUE]) < config.below:
+            if below is not None and not float(score[_VALUE]) < below:
                 continue
-            if config.normalized_below is None or float(score[_NORMALIZED]) < config.normalized_below:
+            if normalized_below is None or float(score[_NORMALIZED]) < normalized_below:
                 return score
         return None
+
+    def _describe(self, score: Sequence[Any]) -> str:
+        """`describe_score`, remembered: a rule meets the same few answers again and again."""
+        key = (score[_VALUE], score[_CATEGORY], score[_SCALE_MIN], score[_SCALE_MAX])  # its metric is the rule's
+        text = self._described.get(key)
+        if text is None:
+            if len(self._described) >= 4096:  # many distinct values (a fine-grained scale): start again
+                self._described.clear()
+            text = self._described[key] = describe_score(score)
+        return text
 
     def owner_of(self, feedback: Sequence[Any]) -> str | None:
         """The owner of a case of this rule: by the record's location, team or agent, else `owner`."""

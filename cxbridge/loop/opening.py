@@ -4,7 +4,8 @@ already cased, or one that met a rule as stored (a full refresh, a replay) opens
 
 The work is per batch: the rules are compiled once per sync (`CaseRules`) and read the batch's
 rows as they will be written; the destination is asked once per batch (in chunks of ids) about
-the records that met a rule."""
+the records that met a rule — except, in a first sync, about those the sync has not written
+itself (`WrittenIds`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from cxbridge.destinations import Batch, Destination
 from cxbridge.loop.cases import CaseOpening, OpenedCase
 from cxbridge.loop.lookup import rows_with
 from cxbridge.loop.matching import CaseRules, StoredRows
+from cxbridge.loop.written import WrittenIds
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS
 from cxbridge.timestamps import parse_timestamp
 
@@ -27,32 +29,40 @@ _CONTENT_HASH = FEEDBACK_COLUMNS.index("content_hash")
 
 
 def cases_to_open(
-    batch: Batch, rules: CaseRules, destination: Destination, *, now: datetime | None = None
-) -> list[OpenedCase]:
-    """The cases this batch's records open, given what `destination` already holds."""
+    batch: Batch, rules: CaseRules, destination: Destination, *, now: datetime | None = None,
+    written: WrittenIds | None = None,
+) -> list[OpenedCase]:  # fmt: skip
+    """The cases this batch's records open, given what `destination` already holds. With
+    `written` (the ids this source's sync wrote before, into a destination that held no records
+    and no cases when it began), an id it never wrote is known not to be stored: only the
+    others are looked up. The batch's ids are added to it."""
     if not rules or not batch.records:
         return []
     now = now or parse_timestamp(batch.started_at)
     assert now is not None
-    check = rules.at(now)
+    first_match = rules.at(now).first_match
     latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: the last one counts
-    matched = {rid: (rows, found) for rid, rows in latest.items() if (found := check.first_match(rows))}
+    matched = [(rid, rows, found) for rid, rows in latest.items() if (found := first_match(rows))]
+    asked = [rid for rid, _, _ in matched]
+    if written is not None:
+        asked = [rid for rid in asked if not written.unseen(rid)]
+        written.add(latest)
     if not matched:
         return []
-    state = StoredState.read(destination, list(matched))
-    opening = CaseOpening(opened_at=batch.started_at, run_id=batch.run_id)
+    state = StoredState.read(destination, asked) if asked else StoredState(set(), {})
+    cased, records = state.cased, state.records
+    open_case = CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open
     opened = []
-    for rid, (rows, (rule, reason)) in matched.items():
-        if rid in state.cased:
+    for rid, rows, (rule, reason) in matched:
+        if rid in cased:
             continue
-        stored = state.records.get(rid)
-        if stored is not None and (stored.feedback[_CONTENT_HASH] == rows.content_hash or check.first_match(stored)):
-            continue  # unchanged, or it met a rule before this version: not new feedback
+        if records:
+            stored = records.get(rid)
+            if stored is not None and (stored.feedback[_CONTENT_HASH] == rows.content_hash or first_match(stored)):
+                continue  # unchanged, or it met a rule before this version: not new feedback
         feedback = rows.feedback
-        opened.append(opening.open(
-            record_id=rid, source=feedback[_SOURCE], location_id=feedback[_LOCATION], rule=rule.name, matched=reason,
-            owner=rule.owner_of(feedback), sla_hours=rule.sla_hours, actions=rule.actions,
-        ))  # fmt: skip
+        opened.append(open_case(rid, feedback[_SOURCE], feedback[_LOCATION], rule.name, reason,
+                                rule.owner_of(feedback), rule.sla_hours, rule.actions))  # fmt: skip
     return opened
 
 

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineIte
 from cxbridge.errors import DestinationError
 from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX
 from cxbridge.local_files import file_lock, file_lock_held
+from cxbridge.loop.cases import OPENED_CASE_COLUMNS, OPENING_EVENT_COLUMNS
 from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
@@ -47,6 +49,14 @@ _INSERT_COMMENT = _insert_sql("feedback_comments", COMMENT_COLUMNS)
 _REPLACE_CASE = _upsert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names, FEEDBACK_CASES.primary_key)
 _REPLACE_DELIVERY = _upsert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names, LOOP_OUTBOX.primary_key)
 _ADD_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, FEEDBACK_CASE_EVENTS.column_names)
+# A case just opened is inserted with the columns it fills only (the others are NULL by default):
+# Python 3.11's sqlite3 binds a None parameter through its adapter look-up, which costs as much
+# as a few hundred bytes of text (an AttributeError raised and cleared each time).
+_ADD_CASE = _insert_sql(FEEDBACK_CASES.name, OPENED_CASE_COLUMNS) + " ON CONFLICT (case_id) DO NOTHING"
+_ADD_OPENING_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, OPENING_EVENT_COLUMNS).replace("INSERT", "INSERT OR IGNORE", 1)
+_opened_case = itemgetter(*(FEEDBACK_CASES.column_names.index(column) for column in OPENED_CASE_COLUMNS))
+_opening_event = itemgetter(*(FEEDBACK_CASE_EVENTS.column_names.index(column) for column in OPENING_EVENT_COLUMNS))
+_ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
 
 
 def _now() -> str:
@@ -84,6 +94,15 @@ class SQLiteDestination(Destination):
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def holds_no_feedback(self) -> bool:
+        if self._db is None:
+            return not self.exists()
+        try:
+            row = self._db.conn.execute("SELECT EXISTS (SELECT 1 FROM feedback) OR EXISTS (SELECT 1 FROM feedback_cases)")
+            return not row.fetchone()[0]
+        except sqlite3.Error:  # a file written before the loop's tables, opened read-only
+            return False
 
     def open(self, *, read_only: bool = False) -> None:
         if self._db is not None:
@@ -208,19 +227,21 @@ class SQLiteDestination(Destination):
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
     def _open_cases(self, batch: Batch) -> None:
-        """The batch's cases whose id is not stored yet, with their events and deliveries: the
-        stored ids looked up in chunks, each table's rows added in one `executemany`."""
+        """The batch's cases whose id is not stored yet, with their events and deliveries, each
+        table's rows added in one `executemany`. The cases go first, those already stored left
+        as they are; when one was (a case stored since the batch was read), the new ones are
+        told apart by their rowid, above the largest before."""
         if not batch.cases:
             return
-        conn, ids = self.db.conn, [opened.case_id for opened in batch.cases]
-        stored = {row[0] for row in self._rows_where_in("SELECT case_id FROM feedback_cases WHERE case_id IN ({})", ids)}
-        new = [opened for opened in batch.cases if opened.case_id not in stored]
-        conn.executemany(_insert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names), [o.case for o in new])
-        conn.executemany(_ADD_EVENT.replace("INSERT", "INSERT OR IGNORE", 1), [o.event for o in new])
-        conn.executemany(
-            _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1),
-            [delivery for o in new for delivery in o.deliveries],
-        )
+        conn, cases = self.db.conn, batch.cases
+        before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
+        added = conn.executemany(_ADD_CASE, [_opened_case(opened.case) for opened in cases]).rowcount
+        if added != len(cases):
+            new_ids = {row[0] for row in conn.execute(f"SELECT case_id FROM {FEEDBACK_CASES.name} WHERE rowid > ?", [before])}
+            cases = [opened for opened in cases if opened.case_id in new_ids]
+        conn.executemany(_ADD_OPENING_EVENT, [_opening_event(opened.event) for opened in cases])
+        if deliveries := [delivery for opened in cases for delivery in opened.deliveries]:
+            conn.executemany(_ADD_PENDING_DELIVERY, deliveries)
 
     def write_loop(self, changes: LoopChanges) -> None:
         def write() -> None:

@@ -1,0 +1,102 @@
+"""A first sync into an empty SQLite file asks the file about none of the records it has not
+written itself (`cxbridge.loop.written`), and still opens exactly the cases worked out from the
+rules — also for a record whose id comes again in a later batch of the same file. And a case
+stored by then (a batch read before another writer stored it) is left as it is, its event and
+deliveries not added again."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import datetime, timezone
+
+import cxbridge
+from cxbridge.destinations import Batch
+from cxbridge.identity import record_id
+from cxbridge.loop import opening
+from cxbridge.loop.cases import CaseOpening
+from cxbridge.loop.written import WrittenIds
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.plugins_host import create_host
+from tests.local_api import Reply, fake_api
+from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, Ledger, _digest, edited, responses, write
+
+
+def test_an_id_added_is_never_unseen_and_few_others_are_seen():
+    written = WrittenIds()
+    added = [record_id("shop", "rows", f"R{n}") for n in range(20_000)]
+    written.add(added)
+    assert not any(written.unseen(rid) for rid in added)
+    others = [record_id("shop", "rows", f"X{n}") for n in range(20_000)]
+    assert sum(not written.unseen(rid) for rid in others) <= 20  # ≈ 0.0006 % expected at 20k ids
+
+
+def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(tmp_path, monkeypatch):
+    now = datetime.now(timezone.utc)
+    rng = random.Random(7)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    first = responses(rng, 0, 45, now)
+    again = edited(rng, first[:30], 0.7)  # the same ids later in the file, most with other answers
+    write(folder, "shop", first + again)
+    config = folder / "cxbridge.toml"
+    config.write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    asked: list[str] = []
+    read = opening.StoredState.read.__func__
+
+    def recording(cls, destination, record_ids):
+        asked.extend(record_ids)
+        return read(cls, destination, record_ids)
+
+    monkeypatch.setattr(opening.StoredState, "read", classmethod(recording))
+    url = f"sqlite:///{folder / 'cx.db'}"
+    with fake_api() as hook:
+        hook.route("POST", "/ops")(lambda seen, match: Reply(200, "ok"))
+        monkeypatch.setenv("CX_HOOK_URL", hook.url + "/ops")
+        result = cxbridge.sync(config, destination=url, host=create_host())
+    assert result.exit_code == 0, result
+
+    ledger = Ledger(now)
+    expected = ledger.synced({"shop": first + again}, run=1)
+    assert expected and result.results[0].cases_opened == expected
+    with sqlite3.connect(folder / "cx.db") as conn:
+        cases = conn.execute("SELECT case_id, record_id, rule, matched FROM feedback_cases")
+        stored = {row[0]: row[1:] for row in cases}
+        events = sorted(conn.execute("SELECT event_id, case_id, note FROM feedback_case_events WHERE kind = 'opened'"))
+    assert stored == {case: (want["record_id"], want["rule"], want["matched"]) for case, want in ledger.cases.items()}
+    assert events == sorted(
+        (_digest("opened", case, size=8), case, f"rule {want['rule']}: {want['matched']}")
+        for case, want in ledger.cases.items()
+    )
+    repeated = {record_id("shop", "rows", row["id"]) for row in again}
+    assert asked and set(asked) <= repeated, "only ids written before in the same sync are looked up"
+
+
+def batch_opening(*natives: str, said: str) -> Batch:
+    """A batch of cases only, each opened by `refunds` (with its action) for record `native`."""
+    batch = Batch(run_id="run-1", source="shop", stream="rows")
+    opening = CaseOpening(opened_at=batch.started_at, run_id=batch.run_id)
+    batch.cases = [
+        opening.open(record_id("shop", "rows", native), "shop", "S1", "refunds", f"{said} {native}", None, 8.0, ["ops"])
+        for native in natives
+    ]
+    return batch
+
+
+def test_a_case_stored_since_the_batch_was_read_is_kept_with_its_one_event(tmp_path):
+    destination = SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}")
+    destination.open()
+    try:
+        destination.write_batch(batch_opening("R1", said="said"))
+        destination.write_batch(batch_opening("R1", "R2", said="also"))  # R1's case is stored by now
+        with sqlite3.connect(tmp_path / "cx.db") as conn:
+            cases = sorted(conn.execute("SELECT record_id, matched FROM feedback_cases"))
+            events = sorted(conn.execute("SELECT case_id, note FROM feedback_case_events"))
+            deliveries = sorted(conn.execute("SELECT case_id, action FROM loop_outbox"))
+    finally:
+        destination.close()
+    one, two = record_id("shop", "rows", "R1"), record_id("shop", "rows", "R2")
+    assert cases == sorted([(one, "said R1"), (two, "also R2")])
+    first, second = _digest("case", one, size=8), _digest("case", two, size=8)
+    assert events == sorted([(first, "rule refunds: said R1"), (second, "rule refunds: also R2")])
+    assert deliveries == sorted([(first, "ops"), (second, "ops")])
