@@ -121,6 +121,10 @@ class ParquetDestination(DuckDBDestination):
         self._defined = {}
         self._parts, self._merged = {}, set()
         if not read_only:
+            # One thread while writing: each of DuckDB's threads reads and writes row groups of its
+            # own, which doubled a sync's peak memory on two cores, and a sync's CPU time does
+            # not grow with one (reports and status, read-only, keep every thread).
+            self._conn.execute("SET threads = 1")
             files.finish_merges(self.root)
             self._apply_migrations()
         self._define_views()

