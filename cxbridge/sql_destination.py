@@ -240,6 +240,11 @@ class SQLDestination(Destination):
         """Statements writing the `feedback` rows of `select`: new records and replacements."""
         return [self.upsert_sql(FEEDBACK, select)]
 
+    def replace_rows_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> list[str]:
+        """Statements writing the rows of `select` into `table`, each replacing the stored row of
+        its key (except `keep` columns)."""
+        return [self.upsert_sql(table, select, keep=keep)]
+
     def upsert_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
         """Insert the rows of `select`, replacing those whose key exists (except `keep` columns)."""
         key = ", ".join(table.primary_key)
@@ -373,7 +378,7 @@ class SQLDestination(Destination):
             f"INSERT INTO feedback_comments ({', '.join(FEEDBACK_COMMENTS.column_names)}) "
             + staged(FEEDBACK_COMMENTS, only_changed),
             f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})",
-            self.upsert_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)),
+            *self.replace_rows_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)),
             *(  # a record whose last version failed is no longer stored: one id, one place
                 f"DELETE FROM {table} WHERE record_id IN ({quarantined})"
                 for table in ("feedback_scores", "feedback_comments", "feedback")
@@ -388,8 +393,7 @@ class SQLDestination(Destination):
 
         def adding(table: Table, key: str) -> str:
             stage = self.stage_name(table)
-            absent = "NOT EXISTS (SELECT 1 FROM {0} x WHERE x.{1} = {2}.{1})"
-            where = f" WHERE {absent.format(FEEDBACK_CASES.name, 'case_id', stage)} AND {absent.format(table.name, key, stage)}"
+            where = f" WHERE {absent_keys('case_id', FEEDBACK_CASES.name, stage)} AND {absent_keys(key, table.name, stage)}"
             return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) " + staged(table, where)
 
         return [
@@ -410,7 +414,12 @@ class SQLDestination(Destination):
             columns = ", ".join(f"{self.from_stage(column)} AS {column.name}" for column in table.columns)
             return f"SELECT {columns} FROM {self.stage_name(table)}"
 
-        statements = [self.upsert_sql(table, select(table)) for table in (FEEDBACK_CASES, LOOP_OUTBOX) if staged[table]]
+        statements = [
+            statement
+            for table in (FEEDBACK_CASES, LOOP_OUTBOX)
+            if staged[table]
+            for statement in self.replace_rows_sql(table, select(table))
+        ]
         if staged[FEEDBACK_CASE_EVENTS]:
             columns = ", ".join(FEEDBACK_CASE_EVENTS.column_names)
             statements.append(f"INSERT INTO {FEEDBACK_CASE_EVENTS.name} ({columns}) {select(FEEDBACK_CASE_EVENTS)}")
@@ -526,6 +535,14 @@ def run_row(run: SyncRun) -> list[Any]:
         run.status, run.records_read, run.records_written, run.records_unchanged, run.records_quarantined,
         run.error, run.full_refresh,
     ]  # fmt: skip
+
+
+def absent_keys(key: str, table: str, stage: str) -> str:
+    """SQL true for a staged row whose `key` is not stored in `table`. The stored keys are looked
+    up among the staged ones first, so the anti-join's build side is the batch's few keys, never
+    the whole table (DuckDB planned `NOT EXISTS` with every stored key in a hash table: its
+    memory grew with the table). Keys are required columns, so `NOT IN` meets no NULL."""
+    return f"{key} NOT IN (SELECT {key} FROM {table} WHERE {key} IN (SELECT {key} FROM {stage}))"
 
 
 def merge_links_sql(select: str) -> str:

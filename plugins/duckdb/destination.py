@@ -15,9 +15,9 @@ from typing import Any
 
 from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
-from cxbridge.layout import FEEDBACK, Column, ColumnType, Table
+from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, LOOP_TABLES, QUARANTINE, Column, ColumnType, Table
 from cxbridge.local_files import file_lock, file_lock_held, path_of
-from cxbridge.sql_destination import CHANGED, REPLACED, SQLDestination
+from cxbridge.sql_destination import CHANGED, MIGRATIONS, REPLACED, Migration, SQLDestination, absent_keys
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -27,6 +27,30 @@ TYPE_NAMES = {
     ColumnType.TIMESTAMP: "TIMESTAMPTZ",
     ColumnType.JSON: "JSON",
 }
+
+
+GROWING_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *LOOP_TABLES)
+KEYLESS_MIGRATION = "duckdb_0001_keyless_growing_tables"
+
+
+def drop_keys(destination: SQLDestination) -> None:
+    """The `GROWING_TABLES` of a file created with their PRIMARY KEYs, rebuilt without them
+    (DuckDB cannot drop a constraint): same rows and columns, views unchanged (they read by name)."""
+    keyed = {
+        row["table_name"]
+        for row in destination.fetch(
+            "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND database_name = current_database()"
+        )
+    }
+    for table in GROWING_TABLES:
+        if table.name not in keyed:
+            continue
+        rebuilt = Table(f"{table.name}_rebuilt", table.columns, primary_key=())
+        columns = ", ".join(table.column_names)
+        destination.execute(destination.create_table_sql(rebuilt))
+        destination.execute(f"INSERT INTO {rebuilt.name} ({columns}) SELECT {columns} FROM {table.name}")
+        destination.execute(f"DROP TABLE {table.name}")
+        destination.execute(f"ALTER TABLE {rebuilt.name} RENAME TO {table.name}")
 
 
 def import_duckdb() -> Any:
@@ -59,11 +83,18 @@ class DuckDBDestination(SQLDestination):
     ids_per_query = 10_000  # a query scans a column (Parquet: every file of a table): a batch's ids at once
     type_names = TYPE_NAMES
     indexes = False  # DuckDB scans with zone maps; ART indexes only slow bulk merges
-    keyless = frozenset({"feedback", "feedback_scores", "feedback_comments"})  # the merge keeps keys unique
-    memory_limit: str | None = None
-    """DuckDB's buffer pool while a sync writes; None keeps DuckDB's default (80 % of the machine's
-    memory). A fixed cap fails large files: at 128 MB a sync of the bench's 1M records stopped at
-    570,000 with DuckDB's OutOfMemoryException (the merge's working memory grows with the tables)."""
+    keyless = frozenset(table.name for table in GROWING_TABLES)
+    """Tables that grow with the records, created without a PRIMARY KEY: DuckDB keeps a key's ART
+    index whole in memory (it cannot be evicted and counts against `memory_limit`: the loop's
+    keys alone cost about 125 bytes per case). The merge keeps their keys unique: records,
+    cases, deliveries and quarantined records replace the stored rows of their keys (through
+    `replace_records_sql` and `replace_rows_sql`), opened cases, their events and deliveries are
+    added only where their key is absent, and an event is a new random id."""
+    migrations = (*MIGRATIONS, Migration(KEYLESS_MIGRATION, drop_keys))
+    memory_limit = "64MB"
+    """DuckDB's buffer pool while a sync writes; what does not fit spills to `<file>.tmp` beside
+    the file. A batch's merge works on the batch (its joins build on the batch's keys) and the
+    growing tables keep no key index, so what DuckDB holds stays flat however large the tables."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
@@ -98,6 +129,21 @@ class DuckDBDestination(SQLDestination):
         columns = ", ".join(FEEDBACK.column_names)  # by name: a column added later sits last in older files
         return [f"DELETE FROM feedback WHERE record_id IN ({REPLACED})", f"INSERT INTO feedback ({columns}) {select}"]
 
+    def replace_rows_sql(self, table: Table, select: str, *, keep: Sequence[str] = ()) -> list[str]:
+        """A keyless table's stored rows updated by key (except `keep` columns), then the rows of
+        keys not stored added; a keyed one upserts."""
+        if table.name not in self.keyless:
+            return super().replace_rows_sql(table, select, keep=keep)
+        (key,) = table.primary_key
+        updated = [c for c in table.column_names if c != key and c not in keep]
+        sets = ", ".join(f"{column} = s.{column}" for column in updated)
+        columns = ", ".join(table.column_names)
+        return [
+            f"UPDATE {table.name} SET {sets} FROM ({select}) s WHERE {table.name}.{key} = s.{key}",
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM ({select}) s "
+            f"WHERE {absent_keys(key, table.name, f'({select}) n')}",
+        ]
+
     def exists(self) -> bool:
         return self.path.exists()
 
@@ -121,8 +167,10 @@ class DuckDBDestination(SQLDestination):
                 ) from None
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
-        if not read_only and self.memory_limit:
+        if not read_only:
             conn.execute(f"SET memory_limit = '{self.memory_limit}'")
+            spill = str(self.path).replace("'", "''") + ".tmp"
+            conn.execute(f"SET temp_directory = '{spill}'")
         return conn
 
     def cursor(self) -> Any:
@@ -140,6 +188,16 @@ class DuckDBDestination(SQLDestination):
 
     def create_stages(self) -> None:
         self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are Arrow tables (`stage`)
+
+    def create_stage_sql(self, table: Table, name: str) -> str:
+        columns = ", ".join(self.column_sql(column, staged=True) for column in table.columns)
+        return f"CREATE OR REPLACE TEMPORARY TABLE {name} ({columns})"
+
+    def clear_sql(self, name: str) -> str:
+        """`cx_changed` (the one staging table here) made anew: DuckDB keeps deleted rows in a
+        table until it is checkpointed, and a temporary one never is — emptied by DELETE, it grew
+        by a batch's ids each batch (spilled to disk beyond `memory_limit`)."""
+        return self.create_stage_sql(CHANGED, name)
 
     def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
         """Each table's rows as an Arrow table registered under its staging name: the merge reads
