@@ -105,35 +105,44 @@ def _cache_bytecode_outside_the_checkout(config: pytest.Config) -> None:
     sys.pycache_prefix, sys.dont_write_bytecode = folder, False
 
 
-# Test modules whose tests take longest, longest first (CPU seconds summed over a module's tests,
-# `pytest --durations=0` on the 2-core machine). pytest-xdist's worksteal hands each worker a
-# contiguous share of the collection and lets an idle worker take the far end of another's; with
-# these first, they start at once and run whole on one worker (their module fixtures — a fakesnow
-# session, the plugin authors' venvs — set up once), and what is left at the end are short tests,
-# so no worker waits alone for a 20-second test to finish.
+# Test modules with the longest tests, longest first: first the modules holding one test that
+# takes a minute or more, longest test first, then the ones whose tests add up to the most
+# (`pytest --durations=120` on the 2-core machine at dad2328). pytest-xdist's worksteal hands
+# each worker a contiguous share of the collection and lets an idle worker take the far end of
+# another's; with these first, they start at once and run whole on one worker (their module
+# fixtures — a fakesnow session, the plugin authors' venvs — set up once), and what is left at
+# the end are short tests, so no worker waits alone for a two-minute test to finish (the broken
+# sources' suite and the Airflow `dag.test` used to start near the end of the run).
 SLOWEST_MODULES_FIRST = (
-    "test_snowflake_destination",
-    "test_destination_conformance",
+    "test_conformance_suite",  # one test, the broken sources' suites in a pytest of their own
+    "test_report",
+    "test_appended_files",
+    "test_airflow",  # one test: `airflow db migrate` and a `dag.test()` of seven tasks
     "test_views_property",
+    "test_scaffold",
+    "test_sigkill",
+    "test_snowflake_destination",
+    "test_destination_conformance",  # the most time of any module, in 72 tests of under a minute
+    "test_batch_normalizer",
+    "test_fuzz_files",
+    "test_loop_case_opening",
+    "test_concurrent_syncs",
+    "test_json_text",
+    "test_status",
+    "test_loop_exactly_once",
     "test_singer_source",
     "test_parallel_sync",
-    "test_scaffold",
-    "test_parquet_destination",
-    "test_appended_files",
-    "test_sigkill",
-    "test_loop_case_opening",
-    "test_report",
-    "test_canary_secrets",
+    "test_cli",
     "test_bigquery_destination",
-    "test_concurrent_syncs",
-    "test_airflow",
-    "test_fuzz_files",
-    "test_local_locks",
+    "test_api_names",
+    "test_dagster",
+    "test_waves",
+    "test_privacy",
+    "test_parquet_destination",
     "test_lock_rows",
-    "test_json_text",
-    "test_loop_exactly_once",
-    "test_conformance_suite",
-    "test_status",
+    "test_hostile_files",
+    "test_canary_secrets",
+    "test_local_locks",
 )
 
 
