@@ -206,12 +206,11 @@ class CaseOpening:
         if due is None:
             due = self._due[sla_hours] = due_at(self.opened, sla_hours)
         at = self.opened_at
-        return OpenedCase(
-            (identifier, record_id, source, location_id, rule, matched, _OPEN, owner, at, due, None, None, None, None,
-             None, None, at, self.run_id),
-            (_opened_digest(identifier), identifier, at, SYNC_ACTOR, "opened", None, _OPEN, f"rule {rule}: {matched}"),
-            [pending_delivery(identifier, action, created_at=at) for action in actions] if actions else [],
-        )  # fmt: skip
+        case = (identifier, record_id, source, location_id, rule, matched, _OPEN, owner, at, due, None, None, None, None,
+                None, None, at, self.run_id)  # fmt: skip
+        event = (_opened_digest(identifier), identifier, at, SYNC_ACTOR, "opened", None, _OPEN, f"rule {rule}: {matched}")
+        deliveries = [pending_delivery(identifier, action, created_at=at) for action in actions] if actions else []
+        return tuple.__new__(OpenedCase, (case, event, deliveries))  # OpenedCase(…) without its Python-level __new__
 
 
 def due_at(opened: datetime, sla_hours: float) -> str:

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
+from functools import cache
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
-from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX
+from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, Table
 from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.loop.cases import OPENED_CASE_COLUMNS, OPENING_EVENT_COLUMNS
 from cxbridge.local_files import path_of as local_path_of
@@ -49,13 +50,28 @@ _INSERT_COMMENT = _insert_sql("feedback_comments", COMMENT_COLUMNS)
 _REPLACE_CASE = _upsert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names, FEEDBACK_CASES.primary_key)
 _REPLACE_DELIVERY = _upsert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names, LOOP_OUTBOX.primary_key)
 _ADD_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, FEEDBACK_CASE_EVENTS.column_names)
-# A case just opened is inserted with the columns it fills only (the others are NULL by default):
-# Python 3.11's sqlite3 binds a None parameter through its adapter look-up, which costs as much
-# as a few hundred bytes of text (an AttributeError raised and cleared each time).
-_ADD_CASE = _insert_sql(FEEDBACK_CASES.name, OPENED_CASE_COLUMNS) + " ON CONFLICT (case_id) DO NOTHING"
-_ADD_OPENING_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, OPENING_EVENT_COLUMNS).replace("INSERT", "INSERT OR IGNORE", 1)
-_opened_case = itemgetter(*(FEEDBACK_CASES.column_names.index(column) for column in OPENED_CASE_COLUMNS))
-_opening_event = itemgetter(*(FEEDBACK_CASE_EVENTS.column_names.index(column) for column in OPENING_EVENT_COLUMNS))
+
+
+@cache
+def _adding(table: Table, columns: tuple[str, ...], verb: str, after: str) -> tuple[str, Callable[..., Any]]:
+    """`verb INTO table (columns) VALUES (…) after`, and the function picking those columns out
+    of a whole row of `table`."""
+    sql = _insert_sql(table.name, columns).replace("INSERT", verb, 1) + after
+    pick = itemgetter(*(table.column_names.index(column) for column in columns))
+    return sql, pick if len(columns) > 1 else lambda row: (pick(row),)
+
+
+def _filled_rows(
+    table: Table, candidates: tuple[str, ...], rows: list[tuple[Any, ...]], *, verb: str = "INSERT", after: str = ""
+) -> tuple[str, list[Any]]:
+    """The INSERT of the rows' columns among `candidates` that some row fills, with their values;
+    the others get their default, NULL. Python 3.11's sqlite3 binds a None parameter through its
+    adapter look-up, which costs as much as a few hundred bytes of text (an AttributeError raised
+    and cleared each time); most columns of a case just opened are empty."""
+    names = table.column_names
+    filled = tuple(c for c in candidates if any(row[names.index(c)] is not None for row in rows))
+    sql, pick = _adding(table, filled, verb, after)
+    return sql, list(map(pick, rows))
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
 
 
@@ -235,11 +251,13 @@ class SQLiteDestination(Destination):
             return
         conn, cases = self.db.conn, batch.cases
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
-        added = conn.executemany(_ADD_CASE, [_opened_case(opened.case) for opened in cases]).rowcount
+        added = conn.executemany(*_filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
+                                               after=" ON CONFLICT (case_id) DO NOTHING")).rowcount  # fmt: skip
         if added != len(cases):
             new_ids = {row[0] for row in conn.execute(f"SELECT case_id FROM {FEEDBACK_CASES.name} WHERE rowid > ?", [before])}
             cases = [opened for opened in cases if opened.case_id in new_ids]
-        conn.executemany(_ADD_OPENING_EVENT, [_opening_event(opened.event) for opened in cases])
+        conn.executemany(*_filled_rows(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, [o.event for o in cases],
+                                       verb="INSERT OR IGNORE"))  # fmt: skip
         if deliveries := [delivery for opened in cases for delivery in opened.deliveries]:
             conn.executemany(_ADD_PENDING_DELIVERY, deliveries)
 
