@@ -54,6 +54,11 @@ def orjson_text(value: Any) -> bytes | None:
     """orjson's JSON of `value` when it is byte for byte json's, else None."""
     if not _FLOATS_AS_READ:
         return None
+    if type(value) is dict and _plain(value):  # no float to look for: orjson writes it as json does
+        try:
+            return orjson.dumps(value)
+        except TypeError:  # a key that is not text, an int beyond 64 bits, a lone surrogate
+            return None
     try:
         packed = marshal.dumps(value)  # ValueError: an object not of the exact builtin types
         text = orjson.dumps(value)  # JSONEncodeError, a TypeError
@@ -64,3 +69,22 @@ def orjson_text(value: Any) -> bytes | None:
     if (0x2B in text or text.find(b"e-") >= 0 or text.find(b"0.0000") >= 0) and _EXPONENT_OR_TINY.search(text):
         return None
     return text
+
+
+_PLAIN = frozenset({str, int, bool, type(None)})
+_PLAIN_OR_DICT = _PLAIN | {dict}
+
+
+def _plain(value: dict[Any, Any]) -> bool:
+    """Whether the dict's values are exact str, int, bool or None, or dicts of those (a row
+    as read: its cells in `values`) — types told apart in C, without marshal's pass over the
+    whole value. Keys are left to orjson, which refuses any that is not text."""
+    kinds = set(map(type, value.values()))
+    if kinds <= _PLAIN:
+        return True
+    if not kinds <= _PLAIN_OR_DICT:
+        return False
+    for item in value.values():
+        if type(item) is dict and not set(map(type, item.values())) <= _PLAIN:
+            return False
+    return True

@@ -144,6 +144,16 @@ def test_plain_values_take_orjson_and_those_it_writes_otherwise_do_not():
         assert orjson_text({"k": [value]}) is None, value
 
 
+@pytest.mark.parametrize("key", [Text("k"), LoudText("quiet"), Tier.GOLD, Colour.RED, Count(1), 1, 2.5, None, True,
+                                 "\ud800", "é\n\"", (1, 2), dt.date(2024, 1, 2)], ids=repr)  # fmt: skip
+def test_a_row_of_plain_values_is_written_as_json_writes_it_whatever_its_keys(key):
+    """Dicts of text, ints, bools and None (and dicts of them) skip marshal's type check: their
+    keys are orjson's to refuse."""
+    written_alike({key: "text", "n": 1})
+    written_alike({"values": {key: None, "b": True}, "row": 2})
+    written_alike({"values": {"a": "\ud800"}, "big": 2**64})
+
+
 def test_floats_at_every_scale_are_written_as_json_writes_them():
     """Each power of ten, a little above and below it, both signs: where repr turns to exponents."""
     for exponent in range(-330, 309):
