@@ -55,6 +55,23 @@ def _content_hash(*parts: Any) -> str:
     return hashlib.blake2b(marshal.dumps(parts, 0), digest_size=16).hexdigest()
 
 
+def packed(items: tuple[Any, ...] | list[Any]) -> bytes:
+    """The items as `_content_hash` writes them within a tuple or list, one after another."""
+    return b"".join([marshal.dumps(item, 0) for item in items])
+
+
+def packed_row(size: int, items: bytes) -> bytes:
+    """A tuple of `size` items as `_content_hash` writes it, from its `packed` items."""
+    return b"(" + _count(size) + items
+
+
+def _count(size: int) -> bytes:
+    return size.to_bytes(4, "little")  # marshal's 32-bit length before a tuple's or list's items
+
+
+_THREE = packed_row(3, b"")  # the hashed tuple's head: (values, scores, comments)
+
+
 _TIMESTAMP_AT = [i for i, column in enumerate(CONTENT_COLUMNS) if column in TIMESTAMP_COLUMNS]
 _DATE_AT = [i for i, column in enumerate(CONTENT_COLUMNS) if column in DATE_COLUMNS]
 _ANSWERS_AT = CONTENT_COLUMNS.index("answers")
@@ -86,10 +103,18 @@ def to_rows(record: FeedbackRecord, *, ingested_at: str, run_id: str) -> RecordR
 
 
 def content_rows(
-    values: list[Any], scores: list[tuple[Any, ...]], comments: list[tuple[Any, ...]], *, ingested_at: str, run_id: str
+    values: list[Any], scores: list[tuple[Any, ...]], comments: list[tuple[Any, ...]], *, ingested_at: str, run_id: str,
+    packed_scores: bytes | None = None,
 ) -> RecordRows:
     """A record's rows from its content, laid out as `to_rows` lays it out (`values`: the
-    feedback columns before the lineage, stored form), with the run's lineage and content hash."""
-    digest = _content_hash(values, scores, comments)
+    feedback columns before the lineage, stored form), with the run's lineage and content hash.
+    `packed_scores`: the score rows as `_content_hash` writes them (`packed_row`, one after
+    another), when the caller kept their parts written — the same hash for less work."""
+    if packed_scores is None:
+        digest = _content_hash(values, scores, comments)
+    else:
+        content = b"".join((_THREE, marshal.dumps(values, 0), b"[", _count(len(scores)), packed_scores,
+                            marshal.dumps(comments, 0)))  # fmt: skip
+        digest = hashlib.blake2b(content, digest_size=16).hexdigest()
     feedback = (*values, ingested_at, run_id, digest, None)
     return RecordRows(values[0], feedback, scores, comments, digest)

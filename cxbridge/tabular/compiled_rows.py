@@ -18,6 +18,7 @@ are; today each row is assembled as the row-by-row destinations take it.
 from __future__ import annotations
 
 import logging
+import marshal
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
@@ -31,7 +32,9 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import Metric, nps_category
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, _score_row
 from cxbridge.records import Answer, FeedbackRecord, Program, Score
-from cxbridge.tables import CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, to_json, to_rows
+from cxbridge.tables import (
+    CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
+)  # fmt: skip
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.rows import RowNormalizer, _json
 from cxbridge.timestamps import format_timestamp, local_date
@@ -48,6 +51,7 @@ _REFUSED = object()  # a remembered cell that sends its row the reference way
 _UNSEEN = object()
 _CONTENT = itemgetter(*CONTENT_COLUMNS)
 _SCORE_TAIL = SCORE_COLUMNS[1:]  # a score row without its record id
+_SCORE_ROW = packed_row(len(SCORE_COLUMNS), b"")
 
 
 class Fallback(Exception):
@@ -137,11 +141,12 @@ class CompiledRows:
         out["record_id"] = rid = self.builder.record_id(raw["id"])
         out["source_record_id"] = raw["id"]
         self._fields(values, out)
-        answers, scores, comments = self._answers(values, raw.get("labels") or {}, rid, out)
+        answers, scores, packed_scores, comments = self._answers(values, raw.get("labels") or {}, rid, out)
         out["answers"] = "{" + ",".join(answers.values()) + "}"
         out["attributes"] = to_json(self.normalizer._attributes(values))
         out["raw"] = to_json(raw) if self.store_raw else None
-        return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id)
+        return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id,
+                            packed_scores=packed_scores)  # fmt: skip
 
     def _fields(self, values: dict[str, Any], out: dict[str, Any]) -> None:
         """The record's fields from their columns, its times, wave and respondent key."""
@@ -167,30 +172,36 @@ class CompiledRows:
 
     def _answers(
         self, values: dict[str, Any], labels: dict[str, Any], rid: str, out: dict[str, Any]
-    ) -> tuple[dict[str, str], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    ) -> tuple[dict[str, str], list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
         """The record's answers (each as its `"question":{…}` member of the answers' JSON object;
         a dict, so that a question answered twice keeps its first place and its last answer, as
-        the record's dict does), score rows and comment rows; its primary scores and comment into `out`."""
+        the record's dict does), score rows (and as the content hash writes them) and comment rows;
+        its primary scores and comment into `out`."""
         answers: dict[str, str] = {}
         scores: list[tuple[Any, ...]] = []
+        packs: list[tuple[bytes, bytes]] = []
         chosen: dict[str, tuple[int, dict[str, Any] | None]] = {}  # primary column: its score, what it fills
         namespace = out["survey_id"] or self.builder.context.name
         for memo, fills, (column, metric) in zip(self.cells, self.primary, self.normalizer.metrics):
             value, label = values.get(column), labels.get(column)
             key = (type(value), value, type(label), label, namespace)
-            question, answer, score, columns = _remembered(memo, key, self._metric_cell, column, metric, value,
-                                                           label, namespace)  # fmt: skip
+            question, answer, score, columns, pack = _remembered(memo, key, self._metric_cell, column, metric,
+                                                                 value, label, namespace)  # fmt: skip
             answers[question] = answer
             if score is not None:
                 if fills is not None and fills not in chosen:
                     chosen[fills] = (len(scores), columns)
                 scores.append(score)
+                packs.append(pack)
         for columns in (columns for _, columns in chosen.values()):
             if columns is None:
                 raise Fallback  # the record refuses it as its primary answer
             out.update(columns)
         primary = {index for index, _ in chosen.values()}
         score_rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
+        head = _SCORE_ROW + marshal.dumps(rid, 0)
+        packed_scores = b"".join([head + items + (b"T" if at in primary else b"F") + last
+                                  for at, (items, last) in enumerate(packs)])  # fmt: skip
         comment_rows = []
         for column, text, head in self.comments:
             value = values.get(column)
@@ -203,7 +214,7 @@ class CompiledRows:
             value, label = values.get(column), labels.get(column)
             answers[column] = _remembered(memo, (type(value), value, type(label), label), self._question, column,
                                           value, label)  # fmt: skip
-        return answers, score_rows, comment_rows
+        return answers, score_rows, packed_scores, comment_rows
 
     def _stamp(self, values: dict[str, Any], name: str, *, required: bool) -> tuple[str, date] | None:
         """A timestamp column's cell as stored, and its day where the records count it."""
@@ -236,8 +247,10 @@ class CompiledRows:
         return adapter(value)
 
     def _metric_cell(self, column: str, metric: Any, value: Any, label: Any, namespace: str) -> tuple[Any, ...]:
-        """A metric cell's answer, its score row (without record id and primary flag) and the
-        record columns it fills as the primary answer (None: the record would refuse them)."""
+        """A metric cell's answer, its score row (without record id and primary flag), the
+        record columns it fills as the primary answer (None: the record would refuse them) and
+        the score row's parts as the content hash writes them: those before the primary flag,
+        the one after it."""
         b = self.builder
         answer = self.normalizer._scored(column, metric, value, label, remembered=b.remembered)
         if self.employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
@@ -245,10 +258,11 @@ class CompiledRows:
         entry = _answer(answer)
         scored = b._score(answer)
         if scored is None:
-            return answer.question_id, _member(answer.question_id, entry), None, None
+            return answer.question_id, _member(answer.question_id, entry), None, None, None
         row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
         score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
-        return answer.question_id, _member(answer.question_id, entry), score, self._primary_columns(answer, scored)
+        pack = (packed(score[:-1]), packed(score[-1:]))
+        return answer.question_id, _member(answer.question_id, entry), score, self._primary_columns(answer, scored), pack
 
     def _primary_columns(self, answer: AnswerInput, scored: Any) -> dict[str, Any] | None:
         column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
