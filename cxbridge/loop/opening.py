@@ -45,7 +45,7 @@ def cases_to_open(
     matched = [(rid, rows, found) for rid, rows in latest.items() if (found := first_match(rows))]
     asked = [rid for rid, _, _ in matched]
     if written is not None:
-        asked = [rid for rid in asked if not written.unseen(rid)]
+        asked = written.maybe_written(asked)
         written.add(latest)
     if not matched:
         return []
