@@ -82,6 +82,8 @@ class PluginHost:
 
     pm: pluggy.PluginManager
     _failures: list[PluginFailure] = field(default_factory=list)
+    _distributions: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Top-level module → (distribution, version) that ships it: each entry point's, as loaded."""
 
     @property
     def failures(self) -> list[PluginFailure]:
@@ -160,7 +162,7 @@ class PluginHost:
         found: dict[str, Provided] = {}
         for cls in registered:
             name = getattr(cls, "name", None)
-            package, version = _distribution_of(cls)
+            package, version = self._distribution_of(cls)
             if not isinstance(name, str) or not name:
                 self._failures.append(PluginFailure(package, f"{kind} class {cls.__qualname__} has no name"))
             elif name in found and found[name].cls is not cls:
@@ -174,6 +176,13 @@ class PluginHost:
             else:
                 found[name] = Provided(kind, name, cls, package, version)
         return found
+
+
+    def _distribution_of(self, cls: type) -> tuple[str, str]:
+        top_level = cls.__module__.split(".")[0]
+        if top_level not in self._distributions:
+            self._distributions[top_level] = _distribution_of(top_level)
+        return self._distributions[top_level]
 
 
 def create_host(*, load_entry_points: bool = True) -> PluginHost:
@@ -218,6 +227,9 @@ def _load_entry_points(host: PluginHost) -> None:
         except Exception as exc:  # a broken plugin must not break the others
             host.reject(None, entry_point.name, f"{type(exc).__name__}: {exc}")
             continue
+        if entry_point.dist is not None:  # what it registers is told apart by the dist that shipped it
+            where = (entry_point.dist.name, entry_point.dist.version)
+            host._distributions.setdefault(entry_point.module.split(".")[0], where)
         try:
             host.pm.register(plugin, name=entry_point.name)
             _check_hook_names(host.pm, plugin)
@@ -246,15 +258,23 @@ def _allow_list() -> set[str] | None:
 
 @lru_cache(maxsize=1)
 def _packages_distributions() -> dict[str, list[str]]:
+    """Every installed distribution's files read (0.15 s of CPU in a full environment): only for
+    a class from a module no entry point loaded."""
     from importlib import metadata
 
     return metadata.packages_distributions()
 
 
-def _distribution_of(cls: type) -> tuple[str, str]:
+def _distribution_of(top_level: str) -> tuple[str, str]:
+    """The distribution that ships the top-level module `top_level`: cxbridge's own plugins are
+    cxbridge's; a module of another one is found among every installed distribution's files."""
     from importlib import metadata
 
-    top_level = cls.__module__.split(".")[0]
+    if top_level == "cxbridge":
+        try:
+            return "cxbridge", metadata.version("cxbridge")
+        except metadata.PackageNotFoundError:
+            pass
     for dist_name in _packages_distributions().get(top_level, []):
         try:
             return dist_name, metadata.version(dist_name)
