@@ -434,7 +434,7 @@ class SQLDestination(Destination):
             f"INSERT INTO {CHANGED.name} (record_id, existed) SELECT {changed_key.format(s='s.')}, FALSE "
             f"FROM {self.stage_name(table)} s LEFT JOIN {table.name} t ON t.source = s.source AND t.{key} = s.{key} "
             f"WHERE t.{key} IS NULL OR t.content_hash <> s.content_hash",
-            self.upsert_sql(table, staged(table, f" WHERE {changed_key.format(s='')} IN (SELECT record_id FROM {CHANGED.name})")),
+            *self.replace_rows_sql(table, staged(table, f" WHERE {changed_key.format(s='')} IN (SELECT record_id FROM {CHANGED.name})")),
         ]
 
     def save_run(self, run: SyncRun) -> None:
@@ -538,11 +538,13 @@ def run_row(run: SyncRun) -> list[Any]:
 
 
 def absent_keys(key: str, table: str, stage: str) -> str:
-    """SQL true for a staged row whose `key` is not stored in `table`. The stored keys are looked
-    up among the staged ones first, so the anti-join's build side is the batch's few keys, never
-    the whole table (DuckDB planned `NOT EXISTS` with every stored key in a hash table: its
-    memory grew with the table). Keys are required columns, so `NOT IN` meets no NULL."""
-    return f"{key} NOT IN (SELECT {key} FROM {table} WHERE {key} IN (SELECT {key} FROM {stage}))"
+    """SQL true for a staged row whose `key` (a column, or several as "a, b") is not stored in
+    `table`. The stored keys are looked up among the staged ones first, so the anti-join's build
+    side is the batch's few keys, never the whole table (DuckDB planned `NOT EXISTS` with every
+    stored key in a hash table: its memory grew with the table). Keys are required columns, so
+    `NOT IN` meets no NULL."""
+    row = f"({key})" if "," in key else key
+    return f"{row} NOT IN (SELECT {key} FROM {table} WHERE {row} IN (SELECT {key} FROM {stage}))"
 
 
 def merge_links_sql(select: str) -> str:

@@ -1,5 +1,5 @@
-"""DuckDB's tables that grow with the records (feedback, its scores and comments, quarantine and
-the loop's three tables) have no PRIMARY KEY, since DuckDB keeps a key's index whole in memory:
+"""DuckDB's tables that grow with the records (feedback, its scores and comments, quarantine,
+the loop's three tables and the CRM's two) have no PRIMARY KEY, since DuckDB keeps a key's index whole in memory:
 the writer keeps each key once. A file written with the keys loses them on its next sync, its
 rows and views unchanged, and no key is ever stored twice: not on re-delivery, not after a crash
 half-way, not when the loop changes a case twice."""
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxbridge.destinations import LoopChanges
+from cxbridge.crm import CrmAccount, CrmContact, context_row
+from cxbridge.destinations import Batch, LoopChanges
 from cxbridge.layout import FEEDBACK_CASES, LOOP_OUTBOX, QUARANTINE
-from cxbridge.plugins.duckdb.destination import GROWING_TABLES, KEYLESS_MIGRATION, DuckDBDestination
+from cxbridge.plugins.duckdb.destination import GROWING_TABLES, KEYLESS_CRM_MIGRATION, KEYLESS_MIGRATION, RECORD_TABLES
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.sql_destination import MIGRATIONS
 from cxbridge.testing.destinations import SimulatedCrash, deliver, snapshot
 
@@ -74,7 +76,7 @@ def test_a_file_written_with_keys_loses_them_and_keeps_its_rows_and_views(tmp_pa
         applied = [row["name"] for row in destination.query("SELECT name FROM cxbridge_migrations")]
     finally:
         destination.close()
-    assert applied.count(KEYLESS_MIGRATION) == 1
+    assert applied.count(KEYLESS_MIGRATION) == applied.count(KEYLESS_CRM_MIGRATION) == 1
 
 
 def test_no_key_is_stored_twice_after_re_delivery_and_a_crash(tmp_path):
@@ -91,7 +93,7 @@ def test_no_key_is_stored_twice_after_re_delivery_and_a_crash(tmp_path):
         counts = {name: len(rows) for name, rows in once.items()}
         assert counts == {name: len(rows) for name, rows in stored(DuckDBDestination(clean)).items()}
         if version == 1:
-            assert all(counts.values()), counts  # every growing table has rows to double
+            assert all(counts[table.name] for table in RECORD_TABLES), counts  # rows to double
 
 
 def crash_half_way(destination: DuckDBDestination, version: int) -> None:
@@ -144,3 +146,25 @@ def test_a_case_changed_twice_is_stored_once_with_its_last_change(tmp_path):
     assert stored_delivery == [{"attempts": 2}]
     assert keys_stored_twice(DuckDBDestination(url)) == {name: 0 for name in GROWING}
     assert cases == len(stored(DuckDBDestination(url))[FEEDBACK_CASES.name])
+
+
+def test_crm_rows_delivered_again_or_changed_are_stored_once(tmp_path):
+    url = f"duckdb:///{tmp_path / 'x.duckdb'}"
+
+    def batch(stage: str) -> Batch:
+        objects = [CrmAccount(account_id="A1", segment="SMB"), CrmContact(contact_id="C1", account_id="A1", lifecycle_stage=stage)]
+        rows = [context_row(item, source="crm", ingested_at="2026-01-02T03:04:05Z", run_id="r") for item in objects]
+        return Batch(run_id="r", source="crm", stream="contacts", context=rows)
+
+    destination = DuckDBDestination(url)
+    destination.open()
+    try:
+        written = [destination.write_batch(batch(stage)).written for stage in ("lead", "lead", "customer")]
+        contacts = destination.query("SELECT contact_id, account_id, lifecycle_stage FROM crm_contacts")
+        accounts = destination.query("SELECT account_id, segment FROM crm_accounts")
+    finally:
+        destination.close()
+    assert written == [2, 0, 1]  # both new; the same again; the contact changed
+    assert contacts == [{"contact_id": "C1", "account_id": "A1", "lifecycle_stage": "customer"}]
+    assert accounts == [{"account_id": "A1", "segment": "SMB"}]
+    assert primary_keys(DuckDBDestination(url)).isdisjoint(GROWING)

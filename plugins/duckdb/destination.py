@@ -15,7 +15,7 @@ from typing import Any
 
 from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
-from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, LOOP_TABLES, QUARANTINE, Column, ColumnType, Table
+from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, LOOP_TABLES, QUARANTINE, Column, ColumnType, Table
 from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.sql_destination import CHANGED, MIGRATIONS, REPLACED, Migration, SQLDestination, absent_keys
 
@@ -29,20 +29,23 @@ TYPE_NAMES = {
 }
 
 
-GROWING_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *LOOP_TABLES)
+RECORD_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *LOOP_TABLES)
+GROWING_TABLES = (*RECORD_TABLES, *CRM_TABLES)
+"""Tables that grow with the records (the CRM ones with the accounts and contacts they name)."""
 KEYLESS_MIGRATION = "duckdb_0001_keyless_growing_tables"
+KEYLESS_CRM_MIGRATION = "duckdb_0002_keyless_crm_tables"
 
 
-def drop_keys(destination: SQLDestination) -> None:
-    """The `GROWING_TABLES` of a file created with their PRIMARY KEYs, rebuilt without them
-    (DuckDB cannot drop a constraint): same rows and columns, views unchanged (they read by name)."""
+def drop_keys(destination: SQLDestination, tables: Sequence[Table]) -> None:
+    """The `tables` of a file created with their PRIMARY KEYs, rebuilt without them (DuckDB
+    cannot drop a constraint): same rows and columns, views unchanged (they read by name)."""
     keyed = {
         row["table_name"]
         for row in destination.fetch(
             "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND database_name = current_database()"
         )
     }
-    for table in GROWING_TABLES:
+    for table in tables:
         if table.name not in keyed:
             continue
         rebuilt = Table(f"{table.name}_rebuilt", table.columns, primary_key=())
@@ -87,10 +90,14 @@ class DuckDBDestination(SQLDestination):
     """Tables that grow with the records, created without a PRIMARY KEY: DuckDB keeps a key's ART
     index whole in memory (it cannot be evicted and counts against `memory_limit`: the loop's
     keys alone cost about 125 bytes per case). The merge keeps their keys unique: records,
-    cases, deliveries and quarantined records replace the stored rows of their keys (through
+    cases, deliveries, CRM rows and quarantined records replace the stored rows of their keys (through
     `replace_records_sql` and `replace_rows_sql`), opened cases, their events and deliveries are
     added only where their key is absent, and an event is a new random id."""
-    migrations = (*MIGRATIONS, Migration(KEYLESS_MIGRATION, drop_keys))
+    migrations = (
+        *MIGRATIONS,
+        Migration(KEYLESS_MIGRATION, lambda destination: drop_keys(destination, RECORD_TABLES)),
+        Migration(KEYLESS_CRM_MIGRATION, lambda destination: drop_keys(destination, CRM_TABLES)),
+    )
     memory_limit = "64MB"
     """DuckDB's buffer pool while a sync writes; what does not fit spills to `<file>.tmp` beside
     the file. A batch's merge works on the batch (its joins build on the batch's keys) and the
@@ -134,14 +141,14 @@ class DuckDBDestination(SQLDestination):
         keys not stored added; a keyed one upserts."""
         if table.name not in self.keyless:
             return super().replace_rows_sql(table, select, keep=keep)
-        (key,) = table.primary_key
-        updated = [c for c in table.column_names if c != key and c not in keep]
+        updated = [c for c in table.column_names if c not in table.primary_key and c not in keep]
         sets = ", ".join(f"{column} = s.{column}" for column in updated)
+        same_key = " AND ".join(f"{table.name}.{key} = s.{key}" for key in table.primary_key)
         columns = ", ".join(table.column_names)
         return [
-            f"UPDATE {table.name} SET {sets} FROM ({select}) s WHERE {table.name}.{key} = s.{key}",
+            f"UPDATE {table.name} SET {sets} FROM ({select}) s WHERE {same_key}",
             f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM ({select}) s "
-            f"WHERE {absent_keys(key, table.name, f'({select}) n')}",
+            f"WHERE {absent_keys(', '.join(table.primary_key), table.name, f'({select}) n')}",
         ]
 
     def exists(self) -> bool:
