@@ -16,7 +16,10 @@ from typing import Any, TypeVar
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
-from cxbridge.layout import CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, Table
+from cxbridge.layout import (
+    CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, FEEDBACK_COMMENTS, FEEDBACK_SCORES,
+    LOOP_OUTBOX, Table,
+)  # fmt: skip
 from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.loop.cases import OPENED_CASE_COLUMNS, OPENING_EVENT_COLUMNS
 from cxbridge.local_files import path_of as local_path_of
@@ -34,19 +37,15 @@ def _insert_sql(table: str, columns: Sequence[str]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
 
 
-_UPSERT_FEEDBACK = (
-    _insert_sql("feedback", FEEDBACK_COLUMNS)
-    + " ON CONFLICT (record_id) DO UPDATE SET "
-    + ", ".join(f"{column} = excluded.{column}" for column in FEEDBACK_COLUMNS[1:])
-)
-_INSERT_SCORE = _insert_sql("feedback_scores", SCORE_COLUMNS)
+_ON_STORED_FEEDBACK = " ON CONFLICT (record_id) DO UPDATE SET " + ", ".join(
+    f"{column} = excluded.{column}" for column in FEEDBACK_COLUMNS[1:]
+)  # every column: one the INSERT leaves out takes its default, NULL, in `excluded` too
 
 
 def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
     return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
-_INSERT_COMMENT = _insert_sql("feedback_comments", COMMENT_COLUMNS)
 _REPLACE_CASE = _upsert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names, FEEDBACK_CASES.primary_key)
 _REPLACE_DELIVERY = _upsert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names, LOOP_OUTBOX.primary_key)
 _ADD_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, FEEDBACK_CASE_EVENTS.column_names)
@@ -68,8 +67,8 @@ def _filled_rows(
     the others get their default, NULL. Python 3.11's sqlite3 binds a None parameter through its
     adapter look-up, which costs as much as a few hundred bytes of text (an AttributeError raised
     and cleared each time); most columns of a case just opened are empty."""
-    names = table.column_names
-    filled = tuple(c for c in candidates if any(row[names.index(c)] is not None for row in rows))
+    at = [table.column_names.index(column) for column in candidates]
+    filled = tuple(column for column, i in zip(candidates, at) if any(row[i] is not None for row in rows))
     sql, pick = _adding(table, filled, verb, after)
     return sql, list(map(pick, rows))
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
@@ -211,9 +210,12 @@ class SQLiteDestination(Destination):
             conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
             conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
         if changed:
-            conn.executemany(_UPSERT_FEEDBACK, [rows.feedback for rows in changed])
-            conn.executemany(_INSERT_SCORE, [score for rows in changed for score in rows.scores])
-            conn.executemany(_INSERT_COMMENT, [comment for rows in changed for comment in rows.comments])
+            conn.executemany(*_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, [rows.feedback for rows in changed],
+                                           after=_ON_STORED_FEEDBACK))  # fmt: skip
+            if scores := [score for rows in changed for score in rows.scores]:
+                conn.executemany(*_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores))
+            if comments := [comment for rows in changed for comment in rows.comments]:
+                conn.executemany(*_filled_rows(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments))
         if batch.records and self._has_quarantine(batch):
             conn.executemany(
                 "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
