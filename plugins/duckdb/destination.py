@@ -8,6 +8,7 @@ read-only while no sync runs).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -98,15 +99,19 @@ class DuckDBDestination(SQLDestination):
         Migration(KEYLESS_MIGRATION, lambda destination: drop_keys(destination, RECORD_TABLES)),
         Migration(KEYLESS_CRM_MIGRATION, lambda destination: drop_keys(destination, CRM_TABLES)),
     )
-    memory_limit = "64MB"
-    """DuckDB's buffer pool while a sync writes; what does not fit spills to `<file>.tmp` beside
-    the file. A batch's merge works on the batch (its joins build on the batch's keys) and the
-    growing tables keep no key index, so what DuckDB holds stays flat however large the tables."""
+    memory_limit_mb = 64
+    staged_memory_factor = 4  # 30,000 responses with 5 KB comments needed 1, 300 of 1 MB each 4
+    """DuckDB's buffer pool while a sync writes, beside room for the batch staged
+    (`_fit_memory_limit`); what does not fit spills to `<file>.tmp` beside the file. A batch's
+    merge works on the batch (its joins build on the batch's keys) and the growing tables keep no
+    key index, so what DuckDB holds stays flat however large the tables."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
         self.path = path_of(url, self.base_dir, kind="DuckDB", example="duckdb:///cxbridge.duckdb")
         self._registered: set[str] = set()
+        self._staged_bytes = 0
+        self._limit_mb = 0
 
     @classmethod
     def day_of(cls, column: str) -> str:
@@ -175,7 +180,8 @@ class DuckDBDestination(SQLDestination):
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
         if not read_only:
-            conn.execute(f"SET memory_limit = '{self.memory_limit}'")
+            conn.execute(f"SET memory_limit = '{self.memory_limit_mb}MiB'")
+            self._limit_mb = self.memory_limit_mb
             spill = str(self.path).replace("'", "''") + ".tmp"
             conn.execute(f"SET temp_directory = '{spill}'")
         return conn
@@ -210,8 +216,22 @@ class DuckDBDestination(SQLDestination):
         """Each table's rows as an Arrow table registered under its staging name: the merge reads
         them where they are, without copying them into DuckDB's memory first."""
         for table, rows in staged.items():
-            self.conn.register(self.stage_name(table), arrow_table(table, rows))
+            arrow = arrow_table(table, rows)
+            self.conn.register(self.stage_name(table), arrow)
             self._registered.add(self.stage_name(table))
+            self._staged_bytes += arrow.nbytes
+        self._fit_memory_limit()
+
+    def _fit_memory_limit(self) -> None:
+        """The buffer pool sized for the batch staged: `memory_limit_mb` plus `staged_memory_factor`
+        times its Arrow tables. DuckDB copies a batch's values into its own blocks as it merges
+        them: with a fixed 64 MB, 30,000 responses with 5 KB comments failed with DuckDB's
+        OutOfMemoryException (tests/test_duckdb_memory.py). Back to `memory_limit_mb` once the
+        batch is written (`_unstage`), which lets DuckDB evict what it cached meanwhile."""
+        limit_mb = self.memory_limit_mb + math.ceil(self.staged_memory_factor * self._staged_bytes / 2**20)
+        if limit_mb != self._limit_mb:
+            self.conn.execute(f"SET memory_limit = '{limit_mb}MiB'")
+            self._limit_mb = limit_mb
 
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         self.stage({table: rows})
@@ -237,3 +257,6 @@ class DuckDBDestination(SQLDestination):
         """Let the batch's Arrow tables go (they hold its rows until unregistered)."""
         while self._registered and self._conn is not None:
             self.conn.unregister(self._registered.pop())
+        self._staged_bytes = 0
+        if self._conn is not None:
+            self._fit_memory_limit()

@@ -1,0 +1,59 @@
+"""DuckDB's buffer pool during a sync: small between batches, sized for each batch while it is
+merged. A fixed 64 MB failed 30,000 responses with 5 KB comments (DuckDB's
+OutOfMemoryException); here the same happens at a smaller scale with a smaller base."""
+
+from __future__ import annotations
+
+import random
+
+import duckdb
+
+from cxbridge.sql_destination import CHANGED
+from plugins.duckdb.destination import DuckDBDestination
+from tests.conftest import Workspace
+
+WORDS = ["service", "slow", "friendly", "price", "store", "queue", "refund", "staff", "clean", "late"]
+
+
+def long_comment_rows(count: int, words: int) -> list[list[str]]:
+    rng = random.Random(5)
+    return [
+        [f"R{n}", "2025-03-02T10:00:00Z", f"S{n % 4}", str(n % 11), "Satisfied", "4",
+         " ".join(rng.choice(WORDS) for _ in range(words)), f"p{n}@example.com"]
+        for n in range(count)
+    ]  # fmt: skip
+
+
+def test_batches_larger_than_the_base_memory_limit_are_written_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(DuckDBDestination, "memory_limit_mb", 8)
+    workspace = Workspace(tmp_path, batch_size=4000)
+    rows = long_comment_rows(4000, words=700)  # about 4.5 KB of comment each: 18 MB a batch
+    workspace.write_csv(rows)
+    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
+    [result] = workspace.sync(destination=url).results
+    assert (result.status, result.written, result.quarantined) == ("success", 4000, 0)
+    with duckdb.connect(str(tmp_path / "cx.duckdb"), read_only=True) as conn:
+        stored = dict(conn.execute("SELECT f.source_record_id, c.text FROM feedback_comments c "
+                                   "JOIN feedback f USING (record_id)").fetchall())  # fmt: skip
+    assert stored == {row[0]: row[6] for row in rows}
+
+
+def test_the_limit_follows_the_batch_and_returns_to_the_base(tmp_path):
+    destination = DuckDBDestination(f"duckdb:///{tmp_path / 'cx.duckdb'}")
+    destination.open()
+    try:
+        def limit_mb() -> float:
+            [(text,)] = destination.conn.execute("SELECT current_setting('memory_limit')").fetchall()
+            number, unit = text.split()
+            return float(number) * {"MiB": 1, "GiB": 1024, "KiB": 1 / 1024}[unit]
+
+        base = limit_mb()
+        destination.stage({CHANGED: [(f"id{n}" * 50, False) for n in range(20_000)]})  # about 4 MB of text
+        during = limit_mb()
+        destination._unstage()
+        after = limit_mb()
+    finally:
+        destination.close()
+    assert base == DuckDBDestination.memory_limit_mb
+    assert during > base + 3 * 4  # room for the staged batch, several times its size
+    assert after == base
