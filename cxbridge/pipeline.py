@@ -189,17 +189,22 @@ class Engine:
         log.debug("%s/%s: reading from cursor %s", name, stream.name, _cursor_text(saved))
         cursor = saved
         batch = self._new_batch(name, stream)
+        # asked once per stream, not per record (issue 19): what kind of rows it gives, whether
+        # its cursor moves with what it reads, and the batch's size (each record adds one item)
+        context, moves, size, added = isinstance(stream, ContextStream), _cursor_moves(stream), self.options.batch_size, 0
         try:
             for raw in stream.read(saved):
                 result.read += 1
-                self._add(batch, raw, stream, builder, scrub)
-                cursor = stream.advance_cursor(cursor, raw)
+                self._add(batch, raw, stream, builder, scrub, context=context)
+                if moves:
+                    cursor = stream.advance_cursor(cursor, raw)
                 self._within_deadline()
-                if len(batch) >= self.options.batch_size:
+                added += 1
+                if added >= size:
                     if stream.is_sorted and cursor != saved:
                         batch.cursor = CursorUpdate(name, stream.name, cursor)
                     self._commit(batch, result, stream)
-                    batch = self._new_batch(name, stream)
+                    batch, added = self._new_batch(name, stream), 0
         except SourceError as exc:
             # What was read before the failure is kept. A sorted stream's cursor covers every
             # record read, so it moves with them; any other stream's cursor stays where it was.
@@ -229,12 +234,12 @@ class Engine:
             self.destination.release_quarantine(list(stored))
             result.read += len(stored)
             result.unchanged += len(stored)
-        batch = self._new_batch(name, stream)
+        batch, context = self._new_batch(name, stream), isinstance(stream, ContextStream)
         for item in items:
             if item.record_id in stored:
                 continue
             result.read += 1
-            self._add(batch, item.raw, stream, builder, scrub)
+            self._add(batch, item.raw, stream, builder, scrub, context=context)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result, stream)
                 batch = self._new_batch(name, stream)
@@ -242,12 +247,17 @@ class Engine:
             self._commit(batch, result, stream)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
 
-    def _add(self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder, scrub: Scrubber) -> None:
+    def _add(
+        self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder, scrub: Scrubber, *,
+        context: bool,
+    ) -> None:
+        """One record read into `batch` (`context`: the stream is a ContextStream, whose rows are
+        CRM accounts or contacts): its rows, or its quarantine item when it does not normalize."""
         native: str | None = None
         original, raw = raw, scrub(raw)  # nothing below sees personal data, quarantine included
         try:
             native = stream.native_id(original)  # the id of the record as read: scrubbing never changes it
-            if isinstance(stream, ContextStream):
+            if context:
                 item = stream.context(raw, builder)
                 batch.context.append(context_row(item, source=batch.source, ingested_at=batch.started_at,
                                                  run_id=self.run_id))  # fmt: skip
@@ -360,6 +370,12 @@ def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None)
     fields = stream.personal_fields() | PersonalFields(ignored=exact, ignored_prefixes=prefixes)
     scrub = Scrubber(fields, builder.keys, keep_personal_data=context.keep_personal_data)
     return builder, scrub
+
+
+def _cursor_moves(stream: Stream) -> bool:
+    """Whether `stream.advance_cursor` can move the cursor: not the default one without a
+    `cursor_field`, which returns the cursor it is given (file sources keep theirs per file)."""
+    return stream.cursor_field is not None or type(stream).advance_cursor is not Stream.advance_cursor
 
 
 def _all_quarantined(result: SourceResult) -> bool:
