@@ -230,3 +230,82 @@ def test_a_changed_record_goes_into_a_new_part_and_leaves_the_file_it_was_in(lak
     others = [r for r in before if r["record_id"] != old["record_id"]]
     assert [r for r in after if r["record_id"] != old["record_id"]] == others
     assert [r["comment"] for r in after if r["record_id"] == old["record_id"]] == ["changed"]
+
+
+def test_the_quarantine_grows_by_parts_and_holds_one_row_per_record_as_one_file_did(lake: Path, monkeypatch):
+    """Batches that each quarantine records (some again, with a new reason), release others (they
+    succeed) over two syncs, then a replay's release: the quarantine folder gains parts, merged
+    like the other tables', and holds what the rules say, worked out here row by row."""
+    from datetime import datetime, timezone
+
+    from cxbridge.destinations import Batch, QuarantineItem
+    from cxbridge.plugins.parquet import destination as module
+    from cxbridge.tables import RecordRows, to_json
+
+    batch_times: list[datetime] = []
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return batch_times[-1]
+
+    monkeypatch.setattr(module, "datetime", Clock)
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open(read_only=True)
+    columns = ("record_id", "source", "error", "field", "raw", "first_seen", "last_seen", "run_id")
+    expected = {row["record_id"]: {c: row[c] for c in columns} for row in destination.query("SELECT * FROM quarantine")}
+    template = destination.query("SELECT * FROM feedback ORDER BY record_id LIMIT 1")[0]
+    destination.close()
+    stored_before = sorted(expected)
+    assert len(stored_before) >= 3, "the sample lake quarantines a few records"
+
+    def succeeded(record_id: str) -> RecordRows:
+        values = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in template.items()}
+        values["record_id"] = record_id
+        return RecordRows(record_id, tuple(values.values()), [], [], f"hash-{record_id}")
+
+    step = 0
+    for sync in range(2):
+        destination.open()
+        run_id = f"run{sync}"
+        for _ in range(6):
+            batch_times.append(datetime(2030, 1, 1, 0, 0, step, tzinfo=timezone.utc))
+            now = f"2030-01-01T00:00:{step:02d}Z"
+            failing = [f"q{n:03d}" for n in range(step * 3, step * 3 + 5)]  # two of them failed in the batch before
+            released = [f"q{step * 3 - 6:03d}"] if step >= 2 else []  # one quarantined two batches ago succeeds
+            released += [stored_before[step]] if step < len(stored_before) else []
+            raws = {rid: {"id": rid, "step": step} for rid in failing}
+            items = [
+                QuarantineItem(rid, "store_survey", "responses", rid.upper(), raws[rid], f"bad at {step}", "q_nps")
+                for rid in failing
+            ]
+            records = [succeeded(rid) for rid in released]
+            destination.write_batch(
+                Batch(run_id=run_id, source="store_survey", stream="responses", records=records, quarantined=items)
+            )
+            for rid in released:
+                expected.pop(rid, None)
+            for item in items:
+                first_seen = expected[item.record_id]["first_seen"] if item.record_id in expected else now
+                expected[item.record_id] = {
+                    "record_id": item.record_id, "source": "store_survey", "error": item.error, "field": "q_nps",
+                    "raw": to_json(item.raw), "first_seen": first_seen, "last_seen": now, "run_id": run_id,
+                }  # fmt: skip
+            step += 1
+        quarantine = lake / "quarantine"
+        assert len(files.folder_files(quarantine)) > 2, "a sync's batches add parts to the quarantine folder"
+        destination.close()
+        assert len(files.folder_files(quarantine)) <= module.MAX_FILES
+
+    destination.open()
+    replayed = sorted(expected)[::3]
+    destination.release_quarantine(replayed)  # `cxbridge quarantine replay` once they are written
+    for rid in replayed:
+        del expected[rid]
+    found = destination.query(f"SELECT {', '.join(columns)} FROM quarantine ORDER BY record_id")
+    listed = sorted(item.record_id for item in destination.quarantined())
+    destination.close()
+    assert found == [expected[rid] for rid in sorted(expected)]
+    assert listed == sorted(expected)
+    assert {row["first_seen"] for row in found if row["record_id"] == "q004"} == {"2030-01-01T00:00:00Z"}
+    assert not list((lake / "quarantine").glob(".*")), "no journal or half-written file stays behind"

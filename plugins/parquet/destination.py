@@ -3,9 +3,9 @@ Athena and BigQuery external tables read as is.
 
 There are no transactions across files, so a batch adds its cases as new part files, then its
 records as a part file in each partition they enter, then takes their older copies out of the
-files holding them, then rewrites the quarantine, and the cursor last: a crash leaves every file
-whole and the cursor behind the data, and the re-run's content-hash comparison finishes what was
-left. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does
+files holding them, then updates the quarantine the same way, and the cursor last: a crash
+leaves every file whole and the cursor behind the data, and the re-run's content-hash comparison
+finishes what was left. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does
 not grow with the folder; the parts a sync adds are merged `MERGE_AT` at a time and at the end
 of each source's sync (`files.merge`, journaled against crashes). Reports, views and `status` run
 in an in-memory DuckDB over the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never writes
@@ -55,16 +55,19 @@ MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
     "0011_loop_views", "0012_question_keys", "0013_ranking_views", "0014_waves", "0015_loop_parts",
+    "0016_quarantine_parts",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
     "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys", "0013_ranking_views",
     "0014_waves", "0015_loop_parts",  # 0015: the loop's tables read every file of their folders
+    "0016_quarantine_parts",  # 0016: and so does the quarantine
 }  # fmt: skip
 ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
-LOOP_TABLES = (FEEDBACK_CASE_EVENTS, LOOP_OUTBOX, FEEDBACK_CASES)
-"""The loop's tables, which grow with the records (a case for most unhappy answers): like the
-record tables, batches add part files to their folders instead of rewriting them."""
+PART_TABLES = (FEEDBACK_CASE_EVENTS, LOOP_OUTBOX, FEEDBACK_CASES, QUARANTINE)
+"""The one-folder tables that grow with the records (the loop's: a case for most unhappy answers;
+the quarantine: every record that fails): like the record tables, batches add part files to
+their folders instead of rewriting them."""
 MERGE_AT = 4
 """Parts of one level a sync has added to a folder that it merges into one part of the next level
 (a batch's parts are level 0, a merge of four of them level 1, …): a folder holds at most three
@@ -207,7 +210,7 @@ class ParquetDestination(DuckDBDestination):
         if table is FEEDBACK_FOLLOWUPS:
             pattern = literal(files.followup_glob(root))
             return f"SELECT {typed(table)} FROM read_parquet({pattern}, union_by_name = true)"
-        if table in LOOP_TABLES:
+        if table in PART_TABLES:
             if root == self.root and not files.folder_files(root / table.name):
                 return empty_select(table)  # a lake written before the table existed, read as it is
             return f"SELECT * FROM read_parquet({literal(files.folder_glob(root / table.name))})"
@@ -258,7 +261,7 @@ class ParquetDestination(DuckDBDestination):
         if batch.records or batch.quarantined:
             rows = [quarantine_row(item, now, batch.run_id) for item in quarantined]
             released = [rows.record_id for rows in batch.records]
-            self._upsert_file(QUARANTINE, rows, keep=("first_seen",), delete=released)
+            self._upsert_parts(QUARANTINE, rows, keep=("first_seen",), delete=released)
         context = self._changed_context(batch)
         for table in CRM_TABLES:
             if rows := [row.values for row in context if row.table == table.name]:
@@ -302,32 +305,60 @@ class ParquetDestination(DuckDBDestination):
             self.conn.unregister("cx_keys")
         return {row[0] for row in found}
 
-    def _upsert_parts(self, table: Table, rows: list[tuple[Any, ...]], *, replace: bool = True) -> None:
-        """Merge rows into a loop table by its (single-column, first) key: each stored row they
-        replace in the file holding it (unless not `replace`: those rows are left out), the
-        others added as a new part. Every file is replaced whole, and a key stays in one file."""
-        (key,) = table.primary_key
-        folder = self.root / table.name
+    def _upsert_parts(
+        self,
+        table: Table,
+        rows: list[tuple[Any, ...]],
+        *,
+        replace: bool = True,
+        keep: Sequence[str] = (),
+        delete: Sequence[str] = (),
+    ) -> None:
+        """Merge rows into a one-folder table by its (single-column, first) key: each stored row
+        they replace in the file holding it, keeping its `keep` columns (unless not `replace`:
+        those rows are left out), the others added as a new part; stored rows whose key is in
+        `delete` (and not among the rows) are taken out. Every file is replaced whole, and a key
+        stays in one file."""
         stored = self._present(table, [row[0] for row in rows])
         added = [row for row in rows if row[0] not in stored]
-        if replace and stored:
-            self.conn.register("cx_rows", arrow_table(table, [row for row in rows if row[0] in stored]))
-            try:
-                for path in self._files_holding(folder, key, "cx_rows"):
-                    old = f"read_parquet({literal(path)})"
-                    select = (
-                        f"SELECT * FROM {old} WHERE {key} NOT IN (SELECT {key} FROM cx_rows) UNION ALL "
-                        f"SELECT {typed(table)} FROM cx_rows WHERE {key} IN (SELECT {key} FROM {old})"
-                    )
-                    files.replace_atomically(self.conn, select, path)
-            finally:
-                self.conn.unregister("cx_rows")
+        replaced = [row for row in rows if row[0] in stored] if replace else []
+        if replaced or delete:
+            self._rewrite_holding(table, replaced, keep, delete)
         if added:
             self.conn.register("cx_rows", arrow_table(table, added))
             try:
-                self._add_part(folder, f"SELECT {typed(table)} FROM cx_rows")
+                self._add_part(self.root / table.name, f"SELECT {typed(table)} FROM cx_rows")
             finally:
                 self.conn.unregister("cx_rows")
+
+    def _rewrite_holding(
+        self, table: Table, rows: list[tuple[Any, ...]], keep: Sequence[str], delete: Sequence[str]
+    ) -> None:
+        """Rewrite each file of a one-folder table holding a key of `rows` or `delete`: those
+        rows replaced (their `keep` columns as stored), the deleted ones left out. A part left
+        empty is removed, unless it is the folder's last file (the table's view reads the folder)."""
+        (key,) = table.primary_key
+        folder = self.root / table.name
+        self.conn.register("cx_rows", arrow_table(table, rows))
+        self._register_ids("cx_delete", delete)
+        try:
+            touched = f"(SELECT {key} FROM cx_rows UNION ALL SELECT record_id AS {key} FROM cx_delete)"
+            columns = ", ".join(f"COALESCE(o.{c}, n.{c}) AS {c}" if c in keep else f"n.{c}" for c in table.column_names)
+            for path in self._files_holding(folder, key, touched):
+                old = f"read_parquet({literal(path)})"
+                select = (
+                    f"SELECT * FROM {old} WHERE {key} NOT IN (SELECT {key} FROM cx_rows) "
+                    f"AND {key} NOT IN (SELECT record_id FROM cx_delete) UNION ALL "
+                    f"SELECT {columns} FROM (SELECT {typed(table)} FROM cx_rows) n JOIN {old} o USING ({key})"
+                )
+                emptied = not self.conn.execute(f"SELECT COUNT(*) FROM ({select})").fetchall()[0][0]
+                if emptied and len(files.folder_files(folder)) > 1:
+                    path.unlink()
+                else:
+                    files.replace_atomically(self.conn, select, path)
+        finally:
+            self.conn.unregister("cx_rows")
+            self.conn.unregister("cx_delete")
 
     def _files_holding(self, folder: Path, key: str, relation: str) -> list[Path]:
         """The files of a folder holding a row whose `key` is in `relation` (same column name)."""
@@ -492,20 +523,16 @@ class ParquetDestination(DuckDBDestination):
         finally:
             self.conn.unregister("cx_links")
 
-    def _upsert_file(
-        self, table: Table, rows: list[tuple[Any, ...]], *, keep: Sequence[str] = (), delete: Sequence[str] = ()
-    ) -> None:
-        """Merge rows into a one-file table by its primary key, keeping `keep` columns of rows
-        already there, and dropping the rows whose (single-column) key is in `delete`."""
+    def _upsert_file(self, table: Table, rows: list[tuple[Any, ...]], *, delete: Sequence[str] = ()) -> None:
+        """Merge rows into a one-file table by its primary key, dropping the rows whose
+        (single-column) key is in `delete`."""
         key = ", ".join(table.primary_key)
         self.conn.register("cx_rows", arrow_table(table, rows))
         self._register_ids("cx_delete", delete)
         try:
             old = f"read_parquet({literal(files.table_file(self.root, table))})"
-            columns = ", ".join(f"COALESCE(o.{c}, n.{c}) AS {c}" if c in keep else f"n.{c}" for c in table.column_names)
             select = (
-                f"SELECT {columns} FROM (SELECT {typed(table)} FROM cx_rows) n "
-                f"LEFT JOIN {old} o USING ({key}) UNION ALL "
+                f"SELECT {typed(table)} FROM cx_rows UNION ALL "
                 f"SELECT * FROM {old} WHERE ({key}) NOT IN (SELECT ({key}) FROM cx_rows) "
                 f"AND {table.primary_key[0]} NOT IN (SELECT record_id FROM cx_delete)"
             )
@@ -536,7 +563,7 @@ class ParquetDestination(DuckDBDestination):
         self._define_views()  # the file may be new: its view read an empty table until now
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
-        self._upsert_file(QUARANTINE, [], delete=list(record_ids))
+        self._upsert_parts(QUARANTINE, [], delete=list(record_ids))
         self._define_views()
 
 

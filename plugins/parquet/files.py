@@ -9,12 +9,12 @@ sees a file whole or not at all.
     feedback_cases/data.parquet, feedback_case_events/data.parquet, loop_outbox/data.parquet
     feedback_followups/data.parquet (empty), feedback_followups/*.parquet   (written by users)
 
-The record tables and the loop's tables grow by part files (`part-1.parquet`, `part-2.parquet`,
-…): a batch adds one per folder it writes instead of rewriting what is stored, so its cost does
-not grow with the folder. `merge` puts a folder's parts back into one file; since no two files
-can be swapped for one atomically, it writes a journal first (`.merging.json`: the file written
-beside and the parts it replaces) and `finish_merges` completes or forgets a merge a crash cut
-short.
+The record tables, the loop's tables and the quarantine grow by part files (`part-1.parquet`,
+`part-2.parquet`, …): a batch adds one per folder it writes instead of rewriting what is stored,
+so its cost does not grow with the folder. `merge` puts a folder's parts back into one file;
+since no two files can be swapped for one atomically, it writes a journal first
+(`.merging.json`: the file written beside and the parts it replaces) and `finish_merges`
+completes or forgets a merge a crash cut short.
 
 `source` lives in the folder names, not in the files, as Hive layouts expect; every query engine
 that reads Hive partitions (DuckDB, Spark, Athena, BigQuery external tables) gets it back.
