@@ -517,6 +517,7 @@ class PluginListing:
 def plugins(*, host: PluginHost | None = None) -> PluginListing:
     """Every source, destination and loop action, with the package and version that provides it."""
     host = host or get_host()
+    host.load_all()
     return PluginListing(
         sources=sorted(host.sources.values(), key=lambda p: p.name),
         destinations=sorted(host.destinations.values(), key=lambda p: p.name),

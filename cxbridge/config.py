@@ -178,7 +178,7 @@ class Config:
 
     def identity_rules(self, host: PluginHost) -> IdentityRules:
         """`[identity]` and the sources' `same_as`, with the connectors that read export files."""
-        exports = frozenset(name for name, provided in host.sources.items() if provided.cls.reads_exports)
+        exports = frozenset(name for name, provided in host.sources.items() if provided.reads_exports)
         return IdentityRules(self.identity, declarations(self.sources), exports | {"csv", "excel", "json"})
 
     def build_source(self, name: str, *, deadline: RunDeadline | None = None) -> Source:

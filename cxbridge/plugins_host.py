@@ -5,9 +5,11 @@ installed plugins load; an empty value loads none. A plugin that fails to import
 hook that does not exist, or raises in a `register_*` hook is unregistered and reported by name,
 and every other plugin still works.
 
-A plugin module is imported to register it, on every command (`--help` too): the built-in ones
-import their sources and destinations inside their `register_*` hooks, so that loading them
-costs nothing until a command asks for a connector.
+A plugin module is imported to register it, on every command (`--help` too). The built-in ones
+register each class as a `LazyClass` (its name and module path), imported only when a command
+asks for that connector: a `cxbridge sync` of one CSV source into SQLite imports no HTTP client
+and no other connector. `cxbridge plugins` imports every one, and reports one that fails by its
+plugin's name.
 """
 
 from __future__ import annotations
@@ -66,14 +68,47 @@ class PluginFailure:
 
 
 @dataclass(frozen=True)
+class LazyClass:
+    """A plugin class named by `module:Class`, imported on first use; what the host needs to know
+    of it before that is written here (tests/test_plugins.py checks it against the class)."""
+
+    name: str
+    path: str
+    reads_exports: bool = False
+    """The source reads export files (`Source.reads_exports`)."""
+
+    @property
+    def module(self) -> str:
+        return self.path.partition(":")[0]
+
+    def load(self) -> type:
+        module, _, attribute = self.path.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+
+@dataclass(frozen=True)
 class Provided:
-    """A source or destination class and the distribution that ships it."""
+    """A source, destination or action class (imported on first use) and the distribution that
+    ships it."""
 
     kind: str
     name: str
-    cls: type
+    registered: type | LazyClass = field(repr=False)
     package: str
     version: str
+    plugin: str
+    """The plugin that registered it, named in the failure if its class cannot be imported."""
+
+    @cached_property
+    def cls(self) -> type:
+        return self.registered.load() if isinstance(self.registered, LazyClass) else self.registered
+
+    @property
+    def reads_exports(self) -> bool:
+        """A source that reads export files: told without importing a built-in class."""
+        if isinstance(self.registered, LazyClass):
+            return self.registered.reads_exports
+        return bool(getattr(self.registered, "reads_exports", False))
 
 
 @dataclass
@@ -104,13 +139,24 @@ class PluginHost:
         return self._providers["action"]
 
     def source_class(self, connector: str) -> type[Source]:
-        return self._lookup(self.sources, "source connector", connector).cls
+        return self._loaded(self._lookup(self.sources, "source connector", connector))
 
     def destination_class(self, scheme: str) -> type[Destination]:
-        return self._lookup(self.destinations, "destination", scheme).cls
+        return self._loaded(self._lookup(self.destinations, "destination", scheme))
 
     def action_class(self, kind: str) -> type[Action]:
-        return self._lookup(self.actions, "loop action type", kind).cls
+        return self._loaded(self._lookup(self.actions, "loop action type", kind))
+
+    def load_all(self) -> None:
+        """Import every registered class (for `cxbridge plugins`); one that cannot be imported is
+        left out and reported by its plugin's name."""
+        for found in self._providers.values():
+            for name, provided in list(found.items()):
+                try:
+                    provided.cls  # noqa: B018 - importing it is the check
+                except Exception as exc:  # a broken plugin must not break the others
+                    del found[name]
+                    self._failures.append(PluginFailure(provided.plugin, _import_failure(provided, exc)))
 
     def register_commands(self, cli: click.Group) -> None:
         """Let every plugin add its commands; one that raises is reported and unregistered."""
@@ -121,6 +167,12 @@ class PluginHost:
         if plugin is not None and self.pm.is_registered(plugin):
             self.pm.unregister(plugin)
         self._failures.append(PluginFailure(name, error))
+
+    def _loaded(self, provided: Provided) -> type:
+        try:
+            return provided.cls
+        except Exception as exc:  # reported as the plugin's failure, not as a traceback
+            raise PluginError(f"plugin {provided.plugin} is not loaded: {_import_failure(provided, exc)}") from None
 
     def _lookup(self, found: dict[str, Provided], what: str, name: str) -> Provided:
         if name not in found:
@@ -137,12 +189,12 @@ class PluginHost:
         }
         live = {name for name, _ in self.pm.list_name_plugin()}  # a plugin that failed either hook is out
         return {
-            kind: self._collect(kind, [cls for name, classes in by_plugin.items() if name in live for cls in classes])
+            kind: self._collect(kind, [(name, cls) for name, classes in by_plugin.items() if name in live for cls in classes])
             for kind, by_plugin in offered.items()
         }
 
-    def _registered(self, hook_name: str) -> dict[str, list[type]]:
-        registered: dict[str, list[type]] = {}
+    def _registered(self, hook_name: str) -> dict[str, list[type | LazyClass]]:
+        registered: dict[str, list[type | LazyClass]] = {}
         self._call_each(hook_name, lambda plugin_name: {"register": registered.setdefault(plugin_name, []).append})
         return registered
 
@@ -157,15 +209,15 @@ class PluginHost:
             except Exception as exc:  # a broken plugin must not break the others
                 self.reject(impl.plugin, impl.plugin_name, f"{hook_name} raised {type(exc).__name__}: {exc}")
 
-    def _collect(self, kind: str, registered: list[type]) -> dict[str, Provided]:
-        registered.sort(key=lambda cls: not cls.__module__.startswith("cxbridge."))  # built-ins win
+    def _collect(self, kind: str, registered: list[tuple[str, type | LazyClass]]) -> dict[str, Provided]:
+        registered.sort(key=lambda entry: not _module_of(entry[1]).startswith("cxbridge."))  # built-ins win
         found: dict[str, Provided] = {}
-        for cls in registered:
+        for plugin, cls in registered:
             name = getattr(cls, "name", None)
-            package, version = self._distribution_of(cls)
+            package, version = self._distribution_of(_module_of(cls))
             if not isinstance(name, str) or not name:
-                self._failures.append(PluginFailure(package, f"{kind} class {cls.__qualname__} has no name"))
-            elif name in found and found[name].cls is not cls:
+                self._failures.append(PluginFailure(package, f"{kind} class {getattr(cls, 'path', None) or cls.__qualname__} has no name"))
+            elif name in found and found[name].registered != cls:
                 self._failures.append(
                     PluginFailure(
                         package,
@@ -174,15 +226,22 @@ class PluginHost:
                     )
                 )
             else:
-                found[name] = Provided(kind, name, cls, package, version)
+                found[name] = Provided(kind, name, cls, package, version, plugin)
         return found
 
-
-    def _distribution_of(self, cls: type) -> tuple[str, str]:
-        top_level = cls.__module__.split(".")[0]
+    def _distribution_of(self, module: str) -> tuple[str, str]:
+        top_level = module.split(".")[0]
         if top_level not in self._distributions:
             self._distributions[top_level] = _distribution_of(top_level)
         return self._distributions[top_level]
+
+
+def _module_of(registered: type | LazyClass) -> str:
+    return registered.module if isinstance(registered, LazyClass) else registered.__module__
+
+
+def _import_failure(provided: Provided, exc: Exception) -> str:
+    return f"{provided.kind} {provided.name!r} cannot be imported: {type(exc).__name__}: {exc}"
 
 
 def create_host(*, load_entry_points: bool = True) -> PluginHost:

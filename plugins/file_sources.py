@@ -1,18 +1,14 @@
 """The file connectors `csv`, `excel` and `json` (`cxbridge.plugins.csv_source`, `excel_source`,
-`json_source`), registered through the same hook as every plugin. Their modules are imported
-when the sources are first asked for, not when the plugins load, so that `cxbridge --help` and
-`--version` stay quick."""
+`json_source`), registered through the same hook as every plugin. Each module is imported
+when its source is first asked for, not when the plugins load (`cxbridge.plugins_host.LazyClass`)."""
 
 from __future__ import annotations
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_sources(register):
-    from cxbridge.plugins.csv_source import CsvSource
-    from cxbridge.plugins.excel_source import ExcelSource
-    from cxbridge.plugins.json_source import JsonSource
-
-    for source in (CsvSource, ExcelSource, JsonSource):
-        register(source)
+    for name, path in (("csv", "csv_source:CsvSource"), ("excel", "excel_source:ExcelSource"), ("json", "json_source:JsonSource")):
+        register(LazyClass(name, f"cxbridge.plugins.{path}", reads_exports=True))

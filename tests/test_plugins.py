@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from cxbridge import plugins_host
+from cxbridge import api, plugins_host
 from cxbridge.cli.main import cli
-from cxbridge.plugins_host import create_host
+from cxbridge.errors import PluginError
+from cxbridge.plugins_host import LazyClass, create_host
 
 GOOD_PLUGIN = '''
 import cxbridge
@@ -112,6 +114,31 @@ def test_builtins_are_registered_through_the_same_hooks():
     assert host.sources["csv"].package == "cxbridge"
     assert host.destinations["sqlite"].package == "cxbridge"
     assert host.pm.hook.resolve_secret.get_hookimpls()
+
+
+def test_each_builtin_is_named_as_its_class_says_without_being_imported_before_asked_for():
+    """The built-ins register `LazyClass`es: what the host reads of one before importing it (its
+    name, whether it reads export files) is what the class itself says."""
+    host = create_host(load_entry_points=False)
+    for kind, found in (("source", host.sources), ("destination", host.destinations), ("action", host.actions)):
+        for name, provided in found.items():
+            assert isinstance(provided.registered, LazyClass), (kind, name)
+            assert (provided.cls.name, provided.cls.__module__) == (name, provided.registered.module)
+            assert provided.reads_exports == bool(getattr(provided.cls, "reads_exports", False)), (kind, name)
+    assert {name for name, p in host.sources.items() if p.reads_exports} == {"csv", "excel", "json"}
+
+
+def test_a_builtin_whose_module_cannot_be_imported_is_reported_by_plugin_and_the_rest_work(monkeypatch):
+    monkeypatch.setitem(sys.modules, "cxbridge.plugins.duckdb.destination", None)  # as if it failed to import
+    host = create_host(load_entry_points=False)
+    with pytest.raises(PluginError, match=r"plugin cxbridge.plugins.duckdb is not loaded: destination 'duckdb'"):
+        host.destination_class("duckdb")
+    assert host.destination_class("sqlite").name == "sqlite"
+    listing = api.plugins(host=host)
+    assert "duckdb" not in {p.name for p in listing.destinations}
+    assert "sqlite" in {p.name for p in listing.destinations}
+    failures = {failure.name: failure.error for failure in listing.failures}
+    assert failures["cxbridge.plugins.duckdb"].startswith("destination 'duckdb' cannot be imported: ModuleNotFoundError")
 
 
 def test_entry_point_plugins_load_and_name_their_package(site):

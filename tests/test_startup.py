@@ -7,8 +7,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from cxbridge import api
 
 from tests.conftest import ROOT
 
@@ -34,14 +37,14 @@ HEAVY_CXBRIDGE = {
 }  # fmt: skip
 
 
-def modules_loaded_by(*args: str) -> tuple[set[str], str]:
+def modules_loaded_by(*args: str, cwd: Path | None = None) -> tuple[set[str], str]:
     """The modules a fresh `cxbridge ARGS` imported, and what it printed."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-c", LOADED_BY.format(args=list(args))],
-        env=env, capture_output=True, text=True, timeout=120, check=True,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
-    return set(json.loads(result.stderr)), result.stdout
+    return set(json.loads(result.stderr.splitlines()[-1])), result.stdout
 
 
 def heavy_among(modules: set[str]) -> set[str]:
@@ -68,6 +71,19 @@ def test_version_loads_no_plugin_at_all():
     assert heavy_among(modules) == set()
     assert not {name for name in modules if name == "cxbridge.plugins" or name.startswith("cxbridge.plugins.")}
     assert "importlib.metadata" not in modules  # no entry point was looked up
+
+
+def test_a_csv_to_sqlite_sync_imports_only_the_connectors_its_config_names(tmp_path):
+    """`cxbridge init`'s config: one CSV source, the SQLite default. No HTTP client, no other
+    source or destination is imported to run it (issues 14 and 19: start-up cost of a sync)."""
+    api.init(tmp_path)
+    modules, printed = modules_loaded_by("sync", cwd=tmp_path)
+    assert "30 written" in printed
+    assert {"cxbridge.plugins.csv_source", "cxbridge.plugins.sqlite.destination"} <= modules
+    assert not {name for name in modules if name.split(".")[0] == "httpx" or name.startswith("cxbridge.http")}
+    packages = {name.split(".")[2] for name in modules if name.startswith("cxbridge.plugins.") and name.count(".") >= 3}
+    assert packages == {"sqlite"}
+    assert not modules & {"cxbridge.plugins.excel_source", "cxbridge.plugins.json_source", "duckdb", "psycopg"}
 
 
 def test_a_command_still_finds_its_connectors(tmp_path):

@@ -3,17 +3,19 @@
 the same `register_actions` hook as third-party ones; their modules load when first asked for."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_actions(register):
-    from cxbridge.plugins.actions.email import EmailAction
-    from cxbridge.plugins.actions.freshdesk import FreshdeskTicketAction
-    from cxbridge.plugins.actions.hubspot import HubSpotTaskAction
-    from cxbridge.plugins.actions.salesforce import SalesforceCaseAction
-    from cxbridge.plugins.actions.webhooks import SlackAction, TeamsAction, WebhookAction
-    from cxbridge.plugins.actions.zendesk import ZendeskTicketAction
-
-    for action in (WebhookAction, SlackAction, TeamsAction, EmailAction, ZendeskTicketAction, FreshdeskTicketAction,
-                   HubSpotTaskAction, SalesforceCaseAction):
-        register(action)
+    for name, path in (
+        ("webhook", "webhooks:WebhookAction"),
+        ("slack", "webhooks:SlackAction"),
+        ("teams", "webhooks:TeamsAction"),
+        ("email", "email:EmailAction"),
+        ("zendesk", "zendesk:ZendeskTicketAction"),
+        ("freshdesk", "freshdesk:FreshdeskTicketAction"),
+        ("hubspot", "hubspot:HubSpotTaskAction"),
+        ("salesforce", "salesforce:SalesforceCaseAction"),
+    ):
+        register(LazyClass(name, f"cxbridge.plugins.actions.{path}"))

@@ -1,10 +1,9 @@
 """The BigQuery destination plugin (google-cloud-bigquery)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_destinations(register):
-    from cxbridge.plugins.bigquery.destination import BigQueryDestination
-
-    register(BigQueryDestination)
+    register(LazyClass("bigquery", "cxbridge.plugins.bigquery.destination:BigQueryDestination"))

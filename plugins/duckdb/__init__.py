@@ -1,10 +1,9 @@
 """The DuckDB destination plugin: one embedded analytical database file."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_destinations(register):
-    from cxbridge.plugins.duckdb.destination import DuckDBDestination
-
-    register(DuckDBDestination)
+    register(LazyClass("duckdb", "cxbridge.plugins.duckdb.destination:DuckDBDestination"))

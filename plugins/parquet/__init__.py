@@ -1,10 +1,9 @@
 """The Parquet destination plugin: a Hive-partitioned folder of Parquet files."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_destinations(register):
-    from cxbridge.plugins.parquet.destination import ParquetDestination
-
-    register(ParquetDestination)
+    register(LazyClass("parquet", "cxbridge.plugins.parquet.destination:ParquetDestination"))

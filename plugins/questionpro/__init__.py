@@ -1,10 +1,9 @@
 """`questionpro`: survey responses through the QuestionPro API v2 (see docs/connectors/questionpro.md)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_sources(register):
-    from cxbridge.plugins.questionpro.source import QuestionProSource
-
-    register(QuestionProSource)
+    register(LazyClass("questionpro", "cxbridge.plugins.questionpro.source:QuestionProSource"))

@@ -1,10 +1,9 @@
 """The `singer` source: every Singer tap as a cxbridge source."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_sources(register):
-    from cxbridge.plugins.singer.source import SingerSource
-
-    register(SingerSource)
+    register(LazyClass("singer", "cxbridge.plugins.singer.source:SingerSource"))

@@ -1,10 +1,9 @@
 """The Snowflake destination plugin (snowflake-connector-python)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_destinations(register):
-    from cxbridge.plugins.snowflake.destination import SnowflakeDestination
-
-    register(SnowflakeDestination)
+    register(LazyClass("snowflake", "cxbridge.plugins.snowflake.destination:SnowflakeDestination"))

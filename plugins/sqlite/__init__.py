@@ -1,10 +1,9 @@
 """The SQLite destination plugin (the embedded default)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_destinations(register):
-    from cxbridge.plugins.sqlite.destination import SQLiteDestination
-
-    register(SQLiteDestination)
+    register(LazyClass("sqlite", "cxbridge.plugins.sqlite.destination:SQLiteDestination"))

@@ -1,10 +1,9 @@
 """`surveymonkey`: survey responses through the SurveyMonkey API v3 (see docs/connectors/surveymonkey.md)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_sources(register):
-    from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
-
-    register(SurveyMonkeySource)
+    register(LazyClass("surveymonkey", "cxbridge.plugins.surveymonkey.source:SurveyMonkeySource"))

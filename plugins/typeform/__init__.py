@@ -1,10 +1,9 @@
 """`typeform`: form responses through the Typeform Responses API (see docs/connectors/typeform.md)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_sources(register):
-    from cxbridge.plugins.typeform.source import TypeformSource
-
-    register(TypeformSource)
+    register(LazyClass("typeform", "cxbridge.plugins.typeform.source:TypeformSource"))

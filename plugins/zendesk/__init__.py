@@ -1,10 +1,9 @@
 """`zendesk`: CSAT ratings with ticket context from Zendesk Support (see docs/connectors/zendesk.md)."""
 
 from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import LazyClass
 
 
 @hookimpl
 def register_sources(register):
-    from cxbridge.plugins.zendesk.source import ZendeskSource
-
-    register(ZendeskSource)
+    register(LazyClass("zendesk", "cxbridge.plugins.zendesk.source:ZendeskSource"))
