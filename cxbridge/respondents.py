@@ -23,7 +23,11 @@ _NON_DIGITS = re.compile(r"[^\d]")
 
 def salted_hash(text: str, salt: str) -> str:
     """32 hex digits of BLAKE2b keyed with the salt (its first 64 bytes)."""
-    hasher = _keyed(salt).copy()
+    return _hexdigest(_keyed(salt), text)
+
+
+def _hexdigest(keyed: Any, text: str) -> str:
+    hasher = keyed.copy()
     hasher.update(text.encode())
     return hasher.hexdigest()
 
@@ -68,13 +72,14 @@ class RespondentKeys:
     def __post_init__(self) -> None:
         if not self.salt:
             raise ValueError("respondent keys need a non-empty salt")
+        object.__setattr__(self, "_blank", _keyed(self.salt))  # copied per contact, not looked up (issue 19)
 
     def key(self, contact: object) -> str | None:
         """The respondent key of an e-mail or phone number (or of `hashed:<key>`: that key)."""
         if (known := key_of_pseudonym(contact)) is not None:
             return known
         canonical = canonical_contact(contact)
-        return None if canonical is None else salted_hash(canonical, self.salt)
+        return None if canonical is None else _hexdigest(self._blank, canonical)  # = salted_hash(canonical, self.salt)
 
     def pseudonym(self, contact: object) -> str | None:
         """What is stored in place of a contact: `hashed:` and its key."""
