@@ -81,9 +81,11 @@ class RecordBuilder:
         self.enps_questions: dict[str, str | None] = {}  # NPS questions of employees, scored as eNPS: id → text
         self._enps_specs: dict[int, tuple[MetricSpec, MetricSpec]] = {}  # by id: an nps spec and its enps copy
         self._scores: dict[tuple[str, int], tuple[MetricSpec, dict[tuple[type, Any], Any]]] = {}
+        self._record_id = identity.record_ids(context.name, stream)
 
     def record_id(self, native_id: str) -> str:
-        return identity.record_id(self.context.name, self.stream, native_id)
+        """`identity.record_id` of the source, the stream and `native_id`."""
+        return self._record_id(native_id)
 
     def respondent_key(self, contact: str | None) -> str | None:
         """The salted hash of an e-mail or phone number (or of its `hashed:` form in a scrubbed record)."""

@@ -191,7 +191,8 @@ class Engine:
         batch = self._new_batch(name, stream)
         # asked once per stream, not per record (issue 19): what kind of rows it gives, whether
         # its cursor moves with what it reads, and the batch's size (each record adds one item)
-        context, moves, size, added = isinstance(stream, ContextStream), _cursor_moves(stream), self.options.batch_size, 0
+        context, moves = isinstance(stream, ContextStream), _cursor_moves(stream)
+        size, added = self.options.batch_size, 0
         try:
             for raw in stream.read(saved):
                 result.read += 1
@@ -248,7 +249,13 @@ class Engine:
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
 
     def _add(
-        self, batch: Batch, raw: dict[str, Any], stream: Stream, builder: RecordBuilder, scrub: Scrubber, *,
+        self,
+        batch: Batch,
+        raw: dict[str, Any],
+        stream: Stream,
+        builder: RecordBuilder,
+        scrub: Scrubber,
+        *,
         context: bool,
     ) -> None:
         """One record read into `batch` (`context`: the stream is a ContextStream, whose rows are
