@@ -13,17 +13,23 @@ def record_id(source: str, stream: str, native_id: str) -> str:
     return hashlib.blake2b(key, digest_size=16).hexdigest()
 
 
-def record_ids(source: str, stream: str) -> Callable[[str], str]:
-    """`record_id(source, stream, native_id)` as a function of the native id: a copy of a BLAKE2b
-    already fed the source and stream, which costs less than a new one per record (issue 19)."""
-    start = hashlib.blake2b(f"{source}\x1f{stream}\x1f".encode(), digest_size=16)
+def digests_after(*prefix: str, size: int) -> Callable[[str], str]:
+    """BLAKE2b of `prefix` and a value joined by \x1f (`size` bytes, hex) as a function of the
+    value: each call copies a hash already fed the prefix, which costs less than a new one when
+    the prefix repeats (record ids of one stream, case ids; issue 19)."""
+    start = hashlib.blake2b("".join(f"{part}\x1f" for part in prefix).encode(), digest_size=size)
 
-    def record_id_of(native_id: str) -> str:
+    def digest(value: str) -> str:
         hashed = start.copy()
-        hashed.update(native_id.encode())
+        hashed.update(value.encode())
         return hashed.hexdigest()
 
-    return record_id_of
+    return digest
+
+
+def record_ids(source: str, stream: str) -> Callable[[str], str]:
+    """`record_id(source, stream, native_id)` as a function of the native id."""
+    return digests_after(source, stream, size=16)
 
 
 def content_id(*parts: object) -> str:

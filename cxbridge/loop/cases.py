@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
+from cxbridge.identity import digests_after
 from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX
 from cxbridge.records import JSON_SCHEMA_DIALECT
 from cxbridge.timestamps import format_timestamp, parse_timestamp
@@ -57,20 +58,7 @@ def _digest(*parts: str, size: int) -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=size).hexdigest()
 
 
-def _prefixed(first: str, size: int) -> Callable[[str], str]:
-    """`_digest(first, value, size=size)` as a function of `value`: a copy of a hash already fed
-    `first` and the separator, which costs less than a new one (two per case opened)."""
-    start = hashlib.blake2b(f"{first}\x1f".encode(), digest_size=size)
-
-    def digest(value: str) -> str:
-        hashed = start.copy()
-        hashed.update(value.encode())
-        return hashed.hexdigest()
-
-    return digest
-
-
-_case_digest, _opened_digest = _prefixed("case", 8), _prefixed("opened", 8)
+_case_digest, _opened_digest = digests_after("case", size=8), digests_after("opened", size=8)
 
 
 def case_id(record_id: str) -> str:
