@@ -71,6 +71,8 @@ def _filled_rows(
     filled = tuple(column for column, i in zip(candidates, at) if any(row[i] is not None for row in rows))
     sql, pick = _adding(table, filled, verb, after)
     return sql, list(map(pick, rows))
+
+
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
 
 
