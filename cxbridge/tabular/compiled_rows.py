@@ -199,11 +199,7 @@ class CompiledRows:
             if columns is None:
                 raise Fallback  # the record refuses it as its primary answer
             out.update(columns)
-        primary = {index for index, _ in chosen.values()}
-        score_rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
-        head = _SCORE_ROW + marshal.dumps(rid, 0)
-        packed_scores = b"".join([head + items + (b"T" if at in primary else b"F") + last
-                                  for at, (items, last) in enumerate(packs)])  # fmt: skip
+        score_rows, packed_scores = score_rows_of(rid, scores, packs, {index for index, _ in chosen.values()})
         comment_rows = []
         for column, text, head in self.comments:
             value = values.get(column)
@@ -261,23 +257,9 @@ class CompiledRows:
         scored = b._score(answer)
         if scored is None:
             return answer.question_id, _member(answer.question_id, entry), None, None, None
-        row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
-        score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
-        pack = (packed(score[:-1]), packed(score[-1:]))
-        return answer.question_id, _member(answer.question_id, entry), score, self._primary_columns(answer, scored), pack
-
-    def _primary_columns(self, answer: AnswerInput, scored: Any) -> dict[str, Any] | None:
-        column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
-        try:
-            if column == "nps":
-                nps = self._valid("nps", int(scored.value))
-                return {"nps": nps, "nps_group": nps_category(nps)}
-            if column is not None:
-                return {column: self._valid(column, scored.value),
-                        f"{column}_normalized": self._valid(f"{column}_normalized", scored.normalized)}  # fmt: skip
-        except ValidationError:
-            return None
-        return {}
+        score, pack = score_parts(answer, scored, namespace)
+        columns = primary_columns(answer, scored, self._valid)
+        return answer.question_id, _member(answer.question_id, entry), score, columns, pack
 
     def _question(self, column: str, value: Any, label: Any) -> str:
         n = self.normalizer
@@ -286,6 +268,42 @@ class CompiledRows:
         label = label or n._label(column, value)
         text = n._text(column)
         return _member(column, _answer(AnswerInput(question_id=column, question_text=text, value=_json(value), label=label)))
+
+
+def score_parts(answer: AnswerInput, scored: Any, namespace: str) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
+    """A scored answer's score row as `Score` validates it, without record id and primary flag,
+    and the row's parts as the content hash writes them: those before the primary flag, the one
+    after it (`score_rows_of`)."""
+    row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
+    score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
+    return score, (packed(score[:-1]), packed(score[-1:]))
+
+
+def score_rows_of(
+    rid: str, scores: list[tuple[Any, ...]], packs: list[tuple[bytes, bytes]], primary: set[int]
+) -> tuple[list[tuple[Any, ...]], bytes]:
+    """A record's score rows from `score_parts` (`primary`: the positions of its primary
+    answers), and the rows as the content hash writes them (`content_rows`' packed_scores)."""
+    rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
+    head = _SCORE_ROW + marshal.dumps(rid, 0)
+    return rows, b"".join([head + items + (b"T" if at in primary else b"F") + last
+                           for at, (items, last) in enumerate(packs)])  # fmt: skip
+
+
+def primary_columns(answer: AnswerInput, scored: Any, valid: Callable[[str, Any], Any]) -> dict[str, Any] | None:
+    """The record columns a scored answer fills as its primary answer, each as `valid` (the
+    record's validation of one field) keeps it; None when the record would refuse them."""
+    column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
+    try:
+        if column == "nps":
+            nps = valid("nps", int(scored.value))
+            return {"nps": nps, "nps_group": nps_category(nps)}
+        if column is not None:
+            return {column: valid(column, scored.value),
+                    f"{column}_normalized": valid(f"{column}_normalized", scored.normalized)}  # fmt: skip
+    except ValidationError:
+        return None
+    return {}
 
 
 def _answer(answer: AnswerInput) -> dict[str, Any]:
