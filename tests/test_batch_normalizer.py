@@ -243,6 +243,7 @@ TYPED_MAPPINGS = [
                           st.dictionaries(st.sampled_from(TYPED_COLUMNS), st.sampled_from(["Great", "Bad", "", "x"]))),
                 min_size=1, max_size=30))  # fmt: skip
 @example(0, [({"store": 1, "nps": 1}, {}), ({"store": True, "nps": True}, {}), ({"store": 1.0, "nps": 1.0}, {})])
+@example(0, [({"note": datetime(2024, 1, 5, 10)}, {}), ({"note": 1e-7}, {})])  # raw JSON: json's text, not orjson's
 @example(0, [({}, {"csat": 1}), ({}, {"csat": True}), ({}, {"csat": 1.0})])  # labels of other types
 @example(3, [({"plan": 0, "remark": 1, "csat": 1}, {}), ({"plan": False, "remark": True, "csat": True}, {"csat": "x"})])
 def test_compiled_rows_of_any_cells_are_the_reference_rows_or_none(monkeypatch, which, rows):

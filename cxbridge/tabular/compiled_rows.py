@@ -29,6 +29,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from cxbridge.errors import DataError
 from cxbridge.identity import record_ids
+from cxbridge.json_text import _plain, plain_json
 from cxbridge.metrics import Metric, nps_category
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, _score_row
 from cxbridge.records import Answer, FeedbackRecord, Program, Score
@@ -133,6 +134,7 @@ class CompiledRows:
         self.comments = [(column, n._text(column), _comment_head(column, n._text(column))) for column in n.comments]
         self.attribute_plans: dict[tuple[str, ...], list[tuple[str, str, bool]]] = {}
         self.attribute_cells: dict[str, dict[Any, Any]] = {}
+        self.plain_raws: set[tuple[tuple[type, ...], tuple[type, ...]]] = set()  # `_raw_json`
         self.to_check = self.checked
 
     def rows(self, raw: dict[str, Any], *, ingested_at: str, run_id: str) -> RecordRows | None:
@@ -176,8 +178,18 @@ class CompiledRows:
         out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
         scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out)
         out[_ATTRIBUTES] = self._attributes(values)
-        out[_RAW] = to_json(raw) if self.store_raw else None
+        out[_RAW] = self._raw_json(raw, values) if self.store_raw else None
         return content_rows(out, scores, comments, ingested_at=ingested_at, run_id=run_id, packed_scores=packed_scores)
+
+    def _raw_json(self, raw: dict[str, Any], values: dict[str, Any]) -> str:
+        """`to_json(raw)`: the check that the row holds only text, numbers and None (the values
+        JSON writes as orjson does) made once per set of value types, not per row."""
+        kinds = (tuple(map(type, raw.values())), tuple(map(type, values.values())))
+        if kinds in self.plain_raws:
+            return plain_json(raw)
+        if kinds[0].count(dict) == 1 and raw.get("values") is values and _plain(raw) and len(self.plain_raws) < 64:
+            self.plain_raws.add(kinds)  # the one dict in the row is its values, whose types the kinds hold
+        return to_json(raw)
 
     def _field_row(self, values: dict[str, Any]) -> list[Any]:
         """A new feedback row: the constant columns, and the fields of the row's field columns
