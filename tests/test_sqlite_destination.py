@@ -33,7 +33,7 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0007_population_views",
                                                 "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
                                                 "0011_question_keys", "0012_ranking_views", "0013_waves",
-                                                "0014_indexes_that_pay"]  # fmt: skip
+                                                "0014_indexes_that_pay", "0015_scores_by_record"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 
@@ -269,6 +269,7 @@ AS_0013_LEFT_THEM = (
     "CREATE INDEX feedback_scores_question_key ON feedback_scores (question_key)",
     "CREATE INDEX feedback_duplicate_of ON feedback (duplicate_of)",
     "CREATE INDEX feedback_respondent_key ON feedback (respondent_key)",
+    "CREATE INDEX feedback_scores_metric ON feedback_scores (metric, is_primary)",
 )
 
 
@@ -285,7 +286,7 @@ def _as_before_0014(path) -> None:
             conn.execute(f"DROP INDEX {name}")
         for sql in AS_0013_LEFT_THEM:
             conn.execute(sql)
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0014_indexes_that_pay'")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0014_indexes_that_pay', '0015_scores_by_record')")
     conn.close()
 
 
@@ -299,9 +300,9 @@ def _every_view(path) -> dict[str, list[tuple]]:
 
 
 def test_the_indexes_no_query_reads_go_and_the_identity_ones_hold_only_values(tmp_path):
-    """Migration 0014: each index costs every record written an entry. A file indexed as 0013
-    left it (copies across two sources stored, some pointers set) gets the indexes a new file
-    has: no `submitted_at` and `question_key` indexes, `duplicate_of` and `respondent_key`
+    """Migrations 0014 and 0015: each index costs every record written an entry. A file indexed
+    as 0013 left it (copies across two sources stored, some pointers set) gets the indexes a new
+    file has: no `submitted_at`, `question_key` and scores' `metric` indexes, `duplicate_of` and `respondent_key`
     indexed where they hold a value; every view gives the same rows as before, and the identity
     look-ups (`cxbridge.resolver`) still find their rows through those indexes."""
     import shutil
@@ -312,7 +313,7 @@ def test_the_indexes_no_query_reads_go_and_the_identity_ones_hold_only_values(tm
     fresh = tmp_path / "fresh.db"
     SQLiteDestination(f"sqlite:///{fresh}").open()
     new = _indexes(fresh)
-    assert "feedback_submitted_at" not in new and "feedback_scores_question_key" not in new
+    assert not {"feedback_submitted_at", "feedback_scores_question_key", "feedback_scores_metric"} & set(new)
     for column in ("duplicate_of", "respondent_key"):
         assert new[f"feedback_{column}"] == f"CREATE INDEX feedback_{column} ON feedback ({column}) WHERE {column} IS NOT NULL"
 
