@@ -4,7 +4,7 @@ that data and cursor land together and re-delivery is harmless."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 import dataclasses
 from dataclasses import dataclass
@@ -272,6 +272,19 @@ class Destination(ABC):
     @abstractmethod
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         """Drop quarantine rows (after their records were written by a replay)."""
+
+    def rows_with(self, table: str, columns: Iterable[str], key: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The `columns` of the rows of `table` whose `key` is one of `ids` (hex digests: record,
+        case and delivery ids, safe as SQL literals, which every dialect reads alike where
+        placeholders differ), `ids_per_query` of them listed in a query's `IN (…)`
+        (`cxbridge.loop.lookup`). A destination that can hand the ids over as a relation of its
+        own joins them instead."""
+        found: list[dict[str, Any]] = []
+        selected, size = ", ".join(columns), self.ids_per_query
+        for start in range(0, len(ids), size):
+            listed = ", ".join(f"'{value}'" for value in ids[start : start + size])
+            found += self.query(f"SELECT {selected} FROM {self.qualified(table)} WHERE {key} IN ({listed})")
+        return found
 
     def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
         """The `feedback` columns cross-source identity compares (`cxbridge.resolver`) of every

@@ -1,4 +1,4 @@
-"""A first sync into an empty SQLite file asks the file about none of the records it has not
+"""A first sync into an empty SQLite file (or Parquet folder) asks it about none of the records it has not
 written itself (`cxbridge.loop.written`), and still opens exactly the cases worked out from the
 rules — also for a record whose id comes again in a later batch of the same file. And a case
 stored by then (a batch read before another writer stored it) is left as it is, its event and
@@ -10,12 +10,15 @@ import random
 import sqlite3
 from datetime import datetime, timezone
 
+import pytest
+
 import cxbridge
 from cxbridge.destinations import Batch
 from cxbridge.identity import record_id
 from cxbridge.loop import opening
 from cxbridge.loop.cases import CaseOpening
 from cxbridge.loop.written import WrittenIds
+from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from tests.local_api import Reply, fake_api
@@ -31,7 +34,8 @@ def test_every_id_added_may_have_been_written_and_few_others():
     assert len(written.maybe_written(others)) <= 100  # 24 expected: 20,000 × (1 − e^(−20,000 / 2^24))
 
 
-def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(tmp_path, monkeypatch):
+@pytest.mark.parametrize("engine", ["sqlite", "parquet"])
+def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(tmp_path, monkeypatch, engine):
     now = datetime.now(timezone.utc)
     rng = random.Random(7)
     folder = tmp_path / "data"
@@ -49,7 +53,7 @@ def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(
         return read(cls, destination, record_ids)
 
     monkeypatch.setattr(opening.StoredState, "read", classmethod(recording))
-    url = f"sqlite:///{folder / 'cx.db'}"
+    url = f"sqlite:///{folder / 'cx.db'}" if engine == "sqlite" else f"parquet:///{folder / 'lake'}"
     with fake_api() as hook:
         hook.route("POST", "/ops")(lambda seen, match: Reply(200, "ok"))
         monkeypatch.setenv("CX_HOOK_URL", hook.url + "/ops")
@@ -59,10 +63,15 @@ def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(
     ledger = Ledger(now)
     expected = ledger.synced({"shop": first + again}, run=1)
     assert expected and result.results[0].cases_opened == expected
-    with sqlite3.connect(folder / "cx.db") as conn:
-        cases = conn.execute("SELECT case_id, record_id, rule, matched FROM feedback_cases")
-        stored = {row[0]: row[1:] for row in cases}
-        events = sorted(conn.execute("SELECT event_id, case_id, note FROM feedback_case_events WHERE kind = 'opened'"))
+    destination = SQLiteDestination(url) if engine == "sqlite" else ParquetDestination(url)
+    destination.open(read_only=True)
+    try:
+        cases = destination.query("SELECT case_id, record_id, rule, matched FROM feedback_cases")
+        stored = {row["case_id"]: (row["record_id"], row["rule"], row["matched"]) for row in cases}
+        opened = destination.query("SELECT event_id, case_id, note FROM feedback_case_events WHERE kind = 'opened'")
+        events = sorted((row["event_id"], row["case_id"], row["note"]) for row in opened)
+    finally:
+        destination.close()
     assert stored == {case: (want["record_id"], want["rule"], want["matched"]) for case, want in ledger.cases.items()}
     assert events == sorted(
         (_digest("opened", case, size=8), case, f"rule {want['rule']}: {want['matched']}")

@@ -13,12 +13,7 @@ from cxbridge.destinations import Destination
 def rows_with(
     destination: Destination, table: str, columns: Iterable[str], key: str, ids: Sequence[str]
 ) -> list[dict[str, Any]]:
-    """The `columns` of the rows of `table` whose `key` is one of `ids`, `destination.ids_per_query`
-    ids to a query."""
-    found: list[dict[str, Any]] = []
-    safe = [value for value in ids if value.isalnum()]
-    selected, size = ", ".join(columns), destination.ids_per_query
-    for start in range(0, len(safe), size):
-        listed = ", ".join(f"'{value}'" for value in safe[start : start + size])
-        found += destination.query(f"SELECT {selected} FROM {destination.qualified(table)} WHERE {key} IN ({listed})")
-    return found
+    """The `columns` of the rows of `table` whose `key` is one of `ids`, read the destination's
+    way (`Destination.rows_with`: `ids_per_query` ids to a query); an id that is not a hex
+    digest is never stored, and never put into SQL."""
+    return destination.rows_with(table, columns, key, [value for value in ids if value.isalnum()])

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from glob import glob
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -289,6 +289,52 @@ class ParquetDestination(DuckDBDestination):
             if rows:
                 self._upsert_parts(table, rows, replace=False)
 
+    def rows_with(self, table: str, columns: Iterable[str], key: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The loop's look-ups of a batch's records and cases: the ids registered as a relation the
+        table's view is semi-joined to. Listed as 10,000 literals, one look-up of the bench's 100k
+        lake took DuckDB 60 MB and 0.17 s of CPU for a query plan of constants; joined, 13 MB and
+        0.03 s (the same rows)."""
+        found: list[dict[str, Any]] = []
+        selected, size = ", ".join(columns), self.ids_per_query
+        for start in range(0, len(ids), size):
+            self._register_ids("cx_lookup", ids[start : start + size])
+            try:
+                with self._built_on_keys():
+                    found += self.query(f"SELECT {selected} FROM {table} WHERE {key} IN (SELECT record_id FROM cx_lookup)")
+            finally:
+                self.conn.unregister("cx_lookup")
+        return found
+
+    def holds_no_feedback(self) -> bool:
+        """No record file, and no case in the cases' files (the loop then asks only about the
+        records this sync wrote: a first sync looks nothing up)."""
+        if not self.exists():
+            return True
+        if self._conn is None or files.has_files(files.partition_glob(self.root, FEEDBACK)):
+            return False
+        if not (cases := files.folder_files(self.root / FEEDBACK_CASES.name)):
+            return True
+        listed = "[" + ", ".join(literal(path) for path in cases) + "]"
+        return not self.conn.execute(f"SELECT COUNT(*) FROM read_parquet({listed})").fetchall()[0][0]
+
+    @contextmanager
+    def _built_on_keys(self) -> Iterator[None]:
+        """Around a query picking the rows of a table's files by a batch's keys (`key IN (SELECT …
+        FROM` a registered relation`)`): DuckDB's optimizer (its `build_side_probe_side` pass)
+        turned such a semi-join around and built its hash table on the stored side, so that on
+        the 1M-record lake each look-up of 10,000 case ids held all 780,699 stored ones (+54 MB,
+        0.16 s of CPU); built on the keys, +9 MB and 0.07 s. A DuckDB without that pass plans as
+        it does."""
+        try:
+            self.conn.execute("SET disabled_optimizers = 'build_side_probe_side'")
+        except import_duckdb().Error:
+            yield
+            return
+        try:
+            yield
+        finally:
+            self.conn.execute("RESET disabled_optimizers")
+
     def _present(self, table: Table, keys: Sequence[str]) -> set[str]:
         """Those of these keys (of a loop table's single-column key) that its files hold."""
         (key,) = table.primary_key
@@ -297,10 +343,11 @@ class ParquetDestination(DuckDBDestination):
             return set()
         self._register_ids("cx_keys", keys)
         try:
-            found = self.conn.execute(
-                f"SELECT {key} FROM read_parquet({literal(files.folder_glob(folder))}) "
-                f"WHERE {key} IN (SELECT record_id FROM cx_keys)"
-            ).fetchall()
+            with self._built_on_keys():
+                found = self.conn.execute(
+                    f"SELECT {key} FROM read_parquet({literal(files.folder_glob(folder))}) "
+                    f"WHERE {key} IN (SELECT record_id FROM cx_keys)"
+                ).fetchall()
         finally:
             self.conn.unregister("cx_keys")
         return {row[0] for row in found}
@@ -364,10 +411,11 @@ class ParquetDestination(DuckDBDestination):
         """The files of a folder holding a row whose `key` is in `relation` (same column name)."""
         if not files.folder_files(folder):
             return []
-        found = self.conn.execute(
-            f"SELECT DISTINCT filename FROM read_parquet({literal(files.folder_glob(folder))}, filename = true, "
-            f"hive_partitioning = false) WHERE {key} IN (SELECT {key} FROM {relation})"
-        ).fetchall()
+        with self._built_on_keys():
+            found = self.conn.execute(
+                f"SELECT DISTINCT filename FROM read_parquet({literal(files.folder_glob(folder))}, filename = true, "
+                f"hive_partitioning = false) WHERE {key} IN (SELECT {key} FROM {relation})"
+            ).fetchall()
         return sorted(Path(filename) for (filename,) in found)
 
     def _add_part(self, folder: Path, select: str) -> Path:
@@ -434,10 +482,11 @@ class ParquetDestination(DuckDBDestination):
             return stored
         self._register_ids("cx_ids", record_ids)
         try:
-            found = self.conn.execute(
-                f"SELECT record_id, content_hash, filename FROM read_parquet({literal(pattern)}, filename = true) "
-                "WHERE record_id IN (SELECT record_id FROM cx_ids)"
-            ).fetchall()
+            with self._built_on_keys():
+                found = self.conn.execute(
+                    f"SELECT record_id, content_hash, filename FROM read_parquet({literal(pattern)}, filename = true) "
+                    "WHERE record_id IN (SELECT record_id FROM cx_ids)"
+                ).fetchall()
         finally:
             self.conn.unregister("cx_ids")
         for record_id, content_hash, filename in found:
@@ -508,10 +557,11 @@ class ParquetDestination(DuckDBDestination):
             return
         self.conn.register("cx_links", arrow_table(LINKS, sorted(links.items())))
         try:
-            found = self.conn.execute(
-                f"SELECT DISTINCT filename FROM read_parquet({literal(pattern)}, filename = true) "
-                "WHERE record_id IN (SELECT record_id FROM cx_links)"
-            ).fetchall()
+            with self._built_on_keys():
+                found = self.conn.execute(
+                    f"SELECT DISTINCT filename FROM read_parquet({literal(pattern)}, filename = true) "
+                    "WHERE record_id IN (SELECT record_id FROM cx_links)"
+                ).fetchall()
             linked = "CASE WHEN l.record_id IS NULL THEN f.duplicate_of ELSE l.duplicate_of END AS duplicate_of"
             columns = ", ".join(linked if c == "duplicate_of" else f"f.{c}" for c in files.file_columns(FEEDBACK))
             for (filename,) in sorted(found):
