@@ -88,3 +88,14 @@ def _plain(value: dict[Any, Any]) -> bool:
         if type(item) is dict and not set(map(type, item.values())) <= _PLAIN:
             return False
     return True
+
+
+def plain_json(value: dict[Any, Any]) -> str:
+    """`to_json` of a dict its caller knows `_plain` accepts (it has seen the same value types
+    pass before), without looking at the types again."""
+    if _FLOATS_AS_READ:
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # a key that is not text, an int beyond 64 bits, a lone surrogate
+            pass
+    return _encode(value)

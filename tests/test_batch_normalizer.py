@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from cxbridge import plugins_host
+from cxbridge.config import config_from_dict
+from cxbridge.errors import DataError
+from cxbridge.pipeline import stream_tools
+from cxbridge.tables import to_rows
 from cxbridge.tabular import compiled_rows
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.source import FileStream
 from tests.both_ways import CELLS, SAMPLE_FILES, synced, write_csv
+from tests.sqlite_runs import SHARED_SALT
 
 
 @pytest.fixture(autouse=True)
@@ -205,3 +211,61 @@ def test_the_content_hash_of_scores_packed_in_parts_is_the_hash_of_the_whole(val
     whole = content_rows(values, scores, comments, ingested_at="t", run_id="r")
     pieces = b"".join(packed_row(len(score), packed(score)) for score in scores)
     assert content_rows(values, scores, comments, ingested_at="t", run_id="r", packed_scores=pieces) == whole
+
+
+typed_cells = st.sampled_from(["9", "10", " 7 ", "11", "", "N/A", "Great", "Bad", "5", "2024-01-05 10:00", "S1"]) | (
+    st.none() | st.sampled_from([1, True, 1.0, 0, False, 0.0]) | st.integers(-3, 12)  # equal cells of other types
+    | st.sampled_from([7.5, 9.0, -0.5, 1e-7, 1e16, 3.0, " padded  text "])
+    | st.sampled_from([datetime(2024, 1, 5, 10), date(2024, 2, 29), ["a", "b"], "Очень доволен", 'said "n"'])
+)  # fmt: skip
+"""Cells as any source's rows can hold them: text, numbers, dates (workbooks), lists (JSON exports)."""
+TYPED_COLUMNS = ["id", "submitted", "nps", "nps_2", "csat", "ces", "comment", "remark", "store", "status", "email",
+                 "plan", "visited", "topics", "note"]  # fmt: skip
+TYPED_ROW = {"submitted": "2024-01-05 10:00", "nps": "9", "nps_2": "3", "csat": "Great", "ces": "2", "comment": "ok",
+             "remark": "", "store": "S1", "status": "1", "email": "a@example.com", "plan": "gold",
+             "visited": "2024-01-04 09:00", "topics": "price, staff", "note": " as  written "}  # fmt: skip
+"""A row every mapping below stores, before its cells are changed."""
+MISSING = object()  # a column the row does not have
+TYPED_MAPPINGS = [
+    mapping(comments=["remark"], questions=["plan", "topics"], multi_choice=["topics"]),
+    mapping(attributes=["plan", "visited", "store"], timestamps=["visited"], program="employee"),
+    mapping(program="audit", wave_period="month", metrics=[{"column": "nps", "metric": "audit", "scale": [0, 10]},
+                                                           {"column": "ces", "metric": "criterion", "scale": [1, 7]}]),
+    mapping(comments=["nps", "remark"], questions=["remark", "csat"]),  # a column answered twice in the answers
+    mapping(columns=with_columns(survey_id="plan", team="topics", wave="remark")),
+]
+
+
+@settings(max_examples=120, derandomize=True, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(st.sampled_from(range(len(TYPED_MAPPINGS))),
+       st.lists(st.tuples(st.dictionaries(st.sampled_from(TYPED_COLUMNS), typed_cells | st.just(MISSING), max_size=4),
+                          st.dictionaries(st.sampled_from(TYPED_COLUMNS), st.sampled_from(["Great", "Bad", "", "x"]))),
+                min_size=1, max_size=30))  # fmt: skip
+@example(0, [({"store": 1, "nps": 1}, {}), ({"store": True, "nps": True}, {}), ({"store": 1.0, "nps": 1.0}, {})])
+@example(0, [({"note": datetime(2024, 1, 5, 10)}, {}), ({"note": 1e-7}, {})])  # raw JSON: json's text, not orjson's
+@example(0, [({}, {"csat": 1}), ({}, {"csat": True}), ({}, {"csat": 1.0})])  # labels of other types
+@example(3, [({"plan": 0, "remark": 1, "csat": 1}, {}), ({"plan": False, "remark": True, "csat": True}, {"csat": "x"})])
+def test_compiled_rows_of_any_cells_are_the_reference_rows_or_none(monkeypatch, which, rows):
+    """Each raw row straight through the compiled converters (their remembered results shared by
+    the rows, missing columns, labels read with the cells, cells of any type): its rows equal the
+    reference path's, or it is sent the reference way."""
+    monkeypatch.setattr(CompiledRows, "checked", 0)
+    data = {"settings": {"respondent_salt": SHARED_SALT}, "sources": {"responses": TYPED_MAPPINGS[which]}}
+    source = config_from_dict(data, plugins_host.create_host()).build_source("responses")
+    [stream] = source.streams()
+    builder, _ = stream_tools(source, stream, keys=None)
+    made = 0
+    for number, (values, labels) in enumerate(rows * 2):  # the second time from what the first remembered
+        cells = {key: value for key, value in (TYPED_ROW | values).items() if value is not MISSING}
+        raw = {"file": "responses.csv", "row": number, "values": {**cells, "id": f"R{number}"}, "id": f"R{number}"}
+        if labels:
+            raw["labels"] = labels
+        compiled = stream.record_rows(raw, builder, ingested_at="2024-01-01T00:00:00Z", run_id="run")
+        try:
+            reference = to_rows(stream.normalize(raw, builder), ingested_at="2024-01-01T00:00:00Z", run_id="run")
+        except DataError:
+            reference = None
+        assert compiled is None or compiled == reference, raw
+        made += compiled is not None
+    assume(made)

@@ -18,21 +18,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxbridge.json_text import orjson_text, to_json
+from cxbridge.json_text import _plain, orjson_text, plain_json, to_json
 
 reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
-def written_alike(value):
-    """to_json gives json's text, or raises json's error."""
+def written_alike(value, write=to_json):
+    """`write` (to_json) gives json's text, or raises json's error."""
     try:
         expected = reference(value)
     except Exception as exc:  # noqa: BLE001 - the same failure is the expectation
         with pytest.raises(type(exc)) as raised:
-            to_json(value)
+            write(value)
         assert str(raised.value) == str(exc)
         return
-    assert to_json(value) == expected
+    assert write(value) == expected
 
 
 class Colour(enum.Enum):
@@ -152,6 +152,8 @@ def test_a_row_of_plain_values_is_written_as_json_writes_it_whatever_its_keys(ke
     written_alike({key: "text", "n": 1})
     written_alike({"values": {key: None, "b": True}, "row": 2})
     written_alike({"values": {"a": "\ud800"}, "big": 2**64})
+    for row in ({key: "text", "n": 1}, {"values": {key: None, "b": True}, "row": 2}, {"values": {"a": "\ud800"}}):
+        written_alike(row, plain_json)  # what compiled file rows call for rows of types seen plain
 
 
 def test_floats_at_every_scale_are_written_as_json_writes_them():
@@ -197,3 +199,17 @@ def test_orjson_writes_the_floats_the_checks_expect():
     """The exponent checks read orjson's float text this way; a release writing otherwise would
     leave every value to json (`_FLOATS_AS_READ`) — this test says when that happens."""
     assert orjson.dumps([1e16, 1e-10, 1e-7]) == b"[1e+16,1e-10,1e-7]"
+
+
+plain_rows = st.dictionaries(keys, st.none() | st.booleans() | st.integers() | st.text(characters, max_size=20)
+                             | st.dictionaries(keys, st.none() | st.booleans() | st.integers() | st.text(characters),
+                                               max_size=6), max_size=6)  # fmt: skip
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(plain_rows)
+def test_rows_of_plain_values_are_written_by_plain_json_as_json_writes_them(row):
+    """`plain_json`, for dicts `_plain` accepts (compiled file rows call it once a row's value
+    types have passed): json's text, whatever the keys, ints or surrogates."""
+    assert _plain(row)
+    written_alike(row, plain_json)

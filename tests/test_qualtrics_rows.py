@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 
+from cxbridge import plugins_host
+from cxbridge.built_rows import BuiltRows
 from cxbridge.plugins.qualtrics.responses import SurveyReader
-from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins.qualtrics.source import QualtricsSource, ResponsesStream
+from cxbridge.sources import Stream
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, response
 from tests.sqlite_runs import sync_source
 from tests.test_qualtrics_vendor import VENDOR_SOURCE, vendor_account
@@ -207,3 +210,117 @@ def tables(folder: Path) -> dict[str, list[tuple]]:
             "comments": conn.execute("SELECT * FROM feedback_comments ORDER BY record_id, question_id").fetchall(),
             "quarantine": conn.execute("SELECT record_id, raw, error, field FROM quarantine ORDER BY record_id").fetchall(),
         }  # fmt: skip
+
+
+UNUSUAL = 240
+
+
+def unusual(n: int) -> dict[str, Any]:
+    """Response n with what a real export can hold beside clean answers: NPS as text, as a
+    float, as a word, below its scale, missing; satisfaction off its scale, with a label off its
+    choices or a number for a label; matrix rows off their scale, blank or not in the survey;
+    stores and teams as numbers, other channels and languages, embedded data of every JSON type,
+    visit times with an offset, without a zone, missing or not times at all, comments that are
+    numbers or blank."""
+    record = response(n, nps=n % 11, csat=n % 5 + 1, effort=n % 5 + 1, comment=COMMENTS[n % 5], store=f"S{n % 3}",
+                      day=n % 28 + 1, finished=int(n % 6 != 0))  # fmt: skip
+    values, labels = record["values"], record["labels"]
+    nps = {1: "9", 2: 9.0, 3: "ten", 4: -1, 5: None, 6: 9.5, 7: True, 8: "", 9: " 7 "}.get(n % 17, values["QID1"])
+    if nps is None:
+        del values["QID1"], values["QID1_NPS_GROUP"]
+    else:
+        values["QID1"] = nps
+    if n % 13 == 1:
+        values["QID2"], labels["QID2"] = 7, "Extremely satisfied"
+    elif n % 13 == 2:
+        values["QID2"], labels["QID2"] = 3, "Great"
+    elif n % 13 == 3:
+        labels["QID2"] = 5
+    elif n % 13 == 4:
+        values["QID2"] = "Satisfied"
+    elif n % 13 == 5:
+        del labels["QID2"]
+    if n % 11 == 1:
+        values["QID5_1"], values["QID5_2"] = 6, ""
+    elif n % 11 == 2:
+        labels["QID5_1"] = "Agree"
+    elif n % 11 == 3:
+        values["QID5_3"] = 1
+    values["StoreID"] = {1: 12, 2: "", 3: " S1 "}.get(n % 9, values["StoreID"])
+    values["distributionChannel"] = {1: "sms", 2: "carrier pigeon", 3: "anonymous", 4: ""}.get(n % 7, "email")
+    values["userLanguage"] = {1: "PT-BR", 2: "", 3: "de"}.get(n % 8, "EN")
+    values["plan"] = [["a", "b"], {"k": [1, 2.5]}, 3.5, True, 0, -0.0, "", None, "text"][n % 9]
+    values["team"] = {1: 7, 2: "", 3: "  North "}.get(n % 5, "South")
+    recorded = values["recordedDate"]
+    visited = {1: recorded[:19] + "+02:00", 2: "yesterday", 3: recorded[:19], 4: None,
+               5: recorded[:10] + "T23:59:59.999999Z"}.get(n % 10, recorded)  # fmt: skip
+    if visited is not None:
+        values["visited"] = visited  # when the visit was (`submitted_at`), else the end of the response
+    if n % 12 == 1:
+        values["QID4_TEXT"] = 42
+    elif n % 12 == 2:
+        values["QID4_TEXT"] = "  "
+    if n % 15 == 1:
+        values["QID6"] = 3  # a question the definition does not hold
+    if n % 19 == 1:
+        values["finished"] = 2  # neither finished nor not
+    return record
+
+
+def unusual_account() -> QualtricsAccount:
+    account = QualtricsAccount()
+    account.add_survey(SURVEY, "Store visit rows")
+    account.put(SURVEY, *(unusual(n) for n in range(1, UNUSUAL + 1)))
+    return account
+
+
+UNUSUAL_SOURCE = {**ROWS_SOURCE, "columns": {"location_id": "StoreID", "team": "team", "submitted_at": "visited"}}
+
+
+@pytest.mark.parametrize(("account", "source"), [
+    (rows_account, ROWS_SOURCE),
+    (vendor_account, VENDOR_SOURCE),
+    (unusual_account, UNUSUAL_SOURCE),
+    (unusual_account, {**UNUSUAL_SOURCE, "program": "employee"}),
+    (unusual_account, {**UNUSUAL_SOURCE, "program": "mystery_shop", "wave_period": "month", "timezone": "Pacific/Auckland",
+                       "columns": {"location_id": "StoreID", "updated_at": "endDate", "submitted_at": "visited"}}),
+    (unusual_account, {**UNUSUAL_SOURCE, "questions": {"QID3": {"primary": True, "metric": "csat"}, "QID6": {"metric": "ces"}}}),
+], ids=["varied responses", "real survey definitions", "unusual responses", "employees", "waves in a time zone",
+        "question overrides"])  # fmt: skip
+def test_rows_built_from_remembered_answers_are_the_rows_of_each_record_validated(
+    tmp_path, monkeypatch, caplog, account, source
+):
+    """The rows made without a FeedbackRecord per response (`cxbridge.built_rows`) are the rows
+    the record validated by pydantic gives — every feedback, score, comment and quarantine row
+    and reason — when no record is compared as it is made (`checked` 0), and no record differs
+    when every one is. Every stored record takes that path; each quarantined one, the reference way."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CXBRIDGE_LOAD_PLUGINS", "")  # an installed plugin's enrich_record would build every record
+    monkeypatch.setattr(plugins_host, "_host", None)
+    made: list[bool] = []
+    rows_of = ResponsesStream.record_rows
+
+    def counted(self, raw, builder, **lineage):
+        rows = rows_of(self, raw, builder, **lineage)
+        made.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(ResponsesStream, "record_rows", counted)
+    stored = {}
+    for way, checked in (("built", 0), ("compared", 10**9), ("reference", 0)):
+        monkeypatch.setattr(BuiltRows, "checked", checked)
+        if way == "reference":
+            monkeypatch.setattr(ResponsesStream, "record_rows", Stream.record_rows)
+        folder = tmp_path / way
+        folder.mkdir()
+        with qualtrics(account()) as api:
+            result = sync(folder, {**source, "base_url": api.url + ROOT}, shared_salt=True)
+        assert result.status == "success", result.error
+        stored[way] = tables(folder)
+        if way == "built":
+            built, fell_back = sum(made), made.count(False)
+    assert not [r for r in caplog.records if "differ from the reference" in r.getMessage()]
+    assert stored["built"] == stored["reference"] and stored["compared"] == stored["reference"]
+    assert stored["built"]["feedback"] and stored["built"]["scores"]
+    assert (built, fell_back) == (len(stored["built"]["feedback"]), len(stored["built"]["quarantine"]))

@@ -132,9 +132,8 @@ def _strip_sqlite(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         for view in VIEW_NAMES:
             conn.execute(f"DROP VIEW {view}")
-        conn.execute("DROP INDEX feedback_scores_question_key")
-        conn.execute("ALTER TABLE feedback_scores DROP COLUMN question_key")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0011_question_keys'")
+        conn.execute("ALTER TABLE feedback_scores DROP COLUMN question_key")  # its index went in 0014
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0011_question_keys', '0014_indexes_that_pay')")
     conn.close()
 
 

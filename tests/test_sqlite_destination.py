@@ -32,7 +32,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0004_crm_views", "0005_local_dates", "0006_metadata",
                                                 "0007_population_views",
                                                 "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
-                                                "0011_question_keys", "0012_ranking_views", "0013_waves"]  # fmt: skip
+                                                "0011_question_keys", "0012_ranking_views", "0013_waves",
+                                                "0014_indexes_that_pay", "0015_scores_by_record"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 
@@ -258,5 +259,81 @@ def test_a_sync_leaves_statistics_that_keep_detractor_queue_linear(tmp_path):
     with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
         plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM detractor_queue")]
         assert conn.execute("SELECT COUNT(*) FROM detractor_queue").fetchone() == (sum(i % 11 <= 6 for i in range(40)),)
-    lookups = [step for step in plan if "feedback_scores" in step]
-    assert len(lookups) == 2 and all("(record_id=?)" in step for step in lookups), plan
+    lookups = [step for step in plan if "feedback_scores" in step]  # searches, and a Bloom filter before one
+    assert sum(step.startswith("SEARCH") for step in lookups) == 2, plan
+    assert all("(record_id=?)" in step for step in lookups), plan
+
+
+AS_0013_LEFT_THEM = (
+    "CREATE INDEX feedback_submitted_at ON feedback (submitted_at)",
+    "CREATE INDEX feedback_scores_question_key ON feedback_scores (question_key)",
+    "CREATE INDEX feedback_duplicate_of ON feedback (duplicate_of)",
+    "CREATE INDEX feedback_respondent_key ON feedback (respondent_key)",
+    "CREATE INDEX feedback_scores_metric ON feedback_scores (metric, is_primary)",
+)
+
+
+def _indexes(path) -> dict[str, str]:
+    with sqlite3.connect(path) as conn:
+        found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+    conn.close()
+    return found
+
+
+def _as_before_0014(path) -> None:
+    with sqlite3.connect(path) as conn:
+        for name in ("feedback_duplicate_of", "feedback_respondent_key"):
+            conn.execute(f"DROP INDEX {name}")
+        for sql in AS_0013_LEFT_THEM:
+            conn.execute(sql)
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0014_indexes_that_pay', '0015_scores_by_record')")
+    conn.close()
+
+
+def _every_view(path) -> dict[str, list[tuple]]:
+    from cxbridge.views import VIEW_NAMES
+
+    with sqlite3.connect(path) as conn:
+        found = {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in VIEW_NAMES}
+    conn.close()
+    return found
+
+
+def test_the_indexes_no_query_reads_go_and_the_identity_ones_hold_only_values(tmp_path):
+    """Migrations 0014 and 0015: each index costs every record written an entry. A file indexed
+    as 0013 left it (copies across two sources stored, some pointers set) gets the indexes a new
+    file has: no `submitted_at`, `question_key` and scores' `metric` indexes, `duplicate_of` and `respondent_key`
+    indexed where they hold a value; every view gives the same rows as before, and the identity
+    look-ups (`cxbridge.resolver`) still find their rows through those indexes."""
+    import shutil
+
+    from cxbridge.destinations import IDENTITY_SELECT
+    from cxbridge.testing.destinations import deliver_copies
+
+    fresh = tmp_path / "fresh.db"
+    SQLiteDestination(f"sqlite:///{fresh}").open()
+    new = _indexes(fresh)
+    assert not {"feedback_submitted_at", "feedback_scores_question_key", "feedback_scores_metric"} & set(new)
+    for column in ("duplicate_of", "respondent_key"):
+        assert new[f"feedback_{column}"] == f"CREATE INDEX feedback_{column} ON feedback ({column}) WHERE {column} IS NOT NULL"
+
+    path, before = tmp_path / "old.db", tmp_path / "before.db"
+    destination = SQLiteDestination(f"sqlite:///{path}")
+    deliver_copies(destination)
+    _as_before_0014(path)
+    shutil.copy(path, before)
+    destination.open()
+    destination.close()
+    assert _indexes(path) == new
+    with sqlite3.connect(path) as conn:
+        pointed = conn.execute("SELECT COUNT(*) FROM feedback WHERE duplicate_of IS NOT NULL").fetchone()[0]
+        assert pointed > 0  # the views below count copies once
+        for column in ("duplicate_of", "respondent_key"):
+            plans = [
+                conn.execute(f"EXPLAIN QUERY PLAN SELECT {', '.join(IDENTITY_SELECT)} FROM feedback WHERE {column} IN (?, ?)", ["a", "b"]),
+                conn.execute(f"EXPLAIN QUERY PLAN SELECT {column} FROM feedback WHERE {column} IS NOT NULL GROUP BY {column}"),
+            ]
+            for plan in plans:
+                assert any(f"INDEX feedback_{column} " in row[3] for row in plan), column
+    conn.close()
+    assert _every_view(path) == _every_view(before)

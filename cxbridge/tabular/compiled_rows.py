@@ -23,12 +23,13 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from json.encoder import encode_basestring
-from operator import itemgetter
 from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from cxbridge.errors import DataError
+from cxbridge.identity import record_ids
+from cxbridge.json_text import _plain, plain_json
 from cxbridge.metrics import Metric, nps_category
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, _score_row
 from cxbridge.records import Answer, FeedbackRecord, Program, Score
@@ -49,7 +50,10 @@ DISTINCT = 4096
 
 _REFUSED = object()  # a remembered cell that sends its row the reference way
 _UNSEEN = object()
-_CONTENT = itemgetter(*CONTENT_COLUMNS)
+_AT = {column: at for at, column in enumerate(CONTENT_COLUMNS)}  # a feedback column's place in a row
+_SOURCE_RECORD_ID, _SUBMITTED, _LOCAL_DATE = _AT["source_record_id"], _AT["submitted_at"], _AT["submitted_local_date"]
+_UPDATED, _WAVE, _SURVEY, _KEY = _AT["updated_at"], _AT["wave"], _AT["survey_id"], _AT["respondent_key"]
+_COMMENT, _ANSWERS, _ATTRIBUTES, _RAW = _AT["comment"], _AT["answers"], _AT["attributes"], _AT["raw"]
 _SCORE_TAIL = SCORE_COLUMNS[1:]  # a score row without its record id
 _SCORE_ROW = packed_row(len(SCORE_COLUMNS), b"")
 
@@ -66,21 +70,38 @@ class CompiledRows:
     that a difference shows in the tables)."""
 
     def __init__(self, normalizer: RowNormalizer, builder: RecordBuilder, base: dict[str, Any], reference: Reference):
-        self.normalizer = normalizer
+        n = self.normalizer = normalizer
         self.builder = builder
-        self.base = base
         self.reference = reference
         self.on = True
         self.employees = base["program"] == Program.EMPLOYEE.value
         self.store_raw = builder.context.store_raw
-        self.scored = {column for column, _ in normalizer.metrics} | set(normalizer.comments)
+        self.scored = {column for column, _ in n.metrics} | set(n.comments)
         self.primary = [
-            PRIMARY_COLUMN_OF.get(metric.metric) if normalizer.primary[id(metric)] else None
-            for _, metric in normalizer.metrics
+            PRIMARY_COLUMN_OF.get(metric.metric) if n.primary[id(metric)] else None for _, metric in n.metrics
         ]
         self.adapters: dict[str, Callable[[Any], Any]] = {}
         wave = FeedbackRecord.model_fields["wave"]
         self.text_wave = wave.annotation == str | None and not wave.metadata  # any text is a wave
+        self.template = [base[column] for column in CONTENT_COLUMNS]  # a row's constant columns
+        self.record_id = record_ids(builder.context.name, builder.stream)  # builder.record_id's, one call fewer
+        self.key = builder.keys.key  # builder.respondent_key's, one call fewer
+        fields = [(name, column) for name, column in n.fields if name != "updated_at"]
+        self.field_names = [name for name, _ in fields]
+        self.field_at = [_AT[name] for name, _ in fields]
+        self.field_columns = tuple(column for _, column in fields)
+        self.metric_columns = tuple(column for column, _ in n.metrics)
+        self.email, self.phone = n.columns.get("email", ""), n.columns.get("phone", "")
+        self.submitted, self.updated = n.columns.get("submitted_at"), n.columns.get("updated_at")
+        questions = [column for column in n.questions if column not in self.scored]
+        self.answer_keys = [*self.metric_columns, *n.comments, *questions]  # in the order the record's dict has them
+        self.distinct = len(set(self.answer_keys)) == len(self.answer_keys)  # else: the last answer, the first place
+        self.wave_per_row = "wave" in n.columns or bool(builder.config.wave_period)
+        if not self.wave_per_row:
+            try:
+                self.template[_WAVE] = self._wave(self.template[_WAVE], None)
+            except ValidationError:
+                self.wave_per_row = True  # each row then goes the reference way, which says why
         self.new_table()
 
     @classmethod
@@ -103,11 +124,17 @@ class CompiledRows:
     def new_table(self) -> None:
         """Forget what cells gave: the table the normalizer learnt next reads them its own way."""
         n = self.normalizer
-        self.fields = [{} for _ in n.fields]
-        self.stamps: dict[str, dict[Any, Any]] = {}
+        self.fields = [{} for _ in self.field_columns]
+        self.field_rows: dict[Any, Any] = {}  # the field columns' cells: a new row's template with them
+        self.submitted_stamps: dict[Any, Any] = {}
+        self.updated_stamps: dict[Any, Any] = {}
         self.cells = [{} for _ in n.metrics]
-        self.questions = [(column, {}) for column in n.questions if column not in self.scored]
+        self.metric_answers: dict[Any, Any] = {}  # the metric columns' cells: `_metric_answers`
+        self.questions = [(column, {}) for column in self.answer_keys[len(self.metric_columns) + len(n.comments) :]]
         self.comments = [(column, n._text(column), _comment_head(column, n._text(column))) for column in n.comments]
+        self.attribute_plans: dict[tuple[str, ...], list[tuple[str, str, bool]]] = {}
+        self.attribute_cells: dict[str, dict[Any, Any]] = {}
+        self.plain_raws: set[tuple[tuple[type, ...], tuple[type, ...]]] = set()  # `_raw_json`
         self.to_check = self.checked
 
     def rows(self, raw: dict[str, Any], *, ingested_at: str, run_id: str) -> RecordRows | None:
@@ -136,98 +163,81 @@ class CompiledRows:
         return reference
 
     def _rows(self, raw: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:
+        """One row's tables: its feedback row as a list in column order (`CONTENT_COLUMNS`),
+        filled from what its cells gave before, its score and comment rows, the content hash."""
         values: dict[str, Any] = raw["values"]
-        out = self.base.copy()
-        out["record_id"] = rid = self.builder.record_id(raw["id"])
-        out["source_record_id"] = raw["id"]
-        self._fields(values, out)
-        answers, scores, packed_scores, comments = self._answers(values, raw.get("labels") or {}, rid, out)
-        out["answers"] = "{" + ",".join(answers.values()) + "}"
-        out["attributes"] = to_json(self.normalizer._attributes(values))
-        out["raw"] = to_json(raw) if self.store_raw else None
-        return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id,
-                            packed_scores=packed_scores)  # fmt: skip
+        get = values.get
+        out = self._field_row(values)
+        native = raw["id"]
+        out[0] = rid = self.record_id(native)
+        out[_SOURCE_RECORD_ID] = native
+        day = self._stamps(values, out)
+        if self.wave_per_row:
+            out[_WAVE] = self._wave(out[_WAVE], day)
+        contact = get(self.email) or get(self.phone)
+        out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
+        scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out)
+        out[_ATTRIBUTES] = self._attributes(values)
+        out[_RAW] = self._raw_json(raw, values) if self.store_raw else None
+        return content_rows(out, scores, comments, ingested_at=ingested_at, run_id=run_id, packed_scores=packed_scores)
 
-    def _fields(self, values: dict[str, Any], out: dict[str, Any]) -> None:
-        """The record's fields from their columns, its times, wave and respondent key."""
-        n, b = self.normalizer, self.builder
-        for memo, (name, column) in zip(self.fields, n.fields):
-            value = values.get(column)
-            if value is None:
-                continue
-            if name == "updated_at":
-                stamp = self._stamp(values, name, required=False)
-                if stamp is not None:
-                    out["updated_at"] = stamp[0]
-            else:
-                out[name] = _remembered(memo, (type(value), value), self._field, name, value, column)
-        stamp = self._stamp(values, "submitted_at", required=True)
-        day = None if stamp is None else stamp[1]
-        if stamp is not None:
-            out["submitted_at"], out["submitted_local_date"] = stamp[0], day.isoformat()  # type: ignore[union-attr]
-        wave = b._wave(out["wave"], day)
-        out["wave"] = wave if wave is None or self.text_wave else self._valid("wave", wave)
-        contact = values.get(n.columns.get("email", "")) or values.get(n.columns.get("phone", ""))
-        if contact is not None and type(contact) is not str:
-            contact = str(contact)
-        out["respondent_key"] = b.keys.key(contact)  # b.respondent_key's, one call fewer per row
+    def _raw_json(self, raw: dict[str, Any], values: dict[str, Any]) -> str:
+        """`to_json(raw)`: the check that the row holds only text, numbers and None (the values
+        JSON writes as orjson does) made once per set of value types, not per row."""
+        kinds = (tuple(map(type, raw.values())), tuple(map(type, values.values())))
+        if kinds in self.plain_raws:
+            return plain_json(raw)
+        if kinds[0].count(dict) == 1 and raw.get("values") is values and _plain(raw) and len(self.plain_raws) < 64:
+            self.plain_raws.add(kinds)  # the one dict in the row is its values, whose types the kinds hold
+        return to_json(raw)
 
-    def _answers(
-        self, values: dict[str, Any], labels: dict[str, Any], rid: str, out: dict[str, Any]
-    ) -> tuple[dict[str, str], list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
-        """The record's answers (each as its `"question":{…}` member of the answers' JSON object;
-        a dict, so that a question answered twice keeps its first place and its last answer, as
-        the record's dict does), score rows (and as the content hash writes them) and comment rows;
-        its primary scores and comment into `out`."""
-        answers: dict[str, str] = {}
-        scores: list[tuple[Any, ...]] = []
-        packs: list[tuple[bytes, bytes]] = []
-        chosen: dict[str, tuple[int, dict[str, Any] | None]] = {}  # primary column: its score, what it fills
-        namespace = out["survey_id"] or self.builder.context.name
-        for memo, fills, (column, metric) in zip(self.cells, self.primary, self.normalizer.metrics):
-            value, label = values.get(column), labels.get(column)
-            key = (type(value), value, type(label), label, namespace)
-            question, answer, score, columns, pack = _remembered(memo, key, self._metric_cell, column, metric,
-                                                                 value, label, namespace)  # fmt: skip
-            answers[question] = answer
-            if score is not None:
-                if fills is not None and fills not in chosen:
-                    chosen[fills] = (len(scores), columns)
-                scores.append(score)
-                packs.append(pack)
-        for columns in (columns for _, columns in chosen.values()):
-            if columns is None:
-                raise Fallback  # the record refuses it as its primary answer
-            out.update(columns)
-        primary = {index for index, _ in chosen.values()}
-        score_rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
-        head = _SCORE_ROW + marshal.dumps(rid, 0)
-        packed_scores = b"".join([head + items + (b"T" if at in primary else b"F") + last
-                                  for at, (items, last) in enumerate(packs)])  # fmt: skip
-        comment_rows = []
-        for column, text, head in self.comments:
-            value = values.get(column)
-            answers[column] = head + _value_json(value) + _COMMENT_TAIL
-            if isinstance(value, str) and (stripped := value.strip()):
-                comment_rows.append((rid, column, text, stripped, None))
-        if comment_rows:
-            out["comment"] = comment_rows[0][3]
-        for column, memo in self.questions:
-            value, label = values.get(column), labels.get(column)
-            answers[column] = _remembered(memo, (type(value), value, type(label), label), self._question, column,
-                                          value, label)  # fmt: skip
-        return answers, score_rows, packed_scores, comment_rows
+    def _field_row(self, values: dict[str, Any]) -> list[Any]:
+        """A new feedback row: the constant columns, and the fields of the row's field columns
+        (remembered for each distinct set of their cells)."""
+        if not self.field_columns:
+            return self.template.copy()
+        cells = tuple(map(values.get, self.field_columns))
+        key = (cells, tuple(map(type, cells)))
+        try:
+            row = self.field_rows.get(key, _UNSEEN)
+        except TypeError:  # an unhashable cell
+            row = _UNSEEN
+        if row is _UNSEEN or row is _REFUSED:
+            row = _remembered(self.field_rows, key, self._fields, cells)
+        return row.copy()
 
-    def _stamp(self, values: dict[str, Any], name: str, *, required: bool) -> tuple[str, date] | None:
-        """A timestamp column's cell as stored, and its day where the records count it."""
-        column = self.normalizer.columns.get(name)
-        if column is None:
+    def _fields(self, cells: tuple[Any, ...]) -> list[Any]:
+        row = self.template.copy()
+        places = zip(self.fields, self.field_at, self.field_names, self.field_columns, cells)
+        for memo, at, name, column, value in places:
+            if value is not None:
+                row[at] = _remembered(memo, (type(value), value), self._field, name, value, column)
+        return row
+
+    def _stamps(self, values: dict[str, Any], out: list[Any]) -> date | None:
+        """The row's submitted and updated times as stored; the local day it was submitted."""
+        if self.updated is not None and (value := values.get(self.updated)) is not None:
+            stamp = _remembered(self.updated_stamps, (type(value), value), self._read_stamp, values, "updated_at",
+                                False)  # fmt: skip
+            if stamp is not None:
+                out[_UPDATED] = stamp[0]
+        if self.submitted is None:
             return None
-        value = values.get(column)
-        memo = self.stamps.setdefault(name, {})
-        return _remembered(memo, (type(value), value), self._read_stamp, values, name, required)
+        value = values.get(self.submitted)
+        key = (type(value), value)
+        try:
+            stamp = self.submitted_stamps.get(key, _UNSEEN)
+        except TypeError:  # an unhashable cell
+            stamp = _UNSEEN
+        if stamp is _UNSEEN or stamp is _REFUSED:
+            stamp = _remembered(self.submitted_stamps, key, self._read_stamp, values, "submitted_at", True)
+        if stamp is None:
+            return None
+        out[_SUBMITTED], out[_LOCAL_DATE], day = stamp
+        return day
 
-    def _read_stamp(self, values: dict[str, Any], name: str, required: bool) -> tuple[str, date] | None:
+    def _read_stamp(self, values: dict[str, Any], name: str, required: bool) -> tuple[str, str, date] | None:
+        """A timestamp column's cell as stored, its local day as stored and as a date."""
         moment = self.normalizer._timestamp(values, name, required=required)
         if moment is None:
             return None
@@ -236,7 +246,116 @@ class CompiledRows:
         day = local_date(moment, self.builder.zone)
         if day is None or abs((day - moment.date()).days) > 1:
             raise Fallback
-        return format_timestamp(moment), day
+        return format_timestamp(moment), day.isoformat(), day
+
+    def _wave(self, given: Any, day: date | None) -> Any:
+        wave = self.builder._wave(given, day)
+        return wave if wave is None or self.text_wave else self._valid("wave", wave)
+
+    def _answers(
+        self, values: dict[str, Any], labels: dict[str, Any] | None, rid: str, out: list[Any]
+    ) -> tuple[list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
+        """The record's answers' JSON, its primary scores and comment into `out`; its score rows
+        (and as the content hash writes them) and comment rows."""
+        if self.metric_columns:
+            cells = tuple(map(values.get, self.metric_columns))
+            namespace = out[_SURVEY] or self.builder.context.name
+            if labels:
+                marks = tuple(map(labels.get, self.metric_columns))
+                key = (cells, tuple(map(type, cells)), marks, tuple(map(type, marks)), namespace)
+            else:
+                marks, key = (None,) * len(cells), (cells, tuple(map(type, cells)), namespace)
+            try:
+                found = self.metric_answers.get(key, _UNSEEN)
+            except TypeError:  # an unhashable cell
+                found = _UNSEEN
+            if found is _UNSEEN or found is _REFUSED:
+                found = _remembered(self.metric_answers, key, self._metric_answers, cells, marks, namespace)
+            members, tails, packs, fills = found
+            members = members.copy()
+            for at, value in fills:
+                out[at] = value
+            scores = [(rid,) + tail for tail in tails]
+            head = _SCORE_ROW + marshal.dumps(rid, 0)
+            packed_scores = head + head.join(packs) if packs else b""
+        else:
+            members, scores, packed_scores = [], [], b""
+        comments = []
+        for column, text, head_text in self.comments:
+            value = values.get(column)
+            members.append(head_text + _value_json(value) + _COMMENT_TAIL)
+            if isinstance(value, str) and (stripped := value.strip()):
+                comments.append((rid, column, text, stripped, None))
+        if comments:
+            out[_COMMENT] = comments[0][3]
+        for column, memo in self.questions:
+            value, label = values.get(column), labels.get(column) if labels else None
+            members.append(_remembered(memo, (type(value), value, type(label), label), self._question, column,
+                                       value, label))  # fmt: skip
+        if not self.distinct:  # a question answered twice keeps its first place and its last answer
+            members = list(dict(zip(self.answer_keys, members)).values())
+        out[_ANSWERS] = "{" + ",".join(members) + "}"
+        return scores, packed_scores, comments
+
+    def _metric_answers(self, cells: tuple[Any, ...], marks: tuple[Any, ...], namespace: str) -> tuple[Any, ...]:
+        """What a row's metric cells give: their answers' JSON members, score rows without their
+        record id, and as the content hash writes them, and the (place, value) of the columns the
+        primary scores fill."""
+        members: list[str] = []
+        scores: list[tuple[Any, ...]] = []
+        packs: list[tuple[bytes, bytes]] = []
+        chosen: dict[str, tuple[int, dict[str, Any] | None]] = {}  # primary column: its score, what it fills
+        for memo, fills, (column, metric), value, label in zip(self.cells, self.primary, self.normalizer.metrics,
+                                                                cells, marks):  # fmt: skip
+            key = (type(value), value, type(label), label, namespace)
+            question, answer, score, columns, pack = _remembered(memo, key, self._metric_cell, column, metric,
+                                                                 value, label, namespace)  # fmt: skip
+            if question != column:  # the answers' JSON is laid out by column
+                raise Fallback
+            members.append(answer)
+            if score is not None:
+                if fills is not None and fills not in chosen:
+                    chosen[fills] = (len(scores), columns)
+                scores.append(score)
+                packs.append(pack)
+        placed: list[tuple[int, Any]] = []
+        for _, columns in chosen.values():
+            if columns is None:
+                raise Fallback  # the record refuses it as its primary answer
+            placed += [(_AT[name], value) for name, value in columns.items()]
+        primary = {index for index, _ in chosen.values()}
+        tails = [(*score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
+        packed_tails = [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
+        return members, tails, packed_tails, tuple(placed)
+
+    def _attributes(self, values: dict[str, Any]) -> str:
+        """The attributes' JSON, `to_json(normalizer._attributes(values))`: text cells written by
+        json's string encoder, other cells (and timestamp columns) read once and remembered."""
+        columns = tuple(values)
+        plan = self.attribute_plans.get(columns)
+        if plan is None:
+            plan = self.attribute_plans[columns] = self._attribute_plan(values)
+        members = []
+        for column, head, as_text in plan:
+            value = values.get(column)
+            if value is None:
+                continue
+            if as_text and type(value) is str:
+                members.append(head + encode_basestring(value))
+            else:
+                memo = self.attribute_cells.setdefault(column, {})
+                members.append(_remembered(memo, (type(value), value), self._attribute, column, value))
+        return "{" + ",".join(members) + "}"
+
+    def _attribute_plan(self, values: dict[str, Any]) -> list[tuple[str, str, bool]]:
+        """The attribute columns of rows with these columns: each with its JSON member's head and
+        whether its text is written as it is (not a timestamp column)."""
+        n = self.normalizer
+        return [(column, _member(column, None).removesuffix("null"), column not in n.timestamps)
+                for column in n.attribute_columns(values)]  # fmt: skip
+
+    def _attribute(self, column: str, value: Any) -> str:
+        return _member(column, self.normalizer._attribute(column, value))
 
     def _field(self, name: str, value: Any, column: str) -> Any:
         return self._valid(name, coerce.field_value(name, value, column=column))
@@ -261,23 +380,9 @@ class CompiledRows:
         scored = b._score(answer)
         if scored is None:
             return answer.question_id, _member(answer.question_id, entry), None, None, None
-        row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
-        score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
-        pack = (packed(score[:-1]), packed(score[-1:]))
-        return answer.question_id, _member(answer.question_id, entry), score, self._primary_columns(answer, scored), pack
-
-    def _primary_columns(self, answer: AnswerInput, scored: Any) -> dict[str, Any] | None:
-        column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
-        try:
-            if column == "nps":
-                nps = self._valid("nps", int(scored.value))
-                return {"nps": nps, "nps_group": nps_category(nps)}
-            if column is not None:
-                return {column: self._valid(column, scored.value),
-                        f"{column}_normalized": self._valid(f"{column}_normalized", scored.normalized)}  # fmt: skip
-        except ValidationError:
-            return None
-        return {}
+        score, pack = score_parts(answer, scored, namespace)
+        columns = primary_columns(answer, scored, self._valid)
+        return answer.question_id, _member(answer.question_id, entry), score, columns, pack
 
     def _question(self, column: str, value: Any, label: Any) -> str:
         n = self.normalizer
@@ -286,6 +391,42 @@ class CompiledRows:
         label = label or n._label(column, value)
         text = n._text(column)
         return _member(column, _answer(AnswerInput(question_id=column, question_text=text, value=_json(value), label=label)))
+
+
+def score_parts(answer: AnswerInput, scored: Any, namespace: str) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
+    """A scored answer's score row as `Score` validates it, without record id and primary flag,
+    and the row's parts as the content hash writes them: those before the primary flag, the one
+    after it (`score_rows_of`)."""
+    row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
+    score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
+    return score, (packed(score[:-1]), packed(score[-1:]))
+
+
+def score_rows_of(
+    rid: str, scores: list[tuple[Any, ...]], packs: list[tuple[bytes, bytes]], primary: set[int]
+) -> tuple[list[tuple[Any, ...]], bytes]:
+    """A record's score rows from `score_parts` (`primary`: the positions of its primary
+    answers), and the rows as the content hash writes them (`content_rows`' packed_scores)."""
+    rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
+    head = _SCORE_ROW + marshal.dumps(rid, 0)
+    return rows, b"".join([head + items + (b"T" if at in primary else b"F") + last
+                           for at, (items, last) in enumerate(packs)])  # fmt: skip
+
+
+def primary_columns(answer: AnswerInput, scored: Any, valid: Callable[[str, Any], Any]) -> dict[str, Any] | None:
+    """The record columns a scored answer fills as its primary answer, each as `valid` (the
+    record's validation of one field) keeps it; None when the record would refuse them."""
+    column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
+    try:
+        if column == "nps":
+            nps = valid("nps", int(scored.value))
+            return {"nps": nps, "nps_group": nps_category(nps)}
+        if column is not None:
+            return {column: valid(column, scored.value),
+                    f"{column}_normalized": valid(f"{column}_normalized", scored.normalized)}  # fmt: skip
+    except ValidationError:
+        return None
+    return {}
 
 
 def _answer(answer: AnswerInput) -> dict[str, Any]:

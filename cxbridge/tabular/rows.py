@@ -210,17 +210,20 @@ class RowNormalizer:
         return next((label for label, number in choices.items() if number == value), None)
 
     def _attributes(self, values: dict[str, Any]) -> dict[str, Any]:
+        wanted = self.attribute_columns(values)
+        return {key: self._attribute(key, values[key]) for key in wanted if values.get(key) is not None}
+
+    def attribute_columns(self, values: dict[str, Any]) -> list[str]:
         """The configured attribute columns, or every column not mapped otherwise (by name)."""
         if self.config.attributes is not None:
-            wanted = [header_key(c) for c in self.config.attributes]
-        else:
-            columns = tuple(values)
-            wanted = self._unmapped.get(columns)  # a file's rows have the same columns
-            if wanted is None:
-                wanted = sorted(key for key in values if key not in self.used)
-                if len(self._unmapped) < 64:
-                    self._unmapped[columns] = wanted
-        return {key: self._attribute(key, values[key]) for key in wanted if values.get(key) is not None}
+            return [header_key(c) for c in self.config.attributes]
+        columns = tuple(values)
+        wanted = self._unmapped.get(columns)  # a file's rows have the same columns
+        if wanted is None:
+            wanted = sorted(key for key in values if key not in self.used)
+            if len(self._unmapped) < 64:
+                self._unmapped[columns] = wanted
+        return wanted
 
     def _attribute(self, key: str, value: Any) -> Any:
         if key not in self.timestamps:

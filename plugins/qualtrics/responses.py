@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from cxbridge.built_rows import BuiltRows
 from cxbridge.errors import DataError
 from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
+from cxbridge.tables import RecordRows
 from cxbridge.tabular import values as coerce
 from cxbridge.timestamps import parse_timestamp
 
@@ -54,6 +56,19 @@ class SurveyReader:
         plan.decide_primaries(questions)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
+        return builder.build(**self._record(raw, builder))
+
+    def rows(self, raw: dict[str, Any], built: BuiltRows, *, ingested_at: str, run_id: str) -> RecordRows | None:
+        """The response's rows as `to_rows(normalize(…))` makes them, from the answers the
+        builder remembers (`cxbridge.built_rows`); None: normalize it."""
+        try:
+            record = self._record(raw, built.builder)
+        except DataError:
+            return None  # normalize says it again, as the quarantine's reason
+        return built.rows(**record, ingested_at=ingested_at, run_id=run_id)
+
+    def _record(self, raw: dict[str, Any], builder: RecordBuilder) -> dict[str, Any]:
+        """What `builder.build` makes the response's record of."""
         values: dict[str, Any] = raw.get("values") or {}
         labels: dict[str, Any] = raw.get("labels") or {}
         found = self._fields(values)
@@ -70,17 +85,17 @@ class SurveyReader:
                 attributes[key] = value
             elif (answer := self._answer(key, kind, value, labels.get(key))) is not None:
                 answers.append(answer)
-        return builder.build(
-            native_id=str(raw["responseId"]),
-            raw=raw,
-            answers=answers,
-            submitted_at=self._submitted(values),
-            respondent_key=builder.respondent_key(str(contact) if contact else None),
-            attributes=attributes,
-            survey_id=raw.get("surveyId"),
-            survey_name=self.definition.survey_name if self.definition else None,
+        return {
+            "native_id": str(raw["responseId"]),
+            "raw": raw,
+            "answers": answers,
+            "submitted_at": self._submitted(values),
+            "respondent_key": builder.respondent_key(str(contact) if contact else None),
+            "attributes": attributes,
+            "survey_id": raw.get("surveyId"),
+            "survey_name": self.definition.survey_name if self.definition else None,
             **found,
-        )
+        }
 
     def _kind(self, key: str) -> Any:
         """What answer key `key` is: left out (mapped, metadata, Qualtrics' NPS group), embedded

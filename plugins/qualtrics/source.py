@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from cxbridge.built_rows import BuiltRows
 from cxbridge.errors import FatalSourceError
 from cxbridge.exports.qualtrics_definition import SurveyDefinition, parse_definition
 from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials
@@ -26,6 +27,7 @@ from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
+from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class ResponsesStream(Stream):
         self.source: QualtricsSource = source
         self.readers: dict[str, SurveyReader] = {}
         self.committed: dict[str, Any] = {}
+        self.built: BuiltRows | None = None
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self.committed = dict(cursor or {})
@@ -138,10 +141,20 @@ class ResponsesStream(Stream):
         )
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
+        return self._reader(raw).normalize(raw, builder)
+
+    def record_rows(self, raw: dict[str, Any], builder: Any, *, ingested_at: str, run_id: str) -> RecordRows | None:
+        """The response's rows from the answers its builder remembers (`cxbridge.built_rows`),
+        or None: normalize it."""
+        if self.built is None or self.built.builder is not builder:
+            self.built = BuiltRows(builder)
+        return self._reader(raw).rows(raw, self.built, ingested_at=ingested_at, run_id=run_id)
+
+    def _reader(self, raw: dict[str, Any]) -> SurveyReader:
         survey_id = raw["surveyId"]
         if survey_id not in self.readers:  # a quarantined response replayed without a read
             self.readers[survey_id] = self.source.reader(survey_id)
-        return self.readers[survey_id].normalize(raw, builder)
+        return self.readers[survey_id]
 
     def _survey(self, survey_id: str, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The survey's new and changed responses (then its in-progress ones, if asked);

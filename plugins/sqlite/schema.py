@@ -10,6 +10,8 @@ from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
 
 migrations = Migrations("cxbridge")
+PARTIAL_INDEXES = ("duplicate_of", "respondent_key")
+"""Identity columns empty on most records, indexed only where they hold a value (0014)."""
 
 FEEDBACK_DDL = """
 CREATE TABLE feedback (
@@ -315,3 +317,31 @@ def waves(db: Database) -> None:
     db["feedback"].add_column("wave", str)
     db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
     bi_views(db, VIEW_NAMES)
+
+
+@migrations(name="0014_indexes_that_pay")
+def indexes_that_pay(db: Database) -> None:
+    """Only the indexes some query of cxbridge reads (bench/README.md "Issue 19: the SQLite
+    table layout"): every record of a sync adds an entry to each. `feedback_submitted_at` and
+    `feedback_scores_question_key` go — no view, report or look-up reads them (reports and views
+    pick days by `submitted_local_date`). `duplicate_of` is empty on all but the copies and
+    `respondent_key` on records without a contact: their indexes keep only the rows that have
+    one, all that the identity look-ups (`= ?`, `IN (…)`, `IS NOT NULL`) ask for."""
+    db.execute("DROP INDEX IF EXISTS feedback_submitted_at")
+    db.execute("DROP INDEX IF EXISTS feedback_scores_question_key")
+    for column in PARTIAL_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS feedback_{column}")
+        db.execute(f"CREATE INDEX feedback_{column} ON feedback ({column}) WHERE {column} IS NOT NULL")
+    if db["sqlite_stat1"].exists():  # a file synced before: the planner's statistics of the new indexes
+        db.execute("PRAGMA analysis_limit = 400")
+        for column in PARTIAL_INDEXES:
+            db.execute(f"ANALYZE feedback_{column}")
+
+
+@migrations(name="0015_scores_by_record")
+def scores_by_record(db: Database) -> None:
+    """Without `feedback_scores_metric` (3 entries a record written, 5 % of a sync's write): the
+    views find a record's scores by its key; on the 100,000-record bench file they ran faster
+    without it (all views 12.1 -> 10.3 s of CPU: the location and agent ones walked it whole
+    per metric), and no query looks scores up by metric alone."""
+    db.execute("DROP INDEX IF EXISTS feedback_scores_metric")

@@ -1,0 +1,230 @@
+"""An API stream's records as table rows without a FeedbackRecord each (issue 19).
+
+`RecordBuilder.build` validates every record with pydantic and `to_rows` lays it out, although
+a stream hands it the same few answers and field values over and over. `BuiltRows.rows` takes
+what a stream would hand `build` and gives the `RecordRows` that `to_rows(build(…))` gives, from
+what each distinct part gave the first time: an answer's member of the answers' JSON, its score
+row (validated by `Score`) and the primary columns it fills, a comment, a field's value as the
+record validates it. The pieces are the file sources' compiled ones (`cxbridge.tabular.compiled_rows`).
+
+Anything out of the ordinary — an answer that does not score, a value the schema refuses, a
+field this path does not make, a time without a zone — returns None: the record then goes the
+reference way (`build`, `to_rows`), which also says why it is quarantined. The first records of
+each stream are built both ways and compared: a difference logs a warning and turns this path
+off for the rest of the stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from operator import itemgetter
+from typing import Any
+
+from pydantic import ValidationError
+
+from cxbridge.errors import DataError
+from cxbridge.metrics import Metric
+from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries
+from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
+from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
+from cxbridge.tabular.compiled_rows import (
+    Fallback, _adapter, _answer, _member, _remembered, primary_columns, score_parts, score_rows_of,
+)  # fmt: skip
+from cxbridge.timestamps import format_timestamp, local_date
+
+log = logging.getLogger("cxbridge.normalize")
+
+MADE = frozenset({
+    "record_id", "source", "connector", "stream", "source_record_id", "submitted_at", "submitted_local_date",
+    "updated_at", "wave", "nps", "nps_group", "csat", "csat_normalized", "ces", "ces_normalized", "answers",
+    "attributes", "raw", "scores", "comments", "schema_version", "ingested_at", "sync_run_id", "duplicate_of",
+})  # fmt: skip
+"""Record fields this path makes itself: a stream that hands one of them (other than `updated_at`,
+`wave` and `attributes`, which it takes) sends its record the reference way."""
+PLAIN = frozenset(CONTENT_COLUMNS) - MADE
+"""The feedback columns a stream's value fills as the record validates it (one validation per distinct value)."""
+TEXT = frozenset(name for name in CONTENT_COLUMNS if FeedbackRecord.model_fields[name].annotation == str | None
+                 and not FeedbackRecord.model_fields[name].metadata)  # fmt: skip
+"""The columns any text fills as it is."""
+_CONTENT = itemgetter(*CONTENT_COLUMNS)
+
+
+class BuiltRows:
+    """The rows of one stream's records, from what its `RecordBuilder` remembers."""
+
+    checked = 16
+    """Records of the stream also built the reference way and compared (0: none; tests use 0
+    so that a difference shows in the tables)."""
+
+    def __init__(self, builder: RecordBuilder):
+        self.builder = builder
+        self.on = True
+        self.to_check = self.checked
+        self.store_raw = builder.context.store_raw
+        blank = to_rows(FeedbackRecord(record_id="", source="", connector="", stream="", source_record_id=""),
+                        ingested_at="", run_id="").feedback  # fmt: skip
+        self.base = dict(zip(CONTENT_COLUMNS, blank))
+        self.base.update(source=builder.context.name, connector=builder.connector, stream=builder.stream)
+        self.adapters: dict[str, Callable[[Any], Any]] = {}
+        self.fields: dict[str, dict[Any, Any]] = {name: {} for name in PLAIN}
+        self.updated: dict[Any, Any] = {}
+        self.answers: dict[tuple[str, bool], dict[int, Any]] = {}  # by namespace and population: per answer
+
+    def rows(
+        self,
+        *,
+        native_id: str,
+        raw: Any,
+        ingested_at: str,
+        run_id: str,
+        answers: Sequence[AnswerInput] = (),
+        submitted_at: datetime | None = None,
+        **fields: Any,
+    ) -> RecordRows | None:
+        """The rows `to_rows(builder.build(…))` gives for the same arguments (`answers` a
+        sequence: the first records read it twice), or None: build it."""
+        if not self.on:
+            return None
+        try:
+            rows = self._rows(native_id, raw, answers, submitted_at, fields, ingested_at, run_id)
+        except (Fallback, DataError, ValidationError):
+            return None
+        if self.to_check > 0:
+            self.to_check -= 1
+            rows = self._check(rows, native_id, raw, answers, submitted_at, fields, ingested_at, run_id)
+        return rows
+
+    def _check(self, rows: RecordRows, native_id: str, raw: Any, answers: Sequence[AnswerInput],
+               submitted_at: datetime | None, fields: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows | None:  # fmt: skip
+        try:
+            record = self.builder.build(native_id=native_id, raw=raw, answers=answers, submitted_at=submitted_at,
+                                        **fields)  # fmt: skip
+            reference = to_rows(record, ingested_at=ingested_at, run_id=run_id)
+        except DataError:
+            reference = None
+        if reference == rows:
+            return rows
+        self.on = False
+        log.warning("%s record %s: the rows built from remembered answers differ from the reference path's; the "
+                    "rest of the stream is built the reference way (a bug: please report it)", self.builder.context.name,
+                    native_id)  # fmt: skip
+        return reference
+
+    def _rows(self, native_id: str, raw: Any, answers: Sequence[AnswerInput], submitted_at: datetime | None,
+              fields: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:  # fmt: skip
+        b = self.builder
+        values = b._defaults | fields
+        out = self.base.copy()
+        out["record_id"] = rid = b.record_id(native_id)
+        out["source_record_id"] = native_id
+        for name, value in values.items():
+            if type(value) is str and name in TEXT:
+                out[name] = value
+            elif (memo := self.fields.get(name)) is not None:
+                out[name] = _remembered(memo, (type(value), value), self._valid, name, value)
+            elif name not in ("wave", "attributes", "updated_at"):
+                raise Fallback  # a field made here, or none of the record's
+        if values.get("respondent_type") is None:
+            out["respondent_type"] = _RESPONDENT_OF_PROGRAM[out["program"]]
+        if submitted_at is not None:
+            if type(submitted_at) is not datetime or submitted_at.tzinfo is None:
+                raise Fallback
+            day = local_date(submitted_at, b.zone)
+            if abs((day - submitted_at.date()).days) > 1:  # type: ignore[operator]
+                raise Fallback
+            out["submitted_at"], out["submitted_local_date"] = format_timestamp(submitted_at), day.isoformat()  # type: ignore[union-attr]
+        else:
+            day = None
+        if (updated := values.get("updated_at")) is not None:
+            out["updated_at"] = _remembered(self.updated, (type(updated), updated), self._stamp, "updated_at", updated)
+        wave = b._wave(values.get("wave"), day)
+        out["wave"] = wave if wave is None or (type(wave) is str and "wave" in TEXT) else self._valid("wave", wave)
+        attributes = values.get("attributes", {})
+        if type(attributes) is not dict or any(type(key) is not str for key in attributes):
+            raise Fallback
+        out["attributes"] = to_json(attributes)
+        members, scores, packed_scores, comments = self._answers(answers, values, rid, out)
+        out["answers"] = "{" + ",".join(members.values()) + "}"
+        if comments and "comment" not in values:
+            out["comment"] = comments[0][3]
+        out["raw"] = to_json(raw) if self.store_raw else None
+        return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id,
+                            packed_scores=packed_scores)  # fmt: skip
+
+    def _answers(
+        self, answers: Sequence[AnswerInput], values: dict[str, Any], rid: str, out: dict[str, Any]
+    ) -> tuple[dict[str, str], list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
+        """The record's answers (each as its member of the answers' JSON, by question: a
+        question answered twice keeps its first place and its last answer, as `build`'s dict
+        does), score rows (and as the content hash writes them) and comment rows; the primary
+        answers' columns into `out`."""
+        employees = values.get("program") == Program.EMPLOYEE
+        namespace = values.get("survey_id") or self.builder.context.name
+        memo = self.answers.get((namespace, employees))
+        if memo is None:
+            memo = self.answers[(namespace, employees)] = {}
+        members: dict[str, str] = {}
+        scored: list[tuple[AnswerInput, Any]] = []  # blank ones too: they may be the primary
+        made: dict[int, tuple[Any, ...]] = {}  # by the scored answer's id: its score row, parts, primary columns
+        comments: list[tuple[Any, ...]] = []
+        for answer in answers:
+            parts = _remembered(memo, id(answer), self._answer_parts, answer, employees, namespace)
+            if parts[0] is not answer:  # the id of an answer gone, not kept: another answer
+                parts = self._answer_parts(answer, employees, namespace)
+            _, used, member, made_here = parts
+            members[used.question_id] = member
+            if used.spec is not None:
+                scored.append((used, made_here[0]))
+                made[id(used)] = made_here
+            elif made_here is not None:
+                comments.append((rid, *made_here))
+        primaries = _primaries(scored)
+        primary_ids = {id(answer) for answer, _ in primaries.values()}
+        for answer, _ in primaries.values():
+            columns = made[id(answer)][3]
+            if columns is None:
+                raise Fallback  # the record refuses it as its primary answer
+            out.update(columns)
+        scores, packs, primary = [], [], set()
+        for answer, result in scored:
+            if result:
+                if id(answer) in primary_ids:
+                    primary.add(len(scores))
+                _, score, pack, _ = made[id(answer)]
+                scores.append(score)
+                packs.append(pack)
+        score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
+        return members, score_rows, packed_scores, comments
+
+    def _answer_parts(self, answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
+        """What an answer makes in every record holding it: the answer kept (so that its id stays
+        its own), the answer as scored (an employee's NPS as eNPS), its member of the answers'
+        JSON, and (scored) its result, score row, row parts and primary columns, or (a comment)
+        its comment row without record id."""
+        b = self.builder
+        used = b._as_enps(answer) if employees and answer.spec is not None and answer.spec.metric == Metric.NPS else answer
+        member = _member(used.question_id, _answer(used))
+        if used.spec is not None:
+            result = b._score(used)
+            if not result:
+                return answer, used, member, (result, None, None, None)
+            score, pack = score_parts(used, result, namespace)
+            return answer, used, member, (result, score, pack, primary_columns(used, result, self._valid))
+        if used.is_comment and isinstance(used.value, str) and used.value.strip():
+            comment = Comment.model_validate({"question_id": used.question_id, "question_text": used.question_text,
+                                              "text": used.value.strip()})  # fmt: skip
+            return answer, used, member, (comment.question_id, comment.question_text, comment.text, comment.language)
+        return answer, used, member, None
+
+    def _stamp(self, name: str, value: Any) -> str | None:
+        """A time the record takes as it is (text, a datetime) as stored."""
+        return format_timestamp(self._valid(name, value))
+
+    def _valid(self, name: str, value: Any) -> Any:
+        """A feedback field's value as the record keeps it (ValidationError when it would refuse it)."""
+        adapter = self.adapters.get(name)
+        if adapter is None:
+            adapter = self.adapters[name] = _adapter(name)
+        return adapter(value)
