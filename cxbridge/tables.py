@@ -66,7 +66,10 @@ def packed_row(size: int, items: bytes) -> bytes:
 
 
 def _count(size: int) -> bytes:
-    return size.to_bytes(4, "little")  # marshal's 32-bit length before a tuple's or list's items
+    return _COUNTS[size] if size < 64 else size.to_bytes(4, "little")  # marshal's 32-bit length of a tuple or list
+
+
+_COUNTS = [size.to_bytes(4, "little") for size in range(64)]
 
 
 _THREE = packed_row(3, b"")  # the hashed tuple's head: (values, scores, comments)

@@ -37,6 +37,7 @@ from cxbridge.tables import (
     CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
 )  # fmt: skip
 from cxbridge.tabular import values as coerce
+from cxbridge.tabular.config import FIELD_COLUMNS
 from cxbridge.tabular.rows import RowNormalizer, _json
 from cxbridge.timestamps import format_timestamp, local_date
 
@@ -54,6 +55,10 @@ _AT = {column: at for at, column in enumerate(CONTENT_COLUMNS)}  # a feedback co
 _SOURCE_RECORD_ID, _SUBMITTED, _LOCAL_DATE = _AT["source_record_id"], _AT["submitted_at"], _AT["submitted_local_date"]
 _UPDATED, _WAVE, _SURVEY, _KEY = _AT["updated_at"], _AT["wave"], _AT["survey_id"], _AT["respondent_key"]
 _COMMENT, _ANSWERS, _ATTRIBUTES, _RAW = _AT["comment"], _AT["answers"], _AT["attributes"], _AT["raw"]
+_SCORED_AT = sorted(_AT[name] for column in set(PRIMARY_COLUMN_OF.values()) for name in (column, f"{column}_normalized",
+                    "nps_group") if name in _AT)  # fmt: skip
+_SCORED = slice(_SCORED_AT[0], _SCORED_AT[-1] + 1)  # the columns primary scores fill, one run: set by one assignment
+assert not set(range(_SCORED.start, _SCORED.stop)) & {_AT[name] for name in FIELD_COLUMNS if name in _AT}
 _SCORE_TAIL = SCORE_COLUMNS[1:]  # a score row without its record id
 _SCORE_ROW = packed_row(len(SCORE_COLUMNS), b"")
 
@@ -84,6 +89,7 @@ class CompiledRows:
         wave = FeedbackRecord.model_fields["wave"]
         self.text_wave = wave.annotation == str | None and not wave.metadata  # any text is a wave
         self.template = [base[column] for column in CONTENT_COLUMNS]  # a row's constant columns
+        self.source_name = builder.context.name
         self.record_id = record_ids(builder.context.name, builder.stream)  # builder.record_id's, one call fewer
         self.key = builder.keys.key  # builder.respondent_key's, one call fewer
         fields = [(name, column) for name, column in n.fields if name != "updated_at"]
@@ -259,7 +265,7 @@ class CompiledRows:
         (and as the content hash writes them) and comment rows."""
         if self.metric_columns:
             cells = tuple(map(values.get, self.metric_columns))
-            namespace = out[_SURVEY] or self.builder.context.name
+            namespace = out[_SURVEY] or self.source_name
             if labels:
                 marks = tuple(map(labels.get, self.metric_columns))
                 key = (cells, tuple(map(type, cells)), marks, tuple(map(type, marks)), namespace)
@@ -271,10 +277,8 @@ class CompiledRows:
                 found = _UNSEEN
             if found is _UNSEEN or found is _REFUSED:
                 found = _remembered(self.metric_answers, key, self._metric_answers, cells, marks, namespace)
-            members, tails, packs, fills = found
+            members, tails, packs, out[_SCORED] = found
             members = members.copy()
-            for at, value in fills:
-                out[at] = value
             scores = [(rid,) + tail for tail in tails]
             head = _SCORE_ROW + marshal.dumps(rid, 0)
             packed_scores = head + head.join(packs) if packs else b""
@@ -299,8 +303,8 @@ class CompiledRows:
 
     def _metric_answers(self, cells: tuple[Any, ...], marks: tuple[Any, ...], namespace: str) -> tuple[Any, ...]:
         """What a row's metric cells give: their answers' JSON members, score rows without their
-        record id, and as the content hash writes them, and the (place, value) of the columns the
-        primary scores fill."""
+        record id, and as the content hash writes them, and the run of feedback columns the
+        primary scores fill (`_SCORED`) as they fill it."""
         members: list[str] = []
         scores: list[tuple[Any, ...]] = []
         packs: list[tuple[bytes, bytes]] = []
@@ -318,15 +322,16 @@ class CompiledRows:
                     chosen[fills] = (len(scores), columns)
                 scores.append(score)
                 packs.append(pack)
-        placed: list[tuple[int, Any]] = []
+        placed = self.template[_SCORED]
         for _, columns in chosen.values():
             if columns is None:
                 raise Fallback  # the record refuses it as its primary answer
-            placed += [(_AT[name], value) for name, value in columns.items()]
+            for name, value in columns.items():
+                placed[_AT[name] - _SCORED.start] = value
         primary = {index for index, _ in chosen.values()}
         tails = [(*score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
         packed_tails = [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
-        return members, tails, packed_tails, tuple(placed)
+        return members, tails, packed_tails, placed
 
     def _attributes(self, values: dict[str, Any]) -> str:
         """The attributes' JSON, `to_json(normalizer._attributes(values))`: text cells written by
