@@ -28,7 +28,7 @@ sys.stderr.write(json.dumps(sorted(sys.modules)))
 
 HEAVY = {
     "pydantic", "pydantic_core", "rich", "httpx", "duckdb", "sqlite_utils", "pyarrow", "psycopg", "openpyxl",
-    "python_calamine", "snowflake", "google", "plotly", "narwhals",
+    "python_calamine", "snowflake", "google", "plotly", "narwhals", "numpy", "pandas",
 }  # fmt: skip
 HEAVY_CXBRIDGE = {
     "cxbridge.api", "cxbridge.config", "cxbridge.records", "cxbridge.sources", "cxbridge.destinations",

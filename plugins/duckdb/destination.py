@@ -1,8 +1,8 @@
 """`duckdb:///path.duckdb`: an embedded analytical database, the analyst's favourite.
 
-A batch's rows become Arrow tables registered under the staging names (no row-by-row inserts,
-no copy into DuckDB's memory), and the merge reads them in one DuckDB transaction with the
-cursor. DuckDB lets one process open a file for writing; BI tools read it between syncs (or
+A batch's rows become NumPy arrays registered under the staging names (`staging`: no row-by-row
+inserts, no copy into DuckDB's memory, no pyarrow), and the merge reads them in one DuckDB
+transaction with the cursor. DuckDB lets one process open a file for writing; BI tools read it between syncs (or
 read-only while no sync runs).
 """
 
@@ -18,6 +18,7 @@ from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, LOOP_TABLES, QUARANTINE, Column, ColumnType, Table
 from cxbridge.local_files import file_lock, file_lock_held, path_of
+from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.sql_destination import CHANGED, MIGRATIONS, REPLACED, Migration, SQLDestination, absent_keys
 
 TYPE_NAMES = {
@@ -63,20 +64,6 @@ def import_duckdb() -> Any:
     except ImportError:
         raise ConfigError("the duckdb destination needs DuckDB: pip install 'cxbridge[duckdb]'") from None
     return duckdb
-
-
-def arrow_table(table: Table, rows: Sequence[tuple[Any, ...]]) -> Any:
-    """The rows as an Arrow table of plain types (timestamps and JSON stay text)."""
-    import pyarrow as pa
-
-    arrow_types = {ColumnType.INTEGER: pa.int64(), ColumnType.REAL: pa.float64(), ColumnType.BOOLEAN: pa.bool_()}
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in table.columns]
-    return pa.table(
-        {
-            column.name: pa.array(values, type=arrow_types.get(column.type, pa.string()))
-            for column, values in zip(table.columns, columns, strict=True)
-        }
-    )
 
 
 class DuckDBDestination(SQLDestination):
@@ -200,7 +187,7 @@ class DuckDBDestination(SQLDestination):
         self.conn.commit()
 
     def create_stages(self) -> None:
-        self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are Arrow tables (`stage`)
+        self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are NumPy arrays (`stage`)
 
     def create_stage_sql(self, table: Table, name: str) -> str:
         columns = ", ".join(self.column_sql(column, staged=True) for column in table.columns)
@@ -213,19 +200,19 @@ class DuckDBDestination(SQLDestination):
         return self.create_stage_sql(CHANGED, name)
 
     def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
-        """Each table's rows as an Arrow table registered under its staging name: the merge reads
+        """Each table's rows as NumPy arrays registered under its staging name: the merge reads
         them where they are, without copying them into DuckDB's memory first."""
         for table, rows in staged.items():
-            arrow = arrow_table(table, rows)
-            self.conn.register(self.stage_name(table), arrow)
+            arrays, nbytes = column_arrays(table, rows)
+            self.conn.register(self.stage_name(table), arrays)
             self._registered.add(self.stage_name(table))
-            self._staged_bytes += arrow.nbytes
+            self._staged_bytes += nbytes
         self._fit_memory_limit()
 
     def _fit_memory_limit(self) -> None:
         """The buffer pool sized for the batch staged: `memory_limit_mb` plus `staged_memory_factor`
-        times its Arrow tables. DuckDB copies a batch's values into its own blocks as it merges
-        them: with a fixed 64 MB, 30,000 responses with 5 KB comments failed with DuckDB's
+        times the size of its values (as Arrow would hold them, `column_arrays`). DuckDB copies a
+        batch's values into its own blocks as it merges them: with a fixed 64 MB, 30,000 responses with 5 KB comments failed with DuckDB's
         OutOfMemoryException (tests/test_duckdb_memory.py). Back to `memory_limit_mb` once the
         batch is written (`_unstage`), which lets DuckDB evict what it cached meanwhile."""
         limit_mb = self.memory_limit_mb + math.ceil(self.staged_memory_factor * self._staged_bytes / 2**20)
@@ -237,7 +224,7 @@ class DuckDBDestination(SQLDestination):
         self.stage({table: rows})
 
     def from_stage(self, column: Column) -> str:
-        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON):  # text in Arrow
+        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON):  # staged as text
             return f"CAST({column.name} AS {TYPE_NAMES[column.type]})"
         return column.name
 
@@ -254,7 +241,7 @@ class DuckDBDestination(SQLDestination):
             self._unstage()
 
     def _unstage(self) -> None:
-        """Let the batch's Arrow tables go (they hold its rows until unregistered)."""
+        """Let the batch's arrays go (they hold its rows until unregistered)."""
         while self._registered and self._conn is not None:
             self.conn.unregister(self._registered.pop())
         self._staged_bytes = 0

@@ -42,7 +42,8 @@ from cxbridge.layout import (
     Table,
 )
 from cxbridge.local_files import file_lock, file_lock_held, path_of
-from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, arrow_table, import_duckdb
+from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, import_duckdb
+from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
 from cxbridge.sql_destination import LINKS, quarantine_row, run_row
@@ -372,7 +373,7 @@ class ParquetDestination(DuckDBDestination):
         if replaced or delete:
             self._rewrite_holding(table, replaced, keep, delete)
         if added:
-            self.conn.register("cx_rows", arrow_table(table, added))
+            self.conn.register("cx_rows", column_arrays(table, added).arrays)
             try:
                 self._add_part(self.root / table.name, f"SELECT {typed(table)} FROM cx_rows")
             finally:
@@ -386,7 +387,7 @@ class ParquetDestination(DuckDBDestination):
         empty is removed, unless it is the folder's last file (the table's view reads the folder)."""
         (key,) = table.primary_key
         folder = self.root / table.name
-        self.conn.register("cx_rows", arrow_table(table, rows))
+        self.conn.register("cx_rows", column_arrays(table, rows).arrays)
         self._register_ids("cx_delete", delete)
         try:
             touched = f"(SELECT {key} FROM cx_rows UNION ALL SELECT record_id AS {key} FROM cx_delete)"
@@ -498,7 +499,7 @@ class ParquetDestination(DuckDBDestination):
         enter, then take their older copies, and the dropped records', out of the files holding
         them: a crash in between leaves a record twice, which the re-run writes again once."""
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
-            self.conn.register(f"cx_new_{table.name}", arrow_table(_with_month(table), rows))
+            self.conn.register(f"cx_new_{table.name}", column_arrays(_with_month(table), rows).arrays)
         stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
         self._register_ids("cx_changed", stale)
         try:
@@ -555,7 +556,7 @@ class ParquetDestination(DuckDBDestination):
         pattern = files.partition_glob(self.root, FEEDBACK)
         if not files.has_files(pattern):
             return
-        self.conn.register("cx_links", arrow_table(LINKS, sorted(links.items())))
+        self.conn.register("cx_links", column_arrays(LINKS, sorted(links.items())).arrays)
         try:
             with self._built_on_keys():
                 found = self.conn.execute(
@@ -577,7 +578,7 @@ class ParquetDestination(DuckDBDestination):
         """Merge rows into a one-file table by its primary key, dropping the rows whose
         (single-column) key is in `delete`."""
         key = ", ".join(table.primary_key)
-        self.conn.register("cx_rows", arrow_table(table, rows))
+        self.conn.register("cx_rows", column_arrays(table, rows).arrays)
         self._register_ids("cx_delete", delete)
         try:
             old = f"read_parquet({literal(files.table_file(self.root, table))})"
@@ -593,7 +594,7 @@ class ParquetDestination(DuckDBDestination):
 
     def _register_ids(self, name: str, ids: Sequence[str]) -> None:
         """A one-column relation of record ids, readable as `name` in this session's SQL."""
-        self.conn.register(name, arrow_table(ID_TABLE, [(record_id,) for record_id in ids]))
+        self.conn.register(name, column_arrays(ID_TABLE, [(record_id,) for record_id in ids]).arrays)
 
     def save_run(self, run: SyncRun) -> None:
         if run.finished_at is not None:  # the end of a source's sync: merge the parts it added
