@@ -5,7 +5,7 @@ written (`RecordRows`), without building a dict per record."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
@@ -90,44 +90,44 @@ class CompiledRule:
         except OverflowError:  # older than any date: nothing is too old
             return None
 
-    def match(self, subject: Subject, oldest: datetime | None) -> str | None:
-        """What made `subject` meet this rule (`nps 3 (detractor)`), or None if it does not."""
-        feedback = subject.feedback
-        for position, values in self.wanted:
-            if feedback[position] not in values:
-                return None
-        if oldest is not None:
-            submitted = parse_timestamp(feedback[_SUBMITTED])
-            if submitted is not None and submitted < oldest:
-                return None
-        score_reason = None
-        if self.metric is not None:
-            score = self._score(subject.scores)
-            if score is None:
-                return None
-            score_reason = self._describe(score)
-        if self.terms is None:
-            return score_reason or ""
-        found = next((m for text in comment_texts(subject) if (m := self.terms.search(text))), None)
-        if found is None:
-            return None
-        term_reason = f"comment mentions {found.group(0).casefold()!r}"
-        return term_reason if score_reason is None else f"{score_reason}; {term_reason}"
-
-    def _score(self, scores: Sequence[Sequence[Any]]) -> Sequence[Any] | None:
-        """The first score that meets the rule's metric conditions."""
+    def meets(self, subjects: list[Subject], oldest: datetime | None) -> list[str | None]:
+        """What made each of `subjects` meet this rule (`nps 3 (detractor)`), None for those that
+        do not: the whole list checked in one pass (issue 19: no call per record and condition)."""
+        found: list[str | None] = [None] * len(subjects)
         metric, primary_only, categories = self.metric, self._primary_only, self.categories
-        below, normalized_below = self._below, self._normalized_below
-        for score in scores:
-            if score[_METRIC] != metric or (primary_only and not score[_PRIMARY]):
-                continue
-            if categories and score[_CATEGORY] not in categories:
-                continue
-            if below is not None and not float(score[_VALUE]) < below:
-                continue
-            if normalized_below is None or float(score[_NORMALIZED]) < normalized_below:
-                return score
-        return None
+        below, normalized_below, terms, wanted = self._below, self._normalized_below, self.terms, self.wanted
+        describe = self._describe
+        chosen: Iterable[int] = range(len(subjects))
+        for position, values in wanted:  # the record's own columns first, a list's pass each
+            chosen = [at for at in chosen if subjects[at].feedback[position] in values]
+        for at in chosen:
+            subject = subjects[at]
+            if oldest is not None:
+                submitted = parse_timestamp(subject.feedback[_SUBMITTED])
+                if submitted is not None and submitted < oldest:
+                    continue
+            reason = ""
+            if metric is not None:
+                for score in subject.scores:  # the first score that meets the metric's conditions
+                    if (
+                        score[_METRIC] == metric
+                        and (not primary_only or score[_PRIMARY])
+                        and (not categories or score[_CATEGORY] in categories)
+                        and (below is None or float(score[_VALUE]) < below)
+                        and (normalized_below is None or float(score[_NORMALIZED]) < normalized_below)
+                    ):
+                        reason = describe(score)
+                        break
+                else:
+                    continue
+            if terms is not None:
+                term = next((m for text in comment_texts(subject) if (m := terms.search(text))), None)
+                if term is None:
+                    continue
+                mention = f"comment mentions {term.group(0).casefold()!r}"
+                reason = mention if metric is None else f"{reason}; {mention}"
+            found[at] = reason
+        return found
 
     def _describe(self, score: Sequence[Any]) -> str:
         """`describe_score`, remembered: a rule meets the same few answers again and again."""
@@ -167,10 +167,20 @@ class RulesAt:
     def __init__(self, rules: list[tuple[CompiledRule, datetime | None]]):
         self.rules = rules
 
+    def first_matches(self, subjects: list[Subject]) -> list[tuple[CompiledRule, str] | None]:
+        """For each of `subjects`, the first rule it meets with what made it match, or None."""
+        found: list[tuple[CompiledRule, str] | None] = [None] * len(subjects)
+        left = list(range(len(subjects)))  # positions that met no rule yet
+        for rule, oldest in self.rules:
+            reasons = rule.meets([subjects[at] for at in left] if len(left) < len(subjects) else subjects, oldest)
+            for at, reason in zip(left, reasons):
+                if reason is not None:
+                    found[at] = (rule, reason)
+            left = [at for at, reason in zip(left, reasons) if reason is None]
+            if not left:
+                break
+        return found
+
     def first_match(self, subject: Subject) -> tuple[CompiledRule, str] | None:
         """The first rule `subject` meets, with what made it match."""
-        for rule, oldest in self.rules:
-            matched = rule.match(subject, oldest)
-            if matched is not None:
-                return rule, matched
-        return None
+        return self.first_matches([subject])[0]

@@ -15,9 +15,9 @@ from typing import Any
 from cxbridge.destinations import Batch, Destination
 from cxbridge.loop.cases import CaseOpening, OpenedCase
 from cxbridge.loop.lookup import rows_with
-from cxbridge.loop.matching import CaseRules, StoredRows
+from cxbridge.loop.matching import CaseRules, CompiledRule, RulesAt, StoredRows
 from cxbridge.loop.written import WrittenIds
-from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS
+from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows
 from cxbridge.timestamps import parse_timestamp
 
 SUBJECT_COLUMNS = (
@@ -26,6 +26,7 @@ SUBJECT_COLUMNS = (
 )  # fmt: skip
 _RECORD_ID, _SOURCE, _LOCATION = (FEEDBACK_COLUMNS.index(c) for c in ("record_id", "source", "location_id"))
 _CONTENT_HASH = FEEDBACK_COLUMNS.index("content_hash")
+_Matched = tuple[RecordRows, tuple[CompiledRule, str]]  # a record of the batch, the first rule it meets and why
 
 
 def cases_to_open(
@@ -40,30 +41,35 @@ def cases_to_open(
         return []
     now = now or parse_timestamp(batch.started_at)
     assert now is not None
-    first_match = rules.at(now).first_match
+    rules_now = rules.at(now)
     latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: the last one counts
-    matched = [(rid, rows, found) for rid, rows in latest.items() if (found := first_match(rows))]
-    asked = [rid for rid, _, _ in matched]
+    subjects = list(latest.values())
+    matched = [(rows, found) for rows, found in zip(subjects, rules_now.first_matches(subjects)) if found]
+    asked = [rows.record_id for rows, _ in matched]
     if written is not None:
         asked = written.maybe_written(asked)
         written.add(latest)
     if not matched:
         return []
-    state = StoredState.read(destination, asked) if asked else StoredState(set(), {})
-    cased, records = state.cased, state.records
-    open_case = CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open
-    opened = []
-    for rid, rows, (rule, reason) in matched:
-        if rid in cased:
-            continue
-        if records:
-            stored = records.get(rid)
-            if stored is not None and (stored.feedback[_CONTENT_HASH] == rows.content_hash or first_match(stored)):
-                continue  # unchanged, or it met a rule before this version: not new feedback
-        feedback = rows.feedback
-        opened.append(open_case(rid, feedback[_SOURCE], feedback[_LOCATION], rule.name, reason,
-                                rule.owner_of(feedback), rule.sla_hours, rule.actions))  # fmt: skip
-    return opened
+    if asked:
+        matched = _new_feedback(matched, StoredState.read(destination, asked), rules_now)
+    return CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open_all(
+        (rows.record_id, (feedback := rows.feedback)[_SOURCE], feedback[_LOCATION], rule.name, reason,
+         rule.owner_of(feedback), rule.sla_hours, rule.actions)
+        for rows, (rule, reason) in matched
+    )  # fmt: skip
+
+
+def _new_feedback(matched: list[_Matched], state: StoredState, rules_now: RulesAt) -> list[_Matched]:
+    """The matched records that are new feedback, given what is stored: not cased, and not
+    stored already unchanged or as a version that met a rule itself."""
+    records = state.records
+    stored = [(rows, old) for rows, _ in matched if (old := records.get(rows.record_id)) is not None]
+    changed = [(rows, old) for rows, old in stored if old.feedback[_CONTENT_HASH] != rows.content_hash]
+    met_before = rules_now.first_matches([old for _, old in changed])
+    newly = {rows.record_id for (rows, _), found in zip(changed, met_before) if found is None}
+    passed = state.cased | {rows.record_id for rows, _ in stored if rows.record_id not in newly}
+    return [pair for pair in matched if pair[0].record_id not in passed] if passed else matched
 
 
 class StoredState:
