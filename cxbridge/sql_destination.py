@@ -306,6 +306,17 @@ class SQLDestination(Destination):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor().execute(sql, params) if params else self.cursor().execute(sql)
 
+    def holds_nothing_yet(self) -> bool:
+        """`holds_no_feedback` by one query, for the engines where a query is cheap (DuckDB,
+        PostgreSQL; not the warehouses, which bill and record each one): False unless open."""
+        if self._conn is None:
+            return False
+        try:
+            [row] = self.fetch("SELECT EXISTS (SELECT 1 FROM feedback) OR EXISTS (SELECT 1 FROM feedback_cases) AS held")
+        except Exception:  # a dataset written before the loop's tables, opened read-only (a dry run)
+            return False
+        return not row["held"]
+
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.cursor()
         cursor.execute(sql, params) if params else cursor.execute(sql)

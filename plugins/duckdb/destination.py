@@ -146,6 +146,9 @@ class DuckDBDestination(SQLDestination):
     def exists(self) -> bool:
         return self.path.exists()
 
+    def holds_no_feedback(self) -> bool:
+        return self.holds_nothing_yet()
+
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
         return file_lock(self.path, wait=wait)
 

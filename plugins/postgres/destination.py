@@ -123,6 +123,9 @@ class PostgresDestination(SQLDestination):
         with self.connect(read_only=True) as conn:
             return conn.execute("SELECT to_regclass('cxbridge_migrations') IS NOT NULL").fetchone()[0]
 
+    def holds_no_feedback(self) -> bool:
+        return self.holds_nothing_yet()
+
     @contextmanager
     def lock(self, *, wait: float = 0) -> Iterator[None]:
         """The whole schema, exclusively: no sync of any source runs meanwhile."""
