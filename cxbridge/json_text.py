@@ -92,7 +92,8 @@ def _plain(value: dict[Any, Any]) -> bool:
 
 def plain_json(value: dict[Any, Any]) -> str:
     """`to_json` of a dict its caller knows `_plain` accepts (it has seen the same value types
-    pass before), without looking at the types again."""
+    pass before, or the row comes from a table whose every cell is text: `Table.text`), without
+    looking at the types again."""
     if _FLOATS_AS_READ:
         try:
             return orjson.dumps(value).decode()

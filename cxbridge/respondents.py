@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 PSEUDONYM_PREFIX = "hashed:"
+_NOTHING = object()
 _KEY = re.compile(r"[0-9a-f]{32}")
 _NON_DIGITS = re.compile(r"[^\d]")
 
@@ -73,9 +74,16 @@ class RespondentKeys:
         if not self.salt:
             raise ValueError("respondent keys need a non-empty salt")
         object.__setattr__(self, "_blank", _keyed(self.salt))  # copied per contact, not looked up (issue 19)
+        object.__setattr__(self, "_last", [(_NOTHING, None)])  # the last (pseudonym, key) made, one tuple: see `key`
 
     def key(self, contact: object) -> str | None:
-        """The respondent key of an e-mail or phone number (or of `hashed:<key>`: that key)."""
+        """The respondent key of an e-mail or phone number (or of `hashed:<key>`: that key).
+
+        The `hashed:` text `pseudonym` made last is known by identity: a scrubbed record's
+        respondent key is read from it right after (issue 19: no pattern matched again)."""
+        last = self._last[0]  # type: ignore[attr-defined]
+        if contact is last[0]:
+            return last[1]
         if (known := key_of_pseudonym(contact)) is not None:
             return known
         canonical = canonical_contact(contact)
@@ -84,7 +92,11 @@ class RespondentKeys:
     def pseudonym(self, contact: object) -> str | None:
         """What is stored in place of a contact: `hashed:` and its key."""
         key = self.key(contact)
-        return None if key is None else PSEUDONYM_PREFIX + key
+        if key is None:
+            return None
+        pseudonym = PSEUDONYM_PREFIX + key
+        self._last[0] = (pseudonym, key)  # type: ignore[attr-defined]  # one store: threads see a whole pair
+        return pseudonym
 
 
 @cache

@@ -83,6 +83,7 @@ def grid_table(
         columns=columns,
         read_rows=read_rows,
         details=dict(grid.details),
+        text=grid.text and convert is None,
     )
 
 

@@ -143,12 +143,13 @@ class CompiledRows:
         self.plain_raws: set[tuple[tuple[type, ...], tuple[type, ...]]] = set()  # `_raw_json`
         self.to_check = self.checked
 
-    def rows(self, raw: dict[str, Any], *, ingested_at: str, run_id: str) -> RecordRows | None:
-        """The rows of one (scrubbed) raw row, or None: normalize it the reference way."""
+    def rows(self, raw: dict[str, Any], *, ingested_at: str, run_id: str, text: bool = False) -> RecordRows | None:
+        """The rows of one (scrubbed) raw row, or None: normalize it the reference way. `text`:
+        its table holds only text (`Table.text`), so its JSON needs no look at its types."""
         if not self.on:
             return None
         try:
-            rows = self._rows(raw, ingested_at, run_id)
+            rows = self._rows(raw, ingested_at, run_id, text)
         except (Fallback, DataError, ValidationError):
             return None
         if self.to_check > 0:
@@ -168,7 +169,7 @@ class CompiledRows:
                     "normalized the reference way (a bug: please report it)", raw.get("file"), raw.get("row"))  # fmt: skip
         return reference
 
-    def _rows(self, raw: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:
+    def _rows(self, raw: dict[str, Any], ingested_at: str, run_id: str, text: bool = False) -> RecordRows:
         """One row's tables: its feedback row as a list in column order (`CONTENT_COLUMNS`),
         filled from what its cells gave before, its score and comment rows, the content hash."""
         values: dict[str, Any] = raw["values"]
@@ -184,7 +185,7 @@ class CompiledRows:
         out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
         scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out)
         out[_ATTRIBUTES] = self._attributes(values)
-        out[_RAW] = self._raw_json(raw, values) if self.store_raw else None
+        out[_RAW] = None if not self.store_raw else plain_json(raw) if text else self._raw_json(raw, values)
         return content_rows(out, scores, comments, ingested_at=ingested_at, run_id=run_id, packed_scores=packed_scores)
 
     def _raw_json(self, raw: dict[str, Any], values: dict[str, Any]) -> str:

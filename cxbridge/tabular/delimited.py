@@ -70,7 +70,8 @@ def open_delimited(
                         max_row_lines=max_row_lines, position=position, start=resume)  # fmt: skip
 
     rest = read_rest if resume is not None else None
-    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details, position=position, read_rest=rest)
+    return Grid(file=identity, sheet=None, read_rows=read_rows, details=details, position=position, read_rest=rest,
+                text=True)
 
 
 def resumable(path: Path, encoding: str) -> bool:

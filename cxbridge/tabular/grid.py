@@ -71,6 +71,8 @@ class Grid:
     read_rest: Callable[[], Iterator[tuple[int, Cells]]] | None = None
     """Set for a file grown by appending since an earlier sync read it: `rows()` gives only the
     rows after the part read then; `preview()` still reads from the start, where the header is."""
+    text: bool = False
+    """Every cell is text (a delimited file's); a workbook's are numbers and dates too."""
     _preview: list[tuple[int, Cells]] | None = None
 
     def rows(self) -> Iterator[tuple[int, Cells]]:

@@ -69,6 +69,7 @@ class FileStream(Stream):
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
         self._keys: RowKeys | None = None  # the native ids of the table being read
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
+        self._text = False  # the table being read holds only text (`Table.text`)
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -225,19 +226,23 @@ class FileStream(Stream):
         have their keys counted, as do the rows of `before`."""
         keys = self._keys = RowKeys(table, self.config, before=before)
         submitted = header_key(self.config.columns.submitted_at or "")
-        for row in table.rows():
-            if _only_a_timestamp(row, submitted):
-                continue
-            native = keys.native_id(row)
-            if row.number <= after:
-                continue
-            raw: dict[str, Any] = {"file": table.file, "row": row.number, "values": row.values}
-            if table.sheet is not None:
-                raw["sheet"] = table.sheet
-            if row.labels:
-                raw["labels"] = row.labels
-            raw["id"] = native
-            yield raw
+        self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
+        try:
+            for row in table.rows():
+                if _only_a_timestamp(row, submitted):
+                    continue
+                native = keys.native_id(row)
+                if row.number <= after:
+                    continue
+                raw: dict[str, Any] = {"file": table.file, "row": row.number, "values": row.values}
+                if table.sheet is not None:
+                    raw["sheet"] = table.sheet
+                if row.labels:
+                    raw["labels"] = row.labels
+                raw["id"] = native
+                yield raw
+        finally:
+            self._text = False
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
@@ -263,7 +268,10 @@ class FileStream(Stream):
             reference = partial(self._reference_rows, builder)
             self._compiled = (builder, CompiledRows.compile(self.normalizer, builder, reference))
         compiled = self._compiled[1]
-        return None if compiled is None else compiled.rows(raw, ingested_at=ingested_at, run_id=run_id)
+        if compiled is None:
+            return None
+        # a row of a text table, scrubbed (which puts back only text): its JSON needs no type pass
+        return compiled.rows(raw, ingested_at=ingested_at, run_id=run_id, text=self._text)
 
     def _reference_rows(self, builder: Any, raw: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:
         return to_rows(self.normalize(raw, builder), ingested_at=ingested_at, run_id=run_id)

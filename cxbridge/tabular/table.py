@@ -52,6 +52,7 @@ class Table:
     survey_id: str | None = None
     survey_name: str | None = None
     position: ReadPosition = field(default_factory=ReadPosition)  # its grid's: how far the last pass got
+    text: bool = False  # every row's values are text or None, its labels too (a delimited file's cells as read)
     _preview: list[Row] | None = None
 
     def rows(self) -> Iterator[Row]:
