@@ -34,6 +34,17 @@ def test_every_id_added_may_have_been_written_and_few_others():
     assert len(written.maybe_written(others)) <= 100  # 24 expected: 20,000 × (1 − e^(−20,000 / 2^24))
 
 
+
+def test_checking_ids_in_adds_them_and_names_those_added_before():
+    written = WrittenIds()
+    first = [record_id("shop", "rows", f"R{n}") for n in range(5_000)]
+    again = [record_id("shop", "rows", f"R{n}") for n in range(4_000, 9_000)]
+    assert len(written.check_in(first)) <= 25  # none was added before: only a rare collision in one pass
+    before = written.check_in(again)
+    assert set(first[4_000:]) <= set(before) and len(before) <= 1_000 + 25  # those of `first`, rarely another
+    assert written.maybe_written(first + again) == first + again
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "parquet"])
 def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(tmp_path, monkeypatch, engine):
     now = datetime.now(timezone.utc)

@@ -44,11 +44,12 @@ def cases_to_open(
     rules_now = rules.at(now)
     latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: the last one counts
     subjects = list(latest.values())
-    matched = [(rows, found) for rows, found in zip(subjects, rules_now.first_matches(subjects)) if found]
+    first = rules_now.first_matches(subjects)
+    matched = [(rows, found) for rows, found in zip(subjects, first) if found]
     asked = [rows.record_id for rows, _ in matched]
-    if written is not None:
-        asked = written.maybe_written(asked)
-        written.add(latest)
+    if written is not None:  # the matched ids checked in (one pass each), the others added
+        asked = written.check_in(asked)
+        written.add([rows.record_id for rows, found in zip(subjects, first) if not found])
     if not matched:
         return []
     if asked:

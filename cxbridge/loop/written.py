@@ -23,6 +23,19 @@ class WrittenIds:
             slot = hash(record_id) & _MASK
             bits[slot >> 3] |= 1 << (slot & 7)
 
+    def check_in(self, record_ids: Iterable[str]) -> list[str]:
+        """Add the ids (distinct ones), and say which of them may have been added before (every
+        one that was): `maybe_written` then `add` in one pass over them."""
+        bits, before = self._bits, []
+        for record_id in record_ids:
+            slot = hash(record_id) & _MASK
+            at, bit = slot >> 3, 1 << (slot & 7)
+            if bits[at] & bit:
+                before.append(record_id)
+            else:
+                bits[at] |= bit
+        return before
+
     def maybe_written(self, record_ids: Iterable[str]) -> list[str]:
         """The ids among `record_ids` that may have been added (every one that was)."""
         bits = self._bits
