@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any
 
@@ -30,7 +30,7 @@ from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
-    Fallback, _adapter, _answer, _member, _remembered, primary_columns, score_parts, score_rows_of,
+    _REFUSED, DISTINCT, Fallback, _adapter, _answer, _member, _remembered, primary_columns, score_parts, score_rows_of,
 )  # fmt: skip
 from cxbridge.timestamps import format_timestamp, local_date
 
@@ -49,6 +49,7 @@ TEXT = frozenset(name for name in CONTENT_COLUMNS if FeedbackRecord.model_fields
                  and not FeedbackRecord.model_fields[name].metadata)  # fmt: skip
 """The columns any text fills as it is."""
 _CONTENT = itemgetter(*CONTENT_COLUMNS)
+_NONE: dict[str, Any] = {}
 
 
 class BuiltRows:
@@ -63,6 +64,7 @@ class BuiltRows:
         self.on = True
         self.to_check = self.checked
         self.store_raw = builder.context.store_raw
+        self.utc = builder.zone.key == "UTC"  # a UTC time's local day is its own
         blank = to_rows(FeedbackRecord(record_id="", source="", connector="", stream="", source_record_id=""),
                         ingested_at="", run_id="").feedback  # fmt: skip
         self.base = dict(zip(CONTENT_COLUMNS, blank))
@@ -119,32 +121,46 @@ class BuiltRows:
         out = self.base.copy()
         out["record_id"] = rid = b.record_id(native_id)
         out["source_record_id"] = native_id
+        fields_memo = self.fields
         for name, value in values.items():
             if type(value) is str and name in TEXT:
                 out[name] = value
-            elif (memo := self.fields.get(name)) is not None:
-                out[name] = _remembered(memo, (type(value), value), self._valid, name, value)
-            elif name not in ("wave", "attributes", "updated_at"):
+                continue
+            memo = fields_memo.get(name)
+            if memo is None:
+                if name in ("wave", "attributes", "updated_at"):
+                    continue
                 raise Fallback  # a field made here, or none of the record's
+            try:
+                found = memo.get((type(value), value), _REFUSED)
+            except TypeError:  # unhashable
+                found = _REFUSED
+            out[name] = _remembered(memo, (type(value), value), self._valid, name, value) if found is _REFUSED else found
         if values.get("respondent_type") is None:
             out["respondent_type"] = _RESPONDENT_OF_PROGRAM[out["program"]]
-        if submitted_at is not None:
-            if type(submitted_at) is not datetime or submitted_at.tzinfo is None:
-                raise Fallback
+        if submitted_at is None:
+            day = None
+        elif type(submitted_at) is not datetime or submitted_at.tzinfo is None:
+            raise Fallback
+        elif self.utc and submitted_at.tzinfo is timezone.utc:
+            day = submitted_at.date()  # its day in UTC, the source's zone
+            out["submitted_at"], out["submitted_local_date"] = format_timestamp(submitted_at), day.isoformat()
+        else:
             day = local_date(submitted_at, b.zone)
             if abs((day - submitted_at.date()).days) > 1:  # type: ignore[operator]
                 raise Fallback
             out["submitted_at"], out["submitted_local_date"] = format_timestamp(submitted_at), day.isoformat()  # type: ignore[union-attr]
-        else:
-            day = None
         if (updated := values.get("updated_at")) is not None:
             out["updated_at"] = _remembered(self.updated, (type(updated), updated), self._stamp, "updated_at", updated)
         wave = b._wave(values.get("wave"), day)
         out["wave"] = wave if wave is None or (type(wave) is str and "wave" in TEXT) else self._valid("wave", wave)
-        attributes = values.get("attributes", {})
-        if type(attributes) is not dict or any(type(key) is not str for key in attributes):
+        attributes = values.get("attributes", _NONE)
+        if attributes:
+            if type(attributes) is not dict or any(type(key) is not str for key in attributes):
+                raise Fallback
+            out["attributes"] = to_json(attributes)
+        elif type(attributes) is not dict:
             raise Fallback
-        out["attributes"] = to_json(attributes)
         members, scores, packed_scores, comments = self._answers(answers, values, rid, out)
         out["answers"] = "{" + ",".join(members.values()) + "}"
         if comments and "comment" not in values:
@@ -166,57 +182,71 @@ class BuiltRows:
         if memo is None:
             memo = self.answers[(namespace, employees)] = {}
         members: dict[str, str] = {}
-        scored: list[tuple[AnswerInput, Any]] = []  # blank ones too: they may be the primary
-        made: dict[int, tuple[Any, ...]] = {}  # by the scored answer's id: its score row, parts, primary columns
+        scored: list[tuple[Any, ...]] = []  # (answer as scored, its result, …): blank ones too, they may be the primary
         comments: list[tuple[Any, ...]] = []
         for answer in answers:
-            parts = _remembered(memo, id(answer), self._answer_parts, answer, employees, namespace)
-            if parts[0] is not answer:  # the id of an answer gone, not kept: another answer
-                parts = self._answer_parts(answer, employees, namespace)
-            _, used, member, made_here = parts
-            members[used.question_id] = member
-            if used.spec is not None:
-                scored.append((used, made_here[0]))
-                made[id(used)] = made_here
-            elif made_here is not None:
-                comments.append((rid, *made_here))
-        primaries = _primaries(scored)
-        primary_ids = {id(answer) for answer, _ in primaries.values()}
-        for answer, _ in primaries.values():
-            columns = made[id(answer)][3]
-            if columns is None:
-                raise Fallback  # the record refuses it as its primary answer
-            out.update(columns)
-        scores, packs, primary = [], [], set()
-        for answer, result in scored:
-            if result:
-                if id(answer) in primary_ids:
+            parts = memo.get(id(answer))
+            if parts is None or parts[0] is not answer:  # not seen, or the id of an answer gone (not kept)
+                parts = self._remember(memo, answer, employees, namespace)
+            elif parts[2] is None:
+                raise Fallback  # an answer that does not score, or that the record refuses
+            members[parts[1]] = parts[2]
+            if parts[3] is not None:
+                scored.append(parts[3])
+            elif parts[4] is not None:
+                comments.append((rid, *parts[4]))
+        if employees and len({id(pair) for pair in scored}) < len(scored):
+            raise Fallback  # one answer twice: `build` scores each as a new eNPS answer, one of them the primary
+        primary: set[int] = set()
+        chosen = {id(pair) for pair in _primaries(scored).values()}  # type: ignore[arg-type]
+        scores, packs = [], []
+        for pair in scored:
+            if pair[1]:
+                if id(pair) in chosen:
+                    if pair[4] is None:
+                        raise Fallback  # the record refuses it as its primary answer
+                    out.update(pair[4])
                     primary.add(len(scores))
-                _, score, pack, _ = made[id(answer)]
-                scores.append(score)
-                packs.append(pack)
+                scores.append(pair[2])
+                packs.append(pair[3])
         score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
         return members, score_rows, packed_scores, comments
 
+    def _remember(self, memo: dict[int, Any], answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
+        """What `answer` makes in every record holding it (kept while fewer than DISTINCT are):
+        the answer itself (so that its id stays its own), its question, its member of the
+        answers' JSON, and, scored, (the answer as scored — an employee's NPS as eNPS —, its
+        result, score row, the row's parts as hashed, the primary columns it fills) or, a
+        comment, its comment row without record id. Fallback when the record goes the reference way."""
+        try:
+            parts = self._answer_parts(answer, employees, namespace)
+        except (DataError, ValidationError):
+            parts = (answer, None, None, None, None)
+        if len(memo) < DISTINCT:
+            memo[id(answer)] = parts
+        if parts[2] is None:
+            raise Fallback
+        return parts
+
     def _answer_parts(self, answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
-        """What an answer makes in every record holding it: the answer kept (so that its id stays
-        its own), the answer as scored (an employee's NPS as eNPS), its member of the answers'
-        JSON, and (scored) its result, score row, row parts and primary columns, or (a comment)
-        its comment row without record id."""
         b = self.builder
-        used = b._as_enps(answer) if employees and answer.spec is not None and answer.spec.metric == Metric.NPS else answer
+        used = answer
+        if employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
+            used = b._as_enps(answer)
         member = _member(used.question_id, _answer(used))
         if used.spec is not None:
             result = b._score(used)
             if not result:
-                return answer, used, member, (result, None, None, None)
+                return answer, used.question_id, member, (used, result, None, None, None), None
             score, pack = score_parts(used, result, namespace)
-            return answer, used, member, (result, score, pack, primary_columns(used, result, self._valid))
+            columns = primary_columns(used, result, self._valid)
+            return answer, used.question_id, member, (used, result, score, pack, columns), None
         if used.is_comment and isinstance(used.value, str) and used.value.strip():
             comment = Comment.model_validate({"question_id": used.question_id, "question_text": used.question_text,
                                               "text": used.value.strip()})  # fmt: skip
-            return answer, used, member, (comment.question_id, comment.question_text, comment.text, comment.language)
-        return answer, used, member, None
+            return answer, used.question_id, member, None, (comment.question_id, comment.question_text, comment.text,
+                                                            comment.language)  # fmt: skip
+        return answer, used.question_id, member, None, None
 
     def _stamp(self, name: str, value: Any) -> str | None:
         """A time the record takes as it is (text, a datetime) as stored."""

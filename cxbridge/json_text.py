@@ -72,20 +72,25 @@ def orjson_text(value: Any) -> bytes | None:
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
-_PLAIN_OR_DICT = _PLAIN | {dict}
+_PLAIN_OR_HOLDING = _PLAIN | {dict, list}
 
 
 def _plain(value: dict[Any, Any]) -> bool:
-    """Whether the dict's values are exact str, int, bool or None, or dicts of those (a row
-    as read: its cells in `values`) — types told apart in C, without marshal's pass over the
-    whole value. Keys are left to orjson, which refuses any that is not text."""
+    """Whether the dict's values are exact str, int, bool or None, or dicts or lists of those
+    (a row as read: its cells in `values`; an API response: its answers, labels and the
+    questions shown) — types told apart in C, without marshal's pass over the whole value. Keys
+    are left to orjson, which refuses any that is not text."""
     kinds = set(map(type, value.values()))
     if kinds <= _PLAIN:
         return True
-    if not kinds <= _PLAIN_OR_DICT:
+    if not kinds <= _PLAIN_OR_HOLDING:
         return False
     for item in value.values():
-        if type(item) is dict and not set(map(type, item.values())) <= _PLAIN:
+        kind = type(item)
+        if kind is dict:
+            if not set(map(type, item.values())) <= _PLAIN:
+                return False
+        elif kind is list and not set(map(type, item)) <= _PLAIN:
             return False
     return True
 

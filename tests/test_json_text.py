@@ -147,13 +147,17 @@ def test_plain_values_take_orjson_and_those_it_writes_otherwise_do_not():
 @pytest.mark.parametrize("key", [Text("k"), LoudText("quiet"), Tier.GOLD, Colour.RED, Count(1), 1, 2.5, None, True,
                                  "\ud800", "é\n\"", (1, 2), dt.date(2024, 1, 2)], ids=repr)  # fmt: skip
 def test_a_row_of_plain_values_is_written_as_json_writes_it_whatever_its_keys(key):
-    """Dicts of text, ints, bools and None (and dicts of them) skip marshal's type check: their
-    keys are orjson's to refuse."""
+    """Dicts of text, ints, bools and None (and dicts or lists of them) skip marshal's type
+    check: their keys are orjson's to refuse, and the values it cannot write."""
     written_alike({key: "text", "n": 1})
     written_alike({"values": {key: None, "b": True}, "row": 2})
     written_alike({"values": {"a": "\ud800"}, "big": 2**64})
     for row in ({key: "text", "n": 1}, {"values": {key: None, "b": True}, "row": 2}, {"values": {"a": "\ud800"}}):
         written_alike(row, plain_json)  # what compiled file rows call for rows of types seen plain
+    written_alike({"values": {"a": 1}, "shown": ["QID1", None, True, 7], "labels": {key: "x"}})
+    written_alike({"shown": ["\ud800"]})
+    written_alike({"shown": [2**64, "a"]})
+    written_alike({"shown": [1.5, "a"], "more": [Text("sub")], "nested": [[1]], "items": Items([1])})
 
 
 def test_floats_at_every_scale_are_written_as_json_writes_them():

@@ -74,7 +74,7 @@ class SurveyReader:
         found = self._fields(values)
         contact = values.get(self.columns.get("email", ""))
         answers, attributes = [], {}
-        kinds = self._kinds
+        kinds, known, remembered = self._kinds, self._answers, self.remembered
         for key, value in values.items():
             kind = kinds.get(key)
             if kind is None:
@@ -83,14 +83,24 @@ class SurveyReader:
                 continue
             if kind is _ATTRIBUTE:
                 attributes[key] = value
-            elif (answer := self._answer(key, kind, value, labels.get(key))) is not None:
+                continue
+            label = labels.get(key)
+            kind_of_value = type(value)
+            if remembered and kind_of_value in _SCALARS and (kind_of_value is not float or value != 0) and key in known:
+                shown = label if type(label) is str else _shown(label)  # `_answer`'s memory, looked up here
+                answer = known[key].get((kind_of_value, value, shown), _UNSEEN)
+                if answer is _UNSEEN:
+                    answer = self._answer(key, kind, value, label)
+            else:
+                answer = self._answer(key, kind, value, label)
+            if answer is not None:
                 answers.append(answer)
         return {
             "native_id": str(raw["responseId"]),
             "raw": raw,
             "answers": answers,
             "submitted_at": self._submitted(values),
-            "respondent_key": builder.respondent_key(str(contact) if contact else None),
+            "respondent_key": builder.keys.key(str(contact) if contact else None),  # builder.respondent_key's
             "attributes": attributes,
             "survey_id": raw.get("surveyId"),
             "survey_name": self.definition.survey_name if self.definition else None,
@@ -107,15 +117,17 @@ class SurveyReader:
 
     def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
         found = {}
+        remembered = self.remembered
         for name, key in self._mapped_fields:
             value = values.get(key)
             if value is None or value == "":
                 continue
             known = self._field_values[name]
-            if not (self.remembered and _rememberable(value)):
+            kind = type(value)
+            if not (remembered and kind in _SCALARS and (kind is not float or value != 0)):  # _rememberable's
                 found[name] = coerce.field_value(name, value, column=key)
                 continue
-            result = known.get((type(value), value), _UNSEEN)
+            result = known.get((kind, value), _UNSEEN)
             if result is _UNSEEN:
                 try:
                     result = coerce.field_value(name, value, column=key)
@@ -155,7 +167,7 @@ class SurveyReader:
     def _answer(self, key: str, found: tuple[Question, tuple[str, ...]], value: Any, label: Any) -> AnswerInput | None:
         """The answer `value` (shown as `label`) makes, the same object for the same value and
         label each time: nothing downstream changes an AnswerInput."""
-        shown = str(label) if isinstance(label, str | int | float) else None
+        shown = _shown(label)
         if not (self.remembered and _rememberable(value)):
             return self.plan.answer(found[0], value, label=shown, also=found[1])
         known = self._answers.get(key)
@@ -173,6 +185,11 @@ _LEFT_OUT = object()
 _ATTRIBUTE = object()
 _UNSEEN = object()
 _SCALARS = frozenset((str, int, float, bool))
+
+
+def _shown(label: Any) -> str | None:
+    """A label as the answer keeps it: text (a number's too), else none."""
+    return str(label) if isinstance(label, str | int | float) else None
 
 
 def _rememberable(value: Any) -> bool:
