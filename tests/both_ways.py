@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 import cxbridge
-from cxbridge import metrics
+from cxbridge import metrics, plugins_host
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from tests.sqlite_runs import SHARED_SALT
@@ -75,6 +75,7 @@ def synced(
         patch.setattr(metrics, "score", lambda *args: scored.append(1) or score(*args))
         patch.chdir(folder)
         patch.setenv("CXBRIDGE_LOAD_PLUGINS", "")  # an installed plugin's enrich_record would normalize every row
+        patch.setattr(plugins_host, "_host", None)  # a host an earlier test loaded has the installed plugins
         if files is None:
             data = {"settings": {"respondent_salt": SHARED_SALT, **(project or {})},
                     "sources": {"responses": mapping or MAPPING}}  # fmt: skip
