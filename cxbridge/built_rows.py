@@ -25,12 +25,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxbridge.errors import DataError
+from cxbridge.json_text import decoded_json
 from cxbridge.metrics import Metric
 from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
-    _REFUSED, DISTINCT, Fallback, _adapter, _answer, _member, _remembered, primary_columns, score_parts, score_rows_of,
+    _REFUSED, DISTINCT, Fallback, FirstChecked, _adapter, _answer, _member, _remembered, primary_columns, score_parts,
+    score_rows_of,
 )  # fmt: skip
 from cxbridge.timestamps import format_timestamp, local_date
 
@@ -59,11 +61,13 @@ class BuiltRows:
     """Records of the stream also built the reference way and compared (0: none; tests use 0
     so that a difference shows in the tables)."""
 
-    def __init__(self, builder: RecordBuilder):
+    def __init__(self, builder: RecordBuilder, *, decoded: bool = False):
+        """`decoded`: the stream's raw records are JSON as a decoder made it (scrubbed), whose
+        JSON needs no look at its types (`json_text.decoded_json`)."""
         self.builder = builder
-        self.on = True
-        self.to_check = self.checked
+        self.check = FirstChecked(self.checked)
         self.store_raw = builder.context.store_raw
+        self.raw_json = decoded_json if decoded else to_json
         self.utc = builder.zone.key == "UTC"  # a UTC time's local day is its own
         blank = to_rows(FeedbackRecord(record_id="", source="", connector="", stream="", source_record_id=""),
                         ingested_at="", run_id="").feedback  # fmt: skip
@@ -87,32 +91,24 @@ class BuiltRows:
     ) -> RecordRows | None:
         """The rows `to_rows(builder.build(…))` gives for the same arguments (`answers` a
         sequence: the first records read it twice), or None: build it."""
-        if not self.on:
+        if not self.check.on:
             return None
         try:
             rows = self._rows(native_id, raw, answers, submitted_at, fields, ingested_at, run_id)
         except (Fallback, DataError, ValidationError):
             return None
-        if self.to_check > 0:
-            self.to_check -= 1
-            rows = self._check(rows, native_id, raw, answers, submitted_at, fields, ingested_at, run_id)
-        return rows
+        if self.check.left:
 
-    def _check(self, rows: RecordRows, native_id: str, raw: Any, answers: Sequence[AnswerInput],
-               submitted_at: datetime | None, fields: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows | None:  # fmt: skip
-        try:
-            record = self.builder.build(native_id=native_id, raw=raw, answers=answers, submitted_at=submitted_at,
-                                        **fields)  # fmt: skip
-            reference = to_rows(record, ingested_at=ingested_at, run_id=run_id)
-        except DataError:
-            reference = None
-        if reference == rows:
-            return rows
-        self.on = False
-        log.warning("%s record %s: the rows built from remembered answers differ from the reference path's; the "
-                    "rest of the stream is built the reference way (a bug: please report it)", self.builder.context.name,
-                    native_id)  # fmt: skip
-        return reference
+            def reference() -> RecordRows:
+                record = self.builder.build(native_id=native_id, raw=raw, answers=answers, submitted_at=submitted_at,
+                                            **fields)  # fmt: skip
+                return to_rows(record, ingested_at=ingested_at, run_id=run_id)
+
+            rows = self.check(rows, reference, log,
+                              "%s record %s: the rows built from remembered answers differ from the reference path's; "
+                              "the rest of the stream is built the reference way (a bug: please report it)",
+                              self.builder.context.name, native_id)  # fmt: skip
+        return rows
 
     def _rows(self, native_id: str, raw: Any, answers: Sequence[AnswerInput], submitted_at: datetime | None,
               fields: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:  # fmt: skip
@@ -165,7 +161,7 @@ class BuiltRows:
         out["answers"] = "{" + ",".join(members.values()) + "}"
         if comments and "comment" not in values:
             out["comment"] = comments[0][3]
-        out["raw"] = to_json(raw) if self.store_raw else None
+        out["raw"] = self.raw_json(raw) if self.store_raw else None
         return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id,
                             packed_scores=packed_scores)  # fmt: skip
 

@@ -95,6 +95,37 @@ def _plain(value: dict[Any, Any]) -> bool:
     return True
 
 
+_DECODED = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+            if orjson is not None else 0)  # fmt: skip
+"""What orjson writes its own way besides exact builtins refused (TypeError): subclasses of the
+builtins, dates and times, dataclasses."""
+
+
+def decoded_json(value: Any) -> str:
+    """`to_json` of a value a JSON decoder made (exact dicts, lists, text, numbers, None — and
+    text put in their place, as scrubbing does: an API response, a quarantined payload read
+    back), with no pass over its types: orjson writes such a value as json does but for the
+    floats `orjson_text` looks for, which it looks for in orjson's text here — NaN and the
+    infinities (a decoder reading `NaN`) come out of orjson as `null`, so a text holding
+    `null` has its floats looked at in marshal's bytes."""
+    if _FLOATS_AS_READ:
+        try:
+            text = orjson.dumps(value, option=_DECODED)
+        except TypeError:  # an int beyond 64 bits, a lone surrogate, a key not text, a type not JSON's
+            return _encode(value)
+        if (0x2B in text or text.find(b"e-") >= 0 or text.find(b"0.0000") >= 0) and _EXPONENT_OR_TINY.search(text):
+            return _encode(value)
+        if text.find(b"null") < 0:
+            return text.decode()
+        try:
+            packed = marshal.dumps(value)
+        except ValueError:  # not JSON's types after all (an Enum, a UUID): json's text
+            return _encode(value)
+        if not ((0x7F in packed or 0xFF in packed) and _NONFINITE.search(packed)):
+            return text.decode()
+    return _encode(value)
+
+
 def plain_json(value: dict[Any, Any]) -> str:
     """`to_json` of a dict its caller knows `_plain` accepts (it has seen the same value types
     pass before, or the row comes from a table whose every cell is text: `Table.text`), without

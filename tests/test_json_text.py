@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxbridge.json_text import _plain, orjson_text, plain_json, to_json
+from cxbridge.json_text import _plain, decoded_json, orjson_text, plain_json, to_json
 
 reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -217,3 +217,26 @@ def test_rows_of_plain_values_are_written_by_plain_json_as_json_writes_them(row)
     types have passed): json's text, whatever the keys, ints or surrogates."""
     assert _plain(row)
     written_alike(row, plain_json)
+
+
+DECODED_CASES = [
+    '{"a": NaN, "b": null}', '{"a": [Infinity, -Infinity], "b": "x"}', '[1e-7, 1e16, 2.5e-05, 0.0001, 0.00001]',
+    '{"big": 123456789012345678901234567890, "small": -18446744073709551617, "u64": 18446744073709551615}',
+    '{"s": "\\ud800", "t": "a\\udfffb"}', '{"null": "null", "k": "NaN", "e": "1e-05"}', '{"a": {"b": [null, 1.5]}}',
+    '{"x": 1E400}', '[]', '{}', '"text"', '-0.0', '{"a": 1, "a": 2}',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", DECODED_CASES)
+def test_decoded_values_are_written_by_decoded_json_as_json_writes_them(text):
+    """`decoded_json`, for what a JSON decoder made (API responses): json's text, floats that
+    orjson writes otherwise (NaN as null, exponents) and what it refuses included."""
+    value = json.loads(text)
+    written_alike(value, decoded_json)
+    written_alike({"surveyId": "SV_1", "values": {"email": "hashed:0f", "v": value}}, decoded_json)
+
+
+@settings(max_examples=1000, derandomize=True, database=None)
+@given(values)
+def test_random_decoded_values_are_written_by_decoded_json_as_json_writes_them(value):
+    written_alike(json.loads(reference(value)), decoded_json)

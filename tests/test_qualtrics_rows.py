@@ -19,6 +19,7 @@ from cxbridge.built_rows import BuiltRows
 from cxbridge.plugins.qualtrics.responses import SurveyReader
 from cxbridge.plugins.qualtrics.source import QualtricsSource, ResponsesStream
 from cxbridge.sources import Stream
+from cxbridge.tables import content_rows
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, response
 from tests.sqlite_runs import sync_source
 from tests.test_qualtrics_vendor import VENDOR_SOURCE, vendor_account
@@ -219,7 +220,8 @@ def unusual(n: int) -> dict[str, Any]:
     """Response n with what a real export can hold beside clean answers: NPS as text, as a
     float, as a word, below its scale, missing; satisfaction off its scale, with a label off its
     choices or a number for a label; matrix rows off their scale, blank or not in the survey;
-    stores and teams as numbers, other channels and languages, embedded data of every JSON type,
+    stores and teams as numbers, other channels and languages, embedded data of every JSON type
+    (and numbers JSON libraries write or read their own ways: exponents, NaN, ints beyond 64 bits),
     visit times with an offset, without a zone, missing or not times at all, comments that are
     numbers or blank."""
     record = response(n, nps=n % 11, csat=n % 5 + 1, effort=n % 5 + 1, comment=COMMENTS[n % 5], store=f"S{n % 3}",
@@ -251,6 +253,9 @@ def unusual(n: int) -> dict[str, Any]:
     values["userLanguage"] = {1: "PT-BR", 2: "", 3: "de"}.get(n % 8, "EN")
     values["plan"] = [["a", "b"], {"k": [1, 2.5]}, 3.5, True, 0, -0.0, "", None, "text"][n % 9]
     values["team"] = {1: 7, 2: "", 3: "  North "}.get(n % 5, "South")
+    values["reading"] = [1e-7, 1e16, 2.5e-05, 0.0001, 2**70, -(2**64) - 1, float("nan"), float("inf"), 1.5, None,
+                         12][n % 11]  # numbers orjson writes or reads otherwise than json, in raw and attributes
+    labels["reading"] = None if n % 4 == 1 else "shown"
     recorded = values["recordedDate"]
     visited = {1: recorded[:19] + "+02:00", 2: "yesterday", 3: recorded[:19], 4: None,
                5: recorded[:10] + "T23:59:59.999999Z"}.get(n % 10, recorded)  # fmt: skip
@@ -324,3 +329,37 @@ def test_rows_built_from_remembered_answers_are_the_rows_of_each_record_validate
     assert stored["built"] == stored["reference"] and stored["compared"] == stored["reference"]
     assert stored["built"]["feedback"] and stored["built"]["scores"]
     assert (built, fell_back) == (len(stored["built"]["feedback"]), len(stored["built"]["quarantine"]))
+
+
+def test_a_record_whose_built_rows_differ_turns_the_built_path_off(tmp_path, monkeypatch, caplog):
+    """The first records of a stream are built both ways (`BuiltRows.checked`): one whose rows
+    differ from the reference path's is stored as the reference makes it, with a warning, and
+    every record after it is built the reference way — the tables are the reference path's."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    monkeypatch.setenv("CXBRIDGE_LOAD_PLUGINS", "")
+    monkeypatch.setattr(plugins_host, "_host", None)
+    original = BuiltRows._rows
+    made: list[bool] = []
+
+    def wrong(self, *args):
+        rows = original(self, *args)
+        made.append(True)
+        return content_rows([*rows.feedback[:-5], "wrong"], rows.scores, rows.comments, ingested_at="", run_id="")
+
+    stored = {}
+    for way in ("wrong", "reference"):
+        if way == "reference":
+            monkeypatch.setattr(ResponsesStream, "record_rows", Stream.record_rows)
+        else:
+            monkeypatch.setattr(BuiltRows, "_rows", wrong)
+        folder = tmp_path / way
+        folder.mkdir()
+        with qualtrics(rows_account()) as api:
+            result = sync(folder, {**ROWS_SOURCE, "base_url": api.url + ROOT}, shared_salt=True)
+        assert result.status == "success", result.error
+        stored[way] = tables(folder)
+    assert stored["wrong"] == stored["reference"]
+    assert len(made) == 1  # the first record differed: none built after it
+    warned = [r.getMessage() for r in caplog.records if "differ from the reference" in r.getMessage()]
+    assert len(warned) == 1 and "R_0001abcd" in warned[0]

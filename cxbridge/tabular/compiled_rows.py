@@ -67,6 +67,30 @@ class Fallback(Exception):
     """This row goes the reference way."""
 
 
+class FirstChecked:
+    """A fast path's first rows compared with the reference path's (`left` of them still to
+    compare): the first difference turns the fast path off (`on`) for the rest of its stream,
+    with one warning, and the reference's rows (None: it quarantines the record) are used."""
+
+    def __init__(self, count: int):
+        self.left = count
+        self.on = True
+
+    def __call__(self, rows: RecordRows, reference: Callable[[], RecordRows], log: logging.Logger, warning: str,
+                 *args: Any) -> RecordRows | None:  # fmt: skip
+        """`rows` when `reference()` makes the same, else the reference's rows."""
+        self.left -= 1
+        try:
+            expected = reference()
+        except DataError:
+            expected = None
+        if expected == rows:
+            return rows
+        self.on = False
+        log.warning(warning, *args)
+        return expected
+
+
 class CompiledRows:
     """The rows of one stream's records, through converters compiled from its mapping."""
 
@@ -78,7 +102,7 @@ class CompiledRows:
         n = self.normalizer = normalizer
         self.builder = builder
         self.reference = reference
-        self.on = True
+        self.check = FirstChecked(self.checked)
         self.employees = base["program"] == Program.EMPLOYEE.value
         self.store_raw = builder.context.store_raw
         self.scored = {column for column, _ in n.metrics} | set(n.comments)
@@ -141,33 +165,22 @@ class CompiledRows:
         self.attribute_plans: dict[tuple[str, ...], list[tuple[str, str, bool]]] = {}
         self.attribute_cells: dict[str, dict[Any, Any]] = {}
         self.plain_raws: set[tuple[tuple[type, ...], tuple[type, ...]]] = set()  # `_raw_json`
-        self.to_check = self.checked
+        self.check.left = self.checked
 
     def rows(self, raw: dict[str, Any], *, ingested_at: str, run_id: str, text: bool = False) -> RecordRows | None:
         """The rows of one (scrubbed) raw row, or None: normalize it the reference way. `text`:
         its table holds only text (`Table.text`), so its JSON needs no look at its types."""
-        if not self.on:
+        if not self.check.on:
             return None
         try:
             rows = self._rows(raw, ingested_at, run_id, text)
         except (Fallback, DataError, ValidationError):
             return None
-        if self.to_check > 0:
-            self.to_check -= 1
-            rows = self._check(raw, rows, ingested_at, run_id)
+        if self.check.left:
+            rows = self.check(rows, lambda: self.reference(raw, ingested_at, run_id), log,
+                              "%s row %s: the compiled rows differ from the reference path's; the rest of the source is "
+                              "normalized the reference way (a bug: please report it)", raw.get("file"), raw.get("row"))  # fmt: skip
         return rows
-
-    def _check(self, raw: dict[str, Any], rows: RecordRows, ingested_at: str, run_id: str) -> RecordRows | None:
-        try:
-            reference = self.reference(raw, ingested_at, run_id)
-        except DataError:
-            reference = None
-        if reference == rows:
-            return rows
-        self.on = False
-        log.warning("%s row %s: the compiled rows differ from the reference path's; the rest of the source is "
-                    "normalized the reference way (a bug: please report it)", raw.get("file"), raw.get("row"))  # fmt: skip
-        return reference
 
     def _rows(self, raw: dict[str, Any], ingested_at: str, run_id: str, text: bool = False) -> RecordRows:
         """One row's tables: its feedback row as a list in column order (`CONTENT_COLUMNS`),

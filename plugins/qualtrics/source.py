@@ -147,7 +147,7 @@ class ResponsesStream(Stream):
         """The response's rows from the answers its builder remembers (`cxbridge.built_rows`),
         or None: normalize it."""
         if self.built is None or self.built.builder is not builder:
-            self.built = BuiltRows(builder)
+            self.built = BuiltRows(builder, decoded=True)  # responses as the export's JSON decoder made them
         return self._reader(raw).rows(raw, self.built, ingested_at=ingested_at, run_id=run_id)
 
     def _reader(self, raw: dict[str, Any]) -> SurveyReader:
