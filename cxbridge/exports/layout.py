@@ -3,9 +3,10 @@ without guessing, and turning the rows under a header into table rows."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
+from types import MappingProxyType
 from typing import Any
 
 from cxbridge.tabular.grid import Cells, Grid, blank_row
@@ -68,13 +69,22 @@ def grid_table(
     convert: Callable[[str, Any], Any] | None = None,
 ) -> Table:
     """A table over the grid rows from `first_data_row` on, blank rows left out."""
-    values_of = _row_values([(column.key, column.index) for column in columns if column.index is not None], convert)
+    positions = [(column.key, column.index) for column in columns if column.index is not None]
+    text = grid.text and convert is None
+    values_of = _text_values(positions) if text else _row_values(positions, convert)
+
+    def read_values() -> Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]:
+        for number, cells in grid.rows():
+            if number < first_data_row:
+                continue
+            # a text row whose first cell holds something is not blank: most rows are told so (issue 19)
+            if not (text and cells and cells[0].strip()) and blank_row(cells):
+                continue
+            yield number, values_of(cells), NO_LABELS
 
     def read_rows() -> Iterator[Row]:
-        for number, cells in grid.rows():
-            if number < first_data_row or blank_row(cells):
-                continue
-            yield Row(number, values_of(cells))
+        for number, values, _ in read_values():
+            yield Row(number, values)
 
     return Table(
         file=grid.file,
@@ -83,8 +93,13 @@ def grid_table(
         columns=columns,
         read_rows=read_rows,
         details=dict(grid.details),
-        text=grid.text and convert is None,
+        text=text,
+        read_values=read_values,
     )
+
+
+NO_LABELS: Mapping[str, str] = MappingProxyType({})
+"""The labels of a grid's rows: none (exports that carry labels are JSON record sets)."""
 
 
 def _row_values(
@@ -92,14 +107,7 @@ def _row_values(
 ) -> Callable[[Cells], dict[str, Any]]:
     """A row's values by column key from its cells at `positions` (key, index): text trimmed,
     blank text as None, cells past the row's end as None, then `convert`ed where not None."""
-    keys = [key for key, _ in positions]
-    indexes = [index for _, index in positions]
-    width = max(indexes, default=-1) + 1
-    if len(indexes) == 1:
-        index = indexes[0]
-        pick: Callable[[Cells], Any] = lambda cells: (cells[index],)  # noqa: E731
-    else:
-        pick = itemgetter(*indexes) if indexes else lambda cells: ()
+    keys, pick, width = _picking(positions)
 
     def values_of(cells: Cells) -> dict[str, Any]:
         if len(cells) < width:
@@ -112,3 +120,32 @@ def _row_values(
         return values
 
     return values_of
+
+
+def _text_values(positions: list[tuple[str, int]]) -> Callable[[Cells], dict[str, Any]]:
+    """`_row_values` of a delimited file's cells, which are all text: without a look at each
+    cell's type, and without picking when the columns are the row's first cells in order (a plain
+    CSV's): a row's first `width` cells, those it lacks read as blank (issue 19)."""
+    keys, pick, width = _picking(positions)
+    in_order = [index for _, index in positions] == list(range(width))
+
+    def values_of(cells: Cells) -> dict[str, Any]:
+        if len(cells) != width:
+            cells = cells[:width] if len(cells) > width else [*cells, *[""] * (width - len(cells))]
+        return dict(zip(keys, [cell.strip() or None for cell in (cells if in_order else pick(cells))]))
+
+    return values_of
+
+
+def _picking(positions: list[tuple[str, int]]) -> tuple[list[str], Callable[[Cells], Any], int]:
+    """The column keys, what picks their cells from a row's (as a tuple), and how many cells a
+    row needs for every one of them."""
+    keys = [key for key, _ in positions]
+    indexes = [index for _, index in positions]
+    width = max(indexes, default=-1) + 1
+    if len(indexes) == 1:
+        index = indexes[0]
+        pick: Callable[[Cells], Any] = lambda cells: (cells[index],)  # noqa: E731
+    else:
+        pick = itemgetter(*indexes) if indexes else lambda cells: ()
+    return keys, pick, width

@@ -12,11 +12,12 @@ from array import array
 from bisect import bisect_left, bisect_right
 from heapq import merge
 from itertools import chain
+from typing import Any
 
 from cxbridge.identity import content_id
 from cxbridge.tables import to_json
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.table import Row, Table, header_key
+from cxbridge.tabular.table import Table, header_key
 
 
 class KeyTable:
@@ -62,14 +63,15 @@ class RowKeys:
         """Whether rows are keyed by their content (no id column)."""
         return self.id_column is None
 
-    def native_id(self, row: Row) -> str | None:
+    def native_id(self, row: int, values: dict[str, Any]) -> str | None:
+        """The native id of row number `row`, whose values are `values`."""
         if self.id_column is not None:
-            value = row.values.get(self.id_column)
+            value = values.get(self.id_column)
             return None if value is None else str(value)
-        values = row.values if self.key_columns is None else [row.values.get(c) for c in self.key_columns]
-        base = content_id(*self.prefix, to_json(values))
+        key = values if self.key_columns is None else [values.get(c) for c in self.key_columns]
+        base = content_id(*self.prefix, to_json(key))
         number = int(base[:16], 16)
-        self.last = (row.number, number)
+        self.last = (row, number)
         if number not in self.seen:
             self.seen.add(number)
             earlier = self.before.times(number) if self.before.numbers else 0

@@ -41,7 +41,7 @@ from cxbridge.tabular import key_tables
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
-from cxbridge.tabular.table import Row, Table, header_key
+from cxbridge.tabular.table import Table, header_key
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
@@ -226,19 +226,25 @@ class FileStream(Stream):
         have their keys counted, as do the rows of `before`."""
         keys = self._keys = RowKeys(table, self.config, before=before)
         submitted = header_key(self.config.columns.submitted_at or "")
+        # a row with a value in this column holds more than its submitted time: most rows are told so by it
+        probe = next((column.key for column in table.columns if column.key != submitted), None)
+        file, sheet = table.file, table.sheet
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         try:
-            for row in table.rows():
-                if _only_a_timestamp(row, submitted):
+            for number, values, labels in table.numbered():
+                if (probe is None or values.get(probe) is None) and _only_a_timestamp(values, submitted):
                     continue
-                native = keys.native_id(row)
-                if row.number <= after:
+                native = keys.native_id(number, values)
+                if number <= after:
                     continue
-                raw: dict[str, Any] = {"file": table.file, "row": row.number, "values": row.values}
-                if table.sheet is not None:
-                    raw["sheet"] = table.sheet
-                if row.labels:
-                    raw["labels"] = row.labels
+                if sheet is None and not labels:
+                    yield {"file": file, "row": number, "values": values, "id": native}
+                    continue
+                raw: dict[str, Any] = {"file": file, "row": number, "values": values}
+                if sheet is not None:
+                    raw["sheet"] = sheet
+                if labels:
+                    raw["labels"] = labels
                 raw["id"] = native
                 yield raw
         finally:
@@ -303,9 +309,8 @@ def _saved_files(cursor: Any) -> dict[str, Any]:
     return dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
 
 
-def _only_a_timestamp(row: Row, submitted: str) -> bool:
+def _only_a_timestamp(values: dict[str, Any], submitted: str) -> bool:
     """A row with nothing but its submitted time (an empty form submission, a stray date)."""
-    values = row.values
     if not submitted or values.get(submitted) is None:
         return False
     return all(value is None or key == submitted for key, value in values.items())

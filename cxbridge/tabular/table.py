@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -53,10 +53,19 @@ class Table:
     survey_name: str | None = None
     position: ReadPosition = field(default_factory=ReadPosition)  # its grid's: how far the last pass got
     text: bool = False  # every row's values are text or None, its labels too (a delimited file's cells as read)
+    read_values: Callable[[], Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]] | None = None
+    """The rows as (number, values, labels), without a Row made for each (issue 19); `numbered`."""
     _preview: list[Row] | None = None
 
     def rows(self) -> Iterator[Row]:
         return self.read_rows()
+
+    def numbered(self) -> Iterator[tuple[int, dict[str, Any], Mapping[str, str]]]:
+        """(number, values, labels) of every row, as `rows()` gives them: what a source reads of
+        each row, without a Row object in between when the layout can give them so (a grid's)."""
+        if self.read_values is not None:
+            return self.read_values()
+        return ((row.number, row.values, row.labels) for row in self.rows())
 
     def preview(self, limit: int = 200) -> list[Row]:
         if self._preview is None or len(self._preview) < limit:
