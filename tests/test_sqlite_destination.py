@@ -33,7 +33,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0007_population_views",
                                                 "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
                                                 "0011_question_keys", "0012_ranking_views", "0013_waves",
-                                                "0014_indexes_that_pay", "0015_scores_by_record"]  # fmt: skip
+                                                "0014_indexes_that_pay", "0015_scores_by_record",
+                                                "0016_case_indexes"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 
@@ -336,4 +337,49 @@ def test_the_indexes_no_query_reads_go_and_the_identity_ones_hold_only_values(tm
             for plan in plans:
                 assert any(f"INDEX feedback_{column} " in row[3] for row in plan), column
     conn.close()
+    assert _every_view(path) == _every_view(before)
+
+
+AS_0015_LEFT_THEM = (
+    "CREATE INDEX feedback_location ON feedback (location_id)",
+    "CREATE INDEX feedback_cases_record_id ON feedback_cases (record_id)",
+    "CREATE INDEX feedback_cases_status ON feedback_cases (status)",
+)
+
+
+def test_cases_are_looked_up_by_their_key_and_the_case_and_location_indexes_go(tmp_path):
+    """Migration 0016: a file indexed as 0015 left it, with cases stored, loses the indexes of
+    `feedback_cases (record_id)`, `feedback_cases (status)` and `feedback (location_id)`, as a new
+    file has none; every view gives the same rows as before, and the loop finds which records
+    are cased by the cases' key (a case's id is derived from its record's)."""
+    import shutil
+
+    from cxbridge.loop.opening import StoredState
+    from cxbridge.testing.destinations import deliver
+
+    fresh = tmp_path / "fresh.db"
+    SQLiteDestination(f"sqlite:///{fresh}").open()
+    new = _indexes(fresh)
+    assert not {"feedback_location", "feedback_cases_record_id", "feedback_cases_status"} & set(new)
+
+    path, before = tmp_path / "old.db", tmp_path / "before.db"
+    destination = SQLiteDestination(f"sqlite:///{path}")
+    deliver(destination)
+    with sqlite3.connect(path) as conn:
+        for sql in AS_0015_LEFT_THEM:
+            conn.execute(sql)
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0016_case_indexes'")
+        cased = {rid for (rid,) in conn.execute("SELECT record_id FROM feedback_cases")}
+        stored = [rid for (rid,) in conn.execute("SELECT record_id FROM feedback ORDER BY record_id")]
+    conn.close()
+    assert cased and set(stored) - cased  # some records opened a case, others did not
+    shutil.copy(path, before)
+    destination.open()
+    try:
+        assert StoredState.read(destination, [*stored, "0" * 32]).cased == cased
+        lookup = destination.query("EXPLAIN QUERY PLAN SELECT record_id FROM feedback_cases WHERE case_id IN ('a', 'b')")
+        assert any("sqlite_autoindex_feedback_cases_1" in row["detail"] for row in lookup), lookup
+    finally:
+        destination.close()
+    assert _indexes(path) == new
     assert _every_view(path) == _every_view(before)

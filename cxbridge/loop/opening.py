@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from cxbridge.destinations import Batch, Destination
-from cxbridge.loop.cases import CaseOpening, OpenedCase
+from cxbridge.loop.cases import CaseOpening, OpenedCase, case_id
 from cxbridge.loop.lookup import rows_with
 from cxbridge.loop.matching import CaseRules, CompiledRule, RulesAt, StoredRows
 from cxbridge.loop.written import WrittenIds
@@ -85,11 +85,10 @@ class StoredState:
     def read(cls, destination: Destination, record_ids: list[str]) -> StoredState:
         if not destination.exists():
             return cls(set(), {})
-        try:
-            cased = {
-                row["record_id"]
-                for row in rows_with(destination, "feedback_cases", ("record_id",), "record_id", record_ids)
-            }
+        try:  # by the cases' key: a case's id is derived from its record's id (no index of record ids needed)
+            case_ids = list(map(case_id, record_ids))
+            rows = rows_with(destination, "feedback_cases", ("record_id",), "case_id", case_ids)
+            cased = {row["record_id"] for row in rows}
         except Exception:  # a destination last written before cases existed, read as is by a dry run, has none
             cased = set()
         rest = [rid for rid in record_ids if rid not in cased]

@@ -345,3 +345,15 @@ def scores_by_record(db: Database) -> None:
     without it (all views 12.1 -> 10.3 s of CPU: the location and agent ones walked it whole
     per metric), and no query looks scores up by metric alone."""
     db.execute("DROP INDEX IF EXISTS feedback_scores_metric")
+
+
+@migrations(name="0016_case_indexes")
+def case_indexes(db: Database) -> None:
+    """Without the indexes of `feedback_cases (record_id)`, `feedback_cases (status)` and
+    `feedback (location_id)` (bench/README.md "Issue 19: the case tables' indexes"): a case is
+    looked up by its key, which is derived from its record's id; the loop's queue and the
+    location views read their tables whole, as fast as through those indexes on the 100,000-record
+    bench file, and every case (four records in five on the bench) and record written costs an
+    entry less in each."""
+    for index in ("feedback_cases_record_id", "feedback_cases_status", "feedback_location"):
+        db.execute(f"DROP INDEX IF EXISTS {index}")
