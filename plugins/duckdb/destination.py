@@ -86,18 +86,33 @@ class DuckDBDestination(SQLDestination):
         Migration(KEYLESS_MIGRATION, lambda destination: drop_keys(destination, RECORD_TABLES)),
         Migration(KEYLESS_CRM_MIGRATION, lambda destination: drop_keys(destination, CRM_TABLES)),
     )
-    memory_limit_mb = 64
-    staged_memory_factor = 4  # 30,000 responses with 5 KB comments needed 1, 300 of 1 MB each 4
-    """DuckDB's buffer pool while a sync writes, beside room for the batch staged
-    (`_fit_memory_limit`); what does not fit spills to `<file>.tmp` beside the file. A batch's
-    merge works on the batch (its joins build on the batch's keys) and the growing tables keep no
-    key index, so what DuckDB holds stays flat however large the tables."""
+    memory_limit_mb = 32
+    """DuckDB's buffer pool while a sync writes, between batches and beside the room of the batch
+    staged (`_fit_memory_limit`); what does not fit spills to `<file>.tmp` beside the file. A
+    batch's merge works on the batch (its joins build on the batch's keys) and the growing tables
+    keep no key index, so what DuckDB holds stays flat however large the tables."""
+    checkpoint_memory_mb = 48
+    """The pool while a transaction commits (beside the room of the wide texts not checkpointed
+    yet): a commit checkpoints once the log passes 16 MiB, and a checkpoint that cannot pin a
+    block invalidates the database for the rest of the process — at 16 MiB it failed on the
+    bench's 100k-record file, at 24 MiB on its 1M one."""
+    staged_memory_factor = 1
+    """Room for a batch while it merges, per byte of its values (30,000 responses with 5 KB
+    comments, 155 MB of CSV, needed once their size)."""
+    wide_memory_factor = 4
+    """Room per character of a batch's wide texts (`WIDE_TEXT`, kept in blocks of their own):
+    300 responses with 1 MB comments needed four times their size to merge, and again to commit."""
+
+    _limit_mb = 0
+    """The memory_limit set on a writing connection (none on others, nor on Parquet's)."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
         self.path = path_of(url, self.base_dir, kind="DuckDB", example="duckdb:///cxbridge.duckdb")
         self._registered: set[str] = set()
         self._staged_bytes = 0
+        self._staged_wide = 0
+        self._unchecked_wide = 0  # characters of wide texts committed or staged since the last checkpoint
         self._limit_mb = 0
 
     @classmethod
@@ -176,6 +191,15 @@ class DuckDBDestination(SQLDestination):
             conn.execute(f"SET temp_directory = '{spill}'")
         return conn
 
+    def close(self) -> None:
+        if self._conn is not None and self._limit_mb:  # DuckDB checkpoints what the log holds as it closes
+            self._set_limit(self._commit_limit_mb())
+        super().close()
+        self._limit_mb = 0
+
+    def _commit_limit_mb(self) -> int:
+        return self.checkpoint_memory_mb + math.ceil(self.wide_memory_factor * self._unchecked_wide / 2**20)
+
     def cursor(self) -> Any:
         return self.conn  # a DuckDB cursor is a separate connection with its own transaction
 
@@ -188,7 +212,21 @@ class DuckDBDestination(SQLDestination):
             self.conn.rollback()
             raise
         self._unstage()  # the buffer pool back to its base before a commit, which may checkpoint
-        self.conn.commit()
+        self._set_limit(self._commit_limit_mb())
+        log_size = self._log_size()
+        try:
+            self.conn.commit()
+        finally:
+            if self._log_size() < log_size:  # the commit checkpointed: the log starts again
+                self._unchecked_wide = 0
+            self._fit_memory_limit()
+
+    def _log_size(self) -> int:
+        """Bytes of the file's write-ahead log (a checkpoint empties it)."""
+        try:
+            return Path(f"{self.path}.wal").stat().st_size
+        except OSError:
+            return 0
 
     def create_stages(self) -> None:
         self.execute(self.create_stage_sql(CHANGED, CHANGED.name))  # the staged rows are NumPy arrays (`stage`)
@@ -207,23 +245,30 @@ class DuckDBDestination(SQLDestination):
         """Each table's rows as NumPy arrays registered under its staging name: the merge reads
         them where they are, without copying them into DuckDB's memory first."""
         for table, rows in staged.items():
-            arrays, nbytes = column_arrays(table, rows)
+            arrays, nbytes, wide = column_arrays(table, rows)
             self.conn.register(self.stage_name(table), arrays)
             self._registered.add(self.stage_name(table))
             self._staged_bytes += nbytes
+            self._staged_wide += wide
+            self._unchecked_wide += wide
         self._fit_memory_limit()
 
     def _fit_memory_limit(self) -> None:
-        """The buffer pool sized for the batch staged: `memory_limit_mb` plus `staged_memory_factor`
-        times the size of its values (as Arrow would hold them, `column_arrays`). DuckDB copies a
-        batch's values into its own blocks as it merges them: with a fixed 64 MB, 30,000
-        responses with 5 KB comments failed with DuckDB's OutOfMemoryException
-        (tests/test_duckdb_memory.py). Back to `memory_limit_mb` once the
-        batch is merged (`_unstage`, before the commit), which lets DuckDB evict what it cached
-        meanwhile: a commit that checkpoints (every 16 MiB of log) then works within the base —
-        with the batch's room it took 30–60 MB more at the bench's checkpoints."""
-        limit_mb = self.memory_limit_mb + math.ceil(self.staged_memory_factor * self._staged_bytes / 2**20)
-        if limit_mb != self._limit_mb:
+        """The buffer pool sized for the batch staged: `memory_limit_mb` plus room for its values
+        (as Arrow would hold them, `column_arrays`), `staged_memory_factor` times their size and
+        `wide_memory_factor` times that of its wide texts. DuckDB copies a batch's values into its
+        own blocks as it merges them: with a fixed 64 MB, 30,000 responses with 5 KB comments
+        failed with DuckDB's OutOfMemoryException (tests/test_duckdb_memory.py). Back to
+        `memory_limit_mb` once the batch is merged (`_unstage`, before the commit), which lets
+        DuckDB evict what it cached meanwhile. A bench batch (17–18 MB of values, none wide) gets
+        32 + 18 MiB: four times its size (64 + 72 MiB, the rule until 2026-12-03) filled with
+        cached blocks of the 1M-record file and peaked 39 MB higher."""
+        room = self.staged_memory_factor * self._staged_bytes
+        room += (self.wide_memory_factor - self.staged_memory_factor) * self._staged_wide
+        self._set_limit(self.memory_limit_mb + math.ceil(room / 2**20))
+
+    def _set_limit(self, limit_mb: int) -> None:
+        if self._limit_mb and limit_mb != self._limit_mb:  # a writing connection's (Parquet's sets none)
             self.conn.execute(f"SET memory_limit = '{limit_mb}MiB'")
             self._limit_mb = limit_mb
 
@@ -251,6 +296,6 @@ class DuckDBDestination(SQLDestination):
         """Let the batch's arrays go (they hold its rows until unregistered)."""
         while self._registered and self._conn is not None:
             self.conn.unregister(self._registered.pop())
-        self._staged_bytes = 0
+        self._staged_bytes = self._staged_wide = 0
         if self._conn is not None:
             self._fit_memory_limit()

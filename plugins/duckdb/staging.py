@@ -19,19 +19,25 @@ from cxbridge.errors import ConfigError
 from cxbridge.layout import ColumnType, Table
 
 TEXT_TYPES = frozenset({ColumnType.TEXT, ColumnType.TIMESTAMP, ColumnType.JSON})
+WIDE_TEXT = 4096
+"""Characters from which a text is wide: DuckDB stores a string longer than its 4 KiB string
+block limit in overflow blocks of its own, which a merge and a checkpoint pin whole."""
 
 
 class Staged(NamedTuple):
-    """A table's rows as `register` takes them, and about how many bytes of values they hold."""
+    """A table's rows as `register` takes them, about how many bytes of values they hold, and how
+    many of those are wide texts (`WIDE_TEXT`)."""
 
     arrays: dict[str, Any]
     nbytes: int
+    wide: int = 0
 
 
 def column_arrays(table: Table, rows: Sequence[tuple[Any, ...]]) -> Staged:
     """`rows` (in `table`'s column order) as one NumPy array per column, for `register`, with
     the size an Arrow table of them would have (8 bytes a number, a text's characters and 4 bytes
-    of offset): what `DuckDBDestination` sizes DuckDB's buffer pool by while the batch merges."""
+    of offset), and the characters of its wide texts: what `DuckDBDestination` sizes DuckDB's
+    buffer pool by while the batch merges and commits."""
     try:
         import numpy as np
     except ImportError:
@@ -39,12 +45,18 @@ def column_arrays(table: Table, rows: Sequence[tuple[Any, ...]]) -> Staged:
     count = len(rows)
     columns = zip(*rows, strict=True) if rows else (() for _ in table.columns)
     arrays: dict[str, Any] = {}
-    nbytes = 0
+    nbytes = wide = 0
     for column, values in zip(table.columns, columns, strict=True):
         if column.type is ColumnType.REAL:
             arrays[column.name] = np.array(values, dtype=np.float64)
             nbytes += 8 * count
             continue
         arrays[column.name] = np.fromiter(values, dtype=object, count=count)
-        nbytes += sum(map(len, filter(None, values))) + 4 * count if column.type in TEXT_TYPES else 8 * count
-    return Staged(arrays, nbytes)
+        if column.type not in TEXT_TYPES:
+            nbytes += 8 * count
+            continue
+        lengths = list(map(len, filter(None, values)))
+        nbytes += sum(lengths) + 4 * count
+        if lengths and max(lengths) >= WIDE_TEXT:
+            wide += sum(length for length in lengths if length >= WIDE_TEXT)
+    return Staged(arrays, nbytes, wide)
