@@ -273,17 +273,19 @@ class Destination(ABC):
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         """Drop quarantine rows (after their records were written by a replay)."""
 
-    def rows_with(self, table: str, columns: Iterable[str], key: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+    def rows_with(
+        self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
+    ) -> list[dict[str, Any]]:
         """The `columns` of the rows of `table` whose `key` is one of `ids` (hex digests: record,
         case and delivery ids, safe as SQL literals, which every dialect reads alike where
-        placeholders differ), `ids_per_query` of them listed in a query's `IN (…)`
-        (`cxbridge.loop.lookup`). A destination that can hand the ids over as a relation of its
-        own joins them instead."""
+        placeholders differ) and that meet `condition` (SQL of cxbridge's own, if any),
+        `ids_per_query` of them listed in a query's `IN (…)` (`cxbridge.loop.lookup`). A
+        destination that can hand the ids over as a relation of its own joins them instead."""
         found: list[dict[str, Any]] = []
-        selected, size = ", ".join(columns), self.ids_per_query
+        selected, size, where = ", ".join(columns), self.ids_per_query, f"{condition} AND " if condition else ""
         for start in range(0, len(ids), size):
             listed = ", ".join(f"'{value}'" for value in ids[start : start + size])
-            found += self.query(f"SELECT {selected} FROM {self.qualified(table)} WHERE {key} IN ({listed})")
+            found += self.query(f"SELECT {selected} FROM {self.qualified(table)} WHERE {where}{key} IN ({listed})")
         return found
 
     def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
                                                 "0011_question_keys", "0012_ranking_views", "0013_waves",
                                                 "0014_indexes_that_pay", "0015_scores_by_record",
-                                                "0016_case_indexes"]  # fmt: skip
+                                                "0016_case_indexes", "0017_later_events_by_case"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 
@@ -383,3 +383,47 @@ def test_cases_are_looked_up_by_their_key_and_the_case_and_location_indexes_go(t
         destination.close()
     assert _indexes(path) == new
     assert _every_view(path) == _every_view(before)
+
+
+def test_a_cases_later_events_are_indexed_by_case_and_its_opening_one_found_by_key(tmp_path):
+    """Migration 0017: every case opened writes an `opened` event, which `cxbridge cases show`
+    finds by its key; only the later events are indexed by case. A file as 0016 left it, with
+    cases moved and noted, gets the partial index of a new file; each case's detail lists the
+    same events as a plain read of its events, and the readers' queries go through the index."""
+    from cxbridge.loop import tracking
+    from cxbridge.loop.cases import LATER_EVENTS
+    from cxbridge.testing.destinations import deliver
+
+    fresh = tmp_path / "fresh.db"
+    SQLiteDestination(f"sqlite:///{fresh}").open()
+    partial = "CREATE INDEX feedback_case_events_case_id ON feedback_case_events (case_id) WHERE kind <> 'opened'"
+    assert _indexes(fresh)["feedback_case_events_case_id"] == partial
+
+    path = tmp_path / "old.db"
+    destination = SQLiteDestination(f"sqlite:///{path}")
+    deliver(destination)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX feedback_case_events_case_id")
+        conn.execute("CREATE INDEX feedback_case_events_case_id ON feedback_case_events (case_id)")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0017_later_events_by_case'")
+        case_ids = [case for (case,) in conn.execute("SELECT case_id FROM feedback_cases ORDER BY case_id")]
+    conn.close()
+    assert len(case_ids) >= 3
+    destination.open()
+    try:
+        assert _indexes(path)["feedback_case_events_case_id"] == partial
+        tracking.update(destination, case_ids[0], actor="anna", status="contacted", owner="anna", note="called")
+        tracking.update(destination, case_ids[1], actor="ben", status="closed_no_action", reason="no contact data")
+        tracking.update(destination, case_ids[1], actor="ben", status="open")  # reopened
+        for case in case_ids:
+            every = destination.query("SELECT * FROM feedback_case_events WHERE case_id = ?", [case])
+            detail = tracking.case_detail(destination, case)
+            assert sorted(map(repr, detail.events)) == sorted(map(repr, every))
+            assert [event["kind"] for event in detail.events].count("opened") == 1
+        assert len(tracking.case_detail(destination, case_ids[1]).events) == 3
+        for query in (f"SELECT * FROM feedback_case_events WHERE {LATER_EVENTS} AND case_id = 'a'",
+                      f"SELECT case_id FROM feedback_case_events WHERE {LATER_EVENTS} AND case_id IN ('a', 'b')"):  # fmt: skip
+            plan = destination.query(f"EXPLAIN QUERY PLAN {query}")
+            assert any("INDEX feedback_case_events_case_id" in row["detail"] for row in plan), plan
+    finally:
+        destination.close()

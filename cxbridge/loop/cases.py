@@ -75,6 +75,12 @@ def opening_event_id(case: str) -> str:
     return _opened_digest(case)
 
 
+LATER_EVENTS = "kind <> 'opened'"
+"""The events of a case after the one that opened it (which is found by its key,
+`opening_event_id`): SQLite indexes only these by case (migration 0017), and a query of a
+case's events says so in these very words for the index to serve it."""
+
+
 def new_event_id() -> str:
     return uuid.uuid4().hex[:16]
 

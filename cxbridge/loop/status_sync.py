@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from cxbridge.destinations import Destination, LoopChanges
 from cxbridge.layout import FEEDBACK_CASES
 from cxbridge.loop.actions import Action, DeliveryError
-from cxbridge.loop.cases import SYNC_ACTOR, Case, CaseStatus
+from cxbridge.loop.cases import LATER_EVENTS, SYNC_ACTOR, Case, CaseStatus
 from cxbridge.loop.lookup import rows_with
 from cxbridge.loop.outbox import DeliveryReport
 from cxbridge.loop.tracking import moved
@@ -65,7 +65,8 @@ def _followed(destination: Destination) -> dict[str, dict[str, Case]]:
     )
     cases = {row["case_id"]: Case.from_row(row) for row in rows}
     ids = sorted(cases)
-    events = rows_with(destination, "feedback_case_events", ("case_id", "kind", "to_value"), "case_id", ids)
+    events = rows_with(destination, "feedback_case_events", ("case_id", "kind", "to_value"), "case_id", ids,
+                       condition=LATER_EVENTS)  # fmt: skip
     reopened = {e["case_id"] for e in events if e["kind"] == "status" and e["to_value"] == CaseStatus.OPEN.value}
     found: dict[str, dict[str, Case]] = {}
     for row in rows_with(destination, "loop_outbox", ("case_id", "action", "status", "external_ref"), "case_id", ids):

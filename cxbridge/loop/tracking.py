@@ -12,7 +12,7 @@ from typing import Any
 from cxbridge.destinations import Destination, LoopChanges
 from cxbridge.errors import ConfigError
 from cxbridge.layout import FEEDBACK_CASES
-from cxbridge.loop.cases import STAMPED, Case, CaseEvent, CaseStatus, allowed_moves
+from cxbridge.loop.cases import LATER_EVENTS, STAMPED, Case, CaseEvent, CaseStatus, allowed_moves, opening_event_id
 from cxbridge.timestamps import format_timestamp
 
 MIN_PREFIX = 4
@@ -104,7 +104,11 @@ def case_detail(destination: Destination, reference: str) -> CaseDetail:
     records = destination.query(
         f"SELECT {', '.join(RECORD_COLUMNS)} FROM {table('feedback')} WHERE record_id = '{case.record_id}'"
     )
-    events = destination.query(f"SELECT * FROM {table('feedback_case_events')} WHERE case_id = '{case.case_id}'")
+    events = destination.query(  # the opening event by its key, the later ones as the events' index holds them
+        f"SELECT * FROM {table('feedback_case_events')} WHERE event_id = '{opening_event_id(case.case_id)}'"
+    ) + destination.query(
+        f"SELECT * FROM {table('feedback_case_events')} WHERE {LATER_EVENTS} AND case_id = '{case.case_id}'"
+    )
     deliveries = destination.query(f"SELECT * FROM {table('loop_outbox')} WHERE case_id = '{case.case_id}'")
     return CaseDetail(
         case,

@@ -6,6 +6,7 @@ from cxbridge.destinations import Destination
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database, Migrations
 from cxbridge.tables import FEEDBACK_COLUMNS
 from cxbridge.layout import IDENTITY_INDEXES
+from cxbridge.loop.cases import LATER_EVENTS
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
 
@@ -357,3 +358,16 @@ def case_indexes(db: Database) -> None:
     entry less in each."""
     for index in ("feedback_cases_record_id", "feedback_cases_status", "feedback_location"):
         db.execute(f"DROP INDEX IF EXISTS {index}")
+
+
+@migrations(name="0017_later_events_by_case")
+def later_events_by_case(db: Database) -> None:
+    """`feedback_case_events (case_id)` kept for the events after a case's opening one (every case
+    opened writes an `opened` event, found by its key; bench/README.md "Issue 19: the case
+    tables' indexes"): the readers of a case's events (`cxbridge cases show`, the status
+    read-back) ask for the later ones by case."""
+    db.execute("DROP INDEX IF EXISTS feedback_case_events_case_id")
+    db.execute(f"CREATE INDEX feedback_case_events_case_id ON feedback_case_events (case_id) WHERE {LATER_EVENTS}")
+    if db["sqlite_stat1"].exists():  # a file synced before: the planner's statistics of the new index
+        db.execute("PRAGMA analysis_limit = 400")
+        db.execute("ANALYZE feedback_case_events_case_id")
