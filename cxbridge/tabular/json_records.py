@@ -16,6 +16,11 @@ from typing import Any, TextIO
 from cxbridge.errors import SourceError
 from cxbridge.tabular.grid import ReadPosition
 
+try:
+    import orjson
+except ImportError:  # pragma: no cover - an environment from before orjson was a dependency
+    orjson = None  # type: ignore[assignment]
+
 JSON_SUFFIXES = frozenset({".json", ".ndjson", ".jsonl"})
 RECORD_LISTS = ("responses", "data", "results", "records", "items")
 _CHUNK = 1 << 16
@@ -163,12 +168,20 @@ def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tu
     O(n), not the O(n²) of retrying after each fixed-size chunk."""
     buffer, position = _seek_array(handle, identity, key)
     number = 0
+    runs = _Runs()
     while True:
         buffer, position = _skip(buffer, position, handle, " \t\r\n,")
         if position >= len(buffer):
             raise SourceError(f"{identity}: the file ends inside the list of records (truncated?)")
         if buffer[position] == "]":
             return
+        if runs.on and (run := runs.decoded(buffer, position)) is not None:
+            items, position = run
+            for item in items:
+                number += 1
+                if isinstance(item, dict):
+                    yield number, item
+            continue
         while True:
             try:
                 item, position = _DECODER.raw_decode(buffer, position)
@@ -181,6 +194,52 @@ def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tu
         number += 1
         if isinstance(item, dict):
             yield number, item
+
+
+class _Runs:
+    """The whole records buffered after a position, decoded by orjson in one call (about twice
+    as fast as json's decoder a record) when it reads them as json does. The run ends where the
+    last buffered record starts with the same text as the first up to its first colon
+    (`{"responseId":`): cut there, the run is a list of whole records, or — a cut inside a
+    record or a string — not JSON, which orjson refuses. What orjson reads otherwise it refuses
+    too (NaN, infinities, lone surrogates, nesting deeper than it goes), except integers beyond
+    64 bits, which it reads as floats: a run holding 19 digits in a row ends before them. A run
+    that fails leaves the next record to json; eight failures in a row, and the rest of the list
+    is json's."""
+
+    misses = 8
+
+    def __init__(self) -> None:
+        self.on = orjson is not None
+        self.missed = 0
+
+    def decoded(self, buffer: str, position: int) -> tuple[list[Any], int] | None:
+        """(the records, the position after them) of the run at `position`, or None."""
+        colon = buffer.find(":", position)
+        start = buffer.rfind(buffer[position : colon + 1], position + 1) if colon > 0 else -1
+        if start > 0:
+            end = buffer.rfind("}", position, start) + 1
+            text = buffer[position:end].encode()
+            digits = text.translate(_DIGITS_AS_ZEROS).find(_NINETEEN)
+            if digits >= 0:  # end the run before the record holding them (at a character, not a byte, offset)
+                start = buffer.rfind(buffer[position : colon + 1], position + 1, position + len(text[:digits].decode()))
+                end = buffer.rfind("}", position, start) + 1 if start > 0 else 0
+            if end > position and buffer[end:start].strip(_BETWEEN) == "":
+                try:
+                    items = orjson.loads(f"[{buffer[position:end]}]")
+                except orjson.JSONDecodeError:
+                    pass
+                else:
+                    self.missed = 0
+                    return items, end
+        self.missed += 1
+        self.on = self.missed < self.misses
+        return None
+
+
+_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_NINETEEN = b"0" * 19  # an integer this long may be beyond 64 bits
+_BETWEEN = " \t\r\n,"
 
 
 def _seek_array(handle: TextIO, identity: str, key: str | None) -> tuple[str, int]:
