@@ -43,6 +43,8 @@ from cxbridge.sources import ContextStream, Source, Stream, volatile_keys
 from cxbridge.tables import to_json, to_rows
 
 log = logging.getLogger("cxbridge.sync")
+Scrub = Callable[[dict[str, Any]], dict[str, Any]]
+"""A stream's scrubber (`stream_tools`)."""
 
 
 @dataclass
@@ -254,7 +256,7 @@ class Engine:
         raw: dict[str, Any],
         stream: Stream,
         builder: RecordBuilder,
-        scrub: Scrubber,
+        scrub: Scrub,
         *,
         context: bool,
     ) -> None:
@@ -368,15 +370,16 @@ class Engine:
             self.destination.save_run(run)
 
 
-def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None) -> tuple[RecordBuilder, Scrubber]:
+def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None) -> tuple[RecordBuilder, Scrub]:
     """The record builder of a stream, and the scrubber its raw records pass before anything
-    sees them (`cxbridge.privacy`), both with the dataset's respondent keys."""
+    sees them (`cxbridge.privacy`; the way the stream takes through it, `Stream.scrubbing`),
+    both with the dataset's respondent keys."""
     context = source.context
     builder = RecordBuilder(context=context, config=source.config, connector=source.name, stream=stream.name, keys=keys)
     exact, prefixes = volatile_keys(stream.volatile_fields())  # removed like ignored fields, kept or not personal data
     fields = stream.personal_fields() | PersonalFields(ignored=exact, ignored_prefixes=prefixes)
     scrub = Scrubber(fields, builder.keys, keep_personal_data=context.keep_personal_data)
-    return builder, scrub
+    return builder, stream.scrubbing(scrub)
 
 
 def _cursor_moves(stream: Stream) -> bool:

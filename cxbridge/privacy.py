@@ -14,6 +14,11 @@ Besides, any string that is an e-mail address as a whole becomes its `hashed:` k
 it is. Free text is kept as written: an address inside a sentence stays there.
 `keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
 still go), for teams that follow up with respondents.
+
+The rows of a table of text (a delimited file's: the same keys in every row, cells that are text
+or None) can take a shorter way to the same result (`Scrubber.text_rows`, issue 19): their
+declared columns are known once, and the rest of a row needs no walk when none of its text
+holds an "@" — without one, no string is an e-mail address.
 """
 
 from __future__ import annotations
@@ -77,6 +82,20 @@ class Scrubber:
         """`raw` without its personal data (the same object when nothing had to change)."""
         return self._value(raw) if self._active else raw
 
+    def text_rows(self, raw: dict[str, Any]) -> TextRows | None:
+        """The scrub of the rows of the table `raw` is one of, when they are rows of text (see
+        `TextRows`), or None when its top-level keys need the walk (one is declared, or holds an
+        object)."""
+        if not self._active:
+            return None
+        changed = self._declared, self.fields.ignored_prefixes
+        for key, item in raw.items():
+            if _declared(key, *changed) or (key != "values" and (type(item) is dict or type(item) is list)):
+                return None
+        if type(raw.get("values")) is not dict:
+            return None
+        return TextRows(self, raw)
+
     def _value(self, value: Any) -> Any:
         kind = type(value)
         if kind is str:
@@ -136,6 +155,53 @@ class Scrubber:
         if type(value) is list:
             return [self._hash(item) for item in value]
         return None if value is None else self.keys.pseudonym(value)
+
+
+class TextRows:
+    """The scrub of the rows of one table of text — raw records with the same keys, whose
+    `values` are text or None under the same column keys, and whose other fields keep their kind
+    from row to row (text or None; numbers) — giving what the walk (`Scrubber.__call__`) gives,
+    in fewer steps: the declared columns are found once and changed as the walk changes them
+    (contacts hashed, the others removed); the row's other text is looked at once, joined, and
+    a row in which it holds an "@" (an e-mail address to hash could only be there) goes through
+    the walk instead."""
+
+    def __init__(self, scrubber: Scrubber, raw: dict[str, Any]):
+        self.scrubber = scrubber
+        self.pseudonym = scrubber.keys.pseudonym
+        changed = scrubber._declared, scrubber.fields.ignored_prefixes
+        declared = [key for key in raw["values"] if _declared(key, *changed)]
+        self.hashed = tuple(key for key in declared if key in scrubber._hashed)
+        self.removed = tuple(key for key in declared if key not in scrubber._hashed)
+        # the fields beside `values` that hold text (the file, the id), looked at too
+        self.beside = tuple(key for key, item in raw.items() if key != "values" and (item is None or type(item) is str))
+        self.look = not scrubber.keep_personal_data  # kept personal data keeps free-text addresses too
+
+    def __call__(self, raw: dict[str, Any]) -> dict[str, Any]:
+        values = raw["values"]
+        if self.hashed or self.removed:
+            values = values.copy()  # changed keys keep their places, removed ones go
+            for key in self.hashed:
+                if (value := values[key]) is not None:  # None stays None (`Scrubber._hash`)
+                    values[key] = self.pseudonym(value)
+            for key in self.removed:
+                del values[key]
+        if self.look:
+            if "@" in "".join(filter(None, values.values())):
+                return self.scrubber(raw)  # a column not declared may hold an address: the walk tells
+            for key in self.beside:
+                if (item := raw[key]) is not None and "@" in item:
+                    return self.scrubber(raw)
+        if values is raw["values"]:
+            return raw  # nothing changed: the same object, as the walk gives it
+        scrubbed = raw.copy()
+        scrubbed["values"] = values
+        return scrubbed
+
+
+def _declared(key: str, declared: frozenset[str], prefixes: tuple[str, ...]) -> bool:
+    """Whether the walk changes what is under `key` whatever it holds (hashed or removed)."""
+    return key in declared or bool(prefixes and key.startswith(prefixes))
 
 
 def _at(item: dict[str, Any], path: str) -> Any:

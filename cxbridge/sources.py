@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -18,7 +18,7 @@ from cxbridge.deadline import RunDeadline
 from cxbridge.duplicates import MatchKey
 from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
-from cxbridge.privacy import PersonalFields
+from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import WAVE_PROGRAMS, Channel, FeedbackRecord, Program, RespondentType
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import TimeZoneName
@@ -193,6 +193,12 @@ class Stream(ABC):
         contacts as their salted hash, and other personal or ignored fields not at all
         (`cxbridge.privacy`). A whole-value e-mail address is hashed even when undeclared."""
         return PersonalFields()
+
+    def scrubbing(self, scrub: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """What scrubs this stream's raw records before anything sees them: `scrub` itself,
+        unless the stream knows its raws well enough to take a shorter way to the same result (a
+        file source's rows of text: `Scrubber.text_rows`)."""
+        return scrub
 
     def volatile_fields(self) -> frozenset[str]:
         """Raw fields whose value changes on every read while the response does not — a fetch

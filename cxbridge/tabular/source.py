@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, partial
 from typing import Any
 
@@ -27,7 +27,7 @@ from cxbridge import exports
 from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
-from cxbridge.privacy import PersonalFields
+from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
@@ -70,6 +70,7 @@ class FileStream(Stream):
         self._keys: RowKeys | None = None  # the native ids of the table being read
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
         self._text = False  # the table being read holds only text (`Table.text`)
+        self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -230,6 +231,7 @@ class FileStream(Stream):
         probe = next((column.key for column in table.columns if column.key != submitted), None)
         file, sheet = table.file, table.sheet
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
+        self._text_scrub = None
         try:
             for number, values, labels in table.numbered():
                 if (probe is None or values.get(probe) is None) and _only_a_timestamp(values, submitted):
@@ -248,7 +250,7 @@ class FileStream(Stream):
                 raw["id"] = native
                 yield raw
         finally:
-            self._text = False
+            self._text, self._text_scrub = False, None
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
@@ -258,6 +260,21 @@ class FileStream(Stream):
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
         return {key: raw[key] for key in ("file", "sheet", "row") if key in raw}
+
+    def scrubbing(self, scrub: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """The rows of a table of text (a delimited file's: the same keys, text cells) go the
+        scrubber's shorter way for such rows (`Scrubber.text_rows`, made at the table's first
+        row); any other raw (a workbook's row, a quarantined record replayed) the walk."""
+
+        def scrubbed(raw: dict[str, Any]) -> dict[str, Any]:
+            if not self._text:
+                return scrub(raw)
+            rows = self._text_scrub
+            if rows is None:
+                rows = self._text_scrub = scrub.text_rows(raw) or scrub
+            return rows(raw)
+
+        return scrubbed
 
     def personal_fields(self) -> PersonalFields:
         """The mapping's e-mail, phone, personal and ignored columns, and the personal metadata
