@@ -74,3 +74,65 @@ def test_two_failing_rows_with_one_id_are_one_quarantine_row(postgres_database, 
     [item] = destination.quarantined()
     destination.close()
     assert item.source_record_id == "R1" and "12 is outside its scale" in item.error
+
+
+AS_0013_LEFT_THEM = (
+    "feedback_submitted_at ON feedback (submitted_at)", "feedback_location ON feedback (location_id)",
+    "feedback_duplicate_of ON feedback (duplicate_of)", "feedback_respondent_key ON feedback (respondent_key)",
+    "feedback_scores_metric ON feedback_scores (metric, is_primary)",
+    "feedback_scores_question_key ON feedback_scores (question_key)",
+    "feedback_cases_record_id ON feedback_cases (record_id)", "feedback_cases_status ON feedback_cases (status)",
+    "feedback_case_events_case_id ON feedback_case_events (case_id)",
+)  # fmt: skip
+
+
+def _indexes(destination: PostgresDestination) -> dict[str, str]:
+    rows = destination.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()")
+    return {row["indexname"]: row["indexdef"] for row in rows if not row["indexname"].endswith("_pkey")}
+
+
+def _every_view(destination: PostgresDestination) -> dict[str, list[str]]:
+    from cxbridge.views import VIEW_NAMES
+
+    return {name: sorted(map(repr, destination.query(f"SELECT * FROM {name}"))) for name in VIEW_NAMES}
+
+
+def test_the_indexes_sqlite_dropped_go_and_the_look_ups_keep_theirs(postgres_database):
+    """`postgresql_0001_indexes_that_pay`: the indexes SQLite's migrations 0014–0017 drop or make
+    partial go the same way on a database written before (as 0013 left it, with copies and cases
+    stored), as on a new database; every view gives the same rows."""
+    from cxbridge.plugins.postgres.destination import INDEXES_THAT_PAY
+    from cxbridge.testing.destinations import deliver_copies
+
+    fresh = PostgresDestination(postgres_database("fresh_indexes"))
+    fresh.open()
+    new = _indexes(fresh)
+    fresh.close()
+    assert not {"feedback_submitted_at", "feedback_location", "feedback_scores_metric", "feedback_scores_question_key",
+                "feedback_cases_record_id", "feedback_cases_status"} & set(new)  # fmt: skip
+    assert new["feedback_duplicate_of"].endswith("WHERE (duplicate_of IS NOT NULL)")
+    assert new["feedback_respondent_key"].endswith("WHERE (respondent_key IS NOT NULL)")
+    assert new["feedback_case_events_case_id"].endswith("WHERE (kind <> 'opened'::text)")
+
+    url = postgres_database("old_indexes")
+    deliver(PostgresDestination(url))
+    deliver_copies(PostgresDestination(url))
+    destination = PostgresDestination(url)
+    destination.open()
+    try:
+        for name in ("feedback_duplicate_of", "feedback_respondent_key", "feedback_case_events_case_id"):
+            destination.execute(f"DROP INDEX {name}")
+        for index in AS_0013_LEFT_THEM:
+            destination.execute(f"CREATE INDEX {index}")
+        destination.execute(f"DELETE FROM cxbridge_migrations WHERE name = '{INDEXES_THAT_PAY}'")
+        before = _every_view(destination)
+        assert destination.query("SELECT COUNT(*) AS n FROM feedback_cases")[0]["n"] > 0
+        assert destination.query("SELECT COUNT(*) AS n FROM feedback WHERE duplicate_of IS NOT NULL")[0]["n"] > 0
+    finally:
+        destination.close()
+    destination.open()
+    try:
+        assert _indexes(destination) == new
+        assert _every_view(destination) == before
+    finally:
+        destination.close()

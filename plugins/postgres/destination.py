@@ -15,7 +15,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import ColumnType, Table
-from cxbridge.sql_destination import SQLDestination
+from cxbridge.loop.cases import LATER_EVENTS
+from cxbridge.sql_destination import MIGRATIONS, Migration, SQLDestination
 
 TYPE_NAMES = {
     ColumnType.TEXT: "TEXT",
@@ -25,6 +26,30 @@ TYPE_NAMES = {
     ColumnType.TIMESTAMP: "TIMESTAMPTZ",
     ColumnType.JSON: "JSONB",
 }
+UNREAD_INDEXES = (
+    "feedback_submitted_at", "feedback_scores_question_key", "feedback_scores_metric", "feedback_location",
+    "feedback_cases_record_id", "feedback_cases_status",
+)  # fmt: skip
+"""Indexes no query of cxbridge needs (SQLite's migrations 0014–0016, docs/destinations.md)."""
+PARTIAL_INDEXES = (
+    ("feedback", "duplicate_of", "duplicate_of IS NOT NULL"),
+    ("feedback", "respondent_key", "respondent_key IS NOT NULL"),
+    ("feedback_case_events", "case_id", LATER_EVENTS),
+)
+"""Indexes kept for the rows their look-ups ask for (SQLite's 0014 and 0017)."""
+INDEXES_THAT_PAY = "postgresql_0001_indexes_that_pay"
+
+
+def keep_indexes_that_pay(destination: SQLDestination) -> None:
+    """The indexes SQLite keeps (bench/README.md "Issue 19: the case tables' indexes"): every
+    record and case a sync writes costs an entry in each."""
+    for index in UNREAD_INDEXES:
+        destination.execute(f"DROP INDEX IF EXISTS {index}")
+    for table, column, condition in PARTIAL_INDEXES:
+        destination.execute(f"DROP INDEX IF EXISTS {table}_{column}")
+        destination.execute(f"CREATE INDEX {table}_{column} ON {table} ({column}) WHERE {condition}")
+
+
 LOCK_KEY = "hashtext('cxbridge sync ' || current_schema())"
 """The schema's sync lock: taken exclusively by `lock`, shared by `lock_sources`."""
 
@@ -71,6 +96,7 @@ class PostgresDestination(SQLDestination):
     type_names = TYPE_NAMES
     placeholder = "%s"
     concurrent_writers = True
+    migrations = (*MIGRATIONS, Migration(INDEXES_THAT_PAY, keep_indexes_that_pay))
 
     @property
     def conninfo(self) -> str:
