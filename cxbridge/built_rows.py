@@ -77,6 +77,7 @@ class BuiltRows:
         self.fields: dict[str, dict[Any, Any]] = {name: {} for name in PLAIN}
         self.updated: dict[Any, Any] = {}
         self.answers: dict[tuple[str, bool], dict[int, Any]] = {}  # by namespace and population: per answer
+        self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # by the ids of a record's scored pairs: `_scores_plan`
 
     def rows(
         self,
@@ -191,22 +192,42 @@ class BuiltRows:
                 scored.append(parts[3])
             elif parts[4] is not None:
                 comments.append((rid, *parts[4]))
+        key = (employees, *map(id, scored))
+        plan = self.plans.get(key)
+        if plan is None:
+            plan = self._scores_plan(scored, employees)
+            if len(self.plans) < DISTINCT:
+                self.plans[key] = plan  # holds the pairs: their ids stay theirs while it is kept
+        _, columns, scores, packs, primary = plan
+        if columns is None:
+            raise Fallback
+        out.update(columns)
+        score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
+        return members, score_rows, packed_scores, comments
+
+    @staticmethod
+    def _scores_plan(scored: list[tuple[Any, ...]], employees: bool) -> tuple[Any, ...]:
+        """What a record's scored answers (`_answer_parts`' pairs, in order) make, the same for
+        every record holding the same pairs: (the pairs, the primary columns they fill — None
+        when the record goes the reference way —, the score rows and their hashed parts, the
+        positions of the primary ones)."""
+        pairs = tuple(scored)
         if employees and len({id(pair) for pair in scored}) < len(scored):
-            raise Fallback  # one answer twice: `build` scores each as a new eNPS answer, one of them the primary
-        primary: set[int] = set()
+            return pairs, None, None, None, None  # one answer twice: `build` scores each as a new eNPS answer
         chosen = {id(pair) for pair in _primaries(scored).values()}  # type: ignore[arg-type]
+        columns: dict[str, Any] = {}
+        primary: set[int] = set()
         scores, packs = [], []
         for pair in scored:
             if pair[1]:
                 if id(pair) in chosen:
                     if pair[4] is None:
-                        raise Fallback  # the record refuses it as its primary answer
-                    out.update(pair[4])
+                        return pairs, None, None, None, None  # the record refuses it as its primary answer
+                    columns.update(pair[4])
                     primary.add(len(scores))
                 scores.append(pair[2])
                 packs.append(pair[3])
-        score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
-        return members, score_rows, packed_scores, comments
+        return pairs, columns, scores, packs, primary
 
     def _remember(self, memo: dict[int, Any], answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
         """What `answer` makes in every record holding it (kept while fewer than DISTINCT are):
