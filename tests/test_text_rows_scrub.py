@@ -66,7 +66,9 @@ def test_text_rows_scrub_as_the_walk_does_byte_for_byte(columns, data, file, ids
     if data is None:  # the explicit example: an address in an undeclared cell beside a declared one
         cells = [["a@example.com", "b@example.com"], ["a@example.com", "fine"], [None, " c@example.com "]]
     else:
-        cells = data.draw(st.lists(st.lists(TEXTS, min_size=len(columns), max_size=len(columns)), min_size=1, max_size=6))
+        cells = data.draw(
+            st.lists(st.lists(TEXTS, min_size=len(columns), max_size=len(columns)), min_size=1, max_size=6)
+        )
     scrubber = Scrubber(FIELDS, KEYS, keep_personal_data=keep)
     raws = table(columns, cells, file, ids)
     rows = scrubber.text_rows(raws[0])
