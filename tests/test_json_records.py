@@ -31,9 +31,10 @@ inner = st.recursive(
 records = st.lists(
     st.builds(lambda rid, values, labels: {"responseId": rid, "values": values, "labels": labels},
               st.text(max_size=8), st.dictionaries(st.text(max_size=6), inner, max_size=6), inner)  # fmt: skip
-    | st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["k", "responseId"]), inner, max_size=3),
-    max_size=30,  # items that are not records (lists, other objects) are counted, not read; numbers at the top of
-)  # the list are left out: json's reading takes a number cut by the end of a block for a whole one (not changed here)
+    | st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["k", "responseId"]), inner, max_size=3)
+    | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([1e-7, 2.5e16]),
+    max_size=30,  # items that are not records (lists, other objects, numbers) are counted, not read
+)
 layouts = st.sampled_from([(", ", ": ", None), (",", ":", None), (",", ":", 2), (", ", ": ", "\t")])
 
 
@@ -112,3 +113,14 @@ def test_a_list_json_reads_its_own_way_is_read_the_same(chunk, monkeypatch, text
     monkeypatch.setattr(json_records, "orjson", None)
     alone, alone_error = read(text)
     assert same(found, alone) and error == alone_error
+
+
+@pytest.mark.parametrize("number", ["123456", "-0.5", "1.25e-7", "2E+16", "-Infinity", "98765432109876543210"])
+def test_a_number_cut_by_the_end_of_a_block_is_read_whole(monkeypatch, number):
+    """A number between the records, cut by the end of a block at any of its characters, is read
+    as one item: the records after it keep their numbers, and no error is made up."""
+    records = [{"responseId": "R_1"}, {"responseId": "R_2"}]
+    for at in range(1, 12):
+        monkeypatch.setattr(json_records, "_CHUNK", at)
+        text = f'[{{"responseId": "R_1"}}, {number}, {{"responseId": "R_2"}}, {number}]'
+        assert read(text, key=None) == ([(1, records[0]), (3, records[1])], None), (at, number)

@@ -6,6 +6,7 @@ in memory whole."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -184,13 +185,18 @@ def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tu
             continue
         while True:
             try:
-                item, position = _DECODER.raw_decode(buffer, position)
-                break
+                item, end = _DECODER.raw_decode(buffer, position)
             except json.JSONDecodeError:
-                more = handle.read(max(_CHUNK, len(buffer) - position))  # doubling: linear in a record's size
-                if not more:
-                    raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
-                buffer, position = buffer[position:] + more, 0
+                end = -1
+            if end >= 0 and (type(item) not in _NUMBERS or _CUT_NUMBER.match(buffer, end) is None):
+                break  # a number running into the buffer's end ("12", "1.", "1e") may go on in the next block
+            more = handle.read(max(_CHUNK, len(buffer) - position))  # doubling: linear in a record's size
+            if not more:
+                if end >= 0:
+                    break  # the file ends with that number (and inside the list: said at the next item)
+                raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
+            buffer, position = buffer[position:] + more, 0
+        position = end
         number += 1
         if isinstance(item, dict):
             yield number, item
@@ -237,6 +243,8 @@ class _Runs:
         return None
 
 
+_NUMBERS = (int, float)
+_CUT_NUMBER = re.compile(r"[0-9.eE+-]*\Z")  # what may follow a number read so far when the buffer ends within it
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
 _NINETEEN = b"0" * 19  # an integer this long may be beyond 64 bits
 _BETWEEN = " \t\r\n,"
