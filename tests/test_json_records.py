@@ -24,15 +24,23 @@ scalars = (
 )  # fmt: skip
 inner = st.recursive(
     scalars,
-    lambda more: st.lists(more, max_size=4) | st.dictionaries(st.sampled_from(["responseId", "values", "k"]), more,
-                                                              max_size=3),  # fmt: skip
+    lambda more: (
+        st.lists(more, max_size=4) | st.dictionaries(st.sampled_from(["responseId", "values", "k"]), more, max_size=3)
+    ),  # fmt: skip
     max_leaves=12,
 )
 records = st.lists(
-    st.builds(lambda rid, values, labels: {"responseId": rid, "values": values, "labels": labels},
-              st.text(max_size=8), st.dictionaries(st.text(max_size=6), inner, max_size=6), inner)  # fmt: skip
-    | st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["k", "responseId"]), inner, max_size=3)
-    | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([1e-7, 2.5e16]),
+    st.builds(
+        lambda rid, values, labels: {"responseId": rid, "values": values, "labels": labels},
+        st.text(max_size=8),
+        st.dictionaries(st.text(max_size=6), inner, max_size=6),
+        inner,
+    )  # fmt: skip
+    | st.lists(inner, max_size=3)
+    | st.dictionaries(st.sampled_from(["k", "responseId"]), inner, max_size=3)
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([1e-7, 2.5e16]),
     max_size=30,  # items that are not records (lists, other objects, numbers) are counted, not read
 )
 layouts = st.sampled_from([(", ", ": ", None), (",", ":", None), (",", ":", 2), (", ", ": ", "\t")])
@@ -60,8 +68,13 @@ def chunk(request, monkeypatch):
     return request.param
 
 
-@settings(max_examples=200, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the fixture sets a constant
+@settings(
+    max_examples=200,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)  # the fixture sets a constant
 @given(records, layouts)
 def test_records_decoded_in_runs_are_the_records_json_reads(chunk, items, layout):
     separator, colon, indent = layout
