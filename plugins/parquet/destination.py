@@ -96,9 +96,14 @@ class ParquetDestination(DuckDBDestination):
     """`parquet:///lake` (relative to the config file) or `parquet:////abs/lake`."""
 
     name = "parquet"
+    memory_limit_mb = 48
+    """DuckDB's memory while a sync writes the lake, beside the room of the batch written
+    (`DuckDBDestination._fit_memory_limit`); what does not fit spills to `<lake>.tmp` beside the
+    folder, and a file too wide for it is written under DuckDB's own limit (`files.copy`)."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super(DuckDBDestination, self).__init__(url, base_dir=base_dir)
+        self._registered, self._staged_bytes, self._staged_wide, self._unchecked_wide = set(), 0, 0, 0
         self.root = path_of(url, self.base_dir, kind="Parquet", example="parquet:///feedback-lake")
         self.path = self.root
         self._migrations_file = self.root / "_cxbridge" / "migrations.json"
@@ -132,6 +137,9 @@ class ParquetDestination(DuckDBDestination):
             # own, which doubled a sync's peak memory on two cores, and a sync's CPU time does
             # not grow with one (reports and status, read-only, keep every thread).
             self._conn.execute("SET threads = 1")
+            self._conn.execute(f"SET temp_directory = {literal(str(self.root) + '.tmp')}")
+            self._conn.execute(f"SET memory_limit = '{self.memory_limit_mb}MiB'")
+            self._limit_mb = self.memory_limit_mb
             files.finish_merges(self.root)
             self._apply_migrations()
         self._define_views()
@@ -248,6 +256,10 @@ class ParquetDestination(DuckDBDestination):
     # --- writing --------------------------------------------------------------------------
 
     def write_batch(self, batch: Batch) -> WriteStats:
+        with self._written():
+            return self._write_batch(batch)
+
+    def _write_batch(self, batch: Batch) -> WriteStats:
         records = list({rows.record_id: rows for rows in batch.records}.values())
         now = format_timestamp(datetime.now(timezone.utc))
         quarantined = list({item.record_id: item for item in batch.quarantined}.values())
@@ -377,7 +389,7 @@ class ParquetDestination(DuckDBDestination):
         if replaced or delete:
             self._rewrite_holding(table, replaced, keep, delete)
         if added:
-            self.conn.register("cx_rows", column_arrays(table, added).arrays)
+            self.conn.register("cx_rows", self._staged_arrays(table, added))
             try:
                 self._add_part(self.root / table.name, f"SELECT {typed(table)} FROM cx_rows")
             finally:
@@ -391,7 +403,7 @@ class ParquetDestination(DuckDBDestination):
         empty is removed, unless it is the folder's last file (the table's view reads the folder)."""
         (key,) = table.primary_key
         folder = self.root / table.name
-        self.conn.register("cx_rows", column_arrays(table, rows).arrays)
+        self.conn.register("cx_rows", self._staged_arrays(table, rows))
         self._register_ids("cx_delete", delete)
         try:
             touched = f"(SELECT {key} FROM cx_rows UNION ALL SELECT record_id AS {key} FROM cx_delete)"
@@ -460,6 +472,10 @@ class ParquetDestination(DuckDBDestination):
     def write_loop(self, changes: LoopChanges) -> None:
         """Events, deliveries, then cases, each file replaced atomically (there are no
         transactions across files)."""
+        with self._written():
+            self._write_loop(changes)
+
+    def _write_loop(self, changes: LoopChanges) -> None:
         for table, rows in (
             (FEEDBACK_CASE_EVENTS, changes.events), (LOOP_OUTBOX, changes.deliveries), (FEEDBACK_CASES, changes.cases)
         ):  # fmt: skip
@@ -503,7 +519,7 @@ class ParquetDestination(DuckDBDestination):
         enter, then take their older copies, and the dropped records', out of the files holding
         them: a crash in between leaves a record twice, which the re-run writes again once."""
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
-            self.conn.register(f"cx_new_{table.name}", column_arrays(_with_month(table), rows).arrays)
+            self.conn.register(f"cx_new_{table.name}", self._staged_arrays(_with_month(table), rows))
         stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
         self._register_ids("cx_changed", stale)
         try:
@@ -560,7 +576,7 @@ class ParquetDestination(DuckDBDestination):
         pattern = files.partition_glob(self.root, FEEDBACK)
         if not files.has_files(pattern):
             return
-        self.conn.register("cx_links", column_arrays(LINKS, sorted(links.items())).arrays)
+        self.conn.register("cx_links", self._staged_arrays(LINKS, sorted(links.items())))
         try:
             with self._built_on_keys():
                 found = self.conn.execute(
@@ -582,7 +598,7 @@ class ParquetDestination(DuckDBDestination):
         """Merge rows into a one-file table by its primary key, dropping the rows whose
         (single-column) key is in `delete`."""
         key = ", ".join(table.primary_key)
-        self.conn.register("cx_rows", column_arrays(table, rows).arrays)
+        self.conn.register("cx_rows", self._staged_arrays(table, rows))
         self._register_ids("cx_delete", delete)
         try:
             old = f"read_parquet({literal(files.table_file(self.root, table))})"
@@ -596,6 +612,23 @@ class ParquetDestination(DuckDBDestination):
             self.conn.unregister("cx_rows")
             self.conn.unregister("cx_delete")
 
+    def _staged_arrays(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> dict[str, Any]:
+        """`rows` as arrays to register, DuckDB's memory limit widened by their room until the
+        write or loop change ends (`_written`)."""
+        arrays, nbytes, wide = column_arrays(table, rows)
+        self._staged_bytes += nbytes
+        self._staged_wide += wide
+        self._fit_memory_limit()
+        return arrays
+
+    @contextmanager
+    def _written(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self._staged_bytes = self._staged_wide = 0
+            self._fit_memory_limit()
+
     def _register_ids(self, name: str, ids: Sequence[str]) -> None:
         """A one-column relation of record ids, readable as `name` in this session's SQL."""
         self.conn.register(name, column_arrays(ID_TABLE, [(record_id,) for record_id in ids]).arrays)
@@ -603,7 +636,8 @@ class ParquetDestination(DuckDBDestination):
     def save_run(self, run: SyncRun) -> None:
         if run.finished_at is not None:  # the end of a source's sync: merge the parts it added
             self._merge_parts(final=True)
-        self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
+        with self._written():
+            self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
 
     def read_metadata(self) -> dict[str, str]:
         file = files.table_file(self.root, METADATA)
@@ -614,11 +648,13 @@ class ParquetDestination(DuckDBDestination):
     def write_metadata(self, values: Mapping[str, str | None]) -> None:
         now = format_timestamp(datetime.now(timezone.utc))
         rows = [(name, value, now) for name, value in values.items() if value is not None]
-        self._upsert_file(METADATA, rows, delete=[name for name, value in values.items() if value is None])
+        with self._written():
+            self._upsert_file(METADATA, rows, delete=[name for name, value in values.items() if value is None])
         self._define_views()  # the file may be new: its view read an empty table until now
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
-        self._upsert_parts(QUARANTINE, [], delete=list(record_ids))
+        with self._written():
+            self._upsert_parts(QUARANTINE, [], delete=list(record_ids))
         self._define_views()
 
 

@@ -28,8 +28,10 @@ import re
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, Table
+from cxbridge.plugins.duckdb.destination import import_duckdb
 
 PARTITIONED = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS)
 PARTITION_KEYS = ("source", "month")
@@ -107,10 +109,26 @@ def replace_atomically(conn: object, select_sql: str, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     try:
-        conn.execute(f"COPY ({select_sql}) TO {literal(temporary)} ({WRITE_OPTIONS})")  # type: ignore[attr-defined]
+        copy(conn, select_sql, temporary)
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def copy(conn: Any, select_sql: str, path: Path) -> None:
+    """Write the rows of `select_sql` to the Parquet file `path`. Under the connection's
+    `memory_limit` (ParquetDestination's while writing); rows too wide for it (a row group of 1 MB
+    comments) are written again under DuckDB's own limit, as they were before it was set."""
+    statement = f"COPY ({select_sql}) TO {literal(path)} ({WRITE_OPTIONS})"
+    try:
+        conn.execute(statement)
+    except import_duckdb().OutOfMemoryException:
+        [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+        conn.execute("RESET memory_limit")
+        try:
+            conn.execute(statement)
+        finally:
+            conn.execute(f"SET memory_limit = '{limit}'")
 
 
 def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
@@ -125,8 +143,7 @@ def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
     journal = folder / JOURNAL
     files = "[" + ", ".join(literal(path) for path in sources) + "]"
     try:
-        rows = f"SELECT * FROM read_parquet({files}, hive_partitioning = false)"
-        conn.execute(f"COPY ({rows}) TO {literal(temporary)} ({WRITE_OPTIONS})")  # type: ignore[attr-defined]
+        copy(conn, f"SELECT * FROM read_parquet({files}, hive_partitioning = false)", temporary)
         _write_journal(journal, temporary, [path for path in sources if path != target])
         os.replace(temporary, target)
     except BaseException:

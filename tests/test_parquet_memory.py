@@ -1,0 +1,47 @@
+"""DuckDB's memory while a sync writes a Parquet lake: a limit beside the room of the batch
+written, and files too wide for it written under DuckDB's own limit (`files.copy`)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from plugins.parquet import files
+from plugins.parquet.destination import ParquetDestination
+from tests.conftest import Workspace
+from tests.test_duckdb_memory import long_comment_rows
+
+
+def test_rows_too_wide_for_the_limit_are_written_whole_and_the_limit_kept(tmp_path):
+    conn = duckdb.connect()
+    conn.execute("SET threads = 1")
+    conn.execute("SET memory_limit = '4MiB'")
+    select = "SELECT range AS n, repeat('x', 3000000) || range::VARCHAR AS t FROM range(12)"
+    target = tmp_path / "wide.parquet"
+    try:  # what the retry is for: this COPY does not fit 4 MiB
+        conn.execute(f"COPY ({select}) TO '{tmp_path / 'plain.parquet'}' ({files.WRITE_OPTIONS})")
+        raise AssertionError("the COPY fitted 4 MiB: the test no longer exercises the retry")
+    except duckdb.OutOfMemoryException:
+        pass
+    files.copy(conn, select, target)
+    [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+    assert limit == "4.0 MiB"
+    conn.execute("RESET memory_limit")
+    stored = conn.execute(f"SELECT n, t FROM read_parquet('{target}') ORDER BY n").fetchall()
+    assert stored == [(n, "x" * 3_000_000 + str(n)) for n in range(12)]
+
+
+def test_a_sync_of_wide_comments_under_a_small_limit_stores_them_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(ParquetDestination, "memory_limit_mb", 8)
+    workspace = Workspace(tmp_path, batch_size=40)
+    rows = long_comment_rows(120, words=40_000)  # about 260 KB of comment each: 10 MB a batch
+    workspace.write_csv(rows)
+    lake = tmp_path / "lake"
+    [result] = workspace.sync(destination=f"parquet:///{lake}").results
+    assert (result.status, result.written, result.quarantined) == ("success", 120, 0)
+    conn = duckdb.connect()
+    stored = dict(conn.execute(
+        f"SELECT f.source_record_id, c.text FROM read_parquet('{lake}/feedback_comments/**/*.parquet') c "
+        f"JOIN read_parquet('{lake}/feedback/**/*.parquet') f USING (record_id)"
+    ).fetchall())  # fmt: skip
+    assert stored == {row[0]: row[6] for row in rows}
+    assert not (tmp_path / "lake.tmp").exists() or not any((tmp_path / "lake.tmp").iterdir())
