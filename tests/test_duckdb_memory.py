@@ -26,18 +26,22 @@ def long_comment_rows(count: int, words: int) -> list[list[str]]:
     ]  # fmt: skip
 
 
+def synced_comments(workspace: Workspace, rows: list[list[str]]) -> dict[str, str]:
+    """Each response's comment as DuckDB stores it, after a sync of `rows` that writes them all."""
+    workspace.write_csv(rows)
+    path = workspace.root / "cx.duckdb"
+    [result] = workspace.sync(destination=f"duckdb:///{path}").results
+    assert (result.status, result.written, result.quarantined) == ("success", len(rows), 0)
+    with duckdb.connect(str(path), read_only=True) as conn:
+        return dict(conn.execute("SELECT f.source_record_id, c.text FROM feedback_comments c "
+                                 "JOIN feedback f USING (record_id)").fetchall())  # fmt: skip
+
+
 def test_batches_larger_than_the_base_memory_limit_are_written_whole(tmp_path, monkeypatch):
     monkeypatch.setattr(DuckDBDestination, "memory_limit_mb", 8)
     workspace = Workspace(tmp_path, batch_size=4000)
     rows = long_comment_rows(4000, words=700)  # about 4.5 KB of comment each: 18 MB a batch
-    workspace.write_csv(rows)
-    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
-    [result] = workspace.sync(destination=url).results
-    assert (result.status, result.written, result.quarantined) == ("success", 4000, 0)
-    with duckdb.connect(str(tmp_path / "cx.duckdb"), read_only=True) as conn:
-        stored = dict(conn.execute("SELECT f.source_record_id, c.text FROM feedback_comments c "
-                                   "JOIN feedback f USING (record_id)").fetchall())  # fmt: skip
-    assert stored == {row[0]: row[6] for row in rows}
+    assert synced_comments(workspace, rows) == {row[0]: row[6] for row in rows}
 
 
 def test_the_limit_follows_the_batch_and_returns_to_the_base(tmp_path):
@@ -75,11 +79,4 @@ def test_wide_texts_are_merged_and_checkpointed_within_their_room(tmp_path, monk
     monkeypatch.setattr(DuckDBDestination, "checkpoint_memory_mb", 8)
     workspace = Workspace(tmp_path, batch_size=40)
     rows = long_comment_rows(120, words=40_000)  # about 260 KB of comment each: 10 MB a batch
-    workspace.write_csv(rows)
-    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
-    [result] = workspace.sync(destination=url).results
-    assert (result.status, result.written, result.quarantined) == ("success", 120, 0)
-    with duckdb.connect(str(tmp_path / "cx.duckdb"), read_only=True) as conn:
-        stored = dict(conn.execute("SELECT f.source_record_id, c.text FROM feedback_comments c "
-                                   "JOIN feedback f USING (record_id)").fetchall())  # fmt: skip
-    assert stored == {row[0]: row[6] for row in rows}
+    assert synced_comments(workspace, rows) == {row[0]: row[6] for row in rows}
