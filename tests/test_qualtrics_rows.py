@@ -282,6 +282,15 @@ def unusual_account() -> QualtricsAccount:
 UNUSUAL_SOURCE = {**ROWS_SOURCE, "columns": {"location_id": "StoreID", "team": "team", "submitted_at": "visited"}}
 
 
+def synced_tables(folder: Path, account: Any, source: dict[str, Any]) -> dict[str, list]:
+    """The tables of a sync of `source` from the local Qualtrics API serving `account`, into `folder`."""
+    folder.mkdir()
+    with qualtrics(account) as api:
+        result = sync(folder, {**source, "base_url": api.url + ROOT}, shared_salt=True)
+    assert result.status == "success", result.error
+    return tables(folder)
+
+
 @pytest.mark.parametrize(("account", "source"), [
     (rows_account, ROWS_SOURCE),
     (vendor_account, VENDOR_SOURCE),
@@ -317,12 +326,7 @@ def test_rows_built_from_remembered_answers_are_the_rows_of_each_record_validate
         monkeypatch.setattr(BuiltRows, "checked", checked)
         if way == "reference":
             monkeypatch.setattr(ResponsesStream, "record_rows", Stream.record_rows)
-        folder = tmp_path / way
-        folder.mkdir()
-        with qualtrics(account()) as api:
-            result = sync(folder, {**source, "base_url": api.url + ROOT}, shared_salt=True)
-        assert result.status == "success", result.error
-        stored[way] = tables(folder)
+        stored[way] = synced_tables(tmp_path / way, account(), source)
         if way == "built":
             built, fell_back = sum(made), made.count(False)
     assert not [r for r in caplog.records if "differ from the reference" in r.getMessage()]
@@ -353,12 +357,7 @@ def test_a_record_whose_built_rows_differ_turns_the_built_path_off(tmp_path, mon
             monkeypatch.setattr(ResponsesStream, "record_rows", Stream.record_rows)
         else:
             monkeypatch.setattr(BuiltRows, "_rows", wrong)
-        folder = tmp_path / way
-        folder.mkdir()
-        with qualtrics(rows_account()) as api:
-            result = sync(folder, {**ROWS_SOURCE, "base_url": api.url + ROOT}, shared_salt=True)
-        assert result.status == "success", result.error
-        stored[way] = tables(folder)
+        stored[way] = synced_tables(tmp_path / way, rows_account(), ROWS_SOURCE)
     assert stored["wrong"] == stored["reference"]
     assert len(made) == 1  # the first record differed: none built after it
     warned = [r.getMessage() for r in caplog.records if "differ from the reference" in r.getMessage()]
