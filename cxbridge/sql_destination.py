@@ -404,7 +404,10 @@ class SQLDestination(Destination):
 
         def adding(table: Table, key: str) -> str:
             stage = self.stage_name(table)
-            where = f" WHERE {absent_keys('case_id', FEEDBACK_CASES.name, stage)} AND {absent_keys(key, table.name, stage)}"
+            absent = [absent_keys("case_id", FEEDBACK_CASES.name, stage)]
+            if table is not FEEDBACK_CASES:
+                absent.append(absent_keys(key, table.name, stage))
+            where = f" WHERE {' AND '.join(absent)}"
             return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) " + staged(table, where)
 
         return [

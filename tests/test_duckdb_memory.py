@@ -1,19 +1,26 @@
 """DuckDB's buffer pool during a sync: small between batches, sized for each batch while it is
 merged and committed. A fixed 64 MB failed 30,000 responses with 5 KB comments (DuckDB's
 OutOfMemoryException), and a 64 MB commit 300 responses with 1 MB comments (a checkpoint that
-could not pin a block of them); here the same happens at a smaller scale with a smaller base."""
+could not pin a block of them); here the same happens at a smaller scale with a smaller base.
+A write that needs more than its limit anyway runs again under DuckDB's own."""
 
 from __future__ import annotations
 
+import logging
 import math
 import random
+import sqlite3
 
 import duckdb
 
+import cxbridge
+from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import CHANGED
-from plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from tests.conftest import Workspace
+from tests.test_report import write_dataset
 
+RAN_AGAIN = "writing it again under DuckDB's own limit"
 WORDS = ["service", "slow", "friendly", "price", "store", "queue", "refund", "staff", "clean", "late"]
 
 
@@ -26,28 +33,32 @@ def long_comment_rows(count: int, words: int) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def synced_comments(workspace: Workspace, rows: list[list[str]]) -> dict[str, str]:
-    """Each response's comment as DuckDB stores it, after a sync of `rows` that writes them all."""
+def synced_comments(workspace: Workspace, rows: list[list[str]], caplog) -> dict[str, str]:
+    """Each response's comment as DuckDB stores it, after a sync of `rows` that writes them all
+    within the room of each batch (no write runs again under DuckDB's own limit)."""
     workspace.write_csv(rows)
     path = workspace.root / "cx.duckdb"
-    [result] = workspace.sync(destination=f"duckdb:///{path}").results
+    with caplog.at_level(logging.INFO, logger=DuckDBDestination.__module__):
+        [result] = workspace.sync(destination=f"duckdb:///{path}").results
     assert (result.status, result.written, result.quarantined) == ("success", len(rows), 0)
+    assert RAN_AGAIN not in caplog.text
     with duckdb.connect(str(path), read_only=True) as conn:
         return dict(conn.execute("SELECT f.source_record_id, c.text FROM feedback_comments c "
                                  "JOIN feedback f USING (record_id)").fetchall())  # fmt: skip
 
 
-def test_batches_larger_than_the_base_memory_limit_are_written_whole(tmp_path, monkeypatch):
+def test_batches_larger_than_the_base_memory_limit_are_written_whole(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(DuckDBDestination, "memory_limit_mb", 8)
     workspace = Workspace(tmp_path, batch_size=4000)
     rows = long_comment_rows(4000, words=700)  # about 4.5 KB of comment each: 18 MB a batch
-    assert synced_comments(workspace, rows) == {row[0]: row[6] for row in rows}
+    assert synced_comments(workspace, rows, caplog) == {row[0]: row[6] for row in rows}
 
 
 def test_the_limit_follows_the_batch_and_returns_to_the_base(tmp_path):
     destination = DuckDBDestination(f"duckdb:///{tmp_path / 'cx.duckdb'}")
     destination.open()
     try:
+
         def limit_mb() -> float:
             [(text,)] = destination.conn.execute("SELECT current_setting('memory_limit')").fetchall()
             number, unit = text.split()
@@ -70,7 +81,7 @@ def test_the_limit_follows_the_batch_and_returns_to_the_base(tmp_path):
     assert wide == base + math.ceil((4 * 5_000_000 + 4 * 1000 + 8 * 1000) / 2**20)  # wide texts four times
 
 
-def test_wide_texts_are_merged_and_checkpointed_within_their_room(tmp_path, monkeypatch):
+def test_wide_texts_are_merged_and_checkpointed_within_their_room(tmp_path, monkeypatch, caplog):
     """Comments of 260 KB, which DuckDB keeps in blocks of their own, under a base far below a
     batch's 10 MB: merged and checkpointed within the room of wide texts, stored whole. (The case
     that failed before, 300 responses with 1 MB comments in one batch, needs a 300 MB CSV: run by
@@ -79,4 +90,29 @@ def test_wide_texts_are_merged_and_checkpointed_within_their_room(tmp_path, monk
     monkeypatch.setattr(DuckDBDestination, "checkpoint_memory_mb", 8)
     workspace = Workspace(tmp_path, batch_size=40)
     rows = long_comment_rows(120, words=40_000)  # about 260 KB of comment each: 10 MB a batch
-    assert synced_comments(workspace, rows) == {row[0]: row[6] for row in rows}
+    assert synced_comments(workspace, rows, caplog) == {row[0]: row[6] for row in rows}
+
+
+def test_a_write_that_does_not_fit_runs_again_under_duckdbs_own_limit(tmp_path, monkeypatch, caplog):
+    """A batch's merge takes memory by DuckDB's threads as well as by its rows: under a 12 MiB
+    base the fixed data set of tests/test_report.py (six sources, cases opened) runs out. The
+    write is rolled back and runs again under DuckDB's own limit, and the base doubles, so the
+    sync stores what a sync into SQLite stores, each row once."""
+    monkeypatch.setattr(DuckDBDestination, "memory_limit_mb", 12)
+    config = write_dataset(tmp_path)
+    duckdb_path, sqlite_path = tmp_path / "cx.duckdb", tmp_path / "cx.db"
+    with caplog.at_level(logging.INFO, logger=DuckDBDestination.__module__):
+        assert cxbridge.sync(config, destination=f"duckdb:///{duckdb_path}", host=create_host()).exit_code == 0
+    assert caplog.text.count(RAN_AGAIN) == 1  # 12 MiB, then 24 for the writes after it
+    assert cxbridge.sync(config, destination=f"sqlite:///{sqlite_path}", host=create_host()).exit_code == 0
+    queries = [
+        "SELECT record_id, source, duplicate_of FROM feedback",
+        "SELECT record_id, question_id, metric, value, normalized FROM feedback_scores",
+        "SELECT case_id, source, rule, status FROM feedback_cases",
+        "SELECT case_id, kind, to_value FROM feedback_case_events",
+    ]
+    with duckdb.connect(str(duckdb_path), read_only=True) as conn:
+        in_duckdb = [sorted(conn.execute(query).fetchall(), key=repr) for query in queries]
+    with sqlite3.connect(sqlite_path) as conn:
+        in_sqlite = [sorted(conn.execute(query).fetchall(), key=repr) for query in queries]
+    assert all(in_duckdb) and in_duckdb == in_sqlite

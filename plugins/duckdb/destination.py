@@ -8,15 +8,26 @@ read-only while no sync runs).
 
 from __future__ import annotations
 
+import logging
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
-from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, LOOP_TABLES, QUARANTINE, Column, ColumnType, Table
+from cxbridge.layout import (
+    CRM_TABLES,
+    FEEDBACK,
+    FEEDBACK_COMMENTS,
+    FEEDBACK_SCORES,
+    LOOP_TABLES,
+    QUARANTINE,
+    Column,
+    ColumnType,
+    Table,
+)
 from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.sql_destination import CHANGED, MIGRATIONS, REPLACED, Migration, SQLDestination, absent_keys
@@ -36,6 +47,8 @@ GROWING_TABLES = (*RECORD_TABLES, *CRM_TABLES)
 """Tables that grow with the records (the CRM ones with the accounts and contacts they name)."""
 KEYLESS_MIGRATION = "duckdb_0001_keyless_growing_tables"
 KEYLESS_CRM_MIGRATION = "duckdb_0002_keyless_crm_tables"
+Changes = TypeVar("Changes", Batch, LoopChanges)
+log = logging.getLogger(__name__)
 
 
 def drop_keys(destination: SQLDestination, tables: Sequence[Table]) -> None:
@@ -90,7 +103,8 @@ class DuckDBDestination(SQLDestination):
     """DuckDB's buffer pool while a sync writes, between batches and beside the room of the batch
     staged (`_fit_memory_limit`); what does not fit spills to `<file>.tmp` beside the file. A
     batch's merge works on the batch (its joins build on the batch's keys) and the growing tables
-    keep no key index, so what DuckDB holds stays flat however large the tables."""
+    keep no key index, so what DuckDB holds stays flat however large the tables. A write that
+    needs more runs again under DuckDB's own limit (`_within_memory`)."""
     checkpoint_memory_mb = 48
     """The pool while a transaction commits (beside the room of the wide texts not checkpointed
     yet): a commit checkpoints once the log passes 16 MiB, and a checkpoint that cannot pin a
@@ -114,6 +128,7 @@ class DuckDBDestination(SQLDestination):
         self._staged_wide = 0
         self._unchecked_wide = 0  # characters of wide texts committed or staged since the last checkpoint
         self._limit_mb = 0
+        self._base_mb = self.memory_limit_mb  # doubled by each write that did not fit (`_within_memory`)
 
     @classmethod
     def day_of(cls, column: str) -> str:
@@ -185,8 +200,8 @@ class DuckDBDestination(SQLDestination):
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
         if not read_only:
-            conn.execute(f"SET memory_limit = '{self.memory_limit_mb}MiB'")
-            self._limit_mb = self.memory_limit_mb
+            conn.execute(f"SET memory_limit = '{self._base_mb}MiB'")
+            self._limit_mb = self._base_mb
             spill = str(self.path).replace("'", "''") + ".tmp"
             conn.execute(f"SET temp_directory = '{spill}'")
         return conn
@@ -265,7 +280,7 @@ class DuckDBDestination(SQLDestination):
         cached blocks of the 1M-record file and peaked 39 MB higher."""
         room = self.staged_memory_factor * self._staged_bytes
         room += (self.wide_memory_factor - self.staged_memory_factor) * self._staged_wide
-        self._set_limit(self.memory_limit_mb + math.ceil(room / 2**20))
+        self._set_limit(self._base_mb + math.ceil(room / 2**20))
 
     def _set_limit(self, limit_mb: int) -> None:
         if self._limit_mb and limit_mb != self._limit_mb:  # a writing connection's (Parquet's sets none)
@@ -281,16 +296,34 @@ class DuckDBDestination(SQLDestination):
         return column.name
 
     def write_batch(self, batch: Batch) -> WriteStats:
-        try:
-            return super().write_batch(batch)
-        finally:
-            self._unstage()
+        return self._within_memory(super().write_batch, batch)
 
     def write_loop(self, changes: LoopChanges) -> None:
+        self._within_memory(super().write_loop, changes)
+
+    def _within_memory(self, write: Callable[[Changes], Any], changes: Changes) -> Any:
+        """`write(changes)` (one transaction) under the limit. A query's hash joins take memory
+        by DuckDB's threads as well as by their rows (a 3-record batch opening cases needed
+        34 MiB on two cores), so a write that runs out is rolled back and runs again under DuckDB's
+        own limit, and the base doubles for the writes after it."""
         try:
-            super().write_loop(changes)
+            return write(changes)
+        except import_duckdb().OutOfMemoryException:
+            if not self._limit_mb:
+                raise
+            log.info("%s: a write needed more than DuckDB's %d MiB; writing it again under DuckDB's own limit",
+                     self.path, self._limit_mb)  # fmt: skip
         finally:
             self._unstage()
+        self._base_mb *= 2
+        self._limit_mb = 0  # no `_set_limit` while the write runs again
+        self.conn.execute("RESET memory_limit")
+        try:
+            return write(changes)
+        finally:
+            self._unstage()
+            self.conn.execute(f"SET memory_limit = '{self._base_mb}MiB'")
+            self._limit_mb = self._base_mb
 
     def _unstage(self) -> None:
         """Let the batch's arrays go (they hold its rows until unregistered)."""

@@ -104,6 +104,7 @@ class ParquetDestination(DuckDBDestination):
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super(DuckDBDestination, self).__init__(url, base_dir=base_dir)
         self._registered, self._staged_bytes, self._staged_wide, self._unchecked_wide = set(), 0, 0, 0
+        self._base_mb = self.memory_limit_mb
         self.root = path_of(url, self.base_dir, kind="Parquet", example="parquet:///feedback-lake")
         self.path = self.root
         self._migrations_file = self.root / "_cxbridge" / "migrations.json"
@@ -138,8 +139,8 @@ class ParquetDestination(DuckDBDestination):
             # not grow with one (reports and status, read-only, keep every thread).
             self._conn.execute("SET threads = 1")
             self._conn.execute(f"SET temp_directory = {literal(str(self.root) + '.tmp')}")
-            self._conn.execute(f"SET memory_limit = '{self.memory_limit_mb}MiB'")
-            self._limit_mb = self.memory_limit_mb
+            self._conn.execute(f"SET memory_limit = '{self._base_mb}MiB'")
+            self._limit_mb = self._base_mb
             files.finish_merges(self.root)
             self._apply_migrations()
         self._define_views()
@@ -256,8 +257,7 @@ class ParquetDestination(DuckDBDestination):
     # --- writing --------------------------------------------------------------------------
 
     def write_batch(self, batch: Batch) -> WriteStats:
-        with self._written():
-            return self._write_batch(batch)
+        return self._within_memory(self._write_batch, batch)  # a re-run adds what is not there yet
 
     def _write_batch(self, batch: Batch) -> WriteStats:
         records = list({rows.record_id: rows for rows in batch.records}.values())
@@ -471,9 +471,8 @@ class ParquetDestination(DuckDBDestination):
 
     def write_loop(self, changes: LoopChanges) -> None:
         """Events, deliveries, then cases, each file replaced atomically (there are no
-        transactions across files)."""
-        with self._written():
-            self._write_loop(changes)
+        transactions across files; a re-run replaces the same keys)."""
+        self._within_memory(self._write_loop, changes)
 
     def _write_loop(self, changes: LoopChanges) -> None:
         for table, rows in (
