@@ -207,10 +207,28 @@ class DuckDBDestination(SQLDestination):
         return conn
 
     def close(self) -> None:
-        if self._conn is not None and self._limit_mb:  # DuckDB checkpoints what the log holds as it closes
-            self._set_limit(self._commit_limit_mb())
-        super().close()
-        self._limit_mb = 0
+        with self._invalidation_reported():
+            try:
+                if self._conn is not None and self._limit_mb:  # DuckDB checkpoints what the log holds as it closes
+                    self._set_limit(self._commit_limit_mb())
+            finally:
+                super().close()
+                self._limit_mb = 0
+
+    @contextmanager
+    def _invalidation_reported(self) -> Iterator[None]:
+        """DuckDB's FatalException (an internal error, such as a checkpoint that could not get
+        memory) invalidates the database for the rest of the process: every later statement
+        fails the same way. It is a DestinationError that says what is kept and what to do."""
+        try:
+            yield
+        except import_duckdb().FatalException as exc:
+            first_line = str(exc).strip().splitlines()[0]
+            raise DestinationError(
+                f"DuckDB stopped writing {self.path} after an internal error ({first_line}); every batch "
+                "committed before it is kept (DuckDB replays its log when the file is opened next): "
+                "run the sync again"
+            ) from None
 
     def _commit_limit_mb(self) -> int:
         return self.checkpoint_memory_mb + math.ceil(self.wide_memory_factor * self._unchecked_wide / 2**20)
@@ -220,21 +238,22 @@ class DuckDBDestination(SQLDestination):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.conn.begin()
-        try:
-            yield
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self._unstage()  # the buffer pool back to its base before a commit, which may checkpoint
-        self._set_limit(self._commit_limit_mb())
-        log_size = self._log_size()
-        try:
-            self.conn.commit()
-        finally:
-            if self._log_size() < log_size:  # the commit checkpointed: the log starts again
-                self._unchecked_wide = 0
-            self._fit_memory_limit()
+        with self._invalidation_reported():
+            self.conn.begin()
+            try:
+                yield
+            except BaseException:
+                self.conn.rollback()
+                raise
+            self._unstage()  # the buffer pool back to its base before a commit, which may checkpoint
+            self._set_limit(self._commit_limit_mb())
+            log_size = self._log_size()
+            try:
+                self.conn.commit()
+            finally:
+                if self._log_size() < log_size:  # the commit checkpointed: the log starts again
+                    self._unchecked_wide = 0
+                self._fit_memory_limit()
 
     def _log_size(self) -> int:
         """Bytes of the file's write-ahead log (a checkpoint empties it)."""
