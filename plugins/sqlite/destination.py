@@ -30,6 +30,13 @@ from cxbridge.timestamps import format_timestamp
 
 MAX_VARIABLES = 900  # under SQLite's oldest default limit of 999 bound parameters
 WRITE_ATTEMPTS = 3
+STORAGE_FAILURES = {
+    sqlite3.SQLITE_FULL: "the disk is full: free space on it (or sync into a file on another disk) and run the sync again",
+    sqlite3.SQLITE_IOERR: "the disk failed to read or write it: check the disk and run the sync again",
+    sqlite3.SQLITE_READONLY: "it cannot be written (a read-only file or folder): give the sync write access and run it again",
+    sqlite3.SQLITE_CORRUPT: "the file is damaged: restore it from a backup, or sync into a new file",
+}
+"""SQLite's result codes for a file or disk that cannot take the write, and what to do."""
 Result = TypeVar("Result")
 
 
@@ -188,8 +195,14 @@ class SQLiteDestination(Destination):
                         conn.execute("ROLLBACK")
                     raise
                 return result
-            except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            except sqlite3.Error as exc:
+                code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+                if code in STORAGE_FAILURES:
+                    raise DestinationError(
+                        f"cannot write {self.path}: {STORAGE_FAILURES[code]} (SQLite: {exc}); "
+                        "the transaction that failed was rolled back, every one before it is kept"
+                    ) from None
+                if code != sqlite3.SQLITE_BUSY:
                     raise
                 if attempt == WRITE_ATTEMPTS:
                     raise DestinationError(
