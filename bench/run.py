@@ -10,8 +10,9 @@ the generic loaders, each in a child process of its own so its CPU time and peak
   fresh DuckDB file too), then again with the file unchanged and again with 1 % of rows appended;
 - with `--peers` (install them with `pip install -e '.[bench]'`; a peer not installed is skipped
   with a message): dlt `pipeline.run` of the same records as dicts shaped like cxbridge's
-  `feedback` rows, scores and comments nested, into SQLite (SQLAlchemy destination) and DuckDB,
-  each with its fastest loader format (`--dlt-format-sqlite`, `--dlt-format-duckdb`); and
+  `feedback` rows, scores and comments nested, into SQLite (SQLAlchemy destination, one load
+  worker: SQLite has one writer) and DuckDB, each with its fastest loader format
+  (`--dlt-format-sqlite`, `--dlt-format-duckdb`); and
   `pandas.read_csv` + `DataFrame.to_sql` of the flat CSV into SQLite.
 
 The contenders take turns (`--rounds` times, the order turning each round; the median counts).
@@ -264,11 +265,17 @@ def dlt_load(csv_path: Path, work: Path, engine: str, loader_format: str) -> int
             record["comments"] = [dict(zip(names["feedback_comments"][1:], comment[1:])) for comment in comments]
             yield record
 
+    name = f"bench_{engine}"
     if engine == "duckdb":
         destination = dlt.destinations.duckdb(str(work / f"dlt-{engine}.duckdb"))
     else:
         destination = dlt.destinations.sqlalchemy(credentials=f"sqlite:///{work / f'dlt-{engine}.db'}")
-    pipeline = dlt.pipeline(pipeline_name=f"bench_{engine}", destination=destination, dataset_name="bench",
+        # One load worker: dlt's default of 20 threads loads a package's files side by side, and on
+        # one SQLite file they wait on its lock until one fails ("database is locked", seen at 1M).
+        # SQLite takes one writer at a time, so a single worker costs dlt no CPU; set through dlt's
+        # own configuration, scoped to this pipeline (`[<pipeline_name>.load] workers`).
+        os.environ[f"{name.upper()}__LOAD__WORKERS"] = "1"
+    pipeline = dlt.pipeline(pipeline_name=name, destination=destination, dataset_name="bench",
                             pipelines_dir=str(work / "dlt-pipelines"))  # fmt: skip
     pipeline.run(records(), table_name="feedback", loader_file_format=loader_format)
     return sum(1 for _ in open(csv_path, encoding="utf-8")) - 1
