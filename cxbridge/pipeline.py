@@ -22,11 +22,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxbridge.crm import context_row
-from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun
+from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.deadline import RunDeadline
 from cxbridge.dry_run import DryRun
 from cxbridge.duplicates import IdentityRules
-from cxbridge.errors import CxbridgeError, DataError, SourceError, SourcePaused
+from cxbridge.errors import CxbridgeError, DataError, DestinationError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.loop.matching import CaseRules
@@ -308,7 +308,7 @@ class Engine:
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
             opened = cases_to_open(batch, self._rules, self.destination, written=self._written.get(batch.source))
             batch.cases = [c for c in opened if c.record_id not in copies] if copies else opened
-            stats = self._dry_run.count(batch) if self._dry_run else self.destination.write_batch(batch)
+            stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch)
         if not self._dry_run:
             log.debug(
                 "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source,
@@ -324,6 +324,21 @@ class Engine:
         if not self._dry_run:
             self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result),
                       progress=stream.progress())  # fmt: skip
+
+    def _destination_write(self, batch: Batch) -> WriteStats:
+        """The destination's write of `batch`; what it raises is the destination's failure, not
+        the source plugin's (a lost database connection, a constraint, a bug in its plugin)."""
+        try:
+            return self.destination.write_batch(batch)
+        except CxbridgeError:
+            raise
+        except Exception as exc:
+            log.debug("%s crashed writing a batch of %s:\n%s", self.destination.name, batch.source, traceback.format_exc())
+            raise DestinationError(
+                f"{self.destination.display_name} failed to write a batch: {type(exc).__name__}: {exc} "
+                f"(the batch was not kept; a database that refused it, or a bug in the {self.destination.name} "
+                "destination plugin?)"
+            ) from None
 
     def _all_quarantined_error(self, name: str, result: SourceResult) -> str:
         """Why a source that read records stored none: every one went to quarantine — with the

@@ -77,8 +77,11 @@ def _advisory(
             held.append((key, kind))
         yield
     finally:
-        for key, kind in reversed(held):
-            conn.execute(f"SELECT pg_advisory_unlock{kind}({key})")
+        try:
+            for key, kind in reversed(held):
+                conn.execute(f"SELECT pg_advisory_unlock{kind}({key})")
+        except import_psycopg().OperationalError:
+            pass  # the session ended (a server restart, an administrator): its locks ended with it
 
 
 def import_psycopg() -> Any:
@@ -204,8 +207,17 @@ class PostgresDestination(SQLDestination):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
-            yield
+        """One transaction; the server failing it (a lost connection, a full disk) is a
+        DestinationError that says what is kept and what to do."""
+        try:
+            with self.conn.transaction():
+                yield
+        except import_psycopg().OperationalError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DestinationError(
+                f"{self.display_name} could not complete a write ({reason}); the transaction was rolled "
+                "back and every one before it is kept: run the sync again once the server takes writes"
+            ) from None
 
     def clear_sql(self, name: str) -> str:
         return f"TRUNCATE {name}"
