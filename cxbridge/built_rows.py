@@ -61,13 +61,18 @@ class BuiltRows:
     """Records of the stream also built the reference way and compared (0: none; tests use 0
     so that a difference shows in the tables)."""
 
-    def __init__(self, builder: RecordBuilder, *, decoded: bool = False):
+    def __init__(
+        self, builder: RecordBuilder, *, decoded: bool = False, written: Callable[[Any], bytes | None] | None = None
+    ):
         """`decoded`: the stream's raw records are JSON as a decoder made it (scrubbed), whose
-        JSON needs no look at its types (`json_text.decoded_json`)."""
+        JSON needs no look at its types (`json_text.decoded_json`); `written`: orjson's text of
+        such a raw record when its scrub wrote it already (`DecodedScrub.written`), else None."""
         self.builder = builder
         self.check = FirstChecked(self.checked)
         self.store_raw = builder.context.store_raw
         self.raw_json = decoded_json if decoded else to_json
+        if decoded and written is not None:
+            self.raw_json = lambda raw: decoded_json(raw, written(raw))
         self.utc = builder.zone.key == "UTC"  # a UTC time's local day is its own
         blank = to_rows(FeedbackRecord(record_id="", source="", connector="", stream="", source_record_id=""),
                         ingested_at="", run_id="").feedback  # fmt: skip

@@ -101,18 +101,22 @@ _DECODED = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | 
 builtins, dates and times, dataclasses."""
 
 
-def decoded_json(value: Any) -> str:
+def decoded_json(value: Any, written: bytes | None = None) -> str:
     """`to_json` of a value a JSON decoder made (exact dicts, lists, text, numbers, None — and
     text put in their place, as scrubbing does: an API response, a quarantined payload read
     back), with no pass over its types: orjson writes such a value as json does but for the
     floats `orjson_text` looks for, which it looks for in orjson's text here — NaN and the
     infinities (a decoder reading `NaN`) come out of orjson as `null`, so a text holding
-    `null` has its floats looked at in marshal's bytes."""
+    `null` has its floats looked at in marshal's bytes. `written`: orjson's text of `value`
+    with `_DECODED`'s options, when the caller has it already (`cxbridge.decoded_scrub`)."""
     if _FLOATS_AS_READ:
-        try:
-            text = orjson.dumps(value, option=_DECODED)
-        except TypeError:  # an int beyond 64 bits, a lone surrogate, a key not text, a type not JSON's
-            return _encode(value)
+        if written is not None:
+            text = written
+        else:
+            try:
+                text = orjson.dumps(value, option=_DECODED)
+            except TypeError:  # an int beyond 64 bits, a lone surrogate, a key not text, a type not JSON's
+                return _encode(value)
         if (0x2B in text or text.find(b"e-") >= 0 or text.find(b"0.0000") >= 0) and _EXPONENT_OR_TINY.search(text):
             return _encode(value)
         if text.find(b"null") < 0:

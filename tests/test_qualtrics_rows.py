@@ -269,6 +269,12 @@ def unusual(n: int) -> dict[str, Any]:
         values["QID6"] = 3  # a question the definition does not hold
     if n % 19 == 1:
         values["finished"] = 2  # neither finished nor not
+    # what scrubbing changes outside `values`' declared keys (or must leave): an address as a
+    # whole or inside text, a declared key among the labels, braces in text, nested lists
+    labels["plan"] = {1: "a.b@example.com", 2: "mail a.b@example.com", 3: "{not an object}"}.get(n % 8, "shown")
+    if n % 16 == 5:
+        labels["recipientEmail"] = "Ana"
+    record["displayedValues"] = {"QID2": [1, 2, 3, 4, 5], "QID5": [[1, 2], [3]]} if n % 2 else {}
     return record
 
 
@@ -307,7 +313,9 @@ def test_rows_built_from_remembered_answers_are_the_rows_of_each_record_validate
     """The rows made without a FeedbackRecord per response (`cxbridge.built_rows`) are the rows
     the record validated by pydantic gives — every feedback, score, comment and quarantine row
     and reason — when no record is compared as it is made (`checked` 0), and no record differs
-    when every one is. Every stored record takes that path; each quarantined one, the reference way."""
+    when every one is. Every stored record takes that path; each quarantined one, the reference way.
+    The reference way also scrubs every response by the walk (`Scrubber`), not by its JSON text
+    (`cxbridge.decoded_scrub`)."""
     monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
     monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
     monkeypatch.setenv("CXBRIDGE_LOAD_PLUGINS", "")  # an installed plugin's enrich_record would build every record
@@ -324,8 +332,9 @@ def test_rows_built_from_remembered_answers_are_the_rows_of_each_record_validate
     stored = {}
     for way, checked in (("built", 0), ("compared", 10**9), ("reference", 0)):
         monkeypatch.setattr(BuiltRows, "checked", checked)
-        if way == "reference":
+        if way == "reference":  # every record built, every response scrubbed by the walk
             monkeypatch.setattr(ResponsesStream, "record_rows", Stream.record_rows)
+            monkeypatch.setattr(ResponsesStream, "scrubbing", Stream.scrubbing)
         stored[way] = synced_tables(tmp_path / way, account(), source)
         if way == "built":
             built, fell_back = sum(made), made.count(False)

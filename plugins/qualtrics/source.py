@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from cxbridge.built_rows import BuiltRows
+from cxbridge.decoded_scrub import DecodedScrub
 from cxbridge.errors import FatalSourceError
 from cxbridge.exports.qualtrics_definition import SurveyDefinition, parse_definition
 from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials
@@ -23,7 +24,7 @@ from cxbridge.plugins.qualtrics import api
 from cxbridge.plugins.qualtrics.archive import export_records
 from cxbridge.plugins.qualtrics.config import QualtricsConfig
 from cxbridge.plugins.qualtrics.responses import FIELD_DEFAULTS, SurveyReader
-from cxbridge.privacy import PersonalFields, ignored_questions
+from cxbridge.privacy import PersonalFields, Scrubber, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -101,6 +102,7 @@ class ResponsesStream(Stream):
         self.readers: dict[str, SurveyReader] = {}
         self.committed: dict[str, Any] = {}
         self.built: BuiltRows | None = None
+        self.scrub: DecodedScrub | None = None  # `scrubbing`'s: it wrote the responses' JSON
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self.committed = dict(cursor or {})
@@ -140,6 +142,12 @@ class ResponsesStream(Stream):
             ignored_prefixes=tuple(sorted(f"{question}_" for question in ignored)),
         )
 
+    def scrubbing(self, scrub: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """A response's personal data sits in `values`: changed there directly, the rest told
+        from the response's JSON text (`cxbridge.decoded_scrub`; the walk when in doubt)."""
+        self.scrub = DecodedScrub(scrub, inside="values")
+        return self.scrub
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self._reader(raw).normalize(raw, builder)
 
@@ -147,7 +155,9 @@ class ResponsesStream(Stream):
         """The response's rows from the answers its builder remembers (`cxbridge.built_rows`),
         or None: normalize it."""
         if self.built is None or self.built.builder is not builder:
-            self.built = BuiltRows(builder, decoded=True)  # responses as the export's JSON decoder made them
+            # responses as the export's JSON decoder made them, written by their scrub
+            written = self.scrub.written if self.scrub is not None else None
+            self.built = BuiltRows(builder, decoded=True, written=written)
         return self._reader(raw).rows(raw, self.built, ingested_at=ingested_at, run_id=run_id)
 
     def _reader(self, raw: dict[str, Any]) -> SurveyReader:
