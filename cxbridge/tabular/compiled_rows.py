@@ -23,6 +23,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -121,6 +122,8 @@ class CompiledRows:
         self.field_at = [_AT[name] for name, _ in fields]
         self.field_columns = tuple(column for _, column in fields)
         self.metric_columns = tuple(column for column, _ in n.metrics)
+        self.field_cells, self.metric_cells = _cells(self.field_columns), _cells(self.metric_columns)
+        self.no_marks = (None,) * len(self.metric_columns)
         self.email, self.phone = n.columns.get("email", ""), n.columns.get("phone", "")
         self.submitted, self.updated = n.columns.get("submitted_at"), n.columns.get("updated_at")
         questions = [column for column in n.questions if column not in self.scored]
@@ -187,16 +190,16 @@ class CompiledRows:
         filled from what its cells gave before, its score and comment rows, the content hash."""
         values: dict[str, Any] = raw["values"]
         get = values.get
-        out = self._field_row(values)
+        out = self._field_row(values, text)
         native = raw["id"]
         out[0] = rid = self.record_id(native)
         out[_SOURCE_RECORD_ID] = native
-        day = self._stamps(values, out)
+        day = self._stamps(values, out, text)
         if self.wave_per_row:
             out[_WAVE] = self._wave(out[_WAVE], day)
         contact = get(self.email) or get(self.phone)
         out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
-        scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out)
+        scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out, text)
         out[_ATTRIBUTES] = self._attributes(values)
         out[_RAW] = None if not self.store_raw else plain_json(raw) if text else self._raw_json(raw, values)
         return content_rows(out, scores, comments, ingested_at=ingested_at, run_id=run_id, packed_scores=packed_scores)
@@ -211,13 +214,17 @@ class CompiledRows:
             self.plain_raws.add(kinds)  # the one dict in the row is its values, whose types the kinds hold
         return to_json(raw)
 
-    def _field_row(self, values: dict[str, Any]) -> list[Any]:
+    def _field_row(self, values: dict[str, Any], text: bool = False) -> list[Any]:
         """A new feedback row: the constant columns, and the fields of the row's field columns
-        (remembered for each distinct set of their cells)."""
+        (remembered for each distinct set of their cells; by the cells alone in a table of text,
+        whose cells are text or None, else with their types: 1 and 1.0 are equal keys)."""
         if not self.field_columns:
             return self.template.copy()
-        cells = tuple(map(values.get, self.field_columns))
-        key = (cells, tuple(map(type, cells)))
+        try:
+            cells = self.field_cells(values)
+        except KeyError:  # a row without one of the columns (a JSON record's): None there
+            cells = tuple(map(values.get, self.field_columns))
+        key = cells if text else (cells, tuple(map(type, cells)))
         try:
             row = self.field_rows.get(key, _UNSEEN)
         except TypeError:  # an unhashable cell
@@ -234,8 +241,9 @@ class CompiledRows:
                 row[at] = _remembered(memo, (type(value), value), self._field, name, value, column)
         return row
 
-    def _stamps(self, values: dict[str, Any], out: list[Any]) -> date | None:
-        """The row's submitted and updated times as stored; the local day it was submitted."""
+    def _stamps(self, values: dict[str, Any], out: list[Any], text: bool = False) -> date | None:
+        """The row's submitted and updated times as stored; the local day it was submitted (each
+        cell remembered as `_field_row` remembers its cells)."""
         if self.updated is not None and (value := values.get(self.updated)) is not None:
             stamp = _remembered(self.updated_stamps, (type(value), value), self._read_stamp, values, "updated_at",
                                 False)  # fmt: skip
@@ -244,7 +252,7 @@ class CompiledRows:
         if self.submitted is None:
             return None
         value = values.get(self.submitted)
-        key = (type(value), value)
+        key = value if text else (type(value), value)
         try:
             stamp = self.submitted_stamps.get(key, _UNSEEN)
         except TypeError:  # an unhashable cell
@@ -273,52 +281,62 @@ class CompiledRows:
         return wave if wave is None or self.text_wave else self._valid("wave", wave)
 
     def _answers(
-        self, values: dict[str, Any], labels: dict[str, Any] | None, rid: str, out: list[Any]
+        self, values: dict[str, Any], labels: dict[str, Any] | None, rid: str, out: list[Any], text: bool = False
     ) -> tuple[list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
         """The record's answers' JSON, its primary scores and comment into `out`; its score rows
         (and as the content hash writes them) and comment rows."""
         if self.metric_columns:
-            cells = tuple(map(values.get, self.metric_columns))
+            try:
+                cells = self.metric_cells(values)
+            except KeyError:  # a row without one of the columns (a JSON record's): None there
+                cells = tuple(map(values.get, self.metric_columns))
             namespace = out[_SURVEY] or self.source_name
             if labels:
                 marks = tuple(map(labels.get, self.metric_columns))
                 key = (cells, tuple(map(type, cells)), marks, tuple(map(type, marks)), namespace)
-            else:
-                marks, key = (None,) * len(cells), (cells, tuple(map(type, cells)), namespace)
+            else:  # a table of text: its cells are text or None (see `_field_row`)
+                marks, key = self.no_marks, (cells, namespace) if text else (cells, tuple(map(type, cells)), namespace)
             try:
                 found = self.metric_answers.get(key, _UNSEEN)
             except TypeError:  # an unhashable cell
                 found = _UNSEEN
             if found is _UNSEEN or found is _REFUSED:
                 found = _remembered(self.metric_answers, key, self._metric_answers, cells, marks, namespace)
-            members, tails, packs, out[_SCORED] = found
-            members = members.copy()
+            members, head, tails, packs, out[_SCORED] = found
             scores = [(rid,) + tail for tail in tails]
-            head = _SCORE_ROW + marshal.dumps(rid, 0)
-            packed_scores = head + head.join(packs) if packs else b""
+            start = _SCORE_ROW + marshal.dumps(rid, 0)
+            packed_scores = start + start.join(packs) if packs else b""
         else:
-            members, scores, packed_scores = [], [], b""
+            members, head, scores, packed_scores = [], "{", [], b""
+        more = []  # the members after the metrics': comments, then questions
         comments = []
-        for column, text, head_text in self.comments:
+        for column, text_of, head_text in self.comments:
             value = values.get(column)
-            members.append(head_text + _value_json(value) + _COMMENT_TAIL)
+            # the cell's JSON as `to_json` writes it: text through json's own string encoder
+            cell = encode_basestring(value) if type(value) is str else "null" if value is None else to_json(value)
+            more.append(head_text + cell + _COMMENT_TAIL)
             if isinstance(value, str) and (stripped := value.strip()):
-                comments.append((rid, column, text, stripped, None))
+                comments.append((rid, column, text_of, stripped, None))
         if comments:
             out[_COMMENT] = comments[0][3]
         for column, memo in self.questions:
             value, label = values.get(column), labels.get(column) if labels else None
-            members.append(_remembered(memo, (type(value), value, type(label), label), self._question, column,
-                                       value, label))  # fmt: skip
+            more.append(_remembered(memo, (type(value), value, type(label), label), self._question, column,
+                                    value, label))  # fmt: skip
         if not self.distinct:  # a question answered twice keeps its first place and its last answer
-            members = list(dict(zip(self.answer_keys, members)).values())
-        out[_ANSWERS] = "{" + ",".join(members) + "}"
+            members = list(dict(zip(self.answer_keys, [*members, *more])).values())
+            out[_ANSWERS] = "{" + ",".join(members) + "}"
+        elif not more:
+            out[_ANSWERS] = head + "}"
+        else:  # `head`: "{" and the metrics' members, joined once per set of metric cells
+            out[_ANSWERS] = (head + "," if members else head) + ",".join(more) + "}"
         return scores, packed_scores, comments
 
     def _metric_answers(self, cells: tuple[Any, ...], marks: tuple[Any, ...], namespace: str) -> tuple[Any, ...]:
-        """What a row's metric cells give: their answers' JSON members, score rows without their
-        record id, and as the content hash writes them, and the run of feedback columns the
-        primary scores fill (`_SCORED`) as they fill it."""
+        """What a row's metric cells give: their answers' JSON members (and the answers' JSON up
+        to them: "{" and the members), score rows without their record id, and as the content
+        hash writes them, and the run of feedback columns the primary scores fill (`_SCORED`)
+        as they fill it."""
         members: list[str] = []
         scores: list[tuple[Any, ...]] = []
         packs: list[tuple[bytes, bytes]] = []
@@ -345,7 +363,7 @@ class CompiledRows:
         primary = {index for index, _ in chosen.values()}
         tails = [(*score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
         packed_tails = [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
-        return members, tails, packed_tails, placed
+        return members, "{" + ",".join(members), tails, packed_tails, placed
 
     def _attributes(self, values: dict[str, Any]) -> str:
         """The attributes' JSON, `to_json(normalizer._attributes(values))`: text cells written by
@@ -464,18 +482,19 @@ _COMMENT_TAIL = ',"label":null}'
 
 
 def _comment_head(column: str, text: str) -> str:
-    """A comment column's member of the answers' JSON up to its value (`_value_json`, then
-    `_COMMENT_TAIL`)."""
+    """A comment column's member of the answers' JSON up to its value (then the value's JSON and
+    `_COMMENT_TAIL`: `CompiledRows._answers`)."""
     member = _member(column, {"text": text, "value": None, "label": None})
     return member.removesuffix("null" + _COMMENT_TAIL)
 
 
-def _value_json(value: Any) -> str:
-    """A cell's JSON as `to_json` writes it: text through json's own string encoder, the one it
-    uses for text."""
-    if type(value) is str:
-        return encode_basestring(value)
-    return "null" if value is None else to_json(value)
+def _cells(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The cells of `columns` in a row's values, as a tuple, by one `itemgetter` (KeyError when
+    the row lacks one of them)."""
+    if len(columns) == 1:
+        column = columns[0]
+        return lambda values: (values[column],)
+    return itemgetter(*columns) if columns else lambda values: ()
 
 
 def _adapter(name: str) -> Callable[[Any], Any]:
