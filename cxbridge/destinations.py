@@ -82,9 +82,13 @@ class Batch:
         return len(self.records) + len(self.quarantined) + len(self.context)
 
     def add_record(self, rows: RecordRows) -> None:
-        """A normalized record; `settle` keeps only the last version of a record read twice."""
-        self._read(rows.record_id, quarantined=False, index=len(self.records))
-        self.records.append(rows)
+        """A normalized record; `settle` keeps only the last version of a record read twice
+        (`_read`, written out: it is called for every record)."""
+        record_id, records = rows.record_id, self.records
+        if record_id in self._last:
+            self.superseded += 1
+        self._last[record_id] = (False, len(records))
+        records.append(rows)
 
     def add_quarantined(self, item: QuarantineItem) -> None:
         """A record that failed normalization; `settle` keeps only the last version read."""

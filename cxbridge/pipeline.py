@@ -195,13 +195,15 @@ class Engine:
         # its cursor moves with what it reads, and the batch's size (each record adds one item)
         context, moves = isinstance(stream, ContextStream), _cursor_moves(stream)
         size, added = self.options.batch_size, 0
+        stopping, deadline = self.stopping.is_set, self.options.deadline  # `_within_deadline`'s tests
         try:
             for raw in stream.read(saved):
                 result.read += 1
                 self._add(batch, raw, stream, builder, scrub, context=context)
                 if moves:
                     cursor = stream.advance_cursor(cursor, raw)
-                self._within_deadline()
+                if deadline is not None or stopping():
+                    self._within_deadline()
                 added += 1
                 if added >= size:
                     if stream.is_sorted and cursor != saved:

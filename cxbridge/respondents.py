@@ -44,7 +44,11 @@ def canonical_contact(contact: object) -> str | None:
     """An e-mail address case- and space-insensitive, a phone number as its digits; None if blank."""
     if contact is None or isinstance(contact, bool):
         return None
-    text = str(contact).strip()
+    return _canonical_text(str(contact).strip())
+
+
+def _canonical_text(text: str) -> str | None:
+    """`canonical_contact` of a text already trimmed."""
     if not text:
         return None
     return text.casefold() if "@" in text else _NON_DIGITS.sub("", text) or text.casefold()
@@ -90,10 +94,20 @@ class RespondentKeys:
         return None if canonical is None else _hexdigest(self._blank, canonical)  # = salted_hash(canonical, self.salt)
 
     def pseudonym(self, contact: object) -> str | None:
-        """What is stored in place of a contact: `hashed:` and its key."""
-        key = self.key(contact)
-        if key is None:
-            return None
+        """What is stored in place of a contact: `hashed:` and its key. A text that is not a
+        pseudonym itself (a scrubbed cell's: most contacts) is keyed here, as `key` keys it,
+        without its calls (issue 19)."""
+        if type(contact) is str and not contact.startswith(PSEUDONYM_PREFIX):
+            canonical = _canonical_text(contact.strip())
+            if canonical is None:
+                return None
+            hasher = self._blank.copy()  # type: ignore[attr-defined]
+            hasher.update(canonical.encode())
+            key = hasher.hexdigest()
+        else:
+            key = self.key(contact)
+            if key is None:
+                return None
         pseudonym = PSEUDONYM_PREFIX + key
         self._last[0] = (pseudonym, key)  # type: ignore[attr-defined]  # one store: threads see a whole pair
         return pseudonym

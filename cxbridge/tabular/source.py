@@ -133,9 +133,7 @@ class FileStream(Stream):
             read_before, resumed = self.rows, plans[file.identity].resume is not None
             self._whole, self._keys = None, None
             try:
-                for raw in self._file_rows(file, headers, plans[file.identity]):
-                    self.rows += 1
-                    yield raw
+                yield from self._file_rows(file, headers, plans[file.identity])  # each row counted in `rows`
             except SourceError as exc:
                 log.info("%s", exc)
                 self.failures.append(str(exc))
@@ -239,6 +237,7 @@ class FileStream(Stream):
                 native = keys.native_id(number, values)
                 if number <= after:
                     continue
+                self.rows += 1
                 if sheet is None and not labels:
                     yield {"file": file, "row": number, "values": values, "id": native}
                     continue
@@ -267,11 +266,12 @@ class FileStream(Stream):
         row); any other raw (a workbook's row, a quarantined record replayed) the walk."""
 
         def scrubbed(raw: dict[str, Any]) -> dict[str, Any]:
+            rows = self._text_scrub  # set only while a text table is read
+            if rows is not None:
+                return rows(raw)
             if not self._text:
                 return scrub(raw)
-            rows = self._text_scrub
-            if rows is None:
-                rows = self._text_scrub = scrub.text_rows(raw) or scrub
+            rows = self._text_scrub = scrub.text_rows(raw) or scrub
             return rows(raw)
 
         return scrubbed
