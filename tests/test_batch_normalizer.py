@@ -21,7 +21,7 @@ from cxbridge import plugins_host
 from cxbridge.config import config_from_dict
 from cxbridge.errors import DataError
 from cxbridge.pipeline import stream_tools
-from cxbridge.tables import to_rows
+from cxbridge.tables import FEEDBACK_COLUMNS, to_rows
 from cxbridge.tabular import compiled_rows
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.source import FileStream
@@ -269,3 +269,19 @@ def test_compiled_rows_of_any_cells_are_the_reference_rows_or_none(monkeypatch, 
         assert compiled is None or compiled == reference, raw
         made += compiled is not None
     assume(made)
+
+
+def test_each_csv_file_of_a_source_keeps_its_own_attribute_columns(tmp_path, monkeypatch):
+    """The rows of a table of text find their attribute columns once (`_attributes`): a source's
+    next file, with other columns, finds its own — as the reference path and as written here."""
+    write_csv(tmp_path / "a.csv", ["id", "nps", "colour"], [["A1", "9", "red"], ["A2", "3", ""], ["A3", "7", "blue"]])
+    write_csv(tmp_path / "b.csv", ["id", "nps", "size", "colour"], [["B1", "10", "L", "green"], ["B2", "0", "", ""]])
+    write_csv(tmp_path / "c.csv", ["id", "nps"], [["C1", "8"]])
+    mapping = {"connector": "csv", "path": "*.csv", "timezone": "UTC", "columns": {"id": "id"},
+               "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
+    stored, made = both_ways(tmp_path, monkeypatch, mapping=mapping)
+    expected = {"A1": {"colour": "red"}, "A2": {}, "A3": {"colour": "blue"}, "B1": {"size": "L", "colour": "green"},
+                "B2": {}, "C1": {}}  # fmt: skip
+    source_id, attributes = FEEDBACK_COLUMNS.index("source_record_id"), FEEDBACK_COLUMNS.index("attributes")
+    assert {row[source_id]: json.loads(row[attributes]) for row in stored["feedback"]} == expected
+    assert len(made) == 6  # every row made by the compiled path

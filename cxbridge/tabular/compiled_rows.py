@@ -166,6 +166,7 @@ class CompiledRows:
         self.questions = [(column, {}) for column in self.answer_keys[len(self.metric_columns) + len(n.comments) :]]
         self.comments = [(column, n._text(column), _comment_head(column, n._text(column))) for column in n.comments]
         self.attribute_plans: dict[tuple[str, ...], list[tuple[str, str, bool]]] = {}
+        self.text_plan: list[tuple[str, str, bool]] | None = None  # the attribute plan of a table of text's rows
         self.attribute_cells: dict[str, dict[Any, Any]] = {}
         self.plain_raws: set[tuple[tuple[type, ...], tuple[type, ...]]] = set()  # `_raw_json`
         self.check.left = self.checked
@@ -200,7 +201,7 @@ class CompiledRows:
         contact = get(self.email) or get(self.phone)
         out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
         scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out, text)
-        out[_ATTRIBUTES] = self._attributes(values)
+        out[_ATTRIBUTES] = self._attributes(values, text)
         out[_RAW] = None if not self.store_raw else plain_json(raw) if text else self._raw_json(raw, values)
         return content_rows(out, scores, comments, ingested_at=ingested_at, run_id=run_id, packed_scores=packed_scores)
 
@@ -365,13 +366,19 @@ class CompiledRows:
         packed_tails = [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
         return members, "{" + ",".join(members), tails, packed_tails, placed
 
-    def _attributes(self, values: dict[str, Any]) -> str:
+    def _attributes(self, values: dict[str, Any], text: bool = False) -> str:
         """The attributes' JSON, `to_json(normalizer._attributes(values))`: text cells written by
-        json's string encoder, other cells (and timestamp columns) read once and remembered."""
-        columns = tuple(values)
-        plan = self.attribute_plans.get(columns)
+        json's string encoder, other cells (and timestamp columns) read once and remembered. The
+        plan is per set of column keys; the rows of a table of text all have the same keys (the
+        scrub removes the same ones from each: `privacy.TextRows`), so theirs is found once."""
+        plan = self.text_plan if text else None
         if plan is None:
-            plan = self.attribute_plans[columns] = self._attribute_plan(values)
+            columns = tuple(values)
+            plan = self.attribute_plans.get(columns)
+            if plan is None:
+                plan = self.attribute_plans[columns] = self._attribute_plan(values)
+            if text:
+                self.text_plan = plan
         members = []
         for column, head, as_text in plan:
             value = values.get(column)
