@@ -46,6 +46,7 @@ class SurveyReader:
         self.mapped = set(self.columns.values())
         self._questions: dict[str, tuple[Question, tuple[str, ...]] | None] = {}
         self._kinds: dict[str, Any] = {}  # answer key → _LEFT_OUT, _ATTRIBUTE or its question
+        self._splits: dict[tuple[str, ...], tuple[Any, ...]] = {}  # `_keys`
         self._answers: dict[str, dict[tuple[type, Any, Any], AnswerInput | None]] = {}
         self._mapped_fields = [(name, key) for name, key in self.columns.items()
                                if name not in ("submitted_at", "email", "phone")]  # fmt: skip
@@ -74,21 +75,21 @@ class SurveyReader:
         found = self._fields(values)
         contact = values.get(self.columns.get("email", ""))
         answers, attributes = [], {}
-        kinds, known, remembered = self._kinds, self._answers, self.remembered
-        for key, value in values.items():
-            kind = kinds.get(key)
-            if kind is None:
-                kind = kinds[key] = self._kind(key)
-            if kind is _LEFT_OUT or value is None or value == "":
-                continue
-            if kind is _ATTRIBUTE:
+        asked, embedded = self._keys(values)
+        for key in embedded:
+            value = values[key]
+            if value is not None and value != "":
                 attributes[key] = value
+        for key, kind, known in asked:
+            value = values[key]
+            if value is None or value == "":
                 continue
             label = labels.get(key)
             kind_of_value = type(value)
-            if remembered and kind_of_value in _SCALARS and (kind_of_value is not float or value != 0) and key in known:
-                shown = label if type(label) is str else _shown(label)  # `_answer`'s memory, looked up here
-                answer = known[key].get((kind_of_value, value, shown), _UNSEEN)
+            if known is not None and kind_of_value in _SCALARS and (kind_of_value is not float or value != 0):
+                # `_answer`'s memory, looked up here
+                shown = label if label is None or type(label) is str else _shown(label)
+                answer = known.get((kind_of_value, value, shown), _UNSEEN)
                 if answer is _UNSEEN:
                     answer = self._answer(key, kind, value, label)
             else:
@@ -106,6 +107,24 @@ class SurveyReader:
             "survey_name": self.definition.survey_name if self.definition else None,
             **found,
         }
+
+    def _keys(self, values: dict[str, Any]) -> tuple[tuple[tuple[str, Any, Any], ...], tuple[str, ...]]:
+        """The answer keys of `values` (each with its question and its answers' memory, None
+        while there is none or answers are not remembered) and its embedded data keys, each in
+        their order (the rest is left out: `_kind`) — worked out once per set of keys in
+        order, as an export's responses share them."""
+        keys = tuple(values)
+        split = self._splits.get(keys)
+        if split is None:
+            kinds = [(key, self._kinds.get(key) or self._kinds.setdefault(key, self._kind(key))) for key in keys]
+            asked = tuple((key, kind) for key, kind in kinds if kind is not _LEFT_OUT and kind is not _ATTRIBUTE)
+            embedded = tuple(key for key, kind in kinds if kind is _ATTRIBUTE)
+            if not self.remembered:
+                return tuple((key, kind, None) for key, kind in asked), embedded
+            split = tuple((key, kind, self._answers.setdefault(key, {})) for key, kind in asked), embedded
+            if len(self._splits) < self.remembered:
+                self._splits[keys] = split
+        return split
 
     def _kind(self, key: str) -> Any:
         """What answer key `key` is: left out (mapped, metadata, Qualtrics' NPS group), embedded
