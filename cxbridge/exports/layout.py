@@ -133,7 +133,9 @@ def _text_values(positions: list[tuple[str, int]]) -> Callable[[Cells], dict[str
     numbers; nothing else of the file is."""
     width = max((index for _, index in positions), default=-1) + 1
     members = "".join(f"{key!r}: cells[{index}].strip() or None, " for key, index in positions)
-    source = f"def values_of(cells):\n    if len(cells) != {width}:\n        cells = fit(cells)\n    return {{{members}}}\n"
+    source = (
+        f"def values_of(cells):\n    if len(cells) != {width}:\n        cells = fit(cells)\n    return {{{members}}}\n"
+    )
 
     def fit(cells: Cells) -> Cells:
         return cells[:width] if len(cells) > width else [*cells, *[""] * (width - len(cells))]
