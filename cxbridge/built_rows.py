@@ -74,6 +74,7 @@ class BuiltRows:
         if decoded and written is not None:
             self.raw_json = lambda raw: decoded_json(raw, written(raw))
         self.utc = builder.zone.key == "UTC"  # a UTC time's local day is its own
+        self.periods = bool(builder.config.wave_period)  # else a record without a wave has none (`_wave`)
         blank = to_rows(FeedbackRecord(record_id="", source="", connector="", stream="", source_record_id=""),
                         ingested_at="", run_id="").feedback  # fmt: skip
         self.base = dict(zip(CONTENT_COLUMNS, blank))
@@ -83,6 +84,7 @@ class BuiltRows:
         self.updated: dict[Any, Any] = {}
         self.answers: dict[tuple[str, bool], dict[int, Any]] = {}  # by namespace and population: per answer
         self.plans: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # by the ids of a record's scored pairs: `_scores_plan`
+        self.sets: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # by namespace, population, answers' ids: `_answer_set`
 
     def rows(
         self,
@@ -146,7 +148,8 @@ class BuiltRows:
             raise Fallback
         elif self.utc and submitted_at.tzinfo is timezone.utc:
             day = submitted_at.date()  # its day in UTC, the source's zone
-            out["submitted_at"], out["submitted_local_date"] = format_timestamp(submitted_at), day.isoformat()
+            stamp = submitted_at.isoformat()  # `format_timestamp`'s, and the day's isoformat in its first ten
+            out["submitted_at"], out["submitted_local_date"] = stamp[:-6] + "Z", stamp[:10]
         else:
             day = local_date(submitted_at, b.zone)
             if abs((day - submitted_at.date()).days) > 1:  # type: ignore[operator]
@@ -154,7 +157,9 @@ class BuiltRows:
             out["submitted_at"], out["submitted_local_date"] = format_timestamp(submitted_at), day.isoformat()  # type: ignore[union-attr]
         if (updated := values.get("updated_at")) is not None:
             out["updated_at"] = _remembered(self.updated, (type(updated), updated), self._stamp, "updated_at", updated)
-        wave = b._wave(values.get("wave"), day)
+        wave = values.get("wave")
+        if wave is not None or self.periods:
+            wave = b._wave(wave, day)
         out["wave"] = wave if wave is None or (type(wave) is str and "wave" in TEXT) else self._valid("wave", wave)
         attributes = values.get("attributes", _NONE)
         if attributes:
@@ -163,8 +168,7 @@ class BuiltRows:
             out["attributes"] = to_json(attributes)
         elif type(attributes) is not dict:
             raise Fallback
-        members, scores, packed_scores, comments = self._answers(answers, values, rid, out)
-        out["answers"] = "{" + ",".join(members.values()) + "}"
+        out["answers"], scores, packed_scores, comments = self._answers(answers, values, rid, out)
         if comments and "comment" not in values:
             out["comment"] = comments[0][3]
         out["raw"] = self.raw_json(raw) if self.store_raw else None
@@ -173,13 +177,31 @@ class BuiltRows:
 
     def _answers(
         self, answers: Sequence[AnswerInput], values: dict[str, Any], rid: str, out: dict[str, Any]
-    ) -> tuple[dict[str, str], list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
-        """The record's answers (each as its member of the answers' JSON, by question: a
-        question answered twice keeps its first place and its last answer, as `build`'s dict
-        does), score rows (and as the content hash writes them) and comment rows; the primary
-        answers' columns into `out`."""
+    ) -> tuple[str, list[tuple[Any, ...]], bytes, list[tuple[Any, ...]]]:
+        """The record's answers' JSON, score rows (and as the content hash writes them) and
+        comment rows; the primary answers' columns into `out`. Worked out once per set of
+        answers (the same remembered objects in order: `_answer_set`)."""
         employees = values.get("program") == Program.EMPLOYEE
         namespace = values.get("survey_id") or self.builder.context.name
+        key = (namespace, employees, *map(id, answers))
+        found = self.sets.get(key)
+        if found is None:
+            found = self._answer_set(answers, employees, namespace)
+            if len(self.sets) < DISTINCT:
+                self.sets[key] = found  # holds the answers: their ids stay theirs while it is kept
+        _, text, (_, columns, scores, packs, primary), comments = found
+        if columns is None:
+            raise Fallback
+        out.update(columns)
+        score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
+        return text, score_rows, packed_scores, [(rid, *comment) for comment in comments]
+
+    def _answer_set(self, answers: Sequence[AnswerInput], employees: bool, namespace: str) -> tuple[Any, ...]:
+        """What a record's answers make, the same for every record holding the same answers in
+        the same order: (the answers, their JSON — each answer its member, by question: a
+        question answered twice keeps its first place and its last answer, as `build`'s dict
+        does —, `_scores_plan`, the comment rows without record id). Fallback when the record
+        goes the reference way."""
         memo = self.answers.get((namespace, employees))
         if memo is None:
             memo = self.answers[(namespace, employees)] = {}
@@ -196,19 +218,14 @@ class BuiltRows:
             if parts[3] is not None:
                 scored.append(parts[3])
             elif parts[4] is not None:
-                comments.append((rid, *parts[4]))
+                comments.append(parts[4])
         key = (employees, *map(id, scored))
         plan = self.plans.get(key)
         if plan is None:
             plan = self._scores_plan(scored, employees)
             if len(self.plans) < DISTINCT:
                 self.plans[key] = plan  # holds the pairs: their ids stay theirs while it is kept
-        _, columns, scores, packs, primary = plan
-        if columns is None:
-            raise Fallback
-        out.update(columns)
-        score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
-        return members, score_rows, packed_scores, comments
+        return tuple(answers), "{" + ",".join(members.values()) + "}", plan, comments
 
     @staticmethod
     def _scores_plan(scored: list[tuple[Any, ...]], employees: bool) -> tuple[Any, ...]:

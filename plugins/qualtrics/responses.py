@@ -7,6 +7,7 @@ per-question overrides."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from cxbridge.built_rows import BuiltRows
@@ -164,6 +165,14 @@ class SurveyReader:
         value = values.get(key) or values.get("endDate")
         if value in (None, ""):
             raise DataError(f"the response has no {key}", field=key)
+        if type(value) is str:  # the export's own form (`…Z`) read as `parse_timestamp` reads it, in fewer steps
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if moment.tzinfo is timezone.utc:
+                    return moment
         try:
             return parse_timestamp(value)
         except DataError as exc:
