@@ -101,11 +101,13 @@ class ResponsesStream(Stream):
         self.source: QualtricsSource = source
         self.readers: dict[str, SurveyReader] = {}
         self.committed: dict[str, Any] = {}
+        self._cursor: dict[str, Any] | None = None  # `advance_cursor`'s copy of `committed`
         self.built: BuiltRows | None = None
         self.scrub: DecodedScrub | None = None  # `scrubbing`'s: it wrote the responses' JSON
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self.committed = dict(cursor or {})
+        self._cursor = None
         for survey in self.source.surveys:
             self.readers[survey.id] = self.source.reader(survey.id)
             state = dict(self.committed.get(survey.id) or {})
@@ -115,11 +117,20 @@ class ResponsesStream(Stream):
                     yield last
                 last = raw
             self.committed[survey.id] = state
+            self._cursor = None
             if last is not None:
                 yield last
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
-        return dict(self.committed)
+        if self._cursor is None:  # one copy per change of `committed`, not one per response
+            self._cursor = dict(self.committed)
+        return self._cursor
+
+    def native_id(self, raw: dict[str, Any]) -> str:
+        value = raw.get("responseId")
+        if value is None or value == "":
+            return super().native_id(raw)  # its error, naming the primary key
+        return str(value)
 
     def warnings(self) -> list[str]:
         return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
