@@ -17,9 +17,11 @@ off for the rest of the stream.
 from __future__ import annotations
 
 import logging
+import marshal
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from operator import itemgetter
+from itertools import repeat
+from operator import add, itemgetter
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,8 +33,8 @@ from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
-    _REFUSED, DISTINCT, Fallback, FirstChecked, _adapter, _answer, _member, _remembered, primary_columns, score_parts,
-    score_rows_of,
+    _REFUSED, _SCORE_ROW, DISTINCT, Fallback, FirstChecked, _adapter, _answer, _member, _remembered, primary_columns,
+    score_parts,
 )  # fmt: skip
 from cxbridge.timestamps import format_timestamp, local_date
 
@@ -189,12 +191,13 @@ class BuiltRows:
             found = self._answer_set(answers, employees, namespace)
             if len(self.sets) < DISTINCT:
                 self.sets[key] = found  # holds the answers: their ids stay theirs while it is kept
-        _, text, (_, columns, scores, packs, primary), comments = found
+        _, text, (_, columns, tails, written), comments = found
         if columns is None:
             raise Fallback
         out.update(columns)
-        score_rows, packed_scores = score_rows_of(rid, scores, packs, primary)
-        return text, score_rows, packed_scores, [(rid, *comment) for comment in comments]
+        # `score_rows_of`'s rows and bytes, their parts but the record id joined once per set
+        head = _SCORE_ROW + marshal.dumps(rid, 0)
+        return text, list(map(add, repeat((rid,)), tails)), head.join(written), [(rid, *c) for c in comments]
 
     def _answer_set(self, answers: Sequence[AnswerInput], employees: bool, namespace: str) -> tuple[Any, ...]:
         """What a record's answers make, the same for every record holding the same answers in
@@ -231,11 +234,12 @@ class BuiltRows:
     def _scores_plan(scored: list[tuple[Any, ...]], employees: bool) -> tuple[Any, ...]:
         """What a record's scored answers (`_answer_parts`' pairs, in order) make, the same for
         every record holding the same pairs: (the pairs, the primary columns they fill — None
-        when the record goes the reference way —, the score rows and their hashed parts, the
-        positions of the primary ones)."""
+        when the record goes the reference way —, the score rows without record id, and the
+        rows as the content hash writes them, each after a first empty part: `score_rows_of`'s
+        rows and bytes, the record's id (and its row's head) put in front of each)."""
         pairs = tuple(scored)
         if employees and len({id(pair) for pair in scored}) < len(scored):
-            return pairs, None, None, None, None  # one answer twice: `build` scores each as a new eNPS answer
+            return pairs, None, None, None  # one answer twice: `build` scores each as a new eNPS answer
         chosen = {id(pair) for pair in _primaries(scored).values()}  # type: ignore[arg-type]
         columns: dict[str, Any] = {}
         primary: set[int] = set()
@@ -244,12 +248,14 @@ class BuiltRows:
             if pair[1]:
                 if id(pair) in chosen:
                     if pair[4] is None:
-                        return pairs, None, None, None, None  # the record refuses it as its primary answer
+                        return pairs, None, None, None  # the record refuses it as its primary answer
                     columns.update(pair[4])
                     primary.add(len(scores))
                 scores.append(pair[2])
                 packs.append(pair[3])
-        return pairs, columns, scores, packs, primary
+        tails = tuple((*score[:-1], at in primary, score[-1]) for at, score in enumerate(scores))
+        written = [b""] + [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
+        return pairs, columns, tails, written
 
     def _remember(self, memo: dict[int, Any], answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
         """What `answer` makes in every record holding it (kept while fewer than DISTINCT are):
