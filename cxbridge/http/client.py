@@ -3,7 +3,6 @@ error mapping and redacted debug logging built in; JSON calls, pagination and fi
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from typing import IO, Any
@@ -18,6 +17,7 @@ from cxbridge.http.pagination import MAX_PAGES, PageRequest, Paginator, paginate
 from cxbridge.http.ratelimit import RateLimiter
 from cxbridge.http.retries import STREAM, Retryable, RetryingTransport, RetryPolicy, Sleep, gave_up, retrying
 from cxbridge.http.wire_log import public_url
+from cxbridge.json_input import parsed_json
 
 USER_AGENT = "cxbridge (+https://github.com/cxbridge/cxbridge)"
 CHUNK = 1 << 16
@@ -78,7 +78,7 @@ class ApiClient:
 
     def json(self, response: httpx.Response) -> Any:
         try:
-            return json.loads(response.content)
+            return parsed_json(response.content)
         except ValueError:
             raise TransientSourceError(
                 f"{response.request.method} {public_url(response.request.url)}: the answer is not valid JSON "

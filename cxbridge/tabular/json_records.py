@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cxbridge.errors import SourceError
+from cxbridge.json_input import may_hold_surrogates, parsed_json, storable
 from cxbridge.tabular.grid import ReadPosition
 
 try:
@@ -79,7 +80,7 @@ def load_document(path: Path, identity: str) -> Any:
     """A whole (small) JSON document, such as a survey definition."""
     with _open(path, identity) as handle, utf8_required(identity):
         try:
-            return json.load(handle)
+            return parsed_json(handle.read())
         except json.JSONDecodeError as exc:
             raise SourceError(f"{identity}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
 
@@ -155,7 +156,7 @@ def ndjson_records(handle: TextIO, identity: str) -> Iterator[tuple[int, dict[st
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = parsed_json(line)
         except json.JSONDecodeError as exc:
             raise SourceError(f"{identity}: line {number} is not JSON ({exc.msg})") from None
         if isinstance(record, dict):
@@ -196,6 +197,8 @@ def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tu
                     break  # the file ends with that number (and inside the list: said at the next item)
                 raise SourceError(f"{identity}: record {number + 1} is not valid JSON (truncated?)") from None
             buffer, position = buffer[position:] + more, 0
+        if may_hold_surrogates(buffer, position, end):
+            item = storable(item)
         position = end
         number += 1
         if isinstance(item, dict):

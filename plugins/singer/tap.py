@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.errors import FatalSourceError, SourceError
+from cxbridge.json_input import parsed_json
 from cxbridge.logs import redact
 
 STDERR_LINES_SHOWN = 5
@@ -103,7 +104,7 @@ class _TapFiles:
 
 def _message(line: str, number: int, tap: str) -> Message:
     try:
-        body = json.loads(line)
+        body = parsed_json(line)
     except json.JSONDecodeError:
         raise SourceError(f"the Singer tap {tap!r} wrote line {number} that is not JSON: {line[:80]!r}") from None
     if not isinstance(body, dict) or "type" not in body:
