@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
 from cxbridge.metrics import Metric
-from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries
+from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries, comment_text
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
@@ -286,9 +286,9 @@ class BuiltRows:
             score, pack = score_parts(used, result, namespace)
             columns = primary_columns(used, result, self._valid)
             return answer, used.question_id, member, (used, result, score, pack, columns), None
-        if used.is_comment and isinstance(used.value, str) and used.value.strip():
+        if used.is_comment and (text := comment_text(used.value)):
             comment = Comment.model_validate({"question_id": used.question_id, "question_text": used.question_text,
-                                              "text": used.value.strip()})  # fmt: skip
+                                              "text": text})  # fmt: skip
             return answer, used.question_id, member, None, (comment.question_id, comment.question_text, comment.text,
                                                             comment.language)  # fmt: skip
         return answer, used.question_id, member, None, None

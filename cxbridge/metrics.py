@@ -249,8 +249,10 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
 
     Returns None for answers that carry no score (blank, N/A, configured `ignore_values`).
     """
-    if answer is None or isinstance(answer, bool):
+    if answer is None:
         return None
+    if isinstance(answer, bool):
+        return _yes_or_no(answer, spec)
     if isinstance(answer, int | float):
         if isinstance(answer, float) and math.isnan(answer):
             return None
@@ -273,6 +275,22 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
         raise ScoreError(f"answer {text!r} is neither a number nor a known label of this {spec.metric} question",
                          ("labels", "ignore_values"))  # fmt: skip
     return None if _ignored(value, spec) else value
+
+
+_YES_NO_KEYS = {True: ("true", "yes"), False: ("false", "no")}
+
+
+def _yes_or_no(answer: bool, spec: MetricSpec) -> float | None:
+    """A yes/no answer (a JSON or spreadsheet boolean, a Typeform yes/no field): the value the
+    spec's labels give `true`/`yes` or `false`/`no`, None when those are ignored, else ScoreError
+    — a score is never read from it, nor is it taken silently for no answer."""
+    for key in _YES_NO_KEYS[answer]:
+        if _ignored(key, spec):
+            return None
+        if (value := spec.label_index.get(key)) is not None:
+            return None if _ignored(value, spec) else value
+    raise ScoreError(f"answer {str(answer).lower()} is a yes/no value, not a score of this {spec.metric} question",
+                     ("labels", "ignore_values"))  # fmt: skip
 
 
 def _ignored(value: float | str, spec: MetricSpec) -> bool:

@@ -4,10 +4,12 @@ metric rules, primary metrics, comments, respondent keys. Streams describe; this
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,6 +44,19 @@ class AnswerInput:
     is_comment: bool = False
     is_primary: bool | None = None
     question_key: str | None = None  # declared in the config; else automatic (cxbridge.question_keys)
+
+
+def comment_text(value: Any) -> str | None:
+    """The text of a comment answer: text stripped; a number, date or time that a spreadsheet or
+    an export typed the cell as (a comment that reads `42`) as `str` writes it, as the answers'
+    JSON does; None for a blank, a non-finite number, a yes/no value, a list or an object."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | date | time):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
 
 
 SCALARS = frozenset((str, int, float, type(None)))  # values whose reading (a score, a cell's number) can be remembered
@@ -113,10 +128,8 @@ class RecordBuilder:
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
                 scored.append((answer, self._score(answer)))
-            elif answer.is_comment and isinstance(answer.value, str) and answer.value.strip():
-                comments.append(
-                    {"question_id": answer.question_id, "question_text": answer.question_text, "text": answer.value.strip()}
-                )
+            elif answer.is_comment and (text := comment_text(answer.value)):
+                comments.append({"question_id": answer.question_id, "question_text": answer.question_text, "text": text})
         primaries = _primaries(scored)
         primary_ids = {id(answer) for answer, _ in primaries.values()}
         namespace = values.get("survey_id") or self.context.name

@@ -119,6 +119,22 @@ def test_unknown_label_says_what_to_do():
         score("Kinda ok", MetricSpec(metric="csat"))
 
 
+@pytest.mark.parametrize("answer", [True, False])
+def test_a_yes_no_answer_is_never_a_score_nor_silently_no_answer(answer):
+    for metric in ("nps", "csat", "ces"):
+        with pytest.raises(DataError, match=f"answer {str(answer).lower()} is a yes/no value, not a score of this {metric}"):
+            score(answer, MetricSpec(metric=metric))
+
+
+def test_a_yes_no_answer_takes_the_value_its_labels_give_or_is_ignored():
+    resolved = MetricSpec(metric="custom:resolved", scale=(0, 1), labels={"Yes": 1, "No": 0})
+    assert (coerce(True, resolved), coerce(False, resolved)) == (1, 0)
+    assert coerce(True, MetricSpec(metric="custom:resolved", scale=(0, 1), labels={"TRUE": 1})) == 1
+    assert score(False, MetricSpec(metric="csat", ignore_values=["no"])) is None
+    with pytest.raises(DataError, match="yes/no value"):  # a label for one of the two says nothing of the other
+        coerce(False, MetricSpec(metric="custom:resolved", scale=(0, 1), labels={"yes": 1}))
+
+
 def test_specs_reject_impossible_scales():
     with pytest.raises(ValueError):
         MetricSpec(metric="nps", scale=(1, 5))

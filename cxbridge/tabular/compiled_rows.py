@@ -32,7 +32,7 @@ from cxbridge.errors import DataError
 from cxbridge.identity import record_ids
 from cxbridge.json_text import _plain, plain_json
 from cxbridge.metrics import Metric, nps_category
-from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, _score_row
+from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, _score_row, comment_text
 from cxbridge.records import Answer, FeedbackRecord, Program, Score
 from cxbridge.tables import (
     CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
@@ -316,8 +316,11 @@ class CompiledRows:
             # the cell's JSON as `to_json` writes it: text through json's own string encoder
             cell = encode_basestring(value) if type(value) is str else "null" if value is None else to_json(value)
             more.append(head_text + cell + _COMMENT_TAIL)
-            if isinstance(value, str) and (stripped := value.strip()):
-                comments.append((rid, column, text_of, stripped, None))
+            if type(value) is str:
+                if stripped := value.strip():
+                    comments.append((rid, column, text_of, stripped, None))
+            elif value is not None and (text := comment_text(value)):  # a cell typed as a number or a date
+                comments.append((rid, column, text_of, text, None))
         if comments:
             out[_COMMENT] = comments[0][3]
         for column, memo in self.questions:
