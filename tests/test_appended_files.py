@@ -11,6 +11,7 @@ import io
 import json
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -347,6 +348,27 @@ def test_the_key_table_spares_reading_the_rows_before_again(tmp_path, monkeypatc
     names = {file.name.split("-")[1] for file in key_table_files()}
     now = json.loads(cursor)["files"]["responses.csv"]["keys"]
     assert names == {table.name.split("-")[1], now}  # the new table and the one before it
+    assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch)
+
+
+def test_key_tables_no_sync_used_for_90_days_are_removed_and_one_in_use_never(tmp_path, monkeypatch):
+    keyed, path = keyed_file_synced_once(tmp_path, monkeypatch)
+    [table] = key_table_files()
+    days = 86400
+    aged = {"0123456789abcdef-gone": 91 * days, "fedcba9876543210-recent": 89 * days, table.name: 100 * days}
+    for name, age in aged.items():
+        other = table.with_name(name)
+        if other != table:
+            other.write_bytes(b"another file's keys")
+        os.utime(other, (time.time() - age, time.time() - age))
+
+    append(path, csv_text(repeated(3, 1001, 1001), header=False), "utf-8")
+    read = RowsRead(monkeypatch)
+    assert keyed.sync().results[0].read == 3
+    assert read.count < 1000  # the 100-day-old table of this file was read, and so renewed
+    names = {file.name for file in key_table_files()}
+    assert "fedcba9876543210-recent" in names and "0123456789abcdef-gone" not in names
+    assert table.name in names and len(names) == 3  # this file's table before, its new one, the recent one
     assert_same_as_a_clean_sync(keyed, tmp_path, monkeypatch)
 
 

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import sys
+import time
 from array import array
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from cxbridge.tabular.row_keys import KeyTable
 log = logging.getLogger("cxbridge.files")
 
 _MAGIC = f"cxbridge row keys 1 {sys.byteorder}\n".encode()
+UNUSED_DAYS = 90
+"""A table no sync has saved or loaded for this long is removed when another is saved: its file
+was renamed, moved, dropped from the configuration or is no longer read on (tables are 8 bytes
+a row; without pruning, monthly files would pile up in the cache for ever)."""
 
 
 def cache_dir() -> Path:
@@ -48,6 +53,7 @@ def save(table: KeyTable, *, owner: str, keep: str | None) -> str | None:
         for old in folder.glob(f"{owner}-*"):  # and what a sync killed while writing left
             if old.name not in (path.name, f"{owner}-{keep}"):
                 old.unlink(missing_ok=True)
+        _remove_unused(folder)
     except OSError as exc:
         log.info("key table not kept (%s): the next read-on of the file reads its keys again", exc)
         return None
@@ -55,16 +61,33 @@ def save(table: KeyTable, *, owner: str, keep: str | None) -> str | None:
 
 
 def load(name: str, *, owner: str) -> KeyTable | None:
-    """The table `save` stored under `name`, if it is there and its bytes are the ones named."""
+    """The table `save` stored under `name`, if it is there and its bytes are the ones named
+    (its time then renewed: a table in use is never `_remove_unused`'s)."""
+    path = cache_dir() / "row-keys" / f"{owner}-{name}"
     try:
-        data = (cache_dir() / "row-keys" / f"{owner}-{name}").read_bytes()
+        data = path.read_bytes()
     except OSError:
         return None
     if not data.startswith(_MAGIC) or hashlib.blake2b(data, digest_size=16).hexdigest() != name:
         return None
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a cache that cannot be written: the table still serves this sync
     numbers = array("Q")
     numbers.frombytes(data[len(_MAGIC) :])
     return KeyTable(numbers)
+
+
+def _remove_unused(folder: Path) -> None:
+    """Remove the tables of any file no sync has saved or loaded for `UNUSED_DAYS`."""
+    oldest = time.time() - UNUSED_DAYS * 86400
+    for table in folder.iterdir():
+        try:
+            if table.stat().st_mtime < oldest:
+                table.unlink()
+        except OSError:
+            continue  # gone already (another sync pruned it), or not ours to remove
 
 
 def owner_of(path: Path, config: str) -> str:
