@@ -2,11 +2,14 @@
 
 Each batch is COPied into temporary staging tables and merged with `INSERT … ON CONFLICT` in the
 same transaction as the cursor, so a crash leaves the last committed batch and nothing else.
-A session advisory lock keeps a second sync out while BI tools keep reading.
+A session advisory lock keeps a second sync out while BI tools keep reading. PostgreSQL cannot
+store the NUL character (U+0000) in text nor in JSONB: it is left out of what is written here
+(`without_nul`); the other destinations keep it.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +41,26 @@ PARTIAL_INDEXES = (
 )
 """Indexes kept for the rows their look-ups ask for (SQLite's 0014 and 0017)."""
 INDEXES_THAT_PAY = "postgresql_0001_indexes_that_pay"
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+"""`\\u0000` in JSON text, where its backslash is not itself escaped (`\\\\u0000` is a backslash and `u0000`)."""
+
+
+def without_nul(table: Table) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A row of `table` as PostgreSQL takes it: NUL characters left out of its text, and their
+    escapes (`\\u0000`) out of its JSON."""
+    json_places = frozenset(n for n, column in enumerate(table.columns) if column.type is ColumnType.JSON)
+
+    def storable(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not any(type(value) is str and ("\x00" in value or "\\u0000" in value) for value in row):
+            return row
+        return tuple(
+            value if type(value) is not str
+            else _NUL_ESCAPE.sub(r"\1", value) if n in json_places
+            else value.replace("\x00", "")
+            for n, value in enumerate(row)
+        )  # fmt: skip
+
+    return storable
 
 
 def keep_indexes_that_pay(destination: SQLDestination) -> None:
@@ -224,9 +247,10 @@ class PostgresDestination(SQLDestination):
 
     def load_stage(self, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
         columns = ", ".join(table.column_names)
+        storable = without_nul(table)
         with self.conn.cursor().copy(f"COPY {self.stage_name(table)} ({columns}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row(storable(row))
 
 
 class PostgresAliasDestination(PostgresDestination):
