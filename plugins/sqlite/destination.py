@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from functools import cache
+from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
@@ -91,6 +92,37 @@ def _filled_rows(
     if columns:
         return sql, list(zip(*[columns[i] for _, i in filled]))
     return sql, list(map(pick, rows))
+
+
+def _insert_all(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+    """`conn.executemany(sql, rows)` for an `INSERT … VALUES (?, …) …` of one row, as statements
+    of many rows each (`VALUES (…), (…)`, within MAX_VARIABLES): the rows stored, in the same
+    order, and the number of rows it inserted or updated. Python's sqlite3 steps, resets and
+    hands the GIL back and forth once per statement, and SQLite opens and closes the table's
+    cursors and halts once per statement (issue 19: ~5,000 instructions a row)."""
+    head, one, after = _rows_statement(sql)
+    per = max(1, MAX_VARIABLES // one.count("?"))
+    changed = 0
+    for start in range(0, len(rows), per):
+        chunk = rows[start : start + per]
+        statement = _many_rows(head, one, after, len(chunk))
+        changed += conn.execute(statement, list(chain.from_iterable(chunk))).rowcount
+    return changed
+
+
+@cache
+def _rows_statement(sql: str) -> tuple[str, str, str]:
+    """An `INSERT … VALUES (?, …) …` of one row as (what goes before its row, the row's marks, what goes after)."""
+    head, found, rest = sql.partition(" VALUES (")
+    marks, closed, after = rest.partition(")")
+    if not (found and closed and set(marks) <= set("?, ")):
+        raise ValueError(f"not an INSERT of one row of marks: {sql}")
+    return head + " VALUES ", "(" + marks + ")", after
+
+
+@cache
+def _many_rows(head: str, one: str, after: str, count: int) -> str:
+    return head + ", ".join([one] * count) + after
 
 
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
@@ -238,12 +270,12 @@ class SQLiteDestination(Destination):
             conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
             conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
         if changed:
-            conn.executemany(*_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, [rows.feedback for rows in changed],
-                                           after=_ON_STORED_FEEDBACK))  # fmt: skip
+            _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, [rows.feedback for rows in changed],
+                                            after=_ON_STORED_FEEDBACK))  # fmt: skip
             if scores := [score for rows in changed for score in rows.scores]:
-                conn.executemany(*_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores))
+                _insert_all(conn, *_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores))
             if comments := [comment for rows in changed for comment in rows.comments]:
-                conn.executemany(*_filled_rows(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments))
+                _insert_all(conn, *_filled_rows(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments))
         if batch.records and self._has_quarantine(batch):
             conn.executemany(
                 "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
@@ -281,15 +313,15 @@ class SQLiteDestination(Destination):
             return
         conn, cases = self.db.conn, batch.cases
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
-        added = conn.executemany(*_filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
-                                               after=" ON CONFLICT (case_id) DO NOTHING")).rowcount  # fmt: skip
+        added = _insert_all(conn, *_filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
+                                                after=" ON CONFLICT (case_id) DO NOTHING"))  # fmt: skip
         if added != len(cases):
             new_ids = {row[0] for row in conn.execute(f"SELECT case_id FROM {FEEDBACK_CASES.name} WHERE rowid > ?", [before])}
             cases = [opened for opened in cases if opened.case_id in new_ids]
-        conn.executemany(*_filled_rows(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, [o.event for o in cases],
-                                       verb="INSERT OR IGNORE"))  # fmt: skip
+        _insert_all(conn, *_filled_rows(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, [o.event for o in cases],
+                                        verb="INSERT OR IGNORE"))  # fmt: skip
         if deliveries := [delivery for opened in cases for delivery in opened.deliveries]:
-            conn.executemany(_ADD_PENDING_DELIVERY, deliveries)
+            _insert_all(conn, _ADD_PENDING_DELIVERY, deliveries)
 
     def write_loop(self, changes: LoopChanges) -> None:
         def write() -> None:
