@@ -234,6 +234,12 @@ class Scored:
     category: str | None
 
 
+FORMULA_ERRORS = frozenset({
+    "#null!", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#n/a", "#getting_data", "#spill!", "#calc!",
+    "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#python!",
+})  # fmt: skip
+"""What a spreadsheet shows in a cell whose formula failed (as `_label_key` folds it): in a
+workbook read by openpyxl, or a CSV saved from one."""
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _PERCENT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%$")
 _LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)\D")
@@ -271,6 +277,8 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
         value = float(percent.group(1).replace(",", "."))  # "85%" of an audit: 85 on its 0–100 scale
     elif match := _LEADING_NUMBER.match(key):
         value = float(match.group(1).replace(",", "."))
+    elif key in FORMULA_ERRORS:
+        raise ScoreError(f"answer {text!r} is a spreadsheet formula's error, not an answer", ("ignore_values",))
     else:
         raise ScoreError(f"answer {text!r} is neither a number nor a known label of this {spec.metric} question",
                          ("labels", "ignore_values"))  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +27,7 @@ _CELL = re.compile(rb'<c r="[A-Z]{1,3}(\d+)"')  # every cell's row
 _WIDE_CELL = re.compile(rb'<c r="([A-Z]{2,3})\d')  # the cells past column Z: rare, so cheap
 _ROW = re.compile(rb'<row r="(\d+)"')
 _CELL_TAGS, _ROW_TAGS = (b"<c ", b"<c>", b"<c/"), (b"<row ", b"<row>", b"<row/")
+_ERROR_CELL = re.compile(rb'<c [^>]*t="e"')  # a cell showing a formula's error (#DIV/0!, #REF!, #N/A…)
 _PREFIXED_TAG = re.compile(rb":(?:c|row)[ >/]")  # <x:c …>: a colon is rare in a sheet, so this is cheap
 _SPACES = bytes.maketrans(b"\t\n\r'", b'   "')  # any white space as a space, any quote as "
 _CHUNK = 1 << 20
@@ -36,6 +37,8 @@ _CHUNK = 1 << 20
 class Extent:
     rows: int
     columns: int
+    formula_errors: bool = False
+    """Whether a cell shows a formula's error (`#DIV/0!`): calamine reads such a cell as empty."""
 
     @property
     def cells(self) -> int:
@@ -43,8 +46,9 @@ class Extent:
 
 
 def widest_sheet(path: Path, identity: str) -> Extent:
-    """The largest grid (rows × columns from A1) any worksheet of the xlsx/xlsm/xlsb file spans;
-    one beyond Excel's own limits is a SourceError. Part names are compared as calamine finds
+    """The largest grid (rows × columns from A1) any worksheet of the xlsx/xlsm/xlsb file spans,
+    and whether any shows a formula's error (xlsx/xlsm); one beyond Excel's own limits is a
+    SourceError. Part names are compared as calamine finds
     them: `\\` as `/`, in any case."""
     from cxbridge.tabular.xlsb_extent import xlsb_extent
 
@@ -62,7 +66,7 @@ def widest_sheet(path: Path, identity: str) -> Extent:
     widest = max(extents, key=lambda extent: extent.cells, default=Extent(0, 0))
     if widest.rows > EXCEL_ROWS or widest.columns > EXCEL_COLUMNS:
         raise SourceError(f"{identity}: {beyond_excel(widest.rows, widest.columns)}")
-    return widest
+    return replace(widest, formula_errors=any(extent.formula_errors for extent in extents))
 
 
 def beyond_excel(rows: int, columns: int) -> str:
@@ -75,7 +79,7 @@ def beyond_excel(rows: int, columns: int) -> str:
 
 
 def _extent(part: IO[bytes]) -> Extent:
-    rows, columns = 1, 26  # columns A to Z are not collected: counted as all 26
+    rows, columns, errors = 1, 26, False  # columns A to Z are not collected: counted as all 26
     for number, piece in enumerate(_pieces(part)):
         piece = piece.translate(_SPACES)
         cell_rows, numbered_rows = _CELL.findall(piece), _ROW.findall(piece)
@@ -83,7 +87,8 @@ def _extent(part: IO[bytes]) -> Extent:
             return Extent(EXCEL_ROWS, EXCEL_COLUMNS)
         rows = max(rows, *map(int, set(cell_rows) | set(numbered_rows) | {b"1"}))
         columns = max(columns, *map(column_number, set(_WIDE_CELL.findall(piece)) | {b"A"}))
-    return Extent(rows, columns)
+        errors = errors or (b't="e"' in piece and _ERROR_CELL.search(piece) is not None)
+    return Extent(rows, columns, errors)
 
 
 def _as_spreadsheets_write(piece: bytes, cell_rows: list[bytes], numbered_rows: list[bytes], *, first: bool) -> bool:

@@ -4,7 +4,9 @@ python-calamine (Rust) reads every format fast but holds a whole sheet in memory
 grid from its first cell to its last; openpyxl's read-only mode streams xlsx/xlsm row by row in
 constant memory at about a tenth of the speed. `reader = "auto"` takes calamine, and openpyxl
 for xlsx/xlsm files above STREAM_ABOVE_BYTES or with a sheet whose cells span more than
-CALAMINE_MAX_CELLS (a stray cell at XFD1048576), as the sheets' XML shows (`sheet_extent`).
+CALAMINE_MAX_CELLS (a stray cell at XFD1048576) or with a cell showing a formula's error
+(`#DIV/0!`, which calamine reads as an empty cell: a score lost without a word), as the
+sheets' XML shows (`sheet_extent`).
 openpyxl reads the rows that exist, not the `<dimension>` a sheet claims. An .xlsb sheet's
 records are read the same way first (`xlsb_extent`); with no streaming reader for the format,
 one past CALAMINE_MAX_CELLS fails clearly.
@@ -39,6 +41,8 @@ def choose_reader(path: Path, reader: str, identity: str) -> str:
     if reader == "auto" and path.stat().st_size > STREAM_ABOVE_BYTES:
         return "openpyxl"
     extent = widest_sheet(path, identity)
+    if extent.formula_errors and reader == "auto":
+        return "openpyxl"  # it reads a formula's error as Excel shows it (`#DIV/0!`); calamine as an empty cell
     if extent.cells <= CALAMINE_MAX_CELLS:
         return "calamine"
     if reader == "calamine":
