@@ -52,6 +52,7 @@ class SurveyReader:
         self._mapped_fields = [(name, key) for name, key in self.columns.items()
                                if name not in ("submitted_at", "email", "phone")]  # fmt: skip
         self._field_values: dict[str, dict[tuple[type, Any], Any]] = {name: {} for name, _ in self._mapped_fields}
+        self._submitted_text: str | None = None  # `_submitted`'s
         keys = definition.answer_keys() if definition else []
         keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
         questions = (found for key in keys if key not in self.mapped and (found := self._question(key)) is not None)
@@ -67,7 +68,7 @@ class SurveyReader:
             record = self._record(raw, built.builder)
         except DataError:
             return None  # normalize says it again, as the quarantine's reason
-        return built.rows(**record, ingested_at=ingested_at, run_id=run_id)
+        return built.rows(**record, ingested_at=ingested_at, run_id=run_id, submitted_text=self._submitted_text)
 
     def _record(self, raw: dict[str, Any], builder: RecordBuilder) -> dict[str, Any]:
         """What `builder.build` makes the response's record of."""
@@ -161,6 +162,9 @@ class SurveyReader:
         return found
 
     def _submitted(self, values: dict[str, Any]) -> Any:
+        """The response's time; and, in `_submitted_text`, that time as stored when it was read
+        from the export's own form (`2026-01-05T10:05:00.250Z`), else None."""
+        self._submitted_text = None
         key = self.columns["submitted_at"]
         value = values.get(key) or values.get("endDate")
         if value in (None, ""):
@@ -172,6 +176,7 @@ class SurveyReader:
                 pass
             else:
                 if moment.tzinfo is timezone.utc:
+                    self._submitted_text = _stored_time(value)
                     return moment
         try:
             return parse_timestamp(value)
@@ -213,6 +218,15 @@ _LEFT_OUT = object()
 _ATTRIBUTE = object()
 _UNSEEN = object()
 _SCALARS = frozenset((str, int, float, bool))
+
+
+def _stored_time(text: str) -> str | None:
+    """A time `datetime.fromisoformat` read as UTC, as `format_timestamp` stores it, when its
+    text is the export's `2026-01-05T10:05:00.250Z` (`…00.250000Z`; `…00Z` for `.000`), else None."""
+    if len(text) == 24 and text[23] == "Z" and text[19] == "." and text[16] == ":" and text[13] == ":" \
+            and text[10] == "T" and text[7] == "-" and text[4] == "-":  # fmt: skip
+        return text[:19] + "Z" if text[20:23] == "000" else text[:23] + "000Z"
+    return None
 
 
 def _shown(label: Any) -> str | None:

@@ -95,34 +95,64 @@ def _filled_rows(
 
 
 def _insert_all(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-    """`conn.executemany(sql, rows)` for an `INSERT … VALUES (?, …) …` of one row, as statements
-    of many rows each (`VALUES (…), (…)`, within MAX_VARIABLES): the rows stored, in the same
-    order, and the number of rows it inserted or updated. Python's sqlite3 steps, resets and
-    hands the GIL back and forth once per statement, and SQLite opens and closes the table's
-    cursors and halts once per statement (issue 19: ~5,000 instructions a row)."""
-    head, one, after = _rows_statement(sql)
-    per = max(1, MAX_VARIABLES // one.count("?"))
+    """`conn.executemany(sql, rows)` for an `INSERT … (columns) VALUES (?, …) …` of one row, as
+    statements of many rows each (`VALUES (…), (…)`, within MAX_VARIABLES): the rows stored, in
+    the same order, and the number of rows it inserted or updated. Python's sqlite3 steps, resets
+    and hands the GIL back and forth once per statement, and SQLite opens and closes the table's
+    cursors and halts once per statement (issue 19: ~5,000 instructions a row). A column
+    holding the same text or integer in every row is bound once a statement (named first, its
+    mark numbered: `(?1, ?2, ?, ?), (?1, ?2, ?, ?)`): SQLite copies each value bound into memory
+    of its own (~700 instructions a value)."""
+    before, columns, after = _rows_statement(sql)
+    same = _same_columns(rows, len(columns))
+    varying = tuple(at for at in range(len(columns)) if at not in same)
+    held = [rows[0][at] for at in same]
+    pick = itemgetter(*varying) if len(varying) > 1 else (lambda row: (row[varying[0]],)) if varying else (lambda row: ())
+    per = max(1, (MAX_VARIABLES - len(same)) // max(1, len(varying)))
     changed = 0
     for start in range(0, len(rows), per):
         chunk = rows[start : start + per]
-        statement = _many_rows(head, one, after, len(chunk))
-        changed += conn.execute(statement, list(chain.from_iterable(chunk))).rowcount
+        statement = _many_rows(before, columns, after, same, len(chunk))
+        changed += conn.execute(statement, held + list(chain.from_iterable(map(pick, chunk)))).rowcount
     return changed
 
 
+def _same_columns(rows: Sequence[Sequence[Any]], width: int) -> tuple[int, ...]:
+    """The columns holding the same text, or the same integer, in every one of several rows."""
+    if len(rows) < 2:
+        return ()
+    columns, first, size = list(zip(*rows)), rows[0], len(rows)
+    return tuple(
+        at for at in range(width)
+        if (kind := type(first[at])) in _BOUND_ONCE and columns[at].count(first[at]) == size
+        and (kind is str or set(map(type, columns[at])) == {kind})  # 1 == True == 1.0: a number's kind checked
+    )  # fmt: skip
+
+
+_BOUND_ONCE = frozenset((str, int, bool))
+
+
 @cache
-def _rows_statement(sql: str) -> tuple[str, str, str]:
-    """An `INSERT … VALUES (?, …) …` of one row as (what goes before its row, the row's marks, what goes after)."""
+def _rows_statement(sql: str) -> tuple[str, tuple[str, ...], str]:
+    """An `INSERT … (columns) VALUES (?, …) …` of one row as (what goes before its columns, the
+    columns, what goes after its row)."""
     head, found, rest = sql.partition(" VALUES (")
+    before, opened, named = head.partition(" (")
     marks, closed, after = rest.partition(")")
-    if not (found and closed and set(marks) <= set("?, ")):
+    columns = tuple(named.removesuffix(")").split(", "))
+    if not (found and opened and closed and named.endswith(")") and marks.split(", ") == ["?"] * len(columns)):
         raise ValueError(f"not an INSERT of one row of marks: {sql}")
-    return head + " VALUES ", "(" + marks + ")", after
+    return before, columns, after
 
 
 @cache
-def _many_rows(head: str, one: str, after: str, count: int) -> str:
-    return head + ", ".join([one] * count) + after
+def _many_rows(before: str, columns: tuple[str, ...], after: str, same: tuple[int, ...], count: int) -> str:
+    """`count` rows of marks, the `same` columns named first and their marks numbered (`?1`…), so
+    that the rows' plain marks (`?`) number on from there."""
+    varying = [column for at, column in enumerate(columns) if at not in same]
+    named = ", ".join([columns[at] for at in same] + varying)
+    row = "(" + ", ".join([f"?{number}" for number in range(1, len(same) + 1)] + ["?"] * len(varying)) + ")"
+    return f"{before} ({named}) VALUES " + ", ".join([row] * count) + after
 
 
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
