@@ -6,9 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from importlib import resources
+from importlib import import_module, resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
@@ -20,22 +20,42 @@ from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
-from cxbridge.importing import ImportResult, import_, inspect
 from cxbridge.jobs import run_sources
-from cxbridge.loop import tracking
-from cxbridge.loop.cases import Case
-from cxbridge.loop.outbox import DeliveryReport, deliver_pending
-from cxbridge.loop.status_sync import follow_status
-from cxbridge.loop.views import loop_performance_rows
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
 from cxbridge.records import WAVE_PROGRAMS, FeedbackRecord
-from cxbridge.reporting import ReportOptions, report_columns, report_rows, undated_left_out
-from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
 from cxbridge.sources import Source
-from cxbridge.status_report import StatusReport, people_order, status_of
-from cxbridge.scaffold import plugin_new
+
+if TYPE_CHECKING:
+    from cxbridge.loop import tracking
+    from cxbridge.loop.cases import Case
+    from cxbridge.loop.outbox import DeliveryReport
+    from cxbridge.reporting import ReportOptions
+    from cxbridge.resolver import DuplicatesReport
+    from cxbridge.status_report import StatusReport
+
+LATER = {
+    "import_": "cxbridge.importing", "inspect": "cxbridge.importing", "ImportResult": "cxbridge.importing",
+    "tracking": "cxbridge.loop.tracking", "Case": "cxbridge.loop.cases", "DeliveryReport": "cxbridge.loop.outbox",
+    "deliver_pending": "cxbridge.loop.outbox", "follow_status": "cxbridge.loop.status_sync",
+    "loop_performance_rows": "cxbridge.loop.views", "ReportOptions": "cxbridge.reporting",
+    "report_columns": "cxbridge.reporting", "report_rows": "cxbridge.reporting", "undated_left_out": "cxbridge.reporting",
+    "DuplicatesReport": "cxbridge.resolver", "duplicates_report": "cxbridge.resolver", "identity_ready": "cxbridge.resolver",
+    "StatusReport": "cxbridge.status_report", "people_order": "cxbridge.status_report", "status_of": "cxbridge.status_report",
+    "plugin_new": "cxbridge.scaffold",
+}  # fmt: skip
+"""Names this module offers (cxbridge.testing and plugins use some) whose modules a sync does not
+need: imported when first asked for (`__getattr__`), so that a sync's memory holds no file
+import, report, status or case command."""
+PUBLIC_LATER = ("Case", "DuplicatesReport", "ImportResult", "StatusReport", "import_", "inspect", "plugin_new", "report_columns")
+
+
+def __getattr__(name: str) -> Any:  # PEP 562
+    if name not in LATER:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = import_module(LATER[name])
+    return module if module.__name__ == f"cxbridge.loop.{name}" else getattr(module, name)
 
 
 @dataclass
@@ -166,6 +186,9 @@ def deliver_outbox(dest: Destination, cfg: Config, *, everything: bool = False, 
     """Deliver the due rows of the outbox with the config's actions (`everything`: every row not
     delivered yet, due or not); `follow`: then resolve the cases whose ticket, task or CRM case
     is done at the far end (`cxbridge.loop.status_sync`)."""
+    from cxbridge.loop.outbox import deliver_pending
+    from cxbridge.loop.status_sync import follow_status
+
     actions = {name: entry.build() for name, entry in cfg.actions.items()}
     try:
         report = deliver_pending(dest, actions, everything=everything)
@@ -249,6 +272,8 @@ def report(
     by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
     first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD'); `intervals`
     adds each figure's 95 % interval and, by a time bucket, whether its change is significant."""
+    from cxbridge.reporting import report_rows
+
     options = _report_options(by, metric, program, source, since, until, intervals=intervals)
     with reading(config, destination=destination, host=host) as dest:
         return report_rows(dest, options)
@@ -290,12 +315,16 @@ def report_undated(
 ) -> int:
     """How many records `report` with the same options leaves out for want of a date: a period
     (`since`, `until`) counts dated records only; 0 without one (undated records are a row)."""
+    from cxbridge.reporting import undated_left_out
+
     options = _report_options("month", metric, program, source, since, until)
     with reading(config, destination=destination, host=host) as dest:
         return undated_left_out(dest, options)
 
 
 def _report_options(by, metric, program, source, since, until, *, intervals=False) -> ReportOptions:  # noqa: ANN001
+    from cxbridge.reporting import ReportOptions
+
     return ReportOptions(
         by=by, metric=metric, programs=_names(program), sources=_names(source),
         since=_day(since, "since"), until=_day(until, "until"), intervals=intervals,
@@ -308,6 +337,9 @@ def loop_report(
     """How cases were worked (`loop_performance`): per month a case opened, location and owner,
     cases opened, median hours to the first contact, and the shares contacted within the SLA,
     closed and informed (`cxbridge report --loop`)."""
+    from cxbridge.loop import tracking
+    from cxbridge.loop.views import loop_performance_rows
+
     with reading(config, destination=destination, host=host) as dest:
         tracking.require_cases(dest)
         return loop_performance_rows(dest)
@@ -341,6 +373,8 @@ def status(
     source's own `expected_every`), also the sources — those configured and enabled, without a
     config every source with runs — not synced successfully for longer, or whose last run
     quarantined more than `max_quarantined` (a count, or a share of the records read: `5%`)."""
+    from cxbridge.status_report import status_of
+
     host = host or get_host()
     if max_quarantined is not None and stale in (None, False):
         raise ConfigError("--max-quarantined goes with --stale AGE (e.g. --stale 1d --max-quarantined 5%)")
@@ -358,6 +392,8 @@ def duplicates(
 ) -> DuplicatesReport:
     """Every group of records that are one response read through several sources — declared
     (`same_as`), exact copies and likely duplicates — with the evidence, and which copy counts."""
+    from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
+
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host)
     rules = cfg.identity_rules(host) if cfg else IdentityRules()
@@ -377,6 +413,8 @@ def quarantine_list(
 ) -> list[QuarantineItem]:
     """The quarantined records (of one source, if given) with their reasons, by source, stream
     and place in it (file, sheet, row); the first `limit` of them when given."""
+    from cxbridge.status_report import people_order
+
     with reading(config, destination=destination, host=host) as dest:
         return people_order(dest.quarantined(source=source))[:limit]
 
@@ -458,6 +496,8 @@ def cases_list(
     host: PluginHost | None = None,
 ) -> list[Case]:
     """Cases, oldest first: all, or those of a status, owner or rule, or open past their due time."""
+    from cxbridge.loop import tracking
+
     with reading(config, destination=destination, host=host) as dest:
         return tracking.list_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
 
@@ -466,6 +506,8 @@ def cases_show(
     config: str | Path | None = None, *, case: str, destination: str | None = None, host: PluginHost | None = None
 ) -> tracking.CaseDetail:
     """One case (by its id or the first digits of it) with its record, its events and its deliveries."""
+    from cxbridge.loop import tracking
+
     with reading(config, destination=destination, host=host) as dest:
         return tracking.case_detail(dest, case)
 
@@ -482,6 +524,8 @@ def cases_assign(
     host: PluginHost | None = None,
 ) -> Case:
     """Give a case to `owner` (empty: to nobody), recorded as `actor`'s change."""
+    from cxbridge.loop import tracking
+
     with writing(config, destination=destination, wait=wait, host=host) as dest:
         return tracking.assign(dest, case, owner, actor=actor, note=note)
 
@@ -501,6 +545,8 @@ def cases_update(
 ) -> Case:
     """Move a case along open → contacted → resolved → informed (or closed_no_action with a
     `reason`), link the ticket it became, or add a note; each change recorded as `actor`'s."""
+    from cxbridge.loop import tracking
+
     with writing(config, destination=destination, wait=wait, host=host) as dest:
         return tracking.update(dest, case, actor=actor, status=status, external_ref=external_ref, note=note,
                                reason=reason)  # fmt: skip
@@ -548,9 +594,6 @@ def init(directory: str | Path = ".") -> list[Path]:
 
 
 __all__ = [
-    "Case",
-    "DuplicatesReport",
-    "ImportResult",
     "SourceCheck",
     "SyncResult",
     "cases_assign",
@@ -559,19 +602,15 @@ __all__ = [
     "cases_show",
     "cases_update",
     "loop_report",
-    "StatusReport",
     "check",
     "duplicates",
-    "import_",
     "init",
-    "inspect",
-    "plugin_new",
     "plugins",
     "quarantine_list",
     "quarantine_replay",
     "report",
-    "report_columns",
     "schema",
     "status",
     "sync",
+    *PUBLIC_LATER,
 ]

@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 from rich.filesize import decimal
 
-from cxbridge.cli.progress import SyncDisplay
+from cxbridge.cli.progress_display import SyncDisplay
 from cxbridge.events import EventKind, ReadProgress, SyncEvent
 from tests.conftest import ROOT
 from tests.sqlite_runs import sync_source

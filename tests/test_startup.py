@@ -116,3 +116,36 @@ def test_the_sqlite_destination_leaves_pandas_and_numpy_unimported_yet_importabl
     assert result.returncode == 0, result.stderr
     assert result.stdout == "imported later\n"
     assert result.stderr.splitlines() == ["pandas imported", "numpy imported"]
+
+
+
+SYNC_WITHOUT_PROGRESS = """
+import json, sys
+from cxbridge.cli.progress import sync_progress
+import cxbridge
+with sync_progress(enabled=False) as on_progress:
+    result = cxbridge.sync(destination={url!r}, on_progress=on_progress)
+assert result.results[0].written == 30, result
+sys.stderr.write(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("url", ["duckdb:///cx.duckdb", "parquet:///lake"])
+def test_a_sync_without_progress_imports_no_rich_and_no_api_module_it_does_not_use(tmp_path, url):
+    """A `--no-progress` sync imports no rich (the summary printed after it does) and none of
+    the API's modules for file imports, reports or status (issue 19: a sync's peak RSS)."""
+    api.init(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CXBRIDGE_LOAD_PLUGINS": ""}
+    result = subprocess.run([sys.executable, "-c", SYNC_WITHOUT_PROGRESS.format(url=url)], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    modules = set(json.loads(result.stderr.splitlines()[-1]))
+    assert {"duckdb", "cxbridge.pipeline"} <= modules
+    unused = {"cxbridge.cli.progress_display", "cxbridge.importing", "cxbridge.reporting", "cxbridge.status_report",
+              "cxbridge.scaffold"}  # fmt: skip
+    assert {name for name in modules if name in unused or name.split(".")[0] == "rich"} == set()
+
+
+def test_the_api_module_still_offers_what_it_imports_on_first_use():
+    """cxbridge.testing (`api.status_of`) and plugins read names the API module used to import."""
+    assert {name for name in api.LATER if getattr(api, name, None) is None} == set()
+    assert api.tracking.__name__ == "cxbridge.loop.tracking"
