@@ -1,8 +1,9 @@
-"""A workbook cell whose formula failed shows its error (`#DIV/0!`, `#REF!`, `#N/A`). calamine,
+"""Workbook cells read as they show. A cell whose formula failed shows its error (`#DIV/0!`, `#REF!`, `#N/A`). calamine,
 the fast reader, reads such a cell as empty: a score lost without a word, and a workbook read
 differently by size (openpyxl, which large files stream through, reads the error). An .xlsx
 holding one is read with openpyxl, and a score showing a formula's error is quarantined with
-that reason — from a workbook or from a CSV saved from one."""
+that reason — from a workbook or from a CSV saved from one. A cell formatted as a percentage
+shows 85 % and holds 0.85: it is read as `85%`, which an audit score reads as 85 points."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cxbridge.tabular.workbook import choose_reader
+from cxbridge.tabular.sheet_extent import percent_format
+from cxbridge.tabular.workbook import Reading, choose_reader, reading
 from tests.sqlite_runs import query, sync_source
 
 HEADER = ["id", "submitted", "nps", "csat", "comment"]
@@ -19,7 +21,7 @@ ROWS = [  # (id, nps, csat, comment); a tuple is a formula and the result Excel 
     ("1", 9, 4, "fine"),
     ("2", ("=1/0", "#DIV/0!"), 4, "the score's formula failed"),
     ("3", 7, 4, ("=NA()", "#N/A")),
-    ("4", ("=2*4", 8), 3, ("=\"a\"&\"b\"", "ab")),
+    ("4", ("=2*4", 8), 3, ('="a"&"b"', "ab")),
     ("5", 6, ("=#REF!", "#REF!"), "a deleted cell"),
 ]
 SOURCE = {"connector": "excel", "path": "responses.xlsx", "timezone": "UTC",
@@ -55,7 +57,11 @@ def synced(folder: Path, reader: str) -> tuple[list[tuple], list[tuple]]:
 
 def test_a_score_showing_a_formulas_error_is_quarantined_and_not_read_as_blank(tmp_path):
     stored, quarantined = synced(tmp_path, "auto")
-    assert stored == [("1", 9, 4.0, "fine"), ("3", 7, 4.0, "#N/A"), ("4", 8, 3.0, "ab")]  # a comment: as the sheet shows it
+    assert stored == [
+        ("1", 9, 4.0, "fine"),
+        ("3", 7, 4.0, "#N/A"),
+        ("4", 8, 3.0, "ab"),
+    ]  # a comment: as the sheet shows it
     assert [(record, error.split(";")[0]) for record, error in quarantined] == [
         ("2", "question 'nps': answer '#DIV/0!' is a spreadsheet formula's error, not an answer"),
         ("5", "question 'csat': answer '#REF!' is a spreadsheet formula's error, not an answer"),
@@ -74,9 +80,66 @@ def test_the_reader_is_openpyxl_only_for_a_workbook_showing_an_error_and_both_re
 
 @pytest.mark.parametrize("shown", ["#DIV/0!", "#N/A", "#value!", " #REF! "])
 def test_a_csv_saved_from_a_workbook_quarantines_the_error_it_shows(tmp_path, shown):
-    (tmp_path / "responses.csv").write_text(f"id,submitted,nps\n1,2024-01-01 10:00,\"{shown}\"\n", encoding="utf-8")
+    (tmp_path / "responses.csv").write_text(f'id,submitted,nps\n1,2024-01-01 10:00,"{shown}"\n', encoding="utf-8")
     source = {"connector": "csv", "path": "responses.csv", "timezone": "UTC",
               "columns": {"id": "id", "submitted_at": "submitted"}, "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
     assert sync_source(tmp_path, source).quarantined == 1
     [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
     assert f"answer {shown.strip()!r} is a spreadsheet formula's error" in error
+
+
+# --- percentages: what a cell shows, not the fraction it holds -----------------------------------
+
+AUDIT = {"connector": "excel", "path": "audit.xlsx", "timezone": "UTC", "program": "audit",
+         "columns": {"id": "Visit", "submitted_at": "Date", "location_id": "Store"},
+         "metrics": [{"column": "Score", "metric": "audit"}]}  # fmt: skip
+
+
+def write_audit(path: Path, scores: list[tuple[float, str | None]]) -> Path:
+    """An audit sheet whose Score cells hold `value` formatted by `format` (None: as typed)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    sheet, day = book.add_worksheet("Audit"), book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.write_row(0, 0, ["Visit", "Date", "Store", "Score"])
+    for r, (value, shown_as) in enumerate(scores, start=1):
+        sheet.write_row(r, 0, [f"V{r}"])
+        sheet.write_datetime(r, 1, datetime(2024, 2, r), day)
+        sheet.write_string(r, 2, "S1")
+        sheet.write_number(r, 3, value, book.add_format({"num_format": shown_as}) if shown_as else None)
+    book.close()
+    return path
+
+
+def audit_scores(folder: Path) -> list[tuple]:
+    return query(folder, "SELECT f.source_record_id, s.value, s.normalized FROM feedback f "
+                         "JOIN feedback_scores s USING (record_id) ORDER BY 1")  # fmt: skip
+
+
+def test_an_audit_score_formatted_as_a_percentage_reads_as_the_points_it_shows(tmp_path):
+    (tmp_path / "percent").mkdir(), (tmp_path / "points").mkdir()
+    shown = [(0.85, "0%"), (0.725, "0%"), (1, "0.0%"), (0.29, "0.00%;[Red]-0.00%")]  # 0.725 shows 73 %, holds 72.5
+    write_audit(tmp_path / "percent" / "audit.xlsx", shown)
+    write_audit(tmp_path / "points" / "audit.xlsx", [(round(v * 100, 9), None) for v, _ in shown])
+    for folder in ("percent", "points"):
+        assert sync_source(tmp_path / folder, AUDIT).written == 4
+    assert audit_scores(tmp_path / "percent") == audit_scores(tmp_path / "points")
+    assert [value for _, value, _ in audit_scores(tmp_path / "percent")] == [85.0, 72.5, 100.0, 29.0]
+
+
+def test_a_percent_sign_in_quotes_or_escaped_shows_the_number_as_it_is(tmp_path):
+    write_audit(tmp_path / "audit.xlsx", [(85, '0" %"'), (90, "0\\%"), (0.5, "General")])
+    assert reading(tmp_path / "audit.xlsx", "auto", "audit.xlsx") == Reading("calamine")
+    sync_source(tmp_path, AUDIT)
+    assert [value for _, value, _ in audit_scores(tmp_path)] == [85.0, 90.0, 0.5]
+    assert [percent_format(code) for code in ("0%", "0.0%;-0.0%", '0" %"', "0\\%", '"%"0%', "General")] == [
+        True, True, False, False, True, False,
+    ]  # fmt: skip
+
+
+def test_only_a_workbook_with_a_percentage_pays_for_reading_its_cells_formats(tmp_path):
+    with_percent = write_audit(tmp_path / "a.xlsx", [(0.85, "0%")])
+    assert reading(with_percent, "auto", "a.xlsx") == Reading("openpyxl", percentages=True)
+    assert reading(with_percent, "openpyxl", "a.xlsx") == Reading("openpyxl", percentages=True)
+    assert reading(with_percent, "calamine", "a.xlsx") == Reading("calamine")  # asked for: it reads 0.85
+    assert reading(write_audit(tmp_path / "b.xlsx", [(85, None)]), "openpyxl", "b.xlsx") == Reading("openpyxl")

@@ -277,7 +277,7 @@ def test_reader_calamine_on_a_sheet_it_cannot_hold_fails_clearly(tmp_path):
     ("reader", "message"),
     [
         ("auto", "book.xlsx: a sheet reaches row 2,000,000, beyond Excel's 1,048,576 rows × 16,384 columns"),
-        ("openpyxl", "book.xlsx [Visits]: a sheet reaches row 1,048,577, beyond Excel's 1,048,576 rows"),
+        ("openpyxl", "book.xlsx: a sheet reaches row 2,000,000, beyond Excel's 1,048,576 rows × 16,384 columns"),
     ],
 )
 def test_a_cell_beyond_excels_limits_fails_the_file_clearly(tmp_path, reader, message):

@@ -13,6 +13,7 @@ sit anywhere, so such a sheet is taken to span Excel's whole grid.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from collections.abc import Iterator
@@ -39,6 +40,9 @@ class Extent:
     columns: int
     formula_errors: bool = False
     """Whether a cell shows a formula's error (`#DIV/0!`): calamine reads such a cell as empty."""
+    percent_cells: bool = False
+    """Whether a cell is formatted as a percentage (it shows 85 % and holds 0.85): calamine reads
+    the 0.85, and an audit's 85 points would become 0.85."""
 
     @property
     def cells(self) -> int:
@@ -47,26 +51,28 @@ class Extent:
 
 def widest_sheet(path: Path, identity: str) -> Extent:
     """The largest grid (rows × columns from A1) any worksheet of the xlsx/xlsm/xlsb file spans,
-    and whether any shows a formula's error (xlsx/xlsm); one beyond Excel's own limits is a
-    SourceError. Part names are compared as calamine finds
-    them: `\\` as `/`, in any case."""
+    and whether any shows a formula's error or a percentage (xlsx/xlsm); one beyond Excel's own
+    limits is a SourceError. Part names are compared as calamine finds them: `\\` as `/`, in any
+    case."""
     from cxbridge.tabular.xlsb_extent import xlsb_extent
 
     binary = path.suffix.lower() == ".xlsb"
     try:
         with zipfile.ZipFile(path) as archive:
             extents = []
+            percent = None if binary else _percent_cell(archive)
             for info in archive.infolist():
                 name = info.filename.replace("\\", "/").lower()
                 if name.startswith("xl/worksheets/") and (binary or name.endswith(".xml")):
                     with archive.open(info) as part:
-                        extents.append(xlsb_extent(part) if binary else _extent(part))
+                        extents.append(xlsb_extent(part) if binary else _extent(part, percent))
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise unreadable_workbook(identity, exc) from None
     widest = max(extents, key=lambda extent: extent.cells, default=Extent(0, 0))
     if widest.rows > EXCEL_ROWS or widest.columns > EXCEL_COLUMNS:
         raise SourceError(f"{identity}: {beyond_excel(widest.rows, widest.columns)}")
-    return replace(widest, formula_errors=any(extent.formula_errors for extent in extents))
+    return replace(widest, formula_errors=any(extent.formula_errors for extent in extents),
+                   percent_cells=any(extent.percent_cells for extent in extents))  # fmt: skip
 
 
 def beyond_excel(rows: int, columns: int) -> str:
@@ -78,8 +84,8 @@ def beyond_excel(rows: int, columns: int) -> str:
     )
 
 
-def _extent(part: IO[bytes]) -> Extent:
-    rows, columns, errors = 1, 26, False  # columns A to Z are not collected: counted as all 26
+def _extent(part: IO[bytes], percent_cell: re.Pattern[bytes] | None = None) -> Extent:
+    rows, columns, errors, percent = 1, 26, False, False  # columns A to Z are not collected: counted as all 26
     for number, piece in enumerate(_pieces(part)):
         piece = piece.translate(_SPACES)
         cell_rows, numbered_rows = _CELL.findall(piece), _ROW.findall(piece)
@@ -88,7 +94,43 @@ def _extent(part: IO[bytes]) -> Extent:
         rows = max(rows, *map(int, set(cell_rows) | set(numbered_rows) | {b"1"}))
         columns = max(columns, *map(column_number, set(_WIDE_CELL.findall(piece)) | {b"A"}))
         errors = errors or (b't="e"' in piece and _ERROR_CELL.search(piece) is not None)
-    return Extent(rows, columns, errors)
+        percent = percent or (percent_cell is not None and percent_cell.search(piece) is not None)
+    return Extent(rows, columns, errors, percent)
+
+
+def percent_format(code: str) -> bool:
+    """Whether a number format shows its number as a percentage (`0%`, `0.0%;[Red]-0.0%`), not a
+    `%` in quotes or escaped (`0" %"`, `0\\%`), which shows the number as it is."""
+    return "%" in _LITERALS.sub("", code)
+
+
+_LITERALS = re.compile(r'"[^"]*"|\\.')
+_BUILTIN_PERCENT = {9, 10}  # 0% and 0.00%
+_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.DOTALL)
+_XF = re.compile(rb"<xf\b([^>]*)>")
+_NUM_FMT = re.compile(rb"<numFmt\b([^>]*)>")
+_ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
+
+
+def _percent_cell(archive: zipfile.ZipFile) -> re.Pattern[bytes] | None:
+    """A pattern finding a cell styled as a percentage in a sheet's XML (quotes as `_SPACES`
+    leaves them), or None when no cell style of the workbook is one."""
+    try:
+        styles = archive.read("xl/styles.xml").translate(_SPACES)
+    except KeyError:
+        return None
+    codes = {}
+    for tag in _NUM_FMT.findall(styles):
+        attributes = dict(_ATTRIBUTE.findall(tag))
+        if attributes.get(b"numFmtId", b"").isdigit():
+            codes[int(attributes[b"numFmtId"])] = html.unescape(attributes.get(b"formatCode", b"").decode("utf-8", "replace"))
+    xfs = _XFS.search(styles)
+    ids = [dict(_ATTRIBUTE.findall(tag)).get(b"numFmtId", b"0") for tag in _XF.findall(xfs.group(1))] if xfs else []
+    percent = [
+        str(index).encode() for index, number in enumerate(ids)
+        if number.isdigit() and (int(number) in _BUILTIN_PERCENT or percent_format(codes.get(int(number), "")))
+    ]  # fmt: skip
+    return re.compile(rb'<c r="[A-Z]{1,3}\d+"[^>]* s="(?:' + b"|".join(percent) + rb')"') if percent else None
 
 
 def _as_spreadsheets_write(piece: bytes, cell_rows: list[bytes], numbered_rows: list[bytes], *, first: bool) -> bool:

@@ -4,9 +4,10 @@ python-calamine (Rust) reads every format fast but holds a whole sheet in memory
 grid from its first cell to its last; openpyxl's read-only mode streams xlsx/xlsm row by row in
 constant memory at about a tenth of the speed. `reader = "auto"` takes calamine, and openpyxl
 for xlsx/xlsm files above STREAM_ABOVE_BYTES or with a sheet whose cells span more than
-CALAMINE_MAX_CELLS (a stray cell at XFD1048576) or with a cell showing a formula's error
-(`#DIV/0!`, which calamine reads as an empty cell: a score lost without a word), as the
-sheets' XML shows (`sheet_extent`).
+CALAMINE_MAX_CELLS (a stray cell at XFD1048576), or with a cell calamine reads otherwise than
+it shows — a formula's error (`#DIV/0!`, read as an empty cell: a score lost without a word),
+a percentage (85 %, read as 0.85: an audit's 85 points as 0.85) — as the sheets' XML shows
+(`sheet_extent`).
 openpyxl reads the rows that exist, not the `<dimension>` a sheet claims. An .xlsb sheet's
 records are read the same way first (`xlsb_extent`); with no streaming reader for the format,
 one past CALAMINE_MAX_CELLS fails clearly.
@@ -15,12 +16,16 @@ one past CALAMINE_MAX_CELLS fails clearly.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from cxbridge.errors import SourceError
 from cxbridge.tabular.grid import Cells, Grid, ReadPosition
-from cxbridge.tabular.sheet_extent import EXCEL_ROWS, RESAVE, beyond_excel, unreadable_workbook, widest_sheet
+from cxbridge.tabular.sheet_extent import (
+    EXCEL_ROWS, RESAVE, beyond_excel, percent_format, unreadable_workbook, widest_sheet,
+)  # fmt: skip
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
 OPENPYXL_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -28,30 +33,48 @@ STREAM_ABOVE_BYTES = 32 * 1024 * 1024
 CALAMINE_MAX_CELLS = 20_000_000  # 32 bytes each in calamine's grid: 640 MB
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How a workbook is read: `engine`, and with openpyxl whether cells formatted as percentages
+    are read as the text they show (`85%`, which a score reads as 85 points) — a cell's format
+    costs openpyxl a cell object, so only a workbook holding such cells pays for it."""
+
+    engine: str
+    percentages: bool = False
+
+
 def choose_reader(path: Path, reader: str, identity: str) -> str:
-    """`calamine` or `openpyxl` for this file, given the configured `auto|calamine|openpyxl`; an
-    xlsx/xlsm file is scanned first when calamine would read it (see `sheet_extent`)."""
+    """`calamine` or `openpyxl` for this file, given the configured `auto|calamine|openpyxl`."""
+    return reading(path, reader, identity).engine
+
+
+def reading(path: Path, reader: str, identity: str) -> Reading:
+    """How to read this file, given the configured `auto|calamine|openpyxl`; an xlsx/xlsm file's
+    sheets are scanned first (see `sheet_extent`). `auto` streams with openpyxl a file over
+    STREAM_ABOVE_BYTES or with a sheet calamine cannot hold, and reads with it a workbook whose
+    cells calamine would read otherwise than they show: a formula's error (`#DIV/0!`, which
+    calamine reads as empty) or a percentage (85 %, which calamine reads as 0.85)."""
     streamable = path.suffix.lower() in OPENPYXL_SUFFIXES
     if reader == "openpyxl" and not streamable:
         raise SourceError(f"{path.name}: openpyxl reads only .xlsx and .xlsm; use reader = 'calamine'")
     if path.suffix.lower() == ".xlsb":
         _check_binary_extent(path, identity)
-    if not streamable or reader == "openpyxl":
-        return "calamine" if not streamable else "openpyxl"
-    if reader == "auto" and path.stat().st_size > STREAM_ABOVE_BYTES:
-        return "openpyxl"
+    if not streamable:
+        return Reading("calamine")
     extent = widest_sheet(path, identity)
-    if extent.formula_errors and reader == "auto":
-        return "openpyxl"  # it reads a formula's error as Excel shows it (`#DIV/0!`); calamine as an empty cell
+    if reader == "openpyxl" or (
+        reader == "auto"
+        and (path.stat().st_size > STREAM_ABOVE_BYTES or extent.formula_errors or extent.percent_cells
+             or extent.cells > CALAMINE_MAX_CELLS)
+    ):  # fmt: skip
+        return Reading("openpyxl", percentages=extent.percent_cells)
     if extent.cells <= CALAMINE_MAX_CELLS:
-        return "calamine"
-    if reader == "calamine":
-        raise SourceError(
-            f"{identity}: a sheet may span up to {extent.rows:,} rows × {extent.columns:,} columns, more than "
-            f"calamine holds in memory ({CALAMINE_MAX_CELLS:,} cells); use reader = 'auto' or 'openpyxl', which "
-            "stream it"
-        )
-    return "openpyxl"
+        return Reading("calamine")
+    raise SourceError(
+        f"{identity}: a sheet may span up to {extent.rows:,} rows × {extent.columns:,} columns, more than "
+        f"calamine holds in memory ({CALAMINE_MAX_CELLS:,} cells); use reader = 'auto' or 'openpyxl', which "
+        "stream it"
+    )
 
 
 def _check_binary_extent(path: Path, identity: str) -> None:
@@ -68,14 +91,15 @@ def _check_binary_extent(path: Path, identity: str) -> None:
 
 def open_workbook(path: Path, identity: str, *, sheets: list[str] | None, reader: str = "auto") -> list[Grid]:
     """One grid per sheet (the named ones, or every sheet), in workbook order."""
-    engine = choose_reader(path, reader, identity)
+    how = reading(path, reader, identity)
+    engine = how.engine
     names = _sheet_names(path, identity, engine)
     if sheets:
         missing = [name for name in sheets if name not in names]
         if missing:
             raise SourceError(f"{identity}: no sheet named {', '.join(map(repr, missing))}; sheets: {', '.join(names)}")
         names = [name for name in names if name in sheets]
-    read = _calamine_rows if engine == "calamine" else _openpyxl_rows
+    read = _calamine_rows if engine == "calamine" else partial(_openpyxl_rows, percentages=how.percentages)
     grids = []
     for index, name in enumerate(names):
         position = ReadPosition()
@@ -136,7 +160,9 @@ def _calamine_rows(path: Path, identity: str, sheet: str, share: _SheetShare) ->
         raise SourceError(f"{identity} [{sheet}]: not readable ({exc}); {RESAVE}") from None
 
 
-def _openpyxl_rows(path: Path, identity: str, sheet: str, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
+def _openpyxl_rows(
+    path: Path, identity: str, sheet: str, share: _SheetShare, *, percentages: bool = False
+) -> Iterator[tuple[int, Cells]]:
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -144,17 +170,26 @@ def _openpyxl_rows(path: Path, identity: str, sheet: str, share: _SheetShare) ->
         worksheet = book[sheet]
         claimed = worksheet.max_row  # what <dimension> says: a guess, only for the progress display
         worksheet.reset_dimensions()  # the rows that exist, not those <dimension> claims
-        for number, row in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        for number, row in enumerate(worksheet.iter_rows(values_only=not percentages), start=1):
             if number > EXCEL_ROWS:
                 raise SourceError(f"{identity} [{sheet}]: {beyond_excel(number, 0)}")
             share.rows_read(number, claimed)
-            yield number, [_cell(value) for value in row]
+            yield number, [_shown(cell) for cell in row] if percentages else [_cell(value) for value in row]
     except SourceError:
         raise
     except Exception as exc:  # openpyxl's own zoo of errors for a damaged sheet
         raise SourceError(f"{identity} [{sheet}]: not readable ({type(exc).__name__}: {exc}); {RESAVE}") from None
     finally:
         book.close()
+
+
+def _shown(cell: Any) -> Any:
+    """An openpyxl cell's value, a number formatted as a percentage as the text it shows, in full
+    (0.725 as `72.5%`, where `0%` would show 73 %)."""
+    value = cell.value
+    if type(value) in (int, float) and "%" in cell.number_format and percent_format(cell.number_format):
+        return f"{round(value * 100, 9):.15g}%"
+    return _cell(value)
 
 
 def _cell(value: Any) -> Any:
