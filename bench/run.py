@@ -182,9 +182,8 @@ def baseline(csv_path: Path, db_path: Path, *, cases: bool = False) -> int:
 
     _create_tables(db_path)
     conn = sqlite3.connect(db_path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute(f"PRAGMA cache_size = {-SQLiteDestination.cache_kib}")  # the page cache cxbridge writes with
+    for pragma in SQLiteDestination.writer_pragmas():  # WAL, page cache and checkpoints as cxbridge writes
+        conn.execute(pragma)
     feedback_sql = f"INSERT INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})"
     count = 0
     opened = datetime.now(timezone.utc)
@@ -197,7 +196,7 @@ def baseline(csv_path: Path, db_path: Path, *, cases: bool = False) -> int:
         if case_of and (case := case_of(feedback, scores)):
             batch_cases.append(case)
         count += 1
-        if len(batch_feedback) == 1000:
+        if len(batch_feedback) == SQLiteDestination.batch_size:  # a transaction as large as cxbridge's
             _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments, batch_cases)
             batch_feedback, batch_scores, batch_comments, batch_cases = [], [], [], []
     _flush(conn, feedback_sql, batch_feedback, batch_scores, batch_comments, batch_cases)

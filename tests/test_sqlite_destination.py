@@ -39,17 +39,34 @@ def test_open_creates_tables_and_views_once(tmp_path):
     destination.close()
 
 
-def test_the_writing_connection_caches_32_mib_of_pages_and_a_reader_the_default(tmp_path):
+def test_the_writing_connection_caches_64_mib_and_checkpoints_every_100_000_pages_a_reader_the_defaults(tmp_path):
     """A sync's batches touch index pages all over the file (keys arrive in random order): the
-    writer keeps 32 MiB of them (a negative cache_size counts KiB), a read-only reader SQLite's own."""
+    writer keeps 64 MiB of them (a negative cache_size counts KiB) and lets the WAL grow to
+    100,000 pages before copying it into the file; a read-only reader keeps SQLite's own."""
+    defaults = sqlite3.connect(":memory:")
     writer = SQLiteDestination(f"sqlite:///{tmp_path / 'x.db'}")
     writer.open()
-    assert writer.query("PRAGMA cache_size")[0]["cache_size"] == -32 * 1024
+    assert writer.query("PRAGMA cache_size")[0]["cache_size"] == -64 * 1024
+    assert writer.query("PRAGMA wal_autocheckpoint")[0]["wal_autocheckpoint"] == 100_000
     reader = SQLiteDestination(f"sqlite:///{tmp_path / 'x.db'}")
     reader.open(read_only=True)
-    assert reader.query("PRAGMA cache_size")[0]["cache_size"] == sqlite3.connect(":memory:").execute("PRAGMA cache_size").fetchone()[0]
+    assert reader.query("PRAGMA cache_size")[0]["cache_size"] == defaults.execute("PRAGMA cache_size").fetchone()[0]
+    assert reader.query("PRAGMA wal_autocheckpoint")[0]["wal_autocheckpoint"] == 1000
     reader.close()
     writer.close()
+
+
+def test_a_sync_commits_10_000_records_a_batch_and_leaves_no_wal_behind(tmp_path):
+    """On a large file each commit writes a page of every key index per record whatever the rows
+    in it, so SQLite takes batches of 10,000; the WAL, up to 100,000 pages, goes with the sync."""
+    workspace = Workspace(tmp_path)
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000\n", ""), encoding="utf-8")
+    workspace.write_csv([survey_row(n) for n in range(1, 10_002)])
+    events = []
+    [result] = workspace.sync(on_progress=events.append).results
+    assert result.written == 10_001
+    assert [event.kind for event in events].count("batch_committed") == 2
+    assert not (tmp_path / "cxbridge.db-wal").exists()
 
 
 @pytest.mark.parametrize(
