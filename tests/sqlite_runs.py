@@ -31,10 +31,12 @@ SHARED_SALT = SecretStr("salt-shared-by-the-test-datasets")
 
 def sync_source(
     folder: Path, source: dict[str, Any], *, name: str = "survey", db: str = "cxbridge.db", shared_salt: bool = False,
-    **options,
+    batch_size: int | None = None, **options,
 ):  # fmt: skip
     """Sync one `[sources.NAME]` (given as a dict) whose paths are relative to `folder`."""
-    settings = {"respondent_salt": SHARED_SALT} if shared_salt else {}
+    settings: dict[str, Any] = {"respondent_salt": SHARED_SALT} if shared_salt else {}
+    if batch_size:
+        settings["batch_size"] = batch_size
     data = {"settings": settings, "sources": {name: source}}
     config = config_from_dict(data, create_host(), path=folder / "cxbridge.toml")
     [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / db}", **options).results

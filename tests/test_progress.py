@@ -51,7 +51,7 @@ def source(kind: str) -> dict:
 
 def progress_of(folder: Path, kind: str) -> list[ReadProgress]:
     events: list[SyncEvent] = []
-    result = sync_source(folder, source(kind), on_progress=events.append)
+    result = sync_source(folder, source(kind), batch_size=1000, on_progress=events.append)
     assert result.ok, result.error
     return [event.progress for event in events if event.kind is EventKind.BATCH_COMMITTED]
 
