@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cxbridge.tabular.sheet_extent import percent_format
-from cxbridge.tabular.workbook import Reading, choose_reader, reading
+from cxbridge.tabular.workbook import Reading, reading
 from tests.sqlite_runs import query, sync_source
 
 HEADER = ["id", "submitted", "nps", "csat", "comment"]
@@ -71,9 +71,9 @@ def test_a_score_showing_a_formulas_error_is_quarantined_and_not_read_as_blank(t
 
 def test_the_reader_is_openpyxl_only_for_a_workbook_showing_an_error_and_both_read_it_alike(tmp_path):
     with_error, without = write_workbook(tmp_path / "a.xlsx"), write_workbook(tmp_path / "b.xlsx", ROWS[:1] + ROWS[3:4])
-    assert choose_reader(with_error, "auto", "a.xlsx") == "openpyxl"
-    assert choose_reader(without, "auto", "b.xlsx") == "calamine"  # a formula's result alone is no error
-    assert choose_reader(with_error, "calamine", "a.xlsx") == "calamine"  # asked for: docs/files.md says what it reads
+    assert reading(with_error, "auto", "a.xlsx").engine == "openpyxl"
+    assert reading(without, "auto", "b.xlsx").engine == "calamine"  # a formula's result alone is no error
+    assert reading(with_error, "calamine", "a.xlsx").engine == "calamine"  # asked for: docs/files.md says what it reads
     (tmp_path / "auto").mkdir(), (tmp_path / "openpyxl").mkdir()
     assert synced(tmp_path / "auto", "auto") == synced(tmp_path / "openpyxl", "openpyxl")
 

@@ -21,7 +21,7 @@ from cxbridge import plugins_host
 from cxbridge.tabular.delimited import detect_delimiter
 from cxbridge.tabular.json_records import array_records
 from cxbridge.tabular.sheet_extent import Extent, widest_sheet
-from cxbridge.tabular.workbook import choose_reader, open_workbook
+from cxbridge.tabular.workbook import open_workbook, reading
 from tests.sqlite_runs import query, sync_source
 from tests.workbooks import write_xlsb, write_xlsx
 
@@ -253,7 +253,7 @@ def test_one_stray_cell_at_xfd1048576_is_streamed_not_allocated_and_its_row_is_a
     path = stray_cell_workbook(tmp_path / "book.xlsx")
     assert path.stat().st_size < 10_000
     assert widest_sheet(path, "book.xlsx") == Extent(rows=1_048_576, columns=16_384)
-    assert choose_reader(path, "auto", "book.xlsx") == "openpyxl"  # calamine would ask for 512 GiB and abort
+    assert reading(path, "auto", "book.xlsx").engine == "openpyxl"  # calamine would ask for 512 GiB and abort
     [grid] = open_workbook(path, "book.xlsx", sheets=None, reader="openpyxl")  # did not trust <dimension> either
     rows = [(number, [cell for cell in cells if cell is not None]) for number, cells in grid.rows() if any(cells)]
     assert rows[-1] == (1_048_576, ["stray"]) and len(rows) == 5
@@ -321,7 +321,7 @@ def test_a_sheet_written_unlike_a_spreadsheet_program_is_not_vouched_for_calamin
     path = write_xlsx(tmp_path / "book.xlsx", {"Visits": sheet_rows(3)})
     rewrite_sheet(path, change)
     assert widest_sheet(path, "book.xlsx") == extent
-    assert choose_reader(path, "auto", "book.xlsx") == ("calamine" if extent.cells <= 20_000_000 else "openpyxl")
+    assert reading(path, "auto", "book.xlsx").engine == ("calamine" if extent.cells <= 20_000_000 else "openpyxl")
 
 
 ODS_CONTENT = (
@@ -385,7 +385,7 @@ def test_the_xlsb_extent_is_read_from_cell_records_not_from_the_dimension_record
         path, "xl/worksheets/sheet1.bin", lambda data: data.replace(struct.pack("<4I", 0, 69_999, 0, 51), bytes(16))
     )
     assert widest_sheet(path, "book.xlsb") == Extent(rows=70_000, columns=52)
-    assert choose_reader(path, "auto", "book.xlsb") == "calamine"
+    assert reading(path, "auto", "book.xlsb").engine == "calamine"
 
 
 def rewrite_part(path, name: str, change, *, rename: str | None = None) -> None:
@@ -419,4 +419,4 @@ def test_a_sheet_part_named_in_another_case_is_scanned_as_calamine_finds_it(tmp_
     path = stray_cell_workbook(tmp_path / "book.xlsx")
     rewrite_part(path, "xl/worksheets/sheet1.xml", lambda data: data, rename="XL\\Worksheets\\Sheet1.xml")
     assert widest_sheet(path, "book.xlsx") == WHOLE_GRID
-    assert choose_reader(path, "auto", "book.xlsx") == "openpyxl"
+    assert reading(path, "auto", "book.xlsx").engine == "openpyxl"

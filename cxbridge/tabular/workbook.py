@@ -43,11 +43,6 @@ class Reading:
     percentages: bool = False
 
 
-def choose_reader(path: Path, reader: str, identity: str) -> str:
-    """`calamine` or `openpyxl` for this file, given the configured `auto|calamine|openpyxl`."""
-    return reading(path, reader, identity).engine
-
-
 def reading(path: Path, reader: str, identity: str) -> Reading:
     """How to read this file, given the configured `auto|calamine|openpyxl`; an xlsx/xlsm file's
     sheets are scanned first (see `sheet_extent`). `auto` streams with openpyxl a file over
