@@ -174,6 +174,21 @@ def test_a_source_time_zone_wins_over_the_settings_one_for_utc_timestamps(worksp
     assert nps_by_month(workspace) == by_month([d[:7] for d in new_york], SCORES[:4])
 
 
+def test_a_local_time_the_clock_skipped_or_showed_twice_reads_with_the_offset_before_the_change(workspace):
+    """Warsaw's clocks went 02:00 → 03:00 on 30.03.2025 (02:30 never happened) and 03:00 → 02:00
+    on 26.10.2025 (02:30 happened twice): a naive time in the gap reads with the winter offset
+    (+01:00) it had before the jump, and a repeated one as its first occurrence (+02:00), as
+    docs/schema.md says."""
+    text = workspace.config.read_text(encoding="utf-8")
+    workspace.config.write_text(text.replace("[settings]", '[settings]\ntimezone = "Europe/Warsaw"'), encoding="utf-8")
+    local = ["2025-03-30 02:30", "2025-10-26 02:30", "2025-03-30 01:59", "2025-10-26 03:00"]
+    utc = ["2025-03-30T01:30:00Z", "2025-10-26T00:30:00Z", "2025-03-30T00:59:00Z", "2025-10-26T02:00:00Z"]
+    workspace.write_csv(_rows(local, SCORES[:4]))
+    assert workspace.sync().exit_code == 0
+    stored = workspace.query("SELECT source_record_id, submitted_at, submitted_local_date FROM feedback")
+    assert sorted(stored) == [(f"R{n}", utc[n], local[n][:10]) for n in range(4)]
+
+
 def test_records_of_a_file_without_a_time_column_count_as_undated(workspace):
     text = workspace.config.read_text(encoding="utf-8").replace('submitted_at = "submitted"\n', "")
     workspace.config.write_text(text, encoding="utf-8")
