@@ -38,6 +38,43 @@ class KeyTable:
 NO_KEYS = KeyTable(array("Q"))
 
 
+class RepeatedIds:
+    """Rows of a table whose id a row before them had. A record keeps its last row only, so an id
+    column that is not unique per response (a customer's or a store's id mapped as `id`) loses
+    rows: the source warns with this count and an example. Each row's id is looked for among at
+    least the `WINDOW` distinct ids before it (their hashes, ≈ 4 MB at most): every row before it
+    in a table of up to `WINDOW` rows, which is most exports; a longer table's repeats far apart
+    are not counted (`whole` says which)."""
+
+    WINDOW = 1 << 14
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.repeats = 0
+        self.example: tuple[str, int, int] | None = None  # an id, the row it was on before, the row repeating it
+        self._recent: dict[int, int] = {}  # an id's hash → the last row it was on
+        self._older: dict[int, int] = {}
+
+    def add(self, row: int, native: str) -> None:
+        self.rows += 1
+        key = hash(native)
+        before = self._recent.get(key)
+        if before is None:
+            before = self._older.get(key)
+        if before is not None:
+            self.repeats += 1
+            if self.example is None:
+                self.example = (native, before, row)
+        if len(self._recent) >= self.WINDOW:
+            self._older, self._recent = self._recent, {}
+        self._recent[key] = row
+
+    @property
+    def whole(self) -> bool:
+        """Whether every row was looked for among all the rows before it."""
+        return self.rows <= self.WINDOW
+
+
 class RowKeys:
     """Native ids of one table's rows, counting repeated keys on from `before` (the rows read
     before this read, when it goes on from where an earlier one ended)."""

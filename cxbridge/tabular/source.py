@@ -38,7 +38,7 @@ from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular import key_tables
-from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RowKeys
+from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.table import Table, header_key
@@ -66,6 +66,7 @@ class FileStream(Stream):
         self.empty: list[str] = []  # why each file read this run gave no row
         self.rows = 0  # rows read this run
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
+        self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
         self._keys: RowKeys | None = None  # the native ids of the table being read
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
@@ -163,7 +164,7 @@ class FileStream(Stream):
         order the data does not show."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
-        return [*self.unmapped, *empty, *read]
+        return [*self.unmapped, *empty, *self.repeated, *read]
 
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}
@@ -228,6 +229,7 @@ class FileStream(Stream):
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
         file, sheet = table.file, table.sheet
+        ids = RepeatedIds() if not keys.keyed else None
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
         try:
@@ -237,6 +239,8 @@ class FileStream(Stream):
                 native = keys.native_id(number, values)
                 if number <= after:
                     continue
+                if ids is not None and native is not None:
+                    ids.add(number, native)
                 self.rows += 1
                 if sheet is None and not labels:
                     yield {"file": file, "row": number, "values": values, "id": native}
@@ -248,8 +252,23 @@ class FileStream(Stream):
                     raw["labels"] = labels
                 raw["id"] = native
                 yield raw
+            if ids is not None:
+                self._warn_of_repeated_ids(table, ids)
         finally:
             self._text, self._text_scrub = False, None
+
+    def _warn_of_repeated_ids(self, table: Table, ids: RepeatedIds) -> None:
+        """A warning when rows of the table share an id: each record keeps the last of its rows."""
+        if not ids.repeats:
+            return
+        count = f"{ids.repeats}" if ids.whole else f"at least {ids.repeats}"
+        rows = "row has the id of a row before it" if ids.repeats == 1 else "rows have the id of a row before them"
+        example = f" (e.g. {ids.example[0]!r} on rows {ids.example[1]} and {ids.example[2]})" if ids.example else ""
+        self.repeated.append(
+            f"{table.where}: {count} {rows} in column {self.config.columns.id!r}{example}, and a record keeps only "
+            "the last row of its id, so the others are not imported; if that column is not unique per response, map "
+            "the one that is as `id`, or remove `id` to key rows by their content"
+        )
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
