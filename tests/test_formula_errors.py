@@ -143,3 +143,56 @@ def test_only_a_workbook_with_a_percentage_pays_for_reading_its_cells_formats(tm
     assert reading(with_percent, "openpyxl", "a.xlsx") == Reading("openpyxl", percentages=True)
     assert reading(with_percent, "calamine", "a.xlsx") == Reading("calamine")  # asked for: it reads 0.85
     assert reading(write_audit(tmp_path / "b.xlsx", [(85, None)]), "openpyxl", "b.xlsx") == Reading("openpyxl")
+
+
+# --- a field showing a formula's error: not a store, an agent or a channel -----------------------
+
+FIELDS = {"connector": "excel", "path": "visits.xlsx", "timezone": "UTC",
+          "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store", "channel": "channel",
+                      "agent_id": "agent", "comment": "comment"},
+          "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
+FIELD_ROWS = [  # (id, store, channel, agent, nps, comment); a tuple is a formula and its stored result
+    ("1", "S1", "email", "A1", 9, "fine"),
+    ("2", ("=VLOOKUP(9,A1:A2,1,FALSE)", "#N/A"), "email", "A1", 3, "the store lookup failed"),
+    ("3", "S2", ("=#REF!", "#REF!"), "A2", 10, "a deleted cell"),
+    ("4", "S2", "sms", ("=1/0", "#DIV/0!"), 7, ("=NA()", "#N/A")),
+    ("5", "S1", "sms", "A2", 6, ""),
+]
+
+
+def write_visits(path: Path) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(path)
+    sheet, day = book.add_worksheet("Visits"), book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.write_row(0, 0, ["id", "submitted", "store", "channel", "agent", "nps", "comment"])
+    for r, (record_id, *cells) in enumerate(FIELD_ROWS, start=1):
+        sheet.write_string(r, 0, record_id)
+        sheet.write_datetime(r, 1, datetime(2024, 3, r, 9), day)
+        for c, cell in enumerate(cells, start=2):
+            if isinstance(cell, tuple):
+                sheet.write_formula(r, c, cell[0], None, cell[1])
+            elif cell != "":
+                sheet.write(r, c, cell)
+    book.close()
+    return path
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "reference"])
+def test_a_field_showing_a_formulas_error_is_quarantined_not_counted_as_a_store(tmp_path, monkeypatch, compiled):
+    from cxbridge.tabular.source import FileStream
+
+    monkeypatch.setattr(FileStream, "compiled", compiled)
+    write_visits(tmp_path / "visits.xlsx")
+    result = sync_source(tmp_path, FIELDS)
+    shown = {"2": ("store", "#N/A", "location_id"), "3": ("channel", "#REF!", "channel"), "4": ("agent", "#DIV/0!", "agent_id")}
+    assert (result.written, result.quarantined) == (len(FIELD_ROWS) - len(shown), len(shown))
+    assert query(tmp_path, "SELECT source_record_id, location_id, channel, agent_id FROM feedback ORDER BY 1") == [
+        ("1", "S1", "email", "A1"), ("5", "S1", "sms", "A2"),
+    ]  # fmt: skip
+    quarantined = dict(query(tmp_path, "SELECT source_record_id, error FROM quarantine"))
+    for record, (column, error, field) in shown.items():
+        assert quarantined[record].startswith(
+            f"column {column!r} shows {error!r}, a spreadsheet formula's error, not a {field}; fix the formula"
+        )
+    assert query(tmp_path, "SELECT count(*) FROM location_ranking WHERE location_id LIKE '#%'") == [(0,)]

@@ -6,11 +6,9 @@ says how many rows it left out, and names two of them."""
 from __future__ import annotations
 
 import csv
-import random
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 

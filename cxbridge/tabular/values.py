@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxbridge.errors import DataError
+from cxbridge.metrics import FORMULA_ERRORS
 from cxbridge.records import Channel, Status
 
 CHANNELS = {
@@ -31,6 +32,12 @@ _PARTIAL = frozenset({"0", "false", "no", "n", "partial", "incomplete", "in prog
 
 def field_value(name: str, value: Any, *, column: str) -> Any:
     """The value of field `name` from a cell; DataError (naming the column) when it cannot be."""
+    if isinstance(value, str) and value.lstrip().startswith("#") and value.strip().casefold() in FORMULA_ERRORS:
+        raise DataError(
+            f"column {column!r} shows {value.strip()!r}, a spreadsheet formula's error, not a {name}; fix the "
+            "formula in the workbook (a lookup that found nothing, a deleted cell), then sync again",
+            field=column,
+        )
     if name == "channel":
         return channel(value)
     if name == "status":
