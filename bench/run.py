@@ -51,6 +51,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from operator import itemgetter
 from pathlib import Path
 
 HEADER = ["Response ID", "Submitted", "Store ID", "Store", "Channel", "Email", "NPS", "Satisfaction", "Effort",
@@ -227,19 +228,51 @@ def _case_maker(opened_at: str, due_at: str):
     return case_of
 
 
+FLOOR_INSERT = os.environ.get("CXBRIDGE_BENCH_FLOOR_INSERT", "rows")
+"""How the floors insert: "rows", statements of many rows each (`VALUES (…), (…)`, up to
+ROWS_VARIABLES bound values a statement), or "many", one row a statement (`executemany`). The
+default is the cheaper of the two as measured (bench/README.md, "the floor's inserts"); the
+environment variable keeps the other for comparison."""
+ROWS_VARIABLES = 900  # what cxbridge binds a statement at most (plugins/sqlite: MAX_VARIABLES)
+
+
+def _insert(conn, sql: str, rows: list[tuple]) -> None:
+    """`conn.executemany(sql, rows)` for an `INSERT … VALUES (?, …)` of one row: as it is
+    (FLOOR_INSERT "many"), or as statements of many rows each, as a careful hand-written loader
+    writes them (the same rows, in the same order)."""
+    if FLOOR_INSERT == "many" or not rows:
+        conn.executemany(sql, rows)
+        return
+    head, _, row = sql.partition(" VALUES ")
+    per = max(1, ROWS_VARIABLES // len(rows[0]))
+    full = f"{head} VALUES {', '.join([row] * per)}"
+    whole = len(rows) - len(rows) % per
+    for start in range(0, whole, per):
+        conn.execute(full, [value for one in rows[start : start + per] for value in one])
+    if whole < len(rows):
+        rest = rows[whole:]
+        conn.execute(f"{head} VALUES {', '.join([row] * len(rest))}", [value for one in rest for value in one])
+
+
+_KEY, _SCORE_KEY, _COMMENT_KEY = itemgetter(0), itemgetter(0, 2, 1), itemgetter(0, 1)
+
+
 def _flush(conn, feedback_sql, feedback, scores, comments, cases=()) -> None:
+    """One batch in one transaction, each table's rows in the order of its key, as cxbridge
+    writes them (its hashed ids then reach each key's B-tree pages in order, once a batch)."""
     conn.execute("BEGIN")
-    conn.executemany(feedback_sql, feedback)
-    conn.executemany("INSERT INTO feedback_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", scores)
-    conn.executemany("INSERT INTO feedback_comments VALUES (?, ?, ?, ?, ?)", comments)
+    _insert(conn, feedback_sql, sorted(feedback, key=_KEY))
+    _insert(conn, "INSERT INTO feedback_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sorted(scores, key=_SCORE_KEY))
+    _insert(conn, "INSERT INTO feedback_comments VALUES (?, ?, ?, ?, ?)", sorted(comments, key=_COMMENT_KEY))
     if cases:
-        conn.executemany(
-            "INSERT INTO feedback_cases (case_id, record_id, source, location_id, rule, matched, status, opened_at, "
-            "due_at, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [case for case, _ in cases]
+        _insert(
+            conn, "INSERT INTO feedback_cases (case_id, record_id, source, location_id, rule, matched, status, "
+            "opened_at, due_at, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            sorted([case for case, _ in cases], key=_KEY),
         )  # fmt: skip
-        conn.executemany(
-            "INSERT INTO feedback_case_events (event_id, case_id, event_at, actor, kind, to_value, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", [event for _, event in cases]
+        _insert(
+            conn, "INSERT INTO feedback_case_events (event_id, case_id, event_at, actor, kind, to_value, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", sorted([event for _, event in cases], key=_KEY)
         )  # fmt: skip
     conn.execute("COMMIT")
 

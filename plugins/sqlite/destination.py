@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timezone
 from functools import cache
 from itertools import chain
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -155,6 +155,8 @@ def _many_rows(before: str, columns: tuple[str, ...], after: str, same: tuple[in
     return f"{before} ({named}) VALUES " + ", ".join([row] * count) + after
 
 
+_FIRST = itemgetter(0)  # a row's key: events and deliveries are keyed by their first column
+_CASE_KEY = attrgetter("case_id")
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
 
 
@@ -356,17 +358,17 @@ class SQLiteDestination(Destination):
         told apart by their rowid, above the largest before."""
         if not batch.cases:
             return
-        conn, cases = self.db.conn, batch.cases
+        conn, cases = self.db.conn, sorted(batch.cases, key=_CASE_KEY)  # in key order, as records
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
         added = _insert_all(conn, *_filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
                                                 after=" ON CONFLICT (case_id) DO NOTHING"))  # fmt: skip
         if added != len(cases):
             new_ids = {row[0] for row in conn.execute(f"SELECT case_id FROM {FEEDBACK_CASES.name} WHERE rowid > ?", [before])}
             cases = [opened for opened in cases if opened.case_id in new_ids]
-        _insert_all(conn, *_filled_rows(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, [o.event for o in cases],
-                                        verb="INSERT OR IGNORE"))  # fmt: skip
+        events = sorted([opened.event for opened in cases], key=_FIRST)
+        _insert_all(conn, *_filled_rows(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, events, verb="INSERT OR IGNORE"))
         if deliveries := [delivery for opened in cases for delivery in opened.deliveries]:
-            _insert_all(conn, _ADD_PENDING_DELIVERY, deliveries)
+            _insert_all(conn, _ADD_PENDING_DELIVERY, sorted(deliveries, key=_FIRST))
 
     def write_loop(self, changes: LoopChanges) -> None:
         def write() -> None:
@@ -378,12 +380,16 @@ class SQLiteDestination(Destination):
         self._write(write)
 
     def _changed(self, batch: Batch) -> tuple[list[RecordRows], list[str]]:
-        """The batch's records whose content differs from what is stored (new ones included),
-        and the ids among them that are stored already (their old scores and comments go)."""
+        """The batch's records whose content differs from what is stored (new ones included), in
+        the order of their ids, and the ids among them that are stored already (their old scores
+        and comments go). Ids are hashes: in the order they are read, a batch's key entries land
+        all over each key's B-tree, and on a large file a page dirtied early may be written out
+        to make room (cache spill) and dirtied again later; in key order each B-tree's pages are
+        visited once a batch (issue 19, bench/README.md "a batch's rows in key order")."""
         latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: last wins
         select = "SELECT record_id, content_hash FROM feedback WHERE record_id IN ({})"
         stored: dict[str, str] = dict(self._rows_where_in(select, list(latest)))
-        changed = [rows for rid, rows in latest.items() if stored.get(rid) != rows.content_hash]
+        changed = [latest[rid] for rid in sorted(latest) if stored.get(rid) != latest[rid].content_hash]
         return changed, [rows.record_id for rows in changed if rows.record_id in stored]
 
     def _rows_where_in(self, select: str, ids: list[str]) -> Iterator[tuple[Any, ...]]:
