@@ -1,8 +1,10 @@
 """Benchmark: `cxbridge sync` of N CSV responses against the floor and, with `--peers`, against
 the generic loaders, each in a child process of its own so its CPU time and peak RSS are its own.
 
-- floor: Python's csv module + sqlite3 executemany writing the same rows (same columns, same
-  JSON, same hashes) into the same tables and indexes cxbridge creates — what the data costs;
+- floor: Python's csv module + sqlite3 writing the same rows (same columns, same JSON, same
+  hashes) into the same tables and indexes cxbridge creates, as a careful hand-written loader
+  would: statements of many rows each, a batch's rows in key order (FLOOR_INSERT) — what the
+  data costs;
 - floor with cases (`cases_floor`, reported beside the floor): the same, plus the loop's cases
   (and their `opened` events) that cxbridge's default rules open on this data — checked to be
   the same cases cxbridge wrote;
@@ -471,6 +473,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="turns each contender takes (the median counts)")
     parser.add_argument("--no-incremental", action="store_true", help="leave out the re-syncs")
     parser.add_argument("--incremental-only", action="store_true", help="only the first sync and the re-syncs")
+    parser.add_argument("--only", help="these contenders alone, comma-separated (e.g. floor,cases_floor,"
+                        "cxbridge_sqlite,dlt_sqlite); ratios to one left out print as skipped")  # fmt: skip
     parser.add_argument("--no-id", action="store_true",
                         help="map no id column: cxbridge keys rows by submitted time and e-mail")  # fmt: skip
     parser.add_argument("--dlt-format-sqlite", default="parquet")
@@ -487,6 +491,8 @@ def main() -> None:
         generate(work / "responses.csv", args.records)
         count = args.records
         names = [] if args.incremental_only else contenders(args.peers)
+        if args.only:
+            names = [name for name in names if name in args.only.split(",")]
         timings: dict[str, list[Timing]] = {name: [] for name in names}
         for round_ in range(args.rounds if names else 0):
             turn = round_ % len(names)
