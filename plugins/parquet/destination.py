@@ -100,7 +100,7 @@ class ParquetDestination(DuckDBDestination):
     """DuckDB's memory while a sync writes the lake, beside the room of the batch written
     (`DuckDBDestination._fit_memory_limit`); what does not fit spills to `<lake>.tmp` beside the
     folder, and a file too wide for it is written under DuckDB's own limit (`files.copy`). 32
-    with row groups of 5,000 rows (`files.WRITE_OPTIONS`); 24 and 16 failed a merge of the 1M
+    with row groups of 4,000 rows (`files.WRITE_OPTIONS`); 24 and 16 failed a merge of the 1M
     bench lake's parts with DuckDB's OutOfMemoryException."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
