@@ -171,19 +171,28 @@ def array_records(handle: TextIO, identity: str, key: str | None) -> Iterator[tu
     buffer, position = _seek_array(handle, identity, key)
     number = 0
     runs = _Runs()
+    extended = False  # the buffer was read on once for a run at this record
     while True:
         buffer, position = _skip(buffer, position, handle, " \t\r\n,")
         if position >= len(buffer):
             raise SourceError(f"{identity}: the file ends inside the list of records (truncated?)")
         if buffer[position] == "]":
             return
-        if runs.on and (run := runs.decoded(buffer, position)) is not None:
-            items, position = run
-            for item in items:
-                number += 1
-                if isinstance(item, dict):
-                    yield number, item
-            continue
+        if runs.on and (run := runs.decoded(buffer, position, last_try=extended)) is not None:
+            if run is _READ_ON:  # one record start buffered, the block's last record cut: read on, once
+                more = handle.read(max(_CHUNK, len(buffer) - position))
+                if more:
+                    buffer, position, extended = buffer[position:] + more, 0, True
+                    continue
+            else:
+                items, position = run
+                extended = False
+                for item in items:
+                    number += 1
+                    if isinstance(item, dict):
+                        yield number, item
+                continue
+        extended = False
         while True:
             try:
                 item, end = _DECODER.raw_decode(buffer, position)
@@ -222,10 +231,14 @@ class _Runs:
         self.on = orjson is not None
         self.missed = 0
 
-    def decoded(self, buffer: str, position: int) -> tuple[list[Any], int] | None:
-        """(the records, the position after them) of the run at `position`, or None."""
+    def decoded(self, buffer: str, position: int, *, last_try: bool = False) -> tuple[list[Any], int] | object | None:
+        """(the records, the position after them) of the run at `position`, or None; `_READ_ON`
+        when the buffer holds no second record start (the block's end cuts the record at
+        `position`, or it is the list's last), unless `last_try`: the buffer was read on already."""
         colon = buffer.find(":", position)
         start = buffer.rfind(buffer[position : colon + 1], position + 1) if colon > 0 else -1
+        if start < 0 and colon > 0 and not last_try:
+            return _READ_ON
         if start > 0:
             end = buffer.rfind("}", position, start) + 1
             text = buffer[position:end].encode()
@@ -246,6 +259,7 @@ class _Runs:
         return None
 
 
+_READ_ON = object()
 _NUMBERS = (int, float)
 _CUT_NUMBER = re.compile(r"[0-9.eE+-]*\Z")  # what may follow a number read so far when the buffer ends within it
 _DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
