@@ -57,7 +57,7 @@ class DecodedScrub:
             text = orjson.dumps(scrubbed, option=_DECODED)  # as `json_text.decoded_json` writes it
         except TypeError:  # an int beyond 64 bits, a key not text, a lone surrogate, a type not JSON's (a date)
             return self.walk(raw)
-        if self.look and b"@" in text:
+        if self.look and 0x40 in text:  # "@" as a byte: `b"@" in` first fails to read it as one (a TypeError made and dropped)
             return self.walk(raw)
         values = scrubbed.values()
         objects = list(compress(values, map(is_, map(type, values), repeat(dict))))
