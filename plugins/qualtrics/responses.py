@@ -7,7 +7,9 @@ per-question overrides."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
 
 from cxbridge.built_rows import BuiltRows
@@ -52,6 +54,8 @@ class SurveyReader:
         self._mapped_fields = [(name, key) for name, key in self.columns.items()
                                if name not in ("submitted_at", "email", "phone")]  # fmt: skip
         self._field_values: dict[str, dict[tuple[type, Any], Any]] = {name: {} for name, _ in self._mapped_fields}
+        self._mapped_values = _values_of(tuple(key for _, key in self._mapped_fields))
+        self._field_sets: dict[tuple[Any, ...], dict[str, Any]] = {}  # `_fields`
         self._submitted_text: str | None = None  # `_submitted`'s
         keys = definition.answer_keys() if definition else []
         keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
@@ -76,12 +80,47 @@ class SurveyReader:
         labels: dict[str, Any] = raw.get("labels") or {}
         found = self._fields(values)
         contact = values.get(self.columns.get("email", ""))
-        answers, attributes = [], {}
-        asked, embedded = self._keys(values)
+        attributes = {}
+        asked, embedded, plans = self._keys(values)
         for key in embedded:
             value = values[key]
             if value is not None and value != "":
                 attributes[key] = value
+        answers = self._answers_made(values, labels, asked) if plans is None else self._answers_of(values, labels, asked, plans)
+        return {
+            "native_id": str(raw["responseId"]),
+            "raw": raw,
+            "answers": answers,
+            "submitted_at": self._submitted(values),
+            "respondent_key": builder.keys.key(str(contact) if contact else None),  # builder.respondent_key's
+            "attributes": attributes,
+            "survey_id": raw.get("surveyId"),
+            "survey_name": self.definition.survey_name if self.definition else None,
+            **found,
+        }
+
+    def _answers_of(
+        self, values: dict[str, Any], labels: dict[str, Any], asked: tuple[Any, ...], plans: tuple[Any, ...]
+    ) -> list[AnswerInput]:
+        """The answers of a response's asked keys — the same answer objects, kept (in `plans`,
+        `_keys`') per set of values of those keys and labels, when each is text, an int or none:
+        most of an export's responses repeat a set seen before (issue 19)."""
+        given = plans[0](values)  # every asked key is one of `values`
+        kinds = set(map(type, given))
+        kinds.update(map(type, labels.values()))
+        if not _PLANNED.issuperset(kinds):  # a float or a bool (1, 1.0 and True are equal keys), not a scalar
+            return self._answers_made(values, labels, asked)
+        key = (given, tuple(labels.items()))  # equal only when of the same types: text, int or None each
+        answers = plans[1].get(key)
+        if answers is None:
+            answers = self._answers_made(values, labels, asked)
+            if len(plans[1]) < self.remembered:
+                plans[1][key] = answers
+        return list(answers)
+
+    def _answers_made(self, values: dict[str, Any], labels: dict[str, Any], asked: tuple[Any, ...]) -> list[AnswerInput]:
+        """The answers of a response's asked keys, each from the key's memory or made."""
+        answers = []
         for key, kind, known in asked:
             value = values[key]
             if value is None or value == "":
@@ -98,23 +137,14 @@ class SurveyReader:
                 answer = self._answer(key, kind, value, label)
             if answer is not None:
                 answers.append(answer)
-        return {
-            "native_id": str(raw["responseId"]),
-            "raw": raw,
-            "answers": answers,
-            "submitted_at": self._submitted(values),
-            "respondent_key": builder.keys.key(str(contact) if contact else None),  # builder.respondent_key's
-            "attributes": attributes,
-            "survey_id": raw.get("surveyId"),
-            "survey_name": self.definition.survey_name if self.definition else None,
-            **found,
-        }
+        return answers
 
-    def _keys(self, values: dict[str, Any]) -> tuple[tuple[tuple[str, Any, Any], ...], tuple[str, ...]]:
+    def _keys(self, values: dict[str, Any]) -> tuple[Any, ...]:
         """The answer keys of `values` (each with its question and its answers' memory, None
-        while there is none or answers are not remembered) and its embedded data keys, each in
-        their order (the rest is left out: `_kind`) — worked out once per set of keys in
-        order, as an export's responses share them."""
+        while there is none or answers are not remembered), its embedded data keys, each in
+        their order (the rest is left out: `_kind`), and the memory of the answers per set of
+        values (`_answers_of`; None: none) — worked out once per set of keys in order, as an
+        export's responses share them."""
         keys = tuple(values)
         split = self._splits.get(keys)
         if split is None:
@@ -122,8 +152,9 @@ class SurveyReader:
             asked = tuple((key, kind) for key, kind in kinds if kind is not _LEFT_OUT and kind is not _ATTRIBUTE)
             embedded = tuple(key for key, kind in kinds if kind is _ATTRIBUTE)
             if not self.remembered:
-                return tuple((key, kind, None) for key, kind in asked), embedded
-            split = tuple((key, kind, self._answers.setdefault(key, {})) for key, kind in asked), embedded
+                return tuple((key, kind, None) for key, kind in asked), embedded, None
+            split = (tuple((key, kind, self._answers.setdefault(key, {})) for key, kind in asked), embedded,
+                     (_values_of(tuple(key for key, _ in asked)), {}))  # fmt: skip
             if len(self._splits) < self.remembered:
                 self._splits[keys] = split
         return split
@@ -137,6 +168,24 @@ class SurveyReader:
         return _ATTRIBUTE if question is None else question
 
     def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The mapped fields' values — the same dict, kept per set of the mapped keys' values when
+        `values` holds every mapped key and each value is text, an int or none (not to be changed)."""
+        if self.remembered:
+            try:
+                given = self._mapped_values(values)
+            except KeyError:
+                return self._fields_made(values)
+            if not _PLANNED.issuperset(set(map(type, given))):  # a float or a bool (1, 1.0, True: equal keys)
+                return self._fields_made(values)
+            found = self._field_sets.get(given)
+            if found is None:
+                found = self._fields_made(values)
+                if len(self._field_sets) < self.remembered:
+                    self._field_sets[given] = found
+            return found
+        return self._fields_made(values)
+
+    def _fields_made(self, values: dict[str, Any]) -> dict[str, Any]:
         found = {}
         remembered = self.remembered
         for name, key in self._mapped_fields:
@@ -218,6 +267,14 @@ _LEFT_OUT = object()
 _ATTRIBUTE = object()
 _UNSEEN = object()
 _SCALARS = frozenset((str, int, float, bool))
+_PLANNED = frozenset((str, int, type(None)))
+
+
+def _values_of(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of `keys` in a dict holding them all, as a tuple (`itemgetter`'s, one key too)."""
+    if len(keys) == 1:
+        return lambda values: (values[keys[0]],)
+    return itemgetter(*keys) if keys else lambda values: ()
 
 
 def _stored_time(text: str) -> str | None:
