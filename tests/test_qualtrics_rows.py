@@ -288,6 +288,20 @@ def unusual_account() -> QualtricsAccount:
 UNUSUAL_SOURCE = {**ROWS_SOURCE, "columns": {"location_id": "StoreID", "team": "team", "submitted_at": "visited"}}
 
 
+def test_answers_and_fields_kept_per_set_of_values_store_what_working_each_out_stores(tmp_path, monkeypatch):
+    """The reader's sets of answers and of mapped fields (kept by the values themselves, so 9,
+    9.0 and True must not share one) change nothing against reading every response afresh, on
+    the unusual responses: NPS 9, "9", 9.0 and True, stores 12 and "S1", blanks and missing keys."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    stored = []
+    for remembered in (SurveyReader.remembered, 0):
+        monkeypatch.setattr(SurveyReader, "remembered", remembered)
+        stored.append(synced_tables(tmp_path / f"remembered-{remembered}", unusual_account(), UNUSUAL_SOURCE))
+    assert stored[0] == stored[1]
+    assert stored[0]["feedback"] and stored[0]["quarantine"]
+
+
 def synced_tables(folder: Path, account: Any, source: dict[str, Any]) -> dict[str, list]:
     """The tables of a sync of `source` from the local Qualtrics API serving `account`, into `folder`."""
     folder.mkdir()
