@@ -116,3 +116,33 @@ def test_a_write_that_does_not_fit_runs_again_under_duckdbs_own_limit(tmp_path, 
     with sqlite3.connect(sqlite_path) as conn:
         in_sqlite = [sorted(conn.execute(query).fetchall(), key=repr) for query in queries]
     assert all(in_duckdb) and in_duckdb == in_sqlite
+
+
+def test_the_log_is_checkpointed_by_size_and_by_its_wide_texts(tmp_path, monkeypatch, caplog):
+    """A commit checkpoints once the log passes `checkpoint_threshold_mb` (not DuckDB's 16 MiB:
+    each checkpoint compresses the last row groups again), and at once when the wide texts
+    committed since the last one pass `wide_checkpoint_mb`, whose room each commit gets."""
+    path = tmp_path / "cx.duckdb"
+    destination = DuckDBDestination(f"duckdb:///{path}")
+    destination.open()
+    try:
+        [(threshold,)] = destination.conn.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    finally:
+        destination.close()
+    assert threshold == f"{DuckDBDestination.checkpoint_threshold_mb}.0 MiB"
+
+    monkeypatch.setattr(DuckDBDestination, "wide_checkpoint_mb", 1)
+    checkpoints = []
+    measured = DuckDBDestination._log_size
+
+    def log_size(self):
+        size = measured(self)
+        checkpoints.append(size)
+        return size
+
+    monkeypatch.setattr(DuckDBDestination, "_log_size", log_size)
+    workspace = Workspace(tmp_path, batch_size=40)
+    rows = long_comment_rows(120, words=4_000)  # about 26 KB of comment each: 1 MB of wide texts a batch
+    assert synced_comments(workspace, rows, caplog) == {row[0]: row[6] for row in rows}
+    after_commits = checkpoints[1::2]  # each commit reads the log's size before and after
+    assert 0 in after_commits  # a log emptied by the checkpoint of the wide texts, far below 256 MiB

@@ -107,9 +107,20 @@ class DuckDBDestination(SQLDestination):
     needs more runs again under DuckDB's own limit (`_within_memory`)."""
     checkpoint_memory_mb = 48
     """The pool while a transaction commits (beside the room of the wide texts not checkpointed
-    yet): a commit checkpoints once the log passes 16 MiB, and a checkpoint that cannot pin a
-    block invalidates the database for the rest of the process — at 16 MiB it failed on the
-    bench's 100k-record file, at 24 MiB on its 1M one."""
+    yet): a commit checkpoints once the log passes `checkpoint_threshold_mb`, and a checkpoint
+    that cannot pin a block invalidates the database for the rest of the process — at 16 MiB it
+    failed on the bench's 100k-record file, at 24 MiB on its 1M one (with DuckDB's 16 MiB
+    threshold)."""
+    checkpoint_threshold_mb = 256
+    """The write-ahead log's size from which a commit checkpoints (DuckDB's default: 16 MiB, every
+    other batch of the bench). Each checkpoint compresses the tables' last row groups again, so
+    its cost grows with how often it runs: the bench's 1M records merged from Arrow spent 61.0 s
+    of CPU in the commits at 16 MiB, 28.4 s at 256 MiB (bench/README.md, "the DuckDB floor").
+    Wide texts still checkpoint every `wide_checkpoint_mb` (`transaction`)."""
+    wide_checkpoint_mb = 16
+    """Wide texts committed since the last checkpoint from which a commit checkpoints at once:
+    the room a commit gets grows with them (`_commit_limit_mb`), bounded as under DuckDB's 16 MiB
+    threshold."""
     staged_memory_factor = 1
     """Room for a batch while it merges, per byte of its values (30,000 responses with 5 KB
     comments, 155 MB of CSV, needed once their size)."""
@@ -204,6 +215,7 @@ class DuckDBDestination(SQLDestination):
             self._limit_mb = self._base_mb
             spill = str(self.path).replace("'", "''") + ".tmp"
             conn.execute(f"SET temp_directory = '{spill}'")
+            conn.execute(f"SET checkpoint_threshold = '{self.checkpoint_threshold_mb}MiB'")
         return conn
 
     def close(self) -> None:
@@ -250,6 +262,8 @@ class DuckDBDestination(SQLDestination):
             log_size = self._log_size()
             try:
                 self.conn.commit()
+                if self._unchecked_wide > self.wide_checkpoint_mb * 2**20:
+                    self.conn.execute("CHECKPOINT")
             finally:
                 if self._log_size() < log_size:  # the commit checkpointed: the log starts again
                     self._unchecked_wide = 0
