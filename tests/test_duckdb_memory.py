@@ -146,3 +146,11 @@ def test_the_log_is_checkpointed_by_size_and_by_its_wide_texts(tmp_path, monkeyp
     assert synced_comments(workspace, rows, caplog) == {row[0]: row[6] for row in rows}
     after_commits = checkpoints[1::2]  # each commit reads the log's size before and after
     assert 0 in after_commits  # a log emptied by the checkpoint of the wide texts, far below 256 MiB
+
+
+def test_docs_give_the_log_sizes_the_destination_checkpoints_at():
+    from pathlib import Path
+
+    text = " ".join((Path(__file__).parents[1] / "docs" / "destinations.md").read_text(encoding="utf-8").split())
+    assert (f"once it passes {DuckDBDestination.checkpoint_threshold_mb} MiB" in text
+            and f"or {DuckDBDestination.wide_checkpoint_mb} MiB of wide texts" in text)  # fmt: skip
