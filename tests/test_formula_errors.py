@@ -29,12 +29,12 @@ SOURCE = {"connector": "excel", "path": "responses.xlsx", "timezone": "UTC",
           "metrics": [{"column": "nps", "metric": "nps"}, {"column": "csat", "metric": "csat", "scale": [1, 5]}]}  # fmt: skip
 
 
-def write_workbook(path: Path, rows=ROWS) -> Path:
+def write_workbook(path: Path, rows=ROWS, header=HEADER) -> Path:
     import xlsxwriter  # it stores each formula's result beside it, as Excel does; openpyxl does not
 
     book = xlsxwriter.Workbook(path)
     sheet, day = book.add_worksheet("Responses"), book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(0, 0, header)
     for r, (record_id, *cells) in enumerate(rows, start=1):
         sheet.write_string(r, 0, record_id)
         sheet.write_datetime(r, 1, datetime(2024, 1, r, 10), day)
@@ -160,30 +160,12 @@ FIELD_ROWS = [  # (id, store, channel, agent, nps, comment); a tuple is a formul
 ]
 
 
-def write_visits(path: Path) -> Path:
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(path)
-    sheet, day = book.add_worksheet("Visits"), book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
-    sheet.write_row(0, 0, ["id", "submitted", "store", "channel", "agent", "nps", "comment"])
-    for r, (record_id, *cells) in enumerate(FIELD_ROWS, start=1):
-        sheet.write_string(r, 0, record_id)
-        sheet.write_datetime(r, 1, datetime(2024, 3, r, 9), day)
-        for c, cell in enumerate(cells, start=2):
-            if isinstance(cell, tuple):
-                sheet.write_formula(r, c, cell[0], None, cell[1])
-            elif cell != "":
-                sheet.write(r, c, cell)
-    book.close()
-    return path
-
-
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "reference"])
 def test_a_field_showing_a_formulas_error_is_quarantined_not_counted_as_a_store(tmp_path, monkeypatch, compiled):
     from cxbridge.tabular.source import FileStream
 
     monkeypatch.setattr(FileStream, "compiled", compiled)
-    write_visits(tmp_path / "visits.xlsx")
+    write_workbook(tmp_path / "visits.xlsx", FIELD_ROWS, ["id", "submitted", "store", "channel", "agent", "nps", "comment"])
     result = sync_source(tmp_path, FIELDS)
     shown = {"2": ("store", "#N/A", "location_id"), "3": ("channel", "#REF!", "channel"), "4": ("agent", "#DIV/0!", "agent_id")}
     assert (result.written, result.quarantined) == (len(FIELD_ROWS) - len(shown), len(shown))
