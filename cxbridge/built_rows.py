@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
 from cxbridge.metrics import Metric
-from cxbridge.normalize import AnswerInput, RecordBuilder, _primaries, comment_text
+from cxbridge.normalize import AnswerInput, RecordBuilder, primaries, comment_text
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
@@ -244,7 +244,7 @@ class BuiltRows:
         pairs = tuple(scored)
         if employees and len({id(pair) for pair in scored}) < len(scored):
             return pairs, None, None, None  # one answer twice: `build` scores each as a new eNPS answer
-        chosen = {id(pair) for pair in _primaries(scored).values()}  # type: ignore[arg-type]
+        chosen = {id(pair) for pair in primaries(scored).values()}  # type: ignore[arg-type]
         columns: dict[str, Any] = {}
         primary: set[int] = set()
         scores, packs = [], []

@@ -20,7 +20,7 @@ from itertools import chain, compress, repeat
 from operator import is_
 from typing import Any
 
-from cxbridge.json_text import _DECODED, orjson
+from cxbridge.json_text import DECODED_OPTIONS, orjson
 from cxbridge.privacy import Scrubber
 
 
@@ -31,11 +31,11 @@ class DecodedScrub:
     def __init__(self, scrubber: Scrubber, *, inside: str = "values"):
         self.walk = scrubber
         self.inside = inside
-        self.hashed = scrubber._hashed
-        self.declared = scrubber._declared
+        self.hashed = scrubber.hashed_keys
+        self.declared = scrubber.declared_keys
         self.look = not scrubber.keep_personal_data  # kept personal data keeps e-mail addresses in text too
         self.prefixes = scrubber.fields.ignored_prefixes
-        self.usable = orjson is not None and scrubber._active and not scrubber._items
+        self.usable = orjson is not None and scrubber.active and not scrubber.ignored_items
         self.text: bytes | None = None  # orjson's text of `last`, the record this way scrubbed last
         self.last: Any = None
 
@@ -48,13 +48,13 @@ class DecodedScrub:
             inner = inner.copy()  # changed keys keep their places, removed ones go
             for key in changed:
                 if key in self.hashed:
-                    inner[key] = self.walk._hash(inner[key])
+                    inner[key] = self.walk.hash_value(inner[key])
                 else:
                     del inner[key]
             scrubbed = raw.copy()
             scrubbed[self.inside] = inner
         try:
-            text = orjson.dumps(scrubbed, option=_DECODED)  # as `json_text.decoded_json` writes it
+            text = orjson.dumps(scrubbed, option=DECODED_OPTIONS)  # as `json_text.decoded_json` writes it
         except TypeError:  # an int beyond 64 bits, a key not text, a lone surrogate, a type not JSON's (a date)
             return self.walk(raw)
         if self.look and 0x40 in text:  # "@" as a byte: `b"@" in` first fails to read it as one (a TypeError made and dropped)
@@ -73,6 +73,6 @@ class DecodedScrub:
         return scrubbed
 
     def written(self, scrubbed: Any) -> bytes | None:
-        """orjson's text of `scrubbed` (`json_text._DECODED`'s options) when it is the record
+        """orjson's text of `scrubbed` (`json_text.DECODED_OPTIONS`'s options) when it is the record
         this scrub gave last, else None."""
         return self.text if scrubbed is self.last else None

@@ -54,7 +54,7 @@ def orjson_text(value: Any) -> bytes | None:
     """orjson's JSON of `value` when it is byte for byte json's, else None."""
     if not _FLOATS_AS_READ:
         return None
-    if type(value) is dict and _plain(value):  # no float to look for: orjson writes it as json does
+    if type(value) is dict and is_plain(value):  # no float to look for: orjson writes it as json does
         try:
             return orjson.dumps(value)
         except TypeError:  # a key that is not text, an int beyond 64 bits, a lone surrogate
@@ -75,7 +75,7 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 _PLAIN_OR_HOLDING = _PLAIN | {dict, list}
 
 
-def _plain(value: dict[Any, Any]) -> bool:
+def is_plain(value: dict[Any, Any]) -> bool:
     """Whether the dict's values are exact str, int, bool or None, or dicts or lists of those
     (a row as read: its cells in `values`; an API response: its answers, labels and the
     questions shown) — types told apart in C, without marshal's pass over the whole value. Keys
@@ -95,7 +95,7 @@ def _plain(value: dict[Any, Any]) -> bool:
     return True
 
 
-_DECODED = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+DECODED_OPTIONS = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
             if orjson is not None else 0)  # fmt: skip
 """What orjson writes its own way besides exact builtins refused (TypeError): subclasses of the
 builtins, dates and times, dataclasses."""
@@ -108,13 +108,13 @@ def decoded_json(value: Any, written: bytes | None = None) -> str:
     floats `orjson_text` looks for, which it looks for in orjson's text here — NaN and the
     infinities (a decoder reading `NaN`) come out of orjson as `null`, so a text holding
     `null` has its floats looked at in marshal's bytes. `written`: orjson's text of `value`
-    with `_DECODED`'s options, when the caller has it already (`cxbridge.decoded_scrub`)."""
+    with `DECODED_OPTIONS`'s options, when the caller has it already (`cxbridge.decoded_scrub`)."""
     if _FLOATS_AS_READ:
         if written is not None:
             text = written
         else:
             try:
-                text = orjson.dumps(value, option=_DECODED)
+                text = orjson.dumps(value, option=DECODED_OPTIONS)
             except TypeError:  # an int beyond 64 bits, a lone surrogate, a key not text, a type not JSON's
                 return _encode(value)
         if (0x2B in text or text.find(b"e-") >= 0 or text.find(b"0.0000") >= 0) and _EXPONENT_OR_TINY.search(text):
@@ -131,7 +131,7 @@ def decoded_json(value: Any, written: bytes | None = None) -> str:
 
 
 def plain_json(value: dict[Any, Any]) -> str:
-    """`to_json` of a dict its caller knows `_plain` accepts (it has seen the same value types
+    """`to_json` of a dict its caller knows `is_plain` accepts (it has seen the same value types
     pass before, or the row comes from a table whose every cell is text: `Table.text`), without
     looking at the types again."""
     if _FLOATS_AS_READ:

@@ -130,11 +130,11 @@ class RecordBuilder:
                 scored.append((answer, self._score(answer)))
             elif answer.is_comment and (text := comment_text(answer.value)):
                 comments.append({"question_id": answer.question_id, "question_text": answer.question_text, "text": text})
-        primaries = _primaries(scored)
-        primary_ids = {id(answer) for answer, _ in primaries.values()}
+        chosen = primaries(scored)
+        primary_ids = {id(answer) for answer, _ in chosen.values()}
         namespace = values.get("survey_id") or self.context.name
         scores = [
-            _score_row(answer, result, is_primary=id(answer) in primary_ids, namespace=namespace)
+            score_row(answer, result, is_primary=id(answer) in primary_ids, namespace=namespace)
             for answer, result in scored
             if result
         ]
@@ -155,7 +155,7 @@ class RecordBuilder:
                 scores=scores,
                 comments=comments,
                 raw=raw if self.context.store_raw else None,
-                **_primary_columns(primaries),
+                **_primary_columns(chosen),
                 **values,
             )
         except ValidationError as exc:
@@ -261,7 +261,7 @@ def primary_questions(questions: Iterable[tuple[str, str, bool]]) -> dict[str, s
     return first | marked
 
 
-def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool, namespace: str) -> dict[str, Any]:
+def score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool, namespace: str) -> dict[str, Any]:
     spec = answer.spec
     low, high = spec.scale_bounds
     key = answer.question_key or question_keys.automatic_key(namespace, answer.question_id, (low, high))
@@ -280,7 +280,7 @@ def _score_row(answer: AnswerInput, scored: metrics.Scored, *, is_primary: bool,
     }
 
 
-def _primaries(
+def primaries(
     scored: list[tuple[AnswerInput, metrics.Scored | None]],
 ) -> dict[str, tuple[AnswerInput, metrics.Scored]]:
     """The answer behind each primary column, chosen by question, never by which answers the

@@ -69,26 +69,26 @@ class Scrubber:
         self.keys = keys
         self.keep_personal_data = keep_personal_data
         if keep_personal_data:  # a contact is hashed, never dropped, so that its key survives
-            self._hashed = fields.contacts & fields.ignored
-            self._removed = fields.ignored - fields.contacts
+            self.hashed_keys = fields.contacts & fields.ignored
+            self.removed_keys = fields.ignored - fields.contacts
         else:
-            self._hashed = fields.contacts
-            self._removed = (fields.ignored | fields.personal) - fields.contacts
-        self._declared = self._hashed | self._removed
-        self._items = dict(fields.ignored_items)
-        self._active = bool(self._declared or self._items or fields.ignored_prefixes or not keep_personal_data)
+            self.hashed_keys = fields.contacts
+            self.removed_keys = (fields.ignored | fields.personal) - fields.contacts
+        self.declared_keys = self.hashed_keys | self.removed_keys
+        self.ignored_items = dict(fields.ignored_items)
+        self.active = bool(self.declared_keys or self.ignored_items or fields.ignored_prefixes or not keep_personal_data)
 
     def __call__(self, raw: Any) -> Any:
         """`raw` without its personal data (the same object when nothing had to change)."""
-        return self._value(raw) if self._active else raw
+        return self._value(raw) if self.active else raw
 
     def text_rows(self, raw: dict[str, Any]) -> TextRows | None:
         """The scrub of the rows of the table `raw` is one of, when they are rows of text (see
         `TextRows`), or None when its top-level keys need the walk (one is declared, or holds an
         object)."""
-        if not self._active:
+        if not self.active:
             return None
-        changed = self._declared, self.fields.ignored_prefixes
+        changed = self.declared_keys, self.fields.ignored_prefixes
         for key, item in raw.items():
             if _declared(key, *changed) or (key != "values" and (type(item) is dict or type(item) is list)):
                 return None
@@ -114,11 +114,11 @@ class Scrubber:
 
     def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy with the personal keys changed, made only when something changes."""
-        declared, prefixes = self._declared, self.fields.ignored_prefixes
+        declared, prefixes = self.declared_keys, self.fields.ignored_prefixes
         changes: dict[str, Any] | None = None
         for key, item in value.items():
             if key in declared or (prefixes and key.startswith(prefixes)):
-                change = self._hash(item) if key in self._hashed else _REMOVED
+                change = self.hash_value(item) if key in self.hashed_keys else _REMOVED
             elif (kind := type(item)) is str:
                 if "@" not in item or (change := self._text(item)) is item:
                     continue
@@ -143,17 +143,17 @@ class Scrubber:
         return value if same else scrubbed
 
     def _is_removed_item(self, item: Any) -> bool:
-        if not self._items or not isinstance(item, dict):
+        if not self.ignored_items or not isinstance(item, dict):
             return False
-        found = ((_at(item, name), values) for name, values in self._items.items())
+        found = ((_at(item, name), values) for name, values in self.ignored_items.items())
         return any(value is not None and str(value) in values for value, values in found)
 
-    def _hash(self, value: Any) -> Any:
+    def hash_value(self, value: Any) -> Any:
         """A contact's every value as its `hashed:` key (numbers too: a phone read from a sheet)."""
         if type(value) is dict:
-            return {key: self._hash(item) for key, item in value.items()}
+            return {key: self.hash_value(item) for key, item in value.items()}
         if type(value) is list:
-            return [self._hash(item) for item in value]
+            return [self.hash_value(item) for item in value]
         return None if value is None else self.keys.pseudonym(value)
 
 
@@ -169,10 +169,10 @@ class TextRows:
     def __init__(self, scrubber: Scrubber, raw: dict[str, Any]):
         self.scrubber = scrubber
         self.pseudonym = scrubber.keys.pseudonym
-        changed = scrubber._declared, scrubber.fields.ignored_prefixes
+        changed = scrubber.declared_keys, scrubber.fields.ignored_prefixes
         declared = [key for key in raw["values"] if _declared(key, *changed)]
-        self.hashed = tuple(key for key in declared if key in scrubber._hashed)
-        self.removed = tuple(key for key in declared if key not in scrubber._hashed)
+        self.hashed = tuple(key for key in declared if key in scrubber.hashed_keys)
+        self.removed = tuple(key for key in declared if key not in scrubber.hashed_keys)
         # the fields beside `values` that hold text (the file, the id), looked at too
         self.beside = tuple(key for key, item in raw.items() if key != "values" and (item is None or type(item) is str))
         self.look = not scrubber.keep_personal_data  # kept personal data keeps free-text addresses too
@@ -182,7 +182,7 @@ class TextRows:
         if self.hashed or self.removed:
             values = values.copy()  # changed keys keep their places, removed ones go
             for key in self.hashed:
-                if (value := values[key]) is not None:  # None stays None (`Scrubber._hash`)
+                if (value := values[key]) is not None:  # None stays None (`Scrubber.hash_value`)
                     values[key] = self.pseudonym(value)
             for key in self.removed:
                 del values[key]

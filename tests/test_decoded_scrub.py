@@ -17,7 +17,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from cxbridge.decoded_scrub import DecodedScrub
-from cxbridge.json_text import _DECODED
+from cxbridge.json_text import DECODED_OPTIONS
 from cxbridge.plugins.qualtrics.source import PERSONAL_METADATA
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import RespondentKeys
@@ -62,7 +62,7 @@ def scrubbed_alike(raw: dict, keep: bool, fields: PersonalFields = FIELDS) -> De
     assert (result is raw) == (walk(raw) is raw)
     text = scrub.written(result)
     if text is not None:
-        assert text == orjson.dumps(result, option=_DECODED)
+        assert text == orjson.dumps(result, option=DECODED_OPTIONS)
         assert not any(isinstance(v, float) and not math.isfinite(v) for v in result.get("values", {}).values())
     return scrub
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxbridge.json_text import _plain, decoded_json, orjson_text, plain_json, to_json
+from cxbridge.json_text import is_plain, decoded_json, orjson_text, plain_json, to_json
 
 reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -213,9 +213,9 @@ plain_rows = st.dictionaries(keys, st.none() | st.booleans() | st.integers() | s
 @settings(max_examples=500, derandomize=True, database=None)
 @given(plain_rows)
 def test_rows_of_plain_values_are_written_by_plain_json_as_json_writes_them(row):
-    """`plain_json`, for dicts `_plain` accepts (compiled file rows call it once a row's value
+    """`plain_json`, for dicts `is_plain` accepts (compiled file rows call it once a row's value
     types have passed): json's text, whatever the keys, ints or surrogates."""
-    assert _plain(row)
+    assert is_plain(row)
     written_alike(row, plain_json)
 
 

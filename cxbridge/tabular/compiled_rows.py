@@ -30,16 +30,16 @@ from pydantic import TypeAdapter, ValidationError
 
 from cxbridge.errors import DataError
 from cxbridge.identity import record_ids
-from cxbridge.json_text import _plain, plain_json
+from cxbridge.json_text import is_plain, plain_json
 from cxbridge.metrics import Metric, nps_category
-from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, _score_row, comment_text
+from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, score_row, comment_text
 from cxbridge.records import Answer, FeedbackRecord, Program, Score
 from cxbridge.tables import (
     CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
 )  # fmt: skip
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.config import FIELD_COLUMNS
-from cxbridge.tabular.rows import RowNormalizer, _json
+from cxbridge.tabular.rows import RowNormalizer, cell_json
 from cxbridge.timestamps import format_timestamp, local_date
 
 log = logging.getLogger("cxbridge.files")
@@ -211,7 +211,7 @@ class CompiledRows:
         kinds = (tuple(map(type, raw.values())), tuple(map(type, values.values())))
         if kinds in self.plain_raws:
             return plain_json(raw)
-        if kinds[0].count(dict) == 1 and raw.get("values") is values and _plain(raw) and len(self.plain_raws) < 64:
+        if kinds[0].count(dict) == 1 and raw.get("values") is values and is_plain(raw) and len(self.plain_raws) < 64:
             self.plain_raws.add(kinds)  # the one dict in the row is its values, whose types the kinds hold
         return to_json(raw)
 
@@ -437,14 +437,14 @@ class CompiledRows:
             value = [part.strip() for part in value.split(", ") if part.strip()]
         label = label or n._label(column, value)
         text = n._text(column)
-        return _member(column, _answer(AnswerInput(question_id=column, question_text=text, value=_json(value), label=label)))
+        return _member(column, _answer(AnswerInput(question_id=column, question_text=text, value=cell_json(value), label=label)))
 
 
 def score_parts(answer: AnswerInput, scored: Any, namespace: str) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
     """A scored answer's score row as `Score` validates it, without record id and primary flag,
     and the row's parts as the content hash writes them: those before the primary flag, the one
     after it (`score_rows_of`)."""
-    row = Score.model_validate(_score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
+    row = Score.model_validate(score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
     score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
     return score, (packed(score[:-1]), packed(score[-1:]))
 

@@ -137,7 +137,7 @@ class RowNormalizer:
                 value = [part.strip() for part in value.split(", ") if part.strip()]
             label = labels.get(column) or self._label(column, value)
             answers.append(
-                AnswerInput(question_id=column, question_text=self._text(column), value=_json(value), label=label)
+                AnswerInput(question_id=column, question_text=self._text(column), value=cell_json(value), label=label)
             )
         return answers
 
@@ -227,7 +227,7 @@ class RowNormalizer:
 
     def _attribute(self, key: str, value: Any) -> Any:
         if key not in self.timestamps:
-            return _json(value)
+            return cell_json(value)
         try:
             parsed = parse_datetime(value, tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format)
         except DataError as exc:
@@ -235,10 +235,10 @@ class RowNormalizer:
         return format_timestamp(parsed)
 
 
-def _json(value: Any) -> Any:
+def cell_json(value: Any) -> Any:
     """Cell values as JSON can hold them: dates and times as ISO text."""
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, list):
-        return [_json(v) for v in value]
+        return [cell_json(v) for v in value]
     return value
