@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from cxbridge.built_rows import BuiltRows
 from cxbridge.errors import DataError
@@ -105,18 +105,8 @@ class SurveyReader:
         """The answers of a response's asked keys — the same answer objects, kept (in `plans`,
         `_keys`') per set of values of those keys and labels, when each is text, an int or none:
         most of an export's responses repeat a set seen before (issue 19)."""
-        given = plans[0](values)  # every asked key is one of `values`
-        kinds = set(map(type, given))
-        kinds.update(map(type, labels.values()))
-        if not _PLANNED.issuperset(kinds):  # a float or a bool (1, 1.0 and True are equal keys), not a scalar
-            return self._answers_made(values, labels, asked)
-        key = (given, tuple(labels.items()))  # equal only when of the same types: text, int or None each
-        answers = plans[1].get(key)
-        if answers is None:
-            answers = self._answers_made(values, labels, asked)
-            if len(plans[1]) < self.remembered:
-                plans[1][key] = answers
-        return list(answers)
+        key = (*plans[0](values), *labels, *labels.values())  # every asked key is one of `values`
+        return list(self._kept(plans[1], key, self._answers_made, values, labels, asked))
 
     def _answers_made(self, values: dict[str, Any], labels: dict[str, Any], asked: tuple[Any, ...]) -> list[AnswerInput]:
         """The answers of a response's asked keys, each from the key's memory or made."""
@@ -170,20 +160,24 @@ class SurveyReader:
     def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
         """The mapped fields' values — the same dict, kept per set of the mapped keys' values when
         `values` holds every mapped key and each value is text, an int or none (not to be changed)."""
-        if self.remembered:
-            try:
-                given = self._mapped_values(values)
-            except KeyError:
-                return self._fields_made(values)
-            if not _PLANNED.issuperset(set(map(type, given))):  # a float or a bool (1, 1.0, True: equal keys)
-                return self._fields_made(values)
-            found = self._field_sets.get(given)
-            if found is None:
-                found = self._fields_made(values)
-                if len(self._field_sets) < self.remembered:
-                    self._field_sets[given] = found
-            return found
-        return self._fields_made(values)
+        try:
+            given = self._mapped_values(values)
+        except KeyError:
+            return self._fields_made(values)
+        return self._kept(self._field_sets, given, self._fields_made, values)
+
+    def _kept(self, memo: dict[tuple[Any, ...], _T], key: tuple[Any, ...], make: Callable[..., _T], *args: Any) -> _T:
+        """What `make(*args)` gives for `key`, a set of values, kept in `memo` (up to `remembered`)
+        when each value is text, an int or none: only then are equal keys of the same types (1,
+        1.0 and True are equal keys)."""
+        if not _PLANNED.issuperset(map(type, key)):
+            return make(*args)
+        found = memo.get(key)
+        if found is None:
+            found = make(*args)
+            if len(memo) < self.remembered:
+                memo[key] = found
+        return found
 
     def _fields_made(self, values: dict[str, Any]) -> dict[str, Any]:
         found = {}
@@ -268,6 +262,7 @@ _ATTRIBUTE = object()
 _UNSEEN = object()
 _SCALARS = frozenset((str, int, float, bool))
 _PLANNED = frozenset((str, int, type(None)))
+_T = TypeVar("_T")
 
 
 def _values_of(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
