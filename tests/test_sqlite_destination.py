@@ -444,3 +444,40 @@ def test_a_cases_later_events_are_indexed_by_case_and_its_opening_one_found_by_k
             assert any("INDEX feedback_case_events_case_id" in row["detail"] for row in plan), plan
     finally:
         destination.close()
+
+
+def test_a_batch_of_new_and_changed_records_keeps_the_rowids_of_one_upsert_in_key_order(workspace: Workspace):
+    """A batch adds its new records by a plain INSERT (no statement journal) and upserts the
+    changed ones apart: the changed keep their rows, the new take the next rowids in key order."""
+    workspace.write_csv([survey_row(n) for n in range(1, 7)])
+    workspace.sync()
+    first = dict(workspace.query("SELECT record_id, rowid FROM feedback"))
+    workspace.write_csv([survey_row(n, nps=10 if n % 2 else None) for n in range(1, 13)])
+    workspace.sync()
+    after = dict(workspace.query("SELECT record_id, rowid FROM feedback"))
+    new = sorted(set(after) - set(first))
+    assert {rid: after[rid] for rid in first} == first and len(new) == 6
+    assert [after[rid] for rid in new] == list(range(len(first) + 1, len(first) + 7))
+    tens = sum(1 for n in range(1, 13) if n % 2 or n % 11 == 10)
+    assert workspace.query("SELECT COUNT(*) FROM feedback_scores WHERE metric = 'nps' AND value = 10") == [(tens,)]
+
+
+def test_a_row_a_constraint_refuses_rolls_its_whole_batch_back(workspace: Workspace, monkeypatch):
+    """Batches add rows by INSERT OR ROLLBACK: a row that breaks a constraint ends the batch's
+    transaction (SQLite rolls it back itself), nothing of the batch is stored and the run says why."""
+    from cxbridge.plugins.sqlite import destination
+
+    workspace.write_csv([survey_row(n) for n in range(1, 4)])
+    workspace.sync()
+    original = destination._filled_rows
+
+    def scores_without_a_metric(table, candidates, rows, **options):
+        if table.name == "feedback_scores":
+            rows = [(row[0], None, *row[2:]) for row in rows]
+        return original(table, candidates, rows, **options)
+
+    monkeypatch.setattr(destination, "_filled_rows", scores_without_a_metric)
+    workspace.write_csv([survey_row(n) for n in range(1, 8)])
+    [result] = workspace.sync().results
+    assert result.status == "failed" and "NOT NULL constraint failed: feedback_scores.metric" in result.error
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(3,)]  # the batch's feedback rows went with it

@@ -54,6 +54,13 @@ def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
     return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
+_ADD = "INSERT OR ROLLBACK"
+"""How a batch adds rows, many a statement: a row that breaks a constraint rolls the whole
+transaction back, as `_write` does after any failure. SQLite then keeps no statement journal —
+the original of every page a plain INSERT of many rows changes, kept until the statement ends in
+case it fails halfway, and spilled to a temporary file past 64 KiB: two writes a page, about four
+a record of the Qualtrics bench (issue 19). An upsert's DO UPDATE keeps one whatever the verb."""
+
 _REPLACE_CASE = _upsert_sql(FEEDBACK_CASES.name, FEEDBACK_CASES.column_names, FEEDBACK_CASES.primary_key)
 _REPLACE_DELIVERY = _upsert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names, LOOP_OUTBOX.primary_key)
 _ADD_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, FEEDBACK_CASE_EVENTS.column_names)
@@ -317,12 +324,17 @@ class SQLiteDestination(Destination):
             conn.executemany("DELETE FROM feedback_scores WHERE record_id = ?", ids)
             conn.executemany("DELETE FROM feedback_comments WHERE record_id = ?", ids)
         if changed:
-            _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, [rows.feedback for rows in changed],
-                                            after=_ON_STORED_FEEDBACK))  # fmt: skip
+            # new records added, stored ones upserted: the new take the same rowids as in one upsert
+            # of all in key order (a DO UPDATE keeps its row's), and their INSERT keeps no journal
+            again = set(replaced)
+            if added := [rows.feedback for rows in changed if rows.record_id not in again]:
+                _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, added, verb=_ADD))
+            if stored := [rows.feedback for rows in changed if rows.record_id in again]:
+                _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, stored, verb=_ADD, after=_ON_STORED_FEEDBACK))
             if scores := [score for rows in changed for score in rows.scores]:
-                _insert_all(conn, *_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores))
+                _insert_all(conn, *_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores, verb=_ADD))
             if comments := [comment for rows in changed for comment in rows.comments]:
-                _insert_all(conn, *_filled_rows(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments))
+                _insert_all(conn, *_filled_rows(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments, verb=_ADD))
         if batch.records and self._has_quarantine(batch):
             conn.executemany(
                 "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
@@ -361,6 +373,7 @@ class SQLiteDestination(Destination):
         conn, cases = self.db.conn, sorted(batch.cases, key=_CASE_KEY)  # in key order, as records
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
         added = _insert_all(conn, *_filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
+                                                verb=_ADD,
                                                 after=" ON CONFLICT (case_id) DO NOTHING"))  # fmt: skip
         if added != len(cases):
             new_ids = {row[0] for row in conn.execute(f"SELECT case_id FROM {FEEDBACK_CASES.name} WHERE rowid > ?", [before])}
