@@ -54,6 +54,7 @@ def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column not in key)
     return f"{_insert_sql(table, columns)} ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
 
+
 _ADD = "INSERT OR ROLLBACK"
 """How a batch adds rows, many a statement: a row that breaks a constraint rolls the whole
 transaction back, as `_write` does after any failure. SQLite then keeps no statement journal —
@@ -330,7 +331,8 @@ class SQLiteDestination(Destination):
             if added := [rows.feedback for rows in changed if rows.record_id not in again]:
                 _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, added, verb=_ADD))
             if stored := [rows.feedback for rows in changed if rows.record_id in again]:
-                _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, stored, verb=_ADD, after=_ON_STORED_FEEDBACK))
+                _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, stored, verb=_ADD,
+                                                after=_ON_STORED_FEEDBACK))  # fmt: skip
             if scores := [score for rows in changed for score in rows.scores]:
                 _insert_all(conn, *_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores, verb=_ADD))
             if comments := [comment for rows in changed for comment in rows.comments]:
