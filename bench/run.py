@@ -241,11 +241,14 @@ ROWS_VARIABLES = 900  # what cxbridge binds a statement at most (plugins/sqlite:
 def _insert(conn, sql: str, rows: list[tuple]) -> None:
     """`conn.executemany(sql, rows)` for an `INSERT … VALUES (?, …)` of one row: as it is
     (FLOOR_INSERT "many"), or as statements of many rows each, as a careful hand-written loader
-    writes them (the same rows, in the same order)."""
+    writes them (the same rows, in the same order), each `INSERT OR ROLLBACK` as cxbridge's are
+    (its rows are all new): SQLite keeps no statement journal for a statement that cannot stop
+    half-way, where a plain statement of many rows journals every page it changes."""
     if FLOOR_INSERT == "many" or not rows:
         conn.executemany(sql, rows)
         return
     head, _, row = sql.partition(" VALUES ")
+    head = head.replace("INSERT INTO", "INSERT OR ROLLBACK INTO")  # as cxbridge's: no statement journal
     per = max(1, ROWS_VARIABLES // len(rows[0]))
     full = f"{head} VALUES {', '.join([row] * per)}"
     whole = len(rows) - len(rows) % per
