@@ -1,27 +1,35 @@
 """fakesnow (an in-process Snowflake emulator) as the Snowflake tests use it: one session per test
-module, and each statement's translation to DuckDB done once.
+module, and each statement's translation to DuckDB done once per test process.
 
 fakesnow parses every statement with sqlglot and runs it through some eighty transforms before
 DuckDB sees it: three quarters of a Snowflake test's time. The destination sends the same
 statements again and again — its migrations and views for every database, the same MERGE for
-every batch, the same queries for every snapshot — so the translated statements are kept by
-their text and a copy runs the next time. Only statements whose translation depends on nothing
-but their text are kept: no stages (PUT, COPY, LIST), no session changes (USE, SET), no CREATE
-TABLE … AS SELECT (fakesnow reads the database to translate it), no IDENTIFIER() or $variables.
+every batch, the same queries for every snapshot — so the translated statements are kept for the
+whole test process (every module of a pytest-xdist worker), and run again as they are. A
+statement's bound values (which the connector, and fakesnow after it, write into its text as
+literals) are left out of its key: it is translated once more with a marker in each value's place,
+and the next statement differing only by its values runs that translation with its own values'
+literals written in. Only statements whose translation depends on nothing but their text are kept:
+no stages (PUT, COPY, LIST), no session changes (USE, SET), no CREATE TABLE … AS SELECT (fakesnow
+reads the database to translate it), no IDENTIFIER() or $variables; and a marked translation only
+when, its first values written in, it is what fakesnow made of the statement with those values.
 `CXBRIDGE_FAKESNOW_VERIFY=1` translates every kept statement anew as well and fails on any
-difference, to check that list against a fakesnow upgrade."""
+difference, to check all of this against a fakesnow upgrade."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import fakesnow
 import pytest
+import sqlglot
 from fakesnow import cursor as fakesnow_cursor
 from fakesnow import info_schema
 from fakesnow.cursor import FakeSnowflakeCursor
@@ -31,47 +39,105 @@ from cxbridge.sql_destination import CHANGED
 
 CACHEABLE = re.compile(
     r"\s*(SELECT|WITH|INSERT|MERGE|DELETE|UPDATE|BEGIN|COMMIT|ROLLBACK|ALTER\s+TABLE|DROP\s+(TABLE|VIEW)"
-    r"|CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+(TEMPORARY\s+)?TABLE(?!.*\bAS\s+(SELECT|WITH)\b))\b",
+    r"|CREATE\s+(OR\s+REPLACE\s+)?VIEW|CREATE\s+(TEMPORARY\s+|TRANSIENT\s+)?TABLE(?!.*\bAS\s+(SELECT|WITH)\b))\b",
     re.IGNORECASE | re.DOTALL,
 )
 UNCACHEABLE = re.compile(r"\bIDENTIFIER\s*\(|\$|\bSTAGE\b|@", re.IGNORECASE)
 VERIFY = os.environ.get("CXBRIDGE_FAKESNOW_VERIFY") == "1"
 SESSION_TABLES = frozenset({"MERGE_CANDIDATES", CHANGED.name.upper()})  # temporary, no comment
+AS_IS = frozenset({"NULL", "TRUE", "FALSE"})  # values kept in the key, not marked
+MARKER = re.compile(r"'cx_param_(\d+)_'|\b919(\d{7})(?:\.5)?(?![\d.])")
+"""A marker in DuckDB's SQL: text `'cx_param_N_'`, number `919000000N` (`….5` for a decimal)."""
+PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+def _marker(index: int, literal: str) -> str | None:
+    """The literal standing in a translation for the `index`-th bound value, of the same kind as
+    the value's own literal (text, whole or decimal number); None for a literal no marker stands
+    for (a negative number, an exponent, nan), whose statement is translated anew each time."""
+    if literal.startswith("'") and literal.endswith("'"):
+        return f"'cx_param_{index}_'"
+    if PLAIN_NUMBER.fullmatch(literal):
+        return str(9_190_000_000 + index) + (".5" if "." in literal else "")
+    return None
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A statement's translation: DuckDB statements (shared, never changed), and their SQL with a
+    marker where each bound value goes."""
+
+    statements: tuple[exp.Expr, ...]
+    sql: tuple[str, ...]
+
+
+class _Current(threading.local):
+    """The statement a thread is executing: lock rows are renewed from a thread of their own."""
+
+    kept: Kept | None = None  # its translation, when kept
+    filled: tuple[str, ...] = ()  # the kept SQL with its values written in
+    recording: list[exp.Expr] | None = None  # its translation, on its first run
 
 
 class TranslationCache:
-    """The translated statements of each cacheable statement text, per session state that the
-    translation reads (current schema, whether a database and schema are set). The statement
-    being executed is each thread's own: lock rows are renewed from a thread of their own."""
+    """Translations by statement text with its values marked, and the session state that the
+    translation reads (current schema, whether a database and schema are set)."""
 
     def __init__(self) -> None:
-        self.kept: dict[tuple[Any, ...], list[exp.Expr]] = {}
-        self._current = threading.local()
+        self.kept: dict[tuple[Any, ...], Kept | None] = {}  # None: translated anew every time
+        self.current = _Current()
 
-    @property
-    def key(self) -> tuple[Any, ...] | None:
-        """The statement being executed."""
-        return getattr(self._current, "key", None)
-
-    @key.setter
-    def key(self, value: tuple[Any, ...] | None) -> None:
-        self._current.key = value
-
-    @property
-    def recording(self) -> list[exp.Expr] | None:
-        """Its translation, on its first run."""
-        return getattr(self._current, "recording", None)
-
-    @recording.setter
-    def recording(self, value: list[exp.Expr] | None) -> None:
-        self._current.recording = value
-
-    def key_of(self, cursor: FakeSnowflakeCursor, command: str, params: Any) -> tuple[Any, ...] | None:
-        command, params = cursor._rewrite_with_params(cursor._inline_variables(command), params)
-        if params or not CACHEABLE.match(command) or UNCACHEABLE.search(command):
+    @staticmethod
+    def literals(cursor: FakeSnowflakeCursor, params: Any) -> tuple[str, ...] | None:
+        """The bound values as the connector writes them into the text (pyformat, positional)."""
+        if not params:
+            return ()
+        if isinstance(params, dict) or cursor._conn._paramstyle not in ("pyformat", "format"):
             return None
+        if any(isinstance(value, list | tuple) for value in params):  # several literals for one value
+            return None
+        convert = cursor._converter
+        return tuple(convert.quote(convert.escape(convert.to_snowflake(value))) for value in params)
+
+    def key_of(self, cursor: FakeSnowflakeCursor, command: str, literals: tuple[str, ...]) -> tuple[Any, ...] | None:
+        command = cursor._inline_variables(command)
+        if not CACHEABLE.match(command) or UNCACHEABLE.search(command):
+            return None
+        shape = []
+        for index, literal in enumerate(literals):
+            if literal in AS_IS:
+                shape.append(literal)
+            elif (marker := _marker(index, literal)) is not None:
+                shape.append(marker)
+            else:
+                return None
         conn = cursor._conn
-        return command, conn.schema, conn.database_set, conn.schema_set
+        return command, tuple(shape), conn.schema, conn.database_set, conn.schema_set
+
+    @staticmethod
+    def marked(command: str, literals: tuple[str, ...]) -> tuple[str, bool]:
+        """The statement with a marker in each value's place, and whether any was placed."""
+        if not literals:
+            return command, False
+        markers = [literal if literal in AS_IS else _marker(i, literal) for i, literal in enumerate(literals)]
+        return command % tuple(markers), any(literal not in AS_IS for literal in literals)
+
+    @staticmethod
+    def fill(sql: tuple[str, ...], literals: tuple[str, ...]) -> tuple[str, ...]:
+        """The kept SQL with each marker replaced by its value's literal, written as DuckDB writes it."""
+        if all(literal in AS_IS for literal in literals):
+            return sql
+        written = [
+            None if literal in AS_IS else expression.sql(dialect="duckdb")
+            for literal, expression in zip(
+                literals, sqlglot.parse_one(f"SELECT {', '.join(literals)}", read="snowflake").expressions, strict=True
+            )
+        ]
+
+        def value(match: re.Match[str]) -> str:
+            return written[int(match[1] or match[2])]
+
+        return tuple(MARKER.sub(value, statement) for statement in sql)
 
     @contextmanager
     def patched(self) -> Iterator[None]:
@@ -80,46 +146,75 @@ class TranslationCache:
         real_check = FakeSnowflakeCursor.check_db_and_schema
         real_explode = FakeSnowflakeCursor._transform_explode
         real_transform = FakeSnowflakeCursor._transform
-        cache = self
+        cache, current = self, self.current
+
+        def translate(cursor: FakeSnowflakeCursor, command: str) -> list[exp.Expr]:
+            expression = real_parse_one(command)
+            real_check(cursor, expression)
+            return [real_transform(cursor, statement, None) for statement in real_explode(cursor, expression)]
+
+        def kept_sql(kept: Kept, index: int, statement: exp.Expr, dialect: Any = None, **options: Any) -> str:
+            if current.kept is kept and dialect == "duckdb" and not options:
+                return current.filled[index]
+            return type(statement).sql(statement, dialect=dialect, **options)
+
+        def keep(key: tuple[Any, ...], statements: list[exp.Expr], literals: tuple[str, ...], recorded: list[exp.Expr]):
+            """Keep the marked translation if, its values written in, it is the one recorded."""
+            sql = tuple(statement.sql(dialect="duckdb") for statement in statements)
+            if cache.fill(sql, literals) != tuple(statement.sql(dialect="duckdb") for statement in recorded):
+                cache.kept[key] = None
+                return
+            kept = Kept(tuple(statements), sql)
+            for index, statement in enumerate(kept.statements):
+                statement.sql = functools.partial(kept_sql, kept, index, statement)  # type: ignore[method-assign]
+            cache.kept[key] = kept
 
         def execute(self, command, params=None, *args, **kwargs):
-            outer = cache.key, cache.recording
-            cache.key = None if kwargs.get("binding_params") else cache.key_of(self, command, params)
-            cache.recording = None
+            literals = None if kwargs.get("binding_params") else cache.literals(self, params)
+            key = None if literals is None else cache.key_of(self, command, literals)
+            outer = current.kept, current.filled, current.recording
+            current.kept, current.filled, current.recording = None, (), None
             try:
+                if key is None or cache.kept.get(key, ...) is None:
+                    return real_execute(self, command, params, *args, **kwargs)
+                if (kept := cache.kept.get(key)) is not None:
+                    current.kept, current.filled = kept, cache.fill(kept.sql, literals)
+                    return real_execute(self, command, params, *args, **kwargs)
+                marked, any_marked = cache.marked(self._inline_variables(command), literals)
+                try:
+                    statements = translate(self, marked) if any_marked else None
+                except Exception:  # the real statement fails as it fails
+                    statements = None
+                    cache.kept[key] = None
+                current.recording = []
                 result = real_execute(self, command, params, *args, **kwargs)
-                if cache.recording is not None:
-                    cache.kept[cache.key] = cache.recording
+                if key not in cache.kept:
+                    keep(key, statements if statements is not None else current.recording, literals, current.recording)
                 return result
             finally:
-                cache.key, cache.recording = outer
+                current.kept, current.filled, current.recording = outer
 
         def parse_one(command):
-            return exp.Null() if cache.key in cache.kept and not VERIFY else real_parse_one(command)
+            return exp.Null() if current.kept is not None and not VERIFY else real_parse_one(command)
 
         def check_db_and_schema(self, expression):
-            if cache.key not in cache.kept or VERIFY:  # a kept statement passed this check in the same state
+            if current.kept is None or VERIFY:  # a kept statement passed this check in the same state
                 real_check(self, expression)
 
         def transform_explode(self, expression):
-            if cache.key is None:
+            if current.kept is None:
                 return real_explode(self, expression)
-            if cache.key in cache.kept:
-                kept = [statement.copy() for statement in cache.kept[cache.key]]
-                if VERIFY:
-                    fresh = [real_transform(self, s, None) for s in real_explode(self, expression)]
-                    again = [s.sql(dialect="duckdb") for s in fresh]
-                    assert again == [s.sql(dialect="duckdb") for s in kept], cache.key
-                return [_Kept(statement) for statement in kept]
-            cache.recording = []
-            return real_explode(self, expression)
+            if VERIFY:
+                fresh = [real_transform(self, s, None).sql(dialect="duckdb") for s in real_explode(self, expression)]
+                assert fresh == list(current.filled), (fresh, current.filled)
+            return [_Kept(statement) for statement in current.kept.statements]
 
         def transform(self, expression, params):
             if isinstance(expression, _Kept):
                 return expression.statement
             transformed = real_transform(self, expression, params)
-            if cache.recording is not None:
-                cache.recording.append(transformed.copy())
+            if current.recording is not None:
+                current.recording.append(transformed.copy())
             return transformed
 
         with pytest.MonkeyPatch.context() as patch:
@@ -136,6 +231,10 @@ class _Kept:
 
     def __init__(self, statement: exp.Expr):
         self.statement = statement
+
+
+TRANSLATIONS = TranslationCache()
+"""Kept for the whole test process: every Snowflake test module translates the same statements."""
 
 
 @contextmanager
@@ -155,7 +254,6 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
             return "SELECT 1"
         return real_comment_sql(catalog, schema, table, comment)
 
-    cache = TranslationCache()
-    with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), cache.patched():
+    with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), TRANSLATIONS.patched():
         patch.setattr(info_schema, "insert_table_comment_sql", comment_sql)
-        yield cache
+        yield TRANSLATIONS
