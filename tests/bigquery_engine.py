@@ -84,11 +84,12 @@ class Engine:
         affected = None
         with self.lock:
             try:
-                steps = translate(_dataset_left_out(sql, dataset))
+                sql, session = _session_left_out(_dataset_left_out(sql, dataset))
+                steps = translate(sql)
                 for step in steps:
                     if step.temporary:
                         temporary.append(step.temporary)
-                    result = self._run(step, dataset, params) or result
+                    result = self._run(step, dataset, params, session) or result
                     if len(steps) == 1 and step.is_dml:
                         affected = int(self.db.fetchall()[0][0])
             except Exception:
@@ -100,8 +101,10 @@ class Engine:
                     self.db.execute(f'DROP TABLE IF EXISTS temp."{name}"')
         return (*result, affected)
 
-    def _run(self, step: Step, dataset: str, params: dict[str, Any]) -> Any:
+    def _run(self, step: Step, dataset: str, params: dict[str, Any], session: str | None) -> Any:
         sql = step.sql.replace(f'"{DATASET}"', f'"{dataset}"')
+        if session is not None:
+            sql = sql.replace(SESSION, session)
         used = {name: value for name, value in params.items() if f"${name}" in sql}
         cursor = self.db.execute(sql, used) if used else self.db.execute(sql)
         if step.is_query:
@@ -121,11 +124,23 @@ class Step:
 
 
 DATASET = "__dataset__"
+SESSION = "0session0000"  # stands for a destination session's id in the names of its staging tables
+SESSION_ID = re.compile(r"(?<=\bcx_stage_)(\w+_)([0-9a-f]{12})\b")
 
 
 def _dataset_left_out(sql: str, dataset: str) -> str:
     """`project.dataset.t` of the default dataset (views name their tables so) as DATASET's."""
     return re.sub(rf"`([^`.]+)\.{re.escape(dataset)}\.([^`.]+)`", rf"`\1.{DATASET}.\2`", sql)
+
+
+def _session_left_out(sql: str) -> tuple[str, str | None]:
+    """The staging tables' session id (`cx_stage_feedback_1a2b3c4d5e6f`) as SESSION's, and the id:
+    every destination has its own, and the statements that name them are otherwise the same."""
+    sessions = {match[2] for match in SESSION_ID.finditer(sql)}
+    if len(sessions) != 1 or SESSION in sql:
+        return sql, None
+    (session,) = sessions
+    return SESSION_ID.sub(lambda match: match[1] + SESSION, sql), session
 
 
 @functools.cache
