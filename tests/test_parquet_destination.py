@@ -97,6 +97,22 @@ def test_the_views_script_gives_bi_tools_the_same_views(lake: Path):
     assert out.stdout.strip() == f"[[{expected['n']}, {int(expected['total'])}]]"
 
 
+def test_a_query_defines_the_views_it_names_and_the_tables_they_read(lake: Path):
+    """DuckDB reads the files' footers as it defines a view over them: opening a lake defines
+    none, a query the views it names and what they read (a report reads two tables, not ~50 views)."""
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open(read_only=True)
+
+    def defined() -> set[str]:
+        return {row["view_name"] for row in destination.query("SELECT view_name FROM duckdb_views() WHERE NOT internal")}
+
+    assert defined() == set()
+    detractors = destination.query("SELECT COUNT(*) AS n FROM detractor_queue")[0]["n"]
+    assert defined() == {"detractor_queue", "feedback", "feedback_scores", "feedback_followups"}
+    assert destination.query("SELECT COUNT(*) AS n FROM detractor_queue")[0]["n"] == detractors > 0
+    destination.close()
+
+
 def test_follow_up_files_users_add_are_read_and_older_lakes_learn_them(lake: Path):
     import duckdb
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from glob import glob
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,7 @@ from cxbridge.sql_destination import LINKS, quarantine_row, run_row
 from cxbridge.question_keys import key_updates
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
-from cxbridge.views import view_sql
+from cxbridge.views import VIEW_NAMES, view_sql
 
 MIGRATIONS = (
     "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
@@ -79,6 +81,11 @@ MAX_FILES = 8
 """Files a folder keeps after a sync: past that, the end of a sync merges them all into one, so
 a lake synced daily does not gather a file per partition a day (each merge rewrites the folder
 once every MAX_FILES syncs, not every sync)."""
+VIEW_TABLES = {table.name: table for table in (*TABLES, METADATA)}
+"""The tables, each a view over its files."""
+VIEW_NAMES_HERE = frozenset((*VIEW_TABLES, *VIEW_NAMES))
+_SOURCE = FEEDBACK.column_names.index("source")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 log = logging.getLogger(__name__)
 
 
@@ -145,7 +152,6 @@ class ParquetDestination(DuckDBDestination):
             self._limit_mb = self._base_mb
             files.finish_merges(self.root)
             self._apply_migrations()
-        self._define_views()
 
     def close(self) -> None:
         if self._conn is not None and self._parts:
@@ -233,20 +239,45 @@ class ParquetDestination(DuckDBDestination):
         pattern = files.partition_glob(root, table)
         if root == self.root and not files.has_files(pattern):
             return empty_select(table)
-        options = "hive_partitioning = true, hive_types = {'source': VARCHAR, 'month': VARCHAR}, union_by_name = true"
+        # Not union_by_name: it reads every file's footer each time a query binds the view (10 ms
+        # against 2 over the 52 feedback files of tests/test_report.py's lake). Every file cxbridge
+        # writes here has the table's columns, of one type each (a sync migrates older files
+        # first); a file without one is an error, not nulls.
+        options = "hive_partitioning = true, hive_types = {'source': VARCHAR, 'month': VARCHAR}"
         return f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options})"
 
-    def _define_views(self) -> None:
-        """The tables' views, then the views over them (the ranking views read [ranking] from
-        cxbridge_metadata), each defined again only when its SQL changed on this connection:
-        read_parquet lists a folder's files when queried, so a table's view changes only when its
-        first file appears. Defining all of them after every batch was most of a small sync's time."""
-        wanted = {table.name: self._table_select(table) for table in (*TABLES, METADATA)}
-        wanted.update(view_sql(self))
-        for name, sql in wanted.items():
-            if self._defined.get(name) != sql:
-                self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
-                self._defined[name] = sql
+    def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self._define_views(sql)
+        return super().fetch(sql, params)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._define_views(sql)
+        super().execute(sql, params)
+
+    def _define_views(self, sql: str) -> None:
+        """The tables and views `sql` names, and those they read, each defined (again) only when
+        its SQL changed on this connection (a table's changes when its first file appears). DuckDB
+        binds every read_parquet of a view as it creates it (the record tables read each file's
+        footer): defining all of them at every open took 0.37 s CPU on a lake of 120 files, most
+        of a report's time."""
+        defined: set[str] = set()
+        for name in _names_in(sql):
+            self._define_view(name, defined)
+
+    def _define_view(self, name: str, defined: set[str]) -> None:
+        """One table or view, after what it reads (DuckDB binds a view to them as it creates it)."""
+        defined.add(name)
+        sql = self._table_select(VIEW_TABLES[name]) if name in VIEW_TABLES else self._view_sql[name]
+        for read in _names_in(sql):
+            if read not in defined:
+                self._define_view(read, defined)
+        if self._defined.get(name) != sql:
+            self.conn.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+            self._defined[name] = sql
+
+    @cached_property
+    def _view_sql(self) -> dict[str, str]:
+        return view_sql(self)
 
     def _views_script(self) -> str:
         """Every table and view over this folder, for `duckdb -init _cxbridge/views.sql` run in it."""
@@ -285,7 +316,6 @@ class ParquetDestination(DuckDBDestination):
             cursor = batch.cursor
             self._upsert_file(SYNC_STATE, [(cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id)])
         self._merge_parts(final=False)
-        self._define_views()
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
@@ -482,7 +512,6 @@ class ParquetDestination(DuckDBDestination):
         ):  # fmt: skip
             if rows:
                 self._upsert_parts(table, list({row[0]: row for row in rows}.values()))
-        self._define_views()
 
     def _changed_context(self, batch: Batch) -> list[ContextRow]:
         """The batch's CRM rows that are new or differ from the stored ones (by content hash)."""
@@ -519,15 +548,16 @@ class ParquetDestination(DuckDBDestination):
         """Add the changed records as a part file in each partition (of each record table) they
         enter, then take their older copies, and the dropped records', out of the files holding
         them: a crash in between leaves a record twice, which the re-run writes again once."""
+        held: dict[Table, set[str | None]] = {}  # the months each table has rows of
         for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
             self.conn.register(f"cx_new_{table.name}", self._staged_arrays(_with_month(table), rows))
+            held[table] = {row[-1] for row in rows if table is not FEEDBACK or row[_SOURCE] == source}
         stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
         self._register_ids("cx_changed", stale)
         try:
             added: set[Path] = set()
             for partition in sorted({(source, _month(r.feedback)) for r in changed}, key=str):
-                for table in PARTITIONED:
-                    added |= self._add_records(table, *partition)
+                added |= {self._add_records(table, *partition) for table in PARTITIONED if partition[1] in held[table]}
             left = {files.partition_of(folder) for rid in stale for _, folder in self._stored.get(rid, [])}
             for partition in sorted(left, key=str):
                 for table in PARTITIONED:
@@ -544,17 +574,15 @@ class ParquetDestination(DuckDBDestination):
             [(*c, months[r.record_id]) for r in changed for c in r.comments],
         ]
 
-    def _add_records(self, table: Table, source: str, month: str | None) -> set[Path]:
-        """The staged rows of one partition of a record table, as a new part file there."""
+    def _add_records(self, table: Table, source: str, month: str | None) -> Path:
+        """The staged rows of one partition of a record table (it has some), as a new part file there."""
         incoming = (
             f"SELECT {typed(table, files.file_columns(table))} FROM cx_new_{table.name} "
             f"WHERE month IS NOT DISTINCT FROM {literal(month) if month else 'NULL'}"
         )
         if table is FEEDBACK:
             incoming += f" AND source = {literal(source)}"
-        if not self.conn.execute(f"SELECT COUNT(*) FROM ({incoming})").fetchall()[0][0]:
-            return set()
-        return {self._add_part(files.partition_dir(self.root, table, source, month), f"{incoming} ORDER BY record_id")}
+        return self._add_part(files.partition_dir(self.root, table, source, month), f"{incoming} ORDER BY record_id")
 
     def _take_out(self, table: Table, source: str, month: str | None, added: set[Path]) -> None:
         """Rewrite each file of a partition holding a record of `cx_changed` without it (the
@@ -651,12 +679,17 @@ class ParquetDestination(DuckDBDestination):
         rows = [(name, value, now) for name, value in values.items() if value is not None]
         with self._written():
             self._upsert_file(METADATA, rows, delete=[name for name, value in values.items() if value is None])
-        self._define_views()  # the file may be new: its view read an empty table until now
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         with self._written():
             self._upsert_parts(QUARANTINE, [], delete=list(record_ids))
-        self._define_views()
+
+
+@lru_cache(maxsize=256)
+def _names_in(sql: str) -> frozenset[str]:
+    """The tables and views whose name is a word of `sql` (a word that only looks like one, in a
+    string or a column name, costs a definition, never a wrong answer)."""
+    return frozenset(word for word in map(str.lower, _WORD.findall(sql)) if word in VIEW_NAMES_HERE)
 
 
 def _month(feedback: tuple[Any, ...]) -> str | None:
