@@ -165,6 +165,39 @@ def test_a_lake_written_before_cross_source_identity_gains_duplicate_of_and_its_
     deliver_copies(ParquetDestination(f"parquet:///{lake}"), copy_version=2)
     assert pointers(ParquetDestination(f"parquet:///{lake}")) == expected_copy_pointers(2)
 
+def test_a_lake_an_older_version_wrote_is_read_before_a_sync_migrates_it(lake: Path):
+    """`cxbridge report` on a lake before the first sync of a newer cxbridge: the files some
+    migration would give a column lack it, and a read-only open reads it as empty, as before."""
+    import json
+
+    import duckdb
+
+    from cxbridge.plugins.parquet.destination import MIGRATIONS
+
+    before = snapshot(ParquetDestination(f"parquet:///{lake}")).results
+    parts = sorted((lake / "feedback").glob("*/*/part-0.parquet"))
+    for part in parts[::2]:  # as the version before 0014 wrote them: some files of a table without `wave`
+        duckdb.execute(f"COPY (SELECT * EXCLUDE (wave) FROM read_parquet('{part}')) TO '{part}.old' (FORMAT parquet)")
+        os.replace(f"{part}.old", part)
+    migrations = lake / "_cxbridge" / "migrations.json"
+    migrations.write_text(json.dumps(MIGRATIONS[: MIGRATIONS.index("0014_waves")]))
+    reader = ParquetDestination(f"parquet:///{lake}")
+    reader.open(read_only=True)
+    try:
+        waves = reader.query("SELECT COUNT(*) AS n FROM feedback")
+        ranking = reader.query("SELECT COUNT(*) AS n FROM location_ranking")
+    finally:
+        reader.close()
+    assert waves[0]["n"] == sum(len(ds.dataset(part).to_table()) for part in parts) and ranking[0]["n"] > 0
+    assert "0014_waves" not in migrations.read_text(), "a read-only open migrates nothing"
+    assert snapshot(ParquetDestination(f"parquet:///{lake}")).results == before
+    writer = ParquetDestination(f"parquet:///{lake}")
+    writer.open()  # a sync's: it migrates the files
+    writer.close()
+    assert "0014_waves" in migrations.read_text() and all("wave" in ds.dataset(part).schema.names for part in parts)
+    assert snapshot(ParquetDestination(f"parquet:///{lake}")).results == before
+
+
 
 def parts_of(folder: Path, rows: list[list[int]]) -> list[Path]:
     """One part file per list of ids, written as a batch writes them."""

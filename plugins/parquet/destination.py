@@ -121,6 +121,7 @@ class ParquetDestination(DuckDBDestination):
         self._defined: dict[str, str] = {}  # view name → the SQL it was defined with on this connection
         self._parts: dict[Path, list[Path]] = {}  # folder → the parts this connection added there
         self._levels: dict[Path, int] = {}  # those of them that are merges of its parts: how deep
+        self._by_name = False  # the record tables' files read by column name (a lake not migrated yet)
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -141,6 +142,7 @@ class ParquetDestination(DuckDBDestination):
             return
         self._conn = self.connect(read_only=read_only)
         self._defined = {}
+        self._by_name = read_only and self._migrations_pending()
         self._parts, self._levels = {}, {}
         if not read_only:
             # One thread while writing: each of DuckDB's threads reads and writes row groups of its
@@ -160,8 +162,16 @@ class ParquetDestination(DuckDBDestination):
 
     # --- schema: folders, empty tables, views ---------------------------------------------
 
+    def _migrations_done(self) -> list[str]:
+        return json.loads(self._migrations_file.read_text()) if self._migrations_file.exists() else []
+
+    def _migrations_pending(self) -> bool:
+        """Whether a sync of an older cxbridge wrote this lake last: its files may lack columns
+        added since, which a read-only open reads as nulls (only a sync migrates the files)."""
+        return self.exists() and not set(MIGRATIONS) <= set(self._migrations_done())
+
     def _apply_migrations(self) -> None:
-        done = json.loads(self._migrations_file.read_text()) if self._migrations_file.exists() else []
+        done = self._migrations_done()
         if not {"0001_table_folders", "0003_crm_tables", "0010_loop_tables"} <= set(done):
             for table in TABLES:
                 if table not in PARTITIONED and not files.table_file(self.root, table).exists():
@@ -242,8 +252,10 @@ class ParquetDestination(DuckDBDestination):
         # Not union_by_name: it reads every file's footer each time a query binds the view (10 ms
         # against 2 over the 52 feedback files of tests/test_report.py's lake). Every file cxbridge
         # writes here has the table's columns, of one type each (a sync migrates older files
-        # first); a file without one is an error, not nulls.
+        # first); only a lake an older cxbridge wrote, opened to read before a sync, needs it.
         options = "hive_partitioning = true, hive_types = {'source': VARCHAR, 'month': VARCHAR}"
+        if self._by_name:
+            options += ", union_by_name = true"
         return f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options})"
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
