@@ -184,11 +184,11 @@ def test_a_lake_an_older_version_wrote_is_read_before_a_sync_migrates_it(lake: P
     reader = ParquetDestination(f"parquet:///{lake}")
     reader.open(read_only=True)
     try:
-        waves = reader.query("SELECT COUNT(*) AS n FROM feedback")
+        records = reader.query("SELECT COUNT(*) AS n FROM feedback")
         ranking = reader.query("SELECT COUNT(*) AS n FROM location_ranking")
     finally:
         reader.close()
-    assert waves[0]["n"] == sum(len(ds.dataset(part).to_table()) for part in parts) and ranking[0]["n"] > 0
+    assert records[0]["n"] == sum(len(ds.dataset(part).to_table()) for part in parts) and ranking[0]["n"] > 0
     assert "0014_waves" not in migrations.read_text(), "a read-only open migrates nothing"
     assert snapshot(ParquetDestination(f"parquet:///{lake}")).results == before
     writer = ParquetDestination(f"parquet:///{lake}")
