@@ -469,14 +469,14 @@ def test_a_row_a_constraint_refuses_rolls_its_whole_batch_back(workspace: Worksp
 
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
     workspace.sync()
-    original = destination._filled_rows
+    original = destination._filled_columns
 
     def scores_without_a_metric(table, candidates, rows, **options):
         if table.name == "feedback_scores":
             rows = [(row[0], None, *row[2:]) for row in rows]
         return original(table, candidates, rows, **options)
 
-    monkeypatch.setattr(destination, "_filled_rows", scores_without_a_metric)
+    monkeypatch.setattr(destination, "_filled_columns", scores_without_a_metric)
     workspace.write_csv([survey_row(n) for n in range(1, 8)])
     [result] = workspace.sync().results
     assert result.status == "failed" and "NOT NULL constraint failed: feedback_scores.metric" in result.error

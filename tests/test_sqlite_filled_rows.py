@@ -1,5 +1,5 @@
 """The SQLite destination's INSERT of a batch's rows leaves out the columns no row fills
-(`_filled_rows`): whatever the rows' pattern of empty cells, the rows stored are the rows given,
+(`_filled_columns`): whatever the rows' pattern of empty cells, the rows stored are the rows given,
 and the columns named are those some row fills — checked against a computation cell by cell."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cxbridge.layout import FEEDBACK_CASES, FEEDBACK_SCORES
 from cxbridge.loop.cases import OPENED_CASE_COLUMNS
-from cxbridge.plugins.sqlite.destination import _filled_rows
+from cxbridge.plugins.sqlite.destination import _filled_columns
 from cxbridge.tables import SCORE_COLUMNS
 
 FILLED = st.one_of(st.text(max_size=3), st.integers(-3, 3), st.floats(allow_nan=False), st.booleans())
@@ -48,12 +48,12 @@ def test_score_rows_are_stored_as_given_with_the_columns_some_row_fills(tmp_path
 
 
 def _stored_no_keys(tmp_path, rows: list[tuple]) -> tuple[tuple[str, ...], list[tuple]]:
-    """`rows` through `_filled_rows` into a table with feedback_scores's columns and no key."""
+    """`rows` through `_filled_columns` into a table with feedback_scores's columns and no key."""
     conn = sqlite3.connect(tmp_path / "plain.db")
     conn.execute(f"CREATE TABLE {FEEDBACK_SCORES.name} ({', '.join(SCORE_COLUMNS)})")
-    sql, params = _filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, rows)
+    sql, columns = _filled_columns(FEEDBACK_SCORES, SCORE_COLUMNS, rows)
     named = tuple(sql.split("(", 1)[1].split(")", 1)[0].split(", "))
-    conn.executemany(sql, params)
+    conn.executemany(sql, zip(*columns))
     stored = conn.execute(f"SELECT {', '.join(SCORE_COLUMNS)} FROM {FEEDBACK_SCORES.name} ORDER BY rowid").fetchall()
     conn.close()
     return named, stored
@@ -65,14 +65,14 @@ def test_a_column_empty_in_the_first_row_only_is_written_and_one_empty_in_all_is
     width = len(FEEDBACK_CASES.column_names)
     first = tuple(None if at in (later, never) else f"a{at}" for at in range(width))
     second = tuple(None if at == never else f"b{at}" for at in range(width))
-    sql, params = _filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [first, second])
+    sql, columns = _filled_columns(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [first, second])
     kept = [at for at in picked if at != never]
     assert sql.split("(", 1)[1].split(")", 1)[0].split(", ") == [FEEDBACK_CASES.column_names[at] for at in kept]
-    assert [tuple(row) for row in params] == [tuple(row[at] for at in kept) for row in (first, second)]
+    assert columns == [(first[at], second[at]) for at in kept]
 
 
-def test_rows_that_fill_every_column_go_as_they_are():
+def test_rows_that_fill_every_column_give_every_column():
     rows = [tuple(f"{row}-{at}" for at in range(len(SCORE_COLUMNS))) for row in range(3)]
-    sql, params = _filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, rows)
-    assert params is rows
+    sql, columns = _filled_columns(FEEDBACK_SCORES, SCORE_COLUMNS, rows)
+    assert columns == list(zip(*rows))
     assert sql.startswith(f"INSERT INTO feedback_scores ({', '.join(SCORE_COLUMNS)}) VALUES")

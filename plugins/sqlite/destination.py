@@ -68,72 +68,70 @@ _ADD_EVENT = _insert_sql(FEEDBACK_CASE_EVENTS.name, FEEDBACK_CASE_EVENTS.column_
 
 
 @cache
-def _adding(table: Table, columns: tuple[str, ...], verb: str, after: str) -> tuple[str, Callable[..., Any]]:
-    """`verb INTO table (columns) VALUES (…) after`, and the function picking those columns out
-    of a whole row of `table`."""
-    sql = _insert_sql(table.name, columns).replace("INSERT", verb, 1) + after
-    pick = itemgetter(*(table.column_names.index(column) for column in columns))
-    return sql, pick if len(columns) > 1 else lambda row: (pick(row),)
+def _adding(table: Table, columns: tuple[str, ...], verb: str, after: str) -> str:
+    """`verb INTO table (columns) VALUES (…) after`."""
+    return _insert_sql(table.name, columns).replace("INSERT", verb, 1) + after
 
 
-def _filled_rows(
+def _filled_columns(
     table: Table, candidates: tuple[str, ...], rows: list[tuple[Any, ...]], *, verb: str = "INSERT", after: str = ""
-) -> tuple[str, list[Any]]:
-    """The INSERT of the rows' columns among `candidates` that some row fills, with their values;
-    the others get their default, NULL. Python 3.11's sqlite3 binds a None parameter through its
-    adapter look-up, which costs as much as a few hundred bytes of text (an AttributeError raised
-    and cleared each time); most columns of a case just opened are empty.
+) -> tuple[str, list[tuple[Any, ...]]]:
+    """The INSERT of the rows' columns among `candidates` that some row fills, and those columns
+    (each a tuple of its cells, row by row: `_insert_columns`); the others get their default,
+    NULL. Python 3.11's sqlite3 binds a None parameter through its adapter look-up, which costs
+    as much as a few hundred bytes of text (an AttributeError raised and cleared each time); most
+    columns of a case just opened are empty.
 
-    `rows` (at least one) are whole rows of `table`. A column the first row fills is filled; only
-    those it leaves empty are looked at in every row, through the rows' columns (one `zip`),
-    which also give the rows cut to the filled columns; rows that fill every column go as they
-    are (issue 19: a Python test per cell cost 16,000 instructions a record of the bench)."""
-    at = [table.column_names.index(column) for column in candidates]
-    first, size = rows[0], len(rows)
-    empty = [i for i in at if first[i] is None]
-    columns = list(zip(*rows)) if empty else []
-    blank = {i for i in empty if columns[i].count(None) == size}
-    filled = [(column, i) for column, i in zip(candidates, at) if i not in blank]
-    sql, pick = _adding(table, tuple(column for column, _ in filled), verb, after)
-    if len(filled) == len(first) and at == list(range(len(first))):
-        return sql, rows
-    if columns:
-        return sql, list(zip(*[columns[i] for _, i in filled]))
-    return sql, list(map(pick, rows))
+    `rows` (at least one) are whole rows of `table`, turned into columns once (one `zip`): a
+    column the first row fills is filled, only those it leaves empty are counted (issue 19: a
+    Python test per cell cost 16,000 instructions a record of the bench; the rows cut to the
+    filled columns, then turned again for the statements' constant columns, 3,000 more)."""
+    columns, first, size = list(zip(*rows)), rows[0], len(rows)
+    filled = [
+        (column, at) for column, at in zip(candidates, map(table.column_names.index, candidates))
+        if first[at] is not None or columns[at].count(None) != size
+    ]  # fmt: skip
+    return _adding(table, tuple(column for column, _ in filled), verb, after), [columns[at] for _, at in filled]
 
 
 def _insert_all(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> int:
-    """`conn.executemany(sql, rows)` for an `INSERT … (columns) VALUES (?, …) …` of one row, as
-    statements of many rows each (`VALUES (…), (…)`, within MAX_VARIABLES): the rows stored, in
-    the same order, and the number of rows it inserted or updated. Python's sqlite3 steps, resets
-    and hands the GIL back and forth once per statement, and SQLite opens and closes the table's
-    cursors and halts once per statement (issue 19: ~5,000 instructions a row). A column
-    holding the same text or integer in every row is bound once a statement (named first, its
-    mark numbered: `(?1, ?2, ?, ?), (?1, ?2, ?, ?)`): SQLite copies each value bound into memory
-    of its own (~700 instructions a value)."""
-    before, columns, after = _rows_statement(sql)
-    same = _same_columns(rows, len(columns))
-    varying = tuple(at for at in range(len(columns)) if at not in same)
-    held = [rows[0][at] for at in same]
-    pick = itemgetter(*varying) if len(varying) > 1 else (lambda row: (row[varying[0]],)) if varying else (lambda row: ())
+    """`conn.executemany(sql, rows)` for an `INSERT … (columns) VALUES (?, …) …` of one row:
+    `_insert_columns` of the rows' columns."""
+    return _insert_columns(conn, sql, list(zip(*rows))) if rows else 0
+
+
+def _insert_columns(conn: sqlite3.Connection, sql: str, columns: list[tuple[Any, ...]]) -> int:
+    """`conn.executemany(sql, zip(*columns))` for an `INSERT … (columns) VALUES (?, …) …` of
+    one row, given the rows' columns (each a tuple of as many cells), as statements of many rows
+    each (`VALUES (…), (…)`, within MAX_VARIABLES): the rows stored, in the same order, and the
+    number of rows it inserted or updated. Python's sqlite3 steps, resets and hands the GIL back
+    and forth once per statement, and SQLite opens and closes the table's cursors and halts once
+    per statement (issue 19: ~5,000 instructions a row). A column holding the same text or
+    integer in every row is bound once a statement (named first, its mark numbered: `(?1, ?2, ?,
+    ?), (?1, ?2, ?, ?)`): SQLite copies each value bound into memory of its own (~700
+    instructions a value)."""
+    before, names, after = _rows_statement(sql)
+    size = len(columns[0]) if columns else 0
+    same = _same_columns(columns, size)
+    varying = [column for at, column in enumerate(columns) if at not in same]
+    held = [columns[at][0] for at in same]
     per = max(1, (MAX_VARIABLES - len(same)) // max(1, len(varying)))
     changed = 0
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        statement = _many_rows(before, columns, after, same, len(chunk))
-        changed += conn.execute(statement, held + list(chain.from_iterable(map(pick, chunk)))).rowcount
+    for start in range(0, size, per):
+        cut = [column[start : start + per] for column in varying]
+        statement = _many_rows(before, names, after, same, min(per, size - start))
+        changed += conn.execute(statement, held + list(chain.from_iterable(zip(*cut)))).rowcount
     return changed
 
 
-def _same_columns(rows: Sequence[Sequence[Any]], width: int) -> tuple[int, ...]:
+def _same_columns(columns: list[tuple[Any, ...]], size: int) -> tuple[int, ...]:
     """The columns holding the same text, or the same integer, in every one of several rows."""
-    if len(rows) < 2:
+    if size < 2:
         return ()
-    columns, first, size = list(zip(*rows)), rows[0], len(rows)
     return tuple(
-        at for at in range(width)
-        if (kind := type(first[at])) in _BOUND_ONCE and columns[at].count(first[at]) == size
-        and (kind is str or set(map(type, columns[at])) == {kind})  # 1 == True == 1.0: a number's kind checked
+        at for at, cells in enumerate(columns)
+        if (kind := type(first := cells[0])) in _BOUND_ONCE and cells.count(first) == size
+        and (kind is str or set(map(type, cells)) == {kind})  # 1 == True == 1.0: a number's kind checked
     )  # fmt: skip
 
 
@@ -329,14 +327,14 @@ class SQLiteDestination(Destination):
             # of all in key order (a DO UPDATE keeps its row's), and their INSERT keeps no journal
             again = set(replaced)
             if added := [rows.feedback for rows in changed if rows.record_id not in again]:
-                _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, added, verb=_ADD))
+                _insert_columns(conn, *_filled_columns(FEEDBACK, FEEDBACK_COLUMNS, added, verb=_ADD))
             if stored := [rows.feedback for rows in changed if rows.record_id in again]:
-                _insert_all(conn, *_filled_rows(FEEDBACK, FEEDBACK_COLUMNS, stored, verb=_ADD,
-                                                after=_ON_STORED_FEEDBACK))  # fmt: skip
+                _insert_columns(conn, *_filled_columns(FEEDBACK, FEEDBACK_COLUMNS, stored, verb=_ADD,
+                                                   after=_ON_STORED_FEEDBACK))  # fmt: skip
             if scores := [score for rows in changed for score in rows.scores]:
-                _insert_all(conn, *_filled_rows(FEEDBACK_SCORES, SCORE_COLUMNS, scores, verb=_ADD))
+                _insert_columns(conn, *_filled_columns(FEEDBACK_SCORES, SCORE_COLUMNS, scores, verb=_ADD))
             if comments := [comment for rows in changed for comment in rows.comments]:
-                _insert_all(conn, *_filled_rows(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments, verb=_ADD))
+                _insert_columns(conn, *_filled_columns(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments, verb=_ADD))
         if batch.records and self._has_quarantine(batch):
             conn.executemany(
                 "DELETE FROM quarantine WHERE record_id = ?", [(rows.record_id,) for rows in batch.records]
@@ -374,14 +372,14 @@ class SQLiteDestination(Destination):
             return
         conn, cases = self.db.conn, sorted(batch.cases, key=_CASE_KEY)  # in key order, as records
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
-        added = _insert_all(conn, *_filled_rows(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
-                                                verb=_ADD,
-                                                after=" ON CONFLICT (case_id) DO NOTHING"))  # fmt: skip
+        added = _insert_columns(conn, *_filled_columns(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
+                                                       verb=_ADD, after=" ON CONFLICT (case_id) DO NOTHING"))  # fmt: skip
         if added != len(cases):
             new_ids = {row[0] for row in conn.execute(f"SELECT case_id FROM {FEEDBACK_CASES.name} WHERE rowid > ?", [before])}
             cases = [opened for opened in cases if opened.case_id in new_ids]
         events = sorted([opened.event for opened in cases], key=_FIRST)
-        _insert_all(conn, *_filled_rows(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, events, verb="INSERT OR IGNORE"))
+        _insert_columns(conn, *_filled_columns(FEEDBACK_CASE_EVENTS, OPENING_EVENT_COLUMNS, events,
+                                               verb="INSERT OR IGNORE"))  # fmt: skip
         if deliveries := [delivery for opened in cases for delivery in opened.deliveries]:
             _insert_all(conn, _ADD_PENDING_DELIVERY, sorted(deliveries, key=_FIRST))
 
