@@ -114,13 +114,13 @@ def _insert_columns(conn: sqlite3.Connection, sql: str, columns: list[tuple[Any,
     size = len(columns[0]) if columns else 0
     same = _same_columns(columns, size)
     varying = [column for at, column in enumerate(columns) if at not in same]
-    held = [columns[at][0] for at in same]
-    per = max(1, (MAX_VARIABLES - len(same)) // max(1, len(varying)))
+    held, width = [columns[at][0] for at in same], len(varying)
+    values = list(chain.from_iterable(zip(*varying)))  # the varying cells, row by row: a statement's are a slice
+    per = max(1, (MAX_VARIABLES - len(same)) // max(1, width))
     changed = 0
     for start in range(0, size, per):
-        cut = [column[start : start + per] for column in varying]
         statement = _many_rows(before, names, after, same, min(per, size - start))
-        changed += conn.execute(statement, held + list(chain.from_iterable(zip(*cut)))).rowcount
+        changed += conn.execute(statement, held + values[start * width : (start + per) * width]).rowcount
     return changed
 
 
@@ -130,7 +130,8 @@ def _same_columns(columns: list[tuple[Any, ...]], size: int) -> tuple[int, ...]:
         return ()
     return tuple(
         at for at, cells in enumerate(columns)
-        if (kind := type(first := cells[0])) in _BOUND_ONCE and cells.count(first) == size
+        if (kind := type(first := cells[0])) in _BOUND_ONCE
+        and cells[-1] == first and cells.count(first) == size  # the last cell first: most columns differ there
         and (kind is str or set(map(type, cells)) == {kind})  # 1 == True == 1.0: a number's kind checked
     )  # fmt: skip
 
