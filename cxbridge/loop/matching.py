@@ -77,6 +77,7 @@ class CompiledRule:
         self.categories = tuple(config.categories)
         self.terms = config.terms
         self.owner_at = None if config.owner_by is None else _FIELD[OWNER_COLUMNS[config.owner_by]]
+        self.owner = config.owner  # every case's owner when `owner_at` is None (`owner_of`)
         self._primary_only, self._below = config.primary_only, config.below
         self._normalized_below = config.normalized_below
         self._described: dict[tuple[Any, ...], str] = {}  # what met it, by the score's described columns
@@ -96,7 +97,7 @@ class CompiledRule:
         found: list[str | None] = [None] * len(subjects)
         metric, primary_only, categories = self.metric, self._primary_only, self.categories
         below, normalized_below, terms, wanted = self._below, self._normalized_below, self.terms, self.wanted
-        describe = self._describe
+        described, describe = self._described, self._describe
         chosen: Iterable[int] = range(len(subjects))
         for position, values in wanted:  # the record's own columns first, a list's pass each
             chosen = [at for at in chosen if subjects[at].feedback[position] in values]
@@ -116,7 +117,8 @@ class CompiledRule:
                         and (below is None or float(score[_VALUE]) < below)
                         and (normalized_below is None or float(score[_NORMALIZED]) < normalized_below)
                     ):
-                        reason = describe(score)
+                        key = (score[_VALUE], score[_CATEGORY], score[_SCALE_MIN], score[_SCALE_MAX])
+                        reason = described.get(key) or describe(score, key)  # a call only for a new answer
                         break
                 else:
                     continue
@@ -129,9 +131,9 @@ class CompiledRule:
             found[at] = reason
         return found
 
-    def _describe(self, score: Sequence[Any]) -> str:
-        """`describe_score`, remembered: a rule meets the same few answers again and again."""
-        key = (score[_VALUE], score[_CATEGORY], score[_SCALE_MIN], score[_SCALE_MAX])  # its metric is the rule's
+    def _describe(self, score: Sequence[Any], key: tuple[Any, ...]) -> str:
+        """`describe_score`, remembered by `key`, the score's value, category and scale (its metric
+        is the rule's): a rule meets the same few answers again and again."""
         text = self._described.get(key)
         if text is None:
             if len(self._described) >= 4096:  # many distinct values (a fine-grained scale): start again

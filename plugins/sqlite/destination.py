@@ -163,7 +163,9 @@ def _many_rows(before: str, columns: tuple[str, ...], after: str, same: tuple[in
 
 
 _FIRST = itemgetter(0)  # a row's key: events and deliveries are keyed by their first column
-_CASE_KEY = attrgetter("case_id")
+_CASE_ROW = itemgetter(0)  # an opened case's row: case ids are unique, so rows sort by them without a property call
+_RECORD_ID, _FEEDBACK_ROW = attrgetter("record_id"), attrgetter("feedback")
+_SCORE_ROWS, _COMMENT_ROWS = attrgetter("scores"), attrgetter("comments")
 _ADD_PENDING_DELIVERY = _insert_sql(LOOP_OUTBOX.name, LOOP_OUTBOX.column_names).replace("INSERT", "INSERT OR IGNORE", 1)
 
 
@@ -327,14 +329,16 @@ class SQLiteDestination(Destination):
             # new records added, stored ones upserted: the new take the same rowids as in one upsert
             # of all in key order (a DO UPDATE keeps its row's), and their INSERT keeps no journal
             again = set(replaced)
-            if added := [rows.feedback for rows in changed if rows.record_id not in again]:
+            if added := [rows.feedback for rows in changed if rows.record_id not in again] if again else list(
+                map(_FEEDBACK_ROW, changed)
+            ):
                 _insert_columns(conn, *_filled_columns(FEEDBACK, FEEDBACK_COLUMNS, added, verb=_ADD))
-            if stored := [rows.feedback for rows in changed if rows.record_id in again]:
+            if again and (stored := [rows.feedback for rows in changed if rows.record_id in again]):
                 _insert_columns(conn, *_filled_columns(FEEDBACK, FEEDBACK_COLUMNS, stored, verb=_ADD,
                                                    after=_ON_STORED_FEEDBACK))  # fmt: skip
-            if scores := [score for rows in changed for score in rows.scores]:
+            if scores := list(chain.from_iterable(map(_SCORE_ROWS, changed))):
                 _insert_columns(conn, *_filled_columns(FEEDBACK_SCORES, SCORE_COLUMNS, scores, verb=_ADD))
-            if comments := [comment for rows in changed for comment in rows.comments]:
+            if comments := list(chain.from_iterable(map(_COMMENT_ROWS, changed))):
                 _insert_columns(conn, *_filled_columns(FEEDBACK_COMMENTS, COMMENT_COLUMNS, comments, verb=_ADD))
         if batch.records and self._has_quarantine(batch):
             conn.executemany(
@@ -371,7 +375,7 @@ class SQLiteDestination(Destination):
         told apart by their rowid, above the largest before."""
         if not batch.cases:
             return
-        conn, cases = self.db.conn, sorted(batch.cases, key=_CASE_KEY)  # in key order, as records
+        conn, cases = self.db.conn, sorted(batch.cases, key=_CASE_ROW)  # in key order, as records
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
         added = _insert_columns(conn, *_filled_columns(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
                                                        verb=_ADD, after=" ON CONFLICT (case_id) DO NOTHING"))  # fmt: skip
@@ -400,9 +404,11 @@ class SQLiteDestination(Destination):
         all over each key's B-tree, and on a large file a page dirtied early may be written out
         to make room (cache spill) and dirtied again later; in key order each B-tree's pages are
         visited once a batch (issue 19, bench/README.md "a batch's rows in key order")."""
-        latest = {rows.record_id: rows for rows in batch.records}  # a record read twice: last wins
+        latest = dict(zip(map(_RECORD_ID, batch.records), batch.records))  # a record read twice: last wins
         select = "SELECT record_id, content_hash FROM feedback WHERE record_id IN ({})"
         stored: dict[str, str] = dict(self._rows_where_in(select, list(latest)))
+        if not stored:  # all new (a first sync): every record changed
+            return list(map(latest.__getitem__, sorted(latest))), []
         changed = [latest[rid] for rid in sorted(latest) if stored.get(rid) != latest[rid].content_hash]
         return changed, [rows.record_id for rows in changed if rows.record_id in stored]
 
