@@ -133,6 +133,11 @@ def child(database: Path, csv_path: Path, records: int, per_transaction: int, me
     return counts
 
 
+def _lines(path: Path) -> int:
+    with path.open(encoding="utf-8") as handle:
+        return sum(1 for _ in handle)
+
+
 def empty_database(path: Path) -> None:
     from cxbridge.plugins.duckdb.destination import DuckDBDestination
 
@@ -157,7 +162,7 @@ def main() -> None:
         counts = child(Path(args.child[0]), csv_path, args.records, int(args.child[1]), args.memory)
         (work / "counts.json").write_text(json.dumps(counts), encoding="utf-8")
         return
-    if not csv_path.exists() or sum(1 for _ in csv_path.open(encoding="utf-8")) != args.records + 1:
+    if not csv_path.exists() or _lines(csv_path) != args.records + 1:
         run.generate(csv_path, args.records)
     expected = expected_counts(csv_path)
     empty = work / "empty.duckdb"
