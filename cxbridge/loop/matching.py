@@ -77,7 +77,6 @@ class CompiledRule:
         self.categories = tuple(config.categories)
         self.terms = config.terms
         self.owner_at = None if config.owner_by is None else _FIELD[OWNER_COLUMNS[config.owner_by]]
-        self.owner = config.owner  # every case's owner when `owner_at` is None (`owner_of`)
         self._primary_only, self._below = config.primary_only, config.below
         self._normalized_below = config.normalized_below
         self._described: dict[tuple[Any, ...], str] = {}  # what met it, by the score's described columns

@@ -56,7 +56,7 @@ def cases_to_open(
         matched = _new_feedback(matched, StoredState.read(destination, asked), rules_now)
     return CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open_all(
         (rows.record_id, (feedback := rows.feedback)[_SOURCE], feedback[_LOCATION], rule.name, reason,
-         rule.owner if rule.owner_at is None else rule.owner_of(feedback), rule.sla_hours, rule.actions)
+         rule.owner_of(feedback), rule.sla_hours, rule.actions)
         for rows, (rule, reason) in matched
     )  # fmt: skip
 
