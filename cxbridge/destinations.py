@@ -76,6 +76,11 @@ class Batch:
     """`feedback.duplicate_of` to set, by record id, once the batch's records are written: the
     copies of one response read through several sources (`cxbridge.resolver`). Records of the
     batch are written with it empty, so each of them that is a copy has a link here."""
+    unstored: bool = False
+    """Set when none of its records can be stored: a batch of a first sync (the destination
+    held no records and no cases when the source began) whose ids the sync has not written
+    before (`cxbridge.loop.written`). A destination may then add its rows without looking for
+    stored ones, and its cases without looking for stored cases (their ids are its records')."""
     _last: dict[str, tuple[bool, int]] = dataclasses.field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -159,6 +164,11 @@ class Destination(ABC):
     """Ids listed in one `SELECT … WHERE key IN (…)` when the loop reads a batch's records and
     cases (`cxbridge.loop.lookup`): an engine that scans its files for every query wants a
     batch's ids in one query."""
+    scans_for_ids: ClassVar[bool] = False
+    """Whether a look-up of ids reads a whole column (no key index: DuckDB, Parquet), so that
+    each costs as much as the stored table, however few its ids: a first sync then keeps a
+    fingerprint of every id it writes (`cxbridge.loop.written`), and the loop asks about
+    almost none but those."""
     concurrent_writers: ClassVar[bool] = False
     """Whether separate connections may write different sources at the same time, each in its
     own transactions: `sync --jobs` then gives each source its own connection (`beside`). Where

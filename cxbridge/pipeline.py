@@ -139,7 +139,9 @@ class Engine:
         `replay`); failures are caught and reported, never raised."""
         started = datetime.now(timezone.utc)
         result = SourceResult(source=name, connector=source.name)
-        self._written[name] = WrittenIds() if self._rules and self.destination.holds_no_feedback() else None
+        scans = self.destination.scans_for_ids  # a batch known unstored skips its look-ups (`Batch.unstored`)
+        first = (self._rules or scans) and self.destination.holds_no_feedback()
+        self._written[name] = WrittenIds(prints=scans) if first else None
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         if not self._dry_run:
@@ -308,7 +310,11 @@ class Engine:
             if not self._dry_run:
                 batch.links = self.identity.links(batch)
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
-            opened = cases_to_open(batch, self._rules, self.destination, written=self._written.get(batch.source))
+            maybe_stored = None
+            if (written := self._written.get(batch.source)) is not None:  # a first sync: what it wrote, at most
+                maybe_stored = set(written.check_in([rows.record_id for rows in batch.records]))
+                batch.unstored = not maybe_stored
+            opened = cases_to_open(batch, self._rules, self.destination, maybe_stored=maybe_stored)
             batch.cases = [c for c in opened if c.record_id not in copies] if copies else opened
             stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch)
         if not self._dry_run:

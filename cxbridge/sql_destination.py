@@ -340,10 +340,13 @@ class SQLDestination(Destination):
             self.execute(self.clear_sql(CHANGED.name))
             self.stage(staged)
             context_tables = [table for table in CRM_TABLES if staged[table]]
-            statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases))
+            options = self.merge_options(batch, staged)
+            statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
             for statement in statements:
                 self.execute(statement)
             written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"])
+            if options.get("unstored"):  # its records are all new, and not in `cx_changed`
+                written += len(staged[FEEDBACK])
             if batch.cursor is not None:
                 cursor = batch.cursor
                 self.execute(
@@ -359,50 +362,66 @@ class SQLDestination(Destination):
             if rows:
                 self.load_stage(table, rows)
 
+    def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
+        """`merge_statements`' options beyond what every engine passes (DuckDB: `unstored`, `quarantined`)."""
+        return {}
+
     def merge_statements(
-        self, context_tables: Sequence[Table] = (), *, links: bool = False, cases: bool = False
-    ) -> list[str]:
+        self, context_tables: Sequence[Table] = (), *, links: bool = False, cases: bool = False,
+        unstored: bool = False, quarantined: bool = True,
+    ) -> list[str]:  # fmt: skip
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced; the CRM tables that have staged rows
         (`context_tables`) are upserted; with `links`, the staged `duplicate_of` pointers are set;
-        staged `cases` are added where none of their id is."""
+        staged `cases` are added where none of their id is. With `unstored` (`Batch.unstored`)
+        every staged record and case is added as it is, none looked for among the stored ones;
+        without `quarantined`, nothing is staged in quarantine."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
-        quarantined = f"SELECT record_id FROM {self.stage_name(QUARANTINE)}"
+        quarantined_ids = f"SELECT record_id FROM {self.stage_name(QUARANTINE)}"
 
         def staged(table: Table, where: str = "") -> str:
             columns = ", ".join(f"{self.from_stage(column)} AS {column.name}" for column in table.columns)
             return f"SELECT {columns} FROM {self.stage_name(table)}{where}"
 
-        only_changed = f" WHERE record_id IN ({changed})"
+        only_changed = "" if unstored else f" WHERE record_id IN ({changed})"
+        if unstored:  # every record new, none replaced (and none in `cx_changed`: `write_batch` counts them)
+            records = [f"INSERT INTO feedback ({', '.join(FEEDBACK.column_names)}) " + staged(FEEDBACK)]
+        else:
+            records = [
+                f"INSERT INTO {CHANGED.name} (record_id, existed) SELECT s.record_id, f.record_id IS NOT NULL "
+                f"FROM {feedback} s LEFT JOIN feedback f ON f.record_id = s.record_id "
+                "WHERE f.record_id IS NULL OR f.content_hash <> s.content_hash",
+                f"DELETE FROM feedback_scores WHERE record_id IN ({replaced})",
+                f"DELETE FROM feedback_comments WHERE record_id IN ({replaced})",
+                *self.replace_records_sql(staged(FEEDBACK, only_changed)),
+            ]
         return [
-            *(self.case_opening_statements(staged) if cases else []),
-            f"INSERT INTO {CHANGED.name} (record_id, existed) SELECT s.record_id, f.record_id IS NOT NULL "
-            f"FROM {feedback} s LEFT JOIN feedback f ON f.record_id = s.record_id "
-            "WHERE f.record_id IS NULL OR f.content_hash <> s.content_hash",
-            f"DELETE FROM feedback_scores WHERE record_id IN ({replaced})",
-            f"DELETE FROM feedback_comments WHERE record_id IN ({replaced})",
-            *self.replace_records_sql(staged(FEEDBACK, only_changed)),
+            *(self.case_opening_statements(staged, unstored=unstored) if cases else []),
+            *records,
             f"INSERT INTO feedback_scores ({', '.join(FEEDBACK_SCORES.column_names)}) "
             + staged(FEEDBACK_SCORES, only_changed),
             f"INSERT INTO feedback_comments ({', '.join(FEEDBACK_COMMENTS.column_names)}) "
             + staged(FEEDBACK_COMMENTS, only_changed),
             f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})",
-            *self.replace_rows_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)),
+            *(self.replace_rows_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)) if quarantined else []),
             *(  # a record whose last version failed is no longer stored: one id, one place
-                f"DELETE FROM {table} WHERE record_id IN ({quarantined})"
-                for table in ("feedback_scores", "feedback_comments", "feedback")
+                f"DELETE FROM {table} WHERE record_id IN ({quarantined_ids})"
+                for table in (("feedback_scores", "feedback_comments", "feedback") if quarantined else ())
             ),
             *(statement for table in context_tables for statement in self._context_merge(table, staged)),
             *([self.set_links_sql(staged(LINKS))] if links else []),
         ]
 
-    def case_opening_statements(self, staged: Callable[[Table, str], str]) -> list[str]:
+    def case_opening_statements(self, staged: Callable[[Table, str], str], *, unstored: bool = False) -> list[str]:
         """New cases with their events and deliveries, each row only where its key is not stored,
-        and events and deliveries only of cases not stored yet (re-delivery adds nothing)."""
+        and events and deliveries only of cases not stored yet (re-delivery adds nothing); with
+        `unstored`, every one (none of their records is stored, so none of their keys is)."""
 
         def adding(table: Table, key: str) -> str:
+            if unstored:
+                return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) " + staged(table, "")
             stage = self.stage_name(table)
             absent = [absent_keys("case_id", FEEDBACK_CASES.name, stage)]
             if table is not FEEDBACK_CASES:

@@ -45,6 +45,21 @@ def test_checking_ids_in_adds_them_and_names_those_added_before():
     assert written.maybe_written(first + again) == first + again
 
 
+def test_with_fingerprints_every_id_added_is_named_and_almost_no_other():
+    written = WrittenIds(prints=True)
+    added = [record_id("shop", "rows", f"R{n}") for n in range(200_000)]
+    for start in range(0, len(added), 10_000):
+        assert not written.check_in(added[start : start + 5_000]) or start  # the first call: nothing before
+        written.add(added[start + 5_000 : start + 10_000])
+    assert written.maybe_written(added) == added
+    assert written.check_in(added[:3] + added[-3:]) == added[:3] + added[-3:]
+    others = [record_id("shop", "rows", f"X{n}") for n in range(200_000)]
+    bloom = WrittenIds()
+    bloom.add(added)
+    assert len(bloom.maybe_written(others)) > 1_000  # the filter alone: about 2,350 (1.2 %)
+    assert len(written.maybe_written(others)) <= 3  # 0.05 expected: 2,350 × 200,000 / 2^32
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "parquet"])
 def test_a_first_sync_looks_up_only_ids_it_wrote_and_opens_the_worked_out_cases(tmp_path, monkeypatch, engine):
     now = datetime.now(timezone.utc)

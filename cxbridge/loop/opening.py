@@ -16,7 +16,6 @@ from cxbridge.destinations import Batch, Destination
 from cxbridge.loop.cases import CaseOpening, OpenedCase, case_id
 from cxbridge.loop.lookup import rows_with
 from cxbridge.loop.matching import CaseRules, CompiledRule, RulesAt, StoredRows
-from cxbridge.loop.written import WrittenIds
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows
 from cxbridge.timestamps import parse_timestamp
 
@@ -31,12 +30,12 @@ _Matched = tuple[RecordRows, tuple[CompiledRule, str]]  # a record of the batch,
 
 def cases_to_open(
     batch: Batch, rules: CaseRules, destination: Destination, *, now: datetime | None = None,
-    written: WrittenIds | None = None,
+    maybe_stored: set[str] | None = None,
 ) -> list[OpenedCase]:  # fmt: skip
     """The cases this batch's records open, given what `destination` already holds. With
-    `written` (the ids this source's sync wrote before, into a destination that held no records
-    and no cases when it began), an id it never wrote is known not to be stored: only the
-    others are looked up. The batch's ids are added to it."""
+    `maybe_stored` (of the batch's ids, those this source's sync may have written before, into a
+    destination that held no records and no cases when it began: `WrittenIds.check_in`), an id
+    not in it is known not to be stored: only the others are looked up."""
     if not rules or not batch.records:
         return []
     now = now or parse_timestamp(batch.started_at)
@@ -46,12 +45,11 @@ def cases_to_open(
     subjects = list(latest.values())
     first = rules_now.first_matches(subjects)
     matched = [(rows, found) for rows, found in zip(subjects, first) if found]
-    asked = [rows.record_id for rows, _ in matched]
-    if written is not None:  # the matched ids checked in (one pass each), the others added
-        asked = written.check_in(asked)
-        written.add([rows.record_id for rows, found in zip(subjects, first) if not found])
     if not matched:
         return []
+    asked = [rows.record_id for rows, _ in matched]
+    if maybe_stored is not None:
+        asked = [record_id for record_id in asked if record_id in maybe_stored] if maybe_stored else []
     if asked:
         matched = _new_feedback(matched, StoredState.read(destination, asked), rules_now)
     return CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open_all(

@@ -85,6 +85,7 @@ class DuckDBDestination(SQLDestination):
     name = "duckdb"
     batch_size = 10_000  # a transaction (and a load) costs more than its rows here
     ids_per_query = 10_000  # a query scans a column (Parquet: every file of a table): a batch's ids at once
+    scans_for_ids = True
     type_names = TYPE_NAMES
     indexes = False  # DuckDB scans with zone maps; ART indexes only slow bulk merges
     keyless = frozenset(table.name for table in GROWING_TABLES)
@@ -257,7 +258,7 @@ class DuckDBDestination(SQLDestination):
             except BaseException:
                 self.conn.rollback()
                 raise
-            self._unstage()  # the buffer pool back to its base before a commit, which may checkpoint
+            self._unstage(fit=False)  # the batch's arrays let go, the pool set for the commit (which may checkpoint)
             self._set_limit(self._commit_limit_mb())
             log_size = self._log_size()
             try:
@@ -328,6 +329,11 @@ class DuckDBDestination(SQLDestination):
             return f"CAST({column.name} AS {TYPE_NAMES[column.type]})"
         return column.name
 
+    def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
+        """Statements that would only look for stored rows a batch cannot have, or read an empty
+        stage, left out: each scans its table (bench/README.md, "the DuckDB sync's CPU time")."""
+        return {"unstored": batch.unstored, "quarantined": bool(staged[QUARANTINE])}
+
     def write_batch(self, batch: Batch) -> WriteStats:
         return self._within_memory(super().write_batch, batch)
 
@@ -358,10 +364,11 @@ class DuckDBDestination(SQLDestination):
             self.conn.execute(f"SET memory_limit = '{self._base_mb}MiB'")
             self._limit_mb = self._base_mb
 
-    def _unstage(self) -> None:
-        """Let the batch's arrays go (they hold its rows until unregistered)."""
+    def _unstage(self, *, fit: bool = True) -> None:
+        """Let the batch's arrays go (they hold its rows until unregistered), and unless not to
+        `fit`, the pool back to its base."""
         while self._registered and self._conn is not None:
             self.conn.unregister(self._registered.pop())
         self._staged_bytes = self._staged_wide = 0
-        if self._conn is not None:
+        if fit and self._conn is not None:
             self._fit_memory_limit()

@@ -1,0 +1,86 @@
+"""A first sync into an empty DuckDB file writes a batch none of whose ids it wrote before
+(`Batch.unstored`) without looking for stored rows or cases, and leaves out the statements of
+an empty quarantine stage: it stores exactly what the whole merge stores — with ids that come
+again in later batches (edited or failing) and quarantined records among them."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+
+import cxbridge
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins_host import create_host
+from cxbridge.sql_destination import SQLDestination
+from tests.local_api import Reply, fake_api
+from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
+
+RUN_DEPENDENT = {
+    "ingested_at", "sync_run_id", "run_id", "opened_at", "due_at", "updated_at", "event_at", "created_at",
+    "next_attempt_at", "last_attempt_at", "delivered_at", "first_seen", "last_seen", "applied_at", "started_at",
+    "finished_at", "event_id",
+}  # fmt: skip
+TABLES = ("feedback", "feedback_scores", "feedback_comments", "feedback_cases", "feedback_case_events",
+          "loop_outbox", "quarantine")  # fmt: skip
+
+
+def stored(path: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the record and loop tables, sorted, without the run-dependent columns."""
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = {}
+        for table in TABLES:
+            columns = [row[0] for row in conn.execute(f"DESCRIBE {table}").fetchall() if row[0] not in RUN_DEPENDENT]
+            tables[table] = sorted(map(repr, conn.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall()))
+        return tables
+    finally:
+        conn.close()
+
+
+def sync(folder, url, monkeypatch) -> Any:
+    with fake_api() as hook:
+        hook.route("POST", "/ops")(lambda seen, match: Reply(200, "ok"))
+        monkeypatch.setenv("CX_HOOK_URL", hook.url + "/ops")
+        return cxbridge.sync(folder / "cxbridge.toml", destination=url, host=create_host())
+
+
+def test_a_first_sync_stores_what_the_whole_merge_stores(tmp_path, monkeypatch):
+    now = datetime.now(timezone.utc)
+    rng = random.Random(11)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = responses(rng, 0, 40, now)
+    again = edited(rng, rows[:25], 0.7)  # the same ids in later batches, most with other answers
+    failing = [dict(row, nps="15") for row in rows[30:33]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(rows[:3])]
+    write(folder, "shop", rows[:20] + failing[3:] + rows[20:] + again + failing[:3])
+    (folder / "cxbridge.toml").write_text(
+        '[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP
+    )
+    written: list[tuple[bool, list[str]]] = []
+    write_batch = DuckDBDestination.write_batch
+
+    def recording(self, batch):
+        written.append((batch.unstored, [rows.record_id for rows in batch.records]))
+        return write_batch(self, batch)
+
+    monkeypatch.setattr(DuckDBDestination, "write_batch", recording)
+    first = sync(folder, f"duckdb:///{tmp_path / 'first.duckdb'}", monkeypatch)
+    assert first.exit_code == 0, first
+    seen: set[str] = set()
+    for unstored, ids in written:
+        assert unstored == (not seen & set(ids)), "a batch is unstored exactly when none of its ids was written before"
+        seen |= set(ids)
+    assert sum(unstored for unstored, _ in written) >= 4 and not all(unstored for unstored, _ in written)
+
+    monkeypatch.setattr(DuckDBDestination, "write_batch", write_batch)
+    monkeypatch.setattr(DuckDBDestination, "merge_options", SQLDestination.merge_options)  # the whole merge
+    result = sync(folder, f"duckdb:///{tmp_path / 'whole.duckdb'}", monkeypatch)
+    assert result.exit_code == 0, result
+    counted = ("written", "unchanged", "quarantined", "cases_opened")
+    assert [getattr(first.results[0], n) for n in counted] == [getattr(result.results[0], n) for n in counted]
+    first_sync, whole = stored(tmp_path / "first.duckdb"), stored(tmp_path / "whole.duckdb")
+    assert len(first_sync["quarantine"]) == 6 and len(first_sync["feedback"]) == 40 - 3 and first_sync["feedback_cases"]
+    assert first_sync == whole
