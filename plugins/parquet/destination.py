@@ -32,6 +32,7 @@ from cxbridge.layout import (
     FEEDBACK,
     FEEDBACK_CASE_EVENTS,
     FEEDBACK_CASES,
+    FEEDBACK_COMMENTS,
     FEEDBACK_FOLLOWUPS,
     FEEDBACK_SCORES,
     LOOP_OUTBOX,
@@ -85,6 +86,7 @@ VIEW_TABLES = {table.name: table for table in (*TABLES, METADATA)}
 """The tables, each a view over its files."""
 VIEW_NAMES_HERE = frozenset((*VIEW_TABLES, *VIEW_NAMES))
 _SOURCE = FEEDBACK.column_names.index("source")
+_SUBMITTED = FEEDBACK.column_names.index("submitted_at")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 log = logging.getLogger(__name__)
 
@@ -341,10 +343,11 @@ class ParquetDestination(DuckDBDestination):
         for table, rows in (
             (LOOP_OUTBOX, [delivery for opened in new for delivery in opened.deliveries]),
             (FEEDBACK_CASE_EVENTS, [opened.event for opened in new]),
-            (FEEDBACK_CASES, [opened.case for opened in new]),
         ):
             if rows:
                 self._upsert_parts(table, rows, replace=False)
+        if new:  # their ids are not stored (above): not looked up again
+            self._add_rows(FEEDBACK_CASES, [opened.case for opened in new])
 
     def rows_with(
         self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
@@ -433,11 +436,15 @@ class ParquetDestination(DuckDBDestination):
         if replaced or delete:
             self._rewrite_holding(table, replaced, keep, delete)
         if added:
-            self.conn.register("cx_rows", self._staged_arrays(table, added))
-            try:
-                self._add_part(self.root / table.name, f"SELECT {typed(table)} FROM cx_rows")
-            finally:
-                self.conn.unregister("cx_rows")
+            self._add_rows(table, added)
+
+    def _add_rows(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        """Rows whose keys a one-folder table does not hold, as a new part of it."""
+        self.conn.register("cx_rows", self._staged_arrays(table, rows))
+        try:
+            self._add_part(self.root / table.name, f"SELECT {typed(table)} FROM cx_rows")
+        finally:
+            self.conn.unregister("cx_rows")
 
     def _rewrite_holding(
         self, table: Table, rows: list[tuple[Any, ...]], keep: Sequence[str], delete: Sequence[str]
@@ -560,41 +567,45 @@ class ParquetDestination(DuckDBDestination):
         """Add the changed records as a part file in each partition (of each record table) they
         enter, then take their older copies, and the dropped records', out of the files holding
         them: a crash in between leaves a record twice, which the re-run writes again once."""
-        held: dict[Table, set[str | None]] = {}  # the months each table has rows of
-        for table, rows in zip(PARTITIONED, self._staged_rows(changed), strict=True):
-            self.conn.register(f"cx_new_{table.name}", self._staged_arrays(_with_month(table), rows))
-            held[table] = {row[-1] for row in rows if table is not FEEDBACK or row[_SOURCE] == source}
         stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
         self._register_ids("cx_changed", stale)
         try:
+            by_month = sorted(_by_month(source, changed).items(), key=lambda item: str(item[0]))
+            staged = {table: self._staged_by_month(table, by_month) for table in PARTITIONED}
             added: set[Path] = set()
-            for partition in sorted({(source, _month(r.feedback)) for r in changed}, key=str):
-                added |= {self._add_records(table, *partition) for table in PARTITIONED if partition[1] in held[table]}
+            for month, _ in by_month:
+                for table in PARTITIONED:
+                    if month in staged[table]:
+                        added.add(self._add_records(table, source, month, staged[table][month]))
             left = {files.partition_of(folder) for rid in stale for _, folder in self._stored.get(rid, [])}
             for partition in sorted(left, key=str):
                 for table in PARTITIONED:
                     self._take_out(table, *partition, added)
         finally:
-            for name in ("cx_changed", *(f"cx_new_{t.name}" for t in PARTITIONED)):
-                self.conn.unregister(name)
+            self.conn.unregister("cx_changed")
 
-    def _staged_rows(self, changed: list) -> list[list[tuple[Any, ...]]]:
-        months = {r.record_id: _month(r.feedback) for r in changed}
-        return [
-            [(*r.feedback, months[r.record_id]) for r in changed],
-            [(*s, months[r.record_id]) for r in changed for s in r.scores],
-            [(*c, months[r.record_id]) for r in changed for c in r.comments],
-        ]
+    def _staged_by_month(self, table: Table, by_month: list) -> dict[str | None, dict[str, Any]]:
+        """A record table's rows staged once, in month order, and each month's as slices of them
+        (DuckDB converts every row of a registered array each time a query scans it: one array
+        filtered by month was read in whole twelve times a batch)."""
+        rows = [row for _, tables in by_month for row in tables[table]]
+        arrays = self._staged_arrays(table, rows)
+        slices, start = {}, 0
+        for month, tables in by_month:
+            end = start + len(tables[table])
+            if end > start:
+                slices[month] = {name: array[start:end] for name, array in arrays.items()}
+            start = end
+        return slices
 
-    def _add_records(self, table: Table, source: str, month: str | None) -> Path:
-        """The staged rows of one partition of a record table (it has some), as a new part file there."""
-        incoming = (
-            f"SELECT {typed(table, files.file_columns(table))} FROM cx_new_{table.name} "
-            f"WHERE month IS NOT DISTINCT FROM {literal(month) if month else 'NULL'}"
-        )
-        if table is FEEDBACK:
-            incoming += f" AND source = {literal(source)}"
-        return self._add_part(files.partition_dir(self.root, table, source, month), f"{incoming} ORDER BY record_id")
+    def _add_records(self, table: Table, source: str, month: str | None, arrays: dict[str, Any]) -> Path:
+        """One partition's rows of a record table (it has some), as a new part file there."""
+        self.conn.register("cx_new", arrays)
+        try:
+            incoming = f"SELECT {typed(table, files.file_columns(table))} FROM cx_new ORDER BY record_id"
+            return self._add_part(files.partition_dir(self.root, table, source, month), incoming)
+        finally:
+            self.conn.unregister("cx_new")
 
     def _take_out(self, table: Table, source: str, month: str | None, added: set[Path]) -> None:
         """Rewrite each file of a partition holding a record of `cx_changed` without it (the
@@ -705,11 +716,20 @@ def _names_in(sql: str) -> frozenset[str]:
 
 
 def _month(feedback: tuple[Any, ...]) -> str | None:
-    submitted = feedback[FEEDBACK.column_names.index("submitted_at")]
+    submitted = feedback[_SUBMITTED]
     return submitted[:7] if submitted else None
 
 
-def _with_month(table: Table) -> Table:
-    from cxbridge.layout import Column
-
-    return Table(table.name, (*table.columns, Column("month")), table.primary_key)
+def _by_month(source: str, changed: list) -> dict[str | None, dict[Table, list[tuple[Any, ...]]]]:
+    """The rows of the changed records by the month of their record, then by record table (a
+    feedback row in its own source's partitions only)."""
+    months: dict[str | None, dict[Table, list[tuple[Any, ...]]]] = {}
+    for r in changed:
+        month = _month(r.feedback)
+        if (tables := months.get(month)) is None:
+            tables = months[month] = {table: [] for table in PARTITIONED}
+        if r.feedback[_SOURCE] == source:
+            tables[FEEDBACK].append(r.feedback)
+        tables[FEEDBACK_SCORES] += r.scores
+        tables[FEEDBACK_COMMENTS] += r.comments
+    return months
