@@ -304,14 +304,24 @@ class ParquetDestination(DuckDBDestination):
     # --- writing --------------------------------------------------------------------------
 
     def write_batch(self, batch: Batch) -> WriteStats:
-        return self._within_memory(self._write_batch, batch)  # a re-run adds what is not there yet
+        runs: list[Batch] = []
 
-    def _write_batch(self, batch: Batch) -> WriteStats:
+        def write(batch: Batch) -> WriteStats:  # a re-run adds what is not there yet: it looks everything up
+            runs.append(batch)
+            return self._write_batch(batch, unstored=batch.unstored and len(runs) == 1)
+
+        return self._within_memory(write, batch)
+
+    def _write_batch(self, batch: Batch, *, unstored: bool) -> WriteStats:
+        """With `unstored` (`Batch.unstored`), the batch's records and cases are not looked for
+        among the stored ones (each look-up reads a key column of every file of its table); its
+        quarantined records still are (an earlier batch may have stored them)."""
         records = list({rows.record_id: rows for rows in batch.records}.values())
         now = format_timestamp(datetime.now(timezone.utc))
         quarantined = list({item.record_id: item for item in batch.quarantined}.values())
-        self._open_cases(batch)  # before the records: a crash in between leaves no record without its case
-        self._stored = self._stored_copies(batch.source, [r.record_id for r in records] + [q.record_id for q in quarantined])
+        self._open_cases(batch, unstored=unstored)  # before the records: a crash in between leaves no record without its case
+        asked = [] if unstored else [r.record_id for r in records]
+        self._stored = self._stored_copies(batch.source, asked + [q.record_id for q in quarantined])
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
         if changed or dropped:
@@ -333,18 +343,21 @@ class ParquetDestination(DuckDBDestination):
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
-    def _open_cases(self, batch: Batch) -> None:
+    def _open_cases(self, batch: Batch, *, unstored: bool) -> None:
         """The batch's cases whose id is not stored, their deliveries and events first: a crash
-        part-way leaves the case missing, and the re-run adds what is not there."""
+        part-way leaves the case missing, and the re-run adds what is not there. With
+        `unstored`, none is (their ids are the batch's records')."""
         if not batch.cases:
             return
-        stored = self._present(FEEDBACK_CASES, [opened.case_id for opened in batch.cases])
+        stored = set() if unstored else self._present(FEEDBACK_CASES, [opened.case_id for opened in batch.cases])
         new = [opened for opened in batch.cases if opened.case_id not in stored]
         for table, rows in (
             (LOOP_OUTBOX, [delivery for opened in new for delivery in opened.deliveries]),
             (FEEDBACK_CASE_EVENTS, [opened.event for opened in new]),
         ):
-            if rows:
+            if rows and unstored:
+                self._add_rows(table, rows)
+            elif rows:
                 self._upsert_parts(table, rows, replace=False)
         if new:  # their ids are not stored (above): not looked up again
             self._add_rows(FEEDBACK_CASES, [opened.case for opened in new])

@@ -1,0 +1,85 @@
+"""A first sync into an empty Parquet folder writes a batch none of whose ids it wrote before
+(`Batch.unstored`) without looking for its stored records and cases: it stores what a sync that
+looks everything up stores — with ids that come again in later batches (edited or failing) and
+quarantined records among them; and a batch written again after running out of memory looks
+everything up, so what its first run wrote is not added twice."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from tests.test_duckdb_first_sync import RUN_DEPENDENT, TABLES, sync
+from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
+
+
+@pytest.fixture
+def folder(tmp_path):
+    rng = random.Random(11)
+    now = datetime.now(timezone.utc)
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = responses(rng, 0, 40, now)
+    again = edited(rng, rows[:25], 0.7)
+    failing = [dict(row, nps="15") for row in rows[30:33]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(rows[:3])]
+    write(data, "shop", rows[:20] + failing[3:] + rows[20:] + again + failing[:3])
+    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    return data
+
+
+def stored(lake) -> dict[str, list[str]]:
+    """Every row of the record and loop tables' files, sorted, without the run-dependent columns."""
+    conn = duckdb.connect()
+    tables = {}
+    for table in TABLES:
+        files = f"read_parquet('{lake / table}/**/*.parquet', hive_partitioning = true)"
+        columns = [row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {files}").fetchall() if row[0] not in RUN_DEPENDENT]
+        tables[table] = sorted(map(repr, conn.execute(f"SELECT {', '.join(columns)} FROM {files}").fetchall()))
+    return tables
+
+
+def test_a_first_sync_stores_what_a_sync_looking_everything_up_stores(folder, tmp_path, monkeypatch):
+    runs: list[bool] = []
+    write_batch = ParquetDestination._write_batch
+
+    def recording(self, batch, *, unstored):
+        runs.append(unstored)
+        return write_batch(self, batch, unstored=unstored)
+
+    monkeypatch.setattr(ParquetDestination, "_write_batch", recording)
+    first = sync(folder, f"parquet:///{tmp_path / 'first'}", monkeypatch)
+    assert first.exit_code == 0, first
+    assert sum(runs) >= 4 and not all(runs)
+
+    monkeypatch.setattr(ParquetDestination, "_write_batch", lambda self, batch, unstored: write_batch(self, batch, unstored=False))
+    whole = sync(folder, f"parquet:///{tmp_path / 'whole'}", monkeypatch)
+    assert whole.exit_code == 0, whole
+    counted = ("written", "unchanged", "quarantined", "cases_opened")
+    assert [getattr(first.results[0], n) for n in counted] == [getattr(whole.results[0], n) for n in counted]
+    assert first.results[0].cases_opened
+    first_sync = stored(tmp_path / "first")
+    assert len(first_sync["quarantine"]) == 6 and len(first_sync["feedback"]) == 40 - 3 and first_sync["loop_outbox"]
+    assert first_sync == stored(tmp_path / "whole")
+
+
+def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(folder, tmp_path, monkeypatch):
+    write_records = ParquetDestination._write_records
+    failed: list[bool] = []
+
+    def out_of_memory_once(self, *args):
+        write_records(self, *args)  # its cases and records written, then DuckDB runs out
+        if not failed:
+            failed.append(True)
+            raise duckdb.OutOfMemoryException("Out of Memory Error: simulated")
+
+    monkeypatch.setattr(ParquetDestination, "_write_records", out_of_memory_once)
+    again = sync(folder, f"parquet:///{tmp_path / 'again'}", monkeypatch)
+    assert again.exit_code == 0, again
+    assert failed
+    monkeypatch.setattr(ParquetDestination, "_write_records", write_records)
+    assert sync(folder, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    assert stored(tmp_path / "again") == stored(tmp_path / "clean")
