@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from glob import glob
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
@@ -67,7 +67,6 @@ VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0014_waves", "0015_loop_parts",  # 0015: the loop's tables read every file of their folders
     "0016_quarantine_parts",  # 0016: and so does the quarantine
 }  # fmt: skip
-ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 PART_TABLES = (FEEDBACK_CASE_EVENTS, LOOP_OUTBOX, FEEDBACK_CASES, QUARANTINE)
 """The one-folder tables that grow with the records (the loop's: a case for most unhappy answers;
 the quarantine: every record that fails): like the record tables, batches add part files to
@@ -362,26 +361,6 @@ class ParquetDestination(DuckDBDestination):
         if new:  # their ids are not stored (above): not looked up again
             self._add_rows(FEEDBACK_CASES, [opened.case for opened in new])
 
-    def rows_with(
-        self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
-    ) -> list[dict[str, Any]]:
-        """The loop's look-ups of a batch's records and cases: the ids registered as a relation the
-        table's view is semi-joined to. Listed as 10,000 literals, one look-up of the bench's 100k
-        lake took DuckDB 60 MB and 0.17 s of CPU for a query plan of constants; joined, 13 MB and
-        0.03 s (the same rows)."""
-        found: list[dict[str, Any]] = []
-        selected, size, where = ", ".join(columns), self.ids_per_query, f"{condition} AND " if condition else ""
-        for start in range(0, len(ids), size):
-            self._register_ids("cx_lookup", ids[start : start + size])
-            try:
-                with self._built_on_keys():
-                    found += self.query(
-                        f"SELECT {selected} FROM {table} WHERE {where}{key} IN (SELECT record_id FROM cx_lookup)"
-                    )
-            finally:
-                self.conn.unregister("cx_lookup")
-        return found
-
     def holds_no_feedback(self) -> bool:
         """No record file, and no case in the cases' files (the loop then asks only about the
         records this sync wrote: a first sync looks nothing up)."""
@@ -393,24 +372,6 @@ class ParquetDestination(DuckDBDestination):
             return True
         listed = "[" + ", ".join(literal(path) for path in cases) + "]"
         return not self.conn.execute(f"SELECT COUNT(*) FROM read_parquet({listed})").fetchall()[0][0]
-
-    @contextmanager
-    def _built_on_keys(self) -> Iterator[None]:
-        """Around a query picking the rows of a table's files by a batch's keys (`key IN (SELECT …
-        FROM` a registered relation`)`): DuckDB's optimizer (its `build_side_probe_side` pass)
-        turned such a semi-join around and built its hash table on the stored side, so that on
-        the 1M-record lake each look-up of 10,000 case ids held all 780,699 stored ones (+54 MB,
-        0.16 s of CPU); built on the keys, +9 MB and 0.07 s. A DuckDB without that pass plans as
-        it does."""
-        try:
-            self.conn.execute("SET disabled_optimizers = 'build_side_probe_side'")
-        except import_duckdb().Error:
-            yield
-            return
-        try:
-            yield
-        finally:
-            self.conn.execute("RESET disabled_optimizers")
 
     def _present(self, table: Table, keys: Sequence[str]) -> set[str]:
         """Those of these keys (of a loop table's single-column key) that its files hold."""
@@ -693,10 +654,6 @@ class ParquetDestination(DuckDBDestination):
         finally:
             self._staged_bytes = self._staged_wide = 0
             self._fit_memory_limit()
-
-    def _register_ids(self, name: str, ids: Sequence[str]) -> None:
-        """A one-column relation of record ids, readable as `name` in this session's SQL."""
-        self.conn.register(name, column_arrays(ID_TABLE, [(record_id,) for record_id in ids]).arrays)
 
     def save_run(self, run: SyncRun) -> None:
         if run.finished_at is not None:  # the end of a source's sync: merge the parts it added
