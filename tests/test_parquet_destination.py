@@ -11,7 +11,6 @@ from pathlib import Path
 import pyarrow.dataset as ds
 import pytest
 
-from cxbridge.destinations import Destination
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import deliver, snapshot
@@ -359,36 +358,6 @@ def test_the_quarantine_grows_by_parts_and_holds_one_row_per_record_as_one_file_
     assert listed == sorted(expected)
     assert {row["first_seen"] for row in found if row["record_id"] == "q004"} == {"2030-01-01T00:00:00Z"}
     assert not list((lake / "quarantine").glob(".*")), "no journal or half-written file stays behind"
-
-
-LOOKED_UP = [
-    ("feedback", "record_id"), ("feedback_scores", "record_id"), ("feedback_comments", "record_id"),
-    ("feedback_cases", "record_id"), ("feedback_cases", "case_id"), ("feedback_case_events", "case_id"),
-    ("loop_outbox", "case_id"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("per_query", [10_000, 3])
-def test_the_loops_look_ups_read_the_rows_a_list_of_literals_reads(lake: Path, monkeypatch, per_query):
-    """The ids joined as a relation (`ParquetDestination.rows_with`) give the rows that the same
-    ids listed in `IN (…)` give (`Destination.rows_with`), a query at a time (SQL promises no
-    order either way: the loop reads them by key)."""
-    monkeypatch.setattr(ParquetDestination, "ids_per_query", per_query)
-    destination = ParquetDestination(f"parquet:///{lake}")
-    destination.open()
-    try:
-        for table, key in LOOKED_UP:
-            stored = sorted({row[key] for row in destination.query(f"SELECT {key} FROM {table}")})
-            ids = [*stored[::2], "0" * 32, *stored[:1]]  # half of them, one never stored, one twice
-            listed = Destination.rows_with(destination, table, ["*"], key, ids)
-            assert {row[key] for row in listed} == set(stored[::2]), table
-            assert _in_order(destination.rows_with(table, ["*"], key, ids)) == _in_order(listed), table
-    finally:
-        destination.close()
-
-
-def _in_order(rows: list[dict]) -> list[list[tuple[str, str]]]:
-    return sorted([(name, repr(value)) for name, value in row.items()] for row in rows)
 
 
 def test_a_lake_holds_no_feedback_until_it_holds_a_record_or_a_case(tmp_path, lake: Path):
