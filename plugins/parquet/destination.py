@@ -71,12 +71,15 @@ PART_TABLES = (FEEDBACK_CASE_EVENTS, LOOP_OUTBOX, FEEDBACK_CASES, QUARANTINE)
 """The one-folder tables that grow with the records (the loop's: a case for most unhappy answers;
 the quarantine: every record that fails): like the record tables, batches add part files to
 their folders instead of rewriting them."""
-MERGE_AT = 4
+MERGE_AT = 8
 """Parts of one level a sync has added to a folder that it merges into one part of the next level
-(a batch's parts are level 0, a merge of four of them level 1, …): a folder holds at most three
-parts a level during a sync (about ten at 1M records), and each row is rewritten once a level.
+(a batch's parts are level 0, a merge of eight of them level 1, …): a folder holds at most seven
+parts a level during a sync (about fifteen at 1M records), and each row is rewritten once a level.
 Every lookup of a batch opens each file of a table: on the bench's 100k lake, a 10,000-id lookup
-of `feedback` over 120 files took 5× the CPU and 40–80 MB more than over 12."""
+of `feedback` over 120 files took 5× the CPU and 40–80 MB more than over 12. Eight rather than
+four: the bench's 1M first sync (which looks nothing up) rewrites each row at one level less,
+−9 % CPU for +1–4 MB at the peak (bench/README.md, "Parquet — zstd at level 1, a batch staged
+once")."""
 MAX_FILES = 8
 """Files a folder keeps after a sync: past that, the end of a sync merges them all into one, so
 a lake synced daily does not gather a file per partition a day (each merge rewrites the folder
