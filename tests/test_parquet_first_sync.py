@@ -2,16 +2,19 @@
 (`Batch.unstored`) without looking for its stored records and cases: it stores what a sync that
 looks everything up stores — with ids that come again in later batches (edited or failing) and
 quarantined records among them; and a batch written again after running out of memory looks
-everything up, so what its first run wrote is not added twice."""
+everything up, so what its first run wrote is not added twice. A sync stopped part-way through a
+batch's records is finished by the next: no record without its scores, none twice, none lost."""
 
 from __future__ import annotations
 
 import random
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import pytest
 
+from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from tests.test_duckdb_first_sync import RUN_DEPENDENT, TABLES, sync
 from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
@@ -83,3 +86,59 @@ def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(f
     monkeypatch.setattr(ParquetDestination, "_write_records", write_records)
     assert sync(folder, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
     assert stored(tmp_path / "again") == stored(tmp_path / "clean")
+
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 5])
+def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by_the_next(tmp_path, monkeypatch, crash_at):
+    """The process dies after a batch added a partition's feedback part and before its scores'
+    part: the next sync stores what a sync never stopped stores — no record without its scores
+    or comments, none of them twice."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data, "shop", responses(random.Random(5), 0, 40, datetime.now(timezone.utc)))
+    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    add_records = ParquetDestination._add_records
+    feedback_parts: list[Path] = []
+
+    def dying(self, table, source, month, arrays):
+        if table is FEEDBACK_SCORES and len(feedback_parts) >= crash_at:
+            raise RuntimeError("simulated crash between a feedback part and its scores' part")
+        path = add_records(self, table, source, month, arrays)
+        feedback_parts.extend([path] if table is FEEDBACK else [])
+        return path
+
+    monkeypatch.setattr(ParquetDestination, "_add_records", dying)
+    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code != 0
+    monkeypatch.setattr(ParquetDestination, "_add_records", add_records)
+    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
+    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    clean = stored(tmp_path / "clean")
+    assert len(clean["feedback"]) == 40 and len(clean["feedback_scores"]) > 40
+    assert stored(tmp_path / "stopped") == clean
+
+
+def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_path, monkeypatch):
+    """The process dies after a batch saved its cursor and before it let its journal go: the
+    next sync, which reads on from that cursor, keeps the batch's records."""
+    from cxbridge.layout import SYNC_STATE
+
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data, "shop", responses(random.Random(6), 0, 40, datetime.now(timezone.utc)))
+    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    upsert_file = ParquetDestination._upsert_file
+
+    def dying(self, table, rows, **kwargs):  # a file's cursor is saved with its last batch
+        upsert_file(self, table, rows, **kwargs)
+        if table is SYNC_STATE:
+            raise RuntimeError("simulated crash once the cursor is saved")
+
+    monkeypatch.setattr(ParquetDestination, "_upsert_file", dying)
+    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code != 0
+    assert (tmp_path / "stopped" / "_cxbridge" / "batch.json").exists()
+    monkeypatch.setattr(ParquetDestination, "_upsert_file", upsert_file)
+    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
+    assert not (tmp_path / "stopped" / "_cxbridge" / "batch.json").exists()
+    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")

@@ -5,7 +5,9 @@ There are no transactions across files, so a batch adds its cases as new part fi
 records as a part file in each partition they enter, then takes their older copies out of the
 files holding them, then updates the quarantine the same way, and the cursor last: a crash
 leaves every file whole and the cursor behind the data, and the re-run's content-hash comparison
-finishes what was left. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does
+finishes what was left. A record's rows span three tables, so the records a batch adds are named
+in `_cxbridge/batch.json` until its cursor is saved; a sync that finds it there takes those
+records' rows out, and reads them again from the cursor before them. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does
 not grow with the folder; the parts a sync adds are merged `MERGE_AT` at a time and at the end
 of each source's sync (`files.merge`, journaled against crashes). Reports, views and `status` run
 in an in-memory DuckDB over the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never writes
@@ -158,6 +160,7 @@ class ParquetDestination(DuckDBDestination):
             self._limit_mb = self._base_mb
             files.finish_merges(self.root)
             self._apply_migrations()
+            self._undo_unfinished_batch()
 
     def close(self) -> None:
         if self._conn is not None and self._parts:
@@ -326,6 +329,8 @@ class ParquetDestination(DuckDBDestination):
         self._stored = self._stored_copies(batch.source, asked + [q.record_id for q in quarantined])
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
+        if changed:  # until the batch's cursor is saved, its records' rows may be part-written
+            self._begin_records(batch, [r.record_id for r in changed], now)
         if changed or dropped:
             self._write_records(batch.source, changed, dropped)
         if batch.links:
@@ -341,6 +346,7 @@ class ParquetDestination(DuckDBDestination):
         if batch.cursor is not None:
             cursor = batch.cursor
             self._upsert_file(SYNC_STATE, [(cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id)])
+        self._batch_journal.unlink(missing_ok=True)
         self._merge_parts(final=False)
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
@@ -539,6 +545,53 @@ class ParquetDestination(DuckDBDestination):
         for record_id, content_hash, filename in found:
             stored.setdefault(record_id, []).append((content_hash, Path(filename).parent))
         return stored
+
+    @property
+    def _batch_journal(self) -> Path:
+        return self.root / "_cxbridge" / "batch.json"
+
+    def _begin_records(self, batch: Batch, record_ids: list[str], now: str) -> None:
+        """Name the records whose rows the batch is about to add (a partition's feedback part,
+        then its scores' and comments' parts), and the cursor row that says it ended. A crash in
+        between would leave a record whose content hash is stored but not all of its rows, which
+        the re-run's comparison takes as unchanged: `_undo_unfinished_batch` takes them out."""
+        cursor = batch.cursor
+        entry = {
+            "source": batch.source,
+            "record_ids": record_ids,
+            "ends_with": None if cursor is None else [cursor.stream, to_json(cursor.value), now, batch.run_id],
+        }
+        files.write_atomically(self._batch_journal, json.dumps(entry))
+
+    def _undo_unfinished_batch(self) -> None:
+        """Take out of the record tables every row of the records a batch cut short by a crash
+        was writing (`_begin_records`), unless its cursor was saved: the re-run reads them again
+        from the cursor before it and writes them whole."""
+        journal = self._batch_journal
+        if not journal.exists():
+            return
+        entry = json.loads(journal.read_text(encoding="utf-8"))
+        if not self._cursor_saved(entry["source"], entry["ends_with"]):
+            log.warning("%s: a sync stopped while writing %d records; their rows are taken out and written again",
+                        self.root, len(entry["record_ids"]))  # fmt: skip
+            self._register_ids("cx_changed", entry["record_ids"])
+            try:
+                for table in PARTITIONED:
+                    for folder in sorted((self.root / table.name / f"source={entry['source']}").glob("month=*")):
+                        self._take_out(table, *files.partition_of(folder), added=set())
+            finally:
+                self.conn.unregister("cx_changed")
+        journal.unlink()
+
+    def _cursor_saved(self, source: str, ends_with: list[str] | None) -> bool:
+        state = files.table_file(self.root, SYNC_STATE)
+        if ends_with is None or not state.exists():
+            return False
+        stream, cursor, now, run_id = ends_with
+        return bool(self.conn.execute(
+            f"SELECT COUNT(*) FROM read_parquet({literal(state)}) WHERE source = ? AND stream = ? AND cursor = ? "
+            "AND updated_at = CAST(? AS TIMESTAMP) AND sync_run_id = ?", [source, stream, cursor, now, run_id],
+        ).fetchall()[0][0])  # fmt: skip
 
     def _write_records(self, source: str, changed: list, dropped: list[str]) -> None:
         """Add the changed records as a part file in each partition (of each record table) they

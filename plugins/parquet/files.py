@@ -159,10 +159,14 @@ def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
 
 
 def _write_journal(journal: Path, temporary: Path, replaced: list[Path]) -> None:
-    text = json.dumps({"written": temporary.name, "replaces": [path.name for path in replaced]})
-    beside = journal.with_name(f"{journal.name}.{uuid.uuid4().hex}.tmp")
+    write_atomically(journal, json.dumps({"written": temporary.name, "replaces": [path.name for path in replaced]}))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """`path` holding `text`, or as it was: written beside, then renamed into place."""
+    beside = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     beside.write_text(text, encoding="utf-8")
-    os.replace(beside, journal)
+    os.replace(beside, path)
 
 
 def _finish(journal: Path) -> None:
