@@ -506,7 +506,7 @@ def main() -> None:
             written = _count(work / (name + (".db" if name.endswith("sqlite") else ".duckdb")))
             if written != count:
                 raise SystemExit(f"{name} wrote {written} records, not {count}")
-        cases = _same_cases(work / "cases_floor.db", work / "cxbridge_sqlite.db") if names else 0
+        cases = _same_cases(work / "cases_floor.db", work / "cxbridge_sqlite.db") if _SQLITE <= set(names) else 0
         steps = None if args.no_incremental else incremental(work, count)
         start = startup(work)
     if args.incremental_only:
@@ -519,12 +519,13 @@ def main() -> None:
         print(f"{name:18}{rps[name]:>16,.0f}{count / timing.wall:>18,.0f}{timing.rss_mb:>7.0f} MB")
     peak = max(timing.rss_mb for name, timing in result.items() if name.startswith("cxbridge_"))
     _incremental_report(count, steps, start, no_id=args.no_id)
-    cx, floor = rps["cxbridge_sqlite"], rps["floor"]
-    print(f"cxbridge wrote {cases:,} cases (the default loop rules) beside the {count:,} records; the floor writes "
-          f"none, the floor with cases ({rps['cases_floor']:,.0f} records/s) the same ones: cxbridge's ratio to it "
-          f"{cx / rps['cases_floor']:.2f} (to the floor {cx / floor:.2f})")  # fmt: skip
-    print(f"records={count} cxbridge_rps={cx:.0f} baseline_rps={floor:.0f} ratio={cx / floor:.2f} "
-          f"peak_rss_mb={result['cxbridge_sqlite'].rss_mb:.0f}")
+    if _SQLITE <= rps.keys():  # `--only` may leave the SQLite contenders out
+        cx, floor = rps["cxbridge_sqlite"], rps["floor"]
+        print(f"cxbridge wrote {cases:,} cases (the default loop rules) beside the {count:,} records; the floor writes "
+              f"none, the floor with cases ({rps['cases_floor']:,.0f} records/s) the same ones: cxbridge's ratio to it "
+              f"{cx / rps['cases_floor']:.2f} (to the floor {cx / floor:.2f})")  # fmt: skip
+        print(f"records={count} cxbridge_rps={cx:.0f} baseline_rps={floor:.0f} ratio={cx / floor:.2f} "
+              f"peak_rss_mb={result['cxbridge_sqlite'].rss_mb:.0f}")
     if args.peers:
         def ratio(ours: str, theirs: str) -> str:
             return f"{rps[ours] / rps[theirs]:.2f}" if ours in rps and theirs in rps else "skipped"
@@ -550,6 +551,10 @@ def _incremental_report(
           f"({appended.cpu / first.cpu:.3f} of the first)")  # fmt: skip
     print(f"records={count}{' no_id' if no_id else ''} unchanged_ratio={unchanged.cpu / first.cpu:.3f} "
           f"unchanged_beyond_startup_s={unchanged.cpu - start.cpu:.2f} appended_ratio={appended.cpu / first.cpu:.3f}")
+
+
+_SQLITE = {"floor", "cases_floor", "cxbridge_sqlite"}
+"""The contenders the SQLite lines of the report compare."""
 
 
 def _same_cases(floor: Path, ours: Path) -> int:
