@@ -28,7 +28,7 @@ from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, Ledger, _digest,
 def test_every_id_added_may_have_been_written_and_few_others():
     written = WrittenIds()
     added = [record_id("shop", "rows", f"R{n}") for n in range(20_000)]
-    written.add(added)
+    written.check_in(added)
     assert written.maybe_written(added) == added
     others = [record_id("shop", "rows", f"X{n}") for n in range(20_000)]
     assert len(written.maybe_written(others)) <= 100  # 24 expected: 20,000 × (1 − e^(−20,000 / 2^24))
@@ -50,12 +50,12 @@ def test_with_fingerprints_every_id_added_is_named_and_almost_no_other():
     added = [record_id("shop", "rows", f"R{n}") for n in range(200_000)]
     for start in range(0, len(added), 10_000):
         assert not written.check_in(added[start : start + 5_000]) or start  # the first call: nothing before
-        written.add(added[start + 5_000 : start + 10_000])
+        written.check_in(added[start + 5_000 : start + 10_000])
     assert written.maybe_written(added) == added
     assert written.check_in(added[:3] + added[-3:]) == added[:3] + added[-3:]
     others = [record_id("shop", "rows", f"X{n}") for n in range(200_000)]
     bloom = WrittenIds()
-    bloom.add(added)
+    bloom.check_in(added)
     assert len(bloom.maybe_written(others)) > 1_000  # the filter alone: about 2,350 (1.2 %)
     assert len(written.maybe_written(others)) <= 3  # 0.05 expected: 2,350 × 200,000 / 2^32
 

@@ -49,7 +49,7 @@ def cases_to_open(
         return []
     asked = [rows.record_id for rows, _ in matched]
     if maybe_stored is not None:
-        asked = [record_id for record_id in asked if record_id in maybe_stored] if maybe_stored else []
+        asked = [record_id for record_id in asked if record_id in maybe_stored]
     if asked:
         matched = _new_feedback(matched, StoredState.read(destination, asked), rules_now)
     return CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open_all(

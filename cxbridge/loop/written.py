@@ -34,16 +34,9 @@ class WrittenIds:
         """The fingerprints added, as sorted arrays, each longer than the next: a call's own is
         merged with those no longer than it, so an id is merged about log2(ids / a call's ids) times."""
 
-    def add(self, record_ids: Iterable[str]) -> None:
-        bits, hashes = self._bits, list(map(hash, record_ids))
-        for hashed in hashes:
-            slot = hashed & _MASK
-            bits[slot >> 3] |= 1 << (slot & 7)
-        self._keep(hashes)
-
     def check_in(self, record_ids: Iterable[str]) -> list[str]:
         """Add the ids (distinct ones), and say which of them may have been added before (every
-        one that was): `maybe_written` then `add` in one pass over them."""
+        one that was): `maybe_written` and adding them in one pass over them."""
         bits, before, hashes = self._bits, [], []
         for record_id in record_ids:
             hashes.append(hashed := hash(record_id))
