@@ -267,7 +267,7 @@ class CompiledRows:
 
     def _read_stamp(self, values: dict[str, Any], name: str, required: bool) -> tuple[str, str, date] | None:
         """A timestamp column's cell as stored, its local day as stored and as a date."""
-        moment = self.normalizer._timestamp(values, name, required=required)
+        moment = self.normalizer.timestamp(values, name, required=required)
         if moment is None:
             return None
         if moment.tzinfo is None:
@@ -402,7 +402,7 @@ class CompiledRows:
                 for column in n.attribute_columns(values)]  # fmt: skip
 
     def _attribute(self, column: str, value: Any) -> str:
-        return _member(column, self.normalizer._attribute(column, value))
+        return _member(column, self.normalizer.attribute(column, value))
 
     def _field(self, name: str, value: Any, column: str) -> Any:
         return self._valid(name, coerce.field_value(name, value, column=column))
@@ -420,7 +420,7 @@ class CompiledRows:
         the score row's parts as the content hash writes them: those before the primary flag,
         the one after it."""
         b = self.builder
-        answer = self.normalizer._scored(column, metric, value, label, remembered=b.remembered)
+        answer = self.normalizer.scored(column, metric, value, label, remembered=b.remembered)
         if self.employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
             answer = b._as_enps(answer)
         entry = _answer(answer)

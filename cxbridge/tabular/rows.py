@@ -88,7 +88,7 @@ class RowNormalizer:
             native_id=raw["id"],
             raw=raw,
             answers=answers,
-            submitted_at=self._timestamp(values, "submitted_at", required=True),
+            submitted_at=self.timestamp(values, "submitted_at", required=True),
             attributes=self._attributes(values),
             **{key: value for key, value in fields.items() if value is not None},
         )
@@ -100,12 +100,13 @@ class RowNormalizer:
             if value is None:
                 continue
             if name == "updated_at":
-                fields[name] = self._timestamp(values, name)
+                fields[name] = self.timestamp(values, name)
             else:
                 fields[name] = coerce.field_value(name, value, column=column)
         return fields
 
-    def _timestamp(self, values: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
+    def timestamp(self, values: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
+        """The time in the column mapped to `name` (`submitted_at`, `updated_at`), read in the source's zone."""
         column = self.columns.get(name)
         if column is None:
             return None
@@ -121,7 +122,7 @@ class RowNormalizer:
 
     def _answers(self, values: dict[str, Any], labels: dict[str, str], *, remembered: int) -> list[AnswerInput]:
         answers = [
-            self._scored(column, metric, values.get(column), labels.get(column), remembered=remembered)
+            self.scored(column, metric, values.get(column), labels.get(column), remembered=remembered)
             for column, metric in self.metrics
         ]
         answers += [
@@ -141,7 +142,7 @@ class RowNormalizer:
             )
         return answers
 
-    def _scored(
+    def scored(
         self, column: str, metric: MetricColumn, value: Any, label: str | None, *, remembered: int
     ) -> AnswerInput:
         """The answer of a metric column, its cell read as it was before when it was (`remembered`:
@@ -211,7 +212,7 @@ class RowNormalizer:
 
     def _attributes(self, values: dict[str, Any]) -> dict[str, Any]:
         wanted = self.attribute_columns(values)
-        return {key: self._attribute(key, values[key]) for key in wanted if values.get(key) is not None}
+        return {key: self.attribute(key, values[key]) for key in wanted if values.get(key) is not None}
 
     def attribute_columns(self, values: dict[str, Any]) -> list[str]:
         """The configured attribute columns, or every column not mapped otherwise (by name)."""
@@ -225,7 +226,8 @@ class RowNormalizer:
                 self._unmapped[columns] = wanted
         return wanted
 
-    def _attribute(self, key: str, value: Any) -> Any:
+    def attribute(self, key: str, value: Any) -> Any:
+        """An attribute cell as stored: JSON-ready, a timestamp column's cell as ISO text."""
         if key not in self.timestamps:
             return cell_json(value)
         try:
