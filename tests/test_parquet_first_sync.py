@@ -145,9 +145,9 @@ def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_pat
 
 
 def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(tmp_path, monkeypatch):
-    """The process dies after a batch of edited records took their old versions out of the
-    feedback files and before it took them out of the scores' files: the next sync stores what a
-    sync never stopped stores — each record's scores once, its new ones."""
+    """The process dies after the end of a re-sync of edited records took their old versions out
+    of the feedback files and before it took them out of the scores' files: the next sync stores
+    what a sync never stopped stores — each record's scores once, its new ones."""
     from cxbridge.layout import FEEDBACK_SCORES
 
     rng = random.Random(8)
@@ -159,16 +159,20 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
     for lake in ("stopped", "clean"):
         assert sync(data, f"parquet:///{tmp_path / lake}", monkeypatch).exit_code == 0
     write(data, "shop", edited(rng, rows, 0.8))
-    take_out = ParquetDestination._take_out
+    take_out_of = ParquetDestination._take_out_of
+    taken: list[str] = []
 
-    def dying(self, table, source, month, added):
-        if table is FEEDBACK_SCORES and added:
+    def dying(self, table, path):
+        if table is FEEDBACK_SCORES:
             raise RuntimeError("simulated crash between the feedback's take-out and the scores'")
-        return take_out(self, table, source, month, added)
+        taken.append(table.name)
+        return take_out_of(self, table, path)
 
-    monkeypatch.setattr(ParquetDestination, "_take_out", dying)
-    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code != 0
-    monkeypatch.setattr(ParquetDestination, "_take_out", take_out)
+    monkeypatch.setattr(ParquetDestination, "_take_out_of", dying)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch)
+    assert "feedback" in taken
+    monkeypatch.setattr(ParquetDestination, "_take_out_of", take_out_of)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
     assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
     assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")

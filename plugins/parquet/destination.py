@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from glob import glob
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
@@ -51,6 +51,7 @@ from cxbridge.plugins.duckdb.destination import TYPE_NAMES, DuckDBDestination, i
 from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
+from cxbridge.plugins.parquet.takeouts import TAKE_OUT_AT, TakeOuts
 from cxbridge.sql_destination import LINKS, quarantine_row, run_row
 from cxbridge.question_keys import key_updates
 from cxbridge.tables import to_json
@@ -123,11 +124,14 @@ class ParquetDestination(DuckDBDestination):
         self.root = path_of(url, self.base_dir, kind="Parquet", example="parquet:///feedback-lake")
         self.path = self.root
         self._migrations_file = self.root / "_cxbridge" / "migrations.json"
-        self._stored: dict[str, list[tuple[str, Path]]] = {}  # record id → (hash, partition) of this batch
+        self._stored: dict[str, list[tuple[str, Path]]] = {}  # record id → (hash, file) of this batch's
         self._defined: dict[str, str] = {}  # view name → the SQL it was defined with on this connection
         self._parts: dict[Path, list[Path]] = {}  # folder → the parts this connection added there
         self._levels: dict[Path, int] = {}  # those of them that are merges of its parts: how deep
+        self._own_parts: set[Path] = set()  # every part this connection added
+        self._takeouts = TakeOuts(self.root)
         self._by_name = False  # the record tables' files read by column name (a lake not migrated yet)
+        self._writing = False
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -149,7 +153,11 @@ class ParquetDestination(DuckDBDestination):
         self._conn = self.connect(read_only=read_only)
         self._defined = {}
         self._by_name = read_only and self._migrations_pending()
-        self._parts, self._levels = {}, {}
+        self._parts, self._levels, self._own_parts, self._takeouts = {}, {}, set(), TakeOuts(self.root)
+        self._writing = not read_only
+        self._takeouts.load()
+        if read_only and self._takeouts:  # a sync under way, or stopped, has not taken them out yet: not read
+            self._exclude(self._takeouts.ids)
         if not read_only:
             # One thread while writing: each of DuckDB's threads reads and writes row groups of its
             # own, which doubled a sync's peak memory on two cores, and a sync's CPU time does
@@ -160,10 +168,15 @@ class ParquetDestination(DuckDBDestination):
             self._limit_mb = self._base_mb
             files.finish_merges(self.root)
             self._apply_migrations()
+            self._take_out_named()
             self._undo_unfinished_batch()
 
     def close(self) -> None:
-        if self._conn is not None and self._parts:
+        if self._conn is not None and self._writing and (self._parts or self._takeouts):
+            try:
+                self._take_out_named()
+            except Exception as exc:  # noqa: BLE001 - journaled: the next sync takes them out first
+                log.warning("could not take the old versions of records out of %s: %s", self.root, exc)
             self._merge_parts(final=True)
         super().close()
 
@@ -263,7 +276,12 @@ class ParquetDestination(DuckDBDestination):
         options = "hive_partitioning = true, hive_types = {'source': VARCHAR, 'month': VARCHAR}"
         if self._by_name:
             options += ", union_by_name = true"
-        return f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options})"
+        select = f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options}"
+        if root == self.root and (named := self._takeouts.of_table(root / table.name)):
+            listed = ", ".join(literal(path) for path in named)
+            return (f"{select}, filename = true) WHERE filename NOT IN ({listed}) "
+                    "OR record_id NOT IN (SELECT record_id FROM cx_takeout)")  # fmt: skip
+        return f"{select})"
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self._define_views(sql)
@@ -347,6 +365,8 @@ class ParquetDestination(DuckDBDestination):
             cursor = batch.cursor
             self._upsert_file(SYNC_STATE, [(cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id)])
         self._batch_journal.unlink(missing_ok=True)
+        if len(self._takeouts) >= TAKE_OUT_AT:
+            self._take_out_named()
         self._merge_parts(final=False)
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
@@ -474,6 +494,7 @@ class ParquetDestination(DuckDBDestination):
         part = files.new_part(folder)
         files.replace_atomically(self.conn, select, part)
         self._parts.setdefault(folder, []).append(part)
+        self._own_parts.add(part)
         return part
 
     def _merge_parts(self, *, final: bool) -> None:
@@ -488,7 +509,7 @@ class ParquetDestination(DuckDBDestination):
                 if final:
                     if len(parts) > 1:
                         files.merge(self.conn, parts, parts[0])
-                    if len(stored := files.folder_files(folder)) > MAX_FILES:
+                    if len(stored := files.folder_files(folder)) > MAX_FILES and not self._takeouts.of_table(folder):
                         files.merge(self.conn, stored, stored[0])
                 level = 0
                 while not final and len(same := [p for p in parts if self._levels.get(p, 0) == level]) >= MERGE_AT:
@@ -528,7 +549,8 @@ class ParquetDestination(DuckDBDestination):
         return [row for (table, key), row in latest.items() if (table, *key, row.content_hash) not in stored]
 
     def _stored_copies(self, source: str, record_ids: list[str]) -> dict[str, list[tuple[str, Path]]]:
-        """The content hash and partition of every stored copy of these records."""
+        """The content hash and file of every stored copy of these records (but the old versions
+        named to be taken out)."""
         pattern = files.partition_glob(self.root, FEEDBACK, source)
         stored: dict[str, list[tuple[str, Path]]] = {}
         if not record_ids or not files.has_files(pattern):
@@ -543,7 +565,8 @@ class ParquetDestination(DuckDBDestination):
         finally:
             self.conn.unregister("cx_ids")
         for record_id, content_hash, filename in found:
-            stored.setdefault(record_id, []).append((content_hash, Path(filename).parent))
+            if not self._takeouts.holds(record_id, path := Path(filename)):
+                stored.setdefault(record_id, []).append((content_hash, path))
         return stored
 
     @property
@@ -595,24 +618,66 @@ class ParquetDestination(DuckDBDestination):
 
     def _write_records(self, source: str, changed: list, dropped: list[str]) -> None:
         """Add the changed records as a part file in each partition (of each record table) they
-        enter, then take their older copies, and the dropped records', out of the files holding
-        them: a crash in between leaves a record twice, which the re-run writes again once."""
+        enter, then name their older copies in the files the sync found, and the dropped records',
+        to be taken out at the end of the source (`TakeOuts`), and take those in parts the sync
+        added out at once. A crash in between leaves a record twice, which the re-run writes
+        again once."""
         stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
-        self._register_ids("cx_changed", stale)
+        by_month = sorted(_by_month(source, changed).items(), key=lambda item: str(item[0]))
+        staged = {table: self._staged_by_month(table, by_month) for table in PARTITIONED}
+        added: set[Path] = set()
+        for month, _ in by_month:
+            for table in PARTITIONED:
+                if month in staged[table]:
+                    added.add(self._add_records(table, source, month, staged[table][month]))
+        copies = [(rid, path) for rid in stale for _, path in self._stored.get(rid, [])]
+        self._name_takeouts([(rid, path) for rid, path in copies if path not in self._own_parts])
+        own = [(rid, path) for rid, path in copies if path in self._own_parts]
+        self._register_ids("cx_changed", [rid for rid, _ in own])
         try:
-            by_month = sorted(_by_month(source, changed).items(), key=lambda item: str(item[0]))
-            staged = {table: self._staged_by_month(table, by_month) for table in PARTITIONED}
-            added: set[Path] = set()
-            for month, _ in by_month:
+            for partition in sorted({files.partition_of(path.parent) for _, path in own}, key=str):
                 for table in PARTITIONED:
-                    if month in staged[table]:
-                        added.add(self._add_records(table, source, month, staged[table][month]))
-            left = {files.partition_of(folder) for rid in stale for _, folder in self._stored.get(rid, [])}
-            for partition in sorted(left, key=str):
-                for table in PARTITIONED:
-                    self._take_out(table, *partition, added)
+                    self._take_out(table, *partition, added, within=self._own_parts)
         finally:
             self.conn.unregister("cx_changed")
+
+    def _name_takeouts(self, copies: list[tuple[str, Path]]) -> None:
+        """Name these old copies, in files the sync found, to be taken out (`TakeOuts`): every
+        file the sync found in their partitions, of each record table (a record's scores and
+        comments are in its feedback row's partition). Readers of this connection no longer see
+        them (`_table_select`)."""
+        if not copies:
+            return
+        found = []
+        for source, month in {files.partition_of(path.parent) for _, path in copies}:
+            for table in PARTITIONED:
+                folder = files.partition_dir(self.root, table, source, month)
+                found += [path for path in files.folder_files(folder) if path not in self._own_parts]
+        self._exclude(self._takeouts.add([rid for rid, _ in copies], found))
+
+    def _exclude(self, record_ids: Iterable[str]) -> None:
+        """Add these ids to `cx_takeout`, the ids the views leave out of the files named with them."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS cx_takeout (record_id VARCHAR)")
+        self._register_ids("cx_named", sorted(record_ids))
+        try:
+            self.conn.execute("INSERT INTO cx_takeout SELECT record_id FROM cx_named")
+        finally:
+            self.conn.unregister("cx_named")
+
+    def _take_out_named(self) -> None:
+        """Rewrite each file named in `TakeOuts` that holds one of its records without them, then
+        forget them (the journal last: a crash part-way takes out the rest at the next open)."""
+        if not self._takeouts:
+            return
+        self._register_ids("cx_changed", sorted(self._takeouts.ids))
+        try:
+            for path in sorted(self._takeouts.files):
+                if path.exists():
+                    self._take_out_of(TABLES_BY_NAME[path.relative_to(self.root).parts[0]], path)
+        finally:
+            self.conn.unregister("cx_changed")
+        self._takeouts.clear()
+        self.conn.execute("DROP TABLE IF EXISTS cx_takeout")
 
     def _staged_by_month(self, table: Table, by_month: list) -> dict[str | None, dict[str, Any]]:
         """A record table's rows staged once, in month order, and each month's as slices of them
@@ -637,21 +702,31 @@ class ParquetDestination(DuckDBDestination):
         finally:
             self.conn.unregister("cx_new")
 
-    def _take_out(self, table: Table, source: str, month: str | None, added: set[Path]) -> None:
-        """Rewrite each file of a partition holding a record of `cx_changed` without it (the
-        parts this batch added hold the new versions and stay)."""
+    def _take_out(
+        self, table: Table, source: str, month: str | None, added: set[Path], *, within: set[Path] | None = None
+    ) -> None:
+        """Rewrite each file of a partition (of those `within`, if given) holding a record of
+        `cx_changed` without it (the parts this batch added hold the new versions and stay)."""
         folder = files.partition_dir(self.root, table, source, month)
+        if within is not None and not any(path in within for path in files.folder_files(folder)):
+            return
         for path in self._files_holding(folder, "record_id", "cx_changed"):
-            if path in added:
-                continue
-            kept = (
-                f"SELECT {', '.join(files.file_columns(table))} FROM read_parquet({literal(path)}, "
-                "hive_partitioning = false) WHERE record_id NOT IN (SELECT record_id FROM cx_changed)"
+            if path not in added and (within is None or path in within):
+                self._take_out_of(table, path)
+
+    def _take_out_of(self, table: Table, path: Path) -> None:
+        """Rewrite one file of a record table holding records of `cx_changed` without them (the
+        others in the order it holds them), or remove it if none is left."""
+        source = f"read_parquet({literal(path)}, hive_partitioning = false)"
+        changed = "record_id IN (SELECT record_id FROM cx_changed)"
+        with self._built_on_keys():
+            [(held, rows)] = self.conn.execute(f"SELECT COUNT(*) FILTER ({changed}), COUNT(*) FROM {source}").fetchall()
+        if held and held == rows:
+            files.remove_partition_file(path)
+        elif held:
+            files.replace_atomically(
+                self.conn, f"SELECT {', '.join(files.file_columns(table))} FROM {source} WHERE NOT {changed}", path
             )
-            if self.conn.execute(f"SELECT COUNT(*) FROM ({kept})").fetchall()[0][0]:
-                files.replace_atomically(self.conn, f"{kept} ORDER BY record_id", path)
-            else:
-                files.remove_partition_file(path)
 
     def _set_links(self, links: dict[str, str | None]) -> None:
         """Set `duplicate_of` of these records, rewriting each feedback file that holds one."""
@@ -712,7 +787,8 @@ class ParquetDestination(DuckDBDestination):
             self._fit_memory_limit()
 
     def save_run(self, run: SyncRun) -> None:
-        if run.finished_at is not None:  # the end of a source's sync: merge the parts it added
+        if run.finished_at is not None:  # the end of a source's sync: take out, merge the parts it added
+            self._take_out_named()
             self._merge_parts(final=True)
         with self._written():
             self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])

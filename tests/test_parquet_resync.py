@@ -1,0 +1,144 @@
+"""A Parquet re-sync of edited records adds their new versions as parts and takes the old ones out
+of the files it found once, at the end of the source (`cxbridge.plugins.parquet.takeouts`): it
+stores what taking them out batch by batch stores, with records edited twice in one sync, moved
+to another month or failing at last; no reader of cxbridge's sees a record twice, nor none of
+it, between batches; a sync stopped once its batches were saved and before the take-out is
+finished by the next."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import datetime, timezone
+
+import duckdb
+import pytest
+
+from cxbridge.plugins.parquet import destination as parquet
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
+from tests.test_parquet_first_sync import stored, sync
+
+ROWS = 40
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A folder whose CSV, synced once, is then edited: most records changed, a few moved to
+    another month, the first six changed again in a later batch, three failing at last."""
+    rng = random.Random(21)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = responses(rng, 0, ROWS, datetime.now(timezone.utc))
+    write(folder, "shop", rows)
+    (folder / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    changed = edited(rng, rows, 0.8)
+    moved = [dict(row, submitted="2021-03-04T05:06:07Z") for row in changed[10:14]]
+    failing = [dict(row, nps="15") for row in changed[30:33]]
+    again = edited(rng, changed[:6], 1.0)
+    folder.joinpath("edits.json").write_text(json.dumps(changed[:10] + moved + changed[14:30] + failing + changed[33:] + again))
+    return folder
+
+
+def edit(data):
+    write(data, "shop", json.loads(data.joinpath("edits.json").read_text()))
+
+
+def synced(data, tmp_path, monkeypatch, *names):
+    for name in names:
+        assert sync(data, f"parquet:///{tmp_path / name}", monkeypatch).exit_code == 0
+    edit(data)
+
+
+def once_each(lake) -> None:
+    """Every record stored once: one feedback row, one score a question."""
+    conn = duckdb.connect()
+    for table, key in (("feedback", "record_id"), ("feedback_scores", "record_id, question_id")):
+        rows = f"read_parquet('{lake / table}/**/*.parquet')"
+        assert conn.execute(f"SELECT {key} FROM {rows} GROUP BY {key} HAVING COUNT(*) > 1").fetchall() == []
+
+
+def test_a_resync_takes_out_what_taking_out_batch_by_batch_takes_out(data, tmp_path, monkeypatch):
+    synced(data, tmp_path, monkeypatch, "deferred", "per_batch")
+    rewritten: list[str] = []
+    take_out_of = ParquetDestination._take_out_of
+
+    def counting(self, table, path):
+        if path.name == "part-0.parquet":  # a file the first sync left (it merged its parts into it)
+            rewritten.append(str(path))
+        return take_out_of(self, table, path)
+
+    monkeypatch.setattr(ParquetDestination, "_take_out_of", counting)
+    assert sync(data, f"parquet:///{tmp_path / 'deferred'}", monkeypatch).exit_code == 0
+    deferred, rewritten[:] = list(rewritten), []
+    monkeypatch.setattr(parquet, "TAKE_OUT_AT", 1)
+    assert sync(data, f"parquet:///{tmp_path / 'per_batch'}", monkeypatch).exit_code == 0
+    assert max(Counter(deferred).values()) == 1 and len(rewritten) > len(deferred)
+    result = stored(tmp_path / "deferred")
+    assert len(result["feedback"]) == ROWS - 3 and len(result["quarantine"]) == 3
+    assert result == stored(tmp_path / "per_batch")
+    assert not (tmp_path / "deferred" / "_cxbridge" / "takeouts").exists()
+
+
+def test_readers_see_each_record_once_between_batches(data, tmp_path, monkeypatch):
+    synced(data, tmp_path, monkeypatch, "lake")
+    lake = tmp_path / "lake"
+    write_batch = ParquetDestination._write_batch
+    pending: list[int] = []
+
+    def reading(self, batch, *, unstored):
+        stats = write_batch(self, batch, unstored=unstored)
+        pending.append(len(self._takeouts))
+        reader = ParquetDestination(f"parquet:///{lake}")
+        reader.open(read_only=True)
+        try:
+            for destination in (self, reader):
+                for table in ("feedback", "feedback_scores", "feedback_comments"):
+                    key = "record_id, question_id" if table == "feedback_scores" else "record_id"
+                    twice = f"SELECT {key} FROM {table} GROUP BY {key} HAVING COUNT(*) > 1"
+                    assert destination.fetch(twice) == [], table
+                assert destination.fetch("SELECT COUNT(*) AS n FROM feedback")[0]["n"] >= ROWS - 3
+        finally:
+            reader.close()
+        return stats
+
+    monkeypatch.setattr(ParquetDestination, "_write_batch", reading)
+    result = sync(data, f"parquet:///{lake}", monkeypatch)
+    assert result.exit_code == 0, result.results[0].error
+    assert max(pending) > 0  # old versions were waiting to be taken out while readers read
+    once_each(lake)
+
+
+def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_is_finished_by_the_next(
+    data, tmp_path, monkeypatch
+):
+    """The process dies once every batch saved its cursor and before the end of the source took
+    the old versions out: a reader meanwhile sees each record once, and the next sync (which
+    reads nothing again) takes them out first."""
+    synced(data, tmp_path, monkeypatch, "stopped", "clean")
+    stopped = tmp_path / "stopped"
+    take_out_named = ParquetDestination._take_out_named
+
+    def dying(self):
+        if self._takeouts:
+            raise RuntimeError("simulated crash before the take-out")
+
+    monkeypatch.setattr(ParquetDestination, "_take_out_named", dying)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        sync(data, f"parquet:///{stopped}", monkeypatch)
+    assert list((stopped / "_cxbridge" / "takeouts").glob("*.json"))
+    reader = ParquetDestination(f"parquet:///{stopped}")
+    reader.open(read_only=True)
+    try:
+        assert reader.fetch("SELECT record_id FROM feedback GROUP BY record_id HAVING COUNT(*) > 1") == []
+    finally:
+        reader.close()
+
+    monkeypatch.setattr(ParquetDestination, "_take_out_named", take_out_named)
+    again = sync(data, f"parquet:///{stopped}", monkeypatch)
+    assert again.exit_code == 0 and again.results[0].written == 0
+    assert not (stopped / "_cxbridge" / "takeouts").exists()
+    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    once_each(stopped)
+    assert stored(stopped) == stored(tmp_path / "clean")
