@@ -26,7 +26,8 @@ ROWS = 40
 @pytest.fixture
 def data(tmp_path):
     """A folder whose CSV, synced once, is then edited: most records changed, a few moved to
-    another month, the first six changed again in a later batch, three failing at last."""
+    another month, the first six changed again in a later batch and three come again unchanged,
+    three failing at last."""
     rng = random.Random(21)
     folder = tmp_path / "data"
     folder.mkdir()
@@ -36,7 +37,8 @@ def data(tmp_path):
     changed = edited(rng, rows, 0.8)
     moved = [dict(row, submitted="2021-03-04T05:06:07Z") for row in changed[10:14]]
     failing = [dict(row, nps="15") for row in changed[30:33]]
-    again = edited(rng, changed[:6], 1.0)
+    repeated = [row for row, before in zip(changed[14:30], rows[14:30]) if row != before][:3]
+    again = edited(rng, changed[:6], 1.0) + repeated
     folder.joinpath("edits.json").write_text(json.dumps(changed[:10] + moved + changed[14:30] + failing + changed[33:] + again))
     return folder
 
@@ -70,11 +72,14 @@ def test_a_resync_takes_out_what_taking_out_batch_by_batch_takes_out(data, tmp_p
         return take_out_of(self, table, path)
 
     monkeypatch.setattr(ParquetDestination, "_take_out_of", counting)
-    assert sync(data, f"parquet:///{tmp_path / 'deferred'}", monkeypatch).exit_code == 0
+    first = sync(data, f"parquet:///{tmp_path / 'deferred'}", monkeypatch)
     deferred, rewritten[:] = list(rewritten), []
     monkeypatch.setattr(parquet, "TAKE_OUT_AT", 1)
-    assert sync(data, f"parquet:///{tmp_path / 'per_batch'}", monkeypatch).exit_code == 0
+    second = sync(data, f"parquet:///{tmp_path / 'per_batch'}", monkeypatch)
+    assert first.exit_code == second.exit_code == 0
     assert max(Counter(deferred).values()) == 1 and len(rewritten) > len(deferred)
+    counted = ("written", "unchanged", "quarantined", "cases_opened")
+    assert [getattr(first.results[0], n) for n in counted] == [getattr(second.results[0], n) for n in counted]
     result = stored(tmp_path / "deferred")
     assert len(result["feedback"]) == ROWS - 3 and len(result["quarantine"]) == 3
     assert result == stored(tmp_path / "per_batch")
