@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from cxbridge import api
@@ -105,3 +106,34 @@ def test_a_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind,
     stored, quarantined = expected.results["feedback"][1], expected.results["quarantine"][1]
     assert len(stored) + len(quarantined) == ROWS  # every id once: 400 ids, the repeated ones by their last row
     assert len(quarantined) == sum(1 for n in range(1, ROWS + 1) if n % 13 == 0 and n % 29)
+
+
+def test_a_parquet_resync_of_edited_records_killed_again_and_again_equals_one_clean_resync(tmp_path, monkeypatch):
+    """The same series over a re-sync that changes every record of a lake: the old versions a
+    killed sync named to be taken out at the end of the source (`_cxbridge/takeouts/`) are taken
+    out by the next, none left beside its new version, none taken out with it."""
+    workspace = Workspace(tmp_path, batch_size=BATCH_SIZE)
+    share_salt(monkeypatch, workspace)
+    workspace.write_csv(responses())
+    killed, clean = f"parquet:///{tmp_path / 'killed'}", f"parquet:///{tmp_path / 'clean'}"
+    for url in (killed, clean):
+        assert cxbridge_sync(workspace, url).returncode == 0
+    workspace.write_csv([row[:6] + [f"edited {row[0]}"] + row[7:] for row in responses()])
+
+    for batches, delay in KILLS:
+        run = cxbridge_sync(workspace, killed, KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
+        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
+    finished = cxbridge_sync(workspace, killed)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert cxbridge_sync(workspace, clean).returncode == 0
+    assert not (tmp_path / "killed" / "_cxbridge" / "takeouts").exists()
+
+    host = create_host()
+    actual = snapshot(api.open_destination(killed, host=host))
+    expected = snapshot(api.open_destination(clean, host=host))
+    assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label=f"after {len(KILLS)} kills")
+    columns, stored = expected.results["feedback"]
+    assert len(stored) + len(expected.results["quarantine"][1]) == ROWS
+    assert all(str(row[columns.index("comment")]).startswith("edited ") for row in stored), stored[:2]
+    files = f"read_parquet('{tmp_path / 'killed' / 'feedback'}/*/*/*.parquet')"
+    assert duckdb.connect().execute(f"SELECT COUNT(*), COUNT(DISTINCT record_id) FROM {files}").fetchall() == [(len(stored),) * 2]

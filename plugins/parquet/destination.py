@@ -2,8 +2,9 @@
 Athena and BigQuery external tables read as is.
 
 There are no transactions across files, so a batch adds its cases as new part files, then its
-records as a part file in each partition they enter, then takes their older copies out of the
-files holding them, then updates the quarantine the same way, and the cursor last: a crash
+records as a part file in each partition they enter, then names their older copies in the files
+the sync found to be taken out once at the end of the source (`takeouts`: readers of this
+connection leave them out meanwhile), then updates the quarantine, and the cursor last: a crash
 leaves every file whole and the cursor behind the data, and the re-run's content-hash comparison
 finishes what was left. A record's rows span three tables, so the records a batch adds are named
 in `_cxbridge/batch.json` until its cursor is saved; a sync that finds it there takes those
