@@ -392,16 +392,20 @@ class ParquetDestination(DuckDBDestination):
             self._add_rows(FEEDBACK_CASES, [opened.case for opened in new])
 
     def holds_no_feedback(self) -> bool:
-        """No record file, and no case in the cases' files (the loop then asks only about the
-        records this sync wrote: a first sync looks nothing up)."""
+        """No record file, and no row in the cases' files nor in their deliveries' and events',
+        which a batch adds before its cases (`_open_cases`: a sync stopped in between leaves
+        them without their case, and the re-run must look them up, not add them again). The
+        loop then asks only about the records this sync wrote: a first sync looks nothing up."""
         if not self.exists():
             return True
         if self._conn is None or files.has_files(files.partition_glob(self.root, FEEDBACK)):
             return False
-        if not (cases := files.folder_files(self.root / FEEDBACK_CASES.name)):
+        loop_files = [path for table in (FEEDBACK_CASES, FEEDBACK_CASE_EVENTS, LOOP_OUTBOX)
+                      for path in files.folder_files(self.root / table.name)]  # fmt: skip
+        if not loop_files:
             return True
-        listed = "[" + ", ".join(literal(path) for path in cases) + "]"
-        return not self.conn.execute(f"SELECT COUNT(*) FROM read_parquet({listed})").fetchall()[0][0]
+        counted = " UNION ALL ".join(f"SELECT COUNT(*) AS n FROM read_parquet({literal(path)})" for path in loop_files)
+        return not self.conn.execute(f"SELECT SUM(n) FROM ({counted})").fetchall()[0][0]
 
     def _present(self, table: Table, keys: Sequence[str]) -> set[str]:
         """Those of these keys (of a loop table's single-column key) that its files hold."""
