@@ -147,7 +147,7 @@ def batches(stage: Path):
 
 def load(stage: Path, out: Path, mode: str) -> dict[str, float]:
     """Every batch written into a fresh file by `mode`; the CPU time of the writes only."""
-    from cxbridge.sql_destination import CHANGED
+    from cxbridge.sql_rows import CHANGED
     from cxbridge.plugins.duckdb.destination import DuckDBDestination
 
     for path in out.parent.glob(out.name + "*"):

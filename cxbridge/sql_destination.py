@@ -1,10 +1,11 @@
 """A base for SQL destinations (DuckDB, PostgreSQL, Snowflake; BigQuery through its client).
 
 The tables come from `cxbridge.layout` and the views from `cxbridge.views`, created by tracked
-migrations. A batch is bulk-loaded into session-scoped staging tables, then merged in one
-transaction together with its quarantine and cursor: records whose content hash changed replace
-their rows, unchanged ones are skipped, so re-delivering a batch is harmless. An engine supplies
-its connection, its transactions, its bulk loader and its dialect; everything else is here.
+migrations (`cxbridge.sql_migrations`). A batch's rows (`cxbridge.sql_rows`) are bulk-loaded into
+session-scoped staging tables, then merged in one transaction together with its quarantine and
+cursor: records whose content hash changed replace their rows, unchanged ones are skipped, so
+re-delivering a batch is harmless. An engine supplies its connection, its transactions, its bulk
+loader and its dialect; everything else is here.
 """
 
 from __future__ import annotations
@@ -13,147 +14,19 @@ import json
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.errors import DestinationError
-from cxbridge.crm import id_column, latest_rows
-from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES
-from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, LOOP_TABLES, QUARANTINE, SYNC_RUNS, SYNC_STATE
+from cxbridge.crm import id_column
+from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES
+from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, QUARANTINE, SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import METADATA, Column, ColumnType, Table
-from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
+from cxbridge.sql_migrations import METADATA_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration, create_views
+from cxbridge.sql_rows import CHANGED, LINKS, REPLACED, STAGED_TABLES, absent_keys, batch_stats, loop_change_rows
+from cxbridge.sql_rows import parsed_json, plain, run_row, staged_rows, utc_now
 from cxbridge.tables import to_json
-from cxbridge.timestamps import format_timestamp
-from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
-
-LINKS = Table("feedback_links", (Column("record_id", required=True), Column("duplicate_of")), primary_key=())
-"""Staged only: a batch's `duplicate_of` pointers (`Batch.links`), set after its records are merged."""
-STAGED_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *CRM_TABLES, LINKS, *LOOP_TABLES)
-CHANGED = Table("cx_changed", (Column("record_id"), Column("existed", ColumnType.BOOLEAN)), primary_key=())
-MIGRATIONS_TABLE = Table(
-    "cxbridge_migrations",
-    (Column("name", required=True), Column("applied_at", ColumnType.TIMESTAMP, True)),
-    primary_key=("name",),
-)
-
-
-REPLACED = f"SELECT record_id FROM {CHANGED.name} WHERE existed"
-METADATA_MIGRATION = "0006_metadata"
-
-
-@dataclass(frozen=True)
-class Migration:
-    """One named schema change, applied once per destination and recorded in `cxbridge_migrations`."""
-
-    name: str
-    apply: Callable[[SQLDestination], None]
-
-
-def create_tables(destination: SQLDestination, tables: Sequence[Table] = INITIAL_TABLES) -> None:
-    for table in tables:
-        destination.execute(destination.create_table_sql(table))
-        if destination.indexes:
-            for columns in table.indexes:
-                index = f"{table.name}_{'_'.join(columns)}"
-                destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table.name} ({', '.join(columns)})")
-
-
-def create_views(destination: SQLDestination, names: tuple[str, ...] = VIEW_NAMES) -> None:
-    if destination.views_deferred:
-        return  # a new destination: its migrations create every view once, after the last
-    for name, sql in view_sql(destination, names).items():
-        destination.execute(f"DROP VIEW IF EXISTS {name}")
-        destination.execute(f"CREATE VIEW {name} AS {sql}")
-
-
-def create_crm_tables(destination: SQLDestination) -> None:
-    create_tables(destination, CRM_TABLES)
-
-
-def add_local_dates(destination: SQLDestination) -> None:
-    """`feedback.submitted_local_date`, the day the views count a record in: records stored before
-    it get their UTC day (what their months were until then); a full refresh re-reads them in
-    their source's time zone."""
-    column = FEEDBACK.column("submitted_local_date")
-    destination.execute(f"ALTER TABLE feedback ADD COLUMN IF NOT EXISTS {destination.column_sql(column)}")
-    day = destination.day_of("submitted_at")
-    destination.execute(
-        f"UPDATE feedback SET submitted_local_date = {day} WHERE submitted_local_date IS NULL AND submitted_at IS NOT NULL"
-    )
-    create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count records by their local day
-def create_loop_tables(destination: SQLDestination) -> None:
-    create_tables(destination, LOOP_TABLES)
-
-
-def add_identity_column(destination: SQLDestination) -> None:
-    """`feedback.duplicate_of` (cross-source identity) and the indexes its look-ups use, in a
-    destination created before them (one created since has them already), and the views."""
-    destination.execute(destination.add_column_sql(FEEDBACK, FEEDBACK.column("duplicate_of")))
-    if destination.indexes:
-        for columns in IDENTITY_INDEXES:
-            index = f"feedback_{'_'.join(columns)}"
-            destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON feedback ({', '.join(columns)})")
-    create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
-
-
-def add_question_keys(destination: SQLDestination) -> None:
-    """`feedback_scores.question_key` in a destination created before it, each stored answer
-    given its automatic key (`cxbridge.question_keys`) — what a sync of the same answer writes,
-    so a trend runs on across the migration — its index, and the views (with the question ones)."""
-    destination.execute(destination.add_column_sql(FEEDBACK_SCORES, FEEDBACK_SCORES.column("question_key")))
-    groups = [tuple(row.values()) for row in destination.fetch(UNKEYED_ANSWERS_SQL)]
-    for sql, params in key_updates(groups, destination.param):
-        destination.execute(sql, params)
-    if destination.indexes:
-        destination.execute("CREATE INDEX IF NOT EXISTS feedback_scores_question_key ON feedback_scores (question_key)")
-    create_views(destination, VIEWS_BEFORE_RANKING)
-
-
-def add_waves(destination: SQLDestination) -> None:
-    """`feedback.wave` (the mystery-shop or audit wave of a record) in a destination created
-    before it, empty for the records stored, and every view again (a ranking by wave reads it)."""
-    destination.execute(destination.add_column_sql(FEEDBACK, FEEDBACK.column("wave")))
-    create_views(destination)
-
-
-MIGRATIONS = (
-    Migration("0001_initial_tables", create_tables),
-    Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
-    Migration("0003_crm_tables", create_crm_tables),
-    Migration("0004_crm_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # with the CRM ones
-    Migration("0005_local_dates", add_local_dates),
-    Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
-    Migration("0007_population_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # populations
-    Migration("0008_cross_source_identity", add_identity_column),
-    Migration("0009_loop_tables", create_loop_tables),
-    Migration("0010_loop_views", lambda destination: create_views(destination, VIEWS_BEFORE_QUESTIONS)),  # the loop's
-    Migration("0011_question_keys", add_question_keys),
-    Migration("0012_ranking_views", create_views),  # every view again: location_ranking, location_trend, agent_scorecard
-    Migration("0013_waves", add_waves),
-)
-
-
-def plain(value: Any) -> Any:
-    """A value as SQLite would return it, so every destination reads back alike."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return format_timestamp(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def parsed_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def utc_now() -> str:
-    return format_timestamp(datetime.now(timezone.utc))  # type: ignore[return-value]
 
 
 class SQLDestination(Destination):
@@ -522,80 +395,3 @@ class SQLDestination(Destination):
                 field=row["field"],
                 context=parsed_json(row["context"]) or {},
             )
-
-
-def batch_stats(batch: Batch, written: int) -> WriteStats:
-    """Stats of a batch whose new or changed records and CRM rows number `written`."""
-    return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
-
-
-def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:
-    """The rows a batch puts into each staging table (a record read twice: the last one wins)."""
-    records = list({rows.record_id: rows for rows in batch.records}.values())
-    quarantined = list({item.record_id: item for item in batch.quarantined}.values())
-    return {
-        FEEDBACK: [rows.feedback for rows in records],
-        FEEDBACK_SCORES: [score for rows in records for score in rows.scores],
-        FEEDBACK_COMMENTS: [comment for rows in records for comment in rows.comments],
-        QUARANTINE: [quarantine_row(item, now, batch.run_id) for item in quarantined],
-        **{table: latest_rows(batch.context, table.name) for table in CRM_TABLES},
-        LINKS: sorted(batch.links.items()),
-        FEEDBACK_CASES: [opened.case for opened in batch.cases],
-        FEEDBACK_CASE_EVENTS: [opened.event for opened in batch.cases],
-        LOOP_OUTBOX: [delivery for opened in batch.cases for delivery in opened.deliveries],
-    }
-
-
-def loop_change_rows(changes: LoopChanges) -> dict[Table, list[tuple[Any, ...]]]:
-    """The rows of a loop change by table; a case or delivery given twice: the last one wins."""
-    return {
-        FEEDBACK_CASES: list({row[0]: row for row in changes.cases}.values()),
-        FEEDBACK_CASE_EVENTS: list({row[0]: row for row in changes.events}.values()),
-        LOOP_OUTBOX: list({row[0]: row for row in changes.deliveries}.values()),
-    }
-
-
-def quarantine_row(item: QuarantineItem, now: str, run_id: str) -> tuple[Any, ...]:
-    return (
-        item.record_id, item.source, item.stream, item.source_record_id, to_json(item.raw), item.error,
-        item.field, to_json(item.context), now, now, run_id,
-    )  # fmt: skip
-
-
-def run_row(run: SyncRun) -> list[Any]:
-    return [
-        run.run_id, run.source, run.connector, format_timestamp(run.started_at), format_timestamp(run.finished_at),
-        run.status, run.records_read, run.records_written, run.records_unchanged, run.records_quarantined,
-        run.error, run.full_refresh,
-    ]  # fmt: skip
-
-
-def absent_keys(key: str, table: str, stage: str) -> str:
-    """SQL true for a staged row whose `key` (a column, or several as "a, b") is not stored in
-    `table`. The stored keys are looked up among the staged ones first, so the anti-join's build
-    side is the batch's few keys, never the whole table (DuckDB planned `NOT EXISTS` with every
-    stored key in a hash table: its memory grew with the table). Keys are required columns, so
-    `NOT IN` meets no NULL."""
-    row = f"({key})" if "," in key else key
-    return f"{row} NOT IN (SELECT {key} FROM {table} WHERE {row} IN (SELECT {key} FROM {stage}))"
-
-
-def merge_links_sql(select: str) -> str:
-    """`MERGE` setting `feedback.duplicate_of` from the (record_id, duplicate_of) rows of `select`
-    (Snowflake, BigQuery)."""
-    return (
-        f"MERGE INTO feedback t USING ({select}) s ON t.record_id = s.record_id "
-        "WHEN MATCHED THEN UPDATE SET duplicate_of = s.duplicate_of"
-    )
-
-
-def merge_sql(table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
-    """`MERGE` of the rows of `select` into `table` by its primary key (Snowflake, BigQuery)."""
-    on = " AND ".join(f"t.{key} = s.{key}" for key in table.primary_key)
-    updates = [c for c in table.column_names if c not in table.primary_key and c not in keep]
-    columns = ", ".join(table.column_names)
-    return (
-        f"MERGE INTO {table.name} t USING ({select}) s ON {on} "
-        f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = s.{c}' for c in updates)} "
-        f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({', '.join(f's.{c}' for c in table.column_names)})"
-    )

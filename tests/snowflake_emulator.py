@@ -35,7 +35,7 @@ from fakesnow import info_schema
 from fakesnow.cursor import FakeSnowflakeCursor
 from sqlglot import exp
 
-from cxbridge.sql_destination import CHANGED
+from cxbridge.sql_rows import CHANGED
 
 CACHEABLE = re.compile(
     r"\s*(SELECT|WITH|INSERT|MERGE|DELETE|UPDATE|BEGIN|COMMIT|ROLLBACK|ALTER\s+TABLE|DROP\s+(TABLE|VIEW)"

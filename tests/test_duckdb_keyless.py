@@ -13,7 +13,7 @@ from cxbridge.destinations import Batch, LoopChanges
 from cxbridge.layout import FEEDBACK_CASES, LOOP_OUTBOX, QUARANTINE
 from cxbridge.plugins.duckdb.destination import GROWING_TABLES, KEYLESS_CRM_MIGRATION, KEYLESS_MIGRATION, RECORD_TABLES
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
-from cxbridge.sql_destination import MIGRATIONS
+from cxbridge.sql_migrations import MIGRATIONS
 from cxbridge.testing.destinations import SimulatedCrash, deliver, snapshot
 
 GROWING = [table.name for table in GROWING_TABLES]

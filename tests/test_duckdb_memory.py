@@ -15,7 +15,7 @@ import duckdb
 
 import cxbridge
 from cxbridge.plugins_host import create_host
-from cxbridge.sql_destination import CHANGED
+from cxbridge.sql_rows import CHANGED
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from tests.conftest import Workspace
 from tests.test_report import write_dataset

@@ -1,5 +1,6 @@
-"""What the SQL destinations share (cxbridge.sql_destination): tracked migrations, the dialect's
-column types, one transaction per batch, and `report`/`status` through the CLI."""
+"""What the SQL destinations share (cxbridge.sql_destination, cxbridge.sql_migrations): tracked
+migrations, the dialect's column types, one transaction per batch, and `report`/`status` through
+the CLI."""
 
 from __future__ import annotations
 

@@ -23,8 +23,9 @@ from cxbridge.destinations import Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.lock_rows import LOCKS, RowLockedDestination
 from cxbridge.layout import CRM_TABLES, LOOP_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_destination import CHANGED, LINKS, MIGRATIONS_TABLE, STAGED_TABLES, batch_stats, loop_change_rows
-from cxbridge.sql_destination import merge_links_sql, merge_sql, plain, staged_rows, utc_now
+from cxbridge.sql_migrations import MIGRATIONS_TABLE
+from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, loop_change_rows
+from cxbridge.sql_rows import merge_links_sql, merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
 
 TYPE_NAMES = {

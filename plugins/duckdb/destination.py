@@ -30,7 +30,9 @@ from cxbridge.layout import (
 )
 from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.plugins.duckdb.staging import column_arrays
-from cxbridge.sql_destination import CHANGED, MIGRATIONS, REPLACED, Migration, SQLDestination, absent_keys
+from cxbridge.sql_destination import SQLDestination
+from cxbridge.sql_migrations import MIGRATIONS, Migration
+from cxbridge.sql_rows import CHANGED, REPLACED, absent_keys
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",

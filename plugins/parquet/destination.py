@@ -53,7 +53,7 @@ from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal
 from cxbridge.plugins.parquet.takeouts import TAKE_OUT_AT, TakeOuts
-from cxbridge.sql_destination import LINKS, quarantine_row, run_row
+from cxbridge.sql_rows import LINKS, quarantine_row, run_row
 from cxbridge.question_keys import key_updates
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp

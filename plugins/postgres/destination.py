@@ -19,7 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import ColumnType, Table
 from cxbridge.loop.cases import LATER_EVENTS
-from cxbridge.sql_destination import MIGRATIONS, Migration, SQLDestination
+from cxbridge.sql_destination import SQLDestination
+from cxbridge.sql_migrations import MIGRATIONS, Migration
 
 TYPE_NAMES = {
     ColumnType.TEXT: "TEXT",

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.layout import Column, ColumnType, Table
 from cxbridge.lock_rows import RowLockedDestination
-from cxbridge.sql_destination import CHANGED, STAGED_TABLES, merge_links_sql, merge_sql
+from cxbridge.sql_rows import CHANGED, STAGED_TABLES, merge_links_sql, merge_sql
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",

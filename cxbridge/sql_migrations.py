@@ -1,0 +1,118 @@
+"""The schema migrations of SQL destinations: named changes, each applied once per destination in
+the order of `MIGRATIONS` and recorded in `cxbridge_migrations` (`SQLDestination.apply_migrations`).
+An engine with changes of its own appends them (`migrations = (*MIGRATIONS, Migration(...))`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
+from cxbridge.layout import Column, ColumnType, Table
+from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
+from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
+
+if TYPE_CHECKING:
+    from cxbridge.sql_destination import SQLDestination
+
+MIGRATIONS_TABLE = Table(
+    "cxbridge_migrations",
+    (Column("name", required=True), Column("applied_at", ColumnType.TIMESTAMP, True)),
+    primary_key=("name",),
+)
+METADATA_MIGRATION = "0006_metadata"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One named schema change, applied once per destination and recorded in `cxbridge_migrations`."""
+
+    name: str
+    apply: Callable[[SQLDestination], None]
+
+
+def create_tables(destination: SQLDestination, tables: Sequence[Table] = INITIAL_TABLES) -> None:
+    for table in tables:
+        destination.execute(destination.create_table_sql(table))
+        if destination.indexes:
+            for columns in table.indexes:
+                index = f"{table.name}_{'_'.join(columns)}"
+                destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {table.name} ({', '.join(columns)})")
+
+
+def create_views(destination: SQLDestination, names: tuple[str, ...] = VIEW_NAMES) -> None:
+    if destination.views_deferred:
+        return  # a new destination: its migrations create every view once, after the last
+    for name, sql in view_sql(destination, names).items():
+        destination.execute(f"DROP VIEW IF EXISTS {name}")
+        destination.execute(f"CREATE VIEW {name} AS {sql}")
+
+
+def create_crm_tables(destination: SQLDestination) -> None:
+    create_tables(destination, CRM_TABLES)
+
+
+def add_local_dates(destination: SQLDestination) -> None:
+    """`feedback.submitted_local_date`, the day the views count a record in: records stored before
+    it get their UTC day (what their months were until then); a full refresh re-reads them in
+    their source's time zone."""
+    column = FEEDBACK.column("submitted_local_date")
+    destination.execute(f"ALTER TABLE feedback ADD COLUMN IF NOT EXISTS {destination.column_sql(column)}")
+    day = destination.day_of("submitted_at")
+    destination.execute(
+        f"UPDATE feedback SET submitted_local_date = {day} WHERE submitted_local_date IS NULL AND submitted_at IS NOT NULL"
+    )
+    create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count records by their local day
+
+
+def create_loop_tables(destination: SQLDestination) -> None:
+    create_tables(destination, LOOP_TABLES)
+
+
+def add_identity_column(destination: SQLDestination) -> None:
+    """`feedback.duplicate_of` (cross-source identity) and the indexes its look-ups use, in a
+    destination created before them (one created since has them already), and the views."""
+    destination.execute(destination.add_column_sql(FEEDBACK, FEEDBACK.column("duplicate_of")))
+    if destination.indexes:
+        for columns in IDENTITY_INDEXES:
+            index = f"feedback_{'_'.join(columns)}"
+            destination.execute(f"CREATE INDEX IF NOT EXISTS {index} ON feedback ({', '.join(columns)})")
+    create_views(destination, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
+
+
+def add_question_keys(destination: SQLDestination) -> None:
+    """`feedback_scores.question_key` in a destination created before it, each stored answer
+    given its automatic key (`cxbridge.question_keys`) — what a sync of the same answer writes,
+    so a trend runs on across the migration — its index, and the views (with the question ones)."""
+    destination.execute(destination.add_column_sql(FEEDBACK_SCORES, FEEDBACK_SCORES.column("question_key")))
+    groups = [tuple(row.values()) for row in destination.fetch(UNKEYED_ANSWERS_SQL)]
+    for sql, params in key_updates(groups, destination.param):
+        destination.execute(sql, params)
+    if destination.indexes:
+        destination.execute("CREATE INDEX IF NOT EXISTS feedback_scores_question_key ON feedback_scores (question_key)")
+    create_views(destination, VIEWS_BEFORE_RANKING)
+
+
+def add_waves(destination: SQLDestination) -> None:
+    """`feedback.wave` (the mystery-shop or audit wave of a record) in a destination created
+    before it, empty for the records stored, and every view again (a ranking by wave reads it)."""
+    destination.execute(destination.add_column_sql(FEEDBACK, FEEDBACK.column("wave")))
+    create_views(destination)
+
+
+MIGRATIONS = (
+    Migration("0001_initial_tables", create_tables),
+    Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
+    Migration("0003_crm_tables", create_crm_tables),
+    Migration("0004_crm_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # with the CRM ones
+    Migration("0005_local_dates", add_local_dates),
+    Migration(METADATA_MIGRATION, lambda destination: create_tables(destination, (METADATA,))),
+    Migration("0007_population_views", lambda destination: create_views(destination, VIEWS_BEFORE_LOOP)),  # populations
+    Migration("0008_cross_source_identity", add_identity_column),
+    Migration("0009_loop_tables", create_loop_tables),
+    Migration("0010_loop_views", lambda destination: create_views(destination, VIEWS_BEFORE_QUESTIONS)),  # the loop's
+    Migration("0011_question_keys", add_question_keys),
+    Migration("0012_ranking_views", create_views),  # every view again: location_ranking, location_trend, agent_scorecard
+    Migration("0013_waves", add_waves),
+)
