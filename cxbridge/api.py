@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from importlib import import_module, resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,10 +28,7 @@ from cxbridge.records import WAVE_PROGRAMS, FeedbackRecord
 from cxbridge.sources import Source
 
 if TYPE_CHECKING:
-    from cxbridge.loop import tracking
-    from cxbridge.loop.cases import Case
     from cxbridge.loop.outbox import DeliveryReport
-    from cxbridge.reporting import ReportOptions
     from cxbridge.resolver import DuplicatesReport
     from cxbridge.status_report import StatusReport
 
@@ -44,11 +41,19 @@ LATER = {
     "DuplicatesReport": "cxbridge.resolver", "duplicates_report": "cxbridge.resolver", "identity_ready": "cxbridge.resolver",
     "StatusReport": "cxbridge.status_report", "people_order": "cxbridge.status_report", "status_of": "cxbridge.status_report",
     "plugin_new": "cxbridge.scaffold",
+    "report": "cxbridge.report_commands", "report_html": "cxbridge.report_commands",
+    "report_undated": "cxbridge.report_commands", "loop_report": "cxbridge.loop_commands",
+    "cases_deliver": "cxbridge.loop_commands", "cases_list": "cxbridge.loop_commands",
+    "cases_show": "cxbridge.loop_commands", "cases_assign": "cxbridge.loop_commands",
+    "cases_update": "cxbridge.loop_commands",
 }  # fmt: skip
 """Names this module offers (cxbridge.testing and plugins use some) whose modules a sync does not
 need: imported when first asked for (`__getattr__`), so that a sync's memory holds no file
-import, report, status or case command."""
-PUBLIC_LATER = ("Case", "DuplicatesReport", "ImportResult", "StatusReport", "import_", "inspect", "plugin_new", "report_columns")
+import, report, status or case command (`cxbridge.report_commands`, `cxbridge.loop_commands`)."""
+PUBLIC_LATER = (
+    "Case", "DuplicatesReport", "ImportResult", "StatusReport", "import_", "inspect", "plugin_new", "report_columns",
+    "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "report",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:  # PEP 562
@@ -255,110 +260,6 @@ def reading(
         yield dest
 
 
-def report(
-    config: str | Path | None = None,
-    *,
-    by: str = "month",
-    metric: str | None = None,
-    program: str | Iterable[str] = (),
-    source: str | Iterable[str] = (),
-    since: date | str | None = None,
-    until: date | str | None = None,
-    intervals: bool = False,
-    destination: str | None = None,
-    host: PluginHost | None = None,
-) -> list[dict[str, Any]]:
-    """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
-    by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
-    first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD'); `intervals`
-    adds each figure's 95 % interval and, by a time bucket, whether its change is significant."""
-    from cxbridge.reporting import report_rows
-
-    options = _report_options(by, metric, program, source, since, until, intervals=intervals)
-    with reading(config, destination=destination, host=host) as dest:
-        return report_rows(dest, options)
-
-
-def report_html(
-    path: str | Path,
-    config: str | Path | None = None,
-    *,
-    by: str = "month",
-    metric: str | None = None,
-    program: str | Iterable[str] = (),
-    source: str | Iterable[str] = (),
-    since: date | str | None = None,
-    until: date | str | None = None,
-    destination: str | None = None,
-    host: PluginHost | None = None,
-) -> Path:
-    """Write the report as one self-contained HTML page to `path` (docs/report.md#html-report):
-    trends by `by` with 95 % bands, the store ranking, the criteria heatmap, the follow-up
-    queues and comments, of the records `report` with the same filters counts."""
-    from cxbridge.html_report import write_html_report  # Plotly is loaded only for this
-
-    options = _report_options(by, metric, program, source, since, until)
-    with reading(config, destination=destination, host=host) as dest:
-        return write_html_report(dest, options, path)
-
-
-def report_undated(
-    config: str | Path | None = None,
-    *,
-    metric: str | None = None,
-    program: str | Iterable[str] = (),
-    source: str | Iterable[str] = (),
-    since: date | str | None = None,
-    until: date | str | None = None,
-    destination: str | None = None,
-    host: PluginHost | None = None,
-) -> int:
-    """How many records `report` with the same options leaves out for want of a date: a period
-    (`since`, `until`) counts dated records only; 0 without one (undated records are a row)."""
-    from cxbridge.reporting import undated_left_out
-
-    options = _report_options("month", metric, program, source, since, until)
-    with reading(config, destination=destination, host=host) as dest:
-        return undated_left_out(dest, options)
-
-
-def _report_options(by, metric, program, source, since, until, *, intervals=False) -> ReportOptions:  # noqa: ANN001
-    from cxbridge.reporting import ReportOptions
-
-    return ReportOptions(
-        by=by, metric=metric, programs=_names(program), sources=_names(source),
-        since=_day(since, "since"), until=_day(until, "until"), intervals=intervals,
-    )  # fmt: skip
-
-
-def loop_report(
-    config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
-) -> list[dict[str, Any]]:
-    """How cases were worked (`loop_performance`): per month a case opened, location and owner,
-    cases opened, median hours to the first contact, and the shares contacted within the SLA,
-    closed and informed (`cxbridge report --loop`)."""
-    from cxbridge.loop import tracking
-    from cxbridge.loop.views import loop_performance_rows
-
-    with reading(config, destination=destination, host=host) as dest:
-        tracking.require_cases(dest)
-        return loop_performance_rows(dest)
-
-
-def _day(value: date | str | None, name: str) -> date | None:
-    if not isinstance(value, str):
-        return value
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name} = {value!r} is not a day; write it as YYYY-MM-DD") from None
-
-
-def _names(value: str | Iterable[str]) -> tuple[str, ...]:
-    """One name or several, as the Python API accepts them."""
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
 def status(
     config: str | Path | Config | None = None,
     *,
@@ -469,89 +370,6 @@ def writing(
         yield dest
 
 
-def cases_deliver(
-    config: str | Path | None = None,
-    *,
-    everything: bool = False,
-    destination: str | None = None,
-    wait: float | None = None,
-    host: PluginHost | None = None,
-) -> DeliveryReport:
-    """Deliver the loop actions waiting in the outbox now, without a sync (`everything`: also
-    those whose next attempt is not due yet, e.g. after fixing a token)."""
-    host = host or get_host()
-    cfg = load_config(find_config(config), host)
-    with writing(config, destination=destination, wait=wait, host=host) as dest:
-        return deliver_outbox(dest, cfg, everything=everything)
-
-
-def cases_list(
-    config: str | Path | None = None,
-    *,
-    status: str | None = None,
-    owner: str | None = None,
-    rule: str | None = None,
-    overdue: bool = False,
-    destination: str | None = None,
-    host: PluginHost | None = None,
-) -> list[Case]:
-    """Cases, oldest first: all, or those of a status, owner or rule, or open past their due time."""
-    from cxbridge.loop import tracking
-
-    with reading(config, destination=destination, host=host) as dest:
-        return tracking.list_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
-
-
-def cases_show(
-    config: str | Path | None = None, *, case: str, destination: str | None = None, host: PluginHost | None = None
-) -> tracking.CaseDetail:
-    """One case (by its id or the first digits of it) with its record, its events and its deliveries."""
-    from cxbridge.loop import tracking
-
-    with reading(config, destination=destination, host=host) as dest:
-        return tracking.case_detail(dest, case)
-
-
-def cases_assign(
-    config: str | Path | None = None,
-    *,
-    case: str,
-    owner: str,
-    actor: str,
-    note: str | None = None,
-    destination: str | None = None,
-    wait: float | None = None,
-    host: PluginHost | None = None,
-) -> Case:
-    """Give a case to `owner` (empty: to nobody), recorded as `actor`'s change."""
-    from cxbridge.loop import tracking
-
-    with writing(config, destination=destination, wait=wait, host=host) as dest:
-        return tracking.assign(dest, case, owner, actor=actor, note=note)
-
-
-def cases_update(
-    config: str | Path | None = None,
-    *,
-    case: str,
-    actor: str,
-    status: str | None = None,
-    external_ref: str | None = None,
-    note: str | None = None,
-    reason: str | None = None,
-    destination: str | None = None,
-    wait: float | None = None,
-    host: PluginHost | None = None,
-) -> Case:
-    """Move a case along open → contacted → resolved → informed (or closed_no_action with a
-    `reason`), link the ticket it became, or add a note; each change recorded as `actor`'s."""
-    from cxbridge.loop import tracking
-
-    with writing(config, destination=destination, wait=wait, host=host) as dest:
-        return tracking.update(dest, case, actor=actor, status=status, external_ref=external_ref, note=note,
-                               reason=reason)  # fmt: skip
-
-
 @dataclass
 class PluginListing:
     sources: list[Provided]
@@ -596,19 +414,12 @@ def init(directory: str | Path = ".") -> list[Path]:
 __all__ = [
     "SourceCheck",
     "SyncResult",
-    "cases_assign",
-    "cases_deliver",
-    "cases_list",
-    "cases_show",
-    "cases_update",
-    "loop_report",
     "check",
     "duplicates",
     "init",
     "plugins",
     "quarantine_list",
     "quarantine_replay",
-    "report",
     "schema",
     "status",
     "sync",
