@@ -143,7 +143,7 @@ def test_a_lake_written_before_cross_source_identity_gains_duplicate_of_and_its_
     import duckdb
 
     from cxbridge.duplicates import IdentityRules
-    from cxbridge.plugins.parquet.destination import MIGRATIONS
+    from cxbridge.plugins.parquet.migrations import MIGRATIONS
     from cxbridge.testing.destinations import deliver_copies, expected_copy_pointers, full_identity_pass, pointers
 
     lake = tmp_path / "copies"
@@ -171,7 +171,7 @@ def test_a_lake_an_older_version_wrote_is_read_before_a_sync_migrates_it(lake: P
 
     import duckdb
 
-    from cxbridge.plugins.parquet.destination import MIGRATIONS
+    from cxbridge.plugins.parquet.migrations import MIGRATIONS
 
     before = snapshot(ParquetDestination(f"parquet:///{lake}")).results
     parts = sorted((lake / "feedback").glob("*/*/part-0.parquet"))
@@ -289,6 +289,7 @@ def test_the_quarantine_grows_by_parts_and_holds_one_row_per_record_as_one_file_
 
     from cxbridge.destinations import Batch, QuarantineItem
     from cxbridge.plugins.parquet import destination as module
+    from cxbridge.plugins.parquet.parts import MAX_FILES
     from cxbridge.tables import RecordRows, to_json
 
     batch_times: list[datetime] = []
@@ -344,7 +345,7 @@ def test_the_quarantine_grows_by_parts_and_holds_one_row_per_record_as_one_file_
         quarantine = lake / "quarantine"
         assert len(files.folder_files(quarantine)) > 2, "a sync's batches add parts to the quarantine folder"
         destination.close()
-        assert len(files.folder_files(quarantine)) <= module.MAX_FILES
+        assert len(files.folder_files(quarantine)) <= MAX_FILES
 
     destination.open()
     replayed = sorted(expected)[::3]

@@ -143,7 +143,7 @@ def _strip_parquet(lake: Path) -> None:
 
     import duckdb
 
-    from cxbridge.plugins.parquet.destination import MIGRATIONS
+    from cxbridge.plugins.parquet.migrations import MIGRATIONS
 
     for part in sorted((lake / "feedback_scores").glob("*/*/part-0.parquet")):
         duckdb.execute(f"COPY (SELECT * EXCLUDE (question_key) FROM read_parquet('{part}')) TO '{part}.old' (FORMAT parquet)")

@@ -134,7 +134,7 @@ def _drop_wave_sql(execute, migrations_table: str) -> None:
 def _drop_wave_parquet(lake: Path) -> None:
     import duckdb
 
-    from cxbridge.plugins.parquet.destination import MIGRATIONS
+    from cxbridge.plugins.parquet.migrations import MIGRATIONS
 
     for part in sorted((lake / "feedback").glob("*/*/part-0.parquet")):
         duckdb.execute(f"COPY (SELECT * EXCLUDE (wave) REPLACE ('hashed without a wave' AS content_hash) FROM read_parquet('{part}')) TO '{part}.old' (FORMAT parquet)")

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, Table
-from cxbridge.plugins.duckdb.destination import import_duckdb
+from cxbridge.plugins.duckdb.destination import TYPE_NAMES, import_duckdb
 
 PARTITIONED = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS)
 PARTITION_KEYS = ("source", "month")
@@ -60,6 +60,16 @@ def literal(text: str | os.PathLike[str]) -> str:
 def file_columns(table: Table) -> tuple[str, ...]:
     """The columns stored in the files: partition keys live in the folder names."""
     return tuple(name for name in table.column_names if name not in PARTITION_KEYS)
+
+
+def typed(table: Table, columns: Sequence[str] | None = None) -> str:
+    """The columns cast from staged text (timestamps, JSON) to their Parquet types."""
+    names = columns or table.column_names
+    return ", ".join(f"CAST({name} AS {TYPE_NAMES[table.column(name).type]}) AS {name}" for name in names)
+
+
+def empty_select(table: Table) -> str:
+    return f"SELECT {', '.join(f'CAST(NULL AS {TYPE_NAMES[c.type]}) AS {c.name}' for c in table.columns)} WHERE false"
 
 
 def partition_dir(root: Path, table: Table, source: str, month: str | None) -> Path:

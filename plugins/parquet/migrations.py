@@ -1,0 +1,103 @@
+"""The Parquet lake's migrations: named steps applied once by the first sync that opens a lake
+(`_cxbridge/migrations.json` lists those done), each bringing the files an older cxbridge wrote to
+the tables' columns, and `_cxbridge/views.sql` to the views, as a sync writes them now."""
+
+from __future__ import annotations
+
+import json
+from glob import glob
+from pathlib import Path
+
+from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES, METADATA, TABLES
+from cxbridge.plugins.parquet import files
+from cxbridge.plugins.parquet.files import PARTITIONED, empty_select, literal
+from cxbridge.question_keys import key_updates
+
+MIGRATIONS = (
+    "0001_table_folders", "0002_bi_views", "0003_crm_tables", "0004_crm_views", "0005_followup_files",
+    "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
+    "0011_loop_views", "0012_question_keys", "0013_ranking_views", "0014_waves", "0015_loop_parts",
+    "0016_quarantine_parts",
+)  # fmt: skip
+VIEW_MIGRATIONS = {  # the migrations that changed views.sql
+    "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
+    "0009_cross_source_identity", "0010_loop_tables", "0011_loop_views", "0012_question_keys", "0013_ranking_views",
+    "0014_waves", "0015_loop_parts",  # 0015: the loop's tables read every file of their folders
+    "0016_quarantine_parts",  # 0016: and so does the quarantine
+}  # fmt: skip
+
+
+class LakeMigrations:
+    """ParquetDestination's migrations of the lake it opens to write (`open`), listed done in
+    `_migrations_file`."""
+
+    def _migrations_done(self) -> list[str]:
+        return json.loads(self._migrations_file.read_text()) if self._migrations_file.exists() else []
+
+    def _migrations_pending(self) -> bool:
+        """Whether a sync of an older cxbridge wrote this lake last: its files may lack columns
+        added since, which a read-only open reads as nulls (only a sync migrates the files)."""
+        return self.exists() and not set(MIGRATIONS) <= set(self._migrations_done())
+
+    def _apply_migrations(self) -> None:
+        done = self._migrations_done()
+        if not {"0001_table_folders", "0003_crm_tables", "0010_loop_tables"} <= set(done):
+            for table in TABLES:
+                if table not in PARTITIONED and not files.table_file(self.root, table).exists():
+                    files.replace_atomically(self.conn, empty_select(table), files.table_file(self.root, table))
+        if not {"0006_local_dates", "0009_cross_source_identity", "0014_waves"} <= set(done):
+            self._add_columns()
+        if "0012_question_keys" not in done:
+            self._add_question_keys()
+        if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
+            files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
+        if not VIEW_MIGRATIONS <= set(done):
+            (self.root / "_cxbridge").mkdir(parents=True, exist_ok=True)
+            (self.root / "_cxbridge" / "views.sql").write_text(self._views_script(), encoding="utf-8")
+        if done != list(MIGRATIONS):
+            self._migrations_file.write_text(json.dumps(list(MIGRATIONS)), encoding="utf-8")
+
+    def _add_columns(self) -> None:
+        """The columns feedback gained since a file was written, in every such file:
+        `submitted_local_date` (0006), the UTC day of `submitted_at` (the month the record was
+        counted in until then), `duplicate_of` (0009) and `wave` (0014), empty."""
+        columns = files.file_columns(FEEDBACK)
+        empty = "CAST(NULL AS VARCHAR)"
+        added = {"submitted_local_date": self.day_of("submitted_at"), "duplicate_of": empty, "wave": empty}
+        for path in sorted(glob(files.partition_glob(self.root, FEEDBACK))):
+            source = f"read_parquet({literal(path)})"
+            present = {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+            if not present >= set(columns):
+                select = ", ".join(c if c in present else f"{added[c]} AS {c}" for c in columns)
+                files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
+
+    def _add_question_keys(self) -> None:
+        """`question_key` in every scores file written before it: each answer's automatic key
+        (`cxbridge.question_keys`), from its record's survey id or source, as a sync writes it."""
+        columns = files.file_columns(FEEDBACK_SCORES)
+        for path in sorted(glob(files.partition_glob(self.root, FEEDBACK_SCORES))):
+            scores = f"read_parquet({literal(path)})"
+            present = {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {scores}").fetchall()}
+            if "question_key" in present:
+                continue
+            source, month = files.partition_of(Path(path).parent)
+            records = files.partition_dir(self.root, FEEDBACK, source, month)
+            survey = (
+                f"(SELECT record_id, survey_id FROM read_parquet({literal(files.folder_glob(records))}, "
+                "hive_partitioning = false))"
+                if files.folder_files(records)
+                else "(SELECT CAST(NULL AS VARCHAR) AS record_id, CAST(NULL AS VARCHAR) AS survey_id)"
+            )
+            keyed = f"SELECT s.*, COALESCE(f.survey_id, {literal(source)}) AS namespace FROM {scores} s " \
+                    f"LEFT JOIN {survey} f ON f.record_id = s.record_id"  # fmt: skip
+            groups = self.conn.execute(
+                f"SELECT DISTINCT namespace, question_id, scale_min, scale_max FROM ({keyed})"
+            ).fetchall()
+            cases = [
+                f"WHEN namespace = {literal(p[4])} AND question_id = {literal(p[1])} AND scale_min = {float(p[2])!r} "
+                f"AND scale_max = {float(p[3])!r} THEN {literal(p[0])}"
+                for _, p in key_updates(groups, lambda _: "?")
+            ]
+            key = f"CASE {' '.join(cases)} END" if cases else "CAST(NULL AS VARCHAR)"
+            select = ", ".join(f"{key} AS question_key" if c == "question_key" else c for c in columns)
+            files.replace_atomically(self.conn, f"SELECT {select} FROM ({keyed}) ORDER BY record_id", Path(path))

@@ -1,0 +1,65 @@
+"""The part files a Parquet sync adds to the lake's folders, and their merging: during a sync,
+`MERGE_AT` parts of one level into one of the next, and at its end all of them, so a folder holds
+a few files whatever the number of batches (`files.merge`, journaled against crashes)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from cxbridge.plugins.parquet import files
+
+MERGE_AT = 8
+"""Parts of one level a sync has added to a folder that it merges into one part of the next level
+(a batch's parts are level 0, a merge of eight of them level 1, …): a folder holds at most seven
+parts a level during a sync (about fifteen at 1M records), and each row is rewritten once a level.
+Every lookup of a batch opens each file of a table: on the bench's 100k lake, a 10,000-id lookup
+of `feedback` over 120 files took 5× the CPU and 40–80 MB more than over 12. Eight rather than
+four: the bench's 1M first sync (which looks nothing up) rewrites each row at one level less,
+−9 % CPU for +1–4 MB at the peak (bench/README.md, "Parquet — zstd at level 1, a batch staged
+once")."""
+MAX_FILES = 8
+"""Files a folder keeps after a sync: past that, the end of a sync merges them all into one, so
+a lake synced daily does not gather a file per partition a day (each merge rewrites the folder
+once every MAX_FILES syncs, not every sync)."""
+log = logging.getLogger("cxbridge.plugins.parquet.destination")
+
+
+class PartFiles:
+    """ParquetDestination's parts: each new one recorded by folder (`_parts`, `_own_parts`; how deep
+    a merge, `_levels`), merged as the sync goes."""
+
+    def _add_part(self, folder: Path, select: str) -> Path:
+        """Write the rows of `select` as a new part file of a folder."""
+        part = files.new_part(folder)
+        files.replace_atomically(self.conn, select, part)
+        self._parts.setdefault(folder, []).append(part)
+        self._own_parts.add(part)
+        return part
+
+    def _merge_parts(self, *, final: bool) -> None:
+        """Merge the parts this connection added to each folder: MERGE_AT parts of one level into
+        one of the next; at the end of a sync (`final`) all of them into one, then every file of
+        a folder holding more than MAX_FILES. A failed merge leaves the parts (the rows are
+        stored either way) and is logged, not raised: the next sync merges them."""
+        for folder, written in list(self._parts.items()):
+            parts = [part for part in written if part.exists()]
+            done = final
+            try:
+                if final:
+                    if len(parts) > 1:
+                        files.merge(self.conn, parts, parts[0])
+                    if len(stored := files.folder_files(folder)) > MAX_FILES and not self._takeouts.of_table(folder):
+                        files.merge(self.conn, stored, stored[0])
+                level = 0
+                while not final and len(same := [p for p in parts if self._levels.get(p, 0) == level]) >= MERGE_AT:
+                    files.merge(self.conn, same, same[0])
+                    self._levels[same[0]] = level = level + 1
+                    parts = [part for part in parts if part not in same[1:]]
+            except Exception as exc:  # noqa: BLE001 - housekeeping: the data is stored whole either way
+                log.warning("could not merge the part files of %s: %s", folder, exc)
+                done = True  # leave this folder's parts to the next sync
+            if done:
+                del self._parts[folder]
+            else:
+                self._parts[folder] = parts

@@ -1,0 +1,253 @@
+"""The record tables of a Parquet lake (feedback, scores, comments, partitioned by source and
+month): a batch's changed records added as a part file in each partition they enter, staged once
+in month order; their old versions taken out (of the files the sync found once at the end of the
+source, `TakeOuts`; of the sync's own parts at once); `duplicate_of` links set; and the batch
+journal (`_cxbridge/batch.json`) that names the records a batch is writing until its cursor is
+saved, whose rows a sync that finds it takes out."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from cxbridge.destinations import Batch
+from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, SYNC_STATE, TABLES_BY_NAME, Table
+from cxbridge.plugins.parquet import files
+from cxbridge.plugins.parquet.files import PARTITIONED, literal, typed
+from cxbridge.sql_rows import LINKS
+from cxbridge.tables import to_json
+
+_SOURCE = FEEDBACK.column_names.index("source")
+_SUBMITTED = FEEDBACK.column_names.index("submitted_at")
+log = logging.getLogger("cxbridge.plugins.parquet.destination")
+
+
+class RecordTables:
+    """ParquetDestination's writing of the record tables (`_stored`: the batch's stored copies;
+    `_takeouts`: the old versions named to be taken out)."""
+
+    def _stored_copies(self, source: str, record_ids: list[str]) -> dict[str, list[tuple[str, Path]]]:
+        """The content hash and file of every stored copy of these records (but the old versions
+        named to be taken out)."""
+        pattern = files.partition_glob(self.root, FEEDBACK, source)
+        stored: dict[str, list[tuple[str, Path]]] = {}
+        if not record_ids or not files.has_files(pattern):
+            return stored
+        self._register_ids("cx_ids", record_ids)
+        try:
+            with self._built_on_keys():
+                found = self.conn.execute(
+                    f"SELECT record_id, content_hash, filename FROM read_parquet({literal(pattern)}, filename = true) "
+                    "WHERE record_id IN (SELECT record_id FROM cx_ids)"
+                ).fetchall()
+        finally:
+            self.conn.unregister("cx_ids")
+        for record_id, content_hash, filename in found:
+            if not self._takeouts.holds(record_id, path := Path(filename)):
+                stored.setdefault(record_id, []).append((content_hash, path))
+        return stored
+
+    def _write_records(self, source: str, changed: list, dropped: list[str]) -> None:
+        """Add the changed records as a part file in each partition (of each record table) they
+        enter, then name their older copies in the files the sync found, and the dropped records',
+        to be taken out at the end of the source (`TakeOuts`), and take those in parts the sync
+        added out at once. A crash in between leaves a record twice, which the re-run writes
+        again once."""
+        stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
+        by_month = sorted(_by_month(source, changed).items(), key=lambda item: str(item[0]))
+        staged = {table: self._staged_by_month(table, by_month) for table in PARTITIONED}
+        added: set[Path] = set()
+        for month, _ in by_month:
+            for table in PARTITIONED:
+                if month in staged[table]:
+                    added.add(self._add_records(table, source, month, staged[table][month]))
+        copies = [(rid, path) for rid in stale for _, path in self._stored.get(rid, [])]
+        self._name_takeouts([(rid, path) for rid, path in copies if path not in self._own_parts])
+        own = [(rid, path) for rid, path in copies if path in self._own_parts]
+        self._register_ids("cx_changed", [rid for rid, _ in own])
+        try:
+            for partition in sorted({files.partition_of(path.parent) for _, path in own}, key=str):
+                for table in PARTITIONED:
+                    self._take_out(table, *partition, added, within=self._own_parts)
+        finally:
+            self.conn.unregister("cx_changed")
+
+    def _staged_by_month(self, table: Table, by_month: list) -> dict[str | None, dict[str, Any]]:
+        """A record table's rows staged once, in month order, and each month's as slices of them
+        (DuckDB converts every row of a registered array each time a query scans it: one array
+        filtered by month was read in whole twelve times a batch)."""
+        rows = [row for _, tables in by_month for row in tables[table]]
+        arrays = self._staged_arrays(table, rows)
+        slices, start = {}, 0
+        for month, tables in by_month:
+            end = start + len(tables[table])
+            if end > start:
+                slices[month] = {name: array[start:end] for name, array in arrays.items()}
+            start = end
+        return slices
+
+    def _add_records(self, table: Table, source: str, month: str | None, arrays: dict[str, Any]) -> Path:
+        """One partition's rows of a record table (it has some), as a new part file there."""
+        self.conn.register("cx_new", arrays)
+        try:
+            incoming = f"SELECT {typed(table, files.file_columns(table))} FROM cx_new ORDER BY record_id"
+            return self._add_part(files.partition_dir(self.root, table, source, month), incoming)
+        finally:
+            self.conn.unregister("cx_new")
+
+    def _name_takeouts(self, copies: list[tuple[str, Path]]) -> None:
+        """Name these old copies, in files the sync found, to be taken out (`TakeOuts`): every
+        file the sync found in their partitions, of each record table (a record's scores and
+        comments are in its feedback row's partition). Readers of this connection no longer see
+        them (`_table_select`)."""
+        if not copies:
+            return
+        found = []
+        for source, month in {files.partition_of(path.parent) for _, path in copies}:
+            for table in PARTITIONED:
+                folder = files.partition_dir(self.root, table, source, month)
+                found += [path for path in files.folder_files(folder) if path not in self._own_parts]
+        self._exclude(self._takeouts.add([rid for rid, _ in copies], found))
+
+    def _exclude(self, record_ids: Iterable[str]) -> None:
+        """Add these ids to `cx_takeout`, the ids the views leave out of the files named with them."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS cx_takeout (record_id VARCHAR)")
+        self._register_ids("cx_named", sorted(record_ids))
+        try:
+            self.conn.execute("INSERT INTO cx_takeout SELECT record_id FROM cx_named")
+        finally:
+            self.conn.unregister("cx_named")
+
+    def _take_out_named(self) -> None:
+        """Rewrite each file named in `TakeOuts` that holds one of its records without them, then
+        forget them (the journal last: a crash part-way takes out the rest at the next open)."""
+        if not self._takeouts:
+            return
+        self._register_ids("cx_changed", sorted(self._takeouts.ids))
+        try:
+            for path in sorted(self._takeouts.files):
+                if path.exists():
+                    self._take_out_of(TABLES_BY_NAME[path.relative_to(self.root).parts[0]], path)
+        finally:
+            self.conn.unregister("cx_changed")
+        self._takeouts.clear()
+        self.conn.execute("DROP TABLE IF EXISTS cx_takeout")
+
+    def _take_out(
+        self, table: Table, source: str, month: str | None, added: set[Path], *, within: set[Path] | None = None
+    ) -> None:
+        """Rewrite each file of a partition (of those `within`, if given) holding a record of
+        `cx_changed` without it (the parts this batch added hold the new versions and stay)."""
+        folder = files.partition_dir(self.root, table, source, month)
+        if within is not None and not any(path in within for path in files.folder_files(folder)):
+            return
+        for path in self._files_holding(folder, "record_id", "cx_changed"):
+            if path not in added and (within is None or path in within):
+                self._take_out_of(table, path)
+
+    def _take_out_of(self, table: Table, path: Path) -> None:
+        """Rewrite one file of a record table holding records of `cx_changed` without them (the
+        others in the order it holds them), or remove it if none is left."""
+        source = f"read_parquet({literal(path)}, hive_partitioning = false)"
+        changed = "record_id IN (SELECT record_id FROM cx_changed)"
+        with self._built_on_keys():
+            [(held, rows)] = self.conn.execute(f"SELECT COUNT(*) FILTER ({changed}), COUNT(*) FROM {source}").fetchall()
+        if held and held == rows:
+            files.remove_partition_file(path)
+        elif held:
+            files.replace_atomically(
+                self.conn, f"SELECT {', '.join(files.file_columns(table))} FROM {source} WHERE NOT {changed}", path
+            )
+
+    def _set_links(self, links: dict[str, str | None]) -> None:
+        """Set `duplicate_of` of these records, rewriting each feedback file that holds one."""
+        pattern = files.partition_glob(self.root, FEEDBACK)
+        if not files.has_files(pattern):
+            return
+        self.conn.register("cx_links", self._staged_arrays(LINKS, sorted(links.items())))
+        try:
+            with self._built_on_keys():
+                found = self.conn.execute(
+                    f"SELECT DISTINCT filename FROM read_parquet({literal(pattern)}, filename = true) "
+                    "WHERE record_id IN (SELECT record_id FROM cx_links)"
+                ).fetchall()
+            linked = "CASE WHEN l.record_id IS NULL THEN f.duplicate_of ELSE l.duplicate_of END AS duplicate_of"
+            columns = ", ".join(linked if c == "duplicate_of" else f"f.{c}" for c in files.file_columns(FEEDBACK))
+            for (filename,) in sorted(found):
+                select = (
+                    f"SELECT {columns} FROM read_parquet({literal(filename)}) f "
+                    "LEFT JOIN cx_links l ON l.record_id = f.record_id ORDER BY f.record_id"
+                )
+                files.replace_atomically(self.conn, select, Path(filename))
+        finally:
+            self.conn.unregister("cx_links")
+
+    @property
+    def _batch_journal(self) -> Path:
+        return self.root / "_cxbridge" / "batch.json"
+
+    def _begin_records(self, batch: Batch, record_ids: list[str], now: str) -> None:
+        """Name the records whose rows the batch is about to add (a partition's feedback part,
+        then its scores' and comments' parts), and the cursor row that says it ended. A crash in
+        between would leave a record whose content hash is stored but not all of its rows, which
+        the re-run's comparison takes as unchanged: `_undo_unfinished_batch` takes them out."""
+        cursor = batch.cursor
+        entry = {
+            "source": batch.source,
+            "record_ids": record_ids,
+            "ends_with": None if cursor is None else [cursor.stream, to_json(cursor.value), now, batch.run_id],
+        }
+        files.write_atomically(self._batch_journal, json.dumps(entry))
+
+    def _undo_unfinished_batch(self) -> None:
+        """Take out of the record tables every row of the records a batch cut short by a crash
+        was writing (`_begin_records`), unless its cursor was saved: the re-run reads them again
+        from the cursor before it and writes them whole."""
+        journal = self._batch_journal
+        if not journal.exists():
+            return
+        entry = json.loads(journal.read_text(encoding="utf-8"))
+        if not self._cursor_saved(entry["source"], entry["ends_with"]):
+            log.warning("%s: a sync stopped while writing %d records; their rows are taken out and written again",
+                        self.root, len(entry["record_ids"]))  # fmt: skip
+            self._register_ids("cx_changed", entry["record_ids"])
+            try:
+                for table in PARTITIONED:
+                    for folder in sorted((self.root / table.name / f"source={entry['source']}").glob("month=*")):
+                        self._take_out(table, *files.partition_of(folder), added=set())
+            finally:
+                self.conn.unregister("cx_changed")
+        journal.unlink()
+
+    def _cursor_saved(self, source: str, ends_with: list[str] | None) -> bool:
+        state = files.table_file(self.root, SYNC_STATE)
+        if ends_with is None or not state.exists():
+            return False
+        stream, cursor, now, run_id = ends_with
+        return bool(self.conn.execute(
+            f"SELECT COUNT(*) FROM read_parquet({literal(state)}) WHERE source = ? AND stream = ? AND cursor = ? "
+            "AND updated_at = CAST(? AS TIMESTAMP) AND sync_run_id = ?", [source, stream, cursor, now, run_id],
+        ).fetchall()[0][0])  # fmt: skip
+
+
+def _month(feedback: tuple[Any, ...]) -> str | None:
+    submitted = feedback[_SUBMITTED]
+    return submitted[:7] if submitted else None
+
+
+def _by_month(source: str, changed: list) -> dict[str | None, dict[Table, list[tuple[Any, ...]]]]:
+    """The rows of the changed records by the month of their record, then by record table (a
+    feedback row in its own source's partitions only)."""
+    months: dict[str | None, dict[Table, list[tuple[Any, ...]]]] = {}
+    for r in changed:
+        month = _month(r.feedback)
+        if (tables := months.get(month)) is None:
+            tables = months[month] = {table: [] for table in PARTITIONED}
+        if r.feedback[_SOURCE] == source:
+            tables[FEEDBACK].append(r.feedback)
+        tables[FEEDBACK_SCORES] += r.scores
+        tables[FEEDBACK_COMMENTS] += r.comments
+    return months
