@@ -149,6 +149,7 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
     of the feedback files and before it took them out of the scores' files: the next sync stores
     what a sync never stopped stores — each record's scores once, its new ones."""
     from cxbridge.layout import FEEDBACK_SCORES
+    from tests.test_parquet_resync import SimulatedCrash
 
     rng = random.Random(8)
     data = tmp_path / "data"
@@ -164,12 +165,12 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
 
     def dying(self, table, path):
         if table is FEEDBACK_SCORES:
-            raise RuntimeError("simulated crash between the feedback's take-out and the scores'")
+            raise SimulatedCrash("simulated crash between the feedback's take-out and the scores'")
         taken.append(table.name)
         return take_out_of(self, table, path)
 
     monkeypatch.setattr(ParquetDestination, "_take_out_of", dying)
-    with pytest.raises(RuntimeError, match="simulated crash"):
+    with pytest.raises(SimulatedCrash):
         sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch)
     assert "feedback" in taken
     monkeypatch.setattr(ParquetDestination, "_take_out_of", take_out_of)

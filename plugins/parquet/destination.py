@@ -130,12 +130,24 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
 
     def close(self) -> None:
         if self._conn is not None and self._writing and (self._parts or self._takeouts):
-            try:
-                self._take_out_named()
-            except Exception as exc:  # noqa: BLE001 - journaled: the next sync takes them out first
-                log.warning("could not take the old versions of records out of %s: %s", self.root, exc)
+            self._take_out_or_leave_named()
             self._merge_parts(final=True)
         super().close()
+
+    def _take_out_or_leave_named(self) -> None:
+        """The end of a source's take-out (`_take_out_named`); if it fails (a full disk), the
+        old versions stay named and the sync goes on, as with a failed merge: cxbridge's readers
+        leave them out, the next sync takes them out before anything else, and meanwhile other
+        engines reading the files see both versions of those records — which the warning says."""
+        named = len(self._takeouts)
+        try:
+            self._take_out_named()
+        except Exception as exc:  # noqa: BLE001 - journaled under _cxbridge/takeouts/
+            log.warning(
+                "could not take the old versions of %d changed records out of %s (%s): the next sync "
+                "takes them out first; until then engines other than cxbridge reading the files see "
+                "both versions of those records", named, self.root, exc,
+            )  # fmt: skip
 
     # --- writing --------------------------------------------------------------------------
 
@@ -273,7 +285,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
 
     def save_run(self, run: SyncRun) -> None:
         if run.finished_at is not None:  # the end of a source's sync: take out, merge the parts it added
-            self._take_out_named()
+            self._take_out_or_leave_named()
             self._merge_parts(final=True)
         with self._written():
             self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
