@@ -119,6 +119,16 @@ def test_readers_see_each_record_once_between_batches(data, tmp_path, monkeypatc
     once_each(lake)
 
 
+def read_twice(lake) -> list[dict]:
+    """The records a read-only reader of cxbridge's (`report`, `status`) sees more than once."""
+    reader = ParquetDestination(f"parquet:///{lake}")
+    reader.open(read_only=True)
+    try:
+        return reader.fetch("SELECT record_id FROM feedback GROUP BY record_id HAVING COUNT(*) > 1")
+    finally:
+        reader.close()
+
+
 def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_is_finished_by_the_next(
     data, tmp_path, monkeypatch
 ):
@@ -137,12 +147,7 @@ def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_i
     with pytest.raises(SimulatedCrash):
         sync(data, f"parquet:///{stopped}", monkeypatch)
     assert list((stopped / "_cxbridge" / "takeouts").glob("*.json"))
-    reader = ParquetDestination(f"parquet:///{stopped}")
-    reader.open(read_only=True)
-    try:
-        assert reader.fetch("SELECT record_id FROM feedback GROUP BY record_id HAVING COUNT(*) > 1") == []
-    finally:
-        reader.close()
+    assert read_twice(stopped) == []
 
     monkeypatch.setattr(ParquetDestination, "_take_out_named", take_out_named)
     again = sync(data, f"parquet:///{stopped}", monkeypatch)
@@ -171,12 +176,7 @@ def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync
     warned = [r.getMessage() for r in caplog.records if "could not take the old versions" in r.getMessage()]
     assert warned and "No space left on device" in warned[0] and "see both versions" in warned[0]
     assert list((full / "_cxbridge" / "takeouts").glob("*.json"))
-    reader = ParquetDestination(f"parquet:///{full}")
-    reader.open(read_only=True)
-    try:
-        assert reader.fetch("SELECT record_id FROM feedback GROUP BY record_id HAVING COUNT(*) > 1") == []
-    finally:
-        reader.close()
+    assert read_twice(full) == []
 
     monkeypatch.setattr(ParquetDestination, "_take_out_named", take_out_named)
     assert sync(data, f"parquet:///{full}", monkeypatch).exit_code == 0
