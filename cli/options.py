@@ -74,7 +74,9 @@ def hints_wanted(ctx: click.Context, fmt: str) -> bool:
 
 
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn cxbridge errors into a one-line message and the documented exit code."""
+    """Turn cxbridge errors into a one-line message and the documented exit code, and so the
+    machine's own refusals too (a full disk, a folder not writable: `OSError`), which no run can
+    get past and whose traceback says nothing more (it is logged with -vv)."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -82,6 +84,13 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except CxbridgeError as exc:
             fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
+        except OSError as exc:
+            log.debug("operating-system error", exc_info=True)
+            fail(
+                f"{exc}; every batch written before it is kept: fix it and run the same command again",
+                kind=type(exc).__name__,
+                exit_code=1,
+            )
         except KeyboardInterrupt:
             fail(
                 "interrupted: every committed batch is kept; run the same command again to resume",

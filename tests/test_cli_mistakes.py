@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -78,3 +79,25 @@ def test_a_config_in_another_encoding_says_to_save_it_as_utf8(tmp_path: Path):
     result = run("-m", "cxbridge", "sync", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{tmp_path / 'cxbridge.toml'}: line 3 is not UTF-8 text; save the file as UTF-8" in result.stderr
+
+
+FULL_DISK = """
+import sys
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+def full(self, run):  # the disk fills up as the run is recorded
+    raise OSError(28, "No space left on device")
+
+SQLiteDestination.save_run = full
+sys.argv = ["cxbridge", "sync", "--config", "examples/cxbridge.toml", "--db", "out.db", "--no-progress"]
+from cxbridge.cli.launch import main
+main()
+"""
+
+
+def test_a_full_disk_is_one_line_naming_it_not_a_traceback(tmp_path: Path):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins"))
+    result = run("-c", FULL_DISK, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    said = " ".join(result.stderr.split())
+    assert "error: [Errno 28] No space left on device; every batch written before it is kept" in said
