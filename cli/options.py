@@ -87,7 +87,7 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except OSError as exc:
             log.debug("operating-system error", exc_info=True)
             fail(
-                f"{exc}; every batch written before it is kept: fix it and run the same command again",
+                f"{exc}; what was written before it is kept: fix it and run the same command again",
                 kind=type(exc).__name__,
                 exit_code=1,
             )

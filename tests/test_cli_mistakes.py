@@ -100,4 +100,4 @@ def test_a_full_disk_is_one_line_naming_it_not_a_traceback(tmp_path: Path):
     result = run("-c", FULL_DISK, cwd=tmp_path)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     said = " ".join(result.stderr.split())
-    assert "error: [Errno 28] No space left on device; every batch written before it is kept" in said
+    assert "error: [Errno 28] No space left on device; what was written before it is kept" in said
