@@ -85,6 +85,22 @@ def cxbridge_sync(workspace: Workspace, url: str, **kill: str) -> subprocess.Com
                           capture_output=True, text=True, timeout=300)  # fmt: skip
 
 
+def killed_then_finished(workspace: Workspace, killed: str, clean: str):
+    """Kill a sync into `killed` after each of KILLS, finish it, sync `clean` once: both hold the
+    same (but their runs); the clean one's snapshot."""
+    for batches, delay in KILLS:
+        run = cxbridge_sync(workspace, killed, KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
+        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
+    finished = cxbridge_sync(workspace, killed)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert cxbridge_sync(workspace, clean).returncode == 0
+    host = create_host()
+    actual = snapshot(api.open_destination(killed, host=host))
+    expected = snapshot(api.open_destination(clean, host=host))
+    assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label=f"after {len(KILLS)} kills")
+    return expected
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql", "parquet"])
 def test_a_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind, tmp_path, monkeypatch, request):
     workspace = Workspace(tmp_path, batch_size=BATCH_SIZE)
@@ -92,17 +108,7 @@ def test_a_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind,
     workspace.write_csv(responses())
     killed, clean = url_of(kind, tmp_path, "killed", request), url_of(kind, tmp_path, "clean", request)
 
-    for batches, delay in KILLS:
-        run = cxbridge_sync(workspace, killed, KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
-        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
-    finished = cxbridge_sync(workspace, killed)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert cxbridge_sync(workspace, clean).returncode == 0
-
-    host = create_host()
-    actual = snapshot(api.open_destination(killed, host=host))
-    expected = snapshot(api.open_destination(clean, host=host))
-    assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label=f"after {len(KILLS)} kills")
+    expected = killed_then_finished(workspace, killed, clean)
     stored, quarantined = expected.results["feedback"][1], expected.results["quarantine"][1]
     assert len(stored) + len(quarantined) == ROWS  # every id once: 400 ids, the repeated ones by their last row
     assert len(quarantined) == sum(1 for n in range(1, ROWS + 1) if n % 13 == 0 and n % 29)
@@ -120,18 +126,8 @@ def test_a_parquet_resync_of_edited_records_killed_again_and_again_equals_one_cl
         assert cxbridge_sync(workspace, url).returncode == 0
     workspace.write_csv([row[:6] + [f"edited {row[0]}"] + row[7:] for row in responses()])
 
-    for batches, delay in KILLS:
-        run = cxbridge_sync(workspace, killed, KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
-        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
-    finished = cxbridge_sync(workspace, killed)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert cxbridge_sync(workspace, clean).returncode == 0
+    expected = killed_then_finished(workspace, killed, clean)
     assert not (tmp_path / "killed" / "_cxbridge" / "takeouts").exists()
-
-    host = create_host()
-    actual = snapshot(api.open_destination(killed, host=host))
-    expected = snapshot(api.open_destination(clean, host=host))
-    assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label=f"after {len(KILLS)} kills")
     columns, stored = expected.results["feedback"]
     assert len(stored) + len(expected.results["quarantine"][1]) == ROWS
     assert all(str(row[columns.index("comment")]).startswith("edited ") for row in stored), stored[:2]
