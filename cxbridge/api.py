@@ -29,6 +29,7 @@ from cxbridge.sources import Source
 
 if TYPE_CHECKING:
     from cxbridge.loop.outbox import DeliveryReport
+    from cxbridge.respondents import RespondentKeys
     from cxbridge.resolver import DuplicatesReport
     from cxbridge.status_report import StatusReport
 
@@ -134,24 +135,14 @@ def sync(
     deadline = RunDeadline.starting_now(cfg.settings.run_deadline) if cfg.settings.run_deadline else None
     built = {name: cfg.build_source(name, deadline=deadline) for name in names}  # config errors surface first
     dest = open_destination(destination, config=cfg, host=host)
-    batch_size = cfg.settings.batch_size or dest.batch_size
-    options = EngineOptions(
-        batch_size=batch_size, full_refresh=full_refresh, dry_run=dry_run, deadline=deadline, loop=cfg.loop
-    )
+    options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size, full_refresh=full_refresh,
+                            dry_run=dry_run, deadline=deadline, loop=cfg.loop)  # fmt: skip
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)
     with (nullcontext() if dry_run else dest.lock_sources(names, wait=lock_wait)), dest, _closed_on_error(built):
         exists = dest.exists()
-        if full_refresh or not exists:  # before a new destination is created for a run that cannot work
-            require_sound(built, jobs=jobs)
-        if exists or not dry_run:
-            dest.open(read_only=dry_run)
-        if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
-            require_sound(built, cursor_of=dest.get_cursor, jobs=jobs)
-        with nullcontext() if dry_run else dest.exclusive("dataset"):  # a new dataset's salt is chosen once
-            keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
-            store_ranking(dest, cfg.ranking, dry_run=dry_run)  # what the ranking views read
+        keys = _opened_for_run(dest, cfg, built, exists=exists, options=options, rehash=rehash, jobs=jobs)
         engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
                         on_progress=on_progress)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
@@ -162,20 +153,45 @@ def sync(
                 engine.identity.reconcile(run_id=engine.run_id)
         with fewer_collections():
             result.results = run_sources(engine, built, jobs=jobs)
-        if not dry_run and any(r.written for r in result.results):
-            wave_sources = [name for name, entry in cfg.sources.items() if entry.config.program in WAVE_PROGRAMS]
-            result.warnings += filter(None, [wave_warning(dest, cfg.ranking, wave_sources)])
-        engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
-                                                     "paused": sum(r.paused for r in result.results)},
-                    stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
-        if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
-            with dest.exclusive("outbox"):
-                result.deliveries = deliver_outbox(dest, cfg, follow=True)
-            engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
-                                                               "failed": result.deliveries.total_failed,
-                                                               "resolved": sum(result.deliveries.resolved.values())},
-                        **about)  # fmt: skip
+        _finish_run(engine, dest, cfg, result, about=about)
     return result
+
+
+def _opened_for_run(
+    dest: Destination, cfg: Config, built: dict[str, Source], *, exists: bool, options: EngineOptions,
+    rehash: bool, jobs: int,
+) -> RespondentKeys:
+    """Open the destination for a sync (read-only for a dry run) once its sources are known to be
+    sound, and the dataset's respondent keys (its salt chosen once) and ranking settled."""
+    full_refresh, dry_run = options.full_refresh, options.dry_run
+    if full_refresh or not exists:  # before a new destination is created for a run that cannot work
+        require_sound(built, jobs=jobs)
+    if exists or not dry_run:
+        dest.open(read_only=dry_run)
+    if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
+        require_sound(built, cursor_of=dest.get_cursor, jobs=jobs)
+    with nullcontext() if dry_run else dest.exclusive("dataset"):  # a new dataset's salt is chosen once
+        keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
+        store_ranking(dest, cfg.ranking, dry_run=dry_run)  # what the ranking views read
+    return keys
+
+
+def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResult, *, about: dict[str, Any]) -> None:
+    """After the sources: the wave warning, the run's last event, and the outbox delivered."""
+    dry_run = result.dry_run
+    if not dry_run and any(r.written for r in result.results):
+        wave_sources = [name for name, entry in cfg.sources.items() if entry.config.program in WAVE_PROGRAMS]
+        result.warnings += filter(None, [wave_warning(dest, cfg.ranking, wave_sources)])
+    engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
+                                                 "paused": sum(r.paused for r in result.results)},
+                stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
+    if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
+        with dest.exclusive("outbox"):
+            result.deliveries = deliver_outbox(dest, cfg, follow=True)
+        engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
+                                                           "failed": result.deliveries.total_failed,
+                                                           "resolved": sum(result.deliveries.resolved.values())},
+                    **about)  # fmt: skip
 
 
 def _stale_sources_of(dest: Destination, cfg: Config) -> Callable[..., list[dict[str, Any]]]:
