@@ -209,15 +209,19 @@ class SQLDestination(Destination):
     def write_batch(self, batch: Batch) -> WriteStats:
         now = utc_now()
         staged = staged_rows(batch, now)
+        context_tables = [table for table in CRM_TABLES if staged[table]]
+        options = self.merge_options(batch, staged)
+        # a batch none of whose records can be stored, with no CRM rows, puts nothing in `cx_changed`
+        # and reads nothing from it: neither emptied nor counted (its records are all new)
+        changes = not (options.get("unstored") and not context_tables)
         with self.transaction():
-            self.execute(self.clear_sql(CHANGED.name))
+            if changes:
+                self.execute(self.clear_sql(CHANGED.name))
             self.stage(staged)
-            context_tables = [table for table in CRM_TABLES if staged[table]]
-            options = self.merge_options(batch, staged)
             statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
             for statement in statements:
                 self.execute(statement)
-            written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"])
+            written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"]) if changes else 0
             if options.get("unstored"):  # its records are all new, and not in `cx_changed`
                 written += len(staged[FEEDBACK])
             if batch.cursor is not None:
@@ -236,19 +240,22 @@ class SQLDestination(Destination):
                 self.load_stage(table, rows)
 
     def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
-        """`merge_statements`' options beyond what every engine passes (DuckDB: `unstored`, `quarantined`)."""
+        """`merge_statements`' options beyond what every engine passes (DuckDB: `unstored`, `quarantined`,
+        `quarantine_held`, `deliveries`)."""
         return {}
 
     def merge_statements(
         self, context_tables: Sequence[Table] = (), *, links: bool = False, cases: bool = False,
-        unstored: bool = False, quarantined: bool = True,
+        unstored: bool = False, quarantined: bool = True, quarantine_held: bool = True, deliveries: bool = True,
     ) -> list[str]:  # fmt: skip
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced; the CRM tables that have staged rows
         (`context_tables`) are upserted; with `links`, the staged `duplicate_of` pointers are set;
         staged `cases` are added where none of their id is. With `unstored` (`Batch.unstored`)
         every staged record and case is added as it is, none looked for among the stored ones;
-        without `quarantined`, nothing is staged in quarantine."""
+        without `quarantined`, nothing is staged in quarantine; without `quarantine_held`, the
+        quarantine table holds no row for the staged records to take out; without `deliveries`, the
+        staged cases queue none."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
@@ -271,13 +278,13 @@ class SQLDestination(Destination):
                 *self.replace_records_sql(staged(FEEDBACK, only_changed)),
             ]
         return [
-            *(self.case_opening_statements(staged, unstored=unstored) if cases else []),
+            *(self.case_opening_statements(staged, unstored=unstored, deliveries=deliveries) if cases else []),
             *records,
             f"INSERT INTO feedback_scores ({', '.join(FEEDBACK_SCORES.column_names)}) "
             + staged(FEEDBACK_SCORES, only_changed),
             f"INSERT INTO feedback_comments ({', '.join(FEEDBACK_COMMENTS.column_names)}) "
             + staged(FEEDBACK_COMMENTS, only_changed),
-            f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})",
+            *([f"DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM {feedback})"] if quarantine_held else []),
             *(self.replace_rows_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)) if quarantined else []),
             *(  # a record whose last version failed is no longer stored: one id, one place
                 f"DELETE FROM {table} WHERE record_id IN ({quarantined_ids})"
@@ -287,7 +294,9 @@ class SQLDestination(Destination):
             *([self.set_links_sql(staged(LINKS))] if links else []),
         ]
 
-    def case_opening_statements(self, staged: Callable[[Table, str], str], *, unstored: bool = False) -> list[str]:
+    def case_opening_statements(
+        self, staged: Callable[[Table, str], str], *, unstored: bool = False, deliveries: bool = True
+    ) -> list[str]:
         """New cases with their events and deliveries, each row only where its key is not stored,
         and events and deliveries only of cases not stored yet (re-delivery adds nothing); with
         `unstored`, every one (none of their records is stored, so none of their keys is)."""
@@ -303,7 +312,8 @@ class SQLDestination(Destination):
             return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) " + staged(table, where)
 
         return [
-            adding(LOOP_OUTBOX, "delivery_id"), adding(FEEDBACK_CASE_EVENTS, "event_id"), adding(FEEDBACK_CASES, "case_id")
+            *([adding(LOOP_OUTBOX, "delivery_id")] if deliveries else []),
+            adding(FEEDBACK_CASE_EVENTS, "event_id"), adding(FEEDBACK_CASES, "case_id"),
         ]  # fmt: skip
 
     def write_loop(self, changes: LoopChanges) -> None:

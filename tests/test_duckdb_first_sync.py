@@ -84,3 +84,22 @@ def test_a_first_sync_stores_what_the_whole_merge_stores(tmp_path, monkeypatch):
     first_sync, whole = stored(tmp_path / "first.duckdb"), stored(tmp_path / "whole.duckdb")
     assert len(first_sync["quarantine"]) == 6 and len(first_sync["feedback"]) == 40 - 3 and first_sync["feedback_cases"]
     assert first_sync == whole
+
+
+def test_a_first_sync_takes_records_out_of_a_quarantine_filled_before(tmp_path, monkeypatch):
+    """A file holding only quarantined records is synced as a first sync; the records, valid
+    now, leave the quarantine (the destination asks once whether it holds any row)."""
+    rng = random.Random(9)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = responses(rng, 0, 12, datetime.now(timezone.utc))
+    write(folder, "shop", [dict(row, nps="15") for row in rows])
+    (folder / "cxbridge.toml").write_text('[settings]\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    url = f"duckdb:///{tmp_path / 'out.duckdb'}"
+    assert sync(folder, url, monkeypatch).results[0].quarantined == 12
+    before = stored(tmp_path / "out.duckdb")
+    assert len(before["quarantine"]) == 12 and not before["feedback"]
+    write(folder, "shop", rows)
+    assert sync(folder, url, monkeypatch).results[0].written == 12
+    after = stored(tmp_path / "out.duckdb")
+    assert len(after["feedback"]) == 12 and not after["quarantine"]

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from cxbridge.layout import Column, ColumnType, Table
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.duckdb.staging import column_arrays
 from tests.conftest import ROOT
 
@@ -42,6 +43,25 @@ def test_every_value_reads_back_as_written():
     ]
     assert read_back(rows) == rows
     assert [type(v) for v in read_back(rows)[0][:4]] == [str, int, float, bool]
+
+
+def test_every_value_reads_back_as_written_when_read_as_text_and_cast():
+    """The writing connection reads staged object arrays as text, with no sample of their
+    types (`pandas_analyze_sample` 0), and casts each column to its type (`from_stage`)."""
+    rows = [
+        ("", 0, 0.0, False, None, None, None),
+        (None, None, None, None, None, None, None),
+        ("Zażółć ☕ \x00 \\N NULL", 2**62, 1e16, True, None, None, "x"),
+        ("7", -(2**62), -2.5e-300, None, None, None, "True"),
+    ] + [("text", 12, 3.5, True, None, None, None)] * 3000
+    conn = duckdb.connect()
+    conn.execute("SET pandas_analyze_sample = 0")
+    conn.register("staged", column_arrays(TABLE, rows).arrays)
+    destination = DuckDBDestination("duckdb:///unused.duckdb")
+    read = ", ".join(destination.from_stage(column) for column in TABLE.columns if column.name not in ("stamp", "doc"))
+    back = conn.execute(f"SELECT {read} FROM staged").fetchall()
+    assert back == [(text, number, real, flag, late) for text, number, real, flag, _, _, late in rows]
+    assert [type(v) for v in back[0][:4]] == [str, int, float, bool]
 
 
 def test_a_column_empty_for_thousands_of_rows_then_set_keeps_its_values():

@@ -22,6 +22,7 @@ from cxbridge.layout import (
     FEEDBACK,
     FEEDBACK_COMMENTS,
     FEEDBACK_SCORES,
+    LOOP_OUTBOX,
     LOOP_TABLES,
     QUARANTINE,
     Column,
@@ -49,6 +50,9 @@ ID_TABLE = Table("ids", (FEEDBACK.column("record_id"),), ())
 RECORD_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE, *LOOP_TABLES)
 GROWING_TABLES = (*RECORD_TABLES, *CRM_TABLES)
 """Tables that grow with the records (the CRM ones with the accounts and contacts they name)."""
+READ_EMPTY = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, QUARANTINE)
+"""Staged tables a merge may read with no rows (`SQLDestination.merge_statements` reads the CRM
+ones and the links only when they have some, the loop's when one of them has)."""
 KEYLESS_MIGRATION = "duckdb_0001_keyless_growing_tables"
 KEYLESS_CRM_MIGRATION = "duckdb_0002_keyless_crm_tables"
 Changes = TypeVar("Changes", Batch, LoopChanges)
@@ -135,6 +139,8 @@ class DuckDBDestination(SQLDestination):
 
     _limit_mb = 0
     """The memory_limit set on a writing connection (none on others, nor on Parquet's)."""
+    _quarantine_empty: bool | None = None
+    """Whether the open connection's quarantine table holds no row; None: not asked yet (`_quarantine_held`)."""
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super().__init__(url, base_dir=base_dir)
@@ -259,6 +265,7 @@ class DuckDBDestination(SQLDestination):
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
         if not read_only:
+            conn.execute("SET pandas_analyze_sample = 0")  # staged columns read as text, cast by `from_stage`
             conn.execute(f"SET memory_limit = '{self._base_mb}MiB'")
             self._limit_mb = self._base_mb
             spill = str(self.path).replace("'", "''") + ".tmp"
@@ -274,6 +281,7 @@ class DuckDBDestination(SQLDestination):
             finally:
                 super().close()
                 self._limit_mb = 0
+                self._quarantine_empty = None
 
     @contextmanager
     def _invalidation_reported(self) -> Iterator[None]:
@@ -339,8 +347,13 @@ class DuckDBDestination(SQLDestination):
 
     def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
         """Each table's rows as NumPy arrays registered under its staging name: the merge reads
-        them where they are, without copying them into DuckDB's memory first."""
+        them where they are, without copying them into DuckDB's memory first. A table without
+        rows is left out unless a statement reads it empty (`READ_EMPTY`, and the loop's tables
+        once one of them has rows): registering one binds it, ≈ 1 ms."""
+        cases = any(staged.get(table) for table in LOOP_TABLES)
         for table, rows in staged.items():
+            if not rows and table not in READ_EMPTY and not (cases and table in LOOP_TABLES):
+                continue
             arrays, nbytes, wide = column_arrays(table, rows)
             self.conn.register(self.stage_name(table), arrays)
             self._registered.add(self.stage_name(table))
@@ -372,14 +385,34 @@ class DuckDBDestination(SQLDestination):
         self.stage({table: rows})
 
     def from_stage(self, column: Column) -> str:
-        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON):  # staged as text
+        """A staged column as its type: each staged object array (text, integers, booleans) is read
+        as text (`pandas_analyze_sample` 0) and cast. DuckDB otherwise works out an object
+        array's type from a sample of up to 1,000 of its values each time a statement binds the
+        relation (36 of `feedback`'s 41 columns): ≈ 12 ms of CPU a batch, at 10,000 records as at
+        2,000 (bench/README.md, "DuckDB's fixed cost a batch")."""
+        if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON, ColumnType.INTEGER, ColumnType.BOOLEAN):
             return f"CAST({column.name} AS {TYPE_NAMES[column.type]})"
         return column.name
 
     def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
-        """Statements that would only look for stored rows a batch cannot have, or read an empty
-        stage, left out: each scans its table (bench/README.md, "the DuckDB sync's CPU time")."""
-        return {"unstored": batch.unstored, "quarantined": bool(staged[QUARANTINE])}
+        """Statements that would only look for stored rows a batch cannot have, read an empty
+        stage, or take records out of an empty quarantine, left out: each scans its table or binds
+        a batch's stage, a fixed cost a batch (bench/README.md, "the DuckDB sync's CPU time" and
+        "DuckDB's fixed cost a batch")."""
+        quarantined = bool(staged[QUARANTINE])
+        held = self._quarantine_held()
+        self._quarantine_empty = self._quarantine_empty and not quarantined  # rolled back: still counted as held
+        return {
+            "unstored": batch.unstored, "quarantined": quarantined, "quarantine_held": held,
+            "deliveries": bool(staged[LOOP_OUTBOX]),
+        }  # fmt: skip
+
+    def _quarantine_held(self) -> bool:
+        """Whether the quarantine table may hold rows: asked once a connection, then False until a
+        batch quarantines records (this connection is the file's one writer)."""
+        if self._quarantine_empty is None:
+            self._quarantine_empty = not self.fetch("SELECT EXISTS (SELECT 1 FROM quarantine) AS held")[0]["held"]
+        return not self._quarantine_empty
 
     def write_batch(self, batch: Batch) -> WriteStats:
         return self._within_memory(super().write_batch, batch)
