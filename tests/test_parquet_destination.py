@@ -380,3 +380,36 @@ def test_a_lake_holds_no_feedback_until_it_holds_a_record_or_a_case(tmp_path, la
         assert not stored.holds_no_feedback()
     finally:
         stored.close()
+
+
+def test_a_part_emptied_in_a_sync_and_its_name_taken_again_is_merged_once(lake: Path):
+    """A batch quarantines a record (a new part of the quarantine folder); a later batch of the
+    same sync releases it, which empties and removes that part, and quarantines another record,
+    whose new part takes the free name: the merge at the end of the sync keeps that record once
+    (it merged the part with itself, found by tests/test_differential_syncs.py, seed 16)."""
+    from cxbridge.destinations import Batch, QuarantineItem
+    from cxbridge.tables import RecordRows, to_json
+
+    quarantine = lake / "quarantine"
+    destination = ParquetDestination(f"parquet:///{lake}")
+    destination.open()
+    template = destination.query("SELECT * FROM feedback ORDER BY record_id LIMIT 1")[0]
+    values = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in template.items()} | {"record_id": "fixed"}
+    fixed = RecordRows("fixed", tuple(values.values()), [], [], "hash-fixed")
+
+    def failing(record_id: str) -> QuarantineItem:
+        return QuarantineItem(record_id, "store_survey", "responses", record_id.upper(), {"id": record_id}, "bad", "nps")
+
+    destination.write_batch(Batch(run_id="r", source="store_survey", stream="responses", quarantined=[failing("fixed")]))
+    added = [path.name for path in files.folder_files(quarantine)][-1]
+    destination.write_batch(
+        Batch(run_id="r", source="store_survey", stream="responses", records=[fixed], quarantined=[failing("other")])
+    )
+    assert [path.name for path in files.folder_files(quarantine)][-1] == added, "the new part takes the free name"
+    destination.close()
+    destination.open(read_only=True)
+    try:
+        found = destination.query("SELECT record_id FROM quarantine WHERE record_id IN ('fixed', 'other')")
+    finally:
+        destination.close()
+    assert [row["record_id"] for row in found] == ["other"]

@@ -30,10 +30,16 @@ class PartFiles:
     a merge, `_levels`), merged as the sync goes."""
 
     def _add_part(self, folder: Path, select: str) -> Path:
-        """Write the rows of `select` as a new part file of a folder."""
+        """Write the rows of `select` as a new part file of a folder. Its name may be that of a
+        part this connection added and removed since (emptied by a take-out or a release): that
+        one is forgotten, or the merge would read the new part twice."""
         part = files.new_part(folder)
         files.replace_atomically(self.conn, select, part)
-        self._parts.setdefault(folder, []).append(part)
+        written = self._parts.setdefault(folder, [])
+        if part in written:
+            written.remove(part)
+            self._levels.pop(part, None)
+        written.append(part)
         self._own_parts.add(part)
         return part
 
