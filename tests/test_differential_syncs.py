@@ -6,7 +6,7 @@ which answers, which are quarantined). They drive the fast paths added
 for speed (issue 19) that fixed data meets only in part: a first sync's batches known unstored
 (`Batch.unstored`, `cxbridge.loop.written`), compiled file rows, DuckDB's plain inserts and
 merge statements, Parquet's parts, level merges, take-outs of old versions and batch journal
-(`MERGE_AT`, `MAX_FILES` and `TAKE_OUT_AT` made small here), the quarantine by parts.
+(`MERGE_AT`, `FIRST_SYNC_MERGE_AT`, `MAX_FILES` and `TAKE_OUT_AT` made small here), the quarantine by parts.
 
 Each seed makes two sources of one dataset and 3–5 versions of their files: records added
 (appended or inserted), edited (scores, comment), moved to another month, made invalid (an NPS
@@ -306,6 +306,7 @@ def assert_as_modelled(path: Path, model: Model, *, label: str) -> None:
 def small_parts(monkeypatch):
     """Parquet merges parts and takes old versions out within a few batches."""
     monkeypatch.setattr(parts, "MERGE_AT", 2)
+    monkeypatch.setattr(parts, "FIRST_SYNC_MERGE_AT", 3)  # a first sync's too
     monkeypatch.setattr(parts, "MAX_FILES", 3)
     monkeypatch.setattr(parquet_destination, "TAKE_OUT_AT", 4)
     for table, columns in LOOP_TIMES.items():

@@ -3,7 +3,9 @@
 looks everything up stores — with ids that come again in later batches (edited or failing) and
 quarantined records among them; and a batch written again after running out of memory looks
 everything up, so what its first run wrote is not added twice. A sync stopped part-way through a
-batch's records is finished by the next: no record without its scores, none twice, none lost."""
+batch's records is finished by the next: no record without its scores, none twice, none lost.
+A first sync merges its parts FIRST_SYNC_MERGE_AT at a time (and all at its end), a later sync
+MERGE_AT at a time: the same rows, one file a partition at the end."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import duckdb
 import pytest
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
+from cxbridge.plugins.parquet import files, parts
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from tests.test_duckdb_first_sync import RUN_DEPENDENT, TABLES, sync
 from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
@@ -87,6 +90,69 @@ def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(f
     assert sync(folder, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
     assert stored(tmp_path / "again") == stored(tmp_path / "clean")
 
+
+
+def merges_of(monkeypatch) -> list[int]:
+    """How many files each merge of the sync to come reads (recorded as it merges)."""
+    sizes: list[int] = []
+    merge = files.merge
+
+    def recording(conn, sources, target):
+        sizes.append(len(sources))
+        return merge(conn, sources, target)
+
+    monkeypatch.setattr(files, "merge", recording)
+    return sizes
+
+
+def test_a_first_sync_merges_its_parts_at_its_end_and_stores_what_merging_by_level_stores(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data, "shop", responses(random.Random(5), 0, 60, datetime.now(timezone.utc)))
+    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 5\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    merges = merges_of(monkeypatch)
+    assert sync(data, f"parquet:///{tmp_path / 'first'}", monkeypatch).exit_code == 0
+    assert max(merges) == 12 and len(merges) == len(list((tmp_path / "first").glob("*/source=*/month=*"))) + 3
+    partitions = [folder for table in ("feedback", "feedback_scores", "feedback_comments")
+                  for folder in (tmp_path / "first" / table).glob("source=*/month=*")]  # fmt: skip
+    assert len(partitions) >= 6 and all(len(files.folder_files(folder)) == 1 for folder in partitions)
+
+    merges.clear()
+    monkeypatch.setattr(parts, "FIRST_SYNC_MERGE_AT", parts.MERGE_AT)  # merged by level as it goes, as before
+    assert sync(data, f"parquet:///{tmp_path / 'by_level'}", monkeypatch).exit_code == 0
+    assert parts.MERGE_AT in merges
+    assert stored(tmp_path / "first") == stored(tmp_path / "by_level")
+
+
+def test_a_long_first_sync_merges_by_level_at_first_sync_merge_at_and_a_later_sync_at_merge_at(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = responses(random.Random(6), 0, 80, datetime.now(timezone.utc))
+    write(data, "shop", rows[:40])
+    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 4\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    monkeypatch.setattr(parts, "FIRST_SYNC_MERGE_AT", 3)
+    monkeypatch.setattr(parts, "MERGE_AT", 2)
+    merges = merges_of(monkeypatch)
+    by_level: list[int] = []  # the merges made as batches are written (not at the end)
+    most: list[int] = []
+    write_batch = ParquetDestination.write_batch
+
+    def counting(self, batch):  # and the most files a folder of feedback holds after each batch
+        before = len(merges)
+        stats = write_batch(self, batch)
+        by_level.extend(merges[before:])
+        most.append(max(len(files.folder_files(f)) for f in (self.root / "feedback").glob("source=*/month=*")))
+        return stats
+
+    monkeypatch.setattr(ParquetDestination, "write_batch", counting)
+    assert sync(data, f"parquet:///{tmp_path / 'lake'}", monkeypatch).exit_code == 0
+    assert set(by_level) == {3} and max(most) <= 2 * 2  # ten batches: two levels of at most two parts
+    by_level.clear()
+    write(data, "shop", rows)  # forty new records: a sync of a lake holding records merges two parts a level
+    assert sync(data, f"parquet:///{tmp_path / 'lake'}", monkeypatch).exit_code == 0
+    assert set(by_level) == {2}
+    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    assert stored(tmp_path / "lake") == stored(tmp_path / "clean")
 
 
 @pytest.mark.parametrize("crash_at", [1, 2, 5])

@@ -9,8 +9,8 @@ leaves every file whole and the cursor behind the data, and the re-run's content
 finishes what was left. A record's rows span three tables, so the records a batch adds are named
 in `_cxbridge/batch.json` until its cursor is saved; a sync that finds it there takes those
 records' rows out, and reads them again from the cursor before them. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does
-not grow with the folder; the parts a sync adds are merged `MERGE_AT` at a time and at the end
-of each source's sync (`files.merge`, journaled against crashes). Reports, views and `status` run
+not grow with the folder; the parts a sync adds are merged `MERGE_AT` at a time (a first sync's
+`FIRST_SYNC_MERGE_AT`) and at the end of each source's sync (`files.merge`, journaled against crashes). Reports, views and `status` run
 in an in-memory DuckDB over the files; `_cxbridge/views.sql` gives BI tools the same views. cxbridge never writes
 `feedback_followups/`: every Parquet file users put there is a follow-up table (docs/bi.md).
 
@@ -89,6 +89,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._takeouts = TakeOuts(self.root)
         self._by_name = False  # the record tables' files read by column name (a lake not migrated yet)
         self._writing = False
+        self._first_sync = False  # a batch of this source's sync was `Batch.unstored`
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -111,6 +112,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._defined = {}
         self._by_name = read_only and self._migrations_pending()
         self._parts, self._levels, self._own_parts, self._takeouts = {}, {}, set(), TakeOuts(self.root)
+        self._first_sync = False
         self._writing = not read_only
         self._takeouts.load()
         if read_only and self._takeouts:  # a sync under way, or stopped, has not taken them out yet: not read
@@ -192,7 +194,8 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._batch_journal.unlink(missing_ok=True)
         if len(self._takeouts) >= TAKE_OUT_AT:
             self._take_out_named()
-        self._merge_parts(final=False)
+        self._first_sync = self._first_sync or batch.unstored
+        self._merge_parts(final=False, first_sync=self._first_sync)
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
 
@@ -287,6 +290,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         if run.finished_at is not None:  # the end of a source's sync: take out, merge the parts it added
             self._take_out_or_leave_named()
             self._merge_parts(final=True)
+            self._first_sync = False
         with self._written():
             self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])
 

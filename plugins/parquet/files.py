@@ -126,8 +126,9 @@ def replace_atomically(conn: object, select_sql: str, target: Path) -> None:
     try:
         copy(conn, select_sql, temporary)
         os.replace(temporary, target)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
 
 
 def copy(conn: Any, select_sql: str, path: Path) -> None:

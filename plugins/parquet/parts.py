@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from cxbridge.layout import QUARANTINE
 from cxbridge.plugins.parquet import files
 
 MERGE_AT = 8
@@ -18,6 +19,17 @@ of `feedback` over 120 files took 5× the CPU and 40–80 MB more than over 12. 
 four: the bench's 1M first sync (which looks nothing up) rewrites each row at one level less,
 −9 % CPU for +1–4 MB at the peak (bench/README.md, "Parquet — zstd at level 1, a batch staged
 once")."""
+FIRST_SYNC_MERGE_AT = 128
+"""MERGE_AT in a first sync (its batches `Batch.unstored`: the lake held no record and no case
+when the source began), for every folder but the quarantine's (which every batch reads): its
+batches add their parts without reading the folders, so merging them as it goes buys nothing but
+fewer files for other readers. The bench's 1M first sync (100 batches) then merges each folder
+once, at its end (each row written twice, against 3.6 times at eight): −6 to −14 % CPU, the same
+peak; 64 merged once more at batch 64, for more CPU in two of three rounds and up to 6 MB more
+at the peak (bench/README.md, "Parquet — a first sync's parts merged at its end"). A longer one
+still merges by level (up to 127 parts a level; at 10M records each row written about three
+times); the rare batch naming an id the sync may have written (the loop's fingerprints' false
+positives, 3–6 of the bench's 100) looks up over them."""
 MAX_FILES = 8
 """Files a folder keeps after a sync: past that, the end of a sync merges them all into one, so
 a lake synced daily does not gather a file per partition a day (each merge rewrites the folder
@@ -43,12 +55,16 @@ class PartFiles:
         self._own_parts.add(part)
         return part
 
-    def _merge_parts(self, *, final: bool) -> None:
+    def _merge_parts(self, *, final: bool, first_sync: bool = False) -> None:
         """Merge the parts this connection added to each folder: MERGE_AT parts of one level into
         one of the next; at the end of a sync (`final`) all of them into one, then every file of
         a folder holding more than MAX_FILES. A failed merge leaves the parts (the rows are
-        stored either way) and is logged, not raised: the next sync merges them."""
+        stored either way) and is logged, not raised: the next sync merges them. In a `first_sync`,
+        FIRST_SYNC_MERGE_AT parts a level (but in the quarantine's folder, which every batch reads)."""
         for folder, written in list(self._parts.items()):
+            merge_at = FIRST_SYNC_MERGE_AT if first_sync and folder.name != QUARANTINE.name else MERGE_AT
+            if not final and len(written) < merge_at:  # no level can have enough (not one stat a part a batch)
+                continue
             parts = [part for part in written if part.exists()]
             done = final
             try:
@@ -58,7 +74,7 @@ class PartFiles:
                     if len(stored := files.folder_files(folder)) > MAX_FILES and not self._takeouts.of_table(folder):
                         files.merge(self.conn, stored, stored[0])
                 level = 0
-                while not final and len(same := [p for p in parts if self._levels.get(p, 0) == level]) >= MERGE_AT:
+                while not final and len(same := [p for p in parts if self._levels.get(p, 0) == level]) >= merge_at:
                     files.merge(self.conn, same, same[0])
                     self._levels[same[0]] = level = level + 1
                     parts = [part for part in parts if part not in same[1:]]

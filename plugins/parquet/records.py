@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.destinations import Batch
-from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, SYNC_STATE, TABLES_BY_NAME, Table
+from cxbridge.layout import FEEDBACK, SYNC_STATE, TABLES_BY_NAME, Table
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal, typed
 from cxbridge.sql_rows import LINKS
@@ -240,14 +240,18 @@ def _month(feedback: tuple[Any, ...]) -> str | None:
 
 def _by_month(source: str, changed: list) -> dict[str | None, dict[Table, list[tuple[Any, ...]]]]:
     """The rows of the changed records by the month of their record, then by record table (a
-    feedback row in its own source's partitions only)."""
-    months: dict[str | None, dict[Table, list[tuple[Any, ...]]]] = {}
+    feedback row in its own source's partitions only). Gathered in lists by position, not by
+    `Table`: a frozen dataclass hashes all its columns at each look-up, three a record, which was
+    a tenth of the bench's 100,000-record sync (bench/README.md, "Parquet — a first sync's parts
+    merged at its end")."""
+    months: dict[str | None, tuple[list[tuple[Any, ...]], ...]] = {}
     for r in changed:
         month = _month(r.feedback)
-        if (tables := months.get(month)) is None:
-            tables = months[month] = {table: [] for table in PARTITIONED}
+        if (rows := months.get(month)) is None:
+            rows = months[month] = ([], [], [])
+        feedback, scores, comments = rows
         if r.feedback[_SOURCE] == source:
-            tables[FEEDBACK].append(r.feedback)
-        tables[FEEDBACK_SCORES] += r.scores
-        tables[FEEDBACK_COMMENTS] += r.comments
-    return months
+            feedback.append(r.feedback)
+        scores += r.scores
+        comments += r.comments
+    return {month: dict(zip(PARTITIONED, rows)) for month, rows in months.items()}
