@@ -14,6 +14,8 @@ import pytest
 from cxbridge.layout import Column, ColumnType, Table
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.duckdb.staging import column_arrays
+from cxbridge.plugins.parquet import files
+from cxbridge.plugins.parquet.destination import ParquetDestination
 from tests.conftest import ROOT
 
 T = ColumnType
@@ -25,6 +27,33 @@ TABLE = Table(
     ),
     primary_key=(),
 )  # fmt: skip
+
+
+def test_the_parquet_writer_reads_staged_values_as_text_and_casts_each_to_its_type(tmp_path):
+    """Parquet's writing connection reads staged object arrays as text (`pandas_analyze_sample`
+    0) and writes each column cast to its type (`files.typed`): every value back with its type."""
+    rows = [
+        ("", 0, 0.0, False, "2025-01-01T00:00:00Z", "{}", None),
+        (None, None, None, None, None, None, None),
+        ("Zażółć ☕ \x00 \\N NULL", 2**62, 1e16, True, "2025-12-31T23:59:59.123456Z", '{"a": [1, "x"]}', "x"),
+        ("7", -(2**62), -2.5e-300, None, None, "null", "True"),
+    ] + [("text", 12, 3.5, True, None, None, None)] * 3000
+    lake = ParquetDestination(f"parquet:///{tmp_path / 'lake'}")
+    lake.open()
+    try:
+        assert lake.conn.execute("SELECT current_setting('pandas_analyze_sample')").fetchall() == [(0,)]
+        lake.conn.register("staged", column_arrays(TABLE, rows).arrays)
+        path = tmp_path / "every_type.parquet"
+        files.copy(lake.conn, f"SELECT {files.typed(TABLE)} FROM staged", path)
+        back = duckdb.connect().execute(
+            "SELECT text, number, real, flag, strftime(stamp AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'), doc, late "
+            f"FROM read_parquet('{path}')"
+        ).fetchall()
+    finally:
+        lake.close()
+    stamps = {"2025-01-01T00:00:00Z": "2025-01-01T00:00:00.000000Z", "2025-12-31T23:59:59.123456Z": "2025-12-31T23:59:59.123456Z"}
+    assert back == [(*row[:4], stamps.get(row[4]), *row[5:]) for row in rows]
+    assert [type(v) for v in back[0][:4]] == [str, int, float, bool]
 
 
 def read_back(rows: list[tuple]) -> list[tuple]:
