@@ -31,6 +31,7 @@ import pytest
 
 import cxbridge
 from cxbridge import api
+from cxbridge.destinations import scheme_of
 from cxbridge.identity import record_id
 from cxbridge.plugins.parquet import destination as parquet_destination
 from cxbridge.plugins.parquet import parts
@@ -434,16 +435,6 @@ class Crash:
         return f"{'SimulatedCrash' if self.dying else 'RuntimeError'} after {self.method} #{self.after}"
 
 
-def destination_class(kind: str) -> type:
-    from cxbridge.plugins.duckdb.destination import DuckDBDestination
-    from cxbridge.plugins.parquet.destination import ParquetDestination
-    from cxbridge.plugins.postgres.destination import PostgresDestination
-    from cxbridge.plugins.sqlite.destination import SQLiteDestination
-
-    classes = {"sqlite": SQLiteDestination, "duckdb": DuckDBDestination, "postgresql": PostgresDestination}
-    return classes.get(kind, ParquetDestination)
-
-
 ORDER_FREE = "\n[identity]\nmerge_exact_copies = false\n"
 """A source that fails part-way lets the next one run (a RuntimeError), which then stores its
 copies of the failed source's records first, and opens their cases (a copy is cased once, the
@@ -491,7 +482,7 @@ def test_a_sync_stopped_part_way_and_run_again_stores_what_the_uninterrupted_ser
         armed = number >= crash.step and not crash.fired
         if armed:
             with monkeypatch.context() as stopped:
-                crash.arm(stopped, destination_class(kind))
+                crash.arm(stopped, create_host().destination_class(scheme_of(tested)))
                 try:
                     sync(config, tested, full_refresh=refresh)
                 except (RuntimeError, SimulatedCrash):
