@@ -145,7 +145,7 @@ def cases_deliver(everything, config, db, destination, wait, fmt) -> None:
 def print_deliveries(report: DeliveryReport, *, fmt: str, quiet_when_idle: bool) -> None:
     """What a delivery run did: a line (and one per failure), or a JSON object; after a sync,
     nothing when nothing was delivered or failed."""
-    if quiet_when_idle and not (report.delivered or report.failed or report.resolved or report.errors):
+    if quiet_when_idle and not (report.delivered or report.failed or report.resolved or report.errors or report.without_case):
         return
     if fmt == "json":
         click.echo(json.dumps({"event": "loop_deliveries", **report.__dict__}, ensure_ascii=False))
@@ -158,6 +158,8 @@ def print_deliveries(report: DeliveryReport, *, fmt: str, quiet_when_idle: bool)
         line += f" · failed {report.total_failed:,} (retried later)"
     if report.waiting:
         line += f" · {report.waiting:,} waiting for their next attempt"
+    if report.without_case:
+        line += f" · {report.without_case:,} waiting for their case (a sync stopped part-way: the next stores it)"
     if report.resolved:
         done = ", ".join(f"{name} {count:,}" for name, count in sorted(report.resolved.items()))
         line += f" · resolved where they were made: {done}"

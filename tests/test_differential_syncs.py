@@ -442,24 +442,14 @@ first stored): as syncing the sources one at a time in the other order would. Th
 series keep every copy counted, so that what they store does not depend on that order."""
 
 
-ATTEMPTS = ("status", "attempts", "last_error", "external_ref")
-"""How a delivery went: a stopped sync still delivers what it queued (a RuntimeError fails its
-source, not the run), which may be a delivery whose case a Parquet batch had not stored yet —
-that attempt fails and the delivery waits for its next (tests/test_parquet_first_sync.py)."""
-
-
 def data_of(snapshot_: Snapshot) -> dict[str, Any]:
-    """The tables but the runs, the state of the identity pass (a sync into a dataset that exists
-    saves it: a first sync stopped and run again does, a clean one not until the next) and the
-    deliveries' attempts: every delivery and every opened case once, as in the series never stopped."""
+    """The tables but the runs and the state of the identity pass (a sync into a dataset that
+    exists saves it: a first sync stopped and run again does, a clean one not until the next):
+    every case, event and delivery with its attempts as in the series never stopped (a delivery
+    whose case a stopped Parquet batch had not stored waits for it, unattempted)."""
     results = snapshot_.without("sync_runs")
     columns, rows = results["sync_state"]
     results["sync_state"] = (columns, [row for row in rows if row[columns.index("source")] != STATE_SOURCE])
-    columns, rows = results["feedback_case_events"]
-    results["feedback_case_events"] = (columns, [row for row in rows if row[columns.index("kind")] == "opened"])
-    columns, rows = results["loop_outbox"]
-    kept = [n for n, column in enumerate(columns) if column not in ATTEMPTS]
-    results["loop_outbox"] = ([columns[n] for n in kept], [tuple(row[n] for n in kept) for row in rows])
     return results
 
 

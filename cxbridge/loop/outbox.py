@@ -6,6 +6,10 @@ A chunk of rows is first marked `sending` (one more attempt), then delivered, th
 the error and the time of the next attempt, backing off). A row still `sending` when a run
 starts was cut short by a crash: its action is asked first whether the far end already has it
 (by the idempotency key) and only delivers again if not, under the same key.
+
+A row whose case is not stored is not tried: only a batch stopped part-way on a destination
+without transactions across tables (Parquet, which adds a case's deliveries before the case)
+leaves one, and the sync run again stores the case. Until then the row waits, unattempted.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class DeliveryReport:
     delivered: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     waiting: int = 0  # failed before and not due yet
+    without_case: int = 0  # due, but their case is not stored yet (a batch stopped part-way): not tried
     errors: list[str] = field(default_factory=list)
     resolved: dict[str, int] = field(default_factory=dict)  # cases resolved because what the action made is done
 
@@ -90,18 +95,20 @@ def _deliver_chunk(
     report: DeliveryReport,
 ) -> None:  # fmt: skip
     stamp = format_timestamp(moment)
+    cases = _cases(destination, sorted({row["case_id"] for row in rows}))
+    report.without_case += sum(1 for row in rows if row["case_id"] not in cases)
+    rows = [row for row in rows if row["case_id"] in cases]
+    if not rows:
+        return
     interrupted = {row["delivery_id"] for row in rows if row["status"] == "sending"}
     sending = [{**row, "status": "sending", "attempts": int(row["attempts"]) + 1, "last_attempt_at": stamp} for row in rows]
     destination.write_loop(LoopChanges(deliveries=[_outbox_row(row) for row in sending]))
-    cases = _cases(destination, sorted({row["case_id"] for row in rows}))
     records = _records(destination, sorted({case.record_id for case in cases.values()}))
     changes = LoopChanges()
     for row in sending:
-        case = cases.get(row["case_id"])
+        case = cases[row["case_id"]]
         action = actions.get(row["action"])
         try:
-            if case is None:
-                raise DeliveryError(f"case {row['case_id']} is not stored")
             if action is None:
                 raise DeliveryError(f"no [loop.actions.{row['action']}] in cxbridge.toml: add it back, or its deliveries wait")
             notice = Notice(row["delivery_id"], row["action"], case, records.get(case.record_id, {}), row["attempts"])
