@@ -97,7 +97,7 @@ SELECT segment, month,
        SUM(passives) AS passives,
        {detractors} AS detractors,
        {share(d, f"{promoters} - {detractors}", "SUM(responses)")} AS nps,
-       {d.rounded("SUM(revenue)", 2)} AS account_revenue
+       {d.rounded_sum("revenue", 2)} AS account_revenue
 FROM ({_per_account(d)}) x
 GROUP BY segment, month
 """
@@ -115,8 +115,8 @@ SELECT month,
        {share(d, "SUM(promoters) - SUM(detractors)", "SUM(responses)")} AS nps,
        SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END) AS responses_with_revenue,
        COUNT(revenue) AS accounts_with_revenue,
-       {share(d, f"SUM({net})", "SUM(revenue)")} AS revenue_weighted_nps,
-       {d.rounded("SUM(CASE WHEN detractors > 0 THEN COALESCE(revenue, 0) ELSE 0 END)", 2)} AS detractor_revenue
+       {d.rounded_float(f"100.0 * SUM({net}) / NULLIF(SUM(revenue), 0)", 1)} AS revenue_weighted_nps,
+       {d.rounded_sum("CASE WHEN detractors > 0 THEN COALESCE(revenue, 0) ELSE 0 END", 2)} AS detractor_revenue
 FROM ({_per_account(d)}) x
 GROUP BY month
 """

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from cxbridge.crm import ContextRow, id_column
 from cxbridge.errors import ConfigError
 from cxbridge.masking import redact, redact_value
+from cxbridge.metrics import SCORE_DECIMALS
 from cxbridge.plain_secrets import is_credential_name
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp
@@ -30,6 +31,8 @@ IDENTITY_SELECT = (
 )  # fmt: skip
 """The columns cross-source identity reads of a stored record."""
 IDENTITY_LOOKUPS = frozenset({"record_id", "duplicate_of", "source_record_id", "ticket_id", "respondent_key"})
+FLOAT_DECIMALS = 9
+"""The decimals a figure computed in floats is taken to before it is rounded (`rounded_float`)."""
 
 
 @dataclass(frozen=True)
@@ -406,8 +409,49 @@ class Destination(ABC):
 
     @classmethod
     def rounded(cls, expression: str, digits: int) -> str:
-        """SQL rounding a numeric expression (of any numeric type) to `digits` decimals."""
+        """SQL rounding a numeric expression (of any numeric type) to `digits` decimals: for a
+        figure whose value is already near a `digits`-decimal one (a difference of two rounded
+        figures); the others go through `rounded_ratio` and the methods after it."""
         return f"ROUND({expression}, {digits})"
+
+    # The rounded figures (docs/report.md, Rounding): `digits` decimals, half away from zero, of
+    # the exact value, the same on every engine. An engine adds floats in its own order, so a sum
+    # of floats falls a hair either side of a tie; these add whole numbers and divide once.
+
+    @classmethod
+    def whole_units(cls, expression: str, decimals: int) -> str:
+        """SQL for a number in whole units of 10^-decimals: a float holding a whole number, so
+        that sums of it are exact in any order (below 2^53 units)."""
+        return f"ROUND({expression} * {10**decimals}, 0)"
+
+    @classmethod
+    def rounded_ratio(cls, numerator: str, denominator: str, digits: int) -> str:
+        """SQL for `numerator / denominator` to `digits` decimals, half away from zero; NULL when
+        the denominator is 0. One division yields the figure times 10^digits: of whole numbers,
+        an exact tie is exactly k + 1/2 (a division is correctly rounded on every engine), and any
+        other quotient is too far from one for the division's error to reach it."""
+        scale = 10**digits
+        return f"ROUND({cls.as_number(numerator)} * {scale} / NULLIF({denominator}, 0), 0) / {scale}"
+
+    @classmethod
+    def rounded_mean(cls, column: str, digits: int) -> str:
+        """SQL for the mean of a column of values of at most six decimals (the 0–100 scores are
+        stored so), to `digits` decimals: their sum in millionths over their count, exact."""
+        units = cls.whole_units(column, SCORE_DECIMALS)
+        return cls.rounded_ratio(f"SUM({units})", f"COUNT({column}) * {10**SCORE_DECIMALS}", digits)
+
+    @classmethod
+    def rounded_sum(cls, column: str, digits: int) -> str:
+        """SQL for the sum of a column to `digits` decimals, each value counted to `digits`
+        decimals (half away from zero): exact for values that have no more (amounts in cents)."""
+        return cls.rounded_ratio(f"SUM({cls.whole_units(column, digits)})", str(10**digits), digits)
+
+    @classmethod
+    def rounded_float(cls, expression: str, digits: int) -> str:
+        """SQL for a figure computed in floats (a weighted mean, a revenue-weighted share) to
+        `digits` decimals through its value to nine: exact unless that value is within 10^-9 of
+        a tie, where engines may part."""
+        return cls.rounded_ratio(cls.whole_units(expression, FLOAT_DECIMALS), str(10**FLOAT_DECIMALS), digits)
 
     def __enter__(self) -> Destination:
         return self

@@ -52,6 +52,9 @@ DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
     Metric.CRITERION: (0, 100),
 }
 
+SCORE_DECIMALS = 6
+"""The decimals a 0–100 score (`feedback_scores.normalized`) is stored to: the views add them as
+whole millionths, exactly (`Destination.rounded_mean`)."""
 CUSTOM_PREFIX = "custom:"
 _CUSTOM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -326,7 +329,7 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
         bounds = f"{_fmt(scale.min)}–{_fmt(scale.max)}"
         problem = f"{spec.metric} answer {_fmt(value)} is outside its scale {bounds}"
         raise ScoreError(problem, ("ignore_values", "scale"))  # -1 is "no opinion" in many exports: not a point
-    return Scored(value, round(scale.normalize(value), 6), category(spec.metric, value, scale))
+    return Scored(value, round(scale.normalize(value), SCORE_DECIMALS), category(spec.metric, value, scale))
 
 
 def nps_category(value: int) -> str:

@@ -47,7 +47,7 @@ def question_trend(d: Dialect) -> str:
     month = time_bucket(d, "month")
     good = count_if(f"s.category IN ({_quoted(FAVOURABLE)})")
     bad = count_if(f"s.category IN ({_quoted(UNFAVOURABLE)})")
-    mean = d.rounded("AVG(s.normalized)", 1)
+    mean = d.rounded_mean("s.normalized", 1)
     return f"""
 SELECT s.question_key, s.metric, f.program, {month} AS month,
        COUNT(*) AS responses,

@@ -22,6 +22,7 @@ from cxbridge.sql_parts import (
     count_if,
     in_wave,
     record_answers,
+    share,
     time_bucket,
     waves,
 )
@@ -76,48 +77,71 @@ def _period_start(period: str) -> str:
            f"ELSE {period} || '-01' END"  # fmt: skip
 
 
-def _component_figures() -> list[tuple[str, str, str]]:
-    """(component, SQL of its answers, SQL of its unrounded 0–100 score) per component."""
+def _net_parts(population: str, metric: str) -> tuple[str, str]:
+    """SQL of the answers of an NPS-like metric and of its promoters less its detractors."""
+    answered = f"{population} AND a.metric = '{metric}'"
+    promoters = count_if(f"{answered} AND a.category = 'promoter'")
+    detractors = count_if(f"{answered} AND a.category = 'detractor'")
+    return count_if(answered), f"{promoters} - {detractors}"
 
-    def net(population: str, metric: str) -> tuple[str, str]:
-        answered = f"{population} AND a.metric = '{metric}'"
-        promoters = count_if(f"{answered} AND a.category = 'promoter'")
-        detractors = count_if(f"{answered} AND a.category = 'detractor'")
-        answers = count_if(answered)
-        return answers, f"(100.0 + 100.0 * ({promoters} - {detractors}) / NULLIF({answers}, 0)) / 2"
 
-    def mean(population: str, metric: str) -> tuple[str, str]:
+NETS = {"nps": CUSTOMERS, "enps": EMPLOYEES}
+"""The NPS-like components, by the population that answers them."""
+
+
+def _component_figures(d: Dialect) -> list[tuple[str, str, str, str]]:
+    """(component, SQL of its answers, of its unrounded 0–100 score — what the KPI weighs — and of
+    that score to one decimal, exactly) per component."""
+
+    def net(metric: str) -> tuple[str, str, str]:
+        answers, net = _net_parts(NETS[metric], metric)
+        raw = f"(100.0 + 100.0 * ({net}) / NULLIF({answers}, 0)) / 2"
+        return answers, raw, d.rounded_ratio(f"50 * ({answers} + {net})", answers, 1)
+
+    def mean(population: str, metric: str) -> tuple[str, str, str]:
         answered = f"{population} AND a.metric = '{metric}'"
-        return count_if(answered), f"AVG(CASE WHEN {answered} THEN a.normalized END)"
+        score = f"CASE WHEN {answered} THEN a.normalized END"
+        return count_if(answered), f"AVG({score})", d.rounded_mean(score, 1)
 
     csat = f"{CUSTOMERS} AND a.metric = 'csat'"
+    satisfied = count_if(f"{csat} AND a.category = 'satisfied'")
     figures = {
-        "nps": net(CUSTOMERS, "nps"),
-        "csat": (count_if(csat), f"100.0 * {count_if(f'{csat} AND a.category = {chr(39)}satisfied{chr(39)}')} / "
-                                 f"NULLIF({count_if(csat)}, 0)"),
+        "nps": net("nps"),
+        "csat": (count_if(csat), f"100.0 * {satisfied} / NULLIF({count_if(csat)}, 0)", share(d, satisfied, count_if(csat))),
         "ces": mean(CUSTOMERS, "ces"),
-        "enps": net(EMPLOYEES, "enps"),
+        "enps": net("enps"),
         "mystery_shop": mean("f.program = 'mystery_shop'", "mystery_shop"),
         "audit": mean("f.program = 'audit'", "audit"),
     }  # fmt: skip
     return [(name, *figures[name]) for name in COMPONENTS]
 
 
+def _net_scores(d: Dialect) -> list[str]:
+    """NPS and eNPS, −100…100, to one decimal (their components are (NPS + 100) / 2)."""
+    columns = []
+    for metric, population in NETS.items():
+        answers, net = _net_parts(population, metric)
+        columns.append(f"{share(d, net, answers)} AS {metric}")
+    return columns
+
+
 def location_ranking(d: Dialect) -> str:
     """Per period and location: every component's answers and 0–100 score, the KPI (the weighted
     mean of the weighted components, NULL unless each has its minimum of answers), the components
     short of it (`missing`), the rank (ties share one), and the top/bottom flags."""
-    figures = _component_figures()
-    per_location = ",\n           ".join(
-        f"{answers} AS {name}_answers,\n           {score} AS {name}_raw" for name, answers, score in figures
-    )
+    figures = _component_figures(d)
+    per_location = ",\n           ".join([
+        *(f"{answers} AS {name}_answers,\n           {raw} AS {name}_raw,\n           {score} AS {name}_score"
+          for name, answers, raw, score in figures),
+        *_net_scores(d),
+    ])  # fmt: skip
     short = " || ".join(
         f"CASE WHEN s.{name}_weight > 0 AND p.{name}_answers < s.{name}_min THEN ' {name}' ELSE '' END"
         for name in COMPONENTS
     )
     weighted = " + ".join(f"s.{name}_weight * COALESCE(c.{name}_raw, 0)" for name in COMPONENTS)
     total = " + ".join(f"s.{name}_weight" for name in COMPONENTS)
-    outputs = ", ".join(f"c.{name}_answers, {d.rounded(f'c.{name}_raw', 1)} AS {name}_score" for name in COMPONENTS)
+    outputs = ", ".join(f"c.{name}_answers, c.{name}_score" for name in COMPONENTS)
     return f"""
 WITH settings AS ({_settings(d)}),
 waves AS ({_waves(d)}
@@ -143,7 +167,7 @@ checked AS (
     FROM per_location p CROSS JOIN settings s
 ),
 scored AS (
-    SELECT c.*, CASE WHEN c.short_of = '' THEN {d.rounded(f"({weighted}) / ({total})", 1)} END AS kpi
+    SELECT c.*, CASE WHEN c.short_of = '' THEN {d.rounded_float(f"({weighted}) / ({total})", 1)} END AS kpi
     FROM checked c CROSS JOIN settings s
 ),
 ranked AS (
@@ -156,7 +180,7 @@ ranked AS (
 SELECT c.period, CASE WHEN s.period = 'wave' THEN pw.first_day ELSE {_period_start("c.period")} END AS period_start,
        c.location_id, c.location_name,
        {outputs},
-       {d.rounded("c.nps_raw * 2 - 100", 1)} AS nps, {d.rounded("c.enps_raw * 2 - 100", 1)} AS enps,
+       c.nps, c.enps,
        c.kpi, NULLIF(c.short_of, '') AS missing, r.rank, r.ranked_locations,
        CASE WHEN r.rank IS NOT NULL AND (r.rank - 1) < s.share / 100.0 * r.ranked_locations THEN TRUE ELSE FALSE END
            AS is_top,
@@ -210,10 +234,8 @@ def agent_scorecard(d: Dialect) -> str:
     """Per ranking period, team and agent (the staff a record names): mystery-shop visits and
     their mean score, and the customers' primary NPS and CSAT answers with NPS and CSAT %."""
     shop = "f.program = 'mystery_shop' AND a.metric = 'mystery_shop'"
-    nps = f"{CUSTOMERS} AND a.metric = 'nps'"
+    nps_answers, net = _net_parts(CUSTOMERS, "nps")
     csat = f"{CUSTOMERS} AND a.metric = 'csat'"
-    net = f"{count_if(f'{nps} AND a.category = {chr(39)}promoter{chr(39)}')} - " \
-          f"{count_if(f'{nps} AND a.category = {chr(39)}detractor{chr(39)}')}"  # fmt: skip
     satisfied = count_if(f"{csat} AND a.category = 'satisfied'")
     return f"""
 WITH settings AS ({_settings(d)}),
@@ -230,11 +252,11 @@ records AS (
 per_agent AS (
     SELECT f.period, f.team, f.agent_id,
            {count_if(shop)} AS mystery_shop_visits,
-           {d.rounded(f"AVG(CASE WHEN {shop} THEN a.normalized END)", 1)} AS mystery_shop_score,
-           {count_if(nps)} AS nps_answers,
-           {d.rounded(f"100.0 * ({net}) / NULLIF({count_if(nps)}, 0)", 1)} AS nps,
+           {d.rounded_mean(f"CASE WHEN {shop} THEN a.normalized END", 1)} AS mystery_shop_score,
+           {nps_answers} AS nps_answers,
+           {share(d, net, nps_answers)} AS nps,
            {count_if(csat)} AS csat_answers,
-           {d.rounded(f"100.0 * {satisfied} / NULLIF({count_if(csat)}, 0)", 1)} AS csat_pct
+           {share(d, satisfied, count_if(csat))} AS csat_pct
     FROM records f
     JOIN answers a ON a.record_id = f.record_id
     WHERE f.period <> '{UNDATED}'

@@ -17,6 +17,7 @@ from typing import Any
 from cxbridge import intervals as confidence
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
+from cxbridge.metrics import SCORE_DECIMALS
 from cxbridge.records import Program
 from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, waves
 from cxbridge.views import UNDATED, count_if, share, time_bucket
@@ -144,7 +145,8 @@ def _scored(destination: Destination, options: ReportOptions, parameters: Parame
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.is_primary AND s.metric IN ({_listed(answers)})""")
     if points:
-        parts.append(f"""SELECT {record}c.bucket, c.program, s.metric, NULL AS category, AVG(s.normalized) AS normalized
+        visit = destination.rounded_mean("s.normalized", SCORE_DECIMALS)  # as `sql_parts.record_answers`
+        parts.append(f"""SELECT {record}c.bucket, c.program, s.metric, NULL AS category, {visit} AS normalized
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.metric IN ({_listed(points)})
     GROUP BY c.record_id, c.bucket, c.program, s.metric""")
@@ -162,7 +164,7 @@ def _score(d: Destination) -> str:
            WHEN metric IN ('nps', 'enps') THEN {share(d, f"{promoters} - {detractors}", "COUNT(*)")}
            WHEN metric = 'csat' THEN {share(d, count_if("category = 'satisfied'"), "COUNT(*)")}
            WHEN metric = 'ces' THEN {share(d, count_if("category = 'low_effort'"), "COUNT(*)")}
-           ELSE {d.rounded("AVG(normalized)", 1)}
+           ELSE {d.rounded_mean("normalized", 1)}
        END"""
 
 
@@ -184,13 +186,13 @@ def _detail_names(metric: str) -> list[str]:
 def _detail_columns(d: Destination, metric: str) -> list[tuple[str, str]]:
     """The parts of one metric: its boxes and figures, or the spread of a point score."""
     if metric in POINT_METRICS:
-        figures = [d.rounded(f"{aggregate}(normalized)", 1) for aggregate in ("AVG", "MIN", "MAX")]
+        figures = [d.rounded_mean("normalized", 1), d.rounded_float("MIN(normalized)", 1), d.rounded_float("MAX(normalized)", 1)]
     else:
         counts = [count_if(f"category = '{category}'") for _, category in _BOXES[metric]]
         if metric in ("nps", "enps"):
             figures = [*counts, share(d, f"{counts[0]} - {counts[2]}", "COUNT(*)")]
         else:
-            figures = [*counts, share(d, counts[0], "COUNT(*)"), d.rounded("AVG(normalized)", 1)]
+            figures = [*counts, share(d, counts[0], "COUNT(*)"), d.rounded_mean("normalized", 1)]
     return list(zip(_detail_names(metric), figures, strict=True))
 
 

@@ -115,4 +115,5 @@ MIGRATIONS = (
     Migration("0011_question_keys", add_question_keys),
     Migration("0012_ranking_views", create_views),  # every view again: location_ranking, location_trend, agent_scorecard
     Migration("0013_waves", add_waves),
+    Migration("0014_exact_rounding", create_views),  # every view again: figures rounded from exact sums
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cxbridge.metrics import SCORE_DECIMALS
 from cxbridge.records import WAVE_PROGRAMS
 
 if TYPE_CHECKING:
@@ -84,19 +85,21 @@ def count_if(condition: str) -> str:
 
 
 def share(d: Dialect, part: str, whole: str) -> str:
-    """`100 · part / whole` rounded to one decimal; NULL when `whole` is 0."""
-    return d.rounded(f"100.0 * ({part}) / NULLIF({whole}, 0)", 1)
+    """`100 · part / whole` of whole numbers to one decimal, exactly (`Destination.rounded_ratio`);
+    NULL when `whole` is 0."""
+    return d.rounded_ratio(f"100 * ({part})", whole, 1)
 
 
 def record_answers(d: Dialect) -> str:
     """One row per record and metric: its primary NPS, eNPS, CSAT or CES answer, or the mean of
-    its mystery-shop or audit scores (a visit or an audit counts once; its criteria never) — what
-    location_scorecard and the ranking views count."""
+    its mystery-shop or audit scores to six decimals, as a score is stored (a visit or an audit
+    counts once; its criteria never) — what location_scorecard and the ranking views count."""
     scores = d.qualified("feedback_scores")
     return f"""
     SELECT record_id, metric, category, normalized FROM {scores}
     WHERE is_primary AND metric IN ('nps', 'enps', 'csat', 'ces')
     UNION ALL
-    SELECT record_id, metric, NULL AS category, AVG(normalized) AS normalized FROM {scores}
+    SELECT record_id, metric, NULL AS category, {d.rounded_mean("normalized", SCORE_DECIMALS)} AS normalized
+    FROM {scores}
     WHERE metric IN ('mystery_shop', 'audit')
     GROUP BY record_id, metric"""

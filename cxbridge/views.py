@@ -1,5 +1,5 @@
 """The BI views of DESIGN.md §3, written once in portable SQL and rendered per dialect through
-the destination's `iso_week_of`, `days_since`, `rounded` and `qualified`.
+the destination's `iso_week_of`, `days_since`, `rounded_mean`, `rounded_ratio` and `qualified`.
 
 A population is a program — `voc` (customers), `employee`, `mystery_shop`, `audit` — and no
 figure mixes two programs or two metrics: the by-month views have a row per source, program and
@@ -82,7 +82,7 @@ def _boxes_by_month(d: Dialect, metric: str, boxes: tuple[str, str, str], pct: s
         (boxes[1], count_if(f"s.category = '{boxes[1]}'")),
         (boxes[2], count_if(f"s.category = '{boxes[2]}'")),
         (pct, share(d, best, "COUNT(*)")),
-        (avg, d.rounded("AVG(s.normalized)", 1)),
+        (avg, d.rounded_mean("s.normalized", 1)),
     ])  # fmt: skip
 
 
@@ -112,7 +112,7 @@ def location_scorecard(d: Dialect) -> str:
     csat = f"{CUSTOMERS} AND a.metric = 'csat'"
 
     def mean(population: str, metric: str) -> str:
-        return d.rounded(f"AVG(CASE WHEN {population} AND a.metric = '{metric}' THEN a.normalized END)", 1)
+        return d.rounded_mean(f"CASE WHEN {population} AND a.metric = '{metric}' THEN a.normalized END", 1)
 
     figures = [
         ("responses", "COUNT(DISTINCT f.record_id)"),

@@ -34,7 +34,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0008_cross_source_identity", "0009_loop_tables", "0010_loop_views",
                                                 "0011_question_keys", "0012_ranking_views", "0013_waves",
                                                 "0014_indexes_that_pay", "0015_scores_by_record",
-                                                "0016_case_indexes", "0017_later_events_by_case"]  # fmt: skip
+                                                "0016_case_indexes", "0017_later_events_by_case",
+                                                "0018_exact_rounding"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cxbridge.sql_parts import time_bucket
+from cxbridge.sql_parts import count_if, share, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.destinations import Destination
@@ -70,7 +70,7 @@ GROUP BY c.month, c.location_id, c.owner
 
 
 def _share(d: Dialect, condition: str) -> str:
-    return d.rounded(f"100.0 * SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) / COUNT(*)", 1)
+    return share(d, count_if(condition), "COUNT(*)")
 
 
 RENDERERS = {"loop_queue": loop_queue, "loop_performance": loop_performance}

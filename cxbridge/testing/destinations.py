@@ -41,6 +41,7 @@ from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import create_host
 from cxbridge.resolver import IdentityResolver
 from cxbridge.sources import Source, SourceContext
+from cxbridge.testing import ties
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, ScriptedFeedback
 from cxbridge.testing.sample_feedback import ScriptedFeedbackConfig, raw_record, version_records
 from cxbridge.timestamps import format_timestamp, parse_timestamp
@@ -190,6 +191,26 @@ def deliver_rows(destination: Destination, rows: list[dict[str, Any]]) -> Source
     source = ScriptedFeedback(config, SourceContext(name=SCRIPTED, base_dir=Path.cwd()))
     [result] = _run(destination, {SCRIPTED: source}, options=EngineOptions(batch_size=BATCH_SIZE, loop=LOOP))
     return result
+
+
+def deliver_ties(destination: Destination) -> None:
+    """Sync the groups of `cxbridge.testing.ties`, whose figures fall exactly halfway."""
+    source = ScriptedFeedback(ScriptedFeedbackConfig(rows=ties.raw_rows()), SourceContext(name=ties.SOURCE, base_dir=Path.cwd()))
+    [result] = _run(destination, {ties.SOURCE: source}, options=EngineOptions(batch_size=1000))
+    assert result.ok and result.quarantined == 0, result.error
+
+
+def assert_ties_exact(destination: Destination) -> None:
+    """The views and the report of `deliver_ties`'s data read each figure `ties` works out."""
+    destination.open(read_only=True)
+    try:
+        figures = ties.read_figures(destination)
+    finally:
+        destination.close()
+    expected = ties.expected_figures()
+    wrong = {key: (figures.get(key), want) for key, want in expected.items() if figures.get(key) != want}
+    assert not wrong, f"(read, exact) where they differ: {wrong}"
+    assert set(figures) == set(expected)
 
 
 def _run(
@@ -443,6 +464,13 @@ class DestinationConformance:
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="copies")
         assert len(actual.results["feedback"][1]) == (RECORDS - 3) + (RECORDS + 10), "every copy is kept"
         assert pointers(destination_factory("copies")) == expected_copy_pointers(2)
+    def test_rounded_figures_are_exact_at_ties(self, destination_factory):
+        """Every view and the report round a figure that falls exactly halfway half away from
+        zero, whatever order the engine adds the answers in (`cxbridge.testing.ties`)."""
+        destination = destination_factory("ties")
+        deliver_ties(destination)
+        assert_ties_exact(destination)
+
     def test_answers_carry_their_question_key_and_a_question_counts_each_response_once(self, destination_factory):
         """Every scored answer has its automatic key (survey, question id, scale); `questions`
         and `question_trend` count the answers of the copies that count, across both sources."""

@@ -157,7 +157,18 @@ class PostgresDestination(SQLDestination):
 
     @classmethod
     def rounded(cls, expression: str, digits: int) -> str:
-        return f"ROUND(CAST({expression} AS NUMERIC), {digits})"
+        return f"ROUND(CAST({expression} AS NUMERIC), {digits})"  # round(double precision) is half to even
+
+    @classmethod
+    def whole_units(cls, expression: str, decimals: int) -> str:
+        return f"ROUND(CAST({expression} AS NUMERIC) * {10**decimals}, 0)"
+
+    @classmethod
+    def rounded_ratio(cls, numerator: str, denominator: str, digits: int) -> str:
+        """In NUMERIC, whose division is exact to 16 significant digits at least."""
+        scale = 10**digits
+        quotient = f"CAST({numerator} AS NUMERIC) * {scale} / NULLIF({denominator}, 0)"
+        return f"ROUND(ROUND({quotient}, 0) / {scale}, {digits})"
 
     def connect(self, *, read_only: bool) -> Any:
         psycopg = import_psycopg()

@@ -371,3 +371,9 @@ def later_events_by_case(db: Database) -> None:
     if db["sqlite_stat1"].exists():  # a file synced before: the planner's statistics of the new index
         db.execute("PRAGMA analysis_limit = 400")
         db.execute("ANALYZE feedback_case_events_case_id")
+
+
+@migrations(name="0018_exact_rounding")
+def exact_rounding(db: Database) -> None:
+    """Every view again: their figures are rounded from exact sums (docs/report.md, Rounding)."""
+    bi_views(db, VIEW_NAMES)
