@@ -9,9 +9,10 @@ questions it has).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from cxbridge import intervals as confidence
@@ -205,7 +206,7 @@ def report_sql(destination: Destination, options: ReportOptions) -> tuple[str, l
     else:
         columns = [("metric", "metric"), ("responses", "COUNT(*)"), ("score", _score(destination))]
     if options.intervals:
-        columns += _PARTS
+        columns += _parts(destination)
     select = ",\n       ".join(f"{sql} AS {name}" for name, sql in columns)
     return (
         f"{scored}\nSELECT bucket, program,\n       {select}\nFROM scored\nGROUP BY bucket, program, metric",
@@ -224,14 +225,28 @@ def report_rows(destination: Destination, options: ReportOptions | None = None) 
     return _with_intervals(rows, options) if options.intervals else rows
 
 
-_PARTS = [  # what the intervals are computed from, dropped from the rows after
-    ("_positives", count_if("category IN ('promoter', 'satisfied', 'low_effort')")),
-    ("_detractors", count_if("category = 'detractor'")),
-    ("_total", "SUM(normalized)"),
-    ("_squares", "SUM(normalized * normalized)"),
-    ("_lowest", "MIN(normalized)"),
-    ("_highest", "MAX(normalized)"),
-]
+def _parts(d: Destination) -> list[tuple[str, str]]:
+    """What the intervals are computed from, dropped from the rows after: the counts, and the
+    scores' sum in millionths (exact: the same on every destination), sum of squares and range."""
+    return [
+        ("_positives", count_if("category IN ('promoter', 'satisfied', 'low_effort')")),
+        ("_detractors", count_if("category = 'detractor'")),
+        ("_units", f"SUM({d.whole_units('normalized', SCORE_DECIMALS)})"),
+        ("_squares", "SUM(normalized * normalized)"),
+        ("_lowest", "MIN(normalized)"),
+        ("_highest", "MAX(normalized)"),
+    ]
+
+
+def _exact(row: dict[str, Any], metric: str) -> Fraction:
+    """The figure of a row as a fraction, before rounding: a share of its counts, or the mean of
+    its scores in millionths."""
+    n = int(row["responses"])
+    if metric in ("nps", "enps"):
+        return Fraction(100 * (int(row["_positives"]) - int(row["_detractors"])), n)
+    if metric in ("csat", "ces"):
+        return Fraction(100 * int(row["_positives"]), n)
+    return Fraction(int(row["_units"]), n * 10**SCORE_DECIMALS)
 
 
 def _estimate(row: dict[str, Any], metric: str) -> confidence.Estimate:
@@ -240,18 +255,19 @@ def _estimate(row: dict[str, Any], metric: str) -> confidence.Estimate:
         return confidence.nps(n, int(row["_positives"]), int(row["_detractors"]))
     if metric in ("csat", "ces"):
         return confidence.share(n, int(row["_positives"]))
-    return confidence.mean(n, float(row["_total"]), float(row["_squares"]), float(row["_lowest"]), float(row["_highest"]))
+    total = int(row["_units"]) / 10**SCORE_DECIMALS
+    return confidence.mean(n, total, float(row["_squares"]), float(row["_lowest"]), float(row["_highest"]))
 
 
 def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[dict[str, Any]]:
     """Each row with `ci_low`/`ci_high` of its figure; by a time bucket, also the bucket before
     with figures of the same program and metric (`previous`), the `change` and whether it is
     `change_significant` (null when there is no bucket before, or a side without an interval)."""
-    before: dict[tuple[Any, Any], tuple[str, confidence.Estimate]] = {}
+    before: dict[tuple[Any, Any], tuple[str, confidence.Estimate, Fraction]] = {}
     for row in rows:
         metric = options.metric or row["metric"]
-        estimate = _estimate(row, metric)
-        for name, _ in _PARTS:
+        estimate, exact = _estimate(row, metric), _exact(row, metric)
+        for name in [name for name in row if name.startswith("_")]:
             del row[name]
         row["ci_low"], row["ci_high"] = _half_up(estimate.low), _half_up(estimate.high)
         if options.by not in SEQUENCES:
@@ -260,18 +276,21 @@ def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[
         in_sequence = bucket not in (UNDATED, None)  # a record of no wave has no wave before it
         previous = before.get(key) if in_sequence else None
         row["previous"] = previous[0] if previous else None
-        row["change"] = _half_up(estimate.value - previous[1].value) if previous else None
+        row["change"] = _half_up(exact - previous[2]) if previous else None
         row["change_significant"] = confidence.significant_change(estimate, previous[1]) if previous else None
         if in_sequence:
-            before[key] = (bucket, estimate)
+            before[key] = (bucket, estimate, exact)
     return rows
 
 
-def _half_up(value: float | None) -> float | None:
-    """One decimal, half away from zero, as the SQL figures are rounded."""
+def _half_up(value: float | Fraction | None) -> float | None:
+    """One decimal, half away from zero, as the SQL figures are rounded: of a fraction exactly (a
+    change), of a float as its shortest repr reads (an interval's bound)."""
     if value is None:
         return None
-    return float(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    exact = Fraction(repr(value)) if isinstance(value, float) else value
+    tenths = math.floor(abs(exact) * 10 + Fraction(1, 2))
+    return (tenths if exact >= 0 else -tenths) / 10
 
 
 def undated_left_out(destination: Destination, options: ReportOptions) -> int:

@@ -12,12 +12,14 @@ from fractions import Fraction
 import duckdb
 import pytest
 
+from cxbridge import reporting
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.parquet.migrations import MIGRATIONS as LAKE_MIGRATIONS
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import assert_ties_exact, deliver_ties
+from cxbridge.testing.ties import Group
 from cxbridge.views import VIEW_NAMES
 
 STALE = "SELECT 'made before exact rounding' AS stale"
@@ -87,3 +89,23 @@ def test_a_share_at_a_tie_no_float_holds_rounds_half_away_from_zero(dialect):
     for part, whole in TIES:
         [(read,)] = run(f"SELECT {dialect.rounded_ratio(f'100 * {part}', str(whole), 1)}").fetchall()
         assert read == _half_up(Fraction(100 * part, whole)), (part, whole)
+
+
+@pytest.mark.parametrize("dialect", [SQLiteDestination, DuckDBDestination])
+def test_a_change_between_months_at_a_tie_is_rounded_from_the_exact_figures(dialect, tmp_path):
+    """NPS 6.15 (123 net of 2,000) in January, 6.3 (63 of 1,000) in February: a change of exactly
+    0.15, which the floats 6.3 - 6.15 make 0.1499999999999995; the report says 0.2."""
+    months = (Group(efforts=(), answers=2000, promoters=123, detractors=0, satisfied=0),
+              Group(efforts=(), answers=1000, promoters=63, detractors=0, satisfied=0))  # fmt: skip
+    scheme = "sqlite" if dialect is SQLiteDestination else "duckdb"
+    destination = dialect(f"{scheme}:///{tmp_path / 'cx'}.{scheme}")
+    deliver_ties(destination, months)
+    destination.open(read_only=True)
+    try:
+        rows = reporting.report_rows(destination, reporting.ReportOptions(by="month", intervals=True))
+    finally:
+        destination.close()
+    nps = {row["month"]: row for row in rows if row["metric"] == "nps"}
+    assert (nps["2024-01"]["score"], nps["2024-02"]["score"]) == (6.2, 6.3)  # 6.15 → 6.2
+    assert float(nps["2024-02"]["change"]) == _half_up(Fraction(63, 10) - Fraction(123, 20)) == 0.2
+    assert nps["2024-02"]["previous"] == "2024-01"

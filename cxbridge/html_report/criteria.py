@@ -16,11 +16,12 @@ PROGRAMS = {"mystery_shop": "Mystery-shop criteria", "audit": "Audit criteria"}
 
 def criterion_scores(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
     """Per program, store and criterion: the visits or audits scored on it and their mean 0–100
-    (the query of docs/ranking.md, with the report's filters)."""
+    to one decimal (the query of docs/ranking.md, with the report's filters)."""
     parameters = Parameters(destination)
     where = record_filters(options, parameters)
     sql = f"""SELECT f.program, COALESCE(f.location_name, f.location_id) AS store,
-       COALESCE(s.question_text, s.question_id) AS criterion, COUNT(*) AS scores, AVG(s.normalized) AS score
+       COALESCE(s.question_text, s.question_id) AS criterion, COUNT(*) AS scores,
+       {destination.rounded_mean("s.normalized", 1)} AS score
 FROM feedback f JOIN feedback_scores s ON s.record_id = f.record_id
 WHERE s.metric = 'criterion' AND f.program IN ('mystery_shop', 'audit') AND {where}
 GROUP BY f.program, COALESCE(f.location_name, f.location_id), COALESCE(s.question_text, s.question_id)"""

@@ -193,9 +193,10 @@ def deliver_rows(destination: Destination, rows: list[dict[str, Any]]) -> Source
     return result
 
 
-def deliver_ties(destination: Destination) -> None:
-    """Sync the groups of `cxbridge.testing.ties`, whose figures fall exactly halfway."""
-    source = ScriptedFeedback(ScriptedFeedbackConfig(rows=ties.raw_rows()), SourceContext(name=ties.SOURCE, base_dir=Path.cwd()))
+def deliver_ties(destination: Destination, groups: tuple[ties.Group, ...] = ties.GROUPS) -> None:
+    """Sync the groups of `cxbridge.testing.ties`, whose figures fall exactly halfway (or others)."""
+    rows = ties.raw_rows(groups)
+    source = ScriptedFeedback(ScriptedFeedbackConfig(rows=rows), SourceContext(name=ties.SOURCE, base_dir=Path.cwd()))
     [result] = _run(destination, {ties.SOURCE: source}, options=EngineOptions(batch_size=1000))
     assert result.ok and result.quarantined == 0, result.error
 

@@ -53,10 +53,10 @@ def month(group: int) -> str:
     return f"2024-{group + 1:02d}"
 
 
-def raw_rows() -> list[dict[str, Any]]:
+def raw_rows(groups: tuple[Group, ...] = GROUPS) -> list[dict[str, Any]]:
     """The groups' records as `cxbridge.testing.sample_feedback.ScriptedFeedback` reads them."""
     rows = []
-    for g, group in enumerate(GROUPS):
+    for g, group in enumerate(groups):
         for n in range(group.records):
             at = (START + timedelta(days=31 * g, seconds=n)).isoformat()
             nps = None
