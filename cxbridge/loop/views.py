@@ -33,8 +33,9 @@ WHERE c.status IN {WAITING}
 
 def loop_performance(d: Dialect) -> str:
     """Per month a case opened, location and owner: cases opened, the median hours to the first
-    contact (of the whole milliseconds from opening: the mean of the middle one or two), the share contacted within the SLA, the share closed (resolved, informed or closed
-    with no action) and the share whose customer was told (informed)."""
+    contact (of the whole milliseconds from opening: the mean of the middle one or two), the
+    share contacted within the SLA, the share closed (resolved, informed or closed with no
+    action) and the share whose customer was told (informed)."""
     month = time_bucket(d, "month", d.day_of("c.opened_at"))  # the UTC month a case opened in
     hours = d.hours_between("c.opened_at", "c.first_contact_at")
     milliseconds = d.whole_units(f"{hours} * 3600", 3)  # whole: each engine's clock arithmetic is off by < 0.1 ms
