@@ -135,8 +135,9 @@ def sync(
     deadline = RunDeadline.starting_now(cfg.settings.run_deadline) if cfg.settings.run_deadline else None
     built = {name: cfg.build_source(name, deadline=deadline) for name in names}  # config errors surface first
     dest = open_destination(destination, config=cfg, host=host)
-    options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size, full_refresh=full_refresh,
-                            dry_run=dry_run, deadline=deadline, loop=cfg.loop)  # fmt: skip
+    options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size,
+                            first_batch_size=None if cfg.settings.batch_size else dest.first_batch_size,
+                            full_refresh=full_refresh, dry_run=dry_run, deadline=deadline, loop=cfg.loop)  # fmt: skip
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)

@@ -163,6 +163,11 @@ class Destination(ABC):
     batch_size: ClassVar[int] = 1000
     """Records per batch when `[settings] batch_size` is not set: engines with a high cost per
     transaction or per load (columnar files, cloud warehouses) want larger batches."""
+    first_batch_size: ClassVar[int | None] = None
+    """Records per batch of a first sync — a source beginning into a destination holding no
+    record and no case (`holds_no_feedback`) — when `[settings] batch_size` is not set; None:
+    `batch_size`. For an engine whose batches of a first sync look nothing up, so that a smaller
+    batch costs only its statements and commit, and whose peak memory grows with a batch (DuckDB)."""
     ids_per_query: ClassVar[int] = 500
     """Ids listed in one `SELECT … WHERE key IN (…)` when the loop reads a batch's records and
     cases (`cxbridge.loop.lookup`): an engine that scans its files for every query wants a

@@ -77,6 +77,7 @@ class SourceResult:
 @dataclass(frozen=True)
 class EngineOptions:
     batch_size: int = 1000
+    first_batch_size: int | None = None  # a first sync's, when not `batch_size` (`Destination.first_batch_size`)
     full_refresh: bool = False
     dry_run: bool = False
     deadline: RunDeadline | None = None  # [settings] run_deadline: reading stops when it passes
@@ -109,6 +110,7 @@ class Engine:
         self.identity = IdentityResolver(destination, identity or IdentityRules())
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
+        self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
         self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
@@ -140,8 +142,9 @@ class Engine:
         started = datetime.now(timezone.utc)
         result = SourceResult(source=name, connector=source.name)
         scans = self.destination.scans_for_ids  # a batch known unstored skips its look-ups (`Batch.unstored`)
-        first = (self._rules or scans) and self.destination.holds_no_feedback()
-        self._written[name] = WrittenIds(prints=scans) if first else None
+        first = (self._rules or scans or self.options.first_batch_size) and self.destination.holds_no_feedback()
+        self._written[name] = WrittenIds(prints=scans) if first and (self._rules or scans) else None
+        self._first[name] = bool(first)
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         if not self._dry_run:
@@ -185,6 +188,12 @@ class Engine:
         self.emit(kind, source=name, counts=_counts(result), error=result.error)
         return result
 
+    def batch_size(self, source: str) -> int:
+        """Records per batch of `source`'s streams: a first sync's own size where the destination
+        has one (and `[settings] batch_size` is not set), else `batch_size`."""
+        first = self.options.first_batch_size
+        return first if first and self._first.get(source) else self.options.batch_size
+
     def _run_stream(self, name: str, source: Source, stream: Stream, result: SourceResult) -> None:
         fresh = self.options.full_refresh or not self.destination.exists()
         saved = None if fresh else self.destination.get_cursor(name, stream.name)
@@ -196,7 +205,7 @@ class Engine:
         # asked once per stream, not per record (issue 19): what kind of rows it gives, whether
         # its cursor moves with what it reads, and the batch's size (each record adds one item)
         context, moves = isinstance(stream, ContextStream), _cursor_moves(stream)
-        size, added = self.options.batch_size, 0
+        size, added = self.batch_size(name), 0
         stopping, deadline = self.stopping.is_set, self.options.deadline  # `_within_deadline`'s tests
         try:
             for raw in stream.read(saved):

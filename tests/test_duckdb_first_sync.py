@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 import cxbridge
+from cxbridge.layout import LOOP_OUTBOX, QUARANTINE
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
@@ -103,3 +104,37 @@ def test_a_first_sync_takes_records_out_of_a_quarantine_filled_before(tmp_path, 
     assert sync(folder, url, monkeypatch).results[0].written == 12
     after = stored(tmp_path / "out.duckdb")
     assert len(after["feedback"]) == 12 and not after["quarantine"]
+
+
+def test_a_batch_registers_an_empty_quarantine_or_outbox_stage_only_where_a_statement_reads_it(tmp_path, monkeypatch):
+    """The quarantine's and the outbox's stages are read only by statements a batch with such rows
+    runs (`merge_options`): registered then, and left out of the other batches, which store the same."""
+    rng = random.Random(12)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = responses(rng, 0, 30, datetime.now(timezone.utc))
+    write(folder, "shop", rows[:10] + [dict(row, nps="15") for row in rows[10:13]] + rows[13:])
+    (folder / "cxbridge.toml").write_text(
+        '[settings]\nbatch_size = 5\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP
+    )
+    seen: list[tuple[bool, bool, set[str]]] = []
+    stage = DuckDBDestination.stage
+
+    def recording(self, staged):
+        stage(self, staged)
+        if QUARANTINE in staged:  # a batch's stages, not a loop change's
+            seen.append((bool(staged[QUARANTINE]), bool(staged[LOOP_OUTBOX]), set(self._registered)))
+
+    monkeypatch.setattr(DuckDBDestination, "stage", recording)
+    result = sync(folder, f"duckdb:///{tmp_path / 'out.duckdb'}", monkeypatch)
+    assert result.exit_code == 0, result
+    quarantine, outbox = "cx_stage_quarantine", "cx_stage_loop_outbox"
+    for quarantined, deliveries, registered in seen:
+        assert (quarantine in registered) == quarantined and (outbox in registered) == deliveries
+        assert "cx_stage_feedback" in registered and "cx_stage_feedback_scores" in registered
+    assert {q for q, _, _ in seen} == {True, False} and {d for _, d, _ in seen} == {True, False}, "both kinds of batch"
+    monkeypatch.setattr(DuckDBDestination, "stage", stage)
+    monkeypatch.setattr(DuckDBDestination, "merge_options", SQLDestination.merge_options)  # every stage read
+    whole = sync(folder, f"duckdb:///{tmp_path / 'whole.duckdb'}", monkeypatch)
+    assert whole.exit_code == 0, whole
+    assert stored(tmp_path / "out.duckdb") == stored(tmp_path / "whole.duckdb")

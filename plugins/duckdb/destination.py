@@ -92,6 +92,10 @@ class DuckDBDestination(SQLDestination):
 
     name = "duckdb"
     batch_size = 10_000  # a transaction (and a load) costs more than its rows here
+    first_batch_size = 1_500
+    """A first sync's batches look nothing up (`Batch.unstored`), so a smaller one costs only its
+    statements and commit; its Python rows are what a sync holds besides DuckDB's checkpointing
+    commit, the peak (bench/README.md, "DuckDB's first sync in small batches, measured again")."""
     ids_per_query = 10_000  # a query scans a column (Parquet: every file of a table): a batch's ids at once
     scans_for_ids = True
     type_names = TYPE_NAMES
@@ -139,6 +143,8 @@ class DuckDBDestination(SQLDestination):
 
     _limit_mb = 0
     """The memory_limit set on a writing connection (none on others, nor on Parquet's)."""
+    _unread: frozenset[Table] = frozenset()
+    """Stages of the batch being written that no statement reads when empty (`merge_options`)."""
     _quarantine_empty: bool | None = None
     """Whether the open connection's quarantine table holds no row; None: not asked yet (`_quarantine_held`)."""
 
@@ -349,10 +355,13 @@ class DuckDBDestination(SQLDestination):
         """Each table's rows as NumPy arrays registered under its staging name: the merge reads
         them where they are, without copying them into DuckDB's memory first. A table without
         rows is left out unless a statement reads it empty (`READ_EMPTY`, and the loop's tables
-        once one of them has rows): registering one binds it, ≈ 1 ms."""
+        once one of them has rows), and so are the quarantine's and the outbox's when
+        `merge_options` leaves out every statement reading them (`_unread`): registering one
+        binds it, ≈ 1 ms, and unregistering it costs besides (bench/README.md, "DuckDB's first
+        sync in small batches, measured again")."""
         cases = any(staged.get(table) for table in LOOP_TABLES)
         for table, rows in staged.items():
-            if not rows and table not in READ_EMPTY and not (cases and table in LOOP_TABLES):
+            if not rows and (table in self._unread or table not in READ_EMPTY and not (cases and table in LOOP_TABLES)):
                 continue
             arrays, nbytes, wide = column_arrays(table, rows)
             self.conn.register(self.stage_name(table), arrays)
@@ -399,13 +408,11 @@ class DuckDBDestination(SQLDestination):
         stage, or take records out of an empty quarantine, left out: each scans its table or binds
         a batch's stage, a fixed cost a batch (bench/README.md, "the DuckDB sync's CPU time" and
         "DuckDB's fixed cost a batch")."""
-        quarantined = bool(staged[QUARANTINE])
+        quarantined, deliveries = bool(staged[QUARANTINE]), bool(staged[LOOP_OUTBOX])
         held = self._quarantine_held()
         self._quarantine_empty = self._quarantine_empty and not quarantined  # rolled back: still counted as held
-        return {
-            "unstored": batch.unstored, "quarantined": quarantined, "quarantine_held": held,
-            "deliveries": bool(staged[LOOP_OUTBOX]),
-        }  # fmt: skip
+        self._unread = frozenset(table for table, read in ((QUARANTINE, quarantined), (LOOP_OUTBOX, deliveries)) if not read)
+        return {"unstored": batch.unstored, "quarantined": quarantined, "quarantine_held": held, "deliveries": deliveries}
 
     def _quarantine_held(self) -> bool:
         """Whether the quarantine table may hold rows: asked once a connection, then False until a
@@ -450,5 +457,6 @@ class DuckDBDestination(SQLDestination):
         while self._registered and self._conn is not None:
             self.conn.unregister(self._registered.pop())
         self._staged_bytes = self._staged_wide = 0
+        self._unread = frozenset()
         if fit and self._conn is not None:
             self._fit_memory_limit()
