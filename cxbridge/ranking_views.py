@@ -21,6 +21,7 @@ from cxbridge.sql_parts import (
     WAVE_OF_RECORD,
     count_if,
     in_wave,
+    net_parts,
     record_answers,
     share,
     time_bucket,
@@ -77,14 +78,6 @@ def _period_start(period: str) -> str:
            f"ELSE {period} || '-01' END"  # fmt: skip
 
 
-def _net_parts(population: str, metric: str) -> tuple[str, str]:
-    """SQL of the answers of an NPS-like metric and of its promoters less its detractors."""
-    answered = f"{population} AND a.metric = '{metric}'"
-    promoters = count_if(f"{answered} AND a.category = 'promoter'")
-    detractors = count_if(f"{answered} AND a.category = 'detractor'")
-    return count_if(answered), f"{promoters} - {detractors}"
-
-
 NETS = {"nps": CUSTOMERS, "enps": EMPLOYEES}
 """The NPS-like components, by the population that answers them."""
 
@@ -94,7 +87,7 @@ def _component_figures(d: Dialect) -> list[tuple[str, str, str, str]]:
     that score to one decimal, exactly) per component."""
 
     def net(metric: str) -> tuple[str, str, str]:
-        answers, net = _net_parts(NETS[metric], metric)
+        answers, net = net_parts(NETS[metric], metric)
         raw = f"(100.0 + 100.0 * ({net}) / NULLIF({answers}, 0)) / 2"
         return answers, raw, d.rounded_ratio(f"50 * ({answers} + {net})", answers, 1)
 
@@ -120,7 +113,7 @@ def _net_scores(d: Dialect) -> list[str]:
     """NPS and eNPS, −100…100, to one decimal (their components are (NPS + 100) / 2)."""
     columns = []
     for metric, population in NETS.items():
-        answers, net = _net_parts(population, metric)
+        answers, net = net_parts(population, metric)
         columns.append(f"{share(d, net, answers)} AS {metric}")
     return columns
 
@@ -234,7 +227,7 @@ def agent_scorecard(d: Dialect) -> str:
     """Per ranking period, team and agent (the staff a record names): mystery-shop visits and
     their mean score, and the customers' primary NPS and CSAT answers with NPS and CSAT %."""
     shop = "f.program = 'mystery_shop' AND a.metric = 'mystery_shop'"
-    nps_answers, net = _net_parts(CUSTOMERS, "nps")
+    nps_answers, net = net_parts(CUSTOMERS, "nps")
     csat = f"{CUSTOMERS} AND a.metric = 'csat'"
     satisfied = count_if(f"{csat} AND a.category = 'satisfied'")
     return f"""

@@ -84,6 +84,15 @@ def count_if(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
+def net_parts(population: str, metric: str) -> tuple[str, str]:
+    """SQL of the answers (`a`, rows of `record_answers`) of an NPS-like metric in a population,
+    and of its promoters less its detractors."""
+    answered = f"{population} AND a.metric = '{metric}'"
+    promoters = count_if(f"{answered} AND a.category = 'promoter'")
+    detractors = count_if(f"{answered} AND a.category = 'detractor'")
+    return count_if(answered), f"{promoters} - {detractors}"
+
+
 def share(d: Dialect, part: str, whole: str) -> str:
     """`100 · part / whole` of whole numbers to one decimal, exactly (`Destination.rounded_ratio`);
     NULL when `whole` is 0."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from cxbridge import crm_views, question_views, ranking_views
 from cxbridge.loop import views as loop_views
-from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, record_answers, share, time_bucket
+from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, net_parts, record_answers, share, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -95,11 +95,8 @@ def ces_by_month(d: Dialect) -> str:
 
 
 def _nps_columns(d: Dialect, population: str, metric: str) -> list[tuple[str, str]]:
-    answered = f"{population} AND a.metric = '{metric}'"
-    promoters = count_if(f"{answered} AND a.category = 'promoter'")
-    detractors = count_if(f"{answered} AND a.category = 'detractor'")
-    net = f"{promoters} - {detractors}"
-    return [(f"{metric}_responses", count_if(answered)), (metric, share(d, net, count_if(answered)))]
+    answers, net = net_parts(population, metric)
+    return [(f"{metric}_responses", answers), (metric, share(d, net, answers))]
 
 
 RANKING = ("nps", "csat_pct", "mystery_shop_score", "audit_score")
