@@ -157,20 +157,33 @@ class SQLDestination(Destination):
         with self.exclusive("migrations"):
             self.execute(self.create_table_sql(MIGRATIONS_TABLE))
             done = {row["name"] for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")}
-            # A new destination has no data for the views of earlier migrations to upgrade: it
-            # gets today's views once (each view is created once, not once per migration).
-            self.views_deferred = not done
+            if not done:
+                self._set_up()
+                return
+            for migration in self.migrations:
+                if migration.name not in done:
+                    with self.transaction() if self.transactional_ddl else nullcontext():
+                        migration.apply(self)
+                        self._record(migration)
+
+    def _set_up(self) -> None:
+        """A new destination's tables and today's views, created once each (no stored data for
+        the views of earlier migrations to upgrade), and every migration recorded after them all:
+        a set-up stopped part-way starts over (one transaction where DDL has them; where it has
+        not, the migrations are idempotent)."""
+        with self.transaction() if self.transactional_ddl else nullcontext():
+            self.views_deferred = True
             try:
                 for migration in self.migrations:
-                    if migration.name not in done:
-                        with self.transaction() if self.transactional_ddl else nullcontext():
-                            migration.apply(self)
-                            self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
+                    migration.apply(self)
             finally:
                 self.views_deferred = False
-            if not done:
-                with self.transaction() if self.transactional_ddl else nullcontext():
-                    create_views(self)
+            create_views(self)
+            for migration in self.migrations:
+                self._record(migration)
+
+    def _record(self, migration: Migration) -> None:
+        self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
 
     def create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):

@@ -54,6 +54,37 @@ def test_migrations_are_recorded_and_applied_once(sql_destination):
     ]  # fmt: skip
 
 
+def test_a_new_destination_s_set_up_stopped_before_its_views_starts_over_and_gets_them(sql_destination, monkeypatch):
+    """A new destination creates its views once, after every migration, and records the
+    migrations only after them: a set-up stopped there (killed, or failing) leaves nothing
+    recorded, so the next open sets it up again, views included, instead of finding every
+    migration done and no view."""
+    from cxbridge import sql_destination as module
+
+    real = module.create_views
+
+    def stopped(destination, *args):
+        if not destination.views_deferred:
+            raise KeyboardInterrupt("stopped before the views")
+        real(destination, *args)
+
+    monkeypatch.setattr(module, "create_views", stopped)
+    destination = sql_destination("x")
+    with pytest.raises(KeyboardInterrupt):
+        destination.open()
+    destination.close()
+    monkeypatch.setattr(module, "create_views", real)
+    destination.open()
+    try:
+        views = {row["table_name"] for row in destination.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW'")}  # fmt: skip
+        recorded = destination.query("SELECT name FROM cxbridge_migrations")
+    finally:
+        destination.close()
+    assert set(VIEW_NAMES) <= views
+    assert sorted(row["name"] for row in recorded) == sorted(migration.name for migration in destination.migrations)
+
+
 def test_a_database_without_local_dates_gets_each_record_s_utc_day(sql_destination):
     """Upgrading a database written before `submitted_local_date`: its records get their UTC
     day, the month they were counted in until then."""

@@ -11,6 +11,7 @@ import pytest
 
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.plugins.sqlite.destination import SQLiteDestination, path_of
+from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 from tests.conftest import Workspace, survey_row
 
 TABLES = {"feedback", "feedback_scores", "feedback_comments", "feedback_followups", "sync_runs", "sync_state", "quarantine",
@@ -38,6 +39,40 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0018_exact_rounding"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
+
+
+def test_a_new_file_creates_each_view_once_and_has_the_schema_of_a_file_migrated_release_by_release(tmp_path):
+    """A new file skips the views of its earlier migrations (no stored data to upgrade) and gets
+    today's once, after the last: the same tables, indexes and views as a file that met each
+    migration in turn, with every migration recorded."""
+    from cxbridge.plugins.sqlite.schema import migrations
+    from cxbridge.views import VIEW_NAMES
+
+    old = sqlite3.connect(tmp_path / "old.db", isolation_level=None)
+    names = [migration.name for migration in migrations.pending(Database(old))]
+    for following in [*names[1:], None]:  # one release at a time: every view migration creates its views
+        migrations.apply(Database(old), stop_before=following)
+    created: list[str] = []
+    new = SQLiteDestination(f"sqlite:///{tmp_path / 'new.db'}")
+    real_connect = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(lambda sql: created.append(sql) if sql.startswith("CREATE VIEW") else None)
+        return conn
+
+    sqlite3.connect = traced
+    try:
+        new.open()
+    finally:
+        sqlite3.connect = real_connect
+    new.close()
+    assert sorted(sql.split()[2] for sql in created) == sorted(VIEW_NAMES)
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite%'"
+    fresh = sqlite3.connect(tmp_path / "new.db")
+    assert set(fresh.execute(schema)) == set(old.execute(schema))
+    recorded = "SELECT name FROM _sqlite_migrations ORDER BY rowid"
+    assert fresh.execute(recorded).fetchall() == old.execute(recorded).fetchall() == [(name,) for name in names]
 
 
 def test_the_writing_connection_caches_64_mib_and_checkpoints_every_100_000_pages_a_reader_the_defaults(tmp_path):

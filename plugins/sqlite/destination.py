@@ -24,7 +24,7 @@ from cxbridge.layout import (
 from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.loop.cases import OPENED_CASE_COLUMNS, OPENING_EVENT_COLUMNS
 from cxbridge.local_files import path_of as local_path_of
-from cxbridge.plugins.sqlite.schema import migrations
+from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
 from cxbridge.timestamps import format_timestamp
@@ -243,7 +243,7 @@ class SQLiteDestination(Destination):
             if not read_only:
                 for pragma in self.writer_pragmas():
                     self._db.execute(pragma)
-                self._write(lambda: migrations.apply(self.db))
+                self._write(lambda: apply_migrations(self.db))
         except sqlite3.Error as exc:
             self.close()
             fix = "; point --db or [destination] at the file `cxbridge sync` writes" if "not a database" in str(exc) else ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from cxbridge.destinations import Destination
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database, Migrations
 from cxbridge.tables import FEEDBACK_COLUMNS
@@ -145,11 +147,37 @@ def initial_tables(db: Database) -> None:
     run_script(db, FEEDBACK_DDL)
 
 
-@migrations(name="0002_bi_views")
-def bi_views(db: Database, names: tuple[str, ...] = FEEDBACK_VIEWS) -> None:
+_NEW_FILE: ContextVar[bool] = ContextVar("new_file", default=False)
+"""Whether the migrations being applied are a new file's (`apply_migrations`)."""
+
+
+def apply_migrations(db: Database) -> None:
+    """The migrations not applied yet, in the caller's transaction. A new file has no stored data
+    for the views of earlier migrations to upgrade: it gets today's views once, after the last
+    (creating every view at each of its ten view migrations was a third of a new file's set-up),
+    as `SQLDestination.apply_migrations` does."""
+    new = not migrations.applied(db)
+    token = _NEW_FILE.set(new)
+    try:
+        migrations.apply(db)
+    finally:
+        _NEW_FILE.reset(token)
+    if new:
+        create_views(db, VIEW_NAMES)
+
+
+def create_views(db: Database, names: tuple[str, ...]) -> None:
+    """The views `names`, each dropped and created again; none while a new file's migrations run."""
+    if _NEW_FILE.get():
+        return
     for name, sql in view_sql(Destination, names).items():  # SQLite's dialect is Destination's default
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql}")
+
+
+@migrations(name="0002_bi_views")
+def bi_views(db: Database) -> None:
+    create_views(db, FEEDBACK_VIEWS)
 
 
 CRM_DDL = """
@@ -199,7 +227,7 @@ def crm_tables(db: Database) -> None:
 
 @migrations(name="0004_crm_views")
 def crm_views(db: Database) -> None:
-    bi_views(db, VIEWS_BEFORE_LOOP)  # every view again: nps_by_segment and nps_revenue_by_month join the CRM tables
+    create_views(db, VIEWS_BEFORE_LOOP)  # every view again: nps_by_segment and nps_revenue_by_month join the CRM tables
 
 
 @migrations(name="0005_local_dates")
@@ -210,7 +238,7 @@ def local_dates(db: Database) -> None:
     db["feedback"].add_column("submitted_local_date", str)
     db.execute("UPDATE feedback SET submitted_local_date = substr(submitted_at, 1, 10) WHERE submitted_at IS NOT NULL")
     db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
-    bi_views(db, VIEWS_BEFORE_LOOP)
+    create_views(db, VIEWS_BEFORE_LOOP)
 
 
 @migrations(name="0006_metadata")
@@ -220,7 +248,7 @@ def metadata(db: Database) -> None:
 
 @migrations(name="0007_population_views")
 def population_views(db: Database) -> None:
-    bi_views(db, VIEWS_BEFORE_LOOP)  # every view again: one program and one metric a figure, eNPS beside NPS
+    create_views(db, VIEWS_BEFORE_LOOP)  # every view again: one program and one metric a figure, eNPS beside NPS
 
 
 @migrations(name="0008_cross_source_identity")
@@ -230,7 +258,9 @@ def cross_source_identity(db: Database) -> None:
     db.execute("ALTER TABLE feedback ADD COLUMN duplicate_of TEXT")
     for columns in IDENTITY_INDEXES:
         db.execute(f"CREATE INDEX IF NOT EXISTS feedback_{'_'.join(columns)} ON feedback ({', '.join(columns)})")
-    bi_views(db, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
+    create_views(db, VIEWS_BEFORE_LOOP)  # every view again: they count each response once
+
+
 LOOP_DDL = """
 CREATE TABLE feedback_cases (
     case_id TEXT PRIMARY KEY,
@@ -291,7 +321,7 @@ def loop_tables(db: Database) -> None:
 
 @migrations(name="0010_loop_views")
 def loop_views(db: Database) -> None:
-    bi_views(db, VIEWS_BEFORE_QUESTIONS)  # every view again: loop_queue and loop_performance read the case tables
+    create_views(db, VIEWS_BEFORE_QUESTIONS)  # every view again: loop_queue and loop_performance read the case tables
 
 
 @migrations(name="0011_question_keys")
@@ -303,12 +333,12 @@ def question_keys(db: Database) -> None:
     for sql, params in key_updates(db.execute(UNKEYED_ANSWERS_SQL).fetchall(), lambda _: "?"):
         db.execute(sql, params)
     db.execute("CREATE INDEX feedback_scores_question_key ON feedback_scores (question_key)")
-    bi_views(db, VIEWS_BEFORE_RANKING)  # every view of its time, with questions and question_trend
+    create_views(db, VIEWS_BEFORE_RANKING)  # every view of its time, with questions and question_trend
 
 
 @migrations(name="0012_ranking_views")
 def ranking_views(db: Database) -> None:
-    bi_views(db, VIEW_NAMES)  # every view again: location_ranking, location_trend, agent_scorecard
+    create_views(db, VIEW_NAMES)  # every view again: location_ranking, location_trend, agent_scorecard
 
 
 @migrations(name="0013_waves")
@@ -317,7 +347,7 @@ def waves(db: Database) -> None:
     the records stored before it, after `survey_name` as `cxbridge.layout` has it; then every view again."""
     db["feedback"].add_column("wave", str)
     db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
-    bi_views(db, VIEW_NAMES)
+    create_views(db, VIEW_NAMES)
 
 
 @migrations(name="0014_indexes_that_pay")
@@ -376,4 +406,4 @@ def later_events_by_case(db: Database) -> None:
 @migrations(name="0018_exact_rounding")
 def exact_rounding(db: Database) -> None:
     """Every view again: their figures are rounded from exact sums (docs/report.md, Rounding)."""
-    bi_views(db, VIEW_NAMES)
+    create_views(db, VIEW_NAMES)
