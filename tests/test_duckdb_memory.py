@@ -154,3 +154,24 @@ def test_docs_give_the_log_sizes_the_destination_checkpoints_at():
     text = " ".join((Path(__file__).parents[1] / "docs" / "destinations.md").read_text(encoding="utf-8").split())
     assert (f"once it passes {DuckDBDestination.checkpoint_threshold_mb} MiB" in text
             and f"or {DuckDBDestination.wide_checkpoint_mb} MiB of wide texts" in text)  # fmt: skip
+
+
+def test_a_sync_writes_on_one_thread_and_readers_keep_every_thread(tmp_path):
+    """A writing connection runs DuckDB on one thread (its statements are small next to the
+    Python that builds a batch); a read-only one, as reports and BI tools open the file, keeps
+    DuckDB's default of a thread per core."""
+    path = tmp_path / "cx.duckdb"
+    destination = DuckDBDestination(f"duckdb:///{path}")
+    threads = "SELECT current_setting('threads')"
+    destination.open()
+    try:
+        assert destination.conn.execute(threads).fetchall() == [(1,)]
+    finally:
+        destination.close()
+    with duckdb.connect() as default:
+        [(cores,)] = default.execute(threads).fetchall()
+    destination.open(read_only=True)
+    try:
+        assert destination.conn.execute(threads).fetchall() == [(cores,)]
+    finally:
+        destination.close()
