@@ -157,22 +157,22 @@ def test_a_long_first_sync_merges_by_level_at_first_sync_merge_at_and_a_later_sy
 
 @pytest.mark.parametrize("crash_at", [1, 2, 5])
 def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by_the_next(tmp_path, monkeypatch, crash_at):
-    """The process dies after a batch added a partition's feedback part and before its scores'
-    part: the next sync stores what a sync never stopped stores — no record without its scores
-    or comments, none of them twice."""
+    """The process dies after a batch added its feedback parts and before its scores' parts
+    (in the `crash_at`-th batch): the next sync stores what a sync never stopped stores — no
+    record without its scores or comments, none of them twice."""
     data = tmp_path / "data"
     data.mkdir()
     write(data, "shop", responses(random.Random(5), 0, 40, datetime.now(timezone.utc)))
     (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
     add_records = ParquetDestination._add_records
-    feedback_parts: list[Path] = []
+    feedback_writes: list[list[Path]] = []
 
-    def dying(self, table, source, month, arrays):
-        if table is FEEDBACK_SCORES and len(feedback_parts) >= crash_at:
-            raise RuntimeError("simulated crash between a feedback part and its scores' part")
-        path = add_records(self, table, source, month, arrays)
-        feedback_parts.extend([path] if table is FEEDBACK else [])
-        return path
+    def dying(self, table, source, by_month):
+        if table is FEEDBACK_SCORES and len(feedback_writes) >= crash_at:
+            raise RuntimeError("simulated crash between a batch's feedback parts and its scores' parts")
+        paths = add_records(self, table, source, by_month)
+        feedback_writes.extend([paths] if table is FEEDBACK and paths else [])
+        return paths
 
     monkeypatch.setattr(ParquetDestination, "_add_records", dying)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code != 0

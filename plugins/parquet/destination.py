@@ -2,10 +2,11 @@
 Athena and BigQuery external tables read as is.
 
 There are no transactions across files, so a batch adds its cases as new part files, then its
-records as a part file in each partition they enter, then names their older copies in the files
-the sync found to be taken out once at the end of the source (`takeouts`: readers of this
-connection leave them out meanwhile), then updates the quarantine, and the cursor last: a crash
-leaves every file whole and the cursor behind the data, and the re-run's content-hash comparison
+records as a part file in each partition they enter (a record table's written by partitioned
+COPYs into `_cxbridge/staging/`, each file then renamed into its partition), then names their
+older copies in the files the sync found to be taken out once at the end of the source
+(`takeouts`: readers of this connection leave them out meanwhile), then updates the quarantine,
+and the cursor last: a crash leaves every file whole and the cursor behind the data, and the re-run's content-hash comparison
 finishes what was left. A record's rows span three tables, so the records a batch adds are named
 in `_cxbridge/batch.json` until its cursor is saved; a sync that finds it there takes those
 records' rows out, and reads them again from the cursor before them. A batch never rewrites what earlier batches stored (unless it changes it), so its cost does

@@ -11,10 +11,13 @@ sees a file whole or not at all.
 
 The record tables, the loop's tables and the quarantine grow by part files (`part-1.parquet`,
 `part-2.parquet`, …): a batch adds one per folder it writes instead of rewriting what is stored,
-so its cost does not grow with the folder. `merge` puts a folder's parts back into one file;
-since no two files can be swapped for one atomically, it writes a journal first
-(`.merging.json`: the file written beside and the parts it replaces) and `finish_merges`
-completes or forgets a merge a crash cut short.
+so its cost does not grow with the folder; a record table's parts of a batch are written by a
+partitioned COPY (up to `records.COPY_ROWS` rows) into a fresh folder under
+`_cxbridge/staging/`, where no reader looks, each then renamed into its partition
+(`staged_partitions`, `move_in_part`). `merge` puts a folder's parts back into one file; since
+no two files can be swapped for one atomically, it writes a journal first (`.merging.json`: the
+file written beside and the parts it replaces) and `finish_merges` completes or forgets a merge
+a crash cut short (and removes what a crash left staged).
 
 `source` lives in the folder names, not in the files, as Hive layouts expect; every query engine
 that reads Hive partitions (DuckDB, Spark, Athena, BigQuery external tables) gets it back.
@@ -25,8 +28,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,12 @@ NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 PART_FILE = "part-0.parquet"
 DATA_FILE = "data.parquet"
 JOURNAL = ".merging.json"
+STAGING = Path("_cxbridge", "staging")
+"""Under the lake: the folders partitioned COPYs write into, outside every table's folder."""
+PARTITION = "cx_partition"
+"""The column a partitioned COPY writes by: the index of a row's partition folder in a list the
+writer keeps (an integer, so no source or month value is ever encoded into a folder name by
+DuckDB's rules)."""
 WRITE_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 4000"
 """Row groups of 4,000 rows: DuckDB reads (and a merge rewrites) a file a row group at a time,
 and a feedback row with its raw JSON is about a kilobyte, so DuckDB's default 122,880-row groups
@@ -131,20 +142,53 @@ def replace_atomically(conn: object, select_sql: str, target: Path) -> None:
         raise
 
 
-def copy(conn: Any, select_sql: str, path: Path) -> None:
-    """Write the rows of `select_sql` to the Parquet file `path`. Under the connection's
-    `memory_limit` (ParquetDestination's while writing); rows too wide for it (a row group of 1 MB
-    comments) are written again under DuckDB's own limit, as they were before it was set."""
-    statement = f"COPY ({select_sql}) TO {literal(path)} ({WRITE_OPTIONS})"
+def copy(conn: Any, select_sql: str, path: Path, *, options: str = "") -> None:
+    """Write the rows of `select_sql` to the Parquet file `path` (with `options` partitioning
+    them, to the files of the new folder `path`). Under the connection's `memory_limit`
+    (ParquetDestination's while writing); rows too wide for it (a row group of 1 MB comments) are
+    written again under DuckDB's own limit, as they were before it was set."""
+    statement = f"COPY ({select_sql}) TO {literal(path)} ({WRITE_OPTIONS}{', ' + options if options else ''})"
     try:
         conn.execute(statement)
     except import_duckdb().OutOfMemoryException:
+        if path.is_dir():  # the partitions written before it ran out: written again whole
+            shutil.rmtree(path)
         [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
         conn.execute("RESET memory_limit")
         try:
             conn.execute(statement)
         finally:
             conn.execute(f"SET memory_limit = '{limit}'")
+
+
+@contextmanager
+def staged_partitions(conn: Any, select_sql: str, root: Path, *, order_by: str) -> Iterator[list[tuple[int, Path]]]:
+    """The rows of `select_sql` written by one COPY partitioned by its column PARTITION (left out
+    of the files) into a fresh folder under the lake's STAGING, as (partition index, file) in index
+    order (an index with no row has no file); the folder and whatever is left in it removed after.
+    Each file's rows are sorted by `order_by` in the COPY: DuckDB's partitioned writer does not
+    keep the order of its input within a partition, even on one thread (2.0.1: rows of a 300-row
+    COPY out of order). Twelve partitions of a 20-row batch took 61 ms CPU as twelve COPYs, 33 ms
+    as one. No reader globs STAGING; what a crash leaves there goes at the next open for writing
+    (`finish_merges`)."""
+    folder = root / STAGING / uuid.uuid4().hex
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partitioned = f"PARTITION_BY ({PARTITION}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN 'part'"
+    try:
+        copy(conn, select_sql, folder, options=f"{partitioned}, ORDER_BY ({order_by})")
+        written = folder.glob(f"{PARTITION}=*/*.parquet")
+        yield sorted((int(path.parent.name.removeprefix(f"{PARTITION}=")), path) for path in written)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def move_in_part(staged: Path, folder: Path) -> Path:
+    """A file written elsewhere on the lake's disk renamed into `folder` as its next part: readers
+    see it whole or not at all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    part = new_part(folder)
+    os.replace(staged, part)
+    return part
 
 
 def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
@@ -191,11 +235,12 @@ def _finish(journal: Path) -> None:
 
 def finish_merges(root: Path) -> None:
     """Complete (or forget) the merges a crash cut short, and remove files a crash left half
-    written beside their table: run before anything else writes."""
+    written beside their table or staged (`staged_partitions`): run before anything else writes."""
     for journal in sorted([*root.glob(f"*/{JOURNAL}"), *root.glob(f"*/*/*/{JOURNAL}")]):
         _finish(journal)
     for leftover in [*root.glob("*/.*.tmp"), *root.glob("*/*/*/.*.tmp")]:
         leftover.unlink(missing_ok=True)
+    shutil.rmtree(root / STAGING, ignore_errors=True)
 
 
 def remove_partition_file(target: Path) -> None:

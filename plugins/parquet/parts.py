@@ -5,6 +5,7 @@ a few files whatever the number of batches (`files.merge`, journaled against cra
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from cxbridge.layout import QUARANTINE
@@ -42,11 +43,21 @@ class PartFiles:
     a merge, `_levels`), merged as the sync goes."""
 
     def _add_part(self, folder: Path, select: str) -> Path:
-        """Write the rows of `select` as a new part file of a folder. Its name may be that of a
-        part this connection added and removed since (emptied by a take-out or a release): that
-        one is forgotten, or the merge would read the new part twice."""
+        """Write the rows of `select` as a new part file of a folder."""
         part = files.new_part(folder)
         files.replace_atomically(self.conn, select, part)
+        return self._record_part(folder, part)
+
+    def _add_parts(self, folders: Sequence[Path], select: str, *, order_by: str) -> list[Path]:
+        """Write the rows of `select` as a new part file in each of `folders` that gets some, by
+        one partitioned COPY: its column `files.PARTITION` is the index of a row's folder."""
+        with files.staged_partitions(self.conn, select, self.root, order_by=order_by) as staged:
+            return [self._record_part(folders[i], files.move_in_part(path, folders[i])) for i, path in staged]
+
+    def _record_part(self, folder: Path, part: Path) -> Path:
+        """Record a part just added to a folder. Its name may be that of a part this connection
+        added and removed since (emptied by a take-out or a release): that one is forgotten, or
+        the merge would read the new part twice."""
         written = self._parts.setdefault(folder, [])
         if part in written:
             written.remove(part)

@@ -1,9 +1,10 @@
 """The record tables of a Parquet lake (feedback, scores, comments, partitioned by source and
-month): a batch's changed records added as a part file in each partition they enter, staged once
-in month order; their old versions taken out (of the files the sync found once at the end of the
-source, `TakeOuts`; of the sync's own parts at once); `duplicate_of` links set; and the batch
-journal (`_cxbridge/batch.json`) that names the records a batch is writing until its cursor is
-saved, whose rows a sync that finds it takes out."""
+month): a batch's changed records added as a part file in each partition they enter (a table's
+rows staged once, in month order, and written by one partitioned COPY up to COPY_ROWS rows); their
+old versions taken out (of the files the sync found once at the end of the source, `TakeOuts`;
+of the sync's own parts at once); `duplicate_of` links set; and the batch journal
+(`_cxbridge/batch.json`) that names the records a batch is writing until its cursor is saved,
+whose rows a sync that finds it takes out."""
 
 from __future__ import annotations
 
@@ -23,6 +24,13 @@ from cxbridge.tables import to_json
 _SOURCE = FEEDBACK.column_names.index("source")
 _SUBMITTED = FEEDBACK.column_names.index("submitted_at")
 log = logging.getLogger("cxbridge.plugins.parquet.destination")
+COPY_ROWS = 1_000
+"""Rows of a record table a batch writes by one partitioned COPY at most; more are written by a
+COPY a month, as a statement's cost is then small beside its rows'. DuckDB's partitioned writer
+holds and sorts every row of its COPY until it ends: a 10,000-row batch of `feedback` peaked 12 MB
+higher than by a COPY a month (2.5 MB even with one month a partitioned COPY), and at 2,000 the
+bench's 100k sync (its first batch 1,500 records) peaked 1.3-2.7 MB higher (bench/README.md,
+"Parquet — one partitioned COPY per table a batch")."""
 
 
 class RecordTables:
@@ -58,12 +66,9 @@ class RecordTables:
         again once."""
         stale = [r.record_id for r in changed if r.record_id in self._stored] + dropped
         by_month = sorted(_by_month(source, changed).items(), key=lambda item: str(item[0]))
-        staged = {table: self._staged_by_month(table, by_month) for table in PARTITIONED}
         added: set[Path] = set()
-        for month, _ in by_month:
-            for table in PARTITIONED:
-                if month in staged[table]:
-                    added.add(self._add_records(table, source, month, staged[table][month]))
+        for table in PARTITIONED:
+            added.update(self._add_records(table, source, by_month))
         copies = [(rid, path) for rid in stale for _, path in self._stored.get(rid, [])]
         self._name_takeouts([(rid, path) for rid, path in copies if path not in self._own_parts])
         own = [(rid, path) for rid, path in copies if path in self._own_parts]
@@ -75,22 +80,38 @@ class RecordTables:
         finally:
             self.conn.unregister("cx_changed")
 
-    def _staged_by_month(self, table: Table, by_month: list) -> dict[str | None, dict[str, Any]]:
-        """A record table's rows staged once, in month order, and each month's as slices of them
-        (DuckDB converts every row of a registered array each time a query scans it: one array
-        filtered by month was read in whole twelve times a batch)."""
-        rows = [row for _, tables in by_month for row in tables[table]]
-        arrays = self._staged_arrays(table, rows)
-        slices, start = {}, 0
-        for month, tables in by_month:
-            end = start + len(tables[table])
-            if end > start:
-                slices[month] = {name: array[start:end] for name, array in arrays.items()}
-            start = end
-        return slices
+    def _add_records(self, table: Table, source: str, by_month: list) -> list[Path]:
+        """A record table's rows of the batch, as a new part file in each partition they enter,
+        ordered by record id, staged once in month order: up to COPY_ROWS rows by one partitioned
+        COPY (`_add_months`; a COPY per partition cost a statement and a scan each, twelve a table
+        for a batch spanning a year), more by a COPY a month (`_add_month`)."""
+        months = [(month, len(tables[table])) for month, tables in by_month if tables[table]]
+        arrays = self._staged_arrays(table, [row for _, tables in by_month for row in tables[table]])
+        if sum(count for _, count in months) <= COPY_ROWS:
+            return self._add_months(table, source, months, arrays) if months else []
+        added, start = [], 0
+        for month, count in months:
+            rows = {name: array[start : start + count] for name, array in arrays.items()}
+            added.append(self._add_month(table, source, month, rows))
+            start += count
+        return added
 
-    def _add_records(self, table: Table, source: str, month: str | None, arrays: dict[str, Any]) -> Path:
-        """One partition's rows of a record table (it has some), as a new part file there."""
+    def _add_months(self, table: Table, source: str, months: list, arrays: dict[str, Any]) -> list[Path]:
+        """These months' rows of a record table (`arrays`, in month order; `months` their counts),
+        each given the index of its month, as a new part file in each month's partition."""
+        import numpy as np  # there whenever the rows could be staged (`column_arrays`)
+
+        arrays[files.PARTITION] = np.repeat(np.arange(len(months), dtype=np.int32), [count for _, count in months])
+        self.conn.register("cx_new", arrays)
+        try:
+            incoming = f"SELECT {typed(table, files.file_columns(table))}, {files.PARTITION} FROM cx_new"
+            folders = [files.partition_dir(self.root, table, source, month) for month, _ in months]
+            return self._add_parts(folders, incoming, order_by="record_id")
+        finally:
+            self.conn.unregister("cx_new")
+
+    def _add_month(self, table: Table, source: str, month: str | None, arrays: dict[str, Any]) -> Path:
+        """One month's rows of a record table, as a new part file in its partition."""
         self.conn.register("cx_new", arrays)
         try:
             incoming = f"SELECT {typed(table, files.file_columns(table))} FROM cx_new ORDER BY record_id"
@@ -190,8 +211,8 @@ class RecordTables:
         return self.root / "_cxbridge" / "batch.json"
 
     def _begin_records(self, batch: Batch, record_ids: list[str], now: str) -> None:
-        """Name the records whose rows the batch is about to add (a partition's feedback part,
-        then its scores' and comments' parts), and the cursor row that says it ended. A crash in
+        """Name the records whose rows the batch is about to add (its feedback parts, then its
+        scores' and comments' parts), and the cursor row that says it ended. A crash in
         between would leave a record whose content hash is stored but not all of its rows, which
         the re-run's comparison takes as unchanged: `_undo_unfinished_batch` takes them out."""
         cursor = batch.cursor
