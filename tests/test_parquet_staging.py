@@ -50,7 +50,7 @@ def synced_by_copies(tmp_path, monkeypatch, lake: str) -> list[str]:
     workspace.write_csv([survey_row(n) for n in range(1, 61)])
     [result] = workspace.sync(destination=f"parquet:///{tmp_path / lake}").results
     assert (result.status, result.written) == ("success", 60), result.error
-    assert not list((tmp_path / lake / files.STAGING).glob("*")), "nothing left staged"
+    assert not (tmp_path / lake / files.STAGING).exists(), "nothing left staged"
     return [sql for sql in statements if sql.startswith("COPY")]
 
 
@@ -96,7 +96,7 @@ def test_each_partitions_file_holds_its_rows_sorted_and_an_index_without_rows_ha
         for index, path in written:
             stored = conn.execute(f"SELECT * FROM read_parquet('{path}', hive_partitioning = false)").fetchall()
             assert stored == sorted((record_id,) for i, record_id in staged if i == index), f"partition {index}"
-    assert not any((tmp_path / files.STAGING).iterdir())
+    assert not (tmp_path / files.STAGING).exists()
 
 
 def test_a_sync_stopped_while_moving_staged_parts_in_is_finished_by_the_next_which_removes_them(tmp_path, monkeypatch):
@@ -128,6 +128,6 @@ def test_a_sync_stopped_while_moving_staged_parts_in_is_finished_by_the_next_whi
     assert list((lake / files.STAGING).rglob("*.parquet")), "the crash left staged files"
     monkeypatch.undo()
     assert sync(data, f"parquet:///{lake}", monkeypatch).exit_code == 0
-    assert not (lake / files.STAGING).exists() or not any((lake / files.STAGING).iterdir())
+    assert not (lake / files.STAGING).exists()
     assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
     assert stored(lake) == stored(tmp_path / "clean")

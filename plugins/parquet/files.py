@@ -25,6 +25,7 @@ that reads Hive partitions (DuckDB, Spark, Athena, BigQuery external tables) get
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -180,6 +181,8 @@ def staged_partitions(conn: Any, select_sql: str, root: Path, *, order_by: str) 
         yield sorted((int(path.parent.name.removeprefix(f"{PARTITION}=")), path) for path in written)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the lake keeps no empty staging folder between batches
+            folder.parent.rmdir()
 
 
 def move_in_part(staged: Path, folder: Path) -> Path:
