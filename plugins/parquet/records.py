@@ -86,9 +86,11 @@ class RecordTables:
         COPY (`_add_months`; a COPY per partition cost a statement and a scan each, twelve a table
         for a batch spanning a year), more by a COPY a month (`_add_month`)."""
         months = [(month, len(tables[table])) for month, tables in by_month if tables[table]]
+        if not months:
+            return []
         arrays = self._staged_arrays(table, [row for _, tables in by_month for row in tables[table]])
         if sum(count for _, count in months) <= COPY_ROWS:
-            return self._add_months(table, source, months, arrays) if months else []
+            return self._add_months(table, source, months, arrays)
         added, start = [], 0
         for month, count in months:
             rows = {name: array[start : start + count] for name, array in arrays.items()}
