@@ -84,6 +84,10 @@ class Batch:
     held no records and no cases when the source began) whose ids the sync has not written
     before (`cxbridge.loop.written`). A destination may then add its rows without looking for
     stored ones, and its cases without looking for stored cases (their ids are its records')."""
+    quarantined_unstored: bool = False
+    """Set when none of its quarantined records can be stored: a batch of a first sync whose
+    quarantined ids the sync has not written before. A destination then has no stored rows of
+    them to take out (a record stored by an earlier batch and failing now is looked for)."""
     _last: dict[str, tuple[bool, int]] = dataclasses.field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:

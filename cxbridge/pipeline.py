@@ -323,6 +323,7 @@ class Engine:
             if (written := self._written.get(batch.source)) is not None:  # a first sync: what it wrote, at most
                 maybe_stored = set(written.check_in([rows.record_id for rows in batch.records]))
                 batch.unstored = not maybe_stored
+                batch.quarantined_unstored = not written.maybe_written(item.record_id for item in batch.quarantined)
             opened = cases_to_open(batch, self._rules, self.destination, maybe_stored=maybe_stored)
             batch.cases = [c for c in opened if c.record_id not in copies] if copies else opened
             stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch)

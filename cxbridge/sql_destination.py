@@ -254,12 +254,13 @@ class SQLDestination(Destination):
 
     def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
         """`merge_statements`' options beyond what every engine passes (DuckDB: `unstored`, `quarantined`,
-        `quarantine_held`, `deliveries`)."""
+        `quarantine_held`, `deliveries`, `quarantined_stored`)."""
         return {}
 
     def merge_statements(
         self, context_tables: Sequence[Table] = (), *, links: bool = False, cases: bool = False,
         unstored: bool = False, quarantined: bool = True, quarantine_held: bool = True, deliveries: bool = True,
+        quarantined_stored: bool = True,
     ) -> list[str]:  # fmt: skip
         """The SQL that moves staged rows into the tables; `cx_changed` gets the records whose
         content is new, and only their rows are replaced; the CRM tables that have staged rows
@@ -268,7 +269,8 @@ class SQLDestination(Destination):
         every staged record and case is added as it is, none looked for among the stored ones;
         without `quarantined`, nothing is staged in quarantine; without `quarantine_held`, the
         quarantine table holds no row for the staged records to take out; without `deliveries`, the
-        staged cases queue none."""
+        staged cases queue none; without `quarantined_stored` (`Batch.quarantined_unstored`), no
+        staged quarantined record has stored rows to take out."""
         changed = f"SELECT record_id FROM {CHANGED.name}"
         replaced = REPLACED  # only records stored before have old scores and comments to delete
         feedback = self.stage_name(FEEDBACK)
@@ -301,7 +303,7 @@ class SQLDestination(Destination):
             *(self.replace_rows_sql(QUARANTINE, staged(QUARANTINE), keep=("first_seen",)) if quarantined else []),
             *(  # a record whose last version failed is no longer stored: one id, one place
                 f"DELETE FROM {table} WHERE record_id IN ({quarantined_ids})"
-                for table in (("feedback_scores", "feedback_comments", "feedback") if quarantined else ())
+                for table in (("feedback_scores", "feedback_comments", "feedback") if quarantined_stored else ())
             ),
             *(statement for table in context_tables for statement in self._context_merge(table, staged)),
             *([self.set_links_sql(staged(LINKS))] if links else []),

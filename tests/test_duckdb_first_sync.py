@@ -60,21 +60,34 @@ def test_a_first_sync_stores_what_the_whole_merge_stores(tmp_path, monkeypatch):
     (folder / "cxbridge.toml").write_text(
         '[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP
     )
-    written: list[tuple[bool, list[str]]] = []
-    write_batch = DuckDBDestination.write_batch
+    written: list[tuple[bool, list[str], set[str]]] = []
+    taken_out: list[bool] = []  # per batch quarantining records: whether its merge takes their stored rows out
+    write_batch, merge_options = DuckDBDestination.write_batch, DuckDBDestination.merge_options
 
     def recording(self, batch):
-        written.append((batch.unstored, [rows.record_id for rows in batch.records]))
+        written.append((batch.unstored, [rows.record_id for rows in batch.records], {q.record_id for q in batch.quarantined}))
         return write_batch(self, batch)
 
+    def options(self, batch, staged):
+        chosen = merge_options(self, batch, staged)
+        if batch.quarantined:
+            taken_out.append(chosen["quarantined_stored"])
+        return chosen
+
     monkeypatch.setattr(DuckDBDestination, "write_batch", recording)
+    monkeypatch.setattr(DuckDBDestination, "merge_options", options)
     first = sync(folder, f"duckdb:///{tmp_path / 'first.duckdb'}", monkeypatch)
     assert first.exit_code == 0, first
     seen: set[str] = set()
-    for unstored, ids in written:
+    expected_taken_out = []
+    for unstored, ids, failed in written:
         assert unstored == (not seen & set(ids)), "a batch is unstored exactly when none of its ids was written before"
+        if failed:
+            expected_taken_out.append(bool(seen & failed))
         seen |= set(ids)
-    assert sum(unstored for unstored, _ in written) >= 4 and not all(unstored for unstored, _ in written)
+    assert sum(unstored for unstored, *_ in written) >= 4 and not all(unstored for unstored, *_ in written)
+    # Q0-Q2 were never written: nothing to take out; the three stored records failing later are taken out
+    assert taken_out == expected_taken_out == [False, True]
 
     monkeypatch.setattr(DuckDBDestination, "write_batch", write_batch)
     monkeypatch.setattr(DuckDBDestination, "merge_options", SQLDestination.merge_options)  # the whole merge

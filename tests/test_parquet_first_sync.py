@@ -49,19 +49,32 @@ def stored(lake) -> dict[str, list[str]]:
 
 
 def test_a_first_sync_stores_what_a_sync_looking_everything_up_stores(folder, tmp_path, monkeypatch):
-    runs: list[bool] = []
-    write_batch = ParquetDestination._write_batch
+    runs: list[tuple[bool, set[str], set[str], set[str]]] = []  # unstored; ids written, failed, looked up
+    write_batch, stored_copies = ParquetDestination._write_batch, ParquetDestination._stored_copies
 
-    def recording(self, batch, *, unstored):
-        runs.append(unstored)
-        return write_batch(self, batch, unstored=unstored)
+    def recording(self, batch, **kinds):
+        written, failed = {rows.record_id for rows in batch.records}, {item.record_id for item in batch.quarantined}
+        runs.append((kinds["unstored"], written, failed, set()))
+        return write_batch(self, batch, **kinds)
+
+    def looking_up(self, source, record_ids):
+        runs[-1][3].update(record_ids)
+        return stored_copies(self, source, record_ids)
 
     monkeypatch.setattr(ParquetDestination, "_write_batch", recording)
+    monkeypatch.setattr(ParquetDestination, "_stored_copies", looking_up)
     first = sync(folder, f"parquet:///{tmp_path / 'first'}", monkeypatch)
     assert first.exit_code == 0, first
-    assert sum(runs) >= 4 and not all(runs)
+    assert sum(unstored for unstored, *_ in runs) >= 4 and not all(unstored for unstored, *_ in runs)
+    seen: set[str] = set()
+    for _, written, failed, looked_up in runs:  # a failing record is looked for iff the sync wrote it before
+        assert failed & looked_up == failed & seen
+        seen |= written
+    failing = [bool(failed & looked_up) for _, _, failed, looked_up in runs if failed]
+    assert failing == [False, True], "Q0-Q2 never written, not looked for; three stored records failing, looked for"
 
-    monkeypatch.setattr(ParquetDestination, "_write_batch", lambda self, batch, unstored: write_batch(self, batch, unstored=False))
+    monkeypatch.setattr(ParquetDestination, "_write_batch",
+                        lambda self, batch, **_: write_batch(self, batch, unstored=False, quarantined_unstored=False))  # fmt: skip
     whole = sync(folder, f"parquet:///{tmp_path / 'whole'}", monkeypatch)
     assert whole.exit_code == 0, whole
     counted = ("written", "unchanged", "quarantined", "cases_opened")

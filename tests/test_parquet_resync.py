@@ -96,8 +96,8 @@ def test_readers_see_each_record_once_between_batches(data, tmp_path, monkeypatc
     write_batch = ParquetDestination._write_batch
     pending: list[int] = []
 
-    def reading(self, batch, *, unstored):
-        stats = write_batch(self, batch, unstored=unstored)
+    def reading(self, batch, **kinds):
+        stats = write_batch(self, batch, **kinds)
         pending.append(len(self._takeouts))
         reader = ParquetDestination(f"parquet:///{lake}")
         reader.open(read_only=True)

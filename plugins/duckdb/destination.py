@@ -418,7 +418,8 @@ class DuckDBDestination(SQLDestination):
         held = self._quarantine_held()
         self._quarantine_empty = self._quarantine_empty and not quarantined  # rolled back: still counted as held
         self._unread = frozenset(table for table, read in ((QUARANTINE, quarantined), (LOOP_OUTBOX, deliveries)) if not read)
-        return {"unstored": batch.unstored, "quarantined": quarantined, "quarantine_held": held, "deliveries": deliveries}
+        return {"unstored": batch.unstored, "quarantined": quarantined, "quarantine_held": held, "deliveries": deliveries,
+                "quarantined_stored": quarantined and not batch.quarantined_unstored}  # fmt: skip
 
     def _quarantine_held(self) -> bool:
         """Whether the quarantine table may hold rows: asked once a connection, then False until a

@@ -164,20 +164,24 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
 
         def write(batch: Batch) -> WriteStats:  # a re-run adds what is not there yet: it looks everything up
             runs.append(batch)
-            return self._write_batch(batch, unstored=batch.unstored and len(runs) == 1)
+            first = len(runs) == 1
+            return self._write_batch(batch, unstored=batch.unstored and first,
+                                     quarantined_unstored=batch.quarantined_unstored and first)  # fmt: skip
 
         return self._within_memory(write, batch)
 
-    def _write_batch(self, batch: Batch, *, unstored: bool) -> WriteStats:
+    def _write_batch(self, batch: Batch, *, unstored: bool, quarantined_unstored: bool) -> WriteStats:
         """With `unstored` (`Batch.unstored`), the batch's records and cases are not looked for
-        among the stored ones (each look-up reads a key column of every file of its table); its
-        quarantined records still are (an earlier batch may have stored them)."""
+        among the stored ones (each look-up reads a key column of every file of its table); with
+        `quarantined_unstored` (`Batch.quarantined_unstored`), nor are its quarantined records (else
+        an earlier batch may have stored them)."""
         records = list({rows.record_id: rows for rows in batch.records}.values())
         now = format_timestamp(datetime.now(timezone.utc))
         quarantined = list({item.record_id: item for item in batch.quarantined}.values())
         self._open_cases(batch, unstored=unstored)  # before the records: a crash in between leaves no record without its case
         asked = [] if unstored else [r.record_id for r in records]
-        self._stored = self._stored_copies(batch.source, asked + [q.record_id for q in quarantined])
+        failed = [] if quarantined_unstored else [q.record_id for q in quarantined]
+        self._stored = self._stored_copies(batch.source, asked + failed)
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
         if changed:  # until the batch's cursor is saved, its records' rows may be part-written
