@@ -163,20 +163,20 @@ def copy(conn: Any, select_sql: str, path: Path, *, options: str = "") -> None:
 
 
 @contextmanager
-def staged_partitions(conn: Any, select_sql: str, root: Path, *, order_by: str) -> Iterator[list[tuple[int, Path]]]:
+def staged_partitions(conn: Any, select_sql: str, root: Path) -> Iterator[list[tuple[int, Path]]]:
     """The rows of `select_sql` written by one COPY partitioned by its column PARTITION (left out
     of the files) into a fresh folder under the lake's STAGING, as (partition index, file) in index
     order (an index with no row has no file); the folder and whatever is left in it removed after.
-    Each file's rows are sorted by `order_by` in the COPY: DuckDB's partitioned writer does not
-    keep the order of its input within a partition, even on one thread (2.0.1: rows of a 300-row
-    COPY out of order). Twelve partitions of a 20-row batch took 61 ms CPU as twelve COPYs, 33 ms
-    as one. No reader globs STAGING; what a crash leaves there goes at the next open for writing
-    (`finish_merges`)."""
+    Twelve partitions of a 20-row batch took 61 ms CPU as twelve COPYs, 33 ms as one. A file's
+    rows come in no particular order: DuckDB's partitioned writer does not keep its input's order
+    within a partition, and its COPY option ORDER_BY cost as much again as the rest of the COPY
+    (nothing reads a part in order; a merge concatenates its parts). No reader globs STAGING; what
+    a crash leaves there goes at the next open for writing (`finish_merges`)."""
     folder = root / STAGING / uuid.uuid4().hex
     folder.parent.mkdir(parents=True, exist_ok=True)
     partitioned = f"PARTITION_BY ({PARTITION}), WRITE_PARTITION_COLUMNS false, FILENAME_PATTERN 'part'"
     try:
-        copy(conn, select_sql, folder, options=f"{partitioned}, ORDER_BY ({order_by})")
+        copy(conn, select_sql, folder, options=partitioned)
         written = folder.glob(f"{PARTITION}=*/*.parquet")
         yield sorted((int(path.parent.name.removeprefix(f"{PARTITION}=")), path) for path in written)
     finally:

@@ -48,10 +48,10 @@ class PartFiles:
         files.replace_atomically(self.conn, select, part)
         return self._record_part(folder, part)
 
-    def _add_parts(self, folders: Sequence[Path], select: str, *, order_by: str) -> list[Path]:
+    def _add_parts(self, folders: Sequence[Path], select: str) -> list[Path]:
         """Write the rows of `select` as a new part file in each of `folders` that gets some, by
         one partitioned COPY: its column `files.PARTITION` is the index of a row's folder."""
-        with files.staged_partitions(self.conn, select, self.root, order_by=order_by) as staged:
+        with files.staged_partitions(self.conn, select, self.root) as staged:
             return [self._record_part(folders[i], files.move_in_part(path, folders[i])) for i, path in staged]
 
     def _record_part(self, folder: Path, part: Path) -> Path:

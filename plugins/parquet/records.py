@@ -82,7 +82,7 @@ class RecordTables:
 
     def _add_records(self, table: Table, source: str, by_month: list) -> list[Path]:
         """A record table's rows of the batch, as a new part file in each partition they enter,
-        ordered by record id, staged once in month order: up to COPY_ROWS rows by one partitioned
+        staged once in month order: up to COPY_ROWS rows by one partitioned
         COPY (`_add_months`; a COPY per partition cost a statement and a scan each, twelve a table
         for a batch spanning a year), more by a COPY a month (`_add_month`)."""
         months = [(month, len(tables[table])) for month, tables in by_month if tables[table]]
@@ -108,7 +108,7 @@ class RecordTables:
         try:
             incoming = f"SELECT {typed(table, files.file_columns(table))}, {files.PARTITION} FROM cx_new"
             folders = [files.partition_dir(self.root, table, source, month) for month, _ in months]
-            return self._add_parts(folders, incoming, order_by="record_id")
+            return self._add_parts(folders, incoming)
         finally:
             self.conn.unregister("cx_new")
 
@@ -116,7 +116,7 @@ class RecordTables:
         """One month's rows of a record table, as a new part file in its partition."""
         self.conn.register("cx_new", arrays)
         try:
-            incoming = f"SELECT {typed(table, files.file_columns(table))} FROM cx_new ORDER BY record_id"
+            incoming = f"SELECT {typed(table, files.file_columns(table))} FROM cx_new"
             return self._add_part(files.partition_dir(self.root, table, source, month), incoming)
         finally:
             self.conn.unregister("cx_new")
