@@ -82,9 +82,9 @@ class RecordTables:
 
     def _add_records(self, table: Table, source: str, by_month: list) -> list[Path]:
         """A record table's rows of the batch, as a new part file in each partition they enter,
-        staged once in month order: up to COPY_ROWS rows by one partitioned
-        COPY (`_add_months`; a COPY per partition cost a statement and a scan each, twelve a table
-        for a batch spanning a year), more by a COPY a month (`_add_month`)."""
+        staged once in month order: up to COPY_ROWS rows by one partitioned COPY (`_add_months`;
+        a COPY per partition cost a statement and a scan each, twelve a table for a batch spanning
+        a year), more by a COPY a month (`_add_month`)."""
         months = [(month, len(tables[table])) for month, tables in by_month if tables[table]]
         if not months:
             return []
