@@ -13,6 +13,7 @@ import pytest
 import cxbridge
 from cxbridge.destinations import Destination
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from tests.test_duckdb_first_sync import stored
@@ -84,6 +85,13 @@ def test_a_set_batch_size_holds_for_a_first_sync_too(folder, tmp_path, monkeypat
     config(folder, "batch_size = 4\n")
     first = batches(folder, f"duckdb:///{tmp_path / 'out.duckdb'}", monkeypatch, DuckDBDestination)
     assert first == [("shop", n) for n in sizes(20, 4)] + [("web", n) for n in sizes(11, 4)]
+
+
+def test_a_first_sync_into_a_parquet_lake_runs_in_its_batches_not_duckdbs_first_sync_ones(folder, tmp_path, monkeypatch):
+    """ParquetDestination is built on DuckDBDestination, but not on its first-sync batch size."""
+    config(folder)
+    first = batches(folder, f"parquet:///{tmp_path / 'lake'}", monkeypatch, ParquetDestination)
+    assert first == [("shop", n) for n in sizes(20, LATER)] + [("web", n) for n in sizes(11, LATER)]
 
 
 def test_a_destination_without_a_first_sync_size_runs_a_first_sync_in_its_batches(folder, tmp_path, monkeypatch):
