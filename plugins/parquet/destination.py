@@ -71,8 +71,9 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
     first_batch_size = None
     """A first sync runs in batches of `batch_size`, as a re-sync does: DuckDB's smaller first-sync
     batches (its peak memory is its checkpointing commits, which a lake has not) would write a
-    part a month a table every 1,500 records — inherited by mistake, they took the 1M bench's
-    first sync from ≈ 87 to 529 s of CPU (bench/README.md, "Parquet at 1M and 300k")."""
+    part a month a table every 1,500 records — inherited by mistake, they made the 1M bench's
+    first sync take 529 s of CPU, against 179 s in batches of 10,000 (bench/README.md, "Parquet
+    at 1M and 300k")."""
     memory_limit_mb = 32
     """DuckDB's memory while a sync writes the lake, beside the room of the batch written
     (`DuckDBDestination._fit_memory_limit`); what does not fit spills to `<lake>.tmp` beside the
