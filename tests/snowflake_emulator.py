@@ -223,12 +223,12 @@ class TranslationCache:
             return transformed
 
         def run(self, transformed, params=None):
-            """fakesnow's execution of a translated statement, keeping the names and types of the
-            result's columns as DuckDB reported them, with the statement's query id."""
+            """fakesnow's execution of a translated statement, keeping DuckDB's description of the
+            result's columns with the statement's query id."""
             ran = real_run(self, transformed, params)
             columns = self._duck_conn.description
             if columns is not None and not transformed.args.get("result_scan_sfqid"):
-                self._cx_columns = self._sfqid, [(name, str(kind)) for name, kind, *_ in columns]
+                self._cx_columns = self._sfqid, columns
             return ran
 
         def describe_last_sql(self):
@@ -239,7 +239,7 @@ class TranslationCache:
             query_id, columns = getattr(self, "_cx_columns", (None, []))
             if query_id is None or query_id != self._sfqid:
                 return real_describe(self)
-            described = [(name, kind, "YES", None, None, None) for name, kind in columns]
+            described = [(name, str(kind), "YES", None, None, None) for name, kind, *_ in columns]
             if VERIFY:  # fakesnow reads a column's name and type only (`describe_as_rowtype`)
                 fresh = real_describe(self)
                 assert [row[:2] for row in fresh] == [row[:2] for row in described], (fresh, described)
