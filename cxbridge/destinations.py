@@ -169,7 +169,7 @@ class Destination(ABC):
     transaction or per load (columnar files, cloud warehouses) want larger batches."""
     first_batch_size: ClassVar[int | None] = None
     """Records per batch of a first sync — a source beginning into a destination holding no
-    record and no case (`holds_no_feedback`) — when `[settings] batch_size` is not set; None:
+    record and no case of its own (`holds_nothing_of`) — when `[settings] batch_size` is not set; None:
     `batch_size`. For an engine whose batches of a first sync look nothing up, so that a smaller
     batch costs only its statements and commit, and whose peak memory grows with a batch (DuckDB)."""
     ids_per_query: ClassVar[int] = 500
@@ -252,6 +252,14 @@ class Destination(ABC):
         sync: the loop then asks only about the records the sync wrote itself); False where it
         cannot tell without a costly query."""
         return False
+
+    def holds_nothing_of(self, source: str) -> bool:
+        """True only where it is known, cheaply, that no record and no case of `source` is stored:
+        its first sync, into this destination empty or written by other sources. Its records'
+        ids derive from its name (`identity.record_id`), so none can be stored under another
+        source: its batches look up only the records it wrote itself (`Batch.unstored`,
+        `cxbridge.loop.written`). By default `holds_no_feedback`: nothing of any source."""
+        return self.holds_no_feedback()
 
     @abstractmethod
     def get_cursor(self, source: str, stream: str) -> Any:

@@ -110,7 +110,7 @@ class Engine:
         self.identity = IdentityResolver(destination, identity or IdentityRules())
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
-        self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record
+        self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
         self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
@@ -142,7 +142,7 @@ class Engine:
         started = datetime.now(timezone.utc)
         result = SourceResult(source=name, connector=source.name)
         scans = self.destination.scans_for_ids  # a batch known unstored skips its look-ups (`Batch.unstored`)
-        first = (self._rules or scans or self.options.first_batch_size) and self.destination.holds_no_feedback()
+        first = (self._rules or scans or self.options.first_batch_size) and self.destination.holds_nothing_of(name)
         self._written[name] = WrittenIds(prints=scans) if first and (self._rules or scans) else None
         self._first[name] = bool(first)
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)

@@ -203,6 +203,21 @@ class SQLDestination(Destination):
             return False
         return not row["held"]
 
+    def holds_nothing_of_yet(self, source: str) -> bool:
+        """`holds_nothing_of` by one query on the source columns of the records and the cases (a
+        case is added in its record's transaction, its events and deliveries with it), for the
+        engines where a query is cheap: False unless open."""
+        if self._conn is None:
+            return False
+        try:
+            [row] = self.fetch(
+                f"SELECT EXISTS (SELECT 1 FROM feedback WHERE source = {self.param(0)}) "
+                f"OR EXISTS (SELECT 1 FROM feedback_cases WHERE source = {self.param(1)}) AS held", [source, source]
+            )
+        except Exception:  # a dataset written before the loop's tables, opened read-only (a dry run)
+            return False
+        return not row["held"]
+
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cursor = self.cursor()
         cursor.execute(sql, params) if params else cursor.execute(sql)

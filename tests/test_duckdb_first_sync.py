@@ -151,3 +151,102 @@ def test_a_batch_registers_an_empty_quarantine_or_outbox_stage_only_where_a_stat
     whole = sync(folder, f"duckdb:///{tmp_path / 'whole.duckdb'}", monkeypatch)
     assert whole.exit_code == 0, whole
     assert stored(tmp_path / "out.duckdb") == stored(tmp_path / "whole.duckdb")
+
+
+def test_a_sources_first_sync_into_a_file_other_sources_wrote_looks_up_only_what_it_wrote(tmp_path, monkeypatch):
+    """A source with no record and no case of its own stored (`holds_nothing_of`) takes the
+    first-sync path although another source's records and cases are in the file: its ids derive
+    from its name, so only what it wrote itself can be stored. It stores what the whole merge
+    stores — with copies of the other source's records among its own (`duplicate_of` pointers),
+    ids coming again in later batches and quarantined records; its re-sync looks everything up."""
+    now = datetime.now(timezone.utc)
+    rng = random.Random(23)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shop = responses(rng, 0, 24, now)
+    kiosk = shop[:8] + responses(rng, 100, 24, now)  # eight copies of shop's responses (same id, same answers)
+    again = edited(rng, kiosk[10:22], 0.7)
+    failing = [dict(row, nps="15") for row in kiosk[26:28]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(kiosk[:3])]
+    write(folder, "shop", shop)
+    write(folder, "kiosk", kiosk[:16] + failing[2:] + kiosk[16:] + again + failing[:2])
+    (folder / "cxbridge.toml").write_text(
+        '[settings]\nbatch_size = 7\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop")
+        + CUSTOMER_SOURCE.format(name="kiosk") + LOOP
+    )  # fmt: skip
+    written: list[tuple[str, bool, list[str]]] = []
+    write_batch = DuckDBDestination.write_batch
+
+    def recording(self, batch):
+        written.append((batch.source, batch.unstored, [rows.record_id for rows in batch.records]))
+        return write_batch(self, batch)
+
+    monkeypatch.setattr(DuckDBDestination, "write_batch", recording)
+    url = f"duckdb:///{tmp_path / 'first.duckdb'}"
+    first = sync(folder, url, monkeypatch)
+    assert first.exit_code == 0, first
+    assert [r.source for r in first.results] == ["shop", "kiosk"]
+    kiosks = [(unstored, ids) for source, unstored, ids in written if source == "kiosk"]
+    seen: set[str] = set()
+    for unstored, ids in kiosks:
+        assert unstored == (not seen & set(ids)), "a batch is unstored exactly when none of its ids was written before"
+        seen |= set(ids)
+    assert sum(unstored for unstored, _ in kiosks) >= 4 and not all(unstored for unstored, _ in kiosks)
+
+    monkeypatch.setattr(DuckDBDestination, "write_batch", write_batch)
+    monkeypatch.setattr(DuckDBDestination, "merge_options", SQLDestination.merge_options)  # the whole merge
+    whole = sync(folder, f"duckdb:///{tmp_path / 'whole.duckdb'}", monkeypatch)
+    assert whole.exit_code == 0, whole
+    counted = ("written", "unchanged", "quarantined", "cases_opened")
+    assert [[getattr(r, n) for n in counted] for r in first.results] == [[getattr(r, n) for n in counted] for r in whole.results]
+    first_sync = stored(tmp_path / "first.duckdb")
+    assert first_sync == stored(tmp_path / "whole.duckdb")
+    assert len(first_sync["quarantine"]) == 5 and first_sync["feedback_cases"]
+    conn = duckdb.connect(str(tmp_path / "first.duckdb"), read_only=True)
+    try:  # the copies point at one record of each pair, across the two sources
+        pointed = conn.execute("SELECT COUNT(*) FROM feedback WHERE duplicate_of IS NOT NULL").fetchall()[0][0]
+    finally:
+        conn.close()
+    assert pointed == 8
+
+    monkeypatch.setattr(DuckDBDestination, "merge_options", DuckDBDestination.__dict__["merge_options"])
+    monkeypatch.setattr(DuckDBDestination, "write_batch", recording)
+    written.clear()
+    write(folder, "kiosk", edited(rng, kiosk, 0.5))
+    assert sync(folder, url, monkeypatch).exit_code == 0
+    assert written and not any(unstored for _, unstored, _ in written), "a re-sync looks its records up"
+
+
+def test_a_source_holds_something_in_a_file_while_its_records_or_its_cases_are_stored(tmp_path, monkeypatch):
+    """What lets a source's first sync look nothing up (`Destination.holds_nothing_of`): none of
+    its records and none of its cases (a case outlives an erased record) in the file."""
+    rng = random.Random(5)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    write(folder, "shop", responses(rng, 0, 20, datetime.now(timezone.utc)))
+    (folder / "cxbridge.toml").write_text('[settings]\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    path = tmp_path / "out.duckdb"
+    destination = DuckDBDestination(f"duckdb:///{path}")
+    assert not destination.holds_nothing_of("shop"), "unknown before it is open"
+    assert sync(folder, f"duckdb:///{path}", monkeypatch).exit_code == 0
+
+    def holds_nothing_of(source: str) -> bool:
+        destination.open()
+        try:
+            return destination.holds_nothing_of(source)
+        finally:
+            destination.close()
+
+    assert not holds_nothing_of("shop") and holds_nothing_of("kiosk")
+    conn = duckdb.connect(str(path))
+    try:
+        assert conn.execute("SELECT COUNT(*) FROM feedback_cases").fetchall()[0][0] > 0
+        conn.execute("DELETE FROM feedback")
+    finally:
+        conn.close()
+    assert not holds_nothing_of("shop"), "its cases are still stored"
+    conn = duckdb.connect(str(path))
+    try:
+        conn.execute("DELETE FROM feedback_cases")
+    finally:
+        conn.close()
+    assert holds_nothing_of("shop")

@@ -1,7 +1,7 @@
-"""A first sync — a source beginning into a destination that holds no record — runs in batches of
-the destination's `first_batch_size` (DuckDB: smaller ones, which lower its peak memory; its
-batches look nothing up then), unless `[settings] batch_size` is set; a re-sync, and a source
-beginning after another one wrote records, runs in batches of `batch_size`."""
+"""A first sync — a source beginning into a destination that holds no record and no case of it,
+empty or written by other sources — runs in batches of the destination's `first_batch_size`
+(DuckDB: smaller ones, which lower its peak memory; its batches look nothing up then), unless
+`[settings] batch_size` is set; a re-sync runs in batches of `batch_size`."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ SOURCES = ("shop", "web")
 FIRST, LATER = 3, 7  # small sizes, so that a few dozen records make several batches of each
 
 
-def batches(folder, url, monkeypatch, cls: type[Destination]) -> list[tuple[str, int]]:
+def batches(folder, url, monkeypatch, cls: type[Destination], *, sources=()) -> list[tuple[str, int]]:
     """Each batch the sync wrote: its source and how many records it read (stored or quarantined)."""
     seen: list[tuple[str, int]] = []
     write_batch = cls.write_batch
@@ -34,7 +34,7 @@ def batches(folder, url, monkeypatch, cls: type[Destination]) -> list[tuple[str,
         return write_batch(self, batch)
 
     monkeypatch.setattr(cls, "write_batch", recording)
-    result = cxbridge.sync(folder / "cxbridge.toml", destination=url, host=create_host())
+    result = cxbridge.sync(folder / "cxbridge.toml", sources=sources, destination=url, host=create_host())
     monkeypatch.setattr(cls, "write_batch", write_batch)
     assert result.exit_code == 0, result
     return seen
@@ -70,8 +70,8 @@ def test_a_first_sync_into_duckdb_runs_in_its_first_sync_batches_and_a_re_sync_i
     config(folder)
     url = f"duckdb:///{tmp_path / 'out.duckdb'}"
     first = batches(folder, url, monkeypatch, DuckDBDestination)
-    # shop begins into an empty file; web begins after shop's records are stored
-    assert first == [("shop", n) for n in sizes(20, FIRST)] + [("web", n) for n in sizes(11, LATER)]
+    # shop begins into an empty file; web into one holding shop's records, but none of its own
+    assert first == [("shop", n) for n in sizes(20, FIRST)] + [("web", n) for n in sizes(11, FIRST)]
 
     rng = random.Random(6)
     write(folder, "shop", responses(rng, 0, 20, datetime.now(timezone.utc)) + responses(rng, 200, 9, datetime.now(timezone.utc)))
@@ -79,6 +79,15 @@ def test_a_first_sync_into_duckdb_runs_in_its_first_sync_batches_and_a_re_sync_i
     assert again == [("shop", n) for n in sizes(29, LATER)], "a re-sync keeps the destination's batch size"
     counts = {table: len(rows) for table, rows in stored(tmp_path / "out.duckdb").items()}
     assert counts["feedback"] == 20 + 9 + 11 and counts["quarantine"] == 0  # the failing record passes now
+
+
+def test_a_source_added_to_a_config_later_begins_in_first_sync_batches(folder, tmp_path, monkeypatch):
+    config(folder)
+    url = f"duckdb:///{tmp_path / 'out.duckdb'}"
+    assert batches(folder, url, monkeypatch, DuckDBDestination, sources=("shop",)) == [("shop", n) for n in sizes(20, FIRST)]
+    write(folder, "shop", responses(random.Random(8), 0, 20, datetime.now(timezone.utc)))  # read again: edited
+    later = batches(folder, url, monkeypatch, DuckDBDestination)
+    assert later == [("shop", n) for n in sizes(20, LATER)] + [("web", n) for n in sizes(11, FIRST)]
 
 
 def test_a_set_batch_size_holds_for_a_first_sync_too(folder, tmp_path, monkeypatch):

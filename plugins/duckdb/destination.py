@@ -207,6 +207,9 @@ class DuckDBDestination(SQLDestination):
     def holds_no_feedback(self) -> bool:
         return self.holds_nothing_yet()
 
+    def holds_nothing_of(self, source: str) -> bool:
+        return self.holds_nothing_of_yet(source)
+
     def rows_with(
         self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
     ) -> list[dict[str, Any]]:
