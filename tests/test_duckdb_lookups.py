@@ -1,12 +1,13 @@
-"""The loop's look-ups on DuckDB and on Parquet (its subclass): a batch's ids registered as a
-relation the table is semi-joined to (`DuckDBDestination.rows_with`) read the rows the same ids
-listed as literals read (`Destination.rows_with`)."""
+"""The loop's and cross-source identity's look-ups on DuckDB and on Parquet (its subclass): a
+batch's ids or keys registered as a relation the table is semi-joined to
+(`DuckDBDestination.rows_with`, `identity_rows`) read the rows the same values listed in the
+query read (`Destination.rows_with`, `Destination.identity_rows`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from cxbridge.destinations import Destination
+from cxbridge.destinations import IDENTITY_LOOKUPS, Destination
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import deliver
@@ -40,6 +41,28 @@ def test_the_loops_look_ups_read_the_rows_a_list_of_literals_reads(tmp_path, mon
             listed = Destination.rows_with(destination, table, ["*"], key, ids)
             assert {row[key] for row in listed} == set(stored[::2]), table
             assert _in_order(destination.rows_with(table, ["*"], key, ids)) == _in_order(listed), table
+    finally:
+        destination.close()
+
+
+@pytest.mark.parametrize("engine", DESTINATIONS)
+@pytest.mark.parametrize("per_query", [10_000, 3])
+def test_identitys_look_ups_read_the_rows_a_query_of_placeholders_reads(tmp_path, monkeypatch, engine, per_query):
+    """Every column identity looks records up by, with keys never stored, given twice, and a
+    key no SQL literal could hold as it is."""
+    kind, url = DESTINATIONS[engine]
+    deliver(kind(url.format(tmp_path)))
+    monkeypatch.setattr(kind, "ids_per_query", per_query)
+    destination = kind(url.format(tmp_path))
+    destination.open()
+    try:
+        for column in sorted(IDENTITY_LOOKUPS):
+            stored = sorted({row[column] for row in destination.query(f"SELECT {column} FROM feedback")} - {None})
+            assert stored or column in ("duplicate_of", "ticket_id", "respondent_key"), column
+            values = [*stored[::2], "O'Brien \\ 'x'", "0" * 32, *stored[:1]]
+            placeholders = Destination.identity_rows(destination, column, values)
+            assert {row[column] for row in placeholders} == set(stored[::2]), column
+            assert _in_order(destination.identity_rows(column, values)) == _in_order(placeholders), column
     finally:
         destination.close()
 

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cxbridge.destinations import Batch, LoopChanges, WriteStats
+from cxbridge.destinations import IDENTITY_LOOKUPS, IDENTITY_SELECT, Batch, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import (
     CRM_TABLES,
@@ -231,6 +231,14 @@ class DuckDBDestination(SQLDestination):
             finally:
                 self.conn.unregister("cx_lookup")
         return found
+
+    def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
+        """Cross-source identity's look-ups of a batch's keys, joined as the loop's are (`rows_with`):
+        one query a batch a column, where 500 values a query, each query scanning `feedback`'s
+        column, cost a second source's first sync half its time (bench/README.md, "DuckDB — a
+        source's first sync into a file other sources wrote")."""
+        assert column in IDENTITY_LOOKUPS, column
+        return self.rows_with("feedback", IDENTITY_SELECT, column, sorted(set(values)))
 
     @contextmanager
     def _built_on_keys(self) -> Iterator[None]:
