@@ -10,8 +10,9 @@ the records more than one source holds, saved with the rules' fingerprint so it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cxbridge.destinations import Batch, Destination, CursorUpdate
 from cxbridge.duplicates import Copy, DuplicateGroup, IdentityRules, Match, duplicate_pointers, group_copies
@@ -48,9 +49,12 @@ class IdentityResolver:
         canonical record changes (a better copy arrived, or one left for the quarantine)."""
         if not self._others:
             return {}
-        incoming = {rows.record_id: Copy.of(dict(zip(FEEDBACK_COLUMNS, rows.feedback, strict=True))) for rows in batch.records}
+        rows = {rows.record_id: dict(zip(FEEDBACK_COLUMNS, rows.feedback, strict=True)) for rows in batch.records}
         gone = {item.record_id for item in batch.quarantined}
-        stored = self._stored_around(incoming.values(), gone)
+        stored = self._stored_around(rows.values(), gone)
+        if not stored:  # copies are of two sources, and a batch's records of one: nothing to point
+            return {}
+        incoming = {record_id: Copy.of(row) for record_id, row in rows.items()}
         universe = {**stored, **incoming}
         for record_id in gone:
             universe.pop(record_id, None)
@@ -63,13 +67,13 @@ class IdentityResolver:
                 links[record_id] = want
         return links
 
-    def _stored_around(self, incoming: Iterable[Copy], gone: set[str]) -> dict[str, Copy]:
-        """The stored records that may be copies of these: sharing a key with them, pointing at
-        them, and the rest of the groups those belong to."""
+    def _stored_around(self, incoming: Iterable[Mapping[str, Any]], gone: set[str]) -> dict[str, Copy]:
+        """The stored records that may be copies of these (`feedback` rows): sharing a key with
+        them, pointing at them, and the rest of the groups those belong to."""
         incoming = list(incoming)
         columns = self.rules.key_columns(likely=self.rules.settings.merge_likely_duplicates)
-        wanted = {column: {c.key(column) for c in incoming} - {None} for column in columns}
-        wanted["duplicate_of"] = {c.record_id for c in incoming} | gone
+        wanted = {column: {row[column] for row in incoming} - {None} for column in columns}
+        wanted["duplicate_of"] = {row["record_id"] for row in incoming} | gone
         found: dict[str, Copy] = {}
         asked: dict[str, set[str]] = {}
         for _ in range(ROUNDS):

@@ -18,6 +18,7 @@ from sqlite_utils import Database
 import cxbridge
 from cxbridge import api
 from cxbridge.config import Config, config_from_dict
+from cxbridge.duplicates import Copy
 from cxbridge.errors import ConfigError
 from cxbridge.exports.qualtrics_fields import canonical
 from cxbridge.identity import record_id
@@ -106,6 +107,28 @@ def test_the_same_export_imported_under_two_names_is_kept_twice_and_counted_once
     assert detractors == 65  # not 130, as it was when each copy counted
     [row] = api.report(destination=f"sqlite:///{tmp_path / 'cx.db'}", metric="nps")
     assert (row["responses"], row["detractors"]) == (101, detractors), row
+
+
+def test_a_batch_whose_keys_no_stored_record_holds_is_compared_with_nothing(tmp_path, monkeypatch):
+    """Copies are of two sources and a batch's records of one: when no stored record shares a key
+    with a batch's, its records are not worked into comparable copies (`Copy.of`, a hash of
+    their answers each) — only the stored ones found are, and the batch's that have some."""
+    made: list[str] = []
+    of = Copy.of.__func__
+
+    def counting(cls, row):
+        made.append(row["source"])
+        return of(cls, row)
+
+    monkeypatch.setattr(Copy, "of", classmethod(counting))
+    rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 31)]
+    write_rows(tmp_path / "a.csv", rows[:20])
+    write_rows(tmp_path / "b.csv", rows[10:])  # ten copies of branch_a's responses, then ten of its own
+    sources = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}
+    settings = config_from_dict({"settings": {"batch_size": 10}, "sources": sources}, create_host(), path=tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(settings, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host()).exit_code == 0
+    assert made == ["branch_a"] * 10 + ["branch_b"] * 10, "the records copied, then the batch of their copies"
+    assert sorted(n for (source, n), of in feedback(tmp_path).items() if of) == [f"R_{n:03d}" for n in range(11, 21)]
 
 
 def test_exact_copies_only_reported_when_configured_and_the_choice_is_reversible(tmp_path):
