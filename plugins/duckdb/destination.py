@@ -234,8 +234,8 @@ class DuckDBDestination(SQLDestination):
 
     def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
         """Cross-source identity's look-ups of a batch's keys, joined as the loop's are (`rows_with`):
-        one query a batch a column, where 500 values a query, each query scanning `feedback`'s
-        column, cost a second source's first sync half its time (bench/README.md, "DuckDB — a
+        one query a column a batch. Listed 500 to a query, each query scanning `feedback`'s
+        column, they took half a second source's first sync (bench/README.md, "DuckDB — a
         source's first sync into a file other sources wrote")."""
         assert column in IDENTITY_LOOKUPS, column
         return self.rows_with("feedback", IDENTITY_SELECT, column, sorted(set(values)))

@@ -251,9 +251,11 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         return not self.conn.execute(f"SELECT COUNT(*) FROM read_parquet({listed}, union_by_name = true)").fetchall()[0][0]
 
     def holds_nothing_of(self, source: str) -> bool:
-        """Only in a lake that holds nothing (`holds_no_feedback`), not DuckDB's query of the
-        tables: a source's look-ups of its records read only its own partition's files, none
-        before its first sync, so a lake other sources wrote costs its first sync little."""
+        """Only in a lake that holds nothing (`holds_no_feedback`), not per source as on DuckDB:
+        a first sync leaves its parts unmerged until its end (`parts.FIRST_SYNC_MERGE_AT`), and
+        a source beginning into a lake other sources wrote still reads every `feedback` file in
+        each batch (cross-source identity's look-ups), which up to 127 parts a folder would slow.
+        Its own records' look-ups read only its partition, empty then. Not measured."""
         return self.holds_no_feedback()
 
     def write_loop(self, changes: LoopChanges) -> None:
