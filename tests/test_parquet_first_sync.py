@@ -306,3 +306,99 @@ def _opened(tables: dict[str, list[str]]) -> dict[str, list[str]]:
     """The record tables, the cases and the events that opened them (not the deliveries' events)."""
     kept = {t: rows for t, rows in tables.items() if t not in ("loop_outbox", "feedback_case_events")}
     return kept | {"opened": [row for row in tables["feedback_case_events"] if "'opened'" in row]}
+
+
+def test_a_sources_first_sync_into_a_lake_other_sources_wrote_looks_up_only_what_it_wrote(tmp_path, monkeypatch):
+    """A source with nothing of its own in the lake (`holds_nothing_of`) takes the first-sync path
+    beside another source's records: it stores what a sync looking everything up stores, with
+    copies of the other source's records among its own, ids coming again and quarantined
+    records; its parts are merged as it goes (MERGE_AT), as identity reads every `feedback` file
+    of the lake in each of its batches; its re-sync looks everything up."""
+    now = datetime.now(timezone.utc)
+    rng = random.Random(23)
+    data = tmp_path / "data"
+    data.mkdir()
+    shop = responses(rng, 0, 24, now)
+    kiosk = shop[:8] + responses(rng, 100, 24, now)  # eight copies of shop's responses
+    again = edited(rng, kiosk[10:22], 0.7)
+    failing = [dict(row, nps="15") for row in kiosk[26:28]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(kiosk[:3])]
+    write(data, "shop", shop)
+    write(data, "kiosk", kiosk[:16] + failing[2:] + kiosk[16:] + again + failing[:2])
+    (data / "cxbridge.toml").write_text(
+        '[settings]\nbatch_size = 7\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop")
+        + CUSTOMER_SOURCE.format(name="kiosk") + LOOP
+    )  # fmt: skip
+    runs: list[tuple[str, bool, set[str], bool]] = []  # source, unstored, ids written, merges deferred
+    write_batch = ParquetDestination._write_batch
+
+    def recording(self, batch, **kinds):
+        stats = write_batch(self, batch, **kinds)
+        runs.append((batch.source, kinds["unstored"], {rows.record_id for rows in batch.records}, self._first_sync))
+        return stats
+
+    monkeypatch.setattr(ParquetDestination, "_write_batch", recording)
+    first = sync(data, f"parquet:///{tmp_path / 'first'}", monkeypatch)
+    assert first.exit_code == 0, first
+    assert [r.source for r in first.results] == ["shop", "kiosk"]
+    kiosks = [(unstored, ids, deferred) for source, unstored, ids, deferred in runs if source == "kiosk"]
+    seen: set[str] = set()
+    for unstored, ids, _ in kiosks:
+        assert unstored == (not seen & ids), "a batch is unstored exactly when none of its ids was written before"
+        seen |= ids
+    assert sum(unstored for unstored, *_ in kiosks) >= 4 and not all(unstored for unstored, *_ in kiosks)
+    assert not any(deferred for *_, deferred in kiosks), "merged as it goes beside shop's records"
+    assert all(deferred for source, _, _, deferred in runs if source == "shop"), "shop's first sync, alone, defers"
+
+    monkeypatch.setattr(ParquetDestination, "_write_batch",
+                        lambda self, batch, **_: write_batch(self, batch, unstored=False, quarantined_unstored=False))  # fmt: skip
+    whole = sync(data, f"parquet:///{tmp_path / 'whole'}", monkeypatch)
+    assert whole.exit_code == 0, whole
+    counted = ("written", "unchanged", "quarantined", "cases_opened")
+    assert [[getattr(r, n) for n in counted] for r in first.results] == [[getattr(r, n) for n in counted] for r in whole.results]
+    lake = stored(tmp_path / "first")
+    assert lake == stored(tmp_path / "whole")
+    assert len(lake["quarantine"]) == 5 and lake["feedback_cases"]
+    files_of = f"read_parquet('{tmp_path / 'first' / 'feedback'}/*/*/*.parquet')"
+    assert duckdb.connect().execute(f"SELECT COUNT(*) FROM {files_of} WHERE duplicate_of IS NOT NULL").fetchall() == [(8,)]
+
+    monkeypatch.setattr(ParquetDestination, "_write_batch", recording)
+    runs.clear()
+    write(data, "kiosk", edited(rng, kiosk, 0.5))
+    assert sync(data, f"parquet:///{tmp_path / 'first'}", monkeypatch).exit_code == 0
+    assert runs and not any(unstored for _, unstored, _, _ in runs), "a re-sync looks its records up"
+
+
+def test_a_source_holds_something_in_a_lake_while_its_records_its_cases_or_cases_events_are_there(tmp_path, monkeypatch):
+    """What lets a source's first sync look nothing up (`holds_nothing_of`): no record file in its
+    partitions, no case of it, and no event or delivery whose case is missing (a batch stopped
+    between them and its cases: the next sync looks them up, whichever source it syncs)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    write(data, "shop", responses(random.Random(5), 0, 20, datetime.now(timezone.utc)))
+    (data / "cxbridge.toml").write_text('[settings]\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    lake = tmp_path / "lake"
+    destination = ParquetDestination(f"parquet:///{lake}")
+    assert destination.holds_nothing_of("shop"), "no lake yet"
+    assert sync(data, f"parquet:///{lake}", monkeypatch).exit_code == 0
+
+    def holds_nothing_of(source: str) -> bool:
+        destination.open()
+        try:
+            return destination.holds_nothing_of(source)
+        finally:
+            destination.close()
+
+    def emptied(table: str) -> None:
+        for path in files.folder_files(lake / table):
+            duckdb.connect().execute(f"COPY (SELECT * FROM read_parquet('{path}') LIMIT 0) TO '{path}' (FORMAT parquet)")
+
+    assert not holds_nothing_of("shop") and holds_nothing_of("kiosk")
+    for folder in (lake / "feedback").glob("source=shop"):
+        for path in folder.glob("*/*.parquet"):
+            path.unlink()
+    assert not holds_nothing_of("shop"), "its cases are still there"
+    emptied("feedback_cases")
+    assert not holds_nothing_of("shop") and not holds_nothing_of("kiosk"), "events and deliveries without their case"
+    emptied("feedback_case_events")
+    emptied("loop_outbox")
+    assert holds_nothing_of("shop") and holds_nothing_of("kiosk")

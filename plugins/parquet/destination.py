@@ -28,6 +28,7 @@ import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
+from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,8 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._takeouts = TakeOuts(self.root)
         self._by_name = False  # the record tables' files read by column name (a lake not migrated yet)
         self._writing = False
-        self._first_sync = False  # a batch of this source's sync was `Batch.unstored`
+        self._first_sync = False  # a batch of this source's sync was `Batch.unstored`, no other source's records stored
+        self._alone_sources: dict[str, bool] = {}  # `_alone`
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -119,7 +121,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._defined = {}
         self._by_name = read_only and self._migrations_pending()
         self._parts, self._levels, self._own_parts, self._takeouts = {}, {}, set(), TakeOuts(self.root)
-        self._first_sync = False
+        self._first_sync, self._alone_sources = False, {}
         self._writing = not read_only
         self._takeouts.load()
         if read_only and self._takeouts:  # a sync under way, or stopped, has not taken them out yet: not read
@@ -210,7 +212,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._batch_journal.unlink(missing_ok=True)
         if len(self._takeouts) >= TAKE_OUT_AT:
             self._take_out_named()
-        self._first_sync = self._first_sync or batch.unstored
+        self._first_sync = self._first_sync or (batch.unstored and self._alone(batch.source))
         self._merge_parts(final=False, first_sync=self._first_sync)
         written = len(changed) + len(context)
         return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
@@ -247,16 +249,37 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
                       for path in files.folder_files(self.root / table.name)]  # fmt: skip
         if not loop_files:
             return True
-        listed = "[" + ", ".join(literal(path) for path in loop_files) + "]"  # three tables: their columns by name
+        listed = files.listed(loop_files)  # three tables: their columns by name
         return not self.conn.execute(f"SELECT COUNT(*) FROM read_parquet({listed}, union_by_name = true)").fetchall()[0][0]
 
     def holds_nothing_of(self, source: str) -> bool:
-        """Only in a lake that holds nothing (`holds_no_feedback`), not per source as on DuckDB:
-        a first sync leaves its parts unmerged until its end (`parts.FIRST_SYNC_MERGE_AT`), and
-        a source beginning into a lake other sources wrote still reads every `feedback` file in
-        each batch (cross-source identity's look-ups), which up to 127 parts a folder would slow.
-        Its own records' look-ups read only its partition, empty then. Not measured."""
-        return self.holds_no_feedback()
+        """No record file in the source's partitions, no case of the source, and no event or
+        delivery without its case (a batch adds them before its cases, `_open_cases`: a sync
+        stopped in between leaves them, and the re-run must look them up, not add them again)."""
+        if not self.exists():
+            return True
+        if self._conn is None or files.has_files(files.partition_glob(self.root, FEEDBACK, source)):
+            return False
+        loop = {table: files.folder_files(self.root / table.name) for table in (FEEDBACK_CASES, FEEDBACK_CASE_EVENTS, LOOP_OUTBOX)}
+        if not loop[FEEDBACK_CASES]:
+            return not any(loop.values())
+        cases = f"read_parquet({files.listed(loop[FEEDBACK_CASES])})"
+        held = [f"EXISTS (SELECT 1 FROM {cases} WHERE source = ?)"] + [
+            f"EXISTS (SELECT 1 FROM read_parquet({files.listed(paths)}) WHERE case_id NOT IN (SELECT case_id FROM {cases}))"
+            for table, paths in loop.items() if table is not FEEDBACK_CASES and paths
+        ]  # fmt: skip
+        return not self.conn.execute(f"SELECT {' OR '.join(held)}", [source]).fetchall()[0][0]
+
+    def _alone(self, source: str) -> bool:
+        """Whether no other source's records are in the lake (asked once a source and connection):
+        only then does a first sync leave its parts unmerged until its end
+        (`parts.FIRST_SYNC_MERGE_AT`) — beside other sources' records, cross-source identity
+        reads every `feedback` file in each batch, this sync's parts among them."""
+        if source not in self._alone_sources:
+            own = f"source={source}"
+            found = (Path(path) for path in glob(files.partition_glob(self.root, FEEDBACK)))
+            self._alone_sources[source] = all(path.parent.parent.name == own for path in found)
+        return self._alone_sources[source]
 
     def write_loop(self, changes: LoopChanges) -> None:
         """Events, deliveries, then cases, each file replaced atomically (there are no

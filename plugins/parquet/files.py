@@ -124,6 +124,11 @@ def partition_glob(root: Path, table: Table, source: str = "*") -> str:
     return str(root / table.name / f"source={source}" / "*" / "*.parquet")
 
 
+def listed(paths: Sequence[Path]) -> str:
+    """Files as a DuckDB list of literals, for `read_parquet`."""
+    return "[" + ", ".join(literal(path) for path in paths) + "]"
+
+
 def has_files(pattern: str) -> bool:
     from glob import glob
 
@@ -204,7 +209,7 @@ def merge(conn: object, sources: Sequence[Path], target: Path) -> None:
     folder = target.parent
     temporary = folder / f".{target.name}.{uuid.uuid4().hex}.tmp"
     journal = folder / JOURNAL
-    files = "[" + ", ".join(literal(path) for path in sources) + "]"
+    files = listed(sources)
     try:
         copy(conn, f"SELECT * FROM read_parquet({files}, hive_partitioning = false)", temporary)
         _write_journal(journal, temporary, [path for path in sources if path != target])

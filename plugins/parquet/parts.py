@@ -21,10 +21,12 @@ four: the bench's 1M first sync (which looks nothing up) rewrites each row at on
 −9 % CPU for +1–4 MB at the peak (bench/README.md, "Parquet — zstd at level 1, a batch staged
 once")."""
 FIRST_SYNC_MERGE_AT = 128
-"""MERGE_AT in a first sync (its batches `Batch.unstored`: the lake held no record and no case
-when the source began), for every folder but the quarantine's (which every batch reads): its
-batches add their parts without reading the folders, so merging them as it goes buys nothing but
-fewer files for other readers. The bench's 1M first sync (100 batches) then merges each folder
+"""MERGE_AT in a first sync (its batches `Batch.unstored`: the lake held no record and no case of
+the source when it began) into a lake holding no other source's records, for every folder but
+the quarantine's (which every batch reads): its batches add their parts without reading the
+folders, so merging them as it goes buys nothing but fewer files for other readers (beside other
+sources' records, cross-source identity reads every `feedback` file in each batch: merged at
+MERGE_AT then, `ParquetDestination._alone`). The bench's 1M first sync (100 batches) then merges each folder
 once, at its end (each row written twice, against 3.6 times at eight): −6 to −14 % CPU, the same
 peak; 64 merged once more at batch 64, for more CPU in two of three rounds and up to 6 MB more
 at the peak (bench/README.md, "Parquet — a first sync's parts merged at its end"). A longer one
