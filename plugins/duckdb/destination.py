@@ -224,13 +224,32 @@ class DuckDBDestination(SQLDestination):
             self._register_ids("cx_lookup", ids[start : start + size])
             try:
                 with self._built_on_keys():
-                    found += self.query(
+                    found += self._looked_up(
                         f"SELECT {selected} FROM {self.qualified(table)} "
                         f"WHERE {where}{key} IN (SELECT record_id FROM cx_lookup)"
                     )
             finally:
                 self.conn.unregister("cx_lookup")
         return found
+
+    def _looked_up(self, sql: str) -> list[dict[str, Any]]:
+        """A look-up's rows. Its join's hash table and its rows (identity's carry each record's
+        answers) take memory beside the pool's cached blocks, so one that runs out under the
+        writing connection's limit runs again under DuckDB's own, then the limit is set back:
+        look-ups run between a sync's transactions, and a small one needs no more room than a
+        large one's retry."""
+        try:
+            return self.query(sql)
+        except import_duckdb().OutOfMemoryException:
+            if not self._limit_mb:
+                raise
+            log.info("%s: a look-up needed more than DuckDB's %d MiB; reading it again under DuckDB's own limit",
+                     self.path, self._limit_mb)  # fmt: skip
+        self.conn.execute("RESET memory_limit")
+        try:
+            return self.query(sql)
+        finally:
+            self.conn.execute(f"SET memory_limit = '{self._limit_mb}MiB'")
 
     def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
         """Cross-source identity's look-ups of a batch's keys, joined as the loop's are (`rows_with`):
