@@ -153,18 +153,17 @@ def test_a_batch_registers_an_empty_quarantine_or_outbox_stage_only_where_a_stat
     assert stored(tmp_path / "out.duckdb") == stored(tmp_path / "whole.duckdb")
 
 
-def test_a_sources_first_sync_into_a_file_other_sources_wrote_looks_up_only_what_it_wrote(tmp_path, monkeypatch):
-    """A source with no record and no case of its own stored (`holds_nothing_of`) takes the
-    first-sync path although another source's records and cases are in the file: its ids derive
-    from its name, so only what it wrote itself can be stored. It stores what the whole merge
-    stores — with copies of the other source's records among its own (`duplicate_of` pointers),
-    ids coming again in later batches and quarantined records; its re-sync looks everything up."""
+def two_sources(tmp_path) -> tuple[Any, list[dict[str, str]], random.Random]:
+    """A config of shop's 24 responses, then kiosk's: eight copies of shop's (same id, same
+    answers), 24 of its own, twelve read again (most edited) and five failing (two of its
+    records, three never valid), in batches of 7, the loop's rules on. The folder, kiosk's rows
+    and the generator (for a re-sync's edits)."""
     now = datetime.now(timezone.utc)
     rng = random.Random(23)
     folder = tmp_path / "data"
     folder.mkdir()
     shop = responses(rng, 0, 24, now)
-    kiosk = shop[:8] + responses(rng, 100, 24, now)  # eight copies of shop's responses (same id, same answers)
+    kiosk = shop[:8] + responses(rng, 100, 24, now)
     again = edited(rng, kiosk[10:22], 0.7)
     failing = [dict(row, nps="15") for row in kiosk[26:28]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(kiosk[:3])]
     write(folder, "shop", shop)
@@ -173,11 +172,36 @@ def test_a_sources_first_sync_into_a_file_other_sources_wrote_looks_up_only_what
         '[settings]\nbatch_size = 7\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop")
         + CUSTOMER_SOURCE.format(name="kiosk") + LOOP
     )  # fmt: skip
-    written: list[tuple[str, bool, list[str]]] = []
+    return folder, kiosk, rng
+
+
+def assert_unstored_until_written(batches: list[tuple[bool, set[str]]]) -> None:
+    """Each batch (unstored, its record ids) is unstored exactly when none of its ids was written
+    before, some are and some are not."""
+    seen: set[str] = set()
+    for unstored, ids in batches:
+        assert unstored == (not seen & ids), "a batch is unstored exactly when none of its ids was written before"
+        seen |= ids
+    assert sum(unstored for unstored, _ in batches) >= 4 and not all(unstored for unstored, _ in batches)
+
+
+def assert_same_results(first: Any, whole: Any) -> None:
+    counted = ("written", "unchanged", "quarantined", "cases_opened")
+    assert [[getattr(r, n) for n in counted] for r in first.results] == [[getattr(r, n) for n in counted] for r in whole.results]
+
+
+def test_a_sources_first_sync_into_a_file_other_sources_wrote_looks_up_only_what_it_wrote(tmp_path, monkeypatch):
+    """A source with no record and no case of its own stored (`holds_nothing_of`) takes the
+    first-sync path although another source's records and cases are in the file: its ids derive
+    from its name, so only what it wrote itself can be stored. It stores what the whole merge
+    stores — with copies of the other source's records among its own (`duplicate_of` pointers),
+    ids coming again in later batches and quarantined records; its re-sync looks everything up."""
+    folder, kiosk, rng = two_sources(tmp_path)
+    written: list[tuple[str, bool, set[str]]] = []
     write_batch = DuckDBDestination.write_batch
 
     def recording(self, batch):
-        written.append((batch.source, batch.unstored, [rows.record_id for rows in batch.records]))
+        written.append((batch.source, batch.unstored, {rows.record_id for rows in batch.records}))
         return write_batch(self, batch)
 
     monkeypatch.setattr(DuckDBDestination, "write_batch", recording)
@@ -185,19 +209,13 @@ def test_a_sources_first_sync_into_a_file_other_sources_wrote_looks_up_only_what
     first = sync(folder, url, monkeypatch)
     assert first.exit_code == 0, first
     assert [r.source for r in first.results] == ["shop", "kiosk"]
-    kiosks = [(unstored, ids) for source, unstored, ids in written if source == "kiosk"]
-    seen: set[str] = set()
-    for unstored, ids in kiosks:
-        assert unstored == (not seen & set(ids)), "a batch is unstored exactly when none of its ids was written before"
-        seen |= set(ids)
-    assert sum(unstored for unstored, _ in kiosks) >= 4 and not all(unstored for unstored, _ in kiosks)
+    assert_unstored_until_written([(unstored, ids) for source, unstored, ids in written if source == "kiosk"])
 
     monkeypatch.setattr(DuckDBDestination, "write_batch", write_batch)
     monkeypatch.setattr(DuckDBDestination, "merge_options", SQLDestination.merge_options)  # the whole merge
     whole = sync(folder, f"duckdb:///{tmp_path / 'whole.duckdb'}", monkeypatch)
     assert whole.exit_code == 0, whole
-    counted = ("written", "unchanged", "quarantined", "cases_opened")
-    assert [[getattr(r, n) for n in counted] for r in first.results] == [[getattr(r, n) for n in counted] for r in whole.results]
+    assert_same_results(first, whole)
     first_sync = stored(tmp_path / "first.duckdb")
     assert first_sync == stored(tmp_path / "whole.duckdb")
     assert len(first_sync["quarantine"]) == 5 and first_sync["feedback_cases"]
@@ -216,18 +234,17 @@ def test_a_sources_first_sync_into_a_file_other_sources_wrote_looks_up_only_what
     assert written and not any(unstored for _, unstored, _ in written), "a re-sync looks its records up"
 
 
-def test_a_source_holds_something_in_a_file_while_its_records_or_its_cases_are_stored(tmp_path, monkeypatch):
-    """What lets a source's first sync look nothing up (`Destination.holds_nothing_of`): none of
-    its records and none of its cases (a case outlives an erased record) in the file."""
-    rng = random.Random(5)
+def shop_alone(tmp_path) -> Any:
+    """A config of one source, shop, of 20 responses, the loop's rules on: its folder."""
     folder = tmp_path / "data"
     folder.mkdir()
-    write(folder, "shop", responses(rng, 0, 20, datetime.now(timezone.utc)))
+    write(folder, "shop", responses(random.Random(5), 0, 20, datetime.now(timezone.utc)))
     (folder / "cxbridge.toml").write_text('[settings]\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
-    path = tmp_path / "out.duckdb"
-    destination = DuckDBDestination(f"duckdb:///{path}")
-    assert not destination.holds_nothing_of("shop"), "unknown before it is open"
-    assert sync(folder, f"duckdb:///{path}", monkeypatch).exit_code == 0
+    return folder
+
+
+def asking(destination: Any) -> Any:
+    """`destination.holds_nothing_of` as a function of the source, the destination opened for each question."""
 
     def holds_nothing_of(source: str) -> bool:
         destination.open()
@@ -236,6 +253,18 @@ def test_a_source_holds_something_in_a_file_while_its_records_or_its_cases_are_s
         finally:
             destination.close()
 
+    return holds_nothing_of
+
+
+def test_a_source_holds_something_in_a_file_while_its_records_or_its_cases_are_stored(tmp_path, monkeypatch):
+    """What lets a source's first sync look nothing up (`Destination.holds_nothing_of`): none of
+    its records and none of its cases (a case outlives an erased record) in the file."""
+    folder = shop_alone(tmp_path)
+    path = tmp_path / "out.duckdb"
+    destination = DuckDBDestination(f"duckdb:///{path}")
+    assert not destination.holds_nothing_of("shop"), "unknown before it is open"
+    assert sync(folder, f"duckdb:///{path}", monkeypatch).exit_code == 0
+    holds_nothing_of = asking(destination)
     assert not holds_nothing_of("shop") and holds_nothing_of("kiosk")
     conn = duckdb.connect(str(path))
     try:

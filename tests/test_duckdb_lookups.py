@@ -5,6 +5,9 @@ query read (`Destination.rows_with`, `Destination.identity_rows`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from cxbridge.destinations import IDENTITY_LOOKUPS, Destination
@@ -28,12 +31,7 @@ DESTINATIONS = {
 def test_the_loops_look_ups_read_the_rows_a_list_of_literals_reads(tmp_path, monkeypatch, engine, per_query):
     """A query at a time (SQL promises no order either way: the loop reads them by key), with ids
     never stored and ids given twice."""
-    kind, url = DESTINATIONS[engine]
-    deliver(kind(url.format(tmp_path)))
-    monkeypatch.setattr(kind, "ids_per_query", per_query)
-    destination = kind(url.format(tmp_path))
-    destination.open()
-    try:
+    with delivered(tmp_path, monkeypatch, engine, per_query) as destination:
         for table, key in LOOKED_UP:
             stored = sorted({row[key] for row in destination.query(f"SELECT {key} FROM {table}")})
             assert stored, table
@@ -41,8 +39,6 @@ def test_the_loops_look_ups_read_the_rows_a_list_of_literals_reads(tmp_path, mon
             listed = Destination.rows_with(destination, table, ["*"], key, ids)
             assert {row[key] for row in listed} == set(stored[::2]), table
             assert _in_order(destination.rows_with(table, ["*"], key, ids)) == _in_order(listed), table
-    finally:
-        destination.close()
 
 
 @pytest.mark.parametrize("engine", DESTINATIONS)
@@ -50,12 +46,7 @@ def test_the_loops_look_ups_read_the_rows_a_list_of_literals_reads(tmp_path, mon
 def test_identitys_look_ups_read_the_rows_a_query_of_placeholders_reads(tmp_path, monkeypatch, engine, per_query):
     """Every column identity looks records up by, with keys never stored, given twice, and a
     key no SQL literal could hold as it is."""
-    kind, url = DESTINATIONS[engine]
-    deliver(kind(url.format(tmp_path)))
-    monkeypatch.setattr(kind, "ids_per_query", per_query)
-    destination = kind(url.format(tmp_path))
-    destination.open()
-    try:
+    with delivered(tmp_path, monkeypatch, engine, per_query) as destination:
         for column in sorted(IDENTITY_LOOKUPS):
             stored = sorted({row[column] for row in destination.query(f"SELECT {column} FROM feedback")} - {None})
             assert stored or column in ("duplicate_of", "ticket_id", "respondent_key"), column
@@ -63,6 +54,18 @@ def test_identitys_look_ups_read_the_rows_a_query_of_placeholders_reads(tmp_path
             placeholders = Destination.identity_rows(destination, column, values)
             assert {row[column] for row in placeholders} == set(stored[::2]), column
             assert _in_order(destination.identity_rows(column, values)) == _in_order(placeholders), column
+
+
+@contextmanager
+def delivered(tmp_path, monkeypatch, engine: str, per_query: int) -> Iterator[Destination]:
+    """The engine's destination holding the conformance suite's delivery, open, `per_query` ids a look-up."""
+    kind, url = DESTINATIONS[engine]
+    deliver(kind(url.format(tmp_path)))
+    monkeypatch.setattr(kind, "ids_per_query", per_query)
+    destination = kind(url.format(tmp_path))
+    destination.open()
+    try:
+        yield destination
     finally:
         destination.close()
 

@@ -19,7 +19,9 @@ import pytest
 from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
 from cxbridge.plugins.parquet import files, parts
 from cxbridge.plugins.parquet.destination import ParquetDestination
-from tests.test_duckdb_first_sync import RUN_DEPENDENT, TABLES, sync
+from tests.test_duckdb_first_sync import (
+    RUN_DEPENDENT, TABLES, asking, assert_same_results, assert_unstored_until_written, shop_alone, sync, two_sources,
+)  # fmt: skip
 from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
 
 
@@ -314,20 +316,7 @@ def test_a_sources_first_sync_into_a_lake_other_sources_wrote_looks_up_only_what
     copies of the other source's records among its own, ids coming again and quarantined
     records; its parts are merged as it goes (MERGE_AT), as identity reads every `feedback` file
     of the lake in each of its batches; its re-sync looks everything up."""
-    now = datetime.now(timezone.utc)
-    rng = random.Random(23)
-    data = tmp_path / "data"
-    data.mkdir()
-    shop = responses(rng, 0, 24, now)
-    kiosk = shop[:8] + responses(rng, 100, 24, now)  # eight copies of shop's responses
-    again = edited(rng, kiosk[10:22], 0.7)
-    failing = [dict(row, nps="15") for row in kiosk[26:28]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(kiosk[:3])]
-    write(data, "shop", shop)
-    write(data, "kiosk", kiosk[:16] + failing[2:] + kiosk[16:] + again + failing[:2])
-    (data / "cxbridge.toml").write_text(
-        '[settings]\nbatch_size = 7\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop")
-        + CUSTOMER_SOURCE.format(name="kiosk") + LOOP
-    )  # fmt: skip
+    data, kiosk, rng = two_sources(tmp_path)
     runs: list[tuple[str, bool, set[str], bool]] = []  # source, unstored, ids written, merges deferred
     write_batch = ParquetDestination._write_batch
 
@@ -340,21 +329,15 @@ def test_a_sources_first_sync_into_a_lake_other_sources_wrote_looks_up_only_what
     first = sync(data, f"parquet:///{tmp_path / 'first'}", monkeypatch)
     assert first.exit_code == 0, first
     assert [r.source for r in first.results] == ["shop", "kiosk"]
-    kiosks = [(unstored, ids, deferred) for source, unstored, ids, deferred in runs if source == "kiosk"]
-    seen: set[str] = set()
-    for unstored, ids, _ in kiosks:
-        assert unstored == (not seen & ids), "a batch is unstored exactly when none of its ids was written before"
-        seen |= ids
-    assert sum(unstored for unstored, *_ in kiosks) >= 4 and not all(unstored for unstored, *_ in kiosks)
-    assert not any(deferred for *_, deferred in kiosks), "merged as it goes beside shop's records"
-    assert all(deferred for source, _, _, deferred in runs if source == "shop"), "shop's first sync, alone, defers"
+    assert_unstored_until_written([(unstored, ids) for source, unstored, ids, _ in runs if source == "kiosk"])
+    assert not any(deferred for source, *_, deferred in runs if source == "kiosk"), "merged as it goes beside shop's records"
+    assert all(deferred for source, *_, deferred in runs if source == "shop"), "shop's first sync, alone, defers"
 
     monkeypatch.setattr(ParquetDestination, "_write_batch",
                         lambda self, batch, **_: write_batch(self, batch, unstored=False, quarantined_unstored=False))  # fmt: skip
     whole = sync(data, f"parquet:///{tmp_path / 'whole'}", monkeypatch)
     assert whole.exit_code == 0, whole
-    counted = ("written", "unchanged", "quarantined", "cases_opened")
-    assert [[getattr(r, n) for n in counted] for r in first.results] == [[getattr(r, n) for n in counted] for r in whole.results]
+    assert_same_results(first, whole)
     lake = stored(tmp_path / "first")
     assert lake == stored(tmp_path / "whole")
     assert len(lake["quarantine"]) == 5 and lake["feedback_cases"]
@@ -372,21 +355,12 @@ def test_a_source_holds_something_in_a_lake_while_its_records_its_cases_or_cases
     """What lets a source's first sync look nothing up (`holds_nothing_of`): no record file in its
     partitions, no case of it, and no event or delivery whose case is missing (a batch stopped
     between them and its cases: the next sync looks them up, whichever source it syncs)."""
-    data = tmp_path / "data"
-    data.mkdir()
-    write(data, "shop", responses(random.Random(5), 0, 20, datetime.now(timezone.utc)))
-    (data / "cxbridge.toml").write_text('[settings]\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    data = shop_alone(tmp_path)
     lake = tmp_path / "lake"
     destination = ParquetDestination(f"parquet:///{lake}")
     assert destination.holds_nothing_of("shop"), "no lake yet"
     assert sync(data, f"parquet:///{lake}", monkeypatch).exit_code == 0
-
-    def holds_nothing_of(source: str) -> bool:
-        destination.open()
-        try:
-            return destination.holds_nothing_of(source)
-        finally:
-            destination.close()
+    holds_nothing_of = asking(destination)
 
     def emptied(table: str) -> None:
         for path in files.folder_files(lake / table):
