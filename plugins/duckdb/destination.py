@@ -87,6 +87,18 @@ def import_duckdb() -> Any:
     return duckdb
 
 
+@contextmanager
+def under_duckdbs_own_limit(conn: Any) -> Iterator[None]:
+    """What runs inside runs under DuckDB's own memory limit (80 % of the RAM), the connection's
+    limit set back after: a statement that ran out under a writing connection's limit, run again."""
+    [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
+    conn.execute("RESET memory_limit")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET memory_limit = '{limit}'")
+
+
 class DuckDBDestination(SQLDestination):
     """`duckdb:///cxbridge.duckdb` (relative to the config file) or `duckdb:////abs/path.duckdb`."""
 
@@ -245,11 +257,8 @@ class DuckDBDestination(SQLDestination):
                 raise
             log.info("%s: a look-up needed more than DuckDB's %d MiB; reading it again under DuckDB's own limit",
                      self.path, self._limit_mb)  # fmt: skip
-        self.conn.execute("RESET memory_limit")
-        try:
+        with under_duckdbs_own_limit(self.conn):
             return self.query(sql)
-        finally:
-            self.conn.execute(f"SET memory_limit = '{self._limit_mb}MiB'")
 
     def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
         """Cross-source identity's look-ups of a batch's keys, joined as the loop's are (`rows_with`):

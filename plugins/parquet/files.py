@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES, Table
-from cxbridge.plugins.duckdb.destination import TYPE_NAMES, import_duckdb
+from cxbridge.plugins.duckdb.destination import TYPE_NAMES, import_duckdb, under_duckdbs_own_limit
 
 PARTITIONED = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS)
 PARTITION_KEYS = ("source", "month")
@@ -159,12 +159,8 @@ def copy(conn: Any, select_sql: str, path: Path, *, options: str = "") -> None:
     except import_duckdb().OutOfMemoryException:
         if path.is_dir():  # the partitions written before it ran out: written again whole
             shutil.rmtree(path)
-        [(limit,)] = conn.execute("SELECT current_setting('memory_limit')").fetchall()
-        conn.execute("RESET memory_limit")
-        try:
+        with under_duckdbs_own_limit(conn):
             conn.execute(statement)
-        finally:
-            conn.execute(f"SET memory_limit = '{limit}'")
 
 
 @contextmanager
