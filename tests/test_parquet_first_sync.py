@@ -19,6 +19,7 @@ import pytest
 from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
 from cxbridge.plugins.parquet import files, parts
 from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.testing.destinations import SimulatedCrash
 from tests.test_duckdb_first_sync import (
     RUN_DEPENDENT, TABLES, asking, assert_same_results, assert_unstored_until_written, shop_alone, sync, two_sources,
 )  # fmt: skip
@@ -170,11 +171,21 @@ def test_a_long_first_sync_merges_by_level_at_first_sync_merge_at_and_a_later_sy
     assert stored(tmp_path / "lake") == stored(tmp_path / "clean")
 
 
-@pytest.mark.parametrize("crash_at", [1, 2, 5])
-def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by_the_next(tmp_path, monkeypatch, crash_at):
-    """The process dies after a batch added its feedback parts and before its scores' parts
-    (in the `crash_at`-th batch): the next sync stores what a sync never stopped stores — no
-    record without its scores or comments, none of them twice."""
+def stopped_sync(data: Path, url: str, monkeypatch, stop: type[BaseException]) -> None:
+    """A sync that `stop` ends part-way: a crash (SimulatedCrash, which nothing catches, as when
+    the process dies) or an error (RuntimeError: the source fails, the sync ends with an error)."""
+    if stop is SimulatedCrash:
+        with pytest.raises(SimulatedCrash):
+            sync(data, url, monkeypatch)
+    else:
+        assert sync(data, url, monkeypatch).exit_code != 0
+
+
+@pytest.mark.parametrize(("crash_at", "stop"), [(1, SimulatedCrash), (2, SimulatedCrash), (5, SimulatedCrash), (2, RuntimeError)])
+def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by_the_next(tmp_path, monkeypatch, crash_at, stop):
+    """The process dies, or the batch fails, after a batch added its feedback parts and before its
+    scores' parts (in the `crash_at`-th batch): the next sync stores what a sync never stopped
+    stores — no record without its scores or comments, none of them twice."""
     data = tmp_path / "data"
     data.mkdir()
     write(data, "shop", responses(random.Random(5), 0, 40, datetime.now(timezone.utc)))
@@ -184,13 +195,13 @@ def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by
 
     def dying(self, table, source, by_month):
         if table is FEEDBACK_SCORES and len(feedback_writes) >= crash_at:
-            raise RuntimeError("simulated crash between a batch's feedback parts and its scores' parts")
+            raise stop("stopped between a batch's feedback parts and its scores' parts")
         paths = add_records(self, table, source, by_month)
         feedback_writes.extend([paths] if table is FEEDBACK and paths else [])
         return paths
 
     monkeypatch.setattr(ParquetDestination, "_add_records", dying)
-    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code != 0
+    stopped_sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, stop)
     monkeypatch.setattr(ParquetDestination, "_add_records", add_records)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
     assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
@@ -199,9 +210,11 @@ def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by
     assert stored(tmp_path / "stopped") == clean
 
 
-def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_path, monkeypatch):
-    """The process dies after a batch saved its cursor and before it let its journal go: the
-    next sync, which reads on from that cursor, keeps the batch's records."""
+@pytest.mark.parametrize("stop", [SimulatedCrash, RuntimeError])
+def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_path, monkeypatch, stop):
+    """The process dies, or the batch fails, after it saved its cursor and before it let its
+    journal go: the journal is left to the next sync (a crash) or let go at once (an error), and
+    the next sync, which reads on from that cursor, keeps the batch's records."""
     from cxbridge.layout import SYNC_STATE
 
     data = tmp_path / "data"
@@ -213,11 +226,11 @@ def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_pat
     def dying(self, table, rows, **kwargs):  # a file's cursor is saved with its last batch
         upsert_file(self, table, rows, **kwargs)
         if table is SYNC_STATE:
-            raise RuntimeError("simulated crash once the cursor is saved")
+            raise stop("stopped once the cursor is saved")
 
     monkeypatch.setattr(ParquetDestination, "_upsert_file", dying)
-    assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code != 0
-    assert (tmp_path / "stopped" / "_cxbridge" / "batch.json").exists()
+    stopped_sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, stop)
+    assert (tmp_path / "stopped" / "_cxbridge" / "batch.json").exists() == (stop is SimulatedCrash)
     monkeypatch.setattr(ParquetDestination, "_upsert_file", upsert_file)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
     assert not (tmp_path / "stopped" / "_cxbridge" / "batch.json").exists()
@@ -230,7 +243,6 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
     of the feedback files and before it took them out of the scores' files: the next sync stores
     what a sync never stopped stores — each record's scores once, its new ones."""
     from cxbridge.layout import FEEDBACK_SCORES
-    from tests.test_parquet_resync import SimulatedCrash
 
     rng = random.Random(8)
     data = tmp_path / "data"

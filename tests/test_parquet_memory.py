@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import duckdb
 
+from cxbridge import api
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.destination import ParquetDestination
-from tests.conftest import Workspace
+from cxbridge.plugins_host import create_host
+from cxbridge.testing.destinations import assert_same, snapshot
+from tests.conftest import Workspace, share_salt, survey_row
 from tests.test_duckdb_memory import long_comment_rows
 
 
@@ -48,3 +51,32 @@ def test_a_sync_of_wide_comments_under_a_small_limit_stores_them_whole(tmp_path,
     ).fetchall())  # fmt: skip
     assert stored == {row[0]: row[6] for row in rows}
     assert not (tmp_path / "lake.tmp").exists() or not any((tmp_path / "lake.tmp").iterdir())
+
+
+def test_a_batch_that_runs_out_of_memory_after_some_of_its_parts_is_written_again_whole(tmp_path, monkeypatch):
+    """A write that runs out of memory runs again under DuckDB's own limit; when it ran out after
+    the batch's feedback parts and before its scores', the second run must not take those
+    records as stored and unchanged: the part-written rows are taken out first, and the lake
+    holds what a sync that never ran out writes."""
+    workspace = Workspace(tmp_path, batch_size=25)
+    share_salt(monkeypatch, workspace)
+    workspace.write_csv([survey_row(n) for n in range(1, 61)])
+    clean, tested = f"parquet:///{tmp_path / 'clean'}", f"parquet:///{tmp_path / 'tested'}"
+    assert workspace.sync(destination=clean).results[0].status == "success"
+
+    real_add_records, added = ParquetDestination._add_records, []
+
+    def running_out_once(self, table, source, by_month):
+        added.append(table.name)
+        if added == ["feedback", "feedback_scores"]:  # the first batch, its feedback parts written
+            raise duckdb.OutOfMemoryException("Out of Memory Error: the test's")
+        return real_add_records(self, table, source, by_month)
+
+    monkeypatch.setattr(ParquetDestination, "_add_records", running_out_once)
+    [result] = workspace.sync(destination=tested).results
+    assert (result.status, result.written) == ("success", 60), result.error
+    assert added[:3] == ["feedback", "feedback_scores", "feedback"], added  # it ran out, and ran again
+
+    host = create_host()
+    expected, actual = (snapshot(api.open_destination(url, host=host)) for url in (clean, tested))
+    assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="ran out of memory once")

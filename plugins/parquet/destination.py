@@ -176,13 +176,27 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
             return self._write_batch(batch, unstored=batch.unstored and first,
                                      quarantined_unstored=batch.quarantined_unstored and first)  # fmt: skip
 
-        return self._within_memory(write, batch)
+        try:
+            return self._within_memory(write, batch)
+        except Exception:  # the engine fails the source and goes on: no record of it left part-written
+            self._undo_failed_batch()
+            raise
+
+    def _undo_failed_batch(self) -> None:
+        """Take out the rows of a batch that raised part-way (`_undo_unfinished_batch`) before
+        anything else reads or writes the lake; if that fails too, the next batch or sync does."""
+        try:
+            self._undo_unfinished_batch()
+        except Exception as exc:  # noqa: BLE001 - the journal stays: the next batch, or the next open, takes them out
+            log.warning("%s: could not take out the rows of a batch that failed part-way (%s): the next batch "
+                        "or sync takes them out first", self.root, exc)  # fmt: skip
 
     def _write_batch(self, batch: Batch, *, unstored: bool, quarantined_unstored: bool) -> WriteStats:
         """With `unstored` (`Batch.unstored`), the batch's records and cases are not looked for
         among the stored ones (each look-up reads a key column of every file of its table); with
         `quarantined_unstored` (`Batch.quarantined_unstored`), nor are its quarantined records (else
         an earlier batch may have stored them)."""
+        self._undo_unfinished_batch()  # one this connection began and could not take out (a write run again)
         records = list({rows.record_id: rows for rows in batch.records}.values())
         now = format_timestamp(datetime.now(timezone.utc))
         quarantined = list({item.record_id: item for item in batch.quarantined}.values())

@@ -4,7 +4,8 @@ rows staged once, in month order, and written by one partitioned COPY up to COPY
 old versions taken out (of the files the sync found once at the end of the source, `TakeOuts`;
 of the sync's own parts at once); `duplicate_of` links set; and the batch journal
 (`_cxbridge/batch.json`) that names the records a batch is writing until its cursor is saved,
-whose rows a sync that finds it takes out."""
+whose rows are taken out by whatever finds it: the failed batch itself, the next batch, the next
+sync."""
 
 from __future__ import annotations
 
@@ -226,15 +227,18 @@ class RecordTables:
         files.write_atomically(self._batch_journal, json.dumps(entry))
 
     def _undo_unfinished_batch(self) -> None:
-        """Take out of the record tables every row of the records a batch cut short by a crash
-        was writing (`_begin_records`), unless its cursor was saved: the re-run reads them again
-        from the cursor before it and writes them whole."""
+        """Take out of the record tables every row of the records a batch cut short was writing
+        (`_begin_records`), unless its cursor was saved: the re-run reads them again from the
+        cursor before it and writes them whole. A batch is cut short by a crash (found at the next
+        open) or by an exception (taken out as it propagates, `write_batch`, or else before the
+        connection's next batch: a source that fails lets the next one write, and a batch
+        journals over the last)."""
         journal = self._batch_journal
         if not journal.exists():
             return
         entry = json.loads(journal.read_text(encoding="utf-8"))
         if not self._cursor_saved(entry["source"], entry["ends_with"]):
-            log.warning("%s: a sync stopped while writing %d records; their rows are taken out and written again",
+            log.warning("%s: a batch stopped while writing %d records; their rows are taken out and written again",
                         self.root, len(entry["record_ids"]))  # fmt: skip
             self._register_ids("cx_changed", entry["record_ids"])
             try:
