@@ -263,8 +263,7 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
         return take_out_of(self, table, path)
 
     monkeypatch.setattr(ParquetDestination, "_take_out_of", dying)
-    with pytest.raises(SimulatedCrash):
-        sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch)
+    stopped_sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, SimulatedCrash)
     assert "feedback" in taken
     monkeypatch.setattr(ParquetDestination, "_take_out_of", take_out_of)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
