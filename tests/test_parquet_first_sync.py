@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet import files, parts
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import SimulatedCrash
@@ -173,9 +174,16 @@ def test_a_long_first_sync_merges_by_level_at_first_sync_merge_at_and_a_later_sy
 
 def stopped_sync(data: Path, url: str, monkeypatch, stop: type[BaseException]) -> None:
     """A sync that `stop` ends part-way: a crash (SimulatedCrash, which nothing catches, as when
-    the process dies) or an error (RuntimeError: the source fails, the sync ends with an error)."""
+    the process dies: nothing of the lake's runs after it, its connection let go as a dead
+    process's is), an interrupt (KeyboardInterrupt, Ctrl-C: the sync ends the source and closes
+    the lake, then stops) or an error (RuntimeError: the source fails, the sync ends with an
+    error)."""
     if stop is SimulatedCrash:
-        with pytest.raises(SimulatedCrash):
+        with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
+            dying.setattr(ParquetDestination, "close", DuckDBDestination.close)
+            sync(data, url, monkeypatch)
+    elif stop is KeyboardInterrupt:
+        with pytest.raises(KeyboardInterrupt):
             sync(data, url, monkeypatch)
     else:
         assert sync(data, url, monkeypatch).exit_code != 0

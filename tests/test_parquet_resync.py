@@ -3,7 +3,8 @@ of the files it found once, at the end of the source (`cxbridge.plugins.parquet.
 stores what taking them out batch by batch stores, with records edited twice in one sync, moved
 to another month or failing at last; no reader of cxbridge's sees a record twice, nor none of
 it, between batches; a sync stopped once its batches were saved and before the take-out is
-finished by the next."""
+finished by the next; a batch stopped part-way leaves its records' old versions whole until the
+next sync writes them again."""
 
 from __future__ import annotations
 
@@ -17,14 +18,13 @@ import pytest
 
 from cxbridge.plugins.parquet import destination as parquet
 from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.testing.destinations import SimulatedCrash
 from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
-from tests.test_parquet_first_sync import stored, sync
+from cxbridge.layout import FEEDBACK_SCORES, QUARANTINE
+from tests.test_duckdb_first_sync import RUN_DEPENDENT
+from tests.test_parquet_first_sync import stopped_sync, stored, sync
 
 ROWS = 40
-
-
-class SimulatedCrash(BaseException):
-    """The process dying: no handler of the sync's takes it (as none runs after a SIGKILL)."""
 
 
 @pytest.fixture
@@ -184,3 +184,87 @@ def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync
     assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
     once_each(full)
     assert stored(full) == stored(tmp_path / "clean")
+
+
+def rows_of(lake, record_ids: set[str]) -> dict[str, list[str]]:
+    """The rows of these records in the record tables' files (what any engine reads), sorted,
+    without the run-dependent columns."""
+    conn = duckdb.connect()
+    found = {}
+    for table in ("feedback", "feedback_scores", "feedback_comments"):
+        rows = f"read_parquet('{lake / table}/**/*.parquet', hive_partitioning = true)"
+        columns = [row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {rows}").fetchall() if row[0] not in RUN_DEPENDENT]
+        found[table] = sorted(
+            repr(row) for row in conn.execute(f"SELECT record_id, {', '.join(columns)} FROM {rows}").fetchall()
+            if row[0] in record_ids
+        )
+    return found
+
+
+def record_ids(lake) -> list[str]:
+    rows = f"read_parquet('{lake / 'feedback'}/**/*.parquet')"
+    return sorted(rid for (rid,) in duckdb.connect().execute(f"SELECT record_id FROM {rows}").fetchall())
+
+
+@pytest.mark.parametrize("stop", [SimulatedCrash, KeyboardInterrupt, RuntimeError])
+@pytest.mark.parametrize("stop_at", ["scores", "quarantine"])
+def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(data, tmp_path, monkeypatch, stop, stop_at):
+    """A re-sync's second batch stops — the process dies, the user interrupts it, or the batch
+    fails — after adding its records' feedback parts and before their scores' (`scores`), or
+    after naming their old versions to be taken out, as it writes the quarantine (`quarantine`).
+    Once the batch is undone (as the error or the interrupt propagates; after a crash, by the
+    next open for writing) every record is there once, and those of the stopped batch as the
+    first sync stored them, for every engine reading the files: as a rolled-back transaction
+    leaves a database. The next sync then stores what a sync never stopped stores."""
+    synced(data, tmp_path, monkeypatch, "stopped", "clean")
+    lake = tmp_path / "stopped"
+    first_sync = {rid: rows_of(lake, {rid}) for rid in record_ids(lake)}  # each record's rows
+    begin_records, add_records, upsert_parts = (
+        ParquetDestination._begin_records, ParquetDestination._add_records, ParquetDestination._upsert_parts
+    )  # fmt: skip
+    batches: list[list[str]] = []
+    named: list[int] = []  # TakeOuts' entries as the second batch began, and as it stopped
+
+    def journaling(self, batch, ids, *args, **kinds):
+        batches.append(ids)
+        named.extend([self._takeouts.entries] if len(batches) == 2 else [])
+        return begin_records(self, batch, ids, *args, **kinds)
+
+    def stopping(self, table):
+        if len(batches) == 2 and table is {"scores": FEEDBACK_SCORES, "quarantine": QUARANTINE}[stop_at]:
+            named.append(self._takeouts.entries)
+            raise stop(f"stopped before writing {table.name}")
+
+    def adding(self, table, *args):
+        stopping(self, table)
+        return add_records(self, table, *args)
+
+    def upserting(self, table, *args, **kwargs):
+        stopping(self, table)
+        return upsert_parts(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(ParquetDestination, "_begin_records", journaling)
+    monkeypatch.setattr(ParquetDestination, "_add_records", adding)
+    monkeypatch.setattr(ParquetDestination, "_upsert_parts", upserting)
+    stopped_sync(data, f"parquet:///{lake}", monkeypatch, stop)
+    for name, method in (("_begin_records", begin_records), ("_add_records", add_records), ("_upsert_parts", upsert_parts)):
+        monkeypatch.setattr(ParquetDestination, name, method)
+    assert (named[1] > named[0]) == (stop_at == "quarantine")  # the stopped batch named old versions
+    if stop is SimulatedCrash:  # the process died: the next open for writing finds the journal
+        assert (lake / "_cxbridge" / "batch.json").exists()
+        reopened = ParquetDestination(f"parquet:///{lake}")
+        reopened.open()
+        reopened.close()
+    assert not (lake / "_cxbridge" / "batch.json").exists()
+
+    stopped_ids = set(batches[1])
+    assert stopped_ids and record_ids(lake) == sorted(first_sync)  # every record once
+    assert rows_of(lake, stopped_ids) == {
+        table: sorted(row for rid in stopped_ids for row in first_sync[rid][table]) for table in first_sync[batches[1][0]]
+    }
+
+    assert sync(data, f"parquet:///{lake}", monkeypatch).exit_code == 0
+    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    once_each(lake)
+    assert stored(lake) == stored(tmp_path / "clean")
+

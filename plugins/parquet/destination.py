@@ -141,14 +141,25 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
             self._limit_mb = self._base_mb
             files.finish_merges(self.root)
             self._apply_migrations()
+            self._undo_unfinished_batch()  # first: it forgets the old versions the batch named
             self._take_out_named()
-            self._undo_unfinished_batch()
 
     def close(self) -> None:
-        if self._conn is not None and self._writing and (self._parts or self._takeouts):
-            self._take_out_or_leave_named()
-            self._merge_parts(final=True)
+        if self._conn is not None and self._writing:
+            self._end_source()
         super().close()
+
+    def _end_source(self) -> None:
+        """The end of a source's sync (`save_run`) or of the connection (an interrupted sync:
+        Ctrl-C): a batch cut short undone first (`_undo_failed_batch`), then the old versions
+        named taken out and this connection's parts merged. If that undo failed, nothing is
+        merged: the next open undoes the batch first, by the part numbers its journal names,
+        which hold while nothing merges, as after a crash."""
+        self._undo_failed_batch()
+        if self._batch_journal.exists():
+            return
+        self._take_out_or_leave_named()
+        self._merge_parts(final=True)
 
     def _take_out_or_leave_named(self) -> None:
         """The end of a source's take-out (`_take_out_named`); if it fails (a full disk), the
@@ -206,9 +217,8 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._stored = self._stored_copies(batch.source, asked + failed)
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
-        if changed:  # until the batch's cursor is saved, its records' rows may be part-written
-            self._begin_records(batch, [r.record_id for r in changed], now)
-        if changed or dropped:
+        if changed or dropped:  # until the batch's cursor is saved, its records' rows may be part-written
+            self._begin_records(batch, [r.record_id for r in changed], dropped, now, unstored=unstored)
             self._write_records(batch.source, changed, dropped)
         if batch.links:
             self._set_links(batch.links)
@@ -349,8 +359,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
 
     def save_run(self, run: SyncRun) -> None:
         if run.finished_at is not None:  # the end of a source's sync: take out, merge the parts it added
-            self._take_out_or_leave_named()
-            self._merge_parts(final=True)
+            self._end_source()
             self._first_sync = False
         with self._written():
             self._upsert_file(SYNC_RUNS, [tuple(run_row(run))])

@@ -111,8 +111,13 @@ def folder_files(folder: Path) -> list[Path]:
 
 def new_part(folder: Path) -> Path:
     """The next part file's name in a folder: one more than the highest part there."""
-    numbers = [int(m.group(1)) for f in folder_files(folder) if (m := _PART.fullmatch(f.name))]
+    numbers = [number for path in folder_files(folder) if (number := part_number(path)) is not None]
     return folder / f"part-{max(numbers) + 1 if numbers else 0}.parquet"
+
+
+def part_number(path: Path) -> int | None:
+    """The number of a part file (`new_part`); None for a file of another name."""
+    return int(m.group(1)) if (m := _PART.fullmatch(path.name)) else None
 
 
 def followup_glob(root: Path) -> str:

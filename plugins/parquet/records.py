@@ -213,41 +213,88 @@ class RecordTables:
     def _batch_journal(self) -> Path:
         return self.root / "_cxbridge" / "batch.json"
 
-    def _begin_records(self, batch: Batch, record_ids: list[str], now: str) -> None:
+    def _begin_records(self, batch: Batch, record_ids: list[str], dropped: list[str], now: str, *, unstored: bool) -> None:
         """Name the records whose rows the batch is about to add (its feedback parts, then its
-        scores' and comments' parts), and the cursor row that says it ended. A crash in
-        between would leave a record whose content hash is stored but not all of its rows, which
-        the re-run's comparison takes as unchanged: `_undo_unfinished_batch` takes them out."""
+        scores' and comments' parts); those of them, and of the `dropped` ones, whose earlier
+        version this sync wrote (`rewritten`: `_write_records` takes it out of the sync's own
+        parts at once, table by table); the cursor row that says the batch ended; the first
+        part number it may add in each folder of its source's partitions; and the first entry
+        of `TakeOuts` it may name. A crash in between would leave a record whose content hash is
+        stored but not all of its rows, which the re-run's comparison takes as unchanged:
+        `_undo_unfinished_batch` takes them out of the parts the batch added (the `rewritten`
+        ones out of every file), and the old versions it named stay. An `unstored` batch's
+        records are in no older file: its parts are not numbered (no listing of the source's
+        folders a batch of a first sync)."""
         cursor = batch.cursor
+        own = [rid for rid in [*record_ids, *dropped] if any(path in self._own_parts for _, path in self._stored.get(rid, []))]
         entry = {
             "source": batch.source,
             "record_ids": record_ids,
+            "rewritten": own,
             "ends_with": None if cursor is None else [cursor.stream, to_json(cursor.value), now, batch.run_id],
+            "new_parts": None if unstored else self._next_parts(batch.source),
+            "takeouts_from": self._takeouts.entries,
         }
         files.write_atomically(self._batch_journal, json.dumps(entry))
 
+    def _next_parts(self, source: str) -> dict[str, int]:
+        """Each folder of the source's partitions of the record tables (relative to the lake)
+        with the number its next part gets (`files.new_part`)."""
+        return {
+            str(folder.relative_to(self.root)): files.part_number(files.new_part(folder))
+            for folder in self._partition_folders(source)
+        }
+
+    def _partition_folders(self, source: str) -> list[Path]:
+        return [folder for table in PARTITIONED
+                for folder in sorted((self.root / table.name / f"source={source}").glob("month=*"))]  # fmt: skip
+
     def _undo_unfinished_batch(self) -> None:
-        """Take out of the record tables every row of the records a batch cut short was writing
-        (`_begin_records`), unless its cursor was saved: the re-run reads them again from the
-        cursor before it and writes them whole. A batch is cut short by a crash (found at the next
-        open) or by an exception (taken out as it propagates, `write_batch`, or else before the
-        connection's next batch: a source that fails lets the next one write, and a batch
-        journals over the last)."""
+        """Take the rows of the records a batch cut short was writing (`_begin_records`) out of
+        the parts it added, and forget the old versions it named to be taken out, unless its
+        cursor was saved: the lake holds those records as before the batch, and the re-run reads
+        them again from the cursor before it. (A record the sync had written in an earlier batch
+        and wrote again or dropped here, `rewritten`, is taken out of every file, absent until
+        then: the batch took its earlier version out of the sync's own parts at once, table by
+        table.) A batch is cut short by a crash (found at the next open) or by
+        an exception (taken out as it propagates, `write_batch`, or else before the connection's
+        next batch: a source that fails lets the next one write, and a batch journals over the
+        last)."""
         journal = self._batch_journal
         if not journal.exists():
             return
         entry = json.loads(journal.read_text(encoding="utf-8"))
         if not self._cursor_saved(entry["source"], entry["ends_with"]):
-            log.warning("%s: a batch stopped while writing %d records; their rows are taken out and written again",
-                        self.root, len(entry["record_ids"]))  # fmt: skip
-            self._register_ids("cx_changed", entry["record_ids"])
-            try:
-                for table in PARTITIONED:
-                    for folder in sorted((self.root / table.name / f"source={entry['source']}").glob("month=*")):
-                        self._take_out(table, *files.partition_of(folder), added=set())
-            finally:
-                self.conn.unregister("cx_changed")
+            log.warning("%s: a batch stopped while writing %d records; the rows it added are taken out and written again",
+                        self.root, len({*entry["record_ids"], *entry.get("rewritten", [])}))  # fmt: skip
+            folders = self._partition_folders(entry["source"])
+            self._take_out_of_parts(folders, entry["record_ids"], entry.get("new_parts"))
+            self._take_out_of_parts(folders, entry.get("rewritten", []), None)
+            if (first := entry.get("takeouts_from")) is not None:  # a journal of cxbridge before 2026-12-05 has none
+                self._forget_takeouts_from(first)
         journal.unlink()
+
+    def _take_out_of_parts(self, folders: list[Path], record_ids: list[str], new_parts: dict[str, int] | None) -> None:
+        """Take these records out of the parts a batch added to these folders (`_parts_from`:
+        by `new_parts`, or every file if None)."""
+        if not record_ids:
+            return
+        self._register_ids("cx_changed", record_ids)
+        try:
+            for folder in folders:
+                table = TABLES_BY_NAME[folder.parent.parent.name]
+                added = _parts_from(folder, new_parts, self.root)
+                self._take_out(table, *files.partition_of(folder), added=set(), within=added)
+        finally:
+            self.conn.unregister("cx_changed")
+
+    def _forget_takeouts_from(self, first: int) -> None:
+        """Forget the old versions named from `TakeOuts`' `first` entry on: readers see them again."""
+        if self._takeouts.entries > first:
+            self._takeouts.forget_from(first)
+            self.conn.execute("DROP TABLE IF EXISTS cx_takeout")
+            if self._takeouts:
+                self._exclude(self._takeouts.ids)
 
     def _cursor_saved(self, source: str, ends_with: list[str] | None) -> bool:
         state = files.table_file(self.root, SYNC_STATE)
@@ -258,6 +305,15 @@ class RecordTables:
             f"SELECT COUNT(*) FROM read_parquet({literal(state)}) WHERE source = ? AND stream = ? AND cursor = ? "
             "AND updated_at = CAST(? AS TIMESTAMP) AND sync_run_id = ?", [source, stream, cursor, now, run_id],
         ).fetchall()[0][0])  # fmt: skip
+
+
+def _parts_from(folder: Path, new_parts: dict[str, int] | None, root: Path) -> set[Path]:
+    """The files of a folder a batch added, by the numbers `_begin_records` journaled (every
+    file if none: an `unstored` batch, or a folder it made)."""
+    if new_parts is None:
+        return set(files.folder_files(folder))
+    first = new_parts.get(str(folder.relative_to(root)), 0)
+    return {path for path in files.folder_files(folder) if (number := files.part_number(path)) is not None and number >= first}
 
 
 def _month(feedback: tuple[Any, ...]) -> str | None:

@@ -67,6 +67,20 @@ class TakeOuts:
             self.files.update(new_files)
         return new_ids
 
+    @property
+    def entries(self) -> int:
+        """How many entries are named (the next one's number)."""
+        return self._entries
+
+    def forget_from(self, first: int) -> None:
+        """Forget the entries from the `first`-th on (a batch that did not end named them): the
+        records they named stay in their files."""
+        for entry in self.folder.glob("*.json") if self.folder.is_dir() else []:
+            if int(entry.stem) >= first:
+                entry.unlink()
+        self.ids, self.files, self._entries = set(), set(), 0
+        self.load()
+
     def holds(self, record_id: str, path: Path) -> bool:
         """Whether this stored copy is an old version waiting to be taken out."""
         return path in self.files and record_id in self.ids
