@@ -246,6 +246,42 @@ def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_pat
     assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
 
 
+@pytest.mark.parametrize("stop", [SimulatedCrash, RuntimeError])
+def test_a_sync_stopped_while_taking_failing_records_out_of_its_own_parts_is_finished_by_the_next(
+    folder, tmp_path, monkeypatch, stop
+):
+    """Three records the sync stored fail in its last batch, which takes their earlier version
+    out of the sync's own parts at once, table by table: the process dies, or the batch fails,
+    once their feedback rows are out and before their scores are. The batch is undone (their
+    rows taken out of every file) and the next sync stores what a sync never stopped stores —
+    no score or comment left of a record that has no feedback row."""
+    take_out_of, write_batch = ParquetDestination._take_out_of, ParquetDestination.write_batch
+    failing: list[bool] = []  # a batch with quarantined records is being written
+    fired: list[str] = []
+
+    def writing(self, batch):
+        failing.append(bool(batch.quarantined))
+        try:
+            return write_batch(self, batch)
+        finally:
+            failing.pop()
+
+    def dying(self, table, path):
+        if table is FEEDBACK_SCORES and failing and failing[-1] and not fired:
+            fired.append(path.name)
+            raise stop("stopped between a failing record's feedback take-out and its scores'")
+        return take_out_of(self, table, path)
+
+    monkeypatch.setattr(ParquetDestination, "write_batch", writing)
+    monkeypatch.setattr(ParquetDestination, "_take_out_of", dying)
+    stopped_sync(folder, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, stop)
+    assert fired
+    monkeypatch.setattr(ParquetDestination, "_take_out_of", take_out_of)
+    assert sync(folder, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
+    assert sync(folder, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
+    assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
+
+
 def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(tmp_path, monkeypatch):
     """The process dies after the end of a re-sync of edited records took their old versions out
     of the feedback files and before it took them out of the scores' files: the next sync stores
