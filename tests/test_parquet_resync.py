@@ -201,6 +201,31 @@ def rows_of(lake, record_ids: set[str]) -> dict[str, list[str]]:
     return found
 
 
+def read_records(lake) -> dict[str, tuple]:
+    """What a reader of cxbridge's (`report`, `status`) reads of each record: its content hash,
+    scores and comments, each row once (a record read twice fails)."""
+    reader = ParquetDestination(f"parquet:///{lake}")
+    reader.open(read_only=True)
+    try:
+        read: dict[str, tuple] = {}
+        for row in reader.fetch("SELECT record_id, content_hash FROM feedback"):
+            assert row["record_id"] not in read, row
+            read[row["record_id"]] = (row["content_hash"], [], [])
+        for table, column in (("feedback_scores", "value"), ("feedback_comments", "text")):
+            for row in reader.fetch(f"SELECT record_id, question_id, {column} AS v FROM {table} ORDER BY 1, 2"):
+                read[row["record_id"]][1 if table == "feedback_scores" else 2].append((row["question_id"], row["v"]))
+        return read
+    finally:
+        reader.close()
+
+
+def assert_read_as_before(lake, before: dict[str, tuple], stopped: list[str]) -> None:
+    """A reader reads every record once, and those of the stopped batch as `before`."""
+    read = read_records(lake)
+    assert sorted(read) == sorted(before)
+    assert {rid: read[rid] for rid in stopped} == {rid: before[rid] for rid in stopped}
+
+
 def record_ids(lake) -> list[str]:
     rows = f"read_parquet('{lake / 'feedback'}/**/*.parquet')"
     return sorted(rid for (rid,) in duckdb.connect().execute(f"SELECT record_id FROM {rows}").fetchall())
@@ -215,10 +240,12 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(d
     Once the batch is undone (as the error or the interrupt propagates; after a crash, by the
     next open for writing) every record is there once, and those of the stopped batch as the
     first sync stored them, for every engine reading the files: as a rolled-back transaction
-    leaves a database. The next sync then stores what a sync never stopped stores."""
+    leaves a database. After a crash, cxbridge's readers read the lake so before the undo. The
+    next sync then stores what a sync never stopped stores."""
     synced(data, tmp_path, monkeypatch, "stopped", "clean")
     lake = tmp_path / "stopped"
     first_sync = {rid: rows_of(lake, {rid}) for rid in record_ids(lake)}  # each record's rows
+    first_sync_read = read_records(lake)
     begin_records, add_records, upsert_parts = (
         ParquetDestination._begin_records, ParquetDestination._add_records, ParquetDestination._upsert_parts
     )  # fmt: skip
@@ -250,12 +277,14 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(d
     for name, method in (("_begin_records", begin_records), ("_add_records", add_records), ("_upsert_parts", upsert_parts)):
         monkeypatch.setattr(ParquetDestination, name, method)
     assert (named[1] > named[0]) == (stop_at == "quarantine")  # the stopped batch named old versions
-    if stop is SimulatedCrash:  # the process died: the next open for writing finds the journal
+    if stop is SimulatedCrash:  # the process died: readers leave the batch out; the next open for writing undoes it
         assert (lake / "_cxbridge" / "batch.json").exists()
+        assert_read_as_before(lake, first_sync_read, batches[1])
         reopened = ParquetDestination(f"parquet:///{lake}")
         reopened.open()
         reopened.close()
     assert not (lake / "_cxbridge" / "batch.json").exists()
+    assert_read_as_before(lake, first_sync_read, batches[1])
 
     stopped_ids = set(batches[1])
     assert stopped_ids and record_ids(lake) == sorted(first_sync)  # every record once

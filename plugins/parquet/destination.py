@@ -99,6 +99,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._writing = False
         self._first_sync = False  # a batch of this source's sync was `Batch.unstored`, no other source's records stored
         self._alone_sources: dict[str, bool] = {}  # `_alone`
+        self._unread_parts: dict[str, set[Path]] = {}  # a reader's: record table → parts of a batch cut short
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -123,9 +124,13 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._parts, self._levels, self._own_parts, self._takeouts = {}, {}, set(), TakeOuts(self.root)
         self._first_sync, self._alone_sources = False, {}
         self._writing = not read_only
-        self._takeouts.load()
+        self._unread_parts = {}
+        unfinished = self._unfinished_batch() if read_only else None
+        self._takeouts.load(before=(unfinished or {}).get("takeouts_from"))
         if read_only and self._takeouts:  # a sync under way, or stopped, has not taken them out yet: not read
             self._exclude(self._takeouts.ids)
+        if unfinished:
+            self._hide_unfinished_batch(unfinished)
         if not read_only:
             # One thread while writing: each of DuckDB's threads reads and writes row groups of its
             # own, which doubled a sync's peak memory on two cores, and a sync's CPU time does

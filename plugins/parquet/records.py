@@ -256,15 +256,11 @@ class RecordTables:
         them again from the cursor before it. (A record the sync had written in an earlier batch
         and wrote again or dropped here, `rewritten`, is taken out of every file, absent until
         then: the batch took its earlier version out of the sync's own parts at once, table by
-        table.) A batch is cut short by a crash (found at the next open) or by
-        an exception (taken out as it propagates, `write_batch`, or else before the connection's
-        next batch: a source that fails lets the next one write, and a batch journals over the
-        last)."""
-        journal = self._batch_journal
-        if not journal.exists():
-            return
-        entry = json.loads(journal.read_text(encoding="utf-8"))
-        if not self._cursor_saved(entry["source"], entry["ends_with"]):
+        table.) A batch is cut short by a crash (found at the next open) or by an exception (taken
+        out as it propagates, `write_batch`, or else before the connection's next batch: a source
+        that fails lets the next one write, and a batch journals over the last). Readers meanwhile
+        leave its rows out (`_hide_unfinished_batch`)."""
+        if entry := self._unfinished_batch():
             log.warning("%s: a batch stopped while writing %d records; the rows it added are taken out and written again",
                         self.root, len({*entry["record_ids"], *entry.get("rewritten", [])}))  # fmt: skip
             folders = self._partition_folders(entry["source"])
@@ -272,7 +268,32 @@ class RecordTables:
             self._take_out_of_parts(folders, entry.get("rewritten", []), None)
             if (first := entry.get("takeouts_from")) is not None:  # a journal of cxbridge before 2026-12-05 has none
                 self._forget_takeouts_from(first)
-        journal.unlink()
+        self._batch_journal.unlink(missing_ok=True)
+
+    def _unfinished_batch(self) -> dict[str, Any] | None:
+        """The journal of a batch cut short (or being written), unless its cursor was saved."""
+        try:
+            entry = json.loads(self._batch_journal.read_text(encoding="utf-8"))
+        except FileNotFoundError:  # none, or a read-only open as the batch ended
+            return None
+        return None if self._cursor_saved(entry["source"], entry["ends_with"]) else entry
+
+    def _hide_unfinished_batch(self, entry: dict[str, Any]) -> None:
+        """For a reader: leave the rows of a batch cut short (`_undo_unfinished_batch`) out of
+        the record tables' views — its records in the parts it added (`_unread_parts`,
+        `cx_unfinished`), those it wrote again out of every file (`cx_rewritten`) — so that a
+        report after a crash reads the lake as the next sync will leave it once it undoes the
+        batch; the old versions it named are not loaded (`open`)."""
+        for folder in self._partition_folders(entry["source"]):
+            added = _parts_from(folder, entry.get("new_parts"), self.root)
+            self._unread_parts.setdefault(folder.parent.parent.name, set()).update(added)
+        for name, record_ids in (("cx_unfinished", entry["record_ids"]), ("cx_rewritten", entry.get("rewritten", []))):
+            self.conn.execute(f"CREATE TABLE {name} (record_id VARCHAR)")
+            self._register_ids("cx_ids", record_ids)
+            try:
+                self.conn.execute(f"INSERT INTO {name} SELECT record_id FROM cx_ids")
+            finally:
+                self.conn.unregister("cx_ids")
 
     def _take_out_of_parts(self, folders: list[Path], record_ids: list[str], new_parts: dict[str, int] | None) -> None:
         """Take these records out of the parts a batch added to these folders (`_parts_from`:

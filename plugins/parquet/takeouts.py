@@ -43,9 +43,12 @@ class TakeOuts:
     def __bool__(self) -> bool:
         return bool(self.ids)
 
-    def load(self) -> None:
-        """The entries a sync stopped before its take-out left (none after a clean one)."""
+    def load(self, *, before: int | None = None) -> None:
+        """The entries a sync stopped before its take-out left (none after a clean one); with
+        `before`, those numbered lower only (a reader leaving out a batch cut short)."""
         for entry in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []:
+            if before is not None and int(entry.stem) >= before:
+                continue
             try:
                 named = json.loads(entry.read_text(encoding="utf-8"))
             except FileNotFoundError:  # a read-only open while the sync took them out

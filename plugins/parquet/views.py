@@ -50,11 +50,22 @@ class LakeViews:
         if self._by_name:
             options += ", union_by_name = true"
         select = f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options}"
-        if root == self.root and (named := self._takeouts.of_table(root / table.name)):
-            listed = ", ".join(literal(path) for path in named)
-            return (f"{select}, filename = true) WHERE filename NOT IN ({listed}) "
-                    "OR record_id NOT IN (SELECT record_id FROM cx_takeout)")  # fmt: skip
-        return f"{select})"
+        left_out = self._left_out(table) if root == self.root else []
+        return f"{select}, filename = true) WHERE {' AND '.join(left_out)}" if left_out else f"{select})"
+
+    def _left_out(self, table: Table) -> list[str]:
+        """The conditions that leave out of a record table's view the old versions named to be
+        taken out (`cx_takeout`) and the rows of a batch cut short (a reader's,
+        `_hide_unfinished_batch`)."""
+        conditions = []
+        for files_, ids in ((self._takeouts.of_table(self.root / table.name), "cx_takeout"),
+                            (sorted(self._unread_parts.get(table.name, ())), "cx_unfinished")):  # fmt: skip
+            if files_:
+                listed = ", ".join(literal(path) for path in files_)
+                conditions.append(f"(filename NOT IN ({listed}) OR record_id NOT IN (SELECT record_id FROM {ids}))")
+        if table.name in self._unread_parts:
+            conditions.append("record_id NOT IN (SELECT record_id FROM cx_rewritten)")
+        return conditions
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self._define_views(sql)
