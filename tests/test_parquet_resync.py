@@ -16,6 +16,9 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.plugins_host import create_host
 from cxbridge.plugins.parquet import destination as parquet
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import SimulatedCrash
@@ -298,3 +301,64 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(d
     once_each(lake)
     assert stored(lake) == stored(tmp_path / "clean")
 
+
+
+def test_a_batch_that_fails_after_linking_stored_copies_sets_their_links_back(tmp_path, monkeypatch):
+    """branch_b's 30 responses are stored; branch_a, a new source of the same export, comes
+    first by name, so its first batch points branch_b's records at its copies (`duplicate_of`)
+    and then fails (a full disk as it writes the quarantine). Undone, the batch's records are
+    gone and branch_b's links are set back: the views count each response once, as before the
+    batch, not none of them (a copy pointing at a record that is not there). The next sync
+    stores what a sync never stopped stores."""
+    from tests.test_cross_source_identity import csv_source, write_rows
+
+    rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 31)]
+    write_rows(tmp_path / "export.csv", rows)
+    both = {"branch_a": csv_source("export.csv"), "branch_b": csv_source("export.csv")}
+
+    def synced(lake: str, sources: dict) -> int:
+        settings = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "cxbridge.toml")
+        return cxbridge.sync(settings, destination=f"parquet:///{tmp_path / lake}", host=create_host()).exit_code
+
+    def responses(lake: str) -> list[tuple]:
+        reader = ParquetDestination(f"parquet:///{tmp_path / lake}")
+        reader.open(read_only=True)
+        try:
+            return [tuple(row.values()) for row in reader.fetch("SELECT source, responses FROM nps_by_month ORDER BY 1")]
+        finally:
+            reader.close()
+
+    assert synced("lake", {"branch_b": both["branch_b"]}) == 0
+    assert responses("lake") == [("branch_b", 30)]
+    linked: list[int] = []  # the links each call set
+    failed: list[bool] = []
+    upsert_parts, set_links = ParquetDestination._upsert_parts, ParquetDestination._set_links
+
+    def linking(self, links):
+        linked.append(sum(of is not None for of in links.values()))
+        return set_links(self, links)
+
+    def disk_full(self, table, *args, **kwargs):
+        if table is QUARANTINE and linked and not failed:
+            failed.append(True)
+            raise OSError(28, "No space left on device")
+        return upsert_parts(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(ParquetDestination, "_set_links", linking)
+    monkeypatch.setattr(ParquetDestination, "_upsert_parts", disk_full)
+    assert synced("lake", both) != 0
+    assert failed and linked[0] == 30  # branch_b's 30 pointed at branch_a's copies, then the batch failed
+    monkeypatch.setattr(ParquetDestination, "_upsert_parts", upsert_parts)
+    monkeypatch.setattr(ParquetDestination, "_set_links", set_links)
+    assert responses("lake") == [("branch_b", 30)]  # not none: branch_b's records pointing at absent copies
+    assert synced("lake", both) == 0 and synced("clean", both) == 0
+    assert responses("lake") == responses("clean") == [("branch_a", 30)]
+    assert copies(tmp_path / "lake") == copies(tmp_path / "clean") == [("branch_a", 0), ("branch_b", 30)]
+
+
+def copies(lake) -> list[tuple[str, int]]:
+    """Each source's records pointing at a copy (`duplicate_of` set), as any engine reads them."""
+    rows = f"read_parquet('{lake}/feedback/**/*.parquet')"
+    return duckdb.connect().execute(
+        f"SELECT source, COUNT(duplicate_of) FROM {rows} GROUP BY source ORDER BY source"
+    ).fetchall()

@@ -213,16 +213,20 @@ class RecordTables:
     def _batch_journal(self) -> Path:
         return self.root / "_cxbridge" / "batch.json"
 
-    def _begin_records(self, batch: Batch, record_ids: list[str], dropped: list[str], now: str, *, unstored: bool) -> None:
+    def _begin_records(
+        self, batch: Batch, record_ids: list[str], dropped: list[str], now: str, *, unstored: bool, links: dict[str, str | None]
+    ) -> None:
         """Name the records whose rows the batch is about to add (its feedback parts, then its
         scores' and comments' parts); those of them, and of the `dropped` ones, whose earlier
         version this sync wrote (`rewritten`: `_write_records` takes it out of the sync's own
         parts at once, table by table); the cursor row that says the batch ended; the first
-        part number it may add in each folder of its source's partitions; and the first entry
-        of `TakeOuts` it may name. A crash in between would leave a record whose content hash is
-        stored but not all of its rows, which the re-run's comparison takes as unchanged:
-        `_undo_unfinished_batch` takes them out of the parts the batch added (the `rewritten`
-        ones out of every file), and the old versions it named stay. An `unstored` batch's
+        part number it may add in each folder of its source's partitions; the first entry of
+        `TakeOuts` it may name; and the `duplicate_of` the stored records its `links` change
+        hold now (`links_before`: `_set_links` rewrites them, other sources' records among
+        them). A crash in between would leave a record whose content hash is stored but not all
+        of its rows, which the re-run's comparison takes as unchanged: `_undo_unfinished_batch`
+        takes them out of the parts the batch added (the `rewritten` ones out of every file), the
+        old versions it named stay, and the links it set are set back. An `unstored` batch's
         records are in no older file: its parts are not numbered (no listing of the source's
         folders a batch of a first sync)."""
         cursor = batch.cursor
@@ -234,8 +238,25 @@ class RecordTables:
             "ends_with": None if cursor is None else [cursor.stream, to_json(cursor.value), now, batch.run_id],
             "new_parts": None if unstored else self._next_parts(batch.source),
             "takeouts_from": self._takeouts.entries,
+            "links_before": self._stored_links(list(links)),
         }
         files.write_atomically(self._batch_journal, json.dumps(entry))
+
+    def _stored_links(self, record_ids: list[str]) -> dict[str, str | None]:
+        """The `duplicate_of` of these records as stored (of any source; one of a record's
+        stored rows)."""
+        pattern = files.partition_glob(self.root, FEEDBACK)
+        if not record_ids or not files.has_files(pattern):
+            return {}
+        self._register_ids("cx_linked", record_ids)
+        try:
+            with self._built_on_keys():
+                return dict(self.conn.execute(
+                    f"SELECT record_id, duplicate_of FROM read_parquet({literal(pattern)}) "
+                    "WHERE record_id IN (SELECT record_id FROM cx_linked)"
+                ).fetchall())  # fmt: skip
+        finally:
+            self.conn.unregister("cx_linked")
 
     def _next_parts(self, source: str) -> dict[str, int]:
         """Each folder of the source's partitions of the record tables (relative to the lake)
@@ -268,6 +289,9 @@ class RecordTables:
             self._take_out_of_parts(folders, entry.get("rewritten", []), None)
             if (first := entry.get("takeouts_from")) is not None:  # a journal of cxbridge before 2026-12-05 has none
                 self._forget_takeouts_from(first)
+            if links := entry.get("links_before"):
+                with self._written():
+                    self._set_links(links)
         self._batch_journal.unlink(missing_ok=True)
 
     def _unfinished_batch(self) -> dict[str, Any] | None:
