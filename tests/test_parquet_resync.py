@@ -19,6 +19,7 @@ import pytest
 import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet import destination as parquet
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import SimulatedCrash
@@ -303,13 +304,15 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(d
 
 
 
-def test_a_batch_that_fails_after_linking_stored_copies_sets_their_links_back(tmp_path, monkeypatch):
+@pytest.mark.parametrize("stop", [OSError, SimulatedCrash])
+def test_a_batch_stopped_after_linking_stored_copies_sets_their_links_back(tmp_path, monkeypatch, stop):
     """branch_b's 30 responses are stored; branch_a, a new source of the same export, comes
     first by name, so its first batch points branch_b's records at its copies (`duplicate_of`)
-    and then fails (a full disk as it writes the quarantine). Undone, the batch's records are
-    gone and branch_b's links are set back: the views count each response once, as before the
-    batch, not none of them (a copy pointing at a record that is not there). The next sync
-    stores what a sync never stopped stores."""
+    and then stops as it writes the quarantine: it fails (a full disk), or the process dies.
+    Undone, the batch's records are gone and branch_b's links are set back: the views count each
+    response once, as before the batch, not none of them (a copy pointing at a record that is
+    not there) — and so does a reader after the crash, before the undo. The next sync stores
+    what a sync never stopped stores."""
     from tests.test_cross_source_identity import csv_source, write_rows
 
     rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 31)]
@@ -341,16 +344,25 @@ def test_a_batch_that_fails_after_linking_stored_copies_sets_their_links_back(tm
     def disk_full(self, table, *args, **kwargs):
         if table is QUARANTINE and linked and not failed:
             failed.append(True)
-            raise OSError(28, "No space left on device")
+            raise stop(28, "No space left on device") if stop is OSError else stop("the process dies")
         return upsert_parts(self, table, *args, **kwargs)
 
     monkeypatch.setattr(ParquetDestination, "_set_links", linking)
     monkeypatch.setattr(ParquetDestination, "_upsert_parts", disk_full)
-    assert synced("lake", both) != 0
-    assert failed and linked[0] == 30  # branch_b's 30 pointed at branch_a's copies, then the batch failed
+    if stop is SimulatedCrash:
+        with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
+            dying.setattr(ParquetDestination, "close", DuckDBDestination.close)  # a dead process runs nothing
+            synced("lake", both)
+    else:
+        assert synced("lake", both) != 0
+    assert failed and linked[0] == 30  # branch_b's 30 pointed at branch_a's copies, then the batch stopped
     monkeypatch.setattr(ParquetDestination, "_upsert_parts", upsert_parts)
     monkeypatch.setattr(ParquetDestination, "_set_links", set_links)
     assert responses("lake") == [("branch_b", 30)]  # not none: branch_b's records pointing at absent copies
+    if stop is SimulatedCrash:  # the next open for writing undoes the batch
+        with ParquetDestination(f"parquet:///{tmp_path / 'lake'}") as writer:
+            writer.open()
+    assert copies(tmp_path / "lake") == [("branch_b", 0)]
     assert synced("lake", both) == 0 and synced("clean", both) == 0
     assert responses("lake") == responses("clean") == [("branch_a", 30)]
     assert copies(tmp_path / "lake") == copies(tmp_path / "clean") == [("branch_a", 0), ("branch_b", 30)]

@@ -100,6 +100,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._first_sync = False  # a batch of this source's sync was `Batch.unstored`, no other source's records stored
         self._alone_sources: dict[str, bool] = {}  # `_alone`
         self._unread_parts: dict[str, set[Path]] = {}  # a reader's: record table → parts of a batch cut short
+        self._links_unread = False  # a reader's: the links that batch set read as they were (`cx_links_before`)
 
     def exists(self) -> bool:
         return self._migrations_file.exists()
@@ -124,7 +125,7 @@ class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, 
         self._parts, self._levels, self._own_parts, self._takeouts = {}, {}, set(), TakeOuts(self.root)
         self._first_sync, self._alone_sources = False, {}
         self._writing = not read_only
-        self._unread_parts = {}
+        self._unread_parts, self._links_unread = {}, False
         unfinished = self._unfinished_batch() if read_only else None
         self._takeouts.load(before=(unfinished or {}).get("takeouts_from"))
         if read_only and self._takeouts:  # a sync under way, or stopped, has not taken them out yet: not read

@@ -17,6 +17,7 @@ from typing import Any
 
 from cxbridge.destinations import Batch
 from cxbridge.layout import FEEDBACK, SYNC_STATE, TABLES_BY_NAME, Table
+from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, literal, typed
 from cxbridge.sql_rows import LINKS
@@ -318,6 +319,13 @@ class RecordTables:
                 self.conn.execute(f"INSERT INTO {name} SELECT record_id FROM cx_ids")
             finally:
                 self.conn.unregister("cx_ids")
+        if links := entry.get("links_before"):
+            self.conn.register("cx_links", column_arrays(LINKS, sorted(links.items())).arrays)
+            try:
+                self.conn.execute("CREATE TABLE cx_links_before AS SELECT record_id, duplicate_of FROM cx_links")
+            finally:
+                self.conn.unregister("cx_links")
+            self._links_unread = True
 
     def _take_out_of_parts(self, folders: list[Path], record_ids: list[str], new_parts: dict[str, int] | None) -> None:
         """Take these records out of the parts a batch added to these folders (`_parts_from`:

@@ -10,7 +10,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from cxbridge.layout import FEEDBACK_FOLLOWUPS, METADATA, TABLES, Table
+from cxbridge.layout import FEEDBACK, FEEDBACK_FOLLOWUPS, METADATA, TABLES, Table
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, empty_select, literal, typed
 from cxbridge.plugins.parquet.folder_tables import PART_TABLES
@@ -51,7 +51,11 @@ class LakeViews:
             options += ", union_by_name = true"
         select = f"SELECT {', '.join(table.column_names)} FROM read_parquet({literal(pattern)}, {options}"
         left_out = self._left_out(table) if root == self.root else []
-        return f"{select}, filename = true) WHERE {' AND '.join(left_out)}" if left_out else f"{select})"
+        select = f"{select}, filename = true) WHERE {' AND '.join(left_out)}" if left_out else f"{select})"
+        if table is FEEDBACK and root == self.root and self._links_unread:  # as they were before a batch cut short
+            return (f"SELECT f.* REPLACE (CASE WHEN l.record_id IS NULL THEN f.duplicate_of ELSE l.duplicate_of END "
+                    f"AS duplicate_of) FROM ({select}) f LEFT JOIN cx_links_before l ON l.record_id = f.record_id")  # fmt: skip
+        return select
 
     def _left_out(self, table: Table) -> list[str]:
         """The conditions that leave out of a record table's view the old versions named to be
