@@ -51,6 +51,7 @@ from cxbridge.local_files import file_lock, file_lock_held, path_of
 from cxbridge.plugins.duckdb.destination import DuckDBDestination, import_duckdb
 from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.plugins.parquet import files
+from cxbridge.plugins.parquet.batch_journal import BatchJournal
 from cxbridge.plugins.parquet.files import literal
 from cxbridge.plugins.parquet.folder_tables import FolderTables
 from cxbridge.plugins.parquet.migrations import LakeMigrations
@@ -65,7 +66,9 @@ from cxbridge.timestamps import format_timestamp
 log = logging.getLogger(__name__)
 
 
-class ParquetDestination(LakeMigrations, LakeViews, RecordTables, FolderTables, PartFiles, DuckDBDestination):
+class ParquetDestination(
+    LakeMigrations, LakeViews, RecordTables, BatchJournal, FolderTables, PartFiles, DuckDBDestination
+):
     """`parquet:///lake` (relative to the config file) or `parquet:////abs/lake`."""
 
     name = "parquet"

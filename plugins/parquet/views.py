@@ -62,10 +62,10 @@ class LakeViews:
         taken out (`cx_takeout`) and the rows of a batch cut short (a reader's,
         `_hide_unfinished_batch`)."""
         conditions = []
-        for files_, ids in ((self._takeouts.of_table(self.root / table.name), "cx_takeout"),
-                            (sorted(self._unread_parts.get(table.name, ())), "cx_unfinished")):  # fmt: skip
-            if files_:
-                listed = ", ".join(literal(path) for path in files_)
+        for paths, ids in ((self._takeouts.of_table(self.root / table.name), "cx_takeout"),
+                           (sorted(self._unread_parts.get(table.name, ())), "cx_unfinished")):  # fmt: skip
+            if paths:
+                listed = ", ".join(literal(path) for path in paths)
                 conditions.append(f"(filename NOT IN ({listed}) OR record_id NOT IN (SELECT record_id FROM {ids}))")
         if table.name in self._unread_parts:
             conditions.append("record_id NOT IN (SELECT record_id FROM cx_rewritten)")
