@@ -235,18 +235,21 @@ def record_ids(lake) -> list[str]:
     return sorted(rid for (rid,) in duckdb.connect().execute(f"SELECT record_id FROM {rows}").fetchall())
 
 
-@pytest.mark.parametrize(("stop_at", "stop"), [
-    ("scores", SimulatedCrash), ("quarantine", SimulatedCrash), ("scores", KeyboardInterrupt), ("quarantine", RuntimeError),
+@pytest.mark.parametrize(("stop_at", "stop", "undo_fails"), [
+    ("scores", SimulatedCrash, False), ("quarantine", SimulatedCrash, False), ("scores", KeyboardInterrupt, False),
+    ("quarantine", RuntimeError, False), ("scores", RuntimeError, True),
 ])  # each undo (the next open, the lake's close, write_batch) once, the next open's at both points  # fmt: skip
-def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(data, tmp_path, monkeypatch, stop, stop_at):
+def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(
+    data, tmp_path, monkeypatch, caplog, stop, stop_at, undo_fails
+):
     """A re-sync's second batch stops — the process dies, the user interrupts it, or the batch
     fails — after adding its records' feedback parts and before their scores' (`scores`), or
     after naming their old versions to be taken out, as it writes the quarantine (`quarantine`).
-    Once the batch is undone (as the error or the interrupt propagates; after a crash, by the
-    next open for writing) every record is there once, and those of the stopped batch as the
-    first sync stored them, for every engine reading the files: as a rolled-back transaction
-    leaves a database. After a crash, cxbridge's readers read the lake so before the undo. The
-    next sync then stores what a sync never stopped stores."""
+    Once the batch is undone (as the error or the interrupt propagates; after a crash, or an
+    undo that failed too, by the next open for writing) every record is there once, and those
+    of the stopped batch as the first sync stored them, for every engine reading the files: as a
+    rolled-back transaction leaves a database. Until then cxbridge's readers read the lake so.
+    The next sync then stores what a sync never stopped stores."""
     synced(data, tmp_path, monkeypatch, "stopped", "clean")
     lake = tmp_path / "stopped"
     first_sync = {rid: rows_of(lake, {rid}) for rid in record_ids(lake)}  # each record's rows
@@ -278,11 +281,22 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(d
     monkeypatch.setattr(ParquetDestination, "_begin_records", journaling)
     monkeypatch.setattr(ParquetDestination, "_add_records", adding)
     monkeypatch.setattr(ParquetDestination, "_upsert_parts", upserting)
+    take_out_of_parts = ParquetDestination._take_out_of_parts
+
+    def disk_full(*_):
+        raise OSError(28, "No space left on device")
+
+    if undo_fails:  # the batch fails, and so does its undo: as it propagates, at the end of the source, at the close
+        monkeypatch.setattr(ParquetDestination, "_take_out_of_parts", disk_full)
     stopped_sync(data, f"parquet:///{lake}", monkeypatch, stop)
-    for name, method in (("_begin_records", begin_records), ("_add_records", add_records), ("_upsert_parts", upsert_parts)):
+    for name, method in (("_begin_records", begin_records), ("_add_records", add_records), ("_upsert_parts", upsert_parts),
+                         ("_take_out_of_parts", take_out_of_parts)):  # fmt: skip
         monkeypatch.setattr(ParquetDestination, name, method)
     assert (named[1] > named[0]) == (stop_at == "quarantine")  # the stopped batch named old versions
-    if stop is SimulatedCrash:  # the process died: readers leave the batch out; the next open for writing undoes it
+    if undo_fails:  # said, and left to the next open: nothing merged or taken out over the journal
+        assert "could not take out the rows of a batch that failed part-way" in caplog.text
+        assert any(path.name != "part-0.parquet" for path in (lake / "feedback").glob("*/*/*.parquet"))
+    if stop is SimulatedCrash or undo_fails:  # readers leave the batch out; the next open for writing undoes it
         assert (lake / "_cxbridge" / "batch.json").exists()
         assert_read_as_before(lake, first_sync_read, batches[1])
         reopened = ParquetDestination(f"parquet:///{lake}")
