@@ -9,7 +9,8 @@ So a batch names the records and the files here, in a journal entry of its own
 (`_cxbridge/takeouts/<n>.json`, written before its cursor is saved), and the end of the source
 (or `TAKE_OUT_AT` ids) rewrites each named file once without them. Every copy of a named record
 in a named file is an old version: the sync writes no record into a file it found. A sync that
-finds entries when it opens the lake (a crash left them) takes the records out first.
+finds entries when it opens the lake (a crash left them) takes the records out first, but for
+those of a batch cut short, which its undo forgets (`batch_journal`): their old versions stay.
 """
 
 from __future__ import annotations
