@@ -39,22 +39,23 @@ class BatchJournal:
         now: str,
         *,
         unstored: bool,
-        links: dict[str, str | None],
     ) -> None:
         """Name the records whose rows the batch is about to add (its feedback parts, then its
         scores' and comments' parts); those of them, and of the `dropped` ones, whose earlier
         version this sync wrote (`rewritten`: `_write_records` takes it out of the sync's own
         parts at once, table by table); the cursor row that says the batch ended; the first
         part number it may add in each folder of its source's partitions; the first entry of
-        `TakeOuts` it may name; and the `duplicate_of` the stored records its `links` change
-        hold now (`links_before`: `_set_links` rewrites them, other sources' records among
-        them). A crash in between would leave a record whose content hash is stored but not all
+        `TakeOuts` it may name; and the `duplicate_of` the stored records its links change hold
+        now (`links_before`: `_set_links` rewrites them, other sources' records among them; its
+        own records not stored have none to keep, and with only those nothing is read). A crash in between would leave a record whose content hash is stored but not all
         of its rows, which the re-run's comparison takes as unchanged: `_undo_unfinished_batch`
         takes them out of the parts the batch added (the `rewritten` ones out of every file), the
         old versions it named stay, and the links it set are set back. An `unstored` batch's
         records are in no older file: its parts are not numbered (no listing of the source's
         folders a batch of a first sync)."""
         cursor = batch.cursor
+        written = {rows.record_id for rows in batch.records}
+        linked = [rid for rid in batch.links if rid in self._stored or rid not in written]
         own = [
             rid
             for rid in [*record_ids, *dropped]
@@ -67,7 +68,7 @@ class BatchJournal:
             "ends_with": None if cursor is None else [cursor.stream, to_json(cursor.value), now, batch.run_id],
             "new_parts": None if unstored else self._next_parts(batch.source),
             "takeouts_from": self._takeouts.entries,
-            "links_before": self._stored_links(list(links)),
+            "links_before": self._stored_links(linked),
         }
         files.write_atomically(self._batch_journal, json.dumps(entry))
 
@@ -140,13 +141,8 @@ class BatchJournal:
         for folder in self._partition_folders(entry["source"]):
             added = _parts_from(folder, entry.get("new_parts"), self.root)
             self._unread_parts.setdefault(folder.parent.parent.name, set()).update(added)
-        for name, record_ids in (("cx_unfinished", entry["record_ids"]), ("cx_rewritten", entry.get("rewritten", []))):
-            self.conn.execute(f"CREATE TABLE {name} (record_id VARCHAR)")
-            self._register_ids("cx_ids", record_ids)
-            try:
-                self.conn.execute(f"INSERT INTO {name} SELECT record_id FROM cx_ids")
-            finally:
-                self.conn.unregister("cx_ids")
+        self._add_ids("cx_unfinished", entry["record_ids"])
+        self._add_ids("cx_rewritten", entry.get("rewritten", []))
         if links := entry.get("links_before"):
             self.conn.register("cx_links", column_arrays(LINKS, sorted(links.items())).arrays)
             try:

@@ -227,7 +227,7 @@ class ParquetDestination(
         changed = [r for r in records if [h for h, _ in self._stored.get(r.record_id, [])] != [r.content_hash]]
         dropped = [item.record_id for item in quarantined if item.record_id in self._stored]  # its last version failed
         if changed or dropped:  # until the batch's cursor is saved, its records' rows may be part-written
-            self._begin_records(batch, [r.record_id for r in changed], dropped, now, unstored=unstored, links=batch.links)
+            self._begin_records(batch, [r.record_id for r in changed], dropped, now, unstored=unstored)
             self._write_records(batch.source, changed, dropped)
         if batch.links:
             self._set_links(batch.links)

@@ -131,12 +131,16 @@ class RecordTables:
 
     def _exclude(self, record_ids: Iterable[str]) -> None:
         """Add these ids to `cx_takeout`, the ids the views leave out of the files named with them."""
-        self.conn.execute("CREATE TABLE IF NOT EXISTS cx_takeout (record_id VARCHAR)")
-        self._register_ids("cx_named", sorted(record_ids))
+        self._add_ids("cx_takeout", sorted(record_ids))
+
+    def _add_ids(self, name: str, record_ids: list[str]) -> None:
+        """Add these ids to the session's table `name` (made if it is not there)."""
+        self.conn.execute(f"CREATE TABLE IF NOT EXISTS {name} (record_id VARCHAR)")
+        self._register_ids("cx_ids", record_ids)
         try:
-            self.conn.execute("INSERT INTO cx_takeout SELECT record_id FROM cx_named")
+            self.conn.execute(f"INSERT INTO {name} SELECT record_id FROM cx_ids")
         finally:
-            self.conn.unregister("cx_named")
+            self.conn.unregister("cx_ids")
 
     def _take_out_named(self) -> None:
         """Rewrite each file named in `TakeOuts` that holds one of its records without them, then
