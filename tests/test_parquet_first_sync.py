@@ -10,6 +10,8 @@ MERGE_AT at a time: the same rows, one file a partition at the end."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -172,6 +174,15 @@ def test_a_long_first_sync_merges_by_level_at_first_sync_merge_at_and_a_later_sy
     assert stored(tmp_path / "lake") == stored(tmp_path / "clean")
 
 
+@contextmanager
+def dead_process(monkeypatch) -> Iterator[None]:
+    """Inside, a SimulatedCrash ends the process: nothing of the lake's runs after it (its
+    `close` lets the connection go, as a dead process's is)."""
+    with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
+        dying.setattr(ParquetDestination, "close", DuckDBDestination.close)
+        yield
+
+
 def stopped_sync(data: Path, url: str, monkeypatch, stop: type[BaseException]) -> None:
     """A sync that `stop` ends part-way: a crash (SimulatedCrash, which nothing catches, as when
     the process dies: nothing of the lake's runs after it, its connection let go as a dead
@@ -179,8 +190,7 @@ def stopped_sync(data: Path, url: str, monkeypatch, stop: type[BaseException]) -
     the lake, then stops) or an error (RuntimeError: the source fails, the sync ends with an
     error)."""
     if stop is SimulatedCrash:
-        with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
-            dying.setattr(ParquetDestination, "close", DuckDBDestination.close)
+        with dead_process(monkeypatch):
             sync(data, url, monkeypatch)
     elif stop is KeyboardInterrupt:
         with pytest.raises(KeyboardInterrupt):

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import duckdb
@@ -18,15 +20,14 @@ import pytest
 
 import cxbridge
 from cxbridge.config import config_from_dict
-from cxbridge.plugins_host import create_host
-from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.layout import FEEDBACK_SCORES, QUARANTINE
 from cxbridge.plugins.parquet import destination as parquet
 from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.plugins_host import create_host
 from cxbridge.testing.destinations import SimulatedCrash
-from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
-from cxbridge.layout import FEEDBACK_SCORES, QUARANTINE
 from tests.test_duckdb_first_sync import RUN_DEPENDENT
-from tests.test_parquet_first_sync import stopped_sync, stored, sync
+from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
+from tests.test_parquet_first_sync import dead_process, stopped_sync, stored, sync
 
 ROWS = 40
 
@@ -100,37 +101,40 @@ def test_readers_see_each_record_once_between_batches(data, tmp_path, monkeypatc
     write_batch = ParquetDestination._write_batch
     pending: list[int] = []
 
-    def reading(self, batch, **kinds):
+    def checking(self, batch, **kinds):
         stats = write_batch(self, batch, **kinds)
         pending.append(len(self._takeouts))
-        reader = ParquetDestination(f"parquet:///{lake}")
-        reader.open(read_only=True)
-        try:
+        with reading(lake) as reader:
             for destination in (self, reader):
                 for table in ("feedback", "feedback_scores", "feedback_comments"):
                     key = "record_id, question_id" if table == "feedback_scores" else "record_id"
                     twice = f"SELECT {key} FROM {table} GROUP BY {key} HAVING COUNT(*) > 1"
                     assert destination.fetch(twice) == [], table
                 assert destination.fetch("SELECT COUNT(*) AS n FROM feedback")[0]["n"] >= ROWS - 3
-        finally:
-            reader.close()
         return stats
 
-    monkeypatch.setattr(ParquetDestination, "_write_batch", reading)
+    monkeypatch.setattr(ParquetDestination, "_write_batch", checking)
     result = sync(data, f"parquet:///{lake}", monkeypatch)
     assert result.exit_code == 0, result.results[0].error
     assert max(pending) > 0  # old versions were waiting to be taken out while readers read
     once_each(lake)
 
 
-def read_twice(lake) -> list[dict]:
-    """The records a read-only reader of cxbridge's (`report`, `status`) sees more than once."""
+@contextmanager
+def reading(lake) -> Iterator[ParquetDestination]:
+    """A read-only reader of cxbridge's (`report`, `status`) of the lake."""
     reader = ParquetDestination(f"parquet:///{lake}")
     reader.open(read_only=True)
     try:
-        return reader.fetch("SELECT record_id FROM feedback GROUP BY record_id HAVING COUNT(*) > 1")
+        yield reader
     finally:
         reader.close()
+
+
+def read_twice(lake) -> list[dict]:
+    """The records a read-only reader of cxbridge's (`report`, `status`) sees more than once."""
+    with reading(lake) as reader:
+        return reader.fetch("SELECT record_id FROM feedback GROUP BY record_id HAVING COUNT(*) > 1")
 
 
 def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_is_finished_by_the_next(
@@ -208,19 +212,21 @@ def rows_of(lake, record_ids: set[str]) -> dict[str, list[str]]:
 def read_records(lake) -> dict[str, tuple]:
     """What a reader of cxbridge's (`report`, `status`) reads of each record: its content hash,
     scores and comments, each row once (a record read twice fails)."""
-    reader = ParquetDestination(f"parquet:///{lake}")
-    reader.open(read_only=True)
-    try:
-        read: dict[str, tuple] = {}
+    read: dict[str, tuple] = {}
+    with reading(lake) as reader:
         for row in reader.fetch("SELECT record_id, content_hash FROM feedback"):
             assert row["record_id"] not in read, row
             read[row["record_id"]] = (row["content_hash"], [], [])
         for table, column in (("feedback_scores", "value"), ("feedback_comments", "text")):
             for row in reader.fetch(f"SELECT record_id, question_id, {column} AS v FROM {table} ORDER BY 1, 2"):
                 read[row["record_id"]][1 if table == "feedback_scores" else 2].append((row["question_id"], row["v"]))
-        return read
-    finally:
-        reader.close()
+    return read
+
+
+def undone_by_the_next_open(lake) -> None:
+    """Open the lake for writing and close it, as the next sync begins: a batch cut short is undone."""
+    with ParquetDestination(f"parquet:///{lake}") as writer:
+        writer.open()
 
 
 def assert_read_as_before(lake, before: dict[str, tuple], stopped: list[str]) -> None:
@@ -299,9 +305,7 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(
     if stop is SimulatedCrash or undo_fails:  # readers leave the batch out; the next open for writing undoes it
         assert (lake / "_cxbridge" / "batch.json").exists()
         assert_read_as_before(lake, first_sync_read, batches[1])
-        reopened = ParquetDestination(f"parquet:///{lake}")
-        reopened.open()
-        reopened.close()
+        undone_by_the_next_open(lake)
     assert not (lake / "_cxbridge" / "batch.json").exists()
     assert_read_as_before(lake, first_sync_read, batches[1])
 
@@ -338,12 +342,8 @@ def test_a_batch_stopped_after_linking_stored_copies_sets_their_links_back(tmp_p
         return cxbridge.sync(settings, destination=f"parquet:///{tmp_path / lake}", host=create_host()).exit_code
 
     def responses(lake: str) -> list[tuple]:
-        reader = ParquetDestination(f"parquet:///{tmp_path / lake}")
-        reader.open(read_only=True)
-        try:
+        with reading(tmp_path / lake) as reader:
             return [tuple(row.values()) for row in reader.fetch("SELECT source, responses FROM nps_by_month ORDER BY 1")]
-        finally:
-            reader.close()
 
     assert synced("lake", {"branch_b": both["branch_b"]}) == 0
     assert responses("lake") == [("branch_b", 30)]
@@ -364,8 +364,7 @@ def test_a_batch_stopped_after_linking_stored_copies_sets_their_links_back(tmp_p
     monkeypatch.setattr(ParquetDestination, "_set_links", linking)
     monkeypatch.setattr(ParquetDestination, "_upsert_parts", disk_full)
     if stop is SimulatedCrash:
-        with monkeypatch.context() as dying, pytest.raises(SimulatedCrash):
-            dying.setattr(ParquetDestination, "close", DuckDBDestination.close)  # a dead process runs nothing
+        with dead_process(monkeypatch):
             synced("lake", both)
     else:
         assert synced("lake", both) != 0
@@ -373,9 +372,8 @@ def test_a_batch_stopped_after_linking_stored_copies_sets_their_links_back(tmp_p
     monkeypatch.setattr(ParquetDestination, "_upsert_parts", upsert_parts)
     monkeypatch.setattr(ParquetDestination, "_set_links", set_links)
     assert responses("lake") == [("branch_b", 30)]  # not none: branch_b's records pointing at absent copies
-    if stop is SimulatedCrash:  # the next open for writing undoes the batch
-        with ParquetDestination(f"parquet:///{tmp_path / 'lake'}") as writer:
-            writer.open()
+    if stop is SimulatedCrash:
+        undone_by_the_next_open(tmp_path / "lake")
     assert copies(tmp_path / "lake") == [("branch_b", 0)]
     assert synced("lake", both) == 0 and synced("clean", both) == 0
     assert responses("lake") == responses("clean") == [("branch_a", 30)]
