@@ -9,12 +9,14 @@ the generic loaders, each in a child process of its own so its CPU time and peak
   (and their `opened` events) that cxbridge's default rules open on this data — checked to be
   the same cases cxbridge wrote;
 - cxbridge: `cxbridge sync` of the same file into a fresh SQLite database (with `--peers`, into a
-  fresh DuckDB file too), then again with the file unchanged and again with 1 % of rows appended;
+  fresh DuckDB file and a fresh Parquet lake too), then again with the file unchanged and again
+  with 1 % of rows appended;
 - with `--peers` (install them with `pip install -e '.[bench]'`; a peer not installed is skipped
   with a message): dlt `pipeline.run` of the same records as dicts shaped like cxbridge's
   `feedback` rows, scores and comments nested, into SQLite (SQLAlchemy destination, one load
   worker: SQLite has one writer) and DuckDB, each with its fastest loader format
-  (`--dlt-format-sqlite`, `--dlt-format-duckdb`); and
+  (`--dlt-format-sqlite`, `--dlt-format-duckdb`), and into Parquet files on the local disk (dlt's
+  filesystem destination; the peer of a Parquet lake); and
   `pandas.read_csv` + `DataFrame.to_sql` of the flat CSV into SQLite.
 
 The contenders take turns (`--rounds` times, the order turning each round; the median counts).
@@ -31,7 +33,7 @@ the keys of the rows read before.
 
 The last lines are machine-readable:
     records=N cxbridge_rps=… baseline_rps=… ratio=… peak_rss_mb=…
-    records=N vs_dlt_sqlite=… vs_dlt_duckdb=… vs_floor=… vs_floor_no_cases=… vs_pandas=… peak_rss_mb=…   (with --peers)
+    records=N vs_dlt_sqlite=… vs_dlt_duckdb=… vs_dlt_parquet=… vs_floor=… vs_floor_no_cases=… vs_pandas=… peak_rss_mb=…   (with --peers)
 
 `vs_floor` is cxbridge into SQLite against the floor with the same cases (`cases_floor`: the same
 tables cxbridge writes on this data), `vs_floor_no_cases` against the floor without them (what
@@ -305,6 +307,8 @@ def dlt_load(csv_path: Path, work: Path, engine: str, loader_format: str) -> int
     name = f"bench_{engine}"
     if engine == "duckdb":
         destination = dlt.destinations.duckdb(str(work / f"dlt-{engine}.duckdb"))
+    elif engine == "parquet":  # a folder of Parquet files, as a lake is
+        destination = dlt.destinations.filesystem(bucket_url=(work / f"dlt-{engine}").as_uri())
     else:
         destination = dlt.destinations.sqlalchemy(credentials=f"sqlite:///{work / f'dlt-{engine}.db'}")
         # One load worker: dlt's default of 20 threads loads a package's files side by side, and on
@@ -377,6 +381,8 @@ def run_child(name: str, work: Path, args: argparse.Namespace) -> None:
         dlt_load(csv_path, work, "sqlite", args.dlt_format_sqlite)
     elif name == "dlt_duckdb":
         dlt_load(csv_path, work, "duckdb", args.dlt_format_duckdb)
+    elif name == "dlt_parquet":
+        dlt_load(csv_path, work, "parquet", "parquet")
     elif name == "pandas":
         pandas_load(csv_path, work / "pandas.db")
 
@@ -389,19 +395,16 @@ def installed(module: str) -> bool:
 
 def fresh(work: Path, name: str) -> None:
     """Remove what an earlier round of `name` wrote, so each round starts from nothing."""
-    for path in work.glob(f"{name}*"):
-        if path.is_dir():
-            import shutil
+    import shutil
 
+    paths = list(work.glob(f"{name}*"))
+    if name.startswith("dlt"):
+        paths += [work / "dlt-pipelines", *work.glob(f"dlt-{name.removeprefix('dlt_')}*")]
+    for path in paths:
+        if path.is_dir():
             shutil.rmtree(path)
         else:
-            path.unlink()
-    if name.startswith("dlt"):
-        import shutil
-
-        shutil.rmtree(work / "dlt-pipelines", ignore_errors=True)
-        for path in work.glob(f"dlt-{name.removeprefix('dlt_')}*"):
-            path.unlink()
+            path.unlink(missing_ok=True)
 
 
 def contenders(peers: bool) -> list[str]:
@@ -409,9 +412,11 @@ def contenders(peers: bool) -> list[str]:
     if not peers:
         return chosen
     chosen.append("cxbridge_duckdb" if installed("duckdb") else _skip("cxbridge into DuckDB", "duckdb"))
+    chosen.append("cxbridge_parquet" if installed("duckdb") else _skip("cxbridge into Parquet", "duckdb"))
     if installed("dlt"):
         chosen.append("dlt_sqlite" if installed("sqlalchemy") else _skip("dlt into SQLite", "sqlalchemy"))
         chosen.append("dlt_duckdb" if installed("duckdb") else _skip("dlt into DuckDB", "duckdb"))
+        chosen.append("dlt_parquet" if installed("pyarrow") else _skip("dlt into Parquet files", "pyarrow"))
     else:
         _skip("dlt", "dlt")
     chosen.append("pandas" if installed("pandas") else _skip("pandas.to_sql", "pandas"))
@@ -426,8 +431,7 @@ def _skip(what: str, module: str) -> str:
 def measure(name: str, work: Path, args: argparse.Namespace) -> Timing:
     fresh(work, name)
     if name.startswith("cxbridge_"):
-        engine = name.removeprefix("cxbridge_")
-        return cxbridge_sync(work, f"{engine}:///{work / (name + ('.db' if engine == 'sqlite' else '.duckdb'))}")
+        return cxbridge_sync(work, f"{name.removeprefix('cxbridge_')}:///{written_by(work, name)}")
     return bench_child(name, work, args)
 
 
@@ -472,7 +476,7 @@ def startup(work: Path) -> Timing:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--peers", action="store_true", help="dlt, pandas and cxbridge into DuckDB too")
+    parser.add_argument("--peers", action="store_true", help="dlt, pandas and cxbridge into DuckDB and Parquet too")
     parser.add_argument("--rounds", type=int, default=1, help="turns each contender takes (the median counts)")
     parser.add_argument("--no-incremental", action="store_true", help="leave out the re-syncs")
     parser.add_argument("--incremental-only", action="store_true", help="only the first sync and the re-syncs")
@@ -503,7 +507,7 @@ def main() -> None:
                 timings[name].append(measure(name, work, args))
                 print(f"  round {round_ + 1}: {name}: {timings[name][-1].cpu:.1f} s CPU", flush=True)
         for name in (n for n in names if n.startswith("cxbridge_")):
-            written = _count(work / (name + (".db" if name.endswith("sqlite") else ".duckdb")))
+            written = _count(written_by(work, name))
             if written != count:
                 raise SystemExit(f"{name} wrote {written} records, not {count}")
         cases = _same_cases(work / "cases_floor.db", work / "cxbridge_sqlite.db") if _SQLITE <= set(names) else 0
@@ -533,7 +537,8 @@ def main() -> None:
         # The floor is "the same tables and indexes cxbridge writes" (issue 19): with the loop's
         # cases, which cxbridge writes on this data; the floor without them is named for what it is.
         print(f"records={count} vs_dlt_sqlite={ratio('cxbridge_sqlite', 'dlt_sqlite')} "
-              f"vs_dlt_duckdb={ratio('cxbridge_duckdb', 'dlt_duckdb')} vs_floor={ratio('cxbridge_sqlite', 'cases_floor')} "
+              f"vs_dlt_duckdb={ratio('cxbridge_duckdb', 'dlt_duckdb')} "
+              f"vs_dlt_parquet={ratio('cxbridge_parquet', 'dlt_parquet')} vs_floor={ratio('cxbridge_sqlite', 'cases_floor')} "
               f"vs_floor_no_cases={ratio('cxbridge_sqlite', 'floor')} vs_pandas={ratio('cxbridge_sqlite', 'pandas')} "
               f"peak_rss_mb={peak:.0f}")
 
@@ -567,12 +572,21 @@ def _same_cases(floor: Path, ours: Path) -> int:
     return len(found)
 
 
+def written_by(work: Path, name: str) -> Path:
+    """The database file (or the lake's folder) cxbridge contender `name` writes."""
+    engine = name.removeprefix("cxbridge_")
+    return work / (name + {"sqlite": ".db", "duckdb": ".duckdb"}.get(engine, ""))
+
+
 def _count(path: Path) -> int:
     if path.suffix == ".db":
         with sqlite3.connect(path) as conn:
             return conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
     import duckdb
 
+    if path.is_dir():  # a Parquet lake: feedback/source=…/month=…/*.parquet
+        with duckdb.connect() as conn:
+            return conn.execute(f"SELECT COUNT(*) FROM read_parquet('{path}/feedback/*/*/*.parquet')").fetchone()[0]
     with duckdb.connect(str(path), read_only=True) as conn:
         return conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
 
