@@ -272,18 +272,28 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
     """fakesnow's patch of the Snowflake connector, with kept translations.
 
     fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
-    comment in its own catalog database, which DuckDB refuses inside a transaction that already
-    wrote elsewhere; the bookkeeping is skipped for that helper table (it has no comment). So it
-    is for `cx_changed`, the temporary table every writing session creates: in Snowflake each
-    session's is its own, but fakesnow keeps one catalog row for the name, and sessions opening at
-    once (tests/test_lock_rows.py) raced on it with a duplicate-key error."""
+    comment and its text columns' lengths in its own catalog database, which DuckDB refuses inside
+    a transaction that already wrote elsewhere; the bookkeeping is skipped for that helper table
+    (it has no comment, and nothing reads its columns' lengths). So it is for `cx_changed`, the
+    temporary table every writing session creates: in Snowflake each session's is its own, but
+    fakesnow keeps one catalog row for the name (and one for each of its columns), and sessions
+    opening at once (tests/test_lock_rows.py) raced on them with a duplicate-key error — on the
+    comment's row until it was skipped, then, once in about twenty CI runs, on `record_id`'s
+    length (`_fs_columns_ext`)."""
     real_comment_sql = info_schema.insert_table_comment_sql
+    real_lengths_sql = info_schema.insert_text_lengths_sql
 
     def comment_sql(catalog, schema, table, comment):
         if table.upper() in SESSION_TABLES:
             return "SELECT 1"
         return real_comment_sql(catalog, schema, table, comment)
 
+    def lengths_sql(catalog, schema, table, text_lengths):
+        if table.upper() in SESSION_TABLES:
+            return "SELECT 1"
+        return real_lengths_sql(catalog, schema, table, text_lengths)
+
     with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), TRANSLATIONS.patched():
         patch.setattr(info_schema, "insert_table_comment_sql", comment_sql)
+        patch.setattr(info_schema, "insert_text_lengths_sql", lengths_sql)
         yield TRANSLATIONS
