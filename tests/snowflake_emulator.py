@@ -272,14 +272,14 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
     """fakesnow's patch of the Snowflake connector, with kept translations.
 
     fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
-    comment and its text columns' lengths in its own catalog database, which DuckDB refuses inside
-    a transaction that already wrote elsewhere; the bookkeeping is skipped for that helper table
-    (it has no comment, and nothing reads its columns' lengths). So it is for `cx_changed`, the
-    temporary table every writing session creates: in Snowflake each session's is its own, but
-    fakesnow keeps one catalog row for the name (and one for each of its columns), and sessions
-    opening at once (tests/test_lock_rows.py) raced on them with a duplicate-key error — on the
-    comment's row until it was skipped, then, once in about twenty CI runs, on `record_id`'s
-    length (`_fs_columns_ext`)."""
+    comment in its own catalog database, which DuckDB refuses inside a transaction that already
+    wrote elsewhere; the bookkeeping is skipped for that helper table (it has no comment). So it
+    is for `cx_changed`, the temporary table every writing session creates: in Snowflake each
+    session's is its own, but fakesnow keeps one catalog row for the name, and one for each of its
+    text columns' length (`_fs_columns_ext`), and sessions opening at once (tests/test_lock_rows.py)
+    raced on them with a duplicate-key error — on the comment's row until it was skipped, then,
+    about once in twenty CI runs, on `record_id`'s length; neither is recorded for these tables
+    (nothing reads them)."""
     real_comment_sql = info_schema.insert_table_comment_sql
     real_lengths_sql = info_schema.insert_text_lengths_sql
 
