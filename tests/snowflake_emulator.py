@@ -280,20 +280,16 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
     raced on them with a duplicate-key error — on the comment's row until it was skipped, then,
     about once in twenty CI runs, on `record_id`'s length; neither is recorded for these tables
     (nothing reads them)."""
-    real_comment_sql = info_schema.insert_table_comment_sql
-    real_lengths_sql = info_schema.insert_text_lengths_sql
-
-    def comment_sql(catalog, schema, table, comment):
-        if table.upper() in SESSION_TABLES:
-            return "SELECT 1"
-        return real_comment_sql(catalog, schema, table, comment)
-
-    def lengths_sql(catalog, schema, table, text_lengths):
-        if table.upper() in SESSION_TABLES:
-            return "SELECT 1"
-        return real_lengths_sql(catalog, schema, table, text_lengths)
-
     with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), TRANSLATIONS.patched():
-        patch.setattr(info_schema, "insert_table_comment_sql", comment_sql)
-        patch.setattr(info_schema, "insert_text_lengths_sql", lengths_sql)
+        for bookkeeping in ("insert_table_comment_sql", "insert_text_lengths_sql"):
+            patch.setattr(info_schema, bookkeeping, _skipped_for_session_tables(getattr(info_schema, bookkeeping)))
         yield TRANSLATIONS
+
+
+def _skipped_for_session_tables(catalog_sql: Any) -> Any:
+    """fakesnow's statement recording something of a table in its catalog, a no-op for SESSION_TABLES."""
+
+    def sql(catalog: str, schema: str, table: str, *details: Any) -> str:
+        return "SELECT 1" if table.upper() in SESSION_TABLES else catalog_sql(catalog, schema, table, *details)
+
+    return sql

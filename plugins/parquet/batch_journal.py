@@ -47,7 +47,8 @@ class BatchJournal:
         part number it may add in each folder of its source's partitions; the first entry of
         `TakeOuts` it may name; and the `duplicate_of` the stored records its links change hold
         now (`links_before`: `_set_links` rewrites them, other sources' records among them; its
-        own records not stored have none to keep, and with only those nothing is read). A crash in between would leave a record whose content hash is stored but not all
+        own records not stored have none to keep, and with only those nothing is read). A crash
+        in between would leave a record whose content hash is stored but not all
         of its rows, which the re-run's comparison takes as unchanged: `_undo_unfinished_batch`
         takes them out of the parts the batch added (the `rewritten` ones out of every file), the
         old versions it named stay, and the links it set are set back. An `unstored` batch's
