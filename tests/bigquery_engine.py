@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import re
 import threading
 from dataclasses import dataclass
@@ -59,15 +58,21 @@ class Engine:
             self.db.execute(f'DROP TABLE IF EXISTS "{dataset}"."{table}"')
 
     def load(self, dataset: str, table: str, fields: list[dict[str, str]], data: bytes) -> None:
-        """A WRITE_TRUNCATE load job of newline-delimited JSON."""
+        """A WRITE_TRUNCATE load job of newline-delimited JSON, read by DuckDB in one statement:
+        each line parsed once, each field's value as text (a string unescaped, a number or
+        boolean as written, null as NULL) cast to its column's type, as a cast of the decoded
+        value would. Row by row (`executemany`), loading was most of the BigQuery tests' time."""
         columns = ", ".join(f'"{f["name"]}" {LOAD_TYPES[f["type"]]}' for f in fields)
-        casts = ", ".join(f"CAST(? AS {LOAD_TYPES[f['type']]})" for f in fields)
-        rows = [json.loads(line) for line in data.decode().splitlines() if line]
+        paths = ", ".join(f"""'$."{f["name"]}"'""" for f in fields)
+        casts = ", ".join(f"CAST(value[{i}] AS {LOAD_TYPES[f['type']]})" for i, f in enumerate(fields, 1))
+        lines = "SELECT unnest(string_split(?, chr(10))) AS line"
         with self.lock:
             self.db.execute(f'CREATE OR REPLACE TABLE "{dataset}"."{table}" ({columns})')
-            if rows:
-                values = [[row.get(f["name"]) for f in fields] for row in rows]
-                self.db.executemany(f'INSERT INTO "{dataset}"."{table}" SELECT {casts}', values)
+            self.db.execute(
+                f'INSERT INTO "{dataset}"."{table}" SELECT {casts} '
+                f"FROM (SELECT json_extract_string(line, [{paths}]) AS value FROM ({lines}) WHERE line <> '')",
+                [data.decode()],
+            )
 
     def query(
         self, sql: str, dataset: str, parameters: list[dict[str, Any]]
