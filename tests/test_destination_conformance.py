@@ -44,7 +44,7 @@ class TestParquet(DestinationConformance):
 class TestBigQuery(DestinationConformance):
     """On the local BigQuery API with its DuckDB engine (tests/bigquery_engine.py)."""
 
-    batch_size = 20  # the local API translates every query anew: three batches a source, not nine
+    batch_size = 20  # three batches a source, not nine: a batch is several load and query jobs (+34 % CPU at 7)
 
     @pytest.fixture
     def destination_factory(self):
