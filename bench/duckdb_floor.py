@@ -46,7 +46,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402  (bench/run.py: the CSV, its config, the child-process timing)
 
-SALT = "bench-floor-salt"
+SALT = run.SALT
 BATCH = 10_000
 BIG = 130_000  # `merge_big`'s transactions: more than a row group (122,880 rows), which DuckDB writes to the file directly
 DLT_DUCKDB_S_PER_1M = (197.1, 208.0)  # bench/README.md, "where the targets stand (2026-12-04)"
@@ -55,10 +55,8 @@ TABLES = ("feedback", "feedback_scores", "feedback_comments", "feedback_cases", 
 
 
 def prepare(work: Path, records: int) -> None:
-    (work / "cxbridge.toml").write_text(
-        run.CONFIG.replace("[settings]\n", '[settings]\nrespondent_salt = "${BENCH_SALT}"\n'), encoding="utf-8"
-    )
-    os.environ["BENCH_SALT"] = SALT  # a secret is never plain text in the config
+    (work / "cxbridge.toml").write_text(run.CONFIG, encoding="utf-8")
+    os.environ["BENCH_SALT"] = SALT  # run.CONFIG's salt: a secret is never plain text in the config
     if not (work / "responses.csv").exists():
         run.generate(work / "responses.csv", records)
 

@@ -46,6 +46,7 @@ import argparse
 import csv
 import hashlib
 import json
+import marshal
 import os
 import random
 import sqlite3
@@ -61,9 +62,13 @@ from pathlib import Path
 HEADER = ["Response ID", "Submitted", "Store ID", "Store", "Channel", "Email", "NPS", "Satisfaction", "Effort",
           "Comment", "Basket"]  # fmt: skip
 LABELS = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"]
+SALT = "bench-floor-salt"
+"""The respondent keys' salt (`[settings] respondent_salt`, from BENCH_SALT: a secret is never
+plain text in a config), so that the floor can work out the keys cxbridge stores."""
 CONFIG = """
 [settings]
 timezone = "UTC"
+respondent_salt = "${BENCH_SALT}"
 
 [sources.bench]
 connector = "csv"
@@ -125,6 +130,11 @@ def _hash(*parts: str, size: int = 16, key: bytes = b"") -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=size, key=key).hexdigest()
 
 
+def _stamp(moment: datetime) -> str:
+    """A UTC time as cxbridge writes it in SQLite."""
+    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z"
+
+
 def _category_csat(value: int) -> str:
     return "satisfied" if value >= 4 else "dissatisfied" if value <= 2 else "neutral"
 
@@ -143,9 +153,15 @@ def _create_tables(db_path: Path) -> None:
 
 def rows_of(csv_path: Path):
     """Each response as cxbridge stores it: its `feedback` row, `feedback_scores` rows and
-    `feedback_comments` rows, as tuples in the tables' column order."""
+    `feedback_comments` rows, as tuples in the tables' column order — the same values but the
+    run's (`ingested_at`, `sync_run_id`), worked out here from docs/schema.md and the config
+    (`_same_rows` checks them against cxbridge's): the respondent key a keyed BLAKE2b of the
+    trimmed, casefolded e-mail; the raw row with the e-mail as its `hashed:` key and empty cells
+    null; each score's normalized value rounded to 6 decimals; the content hash BLAKE2b of the
+    content columns, the score rows and the comment rows (marshal format 0)."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    now = datetime.now(timezone.utc).isoformat()
+    now = _stamp(datetime.now(timezone.utc))
+    salted = hashlib.blake2b(key=SALT.encode()[:64], digest_size=16)
     with csv_path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)
@@ -153,28 +169,34 @@ def rows_of(csv_path: Path):
             rid = _hash("bench", "rows", row[0])
             nps, csat, ces = int(row[6]), LABELS.index(row[7]) + 1, int(row[8])
             group = "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
-            values = dict(zip(HEADER, row))
-            answers = {"NPS": {"text": "NPS", "value": row[6], "label": None},
-                       "Satisfaction": {"text": "Satisfaction", "value": row[7], "label": None},
-                       "Effort": {"text": "Effort", "value": row[8], "label": None},
-                       "Comment": {"text": "Comment", "value": row[9], "label": None}}  # fmt: skip
-            raw = {"file": "responses.csv", "row": reader.line_num, "values": values}
-            feedback = (
+            csat_normalized, ces_normalized = round((csat - 1) * 25.0, 6), round((ces - 1) / 6 * 100, 6)
+            hasher = salted.copy()
+            hasher.update(row[5].strip().casefold().encode())
+            key = hasher.hexdigest()
+            values = {name: cell or None for name, cell in zip(HEADER, row)}  # an empty cell is null
+            values["Email"] = "hashed:" + key  # the e-mail never stored as it was (docs/security.md)
+            comment = row[9] or None
+            answers = {"NPS": {"text": "NPS", "value": nps, "label": None},
+                       "Satisfaction": {"text": "Satisfaction", "value": float(csat), "label": row[7]},
+                       "Effort": {"text": "Effort", "value": ces, "label": None},
+                       "Comment": {"text": "Comment", "value": comment, "label": None}}  # fmt: skip
+            raw = {"file": "responses.csv", "row": reader.line_num, "values": values, "id": row[0]}
+            content = [
                 rid, "bench", "csv", "rows", row[0], "voc", "customer", row[4], None, None, None, None, "complete",
-                row[1], row[1][:10], None, row[2], row[3], None, None, _hash(row[5].casefold(), key=b"cxbridge-v1"),
-                None, None, None, None, None, nps, group, float(csat), (csat - 1) * 25.0, float(ces),
-                (ces - 1) / 6 * 100, row[9] or None, dumps(answers), dumps({"Basket": row[10]}), dumps(raw),
-                1, now, "baseline", _hash(rid), None,
-            )  # fmt: skip
+                row[1], row[1][:10], None, row[2], row[3], None, None, key, None, None, None, None, None, nps, group,
+                float(csat), csat_normalized, float(ces), ces_normalized, comment, dumps(answers),
+                dumps({"Basket": row[10]}), dumps(raw), 1,
+            ]  # fmt: skip
             scores = [
                 (rid, "nps", "NPS", "NPS", float(nps), 0.0, 10.0, "higher_is_better", nps * 10.0, group, True, "bench/NPS@0-10"),
                 (rid, "csat", "Satisfaction", "Satisfaction", float(csat), 1.0, 5.0, "higher_is_better",
-                 (csat - 1) * 25.0, _category_csat(csat), True, "bench/Satisfaction@1-5"),
-                (rid, "ces", "Effort", "Effort", float(ces), 1.0, 7.0, "higher_is_better", (ces - 1) / 6 * 100,
+                 csat_normalized, _category_csat(csat), True, "bench/Satisfaction@1-5"),
+                (rid, "ces", "Effort", "Effort", float(ces), 1.0, 7.0, "higher_is_better", ces_normalized,
                  _category_ces(ces), True, "bench/Effort@1-7"),
             ]  # fmt: skip
-            comments = [(rid, "Comment", "Comment", row[9], None)] if row[9] else []
-            yield feedback, scores, comments
+            comments = [(rid, "Comment", "Comment", comment, None)] if comment else []
+            digest = hashlib.blake2b(marshal.dumps((content, scores, comments), 0), digest_size=16).hexdigest()
+            yield (*content, now, "baseline", digest, None), scores, comments
 
 
 def baseline(csv_path: Path, db_path: Path, *, cases: bool = False) -> int:
@@ -192,7 +214,7 @@ def baseline(csv_path: Path, db_path: Path, *, cases: bool = False) -> int:
     feedback_sql = f"INSERT INTO feedback ({', '.join(FEEDBACK_COLUMNS)}) VALUES ({', '.join('?' * len(FEEDBACK_COLUMNS))})"
     count = 0
     opened = datetime.now(timezone.utc)
-    case_of = _case_maker(opened.isoformat(), (opened + timedelta(hours=48)).isoformat()) if cases else None
+    case_of = _case_maker(_stamp(opened), _stamp(opened + timedelta(hours=48))) if cases else None
     batch_feedback, batch_scores, batch_comments, batch_cases = [], [], [], []
     for feedback, scores, comments in rows_of(csv_path):
         batch_feedback.append(feedback)
@@ -359,7 +381,7 @@ def child(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> T
 
 def cxbridge_sync(work: Path, url: str) -> Timing:
     env = {**os.environ, "CXBRIDGE_LOAD_PLUGINS": "",  # built-in plugins only: no third-party hooks
-           "CXBRIDGE_CACHE_DIR": str(work / "cache")}  # key tables kept in the run's folder  # fmt: skip
+           "CXBRIDGE_CACHE_DIR": str(work / "cache"), "BENCH_SALT": SALT}  # key tables kept in the run's folder  # fmt: skip
     return child([sys.executable, "-m", "cxbridge", "sync", "--no-progress", "--destination", url], work, env)
 
 
@@ -510,7 +532,7 @@ def main() -> None:
             written = _count(written_by(work, name))
             if written != count:
                 raise SystemExit(f"{name} wrote {written} records, not {count}")
-        cases = _same_cases(work / "cases_floor.db", work / "cxbridge_sqlite.db") if _SQLITE <= set(names) else 0
+        cases = _same_rows(work / "cases_floor.db", work / "cxbridge_sqlite.db") if _SQLITE <= set(names) else 0
         steps = None if args.no_incremental else incremental(work, count)
         start = startup(work)
     if args.incremental_only:
@@ -560,16 +582,30 @@ def _incremental_report(
 
 _SQLITE = {"floor", "cases_floor", "cxbridge_sqlite"}
 """The contenders the SQLite lines of the report compare."""
+RUN_COLUMNS = {
+    "feedback": {"ingested_at", "sync_run_id"},
+    "feedback_scores": set(),
+    "feedback_comments": set(),
+    "feedback_cases": {"opened_at", "due_at", "updated_at", "sync_run_id"},
+    "feedback_case_events": {"event_at"},
+}
+"""The tables the floor writes, and in each the columns whose values are the run's (its id, its
+clock); every other column the floor writes as cxbridge does."""
 
 
-def _same_cases(floor: Path, ours: Path) -> int:
-    """How many cases cxbridge wrote, after checking the floor with cases wrote the same ones."""
-    listed = "SELECT case_id, record_id, location_id, rule, matched FROM feedback_cases ORDER BY case_id"
+def _same_rows(floor: Path, ours: Path) -> int:
+    """How many cases cxbridge wrote, after checking that the floor with cases wrote the same rows
+    in every table it writes, but for the run's columns."""
     with sqlite3.connect(floor) as theirs, sqlite3.connect(ours) as conn:
-        expected, found = theirs.execute(listed).fetchall(), conn.execute(listed).fetchall()
-    if expected != found:
-        raise SystemExit(f"the floor with cases wrote {len(expected)} cases, cxbridge {len(found)}, not the same ones")
-    return len(found)
+        for table, runs in RUN_COLUMNS.items():
+            columns = ", ".join(c for _, c, *_ in conn.execute(f"PRAGMA table_info({table})") if c not in runs)
+            listed = f"SELECT {columns} FROM {table} ORDER BY {columns}"
+            expected, found = theirs.execute(listed).fetchall(), conn.execute(listed).fetchall()
+            if expected != found:
+                first = next((pair for pair in zip(expected, found) if pair[0] != pair[1]), (len(expected), len(found)))
+                raise SystemExit(f"{table}: the floor with cases wrote {len(expected)} rows, cxbridge {len(found)}, "
+                                 f"not the same ones; the first that differ:\n  floor    {first[0]}\n  cxbridge {first[1]}")  # fmt: skip
+        return conn.execute("SELECT COUNT(*) FROM feedback_cases").fetchone()[0]
 
 
 def written_by(work: Path, name: str) -> Path:
