@@ -111,6 +111,13 @@ def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(f
 
 
 
+FIXED_NOW = datetime(2026, 6, 15, 12, tzinfo=timezone.utc)
+"""The responses' clock where the tests count parts and merges by month: fixed, so that the months
+the records fall in (and so the partitions, and the parts each gets) do not move with the day the
+tests run — near a month's start, the clock's own `now` put a few records in the month before,
+a partition of one part that needs no merge."""
+
+
 def merges_of(monkeypatch) -> list[int]:
     """How many files each merge of the sync to come reads (recorded as it merges)."""
     sizes: list[int] = []
@@ -127,7 +134,7 @@ def merges_of(monkeypatch) -> list[int]:
 def test_a_first_sync_merges_its_parts_at_its_end_and_stores_what_merging_by_level_stores(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
-    write(data, "shop", responses(random.Random(5), 0, 60, datetime.now(timezone.utc)))
+    write(data, "shop", responses(random.Random(5), 0, 60, FIXED_NOW))
     (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 5\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
     merges = merges_of(monkeypatch)
     assert sync(data, f"parquet:///{tmp_path / 'first'}", monkeypatch).exit_code == 0
@@ -146,7 +153,7 @@ def test_a_first_sync_merges_its_parts_at_its_end_and_stores_what_merging_by_lev
 def test_a_long_first_sync_merges_by_level_at_first_sync_merge_at_and_a_later_sync_at_merge_at(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
-    rows = responses(random.Random(6), 0, 80, datetime.now(timezone.utc))
+    rows = responses(random.Random(6), 0, 80, FIXED_NOW)
     write(data, "shop", rows[:40])
     (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 4\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
     monkeypatch.setattr(parts, "FIRST_SYNC_MERGE_AT", 3)
