@@ -51,7 +51,7 @@ def test_the_floor_writes_every_row_cxbridge_writes_but_the_runs_own_columns(tmp
     with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
         assert conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == RECORDS
         raw = conn.execute("SELECT raw FROM feedback").fetchall()
-    assert all("@example.com" not in text for (text,) in raw)  # the floor scrubs e-mails as cxbridge does
+    assert all("@example.com" not in text for (text,) in raw)  # nor, being equal, the floor's: e-mails scrubbed
 
     # one score's normalized value off by a billionth: the bench names the table and stops
     with sqlite3.connect(tmp_path / "floor.db") as conn:
