@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402  (bench/run.py: the CSV and the child-process timing)
 
-DLT_DUCKDB_S_PER_1M = (197.1, 208.0)  # bench/README.md, "where the targets stand (2026-12-04)"
+DLT_DUCKDB_S_PER_1M = (197.1, 208.0)  # bench/JOURNAL.md, "where the targets stand (2026-12-04)"
 STAGING_MEMORY = "2GiB"  # the staged CSV only: a real path would read it as it goes
 LABEL_VALUE = " ".join(f"WHEN '{label}' THEN {n}" for n, label in enumerate(run.LABELS, 1))
 

@@ -49,7 +49,7 @@ import run  # noqa: E402  (bench/run.py: the CSV, its config, the child-process 
 SALT = run.SALT
 BATCH = 10_000
 BIG = 130_000  # `merge_big`'s transactions: more than a row group (122,880 rows), which DuckDB writes to the file directly
-DLT_DUCKDB_S_PER_1M = (197.1, 208.0)  # bench/README.md, "where the targets stand (2026-12-04)"
+DLT_DUCKDB_S_PER_1M = (197.1, 208.0)  # bench/JOURNAL.md, "where the targets stand (2026-12-04)"
 TABLES = ("feedback", "feedback_scores", "feedback_comments", "feedback_cases", "feedback_case_events",
           "loop_outbox", "quarantine")  # fmt: skip
 

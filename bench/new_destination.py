@@ -2,7 +2,7 @@
 
 Opens and closes N new destinations of one engine in this process and prints the CPU time
 (`time.process_time`) a destination. To compare two versions, run it from each checkout in
-turns (bench/README.md, "a new destination's set-up").
+turns (bench/JOURNAL.md, "a new destination's set-up").
 
     python bench/new_destination.py sqlite 20
     python bench/new_destination.py duckdb 10

@@ -257,7 +257,7 @@ def _case_maker(opened_at: str, due_at: str):
 FLOOR_INSERT = os.environ.get("CXBRIDGE_BENCH_FLOOR_INSERT", "rows")
 """How the floors insert: "rows", statements of many rows each (`VALUES (…), (…)`, up to
 ROWS_VARIABLES bound values a statement), or "many", one row a statement (`executemany`). The
-default is the cheaper of the two as measured (bench/README.md, "the floor's inserts"); the
+default is the cheaper of the two as measured (bench/JOURNAL.md, "the floor's inserts"); the
 environment variable keeps the other for comparison."""
 ROWS_VARIABLES = 900  # what cxbridge binds a statement at most (plugins/sqlite: MAX_VARIABLES)
 

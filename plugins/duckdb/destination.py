@@ -107,7 +107,7 @@ class DuckDBDestination(SQLDestination):
     first_batch_size = 1_500
     """A first sync's batches look nothing up (`Batch.unstored`), so a smaller one costs only its
     statements and commit; its Python rows are what a sync holds besides DuckDB's checkpointing
-    commit, the peak (bench/README.md, "DuckDB's first sync in small batches, measured again")."""
+    commit, the peak (bench/JOURNAL.md, "DuckDB's first sync in small batches, measured again")."""
     ids_per_query = 10_000  # a query scans a column (Parquet: every file of a table): a batch's ids at once
     scans_for_ids = True
     type_names = TYPE_NAMES
@@ -140,7 +140,7 @@ class DuckDBDestination(SQLDestination):
     """The write-ahead log's size from which a commit checkpoints (DuckDB's default: 16 MiB, every
     other batch of the bench). Each checkpoint compresses the tables' last row groups again, so
     its cost grows with how often it runs: the bench's 1M records merged from Arrow spent 61.0 s
-    of CPU in the commits at 16 MiB, 28.4 s at 256 MiB (bench/README.md, "the DuckDB floor").
+    of CPU in the commits at 16 MiB, 28.4 s at 256 MiB (bench/JOURNAL.md, "the DuckDB floor").
     Wide texts still checkpoint every `wide_checkpoint_mb` (`transaction`)."""
     wide_checkpoint_mb = 16
     """Wide texts committed since the last checkpoint from which a commit checkpoints at once:
@@ -228,7 +228,7 @@ class DuckDBDestination(SQLDestination):
         """The loop's look-ups of a batch's records and cases: the ids registered as a relation the
         table is semi-joined to, built on the ids. Listed as 10,000 literals, DuckDB planned a
         query of constants: on the bench's 1M Parquet lake +52 MB and 0.41 s of CPU a look-up,
-        joined +15 MB and 0.14 s; on its 1M DuckDB file see bench/README.md, "DuckDB — the loop's
+        joined +15 MB and 0.14 s; on its 1M DuckDB file see bench/JOURNAL.md, "DuckDB — the loop's
         look-ups joined"."""
         found: list[dict[str, Any]] = []
         selected, size, where = ", ".join(columns), self.ids_per_query, f"{condition} AND " if condition else ""
@@ -263,7 +263,7 @@ class DuckDBDestination(SQLDestination):
     def identity_rows(self, column: str, values: Sequence[str]) -> list[dict[str, Any]]:
         """Cross-source identity's look-ups of a batch's keys, joined as the loop's are (`rows_with`):
         one query a column a batch. Listed 500 to a query, each query scanning `feedback`'s
-        column, they took half a second source's first sync (bench/README.md, "DuckDB — a
+        column, they took half a second source's first sync (bench/JOURNAL.md, "DuckDB — a
         source's first sync into a file other sources wrote")."""
         assert column in IDENTITY_LOOKUPS, column
         return self.rows_with("feedback", IDENTITY_SELECT, column, sorted(set(values)))
@@ -315,7 +315,7 @@ class DuckDBDestination(SQLDestination):
             # next to the Python that builds it, and a second thread only added its scheduling —
             # −4 to −7 % CPU on the bench's 100k and 1M syncs, no slower by the clock, 4 MB lower
             # at 1M; −8 % user and −30 % system time over the conformance suite's small batches
-            # (bench/README.md, "DuckDB — one thread while writing"). Reads keep every thread.
+            # (bench/JOURNAL.md, "DuckDB — one thread while writing"). Reads keep every thread.
             conn.execute("SET threads = 1")
             conn.execute(f"SET memory_limit = '{self._base_mb}MiB'")
             self._limit_mb = self._base_mb
@@ -402,7 +402,7 @@ class DuckDBDestination(SQLDestination):
         rows is left out unless a statement reads it empty (`READ_EMPTY`, and the loop's tables
         once one of them has rows), and so are the quarantine's and the outbox's when
         `merge_options` leaves out every statement reading them (`_unread`): registering one
-        binds it, ≈ 1 ms, and unregistering it costs besides (bench/README.md, "DuckDB's first
+        binds it, ≈ 1 ms, and unregistering it costs besides (bench/JOURNAL.md, "DuckDB's first
         sync in small batches, measured again")."""
         cases = any(staged.get(table) for table in LOOP_TABLES)
         for table, rows in staged.items():
@@ -443,7 +443,7 @@ class DuckDBDestination(SQLDestination):
         as text (`pandas_analyze_sample` 0) and cast. DuckDB otherwise works out an object
         array's type from a sample of up to 1,000 of its values each time a statement binds the
         relation (36 of `feedback`'s 41 columns): ≈ 12 ms of CPU a batch, at 10,000 records as at
-        2,000 (bench/README.md, "DuckDB's fixed cost a batch")."""
+        2,000 (bench/JOURNAL.md, "DuckDB's fixed cost a batch")."""
         if column.type in (ColumnType.TIMESTAMP, ColumnType.JSON, ColumnType.INTEGER, ColumnType.BOOLEAN):
             return f"CAST({column.name} AS {TYPE_NAMES[column.type]})"
         return column.name
@@ -451,7 +451,7 @@ class DuckDBDestination(SQLDestination):
     def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
         """Statements that would only look for stored rows a batch cannot have, read an empty
         stage, or take records out of an empty quarantine, left out: each scans its table or binds
-        a batch's stage, a fixed cost a batch (bench/README.md, "the DuckDB sync's CPU time" and
+        a batch's stage, a fixed cost a batch (bench/JOURNAL.md, "the DuckDB sync's CPU time" and
         "DuckDB's fixed cost a batch")."""
         quarantined, deliveries = bool(staged[QUARANTINE]), bool(staged[LOOP_OUTBOX])
         held = self._quarantine_held()

@@ -76,7 +76,7 @@ class ParquetDestination(
     """A first sync runs in batches of `batch_size`, as a re-sync does: DuckDB's smaller first-sync
     batches (its peak memory is its checkpointing commits, which a lake has not) would write a
     part a month a table every 1,500 records — inherited by mistake, they made the 1M bench's
-    first sync take 529 s of CPU, against 179 s in batches of 10,000 (bench/README.md, "Parquet
+    first sync take 529 s of CPU, against 179 s in batches of 10,000 (bench/JOURNAL.md, "Parquet
     at 1M and 300k")."""
     memory_limit_mb = 32
     """DuckDB's memory while a sync writes the lake, beside the room of the batch written
@@ -142,7 +142,7 @@ class ParquetDestination(
             self._conn.execute("SET threads = 1")
             # Staged object arrays read as text, with no sample of their values' types at each bind
             # (36 parts a batch bound them): every column is cast to its type as it is written
-            # (`files.typed`), every key is text. −5 % instructions at 4,000 records (bench/README.md,
+            # (`files.typed`), every key is text. −5 % instructions at 4,000 records (bench/JOURNAL.md,
             # "Parquet — a first sync's parts merged at its end"); DuckDB's connection does the same.
             self._conn.execute("SET pandas_analyze_sample = 0")
             self._conn.execute(f"SET temp_directory = {literal(str(self.root) + '.tmp')}")

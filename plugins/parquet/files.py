@@ -57,9 +57,9 @@ and a feedback row with its raw JSON is about a kilobyte, so DuckDB's default 12
 held ≈ 100 MB at once (a 1M-record sync's merges peaked at 300 MB against 130 MB with 10,000).
 4,000 rather than 10,000 (with `ParquetDestination.memory_limit_mb` 32 rather than 48) took the
 1M bench sync's peak from 211 to 193–196 MB (5,000: 198–199), for files 7.5 % larger (feedback
-10 %; 5,000 the same) and up to 7 % more CPU (bench/README.md, "Parquet — row groups of 5,000
+10 %; 5,000 the same) and up to 7 % more CPU (bench/JOURNAL.md, "Parquet — row groups of 5,000
 and a 32 MiB pool"). zstd at level 1, not DuckDB's default 3: on the bench's feedback files level 1
-wrote 23 % faster, was read 30 % faster and was 8 % smaller (bench/README.md, "Parquet — zstd at
+wrote 23 % faster, was read 30 % faster and was 8 % smaller (bench/JOURNAL.md, "Parquet — zstd at
 level 1, a batch staged once")."""
 _PART = re.compile(r"part-(\d+)\.parquet")
 

@@ -18,7 +18,7 @@ parts a level during a sync (about fifteen at 1M records), and each row is rewri
 Every lookup of a batch opens each file of a table: on the bench's 100k lake, a 10,000-id lookup
 of `feedback` over 120 files took 5× the CPU and 40–80 MB more than over 12. Eight rather than
 four: the bench's 1M first sync (which looks nothing up) rewrites each row at one level less,
-−9 % CPU for +1–4 MB at the peak (bench/README.md, "Parquet — zstd at level 1, a batch staged
+−9 % CPU for +1–4 MB at the peak (bench/JOURNAL.md, "Parquet — zstd at level 1, a batch staged
 once")."""
 FIRST_SYNC_MERGE_AT = 128
 """MERGE_AT in a first sync (its batches `Batch.unstored`: the lake held no record and no case of
@@ -29,7 +29,7 @@ sources' records, cross-source identity reads every `feedback` file in each batc
 MERGE_AT then, `ParquetDestination._alone`). The bench's 1M first sync (100 batches) then merges each folder
 once, at its end (each row written twice, against 3.6 times at eight): −6 to −14 % CPU, the same
 peak; 64 merged once more at batch 64, for more CPU in two of three rounds and up to 6 MB more
-at the peak (bench/README.md, "Parquet — a first sync's parts merged at its end"). A longer one
+at the peak (bench/JOURNAL.md, "Parquet — a first sync's parts merged at its end"). A longer one
 still merges by level (up to 127 parts a level; at 10M records each row written about three
 times); the rare batch naming an id the sync may have written (the loop's fingerprints' false
 positives, 3–6 of the bench's 100) looks up over them."""

@@ -23,7 +23,7 @@ COPY_ROWS = 1_000
 COPY a month, as a statement's cost is then small beside its rows'. DuckDB's partitioned writer
 holds and sorts every row of its COPY until it ends: a 10,000-row batch of `feedback` peaked 12 MB
 higher than by a COPY a month (2.5 MB even with one month a partitioned COPY), and at 2,000 the
-bench's 100k sync (its first batch 1,500 records) peaked 1.3-2.7 MB higher (bench/README.md,
+bench's 100k sync (its first batch 1,500 records) peaked 1.3-2.7 MB higher (bench/JOURNAL.md,
 "Parquet — one partitioned COPY per table a batch")."""
 
 
@@ -216,7 +216,7 @@ def _by_month(source: str, changed: list) -> dict[str | None, dict[Table, list[t
     """The rows of the changed records by the month of their record, then by record table (a
     feedback row in its own source's partitions only). Gathered in lists by position, not by
     `Table`: a frozen dataclass hashes all its columns at each look-up, three a record, which was
-    a tenth of the bench's 100,000-record sync (bench/README.md, "Parquet — a first sync's parts
+    a tenth of the bench's 100,000-record sync (bench/JOURNAL.md, "Parquet — a first sync's parts
     merged at its end")."""
     months: dict[str | None, tuple[list[tuple[Any, ...]], ...]] = {}
     for r in changed:

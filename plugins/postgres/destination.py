@@ -65,7 +65,7 @@ def without_nul(table: Table) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
 
 
 def keep_indexes_that_pay(destination: SQLDestination) -> None:
-    """The indexes SQLite keeps (bench/README.md "Issue 19: the case tables' indexes"): every
+    """The indexes SQLite keeps (bench/JOURNAL.md "Issue 19: the case tables' indexes"): every
     record and case a sync writes costs an entry in each."""
     for index in UNREAD_INDEXES:
         destination.execute(f"DROP INDEX IF EXISTS {index}")

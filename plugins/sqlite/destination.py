@@ -403,7 +403,7 @@ class SQLiteDestination(Destination):
         and comments go). Ids are hashes: in the order they are read, a batch's key entries land
         all over each key's B-tree, and on a large file a page dirtied early may be written out
         to make room (cache spill) and dirtied again later; in key order each B-tree's pages are
-        visited once a batch (issue 19, bench/README.md "a batch's rows in key order")."""
+        visited once a batch (issue 19, bench/JOURNAL.md "a batch's rows in key order")."""
         latest = dict(zip(map(_RECORD_ID, batch.records), batch.records))  # a record read twice: last wins
         select = "SELECT record_id, content_hash FROM feedback WHERE record_id IN ({})"
         stored: dict[str, str] = dict(self._rows_where_in(select, list(latest)))

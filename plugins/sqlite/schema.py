@@ -155,7 +155,7 @@ def apply_migrations(db: Database) -> None:
     """The migrations not applied yet, in the caller's transaction. A new file has no stored data
     for the views of earlier migrations to upgrade: it gets today's views once, after the last,
     as `SQLDestination.apply_migrations` does (every view at each of ten view migrations took a
-    new file's set-up 0.24 s of CPU, 0.10-0.11 s without; bench/README.md, "a new destination's
+    new file's set-up 0.24 s of CPU, 0.10-0.11 s without; bench/JOURNAL.md, "a new destination's
     set-up")."""
     new = not migrations.applied(db)
     token = _NEW_FILE.set(new)
@@ -353,7 +353,7 @@ def waves(db: Database) -> None:
 
 @migrations(name="0014_indexes_that_pay")
 def indexes_that_pay(db: Database) -> None:
-    """Only the indexes some query of cxbridge reads (bench/README.md "Issue 19: the SQLite
+    """Only the indexes some query of cxbridge reads (bench/JOURNAL.md "Issue 19: the SQLite
     table layout"): every record of a sync adds an entry to each. `feedback_submitted_at` and
     `feedback_scores_question_key` go — no view, report or look-up reads them (reports and views
     pick days by `submitted_local_date`). `duplicate_of` is empty on all but the copies and
@@ -382,7 +382,7 @@ def scores_by_record(db: Database) -> None:
 @migrations(name="0016_case_indexes")
 def case_indexes(db: Database) -> None:
     """Without the indexes of `feedback_cases (record_id)`, `feedback_cases (status)` and
-    `feedback (location_id)` (bench/README.md "Issue 19: the case tables' indexes"): a case is
+    `feedback (location_id)` (bench/JOURNAL.md "Issue 19: the case tables' indexes"): a case is
     looked up by its key, which is derived from its record's id; the loop's queue and the
     location views read their tables whole, as fast as through those indexes on the 100,000-record
     bench file, and every case (four records in five on the bench) and record written costs an
@@ -394,7 +394,7 @@ def case_indexes(db: Database) -> None:
 @migrations(name="0017_later_events_by_case")
 def later_events_by_case(db: Database) -> None:
     """`feedback_case_events (case_id)` kept for the events after a case's opening one (every case
-    opened writes an `opened` event, found by its key; bench/README.md "Issue 19: the case
+    opened writes an `opened` event, found by its key; bench/JOURNAL.md "Issue 19: the case
     tables' indexes"): the readers of a case's events (`cxbridge cases show`, the status
     read-back) ask for the later ones by case."""
     db.execute("DROP INDEX IF EXISTS feedback_case_events_case_id")
