@@ -227,13 +227,14 @@ def test_a_file_that_lacks_every_scored_column_is_refused_naming_the_reworded_he
     assert "question_key = 'how_satisfied_were_you_with_your_visit'" in message
 
 
-def test_a_sync_names_the_mapped_column_a_new_header_rewords_and_the_key_to_join_them(tmp_path: Path):
+@pytest.mark.parametrize("scale", [{"scale": [1, 5]}, {}], ids=["scale given", "csat's default scale"])
+def test_a_sync_names_the_mapped_column_a_new_header_rewords_and_the_key_to_join_them(tmp_path: Path, scale: dict):
     for name, header, rows in (("visits_2023.csv", OLD, YEAR_2023), ("visits_2024.csv", NEW, YEAR_2024)):
         with (tmp_path / name).open("w", encoding="utf-8") as handle:
             handle.write(f'id,submitted,"How likely are you to recommend us?","{header}"\n')
             handle.writelines(f"{rid},{day},9,{answer}\n" for rid, day, answer in rows)
     metrics = [{"column": "How likely are you to recommend us?", "metric": "nps"},
-               {"column": OLD, "metric": "csat", "scale": [1, 5]}]  # fmt: skip
+               {"column": OLD, "metric": "csat", **scale}]  # fmt: skip
     config = config_from_dict({"sources": {"visits": source(metrics)}}, create_host(), path=tmp_path / "cxbridge.toml")
     result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
     (warning,) = [w for w in result.results[0].warnings if NEW in w]

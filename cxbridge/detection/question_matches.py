@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
 from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS
+from cxbridge.metrics import DEFAULT_SCALES
 from cxbridge.tabular.table import header_key
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def propose_question_matches(inspections: list[Inspection]) -> list[QuestionMatc
     found: list[QuestionMatch] = []
     for i, (item_a, a) in enumerate(scored):
         for item_b, b in scored[i + 1 :]:
-            if a.column == b.column or a.target != b.target or not _same_scale(a.spec, b.spec):
+            if a.column == b.column or a.target != b.target or not _same_scale(a.target, a.spec, b.spec):
                 continue
             if a.column in columns_of[id(item_b)] or b.column in columns_of[id(item_a)]:
                 continue  # asked side by side somewhere: two questions
@@ -72,7 +73,7 @@ def reworded_from(proposal: Proposal, mapped: Iterable[MetricColumn], present: s
     for metric in mapped:
         if header_key(metric.column) in present or metric.metric != proposal.target:
             continue
-        if not _same_scale(proposal.spec, {"scale": metric.scale, "direction": metric.direction}):
+        if not _same_scale(proposal.target, proposal.spec, {"scale": metric.scale, "direction": metric.direction}):
             continue
         similarity = alike(metric.column, proposal.column)
         if similarity >= SIMILAR:
@@ -83,9 +84,13 @@ def reworded_from(proposal: Proposal, mapped: Iterable[MetricColumn], present: s
     return None
 
 
-def _same_scale(a: dict[str, Any], b: dict[str, Any]) -> bool:
+def _same_scale(metric: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two specs of `metric` score on one scale and direction; a spec that names no scale
+    has the metric's default (a mapped CSAT column without `scale` is read 1–5)."""
+
     def scale(spec: dict[str, Any]) -> tuple[float, ...] | None:
-        return tuple(float(bound) for bound in spec["scale"]) if spec.get("scale") is not None else None
+        bounds = spec["scale"] if spec.get("scale") is not None else DEFAULT_SCALES.get(metric)
+        return tuple(float(bound) for bound in bounds) if bounds is not None else None
 
     def direction(spec: dict[str, Any]) -> str:
         return str(getattr(spec.get("direction"), "value", spec.get("direction")) or "higher_is_better")
