@@ -15,7 +15,7 @@ import pytest
 
 from cxbridge.plugins.salesforce.source import SalesforceSource
 from tests.local_api import Reply, fake_api
-from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET
+from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, SalesforceOrg, salesforce, stamp
 from tests.sqlite_runs import query, sync_source
 
 VENDOR = Path(__file__).parent / "data" / "vendor" / "salesforce"
@@ -173,3 +173,48 @@ def test_the_guides_query_example_without_ids_goes_to_quarantine_naming_the_id(t
     assert result.status == "failed" and "the record has no 'Id' (its primary key)" in result.error
     names = {json.loads(raw)["Name"] for (raw,) in query(tmp_path, "SELECT raw FROM quarantine")}
     assert names == {r["Name"] for r in example["records"]}
+
+
+def recorded_survey() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The SurveyQuestion and SurveyQuestionChoice rows of a real org's surveys (the offline
+    starter kit's recording): types and choice labels exactly as the org keeps them."""
+    definitions = load("offline_starter_kit_survey_definitions.json")
+    return definitions["questions"], definitions["choices"]
+
+
+def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
+    """The recorded org keeps a five-star Rating (choices "1.0" … "5.0") and a six-star one
+    ("1.0" … "6.0") side by side, a CSAT question without choices and an NPS question. Its
+    responses are not public: the two below are ours, answered in NumberValue as the object
+    reference documents for NPS, Rating and CSAT, on the recorded question ids."""
+    questions, choices = recorded_survey()
+    active = "0KsRO00000001Vs0AI"  # the version "Wind turbine", the one SurveyStatus Active
+    of_type = {q["QuestionType"]: q for q in questions if q["SurveyVersionId"] == active and q["QuestionType"] in
+               ("NPS", "Rating", "CSAT")}  # fmt: skip
+    nps, rating, csat = of_type["NPS"], of_type["Rating"], of_type["CSAT"]
+    stars = sorted(float(c["Name"]) for c in choices if c["QuestionId"] == rating["Id"])
+    assert stars == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] and not [c for c in choices if c["QuestionId"] in (nps["Id"], csat["Id"])]
+    answers = {"0LyV1": {nps["Id"]: 9, rating["Id"]: 6, csat["Id"]: 4}, "0LyV2": {nps["Id"]: 6, rating["Id"]: 3, csat["Id"]: 2}}
+    org = SalesforceOrg()
+    org.add("SurveyQuestion", *questions)
+    org.add("SurveyQuestionChoice", *choices)
+    for n, (response, given) in enumerate(answers.items(), start=1):
+        org.add("SurveyResponse", {"Id": response, "Name": f"SR-{n}", "SurveyId": "0KdRO00000001Jw0AI", "InvitationId": None,
+                                   "SubmitterId": None, "Status": "Completed", "CompletionDateTime": stamp(n),
+                                   "Language": "en_US", "CreatedDate": stamp(n), "SystemModstamp": stamp(n, 5)})  # fmt: skip
+        org.add("SurveyQuestionResponse", *({"Id": f"0LzV{n}{i}", "ResponseId": response, "QuestionId": qid, "Datatype": "Number",
+                                             "NumberValue": value, "ChoiceValue": None, "ResponseShortText": None}
+                                            for i, (qid, value) in enumerate(given.items())))  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, surveys=True))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    low, high = stars[0], stars[-1]
+    expected = sorted((r, given[rating["Id"]], low, high, 100 * (given[rating["Id"]] - low) / (high - low))
+                      for r, given in answers.items())  # fmt: skip
+    rows = query(tmp_path, "SELECT source_record_id, value, scale_min, scale_max, normalized FROM feedback_scores "
+                           "JOIN feedback USING (record_id) WHERE metric = 'rating' ORDER BY 1")  # fmt: skip
+    assert rows == expected  # 6 is the top of six stars, 3 is 40 — not off a 1–5 scale, nor 50
+    assert query(tmp_path, "SELECT question_text FROM feedback_scores WHERE metric = 'rating' LIMIT 1") == [(rating["Name"],)]
+    by_record = {r: (given[nps["Id"]], float(given[csat["Id"]])) for r, given in answers.items()}
+    assert dict((r, (n, c)) for r, n, c in query(tmp_path, "SELECT source_record_id, nps, csat FROM feedback")) == by_record
+    assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores WHERE metric = 'csat'") == [(1.0, 5.0)]

@@ -53,8 +53,8 @@ class SalesforceConfig(ApiSourceConfig):
     lifecycle_field: str | None = Field(
         default="Type", description="the Account field that holds the lifecycle stage (Type: Prospect, Customer - Direct, …)"
     )
-    csat_scale: tuple[int, int] = Field(default=(1, 5), description="the answer values of CSAT questions")
-    rating_scale: tuple[int, int] = Field(default=(1, 5), description="the answer values of Rating questions (stars)")
+    csat_scale: tuple[int, int] = Field(default=(1, 5), description="CSAT questions whose choices are not numbers")
+    rating_scale: tuple[int, int] = Field(default=(1, 5), description="Rating questions (stars) whose choices are not numbers")
     start_date: datetime | None = Field(default=None, description="first sync: rows changed from this time")
     questions: dict[str, QuestionOverride] = Field(
         default_factory=dict, description="per SurveyQuestion id (or QuestionType): metric, scale, labels, ignore"

@@ -4,6 +4,7 @@ Contacts as CRM context."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
@@ -29,11 +30,23 @@ CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
 CONTACT_PREFIX = "003"  # the key prefix of Contact ids (SubmitterId and ParticipantId may name a User or a Lead)
 
 
-def type_overrides(*, csat_scale: tuple[int, int], rating_scale: tuple[int, int]) -> dict[str, QuestionOverride]:
-    """How the SurveyQuestion types that carry a score are read, keyed by QuestionType: an
-    override keyed by a question's id wins, and one keyed by a type replaces these."""
-    return {"NPS": QuestionOverride(metric="nps"), "CSAT": QuestionOverride(metric="csat", scale=csat_scale),
-            "Rating": QuestionOverride(metric="rating", scale=rating_scale)}  # fmt: skip
+def type_overrides() -> dict[str, QuestionOverride]:
+    """How the SurveyQuestion types that carry a score are read, keyed by QuestionType (a CSAT or
+    Rating question brings its scale, `question_scale`): an override keyed by a question's id
+    wins, and one keyed by a type replaces these."""
+    return {"NPS": QuestionOverride(metric="nps"), "CSAT": QuestionOverride(metric="csat"),
+            "Rating": QuestionOverride(metric="rating")}  # fmt: skip
+
+
+def question_scale(
+    kind: str, choices: dict[str, float], scales: Mapping[str, tuple[int, int]]
+) -> tuple[float, float] | None:
+    """The scale of a CSAT or Rating question: the range of its choices' values where they have
+    some (a six-star Rating's choices are "1.0" … "6.0"), else csat_scale or rating_scale."""
+    if kind not in scales:
+        return None
+    values = sorted(set(choices.values()))
+    return (values[0], values[-1]) if len(values) > 1 else scales[kind]
 
 
 def respondent_contact(raw: dict[str, Any]) -> str | None:
@@ -43,10 +56,14 @@ def respondent_contact(raw: dict[str, Any]) -> str | None:
     return next((str(c) for c in found if str(c or "").startswith(CONTACT_PREFIX)), None)
 
 
-def survey_record(raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan) -> FeedbackRecord:
+def survey_record(
+    raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan, *, scales: Mapping[str, tuple[int, int]]
+) -> FeedbackRecord:
     """A SurveyResponse (with its answers under `answers`, each with its SurveyQuestion under
-    `question`, so a quarantined response is replayed the same way) as a feedback record."""
-    answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan)) is not None]
+    `question`, so a quarantined response is replayed the same way) as a feedback record;
+    `scales`: the configured scale by QuestionType (CSAT, Rating), for questions whose choices
+    do not give one."""
+    answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, scales)) is not None]
     status = raw.get("Status")
     invitation = raw.get("invitation") or {}
     fields = {
@@ -68,7 +85,7 @@ def survey_record(raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPla
     )
 
 
-def _answer(answer: dict[str, Any], plan: QuestionPlan) -> AnswerInput | None:
+def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tuple[int, int]]) -> AnswerInput | None:
     """An answer read from the field its question type fills (the object reference: NumberValue for
     NPS, Rating, Score and Slider; ChoiceValue for choice questions, and for CSAT): a scored type's
     choice is read through its choices' labels (numbers, or a built-in label scale)."""
@@ -77,13 +94,15 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan) -> AnswerInput | None:
     text = definition.get("Name") or qid
     number = answer.get("NumberValue")
     kind = str(definition.get("QuestionType") or "")
+    choices = choice_values(definition.get("choices") or []) if kind in SCORED_TYPES else {}
+    scale = question_scale(kind, choices, scales)
     if number is not None:
         is_nps = kind.upper() == "NPS" or (mentions(text, "recommend") and 0 <= number <= 10)
-        question = Question(qid, text, "nps" if is_nps else "scale")
+        question = Question(qid, text, "nps" if is_nps else "scale", scale=None if is_nps else scale)
         return plan.answer(question, int(number) if float(number).is_integer() else number, also=(kind,))
     choice = answer.get("ChoiceValue")
     if kind in SCORED_TYPES and choice not in (None, ""):
-        scored = Question(qid, text, "choice", choices=choice_values(definition.get("choices") or []))
+        scored = Question(qid, text, "choice", scale=scale, choices=choices)
         return plan.answer(scored, choice, label=str(choice), also=(kind,))
     value = choice or answer.get("ResponseShortText")
     if value in (None, ""):

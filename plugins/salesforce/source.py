@@ -163,8 +163,8 @@ class SurveyResponses(ModstampCursor, Stream):
         super().__init__(source)
         self.source: SalesforceSource = source
         config = source.config
-        by_type = objects.type_overrides(csat_scale=config.csat_scale, rating_scale=config.rating_scale)
-        self.plan = QuestionPlan(by_type | config.questions, where=f"sources.{source.context.name}")
+        self.plan = QuestionPlan(objects.type_overrides() | config.questions, where=f"sources.{source.context.name}")
+        self.scales = {"CSAT": config.csat_scale, "Rating": config.rating_scale}
         self.questions: dict[str, dict[str, Any]] = {}
 
     def warnings(self) -> list[str]:
@@ -180,7 +180,7 @@ class SurveyResponses(ModstampCursor, Stream):
         yield from self._with_answers(batch)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return objects.survey_record(raw, builder, self.plan)
+        return objects.survey_record(raw, builder, self.plan, scales=self.scales)
 
     def personal_fields(self) -> PersonalFields:
         return PersonalFields(ignored_items=(("QuestionId", ignored_questions(self.source.config.questions)),))
