@@ -183,23 +183,26 @@ def recorded_survey() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
-    """The recorded org keeps a five-star Rating (choices "1.0" … "5.0") and a six-star one
-    ("1.0" … "6.0") side by side, a CSAT question without choices and an NPS question. Its
-    responses are not public: the two below are ours, answered in NumberValue as the object
+    """The recorded org keeps a five-star Rating (choices "1.0" … "5.0") in one survey and a
+    six-star one ("1.0" … "6.0") in another, a CSAT question without choices and an NPS question.
+    Its responses are not public: the three below are ours, answered in NumberValue as the object
     reference documents for NPS, Rating and CSAT, on the recorded question ids."""
     questions, choices = recorded_survey()
-    active = "0KsRO00000001Vs0AI"  # the version "Wind turbine", the one SurveyStatus Active
-    of_type = {q["QuestionType"]: q for q in questions if q["SurveyVersionId"] == active and q["QuestionType"] in
-               ("NPS", "Rating", "CSAT")}  # fmt: skip
-    nps, rating, csat = of_type["NPS"], of_type["Rating"], of_type["CSAT"]
-    stars = sorted(float(c["Name"]) for c in choices if c["QuestionId"] == rating["Id"])
-    assert stars == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0] and not [c for c in choices if c["QuestionId"] in (nps["Id"], csat["Id"])]
-    answers = {"0LyV1": {nps["Id"]: 9, rating["Id"]: 6, csat["Id"]: 4}, "0LyV2": {nps["Id"]: 6, rating["Id"]: 3, csat["Id"]: 2}}
+    version_of = {"0KdRO00000001Jw0AI": "0KsRO00000001Vs0AI", "0KdRO00000001Jr0AI": "0KsRO00000001Rl0AI"}  # survey: version
+    asked = {v: {q["QuestionType"]: q for q in questions if q["SurveyVersionId"] == v} for v in version_of.values()}
+    turbine, service = asked["0KsRO00000001Vs0AI"], asked["0KsRO00000001Rl0AI"]  # "Wind turbine", "Customer Satisfaction"
+    nps, six, csat, five = turbine["NPS"], turbine["Rating"], turbine["CSAT"], service["Rating"]
+    stars = {q["Id"]: sorted(float(c["Name"]) for c in choices if c["QuestionId"] == q["Id"]) for q in (six, five)}
+    assert (len(stars[six["Id"]]), len(stars[five["Id"]])) == (6, 5)
+    assert not [c for c in choices if c["QuestionId"] in (nps["Id"], csat["Id"])]
+    answers = {"0LyV1": ("0KdRO00000001Jw0AI", {nps["Id"]: 9, six["Id"]: 6, csat["Id"]: 4}),
+               "0LyV2": ("0KdRO00000001Jw0AI", {nps["Id"]: 6, six["Id"]: 3, csat["Id"]: 2}),
+               "0LyV3": ("0KdRO00000001Jr0AI", {five["Id"]: 4})}  # fmt: skip
     org = SalesforceOrg()
     org.add("SurveyQuestion", *questions)
     org.add("SurveyQuestionChoice", *choices)
-    for n, (response, given) in enumerate(answers.items(), start=1):
-        org.add("SurveyResponse", {"Id": response, "Name": f"SR-{n}", "SurveyId": "0KdRO00000001Jw0AI", "InvitationId": None,
+    for n, (response, (survey, given)) in enumerate(answers.items(), start=1):
+        org.add("SurveyResponse", {"Id": response, "Name": f"SR-{n}", "SurveyId": survey, "InvitationId": None,
                                    "SubmitterId": None, "Status": "Completed", "CompletionDateTime": stamp(n),
                                    "Language": "en_US", "CreatedDate": stamp(n), "SystemModstamp": stamp(n, 5)})  # fmt: skip
         org.add("SurveyQuestionResponse", *({"Id": f"0LzV{n}{i}", "ResponseId": response, "QuestionId": qid, "Datatype": "Number",
@@ -207,14 +210,15 @@ def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
                                             for i, (qid, value) in enumerate(given.items())))  # fmt: skip
     with salesforce(org) as api:
         result = sync(tmp_path, entry(api.url, surveys=True))
-    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
-    low, high = stars[0], stars[-1]
-    expected = sorted((r, given[rating["Id"]], low, high, 100 * (given[rating["Id"]] - low) / (high - low))
-                      for r, given in answers.items())  # fmt: skip
-    rows = query(tmp_path, "SELECT source_record_id, value, scale_min, scale_max, normalized FROM feedback_scores "
-                           "JOIN feedback USING (record_id) WHERE metric = 'rating' ORDER BY 1")  # fmt: skip
-    assert rows == expected  # 6 is the top of six stars, 3 is 40 — not off a 1–5 scale, nor 50
-    assert query(tmp_path, "SELECT question_text FROM feedback_scores WHERE metric = 'rating' LIMIT 1") == [(rating["Name"],)]
-    by_record = {r: (given[nps["Id"]], float(given[csat["Id"]])) for r, given in answers.items()}
-    assert dict((r, (n, c)) for r, n, c in query(tmp_path, "SELECT source_record_id, nps, csat FROM feedback")) == by_record
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    expected = sorted((r, q, value, stars[q][0], stars[q][-1], 100 * (value - stars[q][0]) / (stars[q][-1] - stars[q][0]))
+                      for r, (_, given) in answers.items() for q, value in given.items() if q in stars)  # fmt: skip
+    rows = query(tmp_path, "SELECT source_record_id, question_id, value, scale_min, scale_max, normalized FROM "
+                           "feedback_scores JOIN feedback USING (record_id) WHERE metric = 'rating' ORDER BY 1")  # fmt: skip
+    assert rows == expected  # six stars: 6 is the top, 3 is 40 (not off 1–5, nor 50); five stars: 4 is 75
+    texts = query(tmp_path, "SELECT DISTINCT question_id, question_text FROM feedback_scores WHERE metric = 'rating'")
+    assert sorted(texts) == sorted((q["Id"], q["Name"]) for q in (six, five))
+    by_record = {r: (given[nps["Id"]], float(given[csat["Id"]])) for r, (_, given) in answers.items() if nps["Id"] in given}
+    found = query(tmp_path, "SELECT source_record_id, nps, csat FROM feedback WHERE nps IS NOT NULL")
+    assert {r: (n, c) for r, n, c in found} == by_record
     assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores WHERE metric = 'csat'") == [(1.0, 5.0)]
