@@ -1,7 +1,8 @@
 """The salesforce source on payloads others wrote (tests/data/vendor/salesforce/, sources and
 licences in its README): the query examples of Salesforce's REST API guide, three Accounts that
-Airbyte recorded from a real org, and two error bodies a real org sent a public project — served
-from 127.0.0.1 over real HTTP, each value checked against the payload read here independently."""
+Airbyte recorded from a real org, two error bodies a real org sent a public project and the survey
+questions and choices of a real org — served from 127.0.0.1 over real HTTP, each value checked
+against the payload read here independently."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def selected(soql: str, record: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_accounts_recorded_from_a_real_org_land_with_their_segment_revenue_and_country(tmp_path):
+    """The recorded rows, cut to the fields the connector's SOQL selects, in two batches of the
+    documented query envelope (the envelope and the locator are ours)."""
     accounts = recorded_accounts()
     asked: list[str] = []
 
