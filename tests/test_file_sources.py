@@ -268,6 +268,30 @@ def test_numbered_labels_read_as_their_number(tmp_path):
     assert rows == [(10, "10 - Extremely likely"), (0, "0 - Not at all likely"), (5, "Neutral - 5"), (None, "N/A")]
 
 
+CODED = [0, 1, 2, 3, 4, 4, 3, "Very satisfied", 0, 2]  # a 1–5 satisfaction scale the export codes 0–4
+
+
+@pytest.mark.parametrize("connector", ["csv", "excel"])
+def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, connector):
+    """An export that codes a 1–5 scale 0–4: `labels = { "0" = 1, … }` recodes every cell, a text
+    cell or a workbook's number, and a written label still reads once, not recoded again."""
+    rows = [["Submitted", "Satisfaction"], *([f"2025-01-{n + 1:02d}", code] for n, code in enumerate(CODED))]
+    if connector == "csv":
+        (tmp_path / "coded.csv").write_text("\n".join(f"{a},{b}" for a, b in rows) + "\n", encoding="utf-8")
+    else:
+        write_xlsx(tmp_path / "coded.xlsx", {"2025": rows})
+    labels = {str(code): code + 1 for code in range(5)} | {"Very satisfied": 5}
+    source = {"connector": connector, "path": f"coded.{'csv' if connector == 'csv' else 'xlsx'}",
+              "columns": {"submitted_at": "Submitted"},
+              "metrics": [{"column": "Satisfaction", "metric": "csat", "scale": [1, 5], "labels": labels}]}  # fmt: skip
+    assert sync_source(tmp_path, source).written == len(CODED)
+    values = [5 if code == "Very satisfied" else code + 1 for code in CODED]
+    assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY submitted_at")] == values
+    satisfied = sum(value >= 4 for value in values)
+    [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month")
+    assert csat_pct == round(100 * satisfied / len(values), 1)
+
+
 def test_a_quarantined_row_is_imported_after_the_mapping_learns_its_label(tmp_path):
     (tmp_path / "visits.csv").write_text(
         "Submitted;Store;Satisfaction\n2024-01-01;S1;Sehr zufrieden\n2024-01-02;S2;Geht so\n", encoding="utf-8"

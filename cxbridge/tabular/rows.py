@@ -162,14 +162,18 @@ class RowNormalizer:
         )  # fmt: skip
 
     def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
-        """A metric cell's number (or text the metric rules read) and the label it shows."""
+        """A metric cell's number (or text the metric rules read) and the label it shows; a number
+        the mapping's `labels` name is a code, read as the label's value."""
         number = value
+        parsed = value if type(value) in (int, float) else None
         if isinstance(value, str):
             text = value.strip()
             parsed = parse_number(text)  # read once: it says both the number and whether it is one
             number = self._number(text, parsed, metric)
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
+        if parsed is not None and (coded := metric.codes.get(parsed)) is not None:
+            return coded, label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return number, label or self._label(column, number)
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
