@@ -96,3 +96,24 @@ def test_the_sync_summary_flags_a_source_without_date_order(tmp_path: Path):
     assert result.ok and result.warnings == [f"survey.csv: {expected_warning(values[0])}"]
     settled = sync_source(tmp_path, {**source, "date_order": "mdy"}, db="settled.db")
     assert settled.ok and settled.warnings == []
+
+
+@pytest.mark.parametrize("separator", ["/", "."])
+def test_dates_after_year_first_ones_are_read_by_their_own_evidence(tmp_path: Path, separator: str):
+    """A column that begins year-first (2024-03-01) and goes on day first (rows typed in by hand
+    below an export): a day above 12, or the dots' custom, says how the others read — never
+    month first because the first dates named the year first."""
+    written = {"R0": "2024-03-01 10:00", "R1": "2024-03-02 10:00", "R2": f"13{separator}03{separator}2024 10:00",
+               "R3": f"01{separator}04{separator}2024 10:00"}  # fmt: skip
+    with (tmp_path / "survey.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *([native_id, value, 9] for native_id, value in written.items())])
+    source = {"connector": "csv", "path": "survey.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": "How likely are you to recommend us? (0-10)", "metric": "nps"}]}  # fmt: skip
+    assert sync_source(tmp_path, source).written == len(written)
+    days = {"R0": "2024-03-01", "R1": "2024-03-02", "R2": "2024-03-13", "R3": "2024-04-01"}
+    assert {native_id: submitted(tmp_path / "cxbridge.db", native_id) for native_id in written} == {
+        native_id: f"{day}T10:00:00Z" for native_id, day in days.items()
+    }
+    with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
+        months = dict(conn.execute("SELECT month, responses FROM nps_by_month"))
+    assert months == {"2024-03": 3, "2024-04": 1}

@@ -127,7 +127,8 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
     if len(first) == 4:
         year, month, day = int(first), int(second), int(third)
     else:
-        resolved = order or (DateOrder.DMY if separator in ".-" else DateOrder.MDY)
+        custom = DateOrder.DMY if separator in ".-" else DateOrder.MDY
+        resolved = custom if order in (None, DateOrder.YMD) else order  # year-first dates say nothing of these
         a, b = int(first), int(second)
         day, month = (a, b) if resolved is DateOrder.DMY else (b, a)
         year = int(third) + (2000 if len(third) <= 2 and int(third) < 70 else 1900 if len(third) <= 2 else 0)
@@ -159,16 +160,18 @@ def _offset(zone_text: str, text: str) -> timezone:
 
 
 def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
-    """Whether text dates are d/m or m/d, from the values whose day is above 12."""
+    """Whether text dates are d/m or m/d, from the values whose day is above 12; year-first dates
+    decide only a column that has no others."""
     day_first = month_first = ambiguous = 0
     separator = ""
-    example = None
+    example = year_first = None
     for value in values:
         if not isinstance(value, str) or not (match := _DATE.match(value.strip())):
             continue
+        if len(match.group(1)) == 4:
+            year_first = year_first or value.strip()
+            continue
         first, separator, second = match.group(1), match.group(2), match.group(3)
-        if len(first) == 4:
-            return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({value.strip()!r})", True)
         a, b = int(first), int(second)
         day_first += a > 12
         month_first += b > 12
@@ -183,6 +186,8 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
         return DateOrderGuess(
             DateOrder.MDY, f"{month_first} dates have a second part above 12, so they are m/d/y", True
         )
+    if not ambiguous and year_first:
+        return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({year_first!r})", True)
     if not ambiguous:
         return DateOrderGuess(None, "no day-month-year dates to decide from", False)
     assumed = DateOrder.DMY if separator in ".-" else DateOrder.MDY
