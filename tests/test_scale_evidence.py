@@ -252,3 +252,30 @@ def test_enps_wording_is_employee_nps(tmp_path, question):
     inspection = inspect_file(write_csv(tmp_path / "pulse.csv", rows))
     assert [p.target for p in inspection.chosen if p.column == question] == ["enps"]
     assert detect(Question("Q1", question, "nps")).spec.metric == "enps"
+
+
+# --- numbers under an effort question: which end is best -------------------------------------------
+
+DIFFICULTY = ["How difficult was it to get your issue resolved?", "Насколько сложно было решить ваш вопрос?",
+              "Jak trudno było rozwiązać problem?"]  # fmt: skip
+
+
+@pytest.mark.parametrize("question", DIFFICULTY)
+def test_numbers_under_a_question_of_difficulty_make_lower_better(tmp_path, question):
+    """1–5 under "how difficult was it?": 5 is the most difficult, so 1 is the least effort."""
+    answers = [n % 5 + 1 for n in range(15)]
+    rows = [["Date", question], *[[f"2025-03-{n + 1:02d}", answer] for n, answer in enumerate(answers)]]
+    path = write_csv(tmp_path / "difficulty.csv", rows)
+    [ces] = [p for p in inspect_file(path).chosen if p.target == "ces"]
+    assert ces.spec == {"scale": [1.0, 5.0], "direction": "lower_is_better"}
+    assert detect(Question("Q1", question, "scale", scale=(1, 5))).spec.direction is Direction.LOWER_IS_BETTER
+    item = import_file(path)
+    assert item.ok and item.result.written == len(answers)
+    low_effort = sum(answer <= 2 for answer in answers)  # the two least difficult boxes
+    [(pct,)] = query(tmp_path, "SELECT low_effort_pct FROM ces_by_month", db="x.db")
+    assert pct == round(100 * low_effort / len(answers), 1)
+
+
+def test_a_question_naming_ease_keeps_higher_better(tmp_path):
+    for question in ("How easy was it to get your issue resolved?", "How easy or difficult was it?"):
+        assert detect(Question("Q1", question, "scale", scale=(1, 5))).spec.direction is Direction.HIGHER_IS_BETTER

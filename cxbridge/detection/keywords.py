@@ -27,6 +27,8 @@ STEMS: dict[str, tuple[str, ...]] = {
         "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "esfuerzo",
         "facile", "esforço", "esforco",
     ),
+    "difficulty": ("difficult", "hassle", "сложн", "трудн", "trudn", "schwierig", "mühe", "difícil", "difficile"),
+    "ease": ("easy", "ease", "легк", "просто", "łatw", "latw", "einfach", "leicht", "fácil", "facil", "facile"),
     "comment": (
         "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
         "notes", "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",

@@ -275,6 +275,8 @@ def effort_direction(header: str) -> tuple[Direction, str]:
     if any(word in text for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
                                      "esfuerzo", "effort avez", "esforço")):  # fmt: skip
         return Direction.LOWER_IS_BETTER, "it asks how much effort: lower is better (set direction if not)"
+    if mentions(header, "difficulty") and not mentions(header, "ease"):
+        return Direction.LOWER_IS_BETTER, "it asks how difficult: lower is better (set direction if not)"
     return Direction.HIGHER_IS_BETTER, "it asks how easy: higher is better (set direction if not)"
 
 
