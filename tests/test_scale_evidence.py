@@ -279,3 +279,21 @@ def test_numbers_under_a_question_of_difficulty_make_lower_better(tmp_path, ques
 def test_a_question_naming_ease_keeps_higher_better(tmp_path):
     for question in ("How easy was it to get your issue resolved?", "How easy or difficult was it?"):
         assert detect(Question("Q1", question, "scale", scale=(1, 5))).spec.direction is Direction.HIGHER_IS_BETTER
+
+
+def test_numbers_under_a_header_naming_its_scale_take_that_scale(tmp_path):
+    """'(0-10)' in the header is the scale, though nobody answered 0: 2 is neutral on 0–10 (the
+    bottom two boxes are 0 and 1), where 1–10 would count it dissatisfied and move every
+    normalized score; '(1-5)' scores answers that never reached 5."""
+    answers = [n % 10 + 1 for n in range(30)]  # 1–10, no 0
+    rows = [["Date", "How satisfied are you? (0-10)", "Satisfaction (1-5)"],
+            *[[f"2025-03-{n % 28 + 1:02d}", answer, answer % 4 + 1] for n, answer in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "satisfaction.csv", rows)
+    chosen = {p.column: p for p in inspect_file(path).chosen}
+    assert chosen["How satisfied are you? (0-10)"].spec["scale"] == [0, 10]
+    assert chosen["Satisfaction (1-5)"].target == "csat" and chosen["Satisfaction (1-5)"].spec["scale"] == [1, 5]
+    assert import_file(path).result.written == len(answers)
+    [(dissatisfied, normalized)] = query(tmp_path, "SELECT dissatisfied, csat_avg_normalized FROM csat_by_month",
+                                         db="x.db")  # fmt: skip
+    assert dissatisfied == sum(answer <= 1 for answer in answers)
+    assert normalized == round(sum(answer * 10 for answer in answers) / len(answers), 1)

@@ -9,6 +9,7 @@ unscored, and its proposal says why and what to do."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
+_NAMED_SCALE = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*[)\]]")  # "(0-10)", "[1 to 5]"
 TOLERATED = 0.1  # the share of a scored column's answers that may be off its scale (they are quarantined)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
 
@@ -111,7 +113,7 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     if metric == "csat" and (fact := mentions(header, "resolved")):
         return _note(profile, f"the header asks whether something was {fact!r}: a question of fact, not a satisfaction "
                               f"scale; kept as an answer, unscored")  # fmt: skip
-    fit = _numeric_scale(profile, largest=7 if metric == "ces" else 10)
+    fit = _numeric_scale(profile, header, largest=7 if metric == "ces" else 10)
     if fit is None:
         return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) reach the top of "
                               f"no usual scale (1–5, 1–7, 0–10, 1–10), so neither its scale nor which end is best is "
@@ -231,9 +233,13 @@ def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = Fa
     return ScaleFit(*scale, odd)
 
 
-def _numeric_scale(profile: ColumnProfile, *, largest: float) -> ScaleFit | None:
-    """The smallest usual scale (up to `largest`) the numbers fit whose top answer someone gave:
-    1, 2, 3 alone say neither whether the scale is 1–3 or 1–5 nor which end is best."""
+def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
+    """The usual scale (up to `largest`) the header names — "(0-10)": nobody need have answered 0
+    or 10 — else the smallest one the numbers fit whose top answer someone gave: 1, 2, 3 alone say
+    neither whether the scale is 1–3 or 1–5 nor which end is best."""
+    named = tuple(int(end) for end in match.groups()) if (match := _NAMED_SCALE.search(header)) else None
+    if named in _SCALES and named[1] <= largest and (fit := _fit(profile, named)) is not None:
+        return fit
     fits = [fit for scale in _SCALES if scale[1] <= largest and (fit := _fit(profile, scale)) is not None]
     reached = [fit for fit in fits if fit.high in profile.numbers]
     return min(reached, key=lambda fit: (sum(fit.odd.values()), fit.high - fit.low), default=None)
