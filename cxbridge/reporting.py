@@ -20,7 +20,7 @@ from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import SCORE_DECIMALS
 from cxbridge.records import Program
-from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, waves
+from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, namesakes, store_label, waves
 from cxbridge.views import UNDATED, count_if, share, time_bucket
 
 PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
@@ -29,7 +29,7 @@ ANSWER_METRICS = ("nps", "enps", "csat", "ces")  # a record's primary answer of 
 POINT_METRICS = ("mystery_shop", "audit")  # a record's points of the maximum, 0–100
 TIME_BUCKETS = ("month", "week", "quarter", "day")  # of the record's local day: cxbridge.views.time_bucket
 DIMENSIONS = {
-    "location": "COALESCE(f.location_name, f.location_id)",
+    "location": store_label("f"),  # its name; with its id when another store has the name
     "agent": "f.agent_id",
     "team": "f.team",
     "touchpoint": "f.touchpoint",
@@ -135,6 +135,8 @@ def _scored(destination: Destination, options: ReportOptions, parameters: Parame
     points = [m for m in POINT_METRICS if options.metric in (None, m)]
     record = "c.record_id, " if undated else ""  # counted by record; the report's rows need none
     spans, joined = (f"waves AS ({waves(destination)}\n),\n", f"\n    {in_wave()}") if options.by == "wave" else ("", "")
+    if options.by == "location":
+        joined = f"\n    {namesakes(destination)}"
     chosen = f"""{spans}chosen AS (
     SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
     FROM feedback f{joined}

@@ -79,6 +79,25 @@ def in_wave(*, only_if: str = "") -> str:
            f"AND (w.next_day IS NULL OR {LOCAL_DAY} < w.next_day)"  # fmt: skip
 
 
+def store_label(alias: str = "f") -> str:
+    """A record's store as `cxbridge report` names it: its name, else its id — and both,
+    `Mall (S07)`, when stores of several ids share the name, so that they never count as one
+    store (needs `namesakes` joined)."""
+    name, key = f"{alias}.location_name", f"{alias}.location_id"
+    return f"CASE WHEN sn.location_name IS NULL OR {key} IS NULL THEN COALESCE({name}, {key}) " \
+           f"ELSE {name} || ' (' || {key} || ')' END"  # fmt: skip
+
+
+def namesakes(d: Dialect, alias: str = "f") -> str:
+    """Joins `sn` to a record's store name when counted records of more than one store id carry it
+    (`store_label`)."""
+    return f"""LEFT JOIN (
+        SELECT location_name FROM {d.qualified("feedback")}
+        WHERE location_id IS NOT NULL AND duplicate_of IS NULL
+        GROUP BY location_name HAVING COUNT(DISTINCT location_id) > 1
+    ) sn ON sn.location_name = {alias}.location_name"""
+
+
 def count_if(condition: str) -> str:
     """How many rows of the group meet `condition` (0 when none do), in every dialect."""
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"

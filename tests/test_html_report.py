@@ -393,6 +393,34 @@ def test_each_store_shows_its_newest_three_comments(whole):
     assert COMMENT not in page.comments[STORE]  # January's: three newer ones stand before it
 
 
+def test_stores_that_share_a_name_are_kept_apart_in_every_section(network, tmp_path):
+    """Porto (S3) renamed Berlin, the name of S2: the queues, the criteria and the comments show
+    two stores, 'Berlin (S2)' and 'Berlin (S3)', each with its own customers and visits."""
+    copy = tmp_path / "namesakes.db"
+    with sqlite3.connect(network.parent / "cxbridge.db") as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE feedback SET location_name = 'Berlin' WHERE location_id = 'S3'")
+    names = {**STORES, "S2": "Berlin (S2)", "S3": "Berlin (S3)"}
+    _, page = page_of(network, tmp_path, "--db", str(copy))
+    waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for _, _, store, nps, csat, _ in CUSTOMERS:
+        if nps <= 6 or csat <= 2:
+            waiting[names[store]][0 if nps <= 6 else 1] += 1
+    rows = sorted(([name, d, s, d + s] for name, (d, s) in waiting.items()), key=lambda row: (-row[3], row[0]))
+    assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
+    greeting = {names[store]: [100 * g / 10 for _, _, s, _, g, _, _ in VISITS if s == store] for store in STORES}
+    assert [row[:2] for row in page.body("criteria-mystery_shop")] == [
+        [name, one(sum(greeting[name]) / len(greeting[name]))] for name in sorted(greeting)
+    ]
+    written = [(when, store, text) for _, when, store, _, _, text in CUSTOMERS if text]
+    written += [(when, store, notes) for _, when, store, *_, notes in VISITS if notes]
+    assert page.comments == {
+        names[store]: [text for _, _, text in sorted((row for row in written if row[1] == store), reverse=True)[:3]]
+        for store in STORES
+    }
+
+
 def test_user_text_is_shown_as_text_and_never_becomes_markup(network, tmp_path):
     """The store name, a comment, a criterion and a source name full of markup: shown verbatim,
     and the page has no element or handler beyond its own."""

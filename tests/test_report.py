@@ -226,8 +226,14 @@ def counted_rows(data: dict[str, list[dict[str, str]]]) -> list[tuple[str, dict[
 def facts(data: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     """One entry per (record, metric) the report can count: its dimensions and its answer."""
     found = []
+    ids_of = defaultdict(set)  # a name two stores share is shown with each one's id: "Warsaw (S1)"
+    for _, row in counted_rows(data):
+        if row.get("store name"):
+            ids_of[row["store name"]].add(row["store"])
     for source, row in counted_rows(data):
         store_id, store_name = row["store"], row.get("store name", "")
+        if len(ids_of[store_name]) > 1:
+            store_name = f"{store_name} ({store_id})"
         day = _local_day(row.get("submitted"), STAFF_TIMEZONE if source == "staff" else TIMEZONE)
         dims = {
             "record": (source, row["id"]), "source": source, "program": PROGRAM_OF[source], "local_day": day,
@@ -592,6 +598,41 @@ def test_the_examples_in_docs_report_md_are_current(tmp_path, monkeypatch):
         assert [line.rstrip() for line in printed.splitlines()] == shown.splitlines(), (
             f"docs/report.md: `cxbridge {command}` now prints:\n{printed}"
         )
+
+
+NAMESAKES = [  # (store id, store name, recommend): two stores named "Mall", one named "Harbour"
+    ("S1", "Mall", 10), ("S1", "Mall", 9), ("S2", "Mall", 0), ("S2", "Mall", 3), ("S2", "Mall", 6), ("S3", "Harbour", 8),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql"])
+def test_stores_that_share_a_name_are_never_one_row(tmp_path, monkeypatch, request, engine):
+    """Two stores named "Mall" (ids S1 and S2) are two rows of `--by location`, each with its own
+    figure, named with their ids; a name no other store has stays as it is."""
+    monkeypatch.chdir(tmp_path)
+    with (tmp_path / "visits.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "store", "store name", "recommend"],
+                                      *([f"R{n}", _when(n), *row] for n, row in enumerate(NAMESAKES))])  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.visits]\nconnector = "csv"\npath = "visits.csv"\nprogram = "voc"\n[sources.visits.columns]\n'
+        'id = "id"\nsubmitted_at = "submitted"\nlocation_id = "store"\nlocation_name = "store name"\n'
+        '[[sources.visits.metrics]]\ncolumn = "recommend"\nmetric = "nps"\n', encoding="utf-8",
+    )  # fmt: skip
+    url = {"sqlite": lambda: f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": lambda: f"duckdb:///{tmp_path / 'cx.duckdb'}",
+           "postgresql": lambda: request.getfixturevalue("postgres_database")("namesakes")}[engine]()  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", destination=url, host=create_host()).exit_code == 0
+    ids_of = defaultdict(set)
+    for store, name, _ in NAMESAKES:
+        ids_of[name].add(store)
+    answers = defaultdict(list)
+    for store, name, recommend in NAMESAKES:
+        answers[f"{name} ({store})" if len(ids_of[name]) > 1 else name].append(recommend)
+    rows = {row["location"]: row for row in json.loads(report(url, "--by", "location"))}
+    assert {location: row["responses"] for location, row in rows.items()} == {
+        location: len(values) for location, values in answers.items()
+    }
+    for location, values in answers.items():
+        assert rows[location]["score"] in one_decimal(headline("nps", values)), location
 
 
 def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, monkeypatch):

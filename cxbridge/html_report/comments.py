@@ -7,12 +7,13 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
+from cxbridge.sql_parts import namesakes, store_label
 
 from .markup import empty, section, text
 from .trends import PROGRAM_NAMES
 
 PER_STORE = 3
-STORE = "COALESCE(f.location_name, f.location_id)"
+STORE = store_label("f")
 
 
 def comment_samples(
@@ -26,6 +27,7 @@ def comment_samples(
     SELECT {STORE} AS store, f.submitted_at, f.source, f.program, c.question_text, c.text,
            ROW_NUMBER() OVER (PARTITION BY {STORE} ORDER BY {newest}) AS place
     FROM feedback_comments c JOIN feedback f ON f.record_id = c.record_id
+    {namesakes(destination)}
     WHERE c.text IS NOT NULL AND TRIM(c.text) <> '' AND {where}
 ) newest
 WHERE place <= {int(per_store)}"""

@@ -7,6 +7,7 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
+from cxbridge.sql_parts import namesakes, store_label
 
 from . import charts
 from .markup import empty, section, table
@@ -19,12 +20,13 @@ def criterion_scores(destination: Destination, options: ReportOptions) -> list[d
     to one decimal (the query of docs/ranking.md, with the report's filters)."""
     parameters = Parameters(destination)
     where = record_filters(options, parameters)
-    sql = f"""SELECT f.program, COALESCE(f.location_name, f.location_id) AS store,
+    sql = f"""SELECT f.program, {store_label("f")} AS store,
        COALESCE(s.question_text, s.question_id) AS criterion, COUNT(*) AS scores,
        {destination.rounded_mean("s.normalized", 1)} AS score
 FROM feedback f JOIN feedback_scores s ON s.record_id = f.record_id
+{namesakes(destination)}
 WHERE s.metric = 'criterion' AND f.program IN ('mystery_shop', 'audit') AND {where}
-GROUP BY f.program, COALESCE(f.location_name, f.location_id), COALESCE(s.question_text, s.question_id)"""
+GROUP BY f.program, {store_label("f")}, COALESCE(s.question_text, s.question_id)"""
     return destination.query(sql, parameters.values)
 
 

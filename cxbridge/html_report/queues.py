@@ -7,11 +7,11 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
-from cxbridge.sql_parts import count_if
+from cxbridge.sql_parts import count_if, namesakes, store_label
 
 from .markup import empty, section, table
 
-STORE = "COALESCE(q.location_name, q.location_id)"
+STORE = store_label("q")
 CASE_STATUSES = ("open", "contacted", "resolved")
 
 
@@ -24,6 +24,7 @@ def _per_store(
     columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
     sql = f"""SELECT {STORE} AS store, {columns}
 FROM {view} q JOIN feedback f ON f.record_id = q.record_id
+{namesakes(destination, "q")}
 WHERE {where}
 GROUP BY {STORE}"""
     rows = destination.query(sql, parameters.values)
