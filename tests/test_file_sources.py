@@ -292,6 +292,32 @@ def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, connec
     assert csat_pct == round(100 * satisfied / len(values), 1)
 
 
+REVERSED = ["1 - Very satisfied", "2 - Satisfied", "3 - Neutral", "4 - Dissatisfied", "5 - Very dissatisfied"]
+
+
+def test_numbered_labels_that_run_the_other_way_are_never_read_by_their_number(tmp_path):
+    """An export numbering satisfaction 1 = 'Very satisfied' … 5 = 'Very dissatisfied': on a
+    1–5 scale read higher-is-better the numbers contradict the labels, so those rows are
+    quarantined with the fix, never scored 'Very dissatisfied' = satisfied; with
+    direction = "lower_is_better" every answer scores by what its label says."""
+    answers = [REVERSED[n * 3 % 5] for n in range(15)]
+    (tmp_path / "reversed.csv").write_text(
+        "Submitted,Satisfaction\n" + "".join(f"2025-01-{n + 1:02d},{a}\n" for n, a in enumerate(answers)), encoding="utf-8"
+    )
+    metric = {"column": "Satisfaction", "metric": "csat", "scale": [1, 5]}
+    source = {"connector": "csv", "path": "reversed.csv", "columns": {"submitted_at": "Submitted"}, "metrics": [metric]}
+    result = sync_source(tmp_path, source)
+    neutral = answers.count("3 - Neutral")
+    assert (result.written, result.quarantined) == (neutral, len(answers) - neutral)
+    [(error,)] = query(tmp_path, "SELECT DISTINCT error LIKE '%lower_is_better%' FROM quarantine")
+    assert error == 1
+    settled = sync_source(tmp_path, {**source, "metrics": [{**metric, "direction": "lower_is_better"}]}, db="settled.db")
+    assert (settled.written, settled.quarantined) == (len(answers), 0)
+    satisfied = sum(answer.endswith(("Very satisfied", "- Satisfied")) for answer in answers)
+    [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month", db="settled.db")
+    assert csat_pct == round(100 * satisfied / len(answers), 1)
+
+
 def test_a_quarantined_row_is_imported_after_the_mapping_learns_its_label(tmp_path):
     (tmp_path / "visits.csv").write_text(
         "Submitted;Store;Satisfaction\n2024-01-01;S1;Sehr zufrieden\n2024-01-02;S2;Geht so\n", encoding="utf-8"

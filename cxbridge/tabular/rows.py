@@ -20,7 +20,8 @@ from cxbridge.tabular.reading import date_order_warning, decide_date_order
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
 
-_TRAILING_NUMBER = re.compile(r"^\D*?[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")
+_TRAILING_NUMBER = re.compile(r"^(\D*?)\s*[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")  # "Neutral - 3"
+_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)(\D.*?)\s*$")  # "5 - Very dissatisfied"
 
 
 class RowNormalizer:
@@ -172,6 +173,7 @@ class RowNormalizer:
             number = self._number(text, parsed, metric)
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
+                self._check_order(column, metric, text)
         if parsed is not None and (coded := metric.codes.get(parsed)) is not None:
             return coded, label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return number, label or self._label(column, number)
@@ -187,8 +189,27 @@ class RowNormalizer:
         if key in labels:
             return labels[key]
         if match := _TRAILING_NUMBER.match(text):
-            return parse_number(match.group(1))
+            return parse_number(match.group(2))
         return text  # the metric rules read leading numbers and ignore_values, or quarantine it by name
+
+    def _check_order(self, column: str, metric: MetricColumn, text: str) -> None:
+        """A DataError when an answer's number and its label stand at opposite ends of the scale
+        ('5 - Very dissatisfied' on a scale read higher-is-better): the export numbers the scale
+        the other way round, and its numbers would score each answer as its opposite."""
+        labels = self._labels_of(metric)
+        trailing = _TRAILING_NUMBER.match(text)
+        match = trailing or _LEADING_NUMBER.match(text)
+        if match is None or builtin.label_key(text) in labels:
+            return
+        named, number = match.groups() if trailing else match.groups()[::-1]
+        meant, middle = labels.get(builtin.label_key(named)), sum(metric.scale_bounds) / 2
+        if meant is not None and (float(number.replace(",", ".")) - middle) * (meant - middle) < 0:
+            raise DataError(
+                f"question {column!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
+                f"this {metric.metric} scale: its answers are numbered the other way round; in the [[metrics]] entry "
+                "of the column, set direction = 'lower_is_better', or map its answers under 'labels'",
+                field=column,
+            )
 
     def _labels_of(self, metric: MetricColumn) -> dict[str, float]:
         """The metric's own labels over the built-in ones for its scale (cached per metric)."""
