@@ -11,7 +11,7 @@ key name at any depth of the record:
 - ignored fields (the config's `ignore`, a question's `ignore = true`) are always removed.
 
 Besides, any string that is an e-mail address as a whole becomes its `hashed:` key, wherever
-it is. Free text is kept as written: an address inside a sentence stays there.
+it is — also as a `mailto:` link, with a display name, or a list of addresses (`addresses`). Free text is kept as written: an address inside a sentence stays there.
 `keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
 still go), for teams that follow up with respondents.
 
@@ -31,7 +31,12 @@ from typing import Any
 from cxbridge.respondents import RespondentKeys
 
 _REMOVED = object()
-EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]")
+_ADDRESS = r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]"
+EMAIL = re.compile(_ADDRESS)
+_MAILBOX = re.compile(  # one address of a list: bare, `mailto:`, or `Name <…>`; then `,`/`;`, or the end (a full stop allowed)
+    rf"\s*(?:(?:mailto:)?(?P<bare>{_ADDRESS})|(?:\"[^\"]*\"\s*|[^<>@\";]*)<(?:mailto:)?(?P<named>{_ADDRESS})>)\s*(?:[,;]|\.?\Z)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,10 @@ class Scrubber:
     def _text(self, text: str) -> str:
         if self.keep_personal_data:
             return text
-        stripped = text.strip()
-        return self.keys.pseudonym(stripped) or text if EMAIL.fullmatch(stripped) else text
+        found = addresses(text.strip())
+        if found is None:
+            return text
+        return ", ".join(self.keys.pseudonym(address) or address for address in found)
 
     def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy with the personal keys changed, made only when something changes."""
@@ -197,6 +204,21 @@ class TextRows:
         scrubbed = raw.copy()
         scrubbed["values"] = values
         return scrubbed
+
+
+def addresses(text: str) -> list[str] | None:
+    """The e-mail addresses a value is made of, or None when it holds anything else: one address
+    or a list of them (`,` or `;` between), each as is, as a `mailto:` link or with a display name
+    (`Ann Lee <ann@example.com>`, the name then dropped)."""
+    found: list[str] = []
+    position = 0
+    while position < len(text):
+        match = _MAILBOX.match(text, position)
+        if match is None:
+            return None
+        found.append(match["bare"] or match["named"])
+        position = match.end()
+    return found or None
 
 
 def _declared(key: str, declared: frozenset[str], prefixes: tuple[str, ...]) -> bool:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from cxbridge import api, plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.layout import TABLES
-from cxbridge.privacy import EMAIL, PersonalFields, Scrubber
+from cxbridge.privacy import PersonalFields, Scrubber, addresses
 from cxbridge.respondents import RespondentKeys, salted_hash
 
 KEYS = RespondentKeys("test-salt")
@@ -143,6 +143,34 @@ def test_a_whole_value_email_is_hashed_wherever_it_is_and_free_text_is_kept():
     assert scrub(not_addresses) == not_addresses
 
 
+def test_a_value_made_of_addresses_is_hashed_in_the_forms_exports_write_them():
+    ann, bob = KEYS.pseudonym("ann@example.com"), KEYS.pseudonym("bob@example.com")
+    raw = {"link": "mailto:Ann@Example.com", "contact": "Ann Lee <ann@example.com>", "bare": "<ann@example.com>",
+           "cc": "ann@example.com; Lee, Bob <bob@example.com>", "quoted": '"Lee, Ann" <ann@example.com>, bob@example.com',
+           "typed": "ann@example.com.", "sentence": "mail ann@example.com please"}  # fmt: skip
+    assert scrub(raw) == {"link": ann, "contact": ann, "bare": ann, "cc": f"{ann}, {bob}", "quoted": f"{ann}, {bob}",
+                          "typed": ann, "sentence": "mail ann@example.com please"}  # fmt: skip
+
+
+def test_a_sync_stores_no_address_written_as_a_link_with_a_name_or_in_a_list(tmp_path):
+    """Every value `cxbridge inspect` calls an e-mail address (`mail_address`: 100% e-mail addresses,
+    hashed, never stored) is hashed by the sync too, in feedback and in quarantine."""
+    data = tmp_path / "data.csv"
+    data.write_text("Response ID,Submitted,NPS,Contact,mail_address,CC\n"
+                    "R1,2025-06-06 05:24,10,Dave Four <dave.four@corp.example>,mailto:erin.five@corp.example,"
+                    "gina.seven@corp.example; hank.eight@corp.example\n"
+                    "R2,2025-06-07 05:24,11,<kim.eleven@corp.example>,larry.twelve@corp.example.,\n", encoding="utf-8")  # fmt: skip
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[sources.s]\nconnector = "csv"\npath = "data.csv"\n'
+                      '[sources.s.columns]\nid = "Response ID"\nsubmitted_at = "Submitted"\n'
+                      '[[sources.s.metrics]]\ncolumn = "NPS"\nmetric = "nps"\n')  # fmt: skip
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)])
+    assert result.exit_code == 0 and "1 written" in result.stdout and "1 quarantined" in result.stdout, result.output
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    for name in ("Dave Four", "dave.four", "erin.five", "gina.seven", "hank.eight", "kim.eleven", "larry.twelve"):
+        assert name.encode() not in stored, f"{name} is stored"
+
+
 def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():
     once = scrub({"Email": "ann@example.com", "nested": {"Email": ["a@b.org", None]}}, contacts={"Email"})
     assert scrub(once, contacts={"Email"}) == once
@@ -193,9 +221,9 @@ def scrubbed_by_the_rules(value, *, hashed, removed, prefixes, items, keep):
 
     def walk(item):
         if isinstance(item, str):
-            if keep or "@" not in item or not EMAIL.fullmatch(item.strip()):
+            if keep or "@" not in item or (found := addresses(item.strip())) is None:
                 return item
-            return KEYS.pseudonym(item.strip()) or item
+            return ", ".join(KEYS.pseudonym(address) for address in found)
         if isinstance(item, dict):
             out = {}
             for key, inner in item.items():
