@@ -27,6 +27,7 @@ import pluggy
 
 from cxbridge import hookspecs
 from cxbridge.errors import ConfigError, PluginError
+from cxbridge.masking import redact, redact_value
 
 if TYPE_CHECKING:
     import click
@@ -255,9 +256,21 @@ def create_host(*, load_entry_points: bool = True) -> PluginHost:
         _load_entry_points(host)
     pm.check_pending()  # every third-party plugin was checked on its own; this guards the built-ins
     if os.environ.get("CXBRIDGE_TRACE_PLUGINS"):
-        pm.trace.root.setwriter(lambda message: print(message, end="", file=sys.stderr))
-        pm.enable_tracing()
+        _trace_hook_calls(pm)
     return host
+
+
+def _trace_hook_calls(pm: pluggy.PluginManager) -> None:
+    """Every hook call, its arguments and result to stderr, secrets masked: a secret
+    `resolve_secret` returns is registered before the trace prints it."""
+
+    def register_secret(outcome: Any, hook_name: str, methods: Any, kwargs: Any) -> None:
+        if hook_name == "resolve_secret" and outcome.exception is None and isinstance(outcome.get_result(), str):
+            redact_value(outcome.get_result())
+
+    pm.add_hookcall_monitoring(lambda *args: None, register_secret)  # the tracing added next runs around it
+    pm.trace.root.setwriter(lambda message: print(redact(message), end="", file=sys.stderr))
+    pm.enable_tracing()
 
 
 _host: PluginHost | None = None

@@ -246,6 +246,22 @@ def test_tracing_prints_hook_calls(monkeypatch, capsys):
     assert "register_sources" in capsys.readouterr().err
 
 
+def test_tracing_masks_the_secrets_resolve_secret_returns(tmp_path):
+    import os
+    import subprocess
+
+    api.init(tmp_path)
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(config.read_text().replace("[settings]\n", '[settings]\nrespondent_salt = "${TRACED_SALT}"\n'))
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CXBRIDGE_")}
+    env.update(CXBRIDGE_TRACE_PLUGINS="1", TRACED_SALT="CNRY-traced-salt-4711", CXBRIDGE_LOAD_PLUGINS="")
+    result = subprocess.run([sys.executable, "-m", "cxbridge", "sync", "--no-progress"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "finish resolve_secret --> ***" in result.stderr
+    assert "CNRY-traced-salt-4711" not in result.stdout + result.stderr
+
+
 def test_importing_cxbridge_loads_no_plugins():
     import subprocess
     import sys
