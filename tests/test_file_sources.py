@@ -152,6 +152,13 @@ def test_a_broken_file_is_reported_and_the_others_still_import(tmp_path):
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(5,)]
 
 
+def test_the_owner_file_excel_keeps_beside_an_open_workbook_is_passed_over_by_a_glob(tmp_path):
+    write_xlsx(tmp_path / "nps_2024.xlsx", {"Q1": [HEADER, *workbook_rows(3)]})
+    (tmp_path / "~$nps_2024.xlsx").write_bytes(b"\x05alice" + b"\x00" * 157)  # the workbook is open in Excel
+    result = sync_source(tmp_path, EXCEL_SOURCE | {"path": "*.xlsx"})
+    assert (result.status, result.written, result.error) == ("success", 3, None)
+
+
 def test_a_sheet_missing_a_mapped_column_names_it_and_suggests_the_closest(tmp_path):
     write_xlsx(tmp_path / "nps_typo.xlsx", {"Q1": [[*HEADER[:4], "Comments"], *workbook_rows(2)]})
     with pytest.raises(ConfigError) as failed:  # found by the check pass, before anything is written

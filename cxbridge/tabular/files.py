@@ -41,7 +41,7 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
         root, matches = full, sorted(p for p in full.rglob("*") if p.is_file() and _supported(p))
     elif glob.has_magic(str(full)):
         root = _fixed_part(full)
-        matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file())
+        matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file() and not _owner_file(p))
     else:
         root, matches = full.parent, [full] if full.is_file() else []
     if not matches:
@@ -66,4 +66,10 @@ def _fixed_part(pattern: Path) -> Path:
 
 
 def _supported(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith((".", "~$"))
+    return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".") and not _owner_file(path)
+
+
+def _owner_file(path: str | Path) -> bool:
+    """Whether the file is the `~$name.xlsx` Office keeps beside a workbook while it is open: a
+    few bytes naming who opened it, never a workbook (glob's `*` matches it)."""
+    return Path(path).name.startswith("~$")
