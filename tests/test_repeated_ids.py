@@ -9,9 +9,14 @@ import csv
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import create_host
 from cxbridge.tabular.row_keys import RepeatedIds
 from tests.sqlite_runs import query, sync_source
 
@@ -44,6 +49,29 @@ def test_a_column_that_is_not_unique_is_named_with_the_rows_it_left_out(tmp_path
     assert warning.startswith(f"responses.csv: {left_out} rows have the id of a row before them in column 'customer'")
     assert "(e.g. 'C1' on rows 2 and 4)" in warning  # the header is row 1
     assert "map the one that is as `id`" in warning
+
+
+def test_an_id_column_of_email_addresses_is_named_by_the_key_stored_never_the_address(tmp_path):
+    rows = [("ann.one@corp.example", "2025-01-01 10:00", 9), ("ann.one@corp.example", "2025-01-02 10:00", 3)]
+    write(tmp_path / "responses.csv", rows)
+    result = sync_source(tmp_path, SOURCE)
+    [stored] = query(tmp_path, "SELECT source_record_id FROM feedback")
+    [warning] = repeated_warnings(result)
+    assert stored[0].startswith("hashed:") and f"(e.g. {stored[0]!r} on rows 2 and 3)" in warning
+    assert "ann.one" not in warning
+
+
+@pytest.mark.parametrize("mapping", [{"phone": "customer"}, {"personal": ["customer"]}])
+def test_the_phone_or_a_personal_column_as_id_is_refused_before_its_values_are_stored_in_clear(tmp_path, mapping):
+    write(tmp_path / "responses.csv", [("+48 600 111 222", "2025-01-01 10:00", 9)])
+    columns = SOURCE["columns"] | {key: value for key, value in mapping.items() if key == "phone"}
+    source = SOURCE | {"columns": columns} | {key: value for key, value in mapping.items() if key == "personal"}
+    with pytest.raises(ConfigError, match=r"columns.id: 'customer' is (the phone column|listed under personal)"):
+        sync_source(tmp_path, source)
+    assert not (tmp_path / "cxbridge.db").exists()
+    data = {"settings": {"keep_personal_data": True}, "sources": {"survey": source}}  # contacts kept: the id too
+    config = config_from_dict(data, create_host(), path=tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'kept.db'}").results[0].written == 1
 
 
 def test_unique_ids_and_an_id_in_two_files_give_no_warning(tmp_path):

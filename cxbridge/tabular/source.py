@@ -72,6 +72,7 @@ class FileStream(Stream):
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
         self._text = False  # the table being read holds only text (`Table.text`)
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
+        self._scrub: Scrubber | None = None  # the sync's scrubber: an id shown in a warning is the id stored
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -91,6 +92,7 @@ class FileStream(Stream):
         """`path` matches files, and each file has the mapped columns — but a file an earlier
         run read, unchanged and with this mapping, which is passed over. A file that cannot be
         read at all is left to `read`: it fails alone, and the others still import."""
+        self._check_id_column()
         try:
             files = self.files()
         except SourceError as exc:
@@ -113,6 +115,24 @@ class FileStream(Stream):
                 continue
         if problems:
             raise ConfigError("; ".join(problems))
+
+    def _check_id_column(self) -> None:
+        """A record's id is stored as read (`source_record_id`, `raw`): the phone column or a
+        personal one as `id` would store its values in clear."""
+        column, columns = self.config.columns.id, self.config.columns
+        if column is None or self.source.context.keep_personal_data:
+            return
+        if header_key(column) == header_key(columns.phone or ""):
+            what = "the phone column"
+        elif header_key(column) in {header_key(personal) for personal in self.config.personal}:
+            what = "listed under personal"
+        else:
+            return
+        raise ConfigError(
+            f"columns.id: {column!r} is {what}, and a record's id is stored as read (source_record_id, raw), so "
+            "its values would be stored in clear; map a column that identifies the response as id, or leave id out "
+            "to key rows by their content"
+        )
 
     def _plan(self, file: SourceFile, saved: dict[str, Any]) -> Plan:
         """Pass the file over, read on from where the last read ended, or read it whole (see
@@ -263,7 +283,11 @@ class FileStream(Stream):
             return
         count = f"{ids.repeats}" if ids.whole else f"at least {ids.repeats}"
         rows = "row has the id of a row before it" if ids.repeats == 1 else "rows have the id of a row before them"
-        example = f" (e.g. {ids.example[0]!r} on rows {ids.example[1]} and {ids.example[2]})" if ids.example else ""
+        example = ""
+        if ids.example:
+            native, before, row = ids.example
+            shown = native if self._scrub is None else self._scrub({"id": native})["id"]  # an e-mail as its key
+            example = f" (e.g. {shown!r} on rows {before} and {row})"
         self.repeated.append(
             f"{table.where}: {count} {rows} in column {self.config.columns.id!r}{example}, and a record keeps only "
             "the last row of its id, so the others are not imported; if that column is not unique per response, map "
@@ -283,6 +307,7 @@ class FileStream(Stream):
         """The rows of a table of text (a delimited file's: the same keys, text cells) go the
         scrubber's shorter way for such rows (`Scrubber.text_rows`, made at the table's first
         row); any other raw (a workbook's row, a quarantined record replayed) the walk."""
+        self._scrub = scrub
 
         def scrubbed(raw: dict[str, Any]) -> dict[str, Any]:
             rows = self._text_scrub  # set only while a text table is read
