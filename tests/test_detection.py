@@ -112,6 +112,17 @@ def test_plain_sheet_fields_with_reasons(tmp_path):
     assert "e-mail addresses" in by_target["email"].describe()
 
 
+def test_columns_of_addresses_with_names_or_in_lists_are_e_mails_never_comments_with_examples(tmp_path):
+    rows = [["Response ID", "Submitted", "E-mail", "CC", "Contact"],
+            *[[f"R{n}", f"2024-03-{n % 28 + 1:02d} 10:00", f"p{n}@example.com", f"a{n}@example.com; b{n}@example.com",
+               f"Person {n} <c{n}@example.com>"] for n in range(30)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))
+    assert chosen(inspection)["email"] == "E-mail" and "comment" not in chosen(inspection)
+    others = {p.column: p for p in inspection.proposals if p.column in ("CC", "Contact")}
+    assert {p.target for p in others.values()} == {"email"}  # what the sync hashes (cxbridge.privacy)
+    assert "@" not in "".join(p.describe() for p in inspection.proposals)
+
+
 @pytest.mark.parametrize(("header", "stem"), [("Wave", "wave"), ("Shopping wave", "wave"), ("Welle", "welle"),
                                              ("Fala", "fala")])  # fmt: skip
 def test_a_mystery_shop_wave_column_is_proposed_as_the_wave(tmp_path, header, stem):

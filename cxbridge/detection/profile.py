@@ -11,6 +11,7 @@ from typing import Any
 
 from cxbridge.detection.labels import is_no_score
 from cxbridge.errors import DataError
+from cxbridge.privacy import addresses
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
 
@@ -98,7 +99,7 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
         profile.numbers.append(number)
         return
     profile.lengths.append(len(text))
-    if _EMAIL.match(text):
+    if _EMAIL.match(text) or ("@" in text and addresses(text) is not None):  # `Ann <ann@…>`, lists: hashed too
         profile.emails += 1
     elif _TEXT_DATE.match(text) and _is_date(text):
         profile.dates += 1
