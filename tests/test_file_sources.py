@@ -5,8 +5,10 @@ without ids, bad rows in quarantine, and a broken file among good ones."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -157,6 +159,15 @@ def test_the_owner_file_excel_keeps_beside_an_open_workbook_is_passed_over_by_a_
     (tmp_path / "~$nps_2024.xlsx").write_bytes(b"\x05alice" + b"\x00" * 157)  # the workbook is open in Excel
     result = sync_source(tmp_path, EXCEL_SOURCE | {"path": "*.xlsx"})
     assert (result.status, result.written, result.error) == ("success", 3, None)
+
+
+def test_a_workbook_saved_with_a_password_is_named_as_encrypted_with_what_to_do(tmp_path):
+    write_xlsx(tmp_path / "nps_2024.xlsx", {"Q1": [HEADER, *workbook_rows(3)]})
+    shutil.copy(Path(__file__).parent / "data" / "encrypted" / "password_protected.xlsx", tmp_path / "nps_2025.xlsx")
+    result = sync_source(tmp_path, EXCEL_SOURCE)
+    assert (result.status, result.written) == ("failed", 3)
+    assert "nps_2025.xlsx: the workbook is encrypted with a password" in result.error
+    assert "save a copy without the password" in result.error and "BadZipFile" not in result.error
 
 
 def test_a_sheet_missing_a_mapped_column_names_it_and_suggests_the_closest(tmp_path):

@@ -67,7 +67,7 @@ def widest_sheet(path: Path, identity: str) -> Extent:
                     with archive.open(info) as part:
                         extents.append(xlsb_extent(part) if binary else _extent(part, percent))
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise unreadable_workbook(identity, exc) from None
+        raise unreadable_workbook(path, identity, exc) from None
     widest = max(extents, key=lambda extent: extent.cells, default=Extent(0, 0))
     if widest.rows > EXCEL_ROWS or widest.columns > EXCEL_COLUMNS:
         raise SourceError(f"{identity}: {beyond_excel(widest.rows, widest.columns)}")
@@ -168,6 +168,27 @@ RESAVE = "open it in a spreadsheet program and save it again, or export the shee
 """What to do about a workbook or sheet neither reader can parse (damaged XML, a broken ZIP)."""
 
 
-def unreadable_workbook(identity: str, exc: Exception) -> SourceError:
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream of a workbook saved with a password
+
+
+def unreadable_workbook(path: Path, identity: str, exc: Exception) -> SourceError:
     """The error of a file neither reader can open as a workbook, with what to do."""
+    if _encrypted(path):
+        return SourceError(
+            f"{identity}: the workbook is encrypted with a password, which cxbridge cannot open; save a copy without "
+            "the password (File > Info > Protect Workbook > Encrypt with Password, cleared), or export the sheet as CSV"
+        )
     return SourceError(f"{identity}: not a readable workbook ({type(exc).__name__}: {exc}); {RESAVE}")
+
+
+def _encrypted(path: Path) -> bool:
+    """Whether the file is an Office workbook saved with a password: a compound file holding an
+    `EncryptedPackage` stream instead of the ZIP of an .xlsx (read only when it fails to open)."""
+    try:
+        with path.open("rb") as file:
+            if file.read(len(_OLE_SIGNATURE)) != _OLE_SIGNATURE:
+                return False
+            return _ENCRYPTED_PACKAGE in file.read()
+    except OSError:
+        return False

@@ -137,7 +137,7 @@ def _sheet_names(path: Path, identity: str, engine: str) -> list[str]:
         with python_calamine.CalamineWorkbook.from_path(str(path)) as book:
             return list(book.sheet_names)
     except Exception as exc:  # both libraries raise their own zoo of errors for a bad file
-        raise unreadable_workbook(identity, exc) from None
+        raise unreadable_workbook(path, identity, exc) from None
 
 
 def _calamine_rows(path: Path, identity: str, sheet: str, share: _SheetShare) -> Iterator[tuple[int, Cells]]:
