@@ -35,7 +35,7 @@ FORMATS = ["table", "json", "csv"]
 
 def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--wait SECONDS for the commands that write; `default` says when it is not settings.lock_wait."""
-    return click.option("--wait", type=float, metavar="SECONDS",
+    return click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS",
                         help=f"Wait this long for another sync to finish{default}.")  # fmt: skip
 
 

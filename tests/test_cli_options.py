@@ -187,3 +187,10 @@ def test_status_as_csv_prints_each_parts_header_when_the_part_is_empty(workspace
     stale = list(csv.reader(io.StringIO(CliRunner().invoke(cli, ["status", "--stale", "30d", "--format", "csv"]).stdout)))
     assert stale == [["source", "last_success", "last_status", "last_read", "last_quarantined", "reason", "stale_after"]]
 
+
+
+@pytest.mark.parametrize("command", [["sync"], ["import", "a.csv"], ["quarantine", "replay"], ["cases", "deliver"]])
+def test_a_negative_wait_is_a_usage_error_not_a_wait_without_end(tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [*command, "--wait", "-1"])
+    assert result.exit_code == 2 and "Invalid value for '--wait'" in result.stderr, result.output
