@@ -11,7 +11,8 @@ key name at any depth of the record:
 - ignored fields (the config's `ignore`, a question's `ignore = true`) are always removed.
 
 Besides, any string that is an e-mail address as a whole becomes its `hashed:` key, wherever
-it is — also as a `mailto:` link, with a display name, or a list of addresses (`addresses`). Free text is kept as written: an address inside a sentence stays there.
+it is — also as a `mailto:` link, with a display name, or a list of addresses (`addresses`).
+Free text is kept as written: an address inside a sentence stays there.
 `keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
 still go), for teams that follow up with respondents.
 
@@ -33,8 +34,10 @@ from cxbridge.respondents import RespondentKeys
 _REMOVED = object()
 _ADDRESS = r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]"
 EMAIL = re.compile(_ADDRESS)
-_MAILBOX = re.compile(  # one address of a list: bare, `mailto:`, or `Name <…>`; then `,`/`;`, or the end (a full stop allowed)
-    rf"\s*(?:(?:mailto:)?(?P<bare>{_ADDRESS})|(?:\"[^\"]*\"\s*|[^<>@\";]*)<(?:mailto:)?(?P<named>{_ADDRESS})>)\s*(?:[,;]|\.?\Z)",
+# one address of a list: bare, `mailto:` or `Name <…>`; then `,` or `;`, or the end (a full stop allowed)
+_MAILBOX = re.compile(
+    rf"\s*(?:(?:mailto:)?(?P<bare>{_ADDRESS})|(?:\"[^\"]*\"\s*|[^<>@\";]*)<(?:mailto:)?(?P<named>{_ADDRESS})>)"
+    r"\s*(?:[,;]|\.?\Z)",
     re.IGNORECASE,
 )
 

@@ -41,7 +41,8 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
         root, matches = full, sorted(p for p in full.rglob("*") if p.is_file() and _supported(p))
     elif glob.has_magic(str(full)):
         root = _fixed_part(full)
-        matches = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file() and not _owner_file(p))
+        found = (Path(p) for p in glob.glob(str(full), recursive=True))
+        matches = sorted(p for p in found if p.is_file() and not _owner_file(p))
     else:
         root, matches = full.parent, [full] if full.is_file() else []
     if not matches:
