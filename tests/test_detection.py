@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 
 import pytest
 
@@ -121,6 +122,13 @@ def test_columns_of_addresses_with_names_or_in_lists_are_e_mails_never_comments_
     others = {p.column: p for p in inspection.proposals if p.column in ("CC", "Contact")}
     assert {p.target for p in others.values()} == {"email"}  # what the sync hashes (cxbridge.privacy)
     assert "@" not in "".join(p.describe() for p in inspection.proposals)
+
+
+def test_a_long_cell_of_dots_around_an_at_sign_is_profiled_in_linear_time(tmp_path):
+    rows = [["Response ID", "Note"], ["R1", "a@" + "b." * 20_000 + "@"], ["R2", "fine"]]
+    started = time.process_time()
+    inspect_file(write_csv(tmp_path / "notes.csv", rows))
+    assert time.process_time() - started < 2
 
 
 @pytest.mark.parametrize(("header", "stem"), [("Wave", "wave"), ("Shopping wave", "wave"), ("Welle", "welle"),
