@@ -215,6 +215,8 @@ def addresses(text: str) -> list[str] | None:
     """The e-mail addresses a value is made of, or None when it holds anything else: one address
     or a list of them (`,` or `;` between), each as is, as a `mailto:` link or with a display name
     (`Ann Lee <ann@example.com>`, the name then dropped)."""
+    if "@" not in text:  # most values: no pattern run at all
+        return None
     found: list[str] = []
     position = 0
     while position < len(text):
