@@ -30,7 +30,7 @@ from cxbridge.errors import CxbridgeError, DataError, DestinationError, SourceEr
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
 from cxbridge.loop.matching import CaseRules
-from cxbridge.loop.opening import cases_to_open
+from cxbridge.loop.opening import cased_copies, cases_to_open
 from cxbridge.loop.written import WrittenIds
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
@@ -316,8 +316,9 @@ class Engine:
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
         with self._identity_section():
+            copied: dict[str, list[str]] = {}  # of each record views count, its stored copies
             if not self._dry_run:
-                batch.links = self.identity.links(batch)
+                batch.links, copied = self.identity.links(batch)
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
             maybe_stored = None
             if (written := self._written.get(batch.source)) is not None:  # a first sync: what it wrote, at most
@@ -325,7 +326,10 @@ class Engine:
                 batch.unstored = not maybe_stored
                 batch.quarantined_unstored = not written.maybe_written(item.record_id for item in batch.quarantined)
             opened = cases_to_open(batch, self._rules, self.destination, maybe_stored=maybe_stored)
-            batch.cases = [c for c in opened if c.record_id not in copies] if copies else opened
+            if copies or copied:  # a copy opens no case, nor a record whose response a copy of it opened one for
+                copies |= cased_copies(self.destination, opened, copied)
+                opened = [c for c in opened if c.record_id not in copies]
+            batch.cases = opened
             stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch)
         if not self._dry_run:
             log.debug(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cxbridge.destinations import Batch, Destination, CursorUpdate
 from cxbridge.duplicates import Copy, DuplicateGroup, IdentityRules, Match, duplicate_pointers, group_copies
@@ -24,6 +24,16 @@ STATE_SOURCE, STATE_STREAM = "_cxbridge", "identity"
 """Where the fingerprint of the rules of the last full pass is saved (`sync_state`)."""
 POINTER_COLUMNS = ("duplicate_of", "record_id")
 ROUNDS = 3  # look-ups of the copies of copies: a response's copies share a key, so one or two do
+
+
+class Resolution(NamedTuple):
+    """What `IdentityResolver.links` finds for a batch."""
+
+    links: dict[str, str | None]
+    """`Batch.links`: the pointers to set with the batch."""
+    copies: dict[str, list[str]]
+    """Of each record of the batch that views count, its other copies stored: one response, so
+    a case one of them has is that response's case (`cxbridge.loop.opening.cased_copies`)."""
 
 
 class IdentityResolver:
@@ -44,16 +54,17 @@ class IdentityResolver:
         """Whether batches are compared with other sources' records (`links` reads the destination)."""
         return bool(self._others)
 
-    def links(self, batch: Batch) -> dict[str, str | None]:
+    def links(self, batch: Batch) -> Resolution:
         """The pointers to set with this batch: its records' and those of stored copies whose
-        canonical record changes (a better copy arrived, or one left for the quarantine)."""
+        canonical record changes (a better copy arrived, or one left for the quarantine); and
+        the stored copies of each record of the batch that views count."""
         if not self._others:
-            return {}
+            return Resolution({}, {})
         rows = {rows.record_id: dict(zip(FEEDBACK_COLUMNS, rows.feedback, strict=True)) for rows in batch.records}
         gone = {item.record_id for item in batch.quarantined}
         stored = self._stored_around(rows.values(), gone)
         if not stored:  # copies are of two sources, and a batch's records of one: nothing to point
-            return {}
+            return Resolution({}, {})
         incoming = {record_id: Copy.of(row) for record_id, row in rows.items()}
         universe = {**stored, **incoming}
         for record_id in gone:
@@ -65,7 +76,11 @@ class IdentityResolver:
             current = stored[record_id].duplicate_of if record_id in stored else None
             if want != current or (record_id in incoming and want is not None):  # a rewritten record starts empty
                 links[record_id] = want
-        return links
+        copies: dict[str, list[str]] = {}
+        for record_id, counted in wanted.items():
+            if counted in incoming:
+                copies.setdefault(counted, []).append(record_id)
+        return Resolution(links, copies)
 
     def _stored_around(self, incoming: Iterable[Mapping[str, Any]], gone: set[str]) -> dict[str, Copy]:
         """The stored records that may be copies of these (`feedback` rows): sharing a key with

@@ -345,6 +345,35 @@ def test_when_the_counted_copy_goes_to_quarantine_another_copy_counts(tmp_path):
     assert feedback(tmp_path) == {("branch_b", "R_1"): None}, "never a pointer at a record that is gone"
 
 
+def test_a_better_copy_arriving_after_the_first_one_opened_a_case_opens_no_second_case(tmp_path):
+    """Exports first, the better copy later: one response is one case, whichever copy opened it.
+    A response whose counted copy newly meets a rule, and none of whose copies has a case, opens one."""
+    scores_a = {1: 3, 2: 6, 3: 9, 4: 8, 5: 0}  # R_n in the export, synced first
+    scores_b = {1: 3, 2: 9, 3: 2, 4: 8, 6: 5}  # the later copy (newer modified time): it counts
+    write_rows(tmp_path / "a.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
+                                     "2025-03-01T09:00:00Z"] for n, score in scores_a.items()])  # fmt: skip
+    write_rows(tmp_path / "b.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
+                                     "2025-03-02T09:00:00Z"] for n, score in scores_b.items()])  # fmt: skip
+    exports, later = csv_source("a.csv"), csv_source("b.csv", same_as="branch_a")
+    [first] = sync(tmp_path, {"branch_a": exports}).results
+    assert first.cases_opened == sum(score <= 6 for score in scores_a.values())
+    results = sync(tmp_path, {"branch_a": exports, "branch_b": later}).results
+    cased_first = {n for n, score in scores_a.items() if score <= 6}
+    newly = {n for n, score in scores_b.items() if score <= 6 and n not in cased_first}
+    assert [r.cases_opened for r in results] == [0, len(newly)]
+    assert feedback(tmp_path)[("branch_a", "R_1")] == ("branch_b", "R_1"), "the later copy counts"
+    cases = view(tmp_path, "SELECT f.source, f.source_record_id FROM feedback_cases c "
+                           "JOIN feedback f ON f.record_id = c.record_id")  # fmt: skip
+    assert sorted(cases) == sorted([("branch_a", f"R_{n}") for n in cased_first] + [("branch_b", f"R_{n}") for n in newly])
+    assert view(tmp_path, "SELECT COUNT(*) FROM loop_queue") == [(len(cased_first | newly),)]
+    edited = {**scores_b, 2: 4, 4: 1}  # R_2's response has its case (the export's copy), R_4's none
+    write_rows(tmp_path / "b.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
+                                     "2025-03-03T09:00:00Z"] for n, score in edited.items()])  # fmt: skip
+    results = sync(tmp_path, {"branch_a": exports, "branch_b": later}).results
+    assert [r.cases_opened for r in results] == [0, 1]
+    assert view(tmp_path, "SELECT COUNT(*) FROM feedback_cases") == [(len(cased_first | newly) + 1,)]
+
+
 def test_a_database_written_before_identity_is_migrated_and_its_copies_found(tmp_path):
     """`feedback.duplicate_of` arrives by migration, and the first sync after the upgrade links
     the copies stored before it, unread again."""

@@ -59,6 +59,18 @@ def cases_to_open(
     )  # fmt: skip
 
 
+def cased_copies(destination: Destination, opened: list[OpenedCase], copies: dict[str, list[str]]) -> set[str]:
+    """The records among those `opened` cases for whose response another copy already has a
+    case (`copies`: each record's other copies, `Resolution.copies`): one case per response,
+    whichever of its copies opened it."""
+    others = {record_id: copies[record_id] for c in opened if (record_id := c.record_id) in copies}
+    if not others:
+        return set()
+    asked = [case_id(copy) for copied in others.values() for copy in copied]
+    cased = {row["record_id"] for row in rows_with(destination, "feedback_cases", ("record_id",), "case_id", asked)}
+    return {record_id for record_id, copied in others.items() if cased.intersection(copied)}
+
+
 def _new_feedback(matched: list[_Matched], state: StoredState, rules_now: RulesAt) -> list[_Matched]:
     """The matched records that are new feedback, given what is stored: not cased, and not
     stored already unchanged or as a version that met a rule itself."""
