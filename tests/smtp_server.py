@@ -37,12 +37,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server(*, username: str | None = None, password: str | None = None) -> Iterator[Received]:
+def smtp_server(
+    *, username: str | None = None, password: str | None = None, unknown: frozenset[str] = frozenset()
+) -> Iterator[Received]:
+    """`unknown`: addresses refused at RCPT TO (550), as a mailbox that no longer exists is."""
     if Controller is None:
         pytest.fail("aiosmtpd is not installed: pip install -e '.[test]'")
     received = Received()
 
     class Handler:
+        async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+            if address in unknown:
+                return "550 5.1.1 No such user here"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
             message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
             received.messages.append(message)  # type: ignore[arg-type]

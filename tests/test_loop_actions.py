@@ -265,6 +265,47 @@ to_owner = true
     assert b"smtp-pass-77aa" not in workspace.db.read_bytes()
 
 
+def test_an_e_mail_one_recipient_refused_reaches_the_others_once_and_says_who_was_refused(workspace, monkeypatch):
+    """The owner's mailbox is gone: the team gets the message once — not again at every retry
+    of a delivery that can never reach the owner — and the refusal is in the summary and the case."""
+    from tests.smtp_server import smtp_server
+
+    with smtp_server(unknown=frozenset({"gone@example.com"})) as server:
+        with_loop(workspace, f"""
+[loop.rules.detractors]
+owner_by = "location"
+owners = {{ S1 = "gone@example.com" }}
+owner = "cx-lead@example.com"
+actions = ["mail"]
+
+[loop.actions.mail]
+type = "email"
+host = "127.0.0.1"
+port = {server.port}
+security = "none"
+sender = "cxbridge@example.com"
+to = ["cx-team@example.com"]
+to_owner = true
+""")
+        workspace.write_csv(ROWS)
+        result = workspace.sync()
+        later = [deliver_again(workspace, everything=True) for _ in range(2)]
+        workspace.sync()
+    got = [(message["Message-ID"], sorted(server.envelopes[message["Message-ID"]])) for message in server.messages]
+    owners = {"R1": "gone@example.com", "R4": "cx-lead@example.com"}  # R1 is of store S1 (survey_row: S{n % 4})
+    assert sorted(got) == sorted(
+        (f"<{key_of(n, 'mail')}@cxbridge>", sorted({"cx-team@example.com", owners[n]} - {"gone@example.com"}))
+        for n in DETRACTORS
+    ), "each message once, to every recipient the server took"
+    assert result.deliveries.delivered == {"mail": 2} and not any(r.delivered or r.failed for r in later)
+    assert outbox(workspace)[("R1", "mail")][:2] == ("delivered", 1)
+    assert result.deliveries.errors == [f"mail (case {case_id(record_id('survey', 'rows', 'R1'))}): delivered, "
+                                        "but the SMTP server refused gone@example.com (550)"]  # fmt: skip
+    [(note,)] = workspace.query("SELECT e.note FROM feedback_case_events e JOIN feedback_cases c USING (case_id) "
+                                f"WHERE e.kind = 'delivered' AND c.record_id = '{record_id('survey', 'rows', 'R1')}'")  # fmt: skip
+    assert note == f"<{key_of('R1', 'mail')}@cxbridge>; the SMTP server refused gone@example.com (550)"
+
+
 def test_a_refused_smtp_login_is_a_failed_delivery_naming_the_action(workspace, monkeypatch):
     from tests.smtp_server import smtp_server
 

@@ -100,9 +100,12 @@ def _number(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Delivered:
-    """What a delivery made at the far end: a ticket, task or message id, if it has one."""
+    """What a delivery made at the far end: a ticket, task or message id, if it has one; and
+    what it missed though it arrived (an e-mail one of whose recipients was refused): never
+    delivered again, since the others have it, but said in the summary and the case's events."""
 
     external_ref: str | None = None
+    warning: str | None = None
 
 
 class DeliveryError(CxbridgeError):

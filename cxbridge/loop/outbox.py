@@ -121,6 +121,9 @@ def _deliver_chunk(
             continue
         _delivered(changes, row, case, done, moment, linking=bool(action and action.links_case))
         report.count(report.delivered, row["action"])
+        if done.warning:
+            report.errors.append(f"{row['action']} (case {row['case_id']}): delivered, but {done.warning}")
+            log.warning("loop action %s for case %s delivered, but %s", row["action"], row["case_id"], done.warning)
     cases_changed = {row[0]: row for row in changes.cases}  # one row per case: the last change wins
     changes.cases = list(cases_changed.values())
     destination.write_loop(changes)
@@ -131,8 +134,8 @@ def _delivered(changes: LoopChanges, row: dict[str, Any], case: Case, done: Deli
     stamp = format_timestamp(moment)
     changes.deliveries.append(_outbox_row({**row, "status": "delivered", "delivered_at": stamp, "last_error": None,
                                            "next_attempt_at": None, "external_ref": done.external_ref}))  # fmt: skip
-    changes.events.append(CaseEvent(case.case_id, stamp, SYNC_ACTOR, "delivered", None, row["action"],  # type: ignore[arg-type]
-                                    done.external_ref).row())  # fmt: skip
+    made = "; ".join(filter(None, (done.external_ref, done.warning))) or None
+    changes.events.append(CaseEvent(case.case_id, stamp, SYNC_ACTOR, "delivered", None, row["action"], made).row())  # type: ignore[arg-type]
     if linking and done.external_ref and case.external_ref is None:
         linked = case.model_copy(update={"external_ref": done.external_ref, "updated_at": moment})
         changes.cases.append(linked.row())

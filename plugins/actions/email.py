@@ -75,8 +75,9 @@ class EmailAction(Action):
         except smtplib.SMTPException as exc:
             self._drop()
             raise DeliveryError(f"{self.action_name}: SMTP failed ({type(exc).__name__})") from None
-        if refused:
-            raise DeliveryError(f"{self.action_name}: the SMTP server refused {len(refused)} of the recipients")
+        if refused:  # the others have it: sent again, it would reach them again at every retry
+            missed = ", ".join(f"{address} ({code})" for address, (code, _) in sorted(refused.items()))
+            return Delivered(message["Message-ID"], warning=f"the SMTP server refused {missed}")
         return Delivered(message["Message-ID"])
 
     def recipients(self, notice: Notice) -> list[str]:
