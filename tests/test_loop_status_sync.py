@@ -146,6 +146,38 @@ def test_resolved_and_closed_freshdesk_tickets_resolve_their_cases(workspace, mo
     assert len(lists) == 3, "one page of 100 a sync while a case is followed"
 
 
+def test_a_freshdesk_ticket_past_the_300_pages_of_one_listing_still_resolves_its_case(workspace, monkeypatch):
+    """A busy help desk: more than 300 pages of tickets changed since the oldest followed case
+    opened. Freshdesk lists no more than 300 pages at once; the listing goes on from the last
+    ticket seen, as the freshdesk source's does, instead of failing every sync."""
+    from datetime import datetime, timedelta, timezone
+
+    from tests.freshdesk_api import API_KEY, Helpdesk, freshdesk
+
+    start = datetime.now(timezone.utc) + timedelta(minutes=1)
+
+    def later(seconds: int) -> str:
+        return (start + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    desk = Helpdesk(limit_total=100_000, remaining=100_000)
+    with freshdesk(desk) as api:
+        monkeypatch.setenv("FRESHDESK_API_KEY", API_KEY)
+        with_loop(workspace, FRESHDESK.format(url=api.url))
+        workspace.write_csv(ROWS)
+        workspace.sync()
+        busy = [{"id": 100_000 + n, "status": 2, "updated_at": later(n)} for n in range(300 * 100 + 50)]
+        desk.tickets.extend(busy)
+        refs = {n: cases(workspace)[n][2] for n in DETRACTORS}
+        desk.created[int(refs["R1"].removeprefix("freshdesk:"))] |= {"status": 4, "updated_at": later(len(busy))}
+        before = len(api.requests)
+        result = workspace.sync()
+        lists = [seen for seen in api.requests[before:] if seen.method == "GET" and seen.path == "/api/v2/tickets"]
+    assert result.deliveries.errors == []
+    assert cases(workspace)["R1"][0] == "resolved" and cases(workspace)["R4"][0] == "open"
+    assert len(lists) == 300 + 1, "300 pages, then one from the last ticket seen: it, the 51 after it and R1's"
+    assert lists[-1].query["updated_since"] == later(300 * 100 - 2), "R4's ticket and 29,999 busy ones fill 300 pages"
+
+
 def test_a_completed_hubspot_task_resolves_its_case_through_a_batch_read(workspace, monkeypatch):
     from tests.hubspot_api import TOKEN, crm_account, hubspot
 

@@ -6,9 +6,9 @@ resolved or closed ticket resolves its case."""
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -69,16 +69,30 @@ class FreshdeskTicketAction(ApiAction):
         ours = {ref.removeprefix("freshdesk:") for ref in made if ref.startswith("freshdesk:")}
         if not ours:
             return {}
-        since = format_timestamp(min(made.values()))
-        first = PageRequest("/api/v2/tickets", {"updated_since": since, "order_by": "updated_at", "order_type": "asc",
-                                                "per_page": 100, "page": 1})  # fmt: skip
         done: dict[str, str] = {}
         with self.failing():
-            for page in self.source.client.pages(first, PageNumber(lambda body: body, 100), max_pages=TICKET_PAGES):
-                for ticket in page:
-                    if str(ticket.get("id")) in ours and ticket.get("status") in DONE:
-                        done[f"freshdesk:{ticket['id']}"] = DONE[ticket["status"]]
+            for ticket in self._changed_since(format_timestamp(min(made.values()))):
+                if str(ticket.get("id")) in ours and ticket.get("status") in DONE:
+                    done[f"freshdesk:{ticket['id']}"] = DONE[ticket["status"]]
         return done
+
+    def _changed_since(self, since: str) -> Iterator[dict[str, Any]]:
+        """The tickets updated since `since`, oldest first, 100 a page; past Freshdesk's 300-page
+        cap the listing starts again from the last one seen, as the freshdesk source's does."""
+        while True:
+            first = PageRequest("/api/v2/tickets", {"updated_since": since, "order_by": "updated_at",
+                                                    "order_type": "asc", "per_page": 100, "page": 1})  # fmt: skip
+            pages = self.source.client.pages(first, PageNumber(lambda body: body, 100), max_pages=TICKET_PAGES + 1)
+            last, count = None, 0
+            for count, page in enumerate(pages, start=1):
+                for ticket in page:
+                    yield ticket
+                    last = ticket.get("updated_at") or last
+                if count == TICKET_PAGES:
+                    break
+            if count < TICKET_PAGES or last is None or last == since:
+                return
+            since = last
 
     def _reference(self, ticket: object) -> Delivered:
         if not isinstance(ticket, dict) or "id" not in ticket:
