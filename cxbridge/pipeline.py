@@ -37,7 +37,7 @@ from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
 from cxbridge.privacy import PersonalFields, Scrubber
-from cxbridge.resolver import IdentityResolver
+from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import ContextStream, Source, Stream, volatile_keys
 from cxbridge.tables import to_json, to_rows
@@ -147,7 +147,7 @@ class Engine:
         self._first[name] = bool(first)
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
-        if not self._dry_run:
+        if not self._dry_run or identity_ready(self.destination):  # a dry run's cases, too, are none for copies
             self.identity.start_source(name, running=self.running)
         self.emit(EventKind.SOURCE_STARTED, source=name)
         log.info("%s (%s): %s", name, source.name, "replaying quarantined records" if replay else "sync started")
@@ -316,9 +316,7 @@ class Engine:
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
         with self._identity_section():
-            copied: dict[str, list[str]] = {}  # of each record views count, its stored copies
-            if not self._dry_run:
-                batch.links, copied = self.identity.links(batch)
+            batch.links, copied = self.identity.links(batch)  # copied: of each record views count, its stored copies
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
             maybe_stored = None
             if (written := self._written.get(batch.source)) is not None:  # a first sync: what it wrote, at most

@@ -374,6 +374,20 @@ def test_a_better_copy_arriving_after_the_first_one_opened_a_case_opens_no_secon
     assert view(tmp_path, "SELECT COUNT(*) FROM feedback_cases") == [(len(cased_first | newly) + 1,)]
 
 
+def test_a_dry_run_counts_no_case_for_copies_of_responses_stored(tmp_path):
+    """Before adding a source that copies one already synced, `--dry-run` says how many cases it
+    would open: none for its copies, as the sync then opens none."""
+    rows = [[f"R_{n}", "2025-03-01T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 12)]
+    write_rows(tmp_path / "a.csv", rows)
+    write_rows(tmp_path / "b.csv", [*rows, ["R_99", "2025-03-02T09:00:00Z", 2, "new@example.com", ""]])
+    [first] = sync(tmp_path, {"branch_a": csv_source("a.csv")}).results
+    assert first.cases_opened == sum(row[2] <= 6 for row in rows)
+    both = config(tmp_path, {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")})
+    dry = cxbridge.sync(both, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host(), dry_run=True)
+    real = cxbridge.sync(both, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    assert [r.cases_opened for r in dry.results] == [r.cases_opened for r in real.results] == [0, 1], "R_99 alone is new"
+
+
 def test_a_database_written_before_identity_is_migrated_and_its_copies_found(tmp_path):
     """`feedback.duplicate_of` arrives by migration, and the first sync after the upgrade links
     the copies stored before it, unread again."""
