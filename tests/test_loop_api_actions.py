@@ -103,6 +103,38 @@ def test_a_freshdesk_ticket_per_case_becomes_its_external_ref(workspace, helpdes
     assert API_KEY.encode() not in workspace.db.read_bytes()
 
 
+def test_of_two_actions_that_make_a_ticket_the_first_delivered_links_the_case_once(workspace, monkeypatch):
+    """A rule with a Zendesk ticket and a Freshdesk ticket: the case becomes the first one
+    delivered (in the outbox's order: created, then delivery id), once — one `external_ref`
+    event, from no ref — and the status flowing back follows that ticket."""
+    from tests.zendesk_api import API_TOKEN, EMAIL, TicketDesk, ticket_desk
+
+    desk, zendesk = Helpdesk(), TicketDesk()
+    with freshdesk(desk) as fd_api, ticket_desk(zendesk) as zd_api:
+        monkeypatch.setenv("FRESHDESK_API_KEY", API_KEY)
+        monkeypatch.setenv("ZENDESK_API_TOKEN", API_TOKEN)
+        with_loop(workspace, FRESHDESK.format(url=fd_api.url).replace('actions = ["desk"]', 'actions = ["desk", "ticket"]') + f"""
+[loop.actions.ticket]
+type = "zendesk"
+base_url = "{zd_api.url}"
+email = "{EMAIL}"
+api_token = "${{ZENDESK_API_TOKEN}}"
+""")  # fmt: skip
+        workspace.write_csv(ROWS)
+        workspace.sync()
+    made = {f"freshdesk:{t['id']}": t["tags"][-1] for t in desk.created.values()}
+    made |= {f"zendesk:{t['id']}": t["external_id"] for t in zendesk.created.values()}
+    for native in DETRACTORS:
+        keys = {"desk": key_of(native, "desk"), "ticket": key_of(native, "ticket")}
+        first = min(keys, key=lambda action: keys[action])  # one batch: one created_at, then by delivery id
+        expected = next(ref for ref, key in made.items() if key in (keys[first], f"cx-{keys[first][:29]}"))
+        assert case_refs(workspace)[native] == expected
+        links = workspace.query("SELECT e.from_value, e.to_value FROM feedback_case_events e JOIN feedback_cases c "
+                                "USING (case_id) WHERE e.kind = 'external_ref' AND c.record_id = ?",
+                                (record_id("survey", "rows", native),))  # fmt: skip
+        assert links == [(None, expected)]
+
+
 def test_a_429_is_retried_in_the_run_and_a_500_on_the_next_run(workspace, helpdesk):
     desk, api = helpdesk
     api.fail(Reply(429, {"message": "slow down"}, headers={"Retry-After": "0"}), match="/api/v2/tickets")

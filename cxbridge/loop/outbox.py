@@ -119,7 +119,7 @@ def _deliver_chunk(
         except Exception as exc:  # a broken action plugin fails its deliveries, not the run
             _failed(changes, row, redact(f"{type(exc).__name__}: {exc} (a bug in the action plugin?)"), None, moment, report)
             continue
-        _delivered(changes, row, case, done, moment, linking=bool(action and action.links_case))
+        cases[case.case_id] = _delivered(changes, row, case, done, moment, linking=bool(action and action.links_case))
         report.count(report.delivered, row["action"])
         if done.warning:
             report.errors.append(f"{row['action']} (case {row['case_id']}): delivered, but {done.warning}")
@@ -130,7 +130,9 @@ def _deliver_chunk(
 
 
 def _delivered(changes: LoopChanges, row: dict[str, Any], case: Case, done: Delivered, moment: datetime, *,
-               linking: bool) -> None:  # fmt: skip
+               linking: bool) -> Case:  # fmt: skip
+    """Record a delivery; the case as it is after it (linked to what the delivery made, when it
+    is the first of its deliveries to make something)."""
     stamp = format_timestamp(moment)
     changes.deliveries.append(_outbox_row({**row, "status": "delivered", "delivered_at": stamp, "last_error": None,
                                            "next_attempt_at": None, "external_ref": done.external_ref}))  # fmt: skip
@@ -141,6 +143,8 @@ def _delivered(changes: LoopChanges, row: dict[str, Any], case: Case, done: Deli
         changes.cases.append(linked.row())
         changes.events.append(CaseEvent(case.case_id, stamp, SYNC_ACTOR, "external_ref", None,  # type: ignore[arg-type]
                                         done.external_ref, f"created by {row['action']}").row())  # fmt: skip
+        return linked
+    return case
 
 
 def _failed(changes: LoopChanges, row: dict[str, Any], error: str, retry_after: float | None, moment: datetime,
