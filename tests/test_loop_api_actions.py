@@ -162,6 +162,37 @@ def test_a_ticket_whose_answer_was_lost_is_found_by_its_tag_not_made_twice(works
     assert any(seen.path == "/api/v2/search/tickets" for seen in api.requests)
 
 
+def test_an_attempt_cut_short_is_looked_up_once_the_search_has_caught_up_not_made_twice(workspace, helpdesk):
+    """A run killed while Freshdesk made a ticket leaves its delivery `sending`. Freshdesk's search
+    shows a new ticket only after a while: a run right after the crash leaves the delivery be; one
+    a minute after the cut-short attempt began finds the ticket instead of making a second."""
+    from datetime import datetime, timedelta, timezone
+
+    desk, api = helpdesk
+    workspace.sync()
+    [(made, ticket)] = [(n, t) for n in DETRACTORS[:1] for t in desk.created.values() if tag_of(n) in t["tags"]]
+    began = datetime.now(timezone.utc)
+    workspace.query(  # as the killed run left it: marked sending, its answer never stored
+        "UPDATE loop_outbox SET status = 'sending', attempts = 1, last_attempt_at = ?, delivered_at = NULL, "
+        "external_ref = NULL WHERE delivery_id = ?", (began.isoformat().replace("+00:00", "Z"), key_of(made, "desk")),
+    )  # fmt: skip
+    workspace.query("UPDATE feedback_cases SET external_ref = NULL WHERE record_id = ?", (record_id("survey", "rows", made),))
+    desk.unindexed = {ticket["id"]}
+    actions = {name: entry.build() for name, entry in load_config(workspace.config, create_host()).actions.items()}
+    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
+        destination.open()
+        right_after = deliver_pending(destination, actions, now=began + timedelta(seconds=5))
+        assert len(desk.created) == 2 and right_after.total_delivered == 0
+        assert outbox(workspace)[made][:2] == ("sending", 1), "left as the crash left it"
+        desk.unindexed = set()
+        later = deliver_pending(destination, actions, now=began + timedelta(minutes=1))
+    for action in actions.values():
+        action.close()
+    assert later.total_delivered == 1 and len(desk.created) == 2, "found by its tag: no second ticket"
+    assert outbox(workspace)[made][:3] == ("delivered", 2, f"freshdesk:{ticket['id']}")
+    assert case_refs(workspace)[made] == f"freshdesk:{ticket['id']}"
+
+
 def test_a_refused_ticket_says_why_in_freshdesks_words_without_a_sources_advice(workspace, helpdesk):
     desk, api = helpdesk
     api.fail(Reply(400, {"description": "Validation failed", "errors": [

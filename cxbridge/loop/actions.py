@@ -124,6 +124,9 @@ class Action(ABC):
     config_model: ClassVar[type[ActionConfig]] = ActionConfig
     links_case: ClassVar[bool] = False
     """Whether what it creates (a ticket, a task) becomes the case's `external_ref`."""
+    finds_by_search: ClassVar[bool] = False
+    """Whether `find` asks a search index, which shows what was just made only after a while: an
+    attempt cut short is then looked up a minute after it began at the soonest."""
 
     def __init__(self, config: ActionConfig, *, name: str):
         self.config = config

@@ -5,7 +5,8 @@ A chunk of rows is first marked `sending` (one more attempt), then delivered, th
 `delivered` (with what it made, which may become the case's `external_ref`) or `failed` (with
 the error and the time of the next attempt, backing off). A row still `sending` when a run
 starts was cut short by a crash: its action is asked first whether the far end already has it
-(by the idempotency key) and only delivers again if not, under the same key.
+(by the idempotency key) and only delivers again if not, under the same key — a minute after
+the attempt began at the soonest where the asking is a search, whose index lags.
 
 A row whose case is not stored is not tried: only a batch stopped part-way on a destination
 without transactions across tables (Parquet, which adds a case's deliveries before the case)
@@ -72,7 +73,7 @@ def deliver_pending(
     report = DeliveryReport()
     moment = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     rows = destination.query(f"SELECT * FROM {destination.qualified(LOOP_OUTBOX.name)} WHERE status <> 'delivered'")
-    due = [row for row in rows if everything or _due(row, moment)]
+    due = [row for row in rows if (everything or _due(row, moment)) and _looked_up_in_time(row, actions, moment)]
     report.waiting = len(rows) - len(due)
     due.sort(key=lambda row: (str(row["created_at"]), row["delivery_id"]))
     for chunk in _chunks(due, CHUNK):
@@ -83,6 +84,16 @@ def deliver_pending(
 def _due(row: dict[str, Any], moment: datetime) -> bool:
     when = parse_timestamp(row["next_attempt_at"])
     return when is None or when <= moment
+
+
+def _looked_up_in_time(row: dict[str, Any], actions: Mapping[str, Action], moment: datetime) -> bool:
+    """False for an attempt cut short (`sending`) too recently for its action's search to show
+    what it may have made: looked up now, it would be made a second time."""
+    action = actions.get(row["action"])
+    if row["status"] != "sending" or action is None or not action.finds_by_search:
+        return True
+    began = parse_timestamp(row["last_attempt_at"])
+    return began is None or began + FIRST_RETRY <= moment
 
 
 def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

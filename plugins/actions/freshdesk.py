@@ -40,6 +40,7 @@ class FreshdeskTicketAction(ApiAction):
     (`freshdesk:812`) becomes the case's external_ref."""
 
     name = "freshdesk"
+    finds_by_search = True  # its filter API searches an index that lags
     config_model = FreshdeskTicketConfig
     source_class = FreshdeskSource
     config: FreshdeskTicketConfig

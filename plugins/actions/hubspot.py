@@ -40,6 +40,7 @@ class HubSpotTaskAction(ApiAction):
     notice; its id (`hubspot:task:512`) becomes the case's external_ref."""
 
     name = "hubspot"
+    finds_by_search = True  # its index shows a new one a few seconds later
     config_model = HubSpotTaskConfig
     source_class = HubSpotSource
     config: HubSpotTaskConfig
