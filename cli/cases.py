@@ -41,7 +41,7 @@ def cases() -> None:
 @click.option("--status", type=LazyChoice("cxbridge.loop.cases", "STATUSES"), help="Only cases in this status.")
 @click.option("--owner", metavar="NAME", help="Only this owner's cases.")
 @click.option("--rule", metavar="NAME", help="Only cases of this rule.")
-@click.option("--overdue", is_flag=True, help="Only open cases past their due time.")
+@click.option("--overdue", is_flag=True, help="Only open cases, never contacted, past their due time.")
 @db_option
 @destination_option
 @format_option

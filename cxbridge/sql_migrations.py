@@ -116,4 +116,5 @@ MIGRATIONS = (
     Migration("0012_ranking_views", create_views),  # every view again: location_ranking, location_trend, agent_scorecard
     Migration("0013_waves", add_waves),
     Migration("0014_exact_rounding", create_views),  # every view again: figures rounded from exact sums
+    Migration("0015_overdue_before_contact", create_views),  # every view again: loop_queue.overdue
 )

@@ -130,19 +130,59 @@ def test_loop_queue_holds_the_cases_someone_must_act_on_and_flags_the_overdue(wo
     try:
         stored = {case.case_id: case for case in tracking.list_cases(destination)}
         past, future = datetime(2001, 1, 1, tzinfo=timezone.utc), datetime(2999, 1, 1, tzinfo=timezone.utc)
-        due = {"R13": past, "R5": past, "R4": future}  # open and late; contacted and late; open, due far ahead
+        tracking.move(destination, worked["R9"].case_id, "open", actor="t")  # reopened: contacted before
+        stored = {case.case_id: case for case in tracking.list_cases(destination)}
+        due = {"R13": past, "R5": past, "R9": past, "R4": future}  # open and late; contacted and late (twice); far ahead
         moved = [stored[worked[native].case_id].model_copy(update={"due_at": when}).row() for native, when in due.items()]
         destination.write_loop(LoopChanges(cases=moved))
         rows = destination.query("SELECT case_id, status, overdue, age_days, location_name FROM loop_queue")
+        listed = {case.case_id for case in tracking.list_cases(destination, overdue=True)}
     finally:
         destination.close()
     natives = {case.case_id: native for native, case in worked.items()}
     queue = {natives[row["case_id"]]: (row["status"], bool(row["overdue"]), row["age_days"]) for row in rows}
     informed_or_closed = {"R1", "R2", "R6"}
     assert set(queue) == set(worked) - informed_or_closed
-    assert {native for native, (_, overdue, _) in queue.items() if overdue} == {"R13"}, "R5 is late but was contacted"
-    assert queue["R9"][0] == "resolved" and queue["R5"][0] == "contacted"
+    overdue = {native for native, (_, late, _) in queue.items() if late}
+    assert overdue == {"R13"}, "R5 and the reopened R9 are late but were contacted"
+    assert {natives[case_id] for case_id in listed} == overdue, "cases list --overdue says the same"
+    assert queue["R9"][0] == "open" and queue["R5"][0] == "contacted"
     assert {age for _, _, age in queue.values()} == {0}
+
+
+@pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb"], indirect=True)
+def test_a_database_whose_loop_queue_flagged_reopened_cases_gets_the_view_again(worked, destination_factory):
+    """`loop_queue` as cxbridge made it before `overdue` left out cases contacted before they
+    were reopened: the next sync's open makes it again (SQLite 0019, SQL 0015 migrations)."""
+    from cxbridge.loop.views import loop_queue
+
+    destination = destination_factory()
+    destination.open()
+    try:
+        tracking.move(destination, worked["R9"].case_id, "open", actor="t")  # contacted, resolved, reopened
+        [case] = [c for c in tracking.list_cases(destination) if c.case_id == worked["R9"].case_id]
+        past = datetime(2001, 1, 1, tzinfo=timezone.utc)
+        destination.write_loop(LoopChanges(cases=[case.model_copy(update={"due_at": past}).row()]))
+        before = loop_queue(destination).replace(" AND c.first_contact_at IS NULL", "")
+        sqlite = isinstance(destination, SQLiteDestination)
+        execute = destination.db.execute if sqlite else destination.execute
+        execute("DROP VIEW loop_queue")
+        execute(f"CREATE VIEW loop_queue AS {before}")
+        migrations = "_sqlite_migrations" if sqlite else "cxbridge_migrations"
+        execute(f"DELETE FROM {migrations} WHERE name LIKE '%_overdue_before_contact'")
+        if sqlite:
+            destination.db.conn.commit()
+        late = destination.query(f"SELECT overdue FROM loop_queue WHERE case_id = '{case.case_id}'")
+    finally:
+        destination.close()
+    assert [bool(row["overdue"]) for row in late] == [True], "the view as it was"
+    destination = destination_factory()
+    destination.open()  # a sync's open applies the migration
+    try:
+        rows = destination.query(f"SELECT overdue FROM loop_queue WHERE case_id = '{case.case_id}'")
+    finally:
+        destination.close()
+    assert [bool(row["overdue"]) for row in rows] == [False]
 
 
 @pytest.mark.parametrize("destination_factory", ["sqlite"], indirect=True)

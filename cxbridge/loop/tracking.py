@@ -48,7 +48,7 @@ def list_cases(
     overdue: bool = False,
     now: datetime | None = None,
 ) -> list[Case]:
-    """Cases, oldest first; `overdue`: open ones past their due time at `now`."""
+    """Cases, oldest first; `overdue`: open ones never contacted, past their due time at `now`."""
     require_cases(destination)
     if status is not None:
         status = _status(status)
@@ -68,7 +68,7 @@ def list_cases(
 
 def is_overdue(case: Case, now: datetime) -> bool:
     """Still waiting for a first contact after its due time."""
-    return case.status == CaseStatus.OPEN and case.due_at is not None and now > case.due_at
+    return case.status == CaseStatus.OPEN and case.first_contact_at is None and case.due_at is not None and now > case.due_at
 
 
 @dataclass

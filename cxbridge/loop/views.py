@@ -24,7 +24,8 @@ SELECT c.case_id, c.record_id, c.source, c.location_id, f.location_name, c.rule,
        c.owner, c.opened_at, c.due_at, c.first_contact_at, c.external_ref, f.submitted_at, f.nps, f.csat,
        f.comment,
        {d.days_since("c.opened_at")} AS age_days,
-       CASE WHEN c.status = 'open' AND {d.is_past("c.due_at")} THEN TRUE ELSE FALSE END AS overdue
+       CASE WHEN c.status = 'open' AND c.first_contact_at IS NULL AND {d.is_past("c.due_at")} THEN TRUE ELSE FALSE END
+           AS overdue
 FROM {d.qualified("feedback_cases")} c
 LEFT JOIN {d.qualified("feedback")} f ON f.record_id = c.record_id
 WHERE c.status IN {WAITING}

@@ -408,3 +408,9 @@ def later_events_by_case(db: Database) -> None:
 def exact_rounding(db: Database) -> None:
     """Every view again: their figures are rounded from exact sums (docs/report.md, Rounding)."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0019_overdue_before_contact")
+def overdue_before_contact(db: Database) -> None:
+    """Every view again: `loop_queue.overdue` leaves out a reopened case that was contacted."""
+    create_views(db, VIEW_NAMES)
