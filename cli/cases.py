@@ -158,6 +158,8 @@ def print_deliveries(report: DeliveryReport, *, fmt: str, quiet_when_idle: bool)
         line += f" · failed {report.total_failed:,} (retried later)"
     if report.waiting:
         line += f" · {report.waiting:,} waiting for their next attempt"
+    if report.held:
+        line += f" · {report.held:,} held: their case is closed (sent if it is reopened)"
     if report.without_case:
         line += f" · {report.without_case:,} waiting for their case (a sync stopped part-way: the next stores it)"
     if report.resolved:

@@ -135,6 +135,34 @@ def test_a_failed_delivery_waits_its_backoff_and_is_retried(workspace, hook):
     assert len(keys) == 3 and len(set(keys)) == 2, "the retry carries the first attempt's key"
 
 
+def test_a_delivery_still_owed_is_not_sent_for_a_case_a_person_closed_until_it_is_reopened(workspace, hook):
+    """The hook failed; meanwhile a person closed one case as a test answer. When the hook works
+    again, only the open case's notice goes: a closed case opens no ticket and pings nobody — and
+    its delivery waits, sent if the case is reopened."""
+    from cxbridge.loop import tracking
+
+    with_loop(workspace, webhook_config())
+    hook.fail(Reply(503, {"error": "busy"}), times=2)
+    workspace.write_csv(ROWS)
+    assert workspace.sync().deliveries.total_failed == len(DETRACTORS)
+    closed, still_open = DETRACTORS
+    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
+        destination.open()
+        tracking.move(destination, case_id(record_id("survey", "rows", closed)), "closed_no_action", actor="anna",
+                      reason="test answer from staff")  # fmt: skip
+    later = deliver_again(workspace, everything=True)
+    sent = [seen.headers["Idempotency-Key"] for seen in posts(hook)[2:]]
+    assert sent == [key_of(still_open, "ops_hook")]
+    assert (later.delivered, later.held) == ({"ops_hook": 1}, 1)
+    assert outbox(workspace)[(closed, "ops_hook")][:2] == ("failed", 1), "left as it was"
+    with SQLiteDestination(f"sqlite:///{workspace.db}") as destination:
+        destination.open()
+        tracking.move(destination, case_id(record_id("survey", "rows", closed)), "open", actor="anna")
+    reopened = deliver_again(workspace, everything=True)
+    assert (reopened.delivered, reopened.held) == ({"ops_hook": 1}, 0)
+    assert [seen.headers["Idempotency-Key"] for seen in posts(hook)[3:]] == [key_of(closed, "ops_hook")]
+
+
 @pytest.mark.parametrize("attempts", [1, 2, 3, 9, 10, 20])
 def test_backoff_doubles_from_a_minute_up_to_six_hours(attempts):
     assert backoff(attempts) == min(timedelta(minutes=2 ** (attempts - 1)), timedelta(hours=6))

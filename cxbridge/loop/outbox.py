@@ -8,6 +8,9 @@ starts was cut short by a crash: its action is asked first whether the far end a
 (by the idempotency key) and only delivers again if not, under the same key — a minute after
 the attempt began at the soonest where the asking is a search, whose index lags.
 
+A row whose case is closed (informed, or closed with no action) is not tried either: nobody is to
+act on it. It waits as it is, and goes if the case is reopened.
+
 A row whose case is not stored is not tried: only a batch stopped part-way on a destination
 without transactions across tables (Parquet, which adds a case's deliveries before the case)
 leaves one, and the sync run again stores the case. Until then the row waits, unattempted.
@@ -25,7 +28,7 @@ from cxbridge.destinations import Destination, LoopChanges
 from cxbridge.layout import LOOP_OUTBOX
 from cxbridge.logs import redact
 from cxbridge.loop.actions import RECORD_FIELDS, Action, Delivered, DeliveryError, Notice
-from cxbridge.loop.cases import SYNC_ACTOR, Case, CaseEvent
+from cxbridge.loop.cases import FINAL, SYNC_ACTOR, Case, CaseEvent
 from cxbridge.loop.lookup import rows_with
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
@@ -50,6 +53,7 @@ class DeliveryReport:
     failed: dict[str, int] = field(default_factory=dict)
     waiting: int = 0  # failed before and not due yet
     without_case: int = 0  # due, but their case is not stored yet (a batch stopped part-way): not tried
+    held: int = 0  # due, but their case is closed (informed, or closed with no action): sent if it is reopened
     errors: list[str] = field(default_factory=list)
     resolved: dict[str, int] = field(default_factory=dict)  # cases resolved because what the action made is done
 
@@ -108,7 +112,9 @@ def _deliver_chunk(
     stamp = format_timestamp(moment)
     cases = _cases(destination, sorted({row["case_id"] for row in rows}))
     report.without_case += sum(1 for row in rows if row["case_id"] not in cases)
-    rows = [row for row in rows if row["case_id"] in cases]
+    closed = {case.case_id for case in cases.values() if case.status in FINAL}  # nobody is to act: no notice, no ticket
+    report.held += sum(1 for row in rows if row["case_id"] in closed)
+    rows = [row for row in rows if row["case_id"] in cases and row["case_id"] not in closed]
     if not rows:
         return
     interrupted = {row["delivery_id"] for row in rows if row["status"] == "sending"}
