@@ -186,11 +186,6 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
     engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                  "paused": sum(r.paused for r in result.results)},
                 stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
-    if not dry_run and any(r.written for r in result.results):  # cases whose customer changed their answer
-        from cxbridge.loop.changed import note_changed_feedback
-        from cxbridge.loop.matching import CaseRules
-
-        note_changed_feedback(dest, CaseRules(cfg.loop.effective_rules), run_id=engine.run_id)
     if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
         with dest.exclusive("outbox"):
             result.deliveries = deliver_outbox(dest, cfg, follow=True)

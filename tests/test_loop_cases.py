@@ -87,30 +87,6 @@ def test_a_record_that_becomes_negative_opens_a_case_and_one_that_was_stays_with
     assert list(cases(workspace)) == ["R1"]
 
 
-def test_a_waiting_case_whose_customer_changed_their_answer_gets_a_note_and_stays_open(workspace):
-    """A detractor edits their answer to a promoter's before anyone called: the case stays for a
-    person to close, with a note by cxbridge saying the feedback no longer meets its rule — once
-    per change, and none for a record that changed and still meets it or was read unchanged."""
-    workspace.write_csv([survey_row(1, nps=3), survey_row(2, nps=2), survey_row(3, nps=0), survey_row(4, nps=9)])
-    assert workspace.sync().results[0].cases_opened == 3
-    edited = [survey_row(1, nps=10), survey_row(2, nps=5), survey_row(3, nps=0), survey_row(4, nps=9)]
-    workspace.write_csv(edited)  # R1 now a promoter, R2 still a detractor, R3 and R4 as they were
-    assert workspace.sync().results[0].cases_opened == 0
-    workspace.sync()
-    workspace.sync(full_refresh=True)
-
-    def notes() -> list[tuple]:
-        return workspace.query("SELECT f.source_record_id, e.actor, e.note FROM feedback_case_events e "
-                               "JOIN feedback_cases c USING (case_id) JOIN feedback f USING (record_id) "
-                               "WHERE e.kind = 'note'")  # fmt: skip
-
-    assert notes() == [("R1", "cxbridge", "the feedback changed: it no longer meets rule detractors (now nps 10 (promoter))")]
-    assert cases(workspace)["R1"] == ("detractors", "nps 3 (detractor)", "open", None), "a person closes it"
-    workspace.write_csv([survey_row(1, nps=1), *edited[1:]])  # back to a detractor: its case is still there
-    workspace.sync()
-    assert len(notes()) == 1 and workspace.query("SELECT COUNT(*) FROM feedback_cases") == [(3,)]
-
-
 def test_a_closed_case_is_not_opened_again_when_its_record_changes(workspace, tmp_path):
     from cxbridge.loop import tracking
     from cxbridge.plugins.sqlite.destination import SQLiteDestination

@@ -101,25 +101,22 @@ class StoredState:
             cased = {row["record_id"] for row in rows}
         except Exception:  # a destination last written before cases existed, read as is by a dry run, has none
             cased = set()
-        return cls(cased, stored_subjects(destination, [rid for rid in record_ids if rid not in cased]))
-
-
-def stored_subjects(destination: Destination, record_ids: list[str]) -> dict[str, StoredRows]:
-    """The stored records among `record_ids`, as rule subjects (the columns the rules read)."""
-    fields = {
-        row["record_id"]: row for row in rows_with(destination, "feedback", SUBJECT_COLUMNS, "record_id", record_ids)
-    }
-    scores: dict[str, list[tuple[Any, ...]]] = {}
-    comments: dict[str, list[tuple[Any, ...]]] = {}
-    if fields:
-        for row in rows_with(destination, "feedback_scores", SCORE_COLUMNS, "record_id", list(fields)):
-            scores.setdefault(row["record_id"], []).append(_in_order(row, SCORE_COLUMNS))
-        for row in rows_with(destination, "feedback_comments", ("record_id", "text"), "record_id", list(fields)):
-            comments.setdefault(row["record_id"], []).append(_in_order(row, COMMENT_COLUMNS))
-    return {
-        rid: StoredRows(_in_order(row, FEEDBACK_COLUMNS), scores.get(rid, []), comments.get(rid, []))
-        for rid, row in fields.items()
-    }
+        rest = [rid for rid in record_ids if rid not in cased]
+        fields = {
+            row["record_id"]: row for row in rows_with(destination, "feedback", SUBJECT_COLUMNS, "record_id", rest)
+        }
+        scores: dict[str, list[tuple[Any, ...]]] = {}
+        comments: dict[str, list[tuple[Any, ...]]] = {}
+        if fields:
+            for row in rows_with(destination, "feedback_scores", SCORE_COLUMNS, "record_id", list(fields)):
+                scores.setdefault(row["record_id"], []).append(_in_order(row, SCORE_COLUMNS))
+            for row in rows_with(destination, "feedback_comments", ("record_id", "text"), "record_id", list(fields)):
+                comments.setdefault(row["record_id"], []).append(_in_order(row, COMMENT_COLUMNS))
+        records = {
+            rid: StoredRows(_in_order(row, FEEDBACK_COLUMNS), scores.get(rid, []), comments.get(rid, []))
+            for rid, row in fields.items()
+        }
+        return cls(cased, records)
 
 
 def _in_order(row: dict[str, Any], columns: tuple[str, ...]) -> tuple[Any, ...]:
