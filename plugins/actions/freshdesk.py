@@ -6,23 +6,23 @@ resolved or closed ticket resolves its case."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from cxbridge.http import PageNumber, PageRequest
 from cxbridge.loop.actions import Delivered, DeliveryError, Notice
 from cxbridge.plugins.actions.api_action import ApiAction, ApiActionConfig, key_line
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
-from cxbridge.plugins.freshdesk.source import TICKET_PAGES, FreshdeskSource
+from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.timestamps import format_timestamp
 
 PRIORITIES = {"low": 1, "medium": 2, "high": 3, "urgent": 4}
 OPEN = 2
 PORTAL = 2  # the ticket's `source`: made through the API, as a portal ticket is
 DONE = {4: "Resolved", 5: "Closed"}  # the ticket statuses that resolve a case
+TICKETS_A_PAGE = 100  # the status read's listing: Freshdesk's largest page
 
 
 class FreshdeskTicketConfig(ApiActionConfig, FreshdeskConfig):
@@ -72,28 +72,10 @@ class FreshdeskTicketAction(ApiAction):
             return {}
         done: dict[str, str] = {}
         with self.failing():
-            for ticket in self._changed_since(format_timestamp(min(made.values()))):
+            for ticket in self.source.updated_tickets(format_timestamp(min(made.values())), TICKETS_A_PAGE):
                 if str(ticket.get("id")) in ours and ticket.get("status") in DONE:
                     done[f"freshdesk:{ticket['id']}"] = DONE[ticket["status"]]
         return done
-
-    def _changed_since(self, since: str) -> Iterator[dict[str, Any]]:
-        """The tickets updated since `since`, oldest first, 100 a page; past Freshdesk's 300-page
-        cap the listing starts again from the last one seen, as the freshdesk source's does."""
-        while True:
-            first = PageRequest("/api/v2/tickets", {"updated_since": since, "order_by": "updated_at",
-                                                    "order_type": "asc", "per_page": 100, "page": 1})  # fmt: skip
-            pages = self.source.client.pages(first, PageNumber(lambda body: body, 100), max_pages=TICKET_PAGES + 1)
-            last, count = None, 0
-            for count, page in enumerate(pages, start=1):
-                for ticket in page:
-                    yield ticket
-                    last = ticket.get("updated_at") or last
-                if count == TICKET_PAGES:
-                    break
-            if count < TICKET_PAGES or last is None or last == since:
-                return
-            since = last
 
     def _reference(self, ticket: object) -> Delivered:
         if not isinstance(ticket, dict) or "id" not in ticket:

@@ -72,27 +72,30 @@ class FreshdeskSource(ApiSource):
 
     def changed_tickets(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[str, TicketContext]]:
         """Context of the tickets updated since `since` (a rating updates its ticket), oldest
-        first, up to the first one updated at or after `until` (a listing from `until` had them);
-        past Freshdesk's 300-page cap the listing starts again from the last one seen."""
-        config = self.config
-        updated_since = format_timestamp(since)
+        first, up to the first one updated at or after `until` (a listing from `until` had them)."""
+        for ticket in self.updated_tickets(format_timestamp(since), self.config.page_size):
+            if until is not None and _updated_at(ticket) >= until:
+                return
+            yield str(ticket["id"]), TicketContext.of(ticket)
+
+    def updated_tickets(self, since: str, per_page: int) -> Iterator[dict[str, Any]]:
+        """The tickets updated since `since`, oldest first, `per_page` a page; past Freshdesk's
+        300-page cap the listing starts again from the last one seen."""
         while True:
-            params = {"updated_since": updated_since, "order_by": "updated_at", "order_type": "asc",
-                      "per_page": config.page_size, "page": 1}  # fmt: skip
-            pages = self.client.pages(PageRequest("/api/v2/tickets", params),
-                                             PageNumber(lambda body: body, config.page_size), max_pages=TICKET_PAGES + 1)  # fmt: skip
+            params = {"updated_since": since, "order_by": "updated_at", "order_type": "asc", "per_page": per_page,
+                      "page": 1}  # fmt: skip
+            pages = self.client.pages(PageRequest("/api/v2/tickets", params), PageNumber(lambda body: body, per_page),
+                                      max_pages=TICKET_PAGES + 1)  # fmt: skip
             last, count = None, 0
             for count, page in enumerate(pages, start=1):
                 for ticket in page:
-                    if until is not None and _updated_at(ticket) >= until:
-                        return
-                    yield str(ticket["id"]), TicketContext.of(ticket)
+                    yield ticket
                     last = ticket.get("updated_at") or last
                 if count == TICKET_PAGES:
                     break
-            if count < TICKET_PAGES or last is None or last == updated_since:
+            if count < TICKET_PAGES or last is None or last == since:
                 return
-            updated_since = last
+            since = last
 
 
 class SatisfactionRatings(Stream):
