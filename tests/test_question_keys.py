@@ -240,3 +240,25 @@ def test_a_sync_names_the_mapped_column_a_new_header_rewords_and_the_key_to_join
     (warning,) = [w for w in result.results[0].warnings if NEW in w]
     assert f"it looks like mapped column {OLD!r} reworded (same metric csat on the same scale" in warning
     assert "question_key = 'how_satisfied_were_you_with_your_visit'" in warning
+
+
+def test_a_file_without_a_mapped_scored_column_is_named_in_the_summary(tmp_path: Path):
+    """A file of the glob lacking one mapped scored column (but having another) is read, and the
+    summary names the file and the column: its rows carry no such answer, not a silent ✔."""
+    nps = "How likely are you to recommend us?"
+    with (tmp_path / "visits_2023.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f'id,submitted,"{nps}","{OLD}"\n')
+        handle.writelines(f"{rid},{day},9,{answer}\n" for rid, day, answer in YEAR_2023)
+    with (tmp_path / "visits_2024.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f'id,submitted,"{nps}"\n')  # the CSAT question was not asked this year
+        handle.writelines(f"{rid},{day},3\n" for rid, day, _ in YEAR_2024)
+    metrics = [{"column": nps, "metric": "nps"}, {"column": OLD, "metric": "csat"}]
+    config = config_from_dict({"sources": {"visits": source(metrics)}}, create_host(), path=tmp_path / "cxbridge.toml")
+    result = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    warnings = [w for w in result.results[0].warnings if "has no column" in w]
+    assert warnings == [f"visits_2024.csv has no column {OLD!r} (mapped as csat): its rows are stored without that "
+                        "answer; if the question is under another header there, map that header too (docs/files.md, "
+                        "Questions reworded between files)"]  # fmt: skip
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        unanswered = {rid for (rid,) in conn.execute("SELECT source_record_id FROM feedback WHERE csat IS NULL")}
+    assert unanswered == {rid for rid, _, _ in YEAR_2024}

@@ -36,7 +36,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
-from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
+from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables
 from cxbridge.tabular import key_tables
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
@@ -65,6 +65,7 @@ class FileStream(Stream):
         self.failures: list[str] = []
         self.empty: list[str] = []  # why each file read this run gave no row
         self.rows = 0  # rows read this run
+        self.absent: dict[str, None] = {}  # warnings about tables without a mapped scored column
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
@@ -179,12 +180,12 @@ class FileStream(Stream):
             raise SourceError(f"{'; '.join(self.empty)}; nothing to import")
 
     def warnings(self) -> list[str]:
-        """Columns that look scored but are not mapped; files read without a row, when other
+        """Tables without a mapped scored column; columns that look scored but are not mapped; files read without a row, when other
         files of the source had some (without any, the source fails instead); dates read in an
         order the data does not show."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
-        return [*self.unmapped, *empty, *self.repeated, *read]
+        return [*self.absent, *self.unmapped, *empty, *self.repeated, *read]
 
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}
@@ -209,11 +210,23 @@ class FileStream(Stream):
                 self.normalizer.date_order = DateOrder(saved) if saved else None
             if self._compiled is not None and self._compiled[1] is not None:
                 self._compiled[1].new_table()
+            self._warn_of_absent_scores(table)
             self._look_for_unmapped_scores(table)
             if self._progress is not None:
                 self._progress.reading(file, table)
             yield from self._table_rows(table, after=after, before=before or NO_KEYS)
             self._whole = table.position.whole
+
+    def _warn_of_absent_scores(self, table: Table) -> None:
+        """A mapped scored column the table lacks (another file of the source has it, or the table
+        would be refused): its rows are stored without that answer, which the summary says — a
+        question added in a later year's file, or a header reworded in this one."""
+        missing = set(missing_columns(table, self.config))
+        for metric in self.config.metrics:
+            if header_key(metric.column) in missing:
+                self.absent[f"{table.where} has no column {metric.column!r} (mapped as {metric.metric}): its rows are "
+                            "stored without that answer; if the question is under another header there, map that "
+                            "header too (docs/files.md, Questions reworded between files)"] = None  # fmt: skip
 
     def _look_for_unmapped_scores(self, table: Table) -> None:
         """Columns the mapping leaves out that look scored: named in the run's summary. A file
