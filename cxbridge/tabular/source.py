@@ -180,9 +180,9 @@ class FileStream(Stream):
             raise SourceError(f"{'; '.join(self.empty)}; nothing to import")
 
     def warnings(self) -> list[str]:
-        """Tables without a mapped scored column; columns that look scored but are not mapped; files read without a row, when other
-        files of the source had some (without any, the source fails instead); dates read in an
-        order the data does not show."""
+        """Tables without a mapped scored column; columns that look scored but are not mapped;
+        files read without a row, when other files of the source had some (without any, the
+        source fails instead); dates read in an order the data does not show."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
         return [*self.absent, *self.unmapped, *empty, *self.repeated, *read]
