@@ -117,4 +117,5 @@ MIGRATIONS = (
     Migration("0013_waves", add_waves),
     Migration("0014_exact_rounding", create_views),  # every view again: figures rounded from exact sums
     Migration("0015_overdue_before_contact", create_views),  # every view again: loop_queue.overdue
+    Migration("0016_cases_follow_up", create_views),  # every view again: a worked case leaves the queues
 )

@@ -168,9 +168,22 @@ def _primary(d: Dialect, metric: str, category: str) -> str:
     )
 
 
+def _not_followed_up(d: Dialect) -> tuple[str, str]:
+    """The joins and condition that keep the records nobody followed up: no row of theirs in
+    `feedback_followups`, and no case of theirs that was contacted or closed (docs/bi.md) — a case
+    worked in `cxbridge cases` is a follow-up too (a record has one case at most)."""
+    joins = (
+        f"LEFT JOIN {d.qualified('feedback_followups')} u ON u.record_id = f.record_id\n"
+        f"LEFT JOIN {d.qualified('feedback_cases')} k ON k.record_id = f.record_id "
+        "AND (k.first_contact_at IS NOT NULL OR k.status <> 'open')"
+    )
+    return joins, "u.record_id IS NULL AND k.record_id IS NULL"
+
+
 def detractor_queue(d: Dialect) -> str:
     """Customers (program `voc`) whose primary NPS answer is a detractor's or whose primary CSAT
     answer is dissatisfied, not followed up yet: close the loop."""
+    joins, nobody = _not_followed_up(d)
     return f"""
 SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
        f.team, f.agent_id, f.respondent_key, f.crm_contact_id, f.crm_account_id, f.ticket_id,
@@ -180,8 +193,8 @@ SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.locati
 FROM {d.qualified("feedback")} f
 LEFT JOIN ({_primary(d, "nps", "detractor")}) n ON n.record_id = f.record_id
 LEFT JOIN ({_primary(d, "csat", "dissatisfied")}) c ON c.record_id = f.record_id
-LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
-WHERE u.record_id IS NULL AND {CUSTOMERS} AND {COUNTED}
+{joins}
+WHERE {nobody} AND {CUSTOMERS} AND {COUNTED}
   AND (n.record_id IS NOT NULL OR c.record_id IS NOT NULL)
 """
 
@@ -189,6 +202,7 @@ WHERE u.record_id IS NULL AND {CUSTOMERS} AND {COUNTED}
 def employee_followup_queue(d: Dialect) -> str:
     """Employees (program `employee`) whose primary eNPS answer is a detractor's, not followed up
     yet — beside `detractor_queue`, never in it."""
+    joins, nobody = _not_followed_up(d)
     return f"""
 SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
        f.team, f.respondent_key, e.value AS enps, f.comment,
@@ -196,8 +210,8 @@ SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.locati
 FROM {d.qualified("feedback")} f
 JOIN {d.qualified("feedback_scores")} e ON e.record_id = f.record_id AND e.is_primary
      AND e.metric = 'enps' AND e.category = 'detractor'
-LEFT JOIN {d.qualified("feedback_followups")} u ON u.record_id = f.record_id
-WHERE u.record_id IS NULL AND {EMPLOYEES} AND {COUNTED}
+{joins}
+WHERE {nobody} AND {EMPLOYEES} AND {COUNTED}
 """
 
 

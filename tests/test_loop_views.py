@@ -150,6 +150,59 @@ def test_loop_queue_holds_the_cases_someone_must_act_on_and_flags_the_overdue(wo
     assert {age for _, _, age in queue.values()} == {0}
 
 
+def test_a_case_contacted_or_closed_takes_its_record_off_the_detractor_queue(worked, destination_factory):
+    """A case worked in `cxbridge cases` is a follow-up: `detractor_queue` keeps the detractors
+    whose case was never contacted nor closed, and nobody wrote to `feedback_followups`; a case
+    closed with no action and reopened before any contact is waiting again."""
+    destination = destination_factory()
+    destination.open()
+    try:
+        tracking.move(destination, worked["R6"].case_id, "open", actor="t")  # closed uncontacted, reopened
+        tracking.move(destination, worked["R2"].case_id, "open", actor="t")  # contacted, closed, reopened
+        natives = {row["record_id"]: row["source_record_id"] for row in destination.query(
+            "SELECT record_id, source_record_id FROM feedback")}  # fmt: skip
+        queue = {natives[row["record_id"]] for row in destination.query("SELECT record_id FROM detractor_queue")}
+    finally:
+        destination.close()
+    worked_on = {native for native, (contact, resolved, _, closed) in MOVES.items() if contact or resolved or closed}
+    assert queue == ({f"R{n}" for n in range(1, 16)} - worked_on) | {"R6"}, "R2 was contacted before it reopened"
+    assert len(queue) == 10 and "R13" in queue
+
+
+def test_an_employee_case_contacted_takes_its_record_off_the_employee_followup_queue(tmp_path):
+    """The example's pulse with a rule for unhappy staff (docs/loop.md): each eNPS detractor opens
+    a case; the one HR contacted leaves `employee_followup_queue`, the others stay."""
+    import csv
+    import shutil
+
+    import cxbridge
+    from cxbridge.plugins_host import create_host
+    from tests.conftest import ROOT
+
+    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
+    config = (ROOT / "examples" / "cxbridge.toml").read_text(encoding="utf-8")
+    rule = '\n[loop.rules.unhappy_staff]\nmetric = "enps"\ncategories = ["detractor"]\nrespondents = ["employee"]\n'
+    (tmp_path / "cxbridge.toml").write_text(config + rule, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host(), destination=url).exit_code == 0
+    with (tmp_path / "data" / "employee_pulse_2025.csv").open(encoding="utf-8", newline="") as handle:
+        detractors = {row["Response ID"] for row in csv.DictReader(handle)
+                      if int(row["How likely are you to recommend us as a place to work?"]) <= 6}  # fmt: skip
+    destination = SQLiteDestination(url)
+    destination.open()
+    try:
+        natives = {row["record_id"]: row["source_record_id"] for row in destination.query(
+            "SELECT record_id, source_record_id FROM feedback WHERE program = 'employee'")}  # fmt: skip
+        cases = {natives[c.record_id]: c for c in tracking.list_cases(destination) if c.record_id in natives}
+        contacted = min(cases)
+        tracking.move(destination, cases[contacted].case_id, "contacted", actor="hr")
+        queue = {natives[row["record_id"]] for row in destination.query("SELECT record_id FROM employee_followup_queue")}
+    finally:
+        destination.close()
+    assert set(cases) == detractors and len(detractors) > 1
+    assert queue == detractors - {contacted}
+
+
 @pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb"], indirect=True)
 def test_a_database_whose_loop_queue_flagged_reopened_cases_gets_the_view_again(worked, destination_factory):
     """`loop_queue` as cxbridge made it before `overdue` left out cases contacted before they

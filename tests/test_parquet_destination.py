@@ -107,7 +107,7 @@ def test_a_query_defines_the_views_it_names_and_the_tables_they_read(lake: Path)
 
     assert defined() == set()
     detractors = destination.query("SELECT COUNT(*) AS n FROM detractor_queue")[0]["n"]
-    assert defined() == {"detractor_queue", "feedback", "feedback_scores", "feedback_followups"}
+    assert defined() == {"detractor_queue", "feedback", "feedback_scores", "feedback_followups", "feedback_cases"}
     assert destination.query("SELECT COUNT(*) AS n FROM detractor_queue")[0]["n"] == detractors > 0
     destination.close()
 

@@ -414,3 +414,9 @@ def exact_rounding(db: Database) -> None:
 def overdue_before_contact(db: Database) -> None:
     """Every view again: `loop_queue.overdue` leaves out a reopened case that was contacted."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0020_cases_follow_up")
+def cases_follow_up(db: Database) -> None:
+    """Every view again: a case contacted or closed takes its record off the follow-up queues."""
+    create_views(db, VIEW_NAMES)
