@@ -88,12 +88,14 @@ class Scale:  # cached properties need a __dict__, so no slots
 
     @cached_property
     def box_width(self) -> float:
-        """How far the top (or bottom) box reaches: two options on 5+-point scales, one on 2–3-point
-        scales, and the same two-fifths of the range on a continuous scale."""
+        """How far the top (or bottom) box reaches: two options on 4+-point scales, one on 2–3-point
+        scales, and the same two-fifths of the range on a continuous scale. A 4-point scale has no
+        middle answer: its halves are the boxes ("Satisfied" is satisfied, "Dissatisfied"
+        dissatisfied), as its 2-point sibling's are."""
         points = self.points
         if points is None:
             return (self.max - self.min) * 2 / 5
-        return 2 if points >= 5 else 1
+        return 2 if points >= 4 else 1
 
     def contains(self, value: float) -> bool:
         return self.min <= value <= self.max

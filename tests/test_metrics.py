@@ -39,12 +39,14 @@ def test_nps_is_promoters_minus_detractors_over_all():
     [
         ((1, 2), ["dissatisfied", "satisfied"]),
         ((1, 3), ["dissatisfied", "neutral", "satisfied"]),
+        ((1, 4), ["dissatisfied", "dissatisfied", "satisfied", "satisfied"]),  # no middle answer: halves
+        ((0, 3), ["dissatisfied", "dissatisfied", "satisfied", "satisfied"]),
         ((1, 5), ["dissatisfied", "dissatisfied", "neutral", "satisfied", "satisfied"]),
         ((1, 7), ["dissatisfied", "dissatisfied", "neutral", "neutral", "neutral", "satisfied", "satisfied"]),
         ((1, 10), ["dissatisfied"] * 2 + ["neutral"] * 6 + ["satisfied"] * 2),
     ],
 )
-def test_csat_boxes_top_two_on_five_plus_points_top_one_below(scale, expected):
+def test_csat_boxes_top_two_on_four_plus_points_top_one_below(scale, expected):
     spec = MetricSpec(metric="csat", scale=scale)
     low, high = scale
     assert [score(v, spec).category for v in range(low, high + 1)] == expected
@@ -82,6 +84,14 @@ def test_ces_five_point_reversed_expectation_scale():
     assert [score(v, spec).category for v in (1, 2, 3, 4, 5)] == [
         "low_effort", "low_effort", "neutral", "high_effort", "high_effort",
     ]  # fmt: skip
+
+
+def test_ces_four_point_scale_splits_in_halves_in_both_directions():
+    """A 4-point scale has no middle answer: the two best options are low effort, in either direction."""
+    easy = MetricSpec(metric="ces", scale=(1, 4))
+    hard = MetricSpec(metric="ces", scale=(1, 4), direction="lower_is_better")
+    assert [score(v, easy).category for v in (1, 2, 3, 4)] == ["high_effort", "high_effort", "low_effort", "low_effort"]
+    assert [score(v, hard).category for v in (1, 2, 3, 4)] == ["low_effort", "low_effort", "high_effort", "high_effort"]
 
 
 def test_audit_points_become_percent_of_max():

@@ -297,3 +297,21 @@ def test_numbers_under_a_header_naming_its_scale_take_that_scale(tmp_path):
                                          db="x.db")  # fmt: skip
     assert dissatisfied == sum(answer <= 1 for answer in answers)
     assert normalized == round(sum(answer * 10 for answer in answers) / len(answers), 1)
+
+
+# --- 4-point scales -----------------------------------------------------------------------------------
+
+
+def test_a_four_point_csat_counts_its_upper_half_satisfied_in_the_views(tmp_path):
+    """A 4-point scale has no middle answer: 3 ("Satisfied") is satisfied and 2 dissatisfied —
+    before, only 4 counted satisfied and 2 and 3 were neutral, so CSAT % read far too low."""
+    answers = [1, 2, 3, 3, 4, 2, 3, 4, 1, 3]
+    write_csv(tmp_path / "r.csv", [["id", "submitted", "Rate your visit (1-4)"],
+                                   *[[n, "2025-01-15", a] for n, a in enumerate(answers)]])  # fmt: skip
+    source = {"connector": "csv", "path": "r.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+              "metrics": [{"column": "Rate your visit (1-4)", "metric": "csat", "scale": [1, 4]}]}  # fmt: skip
+    sync_source(tmp_path, source)
+    satisfied = 100 * sum(a >= 3 for a in answers) / len(answers)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(10, round(satisfied, 1))]
+    dissatisfied = sum(a <= 2 for a in answers)
+    assert query(tmp_path, "SELECT COUNT(*) FROM detractor_queue") == [(dissatisfied,)]
