@@ -169,21 +169,25 @@ def _primary(d: Dialect, metric: str, category: str) -> str:
 
 
 def _not_followed_up(d: Dialect) -> tuple[str, str]:
-    """The joins and condition that keep the records nobody followed up: no row of theirs in
-    `feedback_followups`, and no case of theirs that was contacted or closed (docs/bi.md) — a case
-    worked in `cxbridge cases` is a follow-up too (a record has one case at most)."""
-    joins = (
-        f"LEFT JOIN {d.qualified('feedback_followups')} u ON u.record_id = f.record_id\n"
-        f"LEFT JOIN {d.qualified('feedback_cases')} k ON k.record_id = f.record_id "
-        "AND (k.first_contact_at IS NOT NULL OR k.status <> 'open')"
+    """The join and condition that keep the records nobody followed up: no row in
+    `feedback_followups` and no case contacted or closed (docs/bi.md) — a case worked in
+    `cxbridge cases` is a follow-up too — of the record or of a copy of its response that points
+    at it (a case stays on the copy that opened it, docs/identity.md)."""
+    worked = (
+        f"SELECT record_id FROM {d.qualified('feedback_followups')} UNION ALL "
+        f"SELECT record_id FROM {d.qualified('feedback_cases')} WHERE first_contact_at IS NOT NULL OR status <> 'open'"
     )
-    return joins, "u.record_id IS NULL AND k.record_id IS NULL"
+    join = (
+        f"LEFT JOIN (SELECT COALESCE(r.duplicate_of, w.record_id) AS record_id FROM ({worked}) w "
+        f"LEFT JOIN {d.qualified('feedback')} r ON r.record_id = w.record_id) u ON u.record_id = f.record_id"
+    )
+    return join, "u.record_id IS NULL"
 
 
 def detractor_queue(d: Dialect) -> str:
     """Customers (program `voc`) whose primary NPS answer is a detractor's or whose primary CSAT
     answer is dissatisfied, not followed up yet: close the loop."""
-    joins, nobody = _not_followed_up(d)
+    followed, nobody = _not_followed_up(d)
     return f"""
 SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
        f.team, f.agent_id, f.respondent_key, f.crm_contact_id, f.crm_account_id, f.ticket_id,
@@ -193,7 +197,7 @@ SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.locati
 FROM {d.qualified("feedback")} f
 LEFT JOIN ({_primary(d, "nps", "detractor")}) n ON n.record_id = f.record_id
 LEFT JOIN ({_primary(d, "csat", "dissatisfied")}) c ON c.record_id = f.record_id
-{joins}
+{followed}
 WHERE {nobody} AND {CUSTOMERS} AND {COUNTED}
   AND (n.record_id IS NOT NULL OR c.record_id IS NOT NULL)
 """
@@ -202,7 +206,7 @@ WHERE {nobody} AND {CUSTOMERS} AND {COUNTED}
 def employee_followup_queue(d: Dialect) -> str:
     """Employees (program `employee`) whose primary eNPS answer is a detractor's, not followed up
     yet — beside `detractor_queue`, never in it."""
-    joins, nobody = _not_followed_up(d)
+    followed, nobody = _not_followed_up(d)
     return f"""
 SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.location_name,
        f.team, f.respondent_key, e.value AS enps, f.comment,
@@ -210,7 +214,7 @@ SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.locati
 FROM {d.qualified("feedback")} f
 JOIN {d.qualified("feedback_scores")} e ON e.record_id = f.record_id AND e.is_primary
      AND e.metric = 'enps' AND e.category = 'detractor'
-{joins}
+{followed}
 WHERE {nobody} AND {EMPLOYEES} AND {COUNTED}
 """
 

@@ -331,7 +331,8 @@ def test_a_lock_row_another_process_inserted_at_the_same_time_is_let_go(monkeypa
 
 def test_views_name_their_tables_with_the_dataset():
     sql = view_sql(BigQueryDestination(URL))["detractor_queue"]
-    assert "FROM `acme-cx.feedback.feedback` f" in sql and "`acme-cx.feedback.feedback_followups` u" in sql
+    assert "FROM `acme-cx.feedback.feedback` f" in sql and "FROM `acme-cx.feedback.feedback_followups`" in sql
+    assert "FROM `acme-cx.feedback.feedback_cases`" in sql
 
 
 @pytest.mark.parametrize(

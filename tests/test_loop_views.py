@@ -169,6 +169,36 @@ def test_a_case_contacted_or_closed_takes_its_record_off_the_detractor_queue(wor
     assert len(queue) == 10 and "R13" in queue
 
 
+def test_a_case_worked_on_a_copy_takes_the_response_off_the_detractor_queue(workspace: Workspace):
+    """A response's case stays on the copy that opened it when another source's copy counts for
+    it (docs/identity.md): contacting that case, or a follow-up row of either copy, is the
+    response's follow-up."""
+    survey = workspace.config.read_text(encoding="utf-8")
+    backup = survey[survey.index("[sources.survey]"):].replace("[sources.survey", "[sources.backup")
+    workspace.write_csv([survey_row(n, nps=3) for n in range(1, 6)])
+    assert workspace.sync().results[0].cases_opened == 5
+    workspace.config.write_text(survey + backup, encoding="utf-8")  # the same rows read through a second source
+    assert workspace.sync().exit_code == 0
+    copies = dict(workspace.query("SELECT f.source_record_id, f.duplicate_of IS NULL FROM feedback f "
+                                  "JOIN feedback_cases k ON k.record_id = f.record_id"))  # fmt: skip
+    assert copies == {f"R{n}": 0 for n in range(1, 6)}, "the cases' records are copies now: the backup's count"
+    destination = SQLiteDestination(f"sqlite:///{workspace.db}")
+    destination.open()
+    try:
+        natives = {row["record_id"]: row["source_record_id"] for row in destination.query(
+            "SELECT record_id, source_record_id FROM feedback")}  # fmt: skip
+        cases = {natives[case.record_id]: case for case in tracking.list_cases(destination)}
+        tracking.move(destination, cases["R1"].case_id, "contacted", actor="t")
+        tracking.move(destination, cases["R2"].case_id, "closed_no_action", actor="t", reason="test answer")
+    finally:
+        destination.close()
+    with_case = {row[0] for row in workspace.query(
+        "SELECT record_id FROM feedback WHERE source = 'survey' AND source_record_id = 'R3'")}  # fmt: skip
+    workspace.query("INSERT INTO feedback_followups (record_id, followed_up_at) VALUES (?, '2026-01-01')", tuple(with_case))
+    queue = workspace.query("SELECT f.source, f.source_record_id FROM detractor_queue q JOIN feedback f USING (record_id)")
+    assert sorted(queue) == [("backup", "R4"), ("backup", "R5")]
+
+
 def test_an_employee_case_contacted_takes_its_record_off_the_employee_followup_queue(tmp_path):
     """The example's pulse with a rule for unhappy staff (docs/loop.md): each eNPS detractor opens
     a case; the one HR contacted leaves `employee_followup_queue`, the others stay."""
