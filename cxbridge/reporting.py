@@ -20,7 +20,7 @@ from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import SCORE_DECIMALS
 from cxbridge.records import Program
-from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, namesakes, store_label, waves
+from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, store_label, store_names, waves
 from cxbridge.views import UNDATED, count_if, share, time_bucket
 
 PROGRAMS = tuple(program.value for program in Program)  # voc, mystery_shop, audit, employee
@@ -136,7 +136,7 @@ def _scored(destination: Destination, options: ReportOptions, parameters: Parame
     record = "c.record_id, " if undated else ""  # counted by record; the report's rows need none
     spans, joined = (f"waves AS ({waves(destination)}\n),\n", f"\n    {in_wave()}") if options.by == "wave" else ("", "")
     if options.by == "location":
-        joined = f"\n    {namesakes(destination)}"
+        joined = f"\n    {store_names(destination)}"
     chosen = f"""{spans}chosen AS (
     SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
     FROM feedback f{joined}

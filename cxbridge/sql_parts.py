@@ -80,22 +80,27 @@ def in_wave(*, only_if: str = "") -> str:
 
 
 def store_label(alias: str = "f") -> str:
-    """A record's store as `cxbridge report` names it: its name, else its id — and both,
-    `Mall (S07)`, when stores of several ids share the name, so that they never count as one
-    store (needs `namesakes` joined)."""
-    name, key = f"{alias}.location_name", f"{alias}.location_id"
-    return f"CASE WHEN sn.location_name IS NULL OR {key} IS NULL THEN COALESCE({name}, {key}) " \
-           f"ELSE {name} || ' (' || {key} || ')' END"  # fmt: skip
+    """A record's store as `cxbridge report` names it: the name of its store id — the greatest of
+    the names its counted records carry, as `location_scorecard` names it, so that a name written
+    two ways is one store — else its own name, else its id; and the id too, `Mall (S07)`, when
+    stores of several ids go by the name, so that they never count as one store (needs
+    `store_names` joined)."""
+    key = f"{alias}.location_id"
+    return f"CASE WHEN sn.location_name IS NULL THEN COALESCE({alias}.location_name, {key}) " \
+           f"WHEN sn.namesakes > 1 THEN sn.location_name || ' (' || {key} || ')' ELSE sn.location_name END"  # fmt: skip
 
 
-def namesakes(d: Dialect, alias: str = "f") -> str:
-    """Joins `sn` to a record's store name when counted records of more than one store id carry it
+def store_names(d: Dialect, alias: str = "f") -> str:
+    """Joins `sn` to a record's store id: the name the id goes by and how many ids go by that name
     (`store_label`)."""
     return f"""LEFT JOIN (
-        SELECT location_name FROM {d.qualified("feedback")}
-        WHERE location_id IS NOT NULL AND duplicate_of IS NULL
-        GROUP BY location_name HAVING COUNT(DISTINCT location_id) > 1
-    ) sn ON sn.location_name = {alias}.location_name"""
+        SELECT location_id, location_name, COUNT(*) OVER (PARTITION BY location_name) AS namesakes
+        FROM (
+            SELECT location_id, MAX(location_name) AS location_name FROM {d.qualified("feedback")}
+            WHERE location_id IS NOT NULL AND duplicate_of IS NULL
+            GROUP BY location_id
+        ) ids
+    ) sn ON sn.location_id = {alias}.location_id"""
 
 
 def count_if(condition: str) -> str:

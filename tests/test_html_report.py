@@ -421,6 +421,36 @@ def test_stores_that_share_a_name_are_kept_apart_in_every_section(network, tmp_p
     }
 
 
+def test_a_store_whose_name_is_written_two_ways_is_one_store_in_every_section(network, tmp_path):
+    """Porto (S3) written "Porto Ribeira" on its February answers: the queues, the criteria and the
+    comments show one store S3, under the greatest of its names (as location_scorecard names it),
+    with all its customers and visits — never a "Porto" row and a "Porto Ribeira" row."""
+    copy = tmp_path / "spellings.db"
+    with sqlite3.connect(network.parent / "cxbridge.db") as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    with sqlite3.connect(copy) as db:
+        db.execute("UPDATE feedback SET location_name = 'Porto Ribeira' WHERE location_id = 'S3' "
+                   "AND program = 'voc' AND submitted_local_date >= '2025-02-01'")  # fmt: skip
+    names = {**STORES, "S3": max("Porto", "Porto Ribeira")}
+    _, page = page_of(network, tmp_path, "--db", str(copy))
+    waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for _, _, store, nps, csat, _ in CUSTOMERS:
+        if nps <= 6 or csat <= 2:
+            waiting[names[store]][0 if nps <= 6 else 1] += 1
+    rows = sorted(([name, d, s, d + s] for name, (d, s) in waiting.items()), key=lambda row: (-row[3], row[0]))
+    assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
+    greeting = {names[store]: [100 * g / 10 for _, _, s, _, g, _, _ in VISITS if s == store] for store in STORES}
+    assert [row[:2] for row in page.body("criteria-mystery_shop")] == [
+        [name, one(sum(greeting[name]) / len(greeting[name]))] for name in sorted(greeting)
+    ]
+    written = [(when, store, text) for _, when, store, _, _, text in CUSTOMERS if text]
+    written += [(when, store, notes) for _, when, store, *_, notes in VISITS if notes]
+    assert page.comments == {
+        names[store]: [text for _, _, text in sorted((row for row in written if row[1] == store), reverse=True)[:3]]
+        for store in STORES
+    }
+
+
 def test_user_text_is_shown_as_text_and_never_becomes_markup(network, tmp_path):
     """The store name, a comment, a criterion and a source name full of markup: shown verbatim,
     and the page has no element or handler beyond its own."""

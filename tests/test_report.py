@@ -226,13 +226,16 @@ def counted_rows(data: dict[str, list[dict[str, str]]]) -> list[tuple[str, dict[
 def facts(data: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     """One entry per (record, metric) the report can count: its dimensions and its answer."""
     found = []
-    ids_of = defaultdict(set)  # a name two stores share is shown with each one's id: "Warsaw (S1)"
+    names_of = defaultdict(set)  # a store goes by the greatest of its names: one store, however written
     for _, row in counted_rows(data):
-        if row.get("store name"):
-            ids_of[row["store name"]].add(row["store"])
+        names_of[row["store"]] |= {row.get("store name", "")}
+    name_of = {store: max(names) for store, names in names_of.items()}
+    ids_of = defaultdict(set)  # a name two stores go by is shown with each one's id: "Warsaw (S1)"
+    for store, name in name_of.items():
+        ids_of[name].add(store)
     for source, row in counted_rows(data):
-        store_id, store_name = row["store"], row.get("store name", "")
-        if len(ids_of[store_name]) > 1:
+        store_id, store_name = row["store"], name_of[row["store"]]
+        if store_name and len(ids_of[store_name]) > 1:
             store_name = f"{store_name} ({store_id})"
         day = _local_day(row.get("submitted"), STAFF_TIMEZONE if source == "staff" else TIMEZONE)
         dims = {
@@ -633,6 +636,42 @@ def test_stores_that_share_a_name_are_never_one_row(tmp_path, monkeypatch, reque
     }
     for location, values in answers.items():
         assert rows[location]["score"] in one_decimal(headline("nps", values)), location
+
+
+SPELLINGS = [  # (store id, store name, recommend): S1's staff write its name two ways, or leave it out
+    ("S1", "Kraków Rynek", 10), ("S1", "Kraków Rynek", 9), ("S1", "Krakow Rynek", 2), ("S1", "", 8),
+    ("S2", "Warsaw", 0), ("S2", "Warsaw", 10),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql"])
+def test_a_store_whose_name_is_written_two_ways_is_one_row(tmp_path, monkeypatch, request, engine):
+    """S1 answered as "Kraków Rynek", "Krakow Rynek" and with no name is one store: one row of
+    `--by location` with all its answers, under the name `location_scorecard` gives it (the
+    greatest of its names), never three rows that each hold a part of its NPS."""
+    monkeypatch.chdir(tmp_path)
+    with (tmp_path / "visits.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "store", "store name", "recommend"],
+                                      *([f"R{n}", _when(n), *row] for n, row in enumerate(SPELLINGS))])  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.visits]\nconnector = "csv"\npath = "visits.csv"\nprogram = "voc"\n[sources.visits.columns]\n'
+        'id = "id"\nsubmitted_at = "submitted"\nlocation_id = "store"\nlocation_name = "store name"\n'
+        '[[sources.visits.metrics]]\ncolumn = "recommend"\nmetric = "nps"\n', encoding="utf-8",
+    )  # fmt: skip
+    url = {"sqlite": lambda: f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": lambda: f"duckdb:///{tmp_path / 'cx.duckdb'}",
+           "postgresql": lambda: request.getfixturevalue("postgres_database")("spellings")}[engine]()  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", destination=url, host=create_host()).exit_code == 0
+    names: dict[str, set[str]] = defaultdict(set)
+    answers: dict[str, list[int]] = defaultdict(list)
+    for store, name, recommend in SPELLINGS:
+        names[store] |= {name} - {""}
+        answers[store].append(recommend)
+    rows = {row["location"]: row for row in json.loads(report(url, "--by", "location"))}
+    assert {location: row["responses"] for location, row in rows.items()} == {
+        max(names[store]): len(values) for store, values in answers.items()
+    }
+    for store, values in answers.items():
+        assert rows[max(names[store])]["score"] in one_decimal(headline("nps", values)), store
 
 
 def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, monkeypatch):

@@ -7,7 +7,7 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
-from cxbridge.sql_parts import namesakes, store_label
+from cxbridge.sql_parts import store_label, store_names
 
 from .markup import empty, section, text
 from .trends import PROGRAM_NAMES
@@ -27,7 +27,7 @@ def comment_samples(
     SELECT {STORE} AS store, f.submitted_at, f.source, f.program, c.question_text, c.text,
            ROW_NUMBER() OVER (PARTITION BY {STORE} ORDER BY {newest}) AS place
     FROM feedback_comments c JOIN feedback f ON f.record_id = c.record_id
-    {namesakes(destination)}
+    {store_names(destination)}
     WHERE c.text IS NOT NULL AND TRIM(c.text) <> '' AND {where}
 ) newest
 WHERE place <= {int(per_store)}"""

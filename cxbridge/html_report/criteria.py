@@ -7,7 +7,7 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
-from cxbridge.sql_parts import namesakes, store_label
+from cxbridge.sql_parts import store_label, store_names
 
 from . import charts
 from .markup import empty, section, table
@@ -24,7 +24,7 @@ def criterion_scores(destination: Destination, options: ReportOptions) -> list[d
        COALESCE(s.question_text, s.question_id) AS criterion, COUNT(*) AS scores,
        {destination.rounded_mean("s.normalized", 1)} AS score
 FROM feedback f JOIN feedback_scores s ON s.record_id = f.record_id
-{namesakes(destination)}
+{store_names(destination)}
 WHERE s.metric = 'criterion' AND f.program IN ('mystery_shop', 'audit') AND {where}
 GROUP BY f.program, {store_label("f")}, COALESCE(s.question_text, s.question_id)"""
     return destination.query(sql, parameters.values)

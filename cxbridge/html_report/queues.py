@@ -7,7 +7,7 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
-from cxbridge.sql_parts import count_if, namesakes, store_label
+from cxbridge.sql_parts import count_if, store_label, store_names
 
 from .markup import empty, section, table
 
@@ -24,7 +24,7 @@ def _per_store(
     columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
     sql = f"""SELECT {STORE} AS store, {columns}
 FROM {view} q JOIN feedback f ON f.record_id = q.record_id
-{namesakes(destination, "q")}
+{store_names(destination, "q")}
 WHERE {where}
 GROUP BY {STORE}"""
     rows = destination.query(sql, parameters.values)
