@@ -109,9 +109,12 @@ def _bucket(destination: Destination, by: str) -> str:
     return time_bucket(destination, by) if by in TIME_BUCKETS else DIMENSIONS[by]
 
 
-def record_filters(options: ReportOptions, parameters: Parameters, *, undated: bool = False) -> str:
-    """The records the report counts; with `undated`, those of them its period leaves out instead."""
-    conditions = [COUNTED]  # a response read through several sources counts once (docs/identity.md)
+def record_filters(
+    options: ReportOptions, parameters: Parameters, *, undated: bool = False, copies: bool = False
+) -> str:
+    """The records the report counts; with `undated`, those of them its period leaves out instead;
+    with `copies`, also the copies counted elsewhere (a case stays on the copy that opened it)."""
+    conditions = ["1 = 1" if copies else COUNTED]  # a response read through several sources counts once
     if options.programs:
         conditions.append(f"f.program IN ({parameters.among(options.programs)})")
     if options.sources:

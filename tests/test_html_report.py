@@ -451,6 +451,33 @@ def test_a_store_whose_name_is_written_two_ways_is_one_store_in_every_section(ne
     }
 
 
+COPIED = ["till", "backup"]  # the till's export, then a backup of the same sheet read as a source of its own
+
+
+def test_a_case_stays_in_the_queue_when_a_copy_of_its_response_counts_for_it(tmp_path):
+    """The till's rows open cases; the backup, read next, holds exact copies that count instead
+    (`backup` sorts first, docs/identity.md). The cases stay the responses' cases, open in
+    loop_queue, and the page counts every one of them — once — as it counts the customers."""
+    rows = [(i, when, store, STORES[store], nps, csat, text) for i, when, store, nps, csat, text in CUSTOMERS]
+    config = ""
+    for name in COPIED:
+        write(tmp_path / f"{name}.csv", ["id", "submitted", "store", "store name", "nps", "csat", "comment"], rows)
+        config += CONFIG[: CONFIG.index("[sources.visits]")].replace("customers", name)
+    (tmp_path / "cxbridge.toml").write_text(config, encoding="utf-8")
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    with sqlite3.connect(tmp_path / "cxbridge.db") as db:
+        cases = dict(db.execute("SELECT f.source, COUNT(*) FROM loop_queue q JOIN feedback f ON f.record_id = q.record_id "
+                                "GROUP BY f.source"))  # fmt: skip
+    unhappy: dict[str, int] = defaultdict(int)
+    for _, _, store, nps, csat, _ in CUSTOMERS:
+        if nps <= 6 or csat <= 2:
+            unhappy[STORES[store]] += 1
+    assert cases == {"till": sum(unhappy.values())}  # opened by the till's records, none by their copies
+    _, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+    assert page.counts["cases"] == page.counts["not-followed-up"] == str(sum(unhappy.values()))
+    assert sorted(row[0::5] for row in page.body("case-queue")) == sorted([name, str(n)] for name, n in unhappy.items())
+
+
 def test_user_text_is_shown_as_text_and_never_becomes_markup(network, tmp_path):
     """The store name, a comment, a criterion and a source name full of markup: shown verbatim,
     and the page has no element or handler beyond its own."""

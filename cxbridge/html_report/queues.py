@@ -16,11 +16,11 @@ CASE_STATUSES = ("open", "contacted", "resolved")
 
 
 def _per_store(
-    destination: Destination, view: str, counts: dict[str, str], options: ReportOptions
+    destination: Destination, view: str, counts: dict[str, str], options: ReportOptions, *, copies: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows of `view` of the records the report counts, counted per store."""
+    """Rows of `view` of the records the report counts (with `copies`, of their copies too), per store."""
     parameters = Parameters(destination)
-    where = record_filters(options, parameters)
+    where = record_filters(options, parameters, copies=copies)
     columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
     sql = f"""SELECT {STORE} AS store, {columns}
 FROM {view} q JOIN feedback f ON f.record_id = q.record_id
@@ -40,7 +40,7 @@ def detractors_per_store(destination: Destination, options: ReportOptions) -> li
 def cases_per_store(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
     counts = {status: count_if(f"q.status = '{status}'") for status in CASE_STATUSES}
     counts |= {"overdue": count_if("q.overdue"), "waiting": "COUNT(*)"}
-    return _per_store(destination, "loop_queue", counts, options)
+    return _per_store(destination, "loop_queue", counts, options, copies=True)  # cases of copies stay (identity.md)
 
 
 def render(destination: Destination, options: ReportOptions) -> str:
