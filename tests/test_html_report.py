@@ -355,6 +355,8 @@ def test_the_queues_count_the_unhappy_customers_of_each_store(whole):
             expected[STORES[store]][1] += 1
     rows = sorted(([name, d, s, d + s] for name, (d, s) in expected.items()), key=lambda row: (-row[3], row[0]))
     assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
+    # the note names what is counted: CSAT 2 of 5 (C05, C09, C23) is dissatisfied, not only the bottom box
+    assert "dissatisfied CSAT (the bottom two boxes of a 5-point scale)" in " ".join(page.text)
     # every one of them opened a case of the default rules, still open and not yet due
     assert page.body("case-queue") == [[name, str(total), "0", "0", "0", str(total)] for name, _, _, total in rows]
     total = sum(row[3] for row in rows)

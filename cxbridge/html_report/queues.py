@@ -44,10 +44,10 @@ def cases_per_store(destination: Destination, options: ReportOptions) -> list[di
 
 
 def render(destination: Destination, options: ReportOptions) -> str:
-    note = ("Customers whose detractor NPS or bottom-box CSAT nobody has followed up yet (detractor_queue: no "
-            "follow-up recorded, no case contacted or closed), and "
-            "the cases opened for negative feedback that are not closed (loop_queue; overdue: open, never contacted, "
-            "past the rule's deadline).")  # fmt: skip
+    note = ("Customers whose detractor NPS or dissatisfied CSAT (the bottom two boxes of a 5-point scale) nobody has "
+            "followed up yet (detractor_queue: no follow-up recorded, no case contacted or closed), and the cases "
+            "opened for negative feedback that are not closed (loop_queue; overdue: open, never contacted, past the "
+            "rule's deadline).")  # fmt: skip
     detractors = detractors_per_store(destination, options)
     cases = cases_per_store(destination, options)
     waiting, open_cases = sum(int(row["waiting"]) for row in detractors), sum(int(row["waiting"]) for row in cases)
