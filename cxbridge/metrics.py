@@ -175,6 +175,12 @@ class MetricSpec(BaseModel):
         """Labels keyed case- and space-insensitively."""
         return {_label_key(label): value for label, value in self.labels.items()}
 
+    @cached_property
+    def codes(self) -> dict[float, float]:
+        """The `labels` written as numbers (`"0" = 1` of an export coding a 1–5 scale 0–4), by the
+        number: an answer written as that number reads as the label's value (`answer_code`)."""
+        return {_number(key): value for key, value in self.label_index.items() if _NUMBER.match(key)}
+
 
 def metric_name(name: str) -> str:
     """The metric a config names: a built-in one in any case and spelling of its separators
@@ -255,8 +261,25 @@ def _label_key(text: str) -> str:
     return _SPACES.sub(" ", text.strip()).casefold()
 
 
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def answer_code(answer: object, spec: MetricSpec) -> float | None:
+    """The value of an answer written as a number the spec's labels name (an answer code: "3",
+    " 3", "3.0" or 3 under `"3" = 4`), None for any other answer: every path that reads an
+    answer as given — a file's cell, an API's unlabelled answer, `coerce` — recodes it here."""
+    if not spec.codes or isinstance(answer, bool):
+        return None
+    if isinstance(answer, int | float):
+        return spec.codes.get(float(answer))
+    key = _label_key(answer) if isinstance(answer, str) else ""
+    return spec.codes.get(_number(key)) if _NUMBER.match(key) else None
+
+
 def coerce(answer: object, spec: MetricSpec) -> float | None:
-    """The numeric value of an answer: a number, a label from the spec, or a leading number.
+    """The numeric value of an answer: a number, a label from the spec (a text written as a number
+    the labels name is an answer code: `answer_code`), or a leading number.
 
     Returns None for answers that carry no score (blank, N/A, configured `ignore_values`).
     """
@@ -269,7 +292,7 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
             return None
         return None if _ignored(float(answer), spec) else float(answer)
     text = str(answer)
-    if text.isascii() and text.isdigit() and not spec.ignore_values:  # the common case: a plain score
+    if text.isascii() and text.isdigit() and not (spec.ignore_values or spec.codes):  # the common case: a score
         return float(text)
     key = _label_key(text)
     if key in NO_ANSWER_LABELS or _ignored(key, spec):
@@ -277,11 +300,11 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
     if (labelled := spec.label_index.get(key)) is not None:
         value = labelled
     elif _NUMBER.match(key):
-        value = float(key.replace(",", "."))
+        value = spec.codes.get(number := _number(key), number)
     elif (percent := _PERCENT.match(key)) and (spec.metric in POINTS_METRICS or spec.metric.startswith(CUSTOM_PREFIX)):
-        value = float(percent.group(1).replace(",", "."))  # "85%" of an audit: 85 on its 0–100 scale
+        value = _number(percent.group(1))  # "85%" of an audit: 85 on its 0–100 scale
     elif match := _LEADING_NUMBER.match(key):
-        value = float(match.group(1).replace(",", "."))
+        value = _number(match.group(1))
     elif key in FORMULA_ERRORS:
         raise ScoreError(f"answer {text!r} is a spreadsheet formula's error, not an answer", ("ignore_values",))
     else:

@@ -21,7 +21,7 @@ from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import metric_of, read_options, unscored_note
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, metric_name
+from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, metric_name
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 
 log = logging.getLogger("cxbridge.questions")
@@ -251,10 +251,15 @@ class QuestionPlan:
         return found
 
     def answer(self, question: Question, value: Any, *, label: str | None = None, also: tuple[str, ...] = ()):
-        """The AnswerInput for one answer, or None when the question is ignored."""
+        """The AnswerInput for one answer, or None when the question is ignored. An answer given
+        without a label, written as a number the question's labels name (`metrics.answer_code`),
+        reads as the label's value and keeps the code as its label; a labelled one is the source's
+        own value for the choice shown, never recoded again."""
         reading = self.reading(question, also=also)
         if reading is None:
             return None
+        if label is None and reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
+            value, label = coded, str(value).strip()
         if label is None and question.choices and not isinstance(value, list | dict):
             label = next((text for text, number in question.choices.items() if number == value), None)
         return AnswerInput(

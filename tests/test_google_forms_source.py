@@ -299,6 +299,24 @@ def test_overrides_score_a_grid_and_ignore_a_question(tmp_path, user_key):
     assert query(tmp_path, "SELECT json_extract(answers, '$.\"8c9d0e1f\"') FROM feedback LIMIT 1") == [(None,)]
 
 
+def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, user_key):
+    """A 0–4 linear scale standing for a 1–5 satisfaction scale: the question's labels written
+    as numbers recode each answer, as they recode a file's cells (docs/files.md, Messy data)."""
+    form = store_form()
+    [checkout] = [item for item in form["items"] if item["itemId"] == "7a8b9c0d"]
+    checkout["title"] = "How satisfied are you with the checkout?"
+    checkout["questionItem"]["question"] = {"questionId": "2a3b4c5d", "scaleQuestion": {"low": 0, "high": 4}}
+    account = FormsAccount()
+    codes = [0, 1, 2, 3, 4, 3]
+    account.add_form(form, *(form_response(n, stars=code) for n, code in enumerate(codes, start=1)))
+    labels = {str(code): code + 1 for code in range(5)}
+    questions = {"2a3b4c5d": {"metric": "csat", "scale": [1, 5], "labels": labels, "primary": True}}
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key, questions=questions))
+    assert (result.written, result.quarantined) == (len(codes), 0), result.error
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(code + 1,) for code in codes]
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

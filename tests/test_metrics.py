@@ -119,6 +119,20 @@ def test_labels_and_leading_numbers_become_values(answer, value):
     assert coerce(answer, spec) == value
 
 
+CODED = {"0": 1, "1": 2, "2": 3, "3": 4, "4": 5}  # a 1–5 scale an export codes 0–4
+
+
+@pytest.mark.parametrize("ignore_values", [[], [-1]])
+@pytest.mark.parametrize("written", ["3", " 3", "3 ", "03", "3.0", "3,0"])
+def test_an_answer_written_as_a_code_the_labels_name_reads_as_the_labels_value(written, ignore_values):
+    """However the code is spaced or spelled, and whether or not the question ignores values: the
+    labels' "3" = 4 reads every "3" as 4, never some as 3."""
+    spec = MetricSpec(metric="csat", scale=(1, 5), labels=CODED, ignore_values=ignore_values)
+    assert coerce(written, spec) == 4
+    assert score(written, spec).category == "satisfied"
+    assert coerce("7", spec) == 7  # a number the labels do not name reads as itself
+
+
 @pytest.mark.parametrize("answer", [None, "", "N/A", "No opinion", " n/a ", -1, "-1"])
 def test_no_answer_carries_no_score(answer):
     assert score(answer, MetricSpec(metric="csat", ignore_values=[-1])) is None

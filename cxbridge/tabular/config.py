@@ -4,7 +4,6 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -15,7 +14,7 @@ from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import primary_questions
 from cxbridge.privacy import PersonalFields
 from cxbridge.sources import SourceConfig
-from cxbridge.tabular.cells import DateOrder, parse_number
+from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.delimited import MAX_ROW_LINES
 from cxbridge.tabular.table import header_key
 from cxbridge.timestamps import TimestampFormat, TimeZoneName
@@ -72,12 +71,6 @@ class MetricColumn(MetricSpec):
         default=None, min_length=1,
         description="the logical question this column continues: columns with one key are one question (docs/schema.md)",
     )  # fmt: skip
-
-    @cached_property
-    def codes(self) -> dict[float, float]:
-        """The `labels` written as numbers (`"0" = 1` of an export coding a 1–5 scale 0–4): a cell
-        holding that number reads as the label's value, not as itself."""
-        return {code: value for label, value in self.labels.items() if (code := parse_number(label.strip())) is not None}
 
 
 class RowMapping(BaseModel):

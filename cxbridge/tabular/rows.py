@@ -10,6 +10,7 @@ from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.errors import DataError
+from cxbridge.metrics import answer_code
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
@@ -174,7 +175,7 @@ class RowNormalizer:
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 self._check_order(column, metric, text)
-        if parsed is not None and (coded := metric.codes.get(parsed)) is not None:
+        if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return coded, label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return number, label or self._label(column, number)
 
