@@ -171,6 +171,17 @@ def test_effort_questions_get_their_direction(tmp_path):
     assert specs["It was easy to get my issue resolved"] == {"scale": [1.0, 5.0], "direction": "higher_is_better"}
 
 
+def test_a_stem_inside_a_word_of_another_meaning_is_not_the_question_it_names(tmp_path):
+    """"Załatwienie sprawy" is how a case was handled, not how easy it was ("łatw"), and
+    "vielleicht" is "perhaps", not "leicht": neither makes a CES column; "łatwo" still does."""
+    handled, easy = "Jak oceniasz załatwienie sprawy?", "Czy łatwo było załatwić sprawę?"
+    perhaps, easy_de = "Würden Sie vielleicht wiederkommen?", "Wie leicht war der Einkauf?"
+    rows = [[handled, easy, perhaps, easy_de], *[[n % 5 + 1] * 4 for n in range(10)]]
+    inspection = inspect_file(write_csv(tmp_path / "sprawy.csv", rows))
+    assert sorted(p.column for p in inspection.chosen if p.target == "ces") == sorted([easy, easy_de])
+    assert sorted(p.column for p in inspection.proposals if p.target == "ces") == sorted([easy, easy_de])
+
+
 def test_google_forms_export_with_checkboxes(tmp_path):
     rows = [["Timestamp", "Email Address", "Which store did you visit?", NPS_QUESTIONS["en"], "What did you buy?"],
             *[[f"3/{n + 1}/2024 10:00:00", f"c{n}@example.com", "Kraków", n % 11,

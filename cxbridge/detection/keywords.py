@@ -79,6 +79,9 @@ STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
+_FALSE_FRIENDS = {"łatw": "załatw", "latw": "zalatw", "leicht": "vielleicht"}
+"""Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
+not how easy it was; "vielleicht" is "perhaps". Such a word does not count as the stem."""
 _SPLIT = re.compile(r"[^\w#№.@-]+")
 _SPACES = re.compile(r"\s+")
 
@@ -91,6 +94,12 @@ def mentions(header: str, role: str) -> str | None:
         if stem in _WORD_STEMS or len(stem) <= 3:
             if stem in words or (" " in stem and stem in text):
                 return stem
-        elif stem in text:
+        elif stem in text and (stem not in _FALSE_FRIENDS or _outside_false_friends(stem, words)):
             return stem
     return None
+
+
+def _outside_false_friends(stem: str, words: set[str]) -> bool:
+    """Whether a word holding `stem` is not one of its false friends (`_FALSE_FRIENDS`)."""
+    friend = _FALSE_FRIENDS[stem]
+    return any(stem in word and friend not in word for word in words)
