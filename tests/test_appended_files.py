@@ -142,6 +142,24 @@ def test_appended_rows_are_the_only_rows_read(synced: Workspace, tmp_path, monke
     assert_same_as_a_clean_sync(synced, tmp_path, monkeypatch)
 
 
+def test_day_first_dates_appended_below_year_first_ones_read_as_in_a_clean_sync(synced: Workspace, tmp_path,
+                                                                                  monkeypatch):  # fmt: skip
+    """The rows read before were all year first: that decides nothing of the d/m/y rows typed
+    below them, which read by their own evidence (31/01 is d/m, so 01/02 is 1 February), as one
+    clean sync of the whole file reads them."""
+    path = synced.root / "responses.csv"
+    write(path, csv_text(rows(1, 30)), "utf-8")
+    synced.sync()
+    typed = [survey_row(31), survey_row(32)]
+    typed[0][1], typed[1][1] = "31/01/2025 10:00", "01/02/2025 10:00"
+    append(path, csv_text(typed, header=False), "utf-8")
+    [second] = synced.sync().results
+    assert (second.read, second.written, second.quarantined) == (2, 2, 0)
+    assert synced.query("SELECT comment, submitted_at FROM feedback WHERE comment IN ('comment 31', 'comment 32') "
+                        "ORDER BY comment") == [("comment 31", "2025-01-31T10:00:00Z"), ("comment 32", "2025-02-01T10:00:00Z")]  # fmt: skip
+    assert_same_as_a_clean_sync(synced, tmp_path, monkeypatch)
+
+
 @pytest.mark.parametrize(
     "last, reread",
     [

@@ -117,3 +117,31 @@ def test_dates_after_year_first_ones_are_read_by_their_own_evidence(tmp_path: Pa
     with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
         months = dict(conn.execute("SELECT month, responses FROM nps_by_month"))
     assert months == {"2024-03": 3, "2024-04": 1}
+
+
+NPS_SOURCE = {"connector": "csv", "path": "survey.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": "How likely are you to recommend us? (0-10)", "metric": "nps"}]}  # fmt: skip
+
+
+def test_day_first_dates_below_a_preview_of_year_first_ones_read_by_the_files_evidence(tmp_path: Path):
+    """Every row of the first 200 is year first (an export), the rows typed below it day first:
+    31/01/2025 can only be d/m, so 01/02/2025 is 1 February — not 2 January because the first
+    rows named the year first — and nothing is flagged, as the file decides it."""
+    written = [f"2025-01-{n % 28 + 1:02d} 10:00" for n in range(ROWS)] + ["31/01/2025 11:00", "01/02/2025 11:00"]
+    write_survey(tmp_path / "survey.csv", written)
+    result = sync_source(tmp_path, NPS_SOURCE)
+    assert (result.written, result.quarantined, result.warnings) == (len(written), 0, [])
+    assert submitted(tmp_path / "cxbridge.db", f"R{ROWS}") == "2025-01-31T11:00:00Z"
+    assert submitted(tmp_path / "cxbridge.db", f"R{ROWS + 1}") == "2025-02-01T11:00:00Z"
+
+
+def test_ambiguous_dates_below_a_preview_of_year_first_ones_are_flagged(tmp_path: Path):
+    """The same file without a day above 12 below the export: nothing decides 01/02/2025, so it
+    reads as the '/' custom says (2 January) and the sync summary says so, as for any file."""
+    written = [f"2025-01-{n % 28 + 1:02d} 10:00" for n in range(ROWS)] + ["01/02/2025 11:00"]
+    write_survey(tmp_path / "survey.csv", written)
+    result = sync_source(tmp_path, NPS_SOURCE)
+    assert result.written == len(written)
+    assert result.warnings == [f"survey.csv: {expected_warning('01/02/2025 11:00')}"]
+    settled = sync_source(tmp_path, {**NPS_SOURCE, "date_order": "dmy"}, db="settled.db")
+    assert settled.warnings == [] and submitted(tmp_path / "settled.db", f"R{ROWS}") == "2025-02-01T11:00:00Z"

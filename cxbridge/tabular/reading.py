@@ -19,7 +19,7 @@ from cxbridge.tabular.delimited import MAX_ROW_LINES, open_delimited
 from cxbridge.tabular.files import SourceFile
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import RecordSet, open_json
-from cxbridge.tabular.table import Table, header_key
+from cxbridge.tabular.table import PREVIEW_ROWS, Table, header_key
 from cxbridge.tabular.workbook import open_workbook
 
 log = logging.getLogger("cxbridge.files")
@@ -228,12 +228,27 @@ def date_order_warning(column: str, guess: DateOrderGuess) -> str | None:
 
 def decide_date_order(table: Table, column: str) -> DateOrderGuess:
     """Whether the column's text dates are d/m or m/d: the first rows decide, and when all their
-    days are 12 or less the rest of the file is searched for one that is not."""
-    guess = infer_date_order(row.values.get(column) for row in table.preview())
+    days are 12 or less the rest of the file is searched for one that is not. First rows all
+    year first decide nothing of the d/m/y dates below them (rows typed under an export): the
+    whole column is read for those, as the first rows would have been."""
+    preview = table.preview()
+    guess = infer_date_order(row.values.get(column) for row in preview)
+    if guess.order is DateOrder.YMD and len(preview) == PREVIEW_ROWS:
+        whole = infer_date_order(value for _, value in _readable_cells(table, column))
+        return guess if whole.order is DateOrder.YMD else whole
     if guess.decided or guess.order is None:
         return guess
-    for row in table.rows():
-        value = row.values.get(column)
+    for number, value in _readable_cells(table, column):
         if (order := decisive_order(value)) is not None:
-            return DateOrderGuess(order, f"row {row.number} has {value!r}, which reads only as {order.value}", True)
+            return DateOrderGuess(order, f"row {number} has {value!r}, which reads only as {order.value}", True)
     return guess
+
+
+def _readable_cells(table: Table, column: str) -> Iterator[tuple[int, Any]]:
+    """(row number, cell) of the column down to a row the file cannot read: the rows after it are
+    not imported, so their dates decide nothing (reading the rows fails there, naming it)."""
+    try:
+        for number, values, _ in table.numbered():
+            yield number, values.get(column)
+    except SourceError:
+        return

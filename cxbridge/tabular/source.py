@@ -206,8 +206,9 @@ class FileStream(Stream):
         for table in open_tables(file, self.config, self.definition, headers=headers, resume=resume):
             self.normalizer.learn_table(table)
             if todo.resume is not None and self.config.date_order is None and todo.state is not None:
-                saved = todo.state.date_order  # the rows read before decided it: the new ones read alike
-                self.normalizer.date_order = DateOrder(saved) if saved else None
+                saved = todo.state.date_order  # the rows read before decided it: the new ones read alike,
+                if saved != DateOrder.YMD:  # but year-first dates say nothing of new d/m/y ones (decide_date_order)
+                    self.normalizer.date_order = DateOrder(saved) if saved else None
             if self._compiled is not None and self._compiled[1] is not None:
                 self._compiled[1].new_table()
             self._warn_of_absent_scores(table)

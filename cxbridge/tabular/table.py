@@ -12,6 +12,8 @@ from typing import Any
 from cxbridge.tabular.grid import ReadPosition, column_letter, is_blank
 
 _SPACES = re.compile(r"\s+")
+PREVIEW_ROWS = 200
+"""How many first rows `Table.preview` gives: what detection and the date order see first."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Table:
             return self.read_values()
         return ((row.number, row.values, row.labels) for row in self.rows())
 
-    def preview(self, limit: int = 200) -> list[Row]:
+    def preview(self, limit: int = PREVIEW_ROWS) -> list[Row]:
         if self._preview is None or len(self._preview) < limit:
             self._preview = list(islice(self.rows(), limit))
         return self._preview[:limit]
