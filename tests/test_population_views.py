@@ -297,3 +297,35 @@ def test_an_employee_pulse_configured_as_nps_is_enps_never_customers_nps(tmp_pat
                                            "WHERE f.source = 'pulse'")} == {"enps"}  # fmt: skip
     finally:
         destination.close()
+
+
+def test_employees_in_a_customer_file_are_named_in_the_sync_summary(tmp_path):
+    """A customer file whose "Respondent type" column says some rows are staff: they are stored
+    as the source's customers (nothing in a file source's config routes a row to another
+    program), so the summary names the file, the column and how many rows — beyond the first
+    200 too — and a file of customers alone, or the same rows in an employee source, say nothing."""
+    from tests.sqlite_runs import query, sync_source
+
+    kinds = ["Customer"] * 260
+    for row, kind in ((5, "employee"), (40, "Staff"), (230, "employee")):
+        kinds[row] = kind
+    lines = ["id,submitted,Respondent type,recommend",
+             *(f"R{n},2025-03-{n % 28 + 1:02d}T10:00:00Z,{kind},{n % 11}" for n, kind in enumerate(kinds))]  # fmt: skip
+    (tmp_path / "store.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "store.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+              "metrics": [{"column": "recommend", "metric": "nps"}]}  # fmt: skip
+    result = sync_source(tmp_path, source, name="store")
+    staff = [kind for kind in kinds if kind != "Customer"]
+    assert result.written == len(kinds)  # stored as before: the summary says it, nothing is re-routed
+    [warning] = [w for w in result.warnings if "Respondent type" in w]
+    assert warning.startswith(f"store.csv: {len(staff)} rows say in column 'Respondent type' that an employee answered "
+                              "('employee' 2, 'Staff' 1)")  # fmt: skip
+    assert "source 'store' counts them as customers (program voc)" in warning
+    assert query(tmp_path, "SELECT responses FROM nps_by_month") == [(len(kinds),)]
+
+    customers_only = [line.replace("employee", "Customer").replace("Staff", "Customer") for line in lines]
+    (tmp_path / "store.csv").write_text("\n".join(customers_only) + "\n", encoding="utf-8")
+    assert not [w for w in sync_source(tmp_path, source, name="store", db="c.db").warnings if "Respondent" in w]
+    (tmp_path / "store.csv").write_text("\n".join(lines).replace("Customer", "employee") + "\n", encoding="utf-8")
+    pulse = sync_source(tmp_path, {**source, "program": "employee"}, name="pulse", db="e.db")
+    assert pulse.written == len(kinds) and not [w for w in pulse.warnings if "Respondent" in w]

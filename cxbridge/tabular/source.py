@@ -41,6 +41,7 @@ from cxbridge.tabular import key_tables
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
+from cxbridge.tabular.populations import OtherPopulations
 from cxbridge.tabular.table import Table, header_key
 
 log = logging.getLogger("cxbridge.files")
@@ -68,6 +69,7 @@ class FileStream(Stream):
         self.absent: dict[str, None] = {}  # warnings about tables without a mapped scored column
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
+        self.populations: list[str] = []  # warnings about rows a column says are of another population
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
         self._keys: RowKeys | None = None  # the native ids of the table being read
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
@@ -182,10 +184,11 @@ class FileStream(Stream):
     def warnings(self) -> list[str]:
         """Tables without a mapped scored column; columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
-        source fails instead); dates read in an order the data does not show."""
+        source fails instead); rows a column says are of another population than the source's;
+        dates read in an order the data does not show."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
-        return [*self.absent, *self.unmapped, *empty, *self.repeated, *read]
+        return [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *read]
 
     def final_cursor(self, cursor: Any) -> Any:
         return {"files": dict(sorted({**self._saved, **self._read}.items()))}
@@ -264,6 +267,7 @@ class FileStream(Stream):
         probe = next((column.key for column in table.columns if column.key != submitted), None)
         file, sheet = table.file, table.sheet
         ids = RepeatedIds() if not keys.keyed else None
+        others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
         try:
@@ -276,6 +280,8 @@ class FileStream(Stream):
                 if ids is not None and native is not None:
                     ids.add(number, native)
                 self.rows += 1
+                if others is not None:
+                    others.count(values)
                 if sheet is None and not labels:
                     yield {"file": file, "row": number, "values": values, "id": native}
                     continue
@@ -288,6 +294,8 @@ class FileStream(Stream):
                 yield raw
             if ids is not None:
                 self._warn_of_repeated_ids(table, ids)
+            if others is not None and (warning := others.warning()):
+                self.populations.append(warning)
         finally:
             self._text, self._text_scrub = False, None
 
