@@ -64,6 +64,19 @@ class DestinationError(CxbridgeError):
 class DestinationLockedError(DestinationError):
     """Another sync is writing to the same destination."""
 
+    @classmethod
+    def refusal(cls, target: str, *, waited: float, holder: str = "", note: str = "") -> DestinationLockedError:
+        """The refusal of every lock: another sync (`holder`, where known) is writing `target`
+        ("to X", "source 'a' to X"); after `waited` seconds of --wait it says so and asks for more."""
+        writer = f"another cxbridge sync ({holder})" if holder else "another cxbridge sync"
+        advice = (
+            f"it was still writing after {waited:g} s of waiting: run again once it is done, or pass a longer "
+            "--wait SECONDS"
+            if waited
+            else "wait for it to finish, or pass --wait SECONDS to queue behind it"
+        )
+        return cls(f"{writer} is writing {target}; {advice}{note}")
+
 
 class PluginError(CxbridgeError):
     """A plugin is broken or two plugins claim the same name."""

@@ -36,10 +36,7 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
     try:
         lock.acquire(timeout=wait)
     except Timeout:
-        raise DestinationLockedError(
-            f"another cxbridge sync is writing to {_spelled(target, real)}; wait for it to finish, "
-            "or pass --wait SECONDS to queue behind it"
-        ) from None
+        raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait) from None
     try:
         yield
     finally:

@@ -21,6 +21,7 @@ import uuid
 from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import ClassVar
 
 from cxbridge.errors import DestinationLockedError
@@ -188,11 +189,12 @@ class RowLockedDestination(SQLDestination):
         return other
 
     @contextmanager
-    def _locked(self, names: Sequence[str], *, wait: float, blocked_by: Callable[[dict[str, str]], str | None],
-                refused: Callable[[str, str], Exception]) -> Iterator[None]:  # fmt: skip
+    def _locked(
+        self, names: Sequence[str], *, wait: float, blocked_by: Callable[[dict[str, str]], str | None]
+    ) -> Iterator[None]:
         session = LockSession(self)
         try:
-            _wait_for(session, names, wait=wait, blocked_by=blocked_by, refused=refused)
+            _wait_for(session, names, wait=wait, blocked_by=blocked_by, refused=partial(self._refusal, waited=wait))
             session.start_renewing()
             yield
         finally:
@@ -204,7 +206,7 @@ class RowLockedDestination(SQLDestination):
         def running_sync(others: dict[str, str]) -> str | None:
             return next((name for name in sorted(others) if name.startswith(SOURCE) or name == WHOLE), None)
 
-        return self._locked([WHOLE], wait=wait, blocked_by=running_sync, refused=self._refusal)
+        return self._locked([WHOLE], wait=wait, blocked_by=running_sync)
 
     def lock_sources(self, sources: Sequence[str], *, wait: float = 0) -> AbstractContextManager[None]:
         """Each source's lock row; none while `lock` (the whole destination) is held elsewhere."""
@@ -213,20 +215,18 @@ class RowLockedDestination(SQLDestination):
         def whole(others: dict[str, str]) -> str | None:
             return WHOLE if WHOLE in others else None
 
-        return self._locked(names, wait=wait, blocked_by=whole, refused=self._refusal)
+        return self._locked(names, wait=wait, blocked_by=whole)
 
     def exclusive(self, name: str) -> AbstractContextManager[None]:
         """The lock row of a section, waited for as long as it takes (a dead holder's expires)."""
-        return self._locked([SECTION + name], wait=float("inf"), blocked_by=lambda others: None,
-                            refused=self._refusal)  # fmt: skip
+        return self._locked([SECTION + name], wait=float("inf"), blocked_by=lambda others: None)
 
-    def _refusal(self, name: str, holder: str) -> DestinationLockedError:
+    def _refusal(self, name: str, holder: str, *, waited: float) -> DestinationLockedError:
         what = f"source {name.removeprefix(SOURCE)!r} to " if name.startswith(SOURCE) else "to "
-        return DestinationLockedError(
-            f"another cxbridge sync ({holder}) is writing {what}{self.display_name}; wait for it to finish, or pass "
-            f"--wait SECONDS to queue behind it (the lock of a process that died expires {self.lock_lease:g} s "
-            "after its last renewal)"
-        )
+        return DestinationLockedError.refusal(
+            what + self.display_name, waited=waited, holder=holder,
+            note=f" (the lock of a process that died expires {self.lock_lease:g} s after its last renewal)",
+        )  # fmt: skip
 
     def _held_locks(self) -> dict[str, str] | None:
         """The locks held now, read on this destination's connection; None where the table is

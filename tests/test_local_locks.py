@@ -155,3 +155,23 @@ def test_a_duckdb_file_another_program_has_open_for_writing_refuses_with_the_loc
     assert refused.exit_code == 1
     assert f"{path} is open in another process (a sync or a BI tool); DuckDB lets one process write" in refused.output
     assert "Traceback" not in refused.output and "IOException" not in refused.output
+
+
+def test_a_refusal_after_waiting_says_how_long_it_waited_and_to_wait_longer(workspace: Workspace, holder, monkeypatch):
+    from click.testing import CliRunner
+
+    from cxbridge import plugins_host
+    from cxbridge.cli.main import cli
+
+    workspace.write_csv([survey_row(1)])
+    holder(f"sqlite:///{workspace.db}")
+    monkeypatch.setattr(plugins_host, "_host", None)
+    monkeypatch.chdir(workspace.root)
+    waited = CliRunner().invoke(cli, ["sync", "--no-progress", "--wait", "0.5"])
+    refused = CliRunner().invoke(cli, ["sync", "--no-progress"])
+    assert waited.exit_code == refused.exit_code == 1
+    assert f"another cxbridge sync is writing to {workspace.db}; it was still writing after 0.5 s of waiting" in (
+        waited.output
+    )
+    assert "pass a longer --wait SECONDS" in waited.output and "queue behind it" not in waited.output
+    assert "wait for it to finish, or pass --wait SECONDS to queue behind it" in refused.output

@@ -60,7 +60,7 @@ def test_two_syncs_of_one_source_exclude_each_other_and_other_sources_run_beside
             assert sorted(held) == ["source csat", "source nps"] and held["source csat"] != held["source nps"]
     message = str(refused.value)
     assert "another cxbridge sync (" in message and "is writing source 'nps' to snowflake://loader:***@" in message
-    assert "--wait SECONDS" in message and "expires 300 s after its last renewal" in message
+    assert "pass --wait SECONDS to queue behind it" in message and "expires 300 s after its last renewal" in message
     assert "pw-123" not in message and "pw-123" not in repr(rows(first))
     holder = message.split("(", 1)[1].split(")", 1)[0]
     assert holder.count(":") == 2 and holder.split(":")[1].isdigit(), "host:pid:random, nothing else"
@@ -93,9 +93,15 @@ def test_the_whole_destination_lock_waits_for_every_sync_and_keeps_them_out(snow
         with pytest.raises(DestinationLockedError, match="is writing to snowflake://"):
             with sync.lock_sources(["csat"]):
                 pass
+        with pytest.raises(DestinationLockedError) as waited:
+            with sync.lock_sources(["csat"], wait=0.2):
+                pass
         sync.open(read_only=True)
         assert sync.lock_held() is True and sync.source_lock_held("csat") is False
         sync.close()
+    message = str(waited.value)
+    assert "still writing after 0.2 s of waiting: run again once it is done, or pass a longer --wait SECONDS" in message
+    assert "queue behind it" not in message and message.endswith("expires 300 s after its last renewal)")
 
 
 def test_a_dead_holders_lock_is_taken_over_once_it_expired(snowflake):

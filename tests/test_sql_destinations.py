@@ -137,11 +137,19 @@ def test_a_failing_batch_leaves_nothing_behind(sql_destination):
 def test_lock_keeps_a_second_sync_out(sql_destination):
     first, second = sql_destination("x"), sql_destination("x")
     with first.lock():
-        with pytest.raises(DestinationLockedError, match="another cxbridge sync"):
+        with pytest.raises(DestinationLockedError) as refused:
+            with second.lock():
+                pass
+        with pytest.raises(DestinationLockedError) as waited:
             with second.lock(wait=0.1):
                 pass
     with second.lock():
         pass
+    assert "another cxbridge sync is writing to " in str(refused.value)
+    assert str(refused.value).endswith("wait for it to finish, or pass --wait SECONDS to queue behind it")
+    assert str(waited.value).endswith(
+        "; it was still writing after 0.1 s of waiting: run again once it is done, or pass a longer --wait SECONDS"
+    )
 
 
 def test_sync_report_and_status_through_the_cli(sql_destination, workspace: Workspace):

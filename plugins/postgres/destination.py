@@ -13,6 +13,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -194,7 +195,7 @@ class PostgresDestination(SQLDestination):
     def lock(self, *, wait: float = 0) -> Iterator[None]:
         """The whole schema, exclusively: no sync of any source runs meanwhile."""
         with self.connect(read_only=False) as conn:
-            with _advisory(conn, [(LOCK_KEY, "")], wait=wait, refused=self._refusal):
+            with _advisory(conn, [(LOCK_KEY, "")], wait=wait, refused=partial(self._refusal, waited=wait)):
                 yield
 
     @contextmanager
@@ -204,14 +205,12 @@ class PostgresDestination(SQLDestination):
         and machines and end with the session of a process that dies."""
         keys = [(LOCK_KEY, "_shared")] + [(_source_key(name), name) for name in sorted(set(sources))]
         with self.connect(read_only=False) as conn:
-            with _advisory(conn, keys, wait=wait, refused=self._refusal):
+            with _advisory(conn, keys, wait=wait, refused=partial(self._refusal, waited=wait)):
                 yield
 
-    def _refusal(self, source: str) -> DestinationLockedError:
+    def _refusal(self, source: str, *, waited: float) -> DestinationLockedError:
         what = f"source {source!r} to {self.display_name}" if source else f"to {self.display_name}"
-        return DestinationLockedError(
-            f"another cxbridge sync is writing {what}; wait for it to finish, or pass --wait SECONDS to queue behind it"
-        )
+        return DestinationLockedError.refusal(what, waited=waited)
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
