@@ -120,7 +120,7 @@ def test_a_first_sync_without_start_date_reads_ratings_older_than_30_days(tmp_pa
          "request: check start_date (a time in the past)"),
         ("error_403", Reply(403, {"code": "access_denied", "message": "You are not authorized to perform this action."}),
          {}, "HTTP 403 (You are not authorized to perform this action.); the API key (api_key) of an agent who may see "
-         "every ticket and survey lack permission"),
+         "every ticket and survey lacks permission"),
         ("error_404", Reply(404, {"code": "not_found", "message": "The requested helpdesk does not exist."}), {},
          "HTTP 404 (The requested helpdesk does not exist.); not found: check the helpdesk domain and base_url"),
     ],

@@ -192,7 +192,7 @@ def test_oauth_client_credentials_fetch_a_bearer_token_once(tmp_path):
          "HTTP 404 (Could not find survey [QVAL_1]); not found: check the survey ids"),
         ("error_403", {"surveys": ["SV_pulse"], "name_pattern": None},
          "HTTP 403 (You do not have permission to access this resource [AUTH_ERROR]); the API token (api_token) "
-         "or OAuth client (client_id, client_secret) lack permission for this: check their scopes and permissions"),
+         "or OAuth client (client_id, client_secret) lacks permission for this: check its scopes and permissions"),
         ("export_failed", {"surveys": ["SV_store2"], "name_pattern": None},
          "Qualtrics failed the export ES_0001prog of SV_store2 (requestId 5e0e2a4c-0000-4000-8000-000000000001); "
          "re-run later, and if it fails again give Qualtrics support the requestId"),

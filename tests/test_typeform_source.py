@@ -267,11 +267,12 @@ def test_a_responses_link_to_a_foreign_host_is_refused_and_gets_no_token(tmp_pat
     [
         ("error_401", {"token": "${WRONG_TOKEN}"}, "sources.visits.token: GET ", "/forms/kX7pQ2Lm: "
          "HTTP 401 (Authentication credentials not found on the Request Headers [AUTHENTICATION_FAILED]); Typeform did "
-         "not accept the personal access token (token)"),
+         "not accept the personal access token (token): check it"),
         ("error_404", {"forms": ["gone1234"]}, "sources.visits.forms: GET ", "/forms/gone1234: HTTP "
          "404 (Non existing form with uid gone1234 [FORM_NOT_FOUND]); not found: check the form ids"),
         ("error_403", {"forms": ["Priv4Form"]}, "sources.visits.forms: GET ", "/forms/Priv4Form: "
-         "HTTP 403 (You are not allowed to access this resource [FORBIDDEN]); the personal access token (token) lack"),
+         "HTTP 403 (You are not allowed to access this resource [FORBIDDEN]); the personal access token (token) "
+         "lacks permission for this: check its scopes and permissions"),
     ],
 )  # fmt: skip
 def test_a_token_or_form_typeform_refuses_stops_the_run_before_anything_is_written(tmp_path, monkeypatch, no_waiting,

@@ -23,6 +23,8 @@ class ApiErrors:
 
     service = "the API"
     credentials = "the credentials"
+    one_credential = False
+    """`credentials` names one thing (a token, a key): the hints say "it", "its" and "lacks"."""
     ids = "the ids"
 
     def message(self, response: httpx.Response) -> str | None:
@@ -60,11 +62,12 @@ class ApiErrors:
                 f"{where}; the {self.service} quota is used up — retrying will not help: wait until it resets, "
                 "or raise the limit"
             )
+        them, lack, their = ("it", "lacks", "its") if self.one_credential else ("them", "lack", "their")
         if status == 401:
-            return FatalSourceError(f"{where}; {self.service} did not accept {self.credentials}: check them")
+            return FatalSourceError(f"{where}; {self.service} did not accept {self.credentials}: check {them}")
         if status == 403:
             return FatalSourceError(
-                f"{where}; {self.credentials} lack permission for this: check their scopes and permissions"
+                f"{where}; {self.credentials} {lack} permission for this: check {their} scopes and permissions"
             )
         if status == 404:
             return FatalSourceError(f"{where}; not found: check {self.ids} and base_url in the config")

@@ -30,6 +30,7 @@ FULL_HISTORY = "2000-01-01T00:00:00Z"  # a first sync's created_since: lists lef
 class FreshdeskErrors(ApiErrors):
     service = "Freshdesk"
     credentials = "the API key (api_key) of an agent who may see every ticket and survey"
+    one_credential = True
     ids = "the helpdesk domain"
 
     def message(self, response: httpx.Response) -> str | None:

@@ -24,7 +24,8 @@ from cxbridge.timestamps import parse_timestamp
 
 class HubSpotErrors(ApiErrors):
     service = "HubSpot"
-    credentials = "the private app's access token (and its scopes)"
+    credentials = "the private app's access token (access_token)"
+    one_credential = True
     ids = "base_url"
 
     def message(self, response: httpx.Response) -> str | None:

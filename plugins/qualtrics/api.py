@@ -20,6 +20,7 @@ _SURVEY_ID = re.compile(r"^SV_[A-Za-z0-9]+$")
 class QualtricsErrors(ApiErrors):
     service = "Qualtrics"
     credentials = "the API token (api_token) or OAuth client (client_id, client_secret)"
+    one_credential = True
     ids = "the survey ids, datacenter"
 
     def message(self, response: httpx.Response) -> str | None:

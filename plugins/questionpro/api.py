@@ -24,6 +24,7 @@ NO_API_PERMISSION = "the licence or user has no API permission: ask the Question
 class QuestionProErrors(ApiErrors):
     service = "QuestionPro"
     credentials = "the API key (api_key)"
+    one_credential = True
     ids = "the survey ids, user_id, region"
 
     def message(self, response: httpx.Response) -> str | None:

@@ -33,6 +33,7 @@ ADVICE = {  # what to do about SurveyMonkey's documented error ids ("Error Codes
 class SurveyMonkeyErrors(ApiErrors):
     service = "SurveyMonkey"
     credentials = "the access token (access_token)"
+    one_credential = True
     ids = "the survey ids"
 
     def message(self, response: httpx.Response) -> str | None:

@@ -23,6 +23,7 @@ SINCE_FORMAT = "%Y-%m-%dT%H:%M:%S"  # "ISO 8601 format, UTC time, to the second,
 class TypeformErrors(ApiErrors):
     service = "Typeform"
     credentials = "the personal access token (token)"
+    one_credential = True
     ids = "the form ids"
 
     def message(self, response: httpx.Response) -> str | None:
