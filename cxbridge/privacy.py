@@ -11,7 +11,7 @@ key name at any depth of the record:
 - ignored fields (the config's `ignore`, a question's `ignore = true`) are always removed.
 
 Besides, any string that is an e-mail address as a whole becomes its `hashed:` key, wherever
-it is — also as a `mailto:` link, with a display name, or a list of addresses (`addresses`).
+it is — also as a `mailto:` link, with a display name, or a list of addresses (`cxbridge.addresses`).
 Free text is kept as written: an address inside a sentence stays there.
 `keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
 still go), for teams that follow up with respondents.
@@ -24,24 +24,14 @@ holds an "@" — without one, no string is an e-mail address.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cxbridge.addresses import addresses
 from cxbridge.respondents import RespondentKeys
 
 _REMOVED = object()
-# a domain's first dot after its first character is found once (no backtracking over every dot:
-# the pattern runs in time linear in the text)
-_ADDRESS = r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]][^@\s<>(),;:\"\[\].]*\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]"
-EMAIL = re.compile(_ADDRESS)
-# one address of a list: bare, `mailto:` or `Name <…>`; then `,` or `;`, or the end (a full stop allowed)
-_MAILBOX = re.compile(
-    rf"\s*(?:(?:mailto:)?(?P<bare>{_ADDRESS})|(?:\"[^\"]*\"\s*|[^<>@\";]*)<(?:mailto:)?(?P<named>{_ADDRESS})>)"
-    r"\s*(?:[,;]|\.?\Z)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -209,23 +199,6 @@ class TextRows:
         scrubbed = raw.copy()
         scrubbed["values"] = values
         return scrubbed
-
-
-def addresses(text: str) -> list[str] | None:
-    """The e-mail addresses a value is made of, or None when it holds anything else: one address
-    or a list of them (`,` or `;` between), each as is, as a `mailto:` link or with a display name
-    (`Ann Lee <ann@example.com>`, the name then dropped)."""
-    if "@" not in text:  # most values: no pattern run at all
-        return None
-    found: list[str] = []
-    position = 0
-    while position < len(text):
-        match = _MAILBOX.match(text, position)
-        if match is None:
-            return None
-        found.append(match["bare"] or match["named"])
-        position = match.end()
-    return found or None
 
 
 def _declared(key: str, declared: frozenset[str], prefixes: tuple[str, ...]) -> bool:

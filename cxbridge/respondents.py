@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+from cxbridge.addresses import address_of
+
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
 _KEY = re.compile(r"[0-9a-f]{32}")
@@ -41,7 +43,8 @@ def _keyed(salt: str) -> Any:
 
 
 def canonical_contact(contact: object) -> str | None:
-    """An e-mail address case- and space-insensitive, a phone number as its digits; None if blank."""
+    """An e-mail address case- and space-insensitive and without what it is written in (a display
+    name, `mailto:`), a phone number as its digits; None if blank."""
     if contact is None or isinstance(contact, bool):
         return None
     return _canonical_text(str(contact).strip())
@@ -51,7 +54,7 @@ def _canonical_text(text: str) -> str | None:
     """`canonical_contact` of a text already trimmed."""
     if not text:
         return None
-    return text.casefold() if "@" in text else _NON_DIGITS.sub("", text) or text.casefold()
+    return address_of(text).casefold() if "@" in text else _NON_DIGITS.sub("", text) or text.casefold()
 
 
 def key_of_pseudonym(value: object) -> str | None:

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from cxbridge import api, plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.layout import TABLES
-from cxbridge.privacy import PersonalFields, Scrubber, addresses
+from cxbridge.addresses import addresses
+from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import RespondentKeys, salted_hash
 
 KEYS = RespondentKeys("test-salt")
@@ -179,6 +180,33 @@ def test_a_sync_stores_no_address_written_as_a_link_with_a_name_or_in_a_list(tmp
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
     for name in ("Dave Four", "dave.four", "erin.five", "gina.seven", "hank.eight", "kim.eleven", "larry.twelve"):
         assert name.encode() not in stored, f"{name} is stored"
+
+
+def test_a_contact_written_with_a_display_name_or_as_a_link_is_keyed_as_its_address():
+    key = salted_hash("jo@example.com", "test-salt")
+    for written in ("Jo <jo@example.com>", '"Lee, Jo" <Jo@Example.com>', "mailto:jo@example.com", " jo@example.com. "):
+        assert KEYS.key(written) == key and KEYS.pseudonym(written) == "hashed:" + key, written
+    assert scrub({"Email": "Jo <jo@example.com>"}, contacts={"Email"}) == {"Email": "hashed:" + key}
+    assert KEYS.key("jo@example.com; al@example.com") == salted_hash("jo@example.com; al@example.com", "test-salt")
+
+
+def test_a_sync_gives_one_respondent_the_key_of_the_address_however_the_column_writes_it(tmp_path):
+    (tmp_path / "data.csv").write_text("Response ID,Submitted,NPS,Email\n"
+                                       "R1,2025-06-06 05:24,10,jo@example.com\n"
+                                       "R2,2025-06-07 05:24,9,Jo Lee <jo@example.com>\n"
+                                       "R3,2025-06-08 05:24,8,mailto:JO@example.com\n", encoding="utf-8")  # fmt: skip
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+                      '[sources.s]\nconnector = "csv"\npath = "data.csv"\n'
+                      '[sources.s.columns]\nid = "Response ID"\nsubmitted_at = "Submitted"\nemail = "Email"\n'
+                      '[[sources.s.metrics]]\ncolumn = "NPS"\nmetric = "nps"\n')  # fmt: skip
+    result = CliRunner().invoke(cli, ["sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
+    assert result.exit_code == 0 and "3 written" in result.stdout, result.output
+    with api.reading(destination=f"sqlite:///{tmp_path / 'cxbridge.db'}") as destination:
+        rows = destination.query("SELECT respondent_key, raw FROM feedback ORDER BY source_record_id")
+    key = salted_hash("jo@example.com", "pepper")
+    assert [row["respondent_key"] for row in rows] == [key] * 3
+    assert all(json.loads(row["raw"])["values"]["Email"] == "hashed:" + key for row in rows)
 
 
 def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():

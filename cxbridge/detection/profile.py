@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from cxbridge.addresses import addresses
 from cxbridge.detection.labels import is_no_score
 from cxbridge.errors import DataError
-from cxbridge.privacy import addresses
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
 
