@@ -1,10 +1,13 @@
 """E-mail addresses as people and exports write them: bare, as a `mailto:` link, with a display
-name (`Ann Lee <ann@example.com>`), followed by a full stop, or a list of them (a CC field).
-The patterns run in time linear in the text."""
+name (`Ann Lee <ann@example.com>`), followed by a full stop, or a list of them (a CC field);
+percent-encoded (`ann%40example.com`, a link's parameter passed on as it came); and inside a
+link, as a part of its path or query. The patterns run in time linear in the text."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from urllib.parse import unquote
 
 # a domain's first dot after its first character is found once (no backtracking over every dot)
 _ADDRESS = r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]][^@\s<>(),;:\"\[\].]*\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]"
@@ -14,6 +17,13 @@ _MAILBOX = re.compile(
     r"\s*(?:[,;]|\.?\Z)",
     re.IGNORECASE,
 )
+_LINK = re.compile(r"[a-z][a-z0-9+.-]*://\S*\Z", re.IGNORECASE)  # a link as a whole
+_LINK_PART = re.compile(r"[^/?&=#;:]+")  # a part of a link's path, query or fragment
+
+
+def may_hold_address(text: str) -> bool:
+    """Whether `text` could hold an address: it has an "@", or one percent-encoded."""
+    return "@" in text or "%40" in text
 
 
 def addresses(text: str) -> list[str] | None:
@@ -33,10 +43,34 @@ def addresses(text: str) -> list[str] | None:
     return found or None
 
 
-def address_of(text: str) -> str:
-    """The one address a trimmed text is written around (`Jo <jo@…>`, `mailto:jo@…`, `jo@….`),
-    or the text itself (a bare address, a list, anything else)."""
-    if "<" not in text and ":" not in text and text[-1:] not in (".", ",", ";"):
-        return text  # a bare address, or not one: no pattern run (most contacts)
+def written_addresses(text: str) -> list[str] | None:
+    """`addresses` of a text, or of the text percent-decoded when it has an encoded "@"."""
     found = addresses(text)
+    if found is None and "%40" in text:
+        found = addresses(unquote(text))
+    return found
+
+
+def in_link(text: str, replace: Callable[[str], str]) -> str:
+    """A link (a text that is one, `https://…`, spaces around it allowed) with each part of it
+    that is written as addresses (`/contacts/ann@example.com/`, `?email=ann%40example.com`)
+    replaced by `replace` of each, `,` between; any other text, the same object."""
+    if not _LINK.match(text.strip()):
+        return text
+
+    def part(match: re.Match[str]) -> str:
+        written = match[0]
+        found = written_addresses(written) if may_hold_address(written) else None
+        return written if found is None else ",".join(map(replace, found))
+
+    replaced = _LINK_PART.sub(part, text)
+    return text if replaced == text else replaced
+
+
+def address_of(text: str) -> str:
+    """The one address a trimmed text is written around (`Jo <jo@…>`, `mailto:jo@…`, `jo@….`,
+    `jo%40…`), or the text itself (a bare address, a list, anything else)."""
+    if "<" not in text and ":" not in text and "%40" not in text and text[-1:] not in (".", ",", ";"):
+        return text  # a bare address, or not one: no pattern run (most contacts)
+    found = written_addresses(text)
     return found[0] if found is not None and len(found) == 1 else text

@@ -10,25 +10,28 @@ key name at any depth of the record:
 - other personal fields (names, IP addresses, locations) are removed;
 - ignored fields (the config's `ignore`, a question's `ignore = true`) are always removed.
 
-Besides, any string that is an e-mail address as a whole becomes its `hashed:` key, wherever
-it is — also as a `mailto:` link, with a display name, or a list of addresses (`cxbridge.addresses`).
-Free text is kept as written: an address inside a sentence stays there.
+Besides, any string — a value or a key — that is an e-mail address as a whole becomes its
+`hashed:` key, wherever it is: also as a `mailto:` link, with a display name, a list of
+addresses, or percent-encoded (`ann%40example.com`); and a link (`https://…` as a whole) keeps
+everything but the addresses in its path or query (`cxbridge.addresses`). Free text is kept as
+written: an address inside a sentence stays there.
 `keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
 still go), for teams that follow up with respondents.
 
 The rows of a table of text (a delimited file's: the same keys in every row, cells that are text
 or None) can take a shorter way to the same result (`Scrubber.text_rows`, issue 19): their
 declared columns are known once, and the rest of a row needs no walk when none of its text
-holds an "@" — without one, no string is an e-mail address.
+holds an "@" or "%40" — without one, no string is an e-mail address.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
-from cxbridge.addresses import addresses
+from cxbridge.addresses import in_link, may_hold_address, written_addresses
 from cxbridge.respondents import RespondentKeys
 
 _REMOVED = object()
@@ -84,8 +87,8 @@ class Scrubber:
 
     def text_rows(self, raw: dict[str, Any]) -> TextRows | None:
         """The scrub of the rows of the table `raw` is one of, when they are rows of text (see
-        `TextRows`), or None when its top-level keys need the walk (one is declared, or holds an
-        object)."""
+        `TextRows`), or None when its keys need the walk (one is declared or may be an address,
+        or a top-level one holds an object)."""
         if not self.active:
             return None
         changed = self.declared_keys, self.fields.ignored_prefixes
@@ -94,12 +97,14 @@ class Scrubber:
                 return None
         if type(raw.get("values")) is not dict:
             return None
+        if any(type(key) is str and may_hold_address(key) for key in chain(raw, raw["values"])):
+            return None  # a column named like an address: the walk renames it in every row
         return TextRows(self, raw)
 
     def _value(self, value: Any) -> Any:
         kind = type(value)
         if kind is str:
-            return self._text(value) if "@" in value else value
+            return self._text(value) if may_hold_address(value) else value
         if kind is dict:
             return self._object(value)
         if kind is list:
@@ -107,37 +112,56 @@ class Scrubber:
         return value
 
     def _text(self, text: str) -> str:
+        """A text that is addresses as a whole, or a link holding some, with each address as its
+        `hashed:` key; any other text is the same object."""
         if self.keep_personal_data:
             return text
-        found = addresses(text.strip())
-        if found is None:
-            return text
-        return ", ".join(self.keys.pseudonym(address) or address for address in found)
+        found = written_addresses(text.strip())
+        return in_link(text, self._pseudonym) if found is None else ", ".join(map(self._pseudonym, found))
+
+    def _pseudonym(self, address: str) -> str:
+        return self.keys.pseudonym(address) or address
 
     def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy with the personal keys changed, made only when something changes."""
         declared, prefixes = self.declared_keys, self.fields.ignored_prefixes
         changes: dict[str, Any] | None = None
+        renamed = self._renames(value)
         for key, item in value.items():
             if key in declared or (prefixes and key.startswith(prefixes)):
                 change = self.hash_value(item) if key in self.hashed_keys else _REMOVED
             elif (kind := type(item)) is str:
-                if "@" not in item or (change := self._text(item)) is item:
+                if ("@" not in item and "%40" not in item) or (change := self._text(item)) is item:
                     continue
             elif (kind is not dict and kind is not list) or (change := self._value(item)) is item:
                 continue
             if changes is None:
                 changes = {}
             changes[key] = change
-        if changes is None:
+        if changes is None and not renamed:
             return value
         scrubbed = value.copy()  # changed keys keep their places, removed ones go
-        for key, change in changes.items():
+        for key, change in (changes or {}).items():
             if change is _REMOVED:
                 del scrubbed[key]
             else:
                 scrubbed[key] = change
+        if renamed:
+            scrubbed = {self._text(key) if type(key) is str and may_hold_address(key) else key: item
+                        for key, item in scrubbed.items()}  # fmt: skip
         return scrubbed
+
+    def _renames(self, value: dict[str, Any]) -> bool:
+        """Whether a key of `value` is an address (its `hashed:` key takes its place): the keys
+        are looked at joined, once (most objects: no key holds an "@")."""
+        if self.keep_personal_data:
+            return False
+        try:
+            if not may_hold_address("\x1f".join(value)):
+                return False
+        except TypeError:  # a key not text (a Python source's own dict)
+            pass
+        return any(type(key) is str and may_hold_address(key) and self._text(key) is not key for key in value)
 
     def _list(self, value: list[Any]) -> list[Any]:
         scrubbed = [self._value(item) for item in value if not self._is_removed_item(item)]
@@ -165,8 +189,8 @@ class TextRows:
     from row to row (text or None; numbers) — giving what the walk (`Scrubber.__call__`) gives,
     in fewer steps: the declared columns are found once and changed as the walk changes them
     (contacts hashed, the others removed); the row's other text is looked at once, joined, and
-    a row in which it holds an "@" (an e-mail address to hash could only be there) goes through
-    the walk instead."""
+    a row in which it holds an "@" or "%40" (an e-mail address to hash could only be there) goes
+    through the walk instead."""
 
     def __init__(self, scrubber: Scrubber, raw: dict[str, Any]):
         self.scrubber = scrubber
@@ -189,10 +213,10 @@ class TextRows:
             for key in self.removed:
                 del values[key]
         if self.look:
-            if "@" in "".join(filter(None, values.values())):
+            if may_hold_address("".join(filter(None, values.values()))):
                 return self.scrubber(raw)  # a column not declared may hold an address: the walk tells
             for key in self.beside:
-                if (item := raw[key]) is not None and "@" in item:
+                if (item := raw[key]) is not None and may_hold_address(item):
                     return self.scrubber(raw)
         if values is raw["values"]:
             return raw  # nothing changed: the same object, as the walk gives it

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
-from cxbridge.addresses import address_of
+from cxbridge.addresses import address_of, may_hold_address
 
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
@@ -54,7 +54,7 @@ def _canonical_text(text: str) -> str | None:
     """`canonical_contact` of a text already trimmed."""
     if not text:
         return None
-    return address_of(text).casefold() if "@" in text else _NON_DIGITS.sub("", text) or text.casefold()
+    return address_of(text).casefold() if may_hold_address(text) else _NON_DIGITS.sub("", text) or text.casefold()
 
 
 def key_of_pseudonym(value: object) -> str | None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
@@ -154,10 +156,33 @@ def test_a_value_made_of_addresses_is_hashed_in_the_forms_exports_write_them():
                           "typed": ann, "sentence": "mail ann@example.com please"}  # fmt: skip
 
 
+def test_an_address_percent_encoded_or_in_a_link_is_hashed_and_the_rest_of_the_link_kept():
+    ann, bob = KEYS.pseudonym("ann@example.com"), KEYS.pseudonym("bob@example.com")
+    kept = {"sentence": "see https://x.example/?e=ann%40example.com", "percent": "100%40 off",
+            "plain": "https://x.example/a"}  # fmt: skip
+    raw = {"hidden": "ann%40example.com", "cc": "ann%40example.com%3B%20bob%40example.com",
+           "link": "https://shop.example/s?email=Ann%40Example.com&store=7#top",
+           "path": " https://crm.example/contacts/ann@example.com/edit", **kept}  # fmt: skip
+    assert scrub(raw) == {"hidden": ann, "cc": f"{ann}, {bob}",
+                          "link": f"https://shop.example/s?email={ann}&store=7#top",
+                          "path": f" https://crm.example/contacts/{ann}/edit", **kept}  # fmt: skip
+    assert scrub(raw, keep=True) == raw
+
+
+def test_a_key_that_is_an_address_becomes_its_hashed_key_in_its_place():
+    ann, bob = KEYS.pseudonym("ann@example.com"), KEYS.pseudonym("bob@example.com")
+    raw = {"scores": {"first": 1, "Ann@example.com": 9, "bob%40example.com": {"x": "y"}, "last": 2}}
+    scrubbed = scrub(raw)
+    assert json.dumps(scrubbed) == json.dumps({"scores": {"first": 1, ann: 9, bob: {"x": "y"}, "last": 2}})
+    assert scrub(raw, keep=True) is raw
+
+
 def test_a_long_cell_of_dots_around_an_at_sign_is_scrubbed_in_linear_time():
     """The address pattern once tried every dot of a domain as its last one: a 40 KB cell such as
     'a@b.b.b…b..' took about 40 s to scrub, a cell of a few MB hours."""
-    hostile = {"cell": "a@" + "b." * 20_000 + ".", "list": "a@b.co, x@" + "b." * 20_000 + "<"}
+    hostile = {"cell": "a@" + "b." * 20_000 + ".", "list": "a@b.co, x@" + "b." * 20_000 + "<",
+               "encoded": "a%40" + "b." * 20_000 + ".", "link": "https://x.example/?" + "e=a%40b.&" * 20_000,
+               "a%40" + "b." * 20_000 + ".": "a key"}  # fmt: skip
     started = time.process_time()
     assert scrub(hostile) == hostile
     assert time.process_time() - started < 2
@@ -184,7 +209,8 @@ def test_a_sync_stores_no_address_written_as_a_link_with_a_name_or_in_a_list(tmp
 
 def test_a_contact_written_with_a_display_name_or_as_a_link_is_keyed_as_its_address():
     key = salted_hash("jo@example.com", "test-salt")
-    for written in ("Jo <jo@example.com>", '"Lee, Jo" <Jo@Example.com>', "mailto:jo@example.com", " jo@example.com. "):
+    for written in ("Jo <jo@example.com>", '"Lee, Jo" <Jo@Example.com>', "mailto:jo@example.com", " jo@example.com. ",
+                    "jo%40example.com"):
         assert KEYS.key(written) == key and KEYS.pseudonym(written) == "hashed:" + key, written
     assert scrub({"Email": "Jo <jo@example.com>"}, contacts={"Email"}) == {"Email": "hashed:" + key}
     assert KEYS.key("jo@example.com; al@example.com") == salted_hash("jo@example.com; al@example.com", "test-salt")
@@ -207,6 +233,35 @@ def test_a_sync_gives_one_respondent_the_key_of_the_address_however_the_column_w
     key = salted_hash("jo@example.com", "pepper")
     assert [row["respondent_key"] for row in rows] == [key] * 3
     assert all(json.loads(row["raw"])["values"]["Email"] == "hashed:" + key for row in rows)
+
+
+def test_a_sync_stores_no_address_percent_encoded_in_a_link_or_as_a_column_or_json_key(tmp_path):
+    (tmp_path / "data.csv").write_text(
+        "Response ID,Submitted,NPS,Link,Hidden,gina.seven@corp.example\n"
+        "R1,2025-06-06 05:24,10,https://shop.example/r?email=dave.four%40corp.example&s=1,"
+        "erin.five%40corp.example,yes\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "data.json").write_text(json.dumps([{
+        "id": "J1", "submitted": "2025-06-06 05:24", "nps": 9, "votes": {"hank.eight@corp.example": 3},
+        "link": "https://x.example/u/ivan.nine%40corp.example",
+    }]))  # fmt: skip
+    sources = [("s", "csv", "Response ID", "Submitted", "NPS"), ("j", "json", "id", "submitted", "nps")]
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n' + "".join(
+        f'[sources.{name}]\nconnector = "{kind}"\npath = "data.{kind}"\n'
+        f'[sources.{name}.columns]\nid = "{id_}"\nsubmitted_at = "{at}"\n'
+        f'[[sources.{name}.metrics]]\ncolumn = "{nps}"\nmetric = "nps"\n' for name, kind, id_, at, nps in sources
+    ))  # fmt: skip
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
+    assert result.exit_code == 0 and result.stdout.count("1 written") == 2, result.output
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    for name in ("dave.four", "erin.five", "gina.seven", "hank.eight", "ivan.nine"):
+        assert name.encode() not in stored and name not in result.output, f"{name} is stored or logged"
+    with api.reading(destination=f"sqlite:///{tmp_path / 'cxbridge.db'}") as destination:
+        [raw] = [json.loads(row["raw"]) for row in destination.query("SELECT raw FROM feedback WHERE source = 's'")]
+    dave = "hashed:" + salted_hash("dave.four@corp.example", "pepper")
+    assert raw["values"]["Link"] == f"https://shop.example/r?email={dave}&s=1"  # the rest of the link kept
 
 
 def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():
@@ -257,20 +312,33 @@ def scrubbed_by_the_rules(value, *, hashed, removed, prefixes, items, keep):
                 return True
         return False
 
+    def written(text):
+        """The addresses a text is, as written or percent-decoded (an encoded "@"), else None."""
+        found = addresses(text)
+        return addresses(unquote(text)) if found is None and "%40" in text else found
+
+    def text(item):
+        if keep or ("@" not in item and "%40" not in item):
+            return item
+        if (found := written(item.strip())) is not None:
+            return ", ".join(KEYS.pseudonym(address) for address in found)
+        if not re.fullmatch(r"[a-z][a-z0-9+.-]*://\S*", item.strip(), re.IGNORECASE):
+            return item  # free text: kept as written
+        parts = re.split(r"([/?&=#;:])", item)  # a link: each part between its separators on its own
+        return "".join(",".join(map(KEYS.pseudonym, found)) if (found := written(part)) else part for part in parts)
+
     def walk(item):
         if isinstance(item, str):
-            if keep or "@" not in item or (found := addresses(item.strip())) is None:
-                return item
-            return ", ".join(KEYS.pseudonym(address) for address in found)
+            return text(item)
         if isinstance(item, dict):
             out = {}
             for key, inner in item.items():
                 if key in hashed:
-                    out[key] = contact(inner)
+                    out[text(key)] = contact(inner)
                 elif key in removed or key.startswith(prefixes):
                     continue
                 else:
-                    out[key] = walk(inner)
+                    out[text(key)] = walk(inner)
             return out
         if isinstance(item, list):
             return [walk(inner) for inner in item if not (isinstance(inner, dict) and removed_item(inner))]
@@ -279,10 +347,14 @@ def scrubbed_by_the_rules(value, *, hashed, removed, prefixes, items, keep):
     return walk(value)
 
 
-KEYS_SEEN = ["Email", "Phone", "Name", "IP", "QID4", "QID4_TEXT", "QID41", "questionID", "field", "id", "Comment", "x"]
+KEYS_SEEN = ["Email", "Phone", "Name", "IP", "QID4", "QID4_TEXT", "QID41", "questionID", "field", "id", "Comment", "x",
+             "ann@example.com", "Ann%40Example.com"]  # fmt: skip
 texts = st.one_of(
     st.sampled_from(["ann@example.com", " Bob@Example.ORG ", "write to ann@example.com", "not@an address", "x@y",
-                     "@handle", "+48 600 100 200", "600-100-200", "hashed:" + "0" * 32, "", "fine", "9003", "F1"]),
+                     "@handle", "+48 600 100 200", "600-100-200", "hashed:" + "0" * 32, "", "fine", "9003", "F1",
+                     "ann%40example.com", "100%40 off",
+                     " https://x.example/c/bob@example.org/?e=ann%40example.com&n=1 ",
+                     "https://x.example/?to=a%40b.co%2Cc%40d.org#x", "see https://x.example/?e=ann%40example.com"]),
     st.emails(), st.text(max_size=12), st.builds("{} {}".format, st.emails(), st.text(max_size=5)),
 )  # fmt: skip
 leaves = st.none() | st.booleans() | st.integers(-5, 48600100200) | st.floats(allow_nan=False) | texts

@@ -34,6 +34,8 @@ TEXTS = st.one_of(
     st.sampled_from([
         "a@example.com", " B@Example.com ", "x@y", "@", "@handle", "mail z@example.org please", "plain", "",
         "600 100 200", "hashed:" + "0" * 32, "a@b.c.", "<a@example.com>", "a@example.com\n", 'say ""a@example.com""',
+        "a%40example.com", " https://x.example/?e=a%40example.com&n=1", "https://x.example/u/a@example.com", "ab%4",
+        "0ab",
     ]),
     st.text(alphabet="ab@. \n\t\"é", max_size=10),
 )  # fmt: skip
@@ -77,6 +79,12 @@ def test_text_rows_scrub_as_the_walk_does_byte_for_byte(columns, data, file, ids
         before = copy.deepcopy(raw)
         assert exactly(rows(raw)) == exactly(scrubber(raw))
         assert exactly(raw) == exactly(before), "the raw read is left as it was"
+
+
+def test_a_column_named_like_an_address_leaves_the_rows_to_the_walk():
+    raw = {"file": "a.csv", "row": 2, "values": {"email": "a@example.com", "jo%40example.com": "9"}, "id": "R1"}
+    assert Scrubber(FIELDS, KEYS).text_rows(raw) is None
+    assert list(Scrubber(FIELDS, KEYS)(raw)["values"]) == ["email", KEYS.pseudonym("jo@example.com")]
 
 
 def test_a_declared_top_level_key_leaves_the_rows_to_the_walk():
