@@ -266,9 +266,10 @@ def _select(cfg: Config, requested: list[str]) -> list[str]:
 def reading(
     config: str | Path | Config | None = None, *, destination: str | None = None, host: PluginHost | None = None
 ) -> Iterator[Destination]:
-    """The destination opened for reading: from --destination, or the config here if any."""
+    """The destination opened for reading: from --destination, or the config here if any (loaded
+    without the sources' and loop actions' secrets, which reading does not need)."""
     host = host or get_host()
-    cfg = config if isinstance(config, Config) else optional_config(config, host)
+    cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
         raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
@@ -296,7 +297,7 @@ def status(
     host = host or get_host()
     if max_quarantined is not None and stale in (None, False):
         raise ConfigError("--max-quarantined goes with --stale AGE (e.g. --stale 1d --max-quarantined 5%)")
-    cfg = config if isinstance(config, Config) else optional_config(config, host)
+    cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     query = None if stale in (None, False) else StaleQuery.of(cfg, stale=stale, max_quarantined=max_quarantined)
     with reading(cfg, destination=destination, host=host) as dest:
         report = status_of(dest, runs=runs)
@@ -313,7 +314,7 @@ def duplicates(
     from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
 
     host = host or get_host()
-    cfg = config if isinstance(config, Config) else optional_config(config, host)
+    cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     rules = cfg.identity_rules(host) if cfg else IdentityRules()
     with reading(cfg, destination=destination, host=host) as dest:
         if not identity_ready(dest):
@@ -376,9 +377,9 @@ def writing(
     host: PluginHost | None = None,
 ) -> Iterator[Destination]:
     """The destination opened for writing, under the lock a sync takes (waiting `wait` seconds,
-    default 60, for a running one to finish)."""
+    default 60, for a running one to finish); the config is loaded as for `reading`."""
     host = host or get_host()
-    cfg = optional_config(config, host)
+    cfg = optional_config(config, host, builds_connectors=False)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
         raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")

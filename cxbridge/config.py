@@ -15,6 +15,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from cxbridge.config_references import resolve_references
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
 from cxbridge.duplicates import Declaration, IdentityRules, IdentitySettings
@@ -24,7 +25,7 @@ from cxbridge.loop.rules import LoopSettings
 from cxbridge.plugins_host import PluginHost
 from cxbridge.ranking import RankingSettings
 from cxbridge.plain_secrets import plain_secret_fields, plain_url_credentials, url_with_references
-from cxbridge.secrets import PLAIN_TEXT, MissingSecretError, Secret, substitute
+from cxbridge.secrets import PLAIN_TEXT, Secret
 from cxbridge.sources import Source, SourceConfig, SourceContext
 from cxbridge.timestamps import TimeZoneName
 
@@ -108,23 +109,42 @@ class _ConfigFile(BaseModel):
 
 
 @dataclass(frozen=True)
-class SourceEntry:
-    """One validated `[sources.NAME]`: its plugin class and config."""
-
+class _PluginEntry:
     name: str
-    cls: type[Source]
-    config: SourceConfig
+    cls: Any
+    config: Any
+
+    unset_secret: str | None = None
+    """Set when the config was loaded for a command that builds no connector (`builds_connectors=False`)
+    and a `${NAME}` of this table is not set: the error a full load raises, raised when this
+    source or action is built. `config` then holds only the keys every source (action) has."""
+
+    def _require_secrets(self) -> None:
+        if self.unset_secret:
+            raise ConfigError(self.unset_secret)
 
 
 @dataclass(frozen=True)
-class ActionEntry:
+class SourceEntry(_PluginEntry):
+    """One validated `[sources.NAME]`: its plugin class and config."""
+
+    cls: type[Source]
+    config: SourceConfig
+
+    def build(self, context: SourceContext) -> Source:
+        self._require_secrets()
+        return self.cls(self.config, context)
+
+
+@dataclass(frozen=True)
+class ActionEntry(_PluginEntry):
     """One validated `[loop.actions.NAME]`: its action plugin class and config."""
 
-    name: str
     cls: type[Action]
     config: ActionConfig
 
     def build(self) -> Action:
+        self._require_secrets()
         return self.cls(self.config, name=self.name)
 
 
@@ -182,8 +202,7 @@ class Config:
         return IdentityRules(self.identity, declarations(self.sources), exports | {"csv", "excel", "json"})
 
     def build_source(self, name: str, *, deadline: RunDeadline | None = None) -> Source:
-        entry = self.sources[name]
-        return entry.cls(entry.config, self.context_for(name, deadline=deadline))
+        return self.sources[name].build(self.context_for(name, deadline=deadline))
 
 
 def find_config(path: str | Path | None) -> Path:
@@ -195,20 +214,20 @@ def find_config(path: str | Path | None) -> Path:
     return candidate
 
 
-def optional_config(path: str | Path | None, host: PluginHost) -> Config | None:
+def optional_config(path: str | Path | None, host: PluginHost, *, builds_connectors: bool = True) -> Config | None:
     """The config given, else `cxbridge.toml` in the working directory if there is one."""
     if path or (Path.cwd() / CONFIG_FILENAME).is_file():
-        return load_config(find_config(path), host)
+        return load_config(find_config(path), host, builds_connectors=builds_connectors)
     return None
 
 
-def load_config(path: str | Path, host: PluginHost) -> Config:
+def load_config(path: str | Path, host: PluginHost, *, builds_connectors: bool = True) -> Config:
     path = Path(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read it ({exc.strerror})") from None
-    return parse_config(config_text(data, path=path), host, path=path)
+    return parse_config(config_text(data, path=path), host, path=path, builds_connectors=builds_connectors)
 
 
 def config_text(data: bytes, *, path: Path) -> str:
@@ -222,25 +241,28 @@ def config_text(data: bytes, *, path: Path) -> str:
         raise ConfigError(f"{path}: line {line} is not {encoding.upper().removesuffix('-SIG')} text; save the file as UTF-8") from None
 
 
-def parse_config(text: str, host: PluginHost, *, path: Path | None = None) -> Config:
+def parse_config(text: str, host: PluginHost, *, path: Path | None = None, builds_connectors: bool = True) -> Config:
     """Validate a config text completely, or raise ConfigError naming the key."""
     label = str(path) if path else CONFIG_FILENAME
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{label}: not valid TOML: {exc}") from None
-    return config_from_dict(data, host, path=path)
+    return config_from_dict(data, host, path=path, builds_connectors=builds_connectors)
 
 
-def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | None = None) -> Config:
-    """Validate a config given as the dict `cxbridge.toml` parses into (for the API and tests)."""
+def config_from_dict(
+    data: dict[str, Any], host: PluginHost, *, path: Path | None = None, builds_connectors: bool = True
+) -> Config:
+    """Validate a config given as the dict `cxbridge.toml` parses into (for the API and tests).
+    `builds_connectors=False` is for a command that builds no source or loop action (report,
+    status, cases): one whose `${NAME}` is not set loads without its own keys, and raises the
+    error a full load does only if built (`SourceEntry.unset_secret`)."""
     label = str(path) if path else CONFIG_FILENAME
-    try:
-        data = substitute(data, lambda name: host.pm.hook.resolve_secret(name=name))
-    except MissingSecretError as exc:
-        raise ConfigError(f"{label}: {exc}") from None
+    data, unset = resolve_references(data, host, label=label, builds_connectors=builds_connectors)
     file = validate_model(_ConfigFile, data, label=label, prefix="")
-    sources = {name: _source_entry(name, raw, host, label) for name, raw in file.sources.items()}
+    sources = {name: _source_entry(name, raw, host, label, unset_secret=unset.get(f"sources.{name}"))
+               for name, raw in file.sources.items()}  # fmt: skip
     try:
         declarations(sources)
     except ValueError as exc:
@@ -248,19 +270,22 @@ def config_from_dict(data: dict[str, Any], host: PluginHost, *, path: Path | Non
     destination = file.destination.url if file.destination else None
     if destination is not None:
         _check_destination(destination, host, label)
-    actions = {name: _action_entry(name, raw, host, label, base_dir=path.parent if path else None)
+    actions = {name: _action_entry(name, raw, host, label, base_dir=path.parent if path else None,
+                                   unset_secret=unset.get(f"loop.actions.{name}"))
                for name, raw in file.loop.actions.items()}  # fmt: skip
     return Config(path=path, settings=file.settings, destination_url=destination, sources=sources,
                   identity=file.identity, loop=file.loop, actions=actions, ranking=file.ranking)  # fmt: skip
 
 
-def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *, base_dir: Path | None) -> ActionEntry:
+def _action_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *, base_dir: Path | None,
+                  unset_secret: str | None) -> ActionEntry:  # fmt: skip
     prefix = f"loop.actions.{name}"
     cls = _plugin_class(raw, "type", host.actions, host.action_class, "which action plugin delivers it",
                         label=label, prefix=prefix)  # fmt: skip
-    config = validate_model(cls.config_model, raw, label=label, prefix=prefix)
+    model = ActionConfig if unset_secret else cls.config_model
+    config = validate_model(model, raw, label=label, prefix=prefix)
     config._base_dir = base_dir  # relative paths among its keys (a key file) start next to the config
-    return ActionEntry(name, cls, config)
+    return ActionEntry(name, cls, config, unset_secret)
 
 
 def _plugin_class(raw: dict[str, Any], key: str, installed: Iterable[str], find: Callable[[str], Any], role: str,
@@ -310,13 +335,15 @@ def _check_destination(url: str, host: PluginHost, label: str) -> None:
         raise ConfigError(f"{label}: destination.url: {exc}") from None
 
 
-def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str) -> SourceEntry:
+def _source_entry(name: str, raw: dict[str, Any], host: PluginHost, label: str, *,
+                  unset_secret: str | None) -> SourceEntry:  # fmt: skip
     prefix = f"sources.{name}"
     if not _SOURCE_NAME.match(name):
         raise ConfigError(f"{label}: [{prefix}]: source names are lower-case letters, digits and _ (e.g. nps_eu)")
     cls = _plugin_class(raw, "connector", host.sources, host.source_class, "which plugin reads it",
                         label=label, prefix=prefix)  # fmt: skip
-    return SourceEntry(name, cls, validate_model(cls.config_model, raw, label=label, prefix=prefix))
+    model = SourceConfig if unset_secret else cls.config_model
+    return SourceEntry(name, cls, validate_model(model, raw, label=label, prefix=prefix), unset_secret)
 
 
 def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: str) -> M:
