@@ -21,8 +21,8 @@ def loop_report(
     config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
 ) -> list[dict[str, Any]]:
     """How cases were worked (`loop_performance`): per month a case opened, location and owner,
-    cases opened, median hours to the first contact, and the shares contacted within the SLA,
-    closed and informed (`cxbridge report --loop`)."""
+    cases opened, median hours to the first contact, and the shares contacted within the SLA (of
+    the cases contacted or past due), closed and informed (`cxbridge report --loop`)."""
     from cxbridge.loop import tracking
     from cxbridge.loop.views import loop_performance_rows
 

@@ -118,4 +118,5 @@ MIGRATIONS = (
     Migration("0014_exact_rounding", create_views),  # every view again: figures rounded from exact sums
     Migration("0015_overdue_before_contact", create_views),  # every view again: loop_queue.overdue
     Migration("0016_cases_follow_up", create_views),  # every view again: a worked case leaves the queues
+    Migration("0017_sla_share_of_decided_cases", create_views),  # every view again: loop_performance's SLA share
 )

@@ -82,32 +82,42 @@ def half_up(hours: float) -> float:
     return float(Decimal(str(hours)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-def expected_performance(cases) -> dict[tuple[str, str, str], tuple]:
+def expected_performance(cases, past_due: frozenset[str] = frozenset()) -> dict[tuple[str, str, str], tuple]:
     """(cases, median hours to contact, % contacted within 48 h, % closed, % informed) per
-    (month, location, owner), from MOVES and the cases' own opening times."""
+    (month, location, owner), from MOVES and the cases' own opening times. The SLA share is of
+    the cases decided: contacted, or never contacted and `past_due` (every other case is due 48 h
+    after the sync that opened it, still ahead)."""
     groups: dict[tuple[str, str, str], list[tuple]] = {}
     for native, case in cases.items():
         contact, resolved, informed, closed = MOVES.get(native, (None, None, None, False))
         key = (case.opened_at.strftime("%Y-%m"), case.location_id or "(none)", case.owner or "(nobody)")
-        groups.setdefault(key, []).append((contact, resolved is not None or informed is not None or closed, informed))
+        done = resolved is not None or informed is not None or closed
+        groups.setdefault(key, []).append((contact, done, informed, contact is not None or native in past_due))
     expected = {}
     for key, rows in groups.items():
-        contacts = [contact for contact, _, _ in rows if contact is not None]
+        contacts = [contact for contact, _, _, _ in rows if contact is not None]
+        decided = [contact for contact, _, _, known in rows if known]
         n = len(rows)
         expected[key] = (
             n,
             half_up(statistics.median(contacts)) if contacts else None,
-            round(100 * sum(c is not None and c <= SLA_HOURS for c, _, _ in rows) / n, 1),
-            round(100 * sum(done for _, done, _ in rows) / n, 1),
-            round(100 * sum(told is not None for _, _, told in rows) / n, 1),
+            round(100 * sum(c is not None and c <= SLA_HOURS for c in decided) / len(decided), 1) if decided else None,
+            round(100 * sum(done for _, done, _, _ in rows) / n, 1),
+            round(100 * sum(told is not None for _, _, told, _ in rows) / n, 1),
         )
     return expected
 
 
 def test_loop_performance_per_month_location_and_owner(worked, destination_factory):
+    """The SLA share counts the cases whose outcome is known: contacted (in time or late), or past
+    their due time without a contact (R6, closed with no action, made due in 2001); a case still
+    within its SLA and not contacted (R13) is in no side of it yet."""
     destination = destination_factory()
-    destination.open(read_only=True)
+    destination.open()
     try:
+        [r6] = [c for c in tracking.list_cases(destination) if c.case_id == worked["R6"].case_id]
+        past = datetime(2001, 1, 1, tzinfo=timezone.utc)
+        destination.write_loop(LoopChanges(cases=[r6.model_copy(update={"due_at": past}).row()]))
         rows = destination.query("SELECT * FROM loop_performance")
     finally:
         destination.close()
@@ -118,10 +128,12 @@ def test_loop_performance_per_month_location_and_owner(worked, destination_facto
         )
         for row in rows
     }  # fmt: skip
-    expected = expected_performance(worked)
+    expected = expected_performance(worked, past_due=frozenset({"R6"}))
     assert actual == expected
-    anna = next(value for (_, location, _), value in expected.items() if location == "S1")
-    assert anna == (4, 47.5, 50.0, 50.0, 25.0)  # R1, R5, R9, R13: contacts 2, 47.5, 60 h; R1 and R9 done
+    by_location = {location: value for (_, location, _), value in expected.items()}
+    assert by_location["S1"] == (4, 47.5, 66.7, 50.0, 25.0)  # R1, R5, R9, R13: contacts 2, 47.5, 60 h; R1 and R9 done
+    assert by_location["S2"][2] == 50.0, "R2 contacted in time, R6 past due; R10 and R14 not decided"
+    assert by_location["S0"][2] is None, "no case contacted nor past due"
 
 
 def test_loop_queue_holds_the_cases_someone_must_act_on_and_flags_the_overdue(worked, destination_factory):
@@ -285,3 +297,52 @@ def test_report_loop_prints_the_same_figures(worked, destination_factory, worksp
     assert [r["location_id"] for r in rows] == sorted(r["location_id"] for r in rows)
     refused = CliRunner().invoke(cli, ["report", "--loop", "--metric", "nps", "--db", str(database)])
     assert refused.exit_code == 2 and "--loop reports cases per month, location and owner" in refused.output
+
+
+@pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb", "postgresql", "parquet"], indirect=True)
+def test_a_destination_whose_sla_share_counted_cases_not_yet_due_gets_the_view_again(worked, destination_factory):
+    """`loop_performance` as cxbridge made it while its SLA share was of every case opened, the
+    uncontacted ones still within their SLA too: the next sync's open makes it again (SQLite
+    0021, SQL 0017 migrations; a Parquet lake's queries define it anew each time, and the 0020
+    migration writes `_cxbridge/views.sql` again for BI tools)."""
+    import json
+
+    from cxbridge.loop.views import loop_performance
+    from cxbridge.sql_parts import count_if
+
+    destination = destination_factory()
+    destination.open()
+    try:
+        decided = count_if(f"c.first_contact_at IS NOT NULL OR {destination.is_past('c.due_at')}")
+        before = loop_performance(destination).replace(decided, "COUNT(*)")
+        assert before != loop_performance(destination)
+        if isinstance(destination, ParquetDestination):
+            script = destination.root / "_cxbridge" / "views.sql"
+            now = loop_performance(destination).strip()
+            script.write_text(script.read_text(encoding="utf-8").replace(now, before.strip()), encoding="utf-8")
+            done = json.loads(destination._migrations_file.read_text())
+            done.remove("0020_sla_share_of_decided_cases")
+            destination._migrations_file.write_text(json.dumps(done))
+        else:
+            sqlite = isinstance(destination, SQLiteDestination)
+            execute = destination.db.execute if sqlite else destination.execute
+            execute("DROP VIEW loop_performance")
+            execute(f"CREATE VIEW loop_performance AS {before}")
+            execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} "
+                    "WHERE name LIKE '%_sla_share_of_decided_cases'")  # fmt: skip
+            if sqlite:
+                destination.db.conn.commit()
+            stale = {row["contacted_within_sla_pct"] for row in destination.query("SELECT * FROM loop_performance")}
+            assert 0.0 in stale, "the view as it was: S0's cases, none due yet, read 0 %"
+    finally:
+        destination.close()
+    destination = destination_factory()
+    destination.open()  # a sync's open applies the migration
+    try:
+        rows = destination.query("SELECT * FROM loop_performance")
+        if isinstance(destination, ParquetDestination):
+            assert loop_performance(destination).strip() in script.read_text(encoding="utf-8")
+    finally:
+        destination.close()
+    assert {(row["month"], row["location_id"], row["owner"]): row["contacted_within_sla_pct"] for row in rows} == {
+        key: value[2] for key, value in expected_performance(worked).items()}  # fmt: skip

@@ -420,3 +420,10 @@ def overdue_before_contact(db: Database) -> None:
 def cases_follow_up(db: Database) -> None:
     """Every view again: a case contacted or closed takes its record off the follow-up queues."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0021_sla_share_of_decided_cases")
+def sla_share_of_decided_cases(db: Database) -> None:
+    """Every view again: `loop_performance.contacted_within_sla_pct` is of the cases contacted or
+    past due, not of those still within their SLA."""
+    create_views(db, VIEW_NAMES)
