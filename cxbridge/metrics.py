@@ -173,7 +173,7 @@ class MetricSpec(BaseModel):
     @cached_property
     def label_index(self) -> dict[str, float]:
         """Labels keyed case- and space-insensitively."""
-        return {_label_key(label): value for label, value in self.labels.items()}
+        return index_labels(self.labels)
 
     @cached_property
     def codes(self) -> dict[float, float]:
@@ -259,6 +259,16 @@ _SPACES = re.compile(r"\s+")
 
 def _label_key(text: str) -> str:
     return _SPACES.sub(" ", text.strip()).casefold()
+
+
+def index_labels(labels: Mapping[str, float]) -> dict[str, float]:
+    """Labels keyed as an answer's label is looked up in them (`label_value`): case- and space-insensitively."""
+    return {_label_key(label): value for label, value in labels.items()}
+
+
+def label_value(label: str, index: Mapping[str, float]) -> float | None:
+    """The value labels indexed by `index_labels` give an answer's label, None when they do not name it."""
+    return index.get(_label_key(label))
 
 
 def _number(text: str) -> float:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -21,7 +21,7 @@ from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import metric_of, read_options, unscored_note
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, metric_name
+from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 
 log = logging.getLogger("cxbridge.questions")
@@ -134,6 +134,18 @@ def _from_numbers(question: Question, numeric: tuple[float, float], ignored: lis
     return Detection(None, unscored_note(text, why=f"its {span} scale has no labels saying what it measures"))
 
 
+def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:
+    """The question with its choices worth what the config's `labels` (by `index_labels`) make
+    them: its scale and direction are those of the values its answers score, not of the recodes."""
+    if not (labels and question.choices):
+        return question
+    choices = {
+        text: value if (found := label_value(text, labels)) is None else found
+        for text, value in question.choices.items()
+    }
+    return replace(question, choices=choices) if choices != question.choices else question
+
+
 def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
@@ -193,6 +205,7 @@ class Reading:
     is_comment: bool
     is_primary: bool = False
     question_key: str | None = None  # declared in the override
+    labels: Mapping[str, float] = field(default_factory=dict)  # the override's, by `index_labels`: they score a label
 
 
 class QuestionPlan:
@@ -251,17 +264,21 @@ class QuestionPlan:
         return found
 
     def answer(self, question: Question, value: Any, *, label: str | None = None, also: tuple[str, ...] = ()):
-        """The AnswerInput for one answer, or None when the question is ignored. An answer given
-        without a label, written as a number the question's labels name (`metrics.answer_code`),
-        reads as the label's value and keeps the code as its label; a labelled one is the source's
-        own value for the choice shown, never recoded again."""
+        """The AnswerInput for one answer, or None when the question is ignored. An answer's label
+        is the one shown (given, else the choice the definition recodes as the value): the config's
+        `labels` naming it give the value, over the source's recode (a 0–10 scale recoded 1–11);
+        else a labelled answer is the source's own value, never recoded again. An answer without a
+        label, written as a number the question's labels name (`metrics.answer_code`), reads as the
+        label's value and keeps the code as its label."""
         reading = self.reading(question, also=also)
         if reading is None:
             return None
-        if label is None and reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
-            value, label = coded, str(value).strip()
         if label is None and question.choices and not isinstance(value, list | dict):
             label = next((text for text, number in question.choices.items() if number == value), None)
+        if label is not None and (configured := label_value(label, reading.labels)) is not None:
+            value = configured
+        elif label is None and reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
+            value, label = coded, str(value).strip()
         return AnswerInput(
             question_id=question.id, question_text=question.text, value=value, label=label,
             spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),
@@ -269,7 +286,11 @@ class QuestionPlan:
         )  # fmt: skip
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
-        detection = detect(question)
+        labels = index_labels(override.labels) if override is not None else {}
+        scored = _relabelled(question, labels)
+        detection = detect(scored)
+        if detection.spec is None and scored is not question:
+            detection = detect(question)  # labels that make no scale of their own keep what the recodes made
         detected = detection.spec
         if override is None:
             if detected is None and detection.evidence:
@@ -277,9 +298,11 @@ class QuestionPlan:
                 self.warnings.append(f"question {question.id} ({_short(question.text)}): {detection.evidence}; to "
                                      f"score it, set {key}.metric (with its scale and labels)")  # fmt: skip
             return Reading(question, detected, question.kind == "text")
-        spec = None if override.unscored else self._spec(question, detected, override)
+        spec = None if override.unscored else self._spec(scored, detected, override)
         comment = override.comment if override.comment is not None else (spec is None and question.kind == "text")
-        return Reading(question, spec, comment, override.primary, override.question_key)
+        return Reading(
+            question, spec, comment, override.primary, override.question_key, labels if spec is not None else {}
+        )
 
     def _spec(self, question: Question, detected: MetricSpec | None, override: QuestionOverride) -> MetricSpec | None:
         metric = override.metric or (detected.metric if detected else None)

@@ -26,7 +26,7 @@ from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
 from tests.qualtrics_api import (
-    REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, zipped,
+    REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, store_definition, zipped,
 )  # fmt: skip
 
 sync = partial(sync_source, name="stores")
@@ -431,6 +431,72 @@ def test_per_question_overrides_win_over_detection(tmp_path):
                               "WHERE source_record_id = 'R_0001abcd' ORDER BY 2")  # fmt: skip
     assert metrics == [("nps", "QID1"), ("csat", "QID2"), ("custom:agreement", "QID5_1"), ("custom:agreement", "QID5_2")]
     assert query(tmp_path, "SELECT ces FROM feedback WHERE source_record_id = 'R_0001abcd'") == [(None,)]
+
+
+SHOWN = (0, 3, 6, 7, 8, 9, 10, 10, 10, 5)  # what respondents picked on the 0–10 scale
+
+
+def recoded_nps_account(selector: str, *, labelled: bool) -> QualtricsAccount:
+    """A store survey whose recommend question has the choices 0–10 under Qualtrics' default
+    recodes, the choice ids 1–11: each response's value is the recode, its label what was shown."""
+    account = store_account()
+    definition = store_definition("SV_store1", "Store visit NPS 2026")
+    nps = definition["Questions"]["QID1"]
+    nps["Selector"] = selector
+    nps["Choices"] = {str(shown + 1): {"Display": str(shown)} for shown in range(11)}
+    account.definitions["SV_store1"] = definition
+    account.surveys["SV_store1"].responses.clear()
+    for n, shown in enumerate(SHOWN, start=1):
+        record = response(n, nps=shown + 1)
+        if labelled:
+            record["labels"]["QID1"] = str(shown)
+        account.put("SV_store1", record)
+    return account
+
+
+@pytest.mark.parametrize("labelled", [True, False], ids=["export-labels", "definition-labels"])
+@pytest.mark.parametrize("selector", ["NPS", "SAVR"])
+def test_configured_labels_win_over_the_recodes_of_the_choices_shown(tmp_path, selector, labelled):
+    """Qualtrics recodes a 0–10 scale 1–11 by default; the labels a user configures for the
+    choices shown ("0" = 0 … "10" = 10) are what the answers score, whether the export names the
+    choice shown or only its recode does (the definition names its label)."""
+    labels = {str(shown): shown for shown in range(11)}
+    account = recoded_nps_account(selector, labelled=labelled)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", questions={"QID1": {"metric": "nps",
+                                                                                         "labels": labels}}))
+    assert (result.written, result.quarantined) == (len(SHOWN), 0), result.error
+    promoters, detractors = sum(shown >= 9 for shown in SHOWN), sum(shown <= 6 for shown in SHOWN)
+    assert query(tmp_path, "SELECT month, responses, promoters, detractors, nps FROM nps_by_month") == [
+        ("2026-01", len(SHOWN), promoters, detractors, round(100 * (promoters - detractors) / len(SHOWN), 1)),
+    ]
+    assert query(tmp_path, "SELECT nps FROM feedback ORDER BY source_record_id") == [(shown,) for shown in SHOWN]
+    [(answer,)] = query(tmp_path, "SELECT json_extract(answers, '$.QID1') FROM feedback ORDER BY source_record_id LIMIT 1")
+    assert json.loads(answer) == {"text": "How likely are you to recommend Acme Stores to a friend or colleague?",
+                                     "value": 0, "label": "0"}  # fmt: skip
+
+
+def test_configured_labels_set_the_scale_and_direction_over_reversed_recodes(tmp_path):
+    """Recodes running best-first (Very satisfied = 1) make a lower-is-better scale; labels the
+    user configures best-last score each answer by its label, higher being better."""
+    account = store_account()
+    definition = store_definition("SV_store1", "Store visit NPS 2026")
+    definition["Questions"]["QID2"]["RecodeValues"] = {str(n): str(6 - n) for n in range(1, 6)}
+    account.definitions["SV_store1"] = definition
+    satisfaction = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied",
+                    "Very satisfied"]  # fmt: skip
+    shown = {"R_0001abcd": "Very satisfied", "R_0002abcd": "Dissatisfied", "R_0003abcd": "Satisfied"}
+    for _, record in account.surveys["SV_store1"].responses.values():
+        label = shown[record["responseId"]]
+        record["values"]["QID2"], record["labels"]["QID2"] = 5 - satisfaction.index(label), label
+    labels = {label: place for place, label in enumerate(satisfaction, start=1)}
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", questions={"QID2": {"labels": labels}}))
+    assert (result.written, result.quarantined) == (3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, value, direction, category FROM feedback_scores "
+                           "JOIN feedback USING (record_id) WHERE question_id = 'QID2' ORDER BY 1")  # fmt: skip
+    assert rows == [(rid, float(labels[label]), "higher_is_better", "satisfied" if labels[label] >= 4 else
+                     "neutral" if labels[label] == 3 else "dissatisfied") for rid, label in shown.items()]  # fmt: skip
 
 
 def test_a_bad_override_fails_before_any_data_moves(tmp_path):

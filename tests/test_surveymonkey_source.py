@@ -21,8 +21,8 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, records, sync_source
-from tests.surveymonkey_api import (NOW, REAL_HOST, SURVEY, TOKEN, SurveyMonkeyAccount, sm_error, sm_response,
-                                    support_account, support_details, surveymonkey)  # fmt: skip
+from tests.surveymonkey_api import (NOW, REAL_HOST, SATISFACTION, SURVEY, TOKEN, SurveyMonkeyAccount, sm_error,
+                                    sm_response, support_account, support_details, surveymonkey)  # fmt: skip
 
 sync = partial(sync_source, name="support")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "surveymonkey"
@@ -117,6 +117,23 @@ def test_ratings_are_scored_by_their_weights_and_stars_as_a_rating(tmp_path):
                                        "13400000002": ("rating", 1.0, 1.0, 5.0, None),
                                        "13400000005": ("rating", 3.0, 1.0, 5.0, None)}  # fmt: skip
     assert scores(tmp_path, "106")["13400000002"] == ("ces", 1.0, 1.0, 5.0, "high_effort")
+
+
+def test_configured_labels_score_the_option_shown_over_its_weight(tmp_path):
+    """Weights set 0–4 on a 1–5 satisfaction matrix: the labels a user configures for the options
+    shown are what the answers score, as docs/connectors/qualtrics.md (labels) promises."""
+    account = support_account()
+    matrix = account.surveys[SURVEY]["pages"][0]["questions"][1]
+    for choice in matrix["answers"]["choices"]:
+        choice["weight"] = 0 if choice["is_na"] else choice["weight"] - 1
+    labels = {label: place for place, label in enumerate(SATISFACTION, start=1)}
+    with surveymonkey(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={"102": {"labels": labels}}))
+    assert result.quarantined == 0, result.error
+    chosen = {"13400000001": 5, "13400000002": 1, "13400000005": 3}  # sm_response's speed; the third's is N/A
+    assert scores(tmp_path, "102_2001") == {rid: ("csat", float(place), 1.0, 5.0, "satisfied" if place >= 4 else
+                                                  "neutral" if place == 3 else "dissatisfied")
+                                            for rid, place in chosen.items()}  # fmt: skip
 
 
 def test_contact_information_is_hashed_or_removed_and_the_edit_link_dropped(tmp_path):
