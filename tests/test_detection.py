@@ -10,6 +10,7 @@ import time
 import pytest
 
 from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.questions import Question, detect
 from tests.sqlite_runs import copy_sample
 from tests.workbooks import write_xlsx
 
@@ -180,6 +181,25 @@ def test_a_stem_inside_a_word_of_another_meaning_is_not_the_question_it_names(tm
     inspection = inspect_file(write_csv(tmp_path / "sprawy.csv", rows))
     assert sorted(p.column for p in inspection.chosen if p.target == "ces") == sorted([easy, easy_de])
     assert sorted(p.column for p in inspection.proposals if p.target == "ces") == sorted([easy, easy_de])
+
+
+RUSSIAN_EASE = ["Насколько просто было решить ваш вопрос?", "Было ли просто найти нужный товар?",
+                "Просто ли было оформить возврат?", "Вам было просто разобраться в приложении?",
+                "Оформить заказ было очень просто", "Оцените простоту оформления заказа"]  # fmt: skip
+RUSSIAN_OTHER = ["Просто оцените наш сервис", "Пожалуйста, просто поставьте оценку от 1 до 5",
+                 "Вспомните ваш визит и просто оцените его", "Насколько просторным был торговый зал?",
+                 "Оцените вкус нашей простокваши", "Оцените обслуживание вашего легкового автомобиля"]  # fmt: skip
+
+
+def test_russian_prosto_is_ease_only_as_the_adverb_of_a_question_about_ease(tmp_path):
+    """"Просто" is "easy" and also "just": "Просто оцените наш сервис" asks for a rating, not about
+    effort; "просторный" (roomy), "простокваша" (soured milk) and "легковой" (a car) hold an ease
+    stem in a word of another meaning. The ease questions stay CES, in a file and through an API."""
+    rows = [[*RUSSIAN_EASE, *RUSSIAN_OTHER], *[[n % 5 + 1] * 12 for n in range(10)]]
+    inspection = inspect_file(write_csv(tmp_path / "опрос.csv", rows))
+    assert sorted(p.column for p in inspection.proposals if p.target == "ces") == sorted(RUSSIAN_EASE)
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in RUSSIAN_EASE + RUSSIAN_OTHER}
+    assert {text for text, spec in detected.items() if spec is not None and spec.metric == "ces"} == set(RUSSIAN_EASE)
 
 
 def test_google_forms_export_with_checkboxes(tmp_path):

@@ -79,10 +79,20 @@ STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
-_FALSE_FRIENDS = {"łatw": "załatw", "latw": "zalatw", "leicht": "vielleicht"}
+_FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков",),
+                  "легк": ("легков",), "просто": ("простор", "простокваш", "напросто")}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
-not how easy it was; "vielleicht" is "perhaps". Such a word does not count as the stem."""
+not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
+"простокваша" soured milk, "просто-напросто" "merely". Such a word does not count as the stem."""
+_ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
+                                         "достаточно"})}  # fmt: skip
+"""Stems that are, as a word of their own, also a particle: "просто" is "easy" but also "just"
+("Просто оцените наш сервис"). That word counts only beside one that makes it the adverb of ease:
+"насколько просто", "было ли просто", "просто ли", "было просто", "очень просто"; the stem inside
+a longer word ("простоту", "непросто") counts as before."""
+_AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys()
 _SPLIT = re.compile(r"[^\w#№.@-]+")
+_LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -94,12 +104,19 @@ def mentions(header: str, role: str) -> str | None:
         if stem in _WORD_STEMS or len(stem) <= 3:
             if stem in words or (" " in stem and stem in text):
                 return stem
-        elif stem in text and (stem not in _FALSE_FRIENDS or _outside_false_friends(stem, words)):
+        elif stem in text and (stem not in _AMBIGUOUS or _in_its_meaning(stem, text)):
             return stem
     return None
 
 
-def _outside_false_friends(stem: str, words: set[str]) -> bool:
-    """Whether a word holding `stem` is not one of its false friends (`_FALSE_FRIENDS`)."""
-    friend = _FALSE_FRIENDS[stem]
-    return any(stem in word and friend not in word for word in words)
+def _in_its_meaning(stem: str, text: str) -> bool:
+    """Whether a word of `text` holds `stem` in its meaning: not inside one of its false friends
+    (`_FALSE_FRIENDS`), and as a word of its own beside a word that says so (`_ALSO_A_PARTICLE`)."""
+    friends, marks = _FALSE_FRIENDS.get(stem, ()), _ALSO_A_PARTICLE.get(stem)
+    words = _LETTERS.findall(text)
+    for at, word in enumerate(words):
+        if stem not in word or any(friend in word for friend in friends):
+            continue
+        if word != stem or marks is None or not marks.isdisjoint(words[max(at - 1, 0) : at + 2]):
+            return True
+    return False
