@@ -134,6 +134,17 @@ def _from_numbers(question: Question, numeric: tuple[float, float], ignored: lis
     return Detection(None, unscored_note(text, why=f"its {span} scale has no labels saying what it measures"))
 
 
+def _numbers_shown(question: Question) -> dict[str, float]:
+    """The choices of a recommend question labelled 0 … 10 but recoded otherwise (Qualtrics recodes
+    them 1–11 by default, by choice id), as the numbers shown: what its answers score, configured or not."""
+    if not (question.kind == "nps" or mentions(question.text, "recommend")):
+        return {}
+    shown = {label: float(label) for label in question.choices if label.strip().isdecimal()}
+    if set(shown.values()) != set(range(11)) or all(question.choices[label] == n for label, n in shown.items()):
+        return {}
+    return shown
+
+
 def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:
     """The question with its choices worth what the config's `labels` (by `index_labels`) make
     them: its scale and direction are those of the values its answers score, not of the recodes."""
@@ -205,7 +216,7 @@ class Reading:
     is_comment: bool
     is_primary: bool = False
     question_key: str | None = None  # declared in the override
-    labels: Mapping[str, float] = field(default_factory=dict)  # the override's, by `index_labels`: they score a label
+    labels: Mapping[str, float] = field(default_factory=dict)  # by `index_labels`: they score the label shown
 
 
 class QuestionPlan:
@@ -286,7 +297,7 @@ class QuestionPlan:
         )  # fmt: skip
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
-        labels = index_labels(override.labels) if override is not None else {}
+        labels = index_labels({**_numbers_shown(question), **(override.labels if override is not None else {})})
         scored = _relabelled(question, labels)
         detection = detect(scored)
         if detection.spec is None and scored is not question:
@@ -297,7 +308,7 @@ class QuestionPlan:
                 key = f"{self.where}.questions.{question.id}"
                 self.warnings.append(f"question {question.id} ({_short(question.text)}): {detection.evidence}; to "
                                      f"score it, set {key}.metric (with its scale and labels)")  # fmt: skip
-            return Reading(question, detected, question.kind == "text")
+            return Reading(question, detected, question.kind == "text", labels=labels if detected is not None else {})
         spec = None if override.unscored else self._spec(scored, detected, override)
         comment = override.comment if override.comment is not None else (spec is None and question.kind == "text")
         return Reading(

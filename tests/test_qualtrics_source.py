@@ -433,7 +433,7 @@ def test_per_question_overrides_win_over_detection(tmp_path):
     assert query(tmp_path, "SELECT ces FROM feedback WHERE source_record_id = 'R_0001abcd'") == [(None,)]
 
 
-SHOWN = (0, 3, 6, 7, 8, 9, 10, 10, 10, 5)  # what respondents picked on the 0–10 scale
+SHOWN = (0, 3, 6, 7, 8, 9, 10, 10, 10, 9)  # what respondents picked on the 0–10 scale
 
 
 def recoded_nps_account(selector: str, *, labelled: bool) -> QualtricsAccount:
@@ -465,15 +465,29 @@ def test_configured_labels_win_over_the_recodes_of_the_choices_shown(tmp_path, s
     with qualtrics(account) as api:
         result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", questions={"QID1": {"metric": "nps",
                                                                                          "labels": labels}}))
+    assert_scored_as_shown(tmp_path, result)
+
+
+@pytest.mark.parametrize("labelled", [True, False], ids=["export-labels", "definition-labels"])
+@pytest.mark.parametrize("selector", ["NPS", "SAVR"])
+def test_a_recommend_question_recoded_1_to_11_scores_the_numbers_shown_unconfigured(tmp_path, selector, labelled):
+    """Without labels in the config, the choices' own labels 0 … 10 are what its answers score:
+    neither shifted by one nor quarantined as 11, nor left unscored."""
+    with qualtrics(recoded_nps_account(selector, labelled=labelled)) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026"))
+    assert_scored_as_shown(tmp_path, result)
+
+
+def assert_scored_as_shown(folder: Path, result: Any) -> None:
     assert (result.written, result.quarantined) == (len(SHOWN), 0), result.error
     promoters, detractors = sum(shown >= 9 for shown in SHOWN), sum(shown <= 6 for shown in SHOWN)
-    assert query(tmp_path, "SELECT month, responses, promoters, detractors, nps FROM nps_by_month") == [
+    assert query(folder, "SELECT month, responses, promoters, detractors, nps FROM nps_by_month") == [
         ("2026-01", len(SHOWN), promoters, detractors, round(100 * (promoters - detractors) / len(SHOWN), 1)),
     ]
-    assert query(tmp_path, "SELECT nps FROM feedback ORDER BY source_record_id") == [(shown,) for shown in SHOWN]
-    [(answer,)] = query(tmp_path, "SELECT json_extract(answers, '$.QID1') FROM feedback ORDER BY source_record_id LIMIT 1")
+    assert query(folder, "SELECT nps FROM feedback ORDER BY source_record_id") == [(shown,) for shown in SHOWN]
+    [(answer,)] = query(folder, "SELECT json_extract(answers, '$.QID1') FROM feedback ORDER BY source_record_id LIMIT 1")
     assert json.loads(answer) == {"text": "How likely are you to recommend Acme Stores to a friend or colleague?",
-                                     "value": 0, "label": "0"}  # fmt: skip
+                                  "value": 0, "label": "0"}  # fmt: skip
 
 
 def test_configured_labels_set_the_scale_and_direction_over_reversed_recodes(tmp_path):
