@@ -91,6 +91,14 @@ _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "
 "насколько просто", "было ли просто", "просто ли", "было просто", "очень просто"; the stem inside
 a longer word ("простоту", "непросто") counts as before."""
 _AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys()
+_POLITE = re.compile(
+    r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
+    r"|\b(?:jeśli|jesli|jeżeli|jezeli)(?:\s+to)?\s+nie(?:\s+\w+){0,3}?\s+trudn\w*"
+    r"|\bif(?:\s+it(?:'s|\s+is))?\s+not(?:\s+too\s+much)?(?:\s+of)?(?:\s+a)?\s+hassle"
+)
+"""A polite "if it is not hard for you" before the question ("Если вам не сложно, оцените курьера",
+"Jeśli nie sprawi to Panu trudności", "If it's not too much hassle"): a favour asked, not the
+effort the question is about, so its words do not count."""
 _SPLIT = re.compile(r"[^\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
@@ -98,7 +106,7 @@ _SPACES = re.compile(r"\s+")
 
 def mentions(header: str, role: str) -> str | None:
     """The stem of `role` the header contains (whole words for short stems), or None."""
-    text = _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е")
+    text = _POLITE.sub(" ", _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е"))
     words = set(_SPLIT.split(text))
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:
