@@ -155,6 +155,23 @@ owner = "hr@example.com"
     assert cases(workspace) == {"R3": ("unhappy_staff", "enps 0 (detractor)", "open", "hr@example.com")}
 
 
+def test_an_nps_rule_for_employees_of_a_customer_program_is_accepted_and_meets_their_nps(workspace):
+    """Employees' NPS is stored as eNPS in an employee program only: where a voc source's
+    respondents are employees, their answers stay nps, and a rule saying programs = ['voc'] meets them."""
+    config = workspace.config.read_text(encoding="utf-8")
+    workspace.config.write_text(config.replace("[sources.survey]\n", '[sources.survey]\nrespondent_type = "employee"\n'))
+    with_loop(workspace, """
+[loop.rules.staff]
+metric = "nps"
+categories = ["detractor"]
+respondents = ["employee"]
+programs = ["voc"]
+""")
+    workspace.write_csv([survey_row(1, nps=2), survey_row(2, nps=9)])
+    assert workspace.sync().results[0].cases_opened == 1
+    assert cases(workspace) == {"R1": ("staff", "nps 2 (detractor)", "open", None)}
+
+
 def test_rules_on_effort_thresholds_comments_and_places_with_owners(workspace):
     with_loop(workspace, """
 [loop.rules.refund_requests]
@@ -258,6 +275,16 @@ def test_the_case_id_is_derived_from_the_record(workspace):
         ("[loop.rules.x]\nmetric = 'csat'\ncategories = ['dissatisfied']\nslaa_hours = 2\n", "did you mean 'sla_hours'"),
         ("[loop.rules.Big]\ncomment_terms = ['x']\n", "names are lower-case letters"),
         ("[loop.rules.x]\nmetric = 'rating'\nbelow = 2\nprimary_only = true\n", "loop.rules.x: primary_only: a 'rating' answer is never"),
+        ("[loop.rules.staff]\nmetric = 'nps'\ncategories = ['detractor']\nrespondents = ['employee']\n",
+         "loop.rules.staff: metric: employees' likelihood to recommend is stored as metric 'enps' (eNPS), never 'nps': "
+         "this rule would never open a case for its 'employee' respondents; write metric = 'enps'"),
+        ("[loop.rules.all]\nmetric = 'nps'\nbelow = 5\nrespondents = ['customer', 'employee']\nprograms = ['voc', 'employee']\n",
+         "loop.rules.all: metric: employees' likelihood to recommend is stored as metric 'enps' (eNPS), never 'nps': "
+         "this rule would never open a case for its 'employee' respondents; leave 'employee' out of respondents and "
+         "give employees a rule of their own with metric = 'enps'"),
+        ("[loop.rules.staff]\nmetric = 'enps'\ncategories = ['detractor']\n",
+         "loop.rules.staff: respondents: metric 'enps' is employees' answers, and respondents is ['customer'] when not "
+         "given: this rule would never open a case; add respondents = ['employee']"),
     ],
 )
 def test_a_rule_that_cannot_work_is_a_config_error_naming_it(workspace, text, message):

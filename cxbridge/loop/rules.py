@@ -70,11 +70,26 @@ class RuleConfig(BaseModel):
                 raise ValueError(f"primary_only: a {self.metric!r} answer is never a record's primary answer "
                                  "(only nps, enps, csat and ces are); remove primary_only")  # fmt: skip
             self.primary_only = False
+        self._check_population()
         if self.owners and self.owner_by is None:
             raise ValueError("owners needs owner_by = 'location', 'team' or 'agent'")
         if any(not term.strip() for term in self.comment_terms):
             raise ValueError("comment_terms holds an empty term")
         return self
+
+    def _check_population(self) -> None:
+        """An NPS answer of an employee program is stored as `enps` (docs/schema.md, Populations):
+        a rule on `nps` for employees, or on `enps` for customers by default, would meet nothing."""
+        employee = RespondentType.EMPLOYEE.value
+        among_employees = not self.programs or Program.EMPLOYEE.value in self.programs
+        if self.metric == "nps" and employee in self.respondents and among_employees:
+            fix = ("write metric = 'enps'" if self.respondents == [employee] else "leave 'employee' out of respondents "
+                   "and give employees a rule of their own with metric = 'enps'")  # fmt: skip
+            raise ValueError("metric: employees' likelihood to recommend is stored as metric 'enps' (eNPS), never "
+                             f"'nps': this rule would never open a case for its 'employee' respondents; {fix}")  # fmt: skip
+        if self.metric == "enps" and "respondents" not in self.model_fields_set and among_employees:
+            raise ValueError("respondents: metric 'enps' is employees' answers, and respondents is ['customer'] when "
+                             "not given: this rule would never open a case; add respondents = ['employee']")  # fmt: skip
 
     @cached_property
     def terms(self) -> re.Pattern[str] | None:
