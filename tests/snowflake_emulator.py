@@ -283,7 +283,27 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
     with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), TRANSLATIONS.patched():
         for bookkeeping in ("insert_table_comment_sql", "insert_text_lengths_sql"):
             patch.setattr(info_schema, bookkeeping, _skipped_for_session_tables(getattr(info_schema, bookkeeping)))
+        patch.setattr(FakeSnowflakeCursor, "execute", _stages_created_one_at_a_time(FakeSnowflakeCursor.execute))
         yield TRANSLATIONS
+
+
+_CREATE_STAGE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\b", re.IGNORECASE)
+_STAGE_CATALOG = threading.Lock()
+
+
+def _stages_created_one_at_a_time(real_execute: Any) -> Any:
+    """fakesnow's execute, with `CREATE … STAGE` statements run one at a time: in Snowflake each
+    session's temporary stage (`cx_load`) is its own, but fakesnow keeps one catalog row per
+    name, inserted where none exists, and sessions opening at once (tests/test_lock_rows.py) raced
+    on it with a duplicate-key error under load."""
+
+    def execute(self, command, *args, **kwargs):
+        if isinstance(command, str) and _CREATE_STAGE.match(command):
+            with _STAGE_CATALOG:
+                return real_execute(self, command, *args, **kwargs)
+        return real_execute(self, command, *args, **kwargs)
+
+    return execute
 
 
 def _skipped_for_session_tables(catalog_sql: Any) -> Any:
