@@ -405,6 +405,12 @@ def test_stores_that_share_a_name_are_kept_apart_in_every_section(network, tmp_p
         db.execute("UPDATE feedback SET location_name = 'Berlin' WHERE location_id = 'S3'")
     names = {**STORES, "S2": "Berlin (S2)", "S3": "Berlin (S3)"}
     _, page = page_of(network, tmp_path, "--db", str(copy))
+    assert_stores_named(page, names)
+
+
+def assert_stores_named(page, names: dict[str, str]) -> None:
+    """The queue, the mystery-shop criteria and the comments show each store id's customers and
+    visits under `names[id]`, counted here from the test's own rows."""
     waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for _, _, store, nps, csat, _ in CUSTOMERS:
         if nps <= 6 or csat <= 2:
@@ -435,22 +441,7 @@ def test_a_store_whose_name_is_written_two_ways_is_one_store_in_every_section(ne
                    "AND program = 'voc' AND submitted_local_date >= '2025-02-01'")  # fmt: skip
     names = {**STORES, "S3": max("Porto", "Porto Ribeira")}
     _, page = page_of(network, tmp_path, "--db", str(copy))
-    waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for _, _, store, nps, csat, _ in CUSTOMERS:
-        if nps <= 6 or csat <= 2:
-            waiting[names[store]][0 if nps <= 6 else 1] += 1
-    rows = sorted(([name, d, s, d + s] for name, (d, s) in waiting.items()), key=lambda row: (-row[3], row[0]))
-    assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
-    greeting = {names[store]: [100 * g / 10 for _, _, s, _, g, _, _ in VISITS if s == store] for store in STORES}
-    assert [row[:2] for row in page.body("criteria-mystery_shop")] == [
-        [name, one(sum(greeting[name]) / len(greeting[name]))] for name in sorted(greeting)
-    ]
-    written = [(when, store, text) for _, when, store, _, _, text in CUSTOMERS if text]
-    written += [(when, store, notes) for _, when, store, *_, notes in VISITS if notes]
-    assert page.comments == {
-        names[store]: [text for _, _, text in sorted((row for row in written if row[1] == store), reverse=True)[:3]]
-        for store in STORES
-    }
+    assert_stores_named(page, names)
 
 
 COPIED = ["till", "backup"]  # the till's export, then a backup of the same sheet read as a source of its own

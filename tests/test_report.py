@@ -603,6 +603,23 @@ def test_the_examples_in_docs_report_md_are_current(tmp_path, monkeypatch):
         )
 
 
+def synced_visits(tmp_path, monkeypatch, request, engine: str, visits: list[tuple[str, str, int]]) -> str:
+    """`visits` (store id, store name, recommend) as a CSV source synced into `engine`: its URL."""
+    monkeypatch.chdir(tmp_path)
+    with (tmp_path / "visits.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "store", "store name", "recommend"],
+                                      *([f"R{n}", _when(n), *row] for n, row in enumerate(visits))])  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.visits]\nconnector = "csv"\npath = "visits.csv"\nprogram = "voc"\n[sources.visits.columns]\n'
+        'id = "id"\nsubmitted_at = "submitted"\nlocation_id = "store"\nlocation_name = "store name"\n'
+        '[[sources.visits.metrics]]\ncolumn = "recommend"\nmetric = "nps"\n', encoding="utf-8",
+    )  # fmt: skip
+    url = {"sqlite": lambda: f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": lambda: f"duckdb:///{tmp_path / 'cx.duckdb'}",
+           "postgresql": lambda: request.getfixturevalue("postgres_database")("visits")}[engine]()  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", destination=url, host=create_host()).exit_code == 0
+    return url
+
+
 NAMESAKES = [  # (store id, store name, recommend): two stores named "Mall", one named "Harbour"
     ("S1", "Mall", 10), ("S1", "Mall", 9), ("S2", "Mall", 0), ("S2", "Mall", 3), ("S2", "Mall", 6), ("S3", "Harbour", 8),
 ]  # fmt: skip
@@ -612,18 +629,7 @@ NAMESAKES = [  # (store id, store name, recommend): two stores named "Mall", one
 def test_stores_that_share_a_name_are_never_one_row(tmp_path, monkeypatch, request, engine):
     """Two stores named "Mall" (ids S1 and S2) are two rows of `--by location`, each with its own
     figure, named with their ids; a name no other store has stays as it is."""
-    monkeypatch.chdir(tmp_path)
-    with (tmp_path / "visits.csv").open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([["id", "submitted", "store", "store name", "recommend"],
-                                      *([f"R{n}", _when(n), *row] for n, row in enumerate(NAMESAKES))])  # fmt: skip
-    (tmp_path / "cxbridge.toml").write_text(
-        '[sources.visits]\nconnector = "csv"\npath = "visits.csv"\nprogram = "voc"\n[sources.visits.columns]\n'
-        'id = "id"\nsubmitted_at = "submitted"\nlocation_id = "store"\nlocation_name = "store name"\n'
-        '[[sources.visits.metrics]]\ncolumn = "recommend"\nmetric = "nps"\n', encoding="utf-8",
-    )  # fmt: skip
-    url = {"sqlite": lambda: f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": lambda: f"duckdb:///{tmp_path / 'cx.duckdb'}",
-           "postgresql": lambda: request.getfixturevalue("postgres_database")("namesakes")}[engine]()  # fmt: skip
-    assert cxbridge.sync(tmp_path / "cxbridge.toml", destination=url, host=create_host()).exit_code == 0
+    url = synced_visits(tmp_path, monkeypatch, request, engine, NAMESAKES)
     ids_of = defaultdict(set)
     for store, name, _ in NAMESAKES:
         ids_of[name].add(store)
@@ -649,18 +655,7 @@ def test_a_store_whose_name_is_written_two_ways_is_one_row(tmp_path, monkeypatch
     """S1 answered as "Kraków Rynek", "Krakow Rynek" and with no name is one store: one row of
     `--by location` with all its answers, under the name `location_scorecard` gives it (the
     greatest of its names), never three rows that each hold a part of its NPS."""
-    monkeypatch.chdir(tmp_path)
-    with (tmp_path / "visits.csv").open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows([["id", "submitted", "store", "store name", "recommend"],
-                                      *([f"R{n}", _when(n), *row] for n, row in enumerate(SPELLINGS))])  # fmt: skip
-    (tmp_path / "cxbridge.toml").write_text(
-        '[sources.visits]\nconnector = "csv"\npath = "visits.csv"\nprogram = "voc"\n[sources.visits.columns]\n'
-        'id = "id"\nsubmitted_at = "submitted"\nlocation_id = "store"\nlocation_name = "store name"\n'
-        '[[sources.visits.metrics]]\ncolumn = "recommend"\nmetric = "nps"\n', encoding="utf-8",
-    )  # fmt: skip
-    url = {"sqlite": lambda: f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": lambda: f"duckdb:///{tmp_path / 'cx.duckdb'}",
-           "postgresql": lambda: request.getfixturevalue("postgres_database")("spellings")}[engine]()  # fmt: skip
-    assert cxbridge.sync(tmp_path / "cxbridge.toml", destination=url, host=create_host()).exit_code == 0
+    url = synced_visits(tmp_path, monkeypatch, request, engine, SPELLINGS)
     names: dict[str, set[str]] = defaultdict(set)
     answers: dict[str, list[int]] = defaultdict(list)
     for store, name, recommend in SPELLINGS:
