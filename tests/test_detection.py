@@ -10,6 +10,7 @@ import time
 import pytest
 
 from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.metrics import Direction
 from cxbridge.questions import Question, detect
 from tests.sqlite_runs import copy_sample
 from tests.workbooks import write_xlsx
@@ -285,3 +286,22 @@ def test_sheets_sharing_the_scored_columns_share_the_mapping_and_the_others_are_
     assert inspection.source_config()["sheets"] == ["2023", "2024"]
     del sheets["Prices"]
     assert "sheets" not in inspect_file(write_xlsx(tmp_path / "all.xlsx", sheets)).source_config()  # new sheets too
+
+
+NOT_EASY = ["Было непросто дозвониться до нас", "Было нелегко найти нужный товар", "Мне было непросто оформить возврат"]
+EASY = ["Было просто дозвониться до нас", "Было легко найти нужный товар", "Насколько просто было оформить возврат?"]
+
+
+def test_not_easy_in_russian_is_a_difficulty_question_with_lower_better(tmp_path):
+    """"Непросто" and "нелегко" ("not easy") say the effort was high: a 5 of "Было непросто
+    дозвониться" agrees it was hard, so lower is better — never read as the ease of "просто" and
+    "легко", whose 5 is the least effort. Both are CES, through an API as in a file's proposal."""
+    expected = {
+        **{text: ("ces", Direction.LOWER_IS_BETTER) for text in NOT_EASY},
+        **{text: ("ces", Direction.HIGHER_IS_BETTER) for text in EASY},
+    }
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in NOT_EASY + EASY}
+    assert {text: (spec.metric, spec.direction) for text, spec in detected.items()} == expected
+    rows = [[*NOT_EASY, *EASY], *[[n % 5 + 1] * 6 for n in range(10)]]
+    proposals = inspect_file(write_csv(tmp_path / "опрос.csv", rows)).proposals
+    assert {p.column: (p.target, Direction(p.spec["direction"])) for p in proposals if p.target == "ces"} == expected

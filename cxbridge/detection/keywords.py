@@ -23,11 +23,13 @@ STEMS: dict[str, tuple[str, ...]] = {
         "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç",
     ),
     "effort": (
-        "effort", "easy", "ease", "difficult", "hassle", "легко", "просто", "усили", "сложно", "łatw", "latw",
+        "effort", "easy", "ease", "difficult", "hassle", "непрост", "нелегк", "легко", "просто", "усили", "сложно",
+        "łatw", "latw",
         "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "esfuerzo",
         "facile", "esforço", "esforco",
     ),
-    "difficulty": ("difficult", "hassle", "сложн", "трудн", "trudn", "schwierig", "mühe", "difícil", "difficile"),
+    "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
+                   "difficile"),
     "ease": ("easy", "ease", "легк", "просто", "łatw", "latw", "einfach", "leicht", "fácil", "facil", "facile"),
     "comment": (
         "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
@@ -79,17 +81,18 @@ STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
-_FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков",),
-                  "легк": ("легков",), "просто": ("простор", "простокваш", "напросто")}  # fmt: skip
+_FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
+                  "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост")}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
-"простокваша" soured milk, "просто-напросто" "merely". Such a word does not count as the stem."""
+"простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
+difficult, and are stems of `difficulty` of their own. Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"})}  # fmt: skip
 """Stems that are, as a word of their own, also a particle: "просто" is "easy" but also "just"
 ("Просто оцените наш сервис"). That word counts only beside one that makes it the adverb of ease:
 "насколько просто", "было ли просто", "просто ли", "было просто", "очень просто"; the stem inside
-a longer word ("простоту", "непросто") counts as before."""
+a longer word ("простоту") counts as before."""
 _AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys()
 _POLITE = re.compile(
     r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
