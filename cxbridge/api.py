@@ -21,6 +21,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
+from cxbridge.loop.copy_cases import close_copy_cases, copy_cases_warning
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
@@ -188,6 +189,7 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
                 stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
     if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
         with dest.exclusive("outbox"):
+            result.warnings += filter(None, [copy_cases_warning(close_copy_cases(dest))])
             result.deliveries = deliver_outbox(dest, cfg, follow=True)
         engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
                                                            "failed": result.deliveries.total_failed,

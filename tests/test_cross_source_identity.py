@@ -22,7 +22,9 @@ from cxbridge.duplicates import Copy
 from cxbridge.errors import ConfigError
 from cxbridge.exports.qualtrics_fields import canonical
 from cxbridge.identity import record_id
+from cxbridge.loop import tracking
 from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.plugins_host import create_host
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
@@ -372,6 +374,73 @@ def test_a_better_copy_arriving_after_the_first_one_opened_a_case_opens_no_secon
     results = sync(tmp_path, {"branch_a": exports, "branch_b": later}).results
     assert [r.cases_opened for r in results] == [0, 1]
     assert view(tmp_path, "SELECT COUNT(*) FROM feedback_cases") == [(len(cased_first | newly) + 1,)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "parquet", "postgresql"])
+def test_copies_linked_after_each_opened_a_case_keep_one_case_the_others_closed(tmp_path, request, kind):
+    """Two sources synced apart, each opening a case for its copy of a response, then declared
+    the same survey: the response keeps the case worked furthest (else the first opened) and
+    the sync closes the others with no action, saying which case is the response's."""
+    make = destination_maker(tmp_path, request, kind)
+    scores_a = {1: 3, 2: 5, 3: 9, 4: 0}  # the export, synced first
+    scores_b = {1: 2, 2: 4, 3: 9, 4: 8}  # the API's later copies (newer modified time: they count)
+    write_rows(tmp_path / "a.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
+                                     "2025-03-01T09:00:00Z"] for n, score in scores_a.items()])  # fmt: skip
+    write_rows(tmp_path / "b.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
+                                     "2025-03-02T09:00:00Z"] for n, score in scores_b.items()])  # fmt: skip
+    apart = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}  # different answers: not copies
+    declared = {"branch_a": apart["branch_a"], "branch_b": csv_source("b.csv", same_as="branch_a")}
+
+    def sync_to(sources: dict[str, Any]) -> cxbridge.SyncResult:
+        return cxbridge.sync(config(tmp_path, sources), destination=make().url, host=create_host())
+
+    def query(sql: str) -> list[dict[str, Any]]:
+        with make() as destination:
+            destination.open()
+            return destination.query(sql)
+
+    sync_to({"branch_a": apart["branch_a"]})
+    sync_to(apart)
+    cases = {(row["source"], row["source_record_id"]): row["case_id"] for row in query(
+        "SELECT c.case_id, f.source, f.source_record_id FROM feedback_cases c JOIN feedback f ON f.record_id = c.record_id")}
+    both = {n for n in scores_a if scores_a[n] <= 6 and scores_b[n] <= 6}
+    assert len(cases) == sum(s <= 6 for s in scores_a.values()) + sum(s <= 6 for s in scores_b.values())
+    with make() as destination:
+        destination.open()
+        tracking.move(destination, cases[("branch_b", "R_2")], "contacted", actor="ana")  # worked: it stays
+    result = sync_to(declared)
+    kept = {1: cases[("branch_a", "R_1")], 2: cases[("branch_b", "R_2")]}  # R_1: the first opened; R_2: the worked one
+    closed = {1: cases[("branch_b", "R_1")], 2: cases[("branch_a", "R_2")]}
+    assert set(kept) == both
+    rows = {row["case_id"]: row for row in query("SELECT case_id, status, close_reason FROM feedback_cases")}
+    for n in both:
+        assert rows[closed[n]]["status"] == "closed_no_action"
+        assert kept[n] in rows[closed[n]]["close_reason"], "the reason names the response's case"
+        assert rows[kept[n]]["status"] == ("contacted" if n == 2 else "open")
+    waiting = {row["case_id"] for row in query("SELECT case_id FROM loop_queue")}
+    assert waiting == set(cases.values()) - set(closed.values())
+    events = query("SELECT case_id, actor, from_value, to_value FROM feedback_case_events WHERE kind = 'status'")
+    assert sorted((e["case_id"], e["from_value"], e["to_value"]) for e in events if e["actor"] == "cxbridge") == sorted(
+        (closed[n], "open", "closed_no_action") for n in both)
+    assert [w for w in result.warnings if "of copies closed" in w] == [
+        f"2 cases of copies closed with no action, each response keeping one case "
+        f"({', '.join(sorted(closed.values()))}: `cxbridge cases show CASE` names it)"]
+    again = sync_to(declared)
+    assert len(query("SELECT event_id FROM feedback_case_events WHERE kind = 'status'")) == len(events)
+    assert not again.warnings
+
+
+def destination_maker(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> Any:
+    from cxbridge.plugins.duckdb.destination import DuckDBDestination
+    from cxbridge.plugins.parquet.destination import ParquetDestination
+    from cxbridge.plugins.postgres.destination import PostgresDestination
+
+    if kind == "postgresql":
+        url = request.getfixturevalue("postgres_database")("copy_cases")
+        return lambda: PostgresDestination(url)
+    return {"sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}"),
+            "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'cx.duckdb'}"),
+            "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}")}[kind]  # fmt: skip
 
 
 def test_a_dry_run_counts_no_case_for_copies_of_responses_stored(tmp_path):

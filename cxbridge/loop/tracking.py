@@ -152,10 +152,11 @@ def update(
     return case
 
 
-def moved(case: Case, status: str, *, actor: str, note: str | None, moment: datetime) -> tuple[Case, CaseEvent]:
-    """`case` moved to `status` along its flow, and the event that records the move (a
-    ConfigError when the flow does not allow it)."""
-    target, changes = _moved(case, status, reason=None, moment=moment)
+def moved(case: Case, status: str, *, actor: str, note: str | None, moment: datetime,
+          reason: str | None = None) -> tuple[Case, CaseEvent]:  # fmt: skip
+    """`case` moved to `status` along its flow (closing it with no action needs a `reason`), and
+    the event that records the move (a ConfigError when the flow does not allow it)."""
+    target, changes = _moved(case, status, reason=reason, moment=moment)
     event = CaseEvent(case.case_id, format_timestamp(moment), actor, "status", case.status, target, note)  # type: ignore[arg-type]
     return case.model_copy(update={**changes, "updated_at": moment}), event
 
