@@ -21,7 +21,16 @@ from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import metric_of, read_options, unscored_note
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
+from cxbridge.metrics import (
+    NPS_METRICS,
+    Direction,
+    MetricSpec,
+    answer_code,
+    index_labels,
+    label_value,
+    metric_name,
+    numbers_shown,
+)
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 
 log = logging.getLogger("cxbridge.questions")
@@ -135,14 +144,11 @@ def _from_numbers(question: Question, numeric: tuple[float, float], ignored: lis
 
 
 def _numbers_shown(question: Question) -> dict[str, float]:
-    """The choices of a recommend question labelled 0 … 10 but recoded otherwise (Qualtrics recodes
-    them 1–11 by default, by choice id), as the numbers shown: what its answers score, configured or not."""
+    """The numbers shown of a recommend question's choices labelled 0 … 10 but recoded otherwise
+    (`metrics.numbers_shown`): what its answers score, configured or not."""
     if not (question.kind == "nps" or mentions(question.text, "recommend")):
         return {}
-    shown = {label: float(label) for label in question.choices if label.strip().isdecimal()}
-    if set(shown.values()) != set(range(11)) or all(question.choices[label] == n for label, n in shown.items()):
-        return {}
-    return shown
+    return numbers_shown(question.choices)
 
 
 def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:

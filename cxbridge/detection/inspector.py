@@ -15,9 +15,11 @@ from cxbridge.detection.mapping_file import source_entry
 from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.program import ProgramGuess
+from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
+from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile, nothing_in
 from cxbridge.tabular.grid import Grid
@@ -45,6 +47,7 @@ class Hints:
     date_order: str | None = None
     sheets: tuple[str, ...] = ()
     program: str | None = None
+    values: CellValues | None = None  # what cells hold of a definition's choices
 
     def __post_init__(self) -> None:
         if self.timezone is not None:
@@ -179,6 +182,7 @@ def _open(file: SourceFile, hints: Hints) -> list:
 
 def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints: Hints) -> Inspection:
     profiles = profile_table(table)
+    values = _read_values(table, profiles, hints)
     names = [file.path.stem, *([table.sheet] if table.sheet else [])]
     proposals, program = _proposals(table, profiles, program=hints.program, names=names)
     chosen = choose(proposals)
@@ -196,11 +200,46 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
                                 "default); set timezone for this source if the export used another one")  # fmt: skip
     if hints.definition:
         inspection.settings["definition"] = str(hints.definition.resolve())
+        _settle_values(inspection, values)
     if program.program:
         inspection.settings["program"] = program.program
     if program.evidence:
         inspection.notes.append(program.evidence)
     return inspection
+
+
+def _read_values(table: Table, profiles: dict[str, ColumnProfile], hints: Hints) -> ValuesGuess | None:
+    """What the cells hold of the definition's choices: the hint, else what a Qualtrics export
+    shows (None without a definition, or when no choice shows a number other than its recode).
+    Read as recodes, such columns' numbers are profiled as the numbers shown, as the sync scores them."""
+    if not hints.definition or not (hints.values or table.format in RECODED_FORMATS):
+        return None
+    guess = ValuesGuess(hints.values, "") if hints.values else guess_values(table, profiles)
+    if guess is not None and guess.values == "recodes":
+        read_as_shown(table, profiles)
+    return guess
+
+
+def _settle_values(inspection: Inspection, guess: ValuesGuess | None) -> None:
+    """`values` as read (`_read_values`), with its evidence as a note; when the file does not
+    show it and a scored column needs it, a note and a warning, and no key: a sync is refused
+    until it is given."""
+    if guess is None:
+        return
+    if guess.values is not None:
+        inspection.settings["values"] = guess.values
+        if guess.evidence:
+            inspection.notes.append(f"values {guess.values!r}: {guess.evidence}")
+        return
+    choices = {column.key: column.choices for column in inspection.table.columns}
+    if not any(renumbered(choices.get(p.column, {})) for p in inspection.chosen if p.target in METRICS):
+        return
+    inspection.notes.append(f"values not set: {guess.evidence}; set {CHOOSE}")
+    inspection.reading_warnings.append(
+        f"values: {guess.evidence}, so the file does not show whether its cells are the choices' recodes or the "
+        'choices as shown; the import is refused until told: give --values recodes (a CSV exported with "Use '
+        'numeric values") or --values choice_text ("Use choice text")'
+    )
 
 
 def _naive_times(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) -> bool:

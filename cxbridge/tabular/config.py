@@ -14,6 +14,7 @@ from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import primary_questions
 from cxbridge.privacy import PersonalFields
 from cxbridge.sources import SourceConfig
+from cxbridge.tabular.answer_values import CellValues
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.delimited import MAX_ROW_LINES
 from cxbridge.tabular.table import header_key
@@ -151,11 +152,22 @@ class FileSourceConfig(RowMapping, SourceConfig):
     definition: str | None = Field(
         default=None, description="survey definition: Qualtrics .qsf/API JSON, SurveyMonkey details"
     )
+    values: CellValues | None = Field(
+        default=None,
+        description="with a definition, what the answer cells hold: recodes (numeric values; a JSON export) or "
+        "choice_text; needed when a scored question's choices show numbers other than their recodes",
+    )
     header_row: int | None = Field(
         default=None, ge=1, description="row number of the (first) header row; detected when unset"
     )
     header_rows: int | None = Field(default=None, ge=1, le=3, description="how many header rows (plain sheets: 1 or 2)")
     _source_headers: SourceHeaders | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _values_need_a_definition(self) -> FileSourceConfig:
+        if self.values is not None and self.definition is None:
+            raise ValueError("values says how answer cells read through a survey definition: give definition too")
+        return self
 
     @property
     def source_headers(self) -> SourceHeaders | None:

@@ -10,11 +10,12 @@ from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.errors import DataError
-from cxbridge.metrics import answer_code
+from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, label_value, numbers_shown
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
+from cxbridge.tabular.answer_values import CellValues
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning, decide_date_order
@@ -29,7 +30,9 @@ class RowNormalizer:
     """Turns raw rows (`{"id": …, "values": {column: value}, "labels": …}`) into records, through
     a row mapping: a file source's, or a singer stream's."""
 
-    def __init__(self, config: RowMapping, context: SourceContext, *, definition: Any = None):
+    def __init__(
+        self, config: RowMapping, context: SourceContext, *, definition: Any = None, values: CellValues | None = None
+    ):
         self.config = config
         self.columns = {name: header_key(column) for name, column in config.columns.mapped().items()}
         self.fields = [
@@ -38,6 +41,7 @@ class RowNormalizer:
         self.default_zone = config.timezone or context.timezone
         self.zone = zone(self.default_zone)
         self.definition = definition
+        self.values = values  # what cells hold of a definition's choices: recodes, their text, or unsaid (recodes)
         self.metrics = [(header_key(metric.column), metric) for metric in config.metrics]
         primary = config.primary_columns()
         self.primary = {id(metric): metric.column in primary for metric in config.metrics}
@@ -165,7 +169,10 @@ class RowNormalizer:
 
     def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
         """A metric cell's number (or text the metric rules read) and the label it shows; a number
-        the mapping's `labels` name is a code, read as the label's value."""
+        the mapping's `labels` name is a code, read as the label's value. A cell naming a
+        definition's choice as the source's `values` says is read by the choice shown (`_read_choice`)."""
+        if self.values is not None and (shown := self._read_choice(column, metric, value, label)) is not None:
+            return shown
         number = value
         parsed = value if type(value) in (int, float) else None
         if isinstance(value, str):
@@ -178,6 +185,28 @@ class RowNormalizer:
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return coded, label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return number, label or self._label(column, number)
+
+    def _read_choice(
+        self, column: str, metric: MetricColumn, value: Any, label: str | None
+    ) -> tuple[Any, str | None] | None:
+        """A cell naming a definition's choice as the source's `values` says, read as an API's
+        answer is: the label shown, named in the mapping's `labels` (or, for an NPS column, one of
+        the numbers 0 … 10 shown over other recodes: `metrics.numbers_shown`) gives the value, else
+        the choice's recode; None for a cell naming no choice (read as any other cell)."""
+        if label is not None:  # the export's own (a JSON export's labels.QID…): its value is the recode
+            found = (value, label) if type(value) in (int, float) and isinstance(label, str) else None
+        elif self.values == "recodes" and isinstance(value, str):
+            found = self._choice(column, parse_number(value.strip()))
+        else:
+            found = self._choice(column, value)
+        if found is None:
+            return None
+        recode, shown = found
+        labels = metric.label_index
+        if metric.metric in NPS_METRICS and (numbers := numbers_shown(self._choices(column))):
+            labels = index_labels(numbers | metric.labels)
+        configured = label_value(shown, labels)
+        return (recode if configured is None else configured), shown
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
         """A label's value through the mapping, then the built-in maps; numbers (`parsed`) as numbers."""
@@ -228,13 +257,29 @@ class RowNormalizer:
         return self.texts.get(column, column)
 
     def _label(self, column: str, value: Any) -> str | None:
+        found = self._choice(column, value)
+        return found[1] if found is not None else None
+
+    def _choice(self, column: str, value: Any) -> tuple[float, str] | None:
+        """The definition's choice a cell names, as (its recode, its label): the choice whose text
+        the cell shows under `values = "choice_text"`, else the one recoded as the cell's value."""
+        choices = self._choices(column)
+        if not choices or isinstance(value, list | dict) or value is None:
+            return None
+        if self.values == "choice_text":
+            shown = builtin.label_key(coerce.text_of(value))
+            return next(
+                ((number, label) for label, number in choices.items() if builtin.label_key(label) == shown), None
+            )
+        return next(((number, label) for label, number in choices.items() if number == value), None)
+
+    def _choices(self, column: str) -> dict[str, float]:
+        """The column's choices, label → recode: the table's, else the definition's."""
         choices = self.choices.get(column)
         if choices is None and self.definition is not None:
             meaning = self.definition.meaning(column)
             choices = meaning.choices if meaning else {}
-        if not choices or isinstance(value, list | dict) or value is None:
-            return None
-        return next((label for label, number in choices.items() if number == value), None)
+        return choices or {}
 
     def _attributes(self, values: dict[str, Any]) -> dict[str, Any]:
         wanted = self.attribute_columns(values)

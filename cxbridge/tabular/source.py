@@ -31,6 +31,7 @@ from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
+from cxbridge.tabular.answer_values import require_values
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.cells import DateOrder
@@ -79,7 +80,7 @@ class FileStream(Stream):
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
-        return RowNormalizer(self.config, self.source.context, definition=self.definition)
+        return RowNormalizer(self.config, self.source.context, definition=self.definition, values=self.config.values)
 
     @cached_property
     def definition(self) -> Any:
@@ -104,6 +105,7 @@ class FileStream(Stream):
             definition = self.definition
         except SourceError as exc:
             raise ConfigError(f"definition: {exc}") from None
+        require_values(self.config, definition)
         saved, problems = _saved_files(cursor), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         for file in files:

@@ -1,0 +1,80 @@
+"""Whether an export read with its survey definition holds its choices' recodes or the choices as
+shown, from the file's own cells — proposed as the source's `values` only where it matters: a
+scored column whose choices show numbers other than their recodes (`answer_values.renumbered`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxbridge.detection.labels import label_key
+from cxbridge.detection.profile import ColumnProfile
+from cxbridge.tabular.answer_values import CellValues, renumbered
+from cxbridge.tabular.cells import parse_number
+from cxbridge.tabular.table import Column, Table
+
+
+@dataclass(frozen=True)
+class ValuesGuess:
+    """What the cells hold (None: the file does not say), and why."""
+
+    values: CellValues | None
+    evidence: str
+
+
+def guess_values(table: Table, profiles: dict[str, ColumnProfile]) -> ValuesGuess | None:
+    """What the cells hold, from the export's format or its cells; None when no column's choices
+    show numbers other than their recodes (nothing needs saying)."""
+    needing = [column.key for column in table.columns if renumbered(column.choices)]
+    if not needing:
+        return None
+    if table.format == "qualtrics_json" and _typed_numbers(table, needing):
+        return ValuesGuess("recodes", "a Qualtrics JSON export holds each answer's recode as a number (its text "
+                                      "under labels)")  # fmt: skip
+    recodes, shown = [], []  # cells only a recode reads, cells only a choice as shown reads
+    for column in table.columns:
+        if column.choices and column.key in profiles:
+            for cell in sorted(profiles[column.key].distinct):
+                _weigh(column, cell, recodes, shown)
+    if recodes and not shown:
+        return ValuesGuess("recodes", recodes[0])
+    if shown and not recodes:
+        return ValuesGuess("choice_text", shown[0])
+    if recodes:
+        return ValuesGuess(None, f"its cells read both ways: {recodes[0]}, but {shown[0]}")
+    numbers = ", ".join(repr(key) for key in needing)
+    return ValuesGuess(None, f"every answer of {numbers} is a number both one choice's recode and another's text")
+
+
+def _typed_numbers(table: Table, keys: list[str]) -> bool:
+    """Whether the first rows answer these columns with JSON numbers — recodes — and never with
+    text (the choices' text of an export made with useLabels, weighed as a CSV's cells are)."""
+    found = [row.values[key] for row in table.preview(500) for key in keys if row.values.get(key) is not None]
+    return bool(found) and all(type(value) in (int, float) for value in found)
+
+
+def _weigh(column: Column, cell: str, recodes: list[str], shown: list[str]) -> None:
+    """Adds what a cell says: a number that is a recode but no choice's text, or a choice's text
+    (a number no choice is recoded as, or words)."""
+    numbers = {parse_number(label.strip()): label for label in column.choices}
+    number = parse_number(cell)
+    if number is None:
+        label = next((label for label in column.choices if label_key(label) == label_key(cell)), None)
+        if label is not None:
+            shown.append(f"column {column.key!r} holds {cell!r}, a choice as shown (recoded {column.choices[label]:g})")
+        return
+    recoded = next((label for label, recode in column.choices.items() if recode == number), None)
+    if recoded is not None and number not in numbers:
+        recodes.append(f"column {column.key!r} holds {cell}, the recode of the choice shown as {recoded!r}")
+    elif recoded is None and number in numbers:
+        shown.append(f"column {column.key!r} holds {cell}, the choice shown as {numbers[number]!r}, which no choice "
+                     "is recoded as")  # fmt: skip
+
+
+def read_as_shown(table: Table, profiles: dict[str, ColumnProfile]) -> None:
+    """The numbers of columns whose choices show other numbers, read as the numbers shown (11 →
+    10 of a 0–10 scale recoded 1–11): what cells holding recodes score."""
+    for column in table.columns:
+        if column.key in profiles and renumbered(column.choices):
+            shown = {recode: parse_number(label.strip()) for label, recode in column.choices.items()}
+            profile = profiles[column.key]
+            profile.numbers = [number if shown.get(number) is None else shown[number] for number in profile.numbers]

@@ -1,0 +1,251 @@
+"""Qualtrics exports of a 0–10 question whose choices are recoded 1–11 (Qualtrics' default: the
+choice ids), read with the survey's .qsf: the source's `values` says whether a cell holds a
+choice's recode (a JSON export, a CSV exported with "Use numeric values") or the choice as shown
+("Use choice text"), `inspect` proposes it from the file, and a scored column that could read
+either way is refused until it is said. The exports are built in the shapes Qualtrics documents
+(docs/files.md; tests/data/vendor/qualtrics/README.md: no public export of such a scale exists)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+import cxbridge
+from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.detection.mapping_file import mapping_text
+from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import create_host
+from tests.sqlite_runs import query, sync_source
+
+SHOWN = (0, 3, 6, 7, 8, 9, 10, 10, 10, 9, 5, 1)  # what the respondents picked on the 0–10 scale
+SATISFACTION = ("Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied",
+                "Very satisfied")  # fmt: skip
+IDS = ["startDate", "endDate", "finished", "_recordId", "QID1", "QID2"]
+
+
+def survey_qsf(folder: Path, *, first_recode: int = 1) -> Path:
+    """The .qsf: QID1 an NPS question showing 0 … 10 recoded from `first_recode` on (the choice
+    ids, which Qualtrics exports when no RecodeValues are set), QID2 a 1–5 satisfaction question."""
+    nps = {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "NPS",
+           "QuestionText": "How likely are you to recommend us to a friend?",
+           "Choices": {str(shown + first_recode): {"Display": str(shown)} for shown in range(11)}}  # fmt: skip
+    csat = {"QuestionID": "QID2", "DataExportTag": "Q2", "QuestionType": "MC", "Selector": "SAVR",
+            "QuestionText": "How satisfied were you with your visit?",
+            "Choices": {str(n): {"Display": label} for n, label in enumerate(SATISFACTION, start=1)}}  # fmt: skip
+    document = {"SurveyEntry": {"SurveyID": "SV_recoded", "SurveyName": "Recoded NPS"},
+                "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": q["QuestionID"], "Payload": q}
+                                   for q in (nps, csat)]}  # fmt: skip
+    path = folder / "survey.qsf"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def json_export(folder: Path, shown: tuple[int, ...] = SHOWN, *, labelled: bool = False, text: bool = False) -> Path:
+    """A JSON export: each answer's recode under `values`, its text under `labels` only when
+    `labelled` (numeric answers may be left out of `labels`: api_reference.md §1.5) — or, made
+    with `useLabels` (`text`), the choice's text under `values`."""
+    responses = []
+    for n, picked in enumerate(shown, start=1):
+        answers = {"QID1": picked + 1, "QID2": n % 5 + 1}
+        if text:
+            answers = {"QID1": str(picked), "QID2": SATISFACTION[n % 5]}
+        values = {"endDate": f"2026-01-{n:02d}T10:00:00Z", "finished": 1, "_recordId": f"R_{n:04d}", **answers}
+        labels = {"QID1": str(picked), "QID2": SATISFACTION[n % 5]} if labelled else {}
+        responses.append({"responseId": f"R_{n:04d}", "values": values, "labels": labels})
+    path = folder / "export.json"
+    path.write_text(json.dumps({"responses": responses}), encoding="utf-8")
+    return path
+
+
+def csv_export(folder: Path, shown: tuple[int, ...] = SHOWN, *, choice_text: bool, satisfaction: bool = True) -> Path:
+    """A CSV export (three header rows), with "Use choice text" or "Use numeric values"."""
+    ids = IDS if satisfaction else IDS[:-1]
+    rows = [["StartDate", "EndDate", "Finished", "ResponseId", "Q1", "Q2"][: len(ids)],
+            ["Start Date", "End Date", "Finished", "Response ID", "How likely are you to recommend us to a friend?",
+             "How satisfied were you with your visit?"][: len(ids)],
+            [json.dumps({"ImportId": i, "timeZone": "UTC"}) for i in ids]]  # fmt: skip
+    for n, picked in enumerate(shown, start=1):
+        stamp = f"2026-01-{n:02d} 10:00:00"
+        nps, csat = (str(picked), SATISFACTION[n % 5]) if choice_text else (picked + 1, n % 5 + 1)
+        rows.append([stamp, stamp, 1, f"R_{n:04d}", nps, csat][: len(ids)])
+    path = folder / ("choice_text.csv" if choice_text else "numeric.csv")
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+def source(path: Path, **extra) -> dict:
+    connector, fmt = ("json", "qualtrics_json") if path.suffix == ".json" else ("csv", "qualtrics")
+    return {"connector": connector, "path": path.name, "format": fmt, "definition": "survey.qsf",
+            "columns": {"id": "_recordId", "submitted_at": "endDate"},
+            "metrics": [{"column": "QID1", "metric": "nps"}], **extra}  # fmt: skip
+
+
+def net_promoter_score(shown: tuple[int, ...]) -> float:
+    promoters, detractors = sum(n >= 9 for n in shown), sum(n <= 6 for n in shown)
+    return round(100 * (promoters - detractors) / len(shown), 1)
+
+
+def assert_scored_as_shown(folder: Path, shown: tuple[int, ...] = SHOWN, *, db: str = "cxbridge.db") -> None:
+    """Each record's nps is the number its respondent picked, labelled as shown, and
+    nps_by_month the NPS worked out here from those numbers."""
+    stored = query(folder, "SELECT nps, json_extract(answers, '$.QID1.label') FROM feedback ORDER BY source_record_id",
+                   db=db)  # fmt: skip
+    assert stored == [(n, str(n)) for n in shown]
+    assert query(folder, "SELECT responses, nps FROM nps_by_month", db=db) == [(len(shown), net_promoter_score(shown))]
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [("json", "recodes"), ("json-labelled", "recodes"), ("numeric", "recodes"), ("choice-text", "choice_text")],
+)
+def test_each_export_scores_the_number_shown_when_values_says_what_its_cells_hold(tmp_path, kind, values):
+    survey_qsf(tmp_path)
+    export = json_export(tmp_path, labelled=True) if kind == "json-labelled" else export_of(kind, tmp_path, SHOWN)
+    result = sync_source(tmp_path, source(export, values=values))
+    assert (result.written, result.quarantined) == (len(SHOWN), 0), result.error
+    assert_scored_as_shown(tmp_path)
+
+
+def test_labels_configured_for_the_choices_shown_give_their_values_in_either_reading(tmp_path):
+    """A 0–10 scale scored 0–100 by hand (`labels`): the label shown picks the value, whether the
+    cell was its recode or its text."""
+    survey_qsf(tmp_path)
+    labels = {str(n): n * 10 for n in range(11)}
+    metrics = [{"column": "QID1", "metric": "rating", "scale": [0, 100], "labels": labels}]
+    for export, values in ((csv_export(tmp_path, choice_text=False), "recodes"),
+                           (csv_export(tmp_path, choice_text=True), "choice_text")):  # fmt: skip
+        db = f"{values}.db"
+        assert sync_source(tmp_path, source(export, values=values, metrics=metrics), db=db).written == len(SHOWN)
+        stored = query(tmp_path, "SELECT value FROM feedback_scores JOIN feedback USING (record_id) "
+                                 "ORDER BY source_record_id", db=db)  # fmt: skip
+        assert stored == [(n * 10.0,) for n in SHOWN]
+
+
+def test_without_values_a_scored_column_read_two_ways_is_refused_before_anything_is_read(tmp_path):
+    survey_qsf(tmp_path)
+    export = csv_export(tmp_path, choice_text=False)
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, source(export))
+    message = str(refused.value)
+    assert "[sources.survey] values:" in message and "'QID1' ('0' recoded 1 … '10' recoded 11)" in message
+    assert "values = 'recodes'" in message and "values = 'choice_text'" in message and "survey.qsf" in message
+    assert "nothing was read or written" in message
+    assert not (tmp_path / "cxbridge.db").exists() or query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
+
+
+def test_a_definition_whose_choices_show_their_recodes_needs_no_values(tmp_path):
+    """The common case: choices 0 … 10 recoded 0 … 10 read as they always did, and inspect
+    proposes no `values`."""
+    survey_qsf(tmp_path, first_recode=0)
+    export = csv_export(tmp_path, choice_text=True)
+    assert "values" not in inspect_file(export, Hints(definition=tmp_path / "survey.qsf")).settings
+    result = sync_source(tmp_path, source(export))
+    assert (result.written, result.quarantined) == (len(SHOWN), 0), result.error
+    assert_scored_as_shown(tmp_path)
+
+
+def test_values_without_a_definition_is_a_config_error_naming_the_key(tmp_path):
+    export = csv_export(tmp_path, choice_text=True)
+    entry = {key: value for key, value in source(export, values="choice_text").items() if key != "definition"}
+    with pytest.raises(ConfigError, match="values.*give definition too"):
+        sync_source(tmp_path, entry)
+
+
+def import_file(path: Path, **hints):
+    result = cxbridge.import_([path], hints=Hints(definition=path.parent / "survey.qsf", **hints), host=create_host(),
+                              destination=f"sqlite:///{path.parent / 'x.db'}")  # fmt: skip
+    [item] = result.files
+    return item
+
+
+def export_of(kind: str, folder: Path, picked: tuple[int, ...]) -> Path:
+    if kind.startswith("json"):
+        return json_export(folder, picked, text=kind == "json-use-labels")
+    return csv_export(folder, picked, choice_text=kind == "choice-text")
+
+
+@pytest.mark.parametrize(
+    ("kind", "picked", "values", "evidence"),
+    [
+        ("json", SHOWN, "recodes", "a Qualtrics JSON export holds each answer's recode as a number"),
+        ("json-use-labels", SHOWN, "choice_text", "column 'QID1' holds 0, the choice shown as '0', which no choice "
+                                                  "is recoded as"),  # fmt: skip
+        ("numeric", SHOWN, "recodes", "column 'QID1' holds 11, the recode of the choice shown as '10'"),
+        ("choice-text", SHOWN, "choice_text", "column 'QID1' holds 0, the choice shown as '0', which no choice is "
+                                              "recoded as"),  # fmt: skip
+        ("numeric", (3, 5, 7, 9), "recodes", "column 'QID2' holds 2, the recode of the choice shown as "
+                                             "'Dissatisfied'"),  # fmt: skip
+        ("choice-text", (3, 5, 7, 9), "choice_text", "column 'QID2' holds 'Dissatisfied', a choice as shown "
+                                                     "(recoded 2)"),  # fmt: skip
+    ],
+    ids=["json", "json-use-labels", "csv-numeric-values", "csv-choice-text", "csv-numeric-told-by-csat",
+         "csv-text-told-by-csat"],  # fmt: skip
+)
+def test_inspect_proposes_values_from_what_the_file_shows_and_the_import_scores_by_it(
+    tmp_path, kind, picked, values, evidence
+):
+    """A JSON export holds recodes as numbers (made with useLabels, the choices' text, weighed as
+    a CSV's cells are); a CSV shows which it holds by a number only a recode reads
+    (11) or only a choice's text does (0) — or by another question's cells (1 … 5 or the words
+    "Very satisfied" … of the satisfaction question, where the NPS answers read both ways)."""
+    survey_qsf(tmp_path)
+    path = export_of(kind, tmp_path, picked)
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf"))
+    assert inspection.settings["values"] == values
+    assert any(note.startswith(f"values {values!r}: {evidence}") for note in inspection.notes), inspection.notes
+    assert f'values = "{values}"' in mapping_text([inspection], tmp_path / "mapping.toml")
+    assert not [w for w in inspection.warnings if "values" in w]
+    [nps] = [proposal for proposal in inspection.chosen if proposal.target == "nps"]
+    assert f"values are whole numbers {min(picked)}–{max(picked)}" in nps.describe()  # as shown: 11 reads 10
+    assert "not on the scale" not in nps.describe()
+    item = import_file(path)
+    assert item.ok and item.result.quarantined == 0, item.error
+    assert_scored_as_shown(tmp_path, picked, db="x.db")
+
+
+def test_an_export_that_shows_nothing_is_proposed_without_values_and_refused_until_told(tmp_path):
+    """Answers 1 … 9 of the NPS question alone: each is one choice's recode and another's text."""
+    survey_qsf(tmp_path)
+    picked = (1, 4, 9, 9, 6, 8, 2)
+    path = csv_export(tmp_path, picked, choice_text=True, satisfaction=False)
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf"))
+    assert "values" not in inspection.settings
+    [warning] = [w for w in inspection.warnings if w.startswith("values:")]
+    assert "every answer of 'QID1' is a number both one choice's recode and another's text" in warning
+    assert "--values recodes" in warning and "--values choice_text" in warning
+    assert "# values not set: every answer of 'QID1'" in mapping_text([inspection], tmp_path / "mapping.toml")
+    refused = import_file(path)
+    assert not refused.ok and "values: the survey definition" in refused.error and "'QID1'" in refused.error
+    told = import_file(path, values="choice_text")
+    assert told.ok and told.result.written == len(picked), told.error
+    assert_scored_as_shown(tmp_path, picked, db="x.db")
+
+
+def test_cells_that_read_both_ways_are_named_and_decide_nothing(tmp_path):
+    """A 0 (only a choice's text) and an 11 (only a recode) in one file: two exports pasted
+    together, or a typo; inspect names both cells and proposes no values."""
+    survey_qsf(tmp_path)
+    path = csv_export(tmp_path, (1, 4, 9), choice_text=True, satisfaction=False)
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["2026-02-01 10:00:00", "2026-02-01 10:00:00", 1, "R_0100", 0],
+                                      ["2026-02-02 10:00:00", "2026-02-02 10:00:00", 1, "R_0101", 11]])  # fmt: skip
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf"))
+    assert "values" not in inspection.settings
+    [warning] = [w for w in inspection.warnings if w.startswith("values:")]
+    assert ("its cells read both ways: column 'QID1' holds 11, the recode of the choice shown as '10', but column "
+            "'QID1' holds 0, the choice shown as '0', which no choice is recoded as") in warning  # fmt: skip
+
+
+def test_setting_values_again_reads_the_files_again_and_corrects_what_was_stored(tmp_path):
+    """A numeric-values export first read as choice text (each answer one point high, the 11s
+    off the scale): said right, the unchanged file is read again and every answer is as picked."""
+    survey_qsf(tmp_path)
+    export = csv_export(tmp_path, choice_text=False)
+    wrong = sync_source(tmp_path, source(export, values="choice_text"))
+    assert (wrong.written, wrong.quarantined) == (len(SHOWN) - SHOWN.count(10), SHOWN.count(10))
+    assert sync_source(tmp_path, source(export, values="recodes")).written == len(SHOWN)
+    assert_scored_as_shown(tmp_path)
