@@ -1,12 +1,14 @@
 """E-mail addresses as people and exports write them: bare, as a `mailto:` link, with a display
 name (`Ann Lee <ann@example.com>`), followed by a full stop, or a list of them (a CC field);
 percent-encoded (`ann%40example.com`, a link's parameter passed on as it came); and inside a
-link, as a part of its path or query. The patterns run in time linear in the text."""
+link, as a part of its path or query; inside a file's name (`exports/ann@example.com.csv`). The
+patterns run in time linear in the text."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from urllib.parse import unquote
 
 # a domain's first dot after its first character is found once (no backtracking over every dot)
@@ -17,6 +19,8 @@ _MAILBOX = re.compile(
     r"\s*(?:[,;]|\.?\Z)",
     re.IGNORECASE,
 )
+# an address inside a text, tried only where a run of the characters an address is made of starts
+_INSIDE = re.compile(rf"(?<![^@\s<>(),;:\"\[\]]){_ADDRESS}")
 _LINK = re.compile(r"[a-z][a-z0-9+.-]*://\S*\Z", re.IGNORECASE)  # a link as a whole
 _LINK_PART = re.compile(r"[^/?&=#;:]+")  # a part of a link's path, query or fragment
 
@@ -74,3 +78,21 @@ def address_of(text: str) -> str:
         return text  # a bare address, or not one: no pattern run (most contacts)
     found = written_addresses(text)
     return found[0] if found is not None and len(found) == 1 else text
+
+
+def in_file_name(name: str, replace: Callable[[str], str]) -> str:
+    """A file's path with each address in a part of it replaced by `replace` of it, a file's
+    extension kept apart (`exports/ann@example.com.csv`: `exports/<replaced>.csv`); the same
+    object when none is."""
+    if "@" not in name:
+        return name
+    replaced = "/".join(_in_file_name_part(part, replace) for part in name.split("/"))
+    return name if replaced == name else replaced
+
+
+def _in_file_name_part(part: str, replace: Callable[[str], str]) -> str:
+    suffix = PurePosixPath(part).suffix
+    named, found = _INSIDE.subn(lambda address: replace(address[0]), part[: len(part) - len(suffix)])
+    if found:
+        return named + suffix
+    return _INSIDE.sub(lambda address: replace(address[0]), part)  # a folder or file without an extension

@@ -5,12 +5,16 @@ Every secret is registered the moment it is resolved or used (`redact_value`), t
 the forms it takes on its way into a message: stripped of surrounding white space, URL-encoded,
 escaped by `repr()` or JSON, and inside any base64 text — a Basic credential `user:secret`
 echoed by an API, wherever the secret sits in it. `redact` replaces each of them with `***`.
+
+Personal data that names a thing cxbridge reports on — a file named like an e-mail address — is
+registered the same way with the name to show instead (`rename_values`).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -21,13 +25,27 @@ MIN_BASE64_BYTES = 6
 """Base64 forms are masked for secrets at least this long (a shorter one's would be a few letters)."""
 _URL_SAFE = str.maketrans("+/", "-_")
 
-_forms: set[str] = set()
+_forms: dict[str, str] = {}  # each form registered → what is shown in its place
 _longest_first: list[str] = []
 
 
 def redact_value(value: str) -> None:
     """Mask `value`, and its encoded forms, wherever it would appear in an output from now on."""
-    new = {form for form in forms_of(value) if len(form) >= MIN_LENGTH} - _forms
+    _register({form: MASK for form in forms_of(value)})
+
+
+def rename_values(names: Mapping[str, str]) -> None:
+    """Show each name in place of its value (as is, or escaped by `repr()` or JSON) wherever it
+    would appear in an output from now on; a secret stays masked."""
+    _register({
+        form: name for value, name in names.items()
+        for form in (value, repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1])
+        if _forms.get(form) != MASK
+    })  # fmt: skip
+
+
+def _register(shown: dict[str, str]) -> None:
+    new = {form: name for form, name in shown.items() if len(form) >= MIN_LENGTH and _forms.get(form) != name}
     if new:
         _forms.update(new)
         _longest_first[:] = sorted(_forms, key=len, reverse=True)
@@ -41,10 +59,11 @@ def redact_key(key: str) -> None:
 
 
 def redact(text: str) -> str:
-    """`text` with every registered secret, in every form, replaced by `***`."""
+    """`text` with every registered secret, in every form, replaced by `***` (a renamed value
+    by its name)."""
     for form in _longest_first:
         if form in text:
-            text = text.replace(form, MASK)
+            text = text.replace(form, _forms[form])
     return text
 
 

@@ -13,7 +13,8 @@ key name at any depth of the record:
 Besides, any string — a value or a key — that is an e-mail address as a whole becomes its
 `hashed:` key, wherever it is: also as a `mailto:` link, with a display name, a list of
 addresses, or percent-encoded (`ann%40example.com`); and a link (`https://…` as a whole) keeps
-everything but the addresses in its path or query (`cxbridge.addresses`). Free text is kept as
+everything but the addresses in its path or query (`cxbridge.addresses`). A file named like an
+address is named with its key (`Scrubber.file_name`), by the file sources. Free text is kept as
 written: an address inside a sentence stays there.
 `keep_personal_data = true` keeps contacts and personal fields as they came (ignored fields
 still go), for teams that follow up with respondents.
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from cxbridge.addresses import in_link, may_hold_address, written_addresses
+from cxbridge.addresses import in_file_name, in_link, may_hold_address, written_addresses
 from cxbridge.respondents import RespondentKeys
 
 _REMOVED = object()
@@ -118,6 +119,12 @@ class Scrubber:
             return text
         found = written_addresses(text.strip())
         return in_link(text, self._pseudonym) if found is None else ", ".join(map(self._pseudonym, found))
+
+    def file_name(self, name: str) -> str:
+        """A file's name as cxbridge shows and keeps it (in `raw`, a file source's cursor, log
+        lines and errors): each address in it as its `hashed:` key, the folders and extension
+        kept (`exports/hashed:….csv`); as read with `keep_personal_data`."""
+        return name if self.keep_personal_data else in_file_name(name, self._pseudonym)
 
     def _pseudonym(self, address: str) -> str:
         return self.keys.pseudonym(address) or address

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from cxbridge.config import parse_config
 from cxbridge.errors import ConfigError, SourceError
 from cxbridge.logs import configure
-from cxbridge.masking import MASK, redact, redact_value
+from cxbridge.masking import MASK, redact, redact_value, rename_values
 from cxbridge.plugins_host import create_host
 from cxbridge.secrets import Secret
 
@@ -67,6 +67,15 @@ def _decoded_parts(text: str) -> str:
 def test_short_values_are_not_masked_so_words_survive():
     redact_value("abc")
     assert redact("abc def") == "abc def"
+
+
+def test_a_renamed_value_is_shown_by_its_name_and_a_secret_stays_masked():
+    rename_values({"zoe.renamed@example.com.csv": "hashed:0123.csv", "CNRY-renamed-secret": "not shown"})
+    redact_value("CNRY-renamed-secret")
+    rename_values({"CNRY-renamed-secret": "not shown either"})
+    message = 'zoe.renamed@example.com.csv: bad row; {"file": "zoe.renamed@example.com.csv"}; CNRY-renamed-secret'
+    assert redact(message) == f'hashed:0123.csv: bad row; {{"file": "hashed:0123.csv"}}; {MASK}'
+    assert str(SourceError("zoe.renamed@example.com.csv: cannot read it")) == "hashed:0123.csv: cannot read it"
 
 
 def test_errors_are_masked_when_they_are_made():

@@ -8,7 +8,8 @@ before in the same sheet, how many times it was seen. So re-reading a file write
 appended rows are new records, and a row whose answers were edited keeps its record (unless its
 key changed).
 
-Incremental reads. The cursor holds the state of each file read (`file_state`): an unchanged
+Incremental reads. The cursor holds the state of each file read (`file_state`), by the file's
+name as shown (`_name`: an address in it as its key, docs/security.md): an unchanged
 file is not read again; a CSV file that grew by appending is read on from where the last read
 ended (rows keyed by their content count the keys of the rows read before: `_file_rows`);
 any other change reads the file again, and the engine's content hash writes only the rows that
@@ -27,8 +28,10 @@ from cxbridge import exports
 from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
+from cxbridge.masking import rename_values
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
+from cxbridge.respondents import unsaved_keys
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values
@@ -98,7 +101,7 @@ class FileStream(Stream):
         read at all is left to `read`: it fails alone, and the others still import."""
         self._check_id_column()
         try:
-            files = self.files()
+            files = self._named(self.files())
         except SourceError as exc:
             raise ConfigError(f"path: {exc}") from None
         try:
@@ -106,7 +109,7 @@ class FileStream(Stream):
         except SourceError as exc:
             raise ConfigError(f"definition: {exc}") from None
         require_values(self.config, definition)
-        saved, problems = _saved_files(cursor), []
+        saved, problems = self._saved_files(cursor), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         for file in files:
             if self._plan(file, saved).action == "skip":
@@ -143,16 +146,35 @@ class FileStream(Stream):
         """Pass the file over, read on from where the last read ended, or read it whole (see
         `file_state`)."""
         appendable = file.kind == "delimited"
-        return plan(file, saved.get(file.identity), self._config_hash, appendable=appendable)
+        return plan(file, saved.get(self._name(file.identity)), self._config_hash, appendable=appendable)
+
+    def _name(self, identity: str) -> str:
+        """A file as the cursor, `raw` and every message name it: an address in its name as its
+        key (`Scrubber.file_name`). The check pass runs before the dataset's keys are known: it
+        names such a file by a key of this process alone (and so reads its header again)."""
+        keep = self.source.context.keep_personal_data
+        return (self._scrub or Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=keep)).file_name(identity)
+
+    def _named(self, files: list[SourceFile]) -> list[SourceFile]:
+        """`files`, each named by `_name` in every log line and error from now on."""
+        names = {file.identity: self._name(file.identity) for file in files}
+        rename_values({identity: name for identity, name in names.items() if name != identity})
+        return files
+
+    def _saved_files(self, cursor: Any) -> dict[str, Any]:
+        """The state of each file the cursor says was read, by its name as shown (a cursor saved
+        by an earlier cxbridge names a file as read)."""
+        saved = cursor.get("files", {}) if isinstance(cursor, dict) else {}
+        return {self._name(name): state for name, state in saved.items()}
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
-        self._saved = _saved_files(cursor)
-        files = self.files()
+        self._saved = self._saved_files(cursor)
+        files = self._named(self.files())
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         plans = {file.identity: self._plan(file, self._saved) for file in files}
         for identity, done in plans.items():
             if done.action == "skip" and done.state is not None:
-                self._read[identity] = done.state.to_cursor()  # its time, when only that changed
+                self._read[self._name(identity)] = done.state.to_cursor()  # its time, when only that changed
         todo = [file for file in files if plans[file.identity].action != "skip"]
         self._progress = FilesRead(todo)
         for file in todo:
@@ -169,7 +191,7 @@ class FileStream(Stream):
             if self.rows == read_before and not resumed:
                 self.empty.append(nothing_in(file))
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
-            self._read[file.identity] = state_after_read(
+            self._read[self._name(file.identity)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
                 keys=self._keep_keys(file, plans[file.identity]),
             ).to_cursor()  # fmt: skip
@@ -267,7 +289,7 @@ class FileStream(Stream):
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
-        file, sheet = table.file, table.sheet
+        file, sheet = self._name(table.file), table.sheet
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
@@ -387,11 +409,6 @@ class FilesRead:
     def now(self) -> ReadProgress:
         within = int(self.current[0] * self.current[1].share) if self.current else 0
         return ReadProgress(done=self.done + within, total=sum(self.sizes.values()))
-
-
-def _saved_files(cursor: Any) -> dict[str, Any]:
-    """The state of each file the cursor says was read."""
-    return dict(cursor.get("files", {})) if isinstance(cursor, dict) else {}
 
 
 def _only_a_timestamp(values: dict[str, Any], submitted: str) -> bool:

@@ -1,0 +1,131 @@
+"""A file named like an e-mail address (`exports/jane.doe@example.com.csv`, an export saved per
+respondent or per store manager) is named with the address as its `hashed:` key in the file
+source's cursor (`sync_state`), in log lines and errors, and in `raw` (docs/security.md), and
+incremental syncs still pass it over or read it on — also from a cursor saved in clear by an
+earlier cxbridge."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.respondents import salted_hash
+
+ADDRESS = "jane.doe@example.com"
+SALT = "pepper"
+HASHED = f"hashed:{salted_hash(ADDRESS, SALT)}.csv"  # the name: the address as its key, the extension kept
+ROWS = "Submitted,NPS,Comment\n2025-06-06 05:24,10,great\n2025-06-07 05:24,11,off the scale\n"
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A CSV source over `exports/*.csv` whose one file is named like an address; rows keyed by
+    their content (no id column), so the file's name is part of their ids."""
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / f"{ADDRESS}.csv").write_text(ROWS, encoding="utf-8")
+    (tmp_path / "cxbridge.toml").write_text(
+        '[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+        '[sources.s]\nconnector = "csv"\npath = "exports/*.csv"\n'
+        '[sources.s.columns]\nsubmitted_at = "Submitted"\ncomment = "Comment"\n'
+        '[[sources.s.metrics]]\ncolumn = "NPS"\nmetric = "nps"\n'
+    )
+    return tmp_path
+
+
+def sync(project: Path, *args: str):
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(project / "cxbridge.toml"), *args],
+                                env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def database(project: Path) -> sqlite3.Connection:
+    return sqlite3.connect(project / "cxbridge.db")
+
+
+def stored_text(project: Path) -> str:
+    """Every row of every table of the SQLite file, as text."""
+    with database(project) as db:
+        tables = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return "\n".join(repr(row) for table in tables for row in db.execute(f'SELECT * FROM "{table}"'))
+
+
+def files_in_cursor(project: Path) -> dict:
+    with database(project) as db:
+        [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
+    return json.loads(cursor)["files"]
+
+
+def test_a_file_named_like_an_address_is_named_by_its_key_in_state_logs_and_tables(project):
+    first = sync(project)
+    assert "1 written" in first.stdout and "1 quarantined" in first.stdout
+    assert list(files_in_cursor(project)) == [HASHED]
+    assert "jane.doe" not in stored_text(project)
+    assert "jane.doe" not in first.output and HASHED in first.stderr  # the -vv log names it by its key
+    with database(project) as db:
+        files = {json.loads(raw)["file"] for (raw,) in db.execute("SELECT raw FROM feedback UNION ALL "
+                                                                  "SELECT raw FROM quarantine")}  # fmt: skip
+    assert files == {HASHED}
+
+
+def test_an_unchanged_file_named_like_an_address_is_passed_over_and_an_appended_one_read_on(project):
+    sync(project)
+    assert "0 read" in sync(project).stdout
+    with (project / "exports" / f"{ADDRESS}.csv").open("a", encoding="utf-8") as file:
+        file.write("2025-06-08 05:24,9,good\n")
+    again = sync(project)
+    assert "1 read" in again.stdout and "1 written" in again.stdout, again.stdout
+    assert list(files_in_cursor(project)) == [HASHED]
+
+
+def test_a_cursor_saved_in_clear_by_an_earlier_version_still_resumes_and_is_saved_hashed(project):
+    sync(project)
+    with database(project) as db:  # the cursor as cxbridge saved it before: the file by its name as read
+        [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
+        db.execute("UPDATE sync_state SET cursor = ?", [cursor.replace(HASHED, f"{ADDRESS}.csv")])
+    assert list(files_in_cursor(project)) == [f"{ADDRESS}.csv"]
+    passed_over = sync(project)
+    assert "0 read" in passed_over.stdout and "jane.doe" not in passed_over.output  # not read again
+    assert list(files_in_cursor(project)) == [HASHED]
+    with database(project) as db:
+        [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
+        db.execute("UPDATE sync_state SET cursor = ?", [cursor.replace(HASHED, f"{ADDRESS}.csv")])
+    with (project / "exports" / f"{ADDRESS}.csv").open("a", encoding="utf-8") as file:
+        file.write("2025-06-08 05:24,9,good\n")
+    again = sync(project)
+    assert "1 read" in again.stdout and "1 written" in again.stdout, again.stdout  # read on, not whole
+    assert list(files_in_cursor(project)) == [HASHED]
+
+
+def test_a_file_named_like_an_address_that_fails_is_named_by_its_key_in_the_error(project):
+    (project / "exports" / f"{ADDRESS}.csv").write_bytes(b'Submitted,NPS,Comment\n2025-06-06 05:24,10,"open\n')
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(project / "cxbridge.toml")],
+                                env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+    assert result.exit_code != 0 and HASHED in result.output, result.output
+    assert "jane.doe" not in result.output and "jane.doe" not in stored_text(project)
+
+
+def test_keep_personal_data_keeps_the_file_name_as_read(project):
+    config = project / "cxbridge.toml"
+    config.write_text(config.read_text().replace("[settings]\n", "[settings]\nkeep_personal_data = true\n"))
+    sync(project)
+    assert list(files_in_cursor(project)) == [f"{ADDRESS}.csv"]
+
+
+def test_the_check_pass_names_a_file_named_like_an_address_by_a_key(project):
+    (project / "exports" / f"{ADDRESS}.csv").write_text("Submitted,Comment\n2025-06-06 05:24,great\n")
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(project / "cxbridge.toml")],
+                                env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+    assert result.exit_code == 2 and "'NPS'" in result.output and "hashed:" in result.output, result.output
+    assert "jane.doe" not in result.output
