@@ -1,11 +1,14 @@
 """E-mail addresses as people and exports write them: bare, as a `mailto:` link, with a display
 name (`Ann Lee <ann@example.com>`), followed by a full stop, or a list of them (a CC field);
-percent-encoded (`ann%40example.com`, a link's parameter passed on as it came); and inside a
+percent-encoded once or twice (`ann%40example.com`, a link's parameter passed on as it came,
+`ann%2540example.com`, one passed on twice) or as an HTML character reference (`ann&#64;…`,
+`ann&#x40;…`); and inside a
 link, as a part of its path or query; inside a file's name (`exports/ann@example.com.csv`). The
 patterns run in time linear in the text."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
@@ -26,8 +29,24 @@ _LINK_PART = re.compile(r"[^/?&=#;:]+")  # a part of a link's path, query or fra
 
 
 def may_hold_address(text: str) -> bool:
-    """Whether `text` could hold an address: it has an "@", or one percent-encoded."""
-    return "@" in text or "%40" in text
+    """Whether `text` could hold an address: it has an "@", or one encoded (`encodes_at`)."""
+    return "@" in text or encodes_at(text)
+
+
+def encodes_at(text: str) -> bool:
+    """Whether `text` may hold an "@" encoded: `%40`, `%2540`, `&#64;` or `&#x40;`."""
+    return "%40" in text or "%2540" in text or "&#" in text
+
+
+def decoded(text: str) -> str:
+    """`text` with its encoded "@"s written as "@": HTML character references, then
+    percent-encoding, once or twice."""
+    if "&#" in text:
+        text = html.unescape(text)
+    for _ in range(2):
+        if "%40" in text or "%2540" in text:
+            text = unquote(text)
+    return text
 
 
 def addresses(text: str) -> list[str] | None:
@@ -48,10 +67,10 @@ def addresses(text: str) -> list[str] | None:
 
 
 def written_addresses(text: str) -> list[str] | None:
-    """`addresses` of a text, or of the text percent-decoded when it has an encoded "@"."""
+    """`addresses` of a text, or of the text `decoded` when it may have an encoded "@"."""
     found = addresses(text)
-    if found is None and "%40" in text:
-        found = addresses(unquote(text))
+    if found is None and encodes_at(text):
+        found = addresses(decoded(text))
     return found
 
 
@@ -73,8 +92,8 @@ def in_link(text: str, replace: Callable[[str], str]) -> str:
 
 def address_of(text: str) -> str:
     """The one address a trimmed text is written around (`Jo <jo@…>`, `mailto:jo@…`, `jo@….`,
-    `jo%40…`), or the text itself (a bare address, a list, anything else)."""
-    if "<" not in text and ":" not in text and "%40" not in text and text[-1:] not in (".", ",", ";"):
+    `jo%40…`, `jo&#64;…`), or the text itself (a bare address, a list, anything else)."""
+    if "<" not in text and ":" not in text and not encodes_at(text) and text[-1:] not in (".", ",", ";"):
         return text  # a bare address, or not one: no pattern run (most contacts)
     found = written_addresses(text)
     return found[0] if found is not None and len(found) == 1 else text

@@ -9,7 +9,7 @@ declared keys of the one object where a stream's records keep them (a Qualtrics 
 off that text and the record's top level: when the text holds one "{" for the record and one
 for each object among its values (so no object lies deeper: every key is a key of those), none
 of those objects but the one changed holds a declared key or an ignored one, and the text holds
-no "@" nor "%40" (an e-mail address has one), the walk would change nothing more — the same
+no "@" nor an encoded one (`encodes_at`: an e-mail address has one), the walk would change nothing more — the same
 record, the same objects. Any other record (a deeper object, a "{" or "@" in a text, a declared key in
 another place, a text orjson refuses, list items to remove) goes through the walk.
 """
@@ -57,8 +57,9 @@ class DecodedScrub:
             text = orjson.dumps(scrubbed, option=DECODED_OPTIONS)  # as `json_text.decoded_json` writes it
         except TypeError:  # an int beyond 64 bits, a key not text, a lone surrogate, a type not JSON's (a date)
             return self.walk(raw)
-        if self.look and (0x40 in text or b"%40" in text):  # "@" as a byte: `b"@" in` first fails to read it as one
-            return self.walk(raw)  # (a TypeError made and dropped); "%40", one percent-encoded
+        # "@" as a byte (`b"@" in` first fails to read it as one: a TypeError made and dropped), or encoded (encodes_at)
+        if self.look and (0x40 in text or b"%40" in text or b"%2540" in text or b"&#" in text):
+            return self.walk(raw)
         values = scrubbed.values()
         objects = list(compress(values, map(is_, map(type, values), repeat(dict))))
         if text.count(b"{") != 1 + len(objects):

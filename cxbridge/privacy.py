@@ -12,7 +12,7 @@ key name at any depth of the record:
 
 Besides, any string — a value or a key — that is an e-mail address as a whole becomes its
 `hashed:` key, wherever it is: also as a `mailto:` link, with a display name, a list of
-addresses, or percent-encoded (`ann%40example.com`); and a link (`https://…` as a whole) keeps
+addresses, or encoded (`ann%40example.com`, `ann%2540…`, `ann&#64;…`); and a link (`https://…` as a whole) keeps
 everything but the addresses in its path or query (`cxbridge.addresses`). A file named like an
 address is named with its key (`Scrubber.file_name`), by the file sources. Free text is kept as
 written: an address inside a sentence stays there.
@@ -22,7 +22,7 @@ still go), for teams that follow up with respondents.
 The rows of a table of text (a delimited file's: the same keys in every row, cells that are text
 or None) can take a shorter way to the same result (`Scrubber.text_rows`, issue 19): their
 declared columns are known once, and the rest of a row needs no walk when none of its text
-holds an "@" or "%40" — without one, no string is an e-mail address.
+holds an "@" or an encoded one (`may_hold_address`) — without one, no string is an e-mail address.
 """
 
 from __future__ import annotations
@@ -138,7 +138,8 @@ class Scrubber:
             if key in declared or (prefixes and key.startswith(prefixes)):
                 change = self.hash_value(item) if key in self.hashed_keys else _REMOVED
             elif (kind := type(item)) is str:
-                if ("@" not in item and "%40" not in item) or (change := self._text(item)) is item:
+                # may_hold_address, coarser and without a call: most values have none of these
+                if ("@" not in item and "%" not in item and "&#" not in item) or (change := self._text(item)) is item:
                     continue
             elif (kind is not dict and kind is not list) or (change := self._value(item)) is item:
                 continue
@@ -196,7 +197,7 @@ class TextRows:
     from row to row (text or None; numbers) — giving what the walk (`Scrubber.__call__`) gives,
     in fewer steps: the declared columns are found once and changed as the walk changes them
     (contacts hashed, the others removed); the row's other text is looked at once, joined, and
-    a row in which it holds an "@" or "%40" (an e-mail address to hash could only be there) goes
+    a row in which it may hold an "@" (an e-mail address to hash could only be there) goes
     through the walk instead."""
 
     def __init__(self, scrubber: Scrubber, raw: dict[str, Any]):

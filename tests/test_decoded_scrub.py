@@ -31,11 +31,11 @@ FIELDS = PersonalFields(
 RESPONSES = PersonalFields(contacts=frozenset({"recipientEmail"}), personal=PERSONAL_METADATA)
 """What the qualtrics source declares without a config's ignored questions."""
 NAMES = ["recipientEmail", "phone", "ipAddress", "recipientFirstName", "internal", "QID4_TEXT", "QID4", "QID1",
-         "StoreID", "values", "labels", "note", "b%40example.com"]  # fmt: skip
+         "StoreID", "values", "labels", "note", "b%40example.com", "c%2540example.com"]  # fmt: skip
 TEXTS = st.sampled_from([
     "a@example.com", " B@Example.com ", "mail z@example.org please", "@", "plain", "", "{", "{}", "x}", "[1]",
     "hashed:" + "0" * 32, '"ipAddress":', "Очень", "\ud800", "a%40example.com",
-    "https://x.example/?e=a%40example.com", "100%40",
+    "https://x.example/?e=a%40example.com", "100%40", "a%2540example.com", "a&#64;example.com", "&#39;",
 ])  # fmt: skip
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(), TEXTS)
 JSON = st.recursive(SCALARS, lambda inner: st.one_of(

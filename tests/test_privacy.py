@@ -169,6 +169,18 @@ def test_an_address_percent_encoded_or_in_a_link_is_hashed_and_the_rest_of_the_l
     assert scrub(raw, keep=True) == raw
 
 
+def test_an_address_encoded_twice_or_as_an_html_character_reference_is_hashed():
+    ann, bob = KEYS.pseudonym("ann@example.com"), KEYS.pseudonym("bob@example.com")
+    kept = {"percent": "100%2540 off", "quote": "it&#39;s fine", "sentence": "write to ann&#64;example.com"}
+    raw = {"twice": "ann%2540example.com", "entity": "ann&#64;example.com", "hex": "Ann&#x40;Example.com",
+           "link": "https://shop.example/s?email=ann%2540example.com&store=7", "bob%2540example.com": 1, **kept}  # fmt: skip
+    assert scrub(raw) == {"twice": ann, "entity": ann, "hex": ann, "link": f"https://shop.example/s?email={ann}&store=7",
+                          bob: 1, **kept}  # fmt: skip
+    assert scrub(raw, keep=True) == raw
+    for written in ("ann%2540example.com", "ann&#64;example.com"):
+        assert KEYS.key(written) == salted_hash("ann@example.com", "test-salt"), written
+
+
 def test_a_key_that_is_an_address_becomes_its_hashed_key_in_its_place():
     ann, bob = KEYS.pseudonym("ann@example.com"), KEYS.pseudonym("bob@example.com")
     raw = {"scores": {"first": 1, "Ann@example.com": 9, "bob%40example.com": {"x": "y"}, "last": 2}}
@@ -237,9 +249,9 @@ def test_a_sync_gives_one_respondent_the_key_of_the_address_however_the_column_w
 
 def test_a_sync_stores_no_address_percent_encoded_in_a_link_or_as_a_column_or_json_key(tmp_path):
     (tmp_path / "data.csv").write_text(
-        "Response ID,Submitted,NPS,Link,Hidden,gina.seven@corp.example\n"
+        "Response ID,Submitted,NPS,Link,Hidden,gina.seven@corp.example,Twice,Entity\n"
         "R1,2025-06-06 05:24,10,https://shop.example/r?email=dave.four%40corp.example&s=1,"
-        "erin.five%40corp.example,yes\n",
+        "erin.five%40corp.example,yes,jo.ten%2540corp.example,kay.eleven&#64;corp.example\n",
         encoding="utf-8",
     )
     (tmp_path / "data.json").write_text(json.dumps([{
@@ -256,7 +268,7 @@ def test_a_sync_stores_no_address_percent_encoded_in_a_link_or_as_a_column_or_js
     result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
     assert result.exit_code == 0 and result.stdout.count("1 written") == 2, result.output
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
-    for name in ("dave.four", "erin.five", "gina.seven", "hank.eight", "ivan.nine"):
+    for name in ("dave.four", "erin.five", "gina.seven", "hank.eight", "ivan.nine", "jo.ten", "kay.eleven"):
         assert name.encode() not in stored and name not in result.output, f"{name} is stored or logged"
     with api.reading(destination=f"sqlite:///{tmp_path / 'cxbridge.db'}") as destination:
         [raw] = [json.loads(row["raw"]) for row in destination.query("SELECT raw FROM feedback WHERE source = 's'")]
