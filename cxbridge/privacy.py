@@ -126,6 +126,11 @@ class Scrubber:
         kept (`exports/hashed:….csv`); as read with `keep_personal_data`."""
         return name if self.keep_personal_data else in_file_name(name, self._pseudonym)
 
+    def key_name(self, key: str) -> str:
+        """The name a key or column takes in a scrubbed record: an address as its `hashed:` key,
+        anything else as it is (a mapping naming the column as read finds it by this name)."""
+        return self._text(key) if may_hold_address(key) else key
+
     def _pseudonym(self, address: str) -> str:
         return self.keys.pseudonym(address) or address
 
@@ -155,8 +160,7 @@ class Scrubber:
             else:
                 scrubbed[key] = change
         if renamed:
-            scrubbed = {self._text(key) if type(key) is str and may_hold_address(key) else key: item
-                        for key, item in scrubbed.items()}  # fmt: skip
+            scrubbed = {self.key_name(key) if type(key) is str else key: item for key, item in scrubbed.items()}
         return scrubbed
 
     def _renames(self, value: dict[str, Any]) -> bool:

@@ -276,6 +276,34 @@ def test_a_sync_stores_no_address_percent_encoded_in_a_link_or_as_a_column_or_js
     assert raw["values"]["Link"] == f"https://shop.example/r?email={dave}&s=1"  # the rest of the link kept
 
 
+def test_a_mapped_column_named_like_an_address_keeps_its_answers_under_its_hashed_key(tmp_path):
+    """The mapping names the column as read; the record stores its answers under the column's
+    hashed key (they were lost, and the address kept as the question's id and text in answers)."""
+    (tmp_path / "data.csv").write_text("Response ID,Submitted,lia.one@corp.example,mo.two@corp.example,Other\n"
+                                       "R1,2025-06-06 05:24,9,Great shop,x\n", encoding="utf-8")  # fmt: skip
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+                      '[sources.s]\nconnector = "csv"\npath = "data.csv"\n'
+                      '[sources.s.columns]\nid = "Response ID"\nsubmitted_at = "Submitted"\n'
+                      'comment = "mo.two@corp.example"\n'
+                      '[[sources.s.metrics]]\ncolumn = "lia.one@corp.example"\nmetric = "nps"\n')  # fmt: skip
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
+    assert result.exit_code == 0 and "1 written" in result.stdout, result.output
+    lia, mo = ("hashed:" + salted_hash(address, "pepper") for address in ("lia.one@corp.example", "mo.two@corp.example"))
+    with api.reading(destination=f"sqlite:///{tmp_path / 'cxbridge.db'}") as destination:
+        [record] = destination.query("SELECT nps, comment, answers, attributes FROM feedback")
+        [score] = destination.query("SELECT question_id, question_text, value FROM feedback_scores")
+        [comment] = destination.query("SELECT question_id, question_text, text FROM feedback_comments")
+    assert (record["nps"], record["comment"]) == (9, "Great shop")
+    assert json.loads(record["answers"]) == {lia: {"text": lia, "value": 9, "label": None},
+                                             mo: {"text": mo, "value": "Great shop", "label": None}}  # fmt: skip
+    assert json.loads(record["attributes"]) == {"Other": "x"}
+    assert (score["question_id"], score["question_text"], score["value"]) == (lia, lia, 9)
+    assert (comment["question_id"], comment["question_text"], comment["text"]) == (mo, mo, "Great shop")
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    assert b"lia.one" not in stored and b"mo.two" not in stored and "lia.one" not in result.output
+
+
 def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():
     once = scrub({"Email": "ann@example.com", "nested": {"Email": ["a@b.org", None]}}, contacts={"Email"})
     assert scrub(once, contacts={"Email"}) == once

@@ -5,6 +5,7 @@ comments, other answers and attributes."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
@@ -28,13 +29,18 @@ _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)
 
 class RowNormalizer:
     """Turns raw rows (`{"id": …, "values": {column: value}, "labels": …}`) into records, through
-    a row mapping: a file source's, or a singer stream's."""
+    a row mapping: a file source's, or a singer stream's. `rename` gives the name a column takes
+    in a scrubbed row (`Scrubber.key_name`: a header that is an e-mail address as its key): the
+    mapping's columns are looked up, and stored as questions, by it."""
 
     def __init__(
-        self, config: RowMapping, context: SourceContext, *, definition: Any = None, values: CellValues | None = None
-    ):
+        self, config: RowMapping, context: SourceContext, *, definition: Any = None, values: CellValues | None = None,
+        rename: Callable[[str], str] | None = None,
+    ):  # fmt: skip
         self.config = config
-        self.columns = {name: header_key(column) for name, column in config.columns.mapped().items()}
+        self.rename = rename or _as_it_is
+        key = self.key
+        self.columns = {name: key(column) for name, column in config.columns.mapped().items()}
         self.fields = [
             (name, self.columns[name]) for name in FIELD_COLUMNS if name in self.columns and name != "comment"
         ]
@@ -42,14 +48,14 @@ class RowNormalizer:
         self.zone = zone(self.default_zone)
         self.definition = definition
         self.values = values  # what cells hold of a definition's choices: recodes, their text, or unsaid (recodes)
-        self.metrics = [(header_key(metric.column), metric) for metric in config.metrics]
+        self.metrics = [(key(metric.column), metric) for metric in config.metrics]
         primary = config.primary_columns()
         self.primary = {id(metric): metric.column in primary for metric in config.metrics}
-        self.comments = list(dict.fromkeys(header_key(c) for c in [config.columns.comment, *config.comments] if c))
-        self.questions = [header_key(c) for c in config.questions]
-        self.multi = {header_key(c) for c in config.multi_choice}
-        self.ignored = {header_key(c) for c in config.ignore}
-        self.timestamps = {header_key(c) for c in config.timestamps}
+        self.comments = list(dict.fromkeys(key(c) for c in [config.columns.comment, *config.comments] if c))
+        self.questions = [key(c) for c in config.questions]
+        self.multi = {key(c) for c in config.multi_choice}
+        self.ignored = {key(c) for c in config.ignore}
+        self.timestamps = {key(c) for c in config.timestamps}
         self.date_order = config.date_order
         self.warnings: list[str] = []  # dates read in an order the data does not show
         self._labels: dict[int, dict[str, float]] = {}
@@ -59,7 +65,7 @@ class RowNormalizer:
         self.used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
         self.used |= set(self.questions) | self.ignored
         if not context.keep_personal_data:
-            self.used |= {header_key(c) for c in config.personal}
+            self.used |= {key(c) for c in config.personal}
         self._unmapped: dict[tuple[str, ...], list[str]] = {}  # the attribute columns of rows with these columns
 
     def learn_table(self, table: Table) -> None:
@@ -75,10 +81,11 @@ class RowNormalizer:
             if (warning := date_order_warning(submitted, guess)) and f"{table.where}: {warning}" not in self.warnings:
                 self.warnings.append(f"{table.where}: {warning}")
         for column in table.columns:
+            key = self.rename(column.key)
             if column.text and column.text != column.key:
-                self.texts[column.key] = column.text
+                self.texts[key] = self.rename(column.text)
             if column.choices:
-                self.choices[column.key] = column.choices
+                self.choices[key] = column.choices
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw["values"]
@@ -288,7 +295,7 @@ class RowNormalizer:
     def attribute_columns(self, values: dict[str, Any]) -> list[str]:
         """The configured attribute columns, or every column not mapped otherwise (by name)."""
         if self.config.attributes is not None:
-            return [header_key(c) for c in self.config.attributes]
+            return [self.key(c) for c in self.config.attributes]
         columns = tuple(values)
         wanted = self._unmapped.get(columns)  # a file's rows have the same columns
         if wanted is None:
@@ -296,6 +303,10 @@ class RowNormalizer:
             if len(self._unmapped) < 64:
                 self._unmapped[columns] = wanted
         return wanted
+
+    def key(self, column: Any) -> str:
+        """A column the mapping names, as the rows' values are keyed (`rename`)."""
+        return self.rename(header_key(column))
 
     def attribute(self, key: str, value: Any) -> Any:
         """An attribute cell as stored: JSON-ready, a timestamp column's cell as ISO text."""
@@ -306,6 +317,10 @@ class RowNormalizer:
         except DataError as exc:
             raise DataError(f"column {key!r}: {exc}", field=key) from None
         return format_timestamp(parsed)
+
+
+def _as_it_is(name: str) -> str:
+    return name
 
 
 def cell_json(value: Any) -> Any:

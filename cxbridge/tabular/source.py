@@ -83,7 +83,9 @@ class FileStream(Stream):
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
-        return RowNormalizer(self.config, self.source.context, definition=self.definition, values=self.config.values)
+        rename = self._scrub.key_name if self._scrub is not None else None  # made once the sync's scrubber is set
+        return RowNormalizer(self.config, self.source.context, definition=self.definition, values=self.config.values,
+                             rename=rename)  # fmt: skip
 
     @cached_property
     def definition(self) -> Any:
