@@ -26,6 +26,7 @@ from cxbridge.plugins_host import get_host
 from . import output
 from .cases import cases
 from .duplicates import duplicates_command
+from .erase import erase_command
 from .importing import import_command, inspect_command
 from .launch import end_interrupted
 from .options import (
@@ -418,6 +419,7 @@ cli.add_command(inspect_command)
 cli.add_command(import_command)
 cli.add_command(status_command)
 cli.add_command(duplicates_command)
+cli.add_command(erase_command)
 cli.add_command(cases)
 
 

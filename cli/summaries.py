@@ -45,9 +45,10 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
     if result.cases_opened:
         plural = "s" if result.cases_opened != 1 else ""
         opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
+    erased = f" · {result.erased:,} erased (left out)" if result.erased else ""
     click.echo(
         f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
-        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{opened} · {result.seconds:.1f} s"
+        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{erased}{opened} · {result.seconds:.1f} s"
     )
     if result.paused:
         click.echo(f"  paused: {result.error}")

@@ -47,14 +47,16 @@ LATER = {
     "report_undated": "cxbridge.report_commands", "loop_report": "cxbridge.loop_commands",
     "cases_deliver": "cxbridge.loop_commands", "cases_list": "cxbridge.loop_commands",
     "cases_show": "cxbridge.loop_commands", "cases_assign": "cxbridge.loop_commands",
-    "cases_update": "cxbridge.loop_commands",
+    "cases_update": "cxbridge.loop_commands", "erase": "cxbridge.erasure_commands",
+    "ErasureResult": "cxbridge.erasure_commands",
 }  # fmt: skip
 """Names this module offers (cxbridge.testing and plugins use some) whose modules a sync does not
 need: imported when first asked for (`__getattr__`), so that a sync's memory holds no file
 import, report, status or case command (`cxbridge.report_commands`, `cxbridge.loop_commands`)."""
 PUBLIC_LATER = (
     "Case", "DuplicatesReport", "ImportResult", "StatusReport", "import_", "inspect", "plugin_new", "report_columns",
-    "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "report",
+    "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "report", "erase",
+    "ErasureResult",
 )  # fmt: skip
 
 
@@ -372,7 +374,7 @@ CASE_LOCK_WAIT = 60.0  # seconds a change to a case waits for a running sync by 
 
 @contextmanager
 def writing(
-    config: str | Path | None = None,
+    config: str | Path | Config | None = None,
     *,
     destination: str | None = None,
     wait: float | None = None,
@@ -381,7 +383,7 @@ def writing(
     """The destination opened for writing, under the lock a sync takes (waiting `wait` seconds,
     default 60, for a running one to finish); the config is loaded as for `reading`."""
     host = host or get_host()
-    cfg = optional_config(config, host, builds_connectors=False)
+    cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
         raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")

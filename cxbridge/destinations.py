@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.crm import ContextRow, id_column
-from cxbridge.errors import ConfigError
+from cxbridge.erasure import Erased
+from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.masking import redact, redact_value
 from cxbridge.metrics import SCORE_DECIMALS
 from cxbridge.plain_secrets import is_credential_name
@@ -306,6 +307,20 @@ class Destination(ABC):
     @abstractmethod
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         """Drop quarantine rows (after their records were written by a replay)."""
+
+    def erased(self) -> Erased:
+        """The tombstones of `cxbridge erase` (`cxbridge.erasure`), which a sync skips; none where
+        the destination cannot erase."""
+        return Erased()
+
+    def erase(self, keys: Sequence[str], *, dry_run: bool = False) -> dict[str, int]:
+        """Remove every row of the respondents of `keys` in one transaction and record their
+        tombstones (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with
+        `dry_run`). A destination that cannot do it in one transaction refuses."""
+        raise DestinationError(
+            f"{self.name} destinations cannot erase a person's data in one transaction yet; sync the sources into "
+            "SQLite, DuckDB or PostgreSQL and erase there, or remove their rows by hand (docs/security.md#erasure)"
+        )
 
     def rows_with(
         self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""

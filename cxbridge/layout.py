@@ -186,6 +186,14 @@ LOOP_OUTBOX = Table(
     indexes=(("status",),),
 )  # fmt: skip
 
+ERASURES = Table(
+    "erasures",
+    (Column("kind", required=True), Column("erased_id", required=True), Column("erased_at", T.TIMESTAMP, True)),
+    primary_key=("kind", "erased_id"),
+)
+"""The tombstones of `cxbridge erase` (`cxbridge.erasure`): the respondent keys and record ids
+erased, never a contact, so that later syncs skip what a source still holds of them."""
+
 INITIAL_TABLES = (FEEDBACK, FEEDBACK_SCORES, FEEDBACK_COMMENTS, FEEDBACK_FOLLOWUPS, SYNC_RUNS, SYNC_STATE, QUARANTINE)
 CRM_TABLES = (CRM_ACCOUNTS, CRM_CONTACTS)  # added by the third migration
 LOOP_TABLES = (FEEDBACK_CASES, FEEDBACK_CASE_EVENTS, LOOP_OUTBOX)  # added by the fifth: close the loop

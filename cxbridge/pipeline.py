@@ -26,6 +26,7 @@ from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineIt
 from cxbridge.deadline import RunDeadline
 from cxbridge.dry_run import DryRun
 from cxbridge.duplicates import IdentityRules
+from cxbridge.erasure import Erased
 from cxbridge.errors import CxbridgeError, DataError, DestinationError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
@@ -58,6 +59,7 @@ class SourceResult:
     written: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    erased: int = 0  # records read and skipped: their respondents were erased (`cxbridge erase`)
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     error: str | None = None
     seconds: float = 0.0
@@ -109,6 +111,8 @@ class Engine:
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
         self.identity = IdentityResolver(destination, identity or IdentityRules())
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
+        self._erased: Erased | None = None  # the destination's tombstones (None: none), read as each source starts
+        self._skipped: dict[str, int] = {}  # per source: records read and left out, their respondents erased
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
@@ -145,6 +149,7 @@ class Engine:
         first = (self._rules or scans or self.options.first_batch_size) and self.destination.holds_nothing_of(name)
         self._written[name] = WrittenIds(prints=scans) if first and (self._rules or scans) else None
         self._first[name] = bool(first)
+        self._erased = (self.destination.erased() if self.destination.exists() else Erased()) or None
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         if not self._dry_run or identity_ready(self.destination):  # a dry run's cases, too, are none for copies
@@ -281,8 +286,11 @@ class Engine:
             native = stream.native_id(original)  # the id of the record as read: scrubbing never changes it
             if context:
                 item = stream.context(raw, builder)
-                batch.context.append(context_row(item, source=batch.source, ingested_at=batch.started_at,
-                                                 run_id=self.run_id))  # fmt: skip
+                row = context_row(item, source=batch.source, ingested_at=batch.started_at, run_id=self.run_id)
+                if self._erased is not None and row.table == "crm_contacts" and self._erased.holds_contact(row.values):
+                    self._skip(batch)
+                    return
+                batch.context.append(row)
                 return
             rows = None  # an enrich_record plugin works on records: they are built then
             if not self._enrich:
@@ -292,11 +300,24 @@ class Engine:
                 if self._enrich:
                     self.host.pm.hook.enrich_record(record=record)
                 rows = to_rows(record, ingested_at=batch.started_at, run_id=self.run_id)
+            if self._erased is not None and self._erased.holds_record(rows):
+                self._skip(batch)
+                return
             batch.add_record(rows)
         except DataError as exc:
-            batch.add_quarantined(self._quarantine_item(batch, raw, stream, native, exc))
+            self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, exc))
         except ValidationError as exc:  # a plugin that builds FeedbackRecord itself
-            batch.add_quarantined(self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
+            self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
+
+    def _add_quarantined(self, batch: Batch, item: QuarantineItem) -> None:
+        if self._erased is not None and self._erased.holds_quarantined(item):
+            self._skip(batch)
+        else:
+            batch.add_quarantined(item)
+
+    def _skip(self, batch: Batch) -> None:
+        """A record read of a respondent erased (`cxbridge erase`): counted, never written."""
+        self._skipped[batch.source] = self._skipped.get(batch.source, 0) + 1
 
     def _quarantine_item(
         self, batch: Batch, raw: dict[str, Any], stream: Stream, native: str | None, exc: DataError
@@ -395,6 +416,10 @@ class Engine:
         # mean for users (an HTTP library's "Illegal header value b'…'") may hold a secret
         result.error = redact(result.error) if result.error else result.error
         result.warnings = [redact(warning) for warning in result.warnings]
+        result.erased = self._skipped.pop(result.source, 0)
+        if result.erased:
+            log.info("%s: %d records read were left out: their respondents were erased (cxbridge erase)",
+                     result.source, result.erased)  # fmt: skip
         run.status, run.error, run.finished_at = result.status, result.error, finished
         run.records_read, run.records_written = result.read, result.written
         run.records_unchanged, run.records_quarantined = result.unchanged, result.quarantined

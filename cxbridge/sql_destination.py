@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
+from cxbridge.erasure import Erased, erase_rows, erased_of
 from cxbridge.errors import DestinationError
 from cxbridge.crm import id_column
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES
 from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, QUARANTINE, SYNC_RUNS, SYNC_STATE
-from cxbridge.layout import METADATA, Column, ColumnType, Table
-from cxbridge.sql_migrations import METADATA_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration, create_views
+from cxbridge.layout import ERASURES, METADATA, Column, ColumnType, Table
+from cxbridge.sql_migrations import ERASURES_MIGRATION, METADATA_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration, create_views
 from cxbridge.sql_rows import CHANGED, LINKS, REPLACED, STAGED_TABLES, absent_keys, batch_stats, loop_change_rows
 from cxbridge.sql_rows import parsed_json, plain, run_row, staged_rows, utc_now
 from cxbridge.tables import to_json
@@ -97,6 +98,10 @@ class SQLDestination(Destination):
     def cast(self, column: Column, expression: str) -> str:
         """SQL turning a bound parameter (timestamps and JSON as text) into the column's type."""
         return f"CAST({expression} AS {self.type_names[column.type]})"
+
+    def json_text(self, column: str) -> str:
+        """SQL for a JSON column's text, which `LIKE` can search."""
+        return f"CAST({column} AS {self.type_names[ColumnType.TEXT]})"
 
     def add_column_sql(self, table: Table, column: Column) -> str:
         """SQL adding a (nullable) column to a table that may have it already."""
@@ -404,15 +409,27 @@ class SQLDestination(Destination):
                 else:
                     self.execute(self.upsert_values_sql(METADATA), [name, value, now])
 
+    def erase(self, keys: Sequence[str], *, dry_run: bool = False) -> dict[str, int]:
+        with nullcontext() if dry_run else self.transaction():
+            return erase_rows(self, keys, now=utc_now(), dry_run=dry_run)
+
     # --- reading --------------------------------------------------------------------------
 
     def read_metadata(self) -> dict[str, str]:
-        applied = self._writable or any(
-            row["name"] == METADATA_MIGRATION for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")
-        )
-        if not applied:
+        if not self._applied(METADATA_MIGRATION):
             return {}
         return {row["name"]: row["value"] for row in self.fetch(f"SELECT name, value FROM {METADATA.name}")}
+
+    def erased(self) -> Erased:
+        if not self._applied(ERASURES_MIGRATION):
+            return Erased()
+        return erased_of(self.fetch(f"SELECT kind, erased_id FROM {ERASURES.name}"))
+
+    def _applied(self, migration: str) -> bool:
+        """Whether `migration` was applied: a destination opened read-only may predate it."""
+        return self._writable or any(
+            row["name"] == migration for row in self.fetch(f"SELECT name FROM {MIGRATIONS_TABLE.name}")
+        )
 
     def get_cursor(self, source: str, stream: str) -> Any:
         where = f"source = {self.param(0)} AND stream = {self.param(1)}"

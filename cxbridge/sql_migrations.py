@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
+from cxbridge.layout import CRM_TABLES, ERASURES, FEEDBACK, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
 from cxbridge.layout import Column, ColumnType, Table
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
@@ -22,6 +22,7 @@ MIGRATIONS_TABLE = Table(
     primary_key=("name",),
 )
 METADATA_MIGRATION = "0006_metadata"
+ERASURES_MIGRATION = "0018_erasures"
 
 
 @dataclass(frozen=True)
@@ -119,4 +120,5 @@ MIGRATIONS = (
     Migration("0015_overdue_before_contact", create_views),  # every view again: loop_queue.overdue
     Migration("0016_cases_follow_up", create_views),  # every view again: a worked case leaves the queues
     Migration("0017_sla_share_of_decided_cases", create_views),  # every view again: loop_performance's SLA share
+    Migration(ERASURES_MIGRATION, lambda destination: create_tables(destination, (ERASURES,))),  # cxbridge erase
 )

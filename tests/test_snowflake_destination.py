@@ -201,3 +201,28 @@ def test_an_unusable_key_is_a_config_error_naming_the_file(tmp_path, rsa_key, co
     assert message in str(raised.value) and str(path) in str(raised.value)
     assert not given or given not in str(raised.value), "the passphrase never appears in an error"
     assert connected == [], "nothing is sent to Snowflake with a key that cannot be used"
+
+
+def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_transaction(snowflake):
+    """`cxbridge erase` on Snowflake: the quarantined record is found through its VARIANT's JSON
+    text (`TO_JSON`), every row of the key goes, and the tombstones are read back."""
+    import re
+
+    destination = snowflake("erase")
+    deliver(destination, batch_size=BATCH_SIZE)
+    destination.open()
+    try:
+        raws = [row["raw"] for row in destination.query("SELECT raw FROM quarantine ORDER BY record_id")]
+        key = next(found[1] for raw in raws if (found := re.search(r"hashed:([0-9a-f]{32})", raw)))
+        held = sum(f"hashed:{key}" in raw for raw in raws)
+        before = {table: destination.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] for table in ("feedback", "quarantine")}
+        stored = destination.query(f"SELECT COUNT(*) AS n FROM feedback WHERE respondent_key = '{key}'")[0]["n"]
+
+        counts = destination.erase([key])
+
+        after = {table: destination.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] for table in ("feedback", "quarantine")}
+        assert (counts["feedback"], counts["quarantine"]) == (stored, held)
+        assert after == {"feedback": before["feedback"] - stored, "quarantine": before["quarantine"] - held}
+        assert key in destination.erased().keys and len(destination.erased().records) == stored + held
+    finally:
+        destination.close()

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from cxbridge.destinations import Batch, LoopChanges, WriteStats
+from cxbridge.destinations import Batch, Destination, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.lock_rows import LOCKS, RowLockedDestination
 from cxbridge.layout import CRM_TABLES, LOOP_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
-from cxbridge.sql_migrations import MIGRATIONS_TABLE
+from cxbridge.sql_migrations import ERASURES_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE
 from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, loop_change_rows
 from cxbridge.sql_rows import merge_links_sql, merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
@@ -76,6 +76,9 @@ class BigQueryDestination(RowLockedDestination):
     indexes = False
     keyless = frozenset([*(table.name for table in TABLES), MIGRATIONS_TABLE.name, LOCKS.name])  # never enforced here
     transactional_ddl = False
+    migrations = tuple(migration for migration in MIGRATIONS if migration.name != ERASURES_MIGRATION)
+    erase = Destination.erase  # refused (and no `erasures`): no transaction spans an erasure's statements here
+    erased = Destination.erased
 
     def __init__(self, url: str, *, base_dir: Path | None = None, credentials: Any = None, client_options: Any = None):
         super().__init__(url, base_dir=base_dir)

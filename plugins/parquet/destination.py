@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.crm import ContextRow, id_column
-from cxbridge.destinations import Batch, LoopChanges, SyncRun, WriteStats
+from cxbridge.destinations import Batch, Destination, LoopChanges, SyncRun, WriteStats
 from cxbridge.layout import (
     CRM_TABLES,
     FEEDBACK,
@@ -84,6 +84,9 @@ class ParquetDestination(
     folder, and a file too wide for it is written under DuckDB's own limit (`files.copy`). 32
     with row groups of 4,000 rows (`files.WRITE_OPTIONS`); 24 and 16 failed a merge of the 1M
     bench lake's parts with DuckDB's OutOfMemoryException."""
+
+    erase = Destination.erase  # refused: no transaction spans the lake's files
+    erased = Destination.erased
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super(DuckDBDestination, self).__init__(url, base_dir=base_dir)

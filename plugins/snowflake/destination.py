@@ -234,6 +234,9 @@ class SnowflakeDestination(RowLockedDestination):
             return f"{column.name} VARCHAR"
         return super().column_sql(column, staged=staged)
 
+    def json_text(self, column: str) -> str:
+        return f"TO_JSON({column})"  # a VARIANT's JSON text (a cast of an OBJECT to VARCHAR fails)
+
     def from_stage(self, column: Column) -> str:
         return self.cast(column, column.name) if column.type in TEXT_STAGED else column.name
 

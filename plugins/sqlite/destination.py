@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
+from cxbridge.erasure import Erased, erase_rows, erased_of
 from cxbridge.errors import DestinationError
 from cxbridge.layout import (
-    CRM_ACCOUNTS, CRM_CONTACTS, FEEDBACK, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, FEEDBACK_COMMENTS, FEEDBACK_SCORES,
+    CRM_ACCOUNTS, CRM_CONTACTS, ERASURES, FEEDBACK, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, FEEDBACK_COMMENTS, FEEDBACK_SCORES,
     LOOP_OUTBOX, Table,
 )  # fmt: skip
 from cxbridge.local_files import file_lock, file_lock_held
@@ -495,6 +496,24 @@ class SQLiteDestination(Destination):
                                          [name, value, now])  # fmt: skip
 
         self._write(write)
+
+    def erase(self, keys: Sequence[str], *, dry_run: bool = False) -> dict[str, int]:
+        if dry_run:
+            return erase_rows(self, keys, now=_now(), dry_run=True)
+        return self._write(lambda: erase_rows(self, keys, now=_now()))
+
+    def erased(self) -> Erased:
+        if self._db is None or not self._has_table(ERASURES.name):
+            return Erased()
+        return erased_of(self.query(f"SELECT kind, erased_id FROM {ERASURES.name}"))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """One statement, in the transaction of the `_write` that runs it."""
+        self.db.conn.execute(sql, params)
+
+    @classmethod
+    def json_text(cls, column: str) -> str:
+        return column  # JSON is stored as text
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))

@@ -427,3 +427,10 @@ def sla_share_of_decided_cases(db: Database) -> None:
     """Every view again: `loop_performance.contacted_within_sla_pct` is of the cases contacted or
     past due, not of those still within their SLA."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0022_erasures")
+def erasures(db: Database) -> None:
+    """`erasures`, the tombstones of `cxbridge erase` (`cxbridge.erasure`): keys and record ids, never a contact."""
+    db.execute("CREATE TABLE erasures (kind TEXT NOT NULL, erased_id TEXT NOT NULL, erased_at TEXT NOT NULL, "
+               "PRIMARY KEY (kind, erased_id))")  # fmt: skip

@@ -1,0 +1,56 @@
+"""`cxbridge erase`: calls `cxbridge.api.erase` and prints the rows removed per table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING
+
+import click
+
+from . import output
+from .options import config_option, db_option, destination_option, format_option, handles_errors, wait_option
+
+if TYPE_CHECKING:
+    from cxbridge.erasure_commands import ErasureResult
+
+
+@click.command("erase")
+@click.argument("contacts", nargs=-1, metavar="[EMAIL_OR_PHONE]...")
+@click.option("--key", "keys", multiple=True, metavar="KEY", help="A respondent key (feedback.respondent_key).")
+@click.option("--dry-run", is_flag=True, help="Count the rows that would be removed; remove nothing.")
+@config_option
+@db_option
+@destination_option
+@wait_option()
+@format_option
+@handles_errors
+def erase_command(contacts, keys, dry_run, config, db, destination, wait, fmt) -> None:
+    """Remove every row of one person (by e-mail, phone or respondent key); later syncs leave them out."""
+    from cxbridge import api
+
+    url = api.destination_url_for(db, destination)
+    result = api.erase(contacts, config, keys=keys, dry_run=dry_run, destination=url, wait=wait)
+    if fmt == "json":
+        click.echo(json.dumps({"event": "erasure", "destination": result.destination, "people": result.people,
+                               "dry_run": dry_run, "matched": result.matched, "rows": result.rows}))  # fmt: skip
+    elif fmt == "csv":
+        output.rows([{"table": table, "rows": count} for table, count in result.rows.items()], fmt="csv",
+                    columns=("table", "rows"))  # fmt: skip
+    else:
+        _print_table(result)
+    sys.exit(result.exit_code)
+
+
+def _print_table(result: ErasureResult) -> None:
+    who, where = ", ".join(result.people), result.destination
+    if not result.matched:
+        kept = "" if result.dry_run else "; recorded as erased all the same: later syncs leave out their records"
+        click.echo(f"nothing stored in {where} matches {who}{kept}")
+        return
+    click.echo(f"{'would remove' if result.dry_run else 'removed'} from {where}, for {who}:")
+    for table, count in result.rows.items():
+        if count:
+            click.echo(f"  {table:<22} {count:,} row{'s' if count != 1 else ''}")
+    if not result.dry_run:
+        click.echo("recorded as erased: later syncs leave out their records")

@@ -1,0 +1,201 @@
+"""A person's data erased (GDPR art. 17, `cxbridge erase`): every row that belongs to them, found
+by their respondent key, removed in one transaction, and tombstones kept in `erasures` — the key
+and the ids of the records erased, never the contact — so that later syncs skip what a source
+still holds of them (`Erased`).
+
+What belongs to a person: the records keyed to them, with every copy of those responses read
+through another source (`duplicate_of`, docs/identity.md), their scores, comments and follow-ups;
+the quarantined records that hold their `hashed:<key>`; the cases those records opened, with
+their events and deliveries; and their CRM contacts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from cxbridge.addresses import address_of
+from cxbridge.crm import CONTACT_COLUMNS
+from cxbridge.errors import ConfigError
+from cxbridge.json_text import to_json
+from cxbridge.layout import ERASURES
+from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact
+from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
+
+if TYPE_CHECKING:
+    from cxbridge.destinations import QuarantineItem
+
+RESPONDENT, RECORD = "respondent", "record"
+"""The kinds of tombstone: a respondent key, and the id of a record erased (which a source may
+hold under no key: a copy without the contact column, a record quarantined)."""
+IDS_PER_STATEMENT = 500
+_KEY = re.compile(r"[0-9a-f]{32}")
+_PHONE = re.compile(r"\+?[\d\s().-]+")
+_RESPONDENT_AT = FEEDBACK_COLUMNS.index("respondent_key")
+_CONTACT_KEY_AT = CONTACT_COLUMNS.index("respondent_key")
+
+
+@dataclass(frozen=True)
+class Erased:
+    """The tombstones of a destination: what a sync skips instead of writing it."""
+
+    keys: frozenset[str] = frozenset()
+    records: frozenset[str] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.keys or self.records)
+
+    def holds_record(self, rows: RecordRows) -> bool:
+        return rows.record_id in self.records or rows.feedback[_RESPONDENT_AT] in self.keys
+
+    def holds_quarantined(self, item: QuarantineItem) -> bool:
+        """A record that failed normalization, erased by id or naming an erased key (`hashed:<key>`)."""
+        if item.record_id in self.records:
+            return True
+        text = to_json(item.raw) if self.keys and item.raw is not None else ""
+        return PSEUDONYM_PREFIX in text and any(PSEUDONYM_PREFIX + key in text for key in self.keys)
+
+    def holds_contact(self, values: tuple[Any, ...]) -> bool:
+        """A row of `crm_contacts` (in its column order) of an erased respondent."""
+        return values[_CONTACT_KEY_AT] in self.keys
+
+
+def erased_of(rows: Iterable[dict[str, Any]]) -> Erased:
+    """The tombstones of the `erasures` rows read."""
+    found: dict[str, set[str]] = {RESPONDENT: set(), RECORD: set()}
+    for row in rows:
+        found.setdefault(row["kind"], set()).add(row["erased_id"])
+    return Erased(frozenset(found[RESPONDENT]), frozenset(found[RECORD]))
+
+
+class Statements(Protocol):
+    """What an erasure runs its SQL through, inside the destination's transaction."""
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+    def param(self, index: int) -> str: ...
+    def json_text(self, column: str) -> str: ...
+
+
+@dataclass
+class Found:
+    """The ids of a person's rows, table by table (`found`)."""
+
+    records: set[str] = field(default_factory=set)
+    quarantined: set[str] = field(default_factory=set)
+    cases: set[str] = field(default_factory=set)
+
+    def plan(self, keys: Collection[str]) -> list[tuple[str, str, Collection[str]]]:
+        """(table, key column, ids) of every row to remove, the cases' rows before the records'."""
+        return [
+            ("loop_outbox", "case_id", self.cases), ("feedback_case_events", "case_id", self.cases),
+            ("feedback_cases", "case_id", self.cases), ("feedback_followups", "record_id", self.records),
+            ("feedback_scores", "record_id", self.records), ("feedback_comments", "record_id", self.records),
+            ("feedback", "record_id", self.records), ("quarantine", "record_id", self.quarantined),
+            ("crm_contacts", "respondent_key", keys),
+        ]  # fmt: skip
+
+
+def erase_rows(db: Statements, keys: Sequence[str], *, now: str, dry_run: bool = False) -> dict[str, int]:
+    """Rows per table that belong to the respondents of `keys`, removed unless `dry_run`, and
+    their tombstones recorded; the caller holds the transaction."""
+    found = found_rows(db, keys)
+    plan = found.plan(keys)
+    counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
+    if not dry_run:
+        for table, column, ids in plan:
+            for marks, chunk in _chunks(db, ids):
+                db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+        erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
+        _add_tombstones(db, erased, now)
+    return counts
+
+
+def found_rows(db: Statements, keys: Sequence[str]) -> Found:
+    """The records of `keys` and every copy of their responses, their quarantined records and
+    the cases of either."""
+    found = Found()
+    keyed = _select(db, "SELECT record_id, duplicate_of FROM feedback WHERE respondent_key IN ({})", keys)
+    responses = {row["record_id"] for row in keyed} | {row["duplicate_of"] for row in keyed if row["duplicate_of"]}
+    for select in ("SELECT record_id FROM feedback WHERE record_id IN ({})",
+                   "SELECT record_id FROM feedback WHERE duplicate_of IN ({})"):  # fmt: skip
+        found.records |= {row["record_id"] for row in _select(db, select, sorted(responses))}
+    if keys:
+        named = " OR ".join(f"{db.json_text('raw')} LIKE {db.param(i)}" for i in range(len(keys)))
+        rows = db.query(f"SELECT record_id FROM quarantine WHERE {named}", [f"%{PSEUDONYM_PREFIX}{k}%" for k in keys])
+        found.quarantined = {row["record_id"] for row in rows}
+    cases = "SELECT case_id FROM feedback_cases WHERE record_id IN ({})"
+    found.cases = {row["case_id"] for row in _select(db, cases, sorted(found.records | found.quarantined))}
+    return found
+
+
+def _select(db: Statements, select: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+    return [row for marks, chunk in _chunks(db, ids) for row in db.query(select.format(marks), chunk)]
+
+
+def _count(db: Statements, table: str, column: str, ids: Collection[str]) -> int:
+    select = f"SELECT COUNT(*) AS n FROM {table} WHERE {column} IN ({{}})"
+    return sum(int(row["n"]) for row in _select(db, select, sorted(ids)))
+
+
+def _chunks(db: Statements, ids: Collection[str]) -> Iterable[tuple[str, list[str]]]:
+    """The ids in slices a statement binds, each with its placeholders."""
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), IDS_PER_STATEMENT):
+        chunk = ordered[start : start + IDS_PER_STATEMENT]
+        yield ", ".join(db.param(i) for i in range(len(chunk))), chunk
+
+
+def _add_tombstones(db: Statements, tombstones: set[tuple[str, str]], now: str) -> None:
+    """The (kind, id) tombstones not recorded yet: an erasure run again keeps the first one's time."""
+    stored = {(row["kind"], row["erased_id"]) for row in db.query(f"SELECT kind, erased_id FROM {ERASURES.name}")}
+    marks = ", ".join(db.param(i) for i in range(3))
+    for kind, erased_id in sorted(tombstones - stored):
+        db.execute(f"INSERT INTO {ERASURES.name} (kind, erased_id, erased_at) VALUES ({marks})", [kind, erased_id, now])
+
+
+def checked_keys(contacts: Sequence[str], keys: Sequence[str]) -> list[str]:
+    """The respondent keys given (`--key`), lower-cased; ConfigError naming a contact that is
+    neither an e-mail address nor a phone number (masked), a key that is not one, or no one named."""
+    for contact in contacts:
+        if not is_contact(contact):
+            raise ConfigError(
+                f"{masked(contact)} is neither an e-mail address nor a phone number: give the address or number the "
+                "source holds, or the respondent key with --key"
+            )
+    for key in keys:
+        if not _KEY.fullmatch(key.strip().lower()):
+            raise ConfigError(f"--key {key!r} is not a respondent key: 32 hex digits, as feedback.respondent_key holds")
+    if not contacts and not keys:
+        raise ConfigError("name the person to erase: their e-mail address or phone number, or --key KEY")
+    return [key.strip().lower() for key in keys]
+
+
+def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
+    """The respondent keys of the people named: each contact keyed as a sync keys it (with the
+    dataset's salt), and each key given as such."""
+    keyed = [respondents.key(contact) for contact in contacts]
+    return sorted({key for key in keyed if key is not None} | set(checked_keys(contacts, keys)))
+
+
+def is_contact(text: str) -> bool:
+    """Whether `text` is an e-mail address, or a phone number (five digits or more)."""
+    canonical = canonical_contact(text)
+    if canonical is None:
+        return False
+    if "@" in canonical:
+        return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
+    return bool(_PHONE.fullmatch(text.strip())) and len(canonical) >= 5
+
+
+def masked(contact: str) -> str:
+    """A contact as output may show it: an address's first character and domain
+    (`j***@example.com`), a number's last two digits (`***58`)."""
+    text = contact.strip()
+    if "@" in text:
+        local, _, domain = address_of(text).rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = re.sub(r"\D", "", text)
+    return f"***{digits[-2:]}" if len(digits) >= 5 else "***"

@@ -1,0 +1,71 @@
+"""`cxbridge erase` in the Python API (`cxbridge.erase`), offered by `cxbridge.api`, which imports
+this module when it is first asked for: a sync holds none of it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxbridge.api import reading, writing
+from cxbridge.config import Config, optional_config
+from cxbridge.dataset_salt import dataset_keys
+from cxbridge.erasure import checked_keys, masked, respondent_keys
+from cxbridge.plugins_host import PluginHost, get_host
+
+log = logging.getLogger("cxbridge.erase")
+NOTHING_MATCHED = 4
+"""The exit code of an erasure that found no row of the person (their tombstone is recorded all the same)."""
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """What `erase` removed (or, in a dry run, would remove): rows per table."""
+
+    destination: str
+    people: list[str]
+    """Who was named, as output may show them: contacts masked (`j***@example.com`), keys as given."""
+    rows: dict[str, int]
+    dry_run: bool = False
+
+    @property
+    def matched(self) -> bool:
+        return any(self.rows.values())
+
+    @property
+    def exit_code(self) -> int:
+        """0 rows of the person were found; `NOTHING_MATCHED` (4) none were."""
+        return 0 if self.matched else NOTHING_MATCHED
+
+
+def erase(
+    contacts: Iterable[str] = (),
+    config: str | Path | Config | None = None,
+    *,
+    keys: Iterable[str] = (),
+    dry_run: bool = False,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> ErasureResult:
+    """Remove every row of the person with these contacts (e-mail addresses, phone numbers) or
+    respondent `keys` from the destination, in one transaction, and record their tombstones so
+    that later syncs leave out what a source still holds of them (`cxbridge.erasure`); with
+    `dry_run`, only count the rows. Contacts are keyed with the dataset's salt and never stored."""
+    contacts, keys = list(contacts), list(keys)
+    given = checked_keys(contacts, keys)  # before anything is opened: a mistake names itself
+    host = host or get_host()
+    cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
+    opened = reading(cfg, destination=destination, host=host) if dry_run else writing(
+        cfg, destination=destination, wait=wait, host=host
+    )
+    with opened as dest:
+        salt = cfg.respondent_salt if cfg else None
+        people = respondent_keys(contacts, keys, dataset_keys(dest, salt, dry_run=dry_run))
+        rows = dest.erase(people, dry_run=dry_run)
+    named = [masked(contact) for contact in contacts] + given
+    result = ErasureResult(dest.display_name, named, rows, dry_run=dry_run)
+    if not dry_run:
+        log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(rows.values()))
+    return result
