@@ -313,10 +313,11 @@ class Destination(ABC):
         the destination cannot erase."""
         return Erased()
 
-    def erase(self, keys: Sequence[str], *, dry_run: bool = False) -> dict[str, int]:
-        """Remove every row of the respondents of `keys` in one transaction and record their
-        tombstones (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with
-        `dry_run`). A destination that cannot do it in one transaction refuses."""
+    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> dict[str, int]:
+        """Remove every row of the respondents of `keys` (and `addresses`, their e-mail addresses
+        lower-cased, never stored) in one transaction and record their tombstones
+        (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with `dry_run`). A
+        destination that cannot do it in one transaction refuses."""
         raise DestinationError(
             f"{self.name} destinations cannot erase a person's data in one transaction yet; sync the sources into "
             "SQLite, DuckDB or PostgreSQL and erase there, or remove their rows by hand (docs/security.md#erasure)"

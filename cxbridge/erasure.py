@@ -33,6 +33,9 @@ hold under no key: a copy without the contact column, a record quarantined)."""
 IDS_PER_STATEMENT = 500
 _KEY = re.compile(r"[0-9a-f]{32}")
 _PHONE = re.compile(r"\+?[\d\s().-]+")
+_WHOLE_VALUE = (('"', '"'), ("<", ">"), (":", '"'))
+"""How a kept address (`keep_personal_data`) sits in a payload's JSON text as a whole value: as
+is, with a display name (`Jo <jo@…>`), as a `mailto:` link — not inside `joanne@…`."""
 _RESPONDENT_AT = FEEDBACK_COLUMNS.index("respondent_key")
 _CONTACT_KEY_AT = CONTACT_COLUMNS.index("respondent_key")
 
@@ -98,10 +101,13 @@ class Found:
         ]  # fmt: skip
 
 
-def erase_rows(db: Statements, keys: Sequence[str], *, now: str, dry_run: bool = False) -> dict[str, int]:
-    """Rows per table that belong to the respondents of `keys`, removed unless `dry_run`, and
-    their tombstones recorded; the caller holds the transaction."""
-    found = found_rows(db, keys)
+def erase_rows(
+    db: Statements, keys: Sequence[str], *, addresses: Sequence[str] = (), now: str, dry_run: bool = False
+) -> dict[str, int]:
+    """Rows per table that belong to the respondents of `keys` (with `addresses`, their e-mail
+    addresses, lower-cased), removed unless `dry_run`, and their tombstones recorded; the caller
+    holds the transaction."""
+    found = found_rows(db, keys, addresses)
     plan = found.plan(keys)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
@@ -113,22 +119,32 @@ def erase_rows(db: Statements, keys: Sequence[str], *, now: str, dry_run: bool =
     return counts
 
 
-def found_rows(db: Statements, keys: Sequence[str]) -> Found:
-    """The records of `keys` and every copy of their responses, their quarantined records and
-    the cases of either."""
+def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = ()) -> Found:
+    """The records of `keys` and every copy of their responses, their quarantined records — those
+    naming a key (`hashed:<key>`), or holding one of `addresses` as a value (`keep_personal_data`
+    keeps contacts as sent) — and the cases of either."""
     found = Found()
     keyed = _select(db, "SELECT record_id, duplicate_of FROM feedback WHERE respondent_key IN ({})", keys)
     responses = {row["record_id"] for row in keyed} | {row["duplicate_of"] for row in keyed if row["duplicate_of"]}
     for select in ("SELECT record_id FROM feedback WHERE record_id IN ({})",
                    "SELECT record_id FROM feedback WHERE duplicate_of IN ({})"):  # fmt: skip
         found.records |= {row["record_id"] for row in _select(db, select, sorted(responses))}
-    if keys:
-        named = " OR ".join(f"{db.json_text('raw')} LIKE {db.param(i)}" for i in range(len(keys)))
-        rows = db.query(f"SELECT record_id FROM quarantine WHERE {named}", [f"%{PSEUDONYM_PREFIX}{k}%" for k in keys])
+    patterns = [f"%{PSEUDONYM_PREFIX}{key}%" for key in keys]
+    patterns += [f"%{before}{_escaped(a)}{after}%" for a in addresses for before, after in _WHOLE_VALUE]
+    if patterns:
+        raw = f"LOWER({db.json_text('raw')})"
+        named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(patterns)))
+        rows = db.query(f"SELECT record_id FROM quarantine WHERE {named}", patterns)
         found.quarantined = {row["record_id"] for row in rows}
     cases = "SELECT case_id FROM feedback_cases WHERE record_id IN ({})"
     found.cases = {row["case_id"] for row in _select(db, cases, sorted(found.records | found.quarantined))}
     return found
+
+
+def _escaped(text: str) -> str:
+    """`text` in a LIKE pattern escaped with `!` (a backslash is read apart in some dialects'
+    literals): its `%` and `_` matched as written."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 def _select(db: Statements, select: str, ids: Sequence[str]) -> list[dict[str, Any]]:
@@ -178,6 +194,11 @@ def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: R
     dataset's salt), and each key given as such."""
     keyed = [respondents.key(contact) for contact in contacts]
     return sorted({key for key in keyed if key is not None} | set(checked_keys(contacts, keys)))
+
+
+def addresses_of(contacts: Sequence[str]) -> list[str]:
+    """The e-mail addresses among `contacts`, as keys are made of them (lower-cased, bare)."""
+    return sorted({canonical for contact in contacts if "@" in (canonical := canonical_contact(contact) or "")})
 
 
 def is_contact(text: str) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 from cxbridge.api import reading, writing
 from cxbridge.config import Config, optional_config
 from cxbridge.dataset_salt import dataset_keys
-from cxbridge.erasure import checked_keys, masked, respondent_keys
+from cxbridge.erasure import addresses_of, checked_keys, masked, respondent_keys
 from cxbridge.plugins_host import PluginHost, get_host
 
 log = logging.getLogger("cxbridge.erase")
@@ -63,7 +63,7 @@ def erase(
     with opened as dest:
         salt = cfg.respondent_salt if cfg else None
         people = respondent_keys(contacts, keys, dataset_keys(dest, salt, dry_run=dry_run))
-        rows = dest.erase(people, dry_run=dry_run)
+        rows = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run)
     named = [masked(contact) for contact in contacts] + given
     result = ErasureResult(dest.display_name, named, rows, dry_run=dry_run)
     if not dry_run:

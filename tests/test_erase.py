@@ -336,3 +336,26 @@ def test_contacts_are_told_from_other_text_and_masked(contact, shown):
     assert is_contact(contact) == (shown is not None)
     if shown:
         assert masked(contact) == shown
+
+
+def test_with_keep_personal_data_a_quarantined_record_holding_the_address_goes_and_a_longer_one_stays(
+    workspace, kind, request, tmp_path
+):
+    """`keep_personal_data` keeps contacts as sent, so a quarantined record holds Jane's address,
+    not her key: it is found by the address as a whole value, and `xjane.doe@…` is someone else."""
+    url = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}.get(kind)
+    url = url or request.getfixturevalue("postgres_database")("kept")
+    text = workspace.config.read_text(encoding="utf-8")
+    workspace.config.write_text(text.replace("[settings]\n", "[settings]\nkeep_personal_data = true\n", 1), encoding="utf-8")
+    someone_else = [*survey_row(22, nps=11)[:-1], "xjane.doe@example.com"]
+    workspace.write_csv(JANE_ROWS + [someone_else] + OTHERS)
+    workspace.sync(destination=url)
+    with api.reading(destination=url) as dest:
+        assert {row["source_record_id"] for row in dest.query("SELECT source_record_id FROM quarantine")} == {"R21", "R22"}
+
+    code, out, _ = erase(url, "jane.doe@example.com", "--format", "json")
+
+    assert code == 0 and json.loads(out)["rows"]["quarantine"] == 1
+    with api.reading(destination=url) as dest:
+        assert [row["source_record_id"] for row in dest.query("SELECT source_record_id FROM quarantine")] == ["R22"]
+        assert JANE.casefold() not in json.dumps(dest.query("SELECT * FROM erasures"), default=str).casefold()

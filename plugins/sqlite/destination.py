@@ -497,10 +497,10 @@ class SQLiteDestination(Destination):
 
         self._write(write)
 
-    def erase(self, keys: Sequence[str], *, dry_run: bool = False) -> dict[str, int]:
+    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> dict[str, int]:
         if dry_run:
-            return erase_rows(self, keys, now=_now(), dry_run=True)
-        return self._write(lambda: erase_rows(self, keys, now=_now()))
+            return erase_rows(self, keys, addresses=addresses, now=_now(), dry_run=True)
+        return self._write(lambda: erase_rows(self, keys, addresses=addresses, now=_now()))
 
     def erased(self) -> Erased:
         if self._db is None or not self._has_table(ERASURES.name):
