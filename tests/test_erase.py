@@ -359,3 +359,22 @@ def test_with_keep_personal_data_a_quarantined_record_holding_the_address_goes_a
     with api.reading(destination=url) as dest:
         assert [row["source_record_id"] for row in dest.query("SELECT source_record_id FROM quarantine")] == ["R22"]
         assert JANE.casefold() not in json.dumps(dest.query("SELECT * FROM erasures"), default=str).casefold()
+
+
+def test_the_erased_rows_bytes_leave_the_sqlite_file_even_where_sqlite_keeps_deleted_content(workspace, monkeypatch):
+    """Many builds of SQLite leave a deleted row's bytes in the page's free space (`secure_delete`
+    off by default): the erasure turns it on, so Jane's comment is in no byte of the file after."""
+    secret = "JANES-OWN-WORDS-" + "x" * 40
+    rows = [[*survey_row(n)[:-2], f"comment {n} " + "lorem ipsum " * 8, f"p{n}@example.com"] for n in range(2, 1500)]
+    rows.insert(700, [*survey_row(1)[:-2], secret, JANE])
+    workspace.write_csv(rows)
+    workspace.sync()
+    real = SQLiteDestination.writer_pragmas.__func__
+    monkeypatch.setattr(SQLiteDestination, "writer_pragmas",
+                        classmethod(lambda cls: [*real(cls), "PRAGMA secure_delete = OFF"]))  # fmt: skip
+    assert secret.encode() in workspace.db.read_bytes()
+
+    assert cxbridge.erase([JANE], workspace.config, host=create_host()).rows["feedback_comments"] == 1
+
+    files = [path for path in workspace.root.iterdir() if path.name.startswith("cxbridge.db")]
+    assert not any(secret.encode() in path.read_bytes() for path in files)
