@@ -33,7 +33,8 @@ def erase_command(contacts, keys, dry_run, config, db, destination, wait, fmt) -
     result = api.erase(contacts, config, keys=keys, dry_run=dry_run, destination=url, wait=wait)
     if fmt == "json":
         click.echo(json.dumps({"event": "erasure", "destination": result.destination, "people": result.people,
-                               "dry_run": dry_run, "matched": result.matched, "rows": result.rows}))  # fmt: skip
+                               "dry_run": dry_run, "matched": result.matched, "rows": result.rows,
+                               "mentioned": result.mentioned}))  # fmt: skip
     elif fmt == "csv":
         output.rows([{"table": table, "rows": count} for table, count in result.rows.items()], fmt="csv",
                     columns=("table", "rows"))  # fmt: skip
@@ -47,10 +48,13 @@ def _print_table(result: ErasureResult) -> None:
     if not result.matched:
         kept = "" if result.dry_run else "; recorded as erased all the same: later syncs leave out their records"
         click.echo(f"nothing stored in {where} matches {who}{kept}")
-        return
-    click.echo(f"{'would remove' if result.dry_run else 'removed'} from {where}, for {who}:")
-    for table, count in result.rows.items():
-        if count:
-            click.echo(f"  {table:<22} {count:,} row{'s' if count != 1 else ''}")
-    if not result.dry_run:
-        click.echo("recorded as erased: later syncs leave out their records")
+    else:
+        click.echo(f"{'would remove' if result.dry_run else 'removed'} from {where}, for {who}:")
+        for table, count in result.rows.items():
+            if count:
+                click.echo(f"  {table:<22} {count:,} row{'s' if count != 1 else ''}")
+        if not result.dry_run:
+            click.echo("recorded as erased: later syncs leave out their records")
+    if mentioned := result.mentioned:
+        records = f"{len(mentioned):,} other record{'s' if len(mentioned) != 1 else ''}"
+        click.echo(f"kept: {records} naming the address in free text, to review: {', '.join(mentioned)}")

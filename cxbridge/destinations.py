@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.crm import ContextRow, id_column
-from cxbridge.erasure import Erased
+from cxbridge.erasure import Erased, Erasure
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.masking import redact, redact_value
 from cxbridge.metrics import SCORE_DECIMALS
@@ -313,7 +313,7 @@ class Destination(ABC):
         the destination cannot erase."""
         return Erased()
 
-    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> dict[str, int]:
+    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> Erasure:
         """Remove every row of the respondents of `keys` (and `addresses`, their e-mail addresses
         lower-cased, never stored) in one transaction and record their tombstones
         (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with `dry_run`). A

@@ -101,13 +101,23 @@ class Found:
         ]  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Erasure:
+    """What an erasure removed (in a dry run, would remove): rows per table; and the records of
+    other people whose free text names an address erased, which it keeps for a person to review."""
+
+    rows: dict[str, int]
+    mentioned: list[str] = field(default_factory=list)
+
+
 def erase_rows(
     db: Statements, keys: Sequence[str], *, addresses: Sequence[str] = (), now: str, dry_run: bool = False
-) -> dict[str, int]:
-    """Rows per table that belong to the respondents of `keys` (with `addresses`, their e-mail
+) -> Erasure:
+    """The rows that belong to the respondents of `keys` (with `addresses`, their e-mail
     addresses, lower-cased), removed unless `dry_run`, and their tombstones recorded; the caller
     holds the transaction."""
     found = found_rows(db, keys, addresses)
+    mentioned = _mentioning(db, addresses, found.records)
     plan = found.plan(keys)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
@@ -116,7 +126,7 @@ def erase_rows(
                 db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
         erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
         _add_tombstones(db, erased, now)
-    return counts
+    return Erasure(counts, mentioned)
 
 
 def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = ()) -> Found:
@@ -139,6 +149,17 @@ def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = (
     cases = "SELECT case_id FROM feedback_cases WHERE record_id IN ({})"
     found.cases = {row["case_id"] for row in _select(db, cases, sorted(found.records | found.quarantined))}
     return found
+
+
+def _mentioning(db: Statements, addresses: Sequence[str], erased: set[str]) -> list[str]:
+    """The ids of the records not erased whose comments or open answers name one of `addresses`."""
+    if not addresses:
+        return []
+    patterns, found = [f"%{_escaped(address)}%" for address in addresses], set()
+    for table, column in (("feedback", "comment"), ("feedback_comments", "text")):
+        named = " OR ".join(f"LOWER({column}) LIKE {db.param(i)} ESCAPE '!'" for i in range(len(patterns)))
+        found |= {row["record_id"] for row in db.query(f"SELECT record_id FROM {table} WHERE {named}", patterns)}
+    return sorted(found - erased)
 
 
 def _escaped(text: str) -> str:

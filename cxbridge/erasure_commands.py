@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxbridge.api import reading, writing
@@ -28,6 +28,9 @@ class ErasureResult:
     """Who was named, as output may show them: contacts masked (`j***@example.com`), keys as given."""
     rows: dict[str, int]
     dry_run: bool = False
+    mentioned: list[str] = field(default_factory=list)
+    """Ids of other people's records whose comments or open answers name an address erased: kept,
+    for a person to review."""
 
     @property
     def matched(self) -> bool:
@@ -63,9 +66,9 @@ def erase(
     with opened as dest:
         salt = cfg.respondent_salt if cfg else None
         people = respondent_keys(contacts, keys, dataset_keys(dest, salt, dry_run=dry_run))
-        rows = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run)
+        erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run)
     named = [masked(contact) for contact in contacts] + given
-    result = ErasureResult(dest.display_name, named, rows, dry_run=dry_run)
+    result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned)
     if not dry_run:
-        log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(rows.values()))
+        log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(erasure.rows.values()))
     return result

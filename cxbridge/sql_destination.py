@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
-from cxbridge.erasure import Erased, erase_rows, erased_of
+from cxbridge.erasure import Erased, Erasure, erase_rows, erased_of
 from cxbridge.errors import DestinationError
 from cxbridge.crm import id_column
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES
@@ -409,7 +409,7 @@ class SQLDestination(Destination):
                 else:
                     self.execute(self.upsert_values_sql(METADATA), [name, value, now])
 
-    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> dict[str, int]:
+    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> Erasure:
         with nullcontext() if dry_run else self.transaction():
             return erase_rows(self, keys, addresses=addresses, now=utc_now(), dry_run=dry_run)
 

@@ -378,3 +378,18 @@ def test_the_erased_rows_bytes_leave_the_sqlite_file_even_where_sqlite_keeps_del
 
     files = [path for path in workspace.root.iterdir() if path.name.startswith("cxbridge.db")]
     assert not any(secret.encode() in path.read_bytes() for path in files)
+
+
+def test_another_person_s_comment_naming_the_address_is_kept_and_listed_for_review(workspace):
+    rows = [*JANE_ROWS, [*survey_row(30)[:-2], "Please call JANE.DOE@example.com back, she is my wife", "him@example.com"],
+            *OTHERS]  # fmt: skip
+    workspace.write_csv(rows)
+    workspace.sync()
+    theirs = record_id("survey", "rows", "R30")
+
+    result = CliRunner().invoke(cli, ["erase", "jane.doe@example.com", "--db", str(workspace.db)])
+
+    assert result.exit_code == 0, result.output
+    assert f"kept: 1 other record naming the address in free text, to review: {theirs}" in result.stdout
+    assert workspace.query("SELECT COUNT(*) FROM feedback WHERE record_id = ?", [theirs]) == [(1,)]
+    assert "jane.doe" not in result.output.casefold()

@@ -218,7 +218,7 @@ def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_t
         before = {table: destination.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] for table in ("feedback", "quarantine")}
         stored = destination.query(f"SELECT COUNT(*) AS n FROM feedback WHERE respondent_key = '{key}'")[0]["n"]
 
-        counts = destination.erase([key])
+        counts = destination.erase([key]).rows
 
         after = {table: destination.query(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"] for table in ("feedback", "quarantine")}
         assert (counts["feedback"], counts["quarantine"]) == (stored, held)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
-from cxbridge.erasure import Erased, erase_rows, erased_of
+from cxbridge.erasure import Erased, Erasure, erase_rows, erased_of
 from cxbridge.errors import DestinationError
 from cxbridge.layout import (
     CRM_ACCOUNTS, CRM_CONTACTS, ERASURES, FEEDBACK, FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, FEEDBACK_COMMENTS, FEEDBACK_SCORES,
@@ -497,7 +497,7 @@ class SQLiteDestination(Destination):
 
         self._write(write)
 
-    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> dict[str, int]:
+    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> Erasure:
         """With `secure_delete` (off in SQLite's default build), the erased rows' bytes are zeroed in
         the file, not left in free space; the WAL's older frames go at the checkpoint after it."""
         if dry_run:
