@@ -34,7 +34,7 @@ def erase_command(contacts, keys, dry_run, config, db, destination, wait, fmt) -
     if fmt == "json":
         click.echo(json.dumps({"event": "erasure", "destination": result.destination, "people": result.people,
                                "dry_run": dry_run, "matched": result.matched, "rows": result.rows,
-                               "mentioned": result.mentioned}))  # fmt: skip
+                               "mentioned": result.mentioned, "delivered": result.delivered}))  # fmt: skip
     elif fmt == "csv":
         output.rows([{"table": table, "rows": count} for table, count in result.rows.items()], fmt="csv",
                     columns=("table", "rows"))  # fmt: skip
@@ -58,3 +58,5 @@ def _print_table(result: ErasureResult) -> None:
     if mentioned := result.mentioned:
         records = f"{len(mentioned):,} other record{'s' if len(mentioned) != 1 else ''}"
         click.echo(f"kept: {records} naming the address in free text, to review: {', '.join(mentioned)}")
+    if result.delivered:
+        click.echo(f"delivered to other systems by the loop, to erase there too: {', '.join(result.delivered)}")

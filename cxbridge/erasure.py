@@ -108,6 +108,9 @@ class Erasure:
 
     rows: dict[str, int]
     mentioned: list[str] = field(default_factory=list)
+    delivered: list[str] = field(default_factory=list)
+    """What the loop delivered of the erased cases to other systems, which the erasure cannot
+    reach: `action: reference` (a ticket, a task), or the action alone (an e-mail, a webhook)."""
 
 
 def erase_rows(
@@ -117,7 +120,7 @@ def erase_rows(
     addresses, lower-cased), removed unless `dry_run`, and their tombstones recorded; the caller
     holds the transaction."""
     found = found_rows(db, keys, addresses)
-    mentioned = _mentioning(db, addresses, found.records)
+    mentioned, delivered = _mentioning(db, addresses, found.records), _delivered(db, found.cases)
     plan = found.plan(keys)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
@@ -126,7 +129,7 @@ def erase_rows(
                 db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
         erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
         _add_tombstones(db, erased, now)
-    return Erasure(counts, mentioned)
+    return Erasure(counts, mentioned, delivered)
 
 
 def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = ()) -> Found:
@@ -160,6 +163,16 @@ def _mentioning(db: Statements, addresses: Sequence[str], erased: set[str]) -> l
         named = " OR ".join(f"LOWER({column}) LIKE {db.param(i)} ESCAPE '!'" for i in range(len(patterns)))
         found |= {row["record_id"] for row in db.query(f"SELECT record_id FROM {table} WHERE {named}", patterns)}
     return sorted(found - erased)
+
+
+def _delivered(db: Statements, cases: Collection[str]) -> list[str]:
+    """The loop's deliveries of `cases` and the references set on them (`cases update --ref`)."""
+    select = "SELECT action, external_ref FROM loop_outbox WHERE status = 'delivered' AND case_id IN ({})"
+    made = {f"{row['action']}: {row['external_ref']}" if row["external_ref"] else row["action"]
+            for row in _select(db, select, sorted(cases))}  # fmt: skip
+    linked = "SELECT external_ref FROM feedback_cases WHERE external_ref IS NOT NULL AND case_id IN ({})"
+    refs = {row["external_ref"] for row in _select(db, linked, sorted(cases))}
+    return sorted(made | {ref for ref in refs if not any(item.endswith(f": {ref}") for item in made)})
 
 
 def _escaped(text: str) -> str:

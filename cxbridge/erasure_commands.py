@@ -31,6 +31,9 @@ class ErasureResult:
     mentioned: list[str] = field(default_factory=list)
     """Ids of other people's records whose comments or open answers name an address erased: kept,
     for a person to review."""
+    delivered: list[str] = field(default_factory=list)
+    """What the loop delivered of the person's cases to other systems (`action: reference`):
+    to erase there too."""
 
     @property
     def matched(self) -> bool:
@@ -68,7 +71,8 @@ def erase(
         people = respondent_keys(contacts, keys, dataset_keys(dest, salt, dry_run=dry_run))
         erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run)
     named = [masked(contact) for contact in contacts] + given
-    result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned)
+    result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
+                           delivered=erasure.delivered)  # fmt: skip
     if not dry_run:
         log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(erasure.rows.values()))
     return result

@@ -393,3 +393,20 @@ def test_another_person_s_comment_naming_the_address_is_kept_and_listed_for_revi
     assert f"kept: 1 other record naming the address in free text, to review: {theirs}" in result.stdout
     assert workspace.query("SELECT COUNT(*) FROM feedback WHERE record_id = ?", [theirs]) == [(1,)]
     assert "jane.doe" not in result.output.casefold()
+
+
+def test_what_the_loop_delivered_of_the_person_s_case_is_listed_to_erase_there_too(workspace):
+    workspace.write_csv(JANE_ROWS + OTHERS)
+    workspace.sync()
+    hers, other = case_id(record_id("survey", "rows", "R1")), case_id(record_id("survey", "rows", "R4"))
+    delivery = "INSERT INTO loop_outbox (delivery_id, case_id, action, status, attempts, created_at, external_ref) " \
+               "VALUES (?, ?, ?, ?, 1, '2025-03-01T00:00:00Z', ?)"  # fmt: skip
+    with sqlite3.connect(workspace.db) as conn:
+        conn.executemany(delivery, [("d1", hers, "ticket", "delivered", "ZD-4711"), ("d2", hers, "mail", "delivered", None),
+                                    ("d3", hers, "crm", "failed", None), ("d4", other, "ticket", "delivered", "ZD-1")])  # fmt: skip
+        conn.execute("UPDATE feedback_cases SET external_ref = 'CRM-9' WHERE case_id = ?", [hers])
+
+    result = CliRunner().invoke(cli, ["erase", JANE, "--db", str(workspace.db), "--format", "json"])
+
+    assert json.loads(result.stdout)["delivered"] == ["CRM-9", "mail", "ticket: ZD-4711"]
+    assert workspace.query("SELECT delivery_id FROM loop_outbox") == [("d4",)]
