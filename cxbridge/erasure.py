@@ -5,8 +5,10 @@ still holds of them (`Erased`).
 
 What belongs to a person: the records keyed to them, with every copy of those responses read
 through another source (`duplicate_of`, docs/identity.md), their scores, comments and follow-ups;
-the quarantined records that hold their `hashed:<key>`; the cases those records opened, with
-their events and deliveries; and their CRM contacts.
+the quarantined records that hold their `hashed:<key>` (or, kept by `keep_personal_data`, their
+address); the cases those records opened, with their events and deliveries; and their CRM
+contacts. What it cannot reach is listed for a person: other people's free text naming the
+address, and what the loop delivered of the cases to other systems (`Erasure`).
 """
 
 from __future__ import annotations
@@ -224,10 +226,9 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str]) -> list[str]:
 
 
 def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
-    """The respondent keys of the people named: each contact keyed as a sync keys it (with the
-    dataset's salt), and each key given as such."""
-    keyed = [respondents.key(contact) for contact in contacts]
-    return sorted({key for key in keyed if key is not None} | set(checked_keys(contacts, keys)))
+    """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
+    sync keys it (with the dataset's salt), and each key given as such."""
+    return sorted({key for key in map(respondents.key, contacts) if key is not None} | set(keys))
 
 
 def addresses_of(contacts: Sequence[str]) -> list[str]:

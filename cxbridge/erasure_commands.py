@@ -68,7 +68,7 @@ def erase(
     )
     with opened as dest:
         salt = cfg.respondent_salt if cfg else None
-        people = respondent_keys(contacts, keys, dataset_keys(dest, salt, dry_run=dry_run))
+        people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run))
         erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run)
     named = [masked(contact) for contact in contacts] + given
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
