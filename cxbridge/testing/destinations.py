@@ -32,6 +32,7 @@ from cxbridge import reporting
 from cxbridge.dataset_salt import FINGERPRINT, SALT, dataset_keys, fingerprint
 from cxbridge.destinations import Destination
 from cxbridge.duplicates import IdentityRules, IdentitySettings
+from cxbridge.errors import DestinationError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import record_id
 from cxbridge.layout import TABLES, ColumnType
@@ -554,6 +555,29 @@ class DestinationConformance:
         finally:
             destination.close()
 
+    def test_an_erasure_removes_what_it_removes_on_sqlite_or_is_refused(self, destination_factory, reference):
+        """`cxbridge erase` of two respondents — of a quarantined record, and of the first stored
+        one — leaves the tables and views as on SQLite and keeps their tombstones; a destination
+        that cannot erase in one transaction refuses before anything changes, naming what to do."""
+        for factory in (destination_factory, reference):
+            self.deliver(factory("erased"))
+        quarantined = [json.dumps(item.raw) for item in _opened(reference("erased"), lambda d: list(d.quarantined()))]
+        stored = "SELECT respondent_key FROM feedback WHERE respondent_key IS NOT NULL ORDER BY record_id"
+        keys = [next(text.split("hashed:", 1)[1][:32] for text in quarantined if "hashed:" in text),
+                _opened(reference("erased"), lambda d: d.query(stored))[0]["respondent_key"]]  # fmt: skip
+        before = snapshot(destination_factory("erased"))
+        try:
+            erased = _opened(destination_factory("erased"), lambda d: d.erase(keys), writing=True)
+        except DestinationError as exc:
+            assert "docs/security.md#erasure" in str(exc)
+            assert_same(snapshot(destination_factory("erased")).results, before.results, label="refused")
+            return
+        expected = _opened(reference("erased"), lambda d: d.erase(keys), writing=True)
+        assert erased.rows == expected.rows and erased.rows["quarantine"] >= 1 and erased.rows["feedback"] >= 1
+        assert_same(snapshot(destination_factory("erased")).results, snapshot(reference("erased")).results, label="erased")
+        tombstones = _opened(destination_factory("erased"), lambda d: d.erased())
+        assert tombstones == _opened(reference("erased"), lambda d: d.erased()) and set(keys) <= tombstones.keys
+
     def test_metadata_is_kept_with_the_data(self, destination_factory):
         """`write_metadata` sets and removes settings in place; they are read back after the
         destination is opened again, for writing or for reading."""
@@ -592,6 +616,15 @@ class DestinationConformance:
             assert destination.read_metadata() == {SALT: first.salt, FINGERPRINT: fingerprint(first.salt)}
         finally:
             destination.close()
+
+
+def _opened(destination: Destination, read: Callable[[Destination], Any], *, writing: bool = False) -> Any:
+    """What `read` returns of `destination`, opened (read-only unless `writing`) for it alone."""
+    destination.open(read_only=not writing)
+    try:
+        return read(destination)
+    finally:
+        destination.close()
 
 
 def expected_cases(version: int) -> dict[str, tuple[str, str]]:
