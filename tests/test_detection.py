@@ -288,6 +288,28 @@ def test_sheets_sharing_the_scored_columns_share_the_mapping_and_the_others_are_
     assert "sheets" not in inspect_file(write_xlsx(tmp_path / "all.xlsx", sheets)).source_config()  # new sheets too
 
 
+GERMAN_EASE = ["Wie einfach war es, Ihr Anliegen zu klären?", "Es war einfach, das gewünschte Produkt zu finden",
+               "War es einfach, einen Termin zu bekommen?", "Die Bestellung war sehr einfach",
+               "Das Unternehmen hat es mir einfach gemacht, mein Anliegen zu lösen", "Die App ist einfach zu bedienen",
+               "Wie bewerten Sie die Einfachheit der Bestellung?"]  # fmt: skip
+JUST_RATE = ["Bewerten Sie einfach unseren Kurier", "Geben Sie uns einfach eine Note von 1 bis 5",
+             "Einfach bewerten: wie war Ihr Besuch?", "Klicken Sie einfach auf eine Zahl von 1 bis 5",
+             "Po prostu oceń naszego kuriera", "Évaluez simplement notre livreur", "Notez tout simplement notre service",
+             "Califique simplemente a nuestro repartidor", "Avalie simplesmente o nosso entregador",
+             "Beoordeel gewoon onze koerier", "Just rate our courier", "Simply rate our service from 1 to 5"]  # fmt: skip
+
+
+def test_german_einfach_is_ease_only_as_the_adverb_of_a_question_about_ease(tmp_path):
+    """"Einfach" is "easy" and also "just": "Bewerten Sie einfach unseren Kurier" asks for a rating,
+    not about effort, as do the "just"/"simply" of the other languages (po prostu, simplement,
+    simplemente, simplesmente, gewoon). German ease questions stay CES, in a file and through an API."""
+    rows = [[*GERMAN_EASE, *JUST_RATE], *[[n % 5 + 1] * 19 for n in range(10)]]
+    inspection = inspect_file(write_csv(tmp_path / "umfrage.csv", rows))
+    assert sorted(p.column for p in inspection.proposals if p.target == "ces") == sorted(GERMAN_EASE)
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in GERMAN_EASE + JUST_RATE}
+    assert {text for text, spec in detected.items() if spec is not None and spec.metric == "ces"} == set(GERMAN_EASE)
+
+
 NOT_EASY = ["Было непросто дозвониться до нас", "Было нелегко найти нужный товар", "Мне было непросто оформить возврат"]
 EASY = ["Было просто дозвониться до нас", "Было легко найти нужный товар", "Насколько просто было оформить возврат?"]
 

@@ -88,11 +88,15 @@ not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "пр�
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
 difficult, and are stems of `difficulty` of their own. Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
-                                         "достаточно"})}  # fmt: skip
-"""Stems that are, as a word of their own, also a particle: "просто" is "easy" but also "just"
-("Просто оцените наш сервис"). That word counts only beside one that makes it the adverb of ease:
-"насколько просто", "было ли просто", "просто ли", "было просто", "очень просто"; the stem inside
-a longer word ("простоту") counts as before."""
+                                         "достаточно"}),
+                    "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
+                                          "gemacht"})}  # fmt: skip
+"""Stems that are, as a word of their own, also a particle: "просто" and "einfach" are "easy" but
+also "just" ("Просто оцените наш сервис", "Bewerten Sie einfach unseren Kurier"). That word counts
+only beside one that makes it the adverb of ease: "насколько просто", "было ли просто", "просто
+ли", "было просто", "очень просто"; "wie einfach", "war es einfach", "sehr einfach", "einfach zu
+bedienen", "es mir einfach gemacht"; the stem inside a longer word ("простоту", "Einfachheit")
+counts as before."""
 _AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys()
 _POLITE = re.compile(
     r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
