@@ -206,18 +206,21 @@ def test_russian_prosto_is_ease_only_as_the_adverb_of_a_question_about_ease(tmp_
 POLITE = ["Если вам не сложно, оцените работу курьера", "Если несложно, поставьте оценку курьеру от 1 до 5",
           "Если Вам будет не сложно, оцените доставку", "Jeśli nie sprawi to Panu trudności, oceń pracę kuriera",
           "Jeśli to nie problem, oceń pracę kuriera", "Wenn es Ihnen nicht schwer fällt, bewerten Sie den Kurier",
-          "If it's not too much hassle, please rate your courier"]  # fmt: skip
+          "If it's not too much hassle, please rate your courier",
+          "Wenn es Ihnen keine Mühe macht, bewerten Sie bitte unseren Kurier",
+          "Falls es nicht zu viel Mühe macht, bewerten Sie unseren Service"]  # fmt: skip
 POLITE_EFFORT = ["Если вам не сложно, оцените, насколько сложно было оформить заказ", "Насколько сложно было "
                  "оформить заказ?", "Было ли вам сложно найти нужный товар?", "Сложно ли было связаться с нами?",
                  "Если честно, насколько сложно было оплатить?", "Jeśli to nie problem: czy trudno było złożyć zamówienie?",
-                 "Wenn es Ihnen nicht schwer fällt: wie einfach war die Bestellung?"]  # fmt: skip
+                 "Wenn es Ihnen nicht schwer fällt: wie einfach war die Bestellung?",
+                 "Wenn es Ihnen keine Mühe macht: wie viel Mühe hat die Rücksendung gekostet?"]  # fmt: skip
 
 
 def test_a_polite_if_it_is_not_hard_for_you_is_not_a_question_about_effort(tmp_path):
     """"Если вам не сложно" ("if it's not hard for you") asks a favour, not about effort: the
     courier rating after it is not CES, in a file or through an API; the effort question after it,
     or without it, still is."""
-    rows = [[*POLITE, *POLITE_EFFORT], *[[n % 5 + 1] * 14 for n in range(10)]]
+    rows = [[*POLITE, *POLITE_EFFORT], *[[n % 5 + 1] * len(POLITE + POLITE_EFFORT) for n in range(10)]]
     inspection = inspect_file(write_csv(tmp_path / "courier.csv", rows))
     assert sorted(p.column for p in inspection.proposals if p.target == "ces") == sorted(POLITE_EFFORT)
     detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in POLITE + POLITE_EFFORT}

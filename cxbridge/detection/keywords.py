@@ -102,10 +102,11 @@ _POLITE = re.compile(
     r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
     r"|\b(?:jeśli|jesli|jeżeli|jezeli)(?:\s+to)?\s+nie(?:\s+\w+){0,3}?\s+trudn\w*"
     r"|\bif(?:\s+it(?:'s|\s+is))?\s+not(?:\s+too\s+much)?(?:\s+of)?(?:\s+a)?\s+hassle"
+    r"|\b(?:wenn|falls)\s+es(?:\s+(?:ihnen|dir|euch))?\s+(?:keine|nicht\s+(?:zu\s+)?viel)\s+mühe\s+macht"
 )
 """A polite "if it is not hard for you" before the question ("Если вам не сложно, оцените курьера",
-"Jeśli nie sprawi to Panu trudności", "If it's not too much hassle"): a favour asked, not the
-effort the question is about, so its words do not count."""
+"Jeśli nie sprawi to Panu trudności", "If it's not too much hassle", "Wenn es Ihnen keine Mühe
+macht"): a favour asked, not the effort the question is about, so its words do not count."""
 _SPLIT = re.compile(r"[^\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
