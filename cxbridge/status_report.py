@@ -109,12 +109,16 @@ def _cursor_row(row: dict[str, Any]) -> dict[str, Any]:
     return dict(zip(CURSOR_COLUMNS, values, strict=True))
 
 
+FILE_CURSOR = {"files", "date_order"}
+"""What a file source's cursor keeps: each file read, and the day/month order its files showed."""
+
+
 def describe_cursor(cursor: Any) -> str:
     """A saved cursor in words: the files a file source read, or the time it read up to (the
     latest of a cursor that keeps one per survey or form), else its JSON, shortened."""
     if cursor is None:
         return "nothing read yet"
-    if isinstance(cursor, dict) and isinstance(files := cursor.get("files"), dict) and len(cursor) == 1:
+    if isinstance(cursor, dict) and isinstance(files := cursor.get("files"), dict) and set(cursor) <= FILE_CURSOR:
         return _files_read(list(files))
     times = [moment for value in _leaves(cursor) if (moment := _as_time(value)) is not None]
     if times:

@@ -145,3 +145,55 @@ def test_ambiguous_dates_below_a_preview_of_year_first_ones_are_flagged(tmp_path
     assert result.warnings == [f"survey.csv: {expected_warning('01/02/2025 11:00')}"]
     settled = sync_source(tmp_path, {**NPS_SOURCE, "date_order": "dmy"}, db="settled.db")
     assert settled.warnings == [] and submitted(tmp_path / "settled.db", f"R{ROWS}") == "2025-02-01T11:00:00Z"
+
+
+MONTHLY_SOURCE = {**NPS_SOURCE, "path": "exports/*.csv"}
+
+
+def write_month(folder: Path, name: str, values: list[str]) -> None:
+    """One file of a monthly export: its own response ids, the same header as every month's."""
+    folder.mkdir(exist_ok=True)
+    with (folder / name).open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *([f"{name}-{n}", value, 7] for n, value in enumerate(values))])
+
+
+def test_a_file_without_a_decisive_date_reads_as_the_other_files_of_its_source_show(tmp_path: Path):
+    """The files of a glob share the source's mapping, so one whose days are all 12 or less is
+    read as another file's 31/01/2025 shows (day/month): 01/02/2025 is 1 February, not flagged —
+    whichever file comes first."""
+    write_month(tmp_path / "exports", "2025-01.csv", ["01/02/2025 10:00", "03/02/2025 10:00"])
+    write_month(tmp_path / "exports", "2025-02.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    result = sync_source(tmp_path, MONTHLY_SOURCE)
+    assert (result.written, result.quarantined, result.warnings) == (4, 0, [])
+    assert submitted(tmp_path / "cxbridge.db", "2025-01.csv-0") == "2025-02-01T10:00:00Z"
+    assert submitted(tmp_path / "cxbridge.db", "2025-01.csv-1") == "2025-02-03T10:00:00Z"
+
+
+def test_a_later_file_without_a_decisive_date_reads_as_the_source_decided_before(tmp_path: Path):
+    """The next sync reads only the new file: the order an earlier file showed is the source's,
+    kept in its state, so 01/03/2025 is 1 March, as a clean sync of both files reads it."""
+    write_month(tmp_path / "exports", "2025-01.csv", ["31/01/2025 11:00"])
+    assert sync_source(tmp_path, MONTHLY_SOURCE).written == 1
+    write_month(tmp_path / "exports", "2025-02.csv", ["01/03/2025 10:00"])
+    second = sync_source(tmp_path, MONTHLY_SOURCE)
+    assert (second.read, second.written, second.warnings) == (1, 1, [])
+    assert submitted(tmp_path / "cxbridge.db", "2025-02.csv-0") == "2025-03-01T10:00:00Z"
+    clean = sync_source(tmp_path, MONTHLY_SOURCE, db="clean.db")
+    assert clean.warnings == [] and submitted(tmp_path / "clean.db", "2025-02.csv-0") == "2025-03-01T10:00:00Z"
+
+
+def test_files_of_one_source_whose_dates_show_both_orders_are_an_error_naming_both(tmp_path: Path):
+    """31/01/2025 in one file and 01/31/2025 in another: the source's mapping reads them one way,
+    so which is right is the user's to say; the file against the order shown before is not
+    imported, in the same sync or a later one, until date_order says it."""
+    write_month(tmp_path / "exports", "eu.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    write_month(tmp_path / "exports", "us.csv", ["01/31/2025 11:00", "02/01/2025 11:00"])
+    result = sync_source(tmp_path, MONTHLY_SOURCE)
+    assert not result.ok and result.written == 2
+    assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00')" in result.error
+    assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00')" in result.error
+    assert "set date_order ('dmy' or 'mdy') for the source" in result.error
+    only_eu = sync_source(tmp_path, {**MONTHLY_SOURCE, "path": "exports/eu.csv"}, db="later.db")
+    assert only_eu.ok and only_eu.written == 2
+    later = sync_source(tmp_path, MONTHLY_SOURCE, db="later.db")  # eu.csv read before, us.csv new: both named
+    assert not later.ok and "eu.csv: 1 dates" in later.error and "us.csv: 1 dates" in later.error

@@ -185,6 +185,8 @@ SUBMITTED = "2024-07-08T16:00:23Z"
         (None, "nothing read yet"),
         ({"files": {"2023/q4.xlsx": "ab:cd", "2024/q1.xlsx": "ef:01"}}, "2 files read: 2023/q4.xlsx, 2024/q1.xlsx"),
         ({"files": {f"{n}.csv": "x" for n in range(5)}}, "5 files read: 0.csv, 1.csv, 2.csv and 2 more"),
+        ({"files": {"a.csv": {"size": 9}}, "date_order": {"order": "dmy", "shown_by": "a.csv: row 2 has '31/01/2025'"}},
+         "1 file read: a.csv"),
         (SUBMITTED, "up to 2024-07-08 16:00:23 UTC"),  # Zendesk, Salesforce: one time
         ("2024-07-08T18:00:23+02:00", "up to 2024-07-08 16:00:23 UTC"),
         ({"SV_1": {"token": "abc", "recordedDate": "2024-07-01T10:00:00Z"}, "SV_2": {"recordedDate": SUBMITTED}},

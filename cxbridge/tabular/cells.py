@@ -165,6 +165,7 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
     day_first = month_first = ambiguous = 0
     separator = ""
     example = year_first = None
+    shown: dict[DateOrder, str] = {}  # the first date read only one way, per order
     for value in values:
         if not isinstance(value, str) or not (match := _DATE.match(value.strip())):
             continue
@@ -175,17 +176,21 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
         a, b = int(first), int(second)
         day_first += a > 12
         month_first += b > 12
+        if a > 12:
+            shown.setdefault(DateOrder.DMY, value.strip())
+        if b > 12:
+            shown.setdefault(DateOrder.MDY, value.strip())
         ambiguous += a <= 12 and b <= 12
         if example is None and a <= 12 and b <= 12 and a != b:  # 05/05 reads the same both ways
             example = value.strip()
     if day_first and month_first:
         return DateOrderGuess(None, f"{day_first} dates read only as d/m and {month_first} only as m/d", False)
     if day_first:
-        return DateOrderGuess(DateOrder.DMY, f"{day_first} dates have a first part above 12, so they are d/m/y", True)
+        return DateOrderGuess(DateOrder.DMY, f"{day_first} dates have a first part above 12 (as "
+                                             f"{shown[DateOrder.DMY]!r}), so they are d/m/y", True)  # fmt: skip
     if month_first:
-        return DateOrderGuess(
-            DateOrder.MDY, f"{month_first} dates have a second part above 12, so they are m/d/y", True
-        )
+        return DateOrderGuess(DateOrder.MDY, f"{month_first} dates have a second part above 12 (as "
+                                             f"{shown[DateOrder.MDY]!r}), so they are m/d/y", True)  # fmt: skip
     if not ambiguous and year_first:
         return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({year_first!r})", True)
     if not ambiguous:

@@ -19,7 +19,8 @@ from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
-from cxbridge.tabular.reading import date_order_warning, decide_date_order
+from cxbridge.tabular.reading import date_order_warning
+from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone
 
@@ -57,6 +58,7 @@ class RowNormalizer:
         self.ignored = {key(c) for c in config.ignore}
         self.timestamps = {key(c) for c in config.timestamps}
         self.date_order = config.date_order
+        self.dates = SourceDates()  # the order the source's files show (`FileStream` gives the saved one)
         self.warnings: list[str] = []  # dates read in an order the data does not show
         self._labels: dict[int, dict[str, float]] = {}
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
@@ -76,7 +78,7 @@ class RowNormalizer:
         self.zone = zone(declared or self.default_zone)
         submitted = self.columns.get("submitted_at")
         if self.config.date_order is None and submitted is not None:
-            guess = decide_date_order(table, submitted)
+            guess = self.dates.settle(table, submitted)
             self.date_order = guess.order
             if (warning := date_order_warning(submitted, guess)) and f"{table.where}: {warning}" not in self.warnings:
                 self.warnings.append(f"{table.where}: {warning}")

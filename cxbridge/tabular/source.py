@@ -42,6 +42,7 @@ from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables
 from cxbridge.tabular import key_tables
+from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
@@ -178,6 +179,9 @@ class FileStream(Stream):
             if done.action == "skip" and done.state is not None:
                 self._read[self._name(identity)] = done.state.to_cursor()  # its time, when only that changed
         todo = [file for file in files if plans[file.identity].action != "skip"]
+        dates = self.normalizer.dates = SourceDates.from_cursor(cursor)
+        ahead = list(todo)  # the files not read yet: a file without day/month evidence looks in them
+        dates.look_ahead = lambda: self._learn_date_order(ahead, headers, plans)
         self._progress = FilesRead(todo)
         for file in todo:
             read_before, resumed = self.rows, plans[file.identity].resume is not None
@@ -190,6 +194,7 @@ class FileStream(Stream):
                 continue
             finally:
                 self._progress.finished(file)
+                ahead.remove(file)
             if self.rows == read_before and not resumed:
                 self.empty.append(nothing_in(file))
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
@@ -207,6 +212,24 @@ class FileStream(Stream):
         if self.empty and not self.rows:
             raise SourceError(f"{'; '.join(self.empty)}; nothing to import")
 
+    def _learn_date_order(self, files: list[SourceFile], headers: SourceHeaders, plans: dict[str, Plan]) -> None:
+        """The day/month evidence of the files not read yet, for a file without any (`SourceDates`).
+        A file read on keeps the order its rows were read in; one that cannot be read fails when read."""
+        submitted = self.normalizer.columns.get("submitted_at")
+        if self.config.date_order is not None or submitted is None:
+            return
+        dates = self.normalizer.dates
+        for file in files:
+            if plans[file.identity].resume is not None:
+                continue
+            try:
+                tables = open_tables(file, self.config, self.definition, headers=headers)
+                found = [(table.where, dates.evidence(table, submitted)) for table in tables]
+            except SourceError:
+                continue
+            for where, guess in found:
+                dates.learn(where, guess, submitted)
+
     def warnings(self) -> list[str]:
         """Tables without a mapped scored column; columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
@@ -217,7 +240,9 @@ class FileStream(Stream):
         return [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *read]
 
     def final_cursor(self, cursor: Any) -> Any:
-        return {"files": dict(sorted({**self._saved, **self._read}.items()))}
+        files = {"files": dict(sorted({**self._saved, **self._read}.items()))}
+        dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
+        return {**files, "date_order": dates} if dates else files
 
     def progress(self) -> ReadProgress | None:
         """The bytes of the files to read (those not passed over) read so far."""

@@ -1,0 +1,70 @@
+"""The day/month order of a file source's dates, decided by any of its files: they share the
+source's mapping, so a file whose days are all 12 or less reads as another file's 31/01/2025
+shows, in this sync or an earlier one (the order is kept in the source's state); files showing
+both orders are an error naming them, as which one is right is the user's to say."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cxbridge.errors import SourceError
+from cxbridge.tabular.cells import DateOrder, DateOrderGuess
+from cxbridge.tabular.reading import decide_date_order
+from cxbridge.tabular.table import Table
+
+_DAY_MONTH = (DateOrder.DMY, DateOrder.MDY)
+
+
+class SourceDates:
+    """The order the source's files have shown, with where; each table's own evidence, read once
+    a sync. The files not read yet are searched only for a file that shows no order itself, so
+    files that conflict with those read before fail as they are read."""
+
+    def __init__(self, order: DateOrder | None = None, shown_by: str = ""):
+        self.order, self.shown_by = order, shown_by
+        self.look_ahead: Callable[[], None] | None = None  # learns the files not read yet, when one is needed
+        self._guesses: dict[str, DateOrderGuess] = {}
+
+    @classmethod
+    def from_cursor(cls, cursor: Any) -> SourceDates:
+        saved = cursor.get("date_order") if isinstance(cursor, dict) else None
+        if not isinstance(saved, dict) or saved.get("order") not in _DAY_MONTH:
+            return cls()
+        return cls(DateOrder(saved["order"]), str(saved.get("shown_by", "")))
+
+    def to_cursor(self) -> dict[str, str] | None:
+        return {"order": self.order.value, "shown_by": self.shown_by} if self.order is not None else None
+
+    def evidence(self, table: Table, column: str) -> DateOrderGuess:
+        """What the table's own dates show, read once a sync."""
+        if table.where not in self._guesses:
+            self._guesses[table.where] = decide_date_order(table, column)
+        return self._guesses[table.where]
+
+    def learn(self, where: str, guess: DateOrderGuess, column: str) -> None:
+        """A day/month order the table shows becomes the source's; one against the order another
+        file showed is an error naming both."""
+        if not guess.decided or guess.order not in _DAY_MONTH:
+            return
+        if self.order is None:
+            self.order, self.shown_by = guess.order, f"{where}: {guess.evidence}"
+        elif guess.order is not self.order:
+            raise SourceError(
+                f"column {column!r}: the files of this source write dates both ways — {self.shown_by}; "
+                f"{where}: {guess.evidence} — and one mapping reads them one way; set date_order "
+                "('dmy' or 'mdy') for the source, or give the files of each order a source of their own"
+            )
+
+    def settle(self, table: Table, column: str) -> DateOrderGuess:
+        """The order to read the table in: its own evidence, else the order the source's other
+        files showed (dotted dates stay day first, as everywhere), else the separator's custom."""
+        guess = self.evidence(table, column)
+        self.learn(table.where, guess, column)
+        undecided = guess.assumed and guess.separator != "."
+        if undecided and self.order is None and self.look_ahead is not None:
+            look, self.look_ahead = self.look_ahead, None
+            look()
+        if undecided and self.order is not None:
+            return DateOrderGuess(self.order, f"the source's other files decide it ({self.shown_by})", True)
+        return guess
