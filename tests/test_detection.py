@@ -313,6 +313,26 @@ def test_german_einfach_is_ease_only_as_the_adverb_of_a_question_about_ease(tmp_
     assert {text for text, spec in detected.items() if spec is not None and spec.metric == "ces"} == set(GERMAN_EASE)
 
 
+HASSLE_FREE = ["How hassle-free was your delivery?", "Returning my order was hassle free",
+               "Rate how hassle-free it was to book your appointment", "Wie mühelos war Ihre Bestellung?"]  # fmt: skip
+HASSLE = ["How much hassle was it to return your order?", "Booking an appointment was a hassle"]
+
+
+def test_hassle_free_is_ease_with_higher_better_and_hassle_a_difficulty_with_lower_better(tmp_path):
+    """A 5 of "How hassle-free was your delivery?" is the least effort: "hassle-free" (and the
+    German "mühelos", effortless) is the ease of "hassle" ("Mühe"), never its difficulty; "How much hassle was it…" stays lower-is-better. Both are
+    CES, through an API as in a file's proposal."""
+    expected = {
+        **{text: ("ces", Direction.HIGHER_IS_BETTER) for text in HASSLE_FREE},
+        **{text: ("ces", Direction.LOWER_IS_BETTER) for text in HASSLE},
+    }
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in HASSLE_FREE + HASSLE}
+    assert {text: (spec.metric, spec.direction) for text, spec in detected.items()} == expected
+    rows = [[*HASSLE_FREE, *HASSLE], *[[n % 5 + 1] * 6 for n in range(10)]]
+    proposals = inspect_file(write_csv(tmp_path / "delivery.csv", rows)).proposals
+    assert {p.column: (p.target, Direction(p.spec["direction"])) for p in proposals if p.target == "ces"} == expected
+
+
 NOT_EASY = ["Было непросто дозвониться до нас", "Было нелегко найти нужный товар", "Мне было непросто оформить возврат"]
 EASY = ["Было просто дозвониться до нас", "Было легко найти нужный товар", "Насколько просто было оформить возврат?"]
 
