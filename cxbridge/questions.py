@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.detection.meaning import metric_of, read_options, unscored_note
+from cxbridge.detection.meaning import as_statement, metric_of, read_options, unscored_note
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import (
@@ -119,7 +119,7 @@ def detect(question: Question) -> Detection:
 
 
 def _from_options(question: Question, ignored: list[float | str]) -> Detection:
-    reading = read_options(question.choices, complete=True)
+    reading = as_statement(read_options(question.choices, complete=True), question.text)
     metric = metric_of(reading, question.text)
     if metric is None:
         return Detection(None, unscored_note(question.text, reading))

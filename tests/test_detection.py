@@ -12,7 +12,7 @@ import pytest
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.metrics import Direction
 from cxbridge.questions import Question, detect
-from tests.sqlite_runs import copy_sample
+from tests.sqlite_runs import copy_sample, query, sync_source
 from tests.workbooks import write_xlsx
 
 NPS_QUESTIONS = {
@@ -331,6 +331,35 @@ def test_hassle_free_is_ease_with_higher_better_and_hassle_a_difficulty_with_low
     rows = [[*HASSLE_FREE, *HASSLE], *[[n % 5 + 1] * 6 for n in range(10)]]
     proposals = inspect_file(write_csv(tmp_path / "delivery.csv", rows)).proposals
     assert {p.column: (p.target, Direction(p.spec["direction"])) for p in proposals if p.target == "ces"} == expected
+
+
+AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+DIFFICULT_STATEMENTS = ["It was difficult to get my issue resolved", "Booking an appointment was a hassle"]
+EASY_STATEMENTS = ["The company made it easy to handle my issue", "Returning my order was hassle-free"]
+
+
+def test_agreeing_with_a_statement_of_difficulty_is_the_most_effort(tmp_path):
+    """"Strongly agree" that "It was difficult to get my issue resolved" is the most effort: the
+    agreement scale under a statement of difficulty is a CES with lower better, the ease
+    statements' higher better — through an API's answer options and a file's written labels."""
+    expected = {
+        **{text: ("ces", Direction.LOWER_IS_BETTER) for text in DIFFICULT_STATEMENTS},
+        **{text: ("ces", Direction.HIGHER_IS_BETTER) for text in EASY_STATEMENTS},
+    }
+    choices = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    detected = {text: detect(Question("Q1", text, "single", choices=choices)).spec for text in expected}
+    assert {text: (spec.metric, spec.direction) for text, spec in detected.items()} == expected
+    rows = [list(expected), *[[AGREEMENT[n % 5]] * 4 for n in range(10)]]
+    inspection = inspect_file(write_csv(tmp_path / "effort.csv", rows))
+    assert {p.column: (p.target, Direction(p.spec.get("direction", "higher_is_better"))) for p in inspection.proposals
+            if p.target == "ces"} == expected  # fmt: skip
+    difficult = {**inspection.source_config(), "metrics": [{"column": DIFFICULT_STATEMENTS[0], "metric": "ces",
+                 **next(p.spec for p in inspection.chosen if p.column == DIFFICULT_STATEMENTS[0])}]}  # fmt: skip
+    assert sync_source(tmp_path, difficult).written == 10
+    by_label = {label: 100 * (5 - rank) / 4 for rank, label in enumerate(AGREEMENT, start=1)}  # "Strongly agree" 0
+    stored = {label for raw, normalized in query(tmp_path, "SELECT raw, ces_normalized FROM feedback")
+              for label in json.loads(raw)["values"].values() if by_label.get(label) == normalized}  # fmt: skip
+    assert stored == set(AGREEMENT)  # each label's answers stored at its own effort
 
 
 NOT_EASY = ["Было непросто дозвониться до нас", "Было нелегко найти нужный товар", "Мне было непросто оформить возврат"]

@@ -7,7 +7,7 @@ which `inspect`, the import summary and the sync warnings show."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
@@ -65,6 +65,18 @@ def metric_of(reading: ScaleReading, text: str) -> str | None:
     if reading.kind in ("ease", "effort") or (reading.kind == "agreement" and mentions(text, "effort")):
         return "ces"
     return None
+
+
+def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
+    """An agreement scale under a statement of difficulty ("It was difficult to…", "…was a
+    hassle"): agreeing is the most effort, so the scale's direction is reversed."""
+    stem = mentions(text, "difficulty")
+    if reading.kind != "agreement" or stem is None or mentions(text, "ease"):
+        return reading
+    direction = _FLIPPED[reading.direction]
+    better = "lower" if direction is Direction.LOWER_IS_BETTER else "higher"
+    evidence = f"{reading.evidence}; the statement says it was hard ({stem!r}), so agreeing is the most effort: {better} is better"
+    return replace(reading, direction=direction, evidence=evidence)
 
 
 def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | None = None) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import mentions
-from cxbridge.detection.meaning import ScaleReading, metric_of, read_options, unscored_note
+from cxbridge.detection.meaning import ScaleReading, as_statement, metric_of, read_options, unscored_note
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
 
@@ -76,7 +76,7 @@ def _rated(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | 
 
 def _from_options(profile: ColumnProfile, header: str) -> Proposal | None:
     """A survey definition's options: their labels say the scale and which way it runs."""
-    reading = read_options(profile.column.choices, complete=True)
+    reading = as_statement(read_options(profile.column.choices, complete=True), header)
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)
@@ -91,13 +91,15 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
     if labelled is None:
         reading = read_options(dict.fromkeys(profile.labels), complete=False)
         return _unscored(profile, header, reading)
-    reading, fit = labelled
+    reading, fit = as_statement(labelled[0], header), labelled[1]
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)
     evidence = [reading.evidence, *_header_evidence(header, metric), *fit.notes(profile)]
     confidence = (0.9 if _header_evidence(header, metric) else 0.8) - (0.05 if fit.odd else 0)
-    return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile))
+    # the built-in labels read only the scale's own way: a reversed one names its labels' values
+    labels = reading.labels if reading.scale and reading.direction is not reading.scale.direction else None
+    return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile, labels=labels))
 
 
 def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
