@@ -20,6 +20,7 @@ from cxbridge.sql_parts import (
     UNDATED,
     WAVE_OF_RECORD,
     count_if,
+    store_names_used,
     in_wave,
     net_parts,
     record_answers,
@@ -141,9 +142,12 @@ waves AS ({_waves(d)}
 ),
 answers AS ({record_answers(d)}
 ),
+names AS ({store_names_used(d)}
+),
 records AS (
-    SELECT f.record_id, f.location_id, f.location_name, f.program, {_period(d)} AS period
+    SELECT f.record_id, f.location_id, n.location_name, f.program, {_period(d)} AS period
     FROM {d.qualified("feedback")} f CROSS JOIN settings s
+    LEFT JOIN names n ON n.location_id = f.location_id
     {_in_wave()}
     WHERE f.location_id IS NOT NULL AND {COUNTED}
 ),

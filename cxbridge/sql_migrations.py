@@ -121,4 +121,5 @@ MIGRATIONS = (
     Migration("0016_cases_follow_up", create_views),  # every view again: a worked case leaves the queues
     Migration("0017_sla_share_of_decided_cases", create_views),  # every view again: loop_performance's SLA share
     Migration(ERASURES_MIGRATION, lambda destination: create_tables(destination, (ERASURES,))),  # cxbridge erase
+    Migration("0019_store_names", create_views),  # every view again: a store goes by its most used spelling
 )

@@ -79,9 +79,23 @@ def in_wave(*, only_if: str = "") -> str:
            f"AND (w.next_day IS NULL OR {LOCAL_DAY} < w.next_day)"  # fmt: skip
 
 
+def store_names_used(d: Dialect) -> str:
+    """Each store id's name: the spelling most of its counted records carry, of those as many the
+    latest — a name mistyped now and then (lowercase, a stray space or word) never names the
+    store because it sorts last, as the greatest name did."""
+    return f"""SELECT location_id, location_name FROM (
+            SELECT location_id, location_name, ROW_NUMBER() OVER (
+                       PARTITION BY location_id ORDER BY COUNT(*) DESC, MAX(submitted_at) DESC, location_name DESC
+                   ) AS choice
+            FROM {d.qualified("feedback")}
+            WHERE location_id IS NOT NULL AND location_name IS NOT NULL AND duplicate_of IS NULL
+            GROUP BY location_id, location_name
+        ) spellings WHERE choice = 1"""
+
+
 def store_label(alias: str = "f") -> str:
-    """A record's store as `cxbridge report` names it: the name of its store id — the greatest of
-    the names its counted records carry, as `location_scorecard` names it, so that a name written
+    """A record's store as `cxbridge report` names it: the name of its store id — its most
+    used spelling (`store_names_used`), as `location_scorecard` names it, so that a name written
     two ways is one store — else its own name, else its id; and the id too, `Mall (S07)`, when
     stores of several ids go by the name, so that they never count as one store (needs
     `store_names` joined)."""
@@ -95,11 +109,7 @@ def store_names(d: Dialect, alias: str = "f") -> str:
     (`store_label`)."""
     return f"""LEFT JOIN (
         SELECT location_id, location_name, COUNT(*) OVER (PARTITION BY location_name) AS namesakes
-        FROM (
-            SELECT location_id, MAX(location_name) AS location_name FROM {d.qualified("feedback")}
-            WHERE location_id IS NOT NULL AND duplicate_of IS NULL
-            GROUP BY location_id
-        ) ids
+        FROM ({store_names_used(d)}) ids
     ) sn ON sn.location_id = {alias}.location_id"""
 
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from cxbridge import crm_views, question_views, ranking_views
 from cxbridge.loop import views as loop_views
-from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, net_parts, record_answers, share, time_bucket
+from cxbridge.sql_parts import BUCKETS, COUNTED, CUSTOMERS, EMPLOYEES, UNDATED, count_if, store_names_used, net_parts
+from cxbridge.sql_parts import record_answers, share, time_bucket
 
 if TYPE_CHECKING:
     from cxbridge.sql_parts import Dialect
@@ -127,11 +128,14 @@ def location_scorecard(d: Dialect) -> str:
     return f"""
 WITH answers AS ({record_answers(d)}
 ),
+names AS ({store_names_used(d)}
+),
 per_location AS (
     SELECT f.location_id,
-           MAX(f.location_name) AS location_name,
+           MAX(n.location_name) AS location_name,
            {select}
     FROM {d.qualified("feedback")} f
+    LEFT JOIN names n ON n.location_id = f.location_id
     LEFT JOIN answers a ON a.record_id = f.record_id
     WHERE f.location_id IS NOT NULL AND {COUNTED}
     GROUP BY f.location_id

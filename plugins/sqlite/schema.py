@@ -434,3 +434,10 @@ def erasures(db: Database) -> None:
     """`erasures`, the tombstones of `cxbridge erase` (`cxbridge.erasure`): keys and record ids, never a contact."""
     db.execute("CREATE TABLE erasures (kind TEXT NOT NULL, erased_id TEXT NOT NULL, erased_at TEXT NOT NULL, "
                "PRIMARY KEY (kind, erased_id))")  # fmt: skip
+
+
+@migrations(name="0023_store_names")
+def store_names(db: Database) -> None:
+    """Every view again: a store goes by the spelling most of its records carry
+    (`sql_parts.store_names_used`), not the greatest, which a lowercase typo won."""
+    create_views(db, VIEW_NAMES)

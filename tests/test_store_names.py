@@ -1,0 +1,130 @@
+"""The name a store goes by in location_scorecard, location_ranking and `cxbridge report --by
+location`: the spelling most of its records carry (of those as many, the latest), worked out here
+from the rows written — never the greatest, which a name typed once in lowercase won."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import cxbridge
+from cxbridge.config import config_from_dict
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.plugins.postgres.destination import PostgresDestination
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.plugins_host import create_host
+from cxbridge.reporting import ReportOptions, report_rows
+
+NPS = "How likely are you to recommend us?"
+VISITS = [  # (store id, the name typed, NPS), one a day from 1 March
+    ("S1", "Kraków Centrum", 9), ("S1", "Kraków Centrum", 10), ("S1", "Kraków Centrum", 6),
+    ("S1", "kraków centrum", 9),  # typed once in lowercase, and last: it was the greatest name
+    ("S2", "poznań stary rynek", 7), ("S2", "poznań stary rynek", 3),
+    ("S2", "Poznań Stary Rynek", 9), ("S2", "Poznań Stary Rynek", 10),  # as many: the later spelling
+    ("S3", "Gdańsk Oliwa", 8),
+]  # fmt: skip
+SOURCE = {"connector": "csv", "path": "stores.csv", "columns": {"id": "ID", "submitted_at": "Date",
+          "location_id": "Store ID", "location_name": "Store"}, "metrics": [{"column": NPS, "metric": "nps"}]}  # fmt: skip
+
+
+def expected_names() -> dict[str, str]:
+    """Per store: the most written name; of names written as often, the one written last."""
+    counts = Counter((store, name) for store, name, _ in VISITS)
+    last = {(store, name): day for day, (store, name, _) in enumerate(VISITS)}
+    best: dict[str, tuple[int, int, str]] = {}
+    for (store, name), count in counts.items():
+        best[store] = max(best.get(store, (0, -1, "")), (count, last[store, name], name))
+    return {store: name for store, (_, _, name) in best.items()}
+
+
+@pytest.fixture(params=["sqlite", "duckdb", "postgresql", "parquet"])
+def destination_factory(request, tmp_path):
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_database")("store_names")
+        return lambda: PostgresDestination(url)
+    return {
+        "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'stores.db'}"),
+        "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'stores.duckdb'}"),
+        "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
+    }[request.param]
+
+
+def synced(folder: Path, url: str) -> None:
+    with (folder / "stores.csv").open("w", newline="", encoding="utf-8") as handle:
+        rows = [[f"R{n}", f"2025-03-{n + 1:02d} 10:00", store, name, score] for n, (store, name, score) in enumerate(VISITS)]
+        csv.writer(handle).writerows([["ID", "Date", "Store ID", "Store", NPS], *rows])
+    config = config_from_dict({"sources": {"stores": SOURCE}}, create_host(), path=folder / "cxbridge.toml")
+    [result] = cxbridge.sync(config, destination=url).results
+    assert (result.written, result.quarantined) == (len(VISITS), 0)
+
+
+def test_a_store_goes_by_the_spelling_most_of_its_records_carry(tmp_path, destination_factory):
+    synced(tmp_path, destination_factory().url)
+    destination = destination_factory()
+    destination.open()
+    try:
+        card = {row["location_id"]: row["location_name"] for row in destination.query("SELECT * FROM location_scorecard")}
+        ranked = {row["location_id"]: row["location_name"] for row in destination.query("SELECT * FROM location_ranking")}
+    finally:
+        destination.close()
+    assert card == ranked == expected_names()
+
+
+def test_the_report_by_location_names_each_store_as_the_scorecard(tmp_path):
+    url = f"sqlite:///{tmp_path / 'stores.db'}"
+    synced(tmp_path, url)
+    destination = SQLiteDestination(url)
+    destination.open()
+    try:
+        rows = report_rows(destination, ReportOptions(by="location"))
+    finally:
+        destination.close()
+    assert {row["location"] for row in rows} == set(expected_names().values())
+
+
+@pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb", "parquet"], indirect=True)
+def test_a_destination_whose_scorecard_named_stores_by_the_greatest_name_gets_the_view_again(tmp_path,
+                                                                                            destination_factory):  # fmt: skip
+    """location_scorecard as cxbridge made it with MAX(location_name): the next open makes it again
+    (SQLite 0022, SQL 0018 migrations; Parquet 0021 writes `_cxbridge/views.sql` again)."""
+    from cxbridge.views import location_scorecard
+
+    synced(tmp_path, destination_factory().url)
+    destination = destination_factory()
+    destination.open()
+    try:
+        now = location_scorecard(destination)
+        before = now.replace("MAX(n.location_name)", "MAX(f.location_name)")
+        assert before != now
+        if isinstance(destination, ParquetDestination):
+            script = destination.root / "_cxbridge" / "views.sql"
+            script.write_text(script.read_text(encoding="utf-8").replace(now.strip(), before.strip()), encoding="utf-8")
+            done = json.loads(destination._migrations_file.read_text())
+            done.remove("0021_store_names")
+            destination._migrations_file.write_text(json.dumps(done))
+        else:
+            sqlite = isinstance(destination, SQLiteDestination)
+            execute = destination.db.execute if sqlite else destination.execute
+            execute("DROP VIEW location_scorecard")
+            execute(f"CREATE VIEW location_scorecard AS {before}")
+            execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} WHERE name LIKE '%_store_names'")
+            if sqlite:
+                destination.db.conn.commit()
+            stale = {row["location_id"]: row["location_name"] for row in destination.query("SELECT * FROM location_scorecard")}
+            assert stale["S1"] == "kraków centrum", "the view as it was: the greatest name"
+    finally:
+        destination.close()
+    destination = destination_factory()
+    destination.open()
+    try:
+        card = {row["location_id"]: row["location_name"] for row in destination.query("SELECT * FROM location_scorecard")}
+        if isinstance(destination, ParquetDestination):
+            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
+    finally:
+        destination.close()
+    assert card == expected_names()
