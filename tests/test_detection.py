@@ -338,6 +338,32 @@ DIFFICULT_STATEMENTS = ["It was difficult to get my issue resolved", "Booking an
 EASY_STATEMENTS = ["The company made it easy to handle my issue", "Returning my order was hassle-free"]
 
 
+WITHOUT_EFFORT = ["Pude resolver mi problema sin esfuerzo", "Consegui resolver meu problema sem esforço",
+                  "Мне удалось решить вопрос без усилий", "Udało mi się załatwić sprawę bez wysiłku",
+                  "Ich konnte mein Anliegen ohne Aufwand lösen", "Ich konnte mein Anliegen ohne Mühe lösen",
+                  "J'ai pu résoudre mon problème sans effort", "I could resolve my issue without effort"]  # fmt: skip
+HOW_MUCH_EFFORT = ["¿Cuánto esfuerzo tuvo que hacer?", "Wie viel Aufwand war es?", "Сколько усилий вам пришлось приложить?"]
+
+
+def test_a_statement_that_it_took_no_effort_is_ease_with_higher_better(tmp_path):
+    """A 5 of "Pude resolver mi problema sin esfuerzo" ("without effort") is the least effort, in
+    every language: "esfuerzo", "усилий", "wysiłku", "Aufwand", "Mühe" and "esforço" ask how much
+    effort only without their "without"; "¿Cuánto esfuerzo…?" stays lower-is-better. Through an
+    API's 1–5 scale, a file's proposals and agreement options alike."""
+    expected = {
+        **{text: ("ces", Direction.HIGHER_IS_BETTER) for text in WITHOUT_EFFORT},
+        **{text: ("ces", Direction.LOWER_IS_BETTER) for text in HOW_MUCH_EFFORT},
+    }
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in expected}
+    assert {text: (spec.metric, spec.direction) for text, spec in detected.items()} == expected
+    rows = [list(expected), *[[n % 5 + 1] * len(expected) for n in range(10)]]
+    proposals = inspect_file(write_csv(tmp_path / "effort.csv", rows)).proposals
+    assert {p.column: (p.target, Direction(p.spec["direction"])) for p in proposals if p.target == "ces"} == expected
+    choices = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    agreed = {text: detect(Question("Q1", text, "single", choices=choices)).spec for text in WITHOUT_EFFORT}
+    assert {spec.direction for spec in agreed.values()} == {Direction.HIGHER_IS_BETTER}
+
+
 def test_agreeing_with_a_statement_of_difficulty_is_the_most_effort(tmp_path):
     """"Strongly agree" that "It was difficult to get my issue resolved" is the most effort: the
     agreement scale under a statement of difficulty is a CES with lower better, the ease

@@ -30,8 +30,10 @@ STEMS: dict[str, tuple[str, ...]] = {
     ),
     "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
                    "difficile"),
-    "ease": ("easy", "ease", "hassle-free", "hassle free", "легк", "просто", "łatw", "latw", "einfach", "leicht",
-             "mühelos", "fácil", "facil", "facile"),
+    "ease": ("easy", "ease", "легк", "просто", "łatw", "latw", "einfach", "leicht", "fácil", "facil", "facile"),
+    "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
+                   "bez wysilku", "mühelos", "ohne mühe", "ohne aufwand", "sin esfuerzo", "sans effort",
+                   "sem esforço", "sem esforco"),
     "comment": (
         "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
         "notes", "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",

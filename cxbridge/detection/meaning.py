@@ -71,7 +71,7 @@ def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
     """An agreement scale under a statement of difficulty ("It was difficult to…", "…was a
     hassle"): agreeing is the most effort, so the scale's direction is reversed."""
     stem = mentions(text, "difficulty")
-    if reading.kind != "agreement" or stem is None or mentions(text, "ease"):
+    if reading.kind != "agreement" or stem is None or mentions(text, "ease") or mentions(text, "effortless"):
         return reading
     direction = _FLIPPED[reading.direction]
     better = "lower" if direction is Direction.LOWER_IS_BETTER else "higher"

@@ -280,6 +280,8 @@ def _no_score_spec(profile: ColumnProfile) -> dict:
 
 def effort_direction(header: str) -> tuple[Direction, str]:
     text = builtin.label_key(header)
+    if stem := mentions(header, "effortless"):
+        return Direction.HIGHER_IS_BETTER, f"it says {stem!r}: higher is better (set direction if not)"
     if any(word in text for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
                                      "esfuerzo", "effort avez", "esforço")):  # fmt: skip
         return Direction.LOWER_IS_BETTER, "it asks how much effort: lower is better (set direction if not)"
