@@ -197,3 +197,21 @@ def test_files_of_one_source_whose_dates_show_both_orders_are_an_error_naming_bo
     assert only_eu.ok and only_eu.written == 2
     later = sync_source(tmp_path, MONTHLY_SOURCE, db="later.db")  # eu.csv read before, us.csv new: both named
     assert not later.ok and "eu.csv: 1 dates" in later.error and "us.csv: 1 dates" in later.error
+
+
+def test_a_mapping_saved_from_a_file_without_a_decisive_date_leaves_the_order_to_the_source(tmp_path: Path):
+    """inspect --write-mapping on January's file (every day ≤ 12) names the order it assumed in a
+    comment, not as date_order: pinned, it read every month's file m/d — February's 31/01/2025
+    quarantined — when the mapping became the glob source of all of them."""
+    from cxbridge.detection.mapping_file import read_mapping
+    from cxbridge.importing import inspect
+
+    write_month(tmp_path / "exports", "2025-01.csv", ["01/02/2025 10:00", "03/02/2025 10:00"])
+    inspect([tmp_path / "exports" / "2025-01.csv"], write_mapping_to=tmp_path / "mapping.toml")
+    assert "# date_order left out: all 2 dates have day and month ≤ 12" in (tmp_path / "mapping.toml").read_text("utf-8")
+    _, entry, _ = read_mapping(tmp_path / "mapping.toml")
+    assert "date_order" not in entry
+    write_month(tmp_path / "exports", "2025-02.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    result = sync_source(tmp_path, {**entry, "path": "exports/*.csv"})
+    assert (result.written, result.quarantined, result.warnings) == (4, 0, [])
+    assert submitted(tmp_path / "cxbridge.db", "2025-01.csv-0") == "2025-02-01T10:00:00Z"

@@ -65,6 +65,7 @@ class Inspection:
     proposals: list[Proposal]  # every proposal, the ones left out of the mapping too
     chosen: list[Proposal]  # those in the mapping
     settings: dict[str, Any] = field(default_factory=dict)  # date_order, timezone, … for the mapping
+    assumed: dict[str, str] = field(default_factory=dict)  # settings the file does not show, and why: not saved
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
     reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: an assumed date order
@@ -322,5 +323,6 @@ def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hi
     submitted.evidence.append(f"date order {guess.order.value}: {guess.evidence}")
     if not guess.decided:
         submitted.confidence = min(submitted.confidence, 0.6)
+        inspection.assumed["date_order"] = guess.evidence
     if warning := date_order_warning(submitted.column, guess):
         inspection.reading_warnings.append(warning)

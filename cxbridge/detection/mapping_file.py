@@ -103,6 +103,10 @@ def _source_table(inspection: Any, folder: Path) -> Any:
     for key, value in entry.items():
         if key in ("columns", "metrics"):
             continue
+        if key in inspection.assumed:  # a saved mapping would pin it for files that show otherwise
+            table.add(tomlkit.comment(f"{key} left out: {inspection.assumed[key]}; a sync decides it from the dates "
+                                      f"of every file the source reads (docs/files.md)"))  # fmt: skip
+            continue
         table.add(key, _array(value) if isinstance(value, list) else value)
         if key == "format":
             table[key].comment(format_note)
