@@ -271,13 +271,14 @@ def label_value(label: str, index: Mapping[str, float]) -> float | None:
     return index.get(_label_key(label))
 
 
-def numbers_shown(choices: Mapping[str, float]) -> dict[str, float]:
-    """Choices labelled 0 … 10 but recoded otherwise (Qualtrics recodes them 1–11 by default, by
-    choice id), as the numbers shown: what an NPS question's answers score, configured or not."""
-    shown = {label: float(label) for label in choices if label.strip().isdecimal()}
-    if set(shown.values()) != set(range(11)) or all(choices[label] == n for label, n in shown.items()):
-        return {}
-    return shown
+def shown_number(label: str) -> float | None:
+    """The number a choice's label shows, as `coerce` reads an answer so written: "5", "5 - Very
+    satisfied"; None for a label of words."""
+    key = _label_key(label)
+    if _NUMBER.match(key):
+        return _number(key)
+    match = _LEADING_NUMBER.match(key)
+    return _number(match.group(1)) if match else None
 
 
 def _number(text: str) -> float:

@@ -18,19 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.detection.meaning import as_statement, metric_of, read_options, unscored_note
+from cxbridge.detection.meaning import as_statement, metric_of, numbers_shown, read_options, shows_scale, unscored_note
 from cxbridge.detection.scores import effort_direction
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import (
-    NPS_METRICS,
-    Direction,
-    MetricSpec,
-    answer_code,
-    index_labels,
-    label_value,
-    metric_name,
-    numbers_shown,
-)
+from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 
 log = logging.getLogger("cxbridge.questions")
@@ -141,14 +132,6 @@ def _from_numbers(question: Question, numeric: tuple[float, float], ignored: lis
         spec = MetricSpec(metric="csat", scale=numeric, ignore_values=ignored)
         return Detection(spec, f"a {span} scale under a satisfaction question, {high:g} the most satisfied")
     return Detection(None, unscored_note(text, why=f"its {span} scale has no labels saying what it measures"))
-
-
-def _numbers_shown(question: Question) -> dict[str, float]:
-    """The numbers shown of a recommend question's choices labelled 0 … 10 but recoded otherwise
-    (`metrics.numbers_shown`): what its answers score, configured or not."""
-    if not (question.kind == "nps" or mentions(question.text, "recommend")):
-        return {}
-    return numbers_shown(question.choices)
 
 
 def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:
@@ -303,7 +286,16 @@ class QuestionPlan:
         )  # fmt: skip
 
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
-        labels = index_labels({**_numbers_shown(question), **(override.labels if override is not None else {})})
+        """Choices showing numbers other than their recodes score the numbers shown (`numbers_shown`)
+        when they are the question's scale (`shows_scale`), configured or not; the config's `labels` win."""
+        shown = numbers_shown(question.choices)
+        reading = self._read_as(question, override, shown)
+        if shown and reading.spec is not None and not shows_scale(shown, reading.spec):
+            reading = self._read_as(question, override, {})
+        return reading
+
+    def _read_as(self, question: Question, override: QuestionOverride | None, shown: Mapping[str, float]) -> Reading:
+        labels = index_labels({**shown, **(override.labels if override is not None else {})})
         scored = _relabelled(question, labels)
         detection = detect(scored)
         if detection.spec is None and scored is not question:

@@ -490,6 +490,88 @@ def assert_scored_as_shown(folder: Path, result: Any) -> None:
                                   "value": 0, "label": "0"}  # fmt: skip
 
 
+CSAT_SHOWN = (5, 4, 1, 2, 3, 5, 5, 2, 4, 1)  # picked on a 1–5 satisfaction scale: 5 of 10 satisfied (4 or 5)
+CES_SHOWN = (7, 6, 1, 3, 4, 7, 2, 6, 5, 7)  # picked on a 1–7 ease scale: 5 of 10 low effort (6 or 7)
+RECODES = {"shifted": lambda shown, top: shown + 1, "from-zero": lambda shown, top: shown - 1,
+           "reversed": lambda shown, top: top + 1 - shown}  # fmt: skip
+
+
+def numbered_account(recode: Any, *, labelled: bool, worded_ends: bool) -> QualtricsAccount:
+    """A store survey whose satisfaction (QID2, 1–5) and ease (QID3, 1–7) questions show their
+    choices as numbers — "1" … "5", or "1 - Very dissatisfied" … "5 - Very satisfied" — recoded
+    otherwise (`recode(shown, top)`): each response's value is the recode of what was picked."""
+    account = store_account()
+    definition = store_definition("SV_store1", "Store visit NPS 2026")
+    ends = {1: " - Very dissatisfied", 5: " - Very satisfied"} if worded_ends else {}
+    shown_as = {"QID2": {n: f"{n}{ends.get(n, '')}" for n in range(1, 6)}, "QID3": {n: str(n) for n in range(1, 8)}}
+    definition["Questions"]["QID3"]["QuestionText"] = "How easy was it to get what you needed today?"
+    for qid, labels in shown_as.items():
+        question = definition["Questions"][qid]
+        question["Choices"] = {str(n): {"Display": label} for n, label in labels.items()}
+        question["RecodeValues"] = {str(n): str(recode(n, len(labels))) for n in labels}
+    account.definitions["SV_store1"] = definition
+    account.surveys["SV_store1"].responses.clear()
+    for n, (csat, ces) in enumerate(zip(CSAT_SHOWN, CES_SHOWN), start=1):
+        record = response(n, csat=recode(csat, 5), effort=recode(ces, 7))
+        record["labels"] = {"QID2": shown_as["QID2"][csat], "QID3": shown_as["QID3"][ces]} if labelled else {}
+        account.put("SV_store1", record)
+    return account
+
+
+@pytest.mark.parametrize("scale", [True, False], ids=["scale-configured", "no-scale"])
+@pytest.mark.parametrize("labelled", [True, False], ids=["export-labels", "definition-labels"])
+@pytest.mark.parametrize("worded_ends", [False, True], ids=["numbers", "numbers-with-worded-ends"])
+@pytest.mark.parametrize("recoded", RECODES)
+def test_csat_and_ces_questions_showing_numbers_score_the_number_shown_whatever_the_recode(
+    tmp_path, recoded, worded_ends, labelled, scale
+):
+    """A satisfaction and an ease question asked as numbered choices whose recodes are not the
+    numbers shown (shifted up, from zero, or reversed, as reordering the choices leaves them):
+    with `metric` configured and no `labels`, each answer is the number picked, on the scale of
+    the numbers shown — never shifted, quarantined or turned upside down."""
+    questions = {"QID2": {"metric": "csat"}, "QID3": {"metric": "ces"}}
+    if scale:
+        questions = {"QID2": {"metric": "csat", "scale": [1, 5]}, "QID3": {"metric": "ces", "scale": [1, 7]}}
+    account = numbered_account(RECODES[recoded], labelled=labelled, worded_ends=worded_ends)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", questions=questions))
+    assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
+    stored = query(tmp_path, "SELECT question_id, value, scale_min, scale_max FROM feedback_scores JOIN feedback "
+                             "USING (record_id) WHERE metric IN ('csat', 'ces') ORDER BY source_record_id, 1")  # fmt: skip
+    assert stored == [row for csat, ces in zip(CSAT_SHOWN, CES_SHOWN)
+                      for row in (("QID2", csat, 1, 5), ("QID3", ces, 1, 7))]  # fmt: skip
+    satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(CSAT_SHOWN), round(100 * satisfied / len(CSAT_SHOWN), 1))
+    ]
+    assert query(tmp_path, "SELECT responses, low_effort_pct FROM ces_by_month") == [
+        (len(CES_SHOWN), round(100 * low_effort / len(CES_SHOWN), 1))
+    ]
+
+
+SCORED = {"from-zero": (RECODES["from-zero"], (0, 4), (0, 6)),
+          "points": (lambda shown, top: (shown - 1) * 100 // (top - 1), (0, 100), (0, 100))}  # fmt: skip
+
+
+@pytest.mark.parametrize("recoded", SCORED)
+def test_a_configured_scale_the_numbers_shown_are_not_keeps_the_recodes(tmp_path, recoded):
+    """Choices shown 1 … 5 recoded 0 … 4 under `scale = [0, 4]`, or recoded as points 0, 25 … 100
+    under `scale = [0, 100]`: the scale says the answers are the recodes, so they are, as before —
+    the numbers shown are off the one scale, and do not run from end to end of the other (scored
+    as shown, a 5 would be 5 points of 100)."""
+    recode, csat_scale, ces_scale = SCORED[recoded]
+    account = numbered_account(recode, labelled=True, worded_ends=False)
+    questions = {"QID2": {"metric": "csat", "scale": list(csat_scale)}, "QID3": {"metric": "ces",
+                                                                              "scale": list(ces_scale)}}  # fmt: skip
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", questions=questions))
+    assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
+    stored = query(tmp_path, "SELECT question_id, value FROM feedback_scores JOIN feedback USING (record_id) "
+                             "WHERE metric IN ('csat', 'ces') ORDER BY source_record_id, 1")  # fmt: skip
+    assert stored == [row for csat, ces in zip(CSAT_SHOWN, CES_SHOWN)
+                      for row in (("QID2", recode(csat, 5)), ("QID3", recode(ces, 7)))]  # fmt: skip
+
+
 def test_configured_labels_set_the_scale_and_direction_over_reversed_recodes(tmp_path):
     """Recodes running best-first (Very satisfied = 1) make a lower-is-better scale; labels the
     user configures best-last score each answer by its label, higher being better."""

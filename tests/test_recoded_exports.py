@@ -26,12 +26,13 @@ SATISFACTION = ("Very dissatisfied", "Dissatisfied", "Neither satisfied nor diss
 IDS = ["startDate", "endDate", "finished", "_recordId", "QID1", "QID2"]
 
 
-def survey_qsf(folder: Path, *, first_recode: int = 1) -> Path:
-    """The .qsf: QID1 an NPS question showing 0 … 10 recoded from `first_recode` on (the choice
-    ids, which Qualtrics exports when no RecodeValues are set), QID2 a 1–5 satisfaction question."""
+def survey_qsf(folder: Path, *, first_recode: int = 1, display=str) -> Path:
+    """The .qsf: QID1 an NPS question showing 0 … 10 (as `display` writes them) recoded from
+    `first_recode` on (the choice ids, which Qualtrics exports when no RecodeValues are set), QID2
+    a 1–5 satisfaction question."""
     nps = {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "NPS",
            "QuestionText": "How likely are you to recommend us to a friend?",
-           "Choices": {str(shown + first_recode): {"Display": str(shown)} for shown in range(11)}}  # fmt: skip
+           "Choices": {str(shown + first_recode): {"Display": display(shown)} for shown in range(11)}}  # fmt: skip
     csat = {"QuestionID": "QID2", "DataExportTag": "Q2", "QuestionType": "MC", "Selector": "SAVR",
             "QuestionText": "How satisfied were you with your visit?",
             "Choices": {str(n): {"Display": label} for n, label in enumerate(SATISFACTION, start=1)}}  # fmt: skip
@@ -249,3 +250,122 @@ def test_setting_values_again_reads_the_files_again_and_corrects_what_was_stored
     assert (wrong.written, wrong.quarantined) == (len(SHOWN) - SHOWN.count(10), SHOWN.count(10))
     assert sync_source(tmp_path, source(export, values="recodes")).written == len(SHOWN)
     assert_scored_as_shown(tmp_path)
+
+
+CSAT_SHOWN = (5, 4, 1, 2, 3, 5, 5, 2, 4, 1)  # picked on a 1–5 satisfaction scale: 5 of 10 satisfied (4 or 5)
+CES_SHOWN = (7, 6, 1, 3, 4, 7, 2, 6, 5, 7)  # picked on a 1–7 ease scale: 5 of 10 low effort (6 or 7)
+RECODES = {"shifted": lambda shown, top: shown + 1, "from-zero": lambda shown, top: shown - 1,
+           "reversed": lambda shown, top: top + 1 - shown}  # fmt: skip
+NUMBERED = {"QID2": ("How satisfied were you with your visit?", 5), "QID3": ("How easy was it to find what you "
+                                                                             "needed?", 7)}  # fmt: skip
+
+
+def shown_as(qid: str, n: int) -> str:
+    """The choice as shown: "1 - Very dissatisfied", "2" … "5 - Very satisfied", "1" … "7"."""
+    return n if qid == "QID3" else f"{n}{({1: ' - Very dissatisfied', 5: ' - Very satisfied'}).get(n, '')}"
+
+
+def numbered_qsf(folder: Path, recode) -> Path:
+    """The .qsf of a satisfaction (QID2) and an ease (QID3) question whose choices show numbers,
+    recoded `recode(shown, top)` (RecodeValues, as an admin's reordering leaves them)."""
+    payloads = [{"QuestionID": qid, "DataExportTag": qid.replace("QID", "Q"), "QuestionType": "MC",
+                 "Selector": "SAVR", "QuestionText": text,
+                 "Choices": {str(n): {"Display": str(shown_as(qid, n))} for n in range(1, top + 1)},
+                 "RecodeValues": {str(n): str(recode(n, top)) for n in range(1, top + 1)}}
+                for qid, (text, top) in NUMBERED.items()]  # fmt: skip
+    document = {"SurveyEntry": {"SurveyID": "SV_numbered", "SurveyName": "Numbered"},
+                "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": q["QuestionID"], "Payload": q}
+                                   for q in payloads]}  # fmt: skip
+    path = folder / "survey.qsf"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def numbered_export(kind: str, folder: Path, recode) -> Path:
+    """A JSON export (recodes as numbers) or a CSV export with numeric values or choice text."""
+    picked = list(zip(CSAT_SHOWN, CES_SHOWN))
+    if kind == "json":
+        responses = [{"responseId": f"R_{n:04d}", "labels": {},
+                      "values": {"endDate": f"2026-01-{n:02d}T10:00:00Z", "finished": 1, "_recordId": f"R_{n:04d}",
+                                 "QID2": recode(csat, 5), "QID3": recode(ces, 7)}}
+                     for n, (csat, ces) in enumerate(picked, start=1)]  # fmt: skip
+        path = folder / "export.json"
+        path.write_text(json.dumps({"responses": responses}), encoding="utf-8")
+        return path
+    ids = IDS[:4] + list(NUMBERED)
+    rows = [["StartDate", "EndDate", "Finished", "ResponseId", "Q2", "Q3"],
+            ["Start Date", "End Date", "Finished", "Response ID", *(text for text, _ in NUMBERED.values())],
+            [json.dumps({"ImportId": i, "timeZone": "UTC"}) for i in ids]]  # fmt: skip
+    for n, (csat, ces) in enumerate(picked, start=1):
+        stamp = f"2026-01-{n:02d} 10:00:00"
+        cells = (shown_as("QID2", csat), shown_as("QID3", ces)) if kind == "choice-text" else (recode(csat, 5),
+                                                                                                recode(ces, 7))  # fmt: skip
+        rows.append([stamp, stamp, 1, f"R_{n:04d}", *cells])
+    path = folder / f"{kind}.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("recoded", RECODES)
+@pytest.mark.parametrize(("kind", "values"), [("json", "recodes"), ("numeric", "recodes"),
+                                              ("choice-text", "choice_text")])  # fmt: skip
+def test_csat_and_ces_choices_showing_numbers_score_the_number_shown_whatever_the_recode(
+    tmp_path, kind, values, recoded
+):
+    """A satisfaction and an ease question whose choices show 1 … 5 and 1 … 7 but are recoded
+    shifted up, from zero or reversed: each answer is the number picked (the recode was scored:
+    shifted, its top answer quarantined, or the scale turned upside down), and inspect, reading
+    the recodes as the numbers shown, proposes `values` and profiles the numbers shown."""
+    numbered_qsf(tmp_path, RECODES[recoded])
+    export = numbered_export(kind, tmp_path, RECODES[recoded])
+    metrics = [{"column": "QID2", "metric": "csat", "scale": [1, 5]}, {"column": "QID3", "metric": "ces",
+                                                                       "scale": [1, 7]}]  # fmt: skip
+    result = sync_source(tmp_path, source(export, values=values, metrics=metrics))
+    assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
+    stored = query(tmp_path, "SELECT question_id, value, json_extract(answers, '$.' || question_id || '.label') FROM "
+                             "feedback_scores JOIN feedback USING (record_id) ORDER BY source_record_id, 1")  # fmt: skip
+    assert stored == [row for csat, ces in zip(CSAT_SHOWN, CES_SHOWN)
+                      for row in (("QID2", csat, shown_as("QID2", csat)), ("QID3", ces, str(ces)))]  # fmt: skip
+    satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(CSAT_SHOWN), round(100 * satisfied / len(CSAT_SHOWN), 1))
+    ]
+    assert query(tmp_path, "SELECT responses, low_effort_pct FROM ces_by_month") == [
+        (len(CES_SHOWN), round(100 * low_effort / len(CES_SHOWN), 1))
+    ]
+
+
+
+def test_choices_recoded_as_points_under_a_scale_of_points_score_their_recodes(tmp_path):
+    """Numbered choices an admin recoded as points (1 … 5 as 0, 25 … 100) under
+    `scale = [0, 100]`: the numbers shown are not that scale end to end, so the recodes score."""
+    points = lambda shown, top: (shown - 1) * 100 // (top - 1)  # noqa: E731
+    numbered_qsf(tmp_path, points)
+    export = numbered_export("numeric", tmp_path, points)
+    metrics = [{"column": qid, "metric": "rating", "scale": [0, 100]} for qid in NUMBERED]
+    assert sync_source(tmp_path, source(export, values="recodes", metrics=metrics)).written == len(CSAT_SHOWN)
+    stored = query(tmp_path, "SELECT question_id, value FROM feedback_scores JOIN feedback USING (record_id) "
+                             "ORDER BY source_record_id, 1")  # fmt: skip
+    assert stored == [row for csat, ces in zip(CSAT_SHOWN, CES_SHOWN)
+                      for row in (("QID2", points(csat, 5)), ("QID3", points(ces, 7)))]  # fmt: skip
+
+@pytest.mark.parametrize("kind", ["json", "numeric"])
+def test_inspect_profiles_choices_with_worded_ends_as_the_numbers_they_show(tmp_path, kind):
+    """"0 - Not at all likely", "1" … "10 - Extremely likely" recoded 1–11 show their numbers as
+    "5 - Very satisfied" does: inspect proposes the 0–10 of the numbers shown, not the recodes'
+    1–11 with the 11s off the scale, and the import scores each answer as picked."""
+    ends = {0: "0 - Not at all likely", 10: "10 - Extremely likely"}
+    survey_qsf(tmp_path, display=lambda shown: ends.get(shown, str(shown)))
+    path = export_of(kind, tmp_path, SHOWN)
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf"))
+    assert inspection.settings["values"] == "recodes"
+    [nps] = [proposal for proposal in inspection.chosen if proposal.target == "nps"]
+    assert "values are whole numbers 0–10" in nps.describe() and "not on the scale" not in nps.describe()
+    item = import_file(path)
+    assert item.ok and item.result.quarantined == 0, item.error
+    stored = query(tmp_path, "SELECT nps, json_extract(answers, '$.QID1.label') FROM feedback "
+                             "ORDER BY source_record_id", db="x.db")  # fmt: skip
+    assert stored == [(n, ends.get(n, str(n))) for n in SHOWN]
+    assert query(tmp_path, "SELECT nps FROM nps_by_month", db="x.db") == [(net_promoter_score(SHOWN),)]
+

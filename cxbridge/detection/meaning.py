@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.metrics import Direction
+from cxbridge.metrics import Direction, MetricSpec, shown_number
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
 
@@ -77,6 +77,29 @@ def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
     better = "lower" if direction is Direction.LOWER_IS_BETTER else "higher"
     evidence = f"{reading.evidence}; the statement says it was hard ({stem!r}), so agreeing is the most effort: {better} is better"
     return replace(reading, direction=direction, evidence=evidence)
+
+
+def numbers_shown(choices: Mapping[str, float]) -> dict[str, float]:
+    """Choices showing numbers ("5", "5 - Very satisfied") that are not all their recodes — a 0–10
+    scale Qualtrics recodes 1–11 (the choice ids), a 1–5 scale recoded 2–6, or 5 … 1 once the
+    choices were reordered — as the numbers shown: what a scored question's answers are, when
+    they are its scale (`shows_scale`). {} unless every choice carrying a score shows a number
+    of its own, none of them the recode of a choice carrying none ("N/A" recoded 1)."""
+    scored = {label: recode for label, recode in choices.items() if not _no_score(label, recode)}
+    shown = {label: shown_number(label) for label in scored}
+    numbers = set(shown.values())
+    if None in numbers or len(numbers) < len(shown) or all(scored[label] == n for label, n in shown.items()):
+        return {}
+    if any(recode in numbers for label, recode in choices.items() if label not in scored):
+        return {}
+    return shown  # type: ignore[return-value]
+
+
+def shows_scale(shown: Mapping[str, float], spec: MetricSpec) -> bool:
+    """Whether the numbers shown run from one end of the spec's scale to the other; if not, the
+    scale was set for the recodes (`[0, 4]` for choices shown 1 … 5 recoded 0 … 4, `[0, 100]` for
+    ones recoded as points 0, 25 … 100), and they score."""
+    return (min(shown.values()), max(shown.values())) == spec.scale_bounds
 
 
 def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | None = None) -> str:

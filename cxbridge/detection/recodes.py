@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxbridge.detection.labels import label_key
+from cxbridge.detection.meaning import numbers_shown
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.tabular.answer_values import CellValues, renumbered
 from cxbridge.tabular.cells import parse_number
@@ -72,9 +73,9 @@ def _weigh(column: Column, cell: str, recodes: list[str], shown: list[str]) -> N
 
 def read_as_shown(table: Table, profiles: dict[str, ColumnProfile]) -> None:
     """The numbers of columns whose choices show other numbers, read as the numbers shown (11 →
-    10 of a 0–10 scale recoded 1–11): what cells holding recodes score."""
+    10 of a 0–10 scale recoded 1–11, `meaning.numbers_shown`): what cells holding recodes score."""
     for column in table.columns:
-        if column.key in profiles and renumbered(column.choices):
-            shown = {recode: parse_number(label.strip()) for label, recode in column.choices.items()}
+        if column.key in profiles and (shown := numbers_shown(column.choices)):
+            by_recode = {column.choices[label]: number for label, number in shown.items()}
             profile = profiles[column.key]
-            profile.numbers = [number if shown.get(number) is None else shown[number] for number in profile.numbers]
+            profile.numbers = [by_recode.get(number, number) for number in profile.numbers]

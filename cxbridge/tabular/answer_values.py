@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from cxbridge.errors import ConfigError
 from cxbridge.exports.qualtrics_definition import SurveyDefinition
-from cxbridge.tabular.cells import parse_number
+from cxbridge.metrics import shown_number
 from cxbridge.tabular.table import header_key
 
 CellValues = Literal["recodes", "choice_text"]
@@ -23,9 +23,10 @@ CHOOSE = (
 
 
 def renumbered(choices: Mapping[str, float]) -> dict[str, float]:
-    """The choices labelled with a number other than their recode (label → recode): a cell of such
-    a number names one choice by its recode and another by its text."""
-    return {label: recode for label, recode in choices.items() if parse_number(label.strip()) not in (None, recode)}
+    """The choices labelled with a number other than their recode (label → recode, "5" or "5 - Very
+    satisfied" recoded 6: `metrics.shown_number`): a cell of such a number names one choice by its
+    recode and another by its text, and the choice scores the number it shows."""
+    return {label: recode for label, recode in choices.items() if shown_number(label) not in (None, recode)}
 
 
 def described(choices: Mapping[str, float]) -> str:

@@ -10,8 +10,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.meaning import numbers_shown, shows_scale
 from cxbridge.errors import DataError
-from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, label_value, numbers_shown
+from cxbridge.metrics import answer_code, index_labels, label_value
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
@@ -199,9 +200,10 @@ class RowNormalizer:
         self, column: str, metric: MetricColumn, value: Any, label: str | None
     ) -> tuple[Any, str | None] | None:
         """A cell naming a definition's choice as the source's `values` says, read as an API's
-        answer is: the label shown, named in the mapping's `labels` (or, for an NPS column, one of
-        the numbers 0 … 10 shown over other recodes: `metrics.numbers_shown`) gives the value, else
-        the choice's recode; None for a cell naming no choice (read as any other cell)."""
+        answer is: the label shown, named in the mapping's `labels` (or, when the choices show
+        the numbers of the column's scale over other recodes, the number it shows:
+        `meaning.numbers_shown`) gives the value, else the choice's recode; None for a cell naming
+        no choice (read as any other cell)."""
         if label is not None:  # the export's own (a JSON export's labels.QID…): its value is the recode
             found = (value, label) if type(value) in (int, float) and isinstance(label, str) else None
         elif self.values == "recodes" and isinstance(value, str):
@@ -212,7 +214,7 @@ class RowNormalizer:
             return None
         recode, shown = found
         labels = metric.label_index
-        if metric.metric in NPS_METRICS and (numbers := numbers_shown(self._choices(column))):
+        if (numbers := numbers_shown(self._choices(column))) and shows_scale(numbers, metric):
             labels = index_labels(numbers | metric.labels)
         configured = label_value(shown, labels)
         return (recode if configured is None else configured), shown
