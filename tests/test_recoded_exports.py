@@ -369,3 +369,23 @@ def test_inspect_profiles_choices_with_worded_ends_as_the_numbers_they_show(tmp_
     assert stored == [(n, ends.get(n, str(n))) for n in SHOWN]
     assert query(tmp_path, "SELECT nps FROM nps_by_month", db="x.db") == [(net_promoter_score(SHOWN),)]
 
+
+def test_without_values_an_unscored_question_read_two_ways_is_warned_about_and_labelled_as_recodes(tmp_path):
+    """The 0–10 question kept unscored (`questions`) in a choice-text export: the source is not
+    refused (the value stored is the cell as written), but the sync warns, naming the column, its
+    choices and the two settings, that each answer is labelled as the choice recoded as the cell
+    (a picked 10 as "9"); said, the warning goes and each answer is labelled as picked."""
+    survey_qsf(tmp_path)
+    export = csv_export(tmp_path, choice_text=True)
+    entry = source(export, metrics=[{"column": "QID2", "metric": "csat"}], questions=["QID1"])
+    labelled = "SELECT json_extract(answers, '$.QID1.value'), json_extract(answers, '$.QID1.label') FROM feedback " \
+               "ORDER BY source_record_id"  # fmt: skip
+    result = sync_source(tmp_path, entry)
+    assert (result.written, result.quarantined) == (len(SHOWN), 0), result.error
+    [warning] = [w for w in result.warnings if w.startswith("values:")]
+    assert "survey.qsf" in warning and "'QID1' ('0' recoded 1 … '10' recoded 11)" in warning
+    assert "values = 'recodes'" in warning and "values = 'choice_text'" in warning
+    assert query(tmp_path, labelled) == [(n, str(n - 1) if n else None) for n in SHOWN]
+    told = sync_source(tmp_path, {**entry, "values": "choice_text"})
+    assert told.written == len(SHOWN) and not [w for w in told.warnings if w.startswith("values:")]
+    assert query(tmp_path, labelled) == [(n, str(n)) for n in SHOWN]

@@ -38,13 +38,7 @@ def described(choices: Mapping[str, float]) -> str:
 def require_values(config: Any, definition: Any) -> None:
     """A ConfigError naming the scored columns whose choices a cell names two ways (`renumbered`)
     when the source (a FileSourceConfig) does not say which its cells hold."""
-    if config.values is not None or not isinstance(definition, SurveyDefinition):
-        return
-    unsettled = []
-    for metric in config.metrics:
-        meaning = definition.meaning(header_key(metric.column))
-        if meaning is not None and (odd := renumbered(meaning.choices)):
-            unsettled.append(f"{metric.column!r} ({described(odd)})")
+    unsettled = _read_two_ways(config, definition, [metric.column for metric in config.metrics])
     if unsettled:
         raise ConfigError(
             f"values: the survey definition {config.definition} shows the choices of {', '.join(unsettled)} as "
@@ -52,3 +46,31 @@ def require_values(config: Any, definition: Any) -> None:
             f"say which the files hold: {CHOOSE} (`cxbridge inspect FILE --definition {config.definition}` proposes "
             "it from the file)"
         )
+
+
+def unsettled_labels(config: Any, definition: Any) -> list[str]:
+    """A warning naming the unscored `questions` columns whose choices a cell names two ways when
+    the source does not say which its cells hold: their answers keep the label of the choice
+    recoded as the cell (as before `values`), wrong for a choice-text export. Unlike a scored
+    column's, this does not stop the source: the value stored is the cell as written either way."""
+    unsettled = _read_two_ways(config, definition, config.questions)
+    if not unsettled:
+        return []
+    return [
+        f"values: the survey definition {config.definition} shows the choices of {', '.join(unsettled)} as numbers "
+        "other than their recodes, so their answers are labelled as the choice recoded as the cell (a 7 as the "
+        f"choice recoded 7), which is wrong if the files hold the choices as shown; say which they hold: {CHOOSE}"
+    ]
+
+
+def _read_two_ways(config: Any, definition: Any, columns: list[str]) -> list[str]:
+    """`'QID1' ('0' recoded 1 … '10' recoded 11)` for each of these columns whose choices show
+    numbers other than their recodes, when the source's `values` does not say how cells read."""
+    if config.values is not None or not isinstance(definition, SurveyDefinition):
+        return []
+    found = []
+    for column in columns:
+        meaning = definition.meaning(header_key(column))
+        if meaning is not None and (odd := renumbered(meaning.choices)):
+            found.append(f"{column!r} ({described(odd)})")
+    return found

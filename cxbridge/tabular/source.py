@@ -34,7 +34,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.respondents import unsaved_keys
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
-from cxbridge.tabular.answer_values import require_values
+from cxbridge.tabular.answer_values import require_values, unsettled_labels
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.cells import DateOrder
@@ -234,10 +234,12 @@ class FileStream(Stream):
         """Tables without a mapped scored column; columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
-        dates read in an order the data does not show."""
+        dates read in an order the data does not show; question columns labelled without `values`
+        saying how their cells read (`unsettled_labels`)."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
-        return [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *read]
+        labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
+        return [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *read, *labels]
 
     def final_cursor(self, cursor: Any) -> Any:
         files = {"files": dict(sorted({**self._saved, **self._read}.items()))}
