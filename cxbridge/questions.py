@@ -319,16 +319,17 @@ class QuestionPlan:
             return None
         base = detected if detected is not None and detected.metric == metric else None
         settings: dict[str, Any] = {"metric": metric}
+        ignored = override.ignore_values or (base.ignore_values if base else _no_score_values(question))
         scale = override.scale or (base.scale if base else None)
         if scale is None and metric not in NPS_METRICS:
-            scale = question.scale or _range(question.choices.values())
+            scale = question.scale or _range(value for value in question.choices.values() if value not in ignored)
         if scale is not None and metric not in NPS_METRICS:
             settings["scale"] = scale
         direction = override.direction or (base.direction if base else None)
         if direction is not None:
             settings["direction"] = direction
         settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
-        settings["ignore_values"] = override.ignore_values or (base.ignore_values if base else [])
+        settings["ignore_values"] = ignored
         try:
             return MetricSpec(**settings)
         except ValidationError as exc:
