@@ -43,7 +43,7 @@ def _cache_of_the_test_run(tmp_path_factory: pytest.TempPathFactory):
 def _secrets_masked_per_test():
     """Each test masks only the secrets it registered: the registry is process-wide, and a worker
     that ran a test whose secret is a common word ("token") masked it in every later test's output."""
-    forms, longest_first = set(cxbridge.masking._forms), list(cxbridge.masking._longest_first)
+    forms, longest_first = dict(cxbridge.masking._forms), list(cxbridge.masking._longest_first)
     yield
     cxbridge.masking._forms.clear()
     cxbridge.masking._forms.update(forms)
