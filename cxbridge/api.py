@@ -154,7 +154,7 @@ def sync(
         engine.emit(EventKind.RUN_STARTED, **about)
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
             with dest.exclusive("identity"):
-                engine.identity.reconcile(run_id=engine.run_id)
+                engine.copies_linked = engine.identity.reconcile(run_id=engine.run_id) > 0
         with fewer_collections():
             result.results = run_sources(engine, built, jobs=jobs)
         _finish_run(engine, dest, cfg, result, about=about)
@@ -191,7 +191,8 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
                 stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
     if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
         with dest.exclusive("outbox"):
-            result.warnings += filter(None, [copy_cases_warning(close_copy_cases(dest))])
+            if engine.copies_linked:  # copies linked after each opened a case keep one
+                result.warnings += filter(None, [copy_cases_warning(close_copy_cases(dest))])
             result.deliveries = deliver_outbox(dest, cfg, follow=True)
         engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
                                                            "failed": result.deliveries.total_failed,

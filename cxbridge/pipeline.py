@@ -113,6 +113,7 @@ class Engine:
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
         self._erased: Erased | None = None  # the destination's tombstones (None: none), read as each source starts
         self._skipped: dict[str, int] = {}  # per source: records read and left out, their respondents erased
+        self.copies_linked = False  # records linked as copies this run: a response may hold two cases (loop.copy_cases)
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
@@ -339,6 +340,7 @@ class Engine:
         with self._identity_section():
             batch.links, copied = self.identity.links(batch)  # copied: of each record views count, its stored copies
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
+            self.copies_linked = self.copies_linked or bool(copies)
             maybe_stored = None
             if (written := self._written.get(batch.source)) is not None:  # a first sync: what it wrote, at most
                 maybe_stored = set(written.check_in([rows.record_id for rows in batch.records]))

@@ -3,7 +3,9 @@ had opened a case â€” two sources synced apart, then declared the same survey â€
 worked furthest, else the first opened; the sync closes the others with no action, by
 cxbridge, naming the response's case (a closed case's deliveries are held: nobody is told twice).
 
-A case someone closed stays as it is, and is the response's case only when no other is open."""
+A case someone closed stays as it is, and is the response's case only when no other is open.
+It runs after a sync that linked records as copies (`Engine.copies_linked`): a sync stopped
+between its links and this step leaves the cases to the next sync that links copies."""
 
 from __future__ import annotations
 
