@@ -24,11 +24,11 @@ from cxbridge.exports.qualtrics_fields import canonical
 from cxbridge.identity import record_id
 from cxbridge.loop import tracking
 from cxbridge.plugins.qualtrics.source import QualtricsSource
-from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.plugins_host import create_host
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
 from tests.sqlite_runs import copy_sample
+from tests.local_destinations import LOCAL_KINDS, destination_maker
 
 NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
 SURVEY = "SV_3Czxxo8mVNob5gV"  # the .qsf's own survey id
@@ -376,12 +376,12 @@ def test_a_better_copy_arriving_after_the_first_one_opened_a_case_opens_no_secon
     assert view(tmp_path, "SELECT COUNT(*) FROM feedback_cases") == [(len(cased_first | newly) + 1,)]
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "parquet", "postgresql"])
+@pytest.mark.parametrize("kind", LOCAL_KINDS)
 def test_copies_linked_after_each_opened_a_case_keep_one_case_the_others_closed(tmp_path, request, kind):
     """Two sources synced apart, each opening a case for its copy of a response, then declared
     the same survey: the response keeps the case worked furthest (else the first opened) and
     the sync closes the others with no action, saying which case is the response's."""
-    make = destination_maker(tmp_path, request, kind)
+    make = destination_maker(kind, tmp_path, request, "cx")
     scores_a = {1: 3, 2: 5, 3: 9, 4: 0}  # the export, synced first
     scores_b = {1: 2, 2: 4, 3: 9, 4: 8}  # the API's later copies (newer modified time: they count)
     write_rows(tmp_path / "a.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
@@ -428,19 +428,6 @@ def test_copies_linked_after_each_opened_a_case_keep_one_case_the_others_closed(
     again = sync_to(declared)
     assert len(query("SELECT event_id FROM feedback_case_events WHERE kind = 'status'")) == len(events)
     assert not again.warnings
-
-
-def destination_maker(tmp_path: Path, request: pytest.FixtureRequest, kind: str) -> Any:
-    from cxbridge.plugins.duckdb.destination import DuckDBDestination
-    from cxbridge.plugins.parquet.destination import ParquetDestination
-    from cxbridge.plugins.postgres.destination import PostgresDestination
-
-    if kind == "postgresql":
-        url = request.getfixturevalue("postgres_database")("copy_cases")
-        return lambda: PostgresDestination(url)
-    return {"sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}"),
-            "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'cx.duckdb'}"),
-            "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}")}[kind]  # fmt: skip
 
 
 def test_a_dry_run_counts_no_case_for_copies_of_responses_stored(tmp_path):

@@ -11,11 +11,10 @@ import pytest
 
 from cxbridge.destinations import LoopChanges
 from cxbridge.loop import tracking
-from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
-from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from tests.conftest import Workspace, survey_row
+from tests.local_destinations import LOCAL_KINDS, destination_maker
 
 OWNERS = """
 [loop.rules.detractors]
@@ -35,17 +34,10 @@ MOVES = {
 SLA_HOURS = 48
 
 
-@pytest.fixture(params=["sqlite", "duckdb", "postgresql", "parquet"])
+@pytest.fixture(params=LOCAL_KINDS)
 def destination_factory(request, tmp_path):
     """A new destination object for the one place of this test."""
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_database")("loop_views")
-        return lambda: PostgresDestination(url)
-    return {
-        "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'loop.db'}"),
-        "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'loop.duckdb'}"),
-        "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
-    }[request.param]
+    return destination_maker(request.param, tmp_path, request, "loop_views")
 
 
 @pytest.fixture

@@ -13,12 +13,11 @@ import pytest
 
 import cxbridge
 from cxbridge.config import config_from_dict
-from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
-from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
+from tests.local_destinations import LOCAL_KINDS, destination_maker
 
 NPS = "How likely are you to recommend us?"
 VISITS = [  # (store id, the name typed, NPS), one a day from 1 March
@@ -42,16 +41,9 @@ def expected_names() -> dict[str, str]:
     return {store: name for store, (_, _, name) in best.items()}
 
 
-@pytest.fixture(params=["sqlite", "duckdb", "postgresql", "parquet"])
+@pytest.fixture(params=LOCAL_KINDS)
 def destination_factory(request, tmp_path):
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_database")("store_names")
-        return lambda: PostgresDestination(url)
-    return {
-        "sqlite": lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'stores.db'}"),
-        "duckdb": lambda: DuckDBDestination(f"duckdb:///{tmp_path / 'stores.duckdb'}"),
-        "parquet": lambda: ParquetDestination(f"parquet:///{tmp_path / 'lake'}"),
-    }[request.param]
+    return destination_maker(request.param, tmp_path, request, "stores")
 
 
 def synced(folder: Path, url: str) -> None:
