@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import os
-import signal
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from cxbridge.testing.destinations import assert_same, snapshot
 from tests.conftest import SURVEY_HEADER, Workspace, share_salt, survey_row
 from tests.sqlite_runs import sync_source
 from tests.test_file_sources import EXCEL_SOURCE, HEADER, workbook_rows
-from tests.test_sigkill import KILLS, cxbridge_sync
+from tests.test_sigkill import KILLS, killed_again_and_again, sync_to_the_end
 from tests.workbooks import write_xlsx
 
 LINEAGE = ("ingested_at", "sync_run_id")
@@ -294,17 +293,15 @@ def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sy
     }
     path = killed.root / "responses.csv"
     write(path, csv_text(rows(1, 200) + repeated(3, 3)), "utf-8")
-    assert cxbridge_sync(killed, url["killed"]).returncode == 0
+    sync_to_the_end(killed, url["killed"])
     # 40 batches to read on: the killed syncs read the appended part again from its start, and the
     # last kill (4 batches, then 25 ms) must still land before a fast machine reaches its end
     append(path, csv_text(rows(201, 998) + repeated(3, 201), header=False), "utf-8")
 
-    for batches, delay in KILLS:
-        run = cxbridge_sync(killed, url["killed"], KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
-        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
-    assert cxbridge_sync(killed, url["killed"]).returncode == 0
+    killed_again_and_again(killed, url["killed"])
+    sync_to_the_end(killed, url["killed"])
     (clean.root / "responses.csv").write_bytes(path.read_bytes())
-    assert cxbridge_sync(clean, url["clean"]).returncode == 0
+    sync_to_the_end(clean, url["clean"])
 
     host = create_host()
     actual = snapshot(api.open_destination(url["killed"], host=host))

@@ -78,22 +78,27 @@ def url_of(kind: str, root: Path, name: str, request: pytest.FixtureRequest) -> 
     return f"{kind}:///{root / (name + ('.db' if kind == 'sqlite' else '.duckdb'))}"
 
 
-def cxbridge_sync(workspace: Workspace, url: str, **kill: str) -> subprocess.CompletedProcess:
-    program = [sys.executable, "-c", KILLABLE_CXBRIDGE] if kill else [sys.executable, "-m", "cxbridge"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **kill}
-    return subprocess.run([*program, "sync", "--destination", url, "--no-progress"], cwd=workspace.root, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+def killed_again_and_again(workspace: Workspace, url: str) -> None:
+    """A `cxbridge sync` process into `url` for each of KILLS, each killed by SIGKILL."""
+    for batches, delay in KILLS:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "KILL_AFTER_BATCH": str(batches), "KILL_DELAY": str(delay)}
+        run = subprocess.run([sys.executable, "-c", KILLABLE_CXBRIDGE, "sync", "--destination", url, "--no-progress"],
+                             cwd=workspace.root, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
+
+
+def sync_to_the_end(workspace: Workspace, url: str) -> None:
+    """A sync run to its end, in this process: only the killed ones need a process of their own."""
+    result = workspace.sync(destination=url)
+    assert result.exit_code == 0, [source.error for source in result.results]
 
 
 def killed_then_finished(workspace: Workspace, killed: str, clean: str):
     """Kill a sync into `killed` after each of KILLS, finish it, sync `clean` once: both hold the
     same (but their runs); the clean one's snapshot."""
-    for batches, delay in KILLS:
-        run = cxbridge_sync(workspace, killed, KILL_AFTER_BATCH=str(batches), KILL_DELAY=str(delay))
-        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
-    finished = cxbridge_sync(workspace, killed)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert cxbridge_sync(workspace, clean).returncode == 0
+    killed_again_and_again(workspace, killed)
+    sync_to_the_end(workspace, killed)
+    sync_to_the_end(workspace, clean)
     host = create_host()
     actual = snapshot(api.open_destination(killed, host=host))
     expected = snapshot(api.open_destination(clean, host=host))
@@ -123,7 +128,7 @@ def test_a_parquet_resync_of_edited_records_killed_again_and_again_equals_one_cl
     workspace.write_csv(responses())
     killed, clean = f"parquet:///{tmp_path / 'killed'}", f"parquet:///{tmp_path / 'clean'}"
     for url in (killed, clean):
-        assert cxbridge_sync(workspace, url).returncode == 0
+        sync_to_the_end(workspace, url)
     workspace.write_csv([row[:6] + [f"edited {row[0]}"] + row[7:] for row in responses()])
 
     expected = killed_then_finished(workspace, killed, clean)
