@@ -4,6 +4,7 @@ records that move between months, and the views script for BI tools."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,10 +17,18 @@ from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.testing.destinations import deliver, snapshot
 
 
+@pytest.fixture(scope="module")
+def delivered_lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample data delivered once for the module (a lake holds no absolute path)."""
+    folder = tmp_path_factory.mktemp("delivered") / "lake"
+    deliver(ParquetDestination(f"parquet:///{folder}"))
+    return folder
+
+
 @pytest.fixture
-def lake(tmp_path) -> Path:
-    deliver(ParquetDestination(f"parquet:///{tmp_path / 'lake'}"))
-    return tmp_path / "lake"
+def lake(tmp_path: Path, delivered_lake: Path) -> Path:
+    """A copy of the delivered lake of the test's own, to change as it likes."""
+    return shutil.copytree(delivered_lake, tmp_path / "lake")
 
 
 def test_records_are_partitioned_by_source_and_month(lake: Path):
