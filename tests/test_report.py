@@ -15,7 +15,7 @@ import re
 import shutil
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -223,13 +223,29 @@ def counted_rows(data: dict[str, list[dict[str, str]]]) -> list[tuple[str, dict[
             if not (source == "copies" and row["id"] in customer_ids)]  # fmt: skip
 
 
+def store_names_used(data: dict[str, list[dict[str, str]]]) -> dict[str, str]:
+    """Each named store's name: the spelling most of its counted records carry, of those as many
+    the one given latest (an undated record's, after every dated one), then the greatest."""
+    uses: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for _, row in counted_rows(data):
+        if row.get("store name"):
+            uses[row["store"], row["store name"]].append(_utc(row.get("submitted")))
+    best: dict[str, tuple[int, str, str]] = {}
+    for (store, name), times in uses.items():
+        best[store] = max(best.get(store, (0, "", "")), (len(times), max(times), name))
+    return {store: name for store, (_, _, name) in best.items()}
+
+
+def _utc(submitted: str | None) -> str:
+    """A submitted time as an ISO text in UTC that sorts as the instant does; "" when there is none."""
+    return datetime.fromisoformat(submitted).astimezone(timezone.utc).isoformat() if submitted else ""
+
+
 def facts(data: dict[str, list[dict[str, str]]]) -> list[dict[str, Any]]:
     """One entry per (record, metric) the report can count: its dimensions and its answer."""
     found = []
-    names_of = defaultdict(set)  # a store goes by the greatest of its names: one store, however written
-    for _, row in counted_rows(data):
-        names_of[row["store"]] |= {row.get("store name", "")}
-    name_of = {store: max(names) for store, names in names_of.items()}
+    names = store_names_used(data)  # one store, however written
+    name_of = {row["store"]: names.get(row["store"], "") for _, row in counted_rows(data)}
     ids_of = defaultdict(set)  # a name two stores go by is shown with each one's id: "Warsaw (S1)"
     for store, name in name_of.items():
         ids_of[name].add(store)

@@ -43,6 +43,7 @@ from tests.test_report import (
     counted_rows,
     one_decimal,
     report,
+    store_names_used,
     write_dataset,
 )
 
@@ -136,16 +137,15 @@ def scorecard(data) -> dict[str, dict[str, Any]]:
     at: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for record in records(data):
         at[record["location_id"]].append(record)
-    found = {}
+    found, names = {}, store_names_used(data)
     for location, here in at.items():
         def answers(program: str, metric: str) -> list[Any]:
             return [r["answers"][metric] for r in here if r["program"] == program and metric in r["answers"]]  # noqa: B023
 
         nps, csat, ces, enps = (answers(p, m) for p, m in (("voc", "nps"), ("voc", "csat"), ("voc", "ces"),
                                                              ("employee", "enps")))  # fmt: skip
-        names = [r["location_name"] for r in here if r["location_name"]]
         found[location] = {
-            "location_name": max(names) if names else None,
+            "location_name": names.get(location),
             "responses": len(here),
             "nps_responses": len(nps), "nps": net_score(nps),
             "csat_pct": percent(sum(csat_box(v) == "satisfied" for v in csat), len(csat)),
