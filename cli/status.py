@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from cxbridge.status_report import StatusReport
 
 RUN_ID_SHOWN = 8
+COUNTS = ("read", "written", "unchanged", "quarantined", "skipped")  # the columns records_NAME of sync_runs shown
 
 
 @click.command("status")
@@ -128,13 +129,14 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
     table.add_column("source", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("took", justify="right", no_wrap=True)
-    for name in ("read", "written", "unchanged", "quarantined"):
+    counts = COUNTS if any(run["records_skipped"] for run in runs) else COUNTS[:-1]  # skipped, when any: 100 columns
+    for name in counts:
         table.add_column(name, justify="right", no_wrap=True)
     for run in runs:
         table.add_row(
             minute(run["started_at"]), run["run_id"][:RUN_ID_SHOWN], output.escape(run["source"]),
             _status_text(run["status"]), took(run["started_at"], run["finished_at"]),
-            *(f"{run[f'records_{name}'] or 0:,}" for name in ("read", "written", "unchanged", "quarantined")),
+            *("—" if run[f"records_{name}"] is None else f"{run[f'records_{name}']:,}" for name in counts),
         )  # fmt: skip
     return table
 

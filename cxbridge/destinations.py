@@ -159,6 +159,7 @@ class SyncRun:
     records_quarantined: int = 0
     error: str | None = None
     full_refresh: bool = False
+    records_skipped: int = 0
 
 
 class Destination(ABC):
@@ -299,6 +300,15 @@ class Destination(ABC):
     @abstractmethod
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read-only query in this destination's SQL dialect."""
+
+    def has_column(self, table: str, column: str) -> bool:
+        """Whether a table has a column: one opened read-only since cxbridge was upgraded, before a
+        sync migrated it, may lack those added since."""
+        try:
+            self.query(f"SELECT {column} FROM {self.qualified(table)} WHERE 1 = 0")
+        except Exception:  # each engine has its own error for an unknown column
+            return False
+        return True
 
     @abstractmethod
     def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:

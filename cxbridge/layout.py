@@ -101,6 +101,7 @@ SYNC_RUNS = Table(
         Column("records_read", T.INTEGER, True), Column("records_written", T.INTEGER, True),
         Column("records_unchanged", T.INTEGER, True), Column("records_quarantined", T.INTEGER, True),
         Column("error"), Column("full_refresh", T.BOOLEAN, True),
+        Column("records_skipped", T.INTEGER),  # last: where a migration adds it; null in runs from before it
     ),
     primary_key=("run_id", "source"),
 )  # fmt: skip

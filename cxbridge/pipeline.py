@@ -71,6 +71,11 @@ class SourceResult:
         return self.status == "success"
 
     @property
+    def skipped(self) -> int:
+        """Records read and left out on purpose, neither written nor quarantined (`sync_runs.records_skipped`)."""
+        return self.erased
+
+    @property
     def paused(self) -> bool:
         """Stopped on purpose with all it read kept (a daily quota spent): the next run resumes."""
         return self.status == "paused"
@@ -425,6 +430,7 @@ class Engine:
         run.status, run.error, run.finished_at = result.status, result.error, finished
         run.records_read, run.records_written = result.read, result.written
         run.records_unchanged, run.records_quarantined = result.unchanged, result.quarantined
+        run.records_skipped = result.skipped
         self._save_run(run)
 
     def _save_run(self, run: SyncRun) -> None:

@@ -150,11 +150,7 @@ def candidates(destination: Destination, rules: IdentityRules, *, likely: bool) 
 def identity_ready(destination: Destination) -> bool:
     """Whether the destination has `feedback.duplicate_of`: one opened read-only since cxbridge
     was upgraded, before a sync migrated it, has not."""
-    try:
-        destination.query(f"SELECT duplicate_of FROM {destination.qualified('feedback')} WHERE 1 = 0")
-    except Exception:  # each engine has its own error for an unknown column
-        return False
-    return True
+    return destination.has_column("feedback", "duplicate_of")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cxbridge.layout import CRM_TABLES, ERASURES, FEEDBACK, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
-from cxbridge.layout import Column, ColumnType, Table
+from cxbridge.layout import SYNC_RUNS, Column, ColumnType, Table
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
 
@@ -102,6 +102,12 @@ def add_waves(destination: SQLDestination) -> None:
     create_views(destination)
 
 
+def add_skipped_count(destination: SQLDestination) -> None:
+    """`sync_runs.records_skipped` in a destination created before it: empty in the runs it
+    holds, which did not count the records they left out."""
+    destination.execute(destination.add_column_sql(SYNC_RUNS, SYNC_RUNS.column("records_skipped")))
+
+
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
@@ -122,4 +128,5 @@ MIGRATIONS = (
     Migration("0017_sla_share_of_decided_cases", create_views),  # every view again: loop_performance's SLA share
     Migration(ERASURES_MIGRATION, lambda destination: create_tables(destination, (ERASURES,))),  # cxbridge erase
     Migration("0019_store_names", create_views),  # every view again: a store goes by its most used spelling
+    Migration("0020_skipped_count", add_skipped_count),
 )

@@ -22,7 +22,7 @@ _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 RUN_COLUMNS = (
     "run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
-    "records_unchanged", "records_quarantined", "error",
+    "records_unchanged", "records_quarantined", "records_skipped", "error",
 )  # fmt: skip
 CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
 QUARANTINE_COUNT_COLUMNS = ("source", "stream", "records", "last_seen")
@@ -79,8 +79,9 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     shows its final status. A destination without a lock (`lock_held` is None) cannot tell."""
     running = _any_running(dest)
     held = dest.lock_held() if running else None
+    skipped = "records_skipped" if dest.has_column("sync_runs", "records_skipped") else "NULL AS records_skipped"
     rows = dest.query(
-        f"SELECT {', '.join(RUN_COLUMNS)} FROM sync_runs "
+        f"SELECT {', '.join(skipped if c == 'records_skipped' else c for c in RUN_COLUMNS)} FROM sync_runs "
         f"ORDER BY started_at DESC, run_id, source LIMIT {int(limit)}"  # no parameter: placeholders differ by engine
     )
     by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in rows if row["status"] == "running"}

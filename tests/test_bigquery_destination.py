@@ -246,7 +246,7 @@ def test_a_run_row_is_merged_with_typed_parameters():
     body = json.loads(cassette.requests[-1].body)
     assert body["query"].startswith("MERGE INTO sync_runs t USING (SELECT CAST(@p0 AS STRING) AS run_id")
     types = {p["name"]: p["parameterType"]["type"] for p in body["queryParameters"]}
-    assert types["p0"] == "STRING" and types["p6"] == "INT64" and types["p11"] == "BOOL"
+    assert types["p0"] == "STRING" and types["p6"] == "INT64" and types["p11"] == "BOOL" and types["p12"] == "INT64"
 
 
 def test_missing_credentials_say_how_to_provide_them(monkeypatch, tmp_path):

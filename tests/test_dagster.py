@@ -40,6 +40,7 @@ def test_each_source_is_an_asset_with_its_counts_and_a_quarantine_check_that_war
     a, b = materialized(result, source_key("branch_a")), materialized(result, source_key("branch_b"))
     assert (a["records_read"], a["records_written"], a["records_quarantined"], a["status"]) == (2, 2, 0, "success")
     assert (b["records_read"], b["records_written"], b["records_quarantined"]) == (3, 2, 1)
+    assert a["records_skipped"] == b["records_skipped"] == 0  # sync_runs' count of records left out on purpose
     with sqlite3.connect(project / "cxbridge.db") as conn:
         runs = dict(conn.execute("SELECT source, run_id FROM sync_runs").fetchall())
     assert (a["run_id"], b["run_id"]) == (runs["branch_a"], runs["branch_b"])

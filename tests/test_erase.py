@@ -157,6 +157,28 @@ def test_a_sync_after_an_erasure_leaves_the_person_out_and_counts_them_without_t
     assert "jane" not in shown.output.casefold()
 
 
+def test_a_sync_after_an_erasure_records_what_it_left_out_in_sync_runs_and_status(synced):
+    workspace, url = synced
+    assert erase(url, JANE)[0] == 0
+
+    result = workspace.sync(destination=url, full_refresh=True)
+
+    with api.reading(destination=url) as dest:
+        runs = {row["source"]: row for row in dest.query(f"SELECT * FROM sync_runs WHERE run_id = '{result.run_id}'")}
+    jane = {"survey": len(JANE_ROWS), "exports": 1}  # her three responses; the exports' copy of her R1
+    assert {source: run["records_skipped"] for source, run in runs.items()} == jane
+    assert runs["survey"]["records_read"] == len(JANE_ROWS) + len(OTHERS)
+    for run in runs.values():
+        counted = run["records_written"] + run["records_unchanged"] + run["records_quarantined"] + run["records_skipped"]
+        assert run["records_read"] == counted, run
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert {run["source"]: run["records_skipped"] for run in shown if run["run_id"] == result.run_id} == jane
+    table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout.splitlines()
+    assert table[2].split()[-5:] == ["read", "written", "unchanged", "quarantined", "skipped"]
+    survey = next(line for line in table if line.startswith(runs["survey"]["started_at"][:10]) and " survey " in line)
+    assert survey.split()[-5:] == [f"{runs['survey'][f'records_{n}']:,}" for n in ("read", "written", "unchanged", "quarantined", "skipped")]
+
+
 def test_a_later_response_of_an_erased_person_is_left_out_too(synced):
     workspace, url = synced
     assert erase(url, JANE)[0] == 0

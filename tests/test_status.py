@@ -15,8 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
 from cxbridge.status_report import describe_cursor
 from tests.conftest import ROOT, Workspace, survey_row
+from tests.test_location_ranking import url_for
 from tests.terminal import run_in_terminal
 
 HOLDING_PLUGIN = """
@@ -136,6 +141,48 @@ def test_status_fits_a_100_column_terminal(workspace: Workspace, site: Path):
         f"{failed['run_id'][:8]} scanned_forms: {' '.join(failed['error'].split())}"
     )
     assert "1 file read: responses.csv" in printed
+
+
+def runs_shown(url: str) -> dict[str, int | None]:
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url])
+    assert shown.exit_code == 0, shown.output
+    return {run["run_id"]: run["records_skipped"] for run in json.loads(shown.stdout)["runs"]}
+
+
+def as_before_records_skipped(engine: str, url: str, folder: Path) -> None:
+    """The destination as a version before `sync_runs.records_skipped` left it."""
+    if engine == "parquet":
+        import duckdb
+
+        from cxbridge.plugins.parquet.migrations import MIGRATIONS
+
+        runs = folder / "lake" / "sync_runs" / "data.parquet"
+        duckdb.execute(f"COPY (SELECT * EXCLUDE (records_skipped) FROM read_parquet('{runs}')) TO '{runs}.old' (FORMAT parquet)")
+        os.replace(f"{runs}.old", runs)
+        (folder / "lake" / "_cxbridge" / "migrations.json").write_text(json.dumps(MIGRATIONS[:-1]))
+        return
+    destination = create_host().destination_class(engine)(url, base_dir=folder)
+    destination.open()
+    sqlite = engine == "sqlite"
+    execute = destination.db.execute if sqlite else destination.execute
+    execute("ALTER TABLE sync_runs DROP COLUMN records_skipped")
+    execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} WHERE name LIKE '%_skipped_count'")
+    if sqlite:
+        destination.db.conn.commit()
+    destination.close()
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "parquet"])
+def test_runs_stored_before_the_skipped_count_show_none_and_later_runs_record_theirs(engine, workspace, tmp_path, request):
+    url = url_for(engine, tmp_path, request)
+    workspace.write_csv([survey_row(1), survey_row(2)])
+    before = workspace.sync(destination=url).run_id
+    as_before_records_skipped(engine, url, tmp_path)
+    assert runs_shown(url) == {before: None}
+
+    after = workspace.sync(destination=url).run_id
+
+    assert runs_shown(url) == {before: None, after: 0}
 
 
 def line_of(run: dict, lines: list[str]) -> str:

@@ -29,7 +29,7 @@ class CxbridgeSyncOperator(BaseOperator):
     """`cxbridge sync --source SOURCE --config CONFIG` as a task (task id `cxbridge_SOURCE`
     unless given); `destination`, `wait` and `full_refresh` are the command's options. Returns
     the run's counts (`run_id`, `status`, `records_read`, `records_written`,
-    `records_unchanged`, `records_quarantined`, `seconds`) as its XCom."""
+    `records_unchanged`, `records_quarantined`, `records_skipped`, `seconds`) as its XCom."""
 
     template_fields: Sequence[str] = ("source", "config", "destination")
 
@@ -61,7 +61,8 @@ class CxbridgeSyncOperator(BaseOperator):
         [result] = synced.results
         counts = {"run_id": synced.run_id, "status": result.status, "records_read": result.read,
                   "records_written": result.written, "records_unchanged": result.unchanged,
-                  "records_quarantined": result.quarantined, "seconds": round(result.seconds, 3)}  # fmt: skip
+                  "records_quarantined": result.quarantined, "records_skipped": result.skipped,
+                  "seconds": round(result.seconds, 3)}  # fmt: skip
         if synced.exit_code == 3:
             raise AirflowSkipException(f"cxbridge: {self.source} paused: {result.error}")
         if synced.exit_code != 0:

@@ -108,7 +108,8 @@ def _source_asset(path: Path, name: str, destination: str | None, fresh: timedel
         [result] = synced.results
         metadata = {"run_id": synced.run_id, "status": result.status, "records_read": result.read,
                     "records_written": result.written, "records_unchanged": result.unchanged,
-                    "records_quarantined": result.quarantined, "seconds": round(result.seconds, 3)}  # fmt: skip
+                    "records_quarantined": result.quarantined, "records_skipped": result.skipped,
+                    "seconds": round(result.seconds, 3)}  # fmt: skip
         if not (result.ok or result.paused):
             raise dg.Failure(description=f"cxbridge sync of {name} failed: {result.error}", metadata=metadata)
         check = dg.AssetCheckResult(

@@ -8,7 +8,7 @@ import json
 from glob import glob
 from pathlib import Path
 
-from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES, METADATA, TABLES
+from cxbridge.layout import FEEDBACK, FEEDBACK_SCORES, METADATA, SYNC_RUNS, TABLES
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.files import PARTITIONED, empty_select, literal
 from cxbridge.question_keys import key_updates
@@ -18,7 +18,7 @@ MIGRATIONS = (
     "0006_local_dates", "0007_metadata", "0008_population_views", "0009_cross_source_identity", "0010_loop_tables",
     "0011_loop_views", "0012_question_keys", "0013_ranking_views", "0014_waves", "0015_loop_parts",
     "0016_quarantine_parts", "0017_exact_rounding", "0018_overdue_before_contact", "0019_cases_follow_up",
-    "0020_sla_share_of_decided_cases", "0021_store_names",
+    "0020_sla_share_of_decided_cases", "0021_store_names", "0022_skipped_count",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -55,6 +55,8 @@ class LakeMigrations:
             self._add_columns()
         if "0012_question_keys" not in done:
             self._add_question_keys()
+        if "0022_skipped_count" not in done:
+            self._add_skipped_count()
         if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
             files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
@@ -76,6 +78,15 @@ class LakeMigrations:
             if not present >= set(columns):
                 select = ", ".join(c if c in present else f"{added[c]} AS {c}" for c in columns)
                 files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
+
+    def _add_skipped_count(self) -> None:
+        """`sync_runs.records_skipped` (0022), empty in the runs stored: they did not count the
+        records they left out."""
+        path, column = files.table_file(self.root, SYNC_RUNS), SYNC_RUNS.column("records_skipped")
+        runs = f"read_parquet({literal(path)})"
+        if column.name not in {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {runs}").fetchall()}:
+            empty = f"CAST(NULL AS {files.TYPE_NAMES[column.type]}) AS {column.name}"
+            files.replace_atomically(self.conn, f"SELECT *, {empty} FROM {runs}", path)
 
     def _add_question_keys(self) -> None:
         """`question_key` in every scores file written before it: each answer's automatic key

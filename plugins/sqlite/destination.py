@@ -467,6 +467,7 @@ class SQLiteDestination(Destination):
             "records_quarantined": run.records_quarantined,
             "error": run.error,
             "full_refresh": run.full_refresh,
+            "records_skipped": run.records_skipped,
         }
         self._write(lambda: self.db["sync_runs"].upsert(row, pk=("run_id", "source")))
         if run.records_written:

@@ -441,3 +441,9 @@ def store_names(db: Database) -> None:
     """Every view again: a store goes by the spelling most of its records carry
     (`sql_parts.store_names_used`), not the greatest, which a lowercase typo won."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0024_skipped_count")
+def skipped_count(db: Database) -> None:
+    """`sync_runs.records_skipped`: empty in the runs stored, which did not count the records they left out."""
+    db.execute("ALTER TABLE sync_runs ADD COLUMN records_skipped INTEGER")
