@@ -15,7 +15,7 @@ from .options import (
     config_option, db_option, destination_option, format_option, handles_errors, hints_wanted, rehash_option,
     summary_format, summary_format_option, wait_option,
 )  # fmt: skip
-from .summaries import flat_row, print_warnings
+from .summaries import flat_row, left_out, print_warnings
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Hints, Inspection
@@ -128,7 +128,7 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
         r = item.result
         verb = "would write" if result.dry_run else "written"
         click.echo(f"✔ {where}: {r.read:,} read · {r.written:,} {verb} · {r.unchanged:,} unchanged · "
-                   f"{r.quarantined:,} quarantined")  # fmt: skip
+                   f"{r.quarantined:,} quarantined{left_out(r)}")  # fmt: skip
     for sheet, reason in item.left_out.items():
         click.echo(f"  sheet {sheet!r} left out: {reason}")
     print_warnings(item.all_warnings)

@@ -45,14 +45,20 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
     if result.cases_opened:
         plural = "s" if result.cases_opened != 1 else ""
         opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
-    erased = f" · {result.erased:,} erased (left out)" if result.erased else ""
     click.echo(
         f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
-        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{erased}{opened} · {result.seconds:.1f} s"
+        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{left_out(result)}{opened} · "
+        f"{result.seconds:.1f} s"
     )
     if result.paused:
         click.echo(f"  paused: {result.error}")
     print_warnings(result.warnings)
+
+
+def left_out(result: SourceResult) -> str:
+    """The records a run read and left out on purpose, by why: ` · 3 erased (left out)`."""
+    erased = [f" · {result.erased:,} erased (left out)"] if result.erased else []
+    return "".join(erased + [f" · {count:,} {reason} left out" for reason, count in result.left_out.items()])
 
 
 def print_warnings(warnings: list[str]) -> None:

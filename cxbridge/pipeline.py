@@ -60,6 +60,7 @@ class SourceResult:
     unchanged: int = 0
     quarantined: int = 0
     erased: int = 0  # records read and skipped: their respondents were erased (`cxbridge erase`)
+    left_out: dict[str, int] = field(default_factory=dict)  # records read and skipped, by `Stream.left_out`'s reason
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     error: str | None = None
     seconds: float = 0.0
@@ -73,7 +74,7 @@ class SourceResult:
     @property
     def skipped(self) -> int:
         """Records read and left out on purpose, neither written nor quarantined (`sync_runs.records_skipped`)."""
-        return self.erased
+        return self.erased + sum(self.left_out.values())
 
     @property
     def paused(self) -> bool:
@@ -118,6 +119,7 @@ class Engine:
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
         self._erased: Erased | None = None  # the destination's tombstones (None: none), read as each source starts
         self._skipped: dict[str, int] = {}  # per source: records read and left out, their respondents erased
+        self._left_out: dict[str, dict[str, int]] = {}  # per source: records its streams left out, by reason
         self.copies_linked = False  # records linked as copies this run: a response may hold two cases (loop.copy_cases)
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
@@ -286,6 +288,10 @@ class Engine:
     ) -> None:
         """One record read into `batch` (`context`: the stream is a ContextStream, whose rows are
         CRM accounts or contacts): its rows, or its quarantine item when it does not normalize."""
+        if (reason := stream.left_out(raw)) is not None:
+            counts = self._left_out.setdefault(batch.source, {})
+            counts[reason] = counts.get(reason, 0) + 1
+            return
         native: str | None = None
         original, raw = raw, scrub(raw)  # nothing below sees personal data, quarantine included
         try:
@@ -427,6 +433,9 @@ class Engine:
         if result.erased:
             log.info("%s: %d records read were left out: their respondents were erased (cxbridge erase)",
                      result.source, result.erased)  # fmt: skip
+        result.left_out = self._left_out.pop(result.source, {})
+        for reason, count in result.left_out.items():
+            log.info("%s: %d records read were left out: %s", result.source, count, reason)
         run.status, run.error, run.finished_at = result.status, result.error, finished
         run.records_read, run.records_written = result.read, result.written
         run.records_unchanged, run.records_quarantined = result.unchanged, result.quarantined

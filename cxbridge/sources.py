@@ -171,6 +171,12 @@ class Stream(ABC):
             parts.append(str(value))
         return "|".join(parts)
 
+    def left_out(self, raw: dict[str, Any]) -> str | None:
+        """Why a record read is no feedback to keep — a survey platform's preview or test
+        response — or None (the default): keep it. A record left out is neither written nor
+        quarantined; the run counts it in `sync_runs.records_skipped`, and its summary by reason."""
+        return None
+
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         """The cursor after `raw` was read: by default the largest `cursor_field` value seen."""
         if self.cursor_field is None:

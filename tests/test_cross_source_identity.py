@@ -31,6 +31,8 @@ from tests.sqlite_runs import copy_sample
 from tests.local_destinations import LOCAL_KINDS, destination_maker
 
 NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
+KEEP_TESTS = "include_test_responses = true\n"
+"""Every response of the QualtricsTools samples is a test response (Status 2): the sources here keep them."""
 SURVEY = "SV_3Czxxo8mVNob5gV"  # the .qsf's own survey id
 FEELING = {"metric": "csat", "scale": [1, 3], "direction": "lower_is_better", "ignore_values": [-1]}
 """QID1, 'Indicate how you feel about squash': 1 Great, 2 In the middle, 3 Awful, -1 No opinion."""
@@ -176,8 +178,10 @@ def _typed(cell: str) -> Any:
 
 
 def export_source(name: str, fmt: str, zone: str, **extra: Any) -> dict[str, Any]:
+    """Test responses kept: every response of the QualtricsTools samples is one (Status 2)."""
     return {
         "connector": "csv", "path": name, "format": fmt, "definition": f"{NO_BASIS}.qsf", "timezone": zone,
+        "include_test_responses": True,
         "columns": {"id": "_recordId", "submitted_at": "endDate", "status": "finished"},
         "metrics": [{"column": "QID1", **FEELING}], "questions": ["QID3_1"],
         "ignore": ["recipientName", "recipientFirstName", "recipientLastName", "recipientEmail", "ipAddress"], **extra,
@@ -204,7 +208,8 @@ def test_two_export_formats_and_the_api_of_one_survey_are_one_response_each_the_
     with qualtrics(api_replay(no_basis)) as fake:
         sources = {
             "qualtrics_api": {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                              "surveys": [SURVEY], "questions": {"QID1": {**FEELING, "primary": True}}},
+                              "surveys": [SURVEY], "questions": {"QID1": {**FEELING, "primary": True}},
+                              "include_test_responses": True},
             "exports_2016": export_source(f"{NO_BASIS}_Insights.csv", "qualtrics", "America/New_York", same_as="qualtrics_api"),
             "exports_legacy": export_source(f"{NO_BASIS}_Legacy.csv", "qualtrics_legacy", "America/Denver",
                                             same_as="exports_2016"),

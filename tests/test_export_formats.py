@@ -9,7 +9,9 @@ import shutil
 from collections import Counter
 
 import pytest
+from click.testing import CliRunner
 
+from cxbridge.cli.main import cli
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.exports import recognize
 from cxbridge.tabular.delimited import open_delimited
@@ -22,10 +24,11 @@ PERSONAL = ["recipientName", "recipientFirstName", "recipientLastName", "recipie
 
 
 def qualtrics_source(path: str, fmt: str, **extra) -> dict:
+    """Test responses kept: every response of the QualtricsTools samples is one (Status 2)."""
     return {
         "connector": "csv", "path": path, "format": fmt,
         "columns": {"id": "_recordId", "submitted_at": "endDate", "status": "finished"},
-        "timestamps": ["startDate"], "ignore": PERSONAL, **extra,
+        "timestamps": ["startDate"], "ignore": PERSONAL, "include_test_responses": True, **extra,
     }  # fmt: skip
 
 
@@ -95,6 +98,59 @@ def test_python_dict_import_ids_and_recoded_choices_read_through_the_qsf(tmp_pat
     assert found["R_bdygJsbbIhnpYz3"]["comment"].startswith("Phasellus? Molestie")
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments") == [(10,)]
     assert query(tmp_path, "SELECT DISTINCT question_text FROM feedback_comments") == [("What's up home skillets?",)]
+
+
+@pytest.mark.parametrize(
+    ("sample", "fmt"), [(f"{NO_BASIS}_Insights.csv", "qualtrics"), (f"{NO_BASIS}_Legacy.csv", "qualtrics_legacy")]
+)
+def test_test_responses_of_a_qualtrics_export_are_left_out_counted_as_skipped_unless_kept(tmp_path, sample, fmt):
+    copy_sample(sample, tmp_path)
+    with (tmp_path / sample).open(encoding="utf-8-sig", newline="") as handle:
+        header = 1 if fmt == "qualtrics_legacy" else 0  # the legacy export names its columns in its second row
+        rows = list(csv.reader(handle))
+    statuses = [row[rows[header].index("Status")] for row in rows[header + 1 :] if row[0].startswith("R_")]
+    assert statuses == ["2"] * 15  # every sample response is a test response
+
+    left = sync_source(tmp_path, qualtrics_source(sample, fmt, include_test_responses=False))
+
+    assert (left.status, left.read, left.written, left.quarantined, left.skipped) == ("success", 15, 0, 0, 15)
+    assert left.left_out == {"Qualtrics previews/tests": 15}
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback UNION ALL SELECT COUNT(*) FROM quarantine") == [(0,), (0,)]
+    [(read, counted, skipped)] = query(tmp_path, "SELECT records_read, records_written + records_unchanged + "
+                                                 "records_quarantined + records_skipped, records_skipped FROM sync_runs")  # fmt: skip
+    assert (read, counted, skipped) == (15, 15, 15)
+    kept = sync_source(tmp_path, qualtrics_source(sample, fmt), db="kept.db")
+    assert (kept.written, kept.skipped) == (15, 0)
+
+
+STATUSES = ["0", "1", "2", "8", "16", "4", "Survey Preview", "Survey Test", "Spam", "IP Address", "Offline", "0", "1",
+            "Imported", "9"]  # fmt: skip
+NOT_FEEDBACK = {"1", "2", "8", "Survey Preview", "Survey Test", "Spam"}  # a preview, a test, spam; any other is kept
+
+
+def test_a_status_as_code_or_choice_text_leaves_out_previews_tests_and_spam_and_keeps_any_other(tmp_path):
+    rows = list(csv.reader(copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path).open(encoding="utf-8-sig", newline="")))
+    column = rows[0].index("Status")
+    for row, status in zip(rows[3:], STATUSES, strict=True):
+        row[column] = status
+    with (tmp_path / "statuses.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    expected = {row[0] for row, status in zip(rows[3:], STATUSES, strict=True) if status not in NOT_FEEDBACK}
+
+    result = sync_source(tmp_path, qualtrics_source("statuses.csv", "qualtrics", include_test_responses=False))
+
+    assert {rid for (rid,) in query(tmp_path, "SELECT source_record_id FROM feedback")} == expected
+    assert (result.written, result.skipped) == (len(expected), 15 - len(expected)) == (8, 7)
+
+
+def test_import_and_inspect_say_how_many_test_responses_a_qualtrics_export_leaves_out(tmp_path):
+    path = copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
+    imported = CliRunner().invoke(cli, ["import", str(path), "--db", str(tmp_path / "x.db")])
+    assert "15 read · 0 written · 0 unchanged · 0 quarantined · 15 Qualtrics previews/tests left out" in imported.stdout
+    assert query(tmp_path, "SELECT COUNT(*), SUM(records_skipped) FROM sync_runs", db="x.db") == [(1, 15)]
+    inspected = CliRunner().invoke(cli, ["inspect", str(path)], env={"COLUMNS": "300"})
+    assert "15 of 15 responses are Qualtrics previews, tests or spam (Status 1, 2 or 8)" in inspected.stdout
+    assert "include_test_responses = true keeps them" in inspected.stdout
 
 
 def test_qualtrics_newer_and_legacy_samples_of_one_respondent_are_one_record(tmp_path):

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from tests.qualtrics_api import ROOT, qualtrics
-from tests.test_cross_source_identity import FEELING, NO_BASIS, SURVEY, api_replay, no_basis, response_ids  # noqa: F401
+from tests.test_cross_source_identity import FEELING, KEEP_TESTS, NO_BASIS, SURVEY, api_replay, no_basis, response_ids  # noqa: F401
 
 GUIDE = Path(__file__).parent.parent / "docs" / "migrate.md"
 
@@ -27,14 +27,14 @@ def guide_query(name: str) -> str:
 def write_config(folder: Path, api_url: str | None) -> None:
     exports = (f'[sources.exports]\nconnector = "csv"\npath = "{NO_BASIS}_*.csv"\nformat = "auto"\n'
                f'definition = "{NO_BASIS}.qsf"\ntimezone = "America/New_York"\n'
-               'columns = { id = "_recordId", submitted_at = "endDate" }\n'
+               f'columns = {{ id = "_recordId", submitted_at = "endDate" }}\n{KEEP_TESTS}'
                'metrics = [{ column = "QID1", metric = "csat", scale = [1, 3], direction = "lower_is_better", '
                'ignore_values = [-1] }]\n')  # fmt: skip
     text = "[destination]\nurl = \"sqlite:///cx.db\"\n\n" + exports
     if api_url:
         text += 'same_as = "qualtrics_api"\n\n'
         text += (f'[sources.qualtrics_api]\nconnector = "qualtrics"\nbase_url = "{api_url}"\n'
-                 f'api_token = "${{QUALTRICS_API_TOKEN}}"\nsurveys = ["{SURVEY}"]\n'
+                 f'api_token = "${{QUALTRICS_API_TOKEN}}"\nsurveys = ["{SURVEY}"]\n{KEEP_TESTS}'
                  '[sources.qualtrics_api.questions.QID1]\nmetric = "csat"\nscale = [1, 3]\n'
                  'direction = "lower_is_better"\nignore_values = [-1]\nprimary = true\n')  # fmt: skip
     (folder / "cxbridge.toml").write_text(text, encoding="utf-8")

@@ -421,6 +421,30 @@ def test_in_progress_responses_are_included_as_partial_when_asked(tmp_path):
     assert query(tmp_path, "SELECT status FROM feedback WHERE source_record_id = 'R_0007abcd'") == [("partial",)]
 
 
+def typed(n: int, status: int, label: str) -> dict[str, Any]:
+    """A response of the response type `status` (`values.status`, its text in `labels.status`)."""
+    found = response(n)
+    found["values"]["status"], found["labels"]["status"] = status, label
+    return found
+
+
+def test_previews_tests_and_spam_are_left_out_counted_as_skipped_unless_kept(tmp_path):
+    account = store_account()  # four responses of respondents (status 0)
+    account.put("SV_store2", typed(5, 1, "Survey Preview"), typed(6, 2, "Survey Test"), typed(7, 8, "Spam"),
+                typed(8, 16, "Offline"))  # 16: no type cxbridge knows of, kept  # fmt: skip
+    with qualtrics(account) as api:
+        left = sync(tmp_path, entry(api.url))
+        kept = sync(tmp_path, entry(api.url, include_test_responses=True), db="kept.db")
+
+    stored = {rid for (rid,) in query(tmp_path, "SELECT source_record_id FROM feedback")}
+    assert stored == {f"R_{n:04d}abcd" for n in (1, 2, 3, 4, 8)}
+    assert (left.read, left.written, left.quarantined, left.skipped) == (8, 5, 0, 3)
+    assert left.left_out == {"Qualtrics previews/tests": 3}
+    assert query(tmp_path, "SELECT records_read, records_skipped FROM sync_runs") == [(8, 3)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine") == [(0,)]
+    assert (kept.written, kept.skipped) == (8, 0)
+
+
 def test_per_question_overrides_win_over_detection(tmp_path):
     questions = {"QID3": {"ignore": True}, "QID5": {"metric": "custom:agreement", "scale": [1, 5]},
                  "QID2": {"labels": {"Satisfied": 4}, "primary": True}}  # fmt: skip

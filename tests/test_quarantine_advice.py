@@ -188,7 +188,8 @@ def test_a_no_opinion_recode_of_a_real_export_is_advised_into_ignore_values_not_
     copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
     copy_sample(f"{NO_BASIS}.qsf", tmp_path)
     source = (f'[sources.squash]\nconnector = "csv"\npath = "{NO_BASIS}_Insights.csv"\nformat = "qualtrics"\n'
-              f'definition = "{NO_BASIS}.qsf"\n[sources.squash.columns]\nid = "_recordId"\nsubmitted_at = "endDate"\n'
+              f'definition = "{NO_BASIS}.qsf"\ninclude_test_responses = true\n'  # each sample response is a test
+              '[sources.squash.columns]\nid = "_recordId"\nsubmitted_at = "endDate"\n'
               '[[sources.squash.metrics]]\ncolumn = "QID1"\nmetric = "rating"\nscale = [1, 3]\n'
               'direction = "lower_is_better"\n')  # fmt: skip
     config = tmp_path / "cxbridge.toml"

@@ -19,6 +19,7 @@ from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
+from cxbridge.exports.qualtrics_fields import not_feedback, test_responses_column
 from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile, nothing_in
@@ -206,7 +207,21 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
         inspection.settings["program"] = program.program
     if program.evidence:
         inspection.notes.append(program.evidence)
+    if note := _test_responses(table):
+        inspection.notes.append(note)
     return inspection
+
+
+def _test_responses(table: Table, limit: int = 500) -> str | None:
+    """How many of the rows looked at are Qualtrics previews, tests or spam, which a sync leaves out."""
+    status = test_responses_column(table)
+    rows = table.preview(limit) if status is not None else []
+    found = sum(1 for row in rows if not_feedback(row.values.get(status)))
+    if not found:
+        return None
+    of = f"{len(rows):,}" if len(rows) < limit else f"the first {limit:,}"
+    return (f"{found:,} of {of} responses are Qualtrics previews, tests or spam (Status 1, 2 or 8): a sync leaves "
+            "them out (counted as skipped); include_test_responses = true keeps them")  # fmt: skip
 
 
 def _read_values(table: Table, profiles: dict[str, ColumnProfile], hints: Hints) -> ValuesGuess | None:

@@ -4,6 +4,7 @@ generation of export they come from, and the feedback fields they fill."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from cxbridge.exports.layout import FormatKnowledge, KnownField, named_fields
 from cxbridge.tabular.table import Table
@@ -24,6 +25,15 @@ METADATA = frozenset(_ALIASES.values())
 NUMERIC = frozenset({"status", "finished", "progress", "duration", "locationAccuracy"})
 PERSONAL = frozenset({"recipientName", "recipientFirstName", "recipientLastName", "recipientEmail", "ipAddress"})
 LEGACY_NAMES = frozenset({"LocationLatitude", "LocationLongitude", "LocationAccuracy"})
+FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")
+NOT_FEEDBACK = {1: "Survey Preview", 2: "Survey Test", 8: "Spam"}
+"""Response types (`Status`) that are no customer's feedback, by code and by the text a
+choice-text export writes. A preview as rOpenSci's excluder tells it (R/check_preview.R: `Status ==
+"Survey Preview"` as text, `== 1` as numbers); 0 "IP Address", a respondent, is verified in API
+payloads, the other codes are not. Any code not listed here is kept: never drop data on a guess."""
+LEFT_OUT = "Qualtrics previews/tests"
+"""Why a sync leaves such responses out, in its summary (`15 Qualtrics previews/tests left out`)."""
+_NOT_FEEDBACK_TEXT = {text.casefold() for text in NOT_FEEDBACK.values()} | {str(code) for code in NOT_FEEDBACK}
 _PREFIXES = ("panel-", "Location-")
 _QID_PART = re.compile(r"^(QID\d+)[-_](.+)$")
 
@@ -35,6 +45,22 @@ _FIELDS = (
     ("language", "userLanguage", "the language the respondent took the survey in"),
     ("channel", "distributionChannel", "how the survey reached the respondent (anonymous link = web)"),
 )
+
+
+def not_feedback(status: Any) -> bool:
+    """Whether a response's `Status` (a code, or its text) says a preview, a test or spam."""
+    if isinstance(status, bool) or not isinstance(status, int | float | str):
+        return False
+    if isinstance(status, str):
+        return status.strip().casefold() in _NOT_FEEDBACK_TEXT
+    return status in NOT_FEEDBACK
+
+
+def test_responses_column(table: Table) -> str | None:
+    """The key of a Qualtrics export's `Status` column, whose codes tell previews and tests; None
+    for any other table."""
+    column = table.column("status") if table.format in FORMATS else None
+    return column.key if column is not None else None
 
 
 def canonical(import_id: str) -> str:

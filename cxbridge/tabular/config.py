@@ -161,6 +161,9 @@ class FileSourceConfig(RowMapping, SourceConfig):
         default=None, ge=1, description="row number of the (first) header row; detected when unset"
     )
     header_rows: int | None = Field(default=None, ge=1, le=3, description="how many header rows (plain sheets: 1 or 2)")
+    include_test_responses: bool = Field(
+        default=False, description="Qualtrics exports: also keep previews, test and spam responses (Status 1, 2, 8)"
+    )
     _source_headers: SourceHeaders | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ from cxbridge import exports
 from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
+from cxbridge.exports.qualtrics_fields import LEFT_OUT, not_feedback, test_responses_column
 from cxbridge.masking import rename_values
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
@@ -81,6 +82,7 @@ class FileStream(Stream):
         self._text = False  # the table being read holds only text (`Table.text`)
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
         self._scrub: Scrubber | None = None  # the sync's scrubber: an id shown in a warning is the id stored
+        self._status: str | None = None  # the Status column of the Qualtrics export being read, to leave out tests
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -323,6 +325,7 @@ class FileStream(Stream):
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
+        self._status = test_responses_column(table) if not self.config.include_test_responses else None
         try:
             for number, values, labels in table.numbered():
                 if (probe is None or values.get(probe) is None) and _only_a_timestamp(values, submitted):
@@ -350,7 +353,7 @@ class FileStream(Stream):
             if others is not None and (warning := others.warning()):
                 self.populations.append(warning)
         finally:
-            self._text, self._text_scrub = False, None
+            self._text, self._text_scrub, self._status = False, None, None
 
     def _warn_of_repeated_ids(self, table: Table, ids: RepeatedIds) -> None:
         """A warning when rows of the table share an id: each record keeps the last of its rows."""
@@ -368,6 +371,13 @@ class FileStream(Stream):
             "the last row of its id, so the others are not imported; if that column is not unique per response, map "
             "the one that is as `id`, or remove `id` to key rows by their content"
         )
+
+    def left_out(self, raw: dict[str, Any]) -> str | None:
+        """A Qualtrics export's preview, test or spam response, while its table is read (a
+        quarantined row replayed is kept), unless `include_test_responses`."""
+        if self._status is None or not not_feedback(raw["values"].get(self._status)):
+            return None
+        return LEFT_OUT
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):

@@ -34,6 +34,9 @@ class QualtricsConfig(ApiSourceConfig):
     active_only: bool = Field(default=False, description="only surveys that are active")
     start_date: datetime | None = Field(default=None, description="first sync: responses recorded from this time")
     include_in_progress: bool = Field(default=False, description="also export responses still in progress")
+    include_test_responses: bool = Field(
+        default=False, description="also keep previews, test and spam responses (Status 1, 2, 8)"
+    )
     poll_interval: float = Field(default=2.0, gt=0, le=60, description="seconds between export progress checks")
     export_timeout: float = Field(default=3600, gt=0, description="seconds an export may take before the run fails")
     max_export_bytes: int = Field(

@@ -18,6 +18,7 @@ import httpx
 from cxbridge.built_rows import BuiltRows
 from cxbridge.decoded_scrub import DecodedScrub
 from cxbridge.errors import FatalSourceError
+from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition, parse_definition
 from cxbridge.http import ApiSource, HeaderToken, OAuth2ClientCredentials
 from cxbridge.plugins.qualtrics import api
@@ -125,6 +126,12 @@ class ResponsesStream(Stream):
         if self._cursor is None:  # one copy per change of `committed`, not one per response
             self._cursor = dict(self.committed)
         return self._cursor
+
+    def left_out(self, raw: dict[str, Any]) -> str | None:
+        """A preview, test or spam response (`values.status`), unless `include_test_responses`."""
+        if self.source.config.include_test_responses or not fields.not_feedback((raw.get("values") or {}).get("status")):
+            return None
+        return fields.LEFT_OUT
 
     def native_id(self, raw: dict[str, Any]) -> str:
         value = raw.get("responseId")
