@@ -34,6 +34,8 @@ hint_options = [
     click.option("--values", type=click.Choice(["recodes", "choice_text"]),
                  help="What the cells hold of the definition's choices: their recodes (numeric values) or "
                       "their text as shown (default: what the file shows)."),
+    click.option("--include-test-responses", is_flag=True,
+                 help="Keep Qualtrics previews, test responses and spam (left out by default)."),
 ]  # fmt: skip
 
 
@@ -43,10 +45,11 @@ def with_hints(command):
     return command
 
 
-def hints_of(definition, timezone, date_order, sheets, program, values) -> Hints:
+def hints_of(definition, timezone, date_order, sheets, program, values, include_test_responses) -> Hints:
     from cxbridge.detection.inspector import Hints
 
-    return Hints(Path(definition) if definition else None, timezone, date_order, tuple(sheets), program, values)
+    return Hints(Path(definition) if definition else None, timezone, date_order, tuple(sheets), program, values,
+                 include_test_responses)  # fmt: skip
 
 
 @click.command("inspect")
@@ -55,12 +58,13 @@ def hints_of(definition, timezone, date_order, sheets, program, values) -> Hints
 @click.option("--write-mapping", type=click.Path(dir_okay=False), help="Save the proposed mapping as editable TOML.")
 @format_option
 @handles_errors
-def inspect_command(files, definition, timezone, date_order, sheets, program, values, write_mapping, fmt) -> None:
+def inspect_command(files, definition, timezone, date_order, sheets, program, values, include_test_responses,
+                    write_mapping, fmt) -> None:  # fmt: skip
     """Detect each file's format and propose a mapping, with confidence and evidence."""
     from cxbridge import api
     from cxbridge.detection.inspector import Inspection
 
-    hints = hints_of(definition, timezone, date_order, sheets, program, values)
+    hints = hints_of(definition, timezone, date_order, sheets, program, values, include_test_responses)
     found = api.inspect(files, hints=hints, write_mapping_to=write_mapping)
     if fmt == "json":
         click.echo(json.dumps([_as_dict(item) for item in found], indent=2, ensure_ascii=False, default=str))
@@ -87,8 +91,9 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, va
 @summary_format_option
 @click.pass_context
 @handles_errors
-def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, values, db,
-                   destination, dry_run, config, wait, progress, rehash, fmt) -> None:  # fmt: skip
+def import_command(ctx, files, mapping, source, definition, timezone, date_order, sheets, program, values,
+                   include_test_responses, db, destination, dry_run, config, wait, progress, rehash,
+                   fmt) -> None:  # fmt: skip
     """Import files, folders or globs of exports in one step (auto-detected mapping when none is given)."""
     from cxbridge import api
 
@@ -98,7 +103,7 @@ def import_command(ctx, files, mapping, source, definition, timezone, date_order
     with sync_progress(enabled=progress and hints_wanted(ctx, fmt)) as on_progress:
         result = api.import_(
             files, mapping=mapping, source=source,
-            hints=hints_of(definition, timezone, date_order, sheets, program, values),
+            hints=hints_of(definition, timezone, date_order, sheets, program, values, include_test_responses),
             destination=api.destination_url_for(db, destination), dry_run=dry_run, config=config, wait=wait,
             rehash=rehash, on_progress=on_progress,
         )  # fmt: skip

@@ -186,7 +186,7 @@ def _entry_for(
 
 def _overrides(hints: Hints) -> dict[str, Any]:
     values = {"timezone": hints.timezone, "date_order": hints.date_order, "program": hints.program,
-              "values": hints.values}  # fmt: skip
+              "values": hints.values, "include_test_responses": hints.include_test_responses}  # fmt: skip
     if hints.definition:
         values["definition"] = str(hints.definition.resolve())
     return {key: value for key, value in values.items() if value}

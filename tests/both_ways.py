@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import cxbridge
 from cxbridge import metrics, plugins_host
 from cxbridge.config import config_from_dict
+from cxbridge.detection.inspector import Hints
 from cxbridge.plugins_host import create_host
 from tests.sqlite_runs import SHARED_SALT
 
@@ -87,7 +88,9 @@ def synced(
             patch.setenv("BOTH_WAYS_TEST_SALT", "one-salt-for-both-datasets")  # each dataset would make its own
             project = folder / "cxbridge.toml"
             project.write_text('[settings]\nrespondent_salt = "${BOTH_WAYS_TEST_SALT}"\n', encoding="utf-8")
-            errors = [item.error for item in cxbridge.import_(files, destination=f"sqlite:///{db}", config=project).files]
+            hints = Hints(include_test_responses=True)  # the QualtricsTools samples are all test responses
+            imported = cxbridge.import_(files, destination=f"sqlite:///{db}", config=project, hints=hints)
+            errors = [item.error for item in imported.files]
     with sqlite3.connect(db) as conn:
         columns = [c for (_, c, *_) in conn.execute("PRAGMA table_info(feedback)")]
         content = ", ".join(c for c in columns if c not in ("ingested_at", "sync_run_id"))

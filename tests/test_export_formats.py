@@ -150,7 +150,13 @@ def test_import_and_inspect_say_how_many_test_responses_a_qualtrics_export_leave
     assert query(tmp_path, "SELECT COUNT(*), SUM(records_skipped) FROM sync_runs", db="x.db") == [(1, 15)]
     inspected = CliRunner().invoke(cli, ["inspect", str(path)], env={"COLUMNS": "300"})
     assert "15 of 15 responses are Qualtrics previews, tests or spam (Status 1, 2 or 8)" in inspected.stdout
-    assert "include_test_responses = true keeps them" in inspected.stdout
+    assert "include_test_responses = true (--include-test-responses) keeps them" in inspected.stdout
+    kept = CliRunner().invoke(cli, ["import", str(path), "--db", str(tmp_path / "kept.db"), "--include-test-responses"])
+    assert "15 read · 15 written · 0 unchanged · 0 quarantined" in kept.stdout, kept.output
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback", db="kept.db") == [(15,)]
+    mapping = tmp_path / "mapping.toml"
+    CliRunner().invoke(cli, ["inspect", str(path), "--include-test-responses", "--write-mapping", str(mapping)])
+    assert "include_test_responses = true" in mapping.read_text(encoding="utf-8")
 
 
 def test_qualtrics_newer_and_legacy_samples_of_one_respondent_are_one_record(tmp_path):

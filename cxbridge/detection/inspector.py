@@ -49,6 +49,7 @@ class Hints:
     sheets: tuple[str, ...] = ()
     program: str | None = None
     values: CellValues | None = None  # what cells hold of a definition's choices
+    include_test_responses: bool = False  # keep Qualtrics previews, tests and spam
 
     def __post_init__(self) -> None:
         if self.timezone is not None:
@@ -207,7 +208,9 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
         inspection.settings["program"] = program.program
     if program.evidence:
         inspection.notes.append(program.evidence)
-    if note := _test_responses(table):
+    if hints.include_test_responses:
+        inspection.settings["include_test_responses"] = True
+    elif note := _test_responses(table):
         inspection.notes.append(note)
     return inspection
 
@@ -221,7 +224,7 @@ def _test_responses(table: Table, limit: int = 500) -> str | None:
         return None
     of = f"{len(rows):,}" if len(rows) < limit else f"the first {limit:,}"
     return (f"{found:,} of {of} responses are Qualtrics previews, tests or spam (Status 1, 2 or 8): a sync leaves "
-            "them out (counted as skipped); include_test_responses = true keeps them")  # fmt: skip
+            "them out (counted as skipped); include_test_responses = true (--include-test-responses) keeps them")  # fmt: skip
 
 
 def _read_values(table: Table, profiles: dict[str, ColumnProfile], hints: Hints) -> ValuesGuess | None:
