@@ -33,3 +33,27 @@ def destination_maker(kind: str, folder: Path, request: pytest.FixtureRequest, n
     make = {"sqlite": SQLiteDestination, "duckdb": DuckDBDestination, "postgresql": PostgresDestination,
             "parquet": ParquetDestination}[kind]  # fmt: skip
     return lambda: make(url)
+
+
+def make_view_stale(destination: Destination, view: str, *, now: str, before: str, migration: str) -> None:
+    """Leave `view` as a destination written before `migration` had it — its SQL `before` where
+    the code now writes `now` — and the migration unrecorded, so that the next open applies it
+    again. `migration` is its name after the number, the same on every engine (`store_names`)."""
+    import json
+
+    from cxbridge.plugins.parquet.destination import ParquetDestination
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+    if isinstance(destination, ParquetDestination):  # a lake's queries define views anew; BI tools read the script
+        script = destination.root / "_cxbridge" / "views.sql"
+        script.write_text(script.read_text(encoding="utf-8").replace(now.strip(), before.strip()), encoding="utf-8")
+        done = json.loads(destination._migrations_file.read_text())
+        destination._migrations_file.write_text(json.dumps([name for name in done if not name.endswith(f"_{migration}")]))
+        return
+    sqlite = isinstance(destination, SQLiteDestination)
+    execute = destination.db.execute if sqlite else destination.execute  # type: ignore[attr-defined]
+    execute(f"DROP VIEW {view}")
+    execute(f"CREATE VIEW {view} AS {before}")
+    execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} WHERE name LIKE '%_{migration}'")
+    if sqlite:
+        destination.db.conn.commit()  # type: ignore[attr-defined]

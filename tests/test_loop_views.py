@@ -14,7 +14,7 @@ from cxbridge.loop import tracking
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from tests.conftest import Workspace, survey_row
-from tests.local_destinations import LOCAL_KINDS, destination_maker
+from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
 
 OWNERS = """
 [loop.rules.detractors]
@@ -297,7 +297,6 @@ def test_a_destination_whose_sla_share_counted_cases_not_yet_due_gets_the_view_a
     uncontacted ones still within their SLA too: the next sync's open makes it again (SQLite
     0021, SQL 0017 migrations; a Parquet lake's queries define it anew each time, and the 0020
     migration writes `_cxbridge/views.sql` again for BI tools)."""
-    import json
 
     from cxbridge.loop.views import loop_performance
     from cxbridge.sql_parts import count_if
@@ -308,22 +307,9 @@ def test_a_destination_whose_sla_share_counted_cases_not_yet_due_gets_the_view_a
         decided = count_if(f"c.first_contact_at IS NOT NULL OR {destination.is_past('c.due_at')}")
         before = loop_performance(destination).replace(decided, "COUNT(*)")
         assert before != loop_performance(destination)
-        if isinstance(destination, ParquetDestination):
-            script = destination.root / "_cxbridge" / "views.sql"
-            now = loop_performance(destination).strip()
-            script.write_text(script.read_text(encoding="utf-8").replace(now, before.strip()), encoding="utf-8")
-            done = json.loads(destination._migrations_file.read_text())
-            done.remove("0020_sla_share_of_decided_cases")
-            destination._migrations_file.write_text(json.dumps(done))
-        else:
-            sqlite = isinstance(destination, SQLiteDestination)
-            execute = destination.db.execute if sqlite else destination.execute
-            execute("DROP VIEW loop_performance")
-            execute(f"CREATE VIEW loop_performance AS {before}")
-            execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} "
-                    "WHERE name LIKE '%_sla_share_of_decided_cases'")  # fmt: skip
-            if sqlite:
-                destination.db.conn.commit()
+        make_view_stale(destination, "loop_performance", now=loop_performance(destination), before=before,
+                        migration="sla_share_of_decided_cases")  # fmt: skip
+        if not isinstance(destination, ParquetDestination):
             stale = {row["contacted_within_sla_pct"] for row in destination.query("SELECT * FROM loop_performance")}
             assert 0.0 in stale, "the view as it was: S0's cases, none due yet, read 0 %"
     finally:
@@ -333,7 +319,8 @@ def test_a_destination_whose_sla_share_counted_cases_not_yet_due_gets_the_view_a
     try:
         rows = destination.query("SELECT * FROM loop_performance")
         if isinstance(destination, ParquetDestination):
-            assert loop_performance(destination).strip() in script.read_text(encoding="utf-8")
+            assert loop_performance(destination).strip() in (destination.root / "_cxbridge" / "views.sql").read_text(
+                encoding="utf-8")
     finally:
         destination.close()
     assert {(row["month"], row["location_id"], row["owner"]): row["contacted_within_sla_pct"] for row in rows} == {

@@ -5,7 +5,6 @@ from the rows written — never the greatest, which a name typed once in lowerca
 from __future__ import annotations
 
 import csv
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
-from tests.local_destinations import LOCAL_KINDS, destination_maker
+from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
 
 NPS = "How likely are you to recommend us?"
 VISITS = [  # (store id, the name typed, NPS), one a day from 1 March
@@ -83,7 +82,7 @@ def test_the_report_by_location_names_each_store_as_the_scorecard(tmp_path):
 def test_a_destination_whose_scorecard_named_stores_by_the_greatest_name_gets_the_view_again(tmp_path,
                                                                                             destination_factory):  # fmt: skip
     """location_scorecard as cxbridge made it with MAX(location_name): the next open makes it again
-    (SQLite 0022, SQL 0018 migrations; Parquet 0021 writes `_cxbridge/views.sql` again)."""
+    (SQLite 0023, SQL 0019 migrations; Parquet 0021 writes `_cxbridge/views.sql` again)."""
     from cxbridge.views import location_scorecard
 
     synced(tmp_path, destination_factory().url)
@@ -93,20 +92,8 @@ def test_a_destination_whose_scorecard_named_stores_by_the_greatest_name_gets_th
         now = location_scorecard(destination)
         before = now.replace("MAX(n.location_name)", "MAX(f.location_name)")
         assert before != now
-        if isinstance(destination, ParquetDestination):
-            script = destination.root / "_cxbridge" / "views.sql"
-            script.write_text(script.read_text(encoding="utf-8").replace(now.strip(), before.strip()), encoding="utf-8")
-            done = json.loads(destination._migrations_file.read_text())
-            done.remove("0021_store_names")
-            destination._migrations_file.write_text(json.dumps(done))
-        else:
-            sqlite = isinstance(destination, SQLiteDestination)
-            execute = destination.db.execute if sqlite else destination.execute
-            execute("DROP VIEW location_scorecard")
-            execute(f"CREATE VIEW location_scorecard AS {before}")
-            execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} WHERE name LIKE '%_store_names'")
-            if sqlite:
-                destination.db.conn.commit()
+        make_view_stale(destination, "location_scorecard", now=now, before=before, migration="store_names")
+        if not isinstance(destination, ParquetDestination):
             stale = {row["location_id"]: row["location_name"] for row in destination.query("SELECT * FROM location_scorecard")}
             assert stale["S1"] == "kraków centrum", "the view as it was: the greatest name"
     finally:
