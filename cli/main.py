@@ -278,6 +278,10 @@ def report(
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
     output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric))
+    if not rows:  # under the table, on stderr beside JSON and CSV
+        from cxbridge.report_commands import why_no_rows
+
+        click.echo(why_no_rows(config, destination=api.destination_url_for(db, destination)), err=fmt != "table")
     if fmt == "table" and rows and not metric:
         meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
         click.echo("score: " + " · ".join(meanings))

@@ -83,6 +83,26 @@ def report_undated(
         return undated_left_out(dest, options)
 
 
+def why_no_rows(
+    config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
+) -> str:
+    """Why `report` found no rows: no record stored yet, records stored without a scored answer
+    (no metric mapped), or scored records of which the filters keep none."""
+    with reading(config, destination=destination, host=host) as dest:
+        [row] = dest.query(
+            f"SELECT (SELECT COUNT(*) FROM {dest.qualified('feedback')} WHERE duplicate_of IS NULL) AS records, "
+            f"(SELECT COUNT(*) FROM {dest.qualified('feedback_scores')}) AS scores"
+        )
+    records, scores = int(row["records"]), int(row["scores"])
+    if not records:
+        return "no records stored yet: run `cxbridge sync` (or `cxbridge import FILE`) first"
+    if not scores:
+        return (f"{records:,} records stored, none with a scored answer (NPS, CSAT, CES, eNPS, mystery-shop or audit "
+                "score): map the metric columns of the sources (`cxbridge inspect FILE` proposes them)")  # fmt: skip
+    return (f"{records:,} records stored: the filters given (--metric, --program, --source, --since, --until) keep "
+            "none of their scored answers")  # fmt: skip
+
+
 def _report_options(by, metric, program, source, since, until, *, intervals=False) -> ReportOptions:  # noqa: ANN001
     from cxbridge.reporting import ReportOptions
 

@@ -454,7 +454,11 @@ def report(url: str, *args: str, fmt: str = "json", data=None) -> str:
     result = CliRunner().invoke(cli, ["report", "-d", url, "--format", fmt, *args])
     assert result.exit_code == 0, result.output
     if data is not None and fmt != "table":
-        assert result.stderr == undated_note(undated_left_out(data, **as_options(args))), f"report {args}"
+        said = result.stderr.splitlines(keepends=True)
+        why = [line for line in said if " records stored" in line]  # a report without rows says why first
+        assert len(why) == (result.stdout.strip() in ("[]", "") or len(result.stdout.strip().splitlines()) == 1)
+        rest = "".join(line for line in said if line not in why)
+        assert rest == undated_note(undated_left_out(data, **as_options(args))), f"report {args}"
     return result.stdout
 
 
@@ -762,3 +766,32 @@ def test_random_data_sets_report_the_independent_computation(tmp_path_factory, d
     assert result.exit_code == 0 and all(r.quarantined == 0 for r in result.results)
     for by, args in asked:
         assert_report_matches(json.loads(report(url, "--by", by, *args, data=data)), by, data=data, **as_options(args))
+
+
+def test_a_report_without_rows_says_why(tmp_path):
+    """No scored answer stored (no metric mapped), or none the filters keep: `(no rows)` alone
+    left a user guessing; the line under it says which, with the records stored counted here."""
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    rows = [[f"R{n}", f"2025-03-0{n}T09:00:00Z", "fine"] for n in range(1, 4)]
+    (tmp_path / "comments.csv").write_text("id,submitted,comment\n" + "".join(",".join(r) + "\n" for r in rows),
+                                           encoding="utf-8")  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.notes]\nconnector = "csv"\npath = "comments.csv"\n[sources.notes.columns]\nid = "id"\n'
+        'submitted_at = "submitted"\ncomment = "comment"\n', encoding="utf-8")  # fmt: skip
+    config = str(tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(config, host=create_host()).exit_code == 0
+    unscored = CliRunner().invoke(cli, ["report", "--config", config])
+    assert "(no rows)" in unscored.output
+    assert f"{len(rows)} records stored, none with a scored answer" in unscored.output
+    as_json = CliRunner().invoke(cli, ["report", "--config", config, "--format", "json"])
+    assert json.loads(as_json.stdout) == [] and "none with a scored answer" in as_json.stderr
+    (tmp_path / "scored.csv").write_text("id,submitted,nps\nS1,2025-03-01T09:00:00Z,9\n", encoding="utf-8")
+    with (tmp_path / "cxbridge.toml").open("a", encoding="utf-8") as toml:
+        toml.write('[sources.scored]\nconnector = "csv"\npath = "scored.csv"\n[sources.scored.columns]\nid = "id"\n'
+                   'submitted_at = "submitted"\n[[sources.scored.metrics]]\ncolumn = "nps"\nmetric = "nps"\n')  # fmt: skip
+    assert cxbridge.sync(config, host=create_host()).exit_code == 0
+    filtered = CliRunner().invoke(cli, ["report", "--config", config, "--since", "2030-01-01"])
+    assert f"{len(rows) + 1} records stored: the filters given" in filtered.output
