@@ -329,3 +329,28 @@ def test_employees_in_a_customer_file_are_named_in_the_sync_summary(tmp_path):
     (tmp_path / "store.csv").write_text("\n".join(lines).replace("Customer", "employee") + "\n", encoding="utf-8")
     pulse = sync_source(tmp_path, {**source, "program": "employee"}, name="pulse", db="e.db")
     assert pulse.written == len(kinds) and not [w for w in pulse.warnings if "Respondent" in w]
+
+
+def test_an_imported_employee_pulse_counts_as_employees_not_customers(tmp_path):
+    """`cxbridge import` of the example's employee pulse, with no mapping and no --program: its
+    only recommend question is about a place to work (eNPS), which employees answer, so its rows
+    are of program employee — in enps_by_month's employee row, the scorecard's enps and the
+    employee queue — never a customers' (voc) eNPS that those leave out."""
+    db = tmp_path / "imported.db"
+    result = cxbridge.import_([DATA / "employee_pulse_2025.csv"], destination=f"sqlite:///{db}", host=create_host())
+    assert result.exit_code == 0
+    destination = create_host().destination_class("sqlite")(f"sqlite:///{db}", base_dir=tmp_path)
+    destination.open(read_only=True)
+    try:
+        query = destination.query
+        assert {r["program"] for r in query("SELECT DISTINCT program FROM feedback")} == {"employee"}
+        stores: dict[str, list[int]] = defaultdict(list)
+        for row in EMPLOYEES:
+            stores[row["Store ID"]].append(int(row[ENPS_QUESTION]))
+        cards = {r["location_id"]: r for r in query("SELECT location_id, enps_responses, enps FROM location_scorecard")}
+        assert {store: cards[store]["enps_responses"] for store in stores} == {s: len(v) for s, v in stores.items()}
+        assert all(close(cards[store]["enps"], nps(scores)) for store, scores in stores.items())
+        queued = query("SELECT COUNT(*) AS n FROM employee_followup_queue")[0]["n"]
+        assert queued == sum(int(row[ENPS_QUESTION]) <= 6 for row in EMPLOYEES) > 0
+    finally:
+        destination.close()

@@ -14,7 +14,7 @@ from cxbridge.detection.fields import propose_fields
 from cxbridge.detection.mapping_file import source_entry
 from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import ColumnProfile, profile_table
-from cxbridge.detection.program import ProgramGuess
+from cxbridge.detection.program import ProgramGuess, detect_employees
 from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
@@ -189,6 +189,8 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     names = [file.path.stem, *([table.sheet] if table.sheet else [])]
     proposals, program = _proposals(table, profiles, program=hints.program, names=names)
     chosen = choose(proposals)
+    if program.program is None and not program.evidence:
+        program = detect_employees({p.column: p.target for p in chosen if p.target in ("nps", "enps")})
     inspection = Inspection(
         path=file.path, connector=CONNECTOR_OF_KIND[file.kind], recognition=recognition, table=table,
         reading=dict(table.details), sheets=[], proposals=proposals, chosen=chosen,
