@@ -28,7 +28,6 @@ from pydantic import ValidationError
 
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
-from cxbridge.metrics import Metric
 from cxbridge.normalize import AnswerInput, RecordBuilder, primaries, comment_text
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
@@ -279,9 +278,7 @@ class BuiltRows:
 
     def _answer_parts(self, answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
         b = self.builder
-        used = answer
-        if employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
-            used = b._as_enps(answer)
+        used = b.of_population(answer, employees=employees)
         member = _member(used.question_id, _answer(used))
         if used.spec is not None:
             result = b._score(used)

@@ -94,6 +94,7 @@ class RecordBuilder:
         self._defaults = {key: value for key, value in defaults.items() if value is not None}
         self.zone = zone(context.timezone)
         self.enps_questions: dict[str, str | None] = {}  # NPS questions of employees, scored as eNPS: id → text
+        self.enps_elsewhere: dict[str, str | None] = {}  # eNPS questions of another program: id → text
         self._enps_specs: dict[int, tuple[MetricSpec, MetricSpec]] = {}  # by id: an nps spec and its enps copy
         self._scores: dict[tuple[str, int], tuple[MetricSpec, dict[tuple[type, Any], Any]]] = {}
         self._record_id = identity.record_ids(context.name, stream)
@@ -123,8 +124,7 @@ class RecordBuilder:
         values = self._defaults | fields
         employees = values.get("program") == Program.EMPLOYEE
         for answer in answers:
-            if employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
-                answer = self._as_enps(answer)  # noqa: PLW2901 — the same answer, of its population's metric
+            answer = self.of_population(answer, employees=employees)  # noqa: PLW2901 — the same answer
             answer_map[answer.question_id] = {"text": answer.question_text, "value": answer.value, "label": answer.label}
             if answer.spec is not None:
                 scored.append((answer, self._score(answer)))
@@ -170,6 +170,16 @@ class RecordBuilder:
         period = self.config.wave_period
         return calendar_period(day, period) if period and day is not None else None
 
+    def of_population(self, answer: AnswerInput, *, employees: bool) -> AnswerInput:
+        """The answer scored as its population's metric: an employee's NPS as eNPS (`_as_enps`);
+        an eNPS answer outside an employee program is kept, and named in `warnings`."""
+        metric = answer.spec.metric if answer.spec is not None else None
+        if employees and metric == Metric.NPS:
+            return self._as_enps(answer)
+        if not employees and metric == Metric.ENPS:
+            self.enps_elsewhere.setdefault(answer.question_id, answer.question_text)
+        return answer
+
     def _as_enps(self, answer: AnswerInput) -> AnswerInput:
         """An employee's likelihood to recommend is eNPS (docs/schema.md, Populations): an `nps`
         question of an employee program is scored as `enps`, so it counts in enps_by_month, the
@@ -189,6 +199,12 @@ class RecordBuilder:
             f"employee program source {name!r} is employees' likelihood to recommend: scored as enps (eNPS), "
             f"never counted as customers' NPS; declare it as metric 'enps' to say so"
             for question_id, text in self.enps_questions.items()
+        ] + [
+            f"question {question_id!r}{f' ({text})' if text and text != question_id else ''}: eNPS in source "
+            f"{name!r} of program {str(self.config.program)!r}: the views count eNPS of program employee "
+            f"only, so the scorecard's and the ranking's enps and employee_followup_queue leave these answers out; "
+            f'if employees answer it, set program = "employee" in [sources.{name}], else metric "nps"'
+            for question_id, text in self.enps_elsewhere.items()
         ]
 
     def _score(self, answer: AnswerInput) -> metrics.Scored | None:

@@ -354,3 +354,26 @@ def test_an_imported_employee_pulse_counts_as_employees_not_customers(tmp_path):
         assert queued == sum(int(row[ENPS_QUESTION]) <= 6 for row in EMPLOYEES) > 0
     finally:
         destination.close()
+
+
+def test_enps_declared_in_a_source_of_customers_is_named_with_the_fix(tmp_path):
+    """`metric = "enps"` in a source left at the default program (voc): the views count eNPS of
+    program employee only, so the scorecard's enps and the employee queue leave these answers
+    out. The sync says so, naming the question, the source and the key that fixes it; a
+    source of program employee gets no such warning."""
+    pulse = PULSE_AS_NPS.split("[sources.store]")[0].replace('program = "employee"\n', "")
+    (tmp_path / "cxbridge.toml").write_text(pulse.replace('metric = "nps"', 'metric = "enps"'), encoding="utf-8")
+    lines = ["id,submitted,store,recommend", *(f"E{n},2025-03-{n:02d}T10:00:00Z,S1,{n * 3 % 11}" for n in range(1, 9))]
+    (tmp_path / "pulse.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    destination = f"sqlite:///{tmp_path / 'cx.db'}"
+    [result] = cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host(), destination=destination).results
+    assert result.status == "success" and result.written == 8
+    [warning] = [w for w in result.warnings if "enps" in w]
+    assert "'recommend'" in warning and "'pulse'" in warning and "voc" in warning
+    assert 'program = "employee"' in warning and "employee_followup_queue" in warning
+
+    (tmp_path / "cxbridge.toml").write_text(pulse.replace('metric = "nps"', 'metric = "enps"').replace(
+        '"pulse.csv"\n', '"pulse.csv"\nprogram = "employee"\n'), encoding="utf-8")  # fmt: skip
+    [again] = cxbridge.sync(tmp_path / "cxbridge.toml", host=create_host(), destination=destination,
+                            full_refresh=True).results  # fmt: skip
+    assert again.status == "success" and not again.warnings
