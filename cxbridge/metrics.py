@@ -401,6 +401,23 @@ def category(metric: str, value: float, scale: Scale) -> str | None:
     return None
 
 
+def labels_short_of_scale(spec: MetricSpec) -> str | None:
+    """Why labels given without a `scale` would be read on the wrong one: they start at the
+    bottom of the metric's default scale and stop short of its top — a scale of their own
+    (Poor 1, OK 2, Great 3), whose answers the default's boxes and 0–100 would misplace."""
+    if spec.scale is not None or spec.metric in NPS_METRICS or len(set(spec.labels.values())) < 2:
+        return None
+    low, high = spec.scale_bounds
+    named = sorted(spec.labels.items(), key=lambda item: item[1])
+    (first, least), (last, most) = named[0], named[-1]
+    if least != low or most >= high:
+        return None
+    return (f"labels run {_fmt(least)}–{_fmt(most)} ({first!r} … {last!r}) but no scale is set, so they would be read "
+            f"on {spec.metric}'s default scale {_fmt(low)}–{_fmt(high)}, which runs on past them; set "
+            f"scale = [{_fmt(least)}, {_fmt(most)}] if the labels name every answer, or "
+            f"scale = [{_fmt(low)}, {_fmt(high)}] if the answers run on past them")  # fmt: skip
+
+
 def net_promoter_score(values: Iterable[int]) -> float | None:
     """NPS = 100·(promoters − detractors)/responses, −100…100; None with no responses."""
     counts = {"promoter": 0, "passive": 0, "detractor": 0}

@@ -389,3 +389,40 @@ def test_plain_json_records_are_recognised_and_imported_without_a_mapping(tmp_pa
     [item] = cxbridge.import_([tmp_path / "tickets.json"], destination=f"sqlite:///{tmp_path / 'cxbridge.db'}").files
     assert (item.format, item.result.written) == ("plain_json", 12), item.error
     assert query(tmp_path, "SELECT COUNT(DISTINCT location_id) FROM feedback") == [(2,)]
+
+
+THREE_POINTS = {"Poor": 1, "OK": 2, "Great": 3}
+
+
+@pytest.mark.parametrize(("metric", "labels", "scale"), [
+    ("csat", THREE_POINTS, "[1, 3]"),  # the default 1–5 made 'Great' neutral and 'OK' dissatisfied
+    ("csat", {"No": 1, "Yes": 2}, "[1, 2]"),  # a thumbs up/down on 1–5: every 'Yes' dissatisfied
+    ("ces", {"Very easy": 5, "Easy": 4, "Neither": 3, "Difficult": 2, "Very difficult": 1}, "[1, 5]"),  # default 1–7
+    ("audit", {"Pass": 1, "Fail": 0}, "[0, 1]"),  # a pass on 0–100 scored 1
+])  # fmt: skip
+def test_labels_without_a_scale_that_fall_short_of_the_default_one_are_a_config_error(tmp_path, metric, labels, scale):
+    """Labels that run from the bottom of the metric's default scale (or below it) but stop short
+    of its top name a scale of their own: read on the default one, a 3-point CSAT's best answer
+    counted as neutral (CSAT 0 % with half the customers answering 'Great'). The config names
+    the entry and the scale to set, before anything is read; with that scale the figures are the
+    labels' own."""
+    answers = list(labels) * 2
+    rows = "".join(f"R{n},2025-01-{n + 1:02d}T10:00:00Z,{label}\n" for n, label in enumerate(answers))
+    (tmp_path / "r.csv").write_text("id,submitted,answer\n" + rows, encoding="utf-8")
+    entry = {"column": "answer", "metric": metric, "labels": labels}
+    source = {"connector": "csv", "path": "r.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+              "metrics": [entry], **({"program": "audit"} if metric == "audit" else {})}  # fmt: skip
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, source)
+    assert "sources.survey.metrics.0" in str(refused.value) and f"scale = {scale}" in str(refused.value)
+    assert not (tmp_path / "cxbridge.db").exists() or not query(tmp_path, "SELECT 1 FROM feedback")
+
+    entry["scale"] = json.loads(scale)
+    assert sync_source(tmp_path, source).written == len(answers)
+    high = max(labels.values())
+    top = query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE normalized = 100")[0][0]
+    assert top == 2 * sum(value == high for value in labels.values())  # the best answer scores 100
+    if metric in ("csat", "ces"):  # top box of 2–3 points, top two of 4 or more (README, Metric rules)
+        boxes = 1 if len(labels) <= 3 else 2
+        best = query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE category IN ('satisfied', 'low_effort')")
+        assert best[0][0] == 2 * sum(value > high - boxes for value in labels.values())

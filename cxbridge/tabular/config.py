@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
 from cxbridge.exports import FORMATS, RECORD_FORMATS
-from cxbridge.metrics import MetricSpec
+from cxbridge.metrics import MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
 from cxbridge.privacy import PersonalFields
 from cxbridge.sources import SourceConfig
@@ -72,6 +72,12 @@ class MetricColumn(MetricSpec):
         default=None, min_length=1,
         description="the logical question this column continues: columns with one key are one question (docs/schema.md)",
     )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _labels_on_their_scale(self) -> MetricColumn:
+        if problem := labels_short_of_scale(self):
+            raise ValueError(problem)
+        return self
 
 
 class RowMapping(BaseModel):
