@@ -299,6 +299,28 @@ def test_numbers_under_a_header_naming_its_scale_take_that_scale(tmp_path):
     assert normalized == round(sum(answer * 10 for answer in answers) / len(answers), 1)
 
 
+def test_a_recommend_question_on_another_scale_is_no_nps_and_the_import_says_why(tmp_path):
+    """A 1–5 "would you recommend" rating read as 0–10 makes every answer a detractor's (NPS
+    −100): a header naming another scale, or answers never above 5, leave the column unscored,
+    and the import names it with the fix. A recommend column answered above 5 is the NPS."""
+    rating = [n % 5 + 1 for n in range(40)]  # 1–5, never above
+    named = [n % 4 + 2 for n in range(40)]  # 2–5 under a header naming 1–5
+    nps = [(n * 7) % 11 for n in range(40)]
+    headers = ["Date", "Would you recommend our app?", "How likely are you to recommend us? (1-5)",
+               "How likely are you to recommend us to a friend?"]  # fmt: skip
+    rows = [headers, *[[f"2025-03-{n % 28 + 1:02d}", *answers] for n, answers in enumerate(zip(rating, named, nps))]]
+    item = import_file(write_csv(tmp_path / "ratings.csv", rows))
+    assert item.ok and item.result.written == 40
+    scored = query(tmp_path, "SELECT DISTINCT question_id, metric FROM feedback_scores", db="x.db")
+    assert scored == [("How likely are you to recommend us to a friend?", "nps")]
+    promoters, detractors = sum(v >= 9 for v in nps), sum(v <= 6 for v in nps)
+    [(responses, figure)] = query(tmp_path, "SELECT responses, nps FROM nps_by_month", db="x.db")
+    assert (responses, figure) == (40, round(100 * (promoters - detractors) / 40, 1))
+    warnings = "\n".join(item.all_warnings)
+    assert "'Would you recommend our app?'" in warnings and "none of its 40 answers is above 5" in warnings
+    assert "names a 1–5 scale" in warnings and "metric 'rating'" in warnings
+
+
 # --- 4-point scales -----------------------------------------------------------------------------------
 
 

@@ -22,6 +22,8 @@ from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
 _NAMED_SCALE = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*[)\]]")  # "(0-10)", "[1 to 5]"
+_SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
+_MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 TOLERATED = 0.1  # the share of a scored column's answers that may be off its scale (they are quarantined)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
 
@@ -49,6 +51,11 @@ def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
                         "unscored; to score it, map it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
             return Proposal("nps", profile.key, 0.3, evidence)
         return None
+    if kind != "nps" and (other := _another_scale(profile, header)):
+        evidence = [f"the header asks about recommending ({stem!r}) but {other}, and an NPS is asked 0–10: kept "
+                    "unscored; to score it, map it as nps if it was asked 0–10, else as metric 'rating' with its "
+                    "scale"]  # fmt: skip
+        return Proposal("nps", profile.key, 0.3, evidence)
     metric = "enps" if mentions(header, "employer") else "nps"
     evidence = []
     if kind == "nps":
@@ -63,6 +70,18 @@ def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
     spec = _no_score_spec(profile)
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
+
+
+def _another_scale(profile: ColumnProfile, header: str) -> str | None:
+    """Why a recommend question's whole numbers may be on another scale than 0–10: the header
+    names one ("(1-5)"), or, unless it says NPS, none of its many answers is above 5 — a 0–5 or
+    1–5 rating read as 0–10 makes every answer a detractor's."""
+    if (match := _NAMED_SCALE.search(header)) and (named := tuple(int(end) for end in match.groups())) != (0, 10):
+        return f"it names a {named[0]}–{named[1]} scale"
+    answers = [n for n in profile.numbers if 0 <= n <= 10]
+    if not _SAYS_NPS.search(header) and len(answers) >= _MANY and max(answers) <= 5:
+        return f"none of its {len(answers)} answers is above 5 ({profile.example()}), which a 0–5 or 1–5 scale fits"
+    return None
 
 
 def _rated(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
