@@ -15,13 +15,20 @@ from cxbridge.config import Config, config_from_dict, optional_config
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.question_matches import propose_question_matches
-from cxbridge.errors import ConfigError, CxbridgeError
+from cxbridge.errors import ConfigError, CxbridgeError, SourceError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.plugins_host import PluginHost, get_host
+from cxbridge.tabular.cells import DateOrderGuess
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
 from cxbridge.tabular.reading import SourceHeaders
+from cxbridge.tabular.source import FileSource, FileStream
+from cxbridge.tabular.source_dates import SourceDates, undecided
+
+IMPORT_FIX = ("and an import reads its files one way; nothing was imported: if the files are one export, say how "
+              "its dates read, --date-order dmy or --date-order mdy (a date that cannot be read so is quarantined), "
+              "else import the files of each order on their own")  # fmt: skip
 
 
 @dataclass
@@ -35,6 +42,7 @@ class FileImport:
     error: str | None = None
     left_out: dict[str, str] = field(default_factory=dict)  # sheets the detected mapping does not read, and why
     warnings: list[str] = field(default_factory=list)  # columns that look scored but are not, and why
+    date_warning: str | None = None  # of the warnings, the one about dates read in an order the file does not show
 
     @property
     def all_warnings(self) -> list[str]:
@@ -132,6 +140,7 @@ def import_(
     saved = read_mapping(Path(mapping)) if mapping else None
     headers = SourceHeaders(SourceFile(path, path.name) for path in paths)  # the files of one mapping are one source's
     result = ImportResult(destination=destination, dry_run=dry_run)
+    ready: list[tuple[FileImport, Config]] = []
     for path in paths:
         item = FileImport(path, source or (saved[0] if saved else source_name_for(path)))
         result.files.append(item)
@@ -139,9 +148,15 @@ def import_(
             name, entry, base = _entry_for(path, item, saved, definition_for(path, hints, definitions))
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
-            imported = in_project(imported, project)
+            ready.append((item, in_project(imported, project)))
             if saved is not None and isinstance(file_config := imported.sources[name].config, FileSourceConfig):
                 file_config.source_headers = headers
+        except CxbridgeError as exc:
+            item.error = str(exc)
+    if not (hints.date_order or (saved and saved[1].get("date_order"))):
+        share_date_order(ready, headers)
+    for item, imported in ready:
+        try:
             synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, rehash=rehash, host=host,
                           on_progress=on_progress)  # fmt: skip
             result.destination = synced.destination
@@ -149,6 +164,26 @@ def import_(
         except CxbridgeError as exc:
             item.error = str(exc)
     return result
+
+
+def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHeaders) -> None:
+    """One day/month order for all the files of an import, as for the files of one source
+    (`SourceDates`): a file whose days are all 12 or less reads as another file shows; files
+    showing both orders are refused before any file is imported."""
+    dates = SourceDates(whose="the files of this import", fix=IMPORT_FIX)
+    shown: list[tuple[FileImport, FileSourceConfig, list[DateOrderGuess]]] = []
+    for item, imported in ready:
+        source = imported.build_source(item.source)
+        if isinstance(source, FileSource):
+            file = SourceFile(item.path, item.path.name)
+            try:
+                shown.append((item, source.config, FileStream(source).date_evidence(dates, file, headers)))
+            except SourceError as exc:
+                raise ConfigError(str(exc)) from None
+    for item, config, guesses in shown:
+        if dates.order is not None and any(undecided(guess) for guess in guesses):
+            config.date_order = dates.order
+            item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
 
 
 def in_project(imported: Config, project: Config | None) -> Config:
@@ -180,7 +215,7 @@ def _entry_for(
         return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
     inspection = inspect_file(path, hints)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
-    item.warnings = inspection.warnings
+    item.warnings, item.date_warning = inspection.warnings, inspection.date_warning
     return item.source, inspection.source_config(path=str(path)), path.parent
 
 

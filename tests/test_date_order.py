@@ -215,3 +215,70 @@ def test_a_mapping_saved_from_a_file_without_a_decisive_date_leaves_the_order_to
     result = sync_source(tmp_path, {**entry, "path": "exports/*.csv"})
     assert (result.written, result.quarantined, result.warnings) == (4, 0, [])
     assert submitted(tmp_path / "cxbridge.db", "2025-01.csv-0") == "2025-02-01T10:00:00Z"
+
+
+def feedback_rows(db: Path) -> dict[str, str]:
+    if not db.exists():
+        return {}
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT source_record_id, submitted_at FROM feedback"))
+
+
+def day_first(value: str) -> str:
+    """'03/04/2025 10:00' read as 3 April, computed here without cxbridge."""
+    day, month, rest = value.split("/")
+    return f"{rest[:4]}-{month}-{day}T{rest[5:]}:00Z"
+
+
+@pytest.mark.parametrize("mapping", [False, True], ids=["detected", "saved-mapping"])
+@pytest.mark.parametrize("undecided", ["2025-01.csv", "2025-03.csv"], ids=["read-first", "read-last"])
+def test_a_folder_import_reads_a_file_without_a_decisive_date_as_its_sibling_files_show(
+    tmp_path: Path, monkeypatch, undecided: str, mapping: bool
+):
+    """`cxbridge import exports/` imports each file on its own, but the files are one export:
+    one whose days are all 12 or less reads day first as a sibling's 13/04/2025 shows, whichever
+    is read first, with or without a saved mapping — not month first with a warning."""
+    monkeypatch.chdir(tmp_path)
+    ambiguous = ["03/04/2025 10:00", "05/06/2025 10:00"]
+    write_month(tmp_path / "exports", undecided, ambiguous)
+    write_month(tmp_path / "exports", "2025-02.csv", ["13/04/2025 11:00", "01/02/2025 11:00"])
+    options = []
+    if mapping:
+        invoke("inspect", f"exports/{undecided}", "--write-mapping", "mapping.toml")
+        options = ["--mapping", "mapping.toml"]
+    imported = invoke("import", "exports/", "--db", "x.db", *options)
+    assert imported.exit_code == 0, imported.output
+    assert "⚠" not in imported.output
+    stored = feedback_rows(tmp_path / "x.db")
+    assert {key: stored[key] for key in stored if key.startswith(undecided)} == {
+        f"{undecided}-{n}": day_first(value) for n, value in enumerate(ambiguous)
+    }
+    assert stored["2025-02.csv-1"] == "2025-02-01T11:00:00Z"
+
+
+def test_a_folder_import_whose_files_show_both_orders_imports_nothing_and_says_what_to_do(
+    tmp_path: Path, monkeypatch
+):
+    """31/01/2025 in one file and 01/31/2025 in a later one: refused before any file is imported
+    — not the first file written and the later one failed — naming both files with a date of
+    each, and --date-order; with it, the dates of the other order are quarantined, none lost."""
+    monkeypatch.chdir(tmp_path)
+    write_month(tmp_path / "exports", "eu.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    write_month(tmp_path / "exports", "more.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
+    write_month(tmp_path / "exports", "us.csv", ["01/31/2025 11:00", "02/01/2025 11:00"])
+    for options in ([], ["--mapping", "mapping.toml"]):
+        if options:
+            invoke("inspect", "exports/more.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
+        refused = invoke("import", "exports/", "--db", "x.db", *options)
+        assert refused.exit_code == 2
+        assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00')" in refused.output
+        assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00')" in refused.output
+        assert "--date-order dmy" in refused.output and "nothing was imported" in refused.output
+        assert feedback_rows(tmp_path / "x.db") == {}
+    settled = invoke("import", "exports/", "--db", "x.db", "--date-order", "dmy")
+    assert settled.exit_code == 0 and "1 quarantined" in settled.output  # us.csv's 01/31/2025 cannot be day first
+    stored = feedback_rows(tmp_path / "x.db")
+    assert stored["eu.csv-1"] == "2025-02-01T11:00:00Z" and stored["more.csv-0"] == "2025-04-03T10:00:00Z"
+    assert stored["us.csv-1"] == "2025-01-02T11:00:00Z" and "us.csv-0" not in stored
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        assert conn.execute("SELECT source_record_id FROM quarantine").fetchall() == [("us.csv-0",)]

@@ -70,7 +70,8 @@ class Inspection:
     assumed: dict[str, str] = field(default_factory=dict)  # settings the file does not show, and why: not saved
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
-    reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: an assumed date order
+    reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: how its cells read
+    date_warning: str | None = None  # the date order assumed, when the file cannot show it
     question_matches: list[Any] = field(default_factory=list)  # QuestionMatch: a column reworded in another file
 
     @property
@@ -82,7 +83,8 @@ class Inspection:
         """The columns that look scored (by header or values) but are not mapped as scored, each
         with the reason and what to do, and dates read in an order the file does not show —
         shown by `inspect` and in the import summary."""
-        return unscored_warnings(self.proposals, self.chosen) + self.reading_warnings
+        dates = [self.date_warning] if self.date_warning else []
+        return unscored_warnings(self.proposals, self.chosen) + self.reading_warnings + dates
 
     def source_config(self, *, path: str | None = None) -> dict[str, Any]:
         """The `[sources.NAME]` entry that imports this file (and files like it)."""
@@ -344,5 +346,4 @@ def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hi
     if not guess.decided:
         submitted.confidence = min(submitted.confidence, 0.6)
         inspection.assumed["date_order"] = guess.evidence
-    if warning := date_order_warning(submitted.column, guess):
-        inspection.reading_warnings.append(warning)
+    inspection.date_warning = date_order_warning(submitted.column, guess)

@@ -38,7 +38,7 @@ from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values, unsettled_labels
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.cells import DateOrder
+from cxbridge.tabular.cells import DateOrder, DateOrderGuess
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables
@@ -217,20 +217,26 @@ class FileStream(Stream):
     def _learn_date_order(self, files: list[SourceFile], headers: SourceHeaders, plans: dict[str, Plan]) -> None:
         """The day/month evidence of the files not read yet, for a file without any (`SourceDates`).
         A file read on keeps the order its rows were read in; one that cannot be read fails when read."""
+        if self.config.date_order is None:
+            for file in files:
+                if plans[file.identity].resume is None:
+                    self.date_evidence(self.normalizer.dates, file, headers)
+
+    def date_evidence(self, dates: SourceDates, file: SourceFile, headers: SourceHeaders) -> list[DateOrderGuess]:
+        """What the submitted times of each of the file's tables show of the day/month order,
+        learnt by `dates` (an error when against the order it knows); none for a file that cannot
+        be read, which fails when read. `cxbridge import` asks it of every file it imports."""
         submitted = self.normalizer.columns.get("submitted_at")
-        if self.config.date_order is not None or submitted is None:
-            return
-        dates = self.normalizer.dates
-        for file in files:
-            if plans[file.identity].resume is not None:
-                continue
-            try:
-                tables = open_tables(file, self.config, self.definition, headers=headers)
-                found = [(table.where, dates.evidence(table, submitted)) for table in tables]
-            except SourceError:
-                continue
-            for where, guess in found:
-                dates.learn(where, guess, submitted)
+        if submitted is None:
+            return []
+        try:
+            tables = open_tables(file, self.config, self.definition, headers=headers)
+            found = [(table.where, dates.evidence(table, submitted)) for table in tables]
+        except SourceError:
+            return []
+        for where, guess in found:
+            dates.learn(where, guess, submitted)
+        return [guess for _, guess in found]
 
     def warnings(self) -> list[str]:
         """Tables without a mapped scored column; columns that look scored but are not mapped;

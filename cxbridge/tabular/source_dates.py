@@ -14,6 +14,14 @@ from cxbridge.tabular.reading import decide_date_order
 from cxbridge.tabular.table import Table
 
 _DAY_MONTH = (DateOrder.DMY, DateOrder.MDY)
+SOURCE_FIX = ("and one mapping reads them one way; set date_order ('dmy' or 'mdy') for the source, or give the files "
+              "of each order a source of their own")  # fmt: skip
+
+
+def undecided(guess: DateOrderGuess) -> bool:
+    """Whether the order was assumed where another file could decide it (dotted dates stay day
+    first, as everywhere)."""
+    return guess.assumed and guess.separator != "."
 
 
 class SourceDates:
@@ -21,8 +29,10 @@ class SourceDates:
     a sync. The files not read yet are searched only for a file that shows no order itself, so
     files that conflict with those read before fail as they are read."""
 
-    def __init__(self, order: DateOrder | None = None, shown_by: str = ""):
+    def __init__(self, order: DateOrder | None = None, shown_by: str = "", *, whose: str = "the files of this source",
+                 fix: str = SOURCE_FIX):  # fmt: skip
         self.order, self.shown_by = order, shown_by
+        self.whose, self.fix = whose, fix  # the files that share the order, and how to settle a conflict
         self.look_ahead: Callable[[], None] | None = None  # learns the files not read yet, when one is needed
         self._guesses: dict[str, DateOrderGuess] = {}
 
@@ -51,20 +61,18 @@ class SourceDates:
             self.order, self.shown_by = guess.order, f"{where}: {guess.evidence}"
         elif guess.order is not self.order:
             raise SourceError(
-                f"column {column!r}: the files of this source write dates both ways — {self.shown_by}; "
-                f"{where}: {guess.evidence} — and one mapping reads them one way; set date_order "
-                "('dmy' or 'mdy') for the source, or give the files of each order a source of their own"
+                f"column {column!r}: {self.whose} write dates both ways — {self.shown_by}; "
+                f"{where}: {guess.evidence} — {self.fix}"
             )
 
     def settle(self, table: Table, column: str) -> DateOrderGuess:
         """The order to read the table in: its own evidence, else the order the source's other
-        files showed (dotted dates stay day first, as everywhere), else the separator's custom."""
+        files showed (`undecided`), else the separator's custom."""
         guess = self.evidence(table, column)
         self.learn(table.where, guess, column)
-        undecided = guess.assumed and guess.separator != "."
-        if undecided and self.order is None and self.look_ahead is not None:
+        if undecided(guess) and self.order is None and self.look_ahead is not None:
             look, self.look_ahead = self.look_ahead, None
             look()
-        if undecided and self.order is not None:
+        if undecided(guess) and self.order is not None:
             return DateOrderGuess(self.order, f"the source's other files decide it ({self.shown_by})", True)
         return guess
