@@ -264,16 +264,22 @@ class Engine:
             result.read += len(stored)
             result.unchanged += len(stored)
         batch, context = self._new_batch(name, stream), isinstance(stream, ContextStream)
+        left_out: list[str] = []  # no feedback by the stream's settings now (a preview, a test): out of quarantine
         for item in items:
             if item.record_id in stored:
                 continue
             result.read += 1
+            if self._left_out_of(name, stream, item.raw):
+                left_out.append(item.record_id)
+                continue
             self._add(batch, item.raw, stream, builder, scrub, context=context)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result, stream)
                 batch = self._new_batch(name, stream)
         if len(batch):
             self._commit(batch, result, stream)
+        if left_out:
+            self.destination.release_quarantine(left_out)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
 
     def _add(
@@ -288,9 +294,7 @@ class Engine:
     ) -> None:
         """One record read into `batch` (`context`: the stream is a ContextStream, whose rows are
         CRM accounts or contacts): its rows, or its quarantine item when it does not normalize."""
-        if (reason := stream.left_out(raw)) is not None:
-            counts = self._left_out.setdefault(batch.source, {})
-            counts[reason] = counts.get(reason, 0) + 1
+        if self._left_out_of(batch.source, stream, raw):
             return
         native: str | None = None
         original, raw = raw, scrub(raw)  # nothing below sees personal data, quarantine included
@@ -320,6 +324,14 @@ class Engine:
             self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, exc))
         except ValidationError as exc:  # a plugin that builds FeedbackRecord itself
             self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
+
+    def _left_out_of(self, source: str, stream: Stream, raw: dict[str, Any]) -> bool:
+        """Whether the stream leaves the record out (`Stream.left_out`), counted by its reason."""
+        if (reason := stream.left_out(raw)) is None:
+            return False
+        counts = self._left_out.setdefault(source, {})
+        counts[reason] = counts.get(reason, 0) + 1
+        return True
 
     def _add_quarantined(self, batch: Batch, item: QuarantineItem) -> None:
         if self._erased is not None and self._erased.holds_quarantined(item):

@@ -9,7 +9,10 @@ import shutil
 from collections import Counter
 
 import pytest
+import tomlkit
 from click.testing import CliRunner
+
+import cxbridge
 
 from cxbridge.cli.main import cli
 from cxbridge.detection.inspector import Hints, inspect_file
@@ -141,6 +144,38 @@ def test_a_status_as_code_or_choice_text_leaves_out_previews_tests_and_spam_and_
 
     assert {rid for (rid,) in query(tmp_path, "SELECT source_record_id FROM feedback")} == expected
     assert (result.written, result.skipped) == (len(expected), 15 - len(expected)) == (8, 7)
+
+
+def test_a_quarantined_test_response_replayed_is_left_out_and_released_unless_kept(tmp_path):
+    """Rows quarantined while test responses were kept (or before cxbridge left them out) and
+    replayed once the source leaves them out: a preview or test is counted as skipped and leaves
+    quarantine, never written; a respondent's row is written."""
+    rows = list(csv.reader(copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path).open(encoding="utf-8-sig", newline="")))
+    status, end = rows[0].index("Status"), rows[0].index("EndDate")
+    broken = {0, 2, 6, 10}  # statuses "0", "2", "Survey Preview", "IP Address": their end date unreadable
+    for n, (row, code) in enumerate(zip(rows[3:], STATUSES, strict=True)):
+        row[status] = code
+        if n in broken:
+            row[end] = "not a date"
+    with (tmp_path / "statuses.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    replayed_ids = [rows[3 + n][0] for n in sorted(broken) if STATUSES[n] not in NOT_FEEDBACK]
+    kept = sync_source(tmp_path, qualtrics_source("statuses.csv", "qualtrics"))
+    assert (kept.written, kept.quarantined) == (15 - len(broken), len(broken))
+
+    source = qualtrics_source("statuses.csv", "qualtrics", include_test_responses=False, timestamps=[])
+    source["columns"] = {**source["columns"], "submitted_at": "startDate"}  # the mapping fixed
+    (tmp_path / "cxbridge.toml").write_text(tomlkit.dumps({"sources": {"survey": source}}), encoding="utf-8")
+    replay = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    [replayed] = replay.results
+
+    assert (replayed.read, replayed.written, replayed.quarantined) == (len(broken), len(replayed_ids), 0)
+    assert (replayed.skipped, replayed.left_out) == (2, {"Qualtrics previews/tests": 2})
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine") == [(0,)]
+    stored = {rid for (rid,) in query(tmp_path, "SELECT source_record_id FROM feedback")}
+    assert set(replayed_ids) <= stored and stored.isdisjoint({rows[3 + n][0] for n in (2, 6)})
+    [(skipped,)] = query(tmp_path, "SELECT records_skipped FROM sync_runs WHERE run_id = ?", (replay.run_id,))
+    assert skipped == 2
 
 
 def test_import_and_inspect_say_how_many_test_responses_a_qualtrics_export_leaves_out(tmp_path):

@@ -31,6 +31,8 @@ NOT_FEEDBACK = {1: "Survey Preview", 2: "Survey Test", 8: "Spam"}
 choice-text export writes. A preview as rOpenSci's excluder tells it (R/check_preview.R: `Status ==
 "Survey Preview"` as text, `== 1` as numbers); 0 "IP Address", a respondent, is verified in API
 payloads, the other codes are not. Any code not listed here is kept: never drop data on a guess."""
+STATUS = "status"
+"""The key of the `Status` column in every Qualtrics layout's rows (the JSON export's name)."""
 LEFT_OUT = "Qualtrics previews/tests"
 """Why a sync leaves such responses out, in its summary (`15 Qualtrics previews/tests left out`)."""
 _NOT_FEEDBACK_TEXT = {text.casefold() for text in NOT_FEEDBACK.values()} | {str(code) for code in NOT_FEEDBACK}
@@ -59,7 +61,7 @@ def not_feedback(status: Any) -> bool:
 def test_responses_column(table: Table) -> str | None:
     """The key of a Qualtrics export's `Status` column, whose codes tell previews and tests; None
     for any other table."""
-    column = table.column("status") if table.format in FORMATS else None
+    column = table.column(STATUS) if table.format in FORMATS else None
     return column.key if column is not None else None
 
 

@@ -28,6 +28,7 @@ from cxbridge import exports
 from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
+from cxbridge.exports import qualtrics_fields
 from cxbridge.exports.qualtrics_fields import LEFT_OUT, not_feedback, test_responses_column
 from cxbridge.masking import rename_values
 from cxbridge.privacy import PersonalFields, Scrubber
@@ -83,6 +84,7 @@ class FileStream(Stream):
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
         self._scrub: Scrubber | None = None  # the sync's scrubber: an id shown in a warning is the id stored
         self._status: str | None = None  # the Status column of the Qualtrics export being read, to leave out tests
+        self._reading = False  # rows come from `read`, not from quarantine (a replay)
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -173,6 +175,7 @@ class FileStream(Stream):
         return {self._name(name): state for name, state in saved.items()}
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
+        self._reading = True
         self._saved = self._saved_files(cursor)
         files = self._named(self.files())
         headers = self.source.headers(files)  # type: ignore[attr-defined]
@@ -379,11 +382,19 @@ class FileStream(Stream):
         )
 
     def left_out(self, raw: dict[str, Any]) -> str | None:
-        """A Qualtrics export's preview, test or spam response, while its table is read (a
-        quarantined row replayed is kept), unless `include_test_responses`."""
-        if self._status is None or not not_feedback(raw["values"].get(self._status)):
+        """A Qualtrics export's preview, test or spam response, unless `include_test_responses`:
+        by the Status column of the table being read, or of a quarantined row replayed."""
+        status = self._status if self._reading else self._replayed_status(raw)
+        if status is None or not not_feedback(raw["values"].get(status)):
             return None
         return LEFT_OUT
+
+    def _replayed_status(self, raw: dict[str, Any]) -> str | None:
+        """The Status key of a quarantined row replayed (no table read): a Qualtrics export's by the
+        source's format — with format auto, a row keyed by Qualtrics' response id (`_recordId`)."""
+        config = self.config
+        qualtrics = config.format in qualtrics_fields.FORMATS or (config.format == "auto" and "_recordId" in raw["values"])
+        return qualtrics_fields.STATUS if qualtrics and not config.include_test_responses else None
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
