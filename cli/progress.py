@@ -1,5 +1,5 @@
 """A live progress display for `sync` and `import` on a terminal (silent when stderr is not one):
-a line per source with its records read, records/s and quarantined, and — where the stream knows
+a line per source with its records read, records/s, quarantined and skipped (left out on purpose), and — where the stream knows
 its whole (a file source: the bytes of its files) — a bar, a percentage and the time left
 (`progress_display`, imported only when it is shown: rich stays out of a `--no-progress` sync's
 memory).

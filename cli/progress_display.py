@@ -37,7 +37,8 @@ class SyncDisplay:
         if task is None:
             return
         if event.counts:
-            self.progress.update(task, read=event.counts["read"], quarantined=event.counts["quarantined"])
+            self.progress.update(task, read=event.counts["read"], quarantined=event.counts["quarantined"],
+                                 skipped=event.counts.get("skipped", 0))  # fmt: skip
         if event.progress is not None:
             self.totals[task] = event.progress.total
             self.progress.update(task, total=event.progress.total, completed=event.progress.done,
@@ -76,10 +77,12 @@ def amount(task: Task) -> str:
 
 
 def records(task: Task) -> str:
-    """`12,000 read · 2,400/s · 3 quarantined`: records read a second, on average since the source started."""
-    read, elapsed = task.fields.get("read", 0), task.elapsed or 0.0
+    """`12,000 read · 2,400/s · 3 quarantined · 15 skipped`: records read a second, on average since
+    the source started; records left out on purpose (`sync_runs.records_skipped`) when there are any."""
+    read, elapsed, skipped = task.fields.get("read", 0), task.elapsed or 0.0, task.fields.get("skipped", 0)
     rate = f" · {read / elapsed:,.0f}/s" if elapsed > 0 and read else ""
-    return f"{read:,} read{rate} · {task.fields.get('quarantined', 0):,} quarantined"
+    left_out = f" · {skipped:,} skipped" if skipped else ""
+    return f"{read:,} read{rate} · {task.fields.get('quarantined', 0):,} quarantined{left_out}"
 
 
 def time_left(task: Task) -> str:

@@ -194,11 +194,11 @@ class Engine:
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
-            ", ".join(f"{count} {what}" for what, count in _counts(result).items()),
+            ", ".join(f"{count} {what}" for what, count in self._counts(result).items()),
             f"; {result.error}" if result.error else "",
         )  # fmt: skip
         kind = EventKind.SOURCE_FINISHED if result.ok or result.paused else EventKind.SOURCE_FAILED
-        self.emit(kind, source=name, counts=_counts(result), error=result.error)
+        self.emit(kind, source=name, counts=self._counts(result), error=result.error)
         return result
 
     def batch_size(self, source: str) -> int:
@@ -252,7 +252,7 @@ class Engine:
             self._commit(batch, result, stream)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
         result.streams[stream.name] = result.read
-        self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=_counts(result))
+        self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=self._counts(result))
 
     def _replay_stream(
         self, name: str, source: Source, stream: Stream, items: list[QuarantineItem], result: SourceResult
@@ -325,6 +325,14 @@ class Engine:
         except ValidationError as exc:  # a plugin that builds FeedbackRecord itself
             self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
 
+    def _counts(self, result: SourceResult) -> dict[str, int]:
+        """The source's counts so far, for events and the log: `skipped` too (the run's end puts it
+        on the result, `_finish`), so that read = written + unchanged + quarantined + skipped."""
+        source = result.source
+        skipped = result.skipped + self._skipped.get(source, 0) + sum(self._left_out.get(source, {}).values())
+        return {"read": result.read, "written": result.written, "unchanged": result.unchanged,
+                "quarantined": result.quarantined, "skipped": skipped}  # fmt: skip
+
     def _left_out_of(self, source: str, stream: Stream, raw: dict[str, Any]) -> bool:
         """Whether the stream leaves the record out (`Stream.left_out`), counted by its reason."""
         if (reason := stream.left_out(raw)) is None:
@@ -388,7 +396,7 @@ class Engine:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
         result.cases_opened += len(batch.cases)
         if not self._dry_run:
-            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=_counts(result),
+            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=self._counts(result),
                       progress=stream.progress())  # fmt: skip
 
     def _destination_write(self, batch: Batch) -> WriteStats:
@@ -485,15 +493,6 @@ def _all_quarantined(result: SourceResult) -> bool:
 def _place(context: dict[str, Any]) -> str:
     """Where a quarantined record was read: `responses.xlsx sheet 2024 row 7`, `survey_id SV_1`."""
     return " ".join(str(value) if key == "file" else f"{key} {value}" for key, value in context.items())
-
-
-def _counts(result: SourceResult) -> dict[str, int]:
-    return {
-        "read": result.read,
-        "written": result.written,
-        "unchanged": result.unchanged,
-        "quarantined": result.quarantined,
-    }
 
 
 def _cursor_text(cursor: Any, limit: int = 80) -> str:

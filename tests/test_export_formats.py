@@ -146,6 +146,28 @@ def test_a_status_as_code_or_choice_text_leaves_out_previews_tests_and_spam_and_
     assert (result.written, result.skipped) == (len(expected), 15 - len(expected)) == (8, 7)
 
 
+def test_progress_events_count_the_test_responses_left_out_as_skipped(tmp_path):
+    """Each event's counts hold `skipped` as `sync_runs.records_skipped` does, so that read =
+    written + unchanged + quarantined + skipped after every batch, and not only at the end."""
+    rows = list(csv.reader(copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path).open(encoding="utf-8-sig", newline="")))
+    column = rows[0].index("Status")
+    for row, status in zip(rows[3:], STATUSES, strict=True):
+        row[column] = status
+    with (tmp_path / "statuses.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    events = []
+    source = qualtrics_source("statuses.csv", "qualtrics", include_test_responses=False)
+    result = sync_source(tmp_path, source, batch_size=4, on_progress=events.append)
+
+    committed = [event.counts for event in events if event.kind == "batch_committed"]
+    assert [counts["read"] for counts in committed] == [4, 8, 12, 15]
+    for counts in committed:  # the rows read so far, in the file's order
+        assert counts["skipped"] == sum(status in NOT_FEEDBACK for status in STATUSES[: counts["read"]])
+        assert counts["read"] == counts["written"] + counts["unchanged"] + counts["quarantined"] + counts["skipped"]
+    [finished] = [event.counts for event in events if event.kind == "source_finished"]
+    assert finished["skipped"] == result.skipped == 7
+
+
 def test_a_quarantined_test_response_replayed_is_left_out_and_released_unless_kept(tmp_path):
     """Rows quarantined while test responses were kept (or before cxbridge left them out) and
     replayed once the source leaves them out: a preview or test is counted as skipped and leaves

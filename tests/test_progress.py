@@ -115,6 +115,20 @@ def test_the_display_shows_share_size_rate_and_time_left_on_the_clock_given():
     assert f"40,000 read · {40_000 / 6:,.0f}/s" in finished and finished.rstrip().endswith("0:00:06")
 
 
+def test_the_display_shows_the_records_skipped_when_there_are_any():
+    """Records left out on purpose (Qualtrics tests, erased respondents) are counted as the run's
+    summary and `sync_runs.records_skipped` count them; an event without the count shows none."""
+    display = SyncDisplay(Console(file=io.StringIO(), width=120), get_time=lambda: 100.0)
+    counts = {"read": 15, "written": 8, "unchanged": 0, "quarantined": 0, "skipped": 7}
+    older = {key: value for key, value in counts.items() if key != "skipped"}  # built by a plugin before the count
+    for name, shown in (("qualtrics_eu", counts), ("plugin_event", older)):
+        display.on_event(SyncEvent(EventKind.SOURCE_STARTED, "run", source=name))
+        display.on_event(SyncEvent(EventKind.BATCH_COMMITTED, "run", source=name, counts=shown))
+    lines = rendered(display)
+    assert "15 read · 0 quarantined · 7 skipped" in lines["qualtrics_eu"]
+    assert "skipped" not in lines["plugin_event"]
+
+
 def test_import_on_a_terminal_shows_its_progress_to_the_end(tmp_path: Path):
     data = write("csv", tmp_path / "responses.csv", 1)
     printed = run_in_terminal([sys.executable, "-m", "cxbridge", "import", "responses.csv"], cwd=tmp_path,
