@@ -117,7 +117,7 @@ def import_command(ctx, files, mapping, source, definition, timezone, date_order
 
 def _file_summary(item: FileImport, result: ImportResult) -> dict[str, Any]:
     summary = item.result.__dict__ if item.result else {}
-    return {"event": "file_summary", "file": str(item.path), "source": item.source, "format": item.format,
+    return {"event": "file_summary", "file": item.file, "source": item.source, "format": item.format,
             "error": item.error, "dry_run": result.dry_run, "sheets_left_out": item.left_out, **summary,
             "warnings": item.all_warnings}  # fmt: skip
 
@@ -126,7 +126,7 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
     if machine:
         click.echo(json.dumps(_file_summary(item, result), default=str))
         return
-    where = f"{item.path.name} → {item.source}" + (f" ({item.format})" if item.format else "")
+    where = f"{Path(item.file).name} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:
         click.echo(f"✘ {where}: {item.error or item.result.error}")
     else:

@@ -180,6 +180,28 @@ def _opened_for_run(
     return keys
 
 
+def dataset_keys_for(
+    config: Config | None = None,
+    *,
+    destination: str | None = None,
+    rehash: bool = False,
+    dry_run: bool = False,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> RespondentKeys:
+    """The respondent keys the next sync into the destination uses: the dataset's salt, chosen
+    now (and stored, unless `dry_run`) when it has none yet (`cxbridge.dataset_salt`) — for a
+    name that must be keyed before the sync starts (`cxbridge import` of a file named like an
+    address)."""
+    dest = open_destination(destination, config=config, host=host)
+    lock_wait = (config.settings.lock_wait if config else 0) if wait is None else wait
+    with nullcontext() if dry_run else dest.lock_sources((), wait=lock_wait), dest:
+        if dest.exists() or not dry_run:
+            dest.open(read_only=dry_run)
+        with nullcontext() if dry_run else dest.exclusive("dataset"):
+            return dataset_keys(dest, config.respondent_salt if config else None, rehash=rehash, dry_run=dry_run)
+
+
 def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResult, *, about: dict[str, Any]) -> None:
     """After the sources: the wave warning, the run's last event, and the outbox delivered."""
     dry_run = result.dry_run

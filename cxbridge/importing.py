@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from cxbridge.errors import ConfigError, CxbridgeError, SourceError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.plugins_host import PluginHost, get_host
+from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.tabular.cells import DateOrderGuess
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
@@ -38,6 +40,7 @@ class FileImport:
     path: Path
     source: str
     format: str | None = None
+    shown: str = ""  # the path as messages name it (an address in it as its key); the path when empty
     result: SourceResult | None = None
     error: str | None = None
     left_out: dict[str, str] = field(default_factory=dict)  # sheets the detected mapping does not read, and why
@@ -49,6 +52,11 @@ class FileImport:
         """The detection's warnings, then the run's (without repeats)."""
         found = [*self.warnings, *(self.result.warnings if self.result else [])]
         return list(dict.fromkeys(found))
+
+    @property
+    def file(self) -> str:
+        """The file as the import's summary names it (`shown`)."""
+        return self.shown or str(self.path)
 
     @property
     def ok(self) -> bool:
@@ -140,9 +148,11 @@ def import_(
     saved = read_mapping(Path(mapping)) if mapping else None
     headers = SourceHeaders(SourceFile(path, path.name) for path in paths)  # the files of one mapping are one source's
     result = ImportResult(destination=destination, dry_run=dry_run)
+    named = file_names(project, destination=destination, rehash=rehash, dry_run=dry_run, wait=wait, host=host)
     ready: list[tuple[FileImport, Config]] = []
     for path in paths:
-        item = FileImport(path, source or (saved[0] if saved else source_name_for(path)))
+        shown = Path(named(str(path)))
+        item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown))
         result.files.append(item)
         try:
             name, entry, base = _entry_for(path, item, saved, definition_for(path, hints, definitions))
@@ -184,6 +194,17 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
         if dates.order is not None and any(undecided(guess) for guess in guesses):
             config.date_order = dates.order
             item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
+
+
+def file_names(project: Config | None, **opening: Any) -> Callable[[str], str]:
+    """A file's name as the sync names it in `raw`, state and messages (`Scrubber.file_name`: an
+    address in it as its key under the dataset's salt, read — or chosen, on a first import —
+    only for such a name), so that a source named after the file holds no address either."""
+    from cxbridge.api import dataset_keys_for
+
+    keep = project.settings.keep_personal_data if project else False
+    scrubber = cache(lambda: Scrubber(PersonalFields(), dataset_keys_for(project, **opening)))
+    return lambda name: name if "@" not in name or keep else scrubber().file_name(name)
 
 
 def in_project(imported: Config, project: Config | None) -> Config:

@@ -1,8 +1,8 @@
 """A file named like an e-mail address (`exports/jane.doe@example.com.csv`, an export saved per
 respondent or per store manager) is named with the address as its `hashed:` key in the file
-source's cursor (`sync_state`), in log lines and errors, and in `raw` (docs/security.md), and
-incremental syncs still pass it over or read it on — also from a cursor saved in clear by an
-earlier cxbridge."""
+source's cursor (`sync_state`), in log lines and errors, in `raw`, and in the source `cxbridge
+import` names after it (docs/security.md), and incremental syncs still pass it over or read it
+on — also from a cursor saved in clear by an earlier cxbridge."""
 
 from __future__ import annotations
 
@@ -129,3 +129,44 @@ def test_the_check_pass_names_a_file_named_like_an_address_by_a_key(project):
                                 env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
     assert result.exit_code == 2 and "'NPS'" in result.output and "hashed:" in result.output, result.output
     assert "jane.doe" not in result.output
+
+
+def stored_bytes(folder: Path) -> bytes:
+    """Every byte of the SQLite file and its journals."""
+    return b"".join(path.read_bytes() for path in sorted(folder.glob("cxbridge.db*"))).lower()
+
+
+def test_cxbridge_import_names_the_source_of_a_file_named_like_an_address_by_its_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / f"{ADDRESS}.csv").write_text(ROWS, encoding="utf-8")
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    source = f"hashed_{salted_hash(ADDRESS, SALT)}"  # the file's name as shown (hashed:<key>.csv) as a source name
+    outputs = []
+    for _ in range(2):  # the second import finds the first one's cursor under the same source
+        result = CliRunner().invoke(cli, ["-vv", "import", f"exports/{ADDRESS}.csv"],
+                                    env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert f"→ {source}" in outputs[0] and "2 read" in outputs[0] and "0 read" in outputs[1], outputs
+    with database(tmp_path) as db:
+        sources = {name for (name,) in db.execute("SELECT source FROM feedback UNION SELECT source FROM sync_state")}
+    assert sources == {source}
+    for part in ("jane", "example.com"):
+        assert part not in stored_text(tmp_path).lower()
+        assert part.encode() not in stored_bytes(tmp_path), f"{part} is in a byte of the database"
+        for output in outputs:
+            assert part not in output.lower(), output
+
+
+def test_cxbridge_import_of_a_file_named_like_an_address_keeps_its_source_under_the_salt_it_made(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / f"{ADDRESS}.csv").write_text(ROWS, encoding="utf-8")
+    for expected in ("2 read", "0 read"):
+        result = CliRunner().invoke(cli, ["import", f"{ADDRESS}.csv"])
+        assert result.exit_code == 0 and expected in result.output, result.output
+    with database(tmp_path) as db:
+        [(salt,)] = db.execute("SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+        sources = {name for (name,) in db.execute("SELECT source FROM feedback UNION SELECT source FROM sync_state")}
+    assert sources == {f"hashed_{salted_hash(ADDRESS, salt)}"}
+    assert b"jane" not in stored_bytes(tmp_path)
