@@ -19,6 +19,7 @@ from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError, SourceError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
+from cxbridge.masking import redact
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.tabular.cells import DateOrderGuess
@@ -173,6 +174,7 @@ def import_(
             item.result = synced.results[0]
         except CxbridgeError as exc:
             item.error = str(exc)
+        item.left_out = {redact(sheet): redact(why) for sheet, why in item.left_out.items()}  # as the sync named them
     return result
 
 

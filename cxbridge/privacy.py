@@ -121,9 +121,9 @@ class Scrubber:
         return in_link(text, self._pseudonym) if found is None else ", ".join(map(self._pseudonym, found))
 
     def file_name(self, name: str) -> str:
-        """A file's name as cxbridge shows and keeps it (in `raw`, a file source's cursor, log
-        lines and errors): each address in it as its `hashed:` key, the folders and extension
-        kept (`exports/hashed:….csv`); as read with `keep_personal_data`."""
+        """A file's (or a sheet's) name as cxbridge shows and keeps it (in `raw`, a file source's
+        cursor, log lines and errors): each address in it as its `hashed:` key, the folders and
+        extension kept (`exports/hashed:….csv`); as read with `keep_personal_data`."""
         return name if self.keep_personal_data else in_file_name(name, self._pseudonym)
 
     def key_name(self, key: str) -> str:

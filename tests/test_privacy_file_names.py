@@ -170,3 +170,58 @@ def test_cxbridge_import_of_a_file_named_like_an_address_keeps_its_source_under_
         sources = {name for (name,) in db.execute("SELECT source FROM feedback UNION SELECT source FROM sync_state")}
     assert sources == {f"hashed_{salted_hash(ADDRESS, salt)}"}
     assert b"jane" not in stored_bytes(tmp_path)
+
+
+SHEET, NOTES, TEAM = "kim@corp.example", "Notes lee@corp.example", "Team (max@corp.example)"
+LEAKS = ("kim@", "lee@", "max@", "corp.example", "corp_example")  # the addresses, also disguised as a name
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """A workbook whose sheets are named like an address, or hold one: two of responses (one row
+    off the scale), one of notes that the mapping does not fit (passed over, with a warning)."""
+    from tests.workbooks import write_xlsx
+
+    responses = [["Submitted", "NPS", "Comment"], ["2025-06-06 05:24", 10, "great"], ["2025-06-07 05:24", 11, "off"]]
+    write_xlsx(tmp_path / "survey.xlsx", {SHEET: responses, NOTES: [["just notes"]], TEAM: responses[:2]})
+    (tmp_path / "cxbridge.toml").write_text(
+        '[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+        '[sources.s]\nconnector = "excel"\npath = "survey.xlsx"\n'
+        '[sources.s.columns]\nsubmitted_at = "Submitted"\ncomment = "Comment"\n'
+        '[[sources.s.metrics]]\ncolumn = "NPS"\nmetric = "nps"\n'
+    )
+    return tmp_path
+
+
+def test_a_sheet_named_like_an_address_is_named_by_its_key_in_raw_quarantine_logs_and_warnings(workbook):
+    result = sync(workbook)
+    assert "2 written" in result.stdout and "1 quarantined" in result.stdout, result.output
+    assert f"survey.xlsx [Notes hashed:{salted_hash('lee@corp.example', SALT)}]: passed over" in result.stderr
+    with database(workbook) as db:
+        sheets = {json.loads(raw)["sheet"] for (raw,) in db.execute("SELECT raw FROM feedback UNION ALL "
+                                                                    "SELECT raw FROM quarantine")}  # fmt: skip
+        [(context,)] = db.execute("SELECT context FROM quarantine")
+    assert sheets == {f"hashed:{salted_hash(SHEET, SALT)}", f"Team (hashed:{salted_hash('max@corp.example', SALT)})"}
+    assert json.loads(context)["sheet"] == f"hashed:{salted_hash(SHEET, SALT)}"
+    quarantine = CliRunner().invoke(cli, ["quarantine", "list", "--config", str(workbook / "cxbridge.toml")])
+    for part in LEAKS:
+        assert part not in stored_text(workbook).lower() and part.encode() not in stored_bytes(workbook), part
+        assert part not in result.output.lower() and part not in quarantine.output.lower(), part
+
+
+def test_a_sheet_named_like_an_address_is_named_by_a_key_in_an_error_naming_it(workbook):
+    config = workbook / "cxbridge.toml"
+    config.write_text(config.read_text().replace('path = "survey.xlsx"\n', 'path = "survey.xlsx"\nsheets = ["2024"]\n'))
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": SALT})
+    assert result.exit_code != 0 and "no sheet named '2024'" in result.output and "hashed:" in result.output
+    for part in LEAKS:
+        assert part not in result.output.lower(), result.output
+
+
+def test_cxbridge_import_names_the_sheets_it_leaves_out_by_their_keys(workbook, monkeypatch):
+    monkeypatch.chdir(workbook)
+    result = CliRunner().invoke(cli, ["-vv", "import", "survey.xlsx"], env={"CXBRIDGE_TEST_SALT": SALT})
+    assert result.exit_code == 0, result.output
+    assert f"sheet 'Notes hashed:{salted_hash('lee@corp.example', SALT)}' left out" in result.stdout, result.output
+    for part in LEAKS:
+        assert part not in result.output.lower() and part.encode() not in stored_bytes(workbook), part

@@ -6,7 +6,8 @@ it is imported from the command line or synced from a configuration elsewhere.""
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxbridge.errors import SourceError
@@ -21,6 +22,9 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
 class SourceFile:
     path: Path
     identity: str  # e.g. "responses.csv" or "2019/responses.xlsx"
+    sheets_read: Callable[[list[str]], None] | None = field(default=None, compare=False, repr=False)
+    """Told a workbook's sheet names as soon as they are read, before any message names one (the
+    file stream names a sheet holding an address by its key: docs/security.md)."""
 
     @property
     def kind(self) -> str:

@@ -46,7 +46,7 @@ def open_sources(
                                resume=resume)]  # fmt: skip
     if file.kind == "workbook":
         sheets, reader = getattr(config, "sheets", None), getattr(config, "reader", "auto")
-        return list(open_workbook(file.path, file.identity, sheets=sheets, reader=reader))
+        return open_workbook(file.path, file.identity, sheets=sheets, reader=reader, sheets_read=file.sheets_read)
     return [open_json(file.path, file.identity)]
 
 

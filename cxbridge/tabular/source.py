@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from functools import cached_property, partial
 from typing import Any
 
@@ -156,17 +157,22 @@ class FileStream(Stream):
         return plan(file, saved.get(self._name(file.identity)), self._config_hash, appendable=appendable)
 
     def _name(self, identity: str) -> str:
-        """A file as the cursor, `raw` and every message name it: an address in its name as its
-        key (`Scrubber.file_name`). The check pass runs before the dataset's keys are known: it
-        names such a file by a key of this process alone (and so reads its header again)."""
+        """A file (or a workbook's sheet) as the cursor, `raw` and every message name it: an
+        address in its name as its key (`Scrubber.file_name`). The check pass runs before the
+        dataset's keys are known: it names such a file by a key of this process alone (and so
+        reads its header again)."""
         keep = self.source.context.keep_personal_data
         return (self._scrub or Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=keep)).file_name(identity)
 
     def _named(self, files: list[SourceFile]) -> list[SourceFile]:
-        """`files`, each named by `_name` in every log line and error from now on."""
-        names = {file.identity: self._name(file.identity) for file in files}
-        rename_values({identity: name for identity, name in names.items() if name != identity})
-        return files
+        """`files`, each — and each sheet of theirs, once read — named by `_name` in every log
+        line and error from now on."""
+        self._rename([file.identity for file in files])
+        return [replace(file, sheets_read=self._rename) for file in files]
+
+    def _rename(self, names: list[str]) -> None:
+        shown = {name: self._name(name) for name in names}
+        rename_values({name: named for name, named in shown.items() if named != name})
 
     def _saved_files(self, cursor: Any) -> dict[str, Any]:
         """The state of each file the cursor says was read, by its name as shown (a cursor saved
@@ -329,7 +335,7 @@ class FileStream(Stream):
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
-        file, sheet = self._name(table.file), table.sheet
+        file, sheet = self._name(table.file), table.sheet and self._name(table.sheet)
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
