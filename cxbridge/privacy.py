@@ -123,8 +123,19 @@ class Scrubber:
     def file_name(self, name: str) -> str:
         """A file's (or a sheet's) name as cxbridge shows and keeps it (in `raw`, a file source's
         cursor, log lines and errors): each address in it as its `hashed:` key, the folders and
-        extension kept (`exports/hashed:….csv`); as read with `keep_personal_data`."""
+        extension kept (`exports/hashed:….csv`); as read with `keep_personal_data`. An address
+        written in capitals (`Jane@…`) has a few digits of a hash of it as written after its key
+        (`hashed:<key>-1a2b3c4d`): names that differ only in letter case name two files."""
+        return name if self.keep_personal_data else in_file_name(name, self._named_pseudonym)
+
+    def folded_file_name(self, name: str) -> str:
+        """`file_name` as cxbridge wrote it before names differing in letter case were told apart
+        (every address as its key alone): a file source's cursor may hold it."""
         return name if self.keep_personal_data else in_file_name(name, self._pseudonym)
+
+    def _named_pseudonym(self, address: str) -> str:
+        pseudonym = self._pseudonym(address)
+        return pseudonym if address == address.casefold() else f"{pseudonym}-{self.keys.cased(address)}"
 
     def key_name(self, key: str) -> str:
         """The name a key or column takes in a scrubbed record: an address as its `hashed:` key,

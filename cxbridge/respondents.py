@@ -96,6 +96,11 @@ class RespondentKeys:
         canonical = canonical_contact(contact)
         return None if canonical is None else _hexdigest(self._blank, canonical)  # = salted_hash(canonical, self.salt)
 
+    def cased(self, text: str) -> str:
+        """8 hex digits of the salted hash of `text` as written, letter case and all: what tells
+        apart names that differ only in case, whose keys are one."""
+        return salted_hash(text, self.salt)[:8]
+
     def pseudonym(self, contact: object) -> str | None:
         """What is stored in place of a contact: `hashed:` and its key. A text that is not a
         pseudonym itself (a scrubbed cell's: most contacts) is keyed here, as `key` keys it,

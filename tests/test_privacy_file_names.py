@@ -225,3 +225,54 @@ def test_cxbridge_import_names_the_sheets_it_leaves_out_by_their_keys(workbook, 
     assert f"sheet 'Notes hashed:{salted_hash('lee@corp.example', SALT)}' left out" in result.stdout, result.output
     for part in LEAKS:
         assert part not in result.output.lower() and part.encode() not in stored_bytes(workbook), part
+
+
+UPPER = "Jane.Doe@example.com"  # the same address in other letter cases: another file's name
+
+
+def stored_files(project: Path) -> dict[str, int]:
+    """How many records each file named in `raw` holds."""
+    with database(project) as db:
+        names = [json.loads(raw)["file"] for (raw,) in db.execute("SELECT raw FROM feedback")]
+    return {name: names.count(name) for name in names}
+
+
+def test_two_files_named_alike_but_for_letter_case_keep_a_cursor_each(project):
+    sync(project)
+    (project / "exports" / f"{UPPER}.csv").write_text(ROWS, encoding="utf-8")  # a copy, under the other name
+    copied = sync(project)
+    assert "2 read" in copied.stdout and "1 written" in copied.stdout, copied.stdout  # not passed over as the first
+    assert len(files_in_cursor(project)) == 2 and HASHED in files_in_cursor(project)
+    with (project / "exports" / f"{UPPER}.csv").open("a", encoding="utf-8") as file:
+        file.write("2025-06-08 05:24,9,good\n")
+    again = sync(project)
+    assert "1 read" in again.stdout and "1 written" in again.stdout, again.stdout  # the grown one read on, alone
+    assert sorted(stored_files(project).values()) == [1, 2] and HASHED in stored_files(project)
+    assert "jane" not in stored_text(project).lower() and "jane" not in again.output.lower()
+
+
+def test_cursors_saved_in_clear_for_two_files_named_alike_but_for_letter_case_still_pass_both_over(project):
+    (project / "exports" / f"{UPPER}.csv").write_text(ROWS + "2025-06-08 05:24,9,good\n", encoding="utf-8")
+    sync(project)
+    with database(project) as db:  # as cxbridge saved it before file names were hashed: each file by its name
+        [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
+        saved = json.loads(cursor)
+        by_size = {state["size"]: state for state in saved["files"].values()}
+        saved["files"] = {f"{ADDRESS}.csv": by_size[len(ROWS)], f"{UPPER}.csv": by_size[len(ROWS) + 24]}
+        db.execute("UPDATE sync_state SET cursor = ?", [json.dumps(saved)])
+    passed_over = sync(project)
+    assert "0 read" in passed_over.stdout, passed_over.stdout
+    assert len(files_in_cursor(project)) == 2 and "jane" not in json.dumps(files_in_cursor(project)).lower()
+
+
+def test_a_cursor_saved_with_letter_case_folded_still_passes_the_file_over_and_is_saved_told_apart(project):
+    (project / "exports" / f"{ADDRESS}.csv").rename(project / "exports" / f"{UPPER}.csv")
+    told_apart = f"hashed:{salted_hash(ADDRESS, SALT)}-{salted_hash(UPPER, SALT)[:8]}.csv"
+    sync(project)
+    assert list(files_in_cursor(project)) == [told_apart]
+    with database(project) as db:  # as the cxbridge that folded letter case saved it: the file by its key alone
+        [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
+        db.execute("UPDATE sync_state SET cursor = ?", [cursor.replace(told_apart, HASHED)])
+    passed_over = sync(project)
+    assert "0 read" in passed_over.stdout, passed_over.stdout
+    assert list(files_in_cursor(project)) == [told_apart]

@@ -117,7 +117,7 @@ class FileStream(Stream):
         except SourceError as exc:
             raise ConfigError(f"definition: {exc}") from None
         require_values(self.config, definition)
-        saved, problems = self._saved_files(cursor), []
+        saved, problems = self._saved_files(cursor, files), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         for file in files:
             if self._plan(file, saved).action == "skip":
@@ -161,8 +161,11 @@ class FileStream(Stream):
         address in its name as its key (`Scrubber.file_name`). The check pass runs before the
         dataset's keys are known: it names such a file by a key of this process alone (and so
         reads its header again)."""
+        return self._namer().file_name(identity)
+
+    def _namer(self) -> Scrubber:
         keep = self.source.context.keep_personal_data
-        return (self._scrub or Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=keep)).file_name(identity)
+        return self._scrub or Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=keep)
 
     def _named(self, files: list[SourceFile]) -> list[SourceFile]:
         """`files`, each — and each sheet of theirs, once read — named by `_name` in every log
@@ -174,16 +177,25 @@ class FileStream(Stream):
         shown = {name: self._name(name) for name in names}
         rename_values({name: named for name, named in shown.items() if named != name})
 
-    def _saved_files(self, cursor: Any) -> dict[str, Any]:
-        """The state of each file the cursor says was read, by its name as shown (a cursor saved
-        by an earlier cxbridge names a file as read)."""
+    def _saved_files(self, cursor: Any, files: list[SourceFile]) -> dict[str, Any]:
+        """The state of each file the cursor says was read, by its name as shown. A cursor saved
+        by an earlier cxbridge names a file as read, or with the letter case of its address
+        folded (`Scrubber.folded_file_name`): a state saved so is the file's whose name alone
+        folds to it, when no file is named so now."""
         saved = cursor.get("files", {}) if isinstance(cursor, dict) else {}
-        return {self._name(name): state for name, state in saved.items()}
+        found = {self._name(name): state for name, state in saved.items()}
+        folded: dict[str, list[str]] = {}
+        for file in files:
+            folded.setdefault(self._namer().folded_file_name(file.identity), []).append(self._name(file.identity))
+        for before, names in folded.items():
+            if len(names) == 1 and names[0] != before and names[0] not in found and before in found:
+                found[names[0]] = found.pop(before)
+        return found
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._reading = True
-        self._saved = self._saved_files(cursor)
         files = self._named(self.files())
+        self._saved = self._saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         plans = {file.identity: self._plan(file, self._saved) for file in files}
         for identity, done in plans.items():
