@@ -281,6 +281,14 @@ def shown_number(label: str) -> float | None:
     return _number(match.group(1)) if match else None
 
 
+def shown_words(label: str) -> str:
+    """The words beside the number a choice's label shows ("very satisfied" of "5 - Very
+    satisfied"), folded as labels are looked up; "" for a bare number or words alone."""
+    key = _label_key(label)
+    match = _LEADING_NUMBER.match(key)
+    return key[match.end() - 1 :].strip() if match else ""
+
+
 def _number(text: str) -> float:
     return float(text.replace(",", "."))
 

@@ -18,8 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.detection.meaning import as_statement, metric_of, numbers_shown, read_options, shows_scale, unscored_note
-from cxbridge.detection.scores import effort_direction
+from cxbridge.detection.meaning import (
+    as_statement, effort_direction, metric_of, numbers_shown, read_options, shows_scale, unscored_note,
+)
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions

@@ -573,6 +573,34 @@ def test_csat_and_ces_questions_showing_numbers_score_the_number_shown_whatever_
     ]
 
 
+@pytest.mark.parametrize("worded_ends", [False, True], ids=["numbers", "numbers-with-worded-ends"])
+@pytest.mark.parametrize("recoded", ["as-shown", *RECODES])
+def test_numbered_satisfaction_and_ease_questions_without_a_metric_are_detected_as_csat_and_ces(
+    tmp_path, recoded, worded_ends
+):
+    """The same questions with no `questions` configured: "How satisfied…" choices "1" … "5" is
+    a CSAT and "How easy…" choices "1" … "7" a CES (higher is better), each answer the number
+    picked — detection read numbered choices as "no known scale" and kept them unscored, while
+    a file's numbers under the same wording were scored."""
+    account = numbered_account(RECODES.get(recoded, lambda shown, top: shown), labelled=True, worded_ends=worded_ends)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026"))
+    assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
+    stored = query(tmp_path, "SELECT question_id, metric, value, scale_min, scale_max, direction FROM feedback_scores "
+                             "JOIN feedback USING (record_id) WHERE question_id IN ('QID2', 'QID3') "
+                             "ORDER BY source_record_id, 1")  # fmt: skip
+    higher = "higher_is_better"
+    assert stored == [row for csat, ces in zip(CSAT_SHOWN, CES_SHOWN)
+                      for row in (("QID2", "csat", csat, 1, 5, higher), ("QID3", "ces", ces, 1, 7, higher))]  # fmt: skip
+    satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(CSAT_SHOWN), round(100 * satisfied / len(CSAT_SHOWN), 1))
+    ]
+    assert query(tmp_path, "SELECT responses, low_effort_pct FROM ces_by_month") == [
+        (len(CES_SHOWN), round(100 * low_effort / len(CES_SHOWN), 1))
+    ]
+
+
 SCORED = {"from-zero": (RECODES["from-zero"], (0, 4), (0, 6)),
           "points": (lambda shown, top: (shown - 1) * 100 // (top - 1), (0, 100), (0, 100))}  # fmt: skip
 

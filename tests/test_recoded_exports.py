@@ -337,6 +337,38 @@ def test_csat_and_ces_choices_showing_numbers_score_the_number_shown_whatever_th
 
 
 
+@pytest.mark.parametrize("recoded", ["as-shown", *RECODES])
+@pytest.mark.parametrize("kind", ["json", "numeric", "choice-text"])
+def test_numbered_satisfaction_and_ease_choices_without_a_metric_are_proposed_and_imported_as_csat_and_ces(
+    tmp_path, kind, recoded
+):
+    """The same survey inspected and imported with no mapping: inspect proposes QID2 as csat on
+    1–5 and QID3 as ces on 1–7, higher better, and the import scores each answer as picked — the
+    proposal said the numbered choices were "not points of a known scale" (after telling a user
+    without the definition to give it to score them), and nothing was scored."""
+    recode = RECODES.get(recoded, lambda shown, top: shown)
+    numbered_qsf(tmp_path, recode)
+    path = numbered_export(kind, tmp_path, recode)
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf"))
+    chosen = {p.column: p for p in inspection.chosen if p.target in ("csat", "ces")}
+    assert {key: (p.target, p.spec["scale"], p.spec.get("direction")) for key, p in chosen.items()} == {
+        "QID2": ("csat", [1, 5], None), "QID3": ("ces", [1, 7], "higher_is_better")
+    }
+    assert not inspection.warnings
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (len(CSAT_SHOWN), 0), item.error
+    stored = query(tmp_path, "SELECT question_id, metric, value FROM feedback_scores JOIN feedback USING (record_id) "
+                             "ORDER BY source_record_id, 1", db="x.db")  # fmt: skip
+    assert stored == [row for csat, ces in zip(CSAT_SHOWN, CES_SHOWN)
+                      for row in (("QID2", "csat", csat), ("QID3", "ces", ces))]  # fmt: skip
+    satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month", db="x.db") == [
+        (round(100 * satisfied / len(CSAT_SHOWN), 1),)
+    ]
+    assert query(tmp_path, "SELECT low_effort_pct FROM ces_by_month", db="x.db") == [
+        (round(100 * low_effort / len(CES_SHOWN), 1),)
+    ]
+
 def test_choices_recoded_as_points_under_a_scale_of_points_score_their_recodes(tmp_path):
     """Numbered choices an admin recoded as points (1 … 5 as 0, 25 … 100) under
     `scale = [0, 100]`: the numbers shown are not that scale end to end, so the recodes score."""

@@ -276,6 +276,39 @@ def test_numbers_under_a_question_of_difficulty_make_lower_better(tmp_path, ques
     assert pct == round(100 * low_effort / len(answers), 1)
 
 
+SATISFACTION_WORDS = ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied")
+PICKED = ((5, 7), (4, 6), (1, 1), (2, 3), (3, 4), (5, 7), (5, 2), (2, 3), (4, 5), (1, 7))  # (satisfaction, ease)
+
+
+@pytest.mark.parametrize("best_first", [False, True], ids=["worst-first", "best-first"])
+def test_numbered_labels_in_the_cells_say_which_end_is_best(tmp_path, best_first):
+    """"1 - Very dissatisfied" … "5 - Very satisfied" written in the cells of a satisfaction
+    column, and "1 - Very difficult" / "7 - Very easy" at an ease column's ends — or both
+    numbered best first, as some exports are: inspect proposes the direction the words say and
+    the import scores each row by it. Numbered best first, the proposal said "5 taken as the most
+    satisfied (numbers without labels)" and the import quarantined every row."""
+    def satisfaction(rank: int) -> str:
+        number = 6 - rank if best_first else rank
+        return f"{number} - {SATISFACTION_WORDS[rank - 1]}"
+
+    def ease(rank: int) -> str:
+        number = 8 - rank if best_first else rank
+        return f"{number} - " + {1: "Very difficult", 7: "Very easy"}[rank] if rank in (1, 7) else str(number)
+
+    rows = [["Date", "How satisfied were you with your visit?", "How easy was it to book?"],
+            *[[f"2025-03-{n + 1:02d}", satisfaction(s), ease(e)] for n, (s, e) in enumerate(PICKED)]]  # fmt: skip
+    path = write_csv(tmp_path / "visits.csv", rows)
+    chosen = {p.target: p for p in inspect_file(path).chosen}
+    direction = "lower_is_better" if best_first else "higher_is_better"
+    assert chosen["csat"].spec.get("direction", "higher_is_better") == direction
+    assert (chosen["ces"].spec["scale"], chosen["ces"].spec["direction"]) == ([1, 7], direction)
+    assert "numbers without labels" not in chosen["csat"].describe()
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (len(PICKED), 0), item.error
+    satisfied, low_effort = sum(s >= 4 for s, _ in PICKED), sum(e >= 6 for _, e in PICKED)
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month", db="x.db") == [(100 * satisfied / len(PICKED),)]
+    assert query(tmp_path, "SELECT low_effort_pct FROM ces_by_month", db="x.db") == [(100 * low_effort / len(PICKED),)]
+
 def test_a_question_naming_ease_keeps_higher_better(tmp_path):
     for question in ("How easy was it to get your issue resolved?", "How easy or difficult was it?"):
         assert detect(Question("Q1", question, "scale", scale=(1, 5))).spec.direction is Direction.HIGHER_IS_BETTER

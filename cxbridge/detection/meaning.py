@@ -2,7 +2,9 @@
 from the order of their recode numbers. "Extremely easy" recoded 1 and "Extremely difficult"
 recoded 7 is an ease scale on which lower is better; Yes/No answers are no scale at all; labels
 that are none of the built-in scales leave the scale unknown. Each reading carries its evidence,
-which `inspect`, the import summary and the sync warnings show."""
+which `inspect`, the import summary and the sync warnings show. Options that show numbers ("1" …
+"5", "1 - Very dissatisfied" … "5 - Very satisfied") are those numbers: the words beside them say
+which end is best, else the question's wording does, as it does for a file's numbers."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.metrics import Direction, MetricSpec, shown_number
+from cxbridge.metrics import Direction, MetricSpec, shown_number, shown_words
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
 
@@ -26,11 +28,14 @@ class ScaleReading:
     bounds: tuple[float, float] | None = None
     direction: Direction = Direction.HIGHER_IS_BETTER
     labels: dict[str, float] = field(default_factory=dict)  # option label → the value its answers carry
+    numbered: bool = False  # the answers are numbers on `bounds`
 
     @property
     def kind(self) -> str | None:
-        """satisfaction, agreement, ease or effort."""
-        return builtin.SCALE_KIND.get(self.scale) if self.scale else None
+        """satisfaction, agreement, ease or effort; numbers when only the question says what they measure."""
+        if self.scale is not None:
+            return builtin.SCALE_KIND.get(self.scale)
+        return "numbers" if self.numbered else None
 
 
 def read_options(options: Mapping[str, float | None], *, complete: bool) -> ScaleReading:
@@ -43,6 +48,8 @@ def read_options(options: Mapping[str, float | None], *, complete: bool) -> Scal
         return ScaleReading("no answer option carries a score")
     if builtin.is_yes_no(scored):
         return ScaleReading(f"the answers are Yes/No ({shown}): a question of fact, not a scale")
+    if numbers := _numbers_of(scored):
+        return _numbered(options, scored, numbers)
     scale = builtin.scale_for(scored)
     if scale is None:
         return ScaleReading(f"the answer labels ({shown}) are not points of a known satisfaction, effort, ease or "
@@ -57,9 +64,43 @@ def read_options(options: Mapping[str, float | None], *, complete: bool) -> Scal
     return _recoded(scale, ranks, scored, shown)
 
 
+def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float]) -> ScaleReading:
+    """Answers that are numbers on `bounds`, some written beside words (label → the number it
+    shows: "5 - Very satisfied" → 5): words that are points of a built-in scale say which end is
+    best — "1 - Very satisfied" … "5 - Very dissatisfied" runs lower-is-better; bare numbers
+    leave it to the question's wording (`as_statement`); words naming both ends at one end of
+    the numbers establish nothing."""
+    words = {label: said for label in numbers if (said := shown_words(label))}
+    span = f"{_fmt(bounds[0])}–{_fmt(bounds[1])}" + (f" ({_shown(numbers)})" if numbers else "")
+    scale = builtin.scale_for(words.values()) if words else None
+    if scale is None:
+        return ScaleReading(f"the answers are numbers {span}", bounds=bounds, numbered=True)
+    ranks, middle, middle_rank = scale.values(), sum(bounds) / 2, sum(scale.scale) / 2
+    sides = [(numbers[label] - middle) * (ranks[builtin.label_key(said)] - middle_rank) for label, said in words.items()]
+    rising, falling = any(side > 0 for side in sides), any(side < 0 for side in sides)
+    if rising == falling:
+        why = "at the same end of the numbers" if rising else "only at their middle"
+        return ScaleReading(f"the numbers {span} carry labels of the built-in {scale.name} scale {why}")
+    direction = scale.direction if rising else _FLIPPED[scale.direction]
+    better = "higher" if direction is Direction.HIGHER_IS_BETTER else "lower"
+    evidence = f"the answers are numbers {span} labelled as the built-in {scale.name} scale: {better} is better"
+    return ScaleReading(evidence, scale, bounds, direction, numbered=True)
+
+
+def asked_metric(text: str) -> str | None:
+    """What numbers under a question measure by its wording: csat under a satisfaction question
+    (never one of fact: "resolved?"), ces under an effort or ease one."""
+    if mentions(text, "satisfaction"):
+        return None if mentions(text, "resolved") else "csat"
+    return "ces" if mentions(text, "effort") else None
+
+
 def metric_of(reading: ScaleReading, text: str) -> str | None:
     """csat for satisfaction labels, ces for ease or effort labels, and for agreement labels
-    only when the statement is about ease or effort ("The company made it easy")."""
+    only when the statement is about ease or effort ("The company made it easy"); bare numbers
+    by the question's wording (`asked_metric`)."""
+    if reading.kind == "numbers":
+        return asked_metric(text)
     if reading.kind == "satisfaction":
         return "csat"
     if reading.kind in ("ease", "effort") or (reading.kind == "agreement" and mentions(text, "effort")):
@@ -69,7 +110,10 @@ def metric_of(reading: ScaleReading, text: str) -> str | None:
 
 def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
     """An agreement scale under a statement of difficulty ("It was difficult to…", "…was a
-    hassle"): agreeing is the most effort, so the scale's direction is reversed."""
+    hassle"): agreeing is the most effort, so the scale's direction is reversed. Bare numbers
+    run as the question asks: the most satisfied at the top, effort by `effort_direction`."""
+    if reading.kind == "numbers":
+        return _as_asked(reading, text)
     stem = mentions(text, "difficulty")
     if reading.kind != "agreement" or stem is None or mentions(text, "ease") or mentions(text, "effortless"):
         return reading
@@ -79,6 +123,32 @@ def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
     return replace(reading, direction=direction, evidence=evidence)
 
 
+def _as_asked(reading: ScaleReading, text: str) -> ScaleReading:
+    """Bare numbers as the question asks (`asked_metric`): the most satisfied at the top, effort by its wording."""
+    metric, high = asked_metric(text), _fmt(reading.bounds[1])  # type: ignore[index]
+    if metric == "csat" and reading.direction is Direction.HIGHER_IS_BETTER:
+        return replace(reading, evidence=f"{reading.evidence}; {high} taken as the most satisfied (numbers without labels)")
+    if metric != "ces":
+        return reading
+    direction, why = effort_direction(text)
+    if reading.direction is Direction.LOWER_IS_BETTER:  # recodes running against the numbers shown
+        direction = _FLIPPED[direction]
+    return replace(reading, direction=direction, evidence=f"{reading.evidence}; {why}")
+
+
+def effort_direction(text: str) -> tuple[Direction, str]:
+    """Which way numbers under an effort or ease question run, by its wording."""
+    key = builtin.label_key(text)
+    if stem := mentions(text, "effortless"):
+        return Direction.HIGHER_IS_BETTER, f"it says {stem!r}: higher is better (set direction if not)"
+    if any(word in key for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
+                                    "esfuerzo", "effort avez", "esforço")):  # fmt: skip
+        return Direction.LOWER_IS_BETTER, "it asks how much effort: lower is better (set direction if not)"
+    if mentions(text, "difficulty") and not mentions(text, "ease"):
+        return Direction.LOWER_IS_BETTER, "it asks how difficult: lower is better (set direction if not)"
+    return Direction.HIGHER_IS_BETTER, "it asks how easy: higher is better (set direction if not)"
+
+
 def numbers_shown(choices: Mapping[str, float]) -> dict[str, float]:
     """Choices showing numbers ("5", "5 - Very satisfied") that are not all their recodes — a 0–10
     scale Qualtrics recodes 1–11 (the choice ids), a 1–5 scale recoded 2–6, or 5 … 1 once the
@@ -86,13 +156,35 @@ def numbers_shown(choices: Mapping[str, float]) -> dict[str, float]:
     they are its scale (`shows_scale`). {} unless every choice carrying a score shows a number
     of its own, none of them the recode of a choice carrying none ("N/A" recoded 1)."""
     scored = {label: recode for label, recode in choices.items() if not _no_score(label, recode)}
-    shown = {label: shown_number(label) for label in scored}
+    shown = _numbers_of(scored)
+    if not shown or all(scored[label] == n for label, n in shown.items()):
+        return {}
+    if any(recode in shown.values() for label, recode in choices.items() if label not in scored):
+        return {}
+    return shown
+
+
+def _numbers_of(options: Mapping[str, object]) -> dict[str, float]:
+    """label → the number it shows, when every option shows a number of its own; else {}."""
+    shown = {label: shown_number(label) for label in options}
     numbers = set(shown.values())
-    if None in numbers or len(numbers) < len(shown) or all(scored[label] == n for label, n in shown.items()):
-        return {}
-    if any(recode in numbers for label, recode in choices.items() if label not in scored):
-        return {}
-    return shown  # type: ignore[return-value]
+    return shown if None not in numbers and len(numbers) == len(shown) else {}  # type: ignore[return-value]
+
+
+def _numbered(options: Mapping[str, float | None], scored: dict[str, float | None], numbers: dict[str, float]):
+    """Options showing numbers: their answers score the numbers shown (`numbers_shown`), or the
+    recodes where an "N/A"-type option is recoded as one of those numbers — recodes running
+    against the numbers reverse the scale."""
+    values = numbers_shown(options) or {label: numbers[label] if v is None else v for label, v in scored.items()}
+    by_number = [values[label] for label in sorted(scored, key=numbers.__getitem__)]
+    steps = {b > a for a, b in zip(by_number, by_number[1:]) if b != a}
+    if len(steps) != 1 or len(set(by_number)) < len(by_number):
+        return ScaleReading(f"the recodes of the numbered answers ({_shown(scored)}) do not follow their numbers")
+    reading = read_numbers(numbers, (min(numbers.values()), max(numbers.values())))
+    if reading.bounds is None:
+        return reading
+    direction = reading.direction if steps == {True} else _FLIPPED[reading.direction]
+    return replace(reading, bounds=(min(by_number), max(by_number)), direction=direction, labels=values)  # type: ignore
 
 
 def shows_scale(shown: Mapping[str, float], spec: MetricSpec) -> bool:
@@ -110,9 +202,17 @@ def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | 
     if stem is None and not known:
         return ""
     if why is None and reading is not None:
-        why = reading.evidence if not known else f"{reading.evidence}, and the question is not about effort"
+        why = f"{reading.evidence}{_not_asked(reading, text) if known or reading.numbered else ''}"
     looks = f"it asks about {stem!r}" if stem else "its answers are a known scale"
     return f"{looks}, but {why}: kept as answers, unscored"
+
+
+def _not_asked(reading: ScaleReading, text: str) -> str:
+    if reading.kind != "numbers":
+        return ", and the question is not about effort"
+    if fact := mentions(text, "resolved"):
+        return f", and the question asks whether something was {fact!r}: a question of fact"
+    return ", and the question asks about neither satisfaction nor effort"
 
 
 def _recoded(scale: builtin.LabelScale, ranks: dict[str, float], recodes: dict[str, float | None], shown: str):

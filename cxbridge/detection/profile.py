@@ -26,6 +26,7 @@ class ColumnProfile:
     column: Column
     filled: int = 0
     numbers: list[float] = field(default_factory=list)  # numeric values, labels' leading numbers included
+    numbered: dict[str, float] = field(default_factory=dict)  # "5 - Very satisfied" → 5
     labels: Counter[str] = field(default_factory=Counter)  # non-numeric text values (N/A answers apart)
     no_score: Counter[str] = field(default_factory=Counter)  # "N/A", "Не знаю", …
     dates: int = 0
@@ -109,7 +110,8 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
     elif is_no_score(text):
         profile.no_score[text] += 1
     elif match := _LEADING_NUMBER.match(text):
-        profile.numbers.append(float(match.group(1)))  # "10 - Extremely likely"
+        profile.numbers.append(number := float(match.group(1)))  # "10 - Extremely likely"
+        profile.numbered[text] = number
     else:
         profile.labels[text] += 1
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import mentions
-from cxbridge.detection.meaning import ScaleReading, as_statement, metric_of, read_options, unscored_note
+from cxbridge.detection.meaning import (
+    ScaleReading, as_statement, asked_metric, metric_of, read_numbers, read_options, unscored_note,
+)
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
 
@@ -122,32 +124,33 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
 
 
 def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
-    """Numbers under a satisfaction or effort question; never a question of fact ("resolved?")."""
+    """Numbers under a satisfaction or effort question; never a question of fact ("resolved?").
+    Words beside them ("1 - Very satisfied") say which end is best, as a definition's would."""
     stem = mentions(header, "satisfaction") or mentions(header, "effort")
     if stem is None or not profile.numbers:
         return None
-    metric = "csat" if mentions(header, "satisfaction") else "ces"
     if recoded:
         why = ("its numbers are the export's answer recodes, which can run either way (1 = 'Extremely easy' in some "
                "surveys): give the survey definition (--definition survey.qsf) to score it")  # fmt: skip
         return _note(profile, f"the header asks about {stem!r}, but {why}")
-    if metric == "csat" and (fact := mentions(header, "resolved")):
-        return _note(profile, f"the header asks whether something was {fact!r}: a question of fact, not a satisfaction "
-                              f"scale; kept as an answer, unscored")  # fmt: skip
-    fit = _numeric_scale(profile, header, largest=7 if metric == "ces" else 10)
+    asked = asked_metric(header)
+    if asked is None:
+        return _note(profile, f"the header asks whether something was {mentions(header, 'resolved')!r}: a question of "
+                              f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
+    fit = _numeric_scale(profile, header, largest=7 if asked == "ces" else 10)
     if fit is None:
         return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) reach the top of "
                               f"no usual scale (1–5, 1–7, 0–10, 1–10), so neither its scale nor which end is best is "
                               f"known; kept as an answer, unscored; {TO_SCORE_IT}")  # fmt: skip
-    if metric == "ces":
-        direction, why = effort_direction(header)
-        evidence = [f"the header asks about effort or ease ({stem!r})", *fit.describe(profile), why]
-        spec = {"scale": [fit.low, fit.high], "direction": direction.value, **_no_score_spec(profile)}
-        return Proposal("ces", profile.key, 0.7 if fit.odd else 0.75, evidence, spec)
-    evidence = [f"the header asks about satisfaction ({stem!r})", *fit.describe(profile),
-                f"{_fmt(fit.high)} taken as the most satisfied (numbers without labels)"]  # fmt: skip
-    spec = {"scale": [fit.low, fit.high], **_no_score_spec(profile)}
-    return Proposal("csat", profile.key, 0.8 if fit.odd else 0.85, evidence, spec)
+    reading = as_statement(read_numbers(profile.numbered, (fit.low, fit.high)), header)
+    metric = metric_of(reading, header)
+    if metric is None:
+        return _unscored(profile, header, reading)
+    role = "satisfaction" if asked == "csat" else "effort or ease"
+    evidence = [f"the header asks about {role} ({stem!r})", *fit.describe(profile), reading.evidence]
+    spec = _spec(metric, reading, profile)
+    confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
+    return Proposal(metric, profile.key, confidence, evidence, spec)
 
 
 def _unscored(profile: ColumnProfile, header: str, reading: ScaleReading) -> Proposal | None:
@@ -295,18 +298,6 @@ def _no_score_spec(profile: ColumnProfile) -> dict:
     ignored: list[float | str] = sorted(profile.no_score)
     ignored += sorted({v for label, v in profile.column.choices.items() if v < 0 or builtin.is_no_score(label)})
     return {"ignore_values": ignored} if ignored else {}
-
-
-def effort_direction(header: str) -> tuple[Direction, str]:
-    text = builtin.label_key(header)
-    if stem := mentions(header, "effortless"):
-        return Direction.HIGHER_IS_BETTER, f"it says {stem!r}: higher is better (set direction if not)"
-    if any(word in text for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
-                                     "esfuerzo", "effort avez", "esforço")):  # fmt: skip
-        return Direction.LOWER_IS_BETTER, "it asks how much effort: lower is better (set direction if not)"
-    if mentions(header, "difficulty") and not mentions(header, "ease"):
-        return Direction.LOWER_IS_BETTER, "it asks how difficult: lower is better (set direction if not)"
-    return Direction.HIGHER_IS_BETTER, "it asks how easy: higher is better (set direction if not)"
 
 
 def _fmt(value: float) -> str:
