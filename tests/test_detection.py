@@ -203,6 +203,37 @@ def test_russian_prosto_is_ease_only_as_the_adverb_of_a_question_about_ease(tmp_
     assert {text for text, spec in detected.items() if spec is not None and spec.metric == "ces"} == set(RUSSIAN_EASE)
 
 
+EASE_WORDS = {  # word: (a question about ease, a look-alike that is not)
+    "facilidade": ("Como avalia a facilidade de uso do aplicativo?", "Como avalia as facilidades de pagamento?"),
+    "fácil": ("Foi fácil resolver o seu problema?", "Foi difícil resolver o seu problema?"),
+    "facilement": ("Avez-vous pu facilement trouver ce que vous cherchiez ?",
+                   "Avez-vous trouvé difficilement ce que vous cherchiez ?"),
+    "facilité": ("Comment évaluez-vous la facilité de la commande ?", "Comment évaluez-vous nos facilités de paiement ?"),
+    "facile": ("Était-il facile de trouver le produit ?", "How would you rate our facilities?"),
+    "prosto": ("Jak prosto było złożyć zamówienie?", "Czy kurier dojechał prosto pod drzwi?"),
+    "prostotę": ("Jak oceniasz prostotę obsługi?", "Czy sprostowanie faktury było szybkie?"),
+    "łatwo": ("Czy łatwo było znaleźć produkt?", "Jak oceniasz załatwienie reklamacji?"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("word", EASE_WORDS)
+def test_ease_words_of_portuguese_french_and_polish_make_a_ces_with_higher_better_and_their_look_alikes_do_not(
+    tmp_path, word
+):
+    """"Facilidade", "facilement", "facilité" and "prosto" were no ease words: 1–5 under "Jak
+    prosto było złożyć zamówienie?" was kept unscored. Their look-alikes stay out: "facilidades
+    de pagamento" and "facilités de paiement" are payment terms, "prosto pod drzwi" is straight to
+    the door, "sprostowanie" a correction; "difícil"/"difficilement" are not ease either."""
+    ease, other = EASE_WORDS[word]
+    rows = [[ease, other], *[[n % 5 + 1] * 2 for n in range(10)]]
+    inspection = inspect_file(write_csv(tmp_path / "ease.csv", rows))
+    eased = [p.column for p in inspection.proposals if p.target == "ces" and p.spec["direction"] == "higher_is_better"]
+    assert eased == [ease]
+    spec = detect(Question("Q1", ease, "scale", scale=(1, 5))).spec
+    assert (spec.metric, spec.direction) == ("ces", Direction.HIGHER_IS_BETTER)
+    found = detect(Question("Q2", other, "scale", scale=(1, 5))).spec
+    assert found is None or found.direction is Direction.LOWER_IS_BETTER
+
 POLITE = ["Если вам не сложно, оцените работу курьера", "Если несложно, поставьте оценку курьеру от 1 до 5",
           "Если Вам будет не сложно, оцените доставку", "Jeśli nie sprawi to Panu trudności, oceń pracę kuriera",
           "Jeśli to nie problem, oceń pracę kuriera", "Wenn es Ihnen nicht schwer fällt, bewerten Sie den Kurier",

@@ -24,13 +24,14 @@ STEMS: dict[str, tuple[str, ...]] = {
     ),
     "effort": (
         "effort", "easy", "ease", "difficult", "hassle", "непрост", "нелегк", "легко", "просто", "усили", "сложно",
-        "łatw", "latw",
-        "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "esfuerzo",
-        "facile", "esforço", "esforco",
+        "łatw", "latw", "prosto",
+        "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "facilidade", "esfuerzo",
+        "facile", "facilement", "facilité", "esforço", "esforco",
     ),
     "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
                    "difficile"),
-    "ease": ("easy", "ease", "легк", "просто", "łatw", "latw", "einfach", "leicht", "fácil", "facil", "facile"),
+    "ease": ("easy", "ease", "легк", "просто", "łatw", "latw", "prosto", "einfach", "leicht", "fácil", "facil",
+             "facilidade", "facile", "facilement", "facilité"),
     "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
                    "bez wysilku", "mühelos", "ohne mühe", "ohne aufwand", "sin esfuerzo", "sans effort",
                    "sem esforço", "sem esforco"),
@@ -85,21 +86,28 @@ STEMS: dict[str, tuple[str, ...]] = {
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
-                  "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост")}  # fmt: skip
+                  "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
+                  "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
+                  "facilité": ("facilités",)}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
-difficult, and are stems of `difficulty` of their own. Such a word does not count as the stem."""
+difficult, and are stems of `difficulty` of their own; "prostokąt" is a rectangle, "sprostowanie"
+a correction, "prostopadły" perpendicular; "facilidades (de pagamento)" and "facilités (de
+paiement)" are payment terms, not ease. Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"}),
                     "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
-                                          "gemacht"})}  # fmt: skip
+                                          "gemacht"}),
+                    "prosto": frozenset({"jak", "było", "bylo", "bardzo", "dość", "dosc", "całkiem", "calkiem",
+                                         "wystarczająco", "wystarczajaco"})}  # fmt: skip
 """Stems that are, as a word of their own, also a particle: "просто" and "einfach" are "easy" but
-also "just" ("Просто оцените наш сервис", "Bewerten Sie einfach unseren Kurier"). That word counts
-only beside one that makes it the adverb of ease: "насколько просто", "было ли просто", "просто
-ли", "было просто", "очень просто"; "wie einfach", "war es einfach", "sehr einfach", "einfach zu
-bedienen", "es mir einfach gemacht"; the stem inside a longer word ("простоту", "Einfachheit")
-counts as before."""
+also "just" ("Просто оцените наш сервис", "Bewerten Sie einfach unseren Kurier"), and Polish
+"prosto" also "straight" ("dojechał prosto pod drzwi"). That word counts only beside one that
+makes it the adverb of ease: "насколько просто", "было ли просто", "просто ли", "было просто",
+"очень просто"; "wie einfach", "war es einfach", "sehr einfach", "einfach zu bedienen", "es mir
+einfach gemacht"; "jak prosto", "było prosto"; the stem inside a longer word ("простоту",
+"Einfachheit", "prostotę") counts as before."""
 _AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys()
 _POLITE = re.compile(
     r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
