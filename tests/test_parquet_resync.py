@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -32,13 +34,14 @@ from tests.test_parquet_first_sync import dead_process, stopped_sync, stored, sy
 ROWS = 40
 
 
-@pytest.fixture
-def data(tmp_path):
-    """A folder whose CSV, synced once, is then edited: most records changed, a few moved to
-    another month, the first six changed again in a later batch and three come again unchanged,
-    three failing at last."""
+@pytest.fixture(scope="module")
+def first_synced(tmp_path_factory) -> Path:
+    """A folder whose CSV is synced once into `lake` beside it, and is then to be edited
+    (`edits.json`): most records changed, a few moved to another month, the first six changed
+    again in a later batch and three come again unchanged, three failing at last."""
     rng = random.Random(21)
-    folder = tmp_path / "data"
+    root = tmp_path_factory.mktemp("first_synced")
+    folder = root / "data"
     folder.mkdir()
     rows = responses(rng, 0, ROWS, datetime.now(timezone.utc))
     write(folder, "shop", rows)
@@ -49,17 +52,27 @@ def data(tmp_path):
     repeated = [row for row, before in zip(changed[14:30], rows[14:30]) if row != before][:3]
     again = edited(rng, changed[:6], 1.0) + repeated
     folder.joinpath("edits.json").write_text(json.dumps(changed[:10] + moved + changed[14:30] + failing + changed[33:] + again))
-    return folder
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        assert sync(folder, f"parquet:///{root / 'lake'}", monkeypatch).exit_code == 0
+    return root
 
 
-def edit(data):
-    write(data, "shop", json.loads(data.joinpath("edits.json").read_text()))
+@pytest.fixture
+def data(tmp_path, first_synced) -> Path:
+    """The folder of the first sync, a copy of the test's own (a lake and a folder hold no absolute path)."""
+    return shutil.copytree(first_synced / "data", tmp_path / "data")
 
 
-def synced(data, tmp_path, monkeypatch, *names):
-    for name in names:
-        assert sync(data, f"parquet:///{tmp_path / name}", monkeypatch).exit_code == 0
-    edit(data)
+@pytest.fixture
+def synced(data, tmp_path, first_synced) -> Callable[..., None]:
+    """Lakes of the test's own, each as the first sync left it (copies), then the CSV edited."""
+
+    def lakes(*names: str) -> None:
+        for name in names:
+            shutil.copytree(first_synced / "lake", tmp_path / name)
+        write(data, "shop", json.loads(data.joinpath("edits.json").read_text()))
+
+    return lakes
 
 
 def once_each(lake) -> None:
@@ -70,8 +83,8 @@ def once_each(lake) -> None:
         assert conn.execute(f"SELECT {key} FROM {rows} GROUP BY {key} HAVING COUNT(*) > 1").fetchall() == []
 
 
-def test_a_resync_takes_out_what_taking_out_batch_by_batch_takes_out(data, tmp_path, monkeypatch):
-    synced(data, tmp_path, monkeypatch, "deferred", "per_batch")
+def test_a_resync_takes_out_what_taking_out_batch_by_batch_takes_out(data, synced, tmp_path, monkeypatch):
+    synced("deferred", "per_batch")
     rewritten: list[str] = []
     take_out_of = ParquetDestination._take_out_of
 
@@ -95,8 +108,8 @@ def test_a_resync_takes_out_what_taking_out_batch_by_batch_takes_out(data, tmp_p
     assert not (tmp_path / "deferred" / "_cxbridge" / "takeouts").exists()
 
 
-def test_readers_see_each_record_once_between_batches(data, tmp_path, monkeypatch):
-    synced(data, tmp_path, monkeypatch, "lake")
+def test_readers_see_each_record_once_between_batches(data, synced, tmp_path, monkeypatch):
+    synced("lake")
     lake = tmp_path / "lake"
     write_batch = ParquetDestination._write_batch
     pending: list[int] = []
@@ -138,12 +151,12 @@ def read_twice(lake) -> list[dict]:
 
 
 def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_is_finished_by_the_next(
-    data, tmp_path, monkeypatch
+    data, synced, tmp_path, monkeypatch
 ):
     """The process dies once every batch saved its cursor and before the end of the source took
     the old versions out: a reader meanwhile sees each record once, and the next sync (which
     reads nothing again) takes them out first."""
-    synced(data, tmp_path, monkeypatch, "stopped", "clean")
+    synced("stopped", "clean")
     stopped = tmp_path / "stopped"
     take_out_named = ParquetDestination._take_out_named
 
@@ -166,11 +179,11 @@ def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_i
     assert stored(stopped) == stored(tmp_path / "clean")
 
 
-def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync(data, tmp_path, monkeypatch, caplog):
+def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync(data, synced, tmp_path, monkeypatch, caplog):
     """The end of the source cannot rewrite the files (a full disk): the sync still succeeds, as
     with a failed merge, and says what other engines see meanwhile; cxbridge's readers see each
     record once, and the next sync takes the old versions out first."""
-    synced(data, tmp_path, monkeypatch, "full", "clean")
+    synced("full", "clean")
     full = tmp_path / "full"
     take_out_named = ParquetDestination._take_out_named
 
@@ -246,7 +259,7 @@ def record_ids(lake) -> list[str]:
     ("quarantine", RuntimeError, False), ("scores", RuntimeError, True),
 ])  # each undo (the next open, the lake's close, write_batch) once, the next open's at both points  # fmt: skip
 def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(
-    data, tmp_path, monkeypatch, caplog, stop, stop_at, undo_fails
+    data, synced, tmp_path, monkeypatch, caplog, stop, stop_at, undo_fails
 ):
     """A re-sync's second batch stops — the process dies, the user interrupts it, or the batch
     fails — after adding its records' feedback parts and before their scores' (`scores`), or
@@ -256,7 +269,7 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(
     of the stopped batch as the first sync stored them, for every engine reading the files: as a
     rolled-back transaction leaves a database. Until then cxbridge's readers read the lake so.
     The next sync then stores what a sync never stopped stores."""
-    synced(data, tmp_path, monkeypatch, "stopped", "clean")
+    synced("stopped", "clean")
     lake = tmp_path / "stopped"
     first_sync = {rid: rows_of(lake, {rid}) for rid in record_ids(lake)}  # each record's rows
     first_sync_read = read_records(lake)
