@@ -207,19 +207,20 @@ def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync
     assert stored(full) == stored(tmp_path / "clean")
 
 
-def rows_of(lake, record_ids: set[str]) -> dict[str, list[str]]:
-    """The rows of these records in the record tables' files (what any engine reads), sorted,
-    without the run-dependent columns."""
+RECORD_TABLES = ("feedback", "feedback_scores", "feedback_comments")
+
+
+def rows_by_record(lake) -> dict[str, dict[str, list[str]]]:
+    """Each record's rows in the record tables' files (what any engine reads), sorted, without
+    the run-dependent columns."""
     conn = duckdb.connect()
-    found = {}
-    for table in ("feedback", "feedback_scores", "feedback_comments"):
+    found: dict[str, dict[str, list[str]]] = {}
+    for table in RECORD_TABLES:
         rows = f"read_parquet('{lake / table}/**/*.parquet', hive_partitioning = true)"
         columns = [row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {rows}").fetchall() if row[0] not in RUN_DEPENDENT]
-        found[table] = sorted(
-            repr(row) for row in conn.execute(f"SELECT record_id, {', '.join(columns)} FROM {rows}").fetchall()
-            if row[0] in record_ids
-        )
-    return found
+        for row in conn.execute(f"SELECT record_id, {', '.join(columns)} FROM {rows}").fetchall():
+            found.setdefault(row[0], {name: [] for name in RECORD_TABLES})[table].append(repr(row))
+    return {rid: {table: sorted(rows) for table, rows in tables.items()} for rid, tables in found.items()}
 
 
 def read_records(lake) -> dict[str, tuple]:
@@ -271,7 +272,7 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(
     The next sync then stores what a sync never stopped stores."""
     synced("stopped", "clean")
     lake = tmp_path / "stopped"
-    first_sync = {rid: rows_of(lake, {rid}) for rid in record_ids(lake)}  # each record's rows
+    first_sync = rows_by_record(lake)
     first_sync_read = read_records(lake)
     begin_records, add_records, upsert_parts = (
         ParquetDestination._begin_records, ParquetDestination._add_records, ParquetDestination._upsert_parts
@@ -324,9 +325,8 @@ def test_a_resync_batch_stopped_part_way_leaves_its_records_old_versions_whole(
 
     stopped_ids = set(batches[1])
     assert stopped_ids and record_ids(lake) == sorted(first_sync)  # every record once
-    assert rows_of(lake, stopped_ids) == {
-        table: sorted(row for rid in stopped_ids for row in first_sync[rid][table]) for table in first_sync[batches[1][0]]
-    }
+    after = rows_by_record(lake)
+    assert {rid: after[rid] for rid in stopped_ids} == {rid: first_sync[rid] for rid in stopped_ids}
 
     assert sync(data, f"parquet:///{lake}", monkeypatch).exit_code == 0
     assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
