@@ -3,8 +3,9 @@ name (`Ann Lee <ann@example.com>`), followed by a full stop, or a list of them (
 percent-encoded once or twice (`ann%40example.com`, a link's parameter passed on as it came,
 `ann%2540example.com`, one passed on twice) or as an HTML character reference (`ann&#64;…`,
 `ann&#x40;…`); and inside a
-link, as a part of its path or query; inside a file's name (`exports/ann@example.com.csv`). The
-patterns run in time linear in the text."""
+link, as a part of its path or query; inside a file's name (`exports/ann@example.com.csv`) or
+another name (a column's: `Contact (ann@example.com)`). The patterns run in time linear in the
+text."""
 
 from __future__ import annotations
 
@@ -114,4 +115,13 @@ def _in_file_name_part(part: str, replace: Callable[[str], str]) -> str:
     named, found = _INSIDE.subn(lambda address: replace(address[0]), part[: len(part) - len(suffix)])
     if found:
         return named + suffix
-    return _INSIDE.sub(lambda address: replace(address[0]), part)  # a folder or file without an extension
+    return inside(part, replace)  # a folder or file without an extension
+
+
+def inside(text: str, replace: Callable[[str], str]) -> str:
+    """`text` with each address written inside it (`Contact (ann@example.com)`) replaced by
+    `replace` of it; the same object when none is."""
+    if "@" not in text:
+        return text
+    replaced, found = _INSIDE.subn(lambda address: replace(address[0]), text)
+    return replaced if found else text

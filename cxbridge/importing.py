@@ -174,7 +174,8 @@ def import_(
             item.result = synced.results[0]
         except CxbridgeError as exc:
             item.error = str(exc)
-        item.left_out = {redact(sheet): redact(why) for sheet, why in item.left_out.items()}  # as the sync named them
+        item.left_out = {redact(sheet): redact(why) for sheet, why in item.left_out.items()}  # named as the sync
+        item.warnings = [redact(warning) for warning in item.warnings]  # named sheets and columns (docs/security.md)
     return result
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from cxbridge.addresses import in_file_name, in_link, may_hold_address, written_addresses
+from cxbridge.addresses import in_file_name, in_link, inside, may_hold_address, written_addresses
 from cxbridge.respondents import RespondentKeys
 
 _REMOVED = object()
@@ -139,8 +139,13 @@ class Scrubber:
 
     def key_name(self, key: str) -> str:
         """The name a key or column takes in a scrubbed record: an address as its `hashed:` key,
-        anything else as it is (a mapping naming the column as read finds it by this name)."""
-        return self._text(key) if may_hold_address(key) else key
+        whole (`ann@example.com`, written in any form `_text` reads) or inside a longer name
+        (`Contact (hashed:<key>)`), anything else as it is (a mapping naming the column as read
+        finds it by this name)."""
+        if self.keep_personal_data or not may_hold_address(key):
+            return key
+        whole = self._text(key)
+        return whole if whole is not key else inside(key, self._pseudonym)
 
     def _pseudonym(self, address: str) -> str:
         return self.keys.pseudonym(address) or address
@@ -184,7 +189,7 @@ class Scrubber:
                 return False
         except TypeError:  # a key not text (a Python source's own dict)
             pass
-        return any(type(key) is str and may_hold_address(key) and self._text(key) is not key for key in value)
+        return any(type(key) is str and may_hold_address(key) and self.key_name(key) is not key for key in value)
 
     def _list(self, value: list[Any]) -> list[Any]:
         scrubbed = [self._value(item) for item in value if not self._is_removed_item(item)]

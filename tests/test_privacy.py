@@ -304,6 +304,53 @@ def test_a_mapped_column_named_like_an_address_keeps_its_answers_under_its_hashe
     assert b"lia.one" not in stored and b"mo.two" not in stored and "lia.one" not in result.output
 
 
+def test_an_address_inside_a_header_or_key_is_masked_in_place_and_two_such_headers_stay_two_questions(tmp_path):
+    """An address inside a longer column name or JSON key is replaced by its `hashed:` key where
+    it stands (owner decision): in the questions' ids and texts, raw and attributes; the address
+    reaches no byte of the database and no output, warnings and errors naming the column too."""
+    (tmp_path / "data.csv").write_text(
+        "Response ID,Submitted,Rate lia.one@corp.example,Rate mo.two@corp.example,Contact (ned.three@corp.example),"
+        "How likely to recommend (oz.four@corp.example)?\n"
+        "R1,2025-06-06 05:24,4,2,yes,9\nR2,2025-06-07 05:24,5,1,no,3\n", encoding="utf-8")  # fmt: skip
+    (tmp_path / "answers.json").write_text(json.dumps([{"id": "J1", "submitted": "2025-06-08 05:24", "nps": 6,
+                                                        "votes": {"for pia.five@corp.example": 3}}]))  # fmt: skip
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+                      '[sources.s]\nconnector = "csv"\npath = "data.csv"\n'
+                      '[sources.s.columns]\nid = "Response ID"\nsubmitted_at = "Submitted"\n'
+                      '[[sources.s.metrics]]\ncolumn = "Rate lia.one@corp.example"\nmetric = "csat"\nscale = [1, 5]\n'
+                      '[[sources.s.metrics]]\ncolumn = "Rate mo.two@corp.example"\nmetric = "csat"\nscale = [1, 5]\n'
+                      '[sources.j]\nconnector = "json"\npath = "answers.json"\n'
+                      '[sources.j.columns]\nid = "id"\nsubmitted_at = "submitted"\n'
+                      '[[sources.j.metrics]]\ncolumn = "nps"\nmetric = "nps"\n')  # fmt: skip
+    result = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
+    assert result.exit_code == 0 and "2 written" in result.stdout and "looks scored" in result.stdout, result.output
+    lia, mo, ned, oz, pia = ("hashed:" + salted_hash(f"{name}@corp.example", "pepper")
+                             for name in ("lia.one", "mo.two", "ned.three", "oz.four", "pia.five"))  # fmt: skip
+    with api.reading(destination=f"sqlite:///{tmp_path / 'cxbridge.db'}") as destination:
+        scores = destination.query("SELECT question_id, question_text, value FROM feedback_scores ORDER BY 1, 3")
+        records = destination.query("SELECT attributes, raw FROM feedback WHERE source = 's' ORDER BY record_id")
+        [json_record] = destination.query("SELECT attributes FROM feedback WHERE source = 'j'")
+        questions = destination.query("SELECT question_id FROM questions WHERE source = 's'")
+    assert [(s["question_id"], s["question_text"], s["value"]) for s in scores if s["question_id"] != "nps"] == [
+        (f"Rate {lia}", f"Rate {lia}", 4), (f"Rate {lia}", f"Rate {lia}", 5),
+        (f"Rate {mo}", f"Rate {mo}", 1), (f"Rate {mo}", f"Rate {mo}", 2),
+    ]  # fmt: skip
+    assert len(questions) == 2  # two addresses, two questions
+    assert {f"Contact ({ned})", f"How likely to recommend ({oz})?"} == set(json.loads(records[0]["attributes"]))
+    assert f"Rate {lia}" in json.loads(records[0]["raw"])["values"]
+    assert json.loads(json_record["attributes"]) == {f"votes.for {pia}": 3}
+    assert f"How likely to recommend ({oz})?" in result.stdout  # the warning names the column masked
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    for local in ("lia.one", "mo.two", "ned.three", "oz.four", "pia.five", "corp.example"):
+        assert local.encode() not in stored and local not in result.output, local
+    misspelt = config.read_text().replace('column = "Rate mo.two@corp.example"', 'column = "Rate mo.two@corp.exampel"')
+    config.write_text(misspelt)
+    refused = CliRunner().invoke(cli, ["sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
+    assert refused.exit_code == 2 and "not in the header" in refused.output, refused.output
+    assert "mo.two" not in refused.output and "lia.one" not in refused.output, refused.output
+
+
 def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():
     once = scrub({"Email": "ann@example.com", "nested": {"Email": ["a@b.org", None]}}, contacts={"Email"})
     assert scrub(once, contacts={"Email"}) == once

@@ -1,7 +1,7 @@
 """The whole privacy promise at once (docs/security.md, Privacy): a project whose files carry
 e-mail addresses in every form the promise covers — a file named like one, the contact column,
 a display name, a list, a `mailto:` link, a link's part, encoded once or twice or as an HTML
-character reference, a column and a JSON key named like one, a quarantined row — synced twice
+character reference, a column and a JSON key named like one or holding one, a quarantined row — synced twice
 with `-vv`, replayed from quarantine, then looked at through every command that shows data
 (`status`, `quarantine list`, `report` as a table, JSON, CSV and HTML): no table or view of the SQLite
 file, no byte of it, and no output holds any of those addresses."""
@@ -20,7 +20,8 @@ from cxbridge.cli.main import cli
 
 ADDRESSES = ["ann.one@corp.example", "bo.two@corp.example", "cy.three@corp.example", "di.four@corp.example",
              "ed.five@corp.example", "fay.six@corp.example", "gus.seven@corp.example", "hal.eight@corp.example",
-             "ivy.nine@corp.example", "jon.ten@corp.example"]  # fmt: skip
+             "ivy.nine@corp.example", "jon.ten@corp.example", "kai.eleven@corp.example",
+             "lu.twelve@corp.example"]  # fmt: skip
 LOCAL_PARTS = [address.split("@")[0] for address in ADDRESSES]
 
 
@@ -34,16 +35,18 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "ann.one@corp.example.csv").write_text(
-        "Submitted,Store,NPS,Email,Manager,CC,Reply,Link,Hidden,Twice,Entity,cy.three@corp.example\n"
+        "Submitted,Store,NPS,Email,Manager,CC,Reply,Link,Hidden,Twice,Entity,cy.three@corp.example,"
+        "Contact (kai.eleven@corp.example)\n"
         "2025-06-06 05:24,Lyon,10,bo.two@corp.example,Di Four <di.four@corp.example>,"
         "ed.five@corp.example; fay.six@corp.example,mailto:gus.seven@corp.example,"
         "https://shop.example/r?email=hal.eight%40corp.example&s=1,hal.eight%40corp.example,"
-        "ivy.nine%2540corp.example,jon.ten&#64;corp.example,yes\n"
-        "2025-06-07 05:24,Lyon,11,ann.one@corp.example,,,,,,,,no\n",
+        "ivy.nine%2540corp.example,jon.ten&#64;corp.example,yes,no\n"
+        "2025-06-07 05:24,Lyon,11,ann.one@corp.example,,,,,,,,no,yes\n",
         encoding="utf-8",
     )
     (tmp_path / "answers.json").write_text(json.dumps([
-        {"id": "J1", "submitted": "2025-06-08 05:24", "nps": 6, "votes": {"cy.three@corp.example": 3},
+        {"id": "J1", "submitted": "2025-06-08 05:24", "nps": 6,
+         "votes": {"cy.three@corp.example": 3, "for lu.twelve@corp.example": 1},
          "profile": "https://crm.example/contacts/bo.two@corp.example/edit", "owner": "di.four%2540corp.example"},
     ]))  # fmt: skip
     (tmp_path / "cxbridge.toml").write_text(

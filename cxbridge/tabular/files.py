@@ -22,9 +22,10 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
 class SourceFile:
     path: Path
     identity: str  # e.g. "responses.csv" or "2019/responses.xlsx"
-    sheets_read: Callable[[list[str]], None] | None = field(default=None, compare=False, repr=False)
-    """Told a workbook's sheet names as soon as they are read, before any message names one (the
-    file stream names a sheet holding an address by its key: docs/security.md)."""
+    names_read: Callable[[list[str]], None] | None = field(default=None, compare=False, repr=False)
+    """Told the names the file holds — a workbook's sheets, each table's columns — as soon as they
+    are read, before any message names one (the file stream names one holding an address by its
+    key: docs/security.md)."""
 
     @property
     def kind(self) -> str:

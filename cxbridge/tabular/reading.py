@@ -46,7 +46,7 @@ def open_sources(
                                resume=resume)]  # fmt: skip
     if file.kind == "workbook":
         sheets, reader = getattr(config, "sheets", None), getattr(config, "reader", "auto")
-        return open_workbook(file.path, file.identity, sheets=sheets, reader=reader, sheets_read=file.sheets_read)
+        return open_workbook(file.path, file.identity, sheets=sheets, reader=reader, names_read=file.names_read)
     return [open_json(file.path, file.identity)]
 
 
@@ -100,6 +100,8 @@ def read_tables(
             continue
         try:
             table = exports.to_table(source, layout_of(source, config.format), options)
+            if file.names_read is not None:
+                file.names_read([name for column in table.columns for name in (column.key, column.text) if name])
             table.position = source.position
             tables.append(table)
         except SourceError as exc:

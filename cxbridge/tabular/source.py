@@ -157,10 +157,9 @@ class FileStream(Stream):
         return plan(file, saved.get(self._name(file.identity)), self._config_hash, appendable=appendable)
 
     def _name(self, identity: str) -> str:
-        """A file (or a workbook's sheet) as the cursor, `raw` and every message name it: an
-        address in its name as its key (`Scrubber.file_name`). The check pass runs before the
-        dataset's keys are known: it names such a file by a key of this process alone (and so
-        reads its header again)."""
+        """A file as the cursor, `raw` and every message name it: an address in its name as its
+        key (`Scrubber.file_name`). The check pass runs before the dataset's keys are known: it
+        names such a file by a key of this process alone (and so reads its header again)."""
         return self._namer().file_name(identity)
 
     def _namer(self) -> Scrubber:
@@ -168,14 +167,18 @@ class FileStream(Stream):
         return self._scrub or Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=keep)
 
     def _named(self, files: list[SourceFile]) -> list[SourceFile]:
-        """`files`, each — and each sheet of theirs, once read — named by `_name` in every log
-        line and error from now on."""
-        self._rename([file.identity for file in files])
-        return [replace(file, sheets_read=self._rename) for file in files]
+        """`files`, each named by `_name` in every log line and error from now on; so are the
+        names inside them once read (sheets, columns: `_rename_inside`) and the columns the
+        mapping names."""
+        _rename({file.identity: self._name(file.identity) for file in files})
+        self._rename_inside(list(self.config.chosen_columns()))
+        return [replace(file, names_read=self._rename_inside) for file in files]
 
-    def _rename(self, names: list[str]) -> None:
-        shown = {name: self._name(name) for name in names}
-        rename_values({name: named for name, named in shown.items() if named != name})
+    def _rename_inside(self, names: list[str]) -> None:
+        """Name each sheet or column as a record's key is named (`Scrubber.key_name`: an address
+        in it as its key) in every log line and error from now on."""
+        namer = self._namer()
+        _rename({name: namer.key_name(name) for name in names})
 
     def _saved_files(self, cursor: Any, files: list[SourceFile]) -> dict[str, Any]:
         """The state of each file the cursor says was read, by its name as shown. A cursor saved
@@ -185,8 +188,9 @@ class FileStream(Stream):
         saved = cursor.get("files", {}) if isinstance(cursor, dict) else {}
         found = {self._name(name): state for name, state in saved.items()}
         folded: dict[str, list[str]] = {}
+        namer = self._namer()
         for file in files:
-            folded.setdefault(self._namer().folded_file_name(file.identity), []).append(self._name(file.identity))
+            folded.setdefault(namer.folded_file_name(file.identity), []).append(namer.file_name(file.identity))
         for before, names in folded.items():
             if len(names) == 1 and names[0] != before and names[0] not in found and before in found:
                 found[names[0]] = found.pop(before)
@@ -347,7 +351,7 @@ class FileStream(Stream):
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
-        file, sheet = self._name(table.file), table.sheet and self._name(table.sheet)
+        file, sheet = self._name(table.file), table.sheet and self._namer().key_name(table.sheet)
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
@@ -483,6 +487,10 @@ class FilesRead:
     def now(self) -> ReadProgress:
         within = int(self.current[0] * self.current[1].share) if self.current else 0
         return ReadProgress(done=self.done + within, total=sum(self.sizes.values()))
+
+
+def _rename(names: dict[str, str]) -> None:
+    rename_values({name: shown for name, shown in names.items() if shown != name})
 
 
 def _only_a_timestamp(values: dict[str, Any], submitted: str) -> bool:

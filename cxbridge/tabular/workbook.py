@@ -86,15 +86,15 @@ def _check_binary_extent(path: Path, identity: str) -> None:
 
 def open_workbook(
     path: Path, identity: str, *, sheets: list[str] | None, reader: str = "auto",
-    sheets_read: Callable[[list[str]], None] | None = None,
+    names_read: Callable[[list[str]], None] | None = None,
 ) -> list[Grid]:  # fmt: skip
-    """One grid per sheet (the named ones, or every sheet), in workbook order; `sheets_read` is
-    told every sheet's name first (`SourceFile.sheets_read`)."""
+    """One grid per sheet (the named ones, or every sheet), in workbook order; `names_read` is
+    told every sheet's name first (`SourceFile.names_read`)."""
     how = reading(path, reader, identity)
     engine = how.engine
     names = _sheet_names(path, identity, engine)
-    if sheets_read is not None:
-        sheets_read(names)
+    if names_read is not None:
+        names_read(names)
     if sheets:
         missing = [name for name in sheets if name not in names]
         if missing:
