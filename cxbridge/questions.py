@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, effort_direction, metric_of, numbers_shown, read_options, shows_scale, unscored_note,
+    as_statement, choice_value, effort_direction, metric_of, no_score_values, numbers_shown, read_options, shows_scale,
+    unscored_note,
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
@@ -92,7 +93,7 @@ def detect(question: Question) -> Detection:
     """Scored only on evidence: an NPS question type or a 0–10 recommend question; answer
     options whose labels are a built-in scale (their meaning sets the direction, whatever the
     recodes' order); a numeric scale without labels under a satisfaction or effort question."""
-    ignored = _no_score_values(question)
+    ignored = no_score_values(question.choices)
     text = question.text
     if question.kind == "nps":
         return Detection(MetricSpec(metric=_nps_metric(text), ignore_values=ignored), "a Net Promoter question")
@@ -192,11 +193,6 @@ def _range(values: Any) -> tuple[float, float] | None:
     return (min(numbers), max(numbers))
 
 
-def _no_score_values(question: Question) -> list[float | str]:
-    """Answers a definition marks as carrying no score: negative recodes, "N/A" labels."""
-    return sorted({value for label, value in question.choices.items() if value < 0 or builtin.is_no_score(label)})
-
-
 @dataclass(frozen=True)
 class Reading:
     """How the answers of one question are read: scored by `spec`, a comment, or kept as is."""
@@ -207,6 +203,7 @@ class Reading:
     is_primary: bool = False
     question_key: str | None = None  # declared in the override
     labels: Mapping[str, float] = field(default_factory=dict)  # by `index_labels`: they score the label shown
+    by_shown: bool = False  # scored by the numbers its choices show (`numbers_shown`): N/A told by its label
 
 
 class QuestionPlan:
@@ -276,9 +273,9 @@ class QuestionPlan:
             return None
         if label is None and question.choices and not isinstance(value, list | dict):
             label = next((text for text, number in question.choices.items() if number == value), None)
-        if label is not None and (configured := label_value(label, reading.labels)) is not None:
-            value = configured
-        elif label is None and reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
+        if label is not None:
+            value = choice_value(label, value, reading.labels, by_label=reading.by_shown)
+        elif reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
             value, label = coded, str(value).strip()
         return AnswerInput(
             question_id=question.id, question_text=question.text, value=value, label=label,
@@ -307,11 +304,13 @@ class QuestionPlan:
                 key = f"{self.where}.questions.{question.id}"
                 self.warnings.append(f"question {question.id} ({_short(question.text)}): {detection.evidence}; to "
                                      f"score it, set {key}.metric (with its scale and labels)")  # fmt: skip
-            return Reading(question, detected, question.kind == "text", labels=labels if detected is not None else {})
+            return Reading(question, detected, question.kind == "text", labels=labels if detected is not None else {},
+                           by_shown=bool(shown) and detected is not None)  # fmt: skip
         spec = None if override.unscored else self._spec(scored, detected, override)
         comment = override.comment if override.comment is not None else (spec is None and question.kind == "text")
         return Reading(
-            question, spec, comment, override.primary, override.question_key, labels if spec is not None else {}
+            question, spec, comment, override.primary, override.question_key, labels if spec is not None else {},
+            by_shown=bool(shown) and spec is not None,
         )
 
     def _spec(self, question: Question, detected: MetricSpec | None, override: QuestionOverride) -> MetricSpec | None:
@@ -320,7 +319,7 @@ class QuestionPlan:
             return None
         base = detected if detected is not None and detected.metric == metric else None
         settings: dict[str, Any] = {"metric": metric}
-        ignored = override.ignore_values or (base.ignore_values if base else _no_score_values(question))
+        ignored = override.ignore_values or (base.ignore_values if base else no_score_values(question.choices))
         scale = override.scale or (base.scale if base else None)
         if scale is None and metric not in NPS_METRICS:
             scale = question.scale or _range(value for value in question.choices.values() if value not in ignored)

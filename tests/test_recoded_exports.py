@@ -369,6 +369,58 @@ def test_numbered_satisfaction_and_ease_choices_without_a_metric_are_proposed_an
         (round(100 * low_effort / len(CES_SHOWN), 1),)
     ]
 
+NOT_APPLICABLE = {"as-shown-6": (lambda shown, top: shown, 6), "as-shown-0": (lambda shown, top: shown, 0),
+                  "from-zero-5": (RECODES["from-zero"], 5), "shifted-1": (RECODES["shifted"], 1)}  # fmt: skip
+NOT_APPLICABLE_ROWS = (3, 7)
+
+
+def with_not_applicable(folder: Path, kind: str, recode, recoded_as: int) -> Path:
+    """The numbered survey with "Not applicable" as QID2's sixth choice, recoded `recoded_as`, and
+    its export with rows 3 and 7 answering it (the recode, or the choice's text)."""
+    qsf = numbered_qsf(folder, recode)
+    document = json.loads(qsf.read_text(encoding="utf-8"))
+    question = document["SurveyElements"][0]["Payload"]
+    question["Choices"]["6"], question["RecodeValues"]["6"] = {"Display": "Not applicable"}, str(recoded_as)
+    qsf.write_text(json.dumps(document), encoding="utf-8")
+    path = numbered_export(kind, folder, recode)
+    if kind == "json":
+        export = json.loads(path.read_text(encoding="utf-8"))
+        for n in NOT_APPLICABLE_ROWS:
+            export["responses"][n - 1]["values"]["QID2"] = recoded_as
+        path.write_text(json.dumps(export), encoding="utf-8")
+        return path
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    for n in NOT_APPLICABLE_ROWS:
+        rows[2 + n][4] = "Not applicable" if kind == "choice-text" else str(recoded_as)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("case", NOT_APPLICABLE)
+@pytest.mark.parametrize(("kind", "values"), [("json", "recodes"), ("numeric", "recodes"),
+                                              ("choice-text", "choice_text")])  # fmt: skip
+def test_a_not_applicable_choice_stays_out_of_the_score_and_the_scale_whatever_its_recode(tmp_path, case, kind, values):
+    """"Not applicable" beside "1" … "5", recoded 6 or 0 (off the scale), or 5 beside "5" recoded 4,
+    or 1 beside "1" recoded 2 (one of the numbers shown): imported as inspect proposes, and
+    synced under a hand-written `metric = "csat"`, its answers carry no score and the others
+    score the number picked on 1–5. Before, the proposal kept the recodes (0–4, 2–6) and the
+    configured metric quarantined the N/A rows as off its scale."""
+    recode, recoded_as = NOT_APPLICABLE[case]
+    path = with_not_applicable(tmp_path, kind, recode, recoded_as)
+    answered = [shown for n, shown in enumerate(CSAT_SHOWN, start=1) if n not in NOT_APPLICABLE_ROWS]
+    satisfied = round(100 * sum(shown >= 4 for shown in answered) / len(answered), 1)
+    scored = "SELECT value, scale_min, scale_max FROM feedback_scores JOIN feedback USING (record_id) " \
+             "WHERE question_id = 'QID2' ORDER BY source_record_id"  # fmt: skip
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (len(CSAT_SHOWN), 0), item.error
+    assert query(tmp_path, scored, db="x.db") == [(shown, 1, 5) for shown in answered]
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="x.db") == [(len(answered), satisfied)]
+    result = sync_source(tmp_path, source(path, values=values, metrics=[{"column": "QID2", "metric": "csat"}]))
+    assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
+    assert query(tmp_path, scored) == [(shown, 1, 5) for shown in answered]
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(len(answered), satisfied)]
+
 def test_choices_recoded_as_points_under_a_scale_of_points_score_their_recodes(tmp_path):
     """Numbered choices an admin recoded as points (1 … 5 as 0, 25 … 100) under
     `scale = [0, 100]`: the numbers shown are not that scale end to end, so the recodes score."""

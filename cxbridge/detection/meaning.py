@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.metrics import Direction, MetricSpec, shown_number, shown_words
+from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
 
@@ -152,16 +153,41 @@ def effort_direction(text: str) -> tuple[Direction, str]:
 def numbers_shown(choices: Mapping[str, float]) -> dict[str, float]:
     """Choices showing numbers ("5", "5 - Very satisfied") that are not all their recodes — a 0–10
     scale Qualtrics recodes 1–11 (the choice ids), a 1–5 scale recoded 2–6, or 5 … 1 once the
-    choices were reordered — as the numbers shown: what a scored question's answers are, when
-    they are its scale (`shows_scale`). {} unless every choice carrying a score shows a number
-    of its own, none of them the recode of a choice carrying none ("N/A" recoded 1)."""
+    choices were reordered — or whose "N/A" choice is recoded as one of the numbers shown
+    ("Not applicable" recoded 5 beside "5" recoded 4), as the numbers shown: what a scored
+    question's answers are, when they are its scale (`shows_scale`), its N/A answers told apart
+    by their label (`choice_value`). {} unless every choice carrying a score shows a number of
+    its own."""
     scored = {label: recode for label, recode in choices.items() if not _no_score(label, recode)}
     shown = _numbers_of(scored)
-    if not shown or all(scored[label] == n for label, n in shown.items()):
+    if not shown:
         return {}
-    if any(recode in shown.values() for label, recode in choices.items() if label not in scored):
+    if all(scored[label] == n for label, n in shown.items()) and not _no_score_recodes(choices) & set(shown.values()):
         return {}
     return shown
+
+
+def no_score_values(choices: Mapping[str, float]) -> list[float]:
+    """The values a definition marks as carrying no score — negative recodes, the recodes of
+    "N/A"-type choices — but none a scored answer carries (a number shown, or another choice's
+    recode): an N/A choice recoded as one of those carries no score by its label (`choice_value`)."""
+    shown = numbers_shown(choices)
+    scored = set(shown.values()) if shown else {v for label, v in choices.items() if not _no_score(label, v)}
+    return sorted(_no_score_recodes(choices) - scored)
+
+
+def choice_value(label: str, recode: Any, labels: Mapping[str, float], *, by_label: bool) -> Any:
+    """The value of an answer naming a choice: the one `labels` (`index_labels`) give its label;
+    else none for an "N/A"-type choice when answers are read by their label (`by_label`: a file's
+    cell naming a definition's choice, or a question read by the numbers its choices show, where
+    the N/A recode may be one of them, or off the scale); else its recode."""
+    if (configured := label_value(label, labels)) is not None:
+        return configured
+    return None if by_label and builtin.is_no_score(label) else recode
+
+
+def _no_score_recodes(choices: Mapping[str, float]) -> set[float]:
+    return {recode for label, recode in choices.items() if _no_score(label, recode)}
 
 
 def _numbers_of(options: Mapping[str, object]) -> dict[str, float]:

@@ -17,7 +17,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    ScaleReading, as_statement, asked_metric, metric_of, read_numbers, read_options, unscored_note,
+    ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
@@ -296,7 +296,7 @@ def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None
 def _no_score_spec(profile: ColumnProfile) -> dict:
     """N/A answers written out, and negative recodes of a definition ("No opinion" = -1)."""
     ignored: list[float | str] = sorted(profile.no_score)
-    ignored += sorted({v for label, v in profile.column.choices.items() if v < 0 or builtin.is_no_score(label)})
+    ignored += no_score_values(profile.column.choices)
     return {"ignore_values": ignored} if ignored else {}
 
 

@@ -10,9 +10,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.meaning import numbers_shown, shows_scale
+from cxbridge.detection.meaning import choice_value, numbers_shown, shows_scale
 from cxbridge.errors import DataError
-from cxbridge.metrics import answer_code, index_labels, label_value
+from cxbridge.metrics import answer_code, index_labels
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
@@ -202,8 +202,9 @@ class RowNormalizer:
         """A cell naming a definition's choice as the source's `values` says, read as an API's
         answer is: the label shown, named in the mapping's `labels` (or, when the choices show
         the numbers of the column's scale over other recodes, the number it shows:
-        `meaning.numbers_shown`) gives the value, else the choice's recode; None for a cell naming
-        no choice (read as any other cell)."""
+        `meaning.numbers_shown`) gives the value, else, but for an "N/A"-type choice, which carries
+        none, the choice's recode (`meaning.choice_value`); None for a cell naming no choice (read
+        as any other cell)."""
         if label is not None:  # the export's own (a JSON export's labels.QID…): its value is the recode
             found = (value, label) if type(value) in (int, float) and isinstance(label, str) else None
         elif self.values == "recodes" and isinstance(value, str):
@@ -213,11 +214,9 @@ class RowNormalizer:
         if found is None:
             return None
         recode, shown = found
-        labels = metric.label_index
-        if (numbers := numbers_shown(self._choices(column))) and shows_scale(numbers, metric):
-            labels = index_labels(numbers | metric.labels)
-        configured = label_value(shown, labels)
-        return (recode if configured is None else configured), shown
+        numbers = numbers_shown(self._choices(column))
+        labels = index_labels(numbers | metric.labels) if numbers and shows_scale(numbers, metric) else metric.label_index
+        return choice_value(shown, recode, labels, by_label=True), shown
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
         """A label's value through the mapping, then the built-in maps; numbers (`parsed`) as numbers."""
