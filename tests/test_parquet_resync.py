@@ -179,7 +179,9 @@ def test_a_resync_stopped_after_its_batches_were_saved_and_before_the_take_out_i
     assert stored(stopped) == stored(tmp_path / "clean")
 
 
-def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync(data, synced, tmp_path, monkeypatch, caplog):
+def test_a_take_out_that_fails_at_the_end_of_the_source_is_left_to_the_next_sync(
+    data, synced, tmp_path, monkeypatch, caplog
+):
     """The end of the source cannot rewrite the files (a full disk): the sync still succeeds, as
     with a failed merge, and says what other engines see meanwhile; cxbridge's readers see each
     record once, and the next sync takes the old versions out first."""
