@@ -21,7 +21,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
-from cxbridge.loop.copy_cases import close_copy_cases, copy_cases_warning
+from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning
 from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
@@ -148,13 +148,13 @@ def sync(
         exists = dest.exists()
         keys = _opened_for_run(dest, cfg, built, exists=exists, options=options, rehash=rehash, jobs=jobs)
         engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host),
-                        on_progress=on_progress)
+                        on_progress=on_progress, sources=names)
         result = SyncResult(engine.run_id, dest.display_name, dry_run=dry_run)
         about = {"destination": dest.display_name, "config": cfg.path}  # what run-wide events carry
         engine.emit(EventKind.RUN_STARTED, **about)
         if exists and not dry_run:  # new rules ([identity], same_as) apply to what was stored before
             with dest.exclusive("identity"):
-                engine.copies_linked = engine.identity.reconcile(run_id=engine.run_id) > 0
+                engine.identity.reconcile(run_id=engine.run_id, before_links=engine.linking_copies)
         with fewer_collections():
             result.results = run_sources(engine, built, jobs=jobs)
         _finish_run(engine, dest, cfg, result, about=about)
@@ -213,8 +213,9 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
                 stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
     if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
         with dest.exclusive("outbox"):
-            if engine.copies_linked:  # copies linked after each opened a case keep one
-                result.warnings += filter(None, [copy_cases_warning(close_copy_cases(dest))])
+            closed = close_pending_copy_cases(dest, run_id=engine.run_id, linked=engine.copies_linked,
+                                              sources=engine.sources)  # copies linked after each opened a case keep one
+            result.warnings += filter(None, [copy_cases_warning(closed)])
             result.deliveries = deliver_outbox(dest, cfg, follow=True)
         engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
                                                            "failed": result.deliveries.total_failed,
@@ -382,7 +383,7 @@ def quarantine_replay(
         dest.open()
         options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size, loop=cfg.loop)
         engine = Engine(dest, host, options=options, keys=dataset_keys(dest, cfg.respondent_salt),
-                        identity=cfg.identity_rules(host))
+                        identity=cfg.identity_rules(host), sources=names)
         result = SyncResult(engine.run_id, dest.display_name)
         for name in names:
             items = list(dest.quarantined(source=name))

@@ -30,6 +30,7 @@ from cxbridge.erasure import Erased
 from cxbridge.errors import CxbridgeError, DataError, DestinationError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import content_id, record_id
+from cxbridge.loop.copy_cases import mark_pending
 from cxbridge.loop.matching import CaseRules
 from cxbridge.loop.opening import cased_copies, cases_to_open
 from cxbridge.loop.written import WrittenIds
@@ -105,8 +106,10 @@ class Engine:
         keys: RespondentKeys | None = None,
         identity: IdentityRules | None = None,
         on_progress: Callable[[SyncEvent], None] | None = None,
+        sources: Collection[str] = (),
     ):
         self.destination = destination
+        self.sources = frozenset(sources)  # the run's: its mark of copies linked names them (`loop.copy_cases`)
         self.keys = keys
         self.host = host
         self.options = options
@@ -121,6 +124,7 @@ class Engine:
         self._skipped: dict[str, int] = {}  # per source: records read and left out, their respondents erased
         self._left_out: dict[str, dict[str, int]] = {}  # per source: records its streams left out, by reason
         self.copies_linked = False  # records linked as copies this run: a response may hold two cases (loop.copy_cases)
+        self._marking = threading.Lock()  # `linking_copies` of the sources of a parallel run
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
@@ -371,7 +375,8 @@ class Engine:
         with self._identity_section():
             batch.links, copied = self.identity.links(batch)  # copied: of each record views count, its stored copies
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
-            self.copies_linked = self.copies_linked or bool(copies)
+            if copies:
+                self.linking_copies()
             maybe_stored = None
             if (written := self._written.get(batch.source)) is not None:  # a first sync: what it wrote, at most
                 maybe_stored = set(written.check_in([rows.record_id for rows in batch.records]))
@@ -422,6 +427,15 @@ class Engine:
         example = f"; the first, {place}: {first.error}" if place else f"; the first: {first.error}" if first else ""
         return (f"every record read ({result.quarantined:,}) went to quarantine, none was written{example}; "
                 f"every reason: cxbridge quarantine list --source {name}")  # fmt: skip
+
+    def linking_copies(self) -> None:
+        """Before a write that links records as copies: `copies_linked`, and the run's mark in the
+        destination (`copy_cases.mark_pending`), so that a sync stopped before it closed the copies'
+        cases leaves them to the next."""
+        with self._marking:
+            if not self.copies_linked and not self._dry_run:
+                mark_pending(self.destination, run_id=self.run_id, sources=self.sources)
+            self.copies_linked = True
 
     def _identity_section(self) -> AbstractContextManager[object]:
         """Held from reading the stored copies of a batch's records to writing its pointers, where

@@ -10,7 +10,7 @@ the records more than one source holds, saved with the rules' fingerprint so it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -111,22 +111,24 @@ class IdentityResolver:
                 found.update((row["record_id"], Copy.of(row)) for row in self.destination.identity_rows(column, sorted(values)))
         return found
 
-    def reconcile(self, *, run_id: str) -> int:
+    def reconcile(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
         """A full pass when the rules changed since the last one (or none ran yet) and records of
         more than one source are stored; returns how many pointers changed."""
         if len(self.destination.stored_sources()) < 2:
             return 0
         if self.destination.get_cursor(STATE_SOURCE, STATE_STREAM) == self.rules.fingerprint():
             return 0
-        return self.full_pass(run_id=run_id)
+        return self.full_pass(run_id=run_id, before_links=before_links)
 
-    def full_pass(self, *, run_id: str) -> int:
+    def full_pass(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
         """Every record more than one source holds under one key, and every pointer set, compared
-        again under the rules; the pointers that change are written with the rules' fingerprint.
-        Returns how many changed."""
+        again under the rules; the pointers that change are written with the rules' fingerprint
+        (`before_links` called first when any does). Returns how many changed."""
         stored = candidates(self.destination, self.rules, likely=self.rules.settings.merge_likely_duplicates)
         wanted = duplicate_pointers(stored.values(), self.rules)
         links = {rid: wanted.get(rid) for rid, copy in stored.items() if wanted.get(rid) != copy.duplicate_of}
+        if links and before_links is not None:
+            before_links()
         cursor = CursorUpdate(STATE_SOURCE, STATE_STREAM, self.rules.fingerprint())
         self.destination.write_batch(Batch(run_id=run_id, source=STATE_SOURCE, stream=STATE_STREAM, links=links, cursor=cursor))
         if links:

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import tomlkit
 from sqlite_utils import Database
 
 import cxbridge
@@ -27,6 +32,7 @@ from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.plugins_host import create_host
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
+from tests.conftest import ROOT as REPO
 from tests.sqlite_runs import copy_sample
 from tests.local_destinations import LOCAL_KINDS, destination_maker
 
@@ -433,6 +439,139 @@ def test_copies_linked_after_each_opened_a_case_keep_one_case_the_others_closed(
     again = sync_to(declared)
     assert len(query("SELECT event_id FROM feedback_case_events WHERE kind = 'status'")) == len(events)
     assert not again.warnings
+
+
+STOPPED_AT_RUN_FINISHED = """
+import os, signal, sys
+from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import get_host
+
+
+class StopBeforeTheCloseStep:
+    @hookimpl
+    def on_sync_event(self, event):
+        if event.kind == "run_finished":  # the links are committed; the copies' cases are closed after it
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+get_host().pm.register(StopBeforeTheCloseStep())
+sys.argv = ["cxbridge", *sys.argv[1:]]
+from cxbridge.cli.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize("kind", LOCAL_KINDS)
+def test_a_sync_killed_between_linking_copies_and_closing_their_cases_leaves_them_to_the_next(
+    tmp_path, request, kind, monkeypatch
+):
+    """SIGKILL after the sync that declared two sources one survey committed the links, before it
+    closed the second case of each response: the next sync, which links nothing, closes it — and
+    the one after it, with no mark left, does not look at the copies' cases at all."""
+    make = destination_maker(kind, tmp_path, request, "cx")
+    scores = {"a": {1: 3, 2: 9, 3: 5, 4: 0}, "b": {1: 2, 2: 8, 3: 10, 4: 6}}  # b: the later copies (newer modified time)
+    for branch, day in (("a", "01"), ("b", "02")):
+        write_rows(tmp_path / f"{branch}.csv", [[f"R_{n}", "2025-03-01T09:00:00Z", score, f"p{n}@example.com",
+                                                 f"2025-03-{day}T09:00:00Z"] for n, score in scores[branch].items()])  # fmt: skip
+    declared = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv", same_as="branch_a")}
+    both = [n for n in scores["a"] if scores["a"][n] <= 6 and scores["b"][n] <= 6]  # a case for each copy
+
+    def sync_to(sources: dict[str, Any]) -> cxbridge.SyncResult:
+        return cxbridge.sync(config(tmp_path, sources), destination=make().url, host=create_host())
+
+    def cases() -> dict[tuple[str, str], tuple[str, str]]:
+        with make() as destination:
+            destination.open()
+            rows = destination.query("SELECT c.case_id, c.status, f.source, f.source_record_id FROM feedback_cases c "
+                                     "JOIN feedback f ON f.record_id = c.record_id")  # fmt: skip
+        return {(row["source"], row["source_record_id"]): (row["case_id"], row["status"]) for row in rows}
+
+    def pending() -> list[str]:
+        with make() as destination:
+            destination.open()
+            return [name for name in destination.read_metadata() if name.startswith("loop.copy_cases_pending.")]
+
+    sync_to({"branch_a": declared["branch_a"]})
+    sync_to({"branch_a": declared["branch_a"], "branch_b": csv_source("b.csv")})  # apart: each copy opens a case
+    opened = cases()
+    assert {key for key, (_, status) in opened.items() if status == "open"} == {
+        (f"branch_{branch}", f"R_{n}") for branch, scored in scores.items() for n, score in scored.items() if score <= 6}
+
+    (tmp_path / "cxbridge.toml").write_text(tomlkit.dumps({"sources": declared}), encoding="utf-8")
+    stopped = subprocess.run([sys.executable, "-c", STOPPED_AT_RUN_FINISHED, "sync", "--destination", make().url,
+                              "--no-progress"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert stopped.returncode == -signal.SIGKILL, stopped.stdout + stopped.stderr
+    assert all(feedback_of(make, "branch_a", f"R_{n}") == ("branch_b", f"R_{n}") for n in scores["a"]), "linked"
+    assert cases() == opened, "stopped before the close step: every case still open"
+
+    after = sync_to(declared)
+    closed = {opened[("branch_b", f"R_{n}")][0] for n in both}  # each response keeps its first opened case
+    assert {case_id for case_id, status in cases().values() if status == "closed_no_action"} == closed
+    assert len(closed) == 2 and [w for w in after.warnings if "of copies closed" in w] == [
+        f"2 cases of copies closed with no action, each response keeping one case "
+        f"({', '.join(sorted(closed))}: `cxbridge cases show CASE` names it)"]
+    assert pending() == []
+
+    def not_called(*args, **kwargs):
+        raise AssertionError("the copies' cases looked at after a sync that linked nothing, no mark pending")
+
+    monkeypatch.setattr("cxbridge.loop.copy_cases.close_copy_cases", not_called)
+    assert sync_to(declared).exit_code == 0
+
+
+def test_copies_linked_by_a_parallel_syncs_batches_keep_one_case(tmp_path):
+    """`sync --jobs 2`: a source's batch links an edited row as an exact copy of another source's
+    response, each copy having opened a case; the run closes one — the source's engine of a
+    parallel run said nothing of its links to the run's, which closed none."""
+    row = ["R_1", "2025-03-01T09:00:00Z", 3, "p1@example.com", "2025-03-01T09:00:00Z"]
+    write_rows(tmp_path / "a.csv", [row])
+    write_rows(tmp_path / "b.csv", [[*row[:2], 2, *row[3:]]])  # another answer: no copy yet
+    sources = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}
+    sync(tmp_path, sources)
+    assert view(tmp_path, "SELECT status FROM feedback_cases") == [("open",), ("open",)]
+    write_rows(tmp_path / "b.csv", [row])  # corrected: now an exact copy of branch_a's
+    result = cxbridge.sync(config(tmp_path, sources), destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host(),
+                           jobs=2)  # fmt: skip
+    statuses = view(tmp_path, "SELECT f.duplicate_of IS NOT NULL, c.status FROM feedback_cases c "
+                              "JOIN feedback f ON f.record_id = c.record_id ORDER BY 1")  # fmt: skip
+    assert statuses == [(0, "open"), (1, "closed_no_action")], "the copy's case closed, the counted one's kept"
+    assert [w for w in result.warnings if "1 case of copies closed" in w]
+
+
+def test_the_mark_of_a_sync_still_running_beside_is_kept_and_of_one_over_cleared(tmp_path, request):
+    """PostgreSQL runs syncs of other sources at once: a mark of copies linked by one still
+    holding its source's lock stays for it to clear, while the next sync after it stopped clears it."""
+    from cxbridge.loop.copy_cases import PENDING, mark_pending
+
+    make = destination_maker("postgresql", tmp_path, request, "cx")
+    write_rows(tmp_path / "a.csv", [["R_1", "2025-03-01T09:00:00Z", 3, "p1@example.com", ""]])
+    sources = {"branch_a": csv_source("a.csv")}
+    cxbridge.sync(config(tmp_path, sources), destination=make().url, host=create_host())
+
+    def marks() -> list[str]:
+        with make() as destination:
+            destination.open()
+            return sorted(name for name in destination.read_metadata() if name.startswith(PENDING))
+
+    with make() as beside, beside.lock_sources(["kiosk"]):  # a sync of kiosk, running
+        beside.open()
+        mark_pending(beside, run_id="running-beside", sources=["kiosk"])
+        assert cxbridge.sync(config(tmp_path, sources), destination=make().url, host=create_host()).exit_code == 0
+        assert marks() == [PENDING + "running-beside"]
+    cxbridge.sync(config(tmp_path, sources), destination=make().url, host=create_host())
+    assert marks() == []
+
+
+def feedback_of(make, source: str, native: str) -> tuple[str, str] | None:
+    """The (source, native id) of the record the record is a copy of, in any local destination."""
+    with make() as destination:
+        destination.open()
+        [row] = destination.query(
+            "SELECT c.source, c.source_record_id FROM feedback f LEFT JOIN feedback c ON c.record_id = f.duplicate_of "
+            f"WHERE f.source = '{source}' AND f.source_record_id = '{native}'"
+        )
+    return (row["source"], row["source_record_id"]) if row["source"] else None
 
 
 def test_a_dry_run_counts_no_case_for_copies_of_responses_stored(tmp_path):

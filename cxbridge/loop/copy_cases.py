@@ -4,11 +4,16 @@ worked furthest, else the first opened; the sync closes the others with no actio
 cxbridge, naming the response's case (a closed case's deliveries are held: nobody is told twice).
 
 A case someone closed stays as it is, and is the response's case only when no other is open.
-It runs after a sync that linked records as copies (`Engine.copies_linked`): a sync stopped
-between its links and this step leaves the cases to the next sync that links copies."""
+It runs after a sync that linked records as copies (`Engine.copies_linked`), not after every
+sync (its query joins every case with `feedback`). Before its first write that links copies, a
+sync marks itself in `cxbridge_metadata` (`mark_pending`); the step clears the mark once it has
+run, so a sync stopped in between (SIGKILL, a power cut) leaves the mark, and the next sync
+runs the step."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
 from datetime import datetime, timezone
 
 from cxbridge.destinations import Destination, LoopChanges
@@ -20,6 +25,36 @@ from cxbridge.loop.tracking import moved
 PROGRESS = {CaseStatus.CLOSED_NO_ACTION: 0, CaseStatus.OPEN: 1, CaseStatus.CONTACTED: 2, CaseStatus.RESOLVED: 3,
             CaseStatus.INFORMED: 4}  # fmt: skip
 WAITING = (CaseStatus.OPEN, CaseStatus.CONTACTED, CaseStatus.RESOLVED)
+PENDING = "loop.copy_cases_pending."
+"""A `cxbridge_metadata` name, with a run id after it, whose value is the run's sources: the run
+linked copies and may not have closed their cases yet."""
+
+
+def mark_pending(destination: Destination, *, run_id: str, sources: Collection[str]) -> None:
+    """Say, before a run's first write that links copies, that its copy cases are to be closed."""
+    destination.write_metadata({PENDING + run_id: json.dumps(sorted(sources))})
+
+
+def close_pending_copy_cases(
+    destination: Destination, *, run_id: str, linked: bool, sources: Collection[str]
+) -> list[Case]:
+    """After a sync: close the cases of copies when it linked copies or a mark is pending (a sync
+    stopped before this step); then clear its own mark and those of runs that are over — none
+    can be running: each of their sources is this sync's, or no sync holds its lock."""
+    marks = {name: value for name, value in destination.read_metadata().items() if name.startswith(PENDING)}
+    if not (linked or marks):
+        return []
+    closed = close_copy_cases(destination)
+    over = [name for name, marked in marks.items() if name == PENDING + run_id or _over(destination, marked, sources)]
+    if over:
+        destination.write_metadata(dict.fromkeys(over))
+    return closed
+
+
+def _over(destination: Destination, marked: str, sources: Collection[str]) -> bool:
+    """Whether the run that marked these sources cannot be running: this sync holds each of them,
+    or no sync holds its lock (None: the destination's one lock, which this sync holds)."""
+    return all(source in sources or destination.source_lock_held(source) is not True for source in json.loads(marked))
 
 
 def close_copy_cases(destination: Destination, *, now: datetime | None = None) -> list[Case]:
