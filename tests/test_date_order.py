@@ -190,8 +190,8 @@ def test_files_of_one_source_whose_dates_show_both_orders_are_an_error_naming_bo
     write_month(tmp_path / "exports", "us.csv", ["01/31/2025 11:00", "02/01/2025 11:00"])
     result = sync_source(tmp_path, MONTHLY_SOURCE)
     assert not result.ok and result.written == 2
-    assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00')" in result.error
-    assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00')" in result.error
+    assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in result.error
+    assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 2)" in result.error
     assert "set date_order ('dmy' or 'mdy') for the source" in result.error
     only_eu = sync_source(tmp_path, {**MONTHLY_SOURCE, "path": "exports/eu.csv"}, db="later.db")
     assert only_eu.ok and only_eu.written == 2
@@ -265,20 +265,20 @@ def test_a_folder_import_whose_files_show_both_orders_imports_nothing_and_says_w
     monkeypatch.chdir(tmp_path)
     write_month(tmp_path / "exports", "eu.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
     write_month(tmp_path / "exports", "more.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
-    write_month(tmp_path / "exports", "us.csv", ["01/31/2025 11:00", "02/01/2025 11:00"])
+    write_month(tmp_path / "exports", "us.csv", ["02/01/2025 11:00", "01/31/2025 11:00"])
     for options in ([], ["--mapping", "mapping.toml"]):
         if options:
             invoke("inspect", "exports/more.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
         refused = invoke("import", "exports/", "--db", "x.db", *options)
         assert refused.exit_code == 2
-        assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00')" in refused.output
-        assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00')" in refused.output
+        assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
+        assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
         assert "--date-order dmy" in refused.output and "nothing was imported" in refused.output
         assert feedback_rows(tmp_path / "x.db") == {}
     settled = invoke("import", "exports/", "--db", "x.db", "--date-order", "dmy")
     assert settled.exit_code == 0 and "1 quarantined" in settled.output  # us.csv's 01/31/2025 cannot be day first
     stored = feedback_rows(tmp_path / "x.db")
     assert stored["eu.csv-1"] == "2025-02-01T11:00:00Z" and stored["more.csv-0"] == "2025-04-03T10:00:00Z"
-    assert stored["us.csv-1"] == "2025-01-02T11:00:00Z" and "us.csv-0" not in stored
+    assert stored["us.csv-0"] == "2025-01-02T11:00:00Z" and "us.csv-1" not in stored
     with sqlite3.connect(tmp_path / "x.db") as conn:
-        assert conn.execute("SELECT source_record_id FROM quarantine").fetchall() == [("us.csv-0",)]
+        assert conn.execute("SELECT source_record_id FROM quarantine").fetchall() == [("us.csv-1",)]

@@ -162,11 +162,17 @@ def _offset(zone_text: str, text: str) -> timezone:
 def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
     """Whether text dates are d/m or m/d, from the values whose day is above 12; year-first dates
     decide only a column that has no others."""
+    return infer_numbered_date_order((None, value) for value in values)
+
+
+def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> DateOrderGuess:
+    """`infer_date_order` of (row number, value) cells: the evidence names the row of the date it
+    quotes, for the user to find it."""
     day_first = month_first = ambiguous = 0
     separator = ""
     example = year_first = None
-    shown: dict[DateOrder, str] = {}  # the first date read only one way, per order
-    for value in values:
+    shown: dict[DateOrder, str] = {}  # the first date read only one way, per order, with its row
+    for number, value in cells:
         if not isinstance(value, str) or not (match := _DATE.match(value.strip())):
             continue
         if len(match.group(1)) == 4:
@@ -176,10 +182,11 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
         a, b = int(first), int(second)
         day_first += a > 12
         month_first += b > 12
+        where = f" on row {number}" if number is not None else ""
         if a > 12:
-            shown.setdefault(DateOrder.DMY, value.strip())
+            shown.setdefault(DateOrder.DMY, f"{value.strip()!r}{where}")
         if b > 12:
-            shown.setdefault(DateOrder.MDY, value.strip())
+            shown.setdefault(DateOrder.MDY, f"{value.strip()!r}{where}")
         ambiguous += a <= 12 and b <= 12
         if example is None and a <= 12 and b <= 12 and a != b:  # 05/05 reads the same both ways
             example = value.strip()
@@ -187,10 +194,10 @@ def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
         return DateOrderGuess(None, f"{day_first} dates read only as d/m and {month_first} only as m/d", False)
     if day_first:
         return DateOrderGuess(DateOrder.DMY, f"{day_first} dates have a first part above 12 (as "
-                                             f"{shown[DateOrder.DMY]!r}), so they are d/m/y", True)  # fmt: skip
+                                             f"{shown[DateOrder.DMY]}), so they are d/m/y", True)  # fmt: skip
     if month_first:
         return DateOrderGuess(DateOrder.MDY, f"{month_first} dates have a second part above 12 (as "
-                                             f"{shown[DateOrder.MDY]!r}), so they are m/d/y", True)  # fmt: skip
+                                             f"{shown[DateOrder.MDY]}), so they are m/d/y", True)  # fmt: skip
     if not ambiguous and year_first:
         return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({year_first!r})", True)
     if not ambiguous:

@@ -13,7 +13,7 @@ from cxbridge import exports
 from cxbridge.detection.question_matches import SIMILAR, alike, key_for
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions
-from cxbridge.tabular.cells import DateOrder, DateOrderGuess, decisive_order, infer_date_order
+from cxbridge.tabular.cells import DateOrder, DateOrderGuess, decisive_order, infer_numbered_date_order
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import MAX_ROW_LINES, open_delimited
 from cxbridge.tabular.files import SourceFile
@@ -234,9 +234,9 @@ def decide_date_order(table: Table, column: str) -> DateOrderGuess:
     year first decide nothing of the d/m/y dates below them (rows typed under an export): the
     whole column is read for those, as the first rows would have been."""
     preview = table.preview()
-    guess = infer_date_order(row.values.get(column) for row in preview)
+    guess = infer_numbered_date_order((row.number, row.values.get(column)) for row in preview)
     if guess.order is DateOrder.YMD and len(preview) == PREVIEW_ROWS:
-        whole = infer_date_order(value for _, value in _readable_cells(table, column))
+        whole = infer_numbered_date_order(_readable_cells(table, column))
         return guess if whole.order is DateOrder.YMD else whole
     if guess.decided or guess.order is None:
         return guess
