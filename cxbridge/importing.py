@@ -164,8 +164,8 @@ def import_(
                 file_config.source_headers = headers
         except CxbridgeError as exc:
             item.error = str(exc)
-    if not (hints.date_order or (saved and saved[1].get("date_order"))):
-        share_date_order(ready, headers)
+    if ready and not (hints.date_order or (saved and saved[1].get("date_order"))):
+        share_date_order(ready, headers, before=_order_read_before(ready, destination, host))
     for item, imported in ready:
         try:
             synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, rehash=rehash, host=host,
@@ -179,11 +179,14 @@ def import_(
     return result
 
 
-def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHeaders) -> None:
+def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHeaders, *,
+                     before: SourceDates | None = None) -> None:  # fmt: skip
     """One day/month order for all the files of an import, as for the files of one source
-    (`SourceDates`): a file whose days are all 12 or less reads as another file shows; files
-    showing both orders are refused before any file is imported."""
-    dates = SourceDates(whose="the files of this import", fix=IMPORT_FIX)
+    (`SourceDates`): a file whose days are all 12 or less reads as another file shows, or as the
+    files its source read `before`; files showing both orders are refused before any is imported."""
+    order, shown_by = (before.order, before.shown_by) if before is not None else (None, "")
+    whose = "the files of this import" + (" and those its source read before" if order else "")
+    dates = SourceDates(order, shown_by, whose=whose, fix=IMPORT_FIX)
     shown: list[tuple[FileImport, FileSourceConfig, list[DateOrderGuess]]] = []
     for item, imported in ready:
         source = imported.build_source(item.source)
@@ -208,6 +211,28 @@ def file_names(project: Config | None, **opening: Any) -> Callable[[str], str]:
     keep = project.settings.keep_personal_data if project else False
     scrubber = cache(lambda: Scrubber(PersonalFields(), dataset_keys_for(project, **opening)))
     return lambda name: name if "@" not in name or keep else scrubber().file_name(name)
+
+
+def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str | None,
+                       host: PluginHost) -> SourceDates | None:  # fmt: skip
+    """The day/month order the files of an import's one source (a saved mapping, --source) showed
+    in earlier syncs, kept in its state; None for files of several sources, or a destination not
+    there yet or not readable now (locked: the sync itself waits for it)."""
+    from cxbridge.api import open_destination
+
+    names = {item.source for item, _ in ready}
+    if len(names) != 1:
+        return None
+    [name] = names
+    dest = open_destination(destination, config=ready[0][1], host=host)
+    try:
+        if not dest.exists():
+            return None
+        with dest:
+            dest.open(read_only=True)
+            return SourceDates.from_cursor(dest.get_cursor(name, FileStream.name))
+    except CxbridgeError:
+        return None
 
 
 def in_project(imported: Config, project: Config | None) -> Config:

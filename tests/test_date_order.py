@@ -282,3 +282,22 @@ def test_a_folder_import_whose_files_show_both_orders_imports_nothing_and_says_w
     assert stored["us.csv-0"] == "2025-01-02T11:00:00Z" and "us.csv-1" not in stored
     with sqlite3.connect(tmp_path / "x.db") as conn:
         assert conn.execute("SELECT source_record_id FROM quarantine").fetchall() == [("us.csv-1",)]
+
+
+def test_a_folder_import_against_the_order_its_source_read_before_imports_nothing(tmp_path: Path, monkeypatch):
+    """With a saved mapping the files are one source, whose state keeps the order an earlier import
+    showed (31/01/2025): a later folder showing the other order (01/31/2025) is refused before its
+    undecided sibling is written month first, naming the file read before too."""
+    monkeypatch.chdir(tmp_path)
+    write_month(tmp_path / "later", "2025-03.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
+    invoke("inspect", "later/2025-03.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
+    write_month(tmp_path / "january", "2025-01.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    assert invoke("import", "january/", "--mapping", "mapping.toml", "--db", "x.db").exit_code == 0
+    write_month(tmp_path / "later", "2025-02.csv", ["02/01/2025 11:00", "01/31/2025 11:00"])
+
+    refused = invoke("import", "later/", "--mapping", "mapping.toml", "--db", "x.db")
+
+    assert refused.exit_code == 2 and "the files of this import and those its source read before" in refused.output
+    assert "2025-01.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
+    assert "2025-02.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
+    assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1"]
