@@ -426,3 +426,29 @@ def test_labels_without_a_scale_that_fall_short_of_the_default_one_are_a_config_
         boxes = 1 if len(labels) <= 3 else 2
         best = query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE category IN ('satisfied', 'low_effort')")
         assert best[0][0] == 2 * sum(value > high - boxes for value in labels.values())
+
+
+EFFORT = "How much effort did you personally have to put forth to handle your request?"
+
+
+def test_a_ces_asking_how_much_effort_without_a_direction_is_a_config_error(tmp_path):
+    """A CES entry without `direction` is read higher-is-better: under "How much effort did
+    you…?" (1 = very little) every answer of the least effort counted as high effort (25 % low
+    effort where three of four answered 1–2). The config names the entry and the direction its
+    wording says, before anything is read; with it set, the figures are the answers' own."""
+    answers = [1, 1, 2, 5]
+    rows = "".join(f"R{n},2025-01-{n + 1:02d}T10:00:00Z,{answer}\n" for n, answer in enumerate(answers))
+    (tmp_path / "r.csv").write_text(f'id,submitted,"{EFFORT}"\n' + rows, encoding="utf-8")
+    entry = {"column": EFFORT, "metric": "ces", "scale": [1, 5]}
+    source = {"connector": "csv", "path": "r.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+              "metrics": [entry]}  # fmt: skip
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, source)
+    assert "sources.survey.metrics.0" in str(refused.value) and 'direction = "lower_is_better"' in str(refused.value)
+
+    entry["direction"] = "lower_is_better"
+    assert sync_source(tmp_path, source).written == len(answers)
+    low = query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE category = 'low_effort'")[0][0]
+    assert low == sum(answer <= 2 for answer in answers)  # the best two boxes of 5, 1 the least effort
+    entry["direction"] = "higher_is_better"  # said so: the entry's own reading, whatever its wording
+    assert sync_source(tmp_path, source, full_refresh=True).written == len(answers)
