@@ -206,6 +206,33 @@ def test_numbers_of_a_qualtrics_export_without_its_definition_are_not_given_a_di
     assert "recodes" in warning and "--definition" in warning
 
 
+def test_a_recommend_question_of_a_qualtrics_export_recoded_1_to_11_is_no_nps_without_its_definition(tmp_path):
+    """Qualtrics recodes a 0–10 choice scale 1–11 unless told otherwise, and a numeric export
+    holds the recodes: read as 0–10, each answer was one point high (the choice '6', a
+    detractor, counted as a passive 7; '8' as a promoter) and every '10' (recode 11) went to
+    quarantine. Answers reaching 11 leave it unscored, with a warning asking for the definition;
+    a column answered 0–10 in the same export is the NPS."""
+    recodes = [n % 11 + 1 for n in range(33)]  # 1–11: the choices 0–10, recoded
+    shown = [n % 11 for n in range(33)]  # an NPS question's own 0–10
+    ids = ["startDate", "endDate", "finished", "recordedDate", "_recordId", "QID1", "QID2"]
+    rows = [["StartDate", "EndDate", "Finished", "RecordedDate", "ResponseId", "Q1", "Q2"],
+            ["Start", "End", "Finished", "Recorded", "Response ID", "How likely are you to recommend our app?",
+             "How likely are you to recommend us to a friend?"],
+            [json.dumps({"ImportId": i}) for i in ids],
+            *[["2018-01-18 09:00:00", "2018-01-18 09:05:00", 1, f"2018-01-18 09:{n:02d}:00", f"R_{n}", recode, value]
+              for n, (recode, value) in enumerate(zip(recodes, shown))]]  # fmt: skip
+    path = write_csv(tmp_path / "export.csv", rows)
+    inspection = inspect_file(path)
+    assert [p.column for p in inspection.chosen if p.target == "nps"] == ["QID2"]
+    [warning] = [w for w in inspection.warnings if "QID1" in w]
+    assert "11" in warning and "1–11" in warning and "--definition" in warning
+    item = import_file(path)
+    assert item.ok and item.result.written == 33 and item.result.quarantined == 0
+    promoters, detractors = sum(v >= 9 for v in shown), sum(v <= 6 for v in shown)
+    [(figure,)] = query(tmp_path, "SELECT nps FROM nps_by_month", db="x.db")
+    assert figure == round(100 * (promoters - detractors) / 33, 1)
+
+
 # --- the expectation-style CES and eNPS, in English and Russian -------------------------------------
 
 EXPECTATION = {

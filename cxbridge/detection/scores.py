@@ -37,11 +37,11 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
     if not profile.filled or profile.dates or profile.share(profile.emails):
         return []
     header = profile.column.label
-    found = [_nps(profile, header), _rated(profile, header, recoded=recoded)]
+    found = [_nps(profile, header, recoded=recoded), _rated(profile, header, recoded=recoded)]
     return [proposal for proposal in found if proposal is not None]
 
 
-def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
+def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Proposal | None:
     stem = mentions(header, "recommend")
     kind = profile.column.kind
     fit = _fit(profile, (0, 10), named=bool(stem))
@@ -53,11 +53,8 @@ def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
                         "unscored; to score it, map it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
             return Proposal("nps", profile.key, 0.3, evidence)
         return None
-    if kind != "nps" and (other := _another_scale(profile, header)):
-        evidence = [f"the header asks about recommending ({stem!r}) but {other}, and an NPS is asked 0–10: kept "
-                    "unscored; to score it, map it as nps if it was asked 0–10, else as metric 'rating' with its "
-                    "scale"]  # fmt: skip
-        return Proposal("nps", profile.key, 0.3, evidence)
+    if kind != "nps" and (other := _another_scale(profile, header, recoded=recoded)):
+        return Proposal("nps", profile.key, 0.3, [f"the header asks about recommending ({stem!r}) but {other}"])
     metric = "enps" if mentions(header, "employer") else "nps"
     evidence = []
     if kind == "nps":
@@ -74,16 +71,24 @@ def _nps(profile: ColumnProfile, header: str) -> Proposal | None:
     return Proposal(metric, profile.key, confidence, evidence, spec)
 
 
-def _another_scale(profile: ColumnProfile, header: str) -> str | None:
-    """Why a recommend question's whole numbers may be on another scale than 0–10: the header
-    names one ("(1-5)"), or, unless it says NPS, none of its many answers is above 5 — a 0–5 or
-    1–5 rating read as 0–10 makes every answer a detractor's."""
-    if (match := _NAMED_SCALE.search(header)) and (named := tuple(int(end) for end in match.groups())) != (0, 10):
-        return f"it names a {named[0]}–{named[1]} scale"
+def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str | None:
+    """Why a recommend question's whole numbers may not be its 0–10 answers, and what to do: the
+    header names another scale ("(1-5)"), or, unless it says NPS, none of its many answers is
+    above 5 — a 0–5 or 1–5 rating read as 0–10 makes every answer a detractor's —, or they are an
+    export's recodes reaching 11 — Qualtrics recodes a 0–10 scale 1–11, one point high."""
+    if recoded and 11 in profile.numbers:
+        return ("answers reach 11, and without its survey definition a Qualtrics export holds the choices' recodes: "
+                "Qualtrics recodes a 0–10 scale 1–11 unless told otherwise, so 7 may be the choice '6': kept "
+                "unscored; give the survey definition (--definition survey.qsf), which says what each recode shows")  # fmt: skip
     answers = [n for n in profile.numbers if 0 <= n <= 10]
-    if not _SAYS_NPS.search(header) and len(answers) >= _MANY and max(answers) <= 5:
-        return f"none of its {len(answers)} answers is above 5 ({profile.example()}), which a 0–5 or 1–5 scale fits"
-    return None
+    if (match := _NAMED_SCALE.search(header)) and (named := tuple(int(end) for end in match.groups())) != (0, 10):
+        other = f"it names a {named[0]}–{named[1]} scale"
+    elif not _SAYS_NPS.search(header) and len(answers) >= _MANY and max(answers) <= 5:
+        other = f"none of its {len(answers)} answers is above 5 ({profile.example()}), which a 0–5 or 1–5 scale fits"
+    else:
+        return None
+    return (f"{other}, and an NPS is asked 0–10: kept unscored; to score it, map it as nps if it was asked 0–10, "
+            "else as metric 'rating' with its scale")  # fmt: skip
 
 
 def _rated(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
