@@ -233,6 +233,31 @@ def test_a_recommend_question_of_a_qualtrics_export_recoded_1_to_11_is_no_nps_wi
     assert figure == round(100 * (promoters - detractors) / 33, 1)
 
 
+def test_a_recommend_column_answered_1_to_11_is_no_nps_and_the_labels_it_names_read_it(tmp_path):
+    """Answers 1–11 with many 11s and no 0 are the choices' places (an export's "numerical
+    values"), one point above the 0–10 answer shown, not 0–10 answers with typos: read as 0–10,
+    every '6' counted as a passive and every '10' went to quarantine. Kept unscored with the
+    labels that read it; mapped with them, the NPS is the answers' own."""
+    places = [(n * 5) % 11 + 1 for n in range(44)]  # 1–11, each place 4 times
+    rows = [["id", "Date", "How likely are you to recommend us?"],
+            *[[f"R{n}", f"2025-03-{n % 28 + 1:02d}", place] for n, place in enumerate(places)]]  # fmt: skip
+    path = write_csv(tmp_path / "places.csv", rows)
+    inspection = inspect_file(path)
+    assert not [p for p in inspection.chosen if p.target == "nps"]
+    [warning] = inspection.warnings
+    assert "1–11" in warning and '"1" = 0' in warning and '"11" = 10' in warning
+
+    labels = {str(place): place - 1 for place in range(1, 12)}
+    entry = {"column": "How likely are you to recommend us?", "metric": "nps", "labels": labels}
+    source = {"connector": "csv", "path": "places.csv", "columns": {"id": "id", "submitted_at": "Date"},
+              "metrics": [entry]}  # fmt: skip
+    assert sync_source(tmp_path, source).written == len(places)
+    shown = [place - 1 for place in places]
+    promoters, detractors = sum(v >= 9 for v in shown), sum(v <= 6 for v in shown)
+    [(figure,)] = query(tmp_path, "SELECT nps FROM nps_by_month")
+    assert figure == round(100 * (promoters - detractors) / len(shown), 1)
+
+
 # --- the expectation-style CES and eNPS, in English and Russian -------------------------------------
 
 EXPECTATION = {

@@ -74,12 +74,19 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
 def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str | None:
     """Why a recommend question's whole numbers may not be its 0–10 answers, and what to do: the
     header names another scale ("(1-5)"), or, unless it says NPS, none of its many answers is
-    above 5 — a 0–5 or 1–5 rating read as 0–10 makes every answer a detractor's —, or they are an
-    export's recodes reaching 11 — Qualtrics recodes a 0–10 scale 1–11, one point high."""
+    above 5 — a 0–5 or 1–5 rating read as 0–10 makes every answer a detractor's —, or they run
+    1–11: an export's recodes (Qualtrics recodes a 0–10 scale 1–11) or places, one point high,
+    whose 11s are no typos when several are and no one answered 0."""
     if recoded and 11 in profile.numbers:
         return ("answers reach 11, and without its survey definition a Qualtrics export holds the choices' recodes: "
                 "Qualtrics recodes a 0–10 scale 1–11 unless told otherwise, so 7 may be the choice '6': kept "
                 "unscored; give the survey definition (--definition survey.qsf), which says what each recode shows")  # fmt: skip
+    elevens = profile.numbers.count(11)
+    if 0 not in profile.numbers and elevens >= max(3, 0.05 * profile.answered):
+        codes = ", ".join(f'"{place}" = {place - 1}' for place in (1, 2))
+        return (f"its answers run 1–11 ({elevens} answered 11, none 0): the places of a 0–10 scale's choices, each "
+                f"one above the answer shown, rather than typos: kept unscored; to score it, map it as nps with "
+                f'labels = {{ {codes}, …, "11" = 10 }}')  # fmt: skip
     answers = [n for n in profile.numbers if 0 <= n <= 10]
     if (match := _NAMED_SCALE.search(header)) and (named := tuple(int(end) for end in match.groups())) != (0, 10):
         other = f"it names a {named[0]}–{named[1]} scale"
