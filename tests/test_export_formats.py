@@ -275,6 +275,30 @@ def test_qualtrics_json_and_ndjson_exports_match_the_csv_export(tmp_path):
             assert from_json[rid]["record_id"] == record["record_id"]
 
 
+def test_the_nps_group_column_of_a_qualtrics_export_is_no_second_nps_without_the_definition(tmp_path):
+    """Qualtrics exports an NPS question's group beside its answer (`QID1_NPS_GROUP`: 1 detractor,
+    2 passive, 3 promoter), under the question's own wording. Without the survey definition it
+    was scored as a second NPS question, every group a detractor's 1–3; it is the answer's
+    group, derived from it, so only the answer is scored."""
+    answers = [9, 10, 3, 7, 10, 6, 8, 9]
+    groups = [1 if a <= 6 else 2 if a <= 8 else 3 for a in answers]
+    ids = ["startDate", "endDate", "finished", "recordedDate", "_recordId", "QID1", "QID1_NPS_GROUP"]
+    rows = [["StartDate", "EndDate", "Finished", "RecordedDate", "ResponseId", "Q1", "Q1_NPS_GROUP"],
+            ["Start", "End", "Finished", "Recorded", "Response ID", "How likely are you to recommend us?",
+             "How likely are you to recommend us? - Group"], [json.dumps({"ImportId": i}) for i in ids],
+            *[["2025-01-05 10:00:00", "2025-01-05 10:05:00", 1, f"2025-01-05 10:{n:02d}:00", f"R_{n}", a, g]
+              for n, (a, g) in enumerate(zip(answers, groups))]]  # fmt: skip
+    with (tmp_path / "export.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    inspection = inspect_file(tmp_path / "export.csv", Hints())
+    assert [p.column for p in inspection.chosen if p.target in ("nps", "enps")] == ["QID1"]
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "export.csv"), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 0, result.output
+    assert query(tmp_path, "SELECT DISTINCT question_id FROM feedback_scores", db="x.db") == [("QID1",)]
+    net = sum(a >= 9 for a in answers) - sum(a <= 6 for a in answers)
+    assert query(tmp_path, "SELECT nps FROM nps_by_month", db="x.db") == [(round(100 * net / len(answers), 1),)]
+
+
 def _typed(value: str):
     try:
         return int(value)

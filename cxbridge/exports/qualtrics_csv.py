@@ -137,7 +137,7 @@ def _legacy_keys(header: list[Cells], definition: SurveyDefinition | None) -> li
 
 
 def _column(key: str, text: str, index: int, definition: SurveyDefinition | None) -> Column:
-    if key in fields.METADATA:
+    if key in fields.METADATA or key.endswith(fields.NPS_GROUP):
         return Column(key=key, text=text, index=index, kind="metadata")
     meaning = definition.meaning(key) if definition else None
     if meaning is None:

@@ -23,6 +23,8 @@ _ALIASES = {
 }  # fmt: skip
 METADATA = frozenset(_ALIASES.values())
 NUMERIC = frozenset({"status", "finished", "progress", "duration", "locationAccuracy"})
+NPS_GROUP = "_NPS_GROUP"
+"""The suffix of an NPS question's group column (`QID1_NPS_GROUP`: 1–3, derived from its answer): metadata."""
 PERSONAL = frozenset({"recipientName", "recipientFirstName", "recipientLastName", "recipientEmail", "ipAddress"})
 LEGACY_NAMES = frozenset({"LocationLatitude", "LocationLongitude", "LocationAccuracy"})
 FORMATS = ("qualtrics", "qualtrics_legacy", "qualtrics_json")

@@ -152,7 +152,7 @@ class SurveyReader:
     def _kind(self, key: str) -> Any:
         """What answer key `key` is: left out (mapped, metadata, Qualtrics' NPS group), embedded
         data (an attribute), or the question it answers."""
-        if key in self.mapped or key in SKIPPED or key.endswith("_NPS_GROUP"):
+        if key in self.mapped or key in SKIPPED or key.endswith(fields.NPS_GROUP):
             return _LEFT_OUT
         question = self._question(key)
         return _ATTRIBUTE if question is None else question
