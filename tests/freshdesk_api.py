@@ -58,6 +58,7 @@ class Helpdesk:
     remaining: int = 200
     today: str = "2026-06-01T00:00:00Z"
     refusal: Reply | None = None  # what every request gets instead (a restricted agent, a wrong domain)
+    surveys: list[dict[str, Any]] = field(default_factory=lambda: list(SURVEYS))  # the classic surveys
     csat_surveys: list[dict[str, Any]] = field(default_factory=list)  # the newer customer-satisfaction surveys
     csat_responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # survey id → its responses
     url: str = ""
@@ -133,7 +134,7 @@ class Helpdesk:
         return (datetime.fromisoformat(self.today.replace("Z", "+00:00")) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def list_surveys(self, seen: Seen, match: Any) -> Any:
-        return self.refused(seen) or self.page(seen, SURVEYS)
+        return self.refused(seen) or self.page(seen, self.surveys)
 
     def list_tickets(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):

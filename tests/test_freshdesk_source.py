@@ -17,7 +17,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
-from tests.freshdesk_api import API_KEY, REAL_HOST, Helpdesk, freshdesk, rating, support_helpdesk, ticket
+from tests.freshdesk_api import API_KEY, REAL_HOST, SURVEYS, Helpdesk, freshdesk, rating, support_helpdesk, ticket
 from tests.local_api import Reply
 from tests.sqlite_runs import query, sync_source
 
@@ -289,3 +289,28 @@ def test_freshdesks_documented_ratings_example_scores_each_question_and_quaranti
         ("102", "432", "1", "Thank you for the quick action")]  # fmt: skip
     [(native, error)] = query(tmp_path, "SELECT source_record_id, error FROM quarantine")
     assert native == "112" and "created_at" in error and "2015-08-28T010:08:16Z" in error
+
+
+def test_each_rating_is_read_on_the_scale_of_its_own_surveys_question(tmp_path):
+    """Every classic survey's main question is `default_question`: a three-point survey listed
+    first must not set the scale (or the text) of a seven-point survey's ratings."""
+    three = [-103, 100, 103]
+    seven = [-103, -102, -101, 100, 101, 102, 103]  # unhappy to happy, as Freshdesk lists them
+    quick = {"id": 5, "title": "Quick survey", "active": False, "questions": [
+        {"id": "default_question", "label": "Were you happy with our answer?", "accepted_ratings": three[::-1],
+         "default": True}]}  # fmt: skip
+    full = SURVEYS[0]  # id 1: seven points on default_question
+    helpdesk = Helpdesk(surveys=[quick, full], ratings=[rating(1, 103, survey=5), rating(2, 102, survey=1),
+                                                         rating(3, 100, survey=5), rating(4, -102, survey=1)])  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 4, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, question_text, value, scale_max, normalized, category "
+                           "FROM feedback_scores JOIN feedback USING (record_id) ORDER BY 1")  # fmt: skip
+    assert rows == [
+        ("9101", "Were you happy with our answer?", three.index(103) + 1.0, 3.0, 100.0, "satisfied"),
+        ("9102", full["questions"][0]["label"], seven.index(102) + 1.0, 7.0, round(100 * 5 / 6, 6), "satisfied"),
+        ("9103", "Were you happy with our answer?", three.index(100) + 1.0, 3.0, 50.0, "neutral"),
+        ("9104", full["questions"][0]["label"], seven.index(-102) + 1.0, 7.0, round(100 * 1 / 6, 6), "dissatisfied"),
+    ]
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 50.0)]

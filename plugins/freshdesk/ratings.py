@@ -65,13 +65,17 @@ class TicketContext:
 
 
 def normalize_rating(
-    raw: dict[str, Any], builder: RecordBuilder, questions: dict[str, SurveyQuestion], context: TicketContext | None
+    raw: dict[str, Any], builder: RecordBuilder, questions: dict[tuple[str, str], SurveyQuestion],
+    context: TicketContext | None,
 ) -> FeedbackRecord:
+    """`questions` by (survey id, question id); a question its survey does not list is read on seven points."""
     ratings = raw.get("ratings") or {}
     if not ratings:
         raise DataError("the rating has no ratings", field="ratings")
+    survey = str(raw.get("survey_id"))
     answers = [
-        questions.get(qid, SurveyQuestion(qid.replace("_", " "), ())).answer(qid, value, primary=qid == "default_question")
+        questions.get((survey, qid), SurveyQuestion(qid.replace("_", " "), ()))
+        .answer(qid, value, primary=qid == "default_question")
         for qid, value in ratings.items()
     ]
     if raw.get("feedback"):

@@ -109,7 +109,7 @@ class SatisfactionRatings(Stream):
     def __init__(self, source: FreshdeskSource):
         super().__init__(source)
         self.source: FreshdeskSource = source
-        self.questions: dict[str, SurveyQuestion] = {}
+        self.questions: dict[tuple[str, str], SurveyQuestion] = {}
         self.tickets: RatedTickets[TicketContext] = RatedTickets(source.changed_tickets)
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
@@ -135,15 +135,17 @@ class SatisfactionRatings(Stream):
             return format_timestamp(parse_timestamp(cursor) - timedelta(days=config.lookback_days))
         return format_timestamp(parse_timestamp(config.start_date)) if config.start_date else FULL_HISTORY
 
-    def _survey_questions(self) -> dict[str, SurveyQuestion]:
-        """Question text and accepted ratings of every survey (`GET /api/v2/surveys`)."""
-        found: dict[str, SurveyQuestion] = {}
+    def _survey_questions(self) -> dict[tuple[str, str], SurveyQuestion]:
+        """Question text and accepted ratings of every survey (`GET /api/v2/surveys`), by survey
+        and question id: every survey's main question is `default_question`, on its own scale."""
+        found: dict[tuple[str, str], SurveyQuestion] = {}
         first = PageRequest("/api/v2/surveys", {"per_page": 100, "page": 1})
         for page in self.source.client.pages(first, PageNumber(lambda body: body, 100)):
             for survey in page:
                 for question in survey.get("questions") or []:
                     accepted = tuple(sorted(int(v) for v in question.get("accepted_ratings") or []))
-                    found.setdefault(str(question["id"]), SurveyQuestion(question.get("label") or question["id"], accepted))
+                    label = question.get("label") or question["id"]
+                    found[(str(survey.get("id")), str(question["id"]))] = SurveyQuestion(label, accepted)
         return found
 
 
