@@ -39,6 +39,8 @@ class Question:
     kind: str = "other"  # one of KINDS
     scale: tuple[float, float] | None = None  # the numeric range of a scale question
     choices: Mapping[str, float] = field(default_factory=dict)  # answer label → numeric value
+    marks_no_answer: bool = False  # its definition flags the options that carry no score (SurveyMonkey's
+    # `is_na`): a negative value is a score (a weight), not a no-answer code
 
 
 class QuestionOverride(BaseModel):
@@ -93,7 +95,7 @@ def detect(question: Question) -> Detection:
     """Scored only on evidence: an NPS question type or a 0–10 recommend question; answer
     options whose labels are a built-in scale (their meaning sets the direction, whatever the
     recodes' order); a numeric scale without labels under a satisfaction or effort question."""
-    ignored = no_score_values(question.choices)
+    ignored = no_score_values(question.choices, signed=question.marks_no_answer)
     text = question.text
     if question.kind == "nps":
         return Detection(MetricSpec(metric=_nps_metric(text), ignore_values=ignored), "a Net Promoter question")
@@ -112,7 +114,8 @@ def detect(question: Question) -> Detection:
 
 
 def _from_options(question: Question, ignored: list[float | str]) -> Detection:
-    reading = as_statement(read_options(question.choices, complete=True), question.text)
+    options = read_options(question.choices, complete=True, signed=question.marks_no_answer)
+    reading = as_statement(options, question.text)
     metric = metric_of(reading, question.text)
     if metric is None:
         return Detection(None, unscored_note(question.text, reading))
@@ -286,7 +289,7 @@ class QuestionPlan:
     def _read(self, question: Question, override: QuestionOverride | None) -> Reading:
         """Choices showing numbers other than their recodes score the numbers shown (`numbers_shown`)
         when they are the question's scale (`shows_scale`), configured or not; the config's `labels` win."""
-        shown = numbers_shown(question.choices)
+        shown = numbers_shown(question.choices, signed=question.marks_no_answer)
         reading = self._read_as(question, override, shown)
         if shown and reading.spec is not None and not shows_scale(shown, reading.spec):
             reading = self._read_as(question, override, {})
@@ -319,7 +322,8 @@ class QuestionPlan:
             return None
         base = detected if detected is not None and detected.metric == metric else None
         settings: dict[str, Any] = {"metric": metric}
-        ignored = override.ignore_values or (base.ignore_values if base else no_score_values(question.choices))
+        defined = no_score_values(question.choices, signed=question.marks_no_answer)
+        ignored = override.ignore_values or (base.ignore_values if base else defined)
         scale = override.scale or (base.scale if base else None)
         if scale is None and metric not in NPS_METRICS:
             scale = question.scale or _range(value for value in question.choices.values() if value not in ignored)

@@ -145,3 +145,44 @@ def test_the_same_responses_saved_as_files_import_as_the_connector_reads_them(tm
     for rid, record in from_api.items():
         assert from_files[rid]["answers"]["338792202"] == record["answers"]["338792202"]
         assert (from_files[rid]["nps"], from_files[rid]["nps_group"]) == (record["nps"], record["nps_group"])
+
+
+SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"]
+
+
+def test_a_rating_weighed_below_zero_scores_its_negative_weights(tmp_path):
+    """Weights may be negative — SurveyMonkey's own Question Bank NPS question (tests/data/vendor/
+    surveymonkey) weighs 0–6 at −100 — and an N/A column is marked `is_na`, not by its sign. A
+    satisfaction rating weighed −2 … 2 (ours, in the details' documented shape): the unhappy
+    answers −2 and −1 are scores, not "no answer"; N/A is none. Answers −2, −1, 0, 1, 2, 2, N/A:
+    6 scored, 3 satisfied (weights 1 and 2, the top two of five), 2 dissatisfied."""
+    weights = [-2, -1, 0, 1, 2]
+    choices = [{"id": str(7001 + i), "position": i + 1, "text": text, "weight": weight, "visible": True}
+               for i, (text, weight) in enumerate(zip(SATISFACTION, weights, strict=True))]  # fmt: skip
+    choices.append({"id": "7006", "position": 6, "text": "N/A", "weight": 0, "is_na": True, "visible": True})
+    question = {"id": "401", "position": 1, "family": "matrix", "subtype": "rating",
+                "headings": [{"heading": "How satisfied are you with our support?"}],
+                "answers": {"rows": [{"id": "501", "position": 1, "text": ""}], "choices": choices}}  # fmt: skip
+    details = {"id": "222", "title": "Support CSAT", "language": "en",
+               "pages": [{"id": "301", "position": 1, "questions": [question]}]}  # fmt: skip
+    answered = ["7001", "7002", "7003", "7004", "7005", "7005", "7006"]
+
+    def response(n: int, choice: str) -> dict[str, Any]:
+        return {"id": str(800 + n), "survey_id": "222", "collector_id": "9", "response_status": "completed",
+                "date_modified": f"2026-03-0{n}T09:05:00+00:00", "custom_variables": {},
+                "pages": [{"id": "301", "questions": [{"id": "401", "answers": [{"row_id": "501", "choice_id": choice}]}]}]}  # fmt: skip
+
+    bulk = {"data": [response(n, choice) for n, choice in enumerate(answered, start=1)], "per_page": 50, "page": 1,
+            "total": len(answered), "links": {}}  # fmt: skip
+    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
+        result = sync(tmp_path, entry(api.url, surveys=["222"]))
+    assert (result.status, result.written, result.quarantined) == ("success", 7, 0), result.error
+    weight_of = {choice["id"]: choice["weight"] for choice in choices if not choice.get("is_na")}
+    scored = [weight_of[c] for c in answered if c in weight_of]
+    assert query(tmp_path, "SELECT csat FROM feedback WHERE csat IS NOT NULL ORDER BY source_record_id") == [
+        (float(w),) for w in scored]  # fmt: skip
+    satisfied, dissatisfied = sum(w >= 1 for w in scored), sum(w <= -1 for w in scored)
+    assert (len(scored), satisfied, dissatisfied) == (6, 3, 2)
+    assert query(tmp_path, "SELECT metric, scale_min, scale_max, COUNT(*) FROM feedback_scores GROUP BY 1, 2, 3") == [
+        ("csat", -2.0, 2.0, 6)]  # fmt: skip
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(6, round(100 * satisfied / 6, 1))]

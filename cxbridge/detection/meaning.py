@@ -39,18 +39,19 @@ class ScaleReading:
         return "numbers" if self.numbered else None
 
 
-def read_options(options: Mapping[str, float | None], *, complete: bool) -> ScaleReading:
+def read_options(options: Mapping[str, float | None], *, complete: bool, signed: bool = False) -> ScaleReading:
     """How answers given as these options (label → recode, or None where answers are the labels
     themselves) read. `complete`: the options are the question's whole list (a survey
-    definition), so they must be every point of the scale, not a few of them."""
-    scored = {label: value for label, value in options.items() if not _no_score(label, value)}
+    definition), so they must be every point of the scale, not a few of them. `signed`: a
+    negative recode is a score (a weight), not a no-answer code."""
+    scored = {label: value for label, value in options.items() if not _no_score(label, value, signed=signed)}
     shown = _shown(scored)
     if not scored:
         return ScaleReading("no answer option carries a score")
     if builtin.is_yes_no(scored):
         return ScaleReading(f"the answers are Yes/No ({shown}): a question of fact, not a scale")
     if numbers := _numbers_of(scored):
-        return _numbered(options, scored, numbers)
+        return _numbered(options, scored, numbers, signed=signed)
     scale = builtin.scale_for(scored)
     if scale is None:
         return ScaleReading(f"the answer labels ({shown}) are not points of a known satisfaction, effort, ease or "
@@ -150,30 +151,32 @@ def effort_direction(text: str) -> tuple[Direction, str]:
     return Direction.HIGHER_IS_BETTER, "it asks how easy: higher is better (set direction if not)"
 
 
-def numbers_shown(choices: Mapping[str, float]) -> dict[str, float]:
+def numbers_shown(choices: Mapping[str, float], *, signed: bool = False) -> dict[str, float]:
     """Choices showing numbers ("5", "5 - Very satisfied") that are not all their recodes — a 0–10
     scale Qualtrics recodes 1–11 (the choice ids), a 1–5 scale recoded 2–6, or 5 … 1 once the
     choices were reordered — or whose "N/A" choice is recoded as one of the numbers shown
     ("Not applicable" recoded 5 beside "5" recoded 4), as the numbers shown: what a scored
     question's answers are, when they are its scale (`shows_scale`), its N/A answers told apart
     by their label (`choice_value`). {} unless every choice carrying a score shows a number of
-    its own."""
-    scored = {label: recode for label, recode in choices.items() if not _no_score(label, recode)}
+    its own. `signed`: negative recodes are scores (`read_options`)."""
+    scored = {label: recode for label, recode in choices.items() if not _no_score(label, recode, signed=signed)}
     shown = _numbers_of(scored)
     if not shown:
         return {}
-    if all(scored[label] == n for label, n in shown.items()) and not _no_score_recodes(choices) & set(shown.values()):
+    as_recoded = all(scored[label] == n for label, n in shown.items())
+    if as_recoded and not _no_score_recodes(choices, signed) & set(shown.values()):
         return {}
     return shown
 
 
-def no_score_values(choices: Mapping[str, float]) -> list[float]:
-    """The values a definition marks as carrying no score — negative recodes, the recodes of
-    "N/A"-type choices — but none a scored answer carries (a number shown, or another choice's
-    recode): an N/A choice recoded as one of those carries no score by its label (`choice_value`)."""
-    shown = numbers_shown(choices)
-    scored = set(shown.values()) if shown else {v for label, v in choices.items() if not _no_score(label, v)}
-    return sorted(_no_score_recodes(choices) - scored)
+def no_score_values(choices: Mapping[str, float], *, signed: bool = False) -> list[float]:
+    """The values a definition marks as carrying no score — negative recodes (unless `signed`),
+    the recodes of "N/A"-type choices — but none a scored answer carries (a number shown, or
+    another choice's recode): an N/A choice recoded as one of those carries no score by its label
+    (`choice_value`)."""
+    shown = numbers_shown(choices, signed=signed)
+    scored = set(shown.values()) or {v for label, v in choices.items() if not _no_score(label, v, signed=signed)}
+    return sorted(_no_score_recodes(choices, signed) - scored)
 
 
 def choice_value(label: str, recode: Any, labels: Mapping[str, float], *, by_label: bool) -> Any:
@@ -186,8 +189,8 @@ def choice_value(label: str, recode: Any, labels: Mapping[str, float], *, by_lab
     return None if by_label and builtin.is_no_score(label) else recode
 
 
-def _no_score_recodes(choices: Mapping[str, float]) -> set[float]:
-    return {recode for label, recode in choices.items() if _no_score(label, recode)}
+def _no_score_recodes(choices: Mapping[str, float], signed: bool = False) -> set[float]:
+    return {recode for label, recode in choices.items() if _no_score(label, recode, signed=signed)}
 
 
 def _numbers_of(options: Mapping[str, object]) -> dict[str, float]:
@@ -197,11 +200,13 @@ def _numbers_of(options: Mapping[str, object]) -> dict[str, float]:
     return shown if None not in numbers and len(numbers) == len(shown) else {}  # type: ignore[return-value]
 
 
-def _numbered(options: Mapping[str, float | None], scored: dict[str, float | None], numbers: dict[str, float]):
+def _numbered(options: Mapping[str, float | None], scored: dict[str, float | None], numbers: dict[str, float], *,
+              signed: bool):  # fmt: skip
     """Options showing numbers: their answers score the numbers shown (`numbers_shown`), or the
     recodes where an "N/A"-type option is recoded as one of those numbers — recodes running
     against the numbers reverse the scale."""
-    values = numbers_shown(options) or {label: numbers[label] if v is None else v for label, v in scored.items()}
+    recoded = {label: numbers[label] if v is None else v for label, v in scored.items()}
+    values = numbers_shown(options, signed=signed) or recoded
     by_number = [values[label] for label in sorted(scored, key=numbers.__getitem__)]
     steps = {b > a for a, b in zip(by_number, by_number[1:]) if b != a}
     if len(steps) != 1 or len(set(by_number)) < len(by_number):
@@ -266,8 +271,8 @@ def _best_label(ranks: dict[str, float], scale: builtin.LabelScale) -> str:
     return next(label for label, rank in ranks.items() if rank == best_rank)
 
 
-def _no_score(label: str, value: float | None) -> bool:
-    return builtin.is_no_score(label) or (value is not None and value < 0)
+def _no_score(label: str, value: float | None, *, signed: bool = False) -> bool:
+    return builtin.is_no_score(label) or (value is not None and value < 0 and not signed)
 
 
 def _shown(options: Mapping[str, object]) -> str:

@@ -160,10 +160,11 @@ def _part(question: dict[str, Any], key: str, text: str, family: str, subtype: s
 
 def _question(key: str, text: str, kind: str, choices: dict[str, Choice],
               scale: tuple[float, float] | None = None) -> Question:  # fmt: skip
-    """The question as cxbridge scores it: the numbers its labelled options stand for."""
+    """The question as cxbridge scores it: the numbers its labelled options stand for (an N/A
+    option is flagged, and left out: a negative weight is a score)."""
     numbers = {c.label: float(c.value) for c in choices.values()
                if c.scored and c.label and isinstance(c.value, int | float)}  # fmt: skip
-    return Question(key, text, kind, scale=scale, choices=numbers)
+    return Question(key, text, kind, scale=scale, choices=numbers, marks_no_answer=True)
 
 
 def _nps_choices(options: list[dict[str, Any]]) -> dict[str, Choice] | None:
