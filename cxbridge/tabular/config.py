@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
-from cxbridge.detection.scores import effort_direction
+from cxbridge.detection.meaning import effort_direction
 from cxbridge.exports import FORMATS, RECORD_FORMATS
 from cxbridge.metrics import Direction, MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
