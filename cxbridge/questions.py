@@ -25,6 +25,7 @@ from cxbridge.detection.meaning import (
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
+from cxbridge.tabular.cells import parse_number
 
 log = logging.getLogger("cxbridge.questions")
 KINDS = ("nps", "scale", "choice", "multi", "text", "other")
@@ -164,6 +165,16 @@ def label_scale_values(labels: Iterable[str]) -> dict[str, float]:
         return {}
     values = scale.values()
     return {label: values[builtin.label_key(label)] for label in labels if builtin.label_key(label) in values}
+
+
+def option_values(labels: Iterable[str]) -> dict[str, float]:
+    """Option label → value: the numbers the labels are, when every one is a number ("1" … "5",
+    "1.0" … "6.0"), else the built-in scale they are points of (`label_scale_values`)."""
+    labels = list(labels)
+    numbers = [parse_number(label) for label in labels]
+    if labels and all(number is not None for number in numbers):
+        return dict(zip(labels, numbers, strict=True))  # type: ignore[arg-type]
+    return label_scale_values(labels)
 
 
 def with_rating_defaults(

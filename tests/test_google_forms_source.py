@@ -363,3 +363,24 @@ def test_a_quarantined_response_is_replayed_with_a_fixed_override(tmp_path, user
     assert replayed.results[0].written == 1
     assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"5f1e2d3c\".value') FROM feedback "
                            "WHERE source_record_id = 'ACYDBNj00009'") == [(None, 12)]  # fmt: skip
+
+
+def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_numbers(tmp_path, user_key):
+    """A multiple-choice question "How satisfied are you with your visit?" whose options are
+    "1" … "5" (Google writes the chosen option's text): CSAT on 1–5, 4 and 5 satisfied, as its
+    question about satisfaction says — not kept unscored because its options are numbers."""
+    form = store_form()
+    [visit] = [item for item in form["items"] if item["itemId"] == "2b3c4d5e"]
+    visit["questionItem"]["question"]["choiceQuestion"]["options"] = [{"value": str(n)} for n in range(1, 6)]
+    given = ["5", "2", "4", "4", "1", "3"]
+    account = FormsAccount()
+    account.add_form(form, *(form_response(n, satisfaction=text) for n, text in enumerate(given, start=1)))
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key))
+    assert (result.status, result.written, result.quarantined) == ("success", len(given), 0), result.error
+    values = [int(text) for text in given]
+    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback ORDER BY source_record_id") == [
+        (float(v), 100 * (v - 1) / 4) for v in values]  # fmt: skip
+    satisfied = sum(v >= 4 for v in values)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(values), round(100 * satisfied / len(values), 1))]  # fmt: skip

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.questions import Question, QuestionOverride, label_scale_values, with_rating_defaults
+from cxbridge.questions import Question, QuestionOverride, option_values, with_rating_defaults
 
 _CHOICE_KINDS = {"RADIO": "choice", "DROP_DOWN": "choice", "CHECKBOX": "multi"}
 
@@ -76,6 +76,6 @@ def _range(low: Any, high: Any) -> tuple[float, float] | None:
 
 
 def _values(options: list[dict[str, Any]]) -> dict[str, float]:
-    """Option label → value, when the labels form a built-in scale (else no numbers)."""
+    """Option label → value, when the labels are numbers or form a built-in scale (else no numbers)."""
     labels = [str(option["value"]) for option in options if "value" in option and not option.get("isOther")]
-    return label_scale_values(labels)
+    return option_values(labels)

@@ -8,13 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
-from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.questions import Question, QuestionOverride, QuestionPlan
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan, option_values
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
-from cxbridge.tabular.cells import parse_number
 from cxbridge.timestamps import field_timestamp
 
 RESPONSE_FIELDS = ["Name", "SurveyId", "InvitationId", "SubmitterId", "Status", "CompletionDateTime", "Language",
@@ -94,7 +92,7 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tup
     text = definition.get("Name") or qid
     number = answer.get("NumberValue")
     kind = str(definition.get("QuestionType") or "")
-    choices = choice_values(definition.get("choices") or []) if kind in SCORED_TYPES else {}
+    choices = option_values(definition.get("choices") or []) if kind in SCORED_TYPES else {}
     scale = question_scale(kind, choices, scales)
     if number is not None:
         is_nps = kind.upper() == "NPS" or (mentions(text, "recommend") and 0 <= number <= 10)
@@ -109,18 +107,6 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tup
         return None
     free_text = kind.lower() in ("freetext", "free_text", "longtext", "shorttext") or not choice
     return plan.answer(Question(qid, text, "text" if free_text else "choice"), value, also=(kind,))
-
-
-def choice_values(labels: list[str]) -> dict[str, float]:
-    """label → value of a scored question's choices: their numbers when every label is one, else
-    the built-in label scale they all belong to (worst 1), else none (a label then needs `labels`)."""
-    if labels and all(parse_number(label) is not None for label in labels):
-        return {label: float(parse_number(label)) for label in labels}  # type: ignore[arg-type]
-    scale = builtin.scale_for(labels) if labels else None
-    if scale is None:
-        return {}
-    values = scale.values()
-    return {label: values[builtin.label_key(label)] for label in labels if builtin.label_key(label) in values}
 
 
 def account(raw: dict[str, Any], segment_field: str, lifecycle_field: str | None) -> CrmAccount:
