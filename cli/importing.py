@@ -15,7 +15,7 @@ from .options import (
     config_option, db_option, destination_option, format_option, handles_errors, hints_wanted, rehash_option,
     summary_format, summary_format_option, wait_option,
 )  # fmt: skip
-from .summaries import flat_row, left_out, print_warnings
+from .summaries import flat_row, kept_before_failure, left_out, print_warnings
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Hints, Inspection
@@ -128,7 +128,8 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
         return
     where = f"{Path(item.file).name} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:
-        click.echo(f"✘ {where}: {item.error or item.result.error}")
+        kept = kept_before_failure(item.result, dry_run=result.dry_run) if item.result else ""
+        click.echo(f"✘ {where}: {item.error or item.result.error}{kept}")
     else:
         r = item.result
         verb = "would write" if result.dry_run else "written"

@@ -37,7 +37,7 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
         return
     name = f"{result.source} ({result.connector})"
     if not (result.ok or result.paused):
-        click.echo(f"✘ {name}: {result.status}: {result.error}")
+        click.echo(f"✘ {name}: {result.status}: {result.error}{kept_before_failure(result, dry_run=dry_run)}")
         print_warnings(result.warnings)
         return
     verb = "would write" if dry_run else "written"
@@ -59,6 +59,12 @@ def left_out(result: SourceResult) -> str:
     """The records a run read and left out on purpose, by why: ` · 3 erased (left out)`."""
     erased = [f" · {result.erased:,} erased (left out)"] if result.erased else []
     return "".join(erased + [f" · {count:,} {reason} left out" for reason, count in result.left_out.items()])
+
+
+def kept_before_failure(result: SourceResult, *, dry_run: bool) -> str:
+    """What a failed run wrote before it failed, which stays (the next run writes none of it twice):
+    ` (3,000 written before it failed, kept)`; nothing when it wrote nothing."""
+    return f" ({result.written:,} written before it failed, kept)" if result.written and not dry_run else ""
 
 
 def print_warnings(warnings: list[str]) -> None:

@@ -265,3 +265,22 @@ def test_a_saved_mapping_reads_yearly_files_whose_older_ones_lack_a_column_added
     assert failed[1] == (
         f"✘ nps_2024.csv → nps_2024 (plain): [sources.nps_2024] nps_2024.csv: {missing}?; nothing was read or written"
     )
+
+
+def test_a_file_that_fails_after_rows_were_written_says_how_many_are_kept(tmp_path):
+    """A quote never closed at the end of a long file fails it after the rows before were read
+    and written (kept: exactly once, the next import goes on once it is fixed): its ✘ line says
+    how many, not only the error — as the sync's summary of a failed source does."""
+    rows = responses(3000)
+    path = write_csv(tmp_path / "long.csv", rows)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('01.01.2024 10:00;Store 1;9;"Very satisfied\n')
+    invoke("inspect", str(tmp_path / "long.csv"), "--write-mapping", str(tmp_path / "m.toml"))
+    imported = invoke("import", str(path), "--mapping", str(tmp_path / "m.toml"), "--db", str(tmp_path / "x.db"))
+    [line] = [line for line in imported.output.splitlines() if line.startswith("✘")]
+    assert count(tmp_path / "x.db") == [(len(rows),)]
+    assert line.endswith(f"({len(rows):,} written before it failed, kept)"), line
+    config = tmp_path / "cxbridge.toml"
+    config.write_text((tmp_path / "m.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    synced = invoke("sync", "--config", str(config), "--db", str(tmp_path / "synced.db"))
+    assert synced.output.splitlines()[0].endswith(f"({len(rows):,} written before it failed, kept)"), synced.output
