@@ -16,7 +16,7 @@ from cxbridge.config import Config, config_from_dict, optional_config
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.question_matches import propose_question_matches
-from cxbridge.errors import ConfigError, CxbridgeError, SourceError
+from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.masking import redact
@@ -27,7 +27,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
-from cxbridge.tabular.source_dates import SourceDates, undecided
+from cxbridge.tabular.source_dates import DateOrderConflict, SourceDates, undecided
 
 IMPORT_FIX = ("and an import reads its files one way; nothing was imported: if the files are one export, say how "
               "its dates read, --date-order dmy or --date-order mdy (a date that cannot be read so is quarantined), "
@@ -189,13 +189,15 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
     dates = SourceDates(order, shown_by, whose=whose, fix=IMPORT_FIX)
     shown: list[tuple[FileImport, FileSourceConfig, list[DateOrderGuess]]] = []
     for item, imported in ready:
-        source = imported.build_source(item.source)
-        if isinstance(source, FileSource):
-            file = SourceFile(item.path, item.path.name)
-            try:
+        try:
+            source = imported.build_source(item.source)
+            if isinstance(source, FileSource):
+                file = SourceFile(item.path, item.path.name)
                 shown.append((item, source.config, FileStream(source).date_evidence(dates, file, headers)))
-            except SourceError as exc:
-                raise ConfigError(str(exc)) from None
+        except DateOrderConflict as exc:
+            raise ConfigError(str(exc)) from None
+        except CxbridgeError:
+            continue  # the file fails alone when it is imported, saying why
     for item, config, guesses in shown:
         if dates.order is not None and any(undecided(guess) for guess in guesses):
             config.date_order = dates.order

@@ -301,3 +301,25 @@ def test_a_folder_import_against_the_order_its_source_read_before_imports_nothin
     assert "2025-01.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
     assert "2025-02.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
     assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1"]
+
+
+def test_a_file_whose_dates_cannot_be_looked_at_before_the_import_fails_alone(tmp_path: Path, monkeypatch):
+    """Only files showing both orders refuse the whole import: any other error while a file's
+    dates are looked at is left to the file's own import (which, if it must, fails alone)."""
+    from cxbridge.errors import SourceError
+    from cxbridge.tabular.source import FileStream
+
+    monkeypatch.chdir(tmp_path)
+    write_month(tmp_path / "exports", "2025-01.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
+    write_month(tmp_path / "exports", "2025-02.csv", ["13/04/2025 11:00", "01/02/2025 11:00"])
+    looked_at = FileStream.date_evidence
+
+    def broken_for_january(self, dates, file, headers):
+        if file.path.name == "2025-01.csv":
+            raise SourceError("2025-01.csv: cannot be looked at now")
+        return looked_at(self, dates, file, headers)
+
+    monkeypatch.setattr(FileStream, "date_evidence", broken_for_january)
+    imported = invoke("import", "exports/", "--db", "x.db")
+    assert imported.exit_code == 0, imported.output
+    assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1", "2025-02.csv-0", "2025-02.csv-1"]

@@ -24,6 +24,10 @@ def undecided(guess: DateOrderGuess) -> bool:
     return guess.assumed and guess.separator != "."
 
 
+class DateOrderConflict(SourceError):
+    """Files that share a mapping show both day/month orders: which is right is the user's to say."""
+
+
 class SourceDates:
     """The order the source's files have shown, with where; each table's own evidence, read once
     a sync. The files not read yet are searched only for a file that shows no order itself, so
@@ -60,7 +64,7 @@ class SourceDates:
         if self.order is None:
             self.order, self.shown_by = guess.order, f"{where}: {guess.evidence}"
         elif guess.order is not self.order:
-            raise SourceError(
+            raise DateOrderConflict(
                 f"column {column!r}: {self.whose} write dates both ways — {self.shown_by}; "
                 f"{where}: {guess.evidence} — {self.fix}"
             )
