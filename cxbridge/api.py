@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
-from cxbridge.dataset_salt import dataset_keys
+from cxbridge.dataset_salt import dataset_keys, known_keys
 from cxbridge.ranking import store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
@@ -58,6 +59,7 @@ PUBLIC_LATER = (
     "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "report", "erase",
     "ErasureResult",
 )  # fmt: skip
+log = logging.getLogger("cxbridge.check")
 
 
 def __getattr__(name: str) -> Any:  # PEP 562
@@ -168,12 +170,13 @@ def _opened_for_run(
     """Open the destination for a sync (read-only for a dry run) once its sources are known to be
     sound, and the dataset's respondent keys (its salt chosen once) and ranking settled."""
     full_refresh, dry_run = options.full_refresh, options.dry_run
-    if full_refresh or not exists:  # before a new destination is created for a run that cannot work
-        require_sound(built, jobs=jobs)
+    if not exists:  # before a new destination is created for a run that cannot work
+        require_sound(built, jobs=jobs, keys=known_keys(None, cfg.respondent_salt))
     if exists or not dry_run:
         dest.open(read_only=dry_run)
-    if exists and not full_refresh:  # files read before with this mapping, unchanged, are passed over
-        require_sound(built, cursor_of=dest.get_cursor, jobs=jobs)
+    if exists:  # files read before with this mapping, unchanged, are passed over (not on a full refresh)
+        cursor_of = None if full_refresh else dest.get_cursor
+        require_sound(built, cursor_of=cursor_of, jobs=jobs, keys=known_keys(dest, cfg.respondent_salt))
     with nullcontext() if dry_run else dest.exclusive("dataset"):  # a new dataset's salt is chosen once
         keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
         store_ranking(dest, cfg.ranking, dry_run=dry_run)  # what the ranking views read
@@ -259,10 +262,26 @@ def check(
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     built = {name: cfg.build_source(name) for name in _select(cfg, list(sources))}
     try:
-        return check_sources(built)
+        return check_sources(built, keys=_known_keys(cfg, host))
     finally:
         for source in built.values():
             source.close()
+
+
+def _known_keys(cfg: Config, host: PluginHost) -> RespondentKeys | None:
+    """The respondent keys the next sync would use, when known (`cxbridge.dataset_salt.known_keys`):
+    the configured salt, else the one the destination, if there is one, keeps (read, nothing written)."""
+    if cfg.respondent_salt is not None:
+        return known_keys(None, cfg.respondent_salt)
+    try:
+        with open_destination(config=cfg, host=host) as dest:
+            if not dest.exists():
+                return None
+            dest.open(read_only=True)
+            return known_keys(dest, None)
+    except Exception as exc:  # a destination out of reach: the check needs no data, only names such a column otherwise
+        log.debug("the respondent salt of the destination could not be read for the check: %s", exc)
+        return None
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cxbridge.errors import ConfigError
+from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source
 
 log = logging.getLogger("cxbridge.check")
@@ -35,11 +36,15 @@ class SourceCheck:
 
 
 def check_sources(
-    sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1
+    sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1,
+    keys: RespondentKeys | None = None,
 ) -> list[SourceCheck]:
     """Each source's checks (up to `jobs` at once: an API source's checks wait on the network),
-    with the saved cursors when `cursor_of` gives them. Only a ConfigError is a problem; anything
-    else a check raises is logged and left to the run, where that source alone fails."""
+    with the saved cursors when `cursor_of` gives them and the dataset's respondent keys when
+    known (`Source.respondent_keys`). Only a ConfigError is a problem; anything else a check
+    raises is logged and left to the run, where that source alone fails."""
+    for source in sources.values():
+        source.respondent_keys = keys
     cursors = {
         name: {stream.name: cursor_of(name, stream.name) for stream in source.streams()} if cursor_of else {}
         for name, source in sources.items()
@@ -65,9 +70,12 @@ def _check(name: str, source: Source, cursors: dict[str, Any]) -> SourceCheck:
     return SourceCheck(name, source.name)
 
 
-def require_sound(sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1) -> None:
+def require_sound(
+    sources: Mapping[str, Source], *, cursor_of: CursorOf | None = None, jobs: int = 1,
+    keys: RespondentKeys | None = None,
+) -> None:
     """The check pass before a run: a ConfigError naming every problem found, or nothing."""
-    found = check_sources(sources, cursor_of=cursor_of, jobs=jobs)
+    found = check_sources(sources, cursor_of=cursor_of, jobs=jobs, keys=keys)
     problems = [f"[sources.{check.source}] {check.problem}" for check in found if not check.ok]
     if problems:
         raise ConfigError("; ".join(problems) + "; nothing was read or written")

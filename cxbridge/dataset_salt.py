@@ -54,6 +54,19 @@ def dataset_keys(
     return RespondentKeys(salt)
 
 
+def known_keys(destination: Destination | None, configured: str | None) -> RespondentKeys | None:
+    """The respondent keys a sync into `destination` (opened, if it exists) would use, when they
+    are known without choosing a salt — the configured one, else the one stored — for the check
+    pass, which runs before them (a column named with an address is named by them); None when
+    a sync would choose a new one."""
+    stored = destination.read_metadata() if destination is not None and destination.exists() else {}
+    salt = configured if configured is not None else stored.get(SALT)
+    if salt is None or (configured is None and stored.get(FINGERPRINT) != fingerprint(salt)):
+        return None
+    redact_value(salt)
+    return RespondentKeys(salt)
+
+
 def _chosen(
     destination: Destination, stored: dict[str, str], configured: str | None, *, rehash: bool
 ) -> tuple[str, dict[str, str | None], bool]:

@@ -156,8 +156,10 @@ class Scrubber:
         changes: dict[str, Any] | None = None
         renamed = self._renames(value)
         for key, item in value.items():
-            if key in declared or (prefixes and key.startswith(prefixes)):
-                change = self.hash_value(item) if key in self.hashed_keys else _REMOVED
+            # a mapping may name a column as messages show it (an address in it as its key)
+            named = self.key_name(key) if renamed and key not in declared and type(key) is str else key
+            if named in declared or (prefixes and named.startswith(prefixes)):
+                change = self.hash_value(item) if named in self.hashed_keys else _REMOVED
             elif (kind := type(item)) is str:
                 # may_hold_address, coarser and without a call: most values have none of these
                 if ("@" not in item and "%" not in item and "&#" not in item) or (change := self._text(item)) is item:

@@ -20,6 +20,7 @@ from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import WAVE_PROGRAMS, Channel, FeedbackRecord, Program, RespondentType
+from cxbridge.respondents import RespondentKeys
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import TimeZoneName
 
@@ -102,6 +103,10 @@ class Source(ABC):
     reads_exports: ClassVar[bool] = False
     """True for connectors that read export files: where a response also came through an API
     source, the API's copy is the one views count (`cxbridge.duplicates`)."""
+    respondent_keys: RespondentKeys | None = None
+    """The dataset's respondent keys when the run knows them before reading (a salt configured or
+    stored), set before `check`: a check naming a column whose name holds an address names it as
+    the records will (a file source's mapping may name such a column so)."""
 
     def __init__(self, config: SourceConfig, context: SourceContext):
         self.config = config

@@ -4,7 +4,8 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -146,6 +147,24 @@ class RowMapping(BaseModel):
                  *self.questions, *self.timestamps, *self.multi_choice, *(self.attributes or []), *self.personal,
                  *self.ignore]  # fmt: skip
         return {header_key(column) for column in named}
+
+    def named_as_read(self, names: Mapping[str, str]) -> Self:
+        """This mapping with each column it names by a name in `names` (a header as messages show
+        it, an address in it as its key → the header as read) named as read; itself when none is."""
+        def named(column: str) -> str:
+            return names.get(header_key(column), column)
+
+        def each(columns: list[str] | None) -> list[str] | None:
+            return None if columns is None else [named(column) for column in columns]
+
+        if not names:
+            return self
+        lists = ("key_columns", "comments", "questions", "timestamps", "multi_choice", "attributes", "personal", "ignore")
+        return self.model_copy(update={
+            "columns": self.columns.model_copy(update={name: named(c) for name, c in self.columns.mapped().items()}),
+            "metrics": [metric.model_copy(update={"column": named(metric.column)}) for metric in self.metrics],
+            **{name: each(getattr(self, name)) for name in lists},
+        })  # fmt: skip
 
     def personal_fields(self) -> PersonalFields:
         """The mapped e-mail and phone (stored as their salted hash), the `personal` columns and

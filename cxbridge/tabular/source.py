@@ -34,7 +34,7 @@ from cxbridge.exports.qualtrics_fields import LEFT_OUT, not_feedback, test_respo
 from cxbridge.masking import rename_values
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
-from cxbridge.respondents import unsaved_keys
+from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values, unsettled_labels
@@ -43,7 +43,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.cells import DateOrder, DateOrderGuess
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
-from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables
+from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables, read_tables
 from cxbridge.tabular import key_tables
 from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
@@ -116,6 +116,7 @@ class FileStream(Stream):
             definition = self.definition
         except SourceError as exc:
             raise ConfigError(f"definition: {exc}") from None
+        self.config = self._named_as_read(files)
         require_values(self.config, definition)
         saved, problems = self._saved_files(cursor, files), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
@@ -163,8 +164,24 @@ class FileStream(Stream):
         return self._namer().file_name(identity)
 
     def _namer(self) -> Scrubber:
-        keep = self.source.context.keep_personal_data
-        return self._scrub or Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=keep)
+        keep, keys = self.source.context.keep_personal_data, self.source.respondent_keys or unsaved_keys()
+        return self._scrub or Scrubber(PersonalFields(), keys, keep_personal_data=keep)
+
+    def _named_as_read(self, files: list[SourceFile]) -> FileSourceConfig:
+        """The mapping, each column it names as messages name it (an address in the header as its
+        key, `Scrubber.key_name`: as a warning's advice gives it) named as the header reads; the
+        headers are read for it only when the mapping names a column so."""
+        config: FileSourceConfig = self.source.config  # type: ignore[assignment]
+        if PSEUDONYM_PREFIX not in "\x1f".join([*config.chosen_columns(), *(config.key_columns or [])]):
+            return config
+        namer, names = self._namer(), {}
+        for file in files:
+            try:
+                tables = read_tables(file, config, self.definition)
+            except SourceError:
+                continue  # the file fails when it is read, naming why
+            names.update({namer.key_name(c.key): c.key for table in tables for c in table.columns})
+        return config.named_as_read({shown: key for shown, key in names.items() if shown != key})
 
     def _named(self, files: list[SourceFile]) -> list[SourceFile]:
         """`files`, each named by `_name` in every log line and error from now on; so are the
@@ -199,6 +216,7 @@ class FileStream(Stream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._reading = True
         files = self._named(self.files())
+        self.config = self._named_as_read(files)
         self._saved = self._saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         plans = {file.identity: self._plan(file, self._saved) for file in files}
