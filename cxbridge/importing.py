@@ -13,7 +13,7 @@ from typing import Any
 
 from cxbridge import exports
 from cxbridge.config import Config, config_from_dict, optional_config
-from cxbridge.detection.inspector import Hints, Inspection, inspect_file, source_name_for
+from cxbridge.detection.inspector import Hints, Inspection, inspect_file, proposed_source_name, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
@@ -111,7 +111,7 @@ def inspect(
         try:
             found.append(inspect_file(path, definition_for(path, hints, definitions)))
         except CxbridgeError as exc:
-            found.append(FileImport(path, source_name_for(path), error=str(exc)))
+            found.append(FileImport(path, proposed_source_name(path), error=str(exc)))
     inspections = [item for item in found if isinstance(item, Inspection)]
     for match in propose_question_matches(inspections):
         for item in inspections:

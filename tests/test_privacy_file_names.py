@@ -172,6 +172,33 @@ def test_cxbridge_import_of_a_file_named_like_an_address_keeps_its_source_under_
     assert b"jane" not in stored_bytes(tmp_path)
 
 
+@pytest.mark.parametrize(("name", "source"), [("Survey (jane.doe@example.com).csv", "survey"),
+                                                ("survey jane.doe@example.com.csv", "survey"),
+                                                ("jane.doe@example.com.csv", "export"),
+                                                ("survey_jane.doe@example.com.csv", "export")])  # fmt: skip
+def test_inspect_proposes_a_source_named_after_a_file_without_its_address(tmp_path, monkeypatch, name, source):
+    """inspect has no salt to key an address with: the source it proposes drops it from the file's
+    name (`survey_jane.doe@…` is one address, as the sync keys it), and so does the mapping it
+    writes, which `import --mapping` and a sync then use."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_text("Submitted,NPS,Comment\n2025-06-06 05:24,10,great\n2025-06-07 05:24,3,slow\n")
+    inspected = CliRunner().invoke(cli, ["inspect", name, "--write-mapping", "m.toml"])
+    assert inspected.exit_code == 0 and f"(source {source})" in inspected.output, inspected.output
+    mapping = (tmp_path / "m.toml").read_text()
+    assert f"[sources.{source}]" in mapping and "jane" not in mapping and "example.com" not in mapping, mapping
+    imported = CliRunner().invoke(cli, ["-vv", "import", name, "--mapping", "m.toml"])
+    assert imported.exit_code == 0 and f"→ {source} " in imported.output, imported.output
+    (tmp_path / "cxbridge.toml").write_text(mapping)  # the mapping as a project's source: its path finds the file
+    synced = CliRunner().invoke(cli, ["sync"])
+    assert synced.exit_code == 0 and "0 read" in synced.output, synced.output  # the file the import read, passed over
+    with database(tmp_path) as db:
+        sources = {name for (name,) in db.execute("SELECT source FROM feedback UNION SELECT source FROM sync_state")}
+        scores = [value for (value,) in db.execute("SELECT value FROM feedback_scores ORDER BY value")]
+    assert sources == {source} and scores == [3, 10]
+    for part in ("jane", "example.com"):
+        assert part.encode() not in stored_bytes(tmp_path) and part not in imported.output + synced.output, part
+
+
 SHEET, NOTES, TEAM = "kim@corp.example", "Notes lee@corp.example", "Team (max@corp.example)"
 LEAKS = ("kim@", "lee@", "max@", "corp.example", "corp_example")  # the addresses, also disguised as a name
 

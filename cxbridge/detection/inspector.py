@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
+from cxbridge.addresses import in_file_name
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.fields import propose_fields
 from cxbridge.detection.mapping_file import source_entry
@@ -76,7 +77,7 @@ class Inspection:
 
     @property
     def source_name(self) -> str:
-        return source_name_for(self.path)
+        return proposed_source_name(self.path)
 
     @property
     def warnings(self) -> list[str]:
@@ -105,8 +106,21 @@ def unscored_warnings(proposals: list[Proposal], chosen: list[Proposal]) -> list
 
 def source_name_for(path: Path) -> str:
     """`Store NPS 2019.xlsx` → `store_nps_2019`."""
-    name = re.sub(r"[^a-z0-9]+", "_", path.stem.casefold()).strip("_")
-    return name if name[:1].isalpha() else f"file_{name}" if name else "file"
+    return _name_of(path.stem) or "file"
+
+
+def proposed_source_name(path: Path) -> str:
+    """`source_name_for` a file, each e-mail address in its name dropped (`Survey (jane@x.com).csv`
+    → `survey`; nothing left → `export`, as of `survey_jane@x.com.csv`, one address): what `inspect`
+    proposes, without the dataset's salt to key the address with (`cxbridge import` names such a
+    file's source `hashed_<key>`)."""
+    named = in_file_name(path.name, lambda address: "_")
+    return source_name_for(path) if named is path.name else _name_of(Path(named).stem) or "export"
+
+
+def _name_of(stem: str) -> str:
+    name = re.sub(r"[^a-z0-9]+", "_", stem.casefold()).strip("_")
+    return name if not name or name[:1].isalpha() else f"file_{name}"
 
 
 def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:

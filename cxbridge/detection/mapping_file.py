@@ -11,6 +11,7 @@ from typing import Any
 
 import tomlkit
 
+from cxbridge.addresses import in_file_name
 from cxbridge.detection.evidence import Proposal
 from cxbridge.errors import ConfigError
 from cxbridge.normalize import PRIMARY_COLUMN_OF
@@ -94,7 +95,8 @@ def write_mapping(inspections: list[Any], target: Path) -> Path:
 
 
 def _source_table(inspection: Any, folder: Path) -> Any:
-    entry = source_entry(inspection, path=_relative(inspection.path, folder))
+    # each address in the path as `*@*` (no salt here to key it): a glob that finds the file, and others so named
+    entry = source_entry(inspection, path=in_file_name(_relative(inspection.path, folder), lambda address: "*@*"))
     if "definition" in entry:
         entry["definition"] = _relative(Path(entry["definition"]), folder)
     why = {p.column + "\x1f" + p.target: p for p in inspection.chosen}
