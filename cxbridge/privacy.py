@@ -27,7 +27,8 @@ holds an "@" or an encoded one (`may_hold_address`) — without one, no string i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -112,13 +113,14 @@ class Scrubber:
             return self._list(value)
         return value
 
-    def _text(self, text: str) -> str:
+    def _text(self, text: str, pseudonym: Callable[[str], str] | None = None) -> str:
         """A text that is addresses as a whole, or a link holding some, with each address as its
-        `hashed:` key; any other text is the same object."""
+        `hashed:` key (or as `pseudonym` names it); any other text is the same object."""
         if self.keep_personal_data:
             return text
+        pseudonym = pseudonym or self._pseudonym
         found = written_addresses(text.strip())
-        return in_link(text, self._pseudonym) if found is None else ", ".join(map(self._pseudonym, found))
+        return in_link(text, pseudonym) if found is None else ", ".join(map(pseudonym, found))
 
     def file_name(self, name: str) -> str:
         """A file's (or a sheet's) name as cxbridge shows and keeps it (in `raw`, a file source's
@@ -137,15 +139,17 @@ class Scrubber:
         pseudonym = self._pseudonym(address)
         return pseudonym if address == address.casefold() else f"{pseudonym}-{self.keys.cased(address)}"
 
-    def key_name(self, key: str) -> str:
+    def key_name(self, key: str, *, cased: bool = False) -> str:
         """The name a key or column takes in a scrubbed record: an address as its `hashed:` key,
         whole (`ann@example.com`, written in any form `_text` reads) or inside a longer name
         (`Contact (hashed:<key>)`), anything else as it is (a mapping naming the column as read
-        finds it by this name)."""
+        finds it by this name). `cased`: an address written in capitals with the digits
+        `file_name` gives it (`_renamed`)."""
         if self.keep_personal_data or not may_hold_address(key):
             return key
-        whole = self._text(key)
-        return whole if whole is not key else inside(key, self._pseudonym)
+        pseudonym = self._named_pseudonym if cased else self._pseudonym
+        whole = self._text(key, pseudonym)
+        return whole if whole is not key else inside(key, pseudonym)
 
     def _pseudonym(self, address: str) -> str:
         return self.keys.pseudonym(address) or address
@@ -177,9 +181,18 @@ class Scrubber:
                 del scrubbed[key]
             else:
                 scrubbed[key] = change
-        if renamed:
-            scrubbed = {self.key_name(key) if type(key) is str else key: item for key, item in scrubbed.items()}
-        return scrubbed
+        return self._renamed(scrubbed) if renamed else scrubbed
+
+    def _renamed(self, value: dict[str, Any]) -> dict[str, Any]:
+        """`value` with each key named by `key_name`, in its place. Keys that would take one name
+        (an address in them written in other letter case: `for Kim@…`, `for kim@…`) keep a value
+        each: one written in capitals is named as a file so named is (`file_name`), whatever the
+        keys' order."""
+        names = [self.key_name(key) if type(key) is str else key for key in value]
+        if len(set(names)) < len(names):
+            shared = {name for name, count in Counter(names).items() if count > 1}
+            names = [self.key_name(key, cased=True) if name in shared else name for key, name in zip(value, names)]
+        return dict(zip(names, value.values()))
 
     def _renames(self, value: dict[str, Any]) -> bool:
         """Whether a key of `value` is an address (its `hashed:` key takes its place): the keys

@@ -351,6 +351,33 @@ def test_an_address_inside_a_header_or_key_is_masked_in_place_and_two_such_heade
     assert "mo.two" not in refused.output and "lia.one" not in refused.output, refused.output
 
 
+def test_two_keys_differing_only_in_the_letter_case_of_an_address_keep_a_value_each():
+    """Such keys would take one name: the one written in capitals has the digits a file so named
+    has after its key (`Scrubber.file_name`), whatever their order; a key alone keeps its key alone."""
+    kim, cased = KEYS.pseudonym("kim@x.com"), f"{KEYS.pseudonym('kim@x.com')}-{salted_hash('Kim@x.com', 'test-salt')[:8]}"
+    for votes in ({"for Kim@x.com": 1, "for kim@x.com": 2}, {"for kim@x.com": 2, "for Kim@x.com": 1}):
+        assert scrub({"votes": votes}) == {"votes": {f"for {cased}": 1, f"for {kim}": 2}}
+    assert scrub({"Kim@x.com": 1, "kim@x.com": 2, "KIM@x.com": 3}) == {
+        cased: 1, kim: 2, f"{kim}-{salted_hash('KIM@x.com', 'test-salt')[:8]}": 3}  # fmt: skip
+    assert scrub({"votes": {"for Kim@x.com": 1}}) == {"votes": {f"for {kim}": 1}}
+
+
+def test_a_json_records_keys_differing_only_in_the_letter_case_of_an_address_are_both_stored(tmp_path):
+    (tmp_path / "answers.json").write_text(json.dumps([{"id": "J1", "submitted": "2025-06-08 05:24", "nps": 6,
+                                                        "votes": {"for Kim@x.com": 1, "for kim@x.com": 2}}]))  # fmt: skip
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+                      '[sources.j]\nconnector = "json"\npath = "answers.json"\n'
+                      '[sources.j.columns]\nid = "id"\nsubmitted_at = "submitted"\n')  # fmt: skip
+    result = CliRunner().invoke(cli, ["sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": "pepper"})
+    assert result.exit_code == 0 and "1 written" in result.stdout, result.output
+    kim = "hashed:" + salted_hash("kim@x.com", "pepper")
+    with api.reading(destination=f"sqlite:///{tmp_path / 'cxbridge.db'}") as destination:
+        [record] = destination.query("SELECT attributes FROM feedback")
+    cased = f"{kim}-{salted_hash('Kim@x.com', 'pepper')[:8]}"
+    assert json.loads(record["attributes"]) == {"nps": 6, f"votes.for {cased}": 1, f"votes.for {kim}": 2}
+
+
 def test_scrubbing_twice_changes_nothing_and_a_hashed_contact_keeps_its_key():
     once = scrub({"Email": "ann@example.com", "nested": {"Email": ["a@b.org", None]}}, contacts={"Email"})
     assert scrub(once, contacts={"Email"}) == once
@@ -414,19 +441,22 @@ def scrubbed_by_the_rules(value, *, hashed, removed, prefixes, items, keep):
         parts = re.split(r"([/?&=#;:])", item)  # a link: each part between its separators on its own
         return "".join(",".join(map(KEYS.pseudonym, found)) if (found := written(part)) else part for part in parts)
 
+    def cased(key):
+        """A key's name when another key of its object takes the same one: each address written in
+        capitals with 8 hex digits of a hash of it as written after its key."""
+        found = written(key.strip())
+        return ", ".join(KEYS.pseudonym(address) + ("" if address == address.casefold() else
+                                                    "-" + salted_hash(address, "test-salt")[:8]) for address in found)  # fmt: skip
+
     def walk(item):
         if isinstance(item, str):
             return text(item)
         if isinstance(item, dict):
-            out = {}
-            for key, inner in item.items():
-                if key in hashed:
-                    out[text(key)] = contact(inner)
-                elif key in removed or key.startswith(prefixes):
-                    continue
-                else:
-                    out[text(key)] = walk(inner)
-            return out
+            kept = [(key, inner) for key, inner in item.items()
+                    if key in hashed or not (key in removed or key.startswith(prefixes))]  # fmt: skip
+            names = [text(key) for key, _ in kept]
+            return {cased(key) if names.count(name) > 1 else name: contact(inner) if key in hashed else walk(inner)
+                    for (key, inner), name in zip(kept, names)}  # fmt: skip
         if isinstance(item, list):
             return [walk(inner) for inner in item if not (isinstance(inner, dict) and removed_item(inner))]
         return item
@@ -435,7 +465,7 @@ def scrubbed_by_the_rules(value, *, hashed, removed, prefixes, items, keep):
 
 
 KEYS_SEEN = ["Email", "Phone", "Name", "IP", "QID4", "QID4_TEXT", "QID41", "questionID", "field", "id", "Comment", "x",
-             "ann@example.com", "Ann%40Example.com"]  # fmt: skip
+             "ann@example.com", "Ann%40Example.com", "ANN@example.com"]  # fmt: skip
 texts = st.one_of(
     st.sampled_from(["ann@example.com", " Bob@Example.ORG ", "write to ann@example.com", "not@an address", "x@y",
                      "@handle", "+48 600 100 200", "600-100-200", "hashed:" + "0" * 32, "", "fine", "9003", "F1",
