@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, choice_value, effort_direction, metric_of, no_score_values, numbers_shown, read_options, shows_scale,
+    as_statement, choice_value, metric_of, no_score_values, numbers_shown, read_numbers, read_options, shows_scale,
     unscored_note,
 )
 from cxbridge.errors import ConfigError
@@ -126,18 +126,17 @@ def _from_options(question: Question, ignored: list[float | str]) -> Detection:
 
 
 def _from_numbers(question: Question, numeric: tuple[float, float], ignored: list[float | str]) -> Detection:
-    """A numeric scale without labels (a linear scale, a slider): its question's wording says
-    what it measures and which way; a question of fact ("resolved?") is never CSAT."""
+    """A numeric scale without labels (a linear scale, a slider): read as a file's numbers are
+    (`read_numbers`, `as_statement`), its wording saying what it measures and which way; CES up
+    to 7 points, CSAT up to 11."""
     text, (low, high) = question.text, numeric
-    span = f"{low:g}–{high:g}"
-    if mentions(text, "effort") and high - low <= 6:
-        direction, why = effort_direction(text)
-        spec = MetricSpec(metric="ces", scale=numeric, direction=direction, ignore_values=ignored)
-        return Detection(spec, f"a {span} scale under a question about effort or ease; {why}")
-    if mentions(text, "satisfaction") and not mentions(text, "resolved") and high - low <= 10:
-        spec = MetricSpec(metric="csat", scale=numeric, ignore_values=ignored)
-        return Detection(spec, f"a {span} scale under a satisfaction question, {high:g} the most satisfied")
-    return Detection(None, unscored_note(text, why=f"its {span} scale has no labels saying what it measures"))
+    reading = as_statement(read_numbers({}, numeric), text)
+    metric = metric_of(reading, text)
+    if metric is None or high - low > (6 if metric == "ces" else 10):
+        why = None if metric is None else f"its {low:g}–{high:g} scale has no labels saying what it measures"
+        return Detection(None, unscored_note(text, reading, why=why))
+    spec = MetricSpec(metric=metric, scale=numeric, direction=reading.direction, ignore_values=ignored)
+    return Detection(spec, reading.evidence)
 
 
 def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:

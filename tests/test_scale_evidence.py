@@ -11,12 +11,15 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import cxbridge
+from cxbridge.cli.main import cli
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.meaning import read_options
@@ -364,6 +367,62 @@ def test_numbered_labels_in_the_cells_say_which_end_is_best(tmp_path, best_first
 def test_a_question_naming_ease_keeps_higher_better(tmp_path):
     for question in ("How easy was it to get your issue resolved?", "How easy or difficult was it?"):
         assert detect(Question("Q1", question, "scale", scale=(1, 5))).spec.direction is Direction.HIGHER_IS_BETTER
+
+
+MIXED_WORDING = {  # a question naming satisfaction and ease: what its main clause asks about decides
+    "How satisfied were you with how easy it was to book?": "csat",
+    "How satisfied are you with the effort it took to reach us?": "csat",
+    "Насколько вы довольны тем, как легко было оформить заказ?": "csat",
+    "How easy was it to get your problem resolved to your satisfaction?": "ces",
+    "How much effort did it take to get a satisfactory answer?": "ces",
+    "Wie einfach war es, Ihr Anliegen zu Ihrer Zufriedenheit zu klären?": "ces",
+    "Was your problem resolved to your satisfaction?": None,  # a question of fact
+}
+
+
+def mixed_wording_survey(folder: Path) -> tuple[Path, Path]:
+    """A .qsf asking each of MIXED_WORDING with choices "1" … "5", and a JSON export answering them."""
+    payloads = [{"QuestionID": f"QID{n}", "DataExportTag": f"Q{n}", "QuestionType": "MC", "Selector": "SAVR",
+                 "QuestionText": text, "Choices": {str(k): {"Display": str(k)} for k in range(1, 6)}}
+                for n, text in enumerate(MIXED_WORDING, start=1)]  # fmt: skip
+    definition = folder / "survey.qsf"
+    definition.write_text(json.dumps({"SurveyEntry": {"SurveyID": "SV_mixed", "SurveyName": "Mixed"},
+                                      "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": q["QuestionID"],
+                                                          "Payload": q} for q in payloads]}))  # fmt: skip
+    responses = [{"responseId": f"R_{r}", "labels": {},
+                  "values": {"endDate": f"2026-01-{r:02d}T10:00:00Z", "finished": 1, "_recordId": f"R_{r}",
+                             **{f"QID{n}": r % 5 + 1 for n in range(1, len(MIXED_WORDING) + 1)}}}
+                 for r in range(1, 11)]  # fmt: skip
+    export = folder / "export.json"
+    export.write_text(json.dumps({"responses": responses}))
+    return definition, export
+
+
+def inspected_metrics(*args: str) -> dict[str, str | None]:
+    """column → the metric `cxbridge inspect --format json` proposes for it (None: unscored)."""
+    result = CliRunner().invoke(cli, ["inspect", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    [inspected] = json.loads(result.output)
+    scored = {p["column"]: p["field"] for p in inspected["proposals"] if p["field"] in ("csat", "ces")}
+    return {p["column"]: scored.get(p["column"]) for p in inspected["proposals"]}
+
+
+def test_satisfaction_and_ease_in_one_wording_are_one_metric_in_a_file_a_definition_and_an_api(tmp_path):
+    """"How satisfied were you with how easy it was to book?" is a CSAT and "How easy was it to get
+    your problem resolved to your satisfaction?" a CES — the wording named first decides, alike
+    for a CSV's numbers, a Qualtrics definition's numbered choices and an API's linear scale or
+    numbered choices. The API read effort first (the first a CES) and the file satisfaction
+    first, with "resolved" making the second no score at all."""
+    rows = [list(MIXED_WORDING), *[[n % 5 + 1] * len(MIXED_WORDING) for n in range(10)]]
+    in_a_file = inspected_metrics(str(write_csv(tmp_path / "mixed.csv", rows)))
+    assert {text: in_a_file[text] for text in MIXED_WORDING} == MIXED_WORDING
+    definition, export = mixed_wording_survey(tmp_path)
+    by_definition = inspected_metrics(str(export), "--definition", str(definition))
+    assert {text: by_definition[f"QID{n}"] for n, text in enumerate(MIXED_WORDING, start=1)} == MIXED_WORDING
+    numbered = {str(k): float(k) for k in range(1, 6)}
+    for question in (Question("Q1", "", "scale", scale=(1, 5)), Question("Q1", "", "choice", choices=numbered)):
+        detected = {text: detect(replace(question, text=text)).spec for text in MIXED_WORDING}
+        assert {text: spec and spec.metric for text, spec in detected.items()} == MIXED_WORDING
 
 
 def test_numbers_under_a_header_naming_its_scale_take_that_scale(tmp_path):

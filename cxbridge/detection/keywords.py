@@ -118,32 +118,53 @@ _POLITE = re.compile(
 """A polite "if it is not hard for you" before the question ("Если вам не сложно, оцените курьера",
 "Jeśli nie sprawi to Panu trudności", "If it's not too much hassle", "Wenn es Ihnen keine Mühe
 macht"): a favour asked, not the effort the question is about, so its words do not count."""
-_SPLIT = re.compile(r"[^\w#№.@-]+")
+_WORDS = re.compile(r"[\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 
 
 def mentions(header: str, role: str) -> str | None:
     """The stem of `role` the header contains (whole words for short stems), or None."""
-    text = _POLITE.sub(" ", _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е"))
-    words = set(_SPLIT.split(text))
+    return next((stem for stem, _ in _found(_normal(header), role)), None)
+
+
+def first_mentioned(header: str, roles: tuple[str, ...]) -> str | None:
+    """Of `roles`, the one whose stem comes first in the header — what its main clause asks
+    about: "How satisfied were you with how easy it was…" asks about satisfaction — or None."""
+    text = _normal(header)
+    found = [(at, role) for role in roles for _, at in _found(text, role)]
+    return min(found)[1] if found else None
+
+
+def _normal(header: str) -> str:
+    return _POLITE.sub(" ", _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е"))
+
+
+def _found(text: str, role: str):
+    """Each stem of `role` the text contains in its meaning, with where it first stands, in the order of `STEMS`."""
+    words: dict[str, int] = {}
+    for word in _WORDS.finditer(text):
+        words.setdefault(word.group(), word.start())
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:
-            if stem in words or (" " in stem and stem in text):
-                return stem
-        elif stem in text and (stem not in _AMBIGUOUS or _in_its_meaning(stem, text)):
-            return stem
-    return None
+            at = text.find(stem) if " " in stem else words.get(stem, -1)
+        elif stem in _AMBIGUOUS:
+            at = _in_its_meaning(stem, text)
+        else:
+            at = text.find(stem)
+        if at >= 0:
+            yield stem, at
 
 
-def _in_its_meaning(stem: str, text: str) -> bool:
-    """Whether a word of `text` holds `stem` in its meaning: not inside one of its false friends
-    (`_FALSE_FRIENDS`), and as a word of its own beside a word that says so (`_ALSO_A_PARTICLE`)."""
+def _in_its_meaning(stem: str, text: str) -> int:
+    """Where a word of `text` holds `stem` in its meaning (-1: nowhere): not inside one of its
+    false friends (`_FALSE_FRIENDS`), and as a word of its own beside a word that says so (`_ALSO_A_PARTICLE`)."""
     friends, marks = _FALSE_FRIENDS.get(stem, ()), _ALSO_A_PARTICLE.get(stem)
-    words = _LETTERS.findall(text)
+    found = list(_LETTERS.finditer(text))
+    words = [match.group() for match in found]
     for at, word in enumerate(words):
         if stem not in word or any(friend in word for friend in friends):
             continue
         if word != stem or marks is None or not marks.isdisjoint(words[max(at - 1, 0) : at + 2]):
-            return True
-    return False
+            return found[at].start()
+    return -1

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.keywords import mentions
+from cxbridge.detection.keywords import first_mentioned, mentions
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
@@ -90,11 +90,14 @@ def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float]) -> S
 
 
 def asked_metric(text: str) -> str | None:
-    """What numbers under a question measure by its wording: csat under a satisfaction question
-    (never one of fact: "resolved?"), ces under an effort or ease one."""
-    if mentions(text, "satisfaction"):
+    """What numbers under a question measure by its wording — whichever of satisfaction and
+    effort or ease it names first (`first_mentioned`): csat under "How satisfied were you with
+    how easy it was…?", never under a question of fact ("…resolved to your satisfaction?"); ces
+    under "How easy was it to get your problem resolved to your satisfaction?"."""
+    asked = first_mentioned(text, ("satisfaction", "effort"))
+    if asked == "satisfaction":
         return None if mentions(text, "resolved") else "csat"
-    return "ces" if mentions(text, "effort") else None
+    return "ces" if asked == "effort" else None
 
 
 def metric_of(reading: ScaleReading, text: str) -> str | None:
@@ -228,7 +231,8 @@ def shows_scale(shown: Mapping[str, float], spec: MetricSpec) -> bool:
 def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | None = None) -> str:
     """Why a question that looks scored — by its wording, or answers on a known scale — is kept
     unscored; "" for a question that does not look scored."""
-    stem = next((found for role in ("recommend", "satisfaction", "effort") if (found := mentions(text, role))), None)
+    role = "recommend" if mentions(text, "recommend") else first_mentioned(text, ("satisfaction", "effort"))
+    stem = mentions(text, role) if role else None
     known = reading is not None and reading.scale is not None
     if stem is None and not known:
         return ""

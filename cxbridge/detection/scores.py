@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import mentions
+from cxbridge.detection.keywords import first_mentioned, mentions
 from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, unscored_note,
 )
@@ -138,9 +138,10 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
 def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
     """Numbers under a satisfaction or effort question; never a question of fact ("resolved?").
     Words beside them ("1 - Very satisfied") say which end is best, as a definition's would."""
-    stem = mentions(header, "satisfaction") or mentions(header, "effort")
-    if stem is None or not profile.numbers:
+    asks = first_mentioned(header, ("satisfaction", "effort"))
+    if asks is None or not profile.numbers:
         return None
+    stem = mentions(header, asks)
     if recoded:
         why = ("its numbers are the export's answer recodes, which can run either way (1 = 'Extremely easy' in some "
                "surveys): give the survey definition (--definition survey.qsf) to score it")  # fmt: skip
