@@ -239,12 +239,20 @@ POLITE = ["Если вам не сложно, оцените работу кур
           "Jeśli to nie problem, oceń pracę kuriera", "Wenn es Ihnen nicht schwer fällt, bewerten Sie den Kurier",
           "If it's not too much hassle, please rate your courier",
           "Wenn es Ihnen keine Mühe macht, bewerten Sie bitte unseren Kurier",
-          "Falls es nicht zu viel Mühe macht, bewerten Sie unseren Service"]  # fmt: skip
+          "Falls es nicht zu viel Mühe macht, bewerten Sie unseren Service", "Если не трудно, оцените работу курьера",
+          "Если вам не трудно, оцените доставку", "Si ce n'est pas trop difficile, notez notre livreur",
+          "Si cela ne vous est pas trop difficile, notez la livraison", "Si no es difícil, califique a nuestro repartidor",
+          "Se não for difícil, avalie o nosso entregador",
+          "Wenn es nicht zu schwierig ist, bewerten Sie bitte unseren Kurier"]  # fmt: skip
 POLITE_EFFORT = ["Если вам не сложно, оцените, насколько сложно было оформить заказ", "Насколько сложно было "
                  "оформить заказ?", "Было ли вам сложно найти нужный товар?", "Сложно ли было связаться с нами?",
                  "Если честно, насколько сложно было оплатить?", "Jeśli to nie problem: czy trudno było złożyć zamówienie?",
                  "Wenn es Ihnen nicht schwer fällt: wie einfach war die Bestellung?",
-                 "Wenn es Ihnen keine Mühe macht: wie viel Mühe hat die Rücksendung gekostet?"]  # fmt: skip
+                 "Wenn es Ihnen keine Mühe macht: wie viel Mühe hat die Rücksendung gekostet?",
+                 "Если не трудно, скажите, насколько трудно было оформить заказ",
+                 "Si ce n'est pas trop difficile : était-il difficile de passer commande ?",
+                 "Si no es difícil: ¿fue difícil hacer el pedido?", "Se não for difícil: foi difícil fazer o pedido?",
+                 "Wenn es Ihnen nicht zu schwierig ist: war die Rücksendung schwierig?"]  # fmt: skip
 
 
 def test_a_polite_if_it_is_not_hard_for_you_is_not_a_question_about_effort(tmp_path):
@@ -256,6 +264,18 @@ def test_a_polite_if_it_is_not_hard_for_you_is_not_a_question_about_effort(tmp_p
     assert sorted(p.column for p in inspection.proposals if p.target == "ces") == sorted(POLITE_EFFORT)
     detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in POLITE + POLITE_EFFORT}
     assert {text for text, spec in detected.items() if spec is not None and spec.metric == "ces"} == set(POLITE_EFFORT)
+
+
+HARDLY = ["Dificilmente voltaria a comprar aqui", "Difícilmente volvería a comprar aquí"]
+
+
+def test_hardly_in_spanish_and_portuguese_is_not_a_question_about_difficulty(tmp_path):
+    """"Difícilmente"/"dificilmente" is "hardly" ("I would hardly buy here again"), not how
+    difficult something was: no CES, in a file or through an API."""
+    rows = [HARDLY, *[[n % 5 + 1] * len(HARDLY) for n in range(10)]]
+    inspection = inspect_file(write_csv(tmp_path / "hardly.csv", rows))
+    assert [p.column for p in inspection.proposals if p.target == "ces"] == []
+    assert [detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in HARDLY] == [None, None]
 
 
 def test_google_forms_export_with_checkboxes(tmp_path):

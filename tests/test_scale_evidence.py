@@ -312,12 +312,16 @@ def test_enps_wording_is_employee_nps(tmp_path, question):
 # --- numbers under an effort question: which end is best -------------------------------------------
 
 DIFFICULTY = ["How difficult was it to get your issue resolved?", "Насколько сложно было решить ваш вопрос?",
-              "Jak trudno było rozwiązać problem?"]  # fmt: skip
+              "Jak trudno było rozwiązać problem?", "Насколько трудно было оформить заказ?",
+              "Était-il difficile de passer commande ?", "¿Fue difícil realizar su pedido?",
+              "Foi difícil fazer o seu pedido?", "Foi dificil trocar o produto?",
+              "War es schwierig, Ihre Bestellung aufzugeben?"]  # fmt: skip
 
 
 @pytest.mark.parametrize("question", DIFFICULTY)
 def test_numbers_under_a_question_of_difficulty_make_lower_better(tmp_path, question):
-    """1–5 under "how difficult was it?": 5 is the most difficult, so 1 is the least effort."""
+    """1–5 under "how difficult was it?": 5 is the most difficult, so 1 is the least effort — in
+    every language ("трудно", "difficile", "difícil", "schwierig" were no effort words: unscored)."""
     answers = [n % 5 + 1 for n in range(15)]
     rows = [["Date", question], *[[f"2025-03-{n + 1:02d}", answer] for n, answer in enumerate(answers)]]
     path = write_csv(tmp_path / "difficulty.csv", rows)

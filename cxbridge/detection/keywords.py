@@ -26,10 +26,11 @@ STEMS: dict[str, tuple[str, ...]] = {
         "effort", "easy", "ease", "difficult", "hassle", "непрост", "нелегк", "легко", "просто", "усили", "сложно",
         "łatw", "latw", "prosto",
         "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "facilidade", "esfuerzo",
-        "facile", "facilement", "facilité", "esforço", "esforco",
+        "facile", "facilement", "facilité", "esforço", "esforco", "трудно", "schwierig", "difficile", "difícil",
+        "dificil",
     ),
     "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
-                   "difficile"),
+                   "dificil", "difficile"),
     "ease": ("easy", "ease", "легк", "просто", "łatw", "latw", "prosto", "einfach", "leicht", "fácil", "facil",
              "facilidade", "facile", "facilement", "facilité"),
     "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
@@ -88,13 +89,14 @@ _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nom
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
-                  "facilité": ("facilités",)}  # fmt: skip
+                  "facilité": ("facilités",), "difícil": ("difícilmente",), "dificil": ("dificilmente",)}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
 difficult, and are stems of `difficulty` of their own; "prostokąt" is a rectangle, "sprostowanie"
 a correction, "prostopadły" perpendicular; "facilidades (de pagamento)" and "facilités (de
-paiement)" are payment terms, not ease. Such a word does not count as the stem."""
+paiement)" are payment terms, not ease; "difícilmente" (es) and "dificilmente" (pt) are "hardly"
+("Dificilmente voltaria a comprar"), not how difficult. Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"}),
                     "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
@@ -113,11 +115,17 @@ _POLITE = re.compile(
     r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
     r"|\b(?:jeśli|jesli|jeżeli|jezeli)(?:\s+to)?\s+nie(?:\s+\w+){0,3}?\s+trudn\w*"
     r"|\bif(?:\s+it(?:'s|\s+is))?\s+not(?:\s+too\s+much)?(?:\s+of)?(?:\s+a)?\s+hassle"
-    r"|\b(?:wenn|falls)\s+es(?:\s+(?:ihnen|dir|euch))?\s+(?:keine|nicht\s+(?:zu\s+)?viel)\s+mühe\s+macht"
+    r"|\b(?:wenn|falls)\s+es(?:\s+(?:ihnen|dir|euch))?\s+(?:(?:keine|nicht\s+(?:zu\s+)?viel)\s+mühe\s+macht"
+    r"|nicht\s+(?:zu\s+)?schwierig\s+ist)"
+    r"|\bsi\s+(?:ce|cela|ça|ca)\s+(?:ne\s+vous\s+est|n['’]est)\s+pas(?:\s+trop)?\s+difficile"
+    r"|\bsi\s+no\s+(?:le\s+|te\s+)?(?:es|resulta)(?:\s+(?:muy|demasiado))?\s+dif[ií]cil"
+    r"|\bse\s+n[ãa]o\s+(?:lhe\s+|te\s+)?(?:for|é|e)(?:\s+(?:muito|tão|tao|demasiado))?\s+dif[ií]cil"
 )
 """A polite "if it is not hard for you" before the question ("Если вам не сложно, оцените курьера",
 "Jeśli nie sprawi to Panu trudności", "If it's not too much hassle", "Wenn es Ihnen keine Mühe
-macht"): a favour asked, not the effort the question is about, so its words do not count."""
+macht", "Wenn es nicht zu schwierig ist", "Si ce n'est pas trop difficile", "Si no es difícil",
+"Se não for difícil"): a favour asked, not the effort the question is about, so its words do not
+count."""
 _WORDS = re.compile(r"[\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
