@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, choice_value, metric_of, no_score_values, numbers_shown, read_numbers, read_options, shows_scale,
-    unscored_note,
+    as_statement, choice_value, metric_of, no_score_values, numbers_shown, read_numbers, read_options, recoded_choice,
+    shows_scale, unscored_note,
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
@@ -285,7 +285,7 @@ class QuestionPlan:
         if reading is None:
             return None
         if label is None and question.choices and not isinstance(value, list | dict):
-            label = next((text for text, number in question.choices.items() if number == value), None)
+            label = recoded_choice(question.choices, value)
         if label is not None:
             value = choice_value(label, value, reading.labels, by_label=reading.by_shown)
         elif reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:

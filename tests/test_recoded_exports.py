@@ -18,6 +18,7 @@ from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.mapping_file import mapping_text
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
+from cxbridge.questions import Question, QuestionPlan
 from tests.sqlite_runs import query, sync_source
 
 SHOWN = (0, 3, 6, 7, 8, 9, 10, 10, 10, 9, 5, 1)  # what the respondents picked on the 0–10 scale
@@ -420,6 +421,72 @@ def test_a_not_applicable_choice_stays_out_of_the_score_and_the_scale_whatever_i
     assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
     assert query(tmp_path, scored) == [(shown, 1, 5) for shown in answered]
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(len(answered), satisfied)]
+
+@pytest.mark.parametrize("listed", ["after", "before"])
+@pytest.mark.parametrize(("kind", "values"), [("json", None), ("json", "recodes"), ("numeric", None),
+                                              ("numeric", "recodes")])  # fmt: skip
+def test_a_not_applicable_choice_sharing_the_recode_of_a_real_one_is_warned_about_and_scores_as_the_real_one(
+    tmp_path, listed, kind, values
+):
+    """"Not applicable" recoded 1 like "1 - Very dissatisfied": a file of recodes cannot tell the
+    two apart, so inspect and the import warn, naming the question, both choices and what to do,
+    and each 1 scores as the real choice whichever the definition lists first. Before, nothing
+    was said, and with `values = "recodes"` and N/A listed first every real 1 was dropped as N/A."""
+    path = with_not_applicable(tmp_path, kind, lambda shown, top: shown, 1)
+    if listed == "before":
+        qsf = tmp_path / "survey.qsf"
+        document = json.loads(qsf.read_text(encoding="utf-8"))
+        question = document["SurveyElements"][0]["Payload"]
+        question["Choices"] = {"6": question["Choices"].pop("6"), **question["Choices"]}
+        qsf.write_text(json.dumps(document), encoding="utf-8")
+    said = ("column 'QID2' (How satisfied were you with your visit?)", "recodes 'Not applicable' as 1, like "
+            "'1 - Very dissatisfied'", "scored as '1 - Very dissatisfied'", '"Use choice text", then --values '
+            "choice_text", "give 'Not applicable' a recode of its own in Qualtrics")  # fmt: skip
+    [warning] = [w for w in inspect_file(path, Hints(definition=tmp_path / "survey.qsf", values=values)).warnings
+                 if "Not applicable" in w]  # fmt: skip
+    assert all(part in warning for part in said), warning
+    item = import_file(path, values=values)
+    assert item.ok and (item.result.written, item.result.quarantined) == (len(CSAT_SHOWN), 0), item.error
+    assert [w for w in item.warnings if "Not applicable" in w] == [warning]
+    picked = [1 if n in NOT_APPLICABLE_ROWS else shown for n, shown in enumerate(CSAT_SHOWN, start=1)]
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db="x.db") == [(n,) for n in picked]
+
+
+@pytest.mark.parametrize("listed", ["after", "before"])
+def test_an_api_answer_of_a_recode_a_not_applicable_choice_shares_is_the_real_choice(listed):
+    """An API answer given as the recode 1 that "Not applicable" and "1" share (no label) is the
+    choice "1", scored 1, whichever the definition lists first; listed first, N/A took it (no score)."""
+    numbered = {str(n): float(n) for n in range(1, 6)}
+    choices = {"Not applicable": 1.0, **numbered} if listed == "before" else {**numbered, "Not applicable": 1.0}
+    question = Question("QID2", "How satisfied were you with your visit?", "choice", choices=choices)
+    answer = QuestionPlan({}, where="sources.api").answer(question, 1.0)
+    assert (answer.value, answer.label, answer.spec.metric) == (1.0, "1", "csat")
+
+
+@pytest.mark.parametrize("kind", ["choice-text", "json-labelled"])
+def test_a_not_applicable_choice_sharing_a_recode_is_told_apart_by_its_text_and_not_warned_about(tmp_path, kind):
+    """The same survey exported with the choices' text, or as JSON with each answer's label read
+    under `values = "recodes"`: the N/A answers carry no score and nothing is warned about (the
+    JSON export read without `values` is warned about, with the fix)."""
+    path = with_not_applicable(tmp_path, "choice-text" if kind == "choice-text" else "json", lambda shown, top: shown, 1)
+    values = None
+    if kind == "json-labelled":
+        export = json.loads(path.read_text(encoding="utf-8"))
+        for n, response in enumerate(export["responses"], start=1):
+            shown = CSAT_SHOWN[n - 1]
+            response["labels"] = {"QID2": "Not applicable" if n in NOT_APPLICABLE_ROWS else shown_as("QID2", shown)}
+        path.write_text(json.dumps(export), encoding="utf-8")
+        [warning] = [w for w in inspect_file(path, Hints(definition=tmp_path / "survey.qsf")).warnings
+                     if "Not applicable" in w]  # fmt: skip
+        assert "import it with --values recodes" in warning
+        values = "recodes"
+    hints = Hints(definition=tmp_path / "survey.qsf", values=values)
+    assert not [w for w in inspect_file(path, hints).warnings if "Not applicable" in w]
+    item = import_file(path, values=values)
+    assert item.ok and not [w for w in item.warnings if "Not applicable" in w], item.error
+    picked = [None if n in NOT_APPLICABLE_ROWS else shown for n, shown in enumerate(CSAT_SHOWN, start=1)]
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db="x.db") == [(n,) for n in picked]
+
 
 def test_choices_recoded_as_points_under_a_scale_of_points_score_their_recodes(tmp_path):
     """Numbered choices an admin recoded as points (1 … 5 as 0, 25 … 100) under

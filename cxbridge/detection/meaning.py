@@ -192,6 +192,21 @@ def choice_value(label: str, recode: Any, labels: Mapping[str, float], *, by_lab
     return None if by_label and builtin.is_no_score(label) else recode
 
 
+def shared_recodes(choices: Mapping[str, float]) -> dict[str, str]:
+    """"N/A"-type choice → the choice carrying a score recoded as it ("Not applicable" and "1" both
+    recoded 1): a cell holding that recode cannot say which was chosen; it reads as the choice
+    carrying a score (`recoded_choice`)."""
+    scored = {recode: label for label, recode in reversed(choices.items()) if not _no_score(label, recode)}
+    return {label: scored[recode] for label, recode in choices.items() if builtin.is_no_score(label) and recode in scored}
+
+
+def recoded_choice(choices: Mapping[str, float], recode: Any) -> str | None:
+    """The label of the choice recoded as `recode` — of an "N/A"-type choice and one carrying a
+    score that share it (`shared_recodes`), the latter, whichever the definition lists first."""
+    found = [label for label, number in choices.items() if number == recode]
+    return next((label for label in found if not builtin.is_no_score(label)), found[0] if found else None)
+
+
 def _no_score_recodes(choices: Mapping[str, float], signed: bool = False) -> set[float]:
     return {recode for label, recode in choices.items() if _no_score(label, recode, signed=signed)}
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.meaning import choice_value, numbers_shown, shows_scale
+from cxbridge.detection.meaning import choice_value, numbers_shown, recoded_choice, shows_scale
 from cxbridge.errors import DataError
 from cxbridge.metrics import answer_code, index_labels
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
@@ -272,7 +272,8 @@ class RowNormalizer:
 
     def _choice(self, column: str, value: Any) -> tuple[float, str] | None:
         """The definition's choice a cell names, as (its recode, its label): the choice whose text
-        the cell shows under `values = "choice_text"`, else the one recoded as the cell's value."""
+        the cell shows under `values = "choice_text"`, else the one recoded as the cell's value
+        (`meaning.recoded_choice`: not an "N/A" choice sharing its recode)."""
         choices = self._choices(column)
         if not choices or isinstance(value, list | dict) or value is None:
             return None
@@ -281,7 +282,8 @@ class RowNormalizer:
             return next(
                 ((number, label) for label, number in choices.items() if builtin.label_key(label) == shown), None
             )
-        return next(((number, label) for label, number in choices.items() if number == value), None)
+        label = recoded_choice(choices, value)
+        return None if label is None else (choices[label], label)
 
     def _choices(self, column: str) -> dict[str, float]:
         """The column's choices, label → recode: the table's, else the definition's."""
