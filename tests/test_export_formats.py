@@ -216,6 +216,29 @@ def test_import_and_inspect_say_how_many_test_responses_a_qualtrics_export_leave
     assert "include_test_responses = true" in mapping.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize(
+    ("sample", "definition"),
+    [("QualtricsTools_Test_Survey_for_Coded_Comments.csv", "QualtricsTools_Test_Survey_for_Coded_Comments.qsf"),
+     (f"{NO_BASIS}_Insights.csv", f"{NO_BASIS}.qsf"), (f"{NO_BASIS}_Legacy.csv", f"{NO_BASIS}.qsf")],
+)  # fmt: skip
+def test_inspect_lists_each_question_column_of_a_qualtrics_export_once(tmp_path, sample, definition):
+    """A question column is listed once, with what it is — the comments QID1_TEXT and QID2_TEXT
+    were listed again as "(question) … an answer to a question of the survey"."""
+    path, qsf = copy_sample(sample, tmp_path), copy_sample(definition, tmp_path)
+    args = ["inspect", str(path), "--definition", str(qsf), "--include-test-responses"]
+    shown = CliRunner().invoke(cli, args, env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    rows = [line.split("│") for line in shown.output.splitlines() if line.count("│") >= 3]
+    listed = Counter(cells[1].strip() for cells in rows if cells[1].strip().startswith("QID"))
+    assert listed and set(listed.values()) == {1}, listed
+    [inspected] = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    fields = Counter(p["column"] for p in inspected["proposals"] if p["column"].startswith("QID"))
+    assert fields == listed
+    if "Comments" in sample:
+        fields_of = {p["column"]: p["field"] for p in inspected["proposals"]}
+        assert fields_of.items() >= {"QID1": "question", "QID1_TEXT": "comment", "QID2_TEXT": "comment"}.items()
+
+
 def test_qualtrics_newer_and_legacy_samples_of_one_respondent_are_one_record(tmp_path):
     copy_sample("qualtRics_sample.csv", tmp_path)
     copy_sample("qualtRics_sample_legacy.csv", tmp_path)

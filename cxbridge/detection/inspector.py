@@ -346,7 +346,9 @@ def _proposals(
             proposals.append(Proposal("timestamp", key, 0.9, ["the start time, kept in attributes as UTC"]))
     for key in _personal_metadata(table):
         proposals.append(Proposal("ignore", key, 0.95, ["personal data the export carries: never stored"]))
-    proposals += [Proposal("question", key, 0.9, ["an answer to a question of the survey"]) for key in known.questions]
+    claimed = {p.column for p in choose(proposals)}  # listed once, as what it is (a score, a comment, unscored)
+    proposals += [Proposal("question", key, 0.9, ["an answer to a question of the survey"])
+                  for key in known.questions if key not in claimed]  # fmt: skip
     return proposals, guess
 
 
