@@ -456,3 +456,23 @@ def test_not_easy_in_russian_is_a_difficulty_question_with_lower_better(tmp_path
     rows = [[*NOT_EASY, *EASY], *[[n % 5 + 1] * 6 for n in range(10)]]
     proposals = inspect_file(write_csv(tmp_path / "опрос.csv", rows)).proposals
     assert {p.column: (p.target, Direction(p.spec["direction"])) for p in proposals if p.target == "ces"} == expected
+
+
+NOT_HARD = ["Было несложно дозвониться до нас", "Насколько нетрудно было оформить заказ?",
+            "Мне было нетрудно найти нужный товар"]  # fmt: skip
+
+
+def test_not_hard_in_russian_is_an_ease_question_with_higher_better(tmp_path):
+    """"Несложно" and "нетрудно" ("not hard") say the effort was low: a 5 of "Насколько нетрудно
+    было оформить заказ?" is the least effort, so higher is better — never read as the
+    difficulty of "сложно" and "трудно", whose 5 is the most effort ("несложно" was read so, and
+    "нетрудно" once "трудно" became an effort word)."""
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))).spec for text in NOT_HARD}
+    assert {text: (spec.metric, spec.direction) for text, spec in detected.items()} == dict.fromkeys(
+        NOT_HARD, ("ces", Direction.HIGHER_IS_BETTER)
+    )
+    rows = [NOT_HARD, *[[n % 5 + 1] * len(NOT_HARD) for n in range(10)]]
+    proposals = inspect_file(write_csv(tmp_path / "опрос.csv", rows)).proposals
+    assert {p.column: p.spec["direction"] for p in proposals if p.target == "ces"} == dict.fromkeys(
+        NOT_HARD, "higher_is_better"
+    )
