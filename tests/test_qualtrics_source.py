@@ -629,17 +629,24 @@ def test_a_not_applicable_choice_of_a_numbered_question_given_a_metric_carries_n
     """"1" … "5" and "Not applicable" (recoded 6, or 7 after the numbers' 2 … 6), `metric = "csat"`
     with no scale: the N/A answers carry no score and the scale is the numbers' 1–5 — not 1–6 (or
     1–7) with N/A scored as the most satisfied answer."""
-    account = numbered_account(RECODES["shifted"] if recoded == "shifted" else lambda shown, top: shown,
-                               labelled=True, worded_ends=False)  # fmt: skip
+    recode = RECODES["shifted"] if recoded == "shifted" else lambda shown, top: shown
+    assert_not_applicable_carries_no_score(tmp_path, recode, 7 if recoded == "shifted" else 6, {"metric": "csat"})
+
+
+def assert_not_applicable_carries_no_score(tmp_path, recode, not_applicable_as, question_settings):
+    """"1" … "5" recoded by `recode`, "Not applicable" recoded `not_applicable_as` and picked by two
+    respondents: their answers carry no score, the others the number picked on 1–5."""
+    account = numbered_account(recode, labelled=True, worded_ends=False)
     question = account.definitions["SV_store1"]["Questions"]["QID2"]
     question["Choices"]["6"] = {"Display": "Not applicable"}
-    question["RecodeValues"]["6"] = "7" if recoded == "shifted" else "6"
+    question["RecodeValues"]["6"] = str(not_applicable_as)
     not_applicable = {"R_0003abcd", "R_0007abcd"}
     for _, record in account.surveys["SV_store1"].responses.values():
         if record["responseId"] in not_applicable:
-            record["values"]["QID2"], record["labels"]["QID2"] = int(question["RecodeValues"]["6"]), "Not applicable"
+            record["values"]["QID2"], record["labels"]["QID2"] = not_applicable_as, "Not applicable"
+    questions = {"questions": {"QID2": question_settings}} if question_settings else {}
     with qualtrics(account) as api:
-        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", questions={"QID2": {"metric": "csat"}}))
+        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", **questions))
     assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
     answered = [shown for n, shown in enumerate(CSAT_SHOWN, start=1) if f"R_{n:04d}abcd" not in not_applicable]
     stored = query(tmp_path, "SELECT value, scale_min, scale_max FROM feedback_scores JOIN feedback USING (record_id) "
@@ -665,26 +672,7 @@ def test_a_not_applicable_choice_recoded_as_a_number_shown_carries_no_score_and_
     number picked on 1–5 — before, the question kept its recodes (0–4 or 2–6 stored, the scale
     shifted) and, reversed, every "5" was taken for N/A and dropped."""
     recode, not_applicable_as = NOT_APPLICABLE_AS_A_NUMBER[recoded]
-    account = numbered_account(recode, labelled=True, worded_ends=False)
-    question = account.definitions["SV_store1"]["Questions"]["QID2"]
-    question["Choices"]["6"] = {"Display": "Not applicable"}
-    question["RecodeValues"]["6"] = str(not_applicable_as)
-    not_applicable = {"R_0003abcd", "R_0007abcd"}
-    for _, record in account.surveys["SV_store1"].responses.values():
-        if record["responseId"] in not_applicable:
-            record["values"]["QID2"], record["labels"]["QID2"] = not_applicable_as, "Not applicable"
-    questions = {"questions": {"QID2": {"metric": "csat"}}} if configured else {}
-    with qualtrics(account) as api:
-        result = sync(tmp_path, entry(api.url, name_pattern="NPS 2026", **questions))
-    assert (result.written, result.quarantined) == (len(CSAT_SHOWN), 0), result.error
-    answered = [shown for n, shown in enumerate(CSAT_SHOWN, start=1) if f"R_{n:04d}abcd" not in not_applicable]
-    stored = query(tmp_path, "SELECT value, scale_min, scale_max FROM feedback_scores JOIN feedback USING (record_id) "
-                             "WHERE question_id = 'QID2' ORDER BY source_record_id")  # fmt: skip
-    assert stored == [(shown, 1, 5) for shown in answered]
-    satisfied = sum(shown >= 4 for shown in answered)
-    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(answered), round(100 * satisfied / len(answered), 1))
-    ]
+    assert_not_applicable_carries_no_score(tmp_path, recode, not_applicable_as, {"metric": "csat"} if configured else {})
 
 def test_configured_labels_set_the_scale_and_direction_over_reversed_recodes(tmp_path):
     """Recodes running best-first (Very satisfied = 1) make a lower-is-better scale; labels the
