@@ -131,13 +131,19 @@ STATUSES = ["0", "1", "2", "8", "16", "4", "Survey Preview", "Survey Test", "Spa
 NOT_FEEDBACK = {"1", "2", "8", "Survey Preview", "Survey Test", "Spam"}  # a preview, a test, spam; any other is kept
 
 
-def test_a_status_as_code_or_choice_text_leaves_out_previews_tests_and_spam_and_keeps_any_other(tmp_path):
+def statuses_export(tmp_path) -> list[list[str]]:
+    """statuses.csv: the No Basis sample with its fifteen responses given STATUSES; its rows."""
     rows = list(csv.reader(copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path).open(encoding="utf-8-sig", newline="")))
     column = rows[0].index("Status")
     for row, status in zip(rows[3:], STATUSES, strict=True):
         row[column] = status
     with (tmp_path / "statuses.csv").open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
+    return rows
+
+
+def test_a_status_as_code_or_choice_text_leaves_out_previews_tests_and_spam_and_keeps_any_other(tmp_path):
+    rows = statuses_export(tmp_path)
     expected = {row[0] for row, status in zip(rows[3:], STATUSES, strict=True) if status not in NOT_FEEDBACK}
 
     result = sync_source(tmp_path, qualtrics_source("statuses.csv", "qualtrics", include_test_responses=False))
@@ -149,12 +155,7 @@ def test_a_status_as_code_or_choice_text_leaves_out_previews_tests_and_spam_and_
 def test_progress_events_count_the_test_responses_left_out_as_skipped(tmp_path):
     """Each event's counts hold `skipped` as `sync_runs.records_skipped` does, so that read =
     written + unchanged + quarantined + skipped after every batch, and not only at the end."""
-    rows = list(csv.reader(copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path).open(encoding="utf-8-sig", newline="")))
-    column = rows[0].index("Status")
-    for row, status in zip(rows[3:], STATUSES, strict=True):
-        row[column] = status
-    with (tmp_path / "statuses.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows)
+    statuses_export(tmp_path)
     events = []
     source = qualtrics_source("statuses.csv", "qualtrics", include_test_responses=False)
     result = sync_source(tmp_path, source, batch_size=4, on_progress=events.append)
