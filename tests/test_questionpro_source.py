@@ -346,3 +346,32 @@ def test_a_name_pattern_that_selects_no_survey_of_the_user_warns(tmp_path, caplo
         "the account lists"
     ]
     assert result.warnings[0] in caplog.text
+
+
+def with_text_beside(response: dict[str, Any], question_id: int, text: str) -> dict[str, Any]:
+    """`response` whose chosen option of `question_id` has text typed beside it, in `value.text`
+    (the fields of api_reference §3.4; that a chosen option with an "Other, please specify" box fills
+    both `answerText` and `value.text` is our reading — no documented example shows one)."""
+    for item in response["responseSet"]:
+        if item["questionID"] == question_id:
+            item["answerValues"][0]["value"]["text"] = text
+    return response
+
+
+@pytest.mark.parametrize("typed_first", [True, False])
+def test_text_typed_beside_a_chosen_option_is_a_comment_whichever_answer_comes_first(tmp_path, typed_first):
+    """The first response read used to decide the question: typed text made every later NPS answer a
+    comment; an NPS answer first made the typed one a value off the scale (quarantined)."""
+    responses = [with_text_beside(qp_response(1, nps=9), 9001, "Only because of Marta"),
+                 qp_response(2, nps=10), qp_response(3, nps=3)]  # fmt: skip
+    account = QuestionProAccount(responses={7654321: responses if typed_first else responses[::-1]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    assert query(tmp_path, "SELECT source_record_id, nps, nps_group, comment FROM feedback ORDER BY 1") == [
+        ("70000001", 9, "promoter", "Only because of Marta"), ("70000002", 10, "promoter", None),
+        ("70000003", 3, "detractor", None),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT question_id, question_text, text FROM feedback_comments") == [
+        ("9001_other", "How likely is it that you would recommend Acme to a friend? - Other", "Only because of Marta")
+    ]

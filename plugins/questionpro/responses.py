@@ -37,7 +37,9 @@ class ResponseReader:
             fields["language"] = coerce.field_value("language", raw["language"], column="language")
         if raw.get("responseStatus"):
             fields.setdefault("status", coerce.field_value("status", raw["responseStatus"], column="responseStatus"))
-        answers = [answer for item in raw.get("responseSet") or [] if (answer := self._answer(item)) is not None]
+        found = [self._answers(item) for item in raw.get("responseSet") or []]
+        # "Other" texts after every answer: the record's comment is an open question's when there is one
+        answers = [main for main, _ in found if main is not None] + [other for _, other in found if other is not None]
         mapped = set(self.columns.values())
         attributes = {key: value for key, value in custom.items() if value not in (None, "") and key not in mapped}
         if raw.get("externalReference"):
@@ -54,25 +56,25 @@ class ResponseReader:
             **fields,
         )
 
-    def _answer(self, item: dict[str, Any]) -> AnswerInput | None:
-        """The answer's text is its value: `answerText` for a chosen option (the number itself on
-        a rating or NPS scale), `value.text` for typed text. `value.scale` is only the option's
-        position (an NPS "3" sits at position "4"), so it never becomes the value."""
+    def _answers(self, item: dict[str, Any]) -> tuple[AnswerInput | None, AnswerInput | None]:
+        """The answer to one question, and the text typed beside a chosen option (an "Other, please
+        specify" box) as a comment of its own. A chosen option is its `answerText` with a position
+        (`value.scale`): its text is the value (the number itself on a rating or NPS scale), never the
+        position (an NPS "3" sits at position "4"); typed text without a position is the answer."""
         qid = str(item.get("questionID"))
-        chosen = item.get("answerValues") or []
-        typed = [text for answer in chosen if (text := str((answer.get("value") or {}).get("text") or "").strip())]
-        labels = [label for answer in chosen if (label := str(answer.get("answerText") or "").strip())]
-        question = self._question(qid, item, labels, typed)
-        if typed:
-            return self.plan.answer(question, " ".join(typed))
-        if not labels:
-            return None
-        if len(labels) > 1 or question.kind == "multi":
-            return self.plan.answer(question, labels)
-        number = parse_number(labels[0])
+        options, beside, typed = _read_values(item)
+        text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
+        question = self._question(qid, text, item, options)
+        if not options:
+            return (self.plan.answer(question, " ".join(typed)) if typed else None), None
+        typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
+        other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
+        if len(options) > 1 or question.kind == "multi":
+            return self.plan.answer(question, options), other
+        number = parse_number(options[0])
         if number is not None:
-            return self.plan.answer(question, int(number) if number.is_integer() else number)
-        return self.plan.answer(question, self._label_value(question, labels[0]), label=labels[0])
+            return self.plan.answer(question, int(number) if number.is_integer() else number), other
+        return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
@@ -87,16 +89,16 @@ class ResponseReader:
             found = builtin.builtin_value(label, metric=spec.metric, scale=spec.scale_bounds, direction=spec.direction)
         return label if found is None else found
 
-    def _question(self, qid: str, item: dict[str, Any], labels: list[str], typed: list[str]) -> Question:
-        """The question, as its first answer shows it: typed text is a comment; several options a
-        multiple choice; a number about recommending on a scale from 0 (the documented examples
-        put 0 at position 1) is NPS; other numbers and labels are scored when the config says how."""
+    def _question(self, qid: str, text: str, item: dict[str, Any], options: list[str]) -> Question:
+        """The question, as the fields of its answers show it: typed text without a chosen option
+        (an "Other" text does not count) is a comment; several options a multiple choice; a number about
+        recommending on a scale from 0 (the documented examples put 0 at position 1) is NPS; other
+        numbers and labels are scored when the config says how."""
         if qid not in self._questions:
-            text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
-            number = parse_number(labels[0]) if len(labels) == 1 else None
-            if typed:
+            number = parse_number(options[0]) if len(options) == 1 else None
+            if not options:
                 self._questions[qid] = Question(qid, text, "text")
-            elif len(labels) > 1:
+            elif len(options) > 1:
                 self._questions[qid] = Question(qid, text, "multi")
             elif number is not None:
                 nps = mentions(text, "recommend") and 0 <= number <= 10 and _counts_from_zero(item, number)
@@ -104,6 +106,22 @@ class ResponseReader:
             else:
                 self._questions[qid] = Question(qid, text, "choice")
         return self._questions[qid]
+
+
+def _read_values(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """The options chosen (`answerText` with a position, or without typed text), the texts typed
+    beside them, and the texts typed as the answer (a text field: no position, its `answerText` a
+    field name such as "FIRST_NAME")."""
+    options, beside, typed = [], [], []
+    for answer in item.get("answerValues") or []:
+        value = answer.get("value") or {}
+        label, text = str(answer.get("answerText") or "").strip(), str(value.get("text") or "").strip()
+        if label and (str(value.get("scale") or "").strip() or not text):
+            options.append(label)
+            beside += [text] if text else []
+        elif text:
+            typed.append(text)
+    return options, beside, typed
 
 
 def _counts_from_zero(item: dict[str, Any], number: float) -> bool:
