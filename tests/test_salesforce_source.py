@@ -383,3 +383,27 @@ class TestSalesforceSource(HttpSourceConformance):
         with salesforce(survey_org()) as api:
             yield SourceUnderTest(SalesforceSource, entry(api.url), secrets={"SF_CLIENT_SECRET": CLIENT_SECRET},
                                   personal_data=["buyer1@example.com", "buyer2@example.com"])
+
+
+@pytest.mark.parametrize("answers", [(8, 40, 70), (40, 8, 70)])
+def test_a_slider_about_recommending_is_not_nps_whichever_answer_comes_first(tmp_path, answers):
+    """A Slider's answers are NumberValues (api_reference §7.2) and its range is not documented:
+    a first answer of 0–10 used to make it NPS, quarantining the answers above 10 that followed."""
+    org = survey_org()
+    org.add("SurveyQuestion", {"Id": "0Tx6", "Name": "How likely are you to recommend Acme to a peer?",
+                               "QuestionType": "Slider"})  # fmt: skip
+    org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}6", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx6",
+                                         "Datatype": "Number", "NumberValue": value, "ChoiceValue": None,
+                                         "ResponseShortText": None, "SystemModstamp": stamp(n, 5)}
+                                        for n, value in enumerate(answers, start=1)))  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.quarantined) == ("success", 0), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = '0Tx6'") == [(0,)]
+    stored = query(tmp_path, "SELECT json_extract(answers, '$.0Tx6.value') FROM feedback ORDER BY source_record_id")
+    assert stored == [(value,) for value in answers]
+    assert result.warnings == [
+        "question 0Tx6 ('How likely are you to recommend Acme to a peer?'): a Slider question about recommending "
+        'whose definition gives no 0–10 range: kept unscored; if it is NPS, set [sources.org.questions.0Tx6] '
+        'metric = "nps"'
+    ]

@@ -95,8 +95,10 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tup
     choices = option_values(definition.get("choices") or []) if kind in SCORED_TYPES else {}
     scale = question_scale(kind, choices, scales)
     if number is not None:
-        is_nps = kind.upper() == "NPS" or (mentions(text, "recommend") and 0 <= number <= 10)
+        is_nps = kind.upper() == "NPS"
         question = Question(qid, text, "nps" if is_nps else "scale", scale=None if is_nps else scale)
+        if not is_nps and mentions(text, "recommend"):
+            _warn_no_range(question, kind, plan)
         return plan.answer(question, int(number) if float(number).is_integer() else number, also=(kind,))
     choice = answer.get("ChoiceValue")
     if kind in SCORED_TYPES and choice not in (None, ""):
@@ -107,6 +109,19 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tup
         return None
     free_text = kind.lower() in ("freetext", "free_text", "longtext", "shorttext") or not choice
     return plan.answer(Question(qid, text, "text" if free_text else "choice"), value, also=(kind,))
+
+
+def _warn_no_range(question: Question, kind: str, plan: QuestionPlan) -> None:
+    """A numeric question about recommending of a type other than NPS (a Slider, a Score) is NPS
+    only when the config says so: its definition gives no range (Salesforce documents no Slider
+    minimum or maximum), and the answers' range would make it NPS or not by which came first."""
+    if any(key in plan.overrides for key in (question.id, kind)):
+        return
+    note = (f"question {question.id} ({question.text!r}): a {kind} question about recommending whose definition "
+            f"gives no 0–10 range: kept unscored; if it is NPS, set [{plan.where}.questions.{question.id}] "
+            'metric = "nps"')  # fmt: skip
+    if note not in plan.warnings:
+        plan.warnings.append(note)
 
 
 def account(raw: dict[str, Any], segment_field: str, lifecycle_field: str | None) -> CrmAccount:
