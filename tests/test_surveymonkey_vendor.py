@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.detection.mapping_file import source_entry
 
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from tests.local_api import FakeApi, Reply, fake_api
@@ -150,30 +151,40 @@ def test_the_same_responses_saved_as_files_import_as_the_connector_reads_them(tm
 SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neither satisfied nor dissatisfied", "Satisfied", "Very satisfied"]
 
 
-def test_a_rating_weighed_below_zero_scores_its_negative_weights(tmp_path):
-    """Weights may be negative — SurveyMonkey's own Question Bank NPS question (tests/data/vendor/
-    surveymonkey) weighs 0–6 at −100 — and an N/A column is marked `is_na`, not by its sign. A
-    satisfaction rating weighed −2 … 2 (ours, in the details' documented shape): the unhappy
-    answers −2 and −1 are scores, not "no answer"; N/A is none. Answers −2, −1, 0, 1, 2, 2, N/A:
-    6 scored, 3 satisfied (weights 1 and 2, the top two of five), 2 dissatisfied."""
-    weights = [-2, -1, 0, 1, 2]
-    choices = [{"id": str(7001 + i), "position": i + 1, "text": text, "weight": weight, "visible": True}
-               for i, (text, weight) in enumerate(zip(SATISFACTION, weights, strict=True))]  # fmt: skip
-    choices.append({"id": "7006", "position": 6, "text": "N/A", "weight": 0, "is_na": True, "visible": True})
+WEIGHTS = [-2, -1, 0, 1, 2]
+WEIGHED_CHOICES = [{"id": str(7001 + i), "position": i + 1, "text": text, "weight": weight, "visible": True}
+                   for i, (text, weight) in enumerate(zip(SATISFACTION, WEIGHTS, strict=True))] + [
+    {"id": "7006", "position": 6, "text": "N/A", "weight": 0, "is_na": True, "visible": True}]  # fmt: skip
+WEIGHED_ANSWERS = ["7001", "7002", "7003", "7004", "7005", "7005", "7006"]
+
+
+def weighed_rating() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The details and responses/bulk of a satisfaction rating weighed −2 … 2 with an N/A column
+    (ours, in the details' documented shape), answered −2, −1, 0, 1, 2, 2, N/A."""
     question = {"id": "401", "position": 1, "family": "matrix", "subtype": "rating",
                 "headings": [{"heading": "How satisfied are you with our support?"}],
-                "answers": {"rows": [{"id": "501", "position": 1, "text": ""}], "choices": choices}}  # fmt: skip
+                "answers": {"rows": [{"id": "501", "position": 1, "text": ""}], "choices": WEIGHED_CHOICES}}  # fmt: skip
     details = {"id": "222", "title": "Support CSAT", "language": "en",
                "pages": [{"id": "301", "position": 1, "questions": [question]}]}  # fmt: skip
-    answered = ["7001", "7002", "7003", "7004", "7005", "7005", "7006"]
 
     def response(n: int, choice: str) -> dict[str, Any]:
         return {"id": str(800 + n), "survey_id": "222", "collector_id": "9", "response_status": "completed",
                 "date_modified": f"2026-03-0{n}T09:05:00+00:00", "custom_variables": {},
                 "pages": [{"id": "301", "questions": [{"id": "401", "answers": [{"row_id": "501", "choice_id": choice}]}]}]}  # fmt: skip
 
-    bulk = {"data": [response(n, choice) for n, choice in enumerate(answered, start=1)], "per_page": 50, "page": 1,
-            "total": len(answered), "links": {}}  # fmt: skip
+    bulk = {"data": [response(n, choice) for n, choice in enumerate(WEIGHED_ANSWERS, start=1)], "per_page": 50,
+            "page": 1, "total": len(WEIGHED_ANSWERS), "links": {}}  # fmt: skip
+    return details, bulk
+
+
+def test_a_rating_weighed_below_zero_scores_its_negative_weights(tmp_path):
+    """Weights may be negative — SurveyMonkey's own Question Bank NPS question (tests/data/vendor/
+    surveymonkey) weighs 0–6 at −100 — and an N/A column is marked `is_na`, not by its sign. A
+    satisfaction rating weighed −2 … 2: the unhappy answers −2 and −1 are scores, not "no answer";
+    N/A is none. Answers −2, −1, 0, 1, 2, 2, N/A: 6 scored, 3 satisfied (weights 1 and 2, the top
+    two of five), 2 dissatisfied."""
+    choices, answered = WEIGHED_CHOICES, WEIGHED_ANSWERS
+    details, bulk = weighed_rating()
     with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
         result = sync(tmp_path, entry(api.url, surveys=["222"]))
     assert (result.status, result.written, result.quarantined) == ("success", 7, 0), result.error
@@ -186,3 +197,26 @@ def test_a_rating_weighed_below_zero_scores_its_negative_weights(tmp_path):
     assert query(tmp_path, "SELECT metric, scale_min, scale_max, COUNT(*) FROM feedback_scores GROUP BY 1, 2, 3") == [
         ("csat", -2.0, 2.0, 6)]  # fmt: skip
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(6, round(100 * satisfied / 6, 1))]
+
+
+def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_it(tmp_path):
+    """responses/bulk saved as JSON with its details: `inspect` reads the −2 … 2 weights as scores
+    (the details flag N/A with `is_na`), not as no-answer codes, so the file import stores the CSAT
+    the API sync stores (before, it proposed no CSAT: "only some of the points" of the scale)."""
+    details, bulk = weighed_rating()
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
+    inspection = inspect_file(tmp_path / "bulk.json", Hints(definition=tmp_path / "details.json"))
+    source = source_entry(inspection, path="bulk.json") | {"definition": "details.json"}
+    assert [(m["column"], m["metric"]) for m in source["metrics"]] == [("401", "csat")]
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
+    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["222"])).quarantined == 0
+    weight_of = {choice["id"]: choice["weight"] for choice in WEIGHED_CHOICES if not choice.get("is_na")}
+    expected = [float(weight_of[c]) if c in weight_of else None for c in WEIGHED_ANSWERS]
+    scored = [w for w in expected if w is not None]
+    satisfied = sum(w >= 1 for w in scored)  # the top two of five: weights 1 and 2
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
+            (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip

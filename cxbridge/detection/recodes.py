@@ -75,7 +75,7 @@ def read_as_shown(table: Table, profiles: dict[str, ColumnProfile]) -> None:
     """The numbers of columns whose choices show other numbers, read as the numbers shown (11 →
     10 of a 0–10 scale recoded 1–11, `meaning.numbers_shown`): what cells holding recodes score."""
     for column in table.columns:
-        if column.key in profiles and (shown := numbers_shown(column.choices)):
+        if column.key in profiles and (shown := numbers_shown(column.choices, signed=column.marks_no_answer)):
             by_recode = {column.choices[label]: number for label, number in shown.items()}
             profile = profiles[column.key]
             profile.numbers = [by_recode.get(number, number) for number in profile.numbers]

@@ -109,7 +109,8 @@ def _rated(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | 
 
 def _from_options(profile: ColumnProfile, header: str) -> Proposal | None:
     """A survey definition's options: their labels say the scale and which way it runs."""
-    reading = as_statement(read_options(profile.column.choices, complete=True), header)
+    column = profile.column
+    reading = as_statement(read_options(column.choices, complete=True, signed=column.marks_no_answer), header)
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)
@@ -307,9 +308,10 @@ def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None
 
 
 def _no_score_spec(profile: ColumnProfile) -> dict:
-    """N/A answers written out, and negative recodes of a definition ("No opinion" = -1)."""
+    """N/A answers written out, and negative recodes of a definition ("No opinion" = -1) that does
+    not flag its no-answer options itself (`Column.marks_no_answer`)."""
     ignored: list[float | str] = sorted(profile.no_score)
-    ignored += no_score_values(profile.column.choices)
+    ignored += no_score_values(profile.column.choices, signed=profile.column.marks_no_answer)
     return {"ignore_values": ignored} if ignored else {}
 
 

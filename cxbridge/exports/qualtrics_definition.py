@@ -38,6 +38,7 @@ class ColumnMeaning:
     text: str
     kind: str
     choices: dict[str, float]  # answer label → value (numeric recodes only)
+    marks_no_answer: bool = False  # the definition flags its no-answer options: a negative value is a score
 
 
 @dataclass

@@ -83,7 +83,7 @@ class SurveyDefinition:
         if part is None:
             return None
         question = part.question
-        return ColumnMeaning(part.parent, question.text, question.kind, dict(question.choices))
+        return ColumnMeaning(part.parent, question.text, question.kind, dict(question.choices), question.marks_no_answer)
 
 
 def is_details(document: Any) -> bool:

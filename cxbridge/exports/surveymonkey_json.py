@@ -112,7 +112,8 @@ def _column(key: str, details: SurveyDefinition | None) -> Column:
     meaning = details.meaning(key) if details else None
     if meaning is None:
         return Column(key=key, text=key)
-    return Column(key=key, text=meaning.text, choices=meaning.choices, kind=meaning.kind)
+    return Column(key=key, text=meaning.text, choices=meaning.choices, kind=meaning.kind,
+                  marks_no_answer=meaning.marks_no_answer)
 
 
 def _scalar(value: Any) -> Any:

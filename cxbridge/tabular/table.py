@@ -25,6 +25,7 @@ class Column:
     index: int | None = None  # position in the grid; None for JSON exports
     choices: dict[str, float] = field(default_factory=dict)  # answer label → value, from a definition
     kind: str | None = None  # what a definition says: "nps", "text", "choice", "multi", "metadata"
+    marks_no_answer: bool = False  # the definition flags its no-answer options: a negative value is a score
 
     @property
     def label(self) -> str:
