@@ -442,3 +442,34 @@ def test_a_name_pattern_that_selects_no_form_warns(tmp_path, caplog):
         "lists"
     ]
     assert result.warnings[0] in caplog.text
+
+
+def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_numbers(tmp_path):
+    """A multiple_choice field whose choices are "1" … "5", under satisfaction wording, is read on
+    those numbers, as Google Forms, SurveyMonkey and Salesforce read such options (it was kept
+    unscored). Answers in the `choice` shape of api_reference §8.2."""
+    form = store_form()
+    numbered = [{"id": f"n{n}", "ref": f"ref-{n}", "label": str(n)} for n in range(1, 6)]
+    form["fields"][1] = {"id": "Sat2AbCdEf02", "ref": "satisfaction", "title": "How satisfied are you with your visit?",
+                         "type": "multiple_choice", "properties": {"choices": numbered}}  # fmt: skip
+    chosen = [5, 2, 4]
+    responses = []
+    for n, label in enumerate(chosen, start=1):
+        response = tf_response(n)
+        response["answers"] = [a for a in response["answers"] if a["field"]["id"] != "Sat2AbCdEf02"] + [
+            {"field": {"id": "Sat2AbCdEf02", "type": "multiple_choice", "ref": "satisfaction"}, "type": "choice",
+             "choice": {"id": f"n{label}", "ref": f"ref-{label}", "label": str(label)}}]  # fmt: skip
+        responses.append(response)
+    account = TypeformAccount()
+    account.add_form(form, *responses)
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", len(chosen), 0), result.error
+    rows = query(tmp_path, "SELECT csat, json_extract(answers, '$.Sat2AbCdEf02.value'), "
+                           "json_extract(answers, '$.Sat2AbCdEf02.label') FROM feedback ORDER BY submitted_at")  # fmt: skip
+    assert rows == [(float(label), label, str(label)) for label in chosen]
+    scored = query(tmp_path, "SELECT scale_min, scale_max, normalized FROM feedback_scores "
+                             "WHERE question_id = 'Sat2AbCdEf02' AND metric = 'csat' ORDER BY value")  # fmt: skip
+    assert scored == [(1.0, 5.0, (label - 1) / 4 * 100) for label in sorted(chosen)]
+    satisfied = sum(label >= 4 for label in chosen)  # top two boxes of five
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * satisfied / len(chosen), 1),)]

@@ -4,7 +4,8 @@ contact-info blocks.
 
 Scales read as the definition states them: an `nps` field is 0–10; an `opinion_scale` runs over
 `steps` points from 0, or from 1 with `start_at_one` (11 steps from 0 is 0–10, 5 from 1 is 1–5);
-a `rating` is 1 to `steps` icons. Choice labels that are a built-in scale carry its values."""
+a `rating` is 1 to `steps` icons. Choice labels that are all numbers ("1" … "5") carry those
+numbers; labels that are a built-in scale carry its values."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.questions import Question, QuestionOverride, label_scale_values, with_rating_defaults
+from cxbridge.questions import Question, QuestionOverride, option_values, with_rating_defaults
 
 DEFAULT_OPINION_STEPS = 11  # Typeform's default opinion scale (Typeform/create-api-gem OpinionScaleBlock.default)
 _TEXT = frozenset({"short_text", "long_text"})
@@ -97,7 +98,7 @@ def _question(item: dict[str, Any], prefix: str) -> Question:
         labels = [str(choice["label"]) for choice in properties.get("choices") or [] if isinstance(choice, dict)
                   and choice.get("label") is not None]  # fmt: skip
         multiple = kind == "ranking" or bool(properties.get("allow_multiple_selection"))
-        return Question(fid, text, "multi" if multiple else "choice", choices=label_scale_values(labels))
+        return Question(fid, text, "multi" if multiple else "choice", choices=option_values(labels))
     if kind in _TEXT:
         return Question(fid, text, "text")
     return Question(fid, text)
