@@ -379,3 +379,20 @@ class TestZendeskSource(HttpSourceConformance):
     def source_under_test(self):
         with zendesk(support_account()) as api:
             yield SourceUnderTest(ZendeskSource, entry(api.url), secrets={"ZENDESK_API_TOKEN": API_TOKEN})
+
+
+def test_an_offered_or_unoffered_rating_that_arrives_anyway_is_left_out_and_counted_as_skipped(tmp_path):
+    """`score=received` keeps them out of the listing (api_reference §4); should one come, it is a
+    survey sent (or not) and never answered: no feedback, and nothing to fix in quarantine."""
+    account = support_account()  # rating 4 is `offered`
+    account.ratings.append(rating(6, "unoffered", day=4))
+    account.filters_scores = False
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    unanswered = [r for r in account.ratings if r["score"] in ("offered", "unoffered")]
+    assert (result.status, result.quarantined, result.skipped) == ("success", 0, len(unanswered)), result.error
+    assert result.left_out == {"ratings offered but not answered (score offered or unoffered)": len(unanswered)}
+    assert result.written == len(account.ratings) - len(unanswered)
+    assert query(tmp_path, "SELECT records_skipped FROM sync_runs") == [(len(unanswered),)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine") == [(0,)]
+

@@ -81,6 +81,7 @@ class ZendeskAccount:
     surveys: list[dict[str, Any]] = field(default_factory=lambda: [survey_definition()])
     tickets: list[dict[str, Any]] = field(default_factory=list)
     refusal: Reply | None = None  # what every request gets instead (an agent who is no admin, a wrong subdomain)
+    filters_scores: bool = True  # False: `score=received` is not applied, and offered ratings come too
     url: str = ""
 
     def serve(self, api: FakeApi) -> None:
@@ -107,7 +108,8 @@ class ZendeskAccount:
             return Reply(422, {"error": "InvalidValue", "description": "Invalid search parameters",
                                "details": {"start_time": [{"description": "start_time must be before end_time",
                                                            "error": "InvalidValue"}]}})  # fmt: skip
-        chosen = [r for r in self.ratings if r["score"] in ("good", "bad") or query.get("score") != "received"]
+        received = query.get("score") == "received" and self.filters_scores
+        chosen = [r for r in self.ratings if r["score"] in ("good", "bad") or not received]
         if "start_time" in query:
             chosen = [r for r in chosen if _epoch(r["created_at"]) >= int(query["start_time"])]
         if "end_time" in query:

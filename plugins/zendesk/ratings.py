@@ -15,6 +15,7 @@ from cxbridge.timestamps import field_timestamp
 
 CSAT = MetricSpec(metric="csat", scale=(1, 2), labels={"bad": 1, "good": 2})
 QUESTION = "How would you rate the support you received?"
+UNANSWERED = "ratings offered but not answered (score offered or unoffered)"
 CHANNELS = {
     "email": "email", "web": "web", "web_form": "web", "web_widget": "web", "chat": "chat",
     "native_messaging": "chat", "messaging": "chat", "whatsapp": "chat", "facebook": "chat", "twitter": "chat",
@@ -40,6 +41,13 @@ class TicketContext:
             organization_id=_text(ticket.get("organization_id")),
             tags=tuple(ticket.get("tags") or ()),
         )
+
+
+def unanswered(raw: dict[str, Any]) -> str | None:
+    """Why a rating is no feedback: `offered` (survey sent, no answer) and `unoffered` scores,
+    which `score=received` should keep out of the listing; None for any other (an unknown score
+    is the record's problem: quarantined by `normalize_rating`)."""
+    return UNANSWERED if raw.get("score") in ("offered", "unoffered") else None
 
 
 def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None) -> FeedbackRecord:

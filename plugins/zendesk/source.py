@@ -17,7 +17,7 @@ from cxbridge.http import ApiClient, ApiErrors, ApiSource, BasicAuth, HeaderToke
 from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
-from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating
+from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating, unanswered
 from cxbridge.plugins.zendesk.survey_responses import (
     SurveyQuestion, created_at, normalize_survey_response, survey_key, survey_questions, ticket_of,
 )  # fmt: skip
@@ -122,6 +122,9 @@ class SatisfactionRatings(Stream):
             ratings = page.get("satisfaction_ratings") or []
             self._cover([(r.get("ticket_id"), r.get("created_at")) for r in ratings])
             yield from ratings
+
+    def left_out(self, raw: dict[str, Any]) -> str | None:
+        return unanswered(raw)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return normalize_rating(raw, builder, self.tickets.get(raw.get("ticket_id")))
