@@ -396,3 +396,17 @@ def test_an_offered_or_unoffered_rating_that_arrives_anyway_is_left_out_and_coun
     assert query(tmp_path, "SELECT records_skipped FROM sync_runs") == [(len(unanswered),)]
     assert query(tmp_path, "SELECT COUNT(*) FROM quarantine") == [(0,)]
 
+
+def test_a_rating_question_other_than_csat_without_its_survey_says_what_applies_to_it(tmp_path):
+    """csat_scale sets the customer-satisfaction question's scale only: advice to set it does not
+    help a response whose other rating question's survey version Zendesk does not find (404)."""
+    response = survey_response(1, 4)
+    response["answers"][0]["question"].pop("sub_type")  # a rating question, not the CSAT one
+    account = ZendeskAccount(surveys=[], survey_responses=[response])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses", csat_scale=[1, 5]))
+    assert result.quarantined == 1
+    [(error,)] = query(tmp_path, "SELECT error FROM quarantine")
+    assert "rating scale of question 01J1WBE8QR0YQVE373K2JDJR0F is unknown" in error
+    assert "set csat_scale" not in error
+    assert "csat_scale sets only the customer-satisfaction question's scale" in error and "survey_locale" in error

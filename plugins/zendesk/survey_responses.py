@@ -21,6 +21,11 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.timestamps import field_timestamp
 
 TICKET_ZRN = "zen:ticket:"
+_SCALE_ADVICE = {  # by whether the question is the customer-satisfaction one
+    True: "set csat_scale in the config",
+    False: "csat_scale sets only the customer-satisfaction question's scale: check that survey_locale is a locale "
+           "the survey is published in (its definition is read in that locale), then run cxbridge quarantine replay",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
         scale = (csat_scale if satisfaction else None) or defined.scale
         if scale is None:
             raise DataError(f"the rating scale of question {qid} is unknown: its survey version could not be read; "
-                            "set csat_scale in the config", field=f"answers.{qid}")  # fmt: skip
+                            f"{_SCALE_ADVICE[satisfaction]}", field=f"answers.{qid}")  # fmt: skip
         spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale)
         return AnswerInput(qid, answer.get("rating"), text, spec=spec, is_primary=satisfaction)
     if kind == "open_ended":
