@@ -375,3 +375,30 @@ def test_text_typed_beside_a_chosen_option_is_a_comment_whichever_answer_comes_f
     assert query(tmp_path, "SELECT question_id, question_text, text FROM feedback_comments") == [
         ("9001_other", "How likely is it that you would recommend Acme to a friend? - Other", "Only because of Marta")
     ]
+
+
+def with_option(response: dict[str, Any], question_id: int, label: str, position: int) -> dict[str, Any]:
+    """`response` whose answer to `question_id` is the option `label` at `position` (the fields of
+    api_reference §3.4; the "Not applicable" option past a 0–10 scale is ours)."""
+    for item in response["responseSet"]:
+        if item["questionID"] == question_id:
+            item["answerValues"][0].update({"answerText": label})
+            item["answerValues"][0]["value"]["scale"] = str(position)
+    return response
+
+
+@pytest.mark.parametrize("not_applicable_first", [True, False])
+def test_a_not_applicable_answer_read_first_does_not_decide_the_question(tmp_path, not_applicable_first):
+    """An NPS question whose first answer read was "Not applicable" was taken for a choice
+    question: none of its later 0–10 answers was scored."""
+    responses = [with_option(qp_response(1), 9001, "Not applicable", 12), qp_response(2, nps=10), qp_response(3, nps=3)]
+    account = QuestionProAccount(responses={7654321: responses if not_applicable_first else responses[::-1]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
+    assert rows == [("70000001", None, "Not applicable"), ("70000002", 10, 10), ("70000003", 3, 3)]
+    scored = [10, 3]
+    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
+        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip

@@ -64,17 +64,26 @@ class ResponseReader:
         qid = str(item.get("questionID"))
         options, beside, typed = _read_values(item)
         text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
+        typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
+        other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
+        if self._undecided_by(qid, options):  # kept as any reading of the question keeps it: unscored, by label
+            return AnswerInput(qid, options[0], text, label=options[0]), other
         question = self._question(qid, text, item, options)
         if not options:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
-        typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
-        other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
         if len(options) > 1 or question.kind == "multi":
             return self.plan.answer(question, options), other
         number = parse_number(options[0])
         if number is not None:
             return self.plan.answer(question, int(number) if number.is_integer() else number), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
+
+    def _undecided_by(self, qid: str, options: list[str]) -> bool:
+        """Whether the answer is a lone "N/A"-type option of a question neither met nor configured
+        yet: it says nothing of the question (an NPS question with a "Not applicable" option, read
+        first, would be taken for a choice question)."""
+        unknown = qid not in self._questions and qid not in self.plan.overrides
+        return unknown and len(options) == 1 and builtin.is_no_score(options[0])
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
