@@ -452,3 +452,20 @@ def test_a_ces_asking_how_much_effort_without_a_direction_is_a_config_error(tmp_
     assert low == sum(answer <= 2 for answer in answers)  # the best two boxes of 5, 1 the least effort
     entry["direction"] = "higher_is_better"  # said so: the entry's own reading, whatever its wording
     assert sync_source(tmp_path, source, full_refresh=True).written == len(answers)
+
+
+def test_a_csat_on_0_100_counts_satisfied_from_75_in_the_views(tmp_path):
+    """A 0–100 slider: top-2-box taken literally counted only 99–100 as satisfied (95 neutral);
+    the boxes are the 1–5 scale's shares of the range, in the stored categories and the views."""
+    answers = [95, 100, 75, 74, 50, 26, 25, 0, 99, 80]
+    rows = "".join(f"R{n},2025-01-{n + 1:02d}T10:00:00Z,{answer}\n" for n, answer in enumerate(answers))
+    (tmp_path / "r.csv").write_text("id,submitted,How satisfied are you?\n" + rows, encoding="utf-8")
+    source = {"connector": "csv", "path": "r.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+              "metrics": [{"column": "How satisfied are you?", "metric": "csat", "scale": [0, 100]}]}  # fmt: skip
+    assert sync_source(tmp_path, source).written == len(answers)
+    satisfied = sum(answer >= 75 for answer in answers)
+    dissatisfied = sum(answer <= 25 for answer in answers)
+    assert query(tmp_path, "SELECT satisfied, dissatisfied, csat_pct FROM csat_by_month") == [
+        (satisfied, dissatisfied, round(100 * satisfied / len(answers), 1))
+    ]
+    assert query(tmp_path, "SELECT COUNT(*) FROM detractor_queue")[0][0] == dissatisfied

@@ -52,6 +52,42 @@ def test_csat_boxes_top_two_on_four_plus_points_top_one_below(scale, expected):
     assert [score(v, spec).category for v in range(low, high + 1)] == expected
 
 
+def _boxes_by_share(low, high, top, bottom):
+    """The boxes of each whole answer of a wide scale, counted from the decision: the top box from
+    75 % of the range (4 of 1–5), the bottom one up to 25 % (2 of 1–5)."""
+    span = high - low
+    return [top if v - low >= 0.75 * span else bottom if v - low <= 0.25 * span else "neutral"
+            for v in range(low, high + 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize("scale", [(0, 100), (1, 20), (0, 11), (-50, 50)])
+def test_csat_boxes_on_a_scale_of_more_than_eleven_points_are_shares_of_its_range(scale):
+    """Top-2-box taken literally on 0–100 counted only 99 and 100 as satisfied: 95 was neutral."""
+    spec = MetricSpec(metric="csat", scale=scale)
+    low, high = scale
+    expected = _boxes_by_share(low, high, "satisfied", "dissatisfied")
+    assert [score(v, spec).category for v in range(low, high + 1)] == expected
+    if scale == (0, 100):
+        assert expected.count("satisfied") == 26 and expected.count("dissatisfied") == 26  # 75–100, 0–25
+        assert [score(v, spec).category for v in (95, 75, 74.5, 25.5, 25)] == [
+            "satisfied", "satisfied", "neutral", "neutral", "dissatisfied",
+        ]  # fmt: skip
+
+
+@pytest.mark.parametrize("direction", ["higher_is_better", "lower_is_better"])
+def test_ces_boxes_on_a_scale_of_more_than_eleven_points_are_shares_of_its_range(direction):
+    spec = MetricSpec(metric="ces", scale=(0, 100), direction=direction)
+    expected = _boxes_by_share(0, 100, "low_effort", "high_effort")
+    if direction == "lower_is_better":
+        expected.reverse()  # 0 is the least effort
+    assert [score(v, spec).category for v in range(0, 101)] == expected
+
+
+def test_an_eleven_point_csat_keeps_its_top_two_boxes():
+    spec = MetricSpec(metric="csat", scale=(0, 10))
+    assert [score(v, spec).category for v in range(11)] == ["dissatisfied"] * 2 + ["neutral"] * 7 + ["satisfied"] * 2
+
+
 def test_csat_normalized_is_position_on_the_scale():
     spec = MetricSpec(metric="csat", scale=(1, 5))
     assert [score(v, spec).normalized for v in (1, 2, 3, 4, 5)] == [0, 25, 50, 75, 100]
