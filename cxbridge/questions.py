@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, choice_value, metric_of, no_score_values, numbers_shown, read_numbers, read_options, recoded_choice,
-    shows_scale, unscored_note,
+    as_statement, choice_value, effort_read_backwards, metric_of, no_score_values, numbers_shown,
+    read_numbers, read_options, recoded_choice, shows_scale, unscored_note,
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
@@ -342,6 +342,8 @@ class QuestionPlan:
         direction = override.direction or (base.direction if base else None)
         if direction is not None:
             settings["direction"] = direction
+        elif metric == "ces" and (problem := effort_read_backwards(question.text, what=_short(question.text))):
+            raise ConfigError(f"{self.where}.questions.{question.id}: {problem}")
         settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
         settings["ignore_values"] = ignored
         try:

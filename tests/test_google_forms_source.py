@@ -384,3 +384,31 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
     satisfied = sum(v >= 4 for v in values)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
         (len(values), round(100 * satisfied / len(values), 1))]  # fmt: skip
+
+
+EFFORT = "How much effort did you personally have to put forth to handle your request?"
+
+
+def test_a_ces_override_without_a_direction_under_a_how_much_effort_question_is_a_config_error(tmp_path, user_key):
+    """A 1–10 linear scale detection leaves unscored, set `metric = "ces"` and no direction, was
+    read higher-is-better whatever its wording: the least effort (1–2) counted as high effort.
+    As a file's [[metrics]] entry, the override must say which way it runs; the source fails
+    when the form's questions are read, before any response is."""
+    account = store_account()
+    form = account.forms[FORM]
+    form["items"].insert(0, {"itemId": "0f0e0d0c", "title": EFFORT, "questionItem": {"question": {
+        "questionId": "3e3e3e3e", "scaleQuestion": {"low": 1, "high": 10}}}})  # fmt: skip
+    efforts = [1, 2, 2, 9]
+    for response, effort in zip(account.responses[FORM], efforts, strict=True):
+        response["answers"]["3e3e3e3e"] = {"questionId": "3e3e3e3e", "textAnswers": {"answers": [{"value": str(effort)}]}}
+    question = {"metric": "ces", "scale": [1, 10]}
+    with google_forms(account) as api:
+        refused = sync(tmp_path, entry(api.url, user_key, questions={"3e3e3e3e": question}))
+        assert (refused.status, refused.written) == ("failed", 0)  # found with the form's questions, before any row
+        assert refused.error.startswith("sources.visits.questions.3e3e3e3e: no direction is set")
+        assert 'direction = "lower_is_better"' in refused.error
+        question["direction"] = "lower_is_better"
+        result = sync(tmp_path, entry(api.url, user_key, questions={"3e3e3e3e": question}))
+    assert (result.written, result.quarantined) == (len(efforts), 0), result.error
+    low = query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = '3e3e3e3e' AND category = 'low_effort'")
+    assert low[0][0] == sum(effort <= 2 for effort in efforts)  # the best two boxes of 1–10, 1 the least effort

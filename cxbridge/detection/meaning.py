@@ -154,6 +154,18 @@ def effort_direction(text: str) -> tuple[Direction, str]:
     return Direction.HIGHER_IS_BETTER, "it asks how easy: higher is better (set direction if not)"
 
 
+def effort_read_backwards(text: str, *, what: str) -> str | None:
+    """Why a CES set without a direction is read the wrong way round: read higher-is-better, but
+    its wording (of `what`: the column, the question) asks how much effort or how difficult;
+    None when the wording agrees. A config error, never a guess: the figures would turn round."""
+    direction, why = effort_direction(text)
+    if direction is Direction.HIGHER_IS_BETTER:
+        return None
+    return (f"no direction is set, so {what} would be read higher_is_better, but "
+            f"{why.removesuffix(' (set direction if not)')}; set direction = \"lower_is_better\", "
+            'or "higher_is_better" if its top answer is the least effort')  # fmt: skip
+
+
 def numbers_shown(choices: Mapping[str, float], *, signed: bool = False) -> dict[str, float]:
     """Choices showing numbers ("5", "5 - Very satisfied") that are not all their recodes — a 0–10
     scale Qualtrics recodes 1–11 (the choice ids), a 1–5 scale recoded 2–6, or 5 … 1 once the

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
-from cxbridge.detection.meaning import effort_direction
+from cxbridge.detection.meaning import effort_read_backwards
 from cxbridge.exports import FORMATS, RECORD_FORMATS
-from cxbridge.metrics import Direction, MetricSpec, labels_short_of_scale
+from cxbridge.metrics import MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
 from cxbridge.privacy import PersonalFields
 from cxbridge.sources import SourceConfig
@@ -87,11 +87,8 @@ class MetricColumn(MetricSpec):
         effort (or how difficult) that turns every answer round, so the entry must say."""
         if self.metric != "ces" or "direction" in self.model_fields_set:
             return self
-        direction, why = effort_direction(self.column)
-        if direction is Direction.LOWER_IS_BETTER:
-            raise ValueError(f"the entry sets no direction, so column {self.column!r} would be read higher_is_better, "
-                             f"but {why.removesuffix(' (set direction if not)')}; set direction = \"lower_is_better\", "
-                             'or "higher_is_better" if its top answer is the least effort')  # fmt: skip
+        if problem := effort_read_backwards(self.column, what=f"column {self.column!r}"):
+            raise ValueError(problem)
         return self
 
 
