@@ -8,7 +8,7 @@ import csv
 import json
 import random
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -284,3 +284,31 @@ def test_a_file_that_fails_after_rows_were_written_says_how_many_are_kept(tmp_pa
     config.write_text((tmp_path / "m.toml").read_text(encoding="utf-8"), encoding="utf-8")
     synced = invoke("sync", "--config", str(config), "--db", str(tmp_path / "synced.db"))
     assert synced.output.splitlines()[0].endswith(f"({len(rows):,} written before it failed, kept)"), synced.output
+
+
+GOOGLE_FORMS_TIMES = ["2025/01/31 11:30:00 PM GMT-5", "2023/06/12 10:41:52 AM GMT+5:30", "2024/03/01 12:05:00 AM GMT+0"]
+"""The Timestamp column as a Google Forms "Download responses (.csv)" is reported to write it: the
+date year first, a 12-hour time and the form's offset from GMT, in whole hours or with minutes.
+The search tool's pages and issues corpora hold no page of Google's saying so; the one source
+found is a public test suite (find_string "AM GMT+5:30") of a Google Forms exporter reading
+'2026/09/01 8:46:43 AM GMT+3' and '2026/09/01 8:00:00 AM GMT+5:30' as those offsets."""
+
+
+def test_google_forms_timestamps_with_a_gmt_offset_are_read_at_that_offset(tmp_path):
+    """Every row went to quarantine ("not a date this importer knows") and inspect said the
+    timestamps carried no time zone; each is the instant its offset says, whatever --timezone."""
+    path = tmp_path / "responses.csv"
+    rows = [[moment, "Store 1", score, "Satisfied", ""] for moment, score in zip(GOOGLE_FORMS_TIMES, (9, 3, 10))]
+    write_csv(path, rows, delimiter=",")
+    inspected = invoke("inspect", str(path)).output
+    assert "carry no time zone" not in inspected
+    result = invoke("import", str(path), "--db", str(tmp_path / "cx.db"), "--timezone", "Europe/Warsaw")
+    assert count(tmp_path / "cx.db", "SELECT COUNT(*) FROM quarantine") == [(0,)], result.output
+    utc = timezone.utc
+    expected = [
+        datetime(2024, 3, 1, 0, 5, tzinfo=utc),  # nps 10: 12:05 AM at GMT+0 is five past midnight
+        datetime(2025, 2, 1, 4, 30, tzinfo=utc),  # nps 9: 11:30 PM at GMT-5 is 04:30 UTC the next day
+        datetime(2023, 6, 12, 5, 11, 52, tzinfo=utc),  # nps 3: 10:41:52 AM at GMT+5:30 is 5 h 30 min earlier
+    ]
+    stored = count(tmp_path / "cx.db", "SELECT submitted_at FROM feedback ORDER BY nps DESC")
+    assert [datetime.fromisoformat(at) for (at,) in stored] == expected

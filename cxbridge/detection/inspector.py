@@ -26,6 +26,7 @@ from cxbridge.exports.qualtrics_fields import not_feedback, test_responses_colum
 from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile, nothing_in
+from cxbridge.tabular.cells import ZONE
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, date_order_warning, decide_date_order
@@ -33,7 +34,7 @@ from cxbridge.tabular.table import Table
 from cxbridge.tabular.workbook import open_workbook
 from cxbridge.timestamps import zone
 
-_ZONED = re.compile(r"(Z|UTC|GMT|[+-]\d{2}:?\d{2})$")
+_ZONED = re.compile(rf"(?:{ZONE})$")
 FIELD_TARGETS = (
     "id", "submitted_at", "email", "phone", "location_id", "location_name", "channel", "language", "country",
     "team", "agent_id", "wave", "status",

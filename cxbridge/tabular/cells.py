@@ -16,11 +16,16 @@ from cxbridge.errors import DataError
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2_958_466  # 9999-12-31
+ZONE = r"Z|(?:UTC|GMT)(?:[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}"
+"""How a timestamp's text names its zone: Z, UTC or GMT, an offset (+02:00, -0530), or an offset
+after UTC or GMT in whole hours or with minutes ("GMT-5", "GMT+5:30", as Google Forms' CSV
+download writes its Timestamp column)."""
 _DATE = re.compile(
     r"^(\d{1,4})([./-])(\d{1,2})[./-](\d{1,4})"
     r"(?:(?:[ T]|,\s*)(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp])?\.?[Mm]?\.?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?$"
+    rf"\s*({ZONE})?$"
 )
+_OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
 
 
@@ -151,12 +156,12 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
 
 
 def _offset(zone_text: str, text: str) -> timezone:
-    """+02:00 or -0530 as a zone; one of 24 hours or more (+25:00) is a DataError."""
-    digits = zone_text[1:].replace(":", "")
-    hours, minutes = int(digits[:2]), int(digits[2:])
+    """+02:00, -0530 or GMT-5 as a zone; one of 24 hours or more (+25:00) is a DataError."""
+    sign, hours_text, minutes_text = _OFFSET.search(zone_text).groups()  # type: ignore[union-attr]
+    hours, minutes = int(hours_text), int(minutes_text or 0)
     if hours > 23 or minutes > 59:
         raise DataError(f"timestamp {text!r} has the impossible UTC offset {zone_text}")
-    return timezone((1 if zone_text[0] == "+" else -1) * timedelta(hours=hours, minutes=minutes))
+    return timezone((1 if sign == "+" else -1) * timedelta(hours=hours, minutes=minutes))
 
 
 def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
