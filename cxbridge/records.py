@@ -4,6 +4,8 @@ from these models."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
@@ -13,6 +15,9 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from cxbridge.metrics import Direction, nps_category
 
 SCHEMA_VERSION = 1
+NAMED_STORE = "name:"
+"""The prefix of a location_id made from a store's name (`named_store_id`): no source's own id has it."""
+_NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 SCHEMA_ID = "https://raw.githubusercontent.com/cxbridge/cxbridge/main/schemas/feedback_record.v1.schema.json"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"  # the dialect pydantic writes
 
@@ -192,6 +197,8 @@ class FeedbackRecord(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackRecord:
+        if not self.location_id and self.location_name:
+            self.location_id = named_store_id(self.location_name)
         if self.nps is not None:
             expected = nps_category(self.nps)
             if self.nps_group not in (None, expected):
@@ -212,3 +219,12 @@ class FeedbackRecord(_Model):
                 f"{self.submitted_at.isoformat()} in any time zone"
             )
         return self
+
+
+def named_store_id(name: str) -> str | None:
+    """The location_id of a store its source names but gives no id: the name folded as names are
+    matched — case, accents, spaces and punctuation — so that "Kraków  Centrum" and "krakow centrum"
+    are one store in the views that key on location_id; None for a name of no letters or digits."""
+    letters = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
+    slug = _NOT_ALPHANUMERIC.sub("-", letters).strip("-")
+    return NAMED_STORE + slug if slug else None

@@ -9,8 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import cxbridge
+from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
@@ -107,3 +109,34 @@ def test_a_destination_whose_scorecard_named_stores_by_the_greatest_name_gets_th
     finally:
         destination.close()
     assert card == expected_names()
+
+
+NAMED_ONLY = [  # a store column of names only, as many exports keep it: (the name typed, NPS)
+    ("Kraków Centrum", 10), ("Kraków Centrum", 9), ("kraków  centrum", 3), ("KRAKOW CENTRUM", 6),
+    ("North Side", 9), ("North Side", 7), ("Gdańsk Oliwa", 2),
+]  # fmt: skip
+
+
+def test_stores_named_without_ids_have_scorecard_rows_under_an_id_made_of_the_name(tmp_path):
+    """`cxbridge import` maps a store column of names to location_name; report --by location split
+    by store, but location_scorecard and location_ranking key on location_id and were empty. Each
+    name, folded (case, accents, spaces), makes the id "name:<slug>": one row per store."""
+    rows = [[f"2025-03-{n + 1:02d} 10:00", name, score] for n, (name, score) in enumerate(NAMED_ONLY)]
+    with (tmp_path / "visits.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Submitted", "Store", NPS], *rows])
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "visits.csv"), "--db", str(tmp_path / "cx.db")])
+    assert "7 written" in result.output, result.output
+    scores = {"name:krakow-centrum": [10, 9, 3, 6], "name:north-side": [9, 7], "name:gdansk-oliwa": [2]}
+    expected = {store: round(100 * (sum(s >= 9 for s in given) - sum(s <= 6 for s in given)) / len(given), 1)
+                for store, given in scores.items()}  # fmt: skip
+    destination = SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}")
+    destination.open()
+    try:
+        card = destination.query("SELECT location_id, location_name, nps_responses, nps FROM location_scorecard")
+        ranked = {row["location_id"] for row in destination.query("SELECT location_id FROM location_ranking")}
+    finally:
+        destination.close()
+    assert {row["location_id"]: row["nps"] for row in card} == expected
+    assert {row["location_id"]: row["nps_responses"] for row in card} == {store: len(s) for store, s in scores.items()}
+    assert {row["location_name"] for row in card} == {"Kraków Centrum", "North Side", "Gdańsk Oliwa"}
+    assert ranked == set(scores)
