@@ -341,8 +341,9 @@ class DestinationConformance:
     """The conformance suite; subclass it and provide the `destination_factory` fixture."""
 
     batch_size: ClassVar[int] = BATCH_SIZE
-    """Records per batch: few, so that every delivery commits many batches. A destination tested on
-    an emulator that is slow per statement may raise it, as long as a source still takes three."""
+    """Records per batch: few, so that every delivery commits many batches. A destination may raise
+    it where nothing depends on more (an emulator slow per statement, an engine whose every batch
+    costs a commit or a file), as long as a source still takes three."""
 
     def deliver(self, destination: Destination, **options: Any) -> list[SourceResult]:
         """`deliver` in this suite's batches."""
