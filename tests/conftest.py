@@ -97,8 +97,9 @@ def _cache_bytecode_outside_the_checkout(config: pytest.Config) -> None:
     (PYTHONPYCACHEPREFIX), so the checkout still gets no `__pycache__`: in the virtual environment
     (`pycache/`), where the next run finds them — a prefix hides the compiled files pip wrote beside
     the installed packages and the standard library, and compiling those again cost every run
-    ≈ 35 s of CPU at collection alone — else a folder removed at the end of the run. The controller
-    decides; its workers and every process started after this inherit the environment."""
+    ≈ 35 s of CPU at collection alone (a new folder gets them linked in) — else a folder removed at
+    the end of the run. The controller decides; its workers and every process started after this
+    inherit the environment."""
     if hasattr(config, "workerinput") or not (sys.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE")):
         return
     if os.environ.get("PYTHONPYCACHEPREFIX"):  # someone chose where: write there
@@ -108,9 +109,30 @@ def _cache_bytecode_outside_the_checkout(config: pytest.Config) -> None:
     else:
         folder = tempfile.mkdtemp(prefix="cxbridge-tests-bytecode-")
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    if not os.path.isdir(folder) or not os.listdir(folder):
+        _link_installed_bytecode(folder)
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ["PYTHONPYCACHEPREFIX"] = folder
     sys.pycache_prefix, sys.dont_write_bytecode = folder, False
+
+
+def _link_installed_bytecode(folder: str) -> None:
+    """Fill a new prefix folder with the compiled files beside the standard library and the
+    installed packages (pip writes them as it installs), linked where the prefix makes Python look
+    for them: else the first run in a new environment — each of CI's — compiled them all again,
+    each of the three workers at once while collecting. The run compiles this checkout's modules
+    (pip compiles none of an editable install)."""
+    compiled = f"*.{sys.implementation.cache_tag}.pyc"
+    for entry in dict.fromkeys(Path(path) for path in sys.path if os.path.isdir(path) and Path(path) != ROOT):
+        for cache in entry.rglob("__pycache__"):
+            target = Path(folder, *cache.parent.parts[1:])
+            target.mkdir(parents=True, exist_ok=True)
+            for file in cache.glob(compiled):
+                if not (target / file.name).exists():
+                    try:
+                        os.link(file, target / file.name)
+                    except OSError:  # another file system
+                        shutil.copyfile(file, target / file.name)
 
 
 # Test modules with the longest tests, longest first: first the modules holding one test that
