@@ -11,6 +11,7 @@ holds wherever it lands."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -127,8 +128,8 @@ def test_a_parquet_resync_of_edited_records_killed_again_and_again_equals_one_cl
     share_salt(monkeypatch, workspace)
     workspace.write_csv(responses())
     killed, clean = f"parquet:///{tmp_path / 'killed'}", f"parquet:///{tmp_path / 'clean'}"
-    for url in (killed, clean):
-        sync_to_the_end(workspace, url)
+    sync_to_the_end(workspace, killed)
+    shutil.copytree(tmp_path / "killed", tmp_path / "clean")  # the same first sync (a lake holds no absolute path)
     workspace.write_csv([row[:6] + [f"edited {row[0]}"] + row[7:] for row in responses()])
 
     expected = killed_then_finished(workspace, killed, clean)
