@@ -1,7 +1,8 @@
 """The BI views that join feedback to the CRM (`crm_accounts`, `crm_contacts`): which account
 an answer belongs to, NPS per segment, and NPS beside the revenue behind it. Customers' NPS
 only (program `voc`, metric `nps`); every account's revenue counts once per month and segment,
-however many answers it gave."""
+however many answers it gave, and revenues in two currencies are never added: such a row's
+revenue figures are NULL, its `revenue_currency` 'mixed'."""
 
 from __future__ import annotations
 
@@ -55,15 +56,18 @@ def feedback_accounts(d: Dialect) -> str:
 
 def _per_account(d: Dialect) -> str:
     """Customers' primary NPS answers per month, segment and account: how many, how many
-    promoters and detractors, and the account's revenue — once. Answers of no known account
-    are one row per month (`known_account` null, segment `no account`)."""
+    promoters and detractors, and the account's revenue — once — with the least and greatest
+    currency it is named in (a revenue naming none is in the one the others name). Answers of no
+    known account are one row per month (`known_account` null, segment `no account`)."""
     accounts = d.qualified("crm_accounts")
     segment = "COALESCE(a.segment, CASE WHEN a.account_id IS NULL THEN 'no account' ELSE 'unsegmented' END)"
+    named = "CASE WHEN annual_revenue IS NOT NULL THEN currency END"
     return f"""
 WITH {_link_tables(d)},
 links AS ({_links(d)}),
 accounts AS (
-    SELECT account_id, MAX(segment) AS segment, MAX(annual_revenue) AS annual_revenue
+    SELECT account_id, MAX(segment) AS segment, MAX(annual_revenue) AS annual_revenue,
+           MIN({named}) AS currency_low, MAX({named}) AS currency_high
     FROM {accounts} GROUP BY account_id
 ),
 answers AS (
@@ -74,7 +78,7 @@ answers AS (
     WHERE {CUSTOMERS} AND {COUNTED}
 )
 SELECT n.month, {segment} AS segment, a.account_id AS known_account,
-       MAX(a.annual_revenue) AS revenue,
+       MAX(a.annual_revenue) AS revenue, MIN(a.currency_low) AS currency_low, MAX(a.currency_high) AS currency_high,
        COUNT(*) AS responses,
        {count_if("n.category = 'promoter'")} AS promoters,
        {count_if("n.category = 'passive'")} AS passives,
@@ -84,10 +88,21 @@ GROUP BY n.month, {segment}, a.account_id
 """
 
 
+MIXED = "MIN(currency_low) <> MAX(currency_high)"
+REVENUE_CURRENCY = f"CASE WHEN {MIXED} THEN 'mixed' ELSE MIN(currency_low) END AS revenue_currency"
+"""The currency of a group's revenues: the one its accounts name, NULL when none names any,
+'mixed' when they name two or more — whose revenue figures `in_one_currency` leaves NULL."""
+
+
+def in_one_currency(figure: str) -> str:
+    """A group's revenue figure, NULL when its accounts' revenues are in two currencies or more."""
+    return f"CASE WHEN {MIXED} THEN NULL ELSE {figure} END"
+
+
 def nps_by_segment(d: Dialect) -> str:
     """Customers' NPS per CRM segment and month; answers without an account are `no account`,
     accounts without a segment `unsegmented`. `account_revenue` adds each answering account's
-    annual revenue once."""
+    annual revenue once, in `revenue_currency`."""
     promoters, detractors = "SUM(promoters)", "SUM(detractors)"
     return f"""
 SELECT segment, month,
@@ -97,7 +112,8 @@ SELECT segment, month,
        SUM(passives) AS passives,
        {detractors} AS detractors,
        {share(d, f"{promoters} - {detractors}", "SUM(responses)")} AS nps,
-       {d.rounded_sum("revenue", 2)} AS account_revenue
+       {in_one_currency(d.rounded_sum("revenue", 2))} AS account_revenue,
+       {REVENUE_CURRENCY}
 FROM ({_per_account(d)}) x
 GROUP BY segment, month
 """
@@ -107,16 +123,17 @@ def nps_revenue_by_month(d: Dialect) -> str:
     """Customers' NPS per month beside the revenue-weighted NPS: each answering account's net
     score (promoters − detractors) / answers, weighted by its annual revenue once,
     100 · Σ revenue · net / Σ revenue over the accounts with a known revenue — and the revenue
-    of the distinct accounts with a detractor answer this month."""
+    of the distinct accounts with a detractor answer this month, in `revenue_currency`."""
     net = "revenue * (promoters - detractors) / responses"
     return f"""
 SELECT month,
        SUM(responses) AS responses,
        {share(d, "SUM(promoters) - SUM(detractors)", "SUM(responses)")} AS nps,
-       SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END) AS responses_with_revenue,
-       COUNT(revenue) AS accounts_with_revenue,
-       {d.rounded_float(f"100.0 * SUM({net}) / NULLIF(SUM(revenue), 0)", 1)} AS revenue_weighted_nps,
-       {d.rounded_sum("CASE WHEN detractors > 0 THEN COALESCE(revenue, 0) ELSE 0 END", 2)} AS detractor_revenue
+       {in_one_currency("SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END)")} AS responses_with_revenue,
+       {in_one_currency("COUNT(revenue)")} AS accounts_with_revenue,
+       {in_one_currency(d.rounded_float(f"100.0 * SUM({net}) / NULLIF(SUM(revenue), 0)", 1))} AS revenue_weighted_nps,
+       {in_one_currency(d.rounded_sum("CASE WHEN detractors > 0 THEN COALESCE(revenue, 0) ELSE 0 END", 2))} AS detractor_revenue,
+       {REVENUE_CURRENCY}
 FROM ({_per_account(d)}) x
 GROUP BY month
 """

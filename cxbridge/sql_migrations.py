@@ -129,4 +129,5 @@ MIGRATIONS = (
     Migration(ERASURES_MIGRATION, lambda destination: create_tables(destination, (ERASURES,))),  # cxbridge erase
     Migration("0019_store_names", create_views),  # every view again: a store goes by its most used spelling
     Migration("0020_skipped_count", add_skipped_count),
+    Migration("0021_revenue_currency", create_views),  # every view again: revenue is never added across currencies
 )

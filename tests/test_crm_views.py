@@ -105,13 +105,14 @@ def test_nps_by_segment_matches_an_independent_count(destination):
         if account:
             accounts[key].add(account)
 
-    def revenue_of(key: tuple[str, str]) -> float | None:
+    def revenue_of(key: tuple[str, str]) -> tuple[float, str] | tuple[None, None]:
+        """The accounts' revenue and its currency: every sample account's is in euros."""
         known = [revenue[a] for a in accounts[key] if revenue[a] is not None]
-        return round(sum(known), 2) if known else None
+        return (round(sum(known), 2), "EUR") if known else (None, None)
 
     expected = sorted(
         (segment, month, len(cats), len(accounts[(segment, month)]), cats.count("promoter"), cats.count("passive"),
-         cats.count("detractor"), nps(cats), revenue_of((segment, month)))
+         cats.count("detractor"), nps(cats), *revenue_of((segment, month)))
         for (segment, month), cats in groups.items()
     )  # fmt: skip
     rows = destination.query("SELECT * FROM nps_by_segment")
@@ -133,6 +134,7 @@ def test_revenue_weighted_nps_counts_each_account_s_revenue_once_a_month(destina
             month, len(cats), nps(cats), sum(len(accounts[(month, a)]) for a in weighed), len(weighed),
             round(100 * sum(weighed[a] * net[a] for a in weighed) / total, 1) if total else None,
             round(sum(amount for a, amount in weighed.items() if "detractor" in accounts[(month, a)]), 2),
+            "EUR" if weighed else None,  # every sample account's revenue is in euros
         ))  # fmt: skip
     rows = destination.query("SELECT * FROM nps_revenue_by_month ORDER BY month")
     assert [tuple(row.values()) for row in rows] == expected

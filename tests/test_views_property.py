@@ -6,9 +6,9 @@ enps_by_month, csat_by_month, ces_by_month, location_scorecard, detractor_queue,
 employee_followup_queue — every record's local day, and `cxbridge report --format json` by every
 `--by` equal a computation written here from the input rows, as docs/schema.md and
 docs/report.md state the rules. A second property does the same for the CRM views
-(nps_by_segment, nps_revenue_by_month) over random accounts, contacts and the answers linked to
-them by account, contact or e-mail. Nothing here calls cxbridge's metric or view code: the expected
-side reads the generated rows only."""
+(nps_by_segment, nps_revenue_by_month) over random accounts (their revenue in a currency, or in
+none named), contacts and the answers linked to them by account, contact or e-mail. Nothing here
+calls cxbridge's metric or view code: the expected side reads the generated rows only."""
 
 from __future__ import annotations
 
@@ -322,6 +322,7 @@ test_views_and_report_on_parquet = _property("parquet")
 CRM_EXAMPLES = {"sqlite": 30, "duckdb": 10, "postgresql": 10, "parquet": 8}
 SEGMENT_NAMES = st.sampled_from([None, "SMB", "Enterprise"])
 REVENUE = st.sampled_from([None, 0.0, 1000.0, 2500.5, 40000.0, 125000.25])
+CURRENCY = st.sampled_from([None, "EUR", "USD"])
 ACCOUNT_IDS = [f"ACC{n}" for n in range(5)]  # ACC4 is never a CRM account: answers naming it have no known account
 EMAILS = [f"p{n}@example.com" for n in range(5)]
 
@@ -346,6 +347,9 @@ class CrmWorld(Source):
 class GivenAccounts(Accounts):
     def read(self, cursor):
         yield from self.source.config.accounts
+
+    def context(self, raw, builder):
+        return super().context(raw, builder).model_copy(update={"currency": raw["currency"]})
 
 
 class GivenContacts(Contacts):
@@ -372,7 +376,8 @@ CRM = st.fixed_dictionaries({
     "answers": st.lists(ANSWER, min_size=1, max_size=20),
     "shopper_answers": st.lists(ANSWER, max_size=4),  # a mystery-shop program's NPS answers: never counted here
     "accounts": st.lists(st.fixed_dictionaries({"id": st.sampled_from(ACCOUNT_IDS[:4]), "segment": SEGMENT_NAMES,
-                                                "revenue": REVENUE}), max_size=4, unique_by=lambda a: a["id"]),
+                                                "revenue": REVENUE, "currency": CURRENCY}),
+                         max_size=4, unique_by=lambda a: a["id"]),
     "contacts": st.lists(st.fixed_dictionaries({"id": st.sampled_from(["K0", "K1", "K2", "K3"]),
                                                 "account": st.sampled_from(ACCOUNT_IDS[:4]),
                                                 "email": st.sampled_from(EMAILS)}), max_size=4, unique_by=lambda c: c["id"]),
@@ -380,8 +385,9 @@ CRM = st.fixed_dictionaries({
 
 
 def sync_crm_world(url: str, root: Path, world: dict[str, Any]) -> None:
-    accounts = [{"id": a["id"], "name": a["id"], "segment": a["segment"], "revenue": a["revenue"], "stage": "customer",
-                 "modified": "2025-01-01T00:00:00+00:00"} for a in world["accounts"]]  # fmt: skip
+    accounts = [{"id": a["id"], "name": a["id"], "segment": a["segment"], "revenue": a["revenue"],
+                 "currency": a["currency"], "stage": "customer", "modified": "2025-01-01T00:00:00+00:00"}
+                for a in world["accounts"]]  # fmt: skip
     sources = {
         "customers": CrmWorldConfig(rows=[_answer(n, a) for n, a in enumerate(world["answers"])], accounts=accounts,
                                     contacts=world["contacts"]),
@@ -410,6 +416,14 @@ def account_of(answer: dict[str, Any], world: dict[str, Any]) -> str | None:
     return min(by_email) if by_email else None
 
 
+def in_one_currency(figures: dict[str, Any], currencies: set[str], revenue_columns: tuple[str, ...]) -> dict[str, Any]:
+    """A row's figures with its `revenue_currency`: the one currency its accounts' revenues name
+    (None when none names any); when they name two or more, 'mixed' and every revenue figure None."""
+    if len(currencies) > 1:
+        return {**figures, **dict.fromkeys(revenue_columns), "revenue_currency": "mixed"}
+    return {**figures, "revenue_currency": min(currencies, default=None)}
+
+
 def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
     """nps_by_segment by (segment, month) and nps_revenue_by_month by month, from the answers."""
     accounts = {a["id"]: a for a in world["accounts"]}
@@ -426,15 +440,18 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
     months: dict[str, dict[str, Any]] = {}
     for (month, segment, account), groups in per_account.items():
         revenue = accounts[account]["revenue"] if account else None
+        currency = {accounts[account]["currency"]} - {None} if revenue is not None else set()
         p, d = groups.count("promoter"), groups.count("detractor")
         row = segments.setdefault((segment, month), {"responses": 0, "accounts": 0, "promoters": 0, "passives": 0,
-                                                     "detractors": 0, "revenues": []})  # fmt: skip
+                                                     "detractors": 0, "revenues": [], "currencies": set()})  # fmt: skip
         row["responses"] += len(groups)
         row["accounts"] += account is not None
         row["promoters"], row["passives"], row["detractors"] = row["promoters"] + p, row["passives"] + groups.count("passive"), row["detractors"] + d
         row["revenues"] += [revenue] if revenue is not None else []
+        row["currencies"] |= currency
         m = months.setdefault(month, {"responses": 0, "net": 0, "with_revenue": 0, "accounts": 0, "weighted": [],
-                                      "detractor_revenue": Fraction(0)})  # fmt: skip
+                                      "detractor_revenue": Fraction(0), "currencies": set()})  # fmt: skip
+        m["currencies"] |= currency
         m["responses"] += len(groups)
         m["net"] += p - d
         if revenue is not None:
@@ -444,19 +461,22 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
         if d and revenue is not None:
             m["detractor_revenue"] += Fraction(revenue)
     by_segment = {
-        key: {"responses": r["responses"], "accounts": r["accounts"], "promoters": r["promoters"],
-              "passives": r["passives"], "detractors": r["detractors"],
-              "nps": percent(r["promoters"] - r["detractors"], r["responses"]),
-              "account_revenue": sum(map(Fraction, r["revenues"]), Fraction(0)) if r["revenues"] else None}
+        key: in_one_currency({"responses": r["responses"], "accounts": r["accounts"], "promoters": r["promoters"],
+                              "passives": r["passives"], "detractors": r["detractors"],
+                              "nps": percent(r["promoters"] - r["detractors"], r["responses"]),
+                              "account_revenue": sum(map(Fraction, r["revenues"]), Fraction(0)) if r["revenues"] else None},
+                             r["currencies"], ("account_revenue",))
         for key, r in segments.items()
     }  # fmt: skip
     by_month = {}
     for month, m in months.items():
         total = sum((revenue for revenue, _ in m["weighted"]), Fraction(0))
         weighted = 100 * sum((revenue * net for revenue, net in m["weighted"]), Fraction(0)) / total if total else None
-        by_month[month] = {"responses": m["responses"], "nps": percent(m["net"], m["responses"]),
-                           "responses_with_revenue": m["with_revenue"], "accounts_with_revenue": m["accounts"],
-                           "revenue_weighted_nps": weighted, "detractor_revenue": m["detractor_revenue"]}  # fmt: skip
+        figures = {"responses": m["responses"], "nps": percent(m["net"], m["responses"]),
+                   "responses_with_revenue": m["with_revenue"], "accounts_with_revenue": m["accounts"],
+                   "revenue_weighted_nps": weighted, "detractor_revenue": m["detractor_revenue"]}  # fmt: skip
+        by_month[month] = in_one_currency(figures, m["currencies"], ("responses_with_revenue", "accounts_with_revenue",
+                                                                     "revenue_weighted_nps", "detractor_revenue"))  # fmt: skip
     return by_segment, by_month
 
 

@@ -447,3 +447,10 @@ def store_names(db: Database) -> None:
 def skipped_count(db: Database) -> None:
     """`sync_runs.records_skipped`: empty in the runs stored, which did not count the records they left out."""
     db.execute("ALTER TABLE sync_runs ADD COLUMN records_skipped INTEGER")
+
+
+@migrations(name="0025_revenue_currency")
+def revenue_currency(db: Database) -> None:
+    """Every view again: `nps_by_segment` and `nps_revenue_by_month` say the currency of their
+    revenue (`revenue_currency`) and add no revenues of two currencies."""
+    create_views(db, VIEW_NAMES)

@@ -1,0 +1,92 @@
+"""Revenue in nps_by_segment and nps_revenue_by_month is never added across currencies: a row
+whose accounts' revenues name one currency (accounts naming none go along with it) says which in
+`revenue_currency`; a row whose accounts name two or more is 'mixed', its revenue figures NULL.
+Expected rows are worked out from the accounts and answers written here (tests/test_views_property's
+independent computation), on SQLite, DuckDB, PostgreSQL and Parquet."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxbridge.crm_views import REVENUE_CURRENCY, nps_by_segment
+from cxbridge.plugins.parquet.destination import ParquetDestination
+from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
+from tests.test_views_property import assert_crm_views_match, crm_expected, sync_crm_world
+
+ACCOUNTS = [
+    {"id": "ACC0", "segment": "SMB", "revenue": 120_000.0, "currency": "EUR"},
+    {"id": "ACC1", "segment": "SMB", "revenue": 40_000.5, "currency": "EUR"},
+    {"id": "ACC2", "segment": "Enterprise", "revenue": 2_500_000.0, "currency": None},
+    {"id": "ACC3", "segment": "Enterprise", "revenue": 75_000.0, "currency": None},
+    {"id": "ACC4", "segment": "Mid-market", "revenue": 1_000_000.0, "currency": "USD"},
+    {"id": "ACC5", "segment": "Mid-market", "revenue": 300_000.0, "currency": None},
+    {"id": "ACC6", "segment": "Mid-market", "revenue": None, "currency": "JPY"},  # no revenue: its currency is no matter
+    {"id": "ACC7", "segment": "Global", "revenue": 1_000_000.0, "currency": "JPY"},
+    {"id": "ACC8", "segment": "Global", "revenue": 1_000_000.0, "currency": "USD"},
+]  # fmt: skip
+ANSWERS = [  # (day, account, NPS)
+    ("2025-01-10", "ACC0", 9), ("2025-01-11", "ACC0", 3), ("2025-01-12", "ACC1", 10),  # SMB: EUR only
+    ("2025-01-13", "ACC2", 6), ("2025-01-14", "ACC3", 9),  # Enterprise: no currency named; January: EUR
+    ("2025-02-10", "ACC4", 10), ("2025-02-11", "ACC5", 2), ("2025-02-12", "ACC6", 9),  # USD and one naming none
+    ("2025-02-13", None, 7),
+    ("2025-03-10", "ACC7", 0), ("2025-03-11", "ACC8", 10),  # 1,000,000 JPY beside 1,000,000 USD: mixed
+    ("2025-03-12", "ACC0", 8),  # SMB in March: EUR; March as a whole: mixed
+    ("2025-04-10", "ACC2", 9),  # April: revenue in no currency named
+]  # fmt: skip
+WORLD = {
+    "answers": [{"submitted": f"{day}T10:00:00+00:00", "nps": score, "account": account, "contact": None, "email": None}
+                for day, account, score in ANSWERS],
+    "shopper_answers": [],
+    "accounts": ACCOUNTS,
+    "contacts": [],
+}  # fmt: skip
+
+
+@pytest.fixture(params=LOCAL_KINDS)
+def destination_factory(request, tmp_path):
+    return destination_maker(request.param, tmp_path, request, "revenue")
+
+
+def test_the_world_holds_every_case():
+    by_segment, by_month = crm_expected(WORLD)
+    currencies = {key: row["revenue_currency"] for key, row in {**by_segment, **by_month}.items()}
+    assert currencies[("SMB", "2025-01")] == "EUR"  # one currency
+    assert currencies[("Enterprise", "2025-01")] is None and by_segment[("Enterprise", "2025-01")]["account_revenue"]
+    assert currencies["2025-01"] == "EUR" and currencies[("Mid-market", "2025-02")] == "USD"  # one named + unnamed
+    assert currencies[("Global", "2025-03")] == currencies["2025-03"] == "mixed"  # two named
+
+
+def test_revenue_is_added_in_one_currency_only(tmp_path, destination_factory):
+    sync_crm_world(destination_factory().url, tmp_path, WORLD)
+    destination = destination_factory()
+    destination.open(read_only=True)
+    try:
+        assert_crm_views_match(destination.query, WORLD)
+        mixed = destination.query("SELECT * FROM nps_by_segment WHERE segment = 'Global'")
+    finally:
+        destination.close()
+    assert [(row["nps"], row["account_revenue"], row["revenue_currency"]) for row in mixed] == [(0.0, None, "mixed")]
+
+
+@pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb", "parquet"], indirect=True)
+def test_a_destination_whose_views_added_every_currency_gets_them_again(tmp_path, destination_factory):
+    """nps_by_segment as cxbridge made it before `revenue_currency`: the next open makes it again
+    (SQLite 0025, SQL 0021 migrations; Parquet 0023 writes `_cxbridge/views.sql` again)."""
+    sync_crm_world(destination_factory().url, tmp_path, WORLD)
+    destination = destination_factory()
+    destination.open()
+    try:
+        now = nps_by_segment(destination)
+        before = now.replace(f",\n       {REVENUE_CURRENCY}", "")
+        assert before != now
+        make_view_stale(destination, "nps_by_segment", now=now, before=before, migration="revenue_currency")
+    finally:
+        destination.close()
+    destination = destination_factory()
+    destination.open()
+    try:
+        assert_crm_views_match(destination.query, WORLD)
+        if isinstance(destination, ParquetDestination):
+            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
+    finally:
+        destination.close()
