@@ -298,10 +298,12 @@ def test_google_forms_timestamps_with_a_gmt_offset_are_read_at_that_offset(tmp_p
     """Every row went to quarantine ("not a date this importer knows") and inspect said the
     timestamps carried no time zone; each is the instant its offset says, whatever --timezone."""
     path = tmp_path / "responses.csv"
-    rows = [[moment, "Store 1", score, "Satisfied", ""] for moment, score in zip(GOOGLE_FORMS_TIMES, (9, 3, 10))]
-    write_csv(path, rows, delimiter=",")
-    inspected = invoke("inspect", str(path)).output
-    assert "carry no time zone" not in inspected
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Timestamp", "Store", HEADER[2]],
+                                      *zip(GOOGLE_FORMS_TIMES, ["Store 1"] * 3, [9, 3, 10])])  # fmt: skip
+    inspected = json.loads(invoke("inspect", str(path), "--format", "json").output)[0]
+    assert (inspected["format"], inspected["mapping"]["columns"]["submitted_at"]) == ("google_forms", "Timestamp")
+    assert not [note for note in inspected["notes"] if "time zone" in note]
     result = invoke("import", str(path), "--db", str(tmp_path / "cx.db"), "--timezone", "Europe/Warsaw")
     assert count(tmp_path / "cx.db", "SELECT COUNT(*) FROM quarantine") == [(0,)], result.output
     utc = timezone.utc
