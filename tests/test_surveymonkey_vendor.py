@@ -158,12 +158,12 @@ WEIGHED_CHOICES = [{"id": str(7001 + i), "position": i + 1, "text": text, "weigh
 WEIGHED_ANSWERS = ["7001", "7002", "7003", "7004", "7005", "7005", "7006"]
 
 
-def weighed_rating() -> tuple[dict[str, Any], dict[str, Any]]:
+def weighed_rating(choices: list[dict[str, Any]] = WEIGHED_CHOICES) -> tuple[dict[str, Any], dict[str, Any]]:
     """The details and responses/bulk of a satisfaction rating weighed −2 … 2 with an N/A column
     (ours, in the details' documented shape), answered −2, −1, 0, 1, 2, 2, N/A."""
     question = {"id": "401", "position": 1, "family": "matrix", "subtype": "rating",
                 "headings": [{"heading": "How satisfied are you with our support?"}],
-                "answers": {"rows": [{"id": "501", "position": 1, "text": ""}], "choices": WEIGHED_CHOICES}}  # fmt: skip
+                "answers": {"rows": [{"id": "501", "position": 1, "text": ""}], "choices": choices}}  # fmt: skip
     details = {"id": "222", "title": "Support CSAT", "language": "en",
                "pages": [{"id": "301", "position": 1, "questions": [question]}]}  # fmt: skip
 
@@ -218,5 +218,34 @@ def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_i
     satisfied = sum(w >= 1 for w in scored)  # the top two of five: weights 1 and 2
     for db in ("files.db", "cxbridge.db"):
         assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
+            (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
+
+
+def test_a_rating_numbered_1_to_5_and_weighed_below_zero_imports_from_files_on_the_numbers_shown(tmp_path):
+    """The same rating with its options labelled "1" … "5" (weighed −2 … 2): the API sync scores
+    the numbers shown, so the file import of its responses/bulk does too — before, it read the
+    weights from the cells, quarantining −2, −1 and 0 ("outside its scale 1–5") and storing "4"
+    as 1."""
+    numbered = [choice | {"text": str(choice["position"])} if not choice.get("is_na") else choice
+                for choice in WEIGHED_CHOICES]  # fmt: skip
+    details, bulk = weighed_rating(numbered)
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
+    inspection = inspect_file(tmp_path / "bulk.json", Hints(definition=tmp_path / "details.json"))
+    source = source_entry(inspection, path="bulk.json") | {"definition": "details.json"}
+    assert [(m["column"], m["metric"]) for m in source["metrics"]] == [("401", "csat")]
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
+    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["222"])).quarantined == 0
+    shown = {choice["id"]: int(choice["text"]) for choice in numbered if not choice.get("is_na")}
+    expected = [float(shown[c]) if c in shown else None for c in WEIGHED_ANSWERS]
+    scored = [n for n in expected if n is not None]
+    satisfied = sum(n >= 4 for n in scored)  # the top two of 1–5
+    assert (len(scored), satisfied) == (6, 3)
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT metric, scale_min, scale_max, COUNT(*) FROM feedback_scores GROUP BY 1, 2, 3",
+                     db=db) == [("csat", 1.0, 5.0, 6)]  # fmt: skip
         assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
             (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip

@@ -46,14 +46,15 @@ def to_table(records: RecordSet, options: LayoutOptions) -> Table:
     keys: dict[str, None] = dict.fromkeys(METADATA)
     keys.update(dict.fromkeys(part.question.id for part in details.ordered()) if details else {})
     for _, record in records.preview():
-        keys.update(dict.fromkeys(_answers(record, details)))
+        keys.update(dict.fromkeys(_answers(record, details)[0]))
     columns = [_column(key, details) for key in keys]
 
     def read_rows() -> Iterator[Row]:
         for number, record in records.records():
             values = {key: _scalar(record.get(key)) for key in METADATA}
             values |= {f"custom_{k}": v for k, v in (record.get("custom_variables") or {}).items()}
-            yield Row(number, values | _answers(record, details))
+            answers, labels = _answers(record, details)
+            yield Row(number, values | answers, labels)
 
     table = Table(file=records.file, sheet=None, format=NAME, columns=columns, read_rows=read_rows)
     if details is not None:
@@ -68,35 +69,43 @@ def knowledge(table: Table) -> FormatKnowledge:
     return known
 
 
-def _answers(record: dict[str, Any], details: SurveyDefinition | None) -> dict[str, Any]:
-    """`{question id[_row id]: answer}`; several choices of one question make a list."""
+def _answers(record: dict[str, Any], details: SurveyDefinition | None) -> tuple[dict[str, Any], dict[str, str]]:
+    """`{question id[_row id]: answer}`, several choices of one question making a list, and the
+    label shown of each scored choice answered alone (read as the API's answer is: a rating's
+    options "1" … "5" weighed −2 … 2 score the numbers shown, `RowNormalizer._read_choice`)."""
     answers: dict[str, Any] = {}
+    labels: dict[str, str] = {}
     for page in record.get("pages", []):
         for question in page.get("questions", []):
             qid = str(question.get("id"))
             for answer in question.get("answers", []):
-                key, value = _answer(qid, answer, details)
+                key, value, label = _answer(qid, answer, details)
                 if key in answers:
                     previous = answers[key]
                     answers[key] = [*previous, value] if isinstance(previous, list) else [previous, value]
+                    labels.pop(key, None)
                 else:
                     answers[key] = value
-    return answers
+                    if label is not None:
+                        labels[key] = label
+    return answers, labels
 
 
-def _answer(qid: str, answer: dict[str, Any], details: SurveyDefinition | None) -> tuple[str, Any]:
-    """The column and value of one answer object: through the details, the part it answers and
-    what its option stands for (the NPS question's 0–10, a rating's weight, a number, a label);
-    without them, the ids as they are."""
+def _answer(qid: str, answer: dict[str, Any], details: SurveyDefinition | None) -> tuple[str, Any, str | None]:
+    """The column, value and scored label of one answer object: through the details, the part it
+    answers and what its option stands for (the NPS question's 0–10, a rating's weight, a number,
+    a label) with the option as shown; without them, the ids as they are."""
     part = details.part(qid, answer) if details else None
     if part is None:
-        return _undefined_answer(qid, answer)
+        return *_undefined_answer(qid, answer), None
     if "choice_id" not in answer:
-        return part.question.id, answer.get("text")
+        return part.question.id, answer.get("text"), None
     choice = part.choices.get(str(answer["choice_id"]))
     if choice is None:
-        return part.question.id, str(answer["choice_id"])
-    return part.question.id, choice.value if choice.scored else choice.label
+        return part.question.id, str(answer["choice_id"]), None
+    if not choice.scored:
+        return part.question.id, choice.label, None
+    return part.question.id, choice.value, choice.label if isinstance(choice.value, int | float) else None
 
 
 def _undefined_answer(qid: str, answer: dict[str, Any]) -> tuple[str, Any]:

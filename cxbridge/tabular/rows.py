@@ -65,6 +65,7 @@ class RowNormalizer:
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
         self.texts: dict[str, str] = {}
         self.choices: dict[str, dict[str, float]] = {}
+        self.signed: set[str] = set()  # columns whose definition flags its no-answer options
         self.used = set(self.columns.values()) | {c for c, _ in self.metrics} | set(self.comments)
         self.used |= set(self.questions) | self.ignored
         if not context.keep_personal_data:
@@ -89,6 +90,8 @@ class RowNormalizer:
                 self.texts[key] = self.rename(column.text)
             if column.choices:
                 self.choices[key] = column.choices
+            if column.marks_no_answer:
+                self.signed.add(key)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw["values"]
@@ -180,8 +183,10 @@ class RowNormalizer:
     def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
         """A metric cell's number (or text the metric rules read) and the label it shows; a number
         the mapping's `labels` name is a code, read as the label's value. A cell naming a
-        definition's choice as the source's `values` says is read by the choice shown (`_read_choice`)."""
-        if self.values is not None and (shown := self._read_choice(column, metric, value, label)) is not None:
+        definition's choice as the source's `values` says, or carrying the export's label of the
+        choice, is read by the choice shown (`_read_choice`)."""
+        reads_choices = self.values is not None or label is not None
+        if reads_choices and (shown := self._read_choice(column, metric, value, label)) is not None:
             return shown
         number = value
         parsed = value if type(value) in (int, float) else None
@@ -214,7 +219,7 @@ class RowNormalizer:
         if found is None:
             return None
         recode, shown = found
-        numbers = numbers_shown(self._choices(column))
+        numbers = numbers_shown(self._choices(column), signed=self._signed(column))
         labels = index_labels(numbers | metric.labels) if numbers and shows_scale(numbers, metric) else metric.label_index
         return choice_value(shown, recode, labels, by_label=True), shown
 
@@ -292,6 +297,14 @@ class RowNormalizer:
             meaning = self.definition.meaning(column)
             choices = meaning.choices if meaning else {}
         return choices or {}
+
+    def _signed(self, column: str) -> bool:
+        """Whether the column's definition flags its no-answer options (SurveyMonkey's `is_na`):
+        a negative recode is then a score (`meaning.numbers_shown`)."""
+        if column in self.signed:
+            return True
+        meaning = self.definition.meaning(column) if self.definition is not None else None
+        return meaning is not None and meaning.marks_no_answer
 
     def _attributes(self, values: dict[str, Any]) -> dict[str, Any]:
         wanted = self.attribute_columns(values)
