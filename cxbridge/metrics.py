@@ -58,9 +58,10 @@ whole millionths, exactly (`Destination.rounded_mean`)."""
 CUSTOM_PREFIX = "custom:"
 _CUSTOM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-WIDE_BOX_SHARE = 0.25
-"""The share of a wide scale's range (`Scale.wide`) each end box holds, as on 1–5: satisfied (low
-effort) from 75 % of the range, as 4 is, dissatisfied (high effort) up to 25 %, as 2 is."""
+BOX_SHARE = 0.25
+"""The share of the range each end box holds on a scale boxed by shares (`Scale.boxed_by_share`),
+as on 1–5: satisfied (low effort) from 75 % of the range, as 4 is, dissatisfied (high effort) up
+to 25 %, as 2 is."""
 
 NO_ANSWER_LABELS = frozenset(
     {"", "n/a", "na", "n.a.", "-", "—", "no opinion", "not applicable", "don't know", "dont know"}
@@ -91,21 +92,19 @@ class Scale:  # cached properties need a __dict__, so no slots
         return self.direction == Direction.LOWER_IS_BETTER
 
     @cached_property
-    def box_width(self) -> float:
-        """How far the top (or bottom) box reaches on a scale of up to eleven points: two options
-        on 4+-point scales, one on 2–3-point scales, and the same two-fifths of the range on a
-        continuous scale. A 4-point scale has no middle answer: its halves are the boxes
-        ("Satisfied" is satisfied, "Dissatisfied" dissatisfied), as its 2-point sibling's are."""
-        points = self.points
-        if points is None:
-            return (self.max - self.min) * 2 / 5
-        return 2 if points >= 4 else 1
+    def box_width(self) -> int:
+        """How many options the top (or bottom) box holds on an integer scale of up to eleven
+        points: two on 4+-point scales, one on 2–3-point scales. A 4-point scale has no middle
+        answer: its halves are the boxes ("Satisfied" is satisfied, "Dissatisfied" dissatisfied),
+        as its 2-point sibling's are."""
+        return 2 if self.points is not None and self.points >= 4 else 1
 
     @cached_property
-    def wide(self) -> bool:
-        """More than eleven points (0–100): two options would be a sliver of it, so its boxes are
-        the shares of the range a 1–5 scale's are (`WIDE_BOX_SHARE`)."""
-        return self.points is not None and self.points > 11
+    def boxed_by_share(self) -> bool:
+        """More than eleven points (0–100), where two options would be a sliver of it, or
+        continuous (0.5–4.5), with no options to count: its boxes are the shares of the range a
+        1–5 scale's are (`BOX_SHARE`)."""
+        return self.points is None or self.points > 11
 
     def contains(self, value: float) -> bool:
         return self.min <= value <= self.max
@@ -121,13 +120,13 @@ class Scale:  # cached properties need a __dict__, so no slots
         return (self.align(value) - self.min) / (self.max - self.min) * 100.0
 
     def in_top_boxes(self, value: float) -> bool:
-        if self.wide:
-            return self.align(value) - self.min >= (1 - WIDE_BOX_SHARE) * (self.max - self.min)
+        if self.boxed_by_share:
+            return self.align(value) - self.min >= (1 - BOX_SHARE) * (self.max - self.min)
         return self.align(value) > self.max - self.box_width
 
     def in_bottom_boxes(self, value: float) -> bool:
-        if self.wide:
-            return self.align(value) - self.min <= WIDE_BOX_SHARE * (self.max - self.min)
+        if self.boxed_by_share:
+            return self.align(value) - self.min <= BOX_SHARE * (self.max - self.min)
         return self.align(value) < self.min + self.box_width
 
 

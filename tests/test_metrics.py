@@ -83,6 +83,20 @@ def test_ces_boxes_on_a_scale_of_more_than_eleven_points_are_shares_of_its_range
     assert [score(v, spec).category for v in range(0, 101)] == expected
 
 
+@pytest.mark.parametrize("metric", ["csat", "ces"])
+def test_boxes_on_a_continuous_scale_are_shares_of_its_range(metric):
+    """A scale with ends that are not whole numbers (0.5–4.5) has no options to count two of: its
+    boxes are the shares of its range a 1–5 scale's are, as a wide scale's (before, two-fifths of
+    the range: 3.0, at 62.5 %, was satisfied)."""
+    spec = MetricSpec(metric=metric, scale=(0.5, 4.5))
+    top, bottom = ("satisfied", "dissatisfied") if metric == "csat" else ("low_effort", "high_effort")
+    answers = [0.5 + step / 10 for step in range(41)]  # 0.5, 0.6, …, 4.5
+    expected = [top if (a - 0.5) / 4 >= 0.75 else bottom if (a - 0.5) / 4 <= 0.25 else "neutral" for a in answers]
+    assert [score(a, spec).category for a in answers] == expected
+    assert (expected.count(top), expected.count(bottom)) == (11, 11)  # 3.5–4.5 and 0.5–1.5
+    assert [score(a, spec).category for a in (3.0, 3.7)] == ["neutral", top]
+
+
 def test_an_eleven_point_csat_keeps_its_top_two_boxes():
     spec = MetricSpec(metric="csat", scale=(0, 10))
     assert [score(v, spec).category for v in range(11)] == ["dissatisfied"] * 2 + ["neutral"] * 7 + ["satisfied"] * 2
