@@ -429,6 +429,33 @@ def test_satisfaction_and_ease_in_one_wording_are_one_metric_in_a_file_a_definit
         assert {text: spec and spec.metric for text, spec in detected.items()} == MIXED_WORDING
 
 
+MIXED_STATEMENTS = {  # agreement statements naming satisfaction and ease: the one named first decides
+    "I was satisfied with how easy it was to book": "csat",
+    "I am satisfied with the effort it took to reach us": "csat",
+    "I was satisfied with the effort it took, though booking was a hassle": "csat",  # agreeing is satisfied
+    "It was easy to get my problem resolved to my satisfaction": "ces",
+    "It took little effort to get a satisfactory answer": "ces",
+    "My problem was resolved to my satisfaction": None,  # a statement of fact, naming no effort
+}
+AGREEMENT = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"]
+
+
+def test_an_agreement_statement_naming_satisfaction_and_ease_is_the_metric_it_names_first(tmp_path):
+    """"Strongly agree" that "I was satisfied with how easy it was to book" is a CSAT answer, as a 5
+    of the same words on 1–5 is — before, agreement under any statement naming ease or effort was a
+    CES. Alike for a CSV's written labels, an API's agreement options and its numbered choices."""
+    rows = [list(MIXED_STATEMENTS), *[[AGREEMENT[n % 5]] * len(MIXED_STATEMENTS) for n in range(10)]]
+    in_a_file = inspected_metrics(str(write_csv(tmp_path / "agreement.csv", rows)))
+    assert {text: in_a_file[text] for text in MIXED_STATEMENTS} == MIXED_STATEMENTS
+    agreement = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    numbered = {str(k): float(k) for k in range(1, 6)}
+    for choices in (agreement, numbered):
+        detected = {text: detect(Question("Q1", text, "choice", choices=choices)).spec for text in MIXED_STATEMENTS}
+        assert {text: spec and spec.metric for text, spec in detected.items()} == MIXED_STATEMENTS
+        assert {spec.direction for spec in detected.values() if spec and spec.metric == "csat"} == {
+            Direction.HIGHER_IS_BETTER}  # fmt: skip
+
+
 def test_numbers_under_a_header_naming_its_scale_take_that_scale(tmp_path):
     """'(0-10)' in the header is the scale, though nobody answered 0: 2 is neutral on 0–10 (the
     bottom two boxes are 0 and 1), where 1–10 would count it dissatisfied and move every

@@ -101,26 +101,27 @@ def asked_metric(text: str) -> str | None:
 
 
 def metric_of(reading: ScaleReading, text: str) -> str | None:
-    """csat for satisfaction labels, ces for ease or effort labels, and for agreement labels
-    only when the statement is about ease or effort ("The company made it easy"); bare numbers
-    by the question's wording (`asked_metric`)."""
-    if reading.kind == "numbers":
+    """csat for satisfaction labels, ces for ease or effort labels; bare numbers, and agreement
+    labels under a statement about ease or effort ("The company made it easy"), by the wording
+    (`asked_metric`: "I was satisfied with how easy it was" is a csat)."""
+    if reading.kind == "numbers" or (reading.kind == "agreement" and mentions(text, "effort")):
         return asked_metric(text)
     if reading.kind == "satisfaction":
         return "csat"
-    if reading.kind in ("ease", "effort") or (reading.kind == "agreement" and mentions(text, "effort")):
-        return "ces"
-    return None
+    return "ces" if reading.kind in ("ease", "effort") else None
 
 
 def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
     """An agreement scale under a statement of difficulty ("It was difficult to…", "…was a
-    hassle"): agreeing is the most effort, so the scale's direction is reversed. Bare numbers
+    hassle"): agreeing is the most effort, so the scale's direction is reversed — not when the
+    statement names satisfaction first (`asked_metric`): agreeing is then satisfied. Bare numbers
     run as the question asks: the most satisfied at the top, effort by `effort_direction`."""
     if reading.kind == "numbers":
         return _as_asked(reading, text)
     stem = mentions(text, "difficulty")
     if reading.kind != "agreement" or stem is None or mentions(text, "ease") or mentions(text, "effortless"):
+        return reading
+    if asked_metric(text) == "csat":
         return reading
     direction = _FLIPPED[reading.direction]
     better = "lower" if direction is Direction.LOWER_IS_BETTER else "higher"
@@ -270,10 +271,11 @@ def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | 
 
 
 def _not_asked(reading: ScaleReading, text: str) -> str:
+    by_wording = reading.kind == "numbers" or mentions(text, "effort")  # read by `asked_metric`
+    if by_wording and (fact := mentions(text, "resolved")):
+        return f", and the question asks whether something was {fact!r}: a question of fact"
     if reading.kind != "numbers":
         return ", and the question is not about effort"
-    if fact := mentions(text, "resolved"):
-        return f", and the question asks whether something was {fact!r}: a question of fact"
     return ", and the question asks about neither satisfaction nor effort"
 
 
