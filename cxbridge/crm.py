@@ -10,11 +10,12 @@ e-mail (`feedback.respondent_key` = `crm_contacts.respondent_key`, the same salt
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxbridge.tables import to_json
 from cxbridge.timestamps import format_timestamp
@@ -22,6 +23,7 @@ from cxbridge.timestamps import format_timestamp
 LINEAGE = ("content_hash", "ingested_at", "sync_run_id")  # the last columns; the hash covers the others
 ACCOUNT_COLUMNS = ("source", "account_id", "name", "segment", "owner", "annual_revenue", "currency",
                    "lifecycle_stage", "industry", "country", "updated_at", "attributes", *LINEAGE)  # fmt: skip
+CURRENCY_CODE = re.compile(r"[A-Z]{3}")  # ISO 4217's shape: USD, EUR, JPY (ASCII letters only)
 CONTACT_COLUMNS = ("source", "contact_id", "account_id", "respondent_key", "lifecycle_stage", "owner", "updated_at",
                    "attributes", *LINEAGE)  # fmt: skip
 
@@ -43,6 +45,21 @@ class CrmAccount(BaseModel):
     country: str | None = None
     updated_at: datetime | None = None
     attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("currency", mode="before")
+    @classmethod
+    def _currency(cls, value: Any) -> Any:
+        """A code as the views compare it ('usd' and ' USD' are USD; blank is none named); a value
+        of another shape is kept as given (`odd_currency`)."""
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        return value.upper() if value.isascii() and CURRENCY_CODE.fullmatch(value.upper()) else value or None
+
+    @property
+    def odd_currency(self) -> bool:
+        """The account names a currency that is not a three-letter code ('US Dollar', '$')."""
+        return self.currency is not None and not CURRENCY_CODE.fullmatch(self.currency)
 
 
 class CrmContact(BaseModel):

@@ -95,6 +95,7 @@ class RecordBuilder:
         self.zone = zone(context.timezone)
         self.enps_questions: dict[str, str | None] = {}  # NPS questions of employees, scored as eNPS: id → text
         self.enps_elsewhere: dict[str, str | None] = {}  # eNPS questions of another program: id → text
+        self.odd_currencies: dict[str, str] = {}  # CRM currencies not a three-letter code → the first account naming it
         self._enps_specs: dict[int, tuple[MetricSpec, MetricSpec]] = {}  # by id: an nps spec and its enps copy
         self._scores: dict[tuple[str, int], tuple[MetricSpec, dict[tuple[type, Any], Any]]] = {}
         self._record_id = identity.record_ids(context.name, stream)
@@ -205,6 +206,11 @@ class RecordBuilder:
             f"only, so the scorecard's and the ranking's enps and employee_followup_queue leave these answers out; "
             f'if employees answer it, set program = "employee" in [sources.{name}], else metric "nps"'
             for question_id, text in self.enps_elsewhere.items()
+        ] + [
+            f"account {account_id!r} of source {name!r} (and any other naming it): currency {currency!r} is not a "
+            f"three-letter ISO 4217 code such as USD: kept as given, so nps_by_segment and nps_revenue_by_month read "
+            f"its revenue as 'mixed' beside accounts in any other currency; set the code in the CRM"
+            for currency, account_id in self.odd_currencies.items()
         ]
 
     def _score(self, answer: AnswerInput) -> metrics.Scored | None:

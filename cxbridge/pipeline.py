@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from cxbridge.crm import context_row
+from cxbridge.crm import CrmAccount, context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.deadline import RunDeadline
 from cxbridge.dry_run import DryRun
@@ -306,6 +306,8 @@ class Engine:
             native = stream.native_id(original)  # the id of the record as read: scrubbing never changes it
             if context:
                 item = stream.context(raw, builder)
+                if isinstance(item, CrmAccount) and item.odd_currency:
+                    builder.odd_currencies.setdefault(item.currency, item.account_id)  # type: ignore[arg-type]
                 row = context_row(item, source=batch.source, ingested_at=batch.started_at, run_id=self.run_id)
                 if self._erased is not None and row.table == "crm_contacts" and self._erased.holds_contact(row.values):
                     self._skip(batch)

@@ -10,6 +10,7 @@ import pytest
 
 from cxbridge.crm_views import REVENUE_CURRENCY, nps_by_segment
 from cxbridge.plugins.parquet.destination import ParquetDestination
+from cxbridge.plugins_host import create_host
 from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
 from tests.test_views_property import assert_crm_views_match, crm_expected, sync_crm_world
 
@@ -90,3 +91,38 @@ def test_a_destination_whose_views_added_every_currency_gets_them_again(tmp_path
             assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
     finally:
         destination.close()
+
+
+def test_currency_codes_are_compared_as_codes_not_as_written(tmp_path):
+    """'usd' and ' USD' are USD and a blank currency is none named: the Mid-market row is in USD
+    and the Global row adds 1,000,000 + 1,000,000, where before they read 'mixed', revenue NULL."""
+    written = {"ACC4": "usd", "ACC6": " ", "ACC7": " USD", "ACC8": "USD", "ACC0": "eur ", "ACC1": "EUR"}
+    clean = {"ACC4": "USD", "ACC6": None, "ACC7": "USD", "ACC8": "USD", "ACC0": "EUR", "ACC1": "EUR"}
+    world = {**WORLD, "accounts": [{**a, "currency": written.get(a["id"], a["currency"])} for a in ACCOUNTS]}
+    expected = {**WORLD, "accounts": [{**a, "currency": clean.get(a["id"], a["currency"])} for a in ACCOUNTS]}
+    results = sync_crm_world(f"sqlite:///{tmp_path / 'cx.db'}", tmp_path, world)
+    assert not [w for result in results for w in result.warnings if "currency" in w]
+    destination = create_host().destination_class("sqlite")(f"sqlite:///{tmp_path / 'cx.db'}", base_dir=tmp_path)
+    destination.open(read_only=True)
+    try:
+        assert_crm_views_match(destination.query, expected)
+        rows = destination.query("SELECT segment, account_revenue, revenue_currency FROM nps_by_segment ORDER BY month")
+    finally:
+        destination.close()
+    assert ("Global", 2_000_000.0, "USD") in [tuple(row.values()) for row in rows]
+
+
+def test_a_currency_that_is_no_code_is_kept_and_named_once_in_the_warnings(tmp_path):
+    world = {**WORLD, "accounts": [{**a, "currency": "US Dollar" if a["id"] in ("ACC7", "ACC8") else a["currency"]}
+                                   for a in ACCOUNTS]}  # fmt: skip
+    results = sync_crm_world(f"sqlite:///{tmp_path / 'cx.db'}", tmp_path, world)
+    notes = [w for result in results for w in result.warnings if "currency" in w]
+    assert len(notes) == 1 and "'US Dollar'" in notes[0] and "account 'ACC7' of source 'customers'" in notes[0]
+    destination = create_host().destination_class("sqlite")(f"sqlite:///{tmp_path / 'cx.db'}", base_dir=tmp_path)
+    destination.open(read_only=True)
+    try:
+        assert_crm_views_match(destination.query, world)
+        stored = destination.query("SELECT currency FROM crm_accounts WHERE account_id = 'ACC8'")
+    finally:
+        destination.close()
+    assert [row["currency"] for row in stored] == ["US Dollar"]

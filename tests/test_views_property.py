@@ -26,7 +26,7 @@ from pydantic import Field
 
 import cxbridge
 from cxbridge import plugins_host
-from cxbridge.pipeline import Engine, EngineOptions
+from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins_host import create_host
 from cxbridge.sources import Source, SourceContext
 from cxbridge.testing.sample_feedback import Accounts, Contacts, ScriptedFeedbackConfig, ScriptedResponses
@@ -349,7 +349,8 @@ class GivenAccounts(Accounts):
         yield from self.source.config.accounts
 
     def context(self, raw, builder):
-        return super().context(raw, builder).model_copy(update={"currency": raw["currency"]})
+        account = super().context(raw, builder)
+        return type(account).model_validate({**account.model_dump(), "currency": raw["currency"]})  # as a plugin sets it
 
 
 class GivenContacts(Contacts):
@@ -384,7 +385,7 @@ CRM = st.fixed_dictionaries({
 })  # fmt: skip
 
 
-def sync_crm_world(url: str, root: Path, world: dict[str, Any]) -> None:
+def sync_crm_world(url: str, root: Path, world: dict[str, Any]) -> list[SourceResult]:
     accounts = [{"id": a["id"], "name": a["id"], "segment": a["segment"], "revenue": a["revenue"],
                  "currency": a["currency"], "stage": "customer", "modified": "2025-01-01T00:00:00+00:00"}
                 for a in world["accounts"]]  # fmt: skip
@@ -397,11 +398,12 @@ def sync_crm_world(url: str, root: Path, world: dict[str, Any]) -> None:
     destination.open()
     try:
         engine = Engine(destination, create_host(load_entry_points=False), options=EngineOptions(batch_size=50))
-        for name, config in sources.items():
-            result = engine.run_source(name, CrmWorld(config, SourceContext(name=name, base_dir=root)))
-            assert result.ok and result.quarantined == 0, result.error
+        results = [engine.run_source(name, CrmWorld(config, SourceContext(name=name, base_dir=root)))
+                   for name, config in sources.items()]  # fmt: skip
     finally:
         destination.close()
+    assert all(result.ok and result.quarantined == 0 for result in results), [result.error for result in results]
+    return results
 
 
 def account_of(answer: dict[str, Any], world: dict[str, Any]) -> str | None:
