@@ -365,6 +365,47 @@ def test_a_failure_mid_read_keeps_what_was_read_and_the_rerun_resumes_from_the_c
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id), COUNT(*) FROM feedback") == [(3, 3)]
 
 
+def multi_currency_org() -> SalesforceOrg:
+    """survey_org with multi-currency enabled: every Account has CurrencyIsoCode (the Account field
+    Salesforce adds then; on other orgs naming it is INVALID_FIELD, the error shape of §7.3)."""
+    org = survey_org()
+    for row, code in zip(org.rows["Account"], ("JPY", "USD")):
+        row.update(AnnualRevenue=1_000_000.0, CurrencyIsoCode=code)
+    return org
+
+
+def test_a_multi_currency_org_stores_each_account_currency_and_adds_no_revenue_across_them(tmp_path):
+    with salesforce(multi_currency_org()) as api:
+        result = sync(tmp_path, entry(api.url, currency_field="CurrencyIsoCode"))
+        statement = next(s.query["q"] for s in api.requests if "FROM Account" in s.query.get("q", ""))
+    assert result.status == "success", result.error
+    assert "CurrencyIsoCode" in statement
+    assert query(tmp_path, "SELECT account_id, annual_revenue, currency FROM crm_accounts ORDER BY 1") == [
+        ("001A1", 1_000_000.0, "JPY"), ("001A2", 1_000_000.0, "USD"),
+    ]  # fmt: skip
+    month = ("SELECT month, responses, accounts_with_revenue, revenue_weighted_nps, detractor_revenue, revenue_currency "
+             "FROM nps_revenue_by_month")  # fmt: skip
+    assert query(tmp_path, month) == [("2026-07", 3, None, None, None, "mixed")]
+
+
+def test_a_single_currency_org_is_read_as_before(tmp_path):
+    with salesforce(survey_org()) as api:
+        result = sync(tmp_path, entry(api.url))
+        statement = next(s.query["q"] for s in api.requests if "FROM Account" in s.query.get("q", ""))
+    assert result.status == "success", result.error
+    assert "CurrencyIsoCode" not in statement
+    assert query(tmp_path, "SELECT SUM(annual_revenue), COUNT(currency) FROM crm_accounts") == [(4_590_000.0, 0)]
+    assert query(tmp_path, "SELECT accounts_with_revenue, revenue_currency FROM nps_revenue_by_month") == [(2, None)]
+
+
+def test_currency_field_on_an_org_without_multi_currency_fails_naming_the_option(tmp_path, no_waiting):
+    with salesforce(survey_org()) as api:
+        result = sync(tmp_path, entry(api.url, surveys=False, contacts=False, currency_field="CurrencyIsoCode"))
+    assert result.status == "failed"
+    assert "No such column 'CurrencyIsoCode' on entity 'Account'" in result.error
+    assert "CurrencyIsoCode exists only on orgs with multi-currency enabled: leave currency_field out" in result.error
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"base_url": None}, "give base_url"), ({"api_version": "61"}, "is not an API version"),

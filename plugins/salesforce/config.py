@@ -53,6 +53,10 @@ class SalesforceConfig(ApiSourceConfig):
     lifecycle_field: str | None = Field(
         default="Type", description="the Account field that holds the lifecycle stage (Type: Prospect, Customer - Direct, …)"
     )
+    currency_field: str | None = Field(
+        default=None,
+        description="the Account field that holds its currency code: CurrencyIsoCode, on orgs with multi-currency enabled",
+    )
     csat_scale: tuple[int, int] = Field(default=(1, 5), description="CSAT questions whose choices are not numbers")
     rating_scale: tuple[int, int] = Field(default=(1, 5), description="Rating questions (stars) whose choices are not numbers")
     start_date: datetime | None = Field(default=None, description="first sync: rows changed from this time")
@@ -67,7 +71,7 @@ class SalesforceConfig(ApiSourceConfig):
             raise ValueError(f"{value!r} is not an API version such as 'v61.0'")
         return value
 
-    @field_validator("segment_field", "lifecycle_field")
+    @field_validator("segment_field", "lifecycle_field", "currency_field")
     @classmethod
     def _field(cls, value: str | None) -> str | None:
         if value is not None and not _NAME.match(value):

@@ -10,6 +10,7 @@ from typing import Any
 from cxbridge.crm import CrmAccount, CrmContact
 from cxbridge.detection.keywords import mentions
 from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.plugins.salesforce.config import SalesforceConfig
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan, option_values
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
@@ -124,11 +125,13 @@ def _warn_no_range(question: Question, kind: str, plan: QuestionPlan) -> None:
         plan.warnings.append(note)
 
 
-def account(raw: dict[str, Any], segment_field: str, lifecycle_field: str | None) -> CrmAccount:
+def account(raw: dict[str, Any], config: SalesforceConfig) -> CrmAccount:
+    """An Account; its currency is the org's one (none named) unless `currency_field` names where it is."""
     revenue = raw.get("AnnualRevenue")
     return CrmAccount(
-        account_id=str(raw["Id"]), name=raw.get("Name"), segment=raw.get(segment_field), owner=raw.get("OwnerId"),
-        lifecycle_stage=raw.get(lifecycle_field) if lifecycle_field else None,
+        account_id=str(raw["Id"]), name=raw.get("Name"), segment=raw.get(config.segment_field), owner=raw.get("OwnerId"),
+        lifecycle_stage=raw.get(config.lifecycle_field) if config.lifecycle_field else None,
+        currency=raw.get(config.currency_field) if config.currency_field else None,
         annual_revenue=float(revenue) if revenue is not None else None, industry=raw.get("Industry"),
         country=raw.get("BillingCountry"), updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
     )  # fmt: skip

@@ -53,8 +53,9 @@ class SalesforceErrors(ApiErrors):
         codes = error_codes(response)
         if "INVALID_FIELD" in codes:
             return ("a field of the query does not exist on the object or the connected app's user cannot see it — "
-                    "check the field API names of custom_objects (custom ones end in __c), segment_field and "
-                    "lifecycle_field, and the user's field-level security")
+                    "check the field API names of custom_objects (custom ones end in __c), segment_field, "
+                    "lifecycle_field and currency_field (CurrencyIsoCode exists only on orgs with multi-currency "
+                    "enabled: leave currency_field out on others), and the user's field-level security")
         if "INVALID_TYPE" in codes:
             return "the object does not exist or the user cannot see it — check custom_objects.object (e.g. NPS_Response__c)"
         if "MALFORMED_QUERY" in codes:
@@ -272,11 +273,11 @@ class Accounts(ModstampCursor, ContextStream):
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
-        fields = [*objects.ACCOUNT_FIELDS, config.segment_field, *filter(None, [config.lifecycle_field])]
+        fields = [*objects.ACCOUNT_FIELDS, config.segment_field, *filter(None, [config.lifecycle_field, config.currency_field])]
         return self.source.rows("Account", fields, cursor)
 
     def context(self, raw: dict[str, Any], builder: Any) -> Any:
-        return objects.account(raw, self.source.config.segment_field, self.source.config.lifecycle_field)
+        return objects.account(raw, self.source.config)
 
 
 class Contacts(ModstampCursor, ContextStream):
