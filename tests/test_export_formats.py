@@ -201,6 +201,23 @@ def test_a_quarantined_test_response_replayed_is_left_out_and_released_unless_ke
     assert skipped == 2
 
 
+@pytest.mark.parametrize("include_test_responses", [True, False])
+def test_an_ignored_status_column_is_named_in_the_warnings_as_it_hides_test_responses_from_replay(
+    tmp_path, include_test_responses
+):
+    """Status under `ignore` is removed from a quarantined row as well: a replay could not leave a
+    test response out. The sync says so (whether it keeps test responses or not) and how to fix it."""
+    copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
+    source = qualtrics_source(f"{NO_BASIS}_Insights.csv", "qualtrics", include_test_responses=include_test_responses)
+    plain = sync_source(tmp_path, source, db="plain.db")
+    ignored = sync_source(tmp_path, source | {"ignore": [*PERSONAL, "status"]})  # the key of the Status column
+    assert plain.ok and ignored.ok, (plain.error, ignored.error)
+    assert not [w for w in plain.warnings if "Status" in w]
+    [warning] = [w for w in ignored.warnings if "Status" in w]
+    assert "the Qualtrics Status column is in `ignore`" in warning and "take Status out of `ignore`" in warning
+    assert "cxbridge quarantine replay" in warning
+
+
 def test_import_and_inspect_say_how_many_test_responses_a_qualtrics_export_leaves_out(tmp_path):
     path = copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
     imported = CliRunner().invoke(cli, ["import", str(path), "--db", str(tmp_path / "x.db")])

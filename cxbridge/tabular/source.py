@@ -78,6 +78,7 @@ class FileStream(Stream):
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self.populations: list[str] = []  # warnings about rows a column says are of another population
+        self.status_ignored: dict[str, None] = {}  # the warning that a Qualtrics Status column is ignored
         self._whole: tuple[int, int, int] | None = None  # where the file being read ends its last whole record
         self._keys: RowKeys | None = None  # the native ids of the table being read
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
@@ -286,12 +287,20 @@ class FileStream(Stream):
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
         dates read in an order the data does not show; question columns labelled without `values`
-        saying how their cells read (`unsettled_labels`)."""
+        saying how their cells read (`unsettled_labels`); a Qualtrics Status column ignored."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
         labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
-        return [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *read, *labels]
+        found = [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *self.status_ignored]
+        return [*found, *read, *labels]
 
+    def _status_ignored_warning(self) -> str:
+        """`ignore` drops the Status column from a quarantined row too: replayed, a preview or test
+        response could not be told from a respondent's (docs/connectors/qualtrics.md)."""
+        return (f"source {self.source.context.name!r}: the Qualtrics Status column is in `ignore`, so a row sent to "
+                "quarantine is kept without it and `cxbridge quarantine replay` cannot tell a preview, test or spam "
+                "response from a respondent's (it would be written); take Status out of `ignore` — it holds the "
+                "response type, no personal data")
     def final_cursor(self, cursor: Any) -> Any:
         files = {"files": dict(sorted({**self._saved, **self._read}.items()))}
         dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
@@ -374,7 +383,10 @@ class FileStream(Stream):
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
-        self._status = test_responses_column(table) if not self.config.include_test_responses else None
+        status = test_responses_column(table)
+        self._status = status if not self.config.include_test_responses else None
+        if status is not None and status in self.config.personal_fields().ignored:
+            self.status_ignored[self._status_ignored_warning()] = None
         try:
             for number, values, labels in table.numbered():
                 if (probe is None or values.get(probe) is None) and _only_a_timestamp(values, submitted):
