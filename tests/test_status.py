@@ -159,7 +159,8 @@ def as_before_records_skipped(engine: str, url: str, folder: Path) -> None:
         runs = folder / "lake" / "sync_runs" / "data.parquet"
         duckdb.execute(f"COPY (SELECT * EXCLUDE (records_skipped) FROM read_parquet('{runs}')) TO '{runs}.old' (FORMAT parquet)")
         os.replace(f"{runs}.old", runs)
-        (folder / "lake" / "_cxbridge" / "migrations.json").write_text(json.dumps(MIGRATIONS[:-1]))
+        kept = [name for name in MIGRATIONS if not name.endswith("_skipped_count")]
+        (folder / "lake" / "_cxbridge" / "migrations.json").write_text(json.dumps(kept))
         return
     destination = create_host().destination_class(engine)(url, base_dir=folder)
     destination.open()
