@@ -280,10 +280,29 @@ def test_a_file_that_fails_after_rows_were_written_says_how_many_are_kept(tmp_pa
     [line] = [line for line in imported.output.splitlines() if line.startswith("✘")]
     assert count(tmp_path / "x.db") == [(len(rows),)]
     assert line.endswith(f"({len(rows):,} written before it failed, kept)"), line
+    assert f"(nothing from row {len(rows) + 2} on was imported)" in line, line
     config = tmp_path / "cxbridge.toml"
     config.write_text((tmp_path / "m.toml").read_text(encoding="utf-8"), encoding="utf-8")
     synced = invoke("sync", "--config", str(config), "--db", str(tmp_path / "synced.db"))
     assert synced.output.splitlines()[0].endswith(f"({len(rows):,} written before it failed, kept)"), synced.output
+
+
+
+def test_a_small_file_whose_quote_is_never_closed_says_nothing_of_it_was_imported(tmp_path):
+    """A quote left open in a file short enough to be read whole before its first row (its
+    layout is read from its first rows) fails it with no row written: the message says nothing
+    of the file was imported, not "nothing from row 32 on", which reads as rows 2–31 kept."""
+    write_csv(tmp_path / "a.csv", responses(30))
+    path = write_csv(tmp_path / "b.csv", responses(30, seed=4))
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('01.01.2024 10:00;Store 1;9;"Very satisfied\n')
+    invoke("inspect", str(tmp_path / "a.csv"), "--write-mapping", str(tmp_path / "m.toml"))
+    imported = invoke("import", str(tmp_path / "a.csv"), str(path), "--mapping", str(tmp_path / "m.toml"),
+                      "--db", str(tmp_path / "x.db"))  # fmt: skip
+    assert count(tmp_path / "x.db") == [(30,)]
+    [line] = [line for line in imported.output.splitlines() if line.startswith("✘")]
+    assert "b.csv" in line and "row 32" in line, line
+    assert "nothing of it was imported" in line and "on was imported" not in line, line
 
 
 GOOGLE_FORMS_TIMES = ["2025/01/31 11:30:00 PM GMT-5", "2023/06/12 10:41:52 AM GMT+5:30", "2024/03/01 12:05:00 AM GMT+0"]

@@ -186,6 +186,15 @@ def _keeps_ascii(codec: str) -> bool:
         return False
 
 
+class RowNeverEnds(SourceError):
+    """A row runs to the end of the file or past `max_row_lines`: the file fails there, the rows
+    before it are whole. Its reader says how many of them were imported."""
+
+    def __init__(self, message: str, *, row: int):
+        super().__init__(message)
+        self.row = row
+
+
 class _RunawayRow(Exception):
     """A row spans more lines than the limit."""
 
@@ -214,7 +223,7 @@ def _records(
                 for number, row in enumerate(reader, start=first + 1):
                     if row and row[-1].endswith(_END_OF_FILE):
                         if delimiter.join(row) != _END_OF_FILE:
-                            raise SourceError(_open_quote(identity, number, lines))
+                            raise RowNeverEnds(_open_quote(identity, number, lines), row=number)
                         if byte_codec is not None:
                             position.whole = before if lines.last.endswith("\r") else whole
                         return
@@ -225,7 +234,7 @@ def _records(
             finally:
                 position.stop()
     except _RunawayRow:
-        raise SourceError(_runaway_row(identity, number + 1, lines)) from None
+        raise RowNeverEnds(_runaway_row(identity, number + 1, lines), row=number + 1) from None
     except UnicodeError as exc:
         raise SourceError(_unreadable(identity, encoding, exc)) from None
     except csv.Error as exc:
@@ -249,7 +258,7 @@ def _open_quote(identity: str, row: int, lines: _Lines) -> str:
     return (
         f"{identity}: row {row} (line {lines.row_start}) opens a quoted cell that is never closed: it runs to the "
         f"end of the file, taking in the {lines.read - lines.row_start} lines after it; close or remove that quote "
-        f"and sync again (nothing from row {row} on was imported)"
+        "and sync again"
     )
 
 
@@ -257,5 +266,5 @@ def _runaway_row(identity: str, row: int, lines: _Lines) -> str:
     return (
         f"{identity}: row {row} (line {lines.row_start}) runs over more than {lines.limit} lines: a quote opened "
         f"there is not closed where it should be; fix that quote, or raise 'max_row_lines' if a cell really holds "
-        f"that many line breaks (nothing from row {row} on was imported)"
+        "that many line breaks"
     )

@@ -40,6 +40,7 @@ from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values, unsettled_labels
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
+from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder, DateOrderGuess
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
@@ -235,8 +236,9 @@ class FileStream(Stream):
             try:
                 yield from self._file_rows(file, headers, plans[file.identity])  # each row counted in `rows`
             except SourceError as exc:
-                log.info("%s", exc)
-                self.failures.append(str(exc))
+                failure = _failure(exc, rows_kept=self.rows > read_before or resumed)
+                log.info("%s", failure)
+                self.failures.append(failure)
                 continue
             finally:
                 self._progress.finished(file)
@@ -517,6 +519,15 @@ class FilesRead:
     def now(self) -> ReadProgress:
         within = int(self.current[0] * self.current[1].share) if self.current else 0
         return ReadProgress(done=self.done + within, total=sum(self.sizes.values()))
+
+
+def _failure(exc: SourceError, *, rows_kept: bool) -> str:
+    """Why a file failed and, when it failed at a row, what of it was imported: the rows before
+    that row when some were read (now or by an earlier run), else nothing — a small file's layout
+    is read from its first rows, so a quote it never closes fails it before any row."""
+    if not isinstance(exc, RowNeverEnds):
+        return str(exc)
+    return f"{exc} ({f'nothing from row {exc.row} on' if rows_kept else 'nothing of it'} was imported)"
 
 
 def _rename(names: dict[str, str]) -> None:
