@@ -122,7 +122,8 @@ def _net_scores(d: Dialect) -> list[str]:
 def location_ranking(d: Dialect) -> str:
     """Per period and location: every component's answers and 0–100 score, the KPI (the weighted
     mean of the weighted components, NULL unless each has its minimum of answers), the components
-    short of it (`missing`), the rank (ties share one), and the top/bottom flags."""
+    short of it (`missing`), the rank (ties share one), and the top/bottom flags — neither for a
+    store within both (all tied, or ranked alone): the ranking does not tell it apart."""
     figures = _component_figures(d)
     per_location = ",\n           ".join([
         *(f"{answers} AS {name}_answers,\n           {raw} AS {name}_raw,\n           {score} AS {name}_score"
@@ -173,19 +174,22 @@ ranked AS (
            RANK() OVER (PARTITION BY period ORDER BY kpi ASC) AS rank_from_bottom,
            COUNT(*) OVER (PARTITION BY period) AS ranked_locations
     FROM scored WHERE kpi IS NOT NULL
+),
+flagged AS (
+    SELECT r.*, (r.rank - 1) < s.share / 100.0 * r.ranked_locations AS within_top,
+           (r.rank_from_bottom - 1) < s.share / 100.0 * r.ranked_locations AS within_bottom
+    FROM ranked r CROSS JOIN settings s
 )
 SELECT c.period, CASE WHEN s.period = 'wave' THEN pw.first_day ELSE {_period_start("c.period")} END AS period_start,
        c.location_id, c.location_name,
        {outputs},
        c.nps, c.enps,
        c.kpi, NULLIF(c.short_of, '') AS missing, r.rank, r.ranked_locations,
-       CASE WHEN r.rank IS NOT NULL AND (r.rank - 1) < s.share / 100.0 * r.ranked_locations THEN TRUE ELSE FALSE END
-           AS is_top,
-       CASE WHEN r.rank IS NOT NULL AND (r.rank_from_bottom - 1) < s.share / 100.0 * r.ranked_locations
-            THEN TRUE ELSE FALSE END AS is_bottom
+       CASE WHEN r.within_top AND NOT r.within_bottom THEN TRUE ELSE FALSE END AS is_top,
+       CASE WHEN r.within_bottom AND NOT r.within_top THEN TRUE ELSE FALSE END AS is_bottom
 FROM scored c CROSS JOIN settings s
 LEFT JOIN waves pw ON pw.wave = c.period
-LEFT JOIN ranked r ON r.period = c.period AND r.location_id = c.location_id
+LEFT JOIN flagged r ON r.period = c.period AND r.location_id = c.location_id
 """
 
 

@@ -130,4 +130,5 @@ MIGRATIONS = (
     Migration("0019_store_names", create_views),  # every view again: a store goes by its most used spelling
     Migration("0020_skipped_count", add_skipped_count),
     Migration("0021_revenue_currency", create_views),  # every view again: revenue is never added across currencies
+    Migration("0022_ranking_flags_apart", create_views),  # every view again: no store is both top and bottom
 )

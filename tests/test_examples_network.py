@@ -76,7 +76,8 @@ def expected_ranking() -> dict[tuple[str, str], tuple[float | None, int | None, 
     for (period, store), kpi in kpis.items():
         others = [k for (p, _), k in kpis.items() if p == period]
         above, below = sum(k > kpi for k in others), sum(k < kpi for k in others)
-        expected[period, store] = (kpi, above + 1, above < 0.2 * len(others), below < 0.2 * len(others), None)
+        top, bottom = above < 0.2 * len(others), below < 0.2 * len(others)
+        expected[period, store] = (kpi, above + 1, top and not bottom, bottom and not top, None)  # both: neither
     return expected
 
 

@@ -261,3 +261,98 @@ def test_the_documented_queries_answer_as_worked_out(ranked):
     scores = {(r["location_id"], r["criterion"]): number(r["score"]) for r in criteria}
     assert scores[("S4", "Greeting (of 10)")] == 25.0 and scores[("S1", "Cleanliness (of 10)")] == 85.0
     assert len(scores) == 2 * 6  # six stores were shopped, two criteria each
+
+
+FLAG_ANSWERS = {  # month: {store: NPS answers}
+    "2025-01": {store: [10] * 5 for store in ("S1", "S2", "S3", "S4", "S5")},  # every store tied
+    "2025-02": {"S1": [9, 10]},  # a single store ranked
+    "2025-03": {"S1": [10, 9], "S2": [9, 9], "S3": [10, 7], "S4": [8, 6], "S5": [5, 9], "S6": [3, 4]},  # tied at the top only
+}
+
+
+def flags_worked_out(answers: dict[str, list[int]], share: float) -> dict[str, tuple[bool, bool]]:
+    """Per store: (top, bottom) from the KPIs, (NPS + 100) / 2: flagged when fewer than share · n
+    stores rank above (below) it — and neither when that makes it both."""
+    kpis = {}
+    for store, values in answers.items():
+        nps = 100 * (sum(v >= 9 for v in values) - sum(v <= 6 for v in values)) / len(values)
+        kpis[store] = (nps + 100) / 2
+    places = share * len(kpis)
+    flags = {}
+    for store, kpi in kpis.items():
+        top = sum(other > kpi for other in kpis.values()) < places
+        bottom = sum(other < kpi for other in kpis.values()) < places
+        flags[store] = (top and not bottom, bottom and not top)
+    return flags
+
+
+def synced_flag_network(folder: Path, url: str) -> None:
+    """FLAG_ANSWERS synced to `url`, ranked by customers' NPS by month, one answer enough, 20 %."""
+    rows = [(f"{month}-{store}-{i}", f"{month}-10", store, value)
+            for month, stores in FLAG_ANSWERS.items() for store, values in stores.items() for i, value in enumerate(values)]
+    write(folder / "customers.csv", ["id", "day", "store", "nps"], rows)
+    data = {
+        "sources": {"customers": {"connector": "csv", "path": "customers.csv", "program": "voc",
+                                  "columns": {"id": "id", "submitted_at": "day", "location_id": "store"},
+                                  "metrics": [{"column": "nps", "metric": "nps"}]}},
+        "ranking": {"period": "month", "share": 20, "components": {"nps": {"weight": 1, "min_answers": 1}}},
+    }  # fmt: skip
+    assert cxbridge.sync(config_from_dict(data, create_host(), path=folder / "cxbridge.toml"), destination=url).exit_code == 0
+
+
+def flags_expected() -> dict[tuple[str, str], tuple[bool, bool]]:
+    return {(month, store): flags for month, stores in FLAG_ANSWERS.items()
+            for store, flags in flags_worked_out(stores, 0.20).items()}  # fmt: skip
+
+
+def flags_shown(query) -> dict[tuple[str, str], tuple[bool, bool]]:
+    rows = query("SELECT period, location_id, is_top, is_bottom FROM location_ranking")
+    return {(r["period"], r["location_id"]): (bool(r["is_top"]), bool(r["is_bottom"])) for r in rows}
+
+
+def test_a_store_the_ranking_cannot_tell_apart_is_neither_top_nor_bottom(engine, request, tmp_path_factory):
+    """Every store tied, or one store alone, would be both top and bottom: it is neither; in March
+    S1 and S2 tie at the top and S6 is the one at the bottom, as before."""
+    folder = tmp_path_factory.mktemp(f"flags-{engine}")
+    url = url_for(engine, folder, request)
+    synced_flag_network(folder, url)
+    destination = create_host().destination_class(url.split(":")[0])(url, base_dir=folder)
+    destination.open(read_only=True)
+    shown = flags_shown(destination.query)
+    trend = destination.query("SELECT period, location_id, is_bottom FROM location_trend")
+    destination.close()
+    expected = flags_expected()
+    assert shown == expected
+    assert expected[("2025-03", "S1")] == expected[("2025-03", "S2")] == (True, False) and expected[("2025-03", "S6")] == (False, True)
+    assert {(r["period"], r["location_id"]): bool(r["is_bottom"]) for r in trend if r["is_bottom"] is not None} == {
+        key: bottom for key, (_, bottom) in expected.items() if key[0] != "2025-01"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "parquet"])
+def test_a_destination_whose_ranking_flagged_stores_both_ways_gets_it_again(tmp_path, request, kind):
+    """location_ranking as cxbridge made it before: the next open makes it again (SQLite 0026, SQL
+    0022 migrations; Parquet 0024 writes `_cxbridge/views.sql` again)."""
+    from cxbridge.ranking_views import location_ranking
+    from tests.local_destinations import destination_maker, make_view_stale
+
+    make = destination_maker(kind, tmp_path, request, "flags")
+    synced_flag_network(tmp_path, make().url)
+    destination = make()
+    destination.open()
+    try:
+        now = location_ranking(destination)
+        before = now.replace("r.within_top AND NOT r.within_bottom", "r.within_top").replace(
+            "r.within_bottom AND NOT r.within_top", "r.within_bottom")
+        assert before != now
+        make_view_stale(destination, "location_ranking", now=now, before=before, migration="ranking_flags_apart")
+    finally:
+        destination.close()
+    destination = make()
+    destination.open()
+    try:
+        assert flags_shown(destination.query) == flags_expected()
+        if kind == "parquet":  # what BI tools read
+            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
+    finally:
+        destination.close()

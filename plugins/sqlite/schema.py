@@ -454,3 +454,10 @@ def revenue_currency(db: Database) -> None:
     """Every view again: `nps_by_segment` and `nps_revenue_by_month` say the currency of their
     revenue (`revenue_currency`) and add no revenues of two currencies."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0026_ranking_flags_apart")
+def ranking_flags_apart(db: Database) -> None:
+    """Every view again: `location_ranking` and `location_trend` flag a store that would be both
+    top and bottom (all tied, or ranked alone) neither."""
+    create_views(db, VIEW_NAMES)
