@@ -199,11 +199,10 @@ def test_a_rating_weighed_below_zero_scores_its_negative_weights(tmp_path):
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(6, round(100 * satisfied / 6, 1))]
 
 
-def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_it(tmp_path):
-    """responses/bulk saved as JSON with its details: `inspect` reads the −2 … 2 weights as scores
-    (the details flag N/A with `is_na`), not as no-answer codes, so the file import stores the CSAT
-    the API sync stores (before, it proposed no CSAT: "only some of the points" of the scale)."""
-    details, bulk = weighed_rating()
+def import_and_sync(tmp_path, details, bulk) -> None:
+    """The rating's responses/bulk saved as JSON with its details, imported as `inspect` proposes
+    (a csat of question 401) into files.db, and the same synced through the API into cxbridge.db;
+    neither quarantines a response."""
     (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
     (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
     inspection = inspect_file(tmp_path / "bulk.json", Hints(definition=tmp_path / "details.json"))
@@ -212,6 +211,14 @@ def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_i
     assert sync_source(tmp_path, source, db="files.db").quarantined == 0
     with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
         assert sync(tmp_path, entry(api.url, surveys=["222"])).quarantined == 0
+
+
+def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_it(tmp_path):
+    """responses/bulk saved as JSON with its details: `inspect` reads the −2 … 2 weights as scores
+    (the details flag N/A with `is_na`), not as no-answer codes, so the file import stores the CSAT
+    the API sync stores (before, it proposed no CSAT: "only some of the points" of the scale)."""
+    details, bulk = weighed_rating()
+    import_and_sync(tmp_path, details, bulk)
     weight_of = {choice["id"]: choice["weight"] for choice in WEIGHED_CHOICES if not choice.get("is_na")}
     expected = [float(weight_of[c]) if c in weight_of else None for c in WEIGHED_ANSWERS]
     scored = [w for w in expected if w is not None]
@@ -230,14 +237,7 @@ def test_a_rating_numbered_1_to_5_and_weighed_below_zero_imports_from_files_on_t
     numbered = [choice | {"text": str(choice["position"])} if not choice.get("is_na") else choice
                 for choice in WEIGHED_CHOICES]  # fmt: skip
     details, bulk = weighed_rating(numbered)
-    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
-    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
-    inspection = inspect_file(tmp_path / "bulk.json", Hints(definition=tmp_path / "details.json"))
-    source = source_entry(inspection, path="bulk.json") | {"definition": "details.json"}
-    assert [(m["column"], m["metric"]) for m in source["metrics"]] == [("401", "csat")]
-    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
-    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
-        assert sync(tmp_path, entry(api.url, surveys=["222"])).quarantined == 0
+    import_and_sync(tmp_path, details, bulk)
     shown = {choice["id"]: int(choice["text"]) for choice in numbered if not choice.get("is_na")}
     expected = [float(shown[c]) if c in shown else None for c in WEIGHED_ANSWERS]
     scored = [n for n in expected if n is not None]
