@@ -83,6 +83,11 @@ class Scrubber:
         self.ignored_items = dict(fields.ignored_items)
         self.active = bool(self.declared_keys or self.ignored_items or fields.ignored_prefixes or not keep_personal_data)
 
+    def adding(self, fields: PersonalFields) -> Scrubber:
+        """This scrubber, scrubbing `fields` too (the columns a file source's entries name by
+        their header, in the table being read)."""
+        return Scrubber(self.fields | fields, self.keys, keep_personal_data=self.keep_personal_data)
+
     def __call__(self, raw: Any) -> Any:
         """`raw` without its personal data (the same object when nothing had to change)."""
         return self._value(raw) if self.active else raw

@@ -15,8 +15,10 @@ from click.testing import CliRunner
 import cxbridge
 
 from cxbridge.cli.main import cli
+from cxbridge.config import config_from_dict
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.exports import recognize
+from cxbridge.plugins_host import create_host
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.json_records import open_json
 from tests.sqlite_runs import SAMPLES, copy_sample, query, records, sync_source
@@ -485,3 +487,51 @@ def test_google_forms_sheet_with_checkboxes_and_locale_timestamps(tmp_path):
     rows = query(tmp_path, "SELECT submitted_at, location_name, nps, answers FROM feedback ORDER BY submitted_at")
     assert [row[:3] for row in rows] == [("2024-03-13T08:15:02Z", "Kraków", 10), ("2024-03-14T17:40:55Z", "Łódź", 6)]
     assert json.loads(rows[0][3])["What did you buy?"]["value"] == ["Shoes", "Bags"]
+
+
+
+def test_an_ignore_entry_naming_a_column_by_its_header_as_written_removes_it(tmp_path):
+    """A Qualtrics column is keyed by its import id (`status`); `ignore` naming it by the header
+    the export shows (`Status`) removes it as the key does: no value of it is stored."""
+    copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
+    source = qualtrics_source(f"{NO_BASIS}_Insights.csv", "qualtrics", ignore=[*PERSONAL, "Status"])
+    result = sync_source(tmp_path, source)
+    assert result.ok and result.written == 15, result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE json_extract(raw, '$.values.status') IS NOT NULL") == [(0,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%status%' OR attributes LIKE '%status%'") == [(0,)]
+    assert not [w for w in result.warnings if "'Status' matches no column" in w]
+    [warning] = [w for w in result.warnings if "the Qualtrics Status column is in `ignore`" in w]
+
+
+def test_a_personal_entry_naming_a_column_by_its_header_as_written_is_scrubbed_unless_kept(tmp_path):
+    """`personal = ["ResponseSet"]` names the column keyed `responseSet`: never stored, as by
+    its key — but with keep_personal_data, which keeps it as an attribute."""
+    copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
+    source = qualtrics_source(f"{NO_BASIS}_Insights.csv", "qualtrics", personal=["ResponseSet"])
+    scrubbed = sync_source(tmp_path, source)
+    assert scrubbed.ok and scrubbed.written == 15, scrubbed.error
+    stored = "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%Default Response Set%' OR attributes LIKE '%Default Response%'"
+    assert query(tmp_path, stored) == [(0,)]
+    assert not [w for w in scrubbed.warnings if "'ResponseSet' matches no column" in w]
+    data = {"settings": {"keep_personal_data": True}, "sources": {"survey": source}}
+    config = config_from_dict(data, create_host(), path=tmp_path / "cxbridge.toml")
+    [kept] = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'kept.db'}").results
+    assert kept.ok, kept.error
+    attributes = query(tmp_path, "SELECT json_extract(attributes, '$.responseSet') FROM feedback", db="kept.db")
+    assert attributes == [("Default Response Set",)] * 15
+
+
+def test_an_entry_matching_no_column_read_is_named_in_the_warnings_with_the_closest_columns(tmp_path):
+    """A misspelt entry would leave its column stored: the sync says so, naming the entry, the
+    columns it is close to and what to do — a warning, as an older or newer file may lack it. A
+    sync that reads no file (all unchanged) matches nothing against nothing, and says nothing."""
+    copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
+    source = qualtrics_source(f"{NO_BASIS}_Insights.csv", "qualtrics", personal=["IPAdress"], ignore=[*PERSONAL, "Statsu"])
+    result = sync_source(tmp_path, source)
+    assert result.ok, result.error
+    [personal] = [w for w in result.warnings if "IPAdress" in w]
+    assert "`personal` entry 'IPAdress' matches no column" in personal and "'IPAddress'" in personal
+    [ignored] = [w for w in result.warnings if "Statsu" in w]
+    assert "`ignore` entry 'Statsu' matches no column" in ignored and "'Status'" in ignored
+    again = sync_source(tmp_path, source)
+    assert again.ok and again.read == 0 and not [w for w in again.warnings if "matches no column" in w]

@@ -4,7 +4,7 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -19,7 +19,7 @@ from cxbridge.sources import SourceConfig
 from cxbridge.tabular.answer_values import CellValues
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.delimited import MAX_ROW_LINES
-from cxbridge.tabular.table import header_key
+from cxbridge.tabular.table import Column, header_key
 from cxbridge.timestamps import TimestampFormat, TimeZoneName
 
 if TYPE_CHECKING:
@@ -162,6 +162,20 @@ class RowMapping(BaseModel):
             "metrics": [metric.model_copy(update={"column": named(metric.column)}) for metric in self.metrics],
             **{name: each(getattr(self, name)) for name in lists},
         })  # fmt: skip
+
+    def named_by_header(self, columns: Iterable[Column]) -> tuple[PersonalFields, set[tuple[str, str]]]:
+        """The columns of a table that `personal` and `ignore` entries name by their header as
+        written alone (`Column.named`; by key, `personal_fields` has them), and the (list, entry)
+        pairs naming a column of the table either way."""
+        columns = list(columns)
+        found: dict[str, set[str]] = {"personal": set(), "ignore": set()}
+        named: set[tuple[str, str]] = set()
+        for name, keys in found.items():
+            for entry in getattr(self, name):
+                matched = [column.key for column in columns if column.named(entry)]
+                named |= {(name, entry)} if matched else set()
+                keys.update(key for key in matched if key != header_key(entry))
+        return PersonalFields(personal=frozenset(found["personal"]), ignored=frozenset(found["ignore"])), named
 
     def personal_fields(self) -> PersonalFields:
         """The mapped e-mail and phone (stored as their salted hash), the `personal` columns and

@@ -46,6 +46,7 @@ from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables, read_tables
 from cxbridge.tabular import key_tables
+from cxbridge.tabular.named_columns import NOTHING, NamedColumns
 from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
@@ -86,6 +87,8 @@ class FileStream(Stream):
         self._text = False  # the table being read holds only text (`Table.text`)
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
         self._scrub: Scrubber | None = None  # the sync's scrubber: an id shown in a warning is the id stored
+        self._table_scrub: Scrubber | None = None  # it, with the columns named by header in the table being read
+        self._entries: NamedColumns | None = None  # what `personal` and `ignore` named in the tables read
         self._status: str | None = None  # the Status column of the Qualtrics export being read, to leave out tests
         self._reading = False  # rows come from `read`, not from quarantine (a replay)
 
@@ -219,6 +222,7 @@ class FileStream(Stream):
         self._reading = True
         files = self._named(self.files())
         self.config = self._named_as_read(files)
+        self._entries = NamedColumns(self.config, source=self.source.context.name)
         self._saved = self._saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         plans = {file.identity: self._plan(file, self._saved) for file in files}
@@ -289,11 +293,13 @@ class FileStream(Stream):
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
         dates read in an order the data does not show; question columns labelled without `values`
-        saying how their cells read (`unsettled_labels`); a Qualtrics Status column ignored."""
+        saying how their cells read (`unsettled_labels`); a Qualtrics Status column ignored;
+        `personal` and `ignore` entries naming no column of the tables read (`NamedColumns`)."""
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
         labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
         found = [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *self.status_ignored]
+        found += self._entries.warnings() if self._entries is not None else []
         return [*found, *read, *labels]
 
     def _status_ignored_warning(self) -> str:
@@ -329,11 +335,12 @@ class FileStream(Stream):
                     self.normalizer.date_order = DateOrder(saved) if saved else None
             if self._compiled is not None and self._compiled[1] is not None:
                 self._compiled[1].new_table()
+            named = self._entries.in_table(table) if self._entries is not None else NOTHING
             self._warn_of_absent_scores(table)
-            self._look_for_unmapped_scores(table)
+            self._look_for_unmapped_scores(table, named)
             if self._progress is not None:
                 self._progress.reading(file, table)
-            yield from self._table_rows(table, after=after, before=before or NO_KEYS)
+            yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named)
             self._whole = table.position.whole
 
     def _warn_of_absent_scores(self, table: Table) -> None:
@@ -347,11 +354,13 @@ class FileStream(Stream):
                             "stored without that answer; if the question is under another header there, map that "
                             "header too (docs/files.md, Questions reworded between files)"] = None  # fmt: skip
 
-    def _look_for_unmapped_scores(self, table: Table) -> None:
-        """Columns the mapping leaves out that look scored: named in the run's summary. A file
-        whose first rows cannot be read fails on the rows themselves, after the ones before."""
+    def _look_for_unmapped_scores(self, table: Table, named: PersonalFields) -> None:
+        """Columns the mapping leaves out that look scored (`named`: those its entries name by
+        header): named in the run's summary. A file whose first rows cannot be read fails on the
+        rows themselves, after the ones before."""
+        chosen = self.config.chosen_columns() | named.personal | named.ignored
         try:
-            found = unmapped_scored(table, chosen=self.config.chosen_columns(), source=self.source.context.name,
+            found = unmapped_scored(table, chosen=chosen, source=self.source.context.name,
                                     program=str(self.config.program), mapped=self.config.metrics)  # fmt: skip
         except SourceError:
             return
@@ -373,9 +382,12 @@ class FileStream(Stream):
         owner = key_tables.owner_of(file.path, self._config_hash)
         return key_tables.save(self._keys.through(self._whole[1]), owner=owner, keep=keep)
 
-    def _table_rows(self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS) -> Iterator[dict[str, Any]]:
+    def _table_rows(
+        self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS, named: PersonalFields = NOTHING
+    ) -> Iterator[dict[str, Any]]:
         """The table's rows with their native ids; rows up to record `after` (read before) only
-        have their keys counted, as do the rows of `before`."""
+        have their keys counted, as do the rows of `before`. Its columns `named` by header by
+        `personal` and `ignore` are scrubbed as the columns they name by key."""
         keys = self._keys = RowKeys(table, self.config, before=before)
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
@@ -385,9 +397,11 @@ class FileStream(Stream):
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
+        if named is not NOTHING and self._scrub is not None:
+            self._table_scrub = self._scrub.adding(named)
         status = test_responses_column(table)
         self._status = status if not self.config.include_test_responses else None
-        if status is not None and status in self.config.personal_fields().ignored:
+        if status is not None and (status in self.config.personal_fields().ignored or status in named.ignored):
             self.status_ignored[self._status_ignored_warning()] = None
         try:
             for number, values, labels in table.numbered():
@@ -416,7 +430,7 @@ class FileStream(Stream):
             if others is not None and (warning := others.warning()):
                 self.populations.append(warning)
         finally:
-            self._text, self._text_scrub, self._status = False, None, None
+            self._text, self._text_scrub, self._table_scrub, self._status = False, None, None, None
 
     def _warn_of_repeated_ids(self, table: Table, ids: RepeatedIds) -> None:
         """A warning when rows of the table share an id: each record keeps the last of its rows."""
@@ -469,9 +483,10 @@ class FileStream(Stream):
             rows = self._text_scrub  # set only while a text table is read
             if rows is not None:
                 return rows(raw)
+            table = self._table_scrub or scrub  # set only while a table naming columns by header is read
             if not self._text:
-                return scrub(raw)
-            rows = self._text_scrub = scrub.text_rows(raw) or scrub
+                return table(raw)
+            rows = self._text_scrub = table.text_rows(raw) or table
             return rows(raw)
 
         return scrubbed

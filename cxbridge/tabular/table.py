@@ -32,6 +32,12 @@ class Column:
         """How the column is shown: its question text, else its key."""
         return self.text or self.key
 
+    def named(self, entry: str) -> bool:
+        """Whether a mapping's entry names this column: by its key or by its header as written (a
+        Qualtrics export's `Status`, keyed `status` by its import id)."""
+        wanted = header_key(entry)
+        return wanted == self.key or (self.text is not None and wanted == header_key(self.text))
+
 
 @dataclass(frozen=True)
 class Row:
