@@ -106,7 +106,8 @@ RANKING = ("nps", "csat_pct", "mystery_shop_score", "audit_score")
 
 def location_scorecard(d: Dialect) -> str:
     """Per location: customers' NPS, CSAT % and CES, employees' eNPS, the mystery-shop and the
-    audit score side by side, and a rank with the top/bottom 20% flags by one figure for all."""
+    audit score side by side, and a rank with the top/bottom 20% flags by one figure for all —
+    neither for a location within both (all tied, or ranked alone): the rank does not tell it apart."""
     csat = f"{CUSTOMERS} AND a.metric = 'csat'"
 
     def mean(population: str, metric: str) -> str:
@@ -152,11 +153,17 @@ ranked AS (
            COUNT(*) OVER () AS locations
     FROM scored
     WHERE ranking IS NOT NULL
+),
+flagged AS (
+    SELECT {columns}, ranked_by, rank,
+           (rank - 1) < 0.2 * locations AS within_top,
+           (rank_from_bottom - 1) < 0.2 * locations AS within_bottom
+    FROM ranked
 )
 SELECT {columns}, ranked_by, rank,
-       (rank - 1) < 0.2 * locations AS top_20_pct,
-       (rank_from_bottom - 1) < 0.2 * locations AS bottom_20_pct
-FROM ranked
+       within_top AND NOT within_bottom AS top_20_pct,
+       within_bottom AND NOT within_top AS bottom_20_pct
+FROM flagged
 UNION ALL
 SELECT {columns}, NULL, NULL, FALSE, FALSE
 FROM scored

@@ -286,10 +286,10 @@ def flags_worked_out(answers: dict[str, list[int]], share: float) -> dict[str, t
     return flags
 
 
-def synced_flag_network(folder: Path, url: str) -> None:
-    """FLAG_ANSWERS synced to `url`, ranked by customers' NPS by month, one answer enough, 20 %."""
+def synced_flag_network(folder: Path, url: str, months: dict[str, dict[str, list[int]]] = FLAG_ANSWERS) -> None:
+    """`months` (FLAG_ANSWERS) synced to `url`, ranked by customers' NPS by month, one answer enough, 20 %."""
     rows = [(f"{month}-{store}-{i}", f"{month}-10", store, value)
-            for month, stores in FLAG_ANSWERS.items() for store, values in stores.items() for i, value in enumerate(values)]
+            for month, stores in months.items() for store, values in stores.items() for i, value in enumerate(values)]
     write(folder / "customers.csv", ["id", "day", "store", "nps"], rows)
     data = {
         "sources": {"customers": {"connector": "csv", "path": "customers.csv", "program": "voc",
@@ -352,6 +352,58 @@ def test_a_destination_whose_ranking_flagged_stores_both_ways_gets_it_again(tmp_
     destination.open()
     try:
         assert flags_shown(destination.query) == flags_expected()
+        if kind == "parquet":  # what BI tools read
+            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
+    finally:
+        destination.close()
+
+
+def scorecard_flags_shown(query) -> dict[str, tuple[bool, bool]]:
+    rows = query("SELECT location_id, top_20_pct, bottom_20_pct FROM location_scorecard")
+    return {r["location_id"]: (bool(r["top_20_pct"]), bool(r["bottom_20_pct"])) for r in rows}
+
+
+@pytest.mark.parametrize("month", list(FLAG_ANSWERS))
+def test_a_location_the_scorecard_cannot_tell_apart_is_in_neither_20_pct(engine, month, request, tmp_path_factory):
+    """location_scorecard ranks all time by NPS, in the KPI's order: one month of FLAG_ANSWERS synced
+    alone — every store tied, or one store alone — flags a store that would be in both its top and
+    bottom 20% in neither, as location_ranking does; stores tied at one end are all flagged."""
+    folder = tmp_path_factory.mktemp(f"scorecard-{engine}-{month}")
+    url = url_for(engine, folder, request)
+    synced_flag_network(folder, url, {month: FLAG_ANSWERS[month]})
+    destination = create_host().destination_class(url.split(":")[0])(url, base_dir=folder)
+    destination.open(read_only=True)
+    try:
+        shown = scorecard_flags_shown(destination.query)
+    finally:
+        destination.close()
+    assert shown == flags_worked_out(FLAG_ANSWERS[month], 0.20)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "parquet"])
+def test_a_destination_whose_scorecard_flagged_locations_both_ways_gets_it_again(tmp_path, request, kind):
+    """location_scorecard as cxbridge made it before: the next open makes it again (SQLite 0027, SQL
+    0023 migrations; Parquet 0025 writes `_cxbridge/views.sql` again)."""
+    from cxbridge.views import location_scorecard
+    from tests.local_destinations import destination_maker, make_view_stale
+
+    tied = FLAG_ANSWERS["2025-01"]
+    make = destination_maker(kind, tmp_path, request, "scorecard")
+    synced_flag_network(tmp_path, make().url, {"2025-01": tied})
+    destination = make()
+    destination.open()
+    try:
+        now = location_scorecard(destination)
+        before = now.replace("within_top AND NOT within_bottom AS", "within_top AS").replace(
+            "within_bottom AND NOT within_top AS", "within_bottom AS")
+        assert before != now
+        make_view_stale(destination, "location_scorecard", now=now, before=before, migration="scorecard_flags_apart")
+    finally:
+        destination.close()
+    destination = make()
+    destination.open()
+    try:
+        assert scorecard_flags_shown(destination.query) == flags_worked_out(tied, 0.20)
         if kind == "parquet":  # what BI tools read
             assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
     finally:

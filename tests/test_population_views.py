@@ -187,7 +187,8 @@ def expected_scorecard() -> dict[str, dict[str, Any]]:
             continue
         rank = 1 + sum(other > f["nps"] + 1e-9 for other in ranked)
         from_bottom = 1 + sum(other < f["nps"] - 1e-9 for other in ranked)
-        f.update(ranked_by="nps", rank=rank, top=rank - 1 < 0.2 * len(ranked), bottom=from_bottom - 1 < 0.2 * len(ranked))
+        top, bottom = rank - 1 < 0.2 * len(ranked), from_bottom - 1 < 0.2 * len(ranked)
+        f.update(ranked_by="nps", rank=rank, top=top and not bottom, bottom=bottom and not top)  # both: neither
     return figures
 
 

@@ -247,7 +247,8 @@ def assert_views_match(query, data) -> None:
 def assert_scorecard_matches(rows: list[dict[str, Any]], want: dict[str, dict[str, Any]]) -> None:
     """The figures per location, then the ranking by the figure docs/schema.md names: the first of
     RANKING any location has; rank 1 + the locations shown above; top and bottom 20% flags when
-    fewer than a fifth of the ranked locations rank above (below) it; unranked rows have none."""
+    fewer than a fifth of the ranked locations rank above (below) it, neither when that makes it
+    both; unranked rows have none."""
     by_location = {row["location_id"]: row for row in rows}
     assert_rows(by_location, want, "location_scorecard")
     basis = next((name for name in RANKING if any(figures[name] is not None for figures in want.values())), None)
@@ -263,8 +264,9 @@ def assert_scorecard_matches(rows: list[dict[str, Any]], want: dict[str, dict[st
         below = sum(value < ranked[location] for value in ranked.values())
         assert row["ranked_by"] == basis, where
         same(row["rank"], 1 + above, f"{where} rank")
-        same(row["top_20_pct"], above < Fraction(len(ranked), 5), f"{where} top_20_pct")
-        same(row["bottom_20_pct"], below < Fraction(len(ranked), 5), f"{where} bottom_20_pct")
+        top, bottom = above < Fraction(len(ranked), 5), below < Fraction(len(ranked), 5)
+        same(row["top_20_pct"], top and not bottom, f"{where} top_20_pct")  # both: neither
+        same(row["bottom_20_pct"], bottom and not top, f"{where} bottom_20_pct")
 
 
 # --- the property, per destination --------------------------------------------------------

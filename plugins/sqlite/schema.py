@@ -461,3 +461,10 @@ def ranking_flags_apart(db: Database) -> None:
     """Every view again: `location_ranking` and `location_trend` flag a store that would be both
     top and bottom (all tied, or ranked alone) neither."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0027_scorecard_flags_apart")
+def scorecard_flags_apart(db: Database) -> None:
+    """Every view again: `location_scorecard` flags a location that would be in both its top and
+    bottom 20% (all tied, or ranked alone) neither."""
+    create_views(db, VIEW_NAMES)
