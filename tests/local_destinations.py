@@ -4,7 +4,8 @@ that a test parametrized over them says only which kinds it runs on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,32 @@ def make_view_stale(destination: Destination, view: str, *, now: str, before: st
     execute(f"DELETE FROM {'_sqlite_migrations' if sqlite else 'cxbridge_migrations'} WHERE name LIKE '%_{migration}'")
     if sqlite:
         destination.db.conn.commit()  # type: ignore[attr-defined]
+
+
+@contextmanager
+def view_made_again(
+    make: Callable[[], Destination], view: str, *, sql: Callable[[Destination], str], older: Callable[[str], str],
+    migration: str,
+) -> Iterator[Destination]:
+    """A destination whose `view` an older cxbridge made — `older` of the SQL `sql` writes now,
+    `make_view_stale` — opened again: yields it open, the migration applied by the open, and
+    checks that a Parquet lake's `_cxbridge/views.sql` (what BI tools read) holds the view as now."""
+    from cxbridge.plugins.parquet.destination import ParquetDestination
+
+    destination = make()
+    destination.open()
+    try:
+        now = sql(destination)
+        before = older(now)
+        assert before != now
+        make_view_stale(destination, view, now=now, before=before, migration=migration)
+    finally:
+        destination.close()
+    destination = make()
+    destination.open()
+    try:
+        yield destination
+        if isinstance(destination, ParquetDestination):
+            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
+    finally:
+        destination.close()

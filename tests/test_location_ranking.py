@@ -334,28 +334,18 @@ def test_a_destination_whose_ranking_flagged_stores_both_ways_gets_it_again(tmp_
     """location_ranking as cxbridge made it before: the next open makes it again (SQLite 0026, SQL
     0022 migrations; Parquet 0024 writes `_cxbridge/views.sql` again)."""
     from cxbridge.ranking_views import location_ranking
-    from tests.local_destinations import destination_maker, make_view_stale
+    from tests.local_destinations import destination_maker, view_made_again
 
     make = destination_maker(kind, tmp_path, request, "flags")
     synced_flag_network(tmp_path, make().url)
-    destination = make()
-    destination.open()
-    try:
-        now = location_ranking(destination)
-        before = now.replace("r.within_top AND NOT r.within_bottom", "r.within_top").replace(
+
+    def older(now: str) -> str:  # the flags as worked out before 0026
+        return now.replace("r.within_top AND NOT r.within_bottom", "r.within_top").replace(
             "r.within_bottom AND NOT r.within_top", "r.within_bottom")
-        assert before != now
-        make_view_stale(destination, "location_ranking", now=now, before=before, migration="ranking_flags_apart")
-    finally:
-        destination.close()
-    destination = make()
-    destination.open()
-    try:
+
+    with view_made_again(make, "location_ranking", sql=location_ranking, older=older,
+                         migration="ranking_flags_apart") as destination:  # fmt: skip
         assert flags_shown(destination.query) == flags_expected()
-        if kind == "parquet":  # what BI tools read
-            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
-    finally:
-        destination.close()
 
 
 def scorecard_flags_shown(query) -> dict[str, tuple[bool, bool]]:
@@ -385,26 +375,16 @@ def test_a_destination_whose_scorecard_flagged_locations_both_ways_gets_it_again
     """location_scorecard as cxbridge made it before: the next open makes it again (SQLite 0027, SQL
     0023 migrations; Parquet 0025 writes `_cxbridge/views.sql` again)."""
     from cxbridge.views import location_scorecard
-    from tests.local_destinations import destination_maker, make_view_stale
+    from tests.local_destinations import destination_maker, view_made_again
 
     tied = FLAG_ANSWERS["2025-01"]
     make = destination_maker(kind, tmp_path, request, "scorecard")
     synced_flag_network(tmp_path, make().url, {"2025-01": tied})
-    destination = make()
-    destination.open()
-    try:
-        now = location_scorecard(destination)
-        before = now.replace("within_top AND NOT within_bottom AS", "within_top AS").replace(
+
+    def older(now: str) -> str:  # the flags as worked out before 0027
+        return now.replace("within_top AND NOT within_bottom AS", "within_top AS").replace(
             "within_bottom AND NOT within_top AS", "within_bottom AS")
-        assert before != now
-        make_view_stale(destination, "location_scorecard", now=now, before=before, migration="scorecard_flags_apart")
-    finally:
-        destination.close()
-    destination = make()
-    destination.open()
-    try:
+
+    with view_made_again(make, "location_scorecard", sql=location_scorecard, older=older,
+                         migration="scorecard_flags_apart") as destination:  # fmt: skip
         assert scorecard_flags_shown(destination.query) == flags_worked_out(tied, 0.20)
-        if kind == "parquet":  # what BI tools read
-            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
-    finally:
-        destination.close()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import pytest
 
 from cxbridge.crm_views import REVENUE_CURRENCY, nps_by_segment
-from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins_host import create_host
-from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
+from tests.local_destinations import LOCAL_KINDS, destination_maker, view_made_again
 from tests.test_views_property import assert_crm_views_match, crm_expected, sync_crm_world
 
 ACCOUNTS = [
@@ -74,23 +73,13 @@ def test_a_destination_whose_views_added_every_currency_gets_them_again(tmp_path
     """nps_by_segment as cxbridge made it before `revenue_currency`: the next open makes it again
     (SQLite 0025, SQL 0021 migrations; Parquet 0023 writes `_cxbridge/views.sql` again)."""
     sync_crm_world(destination_factory().url, tmp_path, WORLD)
-    destination = destination_factory()
-    destination.open()
-    try:
-        now = nps_by_segment(destination)
-        before = now.replace(f",\n       {REVENUE_CURRENCY}", "")
-        assert before != now
-        make_view_stale(destination, "nps_by_segment", now=now, before=before, migration="revenue_currency")
-    finally:
-        destination.close()
-    destination = destination_factory()
-    destination.open()
-    try:
+
+    def older(now: str) -> str:  # the views before revenue_currency
+        return now.replace(f",\n       {REVENUE_CURRENCY}", "")
+
+    with view_made_again(destination_factory, "nps_by_segment", sql=nps_by_segment, older=older,
+                         migration="revenue_currency") as destination:  # fmt: skip
         assert_crm_views_match(destination.query, WORLD)
-        if isinstance(destination, ParquetDestination):
-            assert now.strip() in (destination.root / "_cxbridge" / "views.sql").read_text(encoding="utf-8")
-    finally:
-        destination.close()
 
 
 def test_currency_codes_are_compared_as_codes_not_as_written(tmp_path):
