@@ -249,3 +249,58 @@ def test_a_rating_numbered_1_to_5_and_weighed_below_zero_imports_from_files_on_t
                      db=db) == [("csat", 1.0, 5.0, 6)]  # fmt: skip
         assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
             (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
+
+
+def gapped_choices(weights: list[int]) -> list[dict[str, Any]]:
+    """The rating's five satisfaction options weighed `weights` (its N/A option left out)."""
+    return [choice | {"weight": weight} for choice, weight in zip(WEIGHED_CHOICES[:5], weights, strict=True)]
+
+
+@pytest.mark.parametrize("weights", [[0, 25, 50, 75, 100], [10, 20, 30, 40, 50]])
+def test_a_satisfaction_rating_weighed_with_gaps_is_csat_by_the_options_rank(tmp_path, weights):
+    """Weights with gaps (0/25/50/75/100, 10/20/…/50) are no 5-point scale of their own: the
+    options score their rank, 1 … 5 in the answer order, and the boxes are the rank scale's —
+    before, the question was stored as a plain `rating` of the weights, and had no CSAT. The file
+    import of the same responses reads it so too, its cells keeping the weight."""
+    gapped = gapped_choices(weights)
+    details, bulk = weighed_rating([*gapped, WEIGHED_CHOICES[-1]])
+    import_and_sync(tmp_path, details, bulk)
+    rank_of = {choice["id"]: place for place, choice in enumerate(gapped, start=1)}
+    weight_of = {choice["id"]: choice["weight"] for choice in gapped}
+    expected = [float(rank_of[c]) if c in rank_of else None for c in WEIGHED_ANSWERS]
+    scored = [rank for rank in expected if rank is not None]
+    satisfied, dissatisfied = sum(rank >= 4 for rank in scored), sum(rank <= 2 for rank in scored)
+    assert (len(scored), satisfied, dissatisfied) == (6, 3, 2)
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT metric, scale_min, scale_max, category, COUNT(*) FROM feedback_scores "
+                     "GROUP BY 1, 2, 3, 4 ORDER BY 4", db=db) == [  # fmt: skip
+            ("csat", 1.0, 5.0, "dissatisfied", dissatisfied), ("csat", 1.0, 5.0, "neutral", 1),
+            ("csat", 1.0, 5.0, "satisfied", satisfied)]  # fmt: skip
+        assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
+            (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
+    cells = query(tmp_path, "SELECT json_extract(raw, '$.values.401') FROM feedback ORDER BY source_record_id", db="files.db")
+    assert [cell for (cell,) in cells] == [weight_of.get(c) for c in WEIGHED_ANSWERS[:-1]] + ["N/A"]
+
+
+def test_a_rating_weighed_with_gaps_configured_on_its_weights_scale_keeps_scoring_its_weights(tmp_path):
+    """A config written for the weights — `scale = [0, 100]` on the question, or in the file's
+    mapping — still scores the weights, the API sync and the file import alike, never the ranks
+    on a scale of 0–100."""
+    weights = [0, 25, 50, 75, 100]
+    gapped = gapped_choices(weights)
+    details, bulk = weighed_rating([*gapped, WEIGHED_CHOICES[-1]])
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
+    source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
+              "columns": {"id": "id", "submitted_at": "date_modified"},
+              "metrics": [{"column": "401", "metric": "csat", "scale": [0, 100]}]}  # fmt: skip
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
+    questions = {"401": {"metric": "csat", "scale": [0, 100]}}
+    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["222"], questions=questions)).quarantined == 0
+    weight_of = {choice["id"]: float(choice["weight"]) for choice in gapped}
+    expected = [weight_of.get(c) for c in WEIGHED_ANSWERS]
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(0.0, 100.0)]

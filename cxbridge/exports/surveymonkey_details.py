@@ -9,7 +9,8 @@ it (`cxbridge.questions.Question`), with what each of its choice ids stands for:
   `weight` is SurveyMonkey's NPS arithmetic (−100 detractor, 0 passive, 100 promoter), never the
   answer;
 - other ratings (`matrix`/`rating`, stars and smileys among them): the option's `weight`, the
-  number SurveyMonkey itself averages;
+  number SurveyMonkey itself averages — or, where the weights leave gaps (0/25/50/75/100), the
+  option's rank 1 … n, the weight kept beside it;
 - other options: their text, or the number or built-in scale point the text is;
 - options marked `is_na`: their text, carrying no score.
 """
@@ -35,11 +36,13 @@ _NUMBER_AT_AN_END = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:[-–—:]\s*\D.*)?$" 
 @dataclass(frozen=True)
 class Choice:
     """What one choice id stands for: `value` is scored (a number, or a text for labels), `label`
-    is the option as shown (None for a blank star); `scored` is False for an N/A option."""
+    is the option as shown (None for a blank star); `scored` is False for an N/A option; `weight`
+    is set where the value is the option's rank, not its weight."""
 
     value: Any
     label: str | None
     scored: bool = True
+    weight: float | None = None  # a rating scored by rank (its weights leave gaps): the option's weight
 
 
 @dataclass
@@ -185,7 +188,8 @@ def _nps_choices(options: list[dict[str, Any]]) -> dict[str, Choice] | None:
 
 
 def _weighted_choices(options: list[dict[str, Any]]) -> dict[str, Choice] | None:
-    """A rating's options by `weight`, when the weights make a scale (not all the same)."""
+    """A rating's options by `weight`, when the weights make a scale (not all the same) — by
+    their rank (`_ranks`) when the weights leave gaps."""
     ordered = _in_order(options)
     scored = [option for option in ordered if not option.get("is_na")]
     weights = [option.get("weight") for option in scored]
@@ -193,8 +197,23 @@ def _weighted_choices(options: list[dict[str, Any]]) -> dict[str, Choice] | None
         return None
     if len(set(weights)) < 2:
         return None
-    found = {str(option["id"]): Choice(_whole(option["weight"]), _label(option)) for option in scored}
+    ranks = _ranks(weights)
+    found = {}
+    for place, option in enumerate(scored):
+        weight, label = _whole(option["weight"]), _label(option)
+        found[str(option["id"])] = Choice(weight, label) if ranks is None else Choice(ranks[place], label, weight=weight)
     return found | _na_choices(ordered)
+
+
+def _ranks(weights: list[float]) -> list[int] | None:
+    """Weights with gaps (0/25/50/75/100, 10/20/…/50) as the options' ranks, 1 … n in the answer
+    order (n … 1 where the weights fall along it); None for weights one apart (−2 … 2, 1 … 5),
+    which are the scale."""
+    distinct = sorted(set(weights))
+    if all(higher - lower == 1 for lower, higher in zip(distinct, distinct[1:])):
+        return None
+    ranks = list(range(1, len(weights) + 1))
+    return ranks[::-1] if weights[0] > weights[-1] else ranks
 
 
 def _labelled_choices(options: list[dict[str, Any]]) -> dict[str, Choice]:

@@ -105,6 +105,8 @@ def _answer(qid: str, answer: dict[str, Any], details: SurveyDefinition | None) 
         return part.question.id, str(answer["choice_id"]), None
     if not choice.scored:
         return part.question.id, choice.label, None
+    if choice.weight is not None and choice.label:  # scored by rank: the cell keeps the weight, the label the rank
+        return part.question.id, choice.weight, choice.label
     return part.question.id, choice.value, choice.label if isinstance(choice.value, int | float) else None
 
 

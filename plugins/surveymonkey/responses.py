@@ -80,7 +80,7 @@ class ResponseReader:
             return self.plan.answer(question, [choice.label or str(choice.value) for choice in chosen], also=also)
         if len(chosen) == 1:
             [choice] = chosen
-            return self.plan.answer(question, choice.value if choice.scored else None, label=choice.label, also=also)
+            return self.plan.answer(question, self._scored(part, choice), label=choice.label, also=also)
         typed = _texts(objects)
         if not typed:
             return None
@@ -88,6 +88,19 @@ class ResponseReader:
         if question.kind in ("scale", "other") and len(typed) == 1 and (number := parse_number(typed[0])) is not None:
             value = int(number) if number.is_integer() else number
         return self.plan.answer(question, value, also=also)
+
+    def _scored(self, part: Part, choice: Choice) -> Any:
+        """What a chosen option scores: its value — but a rating ranked for its gapped weights
+        scores its weight where the config sets a scale other than the ranks' (`[0, 100]`), as
+        a file import's cell, which keeps the weight, reads under that scale."""
+        if not choice.scored:
+            return None
+        if choice.weight is None:
+            return choice.value
+        reading = self.plan.reading(part.question, also=(part.parent,))
+        spec = reading.spec if reading is not None else None
+        ranked = spec is None or spec.scale is None or spec.scale_bounds == part.question.scale
+        return choice.value if ranked else choice.weight
 
     def _choice(self, part: Part, answer: dict[str, Any]) -> Choice:
         choice_id = str(answer["choice_id"])
