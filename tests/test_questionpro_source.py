@@ -402,3 +402,35 @@ def test_a_not_applicable_answer_read_first_does_not_decide_the_question(tmp_pat
     promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
     assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
         (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+
+
+def with_other(response: dict[str, Any], question_id: int, text: str, position: int) -> dict[str, Any]:
+    """`response` whose answer to `question_id` is the option "Other" at `position` with `text`
+    typed in its `value.other` (the documented answer's fields, api_reference §3.4; that an "Other"
+    box fills `value.other` is our reading of the field's name — no documented example fills it)."""
+    with_option(response, question_id, "Other", position)
+    for item in response["responseSet"]:
+        if item["questionID"] == question_id:
+            item["answerValues"][0]["value"]["other"] = text
+    return response
+
+
+@pytest.mark.parametrize("other_first", [True, False])
+def test_an_other_option_read_first_does_not_decide_the_question_and_its_text_is_a_comment(tmp_path, other_first):
+    """A 0–10 recommend question with an "Other" option: read first, "Other" made it a choice
+    question and none of its 0–10 answers was scored; read after them, "Other" was quarantined as
+    no label of the NPS question — and the text typed in `value.other` was read in neither order."""
+    responses = [with_other(qp_response(1), 9001, "Depends on the store", 12), qp_response(2, nps=10),
+                 qp_response(3, nps=3)]  # fmt: skip
+    account = QuestionProAccount(responses={7654321: responses if other_first else responses[::-1]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
+    assert rows == [("70000001", None, "Other"), ("70000002", 10, 10), ("70000003", 3, 3)]
+    scored = [10, 3]
+    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
+        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+    assert query(tmp_path, "SELECT record_id IS NOT NULL, question_id, text FROM feedback_comments") == [
+        (1, "9001_other", "Depends on the store")]  # fmt: skip

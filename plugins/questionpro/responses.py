@@ -14,6 +14,7 @@ from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
+from cxbridge.metrics import shown_number
 
 
 class ResponseReader:
@@ -66,7 +67,7 @@ class ResponseReader:
         text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
         typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
         other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
-        if self._undecided_by(qid, options):  # kept as any reading of the question keeps it: unscored, by label
+        if self._unscored_word(qid, options):  # kept as any reading of the question keeps it: unscored, by label
             return AnswerInput(qid, options[0], text, label=options[0]), other
         question = self._question(qid, text, item, options)
         if not options:
@@ -78,12 +79,14 @@ class ResponseReader:
             return self.plan.answer(question, int(number) if number.is_integer() else number), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
-    def _undecided_by(self, qid: str, options: list[str]) -> bool:
-        """Whether the answer is a lone "N/A"-type option of a question neither met nor configured
-        yet: it says nothing of the question (an NPS question with a "Not applicable" option, read
-        first, would be taken for a choice question)."""
-        unknown = qid not in self._questions and qid not in self.plan.overrides
-        return unknown and len(options) == 1 and builtin.is_no_score(options[0])
+    def _unscored_word(self, qid: str, options: list[str]) -> bool:
+        """Whether the answer is a lone option of words ("Other", "Not applicable", "Always") on a
+        question without an override: it carries no score whatever the question's other answers
+        are, and decides nothing of it — a 0–10 recommend question with an "Other" option, read
+        first, would be taken for a choice question, and "Other" read after its numbers was no
+        label of its NPS scale (quarantined). One option of a multiple choice stays a list."""
+        multi = qid in self._questions and self._questions[qid].kind == "multi"
+        return qid not in self.plan.overrides and not multi and len(options) == 1 and shown_number(options[0]) is None
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
@@ -119,17 +122,18 @@ class ResponseReader:
 
 def _read_values(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
     """The options chosen (`answerText` with a position, or without typed text), the texts typed
-    beside them, and the texts typed as the answer (a text field: no position, its `answerText` a
-    field name such as "FIRST_NAME")."""
+    beside them (`value.text`, or an "Other" box's `value.other`), and the texts typed as the
+    answer (a text field: no position, its `answerText` a field name such as "FIRST_NAME")."""
     options, beside, typed = [], [], []
     for answer in item.get("answerValues") or []:
         value = answer.get("value") or {}
         label, text = str(answer.get("answerText") or "").strip(), str(value.get("text") or "").strip()
+        texts = [found for found in (text, str(value.get("other") or "").strip()) if found]
         if label and (str(value.get("scale") or "").strip() or not text):
             options.append(label)
-            beside += [text] if text else []
-        elif text:
-            typed.append(text)
+            beside += texts
+        else:
+            typed += texts
     return options, beside, typed
 
 
