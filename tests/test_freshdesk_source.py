@@ -314,3 +314,30 @@ def test_each_rating_is_read_on_the_scale_of_its_own_surveys_question(tmp_path):
         ("9104", full["questions"][0]["label"], seven.index(-102) + 1.0, 7.0, round(100 * 1 / 6, 6), "dissatisfied"),
     ]
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 50.0)]
+
+
+def test_labels_follow_each_questions_own_scale_and_none_is_invented(tmp_path):
+    """The reference names the seven points (103 Extremely Happy … −103 Extremely Unhappy) and the
+    classic 1 Happy, 2 Neutral, 3 Unhappy — no names for a question accepting three or five of the
+    seven values. A 103 on the three-point question_4 was labelled "Extremely Happy" and a 100
+    "Neutral", names of the seven-point scale: now those answers keep no label, while their score
+    (the place among the accepted values) is unchanged; the seven-point question keeps its names.
+    The five-point survey (`accepted_ratings` 103, 101, 100, −101, −103) is ours."""
+    three = sorted(SURVEYS[0]["questions"][1]["accepted_ratings"])  # question_4: −103, 100, 103
+    five = [-103, -101, 100, 101, 103]
+    survey = {"id": 6, "title": "Five points", "active": True, "questions": [
+        {"id": "default_question", "label": "How was it?", "accepted_ratings": five[::-1], "default": True}]}  # fmt: skip
+    ratings = [rating(1, 102, extra={"question_4": 103}), rating(2, -103, extra={"question_4": 100}),
+               rating(3, 101, survey=6), rating(4, -103, survey=6)]  # fmt: skip
+    with freshdesk(Helpdesk(surveys=[*SURVEYS, survey], ratings=ratings)) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 4, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, json_extract(answers, '$.default_question'), "
+                           "json_extract(answers, '$.question_4') FROM feedback ORDER BY 1")  # fmt: skip
+    answer = {record: (json.loads(main), json.loads(extra) if extra else None) for record, main, extra in rows}
+    seven = [-103, -102, -101, 100, 101, 102, 103]
+    assert [(a["value"], a["label"]) for a, _ in answer.values()] == [
+        (seven.index(102) + 1, "Very Happy"), (seven.index(-103) + 1, "Extremely Unhappy"),
+        (five.index(101) + 1, None), (five.index(-103) + 1, None)]  # fmt: skip
+    assert [(q4["value"], q4["label"]) for _, q4 in list(answer.values())[:2]] == [
+        (three.index(103) + 1, None), (three.index(100) + 1, None)]  # fmt: skip

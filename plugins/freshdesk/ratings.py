@@ -1,7 +1,9 @@
 """Freshdesk satisfaction ratings as feedback records. Each rating holds one value per survey
 question on Freshdesk's own scale — 103 Extremely Happy … 100 Neutral … −103 Extremely Unhappy
 (classic 3-point surveys: 1 Happy, 2 Neutral, 3 Unhappy) — which is read as a CSAT on as many
-points as the survey question accepts, ordered from unhappy to happy."""
+points as the survey question accepts, ordered from unhappy to happy. Those names are the seven
+points' and the classic survey's: a question accepting only some of the seven values is read
+unlabelled, its names undocumented."""
 
 from __future__ import annotations
 
@@ -40,8 +42,8 @@ class SurveyQuestion:
             raise DataError(f"rating {value!r} of {question_id} is not one of the survey's {list(points)}",
                             field=f"ratings.{question_id}")  # fmt: skip
         spec = MetricSpec(metric="csat", scale=(1, len(points)))
-        return AnswerInput(question_id, points.index(value) + 1, self.text, label=LABELS.get(value), spec=spec,
-                           is_primary=primary)  # fmt: skip
+        label = LABELS[value] if points == SEVEN_POINTS else None  # the reference names only all seven
+        return AnswerInput(question_id, points.index(value) + 1, self.text, label=label, spec=spec, is_primary=primary)
 
 
 @dataclass(frozen=True)
