@@ -23,8 +23,8 @@ from cxbridge.timestamps import field_timestamp
 TICKET_ZRN = "zen:ticket:"
 _SCALE_ADVICE = {  # by whether the question is the customer-satisfaction one
     True: "set csat_scale in the config",
-    False: "csat_scale sets only the customer-satisfaction question's scale: check that survey_locale is a locale "
-           "the survey is published in (its definition is read in that locale), then run cxbridge quarantine replay",
+    False: "csat_scale sets only the customer-satisfaction question's scale, and no setting sets another rating "
+           "question's: run cxbridge quarantine replay once Zendesk serves the survey version the response names",
 }  # fmt: skip
 
 
