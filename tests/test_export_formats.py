@@ -521,6 +521,21 @@ def test_a_personal_entry_naming_a_column_by_its_header_as_written_is_scrubbed_u
     assert attributes == [("Default Response Set",)] * 15
 
 
+def test_an_entry_naming_a_qualtrics_column_by_its_export_name_removes_it_where_the_text_row_differs(tmp_path):
+    """A current Qualtrics export names its columns in its first row (`Status`,
+    `DistributionChannel`) over a row of question texts in the survey's language (`Antworttyp`)
+    and the import ids that key them (`status`): an entry naming the column as the first row
+    writes it names it, as in exports whose two rows read alike."""
+    copy_sample("qualtRics_sample.csv", tmp_path)
+    header = (SAMPLES / "qualtRics_sample.csv").read_text(encoding="utf-8").splitlines()[:2]
+    names, texts = (line.split(",") for line in header)
+    assert (names[2], texts[2]) == ("Status", "Antworttyp") and "DistributionChannel" in names
+    source = qualtrics_source("qualtRics_sample.csv", "qualtrics", ignore=["Status", "DistributionChannel"])
+    result = sync_source(tmp_path, source)
+    assert result.ok and result.written == 1, result.error
+    assert not [w for w in result.warnings if "matches no column" in w]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE '%status%' OR raw LIKE '%anonymous%'") == [(0,)]
+
 def test_an_entry_matching_no_column_read_is_named_in_the_warnings_with_the_closest_columns(tmp_path):
     """A misspelt entry would leave its column stored: the sync says so, naming the entry, the
     columns it is close to and what to do — a warning, as an older or newer file may lack it. A
@@ -535,3 +550,4 @@ def test_an_entry_matching_no_column_read_is_named_in_the_warnings_with_the_clos
     assert "`ignore` entry 'Statsu' matches no column" in ignored and "'Status'" in ignored
     again = sync_source(tmp_path, source)
     assert again.ok and again.read == 0 and not [w for w in again.warnings if "matches no column" in w]
+

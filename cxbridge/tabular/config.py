@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
 from cxbridge.detection.meaning import effort_read_backwards
-from cxbridge.exports import FORMATS, RECORD_FORMATS
+from cxbridge.exports import FORMATS, RECORD_FORMATS, qualtrics_fields
 from cxbridge.metrics import MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
 from cxbridge.privacy import PersonalFields
@@ -163,16 +163,20 @@ class RowMapping(BaseModel):
             **{name: each(getattr(self, name)) for name in lists},
         })  # fmt: skip
 
-    def named_by_header(self, columns: Iterable[Column]) -> tuple[PersonalFields, set[tuple[str, str]]]:
+    def named_by_header(
+        self, columns: Iterable[Column], *, qualtrics: bool = False
+    ) -> tuple[PersonalFields, set[tuple[str, str]]]:
         """The columns of a table that `personal` and `ignore` entries name by their header as
         written alone (`Column.named`; by key, `personal_fields` has them), and the (list, entry)
-        pairs naming a column of the table either way."""
+        pairs naming a column of the table either way. A `qualtrics` export's columns are named
+        by its first header row too (`Status`, keyed `status`), whatever its question texts read."""
         columns = list(columns)
         found: dict[str, set[str]] = {"personal": set(), "ignore": set()}
         named: set[tuple[str, str]] = set()
         for name, keys in found.items():
             for entry in getattr(self, name):
-                matched = [column.key for column in columns if column.named(entry)]
+                alias = qualtrics_fields.canonical(entry) if qualtrics else None
+                matched = [column.key for column in columns if column.named(entry) or column.key == alias]
                 named |= {(name, entry)} if matched else set()
                 keys.update(key for key in matched if key != header_key(entry))
         return PersonalFields(personal=frozenset(found["personal"]), ignored=frozenset(found["ignore"])), named

@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 
 from cxbridge import exports
+from cxbridge.exports import qualtrics_fields
 from cxbridge.privacy import PersonalFields
 from cxbridge.tabular.config import RowMapping
 from cxbridge.tabular.table import Table, header_key
@@ -32,7 +33,7 @@ class NamedColumns:
         """The table's columns its entries name by header alone: scrubbed as the entries' keys are."""
         if not (self.config.personal or self.config.ignore):
             return NOTHING
-        fields, named = self.config.named_by_header(table.columns)
+        fields, named = self.config.named_by_header(table.columns, qualtrics=table.format in qualtrics_fields.FORMATS)
         if table.format not in exports.RECORD_FORMATS:
             self.read = True
             for pair in named:
