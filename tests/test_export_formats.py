@@ -551,3 +551,36 @@ def test_an_entry_matching_no_column_read_is_named_in_the_warnings_with_the_clos
     again = sync_source(tmp_path, source)
     assert again.ok and again.read == 0 and not [w for w in again.warnings if "matches no column" in w]
 
+
+
+def test_a_replayed_row_drops_the_columns_entries_added_since_name_by_their_header(tmp_path):
+    """Rows quarantined before `personal` named `ResponseSet` (keyed `responseSet`) and `ignore`
+    named a question by its text (keyed `QID1` through the definition): a replay reads no table,
+    yet the entries name the same keys of the stored rows — no replayed row, written or sent back
+    to quarantine, holds either column."""
+    rows = list(csv.reader(copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path).open(encoding="utf-8-sig", newline="")))
+    copy_sample(f"{NO_BASIS}.qsf", tmp_path)
+    end, start = rows[0].index("EndDate"), rows[0].index("StartDate")
+    for row in rows[3:7]:
+        row[end] = "not a date"
+    rows[3][start] = "not a date either"  # still unreadable once the mapping reads startDate
+    with (tmp_path / "broken.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    source = qualtrics_source("broken.csv", "qualtrics", definition=f"{NO_BASIS}.qsf", timestamps=[])
+    first = sync_source(tmp_path, source)
+    assert (first.written, first.quarantined) == (11, 4), first.error
+    held = "SELECT COUNT(*) FROM {} WHERE (raw LIKE '%Default Response Set%' OR raw LIKE '%QID1\"%')"
+    assert query(tmp_path, held.format("quarantine")) == [(4,)]  # nothing named them when they were quarantined
+
+    source["columns"] = {**source["columns"], "submitted_at": "startDate"}  # the mapping fixed
+    entries = {"personal": ["ResponseSet"], "ignore": [*PERSONAL, "Indicate how you feel about squash"]}
+    (tmp_path / "cxbridge.toml").write_text(tomlkit.dumps({"sources": {"survey": source | entries}}), encoding="utf-8")
+    replay = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    [replayed] = replay.results
+    assert (replayed.read, replayed.written, replayed.quarantined) == (4, 3, 1), replayed.error
+    replayed_ids = tuple(row[0] for row in rows[4:7])
+    written = "SELECT raw FROM feedback WHERE source_record_id IN (?, ?, ?)"
+    assert [bool(json.loads(raw)["values"]["startDate"]) for (raw,) in query(tmp_path, written, replayed_ids)] == [True] * 3
+    assert query(tmp_path, held.format("feedback") + " AND source_record_id IN (?, ?, ?)", replayed_ids) == [(0,)]
+    assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [(rows[3][0],)]
+    assert query(tmp_path, held.format("quarantine")) == [(0,)]

@@ -52,7 +52,7 @@ from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.populations import OtherPopulations
-from cxbridge.tabular.table import Table, header_key
+from cxbridge.tabular.table import Column, Table, header_key
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
@@ -91,6 +91,7 @@ class FileStream(Stream):
         self._entries: NamedColumns | None = None  # what `personal` and `ignore` named in the tables read
         self._status: str | None = None  # the Status column of the Qualtrics export being read, to leave out tests
         self._reading = False  # rows come from `read`, not from quarantine (a replay)
+        self._replay_scrubs: dict[tuple[str, ...], Scrubber] = {}  # by the keys of a replayed row
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -458,11 +459,28 @@ class FileStream(Stream):
         return LEFT_OUT
 
     def _replayed_status(self, raw: dict[str, Any]) -> str | None:
-        """The Status key of a quarantined row replayed (no table read): a Qualtrics export's by the
-        source's format — with format auto, a row keyed by Qualtrics' response id (`_recordId`)."""
+        """The Status key of a quarantined row replayed (no table read), for a Qualtrics export's."""
+        return qualtrics_fields.STATUS if self._qualtrics(raw) and not self.config.include_test_responses else None
+
+    def _qualtrics(self, raw: dict[str, Any]) -> bool:
+        """Whether a quarantined row is a Qualtrics export's: by the source's format — with format
+        auto, a row keyed by Qualtrics' response id (`_recordId`)."""
         config = self.config
-        qualtrics = config.format in qualtrics_fields.FORMATS or (config.format == "auto" and "_recordId" in raw["values"])
-        return qualtrics_fields.STATUS if qualtrics and not config.include_test_responses else None
+        return config.format in qualtrics_fields.FORMATS or (config.format == "auto" and "_recordId" in raw["values"])
+
+    def _replay_scrub(self, scrub: Scrubber, raw: dict[str, Any]) -> Scrubber:
+        """The scrubber of a quarantined row replayed: no table is read, so the columns `personal`
+        and `ignore` name by header are found among the row's keys as a table's would be — each
+        with the question text the definition gives it, a Qualtrics export's by its names too."""
+        if not (self.config.personal or self.config.ignore) or not isinstance(raw.get("values"), dict):
+            return scrub
+        keys = tuple(raw["values"])
+        if keys not in self._replay_scrubs:
+            meaning = self.definition.meaning if self.definition is not None else None
+            columns = [Column(key, text=getattr(meaning and meaning(key), "text", None)) for key in keys]
+            named, _ = self.config.named_by_header(columns, qualtrics=self._qualtrics(raw))
+            self._replay_scrubs[keys] = scrub.adding(named) if named.personal or named.ignored else scrub
+        return self._replay_scrubs[keys]
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
@@ -480,6 +498,8 @@ class FileStream(Stream):
         self._scrub = scrub
 
         def scrubbed(raw: dict[str, Any]) -> dict[str, Any]:
+            if not self._reading:  # a quarantined row replayed
+                return self._replay_scrub(scrub, raw)(raw)
             rows = self._text_scrub  # set only while a text table is read
             if rows is not None:
                 return rows(raw)
