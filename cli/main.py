@@ -34,7 +34,7 @@ from .options import (
     machine_wanted, rehash_option, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
 from .status import status_command
-from .summaries import flat_row, print_summaries
+from .summaries import flat_row, print_summaries, print_warnings
 
 if TYPE_CHECKING:
     from cxbridge.plugins_host import PluginHost
@@ -216,10 +216,12 @@ def check(ctx: click.Context, config, sources, fmt) -> None:
 def _print_check(found: Any, *, machine: bool) -> None:
     if machine:
         click.echo(json.dumps({"event": "source_check", **found.__dict__, "ok": found.ok}))
-    elif found.ok:
+        return
+    if found.ok:
         click.echo(f"✔ {found.source} ({found.connector})")
     else:
         click.echo(f"✘ {found.source} ({found.connector}): {redact(found.problem or '')}")
+    print_warnings([redact(warning) for warning in found.warnings])
 
 
 @cli.command()

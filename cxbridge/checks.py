@@ -9,7 +9,7 @@ import logging
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.errors import ConfigError
@@ -24,11 +24,13 @@ CursorOf = Callable[[str, str], Any]
 
 @dataclass(frozen=True)
 class SourceCheck:
-    """What the check pass found for one source: nothing (`ok`), or the problem to fix."""
+    """What the check pass found for one source: nothing (`ok`), or the problem to fix; and
+    what works but the user should know (`warnings`: a `personal` entry naming no column)."""
 
     source: str
     connector: str
     problem: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -61,13 +63,14 @@ def check_sources(
 
 def _check(name: str, source: Source, cursors: dict[str, Any]) -> SourceCheck:
     try:
-        source.check(cursors)
+        warnings = source.check(cursors)
     except ConfigError as exc:
         return SourceCheck(name, source.name, str(exc))
     except Exception as exc:  # a plugin's check must not stop the other sources
         log.debug("the check of source %s crashed:\n%s", name, traceback.format_exc())
         log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
-    return SourceCheck(name, source.name)
+        warnings = None
+    return SourceCheck(name, source.name, warnings=list(warnings or []))
 
 
 def require_sound(

@@ -116,10 +116,11 @@ class Source(ABC):
     def streams(self) -> list[Stream]:
         """The streams this source reads, in the order they sync."""
 
-    def check(self, cursors: Mapping[str, Any]) -> None:
+    def check(self, cursors: Mapping[str, Any]) -> list[str] | None:
         """Raise ConfigError for what in the configuration cannot work — a path that matches
         nothing, a mapped column missing from a header — before any source of the run reads or
-        writes (`cxbridge check` runs this alone). `cursors` holds each stream's saved cursor
+        writes (`cxbridge check` runs this alone); return what works but the user should know
+        (`cxbridge check` shows it; a sync gives its own warnings once the source ran). `cursors` holds each stream's saved cursor
         by stream name (empty on a first or full-refresh run and in `cxbridge check`), so a
         check may pass over what an earlier run read with the same configuration. It runs on
         every sync: keep it quick."""

@@ -16,6 +16,7 @@ from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
+from cxbridge.tabular.table import Table
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, version_records
 from tests.conftest import Workspace, survey_row
 
@@ -206,9 +207,33 @@ def test_cxbridge_check_runs_the_pass_alone_and_writes_nothing(workspace: Worksp
     assert CliRunner().invoke(cli, ["check", "--source", "survey"]).exit_code == 0
     as_json = CliRunner().invoke(cli, ["--log-format", "json", "check"])
     assert [json.loads(line) for line in as_json.stdout.splitlines()] == [
-        {"event": "source_check", "source": "survey", "connector": "csv", "problem": None, "ok": True},
-        {"event": "source_check", "source": "branches", "connector": "csv", "ok": False,
+        {"event": "source_check", "source": "survey", "connector": "csv", "problem": None, "warnings": [], "ok": True},
+        {"event": "source_check", "source": "branches", "connector": "csv", "ok": False, "warnings": [],
          "problem": f"path: no CSV file matches 'missing.csv' (looked in {workspace.root})"},
     ]  # fmt: skip
     assert not workspace.db.exists() and not list(workspace.root.glob("*.lock"))
 
+
+
+def test_cxbridge_check_shows_an_entry_naming_no_column_as_a_warning_from_the_headers_alone(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+):
+    """A misspelt `personal` entry would leave its column stored: `cxbridge check` says so as
+    the sync does, as a warning under the source's line — it passes, exit code 0 — having read the
+    files' headers and no row of them."""
+    workspace.write_csv([survey_row(n) for n in range(1, 500)])
+    text = workspace.config.read_text().replace("[sources.survey.columns]", 'personal = ["coment", "email"]\n\n[sources.survey.columns]')
+    workspace.config.write_text(text)
+    rows_read = []
+    numbered = Table.numbered
+    monkeypatch.setattr(Table, "numbered", lambda table: rows_read.append(table.where) or numbered(table))
+    checked = CliRunner().invoke(cli, ["check"])
+    assert checked.exit_code == 0, checked.output
+    [line, warning] = checked.output.splitlines()
+    assert line == "✔ survey (csv)"
+    assert warning.startswith("  ⚠ source 'survey': `personal` entry 'coment' matches no column of the files read")
+    assert "did you mean 'comment'?" in warning
+    assert rows_read == []
+    as_json = CliRunner().invoke(cli, ["--log-format", "json", "check"])
+    [found] = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert found["ok"] and found["problem"] is None and found["warnings"] == [warning.removeprefix("  ⚠ ")]

@@ -109,10 +109,11 @@ class FileStream(Stream):
         what = {"csv": "CSV file", "excel": "workbook", "json": "JSON export"}.get(self.config.connector, "file")
         return find_files(self.config.path, self.source.context.base_dir, what=what)
 
-    def check(self, cursor: Any) -> None:
+    def check(self, cursor: Any) -> list[str]:
         """`path` matches files, and each file has the mapped columns — but a file an earlier
         run read, unchanged and with this mapping, which is passed over. A file that cannot be
-        read at all is left to `read`: it fails alone, and the others still import."""
+        read at all is left to `read`: it fails alone, and the others still import. Warns of
+        `personal` and `ignore` entries naming no column of the headers read (`NamedColumns`)."""
         self._check_id_column()
         try:
             files = self._named(self.files())
@@ -126,18 +127,20 @@ class FileStream(Stream):
         require_values(self.config, definition)
         saved, problems = self._saved_files(cursor, files), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
+        entries = NamedColumns(self.config, source=self.source.context.name)
         for file in files:
             if self._plan(file, saved).action == "skip":
                 continue
             try:
-                for _ in open_tables(file, self.config, definition, headers=headers):
-                    pass
+                for table in open_tables(file, self.config, definition, headers=headers):
+                    entries.in_table(table)
             except MappingError as exc:
                 problems.append(str(exc))
             except SourceError:
                 continue
         if problems:
             raise ConfigError("; ".join(problems))
+        return entries.warnings()
 
     def _check_id_column(self) -> None:
         """A record's id is stored as read (`source_record_id`, `raw`): the phone column or a
@@ -593,5 +596,5 @@ class FileSource(Source):
     def streams(self) -> list[Stream]:
         return [FileStream(self)]
 
-    def check(self, cursors: Mapping[str, Any]) -> None:
-        FileStream(self).check(cursors.get(FileStream.name))
+    def check(self, cursors: Mapping[str, Any]) -> list[str]:
+        return FileStream(self).check(cursors.get(FileStream.name))
