@@ -22,12 +22,11 @@ from cxbridge.pipeline import SourceResult
 from cxbridge.masking import redact
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
-from cxbridge.tabular.cells import DateOrderGuess
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
-from cxbridge.tabular.source_dates import DateOrderConflict, SourceDates, undecided
+from cxbridge.tabular.source_dates import DateOrderConflict, Evidence, SourceDates, undecided
 
 IMPORT_FIX = ("and an import reads its files one way; nothing was imported: if the files are one export, say how "
               "its dates read, --date-order dmy or --date-order mdy (a date that cannot be read so is quarantined), "
@@ -47,6 +46,7 @@ class FileImport:
     left_out: dict[str, str] = field(default_factory=dict)  # sheets the detected mapping does not read, and why
     warnings: list[str] = field(default_factory=list)  # columns that look scored but are not, and why
     date_warning: str | None = None  # of the warnings, the one about dates read in an order the file does not show
+    date_evidence: Evidence | None = None  # what inspecting it showed of its day/month order (not read again)
 
     @property
     def all_warnings(self) -> list[str]:
@@ -160,8 +160,9 @@ def import_(
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
-            if saved is not None and isinstance(file_config := imported.sources[name].config, FileSourceConfig):
-                file_config.source_headers = headers
+            if isinstance(file_config := imported.sources[name].config, FileSourceConfig):
+                file_config.source_headers = headers if saved is not None else None
+                file_config.date_evidence = item.date_evidence
         except CxbridgeError as exc:
             item.error = str(exc)
     if ready and not (hints.date_order or (saved and saved[1].get("date_order"))):
@@ -183,23 +184,25 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
                      before: SourceDates | None = None) -> None:  # fmt: skip
     """One day/month order for all the files of an import, as for the files of one source
     (`SourceDates`): a file whose days are all 12 or less reads as another file shows, or as the
-    files its source read `before`; files showing both orders are refused before any is imported."""
+    files its source read `before`; files showing both orders are refused before any is imported.
+    What a file showed is kept for its sync (`FileSourceConfig.date_evidence`): not read again."""
     order, shown_by = (before.order, before.shown_by) if before is not None else (None, "")
     whose = "the files of this import" + (" and those its source read before" if order else "")
     dates = SourceDates(order, shown_by, whose=whose, fix=IMPORT_FIX)
-    shown: list[tuple[FileImport, FileSourceConfig, list[DateOrderGuess]]] = []
+    shown: list[tuple[FileImport, FileSourceConfig]] = []
     for item, imported in ready:
         try:
             source = imported.build_source(item.source)
             if isinstance(source, FileSource):
                 file = SourceFile(item.path, item.path.name)
-                shown.append((item, source.config, FileStream(source).date_evidence(dates, file, headers)))
+                source.config.date_evidence = FileStream(source).date_evidence(dates, file, headers)
+                shown.append((item, source.config))
         except DateOrderConflict as exc:
             raise ConfigError(str(exc)) from None
         except CxbridgeError:
             continue  # the file fails alone when it is imported, saying why
-    for item, config, guesses in shown:
-        if dates.order is not None and any(undecided(guess) for guess in guesses):
+    for item, config in shown:
+        if dates.order is not None and any(undecided(guess) for guess in (config.date_evidence or {}).values()):
             config.date_order = dates.order
             item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
 
@@ -267,6 +270,7 @@ def _entry_for(
     inspection = inspect_file(path, hints)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
     item.warnings, item.date_warning = inspection.warnings, inspection.date_warning
+    item.date_evidence = inspection.date_evidence
     return item.source, inspection.source_config(path=str(path)), path.parent
 
 

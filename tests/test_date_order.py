@@ -323,3 +323,35 @@ def test_a_file_whose_dates_cannot_be_looked_at_before_the_import_fails_alone(tm
     imported = invoke("import", "exports/", "--db", "x.db")
     assert imported.exit_code == 0, imported.output
     assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1", "2025-02.csv-0", "2025-02.csv-1"]
+
+
+@pytest.mark.parametrize("mapping", [False, True], ids=["detected", "saved-mapping"])
+def test_an_import_reads_a_file_without_a_decisive_date_once_to_order_it_and_once_to_import_it(
+    tmp_path: Path, monkeypatch, mapping: bool
+):
+    """Every day of the file is 12 or less, so finding that out reads all of its rows: once, by
+    inspect (a detected mapping) or by the import's look at the files' dates (a saved one) — the
+    look and the sync reuse what was found — and once more to import them. Rows are counted as
+    the tables give them."""
+    from cxbridge.tabular.table import Table
+
+    monkeypatch.chdir(tmp_path)
+    values = dates()
+    write_survey(tmp_path / "survey.csv", values)
+    options = []
+    if mapping:
+        invoke("inspect", "survey.csv", "--write-mapping", "mapping.toml")
+        options = ["--mapping", "mapping.toml"]
+    given: list[str] = []
+    numbered = Table.numbered
+
+    def counted(table):
+        for row in numbered(table):
+            given.append(table.where)
+            yield row
+
+    monkeypatch.setattr(Table, "numbered", counted)
+    imported = invoke("import", "survey.csv", *options)
+    assert imported.exit_code == 0 and expected_warning(values[0]) in imported.output, imported.output
+    assert submitted(tmp_path / "cxbridge.db", "R0") == "2024-01-06T10:00:00Z"  # read month/day
+    assert len(given) / ROWS == 2 and set(given) == {"survey.csv"}

@@ -30,6 +30,7 @@ from cxbridge.tabular.cells import ZONE
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, date_order_warning, decide_date_order
+from cxbridge.tabular.source_dates import Evidence
 from cxbridge.tabular.table import Table
 from cxbridge.tabular.workbook import open_workbook
 from cxbridge.timestamps import zone
@@ -76,6 +77,7 @@ class Inspection:
     left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
     reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: how its cells read
     date_warning: str | None = None  # the date order assumed, when the file cannot show it
+    date_evidence: Evidence | None = None  # what the tables the mapping reads showed of it (`Evidence`)
     question_matches: list[Any] = field(default_factory=list)  # QuestionMatch: a column reworded in another file
 
     @property
@@ -153,11 +155,23 @@ def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
             left_out[other.table.sheet or path.name] = reason
     main.sheets = [c.table.sheet for c in candidates if c.table.sheet and c.table.sheet not in left_out]
     main.left_out = left_out
+    main.date_evidence = _date_evidence([c for c in candidates if c is main or c.table.sheet in main.sheets])
     if left_out and main.table.sheet:
         main.notes += [f"sheet {sheet!r} left out: {reason}" for sheet, reason in left_out.items()]
     if not any(c.table.preview(1) for c in candidates):
         main.notes.append(f"{nothing_in(file)}; importing it imports nothing (and fails)")
     return main
+
+
+def _date_evidence(read: list[Inspection]) -> Evidence | None:
+    """What inspecting the tables the mapping reads showed of their day/month order, for the
+    import not to read them again for it; None unless each was looked at, in one column."""
+    found: Evidence = {}
+    for inspection in read:
+        if inspection.date_evidence is None:
+            return None
+        found |= inspection.date_evidence
+    return found if len({column for _, column in found}) == 1 else None
 
 
 def _why_nothing(file: SourceFile, left_out: dict[str, str]) -> str:
@@ -387,6 +401,7 @@ def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hi
     if submitted is None or not profiles[submitted.column].text_dates:
         return
     guess = decide_date_order(inspection.table, submitted.column)
+    inspection.date_evidence = {(inspection.table.where, submitted.column): guess}
     if guess.order is None:
         inspection.notes.append(f"date order: {guess.evidence}; set date_order = 'dmy' or 'mdy'")
         return

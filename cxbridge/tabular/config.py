@@ -24,6 +24,7 @@ from cxbridge.timestamps import TimestampFormat, TimeZoneName
 
 if TYPE_CHECKING:
     from cxbridge.tabular.reading import SourceHeaders
+    from cxbridge.tabular.source_dates import Evidence
 
 FIELD_COLUMNS = (
     "updated_at", "location_id", "location_name", "team", "agent_id", "crm_contact_id",
@@ -219,6 +220,7 @@ class FileSourceConfig(RowMapping, SourceConfig):
         default=False, description="Qualtrics exports: also keep previews, test and spam responses (Status 1, 2, 8)"
     )
     _source_headers: SourceHeaders | None = PrivateAttr(default=None)
+    _date_evidence: Evidence | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _values_need_a_definition(self) -> FileSourceConfig:
@@ -235,6 +237,17 @@ class FileSourceConfig(RowMapping, SourceConfig):
     @source_headers.setter
     def source_headers(self, headers: SourceHeaders | None) -> None:
         self._source_headers = headers
+
+    @property
+    def date_evidence(self) -> Evidence | None:
+        """What the tables of the one file of a `cxbridge import` showed of their day/month order,
+        found (by inspecting it, or by the import's look at its dates) before its sync, which
+        reads none of it again for that; not a config key."""
+        return self._date_evidence
+
+    @date_evidence.setter
+    def date_evidence(self, evidence: Evidence | None) -> None:
+        self._date_evidence = evidence
 
 
 class CsvConfig(FileSourceConfig):

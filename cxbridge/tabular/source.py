@@ -41,13 +41,13 @@ from cxbridge.tabular.answer_values import require_values, unsettled_labels
 from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
-from cxbridge.tabular.cells import DateOrder, DateOrderGuess
+from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables, read_tables
 from cxbridge.tabular import key_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
-from cxbridge.tabular.source_dates import SourceDates
+from cxbridge.tabular.source_dates import Evidence, SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
@@ -234,7 +234,7 @@ class FileStream(Stream):
             if done.action == "skip" and done.state is not None:
                 self._read[self._name(identity)] = done.state.to_cursor()  # its time, when only that changed
         todo = [file for file in files if plans[file.identity].action != "skip"]
-        dates = self.normalizer.dates = SourceDates.from_cursor(cursor)
+        dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
         ahead = list(todo)  # the files not read yet: a file without day/month evidence looks in them
         dates.look_ahead = lambda: self._learn_date_order(ahead, headers, plans)
         self._progress = FilesRead(todo)
@@ -276,21 +276,24 @@ class FileStream(Stream):
                 if plans[file.identity].resume is None:
                     self.date_evidence(self.normalizer.dates, file, headers)
 
-    def date_evidence(self, dates: SourceDates, file: SourceFile, headers: SourceHeaders) -> list[DateOrderGuess]:
+    def date_evidence(self, dates: SourceDates, file: SourceFile, headers: SourceHeaders) -> Evidence:
         """What the submitted times of each of the file's tables show of the day/month order,
         learnt by `dates` (an error when against the order it knows); none for a file that cannot
-        be read, which fails when read. `cxbridge import` asks it of every file it imports."""
+        be read, which fails when read. `cxbridge import` asks it of every file it imports: of a
+        file its inspection looked at, it is what that showed (`date_evidence`), not read again."""
         submitted = self.normalizer.columns.get("submitted_at")
         if submitted is None:
-            return []
-        try:
-            tables = open_tables(file, self.config, self.definition, headers=headers)
-            found = [(table.where, dates.evidence(table, submitted)) for table in tables]
-        except SourceError:
-            return []
-        for where, guess in found:
-            dates.learn(where, guess, submitted)
-        return [guess for _, guess in found]
+            return {}
+        found = self.config.date_evidence
+        if found is None:
+            try:
+                tables = open_tables(file, self.config, self.definition, headers=headers)
+                found = {(table.where, submitted): dates.evidence(table, submitted) for table in tables}
+            except SourceError:
+                return {}
+        for (where, column), guess in found.items():
+            dates.learn(where, guess, column)
+        return found
 
     def warnings(self) -> list[str]:
         """Tables without a mapped scored column; columns that look scored but are not mapped;

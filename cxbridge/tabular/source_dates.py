@@ -28,33 +28,38 @@ class DateOrderConflict(SourceError):
     """Files that share a mapping show both day/month orders: which is right is the user's to say."""
 
 
+Evidence = dict[tuple[str, str], DateOrderGuess]
+"""What tables showed of their day/month order, by (table's `where`, column)."""
+
+
 class SourceDates:
     """The order the source's files have shown, with where; each table's own evidence, read once
-    a sync. The files not read yet are searched only for a file that shows no order itself, so
-    files that conflict with those read before fail as they are read."""
+    a sync (or `known` before it: an import's). The files not read yet are searched only for a
+    file that shows no order itself, so files that conflict with those read before fail as they
+    are read."""
 
     def __init__(self, order: DateOrder | None = None, shown_by: str = "", *, whose: str = "the files of this source",
-                 fix: str = SOURCE_FIX):  # fmt: skip
+                 fix: str = SOURCE_FIX, known: Evidence | None = None):  # fmt: skip
         self.order, self.shown_by = order, shown_by
         self.whose, self.fix = whose, fix  # the files that share the order, and how to settle a conflict
         self.look_ahead: Callable[[], None] | None = None  # learns the files not read yet, when one is needed
-        self._guesses: dict[str, DateOrderGuess] = {}
+        self._guesses: Evidence = dict(known or {})
 
     @classmethod
-    def from_cursor(cls, cursor: Any) -> SourceDates:
+    def from_cursor(cls, cursor: Any, *, known: Evidence | None = None) -> SourceDates:
         saved = cursor.get("date_order") if isinstance(cursor, dict) else None
         if not isinstance(saved, dict) or saved.get("order") not in _DAY_MONTH:
-            return cls()
-        return cls(DateOrder(saved["order"]), str(saved.get("shown_by", "")))
+            return cls(known=known)
+        return cls(DateOrder(saved["order"]), str(saved.get("shown_by", "")), known=known)
 
     def to_cursor(self) -> dict[str, str] | None:
         return {"order": self.order.value, "shown_by": self.shown_by} if self.order is not None else None
 
     def evidence(self, table: Table, column: str) -> DateOrderGuess:
         """What the table's own dates show, read once a sync."""
-        if table.where not in self._guesses:
-            self._guesses[table.where] = decide_date_order(table, column)
-        return self._guesses[table.where]
+        if (table.where, column) not in self._guesses:
+            self._guesses[table.where, column] = decide_date_order(table, column)
+        return self._guesses[table.where, column]
 
     def learn(self, where: str, guess: DateOrderGuess, column: str) -> None:
         """A day/month order the table shows becomes the source's; one against the order another
