@@ -185,25 +185,29 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
     """One day/month order for all the files of an import, as for the files of one source
     (`SourceDates`): a file whose days are all 12 or less reads as another file shows, or as the
     files its source read `before`; files showing both orders are refused before any is imported.
-    What a file showed is kept for its sync (`FileSourceConfig.date_evidence`): not read again."""
+    What the files showed is given to each file's sync (`FileSourceConfig.date_evidence`, not read
+    again), which settles such a file's order under the destination's lock, with the order its
+    source's state holds then: `before` was read without it, and another sync may have saved one
+    since — against this import's files, that file fails as a sync of them all would."""
     order, shown_by = (before.order, before.shown_by) if before is not None else (None, "")
     whose = "the files of this import" + (" and those its source read before" if order else "")
     dates = SourceDates(order, shown_by, whose=whose, fix=IMPORT_FIX)
-    shown: list[tuple[FileImport, FileSourceConfig]] = []
+    shown: list[tuple[FileImport, FileSourceConfig, Evidence]] = []
     for item, imported in ready:
         try:
             source = imported.build_source(item.source)
             if isinstance(source, FileSource):
                 file = SourceFile(item.path, item.path.name)
-                source.config.date_evidence = FileStream(source).date_evidence(dates, file, headers)
-                shown.append((item, source.config))
+                shown.append((item, source.config, FileStream(source).date_evidence(dates, file, headers)))
         except DateOrderConflict as exc:
             raise ConfigError(str(exc)) from None
         except CxbridgeError:
             continue  # the file fails alone when it is imported, saying why
-    for item, config in shown:
-        if dates.order is not None and any(undecided(guess) for guess in (config.date_evidence or {}).values()):
-            config.date_order = dates.order
+    everything = {key: guess for _, _, found in shown for key, guess in found.items()}
+    for item, config, found in shown:
+        config.date_evidence = everything | found  # its own, should another file of the import have its name
+        if any(undecided(guess) for guess in found.values()):
+            config.date_order = None  # its sync settles it; and warns, if nothing decides it
             item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
 
 

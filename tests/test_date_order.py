@@ -68,7 +68,7 @@ def test_inspect_and_the_import_summary_flag_dates_the_file_cannot_order(tmp_pat
     assert f"warning: {warning}" in invoke("inspect", "survey.csv").output
 
     imported = invoke("import", "survey.csv")
-    assert f"  ⚠ {warning}" in imported.output
+    assert f"  ⚠ survey.csv: {warning}" in imported.output  # the sync's, which settles the order
     assert submitted(tmp_path / "cxbridge.db", "R0") == "2024-01-06T10:00:00Z"  # read month/day
 
     other = invoke("import", "survey.csv", "--date-order", "dmy", "--db", "day_first.db")
@@ -355,3 +355,80 @@ def test_an_import_reads_a_file_without_a_decisive_date_once_to_order_it_and_onc
     assert imported.exit_code == 0 and expected_warning(values[0]) in imported.output, imported.output
     assert submitted(tmp_path / "cxbridge.db", "R0") == "2024-01-06T10:00:00Z"  # read month/day
     assert len(given) / ROWS == 2 and set(given) == {"survey.csv"}
+
+
+@pytest.mark.parametrize("mapping", [False, True], ids=["detected", "saved-mapping"])
+def test_an_import_reads_an_undecided_file_in_the_order_its_source_holds_when_its_sync_writes(
+    tmp_path: Path, monkeypatch, mapping: bool
+):
+    """The import looks at the order its source read before ahead of its syncs, without the
+    destination's lock: another import of the source that saves an order in between (here, run
+    right after the look) is what the sync, holding the lock, reads the undecided file by — as it
+    would had the other import ended first — not the order the look found missing."""
+    import cxbridge
+    from cxbridge import importing
+
+    monkeypatch.chdir(tmp_path)
+    write_month(tmp_path / "later", "2025-03.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
+    write_month(tmp_path / "january", "2025-01.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    options: dict = {"source": "monthly"}
+    if mapping:
+        invoke("inspect", "later/2025-03.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
+        options = {"mapping": "mapping.toml"}
+    destination = f"sqlite:///{tmp_path / 'x.db'}"
+    looked = importing._order_read_before
+    others: list = []
+
+    def another_import_in_between(ready, destination_, host):
+        before = looked(ready, destination_, host)
+        if not others:  # the other import's own look comes here too: it runs alone
+            others.append(None)
+            others[0] = cxbridge.import_(["january/2025-01.csv"], destination=destination, **options)
+        return before
+
+    monkeypatch.setattr(importing, "_order_read_before", another_import_in_between)
+    imported = cxbridge.import_(["later/2025-03.csv"], destination=destination, **options)
+    assert [file.ok for file in others[0].files] == [True] and [file.ok for file in imported.files] == [True]
+    stored = feedback_rows(tmp_path / "x.db")
+    assert stored["2025-01.csv-0"] == "2025-01-31T11:00:00Z"
+    assert stored["2025-03.csv-0"] == "2025-04-03T10:00:00Z" and stored["2025-03.csv-1"] == "2025-06-05T10:00:00Z"
+    assert not [w for file in imported.files for w in file.all_warnings if "date" in w]
+
+
+@pytest.mark.parametrize("mapping", [False, True], ids=["detected", "saved-mapping"])
+def test_an_import_whose_files_show_the_order_another_import_saved_against_in_between_writes_none_of_them(
+    tmp_path: Path, monkeypatch, mapping: bool
+):
+    """The same, with this import's files showing month/day (01/31/2025) and the other import
+    saving day/month (31/01/2025) after the look: run after it, this import is refused; run so,
+    each of its files fails naming both orders' files, and none of its rows is written."""
+    import cxbridge
+    from cxbridge import importing
+
+    monkeypatch.chdir(tmp_path)
+    write_month(tmp_path / "later", "2025-02.csv", ["02/01/2025 11:00", "01/31/2025 11:00"])
+    write_month(tmp_path / "later", "2025-03.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
+    write_month(tmp_path / "january", "2025-01.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
+    options: dict = {"source": "monthly"}
+    if mapping:
+        invoke("inspect", "later/2025-03.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
+        options = {"mapping": "mapping.toml"}
+    destination = f"sqlite:///{tmp_path / 'x.db'}"
+    looked = importing._order_read_before
+    others: list = []
+
+    def another_import_in_between(ready, destination_, host):
+        before = looked(ready, destination_, host)
+        if not others:  # the other import's own look comes here too: it runs alone
+            others.append(None)
+            others[0] = cxbridge.import_(["january/2025-01.csv"], destination=destination, **options)
+        return before
+
+    monkeypatch.setattr(importing, "_order_read_before", another_import_in_between)
+    imported = cxbridge.import_(["later/"], destination=destination, **options)
+    assert [file.ok for file in others[0].files] == [True] and [file.ok for file in imported.files] == [False, False]
+    for file in imported.files:
+        error = file.error or file.result.error
+        assert "2025-01.csv: 1 dates have a first part above 12" in error, error
+        assert "2025-02.csv: 1 dates have a second part above 12" in error
+    assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1"]

@@ -47,10 +47,16 @@ class SourceDates:
 
     @classmethod
     def from_cursor(cls, cursor: Any, *, known: Evidence | None = None) -> SourceDates:
+        """The order the source's state keeps, and what `known` evidence shows learnt against it
+        (an import's files: an error when against it)."""
         saved = cursor.get("date_order") if isinstance(cursor, dict) else None
         if not isinstance(saved, dict) or saved.get("order") not in _DAY_MONTH:
-            return cls(known=known)
-        return cls(DateOrder(saved["order"]), str(saved.get("shown_by", "")), known=known)
+            dates = cls(known=known)
+        else:
+            dates = cls(DateOrder(saved["order"]), str(saved.get("shown_by", "")), known=known)
+        for (where, column), guess in (known or {}).items():
+            dates.learn(where, guess, column)
+        return dates
 
     def to_cursor(self) -> dict[str, str] | None:
         return {"order": self.order.value, "shown_by": self.shown_by} if self.order is not None else None
