@@ -123,6 +123,7 @@ class Engine:
         self._erased: Erased | None = None  # the destination's tombstones (None: none), read as each source starts
         self._skipped: dict[str, int] = {}  # per source: records read and left out, their respondents erased
         self._left_out: dict[str, dict[str, int]] = {}  # per source: records its streams left out, by reason
+        self._skipped_logged: dict[str, int] = {}  # per source: the skipped count the last batch's log line reached
         self.copies_linked = False  # records linked as copies this run: a response may hold two cases (loop.copy_cases)
         self._marking = threading.Lock()  # `linking_copies` of the sources of a parallel run
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
@@ -390,12 +391,6 @@ class Engine:
                 opened = [c for c in opened if c.record_id not in copies]
             batch.cases = opened
             stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch)
-        if not self._dry_run:
-            log.debug(
-                "%s/%s: batch committed: %d written, %d unchanged, %d quarantined; cursor %s", batch.source,
-                batch.stream, stats.written, stats.unchanged, stats.quarantined,
-                _cursor_text(batch.cursor.value) if batch.cursor else "unchanged",
-            )  # fmt: skip
         result.written += stats.written
         result.unchanged += stats.unchanged + batch.superseded  # read, but a later version of it counts
         result.quarantined += stats.quarantined
@@ -403,7 +398,15 @@ class Engine:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
         result.cases_opened += len(batch.cases)
         if not self._dry_run:
-            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=self._counts(result),
+            counts = self._counts(result)
+            skipped = counts["skipped"] - self._skipped_logged.get(batch.source, 0)  # the batch's reads left out
+            self._skipped_logged[batch.source] = counts["skipped"]
+            log.debug(
+                "%s/%s: batch committed: %d written, %d unchanged, %d quarantined, %d skipped; cursor %s", batch.source,
+                batch.stream, stats.written, stats.unchanged, stats.quarantined, skipped,
+                _cursor_text(batch.cursor.value) if batch.cursor else "unchanged",
+            )  # fmt: skip
+            self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=counts,
                       progress=stream.progress())  # fmt: skip
 
     def _destination_write(self, batch: Batch) -> WriteStats:

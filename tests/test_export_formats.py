@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
+import re
 import shutil
 from collections import Counter
 
@@ -170,6 +172,20 @@ def test_progress_events_count_the_test_responses_left_out_as_skipped(tmp_path):
     [finished] = [event.counts for event in events if event.kind == "source_finished"]
     assert finished["skipped"] == result.skipped == 7
 
+
+def test_each_batch_line_of_the_debug_log_counts_the_test_responses_it_left_out(tmp_path, caplog):
+    """`-vv` logs each committed batch with what it did to the records read for it: its
+    `skipped` beside written, unchanged and quarantined, so that they add up to its reads."""
+    statuses_export(tmp_path)
+    source = qualtrics_source("statuses.csv", "qualtrics", include_test_responses=False)
+    with caplog.at_level(logging.DEBUG, logger="cxbridge.sync"):
+        result = sync_source(tmp_path, source, batch_size=4)
+    assert result.ok and result.skipped == 7, result.error
+    lines = [r.getMessage() for r in caplog.records if "batch committed" in r.getMessage()]
+    batches = [STATUSES[start : start + 4] for start in range(0, len(STATUSES), 4)]  # rows read per batch, in order
+    expected = [(sum(s not in NOT_FEEDBACK for s in batch), sum(s in NOT_FEEDBACK for s in batch)) for batch in batches]
+    found = [re.search(r"batch committed: (\d+) written, 0 unchanged, 0 quarantined, (\d+) skipped;", line) for line in lines]
+    assert [(int(m[1]), int(m[2])) for m in found if m] == expected == [(1, 3), (2, 2), (3, 1), (2, 1)], lines
 
 def test_a_quarantined_test_response_replayed_is_left_out_and_released_unless_kept(tmp_path):
     """Rows quarantined while test responses were kept (or before cxbridge left them out) and
