@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from cxbridge.errors import DataError
-from cxbridge.tabular.cells import DateOrder, from_serial, infer_date_order, parse_datetime, parse_number
+from cxbridge.tabular.cells import DateOrder, from_serial, infer_numbered_date_order, parse_datetime, parse_number
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -64,12 +64,19 @@ def test_a_date_that_cannot_be_is_a_data_error_with_a_hint():
         parse_datetime("last tuesday")
 
 
+def date_order(values: list[str]):
+    """The guess of a column holding `values` from row 2 on, as a sheet's rows are numbered."""
+    return infer_numbered_date_order(enumerate(values, start=2))
+
+
 def test_date_order_is_decided_by_a_day_above_12():
-    assert infer_date_order(["1/5/2024", "13/5/2024"]).order is DateOrder.DMY
-    assert infer_date_order(["1/5/2024 10:00:00", "5/13/2024 10:00:00"]).order is DateOrder.MDY
-    assert infer_date_order(["2024-01-05"]).order is DateOrder.YMD
-    undecided = infer_date_order(["1/5/2024", "5/12/2024"])
+    day_first = date_order(["1/5/2024", "13/5/2024"])
+    assert (day_first.order, day_first.decided) == (DateOrder.DMY, True)
+    assert "'13/5/2024' on row 3" in day_first.evidence
+    assert date_order(["1/5/2024 10:00:00", "5/13/2024 10:00:00"]).order is DateOrder.MDY
+    assert date_order(["2024-01-05"]).order is DateOrder.YMD
+    undecided = date_order(["1/5/2024", "5/12/2024"])
     assert (undecided.order, undecided.decided) == (DateOrder.MDY, False)
     assert "set date_order" in undecided.evidence
-    assert infer_date_order(["01.05.2024"]).order is DateOrder.DMY
-    assert infer_date_order(["13/5/2024", "5/13/2024"]).order is None
+    assert date_order(["01.05.2024"]).order is DateOrder.DMY
+    assert date_order(["13/5/2024", "5/13/2024"]).order is None

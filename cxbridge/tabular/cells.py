@@ -164,15 +164,10 @@ def _offset(zone_text: str, text: str) -> timezone:
     return timezone((1 if sign == "+" else -1) * timedelta(hours=hours, minutes=minutes))
 
 
-def infer_date_order(values: Iterable[object]) -> DateOrderGuess:
-    """Whether text dates are d/m or m/d, from the values whose day is above 12; year-first dates
-    decide only a column that has no others."""
-    return infer_numbered_date_order((None, value) for value in values)
-
-
 def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> DateOrderGuess:
-    """`infer_date_order` of (row number, value) cells: the evidence names the row of the date it
-    quotes, for the user to find it."""
+    """Whether the text dates of (row number, value) cells are d/m or m/d, from the values whose
+    day is above 12; year-first dates decide only a column that has no others. The evidence
+    names the row of the date it quotes, for the user to find it."""
     day_first = month_first = ambiguous = 0
     separator = ""
     example = year_first = None
