@@ -7,11 +7,12 @@ from __future__ import annotations
 import glob
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
+from cxbridge.addresses import may_hold_address
 from cxbridge.config import Config, config_from_dict, optional_config
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, proposed_source_name, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
@@ -19,9 +20,10 @@ from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
-from cxbridge.masking import redact
+from cxbridge.masking import redact, rename_values
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.respondents import unsaved_keys
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
 from cxbridge.tabular.reading import SourceHeaders
@@ -99,17 +101,25 @@ def inspect(
     *,
     hints: Hints | None = None,
     write_mapping_to: str | Path | None = None,  # noqa: B008
+    host: PluginHost | None = None,
 ) -> list[Inspection | FileImport]:
     """Detect the layout and propose a mapping for each file; optionally save them as TOML.
-    A file that cannot be read is returned as a FileImport carrying its error."""
+    A file that cannot be read is returned as a FileImport carrying its error. Files, sheets and
+    columns holding an address are named in messages and in the mapping as a sync into the
+    project's destination (./cxbridge.toml's, else ./cxbridge.db) names them (`SyncNames`): for a
+    mapping, the dataset's salt is chosen now if it has none."""
     paths, definitions = expand(files)
     if not paths:
         raise ConfigError(_no_data_files("inspect", definitions))
     hints = hints or Hints()
+    host = host or get_host()
+    project = partial(optional_config, None, host, builds_connectors=False)
+    names = SyncNames(project, dry_run=write_mapping_to is None, host=host)
     found: list[Inspection | FileImport] = []
     for path in paths:
+        names.show_files([str(path), path.name])
         try:
-            found.append(inspect_file(path, definition_for(path, hints, definitions)))
+            found.append(inspect_file(path, definition_for(path, hints, definitions), names_read=names.show_keys))
         except CxbridgeError as exc:
             found.append(FileImport(path, proposed_source_name(path), error=str(exc)))
     inspections = [item for item in found if isinstance(item, Inspection)]
@@ -149,10 +159,10 @@ def import_(
     saved = read_mapping(Path(mapping)) if mapping else None
     headers = SourceHeaders(SourceFile(path, path.name) for path in paths)  # the files of one mapping are one source's
     result = ImportResult(destination=destination, dry_run=dry_run)
-    named = file_names(project, destination=destination, rehash=rehash, dry_run=dry_run, wait=wait, host=host)
+    names = SyncNames(lambda: project, destination=destination, rehash=rehash, dry_run=dry_run, wait=wait, host=host)
     ready: list[tuple[FileImport, Config]] = []
     for path in paths:
-        shown = Path(named(str(path)))
+        shown = Path(names.file_name(str(path)))
         item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown))
         result.files.append(item)
         try:
@@ -211,15 +221,37 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
             item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
 
 
-def file_names(project: Config | None, **opening: Any) -> Callable[[str], str]:
-    """A file's name as the sync names it in `raw`, state and messages (`Scrubber.file_name`: an
-    address in it as its key under the dataset's salt, read — or chosen, on a first import —
-    only for such a name), so that a source named after the file holds no address either."""
-    from cxbridge.api import dataset_keys_for
+class SyncNames:
+    """Names as the sync names them in `raw`, state and messages — a file's by `Scrubber.file_name`,
+    a sheet's or column's by `Scrubber.key_name`: an address in it as its key under the dataset's
+    salt, read (or chosen, on a first import, unless `dry_run`) only for a name holding an address —
+    so that what `import` and `inspect` print and write holds no address either."""
 
-    keep = project.settings.keep_personal_data if project else False
-    scrubber = cache(lambda: Scrubber(PersonalFields(), dataset_keys_for(project, **opening)))
-    return lambda name: name if "@" not in name or keep else scrubber().file_name(name)
+    def __init__(self, project: Callable[[], Config | None], **opening: Any):
+        self.project, self.opening = project, opening  # the project read only for such a name too
+
+    @cached_property
+    def _scrubber(self) -> Scrubber:
+        from cxbridge.api import dataset_keys_for
+
+        project = self.project()
+        if project is not None and project.settings.keep_personal_data:
+            return Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=True)  # names as read
+        return Scrubber(PersonalFields(), dataset_keys_for(project, **self.opening))
+
+    def file_name(self, name: str) -> str:
+        return name if "@" not in name else self._scrubber.file_name(name)
+
+    def key_name(self, name: str) -> str:
+        return name if not may_hold_address(name) else self._scrubber.key_name(name)
+
+    def show_files(self, names: Iterable[str]) -> None:
+        """Name each file by `file_name` in every message from now on (`cxbridge.masking`)."""
+        rename_values({name: shown for name in names if (shown := self.file_name(name)) != name})
+
+    def show_keys(self, names: Iterable[str]) -> None:
+        """Name each sheet or column by `key_name` in every message from now on."""
+        rename_values({name: shown for name in names if (shown := self.key_name(name)) != name})
 
 
 def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str | None,

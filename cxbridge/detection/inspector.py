@@ -4,6 +4,7 @@ every decision with a confidence and its evidence — as the `[sources.NAME]` en
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,11 +129,14 @@ def _name_of(stem: str) -> str:
     return name if not name or name[:1].isalpha() else f"file_{name}"
 
 
-def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
+def inspect_file(
+    path: Path, hints: Hints | None = None, *, names_read: Callable[[list[str]], None] | None = None
+) -> Inspection:
     """Read a file's first rows and propose how to import it: the mapping of its best table,
-    which every other sheet with the same layout, scored columns and time column shares."""
+    which every other sheet with the same layout, scored columns and time column shares.
+    `names_read` is told its sheets' and columns' names as soon as they are read (`SourceFile`)."""
     hints = hints or Hints()
-    file = SourceFile(path, path.name)
+    file = SourceFile(path, path.name, names_read)
     definition = exports.load_definition(hints.definition) if hints.definition else None
     candidates: list[Inspection] = []
     left_out: dict[str, str] = {}
@@ -146,7 +150,10 @@ def inspect_file(path: Path, hints: Hints | None = None) -> Inspection:
             continue
         best = found[0]
         options = LayoutOptions(header_row=best.header_row, header_rows=best.header_rows, definition=definition)
-        candidates.append(_inspection(file, best, exports.to_table(source, best.format, options), hints))
+        table = exports.to_table(source, best.format, options)
+        if names_read is not None:
+            names_read([name for column in table.columns for name in (column.key, column.text) if name])
+        candidates.append(_inspection(file, best, table, hints))
     if not candidates:
         raise SourceError(_why_nothing(file, left_out))
     main = max(candidates, key=_weight)
@@ -212,7 +219,7 @@ def _open(file: SourceFile, hints: Hints) -> list:
     if file.kind == "delimited":
         return [open_delimited(file.path, file.identity, encoding=None, delimiter=None)]
     if file.kind == "workbook":
-        return open_workbook(file.path, file.identity, sheets=list(hints.sheets) or None)
+        return open_workbook(file.path, file.identity, sheets=list(hints.sheets) or None, names_read=file.names_read)
     return [open_json(file.path, file.identity)]
 
 

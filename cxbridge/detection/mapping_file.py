@@ -14,6 +14,7 @@ import tomlkit
 from cxbridge.addresses import in_file_name
 from cxbridge.detection.evidence import Proposal
 from cxbridge.errors import ConfigError
+from cxbridge.masking import redact
 from cxbridge.normalize import PRIMARY_COLUMN_OF
 
 LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
@@ -62,7 +63,9 @@ def _mapped(chosen: list[Proposal]) -> tuple[dict[str, str], dict[str, list[str]
 
 
 def mapping_text(inspections: list[Any], target: Path) -> str:
-    """The TOML of one `[sources.NAME]` per inspected file, paths relative to `target`'s folder."""
+    """The TOML of one `[sources.NAME]` per inspected file, paths relative to `target`'s folder;
+    every name in it as messages show it (`cxbridge.masking.redact`: a sheet or column holding an
+    address as the sync names it, which a mapping may name it by)."""
     document = tomlkit.document()
     document.add(tomlkit.comment("cxbridge mapping written by `cxbridge inspect --write-mapping`. Edit it freely:"))
     document.add(tomlkit.comment("use it with `cxbridge import FILE --mapping` or as [sources.*] of cxbridge.toml."))
@@ -71,7 +74,7 @@ def mapping_text(inspections: list[Any], target: Path) -> str:
     for inspection in inspections:
         sources.add(inspection.source_name, _source_table(inspection, target.parent))
     document.add("sources", sources)
-    return tomlkit.dumps(document)
+    return redact(tomlkit.dumps(document))
 
 
 def read_mapping(path: Path) -> tuple[str, dict[str, Any], Path]:

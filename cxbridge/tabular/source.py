@@ -51,6 +51,7 @@ from cxbridge.tabular.source_dates import Evidence, SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
+from cxbridge.tabular.workbook import open_workbook
 from cxbridge.tabular.populations import OtherPopulations
 from cxbridge.tabular.table import Column, Table, header_key
 
@@ -180,7 +181,7 @@ class FileStream(Stream):
         """The mapping, each column it names as messages name it (an address in the header as its
         key, `Scrubber.key_name`: as a warning's advice gives it) named as the header reads; the
         headers are read for it only when the mapping names a column so."""
-        config: FileSourceConfig = self.source.config  # type: ignore[assignment]
+        config = self._sheets_as_read(files)
         if PSEUDONYM_PREFIX not in "\x1f".join([*config.chosen_columns(), *(config.key_columns or [])]):
             return config
         namer, names = self._namer(), {}
@@ -191,6 +192,23 @@ class FileStream(Stream):
                 continue  # the file fails when it is read, naming why
             names.update({namer.key_name(c.key): c.key for table in tables for c in table.columns})
         return config.named_as_read({shown: key for shown, key in names.items() if shown != key})
+
+    def _sheets_as_read(self, files: list[SourceFile]) -> FileSourceConfig:
+        """The mapping, each sheet it names as messages name it (`Scrubber.key_name`, as `inspect
+        --write-mapping` writes it) named as the workbook does; the sheets' names are listed for it
+        only when the mapping names a sheet so."""
+        config: FileSourceConfig = self.source.config  # type: ignore[assignment]
+        sheets: list[str] = getattr(config, "sheets", None) or []
+        if PSEUDONYM_PREFIX not in "\x1f".join(sheets):
+            return config
+        namer, names = self._namer(), {}
+        for file in (file for file in files if file.kind == "workbook"):
+            try:
+                grids = open_workbook(file.path, file.identity, sheets=None, reader=getattr(config, "reader", "auto"))
+            except SourceError:
+                continue  # the file fails when it is read, naming why
+            names.update({namer.key_name(grid.sheet): grid.sheet for grid in grids if grid.sheet})
+        return config.model_copy(update={"sheets": [names.get(sheet, sheet) for sheet in sheets]})
 
     def _named(self, files: list[SourceFile]) -> list[SourceFile]:
         """`files`, each named by `_name` in every log line and error from now on; so are the

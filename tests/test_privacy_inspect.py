@@ -1,0 +1,104 @@
+"""`cxbridge inspect` names a file, sheet or column holding an e-mail address as the sync names it
+— the address as its `hashed:` key under the dataset's salt — on the terminal, in its JSON and in
+the mapping `--write-mapping` writes, which users commit with their config; a sync with that
+mapping still reads the column (docs/security.md)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.respondents import salted_hash
+
+SALT = "pepper"
+FILE = "exports/survey (kim@corp.example).csv"
+FEEDBACK, RECOMMEND = "Feedback for jane.doe@example.com", "How likely to recommend (oz.four@corp.example)?"
+LEAKS = ("kim@", "jane.doe", "oz.four", "corp.example", "example.com")
+COMMENTS = ("The staff were friendly and quick at the till", "Waited far too long for anyone to help me out",
+            "Lovely store and great prices on everything")  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch) -> Path:
+    """The working directory: one export named with an address, two of its headers holding one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exports").mkdir()
+    rows = [f"R{n},2025-06-0{n + 5} 05:24,{score},{text}" for n, (score, text) in enumerate(zip((9, 3, 10), COMMENTS), 1)]
+    (tmp_path / FILE).write_text("\n".join([f"Response ID,Submitted,{RECOMMEND},{FEEDBACK}", *rows]) + "\n")
+    return tmp_path
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, list(args), env={"CXBRIDGE_TEST_SALT": SALT})
+
+
+def masked(name: str, address: str, salt: str) -> str:
+    return name.replace(address, f"hashed:{salted_hash(address, salt)}")
+
+
+def stored_salt(folder: Path) -> str:
+    with sqlite3.connect(folder / "cxbridge.db") as db:
+        [(salt,)] = db.execute("SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    return salt
+
+
+@pytest.mark.parametrize("configured", [True, False], ids=["salt configured", "salt chosen by inspect"])
+def test_the_mapping_inspect_writes_names_columns_without_their_addresses_and_still_maps_them(folder, configured):
+    if configured:
+        (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    inspected = run("-vv", "inspect", FILE, "--write-mapping", "map.toml")
+    assert inspected.exit_code == 0, inspected.output
+    mapping = (folder / "map.toml").read_text()
+    salt = SALT if configured else stored_salt(folder)  # a first import would choose it: inspect chose it for it
+    feedback = masked(FEEDBACK, "jane.doe@example.com", salt)
+    recommend = masked(RECOMMEND, "oz.four@corp.example", salt)
+    assert f'comment = "{feedback}"' in mapping and f'column = "{recommend}"' in mapping, mapping
+    imported = run("-vv", "import", FILE, "--mapping", "map.toml")
+    assert imported.exit_code == 0 and "3 written" in imported.output, imported.output
+    with sqlite3.connect(folder / "cxbridge.db") as db:
+        comments = db.execute("SELECT f.source_record_id, c.question_id, c.text FROM feedback_comments c "
+                              "JOIN feedback f USING (record_id) ORDER BY 1").fetchall()  # fmt: skip
+        scores = db.execute("SELECT f.source_record_id, s.question_id, s.value FROM feedback_scores s "
+                            "JOIN feedback f USING (record_id) ORDER BY 1").fetchall()  # fmt: skip
+    assert comments == [(f"R{n}", feedback, text) for n, text in enumerate(COMMENTS, 1)]
+    assert scores == [("R1", recommend, 9), ("R2", recommend, 3), ("R3", recommend, 10)]
+    for part in LEAKS:
+        assert part not in mapping and part not in imported.output, part
+
+
+SHEET, NOTES, TEAM = "kim@corp.example", "Notes lee@corp.example", "Team (max@corp.example)"
+
+
+def test_the_mapping_inspect_writes_names_sheets_without_their_addresses_and_still_reads_them(tmp_path, monkeypatch):
+    """Two sheets of responses named with an address, one of notes left out: the mapping lists the
+    sheets it reads, each as a sync names it, and `import --mapping` reads them."""
+    from tests.workbooks import write_xlsx
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    responses = [["Submitted", "NPS", "Comment"], ["2025-06-06 05:24", 10, "great"], ["2025-06-07 05:24", 3, "slow"]]
+    write_xlsx(tmp_path / "survey.xlsx", {SHEET: responses, NOTES: [["just notes"]], TEAM: responses[:2]})
+    inspected = run("inspect", "survey.xlsx", "--write-mapping", "map.toml")
+    assert inspected.exit_code == 0, inspected.output
+    mapping = (tmp_path / "map.toml").read_text()
+    sheets = [masked(SHEET, SHEET, SALT), masked(TEAM, "max@corp.example", SALT)]
+    assert f"sheets = {json.dumps(sheets)}" in mapping, mapping
+    imported = run("-vv", "import", "survey.xlsx", "--mapping", "map.toml")
+    assert imported.exit_code == 0 and "3 written" in imported.output, imported.output
+    with sqlite3.connect(tmp_path / "cxbridge.db") as db:
+        read = sorted(db.execute("SELECT json_extract(f.raw, '$.sheet'), s.value FROM feedback_scores s "
+                                 "JOIN feedback f USING (record_id)").fetchall())  # fmt: skip
+    assert read == sorted([(sheets[0], 10), (sheets[0], 3), (sheets[1], 10)])
+    for part in ("kim@", "lee@", "max@", "corp.example"):
+        assert part not in mapping and part not in imported.output, part
