@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cxbridge.masking import redact, redact_data
+
 from . import output
 from .options import (
     config_option, db_option, destination_option, format_option, handles_errors, hints_wanted, rehash_option,
@@ -66,8 +68,9 @@ def inspect_command(files, definition, timezone, date_order, sheets, program, va
 
     hints = hints_of(definition, timezone, date_order, sheets, program, values, include_test_responses)
     found = api.inspect(files, hints=hints, write_mapping_to=write_mapping)
-    if fmt == "json":
-        click.echo(json.dumps([_as_dict(item) for item in found], indent=2, ensure_ascii=False, default=str))
+    if fmt == "json":  # each name as `_echo` prints it
+        click.echo(json.dumps(redact_data([_as_dict(item) for item in found]), indent=2, ensure_ascii=False,
+                              default=str))  # fmt: skip
     else:
         for item in found:
             _print_inspection(item, fmt=fmt)
@@ -144,21 +147,28 @@ def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
     from cxbridge.importing import FileImport
 
     if isinstance(item, FileImport):
-        output.stderr().print(f"✘ {item.path.name}: {item.error}", highlight=False, markup=False)
+        output.stderr().print(redact(f"✘ {item.path.name}: {item.error}"), highlight=False, markup=False)
         return
     found = item.recognition
-    click.echo(f"\n{item.path.name}: {found.format} ({found.confidence:.2f}) — {'; '.join(found.evidence)}")
+    _echo(f"\n{item.path.name}: {found.format} ({found.confidence:.2f}) — {'; '.join(found.evidence)}")
     reading = {k: v for k, v in item.reading.items() if not k.endswith("_evidence")}
     if reading:
-        click.echo("read with " + ", ".join(f"{k} {v!r}" for k, v in reading.items()))
+        _echo("read with " + ", ".join(f"{k} {v!r}" for k, v in reading.items()))
     rows = [_proposal_row(p, p in item.chosen) for p in sorted(item.proposals, key=lambda p: -p.confidence)]
-    output.rows(rows, fmt=fmt, title=f"proposed mapping of {item.path.name} (source {item.source_name})")
+    title = redact(f"proposed mapping of {item.path.name} (source {item.source_name})")
+    output.rows(redact_data(rows), fmt=fmt, title=title)
     for note in item.notes:
-        click.echo(f"note: {note}")
+        _echo(f"note: {note}")
     for warning in item.warnings:
-        click.echo(f"warning: {warning}")
+        _echo(f"warning: {warning}")
     for match in item.question_matches:
-        click.echo(f"question match proposed: {match.describe()}")
+        _echo(f"question match proposed: {match.describe()}")
+
+
+def _echo(text: str) -> None:
+    """Print a line of `inspect`, each file, sheet and column named as the sync names it (an
+    address in it as its key, registered by `api.inspect`: docs/security.md)."""
+    click.echo(redact(text))
 
 
 def _proposal_row(proposal, chosen: bool) -> dict[str, Any]:

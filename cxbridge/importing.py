@@ -23,12 +23,13 @@ from cxbridge.pipeline import SourceResult
 from cxbridge.masking import redact, rename_values
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
-from cxbridge.respondents import unsaved_keys
+from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
 from cxbridge.tabular.source_dates import DateOrderConflict, Evidence, SourceDates, undecided
+from cxbridge.tabular.workbook import WORKBOOK_SUFFIXES, sheets_shown
 
 IMPORT_FIX = ("and an import reads its files one way; nothing was imported: if the files are one export, say how "
               "its dates read, --date-order dmy or --date-order mdy (a date that cannot be read so is quarantined), "
@@ -119,7 +120,8 @@ def inspect(
     for path in paths:
         names.show_files([str(path), path.name])
         try:
-            found.append(inspect_file(path, definition_for(path, hints, definitions), names_read=names.show_keys))
+            hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
+            found.append(inspect_file(path, hinted, names_read=names.show_keys))
         except CxbridgeError as exc:
             found.append(FileImport(path, proposed_source_name(path), error=str(exc)))
     inspections = [item for item in found if isinstance(item, Inspection)]
@@ -166,7 +168,8 @@ def import_(
         item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown))
         result.files.append(item)
         try:
-            name, entry, base = _entry_for(path, item, saved, definition_for(path, hints, definitions))
+            hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
+            name, entry, base = _entry_for(path, item, saved, hinted)
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
@@ -252,6 +255,15 @@ class SyncNames:
     def show_keys(self, names: Iterable[str]) -> None:
         """Name each sheet or column by `key_name` in every message from now on."""
         rename_values({name: shown for name in names if (shown := self.key_name(name)) != name})
+
+
+def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:
+    """The hints, each `--sheet` named as messages name it (as `inspect`'s advice writes it: an
+    address in it as its key) named as the workbook does."""
+    if PSEUDONYM_PREFIX not in "\x1f".join(hints.sheets) or path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return hints
+    shown = sheets_shown(path, path.name, names.key_name)
+    return replace(hints, sheets=tuple(shown.get(sheet, sheet) for sheet in hints.sheets))
 
 
 def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str | None,

@@ -102,3 +102,46 @@ def test_the_mapping_inspect_writes_names_sheets_without_their_addresses_and_sti
     assert read == sorted([(sheets[0], 10), (sheets[0], 3), (sheets[1], 10)])
     for part in ("kim@", "lee@", "max@", "corp.example"):
         assert part not in mapping and part not in imported.output, part
+
+
+def test_inspect_prints_files_and_columns_as_a_sync_names_them_in_text_and_json(folder):
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    (folder / "exports" / "empty (kim@corp.example).csv").write_text("")
+    file = masked("survey (kim@corp.example).csv", "kim@corp.example", SALT)
+    feedback = masked(FEEDBACK, "jane.doe@example.com", SALT)
+    recommend = masked(RECOMMEND, "oz.four@corp.example", SALT)
+    text = run("-vv", "inspect", "exports")
+    assert text.exit_code == 1, text.output  # the empty file cannot be read
+    assert f"\n{file}: plain" in text.stdout and f"proposed mapping of {file}" in text.stdout, text.output
+    assert feedback in text.stdout and recommend in text.stdout, text.output
+    empty = masked("empty (kim@corp.example).csv", "kim@corp.example", SALT)
+    assert f"✘ {empty}: " in text.stderr, text.output
+    machine = run("inspect", "exports", "--format", "json")
+    found = {Path(item["file"]).name: item for item in json.loads(machine.stdout)}
+    assert set(found) == {file, empty} and "error" in found[empty], machine.stdout
+    assert {row["column"] for row in found[file]["proposals"]} >= {feedback, recommend}
+    assert found[file]["mapping"]["columns"]["comment"] == feedback
+    for part in LEAKS:
+        assert part not in text.output and part not in machine.output, part
+
+
+def test_inspect_prints_sheets_as_a_sync_names_them_and_reads_a_sheet_named_so(tmp_path, monkeypatch):
+    """A sheet left out is named with its address as its key, in the advice to inspect it alone
+    too; that advice, followed as printed, inspects that sheet."""
+    from tests.workbooks import write_xlsx
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    responses = [["Submitted", "NPS", "Comment"], ["2025-06-06 05:24", 10, "great"], ["2025-06-07 05:24", 3, "slow"]]
+    other = [["Submitted", "Store notes"], ["2025-06-06 05:24", COMMENTS[0]], ["2025-06-07 05:24", COMMENTS[1]]]
+    write_xlsx(tmp_path / "survey.xlsx", {SHEET: responses, TEAM: other})
+    printed = run("inspect", "survey.xlsx")
+    assert printed.exit_code == 0, printed.output
+    team = masked(TEAM, "max@corp.example", SALT)
+    assert f"cxbridge inspect FILE --sheet {team!r} --write-mapping" in printed.stdout, printed.output
+    alone = run("inspect", "survey.xlsx", "--sheet", team)
+    assert alone.exit_code == 0 and "Store notes" in alone.stdout, alone.output
+    imported = run("import", "survey.xlsx", "--sheet", team)  # so named to `import` too (refused before)
+    assert imported.exit_code == 0 and "✔ survey.xlsx" in imported.output, imported.output
+    for part in ("kim@", "max@", "corp.example"):
+        assert part not in printed.output + alone.output + imported.output, part

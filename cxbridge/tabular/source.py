@@ -51,7 +51,7 @@ from cxbridge.tabular.source_dates import Evidence, SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
-from cxbridge.tabular.workbook import open_workbook
+from cxbridge.tabular.workbook import sheets_shown
 from cxbridge.tabular.populations import OtherPopulations
 from cxbridge.tabular.table import Column, Table, header_key
 
@@ -204,10 +204,9 @@ class FileStream(Stream):
         namer, names = self._namer(), {}
         for file in (file for file in files if file.kind == "workbook"):
             try:
-                grids = open_workbook(file.path, file.identity, sheets=None, reader=getattr(config, "reader", "auto"))
+                names |= sheets_shown(file.path, file.identity, namer.key_name, reader=getattr(config, "reader", "auto"))
             except SourceError:
                 continue  # the file fails when it is read, naming why
-            names.update({namer.key_name(grid.sheet): grid.sheet for grid in grids if grid.sheet})
         return config.model_copy(update={"sheets": [names.get(sheet, sheet) for sheet in sheets]})
 
     def _named(self, files: list[SourceFile]) -> list[SourceFile]:

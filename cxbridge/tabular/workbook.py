@@ -109,6 +109,12 @@ def open_workbook(
     return grids
 
 
+def sheets_shown(path: Path, identity: str, shown: Callable[[str], str], *, reader: str = "auto") -> dict[str, str]:
+    """Each sheet of a workbook by the name messages give it (`shown`: an address in it as its
+    `hashed:` key) → its name as read: what takes a sheet a mapping or `--sheet` names so back to it."""
+    return {shown(name): name for name in _sheet_names(path, identity, reading(path, reader, identity).engine)}
+
+
 class _SheetShare:
     """Sets a grid's position as the share of the workbook read: the sheets before this one, and
     the part of this one read (rows read of the rows it has)."""
