@@ -164,12 +164,13 @@ def import_(
     names = SyncNames(lambda: project, destination=destination, rehash=rehash, dry_run=dry_run, wait=wait, host=host)
     ready: list[tuple[FileImport, Config]] = []
     for path in paths:
+        names.show_files([str(path), path.name])  # in the detection's errors too, before the sync names it
         shown = Path(names.file_name(str(path)))
         item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown))
         result.files.append(item)
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
-            name, entry, base = _entry_for(path, item, saved, hinted)
+            name, entry, base = _entry_for(path, item, saved, hinted, names_read=names.show_keys)
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
@@ -308,14 +309,16 @@ def _no_data_files(command: str, definitions: list[Path]) -> str:
 
 
 def _entry_for(
-    path: Path, item: FileImport, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints
+    path: Path, item: FileImport, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints,
+    names_read: Callable[[list[str]], None],
 ) -> tuple[str, dict[str, Any], Path]:
-    """(source name, `[sources.NAME]` entry, the folder its relative paths start from)."""
+    """(source name, `[sources.NAME]` entry, the folder its relative paths start from); the
+    detection's sheets and columns named by `names_read` from the moment they are read."""
     if saved is not None:
         _, entry, base = saved
         sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
         return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
-    inspection = inspect_file(path, hints)
+    inspection = inspect_file(path, hints, names_read=names_read)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
     item.warnings, item.date_warning = inspection.warnings, inspection.date_warning
     item.date_evidence = inspection.date_evidence

@@ -254,6 +254,37 @@ def test_cxbridge_import_names_the_sheets_it_leaves_out_by_their_keys(workbook, 
         assert part not in result.output.lower() and part.encode() not in stored_bytes(workbook), part
 
 
+def test_cxbridge_import_names_a_file_named_like_an_address_it_cannot_read_by_its_key(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    (tmp_path / f"{ADDRESS}.csv").write_text("")
+    result = CliRunner().invoke(cli, ["-vv", "import", f"{ADDRESS}.csv"], env={"CXBRIDGE_TEST_SALT": SALT})
+    assert result.exit_code == 1 and f"{HASHED}: the file is empty" in result.output, result.output
+    assert "jane" not in result.output and "example.com" not in result.output, result.output
+
+def test_cxbridge_import_names_files_named_like_addresses_by_their_keys_when_their_dates_disagree(tmp_path, monkeypatch):
+    """The files' date orders are compared before any is imported: the refusal names them as the sync would."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    (tmp_path / "kim@corp.example.csv").write_text("Submitted,NPS\n13/01/2024,9\n14/01/2024,3\n")
+    (tmp_path / "lee@corp.example.csv").write_text("Submitted,NPS\n01/13/2024,9\n01/14/2024,3\n")
+    result = CliRunner().invoke(cli, ["-vv", "import", "kim@corp.example.csv", "lee@corp.example.csv"],
+                                env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+    assert result.exit_code == 2 and "write dates both ways" in result.output, result.output
+    for address in ("kim@corp.example", "lee@corp.example"):
+        assert f"hashed:{salted_hash(address, SALT)}.csv: 2 dates" in result.output, result.output
+    assert "kim@" not in result.output and "lee@" not in result.output, result.output
+
+def test_cxbridge_import_names_the_sheets_of_a_workbook_it_cannot_detect_by_their_keys(workbook, monkeypatch):
+    """The detection fails before the sync names anything: its error names the sheets as the sync would."""
+    monkeypatch.chdir(workbook)
+    result = CliRunner().invoke(cli, ["-vv", "import", "survey.xlsx", "--sheet", "2024"], env={"CXBRIDGE_TEST_SALT": SALT})
+    assert result.exit_code == 1 and "no sheet named '2024'" in result.output, result.output
+    assert f"sheets: hashed:{salted_hash(SHEET, SALT)}, Notes hashed:{salted_hash('lee@corp.example', SALT)}" in result.output
+    for part in LEAKS:
+        assert part not in result.output.lower(), result.output
+
+
 UPPER = "Jane.Doe@example.com"  # the same address in other letter cases: another file's name
 
 
