@@ -5,6 +5,7 @@ each file gets its own summary and a file that cannot be read does not stop the 
 from __future__ import annotations
 
 import glob
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
@@ -31,6 +32,7 @@ from cxbridge.tabular.source import FileSource, FileStream
 from cxbridge.tabular.source_dates import DateOrderConflict, Evidence, SourceDates, undecided
 from cxbridge.tabular.workbook import WORKBOOK_SUFFIXES, sheets_shown
 
+log = logging.getLogger("cxbridge.import")
 IMPORT_FIX = ("and an import reads its files one way; nothing was imported: if the files are one export, say how "
               "its dates read, --date-order dmy or --date-order mdy (a date that cannot be read so is quarantined), "
               "else import the files of each order on their own")  # fmt: skip
@@ -115,7 +117,8 @@ def inspect(
     hints = hints or Hints()
     host = host or get_host()
     project = partial(optional_config, None, host, builds_connectors=False)
-    names = SyncNames(project, dry_run=write_mapping_to is None, host=host)
+    reads_only = write_mapping_to is None  # a mapping needs the dataset's salt: then it is read, or chosen
+    names = SyncNames(project, own_salt_if_unread=reads_only, dry_run=reads_only, host=host)
     found: list[Inspection | FileImport] = []
     for path in paths:
         names.show_files([str(path), path.name])
@@ -231,17 +234,25 @@ class SyncNames:
     salt, read (or chosen, on a first import, unless `dry_run`) only for a name holding an address —
     so that what `import` and `inspect` print and write holds no address either."""
 
-    def __init__(self, project: Callable[[], Config | None], **opening: Any):
+    def __init__(self, project: Callable[[], Config | None], *, own_salt_if_unread: bool = False, **opening: Any):
         self.project, self.opening = project, opening  # the project read only for such a name too
+        self.own_salt_if_unread = own_salt_if_unread  # a destination out of reach: names under a salt of this run
 
     @cached_property
     def _scrubber(self) -> Scrubber:
         from cxbridge.api import dataset_keys_for
 
-        project = self.project()
-        if project is not None and project.settings.keep_personal_data:
-            return Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=True)  # names as read
-        return Scrubber(PersonalFields(), dataset_keys_for(project, **self.opening))
+        try:
+            project = self.project()
+            if project is not None and project.settings.keep_personal_data:
+                return Scrubber(PersonalFields(), unsaved_keys(), keep_personal_data=True)  # names as read
+            keys = dataset_keys_for(project, **self.opening)
+        except CxbridgeError as exc:
+            if not self.own_salt_if_unread:
+                raise
+            log.debug("names holding an address are shown under a salt of this run: %s", exc)
+            keys = unsaved_keys()
+        return Scrubber(PersonalFields(), keys)
 
     def file_name(self, name: str) -> str:
         return name if "@" not in name else self._scrubber.file_name(name)

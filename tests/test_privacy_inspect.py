@@ -145,3 +145,15 @@ def test_inspect_prints_sheets_as_a_sync_names_them_and_reads_a_sheet_named_so(t
     assert imported.exit_code == 0 and "✔ survey.xlsx" in imported.output, imported.output
     for part in ("kim@", "max@", "corp.example"):
         assert part not in printed.output + alone.output + imported.output, part
+
+
+def test_inspect_names_columns_under_a_salt_of_its_own_when_the_destination_is_out_of_reach(folder):
+    """inspect reads files only: a project's destination it cannot open leaves names masked all the same."""
+    (folder / "cxbridge.toml").write_text('[destination]\nurl = "postgresql://nobody@127.0.0.1:1/nothing"\n')
+    printed = run("-vv", "inspect", FILE)
+    assert printed.exit_code == 0 and "Feedback for hashed:" in printed.stdout, printed.output
+    for part in LEAKS:
+        assert part not in printed.output, part
+    written = run("inspect", FILE, "--write-mapping", "map.toml")  # a mapping needs the dataset's salt
+    assert written.exit_code == 1 and "cannot connect to postgresql" in written.output, written.output
+    assert not (folder / "map.toml").exists()
