@@ -17,6 +17,7 @@ from cxbridge.addresses import may_hold_address
 from cxbridge.config import Config, config_from_dict, optional_config
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, proposed_source_name, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
+from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
@@ -124,7 +125,9 @@ def inspect(
         names.show_files([str(path), path.name])
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
-            found.append(inspect_file(path, hinted, names_read=names.show_keys))
+            inspection = inspect_file(path, hinted, names_read=names.show_keys)
+            names.show_values(value for row in inspection.table.preview(PROFILED_ROWS) for value in row.values.values())
+            found.append(inspection)
         except CxbridgeError as exc:
             found.append(FileImport(path, proposed_source_name(path), error=str(exc)))
     inspections = [item for item in found if isinstance(item, Inspection)]
@@ -267,6 +270,12 @@ class SyncNames:
     def show_keys(self, names: Iterable[str]) -> None:
         """Name each sheet or column by `key_name` in every message from now on."""
         rename_values({name: shown for name in names if (shown := self.key_name(name)) != name})
+
+    def show_values(self, values: Iterable[Any]) -> None:
+        """Show each value that is an address as a whole (or a link holding one) as the sync stores
+        it (`Scrubber`: its `hashed:` key) where a message quotes it: the detection's evidence."""
+        texts = {text for value in values if type(value) is str and may_hold_address(text := value.strip())}
+        rename_values({text: shown for text in texts if (shown := self._scrubber(text)) != text})
 
 
 def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:

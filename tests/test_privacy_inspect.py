@@ -157,3 +157,20 @@ def test_inspect_names_columns_under_a_salt_of_its_own_when_the_destination_is_o
     written = run("inspect", FILE, "--write-mapping", "map.toml")  # a mapping needs the dataset's salt
     assert written.exit_code == 1 and "cannot connect to postgresql" in written.output, written.output
     assert not (folder / "map.toml").exists()
+
+
+def test_inspect_quotes_a_value_that_is_an_address_as_the_sync_stores_it(folder):
+    """The evidence quotes a column's values: one that is an e-mail address as a whole (an agent's)
+    is quoted as its hashed: key, in the mapping's comments too; free text keeps its words."""
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    agents = ["ag.one@corp.example", "ag.two@corp.example", "ag.one@corp.example"]
+    rows = [f"R{n},2025-06-0{n + 5} 05:24,r{n}@mail.example,{agent},{score}"
+            for n, (agent, score) in enumerate(zip(agents, (9, 3, 10)), 1)]  # fmt: skip
+    (folder / "agents.csv").write_text("\n".join(["Response ID,Submitted,Email,Agent,NPS", *rows]) + "\n")
+    printed = run("inspect", "agents.csv", "--write-mapping", "map.toml")
+    assert printed.exit_code == 0, printed.output
+    mapping = (folder / "map.toml").read_text()
+    quoted = f"('hashed:{salted_hash(agents[0], SALT)}', 'hashed:{salted_hash(agents[1], SALT)}')"
+    assert f'agent_id = "Agent" # 0.70: the header says \'agent\' {quoted}' in mapping, mapping
+    assert quoted in printed.stdout, printed.output
+    assert "ag.one" not in mapping + printed.output and "ag.two" not in mapping + printed.output

@@ -74,7 +74,11 @@ class ColumnProfile:
         return ", ".join(repr(value) for value in self.examples[:3])
 
 
-def profile_table(table: Table, limit: int = 500) -> dict[str, ColumnProfile]:
+PROFILED_ROWS = 500
+"""The rows of a table whose values the detection looks at (and quotes in its evidence)."""
+
+
+def profile_table(table: Table, limit: int = PROFILED_ROWS) -> dict[str, ColumnProfile]:
     profiles = {column.key: ColumnProfile(column) for column in table.columns}
     for row in table.preview(limit):
         for key, value in row.values.items():
