@@ -512,3 +512,41 @@ def test_a_four_point_csat_counts_its_upper_half_satisfied_in_the_views(tmp_path
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(10, round(satisfied, 1))]
     dissatisfied = sum(a <= 2 for a in answers)
     assert query(tmp_path, "SELECT COUNT(*) FROM detractor_queue") == [(dissatisfied,)]
+
+
+RESOLVED_WORDING = {  # "resolved" makes a question of fact only when it is named before satisfaction or ease
+    "I was satisfied with how easy it was to get my problem resolved": "csat",
+    "How satisfied were you with how quickly your issue was resolved?": "csat",
+    "How easy was it to get your issue resolved?": "ces",
+    "Was your problem resolved to your satisfaction?": None,
+    "Were all problems resolved to your complete satisfaction?": None,
+}
+RESOLVED_STATEMENTS = {  # the same rule under Strongly disagree … Strongly agree
+    "I was satisfied with how easy it was to get my problem resolved": "csat",
+    "It was easy to get my issue resolved": "ces",
+    "My problem was resolved to my satisfaction": None,
+}
+
+
+def test_resolved_named_after_satisfaction_is_no_question_of_fact_on_any_path(tmp_path):
+    """"I was satisfied with how easy it was to get my problem resolved" names satisfaction first:
+    a CSAT, as "How satisfied were you with how easy it was to book?" is — before, any mention of
+    "resolved" under a satisfaction word left it unscored on every path. A question that asks
+    whether the problem was resolved, named first, stays unscored; Yes/No answers are no scale."""
+    rows = [list(RESOLVED_WORDING), *[[n % 5 + 1] * len(RESOLVED_WORDING) for n in range(10)]]
+    in_a_file = inspected_metrics(str(write_csv(tmp_path / "numbers.csv", rows)))
+    assert {text: in_a_file[text] for text in RESOLVED_WORDING} == RESOLVED_WORDING
+    numbered = {str(k): float(k) for k in range(1, 6)}
+    for question in (Question("Q1", "", "scale", scale=(1, 5)), Question("Q1", "", "choice", choices=numbered)):
+        detected = {text: detect(replace(question, text=text)).spec for text in RESOLVED_WORDING}
+        assert {text: spec and spec.metric for text, spec in detected.items()} == RESOLVED_WORDING
+    rows = [list(RESOLVED_STATEMENTS), *[[AGREEMENT[n % 5]] * len(RESOLVED_STATEMENTS) for n in range(10)]]
+    in_a_file = inspected_metrics(str(write_csv(tmp_path / "agreement.csv", rows)))
+    assert {text: in_a_file[text] for text in RESOLVED_STATEMENTS} == RESOLVED_STATEMENTS
+    agreement = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    detected = {text: detect(Question("Q1", text, "choice", choices=agreement)).spec for text in RESOLVED_STATEMENTS}
+    assert {text: spec and spec.metric for text, spec in detected.items()} == RESOLVED_STATEMENTS
+    yes_no = Question("Q1", "Was your problem resolved?", "choice", choices={"Yes": 1.0, "No": 2.0})
+    assert detect(yes_no).spec is None
+    rows = [["Was your problem resolved?"], *[[["Yes", "No"][n % 2]] for n in range(10)]]
+    assert inspected_metrics(str(write_csv(tmp_path / "yes_no.csv", rows))).get("Was your problem resolved?") is None

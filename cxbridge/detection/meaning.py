@@ -92,12 +92,13 @@ def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float]) -> S
 def asked_metric(text: str) -> str | None:
     """What numbers under a question measure by its wording — whichever of satisfaction and
     effort or ease it names first (`first_mentioned`): csat under "How satisfied were you with
-    how easy it was…?", never under a question of fact ("…resolved to your satisfaction?"); ces
-    under "How easy was it to get your problem resolved to your satisfaction?"."""
+    how easy it was to get your problem resolved?", ces under "How easy was it to get your
+    problem resolved to your satisfaction?"; nothing under a question of fact, which names the
+    resolution before the satisfaction ("Was your problem resolved to your satisfaction?")."""
     asked = first_mentioned(text, ("satisfaction", "effort"))
-    if asked == "satisfaction":
-        return None if mentions(text, "resolved") else "csat"
-    return "ces" if asked == "effort" else None
+    if asked == "satisfaction" and first_mentioned(text, ("resolved", "satisfaction")) == "resolved":
+        return None
+    return {"satisfaction": "csat", "effort": "ces"}.get(asked or "")
 
 
 def metric_of(reading: ScaleReading, text: str) -> str | None:
