@@ -550,3 +550,79 @@ def test_resolved_named_after_satisfaction_is_no_question_of_fact_on_any_path(tm
     assert detect(yes_no).spec is None
     rows = [["Was your problem resolved?"], *[[["Yes", "No"][n % 2]] for n in range(10)]]
     assert inspected_metrics(str(write_csv(tmp_path / "yes_no.csv", rows))).get("Was your problem resolved?") is None
+
+
+# --- agreement statements about satisfaction -------------------------------------------------------
+
+AGREEMENT_7 = ["Strongly disagree", "Disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+               "Agree", "Strongly agree"]  # fmt: skip
+RUSSIAN_AGREEMENT = ["Полностью не согласен", "Не согласен", "Нейтрально", "Согласен", "Полностью согласен"]
+ASSERTING = {"I was satisfied with the service": AGREEMENT, "Overall, I am satisfied with my visit": AGREEMENT_7}
+NEGATED = {"I was not satisfied with the wait": "not", "I was dissatisfied with the delivery": "dissatisfied",
+           "It was not easy to book": "not"}  # fmt: skip
+
+
+def agreement_export(folder: Path) -> tuple[Path, dict[str, list[str]]]:
+    """A CSV answering ASSERTING on their scales and NEGATED on 5 points, and its answers by column."""
+    answers = {text: [points[(n * 3) % len(points)] for n in range(21)] for text, points in ASSERTING.items()}
+    answers |= {text: [AGREEMENT[(n + 1) % 5] for n in range(21)] for text in NEGATED}
+    rows = [["Response ID", "Date", *answers],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(column[n] for column in answers.values())] for n in range(21)]]  # fmt: skip
+    return write_csv(folder / "agreement.csv", rows), answers
+
+
+def boxes(answers: list[str], points: list[str]) -> tuple[int, int, int]:
+    """(answers, satisfied, dissatisfied): the top and bottom two boxes of a 5- or 7-point scale."""
+    ranks = [points.index(answer) + 1 for answer in answers]
+    return len(ranks), sum(rank >= len(points) - 1 for rank in ranks), sum(rank <= 2 for rank in ranks)
+
+
+def stored_boxes(folder: Path, db: str) -> dict[str, tuple[str, int, int, int]]:
+    found = query(folder, "SELECT question_id, metric, COUNT(*), SUM(category = 'satisfied'), "
+                          "SUM(category = 'dissatisfied') FROM feedback_scores GROUP BY question_id, metric", db=db)  # fmt: skip
+    return {question: (metric, *counts) for question, metric, *counts in found}
+
+
+def test_an_agreement_statement_asserting_satisfaction_is_a_csat_and_a_negated_one_is_kept_unscored(
+    tmp_path, monkeypatch
+):  # fmt: skip
+    """"Strongly agree" that "I was satisfied with the service" is a satisfied answer: agreement
+    under a statement of satisfaction is a CSAT on its 5 or 7 points, the top two boxes satisfied —
+    before, it was kept unscored (and one naming ease after satisfaction sent every row to
+    quarantine: the mapping had no labels for agreement as a csat). A statement turned round ("not
+    satisfied", "dissatisfied", "not easy") is never read the scale's way round: kept unscored, the
+    summary naming the word and the direction that scores it. Alike on import, a saved mapping's
+    sync, a mapping that leaves the columns out, and an API's agreement options."""
+    path, answers = agreement_export(tmp_path)
+    expected = {text: ("csat", *boxes(answers[text], points)) for text, points in ASSERTING.items()}
+    item = import_file(path)
+    assert item.ok and item.result.written == 21, item.error
+    assert stored_boxes(tmp_path, "x.db") == expected
+    warnings = "\n".join(item.all_warnings)
+    for text, word in NEGATED.items():
+        [warning] = [w for w in item.all_warnings if repr(text) in w]
+        assert f"negated ({word!r})" in warning and 'direction is "lower_is_better"' in warning, warnings
+
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["inspect", "agreement.csv", "--write-mapping", "cxbridge.toml"]).exit_code == 0
+    synced = CliRunner().invoke(cli, ["sync", "--db", "saved.db"])
+    assert synced.exit_code == 0 and "21 written" in synced.output, synced.output
+    assert stored_boxes(tmp_path, "saved.db") == expected
+
+    left_out = sync_source(tmp_path, {"connector": "csv", "path": "agreement.csv",
+                                      "columns": {"id": "Response ID", "submitted_at": "Date"}}, db="left_out.db")  # fmt: skip
+    for text in ASSERTING:
+        [warning] = [w for w in left_out.warnings if repr(text) in w]
+        assert "looks scored" in warning and "metric = 'csat'" in warning
+    for text, word in NEGATED.items():
+        [warning] = [w for w in left_out.warnings if repr(text) in w]
+        assert "is not scored" in warning and f"negated ({word!r})" in warning
+
+    for points in (AGREEMENT, AGREEMENT_7, RUSSIAN_AGREEMENT):
+        choices = {label: float(value) for value, label in enumerate(points, start=1)}
+        for text in (*ASSERTING, "Я доволен обслуживанием"):
+            spec = detect(Question("Q1", text, "choice", choices=choices)).spec
+            assert (spec.metric, spec.scale, spec.direction) == ("csat", (1, len(points)), Direction.HIGHER_IS_BETTER)
+        for text, word in (*NEGATED.items(), ("Я недоволен обслуживанием", "недоволен")):
+            found = detect(Question("Q1", text, "choice", choices=choices))
+            assert found.spec is None and f"negated ({word!r})" in found.evidence

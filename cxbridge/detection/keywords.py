@@ -128,6 +128,10 @@ _POLITE = re.compile(
 macht", "Wenn es nicht zu schwierig ist", "Si ce n'est pas trop difficile", "Si no es difícil",
 "Se não for difícil"): a favour asked, not the effort the question is about, so its words do not
 count."""
+_NEGATIONS = frozenset({"not", "never", "no", "не", "ни", "nie", "nigdy", "nicht", "kein", "keine", "keinen",
+                        "niemals", "nunca", "pas", "jamais", "não", "nao"})  # fmt: skip
+_NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
+_SHORT_NOT = re.compile(r"n[’']t\b")  # "wasn't", "didn’t"
 _WORDS = re.compile(r"[\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
@@ -144,6 +148,21 @@ def first_mentioned(header: str, roles: tuple[str, ...]) -> str | None:
     text = _normal(header)
     found = [(at, role) for role in roles for _, at in _found(text, role)]
     return min(found)[1] if found else None
+
+
+def negation(header: str, role: str) -> str | None:
+    """The word that turns round the first mention of `role` — a prefix of its own word
+    ("dissatisfied", "unzufrieden", "недоволен", "uneasy") or a "not" up to three words before it
+    ("I was not satisfied", "wasn't easy", "nicht zufrieden", "no effort") — or None."""
+    text = _SHORT_NOT.sub(" not", _normal(header))
+    at = min((at for _, at in _found(text, role)), default=None)
+    words = list(_LETTERS.finditer(text))
+    index = next((n for n, word in enumerate(words) if at is not None and word.start() <= at < word.end()), None)
+    if index is None:
+        return None
+    if text[words[index].start() : at] in _NEGATING_PREFIXES:
+        return words[index].group()
+    return next((word.group() for word in words[max(index - 3, 0) : index] if word.group() in _NEGATIONS), None)
 
 
 def _normal(header: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.keywords import first_mentioned, mentions
+from cxbridge.detection.keywords import first_mentioned, mentions, negation
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
@@ -102,14 +102,25 @@ def asked_metric(text: str) -> str | None:
 
 
 def metric_of(reading: ScaleReading, text: str) -> str | None:
-    """csat for satisfaction labels, ces for ease or effort labels; bare numbers, and agreement
-    labels under a statement about ease or effort ("The company made it easy"), by the wording
-    (`asked_metric`: "I was satisfied with how easy it was" is a csat)."""
-    if reading.kind == "numbers" or (reading.kind == "agreement" and mentions(text, "effort")):
+    """csat for satisfaction labels, ces for ease or effort labels; bare numbers and agreement
+    labels by the wording (`asked_metric`: "I was satisfied with the service" is a csat, "The
+    company made it easy" a ces, "I was satisfied with how easy it was" a csat) — never agreement
+    under a statement turned round ("I was not satisfied", "It was not easy": `turned_round`),
+    where agreeing is the worst answer and the scale's own direction would score it backwards."""
+    if reading.kind == "agreement":
+        return None if turned_round(text) else asked_metric(text)
+    if reading.kind == "numbers":
         return asked_metric(text)
     if reading.kind == "satisfaction":
         return "csat"
     return "ces" if reading.kind in ("ease", "effort") else None
+
+
+def turned_round(text: str) -> str | None:
+    """The word negating what a statement asserts — satisfaction or ease, whichever it names
+    first ("not", "dissatisfied", "uneasy", "недоволен") — or None."""
+    role = first_mentioned(text, ("satisfaction", "effort"))
+    return negation(text, role) if role else None
 
 
 def as_statement(reading: ScaleReading, text: str) -> ScaleReading:
@@ -272,6 +283,9 @@ def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | 
 
 
 def _not_asked(reading: ScaleReading, text: str) -> str:
+    if reading.kind == "agreement" and (word := turned_round(text)):
+        return (f", and the statement is negated ({word!r}), so agreeing may be the worst answer, not the best "
+                'one (then its direction is "lower_is_better")')  # fmt: skip
     by_wording = reading.kind == "numbers" or mentions(text, "effort")  # read by `asked_metric`
     if by_wording and (fact := mentions(text, "resolved")):
         return f", and the question asks whether something was {fact!r}: a question of fact"
