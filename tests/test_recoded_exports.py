@@ -442,14 +442,18 @@ def test_a_not_applicable_choice_sharing_the_recode_of_a_real_one_is_warned_abou
     said = ("column 'QID2' (How satisfied were you with your visit?)", "recodes 'Not applicable' as 1, like "
             "'1 - Very dissatisfied'", "scored as '1 - Very dissatisfied'", '"Use choice text", then --values '
             "choice_text", "give 'Not applicable' a recode of its own in Qualtrics")  # fmt: skip
-    [warning] = [w for w in inspect_file(path, Hints(definition=tmp_path / "survey.qsf", values=values)).warnings
-                 if "Not applicable" in w]  # fmt: skip
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf", values=values))
+    [warning] = [w for w in inspection.warnings if "Not applicable" in w]
     assert all(part in warning for part in said), warning
     item = import_file(path, values=values)
     assert item.ok and (item.result.written, item.result.quarantined) == (len(CSAT_SHOWN), 0), item.error
     assert [w for w in item.warnings if "Not applicable" in w] == [warning]
     picked = [1 if n in NOT_APPLICABLE_ROWS else shown for n, shown in enumerate(CSAT_SHOWN, start=1)]
     assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db="x.db") == [(n,) for n in picked]
+    synced = sync_source(tmp_path, inspection.source_config())  # the mapping inspect saves, synced: the same warning
+    assert (synced.written, synced.quarantined) == (len(CSAT_SHOWN), 0), synced.error
+    assert [w for w in synced.warnings if "Not applicable" in w] == [warning]
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(n,) for n in picked]
 
 
 @pytest.mark.parametrize("listed", ["after", "before"])
@@ -484,6 +488,8 @@ def test_a_not_applicable_choice_sharing_a_recode_is_told_apart_by_its_text_and_
     assert not [w for w in inspect_file(path, hints).warnings if "Not applicable" in w]
     item = import_file(path, values=values)
     assert item.ok and not [w for w in item.warnings if "Not applicable" in w], item.error
+    synced = sync_source(tmp_path, source(path, values=values, metrics=[{"column": "QID2", "metric": "csat"}]))
+    assert synced.written == len(CSAT_SHOWN) and not [w for w in synced.warnings if "Not applicable" in w]
     picked = [None if n in NOT_APPLICABLE_ROWS else shown for n, shown in enumerate(CSAT_SHOWN, start=1)]
     assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db="x.db") == [(n,) for n in picked]
 

@@ -13,13 +13,11 @@ from cxbridge import exports
 from cxbridge.addresses import in_file_name
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.fields import propose_fields
-from cxbridge.detection.labels import label_key
 from cxbridge.detection.mapping_file import source_entry
-from cxbridge.detection.meaning import shared_recodes
 from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.program import ProgramGuess, detect_employees
-from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown
+from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown, shared_recode_warnings
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
@@ -246,7 +244,9 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     if hints.definition:
         inspection.settings["definition"] = str(hints.definition.resolve())
         _settle_values(inspection, values)
-        inspection.reading_warnings += _shared_recodes(inspection, profiles)
+        scored = [p.column for p in chosen if p.target in METRICS]
+        inspection.reading_warnings += shared_recode_warnings(table, scored, values=inspection.settings.get("values"),
+                                                              profiles=profiles)  # fmt: skip
     if program.program:
         inspection.settings["program"] = program.program
     if program.evidence:
@@ -302,35 +302,6 @@ def _settle_values(inspection: Inspection, guess: ValuesGuess | None) -> None:
         'choices as shown; the import is refused until told: give --values recodes (a CSV exported with "Use '
         'numeric values") or --values choice_text ("Use choice text")'
     )
-
-
-def _shared_recodes(inspection: Inspection, profiles: dict[str, ColumnProfile]) -> list[str]:
-    """A warning per scored column whose definition recodes an "N/A" choice as a choice carrying a
-    score (`meaning.shared_recodes`), unless its cells say which was chosen: the choices' text
-    (`values = "choice_text"`, or the N/A choice's text in a cell), or a JSON export's labels read
-    under `values = "recodes"`."""
-    values = inspection.settings.get("values")
-    if values == "choice_text":
-        return []
-    labelled = {key for row in inspection.table.preview(500) for key in row.labels}
-    columns = {column.key: column for column in inspection.table.columns}
-    found = []
-    for key in (p.column for p in inspection.chosen if p.target in METRICS and p.column in columns):
-        column, profile = columns[key], profiles[key]
-        written = {label_key(cell) for cell in (*profile.labels, *profile.no_score)}
-        for na, real in shared_recodes(column.choices).items():
-            if label_key(na) in written or (key in labelled and values == "recodes"):
-                continue
-            recode = f"{column.choices[na]:g}"
-            fix = ("this export carries each answer's label: import it with --values recodes (values = 'recodes') to "
-                   "read them" if key in labelled else f"export the responses with choice text (\"Use choice text\", "
-                   f"then --values choice_text), or give {na!r} a recode of its own in Qualtrics (Recode Values, e.g. "
-                   "-1) and export again")  # fmt: skip
-            found.append(
-                f"column {key!r} ({column.label}): the survey definition recodes {na!r} as {recode}, like {real!r}, so "
-                f"a cell of {recode} does not say which was chosen, and each is scored as {real!r}; {fix}"
-            )
-    return found
 
 
 def _naive_times(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) -> bool:

@@ -1,14 +1,16 @@
 """Whether an export read with its survey definition holds its choices' recodes or the choices as
 shown, from the file's own cells — proposed as the source's `values` only where it matters: a
-scored column whose choices show numbers other than their recodes (`answer_values.renumbered`)."""
+scored column whose choices show numbers other than their recodes (`answer_values.renumbered`) —
+and which scored columns' cells cannot say whether an "N/A" choice sharing a recode was chosen."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cxbridge.detection.labels import label_key
-from cxbridge.detection.meaning import numbers_shown
-from cxbridge.detection.profile import ColumnProfile
+from cxbridge.detection.meaning import numbers_shown, shared_recodes
+from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.tabular.answer_values import CellValues, renumbered
 from cxbridge.tabular.cells import parse_number
 from cxbridge.tabular.table import Column, Table
@@ -79,3 +81,35 @@ def read_as_shown(table: Table, profiles: dict[str, ColumnProfile]) -> None:
             by_recode = {column.choices[label]: number for label, number in shown.items()}
             profile = profiles[column.key]
             profile.numbers = [by_recode.get(number, number) for number in profile.numbers]
+
+
+def shared_recode_warnings(table: Table, scored: Iterable[str], *, values: CellValues | None,
+                           profiles: dict[str, ColumnProfile] | None = None) -> list[str]:  # fmt: skip
+    """A warning per `scored` column whose definition recodes an "N/A" choice as a choice carrying a
+    score (`meaning.shared_recodes`), unless its cells say which was chosen: the choices' text
+    (`values = "choice_text"`, or the N/A choice's text in a cell), or a JSON export's labels read
+    under `values = "recodes"` — what inspect, the import and a sync with a saved mapping say alike.
+    `profiles`: the table's, when already made."""
+    columns = {column.key: column for column in table.columns}
+    shared = {key: found for key in scored if key in columns and (found := shared_recodes(columns[key].choices))}
+    if values == "choice_text" or not shared:
+        return []
+    profiles = profiles if profiles is not None else profile_table(table)
+    labelled = {key for row in table.preview(500) for key in row.labels}
+    found = []
+    for key, pairs in shared.items():
+        column, profile = columns[key], profiles[key]
+        written = {label_key(cell) for cell in (*profile.labels, *profile.no_score)}
+        for na, real in pairs.items():
+            if label_key(na) in written or (key in labelled and values == "recodes"):
+                continue
+            recode = f"{column.choices[na]:g}"
+            fix = ("this export carries each answer's label: import it with --values recodes (values = 'recodes') to "
+                   "read them" if key in labelled else f"export the responses with choice text (\"Use choice text\", "
+                   f"then --values choice_text, or values = 'choice_text' in its mapping), or give {na!r} a recode of its "
+                   "own in Qualtrics (Recode Values, e.g. -1) and export again")  # fmt: skip
+            found.append(
+                f"column {key!r} ({column.label}): the survey definition recodes {na!r} as {recode}, like {real!r}, so "
+                f"a cell of {recode} does not say which was chosen, and each is scored as {real!r}; {fix}"
+            )
+    return found

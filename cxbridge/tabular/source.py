@@ -26,6 +26,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from cxbridge import exports
+from cxbridge.detection.recodes import shared_recode_warnings
 from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
@@ -380,12 +381,16 @@ class FileStream(Stream):
 
     def _look_for_unmapped_scores(self, table: Table, named: PersonalFields) -> None:
         """Columns the mapping leaves out that look scored (`named`: those its entries name by
-        header): named in the run's summary. A file whose first rows cannot be read fails on the
-        rows themselves, after the ones before."""
+        header), and scored ones whose cells cannot tell an "N/A" choice from the choice it shares
+        a recode with (`shared_recode_warnings`, as inspect and the import warn): named in the
+        run's summary. A file whose first rows cannot be read fails on the rows themselves, after
+        the ones before."""
         chosen = self.config.chosen_columns() | named.personal | named.ignored
+        scored = [header_key(metric.column) for metric in self.config.metrics]
         try:
             found = unmapped_scored(table, chosen=chosen, source=self.source.context.name,
                                     program=str(self.config.program), mapped=self.config.metrics)  # fmt: skip
+            found += shared_recode_warnings(table, scored, values=self.config.values)
         except SourceError:
             return
         self.unmapped.update(dict.fromkeys(found))
