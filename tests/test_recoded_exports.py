@@ -546,3 +546,49 @@ def test_without_values_an_unscored_question_read_two_ways_is_warned_about_and_l
     told = sync_source(tmp_path, {**entry, "values": "choice_text"})
     assert told.written == len(SHOWN) and not [w for w in told.warnings if w.startswith("values:")]
     assert query(tmp_path, labelled) == [(n, str(n)) for n in SHOWN]
+
+
+EASE_7 = ("Extremely difficult", "Moderately difficult", "Slightly difficult", "Neither easy nor difficult",
+          "Slightly easy", "Moderately easy", "Extremely easy")  # fmt: skip
+
+
+def labelled_json_export(folder: Path) -> tuple[Path, list[int], list[int]]:
+    """A JSON export without its definition: QID2 a satisfaction question recoded best-first (1 =
+    "Very satisfied"), QID3 an ease one recoded as Qualtrics lists it (1 = "Extremely easy"), each
+    answer's label under `labels`; and the points picked (1 = the worst, as the labels rank them)."""
+    satisfaction = [(n * 2) % 5 + 1 for n in range(12)]
+    ease = [(n * 3) % 7 + 1 for n in range(12)]
+    responses = [{"responseId": f"R_{n:04d}", "labels": {"QID2": SATISFACTION[s - 1], "QID3": EASE_7[e - 1]},
+                  "values": {"endDate": f"2026-01-{n + 1:02d}T10:00:00Z", "finished": 1, "_recordId": f"R_{n:04d}",
+                             "QID2": 6 - s, "QID3": 8 - e}}
+                 for n, (s, e) in enumerate(zip(satisfaction, ease))]  # fmt: skip
+    path = folder / "export.json"
+    path.write_text(json.dumps({"responses": responses}), encoding="utf-8")
+    return path, satisfaction, ease
+
+
+def test_a_json_export_without_its_definition_is_scored_by_its_answers_labels(tmp_path):
+    """A Qualtrics JSON export carries each answer's label beside its recode: without the survey
+    definition, the labels ("Very satisfied", "Extremely easy") say the scale and which end is
+    best, as the same answers written in a CSV exported with choice text do — the recodes, which
+    can run either way, do not. Before, the labels were not looked at: inspect and the import
+    kept both questions unscored without a word, and a hand-written `metric` scored the recodes
+    (here upside down)."""
+    path, satisfaction, ease = labelled_json_export(tmp_path)
+    proposed = {p.column: (p.target, p.spec.get("scale")) for p in inspect_file(path).chosen if p.column in NUMBERED}
+    assert proposed == {"QID2": ("csat", [1, 5]), "QID3": ("ces", [1, 7])}
+    item = cxbridge.import_([path], host=create_host(), destination=f"sqlite:///{tmp_path / 'x.db'}").files[0]
+    assert item.ok and (item.result.written, item.result.quarantined) == (12, 0), item.error
+    scores = "SELECT question_id, value, category FROM feedback_scores JOIN feedback USING (record_id) " \
+             "ORDER BY source_record_id, question_id"  # fmt: skip
+    expected = []
+    for s, e in zip(satisfaction, ease):
+        expected.append(("QID2", s, "satisfied" if s >= 4 else "dissatisfied" if s <= 2 else "neutral"))
+        expected.append(("QID3", e, "low_effort" if e >= 6 else "high_effort" if e <= 2 else "neutral"))
+    assert query(tmp_path, scores, db="x.db") == expected
+    metrics = [{"column": "QID2", "metric": "csat", "scale": [1, 5]},
+               {"column": "QID3", "metric": "ces", "scale": [1, 7], "direction": "higher_is_better"}]  # fmt: skip
+    hand = {"connector": "json", "path": path.name, "format": "qualtrics_json",
+            "columns": {"id": "_recordId", "submitted_at": "endDate"}, "metrics": metrics}  # fmt: skip
+    assert sync_source(tmp_path, hand).written == 12
+    assert query(tmp_path, scores) == expected

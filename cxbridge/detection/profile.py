@@ -79,9 +79,15 @@ PROFILED_ROWS = 500
 
 
 def profile_table(table: Table, limit: int = PROFILED_ROWS) -> dict[str, ColumnProfile]:
+    """Each column's answers in the first rows — for a question without its definition's choices,
+    the label an export gives its answer (a JSON export's `labels`: the choice as shown, as a CSV
+    exported with choice text writes it), not its recode."""
     profiles = {column.key: ColumnProfile(column) for column in table.columns}
+    by_label = {column.key for column in table.columns if not column.choices and column.kind != "metadata"}
     for row in table.preview(limit):
         for key, value in row.values.items():
+            if key in by_label and isinstance(label := row.labels.get(key), str):
+                value = label
             if key in profiles and value is not None:
                 _observe(profiles[key], value)
     return profiles

@@ -12,7 +12,7 @@ from typing import Any
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.meaning import choice_value, numbers_shown, recoded_choice, shows_scale
 from cxbridge.errors import DataError
-from cxbridge.metrics import answer_code, index_labels
+from cxbridge.metrics import answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
@@ -184,7 +184,12 @@ class RowNormalizer:
         """A metric cell's number (or text the metric rules read) and the label it shows; a number
         the mapping's `labels` name is a code, read as the label's value. A cell naming a
         definition's choice as the source's `values` says, or carrying the export's label of the
-        choice, is read by the choice shown (`_read_choice`)."""
+        choice, is read by the choice shown (`_read_choice`); without the definition's choices, that
+        label is read as a cell of choice text is, over the recode — unless no rule reads its words."""
+        if type(label) is str and not self._choices(column):
+            shown = self._read_cell(column, metric, label, None)
+            if not isinstance(shown[0], str) or shown_number(label) is not None:
+                return shown
         reads_choices = self.values is not None or label is not None
         if reads_choices and (shown := self._read_choice(column, metric, value, label)) is not None:
             return shown
