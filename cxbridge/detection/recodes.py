@@ -87,9 +87,9 @@ def shared_recode_warnings(table: Table, scored: Iterable[str], *, values: CellV
                            profiles: dict[str, ColumnProfile] | None = None) -> list[str]:  # fmt: skip
     """A warning per `scored` column whose definition recodes an "N/A" choice as a choice carrying a
     score (`meaning.shared_recodes`), unless its cells say which was chosen: the choices' text
-    (`values = "choice_text"`, or the N/A choice's text in a cell), or a JSON export's labels read
-    under `values = "recodes"` — what inspect, the import and a sync with a saved mapping say alike.
-    `profiles`: the table's, when already made."""
+    (`values = "choice_text"`, or the N/A choice's text in a cell), or a JSON export's labels, which
+    are read whatever `values` says — what inspect, the import and a sync with a saved mapping say
+    alike. `profiles`: the table's, when already made."""
     columns = {column.key: column for column in table.columns}
     shared = {key: found for key in scored if key in columns and (found := shared_recodes(columns[key].choices))}
     if values == "choice_text" or not shared:
@@ -101,15 +101,14 @@ def shared_recode_warnings(table: Table, scored: Iterable[str], *, values: CellV
         column, profile = columns[key], profiles[key]
         written = {label_key(cell) for cell in (*profile.labels, *profile.no_score)}
         for na, real in pairs.items():
-            if label_key(na) in written or (key in labelled and values == "recodes"):
+            if label_key(na) in written or key in labelled:
                 continue
             recode = f"{column.choices[na]:g}"
-            fix = ("this export carries each answer's label: import it with --values recodes (values = 'recodes') to "
-                   "read them" if key in labelled else f"export the responses with choice text (\"Use choice text\", "
-                   f"then --values choice_text, or values = 'choice_text' in its mapping), or give {na!r} a recode of its "
-                   "own in Qualtrics (Recode Values, e.g. -1) and export again")  # fmt: skip
             found.append(
                 f"column {key!r} ({column.label}): the survey definition recodes {na!r} as {recode}, like {real!r}, so "
-                f"a cell of {recode} does not say which was chosen, and each is scored as {real!r}; {fix}"
+                f"a cell of {recode} does not say which was chosen, and each is scored as {real!r}; export the "
+                f"responses with choice text (\"Use choice text\", then --values choice_text, or values = "
+                f"'choice_text' in its mapping), or give {na!r} a recode of its own in Qualtrics (Recode Values, e.g. "
+                "-1) and export again"
             )
     return found
