@@ -15,6 +15,7 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.addresses import may_hold_address
 from cxbridge.config import Config, config_from_dict, optional_config
+from cxbridge.dataset_salt import known_keys
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, proposed_source_name, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
 from cxbridge.detection.profile import PROFILED_ROWS
@@ -216,9 +217,11 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
     for item, imported in ready:
         try:
             source = imported.build_source(item.source)
-            if isinstance(source, FileSource):
-                file = SourceFile(item.path, item.path.name)
-                shown.append((item, source.config, FileStream(source).date_evidence(dates, file, headers)))
+            if isinstance(source, FileSource):  # the file, its sheets and columns named as the sync names them
+                source.respondent_keys = known_keys(None, imported.respondent_salt)
+                stream = FileStream(source)
+                [file] = stream.named([SourceFile(item.path, Path(item.file).name)])
+                shown.append((item, source.config, stream.date_evidence(dates, file, headers)))
         except DateOrderConflict as exc:
             raise ConfigError(str(exc)) from None
         except CxbridgeError:

@@ -334,3 +334,36 @@ def test_a_cursor_saved_with_letter_case_folded_still_passes_the_file_over_and_i
     passed_over = sync(project)
     assert "0 read" in passed_over.stdout, passed_over.stdout
     assert list(files_in_cursor(project)) == [told_apart]
+
+
+def test_cxbridge_import_refusing_files_whose_dates_read_both_ways_names_them_by_their_keys(tmp_path, monkeypatch):
+    """An import decides one day/month order for all its files before any is imported
+    (`importing.share_date_order`); files showing both orders are refused naming each — by its
+    key, as the import's summary and the sync name it, not as read."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    header = "Submitted,NPS\n"
+    (tmp_path / "kim@corp.example.csv").write_text(header + "13/04/2025 10:00,9\n03/04/2025 10:00,5\n")
+    (tmp_path / "lee@corp.example.csv").write_text(header + "04/13/2025 10:00,9\n03/04/2025 10:00,5\n")
+    result = CliRunner().invoke(cli, ["import", "kim@corp.example.csv", "lee@corp.example.csv"],
+                                env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+    assert result.exit_code != 0 and "write dates both ways" in result.output, result.output
+    for address in ("kim@corp.example", "lee@corp.example"):
+        assert f"hashed:{salted_hash(address, SALT)}.csv" in result.output, result.output
+    for part in LEAKS:
+        assert part not in result.output.lower(), result.output
+
+
+def test_cxbridge_import_refusing_sheets_whose_dates_read_both_ways_names_them_by_their_keys(tmp_path, monkeypatch):
+    from tests.workbooks import write_xlsx
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    header = ["Submitted", "NPS"]
+    day_first = [header, ["13/04/2025 10:00", 9], ["03/04/2025 10:00", 5]]
+    month_first = [header, ["04/13/2025 10:00", 9], ["03/04/2025 10:00", 5]]
+    write_xlsx(tmp_path / "survey.xlsx", {"kim@corp.example": day_first, "lee@corp.example": month_first})
+    result = CliRunner().invoke(cli, ["import", "survey.xlsx"], env={"CXBRIDGE_TEST_SALT": SALT})
+    assert result.exit_code != 0 and "write dates both ways" in result.output, result.output
+    for part in LEAKS:
+        assert part not in result.output.lower(), result.output

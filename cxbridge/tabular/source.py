@@ -118,7 +118,7 @@ class FileStream(Stream):
         `personal` and `ignore` entries naming no column of the headers read (`NamedColumns`)."""
         self._check_id_column()
         try:
-            files = self._named(self.files())
+            files = self.named(self.files())
         except SourceError as exc:
             raise ConfigError(f"path: {exc}") from None
         try:
@@ -210,7 +210,7 @@ class FileStream(Stream):
                 continue  # the file fails when it is read, naming why
         return config.model_copy(update={"sheets": [names.get(sheet, sheet) for sheet in sheets]})
 
-    def _named(self, files: list[SourceFile]) -> list[SourceFile]:
+    def named(self, files: list[SourceFile]) -> list[SourceFile]:
         """`files`, each named by `_name` in every log line and error from now on; so are the
         names inside them once read (sheets, columns: `_rename_inside`) and the columns the
         mapping names."""
@@ -242,7 +242,7 @@ class FileStream(Stream):
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._reading = True
-        files = self._named(self.files())
+        files = self.named(self.files())
         self.config = self._named_as_read(files)
         self._entries = NamedColumns(self.config, source=self.source.context.name)
         self._saved = self._saved_files(cursor, files)
