@@ -31,7 +31,7 @@ from pydantic import TypeAdapter, ValidationError
 from cxbridge.errors import DataError
 from cxbridge.identity import record_ids
 from cxbridge.json_text import is_plain, plain_json
-from cxbridge.metrics import Metric, nps_category
+from cxbridge.metrics import nps_category
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, score_row, comment_text
 from cxbridge.records import Answer, FeedbackRecord, Program, Score
 from cxbridge.tables import (
@@ -421,8 +421,7 @@ class CompiledRows:
         the one after it."""
         b = self.builder
         answer = self.normalizer.scored(column, metric, value, label, remembered=b.remembered)
-        if self.employees and answer.spec is not None and answer.spec.metric == Metric.NPS:
-            answer = b._as_enps(answer)
+        answer = b.of_population(answer, employees=self.employees)
         entry = _answer(answer)
         scored = b._score(answer)
         if scored is None:
