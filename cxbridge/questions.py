@@ -23,7 +23,9 @@ from cxbridge.detection.meaning import (
     read_numbers, read_options, recoded_choice, shows_scale, unscored_note,
 )
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, metric_name
+from cxbridge.metrics import (
+    NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, labels_short_of_scale, metric_name,
+)
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 from cxbridge.tabular.cells import parse_number
 
@@ -347,7 +349,10 @@ class QuestionPlan:
         settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
         settings["ignore_values"] = ignored
         try:
-            return MetricSpec(**settings)
+            spec = MetricSpec(**settings)
         except ValidationError as exc:
             message = exc.errors()[0]["msg"].removeprefix("Value error, ")
             raise ConfigError(f"{self.where}.questions.{question.id}: {message}") from None
+        if override.labels and (problem := labels_short_of_scale(spec)):  # as a file's [[metrics]] entry
+            raise ConfigError(f"{self.where}.questions.{question.id}: {problem}")
+        return spec

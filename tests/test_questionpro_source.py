@@ -434,3 +434,26 @@ def test_an_other_option_read_first_does_not_decide_the_question_and_its_text_is
         (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
     assert query(tmp_path, "SELECT record_id IS NOT NULL, question_id, text FROM feedback_comments") == [
         (1, "9001_other", "Depends on the store")]  # fmt: skip
+
+
+def test_labels_of_their_own_scale_without_a_scale_are_a_config_error(tmp_path):
+    """An override's `labels` that start at the bottom of the metric's default scale and stop short
+    of its top (Poor 1, OK 2, Great 3 on a csat) were read on 1–5: 'Great', the top box of a
+    3-point scale, counted as neutral. As a file's [[metrics]] entry, the override must say its
+    scale (6cd64a7)."""
+    labels = ["Poor", "OK", "Great", "Great"]
+    responses = [with_option(qp_response(n + 1), 9002, label, ["Poor", "OK", "Great"].index(label) + 1)
+                 for n, label in enumerate(labels)]  # fmt: skip
+    account = QuestionProAccount(responses={7654321: responses})
+    question = {"metric": "csat", "labels": {"Poor": 1, "OK": 2, "Great": 3}}
+    with questionpro(account) as api:
+        refused = sync(tmp_path, entry(api.url, questions={"9002": question}))
+        assert (refused.status, refused.written) == ("failed", 0), refused.error
+        assert refused.error.startswith("sources.support.questions.9002: labels run 1–3"), refused.error
+        assert "scale = [1, 3]" in refused.error and "scale = [1, 5]" in refused.error, refused.error
+        question["scale"] = [1, 3]
+        result = sync(tmp_path, entry(api.url, questions={"9002": question}))
+    assert (result.written, result.quarantined) == (len(labels), 0), result.error
+    satisfied = sum(label == "Great" for label in labels)  # the top box of a 3-point scale
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(labels), round(100 * satisfied / len(labels), 1))]  # fmt: skip
