@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
 from cxbridge.normalize import AnswerInput, RecordBuilder, primaries, comment_text
-from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program
+from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program, store_id
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
     _REFUSED, _SCORE_ROW, DISTINCT, Fallback, FirstChecked, _adapter, _answer, _member, _remembered, primary_columns,
@@ -146,6 +146,7 @@ class BuiltRows:
             out[name] = _remembered(memo, (type(value), value), self._valid, name, value) if found is _REFUSED else found
         if values.get("respondent_type") is None:
             out["respondent_type"] = _RESPONDENT_OF_PROGRAM[out["program"]]
+        out["location_id"] = store_id(out["location_id"], out["location_name"])
         if submitted_at is None:
             day = None
         elif type(submitted_at) is not datetime or submitted_at.tzinfo is None:

@@ -197,8 +197,7 @@ class FeedbackRecord(_Model):
 
     @model_validator(mode="after")
     def _consistent(self) -> FeedbackRecord:
-        if not self.location_id and self.location_name:
-            self.location_id = named_store_id(self.location_name)
+        self.location_id = store_id(self.location_id, self.location_name)
         if self.nps is not None:
             expected = nps_category(self.nps)
             if self.nps_group not in (None, expected):
@@ -219,6 +218,12 @@ class FeedbackRecord(_Model):
                 f"{self.submitted_at.isoformat()} in any time zone"
             )
         return self
+
+
+def store_id(location_id: str | None, location_name: str | None) -> str | None:
+    """The location_id a record keeps: its source's, else one made of the store's name
+    (`named_store_id`) — also on the paths that lay out rows without a FeedbackRecord."""
+    return named_store_id(location_name) if not location_id and location_name else location_id
 
 
 def named_store_id(name: str) -> str | None:

@@ -146,6 +146,8 @@ FEATURES = {
                 metrics=[{"column": "points", "metric": "audit", "scale": [0, 5]},
                          {"column": "ces", "metric": "criterion", "scale": [1, 7]}]), {}),  # fmt: skip
     "employees' nps": (mapping(program="employee"), {}),
+    "a store named, without an id (its id made of the name)": (
+        mapping(columns=with_columns(location_id=None, location_name="store")), {}),  # fmt: skip
     "fields: channel, country, survey": (
         mapping(columns=with_columns(channel="remark", country="lang", survey_id="store", team="plan")), {}),
 }

@@ -319,8 +319,9 @@ def synced_tables(folder: Path, account: Any, source: dict[str, Any]) -> dict[st
     (unusual_account, {**UNUSUAL_SOURCE, "program": "mystery_shop", "wave_period": "month", "timezone": "Pacific/Auckland",
                        "columns": {"location_id": "StoreID", "updated_at": "endDate", "submitted_at": "visited"}}),
     (unusual_account, {**UNUSUAL_SOURCE, "questions": {"QID3": {"primary": True, "metric": "csat"}, "QID6": {"metric": "ces"}}}),
+    (unusual_account, {**UNUSUAL_SOURCE, "columns": {"location_name": "StoreID", "submitted_at": "visited"}}),
 ], ids=["varied responses", "real survey definitions", "unusual responses", "employees", "waves in a time zone",
-        "question overrides"])  # fmt: skip
+        "question overrides", "stores named without an id"])  # fmt: skip
 def test_rows_built_from_remembered_answers_are_the_rows_of_each_record_validated(
     tmp_path, monkeypatch, caplog, account, source
 ):

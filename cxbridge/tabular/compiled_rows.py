@@ -33,7 +33,7 @@ from cxbridge.identity import record_ids
 from cxbridge.json_text import is_plain, plain_json
 from cxbridge.metrics import nps_category
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, score_row, comment_text
-from cxbridge.records import Answer, FeedbackRecord, Program, Score
+from cxbridge.records import Answer, FeedbackRecord, Program, Score, store_id
 from cxbridge.tables import (
     CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
 )  # fmt: skip
@@ -56,6 +56,7 @@ _AT = {column: at for at, column in enumerate(CONTENT_COLUMNS)}  # a feedback co
 _SOURCE_RECORD_ID, _SUBMITTED, _LOCAL_DATE = _AT["source_record_id"], _AT["submitted_at"], _AT["submitted_local_date"]
 _UPDATED, _WAVE, _SURVEY, _KEY = _AT["updated_at"], _AT["wave"], _AT["survey_id"], _AT["respondent_key"]
 _COMMENT, _ANSWERS, _ATTRIBUTES, _RAW = _AT["comment"], _AT["answers"], _AT["attributes"], _AT["raw"]
+_LOCATION, _LOCATION_NAME = _AT["location_id"], _AT["location_name"]
 _SCORED_AT = sorted(_AT[name] for column in set(PRIMARY_COLUMN_OF.values()) for name in (column, f"{column}_normalized",
                     "nps_group") if name in _AT)  # fmt: skip
 _SCORED = slice(_SCORED_AT[0], _SCORED_AT[-1] + 1)  # the columns primary scores fill, one run: set by one assignment
@@ -240,6 +241,7 @@ class CompiledRows:
         for memo, at, name, column, value in places:
             if value is not None:
                 row[at] = _remembered(memo, (type(value), value), self._field, name, value, column)
+        row[_LOCATION] = store_id(row[_LOCATION], row[_LOCATION_NAME])
         return row
 
     def _stamps(self, values: dict[str, Any], out: list[Any], text: bool = False) -> date | None:
