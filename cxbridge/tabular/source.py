@@ -334,6 +334,7 @@ class FileStream(Stream):
                 "quarantine is kept without it and `cxbridge quarantine replay` cannot tell a preview, test or spam "
                 "response from a respondent's (it would be written); take Status out of `ignore` — it holds the "
                 "response type, no personal data")
+
     def final_cursor(self, cursor: Any) -> Any:
         files = {"files": dict(sorted({**self._saved, **self._read}.items()))}
         dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
