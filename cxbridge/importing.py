@@ -295,20 +295,16 @@ def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str 
     """The day/month order the files of an import's one source (a saved mapping, --source) showed
     in earlier syncs, kept in its state; None for files of several sources, or a destination not
     there yet or not readable now (locked: the sync itself waits for it)."""
-    from cxbridge.api import open_destination
+    from cxbridge.api import reading
 
     names = {item.source for item, _ in ready}
     if len(names) != 1:
         return None
     [name] = names
-    dest = open_destination(destination, config=ready[0][1], host=host)
     try:
-        if not dest.exists():
-            return None
-        with dest:
-            dest.open(read_only=True)
+        with reading(ready[0][1], destination=destination, host=host) as dest:
             return SourceDates.from_cursor(dest.get_cursor(name, FileStream.name))
-    except CxbridgeError:
+    except CxbridgeError:  # none yet (`reading` refuses it), or out of reach
         return None
 
 
