@@ -368,6 +368,39 @@ def test_numbered_labels_in_the_cells_say_which_end_is_best(tmp_path, best_first
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month", db="x.db") == [(100 * satisfied / len(PICKED),)]
     assert query(tmp_path, "SELECT low_effort_pct FROM ces_by_month", db="x.db") == [(100 * low_effort / len(PICKED),)]
 
+
+NUMBERED = {f"{rank} - {words}": rank for rank, words in enumerate(SATISFACTION_WORDS, start=1)}
+
+
+@pytest.mark.parametrize("not_applicable", ["6 - Not applicable", "0 - N/A"])
+def test_a_numbered_n_a_choice_carries_no_score(not_applicable):
+    """"6 - Not applicable" beside "1 - Very dissatisfied" … "5 - Very satisfied" is an "N/A"
+    choice written after a number: the question is a CSAT 1–5 whose N/A answers carry no score.
+    Detection failed with KeyError: 'not applicable' (its words are no point of the scale)."""
+    recode = int(not_applicable.split(" ")[0])
+    spec = detect(Question("QID1", "How satisfied were you with your visit?", "choice",
+                           choices={**NUMBERED, not_applicable: recode})).spec  # fmt: skip
+    assert (spec.metric, spec.scale, spec.ignore_values) == ("csat", (1, 5), [recode])
+
+
+def test_numbered_n_a_cells_carry_no_score(tmp_path):
+    """A satisfaction column of "1 - Very dissatisfied" … "5 - Very satisfied" cells and "7 - N/A"
+    ones: inspect failed with KeyError: 'n/a'. It is a CSAT 1–5, its N/A answers unscored."""
+    picked = [5, 4, 1, None, 2, 3, 5, None, 4, 5, 2, 4]  # None: "7 - N/A"
+    labels = {rank: label for label, rank in NUMBERED.items()}
+    rows = [["Date", "How satisfied were you with your visit?"],
+            *[[f"2025-03-{n + 1:02d}", labels.get(rank, "7 - N/A")] for n, rank in enumerate(picked)]]  # fmt: skip
+    path = write_csv(tmp_path / "visits.csv", rows)
+    [csat] = [p for p in inspect_file(path).chosen if p.target == "csat"]
+    assert csat.spec["scale"] == [1, 5] and csat.spec["ignore_values"] == ["7 - N/A"]
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (len(picked), 0), item.error
+    answered = [rank for rank in picked if rank is not None]
+    satisfied = sum(rank >= 4 for rank in answered)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="x.db") == [
+        (len(answered), round(100 * satisfied / len(answered), 1))]  # fmt: skip
+
+
 def test_a_question_naming_ease_keeps_higher_better(tmp_path):
     for question in ("How easy was it to get your issue resolved?", "How easy or difficult was it?"):
         assert detect(Question("Q1", question, "scale", scale=(1, 5))).spec.direction is Direction.HIGHER_IS_BETTER

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from cxbridge.detection.expectation import expectation_points
-from cxbridge.metrics import NO_ANSWER_LABELS, Direction
+from cxbridge.metrics import NO_ANSWER_LABELS, Direction, shown_words
 
 _SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[,.;:!?¿¡«»\"“”„]+")
@@ -149,8 +149,13 @@ NO_SCORE_LABELS = frozenset(
 
 
 def is_no_score(text: str) -> bool:
-    """An answer that means 'no answer' in any of the built-in languages."""
-    return label_key(text) in NO_SCORE_LABELS
+    """An answer that means 'no answer' in any of the built-in languages, also written after a
+    number as other options are ("6 - Not applicable" beside "5 - Very satisfied")."""
+    key = label_key(text)
+    if key in NO_SCORE_LABELS:
+        return True
+    words = shown_words(text) if key.lstrip("+-")[:1].isdigit() else ""  # most labels show no number
+    return bool(words) and label_key(words) in NO_SCORE_LABELS
 
 
 def is_yes_no(labels: Iterable[str]) -> bool:
