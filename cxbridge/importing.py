@@ -185,7 +185,7 @@ def import_(
                 file_config.source_headers = headers if saved is not None else None
                 file_config.date_evidence = item.date_evidence
         except CxbridgeError as exc:
-            item.error = str(exc)
+            item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
     if ready and not (hints.date_order or (saved and saved[1].get("date_order"))):
         share_date_order(ready, headers, before=_order_read_before(ready, destination, host))
     for item, imported in ready:

@@ -367,3 +367,18 @@ def test_cxbridge_import_refusing_sheets_whose_dates_read_both_ways_names_them_b
     assert result.exit_code != 0 and "write dates both ways" in result.output, result.output
     for part in LEAKS:
         assert part not in result.output.lower(), result.output
+
+
+def test_cxbridge_import_names_a_file_named_like_an_address_that_cannot_be_inspected_by_its_key(tmp_path, monkeypatch):
+    """A file that fails before its sync (inspect finds nothing to import) is named in the
+    import's summary, as lines and JSON, as a file that fails in its sync is: by its key."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    (tmp_path / "kim@corp.example.csv").write_bytes(b"")
+    for output in ("table", "json"):
+        result = CliRunner().invoke(cli, ["import", "kim@corp.example.csv", "--format", output],
+                                    env={"CXBRIDGE_TEST_SALT": SALT})  # fmt: skip
+        assert result.exit_code != 0 and "empty" in result.output, result.output
+        assert f"hashed:{salted_hash('kim@corp.example', SALT)}.csv" in result.output, result.output
+        for part in LEAKS:
+            assert part not in result.output.lower(), result.output
