@@ -382,3 +382,20 @@ def test_cxbridge_import_names_a_file_named_like_an_address_that_cannot_be_inspe
         assert f"hashed:{salted_hash('kim@corp.example', SALT)}.csv" in result.output, result.output
         for part in LEAKS:
             assert part not in result.output.lower(), result.output
+
+
+def test_a_sheet_named_like_an_address_may_be_chosen_by_its_name_as_messages_show_it(workbook):
+    """`sheets` may name such a sheet as every message names it (`hashed:<key>`), as a mapping
+    may name such a column (9450627): the error listing the sheets named it so, and refused the
+    very name it listed ("no sheet named 'hashed:…'; sheets: hashed:…, …")."""
+    config = workbook / "cxbridge.toml"
+    shown = f"hashed:{salted_hash(SHEET, SALT)}"
+    config.write_text(config.read_text().replace('path = "survey.xlsx"\n', f'path = "survey.xlsx"\nsheets = ["{shown}"]\n'))
+    result = sync(workbook)
+    assert "1 written" in result.stdout and "1 quarantined" in result.stdout, result.output  # that sheet's two rows
+    with database(workbook) as db:
+        sheets = {json.loads(raw)["sheet"] for (raw,) in db.execute("SELECT raw FROM feedback UNION ALL "
+                                                                    "SELECT raw FROM quarantine")}  # fmt: skip
+    assert sheets == {shown}
+    for part in LEAKS:
+        assert part not in result.output.lower() and part.encode() not in stored_bytes(workbook), part
