@@ -275,10 +275,10 @@ class SyncNames:
         rename_values({name: shown for name in names if (shown := self.key_name(name)) != name})
 
     def show_values(self, values: Iterable[Any]) -> None:
-        """Show each value that is an address as a whole (or a link holding one) as the sync stores
-        it (`Scrubber`: its `hashed:` key) where a message quotes it: the detection's evidence."""
-        texts = {text for value in values if type(value) is str and may_hold_address(text := value.strip())}
-        rename_values({text: shown for text in texts if (shown := self._scrubber(text)) != text})
+        """Show each value holding an address with each address as its `hashed:` key (`key_name`:
+        as the sync stores a value that is one, or a link holding one) where a message quotes it:
+        the detection's evidence, whose free text the sync stores as written."""
+        self.show_keys({value.strip() for value in values if type(value) is str and may_hold_address(value)})
 
 
 def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:

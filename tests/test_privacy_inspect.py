@@ -174,3 +174,25 @@ def test_inspect_quotes_a_value_that_is_an_address_as_the_sync_stores_it(folder)
     assert f'agent_id = "Agent" # 0.70: the header says \'agent\' {quoted}' in mapping, mapping
     assert quoted in printed.stdout, printed.output
     assert "ag.one" not in mapping + printed.output and "ag.two" not in mapping + printed.output
+
+
+def test_inspect_quotes_free_text_with_each_address_in_it_as_its_key(folder):
+    """A comment quoted in the evidence that names an address is quoted with the address as its
+    hashed: key, on the terminal and in the mapping's comments; the database keeps it as written."""
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    comments = ["mail me at bob.k@example.com please", "or ask Ann <ann.lee@corp.example> at the desk",
+                "Lovely store and great prices on everything"]  # fmt: skip
+    rows = [f"R{n},2025-06-0{n + 5} 05:24,{score},{text}" for n, (score, text) in enumerate(zip((9, 3, 10), comments), 1)]  # fmt: skip
+    (folder / "comments.csv").write_text("\n".join(["Response ID,Submitted,NPS,Comments", *rows]) + "\n")
+    printed = run("inspect", "comments.csv", "--write-mapping", "map.toml")
+    assert printed.exit_code == 0, printed.output
+    mapping = (folder / "map.toml").read_text()
+    quoted = (f"('mail me at hashed:{salted_hash('bob.k@example.com', SALT)} please', "
+              f"'or ask Ann <hashed:{salted_hash('ann.lee@corp.example', SALT)}> at the desk', '{comments[2]}')")  # fmt: skip
+    average = f"{sum(map(len, comments)) / 3:.0f} characters on average"
+    assert f'comment = "Comments" # 0.90: free text, {average} {quoted}' in mapping, mapping
+    assert quoted in printed.stdout, printed.output
+    machine = run("inspect", "comments.csv", "--format", "json")
+    assert machine.exit_code == 0 and quoted in machine.stdout, machine.output
+    for part in ("bob.k", "ann.lee", "example.com", "corp.example"):
+        assert part not in mapping + printed.output + machine.output, part
