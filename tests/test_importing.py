@@ -226,6 +226,51 @@ def test_every_sheet_of_a_yearly_workbook_imports_and_a_sheet_left_out_is_named(
     assert "note: sheet 'Notes' left out: none of its columns" in inspected
 
 
+SHEETS = {"Main": [["Submitted", "NPS"], ["2025-06-02 09:00", 9], ["2025-06-03 09:00", 4], ["2025-06-04 09:00", 10]],
+          "Team": [["Submitted", "NPS"], ["2025-06-05 09:00", 7], ["2025-06-06 09:00", 2]]}  # fmt: skip
+
+
+@pytest.mark.parametrize("mapped", [None, "every sheet", "--sheet Team"])
+@pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "import"])
+def test_import_sheet_reads_that_sheet_alone(tmp_path, monkeypatch, mapped, dry_run):
+    """`--sheet` of `import` restricts it on every path: detected or saved mapping (written for
+    every sheet, or by `inspect --sheet`, which then lists that sheet), dry run or not."""
+    monkeypatch.chdir(tmp_path)
+    write_xlsx(tmp_path / "survey.xlsx", SHEETS)
+    mapping = []
+    if mapped is not None:
+        asked = ["--sheet", "Team"] if mapped == "--sheet Team" else []
+        assert invoke("inspect", "survey.xlsx", *asked, "--write-mapping", "m.toml").exit_code == 0
+        mapping = ["--mapping", "m.toml"]
+    imported = invoke("import", "survey.xlsx", "--sheet", "Team", *mapping, *(["--dry-run"] if dry_run else []))
+    team = [row[1] for row in SHEETS["Team"][1:]]
+    assert imported.exit_code == 0 and f"{len(team)} read" in imported.output, imported.output
+    if not dry_run:
+        stored = "SELECT json_extract(raw, '$.sheet'), nps FROM feedback ORDER BY submitted_at"
+        assert count(tmp_path / "cxbridge.db", stored) == [("Team", nps) for nps in team]
+
+
+def test_inspect_sheet_writes_a_mapping_of_that_sheet_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_xlsx(tmp_path / "survey.xlsx", SHEETS)
+    assert invoke("inspect", "survey.xlsx", "--sheet", "Team", "--write-mapping", "m.toml").exit_code == 0
+    assert 'sheets = ["Team"]' in (tmp_path / "m.toml").read_text(), (tmp_path / "m.toml").read_text()
+    imported = invoke("import", "survey.xlsx", "--mapping", "m.toml")
+    assert imported.exit_code == 0 and f"{len(SHEETS['Team']) - 1} read" in imported.output, imported.output
+
+
+@pytest.mark.parametrize("mapped", [False, True], ids=["detected", "saved mapping"])
+def test_import_of_a_sheet_the_workbook_lacks_lists_its_sheets(tmp_path, monkeypatch, mapped):
+    monkeypatch.chdir(tmp_path)
+    write_xlsx(tmp_path / "survey.xlsx", SHEETS)
+    mapping = ["--mapping", "m.toml"] if mapped else []
+    if mapped:
+        assert invoke("inspect", "survey.xlsx", "--write-mapping", "m.toml").exit_code == 0
+    imported = invoke("import", "survey.xlsx", "--sheet", "Taem", *mapping)
+    assert imported.exit_code != 0 and "no sheet named 'Taem'; sheets: Main, Team" in imported.output, imported.output
+    assert not (tmp_path / "cxbridge.db").exists() or count(tmp_path / "cxbridge.db") == [(0,)]
+
+
 def test_a_saved_mapping_reads_yearly_files_whose_older_ones_lack_a_column_added_later(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     base = "Date,Store,How likely are you to recommend us?"

@@ -159,6 +159,8 @@ def inspect_file(
         if other is not main and (reason := _left_out_because(other, main)):
             left_out[other.table.sheet or path.name] = reason
     main.sheets = [c.table.sheet for c in candidates if c.table.sheet and c.table.sheet not in left_out]
+    if hints.sheets and main.sheets:  # a workbook's sheets asked for, not every sheet (`source_entry`)
+        main.settings["sheets"] = main.sheets
     main.left_out = left_out
     main.date_evidence = _date_evidence([c for c in candidates if c is main or c.table.sheet in main.sheets])
     if left_out and main.table.sheet:
