@@ -6,6 +6,7 @@ on — also from a cursor saved in clear by an earlier cxbridge."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from pathlib import Path
@@ -77,6 +78,19 @@ def test_a_file_named_like_an_address_is_named_by_its_key_in_state_logs_and_tabl
         files = {json.loads(raw)["file"] for (raw,) in db.execute("SELECT raw FROM feedback UNION ALL "
                                                                   "SELECT raw FROM quarantine")}  # fmt: skip
     assert files == {HASHED}
+
+
+def test_the_id_of_a_row_without_an_id_column_hashes_the_file_name_as_read_unsalted(project):
+    """Not covered (docs/security.md): the address in a file's name is in no table, but the id of a
+    row keyed by its content is an unsalted hash of the name as read, so a guessed address is tested
+    against it with what the record stores (its submitted time as read, in `raw`)."""
+    sync(project)
+    with database(project) as db:
+        [(native, raw)] = db.execute("SELECT source_record_id, raw FROM feedback")
+    submitted = json.loads(raw)["values"]["Submitted"]
+    guessed = f"{ADDRESS}.csv\x1f\x1f{json.dumps([submitted], separators=(',', ':'))}"  # file, sheet, key cells
+    assert native == hashlib.blake2b(guessed.encode(), digest_size=12).hexdigest()
+    assert "jane.doe" not in stored_text(project)
 
 
 def test_an_unchanged_file_named_like_an_address_is_passed_over_and_an_appended_one_read_on(project):
