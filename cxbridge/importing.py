@@ -110,9 +110,10 @@ def inspect(
 ) -> list[Inspection | FileImport]:
     """Detect the layout and propose a mapping for each file; optionally save them as TOML.
     A file that cannot be read is returned as a FileImport carrying its error. Files, sheets and
-    columns holding an address are named in messages and in the mapping as a sync into the
-    project's destination (./cxbridge.toml's, else ./cxbridge.db) names them (`SyncNames`): for a
-    mapping, the dataset's salt is chosen now if it has none."""
+    columns holding an address (and addresses the evidence quotes) are named in messages and in
+    the mapping as a sync into the project's destination (./cxbridge.toml's, else ./cxbridge.db)
+    names them (`SyncNames`): for a mapping, the dataset's salt is chosen now if it has none. The
+    Inspections returned hold them as read, for the caller who holds the files."""
     paths, definitions = expand(files)
     if not paths:
         raise ConfigError(_no_data_files("inspect", definitions))

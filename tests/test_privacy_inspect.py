@@ -196,3 +196,18 @@ def test_inspect_quotes_free_text_with_each_address_in_it_as_its_key(folder):
     assert machine.exit_code == 0 and quoted in machine.stdout, machine.output
     for part in ("bob.k", "ann.lee", "example.com", "corp.example"):
         assert part not in mapping + printed.output + machine.output, part
+
+
+def test_the_python_api_returns_names_as_read_and_the_mapping_it_writes_masked(folder, monkeypatch):
+    """`cxbridge.inspect()` hands its caller, who holds the file, the names as read; the mapping it
+    writes and `redact_data` (what the CLI prints through) name them as a sync does."""
+    import cxbridge
+    from cxbridge.masking import redact_data
+
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    monkeypatch.setenv("CXBRIDGE_TEST_SALT", SALT)
+    [inspection] = cxbridge.inspect([FILE], write_mapping_to="map.toml")
+    feedback = masked(FEEDBACK, "jane.doe@example.com", SALT)
+    assert inspection.source_config()["columns"]["comment"] == FEEDBACK
+    assert redact_data(inspection.source_config())["columns"]["comment"] == feedback
+    assert f'comment = "{feedback}"' in (folder / "map.toml").read_text()
