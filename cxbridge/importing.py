@@ -128,7 +128,7 @@ def inspect(
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
             inspection = inspect_file(path, hinted, names_read=names.show_keys)
-            names.show_values(value for row in inspection.table.preview(PROFILED_ROWS) for value in row.values.values())
+            names.show_quoted(inspection)
             found.append(inspection)
         except CxbridgeError as exc:
             found.append(FileImport(path, proposed_source_name(path), error=str(exc)))
@@ -178,7 +178,7 @@ def import_(
         result.files.append(item)
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
-            name, entry, base = _entry_for(path, item, saved, hinted, names_read=names.show_keys)
+            name, entry, base = _entry_for(path, item, saved, hinted, names)
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
@@ -275,11 +275,13 @@ class SyncNames:
         """Name each sheet or column by `key_name` in every message from now on."""
         rename_values({name: shown for name in names if (shown := self.key_name(name)) != name})
 
-    def show_values(self, values: Iterable[Any]) -> None:
-        """Show each value holding an address with each address as its `hashed:` key (`key_name`:
-        as the sync stores a value that is one, or a link holding one) where a message quotes it:
-        the detection's evidence, whose free text the sync stores as written."""
-        self.show_keys({value.strip() for value in values if type(value) is str and may_hold_address(value)})
+    def show_quoted(self, inspection: Inspection) -> None:
+        """Show each value of the rows the detection profiled (which its evidence and warnings
+        quote) that holds an address with each address as its `hashed:` key (`key_name`: as the
+        sync stores a value that is one, or a link holding one; free text it stores as written)."""
+        rows = inspection.table.preview(PROFILED_ROWS)
+        self.show_keys({value.strip() for row in rows for value in row.values.values()
+                        if type(value) is str and may_hold_address(value)})  # fmt: skip
 
 
 def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:
@@ -329,16 +331,17 @@ def _no_data_files(command: str, definitions: list[Path]) -> str:
 
 
 def _entry_for(
-    path: Path, item: FileImport, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints,
-    names_read: Callable[[list[str]], None],
+    path: Path, item: FileImport, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints, names: SyncNames
 ) -> tuple[str, dict[str, Any], Path]:
     """(source name, `[sources.NAME]` entry, the folder its relative paths start from); the
-    detection's sheets and columns named by `names_read` from the moment they are read."""
+    detection's sheets and columns, and the values its warnings quote, as `names` shows them."""
     if saved is not None:
         _, entry, base = saved
         sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
         return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
-    inspection = inspect_file(path, hints, names_read=names_read)
+    inspection = inspect_file(path, hints, names_read=names.show_keys)
+    if any(may_hold_address(warning) for warning in inspection.warnings):  # the salt read only for such a warning
+        names.show_quoted(inspection)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
     item.warnings, item.date_warning = inspection.warnings, inspection.date_warning
     item.date_evidence = inspection.date_evidence

@@ -211,3 +211,17 @@ def test_the_python_api_returns_names_as_read_and_the_mapping_it_writes_masked(f
     assert inspection.source_config()["columns"]["comment"] == FEEDBACK
     assert redact_data(inspection.source_config())["columns"]["comment"] == feedback
     assert f'comment = "{feedback}"' in (folder / "map.toml").read_text()
+
+
+def test_import_quotes_an_address_in_the_values_its_detection_warns_about_as_its_key(folder):
+    """`import` without a mapping prints the detection's warnings, which quote odd values: an
+    address among them, whole or inside a text, as its hashed: key."""
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    answers = ["9", "12", "ask jo.five@example.com", "10", "15", "3"]
+    rows = [f"R{n},2025-06-0{n} 05:24,{answer},{text}" for n, (answer, text) in enumerate(zip(answers, COMMENTS * 2), 1)]
+    (folder / "odd.csv").write_text("\n".join(["Response ID,Submitted,How likely to recommend us,Notes", *rows]) + "\n")
+    imported = run("import", "odd.csv", "--dry-run")
+    assert imported.exit_code == 0, imported.output
+    quoted = f"('12', '15', 'ask hashed:{salted_hash('jo.five@example.com', SALT)}')"
+    assert f"the values are not 0–10 {quoted}" in imported.output, imported.output
+    assert "jo.five" not in imported.output
