@@ -659,3 +659,55 @@ def test_an_agreement_statement_asserting_satisfaction_is_a_csat_and_a_negated_o
         for text, word in (*NEGATED.items(), ("Я недоволен обслуживанием", "недоволен")):
             found = detect(Question("Q1", text, "choice", choices=choices))
             assert found.spec is None and f"negated ({word!r})" in found.evidence
+
+
+# --- negated wording over numbers ----------------------------------------------------------------------
+
+NEGATED_NUMBERS = {"I was not satisfied with the service": "not", "How dissatisfied were you with the delivery?":
+                   "dissatisfied", "It was not easy to book": "not"}  # fmt: skip
+ANCHORED = "On a scale of 1 (not at all satisfied) to 5 (very satisfied), how satisfied were you?"
+LABELLED_BACKWARDS = "How dissatisfied were you with the staff?"  # cells "1 - Very satisfied" … "5 - Very dissatisfied"
+SATISFACTION = ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"]
+
+
+def test_negated_wording_over_bare_numbers_is_kept_unscored_unless_the_labels_say_which_end_is_best(
+    tmp_path, monkeypatch
+):  # fmt: skip
+    """"I was not satisfied with the service" on 1–5 is no CSAT whose 5 is the most satisfied:
+    negated wording over bare numbers is kept unscored, the warning naming the word and the
+    direction that scores it, as on agreement scales — before, it was a CSAT (and "It was not easy"
+    a CES) read higher-is-better. Labels beside the numbers outweigh the wording ("1 - Very
+    satisfied" under "How dissatisfied…" is a CSAT on which lower is better), and a negated anchor
+    beside an unnegated wording ("1 (not at all satisfied) to 5 (very satisfied)") negates nothing.
+    Alike for a file's import, a saved mapping's sync, and an API's scale or numbered choices."""
+    numbers = [(n * 2) % 5 + 1 for n in range(21)]
+    labelled = [f"{n} - {SATISFACTION[5 - n]}" for n in numbers]  # 1 is "Very satisfied"
+    columns = {**{text: numbers for text in NEGATED_NUMBERS}, ANCHORED: numbers, LABELLED_BACKWARDS: labelled}
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(column[n] for column in columns.values())] for n in range(21)]]  # fmt: skip
+    path = write_csv(tmp_path / "numbers.csv", rows)
+    expected = {ANCHORED: ("csat", 21, sum(n >= 4 for n in numbers), sum(n <= 2 for n in numbers)),
+                LABELLED_BACKWARDS: ("csat", 21, sum(n <= 2 for n in numbers), sum(n >= 4 for n in numbers))}  # fmt: skip
+    item = import_file(path)
+    assert item.ok and item.result.written == 21, item.error
+    assert stored_boxes(tmp_path, "x.db") == expected
+    for text, word in NEGATED_NUMBERS.items():
+        [warning] = [w for w in item.all_warnings if repr(text) in w]
+        assert f"negated ({word!r})" in warning and 'direction is "lower_is_better"' in warning, warning
+
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["inspect", "numbers.csv", "--write-mapping", "cxbridge.toml"]).exit_code == 0
+    synced = CliRunner().invoke(cli, ["sync", "--db", "saved.db"])
+    assert synced.exit_code == 0 and "21 written" in synced.output, synced.output
+    assert stored_boxes(tmp_path, "saved.db") == expected
+
+    numbered = {str(k): float(k) for k in range(1, 6)}
+    for question in (Question("Q1", "", "scale", scale=(1, 5)), Question("Q1", "", "choice", choices=numbered)):
+        for text, word in NEGATED_NUMBERS.items():
+            found = detect(replace(question, text=text))
+            assert found.spec is None and f"negated ({word!r})" in found.evidence, found.evidence
+        spec = detect(replace(question, text=ANCHORED)).spec
+        assert (spec.metric, spec.direction) == ("csat", Direction.HIGHER_IS_BETTER)
+    backwards = {f"{n} - {SATISFACTION[5 - n]}": float(n) for n in range(1, 6)}
+    spec = detect(Question("Q1", LABELLED_BACKWARDS, "choice", choices=backwards)).spec
+    assert (spec.metric, spec.scale, spec.direction) == ("csat", (1, 5), Direction.LOWER_IS_BETTER)

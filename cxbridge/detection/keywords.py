@@ -132,6 +132,7 @@ _NEGATIONS = frozenset({"not", "never", "no", "не", "ни", "nie", "nigdy", "n
                         "niemals", "nunca", "pas", "jamais", "não", "nao"})  # fmt: skip
 _NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
 _SHORT_NOT = re.compile(r"n[’']t\b")  # "wasn't", "didn’t"
+_CLAUSE_BREAK = re.compile(r"[,:;.?!()\[\]=]")
 _WORDS = re.compile(r"[\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
@@ -151,18 +152,41 @@ def first_mentioned(header: str, roles: tuple[str, ...]) -> str | None:
 
 
 def negation(header: str, role: str) -> str | None:
-    """The word that turns round the first mention of `role` — a prefix of its own word
+    """The word that turns round `role` wherever the header names it — a prefix of its own word
     ("dissatisfied", "unzufrieden", "недоволен", "uneasy") or a "not" up to three words before it
-    ("I was not satisfied", "wasn't easy", "nicht zufrieden", "no effort") — or None."""
+    ("I was not satisfied", "wasn't easy", "nicht zufrieden") — the first such word, or None when
+    a mention is not turned round: "from 1 (not at all satisfied) to 5 (very satisfied)" also
+    names satisfaction as it is."""
     text = _SHORT_NOT.sub(" not", _normal(header))
-    at = min((at for _, at in _found(text, role)), default=None)
     words = list(_LETTERS.finditer(text))
-    index = next((n for n, word in enumerate(words) if at is not None and word.start() <= at < word.end()), None)
+    found = [_negating(text, words, at) for at in _mentioned_at(text, words, role)]
+    return found[0] if found and all(found) else None
+
+
+def _mentioned_at(text: str, words: list[re.Match[str]], role: str) -> list[int]:
+    """Where each word naming `role` names it."""
+    found: list[int] = []
+    start = 0
+    while (at := min((at for _, at in _found(text[start:], role)), default=-1)) >= 0:
+        found.append(start + at)
+        start = next((word.end() for word in words if word.end() > start + at), len(text))
+    return found
+
+
+def _negating(text: str, words: list[re.Match[str]], at: int) -> str | None:
+    """The word turning round the mention at `at`: a prefix of its own word, or a "not" up to three
+    words before it in the same clause ("Jeśli to nie problem: czy trudno było…" negates nothing)."""
+    index = next((n for n, word in enumerate(words) if word.start() <= at < word.end()), None)
     if index is None:
         return None
     if text[words[index].start() : at] in _NEGATING_PREFIXES:
         return words[index].group()
-    return next((word.group() for word in words[max(index - 3, 0) : index] if word.group() in _NEGATIONS), None)
+    for before in range(index - 1, max(index - 3, 0) - 1, -1):
+        if _CLAUSE_BREAK.search(text[words[before].end() : words[before + 1].start()]):
+            return None
+        if words[before].group() in _NEGATIONS:
+            return words[before].group()
+    return None
 
 
 def _normal(header: str) -> str:

@@ -90,26 +90,28 @@ def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float]) -> S
 
 
 def asked_metric(text: str) -> str | None:
-    """What numbers under a question measure by its wording — whichever of satisfaction and
-    effort or ease it names first (`first_mentioned`): csat under "How satisfied were you with
-    how easy it was to get your problem resolved?", ces under "How easy was it to get your
-    problem resolved to your satisfaction?"; nothing under a question of fact, which names the
-    resolution before the satisfaction ("Was your problem resolved to your satisfaction?")."""
+    """What numbers or agreement under a question measure by its wording — whichever of
+    satisfaction and effort or ease it names first (`first_mentioned`): csat under "How satisfied
+    were you with how easy it was to get your problem resolved?", ces under "How easy was it to
+    get your problem resolved to your satisfaction?"; nothing under a question of fact, which
+    names the resolution before the satisfaction ("Was your problem resolved to your
+    satisfaction?"), nor under wording turned round (`turned_round`: "I was not satisfied", "How
+    dissatisfied were you?", "It was not easy"), whose top answer may be the worst one."""
     asked = first_mentioned(text, ("satisfaction", "effort"))
     if asked == "satisfaction" and first_mentioned(text, ("resolved", "satisfaction")) == "resolved":
+        return None
+    if turned_round(text):
         return None
     return {"satisfaction": "csat", "effort": "ces"}.get(asked or "")
 
 
 def metric_of(reading: ScaleReading, text: str) -> str | None:
-    """csat for satisfaction labels, ces for ease or effort labels; bare numbers and agreement
-    labels by the wording (`asked_metric`: "I was satisfied with the service" is a csat, "The
-    company made it easy" a ces, "I was satisfied with how easy it was" a csat) — never agreement
-    under a statement turned round ("I was not satisfied", "It was not easy": `turned_round`),
-    where agreeing is the worst answer and the scale's own direction would score it backwards."""
-    if reading.kind == "agreement":
-        return None if turned_round(text) else asked_metric(text)
-    if reading.kind == "numbers":
+    """csat for satisfaction labels, ces for ease or effort labels — whatever the wording, which
+    the labels outweigh; bare numbers and agreement labels by the wording (`asked_metric`: "I was
+    satisfied with the service" is a csat, "The company made it easy" a ces, "I was satisfied with
+    how easy it was" a csat, "I was not satisfied" nothing: the scale's own direction would score
+    it backwards)."""
+    if reading.kind in ("agreement", "numbers"):
         return asked_metric(text)
     if reading.kind == "satisfaction":
         return "csat"
@@ -117,8 +119,8 @@ def metric_of(reading: ScaleReading, text: str) -> str | None:
 
 
 def turned_round(text: str) -> str | None:
-    """The word negating what a statement asserts — satisfaction or ease, whichever it names
-    first ("not", "dissatisfied", "uneasy", "недоволен") — or None."""
+    """The word negating what a statement or question asserts — satisfaction or ease, whichever
+    it names first ("not", "dissatisfied", "uneasy", "недоволен") — or None."""
     role = first_mentioned(text, ("satisfaction", "effort"))
     return negation(text, role) if role else None
 
@@ -283,9 +285,10 @@ def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | 
 
 
 def _not_asked(reading: ScaleReading, text: str) -> str:
-    if reading.kind == "agreement" and (word := turned_round(text)):
-        return (f", and the statement is negated ({word!r}), so agreeing may be the worst answer, not the best "
-                'one (then its direction is "lower_is_better")')  # fmt: skip
+    if reading.kind in ("agreement", "numbers") and (word := turned_round(text)):
+        top = "agreeing" if reading.kind == "agreement" else "its highest number"
+        return (f", and the wording is negated ({word!r}), so {top} may be the worst answer, not the best one "
+                '(then its direction is "lower_is_better")')  # fmt: skip
     by_wording = reading.kind == "numbers" or mentions(text, "effort")  # read by `asked_metric`
     if by_wording and (fact := mentions(text, "resolved")):
         return f", and the question asks whether something was {fact!r}: a question of fact"

@@ -17,7 +17,8 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import first_mentioned, mentions
 from cxbridge.detection.meaning import (
-    ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, unscored_note,
+    ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, turned_round,
+    unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
@@ -149,11 +150,10 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
         why = ("its numbers are the export's answer recodes, which can run either way (1 = 'Extremely easy' in some "
                "surveys): give the survey definition (--definition survey.qsf) to score it")  # fmt: skip
         return _note(profile, f"the header asks about {stem!r}, but {why}")
-    asked = asked_metric(header)
-    if asked is None:
+    if asked_metric(header) is None and not turned_round(header):
         return _note(profile, f"the header asks whether something was {mentions(header, 'resolved')!r}: a question of "
                               f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
-    fit = _numeric_scale(profile, header, largest=7 if asked == "ces" else 10)
+    fit = _numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
     if fit is None:
         return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) reach the top of "
                               f"no usual scale (1–5, 1–7, 0–10, 1–10), so neither its scale nor which end is best is "
@@ -162,7 +162,7 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)
-    role = "satisfaction" if asked == "csat" else "effort or ease"
+    role = "satisfaction" if asks == "satisfaction" else "effort or ease"
     evidence = [f"the header asks about {role} ({stem!r})", *fit.describe(profile), reading.evidence]
     spec = _spec(metric, reading, profile)
     confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
