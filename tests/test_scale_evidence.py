@@ -711,3 +711,39 @@ def test_negated_wording_over_bare_numbers_is_kept_unscored_unless_the_labels_sa
     backwards = {f"{n} - {SATISFACTION[5 - n]}": float(n) for n in range(1, 6)}
     spec = detect(Question("Q1", LABELLED_BACKWARDS, "choice", choices=backwards)).spec
     assert (spec.metric, spec.scale, spec.direction) == ("csat", (1, 5), Direction.LOWER_IS_BETTER)
+
+
+# --- "no effort" asserts the least effort ------------------------------------------------------------
+
+LOW_EFFORT_STATEMENTS = ["It took no effort to book", "Booking was effortless", "Es war kein Aufwand, zu buchen"]
+NOT_EASY_STATEMENTS = {"It was not easy to book": "not", "Booking was not effortless": "not"}
+
+
+def test_a_statement_of_no_effort_is_a_ces_on_which_agreeing_is_the_least_effort(tmp_path):
+    """"It took no effort to book" asserts the least effort, as "effortless" does: agreeing is low
+    effort, a CES higher-is-better — the negation of ease ("not easy", "not effortless") stays
+    unscored. Before, "no" read as turning the statement round and left it unscored. Alike for a
+    file's import and an API's agreement options."""
+    answers = [AGREEMENT[(n * 2) % 5] for n in range(20)]
+    columns = [*LOW_EFFORT_STATEMENTS, *NOT_EASY_STATEMENTS]
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-02-{n + 1:02d}", *[answer] * len(columns)] for n, answer in enumerate(answers)]]  # fmt: skip
+    item = import_file(write_csv(tmp_path / "effort.csv", rows))
+    assert item.ok and item.result.written == 20, item.error
+    ranks = [AGREEMENT.index(answer) + 1 for answer in answers]
+    low, high = sum(rank >= 4 for rank in ranks), sum(rank <= 2 for rank in ranks)
+    stored = query(tmp_path, "SELECT question_id, metric, COUNT(*), SUM(category = 'low_effort'), "
+                             "SUM(category = 'high_effort') FROM feedback_scores GROUP BY question_id", db="x.db")  # fmt: skip
+    assert {question: tuple(counts) for question, *counts in stored} == {
+        text: ("ces", 20, low, high) for text in LOW_EFFORT_STATEMENTS}  # fmt: skip
+    for text, word in NOT_EASY_STATEMENTS.items():
+        [warning] = [w for w in item.all_warnings if repr(text) in w]
+        assert f"negated ({word!r})" in warning, warning
+
+    choices = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    for text in LOW_EFFORT_STATEMENTS[:2]:
+        spec = detect(Question("Q1", text, "choice", choices=choices)).spec
+        assert (spec.metric, spec.scale, spec.direction) == ("ces", (1, 5), Direction.HIGHER_IS_BETTER)
+    for text, word in NOT_EASY_STATEMENTS.items():
+        found = detect(Question("Q1", text, "choice", choices=choices))
+        assert found.spec is None and f"negated ({word!r})" in found.evidence

@@ -130,6 +130,8 @@ macht", "Wenn es nicht zu schwierig ist", "Si ce n'est pas trop difficile", "Si 
 count."""
 _NEGATIONS = frozenset({"not", "never", "no", "не", "ни", "nie", "nigdy", "nicht", "kein", "keine", "keinen",
                         "niemals", "nunca", "pas", "jamais", "não", "nao"})  # fmt: skip
+_NONE_OF = frozenset({"no", "kein", "keine", "keinen"})
+_EFFORT_NOUNS = ("effort", "aufwand", "esfuerzo", "esforço", "esforco", "усили", "wysił", "wysil")
 _NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
 _SHORT_NOT = re.compile(r"n[’']t\b")  # "wasn't", "didn’t"
 _CLAUSE_BREAK = re.compile(r"[,:;.?!()\[\]=]")
@@ -185,8 +187,15 @@ def _negating(text: str, words: list[re.Match[str]], at: int) -> str | None:
         if _CLAUSE_BREAK.search(text[words[before].end() : words[before + 1].start()]):
             return None
         if words[before].group() in _NEGATIONS:
-            return words[before].group()
+            return None if _none_of_it(words[before].group(), words[index].group()) else words[before].group()
     return None
+
+
+def _none_of_it(negating: str, word: str) -> bool:
+    """Whether the word before a noun of effort says there was none of it — "no effort", "kein
+    Aufwand", "no requirió esfuerzo": the least effort, as "effortless" says, no negation of ease
+    ("not effortless" is one)."""
+    return negating in _NONE_OF and word.startswith(_EFFORT_NOUNS) and not mentions(word, "effortless")
 
 
 def _normal(header: str) -> str:
