@@ -747,3 +747,20 @@ def test_a_statement_of_no_effort_is_a_ces_on_which_agreeing_is_the_least_effort
     for text, word in NOT_EASY_STATEMENTS.items():
         found = detect(Question("Q1", text, "choice", choices=choices))
         assert found.spec is None and f"negated ({word!r})" in found.evidence
+
+
+def test_the_warning_quotes_a_shortened_not_as_written(tmp_path):
+    """"I wasn't satisfied with the delivery" is negated by "wasn't", and the warning says so —
+    before, it quoted 'not', a word the statement does not hold. Alike for a file's import and an
+    API's agreement options and numbers."""
+    texts = {"I wasn't satisfied with the delivery": "wasn't", "Booking didn’t feel easy": "didn’t"}
+    rows = [["Response ID", "Date", *texts], *[[f"R{n}", "2026-03-01", *[AGREEMENT[n % 5]] * 2] for n in range(10)]]
+    item = import_file(write_csv(tmp_path / "short.csv", rows))
+    assert item.ok and item.result.written == 10, item.error
+    agreement = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    for text, word in texts.items():
+        [warning] = [w for w in item.all_warnings if repr(text) in w]
+        assert f"negated ({word!r})" in warning, warning
+        for question in (Question("Q1", text, "choice", choices=agreement), Question("Q1", text, "scale", scale=(1, 5))):
+            found = detect(question)
+            assert found.spec is None and f"negated ({word!r})" in found.evidence, found.evidence

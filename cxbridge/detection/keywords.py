@@ -133,7 +133,9 @@ _NEGATIONS = frozenset({"not", "never", "no", "не", "ни", "nie", "nigdy", "n
 _NONE_OF = frozenset({"no", "kein", "keine", "keinen"})
 _EFFORT_NOUNS = ("effort", "aufwand", "esfuerzo", "esforço", "esforco", "усили", "wysił", "wysil")
 _NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
-_SHORT_NOT = re.compile(r"n[’']t\b")  # "wasn't", "didn’t"
+_SHORT_NOT = re.compile(r"n[’']t$")  # "wasn't", "didn’t"
+_SPOKEN_WORDS = re.compile(r"\w+(?:['’]\w+)*")  # "wasn't" is one word
+_ELISION = re.compile(r"['’]")
 _CLAUSE_BREAK = re.compile(r"[,:;.?!()\[\]=]")
 _WORDS = re.compile(r"[\w#№.@-]+")
 _LETTERS = re.compile(r"\w+")
@@ -159,8 +161,8 @@ def negation(header: str, role: str) -> str | None:
     ("I was not satisfied", "wasn't easy", "nicht zufrieden") — the first such word, or None when
     a mention is not turned round: "from 1 (not at all satisfied) to 5 (very satisfied)" also
     names satisfaction as it is."""
-    text = _SHORT_NOT.sub(" not", _normal(header))
-    words = list(_LETTERS.finditer(text))
+    text = _normal(header)
+    words = list(_SPOKEN_WORDS.finditer(text))
     found = [_negating(text, words, at) for at in _mentioned_at(text, words, role)]
     return found[0] if found and all(found) else None
 
@@ -181,13 +183,13 @@ def _negating(text: str, words: list[re.Match[str]], at: int) -> str | None:
     index = next((n for n, word in enumerate(words) if word.start() <= at < word.end()), None)
     if index is None:
         return None
-    if text[words[index].start() : at] in _NEGATING_PREFIXES:
+    if _ELISION.split(text[words[index].start() : at])[-1] in _NEGATING_PREFIXES:  # "l'insatisfaction"
         return words[index].group()
     for before in range(index - 1, max(index - 3, 0) - 1, -1):
         if _CLAUSE_BREAK.search(text[words[before].end() : words[before + 1].start()]):
             return None
-        if words[before].group() in _NEGATIONS:
-            return None if _none_of_it(words[before].group(), words[index].group()) else words[before].group()
+        if (word := words[before].group()) in _NEGATIONS or _SHORT_NOT.search(word):
+            return None if _none_of_it(word, words[index].group()) else word
     return None
 
 
