@@ -764,3 +764,24 @@ def test_the_warning_quotes_a_shortened_not_as_written(tmp_path):
         for question in (Question("Q1", text, "choice", choices=agreement), Question("Q1", text, "scale", scale=(1, 5))):
             found = detect(question)
             assert found.spec is None and f"negated ({word!r})" in found.evidence, found.evidence
+
+
+def test_a_hand_written_csat_of_agreement_answers_reads_them_by_the_built_in_labels(tmp_path):
+    """`metric = "csat"` on Strongly disagree … Strongly agree, without `labels`, scores them 1–5
+    (or 1–7 with `scale = [1, 7]`), as the built-in agreement labels read a ces — before, every
+    row went to quarantine ("'Strongly disagree' is neither a number nor a known label")."""
+    five, seven = [AGREEMENT[(n * 3) % 5] for n in range(12)], [AGREEMENT_7[(n * 5) % 7] for n in range(12)]
+    rows = [["id", "submitted", "I was satisfied with the service", "Overall, I am satisfied with my visit"],
+            *[[n, "2026-01-15", a, b] for n, (a, b) in enumerate(zip(five, seven))]]  # fmt: skip
+    write_csv(tmp_path / "statements.csv", rows)
+    source = {"connector": "csv", "path": "statements.csv", "columns": {"id": "id", "submitted_at": "submitted"},
+              "metrics": [{"column": "I was satisfied with the service", "metric": "csat", "primary": True},
+                          {"column": "Overall, I am satisfied with my visit", "metric": "csat", "scale": [1, 7]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (12, 0)
+    assert stored_boxes(tmp_path, "cxbridge.db") == {
+        "I was satisfied with the service": ("csat", *boxes(five, AGREEMENT)),
+        "Overall, I am satisfied with my visit": ("csat", *boxes(seven, AGREEMENT_7))}  # fmt: skip
+    values = query(tmp_path, "SELECT value FROM feedback_scores WHERE question_id = 'I was satisfied with the service' "
+                             "ORDER BY record_id")  # fmt: skip
+    assert sorted(value for (value,) in values) == sorted(AGREEMENT.index(answer) + 1.0 for answer in five)

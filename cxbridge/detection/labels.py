@@ -24,7 +24,7 @@ _PUNCTUATION = re.compile(r"[,.;:!?¿¡«»\"“”„]+")
 @dataclass(frozen=True)
 class LabelScale:
     name: str
-    metric: str  # the metric such labels usually measure: csat, ces or rating
+    metrics: tuple[str, ...]  # the metrics such labels measure: csat, ces (agreement: either, by the statement)
     direction: Direction
     points: tuple[tuple[str, ...], ...]  # worst (or, for effort, least) first
 
@@ -42,7 +42,7 @@ def label_key(text: str) -> str:
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip().casefold().replace("ё", "е")
 
 
-SATISFACTION_5 = LabelScale("satisfaction (5 points)", "csat", Direction.HIGHER_IS_BETTER, (
+SATISFACTION_5 = LabelScale("satisfaction (5 points)", ("csat",), Direction.HIGHER_IS_BETTER, (
     ("very dissatisfied", "extremely dissatisfied", "very unsatisfied", "очень недоволен", "очень недовольна",
      "совсем не удовлетворен", "bardzo niezadowolony", "bardzo niezadowolona", "sehr unzufrieden",
      "muy insatisfecho", "muy insatisfecha", "très insatisfait", "très insatisfaite", "muito insatisfeito",
@@ -62,7 +62,7 @@ SATISFACTION_5 = LabelScale("satisfaction (5 points)", "csat", Direction.HIGHER_
      "très satisfait", "très satisfaite", "muito satisfeito", "muito satisfeita"),
 ))  # fmt: skip
 
-SATISFACTION_7 = LabelScale("satisfaction (7 points)", "csat", Direction.HIGHER_IS_BETTER, (
+SATISFACTION_7 = LabelScale("satisfaction (7 points)", ("csat",), Direction.HIGHER_IS_BETTER, (
     ("extremely dissatisfied", "very dissatisfied", "completely dissatisfied"),
     ("moderately dissatisfied", "dissatisfied", "mostly dissatisfied"),
     ("slightly dissatisfied", "somewhat dissatisfied"),
@@ -72,7 +72,7 @@ SATISFACTION_7 = LabelScale("satisfaction (7 points)", "csat", Direction.HIGHER_
     ("extremely satisfied", "very satisfied", "completely satisfied"),
 ))  # fmt: skip
 
-AGREEMENT_5 = LabelScale("agreement (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
+AGREEMENT_5 = LabelScale("agreement (5 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
      "zdecydowanie nie", "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord",
      "tout à fait en désaccord", "discordo totalmente"),
@@ -87,12 +87,12 @@ AGREEMENT_5 = LabelScale("agreement (5 points)", "ces", Direction.HIGHER_IS_BETT
      "stimme voll und ganz zu", "totalmente de acuerdo", "tout à fait d'accord", "concordo totalmente"),
 ))  # fmt: skip
 
-AGREEMENT_7 = LabelScale("agreement (7 points)", "ces", Direction.HIGHER_IS_BETTER, (
+AGREEMENT_7 = LabelScale("agreement (7 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
     ("strongly disagree",), ("disagree",), ("somewhat disagree",), ("neither agree nor disagree",),
     ("somewhat agree",), ("agree",), ("strongly agree",),
 ))  # fmt: skip
 
-EASE_5 = LabelScale("ease (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
+EASE_5 = LabelScale("ease (5 points)", ("ces",), Direction.HIGHER_IS_BETTER, (
     ("very difficult", "extremely difficult", "очень сложно", "очень трудно", "bardzo trudno", "bardzo trudne",
      "sehr schwierig", "sehr schwer", "muy difícil", "très difficile", "muito difícil"),
     ("difficult", "somewhat difficult", "сложно", "трудно", "trudno", "trudne", "schwierig", "schwer", "difícil",
@@ -105,13 +105,13 @@ EASE_5 = LabelScale("ease (5 points)", "ces", Direction.HIGHER_IS_BETTER, (
      "sehr einfach", "muy fácil", "très facile", "muito fácil"),
 ))  # fmt: skip
 
-EASE_7 = LabelScale("ease (7 points)", "ces", Direction.HIGHER_IS_BETTER, (
+EASE_7 = LabelScale("ease (7 points)", ("ces",), Direction.HIGHER_IS_BETTER, (
     ("extremely difficult", "very difficult"), ("moderately difficult", "difficult"),
     ("slightly difficult", "somewhat difficult"), ("neither easy nor difficult", "neutral", "neither"),
     ("slightly easy", "somewhat easy"), ("moderately easy", "easy"), ("extremely easy", "very easy"),
 ))  # fmt: skip
 
-EFFORT_5 = LabelScale("effort (5 points, lower is better)", "ces", Direction.LOWER_IS_BETTER, (
+EFFORT_5 = LabelScale("effort (5 points, lower is better)", ("ces",), Direction.LOWER_IS_BETTER, (
     ("very low effort", "much less effort than expected", "much less than expected", "очень низкие усилия",
      "bardzo mały wysiłek", "sehr geringer aufwand", "muy poco esfuerzo", "très peu d'effort", "muito pouco esforço"),
     ("low effort", "less effort than expected", "less than expected", "низкие усилия", "mały wysiłek",
@@ -124,7 +124,7 @@ EFFORT_5 = LabelScale("effort (5 points, lower is better)", "ces", Direction.LOW
      "bardzo duży wysiłek", "sehr hoher aufwand", "muchísimo esfuerzo", "énormément d'effort", "esforço enorme"),
 ))  # fmt: skip
 
-EXPECTATION_5 = LabelScale("effort compared with what was expected (5 points, lower is better)", "ces",
+EXPECTATION_5 = LabelScale("effort compared with what was expected (5 points, lower is better)", ("ces",),
                            Direction.LOWER_IS_BETTER, expectation_points())  # fmt: skip
 
 SCALES = (SATISFACTION_5, SATISFACTION_7, AGREEMENT_5, AGREEMENT_7, EASE_5, EASE_7, EFFORT_5, EXPECTATION_5)
@@ -187,10 +187,11 @@ def builtin_value(text: str, *, metric: str, scale: tuple[float, float], directi
 
 @cache
 def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction) -> dict[str, float]:
-    """Every built-in label of the scales of this metric, size and direction, with its value."""
+    """Every built-in label of the scales of this metric, size and direction, with its value —
+    agreement of a csat as of a ces ("Strongly agree" that "I was satisfied…" is 5 of 5)."""
     found: dict[str, float] = {}
     for candidate in SCALES:
-        if (candidate.metric, candidate.scale, candidate.direction) == (metric, scale, direction):
+        if metric in candidate.metrics and (candidate.scale, candidate.direction) == (scale, direction):
             found |= candidate.values()
     return found
 

@@ -132,9 +132,8 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
         return _unscored(profile, header, reading)
     evidence = [reading.evidence, *_header_evidence(header, metric), *fit.notes(profile)]
     confidence = (0.9 if _header_evidence(header, metric) else 0.8) - (0.05 if fit.odd else 0)
-    # the built-in labels read only the scale's own way and metric: a reversed one, or agreement as a csat, names
-    # its labels' values
-    own = reading.scale is not None and (reading.direction, metric) == (reading.scale.direction, reading.scale.metric)
+    # the built-in labels read only the scale's own way: a reversed one names its labels' values
+    own = reading.scale is not None and reading.direction is reading.scale.direction and metric in reading.scale.metrics
     labels = None if own else reading.labels
     return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile, labels=labels))
 
