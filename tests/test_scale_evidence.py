@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import tomllib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -785,3 +786,31 @@ def test_a_hand_written_csat_of_agreement_answers_reads_them_by_the_built_in_lab
     values = query(tmp_path, "SELECT value FROM feedback_scores WHERE question_id = 'I was satisfied with the service' "
                              "ORDER BY record_id")  # fmt: skip
     assert sorted(value for (value,) in values) == sorted(AGREEMENT.index(answer) + 1.0 for answer in five)
+
+
+def test_a_proposed_mapping_of_written_labels_names_every_label_of_their_scale(tmp_path, monkeypatch):
+    """inspect reads the first 500 rows; a reversed agreement scale ("It was difficult to book":
+    agreeing is the most effort) whose "Strongly agree" first comes after them is mapped with every
+    label of the built-in scale, so the sync scores that row too — before, the proposed `labels`
+    held the four seen and each later "Strongly agree" went to quarantine. Agreement as a csat
+    ("I was satisfied…") reads the built-in labels and lists none."""
+    early = [AGREEMENT[n % 4] for n in range(500)]  # never "Strongly agree"
+    answers = early + ["Strongly agree"] * 3 + ["Disagree"] * 2
+    columns = ["It was difficult to book", "I was satisfied with the service"]
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", answer, answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    write_csv(tmp_path / "late.csv", rows)
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(cli, ["inspect", "late.csv", "--write-mapping", "cxbridge.toml"]).exit_code == 0
+    synced = CliRunner().invoke(cli, ["sync", "--db", "saved.db"])
+    assert synced.exit_code == 0 and f"{len(answers)} written" in synced.output, synced.output
+    ranks = [AGREEMENT.index(answer) + 1 for answer in answers]
+    stored = query(tmp_path, "SELECT question_id, metric, direction, COUNT(*), SUM(value) FROM feedback_scores "
+                             "GROUP BY question_id", db="saved.db")  # fmt: skip
+    assert sorted(stored) == [("I was satisfied with the service", "csat", "higher_is_better", len(answers), sum(ranks)),
+                              ("It was difficult to book", "ces", "lower_is_better", len(answers), sum(ranks))]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine", db="saved.db") == [(0,)]
+    mapping = tomllib.loads((tmp_path / "cxbridge.toml").read_text(encoding="utf-8"))
+    metrics = {metric["column"]: metric for metric in mapping["sources"]["late"]["metrics"]}
+    assert "labels" not in metrics["I was satisfied with the service"]
+    assert metrics["It was difficult to book"]["labels"]["strongly agree"] == 5

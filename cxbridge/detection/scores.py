@@ -134,8 +134,18 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
     confidence = (0.9 if _header_evidence(header, metric) else 0.8) - (0.05 if fit.odd else 0)
     # the built-in labels read only the scale's own way: a reversed one names its labels' values
     own = reading.scale is not None and reading.direction is reading.scale.direction and metric in reading.scale.metrics
-    labels = None if own else reading.labels
+    labels = None if own else _every_label(reading)
     return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile, labels=labels))
+
+
+def _every_label(reading: ScaleReading) -> dict[str, float]:
+    """The labels read, as written, then every other way the scale's points are written: a label
+    first answered after the rows inspect read (`PROFILED_ROWS`) is read, not quarantined."""
+    if reading.scale is None:
+        return reading.labels
+    seen = {builtin.label_key(label) for label in reading.labels}
+    every = reading.labels | {key: rank for key, rank in reading.scale.values().items() if key not in seen}
+    return dict(sorted(every.items(), key=lambda item: item[1]))  # point by point, those read first
 
 
 def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
