@@ -304,3 +304,55 @@ def test_a_rating_weighed_with_gaps_configured_on_its_weights_scale_keeps_scorin
     for db in ("files.db", "cxbridge.db"):
         assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
         assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(0.0, 100.0)]
+
+
+def test_a_rating_weighed_with_gaps_mapped_by_its_metric_alone_imports_its_ranks_as_the_api_reads_them(tmp_path):
+    """A file mapping giving only `metric = "csat"` (no scale, no labels) reads the 0/25/50/75/100
+    rating's ranks 1 … 5, as the API sync does with only the metric configured — before, it read
+    the weights in the cells and quarantined all six scored answers ("csat answer 0 is outside its
+    scale 1–5"), advising a scale that would have scored the weights."""
+    gapped = gapped_choices([0, 25, 50, 75, 100])
+    details, bulk = weighed_rating([*gapped, WEIGHED_CHOICES[-1]])
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
+    source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
+              "columns": {"id": "id", "submitted_at": "date_modified"}, "metrics": [{"column": "401", "metric": "csat"}]}  # fmt: skip
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
+    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["222"], questions={"401": {"metric": "csat"}})).quarantined == 0
+    rank_of = {choice["id"]: place for place, choice in enumerate(gapped, start=1)}
+    expected = [float(rank_of[c]) if c in rank_of else None for c in WEIGHED_ANSWERS]
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 5.0)]
+
+
+def test_a_rating_of_seven_ranks_mapped_by_its_metric_alone_is_advised_the_scale_of_its_ranks(tmp_path):
+    """Seven options weighed 0, 10 … 60 score their ranks 1 … 7: a file mapping without a scale
+    reads CSAT's default 1–5, so ranks 6 and 7 are quarantined naming the rank, not its weight,
+    and the advice it gives (set 'scale' to the one its answers use: [1, 7]) stores what the API
+    sync stores — the advice never leads to scoring the weights."""
+    texts = ["Extremely dissatisfied", *SATISFACTION, "Extremely satisfied"]
+    choices = [{"id": str(7101 + i), "position": i + 1, "text": text, "weight": 10 * i, "visible": True}
+               for i, text in enumerate(texts)]  # fmt: skip
+    details, bulk = weighed_rating(choices)
+    for n, response in enumerate(bulk["data"]):  # answered 1 … 7 by rank
+        response["pages"][0]["questions"][0]["answers"][0]["choice_id"] = choices[n]["id"]
+    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
+    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
+    source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
+              "columns": {"id": "id", "submitted_at": "date_modified"}, "metrics": [{"column": "401", "metric": "csat"}]}  # fmt: skip
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 2
+    errors = [error for (error,) in query(tmp_path, "SELECT error FROM quarantine ORDER BY error", db="files.db")]
+    assert [error.split(";")[0] for error in errors] == [
+        f"question '401': csat answer {rank} is outside its scale 1–5" for rank in (6, 7)]  # fmt: skip
+    assert all("set 'scale' to the one its answers use" in error for error in errors)
+    advised = source | {"metrics": [{"column": "401", "metric": "csat", "scale": [1, 7]}]}
+    (tmp_path / "files.db").unlink()
+    assert sync_source(tmp_path, advised, db="files.db").quarantined == 0
+    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
+        assert sync(tmp_path, entry(api.url, surveys=["222"], questions={"401": {"metric": "csat"}})).quarantined == 0
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == [
+            float(rank) for rank in range(1, 8)]  # fmt: skip
+        assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 7.0)]

@@ -270,6 +270,13 @@ def shows_scale(shown: Mapping[str, float], spec: MetricSpec) -> bool:
     return (min(shown.values()), max(shown.values())) == spec.scale_bounds
 
 
+def scores_ranks(spec: MetricSpec | None, ranks: tuple[float, float] | None) -> bool:
+    """Whether a rating scored by its options' ranks (SurveyMonkey weights with gaps, each
+    option's weight kept beside its rank) scores the ranks under `spec`: unless it sets a scale
+    other than theirs (`[0, 100]`, the weights' own, as a config written for them would)."""
+    return spec is None or spec.scale is None or spec.scale_bounds == ranks
+
+
 def unscored_note(text: str, reading: ScaleReading | None = None, *, why: str | None = None) -> str:
     """Why a question that looks scored — by its wording, or answers on a known scale — is kept
     unscored; "" for a question that does not look scored."""

@@ -10,7 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.meaning import choice_value, numbers_shown, recoded_choice, shows_scale
+from cxbridge.detection.meaning import choice_value, numbers_shown, recoded_choice, scores_ranks, shows_scale
 from cxbridge.errors import DataError
 from cxbridge.metrics import answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
@@ -224,9 +224,22 @@ class RowNormalizer:
         if found is None:
             return None
         recode, shown = found
+        if label is not None:
+            recode = self._ranked(column, metric, recode, shown)
         numbers = numbers_shown(self._choices(column), signed=self._signed(column))
         labels = index_labels(numbers | metric.labels) if numbers and shows_scale(numbers, metric) else metric.label_index
         return choice_value(shown, recode, labels, by_label=True), shown
+
+    def _ranked(self, column: str, metric: MetricColumn, cell: Any, shown: str) -> Any:
+        """What a cell naming the option `shown` holds: the option's rank where the cell keeps the
+        weight of a SurveyMonkey rating scored by rank (its weights leave gaps; the definition gives
+        the option its rank, `surveymonkey_details`), as the API scores it, unless the mapping sets
+        another scale (`scores_ranks`); else the cell."""
+        choices = self._choices(column)
+        rank = choices.get(shown)
+        if rank is None or rank == cell or not self._signed(column):
+            return cell
+        return rank if scores_ranks(metric, (min(choices.values()), max(choices.values()))) else cell
 
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
         """A label's value through the mapping, then the built-in maps; numbers (`parsed`) as numbers."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cxbridge.detection.meaning import scores_ranks
 from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.exports.surveymonkey_details import Choice, Part, SurveyDefinition
@@ -98,9 +99,7 @@ class ResponseReader:
         if choice.weight is None:
             return choice.value
         reading = self.plan.reading(part.question, also=(part.parent,))
-        spec = reading.spec if reading is not None else None
-        ranked = spec is None or spec.scale is None or spec.scale_bounds == part.question.scale
-        return choice.value if ranked else choice.weight
+        return choice.value if scores_ranks(reading.spec if reading else None, part.question.scale) else choice.weight
 
     def _choice(self, part: Part, answer: dict[str, Any]) -> Choice:
         choice_id = str(answer["choice_id"])
