@@ -457,3 +457,24 @@ def test_labels_of_their_own_scale_without_a_scale_are_a_config_error(tmp_path):
     satisfied = sum(label == "Great" for label in labels)  # the top box of a 3-point scale
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
         (len(labels), round(100 * satisfied / len(labels), 1))]  # fmt: skip
+
+
+@pytest.mark.parametrize("labelled_first", [True, False])
+def test_an_answer_showing_its_number_beside_words_decides_a_recommend_question_as_its_number(tmp_path, labelled_first):
+    """An NPS answer written "10 - Extremely likely" (the documented answer's fields, api_reference
+    §3.4; the end label beside the number is ours): read first, the question was decided by
+    `parse_number`, which reads no number in it — a choice question, none of its 0–10 answers
+    scored. It shows its number as `metrics.shown_number` reads it, in either order."""
+    labelled = "10 - Extremely likely"
+    responses = [with_option(qp_response(1), 9001, labelled, 11), qp_response(2, nps=9), qp_response(3, nps=3)]
+    account = QuestionProAccount(responses={7654321: responses if labelled_first else responses[::-1]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value'), "
+                 "json_extract(answers, '$.9001.label') FROM feedback ORDER BY 1")  # fmt: skip
+    assert rows == [("70000001", 10, 10, labelled), ("70000002", 9, 9, None), ("70000003", 3, 3, None)]
+    scored = [10, 9, 3]
+    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
+        (len(scored), round(100 * (promoters - detractors) / len(scored), 1))]  # fmt: skip

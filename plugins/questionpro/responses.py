@@ -14,7 +14,7 @@ from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
-from cxbridge.metrics import shown_number
+from cxbridge.metrics import shown_number, shown_words
 
 
 class ResponseReader:
@@ -74,9 +74,10 @@ class ResponseReader:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
         if len(options) > 1 or question.kind == "multi":
             return self.plan.answer(question, options), other
-        number = parse_number(options[0])
+        number = shown_number(options[0])  # "10", or "10 - Extremely likely": its words keep it as the label
         if number is not None:
-            return self.plan.answer(question, int(number) if number.is_integer() else number), other
+            label = options[0] if shown_words(options[0]) else None
+            return self.plan.answer(question, int(number) if number.is_integer() else number, label=label), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
     def _unscored_word(self, qid: str, options: list[str]) -> bool:
@@ -104,10 +105,11 @@ class ResponseReader:
     def _question(self, qid: str, text: str, item: dict[str, Any], options: list[str]) -> Question:
         """The question, as the fields of its answers show it: typed text without a chosen option
         (an "Other" text does not count) is a comment; several options a multiple choice; a number about
-        recommending on a scale from 0 (the documented examples put 0 at position 1) is NPS; other
-        numbers and labels are scored when the config says how."""
+        recommending on a scale from 0 (the documented examples put 0 at position 1) is NPS — a number
+        as an option shows it, alone or beside words (`metrics.shown_number`: "10 - Extremely likely");
+        other numbers and labels are scored when the config says how."""
         if qid not in self._questions:
-            number = parse_number(options[0]) if len(options) == 1 else None
+            number = shown_number(options[0]) if len(options) == 1 else None
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
             elif len(options) > 1:
