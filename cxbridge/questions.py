@@ -27,7 +27,7 @@ from cxbridge.metrics import (
     NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, labels_short_of_scale, metric_name,
 )
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
-from cxbridge.tabular.cells import parse_number
+from cxbridge.tabular.cells import parse_number, whole_number
 
 log = logging.getLogger("cxbridge.questions")
 KINDS = ("nps", "scale", "choice", "multi", "text", "other")
@@ -282,7 +282,8 @@ class QuestionPlan:
         `labels` naming it give the value, over the source's recode (a 0–10 scale recoded 1–11);
         else a labelled answer is the source's own value, never recoded again. An answer without a
         label, written as a number the question's labels name (`metrics.answer_code`), reads as the
-        label's value and keeps the code as its label."""
+        label's value and keeps the code as its label. A whole number is an int (a label's 4.0 as 4),
+        as a file's answer is (`tabular.cells.whole_number`)."""
         reading = self.reading(question, also=also)
         if reading is None:
             return None
@@ -293,7 +294,7 @@ class QuestionPlan:
         elif reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
             value, label = coded, str(value).strip()
         return AnswerInput(
-            question_id=question.id, question_text=question.text, value=value, label=label,
+            question_id=question.id, question_text=question.text, value=whole_number(value), label=label,
             spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),
             question_key=reading.question_key,
         )  # fmt: skip

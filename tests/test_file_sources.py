@@ -289,25 +289,43 @@ def test_numbered_labels_read_as_their_number(tmp_path):
 CODED = [0, 1, 2, 3, 4, 4, 3, "Very satisfied", 0, 2]  # a 1–5 satisfaction scale the export codes 0–4
 
 
-@pytest.mark.parametrize("connector", ["csv", "excel"])
-def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, connector):
-    """An export that codes a 1–5 scale 0–4: `labels = { "0" = 1, … }` recodes every cell, a text
-    cell or a workbook's number, and a written label still reads once, not recoded again."""
+def coded_source(tmp_path: Path, connector: str) -> dict:
+    """CODED written as a CSV file or a workbook, and the mapping that recodes it to 1–5."""
     rows = [["Submitted", "Satisfaction"], *([f"2025-01-{n + 1:02d}", code] for n, code in enumerate(CODED))]
     if connector == "csv":
         (tmp_path / "coded.csv").write_text("\n".join(f"{a},{b}" for a, b in rows) + "\n", encoding="utf-8")
     else:
         write_xlsx(tmp_path / "coded.xlsx", {"2025": rows})
     labels = {str(code): code + 1 for code in range(5)} | {"Very satisfied": 5}
-    source = {"connector": connector, "path": f"coded.{'csv' if connector == 'csv' else 'xlsx'}",
-              "columns": {"submitted_at": "Submitted"},
-              "metrics": [{"column": "Satisfaction", "metric": "csat", "scale": [1, 5], "labels": labels}]}  # fmt: skip
-    assert sync_source(tmp_path, source).written == len(CODED)
+    return {"connector": connector, "path": f"coded.{'csv' if connector == 'csv' else 'xlsx'}",
+            "columns": {"submitted_at": "Submitted"},
+            "metrics": [{"column": "Satisfaction", "metric": "csat", "scale": [1, 5], "labels": labels}]}  # fmt: skip
+
+
+@pytest.mark.parametrize("connector", ["csv", "excel"])
+def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, connector):
+    """An export that codes a 1–5 scale 0–4: `labels = { "0" = 1, … }` recodes every cell, a text
+    cell or a workbook's number, and a written label still reads once, not recoded again."""
+    assert sync_source(tmp_path, coded_source(tmp_path, connector)).written == len(CODED)
     values = [5 if code == "Very satisfied" else code + 1 for code in CODED]
     assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY submitted_at")] == values
     satisfied = sum(value >= 4 for value in values)
     [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month")
     assert csat_pct == round(100 * satisfied / len(values), 1)
+
+
+@pytest.mark.parametrize("connector", ["csv", "excel"])
+def test_whole_answers_are_stored_as_integers_whatever_gives_them_and_a_re_read_rewrites_nothing(tmp_path, connector):
+    """A number written in a cell was stored as an integer, but the value a label or an answer
+    code gives (`labels`, TOML's 5 read as 5.0) as a float: every whole answer is an integer now,
+    as an API's answer is. Read again (--full-refresh), the file rewrites nothing."""
+    source = coded_source(tmp_path, connector)
+    assert sync_source(tmp_path, source).written == len(CODED)
+    stored = query(tmp_path, "SELECT json_extract(answers, '$.Satisfaction.value'), "
+                   "typeof(json_extract(answers, '$.Satisfaction.value')) FROM feedback ORDER BY submitted_at")  # fmt: skip
+    assert stored == [(5 if code == "Very satisfied" else code + 1, "integer") for code in CODED]
+    refreshed = sync_source(tmp_path, source, full_refresh=True)
+    assert (refreshed.read, refreshed.written, refreshed.unchanged) == (len(CODED), 0, len(CODED))
 
 
 REVERSED = ["1 - Very satisfied", "2 - Satisfied", "3 - Neutral", "4 - Dissatisfied", "5 - Very dissatisfied"]

@@ -16,6 +16,7 @@ import pytest
 
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.mapping_file import source_entry
+from cxbridge.tabular import rows
 
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from tests.local_api import FakeApi, Reply, fake_api
@@ -229,13 +230,16 @@ def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_i
             (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
 
 
+NUMBERED_CHOICES = [choice | {"text": str(choice["position"])} if not choice.get("is_na") else choice
+                    for choice in WEIGHED_CHOICES]  # fmt: skip
+
+
 def test_a_rating_numbered_1_to_5_and_weighed_below_zero_imports_from_files_on_the_numbers_shown(tmp_path):
     """The same rating with its options labelled "1" … "5" (weighed −2 … 2): the API sync scores
     the numbers shown, so the file import of its responses/bulk does too — before, it read the
     weights from the cells, quarantining −2, −1 and 0 ("outside its scale 1–5") and storing "4"
     as 1."""
-    numbered = [choice | {"text": str(choice["position"])} if not choice.get("is_na") else choice
-                for choice in WEIGHED_CHOICES]  # fmt: skip
+    numbered = NUMBERED_CHOICES
     details, bulk = weighed_rating(numbered)
     import_and_sync(tmp_path, details, bulk)
     shown = {choice["id"]: int(choice["text"]) for choice in numbered if not choice.get("is_na")}
@@ -356,3 +360,47 @@ def test_a_rating_of_seven_ranks_mapped_by_its_metric_alone_is_advised_the_scale
         assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == [
             float(rank) for rank in range(1, 8)]  # fmt: skip
         assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 7.0)]
+
+
+def test_whole_answers_of_a_file_import_are_integers_and_a_re_sync_rewrites_nothing(tmp_path, monkeypatch):
+    """The −2 … 2 rating imported as `inspect` proposes (its `labels` give each option's weight)
+    stores −2, not −2.0. Syncing the same file again writes nothing, read again too
+    (--full-refresh): the stored rows keep their content hash. Rows stored as the earlier version read them (floats)
+    are not rewritten by the next sync while the file is unchanged; read again, those rows are
+    rewritten once."""
+    details, bulk = weighed_rating()
+    import_and_sync(tmp_path, details, bulk)
+    weight_of = {choice["id"]: choice["weight"] for choice in WEIGHED_CHOICES if not choice.get("is_na")}
+    stored = "SELECT json_extract(answers, '$.401.value'), typeof(json_extract(answers, '$.401.value')) FROM feedback"
+    assert sorted(query(tmp_path, stored + " WHERE csat IS NOT NULL", db="files.db")) == sorted(
+        (weight_of[c], "integer") for c in WEIGHED_ANSWERS if c in weight_of)  # fmt: skip
+    source = source_entry(inspect_file(tmp_path / "bulk.json", Hints(definition=tmp_path / "details.json")),
+                          path="bulk.json") | {"definition": "details.json"}  # fmt: skip
+    again = sync_source(tmp_path, source, db="files.db")
+    assert (again.read, again.written) == (0, 0)  # the file is passed over
+    refreshed = sync_source(tmp_path, source, db="files.db", full_refresh=True)
+    assert (refreshed.read, refreshed.written, refreshed.unchanged) == (len(WEIGHED_ANSWERS), 0, len(WEIGHED_ANSWERS))
+    with monkeypatch.context() as earlier:
+        earlier.setattr(rows, "whole_number", lambda value: value)  # as the earlier version read the labels
+        assert sync_source(tmp_path, source, db="earlier.db").written == len(WEIGHED_ANSWERS)
+    assert {kind for _, kind in query(tmp_path, stored + " WHERE csat IS NOT NULL", db="earlier.db")} == {"real"}
+    again = sync_source(tmp_path, source, db="earlier.db")
+    assert (again.read, again.written) == (0, 0)
+    refreshed = sync_source(tmp_path, source, db="earlier.db", full_refresh=True)
+    scored = [c for c in WEIGHED_ANSWERS if c in weight_of]  # N/A stored no number: its row is unchanged
+    assert (refreshed.written, refreshed.unchanged) == (len(scored), len(WEIGHED_ANSWERS) - len(scored))
+
+
+@pytest.mark.parametrize("choices", [WEIGHED_CHOICES, NUMBERED_CHOICES], ids=["labelled", "numbered"])
+def test_the_file_import_and_the_api_sync_store_the_same_whole_answers(tmp_path, choices):
+    """The −2 … 2 rating labelled in words (the file's `labels` give the weights) or numbered "1" …
+    "5" (both score the numbers shown): each answer is stored alike from files and through the API,
+    a whole number as an integer — before, the labels' and the numbers shown's values were floats
+    (the file import's −2.0, both paths' 1.0)."""
+    details, bulk = weighed_rating(choices)
+    import_and_sync(tmp_path, details, bulk)
+    answers = "SELECT source_record_id, json_extract(answers, '$.401') FROM feedback ORDER BY 1"
+    assert query(tmp_path, answers, db="files.db") == query(tmp_path, answers)
+    kinds = "SELECT DISTINCT typeof(json_extract(answers, '$.401.value')) FROM feedback WHERE csat IS NOT NULL"
+    for db in ("files.db", "cxbridge.db"):
+        assert query(tmp_path, kinds, db=db) == [("integer",)]

@@ -25,7 +25,7 @@ from typing import Any
 from cxbridge.detection import labels as builtin
 from cxbridge.exports.qualtrics_definition import ColumnMeaning, plain_text
 from cxbridge.questions import Question
-from cxbridge.tabular.cells import parse_number
+from cxbridge.tabular.cells import parse_number, whole_number
 
 NPS_WEIGHTS = (-100,) * 7 + (0,) * 2 + (100,) * 2  # what SurveyMonkey weighs NPS options 0–10 with
 DEMOGRAPHIC_CONTACTS = frozenset({"email", "phone"})
@@ -200,7 +200,7 @@ def _weighted_choices(options: list[dict[str, Any]]) -> dict[str, Choice] | None
     ranks = _ranks(weights)
     found = {}
     for place, option in enumerate(scored):
-        weight, label = _whole(option["weight"]), _label(option)
+        weight, label = whole_number(option["weight"]), _label(option)
         found[str(option["id"])] = Choice(weight, label) if ranks is None else Choice(ranks[place], label, weight=weight)
     return found | _na_choices(ordered)
 
@@ -231,7 +231,7 @@ def _labelled_choices(options: list[dict[str, Any]]) -> dict[str, Choice]:
             continue
         number = _number_in(text)
         value = number if number is not None else points.get(builtin.label_key(text), text)
-        found[str(option["id"])] = Choice(_whole(value), text or None)
+        found[str(option["id"])] = Choice(whole_number(value), text or None)
     return found
 
 
@@ -278,10 +278,6 @@ def _label(option: dict[str, Any]) -> str | None:
 
 def _joined(*texts: str) -> str:
     return " - ".join(text for text in texts if text)
-
-
-def _whole(value: Any) -> Any:
-    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _id(value: Any) -> str | None:

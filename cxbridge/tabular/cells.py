@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from cxbridge.errors import DataError
@@ -71,6 +72,12 @@ def parse_number(value: object, *, decimal: str = ".") -> float | None:
     whole = text.rpartition(last)[0] if is_decimal else text
     digits = whole.replace(".", "").replace(",", "")
     return float(f"{digits}.{tail}") if is_decimal else float(digits)
+
+
+def whole_number(value: Any) -> Any:
+    """A whole float as an int (−2.0 as −2), as a number written in a cell and an API's answer
+    are stored; anything else as it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def parse_datetime(

@@ -18,7 +18,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
-from cxbridge.tabular.cells import parse_datetime, parse_number
+from cxbridge.tabular.cells import parse_datetime, parse_number, whole_number
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
 from cxbridge.tabular.source_dates import SourceDates
@@ -185,14 +185,16 @@ class RowNormalizer:
         the mapping's `labels` name is a code, read as the label's value. A cell naming a
         definition's choice as the source's `values` says, or carrying the export's label of the
         choice, is read by the choice shown (`_read_choice`); without the definition's choices, that
-        label is read as a cell of choice text is, over the recode — unless no rule reads its words."""
+        label is read as a cell of choice text is, over the recode — unless no rule reads its words.
+        A whole number is an int (a label's −2.0 as −2), as a number written in a cell and an API's
+        answer are."""
         if type(label) is str and not self._choices(column):
             shown = self._read_cell(column, metric, label, None)
             if not isinstance(shown[0], str) or shown_number(label) is not None:
                 return shown
         reads_choices = self.values is not None or label is not None
         if reads_choices and (shown := self._read_choice(column, metric, value, label)) is not None:
-            return shown
+            return whole_number(shown[0]), shown[1]
         number = value
         parsed = value if type(value) in (int, float) else None
         if isinstance(value, str):
@@ -203,8 +205,8 @@ class RowNormalizer:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 self._check_order(column, metric, text)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
-            return coded, label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
-        return number, label or self._label(column, number)
+            return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
+        return whole_number(number), label or self._label(column, number)
 
     def _read_choice(
         self, column: str, metric: MetricColumn, value: Any, label: str | None
@@ -244,7 +246,7 @@ class RowNormalizer:
     def _number(self, text: str, parsed: float | None, metric: MetricColumn) -> Any:
         """A label's value through the mapping, then the built-in maps; numbers (`parsed`) as numbers."""
         if parsed is not None:
-            return int(parsed) if parsed.is_integer() else parsed
+            return whole_number(parsed)
         key = builtin.label_key(text)
         if key in builtin.NO_SCORE_LABELS:
             return None
