@@ -183,6 +183,7 @@ def import_(
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
             if isinstance(file_config := imported.sources[name].config, FileSourceConfig):
+                file_config.cursor_root = ready[-1][1].destination_dir  # the project's folder (or the working one)
                 file_config.source_headers = headers if saved is not None else None
                 file_config.date_evidence = item.date_evidence
         except CxbridgeError as exc:

@@ -5,6 +5,7 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -221,6 +222,7 @@ class FileSourceConfig(RowMapping, SourceConfig):
     )
     _source_headers: SourceHeaders | None = PrivateAttr(default=None)
     _date_evidence: Evidence | None = PrivateAttr(default=None)
+    _cursor_root: Path | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _values_need_a_definition(self) -> FileSourceConfig:
@@ -248,6 +250,16 @@ class FileSourceConfig(RowMapping, SourceConfig):
     @date_evidence.setter
     def date_evidence(self, evidence: Evidence | None) -> None:
         self._date_evidence = evidence
+
+    @property
+    def cursor_root(self) -> Path | None:
+        """The folder the cursor names the one file of a `cxbridge import` from (the project's),
+        as its identity is only its name; not a config key."""
+        return self._cursor_root
+
+    @cursor_root.setter
+    def cursor_root(self, root: Path | None) -> None:
+        self._cursor_root = root
 
 
 class CsvConfig(FileSourceConfig):

@@ -80,9 +80,11 @@ class Plan:
         return self.state.resume if self.action == "resume" and self.state is not None else None
 
 
-def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool) -> Plan:
+def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool = False) -> Plan:
     """What to do with `file` given what the cursor `saved` of it; `appendable` says whether
-    the source may read on an appended file (a delimited file)."""
+    the source may read on an appended file (a delimited file); `by_content` that `saved` may be
+    another file's of the same name, so that only the file's bytes, never its size and time, say
+    it is unchanged."""
     stat = file.path.stat()
     if isinstance(saved, str):  # the mark of an earlier version: the hash of the whole file and the mapping
         return (
@@ -95,7 +97,7 @@ def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool) -> Plan
         return Plan("whole")
     if stat.st_size == state.size:
         if (
-            stat.st_mtime_ns == state.mtime_ns
+            (stat.st_mtime_ns == state.mtime_ns and not by_content)
             or _sha256(file.path, stat.st_size, stat.st_mtime_ns, None) == state.sha256
         ):
             return Plan("skip", FileState(**{**state.__dict__, "mtime_ns": stat.st_mtime_ns}))

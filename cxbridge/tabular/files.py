@@ -1,11 +1,13 @@
 """The files of a file source: a path, a glob (`data/*.xlsx`, `exports/**/*.csv`) or a folder,
 each with its identity — its path below the pattern's fixed part — which is part of the
 record ids of rows that have no id of their own, so that the same file keeps its ids whether
-it is imported from the command line or synced from a configuration elsewhere."""
+it is imported from the command line or synced from a configuration elsewhere. The cursor keeps
+a file's state by its identity too, but for a file of `cxbridge import` (`cursor_name`)."""
 
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,15 @@ class SourceFile:
     """Told the names the file holds — a workbook's sheets, each table's columns — as soon as they
     are read, before any message names one (the file stream names one holding an address by its
     key: docs/security.md)."""
+    cursor_name: str | None = None
+    """The name the cursor keeps the file's state by when it is not the identity: a file of
+    `cxbridge import` is its only file, named by its path from the project's folder, as the
+    import's `responses.csv` of two monthly folders are two files (the identity says only
+    `responses.csv`)."""
+
+    @property
+    def in_cursor(self) -> str:
+        return self.cursor_name or self.identity
 
     @property
     def kind(self) -> str:
@@ -53,6 +64,14 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
     if not matches:
         raise SourceError(f"no {what} matches {pattern!r} (looked in {base_dir})")
     return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
+
+
+def below(path: Path, root: Path) -> str:
+    """The path from `root` (`..` where it is outside; the path itself on another drive)."""
+    try:
+        return Path(os.path.relpath(path.resolve(), root.resolve())).as_posix()
+    except ValueError:
+        return path.resolve().as_posix()
 
 
 def nothing_in(file: SourceFile) -> str:

@@ -9,7 +9,7 @@ appended rows are new records, and a row whose answers were edited keeps its rec
 key changed).
 
 Incremental reads. The cursor holds the state of each file read (`file_state`), by the file's
-name as shown (`_name`: an address in it as its key, docs/security.md): an unchanged
+name as shown (`SourceFile.in_cursor`, `_name`: an address in it as its key, docs/security.md): an unchanged
 file is not read again; a CSV file that grew by appending is read on from where the last read
 ended (rows keyed by their content count the keys of the rows read before: `_file_rows`);
 any other change reads the file again, and the engine's content hash writes only the rows that
@@ -44,7 +44,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
-from cxbridge.tabular.files import SourceFile, find_files, nothing_in
+from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables, read_tables
 from cxbridge.tabular import key_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
@@ -109,7 +109,10 @@ class FileStream(Stream):
 
     def files(self) -> list[SourceFile]:
         what = {"csv": "CSV file", "excel": "workbook", "json": "JSON export"}.get(self.config.connector, "file")
-        return find_files(self.config.path, self.source.context.base_dir, what=what)
+        found = find_files(self.config.path, self.source.context.base_dir, what=what)
+        if (root := self.config.cursor_root) is None:
+            return found
+        return [replace(file, cursor_name=below(file.path, root)) for file in found]
 
     def check(self, cursor: Any) -> list[str]:
         """`path` matches files, and each file has the mapped columns — but a file an earlier
@@ -165,8 +168,11 @@ class FileStream(Stream):
     def _plan(self, file: SourceFile, saved: dict[str, Any]) -> Plan:
         """Pass the file over, read on from where the last read ended, or read it whole (see
         `file_state`)."""
-        appendable = file.kind == "delimited"
-        return plan(file, saved.get(self._name(file.identity)), self._config_hash, appendable=appendable)
+        appendable, own = file.kind == "delimited", saved.get(self._name(file.in_cursor))
+        if own is None and file.cursor_name is not None:  # an earlier cxbridge kept an imported file by its name alone,
+            own = saved.get(self._name(file.identity))  # maybe another's of that name: only its bytes may match
+            return plan(file, own, self._config_hash, appendable=appendable, by_content=True)
+        return plan(file, own, self._config_hash, appendable=appendable)
 
     def _name(self, identity: str) -> str:
         """A file as the cursor, `raw` and every message name it: an address in its name as its
@@ -234,7 +240,8 @@ class FileStream(Stream):
         folded: dict[str, list[str]] = {}
         namer = self._namer()
         for file in files:
-            folded.setdefault(namer.folded_file_name(file.identity), []).append(namer.file_name(file.identity))
+            for name in {file.identity, file.in_cursor}:
+                folded.setdefault(namer.folded_file_name(name), []).append(namer.file_name(name))
         for before, names in folded.items():
             if len(names) == 1 and names[0] != before and names[0] not in found and before in found:
                 found[names[0]] = found.pop(before)
@@ -248,9 +255,9 @@ class FileStream(Stream):
         self._saved = self._saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         plans = {file.identity: self._plan(file, self._saved) for file in files}
-        for identity, done in plans.items():
-            if done.action == "skip" and done.state is not None:
-                self._read[self._name(identity)] = done.state.to_cursor()  # its time, when only that changed
+        for file in files:
+            if (done := plans[file.identity]).action == "skip" and done.state is not None:
+                self._read[self._name(file.in_cursor)] = done.state.to_cursor()  # its time, when only that changed
         todo = [file for file in files if plans[file.identity].action != "skip"]
         dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
         ahead = list(todo)  # the files not read yet: a file without day/month evidence looks in them
@@ -272,7 +279,7 @@ class FileStream(Stream):
             if self.rows == read_before and not resumed:
                 self.empty.append(nothing_in(file))
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
-            self._read[self._name(file.identity)] = state_after_read(
+            self._read[self._name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
                 keys=self._keep_keys(file, plans[file.identity]),
             ).to_cursor()  # fmt: skip

@@ -1,0 +1,112 @@
+"""Files of one name in two folders — monthly folders each holding `responses.csv` — are two
+files: `cxbridge import` reads both, and passes each over when it is unchanged, even when they
+have the same size and modification time; a cursor an earlier cxbridge saved by the name alone
+is still read (unchanged files passed over, a same-named other file read)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+
+JANUARY = [("R1", "31/01/2025 10:00", 9), ("R2", "01/02/2025 10:00", 5)]
+FEBRUARY = [("R3", "28/02/2025 10:00", 3), ("R4", "01/03/2025 10:00", 7)]
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def write_month(folder: Path, rows: list[tuple[str, str, int]], *, mtime_ns: int = 1_735_689_600 * 10**9) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "responses.csv"
+    path.write_text("id,Date,nps\n" + "".join(f"{i},{d},{n}\n" for i, d, n in rows), encoding="utf-8")
+    os.utime(path, ns=(mtime_ns, mtime_ns))  # every month's file: the same time
+    return path
+
+
+def stored(db: Path) -> dict[str, int]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT source_record_id, nps FROM feedback"))
+
+
+def counts(result) -> list[tuple[int, int]]:
+    return [(file.result.read, file.result.written) for file in result.files]
+
+
+@pytest.fixture
+def months(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    january = write_month(tmp_path / "exports" / "2025-01", JANUARY)
+    february = write_month(tmp_path / "exports" / "2025-02", FEBRUARY)
+    assert january.stat().st_size == february.stat().st_size  # nothing but the folder tells them apart
+    CliRunner().invoke(cli, ["inspect", str(january), "--write-mapping", "mapping.toml"], catch_exceptions=False)
+    return tmp_path
+
+
+@pytest.mark.parametrize("mapping", [True, False], ids=["saved-mapping", "detected"])
+def test_two_files_of_one_name_in_two_folders_are_both_imported_and_then_passed_over(months: Path, mapping: bool):
+    options = {"mapping": "mapping.toml"} if mapping else {}
+    destination = f"sqlite:///{months / 'x.db'}"
+    first = cxbridge.import_(["exports/"], destination=destination, **options)
+    assert counts(first) == [(2, 2), (2, 2)]
+    assert stored(months / "x.db") == {i: n for i, _, n in JANUARY + FEBRUARY}
+
+    again = cxbridge.import_(["exports/"], destination=destination, **options)
+    assert counts(again) == [(0, 0), (0, 0)]  # each unchanged: passed over unread
+
+
+def test_next_months_file_of_the_same_name_imported_on_its_own_is_read(months: Path):
+    destination = f"sqlite:///{months / 'x.db'}"
+    cxbridge.import_(["exports/2025-01/responses.csv"], destination=destination, mapping="mapping.toml")
+    february = cxbridge.import_(["exports/2025-02/responses.csv"], destination=destination, mapping="mapping.toml")
+    assert counts(february) == [(2, 2)]
+    again = cxbridge.import_(["exports/2025-01/responses.csv"], destination=destination, mapping="mapping.toml")
+    assert counts(again) == [(0, 0)]  # January's state was kept beside February's
+    assert stored(months / "x.db") == {i: n for i, _, n in JANUARY + FEBRUARY}
+
+
+def saved_by_name_alone(db: Path) -> None:
+    """The cursor as an earlier cxbridge saved it: the imported file's state by its name."""
+    with sqlite3.connect(db) as conn:
+        [(saved,)] = conn.execute("SELECT cursor FROM sync_state")
+        files = json.loads(saved)["files"]
+        assert list(files) == ["exports/2025-01/responses.csv"]
+        old = {**json.loads(saved), "files": {"responses.csv": files["exports/2025-01/responses.csv"]}}
+        conn.execute("UPDATE sync_state SET cursor = ?", [json.dumps(old)])
+
+
+def test_a_cursor_saved_by_the_file_name_alone_is_still_read(months: Path):
+    """An earlier cxbridge kept an imported file's state by its name (`responses.csv`): after the
+    upgrade the file it was saved for is passed over (its bytes are the ones saved), and another
+    file of that name, with the same size and time, is read."""
+    db, destination = months / "x.db", f"sqlite:///{months / 'x.db'}"
+    cxbridge.import_(["exports/2025-01/responses.csv"], destination=destination, mapping="mapping.toml")
+    saved_by_name_alone(db)
+
+    unchanged = cxbridge.import_(["exports/2025-01/responses.csv"], destination=destination, mapping="mapping.toml")
+    assert counts(unchanged) == [(0, 0)]
+    february = cxbridge.import_(["exports/2025-02/responses.csv"], destination=destination, mapping="mapping.toml")
+    assert counts(february) == [(2, 2)]
+    assert stored(db) == {i: n for i, _, n in JANUARY + FEBRUARY}
+
+
+def test_a_file_grown_since_a_cursor_saved_by_its_name_alone_is_read_on(months: Path):
+    db, destination = months / "x.db", f"sqlite:///{months / 'x.db'}"
+    january = months / "exports" / "2025-01" / "responses.csv"
+    cxbridge.import_([str(january)], destination=destination, mapping="mapping.toml")
+    saved_by_name_alone(db)
+    with january.open("a", encoding="utf-8") as handle:
+        handle.write("R5,02/02/2025 10:00,8\n")
+    grown = cxbridge.import_([str(january)], destination=destination, mapping="mapping.toml")
+    assert counts(grown) == [(1, 1)]  # only the appended row read
+    assert stored(db) == {**{i: n for i, _, n in JANUARY}, "R5": 8}
