@@ -28,7 +28,7 @@ from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile
+from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
 from cxbridge.tabular.source_dates import DateOrderConflict, Evidence, SourceDates, undecided
@@ -216,6 +216,7 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
     whose = "the files of this import" + (" and those its source read before" if order else "")
     dates = SourceDates(order, shown_by, whose=whose, fix=IMPORT_FIX)
     shown: list[tuple[FileImport, FileSourceConfig, Evidence]] = []
+    everything: Evidence = {}  # by each file's path, as two files of the import may share a name
     for item, imported in ready:
         try:
             source = imported.build_source(item.source)
@@ -223,17 +224,26 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
                 source.respondent_keys = known_keys(None, imported.respondent_salt)
                 stream = FileStream(source)
                 [file] = stream.named([SourceFile(item.path, Path(item.file).name)])
-                shown.append((item, source.config, stream.date_evidence(dates, file, headers)))
+                own = stream.date_evidence(SourceDates(whose=whose, fix=IMPORT_FIX), file, headers)
+                for (where, column), guess in own.items():
+                    everything[_in_folder(where, file, item, source.config), column] = guess
+                    dates.learn(_in_folder(where, file, item, source.config), guess, column)
+                shown.append((item, source.config, own))
         except DateOrderConflict as exc:
             raise ConfigError(str(exc)) from None
         except CxbridgeError:
             continue  # the file fails alone when it is imported, saying why
-    everything = {key: guess for _, _, found in shown for key, guess in found.items()}
     for item, config, found in shown:
-        config.date_evidence = everything | found  # its own, should another file of the import have its name
+        config.date_evidence = everything | found  # its own also as its sync names it, not read again
         if any(undecided(guess) for guess in found.values()):
             config.date_order = None  # its sync settles it; and warns, if nothing decides it
             item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
+
+
+def _in_folder(where: str, file: SourceFile, item: FileImport, config: FileSourceConfig) -> str:
+    """A table of the import's `file` (`responses.csv`, `responses.xlsx [2024]`, as the sync names
+    it) named by the file's path from the project's folder (`exports/2025-01/responses.csv`)."""
+    return below(Path(item.file), config.cursor_root or Path.cwd()) + where[len(file.identity) :]
 
 
 class SyncNames:

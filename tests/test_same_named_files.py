@@ -110,3 +110,42 @@ def test_a_file_grown_since_a_cursor_saved_by_its_name_alone_is_read_on(months: 
     grown = cxbridge.import_([str(january)], destination=destination, mapping="mapping.toml")
     assert counts(grown) == [(1, 1)]  # only the appended row read
     assert stored(db) == {**{i: n for i, _, n in JANUARY}, "R5": 8}
+
+
+def undecided_mapping(tmp_path: Path) -> str:
+    """A mapping saved from a file whose dates leave the day/month order open: no date_order."""
+    sample = write_month(tmp_path / "sample", [("R0", "01/02/2025 10:00", 9), ("R9", "03/04/2025 10:00", 6)])
+    CliRunner().invoke(cli, ["inspect", str(sample), "--write-mapping", "undecided.toml"], catch_exceptions=False)
+    assert "\ndate_order =" not in (tmp_path / "undecided.toml").read_text()
+    return "undecided.toml"
+
+
+@pytest.mark.parametrize("mapping", [True, False], ids=["saved-mapping", "detected"])
+def test_same_named_files_writing_dates_both_ways_are_refused_naming_each_folder(tmp_path: Path, monkeypatch,
+                                                                                 mapping: bool):  # fmt: skip
+    """The import's look at its files' dates knew each by its name: the second `responses.csv`
+    was taken to show what the first did, and its month/day dates were read day first."""
+    monkeypatch.chdir(tmp_path)
+    options = {"mapping": undecided_mapping(tmp_path)} if mapping else {}
+    write_month(tmp_path / "exports" / "2025-01", [("R1", "31/01/2025 10:00", 9), ("R2", "01/02/2025 10:00", 5)])
+    write_month(tmp_path / "exports" / "2025-02", [("R3", "02/28/2025 10:00", 3), ("R4", "03/01/2025 10:00", 7)])
+    with pytest.raises(cxbridge.ConfigError) as refused:
+        cxbridge.import_(["exports/"], destination=f"sqlite:///{tmp_path / 'x.db'}", **options)
+    assert "2025-01/responses.csv: 1 dates have a first part above 12" in str(refused.value)
+    assert "2025-02/responses.csv: 1 dates have a second part above 12" in str(refused.value)
+    assert not (tmp_path / "x.db").exists() or stored(tmp_path / "x.db") == {}
+
+
+@pytest.mark.parametrize("mapping", [True, False], ids=["saved-mapping", "detected"])
+def test_a_same_named_file_without_a_decisive_date_reads_as_the_other_shows(tmp_path: Path, monkeypatch,
+                                                                             mapping: bool):  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    options = {"mapping": undecided_mapping(tmp_path)} if mapping else {}
+    write_month(tmp_path / "exports" / "2025-01", [("R1", "01/02/2025 10:00", 9), ("R2", "03/02/2025 10:00", 5)])
+    write_month(tmp_path / "exports" / "2025-02", [("R3", "28/02/2025 10:00", 3), ("R4", "01/03/2025 10:00", 7)])
+    imported = cxbridge.import_(["exports/"], destination=f"sqlite:///{tmp_path / 'x.db'}", dry_run=False, **options)
+    assert [file.ok for file in imported.files] == [True, True]
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        submitted = dict(conn.execute("SELECT source_record_id, submitted_at FROM feedback"))
+    assert submitted == {"R1": "2025-02-01T10:00:00Z", "R2": "2025-02-03T10:00:00Z",  # day first, as February shows
+                         "R3": "2025-02-28T10:00:00Z", "R4": "2025-03-01T10:00:00Z"}  # fmt: skip
