@@ -31,13 +31,18 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
-from cxbridge.tabular.source_dates import DateOrderConflict, Evidence, SourceDates, undecided
+from cxbridge.tabular.source_dates import (
+    IMPORT_ADVICE,
+    IMPORT_FILES,
+    DateOrderConflict,
+    Evidence,
+    SourceDates,
+    undecided,
+)
 from cxbridge.tabular.workbook import WORKBOOK_SUFFIXES, sheets_shown
 
 log = logging.getLogger("cxbridge.import")
-IMPORT_FIX = ("and an import reads its files one way; nothing was imported: if the files are one export, say how "
-              "its dates read, --date-order dmy or --date-order mdy (a date that cannot be read so is quarantined), "
-              "else import the files of each order on their own")  # fmt: skip
+IMPORT_FIX = f"and an import reads its files one way; nothing was imported: {IMPORT_ADVICE}"
 
 
 @dataclass
@@ -213,7 +218,7 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
     source's state holds then: `before` was read without it, and another sync may have saved one
     since — against this import's files, that file fails as a sync of them all would."""
     order, shown_by = (before.order, before.shown_by) if before is not None else (None, "")
-    whose = "the files of this import" + (" and those its source read before" if order else "")
+    whose = IMPORT_FILES + (" and those its source read before" if order else "")
     dates = SourceDates(order, shown_by, whose=whose, fix=IMPORT_FIX)
     shown: list[tuple[FileImport, FileSourceConfig, Evidence]] = []
     everything: Evidence = {}  # by each file's path, as two files of the import may share a name

@@ -431,4 +431,6 @@ def test_an_import_whose_files_show_the_order_another_import_saved_against_in_be
         error = file.error or file.result.error
         assert "2025-01.csv: 1 dates have a first part above 12" in error, error
         assert "2025-02.csv: 1 dates have a second part above 12" in error
+        # the advice fits the command run: the import's option, not a config key it has no config for
+        assert "--date-order dmy or --date-order mdy" in error and "for the source" not in error, error
     assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1"]

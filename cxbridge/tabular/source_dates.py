@@ -16,6 +16,9 @@ from cxbridge.tabular.table import Table
 _DAY_MONTH = (DateOrder.DMY, DateOrder.MDY)
 SOURCE_FIX = ("and one mapping reads them one way; set date_order ('dmy' or 'mdy') for the source, or give the files "
               "of each order a source of their own")  # fmt: skip
+IMPORT_FILES = "the files of this import"
+IMPORT_ADVICE = ("if the files are one export, say how its dates read, --date-order dmy or --date-order mdy (a date that "
+                 "cannot be read so is quarantined), else import the files of each order on their own")  # fmt: skip
 
 
 def undecided(guess: DateOrderGuess) -> bool:
@@ -48,12 +51,16 @@ class SourceDates:
     @classmethod
     def from_cursor(cls, cursor: Any, *, known: Evidence | None = None) -> SourceDates:
         """The order the source's state keeps, and what `known` evidence shows learnt against it
-        (an import's files: an error when against it)."""
+        (an import's files: an error when against it, whose advice is the import's option)."""
         saved = cursor.get("date_order") if isinstance(cursor, dict) else None
         if not isinstance(saved, dict) or saved.get("order") not in _DAY_MONTH:
-            dates = cls(known=known)
-        else:
-            dates = cls(DateOrder(saved["order"]), str(saved.get("shown_by", "")), known=known)
+            saved = {}
+        advice = {} if known is None else {
+            "whose": IMPORT_FILES + (" and those its source read before" if saved else ""),
+            "fix": f"and an import reads its files one way; nothing of this file was imported: {IMPORT_ADVICE}",
+        }  # fmt: skip
+        order = DateOrder(saved["order"]) if saved else None
+        dates = cls(order, str(saved.get("shown_by", "")), known=known, **advice)
         for (where, column), guess in (known or {}).items():
             dates.learn(where, guess, column)
         return dates
