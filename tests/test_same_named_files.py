@@ -170,3 +170,16 @@ def test_rows_without_an_id_keyed_alike_in_same_named_files_are_one_record_when_
     source = {"connector": "csv", "path": "*/responses.csv", "date_order": "dmy", "columns": {"submitted_at": "Date"},
               "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
     assert sync_source(tmp_path, source, db="synced.db").written == 4
+
+
+def test_a_folder_named_by_an_address_is_kept_in_the_cursor_as_its_key(tmp_path: Path, monkeypatch):
+    """The cursor now names an imported file by its folders too: an address among them is stored
+    as its `hashed:` key, as in the file's own name (docs/security.md)."""
+    monkeypatch.chdir(tmp_path)
+    write_month(tmp_path / "exports" / "ann@example.com", JANUARY)
+    cxbridge.import_(["exports/"], destination=f"sqlite:///{tmp_path / 'x.db'}")
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        [(saved,)] = conn.execute("SELECT cursor FROM sync_state")
+    [name] = json.loads(saved)["files"]
+    assert name.startswith("exports/hashed:") and name.endswith("/responses.csv") and "ann" not in saved
+    assert b"ann@example.com" not in (tmp_path / "x.db").read_bytes()
