@@ -183,3 +183,18 @@ def test_a_folder_named_by_an_address_is_kept_in_the_cursor_as_its_key(tmp_path:
     [name] = json.loads(saved)["files"]
     assert name.startswith("exports/hashed:") and name.endswith("/responses.csv") and "ann" not in saved
     assert b"ann@example.com" not in (tmp_path / "x.db").read_bytes()
+
+
+def test_a_file_imported_from_a_folder_then_synced_with_the_mapping_is_passed_over_then_read_on(months: Path):
+    """`inspect --write-mapping` writes the file's path, so the mapping synced as a config reads the
+    file the import read: its state, kept by the file's path from the project's folder, is the
+    one the sync (which knows the file as `responses.csv`) goes on from."""
+    db = months / "x.db"
+    cxbridge.import_(["exports/2025-01/responses.csv"], destination=f"sqlite:///{db}", mapping="mapping.toml")
+    synced = CliRunner().invoke(cli, ["sync", "--config", "mapping.toml", "--db", str(db), "--no-progress"])
+    assert "0 read · 0 written" in synced.output, synced.output
+    with (months / "exports" / "2025-01" / "responses.csv").open("a", encoding="utf-8") as handle:
+        handle.write("R5,02/02/2025 10:00,8\n")
+    grown = CliRunner().invoke(cli, ["sync", "--config", "mapping.toml", "--db", str(db), "--no-progress"])
+    assert "1 read · 1 written · 0 unchanged" in grown.output, grown.output
+    assert stored(db) == {**{i: n for i, _, n in JANUARY}, "R5": 8}

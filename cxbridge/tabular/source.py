@@ -169,10 +169,13 @@ class FileStream(Stream):
         """Pass the file over, read on from where the last read ended, or read it whole (see
         `file_state`)."""
         appendable, own = file.kind == "delimited", saved.get(self._name(file.in_cursor))
-        if own is None and file.cursor_name is not None:  # an earlier cxbridge kept an imported file by its name alone,
-            own = saved.get(self._name(file.identity))  # maybe another's of that name: only its bytes may match
-            return plan(file, own, self._config_hash, appendable=appendable, by_content=True)
-        return plan(file, own, self._config_hash, appendable=appendable)
+        if own is not None:
+            return plan(file, own, self._config_hash, appendable=appendable)
+        # Else the state the other way of reading files kept, maybe another file's: only its bytes may match. An
+        # imported file, by its name alone (as an earlier cxbridge's import and a sync of its folder name it); a
+        # synced one, by its path from the config's folder (as an import names it).
+        other = file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
+        return plan(file, saved.get(self._name(other)), self._config_hash, appendable=appendable, by_content=True)
 
     def _name(self, identity: str) -> str:
         """A file as the cursor, `raw` and every message name it: an address in its name as its
