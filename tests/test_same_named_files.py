@@ -1,7 +1,8 @@
 """Files of one name in two folders — monthly folders each holding `responses.csv` — are two
 files: `cxbridge import` reads both, and passes each over when it is unchanged, even when they
 have the same size and modification time; a cursor an earlier cxbridge saved by the name alone
-is still read (unchanged files passed over, a same-named other file read)."""
+is still read (unchanged files passed over, a same-named other file read); the import's look at
+the dates tells them apart too. Rows without an id keep their ids (named by the file's name)."""
 
 from __future__ import annotations
 
@@ -145,7 +146,7 @@ def test_a_same_named_file_without_a_decisive_date_reads_as_the_other_shows(tmp_
     options = {"mapping": undecided_mapping(tmp_path)} if mapping else {}
     write_month(tmp_path / "exports" / "2025-01", [("R1", "01/02/2025 10:00", 9), ("R2", "03/02/2025 10:00", 5)])
     write_month(tmp_path / "exports" / "2025-02", [("R3", "28/02/2025 10:00", 3), ("R4", "01/03/2025 10:00", 7)])
-    imported = cxbridge.import_(["exports/"], destination=f"sqlite:///{tmp_path / 'x.db'}", dry_run=False, **options)
+    imported = cxbridge.import_(["exports/"], destination=f"sqlite:///{tmp_path / 'x.db'}", **options)
     assert [file.ok for file in imported.files] == [True, True]
     with sqlite3.connect(tmp_path / "x.db") as conn:
         submitted = dict(conn.execute("SELECT source_record_id, submitted_at FROM feedback"))
