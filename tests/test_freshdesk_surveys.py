@@ -243,3 +243,28 @@ def test_a_404_for_the_survey_list_still_names_the_domain(tmp_path):
     with freshdesk(helpdesk) as api:
         result = sync(tmp_path, entry(api.url))
     assert result.status == "failed" and "HTTP 404" in result.error and "check the helpdesk domain" in result.error
+
+
+def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_numbers(tmp_path):
+    """A `choice` question whose options are labelled "1" … "5", under satisfaction wording, is
+    read on those numbers, as Google Forms, Typeform, SurveyMonkey and Salesforce read such options
+    (it was kept unscored without a word). The option values are Freshdesk's `CH_…` ids."""
+    helpdesk = csat_helpdesk()
+    numbered = [{"value": f"CH_{n}", "label": str(n)} for n in range(1, 6)]
+    question = {"type": "choice", "id": "Q_1", "text": "How satisfied are you?", "required": True, "deleted": False,
+                "multiple": False, "choices": numbered}  # fmt: skip
+    helpdesk.csat_surveys = [{**helpdesk.csat_surveys[1], "questions": [question]}]
+    chosen = [5, 2, 4]
+    helpdesk.csat_responses = {PULSE: [csat_response(n, PULSE, {"Q_1": f"CH_{label}"})
+                                       for n, label in enumerate(chosen, start=1)]}  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", len(chosen), 0), result.error
+    rows = query(tmp_path, "SELECT csat, json_extract(answers, '$.Q_1.value'), json_extract(answers, '$.Q_1.label') "
+                           "FROM feedback ORDER BY submitted_at")  # fmt: skip
+    assert rows == [(float(label), label, str(label)) for label in chosen]
+    scored = query(tmp_path, "SELECT scale_min, scale_max, normalized FROM feedback_scores "
+                             "WHERE question_id = 'Q_1' AND metric = 'csat' ORDER BY value")  # fmt: skip
+    assert scored == [(1.0, 5.0, normalized(label, 1, 5)) for label in sorted(chosen)]
+    satisfied = sum(label >= 4 for label in chosen)  # top two boxes of five
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * satisfied / len(chosen), 1),)]

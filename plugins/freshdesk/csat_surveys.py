@@ -7,8 +7,9 @@ A `range` question is scored only where its definition says which end is satisfi
 4–5); a 0–10 question about recommending is NPS. Neither `scale.order` (the order the points are
 shown in) nor `scale.variant` (emoji, numbers) says what a value means, so a range question with
 neither kind of label stays unscored, named in the sync's warnings with the setting that scores
-it. `choice` questions keep their option labels (scored when those are a built-in scale), and
-`text` questions are comments."""
+it. `choice` questions keep their option labels, scored on their numbers when every label is a
+number ("1" … "5") or on a built-in scale's values when the labels are its points, and `text`
+questions are comments."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from cxbridge.detection.meaning import metric_of, read_options
 from cxbridge.metrics import NPS_METRICS
-from cxbridge.questions import Question, QuestionOverride, detect, label_scale_values
+from cxbridge.questions import Question, QuestionOverride, detect, option_values
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ def parse_survey(survey: dict[str, Any]) -> CsatSurvey:
             labels[qid] = {value_key(c.get("value")): str(c["label"]) for c in item.get("choices") or []
                            if isinstance(c, dict) and c.get("label") is not None}  # fmt: skip
             multiple = "multi" if item.get("multiple") else "choice"
-            questions[qid] = Question(qid, text, multiple, choices=label_scale_values(labels[qid].values()))
+            questions[qid] = Question(qid, text, multiple, choices=option_values(labels[qid].values()))
         elif kind == "text":
             questions[qid] = Question(qid, text, "text")
     title = str(survey.get("title") or "")
