@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+import cxbridge
+
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
@@ -341,3 +343,31 @@ def test_labels_follow_each_questions_own_scale_and_none_is_invented(tmp_path):
         (five.index(101) + 1, None), (five.index(-103) + 1, None)]  # fmt: skip
     assert [(q4["value"], q4["label"]) for _, q4 in list(answer.values())[:2]] == [
         (three.index(103) + 1, None), (three.index(100) + 1, None)]  # fmt: skip
+
+
+def test_a_rating_of_a_survey_freshdesk_does_not_list_is_quarantined_until_its_survey_is_known(tmp_path):
+    """A rating whose `survey_id` is not among the listed surveys (deleted, or out of the agent's
+    sight) was read on all seven points whatever its survey accepted: a 103 of a three-point survey
+    stored as 7 of 7. Its points are not known, so it waits in quarantine, saying what to do; a
+    classic 1/2/3 needs no survey (the reference documents those three points) and is scored. Once
+    the survey is listed again, the replay reads the rating on that survey's points."""
+    three = [-103, 100, 103]
+    helpdesk = Helpdesk(ratings=[rating(1, 103, survey=99), rating(2, 1, survey=99), rating(3, 102)])
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+        assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+        [(native, error)] = query(tmp_path, "SELECT source_record_id, error FROM quarantine")
+        assert native == "9101" and "survey 99" in error and "cxbridge quarantine replay" in error
+        assert query(tmp_path, "SELECT source_record_id, csat FROM feedback ORDER BY 1") == [
+            ("9102", 3.0),  # classic 1 Happy: 3 of 3
+            ("9103", [-103, -102, -101, 100, 101, 102, 103].index(102) + 1.0),  # survey 1's seven points
+        ]  # fmt: skip
+        helpdesk.surveys.append({"id": 99, "title": "Quick survey", "active": False, "questions": [
+            {"id": "default_question", "label": "Happy?", "accepted_ratings": three[::-1], "default": True}]})  # fmt: skip
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.helpdesk]\nconnector = "freshdesk"\nbase_url = "{api.url}"\n'
+            'api_key = "${FRESHDESK_API_KEY}"\nticket_context = false\n', encoding="utf-8")  # fmt: skip
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert (replayed.results[0].written, replayed.results[0].quarantined) == (1, 0)
+    assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback WHERE source_record_id = '9101'") == [
+        (three.index(103) + 1.0, 100.0)]  # fmt: skip
