@@ -177,8 +177,7 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             on_progress=on_progress,
         )
     print_summaries(result.results, fmt=fmt, dry_run=dry_run)
-    for warning in result.warnings:  # about the whole run: on stderr, so machine output stays parseable
-        output.stderr().print(f"⚠ {warning}", highlight=False, markup=False)
+    print_run_warnings(result.warnings)
     if result.deliveries is not None:
         from .cases import print_deliveries
 
@@ -393,11 +392,18 @@ def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait
     if not result.results and fmt == "table":
         click.echo("quarantine is empty")
     print_summaries(result.results, fmt=fmt, dry_run=False)
+    print_run_warnings(result.warnings)
     if result.deliveries is not None:
         from .cases import print_deliveries
 
         print_deliveries(result.deliveries, fmt=fmt, quiet_when_idle=True)
     sys.exit(result.exit_code)
+
+
+def print_run_warnings(warnings: list[str]) -> None:
+    """What a sync or replay says about the whole run: on stderr, so machine output stays parseable."""
+    for warning in warnings:
+        output.stderr().print(f"⚠ {warning}", highlight=False, markup=False)
 
 
 @cli.group()

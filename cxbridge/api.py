@@ -214,16 +214,22 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
     engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                  "paused": sum(r.paused for r in result.results)},
                 stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
-    if not dry_run:  # after the commits that wrote the outbox: deliver what they opened, once
-        with dest.exclusive("outbox"):
-            closed = close_pending_copy_cases(dest, run_id=engine.run_id, linked=engine.copies_linked,
-                                              sources=engine.sources)  # copies linked after each opened a case keep one
-            result.warnings += filter(None, [copy_cases_warning(closed)])
-            result.deliveries = deliver_outbox(dest, cfg, follow=True)
+    if not dry_run:
+        _close_and_deliver(engine, dest, cfg, result, follow=True)
         engine.emit(EventKind.DELIVERIES_FINISHED, counts={"delivered": result.deliveries.total_delivered,
                                                            "failed": result.deliveries.total_failed,
                                                            "resolved": sum(result.deliveries.resolved.values())},
                     **about)  # fmt: skip
+
+
+def _close_and_deliver(engine: Engine, dest: Destination, cfg: Config, result: SyncResult, *, follow: bool) -> None:
+    """After the commits that wrote the outbox (a sync's or a replay's): close the second cases of
+    copies the run linked after each opened one, then deliver what the commits opened, once."""
+    with dest.exclusive("outbox"):
+        closed = close_pending_copy_cases(dest, run_id=engine.run_id, linked=engine.copies_linked,
+                                          sources=engine.sources)  # fmt: skip
+        result.warnings += filter(None, [copy_cases_warning(closed)])
+        result.deliveries = deliver_outbox(dest, cfg, follow=follow)
 
 
 def _stale_sources_of(dest: Destination, cfg: Config) -> Callable[..., list[dict[str, Any]]]:
@@ -408,7 +414,7 @@ def quarantine_replay(
             items = list(dest.quarantined(source=name))
             if items:
                 result.results.append(engine.run_source(name, cfg.build_source(name), replay=items))
-        result.deliveries = deliver_outbox(dest, cfg)  # the cases replayed records opened, after their commits
+        _close_and_deliver(engine, dest, cfg, result, follow=False)
     return result
 
 

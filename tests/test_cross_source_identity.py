@@ -441,6 +441,38 @@ def test_copies_linked_after_each_opened_a_case_keep_one_case_the_others_closed(
     assert not again.warnings
 
 
+
+def test_a_replay_that_links_copies_closes_their_second_cases_as_a_sync_does(tmp_path):
+    """The counted copy goes to quarantine (its case stays), the other copy then opens a case of
+    its own, and a replay stores the first again, linking the two: the replay closes the second
+    case as a sync that links copies does — it left both open and its mark pending until a sync."""
+    at = "2025-03-01T09:00:00Z"
+    write_rows(tmp_path / "a.csv", [["R_1", at, 3, "p1@example.com", at]])
+    write_rows(tmp_path / "b.csv", [["R_9", at, 10, "p9@example.com", at]])
+    sources = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv", same_as="branch_a")}
+    sync(tmp_path, sources)  # a detractor: branch_a's R_1 opens a case
+    write_rows(tmp_path / "a.csv", [["R_1", at, 12, "p1@example.com", "2025-03-02T09:00:00Z"]])  # off the scale
+    assert [r.quarantined for r in sync(tmp_path, sources).results] == [1, 0]
+    write_rows(tmp_path / "b.csv", [["R_9", at, 10, "p9@example.com", at],
+                                    ["R_1", at, 2, "p1@example.com", "2025-03-03T09:00:00Z"]])  # fmt: skip
+    sync(tmp_path, sources)  # branch_b's R_1, the only copy in feedback, opens a case
+    [(first,)] = view(tmp_path, "SELECT case_id FROM feedback_cases WHERE record_id = "
+                                "(SELECT record_id FROM quarantine WHERE source = 'branch_a')")  # fmt: skip
+    [(second,)] = view(tmp_path, "SELECT case_id FROM feedback_cases c JOIN feedback f USING (record_id) "
+                                 "WHERE f.source = 'branch_b' AND f.source_record_id = 'R_1'")  # fmt: skip
+    fixed = {**sources, "branch_a": csv_source("a.csv", metrics=[{"column": "nps", "metric": "nps", "ignore_values": [12]}])}
+    (tmp_path / "cxbridge.toml").write_text(tomlkit.dumps({"sources": fixed}), encoding="utf-8")
+    replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    assert [(r.written, r.quarantined) for r in replayed.results] == [(1, 0)]
+    assert feedback(tmp_path)[("branch_a", "R_1")] == ("branch_b", "R_1"), "linked: the later copy counts"
+    assert sorted(view(tmp_path, "SELECT case_id, status FROM feedback_cases")) == sorted(
+        [(first, "open"), (second, "closed_no_action")])  # the first opened stays the response's case
+    assert [w for w in replayed.warnings if "of copies closed" in w] == [
+        f"1 case of copies closed with no action, each response keeping one case "
+        f"({second}: `cxbridge cases show CASE` names it)"]
+    assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
+
+
 STOPPED_AT_RUN_FINISHED = """
 import os, signal, sys
 from cxbridge.hookspecs import hookimpl
