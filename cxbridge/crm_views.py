@@ -2,7 +2,7 @@
 an answer belongs to, NPS per segment, and NPS beside the revenue behind it. Customers' NPS
 only (program `voc`, metric `nps`); every account's revenue counts once per month and segment,
 however many answers it gave, and revenues in two currencies are never added: such a row's
-revenue figures are NULL, its `revenue_currency` 'mixed'."""
+money figures are NULL (its counts stay: they add no money), its `revenue_currency` 'mixed'."""
 
 from __future__ import annotations
 
@@ -91,11 +91,11 @@ GROUP BY n.month, {segment}, a.account_id
 MIXED = "MIN(currency_low) <> MAX(currency_high)"
 REVENUE_CURRENCY = f"CASE WHEN {MIXED} THEN 'mixed' ELSE MIN(currency_low) END AS revenue_currency"
 """The currency of a group's revenues: the one its accounts name, NULL when none names any,
-'mixed' when they name two or more — whose revenue figures `in_one_currency` leaves NULL."""
+'mixed' when they name two or more — whose money figures `in_one_currency` leaves NULL."""
 
 
 def in_one_currency(figure: str) -> str:
-    """A group's revenue figure, NULL when its accounts' revenues are in two currencies or more."""
+    """A group's money figure, NULL when its accounts' revenues are in two currencies or more."""
     return f"CASE WHEN {MIXED} THEN NULL ELSE {figure} END"
 
 
@@ -129,8 +129,8 @@ def nps_revenue_by_month(d: Dialect) -> str:
 SELECT month,
        SUM(responses) AS responses,
        {share(d, "SUM(promoters) - SUM(detractors)", "SUM(responses)")} AS nps,
-       {in_one_currency("SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END)")} AS responses_with_revenue,
-       {in_one_currency("COUNT(revenue)")} AS accounts_with_revenue,
+       SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END) AS responses_with_revenue,
+       COUNT(revenue) AS accounts_with_revenue,
        {in_one_currency(d.rounded_float(f"100.0 * SUM({net}) / NULLIF(SUM(revenue), 0)", 1))} AS revenue_weighted_nps,
        {in_one_currency(d.rounded_sum("CASE WHEN detractors > 0 THEN COALESCE(revenue, 0) ELSE 0 END", 2))} AS detractor_revenue,
        {REVENUE_CURRENCY}

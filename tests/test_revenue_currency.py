@@ -1,6 +1,7 @@
 """Revenue in nps_by_segment and nps_revenue_by_month is never added across currencies: a row
 whose accounts' revenues name one currency (accounts naming none go along with it) says which in
-`revenue_currency`; a row whose accounts name two or more is 'mixed', its revenue figures NULL.
+`revenue_currency`; a row whose accounts name two or more is 'mixed', its money figures NULL (its
+counts stay).
 Expected rows are worked out from the accounts and answers written here (tests/test_views_property's
 independent computation), on SQLite, DuckDB, PostgreSQL and Parquet."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from cxbridge.crm_views import REVENUE_CURRENCY, nps_by_segment
+from cxbridge.crm_views import REVENUE_CURRENCY, in_one_currency, nps_by_segment, nps_revenue_by_month
 from cxbridge.plugins_host import create_host
 from tests.local_destinations import LOCAL_KINDS, destination_maker, view_made_again
 from tests.test_views_property import assert_crm_views_match, crm_expected, sync_crm_world
@@ -68,6 +69,23 @@ def test_revenue_is_added_in_one_currency_only(tmp_path, destination_factory):
     assert [(row["nps"], row["account_revenue"], row["revenue_currency"]) for row in mixed] == [(0.0, None, "mixed")]
 
 
+def test_a_month_of_mixed_currencies_keeps_its_counts_and_only_its_money_is_null(tmp_path, destination_factory):
+    """Counts add no money: March, JPY beside USD and EUR, still says how many answers and accounts
+    have a known revenue; its revenue-weighted NPS and detractor revenue are NULL."""
+    sync_crm_world(destination_factory().url, tmp_path, WORLD)
+    revenue = {a["id"]: a["revenue"] for a in ACCOUNTS}
+    march = [account for day, account, _ in ANSWERS if day.startswith("2025-03") and revenue.get(account) is not None]
+    destination = destination_factory()
+    destination.open(read_only=True)
+    try:
+        [row] = destination.query("SELECT responses_with_revenue, accounts_with_revenue, revenue_weighted_nps, "
+                                  "detractor_revenue, revenue_currency FROM nps_revenue_by_month "
+                                  "WHERE month = '2025-03'")  # fmt: skip
+    finally:
+        destination.close()
+    assert tuple(row.values()) == (len(march), len(set(march)), None, None, "mixed")
+
+
 @pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb", "parquet"], indirect=True)
 def test_a_destination_whose_views_added_every_currency_gets_them_again(tmp_path, destination_factory):
     """nps_by_segment as cxbridge made it before `revenue_currency`: the next open makes it again
@@ -79,6 +97,23 @@ def test_a_destination_whose_views_added_every_currency_gets_them_again(tmp_path
 
     with view_made_again(destination_factory, "nps_by_segment", sql=nps_by_segment, older=older,
                          migration="revenue_currency") as destination:  # fmt: skip
+        assert_crm_views_match(destination.query, WORLD)
+
+
+@pytest.mark.parametrize("destination_factory", ["sqlite", "duckdb", "parquet"], indirect=True)
+def test_a_destination_whose_view_left_counts_null_in_mixed_months_gets_them_again(tmp_path, destination_factory):
+    """nps_revenue_by_month as cxbridge made it when a month of mixed currencies counted nothing
+    with a revenue: the next open makes it again (SQLite 0028, SQL 0024, Parquet 0026)."""
+    sync_crm_world(destination_factory().url, tmp_path, WORLD)
+    counts = ("SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END)", "COUNT(revenue)")
+
+    def older(now: str) -> str:  # the counts NULL across currencies, as the money figures are
+        for count in counts:
+            now = now.replace(f"       {count} AS", f"       {in_one_currency(count)} AS")
+        return now
+
+    with view_made_again(destination_factory, "nps_revenue_by_month", sql=nps_revenue_by_month, older=older,
+                         migration="counts_across_currencies") as destination:  # fmt: skip
         assert_crm_views_match(destination.query, WORLD)
 
 

@@ -39,7 +39,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0018_exact_rounding", "0019_overdue_before_contact", "0020_cases_follow_up",
                                                 "0021_sla_share_of_decided_cases", "0022_erasures",
                                                 "0023_store_names", "0024_skipped_count", "0025_revenue_currency",
-                                                "0026_ranking_flags_apart", "0027_scorecard_flags_apart"]  # fmt: skip
+                                                "0026_ranking_flags_apart", "0027_scorecard_flags_apart",
+                                                "0028_counts_across_currencies"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

@@ -422,7 +422,8 @@ def account_of(answer: dict[str, Any], world: dict[str, Any]) -> str | None:
 
 def in_one_currency(figures: dict[str, Any], currencies: set[str], revenue_columns: tuple[str, ...]) -> dict[str, Any]:
     """A row's figures with its `revenue_currency`: the one currency its accounts' revenues name
-    (None when none names any); when they name two or more, 'mixed' and every revenue figure None."""
+    (None when none names any); when they name two or more, 'mixed' and every money figure None
+    (counts stay: they add no money)."""
     if len(currencies) > 1:
         return {**figures, **dict.fromkeys(revenue_columns), "revenue_currency": "mixed"}
     return {**figures, "revenue_currency": min(currencies, default=None)}
@@ -479,8 +480,7 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
         figures = {"responses": m["responses"], "nps": percent(m["net"], m["responses"]),
                    "responses_with_revenue": m["with_revenue"], "accounts_with_revenue": m["accounts"],
                    "revenue_weighted_nps": weighted, "detractor_revenue": m["detractor_revenue"]}  # fmt: skip
-        by_month[month] = in_one_currency(figures, m["currencies"], ("responses_with_revenue", "accounts_with_revenue",
-                                                                     "revenue_weighted_nps", "detractor_revenue"))  # fmt: skip
+        by_month[month] = in_one_currency(figures, m["currencies"], ("revenue_weighted_nps", "detractor_revenue"))
     return by_segment, by_month
 
 

@@ -468,3 +468,10 @@ def scorecard_flags_apart(db: Database) -> None:
     """Every view again: `location_scorecard` flags a location that would be in both its top and
     bottom 20% (all tied, or ranked alone) neither."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0028_counts_across_currencies")
+def counts_across_currencies(db: Database) -> None:
+    """Every view again: `nps_revenue_by_month` counts the answers and accounts with a revenue in
+    a month of mixed currencies (only its money figures are NULL)."""
+    create_views(db, VIEW_NAMES)
