@@ -253,9 +253,10 @@ def _in_folder(where: str, file: SourceFile, item: FileImport, config: FileSourc
 
 class SyncNames:
     """Names as the sync names them in `raw`, state and messages — a file's by `Scrubber.file_name`,
-    a sheet's or column's by `Scrubber.key_name`: an address in it as its key under the dataset's
-    salt, read (or chosen, on a first import, unless `dry_run`) only for a name holding an address —
-    so that what `import` and `inspect` print and write holds no address either."""
+    a column's by `Scrubber.key_name`, a sheet's by `Scrubber.sheet_name`: an address in it as its
+    key under the dataset's salt, read (or chosen, on a first import, unless `dry_run`) only for a
+    name holding an address — so that what `import` and `inspect` print and write holds no address
+    either."""
 
     def __init__(self, project: Callable[[], Config | None], *, own_salt_if_unread: bool = False, **opening: Any):
         self.project, self.opening = project, opening  # the project read only for such a name too
@@ -283,13 +284,17 @@ class SyncNames:
     def key_name(self, name: str) -> str:
         return name if not may_hold_address(name) else self._scrubber.key_name(name)
 
+    def sheet_name(self, name: str) -> str:
+        return name if not may_hold_address(name) else self._scrubber.sheet_name(name)
+
     def show_files(self, names: Iterable[str]) -> None:
         """Name each file by `file_name` in every message from now on (`cxbridge.masking`)."""
         rename_values({name: shown for name in names if (shown := self.file_name(name)) != name})
 
-    def show_keys(self, names: Iterable[str]) -> None:
-        """Name each sheet or column by `key_name` in every message from now on."""
-        rename_values({name: shown for name in names if (shown := self.key_name(name)) != name})
+    def show_keys(self, names: Iterable[str], *, sheets: bool = False) -> None:
+        """Name each column by `key_name`, each sheet by `sheet_name`, in every message from now on."""
+        named = self.sheet_name if sheets else self.key_name
+        rename_values({name: shown for name in names if (shown := named(name)) != name})
 
     def show_quoted(self, inspection: Inspection) -> None:
         """Show each value of the rows the detection profiled (which its evidence and warnings
@@ -305,7 +310,7 @@ def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:
     address in it as its key) named as the workbook does."""
     if PSEUDONYM_PREFIX not in "\x1f".join(hints.sheets) or path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return hints
-    shown = sheets_shown(path, path.name, names.key_name)
+    shown = sheets_shown(path, path.name, names.sheet_name, before=names.key_name)
     return replace(hints, sheets=tuple(shown.get(sheet, sheet) for sheet in hints.sheets))
 
 

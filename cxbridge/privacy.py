@@ -144,6 +144,12 @@ class Scrubber:
         pseudonym = self._pseudonym(address)
         return pseudonym if address == address.casefold() else f"{pseudonym}-{self.keys.cased(address)}"
 
+    def sheet_name(self, name: str) -> str:
+        """A workbook sheet's name as cxbridge shows and keeps it (`raw.sheet`, messages): as
+        `key_name` names a key, an address written in capitals with the digits `file_name` gives
+        it — two sheets named alike but for letter case are two, as two files are."""
+        return self.key_name(name, cased=True)
+
     def key_name(self, key: str, *, cased: bool = False) -> str:
         """The name a key or column takes in a scrubbed record: an address as its `hashed:` key,
         whole (`ann@example.com`, written in any form `_text` reads) or inside a longer name

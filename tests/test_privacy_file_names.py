@@ -413,3 +413,85 @@ def test_a_sheet_named_like_an_address_may_be_chosen_by_its_name_as_messages_sho
     assert sheets == {shown}
     for part in LEAKS:
         assert part not in result.output.lower() and part.encode() not in stored_bytes(workbook), part
+
+
+CASED = "Kim@corp.example"  # the address of SHEET in capitals: another sheet's name in an OpenDocument workbook
+
+
+@pytest.fixture
+def cased_sheets(tmp_path: Path) -> Path:
+    """An .ods workbook (its format, unlike Excel's, may hold sheets named alike but for letter
+    case) with a sheet "kim@corp.example" and a sheet "Kim@corp.example", two rows each, one of
+    them off the scale."""
+    from tests.workbooks import write_ods
+
+    header = ["Submitted", "NPS", "Comment"]
+    write_ods(tmp_path / "survey.ods", {
+        SHEET: [header, ["2025-06-06 05:24", 10, "great"], ["2025-06-07 05:24", 11, "off"]],
+        CASED: [header, ["2025-06-08 05:24", 3, "slow"], ["2025-06-09 05:24", 9, "fine"]],
+    })  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(
+        '[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+        '[sources.s]\nconnector = "excel"\npath = "survey.ods"\n'
+        '[sources.s.columns]\nsubmitted_at = "Submitted"\ncomment = "Comment"\n'
+        '[[sources.s.metrics]]\ncolumn = "NPS"\nmetric = "nps"\n'
+    )
+    return tmp_path
+
+
+def stored_sheets(project: Path) -> dict[str, list[str]]:
+    """The comments stored (and quarantined) per sheet named in `raw`."""
+    found: dict[str, list[str]] = {}
+    with database(project) as db:
+        for (raw,) in db.execute("SELECT raw FROM feedback UNION ALL SELECT raw FROM quarantine"):
+            raw = json.loads(raw)
+            found.setdefault(raw["sheet"], []).append(raw["values"]["Comment"])
+    return {sheet: sorted(comments) for sheet, comments in found.items()}
+
+
+def test_two_sheets_named_alike_but_for_letter_case_are_named_apart(cased_sheets):
+    """As two files are (686702a): the sheet whose address has capitals carries 8 hex digits of a
+    hash of its name as written after its key, in `raw.sheet`, the quarantine and messages — both
+    sheets were `hashed:<key>`, one name for two sheets."""
+    folded = f"hashed:{salted_hash(SHEET, SALT)}"
+    told_apart = f"{folded}-{salted_hash(CASED, SALT)[:8]}"
+    result = sync(cased_sheets)
+    assert "3 written" in result.stdout and "1 quarantined" in result.stdout, result.output
+    assert stored_sheets(cased_sheets) == {folded: ["great", "off"], told_apart: ["fine", "slow"]}
+    with database(cased_sheets) as db:
+        [(context,)] = db.execute("SELECT context FROM quarantine")
+    assert json.loads(context)["sheet"] == folded
+    config = cased_sheets / "cxbridge.toml"
+    config.write_text(config.read_text().replace('path = "survey.ods"\n', 'path = "survey.ods"\nsheets = ["2024"]\n'))
+    refused = CliRunner().invoke(cli, ["-vv", "sync", "--config", str(config)], env={"CXBRIDGE_TEST_SALT": SALT})
+    assert refused.exit_code != 0 and f"sheets: {folded}, {told_apart}" in refused.output, refused.output
+    for part in LEAKS:
+        assert part not in result.output.lower() and part not in refused.output.lower(), part
+        assert part not in stored_text(cased_sheets).lower(), part
+
+
+@pytest.mark.parametrize(("chosen", "comments"), [("told apart", ["fine", "slow"]), ("folded", ["great", "off"])])
+def test_a_sheet_chosen_by_its_name_as_shown_is_that_sheet_of_the_two_named_alike(cased_sheets, chosen, comments):
+    """`sheets` naming one of the two as messages show it now reads that one; the name an earlier
+    cxbridge showed for both (`hashed:<key>`) is the lower-case sheet's, as it is its name now."""
+    folded = f"hashed:{salted_hash(SHEET, SALT)}"
+    name = {"folded": folded, "told apart": f"{folded}-{salted_hash(CASED, SALT)[:8]}"}[chosen]
+    config = cased_sheets / "cxbridge.toml"
+    config.write_text(config.read_text().replace('path = "survey.ods"\n', f'path = "survey.ods"\nsheets = ["{name}"]\n'))
+    sync(cased_sheets)
+    assert stored_sheets(cased_sheets) == {name: comments}
+
+
+def test_a_sheet_whose_address_has_capitals_alone_may_still_be_chosen_by_the_name_shown_before(tmp_path):
+    """A mapping written when a sheet "Kim@corp.example" was shown as `hashed:<key>` (no other
+    sheet folds to it) still finds it."""
+    from tests.workbooks import write_ods
+
+    write_ods(tmp_path / "survey.ods", {CASED: [["Submitted", "NPS"], ["2025-06-08 05:24", 3]], "Other": [["x"]]})
+    (tmp_path / "cxbridge.toml").write_text(
+        '[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'
+        f'[sources.s]\nconnector = "excel"\npath = "survey.ods"\nsheets = ["hashed:{salted_hash(SHEET, SALT)}"]\n'
+        '[sources.s.columns]\nsubmitted_at = "Submitted"\n[[sources.s.metrics]]\ncolumn = "NPS"\nmetric = "nps"\n'
+    )
+    result = sync(tmp_path)
+    assert "1 written" in result.stdout, result.output

@@ -24,10 +24,10 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | WORKBOOK_SUFFIXES | JSON_SUFFIXES
 class SourceFile:
     path: Path
     identity: str  # e.g. "responses.csv" or "2019/responses.xlsx"
-    names_read: Callable[[list[str]], None] | None = field(default=None, compare=False, repr=False)
-    """Told the names the file holds — a workbook's sheets, each table's columns — as soon as they
-    are read, before any message names one (the file stream names one holding an address by its
-    key: docs/security.md)."""
+    names_read: Callable[..., None] | None = field(default=None, compare=False, repr=False)
+    """Told the names the file holds — a workbook's sheets (`sheets=True`), each table's columns —
+    as soon as they are read, before any message names one (the file stream names one holding an
+    address by its key: docs/security.md)."""
     cursor_name: str | None = None
     """The name the cursor keeps the file's state by when it is not the identity: a file of
     `cxbridge import` is its only file, named by its path from the project's folder, as the

@@ -214,7 +214,8 @@ class FileStream(Stream):
         namer, names = self._namer(), {}
         for file in (file for file in files if file.kind == "workbook"):
             try:
-                names |= sheets_shown(file.path, file.identity, namer.key_name, reader=getattr(config, "reader", "auto"))
+                names |= sheets_shown(file.path, file.identity, namer.sheet_name, before=namer.key_name,
+                                      reader=getattr(config, "reader", "auto"))  # fmt: skip
             except SourceError:
                 continue  # the file fails when it is read, naming why
         return config.model_copy(update={"sheets": [names.get(sheet, sheet) for sheet in sheets]})
@@ -227,11 +228,13 @@ class FileStream(Stream):
         self._rename_inside(list(self.config.chosen_columns()))
         return [replace(file, names_read=self._rename_inside) for file in files]
 
-    def _rename_inside(self, names: list[str]) -> None:
-        """Name each sheet or column as a record's key is named (`Scrubber.key_name`: an address
-        in it as its key) in every log line and error from now on."""
+    def _rename_inside(self, names: list[str], *, sheets: bool = False) -> None:
+        """Name each column as a record's key is named (`Scrubber.key_name`: an address in it as
+        its key), each sheet as `raw.sheet` names it (`Scrubber.sheet_name`), in every log line
+        and error from now on."""
         namer = self._namer()
-        _rename({name: namer.key_name(name) for name in names})
+        shown = namer.sheet_name if sheets else namer.key_name
+        _rename({name: shown(name) for name in names})
 
     def _saved_files(self, cursor: Any, files: list[SourceFile]) -> dict[str, Any]:
         """The state of each file the cursor says was read, by its name as shown. A cursor saved
@@ -432,7 +435,7 @@ class FileStream(Stream):
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
-        file, sheet = self._name(table.file), table.sheet and self._namer().key_name(table.sheet)
+        file, sheet = self._name(table.file), table.sheet and self._namer().sheet_name(table.sheet)
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them

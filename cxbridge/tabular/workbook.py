@@ -86,15 +86,15 @@ def _check_binary_extent(path: Path, identity: str) -> None:
 
 def open_workbook(
     path: Path, identity: str, *, sheets: list[str] | None, reader: str = "auto",
-    names_read: Callable[[list[str]], None] | None = None,
+    names_read: Callable[..., None] | None = None,
 ) -> list[Grid]:  # fmt: skip
     """One grid per sheet (the named ones, or every sheet), in workbook order; `names_read` is
-    told every sheet's name first (`SourceFile.names_read`)."""
+    told every sheet's name first (`SourceFile.names_read`, with `sheets=True`)."""
     how = reading(path, reader, identity)
     engine = how.engine
     names = _sheet_names(path, identity, engine)
     if names_read is not None:
-        names_read(names)
+        names_read(names, sheets=True)
     if sheets:
         missing = [name for name in sheets if name not in names]
         if missing:
@@ -109,10 +109,17 @@ def open_workbook(
     return grids
 
 
-def sheets_shown(path: Path, identity: str, shown: Callable[[str], str], *, reader: str = "auto") -> dict[str, str]:
+def sheets_shown(
+    path: Path, identity: str, shown: Callable[[str], str], *, before: Callable[[str], str], reader: str = "auto"
+) -> dict[str, str]:  # fmt: skip
     """Each sheet of a workbook by the name messages give it (`shown`: an address in it as its
-    `hashed:` key) → its name as read: what takes a sheet a mapping or `--sheet` names so back to it."""
-    return {shown(name): name for name in _sheet_names(path, identity, reading(path, reader, identity).engine)}
+    `hashed:` key) → its name as read: what takes a sheet a mapping or `--sheet` names so back to it.
+    A name an earlier cxbridge gave (`before`: letter case folded) still finds the one sheet it fits."""
+    names = _sheet_names(path, identity, reading(path, reader, identity).engine)
+    earlier: dict[str, list[str]] = {}
+    for name in names:
+        earlier.setdefault(before(name), []).append(name)
+    return {**{old: fits[0] for old, fits in earlier.items() if len(fits) == 1}, **{shown(name): name for name in names}}
 
 
 class _SheetShare:
