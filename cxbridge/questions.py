@@ -25,9 +25,10 @@ from cxbridge.detection.meaning import (
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import (
     NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, labels_short_of_scale, metric_name,
+    shown_number,
 )
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
-from cxbridge.tabular.cells import parse_number, whole_number
+from cxbridge.tabular.cells import whole_number
 
 log = logging.getLogger("cxbridge.questions")
 KINDS = ("nps", "scale", "choice", "multi", "text", "other")
@@ -169,10 +170,12 @@ def label_scale_values(labels: Iterable[str]) -> dict[str, float]:
 
 
 def option_values(labels: Iterable[str]) -> dict[str, float]:
-    """Option label → value: the numbers the labels are, when every one is a number ("1" … "5",
-    "1.0" … "6.0"), else the built-in scale they are points of (`label_scale_values`)."""
+    """Option label → value: the numbers the labels show, when every one shows one ("1" … "5",
+    "1.0" … "6.0", "1 - Poor" … "5 - Excellent": `metrics.shown_number`, as files and the other
+    connectors read them), else the built-in scale they are points of (`label_scale_values`).
+    Numbers make no metric of their own: the question's wording decides (`detect`)."""
     labels = list(labels)
-    numbers = [parse_number(label) for label in labels]
+    numbers = [shown_number(label) for label in labels]
     if labels and all(number is not None for number in numbers):
         return dict(zip(labels, numbers, strict=True))  # type: ignore[arg-type]
     return label_scale_values(labels)

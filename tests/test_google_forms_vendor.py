@@ -97,3 +97,38 @@ def test_rating_defaults_keep_the_configs_keys_and_yield_to_a_metric_it_names():
     assert "4e5f6071" not in found  # its wording makes it csat already
     assert form.with_rating_defaults({"3d4e5f60": QuestionOverride(metric="csat")})["3d4e5f60"].metric == "csat"
     assert form.with_rating_defaults({"3d4e5f60": QuestionOverride(unscored=True)})["3d4e5f60"].metric is None
+
+
+def test_options_showing_their_number_beside_words_score_as_their_numbers_by_the_questions_wording(tmp_path, monkeypatch):
+    """A RADIO question whose options are numbered with words at the ends ("1 - Very dissatisfied"
+    … "5 - Very satisfied"), as files, Qualtrics and SurveyMonkey read it; options numbered as a
+    frequency ("1 - 2 times a month"), under wording that names no satisfaction or ease, stay unscored."""
+    monkeypatch.setattr(GoogleFormsSource, "sleep", staticmethod(lambda seconds: None))
+    satisfaction = ["1 - Very dissatisfied", "2", "3", "4", "5 - Very satisfied"]
+    often = ["1 - 2 times a month", "3 - 4 times a month", "5 or more times a month"]
+    radio = [("5a6b7c8d", "How satisfied were you with the checkout?", satisfaction),
+             ("6b7c8d9e", "How often do you order from us?", often)]  # fmt: skip
+    form = {**FORM, "items": [*FORM["items"], *({"itemId": f"1{qid}", "title": title, "questionItem": {"question": {
+        "questionId": qid, "choiceQuestion": {"type": "RADIO", "options": [{"value": o} for o in options]}}}}
+        for qid, title, options in radio)]}  # fmt: skip
+    chosen = {"ACYDBNj-order-0002": ("5 - Very satisfied", often[0]), "ACYDBNj-order-0003": ("1 - Very dissatisfied", often[2]),
+              "ACYDBNj-order-0004": ("4", often[1])}  # fmt: skip
+    responses = [{**r, "answers": {**r["answers"], **{qid: {"questionId": qid, "textAnswers": {"answers": [{"value": v}]}}
+                                                     for qid, v in zip(("5a6b7c8d", "6b7c8d9e"), chosen[r["responseId"]])}}}
+                 if r["responseId"] in chosen else r for r in RESPONSES]  # fmt: skip
+    key = {"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r",
+           "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
+    (tmp_path / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    account = FormsAccount()
+    account.add_form(form, *responses)
+    with google_forms(account) as api:
+        result = sync(tmp_path, {"connector": "google_forms", "base_url": api.url + "/v1", "forms": [form["formId"]],
+                                 "credentials_file": "key.json"})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 5, 0), result.error
+    numbers = {r: int(label.split(" ")[0]) for r, (label, _) in chosen.items()}
+    category = {1: "dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied", 5: "satisfied"}  # top two of five
+    assert query(tmp_path, "SELECT source_record_id, metric, value, scale_min, scale_max, normalized, category FROM "
+                           "feedback_scores JOIN feedback USING (record_id) WHERE question_id = '5a6b7c8d' ORDER BY 1") == [
+        (r, "csat", float(n), 1.0, 5.0, (n - 1) / 4 * 100, category[n]) for r, n in sorted(numbers.items())
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = '6b7c8d9e'") == [(0,)]

@@ -225,3 +225,33 @@ def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
     found = query(tmp_path, "SELECT source_record_id, nps, csat FROM feedback WHERE nps IS NOT NULL")
     assert {r: (n, c) for r, n, c in found} == by_record
     assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores WHERE metric = 'csat'") == [(1.0, 5.0)]
+
+
+def test_rating_choices_showing_their_number_beside_words_give_the_scale_and_score_their_numbers(tmp_path):
+    """The recorded six-star Rating, its choices named as an org may name them: "1 - Poor", "2" …
+    "5", "6 - Excellent" (the recorded names are "1.0" … "6.0"), answered in ChoiceValue — scored
+    on 1–6 as the numbers they show, as files and the other connectors read such options."""
+    questions, choices = recorded_survey()
+    [six] = [q for q in questions if q["SurveyVersionId"] == "0KsRO00000001Vs0AI" and q["QuestionType"] == "Rating"]
+    words = {1: "1 - Poor", 6: "6 - Excellent"}
+    renamed = [{**c, "Name": words.get(int(float(c["Name"])), str(int(float(c["Name"]))))} if c["QuestionId"] == six["Id"]
+               else c for c in choices]  # fmt: skip
+    picked = {"0LyV1": "6 - Excellent", "0LyV2": "3", "0LyV3": "1 - Poor"}
+    org = SalesforceOrg()
+    org.add("SurveyQuestion", *questions)
+    org.add("SurveyQuestionChoice", *renamed)
+    for n, (response, choice) in enumerate(picked.items(), start=1):
+        org.add("SurveyResponse", {"Id": response, "Name": f"SR-{n}", "SurveyId": "0KdRO00000001Jw0AI", "InvitationId": None,
+                                   "SubmitterId": None, "Status": "Completed", "CompletionDateTime": stamp(n),
+                                   "Language": "en_US", "CreatedDate": stamp(n), "SystemModstamp": stamp(n, 5)})  # fmt: skip
+        org.add("SurveyQuestionResponse", {"Id": f"0LzV{n}", "ResponseId": response, "QuestionId": six["Id"],
+                                           "Datatype": "Choice", "NumberValue": None, "ChoiceValue": choice,
+                                           "ResponseShortText": None})  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, surveys=True))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    numbers = {r: int(choice.split(" ")[0]) for r, choice in picked.items()}
+    assert query(tmp_path, "SELECT source_record_id, value, scale_min, scale_max, normalized FROM feedback_scores "
+                           "JOIN feedback USING (record_id) WHERE metric = 'rating' ORDER BY 1") == [
+        (r, float(n), 1.0, 6.0, (n - 1) / 5 * 100) for r, n in sorted(numbers.items())
+    ]  # fmt: skip

@@ -131,3 +131,33 @@ def test_answers_of_fields_the_definition_no_longer_has_are_kept_unscored(tmp_pa
     assert record["answers"]["qthblBc7InVU"]["value"] == "Center-right party"
     assert (record["nps"], record["csat"]) == (None, None)
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
+
+
+def test_choices_showing_their_number_beside_words_score_as_their_numbers_by_the_questions_wording(tmp_path):
+    """Two multiple_choice fields added to the reference's form, answered in its responses' shape:
+    "1 - Very dissatisfied" … "5 - Very satisfied" under a satisfaction question is a CSAT on 1–5,
+    as files, Qualtrics and SurveyMonkey read it; choices numbered as a frequency ("1 - 2 times a
+    month"), under wording that names no satisfaction or ease, stay unscored."""
+    satisfaction = ["1 - Very dissatisfied", "2", "3", "4", "5 - Very satisfied"]
+    often = ["1 - 2 times a month", "3 - 4 times a month", "5 or more times a month"]
+    added = [("sAtIsFiEd001", "How satisfied were you with the city's services?", satisfaction),
+             ("oFtEn0000001", "How often do you visit the city centre?", often)]  # fmt: skip
+    form = load("retrieve_responses_example_form.json")
+    form["fields"] += [{"id": fid, "ref": fid, "title": title, "type": "multiple_choice",
+                        "properties": {"choices": [{"id": f"{fid}{n}", "label": label} for n, label in enumerate(labels)]}}
+                       for fid, title, labels in added]  # fmt: skip
+    page = load("retrieve_responses_example.json")
+    answered = [item for item in page["items"] if item.get("answers")]
+    picks = [("5 - Very satisfied", often[0]), ("1 - Very dissatisfied", often[2]), ("4", often[1])][: len(answered)]
+    for item, chosen in zip(answered, picks, strict=True):
+        item["answers"] += [{"field": {"id": fid, "ref": fid, "type": "multiple_choice"}, "type": "choice",
+                             "choice": {"label": label}} for (fid, _, _), label in zip(added, chosen)]  # fmt: skip
+    result, _ = serve(tmp_path, form, page, questions={"my_custom_short_text_reference": {"ignore": True}})
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    numbers = sorted(int(label.split(" ")[0]) for label, _ in picks)
+    category = {1: "dissatisfied", 2: "dissatisfied", 3: "neutral", 4: "satisfied", 5: "satisfied"}  # top two of five
+    assert query(tmp_path, "SELECT metric, value, scale_min, scale_max, normalized, category FROM feedback_scores "
+                           "WHERE question_id = 'sAtIsFiEd001' ORDER BY value") == [
+        ("csat", float(n), 1.0, 5.0, (n - 1) / 4 * 100, category[n]) for n in numbers
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'oFtEn0000001'") == [(0,)]
