@@ -285,7 +285,7 @@ class QuestionPlan:
         `labels` naming it give the value, over the source's recode (a 0–10 scale recoded 1–11);
         else a labelled answer is the source's own value, never recoded again. An answer without a
         label, written as a number the question's labels name (`metrics.answer_code`), reads as the
-        label's value and keeps the code as its label. A whole number is an int (a label's 4.0 as 4),
+        label's value and keeps the code as its label ("3", given 3 or 3.0). A whole number is an int (a label's 4.0 as 4),
         as a file's answer is (`tabular.cells.whole_number`)."""
         reading = self.reading(question, also=also)
         if reading is None:
@@ -295,7 +295,7 @@ class QuestionPlan:
         if label is not None:
             value = choice_value(label, value, reading.labels, by_label=reading.by_shown)
         elif reading.spec is not None and (coded := answer_code(value, reading.spec)) is not None:
-            value, label = coded, str(value).strip()
+            value, label = coded, str(whole_number(value)).strip()  # the code as written: 3.0 is "3"
         return AnswerInput(
             question_id=question.id, question_text=question.text, value=whole_number(value), label=label,
             spec=reading.spec, is_comment=reading.is_comment, is_primary=self._is_primary(reading),

@@ -315,6 +315,8 @@ def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, user_k
         result = sync(tmp_path, entry(api.url, user_key, questions=questions))
     assert (result.written, result.quarantined) == (len(codes), 0), result.error
     assert query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id") == [(code + 1,) for code in codes]
+    stored = query(tmp_path, "SELECT json_extract(answers, '$.\"2a3b4c5d\".label') FROM feedback ORDER BY source_record_id")
+    assert stored == [(str(code),) for code in codes]  # the code as the respondent picked it, "3", not "3.0"
 
 
 @pytest.mark.parametrize(

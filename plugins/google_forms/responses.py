@@ -52,8 +52,7 @@ class FormReader:
         text = values[0]
         if question.kind == "scale":
             number = parse_number(text)
-            value: Any = int(number) if number is not None and number.is_integer() else (number if number is not None else text)
-            return self.plan.answer(question, value)
+            return self.plan.answer(question, text if number is None else number)
         if text in question.choices:
             return self.plan.answer(question, question.choices[text], label=text)
         return self.plan.answer(question, text, label=text if question.kind == "choice" else None)

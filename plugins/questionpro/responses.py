@@ -77,7 +77,7 @@ class ResponseReader:
         number = shown_number(options[0])  # "10", or "10 - Extremely likely": its words keep it as the label
         if number is not None:
             label = options[0] if shown_words(options[0]) else None
-            return self.plan.answer(question, int(number) if number.is_integer() else number, label=label), other
+            return self.plan.answer(question, number, label=label), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
     def _unscored_word(self, qid: str, options: list[str]) -> bool:

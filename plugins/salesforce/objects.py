@@ -100,7 +100,7 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tup
         question = Question(qid, text, "nps" if is_nps else "scale", scale=None if is_nps else scale)
         if not is_nps and mentions(text, "recommend"):
             _warn_no_range(question, kind, plan)
-        return plan.answer(question, int(number) if float(number).is_integer() else number, also=(kind,))
+        return plan.answer(question, number, also=(kind,))
     choice = answer.get("ChoiceValue")
     if kind in SCORED_TYPES and choice not in (None, ""):
         scored = Question(qid, text, "choice", scale=scale, choices=choices)

@@ -87,7 +87,7 @@ class ResponseReader:
             return None
         value: Any = typed[0] if len(typed) == 1 else typed
         if question.kind in ("scale", "other") and len(typed) == 1 and (number := parse_number(typed[0])) is not None:
-            value = int(number) if number.is_integer() else number
+            value = number
         return self.plan.answer(question, value, also=also)
 
     def _scored(self, part: Part, choice: Choice) -> Any:
