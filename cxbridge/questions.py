@@ -20,7 +20,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
     as_statement, choice_value, effort_read_backwards, metric_of, no_score_values, numbers_shown,
-    read_numbers, read_options, recoded_choice, shows_scale, unscored_note,
+    read_numbers, read_options, recoded_choice, shows_scale, unscored_note, value_range,
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import (
@@ -103,7 +103,7 @@ def detect(question: Question) -> Detection:
     text = question.text
     if question.kind == "nps":
         return Detection(MetricSpec(metric=_nps_metric(text), ignore_values=ignored), "a Net Promoter question")
-    numeric = question.scale or _range(value for value in question.choices.values() if value not in ignored)
+    numeric = question.scale or value_range(value for value in question.choices.values() if value not in ignored)
     if mentions(text, "recommend") and numeric == (0, 10):
         scored = {label: value for label, value in question.choices.items() if value not in ignored}
         spec = MetricSpec(metric=_nps_metric(text), labels=scored, ignore_values=ignored)
@@ -202,13 +202,6 @@ def with_rating_defaults(
 
 def _nps_metric(text: str) -> str:
     return "enps" if mentions(text, "employer") else "nps"
-
-
-def _range(values: Any) -> tuple[float, float] | None:
-    numbers = [float(value) for value in values]
-    if len(numbers) < 2 or min(numbers) == max(numbers):
-        return None
-    return (min(numbers), max(numbers))
 
 
 @dataclass(frozen=True)
@@ -342,7 +335,7 @@ class QuestionPlan:
         ignored = override.ignore_values or (base.ignore_values if base else defined)
         scale = override.scale or (base.scale if base else None)
         if scale is None and metric not in NPS_METRICS:
-            scale = question.scale or _range(value for value in question.choices.values() if value not in ignored)
+            scale = question.scale or value_range(value for value in question.choices.values() if value not in ignored)
         if scale is not None and metric not in NPS_METRICS:
             settings["scale"] = scale
         direction = override.direction or (base.direction if base else None)

@@ -331,11 +331,10 @@ def test_a_rating_weighed_with_gaps_mapped_by_its_metric_alone_imports_its_ranks
         assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 5.0)]
 
 
-def test_a_rating_of_seven_ranks_mapped_by_its_metric_alone_is_advised_the_scale_of_its_ranks(tmp_path):
+def test_a_rating_of_seven_ranks_mapped_by_its_metric_alone_is_read_on_the_scale_of_its_ranks(tmp_path):
     """Seven options weighed 0, 10 … 60 score their ranks 1 … 7: a file mapping without a scale
-    reads CSAT's default 1–5, so ranks 6 and 7 are quarantined naming the rank, not its weight,
-    and the advice it gives (set 'scale' to the one its answers use: [1, 7]) stores what the API
-    sync stores — the advice never leads to scoring the weights."""
+    reads them on the scale the definition gives (its ranks, 1–7), as the API sync configured by
+    the metric alone does — before, it read CSAT's default 1–5 and quarantined ranks 6 and 7."""
     texts = ["Extremely dissatisfied", *SATISFACTION, "Extremely satisfied"]
     choices = [{"id": str(7101 + i), "position": i + 1, "text": text, "weight": 10 * i, "visible": True}
                for i, text in enumerate(texts)]  # fmt: skip
@@ -346,20 +345,15 @@ def test_a_rating_of_seven_ranks_mapped_by_its_metric_alone_is_advised_the_scale
     (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
     source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
               "columns": {"id": "id", "submitted_at": "date_modified"}, "metrics": [{"column": "401", "metric": "csat"}]}  # fmt: skip
-    assert sync_source(tmp_path, source, db="files.db").quarantined == 2
-    errors = [error for (error,) in query(tmp_path, "SELECT error FROM quarantine ORDER BY error", db="files.db")]
-    assert [error.split(";")[0] for error in errors] == [
-        f"question '401': csat answer {rank} is outside its scale 1–5" for rank in (6, 7)]  # fmt: skip
-    assert all("set 'scale' to the one its answers use" in error for error in errors)
-    advised = source | {"metrics": [{"column": "401", "metric": "csat", "scale": [1, 7]}]}
-    (tmp_path / "files.db").unlink()
-    assert sync_source(tmp_path, advised, db="files.db").quarantined == 0
+    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
     with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
         assert sync(tmp_path, entry(api.url, surveys=["222"], questions={"401": {"metric": "csat"}})).quarantined == 0
+    satisfied = sum(rank >= 6 for rank in range(1, 8))  # top two boxes of seven
     for db in ("files.db", "cxbridge.db"):
         assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == [
             float(rank) for rank in range(1, 8)]  # fmt: skip
         assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 7.0)]
+        assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE category = 'satisfied'", db=db) == [(satisfied,)]
 
 
 def test_whole_answers_of_a_file_import_are_integers_and_a_re_sync_rewrites_nothing(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ which end is best, else the question's wording does, as it does for a file's num
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -268,6 +268,24 @@ def shows_scale(shown: Mapping[str, float], spec: MetricSpec) -> bool:
     scale was set for the recodes (`[0, 4]` for choices shown 1 … 5 recoded 0 … 4, `[0, 100]` for
     ones recoded as points 0, 25 … 100), and they score."""
     return (min(shown.values()), max(shown.values())) == spec.scale_bounds
+
+
+def value_range(values: Iterable[float]) -> tuple[float, float] | None:
+    """The lowest and highest of `values`; None for fewer than two different ones."""
+    numbers = [float(value) for value in values]
+    if len(numbers) < 2 or min(numbers) == max(numbers):
+        return None
+    return (min(numbers), max(numbers))
+
+
+def choices_scale(choices: Mapping[str, float], *, signed: bool = False) -> tuple[float, float] | None:
+    """The scale a definition's choices give a question configured by its metric alone, as an
+    API's question is read (`questions.QuestionPlan`): the range of the values its answers
+    score — the numbers the choices show (`numbers_shown`), else their recodes but those that
+    carry no score (`no_score_values`)."""
+    shown = numbers_shown(choices, signed=signed)
+    ignored = no_score_values(choices, signed=signed)
+    return value_range(shown.values() if shown else (v for v in choices.values() if v not in ignored))
 
 
 def scores_ranks(spec: MetricSpec | None, ranks: tuple[float, float] | None) -> bool:

@@ -10,9 +10,11 @@ from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.meaning import choice_value, numbers_shown, recoded_choice, scores_ranks, shows_scale
+from cxbridge.detection.meaning import (
+    choice_value, choices_scale, numbers_shown, recoded_choice, scores_ranks, shows_scale,
+)
 from cxbridge.errors import DataError
-from cxbridge.metrics import answer_code, index_labels, shown_number
+from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
@@ -63,6 +65,7 @@ class RowNormalizer:
         self.warnings: list[str] = []  # dates read in an order the data does not show
         self._labels: dict[int, dict[str, float]] = {}
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
+        self._scaled: dict[tuple[str, int], MetricColumn] = {}  # entries on the scale their column's choices give
         self.texts: dict[str, str] = {}
         self.choices: dict[str, dict[str, float]] = {}
         self.signed: set[str] = set()  # columns whose definition flags its no-answer options
@@ -75,7 +78,7 @@ class RowNormalizer:
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
         own, unless the source names one), question texts, definition labels."""
-        self._read = {}  # a cell's label can come from the table's choices
+        self._read, self._scaled = {}, {}  # a cell's label and its column's scale can come from the table's choices
         declared = table.details.get("timezone") if self.config.timezone is None else None
         self.zone = zone(declared or self.default_zone)
         submitted = self.columns.get("submitted_at")
@@ -166,6 +169,8 @@ class RowNormalizer:
     ) -> AnswerInput:
         """The answer of a metric column, its cell read as it was before when it was (`remembered`:
         how many distinct cells per column are kept; the table's choices can change what they read)."""
+        primary = self.primary[id(metric)]
+        metric = self._on_its_scale(column, metric)
         if remembered and type(value) in SCALARS and (label is None or type(label) is str):
             key = (column, id(metric), type(value), value, label)
             read = self._read.get(key)
@@ -177,8 +182,21 @@ class RowNormalizer:
             read = self._read_cell(column, metric, value, label)
         return AnswerInput(
             question_id=column, question_text=self._text(column), value=read[0], label=read[1], spec=metric,
-            is_primary=self.primary[id(metric)], question_key=metric.question_key,
+            is_primary=primary, question_key=metric.question_key,
         )  # fmt: skip
+
+    def _on_its_scale(self, column: str, metric: MetricColumn) -> MetricColumn:
+        """The entry, on the scale its column's choices give (`meaning.choices_scale`: a definition's,
+        or the export's own) when it sets neither `scale` nor `labels`, as an API's question
+        configured by its metric alone is read; else as written (a metric's default scale)."""
+        if metric.scale is not None or metric.labels or metric.metric in NPS_METRICS:
+            return metric
+        found = self._scaled.get((column, id(metric)))
+        if found is None:
+            scale = choices_scale(self._choices(column), signed=self._signed(column))
+            found = metric if scale is None else MetricColumn(**{**metric.model_dump(exclude_unset=True), "scale": scale})
+            self._scaled[(column, id(metric))] = found
+        return found
 
     def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
         """A metric cell's number (or text the metric rules read) and the label it shows; a number
