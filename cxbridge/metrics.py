@@ -267,6 +267,7 @@ workbook read by openpyxl, or a CSV saved from one."""
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _PERCENT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%$")
 _LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)\D")
+_RANGE = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*(?:[-–—/]\s*\d|(?:to|or|and)\b)")  # "1 - 2 times", "5 or more"
 _SPACES = re.compile(r"\s+")
 
 
@@ -286,11 +287,12 @@ def label_value(label: str, index: Mapping[str, float]) -> float | None:
 
 def shown_number(label: str) -> float | None:
     """The number a choice's label shows, as `coerce` reads an answer so written: "5", "5 - Very
-    satisfied"; None for a label of words."""
+    satisfied"; None for a label of words, or of an amount ("1 - 2 times a month", "5 or more"),
+    whose number is no point of a scale."""
     key = _label_key(label)
     if _NUMBER.match(key):
         return _number(key)
-    match = _LEADING_NUMBER.match(key)
+    match = _LEADING_NUMBER.match(key) if not _RANGE.match(key) else None
     return _number(match.group(1)) if match else None
 
 

@@ -170,15 +170,22 @@ def label_scale_values(labels: Iterable[str]) -> dict[str, float]:
 
 
 def option_values(labels: Iterable[str]) -> dict[str, float]:
-    """Option label → value: the numbers the labels show, when every one shows one ("1" … "5",
-    "1.0" … "6.0", "1 - Poor" … "5 - Excellent": `metrics.shown_number`, as files and the other
-    connectors read them), else the built-in scale they are points of (`label_scale_values`).
-    Numbers make no metric of their own: the question's wording decides (`detect`)."""
+    """Option label → value: the numbers the labels show, when every one shows one and they are
+    a scale's points, whole and one apart ("1" … "5", "1.0" … "6.0", "1 - Poor" … "5 - Excellent":
+    `metrics.shown_number`, as files and the other connectors read them), else the built-in scale
+    they are points of (`label_scale_values`). Numbers make no metric of their own: the
+    question's wording decides (`detect`)."""
     labels = list(labels)
     numbers = [shown_number(label) for label in labels]
-    if labels and all(number is not None for number in numbers):
+    if labels and all(number is not None for number in numbers) and _points_of_a_scale(numbers):  # type: ignore[arg-type]
         return dict(zip(labels, numbers, strict=True))  # type: ignore[arg-type]
     return label_scale_values(labels)
+
+
+def _points_of_a_scale(numbers: list[float]) -> bool:
+    """Whole numbers, each once, one apart in some order (0 … 10, 5 … 1)."""
+    points = sorted(numbers)
+    return all(n.is_integer() for n in points) and points == [points[0] + i for i in range(len(points))]
 
 
 def with_rating_defaults(

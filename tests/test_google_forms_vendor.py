@@ -132,3 +132,7 @@ def test_options_showing_their_number_beside_words_score_as_their_numbers_by_the
         (r, "csat", float(n), 1.0, 5.0, (n - 1) / 4 * 100, category[n]) for r, n in sorted(numbers.items())
     ]  # fmt: skip
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = '6b7c8d9e'") == [(0,)]
+    # a frequency's options name ranges ("1 - 2", "5 or more"), not a scale's points: kept as written
+    assert query(tmp_path, "SELECT source_record_id, json_extract(answers, '$.6b7c8d9e.value') FROM feedback "
+                           "WHERE json_extract(answers, '$.6b7c8d9e') IS NOT NULL ORDER BY 1") == [
+        (r, often_chosen) for r, (_, often_chosen) in sorted(chosen.items())]  # fmt: skip
