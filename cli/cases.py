@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .options import LazyChoice, config_option, db_option, destination_option, format_option, handles_errors, wait_option
+from .options import (
+    LazyChoice, config_option, db_option, destination_option, format_option, handles_errors, limit_option, wait_option,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from cxbridge.loop.cases import Case
@@ -45,8 +47,9 @@ def cases() -> None:
 @db_option
 @destination_option
 @format_option
+@limit_option
 @handles_errors
-def cases_list(config, status, owner, rule, overdue, db, destination, fmt) -> None:
+def cases_list(config, status, owner, rule, overdue, db, destination, fmt, limit) -> None:
     """Cases, oldest first, with what opened them and when they are due."""
     from cxbridge import api
     from cxbridge.loop.tracking import is_overdue
@@ -54,9 +57,9 @@ def cases_list(config, status, owner, rule, overdue, db, destination, fmt) -> No
     found = api.cases_list(config, status=status, owner=owner, rule=rule, overdue=overdue,
                            destination=api.destination_url_for(db, destination))  # fmt: skip
     now = datetime.now(timezone.utc)
-    rows = [{**{column: _plain(getattr(case, column)) for column in LIST_COLUMNS}, "overdue": is_overdue(case, now)}
-            for case in found]  # fmt: skip
-    output.rows(rows, fmt=fmt, title="cases", columns=(*LIST_COLUMNS, "overdue"))
+    rows = ({**{column: _plain(getattr(case, column)) for column in LIST_COLUMNS}, "overdue": is_overdue(case, now)}
+            for case in found)  # fmt: skip
+    output.rows(rows, fmt=fmt, title="cases", columns=(*LIST_COLUMNS, "overdue"), limit=limit)
 
 
 @cases.command("show")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import output
-from .options import config_option, db_option, destination_option, format_option, handles_errors
+from .options import config_option, db_option, destination_option, format_option, handles_errors, limit_option
 
 if TYPE_CHECKING:
     from cxbridge.resolver import DuplicatesReport
@@ -19,8 +19,9 @@ if TYPE_CHECKING:
 @db_option
 @destination_option
 @format_option
+@limit_option
 @handles_errors
-def duplicates_command(config, db, destination, fmt) -> None:
+def duplicates_command(config, db, destination, fmt, limit) -> None:
     """Records that are one response read through several sources, with the evidence."""
     from cxbridge import api
 
@@ -28,7 +29,7 @@ def duplicates_command(config, db, destination, fmt) -> None:
     if fmt == "json":
         click.echo(json.dumps(duplicates_json(found), indent=2, ensure_ascii=False, default=str))
         return
-    output.rows(duplicate_rows(found), fmt=fmt, title="copies of one response", columns=DUPLICATE_COLUMNS)
+    output.rows(duplicate_rows(found), fmt=fmt, title="copies of one response", columns=DUPLICATE_COLUMNS, limit=limit)
     if fmt == "table" and found.groups:
         counts = found.counts()
         click.echo(

@@ -31,7 +31,7 @@ from .importing import import_command, inspect_command
 from .launch import end_interrupted
 from .options import (
     DAY, LazyChoice, config_option, db_option, destination_option, fail, format_option, handles_errors, hints_wanted,
-    machine_wanted, rehash_option, summary_format, summary_format_option, wait_option,
+    limit_option, machine_wanted, rehash_option, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
 from .status import status_command
 from .summaries import flat_row, print_summaries, print_warnings
@@ -240,11 +240,12 @@ def _print_check(found: Any, *, machine: bool) -> None:
               help="Write the report as one HTML page with charts (opens without a network).")
 @click.option("--open", "open_page", is_flag=True, help="With --html: open the page in the browser.")
 @format_option
+@limit_option
 @db_option
 @destination_option
 @handles_errors
 def report(
-    config, by, metric, programs, sources, since, until, loop, html_path, open_page, fmt, db, destination
+    config, by, metric, programs, sources, since, until, loop, html_path, open_page, fmt, limit, db, destination
 ) -> None:
     """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
@@ -253,8 +254,8 @@ def report(
     if open_page and not html_path:
         raise click.UsageError("--open opens the page --html FILE writes: give --html FILE too")
     if html_path:
-        if loop or fmt != "table":
-            raise click.UsageError("--html writes a page; it takes no --loop or --format")
+        if loop or fmt != "table" or limit is not None:
+            raise click.UsageError("--html writes a page; it takes no --loop, --format or --limit")
         written = api.report_html(
             html_path, config, by=by, metric=metric, program=programs, source=sources,
             since=since and since.date(), until=until and until.date(),
@@ -270,7 +271,7 @@ def report(
         if metric or programs or sources or since or until or by != "month":
             raise click.UsageError("--loop reports cases per month, location and owner; it takes no --by, --metric, "
                                    "--program, --source, --since or --until")  # fmt: skip
-        output.rows(api.loop_report(config, destination=api.destination_url_for(db, destination)), fmt=fmt)
+        output.rows(api.loop_report(config, destination=api.destination_url_for(db, destination)), fmt=fmt, limit=limit)
         return
 
     rows = api.report(
@@ -278,7 +279,7 @@ def report(
         since=since and since.date(), until=until and until.date(), intervals=fmt == "json",
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
-    output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric))
+    output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric), limit=limit)
     if not rows:  # under the table, on stderr beside JSON and CSV
         from cxbridge.report_commands import why_no_rows
 
@@ -348,28 +349,24 @@ def quarantine() -> None:
 @quarantine.command("list")
 @config_option
 @click.option("--source", "-s", metavar="NAME", help="Only this source.")
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="Only the first N records.")
 @db_option
 @destination_option
 @format_option
+@limit_option
 @handles_errors
-def quarantine_list(config, source, limit, db, destination, fmt) -> None:
+def quarantine_list(config, source, db, destination, fmt, limit) -> None:
     """Show quarantined records and why each one was kept out, by source and place (file, row)."""
     from cxbridge import api
 
-    items = api.quarantine_list(
-        config, source=source, destination=api.destination_url_for(db, destination), limit=limit
-    )
-    rows = [
+    items = api.quarantine_list(config, source=source, destination=api.destination_url_for(db, destination))
+    rows = (
         dict(zip(QUARANTINE_COLUMNS, (
             item.source, item.stream, item.source_record_id,
             ", ".join(f"{k} {v}" for k, v in item.context.items() if v is not None), item.field, item.error,
         ), strict=True))
         for item in items
-    ]  # fmt: skip
-    output.rows(rows, fmt=fmt, title="quarantine", columns=QUARANTINE_COLUMNS)
-    if fmt == "table" and limit is not None and len(items) == limit:
-        click.echo(f"the first {limit:,} (--limit); there may be more")
+    )  # fmt: skip
+    output.rows(rows, fmt=fmt, title="quarantine", columns=QUARANTINE_COLUMNS, limit=limit)
 
 
 @quarantine.command("replay")

@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Iterable, Sequence
 from functools import cache
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -41,20 +43,61 @@ def escape(text: str) -> str:
     return rich_escape(text)
 
 
+TABLE_ROWS = 100
+"""The rows a table shows unless `--limit` says otherwise; JSON and CSV give every row."""
+
+
 def rows(
-    data: Sequence[dict[str, Any]], *, fmt: str = "table", title: str | None = None, columns: Sequence[str] = ()
+    data: Iterable[dict[str, Any]],
+    *,
+    fmt: str = "table",
+    title: str | None = None,
+    columns: Sequence[str] = (),
+    limit: int | None = None,
 ) -> None:
-    """Print rows of dicts as a table, JSON or CSV. `columns` are the CSV header when there are
-    no rows: a program reading the output finds the same header, rows or none."""
+    """Print rows of dicts as a table, JSON or CSV, each row written as it comes. `columns` are
+    the CSV header when there are no rows: a program reading the output finds the same header,
+    rows or none. `limit` (0: every row; None: TABLE_ROWS in a table, every row in JSON and CSV)
+    keeps the first rows; a table says how many more there were and how to see them."""
+    if limit is None:
+        limit = TABLE_ROWS if fmt == "table" else 0
+    data = iter(data)
+    shown = islice(data, limit) if limit else data
     if fmt == "json":
-        print(json.dumps(list(data), indent=2, ensure_ascii=False, default=str))
+        _json_array(shown)
+    elif fmt == "csv":
+        _csv(shown, columns)
+    else:
+        _table(list(shown), title)
+        more = sum(1 for _ in data) if limit else 0
+        if more:
+            print(f"… {more:,} more not shown: --limit 0 shows them all, --limit N the first N")
+
+
+def _json_array(data: Iterable[dict[str, Any]]) -> None:
+    """A JSON array with each element as `json.dumps(rows, indent=2)` lays it out, written an
+    element at a time."""
+    opening = "["
+    for row in data:
+        element = json.dumps(row, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write(f"{opening}\n{textwrap.indent(element, '  ')}")
+        opening = ","
+    sys.stdout.write("[]\n" if opening == "[" else "\n]\n")
+
+
+def _csv(data: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    rows_left = iter(data)
+    first = next(rows_left, None)
+    if first is None and not columns:
         return
-    if fmt == "csv":
-        if data or columns:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(data[0] if data else columns), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(data)
-        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(first or columns), lineterminator="\n")
+    writer.writeheader()
+    if first is not None:
+        writer.writerow(first)
+        writer.writerows(rows_left)
+
+
+def _table(data: list[dict[str, Any]], title: str | None) -> None:
     if not data:
         stdout().print(f"{title}: none" if title else "(no rows)")
         return

@@ -1,0 +1,85 @@
+"""Commands that list rows show a bounded table — the first rows, in their order, and a line saying
+how many more and how to see them — while JSON and CSV give every row unless `--limit` says."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from tests.conftest import survey_row
+
+RESPONSES = 150
+TABLE_ROWS = 100  # docs/cli.md: a table shows the first 100 rows unless --limit says
+
+
+def nps_of(n: int) -> str:
+    """Seven in ten are detractors (a case each), one in ten is off the scale (quarantined)."""
+    return "2" if n % 10 < 7 else "11" if n % 10 == 7 else "9"
+
+
+CASES = sum(1 for n in range(RESPONSES) if nps_of(n) == "2")
+QUARANTINED = sum(1 for n in range(RESPONSES) if nps_of(n) == "11")
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def synced(workspace):
+    workspace.write_csv([survey_row(n, nps=nps_of(n)) for n in range(RESPONSES)])
+    workspace.sync()
+    return workspace
+
+
+def listed_ids(table: str, ids: list[str]) -> list[str]:
+    """The ids of `ids` the table's lines show, in the table's order."""
+    known = set(ids)
+    return [word for line in table.splitlines() for word in line.split() if word in known]
+
+
+def test_a_table_of_cases_shows_the_oldest_and_says_how_many_more(synced):
+    assert CASES > TABLE_ROWS
+    every = [case["case_id"] for case in json.loads(run("cases", "list", "--format", "json"))]
+    assert len(every) == CASES
+    table = run("cases", "list")
+    assert listed_ids(table, every) == every[:TABLE_ROWS]
+    assert table.splitlines()[-1] == (
+        f"… {CASES - TABLE_ROWS} more not shown: --limit 0 shows them all, --limit N the first N"
+    )
+    assert listed_ids(run("cases", "list", "--limit", "7"), every) == every[:7]
+    everything = run("cases", "list", "--limit", "0")
+    assert listed_ids(everything, every) == every and "more not shown" not in everything
+
+
+def test_json_and_csv_give_every_case_unless_limited(synced):
+    assert len(json.loads(run("cases", "list", "--format", "json"))) == CASES
+    rows = list(csv.DictReader(io.StringIO(run("cases", "list", "--format", "csv"))))
+    assert len(rows) == CASES and len({row["case_id"] for row in rows}) == CASES
+    assert len(json.loads(run("cases", "list", "--format", "json", "--limit", "3"))) == 3
+    assert len(list(csv.DictReader(io.StringIO(run("cases", "list", "--format", "csv", "--limit", "3"))))) == 3
+
+
+def test_the_quarantine_list_is_bounded_by_the_same_option(synced):
+    every = json.loads(run("quarantine", "list", "--format", "json"))
+    assert len(every) == QUARANTINED
+    assert len(list(csv.DictReader(io.StringIO(run("quarantine", "list", "--format", "csv"))))) == QUARANTINED
+    table = run("quarantine", "list", "--limit", "4")
+    assert listed_ids(table, [item["id"] for item in every]) == [item["id"] for item in every[:4]]
+    assert table.splitlines()[-1].startswith(f"… {QUARANTINED - 4} more not shown")
+    assert "more not shown" not in run("quarantine", "list")
+
+
+def test_an_empty_list_is_said_as_before(workspace):
+    workspace.write_csv([survey_row(n, nps="9") for n in range(3)])
+    workspace.sync()
+    assert run("cases", "list") == "cases: none\n"
+    assert run("cases", "list", "--format", "json") == "[]\n"
+    assert run("cases", "list", "--format", "csv").splitlines()[0].startswith("case_id,status,rule")
