@@ -301,6 +301,11 @@ class Destination(ABC):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         """Rows of a read-only query in this destination's SQL dialect."""
 
+    def query_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of `query`, read a batch at a time where the engine can, so that a listing of
+        every row holds a batch, not the result; run no other statement until it is read."""
+        return iter(self.query(sql, params))
+
     def has_column(self, table: str, column: str) -> bool:
         """Whether a table has a column: one opened read-only since cxbridge was upgraded, before a
         sync migrated it, may lack those added since."""

@@ -12,6 +12,8 @@ from cxbridge.config import find_config, load_config
 from cxbridge.plugins_host import PluginHost, get_host
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from cxbridge.loop import tracking
     from cxbridge.loop.cases import Case
     from cxbridge.loop.outbox import DeliveryReport
@@ -56,12 +58,13 @@ def cases_list(
     overdue: bool = False,
     destination: str | None = None,
     host: PluginHost | None = None,
-) -> list[Case]:
-    """Cases, oldest first: all, or those of a status, owner or rule, or open past their due time."""
+) -> Iterator[Case]:
+    """Cases, oldest first: all, or those of a status, owner or rule, or open past their due time;
+    read a batch at a time as they are taken (`list()` them for a list)."""
     from cxbridge.loop import tracking
 
     with reading(config, destination=destination, host=host) as dest:
-        return tracking.list_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
+        yield from tracking.iter_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
 
 
 def cases_show(

@@ -29,6 +29,8 @@ from cxbridge.sql_rows import CHANGED, LINKS, REPLACED, STAGED_TABLES, absent_ke
 from cxbridge.sql_rows import parsed_json, plain, run_row, staged_rows, utc_now
 from cxbridge.tables import to_json
 
+FETCH_BATCH = 1000  # rows a streamed read (`query_rows`) holds at a time
+
 
 class SQLDestination(Destination):
     """A destination with a DB-API connection; subclasses name their engine's types and loader."""
@@ -228,6 +230,20 @@ class SQLDestination(Destination):
         cursor.execute(sql, params) if params else cursor.execute(sql)
         names = [column[0].lower() for column in cursor.description]
         return [dict(zip(names, map(plain, row), strict=True)) for row in cursor.fetchall()]
+
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of `sql` fetched FETCH_BATCH at a time, for a reader that runs no other
+        statement on this connection until it has them all (DuckDB's cursor is the connection)."""
+        cursor = self.cursor()
+        cursor.execute(sql, params) if params else cursor.execute(sql)
+        names = [column[0].lower() for column in cursor.description]
+
+        def rows() -> Iterator[dict[str, Any]]:
+            while batch := cursor.fetchmany(FETCH_BATCH):
+                for row in batch:
+                    yield dict(zip(names, map(plain, row), strict=True))
+
+        return rows()
 
     def insert_values_sql(self, table: Table) -> str:
         values = ", ".join(self.cast(column, self.param(i)) for i, column in enumerate(table.columns))
@@ -438,6 +454,9 @@ class SQLDestination(Destination):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return self.fetch(sql, params)
+
+    def query_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        return self.fetch_rows(sql, params)
 
     def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
         where, params = (f" WHERE source = {self.param(0)}", [source]) if source else ("", [])

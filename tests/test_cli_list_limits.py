@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from tests.conftest import survey_row
+from tests.local_destinations import LOCAL_KINDS, destination_url
 
 RESPONSES = 150
 TABLE_ROWS = 100  # docs/cli.md: a table shows the first 100 rows unless --limit says
@@ -83,3 +84,30 @@ def test_an_empty_list_is_said_as_before(workspace):
     assert run("cases", "list") == "cases: none\n"
     assert run("cases", "list", "--format", "json") == "[]\n"
     assert run("cases", "list", "--format", "csv").splitlines()[0].startswith("case_id,status,rule")
+
+
+@pytest.mark.parametrize("kind", LOCAL_KINDS)
+def test_cases_are_read_a_batch_at_a_time_in_the_listed_order(workspace, request, monkeypatch, kind):
+    """`cases_list` yields the cases oldest first (ties by id) as the destination hands them over,
+    a few rows at a time, instead of holding every case before the first is printed."""
+    import cxbridge
+    from cxbridge.api import reading
+    from cxbridge.sql_destination import SQLDestination
+
+    monkeypatch.setattr("cxbridge.sql_destination.FETCH_BATCH", 7)
+    fetched = []
+    original = SQLDestination.fetch_rows
+    monkeypatch.setattr(
+        SQLDestination, "fetch_rows", lambda self, sql, params=(): fetched.append(sql) or original(self, sql, params)
+    )
+    url = destination_url(kind, workspace.root, request, "cases")
+    workspace.write_csv([survey_row(n, nps=nps_of(n)) for n in range(RESPONSES)])
+    workspace.sync(destination=url)
+    with reading(workspace.config, destination=url) as dest:
+        stored = dest.query("SELECT case_id, opened_at FROM feedback_cases")
+    expected = [row["case_id"] for row in sorted(stored, key=lambda row: (str(row["opened_at"]), row["case_id"]))]
+
+    listed = cxbridge.cases_list(workspace.config, destination=url)
+    assert not isinstance(listed, list)
+    assert [case.case_id for case in listed] == expected and len(expected) == CASES
+    assert kind == "sqlite" or any("feedback_cases" in sql for sql in fetched)

@@ -7,6 +7,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from typing import Any
 
 from cxbridge.destinations import Destination, LoopChanges
@@ -49,20 +50,30 @@ def list_cases(
     now: datetime | None = None,
 ) -> list[Case]:
     """Cases, oldest first; `overdue`: open ones never contacted, past their due time at `now`."""
+    return list(iter_cases(destination, status=status, owner=owner, rule=rule, overdue=overdue, now=now))
+
+
+def iter_cases(
+    destination: Destination,
+    *,
+    status: str | None = None,
+    owner: str | None = None,
+    rule: str | None = None,
+    overdue: bool = False,
+    now: datetime | None = None,
+) -> Iterator[Case]:
+    """The cases of `list_cases`, read from the destination a batch at a time, in its order."""
     require_cases(destination)
     if status is not None:
         status = _status(status)
     where = f" WHERE status = '{status}'" if status else ""  # an enum value: a literal in every dialect
-    rows = destination.query(f"SELECT * FROM {destination.qualified(FEEDBACK_CASES.name)}{where}")
-    cases = [Case.from_row(row) for row in rows]
+    table = destination.qualified(FEEDBACK_CASES.name)
+    rows = destination.query_rows(f"SELECT * FROM {table}{where} ORDER BY opened_at, case_id")
     moment = _now(now)
-    return sorted(
-        (
-            case for case in cases
-            if (owner is None or case.owner == owner) and (rule is None or case.rule == rule)
-            and (not overdue or is_overdue(case, moment))
-        ),
-        key=lambda case: (case.opened_at, case.case_id),
+    return (
+        case for case in map(Case.from_row, rows)
+        if (owner is None or case.owner == owner) and (rule is None or case.rule == rule)
+        and (not overdue or is_overdue(case, moment))
     )  # fmt: skip
 
 

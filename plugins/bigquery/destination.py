@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -208,6 +208,9 @@ class BigQueryDestination(RowLockedDestination):
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         rows = self._query(sql, params)
         return [{key.lower(): plain(value) for key, value in row.items()} for row in rows]
+
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        return iter(self.fetch(sql, params))  # the client pages through the job's result itself
 
     def changed_rows(self, sql: str, params: Sequence[object] = ()) -> int:
         """The job's `numDmlAffectedRows`."""

@@ -5,7 +5,7 @@ views for BI tools (docs/bi.md)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,10 @@ class LakeViews:
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self._define_views(sql)
         return super().fetch(sql, params)
+
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        self._define_views(sql)
+        return super().fetch_rows(sql, params)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._define_views(sql)

@@ -524,6 +524,9 @@ class SQLiteDestination(Destination):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 
+    def query_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        return self.db.query(sql, params)
+
     def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
         if not self._has_table("quarantine"):
             return
