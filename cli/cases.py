@@ -47,7 +47,7 @@ def cases() -> None:
 @db_option
 @destination_option
 @format_option
-@limit_option
+@limit_option()
 @handles_errors
 def cases_list(config, status, owner, rule, overdue, db, destination, fmt, limit) -> None:
     """Cases, oldest first, with what opened them and when they are due."""

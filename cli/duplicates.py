@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 @db_option
 @destination_option
 @format_option
-@limit_option
+@limit_option()
 @handles_errors
 def duplicates_command(config, db, destination, fmt, limit) -> None:
     """Records that are one response read through several sources, with the evidence."""

@@ -240,7 +240,7 @@ def _print_check(found: Any, *, machine: bool) -> None:
               help="Write the report as one HTML page with charts (opens without a network).")
 @click.option("--open", "open_page", is_flag=True, help="With --html: open the page in the browser.")
 @format_option
-@limit_option
+@limit_option(output.REPORT_ROWS)
 @db_option
 @destination_option
 @handles_errors
@@ -271,7 +271,8 @@ def report(
         if metric or programs or sources or since or until or by != "month":
             raise click.UsageError("--loop reports cases per month, location and owner; it takes no --by, --metric, "
                                    "--program, --source, --since or --until")  # fmt: skip
-        output.rows(api.loop_report(config, destination=api.destination_url_for(db, destination)), fmt=fmt, limit=limit)
+        output.rows(api.loop_report(config, destination=api.destination_url_for(db, destination)), fmt=fmt, limit=limit,
+                    table_rows=output.REPORT_ROWS)  # fmt: skip
         return
 
     rows = api.report(
@@ -279,7 +280,7 @@ def report(
         since=since and since.date(), until=until and until.date(), intervals=fmt == "json",
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
-    output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric), limit=limit)
+    output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric), limit=limit, table_rows=output.REPORT_ROWS)
     if not rows:  # under the table, on stderr beside JSON and CSV
         from cxbridge.report_commands import why_no_rows
 
@@ -352,7 +353,7 @@ def quarantine() -> None:
 @db_option
 @destination_option
 @format_option
-@limit_option
+@limit_option()
 @handles_errors
 def quarantine_list(config, source, db, destination, fmt, limit) -> None:
     """Show quarantined records and why each one was kept out, by source and place (file, row)."""

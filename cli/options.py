@@ -40,10 +40,15 @@ def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..
 
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-limit_option = click.option(
-    "--limit", type=click.IntRange(min=0), metavar="N",
-    help=f"Only the first N rows; 0: all (default: the first {output.TABLE_ROWS} in a table, all in JSON and CSV).",
-)  # fmt: skip
+
+
+def limit_option(table_rows: int = output.TABLE_ROWS) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--limit N of the commands that list rows; `table_rows` is what their table shows without it."""
+    return click.option("--limit", type=click.IntRange(min=0), metavar="N",
+                        help=f"Only the first N rows; 0: all (default: the first {table_rows:,} in a table, "
+                        "all in JSON and CSV).")  # fmt: skip
+
+
 summary_format_option = click.option(
     "--format", "fmt", type=click.Choice(FORMATS),
     help="Summaries as lines (table, the default), JSON objects (the default with --log-format json) or CSV.",

@@ -45,6 +45,8 @@ def escape(text: str) -> str:
 
 TABLE_ROWS = 100
 """The rows a table shows unless `--limit` says otherwise; JSON and CSV give every row."""
+REPORT_ROWS = 1000
+"""A report's table: its rows are figures per store, day, … (a chain's every store and metric)."""
 
 
 def rows(
@@ -54,13 +56,14 @@ def rows(
     title: str | None = None,
     columns: Sequence[str] = (),
     limit: int | None = None,
+    table_rows: int = TABLE_ROWS,
 ) -> None:
     """Print rows of dicts as a table, JSON or CSV, each row written as it comes. `columns` are
     the CSV header when there are no rows: a program reading the output finds the same header,
-    rows or none. `limit` (0: every row; None: TABLE_ROWS in a table, every row in JSON and CSV)
+    rows or none. `limit` (0: every row; None: `table_rows` in a table, every row in JSON and CSV)
     keeps the first rows; a table says how many more there were and how to see them."""
     if limit is None:
-        limit = TABLE_ROWS if fmt == "table" else 0
+        limit = table_rows if fmt == "table" else 0
     data = iter(data)
     shown = islice(data, limit) if limit else data
     if fmt == "json":

@@ -111,3 +111,13 @@ def test_cases_are_read_a_batch_at_a_time_in_the_listed_order(workspace, request
     assert not isinstance(listed, list)
     assert [case.case_id for case in listed] == expected and len(expected) == CASES
     assert kind == "sqlite" or any("feedback_cases" in sql for sql in fetched)
+
+
+def test_a_report_table_shows_every_figure_of_a_day_by_day_report(synced):
+    """A report's rows are figures, one per day and metric here: more than a list's 100, shown whole."""
+    figures = json.loads(run("report", "--by", "day", "--format", "json"))
+    assert len(figures) > TABLE_ROWS
+    table = run("report", "--by", "day")
+    assert "more not shown" not in table
+    days = {str(row["day"]) for row in figures}
+    assert sum(1 for line in table.splitlines() if line.split() and line.split()[0] in days) == len(figures)
