@@ -28,7 +28,7 @@ from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below
+from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below, identity_in
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
 from cxbridge.tabular.source_dates import (
@@ -191,6 +191,7 @@ def import_(
                 file_config.cursor_root = ready[-1][1].destination_dir  # the project's folder (or the working one)
                 file_config.source_headers = headers if saved is not None else None
                 file_config.date_evidence = item.date_evidence
+                file_config.file_identity = _identity_in_project(path, item.source, project)
         except CxbridgeError as exc:
             item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
     if ready and not (hints.date_order or (saved and saved[1].get("date_order"))):
@@ -330,6 +331,16 @@ def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str 
             return SourceDates.from_cursor(dest.get_cursor(name, FileStream.name))
     except CxbridgeError:  # none yet (`reading` refuses it), or out of reach
         return None
+
+
+def _identity_in_project(path: Path, source: str, project: Config | None) -> str | None:
+    """The file's identity in the project's source of that name when that source's `path` names
+    it (`2025-01/responses.csv` for `exports/**/*.csv`): imported, its rows get the ids its sync
+    gives them. None (its name) for a file the source does not name, or no such file source."""
+    configured = project.sources.get(source) if project is not None else None
+    if configured is None or not isinstance(configured.config, FileSourceConfig):
+        return None
+    return identity_in(configured.config.path, project.base_dir, path)
 
 
 def in_project(imported: Config, project: Config | None) -> Config:

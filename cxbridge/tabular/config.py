@@ -223,6 +223,7 @@ class FileSourceConfig(RowMapping, SourceConfig):
     _source_headers: SourceHeaders | None = PrivateAttr(default=None)
     _date_evidence: Evidence | None = PrivateAttr(default=None)
     _cursor_root: Path | None = PrivateAttr(default=None)
+    _file_identity: str | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _values_need_a_definition(self) -> FileSourceConfig:
@@ -260,6 +261,17 @@ class FileSourceConfig(RowMapping, SourceConfig):
     @cursor_root.setter
     def cursor_root(self, root: Path | None) -> None:
         self._cursor_root = root
+
+    @property
+    def file_identity(self) -> str | None:
+        """The identity of the one file of a `cxbridge import` into a configured source whose
+        `path` names it (`2025-01/responses.csv` for `exports/**/*.csv`), so that its rows get the
+        ids that source's sync gives them; else (None) its name. Not a config key."""
+        return self._file_identity
+
+    @file_identity.setter
+    def file_identity(self, identity: str | None) -> None:
+        self._file_identity = identity
 
 
 class CsvConfig(FileSourceConfig):

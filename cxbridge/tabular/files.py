@@ -66,6 +66,16 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
     return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
 
 
+def identity_in(pattern: str, base_dir: Path, path: Path) -> str | None:
+    """The identity `path` has among the files `pattern` names (as a sync of that `path` knows
+    it); None when the pattern does not name it."""
+    try:
+        found = find_files(pattern, base_dir)
+    except SourceError:
+        return None
+    return next((file.identity for file in found if file.path.resolve() == path.resolve()), None)
+
+
 def below(path: Path, root: Path) -> str:
     """The path from `root` (`..` where it is outside; the path itself on another drive)."""
     try:
