@@ -194,6 +194,7 @@ def import_(
                 file_config.file_identity = _identity_in_project(path, item.source, project)
         except CxbridgeError as exc:
             item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
+    refuse_shared_ids(ready)
     if ready and not (hints.date_order or (saved and saved[1].get("date_order"))):
         share_date_order(ready, headers, before=_order_read_before(ready, destination, host))
     for item, imported in ready:
@@ -246,10 +247,38 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
             item.warnings = [warning for warning in item.warnings if warning != item.date_warning]
 
 
+def refuse_shared_ids(ready: list[tuple[FileImport, Config]]) -> None:
+    """Refuse, before any is imported, two files of the import whose rows have no id column (nor
+    `key_columns` of the mapping's choosing) and would be keyed in one id space (one source, one identity: `a/responses.csv` and
+    `b/responses.csv` imported by their name): a row of one would replace the other's row of
+    the same key (docs/files.md, Record ids)."""
+    first: dict[tuple[str, str], FileImport] = {}
+    for item, imported in ready:
+        config = imported.sources[item.source].config
+        if not isinstance(config, FileSourceConfig) or config.columns.id or config.key_columns:
+            continue  # keyed as the mapping says
+        identity = config.file_identity or item.path.name
+        other = first.setdefault((item.source, identity), item)
+        if other is not item:
+            raise ConfigError(
+                f"{_from_project(other, config)} and {_from_project(item, config)}: both would be the file "
+                f"{identity!r} of source {item.source!r}, and their rows have no id column, so a row of one would "
+                "replace the other's row of the same key (the submitted time by default); nothing was "
+                "imported: import them into different sources (--source), or one at a time if they are one export "
+                "saved twice, or map an id column or key_columns that tell their rows apart (cxbridge inspect "
+                "--write-mapping, then import with --mapping)"
+            )
+
+
+def _from_project(item: FileImport, config: FileSourceConfig) -> str:
+    """The import's file named by its path from the project's folder (`exports/2025-01/responses.csv`)."""
+    return below(Path(item.file), config.cursor_root or Path.cwd())
+
+
 def _in_folder(where: str, file: SourceFile, item: FileImport, config: FileSourceConfig) -> str:
     """A table of the import's `file` (`responses.csv`, `responses.xlsx [2024]`, as the sync names
     it) named by the file's path from the project's folder (`exports/2025-01/responses.csv`)."""
-    return below(Path(item.file), config.cursor_root or Path.cwd()) + where[len(file.identity) :]
+    return _from_project(item, config) + where[len(file.identity) :]
 
 
 class SyncNames:

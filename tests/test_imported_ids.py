@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import cxbridge
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
+
+from tests.sqlite_runs import sync_source
 
 MONTHLY = """\
 [sources.monthly]
@@ -40,7 +43,8 @@ def run(*args: str) -> str:
 def stored(db: Path) -> tuple[list[tuple[int]], int]:
     """The nps of each record, and how many cases were opened."""
     with sqlite3.connect(db) as conn:
-        return sorted(conn.execute("SELECT nps FROM feedback")), conn.execute("SELECT count(*) FROM feedback_cases").fetchone()[0]
+        [(cases,)] = conn.execute("SELECT count(*) FROM feedback_cases")
+        return sorted(conn.execute("SELECT nps FROM feedback")), cases
 
 
 @pytest.fixture
@@ -48,7 +52,8 @@ def monthly(tmp_path: Path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "cxbridge.toml").write_text(MONTHLY, encoding="utf-8")
     (tmp_path / "exports" / "2025-01").mkdir(parents=True)
-    (tmp_path / "exports" / "2025-01" / "responses.csv").write_text("Date,nps\n13/04/2025 10:00,9\n14/04/2025 10:00,3\n")
+    rows = "Date,nps\n13/04/2025 10:00,9\n14/04/2025 10:00,3\n"
+    (tmp_path / "exports" / "2025-01" / "responses.csv").write_text(rows, encoding="utf-8")
     return tmp_path
 
 
@@ -66,3 +71,60 @@ def test_a_file_its_configured_source_does_not_name_is_imported_by_its_name(mont
     assert "1 read · 1 written" in run("import", "elsewhere/responses.csv", "--source", "monthly")
     assert "2 read · 2 written" in run("sync")  # the source's own file: another file
     assert stored(monthly / "cxbridge.db") == ([(3,), (9,), (9,)], 1)
+
+
+STORES = {"store_a": [("13/04/2025 10:00", 9), ("14/04/2025 10:00", 5)],  # the same minute in both stores
+          "store_b": [("13/04/2025 10:00", 2), ("15/04/2025 10:00", 5)]}  # fmt: skip
+
+
+@pytest.fixture
+def stores(tmp_path: Path, monkeypatch) -> Path:
+    """Two stores' `responses.csv`: no id column, rows keyed by the submitted time alone."""
+    monkeypatch.chdir(tmp_path)
+    for store, rows in STORES.items():
+        (tmp_path / store).mkdir()
+        lines = "".join(f"{date},{nps},{store}-{n}\n" for n, (date, nps) in enumerate(rows))
+        (tmp_path / store / "responses.csv").write_text(f"Date,nps,ref\n{lines}", encoding="utf-8")
+    CliRunner().invoke(cli, ["inspect", "store_a/responses.csv", "--write-mapping", "mapping.toml"],
+                       catch_exceptions=False)  # fmt: skip
+    return tmp_path
+
+
+def every_row() -> list[tuple[int]]:
+    return sorted((nps,) for rows in STORES.values() for _, nps in rows)
+
+
+@pytest.mark.parametrize("mapping", [True, False], ids=["saved-mapping", "detected"])
+def test_same_named_files_whose_rows_have_no_id_are_refused_naming_both(stores: Path, mapping: bool):
+    """Both files would be `responses.csv` of one source: store_a's 9 was replaced by store_b's 2,
+    and both summaries said written."""
+    options = ["--db", "x.db", *(["--mapping", "mapping.toml"] if mapping else [])]
+    refused = CliRunner().invoke(cli, ["import", "store_a/", "store_b/", *options, "--no-progress"])
+    assert refused.exit_code == 2, refused.output
+    assert "store_a/responses.csv and store_b/responses.csv: both would be the file 'responses.csv'" in refused.output
+    assert "--source" in refused.output and "id column" in refused.output and "Traceback" not in refused.output
+    assert not (stores / "x.db").exists() or stored(stores / "x.db")[0] == []
+
+    for store in STORES:  # into different sources, as the error advises
+        run("import", f"{store}/", "--source", store, *options)
+    assert stored(stores / "x.db")[0] == every_row()
+
+
+def test_same_named_files_with_an_id_column_or_key_columns_are_imported(stores: Path):
+    text = (stores / "mapping.toml").read_text(encoding="utf-8")
+    (stores / "by_id.toml").write_text(text.replace('submitted_at = "Date"', 'submitted_at = "Date"\nid = "ref"'))
+    by_id = cxbridge.import_(["store_a/", "store_b/"], mapping="by_id.toml", destination="sqlite:///by_id.db")
+    assert [(file.result.read, file.result.written) for file in by_id.files] == [(2, 2), (2, 2)]
+    assert stored(stores / "by_id.db")[0] == every_row()
+
+    keyed_by = 'connector = "csv"\nkey_columns = ["Date", "ref"]'  # a store's reference beside the time
+    (stores / "keyed.toml").write_text(text.replace('connector = "csv"', keyed_by))
+    keyed = cxbridge.import_(["store_a/", "store_b/"], mapping="keyed.toml", destination="sqlite:///keyed.db")
+    assert all(file.ok for file in keyed.files)
+    assert stored(stores / "keyed.db")[0] == every_row()
+
+
+def test_a_configured_glob_keeps_same_named_files_apart(stores: Path):
+    source = {"connector": "csv", "path": "*/responses.csv", "date_order": "dmy", "columns": {"submitted_at": "Date"},
+              "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
+    assert sync_source(stores, source, db="synced.db").written == sum(len(rows) for rows in STORES.values())

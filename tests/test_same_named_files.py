@@ -2,7 +2,7 @@
 files: `cxbridge import` reads both, and passes each over when it is unchanged, even when they
 have the same size and modification time; a cursor an earlier cxbridge saved by the name alone
 is still read (unchanged files passed over, a same-named other file read); the import's look at
-the dates tells them apart too. Rows without an id keep their ids (named by the file's name)."""
+the dates tells them apart too. Of such files without an id column: tests/test_imported_ids.py."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ from click.testing import CliRunner
 import cxbridge
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
-
-from tests.sqlite_runs import sync_source
 
 JANUARY = [("R1", "31/01/2025 10:00", 9), ("R2", "01/02/2025 10:00", 5)]
 FEBRUARY = [("R3", "28/02/2025 10:00", 3), ("R4", "01/03/2025 10:00", 7)]
@@ -152,25 +150,6 @@ def test_a_same_named_file_without_a_decisive_date_reads_as_the_other_shows(tmp_
         submitted = dict(conn.execute("SELECT source_record_id, submitted_at FROM feedback"))
     assert submitted == {"R1": "2025-02-01T10:00:00Z", "R2": "2025-02-03T10:00:00Z",  # day first, as February shows
                          "R3": "2025-02-28T10:00:00Z", "R4": "2025-03-01T10:00:00Z"}  # fmt: skip
-
-
-def test_rows_without_an_id_keyed_alike_in_same_named_files_are_one_record_when_imported(tmp_path: Path,
-                                                                                        monkeypatch):  # fmt: skip
-    """What docs/files.md says of files of one name without an id column (an owner's decision is
-    pending, so nothing changes here): an import knows each file by its name, so rows of two
-    stores' `responses.csv` with the same key (the submitted time) are one record, the file read
-    last giving it; a configured glob knows them by their folder and keeps both."""
-    monkeypatch.chdir(tmp_path)
-    for store, nps in (("store_a", 9), ("store_b", 2)):
-        (tmp_path / store).mkdir()
-        (tmp_path / store / "responses.csv").write_text(f"Date,nps\n13/04/2025 10:00,{nps}\n14/04/2025 1{nps}:00,7\n")
-    cxbridge.import_(["store_a/", "store_b/"], destination=f"sqlite:///{tmp_path / 'imported.db'}")
-    with sqlite3.connect(tmp_path / "imported.db") as conn:
-        assert sorted(conn.execute("SELECT nps FROM feedback")) == [(2,), (7,), (7,)]  # store_a's 9 overwritten
-
-    source = {"connector": "csv", "path": "*/responses.csv", "date_order": "dmy", "columns": {"submitted_at": "Date"},
-              "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
-    assert sync_source(tmp_path, source, db="synced.db").written == 4
 
 
 def test_a_folder_named_by_an_address_is_kept_in_the_cursor_as_its_key(tmp_path: Path, monkeypatch):
