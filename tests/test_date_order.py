@@ -190,13 +190,13 @@ def test_files_of_one_source_whose_dates_show_both_orders_are_an_error_naming_bo
     write_month(tmp_path / "exports", "us.csv", ["01/31/2025 11:00", "02/01/2025 11:00"])
     result = sync_source(tmp_path, MONTHLY_SOURCE)
     assert not result.ok and result.written == 2
-    assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in result.error
-    assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 2)" in result.error
+    assert "eu.csv: 1 date has a first part above 12 (as '31/01/2025 11:00' on row 2)" in result.error
+    assert "us.csv: 1 date has a second part above 12 (as '01/31/2025 11:00' on row 2)" in result.error
     assert "set date_order ('dmy' or 'mdy') for the source" in result.error
     only_eu = sync_source(tmp_path, {**MONTHLY_SOURCE, "path": "exports/eu.csv"}, db="later.db")
     assert only_eu.ok and only_eu.written == 2
     later = sync_source(tmp_path, MONTHLY_SOURCE, db="later.db")  # eu.csv read before, us.csv new: both named
-    assert not later.ok and "eu.csv: 1 dates" in later.error and "us.csv: 1 dates" in later.error
+    assert not later.ok and "eu.csv: 1 date has" in later.error and "us.csv: 1 date has" in later.error
 
 
 def test_a_mapping_saved_from_a_file_without_a_decisive_date_leaves_the_order_to_the_source(tmp_path: Path):
@@ -271,8 +271,8 @@ def test_a_folder_import_whose_files_show_both_orders_imports_nothing_and_says_w
             invoke("inspect", "exports/more.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
         refused = invoke("import", "exports/", "--db", "x.db", *options)
         assert refused.exit_code == 2
-        assert "eu.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
-        assert "us.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
+        assert "eu.csv: 1 date has a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
+        assert "us.csv: 1 date has a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
         assert "--date-order dmy" in refused.output and "nothing was imported" in refused.output
         assert feedback_rows(tmp_path / "x.db") == {}
     settled = invoke("import", "exports/", "--db", "x.db", "--date-order", "dmy")
@@ -298,8 +298,8 @@ def test_a_folder_import_against_the_order_its_source_read_before_imports_nothin
     refused = invoke("import", "later/", "--mapping", "mapping.toml", "--db", "x.db")
 
     assert refused.exit_code == 2 and "the files of this import and those its source read before" in refused.output
-    assert "2025-01.csv: 1 dates have a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
-    assert "2025-02.csv: 1 dates have a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
+    assert "2025-01.csv: 1 date has a first part above 12 (as '31/01/2025 11:00' on row 2)" in refused.output
+    assert "2025-02.csv: 1 date has a second part above 12 (as '01/31/2025 11:00' on row 3)" in refused.output
     assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1"]
 
 
@@ -429,8 +429,8 @@ def test_an_import_whose_files_show_the_order_another_import_saved_against_in_be
     assert [file.ok for file in others[0].files] == [True] and [file.ok for file in imported.files] == [False, False]
     for file in imported.files:
         error = file.error or file.result.error
-        assert "2025-01.csv: 1 dates have a first part above 12" in error, error
-        assert "2025-02.csv: 1 dates have a second part above 12" in error
+        assert "2025-01.csv: 1 date has a first part above 12" in error, error
+        assert "2025-02.csv: 1 date has a second part above 12" in error
         # the advice fits the command run: the import's option, not a config key it has no config for
         assert "--date-order dmy or --date-order mdy" in error and "for the source" not in error, error
     assert sorted(feedback_rows(tmp_path / "x.db")) == ["2025-01.csv-0", "2025-01.csv-1"]

@@ -132,8 +132,8 @@ def test_same_named_files_writing_dates_both_ways_are_refused_naming_each_folder
     write_month(tmp_path / "exports" / "2025-02", [("R3", "02/28/2025 10:00", 3), ("R4", "03/01/2025 10:00", 7)])
     with pytest.raises(cxbridge.ConfigError) as refused:
         cxbridge.import_(["exports/"], destination=f"sqlite:///{tmp_path / 'x.db'}", **options)
-    assert "2025-01/responses.csv: 1 dates have a first part above 12" in str(refused.value)
-    assert "2025-02/responses.csv: 1 dates have a second part above 12" in str(refused.value)
+    assert "2025-01/responses.csv: 1 date has a first part above 12" in str(refused.value)
+    assert "2025-02/responses.csv: 1 date has a second part above 12" in str(refused.value)
     assert not (tmp_path / "x.db").exists() or stored(tmp_path / "x.db") == {}
 
 

@@ -80,3 +80,11 @@ def test_date_order_is_decided_by_a_day_above_12():
     assert "set date_order" in undecided.evidence
     assert date_order(["01.05.2024"]).order is DateOrder.DMY
     assert date_order(["13/5/2024", "5/13/2024"]).order is None
+
+
+def test_date_order_evidence_counts_one_date_as_one():
+    assert date_order(["13/5/2024"]).evidence.startswith("1 date has a first part above 12 (as '13/5/2024' on row 2)")
+    assert date_order(["5/13/2024", "1/1/2024"]).evidence.endswith("so it is m/d/y")
+    assert date_order(["13/5/2024", "14/5/2024"]).evidence.startswith("2 dates have a first part above 12")
+    assert date_order(["13/5/2024", "5/13/2024"]).evidence == "1 date reads only as d/m and 1 only as m/d"
+    assert date_order(["1/5/2024"]).evidence.startswith("the 1 date has day and month ≤ 12; assumed mdy")

@@ -198,13 +198,14 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
         if example is None and a <= 12 and b <= 12 and a != b:  # 05/05 reads the same both ways
             example = value.strip()
     if day_first and month_first:
-        return DateOrderGuess(None, f"{day_first} dates read only as d/m and {month_first} only as m/d", False)
+        return DateOrderGuess(None, f"{_dates(day_first, 'reads', 'read')} only as d/m and {month_first} only as m/d",
+                              False)  # fmt: skip
     if day_first:
-        return DateOrderGuess(DateOrder.DMY, f"{day_first} dates have a first part above 12 (as "
-                                             f"{shown[DateOrder.DMY]}), so they are d/m/y", True)  # fmt: skip
+        return DateOrderGuess(DateOrder.DMY, f"{_dates(day_first)} a first part above 12 (as {shown[DateOrder.DMY]}), "
+                                             f"so {_they(day_first)} d/m/y", True)  # fmt: skip
     if month_first:
-        return DateOrderGuess(DateOrder.MDY, f"{month_first} dates have a second part above 12 (as "
-                                             f"{shown[DateOrder.MDY]}), so they are m/d/y", True)  # fmt: skip
+        return DateOrderGuess(DateOrder.MDY, f"{_dates(month_first)} a second part above 12 (as "
+                                             f"{shown[DateOrder.MDY]}), so {_they(month_first)} m/d/y", True)  # fmt: skip
     if not ambiguous and year_first:
         return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({year_first!r})", True)
     if not ambiguous:
@@ -212,12 +213,21 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
     assumed = DateOrder.DMY if separator in ".-" else DateOrder.MDY
     return DateOrderGuess(
         assumed,
-        f"all {ambiguous} dates have day and month ≤ 12; assumed {assumed.value} "
+        f"{'the' if ambiguous == 1 else 'all'} {_dates(ambiguous)} day and month ≤ 12; assumed {assumed.value} "
         f"(usual for '{separator}' dates); set date_order if that is wrong",
         False,
         example=example,
         separator=separator,
     )
+
+
+def _dates(count: int, one: str = "has", many: str = "have") -> str:
+    """`1 date has`, `2 dates have`."""
+    return f"{count} date {one}" if count == 1 else f"{count} dates {many}"
+
+
+def _they(count: int) -> str:
+    return "it is" if count == 1 else "they are"
 
 
 def decisive_order(value: object) -> DateOrder | None:
