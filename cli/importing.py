@@ -129,7 +129,7 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
     if machine:
         click.echo(json.dumps(_file_summary(item, result), default=str))
         return
-    where = f"{Path(item.file).name} → {item.source}" + (f" ({item.format})" if item.format else "")
+    where = f"{result.name_of(item)} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:
         kept = kept_before_failure(item.result, dry_run=result.dry_run) if item.result else ""
         click.echo(f"✘ {where}: {item.error or item.result.error}{kept}")

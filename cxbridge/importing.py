@@ -53,6 +53,7 @@ class FileImport:
     source: str
     format: str | None = None
     shown: str = ""  # the path as messages name it (an address in it as its key); the path when empty
+    from_project: str = ""  # `shown` from the project's folder (`exports/2025-01/responses.csv`); `..` outside it
     result: SourceResult | None = None
     error: str | None = None
     left_out: dict[str, str] = field(default_factory=dict)  # sheets the detected mapping does not read, and why
@@ -85,6 +86,12 @@ class ImportResult:
     @property
     def exit_code(self) -> int:
         return 0 if self.files and all(f.ok for f in self.files) else 1
+
+    def name_of(self, item: FileImport) -> str:
+        """The file as its summary line names it: by its name, or by its path from the project's
+        folder when another file of the import has that name."""
+        name = Path(item.file).name
+        return item.from_project if sum(Path(f.file).name == name for f in self.files) > 1 else name
 
 
 def expand(inputs: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
@@ -176,10 +183,12 @@ def import_(
     result = ImportResult(destination=destination, dry_run=dry_run)
     names = SyncNames(lambda: project, destination=destination, rehash=rehash, dry_run=dry_run, wait=wait, host=host)
     ready: list[tuple[FileImport, Config]] = []
+    root = project.destination_dir if project is not None else Path.cwd()  # the folder the cursor names files from
     for path in paths:
         names.show_files([str(path), path.name])  # in the detection's errors too, before the sync names it
         shown = Path(names.file_name(str(path)))
-        item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown))
+        item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown),
+                          from_project=below(shown, root))  # fmt: skip
         result.files.append(item)
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
@@ -188,7 +197,7 @@ def import_(
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
             if isinstance(file_config := imported.sources[name].config, FileSourceConfig):
-                file_config.cursor_root = ready[-1][1].destination_dir  # the project's folder (or the working one)
+                file_config.cursor_root = root
                 file_config.source_headers = headers if saved is not None else None
                 file_config.date_evidence = item.date_evidence
                 file_config.file_identity = _identity_in_project(path, item.source, project)
@@ -233,8 +242,8 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
                 [file] = stream.named([SourceFile(item.path, Path(item.file).name)])
                 own = stream.date_evidence(SourceDates(whose=whose, fix=IMPORT_FIX), file, headers)
                 for (where, column), guess in own.items():
-                    everything[_in_folder(where, file, item, source.config), column] = guess
-                    dates.learn(_in_folder(where, file, item, source.config), guess, column)
+                    everything[_in_folder(where, file, item), column] = guess
+                    dates.learn(_in_folder(where, file, item), guess, column)
                 shown.append((item, source.config, own))
         except DateOrderConflict as exc:
             raise ConfigError(str(exc)) from None
@@ -261,7 +270,7 @@ def refuse_shared_ids(ready: list[tuple[FileImport, Config]]) -> None:
         other = first.setdefault((item.source, identity), item)
         if other is not item:
             raise ConfigError(
-                f"{_from_project(other, config)} and {_from_project(item, config)}: both would be the file "
+                f"{other.from_project} and {item.from_project}: both would be the file "
                 f"{identity!r} of source {item.source!r}, and their rows have no id column, so a row of one would "
                 "replace the other's row of the same key (the submitted time by default); nothing was "
                 "imported: import them into different sources (--source), or one at a time if they are one export "
@@ -270,15 +279,10 @@ def refuse_shared_ids(ready: list[tuple[FileImport, Config]]) -> None:
             )
 
 
-def _from_project(item: FileImport, config: FileSourceConfig) -> str:
-    """The import's file named by its path from the project's folder (`exports/2025-01/responses.csv`)."""
-    return below(Path(item.file), config.cursor_root or Path.cwd())
-
-
-def _in_folder(where: str, file: SourceFile, item: FileImport, config: FileSourceConfig) -> str:
+def _in_folder(where: str, file: SourceFile, item: FileImport) -> str:
     """A table of the import's `file` (`responses.csv`, `responses.xlsx [2024]`, as the sync names
     it) named by the file's path from the project's folder (`exports/2025-01/responses.csv`)."""
-    return _from_project(item, config) + where[len(file.identity) :]
+    return item.from_project + where[len(file.identity) :]
 
 
 class SyncNames:

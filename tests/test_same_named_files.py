@@ -178,3 +178,18 @@ def test_a_file_imported_from_a_folder_then_synced_with_the_mapping_is_passed_ov
     grown = CliRunner().invoke(cli, ["sync", "--config", "mapping.toml", "--db", str(db), "--no-progress"])
     assert "1 read · 1 written · 0 unchanged" in grown.output, grown.output
     assert stored(db) == {**{i: n for i, _, n in JANUARY}, "R5": 8}
+
+
+def test_the_import_summary_names_same_named_files_by_their_folders(months: Path):
+    """Each summary line said `✔ responses.csv → …`: which was which could not be told."""
+    write_month(months / "exports" / "ann@example.com", [("R5", "02/02/2025 10:00", 8)])
+    imported = CliRunner().invoke(cli, ["import", "exports/", "--mapping", "mapping.toml", "--db", "x.db",
+                                        "--no-progress"])  # fmt: skip
+    lines = [line.split(" → ")[0] for line in imported.output.splitlines() if " → " in line]
+    assert lines[:2] == ["✔ exports/2025-01/responses.csv", "✔ exports/2025-02/responses.csv"], imported.output
+    assert lines[2].startswith("✔ exports/hashed:") and lines[2].endswith("/responses.csv"), imported.output
+    assert "ann@" not in imported.output
+
+    alone = CliRunner().invoke(cli, ["import", "exports/2025-01/", "--mapping", "mapping.toml", "--db", "x.db",
+                                     "--no-progress"])  # fmt: skip
+    assert alone.output.startswith("✔ responses.csv → "), alone.output  # no other file of that name: its name
