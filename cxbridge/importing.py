@@ -8,7 +8,7 @@ import glob
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
 from cxbridge.tabular.config import FileSourceConfig
-from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below, identity_in
+from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below, identities
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
 from cxbridge.tabular.source_dates import (
@@ -184,6 +184,7 @@ def import_(
     names = SyncNames(lambda: project, destination=destination, rehash=rehash, dry_run=dry_run, wait=wait, host=host)
     ready: list[tuple[FileImport, Config]] = []
     root = project.destination_dir if project is not None else Path.cwd()  # the folder the cursor names files from
+    in_project_source = cache(partial(_identities_in_project, project))  # each source's files looked for once
     for path in paths:
         names.show_files([str(path), path.name])  # in the detection's errors too, before the sync names it
         shown = Path(names.file_name(str(path)))
@@ -200,7 +201,7 @@ def import_(
                 file_config.cursor_root = root
                 file_config.source_headers = headers if saved is not None else None
                 file_config.date_evidence = item.date_evidence
-                file_config.file_identity = _identity_in_project(path, item.source, project)
+                file_config.file_identity = in_project_source(item.source).get(path)
         except CxbridgeError as exc:
             item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
     refuse_shared_ids(ready)
@@ -366,14 +367,14 @@ def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str 
         return None
 
 
-def _identity_in_project(path: Path, source: str, project: Config | None) -> str | None:
-    """The file's identity in the project's source of that name when that source's `path` names
-    it (`2025-01/responses.csv` for `exports/**/*.csv`): imported, its rows get the ids its sync
-    gives them. None (its name) for a file the source does not name, or no such file source."""
+def _identities_in_project(project: Config | None, source: str) -> dict[Path, str]:
+    """The identities of the files the project's source of that name names, if it is a file
+    source (`2025-01/responses.csv` for `exports/**/*.csv`): a file among them imported into it
+    gets the ids its sync gives its rows; any other keeps its name."""
     configured = project.sources.get(source) if project is not None else None
     if configured is None or not isinstance(configured.config, FileSourceConfig):
-        return None
-    return identity_in(configured.config.path, project.base_dir, path)
+        return {}
+    return identities(configured.config.path, project.base_dir)
 
 
 def in_project(imported: Config, project: Config | None) -> Config:

@@ -66,14 +66,14 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
     return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
 
 
-def identity_in(pattern: str, base_dir: Path, path: Path) -> str | None:
-    """The identity `path` has among the files `pattern` names (as a sync of that `path` knows
-    it); None when the pattern does not name it."""
+def identities(pattern: str, base_dir: Path) -> dict[Path, str]:
+    """The identity of each file `pattern` names (as a sync of that `path` knows it), by its
+    resolved path; none when it names no file."""
     try:
         found = find_files(pattern, base_dir)
     except SourceError:
-        return None
-    return next((file.identity for file in found if file.path.resolve() == path.resolve()), None)
+        return {}
+    return {file.path.resolve(): file.identity for file in found}
 
 
 def below(path: Path, root: Path) -> str:
