@@ -357,19 +357,15 @@ def test_an_import_reads_a_file_without_a_decisive_date_once_to_order_it_and_onc
     assert len(given) / ROWS == 2 and set(given) == {"survey.csv"}
 
 
-@pytest.mark.parametrize("mapping", [False, True], ids=["detected", "saved-mapping"])
-def test_an_import_reads_an_undecided_file_in_the_order_its_source_holds_when_its_sync_writes(
-    tmp_path: Path, monkeypatch, mapping: bool
-):
-    """The import looks at the order its source read before ahead of its syncs, without the
-    destination's lock: another import of the source that saves an order in between (here, run
-    right after the look) is what the sync, holding the lock, reads the undecided file by — as it
-    would had the other import ended first — not the order the look found missing."""
+def import_with_another_in_between(tmp_path: Path, monkeypatch, mapping: bool, path: str):
+    """Import `path` into the source `monthly` (or through a mapping inspect wrote of
+    later/2025-03.csv, without date_order), while another import — of january/2025-01.csv, whose
+    dates read day first — runs right after this one's look at the order its source read before,
+    ahead of its syncs and without the destination's lock. Both imports' results."""
     import cxbridge
     from cxbridge import importing
 
     monkeypatch.chdir(tmp_path)
-    write_month(tmp_path / "later", "2025-03.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
     write_month(tmp_path / "january", "2025-01.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
     options: dict = {"source": "monthly"}
     if mapping:
@@ -387,8 +383,21 @@ def test_an_import_reads_an_undecided_file_in_the_order_its_source_holds_when_it
         return before
 
     monkeypatch.setattr(importing, "_order_read_before", another_import_in_between)
-    imported = cxbridge.import_(["later/2025-03.csv"], destination=destination, **options)
-    assert [file.ok for file in others[0].files] == [True] and [file.ok for file in imported.files] == [True]
+    imported = cxbridge.import_([path], destination=destination, **options)
+    return others[0], imported
+
+
+@pytest.mark.parametrize("mapping", [False, True], ids=["detected", "saved-mapping"])
+def test_an_import_reads_an_undecided_file_in_the_order_its_source_holds_when_its_sync_writes(
+    tmp_path: Path, monkeypatch, mapping: bool
+):
+    """The import looks at the order its source read before ahead of its syncs, without the
+    destination's lock: another import of the source that saves an order in between (here, run
+    right after the look) is what the sync, holding the lock, reads the undecided file by — as it
+    would had the other import ended first — not the order the look found missing."""
+    write_month(tmp_path / "later", "2025-03.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
+    other, imported = import_with_another_in_between(tmp_path, monkeypatch, mapping, "later/2025-03.csv")
+    assert [file.ok for file in other.files] == [True] and [file.ok for file in imported.files] == [True]
     stored = feedback_rows(tmp_path / "x.db")
     assert stored["2025-01.csv-0"] == "2025-01-31T11:00:00Z"
     assert stored["2025-03.csv-0"] == "2025-04-03T10:00:00Z" and stored["2025-03.csv-1"] == "2025-06-05T10:00:00Z"
@@ -402,31 +411,10 @@ def test_an_import_whose_files_show_the_order_another_import_saved_against_in_be
     """The same, with this import's files showing month/day (01/31/2025) and the other import
     saving day/month (31/01/2025) after the look: run after it, this import is refused; run so,
     each of its files fails naming both orders' files, and none of its rows is written."""
-    import cxbridge
-    from cxbridge import importing
-
-    monkeypatch.chdir(tmp_path)
     write_month(tmp_path / "later", "2025-02.csv", ["02/01/2025 11:00", "01/31/2025 11:00"])
     write_month(tmp_path / "later", "2025-03.csv", ["03/04/2025 10:00", "05/06/2025 10:00"])
-    write_month(tmp_path / "january", "2025-01.csv", ["31/01/2025 11:00", "01/02/2025 11:00"])
-    options: dict = {"source": "monthly"}
-    if mapping:
-        invoke("inspect", "later/2025-03.csv", "--write-mapping", "mapping.toml")  # leaves date_order out
-        options = {"mapping": "mapping.toml"}
-    destination = f"sqlite:///{tmp_path / 'x.db'}"
-    looked = importing._order_read_before
-    others: list = []
-
-    def another_import_in_between(ready, destination_, host):
-        before = looked(ready, destination_, host)
-        if not others:  # the other import's own look comes here too: it runs alone
-            others.append(None)
-            others[0] = cxbridge.import_(["january/2025-01.csv"], destination=destination, **options)
-        return before
-
-    monkeypatch.setattr(importing, "_order_read_before", another_import_in_between)
-    imported = cxbridge.import_(["later/"], destination=destination, **options)
-    assert [file.ok for file in others[0].files] == [True] and [file.ok for file in imported.files] == [False, False]
+    other, imported = import_with_another_in_between(tmp_path, monkeypatch, mapping, "later/")
+    assert [file.ok for file in other.files] == [True] and [file.ok for file in imported.files] == [False, False]
     for file in imported.files:
         error = file.error or file.result.error
         assert "2025-01.csv: 1 date has a first part above 12" in error, error

@@ -310,13 +310,9 @@ def test_a_rating_weighed_with_gaps_configured_on_its_weights_scale_keeps_scorin
         assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(0.0, 100.0)]
 
 
-def test_a_rating_weighed_with_gaps_mapped_by_its_metric_alone_imports_its_ranks_as_the_api_reads_them(tmp_path):
-    """A file mapping giving only `metric = "csat"` (no scale, no labels) reads the 0/25/50/75/100
-    rating's ranks 1 … 5, as the API sync does with only the metric configured — before, it read
-    the weights in the cells and quarantined all six scored answers ("csat answer 0 is outside its
-    scale 1–5"), advising a scale that would have scored the weights."""
-    gapped = gapped_choices([0, 25, 50, 75, 100])
-    details, bulk = weighed_rating([*gapped, WEIGHED_CHOICES[-1]])
+def sync_file_and_api_by_metric_alone(tmp_path, details: dict, bulk: dict) -> None:
+    """Sync question 401 as `metric = "csat"` alone — from the exported files into files.db, and
+    through the API into cxbridge.db — neither quarantining anything."""
     (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
     (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
     source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
@@ -324,6 +320,16 @@ def test_a_rating_weighed_with_gaps_mapped_by_its_metric_alone_imports_its_ranks
     assert sync_source(tmp_path, source, db="files.db").quarantined == 0
     with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
         assert sync(tmp_path, entry(api.url, surveys=["222"], questions={"401": {"metric": "csat"}})).quarantined == 0
+
+
+def test_a_rating_weighed_with_gaps_mapped_by_its_metric_alone_imports_its_ranks_as_the_api_reads_them(tmp_path):
+    """A file mapping giving only `metric = "csat"` (no scale, no labels) reads the 0/25/50/75/100
+    rating's ranks 1 … 5, as the API sync does with only the metric configured — before, it read
+    the weights in the cells and quarantined all six scored answers ("csat answer 0 is outside its
+    scale 1–5"), advising a scale that would have scored the weights."""
+    gapped = gapped_choices([0, 25, 50, 75, 100])
+    details, bulk = weighed_rating([*gapped, WEIGHED_CHOICES[-1]])
+    sync_file_and_api_by_metric_alone(tmp_path, details, bulk)
     rank_of = {choice["id"]: place for place, choice in enumerate(gapped, start=1)}
     expected = [float(rank_of[c]) if c in rank_of else None for c in WEIGHED_ANSWERS]
     for db in ("files.db", "cxbridge.db"):
@@ -341,13 +347,7 @@ def test_a_rating_of_seven_ranks_mapped_by_its_metric_alone_is_read_on_the_scale
     details, bulk = weighed_rating(choices)
     for n, response in enumerate(bulk["data"]):  # answered 1 … 7 by rank
         response["pages"][0]["questions"][0]["answers"][0]["choice_id"] = choices[n]["id"]
-    (tmp_path / "details.json").write_text(json.dumps(details), encoding="utf-8")
-    (tmp_path / "bulk.json").write_text(json.dumps(bulk), encoding="utf-8")
-    source = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
-              "columns": {"id": "id", "submitted_at": "date_modified"}, "metrics": [{"column": "401", "metric": "csat"}]}  # fmt: skip
-    assert sync_source(tmp_path, source, db="files.db").quarantined == 0
-    with served({"/surveys/222/details": details, "/surveys/222/responses/bulk": bulk}) as api:
-        assert sync(tmp_path, entry(api.url, surveys=["222"], questions={"401": {"metric": "csat"}})).quarantined == 0
+    sync_file_and_api_by_metric_alone(tmp_path, details, bulk)
     satisfied = sum(rank >= 6 for rank in range(1, 8))  # top two boxes of seven
     for db in ("files.db", "cxbridge.db"):
         assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == [

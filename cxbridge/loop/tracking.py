@@ -40,17 +40,9 @@ def require_cases(destination: Destination) -> None:
         ) from None
 
 
-def list_cases(
-    destination: Destination,
-    *,
-    status: str | None = None,
-    owner: str | None = None,
-    rule: str | None = None,
-    overdue: bool = False,
-    now: datetime | None = None,
-) -> list[Case]:
-    """Cases, oldest first; `overdue`: open ones never contacted, past their due time at `now`."""
-    return list(iter_cases(destination, status=status, owner=owner, rule=rule, overdue=overdue, now=now))
+def list_cases(destination: Destination, **filters: Any) -> list[Case]:
+    """The cases of `iter_cases`, as a list."""
+    return list(iter_cases(destination, **filters))
 
 
 def iter_cases(
@@ -62,7 +54,8 @@ def iter_cases(
     overdue: bool = False,
     now: datetime | None = None,
 ) -> Iterator[Case]:
-    """The cases of `list_cases`, read from the destination a batch at a time, in its order."""
+    """Cases, oldest first; `overdue`: open ones never contacted, past their due time at `now`;
+    read from the destination a batch at a time, in its order."""
     require_cases(destination)
     if status is not None:
         status = _status(status)
