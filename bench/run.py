@@ -177,7 +177,7 @@ def rows_of(csv_path: Path):
             values["Email"] = "hashed:" + key  # the e-mail never stored as it was (docs/security.md)
             comment = row[9] or None
             answers = {"NPS": {"text": "NPS", "value": nps, "label": None},
-                       "Satisfaction": {"text": "Satisfaction", "value": float(csat), "label": row[7]},
+                       "Satisfaction": {"text": "Satisfaction", "value": csat, "label": row[7]},
                        "Effort": {"text": "Effort", "value": ces, "label": None},
                        "Comment": {"text": "Comment", "value": comment, "label": None}}  # fmt: skip
             raw = {"file": "responses.csv", "row": reader.line_num, "values": values, "id": row[0]}
