@@ -276,10 +276,13 @@ def test_a_rating_on_airbytes_recorded_outbound_email_ticket_takes_its_context(t
 
 def test_freshdesks_documented_ratings_example_scores_each_question_and_quarantines_its_broken_time(tmp_path):
     """The response example of Freshdesk's *View all satisfaction ratings* (tests/data/vendor/
-    freshdesk): 103 on the default question and −102 on question_2 (a question no survey lists,
-    read on the seven points); the second rating's created_at, `2015-08-28T010:08:16Z`, is no time."""
+    freshdesk): 103 on the default question and −102 on question_2 (its survey 1 listed here with
+    question_2 on the seven points: an unlisted question is quarantined, its points unknown); the
+    second rating's created_at, `2015-08-28T010:08:16Z`, is no time."""
     example = json.loads((VENDOR / "satisfaction_ratings_example.json").read_text(encoding="utf-8"))
-    with freshdesk(Helpdesk(ratings=example, today="2026-06-01T00:00:00Z")) as api:
+    seven_points = {"id": "question_2", "label": "Was the answer clear?", "accepted_ratings": [103, 102, 101, 100, -101, -102, -103]}
+    survey = SURVEYS[0] | {"questions": [*SURVEYS[0]["questions"], seven_points]}
+    with freshdesk(Helpdesk(ratings=example, surveys=[survey], today="2026-06-01T00:00:00Z")) as api:
         result = sync(tmp_path, entry(api.url, ticket_context=False, start_date="2015-01-01T00:00:00Z"))
     assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
     seven = [-103, -102, -101, 100, 101, 102, 103]  # unhappy to happy, as Freshdesk lists them
@@ -371,3 +374,20 @@ def test_a_rating_of_a_survey_freshdesk_does_not_list_is_quarantined_until_its_s
     assert (replayed.results[0].written, replayed.results[0].quarantined) == (1, 0)
     assert query(tmp_path, "SELECT csat, csat_normalized FROM feedback WHERE source_record_id = '9101'") == [
         (three.index(103) + 1.0, 100.0)]  # fmt: skip
+
+
+def test_a_rating_of_a_question_its_survey_does_not_list_is_quarantined_until_the_question_is_known(tmp_path):
+    """Survey 1 lists default_question and question_4; a 103 on question_9 was read on all seven
+    points (7 of 7), though question_9 may accept three. Its points are not known, so the rating
+    waits in quarantine naming the question, as a rating of an unlisted survey does; a classic
+    1/2/3 on it is scored (those points are the same on every survey)."""
+    helpdesk = Helpdesk(ratings=[rating(1, 102, extra={"question_9": 103}), rating(2, 102, extra={"question_9": 1})])
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    [(native, error)] = query(tmp_path, "SELECT source_record_id, error FROM quarantine")
+    assert native == "9101" and "question_9" in error and "survey 1" in error and "cxbridge quarantine replay" in error
+    assert query(tmp_path, "SELECT question_id, value, scale_max FROM feedback_scores ORDER BY 1") == [
+        ("default_question", [-103, -102, -101, 100, 101, 102, 103].index(102) + 1.0, 7.0),
+        ("question_9", 3.0, 3.0),  # classic 1 Happy: 3 of 3
+    ]  # fmt: skip

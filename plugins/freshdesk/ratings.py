@@ -3,8 +3,8 @@ question on Freshdesk's own scale — 103 Extremely Happy … 100 Neutral … �
 (classic 3-point surveys: 1 Happy, 2 Neutral, 3 Unhappy) — which is read as a CSAT on as many
 points as the survey question accepts, ordered from unhappy to happy. Those names are the seven
 points' and the classic survey's: a question accepting only some of the seven values is read
-unlabelled, its names undocumented. A rating of a survey not listed is quarantined (its points
-unknown), unless it holds only classic values."""
+unlabelled, its names undocumented. A rating of a survey or question not listed is quarantined
+(its points unknown), unless it holds only classic values."""
 
 from __future__ import annotations
 
@@ -71,20 +71,16 @@ def normalize_rating(
     raw: dict[str, Any], builder: RecordBuilder, questions: dict[tuple[str, str], SurveyQuestion],
     context: TicketContext | None,
 ) -> FeedbackRecord:
-    """`questions` by (survey id, question id); a question its survey does not list is read on
-    seven points. A survey not listed at all (deleted, or out of the agent's sight) says nothing
-    of its points: only the classic 1, 2, 3 — the same on every survey — are read."""
+    """`questions` by (survey id, question id). A question not listed — its survey deleted or out
+    of the agent's sight, or the question missing from its listed survey — says nothing of its
+    points: only the classic 1, 2, 3, the same on every survey, are read."""
     ratings = raw.get("ratings") or {}
     if not ratings:
         raise DataError("the rating has no ratings", field="ratings")
     survey = str(raw.get("survey_id"))
-    unclassic = [value for value in ratings.values() if value not in CLASSIC]
-    if unclassic and not any(listed == survey for listed, _ in questions):
-        raise DataError(f"survey {survey} is not among the surveys Freshdesk lists (GET /api/v2/surveys): deleted, "
-                        f"or not visible to the API key's agent, so which points its questions accept is not known "
-                        f"and {unclassic[0]!r} is not scored on a guessed scale; once the survey is listed "
-                        "(restored, or a key that sees it), `cxbridge quarantine replay` reads the rating",
-                        field="survey_id")  # fmt: skip
+    for qid, value in ratings.items():
+        if value not in CLASSIC and (survey, qid) not in questions:
+            raise _unlisted(survey, qid, value, listed=any(listed == survey for listed, _ in questions))
     answers = [
         questions.get((survey, qid), SurveyQuestion(qid.replace("_", " "), ()))
         .answer(qid, value, primary=qid == "default_question")
@@ -93,6 +89,19 @@ def normalize_rating(
     if raw.get("feedback"):
         answers.append(AnswerInput("feedback", raw["feedback"], "Feedback", is_comment=True))
     return build_rated(raw, builder, answers, context)
+
+
+def _unlisted(survey: str, question_id: str, value: Any, *, listed: bool) -> DataError:
+    """Why a rating of a question Freshdesk does not list is not scored, and what makes it so."""
+    if listed:
+        what = f"question {question_id} is not among survey {survey}'s questions Freshdesk lists (GET /api/v2/surveys)"
+        field, why, restored = f"ratings.{question_id}", "removed from the survey", "restored"
+    else:
+        what = f"survey {survey} is not among the surveys Freshdesk lists (GET /api/v2/surveys)"
+        field, why = "survey_id", "deleted, or not visible to the API key's agent"
+        restored = "restored, or a key that sees it"
+    return DataError(f"{what}: {why}, so which points it accepts is not known and {value!r} is not scored on a guessed "
+                     f"scale; once it is listed ({restored}), `cxbridge quarantine replay` reads the rating", field=field)  # fmt: skip
 
 
 def build_rated(
