@@ -225,3 +225,20 @@ def test_import_quotes_an_address_in_the_values_its_detection_warns_about_as_its
     quoted = f"('12', '15', 'ask hashed:{salted_hash('jo.five@example.com', SALT)}')"
     assert f"the values are not 0–10 {quoted}" in imported.output, imported.output
     assert "jo.five" not in imported.output
+
+
+@pytest.mark.parametrize(("answers", "said"), [
+    (["9", "12", "7", "10", "15"], "is not scored: the header asks about recommending ('recommend') but the values are not 0–10 ('12', '15', {})"),
+    (["9", "2", "7", "10", "5"], "1 of 6 answers is not on the scale ({}): that row goes to quarantine"),
+], ids=["warned", "scored"])  # fmt: skip
+def test_an_address_among_a_recommend_columns_answers_is_one_odd_answer_quoted_as_its_key(folder, answers, said):
+    """One e-mail address among a recommend column's answers made detection pass the column over
+    without a word: neither proposed nor warned about. It is an answer off the scale, as 'abc' is,
+    quoted as its hashed: key."""
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    rows = [f"R{n},2025-06-0{n} 05:24,{answer}" for n, answer in enumerate([*answers, "jo.six@example.com"], 1)]
+    (folder / "s.csv").write_text("\n".join(["Response ID,Submitted,How likely to recommend us", *rows]) + "\n")
+    machine = run("inspect", "s.csv", "--format", "json")
+    assert machine.exit_code == 0, machine.output
+    assert said.format(f"'hashed:{salted_hash('jo.six@example.com', SALT)}'") in machine.stdout, machine.output
+    assert "jo.six" not in machine.output

@@ -53,7 +53,7 @@ def _identifier(profile: ColumnProfile) -> list[Proposal]:
 
 
 def _contact(profile: ColumnProfile) -> list[Proposal]:
-    if profile.share(profile.emails) >= 0.8:
+    if profile.of_emails:
         evidence = f"{profile.share(profile.emails):.0%} of values are e-mail addresses (hashed, never stored)"
         return [Proposal("email", profile.key, 0.95, [evidence])]
     stem = mentions(profile.column.label, "phone")

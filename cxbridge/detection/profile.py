@@ -31,7 +31,7 @@ class ColumnProfile:
     no_score: Counter[str] = field(default_factory=Counter)  # "N/A", "Не знаю", …
     dates: int = 0
     text_dates: list[str] = field(default_factory=list)
-    emails: int = 0
+    addresses: Counter[str] = field(default_factory=Counter)  # values that are e-mail addresses
     phones: int = 0
     lengths: list[int] = field(default_factory=list)
     distinct: set[str] = field(default_factory=set)
@@ -43,6 +43,15 @@ class ColumnProfile:
 
     def share(self, count: int) -> float:
         return count / self.filled if self.filled else 0.0
+
+    @property
+    def emails(self) -> int:
+        return self.addresses.total()
+
+    @property
+    def of_emails(self) -> bool:
+        """Most values are e-mail addresses: a column of addresses, not answers with one among them."""
+        return self.share(self.emails) >= 0.8
 
     @property
     def answered(self) -> int:
@@ -111,7 +120,7 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
         return
     profile.lengths.append(len(text))
     if _EMAIL.match(text) or ("@" in text and addresses(text) is not None):  # `Ann <ann@…>`, lists: hashed too
-        profile.emails += 1
+        profile.addresses[text] += 1
     elif _TEXT_DATE.match(text) and _is_date(text):
         profile.dates += 1
         profile.text_dates.append(text)

@@ -35,7 +35,7 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
     """The metric proposals for one column (an empty list for unscored columns); `recoded`: the
     file is an export whose numbers stand for answer options (Qualtrics), so numbers alone say
     nothing about a scale's direction."""
-    if not profile.filled or profile.dates or profile.share(profile.emails):
+    if not profile.filled or profile.dates or profile.of_emails:
         return []
     header = profile.column.label
     found = [_nps(profile, header, recoded=recoded), _rated(profile, header, recoded=recoded)]
@@ -263,7 +263,7 @@ class ScaleFit:
 def _odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[str]:
     low, high = scale
     odd = Counter(_fmt(n) for n in profile.numbers if not (low <= n <= high and float(n).is_integer()))
-    return odd + profile.labels
+    return odd + profile.labels + profile.addresses
 
 
 def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False) -> ScaleFit | None:
