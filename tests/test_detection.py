@@ -476,3 +476,31 @@ def test_not_hard_in_russian_is_an_ease_question_with_higher_better(tmp_path):
     assert {p.column: p.spec["direction"] for p in proposals if p.target == "ces"} == dict.fromkeys(
         NOT_HARD, "higher_is_better"
     )
+
+
+NEEDED_NO_EFFORT = ["I did not need much effort", "Nie wymagało to wysiłku", "It didn't take any effort",
+                    "Resolving it did not require effort"]  # fmt: skip
+NOT_ONLY = ["I was not only satisfied but delighted", "Ich war nicht nur zufrieden, sondern begeistert",
+            "Byłem nie tylko zadowolony, ale zachwycony"]  # fmt: skip
+
+
+def test_a_statement_that_no_effort_was_needed_is_ease_and_not_only_satisfied_is_satisfied(tmp_path):
+    """"I did not need much effort" says little effort — a "not" before a verb of needing, taking
+    or requiring and its noun of effort, as "no effort" does —, so agreeing is the least effort;
+    "not only satisfied but delighted" is satisfied, no negation. Both were taken as turned round
+    (the "not" within three words) and left unscored. On agreement scales, through an API's
+    options and a file's written labels alike. Bare numbers under "did not need much effort" stay
+    unscored, saying why: which end is the least effort the statement does not say."""
+    expected = {**{text: ("ces", Direction.HIGHER_IS_BETTER) for text in NEEDED_NO_EFFORT},
+                **{text: ("csat", Direction.HIGHER_IS_BETTER) for text in NOT_ONLY}}  # fmt: skip
+    choices = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    detected = {text: detect(Question("Q1", text, "single", choices=choices)).spec for text in expected}
+    assert {text: spec and (spec.metric, spec.direction) for text, spec in detected.items()} == expected
+    rows = [list(expected), *[[AGREEMENT[n % 5]] * len(expected) for n in range(10)]]
+    proposals = inspect_file(write_csv(tmp_path / "statements.csv", rows)).proposals
+    assert {p.column: (p.target, Direction(p.spec.get("direction", "higher_is_better"))) for p in proposals
+            if p.target in ("ces", "csat") and p.mapped} == expected  # fmt: skip
+    assert detect(Question("Q1", "I was not satisfied", "single", choices=choices)).spec is None  # still turned round
+    numbered = [detect(Question("Q1", text, "scale", scale=(1, 5))) for text in NEEDED_NO_EFFORT]
+    assert [detected.spec for detected in numbered] == [None] * len(NEEDED_NO_EFFORT)  # the numbers' way round unsaid
+    assert all("says no effort was needed" in detected.evidence for detected in numbered)

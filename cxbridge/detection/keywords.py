@@ -132,6 +132,8 @@ _NEGATIONS = frozenset({"not", "never", "no", "не", "ни", "nie", "nigdy", "n
                         "niemals", "nunca", "pas", "jamais", "não", "nao"})  # fmt: skip
 _NONE_OF = frozenset({"no", "kein", "keine", "keinen"})
 _EFFORT_NOUNS = ("effort", "aufwand", "esfuerzo", "esforço", "esforco", "усили", "wysił", "wysil")
+_NEEDING = ("need", "requir", "take", "took", "wymaga", "требова", "erforder", "brauch", "requer", "exig", "necesit")
+_ONLY = frozenset({"only", "just", "merely", "nur", "tylko", "только", "solo", "sólo", "só", "seulement"})
 _NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
 _SHORT_NOT = re.compile(r"n[’']t$")  # "wasn't", "didn’t"
 _SPOKEN_WORDS = re.compile(r"\w+(?:['’]\w+)*")  # "wasn't" is one word
@@ -167,6 +169,20 @@ def negation(header: str, role: str) -> str | None:
     return found[0] if found and all(found) else None
 
 
+def no_effort_needed(header: str) -> str | None:
+    """The verb of a statement that no effort was needed ("I did not need much effort": 'need',
+    "Nie wymagało to wysiłku": 'wymagało'), or None."""
+    text = _normal(header)
+    words = list(_SPOKEN_WORDS.finditer(text))
+    for at in _mentioned_at(text, words, "effort"):
+        if _negating(text, words, at) == "":
+            before = [word.group() for word in words if word.end() <= at][-3:]
+            verb = next((word for word in before if word.startswith(_NEEDING)), None)
+            if verb and _NONE_OF.isdisjoint(before):  # "it took no effort" says none of it as "effortless"
+                return verb
+    return None
+
+
 def _mentioned_at(text: str, words: list[re.Match[str]], role: str) -> list[int]:
     """Where each word naming `role` names it."""
     found: list[int] = []
@@ -179,7 +195,8 @@ def _mentioned_at(text: str, words: list[re.Match[str]], role: str) -> list[int]
 
 def _negating(text: str, words: list[re.Match[str]], at: int) -> str | None:
     """The word turning round the mention at `at`: a prefix of its own word, or a "not" up to three
-    words before it in the same clause ("Jeśli to nie problem: czy trudno było…" negates nothing)."""
+    words before it in the same clause ("Jeśli to nie problem: czy trudno było…" negates nothing);
+    "" where the words before a noun of effort say there was none of it (`_none_of_it`)."""
     index = next((n for n, word in enumerate(words) if word.start() <= at < word.end()), None)
     if index is None:
         return None
@@ -189,15 +206,21 @@ def _negating(text: str, words: list[re.Match[str]], at: int) -> str | None:
         if _CLAUSE_BREAK.search(text[words[before].end() : words[before + 1].start()]):
             return None
         if (word := words[before].group()) in _NEGATIONS or _SHORT_NOT.search(word):
-            return None if _none_of_it(word, words[index].group()) else word
+            between = [w.group() for w in words[before + 1 : index]]
+            if between[:1] and between[0] in _ONLY:  # "not only satisfied but delighted"
+                continue
+            return "" if _none_of_it(word, words[index].group(), between) else word
     return None
 
 
-def _none_of_it(negating: str, word: str) -> bool:
-    """Whether the word before a noun of effort says there was none of it — "no effort", "kein
-    Aufwand", "no requirió esfuerzo": the least effort, as "effortless" says, no negation of ease
-    ("not effortless" is one)."""
-    return negating in _NONE_OF and word.startswith(_EFFORT_NOUNS) and not mentions(word, "effortless")
+def _none_of_it(negating: str, word: str, between: list[str]) -> bool:
+    """Whether the words before a noun of effort say there was none of it — "no effort", "kein
+    Aufwand", "no requirió esfuerzo", or a "not" before a verb of needing ("did not need much
+    effort", "nie wymagało to wysiłku"): the least effort, as "effortless" says, no negation of
+    ease ("not effortless" is one)."""
+    if not word.startswith(_EFFORT_NOUNS) or mentions(word, "effortless"):
+        return False
+    return negating in _NONE_OF or any(w.startswith(_NEEDING) for w in between)
 
 
 def _normal(header: str) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.keywords import first_mentioned, mentions, negation
+from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort_needed
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
@@ -111,6 +111,8 @@ def metric_of(reading: ScaleReading, text: str) -> str | None:
     satisfied with the service" is a csat, "The company made it easy" a ces, "I was satisfied with
     how easy it was" a csat, "I was not satisfied" nothing: the scale's own direction would score
     it backwards)."""
+    if reading.kind == "numbers" and no_effort_needed(text):
+        return None  # agreeing is the least effort; the numbers' way round is not said
     if reading.kind in ("agreement", "numbers"):
         return asked_metric(text)
     if reading.kind == "satisfaction":
@@ -148,7 +150,7 @@ def _as_asked(reading: ScaleReading, text: str) -> ScaleReading:
     metric, high = asked_metric(text), _fmt(reading.bounds[1])  # type: ignore[index]
     if metric == "csat" and reading.direction is Direction.HIGHER_IS_BETTER:
         return replace(reading, evidence=f"{reading.evidence}; {high} taken as the most satisfied (numbers without labels)")
-    if metric != "ces":
+    if metric != "ces" or no_effort_needed(text):  # its numbers' way round unsaid (`metric_of`)
         return reading
     direction, why = effort_direction(text)
     if reading.direction is Direction.LOWER_IS_BETTER:  # recodes running against the numbers shown
@@ -314,6 +316,9 @@ def _not_asked(reading: ScaleReading, text: str) -> str:
         top = "agreeing" if reading.kind == "agreement" else "its highest number"
         return (f", and the wording is negated ({word!r}), so {top} may be the worst answer, not the best one "
                 '(then its direction is "lower_is_better")')  # fmt: skip
+    if reading.kind == "numbers" and (verb := no_effort_needed(text)):
+        return (f", and the statement says no effort was needed ({verb!r}): which end of numbers without labels "
+                "is the least effort it does not say")  # fmt: skip
     by_wording = reading.kind == "numbers" or mentions(text, "effort")  # read by `asked_metric`
     if by_wording and (fact := mentions(text, "resolved")):
         return f", and the question asks whether something was {fact!r}: a question of fact"
