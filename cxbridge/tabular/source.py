@@ -9,7 +9,7 @@ appended rows are new records, and a row whose answers were edited keeps its rec
 key changed).
 
 Incremental reads. The cursor holds the state of each file read (`file_state`), by the file's
-name as shown (`SourceFile.in_cursor`, `_name`: an address in it as its key, docs/security.md): an unchanged
+name as shown (`SourceFile.in_cursor`, `file_names`: an address in it as its key, docs/security.md): an unchanged
 file is not read again; a CSV file that grew by appending is read on from where the last read
 ended (rows keyed by their content count the keys of the rows read before: `_file_rows`);
 any other change reads the file again, and the engine's content hash writes only the rows that
@@ -32,10 +32,8 @@ from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
 from cxbridge.exports import qualtrics_fields
 from cxbridge.exports.qualtrics_fields import LEFT_OUT, not_feedback, test_responses_column
-from cxbridge.masking import rename_values
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
-from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values, unsettled_labels
@@ -43,16 +41,16 @@ from cxbridge.tabular.compiled_rows import CompiledRows
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder
+from cxbridge.tabular.file_names import FileNames
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
-from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables, read_tables
+from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables
 from cxbridge.tabular import key_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
 from cxbridge.tabular.source_dates import Evidence, SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
-from cxbridge.tabular.workbook import sheets_shown
 from cxbridge.tabular.populations import OtherPopulations
 from cxbridge.tabular.table import Column, Table, header_key
 
@@ -88,6 +86,7 @@ class FileStream(Stream):
         self._compiled: tuple[Any, CompiledRows | None] | None = None  # per builder: the compiled rows, if any
         self._text = False  # the table being read holds only text (`Table.text`)
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
+        self.names = FileNames(source)  # how files and what they hold are named (`file_names`)
         self._scrub: Scrubber | None = None  # the sync's scrubber: an id shown in a warning is the id stored
         self._table_scrub: Scrubber | None = None  # it, with the columns named by header in the table being read
         self._entries: NamedColumns | None = None  # what `personal` and `ignore` named in the tables read
@@ -130,9 +129,9 @@ class FileStream(Stream):
             definition = self.definition
         except SourceError as exc:
             raise ConfigError(f"definition: {exc}") from None
-        self.config = self._named_as_read(files)
+        self.config = self.names.mapping_as_read(files, lambda: self.definition)
         require_values(self.config, definition)
-        saved, problems = self._saved_files(cursor, files), []
+        saved, problems = self.names.saved_files(cursor, files), []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         entries = NamedColumns(self.config, source=self.source.context.name)
         for file in files:
@@ -170,102 +169,30 @@ class FileStream(Stream):
     def _plan(self, file: SourceFile, saved: dict[str, Any]) -> Plan:
         """Pass the file over, read on from where the last read ended, or read it whole (see
         `file_state`)."""
-        appendable, own = file.kind == "delimited", saved.get(self._name(file.in_cursor))
+        appendable, own = file.kind == "delimited", saved.get(self.names.name(file.in_cursor))
         if own is not None:
             return plan(file, own, self._config_hash, appendable=appendable)
         # Else the state the other way of reading files kept, maybe another file's: only its bytes may match. An
         # imported file, by its name alone (as an earlier cxbridge's import and a sync of its folder name it); a
         # synced one, by its path from the config's folder (as an import names it).
         other = file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
-        return plan(file, saved.get(self._name(other)), self._config_hash, appendable=appendable, by_content=True)
-
-    def _name(self, identity: str) -> str:
-        """A file as the cursor, `raw` and every message name it: an address in its name as its
-        key (`Scrubber.file_name`). The check pass runs before the dataset's keys are known: it
-        names such a file by a key of this process alone (and so reads its header again)."""
-        return self._namer().file_name(identity)
-
-    def _namer(self) -> Scrubber:
-        keep, keys = self.source.context.keep_personal_data, self.source.respondent_keys or unsaved_keys()
-        return self._scrub or Scrubber(PersonalFields(), keys, keep_personal_data=keep)
-
-    def _named_as_read(self, files: list[SourceFile]) -> FileSourceConfig:
-        """The mapping, each column it names as messages name it (an address in the header as its
-        key, `Scrubber.key_name`: as a warning's advice gives it) named as the header reads; the
-        headers are read for it only when the mapping names a column so."""
-        config = self._sheets_as_read(files)
-        if PSEUDONYM_PREFIX not in "\x1f".join([*config.chosen_columns(), *(config.key_columns or [])]):
-            return config
-        namer, names = self._namer(), {}
-        for file in files:
-            try:
-                tables = read_tables(file, config, self.definition)
-            except SourceError:
-                continue  # the file fails when it is read, naming why
-            names.update({namer.key_name(c.key): c.key for table in tables for c in table.columns})
-        return config.named_as_read({shown: key for shown, key in names.items() if shown != key})
-
-    def _sheets_as_read(self, files: list[SourceFile]) -> FileSourceConfig:
-        """The mapping, each sheet it names as messages name it (`Scrubber.key_name`, as `inspect
-        --write-mapping` writes it) named as the workbook does; the sheets' names are listed for it
-        only when the mapping names a sheet so."""
-        config: FileSourceConfig = self.source.config  # type: ignore[assignment]
-        sheets: list[str] = getattr(config, "sheets", None) or []
-        if PSEUDONYM_PREFIX not in "\x1f".join(sheets):
-            return config
-        namer, names = self._namer(), {}
-        for file in (file for file in files if file.kind == "workbook"):
-            try:
-                names |= sheets_shown(file.path, file.identity, namer.sheet_name, before=namer.key_name,
-                                      reader=getattr(config, "reader", "auto"))  # fmt: skip
-            except SourceError:
-                continue  # the file fails when it is read, naming why
-        return config.model_copy(update={"sheets": [names.get(sheet, sheet) for sheet in sheets]})
+        return plan(file, saved.get(self.names.name(other)), self._config_hash, appendable=appendable, by_content=True)
 
     def named(self, files: list[SourceFile]) -> list[SourceFile]:
-        """`files`, each named by `_name` in every log line and error from now on; so are the
-        names inside them once read (sheets, columns: `_rename_inside`) and the columns the
-        mapping names."""
-        _rename({file.identity: self._name(file.identity) for file in files})
-        self._rename_inside(list(self.config.chosen_columns()))
-        return [replace(file, names_read=self._rename_inside) for file in files]
-
-    def _rename_inside(self, names: list[str], *, sheets: bool = False) -> None:
-        """Name each column as a record's key is named (`Scrubber.key_name`: an address in it as
-        its key), each sheet as `raw.sheet` names it (`Scrubber.sheet_name`), in every log line
-        and error from now on."""
-        namer = self._namer()
-        shown = namer.sheet_name if sheets else namer.key_name
-        _rename({name: shown(name) for name in names})
-
-    def _saved_files(self, cursor: Any, files: list[SourceFile]) -> dict[str, Any]:
-        """The state of each file the cursor says was read, by its name as shown. A cursor saved
-        by an earlier cxbridge names a file as read, or with the letter case of its address
-        folded (`Scrubber.folded_file_name`): a state saved so is the file's whose name alone
-        folds to it, when no file is named so now."""
-        saved = cursor.get("files", {}) if isinstance(cursor, dict) else {}
-        found = {self._name(name): state for name, state in saved.items()}
-        folded: dict[str, list[str]] = {}
-        namer = self._namer()
-        for file in files:
-            for name in {file.identity, file.in_cursor}:
-                folded.setdefault(namer.folded_file_name(name), []).append(namer.file_name(name))
-        for before, names in folded.items():
-            if len(names) == 1 and names[0] != before and names[0] not in found and before in found:
-                found[names[0]] = found.pop(before)
-        return found
+        """`files` named as the sync shows them from now on (`FileNames.named`)."""
+        return self.names.named(files, list(self.config.chosen_columns()))
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         self._reading = True
         files = self.named(self.files())
-        self.config = self._named_as_read(files)
+        self.config = self.names.mapping_as_read(files, lambda: self.definition)
         self._entries = NamedColumns(self.config, source=self.source.context.name)
-        self._saved = self._saved_files(cursor, files)
+        self._saved = self.names.saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         plans = {file.identity: self._plan(file, self._saved) for file in files}
         for file in files:
             if (done := plans[file.identity]).action == "skip" and done.state is not None:
-                self._read[self._name(file.in_cursor)] = done.state.to_cursor()  # its time, when only that changed
+                self._read[self.names.name(file.in_cursor)] = done.state.to_cursor()  # its time, when only that changed
         todo = [file for file in files if plans[file.identity].action != "skip"]
         dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
         ahead = list(todo)  # the files not read yet: a file without day/month evidence looks in them
@@ -287,7 +214,7 @@ class FileStream(Stream):
             if self.rows == read_before and not resumed:
                 self.empty.append(nothing_in(file))
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
-            self._read[self._name(file.in_cursor)] = state_after_read(
+            self._read[self.names.name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
                 keys=self._keep_keys(file, plans[file.identity]),
             ).to_cursor()  # fmt: skip
@@ -437,7 +364,7 @@ class FileStream(Stream):
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
         probe = next((column.key for column in table.columns if column.key != submitted), None)
-        file, sheet = self._name(table.file), table.sheet and self._namer().sheet_name(table.sheet)
+        file, sheet = self.names.name(table.file), table.sheet and self.names.namer().sheet_name(table.sheet)
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
@@ -539,7 +466,7 @@ class FileStream(Stream):
         """The rows of a table of text (a delimited file's: the same keys, text cells) go the
         scrubber's shorter way for such rows (`Scrubber.text_rows`, made at the table's first
         row); any other raw (a workbook's row, a quarantined record replayed) the walk."""
-        self._scrub = scrub
+        self._scrub = self.names.scrub = scrub
 
         def scrubbed(raw: dict[str, Any]) -> dict[str, Any]:
             if not self._reading:  # a quarantined row replayed
@@ -607,10 +534,6 @@ def _failure(exc: SourceError, *, rows_kept: bool) -> str:
     if not isinstance(exc, RowNeverEnds):
         return str(exc)
     return f"{exc} ({f'nothing from row {exc.row} on' if rows_kept else 'nothing of it'} was imported)"
-
-
-def _rename(names: dict[str, str]) -> None:
-    rename_values({name: shown for name, shown in names.items() if shown != name})
 
 
 def _only_a_timestamp(values: dict[str, Any], submitted: str) -> bool:
