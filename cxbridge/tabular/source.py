@@ -26,8 +26,6 @@ from functools import cached_property, partial
 from typing import Any
 
 from cxbridge import exports
-from cxbridge.detection.recodes import shared_recode_warnings
-from cxbridge.detection.unmapped import unmapped_scored
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
 from cxbridge.exports import qualtrics_fields
@@ -44,7 +42,7 @@ from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_names import FileNames
 from cxbridge.tabular.file_state import Plan, plan, state_after_read
 from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
-from cxbridge.tabular.reading import MappingError, SourceHeaders, missing_columns, open_tables
+from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular import key_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
 from cxbridge.tabular.source_dates import Evidence, SourceDates
@@ -53,6 +51,7 @@ from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.populations import OtherPopulations
 from cxbridge.tabular.table import Column, Table, header_key
+from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
@@ -269,14 +268,6 @@ class FileStream(Stream):
         found += self._entries.warnings() if self._entries is not None else []
         return [*found, *read, *labels]
 
-    def _status_ignored_warning(self) -> str:
-        """`ignore` drops the Status column from a quarantined row too: replayed, a preview or test
-        response could not be told from a respondent's (docs/connectors/qualtrics.md)."""
-        return (f"source {self.source.context.name!r}: the Qualtrics Status column is in `ignore`, so a row sent to "
-                "quarantine is kept without it and `cxbridge quarantine replay` cannot tell a preview, test or spam "
-                "response from a respondent's (it would be written); take Status out of `ignore` — it holds the "
-                "response type, no personal data")
-
     def final_cursor(self, cursor: Any) -> Any:
         files = {"files": dict(sorted({**self._saved, **self._read}.items()))}
         dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
@@ -304,39 +295,13 @@ class FileStream(Stream):
             if self._compiled is not None and self._compiled[1] is not None:
                 self._compiled[1].new_table()
             named = self._entries.in_table(table) if self._entries is not None else NOTHING
-            self._warn_of_absent_scores(table)
-            self._look_for_unmapped_scores(table, named)
+            self.absent.update(dict.fromkeys(absent_scores(table, self.config)))
+            unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name)
+            self.unmapped.update(dict.fromkeys(unmapped))
             if self._progress is not None:
                 self._progress.reading(file, table)
             yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named)
             self._whole = table.position.whole
-
-    def _warn_of_absent_scores(self, table: Table) -> None:
-        """A mapped scored column the table lacks (another file of the source has it, or the table
-        would be refused): its rows are stored without that answer, which the summary says — a
-        question added in a later year's file, or a header reworded in this one."""
-        missing = set(missing_columns(table, self.config))
-        for metric in self.config.metrics:
-            if header_key(metric.column) in missing:
-                self.absent[f"{table.where} has no column {metric.column!r} (mapped as {metric.metric}): its rows are "
-                            "stored without that answer; if the question is under another header there, map that "
-                            "header too (docs/files.md, Questions reworded between files)"] = None  # fmt: skip
-
-    def _look_for_unmapped_scores(self, table: Table, named: PersonalFields) -> None:
-        """Columns the mapping leaves out that look scored (`named`: those its entries name by
-        header), and scored ones whose cells cannot tell an "N/A" choice from the choice it shares
-        a recode with (`shared_recode_warnings`, as inspect and the import warn): named in the
-        run's summary. A file whose first rows cannot be read fails on the rows themselves, after
-        the ones before."""
-        chosen = self.config.chosen_columns() | named.personal | named.ignored
-        scored = [header_key(metric.column) for metric in self.config.metrics]
-        try:
-            found = unmapped_scored(table, chosen=chosen, source=self.source.context.name,
-                                    program=str(self.config.program), mapped=self.config.metrics)  # fmt: skip
-            found += shared_recode_warnings(table, scored, values=self.config.values)
-        except SourceError:
-            return
-        self.unmapped.update(dict.fromkeys(found))
 
     def _key_table(self, file: SourceFile, todo: Plan) -> KeyTable | None:
         """The keys of the rows read before, for a file read on whose rows are keyed by content,
@@ -374,7 +339,7 @@ class FileStream(Stream):
         status = test_responses_column(table)
         self._status = status if not self.config.include_test_responses else None
         if status is not None and (status in self.config.personal_fields().ignored or status in named.ignored):
-            self.status_ignored[self._status_ignored_warning()] = None
+            self.status_ignored[status_ignored(self.source.context.name)] = None
         try:
             for number, values, labels in table.numbered():
                 if (probe is None or values.get(probe) is None) and _only_a_timestamp(values, submitted):
@@ -397,29 +362,12 @@ class FileStream(Stream):
                     raw["labels"] = labels
                 raw["id"] = native
                 yield raw
-            if ids is not None:
-                self._warn_of_repeated_ids(table, ids)
+            if ids is not None and (warning := repeated_ids(table, ids, self.config.columns.id, scrub=self._scrub)):
+                self.repeated.append(warning)
             if others is not None and (warning := others.warning()):
                 self.populations.append(warning)
         finally:
             self._text, self._text_scrub, self._table_scrub, self._status = False, None, None, None
-
-    def _warn_of_repeated_ids(self, table: Table, ids: RepeatedIds) -> None:
-        """A warning when rows of the table share an id: each record keeps the last of its rows."""
-        if not ids.repeats:
-            return
-        count = f"{ids.repeats}" if ids.whole else f"at least {ids.repeats}"
-        rows = "row has the id of a row before it" if ids.repeats == 1 else "rows have the id of a row before them"
-        example = ""
-        if ids.example:
-            native, before, row = ids.example
-            shown = native if self._scrub is None else self._scrub({"id": native})["id"]  # an e-mail as its key
-            example = f" (e.g. {shown!r} on rows {before} and {row})"
-        self.repeated.append(
-            f"{table.where}: {count} {rows} in column {self.config.columns.id!r}{example}, and a record keeps only "
-            "the last row of its id, so the others are not imported; if that column is not unique per response, map "
-            "the one that is as `id`, or remove `id` to key rows by their content"
-        )
 
     def left_out(self, raw: dict[str, Any]) -> str | None:
         """A Qualtrics export's preview, test or spam response, unless `include_test_responses`:

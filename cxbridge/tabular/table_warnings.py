@@ -1,0 +1,69 @@
+"""What the tables a file source reads show that the run's summary warns of: mapped scored
+columns a table lacks, columns that look scored but are not mapped, ids repeated in the id
+column, and a Qualtrics Status column under `ignore`."""
+
+from __future__ import annotations
+
+from cxbridge.detection.recodes import shared_recode_warnings
+from cxbridge.detection.unmapped import unmapped_scored
+from cxbridge.errors import SourceError
+from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.tabular.config import FileSourceConfig
+from cxbridge.tabular.reading import missing_columns
+from cxbridge.tabular.row_keys import RepeatedIds
+from cxbridge.tabular.table import Table, header_key
+
+
+def absent_scores(table: Table, config: FileSourceConfig) -> list[str]:
+    """A mapped scored column the table lacks (another file of the source has it, or the table
+    would be refused): its rows are stored without that answer, which the summary says — a
+    question added in a later year's file, or a header reworded in this one."""
+    missing = set(missing_columns(table, config))
+    return [f"{table.where} has no column {metric.column!r} (mapped as {metric.metric}): its rows are stored "
+            "without that answer; if the question is under another header there, map that header too "
+            "(docs/files.md, Questions reworded between files)"
+            for metric in config.metrics if header_key(metric.column) in missing]  # fmt: skip
+
+
+def unmapped_scores(table: Table, config: FileSourceConfig, named: PersonalFields, *, source: str) -> list[str]:
+    """Columns the mapping leaves out that look scored (`named`: those its entries name by
+    header), and scored ones whose cells cannot tell an "N/A" choice from the choice it shares
+    a recode with (`shared_recode_warnings`, as inspect and the import warn): named in the
+    run's summary. A file whose first rows cannot be read fails on the rows themselves, after
+    the ones before."""
+    chosen = config.chosen_columns() | named.personal | named.ignored
+    scored = [header_key(metric.column) for metric in config.metrics]
+    try:
+        found = unmapped_scored(table, chosen=chosen, source=source,
+                                program=str(config.program), mapped=config.metrics)  # fmt: skip
+        found += shared_recode_warnings(table, scored, values=config.values)
+    except SourceError:
+        return []
+    return found
+
+
+def repeated_ids(table: Table, ids: RepeatedIds, column: str | None, *, scrub: Scrubber | None) -> str | None:
+    """A warning when rows of the table share an id: each record keeps the last of its rows."""
+    if not ids.repeats:
+        return None
+    count = f"{ids.repeats}" if ids.whole else f"at least {ids.repeats}"
+    rows = "row has the id of a row before it" if ids.repeats == 1 else "rows have the id of a row before them"
+    example = ""
+    if ids.example:
+        native, before, row = ids.example
+        shown = native if scrub is None else scrub({"id": native})["id"]  # an e-mail as its key
+        example = f" (e.g. {shown!r} on rows {before} and {row})"
+    return (
+        f"{table.where}: {count} {rows} in column {column!r}{example}, and a record keeps only "
+        "the last row of its id, so the others are not imported; if that column is not unique per response, map "
+        "the one that is as `id`, or remove `id` to key rows by their content"
+    )
+
+
+def status_ignored(source: str) -> str:
+    """`ignore` drops the Status column from a quarantined row too: replayed, a preview or test
+    response could not be told from a respondent's (docs/connectors/qualtrics.md)."""
+    return (f"source {source!r}: the Qualtrics Status column is in `ignore`, so a row sent to "
+            "quarantine is kept without it and `cxbridge quarantine replay` cannot tell a preview, test or spam "
+            "response from a respondent's (it would be written); take Status out of `ignore` — it holds the "
+            "response type, no personal data")
