@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -382,13 +383,14 @@ def quarantine_list(
     destination: str | None = None,
     limit: int | None = None,
     host: PluginHost | None = None,
-) -> list[QuarantineItem]:
+) -> Iterator[QuarantineItem]:
     """The quarantined records (of one source, if given) with their reasons, by source, stream
-    and place in it (file, sheet, row); the first `limit` of them when given."""
-    from cxbridge.status_report import people_order
+    and place in it (file, sheet, row); the first `limit` of them when given. Read a batch at a
+    time as they are taken (`list()` them for a list)."""
+    from cxbridge.status_report import quarantine_in_people_order
 
     with reading(config, destination=destination, host=host) as dest:
-        return people_order(dest.quarantined(source=source))[:limit]
+        yield from itertools.islice(quarantine_in_people_order(dest, source=source), limit)
 
 
 def quarantine_replay(

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 import dataclasses
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +49,16 @@ class QuarantineItem:
     error: str
     field: str | None = None
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> QuarantineItem:
+        """The item of a `quarantine` row, its JSON columns as text or as the driver decoded them."""
+        raw, context = (json.loads(row[c]) if isinstance(row[c], str) else row[c] for c in ("raw", "context"))
+        return cls(
+            record_id=row["record_id"], source=row["source"], stream=row["stream"],
+            source_record_id=row["source_record_id"], raw=raw, error=row["error"], field=row["field"],
+            context=context or {},
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -440,6 +451,22 @@ class Destination(ABC):
     def hours_between(cls, start: str, end: str) -> str:
         """SQL for the hours (with their fraction) from one timestamp column to another."""
         return f"((julianday({end}) - julianday({start})) * 24.0)"
+
+    @classmethod
+    def json_integer(cls, column: str, key: str) -> str:
+        """SQL for the whole number at `key` of a JSON object column; NULL where it holds another value."""
+        return f"CASE WHEN json_type({column}, '$.{key}') = 'integer' THEN json_extract({column}, '$.{key}') END"
+
+    @classmethod
+    def json_string(cls, column: str, key: str) -> str:
+        """SQL for the text at `key` of a JSON object column; NULL where it holds another value."""
+        return f"CASE WHEN json_type({column}, '$.{key}') = 'text' THEN json_extract({column}, '$.{key}') END"
+
+    @classmethod
+    def by_code_point(cls, expression: str) -> str:
+        """A text expression to sort by, compared character by character as Python compares
+        strings (SQLite's, DuckDB's, BigQuery's and Snowflake's own order)."""
+        return expression
 
     @classmethod
     def as_number(cls, expression: str) -> str:

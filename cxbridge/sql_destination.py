@@ -26,7 +26,7 @@ from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, Q
 from cxbridge.layout import ERASURES, METADATA, Column, ColumnType, Table
 from cxbridge.sql_migrations import ERASURES_MIGRATION, METADATA_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration, create_views
 from cxbridge.sql_rows import CHANGED, LINKS, REPLACED, STAGED_TABLES, absent_keys, batch_stats, loop_change_rows
-from cxbridge.sql_rows import parsed_json, plain, run_row, staged_rows, utc_now
+from cxbridge.sql_rows import plain, run_row, staged_rows, utc_now
 from cxbridge.tables import to_json
 
 FETCH_BATCH = 1000  # rows a streamed read (`query_rows`) holds at a time
@@ -460,14 +460,5 @@ class SQLDestination(Destination):
 
     def quarantined(self, *, source: str | None = None) -> Iterator[QuarantineItem]:
         where, params = (f" WHERE source = {self.param(0)}", [source]) if source else ("", [])
-        for row in self.fetch(f"SELECT * FROM quarantine{where} ORDER BY first_seen, record_id", params):
-            yield QuarantineItem(
-                record_id=row["record_id"],
-                source=row["source"],
-                stream=row["stream"],
-                source_record_id=row["source_record_id"],
-                raw=parsed_json(row["raw"]),
-                error=row["error"],
-                field=row["field"],
-                context=parsed_json(row["context"]) or {},
-            )
+        rows = self.fetch(f"SELECT * FROM quarantine{where} ORDER BY first_seen, record_id", params)
+        yield from map(QuarantineItem.from_row, rows)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -169,6 +169,25 @@ def _decoded(stored: Any) -> Any:
 
 def _shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def quarantine_in_people_order(destination: Destination, *, source: str | None = None) -> Iterator[QuarantineItem]:
+    """The quarantined records (of `source`) in `people_order`, sorted by the destination and
+    read from it a batch at a time (`query_rows`): a listing holds a batch, not the quarantine."""
+    d = destination
+    if not d.has_column("quarantine", "record_id"):  # a SQLite file made before its first sync
+        return iter(())
+    text = d.by_code_point
+    row = d.json_integer("context", "row")
+    order = (
+        text("source"), text("stream"), text(f"COALESCE({d.json_string('context', 'file')}, '')"),
+        text(f"COALESCE({d.json_string('context', 'sheet')}, '')"), f"CASE WHEN {row} IS NULL THEN 1 ELSE 0 END",
+        row, text(f"COALESCE({d.json_string('context', 'row')}, '')"), text("COALESCE(source_record_id, '')"),
+        text("record_id"),
+    )  # fmt: skip
+    where, params = (f" WHERE source = {d.param(0)}", [source]) if source else ("", [])
+    sql = f"SELECT * FROM {d.qualified('quarantine')}{where} ORDER BY {', '.join(order)}"
+    return map(QuarantineItem.from_row, d.query_rows(sql, params))
 
 
 def people_order(items: Iterable[QuarantineItem]) -> list[QuarantineItem]:

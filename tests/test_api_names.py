@@ -53,7 +53,7 @@ def test_every_api_call_works_after_every_submodule_was_imported(tmp_path: Path)
     by_source = cxbridge.report(config, by="source")
     assert by_source == api.report(config, by="source")
     assert by_source and {row["source"] for row in by_source} == {"sample_survey"}
-    assert cxbridge.quarantine_list(config) == []
+    assert list(cxbridge.quarantine_list(config)) == []
     assert cxbridge.quarantine_replay(config).results == []
     assert [found.ok for found in cxbridge.check(config)] == [True]
     assert cxbridge.schema()["title"] == "FeedbackRecord"

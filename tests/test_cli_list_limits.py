@@ -121,3 +121,33 @@ def test_a_report_table_shows_every_figure_of_a_day_by_day_report(synced):
     assert "more not shown" not in table
     days = {str(row["day"]) for row in figures}
     assert sum(1 for line in table.splitlines() if line.split() and line.split()[0] in days) == len(figures)
+
+
+@pytest.mark.parametrize("kind", LOCAL_KINDS)
+def test_the_quarantine_is_read_a_batch_at_a_time_in_file_and_row_order(workspace, request, monkeypatch, kind):
+    """`quarantine_list` yields the quarantined rows by file (as Python orders the names: `B`
+    before `a`, whatever the database's collation) and row number (row 10 after row 9), as the
+    destination hands them over a few at a time, instead of sorting every payload in memory."""
+    import cxbridge
+    from cxbridge.sql_destination import SQLDestination
+
+    monkeypatch.setattr("cxbridge.sql_destination.FETCH_BATCH", 3)
+    fetched = []
+    original = SQLDestination.fetch_rows
+    monkeypatch.setattr(
+        SQLDestination, "fetch_rows", lambda self, sql, params=(): fetched.append(sql) or original(self, sql, params)
+    )
+    url = destination_url(kind, workspace.root, request, "quarantine")
+    files = {"responses_b.csv": range(0, 30), "responses_B.csv": range(100, 130), "responses_a.csv": range(200, 230)}
+    for name, numbers in files.items():
+        workspace.write_csv([survey_row(n, nps="11" if n % 4 == 0 else "9") for n in numbers], name)
+    workspace.sync(destination=url)
+    header = 1  # rows are numbered as the sheet shows them: the header is row 1
+    expected = sorted(
+        (name, n - numbers.start + 1 + header) for name, numbers in files.items() for n in numbers if n % 4 == 0
+    )
+
+    listed = cxbridge.quarantine_list(workspace.config, destination=url)
+    assert not isinstance(listed, list)
+    assert [(item.context["file"], item.context["row"]) for item in listed] == expected and len(expected) == 24
+    assert kind == "sqlite" or any("quarantine" in sql for sql in fetched)

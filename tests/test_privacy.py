@@ -96,7 +96,7 @@ def test_a_quarantined_row_replays_to_the_key_a_clean_row_gets(sample, tmp_path)
     config = tmp_path / "cxbridge.toml"
     config.write_text(config.read_text().replace('metric = "nps"\n', 'metric = "nps"\nignore_values = [11]\n', 1))
     replayed = CliRunner().invoke(cli, ["quarantine", "replay"])
-    assert replayed.exit_code == 0 and not api.quarantine_list()
+    assert replayed.exit_code == 0 and not list(api.quarantine_list())
     with api.reading() as destination:
         keys = dict((row["source_record_id"], row["respondent_key"]) for row in destination.query(
             "SELECT source_record_id, respondent_key FROM feedback WHERE source_record_id IN ('R1', 'R3')"))  # fmt: skip

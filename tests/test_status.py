@@ -269,7 +269,7 @@ def test_quarantine_list_is_in_file_and_row_order_with_a_limit(workspace: Worksp
     workspace.sync()  # quarantined later, listed first: a.csv comes before b.csv
     header = 1  # rows are numbered as the sheet shows them: the header is row 1
     expected = [("responses_a.csv", n - 200 + 1 + header) for n in bad_a] + [("responses_b.csv", n + header) for n in bad_b]
-    listed = api.quarantine_list(destination=f"sqlite:///{workspace.db}")
+    listed = list(api.quarantine_list(destination=f"sqlite:///{workspace.db}"))
     assert [(item.context["file"], item.context["row"]) for item in listed] == expected  # row 11 before row 101
     limited = api.quarantine_list(destination=f"sqlite:///{workspace.db}", limit=2)
     assert [item.record_id for item in limited] == [item.record_id for item in listed[:2]]

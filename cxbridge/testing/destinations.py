@@ -30,7 +30,7 @@ import pytest
 from cxbridge import api
 from cxbridge import reporting
 from cxbridge.dataset_salt import FINGERPRINT, SALT, dataset_keys, fingerprint
-from cxbridge.destinations import Destination
+from cxbridge.destinations import Batch, Destination, QuarantineItem
 from cxbridge.duplicates import IdentityRules, IdentitySettings
 from cxbridge.errors import DestinationError
 from cxbridge.events import EventKind, SyncEvent
@@ -555,6 +555,24 @@ class DestinationConformance:
             assert [item.record_id for item in destination.quarantined()] == [item.record_id for item in items[2:]]
         finally:
             destination.close()
+
+    def test_quarantine_is_listed_by_file_and_row_as_the_destination_sorts_it(self, destination_factory):
+        """`cxbridge quarantine list`'s order, sorted by the destination and read back whole: by
+        file as Python orders names (`B` before `a`, whatever the database's collation), row 9
+        before row 10, a row that is not a number after the numbered ones of its file."""
+        from cxbridge.status_report import quarantine_in_people_order
+
+        places = [("b.csv", 10), ("B.csv", 9), ("a.csv", 10), ("a.csv", 9), ("a.csv", "notes"), ("a.csv", 100)]
+        items = [QuarantineItem(f"q{n}", "bad_rows", "rows", f"N{n}", {"n": n}, "a bad row", context={"file": file, "row": row})
+                 for n, (file, row) in enumerate(places)]  # fmt: skip
+        destination = destination_factory("places")
+        destination.open()
+        try:
+            destination.write_batch(Batch(run_id="run1", source="bad_rows", stream="rows", quarantined=items))
+            listed = [(item.context["file"], item.context["row"]) for item in quarantine_in_people_order(destination)]
+        finally:
+            destination.close()
+        assert listed == [("B.csv", 9), ("a.csv", 9), ("a.csv", 10), ("a.csv", 100), ("a.csv", "notes"), ("b.csv", 10)]
 
     def test_an_erasure_removes_what_it_removes_on_sqlite_or_is_refused(self, destination_factory, reference):
         """`cxbridge erase` of two respondents — of a quarantined record, and of the first stored

@@ -102,6 +102,19 @@ class BigQueryDestination(RowLockedDestination):
         return f"DIV(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), {column}, SECOND), 86400)"
 
     @classmethod
+    def json_integer(cls, column: str, key: str) -> str:
+        return f"SAFE_CAST({cls._json_of(column, key)} AS INT64)"  # text in quotes is no number
+
+    @classmethod
+    def json_string(cls, column: str, key: str) -> str:
+        return f"CASE WHEN STARTS_WITH({cls._json_of(column, key)}, '\"') THEN JSON_VALUE({column}, '$.{key}') END"
+
+    @staticmethod
+    def _json_of(column: str, key: str) -> str:
+        """The JSON text of the value at `key`: `9`, `"notes"`."""
+        return f"TO_JSON_STRING(JSON_QUERY({column}, '$.{key}'))"
+
+    @classmethod
     def as_number(cls, expression: str) -> str:
         return f"CAST({expression} AS FLOAT64)"
 

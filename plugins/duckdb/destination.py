@@ -183,6 +183,16 @@ class DuckDBDestination(SQLDestination):
         return f"CAST(FLOOR((epoch(now()) - epoch({column})) / 86400) AS INTEGER)"
 
     @classmethod
+    def json_integer(cls, column: str, key: str) -> str:
+        path = f"{column}, '$.{key}'"
+        return f"CASE WHEN json_type({path}) IN ('UBIGINT', 'BIGINT') THEN CAST(json_extract_string({path}) AS BIGINT) END"
+
+    @classmethod
+    def json_string(cls, column: str, key: str) -> str:
+        path = f"{column}, '$.{key}'"
+        return f"CASE WHEN json_type({path}) = 'VARCHAR' THEN json_extract_string({path}) END"
+
+    @classmethod
     def as_number(cls, expression: str) -> str:
         return f"CAST({expression} AS DOUBLE)"
 

@@ -145,6 +145,18 @@ class PostgresDestination(SQLDestination):
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM (now() - {column})) / 86400) AS INTEGER)"
 
     @classmethod
+    def json_integer(cls, column: str, key: str) -> str:
+        return f"CASE WHEN jsonb_typeof({column} -> '{key}') = 'number' THEN ({column} ->> '{key}')::numeric END"
+
+    @classmethod
+    def json_string(cls, column: str, key: str) -> str:
+        return f"CASE WHEN jsonb_typeof({column} -> '{key}') = 'string' THEN {column} ->> '{key}' END"
+
+    @classmethod
+    def by_code_point(cls, expression: str) -> str:
+        return f'({expression}) COLLATE "C"'  # the database's own collation may sort by language
+
+    @classmethod
     def as_number(cls, expression: str) -> str:
         return f"CAST({expression} AS DOUBLE PRECISION)"
 

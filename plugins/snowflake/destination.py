@@ -151,6 +151,14 @@ class SnowflakeDestination(RowLockedDestination):
         return f"FLOOR(DATEDIFF('second', {column}, CURRENT_TIMESTAMP()) / 86400)"
 
     @classmethod
+    def json_integer(cls, column: str, key: str) -> str:
+        return f"TRY_TO_NUMBER(TO_JSON({column}:{key}))"  # text in quotes is no number
+
+    @classmethod
+    def json_string(cls, column: str, key: str) -> str:
+        return f"CASE WHEN STARTSWITH(TO_JSON({column}:{key}), '\"') THEN {column}:{key}::VARCHAR END"
+
+    @classmethod
     def as_number(cls, expression: str) -> str:
         return f"CAST({expression} AS DOUBLE)"
 

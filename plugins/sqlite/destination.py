@@ -531,17 +531,8 @@ class SQLiteDestination(Destination):
         if not self._has_table("quarantine"):
             return
         where, params = ("WHERE source = ?", [source]) if source else ("", [])
-        for row in self.db.query(f"SELECT * FROM quarantine {where} ORDER BY first_seen, record_id", params):
-            yield QuarantineItem(
-                record_id=row["record_id"],
-                source=row["source"],
-                stream=row["stream"],
-                source_record_id=row["source_record_id"],
-                raw=json.loads(row["raw"]) if row["raw"] is not None else None,
-                error=row["error"],
-                field=row["field"],
-                context=json.loads(row["context"] or "{}"),
-            )
+        rows = self.db.query(f"SELECT * FROM quarantine {where} ORDER BY first_seen, record_id", params)
+        yield from map(QuarantineItem.from_row, rows)
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
         ids = [(record_id,) for record_id in record_ids]
