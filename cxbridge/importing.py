@@ -185,15 +185,19 @@ def import_(
     ready: list[tuple[FileImport, Config]] = []
     root = project.destination_dir if project is not None else Path.cwd()  # the folder the cursor names files from
     in_project_source = cache(partial(_identities_in_project, project))  # each source's files looked for once
+    ordered: set[int] = set()  # the items whose mapping (saved or the project's) says the day/month order
     for path in paths:
         names.show_files([str(path), path.name])  # in the detection's errors too, before the sync names it
         shown = Path(names.file_name(str(path)))
         item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown),
                           from_project=below(shown, root))  # fmt: skip
         result.files.append(item)
+        mapped = saved or _mapping_in_project(project, item.source)
+        if hints.date_order or (mapped and mapped[1].get("date_order")):
+            ordered.add(id(item))
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
-            name, entry, base = _entry_for(path, item, saved, hinted, names)
+            name, entry, base = _entry_for(path, item, mapped, hinted, names)
             item.format = entry.get("format")
             imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
             ready.append((item, in_project(imported, project)))
@@ -205,8 +209,8 @@ def import_(
         except CxbridgeError as exc:
             item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
     refuse_shared_ids(ready)
-    if ready and not (hints.date_order or (saved and saved[1].get("date_order"))):
-        share_date_order(ready, headers, before=_order_read_before(ready, destination, host))
+    if unordered := [(item, imported) for item, imported in ready if id(item) not in ordered]:
+        share_date_order(unordered, headers, before=_order_read_before(unordered, destination, host))
     for item, imported in ready:
         try:
             synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, rehash=rehash, host=host,
@@ -367,14 +371,29 @@ def _order_read_before(ready: list[tuple[FileImport, Config]], destination: str 
         return None
 
 
+def _file_source_in_project(project: Config | None, source: str) -> FileSourceConfig | None:
+    """The config of the project's source of that name, if it is a file source."""
+    configured = project.sources.get(source) if project is not None else None
+    return configured.config if configured is not None and isinstance(configured.config, FileSourceConfig) else None
+
+
 def _identities_in_project(project: Config | None, source: str) -> dict[Path, str]:
     """The identities of the files the project's source of that name names, if it is a file
     source (`2025-01/responses.csv` for `exports/**/*.csv`): a file among them imported into it
     gets the ids its sync gives its rows; any other keeps its name."""
-    configured = project.sources.get(source) if project is not None else None
-    if configured is None or not isinstance(configured.config, FileSourceConfig):
-        return {}
-    return identities(configured.config.path, project.base_dir)
+    configured = _file_source_in_project(project, source)
+    return identities(configured.path, project.base_dir) if configured is not None and project else {}
+
+
+def _mapping_in_project(project: Config | None, source: str) -> tuple[str, dict[str, Any], Path] | None:
+    """The mapping of the project's file source of that name, as a saved mapping is read (name,
+    `[sources.NAME]` entry, the folder its paths start from): a file imported into that source is
+    read as its sync reads its files — a detected mapping could take another id column, or keep a
+    column the source ignores, and the sync would store the same responses again under its ids."""
+    configured = _file_source_in_project(project, source)
+    if configured is None or project is None:
+        return None
+    return source, configured.model_dump(exclude_unset=True, by_alias=True), project.base_dir
 
 
 def in_project(imported: Config, project: Config | None) -> Config:

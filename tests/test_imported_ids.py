@@ -73,6 +73,22 @@ def test_a_file_its_configured_source_does_not_name_is_imported_by_its_name(mont
     assert stored(monthly / "cxbridge.db") == ([(3,), (9,), (9,)], 1)
 
 
+def test_an_import_into_a_configured_source_reads_the_file_as_that_source_s_sync_does(monthly: Path):
+    """The source's mapping, not a detected one: detection took the `Response ID` column the config
+    leaves unmapped as the records' ids and kept the `Team` column the config ignores, and the
+    sync then stored both responses a second time under its own ids (4 records, 2 cases)."""
+    config = MONTHLY.replace('columns = { submitted_at = "Date" }', 'columns = { submitted_at = "Date" }\nignore = ["Team"]')
+    (monthly / "cxbridge.toml").write_text(config, encoding="utf-8")
+    rows = "Response ID,Date,nps,Team\nR1,13/04/2025 10:00,9,North\nR2,14/04/2025 10:00,3,South\n"
+    (monthly / "exports" / "2025-01" / "responses.csv").write_text(rows, encoding="utf-8")
+
+    assert "2 read · 2 written" in run("import", "exports/2025-01/responses.csv", "--source", "monthly")
+    assert "0 written" in run("sync")
+    assert stored(monthly / "cxbridge.db") == ([(3,), (9,)], 1)
+    with sqlite3.connect(monthly / "cxbridge.db") as conn:
+        assert not [row for row in conn.execute("SELECT attributes FROM feedback") if "North" in str(row)]
+
+
 STORES = {"store_a": [("13/04/2025 10:00", 9), ("14/04/2025 10:00", 5)],  # the same minute in both stores
           "store_b": [("13/04/2025 10:00", 2), ("15/04/2025 10:00", 5)]}  # fmt: skip
 
