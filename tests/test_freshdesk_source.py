@@ -391,3 +391,38 @@ def test_a_rating_of_a_question_its_survey_does_not_list_is_quarantined_until_th
         ("default_question", [-103, -102, -101, 100, 101, 102, 103].index(102) + 1.0, 7.0),
         ("question_9", 3.0, 3.0),  # classic 1 Happy: 3 of 3
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("accepted", [{"accepted_ratings": []}, {}], ids=["empty", "absent"])
+def test_a_rating_of_a_question_listed_without_accepted_ratings_is_quarantined_until_its_points_are_known(
+    tmp_path, accepted
+):  # fmt: skip
+    """`accepted_ratings` is the list of values a question takes: question_9, listed with an empty
+    list (or none), takes none Freshdesk says. Its 103 was read on the seven points (7 of 7) — a
+    guess; it waits in quarantine naming the survey and question, as an unlisted question's does,
+    and a classic 1/2/3 on it is scored. Once the question lists its points, the replay reads it."""
+    three = [-103, 100, 103]
+    question_9 = {"id": "question_9", "label": "Was it quick?", "default": False, **accepted}
+    survey = SURVEYS[0] | {"questions": [*SURVEYS[0]["questions"], question_9]}
+    helpdesk = Helpdesk(surveys=[survey], ratings=[rating(1, 102, extra={"question_9": 103}),
+                                                   rating(2, 102, extra={"question_9": 1})])  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+        assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+        [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+        assert (native, field) == ("9101", "ratings.question_9")
+        assert "question question_9 of survey 1" in error and "accepted_ratings" in error
+        assert "cxbridge quarantine replay" in error
+        assert query(tmp_path, "SELECT question_id, value, scale_max FROM feedback_scores ORDER BY 1") == [
+            ("default_question", [-103, -102, -101, 100, 101, 102, 103].index(102) + 1.0, 7.0),
+            ("question_9", 3.0, 3.0),  # classic 1 Happy: 3 of 3
+        ]  # fmt: skip
+        question_9["accepted_ratings"] = three[::-1]
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.helpdesk]\nconnector = "freshdesk"\nbase_url = "{api.url}"\n'
+            'api_key = "${FRESHDESK_API_KEY}"\nticket_context = false\n', encoding="utf-8")  # fmt: skip
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert (replayed.results[0].written, replayed.results[0].quarantined) == (1, 0)
+    assert query(tmp_path, "SELECT value, scale_max FROM feedback_scores JOIN feedback USING (record_id) "
+                           "WHERE source_record_id = '9101' AND question_id = 'question_9'") == [
+        (three.index(103) + 1.0, 3.0)]  # fmt: skip

@@ -3,8 +3,9 @@ question on Freshdesk's own scale — 103 Extremely Happy … 100 Neutral … �
 (classic 3-point surveys: 1 Happy, 2 Neutral, 3 Unhappy) — which is read as a CSAT on as many
 points as the survey question accepts, ordered from unhappy to happy. Those names are the seven
 points' and the classic survey's: a question accepting only some of the seven values is read
-unlabelled, its names undocumented. A rating of a survey or question not listed is quarantined
-(its points unknown), unless it holds only classic values."""
+unlabelled, its names undocumented. A rating of a survey or question not listed, or of a question
+listed with no `accepted_ratings`, is quarantined (its points unknown), unless it holds only
+classic values."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class SurveyQuestion:
         if value in CLASSIC:  # a classic 3-point survey
             spec = MetricSpec(metric="csat", scale=(1, 3), labels={"Unhappy": 1, "Neutral": 2, "Happy": 3})
             return AnswerInput(question_id, 4 - value, self.text, label=CLASSIC[value], spec=spec, is_primary=primary)
-        points = self.accepted or SEVEN_POINTS
+        points = self.accepted
         if value not in points:
             raise DataError(f"rating {value!r} of {question_id} is not one of the survey's {list(points)}",
                             field=f"ratings.{question_id}")  # fmt: skip
@@ -72,15 +73,16 @@ def normalize_rating(
     context: TicketContext | None,
 ) -> FeedbackRecord:
     """`questions` by (survey id, question id). A question not listed — its survey deleted or out
-    of the agent's sight, or the question missing from its listed survey — says nothing of its
-    points: only the classic 1, 2, 3, the same on every survey, are read."""
+    of the agent's sight, or the question missing from its listed survey — or listed accepting no
+    ratings says nothing of its points: only the classic 1, 2, 3, the same on every survey, are read."""
     ratings = raw.get("ratings") or {}
     if not ratings:
         raise DataError("the rating has no ratings", field="ratings")
     survey = str(raw.get("survey_id"))
     for qid, value in ratings.items():
-        if value not in CLASSIC and (survey, qid) not in questions:
-            raise _unlisted(survey, qid, value, listed=any(listed == survey for listed, _ in questions))
+        question = questions.get((survey, qid))
+        if value not in CLASSIC and (question is None or not question.accepted):
+            raise _points_unknown(survey, qid, value, questions)
     answers = [
         questions.get((survey, qid), SurveyQuestion(qid.replace("_", " "), ()))
         .answer(qid, value, primary=qid == "default_question")
@@ -91,11 +93,17 @@ def normalize_rating(
     return build_rated(raw, builder, answers, context)
 
 
-def _unlisted(survey: str, question_id: str, value: Any, *, listed: bool) -> DataError:
-    """Why a rating of a question Freshdesk does not list is not scored, and what makes it so."""
-    if listed:
+def _points_unknown(
+    survey: str, question_id: str, value: Any, questions: dict[tuple[str, str], SurveyQuestion]
+) -> DataError:  # fmt: skip
+    """Why a rating of a question whose points Freshdesk does not list is not scored, and what makes it so."""
+    field = f"ratings.{question_id}"
+    if (survey, question_id) in questions:
+        what = f"question {question_id} of survey {survey} is listed with no accepted_ratings (GET /api/v2/surveys)"
+        why, restored = "it names no rating it takes", "with its accepted ratings: check the question in the survey"
+    elif any(listed == survey for listed, _ in questions):
         what = f"question {question_id} is not among survey {survey}'s questions Freshdesk lists (GET /api/v2/surveys)"
-        field, why, restored = f"ratings.{question_id}", "removed from the survey", "restored"
+        why, restored = "removed from the survey", "restored"
     else:
         what = f"survey {survey} is not among the surveys Freshdesk lists (GET /api/v2/surveys)"
         field, why = "survey_id", "deleted, or not visible to the API key's agent"
