@@ -161,3 +161,40 @@ def test_choices_showing_their_number_beside_words_score_as_their_numbers_by_the
         ("csat", float(n), 1.0, 5.0, (n - 1) / 4 * 100, category[n]) for n in numbers
     ]  # fmt: skip
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'oFtEn0000001'") == [(0,)]
+
+
+@pytest.mark.parametrize("numbering", ["none", "one apart", "with gaps"])
+@pytest.mark.parametrize("kind", ["dropdown", "multiple_choice"])
+def test_a_choice_that_scores_nothing_is_stored_as_google_forms_stores_it(tmp_path, kind, numbering):
+    """The reference's dropdown "Why did you move there?" — answered, as Typeform documents, with
+    `text` — and the same field as a multiple_choice (answered with `choice`), its options as given or
+    numbered. The wording names no metric, so nothing is scored; as Google Forms stores a RADIO or
+    DROP_DOWN answer (`questions.option_values`), options whole and one apart ("1 - Job
+    opportunities" … "3 - Family") are stored as the number shown, gapped ones ("1 -", "3 -", "5 -")
+    and words as written — and the chosen option is the label either way. A dropdown's label was
+    None unless its options were numbered: the answer's `text` is the option chosen."""
+    form, page = load("retrieve_responses_example_form.json"), load("retrieve_responses_example.json")
+    [field] = [f for f in form["fields"] if f["id"] == "hVONkQcnSNRj"]
+    words = [choice["label"] for choice in field["properties"]["choices"]]
+    step = {"none": 0, "one apart": 1, "with gaps": 2}[numbering]
+    shown = {label: f"{1 + step * n} - {label}" if step else label for n, label in enumerate(words)}
+    field["type"] = kind
+    for choice in field["properties"]["choices"]:
+        choice["label"] = shown[choice["label"]]
+    chosen = {}
+    for item in page["items"]:
+        for answer in item.get("answers") or []:
+            if answer["field"]["id"] == "hVONkQcnSNRj":
+                option = shown[answer.pop("text")]
+                answer["field"]["type"] = kind
+                answer.update({"text": option} if kind == "dropdown" else {"type": "choice", "choice": {"label": option}})
+                chosen[f"lR6F4j|{item.get('response_id') or item['landing_id']}"] = option
+    result, _ = serve(tmp_path, form, page, questions={"my_custom_short_text_reference": {"ignore": True}})
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    assert len(chosen) == 2  # the third response leaves the dropdown out
+    stored = {key: record["answers"]["hVONkQcnSNRj"] for key, record in records(tmp_path).items()
+              if "hVONkQcnSNRj" in record["answers"]}  # fmt: skip
+    number = {option: int(option.split(" - ")[0]) for option in chosen.values()} if numbering == "one apart" else {}
+    assert stored == {key: {"text": "Why did you move there?", "value": number.get(option, option), "label": option}
+                      for key, option in chosen.items()}  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'hVONkQcnSNRj'") == [(0,)]

@@ -98,9 +98,12 @@ class FormReader:
 
 
 def answer_value(answer: dict[str, Any]) -> tuple[Any, str | None]:
-    """An answer's value and label: a choice is its label (or the text typed as "Other"), several
-    choices the list of labels, a number an int when whole, anything else the value under its type."""
+    """An answer's value and label: a choice is its label (or the text typed as "Other"), a
+    dropdown's `text` the label of its option, several choices the list of labels, a number an int
+    when whole, anything else the value under its type."""
     kind = answer.get("type")
+    if kind == "text" and (answer.get("field") or {}).get("type") == "dropdown":
+        return answer.get("text"), answer.get("text")
     if kind == "choice":
         choice = answer.get("choice") or {}
         label = choice.get("label")
