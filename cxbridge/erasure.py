@@ -23,6 +23,7 @@ from cxbridge.crm import CONTACT_COLUMNS
 from cxbridge.errors import ConfigError
 from cxbridge.json_text import to_json
 from cxbridge.layout import ERASURES
+from cxbridge.phones import is_phone
 from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact
 from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
 
@@ -34,7 +35,6 @@ RESPONDENT, RECORD = "respondent", "record"
 hold under no key: a copy without the contact column, a record quarantined)."""
 IDS_PER_STATEMENT = 500
 _KEY = re.compile(r"[0-9a-f]{32}")
-_PHONE = re.compile(r"\+?[\d\s().-]+")
 _WHOLE_VALUE = (('"', '"'), ("<", ">"), (":", '"'))
 """How a kept address (`keep_personal_data`) sits in a payload's JSON text as a whole value: as
 is, with a display name (`Jo <jo@…>`), as a `mailto:` link — not inside `joanne@…`."""
@@ -243,7 +243,7 @@ def is_contact(text: str) -> bool:
         return False
     if "@" in canonical:
         return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
-    return bool(_PHONE.fullmatch(text.strip())) and len(canonical) >= 5
+    return is_phone(text, min_digits=5)
 
 
 def masked(contact: str) -> str:

@@ -24,6 +24,7 @@ from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.masking import redact, rename_values
+from cxbridge.phones import phones_inside
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
@@ -337,11 +338,21 @@ class SyncNames:
 
     def show_quoted(self, inspection: Inspection) -> None:
         """Show each value of the rows the detection profiled (which its evidence and warnings
-        quote) that holds an address with each address as its `hashed:` key (`key_name`: as the
-        sync stores a value that is one, or a link holding one; free text it stores as written)."""
+        quote) as `quoted` shows it, in every message from now on."""
         rows = inspection.table.preview(PROFILED_ROWS)
-        self.show_keys({value.strip() for row in rows for value in row.values.values()
-                        if type(value) is str and may_hold_address(value)})  # fmt: skip
+        values = {value.strip() for row in rows for value in row.values.values() if type(value) is str}
+        rename_values({value: shown for value in values if (shown := self.quoted(value)) != value})
+
+    def quoted(self, text: str) -> str:
+        """`text` with each address in it as its `hashed:` key (`key_name`: as the sync stores a
+        value that is one, or a link holding one) and each phone number in it as the key a phone
+        column stores (`phones_inside`) — free text, which the sync stores as written; the salt
+        read only for a text holding one."""
+        return phones_inside(self.key_name(text), self._phone_key)
+
+    def _phone_key(self, phone: str) -> str:
+        scrubber = self._scrubber
+        return phone if scrubber.keep_personal_data else scrubber.keys.pseudonym(phone) or phone
 
 
 def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:
@@ -425,7 +436,7 @@ def _entry_for(
         sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
         return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
     inspection = inspect_file(path, hints, names_read=names.show_keys)
-    if any(may_hold_address(warning) for warning in inspection.warnings):  # the salt read only for such a warning
+    if any(names.quoted(warning) != warning for warning in inspection.warnings):  # the salt read for such one only
         names.show_quoted(inspection)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
     item.warnings, item.date_warning = inspection.warnings, inspection.date_warning

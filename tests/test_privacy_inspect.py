@@ -242,3 +242,43 @@ def test_an_address_among_a_recommend_columns_answers_is_one_odd_answer_quoted_a
     assert machine.exit_code == 0, machine.output
     assert said.format(f"'hashed:{salted_hash('jo.six@example.com', SALT)}'") in machine.stdout, machine.output
     assert "jo.six" not in machine.output
+
+
+def test_inspect_quotes_free_text_with_each_phone_number_in_it_as_its_key(folder):
+    """A comment quoted in the evidence that holds a phone number is quoted with the number as the
+    key a phone column stores (its digits, salted) — on the terminal, in JSON and CSV, and in the
+    mapping's comments; dates, times, scores, amounts and order numbers beside it keep their words."""
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    comments = ["call me on +44 7700 900123 after 5", "ring (020) 7946 0018 or 0161 496 0000.",
+                "came 2025-06-01 at 10.30, order #123456, paid 1.234.567, 1 - 2 times"]  # fmt: skip
+    rows = [f'R{n},2025-06-0{n + 5} 05:24,{score},"{text}"' for n, (score, text) in enumerate(zip((9, 3, 10), comments), 1)]  # fmt: skip
+    (folder / "comments.csv").write_text("\n".join(["Response ID,Submitted,NPS,Comments", *rows]) + "\n")
+    printed = run("inspect", "comments.csv", "--write-mapping", "map.toml")
+    assert printed.exit_code == 0, printed.output
+    mapping = (folder / "map.toml").read_text()
+    key = {digits: f"hashed:{salted_hash(digits, SALT)}" for digits in ("447700900123", "02079460018", "01614960000")}
+    quoted = (f"('call me on {key['447700900123']} after 5', 'ring {key['02079460018']} or {key['01614960000']}.', "
+              f"'{comments[2]}')")  # fmt: skip
+    average = f"{sum(map(len, comments)) / 3:.0f} characters on average"
+    assert f'comment = "Comments" # 0.90: free text, {average} {quoted}' in mapping, mapping
+    assert quoted in printed.stdout, printed.output
+    machine = run("inspect", "comments.csv", "--format", "json")
+    assert machine.exit_code == 0 and quoted in machine.stdout, machine.output
+    table = run("inspect", "comments.csv", "--format", "csv")
+    assert table.exit_code == 0 and key["447700900123"] in table.stdout, table.output
+    for part in ("7700", "900123", "7946", "496 0000"):
+        assert part not in mapping + printed.output + machine.output + table.output, part
+
+
+def test_import_quotes_a_phone_number_in_the_values_its_detection_warns_about_as_its_key(folder):
+    """`import` without a mapping prints the detection's warnings, which quote odd values: a phone
+    number inside one as the key a phone column stores."""
+    (folder / "cxbridge.toml").write_text('[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n')
+    answers = ["9", "12", "call +44 7700 900123", "10", "15", "3"]
+    rows = [f"R{n},2025-06-0{n} 05:24,{answer},{text}" for n, (answer, text) in enumerate(zip(answers, COMMENTS * 2), 1)]
+    (folder / "odd.csv").write_text("\n".join(["Response ID,Submitted,How likely to recommend us,Notes", *rows]) + "\n")
+    imported = run("import", "odd.csv", "--dry-run")
+    assert imported.exit_code == 0, imported.output
+    quoted = f"('12', '15', 'call hashed:{salted_hash('447700900123', SALT)}')"
+    assert f"the values are not 0–10 {quoted}" in imported.output, imported.output
+    assert "7700" not in imported.output, imported.output

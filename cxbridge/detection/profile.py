@@ -12,11 +12,11 @@ from typing import Any
 from cxbridge.addresses import addresses
 from cxbridge.detection.labels import is_no_score
 from cxbridge.errors import DataError
+from cxbridge.phones import is_phone
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")  # the domain's first dot found once: linear time
-_PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:[-–—=:.)]\s*|\s+)\D")
 _TEXT_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 
@@ -124,7 +124,7 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
     elif _TEXT_DATE.match(text) and _is_date(text):
         profile.dates += 1
         profile.text_dates.append(text)
-    elif _PHONE.match(text) and sum(c.isdigit() for c in text) >= 7:
+    elif is_phone(text):
         profile.phones += 1
     elif is_no_score(text):
         profile.no_score[text] += 1

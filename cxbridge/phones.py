@@ -1,0 +1,53 @@
+"""Phone numbers as people write them: digits, a leading `+`, and spaces, dots, dashes and
+brackets between (`+44 7700 900123`, `(020) 7946-0018`), 7 digits or more.
+
+A value that is one as a whole (a column whose header says phone, a contact given to erase) is
+told by that alone (`is_phone`). Inside free text, where dates, times, scores, amounts and order
+numbers are written with the same characters, a run of them is taken for a phone number only in
+a phone number's shape, 15 digits at most (E.164's): with a `+` and a country code, an area code
+in brackets, a trunk `0` and one kind of separator throughout (`0161 496 0000`,
+`01.23.45.67.89`), or North America's 3-3-4 groups (`555-123-4567`) — never one run of digits
+alone, a date, a number grouped in thousands, nor one after `#` or a letter (`phones_inside`).
+The patterns run in time linear in the text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+MIN_DIGITS = 7
+MAX_DIGITS = 15
+_WRITTEN = re.compile(r"\+?[\d\s().-]+")
+# a run of those characters inside a text (single spaces), starting and ending a number: not inside
+# a word, an id (`#123`, `INV-123`), a path or a number (`1.5`), nor followed by one; at most 32
+# characters, so that each place a run starts at is looked at in bounded time
+_RUN = re.compile(r"(?<![\w#/.,+-])\+?\(?\d(?:[\d().-]| (?=[\d(])){0,30}(?<=[\d)])(?![\w#/%+]|[.,:-]\d)")
+_SHAPE = re.compile(
+    r"""\+\d.*                                     # + and a country code
+      | \(\d+\)\ ?\d.*                             # an area code in brackets
+      | 0\d+(?P<sep>[\ .-])\d+(?:(?P=sep)\d+)*     # a trunk 0, one kind of separator throughout
+      | (?:1[\ .-])?\d{3}(?P<us>[\ .-])\d{3}(?P=us)\d{4}  # North American 3-3-4
+    """,
+    re.VERBOSE,
+)
+_DATE = re.compile(r"\d{1,4}(?P<sep>[./-])\d{1,2}(?P=sep)\d{1,4}(?![\d./-])")  # 2025-06-01, 01.06.2025
+
+
+def is_phone(text: str, *, min_digits: int = MIN_DIGITS) -> bool:
+    """Whether a value as a whole is written as a phone number (spaces around it allowed)."""
+    return bool(_WRITTEN.fullmatch(text.strip())) and _digits(text) >= min_digits
+
+
+def phones_inside(text: str, replace: Callable[[str], str]) -> str:
+    """`text` with each phone number written inside it replaced by `replace` of it; the same
+    object when none is."""
+    replaced = _RUN.sub(lambda run: replace(run[0]) if _is_shaped(run[0]) else run[0], text)
+    return replaced if replaced != text else text
+
+
+def _is_shaped(run: str) -> bool:
+    return is_phone(run) and _digits(run) <= MAX_DIGITS and bool(_SHAPE.fullmatch(run)) and not _DATE.match(run)
+
+
+def _digits(text: str) -> int:
+    return sum(character.isdigit() for character in text)
