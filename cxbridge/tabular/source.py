@@ -296,7 +296,7 @@ class FileStream(Stream):
                 self._compiled[1].new_table()
             named = self._entries.in_table(table) if self._entries is not None else NOTHING
             self.absent.update(dict.fromkeys(absent_scores(table, self.config)))
-            unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name)
+            unmapped = unmapped_scores(table, self.config, named, source=self.source.context.name, scrub=self._scrub)
             self.unmapped.update(dict.fromkeys(unmapped))
             if self._progress is not None:
                 self._progress.reading(file, table)

@@ -4,8 +4,11 @@ column, and a Qualtrics Status column under `ignore`."""
 
 from __future__ import annotations
 
+from itertools import chain
+
+from cxbridge.addresses import may_hold_address
 from cxbridge.detection.recodes import shared_recode_warnings
-from cxbridge.detection.unmapped import unmapped_scored
+from cxbridge.detection.unmapped import PREVIEW, unmapped_scored
 from cxbridge.errors import SourceError
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.tabular.config import FileSourceConfig
@@ -25,12 +28,14 @@ def absent_scores(table: Table, config: FileSourceConfig) -> list[str]:
             for metric in config.metrics if header_key(metric.column) in missing]  # fmt: skip
 
 
-def unmapped_scores(table: Table, config: FileSourceConfig, named: PersonalFields, *, source: str) -> list[str]:
+def unmapped_scores(
+    table: Table, config: FileSourceConfig, named: PersonalFields, *, source: str, scrub: Scrubber | None
+) -> list[str]:
     """Columns the mapping leaves out that look scored (`named`: those its entries name by
     header), and scored ones whose cells cannot tell an "N/A" choice from the choice it shares
     a recode with (`shared_recode_warnings`, as inspect and the import warn): named in the
-    run's summary. A file whose first rows cannot be read fails on the rows themselves, after
-    the ones before."""
+    run's summary, the values they quote as stored (`quoted_as_stored`). A file whose first rows
+    cannot be read fails on the rows themselves, after the ones before."""
     chosen = config.chosen_columns() | named.personal | named.ignored
     scored = [header_key(metric.column) for metric in config.metrics]
     try:
@@ -39,7 +44,21 @@ def unmapped_scores(table: Table, config: FileSourceConfig, named: PersonalField
         found += shared_recode_warnings(table, scored, values=config.values)
     except SourceError:
         return []
-    return found
+    return quoted_as_stored(found, table, scrub=scrub)
+
+
+def quoted_as_stored(warnings: list[str], table: Table, *, scrub: Scrubber | None) -> list[str]:
+    """The `warnings` with each value of the table's first rows (which the detection quotes) as
+    `scrub` stores it: an e-mail address as a whole as its `hashed:` key, as `repeated_ids` shows
+    an id."""
+    if not warnings or scrub is None:
+        return warnings
+    cells = chain.from_iterable(chain(row.values.values(), row.labels.values()) for row in table.preview(PREVIEW))
+    values = {value.strip() for value in cells if type(value) is str and may_hold_address(value)}
+    shown = {repr(value): repr(stored) for value in values if (stored := scrub(value)) != value}
+    for value, stored in shown.items():
+        warnings = [warning.replace(value, stored) for warning in warnings]
+    return warnings
 
 
 def repeated_ids(table: Table, ids: RepeatedIds, column: str | None, *, scrub: Scrubber | None) -> str | None:
