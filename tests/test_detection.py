@@ -12,6 +12,7 @@ import pytest
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.metrics import Direction
 from cxbridge.questions import Question, detect
+from cxbridge.tabular.config import MetricColumn
 from tests.sqlite_runs import copy_sample, query, sync_source
 from tests.workbooks import write_xlsx
 
@@ -504,3 +505,40 @@ def test_a_statement_that_no_effort_was_needed_is_ease_and_not_only_satisfied_is
     numbered = [detect(Question("Q1", text, "scale", scale=(1, 5))) for text in NEEDED_NO_EFFORT]
     assert [detected.spec for detected in numbered] == [None] * len(NEEDED_NO_EFFORT)  # the numbers' way round unsaid
     assert all("says no effort was needed" in detected.evidence for detected in numbered)
+
+
+NO_EFFORT = ["It took no effort to get my issue resolved", "Kein Aufwand", "Es hat keinen Aufwand erfordert",
+             "Cela n'a demandé aucun effort", "No requirió ningún esfuerzo", "Не потребовалось никаких усилий",
+             "Nie wymagało to żadnego wysiłku", "Não exigiu nenhum esforço", "Ningún esfuerzo", "Никаких усилий",
+             "Żadnego wysiłku"]  # fmt: skip
+NOT_NEEDED = ["It didn't take any effort", "Cela n'a pas exigé d'effort", "No requirió esfuerzo",
+              "Не потребовалось усилий", "Nie wymagało to wysiłku", "Não exigiu esforço"]  # fmt: skip
+ASKS_EFFORT = ["How much effort did it take?", "Wie viel Aufwand war es?", "Quel effort avez-vous dû fournir ?",
+               "¿Cuánto esfuerzo tuvo que hacer?", "Сколько усилий вам пришлось приложить?", "Ile wysiłku to wymagało?",
+               "Quanto esforço foi necessário?"]  # fmt: skip
+
+
+def test_a_statement_of_no_effort_over_bare_numbers_reads_as_effortless_in_every_language(tmp_path):
+    """"Kein Aufwand" ("no effort") over 1–5 says the least effort, as "It took no effort" and
+    "effortless" do: agreeing is low effort, higher is better — it was lower-is-better, its
+    "Aufwand" taken for "how much effort", as were "ningún esfuerzo", "никаких усилий", "żadnego
+    wysiłku" and "nenhum esforço" (the word saying none of it after the verb, as "took no"). A
+    "not" before a verb of needing ("No requirió esfuerzo", "Nie wymagało to wysiłku") says no
+    effort was needed as "It didn't take any effort" does: which end of bare numbers is the least
+    effort it does not say, so it stays unscored. On agreement labels every one is a CES, higher
+    is better, and a mapping's entry without `direction` is no error (it asked for lower_is_better);
+    how-much-effort questions stay lower-is-better."""
+    expected = {**dict.fromkeys(NO_EFFORT, ("ces", Direction.HIGHER_IS_BETTER)), **dict.fromkeys(NOT_NEEDED),
+                **dict.fromkeys(ASKS_EFFORT, ("ces", Direction.LOWER_IS_BETTER))}  # fmt: skip
+    detected = {text: detect(Question("Q1", text, "scale", scale=(1, 5))) for text in expected}
+    assert {text: d.spec and (d.spec.metric, d.spec.direction) for text, d in detected.items()} == expected
+    assert all("no effort" in detected[text].evidence for text in NO_EFFORT + NOT_NEEDED)
+    rows = [list(expected), *[[n % 5 + 1] * len(expected) for n in range(10)]]
+    proposals = inspect_file(write_csv(tmp_path / "effort.csv", rows)).proposals
+    proposed = {p.column: (p.target, Direction(p.spec["direction"])) for p in proposals if p.target == "ces" and p.mapped}
+    assert proposed == {text: read for text, read in expected.items() if read}
+    choices = {label: float(value) for value, label in enumerate(AGREEMENT, start=1)}
+    agreed = [detect(Question("Q1", text, "single", choices=choices)).spec for text in NO_EFFORT + NOT_NEEDED]
+    assert [spec and (spec.metric, spec.direction) for spec in agreed] == [("ces", Direction.HIGHER_IS_BETTER)] * 17
+    entries = [MetricColumn(column=text, metric="ces") for text in NO_EFFORT]  # a mapping entry without direction
+    assert {entry.direction for entry in entries} == {Direction.HIGHER_IS_BETTER}  # was an error asking lower_is_better

@@ -128,11 +128,13 @@ _POLITE = re.compile(
 macht", "Wenn es nicht zu schwierig ist", "Si ce n'est pas trop difficile", "Si no es difícil",
 "Se não for difícil"): a favour asked, not the effort the question is about, so its words do not
 count."""
-_NEGATIONS = frozenset({"not", "never", "no", "не", "ни", "nie", "nigdy", "nicht", "kein", "keine", "keinen",
-                        "niemals", "nunca", "pas", "jamais", "não", "nao"})  # fmt: skip
-_NONE_OF = frozenset({"no", "kein", "keine", "keinen"})
+_NONE_OF = frozenset({"no", "kein", "keine", "keinen", "aucun", "aucune", "ningún", "ningun", "ninguna", "никаких",
+                      "никакого", "никакой", "żadnego", "zadnego", "żadnej", "zadnej", "nenhum", "nenhuma"})  # fmt: skip
+_NEGATIONS = _NONE_OF | {"not", "never", "не", "ни", "nie", "nigdy", "nicht", "niemals", "nunca", "pas", "jamais",
+                         "não", "nao"}  # fmt: skip
 _EFFORT_NOUNS = ("effort", "aufwand", "esfuerzo", "esforço", "esforco", "усили", "wysił", "wysil")
-_NEEDING = ("need", "requir", "take", "took", "wymaga", "требова", "erforder", "brauch", "requer", "exig", "necesit")
+_NEEDING = ("need", "requir", "take", "took", "wymaga", "требова", "потребова", "erforder", "brauch", "requer", "exig",
+            "necesit")  # fmt: skip
 _ONLY = frozenset({"only", "just", "merely", "nur", "tylko", "только", "solo", "sólo", "só", "seulement"})
 _NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
 _SHORT_NOT = re.compile(r"n[’']t$")  # "wasn't", "didn’t"
@@ -169,18 +171,33 @@ def negation(header: str, role: str) -> str | None:
     return found[0] if found and all(found) else None
 
 
+def no_effort(header: str) -> str | None:
+    """The noun of effort of a statement that there was none of it — "It took no effort", "Kein
+    Aufwand", "Не потребовалось никаких усилий", or that none was needed (`no_effort_needed`):
+    the least effort, as "effortless" says — or None."""
+    return next((noun for noun, _ in _no_effort_said(header)), None)
+
+
 def no_effort_needed(header: str) -> str | None:
-    """The verb of a statement that no effort was needed ("I did not need much effort": 'need',
-    "Nie wymagało to wysiłku": 'wymagało'), or None."""
+    """The verb of a statement that no effort was needed — a "not" before it ("I did not need much
+    effort": 'need', "Nie wymagało to wysiłku": 'wymagało', "No requirió esfuerzo": 'requirió') —
+    or None: a word saying none of it after the verb says there was none ("It took no effort",
+    "Nie wymagało to żadnego wysiłku"), as "effortless" does."""
+    return next((verb for _, verb in _no_effort_said(header) if verb), None)
+
+
+def _no_effort_said(header: str):
+    """Each noun of effort the header says there was none of, with the verb of needing before it
+    that a "not" turns round (None when a word saying none of it follows the verb or there is none)."""
     text = _normal(header)
     words = list(_SPOKEN_WORDS.finditer(text))
     for at in _mentioned_at(text, words, "effort"):
         if _negating(text, words, at) == "":
             before = [word.group() for word in words if word.end() <= at][-3:]
-            verb = next((word for word in before if word.startswith(_NEEDING)), None)
-            if verb and _NONE_OF.isdisjoint(before):  # "it took no effort" says none of it as "effortless"
-                return verb
-    return None
+            verb = next((n for n, word in enumerate(before) if word.startswith(_NEEDING)), len(before))
+            none_after = not _NONE_OF.isdisjoint(before[verb + 1 :])  # "took no effort", "wymagało żadnego"
+            noun = next(word.group() for word in words if word.start() <= at < word.end())
+            yield _ELISION.split(noun)[-1], None if none_after or verb == len(before) else before[verb]
 
 
 def _mentioned_at(text: str, words: list[re.Match[str]], role: str) -> list[int]:
@@ -218,6 +235,7 @@ def _none_of_it(negating: str, word: str, between: list[str]) -> bool:
     Aufwand", "no requirió esfuerzo", or a "not" before a verb of needing ("did not need much
     effort", "nie wymagało to wysiłku"): the least effort, as "effortless" says, no negation of
     ease ("not effortless" is one)."""
+    word = _ELISION.split(word)[-1]  # "d'effort"
     if not word.startswith(_EFFORT_NOUNS) or mentions(word, "effortless"):
         return False
     return negating in _NONE_OF or any(w.startswith(_NEEDING) for w in between)

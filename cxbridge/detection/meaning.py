@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort_needed
+from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort, no_effort_needed
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
@@ -163,6 +163,8 @@ def effort_direction(text: str) -> tuple[Direction, str]:
     key = builtin.label_key(text)
     if stem := mentions(text, "effortless"):
         return Direction.HIGHER_IS_BETTER, f"it says {stem!r}: higher is better (set direction if not)"
+    if noun := no_effort(text):  # before "how much effort": "kein Aufwand" is none of it
+        return Direction.HIGHER_IS_BETTER, f"it says no effort ({noun!r}): higher is better (set direction if not)"
     if any(word in key for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
                                     "esfuerzo", "effort avez", "esforço")):  # fmt: skip
         return Direction.LOWER_IS_BETTER, "it asks how much effort: lower is better (set direction if not)"
