@@ -814,3 +814,35 @@ def test_a_proposed_mapping_of_written_labels_names_every_label_of_their_scale(t
     metrics = {metric["column"]: metric for metric in mapping["sources"]["late"]["metrics"]}
     assert "labels" not in metrics["I was satisfied with the service"]
     assert metrics["It was difficult to book"]["labels"]["strongly agree"] == 5
+
+
+def test_a_seven_point_agreement_label_after_the_rows_inspect_read_is_quarantined_asking_for_seven_points(tmp_path):
+    """Of a 7-point agreement column, the first 500 rows show only the five labels it shares with
+    the 5-point scale, so inspect proposes 1–5 (every one of its labels appears); a later "Somewhat
+    agree" is no point of it. It is quarantined, never scored, its reason naming the label, the
+    built-in 7-point scale it is a point of and the fix, `scale = [1, 7]` — before, it was "neither
+    a number nor a known label", asking to map it under `labels` on 1–5. With that fix and a full
+    refresh every row scores on 1–7."""
+    answers = [AGREEMENT[n % 5] for n in range(500)] + ["Somewhat agree", "Somewhat disagree"] * 50
+    column = "The company made it easy to handle my issue"
+    rows = [["Response ID", "Date", column],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "agree.csv", rows)
+    [proposal] = [p for p in inspect_file(path).proposals if p.column == column and p.mapped]
+    assert (proposal.target, proposal.spec["scale"]) == ("ces", [1, 5])
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (500, 100), item.error
+    reasons = {reason for (reason,) in query(tmp_path, "SELECT error FROM quarantine", db="x.db")}
+    assert len(reasons) == 2
+    for label in ("Somewhat agree", "Somewhat disagree"):
+        [reason] = [reason for reason in reasons if repr(label) in reason]
+        assert "built-in agreement (7 points) scale" in reason and "scale = [1, 7]" in reason, reason
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE value NOT IN (1, 2, 3, 4, 5)", db="x.db") == [(0,)]
+
+    source = {"connector": "csv", "path": "agree.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": column, "metric": "ces", "scale": [1, 7]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (600, 0)
+    stored = query(tmp_path, "SELECT SUM(value), SUM(category = 'low_effort') FROM feedback_scores")
+    assert stored == [(sum(AGREEMENT_7.index(answer) + 1.0 for answer in answers),
+                       sum(AGREEMENT_7.index(answer) + 1 >= 6 for answer in answers))]  # fmt: skip

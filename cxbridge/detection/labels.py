@@ -196,6 +196,17 @@ def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction
     return found
 
 
+def other_size_holding(text: str, *, metric: str, scale: tuple[float, float], direction: Direction) -> LabelScale | None:
+    """The built-in scale of this metric and direction, of another size than `scale`, whose label
+    `text` is when it is none of `scale`'s ("Somewhat agree" read on 1–5: the 7-point agreement
+    scale), or None — also when `scale` is no built-in scale's of the metric."""
+    key, bounds = label_key(text), (float(scale[0]), float(scale[1]))
+    if key in builtin_labels(metric, bounds, direction) or not builtin_labels(metric, bounds, direction):
+        return None
+    sized = (s for s in SCALES if metric in s.metrics and s.direction is direction and s.scale[1] != bounds[1])
+    return next((s for s in sized if key in s.values()), None)
+
+
 @cache
 def _values_of(scale: LabelScale) -> dict[str, float]:
     return {label_key(label): float(rank) for rank, labels in enumerate(scale.points, 1) for label in labels}

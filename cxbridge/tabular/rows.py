@@ -222,6 +222,7 @@ class RowNormalizer:
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 self._check_order(column, metric, text)
+                self._check_size(column, metric, number)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)
@@ -293,6 +294,25 @@ class RowNormalizer:
                 "of the column, set direction = 'lower_is_better', or map its answers under 'labels'",
                 field=column,
             )
+
+    def _check_size(self, column: str, metric: MetricColumn, unread: Any) -> None:
+        """A DataError for an answer no label reads that is a point of a built-in scale of another
+        size ('Somewhat agree' on a 5-point agreement scale, which inspect proposed from the labels
+        the 5- and 7-point scales share): its answers are on that scale, no value of this one."""
+        if not isinstance(unread, str):
+            return
+        bounds = metric.scale_bounds
+        other = builtin.other_size_holding(unread, metric=metric.metric, scale=bounds, direction=metric.direction)
+        if other is None:
+            return
+        low, high = (whole_number(end) for end in other.scale)
+        raise DataError(
+            f"question {column!r}: answer {unread!r} is a point of the built-in {other.name} scale, not of the "
+            f"{whole_number(bounds[0])}–{whole_number(bounds[1])} one this {metric.metric} question is read on; in "
+            f"the [[metrics]] entry of the column, set scale = [{low}, {high}] (`cxbridge sync --full-refresh --source "
+            "NAME` then reads the answers stored before on it too), or map it under 'labels'",
+            field=column,
+        )
 
     def _labels_of(self, metric: MetricColumn) -> dict[str, float]:
         """The metric's own labels over the built-in ones for its scale (cached per metric)."""
