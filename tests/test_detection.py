@@ -81,7 +81,8 @@ def test_an_unknown_label_among_satisfaction_labels_does_not_hide_the_csat(tmp_p
     rows = [["Date", "How satisfied were you?"], *[["2024-01-02", label] for label in labels]]
     inspection = inspect_file(write_csv(tmp_path / "csat.csv", rows))
     [csat] = [p for p in inspection.chosen if p.target == "csat"]
-    assert csat.spec == {"scale": [1.0, 5.0]}
+    assert csat.spec == {"scale": [1.0, 5.0], "labels": {"Very satisfied": 5, "Satisfied": 4, "Neutral": 3,
+                                                          "Dissatisfied": 2}}  # those read: also points of 7
     assert "1 of 25 answers is not on the scale ('Sorta kinda')" in csat.describe()
 
 

@@ -846,3 +846,46 @@ def test_a_seven_point_agreement_label_after_the_rows_inspect_read_is_quarantine
     stored = query(tmp_path, "SELECT SUM(value), SUM(category = 'low_effort') FROM feedback_scores")
     assert stored == [(sum(AGREEMENT_7.index(answer) + 1.0 for answer in answers),
                        sum(AGREEMENT_7.index(answer) + 1 >= 6 for answer in answers))]  # fmt: skip
+
+
+SATISFACTION_7 = ["Very dissatisfied", "Dissatisfied", "Somewhat dissatisfied", "Neutral", "Somewhat satisfied",
+                  "Satisfied", "Very satisfied"]  # fmt: skip
+QUALTRICS_5 = ["Extremely dissatisfied", "Somewhat dissatisfied", "Neither satisfied nor dissatisfied",
+               "Somewhat satisfied", "Extremely satisfied"]  # fmt: skip
+
+
+def test_a_seven_point_satisfaction_label_after_the_rows_inspect_read_is_never_scored_on_a_point_of_five(tmp_path):
+    """Of a 7-point satisfaction column, the first 500 rows show only the five labels it shares
+    with the 5-point scale, which reads "Somewhat satisfied" as "Satisfied" (4 of 5) — the 7-point
+    one as 5 and 6. The mapping lists the labels seen, and each later "Somewhat satisfied" is
+    quarantined naming "Satisfied" and `scale = [1, 7]` — before, it was stored as 4, as
+    "Satisfied" is. A 5-point column written with "Somewhat satisfied" (Qualtrics' five) reads as
+    before, nothing of it quarantined. A hand-written `labels` list of the five quarantines them
+    alike; one naming "Somewhat satisfied" too reads it as its value."""
+    answers = [SATISFACTION[n % 5] for n in range(500)] + ["Somewhat satisfied", "Somewhat dissatisfied"] * 50
+    five = [QUALTRICS_5[n % 5] for n in range(600)]
+    columns = ["How satisfied were you with the service?", "How satisfied were you with the delivery?"]
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", a, b] for n, (a, b) in enumerate(zip(answers, five))]]  # fmt: skip
+    item = import_file(write_csv(tmp_path / "sat.csv", rows))
+    assert item.ok and (item.result.written, item.result.quarantined) == (500, 100), item.error
+    reasons = {reason for (reason,) in query(tmp_path, "SELECT error FROM quarantine", db="x.db")}
+    for label, read_as in (("Somewhat satisfied", "Satisfied"), ("Somewhat dissatisfied", "Dissatisfied")):
+        [reason] = [reason for reason in reasons if f"answer {label!r}" in reason]
+        assert repr(read_as) in reason and "satisfaction (7 points)" in reason and "scale = [1, 7]" in reason, reason
+    stored = query(tmp_path, "SELECT question_id, COUNT(*), SUM(value) FROM feedback_scores GROUP BY question_id",
+                   db="x.db")  # fmt: skip
+    read = [n for n, answer in enumerate(answers) if answer in SATISFACTION]
+    assert sorted(stored) == sorted([
+        (columns[0], len(read), sum(SATISFACTION.index(answers[n]) + 1.0 for n in read)),
+        (columns[1], len(read), sum(QUALTRICS_5.index(five[n]) + 1.0 for n in read))])  # fmt: skip
+    source = {"connector": "csv", "path": "sat.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": columns[0], "metric": "csat", "scale": [1, 5],
+                           "labels": {label: n for n, label in enumerate(SATISFACTION, start=1)}}]}  # fmt: skip
+    assert sync_source(tmp_path, source).quarantined == 100  # a hand-written list alike: "add it to labels"
+    source["metrics"][0]["labels"] |= {"Somewhat satisfied": 4, "Somewhat dissatisfied": 2}
+    both_ways = sync_source(tmp_path, source, db="both_ways.db")
+    assert (both_ways.written, both_ways.quarantined) == (600, 0)
+    assert query(tmp_path, "SELECT SUM(value) FROM feedback_scores", db="both_ways.db") == [
+        (sum({"Somewhat satisfied": 4.0, "Somewhat dissatisfied": 2.0}.get(a) or SATISFACTION.index(a) + 1.0
+             for a in answers),)]  # fmt: skip

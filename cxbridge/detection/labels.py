@@ -203,8 +203,43 @@ def other_size_holding(text: str, *, metric: str, scale: tuple[float, float], di
     key, bounds = label_key(text), (float(scale[0]), float(scale[1]))
     if key in builtin_labels(metric, bounds, direction) or not builtin_labels(metric, bounds, direction):
         return None
-    sized = (s for s in SCALES if metric in s.metrics and s.direction is direction and s.scale[1] != bounds[1])
-    return next((s for s in sized if key in s.values()), None)
+    return next((other for other in _other_sizes(metric, bounds, direction) if key in other.values()), None)
+
+
+def told_apart(text: str, listed: Iterable[str], *, metric: str, scale: tuple[float, float],
+               direction: Direction) -> tuple[str, LabelScale] | None:  # fmt: skip
+    """For an answer none of the `listed` labels is: one of them that `scale`'s built-in labels read
+    on the answer's point but a built-in scale of another size holds apart from it, with that
+    scale ("Satisfied" for "Somewhat satisfied": 4 of 5 both, 6 and 5 of 7), or None."""
+    listed, key, bounds = list(listed), label_key(text), (float(scale[0]), float(scale[1]))
+    here = builtin_labels(metric, bounds, direction)
+    if key not in here or key in {label_key(label) for label in listed}:
+        return None
+    alike = [label for label in listed if here.get(label_key(label)) == here[key]]
+    for other in _other_sizes(metric, bounds, direction):
+        there = other.values()
+        if key in there and (apart := [label for label in alike if there.get(label_key(label), there[key]) != there[key]]):
+            return apart[0], other
+    return None
+
+
+def sized_apart(scale: LabelScale, labels: Iterable[str]) -> LabelScale | None:
+    """The built-in scale of the same kind and another size on whose points `labels` also stand,
+    each on its own, when it tells apart labels that `scale` reads as one point ("Satisfied" and
+    "Somewhat satisfied": one point of 5, two of 7) — so a later answer could be either; or None."""
+    keys = {label_key(label) for label in labels}
+    for other in SCALES:
+        if SCALE_KIND[other] != SCALE_KIND[scale] or other.scale == scale.scale or not _distinct_points(keys, other):
+            continue
+        mine, theirs = scale.values(), other.values()
+        shared = [key for key in mine if key in theirs]
+        if any(mine[a] == mine[b] and theirs[a] != theirs[b] for a in shared for b in shared):
+            return other
+    return None
+
+
+def _other_sizes(metric: str, bounds: tuple[float, float], direction: Direction) -> list[LabelScale]:
+    return [s for s in SCALES if metric in s.metrics and s.direction is direction and s.scale[1] != bounds[1]]
 
 
 @cache

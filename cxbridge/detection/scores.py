@@ -135,6 +135,10 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
     # the built-in labels read only the scale's own way: a reversed one names its labels' values
     own = reading.scale is not None and reading.direction is reading.scale.direction and metric in reading.scale.metrics
     labels = None if own else _every_label(reading)
+    if own and (other := builtin.sized_apart(reading.scale, reading.labels)):  # type: ignore[arg-type]
+        labels = reading.labels  # a later answer it reads as one of these, the other holds apart, is quarantined
+        evidence.append(f"its labels are also points of the built-in {other.name} scale, which holds apart answers "
+                        "this one reads as one point: the mapping lists those read")  # fmt: skip
     return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile, labels=labels))
 
 

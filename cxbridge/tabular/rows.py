@@ -222,7 +222,7 @@ class RowNormalizer:
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 self._check_order(column, metric, text)
-                self._check_size(column, metric, number)
+                self._check_size(column, metric, text, number)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)
@@ -295,24 +295,38 @@ class RowNormalizer:
                 field=column,
             )
 
-    def _check_size(self, column: str, metric: MetricColumn, unread: Any) -> None:
-        """A DataError for an answer no label reads that is a point of a built-in scale of another
-        size ('Somewhat agree' on a 5-point agreement scale, which inspect proposed from the labels
-        the 5- and 7-point scales share): its answers are on that scale, no value of this one."""
-        if not isinstance(unread, str):
+    def _check_size(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
+        """A DataError for an answer that a built-in scale of another size says is on that scale
+        (`_on_another_size`): inspect saw only labels both scales share, and proposed the one they
+        all stand on."""
+        found = self._on_another_size(metric, text, read)
+        if found is None:
             return
-        bounds = metric.scale_bounds
-        other = builtin.other_size_holding(unread, metric=metric.metric, scale=bounds, direction=metric.direction)
-        if other is None:
-            return
+        problem, other, fix = found
         low, high = (whole_number(end) for end in other.scale)
         raise DataError(
-            f"question {column!r}: answer {unread!r} is a point of the built-in {other.name} scale, not of the "
-            f"{whole_number(bounds[0])}–{whole_number(bounds[1])} one this {metric.metric} question is read on; in "
-            f"the [[metrics]] entry of the column, set scale = [{low}, {high}] (`cxbridge sync --full-refresh --source "
-            "NAME` then reads the answers stored before on it too), or map it under 'labels'",
+            f"question {column!r}: answer {text!r} {problem}; in the [[metrics]] entry of the column, set scale = "
+            f"[{low}, {high}]{fix} (`cxbridge sync --full-refresh --source NAME` then reads the answers stored before "
+            "on it too), or map it under 'labels'",
             field=column,
         )
+
+    def _on_another_size(self, metric: MetricColumn, text: str, read: Any) -> tuple[str, Any, str] | None:
+        """Why an answer is on a built-in scale of another size, that scale, and what else to change:
+        no label reads it, and it is a point of that scale ('Somewhat agree' on 5-point agreement);
+        or the built-in labels read it on the point of a label the entry lists, which that scale
+        holds apart ('Somewhat satisfied' read as 'Satisfied', 4 of 5; 5 and 6 of 7)."""
+        low, high = (whole_number(end) for end in metric.scale_bounds)
+        on = f"the {low}–{high} scale this {metric.metric} question is read on"
+        settings = {"metric": metric.metric, "scale": metric.scale_bounds, "direction": metric.direction}
+        if isinstance(read, str):
+            other = builtin.other_size_holding(text, **settings)
+            return (f"is a point of the built-in {other.name} scale, not of {on}", other, "") if other else None
+        if found := builtin.told_apart(text, metric.labels, **settings):
+            label, other = found
+            return (f"is read as {whole_number(read)} on {on}, as {label!r} is, but the built-in {other.name} scale "
+                    f"holds them apart", other, " and take out its 'labels' (those read on the old one)")  # fmt: skip
+        return None
 
     def _labels_of(self, metric: MetricColumn) -> dict[str, float]:
         """The metric's own labels over the built-in ones for its scale (cached per metric)."""
