@@ -86,7 +86,9 @@ def reworded_from(proposal: Proposal, mapped: Iterable[MetricColumn], present: s
 
 def _same_scale(metric: str, a: dict[str, Any], b: dict[str, Any]) -> bool:
     """Whether two specs of `metric` score on one scale and direction; a spec that names no scale
-    has the metric's default (a mapped CSAT column without `scale` is read 1–5)."""
+    has the metric's default (a mapped CSAT column without `scale` is read 1–5) — as a sync reads
+    a header-keyed column: only a definition's columns, keyed by question id, have choices giving
+    an entry another (`RowNormalizer._on_its_scale`)."""
 
     def scale(spec: dict[str, Any]) -> tuple[float, ...] | None:
         bounds = spec["scale"] if spec.get("scale") is not None else DEFAULT_SCALES.get(metric)
