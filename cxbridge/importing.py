@@ -186,6 +186,7 @@ def import_(
     ready: list[tuple[FileImport, Config]] = []
     root = project.destination_dir if project is not None else Path.cwd()  # the folder the cursor names files from
     in_project_source = cache(partial(_identities_in_project, project))  # each source's files looked for once
+    project_headers = cache(lambda name: _with_files_of(headers, in_project_source(name)))
     ordered: set[int] = set()  # the items whose mapping (saved or the project's) says the day/month order
     for path in paths:
         names.show_files([str(path), path.name])  # in the detection's errors too, before the sync names it
@@ -204,7 +205,7 @@ def import_(
             ready.append((item, in_project(imported, project)))
             if isinstance(file_config := imported.sources[name].config, FileSourceConfig):
                 file_config.cursor_root = root
-                file_config.source_headers = headers if saved is not None else None
+                file_config.source_headers = headers if saved else project_headers(item.source) if mapped else None
                 file_config.date_evidence = item.date_evidence
                 file_config.file_identity = in_project_source(item.source).get(path)
         except CxbridgeError as exc:
@@ -246,7 +247,8 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
                 source.respondent_keys = known_keys(None, imported.respondent_salt)
                 stream = FileStream(source)
                 [file] = stream.named([SourceFile(item.path, Path(item.file).name)])
-                own = stream.date_evidence(SourceDates(whose=whose, fix=IMPORT_FIX), file, headers)
+                read_with = source.config.source_headers or headers  # the files a missing column is looked for in
+                own = stream.date_evidence(SourceDates(whose=whose, fix=IMPORT_FIX), file, read_with)
                 for (where, column), guess in own.items():
                     everything[_in_folder(where, file, item), column] = guess
                     dates.learn(_in_folder(where, file, item), guess, column)
@@ -394,6 +396,12 @@ def _identities_in_project(project: Config | None, source: str) -> dict[Path, st
     gets the ids its sync gives its rows; any other keeps its name."""
     configured = _file_source_in_project(project, source)
     return identities(configured.path, project.base_dir) if configured is not None and project else {}
+
+
+def _with_files_of(headers: SourceHeaders, identities: dict[Path, str]) -> SourceHeaders:
+    """The import's files and those of the project's source it imports into (`identities`), in
+    which its sync looks for a mapped column a file lacks (one added in a later file)."""
+    return SourceHeaders([*headers.files, *(SourceFile(path, identity) for path, identity in identities.items())])
 
 
 def _mapping_in_project(project: Config | None, source: str) -> tuple[str, dict[str, Any], Path] | None:

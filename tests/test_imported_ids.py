@@ -89,6 +89,41 @@ def test_an_import_into_a_configured_source_reads_the_file_as_that_source_s_sync
         assert not [row for row in conn.execute("SELECT attributes FROM feedback") if "North" in str(row)]
 
 
+def test_a_file_lacking_a_column_another_file_of_its_configured_source_has_is_imported_as_its_sync_reads_it(
+    monthly: Path,
+):
+    """The source maps a `ces` column its later file added: its sync reads the earlier file
+    without it (its rows stored without that answer), while the import read with the source's
+    mapping failed it ("the mapped column 'ces' is not in the header; nothing was read")."""
+    config = MONTHLY + '\n[[sources.monthly.metrics]]\ncolumn = "ces"\nmetric = "ces"\nscale = [1, 7]\n'
+    (monthly / "cxbridge.toml").write_text(config, encoding="utf-8")
+    (monthly / "exports" / "2025-02").mkdir()
+    (monthly / "exports" / "2025-02" / "responses.csv").write_text("Date,nps,ces\n15/04/2025 10:00,10,6\n")
+
+    assert "2 read · 2 written" in run("import", "exports/2025-01/responses.csv", "--source", "monthly")
+    assert "1 read · 1 written" in run("sync")  # the later file alone: the imported one is the file its sync reads
+    assert stored(monthly / "cxbridge.db") == ([(3,), (9,), (10,)], 1)
+
+
+def test_files_lacking_a_column_of_their_configured_source_read_their_dates_as_each_other_shows(monthly: Path):
+    """No `date_order`; the source's `ces` is only in a file not imported: the file whose days are
+    all 12 or less reads day first as the other file of the import shows (15/04), not month first
+    on its own (the import's look at their dates passed over both, as lacking `ces`)."""
+    ces = '\n[[sources.monthly.metrics]]\ncolumn = "ces"\nmetric = "ces"\n'
+    config = MONTHLY.replace('date_order = "dmy"\n', "") + ces
+    (monthly / "cxbridge.toml").write_text(config, encoding="utf-8")
+    files = {"2025-01": "Date,nps\n03/04/2025 10:00,9\n", "2025-02": "Date,nps\n15/04/2025 10:00,10\n",
+             "2025-03": "Date,nps,ces\n16/04/2025 10:00,8,4\n"}  # fmt: skip
+    for folder, rows in files.items():
+        (monthly / "exports" / folder).mkdir(exist_ok=True)
+        (monthly / "exports" / folder / "responses.csv").write_text(rows, encoding="utf-8")
+
+    run("import", "exports/2025-01/responses.csv", "exports/2025-02/responses.csv", "--source", "monthly")
+    with sqlite3.connect(monthly / "cxbridge.db") as conn:
+        days = sorted(day for (day,) in conn.execute("SELECT substr(submitted_at, 1, 10) FROM feedback"))
+    assert days == ["2025-04-03", "2025-04-15"]
+
+
 STORES = {"store_a": [("13/04/2025 10:00", 9), ("14/04/2025 10:00", 5)],  # the same minute in both stores
           "store_b": [("13/04/2025 10:00", 2), ("15/04/2025 10:00", 5)]}  # fmt: skip
 

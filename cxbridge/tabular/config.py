@@ -234,7 +234,8 @@ class FileSourceConfig(RowMapping, SourceConfig):
     @property
     def source_headers(self) -> SourceHeaders | None:
         """The files a mapped column missing from one file is looked for in, when they are more
-        than `path` names (the files of one `cxbridge import --mapping`); not a config key."""
+        than `path` names (the files of one `cxbridge import --mapping`; with those of the
+        configured source a file is imported into); not a config key."""
         return self._source_headers
 
     @source_headers.setter
