@@ -20,7 +20,7 @@ import click
 
 from cxbridge import __version__
 from cxbridge.errors import CxbridgeError
-from cxbridge.logs import configure, redact
+from cxbridge.logs import configure
 from cxbridge.plugins_host import get_host
 
 from . import output
@@ -219,8 +219,8 @@ def _print_check(found: Any, *, machine: bool) -> None:
     if found.ok:
         click.echo(f"✔ {found.source} ({found.connector})")
     else:
-        click.echo(f"✘ {found.source} ({found.connector}): {redact(found.problem or '')}")
-    print_warnings([redact(warning) for warning in found.warnings])
+        click.echo(f"✘ {found.source} ({found.connector}): {found.problem}")
+    print_warnings(found.warnings)
 
 
 @cli.command()

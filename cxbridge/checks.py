@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.errors import ConfigError
+from cxbridge.masking import redact
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source
 
@@ -62,15 +63,17 @@ def check_sources(
 
 
 def _check(name: str, source: Source, cursors: dict[str, Any]) -> SourceCheck:
+    """The source's check, its problem and warnings masked as a run's are (`redact`: secrets, and
+    names holding an address as their key) in every format and for the API's caller alike."""
     try:
         warnings = source.check(cursors)
     except ConfigError as exc:
-        return SourceCheck(name, source.name, str(exc))
+        return SourceCheck(name, source.name, redact(str(exc)))
     except Exception as exc:  # a plugin's check must not stop the other sources
         log.debug("the check of source %s crashed:\n%s", name, traceback.format_exc())
         log.warning("%s (%s): its check failed, the run will tell: %s: %s", name, source.name, type(exc).__name__, exc)
         warnings = None
-    return SourceCheck(name, source.name, warnings=list(warnings or []))
+    return SourceCheck(name, source.name, warnings=[redact(warning) for warning in warnings or []])
 
 
 def require_sound(

@@ -237,3 +237,18 @@ def test_cxbridge_check_shows_an_entry_naming_no_column_as_a_warning_from_the_he
     as_json = CliRunner().invoke(cli, ["--log-format", "json", "check"])
     [found] = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert found["ok"] and found["problem"] is None and found["warnings"] == [warning.removeprefix("  ⚠ ")]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_cxbridge_check_names_an_entry_holding_an_address_by_its_key_in_every_format(workspace: Workspace, fmt: str):
+    """The warning about a `personal` entry naming no column quotes the entry as messages name
+    it (an address as its hashed: key) — the table did, while JSON and CSV printed the address."""
+    workspace.write_csv([survey_row(1)])
+    text = workspace.config.read_text()
+    workspace.config.write_text(text.replace("[sources.survey.columns]", 'personal = ["Phone of bob.k@example.com"]\n\n'
+                                             "[sources.survey.columns]"))  # fmt: skip
+    checked = CliRunner().invoke(cli, ["check", "--format", fmt])
+    assert checked.exit_code == 0, checked.output
+    assert "entry 'Phone of hashed:" in checked.output and "bob.k" not in checked.output
+    [found] = cxbridge.check(workspace.config)
+    assert "bob.k" not in found.warnings[0]
