@@ -43,7 +43,7 @@ LATER = {
     "loop_performance_rows": "cxbridge.loop.views", "ReportOptions": "cxbridge.reporting",
     "report_columns": "cxbridge.reporting", "report_rows": "cxbridge.reporting", "undated_left_out": "cxbridge.reporting",
     "DuplicatesReport": "cxbridge.resolver", "duplicates_report": "cxbridge.resolver", "identity_ready": "cxbridge.resolver",
-    "StatusReport": "cxbridge.status_report", "people_order": "cxbridge.status_report", "status_of": "cxbridge.status_report",
+    "StatusReport": "cxbridge.status_report", "status_of": "cxbridge.status_report",
     "plugin_new": "cxbridge.scaffold",
     "report": "cxbridge.report_commands", "report_html": "cxbridge.report_commands",
     "report_undated": "cxbridge.report_commands", "loop_report": "cxbridge.loop_commands",

@@ -172,8 +172,11 @@ def _shortened(text: str, limit: int = 60) -> str:
 
 
 def quarantine_in_people_order(destination: Destination, *, source: str | None = None) -> Iterator[QuarantineItem]:
-    """The quarantined records (of `source`) in `people_order`, sorted by the destination and
-    read from it a batch at a time (`query_rows`): a listing holds a batch, not the quarantine."""
+    """The quarantined records (of `source`) by source, stream and place (file, sheet, row: row 9
+    before row 10, a row that is no number after the numbered ones), then native id — the same
+    order on every run and every destination, whenever each was quarantined — sorted by the
+    destination and read from it a batch at a time (`query_rows`): a listing holds a batch, not
+    the quarantine."""
     d = destination
     if not d.has_column("quarantine", "record_id"):  # a SQLite file made before its first sync
         return iter(())
@@ -188,20 +191,3 @@ def quarantine_in_people_order(destination: Destination, *, source: str | None =
     where, params = (f" WHERE source = {d.param(0)}", [source]) if source else ("", [])
     sql = f"SELECT * FROM {d.qualified('quarantine')}{where} ORDER BY {', '.join(order)}"
     return map(QuarantineItem.from_row, d.query_rows(sql, params))
-
-
-def people_order(items: Iterable[QuarantineItem]) -> list[QuarantineItem]:
-    """Quarantined records by source, stream and place (file, sheet, row: row 9 before row 10),
-    then native id: the same order on every run and every destination, whenever each was
-    quarantined."""
-    return sorted(items, key=_place)
-
-
-def _place(item: QuarantineItem) -> tuple[Any, ...]:
-    context = item.context or {}
-    row = context.get("row")
-    return (
-        item.source, item.stream, str(context.get("file") or ""), str(context.get("sheet") or ""),
-        (0, row, "") if isinstance(row, int) else (1, 0, str(row or "")),
-        item.source_record_id or "", item.record_id,
-    )  # fmt: skip
