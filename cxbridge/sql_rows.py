@@ -4,7 +4,6 @@ values read back as SQLite returns them, and the anti-join and `MERGE` statement
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -33,10 +32,6 @@ def plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
-
-
-def parsed_json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
 
 
 def utc_now() -> str:
