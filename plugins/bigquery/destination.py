@@ -223,7 +223,7 @@ class BigQueryDestination(RowLockedDestination):
         return [{key.lower(): plain(value) for key, value in row.items()} for row in rows]
 
     def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
-        return iter(self.fetch(sql, params))  # the client pages through the job's result itself
+        return iter(self.fetch(sql, params))  # the job's whole result, read at once (docs/cli.md, quarantine list)
 
     def changed_rows(self, sql: str, params: Sequence[object] = ()) -> int:
         """The job's `numDmlAffectedRows`."""
