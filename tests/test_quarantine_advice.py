@@ -215,3 +215,33 @@ def test_a_no_opinion_recode_of_a_real_export_is_advised_into_ignore_values_not_
         stored = conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
     expected = sorted((float(f), {1: 100.0, 2: 50.0, 3: 0.0}[f]) for f in feelings if f != -1)  # lower is better
     assert stored == 15 and sorted(scores) == expected
+
+
+def test_a_no_opinion_recode_of_a_real_export_carries_no_score_under_an_entry_giving_only_its_metric(tmp_path, host):
+    """The same column mapped by its metric alone (`metric` and `direction`, no `scale`): the entry
+    is on the scale the definition's choices give, 1–3 without the "No opinion" recode -1, and, as
+    an API question configured by its metric alone, that recode carries no score — before, the
+    scale left -1 out as no answer while the entry quarantined the two -1 answers as off it."""
+    copy_sample(f"{NO_BASIS}_Insights.csv", tmp_path)
+    copy_sample(f"{NO_BASIS}.qsf", tmp_path)
+    (tmp_path / "cxbridge.toml").write_text(
+        f'[sources.squash]\nconnector = "csv"\npath = "{NO_BASIS}_Insights.csv"\nformat = "qualtrics"\n'
+        f'definition = "{NO_BASIS}.qsf"\ninclude_test_responses = true\n'
+        '[sources.squash.columns]\nid = "_recordId"\nsubmitted_at = "endDate"\n'
+        '[[sources.squash.metrics]]\ncolumn = "QID1"\nmetric = "rating"\ndirection = "lower_is_better"\n',
+        encoding="utf-8",
+    )  # fmt: skip
+    with (tmp_path / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    feelings = {row[0]: int(row[rows[0].index("Q1")]) for row in rows[3:]}
+
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    [result] = cxbridge.sync(tmp_path / "cxbridge.toml", destination=db, host=host).results
+    assert (result.status, result.written, result.quarantined) == ("success", 15, 0), result.error
+    with sqlite3.connect(tmp_path / "x.db") as conn:
+        scores = dict(conn.execute("SELECT f.source_record_id, s.normalized FROM feedback_scores s "
+                                   "JOIN feedback f USING (record_id) WHERE s.metric = 'rating'").fetchall())  # fmt: skip
+        unscored = dict(conn.execute("SELECT source_record_id, json_extract(answers, '$.QID1.label') FROM feedback "
+                                     "WHERE record_id NOT IN (SELECT record_id FROM feedback_scores)").fetchall())  # fmt: skip
+    assert scores == {rid: (3 - f) / 2 * 100 for rid, f in feelings.items() if f != -1}  # 1 Great … 3 Awful
+    assert unscored == {rid: "No opinion" for rid, f in feelings.items() if f == -1} and len(unscored) == 2

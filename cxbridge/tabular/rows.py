@@ -11,7 +11,7 @@ from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.meaning import (
-    choice_value, choices_scale, numbers_shown, recoded_choice, scores_ranks, shows_scale,
+    choice_value, choices_scale, no_score_values, numbers_shown, recoded_choice, scores_ranks, shows_scale,
 )
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
@@ -188,13 +188,18 @@ class RowNormalizer:
     def _on_its_scale(self, column: str, metric: MetricColumn) -> MetricColumn:
         """The entry, on the scale its column's choices give (`meaning.choices_scale`: a definition's,
         or the export's own) when it sets neither `scale` nor `labels`, as an API's question
-        configured by its metric alone is read; else as written (a metric's default scale)."""
+        configured by its metric alone is read — the choices' no-answer recodes ("No opinion" = -1,
+        `meaning.no_score_values`) carrying no score unless it sets `ignore_values`; else as written
+        (a metric's default scale)."""
         if metric.scale is not None or metric.labels or metric.metric in NPS_METRICS:
             return metric
         found = self._scaled.get((column, id(metric)))
         if found is None:
-            scale = choices_scale(self._choices(column), signed=self._signed(column))
-            found = metric if scale is None else MetricColumn(**{**metric.model_dump(exclude_unset=True), "scale": scale})
+            choices, signed = self._choices(column), self._signed(column)
+            scale = choices_scale(choices, signed=signed)
+            ignored = metric.ignore_values or no_score_values(choices, signed=signed)
+            settings = {**metric.model_dump(exclude_unset=True), "scale": scale, "ignore_values": ignored}
+            found = metric if scale is None else MetricColumn(**settings)
             self._scaled[(column, id(metric))] = found
         return found
 
