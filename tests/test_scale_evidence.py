@@ -889,3 +889,35 @@ def test_a_seven_point_satisfaction_label_after_the_rows_inspect_read_is_never_s
     assert query(tmp_path, "SELECT SUM(value) FROM feedback_scores", db="both_ways.db") == [
         (sum({"Somewhat satisfied": 4.0, "Somewhat dissatisfied": 2.0}.get(a) or SATISFACTION.index(a) + 1.0
              for a in answers),)]  # fmt: skip
+
+
+def test_a_csat_mapped_by_its_metric_alone_reads_best_first_labels_of_its_definition_as_inspect_does(tmp_path):
+    """A Qualtrics question recoding Very satisfied 1 … Very dissatisfied 5 (its choices listed best
+    first, as displayed), "No opinion" -1, mapped `metric = "csat"` and nothing else: the entry takes
+    its direction from the labels, as `inspect` proposes it and the API sync reads the question
+    configured by its metric alone — before, it read the recodes' order, so every "Very satisfied"
+    counted as dissatisfied and every "Very dissatisfied" as satisfied."""
+    best_first = ("Very satisfied", "Satisfied", "Neither satisfied nor dissatisfied", "Dissatisfied",
+                  "Very dissatisfied")  # fmt: skip
+    choices = {str(n): {"Display": label} for n, label in enumerate((*best_first, "No opinion"), start=1)}
+    recodes = {str(n): str(n) for n in range(1, 6)} | {"6": "-1"}
+    question = {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "SAVR",
+                "QuestionText": "How satisfied were you with your visit?", "Choices": choices, "RecodeValues": recodes}  # fmt: skip
+    document = {"SurveyEntry": {"SurveyID": "SV_best_first", "SurveyName": "Best first"},
+                "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": question}]}  # fmt: skip
+    (tmp_path / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
+    picked = [1, 1, 2, 5, 3, -1, 4, 1, 2, 5, 2, 3]  # the recodes in the cells ("Use numeric values")
+    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
+            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
+            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", recode] for n, recode in enumerate(picked, start=1)]]  # fmt: skip
+    write_csv(tmp_path / "export.csv", rows)
+    source = {"connector": "csv", "path": "export.csv", "format": "qualtrics", "definition": "survey.qsf",
+              "columns": {"id": "_recordId", "submitted_at": "endDate"}, "metrics": [{"column": "QID1", "metric": "csat"}]}  # fmt: skip
+
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (12, 0), result.error
+    answered = [recode for recode in picked if recode != -1]
+    satisfied, dissatisfied = sum(r in (1, 2) for r in answered), sum(r in (4, 5) for r in answered)
+    normalized = sum((5 - r) / 4 * 100 for r in answered) / len(answered)
+    assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct, csat_avg_normalized FROM csat_by_month") == [
+        (len(answered), satisfied, dissatisfied, round(100 * satisfied / len(answered), 1), round(normalized, 1))]  # fmt: skip

@@ -16,6 +16,7 @@ from cxbridge.detection.meaning import (
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
+from cxbridge.questions import Question, detect
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
@@ -189,7 +190,8 @@ class RowNormalizer:
         """The entry, on the scale its column's choices give (`meaning.choices_scale`: a definition's,
         or the export's own) when it sets neither `scale` nor `labels`, as an API's question
         configured by its metric alone is read — the choices' no-answer recodes ("No opinion" = -1,
-        `meaning.no_score_values`) carrying no score unless it sets `ignore_values`; else as written
+        `meaning.no_score_values`) carrying no score unless it sets `ignore_values`, and the
+        direction their labels give unless it sets `direction` (`_direction_of`); else as written
         (a metric's default scale)."""
         if metric.scale is not None or metric.labels or metric.metric in NPS_METRICS:
             return metric
@@ -199,9 +201,20 @@ class RowNormalizer:
             scale = choices_scale(choices, signed=signed)
             ignored = metric.ignore_values or no_score_values(choices, signed=signed)
             settings = {**metric.model_dump(exclude_unset=True), "scale": scale, "ignore_values": ignored}
+            if "direction" not in metric.model_fields_set:
+                settings |= self._direction_of(column, metric, choices, signed)
             found = metric if scale is None else MetricColumn(**settings)
             self._scaled[(column, id(metric))] = found
         return found
+
+    def _direction_of(self, column: str, metric: MetricColumn, choices: dict[str, float], signed: bool) -> dict:
+        """The direction the choices' labels give a question of the entry's metric, as `inspect`
+        proposes it and an API's question configured by its metric alone is read
+        (`questions.detect`): "Very satisfied" recoded 1 makes lower better, whatever the recodes'
+        order; {} when the labels establish none. Choices showing numbers are worth them."""
+        shown = {**choices, **numbers_shown(choices, signed=signed)}
+        detected = detect(Question(column, self._text(column), "choice", choices=shown, marks_no_answer=signed)).spec
+        return {"direction": detected.direction} if detected is not None and detected.metric == metric.metric else {}
 
     def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
         """A metric cell's number (or text the metric rules read) and the label it shows; a number
