@@ -14,7 +14,7 @@ from typing import Any
 
 from cxbridge import exports
 from cxbridge.addresses import may_hold_address
-from cxbridge.config import Config, config_from_dict, optional_config
+from cxbridge.config import CONFIG_FILENAME, Config, config_from_dict, optional_config
 from cxbridge.dataset_salt import known_keys
 from cxbridge.detection.inspector import Hints, Inspection, inspect_file, proposed_source_name, source_name_for
 from cxbridge.detection.mapping_file import read_mapping, write_mapping
@@ -199,9 +199,9 @@ def import_(
             ordered.add(id(item))
         try:
             hinted = _sheets_as_read(path, definition_for(path, hints, definitions), names)
-            name, entry, base = _entry_for(path, item, mapped, hinted, names)
+            name, entry, file = _entry_for(path, item, mapped, hinted, names)
             item.format = entry.get("format")
-            imported = config_from_dict({"sources": {name: entry}}, host, path=base / "cxbridge.toml")
+            imported = config_from_dict({"sources": {name: entry}}, host, path=file)
             ready.append((item, in_project(imported, project)))
             if isinstance(file_config := imported.sources[name].config, FileSourceConfig):
                 file_config.cursor_root = root
@@ -406,13 +406,14 @@ def _with_files_of(headers: SourceHeaders, identities: dict[Path, str]) -> Sourc
 
 def _mapping_in_project(project: Config | None, source: str) -> tuple[str, dict[str, Any], Path] | None:
     """The mapping of the project's file source of that name, as a saved mapping is read (name,
-    `[sources.NAME]` entry, the folder its paths start from): a file imported into that source is
+    `[sources.NAME]` entry, the config file it is read as): a file imported into that source is
     read as its sync reads its files — a detected mapping could take another id column, or keep a
     column the source ignores, and the sync would store the same responses again under its ids."""
     configured = _file_source_in_project(project, source)
     if configured is None or project is None:
         return None
-    return source, configured.model_dump(exclude_unset=True, by_alias=True), project.base_dir
+    entry = configured.model_dump(exclude_unset=True, by_alias=True)
+    return source, entry, project.path or project.base_dir / CONFIG_FILENAME
 
 
 def in_project(imported: Config, project: Config | None) -> Config:
@@ -437,19 +438,20 @@ def _no_data_files(command: str, definitions: list[Path]) -> str:
 def _entry_for(
     path: Path, item: FileImport, saved: tuple[str, dict[str, Any], Path] | None, hints: Hints, names: SyncNames
 ) -> tuple[str, dict[str, Any], Path]:
-    """(source name, `[sources.NAME]` entry, the folder its relative paths start from); the
-    detection's sheets and columns, and the values its warnings quote, as `names` shows them."""
+    """(source name, `[sources.NAME]` entry, the config file it is read as: the saved mapping, or
+    one beside the data file, the folder its relative paths start from); the detection's sheets
+    and columns, and the values its warnings quote, as `names` shows them."""
     if saved is not None:
-        _, entry, base = saved
+        _, entry, file = saved
         sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
-        return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, base
+        return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, file
     inspection = inspect_file(path, hints, names_read=names.show_keys)
     if any(names.quoted(warning) != warning for warning in inspection.warnings):  # the salt read for such one only
         names.show_quoted(inspection)
     item.left_out = dict(inspection.left_out) if inspection.table.sheet else {}
     item.warnings, item.date_warning = inspection.warnings, inspection.date_warning
     item.date_evidence = inspection.date_evidence
-    return item.source, inspection.source_config(path=str(path)), path.parent
+    return item.source, inspection.source_config(path=str(path)), path.parent / CONFIG_FILENAME
 
 
 def _overrides(hints: Hints) -> dict[str, Any]:

@@ -145,6 +145,21 @@ def test_a_saved_mapping_imports_and_syncs_to_the_same_records(tmp_path, monkeyp
     assert count(tmp_path / "saved.db", ids) == count(tmp_path / "whole.db", ids)
 
 
+def test_a_mistake_in_a_saved_mapping_is_named_in_that_file(tmp_path, monkeypatch):
+    """A key the mapping's table does not take (a source's key written under its `columns`): the
+    import's error names the mapping file the user wrote — before, it named a `cxbridge.toml`
+    beside it that does not exist."""
+    monkeypatch.chdir(tmp_path)
+    path = write_csv(tmp_path / "store_nps.csv", responses(3))
+    assert invoke("inspect", str(path), "--write-mapping", "nps.toml").exit_code == 0
+    mapping = (tmp_path / "nps.toml").read_text(encoding="utf-8")
+    (tmp_path / "nps.toml").write_text(mapping.replace("[sources.store_nps.columns]\n",
+                                                       "[sources.store_nps.columns]\ntouchpoint_x = 1\n"))  # fmt: skip
+    result = invoke("import", str(path), "--mapping", "nps.toml", "--db", "x.db")
+    assert result.exit_code == 1 and not (tmp_path / "cxbridge.toml").exists()
+    assert f"{tmp_path / 'nps.toml'}: sources.store_nps.columns.touchpoint_x: unknown key" in result.output
+
+
 def test_an_imported_file_reports_the_nps_and_csat_computed_independently(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rows = responses(400, seed=11)

@@ -78,7 +78,8 @@ def mapping_text(inspections: list[Any], target: Path) -> str:
 
 
 def read_mapping(path: Path) -> tuple[str, dict[str, Any], Path]:
-    """The one `[sources.NAME]` of a mapping file (the first, when it holds several)."""
+    """The one `[sources.NAME]` of a mapping file (the first, when it holds several), and the
+    file, whose folder its relative paths start from and which its errors name."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except OSError as exc:
@@ -89,7 +90,7 @@ def read_mapping(path: Path) -> tuple[str, dict[str, Any], Path]:
     if not isinstance(sources, dict) or not sources:
         raise ConfigError(f"{path}: no [sources.NAME] entry; write one with `cxbridge inspect --write-mapping`")
     name, entry = next(iter(sources.items()))
-    return name, entry, path.resolve().parent
+    return name, entry, path.resolve()
 
 
 def write_mapping(inspections: list[Any], target: Path) -> Path:
