@@ -139,6 +139,43 @@ def test_without_values_a_scored_column_read_two_ways_is_refused_before_anything
     assert not (tmp_path / "cxbridge.db").exists() or query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
 
 
+def test_labels_giving_choices_other_values_than_their_recodes_need_values_before_anything_is_read(tmp_path):
+    """A 3-point CSAT listed best first (Satisfied 1, Neutral 2, Dissatisfied 3), which `inspect`
+    leaves unscored and advises to map "with its metric, scale and labels": the labels the user
+    writes (Satisfied = 3 … Dissatisfied = 1) give the choices other values than their recodes, so
+    a cell of 3 is "Dissatisfied" read as its choice and a satisfied 3 read as a number. Without
+    `values` the source is refused, naming the column and the key — before, each cell scored its
+    recode, so every "Dissatisfied" answer counted satisfied beside its label; with `values =
+    "recodes"` each cell scores the label of its choice."""
+    points = ("Satisfied", "Neutral", "Dissatisfied")
+    question = {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "SAVR",
+                "QuestionText": "How satisfied were you with your visit?",
+                "Choices": {str(n): {"Display": label} for n, label in enumerate(points, start=1)}}  # fmt: skip
+    document = {"SurveyEntry": {"SurveyID": "SV_three", "SurveyName": "Three points"},
+                "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": question}]}  # fmt: skip
+    (tmp_path / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
+    picked = [1, 3, 3, 2, 1, 3, 2, 3]  # the recodes in the cells ("Use numeric values")
+    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
+            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
+            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", recode] for n, recode in enumerate(picked, start=1)]]  # fmt: skip
+    with (tmp_path / "numeric.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    entry = {**source(tmp_path / "numeric.csv"), "metrics": [
+        {"column": "QID1", "metric": "csat", "scale": [1, 3], "labels": {"Satisfied": 3, "Neutral": 2, "Dissatisfied": 1}}]}  # fmt: skip
+
+    with pytest.raises(ConfigError) as refused:
+        sync_source(tmp_path, entry)
+    message = str(refused.value)
+    assert "[sources.survey] values:" in message and "'QID1' ('Satisfied' = 3, recoded 1" in message
+    assert "values = 'recodes'" in message and "nothing was read or written" in message
+
+    result = sync_source(tmp_path, {**entry, "values": "recodes"})
+    assert (result.written, result.quarantined) == (len(picked), 0), result.error
+    satisfied, dissatisfied = picked.count(1), picked.count(3)
+    assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct FROM csat_by_month") == [
+        (len(picked), satisfied, dissatisfied, round(100 * satisfied / len(picked), 1))]  # fmt: skip
+
+
 def test_a_definition_whose_choices_show_their_recodes_needs_no_values(tmp_path):
     """The common case: choices 0 … 10 recoded 0 … 10 read as they always did, and inspect
     proposes no `values`."""

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from cxbridge.errors import ConfigError
 from cxbridge.exports.qualtrics_definition import SurveyDefinition
-from cxbridge.metrics import shown_number
+from cxbridge.metrics import index_labels, label_value, shown_number
 from cxbridge.tabular.table import header_key
 
 CellValues = Literal["recodes", "choice_text"]
@@ -36,8 +36,9 @@ def described(choices: Mapping[str, float]) -> str:
 
 
 def require_values(config: Any, definition: Any) -> None:
-    """A ConfigError naming the scored columns whose choices a cell names two ways (`renumbered`)
-    when the source (a FileSourceConfig) does not say which its cells hold."""
+    """A ConfigError naming the scored columns whose choices a cell names two ways (`renumbered`),
+    or whose `labels` give the choices other values than their recodes (`relabelled`), when the
+    source (a FileSourceConfig) does not say which its cells hold."""
     unsettled = _read_two_ways(config, definition, [metric.column for metric in config.metrics])
     if unsettled:
         raise ConfigError(
@@ -46,6 +47,21 @@ def require_values(config: Any, definition: Any) -> None:
             f"say which the files hold: {CHOOSE} (`cxbridge inspect FILE --definition {config.definition}` proposes "
             "it from the file)"
         )
+    if relabels := _relabelled_columns(config, definition):
+        raise ConfigError(
+            f"values: the labels of {', '.join(relabels)} give the choices of the survey definition "
+            f"{config.definition} other values than their recodes, so a cell holding a recode would score the "
+            f"recode, not its choice's value; say which the files hold: {CHOOSE}"
+        )
+
+
+def relabelled(choices: Mapping[str, float], labels: Mapping[str, float]) -> dict[str, tuple[float, float]]:
+    """The choices the `labels` (by `index_labels`) give a value other than their recode: label →
+    (value, recode). Read as a number, a cell of that recode scores the recode, read as its
+    choice, the label's value."""
+    index = index_labels(labels)
+    found = {label: (label_value(label, index), recode) for label, recode in choices.items()}
+    return {label: (value, recode) for label, (value, recode) in found.items() if value not in (None, recode)}
 
 
 def unsettled_labels(config: Any, definition: Any) -> list[str]:
@@ -61,6 +77,21 @@ def unsettled_labels(config: Any, definition: Any) -> list[str]:
         "other than their recodes, so their answers are labelled as the choice recoded as the cell (a 7 as the "
         f"choice recoded 7), which is wrong if the files hold the choices as shown; say which they hold: {CHOOSE}"
     ]
+
+
+def _relabelled_columns(config: Any, definition: Any) -> list[str]:
+    """`'QID1' ('Satisfied' = 3, recoded 1 … 'Dissatisfied' = 1, recoded 3)` for each scored column
+    whose labels give its choices other values than their recodes (`relabelled`), when the
+    source's `values` does not say how cells read."""
+    if config.values is not None or not isinstance(definition, SurveyDefinition):
+        return []
+    found = []
+    for metric in config.metrics:
+        meaning = definition.meaning(header_key(metric.column))
+        if meaning is not None and (odd := relabelled(meaning.choices, metric.labels)):
+            shown = [f"{label!r} = {value:g}, recoded {recode:g}" for label, (value, recode) in odd.items()]
+            found.append(f"{metric.column!r} ({shown[0] if len(shown) == 1 else f'{shown[0]} … {shown[-1]}'})")
+    return found
 
 
 def _read_two_ways(config: Any, definition: Any, columns: list[str]) -> list[str]:
