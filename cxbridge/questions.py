@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, choice_value, effort_read_backwards, metric_of, no_score_values, numbers_shown,
+    as_statement, choice_value, effort_read_backwards, labels_direction, metric_of, no_score_values, numbers_shown,
     read_numbers, read_options, recoded_choice, shows_scale, unscored_note, value_range,
 )
 from cxbridge.errors import ConfigError
@@ -346,6 +346,8 @@ class QuestionPlan:
         if scale is not None and metric not in NPS_METRICS:
             settings["scale"] = scale
         direction = override.direction or (base.direction if base else None)
+        if direction is None and metric not in NPS_METRICS:
+            direction = labels_direction(question.choices, signed=question.marks_no_answer)
         if direction is not None:
             settings["direction"] = direction
         elif metric == "ces" and (problem := effort_read_backwards(question.text, what=_short(question.text))):

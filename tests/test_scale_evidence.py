@@ -27,7 +27,7 @@ from cxbridge.detection.meaning import read_options
 from cxbridge.metrics import Direction
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins_host import create_host
-from cxbridge.questions import Question, detect
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan, detect
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
 from tests.sqlite_runs import SAMPLES, copy_sample, query, sync_source
 
@@ -921,3 +921,36 @@ def test_a_csat_mapped_by_its_metric_alone_reads_best_first_labels_of_its_defini
     normalized = sum((5 - r) / 4 * 100 for r in answered) / len(answered)
     assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct, csat_avg_normalized FROM csat_by_month") == [
         (len(answered), satisfied, dissatisfied, round(100 * satisfied / len(answered), 1), round(normalized, 1))]  # fmt: skip
+
+
+def test_a_metric_configured_alone_reads_partial_built_in_labels_their_way_round_in_a_file_and_an_api(tmp_path):
+    """A 3-point CSAT listed best first (Satisfied 1, Neutral 2, Dissatisfied 3) is only some points
+    of the built-in 5-point scale, so it is not detected; configured `metric = "csat"` and nothing
+    else — a file's `[[metrics]]` entry, an API's `[questions.QID1]` — the labels still say which
+    end is best: lower. Before, both read the recodes' order, and every "Dissatisfied" counted
+    satisfied."""
+    points = {"Satisfied": 1, "Neutral": 2, "Dissatisfied": 3}
+    question = {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "SAVR",
+                "QuestionText": "How satisfied were you with your visit?",
+                "Choices": {str(n): {"Display": label} for label, n in points.items()}}  # fmt: skip
+    document = {"SurveyEntry": {"SurveyID": "SV_three", "SurveyName": "Three points"},
+                "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": question}]}  # fmt: skip
+    (tmp_path / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
+    picked = [1, 3, 3, 2, 1, 3, 2, 3, 1]  # the recodes in the cells ("Use numeric values")
+    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
+            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
+            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", recode] for n, recode in enumerate(picked, start=1)]]  # fmt: skip
+    write_csv(tmp_path / "export.csv", rows)
+    source = {"connector": "csv", "path": "export.csv", "format": "qualtrics", "definition": "survey.qsf",
+              "columns": {"id": "_recordId", "submitted_at": "endDate"}, "metrics": [{"column": "QID1", "metric": "csat"}]}  # fmt: skip
+
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (len(picked), 0), result.error
+    satisfied, dissatisfied = picked.count(1), picked.count(3)
+    normalized = sum((3 - r) / 2 * 100 for r in picked) / len(picked)
+    assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct, csat_avg_normalized FROM csat_by_month") == [
+        (len(picked), satisfied, dissatisfied, round(100 * satisfied / len(picked), 1), round(normalized, 1))]  # fmt: skip
+
+    plan = QuestionPlan({"QID1": QuestionOverride(metric="csat")}, where="sources.api")
+    spec = plan.reading(Question("QID1", question["QuestionText"], "choice", choices=points)).spec
+    assert (spec.metric, spec.scale, spec.direction) == ("csat", (1, 3), Direction.LOWER_IS_BETTER)

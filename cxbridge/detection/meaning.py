@@ -282,6 +282,15 @@ def value_range(values: Iterable[float]) -> tuple[float, float] | None:
     return (min(numbers), max(numbers))
 
 
+def labels_direction(choices: Mapping[str, float], *, signed: bool = False) -> Direction | None:
+    """The direction a question's choice labels give though they be only some points of a built-in
+    scale ("Satisfied" 1, "Neutral" 2, "Dissatisfied" 3: lower is better), for a question whose
+    metric is configured: their meaning settles which end is best, whatever the recodes' order.
+    None when they establish none (words of no built-in scale)."""
+    reading = read_options(choices, complete=False, signed=signed)
+    return reading.direction if reading.bounds is not None else None
+
+
 def choices_scale(choices: Mapping[str, float], *, signed: bool = False) -> tuple[float, float] | None:
     """The scale a definition's choices give a question configured by its metric alone, as an
     API's question is read (`questions.QuestionPlan`): the range of the values its answers

@@ -11,7 +11,8 @@ from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.meaning import (
-    choice_value, choices_scale, no_score_values, numbers_shown, recoded_choice, scores_ranks, shows_scale,
+    choice_value, choices_scale, labels_direction, no_score_values, numbers_shown, recoded_choice, scores_ranks,
+    shows_scale,
 )
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
@@ -210,11 +211,15 @@ class RowNormalizer:
     def _direction_of(self, column: str, metric: MetricColumn, choices: dict[str, float], signed: bool) -> dict:
         """The direction the choices' labels give a question of the entry's metric, as `inspect`
         proposes it and an API's question configured by its metric alone is read
-        (`questions.detect`): "Very satisfied" recoded 1 makes lower better, whatever the recodes'
+        (`questions.detect`, else `meaning.labels_direction` of labels that are only some points of
+        a built-in scale): "Very satisfied" recoded 1 makes lower better, whatever the recodes'
         order; {} when the labels establish none. Choices showing numbers are worth them."""
         shown = {**choices, **numbers_shown(choices, signed=signed)}
         detected = detect(Question(column, self._text(column), "choice", choices=shown, marks_no_answer=signed)).spec
-        return {"direction": detected.direction} if detected is not None and detected.metric == metric.metric else {}
+        if detected is not None and detected.metric == metric.metric:
+            return {"direction": detected.direction}
+        direction = labels_direction(shown, signed=signed)
+        return {} if direction is None else {"direction": direction}
 
     def _read_cell(self, column: str, metric: MetricColumn, value: Any, label: str | None) -> tuple[Any, str | None]:
         """A metric cell's number (or text the metric rules read) and the label it shows; a number
