@@ -16,7 +16,7 @@ from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.dataset_salt import dataset_keys, known_keys
-from cxbridge.ranking import store_ranking, wave_warning
+from cxbridge.ranking import defines_waves, store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import Destination, QuarantineItem, scheme_of
 from cxbridge.errors import ConfigError
@@ -210,7 +210,8 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
     """After the sources: the wave warning, the run's last event, and the outbox delivered."""
     dry_run = result.dry_run
     if not dry_run and any(r.written for r in result.results):
-        wave_sources = [name for name, entry in cfg.sources.items() if entry.config.program in WAVE_PROGRAMS]
+        wave_sources = {name: defines_waves(entry.config) for name, entry in cfg.sources.items()
+                        if entry.config.program in WAVE_PROGRAMS}  # fmt: skip
         result.warnings += filter(None, [wave_warning(dest, cfg.ranking, wave_sources)])
     engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                  "paused": sum(r.paused for r in result.results)},

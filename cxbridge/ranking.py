@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -106,17 +106,29 @@ def store_ranking(destination: Destination, settings: RankingSettings, *, dry_ru
         destination.write_metadata(changes)
 
 
-def wave_warning(destination: Destination, settings: RankingSettings, wave_sources: list[str]) -> str | None:
+def wave_warning(destination: Destination, settings: RankingSettings, wave_sources: Mapping[str, bool]) -> str | None:
     """What to do when `period = "wave"` ranks nothing because no visit or audit of the (open)
-    destination carries a wave; None when one does, or when ranking by month or quarter."""
+    destination carries a wave; None when one does, or when ranking by month or quarter.
+    `wave_sources`: the mystery_shop and audit sources, and whether each names its waves
+    (`defines_waves`) — when all do and none of their records is stored yet, they are to be synced."""
     if settings.period != "wave":
         return None
-    [found] = destination.query(f"SELECT COUNT(*) AS n FROM {destination.qualified('feedback')} f "
-                                f"WHERE {IN_WAVES} AND f.wave IS NOT NULL AND {COUNTED}")  # fmt: skip
-    if found["n"]:
+    [found] = destination.query(f"SELECT COUNT(*) AS n, COUNT(f.wave) AS waves FROM "
+                                f"{destination.qualified('feedback')} f WHERE {IN_WAVES} AND {COUNTED}")  # fmt: skip
+    if found["waves"]:
         return None
-    where = (f"the {' and '.join(wave_sources)} source{'s' if len(wave_sources) > 1 else ''}" if wave_sources
-             else "a mystery_shop or audit source (none is configured)")  # fmt: skip
+    named = " and ".join(wave_sources)
+    where = f"the {named} source{'s' if len(wave_sources) > 1 else ''}"
+    if wave_sources and all(wave_sources.values()) and not found["n"]:
+        return (f'[ranking] period = "wave", but no visit or audit is stored yet, so no store is ranked: sync {where}, '
+                "whose waves their configuration names (docs/ranking.md, Waves)")  # fmt: skip
+    where = where if wave_sources else "a mystery_shop or audit source (none is configured)"
     return (f'[ranking] period = "wave", but no visit or audit carries a wave, so no store is ranked: map the wave '
             f'column (wave = "COLUMN" in [sources.NAME.columns]) or set wave_period = "month" or "quarter" on '
             f"{where}, then run cxbridge sync --full-refresh (docs/ranking.md, Waves)")  # fmt: skip
+
+
+def defines_waves(config: Any) -> bool:
+    """Whether a mystery_shop or audit source's configuration names its records' waves: a mapped
+    `wave` column (file sources) or `wave_period`."""
+    return config.wave_period is not None or getattr(getattr(config, "columns", None), "wave", None) is not None

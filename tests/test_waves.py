@@ -466,6 +466,18 @@ def test_ranking_by_wave_without_any_wave_warns_once_and_says_what_to_do(tmp_pat
         assert db.execute("SELECT COUNT(*) FROM location_ranking WHERE rank IS NOT NULL").fetchone() == (0,)
 
 
+def test_ranking_by_wave_before_the_visits_are_synced_says_to_sync_them_not_to_map_their_wave(tmp_path):
+    """The wave columns are mapped, but the first sync reads the customers alone (`--source`): no
+    visit or audit is stored yet, so the warning says to sync those sources — not to map a wave
+    column they map, then `--full-refresh`, as it said before. Once they are synced, none."""
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url, sources=["customers"]).warnings == [
+        '[ranking] period = "wave", but no visit or audit is stored yet, so no store is ranked: sync the visits '
+        "and audits sources, whose waves their configuration names (docs/ranking.md, Waves)"]  # fmt: skip
+    assert cxbridge.sync(config, destination=url).warnings == []
+
+
 def test_ranking_by_wave_with_waves_or_by_month_does_not_warn(tmp_path):
     config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
     synced = cxbridge.sync(config, destination=f"sqlite:///{tmp_path / 'waves.db'}")
