@@ -356,7 +356,7 @@ def test_the_queues_count_the_unhappy_customers_of_each_store(whole):
     rows = sorted(([name, d, s, d + s] for name, (d, s) in expected.items()), key=lambda row: (-row[3], row[0]))
     assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
     # the note names what is counted: CSAT 2 of 5 (C05, C09, C23) is dissatisfied, not only the bottom box
-    assert "dissatisfied CSAT (the bottom two boxes of a 5-point scale)" in " ".join(page.text)
+    assert f"dissatisfied CSAT ({DISSATISFIED_BOXES})" in " ".join(page.text)
     # every one of them opened a case of the default rules, still open and not yet due
     assert page.body("case-queue") == [[name, str(total), "0", "0", "0", str(total)] for name, _, _, total in rows]
     total = sum(row[3] for row in rows)
@@ -515,6 +515,26 @@ def test_filters_narrow_every_section(network, tmp_path):
     html, page = page_of(network, tmp_path, "--until", "2025-02-01")
     assert "Store ranking 2025-01" in "".join(page.text)  # the latest month within the days asked
     assert [row[0] for row in page.body("trend-voc-nps")] == ["2025-01"]
+
+
+DISSATISFIED_BOXES = ("the bottom two boxes of a scale of 4 to 11 points, the bottom box of a 2- or 3-point one, "
+                      "the bottom 25 % of a longer or continuous one")
+
+
+def test_the_queue_note_states_the_dissatisfied_boxes_of_every_scale_not_of_a_5_point_one(tmp_path):
+    """A help desk's good/bad CSAT (1–2): its one "bad" answer is the dissatisfied box, which the
+    note says — before, it said "the bottom two boxes of a 5-point scale" whatever the scales."""
+    write(tmp_path / "ratings.csv", ["id", "day", "store", "rating"], [(1, "2025-03-01", "S1", "bad"),
+                                                                      (2, "2025-03-02", "S1", "good")])  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.desk]\nconnector = "csv"\npath = "ratings.csv"\n[sources.desk.columns]\nid = "id"\n'
+        'submitted_at = "day"\nlocation_id = "store"\n[[sources.desk.metrics]]\ncolumn = "rating"\nmetric = "csat"\n'
+        'scale = [1, 2]\nlabels = { bad = 1, good = 2 }\n', encoding="utf-8")  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    _, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+    text = " ".join(page.text)
+    assert page.body("detractor-queue") == [["S1", "0", "1", "1"]]
+    assert f"dissatisfied CSAT ({DISSATISFIED_BOXES})" in text and "5-point" not in text
 
 
 def test_an_empty_database_says_so(tmp_path):

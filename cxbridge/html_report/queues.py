@@ -44,7 +44,8 @@ def cases_per_store(destination: Destination, options: ReportOptions) -> list[di
 
 
 def render(destination: Destination, options: ReportOptions) -> str:
-    note = ("Customers whose detractor NPS or dissatisfied CSAT (the bottom two boxes of a 5-point scale) nobody has "
+    note = ("Customers whose detractor NPS or dissatisfied CSAT (the bottom two boxes of a scale of 4 to 11 points, "
+            "the bottom box of a 2- or 3-point one, the bottom 25 % of a longer or continuous one) nobody has "
             "followed up yet (detractor_queue: no follow-up recorded, no case contacted or closed), and the cases "
             "opened for negative feedback that are not closed (loop_queue; overdue: open, never contacted, past the "
             "rule's deadline).")  # fmt: skip
