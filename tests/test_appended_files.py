@@ -22,7 +22,7 @@ from cxbridge.testing.destinations import assert_same, snapshot
 from tests.conftest import SURVEY_HEADER, Workspace, share_salt, survey_row
 from tests.sqlite_runs import sync_source
 from tests.test_file_sources import EXCEL_SOURCE, HEADER, workbook_rows
-from tests.test_sigkill import KILLS, killed_again_and_again, sync_to_the_end
+from tests.test_sigkill import KILLS, killed_again_and_again, sync_to_the_end, synced_in_one_batch
 from tests.workbooks import write_xlsx
 
 LINEAGE = ("ingested_at", "sync_run_id")
@@ -284,7 +284,7 @@ def test_a_workbook_that_grew_is_read_whole(tmp_path):
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
 def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sync(kind, rows_have, tmp_path,
                                                                                    monkeypatch):  # fmt: skip
-    killed, clean = Workspace(tmp_path / "killed", batch_size=20), Workspace(tmp_path / "clean", batch_size=20)
+    killed, clean = Workspace(tmp_path / "killed", batch_size=20), Workspace(tmp_path / "clean")  # clean: one batch
     share_salt(monkeypatch, killed, clean)
     if rows_have == "keys":
         keyed_by_content(killed), keyed_by_content(clean)
@@ -301,7 +301,7 @@ def test_a_resumed_sync_killed_again_and_again_then_finished_equals_one_clean_sy
     killed_again_and_again(killed, url["killed"])
     sync_to_the_end(killed, url["killed"])
     (clean.root / "responses.csv").write_bytes(path.read_bytes())
-    sync_to_the_end(clean, url["clean"])
+    synced_in_one_batch(clean, url["clean"])
 
     host = create_host()
     actual = snapshot(api.open_destination(url["killed"], host=host))
