@@ -25,10 +25,12 @@ WORDS = ["service", "slow", "friendly", "price", "store", "queue", "refund", "st
 
 
 def long_comment_rows(count: int, words: int) -> list[list[str]]:
+    """Responses with comments of `words` random words (`choices`: a word at a time, the 4.8M
+    words of 120 comments of 40,000 took 1.3 s of CPU, against 0.4)."""
     rng = random.Random(5)
     return [
         [f"R{n}", "2025-03-02T10:00:00Z", f"S{n % 4}", str(n % 11), "Satisfied", "4",
-         " ".join(rng.choice(WORDS) for _ in range(words)), f"p{n}@example.com"]
+         " ".join(rng.choices(WORDS, k=words)), f"p{n}@example.com"]
         for n in range(count)
     ]  # fmt: skip
 
