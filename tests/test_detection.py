@@ -543,3 +543,16 @@ def test_a_statement_of_no_effort_over_bare_numbers_reads_as_effortless_in_every
     assert [spec and (spec.metric, spec.direction) for spec in agreed] == [("ces", Direction.HIGHER_IS_BETTER)] * 17
     entries = [MetricColumn(column=text, metric="ces") for text in NO_EFFORT]  # a mapping entry without direction
     assert {entry.direction for entry in entries} == {Direction.HIGHER_IS_BETTER}  # was an error asking lower_is_better
+
+
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [("Very  satisfied!", "very satisfied"), (" «N/A» ", "n/a"), ("Не\tзнаю…", "не знаю…"), ("Ёлка,,; ok", "елка ok"),
+     ("Straße\u00a0\u3000gut\x1c.", "strasse gut"), ("¿Sí?", "sí"), ("„ ” “ ", ""), ("", "")],
+)  # fmt: skip
+def test_labels_are_looked_up_regardless_of_case_spacing_and_punctuation(label, key):
+    """Every run of white space (any Unicode space) and of the punctuation labels carry is one
+    space, none at either end; case folded, ё as е."""
+    from cxbridge.detection.labels import label_key
+
+    assert label_key(label) == key

@@ -26,6 +26,17 @@ def test_numbers(text, decimal, number):
     assert parse_number(text, decimal=decimal) == number
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("+ 5", 5.0), ("- 1 234,5", -1234.5), ("' 7", 7.0), ("\u00a01\u202f234", 1234.0), ("+-5", None), ("²", None),
+     ("x 5", None), ("great staff " * 20_000, None), ("5 great staff " * 20_000, None)],
+)  # fmt: skip
+def test_what_may_come_before_a_numbers_first_digit(text, number):
+    """Spaces and apostrophes, left out anywhere in a number, and one sign; anything else before
+    the first digit is no number, however long the text (a comment of 240 KB)."""
+    assert parse_number(text) == number
+
+
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=timezone.utc)
 

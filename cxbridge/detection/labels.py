@@ -9,7 +9,6 @@ that holds each of them on a point of its own.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -17,8 +16,7 @@ from functools import cache
 from cxbridge.detection.expectation import expectation_points
 from cxbridge.metrics import NO_ANSWER_LABELS, Direction, shown_words
 
-_SPACES = re.compile(r"\s+")
-_PUNCTUATION = re.compile(r"[,.;:!?¿¡«»\"“”„]+")
+_PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " "))
 
 
 @dataclass(frozen=True)
@@ -39,7 +37,7 @@ class LabelScale:
 
 def label_key(text: str) -> str:
     """How a label is looked up: case, spacing, punctuation and ё/е do not matter."""
-    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip().casefold().replace("ё", "е")
+    return " ".join(text.translate(_PUNCTUATION).split()).casefold().replace("ё", "е")
 
 
 SATISFACTION_5 = LabelScale("satisfaction (5 points)", ("csat",), Direction.HIGHER_IS_BETTER, (

@@ -60,7 +60,10 @@ def parse_number(value: object, *, decimal: str = ".") -> float | None:
         return None if isinstance(value, float) and math.isnan(value) else float(value)
     if isinstance(value, str) and (value.isdecimal() or value[:1] == "-" and value[1:].isdecimal()):
         return float(value)  # the common case, without the regular expressions (² and ³ are digits, not decimals)
-    text = re.sub(r"[ \u00a0\u202f']", "", str(value).strip())
+    text = str(value).strip()
+    if not text.lstrip(" \u00a0\u202f'+-")[:1].isdecimal():
+        return None  # words: spared the regular expressions (a comment can run to hundreds of KB)
+    text = re.sub(r"[ \u00a0\u202f']", "", text)
     if not text or not _NUMBER.match(text):
         return None
     marks = [c for c in text if c in ".,"]
