@@ -24,7 +24,7 @@ from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.masking import redact, rename_values
-from cxbridge.phones import phones_inside
+from cxbridge.phones import holds_phone
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
@@ -346,15 +346,9 @@ class SyncNames:
         rename_values({value: shown for value in values if (shown := self.quoted(value)) != value})
 
     def quoted(self, text: str) -> str:
-        """`text` with each address in it as its `hashed:` key (`key_name`: as the sync stores a
-        value that is one, or a link holding one) and each phone number in it as the key a phone
-        column stores (`phones_inside`) — free text, which the sync stores as written; the salt
-        read only for a text holding one."""
-        return phones_inside(self.key_name(text), self._phone_key)
-
-    def _phone_key(self, phone: str) -> str:
-        scrubber = self._scrubber
-        return phone if scrubber.keep_personal_data else scrubber.keys.pseudonym(phone) or phone
+        """`text` as `Scrubber.quoted` quotes it (an address or a phone number in it as its key);
+        the salt read only for a text holding one."""
+        return self._scrubber.quoted(text) if may_hold_address(text) or holds_phone(text) else text
 
 
 def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:

@@ -45,6 +45,11 @@ def phones_inside(text: str, replace: Callable[[str], str]) -> str:
     return replaced if replaced != text else text
 
 
+def holds_phone(text: str) -> bool:
+    """Whether a phone number is written inside `text`, as `phones_inside` finds one."""
+    return any(_is_shaped(run[0]) for run in _RUN.finditer(text))
+
+
 def _is_shaped(run: str) -> bool:
     return is_phone(run) and _digits(run) <= MAX_DIGITS and bool(_SHAPE.fullmatch(run)) and not _DATE.match(run)
 

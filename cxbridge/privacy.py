@@ -34,6 +34,7 @@ from itertools import chain
 from typing import Any
 
 from cxbridge.addresses import in_file_name, in_link, inside, may_hold_address, written_addresses
+from cxbridge.phones import phones_inside
 from cxbridge.respondents import RespondentKeys
 
 _REMOVED = object()
@@ -164,6 +165,13 @@ class Scrubber:
 
     def _pseudonym(self, address: str) -> str:
         return self.keys.pseudonym(address) or address
+
+    def quoted(self, text: str) -> str:
+        """`text` as messages quote it (inspect's evidence, a warning quoting answers): each address
+        in it as its `hashed:` key (`key_name`) and each phone number in it as the key a phone
+        column stores (`phones_inside`), even in free text, which is stored as written; as read
+        with `keep_personal_data`. The same object when nothing changes."""
+        return text if self.keep_personal_data else phones_inside(self.key_name(text), self._pseudonym)
 
     def _object(self, value: dict[str, Any]) -> dict[str, Any]:
         """A copy with the personal keys changed, made only when something changes."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from itertools import chain
 
-from cxbridge.addresses import may_hold_address
 from cxbridge.detection.recodes import shared_recode_warnings
 from cxbridge.detection.unmapped import PREVIEW, unmapped_scored
 from cxbridge.errors import SourceError
@@ -34,7 +33,7 @@ def unmapped_scores(
     """Columns the mapping leaves out that look scored (`named`: those its entries name by
     header), and scored ones whose cells cannot tell an "N/A" choice from the choice it shares
     a recode with (`shared_recode_warnings`, as inspect and the import warn): named in the
-    run's summary, the values they quote as stored (`quoted_as_stored`). A file whose first rows
+    run's summary, the values they quote as inspect quotes them (`quoted_values`). A file whose first rows
     cannot be read fails on the rows themselves, after the ones before."""
     chosen = config.chosen_columns() | named.personal | named.ignored
     scored = [header_key(metric.column) for metric in config.metrics]
@@ -44,20 +43,20 @@ def unmapped_scores(
         found += shared_recode_warnings(table, scored, values=config.values)
     except SourceError:
         return []
-    return quoted_as_stored(found, table, scrub=scrub)
+    return quoted_values(found, table, scrub=scrub)
 
 
-def quoted_as_stored(warnings: list[str], table: Table, *, scrub: Scrubber | None) -> list[str]:
+def quoted_values(warnings: list[str], table: Table, *, scrub: Scrubber | None) -> list[str]:
     """The `warnings` with each value of the table's first rows (which the detection quotes) as
-    `scrub` stores it: an e-mail address as a whole as its `hashed:` key, as `repeated_ids` shows
-    an id."""
+    `Scrubber.quoted` quotes it, as inspect's evidence does: an address or a phone number in it
+    as its `hashed:` key, even in free text."""
     if not warnings or scrub is None:
         return warnings
     cells = chain.from_iterable(chain(row.values.values(), row.labels.values()) for row in table.preview(PREVIEW))
-    values = {value.strip() for value in cells if type(value) is str and may_hold_address(value)}
-    shown = {repr(value): repr(stored) for value in values if (stored := scrub(value)) != value}
-    for value, stored in shown.items():
-        warnings = [warning.replace(value, stored) for warning in warnings]
+    values = {value.strip() for value in cells if type(value) is str}
+    shown = {repr(value): repr(quoted) for value in values if (quoted := scrub.quoted(value)) is not value}
+    for value, quoted in shown.items():
+        warnings = [warning.replace(value, quoted) for warning in warnings]
     return warnings
 
 
