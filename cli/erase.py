@@ -57,6 +57,6 @@ def _print_table(result: ErasureResult) -> None:
             click.echo("recorded as erased: later syncs leave out their records")
     if mentioned := result.mentioned:
         records = f"{len(mentioned):,} other record{'s' if len(mentioned) != 1 else ''}"
-        click.echo(f"kept: {records} naming the address in free text, to review: {', '.join(mentioned)}")
+        click.echo(f"kept: {records} naming their address or phone number in free text, to review: {', '.join(mentioned)}")
     if result.delivered:
         click.echo(f"delivered to other systems by the loop, to erase there too: {', '.join(result.delivered)}")

@@ -8,13 +8,14 @@ through another source (`duplicate_of`, docs/identity.md), their scores, comment
 the quarantined records that hold their `hashed:<key>` (or, kept by `keep_personal_data`, their
 address); the cases those records opened, with their events and deliveries; and their CRM
 contacts. What it cannot reach is listed for a person: other people's free text naming the
-address, and what the loop delivered of the cases to other systems (`Erasure`).
+address or writing the phone number, and what the loop delivered of the cases to other systems
+(`Erasure`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -23,7 +24,7 @@ from cxbridge.crm import CONTACT_COLUMNS
 from cxbridge.errors import ConfigError
 from cxbridge.json_text import to_json
 from cxbridge.layout import ERASURES
-from cxbridge.phones import is_phone
+from cxbridge.phones import is_phone, phones_in
 from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact
 from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
 
@@ -34,6 +35,10 @@ RESPONDENT, RECORD = "respondent", "record"
 """The kinds of tombstone: a respondent key, and the id of a record erased (which a source may
 hold under no key: a copy without the contact column, a record quarantined)."""
 IDS_PER_STATEMENT = 500
+PAGE = 1000
+"""Texts an erasure holds at a time, looking for a phone number in them (`_writing`)."""
+_TEXTS = (("feedback", "comment", ("record_id",)), ("feedback_comments", "text", ("record_id", "question_id")))
+"""Where a record's free text is, with each table's primary key."""
 _KEY = re.compile(r"[0-9a-f]{32}")
 _WHOLE_VALUE = (('"', '"'), ("<", ">"), (":", '"'))
 """How a kept address (`keep_personal_data`) sits in a payload's JSON text as a whole value: as
@@ -106,7 +111,8 @@ class Found:
 @dataclass(frozen=True)
 class Erasure:
     """What an erasure removed (in a dry run, would remove): rows per table; and the records of
-    other people whose free text names an address erased, which it keeps for a person to review."""
+    other people whose free text names an address or writes a phone number erased, which it
+    keeps for a person to review."""
 
     rows: dict[str, int]
     mentioned: list[str] = field(default_factory=list)
@@ -116,13 +122,19 @@ class Erasure:
 
 
 def erase_rows(
-    db: Statements, keys: Sequence[str], *, addresses: Sequence[str] = (), now: str, dry_run: bool = False
+    db: Statements,
+    keys: Sequence[str],
+    *,
+    addresses: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    now: str,
+    dry_run: bool = False,
 ) -> Erasure:
     """The rows that belong to the respondents of `keys` (with `addresses`, their e-mail
-    addresses, lower-cased), removed unless `dry_run`, and their tombstones recorded; the caller
-    holds the transaction."""
+    addresses, lower-cased, and `phones`, their numbers' digits), removed unless `dry_run`, and
+    their tombstones recorded; the caller holds the transaction."""
     found = found_rows(db, keys, addresses)
-    mentioned, delivered = _mentioning(db, addresses, found.records), _delivered(db, found.cases)
+    mentioned, delivered = _mentioning(db, addresses, phones, found.records), _delivered(db, found.cases)
     plan = found.plan(keys)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
@@ -156,15 +168,61 @@ def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = (
     return found
 
 
-def _mentioning(db: Statements, addresses: Sequence[str], erased: set[str]) -> list[str]:
-    """The ids of the records not erased whose comments or open answers name one of `addresses`."""
+def _mentioning(db: Statements, addresses: Sequence[str], phones: Sequence[str], erased: set[str]) -> list[str]:
+    """The ids of the records not erased whose comments or open answers name one of `addresses`
+    or write one of `phones`."""
+    return sorted((_naming(db, addresses) | _writing(db, phones)) - erased)
+
+
+def _naming(db: Statements, addresses: Sequence[str]) -> set[str]:
     if not addresses:
-        return []
+        return set()
     patterns, found = [f"%{_escaped(address)}%" for address in addresses], set()
-    for table, column in (("feedback", "comment"), ("feedback_comments", "text")):
+    for table, column, _ in _TEXTS:
         named = " OR ".join(f"LOWER({column}) LIKE {db.param(i)} ESCAPE '!'" for i in range(len(patterns)))
         found |= {row["record_id"] for row in db.query(f"SELECT record_id FROM {table} WHERE {named}", patterns)}
-    return sorted(found - erased)
+    return found
+
+
+def _writing(db: Statements, phones: Sequence[str]) -> set[str]:
+    """The records writing one of `phones` (digits) as `phones_in` finds a number — spaced, dashed
+    or bracketed in any way, which no LIKE matches: the texts holding its digits in order are read
+    `PAGE` at a time and looked at here."""
+    if not phones:
+        return set()
+    patterns, found = ["%" + "%".join(digits) + "%" for digits in phones], set()
+    for table, column, keys in _TEXTS:
+        named = " OR ".join(f"{column} LIKE {db.param(i)}" for i in range(len(patterns)))
+        select = f"SELECT {', '.join(keys)}, {column} AS written FROM {table} WHERE ({named})"
+        found |= {row["record_id"] for row in _pages(db, select, keys, patterns)
+                  if any(canonical_contact(phone) in phones for phone in phones_in(row["written"]))}  # fmt: skip
+    return found
+
+
+def _pages(db: Statements, select: str, keys: Sequence[str], params: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    """The rows of `select` in the order of `keys` (the table's primary key), `PAGE` at a time."""
+    last: list[Any] = []
+    while True:
+        after, values = _after(db, keys, last, start=len(params))
+        rows = db.query(f"{select}{after} ORDER BY {', '.join(keys)} LIMIT {PAGE}", [*params, *values])
+        yield from rows
+        if len(rows) < PAGE:
+            return
+        last = [rows[-1][key] for key in keys]
+
+
+def _after(db: Statements, keys: Sequence[str], last: Sequence[Any], *, start: int) -> tuple[str, list[Any]]:
+    """` AND (…)`: the rows after `last` in the order of `keys`, and its parameters (numbered
+    from `start`); nothing before the first page."""
+    terms: list[str] = []
+    values: list[Any] = []
+    for at in range(len(last)):  # k0 = v0 AND … AND k_at > v_at
+        compared = []
+        for i, key in enumerate(keys[: at + 1]):
+            compared.append(f"{key} {'>' if i == at else '='} {db.param(start + len(values))}")
+            values.append(last[i])
+        terms.append(" AND ".join(compared))
+    return (f" AND (({') OR ('.join(terms)}))", values) if terms else ("", [])
 
 
 def _delivered(db: Statements, cases: Collection[str]) -> list[str]:
@@ -234,6 +292,11 @@ def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: R
 def addresses_of(contacts: Sequence[str]) -> list[str]:
     """The e-mail addresses among `contacts`, as keys are made of them (lower-cased, bare)."""
     return sorted({canonical for contact in contacts if "@" in (canonical := canonical_contact(contact) or "")})
+
+
+def phones_of(contacts: Sequence[str]) -> list[str]:
+    """The phone numbers among `contacts`, as keys are made of them (their digits)."""
+    return sorted({canonical for contact in contacts if "@" not in (canonical := canonical_contact(contact) or "@")})
 
 
 def is_contact(text: str) -> bool:

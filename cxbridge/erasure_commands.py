@@ -11,7 +11,7 @@ from pathlib import Path
 from cxbridge.api import reading, writing
 from cxbridge.config import Config, optional_config
 from cxbridge.dataset_salt import dataset_keys
-from cxbridge.erasure import addresses_of, checked_keys, masked, respondent_keys
+from cxbridge.erasure import addresses_of, checked_keys, masked, phones_of, respondent_keys
 from cxbridge.plugins_host import PluginHost, get_host
 
 log = logging.getLogger("cxbridge.erase")
@@ -29,8 +29,8 @@ class ErasureResult:
     rows: dict[str, int]
     dry_run: bool = False
     mentioned: list[str] = field(default_factory=list)
-    """Ids of other people's records whose comments or open answers name an address erased: kept,
-    for a person to review."""
+    """Ids of other people's records whose comments or open answers name an address or write a
+    phone number erased: kept, for a person to review."""
     delivered: list[str] = field(default_factory=list)
     """What the loop delivered of the person's cases to other systems (`action: reference`):
     to erase there too."""
@@ -69,7 +69,7 @@ def erase(
     with opened as dest:
         salt = cfg.respondent_salt if cfg else None
         people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run))
-        erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run)
+        erasure = dest.erase(people, addresses=addresses_of(contacts), phones=phones_of(contacts), dry_run=dry_run)
     named = [masked(contact) for contact in contacts] + given
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
                            delivered=erasure.delivered)  # fmt: skip

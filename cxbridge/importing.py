@@ -24,7 +24,7 @@ from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
 from cxbridge.pipeline import SourceResult
 from cxbridge.masking import redact, rename_values
-from cxbridge.phones import holds_phone
+from cxbridge.phones import phones_in
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
@@ -348,7 +348,7 @@ class SyncNames:
     def quoted(self, text: str) -> str:
         """`text` as `Scrubber.quoted` quotes it (an address or a phone number in it as its key);
         the salt read only for a text holding one."""
-        return self._scrubber.quoted(text) if may_hold_address(text) or holds_phone(text) else text
+        return self._scrubber.quoted(text) if may_hold_address(text) or any(phones_in(text)) else text
 
 
 def _sheets_as_read(path: Path, hints: Hints, names: SyncNames) -> Hints:

@@ -13,7 +13,7 @@ The patterns run in time linear in the text."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15
@@ -45,9 +45,9 @@ def phones_inside(text: str, replace: Callable[[str], str]) -> str:
     return replaced if replaced != text else text
 
 
-def holds_phone(text: str) -> bool:
-    """Whether a phone number is written inside `text`, as `phones_inside` finds one."""
-    return any(_is_shaped(run[0]) for run in _RUN.finditer(text))
+def phones_in(text: str) -> Iterator[str]:
+    """The phone numbers written inside `text`, as `phones_inside` finds them."""
+    return (run[0] for run in _RUN.finditer(text) if _is_shaped(run[0]))
 
 
 def _is_shaped(run: str) -> bool:

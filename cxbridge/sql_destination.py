@@ -425,9 +425,11 @@ class SQLDestination(Destination):
                 else:
                     self.execute(self.upsert_values_sql(METADATA), [name, value, now])
 
-    def erase(self, keys: Sequence[str], *, addresses: Sequence[str] = (), dry_run: bool = False) -> Erasure:
+    def erase(
+        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (), dry_run: bool = False
+    ) -> Erasure:
         with nullcontext() if dry_run else self.transaction():
-            return erase_rows(self, keys, addresses=addresses, now=utc_now(), dry_run=dry_run)
+            return erase_rows(self, keys, addresses=addresses, phones=phones, now=utc_now(), dry_run=dry_run)
 
     # --- reading --------------------------------------------------------------------------
 

@@ -412,7 +412,7 @@ def test_another_person_s_comment_naming_the_address_is_kept_and_listed_for_revi
     result = CliRunner().invoke(cli, ["erase", "jane.doe@example.com", "--db", str(workspace.db)])
 
     assert result.exit_code == 0, result.output
-    assert f"kept: 1 other record naming the address in free text, to review: {theirs}" in result.stdout
+    assert f"kept: 1 other record naming their address or phone number in free text, to review: {theirs}" in result.stdout
     assert workspace.query("SELECT COUNT(*) FROM feedback WHERE record_id = ?", [theirs]) == [(1,)]
     assert "jane.doe" not in result.output.casefold()
 
@@ -432,3 +432,26 @@ def test_what_the_loop_delivered_of_the_person_s_case_is_listed_to_erase_there_t
 
     assert json.loads(result.stdout)["delivered"] == ["CRM-9", "mail", "ticket: ZD-4711"]
     assert workspace.query("SELECT delivery_id FROM loop_outbox") == [("d4",)]
+
+
+def test_another_person_s_comment_writing_the_phone_number_in_any_shape_is_listed_for_review(
+    workspace, kind, request, tmp_path, monkeypatch
+):
+    """A number is written in free text with any spacing, dashes or brackets, which no LIKE
+    matches: every comment writing its digits in a phone number's shape is listed, page after
+    page; digits alone (an order number) and another number are not."""
+    url = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}.get(kind)
+    url = url or request.getfixturevalue("postgres_database")("erase_phone")
+    comments = {30: "call me on +44 7700 900123 after 5", 31: "my number is +44-7700-900-123.",
+                32: "ring +44 (7700) 900123 or +44 7700 900124", 33: "order 447700900123 arrived",
+                34: "call +44 7700 900124", 35: "+44 7700 900 123"}  # fmt: skip
+    rows = [[*survey_row(n)[:-2], comment, f"person{n}@example.com"] for n, comment in comments.items()]
+    workspace.write_csv(rows + OTHERS)
+    workspace.sync(destination=url)
+    monkeypatch.setattr("cxbridge.erasure.PAGE", 2)  # the candidates read two at a time
+
+    code, stdout, _ = erase(url, "+44 7700 900123", "--dry-run", "--format", "json")
+
+    assert code == 4, stdout  # the number is no one's contact column: nothing of theirs stored
+    listed = sorted(record_id("survey", "rows", f"R{n}") for n in (30, 31, 32, 35))
+    assert json.loads(stdout)["mentioned"] == listed
