@@ -327,6 +327,21 @@ def test_the_python_api_erases_with_one_call(workspace):
     assert not any("jane" in str(row).casefold() for row in workspace.query("SELECT * FROM erasures"))
 
 
+def test_a_destination_plugin_whose_erase_takes_no_phones_still_erases_an_address(workspace, monkeypatch):
+    """A third-party destination written before `erase()` took `phones`: erasing an address passes
+    none, so its erase() is called as it was written (it raised TypeError on every erasure)."""
+    workspace.write_csv(JANE_ROWS + OTHERS)
+    workspace.sync()
+    erase = SQLiteDestination.erase
+
+    def without_phones(self, keys, *, addresses=(), dry_run=False):
+        return erase(self, keys, addresses=addresses, dry_run=dry_run)
+
+    monkeypatch.setattr(SQLiteDestination, "erase", without_phones)
+    result = cxbridge.erase([JANE], workspace.config, host=create_host())
+    assert result.matched and result.rows["feedback"] == 2
+
+
 def test_follow_ups_and_the_crm_contact_of_the_person_go_too(workspace):
     workspace.write_csv(JANE_ROWS + OTHERS)
     workspace.sync()
