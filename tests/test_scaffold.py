@@ -35,12 +35,22 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory, generated: dict[str, Pa
     return Wheelhouse(tmp_path_factory.mktemp("wheelhouse"), list(generated.values()))
 
 
+@pytest.fixture(scope="module")
+def with_cxbridge(tmp_path_factory, wheelhouse) -> FreshVenv:
+    """A new environment with cxbridge installed from its checkout and no plugin, for each
+    author to start from a copy of."""
+    venv = FreshVenv(tmp_path_factory.mktemp("venv-cxbridge") / "venv")
+    venv.install_cxbridge(wheelhouse)
+    return venv
+
+
 @pytest.fixture(scope="module", params=KINDS)
-def author(request, tmp_path_factory, generated, wheelhouse) -> tuple[str, Path, FreshVenv]:
-    """A generated plugin installed as its author installs it, in an environment of its own."""
+def author(request, tmp_path_factory, generated, wheelhouse, with_cxbridge) -> tuple[str, Path, FreshVenv]:
+    """A generated plugin installed as its author installs it (docs/plugins.md: cxbridge first,
+    then the plugin with `[test]`), in an environment of its own."""
     kind = request.param
-    venv = FreshVenv(tmp_path_factory.mktemp(f"venv-{kind}"))
-    venv.install_as_an_author_would(generated[kind], wheelhouse)
+    venv = with_cxbridge.copy(tmp_path_factory.mktemp(f"venv-{kind}") / "venv")
+    venv.install_plugin(generated[kind], wheelhouse)
     return kind, generated[kind], venv
 
 
@@ -49,8 +59,12 @@ def test_the_authors_environment_has_only_what_the_plugin_declares(author):
     names = venv.run_python("import importlib.metadata as m; print(sorted(d.metadata['Name'].lower() for d in m.distributions()))")
     assert "cxbridge" in names and f"cxbridge-{NAMES[author[0]]}" in names and "jsonschema" in names
     assert "duckdb" not in names and "hypothesis" not in names and "pytest-xdist" not in names  # ours, not the plugin's
+    other = next(kind for kind in KINDS if kind != author[0])
+    assert f"cxbridge-{NAMES[other]}" not in names, "each author's environment has only their own plugin"
     location = venv.run_python("import cxbridge, sys; print(cxbridge.__file__.startswith(sys.prefix))")
     assert location.strip() == "True", "cxbridge must come from the new environment, not from this checkout"
+    script = (venv.path / "bin" / "cxbridge").read_text(encoding="utf-8").splitlines()[0]
+    assert script == f"#!{venv.python}", "the `cxbridge` command must run this environment's Python"
 
 
 def test_generated_package_installs_and_its_tests_pass(author):
