@@ -9,6 +9,8 @@ import logging
 import re
 import shutil
 from collections import Counter
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import tomlkit
@@ -309,6 +311,44 @@ def test_a_time_zone_declared_in_the_import_id_row_reads_the_export_s_times(tmp_
     assert query(tmp_path, "SELECT submitted_at FROM feedback", db="utc.db") == [("2017-07-18T08:28:48Z",)]
     inspection = inspect_file(tmp_path / "zoned.csv", Hints())
     assert "timestamps are read in Europe/Zurich, the time zone the export declares" in inspection.notes
+
+
+def test_importing_both_qualtrics_formats_of_one_survey_says_the_time_zone_each_export_was_read_in(tmp_path):
+    """The legacy and the newer export of the same 15 responses write each time two hours apart
+    (Mountain and the account's Eastern time) and name no zone: read as UTC, as documented,
+    they are two responses each and not copies — the run says so, and how to name the zone."""
+    legacy, newer = (copy_sample(f"{NO_BASIS}_{kind}.csv", tmp_path) for kind in ("Legacy", "Insights"))
+    qsf = copy_sample(f"{NO_BASIS}.qsf", tmp_path)
+    db = str(tmp_path / "j.db")
+    run = CliRunner().invoke(cli, ["import", str(legacy), str(newer), "--definition", str(qsf),
+                                   "--include-test-responses", "--db", db, "--format", "json"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    summaries = [json.loads(line) for line in run.output.splitlines()]
+    for summary, name in zip(summaries, (legacy.name, newer.name), strict=True):
+        [said] = [warning for warning in summary["warnings"] if "time zone" in warning]
+        assert said.startswith(name) and "read as UTC" in said and "--timezone" in said, said
+
+    def first_time(path, zone):  # the file's own cell, read in `zone`
+        rows = list(csv.reader(path.open(encoding="utf-8-sig", newline="")))
+        header, data = (rows[1], rows[2]) if path == legacy else (rows[0], rows[3])
+        local = datetime.fromisoformat(data[header.index("EndDate")]).replace(tzinfo=ZoneInfo(zone))
+        return data[0], local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    (rid, legacy_utc), (newer_rid, newer_utc) = first_time(legacy, "UTC"), first_time(newer, "UTC")
+    assert rid == newer_rid and legacy_utc != newer_utc
+    by_id = "SELECT DISTINCT submitted_at FROM feedback WHERE source_record_id = ? ORDER BY source"
+    assert query(tmp_path, by_id, (rid,), db="j.db") == [(newer_utc,), (legacy_utc,)]  # _insights, then _legacy
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE duplicate_of IS NULL", db="j.db") == [(30,)]
+
+    db = str(tmp_path / "zoned.db")  # each export's zone named: one instant, 15 responses, no warning
+    for path, zone in ((legacy, "America/Denver"), (newer, "America/New_York")):
+        run = CliRunner().invoke(cli, ["import", str(path), "--definition", str(qsf), "--include-test-responses",
+                                       "--timezone", zone, "--db", db, "--format", "json"])  # fmt: skip
+        assert run.exit_code == 0 and "time zone" not in run.output, run.output
+    (_, instant), same = first_time(legacy, "America/Denver"), first_time(newer, "America/New_York")
+    assert same == (rid, instant)
+    assert query(tmp_path, by_id, (rid,), db="zoned.db") == [(instant,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE duplicate_of IS NULL", db="zoned.db") == [(15,)]
 
 
 def test_qualtrics_json_and_ndjson_exports_match_the_csv_export(tmp_path):

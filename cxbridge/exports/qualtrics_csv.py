@@ -96,6 +96,20 @@ def _parsed_import_id(cell: Any) -> str | None:
     return _import_cell(cell).get("ImportId")
 
 
+def unnamed_zone_warning(table: Table, zone: str) -> str | None:
+    """What to tell the user when a Qualtrics CSV export names no time zone (the legacy layout
+    never does, the current one in its import-id row) and its source names none either: its times
+    are in the zone it was exported in, which may not be `zone`, the one they are read in."""
+    if table.format not in (NAME, LEGACY) or "timezone" in table.details:
+        return None
+    return (
+        f"{table.where}: the times of this Qualtrics export carry no time zone and it names none, so they "
+        f"are read as {zone} ([settings] timezone); if it was exported in another zone (the Qualtrics "
+        "account's), set the source's timezone (--timezone ZONE for an import): read in the wrong zone, its "
+        "responses move by hours, across days, and do not match their copies in other exports or the API"
+    )
+
+
 def _declared_time_zone(header: list[Cells]) -> str | None:
     """The zone Qualtrics wrote beside its date columns (`{"ImportId":"startDate","timeZone":"America/Denver"}`),
     when it is one IANA zone."""

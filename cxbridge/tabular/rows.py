@@ -15,6 +15,7 @@ from cxbridge.detection.meaning import (
     shows_scale,
 )
 from cxbridge.errors import DataError
+from cxbridge.exports.qualtrics_csv import unnamed_zone_warning
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.questions import Question, detect
@@ -64,7 +65,7 @@ class RowNormalizer:
         self.timestamps = {key(c) for c in config.timestamps}
         self.date_order = config.date_order
         self.dates = SourceDates()  # the order the source's files show (`FileStream` gives the saved one)
-        self.warnings: list[str] = []  # dates read in an order the data does not show
+        self.warnings: list[str] = []  # dates read in an order, or a zone, the data does not show
         self._labels: dict[int, dict[str, float]] = {}
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
         self._scaled: dict[tuple[str, int], MetricColumn] = {}  # entries on the scale their column's choices give
@@ -83,6 +84,9 @@ class RowNormalizer:
         self._read, self._scaled = {}, {}  # a cell's label and its column's scale can come from the table's choices
         declared = table.details.get("timezone") if self.config.timezone is None else None
         self.zone = zone(declared or self.default_zone)
+        unnamed = unnamed_zone_warning(table, self.default_zone) if self.config.timezone is None else None
+        if unnamed and unnamed not in self.warnings:
+            self.warnings.append(unnamed)
         submitted = self.columns.get("submitted_at")
         if self.config.date_order is None and submitted is not None:
             guess = self.dates.settle(table, submitted)
