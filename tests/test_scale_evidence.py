@@ -891,6 +891,20 @@ def test_a_seven_point_satisfaction_label_after_the_rows_inspect_read_is_never_s
              for a in answers),)]  # fmt: skip
 
 
+
+def sync_csat_alone(folder: Path, document: dict[str, Any], question: dict[str, Any], picked: list[int]):
+    """Sync a Qualtrics "Use numeric values" export of QID1 (`picked`, its recodes, one response a
+    day) with the survey's definition, QID1 mapped `metric = "csat"` and nothing else."""
+    (folder / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
+    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
+            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
+            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", recode] for n, recode in enumerate(picked, start=1)]]  # fmt: skip
+    write_csv(folder / "export.csv", rows)
+    source = {"connector": "csv", "path": "export.csv", "format": "qualtrics", "definition": "survey.qsf",
+              "columns": {"id": "_recordId", "submitted_at": "endDate"}, "metrics": [{"column": "QID1", "metric": "csat"}]}  # fmt: skip
+    return sync_source(folder, source)
+
+
 def test_a_csat_mapped_by_its_metric_alone_reads_best_first_labels_of_its_definition_as_inspect_does(tmp_path):
     """A Qualtrics question recoding Very satisfied 1 … Very dissatisfied 5 (its choices listed best
     first, as displayed), "No opinion" -1, mapped `metric = "csat"` and nothing else: the entry takes
@@ -905,16 +919,8 @@ def test_a_csat_mapped_by_its_metric_alone_reads_best_first_labels_of_its_defini
                 "QuestionText": "How satisfied were you with your visit?", "Choices": choices, "RecodeValues": recodes}  # fmt: skip
     document = {"SurveyEntry": {"SurveyID": "SV_best_first", "SurveyName": "Best first"},
                 "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": question}]}  # fmt: skip
-    (tmp_path / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
     picked = [1, 1, 2, 5, 3, -1, 4, 1, 2, 5, 2, 3]  # the recodes in the cells ("Use numeric values")
-    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
-            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
-            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", recode] for n, recode in enumerate(picked, start=1)]]  # fmt: skip
-    write_csv(tmp_path / "export.csv", rows)
-    source = {"connector": "csv", "path": "export.csv", "format": "qualtrics", "definition": "survey.qsf",
-              "columns": {"id": "_recordId", "submitted_at": "endDate"}, "metrics": [{"column": "QID1", "metric": "csat"}]}  # fmt: skip
-
-    result = sync_source(tmp_path, source)
+    result = sync_csat_alone(tmp_path, document, question, picked)
     assert (result.written, result.quarantined) == (12, 0), result.error
     answered = [recode for recode in picked if recode != -1]
     satisfied, dissatisfied = sum(r in (1, 2) for r in answered), sum(r in (4, 5) for r in answered)
@@ -935,16 +941,8 @@ def test_a_metric_configured_alone_reads_partial_built_in_labels_their_way_round
                 "Choices": {str(n): {"Display": label} for label, n in points.items()}}  # fmt: skip
     document = {"SurveyEntry": {"SurveyID": "SV_three", "SurveyName": "Three points"},
                 "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": question}]}  # fmt: skip
-    (tmp_path / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
     picked = [1, 3, 3, 2, 1, 3, 2, 3, 1]  # the recodes in the cells ("Use numeric values")
-    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
-            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
-            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", recode] for n, recode in enumerate(picked, start=1)]]  # fmt: skip
-    write_csv(tmp_path / "export.csv", rows)
-    source = {"connector": "csv", "path": "export.csv", "format": "qualtrics", "definition": "survey.qsf",
-              "columns": {"id": "_recordId", "submitted_at": "endDate"}, "metrics": [{"column": "QID1", "metric": "csat"}]}  # fmt: skip
-
-    result = sync_source(tmp_path, source)
+    result = sync_csat_alone(tmp_path, document, question, picked)
     assert (result.written, result.quarantined) == (len(picked), 0), result.error
     satisfied, dissatisfied = picked.count(1), picked.count(3)
     normalized = sum((3 - r) / 2 * 100 for r in picked) / len(picked)
