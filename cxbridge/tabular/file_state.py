@@ -84,7 +84,15 @@ def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_cont
     """What to do with `file` given what the cursor `saved` of it; `appendable` says whether
     the source may read on an appended file (a delimited file); `by_content` that `saved` may be
     another file's of the same name, so that only the file's bytes, never its size and time, say
-    it is unchanged."""
+    it is unchanged. A file whose bytes cannot be read now is read whole, where reading it names
+    the reason."""
+    try:
+        return _plan(file, saved, config, appendable=appendable, by_content=by_content)
+    except OSError:
+        return Plan("whole")
+
+
+def _plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool) -> Plan:
     stat = file.path.stat()
     if isinstance(saved, str):  # the mark of an earlier version: the hash of the whole file and the mapping
         return (

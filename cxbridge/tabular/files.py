@@ -84,6 +84,19 @@ def below(path: Path, root: Path) -> str:
         return path.resolve().as_posix()
 
 
+def require_readable(file: SourceFile) -> None:
+    """An error naming the file when the account running cxbridge may not read it (its
+    permissions, or a program holding it locked), before any reader is asked to open it."""
+    try:
+        with file.path.open("rb"):
+            pass
+    except OSError as exc:
+        raise SourceError(
+            f"{file.identity}: cannot read it ({exc.strerror}); give the account that runs cxbridge read access to "
+            "it (or close the program that holds it locked), then run again"
+        ) from None
+
+
 def nothing_in(file: SourceFile) -> str:
     """Why a file gives no row, naming it: empty, or a header without rows below it."""
     if file.path.stat().st_size == 0:

@@ -16,7 +16,7 @@ from cxbridge.exports.layout import LayoutOptions
 from cxbridge.tabular.cells import DateOrder, DateOrderGuess, decisive_order, infer_numbered_date_order
 from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import MAX_ROW_LINES, open_delimited
-from cxbridge.tabular.files import SourceFile
+from cxbridge.tabular.files import SourceFile, require_readable
 from cxbridge.tabular.grid import Grid
 from cxbridge.tabular.json_records import RecordSet, open_json
 from cxbridge.tabular.table import PREVIEW_ROWS, Table, header_key
@@ -39,6 +39,7 @@ def open_sources(
     expected = CONNECTOR_OF_KIND[file.kind]
     if config.connector != expected:
         raise SourceError(f"{file.identity} is a {file.kind} file; read it with connector = {expected!r}")
+    require_readable(file)
     if file.kind == "delimited":
         encoding, delimiter = getattr(config, "encoding", "auto"), getattr(config, "delimiter", None)
         limit = getattr(config, "max_row_lines", MAX_ROW_LINES)

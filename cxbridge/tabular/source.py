@@ -117,8 +117,9 @@ class FileStream(Stream):
     def check(self, cursor: Any) -> list[str]:
         """`path` matches files, and each file has the mapped columns — but a file an earlier
         run read, unchanged and with this mapping, which is passed over. A file that cannot be
-        read at all is left to `read`: it fails alone, and the others still import. Warns of
-        `personal` and `ignore` entries naming no column of the headers read (`NamedColumns`)."""
+        read at all is left to `read`: it fails alone, and the others still import; the check warns
+        of it. Warns of `personal` and `ignore` entries naming no column of the headers read
+        (`NamedColumns`)."""
         self._check_id_column()
         try:
             files = self.named(self.files())
@@ -130,7 +131,7 @@ class FileStream(Stream):
             raise ConfigError(f"definition: {exc}") from None
         self.config = self.names.mapping_as_read(files, lambda: self.definition)
         require_values(self.config, definition)
-        saved, problems = self.names.saved_files(cursor, files), []
+        saved, problems, failing = self.names.saved_files(cursor, files), [], []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         entries = NamedColumns(self.config, source=self.source.context.name)
         for file in files:
@@ -141,11 +142,11 @@ class FileStream(Stream):
                     entries.in_table(table)
             except MappingError as exc:
                 problems.append(str(exc))
-            except SourceError:
-                continue
+            except SourceError as exc:
+                failing.append(f"{exc} (a sync fails this file{' and imports the others' if len(files) > 1 else ''})")
         if problems:
             raise ConfigError("; ".join(problems))
-        return entries.warnings()
+        return [*failing, *entries.warnings()]
 
     def _check_id_column(self) -> None:
         """A record's id is stored as read (`source_record_id`, `raw`): the phone column or a
