@@ -16,6 +16,7 @@ from cxbridge.errors import CxbridgeError
 from cxbridge.logs import redact
 
 from . import output
+from .launch import end_reader_gone
 
 log = logging.getLogger("cxbridge.cli")
 
@@ -85,7 +86,8 @@ def hints_wanted(ctx: click.Context, fmt: str) -> bool:
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     """Turn cxbridge errors into a one-line message and the documented exit code, and so the
     machine's own refusals too (a full disk, a folder not writable: `OSError`), which no run can
-    get past and whose traceback says nothing more (it is logged with -vv)."""
+    get past and whose traceback says nothing more (it is logged with -vv); but a reader of the
+    output that left (`| head`) ends the command quietly."""
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -93,6 +95,8 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except CxbridgeError as exc:
             fail(str(exc), kind=type(exc).__name__, exit_code=exc.exit_code)
+        except BrokenPipeError:
+            end_reader_gone()
         except OSError as exc:
             log.debug("operating-system error", exc_info=True)
             fail(

@@ -24,8 +24,12 @@ def stdout() -> Console:
     natural width there)."""
     from rich.console import Console
 
+    from .launch import end_reader_gone
+
     console = Console(soft_wrap=True)
-    return console if console.is_terminal else Console(soft_wrap=True, width=100_000)
+    console = console if console.is_terminal else Console(soft_wrap=True, width=100_000)
+    console.on_broken_pipe = end_reader_gone  # type: ignore[method-assign]  # as a command's other output ends
+    return console
 
 
 @cache

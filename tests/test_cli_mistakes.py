@@ -101,3 +101,17 @@ def test_a_full_disk_is_one_line_naming_it_not_a_traceback(tmp_path: Path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     said = " ".join(result.stderr.split())
     assert "error: [Errno 28] No space left on device; what was written before it is kept" in said
+
+
+@pytest.mark.parametrize("command", ["report --format csv", "report", "status", "quarantine list --format json"])
+def test_output_piped_into_a_program_that_stops_reading_ends_quietly(tmp_path: Path, command: str):
+    """`cxbridge report --format csv | head -3`: head leaves, and the next write finds no reader."""
+    workspace = Workspace(tmp_path)
+    workspace.write_csv([survey_row(n) for n in range(1, 40)] + [survey_row(40, nps=11)])
+    assert run("-m", "cxbridge", "sync", cwd=tmp_path).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    reader_gone = subprocess.Popen([sys.executable, "-m", "cxbridge", *command.split()], cwd=tmp_path, env=env,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    reader_gone.stdout.close()  # the reader has gone before the first line is written
+    stderr = reader_gone.stderr.read()
+    assert (reader_gone.wait(timeout=120), stderr) == (141, "")
