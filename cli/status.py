@@ -142,11 +142,12 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
 
 
 def _error_line(run: dict[str, Any]) -> Padding:
-    """A run's error under the table, wrapped with its lines indented."""
+    """A run's error under the table, wrapped with its lines indented (not padded to the width of
+    the console, which is unlimited in a pipe)."""
     from rich.padding import Padding
     from rich.text import Text
 
-    return Padding(Text(f"{run['run_id'][:RUN_ID_SHOWN]} {run['source']}: {run['error']}"), (0, 0, 0, 2))
+    return Padding(Text(f"{run['run_id'][:RUN_ID_SHOWN]} {run['source']}: {run['error']}"), (0, 0, 0, 2), expand=False)
 
 
 def _table(title: str) -> Table:

@@ -143,6 +143,17 @@ def test_status_fits_a_100_column_terminal(workspace: Workspace, site: Path):
     assert "1 file read: responses.csv" in printed
 
 
+
+def test_status_in_a_pipe_prints_each_runs_error_without_padding(workspace: Workspace):
+    """In a pipe (cron mail, `> status.txt`) lines keep their natural width: an error line is not
+    padded with spaces to the width a pipe's table may take."""
+    workspace.write_csv([])  # a header without rows: the run fails, saying so
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 1
+    printed = CliRunner().invoke(cli, ["status"])
+    assert printed.exit_code == 0, printed.output
+    error = [line for line in printed.output.splitlines() if " survey: " in line]
+    assert error == ["  " + error[0].strip()] and error[0].endswith("nothing to import"), error
+
 def runs_shown(url: str) -> dict[str, int | None]:
     shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url])
     assert shown.exit_code == 0, shown.output
