@@ -6,34 +6,13 @@ the next sync, once the file can be read, imports it."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, Workspace, survey_row
+from tests.conftest import Workspace, survey_row
+from tests.permissions import cxbridge, said
 from tests.workbooks import write_xlsx
-
-WITHOUT_READ_OVERRIDE = ["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search"]
-
-
-def cxbridge(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """The command as an account whose file permissions hold: root, which reads any file, runs it
-    without the capabilities that let it (setpriv)."""
-    command = [sys.executable, "-m", "cxbridge", *args]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv (util-linux), which the test needs to drop read access")
-        command = [setpriv, *WITHOUT_READ_OVERRIDE, *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
-
-
-def said(result: subprocess.CompletedProcess) -> str:
-    return " ".join((result.stdout + result.stderr).split())
 
 
 def csv_source(workspace: Workspace) -> tuple[Path, Path]:

@@ -25,6 +25,7 @@ from cxbridge.layout import (
 from cxbridge.local_files import file_lock, file_lock_held
 from cxbridge.loop.cases import OPENED_CASE_COLUMNS, OPENING_EVENT_COLUMNS
 from cxbridge.local_files import path_of as local_path_of
+from cxbridge.plugins.sqlite.read_only import make_side_files_writable, what_is_read_only
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
@@ -234,6 +235,7 @@ class SQLiteDestination(Destination):
                                        check_same_thread=False)  # fmt: skip
             else:  # used by one thread at a time, not always the one that opened it (`cxbridge.jobs`)
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+                make_side_files_writable(self.path)
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             self._db = Database(conn)
@@ -300,8 +302,9 @@ class SQLiteDestination(Destination):
             except sqlite3.Error as exc:
                 code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
                 if code in STORAGE_FAILURES:
+                    failure = what_is_read_only(self.path) if code == sqlite3.SQLITE_READONLY else STORAGE_FAILURES[code]
                     raise DestinationError(
-                        f"cannot write {self.path}: {STORAGE_FAILURES[code]} (SQLite: {exc}); "
+                        f"cannot write {self.path}: {failure} (SQLite: {exc}); "
                         "the transaction that failed was rolled back, every one before it is kept"
                     ) from None
                 if code != sqlite3.SQLITE_BUSY:
