@@ -31,7 +31,7 @@ from .importing import import_command, inspect_command
 from .launch import end_interrupted
 from .options import (
     DAY, LazyChoice, config_option, db_option, destination_option, fail, format_option, handles_errors, hints_wanted,
-    limit_option, machine_wanted, rehash_option, summary_format, summary_format_option, wait_option,
+    limit_option, machine_wanted, rehash_option, same_data, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
 from .status import status_command
 from .summaries import flat_row, print_summaries, print_warnings
@@ -183,7 +183,7 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
 
         print_deliveries(result.deliveries, fmt=fmt, quiet_when_idle=True)
     if hints_wanted(ctx, fmt) and any(r.quarantined for r in result.results) and not dry_run:
-        click.echo("quarantined records keep their reasons: cxbridge quarantine list")
+        click.echo(f"quarantined records keep their reasons: cxbridge quarantine list{same_data(config, db, destination)}")
     sys.exit(result.exit_code)
 
 

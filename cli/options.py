@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import shlex
 import sys
 from collections.abc import Callable
 from functools import cached_property, wraps
@@ -81,6 +82,14 @@ def summary_format(ctx: click.Context, fmt: str | None) -> str:
 def hints_wanted(ctx: click.Context, fmt: str) -> bool:
     """Progress displays and next-step hints: for people (not with -q or machine output)."""
     return fmt == "table" and not ctx.find_root().obj["quiet"]
+
+
+def same_data(config: str | None, db: str | None, destination: str | None) -> str:
+    """The options a suggested next command needs to read what this one wrote: `--config` and
+    `--db` as given (quoted for the shell); a destination URL is not repeated (it may hold a
+    password), only named."""
+    given = [f" {flag} {shlex.quote(value)}" for flag, value in (("--config", config), ("--db", db)) if value]
+    return "".join(given) + (" with the same --destination" if destination else "")
 
 
 def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -327,10 +327,21 @@ def reading(
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
-        raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
+        raise _not_synced_yet(dest, configured=cfg is not None or destination is not None)
     with dest:
         dest.open(read_only=True)
         yield dest
+
+
+def _not_synced_yet(dest: Destination, *, configured: bool) -> ConfigError:
+    """No data to read yet; when neither a config nor a destination named it, maybe the wrong folder."""
+    if configured:
+        return ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
+    return ConfigError(
+        f"{dest.display_name} does not exist yet, and there is no {CONFIG_FILENAME} in {Path.cwd()} to name "
+        "another: run the command in the project's folder, or pass --config PATH (or --db PATH), or run "
+        "`cxbridge sync` first"
+    )
 
 
 def status(
@@ -438,7 +449,7 @@ def writing(
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
-        raise ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
+        raise _not_synced_yet(dest, configured=cfg is not None or destination is not None)
     with dest.lock(wait=CASE_LOCK_WAIT if wait is None else wait), dest:  # locked until closed, as in sync
         dest.open()
         yield dest

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -263,3 +264,23 @@ def test_an_unknown_destination_scheme_names_the_option_and_hides_the_url(tmp_pa
     assert result.exit_code == 2
     assert "error: --destination: unknown destination 'mysql'; installed: " in result.stderr
     assert "hunter2" not in result.stderr
+
+
+@pytest.mark.parametrize("where", [["--config", "examples/cxbridge.toml"], ["--config", "examples/cxbridge.toml", "--db", "my data.db"]])
+def test_the_next_step_a_sync_suggests_runs_as_printed_where_the_sync_ran(tmp_path, where):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
+    synced = run("sync", *where, cwd=tmp_path)
+    assert synced.returncode == 0, synced.stderr
+    hint = next(line for line in synced.stdout.splitlines() if line.startswith("quarantined records keep their reasons: "))
+    command = shlex.split(hint.removeprefix("quarantined records keep their reasons: "))
+    assert command[:3] == ["cxbridge", "quarantine", "list"]
+    listed = run(*command[1:], "--format", "json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(item["id"] for item in json.loads(listed.stdout)) == ["R1011", "R1062", "R1091"]
+
+
+def test_a_command_run_outside_the_project_folder_says_where_it_looked(tmp_path):
+    result = run("quarantine", "list", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    said = " ".join(result.stderr.split())
+    assert f"there is no cxbridge.toml in {tmp_path}" in said and "pass --config PATH" in said, said
