@@ -401,8 +401,21 @@ def quarantine_list(
     time as they are taken (`list()` them for a list)."""
     from cxbridge.status_report import quarantine_in_people_order
 
-    with reading(config, destination=destination, host=host) as dest:
+    host = host or get_host()
+    cfg = optional_config(config, host, builds_connectors=False)
+    with reading(cfg, destination=destination, host=host) as dest:
+        if source is not None:
+            _require_known_source(dest, cfg, source)
         yield from itertools.islice(quarantine_in_people_order(dest, source=source), limit)
+
+
+def _require_known_source(dest: Destination, cfg: Config | None, source: str) -> None:
+    """A source name that neither the config nor any run knows is a typo, not an empty list."""
+    known = {row["source"] for row in dest.query(f"SELECT DISTINCT source FROM {dest.qualified('sync_runs')}")}
+    known |= set(cfg.sources) if cfg else set()
+    if source not in known:
+        where = f"{cfg.path} or {dest.display_name}" if cfg else dest.display_name
+        raise ConfigError(f"no source named {source!r} in {where}; sources: {', '.join(sorted(known)) or 'none'}")
 
 
 def quarantine_replay(

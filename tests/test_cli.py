@@ -284,3 +284,13 @@ def test_a_command_run_outside_the_project_folder_says_where_it_looked(tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     said = " ".join(result.stderr.split())
     assert f"there is no cxbridge.toml in {tmp_path}" in said and "pass --config PATH" in said, said
+
+
+def test_quarantine_list_of_a_misspelled_source_names_the_sources_instead_of_an_empty_list(workspace: Workspace):
+    workspace.write_csv([survey_row(1), survey_row(2, nps=11)])
+    assert invoke("sync").exit_code == 0
+    typo = CliRunner().invoke(cli, ["quarantine", "list", "--source", "surevy"])
+    assert typo.exit_code == 2 and "Traceback" not in typo.output
+    assert f"no source named 'surevy' in {workspace.config} or sqlite:///cxbridge.db; sources: survey" in typo.output
+    listed = invoke("quarantine", "list", "--source", "survey", "--format", "json")
+    assert [item["id"] for item in json.loads(listed.output)] == ["R2"]
