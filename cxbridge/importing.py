@@ -191,8 +191,8 @@ def import_(
     for path in paths:
         names.show_files([str(path), path.name])  # in the detection's errors too, before the sync names it
         shown = Path(names.file_name(str(path)))
-        item = FileImport(path, source or (saved[0] if saved else source_name_for(shown)), shown=str(shown),
-                          from_project=below(shown, root))  # fmt: skip
+        named = source or (saved[0] if saved else _source_naming(project, path, in_project_source) or source_name_for(shown))
+        item = FileImport(path, named, shown=str(shown), from_project=below(shown, root))
         result.files.append(item)
         mapped = saved or _mapping_in_project(project, item.source)
         if hints.date_order or (mapped and mapped[1].get("date_order")):
@@ -396,6 +396,17 @@ def _with_files_of(headers: SourceHeaders, identities: dict[Path, str]) -> Sourc
     """The import's files and those of the project's source it imports into (`identities`), in
     which its sync looks for a mapped column a file lacks (one added in a later file)."""
     return SourceHeaders([*headers.files, *(SourceFile(path, identity) for path, identity in identities.items())])
+
+
+def _source_naming(project: Config | None, path: Path, identities: Callable[[str], dict[Path, str]]) -> str | None:
+    """The project's one file source whose `path` names the file (`identities` of each source:
+    `_identities_in_project`), which an import without `--source` or `--mapping` goes into: under
+    a name of its own the file's responses would be stored, and counted, a second time."""
+    if project is None:
+        return None
+    resolved = path.resolve()
+    naming = [name for name in project.sources if resolved in identities(name)]
+    return naming[0] if len(naming) == 1 else None
 
 
 def _mapping_in_project(project: Config | None, source: str) -> tuple[str, dict[str, Any], Path] | None:

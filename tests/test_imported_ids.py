@@ -65,6 +65,20 @@ def test_a_file_imported_into_its_configured_source_is_the_file_its_sync_reads(m
     assert stored(monthly / "cxbridge.db") == ([(3,), (9,)], 1)  # two responses, one detractor's case
 
 
+
+@pytest.mark.parametrize("order", ["import-then-sync", "sync-then-import"])
+def test_a_file_a_configured_source_names_is_imported_into_that_source_when_no_source_is_given(
+    monthly: Path, order: str
+):
+    """`cxbridge import exports/2025-01/responses.csv` in the project: the file is the monthly
+    source's, not a new source `responses` whose records the reports would count a second time."""
+    commands = [["import", "exports/2025-01/responses.csv"], ["sync"]]
+    for command in commands if order == "import-then-sync" else reversed(commands):
+        run(*command)
+    assert stored(monthly / "cxbridge.db") == ([(3,), (9,)], 1)
+    with sqlite3.connect(monthly / "cxbridge.db") as conn:
+        assert conn.execute("SELECT DISTINCT source FROM feedback").fetchall() == [("monthly",)]
+
 def test_a_file_its_configured_source_does_not_name_is_imported_by_its_name(monthly: Path):
     (monthly / "elsewhere").mkdir()
     (monthly / "elsewhere" / "responses.csv").write_text("Date,nps\n13/04/2025 10:00,9\n")
