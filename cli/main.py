@@ -265,7 +265,8 @@ def report(
         if open_page:
             import webbrowser
 
-            webbrowser.open(written.resolve().as_uri())
+            if not webbrowser.open(page := written.resolve().as_uri()):  # a server without a display
+                click.echo(f"no browser opened it here: open {page} on a machine with one")
         return
     if loop:
         if metric or programs or sources or since or until or by != "month":

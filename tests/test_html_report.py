@@ -595,3 +595,19 @@ def test_open_hands_the_page_to_the_browser(network, tmp_path):
     subprocess.run([sys.executable, "-m", "cxbridge", "report", "-c", str(network), "--html", str(target), "--open"],
                    env=env, check=True, capture_output=True, timeout=120)  # fmt: skip
     assert (tmp_path / "opened.txt").read_text(encoding="utf-8").strip() == target.resolve().as_uri()
+
+
+def test_open_without_a_browser_to_open_it_says_so(network, tmp_path):
+    """On a server over SSH no browser starts: the page is written and the command says where,
+    instead of appearing to have opened it."""
+    import os
+    import subprocess
+    import sys
+
+    target = tmp_path / "report.html"
+    env = {**os.environ, "BROWSER": "false %s"}  # a browser that fails to start
+    done = subprocess.run([sys.executable, "-m", "cxbridge", "report", "-c", str(network), "--html", str(target),
+                           "--open"], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and target.is_file(), done.stderr
+    said = " ".join((done.stdout + done.stderr).split())
+    assert f"no browser opened it here: open {target.resolve().as_uri()} on a machine with one" in said, said
