@@ -252,3 +252,15 @@ def test_cxbridge_check_names_an_entry_holding_an_address_by_its_key_in_every_fo
     assert "entry 'Phone of hashed:" in checked.output and "bob.k" not in checked.output
     [found] = cxbridge.check(workspace.config)
     assert "bob.k" not in found.warnings[0]
+
+
+def test_cxbridge_check_warns_of_an_empty_file_a_sync_would_import_nothing_from(workspace: Workspace):
+    """An export job that wrote 0 bytes: the sync imports nothing from it (or fails, when it is
+    the only file), so the check says so — it passes, exit code 0, as for any warning."""
+    workspace.write_csv([survey_row(1)])
+    (workspace.root / "responses_2025-06.csv").write_bytes(b"")
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.output.splitlines()) == (0, [
+        "✔ survey (csv)",
+        "  ⚠ responses_2025-06.csv: the file is empty (0 bytes): a sync imports nothing from it",
+    ])  # fmt: skip

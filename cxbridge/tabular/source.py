@@ -118,7 +118,7 @@ class FileStream(Stream):
         """`path` matches files, and each file has the mapped columns — but a file an earlier
         run read, unchanged and with this mapping, which is passed over. A file that cannot be
         read at all is left to `read`: it fails alone, and the others still import; the check warns
-        of it. Warns of `personal` and `ignore` entries naming no column of the headers read
+        of it, and of an empty file. Warns of `personal` and `ignore` entries naming no column of the headers read
         (`NamedColumns`)."""
         self._check_id_column()
         try:
@@ -136,6 +136,9 @@ class FileStream(Stream):
         entries = NamedColumns(self.config, source=self.source.context.name)
         for file in files:
             if self._plan(file, saved).action == "skip":
+                continue
+            if file.path.stat().st_size == 0:
+                failing.append(f"{nothing_in(file)}: a sync imports nothing from it")
                 continue
             try:
                 for table in open_tables(file, self.config, definition, headers=headers):
