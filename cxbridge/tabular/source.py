@@ -52,6 +52,7 @@ from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.populations import OtherPopulations
 from cxbridge.tabular.table import Column, Table, header_key
 from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
+from cxbridge.tabular.unanswered import Unanswered
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
@@ -76,6 +77,7 @@ class FileStream(Stream):
         self.empty: list[str] = []  # why each file read this run gave no row
         self.rows = 0  # rows read this run
         self.absent: dict[str, None] = {}  # warnings about tables without a mapped scored column
+        self.unanswered: list[str] = []  # warnings about mapped scored columns no row read in this run answers
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self.populations: list[str] = []  # warnings about rows a column says are of another population
@@ -259,7 +261,8 @@ class FileStream(Stream):
         return found
 
     def warnings(self) -> list[str]:
-        """Tables without a mapped scored column; columns that look scored but are not mapped;
+        """Tables without a mapped scored column, or whose rows read leave one unanswered
+        (`Unanswered`); columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
         dates read in an order the data does not show; question columns labelled without `values`
@@ -268,7 +271,8 @@ class FileStream(Stream):
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
         labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
-        found = [*self.absent, *self.unmapped, *empty, *self.repeated, *self.populations, *self.status_ignored]
+        found = [*self.absent, *self.unanswered, *self.unmapped, *empty, *self.repeated]
+        found += [*self.populations, *self.status_ignored]
         found += self._entries.warnings() if self._entries is not None else []
         return [*found, *read, *labels]
 
@@ -304,7 +308,8 @@ class FileStream(Stream):
             self.unmapped.update(dict.fromkeys(unmapped))
             if self._progress is not None:
                 self._progress.reading(file, table)
-            yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named)
+            yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named,
+                                        whole=todo.resume is None)  # fmt: skip
             self._whole = table.position.whole
 
     def _key_table(self, file: SourceFile, todo: Plan) -> KeyTable | None:
@@ -324,11 +329,13 @@ class FileStream(Stream):
         return key_tables.save(self._keys.through(self._whole[1]), owner=owner, keep=keep)
 
     def _table_rows(
-        self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS, named: PersonalFields = NOTHING
-    ) -> Iterator[dict[str, Any]]:
+        self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS, named: PersonalFields = NOTHING,
+        whole: bool = True,
+    ) -> Iterator[dict[str, Any]]:  # fmt: skip
         """The table's rows with their native ids; rows up to record `after` (read before) only
         have their keys counted, as do the rows of `before`. Its columns `named` by header by
-        `personal` and `ignore` are scrubbed as the columns they name by key."""
+        `personal` and `ignore` are scrubbed as the columns they name by key. `whole`: the table
+        is read from its first row, not on from where the last read ended."""
         keys = self._keys = RowKeys(table, self.config, before=before)
         submitted = header_key(self.config.columns.submitted_at or "")
         # a row with a value in this column holds more than its submitted time: most rows are told so by it
@@ -336,6 +343,7 @@ class FileStream(Stream):
         file, sheet = self.names.name(table.file), table.sheet and self.names.namer().sheet_name(table.sheet)
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
+        unanswered, read_before = Unanswered(table, self.normalizer, whole=whole), self.rows
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
         if named is not NOTHING and self._scrub is not None:
@@ -354,6 +362,8 @@ class FileStream(Stream):
                 if ids is not None and native is not None:
                     ids.add(number, native)
                 self.rows += 1
+                if unanswered.watched:
+                    unanswered.read(values, labels)
                 if others is not None:
                     others.count(values)
                 if sheet is None and not labels:
@@ -370,6 +380,9 @@ class FileStream(Stream):
                 self.repeated.append(warning)
             if others is not None and (warning := others.warning()):
                 self.populations.append(warning)
+            for warning in unanswered.warnings(self.rows - read_before):
+                log.info("%s", warning)
+                self.unanswered.append(warning)
         finally:
             self._text, self._text_scrub, self._table_scrub, self._status = False, None, None, None
 
