@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from cxbridge.detection.keywords import AMOUNT_WORDS
 from cxbridge.errors import DataError
 
 
@@ -267,7 +268,8 @@ workbook read by openpyxl, or a CSV saved from one."""
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _PERCENT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%$")
 _LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)\D")
-_RANGE = re.compile(r"^\s*[+-]?\d+(?:[.,]\d+)?\s*(?:[-–—/]\s*\d|(?:to|or|and)\b)")  # "1 - 2 times", "5 or more"
+_TO, _OR = ("|".join(AMOUNT_WORDS[joins]) for joins in ("to a number", "or more"))
+_RANGE = re.compile(rf"^\s*[+-]?\d+(?:[.,]\d+)?\s*(?:(?:[-–—/]|{_TO})\s*\d|(?:{_OR})(?!\w))")  # "1 - 2 times", "5 oder mehr"
 _SPACES = re.compile(r"\s+")
 
 
@@ -292,8 +294,14 @@ def shown_number(label: str) -> float | None:
     key = _label_key(label)
     if _NUMBER.match(key):
         return _number(key)
-    match = _LEADING_NUMBER.match(key) if not _RANGE.match(key) else None
+    match = _LEADING_NUMBER.match(key) if not names_amount(key) else None
     return _number(match.group(1)) if match else None
+
+
+def names_amount(label: str) -> bool:
+    """Whether a label names an amount — a number joined to another or to "more", in any language
+    the detection reads (`keywords.AMOUNT_WORDS`): "1 - 2 times", "5 or more", "5 oder mehr"."""
+    return _RANGE.match(_label_key(label)) is not None
 
 
 def shown_words(label: str) -> str:

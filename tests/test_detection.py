@@ -86,6 +86,20 @@ def test_an_unknown_label_among_satisfaction_labels_does_not_hide_the_csat(tmp_p
     assert "1 of 25 answers is not on the scale ('Sorta kinda')" in csat.describe()
 
 
+@pytest.mark.parametrize(("question", "amount"), [
+    ("How satisfied are you with how often we call?", "5 or more"),
+    ("Wie zufrieden sind Sie damit, wie oft wir anrufen?", "5 oder mehr"),
+    ("Насколько вы довольны тем, как часто мы звоним?", "5 и более"),
+    ("¿Qué tan satisfecho está con la frecuencia de nuestras llamadas?", "5 o más"),
+])  # fmt: skip
+def test_an_answer_naming_an_amount_is_no_point_of_the_scale(tmp_path, question, amount):
+    """Answers "1" … "4" and "5 or more" count calls: the amount is no 5 that would make them a
+    1–5 satisfaction scale, in any language."""
+    rows = [["Date", question], *[["2024-01-02", answer] for answer in ["1", "2", "3", "4", amount] * 4]]
+    inspection = inspect_file(write_csv(tmp_path / "often.csv", rows))
+    assert [p.column for p in inspection.chosen if p.target == "csat"] == []
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cxbridge.errors import DataError
-from cxbridge.metrics import MetricSpec, Scale, coerce, net_promoter_score, satisfied_share, score
+from cxbridge.metrics import MetricSpec, Scale, coerce, net_promoter_score, satisfied_share, score, shown_number
+from cxbridge.questions import option_values
 
 NPS = MetricSpec(metric="nps")
 
@@ -167,6 +168,33 @@ def test_audit_points_become_percent_of_max():
 def test_labels_and_leading_numbers_become_values(answer, value):
     spec = MetricSpec(metric="csat", scale=(1, 10), labels={"Очень доволен": 5, "Bardzo zadowolony": 5})
     assert coerce(answer, spec) == value
+
+
+AMOUNTS = {
+    "en": ["5 or more", "2 to 3", "1 - 2 times a month", "5 and over"],
+    "ru": ["5 или более", "5 и более", "1–2 раза в месяц"],
+    "pl": ["5 lub więcej", "5 i więcej", "3 do 4 razy"],
+    "de": ["5 oder mehr", "5 und mehr", "3 bis 4 Mal", "1–2 Mal pro Monat"],
+    "es": ["5 o más", "5 y más", "3 a 4 veces"],
+    "fr": ["5 ou plus", "5 et plus", "3 à 4 fois"],
+    "pt": ["5 ou mais", "5 e mais", "3 a 4 vezes"],
+}
+NUMBERED = {"5 - Sehr zufrieden": 5, "1 – Очень недоволен": 1, "5 Bardzo zadowolony": 5, "1 - Muy insatisfecho": 1,
+            "5 : Très satisfait": 5, "1 - Nada satisfeito": 1, "4 A lot": 4, "10 - Extremely likely": 10}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(AMOUNTS))
+def test_an_option_naming_an_amount_is_no_point_of_a_scale_in_any_language(language):
+    """"5 oder mehr" is five times or more, not the point 5: amongst options "1" … "4" it makes
+    them no scale, as "5 or more" does."""
+    for amount in AMOUNTS[language]:
+        assert shown_number(amount) is None, amount
+        assert option_values(["1", "2", "3", "4", amount]) == {}, amount
+
+
+@pytest.mark.parametrize(("label", "number"), sorted(NUMBERED.items()))
+def test_a_numbered_label_shows_its_number_in_any_language(label, number):
+    assert shown_number(label) == number
 
 
 CODED = {"0": 1, "1": 2, "2": 3, "3": 4, "4": 5}  # a 1–5 scale an export codes 0–4

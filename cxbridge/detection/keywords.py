@@ -128,6 +128,15 @@ _POLITE = re.compile(
 macht", "Wenn es nicht zu schwierig ist", "Si ce n'est pas trop difficile", "Si no es difícil",
 "Se não for difícil"): a favour asked, not the effort the question is about, so its words do not
 count."""
+AMOUNT_WORDS: dict[str, tuple[str, ...]] = {
+    "to a number": ("to", "до", "do", "bis", "a", "à"),
+    "or more": ("or", "and", "или", "и", "lub", "albo", "i", "oder", "und", "o", "u", "y", "ou", "et", "e"),
+}  # fmt: skip
+"""Words after a number that make an answer an amount, not a scale's point, in each language
+above: before a second number ("3 to 4", "3 do 4", "3 bis 4", "3 a 4", "3 à 4"; "a" alone is
+the English article: "4 A lot"), or before one or "more" ("3 or 4", "5 or more", "5 and over";
+"5 или более", "5 и более"; "5 lub więcej", "5 i więcej"; "5 oder mehr", "5 und mehr"; "5 o
+más", "5 y más"; "5 ou plus", "5 et plus"; "5 ou mais", "5 e mais")."""
 _NONE_OF = frozenset({"no", "kein", "keine", "keinen", "aucun", "aucune", "ningún", "ningun", "ninguna", "никаких",
                       "никакого", "никакой", "żadnego", "zadnego", "żadnej", "zadnej", "nenhum", "nenhuma"})  # fmt: skip
 _NEGATIONS = _NONE_OF | {"not", "never", "не", "ни", "nie", "nigdy", "nicht", "niemals", "nunca", "pas", "jamais",

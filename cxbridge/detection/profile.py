@@ -12,6 +12,7 @@ from typing import Any
 from cxbridge.addresses import addresses
 from cxbridge.detection.labels import is_no_score
 from cxbridge.errors import DataError
+from cxbridge.metrics import names_amount
 from cxbridge.phones import is_phone
 from cxbridge.tabular.cells import parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
@@ -128,7 +129,7 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
         profile.phones += 1
     elif is_no_score(text):
         profile.no_score[text] += 1
-    elif match := _LEADING_NUMBER.match(text):
+    elif (match := _LEADING_NUMBER.match(text)) and not names_amount(text):  # "5 or more" is no point
         profile.numbers.append(number := float(match.group(1)))  # "10 - Extremely likely"
         profile.numbered[text] = number
     else:
