@@ -952,3 +952,53 @@ def test_a_metric_configured_alone_reads_partial_built_in_labels_their_way_round
     plan = QuestionPlan({"QID1": QuestionOverride(metric="csat")}, where="sources.api")
     spec = plan.reading(Question("QID1", question["QuestionText"], "choice", choices=points)).spec
     assert (spec.metric, spec.scale, spec.direction) == ("csat", (1, 3), Direction.LOWER_IS_BETTER)
+
+
+SEVEN_POINT_SATISFACTION = {  # worst first; the "somewhat" points are the 3rd and 5th
+    "de": ["Sehr unzufrieden", "Unzufrieden", "Eher unzufrieden", "Teils/teils", "Eher zufrieden", "Zufrieden",
+           "Sehr zufrieden"],
+    "ru": ["Очень недоволен", "Недоволен", "Скорее недоволен", "Ни доволен, ни недоволен", "Скорее доволен", "Доволен",
+           "Очень доволен"],
+    "pl": ["Bardzo niezadowolony", "Niezadowolony", "Raczej niezadowolony", "Ani zadowolony, ani niezadowolony",
+           "Raczej zadowolony", "Zadowolony", "Bardzo zadowolony"],
+    "fr": ["Très insatisfait", "Insatisfait", "Plutôt insatisfait", "Ni satisfait ni insatisfait", "Plutôt satisfait",
+           "Satisfait", "Très satisfait"],
+}  # fmt: skip
+SATISFACTION_QUESTION = {"de": "Wie zufrieden sind Sie mit uns?", "ru": "Насколько вы довольны нами?",
+                         "pl": "Czy jesteś zadowolony z obsługi?", "fr": "Êtes-vous satisfait de nous ?"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(SEVEN_POINT_SATISFACTION))
+def test_a_seven_point_satisfaction_column_in_another_language_is_told_from_a_five_point_one(tmp_path, language):
+    """Its seven labels make a CSAT on 1–7, each answer stored as its place; a column whose first
+    500 rows show only the five labels it shares with the 5-point scale quarantines each later
+    "somewhat" answer ("Eher zufrieden"), as in English, never storing it as the 4 of "Zufrieden"."""
+    seven = SEVEN_POINT_SATISFACTION[language]
+    shared = [seven[n] for n in (0, 1, 3, 5, 6)]
+    all_seven = [seven[n % 7] for n in range(600)]
+    later = [shared[n % 5] for n in range(500)] + [seven[4], seven[2]] * 50
+    columns = [f"{SATISFACTION_QUESTION[language]} ({n})" for n in (1, 2)]
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", a, b] for n, (a, b) in enumerate(zip(all_seven, later))]]  # fmt: skip
+    path = write_csv(tmp_path / "sat.csv", rows)
+    specs = {p.column: (p.target, p.spec.get("scale")) for p in inspect_file(path).chosen}
+    assert (specs[columns[0]], specs[columns[1]]) == (("csat", [1.0, 7.0]), ("csat", [1.0, 5.0]))
+    item = import_file(path)
+    assert item.ok and item.result.quarantined == 100, item.error
+    reasons = {reason for (reason,) in query(tmp_path, "SELECT error FROM quarantine", db="x.db")}
+    for answer, read_as in ((seven[4], seven[5]), (seven[2], seven[1])):
+        [reason] = [reason for reason in reasons if f"answer {answer!r}" in reason]
+        assert repr(read_as) in reason and "satisfaction (7 points)" in reason, reason
+    stored = dict(query(tmp_path, "SELECT question_id, SUM(value) FROM feedback_scores GROUP BY 1", db="x.db"))
+    assert stored[columns[0]] == sum(seven.index(a) + 1.0 for n, a in enumerate(all_seven) if later[n] in shared)
+    assert stored[columns[1]] == sum(shared.index(a) + 1.0 for a in later if a in shared)
+
+
+def test_french_ease_labels_are_told_five_points_from_seven():
+    """"Plutôt facile" beside "Facile" is the seven-point scale's 5 and 6; the five-point labels
+    alone stay on five points."""
+    seven = ["Très difficile", "Difficile", "Plutôt difficile", "Ni facile ni difficile", "Plutôt facile", "Facile",
+             "Très facile"]  # fmt: skip
+    assert builtin.scale_for(seven) is builtin.EASE_7
+    assert [builtin.EASE_7.values()[builtin.label_key(label)] for label in seven] == [1, 2, 3, 4, 5, 6, 7]
+    assert builtin.scale_for([seven[n] for n in (0, 1, 3, 5, 6)]) is builtin.EASE_5

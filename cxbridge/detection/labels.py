@@ -61,14 +61,27 @@ SATISFACTION_5 = LabelScale("satisfaction (5 points)", ("csat",), Direction.HIGH
 ))  # fmt: skip
 
 SATISFACTION_7 = LabelScale("satisfaction (7 points)", ("csat",), Direction.HIGHER_IS_BETTER, (
-    ("extremely dissatisfied", "very dissatisfied", "completely dissatisfied"),
-    ("moderately dissatisfied", "dissatisfied", "mostly dissatisfied"),
-    ("slightly dissatisfied", "somewhat dissatisfied"),
-    ("neither satisfied nor dissatisfied", "neutral", "neither"),
-    ("slightly satisfied", "somewhat satisfied"),
-    ("moderately satisfied", "satisfied", "mostly satisfied"),
-    ("extremely satisfied", "very satisfied", "completely satisfied"),
+    ("extremely dissatisfied", "very dissatisfied", "completely dissatisfied", "очень недоволен", "очень недовольна",
+     "bardzo niezadowolony", "bardzo niezadowolona", "sehr unzufrieden", "très insatisfait", "très insatisfaite"),
+    ("moderately dissatisfied", "dissatisfied", "mostly dissatisfied", "недоволен", "недовольна", "niezadowolony",
+     "niezadowolona", "unzufrieden", "insatisfait", "insatisfaite"),
+    ("slightly dissatisfied", "somewhat dissatisfied", "скорее недоволен", "raczej niezadowolony", "eher unzufrieden",
+     "plutôt insatisfait"),
+    ("neither satisfied nor dissatisfied", "neutral", "neither", "нейтрально", "ни доволен, ни недоволен",
+     "ani zadowolony, ani niezadowolony", "neutralnie", "weder zufrieden noch unzufrieden", "weder noch", "teils/teils",
+     "ni satisfait ni insatisfait", "neutre"),
+    ("slightly satisfied", "somewhat satisfied", "скорее доволен", "raczej zadowolony", "eher zufrieden",
+     "plutôt satisfait"),
+    ("moderately satisfied", "satisfied", "mostly satisfied", "доволен", "довольна", "zadowolony", "zadowolona",
+     "zufrieden", "satisfait", "satisfaite"),
+    ("extremely satisfied", "very satisfied", "completely satisfied", "очень доволен", "очень довольна",
+     "bardzo zadowolony", "bardzo zadowolona", "sehr zufrieden", "très satisfait", "très satisfaite"),
 ))  # fmt: skip
+"""Russian, Polish, German and French: very, —, somewhat (скорее, raczej, eher, plutôt), "neither" —
+the 7-point wording of those languages' questionnaires (German's "sehr zufrieden / zufrieden / eher
+zufrieden / teils/teils / …"), each point spelt as the 5-point list spells it. Left out: Spanish
+and Portuguese, whose "somewhat" point has no one established wording, and the "extremely",
+"moderately" and "completely" spellings in any language but English."""
 
 AGREEMENT_5 = LabelScale("agreement (5 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
@@ -104,10 +117,14 @@ EASE_5 = LabelScale("ease (5 points)", ("ces",), Direction.HIGHER_IS_BETTER, (
 ))  # fmt: skip
 
 EASE_7 = LabelScale("ease (7 points)", ("ces",), Direction.HIGHER_IS_BETTER, (
-    ("extremely difficult", "very difficult"), ("moderately difficult", "difficult"),
-    ("slightly difficult", "somewhat difficult"), ("neither easy nor difficult", "neutral", "neither"),
-    ("slightly easy", "somewhat easy"), ("moderately easy", "easy"), ("extremely easy", "very easy"),
+    ("extremely difficult", "very difficult", "très difficile"), ("moderately difficult", "difficult", "difficile"),
+    ("slightly difficult", "somewhat difficult", "plutôt difficile"),
+    ("neither easy nor difficult", "neutral", "neither", "ni facile ni difficile", "neutre"),
+    ("slightly easy", "somewhat easy", "plutôt facile"), ("moderately easy", "easy", "facile"),
+    ("extremely easy", "very easy", "très facile"),
 ))  # fmt: skip
+"""French as its satisfaction (`SATISFACTION_7`); the other languages' 5-point ease lists have no
+"somewhat" point to place."""
 
 EFFORT_5 = LabelScale("effort (5 points, lower is better)", ("ces",), Direction.LOWER_IS_BETTER, (
     ("very low effort", "much less effort than expected", "much less than expected", "очень низкие усилия",
