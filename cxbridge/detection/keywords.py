@@ -27,12 +27,12 @@ STEMS: dict[str, tuple[str, ...]] = {
         "łatw", "latw", "prosto",
         "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "facilidade", "esfuerzo",
         "facile", "facilement", "facilité", "esforço", "esforco", "трудно", "schwierig", "difficile", "difícil",
-        "dificil", "несложн", "нетрудн",
+        "dificil", "несложн", "нетрудн", "облегч", "facilitou", "facilitaram",
     ),
     "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
                    "dificil", "difficile"),
     "ease": ("easy", "ease", "легк", "просто", "несложн", "нетрудн", "łatw", "latw", "prosto", "einfach", "leicht",
-             "fácil", "facil", "facilidade", "facile", "facilement", "facilité"),
+             "fácil", "facil", "facilidade", "facile", "facilement", "facilité", "облегч", "facilitou", "facilitaram"),
     "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
                    "bez wysilku", "mühelos", "ohne mühe", "ohne aufwand", "sin esfuerzo", "sans effort",
                    "sem esforço", "sem esforco"),
@@ -90,7 +90,7 @@ _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielle
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
                   "facilité": ("facilités",), "сложн": ("несложн",), "трудн": ("нетрудн",),
-                  "difícil": ("difícilmente",), "dificil": ("dificilmente",)}  # fmt: skip
+                  "difícil": ("difícilmente",), "dificil": ("dificilmente",), "облегч": ("облегченн",)}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
@@ -98,7 +98,8 @@ difficult, and are stems of `difficulty` of their own; "prostokąt" is a rectang
 a correction, "prostopadły" perpendicular; "facilidades (de pagamento)" and "facilités (de
 paiement)" are payment terms, not ease; "несложно" and "нетрудно" ("not hard") say easy, and
 are stems of `ease` of their own; "difícilmente" (es) and "dificilmente" (pt) are "hardly"
-("Dificilmente voltaria a comprar"), not how difficult. Such a word does not count as the stem."""
+("Dificilmente voltaria a comprar"), not how difficult; "облегчённый" is lightweight ("облегчённая
+версия"), where "облегчила" ("Компания облегчила решение вопроса") made it easy. Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"}),
                     "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
