@@ -189,6 +189,28 @@ def test_effort_questions_get_their_direction(tmp_path):
     assert specs["It was easy to get my issue resolved"] == {"scale": [1.0, 5.0], "direction": "higher_is_better"}
 
 
+HOW_MUCH_EFFORT = ["What level of effort was required to return the item?",
+                   "Combien d'efforts avez-vous dû fournir pour retourner l'article ?",
+                   "Quel niveau d’effort a été nécessaire pour retourner l'article ?",
+                   "Jak duży wysiłek musiał Pan włożyć w zwrot towaru?",
+                   "Какие усилия вам пришлось приложить, чтобы вернуть товар?",
+                   "Quanto esforco foi necessario para devolver o item?",
+                   "Wie hoch war Ihr Aufwand bei der Rücksendung?", "¿Cuánto esfuerzo le supuso devolver el artículo?"]
+
+
+@pytest.mark.parametrize("question", HOW_MUCH_EFFORT)
+def test_a_question_of_how_much_effort_in_any_wording_runs_lower_is_better(question):
+    """However the noun of effort is inflected ("d'efforts", "wysiłek", "усилия") or what stands
+    before it ("level of effort"), 1–5 under it is the most effort at the top, as under "How much
+    effort…"; before, only "how much effort", "усилий", "wysiłku", "effort avez" and a few more
+    were read so, the others higher-is-better: every answer's box turned round. The metric's name
+    ("Customer Effort Score") says no direction."""
+    spec = detect(Question("Q1", question, "scale", scale=(1, 5))).spec
+    assert (spec.metric, spec.direction) == ("ces", Direction.LOWER_IS_BETTER)
+    named = detect(Question("Q2", "Customer Effort Score: how easy was it to return the item?", "scale", scale=(1, 5)))
+    assert (named.spec.metric, named.spec.direction) == ("ces", Direction.HIGHER_IS_BETTER)
+
+
 def test_a_stem_inside_a_word_of_another_meaning_is_not_the_question_it_names(tmp_path):
     """"Załatwienie sprawy" is how a case was handled, not how easy it was ("łatw"), and
     "vielleicht" is "perhaps", not "leicht": neither makes a CES column; "łatwo" still does."""

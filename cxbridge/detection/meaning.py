@@ -158,6 +158,15 @@ def _as_asked(reading: ScaleReading, text: str) -> ScaleReading:
     return replace(reading, direction=direction, evidence=f"{reading.evidence}; {why}")
 
 
+_HOW_MUCH_EFFORT = ("how much effort", "more effort", "less effort", "level of effort", "effort required",
+                    "усилий", "усилия", "усилие", "wysiłku", "wysiłek", "wysilku", "wysilek", "aufwand", "esfuerzo",
+                    "effort avez", "efforts avez", "combien d'effort", "combien d’effort", "niveau d'effort",
+                    "niveau d’effort", "esforço", "esforco")  # fmt: skip
+"""Words of a question of how much effort, in each inflection a question puts them ("усилия",
+"wysiłek", "d'efforts", "level of effort"): the noun alone ("Effort", "Customer Effort Score") may
+name the metric, and says no direction."""
+
+
 def effort_direction(text: str) -> tuple[Direction, str]:
     """Which way numbers under an effort or ease question run, by its wording."""
     key = builtin.label_key(text)
@@ -165,8 +174,7 @@ def effort_direction(text: str) -> tuple[Direction, str]:
         return Direction.HIGHER_IS_BETTER, f"it says {stem!r}: higher is better (set direction if not)"
     if noun := no_effort(text):  # before "how much effort": "kein Aufwand" is none of it
         return Direction.HIGHER_IS_BETTER, f"it says no effort ({noun!r}): higher is better (set direction if not)"
-    if any(word in key for word in ("how much effort", "more effort", "less effort", "усилий", "wysiłku", "aufwand",
-                                    "esfuerzo", "effort avez", "esforço")):  # fmt: skip
+    if any(word in key for word in _HOW_MUCH_EFFORT):
         return Direction.LOWER_IS_BETTER, "it asks how much effort: lower is better (set direction if not)"
     if mentions(text, "difficulty") and not mentions(text, "ease"):
         return Direction.LOWER_IS_BETTER, "it asks how difficult: lower is better (set direction if not)"
