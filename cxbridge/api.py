@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
 from importlib import import_module, resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
@@ -344,6 +344,29 @@ def _not_synced_yet(dest: Destination, *, configured: bool) -> ConfigError:
     )
 
 
+Row = TypeVar("Row")
+
+
+def read_lazily(
+    opened: AbstractContextManager[Destination], rows: Callable[[Destination], Iterable[Row]]
+) -> Iterator[Row]:
+    """`rows` of a destination opened now — a missing database or an unknown destination is
+    raised by the call, where a caller's try/except is — taken from it as they are read; the
+    destination closes after the last, or when the iterator is closed or dropped."""
+    with ExitStack() as stack:
+        found = iter(rows(stack.enter_context(opened)))
+        opened_now = stack.pop_all()
+
+    def taken() -> Iterator[Row | None]:
+        with opened_now:
+            yield None  # started, so that closing or dropping the iterator closes the destination
+            yield from found
+
+    iterator = taken()
+    next(iterator)
+    return iterator  # type: ignore[return-value]
+
+
 def status(
     config: str | Path | Config | None = None,
     *,
@@ -398,15 +421,19 @@ def quarantine_list(
 ) -> Iterator[QuarantineItem]:
     """The quarantined records (of one source, if given) with their reasons, by source, stream
     and place in it (file, sheet, row); the first `limit` of them when given. Read a batch at a
-    time as they are taken (`list()` them for a list)."""
+    time as they are taken (`list()` them for a list); a missing or unknown destination is
+    raised by the call."""
     from cxbridge.status_report import quarantine_in_people_order
 
     host = host or get_host()
     cfg = optional_config(config, host, builds_connectors=False)
-    with reading(cfg, destination=destination, host=host) as dest:
+
+    def listed(dest: Destination) -> Iterator[QuarantineItem]:
         if source is not None:
             _require_known_source(dest, cfg, source)
-        yield from itertools.islice(quarantine_in_people_order(dest, source=source), limit)
+        return itertools.islice(quarantine_in_people_order(dest, source=source), limit)
+
+    return read_lazily(reading(cfg, destination=destination, host=host), listed)
 
 
 def _require_known_source(dest: Destination, cfg: Config | None, source: str) -> None:

@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cxbridge.api import deliver_outbox, reading, writing
+from cxbridge.api import deliver_outbox, read_lazily, reading, writing
 from cxbridge.config import find_config, load_config
 from cxbridge.plugins_host import PluginHost, get_host
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from cxbridge.destinations import Destination
     from cxbridge.loop import tracking
     from cxbridge.loop.cases import Case
     from cxbridge.loop.outbox import DeliveryReport
@@ -60,11 +61,14 @@ def cases_list(
     host: PluginHost | None = None,
 ) -> Iterator[Case]:
     """Cases, oldest first: all, or those of a status, owner or rule, or open past their due time;
-    read a batch at a time as they are taken (`list()` them for a list)."""
+    read a batch at a time as they are taken (`list()` them for a list); a missing or unknown
+    destination is raised by the call."""
     from cxbridge.loop import tracking
 
-    with reading(config, destination=destination, host=host) as dest:
-        yield from tracking.iter_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
+    def cases(dest: Destination) -> Iterator[Case]:
+        return tracking.iter_cases(dest, status=status, owner=owner, rule=rule, overdue=overdue)
+
+    return read_lazily(reading(config, destination=destination, host=host), cases)
 
 
 def cases_show(

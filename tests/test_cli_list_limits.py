@@ -151,3 +151,32 @@ def test_the_quarantine_is_read_a_batch_at_a_time_in_file_and_row_order(workspac
     assert not isinstance(listed, list)
     assert [(item.context["file"], item.context["row"]) for item in listed] == expected and len(expected) == 24
     assert kind == "sqlite" or any("quarantine" in sql for sql in fetched)
+
+
+@pytest.mark.parametrize("listing", ["cases_list", "quarantine_list"])
+def test_a_listing_fails_when_called_not_when_first_read(tmp_path, monkeypatch, listing):
+    """The iterators of the Python API open the destination at the call: a caller that wraps the
+    call in try/except hears of a missing database or an unknown destination there, not at the
+    first `next()` outside it."""
+    import cxbridge
+    from cxbridge.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)  # no cxbridge.toml here
+    with pytest.raises(ConfigError, match="does not exist yet; run `cxbridge sync` first"):
+        getattr(cxbridge, listing)(destination=f"sqlite:///{tmp_path / 'missing.db'}")
+    with pytest.raises(ConfigError, match="nosuch"):
+        getattr(cxbridge, listing)(destination="nosuch:///cx.db")
+
+
+def test_a_listing_closes_its_destination_when_dropped_unread(synced, monkeypatch):
+    """An iterator dropped (or closed) before its last row closes the destination it opened."""
+    import cxbridge
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+    closed = []
+    original = SQLiteDestination.close
+    monkeypatch.setattr(SQLiteDestination, "close", lambda self: closed.append(self) or original(self))
+    listed = cxbridge.cases_list(synced.config)
+    assert next(listed).case_id and not closed
+    listed.close()
+    assert closed
