@@ -246,13 +246,15 @@ def group_copies(copies: Iterable[Copy], rules: IdentityRules, *, kinds: Iterabl
     members: dict[str, list[Copy]] = defaultdict(list)
     for record_id, copy in by_id.items():
         members[root(record_id)].append(copy)
+    links_of: dict[str, list[Link]] = defaultdict(list)
+    for link in links:
+        links_of[root(link.first)].append(link)
     groups = []
     merged_kinds = rules.merged
     for record_id, found in members.items():
         if len(found) < 2:
             continue
-        inside = {copy.record_id for copy in found}
-        own = [link for link in links if link.first in inside]
+        own = links_of[record_id]
         found.sort(key=lambda copy: precedence(copy, rules))
         groups.append(DuplicateGroup(found, own, merged=all(link.match in merged_kinds for link in own)))
     return sorted(groups, key=lambda group: _in_time(group.kept))
