@@ -42,7 +42,7 @@ LATER = {
     "deliver_pending": "cxbridge.loop.outbox", "follow_status": "cxbridge.loop.status_sync",
     "loop_performance_rows": "cxbridge.loop.views", "ReportOptions": "cxbridge.reporting",
     "report_columns": "cxbridge.reporting", "report_rows": "cxbridge.reporting", "undated_left_out": "cxbridge.reporting",
-    "DuplicatesReport": "cxbridge.resolver", "duplicates_report": "cxbridge.resolver", "identity_ready": "cxbridge.resolver",
+    "DuplicatesReport": "cxbridge.resolver", "duplicate_groups": "cxbridge.resolver", "identity_ready": "cxbridge.resolver",
     "StatusReport": "cxbridge.status_report", "status_of": "cxbridge.status_report",
     "plugin_new": "cxbridge.scaffold",
     "report": "cxbridge.report_commands", "report_html": "cxbridge.report_commands",
@@ -345,11 +345,10 @@ def _not_synced_yet(dest: Destination, *, configured: bool) -> ConfigError:
 
 
 Row = TypeVar("Row")
+Opened = TypeVar("Opened")
 
 
-def read_lazily(
-    opened: AbstractContextManager[Destination], rows: Callable[[Destination], Iterable[Row]]
-) -> Iterator[Row]:
+def read_lazily(opened: AbstractContextManager[Opened], rows: Callable[[Opened], Iterable[Row]]) -> Iterator[Row]:
     """`rows` of a destination opened now — a missing database or an unknown destination is
     raised by the call, where a caller's try/except is — taken from it as they are read; the
     destination closes after the last, or when the iterator is closed or dropped."""
@@ -399,16 +398,21 @@ def duplicates(
     config: str | Path | Config | None = None, *, destination: str | None = None, host: PluginHost | None = None
 ) -> DuplicatesReport:
     """Every group of records that are one response read through several sources — declared
-    (`same_as`), exact copies and likely duplicates — with the evidence, and which copy counts."""
-    from cxbridge.resolver import DuplicatesReport, duplicates_report, identity_ready
+    (`same_as`), exact copies and likely duplicates — with the evidence, and which copy counts;
+    the groups are read from the destination as they are taken (`DuplicatesReport.groups`)."""
+    from cxbridge.resolver import DuplicatesReport, duplicate_groups, identity_ready
 
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     rules = cfg.identity_rules(host) if cfg else IdentityRules()
-    with reading(cfg, destination=destination, host=host) as dest:
-        if not identity_ready(dest):
-            return DuplicatesReport(dest.display_name, [])
-        return duplicates_report(dest, rules)
+
+    with ExitStack() as stack:  # opened twice: DuckDB reads one statement at a time a connection
+        swept = stack.enter_context(reading(cfg, destination=destination, host=host))
+        looked_up = stack.enter_context(reading(cfg, destination=destination, host=host))
+        ready = identity_ready(swept)
+        opened = stack.pop_all()
+    groups = read_lazily(opened, lambda _: duplicate_groups(swept, looked_up, rules) if ready else ())
+    return DuplicatesReport(swept.display_name, groups)
 
 
 def quarantine_list(

@@ -386,11 +386,7 @@ class Destination(ABC):
         """The values of an identity key column that records of more than one source hold: where
         a full identity pass looks for copies."""
         assert column in IDENTITY_LOOKUPS, column
-        rows = self.query(
-            f"SELECT {column} AS k FROM {self.qualified('feedback')} WHERE {column} IS NOT NULL "
-            f"GROUP BY {column} HAVING COUNT(DISTINCT source) > 1"
-        )
-        return [row["k"] for row in rows]
+        return [row[column] for row in self.query(shared_keys_sql(self.qualified("feedback"), column))]
 
     def stored_sources(self) -> set[str]:
         """The sources that have records stored."""
@@ -535,6 +531,11 @@ class Destination(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def shared_keys_sql(table: str, column: str) -> str:
+    """The values of `column` of `table` (`feedback`) that records of more than one source hold."""
+    return f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL GROUP BY {column} HAVING COUNT(DISTINCT source) > 1"
 
 
 def scheme_of(url: str) -> str:

@@ -62,6 +62,10 @@ class Match(StrEnum):
     LIKELY = "likely_duplicate"
 
 
+KINDS = list(Match)
+"""The kinds of match, strongest first: a group's links and matches are listed in this order."""
+
+
 @dataclass(frozen=True)
 class Declaration:
     """A source's `same_as`: the group of sources it belongs to (named by the source the chain
@@ -191,7 +195,7 @@ class DuplicateGroup:
 
     @property
     def matches(self) -> list[Match]:
-        return sorted({link.match for link in self.links}, key=list(Match).index)
+        return sorted({link.match for link in self.links}, key=KINDS.index)
 
 
 def precedence(copy: Copy, rules: IdentityRules) -> tuple[Any, ...]:
@@ -254,10 +258,10 @@ def group_copies(copies: Iterable[Copy], rules: IdentityRules, *, kinds: Iterabl
     for record_id, found in members.items():
         if len(found) < 2:
             continue
-        own = links_of[record_id]
+        own = sorted(links_of[record_id], key=lambda link: (KINDS.index(link.match), link.first, link.second))
         found.sort(key=lambda copy: precedence(copy, rules))
         groups.append(DuplicateGroup(found, own, merged=all(link.match in merged_kinds for link in own)))
-    return sorted(groups, key=lambda group: _in_time(group.kept))
+    return sorted(groups, key=lambda group: in_time(group.kept))
 
 
 def duplicate_pointers(copies: Iterable[Copy], rules: IdentityRules) -> dict[str, str]:
@@ -269,8 +273,8 @@ def duplicate_pointers(copies: Iterable[Copy], rules: IdentityRules) -> dict[str
     return pointers
 
 
-def _in_time(copy: Copy) -> tuple[Any, ...]:
-    """Groups in the order their responses were submitted (undated last), then by source."""
+def in_time(copy: Copy) -> tuple[Any, ...]:
+    """Groups in the order their counted copies were submitted (undated last), then by source."""
     moment = copy.submitted_at.timestamp() if copy.submitted_at else float("inf")
     return (moment, copy.source, copy.source_record_id, copy.record_id)
 
@@ -281,6 +285,8 @@ def _same_response(a: Copy, b: Copy) -> bool:
 
 
 def _pairs(bucket: list[Copy]) -> Iterable[tuple[Copy, Copy]]:
+    """Each pair once, by record id (so evidence names them the same whatever order they came in)."""
+    bucket = sorted(bucket, key=lambda copy: copy.record_id)
     for i, a in enumerate(bucket):
         for b in bucket[i + 1 :]:
             yield a, b

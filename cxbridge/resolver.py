@@ -9,13 +9,16 @@ the records more than one source holds, saved with the rules' fingerprint so it 
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from cxbridge.destinations import Batch, Destination, CursorUpdate
-from cxbridge.duplicates import Copy, DuplicateGroup, IdentityRules, Match, duplicate_pointers, group_copies
+from cxbridge.destinations import IDENTITY_SELECT, Batch, Destination, CursorUpdate, shared_keys_sql
+from cxbridge.duplicates import Copy, DuplicateGroup, IdentityRules, Match, in_time, duplicate_pointers, group_copies
 from cxbridge.tables import FEEDBACK_COLUMNS
 
 log = logging.getLogger("cxbridge.identity")
@@ -157,20 +160,95 @@ def identity_ready(destination: Destination) -> bool:
 
 @dataclass
 class DuplicatesReport:
-    """`cxbridge duplicates`: every group of records found to be one response, with evidence."""
+    """`cxbridge duplicates`: every group of records found to be one response, with evidence;
+    `groups` are read from the destination as they are taken, once (`list()` them for a list)."""
 
     destination: str
-    groups: list[DuplicateGroup]
-
-    def counts(self) -> dict[str, int]:
-        """Groups by kind of match (a group of mixed kinds counts under each), and records left
-        out of the views."""
-        counts = {match.value: sum(match in group.matches for group in self.groups) for match in Match}
-        counts["counted_once"] = sum(len(group.members) - 1 for group in self.groups if group.merged)
-        return counts
+    groups: Iterator[DuplicateGroup]
 
 
-def duplicates_report(destination: Destination, rules: IdentityRules) -> DuplicatesReport:
-    """Every group of copies in a destination, likely duplicates included, best copy first."""
-    stored = candidates(destination, rules, likely=True)
-    return DuplicatesReport(destination.display_name, group_copies(stored.values(), rules))
+@dataclass
+class DuplicateCounts:
+    """Groups by kind of match (a group of mixed kinds counts under each), and records left out
+    of the views, of the groups `taken` so far."""
+
+    groups: int = 0
+    matches: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Match, 0))
+    counted_once: int = 0
+
+    def taken(self, groups: Iterable[DuplicateGroup]) -> Iterator[DuplicateGroup]:
+        for group in groups:
+            self.groups += 1
+            for match in group.matches:
+                self.matches[match] += 1
+            self.counted_once += len(group.members) - 1 if group.merged else 0
+            yield group
+
+    def as_dict(self) -> dict[str, int]:
+        return {**{match.value: n for match, n in self.matches.items()}, "counted_once": self.counted_once}
+
+
+def duplicate_counts(groups: Iterable[DuplicateGroup]) -> dict[str, int]:
+    counts = DuplicateCounts()
+    deque(counts.taken(groups), maxlen=0)
+    return counts.as_dict()
+
+
+SWEEP_BATCH = 5000
+"""Records that may be copies read at a time, each batch's groups completed by key look-ups."""
+
+
+def duplicate_groups(swept: Destination, looked_up: Destination, rules: IdentityRules) -> Iterator[DuplicateGroup]:
+    """Every group of copies, likely duplicates included, best copy first, in `group_copies`'
+    order — without holding them all: the records that may be copies come from `swept` sorted
+    by submitted time, a batch at a time; the groups of each batch are completed by looking up
+    their keys in `looked_up` (the same destination opened again: DuckDB runs one statement a
+    connection), and each is given out once no record still to come can be counted before it."""
+    waiting: list[tuple[tuple[Any, ...], DuplicateGroup]] = []  # a heap, by the order groups are given out in
+    ahead: set[str] = set()  # records of groups found, not read yet
+    for batch in _batches(map(Copy.of, swept.query_rows(_in_time_sql(swept, rules))), SWEEP_BATCH):
+        fresh = {copy.record_id: copy for copy in batch if copy.record_id not in ahead}
+        read = {copy.record_id for copy in batch}
+        ahead -= read
+        for group in _groups_around(looked_up, rules, fresh):
+            ahead.update(copy.record_id for copy in group.members if copy.record_id not in read)
+            heapq.heappush(waiting, (in_time(group.kept), group))
+        last = batch[-1].submitted_at  # every record after it was submitted in its second or later
+        bound = last.replace(microsecond=0).timestamp() if last else float("inf")  # SQLite sorts text
+        while waiting and waiting[0][0][0] < bound:
+            yield heapq.heappop(waiting)[1]
+    while waiting:
+        yield heapq.heappop(waiting)[1]
+
+
+def _in_time_sql(destination: Destination, rules: IdentityRules) -> str:
+    """The identity columns of the records `candidates` finds, by submitted time (undated last)."""
+    table = destination.qualified("feedback")
+    shared = [f"{column} IN ({shared_keys_sql(table, column)})" for column in sorted(rules.key_columns(likely=True))]
+    return (
+        f"SELECT {', '.join(IDENTITY_SELECT)} FROM {table} WHERE duplicate_of IS NOT NULL OR {' OR '.join(shared)} "
+        "ORDER BY CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END, submitted_at"
+    )
+
+
+def _groups_around(destination: Destination, rules: IdentityRules, fresh: dict[str, Copy]) -> list[DuplicateGroup]:
+    """The whole groups the `fresh` records belong to: the records sharing a key with a member,
+    looked up until no new member is linked."""
+    universe, expanded, asked = dict(fresh), set(), {}
+    frontier, groups = list(fresh.values()), []
+    while frontier:
+        expanded.update(copy.record_id for copy in frontier)
+        for column in sorted(rules.key_columns(likely=True)):
+            values = {copy.key(column) for copy in frontier} - {None} - asked.setdefault(column, set())
+            asked[column] |= values
+            for row in destination.identity_rows(column, sorted(values)) if values else ():
+                universe.setdefault(row["record_id"], Copy.of(row))
+        groups = [g for g in group_copies(universe.values(), rules) if any(c.record_id in fresh for c in g.members)]
+        frontier = [copy for group in groups for copy in group.members if copy.record_id not in expanded]
+    return groups
+
+
+def _batches(items: Iterable[Copy], size: int) -> Iterator[list[Copy]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

@@ -5,6 +5,7 @@ duplicates` shows each group with its evidence (cxbridge.duplicates, cxbridge.re
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import signal
@@ -23,7 +24,7 @@ from sqlite_utils import Database
 import cxbridge
 from cxbridge import api
 from cxbridge.config import Config, config_from_dict
-from cxbridge.duplicates import Copy
+from cxbridge.duplicates import Copy, Match
 from cxbridge.errors import ConfigError
 from cxbridge.exports.qualtrics_fields import canonical
 from cxbridge.identity import record_id
@@ -31,10 +32,11 @@ from cxbridge.loop import tracking
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins.sqlite.schema import migrations
 from cxbridge.plugins_host import create_host
+from cxbridge.resolver import duplicate_counts
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
 from tests.conftest import ROOT as REPO
 from tests.sqlite_runs import copy_sample
-from tests.local_destinations import LOCAL_KINDS, destination_maker
+from tests.local_destinations import LOCAL_KINDS, destination_maker, destination_url
 
 NO_BASIS = "QualtricsTools_No_Basis_for_Evaluation"
 KEEP_TESTS = "include_test_responses = true\n"
@@ -221,7 +223,7 @@ def test_two_export_formats_and_the_api_of_one_survey_are_one_response_each_the_
                                             same_as="exports_2016"),
         }  # fmt: skip
         results = sync(no_basis, sources).results
-    report = duplicates(no_basis, sources)
+    groups = list(duplicates(no_basis, sources).groups)
     assert [(r.source, r.status, r.written) for r in results] == [
         ("qualtrics_api", "success", 15), ("exports_2016", "success", 15), ("exports_legacy", "success", 15),
     ], [r.error for r in results]  # fmt: skip
@@ -230,9 +232,9 @@ def test_two_export_formats_and_the_api_of_one_survey_are_one_response_each_the_
         **{("qualtrics_api", rid): None for rid in ids},
         **{(name, rid): ("qualtrics_api", rid) for rid in ids for name in ("exports_2016", "exports_legacy")},
     }
-    assert len(report.groups) == 15 and all(g.merged and g.kept.source == "qualtrics_api" for g in report.groups)
+    assert len(groups) == 15 and all(g.merged and g.kept.source == "qualtrics_api" for g in groups)
     # the two exports are exact copies of each other too, but a declared match is named first
-    assert report.counts() == {"same_as": 15, "exact_copy": 0, "likely_duplicate": 0, "counted_once": 30}
+    assert duplicate_counts(groups) == {"same_as": 15, "exact_copy": 0, "likely_duplicate": 0, "counted_once": 30}
     feelings = [row[11] for row in list(csv.reader((no_basis / f"{NO_BASIS}_Insights.csv").open(encoding="utf-8")))[3:]]
     great, awful, scored = feelings.count("1"), feelings.count("3"), sum(f in ("1", "2", "3") for f in feelings)
     assert view(no_basis, "SELECT source, month, responses, satisfied, dissatisfied FROM csat_by_month") == [
@@ -265,9 +267,9 @@ def test_the_two_export_formats_of_one_survey_are_exact_copies_without_a_declara
         **{("exports_2016", rid): None for rid in ids},
         **{("exports_legacy", rid): ("exports_2016", rid) for rid in ids},
     }
-    report = duplicates(no_basis, sources)
-    assert report.counts() == {"same_as": 0, "exact_copy": 15, "likely_duplicate": 0, "counted_once": 15}
-    assert "identical answers (2)" in report.groups[0].links[0].evidence  # QID1 and QID3_1
+    groups = list(duplicates(no_basis, sources).groups)
+    assert duplicate_counts(groups) == {"same_as": 0, "exact_copy": 15, "likely_duplicate": 0, "counted_once": 15}
+    assert "identical answers (2)" in groups[0].links[0].evidence  # QID1 and QID3_1
 
 
 # -- the duplicates report on a hand-built set ---------------------------------------------------
@@ -301,16 +303,16 @@ def hand_built(folder: Path) -> dict[str, Any]:
 
 def test_the_duplicates_report_finds_what_was_built_and_merges_only_what_is_configured(tmp_path):
     sync(tmp_path, hand_built(tmp_path), identity={"tolerance": 180})
-    report = duplicates(tmp_path, hand_built(tmp_path), identity={"tolerance": 180})
+    groups = list(duplicates(tmp_path, hand_built(tmp_path), identity={"tolerance": 180}).groups)
     found = sorted(
         ([m.value for m in g.matches], [(c.source, c.source_record_id) for c in g.members], g.merged)
-        for g in report.groups
+        for g in groups
     )
     assert found == [
         (["exact_copy"], [("pos_survey", "A1"), ("crm_export", "A1"), ("kiosk", "A1")], True),  # newest updated_at first
         (["likely_duplicate"], [("crm_export", "A2"), ("kiosk", "K1"), ("pos_survey", "P7")], False),
     ]  # A3/P8 are 2 hours apart; A4 has other answers; A2 and K1 (4 min) chain through P7 (90 s, 150 s)
-    likely = next(g for g in report.groups if not g.merged)
+    likely = next(g for g in groups if not g.merged)
     assert sorted(link.evidence.split(", submitted ")[1].split(" s apart")[0] for link in likely.links) == ["150", "90"]
     assert feedback(tmp_path)[("crm_export", "A1")] == ("pos_survey", "A1")
     assert feedback(tmp_path)[("crm_export", "A2")] is None, "likely duplicates are reported, not merged"
@@ -703,3 +705,71 @@ def test_grouping_many_responses_walks_their_links_a_fixed_number_of_times(monke
     assert all([(link.first, link.second) for link in g.links] == [(g.members[0].record_id, g.members[1].record_id)]
                for g in groups)  # fmt: skip
     assert WalkedLinks.walks <= 2
+
+
+def spread_copies(folder: Path) -> dict[str, Any]:
+    """Copies across batches of three: exact copies in two or three sources (some in one second,
+    one a half second later, as SQLite's text sorts them apart), chains of likely duplicates, and
+    a `same_as` source whose copies were submitted a year before the records that count."""
+    rows: dict[str, list[list[Any]]] = {"crm_export": [], "pos_survey": [], "kiosk": [], "legacy": []}
+    for n in range(12):
+        at = f"2025-05-{n + 1:02d}T10:00:00{'.5' if n == 4 else ''}Z"
+        edited = f"2025-06-{n + 1:02d}T08:00:00Z" if n % 2 else ""
+        rows["crm_export"].append([f"E{n}", at, n % 11, f"e{n}@example.com", ""])
+        rows["pos_survey"].append([f"E{n}", at, n % 11, f"e{n}@example.com", edited])
+        if n % 3 == 0:
+            rows["kiosk"].append([f"E{n}", at, n % 11, f"e{n}@example.com", ""])
+        if n % 4 == 1:  # the same response a year before, declared: another submitted time, other answers
+            rows["legacy"].append([f"E{n}", f"2024-05-{n + 1:02d}T10:00:00Z", (n + 5) % 11, f"old{n}@example.com", ""])
+    rows["crm_export"].append(["E-half", "2025-05-05T10:00:00Z", 4, "half@example.com", ""])
+    rows["pos_survey"].append(["E-half", "2025-05-05T10:00:00Z", 4, "half@example.com", ""])
+    for n in range(8):
+        rows["crm_export"].append([f"L{n}", f"2025-07-{n + 1:02d}T10:00:00Z", 3, f"l{n}@example.com", ""])
+        rows["pos_survey"].append([f"P{n}", f"2025-07-{n + 1:02d}T10:01:30Z", 3, f"l{n}@example.com", ""])
+        if n % 2:
+            rows["kiosk"].append([f"K{n}", f"2025-07-{n + 1:02d}T10:04:00Z", 3, f"l{n}@example.com", ""])
+    sources = {}
+    for name, listed in rows.items():
+        write_rows(folder / f"{name}.csv", listed)
+        sources[name] = csv_source(f"{name}.csv", **({"same_as": "pos_survey"} if name == "legacy" else {}))
+    return sources
+
+
+@pytest.mark.parametrize("kind", LOCAL_KINDS)
+def test_the_duplicates_report_read_a_batch_at_a_time_is_the_report_built_whole(tmp_path, request, monkeypatch, kind):
+    """`cxbridge duplicates` reads the records that may be copies a few at a time in submitted
+    order and completes each batch's groups by their keys: its JSON and CSV are those of every
+    group built at once from every candidate record (`group_copies`), byte for byte."""
+    from click.testing import CliRunner
+
+    from cxbridge.cli.duplicates import DUPLICATE_COLUMNS, duplicate_rows, group_json
+    from cxbridge.cli.main import cli
+    from cxbridge.duplicates import group_copies
+    from cxbridge.resolver import candidates
+
+    sources, identity = spread_copies(tmp_path), {"tolerance": 180}
+    url = destination_url(kind, tmp_path, request, "copies")
+    cxbridge.sync(config(tmp_path, sources, identity), destination=url, host=create_host())
+    with api.reading(config(tmp_path, sources, identity), destination=url, host=create_host()) as dest:
+        rules = config(tmp_path, sources, identity).identity_rules(create_host())
+        whole = group_copies(candidates(dest, rules, likely=True).values(), rules)
+        name = dest.display_name
+    assert len(whole) == 12 + 1 + 8 and sum(len(g.members) for g in whole) == 12 * 2 + 4 + 3 + 2 + 8 * 2 + 4
+    assert sum(Match.DECLARED in g.matches for g in whole) == 3, "the legacy copies, a year before"
+    expected_json = json.dumps(
+        {"destination": name, "counts": duplicate_counts(whole), "groups": [group_json(g) for g in whole]},
+        indent=2, ensure_ascii=False, default=str,
+    ) + "\n"  # fmt: skip
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=DUPLICATE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(duplicate_rows(whole))
+
+    monkeypatch.setattr("cxbridge.resolver.SWEEP_BATCH", 3)
+    toml = tmp_path / "cxbridge.toml"
+    toml.write_text(tomlkit.dumps({"identity": identity, "sources": sources}), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    printed = {fmt: CliRunner().invoke(cli, ["duplicates", "--destination", url, "--format", fmt]) for fmt in ("json", "csv")}
+    assert printed["json"].exit_code == 0, printed["json"].output
+    assert printed["json"].output == expected_json
+    assert printed["csv"].output == buffer.getvalue()
