@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -180,3 +182,20 @@ def test_a_listing_closes_its_destination_when_dropped_unread(synced, monkeypatc
     assert next(listed).case_id and not closed
     listed.close()
     assert closed
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "parquet"])
+def test_duckdb_draws_no_progress_bar_into_what_a_command_prints(workspace, request, kind):
+    """DuckDB draws a progress bar on stdout for a query past two seconds: on a loaded machine
+    `cxbridge duplicates --format csv > out.csv` on a lake of 150,000 records got
+    `100% ▕████…▏ (00:01:16.26 elapsed)` between two rows. Every connection turns it off."""
+    url = destination_url(kind, workspace.root, request, "bar")
+    workspace.write_csv([survey_row(n, nps="9") for n in range(3)])
+    workspace.sync(destination=url)
+    script = (
+        "import sys; from cxbridge.api import reading\n"
+        "with reading(sys.argv[1], destination=sys.argv[2]) as dest:\n"
+        "    print(dest.query(\"SELECT current_setting('enable_progress_bar') AS drawn\"))"
+    )  # a process of its own, stdout a pipe, as a command's output to a file (pytest's capture changes it)
+    found = subprocess.run([sys.executable, "-c", script, str(workspace.config), url], capture_output=True, text=True)
+    assert found.stdout == "[{'drawn': False}]\n", found.stderr

@@ -319,6 +319,7 @@ class DuckDBDestination(SQLDestination):
                 ) from None
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout, into a command's output
         if not read_only:
             conn.execute("SET pandas_analyze_sample = 0")  # staged columns read as text, cast by `from_stage`
             # One thread while writing, as the Parquet destination: a batch's statements are small

@@ -120,6 +120,7 @@ class ParquetDestination(
     def connect(self, *, read_only: bool) -> Any:
         conn = import_duckdb().connect()
         conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout, into a command's output
         return conn
 
     def open(self, *, read_only: bool = False) -> None:
