@@ -184,6 +184,31 @@ def test_a_listing_closes_its_destination_when_dropped_unread(synced, monkeypatc
     assert closed
 
 
+def test_a_table_longer_than_the_bounded_one_prints_each_row_as_it_comes(capsys):
+    """`--limit 0` (or a limit above 100) on 78,000 cases drew one rich table, every cell measured
+    before the first line: a minute of CPU. Past the bounded table's rows, rows are laid out in
+    columns as wide as the first 100 need, each printed as it is read."""
+    from cxbridge.cli import output
+
+    before: dict[int, str] = {}
+
+    def cases():
+        for n in range(250):
+            before[n] = capsys.readouterr().out
+            yield {"case_id": f"c{n:03d}", "owner": "anna@example.com" if n % 2 else None, "hours": n * 1.5}
+
+    output.rows(cases(), fmt="table", title="cases", limit=0)
+    printed = "".join(before.values()) + capsys.readouterr().out
+    assert "c150" in "".join(before[n] for n in range(201)), "row 150 printed before row 200 was read"
+    lines = printed.splitlines()
+    assert lines[0] == "cases" and lines[1].split() == ["case_id", "owner", "hours"]
+    rows = lines[3:]  # under the title, the header and its rule
+    assert [line.split()[0] for line in rows] == [f"c{n:03d}" for n in range(250)]
+    assert rows[3].split() == ["c003", "anna@example.com", "4.5"] and rows[2].split() == ["c002", "3.0"]
+    assert len({line.rindex(line.split()[-1][-1]) for line in rows}) == 1, "numbers right-aligned in one column"
+    assert "more not shown" not in printed
+
+
 @pytest.mark.parametrize("kind", ["duckdb", "parquet"])
 def test_duckdb_draws_no_progress_bar_into_what_a_command_prints(workspace, request, kind):
     """DuckDB draws a progress bar on stdout for a query past two seconds: on a loaded machine
