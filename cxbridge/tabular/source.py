@@ -50,6 +50,7 @@ from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.populations import OtherPopulations
+from cxbridge.tabular.scale_change import ScaleChange
 from cxbridge.tabular.table import Column, Table, header_key
 from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
 from cxbridge.tabular.unanswered import Unanswered
@@ -78,6 +79,7 @@ class FileStream(Stream):
         self.rows = 0  # rows read this run
         self.absent: dict[str, None] = {}  # warnings about tables without a mapped scored column
         self.unanswered: list[str] = []  # warnings about mapped scored columns no row read in this run answers
+        self.rescaled: list[str] = []  # warnings about mapped scored columns answered on another scale
         self.unmapped: dict[str, None] = {}  # warnings about columns that look scored but are not mapped
         self.repeated: list[str] = []  # warnings about tables whose id column repeats an id
         self.populations: list[str] = []  # warnings about rows a column says are of another population
@@ -262,7 +264,7 @@ class FileStream(Stream):
 
     def warnings(self) -> list[str]:
         """Tables without a mapped scored column, or whose rows read leave one unanswered
-        (`Unanswered`); columns that look scored but are not mapped;
+        (`Unanswered`) or answer it on another scale (`ScaleChange`); columns that look scored but are not mapped;
         files read without a row, when other files of the source had some (without any, the
         source fails instead); rows a column says are of another population than the source's;
         dates read in an order the data does not show; question columns labelled without `values`
@@ -271,7 +273,7 @@ class FileStream(Stream):
         empty = [f"{empty}; nothing imported from it" for empty in self.empty] if self.rows else []
         read = self.normalizer.warnings if "normalizer" in self.__dict__ else []  # made when a file was read
         labels = unsettled_labels(self.config, self.definition) if "definition" in self.__dict__ else []
-        found = [*self.absent, *self.unanswered, *self.unmapped, *empty, *self.repeated]
+        found = [*self.absent, *self.unanswered, *self.rescaled, *self.unmapped, *empty, *self.repeated]
         found += [*self.populations, *self.status_ignored]
         found += self._entries.warnings() if self._entries is not None else []
         return [*found, *read, *labels]
@@ -344,6 +346,7 @@ class FileStream(Stream):
         ids = RepeatedIds() if not keys.keyed else None
         others = OtherPopulations.of(table, self.config, source=self.source.context.name)
         unanswered, read_before = Unanswered(table, self.normalizer, whole=whole), self.rows
+        rescaled = ScaleChange(table, self.normalizer)
         self._text = table.text  # the rows given now hold nothing but text, ints and objects of them
         self._text_scrub = None
         if named is not NOTHING and self._scrub is not None:
@@ -364,6 +367,8 @@ class FileStream(Stream):
                 self.rows += 1
                 if unanswered.watched:
                     unanswered.read(values, labels)
+                if rescaled.seen:
+                    rescaled.read(values, labels)
                 if others is not None:
                     others.count(values)
                 if sheet is None and not labels:
@@ -383,6 +388,9 @@ class FileStream(Stream):
             for warning in unanswered.warnings(self.rows - read_before):
                 log.info("%s", warning)
                 self.unanswered.append(warning)
+            for warning in rescaled.warnings():
+                log.info("%s", warning)
+                self.rescaled.append(warning)
         finally:
             self._text, self._text_scrub, self._table_scrub, self._status = False, None, None, None
 

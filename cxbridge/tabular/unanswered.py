@@ -26,6 +26,16 @@ out of the export is unanswered in every row. A file read from its start is warn
 its rows: what it holds is the whole export."""
 
 
+def scored_columns(table: Table, normalizer: RowNormalizer) -> list[tuple[str, str, MetricColumn]]:
+    """The normalizer's mapped scored columns the table has (every one in a JSON export, whose
+    records hold only the questions answered): how rows key each, how the normalizer does, its entry."""
+    keys = None if table.format in RECORD_FORMATS else {column.key for column in table.columns}
+    return [
+        (header_key(metric.column), column, metric)
+        for column, metric in normalizer.metrics if keys is None or header_key(metric.column) in keys
+    ]  # fmt: skip
+
+
 @dataclass
 class Watched:
     """A mapped scored column no row read has answered yet."""
@@ -43,12 +53,8 @@ class Unanswered:
     row for a column still unanswered, none once every column is answered."""
 
     def __init__(self, table: Table, normalizer: RowNormalizer, *, whole: bool):
-        keys = None if table.format in RECORD_FORMATS else {column.key for column in table.columns}
         self.where, self.whole, self.normalizer = table.where, whole, normalizer
-        self.watched = [
-            Watched(header_key(metric.column), column, metric)
-            for column, metric in normalizer.metrics if keys is None or header_key(metric.column) in keys
-        ]  # fmt: skip
+        self.watched = [Watched(key, column, metric) for key, column, metric in scored_columns(table, normalizer)]
 
     def read(self, values: Mapping[str, Any], labels: Mapping[str, str]) -> None:
         """One row read in this run: the columns it answers are no longer watched."""
