@@ -95,7 +95,7 @@ class IdentityResolver:
         found: dict[str, Copy] = {}
         asked: dict[str, set[str]] = {}
         for _ in range(ROUNDS):
-            new = self._fetch(wanted, asked)
+            new = self._fetch(wanted, asked, found)
             if not new:
                 break
             found.update(new)
@@ -105,14 +105,20 @@ class IdentityResolver:
                 wanted[column] = {c.key(column) for c in new.values()} - {None}
         return found
 
-    def _fetch(self, wanted: dict[str, set[str]], asked: dict[str, set[str]]) -> dict[str, Copy]:
-        found: dict[str, Copy] = {}
+    def _fetch(
+        self, wanted: dict[str, set[str]], asked: dict[str, set[str]], known: Mapping[str, Copy]
+    ) -> dict[str, Copy]:
+        """The stored records holding a `wanted` value not `asked` for yet, but those `known`
+        already: a record found by two columns or rounds is made a `Copy` (its answers hashed) once."""
+        new: dict[str, Copy] = {}
         for column, values in wanted.items():
             values = values - asked.setdefault(column, set())
             if values:
                 asked[column] |= values
-                found.update((row["record_id"], Copy.of(row)) for row in self.destination.identity_rows(column, sorted(values)))
-        return found
+                for row in self.destination.identity_rows(column, sorted(values)):
+                    if row["record_id"] not in known and row["record_id"] not in new:
+                        new[row["record_id"]] = Copy.of(row)
+        return new
 
     def reconcile(self, *, run_id: str, before_links: Callable[[], None] | None = None) -> int:
         """A full pass when the rules changed since the last one (or none ran yet) and records of

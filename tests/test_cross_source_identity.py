@@ -143,6 +143,29 @@ def test_a_batch_whose_keys_no_stored_record_holds_is_compared_with_nothing(tmp_
     assert sorted(n for (source, n), of in feedback(tmp_path).items() if of) == [f"R_{n:03d}" for n in range(11, 21)]
 
 
+def test_a_stored_record_found_by_two_keys_is_compared_once_a_batch(tmp_path, monkeypatch):
+    """With likely duplicates merged, a batch looks stored records up by native id and by
+    respondent: a stored copy holding both is read twice, and worked into a comparable copy
+    (`Copy.of`, a hash of its answers) once."""
+    made: list[str] = []
+    of = Copy.of.__func__
+
+    def counting(cls, row):
+        made.append(row["source"])
+        return of(cls, row)
+
+    monkeypatch.setattr(Copy, "of", classmethod(counting))
+    rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 31)]
+    write_rows(tmp_path / "a.csv", rows[:20])
+    write_rows(tmp_path / "b.csv", rows[10:])  # ten copies of branch_a's responses (same id, same e-mail), ten of its own
+    data = {"settings": {"batch_size": 10}, "identity": {"merge_likely_duplicates": True},
+            "sources": {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}}  # fmt: skip
+    settings = config_from_dict(data, create_host(), path=tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(settings, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host()).exit_code == 0
+    assert made == ["branch_a"] * 10 + ["branch_b"] * 10, "each copy of branch_a's once, then the batch of their copies"
+    assert sorted(n for (source, n), of in feedback(tmp_path).items() if of) == [f"R_{n:03d}" for n in range(11, 21)]
+
+
 def test_exact_copies_only_reported_when_configured_and_the_choice_is_reversible(tmp_path):
     write_rows(tmp_path / "export.csv", [["R_1", "2025-03-01T09:00:00Z", 3, "a@example.com", ""]])
     sources = {"branch_a": csv_source("export.csv"), "branch_b": csv_source("export.csv")}
