@@ -70,8 +70,8 @@ def copies_by_source(dest: Destination) -> list[dict[str, Any]]:
 
 
 def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
-    """The last `limit` rows of sync_runs, newest first, `running` ones that no process is
-    running any more as `abandoned`.
+    """The rows of the last `limit` runs (a row per source synced), newest run first, `running`
+    ones that no process is running any more as `abandoned`.
 
     Only a sync holding the destination's lock can be running, and it is the newest run. So
     when the lock is free every `running` row is abandoned, and when it is held every one but
@@ -79,10 +79,12 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     shows its final status. A destination without a lock (`lock_held` is None) cannot tell."""
     running = _any_running(dest)
     held = dest.lock_held() if running else None
-    skipped = "records_skipped" if dest.has_column("sync_runs", "records_skipped") else "NULL AS records_skipped"
+    skipped = "r.records_skipped" if dest.has_column("sync_runs", "records_skipped") else "NULL AS records_skipped"
     rows = dest.query(
-        f"SELECT {', '.join(skipped if c == 'records_skipped' else c for c in RUN_COLUMNS)} FROM sync_runs "
-        f"ORDER BY started_at DESC, run_id, source LIMIT {int(limit)}"  # no parameter: placeholders differ by engine
+        f"SELECT {', '.join(skipped if c == 'records_skipped' else 'r.' + c for c in RUN_COLUMNS)} FROM sync_runs r "
+        "JOIN (SELECT run_id, MAX(started_at) AS run_started FROM sync_runs GROUP BY run_id "
+        f"ORDER BY run_started DESC, run_id LIMIT {int(limit)}) l ON r.run_id = l.run_id "  # placeholders differ by engine
+        "ORDER BY l.run_started DESC, r.run_id, r.started_at DESC, r.source"
     )
     by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in rows if row["status"] == "running"}
     if by_source and None not in by_source.values():  # a lock per source: its newest run may be live

@@ -284,3 +284,24 @@ def test_quarantine_list_is_in_file_and_row_order_with_a_limit(workspace: Worksp
     assert [(item.context["file"], item.context["row"]) for item in listed] == expected  # row 11 before row 101
     limited = api.quarantine_list(destination=f"sqlite:///{workspace.db}", limit=2)
     assert [item.record_id for item in limited] == [item.record_id for item in listed[:2]]
+
+
+def test_runs_n_shows_the_last_n_runs_with_every_source_of_each(workspace: Workspace):
+    """`--runs 2` over three sources: both last syncs whole (six rows), not the six newest rows cut anywhere."""
+    for name in ("second", "third"):
+        workspace.config.write_text(workspace.config.read_text() + textwrap.dedent(f"""
+            [sources.{name}]
+            connector = "csv"
+            path = "{name}.csv"
+            columns = {{ id = "id", submitted_at = "submitted" }}
+        """))  # fmt: skip
+        workspace.write_csv([survey_row(1)], name=f"{name}.csv")
+    workspace.write_csv([survey_row(1)])
+    syncs = [workspace.sync().run_id for _ in range(3)]
+
+    shown = CliRunner().invoke(cli, ["status", "--runs", "2", "--format", "json"])
+
+    assert shown.exit_code == 0, shown.output
+    rows = [(run["run_id"], run["source"]) for run in json.loads(shown.stdout)["runs"]]
+    assert sorted(rows) == sorted((run, source) for run in syncs[1:] for source in ("survey", "second", "third"))
+    assert [run for run, _ in rows] == [syncs[2]] * 3 + [syncs[1]] * 3  # newest run first, its rows together
