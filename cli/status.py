@@ -72,18 +72,30 @@ def print_stale(report: StatusReport, *, fmt: str, age: str | None, limit: str |
         output.rows(stale, fmt=fmt, columns=STALE_COLUMNS)
         return
     console = output.stdout()
+    ages = report.stale_ages or {}
+    unaged = [] if age else [name for name, held in ages.items() if held is None]
     if not stale:
-        within = output.escape(age) if age else "its expected_every"
-        console.print(f"no stale source in {output.escape(report.destination)} (every one synced within {within})",
+        within = f"every one synced within {output.escape(age)}" if age else _checked(len(ages), len(unaged))
+        console.print(f"no stale source in {output.escape(report.destination)} ({within})",
                       highlight=False, soft_wrap=False)  # fmt: skip
-        return
-    table = _table(f"stale sources of {output.escape(report.destination)}")
-    for name in ("source", "last success (UTC)", "last run", "why"):
-        table.add_column(name, overflow="fold", no_wrap=name == "last success (UTC)")
-    for row in stale:
-        table.add_row(output.escape(row["source"]), minute(row["last_success"]) if row["last_success"] else "never",
-                      _status_text(row["last_status"]) if row["last_status"] else "—", output.escape(row["reason"]))  # fmt: skip
-    console.print(table)
+    else:
+        table = _table(f"stale sources of {output.escape(report.destination)}")
+        for name in ("source", "last success (UTC)", "last run", "why"):
+            table.add_column(name, overflow="fold", no_wrap=name == "last success (UTC)")
+        for row in stale:
+            last = _status_text(row["last_status"]) if row["last_status"] else "—"
+            table.add_row(output.escape(row["source"]), minute(row["last_success"]) if row["last_success"] else "never",
+                          last, output.escape(row["reason"]))  # fmt: skip
+        console.print(table)
+    if unaged:
+        console.print(f"without expected_every, only checked for a successful sync: {output.escape(', '.join(unaged))}",
+                      highlight=False, soft_wrap=False)  # fmt: skip
+
+
+def _checked(sources: int, unaged: int) -> str:
+    """How many sources `--stale` without an age held to their `expected_every`."""
+    checked = f"{sources - unaged} of {sources}" if unaged else str(sources)
+    return f"{checked} source{'s' * (sources != 1)} checked: every one synced within its expected_every"
 
 
 def print_status(report: StatusReport) -> None:

@@ -390,7 +390,7 @@ def status(
     with reading(cfg, destination=destination, host=host) as dest:
         report = status_of(dest, runs=runs)
         if query is not None:
-            report.stale = query.rows(dest)
+            report.stale, report.stale_ages = query.rows(dest), query.ages()
         return report
 
 

@@ -64,6 +64,11 @@ class StaleQuery:
         enabled = tuple(name for name, entry in cfg.sources.items() if entry.config.enabled) if cfg else ()
         return cls(age, expected_ages(cfg) if age is None else {}, limit, enabled)
 
+    def ages(self) -> dict[str, str | None]:
+        """Each source asked about and the age it is held to (`6h`); None for one held to none
+        (no `expected_every`), stale only when never synced or for its quarantine."""
+        return {name: ago(limit) if (limit := self.age or self.expected.get(name)) else None for name in self.sources}
+
     def rows(self, dest: Destination) -> list[dict[str, Any]]:
         return stale_sources(dest, age=self.age, expected=self.expected, max_quarantined=self.limit, sources=self.sources)
 

@@ -40,6 +40,9 @@ class StatusReport:
     """Per source: how many of its records are copies of a response another record stands for."""
     stale: list[dict[str, Any]] | None = None
     """With `stale=AGE` (`cxbridge.freshness`): the sources whose data is getting old, and why."""
+    stale_ages: dict[str, str | None] | None = None
+    """With `stale`: each configured source asked about and the age it was held to, None for one
+    without `expected_every` (checked only for a successful sync and its quarantine)."""
 
 
 def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:

@@ -125,6 +125,12 @@ def test_a_source_without_expected_every_is_held_to_no_age_without_one_on_the_co
     assert code == 1 and row["source"] == "branch_b" and row["stale_after"] is None
     assert row["reason"] == "its last run quarantined 1 of 3 records read, more than 0"
 
+    code, out = stale(synced, "--stale")
+    assert code == 0 and "(1 of 2 sources checked: every one synced within its expected_every)" in out
+    assert "without expected_every, only checked for a successful sync: branch_b" in out
+    report = cxbridge.status(tmp_path / "cxbridge.toml", destination=synced, stale=True)
+    assert report.stale_ages == {"branch_a": "1d", "branch_b": None}
+
 
 def test_stale_without_an_age_when_no_source_has_expected_every_says_what_to_write(synced):
     code, out = stale(synced, "--stale")
