@@ -58,3 +58,11 @@ def test_every_cli_command_and_option_is_documented(path: str, command: click.Co
 def test_the_hooks_found_are_the_ones_of_the_design():
     assert set(hooks()) >= {"register_sources", "register_destinations", "register_commands", "resolve_secret",
                             "enrich_record", "on_sync_event"}  # fmt: skip
+
+
+def test_the_readme_command_table_lists_each_kind_of_report():
+    """The README's table of commands names `report`, `report --html` and `report --loop`."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| `cxbridge report")]
+    for option in ("--html", "--loop"):
+        assert any(f"`cxbridge report {option}" in row for row in rows), f"README.md's command table has no report {option}"
