@@ -171,7 +171,7 @@ WHERE ranking IS NULL
 """
 
 
-def _primary(d: Dialect, metric: str, category: str) -> str:
+def primary_records(d: Dialect, metric: str, category: str) -> str:
     """The records whose primary answer of `metric` is in `category`."""
     return (
         f"SELECT record_id FROM {d.qualified('feedback_scores')} "
@@ -206,8 +206,8 @@ SELECT f.record_id, f.source, f.program, f.submitted_at, f.location_id, f.locati
        CASE WHEN n.record_id IS NOT NULL THEN 'detractor' ELSE 'dissatisfied' END AS reason,
        {d.days_since("f.submitted_at")} AS age_days
 FROM {d.qualified("feedback")} f
-LEFT JOIN ({_primary(d, "nps", "detractor")}) n ON n.record_id = f.record_id
-LEFT JOIN ({_primary(d, "csat", "dissatisfied")}) c ON c.record_id = f.record_id
+LEFT JOIN ({primary_records(d, "nps", "detractor")}) n ON n.record_id = f.record_id
+LEFT JOIN ({primary_records(d, "csat", "dissatisfied")}) c ON c.record_id = f.record_id
 {followed}
 WHERE {nobody} AND {CUSTOMERS} AND {COUNTED}
   AND (n.record_id IS NOT NULL OR c.record_id IS NOT NULL)

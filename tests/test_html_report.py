@@ -537,6 +537,28 @@ def test_the_queue_note_states_the_dissatisfied_boxes_of_every_scale_not_of_a_5_
     assert f"dissatisfied CSAT ({DISSATISFIED_BOXES})" in text and "5-point" not in text
 
 
+def test_the_queue_says_there_was_no_unhappy_customer_rather_than_that_each_was_followed_up(tmp_path):
+    """Only "good" ratings: nobody to follow up, which is not every one followed up."""
+    write(tmp_path / "ratings.csv", ["id", "day", "store", "rating"], [(1, "2025-03-01", "S1", "good")])
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.desk]\nconnector = "csv"\npath = "ratings.csv"\n[sources.desk.columns]\nid = "id"\n'
+        'submitted_at = "day"\nlocation_id = "store"\n[[sources.desk.metrics]]\ncolumn = "rating"\nmetric = "csat"\n'
+        'scale = [1, 2]\nlabels = { bad = 1, good = 2 }\n', encoding="utf-8")  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    _, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+    text = " ".join(page.text)
+    assert "No detractor or dissatisfied customer among the responses shown: nobody to follow up." in text
+    assert "was followed up" not in text
+    write(tmp_path / "ratings.csv", ["id", "day", "store", "rating"], [(1, "2025-03-01", "S1", "good"),
+                                                                      (2, "2025-03-02", "S1", "bad")])  # fmt: skip
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    with sqlite3.connect(tmp_path / "cxbridge.db") as db:  # the one "bad" customer was called back
+        db.execute("INSERT INTO feedback_followups (record_id, followed_up_at) "
+                   "SELECT record_id, '2025-03-03T09:00:00Z' FROM feedback WHERE csat = 1")  # fmt: skip
+    _, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+    assert "Every detractor and dissatisfied customer shown was followed up." in " ".join(page.text)
+
+
 def test_an_empty_database_says_so(tmp_path):
     """A first sync that found nothing leaves a database without records: the page says what to do."""
     (tmp_path / "empty.csv").write_text("id,nps\n", encoding="utf-8")

@@ -7,7 +7,8 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
-from cxbridge.sql_parts import count_if, store_label, store_names
+from cxbridge.sql_parts import CUSTOMERS, count_if, store_label, store_names
+from cxbridge.views import primary_records
 
 from .markup import empty, section, table
 
@@ -37,6 +38,17 @@ def detractors_per_store(destination: Destination, options: ReportOptions) -> li
     return _per_store(destination, "detractor_queue", counts, options)
 
 
+def any_unhappy(destination: Destination, options: ReportOptions) -> bool:
+    """Whether a customer shown answered as a detractor or dissatisfied at all, followed up or not
+    (detractor_queue's records before the follow-ups leave some out)."""
+    parameters = Parameters(destination)
+    kinds = (("nps", "detractor"), ("csat", "dissatisfied"))
+    unhappy = " UNION ".join(primary_records(destination, metric, category) for metric, category in kinds)
+    sql = (f"SELECT COUNT(*) AS n FROM feedback f WHERE {CUSTOMERS} AND {record_filters(options, parameters)} "
+           f"AND f.record_id IN ({unhappy})")  # fmt: skip
+    return int(destination.query(sql, parameters.values)[0]["n"]) > 0
+
+
 def cases_per_store(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
     counts = {status: count_if(f"q.status = '{status}'") for status in CASE_STATUSES}
     counts |= {"overdue": count_if("q.overdue"), "waiting": "COUNT(*)"}
@@ -59,8 +71,10 @@ def render(destination: Destination, options: ReportOptions) -> str:
         parts.append(table(["store", "detractors", "dissatisfied", "not followed up"],
                            [[_name(row), row["detractors"], row["dissatisfied"], row["waiting"]] for row in detractors],
                            name="detractor-queue", caption="Not followed up, per store"))  # fmt: skip
-    else:
+    elif any_unhappy(destination, options):
         parts.append(empty("Every detractor and dissatisfied customer shown was followed up."))
+    else:
+        parts.append(empty("No detractor or dissatisfied customer among the responses shown: nobody to follow up."))
     if cases:
         parts.append(table(["store", *CASE_STATUSES, "overdue", "not closed"],
                            [[_name(row), *(row[status] for status in CASE_STATUSES), row["overdue"], row["waiting"]]
