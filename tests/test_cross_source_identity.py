@@ -121,10 +121,10 @@ def test_the_same_export_imported_under_two_names_is_kept_twice_and_counted_once
     assert (row["responses"], row["detractors"]) == (101, detractors), row
 
 
-def test_a_batch_whose_keys_no_stored_record_holds_is_compared_with_nothing(tmp_path, monkeypatch):
-    """Copies are of two sources and a batch's records of one: when no stored record shares a key
-    with a batch's, its records are not worked into comparable copies (`Copy.of`, a hash of
-    their answers each) — only the stored ones found are, and the batch's that have some."""
+def copies_compared(tmp_path: Path, monkeypatch, *, identity: dict[str, Any]) -> list[str]:
+    """Sync branch_a's 20 responses, then branch_b's ten copies of its last ten (same id, same
+    e-mail) and ten of its own, in batches of 10: the source of each record worked into a
+    comparable copy (`Copy.of`, a hash of its answers), in order."""
     made: list[str] = []
     of = Copy.of.__func__
 
@@ -135,10 +135,19 @@ def test_a_batch_whose_keys_no_stored_record_holds_is_compared_with_nothing(tmp_
     monkeypatch.setattr(Copy, "of", classmethod(counting))
     rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 31)]
     write_rows(tmp_path / "a.csv", rows[:20])
-    write_rows(tmp_path / "b.csv", rows[10:])  # ten copies of branch_a's responses, then ten of its own
-    sources = {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}
-    settings = config_from_dict({"settings": {"batch_size": 10}, "sources": sources}, create_host(), path=tmp_path / "cxbridge.toml")
+    write_rows(tmp_path / "b.csv", rows[10:])
+    data = {"settings": {"batch_size": 10}, "identity": identity,
+            "sources": {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}}  # fmt: skip
+    settings = config_from_dict(data, create_host(), path=tmp_path / "cxbridge.toml")
     assert cxbridge.sync(settings, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host()).exit_code == 0
+    return made
+
+
+def test_a_batch_whose_keys_no_stored_record_holds_is_compared_with_nothing(tmp_path, monkeypatch):
+    """Copies are of two sources and a batch's records of one: when no stored record shares a key
+    with a batch's, its records are not worked into comparable copies (`Copy.of`, a hash of
+    their answers each) — only the stored ones found are, and the batch's that have some."""
+    made = copies_compared(tmp_path, monkeypatch, identity={})
     assert made == ["branch_a"] * 10 + ["branch_b"] * 10, "the records copied, then the batch of their copies"
     assert sorted(n for (source, n), of in feedback(tmp_path).items() if of) == [f"R_{n:03d}" for n in range(11, 21)]
 
@@ -147,21 +156,7 @@ def test_a_stored_record_found_by_two_keys_is_compared_once_a_batch(tmp_path, mo
     """With likely duplicates merged, a batch looks stored records up by native id and by
     respondent: a stored copy holding both is read twice, and worked into a comparable copy
     (`Copy.of`, a hash of its answers) once."""
-    made: list[str] = []
-    of = Copy.of.__func__
-
-    def counting(cls, row):
-        made.append(row["source"])
-        return of(cls, row)
-
-    monkeypatch.setattr(Copy, "of", classmethod(counting))
-    rows = [[f"R_{n:03d}", f"2025-03-{n % 28 + 1:02d}T09:00:00Z", n % 11, f"p{n}@example.com", ""] for n in range(1, 31)]
-    write_rows(tmp_path / "a.csv", rows[:20])
-    write_rows(tmp_path / "b.csv", rows[10:])  # ten copies of branch_a's responses (same id, same e-mail), ten of its own
-    data = {"settings": {"batch_size": 10}, "identity": {"merge_likely_duplicates": True},
-            "sources": {"branch_a": csv_source("a.csv"), "branch_b": csv_source("b.csv")}}  # fmt: skip
-    settings = config_from_dict(data, create_host(), path=tmp_path / "cxbridge.toml")
-    assert cxbridge.sync(settings, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host()).exit_code == 0
+    made = copies_compared(tmp_path, monkeypatch, identity={"merge_likely_duplicates": True})
     assert made == ["branch_a"] * 10 + ["branch_b"] * 10, "each copy of branch_a's once, then the batch of their copies"
     assert sorted(n for (source, n), of in feedback(tmp_path).items() if of) == [f"R_{n:03d}" for n in range(11, 21)]
 

@@ -521,16 +521,20 @@ DISSATISFIED_BOXES = ("the bottom two boxes of a scale of 4 to 11 points, the bo
                       "the bottom 25 % of a longer or continuous one")
 
 
-def test_the_queue_note_states_the_dissatisfied_boxes_of_every_scale_not_of_a_5_point_one(tmp_path):
-    """A help desk's good/bad CSAT (1–2): its one "bad" answer is the dissatisfied box, which the
-    note says — before, it said "the bottom two boxes of a 5-point scale" whatever the scales."""
-    write(tmp_path / "ratings.csv", ["id", "day", "store", "rating"], [(1, "2025-03-01", "S1", "bad"),
-                                                                      (2, "2025-03-02", "S1", "good")])  # fmt: skip
-    (tmp_path / "cxbridge.toml").write_text(
+def sync_desk_ratings(folder: Path, rows: list[tuple[int, str, str, str]]) -> None:
+    """A help desk's good/bad CSAT (1–2) of `rows` (id, day, store, rating), synced."""
+    write(folder / "ratings.csv", ["id", "day", "store", "rating"], rows)
+    (folder / "cxbridge.toml").write_text(
         '[sources.desk]\nconnector = "csv"\npath = "ratings.csv"\n[sources.desk.columns]\nid = "id"\n'
         'submitted_at = "day"\nlocation_id = "store"\n[[sources.desk.metrics]]\ncolumn = "rating"\nmetric = "csat"\n'
         'scale = [1, 2]\nlabels = { bad = 1, good = 2 }\n', encoding="utf-8")  # fmt: skip
-    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    assert cxbridge.sync(folder / "cxbridge.toml").exit_code == 0
+
+
+def test_the_queue_note_states_the_dissatisfied_boxes_of_every_scale_not_of_a_5_point_one(tmp_path):
+    """A help desk's good/bad CSAT (1–2): its one "bad" answer is the dissatisfied box, which the
+    note says — before, it said "the bottom two boxes of a 5-point scale" whatever the scales."""
+    sync_desk_ratings(tmp_path, [(1, "2025-03-01", "S1", "bad"), (2, "2025-03-02", "S1", "good")])
     _, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
     text = " ".join(page.text)
     assert page.body("detractor-queue") == [["S1", "0", "1", "1"]]
@@ -539,19 +543,12 @@ def test_the_queue_note_states_the_dissatisfied_boxes_of_every_scale_not_of_a_5_
 
 def test_the_queue_says_there_was_no_unhappy_customer_rather_than_that_each_was_followed_up(tmp_path):
     """Only "good" ratings: nobody to follow up, which is not every one followed up."""
-    write(tmp_path / "ratings.csv", ["id", "day", "store", "rating"], [(1, "2025-03-01", "S1", "good")])
-    (tmp_path / "cxbridge.toml").write_text(
-        '[sources.desk]\nconnector = "csv"\npath = "ratings.csv"\n[sources.desk.columns]\nid = "id"\n'
-        'submitted_at = "day"\nlocation_id = "store"\n[[sources.desk.metrics]]\ncolumn = "rating"\nmetric = "csat"\n'
-        'scale = [1, 2]\nlabels = { bad = 1, good = 2 }\n', encoding="utf-8")  # fmt: skip
-    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    sync_desk_ratings(tmp_path, [(1, "2025-03-01", "S1", "good")])
     _, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
     text = " ".join(page.text)
     assert "No detractor or dissatisfied customer among the responses shown: nobody to follow up." in text
     assert "was followed up" not in text
-    write(tmp_path / "ratings.csv", ["id", "day", "store", "rating"], [(1, "2025-03-01", "S1", "good"),
-                                                                      (2, "2025-03-02", "S1", "bad")])  # fmt: skip
-    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    sync_desk_ratings(tmp_path, [(1, "2025-03-01", "S1", "good"), (2, "2025-03-02", "S1", "bad")])
     with sqlite3.connect(tmp_path / "cxbridge.db") as db:  # the one "bad" customer was called back
         db.execute("INSERT INTO feedback_followups (record_id, followed_up_at) "
                    "SELECT record_id, '2025-03-03T09:00:00Z' FROM feedback WHERE csat = 1")  # fmt: skip
