@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from tests.conftest import ROOT
+from tests.services import service_missing
 
 CAPABILITIES = "-dac_override,-dac_read_search,-fowner"
 WITHOUT_OVERRIDES = [f"--bounding-set={CAPABILITIES}", f"--inh-caps={CAPABILITIES}"]
@@ -24,7 +24,7 @@ def cxbridge(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
-            pytest.skip("running as root without setpriv (util-linux), which the test needs to drop its file access")
+            service_missing("running as root without setpriv (util-linux), which the test needs to drop its file access")
         command = [setpriv, *WITHOUT_OVERRIDES, *command]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)

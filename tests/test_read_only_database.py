@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import Workspace, survey_row
 from tests.permissions import cxbridge, said
+from tests.services import service_missing
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_a_read_only_database_is_named_and_the_sync_after_it_is_writable_again_w
 
 def test_a_side_file_of_another_account_is_named(workspace: Workspace, read_only):
     if os.geteuid() != 0:
-        pytest.skip("only root can give the test's file to another account")
+        service_missing("only root can give the test's file to another account: run the tests as root, as CI does")
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
     assert cxbridge("sync", cwd=workspace.root).returncode == 0
     read_only()
