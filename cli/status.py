@@ -100,7 +100,8 @@ def _checked(sources: int, unaged: int) -> str:
 
 def print_status(report: StatusReport) -> None:
     console = output.stdout()
-    console.print(f"status of {output.escape(report.destination)}", highlight=False, soft_wrap=False)
+    where = f"{report.destination} ({report.opened})" if report.opened else report.destination
+    console.print(f"status of {output.escape(where)}", highlight=False, soft_wrap=False)
     if not report.runs:
         console.print("runs: none yet (cxbridge sync makes the first)")
     else:

@@ -194,6 +194,8 @@ class Destination(ABC):
     each costs as much as the stored table, however few its ids: a first sync then keeps a
     fingerprint of every id it writes (`cxbridge.loop.written`), and the loop asks about
     almost none but those."""
+    path: Path | None = None
+    """The file or folder a local destination (SQLite, DuckDB, Parquet) opens; None for a server."""
     concurrent_writers: ClassVar[bool] = False
     """Whether separate connections may write different sources at the same time, each in its
     own transactions: `sync --jobs` then gives each source its own connection (`beside`). Where

@@ -43,6 +43,9 @@ class StatusReport:
     stale_ages: dict[str, str | None] | None = None
     """With `stale`: each configured source asked about and the age it was held to, None for one
     without `expected_every` (checked only for a successful sync and its quarantine)."""
+    opened: str | None = None
+    """The absolute path of a local destination's file or folder, when `destination` (the URL as
+    the config writes it) is relative: the terminal shows where it is."""
 
 
 def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
@@ -60,7 +63,16 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
             "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
         ),
         duplicates=copies_by_source(dest),
+        opened=_opened(dest),
     )
+
+
+def _opened(dest: Destination) -> str | None:
+    """The file or folder `dest` opened, unless its URL already names it by that path."""
+    if dest.path is None:
+        return None
+    opened = str(dest.path.resolve())
+    return None if opened in dest.display_name else opened
 
 
 def copies_by_source(dest: Destination) -> list[dict[str, Any]]:

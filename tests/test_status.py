@@ -305,3 +305,35 @@ def test_runs_n_shows_the_last_n_runs_with_every_source_of_each(workspace: Works
     rows = [(run["run_id"], run["source"]) for run in json.loads(shown.stdout)["runs"]]
     assert sorted(rows) == sorted((run, source) for run in syncs[1:] for source in ("survey", "second", "third"))
     assert [run for run, _ in rows] == [syncs[2]] * 3 + [syncs[1]] * 3  # newest run first, its rows together
+
+
+def test_status_of_a_config_in_another_folder_shows_where_its_database_is(tmp_path: Path, monkeypatch):
+    """The config writes `sqlite:///data/cx.db`, a path against the config's folder: run from
+    elsewhere, `status` says which file that is (the URL alone reads as a file in the current folder)."""
+    project = Workspace(tmp_path / "project")
+    project.config.write_text("[destination]\nurl = \"sqlite:///data/cx.db\"\n" + project.config.read_text())
+    project.write_csv([survey_row(1)])
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    synced = CliRunner().invoke(cli, ["sync", "--no-progress", "--config", str(project.config)])
+    assert synced.exit_code == 0, synced.output
+
+    shown = CliRunner().invoke(cli, ["status", "--config", str(project.config)])
+    found = CliRunner().invoke(cli, ["status", "--config", str(project.config), "--format", "json"])
+
+    database = (tmp_path / "project" / "data" / "cx.db").resolve()
+    assert database.exists() and not (elsewhere / "data").exists()
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[0] == f"status of sqlite:///data/cx.db ({database})"
+    assert json.loads(found.stdout)["opened"] == str(database)
+
+
+def test_status_of_a_database_named_by_its_absolute_path_names_it_once(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+
+    shown = CliRunner().invoke(cli, ["status", "--db", str(workspace.db)])
+
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.splitlines()[0] == f"status of sqlite:///{workspace.db}"
