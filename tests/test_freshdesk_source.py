@@ -426,3 +426,50 @@ def test_a_rating_of_a_question_listed_without_accepted_ratings_is_quarantined_u
     assert query(tmp_path, "SELECT value, scale_max FROM feedback_scores JOIN feedback USING (record_id) "
                            "WHERE source_record_id = '9101' AND question_id = 'question_9'") == [
         (three.index(103) + 1.0, 3.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "given", ["Extremely Happy", None, True, [103], 102.5], ids=["label", "null", "true", "list", "fraction"]
+)
+def test_a_rating_that_is_no_whole_number_is_quarantined_naming_it_and_the_others_are_kept(tmp_path, given):
+    """Freshdesk's ratings are whole numbers (reference §5.2: `{"default_question": 103, ...}`;
+    tests/data/vendor/freshdesk/satisfaction_ratings_example.json); these values are ours, none
+    recorded. A list or object failed the whole sync with a TypeError and `true` was read as the
+    classic 1 (Happy); a label, null or fraction was quarantined as "not one of the survey's"
+    points. Each now waits in quarantine saying it is no whole number, naming the question and the
+    value, while the ratings around it on the same page are written."""
+    helpdesk = Helpdesk(ratings=[rating(1, 102), rating(2, given), rating(3, -101)])
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("9102", "ratings.default_question")
+    assert f"rating {given!r} of default_question is not a whole number" in error
+    seven = [-103, -102, -101, 100, 101, 102, 103]
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback ORDER BY 1") == [
+        ("9101", seven.index(102) + 1.0), ("9103", seven.index(-101) + 1.0)]  # fmt: skip
+
+
+@pytest.mark.parametrize("entry_given", ["Neutral", None], ids=["label", "null"])
+def test_a_question_listing_an_accepted_rating_that_is_no_whole_number_quarantines_its_ratings_only(
+    tmp_path, entry_given
+):  # fmt: skip
+    """`accepted_ratings` lists whole numbers (reference §5.2, from Airbyte's surveys schema:
+    `[103, ..., -103]`); question_4 listing a label or null among them (ours) failed the whole
+    sync with `int()`'s ValueError/TypeError before any rating was read. Its points are not known
+    (dropping the entry would shift the others), so a rating answering question_4 waits in
+    quarantine naming accepted_ratings and the list; ratings of the survey's other question are
+    written."""
+    listed = [103, entry_given, -103]
+    question_4 = SURVEYS[0]["questions"][1] | {"accepted_ratings": listed}
+    survey = SURVEYS[0] | {"questions": [SURVEYS[0]["questions"][0], question_4]}
+    helpdesk = Helpdesk(surveys=[survey], ratings=[rating(1, 102), rating(2, 101, extra={"question_4": 103}),
+                                                   rating(3, -103)])  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("9102", "ratings.question_4")
+    assert f"question question_4 of survey 1 is listed with accepted_ratings {listed!r}" in error
+    assert "cxbridge quarantine replay" in error
+    assert query(tmp_path, "SELECT source_record_id FROM feedback ORDER BY 1") == [("9101",), ("9103",)]

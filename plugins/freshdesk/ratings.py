@@ -5,10 +5,12 @@ points as the survey question accepts, ordered from unhappy to happy. Those name
 points' and the classic survey's: a question accepting only some of the seven values is read
 unlabelled, its names undocumented. A rating of a survey or question not listed, or of a question
 listed with no `accepted_ratings`, is quarantined (its points unknown), unless it holds only
-classic values."""
+classic values. A rating, or an `accepted_ratings` entry, that is not a whole number (a label,
+null, true) is no point of the scale: the rating is quarantined naming it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +32,30 @@ SOURCES = {1: "email", 2: "web", 3: "phone", 4: "web", 5: "chat", 6: "chat", 7: 
            10: "email", 11: "other", 12: "chat", 13: "chat"}  # fmt: skip
 
 
+def rating_value(value: Any) -> int | None:
+    """A rating value as the whole number it is (103, 103.0, "103"); None for anything else."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 @dataclass(frozen=True)
 class SurveyQuestion:
     text: str
     accepted: tuple[int, ...]  # the rating values this question takes, unhappy to happy
+    unreadable: str = ""  # its accepted_ratings as listed, when an entry is no rating value (accepted is empty)
+
+    @classmethod
+    def listed(cls, text: str, accepted_ratings: Any) -> SurveyQuestion:
+        """A question as `GET /api/v2/surveys` lists it: one `accepted_ratings` entry that is no
+        whole number leaves the points unknown, as dropping it would shift the others."""
+        given = accepted_ratings or []
+        values = [rating_value(v) for v in given] if isinstance(given, list) else [None]
+        if None in values:
+            return cls(text, (), unreadable=repr(accepted_ratings))
+        return cls(text, tuple(sorted(values)))  # type: ignore[type-var]
 
     def answer(self, question_id: str, value: Any, *, primary: bool) -> AnswerInput:
         if value in CLASSIC:  # a classic 3-point survey
@@ -76,21 +98,30 @@ def normalize_rating(
     of the agent's sight, or the question missing from its listed survey — or listed accepting no
     ratings says nothing of its points: only the classic 1, 2, 3, the same on every survey, are read."""
     ratings = raw.get("ratings") or {}
-    if not ratings:
-        raise DataError("the rating has no ratings", field="ratings")
+    if not isinstance(ratings, dict) or not ratings:
+        raise DataError(f"the rating has no ratings by question id: {ratings!r}", field="ratings")
     survey = str(raw.get("survey_id"))
-    for qid, value in ratings.items():
+    values = {qid: _value(qid, value) for qid, value in ratings.items()}
+    for qid, value in values.items():
         question = questions.get((survey, qid))
         if value not in CLASSIC and (question is None or not question.accepted):
             raise _points_unknown(survey, qid, value, questions)
     answers = [
         questions.get((survey, qid), SurveyQuestion(qid.replace("_", " "), ()))
         .answer(qid, value, primary=qid == "default_question")
-        for qid, value in ratings.items()
+        for qid, value in values.items()
     ]
     if raw.get("feedback"):
         answers.append(AnswerInput("feedback", raw["feedback"], "Feedback", is_comment=True))
     return build_rated(raw, builder, answers, context)
+
+
+def _value(question_id: str, given: Any) -> int:
+    value = rating_value(given)
+    if value is None:
+        raise DataError(f"rating {given!r} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
+                        "Happy … -103 Extremely Unhappy (classic surveys 1, 2, 3)", field=f"ratings.{question_id}")  # fmt: skip
+    return value
 
 
 def _points_unknown(
@@ -98,7 +129,12 @@ def _points_unknown(
 ) -> DataError:  # fmt: skip
     """Why a rating of a question whose points Freshdesk does not list is not scored, and what makes it so."""
     field = f"ratings.{question_id}"
-    if (survey, question_id) in questions:
+    listed = questions.get((survey, question_id))
+    if listed is not None and listed.unreadable:
+        what = (f"question {question_id} of survey {survey} is listed with accepted_ratings {listed.unreadable} "
+                "(GET /api/v2/surveys)")  # fmt: skip
+        why, restored = "an entry is not a whole number", "with whole-number accepted ratings: check the question"
+    elif listed is not None:
         what = f"question {question_id} of survey {survey} is listed with no accepted_ratings (GET /api/v2/surveys)"
         why, restored = "it names no rating it takes", "with its accepted ratings: check the question in the survey"
     elif any(listed == survey for listed, _ in questions):

@@ -143,9 +143,9 @@ class SatisfactionRatings(Stream):
         for page in self.source.client.pages(first, PageNumber(lambda body: body, 100)):
             for survey in page:
                 for question in survey.get("questions") or []:
-                    accepted = tuple(sorted(int(v) for v in question.get("accepted_ratings") or []))
                     label = question.get("label") or question["id"]
-                    found[(str(survey.get("id")), str(question["id"]))] = SurveyQuestion(label, accepted)
+                    found[(str(survey.get("id")), str(question["id"]))] = SurveyQuestion.listed(
+                        label, question.get("accepted_ratings"))  # fmt: skip
         return found
 
 
