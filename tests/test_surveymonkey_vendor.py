@@ -398,3 +398,28 @@ def test_the_file_import_and_the_api_sync_store_the_same_whole_answers(tmp_path,
     kinds = "SELECT DISTINCT typeof(json_extract(answers, '$.401.value')) FROM feedback WHERE csat IS NOT NULL"
     for db in ("files.db", "cxbridge.db"):
         assert query(tmp_path, kinds, db=db) == [("integer",)]
+
+
+def test_a_rating_weighed_with_gaps_and_shown_out_of_order_ranks_each_option_by_its_weight(tmp_path):
+    """The details' documented shape (api_reference §8.1: choices with `id`, `text`, `position`,
+    `weight`; docs/connectors/surveymonkey.md: the weight is "the number SurveyMonkey averages;
+    higher is better"), the options ours: "Neither satisfied nor dissatisfied" moved last (shown
+    5th, weight 50) and the list given in no particular order. Ranked by position, n … 1 since the
+    first weight is above the last, Neither scored 1 and Very dissatisfied 2, so the labels named
+    no scale: the API stored a plain `rating` with no CSAT, and `inspect` proposed no CSAT for the
+    file. Ranked by weight each option is its point of CSAT 1–5, the file import alike."""
+    by_text = dict(zip(SATISFACTION, [0, 25, 50, 75, 100], strict=True))
+    shown = ["Very satisfied", "Satisfied", "Dissatisfied", "Very dissatisfied", "Neither satisfied nor dissatisfied"]
+    ids = {text: WEIGHED_CHOICES[SATISFACTION.index(text)]["id"] for text in SATISFACTION}
+    choices = [{"id": ids[text], "position": place, "text": text, "weight": by_text[text], "visible": True}
+               for place, text in enumerate(shown, start=1)]  # fmt: skip
+    details, bulk = weighed_rating([choices[2], choices[4], choices[0], choices[3], choices[1], WEIGHED_CHOICES[-1]])
+    import_and_sync(tmp_path, details, bulk)
+    rank_of = {ids[text]: rank for rank, text in enumerate(sorted(SATISFACTION, key=by_text.get), start=1)}
+    expected = [float(rank_of[c]) if c in rank_of else None for c in WEIGHED_ANSWERS]
+    satisfied = sum(rank is not None and rank >= 4 for rank in expected)
+    for db in ("files.db", "cxbridge.db"):
+        assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
+        assert query(tmp_path, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores", db=db) == [(1.0, 5.0)]
+        assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
+            (6, round(100 * satisfied / 6, 1))]  # fmt: skip

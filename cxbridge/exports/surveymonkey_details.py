@@ -10,7 +10,7 @@ it (`cxbridge.questions.Question`), with what each of its choice ids stands for:
   answer;
 - other ratings (`matrix`/`rating`, stars and smileys among them): the option's `weight`, the
   number SurveyMonkey itself averages — or, where the weights leave gaps (0/25/50/75/100), the
-  option's rank 1 … n, the weight kept beside it;
+  option's rank by weight, 1 … n, the weight kept beside it;
 - other options: their text, or the number or built-in scale point the text is;
 - options marked `is_na`: their text, carrying no score.
 """
@@ -206,14 +206,14 @@ def _weighted_choices(options: list[dict[str, Any]]) -> dict[str, Choice] | None
 
 
 def _ranks(weights: list[float]) -> list[int] | None:
-    """Weights with gaps (0/25/50/75/100, 10/20/…/50) as the options' ranks, 1 … n in the answer
-    order (n … 1 where the weights fall along it); None for weights one apart (−2 … 2, 1 … 5),
-    which are the scale."""
+    """Weights with gaps (0/25/50/75/100, 10/20/…/50) as the options' ranks by weight, 1 for the
+    lowest (the weight is what SurveyMonkey averages, higher is better), whatever order the options
+    are shown in; None for weights one apart (−2 … 2, 1 … 5), which are the scale."""
     distinct = sorted(set(weights))
     if all(higher - lower == 1 for lower, higher in zip(distinct, distinct[1:])):
         return None
-    ranks = list(range(1, len(weights) + 1))
-    return ranks[::-1] if weights[0] > weights[-1] else ranks
+    rank = {weight: place for place, weight in enumerate(distinct, start=1)}
+    return [rank[weight] for weight in weights]
 
 
 def _labelled_choices(options: list[dict[str, Any]]) -> dict[str, Choice]:
