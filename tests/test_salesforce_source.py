@@ -206,7 +206,7 @@ def test_csat_rating_and_nps_questions_are_scored_by_their_type(tmp_path):
                                          "ResponseShortText": None, "SystemModstamp": stamp(n, 5)}
                                         for n, score in ((1, 5), (2, 1), (3, 4))))  # fmt: skip
     with salesforce(org) as api:
-        result = sync(tmp_path, entry(api.url, questions={}, rating_scale=[1, 5]))
+        result = sync(tmp_path, entry(api.url, questions={}, rating_scale=[1, 5], csat_scale=[1, 5]))
     assert result.status == "success", result.error
     scores = query(tmp_path, "SELECT question_id, metric, scale_min, scale_max, category FROM feedback_scores "
                              "JOIN feedback USING (record_id) WHERE source_record_id = '0Ly2' ORDER BY 1")  # fmt: skip
@@ -234,7 +234,7 @@ def test_a_csat_answer_given_as_a_choice_is_scored_through_its_label(tmp_path, l
     org = survey_org()
     csat_by_choice(org, labels, {1: labels[4], 2: labels[1], 3: labels[3]})
     with salesforce(org) as api:
-        result = sync(tmp_path, entry(api.url, questions={}))
+        result = sync(tmp_path, entry(api.url, questions={}, rating_scale=[1, 5]))
     assert (result.status, result.quarantined) == ("success", 0), result.error
     assert query(tmp_path, "SELECT source_record_id, csat FROM feedback ORDER BY 1") == [("0Ly1", 5.0), ("0Ly2", 2.0), ("0Ly3", 4.0)]
     categories = query(tmp_path, "SELECT category FROM feedback_scores WHERE metric = 'csat' ORDER BY value")
@@ -246,14 +246,14 @@ def test_a_csat_choice_with_a_label_of_no_known_scale_is_quarantined_saying_to_m
     org = survey_org()
     csat_by_choice(org, ["Loved it", "Meh", "Hated it"], {1: "Loved it", 2: "Meh", 3: "Hated it"})
     with salesforce(org) as api:
-        result = sync(tmp_path, entry(api.url, questions={}))
+        result = sync(tmp_path, entry(api.url, questions={}, rating_scale=[1, 5]))
     assert (result.status, result.quarantined) == ("success", 3), result.error
     errors = [error for (error,) in query(tmp_path, "SELECT error FROM quarantine ORDER BY 1")]
     assert all("labels" in error for error in errors) and any("'Loved it'" in error for error in errors)
     with salesforce(org) as api:  # the fix the error asks for: the question's labels, then a replay
         (tmp_path / "cxbridge.toml").write_text(
             f'[sources.org]\nconnector = "salesforce"\nbase_url = "{api.url}"\nclient_id = "{CLIENT_ID}"\n'
-            'client_secret = "${SF_CLIENT_SECRET}"\nsegment_field = "Customer_Segment__c"\n'
+            'client_secret = "${SF_CLIENT_SECRET}"\nsegment_field = "Customer_Segment__c"\nrating_scale = [1, 5]\n'
             '[sources.org.questions.0Tx5]\nmetric = "csat"\nscale = [1, 3]\nlabels = { "Hated it" = 1, "Meh" = 2, "Loved it" = 3 }\n',
             encoding="utf-8",
         )  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import cxbridge
 from cxbridge.plugins.salesforce.source import SalesforceSource
 from tests.local_api import Reply, fake_api
 from tests.salesforce_api import CLIENT_ID, CLIENT_SECRET, SalesforceOrg, salesforce, stamp
@@ -185,22 +186,20 @@ def recorded_survey() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return definitions["questions"], definitions["choices"]
 
 
-def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
-    """The recorded org keeps a five-star Rating (choices "1.0" … "5.0") in one survey and a
-    six-star one ("1.0" … "6.0") in another, a CSAT question without choices and an NPS question.
-    Its responses are not public: the three below are ours, answered in NumberValue as the object
-    reference documents for NPS, Rating and CSAT, on the recorded question ids."""
+def recorded_questions() -> dict[str, dict[str, Any]]:
+    """The recorded org's questions by role: the "Wind turbine" survey's NPS, six-star Rating and
+    CSAT (`nps`, `six`, `csat`), the "Customer Satisfaction" survey's five-star Rating (`five`)."""
+    questions, _ = recorded_survey()
+    asked = {v: {q["QuestionType"]: q for q in questions if q["SurveyVersionId"] == v}
+             for v in ("0KsRO00000001Vs0AI", "0KsRO00000001Rl0AI")}  # fmt: skip
+    turbine, service = asked["0KsRO00000001Vs0AI"], asked["0KsRO00000001Rl0AI"]
+    return {"nps": turbine["NPS"], "six": turbine["Rating"], "csat": turbine["CSAT"], "five": service["Rating"]}
+
+
+def recorded_org(answers: dict[str, tuple[str, dict[str, Any]]]) -> SalesforceOrg:
+    """The recorded org's questions and choices, with `answers` (response id → its survey id and
+    NumberValue by question id): ours, as the org's responses are not public."""
     questions, choices = recorded_survey()
-    version_of = {"0KdRO00000001Jw0AI": "0KsRO00000001Vs0AI", "0KdRO00000001Jr0AI": "0KsRO00000001Rl0AI"}  # survey: version
-    asked = {v: {q["QuestionType"]: q for q in questions if q["SurveyVersionId"] == v} for v in version_of.values()}
-    turbine, service = asked["0KsRO00000001Vs0AI"], asked["0KsRO00000001Rl0AI"]  # "Wind turbine", "Customer Satisfaction"
-    nps, six, csat, five = turbine["NPS"], turbine["Rating"], turbine["CSAT"], service["Rating"]
-    stars = {q["Id"]: sorted(float(c["Name"]) for c in choices if c["QuestionId"] == q["Id"]) for q in (six, five)}
-    assert (len(stars[six["Id"]]), len(stars[five["Id"]])) == (6, 5)
-    assert not [c for c in choices if c["QuestionId"] in (nps["Id"], csat["Id"])]
-    answers = {"0LyV1": ("0KdRO00000001Jw0AI", {nps["Id"]: 9, six["Id"]: 6, csat["Id"]: 4}),
-               "0LyV2": ("0KdRO00000001Jw0AI", {nps["Id"]: 6, six["Id"]: 3, csat["Id"]: 2}),
-               "0LyV3": ("0KdRO00000001Jr0AI", {five["Id"]: 4})}  # fmt: skip
     org = SalesforceOrg()
     org.add("SurveyQuestion", *questions)
     org.add("SurveyQuestionChoice", *choices)
@@ -211,8 +210,25 @@ def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
         org.add("SurveyQuestionResponse", *({"Id": f"0LzV{n}{i}", "ResponseId": response, "QuestionId": qid, "Datatype": "Number",
                                              "NumberValue": value, "ChoiceValue": None, "ResponseShortText": None}
                                             for i, (qid, value) in enumerate(given.items())))  # fmt: skip
-    with salesforce(org) as api:
-        result = sync(tmp_path, entry(api.url, surveys=True))
+    return org
+
+
+def test_a_rating_question_is_read_on_the_scale_its_own_choices_give(tmp_path):
+    """The recorded org keeps a five-star Rating (choices "1.0" … "5.0") in one survey and a
+    six-star one ("1.0" … "6.0") in another, a CSAT question without choices and an NPS question.
+    Its responses are not public: the three below are ours, answered in NumberValue as the object
+    reference documents for NPS, Rating and CSAT, on the recorded question ids; csat_scale says the
+    scale of the CSAT question, which its definition does not."""
+    _, choices = recorded_survey()
+    nps, six, csat, five = recorded_questions().values()
+    stars = {q["Id"]: sorted(float(c["Name"]) for c in choices if c["QuestionId"] == q["Id"]) for q in (six, five)}
+    assert (len(stars[six["Id"]]), len(stars[five["Id"]])) == (6, 5)
+    assert not [c for c in choices if c["QuestionId"] in (nps["Id"], csat["Id"])]
+    answers = {"0LyV1": ("0KdRO00000001Jw0AI", {nps["Id"]: 9, six["Id"]: 6, csat["Id"]: 4}),
+               "0LyV2": ("0KdRO00000001Jw0AI", {nps["Id"]: 6, six["Id"]: 3, csat["Id"]: 2}),
+               "0LyV3": ("0KdRO00000001Jr0AI", {five["Id"]: 4})}  # fmt: skip
+    with salesforce(recorded_org(answers)) as api:
+        result = sync(tmp_path, entry(api.url, surveys=True, csat_scale=[1, 5]))
     assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
     expected = sorted((r, q, value, stars[q][0], stars[q][-1], 100 * (value - stars[q][0]) / (stars[q][-1] - stars[q][0]))
                       for r, (_, given) in answers.items() for q, value in given.items() if q in stars)  # fmt: skip
@@ -255,3 +271,33 @@ def test_rating_choices_showing_their_number_beside_words_give_the_scale_and_sco
                            "JOIN feedback USING (record_id) WHERE metric = 'rating' ORDER BY 1") == [
         (r, float(n), 1.0, 6.0, (n - 1) / 5 * 100) for r, n in sorted(numbers.items())
     ]  # fmt: skip
+
+
+def test_the_recorded_csat_question_without_choices_waits_in_quarantine_until_its_scale_is_set(tmp_path):
+    """The recorded org's CSAT question has no SurveyQuestionChoice rows, and neither the object
+    reference (api_reference §7.2) nor its SurveyQuestion row gives its scale. Its answers were read
+    on csat_scale's default 1–5 though no one said so: a 4 stored as satisfied whatever the
+    question's real points. Unset, the responses answering it wait in quarantine naming the
+    question and csat_scale; the response without it is written; set, the replay scores them."""
+    nps, six, csat, five = recorded_questions().values()
+    answers = {"0LyV1": ("0KdRO00000001Jw0AI", {nps["Id"]: 9, six["Id"]: 6, csat["Id"]: 4}),
+               "0LyV2": ("0KdRO00000001Jw0AI", {nps["Id"]: 6, six["Id"]: 3, csat["Id"]: 2}),
+               "0LyV3": ("0KdRO00000001Jr0AI", {five["Id"]: 4})}  # fmt: skip
+    with salesforce(recorded_org(answers)) as api:
+        result = sync(tmp_path, entry(api.url, surveys=True))
+        assert (result.status, result.written, result.quarantined) == ("success", 1, 2), result.error
+        quarantined = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine ORDER BY 1")
+        assert [(native, field) for native, field, _ in quarantined] == [("0LyV1", csat["Id"]), ("0LyV2", csat["Id"])]
+        for (_, _, error), value in zip(quarantined, (4, 2), strict=True):
+            assert f"question {csat['Id']} ({csat['Name']!r}): a CSAT question whose SurveyQuestionChoice rows give " \
+                   f"no scale, and csat_scale is not set, so its answer {value} is not scored" in error
+            assert "set csat_scale in [sources.org]" in error and "cxbridge quarantine replay" in error
+        assert query(tmp_path, "SELECT source_record_id FROM feedback") == [("0LyV3",)]
+        (tmp_path / "cxbridge.toml").write_text(
+            f'[sources.org]\nconnector = "salesforce"\nbase_url = "{api.url}"\nclient_id = "{CLIENT_ID}"\n'
+            'client_secret = "${SF_CLIENT_SECRET}"\naccounts = false\ncontacts = false\ncsat_scale = [1, 5]\n',
+            encoding="utf-8")  # fmt: skip
+        replayed = cxbridge.quarantine_replay(tmp_path / "cxbridge.toml", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert (replayed.results[0].written, replayed.results[0].quarantined) == (2, 0)
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback WHERE csat IS NOT NULL ORDER BY 1") == [
+        (r, float(given[csat["Id"]])) for r, (_, given) in answers.items() if csat["Id"] in given]  # fmt: skip

@@ -57,8 +57,12 @@ class SalesforceConfig(ApiSourceConfig):
         default=None,
         description="the Account field that holds its currency code: CurrencyIsoCode, on orgs with multi-currency enabled",
     )
-    csat_scale: tuple[int, int] = Field(default=(1, 5), description="CSAT questions whose choices are not numbers")
-    rating_scale: tuple[int, int] = Field(default=(1, 5), description="Rating questions (stars) whose choices are not numbers")
+    csat_scale: tuple[int, int] | None = Field(
+        default=None, description="the scale of CSAT questions whose choices give none (unset: their answers wait in quarantine)"
+    )
+    rating_scale: tuple[int, int] | None = Field(
+        default=None, description="the scale of Rating questions whose choices give none (unset: their answers wait in quarantine)"
+    )
     start_date: datetime | None = Field(default=None, description="first sync: rows changed from this time")
     questions: dict[str, QuestionOverride] = Field(
         default_factory=dict, description="per SurveyQuestion id (or QuestionType): metric, scale, labels, ignore"

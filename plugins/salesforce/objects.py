@@ -9,6 +9,8 @@ from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
 from cxbridge.detection.keywords import mentions
+from cxbridge.errors import DataError
+from cxbridge.metrics import NPS_METRICS
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.salesforce.config import SalesforceConfig
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan, option_values
@@ -22,6 +24,7 @@ ANSWER_FIELDS = ["ResponseId", "QuestionId", "Datatype", "NumberValue", "ChoiceV
 QUESTION_FIELDS = ["Name", "QuestionType"]
 CHOICE_FIELDS = ["QuestionId", "Name"]  # SurveyQuestionChoice: the label a ChoiceValue answer carries
 SCORED_TYPES = ("NPS", "CSAT", "Rating", "Score", "Slider")  # the types whose answers carry a score
+SCALE_SETTINGS = {"CSAT": "csat_scale", "Rating": "rating_scale"}  # the setting of each type's scale, without choices
 INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
 CONTACT_PERSONAL = frozenset({"Name", "FirstName", "LastName", "Phone", "MobilePhone", "MailingStreet"})
@@ -38,10 +41,11 @@ def type_overrides() -> dict[str, QuestionOverride]:
 
 
 def question_scale(
-    kind: str, choices: dict[str, float], scales: Mapping[str, tuple[int, int]]
+    kind: str, choices: dict[str, float], scales: Mapping[str, tuple[int, int] | None]
 ) -> tuple[float, float] | None:
     """The scale of a CSAT or Rating question: the range of its choices' values where they have
-    some (a six-star Rating's choices are "1.0" … "6.0"), else csat_scale or rating_scale."""
+    some (a six-star Rating's choices are "1.0" … "6.0"), else csat_scale or rating_scale (None
+    when not set)."""
     if kind not in scales:
         return None
     values = sorted(set(choices.values()))
@@ -56,7 +60,7 @@ def respondent_contact(raw: dict[str, Any]) -> str | None:
 
 
 def survey_record(
-    raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan, *, scales: Mapping[str, tuple[int, int]]
+    raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan, *, scales: Mapping[str, tuple[int, int] | None]
 ) -> FeedbackRecord:
     """A SurveyResponse (with its answers under `answers`, each with its SurveyQuestion under
     `question`, so a quarantined response is replayed the same way) as a feedback record;
@@ -84,7 +88,9 @@ def survey_record(
     )
 
 
-def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tuple[int, int]]) -> AnswerInput | None:
+def _answer(
+    answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tuple[int, int] | None]
+) -> AnswerInput | None:  # fmt: skip
     """An answer read from the field its question type fills (the object reference: NumberValue for
     NPS, Rating, Score and Slider; ChoiceValue for choice questions, and for CSAT): a scored type's
     choice is read through its choices' labels (numbers, or a built-in label scale)."""
@@ -100,16 +106,38 @@ def _answer(answer: dict[str, Any], plan: QuestionPlan, scales: Mapping[str, tup
         question = Question(qid, text, "nps" if is_nps else "scale", scale=None if is_nps else scale)
         if not is_nps and mentions(text, "recommend"):
             _warn_no_range(question, kind, plan)
+        _require_scale(question, kind, number, plan)
         return plan.answer(question, number, also=(kind,))
     choice = answer.get("ChoiceValue")
     if kind in SCORED_TYPES and choice not in (None, ""):
         scored = Question(qid, text, "choice", scale=scale, choices=choices)
+        _require_scale(scored, kind, choice, plan)
         return plan.answer(scored, choice, label=str(choice), also=(kind,))
     value = choice or answer.get("ResponseShortText")
     if value in (None, ""):
         return None
     free_text = kind.lower() in ("freetext", "free_text", "longtext", "shorttext") or not choice
     return plan.answer(Question(qid, text, "text" if free_text else "choice"), value, also=(kind,))
+
+
+def _require_scale(question: Question, kind: str, value: Any, plan: QuestionPlan) -> None:
+    """A CSAT or Rating answer is scored on a scale its question's choices, the config's
+    csat_scale / rating_scale or its override (a scale, or labels) give, never on a guessed one:
+    Salesforce documents none for a question without choices (the recorded org's CSAT question has
+    none), so such an answer waits in quarantine until the config says it."""
+    if kind not in SCALE_SETTINGS or question.scale is not None:
+        return
+    reading = plan.reading(question, also=(kind,))
+    if reading is None or reading.spec is None or reading.spec.metric in NPS_METRICS:
+        return
+    override = next((plan.overrides[key] for key in (question.id, kind) if key in plan.overrides), None)
+    if override is not None and (override.scale or override.labels):
+        return
+    raise DataError(f"question {question.id} ({question.text!r}): a {kind} question whose SurveyQuestionChoice rows "
+                    f"give no scale, and {SCALE_SETTINGS[kind]} is not set, so its answer {value!r} is not scored on "
+                    f"a guessed one; set {SCALE_SETTINGS[kind]} in [{plan.where}] (e.g. [1, 5]), or scale (and labels, "
+                    f"for answers in words) in [{plan.where}.questions.{question.id}], then run `cxbridge quarantine "
+                    "replay`", field=question.id)  # fmt: skip
 
 
 def _warn_no_range(question: Question, kind: str, plan: QuestionPlan) -> None:
