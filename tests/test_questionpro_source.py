@@ -478,3 +478,37 @@ def test_an_answer_showing_its_number_beside_words_decides_a_recommend_question_
     promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
     assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
         (len(scored), round(100 * (promoters - detractors) / len(scored), 1))]  # fmt: skip
+
+
+def with_options(response: dict[str, Any], chosen: list[tuple[str, int]]) -> dict[str, Any]:
+    """`response` with question 9004 answered by the options `chosen` (text, position), one
+    `answerValues` item each — the fields of the documented answer (api_reference §3.4); a question
+    answered with several options, and its texts, are ours (no documented example shows one)."""
+    values = [{"answerID": 9004000 + position, "answerText": label,
+               "value": {"scale": str(position), "other": "", "dynamicExplodeText": "", "text": "", "result": "",
+                         "fileLink": "", "weight": 0.0}} for label, position in chosen]  # fmt: skip
+    response["responseSet"].append({"questionID": 9004, "questionDescription": " ", "questionCode": "Q4",
+                                    "questionText": "Which of these did you use?", "imageUrl": None,
+                                    "answerValues": values})  # fmt: skip
+    return response
+
+
+@pytest.mark.parametrize("several_first", [True, False])
+@pytest.mark.parametrize(("one", "several", "stored"), [
+    ([("Email", 1)], [("Email", 1), ("Chat", 3)], "Email"),
+    ([("2", 2)], [("1", 1), ("3", 3)], 2),
+], ids=["words", "numbers"])  # fmt: skip
+def test_a_one_option_answer_is_stored_alike_whichever_response_is_read_first(tmp_path, several_first, one, several,
+                                                                               stored):  # fmt: skip
+    """No question list is read, so a question's answers show whether it takes several options. A
+    response choosing one option was stored as its text (or number) when read before one choosing
+    several, and as a one-item list when read after it: its stored answer depended on the order
+    QuestionPro listed the responses. Now each answer is stored as it is given, in either order."""
+    responses = [with_options(qp_response(1), one), with_options(qp_response(2), several)]
+    account = QuestionProAccount(responses={7654321: responses[::-1] if several_first else responses})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, json_extract(answers, '$.9004') FROM feedback ORDER BY 1")
+    assert [(record, json.loads(answer)["value"]) for record, answer in rows] == [
+        ("70000001", stored), ("70000002", [label for label, _ in several])]  # fmt: skip

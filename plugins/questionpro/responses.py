@@ -67,12 +67,12 @@ class ResponseReader:
         text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
         typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
         other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
-        if self._unscored_word(qid, options):  # kept as any reading of the question keeps it: unscored, by label
-            return AnswerInput(qid, options[0], text, label=options[0]), other
+        if self._kept_as_chosen(qid, options):  # as any reading of the question keeps them: unscored, as chosen
+            return _as_chosen(qid, text, options), other
         question = self._question(qid, text, item, options)
         if not options:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
-        if len(options) > 1 or question.kind == "multi":
+        if len(options) > 1:
             return self.plan.answer(question, options), other
         number = shown_number(options[0])  # "10", or "10 - Extremely likely": its words keep it as the label
         if number is not None:
@@ -80,14 +80,16 @@ class ResponseReader:
             return self.plan.answer(question, number, label=label), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
-    def _unscored_word(self, qid: str, options: list[str]) -> bool:
-        """Whether the answer is a lone option of words ("Other", "Not applicable", "Always") on a
-        question without an override: it carries no score whatever the question's other answers
-        are, and decides nothing of it — a 0–10 recommend question with an "Other" option, read
-        first, would be taken for a choice question, and "Other" read after its numbers was no
-        label of its NPS scale (quarantined). One option of a multiple choice stays a list."""
-        multi = qid in self._questions and self._questions[qid].kind == "multi"
-        return qid not in self.plan.overrides and not multi and len(options) == 1 and shown_number(options[0]) is None
+    def _kept_as_chosen(self, qid: str, options: list[str]) -> bool:
+        """Whether the answer, to a question without an override, carries no score whatever the
+        question's other answers are, and decides nothing of it: several options (a multiple
+        choice), or a lone option of words ("Other", "Not applicable", "Always") — a 0–10 recommend
+        question with an "Other" option, read first, would be taken for a choice question, and
+        "Other" read after its numbers was no label of its NPS scale (quarantined). No question
+        list says which questions take several options, so a one-option answer is read as itself
+        whichever answers came before it."""
+        several = len(options) > 1
+        return qid not in self.plan.overrides and (several or len(options) == 1 and shown_number(options[0]) is None)
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
@@ -120,6 +122,13 @@ class ResponseReader:
             else:
                 self._questions[qid] = Question(qid, text, "choice")
         return self._questions[qid]
+
+
+def _as_chosen(qid: str, text: str, options: list[str]) -> AnswerInput:
+    """Options kept as chosen, unscored: several as the list of their texts, one as its text."""
+    if len(options) > 1:
+        return AnswerInput(qid, options, text)
+    return AnswerInput(qid, options[0], text, label=options[0])
 
 
 def _read_values(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
