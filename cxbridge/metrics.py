@@ -330,7 +330,8 @@ def answer_code(answer: object, spec: MetricSpec) -> float | None:
 
 def coerce(answer: object, spec: MetricSpec) -> float | None:
     """The numeric value of an answer: a number, a label from the spec (a text written as a number
-    the labels name is an answer code: `answer_code`), or a leading number.
+    the labels name is an answer code: `answer_code`), or a leading number ("5 - Very satisfied";
+    never of an amount, "5 or more", which is a ScoreError unless the labels name it).
 
     Returns None for answers that carry no score (blank, N/A, configured `ignore_values`).
     """
@@ -354,6 +355,9 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
         value = spec.codes.get(number := _number(key), number)
     elif (percent := _PERCENT.match(key)) and (spec.metric in POINTS_METRICS or spec.metric.startswith(CUSTOM_PREFIX)):
         value = _number(percent.group(1))  # "85%" of an audit: 85 on its 0–100 scale
+    elif names_amount(key):  # "5 or more" is no 5, as `shown_number` and detection read it
+        raise ScoreError(f"answer {text!r} names an amount, not a point of this {spec.metric} scale",
+                         ("labels", "ignore_values"))  # fmt: skip
     elif match := _LEADING_NUMBER.match(key):
         value = _number(match.group(1))
     elif key in FORMULA_ERRORS:

@@ -354,6 +354,22 @@ def test_numbered_labels_that_run_the_other_way_are_never_read_by_their_number(t
     assert csat_pct == round(100 * satisfied / len(answers), 1)
 
 
+def test_a_mapped_answer_naming_an_amount_is_quarantined_naming_its_column_not_scored_as_its_number(tmp_path):
+    """"5 oder mehr" under a hand-written csat entry is no 5 (inspect reads it as no point either):
+    its row goes to quarantine naming the column and the answer, the others are scored."""
+    answers = ["1", "2", "5 oder mehr", "4"]
+    lines = [f"2024-01-0{day};S{day};{answer}" for day, answer in enumerate(answers, start=1)]
+    (tmp_path / "calls.csv").write_text("Submitted;Store;Zufriedenheit\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "calls.csv", "columns": {"submitted_at": "Submitted", "location_id": "Store"},
+              "metrics": [{"column": "Zufriedenheit", "metric": "csat", "scale": [1, 5]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (3, 1)
+    assert query(tmp_path, "SELECT location_id, csat FROM feedback ORDER BY 1") == [("S1", 1.0), ("S2", 2.0), ("S4", 4.0)]
+    [(field, error)] = query(tmp_path, "SELECT field, error FROM quarantine")
+    assert field == "Zufriedenheit"
+    assert "question 'Zufriedenheit': answer '5 oder mehr' names an amount, not a point of this csat scale" in error
+
+
 def test_a_quarantined_row_is_imported_after_the_mapping_learns_its_label(tmp_path):
     (tmp_path / "visits.csv").write_text(
         "Submitted;Store;Satisfaction\n2024-01-01;S1;Sehr zufrieden\n2024-01-02;S2;Geht so\n", encoding="utf-8"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -190,6 +192,18 @@ def test_an_option_naming_an_amount_is_no_point_of_a_scale_in_any_language(langu
     for amount in AMOUNTS[language]:
         assert shown_number(amount) is None, amount
         assert option_values(["1", "2", "3", "4", amount]) == {}, amount
+
+
+@pytest.mark.parametrize("language", sorted(AMOUNTS))
+def test_a_mapped_answer_naming_an_amount_is_no_point_of_its_scale(language):
+    """A hand-written `metric` reads "5 oder mehr" as detection does: no 5, but an answer its
+    labels or ignore_values must name, else a DataError naming it and the fix."""
+    for amount in AMOUNTS[language]:
+        with pytest.raises(DataError, match=f"answer {re.escape(repr(amount))} names an amount, not a point of this "
+                                            "csat scale; .* map it to its value in 'labels'"):  # fmt: skip
+            coerce(amount, MetricSpec(metric="csat", scale=(1, 5)))
+        assert coerce(amount, MetricSpec(metric="csat", scale=(1, 5), labels={amount.upper(): 4})) == 4
+        assert coerce(amount, MetricSpec(metric="csat", ignore_values=[amount])) is None
 
 
 @pytest.mark.parametrize(("label", "number"), sorted(NUMBERED.items()))
