@@ -1002,3 +1002,60 @@ def test_french_ease_labels_are_told_five_points_from_seven():
     assert builtin.scale_for(seven) is builtin.EASE_7
     assert [builtin.EASE_7.values()[builtin.label_key(label)] for label in seven] == [1, 2, 3, 4, 5, 6, 7]
     assert builtin.scale_for([seven[n] for n in (0, 1, 3, 5, 6)]) is builtin.EASE_5
+
+
+SEVEN_POINT_AGREEMENT = {  # worst first; the "somewhat" points are the 3rd and 5th
+    "de": ["Stimme überhaupt nicht zu", "Stimme nicht zu", "Stimme eher nicht zu", "Weder noch", "Stimme eher zu",
+           "Stimme zu", "Stimme voll und ganz zu"],
+    "ru": ["Полностью не согласен", "Не согласен", "Скорее не согласен", "Нейтрально", "Скорее согласен", "Согласен",
+           "Полностью согласен"],
+    "pl": ["Zdecydowanie się nie zgadzam", "Nie zgadzam się", "Raczej się nie zgadzam",
+           "Ani się zgadzam, ani nie zgadzam", "Raczej się zgadzam", "Zgadzam się", "Zdecydowanie się zgadzam"],
+    "fr": ["Pas du tout d'accord", "Pas d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord",
+           "Plutôt d'accord", "D'accord", "Tout à fait d'accord"],
+    "es": ["Totalmente en desacuerdo", "En desacuerdo", "Algo en desacuerdo", "Ni de acuerdo ni en desacuerdo",
+           "Algo de acuerdo", "De acuerdo", "Totalmente de acuerdo"],
+    "pt": ["Discordo totalmente", "Discordo", "Discordo parcialmente", "Não concordo nem discordo",
+           "Concordo parcialmente", "Concordo", "Concordo totalmente"],
+}  # fmt: skip
+"""The 7-point wording is the writer's own knowledge of these languages' questionnaires (no vendor's
+published 7-point translation was found): very, —, somewhat (eher, скорее, raczej, plutôt, algo,
+parcialmente), neither. The 5-point lists with the "somewhat" points are published: SurveyMonkey's
+German ("Stimme völlig zu", "Stimme eher zu", "Stimme weder zu noch nicht zu", "Stimme eher nicht
+zu", "Stimme überhaupt nicht zu": de.surveymonkey.com/mp/2-tips-for-writing-agree-disagree-survey-questions/)
+and Questio's French (blog.questio.fr/determiner-libelles-modalites-echelle)."""
+FIVE_POINT_AGREEMENT_WITH_SOMEWHAT = {
+    "de": ["Stimme überhaupt nicht zu", "Stimme eher nicht zu", "Stimme weder zu noch nicht zu", "Stimme eher zu",
+           "Stimme völlig zu"],
+    "fr": ["Pas du tout d'accord", "Plutôt pas d'accord", "Ni d'accord ni pas d'accord", "Plutôt d'accord",
+           "Tout à fait d'accord"],
+    "pt": ["Discordo totalmente", "Discordo parcialmente", "Não concordo nem discordo", "Concordo parcialmente",
+           "Concordo totalmente"],
+}  # fmt: skip
+AGREED_SATISFACTION = {"de": "Ich bin mit dem Service zufrieden", "ru": "Я доволен обслуживанием",
+                       "pl": "Jestem zadowolony z obsługi", "fr": "Je suis satisfait du service",
+                       "es": "Estoy satisfecho con el servicio", "pt": "Estou satisfeito com o atendimento"}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", sorted(SEVEN_POINT_AGREEMENT))
+def test_a_seven_point_agreement_column_in_another_language_is_told_from_a_five_point_one(tmp_path, language):
+    """Its seven labels are the built-in 7-point agreement scale, each on its place (before: no
+    built-in scale, the column kept unscored), and under a statement of satisfaction a CSAT on 1–7;
+    the five labels both sizes share, and a 5-point list written with the "somewhat" points, stay
+    on five points."""
+    seven = SEVEN_POINT_AGREEMENT[language]
+    assert builtin.scale_for(seven) is builtin.AGREEMENT_7
+    assert [builtin.AGREEMENT_7.values()[builtin.label_key(label)] for label in seven] == [1, 2, 3, 4, 5, 6, 7]
+    shared = [seven[n] for n in (0, 1, 3, 5, 6)]
+    assert builtin.scale_for(shared) is builtin.AGREEMENT_5
+    assert builtin.sized_apart(builtin.AGREEMENT_5, shared) is builtin.AGREEMENT_7  # inspect lists them: …
+    reading = {"metric": "csat", "scale": (1, 5), "direction": Direction.HIGHER_IS_BETTER}
+    assert builtin.told_apart(seven[4], shared, **reading) == (seven[5], builtin.AGREEMENT_7)  # … a later one is told
+    assert builtin.sized_apart(builtin.AGREEMENT_5, AGREEMENT) is None  # English has no "somewhat" point on five
+    for five in (FIVE_POINT_AGREEMENT_WITH_SOMEWHAT.get(language, []), [seven[n] for n in (0, 2, 3, 4, 6)]):
+        assert [builtin.AGREEMENT_5.values()[builtin.label_key(label)] for label in five] == [1, 2, 3, 4, 5][: len(five)]
+    statement = AGREED_SATISFACTION[language]
+    rows = [["Response ID", "Date", statement], *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", seven[n % 7]] for n in range(70)]]
+    [proposal] = [p for p in inspect_file(write_csv(tmp_path / "agree.csv", rows)).chosen if p.column == statement]
+    assert (proposal.target, proposal.spec.get("scale")) == ("csat", [1.0, 7.0])
+    assert proposal.spec.get("direction", "higher_is_better") == "higher_is_better"

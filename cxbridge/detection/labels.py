@@ -87,21 +87,42 @@ AGREEMENT_5 = LabelScale("agreement (5 points)", ("ces", "csat"), Direction.HIGH
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
      "zdecydowanie nie", "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord",
      "tout à fait en désaccord", "discordo totalmente"),
-    ("disagree", "не согласен", "скорее не согласен", "nie zgadzam się", "raczej nie", "stimme nicht zu",
-     "en desacuerdo", "pas d'accord", "plutôt pas d'accord", "discordo"),
+    ("disagree", "не согласен", "скорее не согласен", "nie zgadzam się", "raczej nie", "raczej się nie zgadzam",
+     "stimme nicht zu", "stimme eher nicht zu", "en desacuerdo", "algo en desacuerdo", "pas d'accord",
+     "plutôt pas d'accord", "discordo", "discordo parcialmente"),
     ("neither agree nor disagree", "neutral", "ни да, ни нет", "нейтрально", "ani się zgadzam, ani nie zgadzam",
-     "trudno powiedzieć, raczej neutralnie", "weder noch", "ni de acuerdo ni en desacuerdo",
-     "ni d'accord ni pas d'accord", "não concordo nem discordo", "neutro", "neutre"),
-    ("agree", "согласен", "скорее согласен", "zgadzam się", "raczej tak", "stimme zu", "de acuerdo",
-     "d'accord", "plutôt d'accord", "concordo"),
+     "trudno powiedzieć, raczej neutralnie", "weder noch", "stimme weder zu noch nicht zu",
+     "ni de acuerdo ni en desacuerdo", "ni d'accord ni pas d'accord", "não concordo nem discordo", "neutro", "neutre"),
+    ("agree", "согласен", "скорее согласен", "zgadzam się", "raczej tak", "raczej się zgadzam", "stimme zu",
+     "stimme eher zu", "de acuerdo", "algo de acuerdo", "d'accord", "plutôt d'accord", "concordo",
+     "concordo parcialmente"),
     ("strongly agree", "полностью согласен", "совершенно согласен", "zdecydowanie się zgadzam", "zdecydowanie tak",
-     "stimme voll und ganz zu", "totalmente de acuerdo", "tout à fait d'accord", "concordo totalmente"),
+     "stimme voll und ganz zu", "stimme völlig zu", "totalmente de acuerdo", "tout à fait d'accord",
+     "concordo totalmente"),
 ))  # fmt: skip
+"""Outside English, the "somewhat" points (eher, скорее, raczej, algo, plutôt, parcialmente) share the
+plain one, as in `SATISFACTION_5`: the 5-point lists SurveyMonkey publishes in German ("Stimme eher
+zu") and the Brazilian "Concordo parcialmente" use them as its 2nd and 4th points."""
 
 AGREEMENT_7 = LabelScale("agreement (7 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
-    ("strongly disagree",), ("disagree",), ("somewhat disagree",), ("neither agree nor disagree",),
-    ("somewhat agree",), ("agree",), ("strongly agree",),
+    ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
+     "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord", "tout à fait en désaccord",
+     "discordo totalmente"),
+    ("disagree", "не согласен", "nie zgadzam się", "stimme nicht zu", "en desacuerdo", "pas d'accord", "discordo"),
+    ("somewhat disagree", "скорее не согласен", "raczej się nie zgadzam", "stimme eher nicht zu", "algo en desacuerdo",
+     "plutôt pas d'accord", "discordo parcialmente"),
+    ("neither agree nor disagree", "neutral", "ни да, ни нет", "нейтрально", "ani się zgadzam, ani nie zgadzam",
+     "weder noch", "stimme weder zu noch nicht zu", "ni de acuerdo ni en desacuerdo", "ni d'accord ni pas d'accord",
+     "não concordo nem discordo", "neutro", "neutre"),
+    ("somewhat agree", "скорее согласен", "raczej się zgadzam", "stimme eher zu", "algo de acuerdo", "plutôt d'accord",
+     "concordo parcialmente"),
+    ("agree", "согласен", "zgadzam się", "stimme zu", "de acuerdo", "d'accord", "concordo"),
+    ("strongly agree", "полностью согласен", "совершенно согласен", "zdecydowanie się zgadzam", "stimme voll und ganz zu",
+     "stimme völlig zu", "totalmente de acuerdo", "tout à fait d'accord", "concordo totalmente"),
 ))  # fmt: skip
+"""Very, —, somewhat, neither in each language, each point spelt as `AGREEMENT_5` spells it (the
+7-point wording from the questionnaires of those languages, not a vendor's published list). Left
+out: the Polish "zdecydowanie nie" … "raczej tak", a 5-point wording with no plain point."""
 
 EASE_5 = LabelScale("ease (5 points)", ("ces",), Direction.HIGHER_IS_BETTER, (
     ("very difficult", "extremely difficult", "очень сложно", "очень трудно", "bardzo trudno", "bardzo trudne",
@@ -240,17 +261,25 @@ def told_apart(text: str, listed: Iterable[str], *, metric: str, scale: tuple[fl
 
 def sized_apart(scale: LabelScale, labels: Iterable[str]) -> LabelScale | None:
     """The built-in scale of the same kind and another size on whose points `labels` also stand,
-    each on its own, when it tells apart labels that `scale` reads as one point ("Satisfied" and
-    "Somewhat satisfied": one point of 5, two of 7) — so a later answer could be either; or None."""
+    each on its own, when it tells apart a label read from one of its wording that `scale` reads on
+    the same point ("Satisfied" and "Somewhat satisfied": one point of 5, two of 7) — so a later
+    answer could be either; or None."""
     keys = {label_key(label) for label in labels}
     for other in SCALES:
         if SCALE_KIND[other] != SCALE_KIND[scale] or other.scale == scale.scale or not _distinct_points(keys, other):
             continue
         mine, theirs = scale.values(), other.values()
         shared = [key for key in mine if key in theirs]
-        if any(mine[a] == mine[b] and theirs[a] != theirs[b] for a in shared for b in shared):
+        if any(mine[a] == mine[b] and theirs[a] != theirs[b] and _one_wording(a, b) for a in keys for b in shared):
             return other
     return None
+
+
+def _one_wording(one: str, other: str) -> bool:
+    """Whether two spellings are one wording's points, one the other with words added ("zufrieden",
+    "eher zufrieden"): a later answer in the language of a label read, not another language's."""
+    words, others = set(one.split()), set(other.split())
+    return words < others or others < words
 
 
 def _other_sizes(metric: str, bounds: tuple[float, float], direction: Direction) -> list[LabelScale]:
