@@ -254,18 +254,22 @@ EASE_WORDS = {  # word: (a question about ease, a look-alike that is not)
     "облегчила": ("Компания облегчила мне решение моего вопроса.", "Удобна ли вам облегчённая версия приложения?"),
     "facilitou": ("A empresa facilitou a resolução do meu problema.",
                   "¿El agente le facilitó la información que necesitaba?"),
+    "facilitó": ("La empresa me facilitó la gestión de mi problema.",
+                 "¿El agente le facilitó la información que necesitaba? ¿Con qué rapidez se resolvió?"),
+    "facilito": ("¿La empresa le facilito resolver su problema?", "¿El agente le facilito su numero de caso?"),
 }  # fmt: skip
 
 
 @pytest.mark.parametrize("word", EASE_WORDS)
 def test_ease_words_make_a_ces_with_higher_better_and_their_look_alikes_do_not(tmp_path, word):
     """"Facilidade", "facilement", "facilité" and "prosto" were no ease words: 1–5 under "Jak
-    prosto było złożyć zamówienie?" was kept unscored; nor were "облегчила" and "facilitou", in
-    which the CES 2.0 statement ("The company made it easy for me to handle my issue") is
-    usually put in Russian and Portuguese. Their look-alikes stay out: "facilidades
-    de pagamento" and "facilités de paiement" are payment terms, "prosto pod drzwi" is straight to
-    the door, "sprostowanie" a correction, "облегчённая" lightweight, Spanish "facilitó" also
-    "provided"; "difícil"/"difficilement" are not ease either."""
+    prosto było złożyć zamówienie?" was kept unscored; nor were "облегчила", "facilitou" and
+    "facilitó", in which the CES 2.0 statement ("The company made it easy for me to handle my
+    issue") is usually put in Russian, Portuguese and Spanish. Their look-alikes stay out:
+    "facilidades de pagamento" and "facilités de paiement" are payment terms, "prosto pod drzwi" is
+    straight to the door, "sprostowanie" a correction, "облегчённая" lightweight, Spanish "facilitó"
+    before what was given ("la información", "su número") "provided" — ease only before a verb or
+    the handling of the case, in its clause; "difícil"/"difficilement" are not ease either."""
     ease, other = EASE_WORDS[word]
     rows = [[ease, other], *[[n % 5 + 1] * 2 for n in range(10)]]
     inspection = inspect_file(write_csv(tmp_path / "ease.csv", rows))

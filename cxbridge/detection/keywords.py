@@ -27,12 +27,13 @@ STEMS: dict[str, tuple[str, ...]] = {
         "łatw", "latw", "prosto",
         "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "facilidade", "esfuerzo",
         "facile", "facilement", "facilité", "esforço", "esforco", "трудно", "schwierig", "difficile", "difícil",
-        "dificil", "несложн", "нетрудн", "облегч", "facilitou", "facilitaram",
+        "dificil", "несложн", "нетрудн", "облегч", "facilitou", "facilitaram", "facilitó", "facilito", "facilitaron",
     ),
     "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
                    "dificil", "difficile"),
     "ease": ("easy", "ease", "легк", "просто", "несложн", "нетрудн", "łatw", "latw", "prosto", "einfach", "leicht",
-             "fácil", "facil", "facilidade", "facile", "facilement", "facilité", "облегч", "facilitou", "facilitaram"),
+             "fácil", "facil", "facilidade", "facile", "facilement", "facilité", "облегч", "facilitou", "facilitaram",
+             "facilitó", "facilito", "facilitaron"),
     "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
                    "bez wysilku", "mühelos", "ohne mühe", "ohne aufwand", "sin esfuerzo", "sans effort",
                    "sem esforço", "sem esforco"),
@@ -113,7 +114,14 @@ makes it the adverb of ease: "насколько просто", "было ли �
 "очень просто"; "wie einfach", "war es einfach", "sehr einfach", "einfach zu bedienen", "es mir
 einfach gemacht"; "jak prosto", "było prosto"; the stem inside a longer word ("простоту",
 "Einfachheit", "prostotę") counts as before."""
-_AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys()
+_HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
+_ALSO_GIVEN = dict.fromkeys(("facilitó", "facilito", "facilitaron"), _HANDLING)
+"""Stems that also mean "provided": Spanish "facilitó" is "made easy" ("La empresa me facilitó la
+gestión de mi problema", "¿Le facilitó resolver su problema?") but also gave ("¿El agente le facilitó
+la información?"). It counts only before, within three words of its clause, a verb (an infinitive:
+"resolver", "encontrar") or the handling of the case ("la gestión", "la resolución", "el trámite")."""
+_INFINITIVE = re.compile(r"\w{2,}(?:ar|er|ir)")
+_AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys() | _ALSO_GIVEN.keys()
 _POLITE = re.compile(
     r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
     r"|\b(?:jeśli|jesli|jeżeli|jezeli)(?:\s+to)?\s+nie(?:\s+\w+){0,3}?\s+trudn\w*"
@@ -280,6 +288,14 @@ def _in_its_meaning(stem: str, text: str) -> int:
     for at, word in enumerate(words):
         if stem not in word or any(friend in word for friend in friends):
             continue
+        if stem in _ALSO_GIVEN and not _before_handling(text[found[at].end() :], _ALSO_GIVEN[stem]):
+            continue
         if word != stem or marks is None or not marks.isdisjoint(words[max(at - 1, 0) : at + 2]):
             return found[at].start()
     return -1
+
+
+def _before_handling(after: str, handling: tuple[str, ...]) -> bool:
+    """Whether one of the first three words of the clause `after` begins is a verb or a word of `handling`."""
+    words = _LETTERS.findall(_CLAUSE_BREAK.split(after, maxsplit=1)[0])[:3]
+    return any(_INFINITIVE.fullmatch(word) or word.startswith(handling) for word in words)
