@@ -187,6 +187,47 @@ def test_a_definition_whose_choices_show_their_recodes_needs_no_values(tmp_path)
     assert_scored_as_shown(tmp_path)
 
 
+GAPPED = dict(zip(SATISFACTION, (1, 2, 3, 4, 6)))  # a choice deleted and added again in Qualtrics: recoded 6
+
+
+@pytest.mark.parametrize(("choice_text", "values", "evidence"), [
+    (False, "recodes", "column 'QID1' holds 1, the recode of the choice shown as 'Very dissatisfied'"),
+    (True, "choice_text", "column 'QID1' holds 'Dissatisfied', a choice as shown (recoded 2)"),
+])  # fmt: skip
+def test_inspect_proposes_values_for_word_choices_recoded_otherwise_than_their_scale(
+    tmp_path, choice_text, values, evidence
+):  # fmt: skip
+    """Satisfaction choices recoded 1, 2, 3, 4, 6 are kept unscored, and inspect advises mapping
+    them with their labels: labels 1 … 5 give "Very satisfied" 5, not its recode 6, which a source
+    without `values` is refused for. The cells say which they hold (a number is a recode, as no
+    choice shows one; words are the text), so inspect proposes `values` — before, it wrote none, and the mapping it advised
+    was refused until told. The choices scored in order 1 … 5 need none, as before."""
+    question = {"QuestionID": "QID1", "DataExportTag": "Q1", "QuestionType": "MC", "Selector": "SAVR",
+                "QuestionText": "How satisfied were you with your visit?",
+                "Choices": {str(recode): {"Display": label} for label, recode in GAPPED.items()}}  # fmt: skip
+    document = {"SurveyEntry": {"SurveyID": "SV_gap", "SurveyName": "Gap"},
+                "SurveyElements": [{"Element": "SQ", "PrimaryAttribute": "QID1", "Payload": question}]}  # fmt: skip
+    (tmp_path / "survey.qsf").write_text(json.dumps(document), encoding="utf-8")
+    picked = ["Very satisfied", "Dissatisfied", "Very satisfied", "Satisfied", "Very dissatisfied", "Very satisfied"]
+    rows = [["EndDate", "Finished", "ResponseId", "Q1"], ["End Date", "Finished", "Response ID", question["QuestionText"]],
+            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", "QID1")],
+            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", label if choice_text else GAPPED[label]]
+              for n, label in enumerate(picked, start=1)]]  # fmt: skip
+    path = tmp_path / "export.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    inspection = inspect_file(path, Hints(definition=tmp_path / "survey.qsf"))
+    assert inspection.settings.get("values") == values
+    assert any(note.startswith(f"values {values!r}: {evidence}") for note in inspection.notes), inspection.notes
+    assert f'values = "{values}"' in mapping_text([inspection], tmp_path / "mapping.toml")
+    labels = {label: n for n, label in enumerate(SATISFACTION, start=1)}  # what the advice asks for
+    entry = {**source(path, metrics=[{"column": "QID1", "metric": "csat", "labels": labels}]), "values": values}
+    result = sync_source(tmp_path, entry)
+    assert (result.written, result.quarantined) == (len(picked), 0), result.error
+    stored = query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id")
+    assert stored == [(float(labels[label]),) for label in picked]
+
+
 def test_values_without_a_definition_is_a_config_error_naming_the_key(tmp_path):
     export = csv_export(tmp_path, choice_text=True)
     entry = {key: value for key, value in source(export, values="choice_text").items() if key != "definition"}

@@ -5,10 +5,10 @@ and which scored columns' cells cannot say whether an "N/A" choice sharing a rec
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from cxbridge.detection.labels import label_key
+from cxbridge.detection.labels import label_key, scale_for
 from cxbridge.detection.meaning import numbers_shown, shared_recodes
 from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.tabular.answer_values import CellValues, renumbered
@@ -26,8 +26,9 @@ class ValuesGuess:
 
 def guess_values(table: Table, profiles: dict[str, ColumnProfile]) -> ValuesGuess | None:
     """What the cells hold, from the export's format or its cells; None when no column's choices
-    show numbers other than their recodes (nothing needs saying)."""
-    needing = [column.key for column in table.columns if renumbered(column.choices)]
+    show numbers other than their recodes, or are recoded otherwise than their scale's points
+    (`scored_otherwise`): nothing needs saying."""
+    needing = [column.key for column in table.columns if renumbered(column.choices) or scored_otherwise(column.choices)]
     if not needing:
         return None
     if table.format == "qualtrics_json" and _typed_numbers(table, needing):
@@ -46,6 +47,16 @@ def guess_values(table: Table, profiles: dict[str, ColumnProfile]) -> ValuesGues
         return ValuesGuess(None, f"its cells read both ways: {recodes[0]}, but {shown[0]}")
     numbers = ", ".join(repr(key) for key in needing)
     return ValuesGuess(None, f"every answer of {numbers} is a number both one choice's recode and another's text")
+
+
+def scored_otherwise(choices: Mapping[str, float]) -> bool:
+    """Whether choices shown as words are points of a built-in scale recoded otherwise than those
+    points' values (best first, or 1, 2, 3, 4, 6 after a choice was made again in Qualtrics): the
+    `labels` scoring them give other values than their recodes, which a source reads only with
+    `values` (`answer_values.relabelled`)."""
+    scale = scale_for(choices)
+    points = scale.values() if scale is not None else {}
+    return any(points.get(label_key(label), recode) != recode for label, recode in choices.items())
 
 
 def _typed_numbers(table: Table, keys: list[str]) -> bool:
