@@ -186,7 +186,9 @@ def test_effort_questions_get_their_direction(tmp_path):
     inspection = inspect_file(write_csv(tmp_path / "ces.csv", rows))
     specs = {p.column: p.spec for p in inspection.chosen if p.target == "ces"}
     assert specs["How much effort did you personally have to put forth?"]["direction"] == "lower_is_better"
-    assert specs["It was easy to get my issue resolved"] == {"scale": [1.0, 5.0], "direction": "higher_is_better"}
+    read = {"Strongly agree": 5, "Agree": 4, "Disagree": 2}  # listed: a later "Somewhat agree" is 4 of 5 or 5 of 7
+    assert specs["It was easy to get my issue resolved"] == {"scale": [1.0, 5.0], "direction": "higher_is_better",
+                                                             "labels": read}  # fmt: skip
 
 
 HOW_MUCH_EFFORT = ["What level of effort was required to return the item?",

@@ -793,7 +793,9 @@ def test_a_proposed_mapping_of_written_labels_names_every_label_of_their_scale(t
     agreeing is the most effort) whose "Strongly agree" first comes after them is mapped with every
     label of the built-in scale, so the sync scores that row too — before, the proposed `labels`
     held the four seen and each later "Strongly agree" went to quarantine. Agreement as a csat
-    ("I was satisfied…") reads the built-in labels and lists none."""
+    ("I was satisfied…") reads the built-in labels and lists those read, as a later "Somewhat agree"
+    could be the 4 of "Agree" or a point of seven (before 2026-12-07 English agreement had no
+    "somewhat" point on five, and it listed none); its later "Strongly agree" reads all the same."""
     early = [AGREEMENT[n % 4] for n in range(500)]  # never "Strongly agree"
     answers = early + ["Strongly agree"] * 3 + ["Disagree"] * 2
     columns = ["It was difficult to book", "I was satisfied with the service"]
@@ -812,16 +814,17 @@ def test_a_proposed_mapping_of_written_labels_names_every_label_of_their_scale(t
     assert query(tmp_path, "SELECT COUNT(*) FROM quarantine", db="saved.db") == [(0,)]
     mapping = tomllib.loads((tmp_path / "cxbridge.toml").read_text(encoding="utf-8"))
     metrics = {metric["column"]: metric for metric in mapping["sources"]["late"]["metrics"]}
-    assert "labels" not in metrics["I was satisfied with the service"]
+    read = {label: n for n, label in enumerate(AGREEMENT[:4], start=1)}  # never "Strongly agree"
+    assert metrics["I was satisfied with the service"]["labels"] == read
     assert metrics["It was difficult to book"]["labels"]["strongly agree"] == 5
 
 
 def test_a_seven_point_agreement_label_after_the_rows_inspect_read_is_quarantined_asking_for_seven_points(tmp_path):
     """Of a 7-point agreement column, the first 500 rows show only the five labels it shares with
-    the 5-point scale, so inspect proposes 1–5 (every one of its labels appears); a later "Somewhat
-    agree" is no point of it. It is quarantined, never scored, its reason naming the label, the
-    built-in 7-point scale it is a point of and the fix, `scale = [1, 7]` — before, it was "neither
-    a number nor a known label", asking to map it under `labels` on 1–5. With that fix and a full
+    the 5-point scale, so inspect proposes 1–5 and lists the labels read; a later "Somewhat agree",
+    which the 5-point scale reads as "Agree" (Qualtrics' 5-point wording) and the 7-point one holds
+    apart from it, is quarantined, never scored, its reason naming the label, the one it would be
+    read as, the built-in 7-point scale and the fix, `scale = [1, 7]`. With that fix and a full
     refresh every row scores on 1–7."""
     answers = [AGREEMENT[n % 5] for n in range(500)] + ["Somewhat agree", "Somewhat disagree"] * 50
     column = "The company made it easy to handle my issue"
@@ -834,8 +837,9 @@ def test_a_seven_point_agreement_label_after_the_rows_inspect_read_is_quarantine
     assert item.ok and (item.result.written, item.result.quarantined) == (500, 100), item.error
     reasons = {reason for (reason,) in query(tmp_path, "SELECT error FROM quarantine", db="x.db")}
     assert len(reasons) == 2
-    for label in ("Somewhat agree", "Somewhat disagree"):
-        [reason] = [reason for reason in reasons if repr(label) in reason]
+    for label, read_as in (("Somewhat agree", "Agree"), ("Somewhat disagree", "Disagree")):
+        [reason] = [reason for reason in reasons if f"answer {label!r}" in reason]
+        assert repr(read_as) in reason, reason
         assert "built-in agreement (7 points) scale" in reason and "scale = [1, 7]" in reason, reason
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE value NOT IN (1, 2, 3, 4, 5)", db="x.db") == [(0,)]
 
@@ -846,6 +850,56 @@ def test_a_seven_point_agreement_label_after_the_rows_inspect_read_is_quarantine
     stored = query(tmp_path, "SELECT SUM(value), SUM(category = 'low_effort') FROM feedback_scores")
     assert stored == [(sum(AGREEMENT_7.index(answer) + 1.0 for answer in answers),
                        sum(AGREEMENT_7.index(answer) + 1 >= 6 for answer in answers))]  # fmt: skip
+
+
+QUALTRICS_AGREEMENT = ["Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree",
+                       "Strongly agree"]  # fmt: skip
+"""Qualtrics' 5-point agreement, as its 5-point satisfaction is "Extremely dissatisfied", "Somewhat
+dissatisfied", … (the real exports in tests/data/samples)."""
+
+
+def test_a_five_point_agreement_column_with_somewhat_answers_is_stored_on_five_points(tmp_path, monkeypatch):
+    """`cxbridge import` of a column answered in Qualtrics' 5-point agreement stores its answers
+    1 … 5 of 5, "Somewhat agree" a 4 and low effort — before 2026-12-07 it proposed the 7-point
+    scale, on whose points 1, 3, 4, 5, 7 the five stand, and stored "Somewhat agree" as 5 of 7,
+    neutral. A hand-written 1–5 entry reads them so too (before: "Somewhat agree" was quarantined
+    as a point of the 7-point scale)."""
+    column = "The company made it easy to handle my issue"
+    answers = [QUALTRICS_AGREEMENT[(n * 3) % 5] for n in range(20)]
+    rows = [["Response ID", "Date", column],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    write_csv(tmp_path / "agree.csv", rows)
+    rank = {label: n for n, label in enumerate(QUALTRICS_AGREEMENT, start=1)}
+    category = {1: "high_effort", 2: "high_effort", 3: "neutral", 4: "low_effort", 5: "low_effort"}
+    expected = {f"R{n}": (float(rank[answer]), 5.0, category[rank[answer]]) for n, answer in enumerate(answers)}
+    sql = ("SELECT f.source_record_id, s.value, s.scale_max, s.category FROM feedback_scores s "
+           "JOIN feedback f USING (record_id)")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    imported = CliRunner().invoke(cli, ["import", "agree.csv", "--db", "a.db"])
+    assert imported.exit_code == 0 and "20 written · 0 unchanged · 0 quarantined" in imported.output, imported.output
+    assert {record: tuple(rest) for record, *rest in query(tmp_path, sql, db="a.db")} == expected
+
+    source = {"connector": "csv", "path": "agree.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": column, "metric": "ces", "scale": [1, 5]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (20, 0), result.error
+    assert {record: tuple(rest) for record, *rest in query(tmp_path, sql)} == expected
+
+
+def test_the_seven_point_ces_wording_stays_on_seven_points(tmp_path):
+    """The CES 2.0 statement answered on its seven agreement points, "Somewhat agree" and "Agree"
+    apart, is read 1 … 7 of 7 — as before the 5-point scale took "Somewhat agree" as its "Agree"."""
+    column = "The company made it easy for me to handle my issue"
+    answers = [AGREEMENT_7[(n * 3) % 7] for n in range(21)]
+    rows = [["Response ID", "Date", column],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    assert builtin.scale_for(AGREEMENT_7) is builtin.AGREEMENT_7
+    item = import_file(write_csv(tmp_path / "ces.csv", rows))
+    assert item.ok and (item.result.written, item.result.quarantined) == (21, 0), item.error
+    stored = query(tmp_path, "SELECT f.source_record_id, s.value, s.scale_max FROM feedback_scores s "
+                             "JOIN feedback f USING (record_id)", db="x.db")  # fmt: skip
+    assert {record: (value, top) for record, value, top in stored} == {
+        f"R{n}": (AGREEMENT_7.index(answer) + 1.0, 7.0) for n, answer in enumerate(answers)}  # fmt: skip
 
 
 SATISFACTION_7 = ["Very dissatisfied", "Dissatisfied", "Somewhat dissatisfied", "Neutral", "Somewhat satisfied",
@@ -1051,7 +1105,6 @@ def test_a_seven_point_agreement_column_in_another_language_is_told_from_a_five_
     assert builtin.sized_apart(builtin.AGREEMENT_5, shared) is builtin.AGREEMENT_7  # inspect lists them: …
     reading = {"metric": "csat", "scale": (1, 5), "direction": Direction.HIGHER_IS_BETTER}
     assert builtin.told_apart(seven[4], shared, **reading) == (seven[5], builtin.AGREEMENT_7)  # … a later one is told
-    assert builtin.sized_apart(builtin.AGREEMENT_5, AGREEMENT) is None  # English has no "somewhat" point on five
     for five in (FIVE_POINT_AGREEMENT_WITH_SOMEWHAT.get(language, []), [seven[n] for n in (0, 2, 3, 4, 6)]):
         assert [builtin.AGREEMENT_5.values()[builtin.label_key(label)] for label in five] == [1, 2, 3, 4, 5][: len(five)]
     statement = AGREED_SATISFACTION[language]

@@ -87,22 +87,23 @@ AGREEMENT_5 = LabelScale("agreement (5 points)", ("ces", "csat"), Direction.HIGH
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
      "zdecydowanie nie", "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord",
      "tout à fait en désaccord", "discordo totalmente"),
-    ("disagree", "не согласен", "скорее не согласен", "nie zgadzam się", "raczej nie", "raczej się nie zgadzam",
-     "stimme nicht zu", "stimme eher nicht zu", "en desacuerdo", "algo en desacuerdo", "pas d'accord",
-     "plutôt pas d'accord", "discordo", "discordo parcialmente"),
+    ("disagree", "somewhat disagree", "не согласен", "скорее не согласен", "nie zgadzam się", "raczej nie",
+     "raczej się nie zgadzam", "stimme nicht zu", "stimme eher nicht zu", "en desacuerdo", "algo en desacuerdo",
+     "pas d'accord", "plutôt pas d'accord", "discordo", "discordo parcialmente"),
     ("neither agree nor disagree", "neutral", "ни да, ни нет", "нейтрально", "ani się zgadzam, ani nie zgadzam",
      "trudno powiedzieć, raczej neutralnie", "weder noch", "stimme weder zu noch nicht zu",
      "ni de acuerdo ni en desacuerdo", "ni d'accord ni pas d'accord", "não concordo nem discordo", "neutro", "neutre"),
-    ("agree", "согласен", "скорее согласен", "zgadzam się", "raczej tak", "raczej się zgadzam", "stimme zu",
-     "stimme eher zu", "de acuerdo", "algo de acuerdo", "d'accord", "plutôt d'accord", "concordo",
+    ("agree", "somewhat agree", "согласен", "скорее согласен", "zgadzam się", "raczej tak", "raczej się zgadzam",
+     "stimme zu", "stimme eher zu", "de acuerdo", "algo de acuerdo", "d'accord", "plutôt d'accord", "concordo",
      "concordo parcialmente"),
     ("strongly agree", "полностью согласен", "совершенно согласен", "zdecydowanie się zgadzam", "zdecydowanie tak",
      "stimme voll und ganz zu", "stimme völlig zu", "totalmente de acuerdo", "tout à fait d'accord",
      "concordo totalmente"),
 ))  # fmt: skip
-"""Outside English, the "somewhat" points (eher, скорее, raczej, algo, plutôt, parcialmente) share the
-plain one, as in `SATISFACTION_5`: the 5-point lists SurveyMonkey publishes in German ("Stimme eher
-zu") and the Brazilian "Concordo parcialmente" use them as its 2nd and 4th points."""
+"""The "somewhat" points (somewhat, eher, скорее, raczej, algo, plutôt, parcialmente) share the plain
+one, as in `SATISFACTION_5`: Qualtrics' 5-point agreement ("Strongly disagree", "Somewhat disagree",
+…), the lists SurveyMonkey publishes in German ("Stimme eher zu") and the Brazilian "Concordo
+parcialmente" use them as its 2nd and 4th points."""
 
 AGREEMENT_7 = LabelScale("agreement (7 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
@@ -234,8 +235,8 @@ def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction
 
 def other_size_holding(text: str, *, metric: str, scale: tuple[float, float], direction: Direction) -> LabelScale | None:
     """The built-in scale of this metric and direction, of another size than `scale`, whose label
-    `text` is when it is none of `scale`'s ("Somewhat agree" read on 1–5: the 7-point agreement
-    scale), or None — also when `scale` is no built-in scale's of the metric."""
+    `text` is when it is none of `scale`'s ("Slightly satisfied" read on 1–5: the 7-point
+    satisfaction scale), or None — also when `scale` is no built-in scale's of the metric."""
     key, bounds = label_key(text), (float(scale[0]), float(scale[1]))
     if key in builtin_labels(metric, bounds, direction) or not builtin_labels(metric, bounds, direction):
         return None

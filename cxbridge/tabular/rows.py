@@ -340,7 +340,7 @@ class RowNormalizer:
 
     def _on_another_size(self, metric: MetricColumn, text: str, read: Any) -> tuple[str, Any, str] | None:
         """Why an answer is on a built-in scale of another size, that scale, and what else to change:
-        no label reads it, and it is a point of that scale ('Somewhat agree' on 5-point agreement);
+        no label reads it, and it is a point of that scale ('Slightly satisfied' on 5-point satisfaction);
         or the built-in labels read it on the point of a label the entry lists, which that scale
         holds apart ('Somewhat satisfied' read as 'Satisfied', 4 of 5; 5 and 6 of 7)."""
         low, high = (whole_number(end) for end in metric.scale_bounds)
