@@ -180,6 +180,68 @@ def test_the_german_satisfaction_scale_has_its_weder_noch(tmp_path):
     assert "satisfaction (5 points)" in csat.describe() and "not on the scale" not in csat.describe()
 
 
+RATING_QUESTIONS = {  # a header naming a field, asking a rating question: what it was proposed as before
+    "How satisfied were you with the staff?": "agent_id",
+    "How satisfied were you with the store?": "location_name",
+    "How likely are you to visit this store again?": "location_id",
+    "Please rate the staff": "agent_id",
+    "I agree the branch was clean": "location_id",
+    "How easy was it to reach our team?": "team",
+    "How satisfied were you with our phone support?": "phone",
+    "Оцените работу сотрудника": "agent_id",
+    "Inwieweit stimmen Sie zu: Die Filiale war sauber": "location_id",
+}  # fmt: skip
+FIELD_HEADERS = {"Store": "location_id", "Staff member": "agent_id", "Team": "team",
+                 "Phone (if you agree to a call back)": "phone"}  # fmt: skip
+
+
+@pytest.mark.parametrize("answers", [["Satisfied", "Neutral", "Dissatisfied"], [1, 2, 3, 4, 5]])
+def test_a_rating_question_naming_the_staff_or_the_store_is_no_field(tmp_path, answers):
+    """A header asking a rating question — satisfaction, effort or ease, recommending, to rate, to
+    agree, how likely — names no agent, store, team or phone column, whatever it is about: its
+    answers are ratings, which would be stored as agent ids or store names, or hashed as phone
+    numbers (before, each was proposed as the field, and most chosen). Headers naming the field
+    alone still are, and phone numbers under such a header too."""
+    headers = [*RATING_QUESTIONS, *FIELD_HEADERS]
+    field_values = {"Store": ["S01", "S02", "S03"], "Staff member": ["Ann", "Bob", "Eve"], "Team": ["A", "B", "C"],
+                    "Phone (if you agree to a call back)": ["+44 7700 900123", "+48 601 234 567", "+49 1512 3456789"]}  # fmt: skip
+    rows = [["Response ID", "Date", *headers],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}",
+               *(field_values.get(header, answers)[n % len(field_values.get(header, answers))] for header in headers)]
+              for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "ratings.csv", rows))
+    fields = {"agent_id", "location_id", "location_name", "team", "phone", "id", "channel", "language", "country"}
+    proposed = {(p.column, p.target) for p in inspection.proposals if p.target in fields}
+    assert {(column, target) for column, target in proposed if column in RATING_QUESTIONS} == set()
+    taken = {column: target for target, column in chosen(inspection).items()}
+    assert {header: taken.get(header) for header in FIELD_HEADERS} == FIELD_HEADERS
+
+
+def test_a_satisfaction_question_about_the_staff_in_a_definition_is_no_agent(tmp_path):
+    """A .qsf's "How satisfied were you with the staff?" whose choices are only some points of a
+    scale (Satisfied / Neutral / Dissatisfied, left unscored) is kept as a question: before, the
+    mapping `inspect --write-mapping` wrote took it as `agent_id = "QID2"` (0.70, "the header says
+    'staff'"), storing its recodes as agent ids."""
+    texts = {"QID1": "How satisfied were you with your visit?", "QID2": "How satisfied were you with the staff?"}
+    choices = {"QID1": ["Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied"],
+               "QID2": ["Satisfied", "Neutral", "Dissatisfied"]}  # fmt: skip
+    elements = [{"Element": "SQ", "PrimaryAttribute": qid,
+                 "Payload": {"QuestionID": qid, "DataExportTag": f"Q{qid[-1]}", "QuestionType": "MC", "Selector": "SAVR",
+                             "QuestionText": texts[qid],
+                             "Choices": {str(n): {"Display": label} for n, label in enumerate(choices[qid], 1)}}}
+                for qid in texts]  # fmt: skip
+    definition = tmp_path / "survey.qsf"
+    definition.write_text(json.dumps({"SurveyEntry": {"SurveyID": "SV_1", "SurveyName": "Staff"},
+                                      "SurveyElements": elements}), encoding="utf-8")  # fmt: skip
+    rows = [["EndDate", "Finished", "ResponseId", "Q1", "Q2"], ["End Date", "Finished", "Response ID", *texts.values()],
+            [json.dumps({"ImportId": i}) for i in ("endDate", "finished", "_recordId", *texts)],
+            *[[f"2026-01-{n:02d} 10:00:00", 1, f"R_{n:04d}", n % 5 + 1, n % 3 + 1] for n in range(1, 13)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "numeric.csv", rows), Hints(definition=definition))
+    assert [(p.target, p.column) for p in inspection.proposals if p.column == "QID2" and p.target != "question"] == []
+    assert chosen(inspection).get("agent_id") is None
+    assert [p.column for p in inspection.chosen if p.target == "csat"] == ["QID1"]
+
+
 def test_effort_questions_get_their_direction(tmp_path):
     rows = [["How much effort did you personally have to put forth?", "It was easy to get my issue resolved"],
             *[[n % 5 + 1, ["Strongly agree", "Agree", "Disagree"][n % 3]] for n in range(10)]]  # fmt: skip

@@ -1,12 +1,15 @@
 """Which columns hold the record's fields — id, submitted time, e-mail, phone, store, channel,
-language, country, team, agent, status — and which hold personal data never to be stored."""
+language, country, team, agent, status — and which hold personal data never to be stored. A header
+asking a rating question ("How satisfied were you with the staff?") names no field by its words:
+its answers are ratings, not agents, stores or phone numbers."""
 
 from __future__ import annotations
 
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import mentions
+from cxbridge.detection.keywords import asks_rating, mentions
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.errors import DataError
+from cxbridge.phones import MIN_DIGITS
 from cxbridge.records import Channel
 from cxbridge.tabular import values
 
@@ -19,7 +22,8 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
     for profile in profiles.values():
         if not profile.filled:
             continue
-        for propose in (_time, _identifier, _contact, _location, _channel, _plain_field, _personal):
+        named = () if asks_rating(profile.column.label) else (_identifier, _location, _channel, _plain_field)
+        for propose in (_time, _contact, *named, _personal):
             proposals += propose(profile)
     return proposals
 
@@ -53,11 +57,16 @@ def _identifier(profile: ColumnProfile) -> list[Proposal]:
 
 
 def _contact(profile: ColumnProfile) -> list[Proposal]:
+    """E-mail addresses by their values; phone numbers under a header naming them, written in a
+    phone number's shape or as numbers — of a phone number's digits under a rating question ("How
+    satisfied were you with our phone support?" answered 1–5 holds ratings)."""
     if profile.of_emails:
         evidence = f"{profile.share(profile.emails):.0%} of values are e-mail addresses (hashed, never stored)"
         return [Proposal("email", profile.key, 0.95, [evidence])]
     stem = mentions(profile.column.label, "phone")
-    if stem and profile.share(profile.phones + len(profile.numbers)) >= 0.8:
+    shortest = 10 ** (MIN_DIGITS - 1) if asks_rating(profile.column.label) else 0
+    numbers = [number for number in profile.numbers if abs(number) >= shortest]
+    if stem and profile.share(profile.phones + len(numbers)) >= 0.8:
         return [Proposal("phone", profile.key, 0.85, [f"the header says {stem!r} and the values are phone numbers "
                                                       "(hashed into respondent_key, never stored)"])]  # fmt: skip
     return []

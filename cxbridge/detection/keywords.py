@@ -37,6 +37,11 @@ STEMS: dict[str, tuple[str, ...]] = {
     "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
                    "bez wysilku", "mühelos", "ohne mühe", "ohne aufwand", "sin esfuerzo", "sans effort",
                    "sem esforço", "sem esforco"),
+    # asked to rate, agree or say how likely (`asks_rating`, with the roles of satisfaction, effort, recommending)
+    "rating": ("rate", "rating", "likely", "agree", "evaluat", "оцен", "вероятн", "согласн", "oceń", "oceni",
+               "ocena", "ocenę", "prawdopodob", "zgadza", "bewert", "wahrscheinlich", "zustimm", "stimmen sie",
+               "valora", "calific", "probab", "de acuerdo", "évalu", "notez", "d'accord", "d’accord", "avali",
+               "concord"),
     "comment": (
         "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
         "notes", "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",
@@ -85,7 +90,7 @@ STEMS: dict[str, tuple[str, ...]] = {
                  "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
                  "ip address", "ipaddress"),
 }  # fmt: skip
-_WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site",
+_WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
@@ -175,6 +180,12 @@ def first_mentioned(header: str, roles: tuple[str, ...]) -> str | None:
     text = _normal(header)
     found = [(at, role) for role in roles for _, at in _found(text, role)]
     return min(found)[1] if found else None
+
+
+def asks_rating(header: str) -> bool:
+    """Whether the header asks a rating question — satisfaction, effort or ease, recommending, or
+    to rate, agree or say how likely ("How satisfied were you with the staff?", "Rate the store")."""
+    return first_mentioned(header, ("satisfaction", "effort", "recommend", "rating")) is not None
 
 
 def negation(header: str, role: str) -> str | None:
