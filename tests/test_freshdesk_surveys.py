@@ -268,3 +268,29 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
     assert scored == [(1.0, 5.0, normalized(label, 1, 5)) for label in sorted(chosen)]
     satisfied = sum(label >= 4 for label in chosen)  # top two boxes of five
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * satisfied / len(chosen), 1),)]
+
+
+@pytest.mark.parametrize(
+    ("survey", "question", "given"),
+    [(ADVANCED, "Q_1", 4.5), (ADVANCED, "Q_1", "4.5"), (ADVANCED, "Q_2", 8.5), (PULSE, "Q_2", 6.5)],
+    ids=["csat-number", "csat-text", "nps", "unscored"],
+)
+def test_a_range_answer_between_two_points_is_quarantined_naming_the_question_and_the_value(tmp_path, survey,
+                                                                                          question, given):  # fmt: skip
+    """A `range` question is answered with one of its points: its scale's `min`, `max` and its
+    ratings' `value` are integers, and an answer's `value` an integer or a string (singer-io/
+    tap-freshdesk schemas/csat_surveys.json, survey_responses.json at df646c6; the fractions are
+    ours, none recorded). 4.5 on the example survey's 1–5 Q_1 was stored as csat 4.5, and
+    "satisfied"; 6.5 on the pulse survey's unscored 1–7 Q_2 was kept as an answer. Each now waits
+    in quarantine naming the question and the value, as a classic rating that is no whole number
+    does; the responses around it, and a whole 4.0, are written."""
+    helpdesk = csat_helpdesk()
+    helpdesk.csat_responses = {survey: [csat_response(1, survey, {"Q_1": 5}), csat_response(2, survey, {question: given}),
+                                        csat_response(3, survey, {"Q_1": 4.0})]}  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("5f0c9e2a-0000-4000-8000-000000000002", f"answers.{question}")
+    assert f"answer {given!r} to range question {question} is not a whole number" in error
+    assert query(tmp_path, "SELECT csat FROM feedback ORDER BY submitted_at") == [(5.0,), (4.0,)]

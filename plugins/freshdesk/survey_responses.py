@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from cxbridge.errors import DataError, SourceError
 from cxbridge.http import PageRequest, PageToken
+from cxbridge.metrics import shown_number
 from cxbridge.normalize import AnswerInput
 from cxbridge.plugins.freshdesk.csat_surveys import CsatSurvey, parse_survey, value_key
 from cxbridge.plugins.freshdesk.ratings import TicketContext, build_rated
@@ -135,7 +136,8 @@ class SurveyResponses(Stream):
             if question.kind in ("choice", "multi") and label is not None:
                 value = question.choices.get(label, label)  # an option's value is its label (or its scale point)
             answer = plan.answer(question, value, label=label)
-            if answer is not None:
+            if answer is not None:  # an ignored question's answer is not read
+                _check_point(question, value)
                 answers.append(answer)
         attributes = {"survey_title": survey.title} if survey.title else {}
         for key in ("survey_version_id", "status"):
@@ -157,6 +159,18 @@ class SurveyResponses(Stream):
         nothing it holds is stored)."""
         ignored = frozenset(key.rsplit("/", 1)[-1] for key in ignored_questions(self.source.config.questions))
         return PersonalFields(ignored_items=(("question_id", ignored),))
+
+
+def _check_point(question: Question, value: Any) -> None:
+    """A `range` question (read as kind nps or scale) is answered with one of its points, whole
+    numbers (4, 4.0, "4"): an answer written as any other number (4.5, "4.5") is none of them."""
+    if question.kind not in ("nps", "scale") or isinstance(value, bool):
+        return
+    number = value if isinstance(value, int | float) else shown_number(value) if isinstance(value, str) else None
+    if number is not None and not float(number).is_integer():
+        raise DataError(f"answer {value!r} to range question {question.id} is not a whole number: a range question "
+                        "is answered with one of its points, the whole numbers from its scale's min to its max",
+                        field=f"answers.{question.id}")  # fmt: skip
 
 
 def _updated_since(response: dict[str, Any], since: datetime | None) -> bool:
