@@ -512,3 +512,38 @@ def test_a_one_option_answer_is_stored_alike_whichever_response_is_read_first(tm
     rows = query(tmp_path, "SELECT source_record_id, json_extract(answers, '$.9004') FROM feedback ORDER BY 1")
     assert [(record, json.loads(answer)["value"]) for record, answer in rows] == [
         ("70000001", stored), ("70000002", [label for label, _ in several])]  # fmt: skip
+
+
+def with_numbers_chosen(response: dict[str, Any], numbers: list[int]) -> dict[str, Any]:
+    """`response` whose answer to the recommend question 9001 chooses every one of `numbers`, each
+    at its 0–10 position (one `answerValues` item each, the documented answer's fields, api_reference
+    §3.4; an answer choosing several of them is ours — a malformed or re-purposed question)."""
+    for item in response["responseSet"]:
+        if item["questionID"] == 9001:
+            item["answerValues"] = [{"answerID": 9001000 + n, "answerText": str(n),
+                                     "value": {"scale": str(n + 1), "other": "", "dynamicExplodeText": "", "text": "",
+                                               "result": "", "fileLink": "", "weight": 0.0}} for n in numbers]  # fmt: skip
+    return response
+
+
+@pytest.mark.parametrize("several_first", [True, False])
+def test_an_answer_choosing_several_options_never_decides_how_a_question_with_an_override_reads(tmp_path,
+                                                                                               several_first):  # fmt: skip
+    """A 0–10 recommend question with an override that names no metric (here its `question_key`)
+    is NPS by its answers. Read first, an answer choosing several options made it a multiple
+    choice: none of its 0–10 answers was scored; read after them, it was quarantined as no label of
+    the NPS question. It is now kept as the list of its options, unscored, as on a question without
+    an override, and the question's numbers are NPS, in either order."""
+    responses = [with_numbers_chosen(qp_response(1), [9, 10]), qp_response(2, nps=10), qp_response(3, nps=3)]
+    account = QuestionProAccount(responses={7654321: responses if several_first else responses[::-1]})
+    questions = {"9001": {"question_key": "recommend"}, "9002": {"metric": "csat", "scale": [1, 5]}}
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, questions=questions))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001') FROM feedback ORDER BY 1")
+    assert [(record, nps, json.loads(answer)["value"]) for record, nps, answer in rows] == [
+        ("70000001", None, ["9", "10"]), ("70000002", 10, 10), ("70000003", 3, 3)]  # fmt: skip
+    scored = [10, 3]
+    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
+        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip

@@ -22,6 +22,7 @@ class ResponseReader:
 
     def __init__(self, plan: QuestionPlan, columns: dict[str, str], zones: dict[str, str]):
         self.plan = plan
+        self._several = QuestionPlan(plan.overrides, where=plan.where)  # answers choosing several options
         self.columns = columns  # feedback field → custom variable
         self.zones = {name.upper(): offset for name, offset in zones.items()}
         self._questions: dict[str, Question] = {}
@@ -67,29 +68,26 @@ class ResponseReader:
         text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
         typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
         other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
-        if self._kept_as_chosen(qid, options):  # as any reading of the question keeps them: unscored, as chosen
-            return _as_chosen(qid, text, options), other
+        if len(options) > 1:  # a multiple choice, in a plan of its own: it never decides how the question reads
+            return self._several.answer(Question(qid, text, "multi"), options), other
+        if self._unscored_word(qid, options):  # kept as any reading of the question keeps it: unscored, by label
+            return AnswerInput(qid, options[0], text, label=options[0]), other
         question = self._question(qid, text, item, options)
         if not options:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
-        if len(options) > 1:
-            return self.plan.answer(question, options), other
         number = shown_number(options[0])  # "10", or "10 - Extremely likely": its words keep it as the label
         if number is not None:
             label = options[0] if shown_words(options[0]) else None
             return self.plan.answer(question, number, label=label), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
-    def _kept_as_chosen(self, qid: str, options: list[str]) -> bool:
-        """Whether the answer, to a question without an override, carries no score whatever the
-        question's other answers are, and decides nothing of it: several options (a multiple
-        choice), or a lone option of words ("Other", "Not applicable", "Always") — a 0–10 recommend
-        question with an "Other" option, read first, would be taken for a choice question, and
-        "Other" read after its numbers was no label of its NPS scale (quarantined). No question
-        list says which questions take several options, so a one-option answer is read as itself
-        whichever answers came before it."""
-        several = len(options) > 1
-        return qid not in self.plan.overrides and (several or len(options) == 1 and shown_number(options[0]) is None)
+    def _unscored_word(self, qid: str, options: list[str]) -> bool:
+        """Whether the answer is a lone option of words ("Other", "Not applicable", "Always") on a
+        question without an override: it carries no score whatever the question's other answers
+        are, and decides nothing of it — a 0–10 recommend question with an "Other" option, read
+        first, would be taken for a choice question, and "Other" read after its numbers was no
+        label of its NPS scale (quarantined)."""
+        return qid not in self.plan.overrides and len(options) == 1 and shown_number(options[0]) is None
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
@@ -105,30 +103,21 @@ class ResponseReader:
         return label if found is None else found
 
     def _question(self, qid: str, text: str, item: dict[str, Any], options: list[str]) -> Question:
-        """The question, as the fields of its answers show it: typed text without a chosen option
-        (an "Other" text does not count) is a comment; several options a multiple choice; a number about
+        """The question, as the fields of an answer choosing at most one option show it: typed text
+        without a chosen option (an "Other" text does not count) is a comment; a number about
         recommending on a scale from 0 (the documented examples put 0 at position 1) is NPS — a number
         as an option shows it, alone or beside words (`metrics.shown_number`: "10 - Extremely likely");
         other numbers and labels are scored when the config says how."""
         if qid not in self._questions:
-            number = shown_number(options[0]) if len(options) == 1 else None
+            number = shown_number(options[0]) if options else None
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
-            elif len(options) > 1:
-                self._questions[qid] = Question(qid, text, "multi")
             elif number is not None:
                 nps = mentions(text, "recommend") and 0 <= number <= 10 and _counts_from_zero(item, number)
                 self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None)
             else:
                 self._questions[qid] = Question(qid, text, "choice")
         return self._questions[qid]
-
-
-def _as_chosen(qid: str, text: str, options: list[str]) -> AnswerInput:
-    """Options kept as chosen, unscored: several as the list of their texts, one as its text."""
-    if len(options) > 1:
-        return AnswerInput(qid, options, text)
-    return AnswerInput(qid, options[0], text, label=options[0])
 
 
 def _read_values(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
