@@ -324,3 +324,33 @@ def test_a_search_answering_empty_pages_with_new_after_tokens_stops_after_a_few(
             list(pages)
         client.close()
     assert len(api.paths()) == MAX_EMPTY_PAGES
+
+
+@pytest.mark.parametrize(("survey_type", "given"), [("CSAT", "1.5"), ("CES", "6.5"), ("NPS", "8.5")])
+def test_an_answer_between_two_points_is_quarantined_naming_hs_value(tmp_path, survey_type, given):
+    """HubSpot's answers are whole points — CSAT 0, 1 or 2, CES 1–7, NPS 0–10 (knowledge.hubspot.com,
+    *HubSpot's feedback submission properties*, Sentiment; tests/data/vendor/hubspot/README.md) —
+    and its published example carries `hs_value` "2". The same example with a fraction (ours): a
+    CSAT "1.5" was stored as 1.5 of 0–2 and counted satisfied (the top box of three), a CES "6.5"
+    as low effort. Each now waits in quarantine naming hs_value and the value; the example as
+    published is written beside it."""
+    example = json.loads((VENDOR / "feedback_submission_example.json").read_text())
+    between = example | {"id": "513", "properties": example["properties"] | {"hs_survey_type": survey_type,
+                                                                              "hs_value": given}}  # fmt: skip
+    account = crm_account()
+    served = []
+
+    def documented_page(seen, match):  # HubSpot's search envelope around the example objects
+        if match.group(1) != "feedback_submissions" or served:
+            return {"total": 0, "results": []}
+        served.append(seen.json())
+        return {"total": 2, "results": [example, between]}
+
+    account.search = documented_page  # type: ignore[method-assign]
+    with hubspot(account) as api:
+        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("513", "hs_value")
+    assert f"hs_value {given!r} of a {survey_type} survey response is not a whole number" in error
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback") == [("512", 2.0)]

@@ -44,8 +44,12 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
     survey_type = str(props.get("hs_survey_type") or "").upper()
     question = props.get("hs_survey_name") or f"{survey_type or 'Custom'} survey"
     answers = []
+    spec = metric_of(survey_type, config)
     if (value := _number(props.get("hs_value"), "hs_value")) is not None:
-        answers.append(AnswerInput("hs_value", value, question, spec=metric_of(survey_type, config), is_primary=True))
+        if spec is not None and not float(value).is_integer():
+            raise DataError(f"hs_value {props['hs_value']!r} of a {survey_type} survey response is not a whole number: "
+                            "HubSpot's answers are whole points (NPS 0–10, CSAT 0, 1 or 2, CES 1–7)", field="hs_value")  # fmt: skip
+        answers.append(AnswerInput("hs_value", value, question, spec=spec, is_primary=True))
     if props.get("hs_content"):
         answers.append(AnswerInput("hs_content", props["hs_content"], "Comment", is_comment=True))
     fields = {
