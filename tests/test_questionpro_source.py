@@ -547,3 +547,26 @@ def test_an_answer_choosing_several_options_never_decides_how_a_question_with_an
     promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
     assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
         (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+
+
+@pytest.mark.parametrize("word_first", [True, False])
+@pytest.mark.parametrize("override", [{"question_key": "recommend"}, {"ignore_values": ["Not applicable"]}],
+                         ids=["question_key", "ignore_values"])  # fmt: skip
+def test_an_option_of_words_never_decides_how_a_question_whose_override_names_no_metric_reads(tmp_path, word_first,
+                                                                                             override):  # fmt: skip
+    """A 0–10 recommend question with an override naming no metric: read first, a lone "Not
+    applicable" (past the scale, at position 12) made it a choice question and none of its 0–10
+    answers was scored, whether the override gave a question_key or listed "Not applicable" in
+    ignore_values — the documented answer's fields (api_reference §3.4), the option ours. As on a
+    question without an override, the word is kept as chosen and the numbers are NPS, in either order."""
+    responses = [with_option(qp_response(1), 9001, "Not applicable", 12), qp_response(2, nps=10), qp_response(3, nps=3)]
+    account = QuestionProAccount(responses={7654321: responses if word_first else responses[::-1]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={"9001": override, "9002": {"metric": "csat", "scale": [1, 5]}}))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
+    assert rows == [("70000001", None, "Not applicable"), ("70000002", 10, 10), ("70000003", 3, 3)]
+    scored = [10, 3]
+    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
+        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip

@@ -22,7 +22,7 @@ class ResponseReader:
 
     def __init__(self, plan: QuestionPlan, columns: dict[str, str], zones: dict[str, str]):
         self.plan = plan
-        self._several = QuestionPlan(plan.overrides, where=plan.where)  # answers choosing several options
+        self._undecided = QuestionPlan(plan.overrides, where=plan.where)  # see `_decides_nothing`
         self.columns = columns  # feedback field → custom variable
         self.zones = {name.upper(): offset for name, offset in zones.items()}
         self._questions: dict[str, Question] = {}
@@ -68,10 +68,9 @@ class ResponseReader:
         text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
         typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
         other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
-        if len(options) > 1:  # a multiple choice, in a plan of its own: it never decides how the question reads
-            return self._several.answer(Question(qid, text, "multi"), options), other
-        if self._unscored_word(qid, options):  # kept as any reading of the question keeps it: unscored, by label
-            return AnswerInput(qid, options[0], text, label=options[0]), other
+        if self._decides_nothing(qid, options):  # in a plan of its own, by the override alone (no choices)
+            one = options[0] if len(options) == 1 else None
+            return self._undecided.answer(Question(qid, text, "choice"), one or options, label=one), other
         question = self._question(qid, text, item, options)
         if not options:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
@@ -81,13 +80,17 @@ class ResponseReader:
             return self.plan.answer(question, number, label=label), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
 
-    def _unscored_word(self, qid: str, options: list[str]) -> bool:
-        """Whether the answer is a lone option of words ("Other", "Not applicable", "Always") on a
-        question without an override: it carries no score whatever the question's other answers
-        are, and decides nothing of it — a 0–10 recommend question with an "Other" option, read
-        first, would be taken for a choice question, and "Other" read after its numbers was no
-        label of its NPS scale (quarantined)."""
-        return qid not in self.plan.overrides and len(options) == 1 and shown_number(options[0]) is None
+    def _decides_nothing(self, qid: str, options: list[str]) -> bool:
+        """Whether the answer shows nothing of how the question reads — several options (a multiple
+        choice), or a lone option of words ("Other", "Not applicable", "Always") on a question whose
+        override names no metric to score it by — so that it must not decide the question's reading,
+        cached from the first answer read: a 0–10 recommend question answered "Other" or with several
+        options first would be taken for a choice question and none of its numbers scored; read after
+        them, such an answer was no label of its NPS scale (quarantined). Read on its own, it is kept
+        as chosen, unscored, unless the override names the metric (a list is then no score of it)."""
+        override = self.plan.overrides.get(qid)
+        word = len(options) == 1 and shown_number(options[0]) is None
+        return len(options) > 1 or (word and (override is None or override.metric is None))
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
