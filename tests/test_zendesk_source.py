@@ -414,3 +414,39 @@ def test_a_rating_question_other_than_csat_without_its_survey_says_what_applies_
     assert "csat_scale sets only the customer-satisfaction question's scale" in error
     assert "survey_locale" not in error and "published in" not in error
     assert "cxbridge quarantine replay once Zendesk serves the survey version" in error
+
+
+@pytest.mark.parametrize("given", ["Very satisfied", 1.5, None], ids=["label", "fraction", "null"])
+def test_a_survey_whose_option_rating_is_no_whole_number_quarantines_its_ratings_naming_them(tmp_path, given):
+    """Zendesk's Show Survey example gives its CSAT question's options the ratings 1 and 2 (numbers,
+    as its reference types `rating`); the same survey with the second one a label, a fraction or
+    null (ours). A label failed the whole sync (int()'s ValueError, 0 written); 1.5 was cut to 1 and
+    null dropped, leaving one point, so the rating was quarantined as if the survey "could not be
+    read". The response's rating now waits in quarantine naming the ratings as listed; a response
+    that skipped the rating question is written."""
+    survey = vendor("show_survey_example.json")["survey"]
+    survey["questions"][0]["options"][1]["rating"] = given
+    rating_question, reason_question, _ = (q["id"] for q in survey["questions"])
+
+    def answered(n: int, rating: int | None) -> dict[str, Any]:  # ours: answers to the documented survey
+        at = f"2026-04-0{n}T09:00:00.000Z"
+        scale = {"type": "rating_scale", "rating": rating} if rating is not None else {"type": "skipped"}
+        return {"id": f"01JQ6FRESPONSE0000000000{n:02d}", "expires_at": "2026-04-30T00:00:00.000Z", "responder_id": 7,
+                "subjects": [{"id": str(600 + n), "type": "ticket", "zrn": f"zen:ticket:{600 + n}"}],
+                "survey": {"id": survey["id"], "state": "enabled", "version": survey["version"]},
+                "answers": [
+                    scale | {"created_at": at, "updated_at": at, "question": {
+                        "id": rating_question, "sub_type": "customer_satisfaction", "type": "rating_scale_emoji"}},
+                    {"type": "closed_ended", "selections": [{"option_id": "01J5DG6N2QMGYWAZ5X7ZCJFEM6", "type": "predefined"}],
+                     "created_at": at, "updated_at": at, "question": {"id": reason_question, "type": "closed_ended"}},
+                ]}  # fmt: skip
+
+    account = ZendeskAccount(surveys=[survey], survey_responses=[answered(1, 1), answered(2, None)])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("01JQ6FRESPONSE000000000001", f"answers.{rating_question}")
+    assert f"its survey version lists its options' ratings as {[1, given]!r}, not all whole numbers" in error
+    assert "set csat_scale" in error
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback") == [("01JQ6FRESPONSE000000000002", None)]

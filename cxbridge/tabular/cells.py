@@ -77,6 +77,16 @@ def parse_number(value: object, *, decimal: str = ".") -> float | None:
     return float(f"{digits}.{tail}") if is_decimal else float(digits)
 
 
+def whole_int(value: Any) -> int | None:
+    """A value as the whole number it is (103, 103.0, "103"), as an API gives a point of a
+    scale; None for anything else: a fraction, a label, null, a yes/no, a list."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def whole_number(value: Any) -> Any:
     """A whole float as an int (−2.0 as −2), as a number written in a cell and an API's answer
     are stored; anything else as it is."""

@@ -10,7 +10,6 @@ null, true) is no point of the scale: the rating is quarantined naming it."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.records import FeedbackRecord
+from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
 
 LABELS = {
@@ -32,15 +32,6 @@ SOURCES = {1: "email", 2: "web", 3: "phone", 4: "web", 5: "chat", 6: "chat", 7: 
            10: "email", 11: "other", 12: "chat", 13: "chat"}  # fmt: skip
 
 
-def rating_value(value: Any) -> int | None:
-    """A rating value as the whole number it is (103, 103.0, "103"); None for anything else."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
-        return int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 @dataclass(frozen=True)
 class SurveyQuestion:
     text: str
@@ -52,7 +43,7 @@ class SurveyQuestion:
         """A question as `GET /api/v2/surveys` lists it: one `accepted_ratings` entry that is no
         whole number leaves the points unknown, as dropping it would shift the others."""
         given = accepted_ratings or []
-        values = [rating_value(v) for v in given] if isinstance(given, list) else [None]
+        values = [whole_int(v) for v in given] if isinstance(given, list) else [None]
         if None in values:
             return cls(text, (), unreadable=repr(accepted_ratings))
         return cls(text, tuple(sorted(values)))  # type: ignore[type-var]
@@ -117,7 +108,7 @@ def normalize_rating(
 
 
 def _value(question_id: str, given: Any) -> int:
-    value = rating_value(given)
+    value = whole_int(given)
     if value is None:
         raise DataError(f"rating {given!r} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
                         "Happy … -103 Extremely Unhappy (classic surveys 1, 2, 3)", field=f"ratings.{question_id}")  # fmt: skip

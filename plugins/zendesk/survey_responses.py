@@ -18,13 +18,15 @@ from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import TicketContext, with_ticket_context
 from cxbridge.records import FeedbackRecord
+from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
 
 TICKET_ZRN = "zen:ticket:"
 _SCALE_ADVICE = {  # by whether the question is the customer-satisfaction one
     True: "set csat_scale in the config",
     False: "csat_scale sets only the customer-satisfaction question's scale, and no setting sets another rating "
-           "question's: run cxbridge quarantine replay once Zendesk serves the survey version the response names",
+           "question's: run cxbridge quarantine replay once Zendesk serves the survey version the response names, "
+           "with whole-number option ratings",
 }  # fmt: skip
 
 
@@ -35,6 +37,7 @@ class SurveyQuestion:
     text: str | None = None
     scale: tuple[int, int] | None = None  # a rating-scale question: its lowest and highest option rating
     options: dict[str, str] = field(default_factory=dict)  # a closed-ended question: option id → label
+    ratings: str = ""  # its options' ratings as listed, when one is no whole number (scale is None)
 
 
 def survey_key(raw: dict[str, Any]) -> tuple[str, int] | None:
@@ -48,10 +51,16 @@ def survey_questions(survey: dict[str, Any]) -> dict[str, SurveyQuestion]:
     """The questions of a survey definition (the `survey` of Show Survey By Id And Version), by id."""
     found = {}
     for question in survey.get("questions") or []:
-        ratings = [int(o["rating"]) for o in question.get("options") or [] if o.get("rating") is not None]
-        labels = {str(o["id"]): _text(o.get("label")) or str(o["id"]) for o in question.get("options") or [] if o.get("id")}
-        scale = (min(ratings), max(ratings)) if len(set(ratings)) >= 2 else None
-        found[str(question["id"])] = SurveyQuestion(_text(question.get("headline")), scale, labels)
+        options = [o for o in question.get("options") or [] if isinstance(o, dict)]
+        given = [o["rating"] for o in options if "rating" in o]  # a rating-scale question's points
+        ratings = [whole_int(rating) for rating in given]
+        labels = {str(o["id"]): _text(o.get("label")) or str(o["id"]) for o in options if o.get("id")}
+        text = _text(question.get("headline"))
+        if None in ratings:  # one point unknown leaves the scale unknown: dropping it would move an end
+            found[str(question["id"])] = SurveyQuestion(text, None, labels, ratings=repr(given))
+        else:
+            scale = (min(ratings), max(ratings)) if len(set(ratings)) >= 2 else None  # type: ignore[type-var]
+            found[str(question["id"])] = SurveyQuestion(text, scale, labels)  # type: ignore[arg-type]
     return found
 
 
@@ -99,6 +108,7 @@ def normalize_survey_response(
 def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_scale: tuple[int, int] | None) -> AnswerInput | None:
     question = answer.get("question") or {}
     qid = str(question.get("id") or answer.get("question_id"))
+    listed = qid in questions
     defined = questions.get(qid, SurveyQuestion())
     text = _text(question.get("headline")) or defined.text or question.get("alias") or qid
     kind = answer.get("type")
@@ -106,8 +116,11 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
         satisfaction = question.get("sub_type") == "customer_satisfaction"
         scale = (csat_scale if satisfaction else None) or defined.scale
         if scale is None:
-            raise DataError(f"the rating scale of question {qid} is unknown: its survey version could not be read; "
-                            f"{_SCALE_ADVICE[satisfaction]}", field=f"answers.{qid}")  # fmt: skip
+            why = ("its survey version could not be read" if not listed else
+                   f"its survey version lists its options' ratings as {defined.ratings}, not all whole numbers"
+                   if defined.ratings else "its survey version gives it fewer than two option ratings")  # fmt: skip
+            raise DataError(f"the rating scale of question {qid} is unknown: {why}; {_SCALE_ADVICE[satisfaction]}",
+                            field=f"answers.{qid}")  # fmt: skip
         spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale)
         return AnswerInput(qid, answer.get("rating"), text, spec=spec, is_primary=satisfaction)
     if kind == "open_ended":
