@@ -113,7 +113,10 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
     text = _text(question.get("headline")) or defined.text or question.get("alias") or qid
     kind = answer.get("type")
     if kind == "rating_scale":
-        satisfaction = question.get("sub_type") == "customer_satisfaction"
+        satisfaction, rating = question.get("sub_type") == "customer_satisfaction", answer.get("rating")
+        if rating is not None and whole_int(rating) is None:
+            raise DataError(f"rating {rating!r} of question {qid} is not a whole number: a rating is one of its "
+                            "options' ratings", field=f"answers.{qid}")  # fmt: skip
         scale = (csat_scale if satisfaction else None) or defined.scale
         if scale is None:
             why = ("its survey version could not be read" if not listed else
@@ -122,7 +125,7 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
             raise DataError(f"the rating scale of question {qid} is unknown: {why}; {_SCALE_ADVICE[satisfaction]}",
                             field=f"answers.{qid}")  # fmt: skip
         spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale)
-        return AnswerInput(qid, answer.get("rating"), text, spec=spec, is_primary=satisfaction)
+        return AnswerInput(qid, rating, text, spec=spec, is_primary=satisfaction)
     if kind == "open_ended":
         return AnswerInput(qid, answer.get("value"), text, is_comment=True)
     if kind == "closed_ended":
