@@ -470,3 +470,23 @@ def test_a_rating_between_two_options_is_quarantined_naming_it(tmp_path, given):
     assert (native, field) == ("01J1WB51MG6HXTYWE6Q0C93RNX", f"answers.{question}")
     assert f"rating {given!r} of question {question} is not a whole number" in error
     assert query(tmp_path, "SELECT source_record_id, csat FROM feedback") == [("01J1WB51MG6HXTYWE6Q0C93RNW", 1.0)]
+
+
+@pytest.mark.parametrize("shape", ["subjects and survey", "subject_zrns and survey_id"])
+def test_a_survey_version_that_is_no_whole_number_quarantines_the_response_naming_it(tmp_path, shape):
+    """Zendesk's reference types a survey's `version` as an integer (the List Survey Responses
+    example names version 3); the same response naming version "v3" (ours) failed the whole sync
+    with int()'s ValueError, 0 written. It now waits in quarantine naming the field and the value;
+    the example as published is written beside it."""
+    [documented] = vendor("list_survey_responses_example.json")["survey_responses"]
+    odd = json.loads(json.dumps(documented)) | {"id": "01J1WB51MG6HXTYWE6Q0C93RNX"}
+    odd["survey"]["version"] = "v3"
+    responses = [documented, odd] if shape == "subjects and survey" else [older_shape(documented), older_shape(odd)]
+    account = ZendeskAccount(surveys=[], survey_responses=responses)
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses", csat_scale=[1, 5], start_date="2024-01-01T00:00:00Z"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("01J1WB51MG6HXTYWE6Q0C93RNX", "survey.version" if shape == "subjects and survey" else "survey_version")
+    assert "survey version 'v3' is not a whole number" in error
+    assert query(tmp_path, "SELECT source_record_id, csat FROM feedback") == [("01J1WB51MG6HXTYWE6Q0C93RNW", 1.0)]

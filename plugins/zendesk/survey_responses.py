@@ -41,10 +41,16 @@ class SurveyQuestion:
 
 
 def survey_key(raw: dict[str, Any]) -> tuple[str, int] | None:
-    """(survey id, version) of a response, from `survey` or the older `survey_id`/`survey_version`."""
+    """(survey id, version) of a response, from `survey` or the older `survey_id`/`survey_version`;
+    DataError for a version that is no whole number."""
     survey = raw.get("survey") or {}
     survey_id, version = survey.get("id") or raw.get("survey_id"), survey.get("version") or raw.get("survey_version")
-    return (str(survey_id), int(version)) if survey_id and version is not None else None
+    if not survey_id or version is None:
+        return None
+    if (number := whole_int(version)) is None:
+        raise DataError(f"survey version {version!r} is not a whole number (Zendesk numbers a survey's versions 1, 2, "
+                        "3 …), so its definition cannot be asked for", field="survey.version" if survey else "survey_version")  # fmt: skip
+    return (str(survey_id), number)
 
 
 def survey_questions(survey: dict[str, Any]) -> dict[str, SurveyQuestion]:
