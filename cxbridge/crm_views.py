@@ -122,8 +122,9 @@ GROUP BY segment, month
 def nps_revenue_by_month(d: Dialect) -> str:
     """Customers' NPS per month beside the revenue-weighted NPS: each answering account's net
     score (promoters − detractors) / answers, weighted by its annual revenue once,
-    100 · Σ revenue · net / Σ revenue over the accounts with a known revenue — and the revenue
-    of the distinct accounts with a detractor answer this month, in `revenue_currency`."""
+    100 · Σ revenue · net / Σ revenue over the accounts with a known revenue — and the known
+    revenue of the distinct accounts with a detractor answer this month, in `revenue_currency`:
+    NULL when none of them has a known revenue (unknown is no 0)."""
     net = "revenue * (promoters - detractors) / responses"
     return f"""
 SELECT month,
@@ -132,7 +133,7 @@ SELECT month,
        SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END) AS responses_with_revenue,
        COUNT(revenue) AS accounts_with_revenue,
        {in_one_currency(d.rounded_float(f"100.0 * SUM({net}) / NULLIF(SUM(revenue), 0)", 1))} AS revenue_weighted_nps,
-       {in_one_currency(d.rounded_sum("CASE WHEN detractors > 0 THEN COALESCE(revenue, 0) ELSE 0 END", 2))} AS detractor_revenue,
+       {in_one_currency(d.rounded_sum("CASE WHEN detractors > 0 THEN revenue END", 2))} AS detractor_revenue,
        {REVENUE_CURRENCY}
 FROM ({_per_account(d)}) x
 GROUP BY month

@@ -133,4 +133,5 @@ MIGRATIONS = (
     Migration("0022_ranking_flags_apart", create_views),  # every view again: no store is both top and bottom
     Migration("0023_scorecard_flags_apart", create_views),  # every view again: nor in location_scorecard
     Migration("0024_counts_across_currencies", create_views),  # every view again: counts stay in mixed currencies
+    Migration("0025_unknown_detractor_revenue", create_views),  # every view again: unknown revenue is no 0
 )

@@ -455,7 +455,7 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
         row["revenues"] += [revenue] if revenue is not None else []
         row["currencies"] |= currency
         m = months.setdefault(month, {"responses": 0, "net": 0, "with_revenue": 0, "accounts": 0, "weighted": [],
-                                      "detractor_revenue": Fraction(0), "currencies": set()})  # fmt: skip
+                                      "detractor_revenue": None, "currencies": set()})  # fmt: skip
         m["currencies"] |= currency
         m["responses"] += len(groups)
         m["net"] += p - d
@@ -464,7 +464,7 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
             m["accounts"] += 1
             m["weighted"].append((Fraction(revenue), Fraction(p - d, len(groups))))
         if d and revenue is not None:
-            m["detractor_revenue"] += Fraction(revenue)
+            m["detractor_revenue"] = (m["detractor_revenue"] or Fraction(0)) + Fraction(revenue)  # None: none known
     by_segment = {
         key: in_one_currency({"responses": r["responses"], "accounts": r["accounts"], "promoters": r["promoters"],
                               "passives": r["passives"], "detractors": r["detractors"],

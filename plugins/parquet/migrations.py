@@ -20,7 +20,7 @@ MIGRATIONS = (
     "0016_quarantine_parts", "0017_exact_rounding", "0018_overdue_before_contact", "0019_cases_follow_up",
     "0020_sla_share_of_decided_cases", "0021_store_names", "0022_skipped_count",
     "0023_revenue_currency", "0024_ranking_flags_apart", "0025_scorecard_flags_apart",
-    "0026_counts_across_currencies",
+    "0026_counts_across_currencies", "0027_unknown_detractor_revenue",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -36,6 +36,7 @@ VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0024_ranking_flags_apart",  # 0024: no store is flagged both top and bottom
     "0025_scorecard_flags_apart",  # 0025: nor in location_scorecard's top and bottom 20%
     "0026_counts_across_currencies",  # 0026: nps_revenue_by_month keeps its counts in mixed currencies
+    "0027_unknown_detractor_revenue",  # 0027: its detractor_revenue is NULL when no detractor's revenue is known
 }  # fmt: skip
 
 

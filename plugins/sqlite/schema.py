@@ -475,3 +475,10 @@ def counts_across_currencies(db: Database) -> None:
     """Every view again: `nps_revenue_by_month` counts the answers and accounts with a revenue in
     a month of mixed currencies (only its money figures are NULL)."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0029_unknown_detractor_revenue")
+def unknown_detractor_revenue(db: Database) -> None:
+    """Every view again: `nps_revenue_by_month.detractor_revenue` is NULL when no account with a
+    detractor answer that month has a known revenue (an unknown revenue counted 0)."""
+    create_views(db, VIEW_NAMES)

@@ -1,0 +1,86 @@
+"""nps_revenue_by_month.detractor_revenue is the revenue of the month's accounts with a detractor
+answer whose revenue is known — NULL when none is known (not 0.0, which read as "no revenue at
+risk" where it is unknown), 0.0 only when the known revenues add up to 0.
+Expected figures are worked out here from the accounts and answers written, on SQLite, DuckDB,
+PostgreSQL and Parquet."""
+
+from __future__ import annotations
+
+import pytest
+
+from cxbridge.crm_views import nps_revenue_by_month
+from tests.local_destinations import LOCAL_KINDS, destination_maker, view_made_again
+from tests.test_views_property import assert_crm_views_match, sync_crm_world
+
+ACCOUNTS = [
+    {"id": "ACC0", "segment": "SMB", "revenue": None, "currency": None},
+    {"id": "ACC1", "segment": "SMB", "revenue": 50_000.0, "currency": None},
+    {"id": "ACC2", "segment": "Enterprise", "revenue": 0.0, "currency": None},
+    {"id": "ACC3", "segment": "Enterprise", "revenue": 120_000.5, "currency": None},
+]
+ANSWERS = [  # (day, account, NPS)
+    ("2025-01-10", "ACC0", 2), ("2025-01-11", "ACC1", 10),  # the detractor's revenue unknown: NULL
+    ("2025-02-10", None, 3), ("2025-02-11", "ACC0", 5),  # no answer with a known revenue: NULL
+    ("2025-03-10", "ACC2", 0), ("2025-03-11", "ACC1", 9),  # a detractor whose revenue is 0: 0.0
+    ("2025-04-10", "ACC3", 1), ("2025-04-11", "ACC3", 4), ("2025-04-12", "ACC0", 6),  # one known, counted once
+    ("2025-05-10", "ACC1", 10), ("2025-05-11", "ACC3", 8),  # no detractor: no detractor's revenue known, NULL
+]  # fmt: skip
+WORLD = {
+    "answers": [{"submitted": f"{day}T10:00:00+00:00", "nps": score, "account": account, "contact": None, "email": None}
+                for day, account, score in ANSWERS],
+    "shopper_answers": [],
+    "accounts": ACCOUNTS,
+    "contacts": [],
+}  # fmt: skip
+
+
+def expected_detractor_revenue() -> dict[str, float | None]:
+    """Per month: the sum of the known revenues of the distinct accounts with a detractor answer
+    (0–6), None when no such account has one."""
+    revenue = {a["id"]: a["revenue"] for a in ACCOUNTS}
+    known = {day[:7]: set() for day, _, _ in ANSWERS}
+    for day, account, score in ANSWERS:
+        if score <= 6 and revenue.get(account) is not None:
+            known[day[:7]].add(account)
+    return {
+        month: round(sum(revenue[a] for a in accounts), 2) if accounts else None for month, accounts in known.items()
+    }
+
+
+@pytest.fixture(params=LOCAL_KINDS)
+def destination_factory(request, tmp_path):
+    return destination_maker(request.param, tmp_path, request, "detractors")
+
+
+def test_the_expected_months_hold_each_case():
+    assert expected_detractor_revenue() == {"2025-01": None, "2025-02": None, "2025-03": 0.0,
+                                            "2025-04": 120_000.5, "2025-05": None}  # fmt: skip
+
+
+def test_detractor_revenue_is_null_when_no_detractor_s_revenue_is_known(tmp_path, destination_factory):
+    sync_crm_world(destination_factory().url, tmp_path, WORLD)
+    destination = destination_factory()
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT month, detractor_revenue FROM nps_revenue_by_month")
+        found = {row["month"]: None if row["detractor_revenue"] is None else float(row["detractor_revenue"])
+                 for row in rows}  # fmt: skip
+        assert found == expected_detractor_revenue()
+        assert_crm_views_match(destination.query, WORLD)
+    finally:
+        destination.close()
+
+
+def test_a_destination_whose_view_read_unknown_revenue_as_zero_gets_it_again(tmp_path, destination_factory):
+    """nps_revenue_by_month as cxbridge made it when an unknown revenue counted 0: the next open
+    makes it again (SQLite 0029, SQL 0025, Parquet 0027)."""
+    sync_crm_world(destination_factory().url, tmp_path, WORLD)
+
+    def older(now: str) -> str:
+        return now.replace("THEN revenue END", "THEN COALESCE(revenue, 0) ELSE 0 END")
+
+    with view_made_again(destination_factory, "nps_revenue_by_month", sql=nps_revenue_by_month, older=older,
+                         migration="unknown_detractor_revenue") as destination:  # fmt: skip
+        rows = destination.query("SELECT month, detractor_revenue FROM nps_revenue_by_month WHERE month = '2025-01'")
+        assert_crm_views_match(destination.query, WORLD)
+    assert [tuple(row.values()) for row in rows] == [("2025-01", None)]
