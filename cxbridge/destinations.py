@@ -453,6 +453,12 @@ class Destination(ABC):
         return f"((julianday({end}) - julianday({start})) * 24.0)"
 
     @classmethod
+    def in_time(cls, column: str) -> str:
+        """A timestamp column as a key that sorts (and MAX/MIN) by time: the column itself where
+        timestamps are stored as timestamps."""
+        return column
+
+    @classmethod
     def json_integer(cls, column: str, key: str) -> str:
         """SQL for the whole number at `key` of a JSON object column; NULL where it holds another value."""
         return f"CASE WHEN json_type({column}, '$.{key}') = 'integer' THEN json_extract({column}, '$.{key}') END"

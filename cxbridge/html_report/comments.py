@@ -3,17 +3,20 @@ per store."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.reporting import Parameters, ReportOptions, record_filters
 from cxbridge.sql_parts import store_label, store_names
+from cxbridge.timestamps import parse_timestamp
 
 from .markup import empty, section, text
 from .trends import PROGRAM_NAMES
 
 PER_STORE = 3
 STORE = store_label("f")
+EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 
 def comment_samples(
@@ -22,7 +25,7 @@ def comment_samples(
     """The newest `per_store` comments of each store (undated ones after the dated), by store."""
     parameters = Parameters(destination)
     where = record_filters(options, parameters)
-    newest = "CASE WHEN f.submitted_at IS NULL THEN 1 ELSE 0 END, f.submitted_at DESC, f.record_id, c.question_id"
+    newest = f"CASE WHEN f.submitted_at IS NULL THEN 1 ELSE 0 END, {destination.in_time('f.submitted_at')} DESC, f.record_id, c.question_id"
     sql = f"""SELECT store, submitted_at, source, program, question_text, text FROM (
     SELECT {STORE} AS store, f.submitted_at, f.source, f.program, c.question_text, c.text,
            ROW_NUMBER() OVER (PARTITION BY {STORE} ORDER BY {newest}) AS place
@@ -32,7 +35,8 @@ def comment_samples(
 ) newest
 WHERE place <= {int(per_store)}"""
     rows = destination.query(sql, parameters.values)
-    rows.sort(key=lambda row: str(row["submitted_at"] or ""), reverse=True)  # newest first, undated last
+    rows.sort(key=lambda row: (row["submitted_at"] is not None, parse_timestamp(row["submitted_at"]) or EPOCH),
+              reverse=True)  # newest first, undated last  # fmt: skip
     rows.sort(key=lambda row: (row["store"] is None, str(row["store"] or "")))  # stable: by store, newest first
     return rows
 

@@ -79,7 +79,7 @@ def deliver_pending(
     rows = destination.query(f"SELECT * FROM {destination.qualified(LOOP_OUTBOX.name)} WHERE status <> 'delivered'")
     due = [row for row in rows if (everything or _due(row, moment)) and _looked_up_in_time(row, actions, moment)]
     report.waiting = len(rows) - len(due)
-    due.sort(key=lambda row: (str(row["created_at"]), row["delivery_id"]))
+    due.sort(key=lambda row: (parse_timestamp(row["created_at"]), row["delivery_id"]))
     for chunk in _chunks(due, CHUNK):
         _deliver_chunk(destination, actions, chunk, moment, report)
     return report

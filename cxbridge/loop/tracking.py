@@ -14,7 +14,7 @@ from cxbridge.destinations import Destination, LoopChanges
 from cxbridge.errors import ConfigError
 from cxbridge.layout import FEEDBACK_CASES
 from cxbridge.loop.cases import LATER_EVENTS, STAMPED, Case, CaseEvent, CaseStatus, allowed_moves, opening_event_id
-from cxbridge.timestamps import format_timestamp
+from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 MIN_PREFIX = 4
 _KIND_ORDER = {"opened": 0, "owner": 1, "external_ref": 2, "status": 3, "note": 4}  # as `update` writes them
@@ -61,7 +61,7 @@ def iter_cases(
         status = _status(status)
     where = f" WHERE status = '{status}'" if status else ""  # an enum value: a literal in every dialect
     table = destination.qualified(FEEDBACK_CASES.name)
-    rows = destination.query_rows(f"SELECT * FROM {table}{where} ORDER BY opened_at, case_id")
+    rows = destination.query_rows(f"SELECT * FROM {table}{where} ORDER BY {destination.in_time('opened_at')}, case_id")
     moment = _now(now)
     return (
         case for case in map(Case.from_row, rows)
@@ -117,7 +117,7 @@ def case_detail(destination: Destination, reference: str) -> CaseDetail:
     return CaseDetail(
         case,
         records[0] if records else {},
-        sorted(events, key=lambda event: (str(event["event_at"]), _KIND_ORDER.get(event["kind"], 9), event["event_id"])),
+        sorted(events, key=lambda event: (parse_timestamp(event["event_at"]), _KIND_ORDER.get(event["kind"], 9), event["event_id"])),
         sorted(deliveries, key=lambda delivery: delivery["action"]),
     )
 
