@@ -9,12 +9,14 @@ import json
 import random
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from cxbridge.cli.main import cli
 
 from cxbridge import plugins_host
+from tests.sqlite_runs import SAMPLES
 from tests.workbooks import write_xlsx
 
 HEADER = ["Submitted", "Store", "How likely are you to recommend us to a friend?", "How satisfied were you?",
@@ -393,3 +395,40 @@ def test_google_forms_timestamps_with_a_gmt_offset_are_read_at_that_offset(tmp_p
     ]
     stored = count(tmp_path / "cx.db", "SELECT submitted_at FROM feedback ORDER BY nps DESC")
     assert [datetime.fromisoformat(at) for (at,) in stored] == expected
+
+
+def zoned_qualtrics_export(path, zone: str):
+    """The Qualtrics sample (one response, recorded 2017-07-18 08:28:48) naming `zone` in its
+    import-id row, as an export made in that zone does."""
+    text = (SAMPLES / "qualtRics_sample.csv").read_text(encoding="utf-8")
+    for name in ("startDate", "endDate", "recordedDate"):
+        text = text.replace(f'{{""ImportId"":""{name}""}}', f'{{""ImportId"":""{name}"",""timeZone"":""{zone}""}}')
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_one_timezone_for_several_files_reads_only_the_times_that_carry_no_zone(tmp_path):
+    """--timezone is the zone of times without one: a Qualtrics export naming its zone keeps it
+    (it was read in --timezone instead), a time with an offset keeps the offset, and only the
+    naive times are read in --timezone."""
+    zoned = zoned_qualtrics_export(tmp_path / "zoned.csv", "Europe/Zurich")
+    write_csv(tmp_path / "naive.csv", [["01.03.2024 10:00", "Store 1", 9, "Satisfied", ""]])
+    write_csv(tmp_path / "offset.csv", [["2024-03-01T10:00:00+02:00", "Store 1", 3, "Neutral", ""]])
+    result = invoke("import", str(zoned), str(tmp_path / "naive.csv"), str(tmp_path / "offset.csv"),
+                    "--db", str(tmp_path / "cx.db"), "--timezone", "America/New_York")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    zurich, new_york = ZoneInfo("Europe/Zurich"), ZoneInfo("America/New_York")
+    moments = {"zoned": datetime(2017, 7, 18, 8, 28, 48, tzinfo=zurich),
+               "naive": datetime(2024, 3, 1, 10, 0, tzinfo=new_york),
+               "offset": datetime(2024, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=2)))}  # fmt: skip
+    days = {"zoned": zurich, "naive": new_york, "offset": new_york}  # a zone named by the file counts its days
+    expected = sorted((source, at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       at.astimezone(days[source]).date().isoformat()) for source, at in moments.items())  # fmt: skip
+    stored = count(tmp_path / "cx.db", "SELECT source, submitted_at, submitted_local_date FROM feedback ORDER BY 1")
+    assert stored == expected
+
+
+def test_inspect_says_a_declared_zone_is_read_whatever_timezone_is_given(tmp_path):
+    zoned = zoned_qualtrics_export(tmp_path / "zoned.csv", "Europe/Zurich")
+    [inspected] = json.loads(invoke("inspect", str(zoned), "--timezone", "America/New_York", "--format", "json").output)
+    assert "timestamps are read in Europe/Zurich, the time zone the export declares" in inspected["notes"]

@@ -237,10 +237,10 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     )  # fmt: skip
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:
-        inspection.settings["timezone"] = hints.timezone
-    elif declared := table.details.get("timezone"):
+        inspection.settings["timezone"] = hints.timezone  # of times without a zone: a declared one stands
+    if declared := table.details.get("timezone"):
         inspection.notes.append(f"timestamps are read in {declared}, the time zone the export declares")
-    elif _naive_times(chosen, profiles):
+    elif not hints.timezone and _naive_times(chosen, profiles):
         inspection.notes.append("timestamps carry no time zone: they are read in [settings] timezone (UTC by "
                                 "default); set timezone for this source if the export used another one")  # fmt: skip
     if hints.definition:

@@ -80,10 +80,10 @@ class RowNormalizer:
 
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
-        own, unless the source names one), question texts, definition labels."""
+        own, whatever the source's: that one is the zone of times that carry none), question
+        texts, definition labels."""
         self._read, self._scaled = {}, {}  # a cell's label and its column's scale can come from the table's choices
-        declared = table.details.get("timezone") if self.config.timezone is None else None
-        self.zone = zone(declared or self.default_zone)
+        self.zone = zone(table.details.get("timezone") or self.default_zone)
         unnamed = unnamed_zone_warning(table, self.default_zone) if self.config.timezone is None else None
         if unnamed and unnamed not in self.warnings:
             self.warnings.append(unnamed)
