@@ -454,9 +454,10 @@ class Destination(ABC):
 
     @classmethod
     def in_time(cls, column: str) -> str:
-        """A timestamp column as a key that sorts (and MAX/MIN) by time: the column itself where
-        timestamps are stored as timestamps."""
-        return column
+        """A timestamp column as a key that sorts (and MAX/MIN) by time. SQLite stores
+        `format_timestamp`'s text, with a fraction only when there is one: as text `…:00.5Z` <
+        `…:00Z` ('.' < 'Z'); without its 'Z' the second, a prefix of its fractions, sorts first."""
+        return f"RTRIM({column}, 'Z')"
 
     @classmethod
     def json_integer(cls, column: str, key: str) -> str:

@@ -48,6 +48,10 @@ class SQLDestination(Destination):
         self._conn: Any = None
         self._writable = False  # opened for writing: migrations applied, so the tables exist
 
+    @classmethod
+    def in_time(cls, column: str) -> str:
+        return column  # its engines store timestamps as timestamps
+
     # --- what an engine provides ----------------------------------------------------------
 
     @abstractmethod

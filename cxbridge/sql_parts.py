@@ -81,13 +81,13 @@ def in_wave(*, only_if: str = "") -> str:
 
 def store_names_used(d: Dialect) -> str:
     """Each store id's name: the spelling most of its counted records carry, of those as many the
-    latest (a spelling only undated records carry after every dated one, in every engine: they
-    order NULLs apart), then the greatest — a name mistyped now and then (lowercase, a stray
+    latest by time (`in_time`; a spelling only undated records carry after every dated one, in
+    every engine: they order NULLs apart), then the greatest — a name mistyped now and then (lowercase, a stray
     space or word) never names the store because it sorts last, as the greatest name did."""
     return f"""SELECT location_id, location_name FROM (
             SELECT location_id, location_name, ROW_NUMBER() OVER (
                        PARTITION BY location_id ORDER BY COUNT(*) DESC,
-                       CASE WHEN MAX(submitted_at) IS NULL THEN 1 ELSE 0 END, MAX(submitted_at) DESC, location_name DESC
+                       CASE WHEN MAX(submitted_at) IS NULL THEN 1 ELSE 0 END, MAX({d.in_time("submitted_at")}) DESC, location_name DESC
                    ) AS choice
             FROM {d.qualified("feedback")}
             WHERE location_id IS NOT NULL AND location_name IS NOT NULL AND duplicate_of IS NULL

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,49 @@ def test_stores_named_without_ids_have_scorecard_rows_under_an_id_made_of_the_na
     assert {row["location_id"]: row["nps_responses"] for row in card} == {store: len(s) for store, s in scores.items()}
     assert {row["location_name"] for row in card} == {"Kraków Centrum", "North Side", "Gdańsk Oliwa"}
     assert ranked == set(scores)
+
+
+def test_of_two_spellings_written_as_often_the_later_in_one_second_names_the_store(tmp_path):
+    """A source writes a fraction of a second only when there is one: the spelling written at
+    10:00:00.5 is later than the one at 10:00:00 — SQLite's text had it the other way ('.' < 'Z')."""
+    times = {"Kraków Centrum": "2025-03-01T10:00:00.5Z", "Krakow Centrum": "2025-03-01T10:00:00Z"}
+    with (tmp_path / "stores.csv").open("w", newline="", encoding="utf-8") as handle:
+        rows = [[f"R{n}", at, "S1", name, 9] for n, (name, at) in enumerate(times.items())]
+        csv.writer(handle).writerows([["ID", "Date", "Store ID", "Store", NPS], *rows])
+    config = config_from_dict({"sources": {"stores": SOURCE}}, create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'stores.db'}"
+    assert cxbridge.sync(config, destination=url).results[0].written == 2
+    latest = max(times, key=lambda name: datetime.fromisoformat(times[name]))
+    destination = SQLiteDestination(url)
+    destination.open()
+    try:
+        card = destination.query("SELECT location_name FROM location_scorecard WHERE location_id = 'S1'")
+    finally:
+        destination.close()
+    assert [row["location_name"] for row in card] == [latest] == ["Kraków Centrum"]
+
+
+def test_a_sqlite_file_whose_views_took_the_latest_spelling_by_text_gets_them_again(tmp_path):
+    """location_scorecard as cxbridge made it with MAX(submitted_at) compared as text: the next
+    open makes every view again (SQLite 0030; the other engines' SQL did not change)."""
+    from cxbridge.views import location_scorecard
+
+    factory = lambda: SQLiteDestination(f"sqlite:///{tmp_path / 'stores.db'}")  # noqa: E731
+    synced(tmp_path, factory().url)
+    destination = factory()
+    destination.open()
+    try:
+        now = location_scorecard(destination)
+        before = now.replace("MAX(RTRIM(submitted_at, 'Z'))", "MAX(submitted_at)")
+        assert before != now
+        make_view_stale(destination, "location_scorecard", now=now, before=before, migration="latest_spelling_in_time")
+    finally:
+        destination.close()
+    destination = factory()
+    destination.open()
+    try:
+        stored = destination.query("SELECT sql FROM sqlite_master WHERE name = 'location_scorecard'")[0]["sql"]
+        card = {row["location_id"]: row["location_name"] for row in destination.query("SELECT * FROM location_scorecard")}
+    finally:
+        destination.close()
+    assert "MAX(RTRIM(submitted_at, 'Z'))" in stored and card == expected_names()

@@ -526,12 +526,6 @@ class SQLiteDestination(Destination):
     def json_text(cls, column: str) -> str:
         return column  # JSON is stored as text
 
-    @classmethod
-    def in_time(cls, column: str) -> str:
-        """Timestamps are stored as `format_timestamp`'s text, with a fraction only when there is
-        one: as text, `…:00.5Z` < `…:00Z` ('.' < 'Z'); without its 'Z' the second sorts first."""
-        return f"RTRIM({column}, 'Z')"
-
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return list(self.db.query(sql, params))
 

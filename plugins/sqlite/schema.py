@@ -482,3 +482,10 @@ def unknown_detractor_revenue(db: Database) -> None:
     """Every view again: `nps_revenue_by_month.detractor_revenue` is NULL when no account with a
     detractor answer that month has a known revenue (an unknown revenue counted 0)."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0030_latest_spelling_in_time")
+def latest_spelling_in_time(db: Database) -> None:
+    """Every view again: of a store's spellings written as often, the latest by time names it — its
+    `submitted_at` text compared without the 'Z', which put `…:00Z` after `…:00.5Z`."""
+    create_views(db, VIEW_NAMES)
