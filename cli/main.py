@@ -145,6 +145,8 @@ def init(directory: str) -> None:
 @config_option
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--full-refresh", is_flag=True, help="Ignore saved cursors and read everything again.")
+@click.option("--prune", is_flag=True,
+              help="With --full-refresh: remove each source's records the full read no longer finds.")
 @click.option("--dry-run", is_flag=True, help="Read and normalize, write nothing.")
 @db_option
 @destination_option
@@ -156,8 +158,8 @@ def init(directory: str) -> None:
 @summary_format_option
 @click.pass_context
 @handles_errors
-def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destination, wait, rehash, jobs, progress,
-         fmt) -> None:  # fmt: skip
+def sync(ctx: click.Context, config, sources, full_refresh, prune, dry_run, db, destination, wait, rehash, jobs,
+         progress, fmt) -> None:  # fmt: skip
     """Pull new feedback from every configured source into the destination."""
     from cxbridge import api
 
@@ -169,6 +171,7 @@ def sync(ctx: click.Context, config, sources, full_refresh, dry_run, db, destina
             config,
             sources=sources,
             full_refresh=full_refresh,
+            prune=prune,
             dry_run=dry_run,
             destination=api.destination_url_for(db, destination),
             wait=wait,

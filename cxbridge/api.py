@@ -18,8 +18,8 @@ from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_c
 from cxbridge.dataset_salt import dataset_keys, known_keys
 from cxbridge.ranking import defines_waves, store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
-from cxbridge.destinations import Destination, QuarantineItem, scheme_of
-from cxbridge.errors import ConfigError
+from cxbridge.destinations import Destination, QuarantineItem, cannot_prune, scheme_of
+from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
@@ -121,6 +121,7 @@ def sync(
     *,
     sources: Iterable[str] = (),
     full_refresh: bool = False,
+    prune: bool = False,
     dry_run: bool = False,
     destination: str | None = None,
     wait: float | None = None,
@@ -131,7 +132,11 @@ def sync(
 ) -> SyncResult:
     """Sync the configured sources (or the named ones) into the destination, up to `jobs` of
     them at once (`cxbridge.jobs`; default `[settings] jobs`, else 1); `rehash` accepts a
-    respondent salt other than the one the dataset's keys were made with (`cxbridge.dataset_salt`)."""
+    respondent salt other than the one the dataset's keys were made with (`cxbridge.dataset_salt`);
+    `prune` (with `full_refresh`) removes each source's records its full read no longer finds
+    (`cxbridge.pruning`)."""
+    if prune and not full_refresh:
+        raise ConfigError("--prune removes the records a full read no longer finds: use it with --full-refresh")
     if jobs is not None and jobs < 1:
         raise ConfigError(f"jobs = {jobs}: run at least one source at a time (--jobs 1 or more)")
     host = host or get_host()
@@ -141,9 +146,11 @@ def sync(
     deadline = RunDeadline.starting_now(cfg.settings.run_deadline) if cfg.settings.run_deadline else None
     built = {name: cfg.build_source(name, deadline=deadline) for name in names}  # config errors surface first
     dest = open_destination(destination, config=cfg, host=host)
+    if prune and not dest.prunes:
+        raise DestinationError(cannot_prune(dest.name))
     options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size,
                             first_batch_size=None if cfg.settings.batch_size else dest.first_batch_size,
-                            full_refresh=full_refresh, dry_run=dry_run, deadline=deadline, loop=cfg.loop)  # fmt: skip
+                            full_refresh=full_refresh, prune=prune, dry_run=dry_run, deadline=deadline, loop=cfg.loop)  # fmt: skip
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)

@@ -25,6 +25,7 @@ from cxbridge.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from cxbridge.loop.cases import OpenedCase
+    from cxbridge.pruning import ReadIds
 
 
 IDENTITY_SELECT = (
@@ -353,6 +354,16 @@ class Destination(ABC):
             "SQLite, DuckDB or PostgreSQL and erase there, or remove their rows by hand (docs/security.md#erasure)"
         )
 
+    prunes: ClassVar[bool] = False
+    """Whether `prune` works here: one transaction spans its deletes (`sync --prune` refuses
+    before it reads anything where not)."""
+
+    def prune(self, source: str, read: ReadIds, *, dry_run: bool = False) -> int:
+        """Remove the records of `source` (stored and quarantined) whose ids a full read did not
+        find (`read`), with their rows, in one transaction (`cxbridge.pruning.prune_rows`); how
+        many (would go, with `dry_run`)."""
+        raise DestinationError(cannot_prune(self.name))
+
     def rows_with(
         self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
     ) -> list[dict[str, Any]]:
@@ -540,6 +551,14 @@ class Destination(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def cannot_prune(scheme: str) -> str:
+    return (
+        f"{scheme} destinations cannot prune records in one transaction yet, so nothing was read: sync without "
+        "--prune, or sync with --full-refresh into a new, empty destination, which then holds only what the sources "
+        "read now (docs/cli.md#cxbridge-sync)"
+    )
 
 
 def shared_keys_sql(table: str, column: str) -> str:

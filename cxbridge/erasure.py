@@ -39,6 +39,8 @@ PAGE = 1000
 """Texts an erasure holds at a time, looking for a phone number in them (`_writing`)."""
 _TEXTS = (("feedback", "comment", ("record_id",)), ("feedback_comments", "text", ("record_id", "question_id")))
 """Where a record's free text is, with each table's primary key."""
+RECORD_TABLES = ("feedback_followups", "feedback_scores", "feedback_comments", "feedback")
+"""The tables holding a stored record's rows by its `record_id`, the record's own last."""
 _KEY = re.compile(r"[0-9a-f]{32}")
 _WHOLE_VALUE = (('"', '"'), ("<", ">"), (":", '"'))
 """How a kept address (`keep_personal_data`) sits in a payload's JSON text as a whole value: as
@@ -84,6 +86,7 @@ class Statements(Protocol):
     """What an erasure runs its SQL through, inside the destination's transaction."""
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
+    def query_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]: ...
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
     def param(self, index: int) -> str: ...
     def json_text(self, column: str) -> str: ...
@@ -101,9 +104,7 @@ class Found:
         """(table, key column, ids) of every row to remove, the cases' rows before the records'."""
         return [
             ("loop_outbox", "case_id", self.cases), ("feedback_case_events", "case_id", self.cases),
-            ("feedback_cases", "case_id", self.cases), ("feedback_followups", "record_id", self.records),
-            ("feedback_scores", "record_id", self.records), ("feedback_comments", "record_id", self.records),
-            ("feedback", "record_id", self.records), ("quarantine", "record_id", self.quarantined),
+            ("feedback_cases", "case_id", self.cases), *records_plan(self.records, self.quarantined),
             ("crm_contacts", "respondent_key", keys),
         ]  # fmt: skip
 
@@ -138,12 +139,22 @@ def erase_rows(
     plan = found.plan(keys)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
-        for table, column, ids in plan:
-            for marks, chunk in _chunks(db, ids):
-                db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+        remove_rows(db, plan)
         erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
         _add_tombstones(db, erased, now)
     return Erasure(counts, mentioned, delivered)
+
+
+def records_plan(records: Collection[str], quarantined: Collection[str]) -> list[tuple[str, str, Collection[str]]]:
+    """(table, key column, ids) of the rows of stored `records` and of `quarantined` ones."""
+    return [*((table, "record_id", records) for table in RECORD_TABLES), ("quarantine", "record_id", quarantined)]
+
+
+def remove_rows(db: Statements, plan: Iterable[tuple[str, str, Collection[str]]]) -> None:
+    """The rows of a plan, (table, key column, ids), deleted in its order; the caller holds the transaction."""
+    for table, column, ids in plan:
+        for marks, chunk in _chunks(db, ids):
+            db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
 
 
 def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = ()) -> Found:

@@ -39,6 +39,7 @@ from cxbridge.masking import redact
 from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
 from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.pruning import ReadIds
 from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import ContextStream, Source, Stream, volatile_keys
@@ -63,6 +64,7 @@ class SourceResult:
     erased: int = 0  # records read and skipped: their respondents were erased (`cxbridge erase`)
     left_out: dict[str, int] = field(default_factory=dict)  # records read and skipped, by `Stream.left_out`'s reason
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
+    pruned: int | None = None  # records not read that `--prune` removed (would remove); None: not asked
     error: str | None = None
     seconds: float = 0.0
     streams: dict[str, int] = field(default_factory=dict)
@@ -88,6 +90,7 @@ class EngineOptions:
     batch_size: int = 1000
     first_batch_size: int | None = None  # a first sync's, when not `batch_size` (`Destination.first_batch_size`)
     full_refresh: bool = False
+    prune: bool = False  # after a source's full read, remove its records the read did not find (`cxbridge.pruning`)
     dry_run: bool = False
     deadline: RunDeadline | None = None  # [settings] run_deadline: reading stops when it passes
     loop: LoopSettings = field(default_factory=LoopSettings)  # [loop]: the rules that open cases
@@ -128,6 +131,7 @@ class Engine:
         self._marking = threading.Lock()  # `linking_copies` of the sources of a parallel run
         self._written: dict[str, WrittenIds | None] = {}  # per source, in a first sync (`cxbridge.loop.written`)
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
+        self._read: dict[str, ReadIds] = {}  # per source, with `prune`: the ids of the records its run read
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
         self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
@@ -165,6 +169,8 @@ class Engine:
         self._erased = (self.destination.erased() if self.destination.exists() else Erased()) or None
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
+        if self.options.prune and replay is None:
+            self._read[name] = ReadIds()
         if not self._dry_run or identity_ready(self.destination):  # a dry run's cases, too, are none for copies
             self.identity.start_source(name, running=self.running)
         self.emit(EventKind.SOURCE_STARTED, source=name)
@@ -196,6 +202,8 @@ class Engine:
             source.close()
         if replay is None and result.ok and _all_quarantined(result):
             result.status, result.error = "failed", self._all_quarantined_error(name, result)
+        if name in self._read:
+            self._prune(name, result, self._read.pop(name))
         self._finish(run, result, started)
         log.info(
             "%s (%s): %s in %.1f s: %s%s", name, source.name, result.status, result.seconds,
@@ -205,6 +213,26 @@ class Engine:
         kind = EventKind.SOURCE_FINISHED if result.ok or result.paused else EventKind.SOURCE_FAILED
         self.emit(kind, source=name, counts=self._counts(result), error=result.error)
         return result
+
+    def _prune(self, name: str, result: SourceResult, read: ReadIds) -> None:
+        """After a full read: the records of the source it did not find removed (`cxbridge.pruning`),
+        unless the run failed, paused or read no record at all (an emptied folder, a missing file),
+        which says why nothing was pruned."""
+        if not (result.ok and len(read)):
+            why = f"the run {result.status}" if not result.ok else "the full read found no record of the source"
+            result.warnings.append(f"nothing pruned: {why}; --prune removes records only after a full read that "
+                                   "finds at least one")  # fmt: skip
+            return
+        try:
+            result.pruned = self.destination.prune(name, read, dry_run=self.options.dry_run) if (
+                self.destination.exists()) else 0  # fmt: skip
+        except Exception as exc:
+            log.debug("%s crashed pruning %s:\n%s", self.destination.name, name, traceback.format_exc())
+            result.status, result.error = "failed", f"the records not read were not pruned (nothing was removed): {exc}"
+            return
+        if result.pruned:
+            log.info("%s: %d records %s: the full read no longer found them", name, result.pruned,
+                     "would be pruned" if self.options.dry_run else "pruned")  # fmt: skip
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination
@@ -337,8 +365,9 @@ class Engine:
         on the result, `_finish`), so that read = written + unchanged + quarantined + skipped."""
         source = result.source
         skipped = result.skipped + self._skipped.get(source, 0) + sum(self._left_out.get(source, {}).values())
-        return {"read": result.read, "written": result.written, "unchanged": result.unchanged,
-                "quarantined": result.quarantined, "skipped": skipped}  # fmt: skip
+        counts = {"read": result.read, "written": result.written, "unchanged": result.unchanged,
+                  "quarantined": result.quarantined, "skipped": skipped}  # fmt: skip
+        return counts if result.pruned is None else {**counts, "pruned": result.pruned}
 
     def _left_out_of(self, source: str, stream: Stream, raw: dict[str, Any]) -> bool:
         """Whether the stream leaves the record out (`Stream.left_out`), counted by its reason."""
@@ -375,6 +404,9 @@ class Engine:
 
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
+        if (read := self._read.get(batch.source)) is not None:
+            read.add(rows.record_id for rows in batch.records)
+            read.add(item.record_id for item in batch.quarantined)
         with self._identity_section():
             batch.links, copied = self.identity.links(batch)  # copied: of each record views count, its stored copies
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once

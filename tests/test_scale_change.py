@@ -39,7 +39,7 @@ scale = [1, 5]
 ADVICE = (
     "the question's scale looks changed; map the column of the files on the new scale with their own `scale` — "
     "a source of their own (`path`, `sheets`), or a second [[metrics]] entry where they head it differently — then "
-    "`cxbridge sync --full-refresh` and `cxbridge quarantine replay`"
+    "`cxbridge sync --full-refresh --prune` (the first source's records of them go) and `cxbridge quarantine replay`"
 )
 
 

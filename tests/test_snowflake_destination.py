@@ -227,3 +227,33 @@ def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_t
         assert key in destination.erased().keys and len(destination.erased().records) == stored + held
     finally:
         destination.close()
+
+
+def test_a_prune_removes_the_records_of_a_source_not_read_with_their_rows(snowflake):
+    """`sync --full-refresh --prune` on Snowflake: the source's records (stored and quarantined)
+    whose ids the read lacks go with their scores and comments; the rest, and other sources', stay."""
+    from cxbridge.pruning import ReadIds
+
+    destination = snowflake("prune")
+    deliver(destination, batch_size=BATCH_SIZE)
+    destination.open()
+    try:
+
+        def ids(table: str, where: str = "") -> set[str]:
+            return {row["record_id"] for row in destination.query(f"SELECT record_id FROM {table}{where}")}
+
+        source = destination.query("SELECT MIN(source) AS s FROM quarantine")[0]["s"]
+        where = f" WHERE source = '{source}'"
+        theirs = sorted(ids("feedback", where)) + sorted(ids("quarantine", where))
+        gone = set(theirs[::3])
+        read = ReadIds()
+        read.add(rid for rid in theirs if rid not in gone)
+        before = {table: ids(table) for table in ("feedback", "feedback_scores", "feedback_comments", "quarantine")}
+        assert gone & before["feedback_scores"] and gone & before["quarantine"], "stored and quarantined ones go"
+
+        assert destination.prune(source, read, dry_run=True) == len(gone) and ids("feedback") == before["feedback"]
+        assert destination.prune(source, read) == len(gone)
+
+        assert {table: ids(table) for table in before} == {table: held - gone for table, held in before.items()}
+    finally:
+        destination.close()

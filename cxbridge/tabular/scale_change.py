@@ -84,4 +84,4 @@ class ScaleChange:
                 f"scale, quarantined; the others stored as if on {mapped}): the question's scale looks changed; map "
                 "the column of the files on the new scale with their own `scale` — a source of their own (`path`, "
                 "`sheets`), or a second [[metrics]] entry where they head it differently — then `cxbridge sync "
-                "--full-refresh` and `cxbridge quarantine replay`")  # fmt: skip
+                "--full-refresh --prune` (the first source's records of them go) and `cxbridge quarantine replay`")  # fmt: skip

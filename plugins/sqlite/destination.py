@@ -28,6 +28,7 @@ from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.read_only import make_side_files_writable, what_is_read_only
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
+from cxbridge.pruning import ReadIds, prune_rows
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
 from cxbridge.timestamps import format_timestamp
 
@@ -512,6 +513,13 @@ class SQLiteDestination(Destination):
         erased = self._write(lambda: erase_rows(self, keys, addresses=addresses, phones=phones, now=_now()))
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased
+
+    prunes = True
+
+    def prune(self, source: str, read: ReadIds, *, dry_run: bool = False) -> int:
+        if dry_run:
+            return prune_rows(self, source, read, dry_run=True)
+        return self._write(lambda: prune_rows(self, source, read))
 
     def erased(self) -> Erased:
         if self._db is None or not self._has_table(ERASURES.name):

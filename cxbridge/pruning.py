@@ -1,0 +1,53 @@
+"""`cxbridge sync --full-refresh --prune`: after a source's full read, the records of it stored
+that the read no longer found — a file taken out of the folder, rows deleted from a sheet — are
+removed with their rows (`cxbridge.erasure.records_plan`), in one transaction. Their cases stay.
+
+The ids read are kept as 8-byte prints (`ReadIds`), not as a set of texts: a million records
+hold 8 MB, not 100. A record not read whose print a read one shares stays stored — the safe way
+to be wrong, and a chance of 1 in 18 million with a million records read and a million not.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable
+
+from cxbridge.erasure import Statements, records_plan, remove_rows
+
+_PRINT = (1 << 64) - 1
+
+
+class ReadIds:
+    """The record ids (stored or quarantined) one source's run read, as prints of their hash."""
+
+    def __init__(self) -> None:
+        self._prints = array("Q")
+        self._sorted = True
+
+    def __len__(self) -> int:
+        return len(self._prints)
+
+    def add(self, record_ids: Iterable[str]) -> None:
+        self._prints.extend(hash(record_id) & _PRINT for record_id in record_ids)
+        self._sorted = False
+
+    def __contains__(self, record_id: object) -> bool:
+        if not self._sorted:
+            self._prints, self._sorted = array("Q", sorted(self._prints)), True
+        prints, wanted = self._prints, hash(record_id) & _PRINT
+        at = bisect_left(prints, wanted)
+        return at < len(prints) and prints[at] == wanted
+
+
+def prune_rows(db: Statements, source: str, read: ReadIds, *, dry_run: bool = False) -> int:
+    """The records of `source` in `feedback` and `quarantine` whose ids `read` lacks, removed
+    with their scores, comments and follow-ups unless `dry_run`; how many. The caller holds the
+    transaction."""
+    unread = {}
+    for table in ("feedback", "quarantine"):
+        rows = db.query_rows(f"SELECT record_id FROM {table} WHERE source = {db.param(0)}", [source])
+        unread[table] = [row["record_id"] for row in rows if row["record_id"] not in read]
+    if not dry_run:
+        remove_rows(db, records_plan(unread["feedback"], unread["quarantine"]))
+    return len(unread["feedback"]) + len(unread["quarantine"])

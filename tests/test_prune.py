@@ -1,0 +1,263 @@
+"""`cxbridge sync --full-refresh --prune` (docs/cli.md): after a source's full read, its records
+the read no longer found — a file taken out of the folder, rows deleted — are removed with their
+scores, comments and quarantine rows, in one transaction, on SQLite, DuckDB and PostgreSQL; their
+cases stay; a run that failed or read nothing prunes nothing; a dry run only counts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import api, plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.identity import record_id
+from cxbridge.loop.cases import case_id
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sql_destination import SQLDestination
+from cxbridge.tabular.source import FileStream
+from tests.conftest import Workspace, survey_row
+
+KEPT = [survey_row(n) for n in range(1, 11)]
+WRONG_FILE = [*(survey_row(n, nps=2) for n in range(100, 103)), survey_row(103, nps=11)]  # one off the scale
+OTHER_SOURCE = """
+[sources.other]
+connector = "csv"
+path = "other*.csv"
+
+[sources.other.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+
+[[sources.other.metrics]]
+column = "nps"
+metric = "nps"
+"""
+RECORD_TABLES = ("feedback", "feedback_scores", "feedback_comments", "quarantine")
+
+
+def ids(rows: list[list[str]], source: str = "survey") -> set[str]:
+    return {record_id(source, "rows", row[0]) for row in rows}
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+@pytest.fixture(params=["sqlite", "duckdb", "postgresql"])
+def synced(workspace: Workspace, request, tmp_path) -> tuple[Workspace, str]:
+    """The survey's ten responses and a wrong file of four (three detractors, each opening a
+    case, and one off the scale, quarantined), and another source's two, synced into a
+    destination of each kind."""
+    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
+    url = files.get(request.param) or request.getfixturevalue("postgres_database")("prune")
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + OTHER_SOURCE, encoding="utf-8")
+    workspace.write_csv(KEPT)
+    workspace.write_csv(WRONG_FILE, name="responses_test.csv")
+    workspace.write_csv([survey_row(n) for n in (1, 2)], name="other.csv")
+    result = workspace.sync(destination=url)
+    assert [(r.status, r.quarantined) for r in result.results] == [("success", 1), ("success", 0)], result.results
+    return workspace, url
+
+
+def rows_of(url: str) -> dict[str, list[dict]]:
+    tables = (*RECORD_TABLES, "feedback_cases", "feedback_case_events", "loop_outbox")
+    with api.reading(destination=url) as dest:
+        return {name: sorted(dest.query(f"SELECT * FROM {name}"), key=lambda row: json.dumps(row, default=str))
+                for name in tables}  # fmt: skip
+
+
+def sync(url: str, workspace: Workspace, *args: str):
+    return CliRunner().invoke(cli, ["sync", "-c", str(workspace.config), "--destination", url, "--no-progress", *args])
+
+
+def test_the_records_of_a_file_taken_out_of_the_folder_go_and_their_cases_stay(synced):
+    workspace, url = synced
+    before = rows_of(url)
+    (workspace.root / "responses_test.csv").unlink()
+
+    result = sync(url, workspace, "--full-refresh", "--prune")
+
+    assert result.exit_code == 0, result.output
+    after, gone = rows_of(url), ids(WRONG_FILE)
+    for table in RECORD_TABLES:
+        assert after[table] == [row for row in before[table] if row["record_id"] not in gone], table
+    assert {row["record_id"] for row in after["feedback"]} == ids(KEPT) | ids(KEPT[:2], "other")
+    for table in ("feedback_cases", "feedback_case_events", "loop_outbox"):
+        assert after[table] == before[table], table
+    assert {case_id(rid) for rid in ids(WRONG_FILE[:3])} <= {row["case_id"] for row in after["feedback_cases"]}
+    with api.reading(destination=url) as dest:
+        queued = {row["record_id"]: row for row in dest.query("SELECT * FROM loop_queue")}
+    assert all(queued[rid]["nps"] is None and queued[rid]["submitted_at"] is None for rid in ids(WRONG_FILE[:3]))
+    assert "survey (csv): 10 read · 0 written · 10 unchanged · 0 quarantined · 4 pruned" in result.stdout
+    assert "other (csv): 2 read · 0 written · 2 unchanged · 0 quarantined · 0 pruned" in result.stdout
+
+
+def test_the_views_count_what_is_left(synced):
+    workspace, url = synced
+    (workspace.root / "responses_test.csv").unlink()
+
+    assert sync(url, workspace, "--full-refresh", "--prune", "--source", "survey").exit_code == 0
+
+    with api.reading(destination=url) as dest:
+        counted = dest.query("SELECT source, SUM(responses) AS n FROM nps_by_month GROUP BY source ORDER BY source")
+        queued = {row["record_id"] for row in dest.query("SELECT record_id FROM detractor_queue")}
+    assert [(row["source"], row["n"]) for row in counted] == [("other", 2), ("survey", len(KEPT))]
+    assert not queued & ids(WRONG_FILE)
+
+
+def test_rows_deleted_from_a_file_go_and_the_json_summary_counts_them(synced):
+    workspace, url = synced
+    kept = [row for row in KEPT if row[0] not in ("R3", "R4")]
+    workspace.write_csv(kept)
+
+    result = sync(url, workspace, "--full-refresh", "--prune", "--format", "json")
+
+    summaries = {line["source"]: line for line in map(json.loads, result.stdout.splitlines())}
+    assert summaries["survey"]["pruned"] == 2 and summaries["other"]["pruned"] == 0
+    assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(kept + WRONG_FILE[:3]) | ids(KEPT[:2], "other")
+
+
+def test_a_dry_run_counts_what_would_go_and_removes_nothing(synced):
+    workspace, url = synced
+    before = rows_of(url)
+    (workspace.root / "responses_test.csv").unlink()
+
+    result = sync(url, workspace, "--full-refresh", "--prune", "--dry-run")
+
+    assert result.exit_code == 0 and "4 would be pruned" in result.stdout
+    assert rows_of(url) == before
+
+
+def test_a_run_that_reads_no_record_prunes_nothing_and_says_why(workspace, monkeypatch):
+    workspace.write_csv(KEPT)
+    workspace.sync()
+    before = workspace.table("feedback")
+    monkeypatch.setattr(FileStream, "read", lambda self, cursor: iter(()))  # as an API that answers with none
+
+    result = workspace.sync(full_refresh=True, prune=True)
+
+    [survey] = result.results
+    assert survey.ok and survey.read == 0 and survey.pruned is None
+    assert any("nothing pruned: the full read found no record" in warning for warning in survey.warnings)
+    assert workspace.table("feedback") == before
+
+
+def test_a_run_that_fails_prunes_nothing_and_says_why(workspace):
+    workspace.write_csv(KEPT)
+    workspace.sync()
+    before = workspace.table("feedback")
+    workspace.write_csv([])  # a header and no row: the file looks cut short
+
+    result = sync(f"sqlite:///{workspace.db}", workspace, "--full-refresh", "--prune")
+
+    assert result.exit_code == 1 and "nothing pruned: the run failed" in result.stdout
+    assert workspace.table("feedback") == before
+
+
+def test_prune_without_full_refresh_is_a_usage_error_before_anything_is_opened(workspace):
+    workspace.write_csv(KEPT)
+
+    result = sync(f"sqlite:///{workspace.db}", workspace, "--prune")
+
+    assert result.exit_code == 2 and "use it with --full-refresh" in result.stderr and "Traceback" not in result.output
+    assert not workspace.db.exists()
+
+
+def test_parquet_refuses_before_anything_is_read(workspace, tmp_path):
+    url = f"parquet:///{tmp_path / 'lake'}"
+    workspace.write_csv(KEPT)
+    workspace.sync(destination=url)
+    with api.reading(destination=url) as dest:
+        runs = dest.query("SELECT COUNT(*) AS n FROM sync_runs")[0]["n"]
+
+    result = sync(url, workspace, "--full-refresh", "--prune")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "parquet destinations cannot prune records" in result.stderr and "nothing was read" in result.stderr
+    with api.reading(destination=url) as dest:
+        assert dest.query("SELECT COUNT(*) AS n FROM sync_runs")[0]["n"] == runs
+
+
+def test_a_prune_stopped_part_way_removes_nothing(synced, monkeypatch):
+    workspace, url = synced
+    before = rows_of(url)
+    (workspace.root / "responses_test.csv").unlink()
+    deleted: list[str] = []
+    stopped = RuntimeError("the machine went away")
+    for cls in (SQLiteDestination, SQLDestination):
+        monkeypatch.setattr(cls, "execute", after_pruning(cls.execute, 3, deleted, stopped))
+
+    result = sync(url, workspace, "--full-refresh", "--prune", "--source", "survey")
+
+    assert result.exit_code == 1 and deleted[-1].startswith("DELETE FROM feedback_comments")
+    assert "the records not read were not pruned (nothing was removed)" in result.stdout
+    assert rows_of(url) == before
+
+
+def after_pruning(execute, count: int, deleted: list[str], error: BaseException | None = None):
+    """`execute` that, once it ran `count` of a prune's DELETE statements (by listed ids, where
+    a batch's take ids from its staging tables), raises `error` (or SIGKILLs the process)."""
+
+    def stopping(self, sql, params=()):
+        execute(self, sql, params)
+        if sql.startswith("DELETE FROM") and "WHERE record_id IN (" in sql and "IN (SELECT" not in sql:
+            deleted.append(sql)
+            if len(deleted) == count:
+                if error is None:
+                    os.kill(os.getpid(), signal.SIGKILL)
+                raise error
+
+    return stopping
+
+
+KILLED = """
+import sys
+from cxbridge import api
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sql_destination import SQLDestination
+from tests.test_prune import after_pruning
+
+for cls in (SQLiteDestination, SQLDestination):
+    cls.execute = after_pruning(cls.execute, int(sys.argv[2]), [])
+api.sync(sys.argv[3], destination=sys.argv[1], sources=["survey"], full_refresh=True, prune=True)
+"""
+
+
+@pytest.mark.parametrize("deletes", [1, 4])  # after the follow-ups; after the feedback rows
+def test_a_prune_killed_part_way_leaves_every_row_and_runs_again(synced, deletes, tmp_path):
+    workspace, url = synced
+    before = rows_of(url)
+    (workspace.root / "responses_test.csv").unlink()
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED, encoding="utf-8")
+
+    root = str(Path(__file__).parents[1])
+    run = subprocess.run([sys.executable, str(script), url, str(deletes), str(workspace.config)], capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": root}, cwd=root, timeout=120)  # fmt: skip
+
+    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert rows_of(url) == before
+    assert sync(url, workspace, "--full-refresh", "--prune").exit_code == 0
+    assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(KEPT) | ids(KEPT[:2], "other")
+
+
+def test_the_source_finished_event_counts_what_was_pruned(workspace):
+    workspace.write_csv(KEPT)
+    workspace.write_csv(WRONG_FILE, name="responses_test.csv")
+    workspace.sync()
+    (workspace.root / "responses_test.csv").unlink()
+    events = []
+
+    workspace.sync(full_refresh=True, prune=True, on_progress=events.append)
+
+    [finished] = [event for event in events if event.kind == "source_finished"]
+    assert finished.counts["pruned"] == len(WRONG_FILE) and finished.counts["read"] == len(KEPT)
