@@ -25,7 +25,7 @@ from cxbridge.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from cxbridge.loop.cases import OpenedCase
-    from cxbridge.pruning import ReadIds
+    from cxbridge.pruning import ReadIds, Relink
 
 
 IDENTITY_SELECT = (
@@ -358,10 +358,10 @@ class Destination(ABC):
     """Whether `prune` works here: one transaction spans its deletes (`sync --prune` refuses
     before it reads anything where not)."""
 
-    def prune(self, source: str, read: ReadIds, *, dry_run: bool = False) -> int:
+    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> int:
         """Remove the records of `source` (stored and quarantined) whose ids a full read did not
-        find (`read`), with their rows, in one transaction (`cxbridge.pruning.prune_rows`); how
-        many (would go, with `dry_run`)."""
+        find (`read`), with their rows, and set the pointers `relink` gives, in one transaction
+        (`cxbridge.pruning.prune_rows`); how many (would go, with `dry_run`)."""
         raise DestinationError(cannot_prune(self.name))
 
     def rows_with(

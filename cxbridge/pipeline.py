@@ -223,9 +223,15 @@ class Engine:
             result.warnings.append(f"nothing pruned: {why}; --prune removes records only after a full read that "
                                    "finds at least one")  # fmt: skip
             return
+        if not self.destination.exists():  # a dry run before the first sync: nothing stored
+            result.pruned = 0
+            return
+        if self.identity.compares:  # copies of other sources that pointed at a record pruned are pointed anew
+            self.linking_copies()
         try:
-            result.pruned = self.destination.prune(name, read, dry_run=self.options.dry_run) if (
-                self.destination.exists()) else 0  # fmt: skip
+            with self._identity_section():
+                relink = self.identity.links_without
+                result.pruned = self.destination.prune(name, read, relink=relink, dry_run=self.options.dry_run)
         except Exception as exc:
             log.debug("%s crashed pruning %s:\n%s", self.destination.name, name, traceback.format_exc())
             result.status, result.error = "failed", f"the records not read were not pruned (nothing was removed): {exc}"

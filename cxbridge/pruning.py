@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from cxbridge.erasure import Statements, records_plan, remove_rows
 
@@ -40,14 +40,24 @@ class ReadIds:
         return at < len(prints) and prints[at] == wanted
 
 
-def prune_rows(db: Statements, source: str, read: ReadIds, *, dry_run: bool = False) -> int:
+Relink = Callable[[list[str]], Mapping[str, str | None]]
+"""The `duplicate_of` pointers to set once these stored records are gone (`IdentityResolver.links_without`)."""
+
+
+def prune_rows(
+    db: Statements, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False
+) -> int:
     """The records of `source` in `feedback` and `quarantine` whose ids `read` lacks, removed
-    with their scores, comments and follow-ups unless `dry_run`; how many. The caller holds the
-    transaction."""
+    with their scores, comments and follow-ups unless `dry_run`, and the copies of other sources
+    that pointed at one of them pointed anew (`relink`); how many. The caller holds the transaction."""
     unread = {}
     for table in ("feedback", "quarantine"):
         rows = db.query_rows(f"SELECT record_id FROM {table} WHERE source = {db.param(0)}", [source])
         unread[table] = [row["record_id"] for row in rows if row["record_id"] not in read]
     if not dry_run:
+        links = relink(unread["feedback"]) if relink and unread["feedback"] else {}
         remove_rows(db, records_plan(unread["feedback"], unread["quarantine"]))
+        pointing = f"UPDATE feedback SET duplicate_of = {db.param(0)} WHERE record_id = {db.param(1)}"
+        for record_id, duplicate_of in sorted(links.items()):
+            db.execute(pointing, [duplicate_of, record_id])
     return len(unread["feedback"]) + len(unread["quarantine"])

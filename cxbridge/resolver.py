@@ -13,7 +13,7 @@ import heapq
 import itertools
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -84,6 +84,17 @@ class IdentityResolver:
             if counted in incoming:
                 copies.setdefault(counted, []).append(record_id)
         return Resolution(links, copies)
+
+    def links_without(self, gone: Collection[str]) -> dict[str, str | None]:
+        """The pointers to set once the stored records `gone` are removed (`sync --prune`): of the
+        copies that pointed at one of them, and of the rest of their groups, compared without them."""
+        if not self._others or not gone:
+            return {}
+        stored = self._stored_around([], set(gone))
+        for record_id in gone:
+            stored.pop(record_id, None)
+        wanted = duplicate_pointers(stored.values(), self.rules)
+        return {rid: wanted.get(rid) for rid, copy in stored.items() if wanted.get(rid) != copy.duplicate_of}
 
     def _stored_around(self, incoming: Iterable[Mapping[str, Any]], gone: set[str]) -> dict[str, Copy]:
         """The stored records that may be copies of these (`feedback` rows): sharing a key with

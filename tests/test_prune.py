@@ -23,6 +23,7 @@ from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.tabular.source import FileStream
 from tests.conftest import Workspace, survey_row
+from tests.test_erase import COPIES
 
 KEPT = [survey_row(n) for n in range(1, 11)]
 WRONG_FILE = [*(survey_row(n, nps=2) for n in range(100, 103)), survey_row(103, nps=11)]  # one off the scale
@@ -261,3 +262,49 @@ def test_the_source_finished_event_counts_what_was_pruned(workspace):
 
     [finished] = [event for event in events if event.kind == "source_finished"]
     assert finished.counts["pruned"] == len(WRONG_FILE) and finished.counts["read"] == len(KEPT)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_a_copy_whose_counted_record_was_pruned_is_counted_in_its_place(workspace, kind, request, tmp_path):
+    """Another source's copy of a response (`same_as`) points at the pruned source's record that
+    views count: once that record is pruned, the copy is the one counted — the response still is."""
+    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
+    url = files.get(kind) or request.getfixturevalue("postgres_database")("prune_copies")
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + COPIES, encoding="utf-8")
+    workspace.write_csv(KEPT)
+    workspace.write_csv(KEPT[:2], name="exports.csv")
+    workspace.sync(destination=url)
+    workspace.write_csv(KEPT[1:])  # R1 deleted from the survey's file; the exports still hold it
+
+    result = workspace.sync(destination=url, full_refresh=True, prune=True, sources=["survey"])
+
+    assert result.results[0].pruned == 1
+    with api.reading(destination=url) as dest:
+        pointers = {row["record_id"]: row["duplicate_of"] for row in dest.query("SELECT * FROM feedback")}
+        [counted] = dest.query("SELECT SUM(responses) AS n FROM nps_by_month")
+    assert pointers[record_id("exports", "rows", "R1")] is None
+    assert pointers[record_id("exports", "rows", "R2")] == record_id("survey", "rows", "R2")
+    assert counted["n"] == len({row[0] for row in KEPT[1:] + KEPT[:2]})
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_of_two_copies_left_one_is_counted_and_the_other_points_at_it(workspace, kind, request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'cx.db'}" if kind == "sqlite" else request.getfixturevalue("postgres_database")("two")
+    archive = COPIES.replace("sources.exports", "sources.archive").replace('"exports*.csv"', '"archive*.csv"')
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + COPIES + archive, encoding="utf-8")
+    workspace.write_csv(KEPT)
+    workspace.write_csv(KEPT[:1], name="exports.csv")
+    workspace.write_csv(KEPT[:1], name="archive.csv")
+    workspace.sync(destination=url)
+    workspace.write_csv(KEPT[1:])
+
+    result = workspace.sync(destination=url, full_refresh=True, prune=True, sources=["survey"])
+
+    assert result.results[0].pruned == 1
+    copies = {record_id(source, "rows", "R1") for source in ("exports", "archive")}
+    with api.reading(destination=url) as dest:
+        pointers = {row["record_id"]: row["duplicate_of"] for row in dest.query("SELECT * FROM feedback")}
+        [counted] = dest.query("SELECT SUM(responses) AS n FROM nps_by_month")
+    [kept] = [rid for rid in copies if pointers[rid] is None]
+    assert [pointers[rid] for rid in copies - {kept}] == [kept]
+    assert counted["n"] == len(KEPT)
