@@ -308,3 +308,16 @@ def test_of_two_copies_left_one_is_counted_and_the_other_points_at_it(workspace,
     [kept] = [rid for rid in copies if pointers[rid] is None]
     assert [pointers[rid] for rid in copies - {kept}] == [kept]
     assert counted["n"] == len(KEPT)
+
+
+def test_sources_synced_at_once_each_prune_their_own(synced):
+    workspace, url = synced
+    (workspace.root / "responses_test.csv").unlink()
+    workspace.write_csv(KEPT[:1], name="other.csv")
+
+    result = workspace.sync(destination=url, full_refresh=True, prune=True, jobs=2)
+
+    assert {r.source: r.pruned for r in result.results} == {"survey": len(WRONG_FILE), "other": 1}
+    with api.reading(destination=url) as dest:
+        stored = {row["record_id"] for row in dest.query("SELECT record_id FROM feedback")}
+    assert stored == ids(KEPT) | ids(KEPT[:1], "other")
