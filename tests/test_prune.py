@@ -321,3 +321,12 @@ def test_sources_synced_at_once_each_prune_their_own(synced):
     with api.reading(destination=url) as dest:
         stored = {row["record_id"] for row in dest.query("SELECT record_id FROM feedback")}
     assert stored == ids(KEPT) | ids(KEPT[:1], "other")
+
+
+def test_bigquery_refuses_before_it_connects(workspace):
+    workspace.write_csv(KEPT)
+
+    result = sync("bigquery://my-project/cx_data", workspace, "--full-refresh", "--prune")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "bigquery destinations cannot prune records" in result.stderr and "nothing was read" in result.stderr

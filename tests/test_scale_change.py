@@ -110,3 +110,24 @@ def test_answers_off_the_scale_that_read_as_no_other_scale_are_only_quarantined(
     result = sync()
     assert "quarantined" in result.output
     assert warning_lines(result.output) == []
+
+
+def test_the_advice_followed_leaves_each_file_s_answers_on_its_own_scale_and_none_on_the_old_one(workspace: Workspace):
+    workspace.write_csv([survey_row(n) for n in range(1, 9)], name="responses_2024.csv")
+    seven = {f"R{n}": n % 7 + 1 for n in range(9, 23)}
+    rows = [survey_row(n, satisfaction=str(seven[f"R{n}"])) for n in range(9, 23)]
+    workspace.write_csv(rows, name="responses_2025.csv")
+    sync()
+    config = workspace.config.read_text(encoding="utf-8")  # the 2025 file moved to a source of its own, on 1–7
+    moved = config[config.index("[sources.survey]") :].replace("sources.survey", "sources.survey_2025")
+    moved = moved.replace('"responses*.csv"', '"responses_2025.csv"').replace("scale = [1, 5]", "scale = [1, 7]")
+    workspace.config.write_text(config.replace('"responses*.csv"', '"responses_2024.csv"') + moved, encoding="utf-8")
+
+    result = sync("--full-refresh", "--prune")
+
+    assert result.exit_code == 0 and warning_lines(result.output) == []
+    assert f"survey (csv): 8 read · 0 written · 8 unchanged · 0 quarantined · {len(seven)} pruned" in result.output
+    assert workspace.query("SELECT COUNT(*) FROM quarantine") == [(0,)]
+    stored = workspace.query("SELECT source, source_record_id, csat FROM feedback WHERE source_record_id IN "
+                             f"({', '.join('?' * len(seven))})", tuple(seven))  # fmt: skip
+    assert sorted(stored) == sorted(("survey_2025", rid, float(answer)) for rid, answer in seven.items())
