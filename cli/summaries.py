@@ -47,9 +47,8 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
         opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
     click.echo(
         f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
-        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{left_out(result)}{pruned(result, dry_run)}"
-        f"{opened} · "
-        f"{result.seconds:.1f} s"
+        f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{left_out(result)}"
+        f"{pruned(result, dry_run=dry_run)}{opened} · {result.seconds:.1f} s"
     )
     if result.paused:
         click.echo(f"  paused: {result.error}")
@@ -62,7 +61,7 @@ def left_out(result: SourceResult) -> str:
     return "".join(erased + [f" · {count:,} {reason} left out" for reason, count in result.left_out.items()])
 
 
-def pruned(result: SourceResult, dry_run: bool) -> str:
+def pruned(result: SourceResult, *, dry_run: bool) -> str:
     """The records `--prune` removed: ` · 12 pruned` (` · 12 would be pruned`); nothing unless asked."""
     if result.pruned is None:
         return ""

@@ -150,7 +150,8 @@ def sync(
         raise DestinationError(cannot_prune(dest.name))
     options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size,
                             first_batch_size=None if cfg.settings.batch_size else dest.first_batch_size,
-                            full_refresh=full_refresh, prune=prune, dry_run=dry_run, deadline=deadline, loop=cfg.loop)  # fmt: skip
+                            full_refresh=full_refresh, prune=prune, dry_run=dry_run, deadline=deadline,
+                            loop=cfg.loop)  # fmt: skip
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)
