@@ -245,12 +245,14 @@ def test_an_erasure_stopped_part_way_leaves_every_row_in_place(synced, monkeypat
         assert not dest.erased()
 
 
-def after_deletes(execute, count: int, deleted: list[str], error: BaseException | None = None):
-    """`execute` that, once it ran `count` DELETE statements, raises `error` (or SIGKILLs the process)."""
+def after_deletes(execute, count: int, deleted: list[str], error: BaseException | None = None, *,
+                  counted=lambda sql: sql.startswith("DELETE")):  # fmt: skip
+    """`execute` that, once it ran `count` DELETE statements (those `counted`), raises `error` (or
+    SIGKILLs the process)."""
 
     def stopping(self, sql, params=()):
         execute(self, sql, params)
-        if sql.startswith("DELETE"):
+        if counted(sql):
             deleted.append(sql)
             if len(deleted) == count:
                 if error is None:

@@ -23,7 +23,7 @@ from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.tabular.source import FileStream
 from tests.conftest import Workspace, survey_row
-from tests.test_erase import COPIES
+from tests.test_erase import COPIES, after_deletes
 
 KEPT = [survey_row(n) for n in range(1, 11)]
 WRONG_FILE = [*(survey_row(n, nps=2) for n in range(100, 103)), survey_row(103, nps=11)]  # one off the scale
@@ -207,17 +207,8 @@ def test_a_prune_stopped_part_way_removes_nothing(synced, monkeypatch):
 def after_pruning(execute, count: int, deleted: list[str], error: BaseException | None = None):
     """`execute` that, once it ran `count` of a prune's DELETE statements (by listed ids, where
     a batch's take ids from its staging tables), raises `error` (or SIGKILLs the process)."""
-
-    def stopping(self, sql, params=()):
-        execute(self, sql, params)
-        if sql.startswith("DELETE FROM") and "WHERE record_id IN (" in sql and "IN (SELECT" not in sql:
-            deleted.append(sql)
-            if len(deleted) == count:
-                if error is None:
-                    os.kill(os.getpid(), signal.SIGKILL)
-                raise error
-
-    return stopping
+    return after_deletes(execute, count, deleted, error, counted=lambda sql: sql.startswith("DELETE FROM")
+                         and "WHERE record_id IN (" in sql and "IN (SELECT" not in sql)  # fmt: skip
 
 
 KILLED = """
