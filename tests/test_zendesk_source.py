@@ -196,6 +196,33 @@ def test_the_scale_comes_from_zendesks_documented_two_point_emoji_survey(tmp_pat
     assert sorted(reasons) == [["The issue took too long to resolve"], ["The issue was not resolved"]]
 
 
+def test_a_survey_versions_own_definition_wins_over_csat_scale(tmp_path):
+    """Zendesk's Show Survey example rates its CSAT question 1 ("Very unsatisfied") or 2 ("Very
+    satisfied"). With csat_scale = [1, 5] set for survey versions Zendesk no longer serves, a 2 on
+    that readable version was stored as 2 of 1–5, dissatisfied; it is 2 of 1–2, satisfied. The
+    List Survey Responses example names version 3 of another survey, which is not found (404):
+    csat_scale gives its scale."""
+    survey = vendor("show_survey_example.json")["survey"]
+    [gone] = vendor("list_survey_responses_example.json")["survey_responses"]
+    question = survey["questions"][0]
+    very_satisfied = max(option["rating"] for option in question["options"])
+    at = "2026-04-01T09:00:00.000Z"
+    answered = {"id": "01JQ6FRESPONSE000000000001", "expires_at": "2026-04-30T00:00:00.000Z", "responder_id": 7,
+                "subjects": [{"id": "601", "type": "ticket", "zrn": "zen:ticket:601"}],
+                "survey": {"id": survey["id"], "state": "enabled", "version": survey["version"]},
+                "answers": [{"type": "rating_scale", "rating": very_satisfied, "created_at": at, "updated_at": at,
+                             "question": {"id": question["id"], "sub_type": "customer_satisfaction",
+                                          "type": "rating_scale_emoji"}}]}  # fmt: skip
+    account = ZendeskAccount(surveys=[survey], survey_responses=[gone, answered])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses", csat_scale=[1, 5], start_date="2024-01-01T00:00:00Z"))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    scores = query(tmp_path, "SELECT source_record_id, value, scale_min, scale_max, normalized, category "
+                             "FROM feedback_scores JOIN feedback USING (record_id) ORDER BY 1")  # fmt: skip
+    assert scores == [(gone["id"], 1.0, 1.0, 5.0, 0.0, "dissatisfied"),
+                      (answered["id"], 2.0, 1.0, 2.0, 100.0, "satisfied")]  # fmt: skip
+
+
 def test_airbytes_recorded_legacy_rating_is_a_satisfied_two_point_csat(tmp_path):
     account = ZendeskAccount(ratings=vendor("satisfaction_ratings_airbyte.json")["satisfaction_ratings"])
     with zendesk(account) as api:

@@ -30,7 +30,8 @@ class ZendeskConfig(ApiSourceConfig):
         default="ratings", description="ratings: legacy CSAT; survey_responses: the newer CSAT surveys"
     )
     csat_scale: tuple[int, int] | None = Field(
-        default=None, description="survey_responses: the CSAT question's scale, when not the one its survey defines"
+        default=None,
+        description="survey_responses: the CSAT question's scale where its survey version's definition gives none",
     )
     survey_locale: str = Field(default="en-us", description="survey_responses: the locale of question and option texts")
     page_size: int = Field(default=100, ge=1, le=100, description="ratings per page")

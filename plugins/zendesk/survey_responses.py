@@ -88,7 +88,7 @@ def normalize_survey_response(
     *, csat_scale: tuple[int, int] | None,
 ) -> FeedbackRecord:  # fmt: skip
     """`questions` is the survey version's definition (empty when it could not be read);
-    `csat_scale`, when configured, wins over the scale it defines."""
+    `csat_scale`, when configured, is the CSAT question's scale only where that definition gives none."""
     answered = [a for a in raw.get("answers") or [] if a.get("type") != "skipped"]
     if not answered:
         raise DataError("the survey response has no answer (every question skipped)", field="answers")
@@ -123,7 +123,7 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
         if rating is not None and whole_int(rating) is None:
             raise DataError(f"rating {rating!r} of question {qid} is not a whole number: a rating is one of its "
                             "options' ratings", field=f"answers.{qid}")  # fmt: skip
-        scale = (csat_scale if satisfaction else None) or defined.scale
+        scale = defined.scale or (csat_scale if satisfaction else None)
         if scale is None:
             why = ("its survey version could not be read" if not listed else
                    f"its survey version lists its options' ratings as {defined.ratings}, not all whole numbers"
