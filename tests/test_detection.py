@@ -217,6 +217,48 @@ def test_a_rating_question_naming_the_staff_or_the_store_is_no_field(tmp_path, a
     assert {header: taken.get(header) for header in FIELD_HEADERS} == FIELD_HEADERS
 
 
+STORE_SCORES = [["Response ID", "Date", "Store score", "Corporate store ID"],
+                *[[f"R{n:03d}", f"2026-03-{n + 1:02d}", 20 + n, f"S{n % 4:03d}"] for n in range(12)]]  # fmt: skip
+
+
+def test_a_header_naming_a_score_is_no_store_and_the_store_id_column_is(tmp_path):
+    """"Store score" holding 20–31 was proposed and chosen as location_id (0.85, "the values are
+    codes ('20', '21', …)"), "Corporate store ID" only an alternative: a score, points or a
+    percentage names no id, store, agent, team or channel column, whatever it is about."""
+    inspection = inspect_file(write_csv(tmp_path / "stores.csv", STORE_SCORES))
+    fields = {"agent_id", "location_id", "location_name", "team", "id", "channel"}
+    assert [p.target for p in inspection.proposals if p.column == "Store score" and p.target in fields] == []
+    assert chosen(inspection)["location_id"] == "Corporate store ID"
+    for header in ("Audit points: staff", "Store compliance %", "Branch percentage", "Баллы магазина"):
+        profile_rows = [["Response ID", header], *[[f"R{n}", 60 + n] for n in range(12)]]
+        named = inspect_file(write_csv(tmp_path / "other.csv", profile_rows)).proposals
+        assert [p.target for p in named if p.column == header and p.target in fields] == [], header
+
+
+def test_an_import_stores_the_store_id_column_not_the_store_score(tmp_path):
+    import cxbridge
+
+    db = tmp_path / "cxbridge.db"
+    imported = cxbridge.import_([write_csv(tmp_path / "stores.csv", STORE_SCORES)], destination=f"sqlite:///{db}")
+    assert [(file.error, file.result.written) for file in imported.files] == [(None, len(STORE_SCORES) - 1)]
+    expected = {row[0]: row[3] for row in STORE_SCORES[1:]}
+    assert dict(query(tmp_path, "SELECT source_record_id, location_id FROM feedback")) == expected
+
+
+@pytest.mark.parametrize("named", ["Store ID", "Store code", "Store number", "Agent ID"])
+@pytest.mark.parametrize("first", [True, False], ids=["named-first", "named-last"])
+def test_a_header_naming_an_id_or_code_beats_one_that_does_not_at_equal_evidence(tmp_path, named, first):
+    """"Store" and "Store ID" both holding codes are both the store at 0.85: the one listed first
+    was chosen. The header naming an id, code or number is, wherever it stands."""
+    plain = named.split()[0]
+    values = {plain: ["1042", "1043", "1044"] if plain == "Store" else ["Ann", "Bob", "Eve"], named: ["S1", "S2", "S3"]}
+    headers = [named, plain] if first else [plain, named]
+    rows = [["Response ID", "Date", *headers],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(values[h][n % 3] for h in headers)] for n in range(12)]]  # fmt: skip
+    target = "agent_id" if plain == "Agent" else "location_id"
+    assert chosen(inspect_file(write_csv(tmp_path / "named.csv", rows)))[target] == named
+
+
 def test_a_satisfaction_question_about_the_staff_in_a_definition_is_no_agent(tmp_path):
     """A .qsf's "How satisfied were you with the staff?" whose choices are only some points of a
     scale (Satisfied / Neutral / Dissatisfied, left unscored) is kept as a question: before, the

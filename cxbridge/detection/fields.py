@@ -1,12 +1,12 @@
 """Which columns hold the record's fields — id, submitted time, e-mail, phone, store, channel,
 language, country, team, agent, status — and which hold personal data never to be stored. A header
-asking a rating question ("How satisfied were you with the staff?") names no field by its words:
-its answers are ratings, not agents, stores or phone numbers."""
+asking a rating question ("How satisfied were you with the staff?") or naming a score ("Store
+score") names no field by its words: its answers are scores, not agents, stores or phone numbers."""
 
 from __future__ import annotations
 
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import asks_rating, mentions
+from cxbridge.detection.keywords import mentions, names_a_score
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.errors import DataError
 from cxbridge.phones import MIN_DIGITS
@@ -14,6 +14,7 @@ from cxbridge.records import Channel
 from cxbridge.tabular import values
 
 _SERIAL_DAYS = (20_000, 80_000)  # Excel serial days from 1954 to 2119
+_NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
 
 
 def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
@@ -22,7 +23,7 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
     for profile in profiles.values():
         if not profile.filled:
             continue
-        named = () if asks_rating(profile.column.label) else (_identifier, _location, _channel, _plain_field)
+        named = () if names_a_score(profile.column.label) else (_identifier, _location, _channel, _plain_field)
         for propose in (_time, _contact, *named, _personal):
             proposals += propose(profile)
     return proposals
@@ -58,13 +59,13 @@ def _identifier(profile: ColumnProfile) -> list[Proposal]:
 
 def _contact(profile: ColumnProfile) -> list[Proposal]:
     """E-mail addresses by their values; phone numbers under a header naming them, written in a
-    phone number's shape or as numbers — of a phone number's digits under a rating question ("How
-    satisfied were you with our phone support?" answered 1–5 holds ratings)."""
+    phone number's shape or as numbers — of a phone number's digits under a rating question or a
+    score ("How satisfied were you with our phone support?" answered 1–5 holds ratings)."""
     if profile.of_emails:
         evidence = f"{profile.share(profile.emails):.0%} of values are e-mail addresses (hashed, never stored)"
         return [Proposal("email", profile.key, 0.95, [evidence])]
     stem = mentions(profile.column.label, "phone")
-    shortest = 10 ** (MIN_DIGITS - 1) if asks_rating(profile.column.label) else 0
+    shortest = 10 ** (MIN_DIGITS - 1) if names_a_score(profile.column.label) else 0
     numbers = [number for number in profile.numbers if abs(number) >= shortest]
     if stem and profile.share(profile.phones + len(numbers)) >= 0.8:
         return [Proposal("phone", profile.key, 0.85, [f"the header says {stem!r} and the values are phone numbers "
@@ -76,11 +77,13 @@ def _location(profile: ColumnProfile) -> list[Proposal]:
     stem = mentions(profile.column.label, "location")
     if not stem or profile.dates or profile.average_length > 60:
         return []
-    coded = bool(mentions(profile.column.label, "id")) or all(_is_code(value) for value in profile.distinct)
+    code = _names_code(profile.column.label)
+    coded = bool(code) or all(_is_code(value) for value in profile.distinct)
     target = "location_id" if coded else "location_name"
     shape = "codes" if coded else "names"
-    return [Proposal(target, profile.key, 0.85, [f"the header says {stem!r} and the values are {shape} "
-                                                 f"({profile.example()})"])]  # fmt: skip
+    said = f"{stem!r} and {code!r}" if code else repr(stem)
+    return [Proposal(target, profile.key, 0.85 + (_NAMES_CODES if code else 0),
+                     [f"the header says {said} and the values are {shape} ({profile.example()})"])]  # fmt: skip
 
 
 def _channel(profile: ColumnProfile) -> list[Proposal]:
@@ -104,7 +107,10 @@ def _plain_field(profile: ColumnProfile) -> list[Proposal]:
         if stem := mentions(profile.column.label, role):
             if target == "status" and not _all_statuses(profile):
                 continue
-            return [Proposal(target, profile.key, 0.7, [f"the header says {stem!r} ({profile.example()})"])]
+            code = _names_code(profile.column.label) if target == "agent_id" else None
+            said = f"{stem!r} and {code!r}" if code else repr(stem)
+            return [Proposal(target, profile.key, 0.7 + (_NAMES_CODES if code else 0),
+                             [f"the header says {said} ({profile.example()})"])]  # fmt: skip
     return []
 
 
@@ -120,6 +126,11 @@ def _all_statuses(profile: ColumnProfile) -> bool:
         return all(values.status(value, column=profile.key) for value in profile.distinct)
     except DataError:
         return False
+
+
+def _names_code(header: str) -> str | None:
+    """The word naming the header's values as ids or codes ("Store ID", "Agent code", "Store number")."""
+    return mentions(header, "id") or mentions(header, "code")
 
 
 def _is_code(value: str) -> bool:

@@ -67,6 +67,7 @@ STEMS: dict[str, tuple[str, ...]] = {
         "id", "response id", "respondent id", "record id", "identifier", "number", "no.", "nr", "#", "lp.", "№",
         "номер", "numer", "nummer", "número", "numéro",
     ),
+    "code": ("code", "код", "kod", "código", "codigo"),  # with `id`: a header naming its values as codes
     "email": ("email", "e-mail", "mail", "почта", "poczta", "correo", "courriel", "adres e"),
     "phone": ("phone", "mobile", "tel", "телефон", "telefon", "teléfono", "téléphone", "celular", "handy"),
     "location": (
@@ -186,6 +187,16 @@ def asks_rating(header: str) -> bool:
     """Whether the header asks a rating question — satisfaction, effort or ease, recommending, or
     to rate, agree or say how likely ("How satisfied were you with the staff?", "Rate the store")."""
     return first_mentioned(header, ("satisfaction", "effort", "recommend", "rating")) is not None
+
+
+def says_percent(header: str) -> bool:
+    return "%" in header or mentions(header, "percent") is not None
+
+
+def names_a_score(header: str) -> bool:
+    """Whether the header asks a rating question or names a score, points or a percentage ("Store
+    score", "Audit points", "Compliance %"): its values are scores, not ids, stores or agents."""
+    return asks_rating(header) or mentions(header, "points") is not None or says_percent(header)
 
 
 def negation(header: str, role: str) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import mentions
+from cxbridge.detection.keywords import mentions, says_percent
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.program import ProgramGuess, detect_program
 
@@ -81,7 +81,7 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
         why = f"the header names the maximum ({header!r}: 0–{_fmt(most)})"
         return _fitted(profile, numbers, (0.0, most), why, total=total)
     percent_values = _percent_values(profile)
-    if _says_percent(header) or (percent_values and len(percent_values) * 2 >= profile.answered):
+    if says_percent(header) or (percent_values and len(percent_values) * 2 >= profile.answered):
         return _percentages(profile, numbers, header, written=bool(percent_values), total=total)
     if stem := mentions(header, "points"):
         why = (f"the header names points ({stem!r}) but not their maximum, and the values ({profile.example()}) are "
@@ -128,10 +128,6 @@ def _header_maximum(header: str) -> float | None:
         return None
     most = float(found.group(1).replace(",", "."))
     return most if most > 0 else None
-
-
-def _says_percent(header: str) -> bool:
-    return "%" in header or mentions(header, "percent") is not None
 
 
 def _percent_values(profile: ColumnProfile) -> list[float]:
