@@ -354,3 +354,40 @@ def test_an_answer_between_two_points_is_quarantined_naming_hs_value(tmp_path, s
     assert (native, field) == ("513", "hs_value")
     assert f"hs_value {given!r} of a {survey_type} survey response is not a whole number" in error
     assert query(tmp_path, "SELECT source_record_id, csat FROM feedback") == [("512", 2.0)]
+
+
+@pytest.mark.parametrize(("given", "group"), [("3", "PROMOTER"), ("10", "DETRACTOR"), ("8", "DETRACTOR"),
+                                              ("6", "PASSIVE"), ("9", "passive")])  # fmt: skip
+def test_an_nps_answer_its_own_response_group_contradicts_is_quarantined_naming_both(tmp_path, given, group):
+    """HubSpot groups an NPS answer by NPS's fixed rule — 0–6 detractor, 7–8 passive, 9–10
+    promoter (knowledge.hubspot.com, *HubSpot's feedback submission properties*, Sentiment;
+    tests/data/vendor/hubspot/README.md) — and its survey response object carries `hs_value` and
+    `hs_response_group` side by side (the published example; the NPS object of api_reference §6.2:
+    "9", PROMOTER). An NPS answer whose group contradicts it (ours) is not on 0–10 as read, or the
+    payload is odd: it was stored as that score; it now waits in quarantine naming both fields. The
+    agreeing answer, and one without a group, are written beside it."""
+    example = json.loads((VENDOR / "feedback_submission_example.json").read_text())
+
+    def nps(native: str, value: str, response_group: str | None) -> dict[str, Any]:
+        props = example["properties"] | {"hs_survey_type": "NPS", "hs_value": value, "hs_response_group": response_group}
+        return example | {"id": native, "properties": {k: v for k, v in props.items() if v is not None}}
+
+    account = crm_account()
+    served = []
+
+    def documented_page(seen, match):  # HubSpot's search envelope around the example objects
+        if match.group(1) != "feedback_submissions" or served:
+            return {"total": 0, "results": []}
+        served.append(seen.json())
+        return {"total": 3, "results": [nps("512", "9", "PROMOTER"), nps("513", given, group), nps("514", "6", None)]}
+
+    account.search = documented_page  # type: ignore[method-assign]
+    with hubspot(account) as api:
+        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("513", "hs_value")
+    expected = response_group("NPS", int(given)).lower()
+    assert f"hs_value {given!r}" in error and f"hs_response_group {group!r}" in error and f"a {expected}" in error
+    assert query(tmp_path, "SELECT source_record_id, nps, nps_group FROM feedback ORDER BY 1") == [
+        ("512", 9, "promoter"), ("514", 6, "detractor")]

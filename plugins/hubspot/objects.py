@@ -7,7 +7,7 @@ from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
 from cxbridge.errors import DataError
-from cxbridge.metrics import MetricSpec
+from cxbridge.metrics import MetricSpec, nps_category
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.hubspot.config import HubSpotConfig
 from cxbridge.records import FeedbackRecord
@@ -49,6 +49,8 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
         if spec is not None and not float(value).is_integer():
             raise DataError(f"hs_value {props['hs_value']!r} of a {survey_type} survey response is not a whole number: "
                             "HubSpot's answers are whole points (NPS 0–10, CSAT 0, 1 or 2, CES 1–7)", field="hs_value")  # fmt: skip
+        if survey_type == "NPS":
+            _check_nps_group(value, props)
         answers.append(AnswerInput("hs_value", value, question, spec=spec, is_primary=True))
     if props.get("hs_content"):
         answers.append(AnswerInput("hs_content", props["hs_content"], "Comment", is_comment=True))
@@ -71,6 +73,19 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
         attributes=attributes,
         **{key: value for key, value in fields.items() if value is not None},
     )
+
+
+def _check_nps_group(value: float | int, props: dict[str, Any]) -> None:
+    """DataError when HubSpot's own grouping of an NPS answer contradicts NPS's fixed rule for its
+    `hs_value`: the answer is not on 0–10 as read (or the payload is odd), so no score is stored."""
+    group = str(props.get("hs_response_group") or "")
+    if not 0 <= value <= 10 or group.lower() not in ("promoter", "passive", "detractor"):
+        return  # off the scale: the scale check says so; no group (or another word): nothing to compare
+    if (category := nps_category(int(value))) != group.lower():
+        raise DataError(f"hs_value {props['hs_value']!r} of an NPS survey response is a {category} by NPS's rule "
+                        f"(0–6 detractor, 7–8 passive, 9–10 promoter), but HubSpot's hs_response_group {group!r} "
+                        "says otherwise: the answer is not on 0–10 as read, so it is not scored; look at the survey in "
+                        "HubSpot, whose answers should be 0–10", field="hs_value")  # fmt: skip
 
 
 def company_account(raw: dict[str, Any], config: HubSpotConfig) -> CrmAccount:
