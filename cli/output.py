@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import json
 import sys
-import textwrap
 from collections.abc import Iterable, Sequence
 from functools import cache
 from itertools import chain, islice
@@ -90,10 +89,23 @@ def _json_array(data: Iterable[dict[str, Any]]) -> None:
     element at a time."""
     opening = "["
     for row in data:
-        element = json.dumps(row, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write(f"{opening}\n{textwrap.indent(element, '  ')}")
+        sys.stdout.write(f"{opening}\n{_json_element(row)}")
         opening = ","
     sys.stdout.write("[]\n" if opening == "[" else "\n]\n")
+
+
+_FLAT_ITEMS = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",\n    ", ": ")).encode
+"""A flat dict's items one a line, indented as in an array of `indent=2`: json's C encoder, which
+json uses only without `indent` (its Python encoder took half of a long report's printing)."""
+
+
+def _json_element(row: dict[str, Any]) -> str:
+    """`row` as `json.dumps(rows, indent=2)` lays out an element of `rows`: its lines indented
+    by the line feeds json writes, not by every line break text may hold (U+2028, NEL), which
+    `textwrap.indent` also breaks at, writing spaces into the text."""
+    if row and not any(isinstance(value, dict | list | tuple) for value in row.values()):
+        return f"  {{\n    {_FLAT_ITEMS(row)[1:-1]}\n  }}"
+    return "  " + json.dumps(row, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")  # json escapes \n in text
 
 
 def _csv(data: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
