@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -288,11 +289,19 @@ def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[
     return rows
 
 
+_TENTHS = Decimal("0.1")
+_EVERY_DIGIT = Context(prec=400, rounding=ROUND_HALF_UP)
+"""Room for every digit of a float's repr (309 before the point at most) and its tenth."""
+
+
 def _half_up(value: float | Fraction | None) -> float | None:
     """One decimal, half away from zero, as the SQL figures are rounded: of a fraction exactly (a
-    change), of a float as its shortest repr reads (an interval's bound)."""
+    change), of a float as its shortest repr reads (an interval's bound: read by the C decimal
+    module, a sixth of the CPU of a Fraction made of the same text)."""
     if value is None:
         return None
+    if isinstance(value, float) and math.isfinite(value):
+        return float(Decimal(repr(value)).quantize(_TENTHS, context=_EVERY_DIGIT)) or 0.0  # never -0.0
     exact = Fraction(repr(value)) if isinstance(value, float) else value
     tenths = math.floor(abs(exact) * 10 + Fraction(1, 2))
     return (tenths if exact >= 0 else -tenths) / 10

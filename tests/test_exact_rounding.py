@@ -11,6 +11,8 @@ from fractions import Fraction
 
 import duckdb
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cxbridge import reporting
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
@@ -109,3 +111,12 @@ def test_a_change_between_months_at_a_tie_is_rounded_from_the_exact_figures(dial
     assert (nps["2024-01"]["score"], nps["2024-02"]["score"]) == (6.2, 6.3)  # 6.15 → 6.2
     assert float(nps["2024-02"]["change"]) == _half_up(Fraction(63, 10) - Fraction(123, 20)) == 0.2
     assert nps["2024-02"]["previous"] == "2024-01"
+
+
+@given(value=st.floats(allow_nan=False, allow_infinity=False) | st.floats(-200, 200).map(lambda v: round(v, 2))
+       | st.integers(-20000, 20000).map(lambda n: n / 20))  # fmt: skip
+def test_an_intervals_bound_is_rounded_half_away_from_zero_as_its_repr_reads(value):
+    """A bound (a float) is rounded as the decimal its shortest repr writes, ties (x.x5) away from
+    zero, never to -0.0 — what the report printed when Fraction read that text."""
+    rounded = reporting._half_up(value)
+    assert rounded == _half_up(Fraction(repr(value))) and str(rounded) != "-0.0", value
