@@ -1,5 +1,6 @@
 """The loop's promise under load and under SIGKILL: each case opens once and each of its actions
-is delivered once — 10,000 records with 1,000 detractors give 1,000 cases and 1,000 deliveries
+is delivered once — 2,500 records with 250 detractors (three batches of the workspace's 1,000,
+the last one part-full; five outbox chunks of 50 per action) give 250 cases and 250 deliveries
 per action, a re-sync none; a `cxbridge sync` killed between its commit and its deliveries, or in
 the middle of them, leaves nothing lost and, re-run, creates no second ticket."""
 
@@ -14,6 +15,7 @@ import pytest
 
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id, delivery_id
+from cxbridge.loop.outbox import CHUNK
 from tests.conftest import ROOT, Workspace, survey_row
 from tests.local_api import Reply, fake_api
 from tests.zendesk_api import API_TOKEN, EMAIL, TicketDesk, ticket_desk
@@ -97,17 +99,18 @@ def assert_each_case_delivered_once(
     assert refs == {f"zendesk:{ticket_id}" for ticket_id in desk.created}
 
 
-def test_ten_thousand_records_with_a_thousand_detractors(workspace, far_ends):
+def test_records_over_several_batches_open_each_case_once_and_deliver_each_action_once(workspace, far_ends):
     hook, desk, _ = far_ends
-    workspace.write_csv(rows(10_000, every=10))
+    assert workspace.config.read_text(encoding="utf-8").count("batch_size = 1000") == 1 and CHUNK == 50
+    workspace.write_csv(rows(2_500, every=10))
     [result] = workspace.sync().results
-    assert (result.read, result.written, result.cases_opened) == (10_000, 10_000, 1_000)
-    assert_each_case_delivered_once(workspace, hook, desk, count=10_000, every=10)
+    assert (result.read, result.written, result.cases_opened) == (2_500, 2_500, 250)
+    assert_each_case_delivered_once(workspace, hook, desk, count=2_500, every=10)
     for options in ({}, {"full_refresh": True}):  # a re-sync, and one reading every record again
         synced = workspace.sync(**options)
         [again] = synced.results
         assert (again.written, again.cases_opened, synced.deliveries.total_delivered) == (0, 0, 0)
-    assert len(hook_keys(hook)) == 1_000 and len(desk.created) == 1_000
+    assert len(hook_keys(hook)) == 250 and len(desk.created) == 250
 
 
 def run_cxbridge(workspace: Workspace, *args: str, kill_before_deliveries: bool = False) -> subprocess.Popen:
