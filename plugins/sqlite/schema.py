@@ -238,7 +238,8 @@ def local_dates(db: Database) -> None:
     their source's time zone."""
     db["feedback"].add_column("submitted_local_date", str)
     db.execute("UPDATE feedback SET submitted_local_date = substr(submitted_at, 1, 10) WHERE submitted_at IS NOT NULL")
-    db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
+    if not _NEW_FILE.get():  # a new file's columns are put in order once, by 0013_waves
+        db["feedback"].transform(column_order=FEEDBACK_COLUMNS)
     create_views(db, VIEWS_BEFORE_LOOP)
 
 
