@@ -285,10 +285,8 @@ def get_host() -> PluginHost:
 
 
 def _load_entry_points(host: PluginHost) -> None:
-    from importlib import metadata  # imported here: `cxbridge --version` needs no plugin
-
     allowed = _allow_list()
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+    for entry_point in _installed_entry_points():
         dist = entry_point.dist.name if entry_point.dist else entry_point.name
         if allowed is not None and dist not in allowed and entry_point.name not in allowed:
             continue
@@ -308,6 +306,34 @@ def _load_entry_points(host: PluginHost) -> None:
         except Exception as exc:
             reason = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
             host.reject(plugin, entry_point.name, reason)
+
+
+_scanned: tuple[tuple[tuple[int, int, int] | None, ...], tuple[Any, ...]] | None = None
+
+
+def _installed_entry_points() -> tuple[Any, ...]:
+    """The `cxbridge` entry points of the installed distributions. Finding them reads every
+    distribution's metadata (6 ms with 200 installed: most of a new host's set-up, which tests
+    pay for each fresh host — a plugin author's through `cxbridge_host`). The answer is kept
+    while sys.path and the modification time of each of its folders are as they were: an install
+    or uninstall adds or removes a *.dist-info there, and importlib.metadata keeps a folder's
+    listing on the same terms (an entry_points.txt edited in place is read by a new process)."""
+    from importlib import metadata  # imported here: `cxbridge --version` needs no plugin
+
+    global _scanned
+    key = tuple(map(_folder_state, sys.path))
+    if _scanned is None or _scanned[0] != key:
+        _scanned = (key, tuple(metadata.entry_points(group=ENTRY_POINT_GROUP)))
+    return _scanned[1]
+
+
+def _folder_state(entry: str) -> tuple[int, int, int] | None:
+    """Which folder a sys.path entry is ("" the working one) and when it last changed."""
+    try:
+        found = os.stat(entry or ".")
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino, found.st_mtime_ns
 
 
 def _check_hook_names(pm: pluggy.PluginManager, plugin: object) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -269,3 +272,48 @@ def test_importing_cxbridge_loads_no_plugins():
     code = "import cxbridge, sys; print(any(m.startswith('cxbridge.plugins.') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def one_source_plugin(name: str) -> str:
+    return textwrap.dedent(f"""
+        import cxbridge
+        from cxbridge.sources import Source
+
+
+        class Named(Source):
+            name = "{name}"
+
+            def streams(self):
+                return []
+
+
+        @cxbridge.hookimpl
+        def register_sources(register):
+            register(Named)
+    """)
+
+
+def sources_of_a_new_host() -> set[str]:
+    return set(create_host().sources)
+
+
+def test_a_plugin_installed_or_removed_while_a_program_runs_is_seen_by_its_next_host(tmp_path, monkeypatch):
+    """Installing adds a *.dist-info folder to a folder of sys.path, removing takes it away: the
+    next host sees either, whatever the hosts before it read (plugins_host._installed_entry_points)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    install_fake_distribution(site, "cxbridge-first", "1.0", "firstplug", one_source_plugin("first_one"))
+    hour_ago = time.time_ns() - 3600 * 10**9
+    os.utime(site, ns=(hour_ago, hour_ago))  # a folder settled long ago, as site-packages is
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.delenv("CXBRIDGE_LOAD_PLUGINS", raising=False)
+    assert "first_one" in sources_of_a_new_host()
+    assert "first_one" in sources_of_a_new_host()
+
+    install_fake_distribution(site, "cxbridge-second", "1.0", "secondplug", one_source_plugin("second_one"))
+    assert {"first_one", "second_one"} <= sources_of_a_new_host()
+
+    shutil.rmtree(site / "cxbridge_first-1.0.dist-info")
+    found = sources_of_a_new_host()
+    assert "second_one" in found and "first_one" not in found
+
