@@ -316,4 +316,3 @@ def test_a_plugin_installed_or_removed_while_a_program_runs_is_seen_by_its_next_
     shutil.rmtree(site / "cxbridge_first-1.0.dist-info")
     found = sources_of_a_new_host()
     assert "second_one" in found and "first_one" not in found
-
