@@ -105,7 +105,8 @@ def _json_element(row: dict[str, Any]) -> str:
     `textwrap.indent` also breaks at, writing spaces into the text."""
     if row and not any(isinstance(value, dict | list | tuple) for value in row.values()):
         return f"  {{\n    {_FLAT_ITEMS(row)[1:-1]}\n  }}"
-    return "  " + json.dumps(row, indent=2, ensure_ascii=False, default=str).replace("\n", "\n  ")  # json escapes \n in text
+    laid_out = json.dumps(row, indent=2, ensure_ascii=False, default=str)  # a line feed in text is written \n
+    return "  " + laid_out.replace("\n", "\n  ")
 
 
 def _csv(data: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:

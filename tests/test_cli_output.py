@@ -28,8 +28,9 @@ SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
     st.sampled_from([Colour.RED, Level.HIGH, Decimal("1.50"), dt.date(2025, 2, 1), dt.datetime(2025, 2, 1, 9, 30)]),
 )  # fmt: skip
-VALUES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
-                      max_leaves=6)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3), max_leaves=6
+)
 ROWS = st.lists(st.dictionaries(st.text(), VALUES, max_size=5) | st.dictionaries(st.text(), SCALARS, max_size=8),
                 max_size=4)  # fmt: skip
 
