@@ -2,17 +2,28 @@
 packages, with cxbridge installed from this checkout (a wheel built from a clean copy of it, as
 `pip install path/to/cxbridge` builds one) and then the plugin with its `[test]` extra.
 
-Packages come from a wheelhouse filled once per test module by `pip wheel` (from pip's cache, or
-PyPI on a fresh machine), so that each environment then installs offline in seconds; cxbridge is
-installed once per module, in an environment each plugin's author then gets a copy of."""
+Packages come from a wheelhouse filled once per test module with the wheel of cxbridge and, packed
+again as wheels, the distributions this environment has installed that cxbridge and the plugins
+require (with their extras, markers evaluated here): no index is read — `pip wheel` resolving
+against one cost 9 s of CPU, most of it pip matching tags of tens of thousands of files — and pip
+still resolves each install from what the packages declare, offline; cxbridge is installed once
+per module, in an environment each plugin's author then gets a copy of."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import tomllib
+import zipfile
+from importlib.metadata import Distribution, PackageNotFoundError, distribution
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
 UNTRACKED = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db")
@@ -37,14 +48,69 @@ def build_cxbridge_wheel(folder: Path) -> Path:
 
 
 class Wheelhouse:
-    """cxbridge's wheel and every package the given plugins' `[test]` extras need, as wheels."""
+    """cxbridge's wheel, and every package it (with `[testing]`, the plugins' extras of it) and the
+    given plugins' `[test]` extras need, as wheels packed from this environment."""
 
     def __init__(self, folder: Path, plugins: list[Path]):
         self.folder = folder
         self.cxbridge = build_cxbridge_wheel(folder)
-        # setuptools: the plugins' build backend, for their editable installs without an index
-        pip("wheel", "-q", "--no-build-isolation", "-w", str(folder), f"{self.cxbridge}[testing]", "setuptools>=70.1",
-            *(f"{plugin}[test]" for plugin in plugins))  # fmt: skip
+        declared = [Requirement("setuptools>=70.1")]  # the plugins' build backend, for their editable installs offline
+        for plugin in plugins:
+            project = tomllib.loads((plugin / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+            declared += map(Requirement, [*project["dependencies"], *project["optional-dependencies"]["test"]])
+        extras = {"testing"}.union(*(r.extras for r in declared if r.name == "cxbridge"))
+        with zipfile.ZipFile(self.cxbridge) as wheel:
+            [metadata] = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+            requires = wheel.read(metadata).decode().splitlines()
+        needs = [Requirement(line.split(": ", 1)[1]) for line in requires if line.startswith("Requires-Dist: ")]
+        needed = [r for r in needs if _applies(r, extras)] + [r for r in declared if r.name != "cxbridge"]
+        for dist in _installed_closure(needed):
+            _pack(dist, folder)
+
+
+def _applies(requirement: Requirement, extras: set[str]) -> bool:
+    """Whether `requirement` is needed here when its distribution is installed with `extras`."""
+    marker = requirement.marker
+    return marker is None or any(marker.evaluate({"extra": extra}) for extra in {"", *extras})
+
+
+def _installed_closure(requirements: list[Requirement]) -> list[Distribution]:
+    """The installed distributions `requirements` name, and those they need in turn."""
+    extras: dict[str, set[str]] = {}
+    found: dict[str, Distribution] = {}
+    todo = list(requirements)
+    while todo:
+        requirement = todo.pop()
+        name = canonicalize_name(requirement.name)
+        if name in found and requirement.extras <= extras[name]:
+            continue
+        extras[name] = extras.get(name, set()) | requirement.extras
+        try:
+            found[name] = distribution(name)
+        except PackageNotFoundError:
+            raise AssertionError(f"the plugin authors' environments need {requirement}, not installed here") from None
+        todo += [r for r in map(Requirement, found[name].requires or []) if _applies(r, extras[name])]
+    return list(found.values())
+
+
+def _pack(dist: Distribution, folder: Path) -> None:
+    """The installed `dist` as the wheel it was installed from, stored uncompressed: its files
+    under site-packages (scripts pip writes again from entry_points.txt) and its metadata."""
+    info = next(f for f in dist.files if f.parent.name.endswith(".dist-info")).parent
+    tags = [line.removeprefix("Tag: ") for line in dist.read_text("WHEEL").splitlines() if line.startswith("Tag: ")]
+    tag = "-".join(".".join(dict.fromkeys(part)) for part in zip(*(t.split("-") for t in tags)))
+    name = canonicalize_name(dist.metadata["Name"]).replace("-", "_")
+    skipped = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
+    files = [f for f in dist.files if not f.parts[0] == ".." and "__pycache__" not in f.parts
+             and not (f.parent == info and f.name in skipped)]  # fmt: skip
+    record = []
+    with zipfile.ZipFile(folder / f"{name}-{dist.version}-{tag}.whl", "w", zipfile.ZIP_STORED) as wheel:
+        for file in files:
+            data = Path(dist.locate_file(file)).read_bytes()
+            wheel.writestr(file.as_posix(), data)
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            record.append(f"{file.as_posix()},sha256={digest},{len(data)}\n")
+        wheel.writestr(f"{info.as_posix()}/RECORD", "".join(record) + f"{info.as_posix()}/RECORD,,\n")
 
 
 class FreshVenv:
