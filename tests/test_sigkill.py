@@ -6,16 +6,14 @@ kills measured when it was filed, kept as a test).
 Each kill comes from inside the process, after its k-th committed batch, at once or a few
 milliseconds later, so it lands between batches or in the middle of reading, normalizing or
 writing the next one. Where exactly it lands varies with the machine's speed; what is asserted
-holds wherever it lands."""
+holds wherever it lands. Each killed sync is a process forked from one that imported cxbridge
+once (tests/killed_syncs.py), which spares each the 0.45 s of CPU of starting Python and cxbridge."""
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -25,35 +23,9 @@ import cxbridge
 from cxbridge import api
 from cxbridge.plugins_host import create_host
 from cxbridge.testing.destinations import assert_same, snapshot
-from tests.conftest import ROOT, Workspace, share_salt, survey_row
+from tests.conftest import Workspace, share_salt, survey_row
+from tests.killed_syncs import sync_killed
 
-KILLABLE_CXBRIDGE = """
-import os, signal, sys, threading
-from cxbridge.hookspecs import hookimpl
-from cxbridge.plugins_host import get_host
-
-
-class KillAfterBatch:
-    committed = 0
-
-    @hookimpl
-    def on_sync_event(self, event):
-        if event.kind != "batch_committed":
-            return
-        self.committed += 1
-        if self.committed == int(os.environ["KILL_AFTER_BATCH"]):
-            delay = float(os.environ["KILL_DELAY"])
-            if delay:
-                threading.Timer(delay, os.kill, (os.getpid(), signal.SIGKILL)).start()
-            else:
-                os.kill(os.getpid(), signal.SIGKILL)
-
-
-get_host().pm.register(KillAfterBatch())
-sys.argv = ["cxbridge", *sys.argv[1:]]
-from cxbridge.cli.launch import main
-main()
-"""
 ROWS = 400
 BATCH_SIZE = 20  # 21 batches a sync
 KILLS = [(1, 0.0), (2, 0.001), (6, 0.004), (3, 0.012), (9, 0.0), (4, 0.025)]
@@ -84,10 +56,9 @@ def url_of(kind: str, root: Path, name: str, request: pytest.FixtureRequest) -> 
 def killed_again_and_again(workspace: Workspace, url: str) -> None:
     """A `cxbridge sync` process into `url` for each of KILLS, each killed by SIGKILL."""
     for batches, delay in KILLS:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "KILL_AFTER_BATCH": str(batches), "KILL_DELAY": str(delay)}
-        run = subprocess.run([sys.executable, "-c", KILLABLE_CXBRIDGE, "sync", "--destination", url, "--no-progress"],
-                             cwd=workspace.root, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
-        assert run.returncode == -signal.SIGKILL, f"not killed after batch {batches}: {run.stdout}{run.stderr}"
+        exit_code, output = sync_killed(["sync", "--destination", url, "--no-progress"], cwd=workspace.root,
+                                        batches=batches, delay=delay)  # fmt: skip
+        assert exit_code == -signal.SIGKILL, f"not killed after batch {batches} (exit code {exit_code}): {output}"
 
 
 def sync_to_the_end(workspace: Workspace, url: str) -> None:

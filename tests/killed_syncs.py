@@ -1,0 +1,82 @@
+"""`cxbridge sync` processes killed by SIGKILL from inside, after their k-th committed batch (at
+once or a few milliseconds later), each forked from a server process that imported cxbridge once
+(multiprocessing's forkserver): a process that starts Python and imports cxbridge again spent
+0.45 s of CPU before its first batch, most of what a killed sync costs. What is killed is still a
+process of its own, with its own connections and files, running `cxbridge sync` from its command
+line; the server imports modules only, and none that starts a thread."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import cxbridge.api  # noqa: F401 — imported once, in the server the syncs are forked from
+import cxbridge.cli.launch
+import cxbridge.cli.main  # noqa: F401
+from cxbridge.hookspecs import hookimpl
+from cxbridge.plugins_host import get_host
+
+PRELOADED = [
+    __name__,
+    "cxbridge.plugins.csv_source",
+    *(f"cxbridge.plugins.{engine}.destination" for engine in ("sqlite", "duckdb", "postgres", "parquet")),
+    "duckdb",
+    "psycopg",
+]
+"""What the server imports: this module (cxbridge's API and command line), the CSV source and the
+engines' modules — not pyarrow, whose import starts threads a fork would not copy. The plugins
+are found and loaded in each sync, as `cxbridge sync` does."""
+
+
+class KillAfterBatch:
+    def __init__(self, batches: int, delay: float):
+        self.batches, self.delay, self.committed = batches, delay, 0
+
+    @hookimpl
+    def on_sync_event(self, event):
+        if event.kind != "batch_committed":
+            return
+        self.committed += 1
+        if self.committed == self.batches:
+            if self.delay:
+                threading.Timer(self.delay, os.kill, (os.getpid(), signal.SIGKILL)).start()
+            else:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _sync_killed(args: list[str], cwd: str, env: dict[str, str], output: str, batches: int, delay: float) -> None:
+    """In the forked process: `cxbridge ARGS` in `cwd` with `env`, its output to the file `output`."""
+    written = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(written, 1), os.dup2(written, 2)
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env)
+    get_host().pm.register(KillAfterBatch(batches, delay))
+    sys.argv = ["cxbridge", *args]
+    cxbridge.cli.launch.main()
+
+
+def sync_killed(
+    args: list[str], *, cwd: Path, batches: int, delay: float, timeout: float = 300
+) -> tuple[int | None, str]:
+    """`cxbridge ARGS` run in `cwd` with this process's environment, killed after `batches`
+    committed batches and `delay` seconds: its exit code (negative: the signal; None: still
+    running after `timeout` seconds, then killed) and its output."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)  # taken when the server starts (the first call)
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "output"
+        arguments = (args, str(cwd), dict(os.environ), str(output), batches, delay)
+        process = context.Process(target=_sync_killed, args=arguments)
+        process.start()
+        process.join(timeout)
+        exit_code = process.exitcode
+        if exit_code is None:
+            process.kill()
+            process.join()
+        return exit_code, output.read_text(encoding="utf-8", errors="replace") if output.exists() else ""
