@@ -348,11 +348,11 @@ def test_the_cases_opened_are_the_ones_worked_out_from_the_rules(engine, tmp_pat
     with fake_api() as hook:
         hook.route("POST", "/ops")(lambda seen, match: Reply(200, "ok"))
         monkeypatch.setenv("CX_HOOK_URL", hook.url + "/ops")
-        shop, kiosk, team = responses(rng, 0, 60, now), responses(rng, 500, 30, now), staff(rng, 24, now)
+        shop, kiosk, team = responses(rng, 0, 30, now), responses(rng, 500, 15, now), staff(rng, 12, now)
         sync({"shop": shop, "kiosk": kiosk, "staff": team}, loop=False)  # stored before any rule: no case
-        shop = edited(rng, shop, 0.5) + responses(rng, 60, 100, now)
-        team = edited(rng, team, 0.5) + staff(rng, 40, now)[24:]
-        kiosk = edited(rng, kiosk, 0.5) + responses(rng, 530, 60, now)
+        shop = edited(rng, shop, 0.5) + responses(rng, 30, 50, now)
+        team = edited(rng, team, 0.5) + staff(rng, 20, now)[12:]
+        kiosk = edited(rng, kiosk, 0.5) + responses(rng, 515, 30, now)
         sync({"shop": shop, "kiosk": kiosk, "staff": team})
         closed = sorted(ledger.cases)[:3]
         destination = create_host().destination_class(url.split(":")[0])(url, base_dir=folder)
