@@ -52,7 +52,7 @@ def test_another_engine_reads_the_folder_as_a_hive_dataset(lake: Path):
 
 
 def test_a_failed_rewrite_leaves_the_old_file_whole(lake: Path, monkeypatch):
-    before = snapshot(ParquetDestination(f"parquet:///{lake}")).results
+    before = snapshot(ParquetDestination(f"parquet:///{lake}"), views=False).results  # the tables compared below
     real_replace = os.replace
 
     def crash(source, target):
@@ -65,7 +65,7 @@ def test_a_failed_rewrite_leaves_the_old_file_whole(lake: Path, monkeypatch):
     assert [result.status for result in failed] == ["failed", "failed"] and "disk full" in failed[0].error
     monkeypatch.setattr(files.os, "replace", real_replace)
     assert not list(lake.rglob("*.tmp")), "no half-written file may stay behind"
-    after = snapshot(ParquetDestination(f"parquet:///{lake}")).results
+    after = snapshot(ParquetDestination(f"parquet:///{lake}"), views=False).results
     assert after["feedback"] == before["feedback"] and after["sync_state"] == before["sync_state"]
     deliver(ParquetDestination(f"parquet:///{lake}"), version=2)  # and the next run completes it
 

@@ -77,6 +77,6 @@ def test_a_batch_that_runs_out_of_memory_after_some_of_its_parts_is_written_agai
     assert (result.status, result.written) == ("success", 60), result.error
     assert added[:3] == ["feedback", "feedback_scores", "feedback"], added  # it ran out, and ran again
 
-    host = create_host()
-    expected, actual = (snapshot(api.open_destination(url, host=host)) for url in (clean, tested))
+    host = create_host()  # the tables: the views and reports read them
+    expected, actual = (snapshot(api.open_destination(url, host=host), views=False) for url in (clean, tested))
     assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="ran out of memory once")
