@@ -104,6 +104,7 @@ class ParquetDestination(
         self._takeouts = TakeOuts(self.root)
         self._by_name = False  # the record tables' files read by column name (a lake not migrated yet)
         self._writing = False
+        self._keys_built = False  # `_build_on_keys`
         self._first_sync = False  # a batch of this source's sync was `Batch.unstored`, no other source's records stored
         self._alone_sources: dict[str, bool] = {}  # `_alone`
         self._unread_parts: dict[str, set[Path]] = {}  # a reader's: record table → parts of a batch cut short
@@ -132,7 +133,7 @@ class ParquetDestination(
         self._by_name = read_only and self._migrations_pending()
         self._parts, self._levels, self._own_parts, self._takeouts = {}, {}, set(), TakeOuts(self.root)
         self._first_sync, self._alone_sources = False, {}
-        self._writing = not read_only
+        self._writing, self._keys_built = not read_only, False
         self._unread_parts, self._links_unread = {}, False
         unfinished = self._unfinished_batch() if read_only else None
         self._takeouts.load(before=(unfinished or {}).get("takeouts_from"))
@@ -145,6 +146,7 @@ class ParquetDestination(
             # own, which doubled a sync's peak memory on two cores, and a sync's CPU time does
             # not grow with one (reports and status, read-only, keep every thread).
             self._conn.execute("SET threads = 1")
+            self._keys_built = self._build_on_keys()
             # Staged object arrays read as text, with no sample of their values' types at each bind
             # (36 parts a batch bound them): every column is cast to its type as it is written
             # (`files.typed`), every key is text. −5 % instructions at 4,000 records (bench/JOURNAL.md,
@@ -157,6 +159,27 @@ class ParquetDestination(
             self._apply_migrations()
             self._undo_unfinished_batch()  # first: it forgets the old versions the batch named
             self._take_out_named()
+
+    def _build_on_keys(self) -> bool:
+        """Every query of the writing connection built on its keys: DuckDB's pass that turns a
+        join around is off from the open (`DuckDBDestination._built_on_keys`, which a reader sets
+        around each look-up). Its look-ups each took a SET and a RESET besides their query: 16
+        of the ~60 calls into DuckDB of a small re-sync's batch. Its other joins are semi- and
+        anti-joins against a batch's keys (or the ids named to be taken out), or are ordered by
+        DuckDB's join order pass, which stays on. False on a DuckDB without that pass."""
+        try:
+            self._conn.execute("SET disabled_optimizers = 'build_side_probe_side'")
+        except import_duckdb().Error:
+            return False
+        return True
+
+    @contextmanager
+    def _built_on_keys(self) -> Iterator[None]:
+        if self._keys_built:  # set once, at the open (`_build_on_keys`)
+            yield
+            return
+        with super()._built_on_keys():
+            yield
 
     def close(self) -> None:
         if self._conn is not None and self._writing:
