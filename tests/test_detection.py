@@ -245,6 +245,28 @@ def test_an_import_stores_the_store_id_column_not_the_store_score(tmp_path):
     assert dict(query(tmp_path, "SELECT source_record_id, location_id FROM feedback")) == expected
 
 
+def test_inspect_lists_a_score_without_a_scale_as_kept_in_attributes_and_how_to_score_it(tmp_path):
+    """"Store score" holding 20–31 (no maximum named) of a VoC file was in no row of `inspect`'s
+    table and no warning, while the import kept it in attributes: every column is listed, this one
+    as left out of the mapping, saying where it goes and how to score it."""
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    path = write_csv(tmp_path / "stores.csv", STORE_SCORES)
+    result = CliRunner().invoke(cli, ["inspect", str(path), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    [found] = json.loads(result.output)
+    [row] = [row for row in found["proposals"] if row["column"] == "Store score"]
+    assert row["field"] == "(question)" and float(row["confidence"]) < 0.5
+    assert "the header names points ('score') but not their maximum" in row["evidence"]
+    assert row["evidence"].endswith("kept in attributes, unscored; to score it, map it under [[metrics]] with its "
+                                    "metric and scale = [0, MAX]")  # fmt: skip
+    assert "Store score" not in json.dumps(found["mapping"]) and found["warnings"] == []
+    table = CliRunner().invoke(cli, ["inspect", str(path)], catch_exceptions=False, terminal_width=400).output
+    assert "Store score" in table and "kept in attributes" in table
+
+
 @pytest.mark.parametrize("named", ["Store ID", "Store code", "Store number", "Agent ID"])
 @pytest.mark.parametrize("first", [True, False], ids=["named-first", "named-last"])
 def test_a_header_naming_an_id_or_code_beats_one_that_does_not_at_equal_evidence(tmp_path, named, first):

@@ -59,8 +59,7 @@ def propose_visit_scores(
     guess = ProgramGuess(program, "")
     if program is None and readings:
         guess = detect_program(headers, names)
-    found = [proposal for key, reading in readings.items()
-             if (proposal := propose_points(profiles[key], reading, guess.program))]  # fmt: skip
+    found = [propose_points(profiles[key], reading, guess.program) for key, reading in readings.items()]
     found = one_score_a_visit(found, readings, visit=visit)
     if score := visit or next((p for p in found if p.target in POINTS_PROGRAMS), None):
         found += [criterion for key, profile in profiles.items()
@@ -139,12 +138,14 @@ def _percent_values(profile: ColumnProfile) -> list[float]:
     return found
 
 
-def propose_points(profile: ColumnProfile, reading: PointsReading, program: str | None) -> Proposal | None:
+def propose_points(profile: ColumnProfile, reading: PointsReading, program: str | None) -> Proposal:
     """The points column scored as the program's metric, or kept as an answer saying why (a
-    "Score" of no known scale only in a mystery-shop or audit program: elsewhere it may be anything)."""
+    "Score" of no known scale only in a mystery-shop or audit program: elsewhere it may be anything,
+    shown by `inspect` as left out of the mapping, unwarned)."""
     if reading.scale is None:
         if program not in POINTS_PROGRAMS:
-            return None
+            why = f"{'; '.join(reading.evidence)}; kept in attributes, unscored; {_SCALE_FIX}"
+            return Proposal("question", profile.key, 0.3, [why])
         fix = f"to score it, map it under [[metrics]] with metric = {program!r} and scale = [0, MAX]"
         return _note(profile, f"{'; '.join(reading.evidence)}; kept as an answer, unscored; {fix}")
     if program not in POINTS_PROGRAMS:
@@ -158,6 +159,7 @@ def propose_points(profile: ColumnProfile, reading: PointsReading, program: str 
     return Proposal(program, profile.key, 0.8 if reading.odd else 0.85, evidence, spec)
 
 
+_SCALE_FIX = "to score it, map it under [[metrics]] with its metric and scale = [0, MAX]"
 _PROGRAM_FIX = ("if the rows are mystery-shop visits or audits, import with --program mystery_shop (or audit), or set "
                 "program in the source, to score it")  # fmt: skip
 _VISIT = {"mystery_shop": "mystery-shop visit", "audit": "audit"}
