@@ -281,6 +281,23 @@ def test_a_header_naming_an_id_or_code_beats_one_that_does_not_at_equal_evidence
     assert chosen(inspect_file(write_csv(tmp_path / "named.csv", rows)))[target] == named
 
 
+@pytest.mark.parametrize("postcode", ["Store postcode", "Store postal code", "Store ZIP code", "Kod pocztowy sklepu"])
+@pytest.mark.parametrize("first", [True, False], ids=["postcode-first", "postcode-last"])
+def test_a_postcode_names_no_code_of_the_store(tmp_path, postcode, first):
+    """"code" was found inside "postcode", and "postal code" names a code too: "Store postcode"
+    tied with "Store ID" (both 0.87) and, listed first, was chosen as location_id. A postcode is
+    no code of the store; "code" counts as a word of its own."""
+    named = "Kod sklepu" if postcode.startswith("Kod") else "Store ID"
+    values = {postcode: ["AB1 2CD", "EF3 4GH", "IJ5 6KL"], named: ["S1", "S2", "S3"]}
+    headers = [postcode, named] if first else [named, postcode]
+    rows = [["Response ID", "Date", *headers],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(values[h][n % 3] for h in headers)] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "postcodes.csv", rows))
+    assert chosen(inspection)["location_id"] == named
+    [store] = [p for p in inspection.proposals if p.column == postcode and p.target.startswith("location")]
+    assert store.confidence == 0.85 and "'code'" not in store.describe()
+
+
 def test_a_satisfaction_question_about_the_staff_in_a_definition_is_no_agent(tmp_path):
     """A .qsf's "How satisfied were you with the staff?" whose choices are only some points of a
     scale (Satisfied / Neutral / Dissatisfied, left unscored) is kept as a question: before, the

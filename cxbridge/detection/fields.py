@@ -129,7 +129,10 @@ def _all_statuses(profile: ColumnProfile) -> bool:
 
 
 def _names_code(header: str) -> str | None:
-    """The word naming the header's values as ids or codes ("Store ID", "Agent code", "Store number")."""
+    """The word naming the header's values as ids or codes ("Store ID", "Agent code", "Store number");
+    none for a postcode ("Store postal code", "Kod pocztowy sklepu"), which is no code of the store."""
+    if mentions(header, "postcode"):
+        return None
     return mentions(header, "id") or mentions(header, "code")
 
 

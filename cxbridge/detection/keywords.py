@@ -68,6 +68,7 @@ STEMS: dict[str, tuple[str, ...]] = {
         "номер", "numer", "nummer", "número", "numéro",
     ),
     "code": ("code", "код", "kod", "código", "codigo"),  # with `id`: a header naming its values as codes
+    "postcode": ("postcode", "post code", "postal", "zip", "plz", "postleitzahl", "почтов", "pocztow", "cep"),
     "email": ("email", "e-mail", "mail", "почта", "poczta", "correo", "courriel", "adres e"),
     "phone": ("phone", "mobile", "tel", "телефон", "telefon", "teléfono", "téléphone", "celular", "handy"),
     "location": (
@@ -92,7 +93,8 @@ STEMS: dict[str, tuple[str, ...]] = {
                  "ip address", "ipaddress"),
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
-               "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala"}  # fmt: skip
+               "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
+               "code", "código", "codigo"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
