@@ -298,6 +298,25 @@ def test_a_postcode_names_no_code_of_the_store(tmp_path, postcode, first):
     assert store.confidence == 0.85 and "'code'" not in store.describe()
 
 
+def test_compliance_names_a_score_only_over_numbers_or_beside_a_word_of_scoring(tmp_path):
+    """"compliance" is a `points` word (an audit's "Compliance /50"), and since 612fc0a any header
+    holding it named a score, so proposed no field: a "Compliance team" of team names was no team,
+    a "Compliance agent" of names no agent. Over names it names no score; over numbers, or beside
+    "score", "points" or "%", it does."""
+    names = ["Ann Lee", "Bob Stone", "Eve Park"]
+    columns = {"Compliance team": ["Audit", "Legal", "Risk"], "Compliance agent": names, "Compliance officer": names,
+               "Store compliance": ["81", "92", "77"], "Compliance score": ["S1", "S2", "S3"]}  # fmt: skip
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(values[n % 3] for values in columns.values())] for n in range(12)]]  # fmt: skip
+    proposals = inspect_file(write_csv(tmp_path / "compliance.csv", rows)).proposals
+    fields = {"agent_id", "location_id", "location_name", "team", "id", "channel"}
+    proposed = {(p.column, p.target) for p in proposals if p.target in fields and p.column in columns}
+    assert proposed == {("Compliance team", "team"), ("Compliance agent", "agent_id")}
+    unique = [["Compliance score", "Compliance points"], *[[f"S{n}", f"P{n}"] for n in range(12)]]
+    named = inspect_file(write_csv(tmp_path / "unique.csv", unique)).proposals
+    assert [p.target for p in named if p.target in fields] == []
+
+
 def test_a_satisfaction_question_about_the_staff_in_a_definition_is_no_agent(tmp_path):
     """A .qsf's "How satisfied were you with the staff?" whose choices are only some points of a
     scale (Satisfied / Neutral / Dissatisfied, left unscored) is kept as a question: before, the

@@ -23,7 +23,9 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
     for profile in profiles.values():
         if not profile.filled:
             continue
-        named = () if names_a_score(profile.column.label) else (_identifier, _location, _channel, _plain_field)
+        numbers = all(any(c.isdigit() for c in value) for value in profile.distinct)  # "81", "92.5%", not "Legal"
+        scored = names_a_score(profile.column.label, of_numbers=numbers)
+        named = () if scored else (_identifier, _location, _channel, _plain_field)
         for propose in (_time, _contact, *named, _personal):
             proposals += propose(profile)
     return proposals

@@ -99,7 +99,8 @@ _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielle
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
                   "facilité": ("facilités",), "сложн": ("несложн",), "трудн": ("нетрудн",),
-                  "difícil": ("difícilmente",), "dificil": ("dificilmente",), "облегч": ("облегченн",)}  # fmt: skip
+                  "difícil": ("difícilmente",), "dificil": ("dificilmente",), "облегч": ("облегченн",),
+                  "office": ("officer",)}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
@@ -108,7 +109,8 @@ a correction, "prostopadły" perpendicular; "facilidades (de pagamento)" and "fa
 paiement)" are payment terms, not ease; "несложно" and "нетрудно" ("not hard") say easy, and
 are stems of `ease` of their own; "difícilmente" (es) and "dificilmente" (pt) are "hardly"
 ("Dificilmente voltaria a comprar"), not how difficult; "облегчённый" is lightweight ("облегчённая
-версия"), where "облегчила" ("Компания облегчила решение вопроса") made it easy. Such a word does not count as the stem."""
+версия"), where "облегчила" ("Компания облегчила решение вопроса") made it easy; an "officer" is
+a person, not an office. Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"}),
                     "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
@@ -195,10 +197,16 @@ def says_percent(header: str) -> bool:
     return "%" in header or mentions(header, "percent") is not None
 
 
-def names_a_score(header: str) -> bool:
+_MEASURED = frozenset({"compliance", "соответстви"})  # `points` words naming what a score measures, not a score
+
+
+def names_a_score(header: str, *, of_numbers: bool = False) -> bool:
     """Whether the header asks a rating question or names a score, points or a percentage ("Store
-    score", "Audit points", "Compliance %"): its values are scores, not ids, stores or agents."""
-    return asks_rating(header) or mentions(header, "points") is not None or says_percent(header)
+    score", "Audit points", "Compliance %"): its values are scores, not ids, stores or agents. What
+    a score measures ("Store compliance") names one only over numbers (`of_numbers`): a
+    "Compliance team" holds teams."""
+    said = {stem for stem, _ in _found(_normal(header), "points")}
+    return asks_rating(header) or says_percent(header) or bool(said if of_numbers else said - _MEASURED)
 
 
 def negation(header: str, role: str) -> str | None:
