@@ -764,3 +764,30 @@ def test_labels_are_looked_up_regardless_of_case_spacing_and_punctuation(label, 
     from cxbridge.detection.labels import label_key
 
     assert label_key(label) == key
+
+
+@pytest.mark.parametrize("joiner", ["_", "-"])
+def test_short_words_joined_by_underscores_or_hyphens_are_read(tmp_path, joiner):
+    """A database's or CRM's export names its columns `response_id`, `store_id`, `nps_score`: the
+    short stems ("nps", "id") were whole words only, and `nps_score` a word of its own, so its
+    0–10 answers were no NPS (kept unscored in attributes), `response_id` no id and `store_id` lost
+    to `store`. The parts of a joined word are words too; the NPS is then stored."""
+    header = [f"response{joiner}id", f"submitted{joiner}at", "store", f"store{joiner}id", f"nps{joiner}score"]
+    answers = [n % 11 for n in range(12)]
+    rows = [header, *[[f"R{n}", f"2026-01-{n + 1:02d} 10:00", str(1042 + n % 3), f"S{n % 3}", str(answer)]
+                      for n, answer in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "crm_export.csv", rows)
+
+    assert chosen(inspect_file(path)) == {"id": header[0], "submitted_at": header[1], "location_id": header[3],
+                                          "nps": header[4]}  # fmt: skip
+
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    db = tmp_path / "cx.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    stored = query(tmp_path, "SELECT f.source_record_id, f.location_id, s.value FROM feedback f "
+                             "JOIN feedback_scores s USING (record_id) WHERE s.metric = 'nps'", db=db.name)  # fmt: skip
+    assert sorted(stored) == sorted((f"R{n}", f"S{n % 3}", float(answer)) for n, answer in enumerate(answers))

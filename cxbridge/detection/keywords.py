@@ -170,6 +170,8 @@ _SPOKEN_WORDS = re.compile(r"\w+(?:['’]\w+)*")  # "wasn't" is one word
 _ELISION = re.compile(r"['’]")
 _CLAUSE_BREAK = re.compile(r"[,:;.?!()\[\]=]")
 _WORDS = re.compile(r"[\w#№.@-]+")
+_JOINED = re.compile(r"[^_-]+")
+"""The parts of a word joined by underscores or hyphens: "nps_score", "store-id", "NPS_Score"."""
 _LETTERS = re.compile(r"\w+")
 _SPACES = re.compile(r"\s+")
 
@@ -300,6 +302,9 @@ def _found(text: str, role: str):
     words: dict[str, int] = {}
     for word in _WORDS.finditer(text):
         words.setdefault(word.group(), word.start())
+        if "_" in word.group() or "-" in word.group():  # a short stem is also a part of it: "nps_score", "store_id"
+            for part in _JOINED.finditer(word.group()):
+                words.setdefault(part.group(), word.start() + part.start())
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:
             at = text.find(stem) if " " in stem else words.get(stem, -1)
