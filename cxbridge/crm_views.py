@@ -124,8 +124,11 @@ def nps_revenue_by_month(d: Dialect) -> str:
     score (promoters − detractors) / answers, weighted by its annual revenue once,
     100 · Σ revenue · net / Σ revenue over the accounts with a known revenue — and the known
     revenue of the distinct accounts with a detractor answer this month, in `revenue_currency`:
-    NULL when none of them has a known revenue (unknown is no 0)."""
+    0 when no answer is a detractor's, NULL when there are some and none of their accounts has a
+    known revenue (unknown is no 0)."""
     net = "revenue * (promoters - detractors) / responses"
+    at_risk = "CASE WHEN detractors > 0 THEN revenue ELSE 0 END"  # an unknown revenue is NULL: left out
+    unknown = "SUM(detractors) > 0 AND COUNT(CASE WHEN detractors > 0 THEN revenue END) = 0"
     return f"""
 SELECT month,
        SUM(responses) AS responses,
@@ -133,7 +136,7 @@ SELECT month,
        SUM(CASE WHEN revenue IS NOT NULL THEN responses ELSE 0 END) AS responses_with_revenue,
        COUNT(revenue) AS accounts_with_revenue,
        {in_one_currency(d.rounded_float(f"100.0 * SUM({net}) / NULLIF(SUM(revenue), 0)", 1))} AS revenue_weighted_nps,
-       {in_one_currency(d.rounded_sum("CASE WHEN detractors > 0 THEN revenue END", 2))} AS detractor_revenue,
+       {in_one_currency(f"CASE WHEN {unknown} THEN NULL ELSE {d.rounded_sum(at_risk, 2)} END")} AS detractor_revenue,
        {REVENUE_CURRENCY}
 FROM ({_per_account(d)}) x
 GROUP BY month

@@ -134,7 +134,7 @@ def test_revenue_weighted_nps_counts_each_account_s_revenue_once_a_month(destina
         expected.append((
             month, len(cats), nps(cats), sum(len(accounts[(month, a)]) for a in weighed), len(weighed),
             round(100 * sum(weighed[a] * net[a] for a in weighed) / total, 1) if total else None,
-            round(sum(at_risk), 2) if at_risk else None,  # no detractor's revenue known: unknown, not 0
+            round(sum(at_risk), 2) if at_risk or "detractor" not in cats else None,  # detractors, none's revenue known: unknown
             "EUR" if weighed else None,  # every sample account's revenue is in euros
         ))  # fmt: skip
     rows = destination.query("SELECT * FROM nps_revenue_by_month ORDER BY month")

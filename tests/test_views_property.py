@@ -455,7 +455,7 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
         row["revenues"] += [revenue] if revenue is not None else []
         row["currencies"] |= currency
         m = months.setdefault(month, {"responses": 0, "net": 0, "with_revenue": 0, "accounts": 0, "weighted": [],
-                                      "detractor_revenue": None, "currencies": set()})  # fmt: skip
+                                      "detractors": 0, "at_risk": [], "currencies": set()})  # fmt: skip
         m["currencies"] |= currency
         m["responses"] += len(groups)
         m["net"] += p - d
@@ -463,8 +463,9 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
             m["with_revenue"] += len(groups)
             m["accounts"] += 1
             m["weighted"].append((Fraction(revenue), Fraction(p - d, len(groups))))
+        m["detractors"] += d
         if d and revenue is not None:
-            m["detractor_revenue"] = (m["detractor_revenue"] or Fraction(0)) + Fraction(revenue)  # None: none known
+            m["at_risk"].append(Fraction(revenue))
     by_segment = {
         key: in_one_currency({"responses": r["responses"], "accounts": r["accounts"], "promoters": r["promoters"],
                               "passives": r["passives"], "detractors": r["detractors"],
@@ -477,9 +478,10 @@ def crm_expected(world: dict[str, Any]) -> tuple[dict, dict]:
     for month, m in months.items():
         total = sum((revenue for revenue, _ in m["weighted"]), Fraction(0))
         weighted = 100 * sum((revenue * net for revenue, net in m["weighted"]), Fraction(0)) / total if total else None
+        known = m["at_risk"] or not m["detractors"]  # no detractor: 0 at risk; detractors, none's revenue known: unknown
         figures = {"responses": m["responses"], "nps": percent(m["net"], m["responses"]),
                    "responses_with_revenue": m["with_revenue"], "accounts_with_revenue": m["accounts"],
-                   "revenue_weighted_nps": weighted, "detractor_revenue": m["detractor_revenue"]}  # fmt: skip
+                   "revenue_weighted_nps": weighted, "detractor_revenue": sum(m["at_risk"], Fraction(0)) if known else None}  # fmt: skip
         by_month[month] = in_one_currency(figures, m["currencies"], ("revenue_weighted_nps", "detractor_revenue"))
     return by_segment, by_month
 

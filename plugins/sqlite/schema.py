@@ -480,8 +480,8 @@ def counts_across_currencies(db: Database) -> None:
 
 @migrations(name="0029_unknown_detractor_revenue")
 def unknown_detractor_revenue(db: Database) -> None:
-    """Every view again: `nps_revenue_by_month.detractor_revenue` is NULL when no account with a
-    detractor answer that month has a known revenue (an unknown revenue counted 0)."""
+    """Every view again: `nps_revenue_by_month.detractor_revenue` is NULL when a month has detractor
+    answers and none of their accounts has a known revenue (an unknown revenue counted 0)."""
     create_views(db, VIEW_NAMES)
 
 
