@@ -102,9 +102,8 @@ def stale_sources(
     every source when given, else its own of `expected` (a source with neither is stale only when
     never synced, or for its quarantine)."""
     now = now or datetime.now(timezone.utc)
-    successes = {row["source"]: row["finished"] for row in dest.query(
-        "SELECT source, MAX(finished_at) AS finished FROM sync_runs WHERE status = 'success' GROUP BY source")}  # fmt: skip
-    last = {row["source"]: row for row in _last_finished_runs(dest)}
+    successes = {row["source"]: row["finished_at"] for row in _last_runs(dest, "finished_at", status="= 'success'")}
+    last = {row["source"]: row for row in _last_runs(dest, "started_at", status="<> 'running'")}
     names = sorted(set(sources) or set(last) | set(successes))
     found = []
     for name in names:
@@ -128,10 +127,11 @@ def stale_sources(
     return found
 
 
-def _last_finished_runs(dest: Destination) -> list[dict[str, Any]]:
-    """The newest run of each source that is not running."""
+def _last_runs(dest: Destination, time: str, *, status: str) -> list[dict[str, Any]]:
+    """Each source's run of the latest `time` among those whose `status` is as said (`= 'success'`),
+    compared in time (Destination.in_time), the stored value selected."""
     return dest.query(
-        "SELECT r.source, r.status, r.records_read, r.records_quarantined FROM sync_runs r JOIN "
-        "(SELECT source, MAX(started_at) AS started FROM sync_runs WHERE status <> 'running' GROUP BY source) l "
-        "ON r.source = l.source AND r.started_at = l.started WHERE r.status <> 'running'"
+        f"SELECT r.source, r.status, r.{time}, r.records_read, r.records_quarantined FROM sync_runs r JOIN "
+        f"(SELECT source, MAX({dest.in_time(time)}) AS latest FROM sync_runs WHERE status {status} GROUP BY source) l "
+        f"ON r.source = l.source AND {dest.in_time('r.' + time)} = l.latest WHERE r.status {status}"
     )

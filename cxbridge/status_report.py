@@ -97,9 +97,9 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     skipped = "r.records_skipped" if dest.has_column("sync_runs", "records_skipped") else "NULL AS records_skipped"
     rows = dest.query(
         f"SELECT {', '.join(skipped if c == 'records_skipped' else 'r.' + c for c in RUN_COLUMNS)} FROM sync_runs r "
-        "JOIN (SELECT run_id, MAX(started_at) AS run_started FROM sync_runs GROUP BY run_id "
+        f"JOIN (SELECT run_id, MAX({dest.in_time('started_at')}) AS run_started FROM sync_runs GROUP BY run_id "
         f"ORDER BY run_started DESC, run_id LIMIT {int(limit)}) l ON r.run_id = l.run_id "  # placeholders differ by engine
-        "ORDER BY l.run_started DESC, r.run_id, r.started_at DESC, r.source"
+        f"ORDER BY l.run_started DESC, r.run_id, {dest.in_time('r.started_at')} DESC, r.source"
     )
     by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in rows if row["status"] == "running"}
     if by_source and None not in by_source.values():  # a lock per source: its newest run may be live

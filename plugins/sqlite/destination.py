@@ -544,7 +544,8 @@ class SQLiteDestination(Destination):
         if not self._has_table("quarantine"):
             return
         where, params = ("WHERE source = ?", [source]) if source else ("", [])
-        rows = self.db.query(f"SELECT * FROM quarantine {where} ORDER BY first_seen, record_id", params)
+        first_seen = self.in_time("first_seen")
+        rows = self.db.query(f"SELECT * FROM quarantine {where} ORDER BY {first_seen}, record_id", params)
         yield from map(QuarantineItem.from_row, rows)
 
     def release_quarantine(self, record_ids: Sequence[str]) -> None:
