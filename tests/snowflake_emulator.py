@@ -21,13 +21,16 @@ upgrade."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import fakesnow
@@ -36,6 +39,7 @@ import sqlglot
 from fakesnow import cursor as fakesnow_cursor
 from fakesnow import info_schema
 from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow.transforms import stage
 from sqlglot import exp
 
 from cxbridge.sql_rows import CHANGED
@@ -52,6 +56,9 @@ AS_IS = frozenset({"NULL", "TRUE", "FALSE"})  # values kept in the key, not mark
 MARKER = re.compile(r"'cx_param_(\d+)_'|\b919(\d{7})(?:\.5)?(?![\d.])")
 """A marker in DuckDB's SQL: text `'cx_param_N_'`, number `919000000N` (`….5` for a decimal)."""
 PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?")
+FAKESNOW_BUCKET = stage.LOCAL_BUCKET_PATH
+"""The folder of stage files fakesnow makes in the system's temporary folder when it is imported,
+and never removes (37 of them on the test machine after a few runs): never used here."""
 
 
 def _marker(index: int, literal: str) -> str | None:
@@ -268,8 +275,9 @@ TRANSLATIONS = TranslationCache()
 
 
 @contextmanager
-def emulated_snowflake() -> Iterator[TranslationCache]:
-    """fakesnow's patch of the Snowflake connector, with kept translations.
+def emulated_snowflake(bucket: Path | None = None) -> Iterator[TranslationCache]:
+    """fakesnow's patch of the Snowflake connector, with kept translations, keeping the files PUT
+    into stages in `bucket` (a pytest temporary folder), or else in a folder removed at the end.
 
     fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
     comment in its own catalog database, which DuckDB refuses inside a transaction that already
@@ -280,7 +288,15 @@ def emulated_snowflake() -> Iterator[TranslationCache]:
     raced on them with a duplicate-key error — on the comment's row until it was skipped, then,
     about once in twenty CI runs, on `record_id`'s length; neither is recorded for these tables
     (nothing reads them)."""
-    with pytest.MonkeyPatch.context() as patch, fakesnow.patch(), TRANSLATIONS.patched():
+    with contextlib.suppress(OSError):
+        os.rmdir(FAKESNOW_BUCKET)  # empty: its stage files go to `bucket`
+    with contextlib.ExitStack() as stack:
+        if bucket is None:
+            bucket = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="fakesnow_bucket_")))
+        patch = stack.enter_context(pytest.MonkeyPatch.context())
+        patch.setattr(stage, "LOCAL_BUCKET_PATH", str(bucket))
+        stack.enter_context(fakesnow.patch())
+        stack.enter_context(TRANSLATIONS.patched())
         for bookkeeping in ("insert_table_comment_sql", "insert_text_lengths_sql"):
             patch.setattr(info_schema, bookkeeping, _skipped_for_session_tables(getattr(info_schema, bookkeeping)))
         patch.setattr(FakeSnowflakeCursor, "execute", _stages_created_one_at_a_time(FakeSnowflakeCursor.execute))

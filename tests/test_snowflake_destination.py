@@ -4,6 +4,7 @@ SQL it sends: staged Parquet loads, MERGE, one transaction per batch, no secrets
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fakesnow.cursor import FakeSnowflakeCursor
@@ -18,17 +19,18 @@ BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a sou
 
 
 @pytest.fixture(scope="module")
-def snowflake() -> Iterator[Callable[[str], SnowflakeDestination]]:
+def snowflake(tmp_path_factory) -> Iterator[Callable[[str], SnowflakeDestination]]:
     """Snowflake destinations on one fakesnow session for the module, one database per name
-    (every test uses its own names), each statement translated once (tests/snowflake_emulator.py);
-    one writer at a time, so every destination gets the same staging tables' names (and statements)."""
+    (every test uses its own names), each statement translated once (tests/snowflake_emulator.py),
+    files PUT into stages kept in a pytest temporary folder; one writer at a time, so every
+    destination gets the same staging tables' names (and statements)."""
 
     def destination(name: str) -> SnowflakeDestination:
         made = SnowflakeDestination(URL.format(password="pw-123", name=name.upper()))
         made._session = "test0session"
         return made
 
-    with emulated_snowflake():
+    with emulated_snowflake(tmp_path_factory.mktemp("snowflake_stages")):
         yield destination
 
 
@@ -73,6 +75,18 @@ def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
 def test_the_password_never_reaches_a_statement(delivered):
     _, statements = delivered
     assert statements and not [s for s in statements if "pw-123" in s]
+
+
+def test_files_put_into_stages_are_kept_where_pytest_removes_them(delivered, tmp_path_factory):
+    """Not in a `fakesnow_bucket_*` folder of the system's temporary folder, which fakesnow makes
+    when it is imported and never removes."""
+    from fakesnow.transforms import stage
+
+    from tests.snowflake_emulator import FAKESNOW_BUCKET
+
+    bucket = Path(stage.LOCAL_BUCKET_PATH)
+    assert bucket.is_relative_to(tmp_path_factory.getbasetemp()) and any(bucket.iterdir())
+    assert not Path(FAKESNOW_BUCKET).exists()
 
 
 def test_json_is_stored_as_variant_and_queryable(delivered):
