@@ -22,6 +22,7 @@ from abc import abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
+from pathlib import Path
 from typing import ClassVar
 
 from cxbridge.errors import DestinationLockedError
@@ -56,16 +57,19 @@ def holder_name() -> str:
 
 class LockSession:
     """Lock rows of one holder, on a connection of their own (so they can be renewed while the
-    destination's connection works)."""
+    destination's connection works), which the next session of the destination takes over
+    (`RowLockedDestination.idle_lock_connection`)."""
 
     def __init__(self, destination: RowLockedDestination):
         self.destination = destination
         self.holder = holder_name()
         self.held: list[str] = []
-        self._db: RowLockedDestination = destination.lock_connection()
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
-        self._db.execute(self._db.create_table_sql(LOCKS))
+        idle = destination.idle_lock_connection()
+        self._db: RowLockedDestination = idle or destination.lock_connection()
+        if idle is None:
+            self._db.execute(self._db.create_table_sql(LOCKS))
 
     def try_take(self, name: str) -> bool:
         """The lock `name` if it is free or expired (one statement; a concurrent one may win)."""
@@ -123,8 +127,10 @@ class LockSession:
             self._renewer.join()
         try:
             self.release()
-        finally:
+        except BaseException:
             self._db.close()
+            raise
+        self.destination.keep_lock_connection(self._db)
 
 
 def _wait_for(
@@ -169,6 +175,11 @@ class RowLockedDestination(SQLDestination):
     lock_poll: ClassVar[float] = 2
     """Seconds between looks at a lock another process holds, while waiting for it."""
 
+    def __init__(self, url: str, *, base_dir: Path | None = None):
+        super().__init__(url, base_dir=base_dir)
+        self._idle_locks: list[RowLockedDestination] = []
+        self._idle_guard = threading.Lock()  # sessions of a shared destination may end on several threads
+
     @classmethod
     @abstractmethod
     def seconds_from_now(cls, seconds: float) -> str:
@@ -187,6 +198,28 @@ class RowLockedDestination(SQLDestination):
         assert isinstance(other, RowLockedDestination)
         other._conn = other.connect(read_only=False)
         return other
+
+    def idle_lock_connection(self) -> RowLockedDestination | None:
+        """The lock connection a finished session of this destination left, if any: every batch
+        takes a lock row (the identity section; BigQuery's write section too), and a connection
+        each was a sign-in a batch on Snowflake, a client and a datasets.insert on BigQuery."""
+        with self._idle_guard:
+            return self._idle_locks.pop() if self._idle_locks else None
+
+    def keep_lock_connection(self, db: RowLockedDestination) -> None:
+        """`db` for the next session while this destination is open (closed with it), else closed."""
+        with self._idle_guard:
+            if self._conn is not None:
+                self._idle_locks.append(db)
+                return
+        db.close()
+
+    def close(self) -> None:
+        with self._idle_guard:
+            idle, self._idle_locks = self._idle_locks, []
+        for db in idle:
+            db.close()
+        super().close()
 
     @contextmanager
     def _locked(

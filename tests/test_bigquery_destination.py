@@ -130,6 +130,8 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
     sent = queries_of(cassette)
     taken = [n for n, (sql, values) in enumerate(sent) if sql.startswith("MERGE INTO cxbridge_locks")]
     assert [sent[n][1][0] for n in taken] == ["section migrations", "section write"]
+    made = [sql for sql, _ in sent if sql.startswith("CREATE TABLE IF NOT EXISTS cxbridge_locks")]
+    assert len(made) == 1 and calls.count(("POST", "/datasets")) == 2, "both sections' lock rows on one client"
     merged = next(n for n, (sql, _) in enumerate(sent) if "BEGIN TRANSACTION" in sql)
     released = [n for n, (sql, _) in enumerate(sent) if sql.startswith("DELETE FROM cxbridge_locks")]
     assert taken[1] < merged < released[1], "the batch's transaction runs holding the write section's lock row"

@@ -217,6 +217,21 @@ def test_an_unusable_key_is_a_config_error_naming_the_file(tmp_path, rsa_key, co
     assert connected == [], "nothing is sent to Snowflake with a key that cannot be used"
 
 
+def test_a_sync_takes_its_lock_rows_on_one_connection_of_its_own(delivered):
+    """Every batch takes a lock row (the identity section), and the migrations one: all on one
+    connection beside the destination's, not a sign-in each (a second or so on Snowflake); each
+    row let go once its work is done."""
+    destination, statements = delivered
+    connections = statements.count("CREATE SCHEMA IF NOT EXISTS FEEDBACK")  # each writing connection's first
+    assert connections == 2, "the destination's connection and its lock rows'"
+    assert sum(s.startswith("CREATE TABLE IF NOT EXISTS cxbridge_locks ") for s in statements) == 1
+    destination.open(read_only=True)
+    try:
+        assert destination.query("SELECT name, holder FROM cxbridge_locks") == []
+    finally:
+        destination.close()
+
+
 def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_transaction(snowflake):
     """`cxbridge erase` on Snowflake: the quarantined record is found through its VARIANT's JSON
     text (`TO_JSON`), every row of the key goes, and the tombstones are read back."""
