@@ -72,6 +72,25 @@ def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
     assert not [s for s in first_batch if s.startswith("INSERT INTO feedback ")], "no row-by-row inserts"
 
 
+def test_a_batch_empties_only_the_staging_tables_an_earlier_one_filled_and_reads_no_empty_quarantine(delivered):
+    """Each statement is a round trip: a stage is emptied only if an earlier batch of the session
+    loaded it, and nothing reads the quarantine's or the outbox's stage when the batch loaded none."""
+    _, statements = delivered
+    batches = [statements[start : statements.index("COMMIT", start) + 1]
+               for start, s in enumerate(statements) if s == "BEGIN"]  # fmt: skip
+    batches = [batch for batch in batches if any(s.startswith("MERGE INTO feedback ") for s in batch)]
+    filled: set[str] = set()
+    for batch in batches:
+        loaded = {s.split()[2] for s in batch if s.startswith("COPY INTO ")}
+        assert {s.split()[2] for s in batch if s.startswith("DELETE FROM cx_stage_")} == filled
+        for stage in ("cx_stage_quarantine_test0session", "cx_stage_loop_outbox_test0session"):
+            writes = ("PUT ", "COPY INTO ", "DELETE FROM cx_stage_")
+            readers = [s for s in batch if stage in s and not s.startswith(writes)]
+            assert bool(readers) == (stage in loaded), (stage, readers)
+        filled = loaded
+    assert any("COPY INTO cx_stage_quarantine_" in b for b in map(" ".join, batches)), "a batch loaded quarantine"
+
+
 def test_the_password_never_reaches_a_statement(delivered):
     _, statements = delivered
     assert statements and not [s for s in statements if "pw-123" in s]
