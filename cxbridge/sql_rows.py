@@ -4,7 +4,7 @@ values read back as SQLite returns them, and the anti-join and `MERGE` statement
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -112,3 +112,12 @@ def merge_sql(table: Table, select: str, *, keep: Sequence[str] = ()) -> str:
         f"WHEN MATCHED THEN UPDATE SET {', '.join(f'{c} = s.{c}' for c in updates)} "
         f"WHEN NOT MATCHED THEN INSERT ({columns}) VALUES ({', '.join(f's.{c}' for c in table.column_names)})"
     )
+
+
+def empty_stage_options(batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
+    """`SQLDestination.merge_statements`' options leaving out the statements that read the
+    quarantine's or the outbox's stage when the batch staged nothing there, and those taking out
+    stored rows of quarantined records a first sync never stored (`Batch.quarantined_unstored`)."""
+    quarantined = bool(staged[QUARANTINE])
+    return {"quarantined": quarantined, "deliveries": bool(staged[LOOP_OUTBOX]),
+            "quarantined_stored": quarantined and not batch.quarantined_unstored}  # fmt: skip

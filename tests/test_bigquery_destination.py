@@ -142,6 +142,23 @@ def test_first_sync_creates_schema_then_loads_and_merges_a_batch_in_one_transact
     assert ("queries", "True") in merge[1:] and ("jobs", "DONE") in merge[1:], "waited for with getQueryResults"
 
 
+def test_a_batch_without_quarantined_records_sends_no_statement_about_them():
+    """Each statement of the batch's script is a child job: with nothing quarantined, the quarantine
+    stage is neither loaded, emptied nor read — only fixed records are taken out of quarantine."""
+    batch = sample_batch()
+    batch.quarantined = []
+    counted = Result(r"COUNT\(\*\) AS n FROM cx_changed", [{"name": "n", "type": "INTEGER"}], [["3"]])
+    with exchange("no_quarantine", counted, TAKEN) as (destination, cassette):
+        destination.open()
+        stats = destination.write_batch(batch)
+        destination.close()
+    assert (stats.written, stats.quarantined) == (3, 0)
+    script = next(sql for sql, _ in queries_of(cassette) if "BEGIN TRANSACTION" in sql)
+    fixed = "DELETE FROM quarantine WHERE record_id IN (SELECT record_id FROM cx_stage_feedback_test0session)"
+    assert script.count("quarantine") == fixed.count("quarantine") and fixed in script
+    assert not [r for r in cassette.requests if r.path.startswith("/upload/") and b"cx_stage_quarantine" in r.body]
+
+
 def jobs_of(cassette) -> dict[str, list[tuple[str, str]]]:
     """Per job id, the (method, REST call) of every request about it, in order."""
     calls: dict[str, list[tuple[str, str]]] = {}
@@ -259,7 +276,7 @@ def test_missing_credentials_say_how_to_provide_them(monkeypatch, tmp_path):
 
 def test_cassettes_hold_no_credentials():
     texts = [path.read_text() for path in CASSETTES.glob("*.yaml")]
-    assert len(texts) == 9
+    assert len(texts) == 10
     assert not [t for t in texts if TOKEN in t or "authorization" in t.lower() or "Bearer" in t]
 
 

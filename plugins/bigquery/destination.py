@@ -22,9 +22,9 @@ from urllib.parse import parse_qsl, urlsplit
 from cxbridge.destinations import Batch, Destination, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.lock_rows import LOCKS, RowLockedDestination
-from cxbridge.layout import CRM_TABLES, LOOP_TABLES, SYNC_STATE, TABLES, Column, ColumnType, Table
+from cxbridge.layout import CRM_TABLES, LOOP_TABLES, QUARANTINE, SYNC_STATE, TABLES, Column, ColumnType, Table
 from cxbridge.sql_migrations import ERASURES_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE
-from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, loop_change_rows
+from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, empty_stage_options, loop_change_rows
 from cxbridge.sql_rows import merge_links_sql, merge_sql, plain, staged_rows, utc_now
 from cxbridge.tables import to_json
 
@@ -288,14 +288,16 @@ class BigQueryDestination(RowLockedDestination):
         now = utc_now()
         script = [f"CREATE TEMP TABLE {CHANGED.name} (record_id STRING, existed BOOL)"]
         staged = staged_rows(batch, now)
+        options = empty_stage_options(batch, staged)  # each statement of a script is a child job
+        unread = (*CRM_TABLES, LINKS, *LOOP_TABLES, *([] if options["quarantined"] else [QUARANTINE]))
         for table, rows in staged.items():
             if rows:
                 self.load_stage(table, rows)
-            elif table not in (*CRM_TABLES, LINKS, *LOOP_TABLES):  # an empty CRM, links or loop stage is not read
+            elif table not in unread:  # an empty CRM, links, loop or (unread) quarantine stage
                 script.append(self.clear_sql(self.stage_name(table)))
         params: list[Any] = []
         context_tables = [table for table in CRM_TABLES if staged[table]]
-        merge = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases))
+        merge = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
         script += ["BEGIN TRANSACTION", *merge]
         if batch.cursor is not None:
             cursor = batch.cursor

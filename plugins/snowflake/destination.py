@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from cxbridge.destinations import Batch
 from cxbridge.errors import ConfigError, DestinationError
-from cxbridge.layout import LOOP_OUTBOX, QUARANTINE, Column, ColumnType, Table
+from cxbridge.layout import Column, ColumnType, Table
 from cxbridge.lock_rows import RowLockedDestination
-from cxbridge.sql_rows import CHANGED, STAGED_TABLES, merge_links_sql, merge_sql
+from cxbridge.sql_rows import CHANGED, STAGED_TABLES, empty_stage_options, merge_links_sql, merge_sql
 
 TYPE_NAMES = {
     ColumnType.TEXT: "VARCHAR",
@@ -221,11 +221,9 @@ class SnowflakeDestination(RowLockedDestination):
         self._filled = left | {table for table, rows in staged.items() if rows}
 
     def merge_options(self, batch: Batch, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> dict[str, bool]:
-        """No statement reading the quarantine's or the outbox's stage when the batch staged none,
-        nor looking for stored records a first sync's batch cannot have (`Batch.unstored`)."""
-        quarantined = bool(staged[QUARANTINE])
-        return {"unstored": batch.unstored, "quarantined": quarantined, "deliveries": bool(staged[LOOP_OUTBOX]),
-                "quarantined_stored": quarantined and not batch.quarantined_unstored}  # fmt: skip
+        """No statement reading an empty quarantine or outbox stage (`empty_stage_options`), nor
+        looking for stored records a first sync's batch cannot have (`Batch.unstored`)."""
+        return {"unstored": batch.unstored, **empty_stage_options(batch, staged)}
 
     def close(self) -> None:
         if self._conn is not None and self._staged:
