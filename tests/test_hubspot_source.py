@@ -244,22 +244,28 @@ def test_config_mistakes_name_the_key(tmp_path):
         sync(tmp_path, entry("http://127.0.0.1:9", access_token="pat-typed-in"))
 
 
+def sync_feedback_objects(tmp_path, objects: list[dict]):
+    """A sync of feedback submissions alone, served as `objects` in one page of HubSpot's search
+    envelope (companies and contacts left out)."""
+    account = crm_account()
+    served: list[dict] = []
+
+    def documented_page(seen, match):
+        if match.group(1) != "feedback_submissions" or served:
+            return {"total": 0, "results": []}
+        served.append(seen.json())
+        return {"total": len(objects), "results": objects}
+
+    account.search = documented_page  # type: ignore[method-assign]
+    with hubspot(account) as api:
+        return sync(tmp_path, entry(api.url, companies=False, contacts=False))
+
+
 def test_hubspots_published_csat_example_is_a_satisfied_answer_on_its_0_to_2_scale(tmp_path):
     """HubSpot's own example survey response (tests/data/vendor/hubspot/README.md): CSAT "2",
     which HubSpot groups as PROMOTER, is the top box of its three answers 0, 1, 2."""
     example = json.loads((VENDOR / "feedback_submission_example.json").read_text())
-    account = crm_account()
-    served = []
-
-    def documented_page(seen, match):  # HubSpot's search envelope around its example object
-        if match.group(1) != "feedback_submissions" or served:
-            return {"total": 0, "results": []}
-        served.append(seen.json())
-        return {"total": 1, "results": [example]}
-
-    account.search = documented_page  # type: ignore[method-assign]
-    with hubspot(account) as api:
-        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    result = sync_feedback_objects(tmp_path, [example])
     assert (result.status, result.written) == ("success", 1), result.error
     rows = query(tmp_path, "SELECT source_record_id, csat, csat_normalized, comment, channel, survey_id, survey_name, "
                            "submitted_at, updated_at, json_extract(attributes, '$.hs_response_group') FROM feedback")  # fmt: skip
@@ -337,18 +343,7 @@ def test_an_answer_between_two_points_is_quarantined_naming_hs_value(tmp_path, s
     example = json.loads((VENDOR / "feedback_submission_example.json").read_text())
     between = example | {"id": "513", "properties": example["properties"] | {"hs_survey_type": survey_type,
                                                                               "hs_value": given}}  # fmt: skip
-    account = crm_account()
-    served = []
-
-    def documented_page(seen, match):  # HubSpot's search envelope around the example objects
-        if match.group(1) != "feedback_submissions" or served:
-            return {"total": 0, "results": []}
-        served.append(seen.json())
-        return {"total": 2, "results": [example, between]}
-
-    account.search = documented_page  # type: ignore[method-assign]
-    with hubspot(account) as api:
-        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    result = sync_feedback_objects(tmp_path, [example, between])
     assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
     [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
     assert (native, field) == ("513", "hs_value")
@@ -372,18 +367,7 @@ def test_an_nps_answer_its_own_response_group_contradicts_is_quarantined_naming_
         props = example["properties"] | {"hs_survey_type": "NPS", "hs_value": value, "hs_response_group": response_group}
         return example | {"id": native, "properties": {k: v for k, v in props.items() if v is not None}}
 
-    account = crm_account()
-    served = []
-
-    def documented_page(seen, match):  # HubSpot's search envelope around the example objects
-        if match.group(1) != "feedback_submissions" or served:
-            return {"total": 0, "results": []}
-        served.append(seen.json())
-        return {"total": 3, "results": [nps("512", "9", "PROMOTER"), nps("513", given, group), nps("514", "6", None)]}
-
-    account.search = documented_page  # type: ignore[method-assign]
-    with hubspot(account) as api:
-        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    result = sync_feedback_objects(tmp_path, [nps("512", "9", "PROMOTER"), nps("513", given, group), nps("514", "6", None)])
     assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
     [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
     assert (native, field) == ("513", "hs_value")

@@ -387,6 +387,13 @@ def with_option(response: dict[str, Any], question_id: int, label: str, position
     return response
 
 
+def assert_nps_of(tmp_path, scored: list[int]) -> None:
+    """nps_by_month counts the answers `scored`, and no other, worked out here: % promoters − % detractors."""
+    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
+        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+
+
 @pytest.mark.parametrize("not_applicable_first", [True, False])
 def test_a_not_applicable_answer_read_first_does_not_decide_the_question(tmp_path, not_applicable_first):
     """An NPS question whose first answer read was "Not applicable" was taken for a choice
@@ -398,10 +405,7 @@ def test_a_not_applicable_answer_read_first_does_not_decide_the_question(tmp_pat
     assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
     rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
     assert rows == [("70000001", None, "Not applicable"), ("70000002", 10, 10), ("70000003", 3, 3)]
-    scored = [10, 3]
-    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
-    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
-        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+    assert_nps_of(tmp_path, [10, 3])
 
 
 def with_other(response: dict[str, Any], question_id: int, text: str, position: int) -> dict[str, Any]:
@@ -428,10 +432,7 @@ def test_an_other_option_read_first_does_not_decide_the_question_and_its_text_is
     assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
     rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
     assert rows == [("70000001", None, "Other"), ("70000002", 10, 10), ("70000003", 3, 3)]
-    scored = [10, 3]
-    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
-    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
-        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+    assert_nps_of(tmp_path, [10, 3])
     assert query(tmp_path, "SELECT record_id IS NOT NULL, question_id, text FROM feedback_comments") == [
         (1, "9001_other", "Depends on the store")]  # fmt: skip
 
@@ -543,10 +544,7 @@ def test_an_answer_choosing_several_options_never_decides_how_a_question_with_an
     rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001') FROM feedback ORDER BY 1")
     assert [(record, nps, json.loads(answer)["value"]) for record, nps, answer in rows] == [
         ("70000001", None, ["9", "10"]), ("70000002", 10, 10), ("70000003", 3, 3)]  # fmt: skip
-    scored = [10, 3]
-    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
-    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
-        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+    assert_nps_of(tmp_path, [10, 3])
 
 
 @pytest.mark.parametrize("word_first", [True, False])
@@ -566,7 +564,4 @@ def test_an_option_of_words_never_decides_how_a_question_whose_override_names_no
     assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
     rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
     assert rows == [("70000001", None, "Not applicable"), ("70000002", 10, 10), ("70000003", 3, 3)]
-    scored = [10, 3]
-    promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
-    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
-        (len(scored), 100 * (promoters - detractors) / len(scored))]  # fmt: skip
+    assert_nps_of(tmp_path, [10, 3])
