@@ -13,6 +13,7 @@ import pytest
 
 from cxbridge.crm_views import in_one_currency, nps_revenue_by_month
 from tests.local_destinations import LOCAL_KINDS, destination_maker, view_made_again
+from tests.test_revenue_currency import accounts_world
 from tests.test_views_property import assert_crm_views_match, sync_crm_world
 
 ACCOUNTS = [
@@ -29,13 +30,7 @@ ANSWERS = [  # (day, account, NPS)
     ("2025-05-10", "ACC1", 10), ("2025-05-11", "ACC3", 8), ("2025-05-12", "ACC0", 7),  # no detractor: 0.0
     ("2025-06-10", "ACC0", 9), ("2025-06-11", None, 10),  # no detractor, no revenue known: still 0.0
 ]  # fmt: skip
-WORLD = {
-    "answers": [{"submitted": f"{day}T10:00:00+00:00", "nps": score, "account": account, "contact": None, "email": None}
-                for day, account, score in ANSWERS],
-    "shopper_answers": [],
-    "accounts": ACCOUNTS,
-    "contacts": [],
-}  # fmt: skip
+WORLD = accounts_world(ANSWERS, ACCOUNTS)
 
 
 def expected_detractor_revenue() -> dict[str, float | None]:

@@ -34,13 +34,21 @@ ANSWERS = [  # (day, account, NPS)
     ("2025-03-12", "ACC0", 8),  # SMB in March: EUR; March as a whole: mixed
     ("2025-04-10", "ACC2", 9),  # April: revenue in no currency named
 ]  # fmt: skip
-WORLD = {
-    "answers": [{"submitted": f"{day}T10:00:00+00:00", "nps": score, "account": account, "contact": None, "email": None}
-                for day, account, score in ANSWERS],
-    "shopper_answers": [],
-    "accounts": ACCOUNTS,
-    "contacts": [],
-}  # fmt: skip
+
+
+def accounts_world(answers: list[tuple[str, str | None, int]], accounts: list[dict]) -> dict:
+    """A CRM world for `sync_crm_world` of NPS answers (day, account, score) at 10:00 UTC, no
+    contacts, no shoppers."""
+    return {
+        "answers": [{"submitted": f"{day}T10:00:00+00:00", "nps": score, "account": account, "contact": None,
+                     "email": None} for day, account, score in answers],
+        "shopper_answers": [],
+        "accounts": accounts,
+        "contacts": [],
+    }  # fmt: skip
+
+
+WORLD = accounts_world(ANSWERS, ACCOUNTS)
 
 
 @pytest.fixture(params=LOCAL_KINDS)
