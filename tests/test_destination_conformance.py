@@ -3,8 +3,10 @@ comparison of views that compute ages at query time."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -14,16 +16,54 @@ from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing import destinations as conformance
-from cxbridge.testing.destinations import DestinationConformance, assert_same, deliver, snapshot
+from cxbridge.testing.destinations import DestinationConformance, DestinationFactory, assert_same, deliver, snapshot
+
+LOCAL = (SQLiteDestination, DuckDBDestination, ParquetDestination)
+"""Engines whose whole state is their file or folder (`path`)."""
 
 
-class TestSQLite(DestinationConformance):
+@pytest.fixture(scope="class")
+def first_deliveries() -> dict[type, Path]:
+    return {}  # engine -> the path of its class's first delivery, alone in its folder
+
+
+class Conformance(DestinationConformance):
+    """The suite, delivering version 1 once per class into each local engine (the SQLite reference
+    too) and handing each test that goes on from it its own copy of that closed destination."""
+
+    @pytest.fixture
+    def delivered(self, first_deliveries, tmp_path_factory):
+        def copy_of_first(factory: DestinationFactory, name: str) -> None:
+            destination = factory(name)
+            if not isinstance(destination, LOCAL):
+                self.deliver(destination)
+                return
+            engine = type(destination)
+            if engine not in first_deliveries:
+                first = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
+                self.deliver(engine(destination.url.replace(str(destination.path), str(first))))
+                first_deliveries[engine] = first
+            copy_with_side_files(first_deliveries[engine], destination.path)
+
+        return copy_of_first
+
+
+def copy_with_side_files(source: Path, path: Path) -> None:
+    """Copy the file or folder `source` to `path`, and its side files (named after it: `-wal`,
+    `.lock`, ...) beside it, named after `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for item in source.parent.iterdir():
+        target = path.with_name(path.name + item.name.removeprefix(source.name))
+        (shutil.copytree if item.is_dir() else shutil.copy2)(item, target)
+
+
+class TestSQLite(Conformance):
     @pytest.fixture
     def destination_factory(self, tmp_path):
         return lambda name: SQLiteDestination(f"sqlite:///{tmp_path / name}.db")
 
 
-class TestDuckDB(DestinationConformance):
+class TestDuckDB(Conformance):
     batch_size = 20  # three batches a source, not nine: nothing DuckDB writes counts batches (−40 % CPU a delivery)
 
     @pytest.fixture
@@ -31,13 +71,13 @@ class TestDuckDB(DestinationConformance):
         return lambda name: DuckDBDestination(f"duckdb:///{tmp_path / name}.duckdb")
 
 
-class TestPostgres(DestinationConformance):
+class TestPostgres(Conformance):
     @pytest.fixture
     def destination_factory(self, postgres_database):
         return lambda name: PostgresDestination(postgres_database(name))
 
 
-class TestParquet(DestinationConformance):
+class TestParquet(Conformance):
     batch_size = 20  # three batches a source, not nine, which merged no parts during a sync either (MERGE_AT,
     # made small in tests/test_differential_syncs.py); a sync's parts still merge at its end (−35 % CPU a delivery)
 
@@ -46,7 +86,7 @@ class TestParquet(DestinationConformance):
         return lambda name: ParquetDestination(f"parquet:///{tmp_path / name}")
 
 
-class TestBigQuery(DestinationConformance):
+class TestBigQuery(Conformance):
     """On the local BigQuery API with its DuckDB engine (tests/bigquery_engine.py)."""
 
     batch_size = 20  # three batches a source, not nine: a batch is several load and query jobs (+34 % CPU at 7)

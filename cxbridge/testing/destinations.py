@@ -354,6 +354,16 @@ class DestinationConformance:
         raise NotImplementedError("provide a `destination_factory` fixture: name -> new Destination")
 
     @pytest.fixture
+    def delivered(self) -> Callable[[DestinationFactory, str], None]:
+        """Delivers version 1 (`self.deliver`) into the new destination `name` of a factory, for
+        tests that go on from there; a test module may override it to hand out copies of one."""
+
+        def deliver_first(factory: DestinationFactory, name: str) -> None:
+            self.deliver(factory(name))
+
+        return deliver_first
+
+    @pytest.fixture
     def reference(self, tmp_path: Path) -> DestinationFactory:
         from cxbridge.plugins.sqlite.destination import SQLiteDestination
 
@@ -366,17 +376,17 @@ class DestinationConformance:
         assert [_counts(r) for r in results] == [_counts(r) for r in expected]
         assert_same(snapshot(destination_factory("first")).results, snapshot(reference("first")).results, label="v1")
 
-    def test_changed_fixed_and_new_records_replace_what_was_there(self, destination_factory, reference):
+    def test_changed_fixed_and_new_records_replace_what_was_there(self, destination_factory, reference, delivered):
         for factory in (destination_factory, reference):
-            self.deliver(factory("updated"))
+            delivered(factory, "updated")
             second = self.deliver(factory("updated"), version=2)
             assert all(r.ok for r in second) and sum(r.written for r in second) > 0
         actual, expected = snapshot(destination_factory("updated")), snapshot(reference("updated"))
         assert_same(actual.results, expected.results, label="v2")
         assert not actual.results["quarantine"][1], "every fixed record must leave the quarantine"
 
-    def test_redelivery_is_harmless(self, destination_factory):
-        self.deliver(destination_factory("again"))
+    def test_redelivery_is_harmless(self, destination_factory, delivered):
+        delivered(destination_factory, "again")
         before = snapshot(destination_factory("again"))
         again = self.deliver(destination_factory("again"), full_refresh=True)
         assert [r.written for r in again] == [0, 0], "unchanged records must not be written again"
@@ -384,22 +394,24 @@ class DestinationConformance:
         after = snapshot(destination_factory("again"))
         assert_same(after.without("sync_runs"), before.without("sync_runs"), label="re-delivered")
 
-    def test_a_dry_run_counts_what_a_real_run_would_write_and_writes_nothing(self, destination_factory, reference):
-        self.deliver(destination_factory("dry"))
+    def test_a_dry_run_counts_what_a_real_run_would_write_and_writes_nothing(
+        self, destination_factory, reference, delivered
+    ):
+        delivered(destination_factory, "dry")
         before = snapshot(destination_factory("dry"))
         dry = self.deliver(destination_factory("dry"), version=2, dry_run=True)
         assert_same(snapshot(destination_factory("dry")).results, before.results, label="after a dry run")
-        self.deliver(reference("dry"))
+        delivered(reference, "dry")
         real = self.deliver(reference("dry"), version=2)
         assert [_counts(r) for r in dry] == [_counts(r) for r in real]
 
-    def test_a_crash_between_batches_loses_and_doubles_nothing(self, destination_factory, reference):
+    def test_a_crash_between_batches_loses_and_doubles_nothing(self, destination_factory, reference, delivered):
         assert RECORDS >= (CRASH_AFTER + 1) * self.batch_size, "the crash must come before a source's last batch"
         with pytest.raises(SimulatedCrash):
             self.deliver(destination_factory("crashed"), crash_after=CRASH_AFTER)
         self._assert_cursor_not_ahead_of_data(destination_factory("crashed"), batches=CRASH_AFTER)
         self.deliver(destination_factory("crashed"))
-        self.deliver(reference("clean"))
+        delivered(reference, "clean")
         actual, expected = snapshot(destination_factory("crashed")), snapshot(reference("clean"))
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="after a crash")
 
@@ -517,11 +529,11 @@ class DestinationConformance:
         assert [r.cases_opened for r in again] == [0, 0]
         assert stored_cases(destination_factory("cases")) == (both, case_rows_expected(both))
 
-    def test_cases_move_with_their_events_as_on_sqlite(self, destination_factory, reference):
+    def test_cases_move_with_their_events_as_on_sqlite(self, destination_factory, reference, delivered):
         """Changes made to cases some hours after each opened read back, and count in the loop
         views, as on SQLite."""
         for factory in (destination_factory, reference):
-            self.deliver(factory("moves"))
+            delivered(factory, "moves")
             destination = factory("moves")
             destination.open()
             try:
@@ -544,8 +556,8 @@ class DestinationConformance:
         actual, expected = snapshot(destination_factory("moves")), snapshot(reference("moves"))
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="moved cases")
 
-    def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory):
-        self.deliver(destination_factory("bad"))
+    def test_quarantine_is_listed_with_reasons_and_can_be_released(self, destination_factory, delivered):
+        delivered(destination_factory, "bad")
         destination = destination_factory("bad")
         destination.open()
         try:
@@ -576,12 +588,12 @@ class DestinationConformance:
             destination.close()
         assert listed == [("B.csv", 9), ("a.csv", 9), ("a.csv", 10), ("a.csv", 100), ("a.csv", "notes"), ("b.csv", 10)]
 
-    def test_an_erasure_removes_what_it_removes_on_sqlite_or_is_refused(self, destination_factory, reference):
+    def test_an_erasure_removes_what_it_removes_on_sqlite_or_is_refused(self, destination_factory, reference, delivered):
         """`cxbridge erase` of two respondents — of a quarantined record, and of the first stored
         one — leaves the tables and views as on SQLite and keeps their tombstones; a destination
         that cannot erase in one transaction refuses before anything changes, naming what to do."""
         for factory in (destination_factory, reference):
-            self.deliver(factory("erased"))
+            delivered(factory, "erased")
         quarantined = [json.dumps(item.raw) for item in _opened(reference("erased"), lambda d: list(d.quarantined()))]
         stored = "SELECT respondent_key FROM feedback WHERE respondent_key IS NOT NULL ORDER BY record_id"
         keys = [next(text.split("hashed:", 1)[1][:32] for text in quarantined if "hashed:" in text),
