@@ -497,7 +497,7 @@ def with_options(response: dict[str, Any], chosen: list[tuple[str, int]]) -> dic
 @pytest.mark.parametrize("several_first", [True, False])
 @pytest.mark.parametrize(("one", "several", "stored"), [
     ([("Email", 1)], [("Email", 1), ("Chat", 3)], "Email"),
-    ([("2", 2)], [("1", 1), ("3", 3)], 2),
+    ([("2", 2)], [("1", 1), ("3", 3)], "2"),  # no scale known: the option's text, as in the list
 ], ids=["words", "numbers"])  # fmt: skip
 def test_a_one_option_answer_is_stored_alike_whichever_response_is_read_first(tmp_path, several_first, one, several,
                                                                                stored):  # fmt: skip
@@ -565,3 +565,32 @@ def test_an_option_of_words_never_decides_how_a_question_whose_override_names_no
     rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
     assert rows == [("70000001", None, "Not applicable"), ("70000002", 10, 10), ("70000003", 3, 3)]
     assert_nps_of(tmp_path, [10, 3])
+
+
+def with_contacts(response: dict[str, Any], chosen: list[str]) -> dict[str, Any]:
+    """`response` with question 9005 ("How many times …", options "1", "2", "3 or more" at
+    positions 1–3) answered by the options `chosen` — the documented answer's fields (api_reference
+    §3.4); the question and its options are ours."""
+    with_options(response, [(label, ["1", "2", "3 or more"].index(label) + 1) for label in chosen])
+    response["responseSet"][-1].update(questionID=9005, questionText="How many times did you contact us about it?")
+    return response
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_numbered_options_of_an_unscored_question_are_stored_as_the_option_list_writes_them(tmp_path, reverse):
+    """Options "1", "2", "3 or more" of a question no scale is known for were stored in three
+    forms by the answer's shape: "1" as the number 1, "3 or more" as text, "1" and "2" chosen
+    together as ["1", "2"]. Each is now its option's text; numbers only where the scale is known
+    (the 0–10 recommend question of the same responses stays NPS)."""
+    chosen = [["1"], ["3 or more"], ["1", "2"]]
+    responses = [with_contacts(qp_response(n + 1, nps=nps), options)
+                 for n, (options, nps) in enumerate(zip(chosen, [10, 7, 2]))]  # fmt: skip
+    account = QuestionProAccount(responses={7654321: responses[::-1] if reverse else responses})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9005') FROM feedback ORDER BY 1")
+    assert [(record, nps, json.loads(answer)["value"]) for record, nps, answer in rows] == [
+        ("70000001", 10, "1"), ("70000002", 7, "3 or more"), ("70000003", 2, ["1", "2"])]  # fmt: skip
+    assert query(tmp_path, "SELECT count(*) FROM feedback_scores WHERE question_id = '9005'") == [(0,)]
+    assert_nps_of(tmp_path, [10, 7, 2])

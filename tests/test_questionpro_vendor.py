@@ -85,4 +85,5 @@ def test_a_recommend_scale_from_one_is_not_taken_for_nps(tmp_path, monkeypatch):
     with questionpro(account) as api:
         sync(tmp_path, {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "surveys": [6706],
                         "base_url": api.url})  # fmt: skip
-    assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"17609220\".value') FROM feedback") == [(None, 3)]
+    # unscored: the option as shown, "3" (not its number)
+    assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"17609220\".value') FROM feedback") == [(None, "3")]

@@ -61,7 +61,7 @@ class ResponseReader:
     def _answers(self, item: dict[str, Any]) -> tuple[AnswerInput | None, AnswerInput | None]:
         """The answer to one question, and the text typed beside a chosen option (an "Other, please
         specify" box) as a comment of its own. A chosen option is its `answerText` with a position
-        (`value.scale`): its text is the value (the number itself on a rating or NPS scale), never the
+        (`value.scale`): its text is the value (its number where the scale is known), never the
         position (an NPS "3" sits at position "4"); typed text without a position is the answer."""
         qid = str(item.get("questionID"))
         options, beside, typed = _read_values(item)
@@ -75,10 +75,17 @@ class ResponseReader:
         if not options:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
         number = shown_number(options[0])  # "10", or "10 - Extremely likely": its words keep it as the label
-        if number is not None:
+        if number is not None and self._scored(question):
             label = options[0] if shown_words(options[0]) else None
             return self.plan.answer(question, number, label=label), other
         return self.plan.answer(question, self._label_value(question, options[0]), label=options[0]), other
+
+    def _scored(self, question: Question) -> bool:
+        """Whether the question's scale is known (NPS, or an override's metric): only then is a
+        numbered option its number; else it is its text, as the option list writes it ("1" as
+        "3 or more" and ["1", "2"] are)."""
+        reading = self.plan.reading(question)
+        return reading is not None and reading.spec is not None
 
     def _decides_nothing(self, qid: str, options: list[str]) -> bool:
         """Whether the answer shows nothing of how the question reads — several options (a multiple
