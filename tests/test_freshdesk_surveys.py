@@ -294,3 +294,22 @@ def test_a_range_answer_between_two_points_is_quarantined_naming_the_question_an
     assert (native, field) == ("5f0c9e2a-0000-4000-8000-000000000002", f"answers.{question}")
     assert f"answer {given!r} to range question {question} is not a whole number" in error
     assert query(tmp_path, "SELECT csat FROM feedback ORDER BY submitted_at") == [(5.0,), (4.0,)]
+
+
+@pytest.mark.parametrize("given", [9, 0, "8"])
+def test_an_unscored_range_answer_off_its_scale_is_quarantined_naming_the_question_bounds_and_value(tmp_path, given):
+    """The pulse survey's Q_2 is a 1–7 `range` question left unscored (no labels, no score ranges:
+    which end is satisfied is not known); its `min` and `max` still say which answers it takes. 9,
+    0 or "8" (ours: none recorded) were kept as answers; now the response waits in quarantine naming
+    the question, its scale and the value, and the responses around it are written."""
+    helpdesk = csat_helpdesk()
+    helpdesk.csat_responses = {PULSE: [csat_response(1, PULSE, {"Q_2": 7}), csat_response(2, PULSE, {"Q_2": given}),
+                                       csat_response(3, PULSE, {"Q_2": 1})]}  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("5f0c9e2a-0000-4000-8000-000000000002", "answers.Q_2")
+    assert f"answer {given!r} to range question Q_2 is outside its scale 1–7" in error, error
+    answers = query(tmp_path, "SELECT json_extract(answers, '$.Q_2.value') FROM feedback ORDER BY submitted_at")
+    assert answers == [(7,), (1,)]

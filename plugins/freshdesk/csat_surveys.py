@@ -33,6 +33,7 @@ class CsatSurvey:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     from_ranges: dict[str, QuestionOverride] = field(default_factory=dict)  # scored by their score ranges
     unscored: dict[str, str] = field(default_factory=dict)  # range question id → why it is not scored
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # range question id → its min and max
 
     def overrides(self, given: Mapping[str, QuestionOverride]) -> dict[str, QuestionOverride]:
         """The config's overrides of this survey's questions — keyed `Q_1` (that question of every
@@ -52,6 +53,7 @@ def parse_survey(survey: dict[str, Any]) -> CsatSurvey:
     labels: dict[str, dict[str, str]] = {}
     from_ranges: dict[str, QuestionOverride] = {}
     unscored: dict[str, str] = {}
+    bounds: dict[str, tuple[float, float]] = {}
     for item in survey.get("questions") or []:
         if not isinstance(item, dict) or not item.get("id") or item.get("deleted"):
             continue
@@ -66,6 +68,8 @@ def parse_survey(survey: dict[str, Any]) -> CsatSurvey:
                 from_ranges[qid] = override
             if why:
                 unscored[qid] = why
+            if (scale := _bounds(item.get("scale") if isinstance(item.get("scale"), dict) else {})) is not None:
+                bounds[qid] = scale
         elif kind == "choice":
             labels[qid] = {value_key(c.get("value")): str(c["label"]) for c in item.get("choices") or []
                            if isinstance(c, dict) and c.get("label") is not None}  # fmt: skip
@@ -74,7 +78,7 @@ def parse_survey(survey: dict[str, Any]) -> CsatSurvey:
         elif kind == "text":
             questions[qid] = Question(qid, text, "text")
     title = str(survey.get("title") or "")
-    return CsatSurvey(str(survey.get("id") or ""), title, questions, labels, from_ranges, unscored)
+    return CsatSurvey(str(survey.get("id") or ""), title, questions, labels, from_ranges, unscored, bounds)
 
 
 def value_key(value: Any) -> str:

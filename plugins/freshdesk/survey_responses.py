@@ -137,7 +137,7 @@ class SurveyResponses(Stream):
                 value = question.choices.get(label, label)  # an option's value is its label (or its scale point)
             answer = plan.answer(question, value, label=label)
             if answer is not None:  # an ignored question's answer is not read
-                _check_point(question, value)
+                _check_point(question, value, None if answer.spec else survey.bounds.get(qid))
                 answers.append(answer)
         attributes = {"survey_title": survey.title} if survey.title else {}
         for key in ("survey_version_id", "status"):
@@ -161,9 +161,11 @@ class SurveyResponses(Stream):
         return PersonalFields(ignored_items=(("question_id", ignored),))
 
 
-def _check_point(question: Question, value: Any) -> None:
+def _check_point(question: Question, value: Any, bounds: tuple[float, float] | None) -> None:
     """A `range` question (read as kind nps or scale) is answered with one of its points, whole
-    numbers (4, 4.0, "4"): an answer written as any other number (4.5, "4.5") is none of them."""
+    numbers (4, 4.0, "4"): an answer written as any other number (4.5, "4.5") is none of them, and
+    one past the `min`/`max` of an unscored question's definition (`bounds`; a scored one's scale
+    is checked where it is scored) is none either."""
     if question.kind not in ("nps", "scale") or isinstance(value, bool):
         return
     number = value if isinstance(value, int | float) else shown_number(value) if isinstance(value, str) else None
@@ -171,6 +173,10 @@ def _check_point(question: Question, value: Any) -> None:
         raise DataError(f"answer {value!r} to range question {question.id} is not a whole number: a range question "
                         "is answered with one of its points, the whole numbers from its scale's min to its max",
                         field=f"answers.{question.id}")  # fmt: skip
+    if number is not None and bounds is not None and not bounds[0] <= number <= bounds[1]:
+        raise DataError(f"answer {value!r} to range question {question.id} is outside its scale {bounds[0]:g}–"
+                        f"{bounds[1]:g} (its min and max in the survey): check the question in Freshdesk (a scale "
+                        "changed since?), then `cxbridge quarantine replay`", field=f"answers.{question.id}")  # fmt: skip
 
 
 def _updated_since(response: dict[str, Any], since: datetime | None) -> bool:
