@@ -517,3 +517,65 @@ def test_a_survey_version_that_is_no_whole_number_quarantines_the_response_namin
     assert (native, field) == ("01J1WB51MG6HXTYWE6Q0C93RNX", "survey.version" if shape == "subjects and survey" else "survey_version")
     assert "survey version 'v3' is not a whole number" in error
     assert query(tmp_path, "SELECT source_record_id, csat FROM feedback") == [("01J1WB51MG6HXTYWE6Q0C93RNW", 1.0)]
+
+
+def answered_csat(survey: dict[str, Any], n: int, rating: int, category: str | None) -> dict[str, Any]:
+    """Ours: a response to `survey`'s customer-satisfaction question (the List Survey Responses
+    example's fields), `rating_category` as given (left out when None)."""
+    at = f"2026-04-0{n}T09:00:00.000Z"
+    question = survey["questions"][0]
+    answer = {"type": "rating_scale", "rating": rating, "created_at": at, "updated_at": at,
+              "question": {"id": question["id"], "sub_type": "customer_satisfaction", "type": question["type"]}}
+    return {"id": f"01JQ6FRESPONSE0000000000{n:02d}", "expires_at": "2026-04-30T00:00:00.000Z", "responder_id": 7,
+            "subjects": [{"id": str(600 + n), "type": "ticket", "zrn": f"zen:ticket:{600 + n}"}],
+            "survey": {"id": survey["id"], "state": "enabled", "version": survey["version"]},
+            "answers": [answer | ({"rating_category": category} if category else {})]}  # fmt: skip
+
+
+@pytest.mark.parametrize("with_category", [True, False])
+def test_option_labels_that_put_satisfied_first_make_the_lower_rating_the_better(tmp_path, with_category):
+    """Zendesk's Show Survey example with its two options' labels swapped (ours): rating 1 "Very
+    satisfied", 2 "Very unsatisfied". Scored by its numbers alone, a 1 was dissatisfied (0) and a 2
+    satisfied (100); the labels say which end is good, with the answers' rating_category or without."""
+    survey = vendor("show_survey_example.json")["survey"]
+    options = survey["questions"][0]["options"]
+    options[0]["label"], options[1]["label"] = options[1]["label"], options[0]["label"]
+    assert [(o["rating"], o["label"]["value"]) for o in options] == [(1, "Very satisfied"), (2, "Very unsatisfied")]
+    account = ZendeskAccount(surveys=[survey], survey_responses=[
+        answered_csat(survey, 1, 1, "good" if with_category else None),
+        answered_csat(survey, 2, 2, "bad" if with_category else None)])  # fmt: skip
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 0), result.error
+    scores = query(tmp_path, "SELECT value, direction, normalized, category FROM feedback_scores ORDER BY value")
+    aligned = {v: 100 * (2 - v) / (2 - 1) for v in (1, 2)}  # lower is better on 1–2: (max − v)/(max − min)
+    assert scores == [(1.0, "lower_is_better", aligned[1], "satisfied"), (2.0, "lower_is_better", aligned[2], "dissatisfied")]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100 * 1 / 2,)]
+
+
+@pytest.mark.parametrize(("labels", "rating", "category", "said"), [
+    (True, 2, "bad", "its survey version's option labels (rating 1 'Very unsatisfied', 2 'Very satisfied')"),
+    (True, 1, "good", "its survey version's option labels (rating 1 'Very unsatisfied', 2 'Very satisfied')"),
+    (False, 2, "bad", "its numbers (higher is better: no option label names an end)"),
+], ids=["labels-2-bad", "labels-1-good", "numbers-2-bad"])  # fmt: skip
+def test_a_rating_category_that_contradicts_the_scale_is_quarantined_saying_which(tmp_path, labels, rating, category,
+                                                                                  said):  # fmt: skip
+    """Zendesk's Show Survey example (rating 1 "Very unsatisfied", 2 "Very satisfied"; without
+    labels: its emoji alone, emptied in our copy) answered against itself (ours): a 2 called "bad"
+    was stored as satisfied. Neither reading is taken: the response waits in quarantine naming the
+    question, the rating, the category and what says otherwise; the one beside it is written."""
+    survey = vendor("show_survey_example.json")["survey"]
+    if not labels:
+        for option in survey["questions"][0]["options"]:
+            option["label"] = {"type": "static", "value": ""}
+    agreeing = answered_csat(survey, 1, 3 - rating, category)  # the other rating: the category it is called
+    account = ZendeskAccount(surveys=[survey], survey_responses=[agreeing, answered_csat(survey, 2, rating, category)])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    question = survey["questions"][0]["id"]
+    assert (native, field) == ("01JQ6FRESPONSE000000000002", f"answers.{question}")
+    end = "dissatisfied" if category == "good" else "satisfied"
+    assert error.startswith(f"rating {rating} of question {question} has rating_category {category!r}, but on its "
+                            f"1–2 scale {said} put {rating} in the {end} half"), error

@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxbridge.detection.meaning import labels_direction
 from cxbridge.errors import DataError
-from cxbridge.metrics import MetricSpec
+from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import TicketContext, with_ticket_context
 from cxbridge.records import FeedbackRecord
@@ -22,6 +23,7 @@ from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
 
 TICKET_ZRN = "zen:ticket:"
+CATEGORY_SIDE = {"good": 1, "bad": -1}  # an answer's rating_category: the satisfied or dissatisfied half
 _SCALE_ADVICE = {  # by whether the question is the customer-satisfaction one
     True: "set csat_scale in the config",
     False: "csat_scale sets only the customer-satisfaction question's scale, and no setting sets another rating "
@@ -38,6 +40,8 @@ class SurveyQuestion:
     scale: tuple[int, int] | None = None  # a rating-scale question: its lowest and highest option rating
     options: dict[str, str] = field(default_factory=dict)  # a closed-ended question: option id → label
     ratings: str = ""  # its options' ratings as listed, when one is no whole number (scale is None)
+    direction: Direction | None = None  # which end its options' labels call satisfied (None: they name no end)
+    points: str = ""  # its options' ratings and labels, as the reason for `direction`
 
 
 def survey_key(raw: dict[str, Any]) -> tuple[str, int] | None:
@@ -58,16 +62,31 @@ def survey_questions(survey: dict[str, Any]) -> dict[str, SurveyQuestion]:
     found = {}
     for question in survey.get("questions") or []:
         options = [o for o in question.get("options") or [] if isinstance(o, dict)]
-        given = [o["rating"] for o in options if "rating" in o]  # a rating-scale question's points
-        ratings = [whole_int(rating) for rating in given]
+        rated = [o for o in options if "rating" in o]  # a rating-scale question's points
+        ratings = [whole_int(o["rating"]) for o in rated]
         labels = {str(o["id"]): _text(o.get("label")) or str(o["id"]) for o in options if o.get("id")}
         text = _text(question.get("headline"))
         if None in ratings:  # one point unknown leaves the scale unknown: dropping it would move an end
-            found[str(question["id"])] = SurveyQuestion(text, None, labels, ratings=repr(given))
+            found[str(question["id"])] = SurveyQuestion(text, None, labels, ratings=repr([o["rating"] for o in rated]))
+        elif len(set(ratings)) < 2:
+            found[str(question["id"])] = SurveyQuestion(text, None, labels)
         else:
-            scale = (min(ratings), max(ratings)) if len(set(ratings)) >= 2 else None  # type: ignore[type-var]
-            found[str(question["id"])] = SurveyQuestion(text, scale, labels)  # type: ignore[arg-type]
+            direction, points = _labelled_direction(rated)
+            scale = (min(ratings), max(ratings))  # type: ignore[type-var]
+            found[str(question["id"])] = SurveyQuestion(text, scale, labels, direction=direction, points=points)
     return found
+
+
+def _labelled_direction(rated: list[dict[str, Any]]) -> tuple[Direction | None, str]:
+    """Which end the rating options' labels call satisfied ("Very unsatisfied" 1 … "Very
+    satisfied" 2: higher is better), and the points that say so ("rating 1 'Very unsatisfied', 2
+    'Very satisfied'"); (None, "") when they name no end of a built-in scale (emoji, none)."""
+    points = {label: whole_int(o["rating"]) for o in rated if (label := _text(o.get("label")))}
+    direction = labels_direction(points)  # type: ignore[arg-type]
+    if direction is None:
+        return None, ""
+    ordered = sorted(points.items(), key=lambda point: point[1])
+    return direction, "rating " + ", ".join(f"{rating} {label!r}" for label, rating in ordered)
 
 
 def created_at(raw: dict[str, Any]) -> str | None:
@@ -130,7 +149,9 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
                    if defined.ratings else "its survey version gives it fewer than two option ratings")  # fmt: skip
             raise DataError(f"the rating scale of question {qid} is unknown: {why}; {_SCALE_ADVICE[satisfaction]}",
                             field=f"answers.{qid}")  # fmt: skip
-        spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale)
+        spec = MetricSpec(metric="csat" if satisfaction else "rating", scale=scale,
+                          direction=defined.direction or Direction.HIGHER_IS_BETTER)  # fmt: skip
+        _check_category(qid, rating, answer.get("rating_category"), spec, defined.points)
         return AnswerInput(qid, rating, text, spec=spec, is_primary=satisfaction)
     if kind == "open_ended":
         return AnswerInput(qid, answer.get("value"), text, is_comment=True)
@@ -138,6 +159,26 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
         chosen = [s.get("option_id") or s.get("value") for s in answer.get("selections") or []]
         return AnswerInput(qid, [defined.options.get(str(c), c) for c in chosen], text)
     return None
+
+
+def _check_category(qid: str, rating: Any, category: Any, spec: MetricSpec, points: str) -> None:
+    """An answer's `rating_category` ("good", "bad") names the half of the scale its rating is in;
+    where the direction (the options' labels, described by `points`, else higher is better) puts
+    the rating in the other half, which is right is not known: DataError saying both."""
+    side, (low, high) = CATEGORY_SIDE.get(str(category)), spec.scale_bounds
+    if side is None or rating is None or not low <= rating <= high:
+        return  # no category it states, or a rating off the scale: scoring names that
+    up = (rating - low) / (high - low) - 0.5
+    better = -up if spec.direction is Direction.LOWER_IS_BETTER else up
+    if better * side >= 0:
+        return
+    said = (f"its survey version's option labels ({points})" if points
+            else "its numbers (higher is better: no option label names an end)")  # fmt: skip
+    end = "satisfied" if better > 0 else "dissatisfied"
+    raise DataError(f"rating {rating} of question {qid} has rating_category {category!r}, but on its {low:g}–{high:g} "
+                    f"scale {said} put {rating} in the {end} half: which is right is not known, so it is not scored; "
+                    "check the question's options in Zendesk, then run cxbridge quarantine replay",
+                    field=f"answers.{qid}")  # fmt: skip
 
 
 def _text(content: Any) -> str | None:
