@@ -310,11 +310,67 @@ def test_compliance_names_a_score_only_over_numbers_or_beside_a_word_of_scoring(
             *[[f"R{n}", f"2026-01-{n + 1:02d}", *(values[n % 3] for values in columns.values())] for n in range(12)]]  # fmt: skip
     proposals = inspect_file(write_csv(tmp_path / "compliance.csv", rows)).proposals
     fields = {"agent_id", "location_id", "location_name", "team", "id", "channel"}
-    proposed = {(p.column, p.target) for p in proposals if p.target in fields and p.column in columns}
+    proposed = {(p.column, p.target) for p in proposals if p.target in fields and p.column in columns and p.mapped}
     assert proposed == {("Compliance team", "team"), ("Compliance agent", "agent_id")}
     unique = [["Compliance score", "Compliance points"], *[[f"S{n}", f"P{n}"] for n in range(12)]]
     named = inspect_file(write_csv(tmp_path / "unique.csv", unique)).proposals
     assert [p.target for p in named if p.target in fields] == []
+
+
+ROLE_TITLES = ["Office manager", "Store manager", "Branch supervisor", "Filialleiter", "Kierownik sklepu",
+               "Директор магазина", "Gerente de tienda", "Responsable du magasin", "Compliance officer",
+               "Team leader", "Country manager"]  # fmt: skip
+
+
+def test_a_role_title_names_a_person_not_the_store_or_team_it_heads(tmp_path):
+    """A header naming a place, team or country and a role title holds the names of whoever has the
+    role: "Office manager" (its 'office') and "Store manager" were stores, "Team leader" a team,
+    "Country manager" a country, each person ranked as one in `location_ranking`; "Compliance officer"
+    (its 'officer' no office) was nothing. Each is now a person: proposed as the agent below the
+    mapping's threshold — whether they served the customer the header does not say — and kept in
+    `attributes`, so the "Agent" column is the agent, the "Store" column the store."""
+    names = ["Ann Lee", "Bob Stone", "Eve Park"]
+    answers = [n % 11 for n in range(12)]
+    header = ["Response ID", "Date", "Store", "Agent", *ROLE_TITLES, "How likely are you to recommend us?"]
+    rows = [header, *[[f"R{n}", f"2026-01-{n + 1:02d}", f"Shop {n % 2}", f"Agent {n % 4}",
+                       *(names[(n + k) % 3] for k in range(len(ROLE_TITLES))), answer]
+                      for n, answer in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "managers.csv", rows)
+    inspection = inspect_file(path)
+
+    assert chosen(inspection) == {"id": "Response ID", "submitted_at": "Date", "location_name": "Store",
+                                  "agent_id": "Agent", "nps": header[-1]}  # fmt: skip
+    for title in ROLE_TITLES:
+        [person] = [p for p in inspection.proposals if p.column == title]
+        assert (person.target, person.mapped) == ("agent_id", False), title
+        assert "a person" in person.describe() and "served the customer" in person.describe(), title
+
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    db = tmp_path / "cx.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    stored = query(tmp_path, "SELECT source_record_id, location_name, agent_id, attributes FROM feedback", db=db.name)
+    assert sorted((r[0], r[1], r[2]) for r in stored) == sorted((f"R{n}", f"Shop {n % 2}", f"Agent {n % 4}")
+                                                                for n in range(12))  # fmt: skip
+    assert all(set(json.loads(r[3])) == set(ROLE_TITLES) for r in stored)
+    ranked = query(tmp_path, "SELECT location_name, nps FROM location_ranking", db=db.name)
+    nps = {}
+    for shop in ("Shop 0", "Shop 1"):
+        mine = [a for n, a in enumerate(answers) if f"Shop {n % 2}" == shop]
+        nps[shop] = round(100 * (sum(a >= 9 for a in mine) - sum(a <= 6 for a in mine)) / len(mine), 1)
+    assert dict(ranked) == nps
+
+
+def test_a_role_title_beside_a_word_of_a_name_is_personal_data(tmp_path):
+    """"Store manager name" named a store ('store' kept "name" from marking it personal); as "Agent
+    name" is, it is a person's name, never stored."""
+    rows = [["Date", "Store manager name", "Store"], *[[f"2026-01-{n + 1:02d}", "Ann Lee", "North"] for n in range(6)]]
+    inspection = inspect_file(write_csv(tmp_path / "named.csv", rows))
+    assert [p.target for p in inspection.chosen if p.column == "Store manager name"] == ["ignore"]
+    assert chosen(inspection)["location_name"] == "Store"
 
 
 def test_a_satisfaction_question_about_the_staff_in_a_definition_is_no_agent(tmp_path):

@@ -1,7 +1,8 @@
 """Which columns hold the record's fields — id, submitted time, e-mail, phone, store, channel,
 language, country, team, agent, status — and which hold personal data never to be stored. A header
 asking a rating question ("How satisfied were you with the staff?") or naming a score ("Store
-score") names no field by its words: its answers are scores, not agents, stores or phone numbers."""
+score") names no field by its words: its answers are scores, not agents, stores or phone numbers;
+nor does one naming a role ("Store manager"): it holds a person, not the store."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from cxbridge.records import Channel
 from cxbridge.tabular import values
 
 _SERIAL_DAYS = (20_000, 80_000)  # Excel serial days from 1954 to 2119
+_ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
 
 
@@ -25,10 +27,17 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
             continue
         numbers = all(any(c.isdigit() for c in value) for value in profile.distinct)  # "81", "92.5%", not "Legal"
         scored = names_a_score(profile.column.label, of_numbers=numbers)
-        named = () if scored else (_identifier, _location, _channel, _plain_field)
-        for propose in (_time, _contact, *named, _personal):
+        for propose in (_time, _contact, *(() if scored else _named(profile.column.label)), _personal):
             proposals += propose(profile)
     return proposals
+
+
+def _named(header: str) -> tuple:
+    """What proposes the fields a header names: a person under a role title ("Store manager",
+    "Team leader", "Compliance officer"), whatever place or team it names; else the fields."""
+    if mentions(header, "role"):
+        return (_identifier, _person)
+    return (_identifier, _location, _channel, _plain_field)
 
 
 def _time(profile: ColumnProfile) -> list[Proposal]:
@@ -116,9 +125,22 @@ def _plain_field(profile: ColumnProfile) -> list[Proposal]:
     return []
 
 
+def _person(profile: ColumnProfile) -> list[Proposal]:
+    """Whoever has the role a header names: the agent only if they served the customer, which it
+    does not say — shown, not mapped (`_ROLE`)."""
+    role = mentions(profile.column.label, "role")
+    if profile.average_length > 40 or profile.dates:  # a manager's comment, the date they signed
+        return []
+    return [Proposal("agent_id", profile.key, _ROLE, [
+        f"the header names a role ({role!r}): a person, not a store or team ({profile.example()}); kept in "
+        "attributes — map it as agent_id if they served the customer"])]  # fmt: skip
+
+
 def _personal(profile: ColumnProfile) -> list[Proposal]:
-    stem = mentions(profile.column.label, "personal")
-    if not stem or mentions(profile.column.label, "location") or profile.emails:
+    """Names and IP addresses: a "Store name" is the store's, a "Store manager name" a person's."""
+    header = profile.column.label
+    stem = mentions(header, "personal")
+    if not stem or (mentions(header, "location") and not mentions(header, "role")) or profile.emails:
         return []
     return [Proposal("ignore", profile.key, 0.8, [f"the header says {stem!r}: personal data, never stored"])]
 

@@ -85,6 +85,13 @@ STEMS: dict[str, tuple[str, ...]] = {
     "agent": ("agent", "employee", "staff", "cashier", "advisor", "consultant", "served by", "сотрудник",
               "кассир", "консультант", "pracownik", "konsultant", "kasjer", "mitarbeiter", "berater", "agente",
               "empleado", "vendedor", "conseiller", "vendeur", "atendente"),
+    # a role title: the header names whoever has it ("Store manager", "Kierownik sklepu"), not the place or team
+    "role": ("manager", "officer", "supervisor", "director", "owner", "leader", "coordinator", "head of", "leiter",
+             "geschäftsführer", "inhaber", "beauftragte", "vorgesetzte", "директор", "управляющ", "руководител",
+             "заведующ", "начальник", "менеджер", "kierownik", "dyrektor", "menedżer", "menadżer", "właściciel",
+             "przełożon", "gerente", "jefe", "jefa", "encargad", "dueño", "propietari", "directeur", "directrice",
+             "gérant", "responsable", "chef", "superviseur", "propriétaire", "diretor", "responsável", "chefe",
+             "encarregad", "dono", "proprietári"),
     "wave": ("wave", "welle", "vague", "fala", "oleada", "волна"),
     "status": ("status", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
                "statut", "terminé"),
@@ -94,7 +101,7 @@ STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
-               "code", "código", "codigo"}  # fmt: skip
+               "code", "código", "codigo", "chef", "jefe", "jefa", "dono"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
