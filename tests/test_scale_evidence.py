@@ -886,6 +886,56 @@ def test_a_five_point_agreement_column_with_somewhat_answers_is_stored_on_five_p
     assert {record: tuple(rest) for record, *rest in query(tmp_path, sql)} == expected
 
 
+QUALTRICS_SATISFACTION = ["Extremely dissatisfied", "Somewhat dissatisfied", "Neither satisfied nor dissatisfied",
+                          "Somewhat satisfied", "Extremely satisfied"]  # fmt: skip
+SATISFACTION_7 = ["Extremely dissatisfied", "Dissatisfied", "Somewhat dissatisfied",
+                  "Neither satisfied nor dissatisfied", "Somewhat satisfied", "Satisfied", "Extremely satisfied"]  # fmt: skip
+LATER_PLAIN_POINTS = {  # the five first read, the 7-point list, the plain points that come later, and their header
+    "agreement": (QUALTRICS_AGREEMENT, AGREEMENT_7, {"Agree": "Somewhat agree", "Disagree": "Somewhat disagree"},
+                  "I was satisfied with the service"),
+    "satisfaction": (QUALTRICS_SATISFACTION, SATISFACTION_7,
+                     {"Satisfied": "Somewhat satisfied", "Dissatisfied": "Somewhat dissatisfied"},
+                     "How satisfied were you with the service?"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(LATER_PLAIN_POINTS))
+def test_a_plain_point_after_qualtrics_five_somewhat_answers_is_quarantined_asking_for_seven_points(tmp_path, kind):
+    """The other way round from "Somewhat agree" after "Agree": the first 500 rows hold Qualtrics'
+    five ("Strongly disagree", "Somewhat disagree", …, "Somewhat agree", "Strongly agree"; for
+    satisfaction "Extremely …", "Somewhat …"), read 1–5; a later plain "Agree" (or "Satisfied")
+    is a point the 5-point scale shares with "Somewhat agree" and the 7-point one holds apart, so
+    the column is of seven points: it is quarantined naming the 7-point scale, never stored as a
+    4 — on five points a top box, on seven "Somewhat agree" is no top box. With `scale = [1, 7]` every
+    row is read again on seven points and the CSAT is that of the top two of seven."""
+    five, seven, later, column = LATER_PLAIN_POINTS[kind]
+    answers = [five[n % 5] for n in range(500)] + [*later] * 50
+    rows = [["Response ID", "Date", column],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "late.csv", rows)
+    [proposal] = [p for p in inspect_file(path).proposals if p.column == column and p.mapped]
+    assert (proposal.target, proposal.spec["scale"]) == ("csat", [1, 5])
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (500, 100), item.error
+    reasons = {reason for (reason,) in query(tmp_path, "SELECT error FROM quarantine", db="x.db")}
+    assert len(reasons) == 2
+    for label, read_as in later.items():
+        [reason] = [reason for reason in reasons if f"answer {label!r}" in reason]
+        assert f"is read as {five.index(read_as) + 1} on the 1–5 scale" in reason and repr(read_as) in reason, reason
+        assert f"built-in {kind} (7 points) scale" in reason and "scale = [1, 7]" in reason, reason
+    stored = query(tmp_path, "SELECT SUM(value), SUM(category = 'satisfied') FROM feedback_scores", db="x.db")
+    assert stored == [(sum(five.index(a) + 1.0 for a in answers[:500]), sum(five.index(a) >= 3 for a in answers[:500]))]
+
+    source = {"connector": "csv", "path": "late.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [{"column": column, "metric": "csat", "scale": [1, 7]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (600, 0), result.error
+    points = [seven.index(answer) + 1 for answer in answers]
+    [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month")
+    assert csat_pct == round(100 * sum(point >= 6 for point in points) / len(points), 1)
+    assert query(tmp_path, "SELECT SUM(value) FROM feedback_scores") == [(float(sum(points)),)]
+
+
 def test_the_seven_point_ces_wording_stays_on_seven_points(tmp_path):
     """The CES 2.0 statement answered on its seven agreement points, "Somewhat agree" and "Agree"
     apart, is read 1 … 7 of 7 — as before the 5-point scale took "Somewhat agree" as its "Agree"."""
