@@ -23,6 +23,7 @@ import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.inspector import Hints, inspect_file
+from cxbridge.detection.keywords import negation
 from cxbridge.detection.meaning import read_options
 from cxbridge.metrics import Direction
 from cxbridge.plugins.qualtrics.source import QualtricsSource
@@ -1121,13 +1122,33 @@ SEVEN_POINT_AGREEMENT = {  # worst first; the "somewhat" points are the 3rd and 
            "Algo de acuerdo", "De acuerdo", "Totalmente de acuerdo"],
     "pt": ["Discordo totalmente", "Discordo", "Discordo parcialmente", "Não concordo nem discordo",
            "Concordo parcialmente", "Concordo", "Concordo totalmente"],
+    "it": ["Per niente d'accordo", "Non d'accordo", "Abbastanza in disaccordo", "Né d'accordo né in disaccordo",
+           "Abbastanza d'accordo", "D'accordo", "Pienamente d'accordo"],
+    "nl": ["Helemaal mee oneens", "Mee oneens", "Enigszins mee oneens", "Niet mee eens, niet mee oneens",
+           "Enigszins mee eens", "Mee eens", "Helemaal mee eens"],
 }  # fmt: skip
 """The 7-point wording is the writer's own knowledge of these languages' questionnaires (no vendor's
 published 7-point translation was found): very, —, somewhat (eher, скорее, raczej, plutôt, algo,
 parcialmente), neither. The 5-point lists with the "somewhat" points are published: SurveyMonkey's
 German ("Stimme völlig zu", "Stimme eher zu", "Stimme weder zu noch nicht zu", "Stimme eher nicht
 zu", "Stimme überhaupt nicht zu": de.surveymonkey.com/mp/2-tips-for-writing-agree-disagree-survey-questions/)
-and Questio's French (blog.questio.fr/determiner-libelles-modalites-echelle)."""
+and Questio's French (blog.questio.fr/determiner-libelles-modalites-echelle).
+
+Italian and Dutch are put together from published lists (`PUBLISHED_FIVE_POINT_AGREEMENT`): each
+point but the "somewhat" ones is Qualtrics' Italian 5-point list ("Pienamente d'accordo", "D'accordo",
+"Neutrale", "Non d'accordo", "Per niente d'accordo"; its 7-point scale has "Né d'accordo né in
+disaccordo" at the centre: qualtrics.com/it/experience-management/ricerca/scala-likert) and the Dutch
+one Statistics Netherlands asks with ("Helemaal mee eens", "Mee eens", "Niet mee eens, niet mee
+oneens", "Mee oneens", "Helemaal mee oneens": cbs.nl/nl-nl/nieuws/2022/51/nederlanders-pessimistischer-
+over-toekomst-samenleving/vraagformuleringen-pessimisme); the "somewhat" points are the 2nd and 4th of
+SurveyMonkey's Italian 5-point list ("Concordo in pieno", "Abbastanza d'accordo", "Né d'accordo né in
+disaccordo", "Abbastanza in disaccordo", "Non concordo affatto":
+it.surveymonkey.com/mp/2-tips-for-writing-agree-disagree-survey-questions/), as German "eher" is, and
+SurveyMonkey's Dutch "enigszins" ("enigszins ontevreden": nl.surveymonkey.com/mp/likert-scale/)."""
+PUBLISHED_FIVE_POINT_AGREEMENT = {
+    "it (Qualtrics)": ["Per niente d'accordo", "Non d'accordo", "Neutrale", "D'accordo", "Pienamente d'accordo"],
+    "nl (CBS)": ["Helemaal mee oneens", "Mee oneens", "Niet mee eens, niet mee oneens", "Mee eens", "Helemaal mee eens"],
+}  # fmt: skip
 FIVE_POINT_AGREEMENT_WITH_SOMEWHAT = {
     "de": ["Stimme überhaupt nicht zu", "Stimme eher nicht zu", "Stimme weder zu noch nicht zu", "Stimme eher zu",
            "Stimme völlig zu"],
@@ -1135,10 +1156,13 @@ FIVE_POINT_AGREEMENT_WITH_SOMEWHAT = {
            "Tout à fait d'accord"],
     "pt": ["Discordo totalmente", "Discordo parcialmente", "Não concordo nem discordo", "Concordo parcialmente",
            "Concordo totalmente"],
+    "it": ["Non concordo affatto", "Abbastanza in disaccordo", "Né d'accordo né in disaccordo", "Abbastanza d'accordo",
+           "Concordo in pieno"],
 }  # fmt: skip
 AGREED_SATISFACTION = {"de": "Ich bin mit dem Service zufrieden", "ru": "Я доволен обслуживанием",
                        "pl": "Jestem zadowolony z obsługi", "fr": "Je suis satisfait du service",
-                       "es": "Estoy satisfecho con el servicio", "pt": "Estou satisfeito com o atendimento"}  # fmt: skip
+                       "es": "Estoy satisfecho con el servicio", "pt": "Estou satisfeito com o atendimento",
+                       "it": "Sono soddisfatto del servizio", "nl": "Ik ben tevreden over de service"}  # fmt: skip
 
 
 @pytest.mark.parametrize("language", sorted(SEVEN_POINT_AGREEMENT))
@@ -1162,3 +1186,37 @@ def test_a_seven_point_agreement_column_in_another_language_is_told_from_a_five_
     [proposal] = [p for p in inspect_file(write_csv(tmp_path / "agree.csv", rows)).chosen if p.column == statement]
     assert (proposal.target, proposal.spec.get("scale")) == ("csat", [1.0, 7.0])
     assert proposal.spec.get("direction", "higher_is_better") == "higher_is_better"
+
+
+
+@pytest.mark.parametrize("language", ["it", "nl"])
+def test_italian_and_dutch_agreement_statements_of_satisfaction_are_a_csat(tmp_path, language):
+    """Before, no Italian or Dutch label was a point of a built-in scale, nor "soddisfatto" or
+    "tevreden" a word of satisfaction: such a column was kept unscored. The published 5-point lists
+    read 1–5 (never points of seven), the seven labels 1–7, and the import's CSAT is the top two of
+    seven's share; a statement turned round ("Non sono soddisfatto", "ontevreden", "niet tevreden")
+    is kept unscored, naming the word."""
+    assert negation("Non sono soddisfatto del servizio", "satisfaction") == "non"
+    assert negation("Non-member satisfaction", "satisfaction") is None  # "non" joined to another word
+    for name, five in PUBLISHED_FIVE_POINT_AGREEMENT.items():
+        assert builtin.scale_for(five) is builtin.AGREEMENT_5, name
+        assert [builtin.AGREEMENT_5.values()[builtin.label_key(label)] for label in five] == [1, 2, 3, 4, 5], name
+    seven, statement = SEVEN_POINT_AGREEMENT[language], AGREED_SATISFACTION[language]
+    answers = [seven[(n * 3) % 7] for n in range(35)]
+    turned = {"it": {"Non sono soddisfatto del servizio": "non"},
+              "nl": {"Ik ben ontevreden over de service": "ontevreden", "Ik ben niet tevreden over de service": "niet"}}
+    columns = [statement, *turned[language]]
+    rows = [["Response ID", "Date", *columns],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", *[answer] * len(columns)] for n, answer in enumerate(answers)]]
+    path = write_csv(tmp_path / "agree.csv", rows)
+    inspection = inspect_file(path)
+    assert {p.column for p in inspection.chosen if p.target == "csat"} == {statement}
+    for column, word in turned[language].items():
+        [warning] = [w for w in inspection.warnings if repr(column) in w]
+        assert repr(word) in warning, warning
+    item = import_file(path)
+    assert item.ok and (item.result.written, item.result.quarantined) == (35, 0), item.error
+    points = [seven.index(answer) + 1 for answer in answers]
+    [(csat_pct, responses)] = query(tmp_path, "SELECT csat_pct, responses FROM csat_by_month", db="x.db")
+    assert (csat_pct, responses) == (round(100 * sum(p >= 6 for p in points) / len(points), 1), 35)
+    assert query(tmp_path, "SELECT SUM(value), MAX(scale_max) FROM feedback_scores", db="x.db") == [(float(sum(points)), 7.0)]

@@ -1,5 +1,6 @@
-"""What column headers say, in English, Russian, Polish, German, Spanish, French and Portuguese:
-word stems per role, matched case-insensitively anywhere in the header."""
+"""What column headers say, in English, Russian, Polish, German, Spanish, French and Portuguese
+(satisfaction also in Italian and Dutch): word stems per role, matched case-insensitively anywhere
+in the header."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ STEMS: dict[str, tuple[str, ...]] = {
                  "resolvid"),
     "satisfaction": (
         "satisf", "csat", "доволь", "доволен", "удовлетвор", "zadowol", "satysfakc", "zufrieden", "satisfecho",
-        "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç",
+        "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç", "soddisf", "tevreden",
     ),
     "effort": (
         "effort", "easy", "ease", "difficult", "hassle", "непрост", "нелегк", "легко", "просто", "усили", "сложно",
@@ -166,12 +167,12 @@ más", "5 y más"; "5 ou plus", "5 et plus"; "5 ou mais", "5 e mais")."""
 _NONE_OF = frozenset({"no", "kein", "keine", "keinen", "aucun", "aucune", "ningún", "ningun", "ninguna", "никаких",
                       "никакого", "никакой", "żadnego", "zadnego", "żadnej", "zadnej", "nenhum", "nenhuma"})  # fmt: skip
 _NEGATIONS = _NONE_OF | {"not", "never", "не", "ни", "nie", "nigdy", "nicht", "niemals", "nunca", "pas", "jamais",
-                         "não", "nao"}  # fmt: skip
+                         "não", "nao", "non", "niet"}  # fmt: skip
 _EFFORT_NOUNS = ("effort", "aufwand", "esfuerzo", "esforço", "esforco", "усили", "wysił", "wysil")
 _NEEDING = ("need", "requir", "take", "took", "wymaga", "требова", "потребова", "erforder", "brauch", "requer", "exig",
             "necesit")  # fmt: skip
 _ONLY = frozenset({"only", "just", "merely", "nur", "tylko", "только", "solo", "sólo", "só", "seulement"})
-_NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен"
+_NEGATING_PREFIXES = ("dis", "un", "in", "не", "nie", "on")  # "dissatisfied", "unzufrieden", "insatisfait", "недоволен", "ontevreden"
 _SHORT_NOT = re.compile(r"n[’']t$")  # "wasn't", "didn’t"
 _SPOKEN_WORDS = re.compile(r"\w+(?:['’]\w+)*")  # "wasn't" is one word
 _ELISION = re.compile(r"['’]")
@@ -281,7 +282,10 @@ def _negating(text: str, words: list[re.Match[str]], at: int) -> str | None:
     for before in range(index - 1, max(index - 3, 0) - 1, -1):
         if _CLAUSE_BREAK.search(text[words[before].end() : words[before + 1].start()]):
             return None
-        if (word := words[before].group()) in _NEGATIONS or _SHORT_NOT.search(word):
+        word = words[before].group()
+        if word == "non" and before + 1 < index and text[words[before].end() : words[before + 1].start()] == "-":
+            continue  # "non-member satisfaction": a prefix of the word it is joined to
+        if word in _NEGATIONS or _SHORT_NOT.search(word):
             between = [w.group() for w in words[before + 1 : index]]
             if between[:1] and between[0] in _ONLY:  # "not only satisfied but delighted"
                 continue

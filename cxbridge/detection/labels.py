@@ -1,5 +1,5 @@
 """Built-in label maps for the answer scales surveys use most, in English, Russian, Polish,
-German, Spanish, French and Portuguese, the answers that carry no score ("N/A", "Не знаю"), and
+German, Spanish, French and Portuguese (agreement also in Italian and Dutch), the answers that carry no score ("N/A", "Не знаю"), and
 Yes/No answers (which are no scale at all).
 
 A scale is a list of points, worst first (for effort: least first); each point lists the ways it
@@ -86,44 +86,54 @@ and Portuguese, whose "somewhat" point has no one established wording, and the "
 AGREEMENT_5 = LabelScale("agreement (5 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
      "zdecydowanie nie", "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord",
-     "tout à fait en désaccord", "discordo totalmente"),
+     "tout à fait en désaccord", "discordo totalmente", "per niente d'accordo", "non concordo affatto",
+     "helemaal mee oneens"),
     ("disagree", "somewhat disagree", "не согласен", "скорее не согласен", "nie zgadzam się", "raczej nie",
      "raczej się nie zgadzam", "stimme nicht zu", "stimme eher nicht zu", "en desacuerdo", "algo en desacuerdo",
-     "pas d'accord", "plutôt pas d'accord", "discordo", "discordo parcialmente"),
+     "pas d'accord", "plutôt pas d'accord", "discordo", "discordo parcialmente", "non d'accordo",
+     "abbastanza in disaccordo", "mee oneens", "enigszins mee oneens"),
     ("neither agree nor disagree", "neutral", "ни да, ни нет", "нейтрально", "ani się zgadzam, ani nie zgadzam",
      "trudno powiedzieć, raczej neutralnie", "weder noch", "stimme weder zu noch nicht zu",
-     "ni de acuerdo ni en desacuerdo", "ni d'accord ni pas d'accord", "não concordo nem discordo", "neutro", "neutre"),
+     "ni de acuerdo ni en desacuerdo", "ni d'accord ni pas d'accord", "não concordo nem discordo", "neutro", "neutre",
+     "né d'accordo né in disaccordo", "neutrale", "niet mee eens, niet mee oneens", "neutraal"),
     ("agree", "somewhat agree", "согласен", "скорее согласен", "zgadzam się", "raczej tak", "raczej się zgadzam",
      "stimme zu", "stimme eher zu", "de acuerdo", "algo de acuerdo", "d'accord", "plutôt d'accord", "concordo",
-     "concordo parcialmente"),
+     "concordo parcialmente", "d'accordo", "abbastanza d'accordo", "mee eens", "enigszins mee eens"),
     ("strongly agree", "полностью согласен", "совершенно согласен", "zdecydowanie się zgadzam", "zdecydowanie tak",
      "stimme voll und ganz zu", "stimme völlig zu", "totalmente de acuerdo", "tout à fait d'accord",
-     "concordo totalmente"),
+     "concordo totalmente", "pienamente d'accordo", "concordo in pieno", "helemaal mee eens"),
 ))  # fmt: skip
-"""The "somewhat" points (somewhat, eher, скорее, raczej, algo, plutôt, parcialmente) share the plain
-one, as in `SATISFACTION_5`: Qualtrics' 5-point agreement ("Strongly disagree", "Somewhat disagree",
-…), the lists SurveyMonkey publishes in German ("Stimme eher zu") and the Brazilian "Concordo
-parcialmente" use them as its 2nd and 4th points."""
+"""The "somewhat" points (somewhat, eher, скорее, raczej, algo, plutôt, parcialmente, abbastanza,
+enigszins) share the plain one, as in `SATISFACTION_5`: Qualtrics' 5-point agreement ("Strongly
+disagree", "Somewhat disagree", …), the lists SurveyMonkey publishes in German ("Stimme eher zu") and
+Italian ("Abbastanza d'accordo") and the Brazilian "Concordo parcialmente" use them as its 2nd and 4th
+points. Italian and Dutch: Qualtrics' Italian list ("Pienamente d'accordo" … "Per niente d'accordo")
+and Statistics Netherlands' ("Helemaal mee eens" … "Helemaal mee oneens")."""
 
 AGREEMENT_7 = LabelScale("agreement (7 points)", ("ces", "csat"), Direction.HIGHER_IS_BETTER, (
     ("strongly disagree", "полностью не согласен", "совершенно не согласен", "zdecydowanie się nie zgadzam",
      "stimme überhaupt nicht zu", "totalmente en desacuerdo", "pas du tout d'accord", "tout à fait en désaccord",
-     "discordo totalmente"),
-    ("disagree", "не согласен", "nie zgadzam się", "stimme nicht zu", "en desacuerdo", "pas d'accord", "discordo"),
+     "discordo totalmente", "per niente d'accordo", "non concordo affatto", "helemaal mee oneens"),
+    ("disagree", "не согласен", "nie zgadzam się", "stimme nicht zu", "en desacuerdo", "pas d'accord", "discordo",
+     "non d'accordo", "mee oneens"),
     ("somewhat disagree", "скорее не согласен", "raczej się nie zgadzam", "stimme eher nicht zu", "algo en desacuerdo",
-     "plutôt pas d'accord", "discordo parcialmente"),
+     "plutôt pas d'accord", "discordo parcialmente", "abbastanza in disaccordo", "enigszins mee oneens"),
     ("neither agree nor disagree", "neutral", "ни да, ни нет", "нейтрально", "ani się zgadzam, ani nie zgadzam",
      "weder noch", "stimme weder zu noch nicht zu", "ni de acuerdo ni en desacuerdo", "ni d'accord ni pas d'accord",
-     "não concordo nem discordo", "neutro", "neutre"),
+     "não concordo nem discordo", "neutro", "neutre", "né d'accordo né in disaccordo", "neutrale",
+     "niet mee eens, niet mee oneens", "neutraal"),
     ("somewhat agree", "скорее согласен", "raczej się zgadzam", "stimme eher zu", "algo de acuerdo", "plutôt d'accord",
-     "concordo parcialmente"),
-    ("agree", "согласен", "zgadzam się", "stimme zu", "de acuerdo", "d'accord", "concordo"),
+     "concordo parcialmente", "abbastanza d'accordo", "enigszins mee eens"),
+    ("agree", "согласен", "zgadzam się", "stimme zu", "de acuerdo", "d'accord", "concordo", "d'accordo", "mee eens"),
     ("strongly agree", "полностью согласен", "совершенно согласен", "zdecydowanie się zgadzam", "stimme voll und ganz zu",
-     "stimme völlig zu", "totalmente de acuerdo", "tout à fait d'accord", "concordo totalmente"),
+     "stimme völlig zu", "totalmente de acuerdo", "tout à fait d'accord", "concordo totalmente", "pienamente d'accordo",
+     "concordo in pieno", "helemaal mee eens"),
 ))  # fmt: skip
 """Very, —, somewhat, neither in each language, each point spelt as `AGREEMENT_5` spells it (the
-7-point wording from the questionnaires of those languages, not a vendor's published list). Left
-out: the Polish "zdecydowanie nie" … "raczej tak", a 5-point wording with no plain point."""
+7-point wording from the questionnaires of those languages, not a vendor's published list; Italian
+and Dutch put together from the published 5-point lists, their "somewhat" points SurveyMonkey's
+"abbastanza" and "enigszins": tests/test_scale_evidence.py names the sources). Left out: the Polish
+"zdecydowanie nie" … "raczej tak", a 5-point wording with no plain point."""
 
 EASE_5 = LabelScale("ease (5 points)", ("ces",), Direction.HIGHER_IS_BETTER, (
     ("very difficult", "extremely difficult", "очень сложно", "очень трудно", "bardzo trudno", "bardzo trudne",
