@@ -398,6 +398,21 @@ def test_a_role_title_names_a_person_not_the_store_or_team_it_heads(tmp_path):
     assert dict(ranked) == nps
 
 
+def test_responsible_after_a_place_or_team_is_no_role(tmp_path):
+    """French "responsable" and Portuguese "responsável" are a role before the place ("Responsable du
+    magasin": the store manager) but "in charge" after it: "Agence responsable" is the branch in
+    charge, "Équipe responsable" the team — since the role titles they were proposed as a person."""
+    rows = [["Date", "Agence responsable", "Équipe responsable", "Loja responsável", "Responsable du magasin"],
+            *[[f"2026-01-{n + 1:02d}", f"Agence {n % 3}", f"Équipe {n % 2}", f"Loja {n % 2}", "Ann Lee"]
+              for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "responsable.csv", rows))
+    mapped = {(p.column, p.target) for p in inspection.chosen}
+    assert {("Agence responsable", "location_name"), ("Équipe responsable", "team")} <= mapped
+    assert [p.target for p in inspection.proposals if p.column == "Loja responsável"] == ["location_name"]
+    assert [(p.target, p.mapped) for p in inspection.proposals if p.column == "Responsable du magasin"] == [
+        ("agent_id", False)]
+
+
 def test_a_role_title_beside_a_word_of_a_name_is_personal_data(tmp_path):
     """"Store manager name" named a store ('store' kept "name" from marking it personal); as "Agent
     name" is, it is a person's name, never stored."""

@@ -132,6 +132,10 @@ makes it the adverb of ease: "насколько просто", "было ли �
 "очень просто"; "wie einfach", "war es einfach", "sehr einfach", "einfach zu bedienen", "es mir
 einfach gemacht"; "jak prosto", "było prosto"; the stem inside a longer word ("простоту",
 "Einfachheit", "prostotę") counts as before."""
+_NOUN_FIRST = frozenset({"responsable", "responsável"})
+"""Role titles that are also adjectives: a role as the header's first word ("Responsable du
+magasin", "Responsável pela loja"), "in charge" after a place or team ("Agence responsable", "Équipe
+responsable", "Loja responsável": the branch or team in charge)."""
 _HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
 _ALSO_GIVEN = dict.fromkeys(("facilitó", "facilito", "facilitaron"), _HANDLING)
 """Stems that also mean "provided": Spanish "facilitó" is "made easy" ("La empresa me facilitó la
@@ -319,6 +323,8 @@ def _found(text: str, role: str):
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:
             at = text.find(stem) if " " in stem else words.get(stem, -1)
+        elif stem in _NOUN_FIRST:
+            at = 0 if text.startswith(stem) else -1
         elif stem in _AMBIGUOUS:
             at = _in_its_meaning(stem, text)
         else:
