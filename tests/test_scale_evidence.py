@@ -1220,3 +1220,23 @@ def test_italian_and_dutch_agreement_statements_of_satisfaction_are_a_csat(tmp_p
     [(csat_pct, responses)] = query(tmp_path, "SELECT csat_pct, responses FROM csat_by_month", db="x.db")
     assert (csat_pct, responses) == (round(100 * sum(p >= 6 for p in points) / len(points), 1), 35)
     assert query(tmp_path, "SELECT SUM(value), MAX(scale_max) FROM feedback_scores", db="x.db") == [(float(sum(points)), 7.0)]
+
+
+@pytest.mark.parametrize("apostrophe", ["’", "‘", "ʼ"])
+def test_a_typographic_apostrophe_in_a_label_reads_as_a_straight_one(tmp_path, apostrophe):
+    """Qualtrics prints its Italian list "Pienamente d’accordo" … "Per niente d’accordo" with a
+    typographic apostrophe, as word processors and phone keyboards type it; the built-in labels are
+    spelt with a straight one, so such an answer was no label of any scale (the column unscored, or
+    its rows quarantined under a mapping) — in French ("Pas d’accord") as in Italian."""
+    italian, french = PUBLISHED_FIVE_POINT_AGREEMENT["it (Qualtrics)"], SEVEN_POINT_AGREEMENT["fr"]
+    for straight in (italian, french):
+        typed = [label.replace("'", apostrophe) for label in straight]
+        assert builtin.scale_for(typed) is builtin.scale_for(straight)
+    statement = AGREED_SATISFACTION["it"]
+    answers = [italian[(n * 2) % 5].replace("'", apostrophe) for n in range(20)]
+    rows = [["Response ID", "Date", statement], *[[f"R{n}", f"2026-01-{n + 1:02d}", a] for n, a in enumerate(answers)]]
+    item = import_file(write_csv(tmp_path / "typed.csv", rows))
+    assert item.ok and (item.result.written, item.result.quarantined) == (20, 0), item.error
+    points = [(n * 2) % 5 + 1 for n in range(20)]
+    stored = query(tmp_path, "SELECT SUM(value), SUM(category = 'satisfied') FROM feedback_scores", db="x.db")
+    assert stored == [(float(sum(points)), sum(p >= 4 for p in points))]

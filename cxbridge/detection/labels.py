@@ -16,7 +16,7 @@ from functools import cache
 from cxbridge.detection.expectation import expectation_points
 from cxbridge.metrics import NO_ANSWER_LABELS, Direction, shown_words
 
-_PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " "))
+_PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " ") | dict.fromkeys("’‘ʼ", "'"))
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ class LabelScale:
 
 
 def label_key(text: str) -> str:
-    """How a label is looked up: case, spacing, punctuation and ё/е do not matter."""
+    """How a label is looked up: case, spacing, punctuation, ё/е and the apostrophe's shape
+    ("d’accordo", "d'accordo") do not matter."""
     return " ".join(text.translate(_PUNCTUATION).split()).casefold().replace("ё", "е")
 
 
