@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from cxbridge import identity, metrics, question_keys
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
+from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord, Program
 from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.sources import SourceConfig, SourceContext
@@ -107,6 +108,12 @@ class RecordBuilder:
     def respondent_key(self, contact: str | None) -> str | None:
         """The salted hash of an e-mail or phone number (or of its `hashed:` form in a scrubbed record)."""
         return self.keys.key(contact)
+
+    def scrubbed(self, value: Any) -> Any:
+        """`value`, read beside the raw record rather than in it (a rated ticket's tags), as the
+        privacy step leaves the record's own values: an e-mail address as a whole as its `hashed:`
+        key (`cxbridge.privacy`), as read with `keep_personal_data`."""
+        return Scrubber(PersonalFields(), self.keys, keep_personal_data=self.context.keep_personal_data)(value)
 
     def build(
         self,

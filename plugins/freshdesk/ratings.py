@@ -144,7 +144,8 @@ def build_rated(
     *, attributes: dict[str, Any] | None = None,
 ) -> FeedbackRecord:  # fmt: skip
     """The record of a rating or survey response: its ticket, agent and group (`team`), its
-    survey and user, and the rated ticket's context (channel, company, tags) where known."""
+    survey and user, and the rated ticket's context (channel, company, tags) where known — the
+    ticket is no part of the raw record, so its tags are scrubbed here (`RecordBuilder.scrubbed`)."""
     fields = {"ticket_id": _text(raw.get("ticket_id")), "agent_id": _text(raw.get("agent_id")),
               "team": _text(raw.get("group_id"))}  # fmt: skip
     attributes = dict(attributes or {})
@@ -158,7 +159,7 @@ def build_rated(
         if context.company_id:
             attributes["company_id"] = context.company_id
         if context.tags:
-            attributes["tags"] = list(context.tags)
+            attributes["tags"] = builder.scrubbed(list(context.tags))
     return builder.build(
         native_id=str(raw["id"]),
         raw=raw,

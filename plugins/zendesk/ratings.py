@@ -63,7 +63,7 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
         "agent_id": _text(raw.get("assignee_id")),
         "team": _text(raw.get("group_id")),
     }
-    with_ticket_context(fields, attributes, context)
+    with_ticket_context(fields, attributes, context, builder=builder)
     return builder.build(
         native_id=str(raw["id"]),
         raw=raw,
@@ -75,9 +75,12 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
     )
 
 
-def with_ticket_context(fields: dict[str, Any], attributes: dict[str, Any], context: TicketContext | None) -> None:
+def with_ticket_context(
+    fields: dict[str, Any], attributes: dict[str, Any], context: TicketContext | None, *, builder: RecordBuilder
+) -> None:
     """The rated ticket's channel, agent and group into `fields`, its organization and tags into
-    `attributes` (what the rating names itself wins)."""
+    `attributes` (what the rating names itself wins); the ticket is no part of the raw record, so
+    its tags are scrubbed here (a tag that is an e-mail address as its `hashed:` key)."""
     if context is None:
         return
     fields["channel"] = context.channel
@@ -86,7 +89,7 @@ def with_ticket_context(fields: dict[str, Any], attributes: dict[str, Any], cont
     if context.organization_id:
         attributes["organization_id"] = context.organization_id
     if context.tags:
-        attributes["tags"] = list(context.tags)
+        attributes["tags"] = builder.scrubbed(list(context.tags))
 
 
 def _text(value: Any) -> str | None:

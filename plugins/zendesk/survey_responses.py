@@ -118,7 +118,7 @@ def normalize_survey_response(
     if categories:
         attributes["rating_category"] = categories[0]
     fields: dict[str, Any] = {"ticket_id": ticket_of(raw), "survey_id": key and key[0]}
-    with_ticket_context(fields, attributes, context)
+    with_ticket_context(fields, attributes, context, builder=builder)
     return builder.build(
         native_id=str(raw["id"]),
         raw=raw,
