@@ -2,9 +2,11 @@
 with `-vv` from its local fake API, with every personal field its vendor's documented response
 carries (and the config maps as a contact or personal) holding a marker of its own — an e-mail
 address, a phone number, a name, an IP address, a latitude or longitude — in a record that is
-stored and in one that is quarantined; then no byte of the SQLite file (every table, `raw`,
-`quarantine`, `sync_state`), no log line and no output of `status`, `quarantine list` and `report`
-may hold a marker. An e-mail address or phone number the promise hashes is only ever its
+stored and in one that is quarantined — and addresses in every form the promise names (encoded,
+with a display name, a list, a `mailto:` link, in capitals) in fields no connector declares; then
+no byte of the SQLite file (every table, `raw`, `quarantine`, `sync_state`), no log line and no
+output of `quarantine replay`, `status`, `quarantine list`, `cases list`, `duplicates` and
+`report` may hold a marker. An e-mail address or phone number the promise hashes is only ever its
 `hashed:<key>`; the rest is dropped. Fields a connector never asks for hold markers too (a
 Salesforce SurveyResponse's `IpAddress`, a HubSpot contact's phone: the fakes answer only what is
 asked), and so do those it reads and does not keep (a Zendesk ticket's sender)."""
@@ -15,7 +17,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -87,6 +89,10 @@ def qualtrics_world(mark: Markers) -> World:
             "locationLatitude": str(mark.coordinate(n)), "locationLongitude": str(-mark.coordinate(10 + n)),
             "Phone": mark.phone(n), "ContactEmail": mark.email(f"embedded{n}"),
             "externalDataReference": mark.email(f"external{n}"), "QID4_TEXT": mark.email(f"typed{n}"),
+            "FromLink": mark.email(f"link{n}").replace("@", "%40"), "Twice": mark.email(f"twice{n}").replace("@", "%2540"),
+            "Html": mark.email(f"html{n}").replace("@", "&#64;"), "Shown": f"Ann Lee <{mark.email(f'shown{n}')}>",
+            "Capital": mark.email(f"capital{n}").upper(), "Cc": f"{mark.email(f'cc{n}')}; {mark.email(f'cc{n}b')}",
+            "Mailto": f"mailto:{mark.email(f'mailto{n}')}",
         }  # fmt: skip
         return found
 
@@ -139,14 +145,15 @@ TYPEFORM_ANSWERS = {"short_text": "text", "email": "email"}
 
 def typeform_world(mark: Markers) -> World:
     form = typeform_api.store_form()
-    form["hidden"] += ["email", "phone", "name"]
+    form["hidden"] += ["email", "phone", "name", "ref"]
     block = next(f for f in form["fields"] if f["type"] == "contact_info")
     block["properties"]["fields"] += [{"id": f"Cnt8{part}", "ref": f"contact_{part}", "title": part, "type": kind}
                                       for part, kind in CONTACT_PARTS.items()]  # fmt: skip
 
     def response(n: int, **changes: Any) -> dict[str, Any]:
         found = typeform_api.tf_response(n, **changes)
-        hidden = {"email": mark.email(f"hidden{n}"), "phone": mark.phone(n), "name": mark.name(f"hidden{n}")}
+        hidden = {"email": mark.email(f"hidden{n}"), "phone": mark.phone(n), "name": mark.name(f"hidden{n}"),
+                  "ref": mark.email(f"link{n}").replace("@", "%40")}
         found["hidden"] |= hidden
         link = f"https://acme.typeform.com/to/{form['id']}?email={hidden['email']}&name={hidden['name']}"
         found["metadata"] |= {"user_agent": f"Mozilla/5.0 {mark.name(f'agent{n}')}", "network_id": mark.name(f"net{n}"),
@@ -364,12 +371,13 @@ def test_no_marker_of_a_personal_field_is_stored_logged_or_shown(connector, tmp_
             "[sources.audit]\n" + "".join(f"{key} = {toml(value)}\n" for key, value in source.items()), encoding="utf-8"
         )
         synced = run("-vv", "sync")
-        shown = [synced, run("-vv", "status"), run("quarantine", "list"), run("report"),
-                 run("report", "--format", "json"), run("report", "--html", "report.html"),
-                 (tmp_path / "report.html").read_text(encoding="utf-8")]  # fmt: skip
-    with sqlite3.connect(tmp_path / "cxbridge.db") as db:
-        counts = [db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("feedback", "quarantine")]
-    assert counts == [world.written, world.quarantined], synced
+        with closing(sqlite3.connect(tmp_path / "cxbridge.db")) as db:
+            counts = [db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in ("feedback", "quarantine")]
+        assert counts == [world.written, world.quarantined], synced
+        shown = [synced, run("-vv", "quarantine", "replay"), run("-vv", "status"), run("quarantine", "list"),
+                 run("quarantine", "list", "--format", "json"), run("cases", "list", "--format", "json"),
+                 run("duplicates"), run("report"), run("report", "--format", "json"),
+                 run("report", "--html", "report.html"), (tmp_path / "report.html").read_text(encoding="utf-8")]  # fmt: skip
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*")).decode("utf-8", "replace").casefold()
     for marker in mark.searched():
         assert marker not in stored, f"{marker} is stored in {connector}'s destination"
