@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from cxbridge.status_report import StatusReport
 
 RUN_ID_SHOWN = 8
-COUNTS = ("read", "written", "unchanged", "quarantined", "skipped")  # the columns records_NAME of sync_runs shown
+COUNTS = ("read", "written", "unchanged", "quarantined")  # the columns records_NAME of sync_runs shown
+SOMETIMES = ("skipped", "pruned")  # and these, when a run listed counted some: 100 columns
 
 
 @click.command("status")
@@ -142,7 +143,7 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
     table.add_column("source", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("took", justify="right", no_wrap=True)
-    counts = COUNTS if any(run["records_skipped"] for run in runs) else COUNTS[:-1]  # skipped, when any: 100 columns
+    counts = COUNTS + tuple(name for name in SOMETIMES if any(run[f"records_{name}"] for run in runs))
     for name in counts:
         table.add_column(name, justify="right", no_wrap=True)
     for run in runs:

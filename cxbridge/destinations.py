@@ -172,6 +172,7 @@ class SyncRun:
     error: str | None = None
     full_refresh: bool = False
     records_skipped: int = 0
+    records_pruned: int | None = None  # records not read that `sync --prune` removed; None: not asked to
 
 
 class Destination(ABC):

@@ -102,6 +102,7 @@ SYNC_RUNS = Table(
         Column("records_unchanged", T.INTEGER, True), Column("records_quarantined", T.INTEGER, True),
         Column("error"), Column("full_refresh", T.BOOLEAN, True),
         Column("records_skipped", T.INTEGER),  # last: where a migration adds it; null in runs from before it
+        Column("records_pruned", T.INTEGER),  # after it, as migrations add them; null in a run without --prune
     ),
     primary_key=("run_id", "source"),
 )  # fmt: skip

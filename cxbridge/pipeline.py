@@ -516,7 +516,7 @@ class Engine:
         run.status, run.error, run.finished_at = result.status, result.error, finished
         run.records_read, run.records_written = result.read, result.written
         run.records_unchanged, run.records_quarantined = result.unchanged, result.quarantined
-        run.records_skipped = result.skipped
+        run.records_skipped, run.records_pruned = result.skipped, result.pruned
         self._save_run(run)
 
     def _save_run(self, run: SyncRun) -> None:

@@ -22,8 +22,10 @@ _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 RUN_COLUMNS = (
     "run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
-    "records_unchanged", "records_quarantined", "records_skipped", "error",
+    "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "error",
 )  # fmt: skip
+LATER_RUN_COLUMNS = ("records_skipped", "records_pruned")
+"""Columns of `sync_runs` a destination opened read-only before a sync migrated it may lack (null)."""
 CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
 QUARANTINE_COUNT_COLUMNS = ("source", "stream", "records", "last_seen")
 COPIES_COLUMNS = ("source", "copies")
@@ -94,9 +96,9 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     shows its final status. A destination without a lock (`lock_held` is None) cannot tell."""
     running = _any_running(dest)
     held = dest.lock_held() if running else None
-    skipped = "r.records_skipped" if dest.has_column("sync_runs", "records_skipped") else "NULL AS records_skipped"
+    missing = {c for c in LATER_RUN_COLUMNS if not dest.has_column("sync_runs", c)}
     rows = dest.query(
-        f"SELECT {', '.join(skipped if c == 'records_skipped' else 'r.' + c for c in RUN_COLUMNS)} FROM sync_runs r "
+        f"SELECT {', '.join(f'NULL AS {c}' if c in missing else 'r.' + c for c in RUN_COLUMNS)} FROM sync_runs r "
         f"JOIN (SELECT run_id, MAX({dest.in_time('started_at')}) AS run_started FROM sync_runs GROUP BY run_id "
         f"ORDER BY run_started DESC, run_id LIMIT {int(limit)}) l ON r.run_id = l.run_id "  # placeholders differ by engine
         f"ORDER BY l.run_started DESC, r.run_id, {dest.in_time('r.started_at')} DESC, r.source"

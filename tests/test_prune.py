@@ -321,3 +321,24 @@ def test_bigquery_refuses_before_it_connects(workspace):
 
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "bigquery destinations cannot prune records" in result.stderr and "nothing was read" in result.stderr
+
+
+def test_the_run_records_what_each_source_pruned_and_status_shows_it(synced):
+    workspace, url = synced
+    (workspace.root / "responses_test.csv").unlink()
+
+    pruned = workspace.sync(destination=url, full_refresh=True, prune=True).run_id
+
+    with api.reading(destination=url) as dest:
+        runs = {(row["run_id"], row["source"]): row["records_pruned"] for row in dest.query("SELECT * FROM sync_runs")}
+    first = next(run_id for run_id, _ in runs if run_id != pruned)
+    assert runs == {(first, "survey"): None, (first, "other"): None, (pruned, "survey"): len(WRONG_FILE),
+                    (pruned, "other"): 0}  # fmt: skip
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url])
+    assert {(run["run_id"], run["source"]): run["records_pruned"] for run in json.loads(shown.stdout)["runs"]} == runs
+    table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout.splitlines()
+    assert table[2].split()[-5:] == ["read", "written", "unchanged", "quarantined", "pruned"]
+    lines = {(run_id[:8], source): line.split() for line in table for run_id, source in runs if f"{run_id[:8]}  {source} " in line}
+    assert {key: words[-1] for key, words in lines.items()} == {
+        (first[:8], "survey"): "—", (first[:8], "other"): "—", (pruned[:8], "survey"): str(len(WRONG_FILE)),
+        (pruned[:8], "other"): "0"}  # fmt: skip

@@ -20,7 +20,7 @@ MIGRATIONS = (
     "0016_quarantine_parts", "0017_exact_rounding", "0018_overdue_before_contact", "0019_cases_follow_up",
     "0020_sla_share_of_decided_cases", "0021_store_names", "0022_skipped_count",
     "0023_revenue_currency", "0024_ranking_flags_apart", "0025_scorecard_flags_apart",
-    "0026_counts_across_currencies", "0027_unknown_detractor_revenue",
+    "0026_counts_across_currencies", "0027_unknown_detractor_revenue", "0028_pruned_count",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -63,7 +63,9 @@ class LakeMigrations:
         if "0012_question_keys" not in done:
             self._add_question_keys()
         if "0022_skipped_count" not in done:
-            self._add_skipped_count()
+            self._add_run_count("records_skipped")
+        if "0028_pruned_count" not in done:  # after 0022's: the layout's order
+            self._add_run_count("records_pruned")
         if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
             files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
@@ -86,10 +88,10 @@ class LakeMigrations:
                 select = ", ".join(c if c in present else f"{added[c]} AS {c}" for c in columns)
                 files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
 
-    def _add_skipped_count(self) -> None:
-        """`sync_runs.records_skipped` (0022), empty in the runs stored: they did not count the
-        records they left out."""
-        path, column = files.table_file(self.root, SYNC_RUNS), SYNC_RUNS.column("records_skipped")
+    def _add_run_count(self, name: str) -> None:
+        """`sync_runs.NAME` — `records_skipped` (0022), `records_pruned` (0028) — empty in the runs
+        stored: they did not count it."""
+        path, column = files.table_file(self.root, SYNC_RUNS), SYNC_RUNS.column(name)
         runs = f"read_parquet({literal(path)})"
         if column.name not in {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {runs}").fetchall()}:
             empty = f"CAST(NULL AS {files.TYPE_NAMES[column.type]}) AS {column.name}"

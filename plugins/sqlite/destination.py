@@ -472,6 +472,7 @@ class SQLiteDestination(Destination):
             "error": run.error,
             "full_refresh": run.full_refresh,
             "records_skipped": run.records_skipped,
+            "records_pruned": run.records_pruned,
         }
         self._write(lambda: self.db["sync_runs"].upsert(row, pk=("run_id", "source")))
         if run.records_written:

@@ -490,3 +490,9 @@ def latest_spelling_in_time(db: Database) -> None:
     """Every view again: of a store's spellings written as often, the latest by time names it — its
     `submitted_at` text compared without the 'Z', which put `…:00Z` after `…:00.5Z`."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0031_pruned_count")
+def pruned_count(db: Database) -> None:
+    """`sync_runs.records_pruned`: empty in the runs stored, as in every run without `--prune`."""
+    db.execute("ALTER TABLE sync_runs ADD COLUMN records_pruned INTEGER")
