@@ -5,6 +5,7 @@ cases stay; a run that failed or read nothing prunes nothing; a dry run only cou
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from cxbridge.loop.cases import case_id
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.tabular.source import FileStream
-from tests.conftest import Workspace, survey_row
+from tests.conftest import SURVEY_HEADER, Workspace, survey_row
 from tests.test_erase import COPIES, after_deletes
 
 KEPT = [survey_row(n) for n in range(1, 11)]
@@ -342,3 +343,37 @@ def test_the_run_records_what_each_source_pruned_and_status_shows_it(synced):
     assert {key: words[-1] for key, words in lines.items()} == {
         (first[:8], "survey"): "—", (first[:8], "other"): "—", (pruned[:8], "survey"): str(len(WRONG_FILE)),
         (pruned[:8], "other"): "0"}  # fmt: skip
+
+
+@pytest.mark.parametrize("keyed_by", ["id column", "content"])
+def test_an_imported_file_keeps_rows_deleted_from_it_until_its_mapping_is_synced_with_prune(keyed_by, tmp_path, monkeypatch):
+    """`import` has no --prune (docs/cli.md): a file's records cannot be told from its source's
+    others. Synced as the saved mapping of its source, whose path names its files, the file is
+    the source's full read, and the rows deleted from it go — under the ids the import gave."""
+    monkeypatch.chdir(tmp_path)
+    columns = slice(0 if keyed_by == "id column" else 1, None)  # without `id`, rows keyed by time and e-mail
+
+    def export(rows: list[list[str]]) -> None:
+        with open("responses.csv", "w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows(row[columns] for row in [SURVEY_HEADER, *rows])
+
+    def stored() -> set[str]:
+        with api.reading(destination="sqlite:///cxbridge.db") as dest:
+            return {row["source_record_id"] for row in dest.query("SELECT source_record_id FROM feedback")}
+
+    export(KEPT)
+    assert CliRunner().invoke(cli, ["import", "responses.csv", "--no-progress"]).exit_code == 0
+    imported = stored()
+    kept = [row for row in KEPT if row[0] not in ("R3", "R4")]
+    export(kept)
+    assert CliRunner().invoke(cli, ["import", "responses.csv", "--no-progress"]).exit_code == 0
+    assert stored() == imported  # the two rows deleted are still stored
+    assert CliRunner().invoke(cli, ["inspect", "responses.csv", "--write-mapping", "responses.toml"]).exit_code == 0
+    synced = ["sync", "-c", "responses.toml", "--db", "cxbridge.db", "--full-refresh", "--prune", "--no-progress"]
+
+    counted = CliRunner().invoke(cli, [*synced, "--dry-run"])
+    pruned = CliRunner().invoke(cli, synced)
+
+    assert "responses (csv): 8 read" in counted.stdout and "2 would be pruned" in counted.stdout, counted.output
+    assert pruned.exit_code == 0 and "8 unchanged · 0 quarantined · 2 pruned" in pruned.stdout, pruned.output
+    assert len(stored()) == len(kept) and stored() < imported
