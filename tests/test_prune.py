@@ -20,7 +20,9 @@ from cxbridge import api, plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id
+from cxbridge.pipeline import Engine, EngineOptions, SourceResult
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sources import SourceContext
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.tabular.source import FileStream
 from tests.conftest import SURVEY_HEADER, Workspace, survey_row
@@ -377,3 +379,45 @@ def test_an_imported_file_keeps_rows_deleted_from_it_until_its_mapping_is_synced
     assert "responses (csv): 8 read" in counted.stdout and "2 would be pruned" in counted.stdout, counted.output
     assert pruned.exit_code == 0 and "8 unchanged · 0 quarantined · 2 pruned" in pruned.stdout, pruned.output
     assert len(stored()) == len(kept) and stored() < imported
+
+
+def crm_run(url: str, root: Path, rows: list[dict], accounts: list[str], contacts: list[dict], **options) -> SourceResult:
+    """A sync of a CRM source (tests.test_views_property.CrmWorld): its answers, the accounts
+    named (A1 Enterprise, A2 SMB) and its contacts."""
+    from tests.test_views_property import CrmWorld, CrmWorldConfig
+
+    segments = {"A1": "Enterprise", "A2": "SMB"}
+    given = [{"id": a, "name": a, "segment": segments[a], "revenue": 100.0, "currency": None, "stage": "customer",
+              "modified": "2025-01-01T00:00:00+00:00"} for a in accounts]  # fmt: skip
+    destination = plugins_host.create_host().destination_class(url.split(":")[0])(url, base_dir=root)
+    destination.open()
+    try:
+        engine = Engine(destination, plugins_host.create_host(load_entry_points=False), options=EngineOptions(**options))
+        config = CrmWorldConfig(rows=rows, accounts=given, contacts=contacts)
+        return engine.run_source("crm", CrmWorld(config, SourceContext(name="crm", base_dir=root)))
+    finally:
+        destination.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_crm_accounts_and_contacts_a_full_read_no_longer_finds_stay_for_the_answers_they_link(kind, tmp_path):
+    """docs/cli.md: a CRM account or contact deleted (or merged away) in the CRM is the context of
+    answers that happened; pruning it would move them to `no account` in every past month."""
+    from tests.test_views_property import _answer
+
+    url = f"{kind}:///{tmp_path / 'cx'}.{'db' if kind == 'sqlite' else 'duckdb'}"
+    answers = [_answer(0, {"submitted": "2025-02-10T10:00:00+00:00", "nps": 10, "account": "A1", "contact": None, "email": None}),
+               _answer(1, {"submitted": "2025-02-11T10:00:00+00:00", "nps": 0, "account": None, "contact": "K1", "email": None}),
+               _answer(2, {"submitted": "2025-02-12T10:00:00+00:00", "nps": 8, "account": None, "contact": None, "email": None})]  # fmt: skip
+    contact = {"id": "K1", "account": "A2", "email": "p1@example.com"}
+    assert crm_run(url, tmp_path, answers, ["A1", "A2"], [contact]).ok
+
+    result = crm_run(url, tmp_path, answers[:2], ["A1"], [], full_refresh=True, prune=True)  # A2 and K1 deleted, F2 too
+
+    assert result.ok and result.pruned == 1, (result.error, result.pruned)
+    with api.reading(destination=url) as dest:
+        accounts = {row["account_id"] for row in dest.query("SELECT account_id FROM crm_accounts")}
+        contacts = {row["contact_id"] for row in dest.query("SELECT contact_id FROM crm_contacts")}
+        segments = {row["segment"]: row["responses"] for row in dest.query("SELECT segment, responses FROM nps_by_segment")}
+    assert (accounts, contacts) == ({"A1", "A2"}, {"K1"})
+    assert segments == {"Enterprise": 1, "SMB": 1}  # F2, of no account, pruned; F1 still reaches A2 through K1
