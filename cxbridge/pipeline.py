@@ -216,10 +216,10 @@ class Engine:
 
     def _prune(self, name: str, result: SourceResult, read: ReadIds) -> None:
         """After a full read: the records of the source it did not find removed (`cxbridge.pruning`),
-        unless the run failed, paused or read no record at all (an emptied folder, a missing file),
-        which says why nothing was pruned."""
-        if not (result.ok and len(read)):
-            why = f"the run {result.status}" if not result.ok else "the full read found no record of the source"
+        unless the run failed, paused or read no feedback record at all (an emptied folder, an API
+        answering with none, beside CRM accounts), which says why nothing was pruned."""
+        if not (result.ok and read.feedback):
+            why = f"the run {result.status}" if not result.ok else "the full read found no feedback record"
             result.warnings.append(f"nothing pruned: {why}; --prune removes records only after a full read that "
                                    "finds at least one")  # fmt: skip
             return
@@ -412,7 +412,7 @@ class Engine:
         batch.settle()
         if (read := self._read.get(batch.source)) is not None:
             read.add(rows.record_id for rows in batch.records)
-            read.add(item.record_id for item in batch.quarantined)
+            read.add((item.record_id for item in batch.quarantined), feedback=not isinstance(stream, ContextStream))
         with self._identity_section():
             batch.links, copied = self.identity.links(batch)  # copied: of each record views count, its stored copies
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once

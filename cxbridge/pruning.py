@@ -24,12 +24,16 @@ class ReadIds:
     def __init__(self) -> None:
         self._prints = array("Q")
         self._sorted = True
+        self.feedback = 0
+        """How many are feedback records: a CRM account or contact quarantined is not."""
 
     def __len__(self) -> int:
         return len(self._prints)
 
-    def add(self, record_ids: Iterable[str]) -> None:
+    def add(self, record_ids: Iterable[str], *, feedback: bool = True) -> None:
+        before = len(self._prints)
         self._prints.extend(hash(record_id) & _PRINT for record_id in record_ids)
+        self.feedback += (len(self._prints) - before) * feedback
         self._sorted = False
 
     def __contains__(self, record_id: object) -> bool:

@@ -151,7 +151,7 @@ def test_a_run_that_reads_no_record_prunes_nothing_and_says_why(workspace, monke
 
     [survey] = result.results
     assert survey.ok and survey.read == 0 and survey.pruned is None
-    assert any("nothing pruned: the full read found no record" in warning for warning in survey.warnings)
+    assert any("nothing pruned: the full read found no feedback record" in warning for warning in survey.warnings)
     assert workspace.table("feedback") == before
 
 
@@ -381,9 +381,10 @@ def test_an_imported_file_keeps_rows_deleted_from_it_until_its_mapping_is_synced
     assert len(stored()) == len(kept) and stored() < imported
 
 
-def crm_run(url: str, root: Path, rows: list[dict], accounts: list[str], contacts: list[dict], **options) -> SourceResult:
+def crm_run(url: str, root: Path, rows: list[dict], accounts: list[str], contacts: list[dict], *,
+            extra_accounts: list[dict] = (), **options) -> SourceResult:  # fmt: skip
     """A sync of a CRM source (tests.test_views_property.CrmWorld): its answers, the accounts
-    named (A1 Enterprise, A2 SMB) and its contacts."""
+    named (A1 Enterprise, A2 SMB) and `extra_accounts` as read, and its contacts."""
     from tests.test_views_property import CrmWorld, CrmWorldConfig
 
     segments = {"A1": "Enterprise", "A2": "SMB"}
@@ -393,7 +394,7 @@ def crm_run(url: str, root: Path, rows: list[dict], accounts: list[str], contact
     destination.open()
     try:
         engine = Engine(destination, plugins_host.create_host(load_entry_points=False), options=EngineOptions(**options))
-        config = CrmWorldConfig(rows=rows, accounts=given, contacts=contacts)
+        config = CrmWorldConfig(rows=rows, accounts=[*given, *extra_accounts], contacts=contacts)
         return engine.run_source("crm", CrmWorld(config, SourceContext(name="crm", base_dir=root)))
     finally:
         destination.close()
@@ -421,3 +422,23 @@ def test_crm_accounts_and_contacts_a_full_read_no_longer_finds_stay_for_the_answ
         segments = {row["segment"]: row["responses"] for row in dest.query("SELECT segment, responses FROM nps_by_segment")}
     assert (accounts, contacts) == ({"A1", "A2"}, {"K1"})
     assert segments == {"Enterprise": 1, "SMB": 1}  # F2, of no account, pruned; F1 still reaches A2 through K1
+
+
+def test_a_full_read_whose_only_records_are_crm_rows_in_quarantine_prunes_nothing(tmp_path):
+    """An answers API that answers with none prunes nothing (docs/cli.md), even when the same
+    source's accounts stream quarantined an account: an account is no feedback record."""
+    from tests.test_views_property import _answer
+
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    answers = [_answer(n, {"submitted": "2025-02-10T10:00:00+00:00", "nps": 9, "account": "A1", "contact": None,
+                           "email": None}) for n in range(3)]  # fmt: skip
+    assert crm_run(url, tmp_path, answers, ["A1"], []).ok
+    no_id = {"id": None, "name": "Acme", "segment": "SMB", "revenue": None, "currency": None, "stage": "customer",
+             "modified": "2025-01-01T00:00:00+00:00"}  # fmt: skip
+
+    result = crm_run(url, tmp_path, [], ["A1"], [], full_refresh=True, prune=True, extra_accounts=[no_id])
+
+    assert result.ok and result.quarantined == 1 and result.pruned is None, (result.error, result.pruned)
+    assert any("nothing pruned: the full read found no feedback record" in warning for warning in result.warnings)
+    with api.reading(destination=url) as dest:
+        assert dest.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] == len(answers)
