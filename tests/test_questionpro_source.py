@@ -4,6 +4,7 @@ fake on 127.0.0.1 — always into a real SQLite destination."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from cxbridge.plugins.questionpro.timestamps import parse_response_time
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
-from tests.sqlite_runs import query, sync_source
+from tests.sqlite_runs import query, records, sync_source
 from tests.questionpro_api import API_KEY, REAL_HOST, QuestionProAccount, qp_response, questionpro, support_account
 
 sync = partial(sync_source, name="support")
@@ -594,3 +595,46 @@ def test_numbered_options_of_an_unscored_question_are_stored_as_the_option_list_
         ("70000001", 10, "1"), ("70000002", 7, "3 or more"), ("70000003", 2, ["1", "2"])]  # fmt: skip
     assert query(tmp_path, "SELECT count(*) FROM feedback_scores WHERE question_id = '9005'") == [(0,)]
     assert_nps_of(tmp_path, [10, 7, 2])
+
+
+def replay_with(folder: Path, api_url: str, nps_override: str = "") -> Any:
+    """`cxbridge quarantine replay` of source `support` with entry()'s config, plus `nps_override`
+    (TOML lines) under question 9001."""
+    (folder / "cxbridge.toml").write_text(
+        f'[sources.support]\nconnector = "questionpro"\nbase_url = "{api_url}"\napi_key = "${{QUESTIONPRO_API_KEY}}"\n'
+        'surveys = [7654321]\npage_size = 2\n[sources.support.columns]\nlocation_id = "custom1"\nemail = "custom2"\n'
+        f'[sources.support.questions.9002]\nmetric = "csat"\nscale = [1, 5]\n[sources.support.questions.9001]\n{nps_override}',
+        encoding="utf-8",
+    )  # fmt: skip
+    return cxbridge.quarantine_replay(folder / "cxbridge.toml", destination=f"sqlite:///{folder / 'cxbridge.db'}")
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))), ids=str)
+def test_an_off_scale_nps_answer_never_decides_how_the_question_reads(tmp_path, order):
+    """An 11 on the 0–10 recommend question (at position 12: the scale starts at 0), read first,
+    made the question an unscored scale: none of the run's NPS answers was scored and nothing was
+    quarantined; read after a valid answer it was quarantined, and `quarantine replay` (a reader of
+    its own, the 11 read first) then wrote it unscored. In every order the 11 is now quarantined
+    naming the question, value and scale, the 9 and the 3 scored; replay keeps it quarantined until
+    the config says what it is, and then stores it as a sync with that config does."""
+    responses = [qp_response(1, nps=11), qp_response(2, nps=9), qp_response(3, nps=3)]
+    account = QuestionProAccount(responses={7654321: [responses[i] for i in order]})
+    ignoring_11 = {"9001": {"ignore_values": [11]}, "9002": {"metric": "csat", "scale": [1, 5]}}
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        sync(tmp_path / "synced", entry(api.url, questions=ignoring_11))
+    assert (result.status, result.written, result.quarantined) == ("success", 2, 1), result.error
+    assert query(tmp_path, "SELECT source_record_id, nps, nps_group FROM feedback ORDER BY 1") == [
+        ("70000002", 9, "promoter"), ("70000003", 3, "detractor")]  # fmt: skip
+    quarantined = query(tmp_path, "SELECT source_record_id, error FROM quarantine")
+    assert [(record, error.split(";")[0]) for record, error in quarantined] == [
+        ("70000001", "question '9001': nps answer 11 is outside its scale 0–10")]  # fmt: skip
+    assert_nps_of(tmp_path, [9, 3])
+    unchanged = replay_with(tmp_path, api.url).results[0]
+    assert (unchanged.written, unchanged.quarantined) == (0, 1)
+    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine") == quarantined
+    fixed = replay_with(tmp_path, api.url, "ignore_values = [11]\n").results[0]
+    assert (fixed.written, fixed.quarantined) == (1, 0)
+    replayed, synced = records(tmp_path)["70000001"], records(tmp_path / "synced")["70000001"]
+    assert replayed["nps"] is None and replayed["answers"]["9001"]["value"] == 11
+    assert {**replayed, "respondent_key": None} == {**synced, "respondent_key": None}

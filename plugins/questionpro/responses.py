@@ -116,14 +116,15 @@ class ResponseReader:
         """The question, as the fields of an answer choosing at most one option show it: typed text
         without a chosen option (an "Other" text does not count) is a comment; a number about
         recommending on a scale from 0 (the documented examples put 0 at position 1) is NPS — a number
-        as an option shows it, alone or beside words (`metrics.shown_number`: "10 - Extremely likely");
-        other numbers and labels are scored when the config says how."""
+        as an option shows it, alone or beside words (`metrics.shown_number`: "10 - Extremely likely"),
+        whatever its value: one off 0–10 read first would otherwise leave the question unscored, and
+        scoring quarantines it; other numbers and labels are scored when the config says how."""
         if qid not in self._questions:
             number = shown_number(options[0]) if options else None
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
             elif number is not None:
-                nps = mentions(text, "recommend") and 0 <= number <= 10 and _counts_from_zero(item, number)
+                nps = mentions(text, "recommend") and _counts_from_zero(item, number)
                 self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None)
             else:
                 self._questions[qid] = Question(qid, text, "choice")
