@@ -5,10 +5,11 @@ bearer; `invalid_grant` for a refresh token it did not issue), `INVALID_SESSION_
 token, `REQUEST_LIMIT_EXCEEDED`, and errors as JSON arrays. Its SOQL understands what the
 connector sends: fields, `FROM`, `SystemModstamp >=`, `… IN (…)` and `ORDER BY SystemModstamp,
 Id`; a field no row of the object has is `INVALID_FIELD`, a field that is not a name
-`MALFORMED_QUERY`, both with Salesforce's own wording. Cases are created as "Create a Record"
-documents it (`POST /services/data/vXX.X/sobjects/Case` → 201 `{"id", "success", "errors"}`; a
-ContactId or AccountId the org does not hold: 400 `INVALID_CROSS_REFERENCE_KEY`), and found by
-`Subject LIKE '%…%'`."""
+`MALFORMED_QUERY`, both with Salesforce's own wording; sObject Describe
+(`GET /services/data/vXX.X/sobjects/{object}/describe`) names the fields its rows have. Cases
+are created as "Create a Record" documents it (`POST /services/data/vXX.X/sobjects/Case` → 201
+`{"id", "success", "errors"}`; a ContactId or AccountId the org does not hold: 400
+`INVALID_CROSS_REFERENCE_KEY`), and found by `Subject LIKE '%…%'`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ REFRESH_TOKEN = "5Aep861-refresh-7f3e"
 PAGE = 2
 _SOQL = re.compile(r"^SELECT (?P<fields>.+?) FROM (?P<object>\w+)(?: WHERE (?P<where>.+?))?(?: ORDER BY .+)?$")
 _FIELD = re.compile(r"^[A-Za-z]\w*$")
+STANDARD_OBJECTS = ("Account", "Contact", "Case")  # in every org, rows or none
 
 
 def stamp(day: int, minute: int = 0) -> str:
@@ -84,6 +86,7 @@ class SalesforceOrg:
         api.route("POST", "/services/oauth2/token")(self.token)
         api.route("GET", f"/services/data/{VERSION}/query")(self.query)
         api.route("GET", f"/services/data/{VERSION}/query/(01g[A-Za-z0-9]+)-(\\d+)")(self.more)
+        api.route("GET", f"/services/data/{VERSION}/sobjects/(\\w+)/describe")(self.describe)
         api.route("POST", f"/services/data/{VERSION}/sobjects/Case")(self.create_case)
 
     def create_case(self, seen: Seen, match: Any) -> Any:
@@ -133,7 +136,7 @@ class SalesforceOrg:
         if refused := self.refused(seen):
             return refused
         parsed = _SOQL.match(seen.query.get("q", ""))
-        if parsed is None or parsed["object"] not in self.rows and parsed["object"] not in ("Account", "Contact", "Case"):
+        if parsed is None or parsed["object"] not in self.rows and parsed["object"] not in STANDARD_OBJECTS:
             return Reply(400, [{"message": "unexpected token", "errorCode": "MALFORMED_QUERY"}])
         fields = [f.strip() for f in parsed["fields"].split(",")]
         if refused := self.invalid(parsed["object"], fields):
@@ -156,6 +159,17 @@ class SalesforceOrg:
                        "describe call for the appropriate names.")  # fmt: skip
             return Reply(400, [{"message": message, "errorCode": "INVALID_FIELD"}])
         return None
+
+    def describe(self, seen: Seen, match: Any) -> Any:
+        """sObject Describe, cut to what the connector reads: each field's `name` — the fields the
+        object's rows have (an org with Person Accounts enabled gives its Accounts `IsPersonAccount`)."""
+        if refused := self.refused(seen):
+            return refused
+        object_name = match.group(1)
+        if object_name not in self.rows and object_name not in STANDARD_OBJECTS:
+            return Reply(404, [{"message": "The requested resource does not exist", "errorCode": "NOT_FOUND"}])
+        names = dict.fromkeys(["Id", *(key for row in self.rows.get(object_name, []) for key in row)])
+        return {"name": object_name, "fields": [{"name": name, "type": "string"} for name in names]}
 
     def more(self, seen: Seen, match: Any) -> Any:
         return self.refused(seen) or self._page(match.group(1), int(match.group(2)))

@@ -302,6 +302,10 @@ def salesforce_world(mark: Markers) -> World:
                 "FirstName": mark.name(f"first{n}"), "Phone": mark.phone(n), "MobilePhone": mark.phone(10 + n)}  # fmt: skip
     for n, row in enumerate(org.rows["SurveyResponse"], start=1):
         row["IpAddress"] = mark.ip(n)
+    for row in org.rows["Account"]:  # an org with Person Accounts: a person's account is named after them
+        row["IsPersonAccount"] = False
+    org.add("Account", {"Id": "001P1", "Name": mark.name("person1"), "IsPersonAccount": True, "OwnerId": "005U1",
+                        "Customer_Segment__c": "Consumer", "SystemModstamp": salesforce_api.stamp(3)})  # fmt: skip
     org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": score, "Email__c": mark.email(f"custom{n}"),
                                   "Phone__c": mark.phone(20 + n), "Name__c": mark.name(f"custom{n}"),
                                   "CreatedDate": salesforce_api.stamp(n), "SystemModstamp": salesforce_api.stamp(n)}

@@ -401,6 +401,37 @@ def test_a_single_currency_org_is_read_as_before(tmp_path):
     assert query(tmp_path, "SELECT accounts_with_revenue, revenue_currency FROM nps_revenue_by_month") == [(2, None)]
 
 
+def person_account_org(enabled: bool) -> SalesforceOrg:
+    """survey_org, with Person Accounts enabled or not. Enabled, every Account has IsPersonAccount
+    (the Account field Salesforce adds then; on other orgs naming it is INVALID_FIELD) and one
+    Account is a person's, its Name hers (Account object reference, "Person Account Record Types")."""
+    org = survey_org()
+    if enabled:
+        for row in org.rows["Account"]:
+            row["IsPersonAccount"] = False
+        org.add("Account", {"Id": "001P1", "Name": "Maria Kowalska", "IsPersonAccount": True, "Type": None,
+                            "Customer_Segment__c": "Consumer", "OwnerId": "005U1", "AnnualRevenue": None,
+                            "Industry": None, "BillingCountry": "Poland", "SystemModstamp": stamp(3)})  # fmt: skip
+    return org
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["person_accounts", "business_accounts_only"])
+def test_a_person_accounts_name_is_never_stored_and_orgs_without_them_are_read_as_before(tmp_path, enabled):
+    """docs/security.md: names are not stored. A person account's Name is a person's: it is left
+    out of crm_accounts (and of every byte of the file); business accounts keep theirs. An org
+    without Person Accounts has no IsPersonAccount, so the query asks for it only where the
+    Account's describe lists it."""
+    with salesforce(person_account_org(enabled)) as api:
+        result = sync(tmp_path, entry(api.url, surveys=False, contacts=False))
+        statement = next(s.query["q"] for s in api.requests if "FROM Account" in s.query.get("q", ""))
+    assert result.status == "success", result.error
+    assert ("IsPersonAccount" in statement) == enabled
+    businesses = [("001A1", "Acme Retail", "Enterprise"), ("001A2", "Corner Shop", "SMB")]
+    assert query(tmp_path, "SELECT account_id, name, segment FROM crm_accounts ORDER BY 1") == businesses + (
+        [("001P1", None, "Consumer")] if enabled else [])  # fmt: skip
+    assert not any(b"Kowalska" in path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+
+
 def test_currency_field_on_an_org_without_multi_currency_fails_naming_the_option(tmp_path, no_waiting):
     with salesforce(survey_org()) as api:
         result = sync(tmp_path, entry(api.url, surveys=False, contacts=False, currency_field="CurrencyIsoCode"))

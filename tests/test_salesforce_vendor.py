@@ -23,6 +23,7 @@ from tests.sqlite_runs import query, sync_source
 VENDOR = Path(__file__).parent / "data" / "vendor" / "salesforce"
 VERSION = "v61.0"  # the connector's default; the documented nextRecordsUrl names v63.0
 QUERY = f"/services/data/{VERSION}/query"
+DESCRIBE = f"/services/data/{VERSION}/sobjects/Account/describe"
 sync = partial(sync_source, name="org")
 _SOQL = re.compile(r"^SELECT (?P<fields>.+?) FROM (?P<object>\w+)")
 
@@ -49,6 +50,12 @@ def entry(base_url: str, **streams: Any) -> dict[str, Any]:
     only = {"surveys": False, "accounts": False, "contacts": False} | streams
     return {"connector": "salesforce", "base_url": base_url, "client_id": CLIENT_ID,
             "client_secret": "${SF_CLIENT_SECRET}", **only}  # fmt: skip
+
+
+def recorded_fields(seen, match) -> dict[str, Any]:
+    """sObject Describe of the recorded org's Account, cut to each field's name: the fields its
+    recorded rows carry (no IsPersonAccount: that org has no Person Accounts)."""
+    return {"name": "Account", "fields": [{"name": key} for key in recorded_accounts()[0] if key != "attributes"]}
 
 
 def token(seen, match) -> dict[str, str]:
@@ -85,13 +92,14 @@ def test_accounts_recorded_from_a_real_org_land_with_their_segment_revenue_and_c
         api.route("POST", "/services/oauth2/token")(token)
         api.route("GET", QUERY)(first_page)
         api.route("GET", f"{QUERY}/01gD0000002HU6KIAW-2")(second_page)
+        api.route("GET", DESCRIBE)(recorded_fields)
         first = sync(tmp_path, entry(api.url, accounts=True, segment_field="SLA__c"))
         again = sync(tmp_path, entry(api.url, accounts=True, segment_field="SLA__c"))
         paths = api.paths("GET")
     assert (first.status, first.written, first.streams) == ("success", 3, {"accounts": 3}), first.error
     assert asked[0] == ("SELECT Id, Name, OwnerId, AnnualRevenue, Industry, BillingCountry, SLA__c, Type, SystemModstamp "
                         "FROM Account ORDER BY SystemModstamp, Id")  # fmt: skip
-    assert paths[1] == f"{QUERY}/01gD0000002HU6KIAW-2"  # nextRecordsUrl followed as given, no parameters
+    assert (paths[0], paths[2]) == (DESCRIBE, f"{QUERY}/01gD0000002HU6KIAW-2")  # nextRecordsUrl as given, no parameters
     expected = sorted((a["Id"], a["Name"], a["SLA__c"], a["Type"], a["AnnualRevenue"], a["Industry"], a["BillingCountry"],
                        a["OwnerId"]) for a in accounts)  # fmt: skip
     rows = query(tmp_path, "SELECT account_id, name, segment, lifecycle_stage, annual_revenue, industry, country, owner "
@@ -139,6 +147,7 @@ def test_a_session_the_org_calls_not_valid_for_the_rest_api_is_renewed_once(tmp_
     with fake_api() as api:
         api.route("POST", "/services/oauth2/token")(token)
         api.route("GET", QUERY)(org)
+        api.route("GET", DESCRIBE)(recorded_fields)
         renewed = sync(tmp_path, entry(api.url, accounts=True))
         signed_in = api.paths("POST").count("/services/oauth2/token")
     assert (renewed.status, renewed.written, signed_in) == ("success", 1, 2), renewed.error
@@ -146,6 +155,7 @@ def test_a_session_the_org_calls_not_valid_for_the_rest_api_is_renewed_once(tmp_
     with fake_api() as api:
         api.route("POST", "/services/oauth2/token")(token)
         api.route("GET", QUERY)(lambda seen, match: Reply(401, refusal))
+        api.route("GET", DESCRIBE)(lambda seen, match: Reply(401, refusal))
         refused = sync(tmp_path, entry(api.url, accounts=True))
         asked = api.paths("GET")
     assert refused.status == "failed" and len(asked) == 2 and no_waiting == []
@@ -158,9 +168,10 @@ def test_a_spent_allocation_as_a_real_org_words_it_fails_at_once(tmp_path, no_wa
     with fake_api() as api:
         api.route("POST", "/services/oauth2/token")(token)
         api.route("GET", QUERY)(lambda seen, match: Reply(403, spent))
+        api.route("GET", DESCRIBE)(lambda seen, match: Reply(403, spent))
         result = sync(tmp_path, entry(api.url, accounts=True))
         asked = api.paths()
-    assert result.status == "failed" and len(asked) == 2 and no_waiting == []  # the token, one query
+    assert result.status == "failed" and len(asked) == 2 and no_waiting == []  # the token, one call
     [error] = spent
     assert f"HTTP 403 ({error['message']} [{error['errorCode']}]); the Salesforce quota is used up" in result.error
 
@@ -172,6 +183,7 @@ def test_the_guides_query_example_without_ids_goes_to_quarantine_naming_the_id(t
     with fake_api() as api:
         api.route("POST", "/services/oauth2/token")(token)
         api.route("GET", QUERY)(lambda seen, match: example)
+        api.route("GET", DESCRIBE)(recorded_fields)
         result = sync(tmp_path, entry(api.url, accounts=True))
     assert (result.read, result.written, result.quarantined) == (len(example["records"]), 0, 2)
     assert result.status == "failed" and "the record has no 'Id' (its primary key)" in result.error

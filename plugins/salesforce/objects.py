@@ -27,6 +27,7 @@ SCORED_TYPES = ("NPS", "CSAT", "Rating", "Score", "Slider")  # the types whose a
 SCALE_SETTINGS = {"CSAT": "csat_scale", "Rating": "rating_scale"}  # the setting of each type's scale, without choices
 INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
+PERSON_ACCOUNT = "IsPersonAccount"  # an Account field only orgs with Person Accounts enabled have
 CONTACT_PERSONAL = frozenset({"Name", "FirstName", "LastName", "Phone", "MobilePhone", "MailingStreet"})
 CONTACT_FIELDS = ["AccountId", "Email", "OwnerId"]
 CONTACT_PREFIX = "003"  # the key prefix of Contact ids (SubmitterId and ParticipantId may name a User or a Lead)

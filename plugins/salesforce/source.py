@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timezone
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from cxbridge.http import ApiErrors, ApiSource, OAuth2ClientCredentials, OAuth2R
 from cxbridge.http.auth import OAuth2
 from cxbridge.plugins.salesforce import objects, soql
 from cxbridge.plugins.salesforce.config import CustomObject, SalesforceConfig
-from cxbridge.privacy import PersonalFields, ignored_questions
+from cxbridge.privacy import PersonalFields, Scrubber, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import ContextStream, Stream
@@ -124,6 +124,12 @@ class SalesforceSource(ApiSource):
         if config.contacts:
             found.append(Contacts(self))
         return found
+
+    def field_names(self, object_name: str) -> set[str]:
+        """The fields of an object this org has and the user can see (sObject Describe): a field
+        only some orgs have is asked for only where it is listed, as SOQL naming a missing one fails."""
+        path = f"/services/data/{self.config.api_version}/sobjects/{object_name}/describe"
+        return {str(field.get("name")) for field in self.client.get_json(path).get("fields") or []}
 
     def rows(self, object_name: str, fields: list[str], cursor: Any, *, where: str = "") -> Iterator[dict[str, Any]]:
         since = cursor or (self.config.start_date and soql_time(self.config.start_date))
@@ -274,10 +280,18 @@ class Accounts(ModstampCursor, ContextStream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
         fields = [*objects.ACCOUNT_FIELDS, config.segment_field, *filter(None, [config.lifecycle_field, config.currency_field])]
+        if objects.PERSON_ACCOUNT in self.source.field_names("Account"):
+            fields.append(objects.PERSON_ACCOUNT)
         return self.source.rows("Account", fields, cursor)
 
     def context(self, raw: dict[str, Any], builder: Any) -> Any:
         return objects.account(raw, self.source.config)
+
+    def scrubbing(self, scrub: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
+        """A person account's Name is a person's name: removed, as a Contact's is (kept with
+        keep_personal_data); a business account's is kept."""
+        person = scrub.adding(PersonalFields(personal=frozenset({"Name"})))
+        return lambda raw: person(raw) if raw.get(objects.PERSON_ACCOUNT) else scrub(raw)
 
 
 class Contacts(ModstampCursor, ContextStream):
