@@ -422,6 +422,56 @@ def test_a_role_title_beside_a_word_of_a_name_is_personal_data(tmp_path):
     assert chosen(inspection)["location_name"] == "Store"
 
 
+PEOPLE_AT_A_PLACE = ["Store employee", "Branch advisor", "Store clerk", "Store associate", "Employee at the store",
+                     "Employee of the store", "Mitarbeiter der Filiale", "Filialmitarbeiter", "Pracownik sklepu",
+                     "Сотрудник магазина", "Empleado de la tienda", "Conseiller d'agence"]  # fmt: skip
+
+
+@pytest.mark.parametrize("header", PEOPLE_AT_A_PLACE)
+def test_a_person_word_heading_the_header_names_the_agent_not_the_place(tmp_path, header):
+    """"Store employee" and "Branch advisor" of names were proposed as location_name (0.85, its
+    'store'), beating the agent (0.70): each employee ranked as a store. The head noun says what the
+    header holds — last in English and German ("Store employee", "Filialmitarbeiter"), first before
+    a linking word ("Employee of the store", "Mitarbeiter der Filiale", "Empleado de la tienda") and
+    in Polish and Russian ("Pracownik sklepu"): a person who served the customer, the agent, as
+    "Employee" alone is; the "Store" column is the store."""
+    names, shops = ["Ann Lee", "Bob Stone", "Eve Park"], ["North", "South"]
+    rows = [["Response ID", "Date", "Store", header, "How likely are you to recommend us?"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", shops[n % 2], names[n % 3], n % 11] for n in range(12)]]  # fmt: skip
+    path = write_csv(tmp_path / "people.csv", rows)
+    inspection = inspect_file(path)
+    assert [p.target for p in inspection.proposals if p.column == header] == ["agent_id"]
+    assert {t: c for t, c in chosen(inspection).items() if t in ("location_name", "location_id", "agent_id")} == {
+        "location_name": "Store", "agent_id": header}
+
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    db = tmp_path / "cx.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    stored = query(tmp_path, "SELECT source_record_id, location_name, agent_id FROM feedback", db=db.name)
+    assert sorted(stored) == sorted((f"R{n}", shops[n % 2], names[n % 3]) for n in range(12))
+
+
+@pytest.mark.parametrize("header", ["Agent site", "Agent location", "Location of the agent", "Sklep pracownika"])
+def test_a_place_word_heading_the_header_names_the_place(tmp_path, header):
+    """A place qualified by a person word is the place: "Agent site" is a site, "Location of the agent" a location."""
+    rows = [["Date", header], *[[f"2026-01-{n + 1:02d}", ["North", "South"][n % 2]] for n in range(6)]]
+    inspection = inspect_file(write_csv(tmp_path / "sites.csv", rows))
+    assert chosen(inspection) == {"submitted_at": "Date", "location_name": header}
+
+
+def test_a_person_at_a_place_beside_a_word_of_a_name_is_personal_data(tmp_path):
+    """"Store employee name", as "Agent name", is a person's name, never stored; a "Store name" is the store's."""
+    rows = [["Date", "Store employee name", "Store name"],
+            *[[f"2026-01-{n + 1:02d}", "Ann Lee", "North"] for n in range(6)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "named.csv", rows))
+    assert [p.target for p in inspection.chosen if p.column == "Store employee name"] == ["ignore"]
+    assert chosen(inspection)["location_name"] == "Store name"
+
+
 def test_a_satisfaction_question_about_the_staff_in_a_definition_is_no_agent(tmp_path):
     """A .qsf's "How satisfied were you with the staff?" whose choices are only some points of a
     scale (Satisfied / Neutral / Dissatisfied, left unscored) is kept as a question: before, the

@@ -2,12 +2,13 @@
 language, country, team, agent, status — and which hold personal data never to be stored. A header
 asking a rating question ("How satisfied were you with the staff?") or naming a score ("Store
 score") names no field by its words: its answers are scores, not agents, stores or phone numbers;
-nor does one naming a role ("Store manager"): it holds a person, not the store."""
+nor does one naming a role ("Store manager") or whose head noun is a person word ("Store employee",
+"Employee of the store"): it holds a person, not the store."""
 
 from __future__ import annotations
 
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import mentions, names_a_score
+from cxbridge.detection.keywords import heads, mentions, names_a_score
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.errors import DataError
 from cxbridge.phones import MIN_DIGITS
@@ -35,10 +36,18 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
 
 def _named(header: str) -> tuple:
     """What proposes the fields a header names: a person under a role title ("Store manager",
-    "Team leader", "Compliance officer"), whatever place or team it names; else the fields."""
+    "Team leader", "Compliance officer"), whatever place or team it names; the agent, not the place,
+    where a person word heads it ("Store employee", "Employee of the store"); else the fields."""
     if mentions(header, "role"):
         return (_identifier, _person)
+    if _at_a_place(header):
+        return (_identifier, _channel, _plain_field)
     return (_identifier, _location, _channel, _plain_field)
+
+
+def _at_a_place(header: str) -> bool:
+    """Whether the header names a person at a place: the place qualifies the person word heading it."""
+    return bool(mentions(header, "location")) and heads(header, "agent", over="location")
 
 
 def _time(profile: ColumnProfile) -> list[Proposal]:
@@ -142,10 +151,12 @@ def _person(profile: ColumnProfile) -> list[Proposal]:
 
 
 def _personal(profile: ColumnProfile) -> list[Proposal]:
-    """Names and IP addresses: a "Store name" is the store's, a "Store manager name" a person's."""
+    """Names and IP addresses: a "Store name" is the store's, a "Store manager name" or "Store
+    employee name" a person's."""
     header = profile.column.label
     stem = mentions(header, "personal")
-    if not stem or (mentions(header, "location") and not mentions(header, "role")) or profile.emails:
+    a_person = mentions(header, "role") or _at_a_place(header)
+    if not stem or (mentions(header, "location") and not a_person) or profile.emails:
         return []
     return [Proposal("ignore", profile.key, 0.8, [f"the header says {stem!r}: personal data, never stored"])]
 

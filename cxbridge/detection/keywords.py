@@ -83,9 +83,11 @@ STEMS: dict[str, tuple[str, ...]] = {
     "country": ("country", "страна", "kraj", "land", "país", "pais", "pays"),
     "team": ("team", "department", "отдел", "команда", "zespół", "zespol", "dział", "abteilung", "equipo",
              "équipe", "equipe"),
-    "agent": ("agent", "employee", "staff", "cashier", "advisor", "consultant", "served by", "сотрудник",
-              "кассир", "консультант", "pracownik", "konsultant", "kasjer", "mitarbeiter", "berater", "agente",
-              "empleado", "vendedor", "conseiller", "vendeur", "atendente"),
+    "agent": ("agent", "employee", "staff", "cashier", "advisor", "adviser", "consultant", "clerk", "associate",
+              "served by", "сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer",
+              "doradc", "sprzedawc", "mitarbeiter", "berater", "kassierer", "verkäufer", "agente", "empleado",
+              "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller", "conseillère", "vendeur", "vendeuse",
+              "caissi", "atendente", "funcionári"),
     # a role title: the header names whoever has it ("Store manager", "Kierownik sklepu"), not the place or team
     "role": ("manager", "officer", "supervisor", "director", "owner", "leader", "coordinator", "head of", "leiter",
              "geschäftsführer", "inhaber", "beauftragte", "vorgesetzte", "директор", "управляющ", "руководител",
@@ -102,7 +104,7 @@ STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
-               "code", "código", "codigo", "chef", "jefe", "jefa", "dono"}  # fmt: skip
+               "code", "código", "codigo", "chef", "jefe", "jefa", "dono", "associate"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
@@ -136,6 +138,13 @@ _NOUN_FIRST = frozenset({"responsable", "responsável"})
 """Role titles that are also adjectives: a role as the header's first word ("Responsable du
 magasin", "Responsável pela loja"), "in charge" after a place or team ("Agence responsable", "Équipe
 responsable", "Loja responsável": the branch or team in charge)."""
+_HEAD_FIRST = frozenset({"сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer", "doradc",
+                         "sprzedawc", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
+                         "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári"})  # fmt: skip
+"""Person words of languages that put the head noun first, the place after it in the genitive ("Pracownik
+sklepu", «Сотрудник магазина») or after a linking word ("Empleado de la tienda")."""
+_LINKING = re.compile(r"(?<!\w)(?:of|at|in|from|der|des|von|bei|de|del|della|di|da|do|dos|das|du|van|d['’])(?!\w)")
+"""Words after which a header's head noun has been said: "Employee of the store", "Mitarbeiter der Filiale"."""
 _HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
 _ALSO_GIVEN = dict.fromkeys(("facilitó", "facilito", "facilitaron"), _HANDLING)
 """Stems that also mean "provided": Spanish "facilitó" is "made easy" ("La empresa me facilitó la
@@ -191,6 +200,21 @@ _SPACES = re.compile(r"\s+")
 def mentions(header: str, role: str) -> str | None:
     """The stem of `role` the header contains (whole words for short stems), or None."""
     return next((stem for stem, _ in _found(_normal(header), role)), None)
+
+
+def heads(header: str, role: str, *, over: str) -> bool:
+    """Whether the header's head noun is a word of `role` where it also names `over`: "Store employee",
+    "Employee of the store", "Pracownik sklepu" are employees, "Agent site", "Location of the agent"
+    places. The head comes last in English and German ("Filialmitarbeiter"), first before a linking word
+    or in a language that puts it first (`_HEAD_FIRST`)."""
+    text = _normal(header)
+    mine = min(((at, stem) for stem, at in _found(text, role)), default=None)
+    other = min((at for _, at in _found(text, over)), default=None)
+    if mine is None or other is None:
+        return mine is not None
+    (at, stem), (first, last) = mine, sorted((mine[0], other))
+    head_first = stem in _HEAD_FIRST or _LINKING.search(text, first, last) is not None
+    return (at == first) == head_first
 
 
 def first_mentioned(header: str, roles: tuple[str, ...]) -> str | None:
