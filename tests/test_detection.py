@@ -332,6 +332,52 @@ def test_a_store_postcode_is_never_the_store(tmp_path, postcode, store):
                                     for n in range(12))  # fmt: skip
 
 
+WHERE_A_STORE_IS = {"Store city": ["Leeds", "Leeds", "York"], "Store address": ["1 High St", "9 Park Rd", "2 Mill Ln"],
+                    "Branch region": ["North", "North", "South"], "Ville du magasin": ["Lyon", "Lyon", "Nice"],
+                    "Miasto sklepu": ["Kraków", "Kraków", "Gdańsk"], "Adres placówki": ["ul. Długa 1", "ul. Polna 2",
+                                                                                        "ul. Leśna 3"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("where", sorted(WHERE_A_STORE_IS))
+@pytest.mark.parametrize("store", [None, "first", "last"], ids=["alone", "store-first", "store-last"])
+def test_a_store_city_address_or_region_is_where_it_is_not_the_store(tmp_path, where, store):
+    """As a postcode: several stores share a city or region, and an address says where a store is.
+    "Store city" and "Store address" were proposed as location_name (0.85) — alone, or listed before a
+    "Store" column, chosen — so location_ranking ranked cities. Each is shown as the store below the
+    mapping's threshold and kept in `attributes`."""
+    shops = ["North", "South", "East"]
+    headers = {None: [where], "first": ["Store", where], "last": [where, "Store"]}[store]
+    cells = {where: WHERE_A_STORE_IS[where], "Store": shops}
+    rows = [["Response ID", "Date", *headers, "How likely are you to recommend us?"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(cells[h][n % 3] for h in headers), n % 11] for n in range(12)]]  # fmt: skip
+    path = write_csv(tmp_path / "where.csv", rows)
+    inspection = inspect_file(path)
+    assert {t: c for t, c in chosen(inspection).items() if t.startswith("location")} == (
+        {"location_name": "Store"} if store else {})
+    [proposal] = [p for p in inspection.proposals if p.column == where]
+    assert (proposal.target, proposal.mapped) == ("location_id", False)
+    assert "where the store is, not which" in proposal.describe()
+
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    db = tmp_path / "cx.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    stored = query(tmp_path, "SELECT source_record_id, location_name, attributes FROM feedback", db=db.name)
+    assert sorted((r[0], r[1], json.loads(r[2])) for r in stored) == sorted(
+        (f"R{n}", shops[n % 3] if store else None, {where: WHERE_A_STORE_IS[where][n % 3]}) for n in range(12))
+
+
+@pytest.mark.parametrize("header", ["Store country", "Kraj sklepu"])
+def test_a_store_country_is_the_country_not_the_store(tmp_path, header):
+    """"Store country" of country codes was the store (location_name 0.85), beating the country (0.70)."""
+    rows = [["Date", header], *[[f"2026-01-{n + 1:02d}", ["PL", "DE"][n % 2]] for n in range(6)]]
+    inspection = inspect_file(write_csv(tmp_path / "countries.csv", rows))
+    assert chosen(inspection) == {"submitted_at": "Date", "country": header}
+
+
 def test_compliance_names_a_score_only_over_numbers_or_beside_a_word_of_scoring(tmp_path):
     """"compliance" is a `points` word (an audit's "Compliance /50"), and since 612fc0a any header
     holding it named a score, so proposed no field: a "Compliance team" of team names was no team,

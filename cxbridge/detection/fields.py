@@ -17,7 +17,7 @@ from cxbridge.tabular import values
 
 _SERIAL_DAYS = (20_000, 80_000)  # Excel serial days from 1954 to 2119
 _ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
-_POSTCODE = 0.4  # below MAPPED_AT: a store's postcode is where it is, and stores may share one
+_WHERE = 0.4  # below MAPPED_AT: a store's postcode, city or address is where it is, and stores may share one
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
 
 
@@ -98,9 +98,11 @@ def _location(profile: ColumnProfile) -> list[Proposal]:
     stem = mentions(profile.column.label, "location")
     if not stem or profile.dates or profile.average_length > 60:
         return []
-    if postcode := mentions(profile.column.label, "postcode"):
-        return [Proposal("location_id", profile.key, _POSTCODE, [
-            f"the header says {stem!r} and {postcode!r}: where the store is, not which one ({profile.example()}); "
+    if mentions(profile.column.label, "country"):  # "Store country": the country (`_plain_field`)
+        return []
+    if where := mentions(profile.column.label, "postcode") or mentions(profile.column.label, "address"):
+        return [Proposal("location_id", profile.key, _WHERE, [
+            f"the header says {stem!r} and {where!r}: where the store is, not which one ({profile.example()}); "
             "kept in attributes — map it as location_id if no two of your stores share one"])]  # fmt: skip
     code = _names_code(profile.column.label)
     coded = bool(code) or all(_is_code(value) for value in profile.distinct)

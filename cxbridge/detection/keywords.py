@@ -70,6 +70,11 @@ STEMS: dict[str, tuple[str, ...]] = {
     ),
     "code": ("code", "код", "kod", "código", "codigo"),  # with `id`: a header naming its values as codes
     "postcode": ("postcode", "post code", "postal", "zip", "plz", "postleitzahl", "почтов", "pocztow", "cep"),
+    # where a store is, not which (`postcode` too): stores share a city or region, an address is of one
+    "address": ("address", "street", "city", "town", "region", "адрес", "улиц", "город", "регион", "adres", "ulica",
+                "miasto", "miejscowo", "województw", "adresse", "straße", "strasse", "stadt", "ort",
+                "dirección", "direccion", "calle", "ciudad", "provincia", "ville", "rue", "endereço", "endereco",
+                "rua", "cidade", "região"),
     "email": ("email", "e-mail", "mail", "почта", "poczta", "correo", "courriel", "adres e"),
     "phone": ("phone", "mobile", "tel", "телефон", "telefon", "teléfono", "téléphone", "celular", "handy"),
     "location": (
@@ -104,7 +109,8 @@ STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
-               "code", "código", "codigo", "chef", "jefe", "jefa", "dono", "associate"}  # fmt: skip
+               "code", "código", "codigo", "chef", "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue",
+               "rua", "stadt"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
