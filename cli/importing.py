@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,9 +16,9 @@ from cxbridge.masking import redact, redact_data
 from . import output
 from .options import (
     config_option, db_option, destination_option, format_option, handles_errors, hints_wanted, rehash_option,
-    summary_format, summary_format_option, wait_option,
+    same_data, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
-from .summaries import flat_row, kept_before_failure, left_out, print_warnings
+from .summaries import flat_row, kept_before_failure, left_out, print_quarantine_reasons, print_warnings
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Hints, Inspection
@@ -113,8 +114,9 @@ def import_command(ctx, files, mapping, source, definition, timezone, date_order
     if fmt == "csv":
         output.rows([flat_row(_file_summary(item, result)) for item in result.files], fmt="csv")
     else:
+        same = None if dry_run else same_data(config, db, destination)  # a dry run's quarantine is not listed
         for item in result.files:
-            _print_import(item, result, machine=fmt == "json")
+            _print_import(item, result, machine=fmt == "json", same=same)
     sys.exit(result.exit_code)
 
 
@@ -125,7 +127,7 @@ def _file_summary(item: FileImport, result: ImportResult) -> dict[str, Any]:
             "warnings": item.all_warnings}  # fmt: skip
 
 
-def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> None:
+def _print_import(item: FileImport, result: ImportResult, *, machine: bool, same: str | None = None) -> None:
     if machine:
         click.echo(json.dumps(_file_summary(item, result), default=str))
         return
@@ -138,6 +140,9 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool) -> N
         verb = "would write" if result.dry_run else "written"
         click.echo(f"✔ {where}: {r.read:,} read · {r.written:,} {verb} · {r.unchanged:,} unchanged · "
                    f"{r.quarantined:,} quarantined{left_out(r)}")  # fmt: skip
+    if item.result is not None:
+        listed = f"cxbridge quarantine list --source {shlex.quote(item.source)}{same}" if same is not None else None
+        print_quarantine_reasons(item.result, listed=listed)
     for sheet, reason in item.left_out.items():
         click.echo(f"  sheet {sheet!r} left out: {reason}")
     print_warnings(item.all_warnings)

@@ -9,6 +9,8 @@ import click
 
 from . import output
 
+REASONS_SHOWN = 5  # quarantine reasons under a summary line, most records first
+
 if TYPE_CHECKING:
     from cxbridge.pipeline import SourceResult
 
@@ -72,6 +74,17 @@ def kept_before_failure(result: SourceResult, *, dry_run: bool) -> str:
     """What a failed run wrote before it failed, which stays (the next run writes none of it twice):
     ` (3,000 written before it failed, kept)`; nothing when it wrote nothing."""
     return f" ({result.written:,} written before it failed, kept)" if result.written and not dry_run else ""
+
+
+def print_quarantine_reasons(result: SourceResult, *, listed: str | None) -> None:
+    """Why the run's records went to quarantine, under its summary line: each reason with how many
+    records it holds, most first (`REASONS_SHOWN`), then how many more and the command `listed`
+    (None: none to give, a dry run's) that shows every one."""
+    reasons = sorted(result.quarantine_reasons.items(), key=lambda reason: -reason[1])[:REASONS_SHOWN]
+    for reason, count in reasons:
+        click.echo(f"  ✘ {count:,} × {reason}")
+    if (more := result.quarantined - sum(count for _, count in reasons)) > 0:
+        click.echo(f"  ✘ {more:,} more for other reasons" + (f": {listed}" if listed else ""))
 
 
 def print_warnings(warnings: list[str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import glob
 import logging
+import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, partial
@@ -28,7 +29,7 @@ from cxbridge.phones import phones_in
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
-from cxbridge.tabular.config import FileSourceConfig
+from cxbridge.tabular.config import FileSourceConfig, ImportedMapping
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below, identities
 from cxbridge.tabular.reading import SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
@@ -208,6 +209,9 @@ def import_(
                 file_config.source_headers = headers if saved else project_headers(item.source) if mapped else None
                 file_config.date_evidence = item.date_evidence
                 file_config.file_identity = in_project_source(item.source).get(path)
+                if saved or not mapped:  # else the project's source's: its config is changed, then synced
+                    typed = shlex.quote(below(shown, Path.cwd()))  # a command's file, as the user's shell reaches it
+                    file_config.imported = ImportedMapping(typed, mapping and shlex.quote(str(mapping)))
         except CxbridgeError as exc:
             item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
     refuse_shared_ids(ready)
@@ -223,6 +227,8 @@ def import_(
             item.error = str(exc)
         item.left_out = {redact(sheet): redact(why) for sheet, why in item.left_out.items()}  # named as the sync
         item.warnings = [redact(warning) for warning in item.warnings]  # named sheets and columns (docs/security.md)
+        if item.result is not None:
+            item.result.quarantine_reasons = {redact(why): n for why, n in item.result.quarantine_reasons.items()}
     return result
 
 

@@ -251,11 +251,12 @@ class RecordBuilder:
             raise DataError(f"question {answer.question_id!r}: {exc}", field=answer.question_id) from None
 
     def _advice(self, answer: AnswerInput, fixes: tuple[str, ...]) -> str:
-        """The fixes, where this source's configuration sets them: a file's `[[metrics]]` entry,
-        an API source's `[sources.NAME.questions.ID]`, a `csat_scale`, or only the source's data."""
+        """The fixes, where this source's configuration sets them: a file's `[[metrics]]` entry (in the
+        mapping its import read), an API source's `[sources.NAME.questions.ID]`, a `csat_scale`, or
+        only the source's data."""
         keys, name = type(self.config).model_fields, self.context.name
-        if "metrics" in keys:
-            return metrics.advice(fixes, where=f"the [[sources.{name}.metrics]] entry of column {answer.question_id!r}")
+        if "metrics" in keys:  # a row mapping's (`RowMapping.metrics_entry`)
+            return metrics.advice(fixes, where=self.config.metrics_entry(answer.question_id, source=name))
         if "questions" in keys and getattr(self.config, "takes_questions", True):
             return metrics.advice(fixes, where=f"[sources.{name}.questions.{_toml_key(answer.question_id)}]")
         if "csat_scale" in keys and "scale" in fixes and answer.spec.metric == Metric.CSAT:  # type: ignore[union-attr]

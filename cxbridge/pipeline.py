@@ -13,7 +13,7 @@ import logging
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -65,6 +65,7 @@ class SourceResult:
     left_out: dict[str, int] = field(default_factory=dict)  # records read and skipped, by `Stream.left_out`'s reason
     cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
     pruned: int | None = None  # records not read that `--prune` removed (would remove); None: not asked
+    quarantine_reasons: dict[str, int] = field(default_factory=dict)  # this run's, counted (`_count_reasons`)
     error: str | None = None
     seconds: float = 0.0
     streams: dict[str, int] = field(default_factory=dict)
@@ -434,6 +435,7 @@ class Engine:
         result.quarantined += stats.quarantined
         if batch.quarantined:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
+            _count_reasons(result.quarantine_reasons, batch.quarantined)
         result.cases_opened += len(batch.cases)
         if not self._dry_run:
             counts = self._counts(result)
@@ -556,3 +558,14 @@ def _cursor_text(cursor: Any, limit: int = 80) -> str:
     """A cursor for a log line: short, and `none` before the first sync."""
     text = "none" if cursor is None else str(cursor)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_REASONS_KEPT = 20  # distinct quarantine reasons a run counts; each further one is in `quarantine list` only
+
+
+def _count_reasons(reasons: dict[str, int], quarantined: Iterable[QuarantineItem]) -> None:
+    """Count each quarantined record's reason into `reasons` (records with one reason, one entry),
+    the first `_REASONS_KEPT` reasons only: a run of unlike errors keeps no more in memory."""
+    for item in quarantined:
+        if item.error in reasons or len(reasons) < _REASONS_KEPT:
+            reasons[item.error] = reasons.get(item.error, 0) + 1

@@ -432,3 +432,59 @@ def test_inspect_says_a_declared_zone_is_read_whatever_timezone_is_given(tmp_pat
     zoned = zoned_qualtrics_export(tmp_path / "zoned.csv", "Europe/Zurich")
     [inspected] = json.loads(invoke("inspect", str(zoned), "--timezone", "America/New_York", "--format", "json").output)
     assert "timestamps are read in Europe/Zurich, the time zone the export declares" in inspected["notes"]
+
+
+def test_the_import_summary_groups_the_quarantine_reasons_and_their_advice_fits_an_import(tmp_path, monkeypatch):
+    """`cxbridge import` printed "4 quarantined" and no reason, and each reason stored told to edit
+    "the [[metrics]] entry of the column" and to run `cxbridge sync --full-refresh --source NAME` —
+    neither of which an import without a saved mapping has. The summary lists each reason with its
+    count, most first, and the advice names the mapping `inspect --write-mapping` saves and the
+    import that reads the file with it; with `--mapping`, that file."""
+    monkeypatch.chdir(tmp_path)
+    five = ["Strongly disagree", "Somewhat disagree", "Neither agree nor disagree", "Somewhat agree", "Strongly agree"]
+    column = "I was satisfied with the service"
+    later = ["Agree", "Agree", "Agree", "Disagree", "Sorta", "Sorta"]
+    answers = [five[n % 5] for n in range(500)] + later
+    with open("late.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Response ID", "Date", column],
+                                      *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", a] for n, a in enumerate(answers)]])  # fmt: skip
+    result = invoke("import", "late.csv", "--db", "x.db")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("✔ late.csv → late (plain): 506 read · 500 written · 0 unchanged · 6 quarantined")
+    quarantined = [line for line in lines if line.startswith("  ✘ ")]
+    counts = [int(line.split()[1]) for line in quarantined]
+    assert counts == [3, 2, 1], result.output
+    for line, answer in zip(quarantined, ("Agree", "Sorta", "Disagree"), strict=True):
+        assert f"× question {column!r}: answer {answer!r}" in line, line
+    with sqlite3.connect("x.db") as db:
+        reasons = {error for (error,) in db.execute("SELECT error FROM quarantine")}
+    assert len(reasons) == 3
+    for reason in reasons:
+        assert "`cxbridge inspect late.csv --write-mapping mapping.toml`" in reason, reason
+        assert "cxbridge sync" not in reason and "entry of the column" not in reason, reason
+    [size] = [reason for reason in reasons if "answer 'Agree'" in reason]
+    assert "set scale = [1, 7]" in size and "(`cxbridge import late.csv --mapping mapping.toml` then reads" in size, size
+
+    assert invoke("inspect", "late.csv", "--write-mapping", "saved.toml").exit_code == 0
+    again = invoke("import", "late.csv", "--db", "y.db", "--mapping", "saved.toml")
+    assert "6 quarantined" in again.output.splitlines()[0], again.output
+    with sqlite3.connect("y.db") as db:
+        reasons = {error for (error,) in db.execute("SELECT error FROM quarantine")}
+    assert len(reasons) == 3 and all("saved.toml" in reason and "--write-mapping" not in reason for reason in reasons)
+
+
+def test_the_import_summary_shows_the_five_commonest_reasons_and_counts_the_rest(tmp_path, monkeypatch):
+    """Seven answers no label reads are seven reasons: the five holding most records are shown, the
+    other two counted with the command that lists every one."""
+    monkeypatch.chdir(tmp_path)
+    odd = [f"Odd {n}" for n in range(7)]
+    answers = [SATISFACTION[n % 5] for n in range(100)] + odd + odd[:3] + odd[:1]
+    with open("odd.csv", "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Response ID", "Date", "How satisfied were you?"],
+                                      *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", a] for n, a in enumerate(answers)]])  # fmt: skip
+    lines = invoke("import", "odd.csv", "--db", "x.db").output.splitlines()
+    assert "· 11 quarantined" in lines[0], lines
+    shown = [line for line in lines if line.startswith("  ✘ ")]
+    assert [line.split(" × ")[0] for line in shown[:5]] == ["  ✘ 3", "  ✘ 2", "  ✘ 2", "  ✘ 1", "  ✘ 1"], shown
+    assert [f"answer 'Odd {n}'" in line for n, line in zip((0, 1, 2, 3, 4), shown, strict=False)] == [True] * 5
+    assert shown[5:] == ["  ✘ 2 more for other reasons: cxbridge quarantine list --source odd --db x.db"]

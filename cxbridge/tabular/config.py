@@ -5,6 +5,7 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
@@ -94,11 +95,30 @@ class MetricColumn(MetricSpec):
         return self
 
 
+@dataclass(frozen=True)
+class ImportedMapping:
+    """The mapping a file of `cxbridge import` is read with, as advice names it: the `--mapping`
+    file (`saved`), or the one detected for it, which the user edits once `inspect` saved it."""
+
+    file: str  # the data file, as the import names it
+    saved: str | None = None
+
+    @property
+    def where(self) -> str:
+        return self.saved or (f"a mapping saved by `cxbridge inspect {self.file} --write-mapping mapping.toml` "
+                              "(then imported with `--mapping mapping.toml`)")
+
+    @property
+    def again(self) -> str:
+        return f"`cxbridge import {self.file} --mapping {self.saved or 'mapping.toml'}`"
+
+
 class RowMapping(BaseModel):
     """Which field of a row holds what, and how its values read: the keys a mapping file
     (`cxbridge inspect --write-mapping`) holds, shared by the file sources and the singer source."""
 
     model_config = ConfigDict(extra="forbid")
+    _imported: ImportedMapping | None = PrivateAttr(default=None)
 
     timestamp_format: TimestampFormat | None = Field(
         default=None, description="strptime format; otherwise ISO, dd.mm.yyyy, m/d/yyyy, …"
@@ -125,6 +145,27 @@ class RowMapping(BaseModel):
         default_factory=list, description="columns of personal data (names, addresses): stored only with keep_personal_data"
     )
     ignore: list[str] = Field(default_factory=list, description="columns never stored (names, IP addresses)")
+
+    @property
+    def imported(self) -> ImportedMapping | None:
+        """The mapping file of a `cxbridge import` this is, as its advice names it; None: a source's
+        config (`cxbridge sync`). Not a config key."""
+        return self._imported
+
+    @imported.setter
+    def imported(self, mapping: ImportedMapping | None) -> None:
+        self._imported = mapping
+
+    def metrics_entry(self, column: str, *, source: str) -> str:
+        """Where advice tells to change how a column is scored: its [[metrics]] entry, in the config or
+        the mapping the import read."""
+        if self.imported is None:
+            return f"the [[sources.{source}.metrics]] entry of column {column!r}"
+        return f"the [[metrics]] entry of column {column!r} in {self.imported.where}"
+
+    def read_again(self, *, source: str) -> str:
+        """The command that reads the answers stored before again, once the mapping is changed."""
+        return self.imported.again if self.imported else f"`cxbridge sync --full-refresh --source {source}`"
 
     @model_validator(mode="after")
     def _one_primary_per_column(self) -> RowMapping:

@@ -45,6 +45,7 @@ class RowNormalizer:
         rename: Callable[[str], str] | None = None,
     ):  # fmt: skip
         self.config = config
+        self.source = context.name
         self.rename = rename or _as_it_is
         key = self.key
         self.columns = {name: key(column) for name, column in config.columns.mapped().items()}
@@ -317,8 +318,9 @@ class RowNormalizer:
         if meant is not None and (float(number.replace(",", ".")) - middle) * (meant - middle) < 0:
             raise DataError(
                 f"question {column!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
-                f"this {metric.metric} scale: its answers are numbered the other way round; in the [[metrics]] entry "
-                "of the column, set direction = 'lower_is_better', or map its answers under 'labels'",
+                f"this {metric.metric} scale: its answers are numbered the other way round; in "
+                f"{self.config.metrics_entry(column, source=self.source)}, set direction = 'lower_is_better', or map "
+                "its answers under 'labels'",
                 field=column,
             )
 
@@ -332,9 +334,9 @@ class RowNormalizer:
         problem, other, fix = found
         low, high = (whole_number(end) for end in other.scale)
         raise DataError(
-            f"question {column!r}: answer {text!r} {problem}; in the [[metrics]] entry of the column, set scale = "
-            f"[{low}, {high}]{fix} (`cxbridge sync --full-refresh --source NAME` then reads the answers stored before "
-            "on it too), or map it under 'labels'",
+            f"question {column!r}: answer {text!r} {problem}; in {self.config.metrics_entry(column, source=self.source)}, "
+            f"set scale = [{low}, {high}]{fix} ({self.config.read_again(source=self.source)} then reads the answers "
+            "stored before on it too), or map it under 'labels'",
             field=column,
         )
 
