@@ -263,7 +263,7 @@ FORMULA_ERRORS = frozenset({
     "#null!", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#n/a", "#getting_data", "#spill!", "#calc!",
     "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!", "#python!",
 })  # fmt: skip
-"""What a spreadsheet shows in a cell whose formula failed (as `_label_key` folds it): in a
+"""What a spreadsheet shows in a cell whose formula failed (as `label_key` folds it): in a
 workbook read by openpyxl, or a CSV saved from one."""
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
 _PERCENT = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)\s*%$")
@@ -271,27 +271,31 @@ _LEADING_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*
 _TO, _OR = ("|".join(AMOUNT_WORDS[joins]) for joins in ("to a number", "or more"))
 _RANGE = re.compile(rf"^\s*[+-]?\d+(?:[.,]\d+)?\s*(?:(?:[-–—/]|{_TO})\s*\d|(?:{_OR})(?!\w))")  # "1 - 2 times", "5 oder mehr"
 _SPACES = re.compile(r"\s+")
+_APOSTROPHES = str.maketrans(dict.fromkeys("’‘ʼ", "'"))  # as keyboards and word processors type one
 
 
-def _label_key(text: str) -> str:
-    return _SPACES.sub(" ", text.strip()).casefold()
+def label_key(text: str) -> str:
+    """How an answer is looked up in a mapping's labels and `ignore_values`: case, spacing and the
+    apostrophe's shape ("C’est super", "C'est super") do not matter. The built-in labels are keyed
+    by it too, and by more (`detection.labels.label_key`)."""
+    return _SPACES.sub(" ", text.strip().translate(_APOSTROPHES)).casefold()
 
 
 def index_labels(labels: Mapping[str, float]) -> dict[str, float]:
-    """Labels keyed as an answer's label is looked up in them (`label_value`): case- and space-insensitively."""
-    return {_label_key(label): value for label, value in labels.items()}
+    """Labels keyed as an answer's label is looked up in them (`label_value`, `label_key`)."""
+    return {label_key(label): value for label, value in labels.items()}
 
 
 def label_value(label: str, index: Mapping[str, float]) -> float | None:
     """The value labels indexed by `index_labels` give an answer's label, None when they do not name it."""
-    return index.get(_label_key(label))
+    return index.get(label_key(label))
 
 
 def shown_number(label: str) -> float | None:
     """The number a choice's label shows, as `coerce` reads an answer so written: "5", "5 - Very
     satisfied"; None for a label of words, or of an amount ("1 - 2 times a month", "5 or more"),
     whose number is no point of a scale."""
-    key = _label_key(label)
+    key = label_key(label)
     if _NUMBER.match(key):
         return _number(key)
     match = _LEADING_NUMBER.match(key) if not names_amount(key) else None
@@ -301,13 +305,13 @@ def shown_number(label: str) -> float | None:
 def names_amount(label: str) -> bool:
     """Whether a label names an amount — a number joined to another or to "more", in any language
     the detection reads (`keywords.AMOUNT_WORDS`): "1 - 2 times", "5 or more", "5 oder mehr"."""
-    return _RANGE.match(_label_key(label)) is not None
+    return _RANGE.match(label_key(label)) is not None
 
 
 def shown_words(label: str) -> str:
     """The words beside the number a choice's label shows ("very satisfied" of "5 - Very
     satisfied"), folded as labels are looked up; "" for a bare number or words alone."""
-    key = _label_key(label)
+    key = label_key(label)
     match = _LEADING_NUMBER.match(key)
     return key[match.end() - 1 :].strip() if match else ""
 
@@ -324,7 +328,7 @@ def answer_code(answer: object, spec: MetricSpec) -> float | None:
         return None
     if isinstance(answer, int | float):
         return spec.codes.get(float(answer))
-    key = _label_key(answer) if isinstance(answer, str) else ""
+    key = label_key(answer) if isinstance(answer, str) else ""
     return spec.codes.get(_number(key)) if _NUMBER.match(key) else None
 
 
@@ -346,7 +350,7 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
     text = str(answer)
     if text.isascii() and text.isdigit() and not (spec.ignore_values or spec.codes):  # the common case: a score
         return float(text)
-    key = _label_key(text)
+    key = label_key(text)
     if key in NO_ANSWER_LABELS or _ignored(key, spec):
         return None
     if (labelled := spec.label_index.get(key)) is not None:
@@ -387,7 +391,7 @@ def _yes_or_no(answer: bool, spec: MetricSpec) -> float | None:
 def _ignored(value: float | str, spec: MetricSpec) -> bool:
     for ignored in spec.ignore_values:
         if isinstance(ignored, str) and isinstance(value, str):
-            if _label_key(ignored) == value:
+            if label_key(ignored) == value:
                 return True
         elif not isinstance(ignored, str) and not isinstance(value, str) and float(ignored) == value:
             return True

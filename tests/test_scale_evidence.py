@@ -25,7 +25,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.detection.keywords import negation
 from cxbridge.detection.meaning import read_options
-from cxbridge.metrics import Direction
+from cxbridge.metrics import Direction, MetricSpec, score
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins_host import create_host
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan, detect
@@ -1240,3 +1240,28 @@ def test_a_typographic_apostrophe_in_a_label_reads_as_a_straight_one(tmp_path, a
     points = [(n * 2) % 5 + 1 for n in range(20)]
     stored = query(tmp_path, "SELECT SUM(value), SUM(category = 'satisfied') FROM feedback_scores", db="x.db")
     assert stored == [(float(sum(points)), sum(p >= 4 for p in points))]
+
+@pytest.mark.parametrize(("written", "typed"), [("'", "’"), ("’", "'"), ("'", "ʼ")])
+def test_a_hand_written_label_or_ignored_value_reads_an_answer_whatever_its_apostrophe(tmp_path, written, typed):
+    """The built-in labels read "d’accordo" as "d'accordo" (8a44fd1), but a mapping's own labels and
+    `ignore_values` were looked up by metrics' key, which kept the apostrophe's shape: a mapping saying
+    "Je n'ai pas d'avis" quarantined every "Je n’ai pas d’avis" answer of a file, and a question's
+    `labels` "C'est super" of an API source every "C’est super". One key now reads both."""
+    labels = {"C'est nul": 1, "Bof": 2, "C'est super": 3}
+    answers = ["C'est super", "Bof", "C'est nul", "Je n'ai pas d'avis"] * 3
+    mapped = {"column": "Avis", "metric": "csat", "scale": [1, 3],
+              "ignore_values": ["Je n'ai pas d'avis".replace("'", written)],
+              "labels": {label.replace("'", written): value for label, value in labels.items()}}  # fmt: skip
+    rows = [["Response ID", "Date", "Avis"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", a.replace("'", typed)] for n, a in enumerate(answers)]]  # fmt: skip
+    write_csv(tmp_path / "avis.csv", rows)
+    source = {"connector": "csv", "path": "avis.csv", "columns": {"id": "Response ID", "submitted_at": "Date"},
+              "metrics": [mapped]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.written, result.quarantined) == (12, 0), result.error
+    expected = sum(labels.get(a, 0) for a in answers)
+    assert query(tmp_path, "SELECT COUNT(*), SUM(value) FROM feedback_scores") == [(9, float(expected))]
+
+    spec = MetricSpec(metric="csat", scale=(1, 3), labels=mapped["labels"], ignore_values=mapped["ignore_values"])
+    read = [score(answer.replace("'", typed), spec) for answer in answers[:4]]  # an API source's answers
+    assert [scored and scored.value for scored in read] == [3.0, 2.0, 1.0, None]

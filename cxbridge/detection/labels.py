@@ -15,8 +15,9 @@ from functools import cache
 
 from cxbridge.detection.expectation import expectation_points
 from cxbridge.metrics import NO_ANSWER_LABELS, Direction, shown_words
+from cxbridge.metrics import label_key as answer_key  # the key of a mapping's labels, this one builds on
 
-_PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " ") | dict.fromkeys("’‘ʼ", "'"))
+_PUNCTUATION = str.maketrans(dict.fromkeys(',.;:!?¿¡«»"“”„', " "))
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,9 @@ class LabelScale:
 
 
 def label_key(text: str) -> str:
-    """How a label is looked up: case, spacing, punctuation, ё/е and the apostrophe's shape
-    ("d’accordo", "d'accordo") do not matter."""
-    return " ".join(text.translate(_PUNCTUATION).split()).casefold().replace("ё", "е")
+    """How a built-in label is looked up: as a mapping's (`metrics.label_key`: case, spacing, the
+    apostrophe's shape), and punctuation and ё/е do not matter either."""
+    return answer_key(text.translate(_PUNCTUATION)).replace("ё", "е")
 
 
 SATISFACTION_5 = LabelScale("satisfaction (5 points)", ("csat",), Direction.HIGHER_IS_BETTER, (
