@@ -240,6 +240,7 @@ class Engine:
         if result.pruned:
             log.info("%s: %d records %s: the full read no longer found them", name, result.pruned,
                      "would be pruned" if self.options.dry_run else "pruned")  # fmt: skip
+        result.warnings += [_spared(stream, count, read) for stream, count in sorted(read.spared.items())]
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination
@@ -292,6 +293,8 @@ class Engine:
             self._commit(batch, result, stream)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
         result.streams[stream.name] = result.read
+        if (read := self._read.get(name)) is not None:
+            read.finished.add(stream.name)
         self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=self._counts(result))
 
     def _replay_stream(
@@ -412,8 +415,9 @@ class Engine:
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
         if (read := self._read.get(batch.source)) is not None:
-            read.add(rows.record_id for rows in batch.records)
-            read.add((item.record_id for item in batch.quarantined), feedback=not isinstance(stream, ContextStream))
+            read.add(batch.stream, (rows.record_id for rows in batch.records), rows=len(batch.context))
+            read.add(batch.stream, (item.record_id for item in batch.quarantined),
+                     feedback=not isinstance(stream, ContextStream))  # fmt: skip
         with self._identity_section():
             batch.links, copied = self.identity.links(batch)  # copied: of each record views count, its stored copies
             copies = {rid for rid, canonical in batch.links.items() if canonical is not None}  # counted once, cased once
@@ -547,6 +551,14 @@ def _cursor_moves(stream: Stream) -> bool:
 def _all_quarantined(result: SourceResult) -> bool:
     """Records were read and every one went to quarantine: nothing of the source got through."""
     return result.quarantined > 0 and not result.written and not result.unchanged
+
+
+def _spared(stream: str, count: int, read: ReadIds) -> str:
+    """Why `--prune` kept the records of `stream` the run did not read (`ReadIds.prunes`)."""
+    why = ("the full read found no record of that stream" if stream in read.finished
+           else "the run did not read that stream (switched off in the source's config?)")  # fmt: skip
+    return (f"{count:,} records of stream {stream} not pruned: {why}; --prune removes a stream's records only "
+            "after a full read of that stream that finds at least one")  # fmt: skip
 
 
 def _place(context: dict[str, Any]) -> str:

@@ -2,6 +2,10 @@
 that the read no longer found — a file taken out of the folder, rows deleted from a sheet — are
 removed with their rows (`cxbridge.erasure.records_plan`), in one transaction. Their cases stay.
 
+Only the records of a stream the run read to its end, finding at least one record of it, can go:
+a stream switched off in the config (Salesforce `surveys = false`, a Zendesk source moved to the
+other CSAT API, a Singer mapping removed) was not read, so its records are no records "not found".
+
 The ids read are kept as 8-byte prints (`ReadIds`), not as a set of texts: a million records
 hold 8 MB, not 100. A record not read whose print a read one shares stays stored — the safe way
 to be wrong, and a chance of 1 in 18 million with a million records read and a million not.
@@ -19,22 +23,36 @@ _PRINT = (1 << 64) - 1
 
 
 class ReadIds:
-    """The record ids (stored or quarantined) one source's run read, as prints of their hash."""
+    """The record ids (stored or quarantined) one source's run read, as prints of their hash, and
+    the streams it read to their end."""
 
     def __init__(self) -> None:
         self._prints = array("Q")
         self._sorted = True
         self.feedback = 0
         """How many are feedback records: a CRM account or contact quarantined is not."""
+        self.found: dict[str, int] = {}
+        """Per stream: the records it gave (stored, quarantined, or CRM rows)."""
+        self.finished: set[str] = set()
+        """The streams read to their end."""
+        self.spared: dict[str, int] = {}
+        """Per stream whose records it keeps, those not read (`prune_rows` counts them, for the summary)."""
 
     def __len__(self) -> int:
         return len(self._prints)
 
-    def add(self, record_ids: Iterable[str], *, feedback: bool = True) -> None:
+    def add(self, stream: str, record_ids: Iterable[str], *, feedback: bool = True, rows: int = 0) -> None:
+        """Ids read from `stream` (`feedback`: records, not CRM rows quarantined), and `rows` it gave without one."""
         before = len(self._prints)
         self._prints.extend(hash(record_id) & _PRINT for record_id in record_ids)
-        self.feedback += (len(self._prints) - before) * feedback
+        added = len(self._prints) - before
+        self.feedback += added * feedback
+        self.found[stream] = self.found.get(stream, 0) + added + rows
         self._sorted = False
+
+    def prunes(self, stream: str) -> bool:
+        """Whether the records of `stream` not read go: the run read it to its end and found some."""
+        return stream in self.finished and self.found.get(stream, 0) > 0
 
     def __contains__(self, record_id: object) -> bool:
         if not self._sorted:
@@ -51,13 +69,20 @@ Relink = Callable[[list[str]], Mapping[str, str | None]]
 def prune_rows(
     db: Statements, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False
 ) -> int:
-    """The records of `source` in `feedback` and `quarantine` whose ids `read` lacks, removed
-    with their scores, comments and follow-ups unless `dry_run`, and the copies of other sources
-    that pointed at one of them pointed anew (`relink`); how many. The caller holds the transaction."""
-    unread = {}
+    """The records of `source` in `feedback` and `quarantine` whose ids `read` lacks, of the
+    streams it `prunes`, removed with their scores, comments and follow-ups unless `dry_run`, and
+    the copies of other sources that pointed at one of them pointed anew (`relink`); how many.
+    The caller holds the transaction."""
+    unread: dict[str, list[str]] = {}
+    read.spared = {}
     for table in ("feedback", "quarantine"):
-        rows = db.query_rows(f"SELECT record_id FROM {table} WHERE source = {db.param(0)}", [source])
-        unread[table] = [row["record_id"] for row in rows if row["record_id"] not in read]
+        rows = db.query_rows(f"SELECT record_id, stream FROM {table} WHERE source = {db.param(0)}", [source])
+        unread[table] = []
+        for row in (row for row in rows if row["record_id"] not in read):
+            if read.prunes(row["stream"]):
+                unread[table].append(row["record_id"])
+            else:
+                read.spared[row["stream"]] = read.spared.get(row["stream"], 0) + 1
     if not dry_run:
         links = relink(unread["feedback"]) if relink and unread["feedback"] else {}
         remove_rows(db, records_plan(unread["feedback"], unread["quarantine"]))

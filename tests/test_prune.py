@@ -1,7 +1,8 @@
 """`cxbridge sync --full-refresh --prune` (docs/cli.md): after a source's full read, its records
 the read no longer found — a file taken out of the folder, rows deleted — are removed with their
 scores, comments and quarantine rows, in one transaction, on SQLite, DuckDB and PostgreSQL; their
-cases stay; a run that failed or read nothing prunes nothing; a dry run only counts."""
+cases stay; a run that failed or read nothing prunes nothing, nor a stream it did not read (or
+found none of); a dry run only counts."""
 
 from __future__ import annotations
 
@@ -442,3 +443,67 @@ def test_a_full_read_whose_only_records_are_crm_rows_in_quarantine_prunes_nothin
     assert any("nothing pruned: the full read found no feedback record" in warning for warning in result.warnings)
     with api.reading(destination=url) as dest:
         assert dest.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] == len(answers)
+
+
+def salesforce_run(url: str, root: Path, **streams) -> SourceResult:
+    """A sync of a Salesforce org (tests.salesforce_api) with its survey responses, or not
+    (`surveys=False`), and the rows of its `NPS_Response__c` custom object."""
+    from cxbridge.config import config_from_dict
+    from tests.salesforce_api import CLIENT_ID
+
+    custom = {"object": "NPS_Response__c", "columns": {"submitted_at": "CreatedDate"},
+              "metrics": [{"column": "Score__c", "metric": "nps"}]}  # fmt: skip
+    options = {name: streams.pop(name) for name in ("full_refresh", "prune", "dry_run") if name in streams}
+    entry = {"connector": "salesforce", "client_id": CLIENT_ID, "client_secret": "${SF_CLIENT_SECRET}",
+             "questions": {"0Tx2": {"metric": "csat", "scale": [1, 5]}}, "accounts": False, "contacts": False,
+             "custom_objects": [custom]}  # fmt: skip
+    config = config_from_dict({"sources": {"org": {**entry, **streams}}}, plugins_host.create_host(),
+                              path=root / "cxbridge.toml")  # fmt: skip
+    [result] = api.sync(config, destination=url, **options).results
+    return result
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_a_stream_switched_off_keeps_its_records_and_the_streams_read_prune_theirs(kind, tmp_path, monkeypatch):
+    """A Salesforce source changed to `surveys = false` still reads its custom object: the full
+    read did not read the survey responses, so none of them is pruned — only the custom row
+    deleted in the org, whose stream the run read to its end."""
+    from tests.salesforce_api import CLIENT_SECRET, salesforce, stamp, survey_org
+
+    monkeypatch.setenv("SF_CLIENT_SECRET", CLIENT_SECRET)
+    url = f"{kind}:///{tmp_path / 'cx'}.{'db' if kind == 'sqlite' else 'duckdb'}"
+    org = survey_org()
+    org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": n, "CreatedDate": stamp(n), "SystemModstamp": stamp(n)}
+                                  for n in range(1, 4)))  # fmt: skip
+    with salesforce(org) as fake:
+        first = salesforce_run(url, tmp_path, base_url=fake.url)
+        org.rows["NPS_Response__c"].pop()  # a0X3 deleted in the org
+        pruned = salesforce_run(url, tmp_path, base_url=fake.url, surveys=False, full_refresh=True, prune=True)
+
+    assert (first.written, pruned.ok, pruned.read, pruned.pruned) == (6, True, 2, 1), (first, pruned)
+    with api.reading(destination=url) as dest:
+        stored = {(row["stream"], row["source_record_id"]) for row in dest.query("SELECT * FROM feedback")}
+    assert stored == {("survey_responses", "0Ly1"), ("survey_responses", "0Ly2"), ("survey_responses", "0Ly3"),
+                      ("NPS_Response__c", "a0X1"), ("NPS_Response__c", "a0X2")}  # fmt: skip
+    spared = "3 records of stream survey_responses not pruned: the run did not read that stream"
+    assert spared in " ".join(pruned.warnings)
+
+
+def test_a_stream_whose_full_read_finds_none_of_its_records_keeps_them(tmp_path, monkeypatch):
+    """The survey responses API answering with none, while the custom object's rows are read,
+    prunes no survey response — as a source that reads no feedback record at all prunes nothing."""
+    from tests.salesforce_api import CLIENT_SECRET, salesforce, stamp, survey_org
+
+    monkeypatch.setenv("SF_CLIENT_SECRET", CLIENT_SECRET)
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    org = survey_org()
+    org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": n, "CreatedDate": stamp(n), "SystemModstamp": stamp(n)}
+                                  for n in range(1, 4)))  # fmt: skip
+    with salesforce(org) as fake:
+        assert salesforce_run(url, tmp_path, base_url=fake.url).written == 6
+        org.rows["SurveyResponse"], org.rows["NPS_Response__c"] = [], org.rows["NPS_Response__c"][:2]
+        pruned = salesforce_run(url, tmp_path, base_url=fake.url, full_refresh=True, prune=True, dry_run=True)
+
+    assert (pruned.ok, pruned.read, pruned.pruned) == (True, 2, 1), pruned
+    spared = "3 records of stream survey_responses not pruned: the full read found no record of that stream"
+    assert spared in " ".join(pruned.warnings)

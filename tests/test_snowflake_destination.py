@@ -295,7 +295,9 @@ def test_a_prune_removes_the_records_of_a_source_not_read_with_their_rows(snowfl
         theirs = sorted(ids("feedback", where)) + sorted(ids("quarantine", where))
         gone = set(theirs[::3])
         read = ReadIds()
-        read.add(rid for rid in theirs if rid not in gone)
+        [stream] = {row["stream"] for row in destination.query(f"SELECT stream FROM feedback{where}")}
+        read.add(stream, (rid for rid in theirs if rid not in gone))
+        read.finished.add(stream)
         before = {table: ids(table) for table in ("feedback", "feedback_scores", "feedback_comments", "quarantine")}
         assert gone & before["feedback_scores"] and gone & before["quarantine"], "stored and quarantined ones go"
 
