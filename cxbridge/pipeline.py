@@ -237,9 +237,11 @@ class Engine:
             log.debug("%s crashed pruning %s:\n%s", self.destination.name, name, traceback.format_exc())
             result.status, result.error = "failed", f"the records not read were not pruned (nothing was removed): {exc}"
             return
+        verb = "would be pruned" if self.options.dry_run else "pruned"
         if result.pruned:
-            log.info("%s: %d records %s: the full read no longer found them", name, result.pruned,
-                     "would be pruned" if self.options.dry_run else "pruned")  # fmt: skip
+            log.info("%s: %d records %s: the full read no longer found them", name, result.pruned, verb)
+        for stream, count in sorted(read.pruned.items()):
+            result.warnings.append(_pruned(stream, count, verb, read.left.get(stream, [])))
         result.warnings += [_spared(stream, count, read) for stream, count in sorted(read.spared.items())]
 
     def batch_size(self, source: str) -> int:
@@ -250,7 +252,9 @@ class Engine:
 
     def _run_stream(self, name: str, source: Source, stream: Stream, result: SourceResult) -> None:
         fresh = self.options.full_refresh or not self.destination.exists()
-        saved = None if fresh else self.destination.get_cursor(name, stream.name)
+        known = self.destination.exists() and (not self.options.full_refresh or name in self._read)
+        stored = self.destination.get_cursor(name, stream.name) if known else None  # with --prune, what it read before
+        saved = None if fresh else stored
         builder, scrub = stream_tools(source, stream, keys=self.keys)
         self.emit(EventKind.STREAM_STARTED, source=name, stream=stream.name)
         log.debug("%s/%s: reading from cursor %s", name, stream.name, _cursor_text(saved))
@@ -295,6 +299,7 @@ class Engine:
         result.streams[stream.name] = result.read
         if (read := self._read.get(name)) is not None:
             read.finished.add(stream.name)
+            read.left[stream.name] = _no_longer_read(stream, stored, final)
         self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=self._counts(result))
 
     def _replay_stream(
@@ -551,6 +556,21 @@ def _cursor_moves(stream: Stream) -> bool:
 def _all_quarantined(result: SourceResult) -> bool:
     """Records were read and every one went to quarantine: nothing of the source got through."""
     return result.quarantined > 0 and not result.written and not result.unchanged
+
+
+def _no_longer_read(stream: Stream, before: Any, after: Any) -> list[str]:
+    """The parts (files, surveys) the cursor `before` names and `after` does not (`Stream.parts_read`)."""
+    was, now = stream.parts_read(before), stream.parts_read(after)
+    return [] if was is None or now is None else sorted(set(was) - set(now))
+
+
+def _pruned(stream: str, count: int, verb: str, left: list[str]) -> str:
+    """What `--prune` removed (would remove) of `stream`, naming the parts a run before read and this one did not."""
+    said = f"{count:,} records of stream {stream} {verb}: the full read no longer found them"
+    if not left:
+        return said
+    more = f" and {len(left) - 5:,} more" if len(left) > 5 else ""
+    return f"{said}; nothing was read of {', '.join(left[:5])}{more}, which a run before read"
 
 
 def _spared(stream: str, count: int, read: ReadIds) -> str:

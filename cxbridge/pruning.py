@@ -35,8 +35,12 @@ class ReadIds:
         """Per stream: the records it gave (stored, quarantined, or CRM rows)."""
         self.finished: set[str] = set()
         """The streams read to their end."""
+        self.left: dict[str, list[str]] = {}
+        """Per stream: the parts (files, surveys) a run before read that this one did not (`Stream.parts_read`)."""
+        self.pruned: dict[str, int] = {}
+        """Per stream: its records not read that `prune_rows` removed (would remove), for the summary."""
         self.spared: dict[str, int] = {}
-        """Per stream whose records it keeps, those not read (`prune_rows` counts them, for the summary)."""
+        """Per stream whose records it keeps: those not read (`prune_rows` counts them, for the summary)."""
 
     def __len__(self) -> int:
         return len(self._prints)
@@ -74,15 +78,16 @@ def prune_rows(
     the copies of other sources that pointed at one of them pointed anew (`relink`); how many.
     The caller holds the transaction."""
     unread: dict[str, list[str]] = {}
-    read.spared = {}
+    read.pruned, read.spared = {}, {}
     for table in ("feedback", "quarantine"):
         rows = db.query_rows(f"SELECT record_id, stream FROM {table} WHERE source = {db.param(0)}", [source])
         unread[table] = []
         for row in (row for row in rows if row["record_id"] not in read):
-            if read.prunes(row["stream"]):
+            stream, prunes = row["stream"], read.prunes(row["stream"])
+            if prunes:
                 unread[table].append(row["record_id"])
-            else:
-                read.spared[row["stream"]] = read.spared.get(row["stream"], 0) + 1
+            tally = read.pruned if prunes else read.spared
+            tally[stream] = tally.get(stream, 0) + 1
     if not dry_run:
         links = relink(unread["feedback"]) if relink and unread["feedback"] else {}
         remove_rows(db, records_plan(unread["feedback"], unread["quarantine"]))

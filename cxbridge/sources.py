@@ -196,6 +196,12 @@ class Stream(ABC):
         """The cursor to save once the whole stream was read (for streams that track more)."""
         return cursor
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The parts of the stream (files, surveys) a saved cursor of it says were read, by name,
+        so that `sync --full-refresh --prune` names those a run read before and its full read
+        read nothing of — their records go; None (the default): the cursor does not say."""
+        return None
+
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Where a bad record came from (file, sheet, row), for the quarantine table."""
         return {}

@@ -119,6 +119,23 @@ def test_the_views_count_what_is_left(synced):
     assert not queued & ids(WRONG_FILE)
 
 
+def test_a_narrowed_path_names_the_files_whose_records_would_go_before_they_go(synced):
+    """A file source's full read is the files its `path` matches now: narrowed, it prunes the
+    records of the files it left out — which the dry run and the run name, so that a user who
+    narrowed it for another reason sees what goes before confirming."""
+    workspace, url = synced
+    config = workspace.config.read_text(encoding="utf-8")
+    workspace.config.write_text(config.replace('path = "responses*.csv"', 'path = "responses.csv"'), encoding="utf-8")
+
+    counted = sync(url, workspace, "--full-refresh", "--prune", "--dry-run", "--source", "survey")
+    pruned = sync(url, workspace, "--full-refresh", "--prune", "--source", "survey")
+
+    named = "records of stream rows {}: the full read no longer found them; nothing was read of responses_test.csv"
+    assert f"⚠ {len(WRONG_FILE)} {named.format('would be pruned')}" in counted.stdout, counted.output
+    assert f"⚠ {len(WRONG_FILE)} {named.format('pruned')}" in pruned.stdout, pruned.output
+    assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(KEPT) | ids(KEPT[:2], "other")
+
+
 def test_rows_deleted_from_a_file_go_and_the_json_summary_counts_them(synced):
     workspace, url = synced
     kept = [row for row in KEPT if row[0] not in ("R3", "R4")]
@@ -507,3 +524,23 @@ def test_a_stream_whose_full_read_finds_none_of_its_records_keeps_them(tmp_path,
     assert (pruned.ok, pruned.read, pruned.pruned) == (True, 2, 1), pruned
     spared = "3 records of stream survey_responses not pruned: the full read found no record of that stream"
     assert spared in " ".join(pruned.warnings)
+
+
+def test_the_surveys_a_qualtrics_source_no_longer_reads_are_named_with_the_records_that_would_go(tmp_path, monkeypatch):
+    """With `active_only = true`, a survey closed in Qualtrics is no longer read: a full read
+    prunes its responses (docs/cli.md), and the dry run says which survey they are of."""
+    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, store_account
+    from tests.sqlite_runs import sync_source
+
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    account = store_account()
+    with qualtrics(account) as fake:
+        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                  "name_pattern": "^Store visit", "active_only": True}  # fmt: skip
+        assert sync_source(tmp_path, stores, name="stores").written == 4
+        account.surveys["SV_store2"].active = False  # closed: its one response goes with a full read
+        counted = sync_source(tmp_path, stores, name="stores", full_refresh=True, prune=True, dry_run=True)
+
+    assert (counted.ok, counted.read, counted.pruned) == (True, 3, 1), counted
+    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    assert named + "SV_store2, which a run before read" in counted.warnings

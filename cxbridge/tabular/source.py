@@ -283,6 +283,11 @@ class FileStream(Stream):
         dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
         return {**files, "date_order": dates} if dates else files
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The files the cursor keeps, by name as `status` shows them."""
+        files = cursor.get("files") if isinstance(cursor, dict) else None
+        return sorted(files) if isinstance(files, dict) else None
+
     def progress(self) -> ReadProgress | None:
         """The bytes of the files to read (those not passed over) read so far."""
         return self._progress.now() if self._progress is not None else None

@@ -146,6 +146,10 @@ class ResponsesStream(Stream):
     def final_cursor(self, cursor: Any) -> Any:
         return dict(self.committed)
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The surveys the cursor keeps a position of."""
+        return sorted(cursor) if isinstance(cursor, dict) else None
+
     def personal_fields(self) -> PersonalFields:
         """The recipient's e-mail (or the embedded data mapped as email/phone), hashed; names, the
         IP address and the location Qualtrics derives from it, removed; ignored questions with
