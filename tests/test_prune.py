@@ -544,3 +544,29 @@ def test_the_surveys_a_qualtrics_source_no_longer_reads_are_named_with_the_recor
     assert (counted.ok, counted.read, counted.pruned) == (True, 3, 1), counted
     named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "SV_store2, which a run before read" in counted.warnings
+
+
+def test_the_surveys_a_surveymonkey_source_no_longer_reads_are_named_with_the_records_that_would_go(
+    tmp_path, monkeypatch
+):  # fmt: skip
+    """A survey renamed in SurveyMonkey so that `name_pattern` no longer matches it is no longer
+    read: a full read prunes its responses, and the dry run says which survey they are of."""
+    from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
+    from tests.sqlite_runs import sync_source
+    from tests.surveymonkey_api import TOKEN, sm_response, support_account, support_details, surveymonkey
+
+    monkeypatch.setenv("SURVEYMONKEY_TOKEN", TOKEN)
+    monkeypatch.setattr(SurveyMonkeySource, "sleep", staticmethod(lambda seconds: None))
+    account = support_account()
+    account.surveys["412345679"] = {**support_details(), "id": "412345679", "title": "Support CSAT"}
+    account.responses["412345679"] = [{**sm_response(6), "survey_id": "412345679"}]
+    with surveymonkey(account) as fake:
+        support = {"connector": "surveymonkey", "base_url": fake.url, "access_token": "${SURVEYMONKEY_TOKEN}",
+                   "name_pattern": "^Support"}  # fmt: skip
+        assert sync_source(tmp_path, support, name="support").written == 5  # the partial response left out
+        account.surveys["412345679"]["title"] = "Archived: Support CSAT"
+        counted = sync_source(tmp_path, support, name="support", full_refresh=True, prune=True, dry_run=True)
+
+    assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
+    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    assert named + "412345679, which a run before read" in counted.warnings

@@ -118,6 +118,11 @@ class Responses(Stream):
             state["resume"] = self.current
         return state
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The surveys the state keeps a position of: each one a response was read of."""
+        surveys = cursor.get("surveys") if isinstance(cursor, dict) else None
+        return sorted(surveys) if isinstance(surveys, dict) else None
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self._reader(str(raw.get("survey_id"))).normalize(raw, builder)
 
