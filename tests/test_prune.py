@@ -570,3 +570,25 @@ def test_the_surveys_a_surveymonkey_source_no_longer_reads_are_named_with_the_re
     assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
     named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "412345679, which a run before read" in counted.warnings
+
+
+def test_the_forms_a_typeform_source_no_longer_reads_are_named_with_the_records_that_would_go(tmp_path, monkeypatch):
+    """A form moved out of the workspace a typeform source reads (`workspace_id`) is no longer
+    read: a full read prunes its responses, and the dry run says which form they are of."""
+    from cxbridge.plugins.typeform.source import TypeformSource
+    from tests.sqlite_runs import sync_source
+    from tests.typeform_api import TOKEN, store_account, store_form, tf_response, typeform
+
+    monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
+    monkeypatch.setattr(TypeformSource, "sleep", staticmethod(lambda seconds: None))
+    account = store_account()  # 4 completed responses and a partial one, left out
+    account.add_form(store_form("Zz9Other"), tf_response(6, form_id="Zz9Other"))
+    with typeform(account) as fake:
+        forms = {"connector": "typeform", "base_url": fake.url, "token": "${TYPEFORM_TOKEN}", "workspace_id": "Ws1abc"}
+        assert sync_source(tmp_path, forms, name="forms").written == 5
+        account.workspaces["Zz9Other"] = "Ws2archive"
+        counted = sync_source(tmp_path, forms, name="forms", full_refresh=True, prune=True, dry_run=True)
+
+    assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
+    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    assert named + "Zz9Other, which a run before read" in counted.warnings

@@ -142,6 +142,10 @@ class Responses(Stream):
             return cursor
         return {**(cursor or {}), form: {**seen, kind: text}}
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The forms the cursor keeps a time of: each one a response was read of."""
+        return sorted(cursor) if isinstance(cursor, dict) else None
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         form_id = str(raw.get("form_id"))
         if form_id not in self.readers:  # a quarantined response replayed without a read
