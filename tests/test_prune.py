@@ -592,3 +592,29 @@ def test_the_forms_a_typeform_source_no_longer_reads_are_named_with_the_records_
     assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
     named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "Zz9Other, which a run before read" in counted.warnings
+
+
+def test_the_surveys_a_questionpro_source_no_longer_reads_are_named_with_the_records_that_would_go(
+    tmp_path, monkeypatch
+):  # fmt: skip
+    """A survey renamed in QuestionPro so that `name_pattern` no longer matches it is no longer
+    read: a full read prunes its responses, and the dry run says which survey they are of."""
+    from cxbridge.plugins.questionpro.source import QuestionProSource
+    from tests.questionpro_api import API_KEY, qp_response, questionpro, support_account
+    from tests.sqlite_runs import sync_source
+
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    account = support_account()  # 4 responses stored, one only started
+    account.surveys[2222], account.responses[2222] = "Store CSAT", [{**qp_response(6), "surveyID": 2222}]
+    with questionpro(account) as fake:
+        support = {"connector": "questionpro", "base_url": fake.url, "api_key": "${QUESTIONPRO_API_KEY}",
+                   "user_id": 42, "name_pattern": "CSAT",
+                   "questions": {"9002": {"metric": "csat", "scale": [1, 5]}}}  # fmt: skip
+        assert sync_source(tmp_path, support, name="support").written == 5
+        account.surveys[2222] = "Store survey (old)"
+        counted = sync_source(tmp_path, support, name="support", full_refresh=True, prune=True, dry_run=True)
+
+    assert (counted.ok, counted.pruned) == (True, 1), counted
+    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    assert named + "2222, which a run before read" in counted.warnings

@@ -112,6 +112,10 @@ class Responses(Stream):
             return cursor
         return {**(cursor or {}), survey: moment}
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The surveys the cursor keeps a time of: each one a response was read of."""
+        return sorted(cursor) if isinstance(cursor, dict) else None
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.reader.normalize(raw, builder)
 
