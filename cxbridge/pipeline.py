@@ -566,7 +566,7 @@ def _no_longer_read(stream: Stream, before: Any, after: Any) -> list[str]:
 
 def _pruned(stream: str, count: int, verb: str, left: list[str]) -> str:
     """What `--prune` removed (would remove) of `stream`, naming the parts a run before read and this one did not."""
-    said = f"{count:,} records of stream {stream} {verb}: the full read no longer found them"
+    said = f"{_records(count)} of stream {stream} {verb}: the full read no longer found them"
     if not left:
         return said
     more = f" and {len(left) - 5:,} more" if len(left) > 5 else ""
@@ -577,8 +577,12 @@ def _spared(stream: str, count: int, read: ReadIds) -> str:
     """Why `--prune` kept the records of `stream` the run did not read (`ReadIds.prunes`)."""
     why = ("the full read found no record of that stream" if stream in read.finished
            else "the run did not read that stream (switched off in the source's config?)")  # fmt: skip
-    return (f"{count:,} records of stream {stream} not pruned: {why}; --prune removes a stream's records only "
+    return (f"{_records(count)} of stream {stream} not pruned: {why}; --prune removes a stream's records only "
             "after a full read of that stream that finds at least one")  # fmt: skip
+
+
+def _records(count: int) -> str:
+    return f"{count:,} record{'s' if count != 1 else ''}"
 
 
 def _place(context: dict[str, Any]) -> str:

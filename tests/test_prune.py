@@ -542,7 +542,7 @@ def test_the_surveys_a_qualtrics_source_no_longer_reads_are_named_with_the_recor
         counted = sync_source(tmp_path, stores, name="stores", full_refresh=True, prune=True, dry_run=True)
 
     assert (counted.ok, counted.read, counted.pruned) == (True, 3, 1), counted
-    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "SV_store2, which a run before read" in counted.warnings
 
 
@@ -568,7 +568,7 @@ def test_the_surveys_a_surveymonkey_source_no_longer_reads_are_named_with_the_re
         counted = sync_source(tmp_path, support, name="support", full_refresh=True, prune=True, dry_run=True)
 
     assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
-    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "412345679, which a run before read" in counted.warnings
 
 
@@ -590,7 +590,7 @@ def test_the_forms_a_typeform_source_no_longer_reads_are_named_with_the_records_
         counted = sync_source(tmp_path, forms, name="forms", full_refresh=True, prune=True, dry_run=True)
 
     assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
-    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "Zz9Other, which a run before read" in counted.warnings
 
 
@@ -616,5 +616,5 @@ def test_the_surveys_a_questionpro_source_no_longer_reads_are_named_with_the_rec
         counted = sync_source(tmp_path, support, name="support", full_refresh=True, prune=True, dry_run=True)
 
     assert (counted.ok, counted.pruned) == (True, 1), counted
-    named = "1 records of stream responses would be pruned: the full read no longer found them; nothing was read of "
+    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
     assert named + "2222, which a run before read" in counted.warnings
