@@ -112,6 +112,40 @@ def test_answers_off_the_scale_that_read_as_no_other_scale_are_only_quarantined(
     assert warning_lines(result.output) == []
 
 
+def test_an_import_s_warning_says_how_an_import_reads_the_sheet_again_on_its_new_scale(tmp_path: Path, monkeypatch):
+    """An import with no mapping given reads a workbook whose second sheet moved the question to
+    0–10: the warning told to map the files in a source of their own and `cxbridge sync
+    --full-refresh --prune`, which an import without a config has no source for. It says to set the
+    scale in the mapping the import read and to import the sheet again with it; followed, its
+    records are stored again on 0–10 under their ids, its quarantined rows with them."""
+    monkeypatch.chdir(tmp_path)
+    old = [n % 5 + 1 for n in range(20)]  # 1..5: the detected mapping's scale
+    new = [n % 11 for n in range(12)]  # 0..10
+    write_xlsx(tmp_path / "support.xlsx", {"Q1": [HEADER, *tickets("T", old, 1)], "Q2": [HEADER, *tickets("U", new, 4)]})
+    off_scale = sum(not 1 <= answer <= 5 for answer in new)
+    result = CliRunner().invoke(cli, ["import", "support.xlsx", "--db", "x.db"], catch_exceptions=False)
+    assert f"32 read · {32 - off_scale} written · 0 unchanged · {off_scale} quarantined" in result.output
+    assert warning_lines(result.output) == [
+        f"column 'Satisfaction (1-5)' (csat) of support.xlsx [Q2] is mapped on the scale 1–5, but its answers run 0–10 "
+        f"({off_scale} of {len(new)} rows off the scale, quarantined; the others stored as if on 1–5): the question's "
+        "scale looks changed; set `scale` to the new one in the [[metrics]] entry of column 'Satisfaction (1-5)' in a "
+        "mapping saved by `cxbridge inspect support.xlsx --write-mapping mapping.toml` (then imported with `--mapping "
+        "mapping.toml`), then import sheet 'Q2' again with it, `cxbridge import support.xlsx --mapping mapping.toml` "
+        "with `--sheet Q2`: its records are stored again on the new scale under their ids, the quarantined ones too "
+        "(no --prune needed)"
+    ]
+
+    assert CliRunner().invoke(cli, ["inspect", "support.xlsx", "--write-mapping", "mapping.toml"]).exit_code == 0
+    mapping = Path("mapping.toml").read_text(encoding="utf-8")
+    Path("mapping.toml").write_text(mapping.replace("scale = [1, 5]", "scale = [0, 10]"), encoding="utf-8")
+    again = CliRunner().invoke(cli, ["import", "support.xlsx", "--mapping", "mapping.toml", "--sheet", "Q2", "--db", "x.db"])
+    assert f"{len(new)} read · {len(new)} written" in again.output and warning_lines(again.output) == []
+    assert query(tmp_path, "SELECT count(*) FROM quarantine", db="x.db") == [(0,)]
+    stored = query(tmp_path, "SELECT substr(submitted_at, 1, 10), csat FROM feedback", db="x.db")  # rows keyed by content
+    expected = [(day, float(answer)) for _, day, answer in [*tickets("T", old, 1), *tickets("U", new, 4)]]
+    assert sorted(stored) == sorted(expected)
+
+
 def test_the_advice_followed_leaves_each_file_s_answers_on_its_own_scale_and_none_on_the_old_one(workspace: Workspace):
     workspace.write_csv([survey_row(n) for n in range(1, 9)], name="responses_2024.csv")
     seven = {f"R{n}": n % 7 + 1 for n in range(9, 23)}

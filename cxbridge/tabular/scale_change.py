@@ -5,6 +5,7 @@ only the others were quarantined, so the numbers are wrong without the warning."
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +39,7 @@ class ScaleChange:
     different ones in a column of points); read through the mapping once, at the table's end."""
 
     def __init__(self, table: Table, normalizer: RowNormalizer):
-        self.where, self.normalizer = table.where, normalizer
+        self.where, self.sheet, self.normalizer = table.where, table.sheet, normalizer
         self.seen = [Seen(key, column, metric) for key, column, metric in scored_columns(table, normalizer)]
 
     def read(self, values: Mapping[str, Any], labels: Mapping[str, str]) -> None:
@@ -81,7 +82,20 @@ class ScaleChange:
         quarantined = sum(answers[number] for number in off)
         return (f"column {seen.metric.column!r} ({seen.metric.metric}) of {self.where} is mapped on the scale "
                 f"{mapped}, but its answers run {run} ({quarantined} of {sum(answers.values())} rows off the "
-                f"scale, quarantined; the others stored as if on {mapped}): the question's scale looks changed; map "
-                "the column of the files on the new scale with their own `scale` — a source of their own (`path`, "
-                "`sheets`), or a second [[metrics]] entry where they head it differently — then `cxbridge sync "
-                "--full-refresh --prune` (the first source's records of them go) and `cxbridge quarantine replay`")  # fmt: skip
+                f"scale, quarantined; the others stored as if on {mapped}): the question's scale looks changed; "
+                + self._advice(seen.metric.column))  # fmt: skip
+
+    def _advice(self, column: str) -> str:
+        """A sync's files on the new scale are mapped apart, then pruned from the first source; an
+        import reads its file (or sheet) again with the new scale, its records keeping their ids."""
+        config, source = self.normalizer.config, self.normalizer.source
+        if config.imported is None:
+            return ("map the column of the files on the new scale with their own `scale` — a source of their own "
+                    "(`path`, `sheets`), or a second [[metrics]] entry where they head it differently — then "
+                    "`cxbridge sync --full-refresh --prune` (the first source's records of them go) and "
+                    "`cxbridge quarantine replay`")  # fmt: skip
+        sheet = f" with `--sheet {shlex.quote(self.sheet)}`" if self.sheet is not None else ""
+        return (f"set `scale` to the new one in {config.metrics_entry(column, source=source)}, then import "
+                f"{f'sheet {self.sheet!r}' if self.sheet is not None else 'the file'} again with it, "
+                f"{config.read_again(source=source)}{sheet}: its records are stored again on the new scale under "
+                "their ids, the quarantined ones too (no --prune needed)")  # fmt: skip

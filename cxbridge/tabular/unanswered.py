@@ -88,11 +88,12 @@ class Unanswered:
             read = f"all {rows:,} rows of {self.where}" if rows > 1 else f"the only row of {self.where}"
         else:
             read = f"all {rows:,} rows appended to {self.where} since the last sync (read in this run)"
+        config, source = self.normalizer.config, self.normalizer.source
         return [
             f"column {watched.metric.column!r} ({watched.metric.metric}) "
             + (f"is blank in {read}" if watched.example is None else
                f"holds no answer in {read} (each is blank or an answer read as none, such as {watched.example!r})")
-            + ": nothing was scored from it; check the export (a question left out of the survey?) or remove the "
-            "column's [[metrics]] entry from the mapping"
+            + ": nothing was scored from it; check the export (a question left out of the survey?) or remove "
+            + config.metrics_entry(watched.metric.column, source=source)
             for watched in self.watched
         ]  # fmt: skip
