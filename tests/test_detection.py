@@ -335,7 +335,8 @@ def test_a_store_postcode_is_never_the_store(tmp_path, postcode, store):
 WHERE_A_STORE_IS = {"Store city": ["Leeds", "Leeds", "York"], "Store address": ["1 High St", "9 Park Rd", "2 Mill Ln"],
                     "Branch region": ["North", "North", "South"], "Ville du magasin": ["Lyon", "Lyon", "Nice"],
                     "Miasto sklepu": ["Kraków", "Kraków", "Gdańsk"], "Adres placówki": ["ul. Długa 1", "ul. Polna 2",
-                                                                                        "ul. Leśna 3"]}  # fmt: skip
+                                                                                        "ul. Leśna 3"],
+                    "Filialadresse": ["Hauptstr. 1", "Ringstr. 2", "Marktpl. 3"]}  # fmt: skip
 
 
 @pytest.mark.parametrize("where", sorted(WHERE_A_STORE_IS))
@@ -368,6 +369,27 @@ def test_a_store_city_address_or_region_is_where_it_is_not_the_store(tmp_path, w
     stored = query(tmp_path, "SELECT source_record_id, location_name, attributes FROM feedback", db=db.name)
     assert sorted((r[0], r[1], json.loads(r[2])) for r in stored) == sorted(
         (f"R{n}", shops[n % 3] if store else None, {where: WHERE_A_STORE_IS[where][n % 3]}) for n in range(12))
+
+
+STORES_QUALIFIED_BY_A_PLACE = {"City store": "Store city", "Town store": "Store town", "Region store": "Store region",
+                               "Magasin de la ville": "Ville du magasin", "Tienda de la ciudad": "Ciudad de la tienda",
+                               "Магазин города": "Город магазина", "Sklep miasta": "Miasto sklepu"}  # fmt: skip
+
+
+@pytest.mark.parametrize("store", sorted(STORES_QUALIFIED_BY_A_PLACE))
+def test_a_store_word_heading_the_header_is_the_store_whatever_place_qualifies_it(tmp_path, store):
+    """"City store" of store names was proposed as where a store is (location_id, 0.4, unmapped) as
+    "Store city" is: the address rule fired wherever the words stood. Its head noun is the store, so
+    it is the store (location_name) — beside its mirror, whose head noun is the city, kept as where."""
+    where = STORES_QUALIFIED_BY_A_PLACE[store]
+    shops, cities = ["Leeds Central", "York Minster", "Hull Marina"], ["Leeds", "York", "Hull"]
+    rows = [["Response ID", "Date", where, store, "How likely are you to recommend us?"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", cities[n % 3], shops[n % 3], n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "stores.csv", rows))
+    assert {t: c for t, c in chosen(inspection).items() if t.startswith("location")} == {"location_name": store}
+    [city] = [p for p in inspection.proposals if p.column == where]
+    assert (city.target, city.mapped) == ("location_id", False)
+    assert "where the store is, not which" in city.describe()
 
 
 @pytest.mark.parametrize("header", ["Store country", "Kraj sklepu"])

@@ -100,7 +100,7 @@ def _location(profile: ColumnProfile) -> list[Proposal]:
         return []
     if mentions(profile.column.label, "country"):  # "Store country": the country (`_plain_field`)
         return []
-    if where := mentions(profile.column.label, "postcode") or mentions(profile.column.label, "address"):
+    if where := _where_it_is(profile.column.label):
         return [Proposal("location_id", profile.key, _WHERE, [
             f"the header says {stem!r} and {where!r}: where the store is, not which one ({profile.example()}); "
             "kept in attributes — map it as location_id if no two of your stores share one"])]  # fmt: skip
@@ -111,6 +111,13 @@ def _location(profile: ColumnProfile) -> list[Proposal]:
     said = f"{stem!r} and {code!r}" if code else repr(stem)
     return [Proposal(target, profile.key, 0.85 + (_NAMES_CODES if code else 0),
                      [f"the header says {said} and the values are {shape} ({profile.example()})"])]  # fmt: skip
+
+
+def _where_it_is(header: str) -> str | None:
+    """The postcode, city or address word heading a store's header ("Store city", "Ville du magasin"):
+    where the store is. A store word qualified by one ("City store", "Magasin de la ville") is the store."""
+    return next((word for role in ("postcode", "address")
+                 if (word := mentions(header, role)) and heads(header, role, over="location")), None)  # fmt: skip
 
 
 def _channel(profile: ColumnProfile) -> list[Proposal]:

@@ -146,9 +146,13 @@ magasin", "Responsável pela loja"), "in charge" after a place or team ("Agence 
 responsable", "Loja responsável": the branch or team in charge)."""
 _HEAD_FIRST = frozenset({"сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer", "doradc",
                          "sprzedawc", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
-                         "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári"})  # fmt: skip
-"""Person words of languages that put the head noun first, the place after it in the genitive ("Pracownik
-sklepu", «Сотрудник магазина») or after a linking word ("Empleado de la tienda")."""
+                         "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári",
+                         "почтов", "pocztow", "cep", "адрес", "улиц", "город", "регион", "adres", "ulica", "miasto",
+                         "miejscowo", "województw", "dirección", "direccion", "calle", "ciudad", "provincia", "ville",
+                         "rue", "endereço", "endereco", "rua", "cidade", "região"})  # fmt: skip
+"""Person, postcode and address words of languages that put the head noun first, the place after it in
+the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu") or after a linking word
+("Empleado de la tienda"). Not "adresse": German puts it last ("Filialadresse")."""
 _LINKING = re.compile(r"(?<!\w)(?:of|at|in|from|der|des|von|bei|de|del|della|di|da|do|dos|das|du|van|d['’])(?!\w)")
 """Words after which a header's head noun has been said: "Employee of the store", "Mitarbeiter der Filiale"."""
 _HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
@@ -212,13 +216,14 @@ def heads(header: str, role: str, *, over: str) -> bool:
     """Whether the header's head noun is a word of `role` where it also names `over`: "Store employee",
     "Employee of the store", "Pracownik sklepu" are employees, "Agent site", "Location of the agent"
     places. The head comes last in English and German ("Filialmitarbeiter"), first before a linking word
-    or in a language that puts it first (`_HEAD_FIRST`)."""
+    or in a language that puts it first (`_HEAD_FIRST`); of stems found at one place, the longest
+    ("Filialadresse" says "adresse", last in German, not Polish "adres")."""
     text = _normal(header)
-    mine = min(((at, stem) for stem, at in _found(text, role)), default=None)
+    mine = min(((at, -len(stem), stem) for stem, at in _found(text, role)), default=None)
     other = min((at for _, at in _found(text, over)), default=None)
     if mine is None or other is None:
         return mine is not None
-    (at, stem), (first, last) = mine, sorted((mine[0], other))
+    (at, _, stem), (first, last) = mine, sorted((mine[0], other))
     head_first = stem in _HEAD_FIRST or _LINKING.search(text, first, last) is not None
     return (at == first) == head_first
 
