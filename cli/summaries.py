@@ -12,7 +12,7 @@ from . import output
 REASONS_SHOWN = 5  # quarantine reasons under a summary line, most records first
 
 if TYPE_CHECKING:
-    from cxbridge.pipeline import SourceResult
+    from cxbridge.source_result import SourceResult
 
 
 def print_summaries(results: list[SourceResult], *, fmt: str, dry_run: bool) -> None:

@@ -24,10 +24,11 @@ from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
 from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning
-from cxbridge.pipeline import Engine, EngineOptions, SourceResult
+from cxbridge.pipeline import Engine, EngineOptions
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
 from cxbridge.duplicates import IdentityRules
 from cxbridge.records import WAVE_PROGRAMS, FeedbackRecord
+from cxbridge.source_result import SourceResult
 from cxbridge.sources import Source
 
 if TYPE_CHECKING:

@@ -23,7 +23,7 @@ from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
-from cxbridge.pipeline import SourceResult
+from cxbridge.source_result import SourceResult
 from cxbridge.masking import redact, rename_values
 from cxbridge.phones import phones_in
 from cxbridge.plugins_host import PluginHost, get_host

@@ -17,7 +17,8 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.errors import CxbridgeError
-from cxbridge.pipeline import Engine, SourceResult
+from cxbridge.pipeline import Engine
+from cxbridge.source_result import SourceResult
 from cxbridge.sources import Source
 
 

@@ -13,77 +13,35 @@ import logging
 import threading
 import traceback
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from pydantic import ValidationError
-
-from cxbridge.crm import CrmAccount, context_row
 from cxbridge.destinations import Batch, CursorUpdate, Destination, QuarantineItem, SyncRun, WriteStats
 from cxbridge.deadline import RunDeadline
 from cxbridge.dry_run import DryRun
 from cxbridge.duplicates import IdentityRules
 from cxbridge.erasure import Erased
-from cxbridge.errors import CxbridgeError, DataError, DestinationError, SourceError, SourcePaused
+from cxbridge.errors import CxbridgeError, DestinationError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
-from cxbridge.identity import content_id, record_id
 from cxbridge.loop.copy_cases import mark_pending
 from cxbridge.loop.matching import CaseRules
 from cxbridge.loop.opening import cased_copies, cases_to_open
 from cxbridge.loop.written import WrittenIds
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
-from cxbridge.normalize import RecordBuilder
 from cxbridge.plugins_host import PluginHost
-from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.pruning import ReadIds
+from cxbridge.record_intake import RecordIntake, stream_tools
 from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
-from cxbridge.sources import ContextStream, Source, Stream, volatile_keys
-from cxbridge.tables import to_json, to_rows
+from cxbridge.source_result import SourceResult
+from cxbridge.sources import ContextStream, Source, Stream
 
 log = logging.getLogger("cxbridge.sync")
-Scrub = Callable[[dict[str, Any]], dict[str, Any]]
-"""A stream's scrubber (`stream_tools`)."""
-
-
-@dataclass
-class SourceResult:
-    """What one source's run did: the summary line and the `sync_runs` row."""
-
-    source: str
-    connector: str
-    status: str = "success"
-    read: int = 0
-    written: int = 0
-    unchanged: int = 0
-    quarantined: int = 0
-    erased: int = 0  # records read and skipped: their respondents were erased (`cxbridge erase`)
-    left_out: dict[str, int] = field(default_factory=dict)  # records read and skipped, by `Stream.left_out`'s reason
-    cases_opened: int = 0  # cases its records opened (`cxbridge.loop`), or would open in a dry run
-    pruned: int | None = None  # records not read that `--prune` removed (would remove); None: not asked
-    quarantine_reasons: dict[str, int] = field(default_factory=dict)  # this run's, counted (`_count_reasons`)
-    error: str | None = None
-    seconds: float = 0.0
-    streams: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)  # see Stream.warnings
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "success"
-
-    @property
-    def skipped(self) -> int:
-        """Records read and left out on purpose, neither written nor quarantined (`sync_runs.records_skipped`)."""
-        return self.erased + sum(self.left_out.values())
-
-    @property
-    def paused(self) -> bool:
-        """Stopped on purpose with all it read kept (a daily quota spent): the next run resumes."""
-        return self.status == "paused"
+__all__ = ["Engine", "EngineOptions", "SourceResult", "stream_tools"]  # the last two kept importable from here
 
 
 @dataclass(frozen=True)
@@ -119,14 +77,11 @@ class Engine:
         self.options = options
         self.run_id = run_id or uuid.uuid4().hex
         self._on_progress = on_progress
-        self._enrich = bool(host.pm.hook.enrich_record.get_hookimpls())
         self._dry_run = DryRun(destination) if options.dry_run else None
         self._first_quarantined: dict[str, QuarantineItem] = {}  # per source: the first record quarantined
         self.identity = IdentityResolver(destination, identity or IdentityRules())
         self._rules = CaseRules(options.loop.effective_rules)  # compiled once per sync
-        self._erased: Erased | None = None  # the destination's tombstones (None: none), read as each source starts
-        self._skipped: dict[str, int] = {}  # per source: records read and left out, their respondents erased
-        self._left_out: dict[str, dict[str, int]] = {}  # per source: records its streams left out, by reason
+        self._intake = RecordIntake(host, run_id=self.run_id)  # each record read into its batch, or left out
         self._skipped_logged: dict[str, int] = {}  # per source: the skipped count the last batch's log line reached
         self.copies_linked = False  # records linked as copies this run: a response may hold two cases (loop.copy_cases)
         self._marking = threading.Lock()  # `linking_copies` of the sources of a parallel run
@@ -144,6 +99,7 @@ class Engine:
         twin = copy.copy(self)
         twin.destination = destination
         twin._dry_run = DryRun(destination) if self.options.dry_run else None
+        twin._intake = self._intake.beside()
         twin.identity = IdentityResolver(destination, self.identity.rules)
         twin.running = frozenset(running)
         return twin
@@ -167,7 +123,7 @@ class Engine:
         first = (self._rules or scans or self.options.first_batch_size) and self.destination.holds_nothing_of(name)
         self._written[name] = WrittenIds(prints=scans) if first and (self._rules or scans) else None
         self._first[name] = bool(first)
-        self._erased = (self.destination.erased() if self.destination.exists() else Erased()) or None
+        self._intake.erased = (self.destination.erased() if self.destination.exists() else Erased()) or None
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
         self._save_run(run)
         if self.options.prune and replay is None:
@@ -201,8 +157,8 @@ class Engine:
         finally:
             result.warnings += [w for w in source.warnings() if w not in result.warnings]
             source.close()
-        if replay is None and result.ok and _all_quarantined(result):
-            result.status, result.error = "failed", self._all_quarantined_error(name, result)
+        if replay is None and result.ok and result.all_quarantined:
+            result.status, result.error = "failed", result.all_quarantined_error(self._first_quarantined.get(name))
         if name in self._read:
             self._prune(name, result, self._read.pop(name))
         self._finish(run, result, started)
@@ -268,7 +224,7 @@ class Engine:
         try:
             for raw in stream.read(saved):
                 result.read += 1
-                self._add(batch, raw, stream, builder, scrub, context=context)
+                self._intake.add(batch, raw, stream, builder, scrub, context=context)
                 if moves:
                     cursor = stream.advance_cursor(cursor, raw)
                 if deadline is not None or stopping():
@@ -317,10 +273,10 @@ class Engine:
             if item.record_id in stored:
                 continue
             result.read += 1
-            if self._left_out_of(name, stream, item.raw):
+            if self._intake.left_out_of(name, stream, item.raw):
                 left_out.append(item.record_id)
                 continue
-            self._add(batch, item.raw, stream, builder, scrub, context=context)
+            self._intake.add(batch, item.raw, stream, builder, scrub, context=context)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result, stream)
                 batch = self._new_batch(name, stream)
@@ -330,92 +286,15 @@ class Engine:
             self.destination.release_quarantine(left_out)
         result.warnings += [w for w in builder.warnings() if w not in result.warnings]
 
-    def _add(
-        self,
-        batch: Batch,
-        raw: dict[str, Any],
-        stream: Stream,
-        builder: RecordBuilder,
-        scrub: Scrub,
-        *,
-        context: bool,
-    ) -> None:
-        """One record read into `batch` (`context`: the stream is a ContextStream, whose rows are
-        CRM accounts or contacts): its rows, or its quarantine item when it does not normalize."""
-        if self._left_out_of(batch.source, stream, raw):
-            return
-        native: str | None = None
-        original, raw = raw, scrub(raw)  # nothing below sees personal data, quarantine included
-        try:
-            native = stream.native_id(original)  # the id of the record as read: scrubbing never changes it
-            if context:
-                item = stream.context(raw, builder)
-                if isinstance(item, CrmAccount) and item.odd_currency:
-                    builder.odd_currencies.setdefault(item.currency, item.account_id)  # type: ignore[arg-type]
-                row = context_row(item, source=batch.source, ingested_at=batch.started_at, run_id=self.run_id)
-                if self._erased is not None and row.table == "crm_contacts" and self._erased.holds_contact(row.values):
-                    self._skip(batch)
-                    return
-                batch.context.append(row)
-                return
-            rows = None  # an enrich_record plugin works on records: they are built then
-            if not self._enrich:
-                rows = stream.record_rows(raw, builder, ingested_at=batch.started_at, run_id=self.run_id)
-            if rows is None:
-                record = stream.normalize(raw, builder)
-                if self._enrich:
-                    self.host.pm.hook.enrich_record(record=record)
-                rows = to_rows(record, ingested_at=batch.started_at, run_id=self.run_id)
-            if self._erased is not None and self._erased.holds_record(rows):
-                self._skip(batch)
-                return
-            batch.add_record(rows)
-        except DataError as exc:
-            self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, exc))
-        except ValidationError as exc:  # a plugin that builds FeedbackRecord itself
-            self._add_quarantined(batch, self._quarantine_item(batch, raw, stream, native, DataError.from_validation(exc)))
-
     def _counts(self, result: SourceResult) -> dict[str, int]:
         """The source's counts so far, for events and the log: `skipped` too (the run's end puts it
         on the result, `_finish`), so that read = written + unchanged + quarantined + skipped."""
         source = result.source
-        skipped = result.skipped + self._skipped.get(source, 0) + sum(self._left_out.get(source, {}).values())
+        intake = self._intake
+        skipped = result.skipped + intake.skipped.get(source, 0) + sum(intake.left_out.get(source, {}).values())
         counts = {"read": result.read, "written": result.written, "unchanged": result.unchanged,
                   "quarantined": result.quarantined, "skipped": skipped}  # fmt: skip
         return counts if result.pruned is None else {**counts, "pruned": result.pruned}
-
-    def _left_out_of(self, source: str, stream: Stream, raw: dict[str, Any]) -> bool:
-        """Whether the stream leaves the record out (`Stream.left_out`), counted by its reason."""
-        if (reason := stream.left_out(raw)) is None:
-            return False
-        counts = self._left_out.setdefault(source, {})
-        counts[reason] = counts.get(reason, 0) + 1
-        return True
-
-    def _add_quarantined(self, batch: Batch, item: QuarantineItem) -> None:
-        if self._erased is not None and self._erased.holds_quarantined(item):
-            self._skip(batch)
-        else:
-            batch.add_quarantined(item)
-
-    def _skip(self, batch: Batch) -> None:
-        """A record read of a respondent erased (`cxbridge erase`): counted, never written."""
-        self._skipped[batch.source] = self._skipped.get(batch.source, 0) + 1
-
-    def _quarantine_item(
-        self, batch: Batch, raw: dict[str, Any], stream: Stream, native: str | None, exc: DataError
-    ) -> QuarantineItem:
-        key = native if native is not None else "raw:" + content_id(to_json(raw))
-        return QuarantineItem(
-            record_id=record_id(batch.source, stream.name, key),
-            source=batch.source,
-            stream=stream.name,
-            source_record_id=native,
-            raw=raw,
-            error=str(exc),
-            field=exc.field,
-            context=stream.quarantine_context(raw),
-        )
 
     def _commit(self, batch: Batch, result: SourceResult, stream: Stream) -> None:
         batch.settle()
@@ -444,7 +323,7 @@ class Engine:
         result.quarantined += stats.quarantined
         if batch.quarantined:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
-            _count_reasons(result.quarantine_reasons, batch.quarantined)
+            result.count_reasons(batch.quarantined)
         result.cases_opened += len(batch.cases)
         if not self._dry_run:
             counts = self._counts(result)
@@ -472,15 +351,6 @@ class Engine:
                 f"(the batch was not kept; a database that refused it, or a bug in the {self.destination.name} "
                 "destination plugin?)"
             ) from None
-
-    def _all_quarantined_error(self, name: str, result: SourceResult) -> str:
-        """Why a source that read records stored none: every one went to quarantine — with the
-        first reason and its place, and where to read them all."""
-        first = self._first_quarantined.get(name)
-        place = first and (_place(first.context) or (first.source_record_id and f"record {first.source_record_id}"))
-        example = f"; the first, {place}: {first.error}" if place else f"; the first: {first.error}" if first else ""
-        return (f"every record read ({result.quarantined:,}) went to quarantine, none was written{example}; "
-                f"every reason: cxbridge quarantine list --source {name}")  # fmt: skip
 
     def linking_copies(self) -> None:
         """Before a write that links records as copies: `copies_linked`, and the run's mark in the
@@ -517,11 +387,11 @@ class Engine:
         # mean for users (an HTTP library's "Illegal header value b'…'") may hold a secret
         result.error = redact(result.error) if result.error else result.error
         result.warnings = [redact(warning) for warning in result.warnings]
-        result.erased = self._skipped.pop(result.source, 0)
+        result.erased = self._intake.skipped.pop(result.source, 0)
         if result.erased:
             log.info("%s: %d records read were left out: their respondents were erased (cxbridge erase)",
                      result.source, result.erased)  # fmt: skip
-        result.left_out = self._left_out.pop(result.source, {})
+        result.left_out = self._intake.left_out.pop(result.source, {})
         for reason, count in result.left_out.items():
             log.info("%s: %d records read were left out: %s", result.source, count, reason)
         run.status, run.error, run.finished_at = result.status, result.error, finished
@@ -535,27 +405,10 @@ class Engine:
             self.destination.save_run(run)
 
 
-def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None) -> tuple[RecordBuilder, Scrub]:
-    """The record builder of a stream, and the scrubber its raw records pass before anything
-    sees them (`cxbridge.privacy`; the way the stream takes through it, `Stream.scrubbing`),
-    both with the dataset's respondent keys."""
-    context = source.context
-    builder = RecordBuilder(context=context, config=source.config, connector=source.name, stream=stream.name, keys=keys)
-    exact, prefixes = volatile_keys(stream.volatile_fields())  # removed like ignored fields, kept or not personal data
-    fields = stream.personal_fields() | PersonalFields(ignored=exact, ignored_prefixes=prefixes)
-    scrub = Scrubber(fields, builder.keys, keep_personal_data=context.keep_personal_data)
-    return builder, stream.scrubbing(scrub)
-
-
 def _cursor_moves(stream: Stream) -> bool:
     """Whether `stream.advance_cursor` can move the cursor: not the default one without a
     `cursor_field`, which returns the cursor it is given (file sources keep theirs per file)."""
     return stream.cursor_field is not None or type(stream).advance_cursor is not Stream.advance_cursor
-
-
-def _all_quarantined(result: SourceResult) -> bool:
-    """Records were read and every one went to quarantine: nothing of the source got through."""
-    return result.quarantined > 0 and not result.written and not result.unchanged
 
 
 def _no_longer_read(stream: Stream, before: Any, after: Any) -> list[str]:
@@ -585,23 +438,7 @@ def _records(count: int) -> str:
     return f"{count:,} record{'s' if count != 1 else ''}"
 
 
-def _place(context: dict[str, Any]) -> str:
-    """Where a quarantined record was read: `responses.xlsx sheet 2024 row 7`, `survey_id SV_1`."""
-    return " ".join(str(value) if key == "file" else f"{key} {value}" for key, value in context.items())
-
-
 def _cursor_text(cursor: Any, limit: int = 80) -> str:
     """A cursor for a log line: short, and `none` before the first sync."""
     text = "none" if cursor is None else str(cursor)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_REASONS_KEPT = 20  # distinct quarantine reasons a run counts; each further one is in `quarantine list` only
-
-
-def _count_reasons(reasons: dict[str, int], quarantined: Iterable[QuarantineItem]) -> None:
-    """Count each quarantined record's reason into `reasons` (records with one reason, one entry),
-    the first `_REASONS_KEPT` reasons only: a run of unlike errors keeps no more in memory."""
-    for item in quarantined:
-        if item.error in reasons or len(reasons) < _REASONS_KEPT:
-            reasons[item.error] = reasons.get(item.error, 0) + 1

@@ -38,9 +38,10 @@ from cxbridge.identity import record_id
 from cxbridge.layout import TABLES, ColumnType
 from cxbridge.loop import tracking
 from cxbridge.loop.rules import LoopSettings, RuleConfig
-from cxbridge.pipeline import Engine, EngineOptions, SourceResult
+from cxbridge.pipeline import Engine, EngineOptions
 from cxbridge.plugins_host import create_host
 from cxbridge.resolver import IdentityResolver
+from cxbridge.source_result import SourceResult
 from cxbridge.sources import Source, SourceContext
 from cxbridge.testing import ties
 from cxbridge.testing.sample_feedback import SampleFeedback, SampleFeedbackConfig, ScriptedFeedback

@@ -19,7 +19,7 @@ from cxbridge.config import Config, config_from_dict
 from cxbridge.crm import CrmObject
 from cxbridge.errors import DataError
 from cxbridge.hookspecs import hookimpl
-from cxbridge.pipeline import stream_tools
+from cxbridge.record_intake import stream_tools
 from cxbridge.plugins_host import PluginHost, create_host
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import ContextStream, Source, Stream
