@@ -211,7 +211,7 @@ def import_(
                 file_config.file_identity = in_project_source(item.source).get(path)
                 if saved or not mapped:  # else the project's source's: its config is changed, then synced
                     typed = shlex.quote(below(shown, Path.cwd()))  # a command's file, as the user's shell reaches it
-                    file_config.imported = ImportedMapping(typed, mapping and shlex.quote(str(mapping)))
+                    file_config.imported = ImportedMapping(typed, mapping and shlex.quote(str(mapping)), bool(source))
         except CxbridgeError as exc:
             item.error = redact(str(exc))  # a file named as the sync names it (`SyncNames.show_files`)
     refuse_shared_ids(ready)

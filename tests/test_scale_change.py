@@ -146,6 +146,26 @@ def test_an_import_s_warning_says_how_an_import_reads_the_sheet_again_on_its_new
     assert sorted(stored) == sorted(expected)
 
 
+def test_an_import_given_a_source_name_is_told_to_import_again_under_it(tmp_path: Path, monkeypatch):
+    """`cxbridge import FILE --source desk`: the advice's import named no --source, so followed it
+    stored the sheet again under the mapping's source (`support`), beside desk's records on the old
+    scale and their quarantine. It names `--source desk`; followed, desk holds every record once."""
+    monkeypatch.chdir(tmp_path)
+    old, new = [n % 5 + 1 for n in range(20)], [n % 11 for n in range(12)]
+    write_xlsx(tmp_path / "support.xlsx", {"Q1": [HEADER, *tickets("T", old, 1)], "Q2": [HEADER, *tickets("U", new, 4)]})
+    result = CliRunner().invoke(cli, ["import", "support.xlsx", "--source", "desk", "--db", "x.db"])
+    again = "`cxbridge import support.xlsx --mapping mapping.toml --source desk` with `--sheet Q2`"
+    assert [again in line for line in warning_lines(result.output)] == [True], result.output
+
+    assert CliRunner().invoke(cli, ["inspect", "support.xlsx", "--write-mapping", "mapping.toml"]).exit_code == 0
+    mapping = Path("mapping.toml").read_text(encoding="utf-8")
+    Path("mapping.toml").write_text(mapping.replace("scale = [1, 5]", "scale = [0, 10]"), encoding="utf-8")
+    followed = ["import", "support.xlsx", "--mapping", "mapping.toml", "--source", "desk", "--sheet", "Q2", "--db", "x.db"]
+    assert CliRunner().invoke(cli, followed).exit_code == 0
+    assert query(tmp_path, "SELECT source, count(*) FROM feedback GROUP BY source", db="x.db") == [("desk", 32)]
+    assert query(tmp_path, "SELECT count(*) FROM quarantine", db="x.db") == [(0,)]
+
+
 def test_the_advice_followed_leaves_each_file_s_answers_on_its_own_scale_and_none_on_the_old_one(workspace: Workspace):
     workspace.write_csv([survey_row(n) for n in range(1, 9)], name="responses_2024.csv")
     seven = {f"R{n}": n % 7 + 1 for n in range(9, 23)}

@@ -4,6 +4,7 @@ writes exactly this, so a detected mapping is a `[sources.NAME]` entry as it sta
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,15 +103,17 @@ class ImportedMapping:
 
     file: str  # the data file, as the import names it
     saved: str | None = None
+    named: bool = False  # given `--source`, which the mapping's own name would not be: named again
 
     @property
     def where(self) -> str:
         return self.saved or (f"a mapping saved by `cxbridge inspect {self.file} --write-mapping mapping.toml` "
                               "(then imported with `--mapping mapping.toml`)")
 
-    @property
-    def again(self) -> str:
-        return f"`cxbridge import {self.file} --mapping {self.saved or 'mapping.toml'}`"
+    def again(self, source: str) -> str:
+        """The import that reads the file again with the mapping changed, into the same `source`."""
+        named = f" --source {shlex.quote(source)}" if self.named else ""
+        return f"`cxbridge import {self.file} --mapping {self.saved or 'mapping.toml'}{named}`"
 
 
 class RowMapping(BaseModel):
@@ -165,7 +168,7 @@ class RowMapping(BaseModel):
 
     def read_again(self, *, source: str) -> str:
         """The command that reads the answers stored before again, once the mapping is changed."""
-        return self.imported.again if self.imported else f"`cxbridge sync --full-refresh --source {source}`"
+        return self.imported.again(source) if self.imported else f"`cxbridge sync --full-refresh --source {source}`"
 
     @model_validator(mode="after")
     def _one_primary_per_column(self) -> RowMapping:
