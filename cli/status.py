@@ -29,7 +29,8 @@ SOMETIMES = ("skipped", "pruned")  # and these, when a run listed counted some: 
 @config_option
 @db_option
 @destination_option
-@click.option("--runs", default=10, show_default=True, help="How many recent runs to show, each with a row per source it synced.")
+@click.option("--runs", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many recent runs to show (1 or more), each with a row per source it synced.")
 @click.option("--stale", metavar="[AGE]", is_flag=False, flag_value="",
               help="Only list the sources not synced successfully within AGE (6h, 2d), or without AGE within "
               "each source's expected_every; exit 1 if any.")  # fmt: skip

@@ -317,6 +317,20 @@ def test_runs_n_shows_the_last_n_runs_with_every_source_of_each(workspace: Works
     assert [run for run, _ in rows] == [syncs[2]] * 3 + [syncs[1]] * 3  # newest run first, its rows together
 
 
+@pytest.mark.parametrize("runs", ["0", "-3"])
+def test_runs_below_one_is_a_usage_error_not_a_claim_that_nothing_ran(workspace: Workspace, runs: str):
+    """`--runs 0` printed `runs: none yet` over a destination with runs, and `--runs -3` (SQLite's
+    LIMIT -3: no limit) every run: a count of runs below 1 is refused, as `--limit -1` is."""
+    workspace.write_csv([survey_row(1)])
+    workspace.sync()
+
+    shown = CliRunner().invoke(cli, ["status", "--runs", runs])
+
+    assert shown.exit_code == 2, shown.output
+    assert "--runs" in shown.output and "x>=1" in shown.output
+    assert "none yet" not in shown.output and "Traceback" not in shown.output
+
+
 def test_status_of_a_config_in_another_folder_shows_where_its_database_is(tmp_path: Path, monkeypatch):
     """The config writes `sqlite:///data/cx.db`, a path against the config's folder: run from
     elsewhere, `status` says which file that is (the URL alone reads as a file in the current folder)."""
