@@ -115,3 +115,21 @@ def test_output_piped_into_a_program_that_stops_reading_ends_quietly(tmp_path: P
     reader_gone.stdout.close()  # the reader has gone before the first line is written
     stderr = reader_gone.stderr.read()
     assert (reader_gone.wait(timeout=120), stderr) == (141, "")
+
+
+def test_a_csv_with_a_bom_read_as_plain_utf8_says_to_read_it_as_utf8_sig(tmp_path: Path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark, which `encoding = "utf-8"` keeps in the
+    first header: the error said `did you mean '\\ufeffid'?`, which names no setting to change."""
+    workspace = Workspace(tmp_path)
+    path = workspace.write_csv([survey_row(1)])
+    path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
+    workspace.config.write_text(workspace.config.read_text().replace('path = "responses*.csv"',
+                                                                      'path = "responses*.csv"\nencoding = "utf-8"'))  # fmt: skip
+    result = run("-m", "cxbridge", "check", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    said = " ".join(result.stdout.split())
+    assert "responses.csv: the mapped column 'id' is not in the header" in said
+    assert "the file starts with a byte-order mark, which encoding = 'utf-8' keeps in its first header" in said
+    assert "set encoding = 'utf-8-sig', or leave encoding out to detect it" in said
+    assert "\\ufeff" not in said
+

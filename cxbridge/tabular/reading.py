@@ -25,6 +25,8 @@ from cxbridge.tabular.workbook import open_workbook
 log = logging.getLogger("cxbridge.files")
 
 CONNECTOR_OF_KIND = {"delimited": "csv", "workbook": "excel", "json": "json"}
+BOM = "\ufeff"
+"""A UTF-8 byte-order mark (Excel's "CSV UTF-8"), kept in the first header by `encoding = "utf-8"`."""
 
 
 class MappingError(SourceError):
@@ -164,7 +166,7 @@ def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> 
     submitted = header_key(config.columns.submitted_at) if config.columns.submitted_at else None
     for column in missing:
         if column not in elsewhere or column == submitted:
-            return _missing_message(table, column, elsewhere)
+            return _missing_message(table, column, elsewhere, config)
     scored = [header_key(metric.column) for metric in config.metrics]
     if scored and all(column in missing for column in scored):
         return f"none of the scored columns ({', '.join(map(repr, scored))}) is in its header" + _reworded_hint(
@@ -200,9 +202,12 @@ def missing_columns(table: Table, config: FileSourceConfig) -> list[str]:
     return [column for column in mapped_columns(config) if column not in keys]
 
 
-def _missing_message(table: Table, column: str, elsewhere: set[str]) -> str:
+def _missing_message(table: Table, column: str, elsewhere: set[str], config: FileSourceConfig) -> str:
     keys = [c.key for c in table.columns]
-    if close := difflib.get_close_matches(column, keys, n=1):
+    if keys and keys[0].startswith(BOM) and column == keys[0].removeprefix(BOM):
+        hint = (f"the file starts with a byte-order mark, which encoding = {config.encoding!r} keeps in its first "
+                "header: set encoding = 'utf-8-sig', or leave encoding out to detect it")  # fmt: skip
+    elif close := difflib.get_close_matches(column, keys, n=1):
         hint = f"did you mean {close[0]!r}?"
     elif close := difflib.get_close_matches(column, sorted(elsewhere), n=1):
         hint = f"did you mean {close[0]!r} (another sheet or file has it)? columns are: {', '.join(keys)}"
