@@ -133,3 +133,18 @@ def test_a_csv_with_a_bom_read_as_plain_utf8_says_to_read_it_as_utf8_sig(tmp_pat
     assert "set encoding = 'utf-8-sig', or leave encoding out to detect it" in said
     assert "\\ufeff" not in said
 
+
+def test_a_csv_read_with_the_wrong_delimiter_names_the_one_its_header_shows(tmp_path: Path):
+    """A semicolon-separated export with `delimiter = ","` read as one column: the error said only
+    that none of the mapped columns is in its header."""
+    workspace = Workspace(tmp_path)
+    header = ";".join(["id", "submitted", "store", "nps", "satisfaction", "effort", "comment", "email"])
+    (tmp_path / "responses.csv").write_text(f"{header}\nr1;2025-01-05 10:00;S1;9;;;;\n", encoding="utf-8")
+    workspace.config.write_text(workspace.config.read_text().replace('path = "responses*.csv"',
+                                                                      'path = "responses*.csv"\ndelimiter = ","'))  # fmt: skip
+    result = run("-m", "cxbridge", "check", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    said = " ".join(result.stdout.split())
+    assert "responses.csv: none of the mapped columns is in its header" in said
+    assert "its header reads as one column ('id;submitted;store;nps;" in said
+    assert "its delimiter looks like ';': set delimiter = ';', or leave delimiter out to detect it" in said

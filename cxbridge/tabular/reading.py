@@ -25,6 +25,7 @@ from cxbridge.tabular.workbook import open_workbook
 log = logging.getLogger("cxbridge.files")
 
 CONNECTOR_OF_KIND = {"delimited": "csv", "workbook": "excel", "json": "json"}
+DELIMITERS = (";", "\t", ",", "|")
 BOM = "\ufeff"
 """A UTF-8 byte-order mark (Excel's "CSV UTF-8"), kept in the first header by `encoding = "utf-8"`."""
 
@@ -162,7 +163,7 @@ def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> 
     if not missing:
         return None
     if len(missing) == len(mapped_columns(config)):
-        return "none of the mapped columns is in its header"
+        return "none of the mapped columns is in its header" + _delimiter_hint(table, config)
     submitted = header_key(config.columns.submitted_at) if config.columns.submitted_at else None
     for column in missing:
         if column not in elsewhere or column == submitted:
@@ -173,6 +174,19 @@ def fit_problem(table: Table, config: FileSourceConfig, elsewhere: set[str]) -> 
             table, config
         )
     return None
+
+
+def _delimiter_hint(table: Table, config: FileSourceConfig) -> str:
+    """For a CSV whose header was read as one column: the delimiter its header shows."""
+    if not table.text or len(table.columns) != 1 or config.delimiter is None:
+        return ""
+    header = str(table.columns[0].label)
+    header = header if len(header) <= 60 else header[:60] + "…"
+    shown = [d for d in DELIMITERS if d != config.delimiter and d in header]
+    if not shown:
+        return ""
+    return (f"; its header reads as one column ({header!r}): its delimiter looks like {shown[0]!r}: "
+            f"set delimiter = {shown[0]!r}, or leave delimiter out to detect it")  # fmt: skip
 
 
 def _reworded_hint(table: Table, config: FileSourceConfig) -> str:
