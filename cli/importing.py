@@ -18,7 +18,7 @@ from .options import (
     config_option, db_option, destination_option, format_option, handles_errors, hints_wanted, rehash_option,
     same_data, summary_format, summary_format_option, wait_option,
 )  # fmt: skip
-from .summaries import flat_row, kept_before_failure, left_out, print_quarantine_reasons, print_warnings
+from .summaries import cases_opened, flat_row, kept_before_failure, left_out, print_quarantine_reasons, print_warnings
 
 if TYPE_CHECKING:
     from cxbridge.detection.inspector import Hints, Inspection
@@ -139,7 +139,7 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool, same
         r = item.result
         verb = "would write" if result.dry_run else "written"
         click.echo(f"✔ {where}: {r.read:,} read · {r.written:,} {verb} · {r.unchanged:,} unchanged · "
-                   f"{r.quarantined:,} quarantined{left_out(r)}")  # fmt: skip
+                   f"{r.quarantined:,} quarantined{left_out(r)}{cases_opened(r, dry_run=result.dry_run)}")  # fmt: skip
     if item.result is not None:
         listed = f"cxbridge quarantine list --source {shlex.quote(item.source)}{same}" if same is not None else None
         print_quarantine_reasons(item.result, listed=listed)

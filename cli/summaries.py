@@ -43,14 +43,10 @@ def _print_summary(result: SourceResult, *, machine: bool, dry_run: bool) -> Non
         print_warnings(result.warnings)
         return
     verb = "would write" if dry_run else "written"
-    opened = ""
-    if result.cases_opened:
-        plural = "s" if result.cases_opened != 1 else ""
-        opened = f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
     click.echo(
         f"{'⏸' if result.paused else '✔'} {name}: {result.read:,} read · {result.written:,} {verb} · "
         f"{result.unchanged:,} unchanged · {result.quarantined:,} quarantined{left_out(result)}"
-        f"{pruned(result, dry_run=dry_run)}{opened} · {result.seconds:.1f} s"
+        f"{pruned(result, dry_run=dry_run)}{cases_opened(result, dry_run=dry_run)} · {result.seconds:.1f} s"
     )
     if result.paused:
         click.echo(f"  paused: {result.error}")
@@ -61,6 +57,14 @@ def left_out(result: SourceResult) -> str:
     """The records a run read and left out on purpose, by why: ` · 3 erased (left out)`."""
     erased = [f" · {result.erased:,} erased (left out)"] if result.erased else []
     return "".join(erased + [f" · {count:,} {reason} left out" for reason, count in result.left_out.items()])
+
+
+def cases_opened(result: SourceResult, *, dry_run: bool) -> str:
+    """The cases the loop's rules opened: ` · 94 cases opened` (` · 94 cases would open`); nothing for none."""
+    if not result.cases_opened:
+        return ""
+    plural = "s" if result.cases_opened != 1 else ""
+    return f" · {result.cases_opened:,} case{plural} {'would open' if dry_run else 'opened'}"
 
 
 def pruned(result: SourceResult, *, dry_run: bool) -> str:

@@ -488,3 +488,22 @@ def test_the_import_summary_shows_the_five_commonest_reasons_and_counts_the_rest
     assert [line.split(" × ")[0] for line in shown[:5]] == ["  ✘ 3", "  ✘ 2", "  ✘ 2", "  ✘ 1", "  ✘ 1"], shown
     assert [f"answer 'Odd {n}'" in line for n, line in zip((0, 1, 2, 3, 4), shown, strict=False)] == [True] * 5
     assert shown[5:] == ["  ✘ 2 more for other reasons: cxbridge quarantine list --source odd --db x.db"]
+
+
+def test_the_import_summary_says_how_many_cases_it_opened_as_the_sync_summary_does(tmp_path):
+    """An import applies the loop's rules (docs/loop.md): importing history opened a case for
+    every detractor while its line said nothing of them; the sync line says `· 94 cases opened`."""
+    rows = responses(30)
+    unhappy = sum(1 for row in rows if row[2] <= 6 or row[3] in SATISFACTION[:2])
+    path = write_csv(tmp_path / "history.csv", rows)
+    db = tmp_path / "cx.db"
+
+    dry = invoke("import", str(path), "--db", str(db), "--dry-run")
+    done = invoke("import", str(path), "--db", str(db))
+
+    assert unhappy > 1
+    assert f"30 read · 30 would write · 0 unchanged · 0 quarantined · {unhappy} cases would open" in dry.output
+    assert f"30 read · 30 written · 0 unchanged · 0 quarantined · {unhappy} cases opened" in done.output
+    assert count(db, "SELECT COUNT(*) FROM feedback_cases") == [(unhappy,)]
+    again = invoke("import", str(path), "--db", str(db), "--dry-run")
+    assert "case" not in again.output  # nothing read again opens a second one
