@@ -188,6 +188,18 @@ def test_a_session_length_question_is_no_csat_with_or_without_its_labels(tmp_pat
     assert "reach the top of no usual scale" in warning
 
 
+def test_a_satisfaction_column_of_fractional_numbers_is_unscored_for_that_reason_not_its_top(tmp_path):
+    """'4.5', '2.0', '5' under "CSAT (1-5)" reach the top of 1–5: the warning said they "reach the
+    top of no usual scale", where what keeps them unscored is the answer that is not whole."""
+    rows = [["Date", "CSAT (1-5)"], *[[f"2025-01-{n + 1:02d}", value] for n, value in enumerate(["4.5", "2.0", "5"])]]
+    inspection = inspect_file(write_csv(tmp_path / "averages.csv", rows))
+    assert not [p for p in inspection.chosen if p.target == "csat"]
+    [warning] = inspection.warnings
+    assert "reach the top of no usual scale" not in warning
+    assert "the header asks about 'csat', but its numbers ('4.5', '2.0', '5') are not all whole (as 4.5)" in warning
+    assert "as a scale's answers are, so neither its scale nor which end is best is known; kept as an answer" in warning
+
+
 def test_a_yes_no_satisfaction_column_of_a_plain_sheet_is_kept_unscored_and_the_import_says_so(tmp_path):
     rows = [["Date", "Were all problems resolved to your complete satisfaction?"],
             *[[f"2025-01-{n + 1:02d}", ["Yes", "No"][n % 2]] for n in range(10)]]  # fmt: skip

@@ -168,9 +168,9 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
                               f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
     fit = _numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
     if fit is None:
-        return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) reach the top of "
-                              f"no usual scale (1–5, 1–7, 0–10, 1–10), so neither its scale nor which end is best is "
-                              f"known; kept as an answer, unscored; {TO_SCORE_IT}")  # fmt: skip
+        return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) "
+                              f"{_why_no_scale(profile, largest=7 if asks == 'effort' else 10)}, so neither its scale "
+                              f"nor which end is best is known; kept as an answer, unscored; {TO_SCORE_IT}")  # fmt: skip
     reading = as_statement(read_numbers(profile.numbered, (fit.low, fit.high)), header)
     metric = metric_of(reading, header)
     if metric is None:
@@ -180,6 +180,15 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     spec = _spec(metric, reading, profile)
     confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
     return Proposal(metric, profile.key, confidence, evidence, spec)
+
+
+def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
+    """Why numbers fit no usual scale: answers that are not whole within a scale's range (4.5 of
+    averages), else their top."""
+    fractional = [n for n in profile.numbers if not float(n).is_integer()]
+    if fractional and all(0 <= n <= largest for n in profile.numbers):
+        return f"are not all whole (as {fractional[0]:g}), as a scale's answers are"
+    return "reach the top of no usual scale (1–5, 1–7, 0–10, 1–10)"
 
 
 def _unscored(profile: ColumnProfile, header: str, reading: ScaleReading) -> Proposal | None:
