@@ -370,14 +370,15 @@ def _describe(error: Any, model: type[BaseModel], prefix: str) -> str:
 
 
 def _known_keys(model: type[BaseModel], location: list[str]) -> list[str]:
-    """The keys of the model at `location`, through nested models and tables of them
-    (`loop.rules.NAME`: the NAME is a key of a dict of models)."""
+    """The keys of the model at `location`, through nested models, tables of them
+    (`loop.rules.NAME`: the NAME is a key of a dict of models) and arrays of tables
+    (`sources.NAME.metrics.0`: the 0 is an index of a list of models)."""
     parts = iter(location)
     for part in parts:
         field = model.model_fields.get(part)
         annotation = getattr(field, "annotation", None)
-        if typing.get_origin(annotation) is dict:
-            annotation = typing.get_args(annotation)[1]
+        if typing.get_origin(annotation) in (dict, list):
+            annotation = typing.get_args(annotation)[-1]
             if next(parts, None) is None:
                 return []
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):

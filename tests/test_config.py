@@ -55,6 +55,16 @@ def test_nested_unknown_key_is_named(host):
     assert "sources.survey.columns.submited: unknown key; did you mean 'submitted_at'?" in message
 
 
+def test_an_unknown_key_of_a_metrics_entry_suggests_the_close_one(host):
+    """A `[[metrics]]` entry is an item of a list: its typos were named with no suggestion and no
+    list of the keys an entry takes ("metrics.0.lables: unknown key")."""
+    entry = '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = [1, 5]\n'
+    message = error_of(GOOD + entry + 'lables = { Good = 5 }\n', host)
+    assert "sources.survey.metrics.0.lables: unknown key; did you mean 'labels'?" in message
+    message = error_of(GOOD + entry + entry + 'wieght = 2\n', host)
+    assert "sources.survey.metrics.1.wieght: unknown key; known keys: column, direction, ignore_values, labels" in message
+
+
 def test_wrong_type_is_named(host):
     message = error_of("[settings]\nbatch_size = 'many'\n" + GOOD, host)
     assert "settings.batch_size: Input should be a valid integer" in message
