@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from cxbridge.detection.keywords import AMOUNT_WORDS
 from cxbridge.errors import DataError
@@ -67,6 +68,21 @@ to 25 %, as 2 is."""
 NO_ANSWER_LABELS = frozenset(
     {"", "n/a", "na", "n.a.", "-", "—", "no opinion", "not applicable", "don't know", "dont know"}
 )
+
+
+def _two_ends(scale: object) -> object:
+    """`scale = "1-5"` or every point listed: say how a scale is written."""
+    if isinstance(scale, list | tuple) and len(scale) != 2:
+        got = f"{len(scale)} number{'s' * (len(scale) != 1)}"
+    elif isinstance(scale, str):
+        got = repr(scale)
+    else:
+        return scale
+    raise ValueError(f"write the scale as its lowest and highest answer, scale = [1, 5]; got {got}")
+
+
+ScaleEnds = Annotated[tuple[float, float], BeforeValidator(_two_ends)]
+"""A config's `scale`: its lowest and highest answer, `[1, 5]`."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +156,7 @@ class MetricSpec(BaseModel):
         description="nps, enps, csat, ces, rating, audit, mystery_shop, criterion (any case), or custom:NAME for a metric "
         "of your own"
     )
-    scale: tuple[float, float] | None = Field(
+    scale: ScaleEnds | None = Field(
         default=None, description="[min, max]; defaults: NPS 0–10, CSAT 1–5, CES 1–7, audit 0–100"
     )
     direction: Direction = Field(

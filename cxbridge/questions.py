@@ -24,8 +24,8 @@ from cxbridge.detection.meaning import (
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import (
-    NPS_METRICS, Direction, MetricSpec, answer_code, index_labels, label_value, labels_short_of_scale, metric_name,
-    shown_number,
+    NPS_METRICS, Direction, MetricSpec, ScaleEnds, answer_code, index_labels, label_value, labels_short_of_scale,
+    metric_name, shown_number,
 )
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
 from cxbridge.tabular.cells import whole_number
@@ -55,7 +55,7 @@ class QuestionOverride(BaseModel):
     metric: str | None = Field(
         default=None, description="nps, enps, csat, ces, rating, audit, mystery_shop, criterion, or custom:NAME"
     )
-    scale: tuple[float, float] | None = Field(default=None, description="[min, max] of the answers")
+    scale: ScaleEnds | None = Field(default=None, description="[min, max] of the answers")
     direction: Direction | None = Field(default=None, description="higher_is_better or lower_is_better (CES)")
     labels: dict[str, float] = Field(default_factory=dict, description="answer label → value")
     ignore_values: list[float | str] = Field(default_factory=list, description="answers that carry no score")

@@ -95,6 +95,16 @@ def test_a_reversed_scale_points_at_the_scale_key(host):
     assert message == "cxbridge.toml: sources.survey.metrics.0.scale: a scale needs min < max, got [5.0, 1.0]"
 
 
+@pytest.mark.parametrize(("scale", "got"), [('"1-5"', "'1-5'"), ("[1, 2, 3, 4, 5]", "5 numbers"), ("[5]", "1 number")])
+def test_a_scale_not_written_as_its_two_ends_says_how_to_write_it(host, scale, got):
+    """`scale = "1-5"` said "Input should be a valid tuple", and every point listed "Tuple should
+    have at most 2 items after validation, not 5": neither says what to write."""
+    text = GOOD + f'[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = {scale}\n'
+    message = error_of(text, host)
+    assert message == (f"cxbridge.toml: sources.survey.metrics.0.scale: write the scale as its lowest and highest "
+                       f"answer, scale = [1, 5]; got {got}")  # fmt: skip
+
+
 def test_a_reversed_nps_points_at_the_direction_key(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "nps"\ndirection = "lower_is_better"\n'
     assert "sources.survey.metrics.0.direction: nps cannot be reversed" in error_of(text, host)
