@@ -128,9 +128,10 @@ def inspect(
     the mapping as a sync into the project's destination (./cxbridge.toml's, else ./cxbridge.db)
     names them (`SyncNames`): for a mapping, the dataset's salt is chosen now if it has none. The
     Inspections returned hold them as read, for the caller who holds the files."""
+    files = list(files)  # named again when none is an export
     paths, definitions = expand(files)
     if not paths:
-        raise ConfigError(_no_data_files("inspect", definitions))
+        raise ConfigError(_no_data_files("inspect", files, definitions))
     hints = hints or Hints()
     host = host or get_host()
     project = partial(optional_config, None, host, builds_connectors=False)
@@ -176,10 +177,11 @@ def import_(
 
     host = host or get_host()
     project = optional_config(config, host)
+    files = list(files)  # named again when none is an export
     paths, definitions = expand(files)
     hints = hints or Hints()
     if not paths:
-        raise ConfigError(_no_data_files("import", definitions))
+        raise ConfigError(_no_data_files("import", files, definitions))
     saved = read_mapping(Path(mapping)) if mapping else None
     headers = SourceHeaders(SourceFile(path, path.name) for path in paths)  # the files of one mapping are one source's
     result = ImportResult(destination=destination, dry_run=dry_run)
@@ -436,9 +438,10 @@ def in_project(imported: Config, project: Config | None) -> Config:
                    destination_base=project.destination_dir, loop=project.loop, actions=project.actions)  # fmt: skip
 
 
-def _no_data_files(command: str, definitions: list[Path]) -> str:
+def _no_data_files(command: str, given: Iterable[str | Path], definitions: list[Path]) -> str:
     if not definitions:
-        return f"no data files to {command} (unsupported file types?): give CSV, Excel or JSON exports"
+        return (f"{', '.join(repr(str(item)) for item in given)}: no CSV, Excel or JSON export found (files ending "
+                f"{', '.join(sorted(SUPPORTED_SUFFIXES))}); nothing to {command}")  # fmt: skip
     names = ", ".join(path.name for path in definitions)
     what = "a survey definition" if len(definitions) == 1 else "survey definitions"
     return (f"{names}: {what} (question texts, answer labels), not responses; give it together "

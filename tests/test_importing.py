@@ -507,3 +507,21 @@ def test_the_import_summary_says_how_many_cases_it_opened_as_the_sync_summary_do
     assert count(db, "SELECT COUNT(*) FROM feedback_cases") == [(unhappy,)]
     again = invoke("import", str(path), "--db", str(db), "--dry-run")
     assert "case" not in again.output  # nothing read again opens a second one
+
+
+@pytest.mark.parametrize("command", ["import", "inspect"])
+def test_a_folder_or_glob_without_exports_is_named_with_the_files_looked_for(tmp_path, monkeypatch, command):
+    """An empty folder (or one of PDFs, or a glob matching nothing) said "no data files to import
+    (unsupported file types?)", naming neither what was looked in nor what is looked for."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "summary.pdf").write_bytes(b"%PDF-1.4")
+    where = ["--db", "cx.db"] if command == "import" else []
+
+    result = invoke(command, "exports", "surveys/*.csv", *where)
+
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert ("error: 'exports', 'surveys/*.csv': no CSV, Excel or JSON export found (files ending .csv, .json, .jsonl, "
+            f".ndjson, .ods, .tab, .tsv, .txt, .xls, .xlsb, .xlsm, .xlsx); nothing to {command}") in said  # fmt: skip
+    assert not (tmp_path / "cx.db").exists()
