@@ -536,12 +536,14 @@ def schema() -> dict[str, Any]:
 def init(directory: str | Path = ".") -> list[Path]:
     """A commented `cxbridge.toml` and a sample data file, so that `cxbridge sync` works at once."""
     target = Path(directory)
-    config_path = target / CONFIG_FILENAME
-    if config_path.exists():
-        raise ConfigError(f"{config_path} already exists; edit it, or run `cxbridge init` in an empty folder")
+    names = (CONFIG_FILENAME, "data/sample_responses.csv")
+    for name in names:  # neither a config nor a data file is ever overwritten
+        if (target / name).exists():
+            what = "edit it" if name == CONFIG_FILENAME else "move it away"
+            raise ConfigError(f"{target / name} already exists; {what}, or run `cxbridge init` in an empty folder")
     templates = resources.files("cxbridge") / "templates"
     written = []
-    for name in ("cxbridge.toml", "data/sample_responses.csv"):
+    for name in names:
         path = target / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text((templates / name).read_text(encoding="utf-8"), encoding="utf-8")

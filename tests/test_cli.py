@@ -48,6 +48,22 @@ def test_init_then_sync_then_report_works_in_an_empty_folder(tmp_path):
     assert run("init", cwd=tmp_path).returncode == 2  # never overwrites a config
 
 
+def test_init_never_overwrites_a_data_file_of_the_same_name(tmp_path):
+    """With `cxbridge.toml` gone (deleted to start over) but `data/sample_responses.csv` edited,
+    init wrote its sample over the user's rows without a word."""
+    mine = tmp_path / "data" / "sample_responses.csv"
+    mine.parent.mkdir()
+    mine.write_text("Response ID,Submitted\nmine-1,2025-01-01\n", encoding="utf-8")
+
+    result = run("init", cwd=tmp_path)
+
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: {Path('data') / 'sample_responses.csv'} already exists; move it away, or run `cxbridge init` in " \
+           "an empty folder" in result.stderr
+    assert mine.read_text(encoding="utf-8") == "Response ID,Submitted\nmine-1,2025-01-01\n"
+    assert not (tmp_path / "cxbridge.toml").exists()  # nothing written
+
+
 def test_example_config_syncs_every_program_and_quarantines_three_rows(tmp_path):
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
     result = run("sync", "--config", "examples/cxbridge.toml", cwd=tmp_path)
