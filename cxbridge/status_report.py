@@ -60,12 +60,21 @@ def status_of(dest: Destination, *, runs: int = 10) -> StatusReport:
             for row in dest.query("SELECT source, stream, cursor, updated_at FROM sync_state ORDER BY source, stream")
             if row["source"] != STATE_SOURCE  # the fingerprint of the identity rules: no source's cursor
         ],
-        quarantine=dest.query(
-            "SELECT source, stream, COUNT(*) AS records, MAX(last_seen) AS last_seen "  # QUARANTINE_COUNT_COLUMNS
-            "FROM quarantine GROUP BY source, stream ORDER BY source, stream"
-        ),
+        quarantine=quarantine_counts(dest),
         duplicates=copies_by_source(dest),
         opened=_opened(dest),
+    )
+
+
+def quarantine_counts(dest: Destination) -> list[dict[str, Any]]:
+    """Per source and stream: its records in quarantine and the latest `last_seen`, compared in
+    time (Destination.in_time), the stored value selected."""
+    return dest.query(
+        "SELECT q.source, q.stream, c.records, MAX(q.last_seen) AS last_seen FROM quarantine q JOIN "  # QUARANTINE_COUNT_COLUMNS
+        f"(SELECT source, stream, COUNT(*) AS records, MAX({dest.in_time('last_seen')}) AS latest "
+        "FROM quarantine GROUP BY source, stream) c "
+        f"ON q.source = c.source AND q.stream = c.stream AND {dest.in_time('q.last_seen')} = c.latest "
+        "GROUP BY q.source, q.stream, c.records ORDER BY q.source, q.stream"
     )
 
 

@@ -1,6 +1,6 @@
-"""The newest run and the oldest quarantined record are found in time, not as text: SQLite keeps
-`format_timestamp`'s text, a fraction written only when there is one, and as text `…T10:00:00Z`
-is greater than `…T10:00:00.500000Z`. Each test stores both widths through the path that writes
+"""The newest run, the oldest quarantined record and a stream's latest quarantine are found in
+time, not as text: SQLite keeps `format_timestamp`'s text, a fraction written only when there is
+one, and as text `…T10:00:00Z` is greater than `…T10:00:00.500000Z`. Each test stores both widths through the path that writes
 them (save_run, write_batch) and expects the order of the times."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from cxbridge.destinations import Batch, QuarantineItem, SyncRun
 from cxbridge.freshness import QuarantineLimit, stale_sources
 from cxbridge.plugins.sqlite import destination as sqlite_destination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from cxbridge.status_report import recent_runs
+from cxbridge.status_report import recent_runs, status_of
 from cxbridge.timestamps import format_timestamp
 
 SECOND = datetime(2026, 1, 1, 10, 0, 0, tzinfo=timezone.utc)
@@ -31,6 +31,16 @@ def destination(tmp_path):
 def run(run_id: str, started: datetime, *, status: str = "success", quarantined: int = 0) -> SyncRun:
     return SyncRun(run_id=run_id, source="shop", connector="csv", started_at=started, status=status,
                    finished_at=started, records_read=10, records_quarantined=quarantined)  # fmt: skip
+
+
+def quarantine_seen_at(destination, monkeypatch, **seen_by_native: datetime) -> None:
+    """Quarantine a record of shop/rows per native id, each first and last seen at its time."""
+    for native, seen in seen_by_native.items():
+        monkeypatch.setattr(sqlite_destination, "_now", lambda seen=seen: format_timestamp(seen))
+        batch = Batch(run_id=f"run-{native}", source="shop", stream="rows", started_at=format_timestamp(seen))
+        batch.add_quarantined(QuarantineItem(record_id=f"id-{native}", source="shop", stream="rows",
+                                             source_record_id=native, raw={}, error="no score"))  # fmt: skip
+        destination.write_batch(batch)
 
 
 def test_status_lists_the_run_started_later_in_the_second_first(destination):
@@ -56,10 +66,14 @@ def test_the_quarantine_of_the_last_run_is_the_latest_run_s(destination):
 
 
 def test_quarantined_records_are_listed_first_seen_first(destination, monkeypatch):
-    for native, seen in (("R1", HALF_PAST), ("R2", SECOND)):
-        monkeypatch.setattr(sqlite_destination, "_now", lambda seen=seen: format_timestamp(seen))
-        batch = Batch(run_id=f"run-{native}", source="shop", stream="rows", started_at=format_timestamp(seen))
-        batch.add_quarantined(QuarantineItem(record_id=f"id-{native}", source="shop", stream="rows",
-                                             source_record_id=native, raw={}, error="no score"))  # fmt: skip
-        destination.write_batch(batch)
+    quarantine_seen_at(destination, monkeypatch, R1=HALF_PAST, R2=SECOND)
     assert [item.source_record_id for item in destination.quarantined()] == ["R2", "R1"]
+
+
+def test_status_gives_each_stream_s_quarantine_its_latest_last_seen(destination, monkeypatch):
+    quarantine_seen_at(destination, monkeypatch, R1=HALF_PAST, R2=SECOND)
+    stored = {row["source_record_id"]: row["last_seen"] for row in destination.query("SELECT * FROM quarantine")}
+    assert stored == {"R1": "2026-01-01T10:00:00.500000Z", "R2": "2026-01-01T10:00:00Z"}  # both widths, as text
+    assert status_of(destination).quarantine == [
+        {"source": "shop", "stream": "rows", "records": 2, "last_seen": "2026-01-01T10:00:00.500000Z"}
+    ]
