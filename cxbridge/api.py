@@ -23,6 +23,7 @@ from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.freshness import StaleQuery
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.jobs import run_sources
+from cxbridge.logs import log_summary_warning
 from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning
 from cxbridge.pipeline import Engine, EngineOptions
 from cxbridge.plugins_host import PluginFailure, PluginHost, Provided, get_host
@@ -79,6 +80,12 @@ class SyncResult:
     dry_run: bool = False
     deliveries: DeliveryReport | None = None  # the loop actions delivered after the sources (docs/loop.md)
     warnings: list[str] = field(default_factory=list)  # about the whole run, not one source's
+
+    def warn(self, warning: str | None) -> None:
+        """A warning about the whole run (none when None), for its summary and the log."""
+        if warning:
+            self.warnings.append(warning)
+            log_summary_warning(logging.getLogger("cxbridge.sync"), warning)
 
     @property
     def exit_code(self) -> int:
@@ -221,7 +228,7 @@ def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResu
     if not dry_run and any(r.written for r in result.results):
         wave_sources = {name: defines_waves(entry.config) for name, entry in cfg.sources.items()
                         if entry.config.program in WAVE_PROGRAMS}  # fmt: skip
-        result.warnings += filter(None, [wave_warning(dest, cfg.ranking, wave_sources)])
+        result.warn(wave_warning(dest, cfg.ranking, wave_sources))
     engine.emit(EventKind.RUN_FINISHED, counts={"failed": sum(not (r.ok or r.paused) for r in result.results),
                                                  "paused": sum(r.paused for r in result.results)},
                 stale_sources=None if dry_run else _stale_sources_of(dest, cfg), **about)  # fmt: skip
@@ -239,7 +246,7 @@ def _close_and_deliver(engine: Engine, dest: Destination, cfg: Config, result: S
     with dest.exclusive("outbox"):
         closed = close_pending_copy_cases(dest, run_id=engine.run_id, linked=engine.copies_linked,
                                           sources=engine.sources)  # fmt: skip
-        result.warnings += filter(None, [copy_cases_warning(closed)])
+        result.warn(copy_cases_warning(closed))
         result.deliveries = deliver_outbox(dest, cfg, follow=follow)
 
 

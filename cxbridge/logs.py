@@ -9,7 +9,19 @@ from datetime import datetime, timezone
 
 from cxbridge.masking import redact, redact_data, redact_value
 
-__all__ = ["configure", "mask_http_client_logs", "redact", "redact_value"]
+__all__ = ["configure", "log_summary_warning", "mask_http_client_logs", "redact", "redact_value"]
+
+SUMMARY = "summary"
+"""The LogRecord attribute of a warning a command's summary prints too: "source" or "run"."""
+
+
+def log_summary_warning(logger: logging.Logger, warning: str, *, source: str | None = None) -> None:
+    """Log a warning a sync's summary gives — a source's (`source: warning`) or, without
+    `source`, the whole run's — so that a log kept alone has it too."""
+    if source is None:
+        logger.warning("%s", warning, extra={SUMMARY: "run"})
+    else:
+        logger.warning("%s: %s", source, warning, extra={SUMMARY: "source", "fields": {"source": source}})
 
 
 class _RedactingFilter(logging.Filter):
@@ -21,6 +33,16 @@ class _RedactingFilter(logging.Filter):
         if isinstance(fields := getattr(record, "fields", None), dict):
             record.fields = redact_data(fields)
         return True
+
+
+class _ShownOnce(logging.Filter):
+    """A summary's warning left out of the log where the summary printed it already: a run's (the
+    command prints it on stderr, the log's stream), a source's when stdout and stderr are both a
+    terminal (someone reads the summary there)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        shown = getattr(record, SUMMARY, None)
+        return shown is None or (shown == "source" and not (sys.stdout.isatty() and sys.stderr.isatty()))
 
 
 class _JsonFormatter(logging.Formatter):
@@ -40,6 +62,7 @@ def configure(*, fmt: str = "text", verbose: int = 0) -> None:
     only with `verbose=-1` (-q)."""
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_ShownOnce())
     handler.addFilter(_RedactingFilter())
     handler.setFormatter(_JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("cxbridge")

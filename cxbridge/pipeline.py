@@ -26,6 +26,7 @@ from cxbridge.duplicates import IdentityRules
 from cxbridge.erasure import Erased
 from cxbridge.errors import CxbridgeError, DestinationError, SourceError, SourcePaused
 from cxbridge.events import EventKind, SyncEvent
+from cxbridge.logs import log_summary_warning
 from cxbridge.loop.copy_cases import mark_pending
 from cxbridge.loop.matching import CaseRules
 from cxbridge.loop.opening import cased_copies, cases_to_open
@@ -387,6 +388,8 @@ class Engine:
         # mean for users (an HTTP library's "Illegal header value b'…'") may hold a secret
         result.error = redact(result.error) if result.error else result.error
         result.warnings = [redact(warning) for warning in result.warnings]
+        for warning in result.warnings:
+            log_summary_warning(log, warning, source=result.source)
         result.erased = self._intake.skipped.pop(result.source, 0)
         if result.erased:
             log.info("%s: %d records read were left out: their respondents were erased (cxbridge erase)",

@@ -324,7 +324,7 @@ def test_importing_both_qualtrics_formats_of_one_survey_says_the_time_zone_each_
     run = CliRunner().invoke(cli, ["import", str(legacy), str(newer), "--definition", str(qsf),
                                    "--include-test-responses", "--db", db, "--format", "json"])  # fmt: skip
     assert run.exit_code == 0, run.output
-    summaries = [json.loads(line) for line in run.output.splitlines()]
+    summaries = [json.loads(line) for line in run.stdout.splitlines()]
     for summary, name in zip(summaries, (legacy.name, newer.name), strict=True):
         [said] = [warning for warning in summary["warnings"] if "time zone" in warning]
         assert said.startswith(name) and "read as UTC" in said and "--timezone" in said, said

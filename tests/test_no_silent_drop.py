@@ -118,7 +118,7 @@ def test_an_empty_file_among_files_with_rows_is_a_warning_and_the_others_import(
     config = write_config(tmp_path, "exports/*.csv")
     result = invoke("sync", "--config", str(config))
     assert result.exit_code == 0, result.output
-    first, warning = result.output.splitlines()
+    first, warning = result.stdout.splitlines()
     assert first.startswith("✔ shop (csv): 3 read · 3 written · 0 unchanged · 0 quarantined")
     assert warning == "  ⚠ 2025-03-02.csv: no rows below the header; nothing imported from it"
 

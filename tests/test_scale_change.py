@@ -78,7 +78,7 @@ def test_a_sheet_answered_on_0_to_10_under_a_1_to_5_mapping_is_named(tmp_path: P
     # nothing stored changes: the in-range answers of Q2 are stored on 1–5, as before
     assert query(tmp_path, "SELECT count(*), min(csat), max(csat) FROM feedback WHERE source_record_id LIKE 'U%'") \
         == [(len(in_scale), 1.0, 5.0)]  # fmt: skip
-    [summary] = [json.loads(line) for line in sync("--full-refresh", "--format", "json").output.splitlines()]
+    [summary] = [json.loads(line) for line in sync("--full-refresh", "--format", "json").stdout.splitlines()]
     assert summary["status"] == "success" and summary["warnings"] == [expected]
 
 

@@ -58,7 +58,7 @@ def test_a_blank_scored_column_is_named_under_the_success_line_and_in_json(works
     expected = f"column 'effort' (ces) is blank in all 12 rows of responses.csv{advice()}"
     assert warning_lines(result.output) == [expected]
     assert workspace.query("SELECT count(*) FROM ces_by_month") == [(0,)]  # what it warns of
-    [summary] = [json.loads(line) for line in sync("--full-refresh", "--format", "json").output.splitlines()]
+    [summary] = [json.loads(line) for line in sync("--full-refresh", "--format", "json").stdout.splitlines()]
     assert summary["status"] == "success" and summary["warnings"] == [expected]
 
 

@@ -6,6 +6,7 @@ gain the column."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sqlite3
@@ -461,20 +462,24 @@ def test_ranking_by_wave_without_any_wave_warns_once_and_says_what_to_do(tmp_pat
     synced = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")])
     assert synced.exit_code == 0, synced.output
     assert synced.stderr.count("⚠ ") == 1 and f"⚠ {NO_WAVE_WARNING}\n" in synced.stderr
+    assert synced.stderr.count(NO_WAVE_WARNING) == 1  # printed by the command, not again by its log
     assert cxbridge.sync(tmp_path / "cxbridge.toml").warnings == []  # the files were read before: nothing written
     with sqlite3.connect(tmp_path / "cxbridge.db") as db:
         assert db.execute("SELECT COUNT(*) FROM location_ranking WHERE rank IS NOT NULL").fetchone() == (0,)
 
 
-def test_ranking_by_wave_before_the_visits_are_synced_says_to_sync_them_not_to_map_their_wave(tmp_path):
+def test_ranking_by_wave_before_the_visits_are_synced_says_to_sync_them_not_to_map_their_wave(tmp_path, caplog):
     """The wave columns are mapped, but the first sync reads the customers alone (`--source`): no
     visit or audit is stored yet, so the warning says to sync those sources — not to map a wave
-    column they map, then `--full-refresh`, as it said before. Once they are synced, none."""
+    column they map, then `--full-refresh`, as it said before — in the result and the log. Once
+    they are synced, none."""
     config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
     url = f"sqlite:///{tmp_path / 'cx.db'}"
-    assert cxbridge.sync(config, destination=url, sources=["customers"]).warnings == [
-        '[ranking] period = "wave", but no visit or audit is stored yet, so no store is ranked: sync the visits '
-        "and audits sources, whose waves their configuration names (docs/ranking.md, Waves)"]  # fmt: skip
+    expected = ('[ranking] period = "wave", but no visit or audit is stored yet, so no store is ranked: sync the '
+                "visits and audits sources, whose waves their configuration names (docs/ranking.md, Waves)")  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="cxbridge"):
+        assert cxbridge.sync(config, destination=url, sources=["customers"]).warnings == [expected]
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("cxbridge.sync", expected)]
     assert cxbridge.sync(config, destination=url).warnings == []
 
 

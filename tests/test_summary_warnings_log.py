@@ -1,0 +1,86 @@
+"""Every warning a sync's summary prints is in the log too, once, at WARNING level, its secrets
+masked: an operator who keeps only the log (`cxbridge -v sync 2>> sync.log`, a JSON log shipper,
+an orchestrator reading the `cxbridge` logger) loses none. On a terminal, where the summary
+shows it, it is not printed twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pty
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
+from tests.conftest import Workspace, survey_row
+
+SALT = "pepper-that-must-not-leak"
+EMPTY = "no rows below the header; nothing imported from it"
+
+
+def with_an_empty_file(workspace: Workspace, monkeypatch) -> str:
+    """A file with rows and one with only its header (named with the salt, a secret), whose
+    warning the summary gives; the warning as the summary shows it (the secret masked)."""
+    monkeypatch.setenv("CXBRIDGE_TEST_SALT", SALT)
+    text = workspace.config.read_text(encoding="utf-8")
+    workspace.config.write_text(text.replace("[settings]\n", '[settings]\nrespondent_salt = "${CXBRIDGE_TEST_SALT}"\n'))
+    workspace.write_csv([survey_row(1), survey_row(2)])
+    workspace.write_csv([], name=f"responses-{SALT}.csv")
+    return f"responses-***.csv: {EMPTY}"
+
+
+def test_a_source_warning_is_in_the_verbose_log_once(workspace: Workspace, monkeypatch):
+    warning = with_an_empty_file(workspace, monkeypatch)
+    result = CliRunner().invoke(cli, ["-v", "sync"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines().count(f"  ⚠ {warning}") == 1  # the summary, as before
+    logged = [line for line in result.stderr.splitlines() if line.startswith("WARNING ")]
+    assert logged == [f"WARNING cxbridge.sync: survey: {warning}"]
+    assert SALT not in result.stdout + result.stderr
+
+
+def test_a_source_warning_is_a_json_log_entry(workspace: Workspace, monkeypatch):
+    warning = with_an_empty_file(workspace, monkeypatch)
+    result = CliRunner().invoke(cli, ["--log-format", "json", "sync"])
+    entries = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(e["level"], e["message"], e["source"]) for e in entries] == [("warning", f"survey: {warning}", "survey")]
+    assert SALT not in result.stdout + result.stderr
+
+
+def test_the_python_api_logs_the_warnings_it_returns(workspace: Workspace, monkeypatch, caplog):
+    warning = with_an_empty_file(workspace, monkeypatch)
+    with caplog.at_level(logging.WARNING, logger="cxbridge"):
+        synced = cxbridge.sync(workspace.config, host=create_host())
+    assert synced.results[0].warnings == [warning]
+    assert [(r.levelno, r.name, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "cxbridge.sync", f"survey: {warning}")
+    ]
+
+
+def test_on_a_terminal_the_warning_is_printed_once(workspace: Workspace, monkeypatch):
+    """stdout and stderr both the terminal (a pseudo-terminal): the summary's line, no log line."""
+    warning = with_an_empty_file(workspace, monkeypatch)
+    leader, terminal = pty.openpty()
+    command = [sys.executable, "-m", "cxbridge", "-v", "sync", "--no-progress"]
+    process = subprocess.Popen(command, stdout=terminal, stderr=terminal, cwd=workspace.root)
+    os.close(terminal)
+    shown = b""
+    while chunk := _read(leader):
+        shown += chunk
+    os.close(leader)
+    assert process.wait(timeout=60) == 0, shown
+    text = shown.decode()
+    assert text.count(warning) == 1 and f"⚠ {warning}" in text, text
+    assert "INFO cxbridge.sync: survey (csv): success" in text  # the -v log is on the terminal
+
+
+def _read(descriptor: int) -> bytes:
+    try:
+        return os.read(descriptor, 65536)
+    except OSError:  # EIO: every writer of the terminal closed it
+        return b""
