@@ -3,6 +3,8 @@ out of errors, read-only sessions."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from cxbridge.errors import DestinationError
@@ -136,3 +138,50 @@ def test_the_indexes_sqlite_dropped_go_and_the_look_ups_keep_theirs(postgres_dat
         assert _every_view(destination) == before
     finally:
         destination.close()
+
+
+def open_cursors(destination: PostgresDestination) -> list[str]:
+    return [row["name"] for row in destination.query("SELECT name FROM pg_cursors ORDER BY name")]
+
+
+def test_listed_rows_stream_through_a_server_side_cursor(postgres_database):
+    """`query_rows` (cases list, quarantine list, duplicates) fetches a batch a round trip from a
+    cursor on the server, not the whole result into the client at once; the cursor and the
+    transaction it lives in end with the rows, read to the end or not."""
+    destination = PostgresDestination(postgres_database("streamed"))
+    destination.open(read_only=True)
+    rows = destination.query_rows("SELECT n FROM generate_series(1, 2500) AS n ORDER BY n")
+    assert [next(rows)["n"] for _ in range(3)] == [1, 2, 3]
+    [cursor] = open_cursors(destination)  # the query_rows' cursor, seen from its own transaction
+    fetched = destination.query(f"SELECT COUNT(*) AS n FROM pg_cursors WHERE name = '{cursor}' AND NOT is_holdable")
+    assert fetched == [{"n": 1}]
+    assert [row["n"] for row in rows] == list(range(4, 2501))
+    assert open_cursors(destination) == [] and destination.conn.info.transaction_status.name == "IDLE"
+    partly = destination.query_rows("SELECT n FROM generate_series(1, 2500) AS n ORDER BY n")
+    assert next(partly) == {"n": 1}
+    partly.close()
+    assert open_cursors(destination) == [] and destination.conn.info.transaction_status.name == "IDLE"
+    destination.close()
+
+
+def test_a_stream_left_unread_when_its_destination_closes_ends_quietly(postgres_database, monkeypatch):
+    """`cases list --limit 5 --format json`: the listing stops reading, the destination closes,
+    then the rows' iterator is dropped."""
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    destination = PostgresDestination(postgres_database("left"))
+    destination.open(read_only=True)
+    rows = destination.query_rows("SELECT n FROM generate_series(1, 2500) AS n")
+    assert next(rows) == {"n": 1}
+    destination.close()
+    del rows  # the generator finishes after its connection closed: nothing raised, nothing printed
+    assert unraisable == []
+
+
+def test_a_stream_inside_a_transaction_reads_what_the_transaction_wrote(postgres_database):
+    destination = PostgresDestination(postgres_database("in_transaction"))
+    destination.open()
+    with destination.transaction():
+        destination.execute("INSERT INTO feedback_followups (record_id, followed_up_at) VALUES ('r1', now())")
+        assert [row["record_id"] for row in destination.query_rows("SELECT record_id FROM feedback_followups")] == ["r1"]
+    destination.close()

@@ -9,6 +9,7 @@ store the NUL character (U+0000) in text nor in JSONB: it is left out of what is
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,8 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import ColumnType, Table
 from cxbridge.loop.cases import LATER_EVENTS
-from cxbridge.sql_destination import SQLDestination
+from cxbridge.sql_destination import FETCH_BATCH, SQLDestination
 from cxbridge.sql_migrations import MIGRATIONS, Migration
+from cxbridge.sql_rows import plain
 
 TYPE_NAMES = {
     ColumnType.TEXT: "TEXT",
@@ -43,6 +45,7 @@ PARTIAL_INDEXES = (
 )
 """Indexes kept for the rows their look-ups ask for (SQLite's 0014 and 0017)."""
 INDEXES_THAT_PAY = "postgresql_0001_indexes_that_pay"
+_CURSOR_NUMBERS = itertools.count()  # a server-side cursor's name is unique in its session
 _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 """`\\u0000` in JSON text, where its backslash is not itself escaped (`\\\\u0000` is a backslash and `u0000`)."""
 
@@ -193,6 +196,24 @@ class PostgresDestination(SQLDestination):
         if read_only:
             conn.execute("SET default_transaction_read_only = on")
         return conn
+
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of `sql` from a cursor on the server, FETCH_BATCH a round trip (psycopg's
+        client-side cursor receives the whole result at `execute`). The cursor lives in a
+        transaction, the caller's or its own, which ends once the rows are read or the iterator
+        is closed or dropped."""
+        rows = self._streamed(sql, params)
+        next(rows)  # the query runs now: its error is raised by the call, as on the other engines
+        return rows  # type: ignore[return-value]
+
+    def _streamed(self, sql: str, params: Sequence[Any]) -> Iterator[dict[str, Any] | None]:
+        with self.conn.transaction(), self.conn.cursor(name=f"cxbridge_rows_{next(_CURSOR_NUMBERS)}") as cursor:
+            cursor.itersize = FETCH_BATCH
+            cursor.execute(sql, params or None)
+            names = [column[0].lower() for column in cursor.description]
+            yield None
+            for row in cursor:
+                yield dict(zip(names, map(plain, row), strict=True))
 
     def exists(self) -> bool:
         if self._writable:
