@@ -7,7 +7,9 @@ the result its test scripts for it, matched by a pattern, and an empty result ot
 Jobs are not done at once, as on the real service: a load job is inserted RUNNING (or PENDING)
 and reaches DONE — with `status.errorResult` when its `LoadFailure` says so — only after the
 client polls jobs.get; a `Result(slow=True)` query answers jobs.query with `jobComplete: false`,
-and the client waits for it with jobs.getQueryResults and reads its job with jobs.get.
+and the client waits for it with jobs.getQueryResults and reads its job with jobs.get. A result
+of more rows than a request's `maxResults` comes a page at a time, each with the `pageToken` of
+the next, as the API pages it.
 
 Record again with `CXBRIDGE_RECORD_CASSETTES=1 pytest tests/test_bigquery_destination.py`;
 recorded requests are rewritten to https://bigquery.googleapis.com and stripped of credentials.
@@ -83,10 +85,13 @@ class FakeBigQuery:
             response["totalRows"] = str(len(result.rows))
         if result.affected is not None:
             response["numDmlAffectedRows"] = str(result.affected)
-        if not result.slow:
+        first_page = _page(response, body.get("maxResults"), None)
+        if not (result.slow or "pageToken" in first_page):
             return 200, response
         self.queries[job["jobId"]] = {**response, "kind": "bigquery#getQueryResultsResponse"}
         self.jobs[job["jobId"]] = self.query_job(job, body)
+        if not result.slow:
+            return 200, first_page
         return 200, {"kind": "bigquery#queryResponse", "jobReference": job, "jobComplete": False}
 
     def query_job(self, reference: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
@@ -103,12 +108,10 @@ class FakeBigQuery:
             "statistics": {"query": {"statementType": "SCRIPT" if ";" in body["query"] else "SELECT"}},
         }
 
-    def query_results(self, job_id: str, *, max_results: str | None) -> dict[str, Any]:
-        """jobs.getQueryResults: done from the first call on; no rows with maxResults=0."""
-        response = dict(self.queries[job_id])
-        if max_results == "0":
-            response.pop("rows", None)
-        return response
+    def query_results(self, job_id: str, *, max_results: str | None, page_token: str | None) -> dict[str, Any]:
+        """jobs.getQueryResults: done from the first call on; the page of `page_token`, of up to
+        `max_results` rows (none with maxResults=0)."""
+        return _page(self.queries[job_id], max_results, page_token)
 
     def job(self, job_id: str) -> dict[str, Any]:
         """jobs.get: a load job moves one state on per call, to DONE (with its failure, if any)."""
@@ -153,6 +156,19 @@ class FakeBigQuery:
             job["statistics"] = {}
             job["_failure"] = {"reason": failure.reason, "location": "query", "message": failure.message}
         return {key: value for key, value in job.items() if not key.startswith("_")}
+
+
+def _page(response: dict[str, Any], max_results: int | str | None, page_token: str | None) -> dict[str, Any]:
+    """A query's response with the rows of one page: from `page_token` (the offset of its first
+    row here; opaque to the client), `max_results` of them, and the next page's token if more."""
+    if "rows" not in response or max_results in (0, "0"):  # maxResults=0: whether the job is done
+        return {key: value for key, value in response.items() if key != "rows"}
+    rows, start = response["rows"], int(page_token or 0)
+    end = len(rows) if max_results is None else start + int(max_results)
+    page = {**response, "rows": rows[start:end]}
+    if end < len(rows):
+        page["pageToken"] = str(end)
+    return page
 
 
 def _multipart_parts(body: bytes, content_type: str) -> list[bytes]:
@@ -216,7 +232,9 @@ def fake_bigquery(
                 job = api.job(m["job"])
                 self.reply(200, {key: value for key, value in job.items() if not key.startswith("_")})
             elif m := re.fullmatch(API + "/queries/(?P<job>[^/]+)", path):
-                self.reply(200, api.query_results(m["job"], max_results=parse_qs(query).get("maxResults", [None])[0]))
+                asked = {name: values[0] for name, values in parse_qs(query).items()}
+                self.reply(200, api.query_results(m["job"], max_results=asked.get("maxResults"),
+                                                  page_token=asked.get("pageToken")))  # fmt: skip
             elif m := re.fullmatch(API + "/datasets/(?P<dataset>[^/]+)/tables/(?P<table>[^/]+)", path):
                 if m["table"] in api.tables or (api.engine and api.engine.has_table(m["dataset"], m["table"])):
                     reference = {"projectId": m["project"], "datasetId": m["dataset"], "tableId": m["table"]}

@@ -18,6 +18,7 @@ from google.oauth2.credentials import Credentials
 from cxbridge.destinations import Batch, CursorUpdate, QuarantineItem, SyncRun
 from cxbridge import lock_rows
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
+from cxbridge.plugins.bigquery import destination as bigquery_destination
 from cxbridge.plugins.bigquery.destination import BigQueryDestination, parse_url
 from cxbridge.reporting import ReportOptions, report_rows
 from cxbridge.tables import to_rows
@@ -246,6 +247,29 @@ def test_reads_the_cursor_and_a_report_with_native_types():
     ]
 
 
+def test_listed_rows_are_read_a_page_at_a_time_as_they_are_taken(monkeypatch):
+    """`query_rows` (cases list, quarantine list, duplicates) asks jobs.query for a page of rows
+    and jobs.getQueryResults for each next one, with the page token the one before gave, when the
+    rows before it are taken — not the job's whole result at once. Pages of 2 rows here (of
+    FETCH_BATCH, 1,000, in use)."""
+    monkeypatch.setattr(bigquery_destination, "FETCH_BATCH", 2)
+    five = Result(r"SELECT case_id FROM feedback_cases", [{"name": "case_id", "type": "STRING"}],
+                  [[f"c{n}"] for n in range(1, 6)])  # fmt: skip
+    with exchange("paged_rows", five, tables={"cxbridge_migrations"}) as (destination, cassette):
+        destination.open(read_only=True)
+        rows = destination.query_rows("SELECT case_id FROM feedback_cases ORDER BY case_id")
+        assert [next(rows) for _ in range(2)] == [{"case_id": "c1"}, {"case_id": "c2"}]
+        asked_before = cassette.play_count
+        assert [row["case_id"] for row in rows] == ["c3", "c4", "c5"]
+        destination.close()
+    pages = [(r.method, r.path.rsplit("/", 2)[-2], dict(r.query)) for r in cassette.requests if "/queries" in r.path]
+    query = next(n for n, r in enumerate(cassette.requests) if r.path.endswith("/queries"))
+    assert json.loads(cassette.requests[query].body)["maxResults"] == 2
+    later = [(asked.get("pageToken"), asked.get("maxResults")) for method, _, asked in pages if method == "GET"]
+    assert ("2", "2") in later and ("4", "2") in later  # the second and third pages, by the tokens given
+    assert not [r for r in cassette.requests[:asked_before] if "pageToken=" in r.uri]  # none read ahead
+
+
 def test_a_failed_query_is_a_destination_error_with_bigquerys_reason():
     broken = Result(r"SELECT cursor", error="Unrecognized name: cursor at [1:8]")
     with exchange("failed_query", broken, tables={"cxbridge_migrations"}) as (destination, _):
@@ -276,7 +300,7 @@ def test_missing_credentials_say_how_to_provide_them(monkeypatch, tmp_path):
 
 def test_cassettes_hold_no_credentials():
     texts = [path.read_text() for path in CASSETTES.glob("*.yaml")]
-    assert len(texts) == 10
+    assert len(texts) == 11
     assert not [t for t in texts if TOKEN in t or "authorization" in t.lower() or "Bearer" in t]
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 from cxbridge.destinations import Batch, Destination, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.lock_rows import LOCKS, RowLockedDestination
+from cxbridge.sql_destination import FETCH_BATCH
 from cxbridge.layout import CRM_TABLES, LOOP_TABLES, QUARANTINE, SYNC_STATE, TABLES, Column, ColumnType, Table
 from cxbridge.sql_migrations import ERASURES_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE
 from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, empty_stage_options, loop_change_rows
@@ -187,10 +188,16 @@ class BigQueryDestination(RowLockedDestination):
         return client
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._api_errors():
+            return method(*args, **kwargs)
+
+    @contextmanager
+    def _api_errors(self) -> Iterator[None]:
+        """An error of the API (a call, or a page of rows read later) as a DestinationError."""
         from google.api_core.exceptions import GoogleAPIError
 
         try:
-            return method(*args, **kwargs)
+            yield
         except GoogleAPIError as exc:
             message = getattr(exc, "message", None) or str(exc)
             raise DestinationError(f"BigQuery ({self.display_name}): {message}") from None
@@ -220,17 +227,24 @@ class BigQueryDestination(RowLockedDestination):
         self.fetch(sql, params)
 
     def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        rows = self._query(sql, params)
-        return [{key.lower(): plain(value) for key, value in row.items()} for row in rows]
+        return list(self._plain_rows(self._query(sql, params)))
 
     def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
-        return iter(self.fetch(sql, params))  # the job's whole result, read at once (docs/cli.md, quarantine list)
+        """The job's rows a page of FETCH_BATCH at a time: the client's iterator asks
+        jobs.getQueryResults for each page after the first, with the page token of the one
+        before, when the rows before it are taken."""
+        return self._plain_rows(self._query(sql, params, page_size=FETCH_BATCH))
+
+    def _plain_rows(self, rows: Iterable[Any]) -> Iterator[dict[str, Any]]:
+        with self._api_errors():
+            for row in rows:
+                yield {key.lower(): plain(value) for key, value in row.items()}
 
     def changed_rows(self, sql: str, params: Sequence[object] = ()) -> int:
         """The job's `numDmlAffectedRows`."""
         return int(self._query(sql, params).num_dml_affected_rows or 0)
 
-    def _query(self, sql: str, params: Sequence[Any]) -> Any:
+    def _query(self, sql: str, params: Sequence[Any], *, page_size: int | None = None) -> Any:
         bigquery = import_bigquery()
         config = bigquery.QueryJobConfig(
             default_dataset=f"{self.project}.{self.dataset}",
@@ -239,7 +253,7 @@ class BigQueryDestination(RowLockedDestination):
                 for i, value in enumerate(params)
             ],
         )
-        return self._call(self.conn.query_and_wait, sql, job_config=config)
+        return self._call(self.conn.query_and_wait, sql, job_config=config, page_size=page_size)
 
     def close(self) -> None:
         if self._conn is not None and self._staged:
