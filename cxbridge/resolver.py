@@ -15,11 +15,12 @@ import logging
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from cxbridge.destinations import IDENTITY_SELECT, Batch, Destination, CursorUpdate, shared_keys_sql
+from cxbridge.destinations import Batch, Destination, CursorUpdate, shared_keys_sql
 from cxbridge.duplicates import Copy, DuplicateGroup, IdentityRules, Match, in_time, duplicate_pointers, group_copies
 from cxbridge.tables import FEEDBACK_COLUMNS
+from cxbridge.timestamps import parse_timestamp
 
 log = logging.getLogger("cxbridge.identity")
 
@@ -27,6 +28,7 @@ STATE_SOURCE, STATE_STREAM = "_cxbridge", "identity"
 """Where the fingerprint of the rules of the last full pass is saved (`sync_state`)."""
 POINTER_COLUMNS = ("duplicate_of", "record_id")
 ROUNDS = 3  # look-ups of the copies of copies: a response's copies share a key, so one or two do
+Item = TypeVar("Item")
 
 
 class Resolution(NamedTuple):
@@ -218,19 +220,21 @@ SWEEP_BATCH = 5000
 def duplicate_groups(swept: Destination, looked_up: Destination, rules: IdentityRules) -> Iterator[DuplicateGroup]:
     """Every group of copies, likely duplicates included, best copy first, in `group_copies`'
     order — without holding them all: the records that may be copies come from `swept` sorted
-    by submitted time, a batch at a time; the groups of each batch are completed by looking up
-    their keys in `looked_up` (the same destination opened again: DuckDB runs one statement a
-    connection), and each is given out once no record still to come can be counted before it."""
+    by submitted time, their ids and keys alone (not their answers), a batch at a time; each
+    batch's records and the rest of their groups are looked up by those keys in `looked_up` (the
+    same destination opened again: DuckDB runs one statement a connection), and each group is
+    given out once no record still to come can be counted before it."""
     waiting: list[tuple[tuple[Any, ...], DuplicateGroup]] = []  # a heap, by the order groups are given out in
     ahead: set[str] = set()  # records of groups found, not read yet
-    for batch in _batches(map(Copy.of, swept.query_rows(_in_time_sql(swept, rules))), SWEEP_BATCH):
-        fresh = {copy.record_id: copy for copy in batch if copy.record_id not in ahead}
-        read = {copy.record_id for copy in batch}
+    columns = sorted(rules.key_columns(likely=True))
+    for batch in _batches(swept.query_rows(_in_time_sql(swept, columns)), SWEEP_BATCH):
+        fresh = {row["record_id"]: row for row in batch if row["record_id"] not in ahead}
+        read = {row["record_id"] for row in batch}
         ahead -= read
-        for group in _groups_around(looked_up, rules, fresh):
+        for group in _groups_around(looked_up, rules, columns, fresh):
             ahead.update(copy.record_id for copy in group.members if copy.record_id not in read)
             heapq.heappush(waiting, (in_time(group.kept), group))
-        last = batch[-1].submitted_at  # every record after it was submitted in its second or later
+        last = parse_timestamp(batch[-1]["submitted_at"])  # every record after it was submitted in its second or later
         bound = last.replace(microsecond=0).timestamp() if last else float("inf")  # SQLite sorts text
         while waiting and waiting[0][0][0] < bound:
             yield heapq.heappop(waiting)[1]
@@ -238,34 +242,46 @@ def duplicate_groups(swept: Destination, looked_up: Destination, rules: Identity
         yield heapq.heappop(waiting)[1]
 
 
-def _in_time_sql(destination: Destination, rules: IdentityRules) -> str:
-    """The identity columns of the records `candidates` finds, by submitted time (undated last)."""
+def _in_time_sql(destination: Destination, columns: list[str]) -> str:
+    """The ids, times and key `columns` of the records `candidates` finds, by submitted time
+    (undated last)."""
     table = destination.qualified("feedback")
-    shared = [f"{column} IN ({shared_keys_sql(table, column)})" for column in sorted(rules.key_columns(likely=True))]
+    shared = [f"{column} IN ({shared_keys_sql(table, column)})" for column in columns]
     return (
-        f"SELECT {', '.join(IDENTITY_SELECT)} FROM {table} WHERE duplicate_of IS NOT NULL OR {' OR '.join(shared)} "
+        f"SELECT {', '.join(['record_id', 'submitted_at', *columns])} FROM {table} "
+        f"WHERE duplicate_of IS NOT NULL OR {' OR '.join(shared)} "
         "ORDER BY CASE WHEN submitted_at IS NULL THEN 1 ELSE 0 END, submitted_at"
     )
 
 
-def _groups_around(destination: Destination, rules: IdentityRules, fresh: dict[str, Copy]) -> list[DuplicateGroup]:
-    """The whole groups the `fresh` records belong to: the records sharing a key with a member,
-    looked up until no new member is linked."""
-    universe, expanded, asked = dict(fresh), set(), {}
-    frontier, groups = list(fresh.values()), []
+def _groups_around(
+    destination: Destination, rules: IdentityRules, columns: list[str], fresh: Mapping[str, Mapping[str, Any]]
+) -> list[DuplicateGroup]:
+    """The whole groups the `fresh` records (their ids and key `columns`) belong to: the records
+    sharing a key with a member — the fresh ones among them, each holding its native id — looked
+    up until no new member is linked."""
+    universe: dict[str, Copy] = {}
+    expanded: set[str] = set()
+    asked: dict[str, set[str]] = {column: set() for column in columns}
+    frontier: list[Mapping[str, Any]] = list(fresh.values())
+    groups: list[DuplicateGroup] = []
     while frontier:
-        expanded.update(copy.record_id for copy in frontier)
-        for column in sorted(rules.key_columns(likely=True)):
-            values = {copy.key(column) for copy in frontier} - {None} - asked.setdefault(column, set())
+        expanded.update(keys["record_id"] for keys in frontier)
+        for column in columns:
+            values = {keys[column] for keys in frontier} - {None} - asked[column]
             asked[column] |= values
             for row in destination.identity_rows(column, sorted(values)) if values else ():
                 universe.setdefault(row["record_id"], Copy.of(row))
         groups = [g for g in group_copies(universe.values(), rules) if any(c.record_id in fresh for c in g.members)]
-        frontier = [copy for group in groups for copy in group.members if copy.record_id not in expanded]
+        frontier = [_keys_of(copy, columns) for g in groups for copy in g.members if copy.record_id not in expanded]
     return groups
 
 
-def _batches(items: Iterable[Copy], size: int) -> Iterator[list[Copy]]:
+def _keys_of(copy: Copy, columns: list[str]) -> dict[str, Any]:
+    return {"record_id": copy.record_id, **{column: copy.key(column) for column in columns}}
+
+
+def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch

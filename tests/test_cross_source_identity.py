@@ -791,3 +791,27 @@ def test_the_duplicates_report_read_a_batch_at_a_time_is_the_report_built_whole(
     assert printed["json"].exit_code == 0, printed["json"].output
     assert printed["json"].output == expected_json
     assert printed["csv"].output == buffer.getvalue()
+
+
+def test_the_duplicates_report_sorts_the_records_ids_times_and_keys_not_their_answers(tmp_path, monkeypatch):
+    """What `cxbridge duplicates` reads sorted by submitted time — every record that may be a
+    copy, which the destination holds while it is read — is each record's id, time and keys;
+    its answers come a batch at a time from the look-ups by key (bench/JOURNAL.md: the sort of
+    119,501 records with their answers took a Parquet lake's command above 200 MB)."""
+    from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+    sources, identity = spread_copies(tmp_path), {"tolerance": 180}
+    sync(tmp_path, sources, identity=identity)
+    swept: list[set[str]] = []
+    query_rows = SQLiteDestination.query_rows
+
+    def recorded(self, sql, params=()):
+        for row in query_rows(self, sql, params):
+            swept.append(set(row))
+            yield row
+
+    monkeypatch.setattr(SQLiteDestination, "query_rows", recorded)
+    members = sum(len(g.members) for g in duplicates(tmp_path, sources, identity).groups)
+    assert members == 12 * 2 + 4 + 3 + 2 + 8 * 2 + 4  # as built whole, above
+    assert len(swept) >= members and {"record_id", "submitted_at", "source_record_id", "respondent_key"} <= swept[0]
+    assert [columns for columns in swept if "answers" in columns] == []
