@@ -403,7 +403,10 @@ def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait
 
 
 def print_run_warnings(warnings: list[str]) -> None:
-    """What a sync or replay says about the whole run: on stderr, so machine output stays parseable."""
+    """What a sync or replay says about the whole run: on stderr, so machine output stays
+    parseable — unless the log is JSON, where each is an entry (`cxbridge.logs`)."""
+    if machine_wanted():
+        return
     for warning in warnings:
         output.stderr().print(f"⚠ {warning}", highlight=False, markup=False)
 

@@ -36,13 +36,19 @@ class _RedactingFilter(logging.Filter):
 
 
 class _ShownOnce(logging.Filter):
-    """A summary's warning left out of the log where the summary printed it already: a run's (the
-    command prints it on stderr, the log's stream), a source's when stdout and stderr are both a
-    terminal (someone reads the summary there)."""
+    """A summary's warning left out of the log where the summary printed it already: a run's in a
+    text log (the command prints it on stderr, the log's stream; a JSON log has it as an entry
+    instead), a source's when stdout and stderr are both a terminal (someone reads it there)."""
+
+    def __init__(self, *, runs_printed: bool):
+        super().__init__()
+        self.runs_printed = runs_printed
 
     def filter(self, record: logging.LogRecord) -> bool:
         shown = getattr(record, SUMMARY, None)
-        return shown is None or (shown == "source" and not (sys.stdout.isatty() and sys.stderr.isatty()))
+        if shown == "run":
+            return not self.runs_printed
+        return shown is None or not (sys.stdout.isatty() and sys.stderr.isatty())
 
 
 class _JsonFormatter(logging.Formatter):
@@ -62,7 +68,7 @@ def configure(*, fmt: str = "text", verbose: int = 0) -> None:
     only with `verbose=-1` (-q)."""
     level = logging.WARNING - 10 * min(verbose, 2)
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(_ShownOnce())
+    handler.addFilter(_ShownOnce(runs_printed=fmt != "json"))
     handler.addFilter(_RedactingFilter())
     handler.setFormatter(_JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("cxbridge")

@@ -468,6 +468,16 @@ def test_ranking_by_wave_without_any_wave_warns_once_and_says_what_to_do(tmp_pat
         assert db.execute("SELECT COUNT(*) FROM location_ranking WHERE rank IS NOT NULL").fetchone() == (0,)
 
 
+def test_with_json_logs_the_wave_warning_is_a_json_log_entry(tmp_path):
+    """`--log-format json`: stderr is JSON lines a log shipper parses, the run's warning among them."""
+    waves_network(tmp_path, WAVE_RANKING)
+    (tmp_path / "cxbridge.toml").write_text(NO_WAVE_CONFIG % "wave", encoding="utf-8")
+    synced = CliRunner().invoke(cli, ["--log-format", "json", "sync", "--config", str(tmp_path / "cxbridge.toml")])
+    assert synced.exit_code == 0, synced.output
+    entries = [json.loads(line) for line in synced.stderr.splitlines()]
+    assert [(e["level"], e["message"]) for e in entries if e["level"] == "warning"] == [("warning", NO_WAVE_WARNING)]
+
+
 def test_ranking_by_wave_before_the_visits_are_synced_says_to_sync_them_not_to_map_their_wave(tmp_path, caplog):
     """The wave columns are mapped, but the first sync reads the customers alone (`--source`): no
     visit or audit is stored yet, so the warning says to sync those sources — not to map a wave
