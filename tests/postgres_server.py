@@ -129,3 +129,20 @@ def postgres_database(postgres_url: str) -> Iterator[Callable[[str], str]]:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         for database in made.values():
             conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def copy_database(server_url: str, name: str, *, template: str) -> None:
+    """Make database `name` (anew, if it exists) a copy of database `template`, which nothing may
+    be connected to: PostgreSQL copies its files, quicker than a sync fills an empty database."""
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

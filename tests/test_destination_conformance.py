@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -17,33 +20,48 @@ from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing import destinations as conformance
 from cxbridge.testing.destinations import DestinationConformance, DestinationFactory, assert_same, deliver, snapshot
+from tests.postgres_server import copy_database, drop_database
 
 LOCAL = (SQLiteDestination, DuckDBDestination, ParquetDestination)
 """Engines whose whole state is their file or folder (`path`)."""
 
 
 @pytest.fixture(scope="class")
-def first_deliveries() -> dict[type, Path]:
-    return {}  # engine -> the path of its class's first delivery, alone in its folder
+def first_deliveries() -> Iterator[dict[type, Any]]:
+    """engine -> its class's first delivery: the path of a local engine's, alone in its folder, or
+    the server URL and name of a PostgreSQL database, kept as a template until the class ends."""
+    firsts: dict[type, Any] = {}
+    yield firsts
+    if PostgresDestination in firsts:
+        drop_database(*firsts[PostgresDestination])
 
 
 class Conformance(DestinationConformance):
     """The suite, delivering version 1 once per class into each local engine (the SQLite reference
-    too) and handing each test that goes on from it its own copy of that closed destination."""
+    too) and PostgreSQL, and handing each test that goes on from it its own copy of that closed
+    destination."""
 
     @pytest.fixture
-    def delivered(self, first_deliveries, tmp_path_factory):
+    def delivered(self, first_deliveries, tmp_path_factory, request):
         def copy_of_first(factory: DestinationFactory, name: str) -> None:
             destination = factory(name)
-            if not isinstance(destination, LOCAL):
-                self.deliver(destination)
-                return
             engine = type(destination)
-            if engine not in first_deliveries:
-                first = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
-                self.deliver(engine(destination.url.replace(str(destination.path), str(first))))
-                first_deliveries[engine] = first
-            copy_with_side_files(first_deliveries[engine], destination.path)
+            if isinstance(destination, PostgresDestination):
+                server, database = request.getfixturevalue("postgres_url"), urlsplit(destination.url).path[1:]
+                if engine not in first_deliveries:
+                    self.deliver(destination)
+                    first_deliveries[engine] = (server, f"first_{database}")
+                    copy_database(server, f"first_{database}", template=database)
+                else:
+                    copy_database(server, database, template=first_deliveries[engine][1])
+            elif isinstance(destination, LOCAL):
+                if engine not in first_deliveries:
+                    first = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
+                    self.deliver(engine(destination.url.replace(str(destination.path), str(first))))
+                    first_deliveries[engine] = first
+                copy_with_side_files(first_deliveries[engine], destination.path)
+            else:
+                self.deliver(destination)
 
         return copy_of_first
 
