@@ -57,6 +57,30 @@ class Engine:
         with self.lock:
             self.db.execute(f'DROP TABLE IF EXISTS "{dataset}"."{table}"')
 
+    def copy_dataset(self, source: Engine, dataset: str, *, to: str) -> None:
+        """Dataset `dataset` of the engine `source` as dataset `to` of this one: its tables, rows
+        and all, and views, each made again by the statement DuckDB keeps of it, renamed."""
+        renamed = re.compile(rf'"?{re.escape(dataset)}"?\.')
+        with source.lock:
+            tables = source.db.execute(
+                "SELECT table_name, sql FROM duckdb_tables() WHERE schema_name = ? ORDER BY table_oid", [dataset]
+            ).fetchall()
+            rows = {
+                table: source.db.sql(f'SELECT * FROM "{dataset}"."{table}"').to_arrow_table() for table, _ in tables
+            }
+            views = source.db.execute(
+                "SELECT sql FROM duckdb_views() WHERE schema_name = ? ORDER BY view_oid", [dataset]
+            ).fetchall()
+        self.create_dataset(to)
+        with self.lock:
+            for table, sql in tables:
+                self.db.execute(renamed.sub(f'"{to}".', sql))
+                self.db.register("copied", rows[table])
+                self.db.execute(f'INSERT INTO "{to}"."{table}" SELECT * FROM copied')
+                self.db.unregister("copied")
+            for (sql,) in views:
+                self.db.execute(renamed.sub(f'"{to}".', sql))
+
     def load(self, dataset: str, table: str, fields: list[dict[str, str]], data: bytes) -> None:
         """A WRITE_TRUNCATE load job of newline-delimited JSON, read by DuckDB in one statement:
         each line parsed once, each field's value as text (a string unescaped, a number or

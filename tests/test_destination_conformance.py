@@ -24,12 +24,15 @@ from tests.postgres_server import copy_database, drop_database
 
 LOCAL = (SQLiteDestination, DuckDBDestination, ParquetDestination)
 """Engines whose whole state is their file or folder (`path`)."""
+FIRST_DATASET = "first_delivery"
+"""The BigQuery dataset of a class's first delivery: a name that its copies' SQL can lose."""
 
 
 @pytest.fixture(scope="class")
 def first_deliveries() -> Iterator[dict[type, Any]]:
-    """engine -> its class's first delivery: the path of a local engine's, alone in its folder, or
-    the server URL and name of a PostgreSQL database, kept as a template until the class ends."""
+    """engine -> its class's first delivery: the path of a local engine's, alone in its folder, the
+    server URL and name of a PostgreSQL database, kept as a template until the class ends, or the
+    local BigQuery engine holding FIRST_DATASET."""
     firsts: dict[type, Any] = {}
     yield firsts
     if PostgresDestination in firsts:
@@ -37,9 +40,8 @@ def first_deliveries() -> Iterator[dict[type, Any]]:
 
 
 class Conformance(DestinationConformance):
-    """The suite, delivering version 1 once per class into each local engine (the SQLite reference
-    too) and PostgreSQL, and handing each test that goes on from it its own copy of that closed
-    destination."""
+    """The suite, delivering version 1 once per class into each engine (the SQLite reference too)
+    and handing each test that goes on from it its own copy of that closed destination."""
 
     @pytest.fixture
     def delivered(self, first_deliveries, tmp_path_factory, request):
@@ -54,6 +56,12 @@ class Conformance(DestinationConformance):
                     copy_database(server, f"first_{database}", template=database)
                 else:
                     copy_database(server, database, template=first_deliveries[engine][1])
+            elif isinstance(destination, BigQueryDestination):
+                if engine not in first_deliveries:
+                    first_deliveries[engine] = self._delivered_on_bigquery()
+                request.getfixturevalue("bigquery_engine").copy_dataset(
+                    first_deliveries[engine], FIRST_DATASET, to=destination.dataset
+                )
             elif isinstance(destination, LOCAL):
                 if engine not in first_deliveries:
                     first = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
@@ -64,6 +72,15 @@ class Conformance(DestinationConformance):
                 self.deliver(destination)
 
         return copy_of_first
+
+    def _delivered_on_bigquery(self):
+        """A local BigQuery engine holding version 1, delivered into FIRST_DATASET."""
+        from tests.bigquery_api import fake_bigquery
+        from tests.bigquery_engine import Engine
+
+        with fake_bigquery(engine=Engine()) as api:
+            self.deliver(bigquery_destination(api.url, FIRST_DATASET))
+            return api.engine
 
 
 def copy_with_side_files(source: Path, path: Path) -> None:
@@ -110,18 +127,26 @@ class TestBigQuery(Conformance):
     batch_size = 20  # three batches a source, not nine: a batch is several load and query jobs (+34 % CPU at 7)
 
     @pytest.fixture
-    def destination_factory(self):
-        from google.oauth2.credentials import Credentials
-
-        from tests.bigquery_api import fake_bigquery
+    def bigquery_engine(self):
         from tests.bigquery_engine import Engine
 
-        with fake_bigquery(engine=Engine()) as api:
-            yield lambda name: BigQueryDestination(
-                f"bigquery://acme-cx/{name}",
-                credentials=Credentials(token="t"),
-                client_options={"api_endpoint": api.url},
-            )
+        return Engine()
+
+    @pytest.fixture
+    def destination_factory(self, bigquery_engine):
+        from tests.bigquery_api import fake_bigquery
+
+        with fake_bigquery(engine=bigquery_engine) as api:
+            yield lambda name: bigquery_destination(api.url, name)
+
+
+def bigquery_destination(api_url: str, dataset: str) -> BigQueryDestination:
+    """The dataset on the local BigQuery API at `api_url`."""
+    from google.oauth2.credentials import Credentials
+
+    return BigQueryDestination(
+        f"bigquery://acme-cx/{dataset}", credentials=Credentials(token="t"), client_options={"api_endpoint": api_url}
+    )
 
 
 def a_day_later(path, views=tuple(conformance.CLOCK_COLUMNS)) -> None:
