@@ -34,7 +34,7 @@ from cxbridge.loop.written import WrittenIds
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
 from cxbridge.plugins_host import PluginHost
-from cxbridge.pruning import ReadIds
+from cxbridge.pruning import Parts, ReadIds
 from cxbridge.record_intake import RecordIntake, stream_tools
 from cxbridge.resolver import IdentityResolver, identity_ready
 from cxbridge.respondents import RespondentKeys
@@ -200,6 +200,7 @@ class Engine:
         for stream, count in sorted(read.pruned.items()):
             result.warnings.append(_pruned(stream, count, verb, read.left.get(stream, [])))
         result.warnings += [_spared(stream, count, read) for stream, count in sorted(read.spared.items())]
+        result.warnings += [_kept(read.parts[stream].noun, parts) for stream, parts in sorted(read.kept.items())]
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination
@@ -256,7 +257,10 @@ class Engine:
         result.streams[stream.name] = result.read
         if (read := self._read.get(name)) is not None:
             read.finished.add(stream.name)
-            read.left[stream.name] = _no_longer_read(stream, stored, final)
+            if stream.part:
+                read.parts[stream.name] = Parts(stream.part, frozenset(stream.parts_read(final) or ()), stream.part_of)
+            else:
+                read.left[stream.name] = _no_longer_read(stream, stored, final)
         self.emit(EventKind.STREAM_FINISHED, source=name, stream=stream.name, counts=self._counts(result))
 
     def _replay_stream(
@@ -435,6 +439,17 @@ def _spared(stream: str, count: int, read: ReadIds) -> str:
            else "the run did not read that stream (switched off in the source's config?)")  # fmt: skip
     return (f"{_records(count)} of stream {stream} not pruned: {why}; --prune removes a stream's records only "
             "after a full read of that stream that finds at least one")  # fmt: skip
+
+
+def _kept(noun: str, parts: dict[str, int]) -> str:
+    """Why `--prune` kept the records not read of these parts of a stream (`Stream.part`): the run read none of them."""
+    one = len(parts) == 1
+    named = ", ".join(part if one else f"{part} ({count:,})" for part, count in sorted(parts.items())[:5])
+    more = f" and {len(parts) - 5:,} more" if len(parts) > 5 else ""
+    which = f"{noun} {named}" if one else f"{noun}s {named}{more}"
+    return (f"{_records(sum(parts.values()))} of {which} not pruned: the run read nothing of {'it' if one else 'them'} "
+            f"(closed, renamed or out of the source's selection?); --prune removes only records of the {noun}s it "
+            "read (to remove these: docs/cli.md#cxbridge-sync)")  # fmt: skip
 
 
 def _records(count: int) -> str:

@@ -5,6 +5,9 @@ removed with their rows (`cxbridge.erasure.records_plan`), in one transaction. T
 Only the records of a stream the run read to its end, finding at least one record of it, can go:
 a stream switched off in the config (Salesforce `surveys = false`, a Zendesk source moved to the
 other CSAT API, a Singer mapping removed) was not read, so its records are no records "not found".
+The same holds part by part in a stream whose records each belong to a survey or form
+(`Stream.part`): a survey the full read did not read (closed in Qualtrics with `active_only`,
+renamed past `name_pattern`, moved out of a Typeform workspace) keeps its records.
 
 The ids read are kept as 8-byte prints (`ReadIds`), not as a set of texts: a million records
 hold 8 MB, not 100. A record not read whose print a read one shares stays stored — the safe way
@@ -13,13 +16,25 @@ to be wrong, and a chance of 1 in 18 million with a million records read and a m
 
 from __future__ import annotations
 
+import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from cxbridge.erasure import Statements, records_plan, remove_rows
 
 _PRINT = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class Parts:
+    """The parts of a stream whose records each belong to one (`Stream.part`)."""
+
+    noun: str  # what a part is: "survey", "form"
+    read: frozenset[str]  # those the full read read (`Stream.parts_read` of its final cursor)
+    of: Callable[[dict[str, Any]], str | None]  # the part of a raw record (`Stream.part_of`), for the quarantined
 
 
 class ReadIds:
@@ -37,6 +52,10 @@ class ReadIds:
         """The streams read to their end."""
         self.left: dict[str, list[str]] = {}
         """Per stream: the parts (files, surveys) a run before read that this one did not (`Stream.parts_read`)."""
+        self.parts: dict[str, Parts] = {}
+        """Per stream read to its end whose records each belong to a part: its parts."""
+        self.kept: dict[str, dict[str, int]] = {}
+        """Per stream in parts: its records not read of a part the run did not read, counted by part (`prune_rows`)."""
         self.pruned: dict[str, int] = {}
         """Per stream: its records not read that `prune_rows` removed (would remove), for the summary."""
         self.spared: dict[str, int] = {}
@@ -74,20 +93,25 @@ def prune_rows(
     db: Statements, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False
 ) -> int:
     """The records of `source` in `feedback` and `quarantine` whose ids `read` lacks, of the
-    streams it `prunes`, removed with their scores, comments and follow-ups unless `dry_run`, and
-    the copies of other sources that pointed at one of them pointed anew (`relink`); how many.
-    The caller holds the transaction."""
+    streams it `prunes` (of a stream in parts, of the parts it read), removed with their scores,
+    comments and follow-ups unless `dry_run`, and the copies of other sources that pointed at one
+    of them pointed anew (`relink`); how many. The caller holds the transaction."""
     unread: dict[str, list[str]] = {}
-    read.pruned, read.spared = {}, {}
-    for table in ("feedback", "quarantine"):
-        rows = db.query_rows(f"SELECT record_id, stream FROM {table} WHERE source = {db.param(0)}", [source])
+    read.pruned, read.spared, read.kept = {}, {}, {}
+    for table, part in (("feedback", "survey_id"), ("quarantine", "raw")):
+        columns = f"record_id, stream, {part}" if read.parts else "record_id, stream"
+        rows = db.query_rows(f"SELECT {columns} FROM {table} WHERE source = {db.param(0)}", [source])
         unread[table] = []
         for row in (row for row in rows if row["record_id"] not in read):
-            stream, prunes = row["stream"], read.prunes(row["stream"])
-            if prunes:
+            stream = row["stream"]
+            if not read.prunes(stream):
+                tally, key = read.spared, stream
+            elif (parts := read.parts.get(stream)) and (of := _part(parts, row)) not in parts.read:
+                tally, key = read.kept.setdefault(stream, {}), str(of)
+            else:
                 unread[table].append(row["record_id"])
-            tally = read.pruned if prunes else read.spared
-            tally[stream] = tally.get(stream, 0) + 1
+                tally, key = read.pruned, stream
+            tally[key] = tally.get(key, 0) + 1
     if not dry_run:
         links = relink(unread["feedback"]) if relink and unread["feedback"] else {}
         remove_rows(db, records_plan(unread["feedback"], unread["quarantine"]))
@@ -95,3 +119,11 @@ def prune_rows(
         for record_id, duplicate_of in sorted(links.items()):
             db.execute(pointing, [duplicate_of, record_id])
     return len(unread["feedback"]) + len(unread["quarantine"])
+
+
+def _part(parts: Parts, row: Mapping[str, Any]) -> str | None:
+    """The part a stored record is of (its `survey_id`), or a quarantined one (by its raw)."""
+    if "survey_id" in row:
+        return row["survey_id"]
+    raw = json.loads(row["raw"]) if isinstance(row["raw"], str) else row["raw"]
+    return parts.of(raw) if isinstance(raw, dict) else None

@@ -199,7 +199,18 @@ class Stream(ABC):
     def parts_read(self, cursor: Any) -> list[str] | None:
         """The parts of the stream (files, surveys) a saved cursor of it says were read, by name,
         so that `sync --full-refresh --prune` names those a run read before and its full read
-        read nothing of — their records go; None (the default): the cursor does not say."""
+        read nothing of; None (the default): the cursor does not say."""
+        return None
+
+    part: ClassVar[str | None] = None
+    """What the parts `parts_read` names are ("survey", "form") when each record is of one, by its
+    `survey_id` (quarantined: by `part_of` its raw): `sync --full-refresh --prune` then removes only
+    records of the parts its full read read, and keeps those of a part it did not read (a survey
+    closed or renamed out of the selection). None (the default): the stream's records the full
+    read did not find go, whatever part they were of (a file taken out of a file source's `path`)."""
+
+    def part_of(self, raw: dict[str, Any]) -> str | None:
+        """The part (`part`) a raw record is of: the `survey_id` its record has."""
         return None
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:

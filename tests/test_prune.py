@@ -526,31 +526,62 @@ def test_a_stream_whose_full_read_finds_none_of_its_records_keeps_them(tmp_path,
     assert spared in " ".join(pruned.warnings)
 
 
-def test_the_surveys_a_qualtrics_source_no_longer_reads_are_named_with_the_records_that_would_go(tmp_path, monkeypatch):
-    """With `active_only = true`, a survey closed in Qualtrics is no longer read: a full read
-    prunes its responses (docs/cli.md), and the dry run says which survey they are of."""
-    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, store_account
-    from tests.sqlite_runs import sync_source
+def survey_run(url: str, root: Path, name: str, entry: dict, **options) -> SourceResult:
+    """A sync of one API survey source (`entry`: its `[sources.NAME]`) into `url`."""
+    from cxbridge.config import config_from_dict
+
+    config = config_from_dict({"sources": {name: entry}}, plugins_host.create_host(), path=root / "cxbridge.toml")
+    [result] = api.sync(config, destination=url, **options).results
+    return result
+
+
+def stored_ids(url: str) -> dict[str, set[str]]:
+    """The native ids stored, and quarantined."""
+    with api.reading(destination=url) as dest:
+        return {table: {row["source_record_id"] for row in dest.query(f"SELECT source_record_id FROM {table}")}
+                for table in ("feedback", "quarantine")}  # fmt: skip
+
+
+def kept(records: str, part: str) -> str:
+    """The start of the summary's line for the records of a survey or form the run did not read."""
+    why = "the run read nothing of it (closed, renamed or out of the source's selection?)"
+    return f"{records} of {part} not pruned: {why}"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_a_survey_closed_in_qualtrics_keeps_its_responses_and_the_surveys_read_prune_theirs(
+    kind, tmp_path, monkeypatch
+):  # fmt: skip
+    """With `active_only = true`, a survey closed in Qualtrics — its normal end, no change by the
+    user — is no longer read: a full read keeps its responses, stored and quarantined, and says
+    so, while a response deleted from a survey it read goes."""
+    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
 
     monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
-    account = store_account()
+    url = f"{kind}:///{tmp_path / 'cx'}.{'db' if kind == 'sqlite' else 'duckdb'}"
+    account = store_account()  # SV_store1: R_0001…R_0003; SV_store2: R_0004
+    account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
     with qualtrics(account) as fake:
         stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
                   "name_pattern": "^Store visit", "active_only": True}  # fmt: skip
-        assert sync_source(tmp_path, stores, name="stores").written == 4
-        account.surveys["SV_store2"].active = False  # closed: its one response goes with a full read
-        counted = sync_source(tmp_path, stores, name="stores", full_refresh=True, prune=True, dry_run=True)
+        first = survey_run(url, tmp_path, "stores", stores)
+        account.surveys["SV_store2"].active = False
+        del account.surveys["SV_store1"].responses["R_0002abcd"]
+        counted = survey_run(url, tmp_path, "stores", stores, full_refresh=True, prune=True, dry_run=True)
+        pruned = survey_run(url, tmp_path, "stores", stores, full_refresh=True, prune=True)
 
-    assert (counted.ok, counted.read, counted.pruned) == (True, 3, 1), counted
-    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
-    assert named + "SV_store2, which a run before read" in counted.warnings
+    assert (first.written, first.quarantined) == (4, 1), first
+    assert (counted.ok, counted.read, counted.pruned) == (True, 2, 1), counted
+    assert (pruned.ok, pruned.read, pruned.pruned) == (True, 2, 1), pruned
+    assert stored_ids(url) == {"feedback": {"R_0001abcd", "R_0003abcd", "R_0004abcd"}, "quarantine": {"R_0005abcd"}}
+    for result in (counted, pruned):
+        assert any(warning.startswith(kept("2 records", "survey SV_store2")) for warning in result.warnings), result
+    assert "1 record of stream responses pruned: the full read no longer found them" in pruned.warnings
 
 
-def test_the_surveys_a_surveymonkey_source_no_longer_reads_are_named_with_the_records_that_would_go(
-    tmp_path, monkeypatch
-):  # fmt: skip
+def test_a_survey_renamed_past_name_pattern_in_surveymonkey_keeps_its_responses(tmp_path, monkeypatch):
     """A survey renamed in SurveyMonkey so that `name_pattern` no longer matches it is no longer
-    read: a full read prunes its responses, and the dry run says which survey they are of."""
+    read: a full read keeps its responses, and the dry run says which survey they are of."""
     from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
     from tests.sqlite_runs import sync_source
     from tests.surveymonkey_api import TOKEN, sm_response, support_account, support_details, surveymonkey
@@ -567,38 +598,41 @@ def test_the_surveys_a_surveymonkey_source_no_longer_reads_are_named_with_the_re
         account.surveys["412345679"]["title"] = "Archived: Support CSAT"
         counted = sync_source(tmp_path, support, name="support", full_refresh=True, prune=True, dry_run=True)
 
-    assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
-    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
-    assert named + "412345679, which a run before read" in counted.warnings
+    assert (counted.ok, counted.read, counted.pruned) == (True, 4, 0), counted
+    assert any(warning.startswith(kept("1 record", "survey 412345679")) for warning in counted.warnings), counted
 
 
-def test_the_forms_a_typeform_source_no_longer_reads_are_named_with_the_records_that_would_go(tmp_path, monkeypatch):
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+def test_a_form_moved_out_of_the_typeform_workspace_keeps_its_responses(kind, tmp_path, monkeypatch):
     """A form moved out of the workspace a typeform source reads (`workspace_id`) is no longer
-    read: a full read prunes its responses, and the dry run says which form they are of."""
+    read: a full read keeps its responses, stored and quarantined, and names the form, while a
+    response deleted from a form it read goes."""
     from cxbridge.plugins.typeform.source import TypeformSource
-    from tests.sqlite_runs import sync_source
     from tests.typeform_api import TOKEN, store_account, store_form, tf_response, typeform
 
     monkeypatch.setenv("TYPEFORM_TOKEN", TOKEN)
     monkeypatch.setattr(TypeformSource, "sleep", staticmethod(lambda seconds: None))
+    url = f"{kind}:///{tmp_path / 'cx'}.{'db' if kind == 'sqlite' else 'duckdb'}"
     account = store_account()  # 4 completed responses and a partial one, left out
-    account.add_form(store_form("Zz9Other"), tf_response(6, form_id="Zz9Other"))
+    other = [tf_response(6, form_id="Zz9Other"), tf_response(7, nps=11, form_id="Zz9Other")]  # 11: quarantined
+    account.add_form(store_form("Zz9Other"), *other)
     with typeform(account) as fake:
         forms = {"connector": "typeform", "base_url": fake.url, "token": "${TYPEFORM_TOKEN}", "workspace_id": "Ws1abc"}
-        assert sync_source(tmp_path, forms, name="forms").written == 5
+        first = survey_run(url, tmp_path, "forms", forms)
         account.workspaces["Zz9Other"] = "Ws2archive"
-        counted = sync_source(tmp_path, forms, name="forms", full_refresh=True, prune=True, dry_run=True)
+        account.responses["kX7pQ2Lm"].pop(0)  # kx7pq2lmresp000001 deleted in Typeform
+        pruned = survey_run(url, tmp_path, "forms", forms, full_refresh=True, prune=True)
 
-    assert (counted.ok, counted.read, counted.pruned) == (True, 4, 1), counted
-    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
-    assert named + "Zz9Other, which a run before read" in counted.warnings
+    assert (first.written, first.quarantined) == (5, 1), first
+    assert (pruned.ok, pruned.read, pruned.pruned) == (True, 3, 1), pruned
+    stored = {f"kX7pQ2Lm|kx7pq2lmresp00000{n}" for n in (2, 3, 4)} | {"Zz9Other|zz9otherresp000006"}
+    assert stored_ids(url) == {"feedback": stored, "quarantine": {"Zz9Other|zz9otherresp000007"}}
+    assert any(warning.startswith(kept("2 records", "form Zz9Other")) for warning in pruned.warnings), pruned
 
 
-def test_the_surveys_a_questionpro_source_no_longer_reads_are_named_with_the_records_that_would_go(
-    tmp_path, monkeypatch
-):  # fmt: skip
+def test_a_survey_renamed_past_name_pattern_in_questionpro_keeps_its_responses(tmp_path, monkeypatch):
     """A survey renamed in QuestionPro so that `name_pattern` no longer matches it is no longer
-    read: a full read prunes its responses, and the dry run says which survey they are of."""
+    read: a full read keeps its responses, and the dry run says which survey they are of."""
     from cxbridge.plugins.questionpro.source import QuestionProSource
     from tests.questionpro_api import API_KEY, qp_response, questionpro, support_account
     from tests.sqlite_runs import sync_source
@@ -615,6 +649,5 @@ def test_the_surveys_a_questionpro_source_no_longer_reads_are_named_with_the_rec
         account.surveys[2222] = "Store survey (old)"
         counted = sync_source(tmp_path, support, name="support", full_refresh=True, prune=True, dry_run=True)
 
-    assert (counted.ok, counted.pruned) == (True, 1), counted
-    named = "1 record of stream responses would be pruned: the full read no longer found them; nothing was read of "
-    assert named + "2222, which a run before read" in counted.warnings
+    assert (counted.ok, counted.pruned) == (True, 0), counted
+    assert any(warning.startswith(kept("1 record", "survey 2222")) for warning in counted.warnings), counted

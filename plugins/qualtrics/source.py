@@ -147,8 +147,13 @@ class ResponsesStream(Stream):
         return dict(self.committed)
 
     def parts_read(self, cursor: Any) -> list[str] | None:
-        """The surveys the cursor keeps a position of."""
+        """The surveys the cursor keeps a position of: each one the read exported."""
         return sorted(cursor) if isinstance(cursor, dict) else None
+
+    part = "survey"
+
+    def part_of(self, raw: dict[str, Any]) -> str | None:
+        return raw.get("surveyId")
 
     def personal_fields(self) -> PersonalFields:
         """The recipient's e-mail (or the embedded data mapped as email/phone), hashed; names, the

@@ -116,6 +116,11 @@ class Responses(Stream):
         """The surveys the cursor keeps a time of: each one a response was read of."""
         return sorted(cursor) if isinstance(cursor, dict) else None
 
+    part = "survey"
+
+    def part_of(self, raw: dict[str, Any]) -> str | None:
+        return str(raw.get("surveyID"))
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.reader.normalize(raw, builder)
 

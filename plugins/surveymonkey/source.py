@@ -123,6 +123,11 @@ class Responses(Stream):
         surveys = cursor.get("surveys") if isinstance(cursor, dict) else None
         return sorted(surveys) if isinstance(surveys, dict) else None
 
+    part = "survey"
+
+    def part_of(self, raw: dict[str, Any]) -> str | None:
+        return str(raw.get("survey_id"))
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self._reader(str(raw.get("survey_id"))).normalize(raw, builder)
 

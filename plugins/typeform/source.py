@@ -146,6 +146,11 @@ class Responses(Stream):
         """The forms the cursor keeps a time of: each one a response was read of."""
         return sorted(cursor) if isinstance(cursor, dict) else None
 
+    part = "form"
+
+    def part_of(self, raw: dict[str, Any]) -> str | None:
+        return str(raw.get("form_id"))
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         form_id = str(raw.get("form_id"))
         if form_id not in self.readers:  # a quarantined response replayed without a read
