@@ -651,3 +651,29 @@ def test_a_survey_renamed_past_name_pattern_in_questionpro_keeps_its_responses(t
 
     assert (counted.ok, counted.pruned) == (True, 0), counted
     assert any(warning.startswith(kept("1 record", "survey 2222")) for warning in counted.warnings), counted
+
+
+def test_a_form_taken_out_of_a_google_forms_source_keeps_its_responses(tmp_path):
+    """A form taken out of `forms` is no longer read: a full read keeps its responses and names
+    the form, while a response deleted from a form it read goes."""
+    from tests.google_forms_api import ACCESS_TOKEN, form_response, google_forms, store_account, store_form
+
+    key = {"type": "authorized_user", "client_id": "1234.apps.googleusercontent.com", "client_secret": "cs-1",
+           "refresh_token": "1//refresh-1", "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
+    (tmp_path / "user-key.json").write_text(json.dumps(key), encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    account = store_account()  # ACYDBNj00001…ACYDBNj00004
+    account.add_form(store_form("1FAIpQLSd-other"), form_response(5), form_response(6, nps=12))  # 12: quarantined
+    with google_forms(account) as fake:
+        visits = {"connector": "google_forms", "base_url": fake.url + "/v1", "credentials_file": "user-key.json",
+                  "forms": ["1FAIpQLSd-store", "1FAIpQLSd-other"]}  # fmt: skip
+        first = survey_run(url, tmp_path, "visits", visits)
+        account.responses["1FAIpQLSd-store"].pop(0)
+        visits["forms"] = ["1FAIpQLSd-store"]
+        pruned = survey_run(url, tmp_path, "visits", visits, full_refresh=True, prune=True)
+
+    assert (first.written, first.quarantined) == (5, 1), first
+    assert (pruned.ok, pruned.read, pruned.pruned) == (True, 3, 1), pruned
+    stored = {"ACYDBNj00002", "ACYDBNj00003", "ACYDBNj00004", "ACYDBNj00005"}
+    assert stored_ids(url) == {"feedback": stored, "quarantine": {"ACYDBNj00006"}}
+    assert any(warning.startswith(kept("2 records", "form 1FAIpQLSd-other")) for warning in pruned.warnings), pruned

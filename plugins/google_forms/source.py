@@ -125,6 +125,15 @@ class FormResponses(Stream):
             return cursor
         return {**(cursor or {}), form_id: moment}
 
+    def parts_read(self, cursor: Any) -> list[str] | None:
+        """The forms the cursor keeps a submission time of: each one a response was read of."""
+        return sorted(cursor) if isinstance(cursor, dict) else None
+
+    part = "form"
+
+    def part_of(self, raw: dict[str, Any]) -> str | None:
+        return raw.get("formId")
+
     def personal_fields(self) -> PersonalFields:
         """The e-mail Google collected and the answers mapped as email/phone, hashed; answers to
         ignored questions, removed."""
