@@ -548,9 +548,9 @@ def kept(records: str, part: str) -> str:
     return f"{records} of {part} not pruned: {why}"
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
 def test_a_survey_closed_in_qualtrics_keeps_its_responses_and_the_surveys_read_prune_theirs(
-    kind, tmp_path, monkeypatch
+    kind, tmp_path, monkeypatch, request
 ):  # fmt: skip
     """With `active_only = true`, a survey closed in Qualtrics — its normal end, no change by the
     user — is no longer read: a full read keeps its responses, stored and quarantined, and says
@@ -558,7 +558,8 @@ def test_a_survey_closed_in_qualtrics_keeps_its_responses_and_the_surveys_read_p
     from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
 
     monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
-    url = f"{kind}:///{tmp_path / 'cx'}.{'db' if kind == 'sqlite' else 'duckdb'}"
+    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
+    url = files.get(kind) or request.getfixturevalue("postgres_database")("prune_closed")
     account = store_account()  # SV_store1: R_0001…R_0003; SV_store2: R_0004
     account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
     with qualtrics(account) as fake:
