@@ -117,17 +117,23 @@ def test_output_piped_into_a_program_that_stops_reading_ends_quietly(tmp_path: P
     assert (reader_gone.wait(timeout=120), stderr) == (141, "")
 
 
+def checked_with(workspace: Workspace, setting: str) -> str:
+    """What `cxbridge check` says of the workspace's source read with one more setting (a user
+    mistake: exit code 2, no traceback), its lines joined."""
+    path = 'path = "responses*.csv"'
+    workspace.config.write_text(workspace.config.read_text().replace(path, f"{path}\n{setting}"))
+    result = run("-m", "cxbridge", "check", cwd=workspace.root)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    return " ".join(result.stdout.split())
+
+
 def test_a_csv_with_a_bom_read_as_plain_utf8_says_to_read_it_as_utf8_sig(tmp_path: Path):
     """Excel's "CSV UTF-8" starts with a byte-order mark, which `encoding = "utf-8"` keeps in the
     first header: the error said `did you mean '\\ufeffid'?`, which names no setting to change."""
     workspace = Workspace(tmp_path)
     path = workspace.write_csv([survey_row(1)])
     path.write_bytes(codecs.BOM_UTF8 + path.read_bytes())
-    workspace.config.write_text(workspace.config.read_text().replace('path = "responses*.csv"',
-                                                                      'path = "responses*.csv"\nencoding = "utf-8"'))  # fmt: skip
-    result = run("-m", "cxbridge", "check", cwd=tmp_path)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    said = " ".join(result.stdout.split())
+    said = checked_with(workspace, 'encoding = "utf-8"')
     assert "responses.csv: the mapped column 'id' is not in the header" in said
     assert "the file starts with a byte-order mark, which encoding = 'utf-8' keeps in its first header" in said
     assert "set encoding = 'utf-8-sig', or leave encoding out to detect it" in said
@@ -140,11 +146,7 @@ def test_a_csv_read_with_the_wrong_delimiter_names_the_one_its_header_shows(tmp_
     workspace = Workspace(tmp_path)
     header = ";".join(["id", "submitted", "store", "nps", "satisfaction", "effort", "comment", "email"])
     (tmp_path / "responses.csv").write_text(f"{header}\nr1;2025-01-05 10:00;S1;9;;;;\n", encoding="utf-8")
-    workspace.config.write_text(workspace.config.read_text().replace('path = "responses*.csv"',
-                                                                      'path = "responses*.csv"\ndelimiter = ","'))  # fmt: skip
-    result = run("-m", "cxbridge", "check", cwd=tmp_path)
-    assert result.returncode == 2 and "Traceback" not in result.stderr
-    said = " ".join(result.stdout.split())
+    said = checked_with(workspace, 'delimiter = ","')
     assert "responses.csv: none of the mapped columns is in its header" in said
     assert "its header reads as one column ('id;submitted;store;nps;" in said
     assert "its delimiter looks like ';': set delimiter = ';', or leave delimiter out to detect it" in said
