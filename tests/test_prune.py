@@ -480,18 +480,26 @@ def salesforce_run(url: str, root: Path, **streams) -> SourceResult:
     return result
 
 
+def org_with_custom_rows(monkeypatch):
+    """The fake Salesforce org of survey responses, with three rows of a custom NPS object too."""
+    from tests.salesforce_api import CLIENT_SECRET, stamp, survey_org
+
+    monkeypatch.setenv("SF_CLIENT_SECRET", CLIENT_SECRET)
+    org = survey_org()
+    org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": n, "CreatedDate": stamp(n), "SystemModstamp": stamp(n)}
+                                  for n in range(1, 4)))  # fmt: skip
+    return org
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb"])
 def test_a_stream_switched_off_keeps_its_records_and_the_streams_read_prune_theirs(kind, tmp_path, monkeypatch):
     """A Salesforce source changed to `surveys = false` still reads its custom object: the full
     read did not read the survey responses, so none of them is pruned — only the custom row
     deleted in the org, whose stream the run read to its end."""
-    from tests.salesforce_api import CLIENT_SECRET, salesforce, stamp, survey_org
+    from tests.salesforce_api import salesforce
 
-    monkeypatch.setenv("SF_CLIENT_SECRET", CLIENT_SECRET)
     url = f"{kind}:///{tmp_path / 'cx'}.{'db' if kind == 'sqlite' else 'duckdb'}"
-    org = survey_org()
-    org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": n, "CreatedDate": stamp(n), "SystemModstamp": stamp(n)}
-                                  for n in range(1, 4)))  # fmt: skip
+    org = org_with_custom_rows(monkeypatch)
     with salesforce(org) as fake:
         first = salesforce_run(url, tmp_path, base_url=fake.url)
         org.rows["NPS_Response__c"].pop()  # a0X3 deleted in the org
@@ -509,13 +517,10 @@ def test_a_stream_switched_off_keeps_its_records_and_the_streams_read_prune_thei
 def test_a_stream_whose_full_read_finds_none_of_its_records_keeps_them(tmp_path, monkeypatch):
     """The survey responses API answering with none, while the custom object's rows are read,
     prunes no survey response — as a source that reads no feedback record at all prunes nothing."""
-    from tests.salesforce_api import CLIENT_SECRET, salesforce, stamp, survey_org
+    from tests.salesforce_api import salesforce
 
-    monkeypatch.setenv("SF_CLIENT_SECRET", CLIENT_SECRET)
     url = f"sqlite:///{tmp_path / 'cx.db'}"
-    org = survey_org()
-    org.add("NPS_Response__c", *({"Id": f"a0X{n}", "Score__c": n, "CreatedDate": stamp(n), "SystemModstamp": stamp(n)}
-                                  for n in range(1, 4)))  # fmt: skip
+    org = org_with_custom_rows(monkeypatch)
     with salesforce(org) as fake:
         assert salesforce_run(url, tmp_path, base_url=fake.url).written == 6
         org.rows["SurveyResponse"], org.rows["NPS_Response__c"] = [], org.rows["NPS_Response__c"][:2]
