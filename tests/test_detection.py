@@ -982,3 +982,20 @@ def test_short_words_joined_by_underscores_or_hyphens_are_read(tmp_path, joiner)
     stored = query(tmp_path, "SELECT f.source_record_id, f.location_id, s.value FROM feedback f "
                              "JOIN feedback_scores s USING (record_id) WHERE s.metric = 'nps'", db=db.name)  # fmt: skip
     assert sorted(stored) == sorted((f"R{n}", f"S{n % 3}", float(answer)) for n, answer in enumerate(answers))
+
+
+@pytest.mark.parametrize("header, values", [
+    ("Customer ID", [1736071200 + 7_919 * n for n in range(12)]),  # ids in the epochs' range, no time named
+    ("Submission ID", [1736071200 + 7_919 * n for n in range(12)]),  # a time word, but an id's header
+    ("Submission ID", [45_000 + 13 * n for n in range(12)]),  # nor Excel serial days under an id's header
+    ("Phone", [5_551_230_000 + 17 * n for n in range(12)]),  # 10 digits, past 2100 as seconds
+    ("Submitted", [9_876_543_210 - 17 * n for n in range(12)]),  # a time named, the numbers past 2100
+    ("Submitted", [1736071200, *[1736071200000 + n for n in range(11)]]),  # seconds and milliseconds mixed
+])  # fmt: skip
+def test_ten_digit_numbers_are_no_epoch_time_unless_the_header_names_a_time_and_all_fall_in_2001_2100(
+    tmp_path, header, values
+):
+    rows = [[header, "How likely are you to recommend us?"], *[[value, n % 11] for n, value in enumerate(values)]]
+    inspection = inspect_file(write_csv(tmp_path / "numbers.csv", rows))
+    assert "submitted_at" not in chosen(inspection)
+    assert not [p for p in inspection.proposals if p.target in ("submitted_at", "timestamp")]

@@ -525,3 +525,16 @@ def test_a_folder_or_glob_without_exports_is_named_with_the_files_looked_for(tmp
     assert ("error: 'exports', 'surveys/*.csv': no CSV, Excel or JSON export found (files ending .csv, .json, .jsonl, "
             f".ndjson, .ods, .tab, .tsv, .txt, .xls, .xlsb, .xlsm, .xlsx); nothing to {command}") in said  # fmt: skip
     assert not (tmp_path / "cx.db").exists()
+
+
+@pytest.mark.parametrize("scale", [1, 1000], ids=["seconds", "milliseconds"])
+def test_a_column_of_unix_epoch_times_is_the_submitted_time(tmp_path, scale):
+    starts = [datetime(2025, 1, 5, 10, tzinfo=timezone.utc) + timedelta(hours=5 * n) for n in range(8)]
+    rows = [[int(start.timestamp()) * scale, *row[1:]] for start, row in zip(starts, responses(8), strict=True)]
+    path = write_csv(tmp_path / "epochs.csv", rows)
+    unit = "seconds" if scale == 1 else "milliseconds"
+    shown = invoke("inspect", str(path)).output
+    assert f"Unix epoch {unit}" in shown and f"'{rows[0][0]}'" in shown
+    assert "8 read · 8 written" in invoke("import", str(path), "--db", str(tmp_path / "cx.db")).output
+    stored = count(tmp_path / "cx.db", "SELECT submitted_at FROM feedback ORDER BY 1")
+    assert stored == [(start.strftime("%Y-%m-%dT%H:%M:%SZ"),) for start in starts]

@@ -15,7 +15,11 @@ from cxbridge.phones import MIN_DIGITS
 from cxbridge.records import Channel
 from cxbridge.tabular import values
 
-_SERIAL_DAYS = (20_000, 80_000)  # Excel serial days from 1954 to 2119
+_NUMBERED_DATES = (
+    ("Excel serial day numbers", 20_000, 80_000),  # 1954 to 2119
+    ("Unix epoch seconds", 1_000_000_000, 4_102_444_800),  # 2001-09-09 to 2100, as from_serial reads them
+    ("Unix epoch milliseconds", 1_000_000_000_000, 4_102_444_800_000),
+)
 _ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
 _WHERE = 0.4  # below MAPPED_AT: a store's postcode, city or address is where it is, and stores may share one
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
@@ -54,10 +58,10 @@ def _time(profile: ColumnProfile) -> list[Proposal]:
     header = profile.column.label
     stem = mentions(header, "time")
     date_share = profile.share(profile.dates)
-    serials = stem and profile.numbers and all(_SERIAL_DAYS[0] <= n <= _SERIAL_DAYS[1] for n in profile.numbers)
-    if date_share < 0.9 and not serials:
+    numbered = _numbered_dates(profile) if stem and not mentions(header, "id") else None
+    if date_share < 0.9 and not numbered:
         return []
-    kind = "Excel serial day numbers" if serials and date_share < 0.9 else "dates"
+    kind = numbered if numbered and date_share < 0.9 else "dates"
     evidence = [f"{profile.share(profile.dates) if kind == 'dates' else profile.numeric_share:.0%} of values are "
                 f"{kind} ({profile.example()})"]  # fmt: skip
     confidence = 0.7
@@ -69,6 +73,14 @@ def _time(profile: ColumnProfile) -> list[Proposal]:
         target, confidence = "timestamp", confidence - 0.05
         evidence.append("a start time, kept as an attribute")
     return [Proposal(target, profile.key, confidence, evidence)]
+
+
+def _numbered_dates(profile: ColumnProfile) -> str | None:
+    """What dates a header naming a time holds as numbers — Excel serial days, epoch seconds or
+    milliseconds — when every number is one of them; ids and amounts fall outside, or mix them."""
+    numbers = profile.numbers
+    return next((kind for kind, low, high in _NUMBERED_DATES if numbers and all(low <= n <= high for n in numbers)),
+                None)  # fmt: skip
 
 
 def _identifier(profile: ColumnProfile) -> list[Proposal]:
