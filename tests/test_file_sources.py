@@ -94,6 +94,14 @@ def test_every_sheet_of_every_workbook_with_excel_serial_days(tmp_path):
     assert rows == [("2024-01-01T12:00:00Z", "S0", 0, 5.0), ("2024-01-02T12:00:00Z", "S1", 1, 4.0)]
 
 
+def test_a_sheet_the_mapping_does_not_fit_is_logged_as_passed_over_once_a_sync(tmp_path, caplog):
+    write_xlsx(tmp_path / "nps_book.xlsx", {"Q1": [HEADER, *workbook_rows(3)], "Notes": [["just notes"], ["more"]]})
+    with caplog.at_level("INFO", logger="cxbridge"):
+        assert sync_source(tmp_path, EXCEL_SOURCE).written == 3
+    passed_over = [r.getMessage() for r in caplog.records if "passed over" in r.getMessage()]
+    assert len(passed_over) == 1 and passed_over[0].startswith("nps_book.xlsx [Notes]: passed over"), passed_over
+
+
 def test_rows_without_ids_keep_their_records_when_the_file_grows_and_is_edited(tmp_path):
     rows = workbook_rows(6)
     write_xlsx(tmp_path / "nps_live.xlsx", {"Responses": [HEADER, *rows]})

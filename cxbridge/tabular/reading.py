@@ -73,14 +73,14 @@ def open_tables(
     `headers` are the source's other files, looked in when the file lacks a mapped column;
     `resume` reads on an appended delimited file (see `open_delimited`)."""
     named_sheets = bool(getattr(config, "sheets", None))
-    tables = read_tables(file, config, definition, resume=resume)
+    tables = read_tables(file, config, definition, resume=resume, headers=headers)
     for table in tables:
         missing = missing_columns(table, config)
         elsewhere = _columns_elsewhere(table, tables, config, file=file, definition=definition, headers=headers)
         problem = fit_problem(table, config, elsewhere)
         misspelt = any(column not in elsewhere for column in missing)  # a typo, not a sheet left out
         if problem and table.sheet is not None and not named_sheets and not misspelt:
-            log.warning("%s: passed over: %s", table.where, problem)
+            _pass_over(table.where, problem, headers)
             continue
         if problem:
             raise MappingError(f"{table.where}: {problem}")
@@ -91,10 +91,12 @@ def open_tables(
 
 
 def read_tables(
-    file: SourceFile, config: FileSourceConfig, definition: Any, *, resume: tuple[int, int, int] | None = None
+    file: SourceFile, config: FileSourceConfig, definition: Any, *, resume: tuple[int, int, int] | None = None,
+    headers: SourceHeaders | None = None,
 ) -> list[Table]:
     """The tables of the file in its layout, their headers found and no row read beyond that;
-    an empty sheet, or one no layout reads when no sheets were named, is passed over."""
+    an empty sheet, or one no layout reads when no sheets were named, is passed over (said once
+    a run of the `headers`' source)."""
     options = LayoutOptions(header_row=config.header_row, header_rows=config.header_rows, definition=definition)
     named_sheets = bool(getattr(config, "sheets", None))
     tables = []
@@ -111,17 +113,28 @@ def read_tables(
         except SourceError as exc:
             if source.sheet is None or named_sheets:
                 raise
-            log.warning("%s: passed over: %s", source.where, exc)  # a chart or notes sheet
+            _pass_over(source.where, exc, headers)  # a chart or notes sheet
     return tables
+
+
+def _pass_over(where: str, reason: object, headers: SourceHeaders | None) -> None:
+    """Logs that a sheet is passed over, once a run: the check, the look at its dates and the
+    read each open the file."""
+    if headers is None or where not in headers.passed_over:
+        log.warning("%s: passed over: %s", where, reason)
+    if headers is not None:
+        headers.passed_over.add(where)
 
 
 class SourceHeaders:
     """The column keys of each file of a source, read (header only) the first time a file of it
-    lacks a mapped column — a column added in a later year's file — and kept for the run."""
+    lacks a mapped column — a column added in a later year's file — and kept for the run; and the
+    sheets said to be passed over in the run, not said again."""
 
     def __init__(self, files: Iterable[SourceFile]):
         self.files = list(files)
         self._keys: dict[Path, set[str]] = {}
+        self.passed_over: set[str] = set()
 
     def besides(self, file: SourceFile, config: FileSourceConfig, definition: Any) -> set[str]:
         """The column keys of every file of the source but `file`."""
@@ -135,7 +148,7 @@ class SourceHeaders:
         key = file.path.resolve()
         if key not in self._keys:
             try:
-                tables = read_tables(file, config, definition)
+                tables = read_tables(file, config, definition, headers=self)
             except SourceError:
                 tables = []  # reported when the file itself is read
             self._keys[key] = {column.key for table in tables for column in table.columns}
