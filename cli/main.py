@@ -232,7 +232,8 @@ def _print_check(found: Any, *, machine: bool) -> None:
     "--by", type=LazyChoice("cxbridge.reporting", "BY"), default="month", show_default=True,
     help="Rows per bucket or dimension.",
 )
-@click.option("--metric", type=LazyChoice("cxbridge.reporting", "METRICS"), help="Detail one metric (default: all).")
+@click.option("--metric", type=LazyChoice("cxbridge.reporting", "METRICS", case_sensitive=False),
+              help="Detail one metric, in any case (default: all).")
 @click.option("--program", "programs", multiple=True, type=LazyChoice("cxbridge.reporting", "PROGRAMS"),
               help="Only this program (repeatable).")
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")

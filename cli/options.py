@@ -62,11 +62,12 @@ DAY = click.DateTime(formats=["%Y-%m-%d"])
 
 class LazyChoice(click.Choice):
     """A choice among the keys of a module's attribute, read when the option is parsed or its
-    command's help is shown, not when the command line is built."""
+    command's help is shown, not when the command line is built; `case_sensitive=False` takes
+    `NPS` for `nps`, as the config does."""
 
-    def __init__(self, module: str, attribute: str):
+    def __init__(self, module: str, attribute: str, *, case_sensitive: bool = True):
         self._where = (module, attribute)
-        self.case_sensitive = True
+        self.case_sensitive = case_sensitive
 
     @cached_property
     def choices(self) -> tuple[str, ...]:  # type: ignore[override]

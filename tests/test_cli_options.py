@@ -194,3 +194,14 @@ def test_a_negative_wait_is_a_usage_error_not_a_wait_without_end(tmp_path, monke
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, [*command, "--wait", "-1"])
     assert result.exit_code == 2 and "Invalid value for '--wait'" in result.stderr, result.output
+
+
+@pytest.mark.parametrize("spelt", ["NPS", "Nps"])
+def test_report_takes_a_metric_name_in_any_case_as_the_config_does(workspace: Workspace, spelt):
+    workspace.write_csv([survey_row(n, nps=2 if n % 2 else 9) for n in range(1, 7)])
+    workspace.sync()
+    asked = invoke("report", "--metric", spelt, "--by", "location", "--format", "json")
+    assert asked.exit_code == 0, asked.output
+    assert json.loads(asked.stdout) == json.loads(invoke("report", "--metric", "nps", "--by", "location",
+                                                         "--format", "json").stdout)  # fmt: skip
+    assert "promoters" in asked.stdout
