@@ -999,3 +999,37 @@ def test_ten_digit_numbers_are_no_epoch_time_unless_the_header_names_a_time_and_
     inspection = inspect_file(write_csv(tmp_path / "numbers.csv", rows))
     assert "submitted_at" not in chosen(inspection)
     assert not [p for p in inspection.proposals if p.target in ("submitted_at", "timestamp")]
+
+
+COMMENT_HEADERS = ["Kommentar", "Bemerkungen", "Verbesserungsvorschläge", "Commentaire", "Que pourrions-nous améliorer ?",
+                   "Comentario", "¿Qué podríamos mejorar?", "Comentário", "O que podemos melhorar?", "Commento",
+                   "Osservazioni", "Suggerimenti", "Perché?", "Opmerkingen", "Toelichting", "Waarom?", "Uwagi",
+                   "Komentarz", "Комментарий"]  # fmt: skip
+
+
+@pytest.mark.parametrize("header", COMMENT_HEADERS)
+def test_a_header_asking_for_comments_in_each_language_makes_its_text_the_comment(tmp_path, header):
+    rows = [["Date", "How likely are you to recommend us?", header],
+            *[[f"2024-03-{n + 1:02d}", n % 11, f"Free text number {n} about the visit"] for n in range(12)]]
+    inspection = inspect_file(write_csv(tmp_path / "comments.csv", rows))
+    [comment] = [p for p in inspection.chosen if p.target == "comment"]
+    assert comment.column == header and comment.confidence == 0.9 and "the header asks for comments" in comment.describe()
+
+
+def test_short_varied_answers_under_a_comment_header_are_the_comment_and_repeated_reasons_are_not(tmp_path):
+    short = ["Gut", "Zu teuer", "Nett", "Langsam", "Top", "Kalt", "Sauber", "Laut", "Voll", "Leer", "Teuer", "Ok"]
+    reasons = ["Price", "Service", "Staff"] * 4
+    rows = [["Datum", "Wie wahrscheinlich ist es, dass Sie uns weiterempfehlen?", "Kommentar", "Reason"],
+            *[[f"2024-03-{n + 1:02d}", n % 11, short[n], reasons[n]] for n in range(12)]]
+    inspection = inspect_file(write_csv(tmp_path / "short.csv", rows))
+    assert chosen(inspection)["comment"] == "Kommentar"
+    assert not [p for p in inspection.proposals if p.target == "comment" and p.column == "Reason"]
+
+
+def test_a_few_satisfaction_labels_under_a_header_naming_improvement_are_no_comment(tmp_path):
+    labels = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"]
+    rows = [["Date", "How satisfied are you with how we improved?"],
+            *[[f"2024-03-{n + 1:02d}", label] for n, label in enumerate(labels)]]
+    inspection = inspect_file(write_csv(tmp_path / "few.csv", rows))
+    assert chosen(inspection).get("csat") == "How satisfied are you with how we improved?"
+    assert "comment" not in chosen(inspection)

@@ -295,10 +295,8 @@ def test_a_saved_mapping_reads_yearly_files_whose_older_ones_lack_a_column_added
     (tmp_path / "nps_2024.csv").write_text(f"{base},Comment\n2024-01-05,S1,10,great\n2024-02-05,S2,3,slow\n",
                                            encoding="utf-8")  # fmt: skip
     assert invoke("inspect", "nps_2024.csv", "--write-mapping", "m.toml").exit_code == 0
-    detected = (tmp_path / "m.toml").read_text(encoding="utf-8")  # two short answers: not detected as a comment
-    mapping = detected.replace("[sources.nps_2024.columns]\n", '[sources.nps_2024.columns]\ncomment = "Comment"\n')
-    assert mapping != detected
-    (tmp_path / "m.toml").write_text(mapping, encoding="utf-8")
+    mapping = (tmp_path / "m.toml").read_text(encoding="utf-8")  # two short, varied answers under `Comment`
+    assert 'comment = "Comment"' in mapping
     comments = "SELECT substr(submitted_at, 1, 10), comment FROM feedback ORDER BY 1"
     expected = [("2023-01-05", None), ("2023-02-05", None), ("2024-01-05", "great"), ("2024-02-05", "slow")]
 

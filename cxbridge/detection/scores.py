@@ -217,12 +217,13 @@ def _spec(metric: str, reading: ScaleReading, profile: ColumnProfile, *, labels:
 
 
 def propose_comment(profile: ColumnProfile) -> Proposal | None:
-    """Free text: mostly non-numeric, long or varied answers."""
+    """Free text: mostly non-numeric, long answers, varied or under a header asking for comments;
+    short answers ("Gut", "Zu teuer") only varied and under such a header."""
     if profile.text_share < 0.8 or not profile.labels or profile.dates or profile.emails:
         return None
     varied = len(profile.labels) >= 0.7 * sum(profile.labels.values())
     stem = mentions(profile.column.label, "comment")
-    if profile.average_length >= 15 and (varied or stem):
+    if (profile.average_length >= 15 and (varied or stem)) or (stem and varied):
         evidence = [f"free text, {profile.average_length:.0f} characters on average ({profile.example()})"]
         if stem:
             evidence.append(f"the header asks for comments ({stem!r})")
