@@ -536,3 +536,20 @@ def test_a_column_of_unix_epoch_times_is_the_submitted_time(tmp_path, scale):
     assert "8 read · 8 written" in invoke("import", str(path), "--db", str(tmp_path / "cx.db")).output
     stored = count(tmp_path / "cx.db", "SELECT submitted_at FROM feedback ORDER BY 1")
     assert stored == [(start.strftime("%Y-%m-%dT%H:%M:%SZ"),) for start in starts]
+
+
+@pytest.mark.parametrize("first", ["sync", "import"])
+def test_importing_a_file_a_configured_source_reads_keeps_one_cursor_entry_for_it(tmp_path, monkeypatch, first):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    write_csv(tmp_path / "data" / "store_nps_2025.csv", responses(4), delimiter=",")
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.store]\nconnector = "csv"\npath = "data/store_nps_2025.csv"\ndate_order = "dmy"\n'
+        '[sources.store.columns]\nsubmitted_at = "Submitted"\nlocation_id = "Store"\n'
+        f'[[sources.store.metrics]]\ncolumn = "{HEADER[2]}"\nmetric = "nps"\n', encoding="utf-8")  # fmt: skip
+    commands = [["sync", "--no-progress"], ["import", "data/store_nps_2025.csv"]]
+    for command in commands if first == "sync" else commands[::-1]:
+        assert invoke(*command).exit_code == 0
+    status = invoke("status").output
+    assert "1 file read: store_nps_2025.csv" in status, status
+    assert count("cxbridge.db") == [(4,)]

@@ -311,7 +311,8 @@ class FileSourceConfig(RowMapping, SourceConfig):
     def file_identity(self) -> str | None:
         """The identity of the one file of a `cxbridge import` into a configured source whose
         `path` names it (`2025-01/responses.csv` for `exports/**/*.csv`), so that its rows get the
-        ids that source's sync gives them; else (None) its name. Not a config key."""
+        ids that source's sync gives them and its cursor entry is that sync's (not `cursor_root`'s);
+        else (None) its name. Not a config key."""
         return self._file_identity
 
     @file_identity.setter

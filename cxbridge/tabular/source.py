@@ -112,8 +112,8 @@ class FileStream(Stream):
     def files(self) -> list[SourceFile]:
         what = {"csv": "CSV file", "excel": "workbook", "json": "JSON export"}.get(self.config.connector, "file")
         found = find_files(self.config.path, self.source.context.base_dir, what=what)
-        if self.config.file_identity is not None:  # an import's one file, as its configured source names it
-            found = [replace(file, identity=self.config.file_identity) for file in found]
+        if self.config.file_identity is not None:  # an import's one file, named (cursor too) as its configured source names it
+            return [replace(file, identity=self.config.file_identity) for file in found]
         if (root := self.config.cursor_root) is None:
             return found
         return [replace(file, cursor_name=below(file.path, root)) for file in found]
