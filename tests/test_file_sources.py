@@ -511,3 +511,25 @@ def test_a_csat_on_0_100_counts_satisfied_from_75_in_the_views(tmp_path):
         (satisfied, dissatisfied, round(100 * satisfied / len(answers), 1))
     ]
     assert query(tmp_path, "SELECT COUNT(*) FROM detractor_queue")[0][0] == dissatisfied
+
+
+def test_a_row_deleted_from_the_middle_rewrites_the_rows_after_it_once_and_duplicates_nothing(tmp_path):
+    """docs/files.md: a row's number is part of its `raw`, so the rows after a deleted row are
+    written again with their new numbers; each keeps its record, and the deleted row's record stays."""
+    header = "Submitted,Store,Score\n"
+    lines = [f"2025-01-{n + 1:02d} 10:00,S{n % 3},{n % 11}\n" for n in range(20)]
+    source = {"connector": "csv", "path": "live.csv", "columns": {"submitted_at": "Submitted", "location_id": "Store"},
+              "metrics": [{"column": "Score", "metric": "nps"}]}  # fmt: skip
+    (tmp_path / "live.csv").write_text(header + "".join(lines), encoding="utf-8")
+    assert sync_source(tmp_path, source).written == 20
+    ids = dict(query(tmp_path, "SELECT submitted_at, record_id FROM feedback"))
+    deleted = 4  # the fifth row; the 15 after it move up one row
+    (tmp_path / "live.csv").write_text(header + "".join(lines[:deleted] + lines[deleted + 1 :]), encoding="utf-8")
+    edited = sync_source(tmp_path, source)
+    assert (edited.read, edited.written, edited.unchanged) == (19, 20 - deleted - 1, deleted)
+    assert query(tmp_path, "SELECT COUNT(*), COUNT(DISTINCT record_id) FROM feedback") == [(20, 20)]
+    assert dict(query(tmp_path, "SELECT submitted_at, record_id FROM feedback")) == ids  # the same 20 records
+    rows = query(tmp_path, "SELECT json_extract(raw, '$.row') FROM feedback WHERE submitted_at > '2025-01-05T23'")
+    assert sorted(row for (row,) in rows) == list(range(deleted + 2, 20 + 1))  # header is row 1: renumbered
+    again = sync_source(tmp_path, source)
+    assert (again.read, again.written) == (0, 0)
