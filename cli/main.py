@@ -27,6 +27,7 @@ from . import output
 from .cases import cases
 from .duplicates import duplicates_command
 from .erase import erase_command
+from .remove import remove_command
 from .importing import import_command, inspect_command
 from .launch import end_interrupted
 from .options import (
@@ -438,6 +439,7 @@ cli.add_command(import_command)
 cli.add_command(status_command)
 cli.add_command(duplicates_command)
 cli.add_command(erase_command)
+cli.add_command(remove_command)
 cli.add_command(cases)
 
 

@@ -23,7 +23,7 @@ from cxbridge.hookspecs import hookimpl
 __version__ = "0.1.0"
 
 _API = {
-    "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "check", "erase", "import_", "init", "inspect", "plugin_new", "plugins", "quarantine_list", "quarantine_replay", "report", "report_html", "report_undated", "schema", "status", "sync",
+    "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "check", "erase", "import_", "init", "inspect", "plugin_new", "plugins", "quarantine_list", "quarantine_replay", "remove", "report", "report_html", "report_undated", "schema", "status", "sync",
     "SyncResult", "StatusReport", "SourceCheck", "open_destination",
 }  # fmt: skip
 

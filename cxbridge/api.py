@@ -52,7 +52,8 @@ LATER = {
     "cases_deliver": "cxbridge.loop_commands", "cases_list": "cxbridge.loop_commands",
     "cases_show": "cxbridge.loop_commands", "cases_assign": "cxbridge.loop_commands",
     "cases_update": "cxbridge.loop_commands", "erase": "cxbridge.erasure_commands",
-    "ErasureResult": "cxbridge.erasure_commands",
+    "ErasureResult": "cxbridge.erasure_commands", "remove": "cxbridge.removal_commands",
+    "RemovalResult": "cxbridge.removal_commands",
 }  # fmt: skip
 """Names this module offers (cxbridge.testing and plugins use some) whose modules a sync does not
 need: imported when first asked for (`__getattr__`), so that a sync's memory holds no file
@@ -60,7 +61,7 @@ import, report, status or case command (`cxbridge.report_commands`, `cxbridge.lo
 PUBLIC_LATER = (
     "Case", "DuplicatesReport", "ImportResult", "StatusReport", "import_", "inspect", "plugin_new", "report_columns",
     "cases_assign", "cases_deliver", "cases_list", "cases_show", "cases_update", "loop_report", "report", "erase",
-    "ErasureResult",
+    "ErasureResult", "remove", "RemovalResult",
 )  # fmt: skip
 log = logging.getLogger("cxbridge.check")
 

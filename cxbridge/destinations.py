@@ -26,6 +26,7 @@ from cxbridge.timestamps import format_timestamp
 if TYPE_CHECKING:
     from cxbridge.loop.cases import OpenedCase
     from cxbridge.pruning import ReadIds, Relink
+    from cxbridge.removal import Chosen, Removal
 
 
 IDENTITY_SELECT = (
@@ -365,6 +366,12 @@ class Destination(ABC):
         (`cxbridge.pruning.prune_rows`); how many (would go, with `dry_run`)."""
         raise DestinationError(cannot_prune(self.name))
 
+    def remove(self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False) -> Removal:
+        """Remove the records `chosen` takes, with their rows, and set the pointers `relink`
+        gives, in one transaction (`cxbridge.removal.removal_rows`); what went (would go). Where
+        `prunes` is False, refused for the same reason."""
+        raise DestinationError(cannot_remove(self.name))
+
     def rows_with(
         self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
     ) -> list[dict[str, Any]]:
@@ -559,6 +566,13 @@ def cannot_prune(scheme: str) -> str:
         f"{scheme} destinations cannot prune records in one transaction yet, so nothing was read: sync without "
         "--prune, or sync with --full-refresh into a new, empty destination, which then holds only what the sources "
         "read now (docs/cli.md#cxbridge-sync)"
+    )
+
+
+def cannot_remove(scheme: str) -> str:
+    return (
+        f"{scheme} destinations cannot remove records in one transaction yet (nor prune them), so nothing was "
+        "removed: sync the sources to keep with --full-refresh into a new, empty destination (docs/cli.md#cxbridge-remove)"
     )
 
 

@@ -106,22 +106,29 @@ def prune_rows(
             stream = row["stream"]
             if not read.prunes(stream):
                 tally, key = read.spared, stream
-            elif (parts := read.parts.get(stream)) and (of := _part(parts, row)) not in parts.read:
+            elif (parts := read.parts.get(stream)) and (of := part_of_row(parts, row)) not in parts.read:
                 tally, key = read.kept.setdefault(stream, {}), str(of)
             else:
                 unread[table].append(row["record_id"])
                 tally, key = read.pruned, stream
             tally[key] = tally.get(key, 0) + 1
     if not dry_run:
-        links = relink(unread["feedback"]) if relink and unread["feedback"] else {}
-        remove_rows(db, records_plan(unread["feedback"], unread["quarantine"]))
-        pointing = f"UPDATE feedback SET duplicate_of = {db.param(0)} WHERE record_id = {db.param(1)}"
-        for record_id, duplicate_of in sorted(links.items()):
-            db.execute(pointing, [duplicate_of, record_id])
+        remove_records(db, unread["feedback"], unread["quarantine"], relink=relink)
     return len(unread["feedback"]) + len(unread["quarantine"])
 
 
-def _part(parts: Parts, row: Mapping[str, Any]) -> str | None:
+def remove_records(db: Statements, records: list[str], quarantined: list[str], *, relink: Relink | None = None) -> None:
+    """These stored and quarantined records removed with their scores, comments and follow-ups,
+    and the copies of other sources that pointed at one of them pointed anew (`relink`); their
+    cases stay. The caller holds the transaction (`prune_rows`, `cxbridge.removal`)."""
+    links = relink(records) if relink and records else {}
+    remove_rows(db, records_plan(records, quarantined))
+    pointing = f"UPDATE feedback SET duplicate_of = {db.param(0)} WHERE record_id = {db.param(1)}"
+    for record_id, duplicate_of in sorted(links.items()):
+        db.execute(pointing, [duplicate_of, record_id])
+
+
+def part_of_row(parts: Parts, row: Mapping[str, Any]) -> str | None:
     """The part a stored record is of (its `survey_id`), or a quarantined one (by its raw)."""
     if "survey_id" in row:
         return row["survey_id"]

@@ -80,7 +80,7 @@ class BigQueryDestination(RowLockedDestination):
     migrations = tuple(migration for migration in MIGRATIONS if migration.name != ERASURES_MIGRATION)
     erase = Destination.erase  # refused (and no `erasures`): no transaction spans an erasure's statements here
     erased = Destination.erased
-    prunes, prune = False, Destination.prune  # refused, before a sync reads: no transaction spans the statements
+    prunes, prune, remove = False, Destination.prune, Destination.remove  # refused, before a sync reads: no transaction spans the statements
 
     def __init__(self, url: str, *, base_dir: Path | None = None, credentials: Any = None, client_options: Any = None):
         super().__init__(url, base_dir=base_dir)

@@ -87,7 +87,7 @@ class ParquetDestination(
 
     erase = Destination.erase  # refused: no transaction spans the lake's files
     erased = Destination.erased
-    prunes, prune = False, Destination.prune  # refused, before a sync reads: no transaction spans the lake's files
+    prunes, prune, remove = False, Destination.prune, Destination.remove  # refused, before a sync reads: no transaction spans the lake's files
 
     def __init__(self, url: str, *, base_dir: Path | None = None):
         super(DuckDBDestination, self).__init__(url, base_dir=base_dir)

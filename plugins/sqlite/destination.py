@@ -29,6 +29,7 @@ from cxbridge.plugins.sqlite.read_only import make_side_files_writable, what_is_
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
 from cxbridge.pruning import ReadIds, Relink, prune_rows
+from cxbridge.removal import Chosen, Removal, removal_rows
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
 from cxbridge.timestamps import format_timestamp
 
@@ -521,6 +522,11 @@ class SQLiteDestination(Destination):
         if dry_run:
             return prune_rows(self, source, read, dry_run=True)
         return self._write(lambda: prune_rows(self, source, read, relink=relink))
+
+    def remove(self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False) -> Removal:
+        if dry_run:
+            return removal_rows(self, chosen, dry_run=True)
+        return self._write(lambda: removal_rows(self, chosen, relink=relink))
 
     def erased(self) -> Erased:
         if self._db is None or not self._has_table(ERASURES.name):

@@ -1,0 +1,96 @@
+"""`cxbridge remove` in the Python API (`cxbridge.remove`), offered by `cxbridge.api`, which imports
+this module when it is first asked for: a sync holds none of it."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cxbridge.api import open_destination, reading, writing
+from cxbridge.config import Config, optional_config
+from cxbridge.destinations import cannot_remove
+from cxbridge.duplicates import IdentityRules
+from cxbridge.errors import CxbridgeError, DestinationError
+from cxbridge.plugins_host import PluginHost, get_host
+from cxbridge.pruning import Parts
+from cxbridge.removal import Chosen, Removal, check_chosen
+from cxbridge.resolver import IdentityResolver
+
+log = logging.getLogger("cxbridge.remove")
+
+
+@dataclass(frozen=True)
+class RemovalResult:
+    """What `remove` removed (or, in a dry run, would remove) of a source."""
+
+    destination: str
+    chosen: Chosen
+    removal: Removal
+    dry_run: bool = False
+
+    @property
+    def cursor_note(self) -> str:
+        """Why a plain sync does not bring the records back, and what does."""
+        name = self.chosen.source
+        return (f"the cursor of source {name} is kept, so `cxbridge sync` goes on after these records and does not "
+                f"bring them back (unless they change); `cxbridge sync --source {name} --full-refresh` brings back "
+                "those the source still holds")  # fmt: skip
+
+
+def remove(
+    source: str,
+    config: str | Path | Config | None = None,
+    *,
+    surveys: Iterable[str] = (),
+    streams: Iterable[str] = (),
+    dry_run: bool = False,
+    destination: str | None = None,
+    wait: float | None = None,
+    host: PluginHost | None = None,
+) -> RemovalResult:
+    """Remove the records of `source` — of `surveys` and `streams` if given — stored and
+    quarantined, with their scores, comments and follow-ups, in one transaction; the copies of
+    other sources that pointed at one are pointed anew. Cases and the source's cursor stay. With
+    `dry_run`, only count them."""
+    host = host or get_host()
+    cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
+    chosen = Chosen(source, frozenset(surveys), frozenset(streams))
+    if chosen.surveys:
+        chosen = Chosen(source, chosen.surveys, chosen.streams, _parts(cfg, source))
+    if not (unopened := open_destination(destination, config=cfg, host=host)).prunes:  # refused before it connects
+        raise DestinationError(cannot_remove(unopened.name))
+    opened = reading(cfg, destination=destination, host=host) if dry_run else writing(
+        cfg, destination=destination, wait=wait, host=host
+    )
+    with opened as dest:
+        check_chosen(dest, chosen)
+        identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())
+        identity.start_source(source)
+        relink = identity.links_without if identity.compares else None
+        try:
+            removal = dest.remove(chosen, relink=relink, dry_run=dry_run)
+        except CxbridgeError:
+            raise
+        except Exception as exc:  # a database that refused a statement: its transaction rolled back
+            log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
+            raise DestinationError(f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}") from None
+    result = RemovalResult(dest.display_name, chosen, removal, dry_run=dry_run)
+    if not dry_run:
+        log.info("%s: removed %d records of source %s", result.destination, removal.total, source)
+    return result
+
+
+def _parts(cfg: Config | None, source: str) -> dict[str, Parts]:
+    """How the source's streams tell a quarantined record's survey (`Stream.part_of`), where the
+    config can build the source (its secrets set); none where not: such records are kept."""
+    if cfg is None or source not in cfg.sources:
+        return {}
+    try:
+        built = cfg.build_source(source)
+    except CxbridgeError as exc:
+        log.info("quarantined records of %s are kept: %s", source, exc)
+        return {}
+    return {s.name: Parts(s.part, frozenset(), s.part_of) for s in built.streams() if s.part}

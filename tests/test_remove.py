@@ -1,0 +1,211 @@
+"""`cxbridge remove` (docs/cli.md#cxbridge-remove): a source's records — or one survey's, or one
+stream's — removed on purpose with their scores, comments and quarantine rows, in one
+transaction, on SQLite, DuckDB and PostgreSQL; their cases stay, other sources' copies are
+pointed anew, and the cursor stays (a full refresh brings the records back); a dry run counts;
+Parquet refuses as it refuses to prune; a source or survey not stored is named with what is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import api
+from cxbridge.cli.main import cli
+from cxbridge.identity import record_id
+from cxbridge.loop.cases import case_id
+from tests.test_erase import COPIES
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sql_destination import SQLDestination
+from tests.test_prune import (
+    KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, fresh_host, ids, rows_of, stored_ids, survey_run, synced,
+)  # fmt: skip
+
+__all__ = ["fresh_host", "synced"]  # fixtures
+
+
+def remove(url: str, *args: str):
+    return CliRunner().invoke(cli, ["remove", "--destination", url, *args])
+
+
+def test_a_source_s_records_go_with_their_rows_and_their_cases_stay(synced):
+    workspace, url = synced
+    before = rows_of(url)
+
+    result = remove(url, "--source", "survey")
+
+    assert result.exit_code == 0, result.output
+    after, gone = rows_of(url), ids(KEPT) | ids(WRONG_FILE)
+    for table in RECORD_TABLES:
+        assert after[table] == [row for row in before[table] if row["record_id"] not in gone], table
+    assert {row["record_id"] for row in after["feedback"]} == ids(KEPT[:2], "other")
+    assert after["quarantine"] == []
+    for table in ("feedback_cases", "feedback_case_events", "loop_outbox"):
+        assert after[table] == before[table], table
+    assert {case_id(rid) for rid in ids(WRONG_FILE[:3])} <= {row["case_id"] for row in after["feedback_cases"]}
+    assert f"of source survey: {len(KEPT) + len(WRONG_FILE)} records" in result.stdout
+    assert "--source survey --full-refresh` brings back" in result.stdout
+
+
+def test_a_dry_run_counts_and_removes_nothing(synced):
+    workspace, url = synced
+    before = rows_of(url)
+
+    result = remove(url, "--source", "survey", "--dry-run", "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert (summary["dry_run"], summary["removed"]) == (True, len(KEPT) + len(WRONG_FILE))
+    assert sum(row["quarantined"] for row in summary["by_stream"]) == 1  # the row off the scale
+    assert rows_of(url) == before
+
+
+def test_a_removal_stopped_part_way_removes_nothing(synced, monkeypatch):
+    workspace, url = synced
+    before = rows_of(url)
+    deleted: list[str] = []
+    for cls in (SQLiteDestination, SQLDestination):
+        monkeypatch.setattr(cls, "execute", after_pruning(cls.execute, 3, deleted, RuntimeError("the disk went away")))
+
+    result = remove(url, "--source", "survey")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert deleted[-1].startswith("DELETE FROM feedback_comments")
+    assert "failed; nothing was removed: RuntimeError: the disk went away" in result.stderr
+    assert rows_of(url) == before
+
+
+def test_a_source_not_stored_is_refused_naming_those_that_are(synced):
+    workspace, url = synced
+    before = rows_of(url)
+
+    result = remove(url, "--source", "surevy")
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no record of source 'surevy': it holds records of other, survey" in result.stderr
+    assert rows_of(url) == before
+
+
+def test_parquet_refuses_as_it_refuses_to_prune(workspace, tmp_path):
+    url = f"parquet:///{tmp_path / 'lake'}"
+    workspace.write_csv(KEPT)
+    workspace.sync(destination=url)
+
+    result = remove(url, "--source", "survey")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "parquet destinations cannot remove records in one transaction" in result.stderr
+    with api.reading(destination=url) as dest:
+        assert dest.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] == len(KEPT)
+
+
+def test_bigquery_refuses_before_it_connects(workspace):
+    result = remove("bigquery://my-project/cx_data", "--source", "survey")
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "bigquery destinations cannot remove records in one transaction" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_a_copy_whose_counted_record_was_removed_is_counted_in_its_place(workspace, kind, request, tmp_path):
+    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
+    url = files.get(kind) or request.getfixturevalue("postgres_database")("remove_copies")
+    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + COPIES, encoding="utf-8")
+    workspace.write_csv(KEPT)
+    workspace.write_csv(KEPT[:2], name="exports.csv")
+    workspace.sync(destination=url)
+
+    result = api.remove("survey", workspace.config, destination=url)
+
+    assert result.removal.total == len(KEPT)
+    with api.reading(destination=url) as dest:
+        pointers = {row["record_id"]: row["duplicate_of"] for row in dest.query("SELECT * FROM feedback")}
+        [counted] = dest.query("SELECT SUM(responses) AS n FROM nps_by_month")
+    assert pointers == {record_id("exports", "rows", row[0]): None for row in KEPT[:2]}
+    assert counted["n"] == 2
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_one_survey_s_responses_go_and_a_full_refresh_brings_them_back(kind, tmp_path, monkeypatch, request):
+    """A Qualtrics source of two surveys: `--survey SV_store2` removes its responses, stored and
+    quarantined, and keeps the other's; the cursor says they were read, so an incremental sync
+    does not bring them back, and a full refresh does."""
+    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
+
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
+    url = files.get(kind) or request.getfixturevalue("postgres_database")("remove_survey")
+    account = store_account()  # SV_store1: R_0001…R_0003; SV_store2: R_0004
+    account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
+    with qualtrics(account) as fake:
+        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                  "name_pattern": "^Store visit"}  # fmt: skip
+        survey_run(url, tmp_path, "stores", stores)
+        config = tmp_path / "cxbridge.toml"
+        config.write_text(f'[sources.stores]\nconnector = "qualtrics"\nbase_url = "{fake.url + ROOT}"\n'
+                          'api_token = "${QUALTRICS_API_TOKEN}"\nname_pattern = "^Store visit"\n', encoding="utf-8")
+
+        result = remove(url, "-c", str(config), "--source", "stores", "--survey", "SV_store2")
+        removed = stored_ids(url)
+        again = survey_run(url, tmp_path, "stores", stores)
+        after_sync = stored_ids(url)
+        survey_run(url, tmp_path, "stores", stores, full_refresh=True)
+
+    assert result.exit_code == 0, result.output
+    assert removed == {"feedback": {"R_0001abcd", "R_0002abcd", "R_0003abcd"}, "quarantine": set()}
+    assert "of source stores: 2 records" in result.stdout and "1 stored · 1 quarantined" in result.stdout
+    assert again.ok and after_sync == removed
+    assert stored_ids(url) == {"feedback": {f"R_000{n}abcd" for n in range(1, 5)}, "quarantine": {"R_0005abcd"}}
+
+
+def test_a_survey_not_stored_is_refused_naming_those_that_are(tmp_path, monkeypatch):
+    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, store_account
+
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    with qualtrics(store_account()) as fake:
+        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                  "name_pattern": "^Store visit"}  # fmt: skip
+        survey_run(url, tmp_path, "stores", stores)
+
+    result = remove(url, "--source", "stores", "--survey", "SV_store3", "--dry-run")
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "no stored record of survey SV_store3: its surveys stored are SV_store1, SV_store2" in result.stderr
+
+
+def test_without_the_source_s_secrets_its_quarantined_records_are_kept_and_the_output_says_so(tmp_path, monkeypatch):
+    """A quarantined record's survey is told by the connector (`Stream.part_of`), which needs the
+    source's secrets: unset, the survey's stored records go and its quarantined ones stay."""
+    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
+
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    account = store_account()
+    account.put("SV_store2", response(5, nps=11))
+    with qualtrics(account) as fake:
+        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                  "name_pattern": "^Store visit"}  # fmt: skip
+        survey_run(url, tmp_path, "stores", stores)
+    config = tmp_path / "cxbridge.toml"
+    config.write_text('[sources.stores]\nconnector = "qualtrics"\napi_token = "${QUALTRICS_API_TOKEN}"\n'
+                      'base_url = "https://example.invalid/API/v3"\n', encoding="utf-8")  # fmt: skip
+    monkeypatch.delenv("QUALTRICS_API_TOKEN")
+
+    result = remove(url, "-c", str(config), "--source", "stores", "--survey", "SV_store2")
+
+    assert result.exit_code == 0, result.output
+    assert "kept: 1 quarantined record of the source" in result.stdout and TOKEN not in result.output
+    assert stored_ids(url) == {"feedback": {"R_0001abcd", "R_0002abcd", "R_0003abcd"}, "quarantine": {"R_0005abcd"}}
+
+
+def test_a_stream_not_stored_is_refused_naming_those_that_are_and_a_stream_stored_goes(synced):
+    workspace, url = synced
+
+    refused = remove(url, "--source", "survey", "--stream", "responses", "--dry-run")
+    counted = remove(url, "--source", "survey", "--stream", "rows", "--dry-run", "--format", "csv")
+
+    assert refused.exit_code == 2 and "no stored record of stream responses: its streams stored are rows" in refused.stderr
+    assert counted.exit_code == 0, counted.output
+    assert counted.stdout.splitlines() == ["stream,records,quarantined", f"rows,{len(KEPT) + len(WRONG_FILE) - 1},1"]
