@@ -382,9 +382,10 @@ def test_no_marker_of_a_personal_field_is_stored_logged_or_shown(connector, tmp_
                  run("quarantine", "list", "--format", "json"), run("cases", "list", "--format", "json"),
                  run("duplicates"), run("report"), run("report", "--format", "json"),
                  run("report", "--html", "report.html"), (tmp_path / "report.html").read_text(encoding="utf-8")]  # fmt: skip
+    shown = [output.casefold() for output in shown]  # once, not once per marker: report.html alone is megabytes
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*")).decode("utf-8", "replace").casefold()
     for marker in mark.searched():
         assert marker not in stored, f"{marker} is stored in {connector}'s destination"
         for output in shown:
-            assert marker not in output.casefold(), f"{marker} is shown: {output[:3000]}"
+            assert marker not in output, f"{marker} is shown: {output[:3000]}"
     assert "hashed:" in stored  # the contacts are there, as their keys
