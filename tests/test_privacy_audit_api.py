@@ -318,8 +318,7 @@ def salesforce_world(mark: Markers) -> World:
         lambda url: {"connector": "salesforce", "base_url": url, "client_id": salesforce_api.CLIENT_ID,
                      "client_secret": "${SF_CLIENT_SECRET}",
                      "questions": {"0Tx2": {"metric": "csat", "scale": [1, 5]}},
-                     "segment_field": "Customer_Segment__c", "custom_objects": [custom],
-                     "requests_per_second": 1000},  # unpaced: the org is a local fake  # fmt: skip
+                     "segment_field": "Customer_Segment__c", "custom_objects": [custom]},  # fmt: skip
         {"SF_CLIENT_SECRET": salesforce_api.CLIENT_SECRET}, written=4, quarantined=1,
     )
 
@@ -371,7 +370,7 @@ def test_no_marker_of_a_personal_field_is_stored_logged_or_shown(connector, tmp_
     for name, value in world.secrets.items():
         monkeypatch.setenv(name, value)
     with world.serving() as api:
-        source = world.source(api.url)
+        source = world.source(api.url) | {"requests_per_second": 1000}  # unpaced: the API is a local fake
         (tmp_path / "cxbridge.toml").write_text(
             "[sources.audit]\n" + "".join(f"{key} = {toml(value)}\n" for key, value in source.items()), encoding="utf-8"
         )
