@@ -282,15 +282,20 @@ def check(
     config: str | Path | Config | None = None, *, sources: Iterable[str] = (), host: PluginHost | None = None
 ) -> list[SourceCheck]:
     """The check pass alone: each source's configuration against what it reads (files matched,
-    their headers, and each plugin's own checks), reading and writing no data."""
+    their headers, and each plugin's own checks), reading and writing no data; each warning
+    returned is logged too, as a sync's are."""
     host = host or get_host()
     cfg = config if isinstance(config, Config) else load_config(find_config(config), host)
     built = {name: cfg.build_source(name) for name in _select(cfg, list(sources))}
     try:
-        return check_sources(built, keys=_known_keys(cfg, host))
+        checks = check_sources(built, keys=_known_keys(cfg, host))
     finally:
         for source in built.values():
             source.close()
+    for found in checks:
+        for warning in found.warnings:
+            log_summary_warning(log, warning, source=found.source)
+    return checks
 
 
 def _known_keys(cfg: Config, host: PluginHost) -> RespondentKeys | None:

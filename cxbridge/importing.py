@@ -23,6 +23,7 @@ from cxbridge.detection.profile import PROFILED_ROWS
 from cxbridge.detection.question_matches import propose_question_matches
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.events import SyncEvent
+from cxbridge.logs import log_summary_warning
 from cxbridge.source_result import SourceResult
 from cxbridge.masking import redact, rename_values
 from cxbridge.phones import phones_in
@@ -227,11 +228,22 @@ def import_(
             item.result = synced.results[0]
         except CxbridgeError as exc:
             item.error = str(exc)
-        item.left_out = {redact(sheet): redact(why) for sheet, why in item.left_out.items()}  # named as the sync
-        item.warnings = [redact(warning) for warning in item.warnings]  # named sheets and columns (docs/security.md)
         if item.result is not None:
             item.result.quarantine_reasons = {redact(why): n for why, n in item.result.quarantine_reasons.items()}
+    for item in result.files:
+        _detection_as_synced(item)
     return result
+
+
+def _detection_as_synced(item: FileImport) -> None:
+    """The sheets the detection left out and its warnings named as the sync names them (sheets and
+    columns: docs/security.md), each warning logged as its sync's are (`log_summary_warning`) — a
+    log kept alone has them — unless the sync gave and logged it too."""
+    item.left_out = {redact(sheet): redact(why) for sheet, why in item.left_out.items()}
+    item.warnings = [redact(warning) for warning in item.warnings]
+    for warning in item.warnings:
+        if item.result is None or warning not in item.result.warnings:
+            log_summary_warning(log, warning, source=item.source)
 
 
 def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHeaders, *,

@@ -16,8 +16,8 @@ SUMMARY = "summary"
 
 
 def log_summary_warning(logger: logging.Logger, warning: str, *, source: str | None = None) -> None:
-    """Log a warning a sync's summary gives — a source's (`source: warning`) or, without
-    `source`, the whole run's — so that a log kept alone has it too."""
+    """Log a warning a command's summary gives (a sync's, an import's, a check's) — a source's
+    (`source: warning`) or, without `source`, the whole run's — so that a log kept alone has it too."""
     if source is None:
         logger.warning("%s", warning, extra={SUMMARY: "run"})
     else:
@@ -51,6 +51,14 @@ class _ShownOnce(logging.Filter):
         return shown is None or not (sys.stdout.isatty() and sys.stderr.isatty())
 
 
+class _Quiet(logging.Filter):
+    """-q: errors only — and a run's warnings, which no summary line shows: with a JSON log they
+    are its entries alone (`_ShownOnce`), and a user's warning is never dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or getattr(record, SUMMARY, None) == "run"
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -65,9 +73,11 @@ class _JsonFormatter(logging.Formatter):
 
 def configure(*, fmt: str = "text", verbose: int = 0) -> None:
     """Send cxbridge's log to stderr: warnings by default, info with -v, debug with -vv, errors
-    only with `verbose=-1` (-q)."""
-    level = logging.WARNING - 10 * min(verbose, 2)
+    only with `verbose=-1` (-q), a run's warnings aside (`_Quiet`)."""
+    level = logging.WARNING - 10 * min(max(verbose, 0), 2)
     handler = logging.StreamHandler(sys.stderr)
+    if verbose < 0:
+        handler.addFilter(_Quiet())
     handler.addFilter(_ShownOnce(runs_printed=fmt != "json"))
     handler.addFilter(_RedactingFilter())
     handler.setFormatter(_JsonFormatter() if fmt == "json" else logging.Formatter("%(levelname)s %(name)s: %(message)s"))

@@ -229,7 +229,7 @@ def test_cxbridge_check_shows_an_entry_naming_no_column_as_a_warning_from_the_he
     monkeypatch.setattr(Table, "numbered", lambda table: rows_read.append(table.where) or numbered(table))
     checked = CliRunner().invoke(cli, ["check"])
     assert checked.exit_code == 0, checked.output
-    [line, warning] = checked.output.splitlines()
+    [line, warning] = checked.stdout.splitlines()
     assert line == "✔ survey (csv)"
     assert warning.startswith("  ⚠ source 'survey': `personal` entry 'coment' matches no column of the files read")
     assert "did you mean 'comment'?" in warning
@@ -260,7 +260,7 @@ def test_cxbridge_check_warns_of_an_empty_file_a_sync_would_import_nothing_from(
     workspace.write_csv([survey_row(1)])
     (workspace.root / "responses_2025-06.csv").write_bytes(b"")
     checked = CliRunner().invoke(cli, ["check"])
-    assert (checked.exit_code, checked.output.splitlines()) == (0, [
+    assert (checked.exit_code, checked.stdout.splitlines()) == (0, [
         "✔ survey (csv)",
         "  ⚠ responses_2025-06.csv: the file is empty (0 bytes): a sync imports nothing from it",
     ])  # fmt: skip

@@ -97,11 +97,11 @@ def test_plugins_json_alias_csv_and_table():
 def test_import_summaries_as_csv_and_json(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Workspace(tmp_path / "in").write_csv([survey_row(1), survey_row(2)], name="store.csv")
-    rows = list(csv.DictReader(io.StringIO(invoke("import", "in/store.csv", "--format", "csv").output)))
+    rows = list(csv.DictReader(io.StringIO(invoke("import", "in/store.csv", "--format", "csv").stdout)))
     assert [(row["file"], row["source"], row["read"], row["written"]) for row in rows] == [
         (str(tmp_path / "in" / "store.csv"), "store", "2", "2")
     ]
-    [summary] = [json.loads(line) for line in invoke("import", "in/store.csv", "--format", "json").output.splitlines()]
+    [summary] = [json.loads(line) for line in invoke("import", "in/store.csv", "--format", "json").stdout.splitlines()]
     assert summary["event"] == "file_summary" and (summary["read"], summary["unchanged"]) == (0, 0)
 
 

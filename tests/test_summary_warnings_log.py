@@ -84,3 +84,33 @@ def _read(descriptor: int) -> bytes:
         return os.read(descriptor, 65536)
     except OSError:  # EIO: every writer of the terminal closed it
         return b""
+
+
+YES_NO = "Were all problems resolved to your complete satisfaction?"
+
+
+def test_an_import_s_detection_warning_is_in_the_log_once(tmp_path, monkeypatch):
+    """The import's own warnings (a column it leaves unscored, and why), not only its sync's."""
+    monkeypatch.chdir(tmp_path)
+    with (tmp_path / "resolved.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f'Date,"{YES_NO}"\n' + "".join(f"2025-01-{n + 1:02d},{['Yes', 'No'][n % 2]}\n" for n in range(10)))
+    imported = CliRunner().invoke(cli, ["import", "resolved.csv", "--db", "x.db"])
+    assert imported.exit_code == 0, imported.output
+    [warning] = [line.removeprefix("  ⚠ ") for line in imported.stdout.splitlines() if line.startswith("  ⚠ ")]
+    assert "Yes/No" in warning
+    logged = [line for line in imported.stderr.splitlines() if line.startswith("WARNING ")]
+    assert logged == [f"WARNING cxbridge.import: resolved: {warning}"]
+    as_json = CliRunner().invoke(cli, ["--log-format", "json", "import", "resolved.csv", "--db", "y.db"])
+    entries = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert [(e["message"], e["source"]) for e in entries] == [(f"resolved: {warning}", "resolved")]
+
+
+def test_a_check_warning_is_in_the_log_once(workspace: Workspace):
+    workspace.write_csv([survey_row(1)])
+    (workspace.root / "responses_2025-06.csv").write_bytes(b"")
+    warning = "responses_2025-06.csv: the file is empty (0 bytes): a sync imports nothing from it"
+    checked = CliRunner().invoke(cli, ["check"])
+    assert (checked.exit_code, checked.stdout.splitlines()) == (0, ["✔ survey (csv)", f"  ⚠ {warning}"])
+    assert checked.stderr.splitlines() == [f"WARNING cxbridge.check: survey: {warning}"]
+    quiet = CliRunner().invoke(cli, ["-q", "check"])
+    assert (quiet.stdout.splitlines(), quiet.stderr) == (["✔ survey (csv)", f"  ⚠ {warning}"], "")

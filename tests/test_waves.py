@@ -478,6 +478,21 @@ def test_with_json_logs_the_wave_warning_is_a_json_log_entry(tmp_path):
     assert [(e["level"], e["message"]) for e in entries if e["level"] == "warning"] == [("warning", NO_WAVE_WARNING)]
 
 
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_quiet_keeps_the_run_s_warning_in_either_log_format(tmp_path, log_format):
+    """-q keeps only errors of the log, but a warning about the run is the summary's, not the
+    log's chatter: printed once as `⚠` with a text log, one entry with a JSON log — never gone."""
+    waves_network(tmp_path, WAVE_RANKING)
+    (tmp_path / "cxbridge.toml").write_text(NO_WAVE_CONFIG % "wave", encoding="utf-8")
+    synced = CliRunner().invoke(cli, ["-q", "--log-format", log_format, "sync", "--config", str(tmp_path / "cxbridge.toml")])
+    assert synced.exit_code == 0, synced.output
+    if log_format == "text":
+        assert synced.stderr.splitlines() == [f"⚠ {NO_WAVE_WARNING}"]
+    else:
+        entries = [json.loads(line) for line in synced.stderr.splitlines()]
+        assert [(e["level"], e["message"]) for e in entries] == [("warning", NO_WAVE_WARNING)]
+
+
 def test_ranking_by_wave_before_the_visits_are_synced_says_to_sync_them_not_to_map_their_wave(tmp_path, caplog):
     """The wave columns are mapped, but the first sync reads the customers alone (`--source`): no
     visit or audit is stored yet, so the warning says to sync those sources — not to map a wave
