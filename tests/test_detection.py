@@ -360,6 +360,26 @@ def test_a_store_word_heading_the_header_is_the_store_whatever_place_qualifies_i
     assert "where the store is, not which" in city.describe()
 
 
+STORES_QUALIFIED_BY_A_COUNTRY = {"Country store": "Store country", "Tienda del país": "País de la tienda",
+                                 "Magasin du pays": "Pays du magasin", "Sklep kraju": "Kraj sklepu"}  # fmt: skip
+
+
+@pytest.mark.parametrize("store", sorted(STORES_QUALIFIED_BY_A_COUNTRY))
+def test_a_store_word_heading_the_header_is_the_store_whatever_country_qualifies_it(tmp_path, store):
+    """"Country store" of store names was proposed as the country (0.70), never the store: the
+    country rule fired wherever the words stood. The head noun decides, as for a city: the store
+    (location_name) — beside its mirror, whose head noun is the country, the country."""
+    country = STORES_QUALIFIED_BY_A_COUNTRY[store]
+    shops, codes = ["Leeds Central", "Lyon Part-Dieu", "Kraków Rynek"], ["GB", "FR", "PL"]
+    rows = [["Response ID", "Date", country, store, "How likely are you to recommend us?"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", codes[n % 3], shops[n % 3], n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "stores.csv", rows))
+    assert {t: c for t, c in chosen(inspection).items() if t.startswith("location") or t == "country"} == {
+        "location_name": store, "country": country}
+    [proposal] = [p for p in inspection.proposals if p.column == store]
+    assert proposal.target == "location_name"
+
+
 @pytest.mark.parametrize("header", ["Store country", "Kraj sklepu"])
 def test_a_store_country_is_the_country_not_the_store(tmp_path, header):
     """"Store country" of country codes was the store (location_name 0.85), beating the country (0.70)."""

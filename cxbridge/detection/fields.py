@@ -110,7 +110,7 @@ def _location(profile: ColumnProfile) -> list[Proposal]:
     stem = mentions(profile.column.label, "location")
     if not stem or profile.dates or profile.average_length > 60:
         return []
-    if mentions(profile.column.label, "country"):  # "Store country": the country (`_plain_field`)
+    if heads(profile.column.label, "country", over="location"):  # "Store country": the country (`_plain_field`)
         return []
     if where := _where_it_is(profile.column.label):
         return [Proposal("location_id", profile.key, _WHERE, [
@@ -153,6 +153,8 @@ def _plain_field(profile: ColumnProfile) -> list[Proposal]:
         if stem := mentions(profile.column.label, role):
             if target == "status" and not _all_statuses(profile):
                 continue
+            if target == "country" and not heads(profile.column.label, "country", over="location"):
+                continue  # "Country store", "Tienda del país": the store (`_location`)
             code = _names_code(profile.column.label) if target == "agent_id" else None
             said = f"{stem!r} and {code!r}" if code else repr(stem)
             return [Proposal(target, profile.key, 0.7 + (_NAMES_CODES if code else 0),

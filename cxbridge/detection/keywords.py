@@ -150,10 +150,11 @@ _HEAD_FIRST = frozenset({"сотрудник", "кассир", "консульт
                          "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári",
                          "почтов", "pocztow", "cep", "адрес", "улиц", "город", "регион", "adres", "ulica", "miasto",
                          "miejscowo", "województw", "dirección", "direccion", "calle", "ciudad", "provincia", "ville",
-                         "rue", "endereço", "endereco", "rua", "cidade", "região"})  # fmt: skip
-"""Person, postcode and address words of languages that put the head noun first, the place after it in
-the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu") or after a linking word
-("Empleado de la tienda"). Not "adresse": German puts it last ("Filialadresse")."""
+                         "rue", "endereço", "endereco", "rua", "cidade", "região", "страна", "kraj", "país", "pais",
+                         "pays"})  # fmt: skip
+"""Person, postcode, address and country words of languages that put the head noun first, the place
+after it in the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu", "Kraj sklepu") or
+after a linking word ("Empleado de la tienda"). Not "adresse": German puts it last ("Filialadresse")."""
 _LINKING = re.compile(r"(?<!\w)(?:of|at|in|from|der|des|von|bei|de|del|della|di|da|do|dos|das|du|van|d['’])(?!\w)")
 """Words after which a header's head noun has been said: "Employee of the store", "Mitarbeiter der Filiale"."""
 _HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
