@@ -553,3 +553,47 @@ def test_importing_a_file_a_configured_source_reads_keeps_one_cursor_entry_for_i
     status = invoke("status").output
     assert "1 file read: store_nps_2025.csv" in status, status
     assert count("cxbridge.db") == [(4,)]
+
+
+
+SYNCED, IMPORTED = "store_nps_2025.csv", "data/store_nps_2025.csv"
+"""The file's names in a cursor saved before d57353b by `sync`, then `import data/store_nps_2025.csv`."""
+
+
+@pytest.mark.parametrize("then", ["sync", "import"])
+@pytest.mark.parametrize(("before", "read"), [
+    ({SYNCED: "further", IMPORTED: "older"}, 2),
+    ({SYNCED: "older", IMPORTED: "further"}, 2),
+    ({SYNCED: "older", IMPORTED: "further, not these bytes"}, 4),
+    ({IMPORTED: "further"}, 2),
+], ids=["synced-further", "imported-further", "imported-further-not-these-bytes", "imported-alone"])  # fmt: skip
+def test_a_file_kept_twice_in_a_cursor_of_before_is_kept_once_read_on_from_its_further_state(
+    tmp_path, monkeypatch, then, before, read
+):
+    """Before d57353b `sync` then `import` of the file a source reads kept it under two names; the
+    next sync or import keeps it under one, read on from the state further along — one that the
+    file's bytes confirm: a state they do not is no place to read on from (its rows read again)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    rows, path = responses(8), tmp_path / "data" / "store_nps_2025.csv"
+    (tmp_path / "cxbridge.toml").write_text(
+        '[sources.store]\nconnector = "csv"\npath = "data/store_nps_2025.csv"\ndate_order = "dmy"\n'
+        '[sources.store.columns]\nsubmitted_at = "Submitted"\nlocation_id = "Store"\n'
+        f'[[sources.store.metrics]]\ncolumn = "{HEADER[2]}"\nmetric = "nps"\n', encoding="utf-8")  # fmt: skip
+    states = {}
+    for upto, state in ((4, "older"), (6, "further")):
+        write_csv(path, rows[:upto], delimiter=",")
+        assert invoke("sync", "--no-progress").exit_code == 0
+        [(cursor,)] = count("cxbridge.db", "SELECT cursor FROM sync_state WHERE source = 'store'")
+        states[state] = json.loads(cursor)["files"][SYNCED]
+    states["further, not these bytes"] = {**states["further"], "sha256": "0" * 64, "prefix_sha256": "0" * 64}
+    with sqlite3.connect("cxbridge.db") as db:
+        saved = {"files": {name: states[state] for name, state in before.items()}}
+        db.execute("UPDATE sync_state SET cursor = ? WHERE source = 'store'", [json.dumps(saved)])
+    write_csv(path, rows, delimiter=",")  # two rows appended
+    command = ["sync", "--no-progress"] if then == "sync" else ["import", IMPORTED]
+    run = invoke(*command)
+    assert f"{read} read · 2 written · {read - 2} unchanged" in run.output, run.output
+    assert f"1 file read: {SYNCED}" in invoke("status").output
+    assert count("cxbridge.db") == [(8,)]
+    assert "0 read · 0 written" in invoke(*command).output

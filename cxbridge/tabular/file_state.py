@@ -79,6 +79,14 @@ class Plan:
     def resume(self) -> tuple[int, int, int] | None:
         return self.state.resume if self.action == "resume" and self.state is not None else None
 
+    @property
+    def reach(self) -> tuple[int, int]:
+        """How far into the file the state it goes by reaches: all of it (passed over), where it
+        reads on from, or nowhere (read whole) — of two states of one file, the further wins."""
+        if self.action == "skip":
+            return (2, 0)
+        return (1, self.resume[0]) if self.resume else (0, 0)
+
 
 def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool = False) -> Plan:
     """What to do with `file` given what the cursor `saved` of it; `appendable` says whether

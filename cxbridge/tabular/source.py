@@ -73,6 +73,7 @@ class FileStream(Stream):
         self._config_hash = hashlib.sha256(self.config.model_dump_json(exclude=NOT_READING).encode()).hexdigest()[:16]
         self._read: dict[str, Any] = {}
         self._saved: dict[str, Any] = {}
+        self._twice: dict[str, str] = {}  # each file's name → its other name, where the cursor may keep it twice
         self._progress: FilesRead | None = None
         self.failures: list[str] = []
         self.empty: list[str] = []  # why each file read this run gave no row
@@ -138,8 +139,9 @@ class FileStream(Stream):
         saved, problems, failing = self.names.saved_files(cursor, files), [], []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         entries = NamedColumns(self.config, source=self.source.context.name)
+        twice = self._named_twice(files)
         for file in files:
-            if self._plan(file, saved).action == "skip":
+            if self._plan(file, saved, twice).action == "skip":
                 continue
             if file.path.stat().st_size == 0:
                 failing.append(f"{nothing_in(file)}: a sync imports nothing from it")
@@ -173,17 +175,34 @@ class FileStream(Stream):
             "to key rows by their content"
         )
 
-    def _plan(self, file: SourceFile, saved: dict[str, Any]) -> Plan:
+    def _plan(self, file: SourceFile, saved: dict[str, Any], twice: dict[str, str]) -> Plan:
         """Pass the file over, read on from where the last read ended, or read it whole (see
-        `file_state`)."""
-        appendable, own = file.kind == "delimited", saved.get(self.names.name(file.in_cursor))
-        if own is not None:
-            return plan(file, own, self._config_hash, appendable=appendable)
-        # Else the state the other way of reading files kept, maybe another file's: only its bytes may match. An
-        # imported file, by its name alone (as an earlier cxbridge's import and a sync of its folder name it); a
-        # synced one, by its path from the config's folder (as an import names it).
-        other = file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
-        return plan(file, saved.get(self.names.name(other)), self._config_hash, appendable=appendable, by_content=True)
+        `file_state`): by its own state; by the one kept under its other name (`_other_name`)
+        when it has none, or when that name is the file's too (`twice`) — the further along of
+        the two, as far as the file's bytes confirm the other."""
+        appendable, named = file.kind == "delimited", self.names.name(file.in_cursor)
+        own, other = saved.get(named), saved.get(self.names.name(self._other_name(file)))
+        plans = [] if own is None else [plan(file, own, self._config_hash, appendable=appendable)]
+        if own is None or (named in twice and other is not None):
+            plans.append(plan(file, other, self._config_hash, appendable=appendable, by_content=True))
+        return max(plans, key=lambda todo: todo.reach)  # the first (its own) of two as far along
+
+    def _other_name(self, file: SourceFile) -> str:
+        """The name the other way of reading files keeps the file's state by, maybe another
+        file's: an imported file's, its name alone (as an earlier cxbridge's import and a sync of
+        its folder name it); a synced one's, its path from the config's folder (as an import names it)."""
+        return file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
+
+    def _named_twice(self, files: list[SourceFile]) -> dict[str, str]:
+        """Each file's name in the cursor → its other name, where that name is the file's too: a
+        cursor saved before 2026-12-07 by `sync`, then `import data/x.csv` of the file the source
+        reads, keeps it under both (folded into one by the next read: `_plan`, `final_cursor`). Not
+        an import's file no configured source names, whose other name (its name alone) may be another
+        file's, nor where the other name is another file's own."""
+        own = {file.identity: self.names.name(file.in_cursor) for file in files}
+        others = {own[file.identity]: self.names.name(self._other_name(file)) for file in files
+                  if file.cursor_name is None}  # fmt: skip
+        return {named: other for named, other in others.items() if other not in own.values()}
 
     def named(self, files: list[SourceFile]) -> list[SourceFile]:
         """`files` named as the sync shows them from now on (`FileNames.named`)."""
@@ -196,7 +215,8 @@ class FileStream(Stream):
         self._entries = NamedColumns(self.config, source=self.source.context.name)
         self._saved = self.names.saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
-        plans = {file.identity: self._plan(file, self._saved) for file in files}
+        self._twice = self._named_twice(files)
+        plans = {file.identity: self._plan(file, self._saved, self._twice) for file in files}
         for file in files:
             if (done := plans[file.identity]).action == "skip" and done.state is not None:
                 self._read[self.names.name(file.in_cursor)] = done.state.to_cursor()  # its time, when only that changed
@@ -279,7 +299,9 @@ class FileStream(Stream):
         return [*found, *read, *labels]
 
     def final_cursor(self, cursor: Any) -> Any:
-        files = {"files": dict(sorted({**self._saved, **self._read}.items()))}
+        kept = {**self._saved, **self._read}
+        folded = [other for named, other in self._twice.items() if named in kept]  # the file kept once
+        files = {"files": dict(sorted((name, state) for name, state in kept.items() if name not in folded))}
         dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
         return {**files, "date_order": dates} if dates else files
 
