@@ -140,11 +140,11 @@ def test_one_survey_s_responses_go_and_a_full_refresh_brings_them_back(kind, tmp
     account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
     with qualtrics(account) as fake:
         stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit"}  # fmt: skip
+                  "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000}  # fmt: skip
         survey_run(url, tmp_path, "stores", stores)
         config = tmp_path / "cxbridge.toml"
         config.write_text(f'[sources.stores]\nconnector = "qualtrics"\nbase_url = "{fake.url + ROOT}"\n'
-                          'api_token = "${QUALTRICS_API_TOKEN}"\nname_pattern = "^Store visit"\n', encoding="utf-8")
+                          'api_token = "${QUALTRICS_API_TOKEN}"\nname_pattern = "^Store visit"\npoll_interval = 0.01\nrequests_per_second = 1000\n', encoding="utf-8")
 
         result = remove(url, "-c", str(config), "--source", "stores", "--survey", "SV_store2")
         removed = stored_ids(url)
@@ -166,7 +166,7 @@ def test_a_survey_not_stored_is_refused_naming_those_that_are(tmp_path, monkeypa
     url = f"sqlite:///{tmp_path / 'cx.db'}"
     with qualtrics(store_account()) as fake:
         stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit"}  # fmt: skip
+                  "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000}  # fmt: skip
         survey_run(url, tmp_path, "stores", stores)
 
     result = remove(url, "--source", "stores", "--survey", "SV_store3", "--dry-run")
@@ -186,7 +186,7 @@ def test_without_the_source_s_secrets_its_quarantined_records_are_kept_and_the_o
     account.put("SV_store2", response(5, nps=11))
     with qualtrics(account) as fake:
         stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit"}  # fmt: skip
+                  "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000}  # fmt: skip
         survey_run(url, tmp_path, "stores", stores)
     config = tmp_path / "cxbridge.toml"
     config.write_text('[sources.stores]\nconnector = "qualtrics"\napi_token = "${QUALTRICS_API_TOKEN}"\n'
