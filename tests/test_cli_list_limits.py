@@ -88,20 +88,30 @@ def test_an_empty_list_is_said_as_before(workspace):
     assert run("cases", "list", "--format", "csv").splitlines()[0].startswith("case_id,status,rule")
 
 
+def watch_fetches(monkeypatch: pytest.MonkeyPatch, *, batch: int) -> list[str]:
+    """The statements the SQL destinations stream (`fetch_rows`: SQLDestination's, and
+    PostgreSQL's server-side cursor), read `batch` rows at a time."""
+    from cxbridge.plugins.postgres.destination import PostgresDestination
+    from cxbridge.sql_destination import SQLDestination
+
+    fetched: list[str] = []
+    for module in ("cxbridge.sql_destination", "cxbridge.plugins.postgres.destination"):
+        monkeypatch.setattr(f"{module}.FETCH_BATCH", batch)
+    for kind in (SQLDestination, PostgresDestination):
+        original = kind.fetch_rows
+        monkeypatch.setattr(kind, "fetch_rows",
+                            lambda self, sql, params=(), original=original: fetched.append(sql) or original(self, sql, params))  # fmt: skip
+    return fetched
+
+
 @pytest.mark.parametrize("kind", LOCAL_KINDS)
 def test_cases_are_read_a_batch_at_a_time_in_the_listed_order(workspace, request, monkeypatch, kind):
     """`cases_list` yields the cases oldest first (ties by id) as the destination hands them over,
     a few rows at a time, instead of holding every case before the first is printed."""
     import cxbridge
     from cxbridge.api import reading
-    from cxbridge.sql_destination import SQLDestination
 
-    monkeypatch.setattr("cxbridge.sql_destination.FETCH_BATCH", 7)
-    fetched = []
-    original = SQLDestination.fetch_rows
-    monkeypatch.setattr(
-        SQLDestination, "fetch_rows", lambda self, sql, params=(): fetched.append(sql) or original(self, sql, params)
-    )
+    fetched = watch_fetches(monkeypatch, batch=7)
     url = destination_url(kind, workspace.root, request, "cases")
     workspace.write_csv([survey_row(n, nps=nps_of(n)) for n in range(RESPONSES)])
     workspace.sync(destination=url)
@@ -131,14 +141,8 @@ def test_the_quarantine_is_read_a_batch_at_a_time_in_file_and_row_order(workspac
     before `a`, whatever the database's collation) and row number (row 10 after row 9), as the
     destination hands them over a few at a time, instead of sorting every payload in memory."""
     import cxbridge
-    from cxbridge.sql_destination import SQLDestination
 
-    monkeypatch.setattr("cxbridge.sql_destination.FETCH_BATCH", 3)
-    fetched = []
-    original = SQLDestination.fetch_rows
-    monkeypatch.setattr(
-        SQLDestination, "fetch_rows", lambda self, sql, params=(): fetched.append(sql) or original(self, sql, params)
-    )
+    fetched = watch_fetches(monkeypatch, batch=3)
     url = destination_url(kind, workspace.root, request, "quarantine")
     files = {"responses_b.csv": range(0, 30), "responses_B.csv": range(100, 130), "responses_a.csv": range(200, 230)}
     for name, numbers in files.items():
