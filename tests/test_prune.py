@@ -569,7 +569,8 @@ def test_a_survey_closed_in_qualtrics_keeps_its_responses_and_the_surveys_read_p
     account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
     with qualtrics(account) as fake:
         stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit", "active_only": True, "poll_interval": 0.01}  # fmt: skip
+                  "name_pattern": "^Store visit", "active_only": True, "poll_interval": 0.01,
+                  "requests_per_second": 1000}  # fmt: skip
         first = survey_run(url, tmp_path, "stores", stores)
         account.surveys["SV_store2"].active = False
         del account.surveys["SV_store1"].responses["R_0002abcd"]
