@@ -521,6 +521,16 @@ def writing(
         yield dest
 
 
+def changing(
+    config: Config | None, *, dry_run: bool, destination: str | None, wait: float | None, host: PluginHost
+) -> AbstractContextManager[Destination]:
+    """The destination a command that removes rows opens: for reading in a dry run (it only
+    counts), else for writing under the sync's lock (`erase`, `remove`)."""
+    if dry_run:
+        return reading(config, destination=destination, host=host)
+    return writing(config, destination=destination, wait=wait, host=host)
+
+
 @dataclass
 class PluginListing:
     sources: list[Provided]

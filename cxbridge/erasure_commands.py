@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cxbridge.api import reading, writing
+from cxbridge.api import changing
 from cxbridge.config import Config, optional_config
 from cxbridge.dataset_salt import dataset_keys
 from cxbridge.erasure import addresses_of, checked_keys, masked, phones_of, respondent_keys
@@ -63,10 +63,7 @@ def erase(
     given = checked_keys(contacts, keys)  # before anything is opened: a mistake names itself
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
-    opened = reading(cfg, destination=destination, host=host) if dry_run else writing(
-        cfg, destination=destination, wait=wait, host=host
-    )
-    with opened as dest:
+    with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
         salt = cfg.respondent_salt if cfg else None
         people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run))
         phones = phones_of(contacts)  # passed only when given: a plugin's erase() written before it took none

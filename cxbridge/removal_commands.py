@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cxbridge.api import open_destination, reading, writing
+from cxbridge.api import changing, open_destination
 from cxbridge.config import Config, optional_config
 from cxbridge.destinations import cannot_remove
 from cxbridge.duplicates import IdentityRules
@@ -62,10 +62,7 @@ def remove(
         chosen = Chosen(source, chosen.surveys, chosen.streams, _parts(cfg, source))
     if not (unopened := open_destination(destination, config=cfg, host=host)).prunes:  # refused before it connects
         raise DestinationError(cannot_remove(unopened.name))
-    opened = reading(cfg, destination=destination, host=host) if dry_run else writing(
-        cfg, destination=destination, wait=wait, host=host
-    )
-    with opened as dest:
+    with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
         check_chosen(dest, chosen)
         identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())
         identity.start_source(source)
