@@ -553,6 +553,27 @@ def kept(records: str, part: str) -> str:
     return f"{records} of {part} not pruned: {why}"
 
 
+def store_visits(monkeypatch: pytest.MonkeyPatch, *, off_scale: bool = True):
+    """The local Qualtrics fake's two store surveys, its token set: SV_store1 R_0001…R_0003,
+    SV_store2 R_0004 and, with `off_scale`, R_0005 answering NPS 11 (quarantined)."""
+    from tests.qualtrics_api import TOKEN, response, store_account
+
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    account = store_account()
+    if off_scale:
+        account.put("SV_store2", response(5, nps=11))
+    return account
+
+
+def stores_entry(fake, **options) -> dict:
+    """The source entry reading the store surveys from the local fake, unpaced (no export poll
+    or rate-limit sleeps)."""
+    from tests.qualtrics_api import ROOT
+
+    return {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+            "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000, **options}  # fmt: skip
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
 def test_a_survey_closed_in_qualtrics_keeps_its_responses_and_the_surveys_read_prune_theirs(
     kind, tmp_path, monkeypatch, request
@@ -560,17 +581,13 @@ def test_a_survey_closed_in_qualtrics_keeps_its_responses_and_the_surveys_read_p
     """With `active_only = true`, a survey closed in Qualtrics — its normal end, no change by the
     user — is no longer read: a full read keeps its responses, stored and quarantined, and says
     so, while a response deleted from a survey it read goes."""
-    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
+    from tests.qualtrics_api import qualtrics
 
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
     files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
     url = files.get(kind) or request.getfixturevalue("postgres_database")("prune_closed")
-    account = store_account()  # SV_store1: R_0001…R_0003; SV_store2: R_0004
-    account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
+    account = store_visits(monkeypatch)
     with qualtrics(account) as fake:
-        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit", "active_only": True, "poll_interval": 0.01,
-                  "requests_per_second": 1000}  # fmt: skip
+        stores = stores_entry(fake, active_only=True)
         first = survey_run(url, tmp_path, "stores", stores)
         account.surveys["SV_store2"].active = False
         del account.surveys["SV_store1"].responses["R_0002abcd"]

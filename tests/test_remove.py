@@ -19,7 +19,8 @@ from tests.test_erase import COPIES
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.sql_destination import SQLDestination
 from tests.test_prune import (
-    KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, fresh_host, ids, rows_of, stored_ids, survey_run, synced,
+    KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, fresh_host, ids, rows_of, store_visits, stored_ids, stores_entry,
+    survey_run, synced,
 )  # fmt: skip
 
 __all__ = ["fresh_host", "synced"]  # fixtures
@@ -131,16 +132,12 @@ def test_one_survey_s_responses_go_and_a_full_refresh_brings_them_back(kind, tmp
     """A Qualtrics source of two surveys: `--survey SV_store2` removes its responses, stored and
     quarantined, and keeps the other's; the cursor says they were read, so an incremental sync
     does not bring them back, and a full refresh does."""
-    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
+    from tests.qualtrics_api import ROOT, qualtrics
 
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
     files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
     url = files.get(kind) or request.getfixturevalue("postgres_database")("remove_survey")
-    account = store_account()  # SV_store1: R_0001…R_0003; SV_store2: R_0004
-    account.put("SV_store2", response(5, nps=11))  # off the 0–10 scale: quarantined
-    with qualtrics(account) as fake:
-        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000}  # fmt: skip
+    with qualtrics(store_visits(monkeypatch)) as fake:
+        stores = stores_entry(fake)
         survey_run(url, tmp_path, "stores", stores)
         config = tmp_path / "cxbridge.toml"
         config.write_text(f'[sources.stores]\nconnector = "qualtrics"\nbase_url = "{fake.url + ROOT}"\n'
@@ -160,14 +157,11 @@ def test_one_survey_s_responses_go_and_a_full_refresh_brings_them_back(kind, tmp
 
 
 def test_a_survey_not_stored_is_refused_naming_those_that_are(tmp_path, monkeypatch):
-    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, store_account
+    from tests.qualtrics_api import qualtrics
 
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
     url = f"sqlite:///{tmp_path / 'cx.db'}"
-    with qualtrics(store_account()) as fake:
-        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000}  # fmt: skip
-        survey_run(url, tmp_path, "stores", stores)
+    with qualtrics(store_visits(monkeypatch, off_scale=False)) as fake:
+        survey_run(url, tmp_path, "stores", stores_entry(fake))
 
     result = remove(url, "--source", "stores", "--survey", "SV_store3", "--dry-run")
 
@@ -178,16 +172,11 @@ def test_a_survey_not_stored_is_refused_naming_those_that_are(tmp_path, monkeypa
 def test_without_the_source_s_secrets_its_quarantined_records_are_kept_and_the_output_says_so(tmp_path, monkeypatch):
     """A quarantined record's survey is told by the connector (`Stream.part_of`), which needs the
     source's secrets: unset, the survey's stored records go and its quarantined ones stay."""
-    from tests.qualtrics_api import ROOT, TOKEN, qualtrics, response, store_account
+    from tests.qualtrics_api import TOKEN, qualtrics
 
-    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
     url = f"sqlite:///{tmp_path / 'cx.db'}"
-    account = store_account()
-    account.put("SV_store2", response(5, nps=11))
-    with qualtrics(account) as fake:
-        stores = {"connector": "qualtrics", "base_url": fake.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
-                  "name_pattern": "^Store visit", "poll_interval": 0.01, "requests_per_second": 1000}  # fmt: skip
-        survey_run(url, tmp_path, "stores", stores)
+    with qualtrics(store_visits(monkeypatch)) as fake:
+        survey_run(url, tmp_path, "stores", stores_entry(fake))
     config = tmp_path / "cxbridge.toml"
     config.write_text('[sources.stores]\nconnector = "qualtrics"\napi_token = "${QUALTRICS_API_TOKEN}"\n'
                       'base_url = "https://example.invalid/API/v3"\n', encoding="utf-8")  # fmt: skip
