@@ -29,19 +29,22 @@ ROOT = Path(__file__).resolve().parents[1]
 UNTRACKED = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis", "*.db")
 
 
-def pip(*args: str, python: Path | None = None) -> None:
+def pip(*args: str, python: Path | None = None) -> subprocess.CompletedProcess:
     """This environment's pip, for `python` (another environment's interpreter) when given."""
     command = [sys.executable, "-m", "pip", *(["--python", str(python)] if python else []), *args]
     run = subprocess.run(command, capture_output=True, text=True, timeout=900)
     if run.returncode != 0:
         raise AssertionError(f"{' '.join(command)} failed:\n{run.stdout[-2000:]}\n{run.stderr[-3000:]}")
+    return run
 
 
 def build_cxbridge_wheel(folder: Path) -> Path:
-    """The wheel of this checkout, built from a clean copy (no stale build/ leaks into it)."""
+    """The wheel of this checkout, built from a clean copy (no stale build/ leaks into it); what the
+    build printed is kept beside it in build-output.txt."""
     tree = folder / "tree" / "cxbridge"
     shutil.copytree(ROOT, tree, ignore=shutil.ignore_patterns(*UNTRACKED))
-    pip("wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(tree))  # setuptools is in [test]
+    run = pip("wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(folder), str(tree))  # setuptools is in [test]
+    (folder / "build-output.txt").write_text(run.stdout + run.stderr, encoding="utf-8")
     shutil.rmtree(folder / "tree")
     [built] = folder.glob("cxbridge-*.whl")
     return built

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +46,22 @@ def test_wheel_ships_schema_templates_and_console_script(wheel):
     assert "cxbridge/templates/data/sample_responses.csv" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "cxbridge = cxbridge.cli.launch:main" in wheel.read(entry_points).decode()
+
+
+def test_wheel_carries_the_licence(wheel):
+    names = set(wheel.namelist())
+    [metadata] = [name for name in names if name.endswith(".dist-info/METADATA")]
+    fields = wheel.read(metadata).decode().splitlines()
+    assert "License-Expression: Apache-2.0" in fields
+    [licence] = [name for name in names if name.endswith(".dist-info/licenses/LICENSE")]
+    assert "Apache License" in wheel.read(licence).decode()
+
+
+def test_the_build_warns_of_nothing(wheel):
+    """A setuptools deprecation (the licence as a table, data folders missing from `packages`)
+    prints pages to every `pip install .` and becomes an error on its announced date."""
+    output = (Path(wheel.filename).parent / "build-output.txt").read_text(encoding="utf-8")
+    assert "Warning" not in output, output[:3000]
 
 
 def test_python_requirement():
