@@ -15,7 +15,8 @@ from cxbridge.timestamps import field_timestamp
 
 CSAT = MetricSpec(metric="csat", scale=(1, 2), labels={"bad": 1, "good": 2})
 QUESTION = "How would you rate the support you received?"
-UNANSWERED = "ratings offered but not answered (score offered or unoffered)"
+UNANSWERED = "ratings offered but not answered (score offered, unoffered or none)"
+UNRATED = ("offered", "unoffered")  # scores (and rating_category of survey answers) of a survey sent, not rated
 CHANNELS = {
     "email": "email", "web": "web", "web_form": "web", "web_widget": "web", "chat": "chat",
     "native_messaging": "chat", "messaging": "chat", "whatsapp": "chat", "facebook": "chat", "twitter": "chat",
@@ -44,10 +45,10 @@ class TicketContext:
 
 
 def unanswered(raw: dict[str, Any]) -> str | None:
-    """Why a rating is no feedback: `offered` (survey sent, no answer) and `unoffered` scores,
-    which `score=received` should keep out of the listing; None for any other (an unknown score
-    is the record's problem: quarantined by `normalize_rating`)."""
-    return UNANSWERED if raw.get("score") in ("offered", "unoffered") else None
+    """Why a rating is no feedback: `offered` (survey sent, no answer), `unoffered` and missing
+    scores, which `score=received` should keep out of the listing; None for any other (an unknown
+    score is the record's problem: quarantined by `normalize_rating`)."""
+    return UNANSWERED if raw.get("score") in (*UNRATED, None) else None
 
 
 def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None) -> FeedbackRecord:

@@ -19,7 +19,7 @@ from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
 from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating, unanswered
 from cxbridge.plugins.zendesk.survey_responses import (
-    SurveyQuestion, created_at, normalize_survey_response, survey_key, survey_questions, ticket_of,
+    SurveyQuestion, created_at, normalize_survey_response, survey_key, survey_questions, ticket_of, unanswered_response,
 )  # fmt: skip
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
@@ -206,6 +206,9 @@ class SurveyResponses(SatisfactionRatings):
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         answered = created_at(raw)
         return answered if answered and (cursor is None or answered > cursor) else cursor
+
+    def left_out(self, raw: dict[str, Any]) -> str | None:
+        return unanswered_response(raw)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         context = self.tickets.get(ticket_of(raw))

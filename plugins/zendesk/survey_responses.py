@@ -17,12 +17,13 @@ from cxbridge.detection.meaning import labels_direction
 from cxbridge.errors import DataError
 from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.plugins.zendesk.ratings import TicketContext, with_ticket_context
+from cxbridge.plugins.zendesk.ratings import UNRATED, TicketContext, with_ticket_context
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
 
 TICKET_ZRN = "zen:ticket:"
+UNANSWERED = "survey responses offered but not answered (no question rated or answered)"
 CATEGORY_SIDE = {"good": 1, "bad": -1}  # an answer's rating_category: the satisfied or dissatisfied half
 _SCALE_ADVICE = {  # by whether the question is the customer-satisfaction one
     True: "set csat_scale in the config",
@@ -102,15 +103,34 @@ def ticket_of(raw: dict[str, Any]) -> str | None:
     return next(from_subjects, None) or next(from_zrns, None)
 
 
+def unanswered_response(raw: dict[str, Any]) -> str | None:
+    """Why a survey response is no feedback: Zendesk lists it before the customer answers (every
+    question skipped, its rating question without a rating): a survey sent, nothing to score."""
+    return None if any(_answered(answer) for answer in raw.get("answers") or []) else UNANSWERED
+
+
+def _answered(answer: dict[str, Any]) -> bool:
+    """Whether an answer holds something the customer gave: a rating (whose rating_category is not
+    `offered` or `unoffered`, the legacy words for a survey not rated), typed text, a chosen option."""
+    kind = answer.get("type")
+    if kind == "rating_scale":
+        return answer.get("rating") is not None and answer.get("rating_category") not in UNRATED
+    if kind == "open_ended":
+        return bool(str(answer.get("value") or "").strip())
+    if kind == "closed_ended":
+        return bool(answer.get("selections"))
+    return kind != "skipped"
+
+
 def normalize_survey_response(
     raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None, questions: dict[str, SurveyQuestion],
     *, csat_scale: tuple[int, int] | None,
 ) -> FeedbackRecord:  # fmt: skip
     """`questions` is the survey version's definition (empty when it could not be read);
     `csat_scale`, when configured, is the CSAT question's scale only where that definition gives none."""
-    answered = [a for a in raw.get("answers") or [] if a.get("type") != "skipped"]
+    answered = [a for a in raw.get("answers") or [] if _answered(a)]
     if not answered:
-        raise DataError("the survey response has no answer (every question skipped)", field="answers")
+        raise DataError("the survey response has no answer (every question skipped or unrated)", field="answers")
     answers = [found for answer in answered if (found := _answer(answer, questions, csat_scale)) is not None]
     categories = [a["rating_category"] for a in answered if a.get("rating_category")]
     key = survey_key(raw)
