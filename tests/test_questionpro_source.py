@@ -638,3 +638,22 @@ def test_an_off_scale_nps_answer_never_decides_how_the_question_reads(tmp_path, 
     replayed, synced = records(tmp_path)["70000001"], records(tmp_path / "synced")["70000001"]
     assert replayed["nps"] is None and replayed["answers"]["9001"]["value"] == 11
     assert {**replayed, "respondent_key": None} == {**synced, "respondent_key": None}
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))), ids=str)
+def test_answers_with_and_without_a_position_read_alike_in_every_order(tmp_path, order):
+    """One 0–10 recommend question answered "7" with no position (`value.scale` empty), "4" at
+    position 4 (a scale counting from 1) and "9" at position 10 (from 0): the first read decided the
+    question — no position first made it NPS and scored the 4 at position 4 as an NPS 4; the 4 read
+    first left it unscored, the 7 and the 9 with it. Each answer now reads by its own position in
+    every order: the 7 and the 9 are NPS, the 4 (a scale from 1) is kept as shown, unscored."""
+    responses = [with_option(qp_response(1), 9001, "7", 0), with_option(qp_response(2), 9001, "4", 4),
+                 qp_response(3, nps=9)]  # fmt: skip
+    responses[0]["responseSet"][0]["answerValues"][0]["value"]["scale"] = ""
+    account = QuestionProAccount(responses={7654321: [responses[i] for i in order]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
+    assert rows == [("70000001", 7, 7), ("70000002", None, "4"), ("70000003", 9, 9)]
+    assert_nps_of(tmp_path, [7, 9])

@@ -68,10 +68,10 @@ class ResponseReader:
         text = (item.get("questionText") or "").strip() or item.get("questionCode") or qid
         typed_beside = Question(f"{qid}_other", f"{text} - Other", "text")
         other = self.plan.answer(typed_beside, " ".join(beside)) if beside else None
-        if self._decides_nothing(qid, options):  # in a plan of its own, by the override alone (no choices)
+        if self._decides_nothing(qid, text, item, options):  # in a plan of its own, by the override alone (no choices)
             one = options[0] if len(options) == 1 else None
             return self._undecided.answer(Question(qid, text, "choice"), one or options, label=one), other
-        question = self._question(qid, text, item, options)
+        question = self._question(qid, text, options)
         if not options:
             return (self.plan.answer(question, " ".join(typed)) if typed else None), None
         number = shown_number(options[0])  # "10", or "10 - Extremely likely": its words keep it as the label
@@ -87,17 +87,20 @@ class ResponseReader:
         reading = self.plan.reading(question)
         return reading is not None and reading.spec is not None
 
-    def _decides_nothing(self, qid: str, options: list[str]) -> bool:
+    def _decides_nothing(self, qid: str, text: str, item: dict[str, Any], options: list[str]) -> bool:
         """Whether the answer shows nothing of how the question reads — several options (a multiple
-        choice), or a lone option of words ("Other", "Not applicable", "Always") on a question whose
-        override names no metric to score it by — so that it must not decide the question's reading,
-        cached from the first answer read: a 0–10 recommend question answered "Other" or with several
-        options first would be taken for a choice question and none of its numbers scored; read after
-        them, such an answer was no label of its NPS scale (quarantined). Read on its own, it is kept
-        as chosen, unscored, unless the override names the metric (a list is then no score of it)."""
+        choice), or, on a question whose override names no metric to score it by, a lone option of
+        words ("Other", "Not applicable", "Always") or a number about recommending at a position that
+        counts from 1 (no NPS answer) — so that it must not decide the question's reading, cached from
+        the first answer read: a 0–10 recommend question answered "Other" or with several options
+        first would be taken for a choice question and none of its numbers scored; read after them,
+        such an answer was no label of its NPS scale (quarantined). Read on its own, it is kept as
+        chosen, unscored, unless the override names the metric (a list is then no score of it)."""
         override = self.plan.overrides.get(qid)
-        word = len(options) == 1 and shown_number(options[0]) is None
-        return len(options) > 1 or (word and (override is None or override.metric is None))
+        number = shown_number(options[0]) if len(options) == 1 else None
+        word = len(options) == 1 and number is None
+        from_one = number is not None and mentions(text, "recommend") and not _counts_from_zero(item, number)
+        return len(options) > 1 or ((word or from_one) and (override is None or override.metric is None))
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
@@ -112,19 +115,20 @@ class ResponseReader:
             found = builtin.builtin_value(label, metric=spec.metric, scale=spec.scale_bounds, direction=spec.direction)
         return label if found is None else found
 
-    def _question(self, qid: str, text: str, item: dict[str, Any], options: list[str]) -> Question:
+    def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text
         without a chosen option (an "Other" text does not count) is a comment; a number about
-        recommending on a scale from 0 (the documented examples put 0 at position 1) is NPS — a number
-        as an option shows it, alone or beside words (`metrics.shown_number`: "10 - Extremely likely"),
-        whatever its value: one off 0–10 read first would otherwise leave the question unscored, and
-        scoring quarantines it; other numbers and labels are scored when the config says how."""
+        recommending is NPS — a number as an option shows it, alone or beside words
+        (`metrics.shown_number`: "10 - Extremely likely"), whatever its value: one off 0–10 read first
+        would otherwise leave the question unscored, and scoring quarantines it; one at a position
+        counting from 1 never comes here (`_decides_nothing`), so an answer without a position reads
+        alike whichever comes first; other numbers and labels are scored when the config says how."""
         if qid not in self._questions:
             number = shown_number(options[0]) if options else None
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
             elif number is not None:
-                nps = mentions(text, "recommend") and _counts_from_zero(item, number)
+                nps = mentions(text, "recommend")
                 self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None)
             else:
                 self._questions[qid] = Question(qid, text, "choice")
