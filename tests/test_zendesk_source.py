@@ -232,6 +232,21 @@ def test_airbytes_recorded_legacy_rating_is_a_satisfied_two_point_csat(tmp_path)
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100.0,)]
 
 
+def test_airbytes_recorded_offered_ratings_are_left_out_beside_a_received_one(tmp_path):
+    """Three ratings Airbyte recorded from its test account with `score` "offered" (no answer: no
+    comment, no agent or group), listed with its recorded `good` rating as an account that does not
+    apply `score=received` would: one satisfied CSAT of one, 100 %; the three skipped, none quarantined."""
+    offered = vendor("satisfaction_ratings_offered_airbyte.json")
+    account = ZendeskAccount(ratings=vendor("satisfaction_ratings_airbyte.json")["satisfaction_ratings"] + offered)
+    account.filters_scores = False
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2009-01-01T00:00:00Z"))
+    assert (result.status, result.read, result.written, result.skipped, result.quarantined) == ("success", 4, 1, 3, 0)
+    assert query(tmp_path, "SELECT source_record_id, value, category FROM feedback_scores JOIN feedback USING (record_id)"
+                 ) == [("35436", 2.0, "satisfied")]  # fmt: skip
+    assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100 * 1 / 1)]
+
+
 def test_a_first_sync_without_start_date_reads_tickets_only_from_the_earliest_rating(tmp_path):
     with zendesk(support_account()) as api:
         result = sync(tmp_path, entry(api.url, start_date=None))
