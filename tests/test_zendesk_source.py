@@ -639,3 +639,20 @@ def test_a_legacy_rating_without_a_score_is_left_out_like_an_offered_one(tmp_pat
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.quarantined) == ("success", 0), result.error
     assert "35406" not in {row for (row,) in query(tmp_path, "SELECT source_record_id FROM feedback")}
+
+
+@pytest.mark.parametrize("category", ["offered", "unoffered"])
+def test_a_rating_whose_category_says_it_was_not_rated_is_quarantined_saying_so(tmp_path, category):
+    """A rating beside a rating_category that says the survey was not rated contradicts itself:
+    neither scored (a score from a survey not answered) nor dropped — quarantined, naming both."""
+    account = ZendeskAccount()
+    contradicting = survey_response(2, 5, day=2)
+    contradicting["answers"][0]["rating_category"] = category
+    account.survey_responses = [survey_response(1, 4), contradicting]
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    [(native, field, error)] = query(tmp_path, "SELECT source_record_id, field, error FROM quarantine")
+    assert (native, field) == ("01J1WB51MG6HXTYWE6Q0C93R02", "answers.01J1WBE8QR0YQVE373K2JDJR0F")
+    assert f"rating 5 of question 01J1WBE8QR0YQVE373K2JDJR0F has rating_category {category!r}" in error
+    assert query(tmp_path, "SELECT value FROM feedback_scores") == [(4.0,)]

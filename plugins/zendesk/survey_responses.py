@@ -110,11 +110,10 @@ def unanswered_response(raw: dict[str, Any]) -> str | None:
 
 
 def _answered(answer: dict[str, Any]) -> bool:
-    """Whether an answer holds something the customer gave: a rating (whose rating_category is not
-    `offered` or `unoffered`, the legacy words for a survey not rated), typed text, a chosen option."""
+    """Whether an answer holds something the customer gave: a rating, typed text, a chosen option."""
     kind = answer.get("type")
     if kind == "rating_scale":
-        return answer.get("rating") is not None and answer.get("rating_category") not in UNRATED
+        return answer.get("rating") is not None
     if kind == "open_ended":
         return bool(str(answer.get("value") or "").strip())
     if kind == "closed_ended":
@@ -182,9 +181,14 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
 
 
 def _check_category(qid: str, rating: Any, category: Any, spec: MetricSpec, points: str) -> None:
-    """An answer's `rating_category` ("good", "bad") names the half of the scale its rating is in;
-    where the direction (the options' labels, described by `points`, else higher is better) puts
-    the rating in the other half, which is right is not known: DataError saying both."""
+    """An answer's `rating_category` ("good", "bad") names the half of the scale its rating is in,
+    "offered" or "unoffered" that there is no rating; where the direction (the options' labels,
+    described by `points`, else higher is better) puts the rating in the other half, or a rating
+    comes with a word for none, which is right is not known: DataError saying both."""
+    if category in UNRATED and rating is not None:
+        raise DataError(f"rating {rating} of question {qid} has rating_category {category!r}, which says the survey "
+                        "was sent and not rated: which is right is not known, so it is not scored; check the response "
+                        "in Zendesk, then run cxbridge quarantine replay", field=f"answers.{qid}")  # fmt: skip
     side, (low, high) = CATEGORY_SIDE.get(str(category)), spec.scale_bounds
     if side is None or rating is None or not low <= rating <= high:
         return  # no category it states, or a rating off the scale: scoring names that
