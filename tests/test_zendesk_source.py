@@ -247,6 +247,28 @@ def test_airbytes_recorded_offered_ratings_are_left_out_beside_a_received_one(tm
     assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100 * 1 / 1)]
 
 
+def test_airbytes_recorded_tickets_give_their_ratings_channel_agent_and_tags(tmp_path):
+    """Three tickets Airbyte recorded from its test account, as the incremental export serves them:
+    a voicemail (`via.channel` voice), Zendesk's sample ticket (`sample_ticket`: no channel of ours)
+    and a web form. Our ratings of them, made before the tickets' last update: the channel comes
+    from the ticket, and where the rating names no agent or group, the ticket's."""
+    tickets = vendor("tickets_airbyte.json")
+    at = {"created_at": "2023-04-01T10:00:00Z", "updated_at": "2023-04-01T10:00:00Z"}
+    unassigned = {"assignee_id": None, "group_id": None}
+    account = ZendeskAccount(tickets=tickets, ratings=[rating(1, ticket=145) | at,
+                                                       rating(2, "bad", ticket=1) | at | unassigned,
+                                                       rating(3, ticket=146) | at])  # fmt: skip
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2023-01-01T00:00:00Z"))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT ticket_id, csat, channel, agent_id, team, json_extract(attributes, '$.tags') "
+                           "FROM feedback ORDER BY CAST(ticket_id AS INTEGER)")  # fmt: skip
+    assert rows == [("1", 1.0, "other", "360786799676", "360003074836", '["sample","support","zendesk"]'),
+                    ("145", 2.0, "phone", "235323", "98738", '["tag1204","test"]'),
+                    ("146", 2.0, "web", "235323", "98738", None)]  # fmt: skip
+    assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(3, 2, round(100 * 2 / 3, 1))]  # the view rounds to 0.1
+
+
 def test_a_first_sync_without_start_date_reads_tickets_only_from_the_earliest_rating(tmp_path):
     with zendesk(support_account()) as api:
         result = sync(tmp_path, entry(api.url, start_date=None))
