@@ -657,3 +657,7 @@ def test_answers_with_and_without_a_position_read_alike_in_every_order(tmp_path,
     rows = query(tmp_path, "SELECT source_record_id, nps, json_extract(answers, '$.9001.value') FROM feedback ORDER BY 1")
     assert rows == [("70000001", 7, 7), ("70000002", None, "4"), ("70000003", 9, 9)]
     assert_nps_of(tmp_path, [7, 9])
+    assert result.warnings == [  # which the question is, no answer says: the user is told, in every order
+        "question 9001: numbers without a position were scored as NPS 0–10, others at positions counting from 1 "
+        "(a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under [questions.9001], "
+        "then run cxbridge sync --full-refresh"]  # fmt: skip

@@ -26,6 +26,7 @@ class ResponseReader:
         self.columns = columns  # feedback field → custom variable
         self.zones = {name.upper(): offset for name, offset in zones.items()}
         self._questions: dict[str, Question] = {}
+        self._positions: dict[str, set[str]] = {}  # recommend question → how its numbers were placed: see warnings()
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         custom = raw.get("customVariables") or {}
@@ -97,10 +98,30 @@ class ResponseReader:
         such an answer was no label of its NPS scale (quarantined). Read on its own, it is kept as
         chosen, unscored, unless the override names the metric (a list is then no score of it)."""
         override = self.plan.overrides.get(qid)
-        number = shown_number(options[0]) if len(options) == 1 else None
-        word = len(options) == 1 and number is None
-        from_one = number is not None and mentions(text, "recommend") and not _counts_from_zero(item, number)
+        word = len(options) == 1 and shown_number(options[0]) is None
+        from_one = self._placed(qid, text, item, options) == "from 1"
         return len(options) > 1 or ((word or from_one) and (override is None or override.metric is None))
+
+    def _placed(self, qid: str, text: str, item: dict[str, Any], options: list[str]) -> str | None:
+        """Where a lone number about recommending sits — "from 0" (its position is the number plus
+        one), "from 1" (any other position) or "unplaced" (no position) — noted by question for
+        `warnings`; None for any other answer."""
+        number = shown_number(options[0]) if len(options) == 1 else None
+        if number is None or not mentions(text, "recommend"):
+            return None
+        position = _position(item)
+        placed = "unplaced" if position is None else "from 0" if position == number + 1 else "from 1"
+        self._positions.setdefault(qid, set()).add(placed)
+        return placed
+
+    def warnings(self) -> list[str]:
+        """Recommend questions whose numbers came both without a position (scored as NPS 0–10) and
+        at positions counting from 1 (kept unscored): which the question is, no answer says."""
+        mixed = [qid for qid, placed in sorted(self._positions.items()) if {"unplaced", "from 1"} <= placed
+                 and getattr(self.plan.overrides.get(qid), "metric", None) is None]  # fmt: skip
+        return [f"question {qid}: numbers without a position were scored as NPS 0–10, others at positions counting "
+                f"from 1 (a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under "
+                f"[questions.{qid}], then run cxbridge sync --full-refresh" for qid in mixed]
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
@@ -152,9 +173,7 @@ def _read_values(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]
     return options, beside, typed
 
 
-def _counts_from_zero(item: dict[str, Any], number: float) -> bool:
-    """Whether the chosen option's position is one more than its number (0 at position 1), or
-    the answer gives no position: a "recommend" scale from 1 is not an NPS question."""
+def _position(item: dict[str, Any]) -> float | None:
+    """The position (`value.scale`) of the one option an answer chooses; None when it gives none."""
     [answer] = [a for a in item.get("answerValues") or [] if str(a.get("answerText") or "").strip()]
-    position = parse_number(str((answer.get("value") or {}).get("scale") or ""))
-    return position is None or position == number + 1
+    return parse_number(str((answer.get("value") or {}).get("scale") or ""))

@@ -100,7 +100,7 @@ class Responses(Stream):
             start = end + timedelta(seconds=1)
 
     def warnings(self) -> list[str]:
-        return list(self.reader.plan.warnings)
+        return list(self.reader.plan.warnings) + self.reader.warnings()
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         try:
