@@ -103,18 +103,26 @@ def test_an_unchanged_file_named_like_an_address_is_passed_over_and_an_appended_
     assert list(files_in_cursor(project)) == [HASHED]
 
 
+def saved_earlier(cursor: str, named: str, before: str) -> str:
+    """The cursor as an earlier cxbridge saved it: the file `named` so now by the name `before`,
+    its state without the identity states name since 2026-12-07."""
+    saved = json.loads(cursor)
+    saved["files"] = {before: {key: value for key, value in saved["files"][named].items() if key != "identity"}}
+    return json.dumps(saved)
+
+
 def test_a_cursor_saved_in_clear_by_an_earlier_version_still_resumes_and_is_saved_hashed(project):
     sync(project)
     with database(project) as db:  # the cursor as cxbridge saved it before: the file by its name as read
         [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
-        db.execute("UPDATE sync_state SET cursor = ?", [cursor.replace(HASHED, f"{ADDRESS}.csv")])
+        db.execute("UPDATE sync_state SET cursor = ?", [saved_earlier(cursor, HASHED, f"{ADDRESS}.csv")])
     assert list(files_in_cursor(project)) == [f"{ADDRESS}.csv"]
     passed_over = sync(project)
     assert "0 read" in passed_over.stdout and "jane.doe" not in passed_over.output  # not read again
     assert list(files_in_cursor(project)) == [HASHED]
     with database(project) as db:
         [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
-        db.execute("UPDATE sync_state SET cursor = ?", [cursor.replace(HASHED, f"{ADDRESS}.csv")])
+        db.execute("UPDATE sync_state SET cursor = ?", [saved_earlier(cursor, HASHED, f"{ADDRESS}.csv")])
     with (project / "exports" / f"{ADDRESS}.csv").open("a", encoding="utf-8") as file:
         file.write("2025-06-08 05:24,9,good\n")
     again = sync(project)
@@ -346,7 +354,7 @@ def test_a_cursor_saved_with_letter_case_folded_still_passes_the_file_over_and_i
     assert list(files_in_cursor(project)) == [told_apart]
     with database(project) as db:  # as the cxbridge that folded letter case saved it: the file by its key alone
         [(cursor,)] = db.execute("SELECT cursor FROM sync_state WHERE source = 's'")
-        db.execute("UPDATE sync_state SET cursor = ?", [cursor.replace(told_apart, HASHED)])
+        db.execute("UPDATE sync_state SET cursor = ?", [saved_earlier(cursor, told_apart, HASHED)])
     passed_over = sync(project)
     assert "0 read" in passed_over.stdout, passed_over.stdout
     assert list(files_in_cursor(project)) == [told_apart]

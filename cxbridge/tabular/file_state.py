@@ -2,6 +2,11 @@
 file: pass it over (unchanged), read on from where the last read ended (grown by appending), or
 read it whole again (any other change).
 
+A state names the identity of the file it was saved for (`FileState.identity`), and is another
+file's when that is not the identity of the file it is found for (`saved_for`): a cursor names an
+imported file by its path from the project's folder and a synced one by its path below the
+source's `path`, and the two can name two files (`exports/responses.csv`).
+
 A file is unchanged when its size and modification time are the saved ones (not a byte of it is
 read), or, when only the time differs, when the hash of its bytes is the saved one. A delimited
 file grown since is read on from the end of the last whole record read before when the hash of
@@ -13,6 +18,7 @@ workbook or JSON export that changed — reads the file whole again, as the firs
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +34,8 @@ class FileState:
     """One file as a sync read it: the mapping's hash, the file's size, time and hash, and for a
     delimited file where to read on from (bytes, records, lines), the hash of the bytes up to
     there, the date order its rows were read in, and, for rows keyed by their content, the name
-    of the key table of the rows up to there (`key_tables`)."""
+    of the key table of the rows up to there (`key_tables`); the file's identity as the cursor
+    names files (None in a state saved before 2026-12-07)."""
 
     config: str
     size: int
@@ -38,6 +45,7 @@ class FileState:
     prefix_sha256: str | None = None
     date_order: str | None = None
     keys: str | None = None
+    identity: str | None = None
 
     def to_cursor(self) -> dict[str, Any]:
         saved: dict[str, Any] = {"config": self.config, "size": self.size, "mtime_ns": self.mtime_ns,
@@ -48,6 +56,8 @@ class FileState:
             saved["date_order"] = self.date_order
         if self.keys is not None:
             saved["keys"] = self.keys
+        if self.identity is not None:
+            saved["identity"] = self.identity
         return saved
 
     @classmethod
@@ -62,6 +72,7 @@ class FileState:
                 config=str(saved["config"]), size=int(saved["size"]), mtime_ns=int(saved["mtime_ns"]),
                 sha256=str(saved["sha256"]), resume=tuple(int(n) for n in resume) if resume else None,  # type: ignore[arg-type]
                 prefix_sha256=saved.get("prefix_sha256"), date_order=saved.get("date_order"), keys=saved.get("keys"),
+                identity=saved.get("identity"),
             )  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
@@ -86,6 +97,15 @@ class Plan:
         if self.action == "skip":
             return (2, 0)
         return (1, self.resume[0]) if self.resume else (0, 0)
+
+
+def saved_for(saved: Any, identities: Collection[str]) -> Any:
+    """`saved`, unless it is the state of a file of none of `identities` (then None): a file is
+    passed over or read on only from a state of its rows' ids, whose rows it passes over are
+    stored under the ids they have in it. A state without an identity (saved before 2026-12-07)
+    is taken as before."""
+    identity = saved.get("identity") if isinstance(saved, dict) else None
+    return saved if identity is None or identity in identities else None
 
 
 def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool = False) -> Plan:
@@ -128,11 +148,11 @@ def _plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_con
 
 def state_after_read(
     file: SourceFile, config: str, *, whole: tuple[int, int, int] | None, date_order: str | None,
-    keys: str | None = None,
+    keys: str | None = None, identity: str | None = None,
 ) -> FileState:  # fmt: skip
     """The state to save of a file just read; `whole` is where its last whole record ended
     (None for files not read on: workbooks, JSON exports); `keys` names the key table of the
-    rows up to there."""
+    rows up to there; `identity` is the file's, as the cursor names files."""
     stat = file.path.stat()
     total, prefix = hashlib.sha256(), None
     with file.path.open("rb") as handle:
@@ -141,7 +161,7 @@ def state_after_read(
             prefix = total.hexdigest()
         _digest(handle, total, None)
     return FileState(config=config, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=total.hexdigest(),
-                     resume=whole, prefix_sha256=prefix, date_order=date_order, keys=keys)  # fmt: skip
+                     resume=whole, prefix_sha256=prefix, date_order=date_order, keys=keys, identity=identity)  # fmt: skip
 
 
 @lru_cache(maxsize=64)

@@ -40,7 +40,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_names import FileNames
-from cxbridge.tabular.file_state import Plan, plan, state_after_read
+from cxbridge.tabular.file_state import Plan, plan, saved_for, state_after_read
 from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular import key_tables
@@ -179,9 +179,14 @@ class FileStream(Stream):
         """Pass the file over, read on from where the last read ended, or read it whole (see
         `file_state`): by its own state; by the one kept under its other name (`_other_name`)
         when it has none, or when that name is the file's too (`twice`) — the further along of
-        the two, as far as the file's bytes confirm the other."""
+        the two, as far as the file's bytes confirm the other. Neither is taken when it is
+        another file's (`saved_for`): of another identity — but under a synced file's other name,
+        that of the file an import read at its path (its name)."""
         appendable, named = file.kind == "delimited", self.names.name(file.in_cursor)
-        own, other = saved.get(named), saved.get(self.names.name(self._other_name(file)))
+        identity = self.names.name(file.identity)
+        at_path = {identity, self.names.name(file.path.name)} if file.cursor_name is None else {identity}
+        own = saved_for(saved.get(named), {identity})
+        other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path)
         plans = [] if own is None else [plan(file, own, self._config_hash, appendable=appendable)]
         if own is None or (named in twice and other is not None):
             plans.append(plan(file, other, self._config_hash, appendable=appendable, by_content=True))
@@ -219,7 +224,8 @@ class FileStream(Stream):
         plans = {file.identity: self._plan(file, self._saved, self._twice) for file in files}
         for file in files:
             if (done := plans[file.identity]).action == "skip" and done.state is not None:
-                self._read[self.names.name(file.in_cursor)] = done.state.to_cursor()  # its time, when only that changed
+                kept = replace(done.state, identity=self.names.name(file.identity))  # its time, when only that changed
+                self._read[self.names.name(file.in_cursor)] = kept.to_cursor()
         todo = [file for file in files if plans[file.identity].action != "skip"]
         dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
         ahead = list(todo)  # the files not read yet: a file without day/month evidence looks in them
@@ -243,7 +249,7 @@ class FileStream(Stream):
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
             self._read[self.names.name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
-                keys=self._keep_keys(file, plans[file.identity]),
+                keys=self._keep_keys(file, plans[file.identity]), identity=self.names.name(file.identity),
             ).to_cursor()  # fmt: skip
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
