@@ -20,6 +20,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 
 from cxbridge.detection.keywords import AMOUNT_WORDS
 from cxbridge.errors import DataError
+from cxbridge.quoted_values import quoted
 
 
 class Metric(StrEnum):
@@ -376,14 +377,14 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
     elif (percent := _PERCENT.match(key)) and (spec.metric in POINTS_METRICS or spec.metric.startswith(CUSTOM_PREFIX)):
         value = _number(percent.group(1))  # "85%" of an audit: 85 on its 0–100 scale
     elif names_amount(key):  # "5 or more" is no 5, as `shown_number` and detection read it
-        raise ScoreError(f"answer {text!r} names an amount, not a point of this {spec.metric} scale",
+        raise ScoreError(f"answer {quoted(text)} names an amount, not a point of this {spec.metric} scale",
                          ("labels", "ignore_values"))  # fmt: skip
     elif match := _LEADING_NUMBER.match(key):
         value = _number(match.group(1))
     elif key in FORMULA_ERRORS:
-        raise ScoreError(f"answer {text!r} is a spreadsheet formula's error, not an answer", ("ignore_values",))
+        raise ScoreError(f"answer {quoted(text)} is a spreadsheet formula's error, not an answer", ("ignore_values",))
     else:
-        raise ScoreError(f"answer {text!r} is neither a number nor a known label of this {spec.metric} question",
+        raise ScoreError(f"answer {quoted(text)} is neither a number nor a known label of this {spec.metric} question",
                          ("labels", "ignore_values"))  # fmt: skip
     return None if _ignored(value, spec) else value
 
@@ -423,11 +424,11 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
     if spec.metric in NPS_METRICS:
         if not (scale.contains(value) and value.is_integer()):
             problem = "is outside its scale 0–10" if not scale.contains(value) else "is not a whole number 0–10"
-            raise ScoreError(f"{spec.metric} answer {_fmt(value)} {problem}", ("ignore_values", "metric"))
+            raise ScoreError(f"{spec.metric} answer {quoted(value, _fmt)} {problem}", ("ignore_values", "metric"))
         return Scored(value, value * 10.0, nps_category(int(value)))
     if not scale.contains(value):
         bounds = f"{_fmt(scale.min)}–{_fmt(scale.max)}"
-        problem = f"{spec.metric} answer {_fmt(value)} is outside its scale {bounds}"
+        problem = f"{spec.metric} answer {quoted(value, _fmt)} is outside its scale {bounds}"
         raise ScoreError(problem, ("ignore_values", "scale"))  # -1 is "no opinion" in many exports: not a point
     return Scored(value, round(scale.normalize(value), SCORE_DECIMALS), category(spec.metric, value, scale))
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator
 
 from cxbridge.errors import ConfigError, DataError
+from cxbridge.quoted_values import quoted
 
 
 def zone(name: str) -> ZoneInfo:
@@ -69,8 +70,8 @@ def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fm
             parsed = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
         except ValueError:
             if fmt:
-                raise DataError(f"timestamp {text!r} does not match {fmt!r}; fix 'timestamp_format'") from None
-            raise DataError(f"timestamp {text!r} is not ISO-8601 (2024-05-31T14:05:00Z)") from None
+                raise DataError(f"timestamp {quoted(text)} does not match {fmt!r}; fix 'timestamp_format'") from None
+            raise DataError(f"timestamp {quoted(text)} is not ISO-8601 (2024-05-31T14:05:00Z)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(timezone.utc)

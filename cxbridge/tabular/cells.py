@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cxbridge.errors import DataError
+from cxbridge.quoted_values import quoted
 
 EXCEL_EPOCH = datetime(1899, 12, 30)
 _EXCEL_MAX_SERIAL = 2_958_466  # 9999-12-31
@@ -115,7 +116,7 @@ def parse_datetime(
     try:
         return parsed.astimezone(timezone.utc)
     except (OverflowError, ValueError):  # 0001-01-01 east of UTC, 9999-12-31 west of it
-        raise DataError(f"timestamp {value!r} is outside the years 1–9999 once in UTC") from None
+        raise DataError(f"timestamp {quoted(value)} is outside the years 1–9999 once in UTC") from None
 
 
 def from_serial(serial: float) -> datetime:
@@ -134,7 +135,7 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
         try:
             return datetime.strptime(text, fmt)
         except ValueError:
-            raise DataError(f"timestamp {text!r} does not match the format {fmt!r}; fix 'timestamp_format'") from None
+            raise DataError(f"timestamp {quoted(text)} does not match the format {fmt!r}; fix 'timestamp_format'") from None
     if len(text) >= 10 and text[4] == "-" and text[:4].isdigit():
         try:
             return datetime.fromisoformat(text.replace("UTC", "Z").replace(" Z", "Z"))
@@ -144,7 +145,7 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
         return _from_match(match, text, order)
     if number := parse_number(text):
         return from_serial(number)
-    raise DataError(f"timestamp {text!r} is not a date this importer knows; set 'timestamp_format' (strptime)")
+    raise DataError(f"timestamp {quoted(text)} is not a date this importer knows; set 'timestamp_format' (strptime)")
 
 
 def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> datetime:
@@ -160,14 +161,14 @@ def _from_match(match: re.Match[str], text: str, order: DateOrder | None) -> dat
     hours = int(hour or 0)
     if half:
         if not 1 <= hours <= 12:
-            raise DataError(f"timestamp {text!r} has an hour of {hours} with AM/PM")
+            raise DataError(f"timestamp {quoted(text)} has an hour of {hours} with AM/PM")
         hours = hours % 12 + (12 if half in "Pp" else 0)
     micro = int((fraction or "0").ljust(6, "0"))
     try:
         parsed = datetime(year, month, day, hours, int(minute or 0), int(second_s or 0), micro)
     except ValueError as exc:
         hint = "; set date_order = 'dmy' or 'mdy'" if len(first) != 4 else ""
-        raise DataError(f"timestamp {text!r} is not a valid date ({exc}){hint}") from None
+        raise DataError(f"timestamp {quoted(text)} is not a valid date ({exc}){hint}") from None
     if zone_text and zone_text not in ("UTC", "GMT", "Z"):
         parsed = parsed.replace(tzinfo=_offset(zone_text, text))
     elif zone_text:
@@ -180,7 +181,7 @@ def _offset(zone_text: str, text: str) -> timezone:
     sign, hours_text, minutes_text = _OFFSET.search(zone_text).groups()  # type: ignore[union-attr]
     hours, minutes = int(hours_text), int(minutes_text or 0)
     if hours > 23 or minutes > 59:
-        raise DataError(f"timestamp {text!r} has the impossible UTC offset {zone_text}")
+        raise DataError(f"timestamp {quoted(text)} has the impossible UTC offset {zone_text}")
     return timezone((1 if sign == "+" else -1) * timedelta(hours=hours, minutes=minutes))
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from cxbridge.errors import DataError
 from cxbridge.metrics import FORMULA_ERRORS
+from cxbridge.quoted_values import quoted
 from cxbridge.records import Channel, Status
 
 CHANNELS = {
@@ -63,7 +64,7 @@ def status(value: Any, *, column: str) -> str:
     if key in _PARTIAL:
         return Status.PARTIAL.value
     raise DataError(
-        f"column {column!r}: status {value!r} is neither complete (1, true, finished) nor partial (0, false)",
+        f"column {column!r}: status {quoted(value)} is neither complete (1, true, finished) nor partial (0, false)",
         field=column,
     )
 

@@ -1,0 +1,144 @@
+"""A quarantine reason names the file, row and field of the value it is about, and the value
+itself only when it is short and holds no contact: an e-mail address, a phone number (or its
+digits alone), or a longer text typed into a score, date or status cell is named by what it is —
+in `quarantine.error`, `cxbridge quarantine list`, the summary of `sync` and `import`, the log and
+`sync_runs.error` (docs/security.md) — while '11' and 'Sorta' are still quoted, so that the row
+can be found and fixed. The values are markers, as in tests/test_privacy_audit_api.py, in a CSV
+file and in a workbook, synced and imported."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge import plugins_host
+from cxbridge.cli.main import cli
+from cxbridge.quoted_values import quoted
+from tests.workbooks import write_xlsx
+
+HEADER = ["id", "submitted", "nps", "sat", "status", "comment"]
+ON_TIME = "2025-01-06 10:00"
+ROWS = [
+    ["R1", ON_TIME, "+44 7700 900123", "4", "complete", "ok"],
+    ["R2", ON_TIME, "447700900124", "4", "complete", "ok"],
+    ["R3", ON_TIME, "quill.score@audit.example", "4", "complete", "ok"],
+    ["R4", ON_TIME, "Jane Quillmarker was lovely at the till today", "4", "complete", "ok"],
+    ["R5", ON_TIME, "9", "call me on 0161 496 0005", "complete", "ok"],
+    ["R6", "ring +44 7700 900126", "9", "4", "complete", "ok"],
+    ["R7", "mail quill.date@audit.example", "9", "4", "complete", "ok"],
+    ["R8", ON_TIME, "9", "4", "Quillstatus rang 0161 496 0008", "ok"],
+    ["R9", ON_TIME, "11", "4", "complete", "ok"],
+    ["R10", ON_TIME, "9", "Sorta", "complete", "ok"],
+    ["R11", ON_TIME, "9", "4", "complete", "fine"],
+]
+MARKERS = ["7700 900123", "7700900123", "447700900124", "quill.score", "quillmarker", "lovely at the till",
+           "496 0005", "4960005", "7700 900126", "7700900126", "quill.date", "quillstatus", "496 0008", "4960008"]  # fmt: skip
+KINDS = {  # row → (field, what its reason says the value is)
+    "R1": ("nps", "a number of 12 digits"),  # read as the number 447700900123, off the scale
+    "R2": ("nps", "a number of 12 digits"),
+    "R3": ("nps", "an e-mail address"),
+    "R4": ("nps", "a text of 8 words"),
+    "R5": ("sat", "a text holding a phone number"),
+    "R6": ("submitted", "a text holding a phone number"),
+    "R7": ("submitted", "a text holding an e-mail address"),
+    "R8": ("status", "a text holding a phone number"),
+}
+CONFIG = """
+[sources.survey]
+connector = "{connector}"
+path = "{file}"
+
+[sources.survey.columns]
+id = "id"
+submitted_at = "submitted"
+status = "status"
+comment = "comment"
+
+[[sources.survey.metrics]]
+column = "nps"
+metric = "nps"
+
+[[sources.survey.metrics]]
+column = "sat"
+metric = "csat"
+scale = [1, 5]
+"""
+
+
+@pytest.fixture(autouse=True)
+def fresh_host(monkeypatch):
+    monkeypatch.setattr(plugins_host, "_host", None)
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def project(tmp_path: Path, kind: str) -> str:
+    """A project whose one source reads the rows from a CSV file or a workbook; its file's name."""
+    if kind == "csv":
+        file = "responses.csv"
+        (tmp_path / file).write_text("\n".join(",".join(f'"{cell}"' for cell in row) for row in [HEADER, *ROWS]) + "\n")
+    else:
+        file = "responses.xlsx"
+        cells = [[int(cell) if cell.isdigit() else cell for cell in row] for row in ROWS]  # the digits as a number
+        write_xlsx(tmp_path / file, {"Responses": [HEADER, *cells]})
+    connector = "csv" if kind == "csv" else "excel"
+    (tmp_path / "cxbridge.toml").write_text(CONFIG.format(connector=connector, file=file), encoding="utf-8")
+    return file
+
+
+@pytest.mark.parametrize("command", ["sync", "import"])
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_reason_names_a_contact_or_free_text_by_what_it_is(kind, command, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    file = project(tmp_path, kind)
+    summary = run("-vv", "sync", "--no-progress") if command == "sync" else run("-vv", "import", file)
+    listed = json.loads(run("quarantine", "list", "--format", "json"))
+    shown = [summary, run("quarantine", "list"), json.dumps(listed, ensure_ascii=False), run("-vv", "status")]
+    with closing(sqlite3.connect(tmp_path / "cxbridge.db")) as db:
+        shown += [error for (error,) in db.execute("SELECT error FROM quarantine")]
+        shown += [error or "" for (error,) in db.execute("SELECT error FROM sync_runs")]
+    for output in shown:
+        for marker in MARKERS:
+            assert marker not in output.casefold(), f"{marker!r} in {output[:2000]}"
+
+    reasons = {row["id"]: row for row in listed}
+    assert sorted(reasons, key=lambda n: int(n[1:])) == [*KINDS, "R9", "R10"]
+    for native, (column, what) in KINDS.items():
+        assert reasons[native]["field"] == column and re.search(r"row \d+", reasons[native]["where"])
+        assert f"({what}, not shown)" in reasons[native]["error"], reasons[native]
+    assert "nps answer 11 is outside its scale 0–10" in reasons["R9"]["error"]
+    assert "answer 'Sorta' is neither a number nor a known label" in reasons["R10"]["error"]
+    if command == "import":  # the summary counts the first reasons
+        assert "✘ 1 × question 'nps': answer (an e-mail address, not shown)" in summary, summary
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_source_whose_every_row_is_quarantined_fails_naming_what_the_first_one_holds(kind, tmp_path, monkeypatch):
+    """The run's error quotes the first reason: in the summary, the log and `sync_runs.error`."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(f"{__name__}.ROWS", [ROWS[3]])
+    project(tmp_path, kind)
+    failed = run("-vv", "sync", "--no-progress")
+    assert "(a text of 8 words, not shown)" in failed, failed
+    with closing(sqlite3.connect(tmp_path / "cxbridge.db")) as db:
+        [(error,)] = db.execute("SELECT error FROM sync_runs")
+    for output in (failed, error):
+        assert "quillmarker" not in output.casefold() and "lovely" not in output, output
+
+
+@pytest.mark.parametrize(
+    "value", ["11", "Sorta", "#N/A", "1 - 2 times a month", "Neither satisfied nor dissatisfied", "31/02/2025 10:00",
+              "2025-06-01T25:00:00+02:00", "Très satisfait"],
+)  # fmt: skip
+def test_a_short_answer_label_or_date_is_quoted_as_written(value):
+    assert quoted(value) == repr(value)
