@@ -142,3 +142,28 @@ def test_a_source_whose_every_row_is_quarantined_fails_naming_what_the_first_one
 )  # fmt: skip
 def test_a_short_answer_label_or_date_is_quoted_as_written(value):
     assert quoted(value) == repr(value)
+
+
+def test_a_row_found_by_its_reason_is_fixed_in_the_file_or_by_a_label_and_leaves_quarantine(tmp_path, monkeypatch):
+    """`quarantine list` says enough to fix a row without quoting it: the file and row to edit
+    (then `sync`), or the label to map (then `quarantine replay`)."""
+    monkeypatch.chdir(tmp_path)
+    file = tmp_path / project(tmp_path, "csv")
+    run("sync", "--no-progress")
+    listed = {row["id"]: row for row in json.loads(run("quarantine", "list", "--format", "json"))}
+    where = re.fullmatch(r"file responses\.csv, row (\d+)", listed["R3"]["where"])
+    assert where and listed["R3"]["field"] == "nps" and "(an e-mail address, not shown)" in listed["R3"]["error"]
+
+    lines = file.read_text().splitlines()
+    row = int(where[1]) - 1  # the header is row 1
+    lines[row] = lines[row].replace('"quill.score@audit.example"', '"8"')
+    file.write_text("\n".join(lines) + "\n")
+    assert "1 written" in run("sync", "--no-progress")
+    config = tmp_path / "cxbridge.toml"
+    config.write_text(config.read_text().replace("scale = [1, 5]\n", "scale = [1, 5]\nlabels = { Sorta = 3 }\n"))
+    assert "1 written" in run("quarantine", "replay")
+
+    with closing(sqlite3.connect(tmp_path / "cxbridge.db")) as db:
+        assert dict(db.execute("SELECT source_record_id, nps FROM feedback WHERE source_record_id IN ('R3', 'R10')")) == {
+            "R3": 8, "R10": 9}  # fmt: skip
+        assert not db.execute("SELECT 1 FROM quarantine WHERE source_record_id IN ('R3', 'R10')").fetchall()
