@@ -142,6 +142,9 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
     table.add_column("started (UTC)", no_wrap=True)
     table.add_column("run", no_wrap=True)
     table.add_column("source", overflow="fold")
+    commands = any(run["command"] not in (None, "sync") for run in runs)  # an import, replay or removal listed
+    if commands:
+        table.add_column("command", overflow="fold")
     table.add_column("status", no_wrap=True)
     table.add_column("took", justify="right", no_wrap=True)
     counts = COUNTS + tuple(name for name in SOMETIMES if any(run[f"records_{name}"] for run in runs))
@@ -150,6 +153,7 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
     for run in runs:
         table.add_row(
             minute(run["started_at"]), run["run_id"][:RUN_ID_SHOWN], output.escape(run["source"]),
+            *([output.escape(run["command"] or "sync")] if commands else []),
             _status_text(run["status"]), took(run["started_at"], run["finished_at"]),
             *("—" if run[f"records_{name}"] is None else f"{run[f'records_{name}']:,}" for name in counts),
         )  # fmt: skip

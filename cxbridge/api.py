@@ -138,12 +138,14 @@ def sync(
     jobs: int | None = None,
     host: PluginHost | None = None,
     on_progress: Callable[[SyncEvent], None] | None = None,
+    command: str = "sync",
 ) -> SyncResult:
     """Sync the configured sources (or the named ones) into the destination, up to `jobs` of
     them at once (`cxbridge.jobs`; default `[settings] jobs`, else 1); `rehash` accepts a
     respondent salt other than the one the dataset's keys were made with (`cxbridge.dataset_salt`);
     `prune` (with `full_refresh`) removes each source's records its full read no longer finds
-    (`cxbridge.pruning`)."""
+    (`cxbridge.pruning`); `command` is what the runs' rows of `sync_runs` say wrote them
+    (`cxbridge.import_` says `import`)."""
     if prune and not full_refresh:
         raise ConfigError("--prune removes the records a full read no longer finds: use it with --full-refresh")
     if jobs is not None and jobs < 1:
@@ -160,7 +162,7 @@ def sync(
     options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size,
                             first_batch_size=None if cfg.settings.batch_size else dest.first_batch_size,
                             full_refresh=full_refresh, prune=prune, dry_run=dry_run, deadline=deadline,
-                            loop=cfg.loop)  # fmt: skip
+                            loop=cfg.loop, command=command)  # fmt: skip
     lock_wait = cfg.settings.lock_wait if wait is None else wait
     # the lock is taken before the destination is opened and released only after it is closed, so
     # a sync queued behind this one never finds the file still open (DuckDB refuses a second writer)

@@ -173,7 +173,8 @@ class SyncRun:
     error: str | None = None
     full_refresh: bool = False
     records_skipped: int = 0
-    records_pruned: int | None = None  # records not read that `sync --prune` removed; None: not asked to
+    records_pruned: int | None = None  # records `sync --prune` (or `cxbridge remove`) removed; None: not asked to
+    command: str = "sync"  # what wrote the row: sync, import, replay (`quarantine replay`) or remove
 
 
 class Destination(ABC):
@@ -366,10 +367,13 @@ class Destination(ABC):
         (`cxbridge.pruning.prune_rows`); how many (would go, with `dry_run`)."""
         raise DestinationError(cannot_prune(self.name))
 
-    def remove(self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False) -> Removal:
-        """Remove the records `chosen` takes, with their rows, and set the pointers `relink`
-        gives, in one transaction (`cxbridge.removal.removal_rows`); what went (would go). Where
-        `prunes` is False, refused for the same reason."""
+    def remove(
+        self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False, run: SyncRun | None = None
+    ) -> Removal:
+        """Remove the records `chosen` takes, with their rows, set the pointers `relink` gives
+        and record `run` (the removal's row of `sync_runs`), in one transaction
+        (`cxbridge.removal.removal_rows`); what went (would go). Where `prunes` is False, refused
+        for the same reason."""
         raise DestinationError(cannot_remove(self.name))
 
     def rows_with(

@@ -223,7 +223,7 @@ def import_(
     for item, imported in ready:
         try:
             synced = sync(imported, dry_run=dry_run, destination=destination, wait=wait, rehash=rehash, host=host,
-                          on_progress=on_progress)  # fmt: skip
+                          on_progress=on_progress, command="import")  # fmt: skip
             result.destination = synced.destination
             item.result = synced.results[0]
         except CxbridgeError as exc:

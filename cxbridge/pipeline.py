@@ -54,6 +54,7 @@ class EngineOptions:
     dry_run: bool = False
     deadline: RunDeadline | None = None  # [settings] run_deadline: reading stops when it passes
     loop: LoopSettings = field(default_factory=LoopSettings)  # [loop]: the rules that open cases
+    command: str = "sync"  # what `sync_runs.command` records: `import` for `cxbridge import`'s
 
 
 class Engine:
@@ -125,7 +126,8 @@ class Engine:
         self._written[name] = WrittenIds(prints=scans) if first and (self._rules or scans) else None
         self._first[name] = bool(first)
         self._intake.erased = (self.destination.erased() if self.destination.exists() else Erased()) or None
-        run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh)
+        run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh,
+                      command="replay" if replay is not None else self.options.command)  # fmt: skip
         self._save_run(run)
         if self.options.prune and replay is None:
             self._read[name] = ReadIds()

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
+from cxbridge.destinations import SyncRun
 from cxbridge.errors import ConfigError
 from cxbridge.erasure import Statements
+from cxbridge.layout import SYNC_RUNS
 from cxbridge.pruning import Parts, Relink, part_of_row, remove_records
+from cxbridge.sql_rows import run_row
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,11 @@ class Removal:
         return sum(self.records.values()) + sum(self.quarantined.values())
 
 
-def removal_rows(db: Statements, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False) -> Removal:
-    """The records `chosen` takes removed unless `dry_run` (`remove_records`); the caller holds the transaction."""
+def removal_rows(
+    db: Statements, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False, run: SyncRun | None = None
+) -> Removal:
+    """The records `chosen` takes removed unless `dry_run` (`remove_records`), and `run` (the
+    removal's row of `sync_runs`) recorded with their count; the caller holds the transaction."""
     removal, by_source = Removal(), [chosen.source]
     records: list[str] = []
     for row in db.query_rows(f"SELECT record_id, stream, survey_id FROM feedback WHERE source = {db.param(0)}", by_source):
@@ -64,7 +71,23 @@ def removal_rows(db: Statements, chosen: Chosen, *, relink: Relink | None = None
             removal.quarantined[stream] = removal.quarantined.get(stream, 0) + 1
     if not dry_run:
         remove_records(db, records, quarantined, relink=relink)
+        if run is not None:
+            _record(db, run, removal)
     return removal
+
+
+def _record(db: Statements, run: SyncRun, removal: Removal) -> None:
+    """The removal's row of `sync_runs`: `command` remove, `records_pruned` what went."""
+    run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), removal.total
+    marks = ", ".join(db.param(i) for i in range(len(SYNC_RUNS.columns)))
+    db.execute(f"INSERT INTO {SYNC_RUNS.name} ({', '.join(SYNC_RUNS.column_names)}) VALUES ({marks})", run_row(run))
+
+
+def stored_connector(db: Statements, source: str) -> str:
+    """The connector of the source's newest run: a removal's row of `sync_runs` names it too."""
+    rows = db.query(f"SELECT connector FROM {SYNC_RUNS.name} WHERE source = {db.param(0)} ORDER BY started_at DESC "
+                    "LIMIT 1", [source])  # fmt: skip
+    return rows[0]["connector"] if rows else "unknown"
 
 
 def check_chosen(db: Statements, chosen: Chosen) -> None:

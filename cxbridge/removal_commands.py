@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import logging
 import traceback
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cxbridge.api import changing, open_destination
 from cxbridge.config import Config, optional_config
-from cxbridge.destinations import cannot_remove
+from cxbridge.destinations import SyncRun, cannot_remove
 from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import CxbridgeError, DestinationError
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.pruning import Parts
-from cxbridge.removal import Chosen, Removal, check_chosen
+from cxbridge.removal import Chosen, Removal, check_chosen, stored_connector
 from cxbridge.resolver import IdentityResolver
 
 log = logging.getLogger("cxbridge.remove")
@@ -67,8 +69,10 @@ def remove(
         identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())
         identity.start_source(source)
         relink = identity.links_without if identity.compares else None
+        run = SyncRun(uuid.uuid4().hex, source, stored_connector(dest, source), datetime.now(timezone.utc),
+                      command="remove")  # fmt: skip
         try:
-            removal = dest.remove(chosen, relink=relink, dry_run=dry_run)
+            removal = dest.remove(chosen, relink=relink, dry_run=dry_run, run=run)
         except CxbridgeError:
             raise
         except Exception as exc:  # a database that refused a statement: its transaction rolled back

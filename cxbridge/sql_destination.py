@@ -443,9 +443,11 @@ class SQLDestination(Destination):
         with nullcontext() if dry_run else self.transaction():
             return prune_rows(self, source, read, relink=relink, dry_run=dry_run)
 
-    def remove(self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False) -> Removal:
+    def remove(
+        self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False, run: SyncRun | None = None
+    ) -> Removal:
         with nullcontext() if dry_run else self.transaction():
-            return removal_rows(self, chosen, relink=relink, dry_run=dry_run)
+            return removal_rows(self, chosen, relink=relink, dry_run=dry_run, run=run)
 
     # --- reading --------------------------------------------------------------------------
 

@@ -102,9 +102,9 @@ def add_waves(destination: SQLDestination) -> None:
     create_views(destination)
 
 
-def add_run_count(name: str) -> Callable[[SQLDestination], None]:
+def add_run_column(name: str) -> Callable[[SQLDestination], None]:
     """The migration adding `sync_runs.NAME` to a destination created before it: empty in the
-    runs it holds, which did not count it."""
+    runs it holds, which did not record it."""
     return lambda destination: destination.execute(destination.add_column_sql(SYNC_RUNS, SYNC_RUNS.column(name)))
 
 
@@ -128,11 +128,12 @@ MIGRATIONS = (
     Migration("0017_sla_share_of_decided_cases", create_views),  # every view again: loop_performance's SLA share
     Migration(ERASURES_MIGRATION, lambda destination: create_tables(destination, (ERASURES,))),  # cxbridge erase
     Migration("0019_store_names", create_views),  # every view again: a store goes by its most used spelling
-    Migration("0020_skipped_count", add_run_count("records_skipped")),
+    Migration("0020_skipped_count", add_run_column("records_skipped")),
     Migration("0021_revenue_currency", create_views),  # every view again: revenue is never added across currencies
     Migration("0022_ranking_flags_apart", create_views),  # every view again: no store is both top and bottom
     Migration("0023_scorecard_flags_apart", create_views),  # every view again: nor in location_scorecard
     Migration("0024_counts_across_currencies", create_views),  # every view again: counts stay in mixed currencies
     Migration("0025_unknown_detractor_revenue", create_views),  # every view again: unknown revenue is no 0
-    Migration("0026_pruned_count", add_run_count("records_pruned")),  # what `sync --prune` removed
+    Migration("0026_pruned_count", add_run_column("records_pruned")),  # what `sync --prune` removed
+    Migration("0027_run_command", add_run_column("command")),  # sync, import, replay or remove
 )

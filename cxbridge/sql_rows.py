@@ -79,7 +79,7 @@ def run_row(run: SyncRun) -> list[Any]:
     return [
         run.run_id, run.source, run.connector, format_timestamp(run.started_at), format_timestamp(run.finished_at),
         run.status, run.records_read, run.records_written, run.records_unchanged, run.records_quarantined,
-        run.error, run.full_refresh, run.records_skipped, run.records_pruned,
+        run.error, run.full_refresh, run.records_skipped, run.records_pruned, run.command,
     ]  # fmt: skip
 
 

@@ -22,9 +22,9 @@ _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 RUN_COLUMNS = (
     "run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
-    "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "error",
+    "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "command", "error",
 )  # fmt: skip
-LATER_RUN_COLUMNS = ("records_skipped", "records_pruned")
+LATER_RUN_COLUMNS = ("records_skipped", "records_pruned", "command")
 """Columns of `sync_runs` a destination opened read-only before a sync migrated it may lack (null)."""
 CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
 QUARANTINE_COUNT_COLUMNS = ("source", "stream", "records", "last_seen")

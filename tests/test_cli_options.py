@@ -178,7 +178,7 @@ def test_status_as_csv_prints_each_parts_header_when_the_part_is_empty(workspace
     headers = [line for line in lines if line and line[0] in ("run_id", "source")]
     assert headers == [
         ["run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
-         "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "error"],
+         "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "command", "error"],
         ["source", "stream", "position", "cursor", "updated_at"],
         ["source", "stream", "records", "last_seen"],  # no record quarantined: the header alone
         ["source", "copies"],  # no copies: the header alone

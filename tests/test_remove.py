@@ -7,17 +7,20 @@ Parquet refuses as it refuses to prune; a source or survey not stored is named w
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
 
 from cxbridge import api
 from cxbridge.cli.main import cli
+from cxbridge.freshness import stale_sources
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id
 from tests.test_erase import COPIES
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.sql_destination import SQLDestination
+from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.test_prune import (
     KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, fresh_host, ids, rows_of, store_visits, stored_ids, stores_entry,
     survey_run, synced,
@@ -198,3 +201,31 @@ def test_a_stream_not_stored_is_refused_naming_those_that_are_and_a_stream_store
     assert refused.exit_code == 2 and "no stored record of stream responses: its streams stored are rows" in refused.stderr
     assert counted.exit_code == 0, counted.output
     assert counted.stdout.splitlines() == ["stream,records,quarantined", f"rows,{len(KEPT) + len(WRONG_FILE) - 1},1"]
+
+
+def test_a_removal_is_a_run_of_its_own_that_status_shows_and_no_sync(synced):
+    """`sync_runs` says what went where: a removal's row (`command` remove) counts the records it
+    removed; `status` lists it; and `status --stale` does not take it for the source's last sync."""
+    workspace, url = synced
+    with api.reading(destination=url) as dest:
+        [synced_at] = dest.query("SELECT finished_at FROM sync_runs WHERE source = 'survey'")
+
+    removed = remove(url, "--source", "survey")
+
+    assert removed.exit_code == 0, removed.output
+    with api.reading(destination=url) as dest:
+        runs = dest.query("SELECT * FROM sync_runs ORDER BY command DESC, source")
+        stale = stale_sources(dest, age=timedelta(days=1), now=datetime(2100, 1, 1, tzinfo=timezone.utc))
+    assert [(run["source"], run["command"], run["status"], run["records_pruned"]) for run in runs] == [
+        ("other", "sync", "success", None), ("survey", "sync", "success", None),
+        ("survey", "remove", "success", len(KEPT) + len(WRONG_FILE))]  # fmt: skip
+    [removal] = [run for run in runs if run["command"] == "remove"]
+    assert (removal["connector"], removal["records_read"], removal["records_written"]) == ("csv", 0, 0)
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert [(run["run_id"], run["command"], run["records_pruned"]) for run in shown][0] == (
+        removal["run_id"], "remove", len(KEPT) + len(WRONG_FILE))  # fmt: skip
+    table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout
+    [line] = [line for line in table.splitlines() if line.split()[2:4] == [removal["run_id"][:8], "survey"]]
+    assert line.split()[4:6] == ["remove", "success"] and line.split()[-1] == str(len(KEPT) + len(WRONG_FILE))
+    assert {row["source"]: row["last_success"] for row in stale}["survey"] == format_timestamp(
+        parse_timestamp(synced_at["finished_at"]))  # fmt: skip

@@ -154,57 +154,58 @@ def test_status_in_a_pipe_prints_each_runs_error_without_padding(workspace: Work
     error = [line for line in printed.output.splitlines() if " survey: " in line]
     assert error == ["  " + error[0].strip()] and error[0].endswith("nothing to import"), error
 
-LATER_COUNTS = ("records_skipped", "records_pruned")
+LATER_COLUMNS = ("records_skipped", "records_pruned", "command")
 
 
 def runs_shown(url: str) -> dict[str, tuple[int | None, ...]]:
     shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url])
     assert shown.exit_code == 0, shown.output
-    return {run["run_id"]: tuple(run[c] for c in LATER_COUNTS) for run in json.loads(shown.stdout)["runs"]}
+    return {run["run_id"]: tuple(run[c] for c in LATER_COLUMNS) for run in json.loads(shown.stdout)["runs"]}
 
 
-def as_before_the_later_counts(engine: str, url: str, folder: Path) -> None:
-    """The destination as a version before `sync_runs.records_skipped` and `records_pruned` left it."""
+def as_before_the_later_columns(engine: str, url: str, folder: Path) -> None:
+    """The destination as a version before `sync_runs.records_skipped`, `records_pruned` and `command` left it."""
     if engine == "parquet":
         import duckdb
 
         from cxbridge.plugins.parquet.migrations import MIGRATIONS
 
         runs = folder / "lake" / "sync_runs" / "data.parquet"
-        duckdb.execute(f"COPY (SELECT * EXCLUDE ({', '.join(LATER_COUNTS)}) FROM read_parquet('{runs}')) "
+        duckdb.execute(f"COPY (SELECT * EXCLUDE ({', '.join(LATER_COLUMNS)}) FROM read_parquet('{runs}')) "
                        f"TO '{runs}.old' (FORMAT parquet)")  # fmt: skip
         os.replace(f"{runs}.old", runs)
-        kept = [name for name in MIGRATIONS if not name.endswith(("_skipped_count", "_pruned_count"))]
+        kept = [name for name in MIGRATIONS if not name.endswith(("_skipped_count", "_pruned_count", "_run_command"))]
         (folder / "lake" / "_cxbridge" / "migrations.json").write_text(json.dumps(kept))
         return
     destination = create_host().destination_class(engine)(url, base_dir=folder)
     destination.open()
     sqlite = engine == "sqlite"
     execute = destination.db.execute if sqlite else destination.execute
-    for column in LATER_COUNTS:
+    for column in LATER_COLUMNS:
         execute(f"ALTER TABLE sync_runs DROP COLUMN {column}")
     migrations = "_sqlite_migrations" if sqlite else "cxbridge_migrations"
-    execute(f"DELETE FROM {migrations} WHERE name LIKE '%_skipped_count' OR name LIKE '%_pruned_count'")
+    execute(f"DELETE FROM {migrations} WHERE name LIKE '%_skipped_count' OR name LIKE '%_pruned_count' "
+            "OR name LIKE '%_run_command'")
     if sqlite:
         destination.db.conn.commit()
     destination.close()
 
 
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "parquet"])
-def test_runs_stored_before_the_skipped_and_pruned_counts_show_none_and_later_runs_record_theirs(
+def test_runs_stored_before_the_skipped_and_pruned_counts_and_command_show_none_and_later_runs_record_theirs(
     engine, workspace, tmp_path, request
 ):
     url = url_for(engine, tmp_path, request)
     workspace.write_csv([survey_row(1), survey_row(2)])
     before = workspace.sync(destination=url).run_id
-    as_before_the_later_counts(engine, url, tmp_path)
-    assert runs_shown(url) == {before: (None, None)}
+    as_before_the_later_columns(engine, url, tmp_path)
+    assert runs_shown(url) == {before: (None, None, None)}
     workspace.write_csv([survey_row(1)])  # R2 deleted: a prune removes it where the destination prunes
 
     prunes = engine != "parquet"
     after = workspace.sync(destination=url, full_refresh=prunes, prune=prunes).run_id
 
-    assert runs_shown(url) == {before: (None, None), after: (0, 1 if prunes else None)}
+    assert runs_shown(url) == {before: (None, None, None), after: (0, 1 if prunes else None, "sync")}
 
 
 def line_of(run: dict, lines: list[str]) -> str:
@@ -361,3 +362,19 @@ def test_status_of_a_database_named_by_its_absolute_path_names_it_once(workspace
 
     assert shown.exit_code == 0, shown.output
     assert shown.output.splitlines()[0] == f"status of sqlite:///{workspace.db}"
+
+
+def test_each_run_says_what_wrote_it_a_sync_an_import_or_a_replay(workspace, monkeypatch):
+    monkeypatch.chdir(workspace.root)
+    workspace.write_csv([survey_row(1), survey_row(2, nps=11)])  # R2 off the scale: quarantined
+    (workspace.root / "imports").mkdir()
+    workspace.write_csv([survey_row(3)], name="imports/extra.csv")
+    runner = CliRunner()
+
+    for command in (["sync"], ["import", "imports/extra.csv"], ["quarantine", "replay"]):
+        assert runner.invoke(cli, command).exit_code == 0, command
+
+    commands = workspace.query("SELECT source, command FROM sync_runs ORDER BY source, command")
+    assert commands == [("extra", "import"), ("survey", "replay"), ("survey", "sync")]
+    shown = json.loads(runner.invoke(cli, ["status", "--format", "json"]).stdout)["runs"]
+    assert sorted((run["source"], run["command"]) for run in shown) == sorted(commands)

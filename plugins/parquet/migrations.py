@@ -21,6 +21,7 @@ MIGRATIONS = (
     "0020_sla_share_of_decided_cases", "0021_store_names", "0022_skipped_count",
     "0023_revenue_currency", "0024_ranking_flags_apart", "0025_scorecard_flags_apart",
     "0026_counts_across_currencies", "0027_unknown_detractor_revenue", "0028_pruned_count",
+    "0029_run_command",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -63,9 +64,11 @@ class LakeMigrations:
         if "0012_question_keys" not in done:
             self._add_question_keys()
         if "0022_skipped_count" not in done:
-            self._add_run_count("records_skipped")
+            self._add_run_column("records_skipped")
         if "0028_pruned_count" not in done:  # after 0022's: the layout's order
-            self._add_run_count("records_pruned")
+            self._add_run_column("records_pruned")
+        if "0029_run_command" not in done:  # after 0028's
+            self._add_run_column("command")
         if "0007_metadata" not in done and not files.table_file(self.root, METADATA).exists():
             files.replace_atomically(self.conn, empty_select(METADATA), files.table_file(self.root, METADATA))
         if not VIEW_MIGRATIONS <= set(done):
@@ -88,9 +91,9 @@ class LakeMigrations:
                 select = ", ".join(c if c in present else f"{added[c]} AS {c}" for c in columns)
                 files.replace_atomically(self.conn, f"SELECT {select} FROM {source} ORDER BY record_id", Path(path))
 
-    def _add_run_count(self, name: str) -> None:
-        """`sync_runs.NAME` — `records_skipped` (0022), `records_pruned` (0028) — empty in the runs
-        stored: they did not count it."""
+    def _add_run_column(self, name: str) -> None:
+        """`sync_runs.NAME` — `records_skipped` (0022), `records_pruned` (0028), `command` (0029) —
+        empty in the runs stored: they did not record it."""
         path, column = files.table_file(self.root, SYNC_RUNS), SYNC_RUNS.column(name)
         runs = f"read_parquet({literal(path)})"
         if column.name not in {row[0] for row in self.conn.execute(f"DESCRIBE SELECT * FROM {runs}").fetchall()}:

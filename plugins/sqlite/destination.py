@@ -474,6 +474,7 @@ class SQLiteDestination(Destination):
             "full_refresh": run.full_refresh,
             "records_skipped": run.records_skipped,
             "records_pruned": run.records_pruned,
+            "command": run.command,
         }
         self._write(lambda: self.db["sync_runs"].upsert(row, pk=("run_id", "source")))
         if run.records_written:
@@ -523,10 +524,12 @@ class SQLiteDestination(Destination):
             return prune_rows(self, source, read, dry_run=True)
         return self._write(lambda: prune_rows(self, source, read, relink=relink))
 
-    def remove(self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False) -> Removal:
+    def remove(
+        self, chosen: Chosen, *, relink: Relink | None = None, dry_run: bool = False, run: SyncRun | None = None
+    ) -> Removal:
         if dry_run:
             return removal_rows(self, chosen, dry_run=True)
-        return self._write(lambda: removal_rows(self, chosen, relink=relink))
+        return self._write(lambda: removal_rows(self, chosen, relink=relink, run=run))
 
     def erased(self) -> Erased:
         if self._db is None or not self._has_table(ERASURES.name):

@@ -496,3 +496,9 @@ def latest_spelling_in_time(db: Database) -> None:
 def pruned_count(db: Database) -> None:
     """`sync_runs.records_pruned`: empty in the runs stored, as in every run without `--prune`."""
     db.execute("ALTER TABLE sync_runs ADD COLUMN records_pruned INTEGER")
+
+
+@migrations(name="0032_run_command")
+def run_command(db: Database) -> None:
+    """`sync_runs.command` (sync, import, replay, remove): empty in the runs stored before it."""
+    db.execute("ALTER TABLE sync_runs ADD COLUMN command TEXT")
