@@ -38,7 +38,8 @@ def remove_command(source, surveys, streams, dry_run, config, db, destination, w
         click.echo(json.dumps({"event": "removal", "destination": result.destination, "source": source,
                                "surveys": sorted(surveys), "streams": sorted(streams), "dry_run": dry_run,
                                "removed": removal.total, "by_stream": rows,
-                               "quarantined_kept": removal.unknown_survey, "cursor": result.cursor_note}))  # fmt: skip
+                               "quarantined_kept": removal.unknown_survey, "cursor": result.cursor_note,
+                               "warnings": result.warnings}))  # fmt: skip
     elif fmt == "csv":
         output.rows(rows, fmt="csv", columns=("stream", "records", "quarantined"))
     else:
@@ -55,3 +56,5 @@ def _print_table(result: RemovalResult, rows: list[dict]) -> None:
         click.echo(f"kept: {records} of the source whose survey its connector could not tell "
                    "(its secrets unset?); remove them with --stream, or without --survey")  # fmt: skip
     click.echo("cases stay; " + result.cursor_note)
+    for warning in result.warnings:
+        click.echo(f"⚠ {warning}")

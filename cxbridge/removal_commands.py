@@ -7,15 +7,16 @@ import logging
 import traceback
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from cxbridge.api import changing, open_destination
 from cxbridge.config import Config, optional_config
-from cxbridge.destinations import SyncRun, cannot_remove
+from cxbridge.destinations import Destination, SyncRun, cannot_remove
 from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import CxbridgeError, DestinationError
+from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning, mark_pending
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.pruning import Parts
 from cxbridge.removal import Chosen, Removal, check_chosen, stored_connector
@@ -32,6 +33,7 @@ class RemovalResult:
     chosen: Chosen
     removal: Removal
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def cursor_note(self) -> str:
@@ -71,6 +73,9 @@ def remove(
         relink = identity.links_without if identity.compares else None
         run = SyncRun(uuid.uuid4().hex, source, stored_connector(dest, source), datetime.now(timezone.utc),
                       command="remove")  # fmt: skip
+        linking = relink is not None and not dry_run  # copies pointed anew: a response may hold two cases, as after a prune
+        if linking:
+            mark_pending(dest, run_id=run.run_id, sources=[source])
         try:
             removal = dest.remove(chosen, relink=relink, dry_run=dry_run, run=run)
         except CxbridgeError:
@@ -78,10 +83,19 @@ def remove(
         except Exception as exc:  # a database that refused a statement: its transaction rolled back
             log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
             raise DestinationError(f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}") from None
-    result = RemovalResult(dest.display_name, chosen, removal, dry_run=dry_run)
+        warnings = [] if dry_run else _copy_cases_closed(dest, run, linked=linking)
+    result = RemovalResult(dest.display_name, chosen, removal, dry_run=dry_run, warnings=warnings)
     if not dry_run:
         log.info("%s: removed %d records of source %s", result.destination, removal.total, source)
     return result
+
+
+def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool) -> list[str]:
+    """After a removal, as after a sync (`api._close_and_deliver`): the cases of copies closed
+    where copies pointed anew are one response with two cases (`cxbridge.loop.copy_cases`)."""
+    with dest.exclusive("outbox"):
+        closed = close_pending_copy_cases(dest, run_id=run.run_id, linked=linked, sources=[run.source])
+    return [warning] if (warning := copy_cases_warning(closed)) else []
 
 
 def _parts(cfg: Config | None, source: str) -> dict[str, Parts]:

@@ -17,6 +17,8 @@ from cxbridge.cli.main import cli
 from cxbridge.freshness import stale_sources
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id
+from tests.test_cross_source_identity import config, csv_source, feedback, view, write_rows
+from tests.test_cross_source_identity import sync as identity_sync
 from tests.test_erase import COPIES
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.sql_destination import SQLDestination
@@ -229,3 +231,31 @@ def test_a_removal_is_a_run_of_its_own_that_status_shows_and_no_sync(synced):
     assert line.split()[4:6] == ["remove", "success"] and line.split()[-1] == str(len(KEPT) + len(WRONG_FILE))
     assert {row["source"]: row["last_success"] for row in stale}["survey"] == format_timestamp(
         parse_timestamp(synced_at["finished_at"]))  # fmt: skip
+
+
+def test_copies_pointed_anew_into_one_response_keep_one_case_as_after_a_sync(tmp_path):
+    """branch_b's copy of R_1 opened a case and points at branch_a's (the newer), and branch_c's
+    own R_1 opened another; then branch_c is declared the same survey as branch_b. Removing
+    branch_a points the two at each other, under the config's rules: one response, so its second
+    case is closed with no action and the output says so — as the sync that links them would."""
+    at = "2025-03-01T09:00:00Z"
+    write_rows(tmp_path / "b.csv", [["R_1", at, 3, "p1@example.com", "2025-03-01T09:00:00Z"]])
+    write_rows(tmp_path / "a.csv", [["R_1", at, 3, "p1@example.com", "2025-03-02T09:00:00Z"]])  # an exact copy
+    write_rows(tmp_path / "c.csv", [["R_1", at, 2, "p1@example.com", "2025-03-03T09:00:00Z"]])
+    apart = {"branch_b": csv_source("b.csv"), "branch_a": csv_source("a.csv"), "branch_c": csv_source("c.csv")}
+    identity_sync(tmp_path, {"branch_b": apart["branch_b"]})
+    identity_sync(tmp_path, apart)
+    assert feedback(tmp_path) == {("branch_a", "R_1"): None, ("branch_b", "R_1"): ("branch_a", "R_1"),
+                                  ("branch_c", "R_1"): None}  # fmt: skip
+    cases = dict(view(tmp_path, "SELECT f.source, c.case_id FROM feedback_cases c JOIN feedback f USING (record_id)"))
+    assert set(cases) == {"branch_b", "branch_c"}
+    declared = config(tmp_path, {**apart, "branch_c": csv_source("c.csv", same_as="branch_b")})
+
+    result = api.remove("branch_a", declared, destination=f"sqlite:///{tmp_path / 'cx.db'}")
+
+    assert feedback(tmp_path) == {("branch_b", "R_1"): ("branch_c", "R_1"), ("branch_c", "R_1"): None}
+    assert dict(view(tmp_path, "SELECT case_id, status FROM feedback_cases")) == {
+        cases["branch_b"]: "open", cases["branch_c"]: "closed_no_action"}  # the first opened stays the response's
+    assert result.warnings == [f"1 case of copies closed with no action, each response keeping one case "
+                               f"({cases['branch_c']}: `cxbridge cases show CASE` names it)"]  # fmt: skip
+    assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
