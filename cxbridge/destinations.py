@@ -374,7 +374,13 @@ class Destination(ABC):
         and record `run` (the removal's row of `sync_runs`), in one transaction
         (`cxbridge.removal.removal_rows`); what went (would go). Where `prunes` is False, refused
         for the same reason."""
-        raise DestinationError(cannot_remove(self.name))
+        raise DestinationError(cannot_remove(self.name, prunes=self.prunes))
+
+    @property
+    def removes(self) -> bool:
+        """Whether `remove` works here: the destination prunes, and its class has a `remove` of
+        its own — a plugin's that overrides `prune` only (written before `remove`) has not."""
+        return self.prunes and type(self).remove is not Destination.remove
 
     def rows_with(
         self, table: str, columns: Iterable[str], key: str, ids: Sequence[str], *, condition: str = ""
@@ -573,10 +579,14 @@ def cannot_prune(scheme: str) -> str:
     )
 
 
-def cannot_remove(scheme: str) -> str:
+def cannot_remove(scheme: str, *, prunes: bool = False) -> str:
+    """Why `remove` is refused: no transaction spans the deletes (nor a prune's), or the plugin
+    that prunes implements no `remove` (`Destination.removes`)."""
+    why = ("yet: its plugin prunes them (`sync --full-refresh --prune`) but implements no remove" if prunes
+           else "in one transaction yet (nor prune them)")  # fmt: skip
     return (
-        f"{scheme} destinations cannot remove records in one transaction yet (nor prune them), so nothing was "
-        "removed: sync the sources to keep with --full-refresh into a new, empty destination (docs/cli.md#cxbridge-remove)"
+        f"{scheme} destinations cannot remove records {why}, so nothing was removed: sync the sources to keep "
+        "with --full-refresh into a new, empty destination (docs/cli.md#cxbridge-remove)"
     )
 
 

@@ -64,8 +64,8 @@ def remove(
     chosen = Chosen(source, frozenset(surveys), frozenset(streams))
     if chosen.surveys:
         chosen = Chosen(source, chosen.surveys, chosen.streams, _parts(cfg, source))
-    if not (unopened := open_destination(destination, config=cfg, host=host)).prunes:  # refused before it connects
-        raise DestinationError(cannot_remove(unopened.name))
+    if not (unopened := open_destination(destination, config=cfg, host=host)).removes:  # refused before it connects
+        raise DestinationError(cannot_remove(unopened.name, prunes=unopened.prunes))
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
         check_chosen(dest, chosen)
         identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())

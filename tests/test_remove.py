@@ -13,6 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from cxbridge import api
+from cxbridge.destinations import Destination
+from cxbridge.errors import DestinationError
+from cxbridge.hookspecs import hookimpl
 from cxbridge.cli.main import cli
 from cxbridge.freshness import stale_sources
 from cxbridge.identity import record_id
@@ -21,6 +24,7 @@ from tests.test_cross_source_identity import config, csv_source, feedback, view,
 from tests.test_cross_source_identity import sync as identity_sync
 from tests.test_erase import COPIES
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.test_prune import (
@@ -101,7 +105,7 @@ def test_parquet_refuses_as_it_refuses_to_prune(workspace, tmp_path):
     result = remove(url, "--source", "survey")
 
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "parquet destinations cannot remove records in one transaction" in result.stderr
+    assert "parquet destinations cannot remove records in one transaction yet (nor prune them)" in result.stderr
     with api.reading(destination=url) as dest:
         assert dest.query("SELECT COUNT(*) AS n FROM feedback")[0]["n"] == len(KEPT)
 
@@ -259,3 +263,34 @@ def test_copies_pointed_anew_into_one_response_keep_one_case_as_after_a_sync(tmp
     assert result.warnings == [f"1 case of copies closed with no action, each response keeping one case "
                                f"({cases['branch_c']}: `cxbridge cases show CASE` names it)"]  # fmt: skip
     assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
+
+
+class PruneOnly(SQLiteDestination):
+    """A third-party destination whose `prune` is its own (here SQLite's) and that has no `remove`
+    (written before it): the base class's, as a plugin that overrides `prune` only inherits it."""
+
+    name = "pruneonly"
+    remove = Destination.remove
+
+    def __init__(self, url: str, *, base_dir=None):
+        super().__init__(url.replace("pruneonly:", "sqlite:", 1), base_dir=base_dir)
+
+
+class RegisteringPruneOnly:
+    @hookimpl
+    def register_destinations(self, register):
+        register(PruneOnly)
+
+
+def test_a_destination_that_prunes_but_cannot_remove_says_so_truly_before_it_connects(workspace, tmp_path, monkeypatch):
+    workspace.write_csv(KEPT)
+    workspace.sync(destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    host = create_host(load_entry_points=False)
+    host.pm.register(RegisteringPruneOnly())
+    monkeypatch.setattr(PruneOnly, "open", lambda self, **options: pytest.fail("connected before it refused"))
+
+    with pytest.raises(DestinationError) as refused:
+        api.remove("survey", workspace.config, destination=f"pruneonly:///{tmp_path / 'cx.db'}", host=host)
+
+    assert str(refused.value).startswith("pruneonly destinations cannot remove records yet: its plugin prunes them")
+    assert "nor prune" not in str(refused.value)
