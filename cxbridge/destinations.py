@@ -25,7 +25,7 @@ from cxbridge.timestamps import format_timestamp
 
 if TYPE_CHECKING:
     from cxbridge.loop.cases import OpenedCase
-    from cxbridge.pruning import ReadIds, Relink
+    from cxbridge.pruning import Pruned, ReadIds, Relink
     from cxbridge.removal import Chosen, Removal
 
 
@@ -361,10 +361,10 @@ class Destination(ABC):
     """Whether `prune` works here: one transaction spans its deletes (`sync --prune` refuses
     before it reads anything where not)."""
 
-    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> int:
+    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> Pruned:
         """Remove the records of `source` (stored and quarantined) whose ids a full read did not
         find (`read`), with their rows, and set the pointers `relink` gives, in one transaction
-        (`cxbridge.pruning.prune_rows`); how many (would go, with `dry_run`)."""
+        (`cxbridge.pruning.prune_rows`); what went (would go, with `dry_run`) and what stayed."""
         raise DestinationError(cannot_prune(self.name))
 
     def remove(

@@ -191,18 +191,19 @@ class Engine:
         try:
             with self._identity_section():
                 relink = self.identity.links_without
-                result.pruned = self.destination.prune(name, read, relink=relink, dry_run=self.options.dry_run)
+                pruned = self.destination.prune(name, read, relink=relink, dry_run=self.options.dry_run)
         except Exception as exc:
             log.debug("%s crashed pruning %s:\n%s", self.destination.name, name, traceback.format_exc())
             result.status, result.error = "failed", f"the records not read were not pruned (nothing was removed): {exc}"
             return
         verb = "would be pruned" if self.options.dry_run else "pruned"
+        result.pruned = pruned.total
         if result.pruned:
             log.info("%s: %d records %s: the full read no longer found them", name, result.pruned, verb)
-        for stream, count in sorted(read.pruned.items()):
+        for stream, count in sorted(pruned.removed.items()):
             result.warnings.append(_pruned(stream, count, verb, read.left.get(stream, [])))
-        result.warnings += [_spared(stream, count, read) for stream, count in sorted(read.spared.items())]
-        result.warnings += [_kept(read.parts[stream].noun, parts) for stream, parts in sorted(read.kept.items())]
+        result.warnings += [_spared(stream, count, read) for stream, count in sorted(pruned.spared.items())]
+        result.warnings += [_kept(read.parts[stream].noun, parts) for stream, parts in sorted(pruned.kept.items())]
 
     def batch_size(self, source: str) -> int:
         """Records per batch of `source`'s streams: a first sync's own size where the destination

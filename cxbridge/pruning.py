@@ -20,7 +20,7 @@ import json
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.erasure import Statements, records_plan, remove_rows
@@ -54,12 +54,6 @@ class ReadIds:
         """Per stream: the parts (files, surveys) a run before read that this one did not (`Stream.parts_read`)."""
         self.parts: dict[str, Parts] = {}
         """Per stream read to its end whose records each belong to a part: its parts."""
-        self.kept: dict[str, dict[str, int]] = {}
-        """Per stream in parts: its records not read of a part the run did not read, counted by part (`prune_rows`)."""
-        self.pruned: dict[str, int] = {}
-        """Per stream: its records not read that `prune_rows` removed (would remove), for the summary."""
-        self.spared: dict[str, int] = {}
-        """Per stream whose records it keeps: those not read (`prune_rows` counts them, for the summary)."""
 
     def __len__(self) -> int:
         return len(self._prints)
@@ -85,19 +79,35 @@ class ReadIds:
         return at < len(prints) and prints[at] == wanted
 
 
+@dataclass
+class Pruned:
+    """What `prune_rows` did with a source's records not read, per stream, for the summary."""
+
+    removed: dict[str, int] = field(default_factory=dict)
+    """Those removed (that would be, in a dry run)."""
+    spared: dict[str, int] = field(default_factory=dict)
+    """Those of a stream it does not prune (`ReadIds.prunes`): kept."""
+    kept: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per stream in parts: those of a part the run did not read, kept, counted by part."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
 Relink = Callable[[list[str]], Mapping[str, str | None]]
 """The `duplicate_of` pointers to set once these stored records are gone (`IdentityResolver.links_without`)."""
 
 
 def prune_rows(
     db: Statements, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False
-) -> int:
+) -> Pruned:
     """The records of `source` in `feedback` and `quarantine` whose ids `read` lacks, of the
     streams it `prunes` (of a stream in parts, of the parts it read), removed with their scores,
     comments and follow-ups unless `dry_run`, and the copies of other sources that pointed at one
-    of them pointed anew (`relink`); how many. The caller holds the transaction."""
+    of them pointed anew (`relink`); what went and what stayed. The caller holds the transaction."""
     unread: dict[str, list[str]] = {}
-    read.pruned, read.spared, read.kept = {}, {}, {}
+    pruned = Pruned()
     for table, part in (("feedback", "survey_id"), ("quarantine", "raw")):
         columns = f"record_id, stream, {part}" if read.parts else "record_id, stream"
         rows = db.query_rows(f"SELECT {columns} FROM {table} WHERE source = {db.param(0)}", [source])
@@ -105,16 +115,16 @@ def prune_rows(
         for row in (row for row in rows if row["record_id"] not in read):
             stream = row["stream"]
             if not read.prunes(stream):
-                tally, key = read.spared, stream
+                tally, key = pruned.spared, stream
             elif (parts := read.parts.get(stream)) and (of := part_of_row(parts, row)) not in parts.read:
-                tally, key = read.kept.setdefault(stream, {}), str(of)
+                tally, key = pruned.kept.setdefault(stream, {}), str(of)
             else:
                 unread[table].append(row["record_id"])
-                tally, key = read.pruned, stream
+                tally, key = pruned.removed, stream
             tally[key] = tally.get(key, 0) + 1
     if not dry_run:
         remove_records(db, unread["feedback"], unread["quarantine"], relink=relink)
-    return len(unread["feedback"]) + len(unread["quarantine"])
+    return pruned
 
 
 def remove_records(db: Statements, records: list[str], quarantined: list[str], *, relink: Relink | None = None) -> None:

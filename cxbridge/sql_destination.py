@@ -24,7 +24,7 @@ from cxbridge.crm import id_column
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES
 from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, QUARANTINE, SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import ERASURES, METADATA, Column, ColumnType, Table
-from cxbridge.pruning import ReadIds, Relink, prune_rows
+from cxbridge.pruning import Pruned, ReadIds, Relink, prune_rows
 from cxbridge.removal import Chosen, Removal, removal_rows
 from cxbridge.sql_migrations import ERASURES_MIGRATION, METADATA_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration, create_views
 from cxbridge.sql_rows import CHANGED, LINKS, REPLACED, STAGED_TABLES, absent_keys, batch_stats, loop_change_rows
@@ -439,7 +439,7 @@ class SQLDestination(Destination):
 
     prunes = True
 
-    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> int:
+    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> Pruned:
         with nullcontext() if dry_run else self.transaction():
             return prune_rows(self, source, read, relink=relink, dry_run=dry_run)
 

@@ -28,7 +28,7 @@ from cxbridge.local_files import path_of as local_path_of
 from cxbridge.plugins.sqlite.read_only import make_side_files_writable, what_is_read_only
 from cxbridge.plugins.sqlite.schema import apply_migrations
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
-from cxbridge.pruning import ReadIds, Relink, prune_rows
+from cxbridge.pruning import Pruned, ReadIds, Relink, prune_rows
 from cxbridge.removal import Chosen, Removal, removal_rows
 from cxbridge.tables import COMMENT_COLUMNS, FEEDBACK_COLUMNS, SCORE_COLUMNS, RecordRows, to_json
 from cxbridge.timestamps import format_timestamp
@@ -519,7 +519,7 @@ class SQLiteDestination(Destination):
 
     prunes = True
 
-    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> int:
+    def prune(self, source: str, read: ReadIds, *, relink: Relink | None = None, dry_run: bool = False) -> Pruned:
         if dry_run:
             return prune_rows(self, source, read, dry_run=True)
         return self._write(lambda: prune_rows(self, source, read, relink=relink))
