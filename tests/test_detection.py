@@ -454,6 +454,21 @@ def test_a_role_title_names_a_person_not_the_store_or_team_it_heads(tmp_path):
     assert dict(ranked) == nps
 
 
+@pytest.mark.parametrize("header, agent", [
+    ("Team lead", [False]), ("Sales lead", [False]), ("Shift-lead", [False]), ("Lead agent", [True]),
+    ("Lead source", []), ("Lead time", []), ("Lead", []), ("Leads", []),
+])  # fmt: skip
+def test_lead_is_a_role_title_as_the_last_word_after_another(tmp_path, header, agent):
+    """"Team lead" of names was the team (0.70, its 'team'): each person ranked as a team. "Lead" as
+    the last word after another is whoever leads ("Team lead", "Sales lead"), a person kept in
+    `attributes` as "Team leader" is; first, it qualifies what follows ("Lead agent": the agent who
+    served, "Lead source": a sales lead's, "Lead time": a delay), and alone it says neither."""
+    rows = [["Date", header], *[[f"2026-01-{n + 1:02d}", ["Ann Lee", "Bob Stone", "Eve Park"][n % 3]] for n in range(12)]]
+    inspection = inspect_file(write_csv(tmp_path / "leads.csv", rows))
+    assert [p.mapped for p in inspection.proposals if p.column == header and p.target == "agent_id"] == agent
+    assert not [p for p in inspection.proposals if p.column == header and p.target == "team"]
+
+
 def test_responsible_after_a_place_or_team_is_no_role(tmp_path):
     """French "responsable" and Portuguese "responsável" are a role before the place ("Responsable du
     magasin": the store manager) but "in charge" after it: "Agence responsable" is the branch in

@@ -95,7 +95,7 @@ STEMS: dict[str, tuple[str, ...]] = {
               "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller", "conseillère", "vendeur", "vendeuse",
               "caissi", "atendente", "funcionári"),
     # a role title: the header names whoever has it ("Store manager", "Kierownik sklepu"), not the place or team
-    "role": ("manager", "officer", "supervisor", "director", "owner", "leader", "coordinator", "head of", "leiter",
+    "role": ("manager", "officer", "supervisor", "director", "owner", "leader", "lead", "coordinator", "head of", "leiter",
              "geschäftsführer", "inhaber", "beauftragte", "vorgesetzte", "директор", "управляющ", "руководител",
              "заведующ", "начальник", "менеджер", "kierownik", "dyrektor", "menedżer", "menadżer", "właściciel",
              "przełożon", "gerente", "jefe", "jefa", "encargad", "dueño", "propietari", "directeur", "directrice",
@@ -145,6 +145,10 @@ _NOUN_FIRST = frozenset({"responsable", "responsável"})
 """Role titles that are also adjectives: a role as the header's first word ("Responsable du
 magasin", "Responsável pela loja"), "in charge" after a place or team ("Agence responsable", "Équipe
 responsable", "Loja responsável": the branch or team in charge)."""
+_NOUN_LAST = frozenset({"lead"})
+"""Role titles that also qualify a noun: "lead" as the last word after another is whoever leads
+("Team lead", "Sales lead", "Shift lead"), first it qualifies what follows ("Lead agent" is the agent,
+"Lead source" a sales lead's, "Lead time" a delay), and alone it says neither."""
 _HEAD_FIRST = frozenset({"сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer", "doradc",
                          "sprzedawc", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
                          "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári",
@@ -206,6 +210,7 @@ _WORDS = re.compile(r"[\w#№.@-]+")
 _JOINED = re.compile(r"[^_-]+")
 """The parts of a word joined by underscores or hyphens: "nps_score", "store-id", "NPS_Score"."""
 _LETTERS = re.compile(r"\w+")
+_PARTS = re.compile(r"[^\W_]+")  # words, and the parts of words joined by underscores: "team_lead"
 _SPACES = re.compile(r"\s+")
 
 
@@ -362,6 +367,9 @@ def _found(text: str, role: str):
             at = text.find(stem) if " " in stem else words.get(stem, -1)
         elif stem in _NOUN_FIRST:
             at = 0 if text.startswith(stem) else -1
+        elif stem in _NOUN_LAST:
+            parts = _PARTS.findall(text)
+            at = text.rfind(stem) if len(parts) > 1 and parts[-1] == stem else -1
         elif stem in _AMBIGUOUS:
             at = _in_its_meaning(stem, text)
         else:
