@@ -495,7 +495,8 @@ def test_a_role_title_beside_a_word_of_a_name_is_personal_data(tmp_path):
 
 PEOPLE_AT_A_PLACE = ["Store employee", "Branch advisor", "Store clerk", "Store associate", "Employee at the store",
                      "Employee of the store", "Mitarbeiter der Filiale", "Filialmitarbeiter", "Pracownik sklepu",
-                     "Сотрудник магазина", "Empleado de la tienda", "Conseiller d'agence"]  # fmt: skip
+                     "Сотрудник магазина", "Empleado de la tienda", "Conseiller d'agence", "Filialkonsultant",
+                     "Filial-Konsultant", "Agente tienda", "Agente de tienda", "Atendente loja"]  # fmt: skip
 
 
 @pytest.mark.parametrize("header", PEOPLE_AT_A_PLACE)
@@ -505,7 +506,10 @@ def test_a_person_word_heading_the_header_names_the_agent_not_the_place(tmp_path
     header holds — last in English and German ("Store employee", "Filialmitarbeiter"), first before
     a linking word ("Employee of the store", "Mitarbeiter der Filiale", "Empleado de la tienda") and
     in Polish and Russian ("Pracownik sklepu"): a person who served the customer, the agent, as
-    "Employee" alone is; the "Store" column is the store."""
+    "Employee" alone is; the "Store" column is the store. Inside one word the head is the last part,
+    whatever the language of the person word ("Filialkonsultant" was the branch, its Polish
+    'konsultant' taken as heading before), and a Romance head comes first without a linking word too
+    ("Agente tienda" was the store: 'agent' is no Spanish word, 'agente' is)."""
     names, shops = ["Ann Lee", "Bob Stone", "Eve Park"], ["North", "South"]
     rows = [["Response ID", "Date", "Store", header, "How likely are you to recommend us?"],
             *[[f"R{n}", f"2026-01-{n + 1:02d}", shops[n % 2], names[n % 3], n % 11] for n in range(12)]]  # fmt: skip

@@ -150,15 +150,18 @@ _NOUN_LAST = frozenset({"lead"})
 ("Team lead", "Sales lead", "Shift lead"), first it qualifies what follows ("Lead agent" is the agent,
 "Lead source" a sales lead's, "Lead time" a delay), and alone it says neither."""
 _HEAD_FIRST = frozenset({"сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer", "doradc",
-                         "sprzedawc", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
+                         "sprzedawc", "agente", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
                          "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári",
                          "почтов", "pocztow", "cep", "адрес", "улиц", "город", "регион", "adres", "ulica", "miasto",
                          "miejscowo", "województw", "dirección", "direccion", "calle", "ciudad", "provincia", "ville",
                          "rue", "endereço", "endereco", "rua", "cidade", "região", "страна", "kraj", "país", "pais",
                          "pays"})  # fmt: skip
 """Person, postcode, address and country words of languages that put the head noun first, the place
-after it in the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu", "Kraj sklepu") or
-after a linking word ("Empleado de la tienda"). Not "adresse": German puts it last ("Filialadresse")."""
+after it in the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu", "Kraj sklepu"), after
+a linking word ("Empleado de la tienda") or without one ("Agente tienda"). Not "adresse": German puts it
+last ("Filialadresse"); nor inside one word, whose last part heads it ("Filialkonsultant")."""
+_COMPOUND = re.compile(r"[^\W\d_]+-?")
+"""The text from one stem to the next inside one word, German's compound or hyphened: "filial", "filial-"."""
 _LINKING = re.compile(r"(?<!\w)(?:of|at|in|from|der|des|von|bei|de|del|della|di|da|do|dos|das|du|van|d['’])(?!\w)")
 """Words after which a header's head noun has been said: "Employee of the store", "Mitarbeiter der Filiale"."""
 _HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
@@ -222,15 +225,18 @@ def mentions(header: str, role: str) -> str | None:
 def heads(header: str, role: str, *, over: str) -> bool:
     """Whether the header's head noun is a word of `role` where it also names `over`: "Store employee",
     "Employee of the store", "Pracownik sklepu" are employees, "Agent site", "Location of the agent"
-    places. The head comes last in English and German ("Filialmitarbeiter"), first before a linking word
-    or in a language that puts it first (`_HEAD_FIRST`); of stems found at one place, the longest
-    ("Filialadresse" says "adresse", last in German, not Polish "adres")."""
+    places. The head comes last in English and German ("Filialmitarbeiter"), and inside one word in any
+    language ("Filialkonsultant"), first before a linking word or in a language that puts it first
+    (`_HEAD_FIRST`: "Agente tienda"); of stems found at one place, the longest ("Filialadresse" says
+    "adresse", last in German, not Polish "adres")."""
     text = _normal(header)
     mine = min(((at, -len(stem), stem) for stem, at in _found(text, role)), default=None)
     other = min((at for _, at in _found(text, over)), default=None)
     if mine is None or other is None:
         return mine is not None
     (at, _, stem), (first, last) = mine, sorted((mine[0], other))
+    if first < last and _COMPOUND.fullmatch(text, first, last):  # "Filialkonsultant", "Filial-Konsultant"
+        return at == last
     head_first = stem in _HEAD_FIRST or _LINKING.search(text, first, last) is not None
     return (at == first) == head_first
 
