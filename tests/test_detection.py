@@ -1030,6 +1030,11 @@ def test_short_words_joined_by_underscores_or_hyphens_are_read(tmp_path, joiner)
     ("Phone", [5_551_230_000 + 17 * n for n in range(12)]),  # 10 digits, past 2100 as seconds
     ("Submitted", [9_876_543_210 - 17 * n for n in range(12)]),  # a time named, the numbers past 2100
     ("Submitted", [1736071200, *[1736071200000 + n for n in range(11)]]),  # seconds and milliseconds mixed
+    ("Created", [1_000_000_000 + n * 2_654_435_761 % 3_100_000_000 for n in range(12)]),  # over 2001–2099: no times
+    ("Created", [1_000_000_000_000 + n * 271_828_182_845 for n in range(12)]),  # nor as milliseconds
+    ("Created", [1_700_000_000 + n for n in range(12)]),  # a counter: 12 answers in 12 seconds, none in the same
+    ("Created at", [1_700_000_000_000 + 11 - n for n in range(12)]),  # nor as milliseconds, counting down
+    ("Created by", [1736071200 + 7_919 * n for n in range(12)]),  # who created it: their user ids
 ])  # fmt: skip
 def test_ten_digit_numbers_are_no_epoch_time_unless_the_header_names_a_time_and_all_fall_in_2001_2100(
     tmp_path, header, values
@@ -1038,6 +1043,20 @@ def test_ten_digit_numbers_are_no_epoch_time_unless_the_header_names_a_time_and_
     inspection = inspect_file(write_csv(tmp_path / "numbers.csv", rows))
     assert "submitted_at" not in chosen(inspection)
     assert not [p for p in inspection.proposals if p.target in ("submitted_at", "timestamp")]
+
+
+@pytest.mark.parametrize("header, values, kind", [
+    ("Created", [1_640_995_200 + n * 7_919_113 % 94_000_000 for n in range(12)], "Unix epoch seconds"),  # 3 years
+    ("Created", [1_700_000_000 + 2 * n for n in range(12)], "Unix epoch seconds"),  # a burst, two seconds apart
+    ("Date", [45_000 + n for n in range(12)], "Excel serial day numbers"),  # a day a row: one by one, days are times
+])  # fmt: skip
+def test_numbered_times_in_any_order_over_years_or_one_a_day_are_times(tmp_path, header, values, kind):
+    """What tells a counter's or random ids from epoch times (`test_ten_digit_numbers_…`) keeps times
+    as times: unsorted over 3 years, close together but not one apart, serial days a day apart."""
+    rows = [[header, "How likely are you to recommend us?"], *[[value, n % 11] for n, value in enumerate(values)]]
+    inspection = inspect_file(write_csv(tmp_path / "numbers.csv", rows))
+    [time] = [p for p in inspection.chosen if p.target == "submitted_at"]
+    assert time.column == header and kind in time.describe()
 
 
 COMMENT_HEADERS = ["Kommentar", "Bemerkungen", "Verbesserungsvorschläge", "Commentaire", "Que pourrions-nous améliorer ?",

@@ -7,6 +7,8 @@ nor does one naming a role ("Store manager") or whose head noun is a person word
 
 from __future__ import annotations
 
+import re
+
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import heads, mentions, names_a_score
 from cxbridge.detection.profile import ColumnProfile
@@ -15,11 +17,13 @@ from cxbridge.phones import MIN_DIGITS
 from cxbridge.records import Channel
 from cxbridge.tabular import values
 
-_NUMBERED_DATES = (
-    ("Excel serial day numbers", 20_000, 80_000),  # 1954 to 2119
-    ("Unix epoch seconds", 1_000_000_000, 4_102_444_800),  # 2001-09-09 to 2100, as from_serial reads them
-    ("Unix epoch milliseconds", 1_000_000_000_000, 4_102_444_800_000),
+_NUMBERED_DATES = (  # each kind's range and its unit in seconds
+    ("Excel serial day numbers", 20_000, 80_000, 86_400),  # 1954 to 2119
+    ("Unix epoch seconds", 1_000_000_000, 4_102_444_800, 1),  # 2001-09-09 to 2100, as from_serial reads them
+    ("Unix epoch milliseconds", 1_000_000_000_000, 4_102_444_800_000, 0.001),
 )
+_LONGEST_SPAN = 30 * 365.25 * 86_400  # seconds: no file's submissions span 30 years (epoch seconds start in 2001)
+_A_COUNTER = 10  # distinct whole numbers in a row, one apart, that no times of answers are (`_numbered_dates`)
 _ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
 _WHERE = 0.4  # below MAPPED_AT: a store's postcode, city or address is where it is, and stores may share one
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
@@ -58,7 +62,7 @@ def _time(profile: ColumnProfile) -> list[Proposal]:
     header = profile.column.label
     stem = mentions(header, "time")
     date_share = profile.share(profile.dates)
-    numbered = _numbered_dates(profile) if stem and not mentions(header, "id") else None
+    numbered = _numbered_dates(profile) if stem and not _names_who(header, stem) else None
     if date_share < 0.9 and not numbered:
         return []
     kind = numbered if numbered and date_share < 0.9 else "dates"
@@ -75,12 +79,25 @@ def _time(profile: ColumnProfile) -> list[Proposal]:
     return [Proposal(target, profile.key, confidence, evidence)]
 
 
+def _names_who(header: str, time: str) -> bool:
+    """Whether a header naming a time names an id ("Submission ID", "Timestamp nr") or who did it
+    ("Created by", "Submitted by"): its numbers are ids, not times."""
+    return bool(mentions(header, "id")) or re.search(rf"{re.escape(time)}\s+by\b", header.casefold()) is not None
+
+
 def _numbered_dates(profile: ColumnProfile) -> str | None:
     """What dates a header naming a time holds as numbers — Excel serial days, epoch seconds or
-    milliseconds — when every number is one of them; ids and amounts fall outside, or mix them."""
+    milliseconds — when every number is one of them; ids and amounts fall outside, or mix them.
+    Nor are they times where they span more than 30 years (random ids over the whole range), or
+    count up or down one by one, each once, a second or a millisecond apart (a counter's ids)."""
     numbers = profile.numbers
-    return next((kind for kind, low, high in _NUMBERED_DATES if numbers and all(low <= n <= high for n in numbers)),
-                None)  # fmt: skip
+    kind = next(((kind, unit) for kind, low, high, unit in _NUMBERED_DATES
+                 if numbers and all(low <= n <= high for n in numbers)), None)  # fmt: skip
+    if kind is None or (max(numbers) - min(numbers)) * kind[1] > _LONGEST_SPAN:
+        return None
+    distinct = set(numbers)
+    counted = kind[1] <= 1 and len(distinct) == len(numbers) >= _A_COUNTER
+    return None if counted and max(distinct) - min(distinct) == len(distinct) - 1 else kind[0]
 
 
 def _identifier(profile: ColumnProfile) -> list[Proposal]:
