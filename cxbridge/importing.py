@@ -45,6 +45,7 @@ from cxbridge.tabular.source_dates import (
 from cxbridge.tabular.workbook import WORKBOOK_SUFFIXES, sheets_shown
 
 log = logging.getLogger("cxbridge.import")
+inspect_log = logging.getLogger("cxbridge.inspect")
 IMPORT_FIX = f"and an import reads its files one way; nothing was imported: {IMPORT_ADVICE}"
 
 
@@ -128,7 +129,8 @@ def inspect(
     columns holding an address (and addresses the evidence quotes) are named in messages and in
     the mapping as a sync into the project's destination (./cxbridge.toml's, else ./cxbridge.db)
     names them (`SyncNames`): for a mapping, the dataset's salt is chosen now if it has none. The
-    Inspections returned hold them as read, for the caller who holds the files."""
+    Inspections returned hold them as read, for the caller who holds the files; their warnings
+    are logged as `check`'s are, named as the sync names them."""
     files = list(files)  # named again when none is an export
     paths, definitions = expand(files)
     if not paths:
@@ -155,6 +157,9 @@ def inspect(
                 item.question_matches.append(match)
     if write_mapping_to is not None and inspections:
         write_mapping(inspections, Path(write_mapping_to))
+    for item in inspections:  # logged as a check's are, which moves no data either: a log kept alone has them
+        for warning in item.warnings:
+            log_summary_warning(inspect_log, redact(warning), source=item.source_name)
     return found
 
 

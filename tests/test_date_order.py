@@ -63,7 +63,7 @@ def test_inspect_and_the_import_summary_flag_dates_the_file_cannot_order(tmp_pat
     write_survey(tmp_path / "survey.csv", values)
     warning = expected_warning(values[0])  # 01/06/2024: 6 January or 1 June
 
-    [inspected] = json.loads(invoke("inspect", "survey.csv", "--format", "json").output)
+    [inspected] = json.loads(invoke("inspect", "survey.csv", "--format", "json").stdout)
     assert warning in inspected["warnings"]
     assert f"warning: {warning}" in invoke("inspect", "survey.csv").output
 
@@ -80,7 +80,7 @@ def test_inspect_and_the_import_summary_flag_dates_the_file_cannot_order(tmp_pat
 def test_nothing_is_flagged_when_the_data_or_the_custom_decides(tmp_path: Path, monkeypatch, values: list[str]):
     monkeypatch.chdir(tmp_path)
     write_survey(tmp_path / "survey.csv", values)
-    [inspected] = json.loads(invoke("inspect", "survey.csv", "--format", "json").output)
+    [inspected] = json.loads(invoke("inspect", "survey.csv", "--format", "json").stdout)
     assert not [w for w in inspected["warnings"] if "date" in w]
     assert "⚠" not in invoke("import", "survey.csv").output
     day_first = values[0][2] == "."  # 01.06.2024 is 1 June; with 04/13 in the file, 01/06 is 6 January

@@ -256,7 +256,7 @@ def test_inspect_lists_a_score_without_a_scale_as_kept_in_attributes_and_how_to_
     path = write_csv(tmp_path / "stores.csv", STORE_SCORES)
     result = CliRunner().invoke(cli, ["inspect", str(path), "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    [found] = json.loads(result.output)
+    [found] = json.loads(result.stdout)
     [row] = [row for row in found["proposals"] if row["column"] == "Store score"]
     assert row["field"] == "(question)" and float(row["confidence"]) < 0.5
     assert "the header names points ('score') but not their maximum" in row["evidence"]

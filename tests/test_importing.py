@@ -106,7 +106,7 @@ def test_inspect_shows_format_fields_and_evidence(tmp_path):
     assert "delimiter ';'" in out and "encoding" in out
     assert "How likely are you to recommend us to a friend?" in out and "0.95" in out
     assert "the header asks about recommending" in out
-    data = json.loads(invoke("inspect", str(path), "--format", "json").output)
+    data = json.loads(invoke("inspect", str(path), "--format", "json").stdout)
     [found] = data
     assert found["mapping"]["columns"]["submitted_at"] == "Submitted"
     assert found["mapping"]["date_order"] == "dmy"
@@ -380,7 +380,7 @@ def test_google_forms_timestamps_with_a_gmt_offset_are_read_at_that_offset(tmp_p
     with path.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows([["Timestamp", "Store", HEADER[2]],
                                       *zip(GOOGLE_FORMS_TIMES, ["Store 1"] * 3, [9, 3, 10])])  # fmt: skip
-    inspected = json.loads(invoke("inspect", str(path), "--format", "json").output)[0]
+    inspected = json.loads(invoke("inspect", str(path), "--format", "json").stdout)[0]
     assert (inspected["format"], inspected["mapping"]["columns"]["submitted_at"]) == ("google_forms", "Timestamp")
     assert not [note for note in inspected["notes"] if "time zone" in note]
     result = invoke("import", str(path), "--db", str(tmp_path / "cx.db"), "--timezone", "Europe/Warsaw")
@@ -428,7 +428,7 @@ def test_one_timezone_for_several_files_reads_only_the_times_that_carry_no_zone(
 
 def test_inspect_says_a_declared_zone_is_read_whatever_timezone_is_given(tmp_path):
     zoned = zoned_qualtrics_export(tmp_path / "zoned.csv", "Europe/Zurich")
-    [inspected] = json.loads(invoke("inspect", str(zoned), "--timezone", "America/New_York", "--format", "json").output)
+    [inspected] = json.loads(invoke("inspect", str(zoned), "--timezone", "America/New_York", "--format", "json").stdout)
     assert "timestamps are read in Europe/Zurich, the time zone the export declares" in inspected["notes"]
 
 

@@ -453,7 +453,7 @@ def inspected_metrics(*args: str) -> dict[str, str | None]:
     """column → the metric `cxbridge inspect --format json` proposes for it (None: unscored)."""
     result = CliRunner().invoke(cli, ["inspect", *args, "--format", "json"])
     assert result.exit_code == 0, result.output
-    [inspected] = json.loads(result.output)
+    [inspected] = json.loads(result.stdout)
     scored = {p["column"]: p["field"] for p in inspected["proposals"] if p["field"] in ("csat", "ces")}
     return {p["column"]: scored.get(p["column"]) for p in inspected["proposals"]}
 

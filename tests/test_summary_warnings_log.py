@@ -114,3 +114,38 @@ def test_a_check_warning_is_in_the_log_once(workspace: Workspace):
     assert checked.stderr.splitlines() == [f"WARNING cxbridge.check: survey: {warning}"]
     quiet = CliRunner().invoke(cli, ["-q", "check"])
     assert (quiet.stdout.splitlines(), quiet.stderr) == (["✔ survey (csv)", f"  ⚠ {warning}"], "")
+
+
+def resolved_csv(folder) -> str:
+    """A file whose Yes/No question detection leaves unscored, with a warning saying so."""
+    with (folder / "resolved.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f'Date,"{YES_NO}"\n' + "".join(f"2025-01-{n + 1:02d},{['Yes', 'No'][n % 2]}\n" for n in range(10)))
+    return "resolved.csv"
+
+
+def test_the_python_api_logs_the_warnings_of_an_inspection(tmp_path, monkeypatch, caplog):
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="cxbridge"):
+        [inspection] = cxbridge.inspect([resolved_csv(tmp_path)], host=create_host())
+    [warning] = inspection.warnings
+    assert "Yes/No" in warning
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("cxbridge.inspect", f"resolved: {warning}")]
+
+
+def test_an_inspect_warning_is_in_the_log_once(tmp_path, monkeypatch):
+    """`inspect` moves no data, as `check` does not, and as `check` logs its warnings: one it printed
+    only in its report was lost to a log kept alone (`cxbridge inspect exports/ 2>> inspect.log`, a
+    JSON log shipper) — an unscored column, and why."""
+    monkeypatch.chdir(tmp_path)
+    inspected = CliRunner().invoke(cli, ["inspect", resolved_csv(tmp_path)])
+    assert inspected.exit_code == 0, inspected.output
+    [warning] = [line.removeprefix("warning: ") for line in inspected.stdout.splitlines() if line.startswith("warning: ")]
+    assert "Yes/No" in warning
+    logged = [line for line in inspected.stderr.splitlines() if line.startswith("WARNING ")]
+    assert logged == [f"WARNING cxbridge.inspect: resolved: {warning}"]
+    as_json = CliRunner().invoke(cli, ["--log-format", "json", "inspect", "resolved.csv", "--format", "json"])
+    entries = [json.loads(line) for line in as_json.stderr.splitlines()]
+    assert [(e["level"], e["message"], e["source"]) for e in entries] == [("warning", f"resolved: {warning}", "resolved")]
+    assert json.loads(as_json.stdout)[0]["warnings"] == [warning]
+    quiet = CliRunner().invoke(cli, ["-q", "inspect", "resolved.csv"])
+    assert quiet.stderr == "" and f"warning: {warning}" in quiet.stdout
