@@ -1059,6 +1059,44 @@ def test_numbered_times_in_any_order_over_years_or_one_a_day_are_times(tmp_path,
     assert time.column == header and kind in time.describe()
 
 
+TYPEFORM_TAIL = ["Response Type", "Start Date (UTC)", "Stage Date (UTC)", "Submit Date (UTC)", "Network ID", "Tags",
+                 "Ending"]  # fmt: skip
+"""The last columns of a Typeform CSV download with partial responses, as public code quotes them
+(the search index's find_string "Stage Date (UTC)": ten files of several repositories, one listing
+them as a Typeform import's meta columns, one quoting a download whose "completed" rows leave
+"Stage Date" empty and fill "Submit Date"): "Stage Date" dates a partial response, "Submit Date"
+a completed one."""
+
+
+def test_a_header_naming_the_submission_is_the_submitted_time_over_another_date(tmp_path):
+    """Of Typeform's "Stage Date (UTC)" and "Submit Date (UTC)" (both 0.90, 'date'), the first
+    listed was chosen: every completed response, whose Stage Date is empty, was quarantined ("every
+    row needs a submitted time") and the NPS counted the partial ones alone. A header naming the
+    submission beats one naming a date or time only; the partial responses, with no submit date,
+    are quarantined, never dropped."""
+    rows = [["#", "How likely are you to recommend us to a friend?", *TYPEFORM_TAIL]]
+    for n in range(12):
+        partial = n % 4 == 0
+        day = f"2025-01-{n + 1:02d}"
+        rows.append([f"tok{n:029d}", n % 11, "partial" if partial else "completed", f"{day} 17:15:19",
+                     f"{day} 17:16:00" if partial else "", "" if partial else f"{day} 17:16:39", f"{n * 7919:010x}",
+                     "", "" if partial else "Default Ending"])  # fmt: skip
+    path = write_csv(tmp_path / "typeform.csv", rows)
+    inspection = inspect_file(path)
+    [submitted] = [p for p in inspection.chosen if p.target == "submitted_at"]
+    assert submitted.column == "Submit Date (UTC)" and "names the submission ('submit')" in submitted.describe()
+
+    from click.testing import CliRunner
+
+    from cxbridge.cli.main import cli
+
+    db = tmp_path / "cx.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
+    assert "12 read · 9 written" in result.output and "3 quarantined" in result.output, result.output
+    stored = query(tmp_path, "SELECT source_record_id, submitted_at FROM feedback", db=db.name)
+    assert sorted(stored) == [(f"tok{n:029d}", f"2025-01-{n + 1:02d}T17:16:39Z") for n in range(12) if n % 4]
+
+
 COMMENT_HEADERS = ["Kommentar", "Bemerkungen", "Verbesserungsvorschläge", "Commentaire", "Que pourrions-nous améliorer ?",
                    "Comentario", "¿Qué podríamos mejorar?", "Comentário", "O que podemos melhorar?", "Commento",
                    "Osservazioni", "Suggerimenti", "Perché?", "Opmerkingen", "Toelichting", "Waarom?", "Uwagi",

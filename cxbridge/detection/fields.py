@@ -27,6 +27,7 @@ _A_COUNTER = 10  # distinct whole numbers in a row, one apart, that no times of 
 _ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
 _WHERE = 0.4  # below MAPPED_AT: a store's postcode, city or address is where it is, and stores may share one
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
+_NAMES_SUBMISSION = 0.02  # a time header naming the submission ("Submit Date") beats another date ("Stage Date")
 
 
 def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
@@ -72,6 +73,9 @@ def _time(profile: ColumnProfile) -> list[Proposal]:
     if stem:
         evidence.append(f"the header says {stem!r}")
         confidence = 0.9
+        if sent := mentions(header, "submission"):
+            evidence.append(f"it names the submission ({sent!r})")
+            confidence += _NAMES_SUBMISSION
     target = "submitted_at"
     if mentions(header, "start"):
         target, confidence = "timestamp", confidence - 0.05

@@ -64,6 +64,10 @@ STEMS: dict[str, tuple[str, ...]] = {
         "дата", "время", "отметка времени", "data", "czas", "sygnatura", "datum", "zeit", "zeitstempel",
         "fecha", "marca temporal", "hora", "horodat", "carimbo",
     ),
+    # the time a response was sent, not another date of it ("Stage Date", "Last modified time", "Date")
+    "submission": ("submit", "submission", "completed", "completion", "finished", "recorded", "eingereicht",
+                   "abgeschickt", "abgesendet", "envío", "envio", "enviad", "soumis", "soumission", "envoy", "wysłan",
+                   "wyslan", "przesłan", "przeslan", "отправ"),
     "start": ("start", "begin", "начал", "początek", "rozpocz", "beginn", "inicio", "início", "début", "debut"),
     "id": (
         "id", "response id", "respondent id", "record id", "identifier", "number", "no.", "nr", "#", "lp.", "№",
