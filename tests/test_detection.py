@@ -1059,6 +1059,19 @@ def test_numbered_times_in_any_order_over_years_or_one_a_day_are_times(tmp_path,
     assert time.column == header and kind in time.describe()
 
 
+@pytest.mark.parametrize("birth", ["Date of birth", "DOB", "Birthday", "Geburtsdatum", "Fecha de nacimiento",
+                                   "Date de naissance", "Data urodzenia", "Дата рождения"])  # fmt: skip
+def test_a_date_of_birth_is_personal_data_not_the_submitted_time(tmp_path, birth):
+    """"Date of birth" of dates was the submitted time (0.90, its 'date') where listed before the
+    response's "Date": every record dated by its respondent's birthday — its month in every
+    `*_by_month` view — and the birth date stored. It is personal data, never stored."""
+    rows = [["Response ID", birth, "Date", "How likely are you to recommend us?"],
+            *[[f"R{n}", f"19{70 + n}-0{n % 9 + 1}-15", f"2026-01-{n + 1:02d}", n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "births.csv", rows))
+    assert chosen(inspection)["submitted_at"] == "Date"
+    assert [p.target for p in inspection.chosen if p.column == birth] == ["ignore"]
+
+
 TYPEFORM_TAIL = ["Response Type", "Start Date (UTC)", "Stage Date (UTC)", "Submit Date (UTC)", "Network ID", "Tags",
                  "Ending"]  # fmt: skip
 """The last columns of a Typeform CSV download with partial responses, as public code quotes them

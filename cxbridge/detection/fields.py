@@ -60,7 +60,11 @@ def _at_a_place(header: str) -> bool:
 
 
 def _time(profile: ColumnProfile) -> list[Proposal]:
+    """The submitted time (or a start time, kept): dates, or numbers a time header names; never
+    under a header naming personal data ("Date of birth": `_personal`)."""
     header = profile.column.label
+    if mentions(header, "personal"):
+        return []
     stem = mentions(header, "time")
     date_share = profile.share(profile.dates)
     numbered = _numbered_dates(profile) if stem and not _names_who(header, stem) else None

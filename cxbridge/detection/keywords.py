@@ -110,7 +110,8 @@ STEMS: dict[str, tuple[str, ...]] = {
                "statut", "terminé"),
     "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
                  "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
-                 "ip address", "ipaddress"),
+                 "ip address", "ipaddress", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
+                 "nascita", "urodzenia", "рождени"),
 }  # fmt: skip
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
