@@ -1072,6 +1072,21 @@ def test_a_date_of_birth_is_personal_data_not_the_submitted_time(tmp_path, birth
     assert [p.target for p in inspection.chosen if p.column == birth] == ["ignore"]
 
 
+@pytest.mark.parametrize("other, response", [("Order number", "Response ID"), ("Ticket ID", "Response ID"),
+                                             ("Order ID", "Respondent ID"), ("Customer number", "Submission ID"),
+                                             ("Auftragsnummer", "Antwort-ID")])  # fmt: skip
+def test_a_header_naming_the_response_is_the_id_over_another_id(tmp_path, other, response):
+    """An order's, ticket's or customer's number, all different in the rows read, tied with the
+    "Response ID" (0.90) and, listed first, was the record's id: a second answer about the same
+    order, ticket or customer in a later file would overwrite the first. The id of the response
+    beats another id."""
+    rows = [[other, response, "Date", "How likely are you to recommend us?"],
+            *[[f"{1_000_000 + n}", f"R{n}", f"2026-01-{n + 1:02d}", n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "ids.csv", rows))
+    [record] = [p for p in inspection.chosen if p.target == "id"]
+    assert record.column == response and "names the response" in record.describe()
+
+
 TYPEFORM_TAIL = ["Response Type", "Start Date (UTC)", "Stage Date (UTC)", "Submit Date (UTC)", "Network ID", "Tags",
                  "Ending"]  # fmt: skip
 """The last columns of a Typeform CSV download with partial responses, as public code quotes them

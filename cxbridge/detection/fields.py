@@ -27,6 +27,7 @@ _A_COUNTER = 10  # distinct whole numbers in a row, one apart, that no times of 
 _ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
 _WHERE = 0.4  # below MAPPED_AT: a store's postcode, city or address is where it is, and stores may share one
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
+_NAMES_RESPONSE = 0.02  # an id header naming the response ("Response ID") beats another id ("Order number")
 _NAMES_SUBMISSION = 0.02  # a time header naming the submission ("Submit Date") beats another date ("Stage Date")
 
 
@@ -112,7 +113,10 @@ def _identifier(profile: ColumnProfile) -> list[Proposal]:
     stem = mentions(profile.column.label, "id")
     if not stem or not profile.unique or profile.average_length > 40 or profile.dates:
         return []
-    return [Proposal("id", profile.key, 0.9, [f"the header says {stem!r} and all {profile.filled} values differ"])]
+    evidence = [f"the header says {stem!r} and all {profile.filled} values differ"]
+    if whose := mentions(profile.column.label, "response"):
+        evidence.append(f"it names the response ({whose!r})")
+    return [Proposal("id", profile.key, 0.9 + (_NAMES_RESPONSE if whose else 0), evidence)]
 
 
 def _contact(profile: ColumnProfile) -> list[Proposal]:
