@@ -496,7 +496,9 @@ def test_a_role_title_beside_a_word_of_a_name_is_personal_data(tmp_path):
 PEOPLE_AT_A_PLACE = ["Store employee", "Branch advisor", "Store clerk", "Store associate", "Employee at the store",
                      "Employee of the store", "Mitarbeiter der Filiale", "Filialmitarbeiter", "Pracownik sklepu",
                      "Сотрудник магазина", "Empleado de la tienda", "Conseiller d'agence", "Filialkonsultant",
-                     "Filial-Konsultant", "Agente tienda", "Agente de tienda", "Atendente loja"]  # fmt: skip
+                     "Filial-Konsultant", "Agente tienda", "Agente de tienda", "Atendente loja", "Store rep",
+                     "Shop assistant", "Branch teller", "Hotel receptionist", "Restaurant waiter", "Consultor tienda",
+                     "Dependiente de la tienda", "Colaborador loja", "Doradca oddziału"]  # fmt: skip
 
 
 @pytest.mark.parametrize("header", PEOPLE_AT_A_PLACE)
@@ -509,7 +511,10 @@ def test_a_person_word_heading_the_header_names_the_agent_not_the_place(tmp_path
     "Employee" alone is; the "Store" column is the store. Inside one word the head is the last part,
     whatever the language of the person word ("Filialkonsultant" was the branch, its Polish
     'konsultant' taken as heading before), and a Romance head comes first without a linking word too
-    ("Agente tienda" was the store: 'agent' is no Spanish word, 'agente' is)."""
+    ("Agente tienda" was the store: 'agent' is no Spanish word, 'agente' is). A rep, shop assistant,
+    teller, receptionist, waiter, "consultor", "dependiente", "colaborador" was no person word (the
+    store, each person ranked as one), and "Doradca oddziału" the team ("dział", a department,
+    inside "oddział", a branch)."""
     names, shops = ["Ann Lee", "Bob Stone", "Eve Park"], ["North", "South"]
     rows = [["Response ID", "Date", "Store", header, "How likely are you to recommend us?"],
             *[[f"R{n}", f"2026-01-{n + 1:02d}", shops[n % 2], names[n % 3], n % 11] for n in range(12)]]  # fmt: skip

@@ -96,7 +96,9 @@ STEMS: dict[str, tuple[str, ...]] = {
     "country": ("country", "страна", "kraj", "land", "país", "pais", "pays"),
     "team": ("team", "department", "отдел", "команда", "zespół", "zespol", "dział", "abteilung", "equipo",
              "équipe", "equipe"),
-    "agent": ("agent", "employee", "staff", "cashier", "advisor", "adviser", "consultant", "clerk", "associate",
+    "agent": ("agent", "employee", "staff", "cashier", "advisor", "adviser", "consultant", "clerk", "associate", "rep",
+              "representative", "assistant", "teller", "receptionist", "waiter", "waitress", "consultor", "dependient",
+              "colaborador",
               "served by", "сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer",
               "doradc", "sprzedawc", "mitarbeiter", "berater", "kassierer", "verkäufer", "agente", "empleado",
               "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller", "conseillère", "vendeur", "vendeuse",
@@ -125,7 +127,7 @@ _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielle
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
                   "facilité": ("facilités",), "сложн": ("несложн",), "трудн": ("нетрудн",),
                   "difícil": ("difícilmente",), "dificil": ("dificilmente",), "облегч": ("облегченн",),
-                  "office": ("officer",)}  # fmt: skip
+                  "office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",)}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
@@ -135,7 +137,8 @@ paiement)" are payment terms, not ease; "несложно" and "нетрудно
 are stems of `ease` of their own; "difícilmente" (es) and "dificilmente" (pt) are "hardly"
 ("Dificilmente voltaria a comprar"), not how difficult; "облегчённый" is lightweight ("облегчённая
 версия"), where "облегчила" ("Компания облегчила решение вопроса") made it easy; an "officer" is
-a person, not an office. Such a word does not count as the stem."""
+a person, not an office; "oddział" a branch, not a "dział" (department); "independiente"
+independent, no shop assistant ("dependiente"). Such a word does not count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"}),
                     "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
@@ -158,7 +161,7 @@ _NOUN_LAST = frozenset({"lead"})
 ("Team lead", "Sales lead", "Shift lead"), first it qualifies what follows ("Lead agent" is the agent,
 "Lead source" a sales lead's, "Lead time" a delay), and alone it says neither."""
 _HEAD_FIRST = frozenset({"сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer", "doradc",
-                         "sprzedawc", "agente", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
+                         "sprzedawc", "agente", "consultor", "dependient", "colaborador", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
                          "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári",
                          "почтов", "pocztow", "cep", "адрес", "улиц", "город", "регион", "adres", "ulica", "miasto",
                          "miejscowo", "województw", "dirección", "direccion", "calle", "ciudad", "provincia", "ville",
