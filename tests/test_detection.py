@@ -50,6 +50,40 @@ def test_nps_is_found_from_a_recommend_question_in_each_language(tmp_path, langu
     assert all(p.column != "Score of something" or not p.mapped for p in inspection.proposals if p.target == "nps")
 
 
+@pytest.mark.parametrize("header, answers", [
+    ("Number of recommendations", [0, 1, 2, 3, 0, 1, 5, 10, 2, 0, 4, 7]),
+    ("How many friends did you recommend us to?", [0, 1, 2, 3, 0, 1, 5, 10, 2, 0, 4, 7]),
+    ("Wie viele Freunde haben Sie uns weiterempfohlen?", [0, 1, 2, 3, 0, 1, 5, 10, 2, 0, 4, 7]),
+    ("¿Cuántos amigos le recomendaron nuestra tienda?", [0, 1, 2, 3, 0, 1, 5, 10, 2, 0, 4, 7]),
+    ("Effort (hours)", [1, 2, 3, 4, 5, 6, 7]),
+    ("Wait (minutes) until you were satisfied", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
+])  # fmt: skip
+def test_a_header_asking_how_many_holds_an_amount_not_a_score(tmp_path, header, answers):
+    """How many times someone recommended us, hours of effort, minutes of waiting were read as the
+    NPS (0.95: every count of 0–6 a detractor), the CES or the CSAT: a count asked before the
+    metric's word, or an amount in a unit, is no point of a scale. Kept as an answer, unscored,
+    saying why; the NPS question beside it is the NPS."""
+    rows = [["Date", header, "How likely are you to recommend us?"],
+            *[[f"2026-01-{n % 28 + 1:02d}", answers[n % len(answers)], n % 11] for n in range(24)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))
+    assert [(p.target, p.mapped) for p in inspection.proposals if p.column == header] == [("question", True)]
+    [note] = [p for p in inspection.proposals if p.column == header]
+    assert note.unscored and "an amount" in note.describe()
+    assert chosen(inspection)["nps"] == "How likely are you to recommend us?"
+
+
+@pytest.mark.parametrize("header, metric", [("How satisfied were you with our opening hours?", "csat"),
+                                            ("How satisfied were you with the number of checkouts open?", "csat"),
+                                            ("How likely are you to recommend us? (0-10)", "nps")])  # fmt: skip
+def test_a_count_or_unit_word_inside_a_rating_question_leaves_it_scored(tmp_path, header, metric):
+    """Asked after the metric's word, a count is what the rating is about, and a unit outside
+    brackets a word of the question: still scored."""
+    rows = [["Date", header], *[[f"2026-01-{n % 28 + 1:02d}", n % 11 if metric == "nps" else n % 5 + 1]
+                                 for n in range(24)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "rated.csv", rows))
+    assert chosen(inspection)[metric] == header
+
+
 def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(tmp_path):
     rows = [["How likely are you to recommend us?"], ["maybe"], ["very"], ["no"]]
     inspection = inspect_file(write_csv(tmp_path / "odd.csv", rows))

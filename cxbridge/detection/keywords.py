@@ -51,6 +51,10 @@ STEMS: dict[str, tuple[str, ...]] = {
         "observa", "bemerk", "vorschl", "verbesser", "amélior", "mejorar", "melhorar", "osservazion", "suggeriment",
         "perché", "migliorar", "opmerking", "toelichting", "waarom", "suggestie", "verbeter",
     ),
+    # a count asked for, not a rating ("Number of recommendations", "How many times…"); not the words asking
+    # "how much" too («Сколько усилий…», "Combien d'efforts…", "Ile wysiłku…" ask for effort)
+    "amount": ("how many", "number of", "count", "количество", "liczba", "wie viele", "anzahl", "cuántos", "cuántas",
+               "cuantos", "cuantas", "cantidad", "quantos", "quantas", "quantidade"),
     "points": ("score", "points", "pts", "pkt", "punkty", "punkte", "punktzahl", "балл", "очки", "wynik", "puntos",
                "puntuación", "puntaje", "pontos", "pontuação", "résultat", "compliance", "соответстви"),
     "percent": ("percent", "pct", "процент", "procent", "prozent", "porcentaje", "pourcentage", "porcentagem"),
@@ -121,7 +125,7 @@ STEMS: dict[str, tuple[str, ...]] = {
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
                "code", "código", "codigo", "chef", "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue",
-               "rua", "stadt"}  # fmt: skip
+               "rua", "stadt", "count"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
@@ -264,6 +268,23 @@ def asks_rating(header: str) -> bool:
     """Whether the header asks a rating question — satisfaction, effort or ease, recommending, or
     to rate, agree or say how likely ("How satisfied were you with the staff?", "Rate the store")."""
     return first_mentioned(header, ("satisfaction", "effort", "recommend", "rating")) is not None
+
+
+_UNIT = re.compile(r"[(\[]\s*(?:hours?|hrs?|minutes?|mins?|days?|count|times|stunden|minuten|tage|horas|minutos|"
+                   r"d[ií]as|heures|jours|godzin\w*|minut\w*|dni|час\w*|минут\w*|дн\w*)\s*[)\]]")
+"""A unit in brackets: the values are an amount of it ("Effort (hours)", "Wait (minutes)")."""
+
+
+def asks_amount(header: str) -> str | None:
+    """The word saying a header asks for an amount, not a rating: a count asked before any word of
+    the metrics ("Number of recommendations", "How many friends did you recommend us to?" — not "How
+    satisfied were you with the number of staff?") or a unit in brackets ("Effort (hours)")."""
+    text = _normal(header)
+    if unit := _UNIT.search(text):
+        return unit.group()
+    amount = min(((at, stem) for stem, at in _found(text, "amount")), default=None)
+    metric = min((at for role in ("recommend", "satisfaction", "effort") for _, at in _found(text, role)), default=None)
+    return amount[1] if amount and (metric is None or amount[0] < metric) else None
 
 
 def says_percent(header: str) -> bool:

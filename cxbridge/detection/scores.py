@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import first_mentioned, mentions
+from cxbridge.detection.keywords import asks_amount, first_mentioned, mentions
 from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, turned_round,
     unscored_note,
@@ -38,6 +38,10 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
     if not profile.filled or profile.dates or profile.of_emails:
         return []
     header = profile.column.label
+    if amount := asks_amount(header):
+        asked = mentions(header, "recommend") or first_mentioned(header, ("satisfaction", "effort"))
+        why = f"the header asks for an amount ({amount!r}), not a rating on a scale: kept as an answer, unscored"
+        return [_note(profile, f"{why}; {TO_SCORE_IT}")] if asked else []
     found = [_nps(profile, header, recoded=recoded), _rated(profile, header, recoded=recoded)]
     return [proposal for proposal in found if proposal is not None]
 
