@@ -102,7 +102,7 @@ STEMS: dict[str, tuple[str, ...]] = {
              "équipe", "equipe"),
     "agent": ("agent", "employee", "staff", "cashier", "advisor", "adviser", "consultant", "clerk", "associate", "rep",
               "representative", "assistant", "teller", "receptionist", "waiter", "waitress", "consultor", "dependient",
-              "colaborador",
+              "colaborador", "team member", "teammitglied",
               "served by", "сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer",
               "doradc", "sprzedawc", "mitarbeiter", "berater", "kassierer", "verkäufer", "agente", "empleado",
               "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller", "conseillère", "vendeur", "vendeuse",
@@ -131,7 +131,8 @@ _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielle
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
                   "facilité": ("facilités",), "сложн": ("несложн",), "трудн": ("нетрудн",),
                   "difícil": ("difícilmente",), "dificil": ("dificilmente",), "облегч": ("облегченн",),
-                  "office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",)}  # fmt: skip
+                  "office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
+                  "team": ("team member", "teammitglied")}  # fmt: skip
 """Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
 not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
 "простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
@@ -142,7 +143,9 @@ are stems of `ease` of their own; "difícilmente" (es) and "dificilmente" (pt) a
 ("Dificilmente voltaria a comprar"), not how difficult; "облегчённый" is lightweight ("облегчённая
 версия"), where "облегчила" ("Компания облегчила решение вопроса") made it easy; an "officer" is
 a person, not an office; "oddział" a branch, not a "dział" (department); "independiente"
-independent, no shop assistant ("dependiente"). Such a word does not count as the stem."""
+independent, no shop assistant ("dependiente"); a "team member" ("Teammitglied") a person, not the
+team. Such a word (or two: a false friend with a space is read over the word and the next) does not
+count as the stem."""
 _ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
                                          "достаточно"}),
                     "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
@@ -423,7 +426,8 @@ def _in_its_meaning(stem: str, text: str) -> int:
     found = list(_LETTERS.finditer(text))
     words = [match.group() for match in found]
     for at, word in enumerate(words):
-        if stem not in word or any(friend in word for friend in friends):
+        two = " ".join(words[at : at + 2])
+        if stem not in word or any(friend in (two if " " in friend else word) for friend in friends):
             continue
         if stem in _ALSO_GIVEN and not _before_handling(text[found[at].end() :], _ALSO_GIVEN[stem]):
             continue
