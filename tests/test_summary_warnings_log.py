@@ -89,20 +89,35 @@ def _read(descriptor: int) -> bytes:
 YES_NO = "Were all problems resolved to your complete satisfaction?"
 
 
+def resolved_csv(folder) -> str:
+    """A file whose Yes/No question detection leaves unscored, with a warning saying so."""
+    with (folder / "resolved.csv").open("w", encoding="utf-8") as handle:
+        handle.write(f'Date,"{YES_NO}"\n' + "".join(f"2025-01-{n + 1:02d},{['Yes', 'No'][n % 2]}\n" for n in range(10)))
+    return "resolved.csv"
+
+
+def logged_once(result, *, shown: str, logger: str) -> str:
+    """The one warning the command printed after `shown` (the unscored Yes/No question), which its
+    text log has once, under `logger`."""
+    assert result.exit_code == 0, result.output
+    [warning] = [line.removeprefix(shown) for line in result.stdout.splitlines() if line.startswith(shown)]
+    assert "Yes/No" in warning
+    logged = [line for line in result.stderr.splitlines() if line.startswith("WARNING ")]
+    assert logged == [f"WARNING {logger}: resolved: {warning}"]
+    return warning
+
+
+def json_log(result) -> list[tuple[str, str, str]]:
+    return [(e["level"], e["message"], e["source"]) for e in map(json.loads, result.stderr.splitlines())]
+
+
 def test_an_import_s_detection_warning_is_in_the_log_once(tmp_path, monkeypatch):
     """The import's own warnings (a column it leaves unscored, and why), not only its sync's."""
     monkeypatch.chdir(tmp_path)
-    with (tmp_path / "resolved.csv").open("w", encoding="utf-8") as handle:
-        handle.write(f'Date,"{YES_NO}"\n' + "".join(f"2025-01-{n + 1:02d},{['Yes', 'No'][n % 2]}\n" for n in range(10)))
-    imported = CliRunner().invoke(cli, ["import", "resolved.csv", "--db", "x.db"])
-    assert imported.exit_code == 0, imported.output
-    [warning] = [line.removeprefix("  ⚠ ") for line in imported.stdout.splitlines() if line.startswith("  ⚠ ")]
-    assert "Yes/No" in warning
-    logged = [line for line in imported.stderr.splitlines() if line.startswith("WARNING ")]
-    assert logged == [f"WARNING cxbridge.import: resolved: {warning}"]
+    imported = CliRunner().invoke(cli, ["import", resolved_csv(tmp_path), "--db", "x.db"])
+    warning = logged_once(imported, shown="  ⚠ ", logger="cxbridge.import")
     as_json = CliRunner().invoke(cli, ["--log-format", "json", "import", "resolved.csv", "--db", "y.db"])
-    entries = [json.loads(line) for line in as_json.stderr.splitlines()]
-    assert [(e["message"], e["source"]) for e in entries] == [(f"resolved: {warning}", "resolved")]
+    assert json_log(as_json) == [("warning", f"resolved: {warning}", "resolved")]
 
 
 def test_a_check_warning_is_in_the_log_once(workspace: Workspace):
@@ -114,13 +129,6 @@ def test_a_check_warning_is_in_the_log_once(workspace: Workspace):
     assert checked.stderr.splitlines() == [f"WARNING cxbridge.check: survey: {warning}"]
     quiet = CliRunner().invoke(cli, ["-q", "check"])
     assert (quiet.stdout.splitlines(), quiet.stderr) == (["✔ survey (csv)", f"  ⚠ {warning}"], "")
-
-
-def resolved_csv(folder) -> str:
-    """A file whose Yes/No question detection leaves unscored, with a warning saying so."""
-    with (folder / "resolved.csv").open("w", encoding="utf-8") as handle:
-        handle.write(f'Date,"{YES_NO}"\n' + "".join(f"2025-01-{n + 1:02d},{['Yes', 'No'][n % 2]}\n" for n in range(10)))
-    return "resolved.csv"
 
 
 def test_the_python_api_logs_the_warnings_of_an_inspection(tmp_path, monkeypatch, caplog):
@@ -138,14 +146,9 @@ def test_an_inspect_warning_is_in_the_log_once(tmp_path, monkeypatch):
     JSON log shipper) — an unscored column, and why."""
     monkeypatch.chdir(tmp_path)
     inspected = CliRunner().invoke(cli, ["inspect", resolved_csv(tmp_path)])
-    assert inspected.exit_code == 0, inspected.output
-    [warning] = [line.removeprefix("warning: ") for line in inspected.stdout.splitlines() if line.startswith("warning: ")]
-    assert "Yes/No" in warning
-    logged = [line for line in inspected.stderr.splitlines() if line.startswith("WARNING ")]
-    assert logged == [f"WARNING cxbridge.inspect: resolved: {warning}"]
+    warning = logged_once(inspected, shown="warning: ", logger="cxbridge.inspect")
     as_json = CliRunner().invoke(cli, ["--log-format", "json", "inspect", "resolved.csv", "--format", "json"])
-    entries = [json.loads(line) for line in as_json.stderr.splitlines()]
-    assert [(e["level"], e["message"], e["source"]) for e in entries] == [("warning", f"resolved: {warning}", "resolved")]
+    assert json_log(as_json) == [("warning", f"resolved: {warning}", "resolved")]
     assert json.loads(as_json.stdout)[0]["warnings"] == [warning]
     quiet = CliRunner().invoke(cli, ["-q", "inspect", "resolved.csv"])
     assert quiet.stderr == "" and f"warning: {warning}" in quiet.stdout
