@@ -13,6 +13,7 @@ import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -96,22 +97,27 @@ def project(tmp_path: Path, kind: str) -> str:
     return file
 
 
+def listed_holding_none(markers: list[str], summary: str, db_file: Path) -> list[dict[str, Any]]:
+    """The reasons `quarantine list --format json` lists, once no marker is in them, in the table
+    it prints, the run's `summary`, `status -vv`, `quarantine.error` or `sync_runs.error`."""
+    listed = json.loads(run("quarantine", "list", "--format", "json"))
+    shown = [summary, run("quarantine", "list"), json.dumps(listed, ensure_ascii=False), run("-vv", "status")]
+    with closing(sqlite3.connect(db_file)) as db:
+        shown += [error for (error,) in db.execute("SELECT error FROM quarantine")]
+        shown += [error or "" for (error,) in db.execute("SELECT error FROM sync_runs")]
+    for output in shown:
+        for marker in markers:
+            assert marker not in output.casefold(), f"{marker!r} in {output[:3000]}"
+    return listed
+
+
 @pytest.mark.parametrize("command", ["sync", "import"])
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_a_reason_names_a_contact_or_free_text_by_what_it_is(kind, command, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     file = project(tmp_path, kind)
     summary = run("-vv", "sync", "--no-progress") if command == "sync" else run("-vv", "import", file)
-    listed = json.loads(run("quarantine", "list", "--format", "json"))
-    shown = [summary, run("quarantine", "list"), json.dumps(listed, ensure_ascii=False), run("-vv", "status")]
-    with closing(sqlite3.connect(tmp_path / "cxbridge.db")) as db:
-        shown += [error for (error,) in db.execute("SELECT error FROM quarantine")]
-        shown += [error or "" for (error,) in db.execute("SELECT error FROM sync_runs")]
-    for output in shown:
-        for marker in MARKERS:
-            assert marker not in output.casefold(), f"{marker!r} in {output[:2000]}"
-
-    reasons = {row["id"]: row for row in listed}
+    reasons = {row["id"]: row for row in listed_holding_none(MARKERS, summary, tmp_path / "cxbridge.db")}
     assert sorted(reasons, key=lambda n: int(n[1:])) == [*KINDS, "R9", "R10"]
     for native, (column, what) in KINDS.items():
         assert reasons[native]["field"] == column and re.search(r"row \d+", reasons[native]["where"])

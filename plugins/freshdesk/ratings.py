@@ -16,6 +16,7 @@ from typing import Any
 from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
@@ -54,7 +55,7 @@ class SurveyQuestion:
             return AnswerInput(question_id, 4 - value, self.text, label=CLASSIC[value], spec=spec, is_primary=primary)
         points = self.accepted
         if value not in points:
-            raise DataError(f"rating {value!r} of {question_id} is not one of the survey's {list(points)}",
+            raise DataError(f"rating {quoted(value)} of {question_id} is not one of the survey's {list(points)}",
                             field=f"ratings.{question_id}")  # fmt: skip
         spec = MetricSpec(metric="csat", scale=(1, len(points)))
         label = LABELS[value] if points == SEVEN_POINTS else None  # the reference names only all seven
@@ -90,7 +91,7 @@ def normalize_rating(
     ratings says nothing of its points: only the classic 1, 2, 3, the same on every survey, are read."""
     ratings = raw.get("ratings") or {}
     if not isinstance(ratings, dict) or not ratings:
-        raise DataError(f"the rating has no ratings by question id: {ratings!r}", field="ratings")
+        raise DataError(f"the rating has no ratings by question id: {quoted(ratings)}", field="ratings")
     survey = str(raw.get("survey_id"))
     values = {qid: _value(qid, value) for qid, value in ratings.items()}
     for qid, value in values.items():
@@ -110,7 +111,7 @@ def normalize_rating(
 def _value(question_id: str, given: Any) -> int:
     value = whole_int(given)
     if value is None:
-        raise DataError(f"rating {given!r} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
+        raise DataError(f"rating {quoted(given)} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
                         "Happy … -103 Extremely Unhappy (classic surveys 1, 2, 3)", field=f"ratings.{question_id}")  # fmt: skip
     return value
 
@@ -135,7 +136,7 @@ def _points_unknown(
         what = f"survey {survey} is not among the surveys Freshdesk lists (GET /api/v2/surveys)"
         field, why = "survey_id", "deleted, or not visible to the API key's agent"
         restored = "restored, or a key that sees it"
-    return DataError(f"{what}: {why}, so which points it accepts is not known and {value!r} is not scored on a guessed "
+    return DataError(f"{what}: {why}, so which points it accepts is not known and {quoted(value)} is not scored on a guessed "
                      f"scale; once it is listed ({restored}), `cxbridge quarantine replay` reads the rating", field=field)  # fmt: skip
 
 

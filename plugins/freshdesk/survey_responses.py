@@ -25,6 +25,7 @@ from cxbridge.plugins.freshdesk.csat_surveys import CsatSurvey, parse_survey, va
 from cxbridge.plugins.freshdesk.ratings import TicketContext, build_rated
 from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import Question, QuestionPlan
+from cxbridge.quoted_values import quoted
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -170,11 +171,11 @@ def _check_point(question: Question, value: Any, bounds: tuple[float, float] | N
         return
     number = value if isinstance(value, int | float) else shown_number(value) if isinstance(value, str) else None
     if number is not None and not float(number).is_integer():
-        raise DataError(f"answer {value!r} to range question {question.id} is not a whole number: a range question "
+        raise DataError(f"answer {quoted(value)} to range question {question.id} is not a whole number: a range question "
                         "is answered with one of its points, the whole numbers from its scale's min to its max",
                         field=f"answers.{question.id}")  # fmt: skip
     if number is not None and bounds is not None and not bounds[0] <= number <= bounds[1]:
-        raise DataError(f"answer {value!r} to range question {question.id} is outside its scale {bounds[0]:g}–"
+        raise DataError(f"answer {quoted(value)} to range question {question.id} is outside its scale {bounds[0]:g}–"
                         f"{bounds[1]:g} (its min and max in the survey): check the question in Freshdesk (a scale "
                         "changed since?), then `cxbridge quarantine replay`", field=f"answers.{question.id}")  # fmt: skip
 

@@ -10,6 +10,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec, nps_category
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.hubspot.config import HubSpotConfig
+from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
@@ -47,7 +48,7 @@ def submission_record(raw: dict[str, Any], builder: RecordBuilder, config: HubSp
     spec = metric_of(survey_type, config)
     if (value := _number(props.get("hs_value"), "hs_value")) is not None:
         if spec is not None and not float(value).is_integer():
-            raise DataError(f"hs_value {props['hs_value']!r} of a {survey_type} survey response is not a whole number: "
+            raise DataError(f"hs_value {quoted(props['hs_value'])} of a {survey_type} survey response is not a whole number: "
                             "HubSpot's answers are whole points (NPS 0–10, CSAT 0, 1 or 2, CES 1–7)", field="hs_value")  # fmt: skip
         if survey_type == "NPS":
             _check_nps_group(value, props)
@@ -82,7 +83,7 @@ def _check_nps_group(value: float | int, props: dict[str, Any]) -> None:
     if not 0 <= value <= 10 or group.lower() not in ("promoter", "passive", "detractor"):
         return  # off the scale: the scale check says so; no group (or another word): nothing to compare
     if (category := nps_category(int(value))) != group.lower():
-        raise DataError(f"hs_value {props['hs_value']!r} of an NPS survey response is a {category} by NPS's rule "
+        raise DataError(f"hs_value {quoted(props['hs_value'])} of an NPS survey response is a {category} by NPS's rule "
                         f"(0–6 detractor, 7–8 passive, 9–10 promoter), but HubSpot's hs_response_group {group!r} "
                         "says otherwise: the answer is not on 0–10 as read, so it is not scored; look at the survey in "
                         "HubSpot, whose answers should be 0–10", field="hs_value")  # fmt: skip
@@ -113,6 +114,6 @@ def _number(text: Any, field: str) -> float | int | None:
         return None
     number = parse_number(str(text))
     if number is None:
-        raise DataError(f"{field} {text!r} is not a number", field=field)
+        raise DataError(f"{field} {quoted(text)} is not a number", field=field)
     return int(number) if number.is_integer() else number
 

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta, timezone
 
 from cxbridge.errors import DataError
+from cxbridge.quoted_values import quoted
 
 ABBREVIATIONS = {
     "UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "WET": "+00:00", "WEST": "+01:00", "BST": "+01:00",
@@ -24,14 +25,15 @@ def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> da
     """The aware UTC time of a QuestionPro timestamp; DataError naming what could not be read."""
     match = _STAMP.match(text.strip()) if isinstance(text, str) else None
     if match is None:
-        raise DataError(f"timestamp {text!r} is not like '05 Oct, 2020 02:51:51 PM PDT'", field="timestamp")
+        raise DataError(f"timestamp {quoted(text)} is not like '05 Oct, 2020 02:51:51 PM PDT'", field="timestamp")
     local = datetime.strptime(match.group(1), "%d %b, %Y %I:%M:%S %p")
     name = (match.group(2) or "UTC").upper()
     offset = (extra or {}).get(name) or ABBREVIATIONS.get(name) or _gmt_offset(name)
     if offset is None:
+        shown = quoted(name)
         raise DataError(
-            f"timestamp {text!r}: unknown time-zone abbreviation {name!r}; name its offset in the source's "
-            f'timezone_abbreviations, e.g. {{ {name} = "+03:00" }}',
+            f"timestamp {quoted(text)}: unknown time-zone abbreviation {shown}; name its offset in the source's "
+            f'timezone_abbreviations, e.g. {{ {name if shown == repr(name) else "AST"} = "+03:00" }}',
             field="timestamp",
         )
     return local.replace(tzinfo=_zone(offset)).astimezone(timezone.utc)

@@ -14,6 +14,7 @@ from cxbridge.metrics import NPS_METRICS
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.salesforce.config import SalesforceConfig
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan, option_values
+from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.timestamps import field_timestamp
@@ -135,7 +136,7 @@ def _require_scale(question: Question, kind: str, value: Any, plan: QuestionPlan
     if override is not None and (override.scale or override.labels):
         return
     raise DataError(f"question {question.id} ({question.text!r}): a {kind} question whose SurveyQuestionChoice rows "
-                    f"give no scale, and {SCALE_SETTINGS[kind]} is not set, so its answer {value!r} is not scored on "
+                    f"give no scale, and {SCALE_SETTINGS[kind]} is not set, so its answer {quoted(value)} is not scored on "
                     f"a guessed one; set {SCALE_SETTINGS[kind]} in [{plan.where}] (e.g. [1, 5]), or scale (and labels, "
                     f"for answers in words) in [{plan.where}.questions.{question.id}], then run `cxbridge quarantine "
                     "replay`", field=question.id)  # fmt: skip

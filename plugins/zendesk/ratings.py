@@ -10,6 +10,7 @@ from typing import Any
 from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
 from cxbridge.timestamps import field_timestamp
 
@@ -54,7 +55,7 @@ def unanswered(raw: dict[str, Any]) -> str | None:
 def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: TicketContext | None) -> FeedbackRecord:
     score = raw.get("score")
     if score not in ("good", "bad"):
-        raise DataError(f"score {score!r} is not a rating (good or bad)", field="score")
+        raise DataError(f"score {quoted(score)} is not a rating (good or bad)", field="score")
     answers = [AnswerInput("score", score, QUESTION, label=score, spec=CSAT, is_primary=True)]
     if raw.get("comment"):
         answers.append(AnswerInput("comment", raw["comment"], "Comment", is_comment=True))

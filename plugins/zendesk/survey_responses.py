@@ -18,6 +18,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import UNRATED, TicketContext, with_ticket_context
+from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
@@ -53,7 +54,7 @@ def survey_key(raw: dict[str, Any]) -> tuple[str, int] | None:
     if not survey_id or version is None:
         return None
     if (number := whole_int(version)) is None:
-        raise DataError(f"survey version {version!r} is not a whole number (Zendesk numbers a survey's versions 1, 2, "
+        raise DataError(f"survey version {quoted(version)} is not a whole number (Zendesk numbers a survey's versions 1, 2, "
                         "3 …), so its definition cannot be asked for", field="survey.version" if survey else "survey_version")  # fmt: skip
     return (str(survey_id), number)
 
@@ -159,7 +160,7 @@ def _answer(answer: dict[str, Any], questions: dict[str, SurveyQuestion], csat_s
     if kind == "rating_scale":
         satisfaction, rating = question.get("sub_type") == "customer_satisfaction", answer.get("rating")
         if rating is not None and whole_int(rating) is None:
-            raise DataError(f"rating {rating!r} of question {qid} is not a whole number: a rating is one of its "
+            raise DataError(f"rating {quoted(rating)} of question {qid} is not a whole number: a rating is one of its "
                             "options' ratings", field=f"answers.{qid}")  # fmt: skip
         scale = defined.scale or (csat_scale if satisfaction else None)
         if scale is None:
@@ -186,7 +187,7 @@ def _check_category(qid: str, rating: Any, category: Any, spec: MetricSpec, poin
     described by `points`, else higher is better) puts the rating in the other half, or a rating
     comes with a word for none, which is right is not known: DataError saying both."""
     if category in UNRATED and rating is not None:
-        raise DataError(f"rating {rating} of question {qid} has rating_category {category!r}, which says the survey "
+        raise DataError(f"rating {quoted(rating, str)} of question {qid} has rating_category {category!r}, which says the survey "
                         "was sent and not rated: which is right is not known, so it is not scored; check the response "
                         "in Zendesk, then run cxbridge quarantine replay", field=f"answers.{qid}")  # fmt: skip
     side, (low, high) = CATEGORY_SIDE.get(str(category)), spec.scale_bounds
