@@ -8,6 +8,7 @@ for another file's."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,44 @@ def test_an_imported_files_path_that_is_a_synced_files_identity_names_two_files(
         result = import_into_survey(keyed, "exports/responses.csv")
     assert result.read == 30
     assert_stored_as_by_itself(keyed, now, tmp_path / "clean", monkeypatch, imported=first == "synced")
+
+
+@pytest.mark.parametrize(("path", "records"), [("**/*.csv", 50), ("data/*.csv", 30)])
+def test_an_import_from_a_folder_and_a_sync_from_its_subfolder_name_two_files_alike(tmp_path, monkeypatch, path, records):
+    """`cxbridge import data/responses.csv` run in a folder without a project keeps the file's
+    state as `data/responses.csv`, its path from that folder; a config in its subfolder `sub`
+    finds its own `data/responses.csv` under that name too, as its path from `sub` — another file.
+    It is read whole, not read on from the import's state: with the identity `data/responses.csv`
+    (`**/*.csv`) its rows are 30 records of their own beside the import's 20; with the import's
+    identity, `responses.csv` (`data/*.csv`), they are the import's 20 records and 10 more."""
+    folder = tmp_path / "x"
+    sub = keyed_by_content(Workspace(folder / "sub"))
+    sub.config.write_text(sub.config.read_text().replace('path = "responses*.csv"', f'path = "{path}"'))
+    write(folder / "data" / "responses.csv", csv_text(rows(1, 20)))
+    monkeypatch.chdir(folder)
+    [imported] = cxbridge.import_(["data/responses.csv"], mapping=str(sub.config), destination=f"sqlite:///{sub.db}").files
+    assert imported.error is None and imported.result.read == 20, imported.error
+    write(sub.root / "data" / "responses.csv", csv_text(rows(1, 30)))  # another file, beginning with the same bytes
+
+    [result] = sub.sync().results
+    assert result.read == 30
+    assert sub.query("SELECT (SELECT COUNT(*) FROM feedback) + (SELECT COUNT(*) FROM quarantine)") == [(records,)]
+
+
+def test_a_file_imported_from_another_folder_by_the_same_path_is_not_passed_over_as_read(tmp_path, monkeypatch):
+    """Two imports without a project, from a folder and from its subfolder, of `data/responses.csv`:
+    two files of one name and identity. The second, of the first's size and time but with an
+    answer edited, is read, not passed over by the first's state."""
+    folder = tmp_path / "x"
+    sub = keyed_by_content(Workspace(folder / "sub"))
+    first = write(folder / "data" / "responses.csv", csv_text(rows(1, 20)))
+    second = write(sub.root / "data" / "responses.csv", csv_text(rows(1, 20)).replace("gęślą 3", "gęślą X"))
+    os.utime(second, ns=(first.stat().st_atime_ns, first.stat().st_mtime_ns))
+    reads = []
+    for where in (folder, sub.root):
+        monkeypatch.chdir(where)
+        [imported] = cxbridge.import_(["data/responses.csv"], mapping=str(sub.config),
+                                      destination=f"sqlite:///{sub.db}").files  # fmt: skip
+        reads.append(imported.result.read)
+    assert reads == [20, 20]
+    assert sub.query("SELECT COUNT(*) FROM feedback_comments WHERE text = 'gęślą X'") == [(1,)]

@@ -5,7 +5,9 @@ read it whole again (any other change).
 A state names the identity of the file it was saved for (`FileState.identity`), and is another
 file's when that is not the identity of the file it is found for (`saved_for`): a cursor names an
 imported file by its path from the project's folder and a synced one by its path below the
-source's `path`, and the two can name two files (`exports/responses.csv`).
+source's `path`, and the two can name two files (`exports/responses.csv`). An imported file's
+state also names that folder (`FileState.folder`, a hash): the same path from another folder
+(an import run elsewhere, a config in a subfolder) is another file.
 
 A file is unchanged when its size and modification time are the saved ones (not a byte of it is
 read), or, when only the time differs, when the hash of its bytes is the saved one. A delimited
@@ -35,7 +37,8 @@ class FileState:
     delimited file where to read on from (bytes, records, lines), the hash of the bytes up to
     there, the date order its rows were read in, and, for rows keyed by their content, the name
     of the key table of the rows up to there (`key_tables`); the file's identity as the cursor
-    names files (None in a state saved before 2026-12-07)."""
+    names files (None in a state saved before 2026-12-07); for a file named by its path from a
+    folder (an import's), that folder's `folder_key` (None for a synced file, and before 2026-12-07)."""
 
     config: str
     size: int
@@ -46,6 +49,7 @@ class FileState:
     date_order: str | None = None
     keys: str | None = None
     identity: str | None = None
+    folder: str | None = None
 
     def to_cursor(self) -> dict[str, Any]:
         saved: dict[str, Any] = {"config": self.config, "size": self.size, "mtime_ns": self.mtime_ns,
@@ -58,6 +62,8 @@ class FileState:
             saved["keys"] = self.keys
         if self.identity is not None:
             saved["identity"] = self.identity
+        if self.folder is not None:
+            saved["folder"] = self.folder
         return saved
 
     @classmethod
@@ -72,7 +78,7 @@ class FileState:
                 config=str(saved["config"]), size=int(saved["size"]), mtime_ns=int(saved["mtime_ns"]),
                 sha256=str(saved["sha256"]), resume=tuple(int(n) for n in resume) if resume else None,  # type: ignore[arg-type]
                 prefix_sha256=saved.get("prefix_sha256"), date_order=saved.get("date_order"), keys=saved.get("keys"),
-                identity=saved.get("identity"),
+                identity=saved.get("identity"), folder=saved.get("folder"),
             )  # fmt: skip
         except (KeyError, TypeError, ValueError):
             return None
@@ -99,13 +105,24 @@ class Plan:
         return (1, self.resume[0]) if self.resume else (0, 0)
 
 
-def saved_for(saved: Any, identities: Collection[str]) -> Any:
-    """`saved`, unless it is the state of a file of none of `identities` (then None): a file is
-    passed over or read on only from a state of its rows' ids, whose rows it passes over are
-    stored under the ids they have in it. A state without an identity (saved before 2026-12-07)
-    is taken as before."""
-    identity = saved.get("identity") if isinstance(saved, dict) else None
-    return saved if identity is None or identity in identities else None
+def folder_key(folder: Path) -> str:
+    """How a state names the folder its file's name is a path from: a hash, as a folder's path
+    may name a person (`/home/jane.doe/…`)."""
+    return hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+
+
+def saved_for(saved: Any, identities: Collection[str], *, folder: str | None = None) -> Any:
+    """`saved`, unless it is the state of a file of none of `identities`, or — found by a name
+    that is a path from the folder whose `folder_key` is `folder` — saved for that path from
+    another folder (then None): a file is passed over or read on only from a state of that file,
+    whose rows it passes over are stored under the ids they have in it. A state without an
+    identity or a folder (saved before 2026-12-07) is taken as before."""
+    if not isinstance(saved, dict):
+        return saved
+    identity, saved_in = saved.get("identity"), saved.get("folder")
+    if identity is not None and identity not in identities:
+        return None
+    return None if folder is not None and saved_in is not None and saved_in != folder else saved
 
 
 def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool = False) -> Plan:
@@ -148,11 +165,12 @@ def _plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_con
 
 def state_after_read(
     file: SourceFile, config: str, *, whole: tuple[int, int, int] | None, date_order: str | None,
-    keys: str | None = None, identity: str | None = None,
+    keys: str | None = None, identity: str | None = None, folder: str | None = None,
 ) -> FileState:  # fmt: skip
     """The state to save of a file just read; `whole` is where its last whole record ended
     (None for files not read on: workbooks, JSON exports); `keys` names the key table of the
-    rows up to there; `identity` is the file's, as the cursor names files."""
+    rows up to there; `identity` is the file's, as the cursor names files, and `folder` the
+    `folder_key` of the folder its name is a path from (an import's)."""
     stat = file.path.stat()
     total, prefix = hashlib.sha256(), None
     with file.path.open("rb") as handle:
@@ -161,7 +179,8 @@ def state_after_read(
             prefix = total.hexdigest()
         _digest(handle, total, None)
     return FileState(config=config, size=stat.st_size, mtime_ns=stat.st_mtime_ns, sha256=total.hexdigest(),
-                     resume=whole, prefix_sha256=prefix, date_order=date_order, keys=keys, identity=identity)  # fmt: skip
+                     resume=whole, prefix_sha256=prefix, date_order=date_order, keys=keys, identity=identity,
+                     folder=folder)  # fmt: skip
 
 
 @lru_cache(maxsize=64)

@@ -40,7 +40,7 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_names import FileNames
-from cxbridge.tabular.file_state import Plan, plan, saved_for, state_after_read
+from cxbridge.tabular.file_state import Plan, folder_key, plan, saved_for, state_after_read
 from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
 from cxbridge.tabular import key_tables
@@ -181,12 +181,14 @@ class FileStream(Stream):
         when it has none, or when that name is the file's too (`twice`) — the further along of
         the two, as far as the file's bytes confirm the other. Neither is taken when it is
         another file's (`saved_for`): of another identity — but under a synced file's other name,
-        that of the file an import read at its path (its name)."""
+        that of the file an import read at its path (its name) — or, found by a path from a
+        folder (an import's own name, a synced file's other name), saved for that path from another."""
         appendable, named = file.kind == "delimited", self.names.name(file.in_cursor)
         identity = self.names.name(file.identity)
         at_path = {identity, self.names.name(file.path.name)} if file.cursor_name is None else {identity}
-        own = saved_for(saved.get(named), {identity})
-        other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path)
+        own = saved_for(saved.get(named), {identity}, folder=self._folder(file))
+        base = folder_key(self.source.context.base_dir) if file.cursor_name is None else None
+        other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path, folder=base)
         plans = [] if own is None else [plan(file, own, self._config_hash, appendable=appendable)]
         if own is None or (named in twice and other is not None):
             plans.append(plan(file, other, self._config_hash, appendable=appendable, by_content=True))
@@ -197,6 +199,12 @@ class FileStream(Stream):
         file's: an imported file's, its name alone (as an earlier cxbridge's import and a sync of
         its folder name it); a synced one's, its path from the config's folder (as an import names it)."""
         return file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
+
+    def _folder(self, file: SourceFile) -> str | None:
+        """The `folder_key` of the folder an imported file's name in the cursor is a path from
+        (`cursor_root`); None for a file named by its identity."""
+        root = self.config.cursor_root
+        return folder_key(root) if file.cursor_name is not None and root is not None else None
 
     def _named_twice(self, files: list[SourceFile]) -> dict[str, str]:
         """Each file's name in the cursor → its other name, where that name is the file's too: a
@@ -224,7 +232,8 @@ class FileStream(Stream):
         plans = {file.identity: self._plan(file, self._saved, self._twice) for file in files}
         for file in files:
             if (done := plans[file.identity]).action == "skip" and done.state is not None:
-                kept = replace(done.state, identity=self.names.name(file.identity))  # its time, when only that changed
+                kept = replace(done.state, identity=self.names.name(file.identity),  # its time, when only that changed
+                               folder=self._folder(file))  # fmt: skip
                 self._read[self.names.name(file.in_cursor)] = kept.to_cursor()
         todo = [file for file in files if plans[file.identity].action != "skip"]
         dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
@@ -250,6 +259,7 @@ class FileStream(Stream):
             self._read[self.names.name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
                 keys=self._keep_keys(file, plans[file.identity]), identity=self.names.name(file.identity),
+                folder=self._folder(file),
             ).to_cursor()  # fmt: skip
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
