@@ -10,6 +10,7 @@ compared with figures worked out here from the rows written below, never by cxbr
 from __future__ import annotations
 
 import csv
+import json
 import random
 from collections import defaultdict
 from datetime import datetime
@@ -20,8 +21,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 import cxbridge
+from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from tests.test_location_ranking import url_for
@@ -126,30 +129,36 @@ def one_decimal(exact: Fraction) -> float:
     return sign * float((Decimal(abs(exact.numerator)) / Decimal(exact.denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
+CSAT_BOXES = {5: ("dissatisfied", "dissatisfied", "neutral", "satisfied", "satisfied"),  # top-2-box
+              3: ("dissatisfied", "neutral", "satisfied")}  # top box
+CES_BOXES = {7: ("high_effort", "high_effort", "neutral", "neutral", "neutral", "low_effort", "low_effort"),
+             5: ("low_effort", "low_effort", "neutral", "high_effort", "high_effort")}  # 1 = much less effort
+"""Each answer's box by its value (1 first), as README's metric rules say, written out."""
+
+
+def customer(row: dict[str, str], *, csat_points: int, ces_points: int) -> dict[str, Any]:
+    """A customer's answers: NPS, CSAT box and 0–100, CES box and 0–100 (100 = least effort)."""
+    csat, ces = int(row["satisfied"]), int(row["effort"])
+    least_effort = ces - 1 if ces_points == 7 else ces_points - ces  # the 7-point agrees, the 5-point expects
+    return {"store": row["store"], "month": month_of(row["submitted"]), "staff": row.get("staff") or None,
+            "team": row.get("team") or None, "nps": int(row["recommend"]),
+            "csat_box": CSAT_BOXES[csat_points][csat - 1], "csat": Fraction(100 * (csat - 1), csat_points - 1),
+            "ces_box": CES_BOXES[ces_points][ces - 1], "ces": Fraction(100 * least_effort, ces_points - 1)}  # fmt: skip
+
+
 def answers() -> list[dict[str, Any]]:
-    """One entry per counted record: its store, month, staff and its answers as facts — group of
-    NPS, satisfied or not, CES 0–100 (100 = least effort) and low effort or not, visit or audit
-    score 0–100. The copies are the store's responses (`same_as`) and the 11 is quarantined."""
-    found = []
-    for row in DATA["store"]:
-        if row["id"] == "C-off":
-            continue
-        ces = int(row["effort"])
-        found.append({"store": row["store"], "month": month_of(row["submitted"]), "staff": row["staff"] or None,
-                      "team": row["team"] or None, "nps": int(row["recommend"]), "satisfied": int(row["satisfied"]) >= 4,
-                      "ces": Fraction(100 * (ces - 1), 6), "low_effort": ces >= 6})  # fmt: skip
-    for row in DATA["kiosk"]:
-        ces = int(row["effort"])
-        found.append({"store": row["store"], "month": month_of(row["submitted"]), "staff": None, "team": None,
-                      "nps": int(row["recommend"]), "satisfied": row["satisfied"] == "3",
-                      "ces": Fraction(100 * (5 - ces), 4), "low_effort": ces <= 2})  # fmt: skip
+    """One entry per counted record: its store, month, staff and its answers. The copies are the
+    store's responses (`same_as`), counted once; the 11 is quarantined."""
+    found = [customer(row, csat_points=5, ces_points=7) for row in DATA["store"] if row["id"] != "C-off"]
+    found += [customer(row, csat_points=3, ces_points=5) for row in DATA["kiosk"]]
     for row in DATA["pulse"]:
         found.append({"store": row["store"], "month": month_of(row["submitted"]), "enps": int(row["place to work"])})
     for row in DATA["shops"]:
         found.append({"store": row["store"], "month": month_of(row["submitted"]), "staff": row["staff"],
-                      "team": row["team"], "shop": Fraction(100 * int(row["points"]), 40)})  # fmt: skip
+                      "team": row["team"], "mystery_shop": Fraction(100 * int(row["points"]), 40)})  # fmt: skip
     for row in DATA["audits"]:
-        found.append({"store": row["store"], "month": month_of(row["submitted"]), "audit": Fraction(100 * int(row["points"]), 50)})
+        found.append({"store": row["store"], "month": month_of(row["submitted"]),
+                      "audit": Fraction(100 * int(row["points"]), 50)})  # fmt: skip
     return found
 
 
@@ -164,10 +173,10 @@ def mean(values: list[Fraction]) -> Fraction:
 def components(rows: list[dict[str, Any]]) -> dict[str, tuple[int, Fraction | None]]:
     """Each component's answers and exact 0–100 score."""
     nps = [r["nps"] for r in rows if "nps" in r]
-    csat = [r["satisfied"] for r in rows if "satisfied" in r]
+    csat = [r["csat_box"] == "satisfied" for r in rows if "csat_box" in r]
     ces = [r["ces"] for r in rows if "ces" in r]
     enps = [r["enps"] for r in rows if "enps" in r]
-    shops = [r["shop"] for r in rows if "shop" in r]
+    shops = [r["mystery_shop"] for r in rows if "mystery_shop" in r]
     audits = [r["audit"] for r in rows if "audit" in r]
     return {
         "nps": (len(nps), (net(nps) + 100) / 2 if nps else None),
@@ -257,12 +266,87 @@ def test_the_agent_scorecard_scores_each_staff_member_by_their_visits_and_custom
             grouped[fact["month"], fact.get("team"), fact.get("staff")].append(fact)
     expected = {}
     for key, rows in grouped.items():
-        shops = [r["shop"] for r in rows if "shop" in r]
+        shops = [r["mystery_shop"] for r in rows if "mystery_shop" in r]
         nps = [r["nps"] for r in rows if "nps" in r]
-        csat = [r["satisfied"] for r in rows if "satisfied" in r]
+        csat = [r["csat_box"] == "satisfied" for r in rows if "csat_box" in r]
         expected[key] = (len(shops), rounded(mean(shops) if shops else None), len(nps), rounded(net(nps) if nps else None),
                          len(csat), rounded(Fraction(100 * sum(csat), len(csat)) if csat else None))  # fmt: skip
     rows = query("SELECT * FROM agent_scorecard")
     actual = {(r["period"], r["team"], r["agent_id"]): (r["mystery_shop_visits"], number(r["mystery_shop_score"]),
               r["nps_answers"], number(r["nps"]), r["csat_answers"], number(r["csat_pct"])) for r in rows}  # fmt: skip
     assert actual == expected
+
+
+def report(url: str, *args: str) -> list[dict[str, Any]]:
+    result = CliRunner().invoke(cli, ["report", "-d", url, "--format", "json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def boxes(rows: list[dict[str, Any]], names: tuple[str, ...], key: str) -> list[int]:
+    return [sum(r[key] == name for r in rows) for name in names]
+
+
+def detail(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """`cxbridge report --metric METRIC`'s columns of one row, from its facts."""
+    if metric in ("nps", "enps"):
+        values = [r[metric] for r in rows]
+        promoters, detractors = sum(v >= 9 for v in values), sum(v <= 6 for v in values)
+        return {"responses": len(values), "promoters": promoters, "passives": len(values) - promoters - detractors,
+                "detractors": detractors, metric: rounded(net(values))}  # fmt: skip
+    if metric in ("csat", "ces"):
+        names = ("satisfied", "neutral", "dissatisfied") if metric == "csat" else ("low_effort", "neutral", "high_effort")
+        counts = boxes(rows, names, f"{metric}_box")
+        return {"responses": len(rows), **dict(zip(names, counts, strict=True)),
+                f"{names[0] if metric == 'ces' else metric}_pct": rounded(Fraction(100 * counts[0], len(rows))),
+                f"{metric}_avg_normalized": rounded(mean([r[metric] for r in rows]))}  # fmt: skip
+    scores = [r[metric] for r in rows]
+    return {"responses": len(scores), "score": rounded(mean(scores)), "lowest": rounded(min(scores)),
+            "highest": rounded(max(scores))}  # fmt: skip
+
+
+FACT_OF = {"nps": "nps", "csat": "csat_box", "ces": "ces_box", "enps": "enps", "mystery_shop": "mystery_shop", "audit": "audit"}
+PROGRAM_OF = {"nps": "voc", "csat": "voc", "ces": "voc", "enps": "employee", "mystery_shop": "mystery_shop",
+              "audit": "audit"}  # fmt: skip
+
+
+@pytest.mark.parametrize("by", ["location", "month"])
+@pytest.mark.parametrize("metric", list(FACT_OF))
+def test_the_report_of_each_metric_by_store_and_month_is_the_one_worked_out_here(network, by, metric):
+    """Mixed scales read alike: a kiosk's 3 of 3 is satisfied as a store's 4 or 5 of 5, its 1 or 2
+    of a 5-point expectation CES is low effort as a 6 or 7 of the 7-point agreement one."""
+    url, _ = network
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in answers():
+        if FACT_OF[metric] in fact:
+            grouped[fact["store" if by == "location" else "month"]].append(fact)
+    expected = {value: {by: value, "program": PROGRAM_OF[metric], **detail(metric, rows)} for value, rows in grouped.items()}
+    shown = {row[by]: {k: row[k] for k in expected[row[by]]} for row in report(url, "--by", by, "--metric", metric)}
+    assert shown == expected
+
+
+def test_location_scorecard_is_the_one_worked_out_here(network):
+    _, query = network
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for fact in answers():
+        grouped[fact["store"]].append(fact)
+    expected = {}
+    for store, rows in grouped.items():
+        found = components(rows)
+        nps, enps = found["nps"][1], found["enps"][1]
+        expected[store] = {"responses": len(rows), "nps_responses": found["nps"][0], "nps": rounded(2 * nps - 100),
+                           "csat_pct": rounded(found["csat"][1]), "ces_avg_normalized": rounded(found["ces"][1]),
+                           "enps_responses": found["enps"][0], "enps": rounded(2 * enps - 100),
+                           "mystery_shop_score": rounded(found["mystery_shop"][1]),
+                           "audit_score": rounded(found["audit"][1]), "ranked_by": "nps"}  # fmt: skip
+    for want in expected.values():
+        others = [w["nps"] for w in expected.values()]
+        above, below = sum(k > want["nps"] for k in others), sum(k < want["nps"] for k in others)
+        top, bottom = above < 0.2 * len(others), below < 0.2 * len(others)
+        want.update(rank=above + 1, top_20_pct=top and not bottom, bottom_20_pct=bottom and not top)
+    rows = query("SELECT * FROM location_scorecard")
+    shown = {r["location_id"]: {k: number(r[k]) if isinstance(r[k], (float, Decimal)) else r[k] for k in expected[r["location_id"]]}
+             for r in rows}  # fmt: skip
+    for row in shown.values():
+        row["top_20_pct"], row["bottom_20_pct"] = bool(row["top_20_pct"]), bool(row["bottom_20_pct"])
+    assert shown == expected
