@@ -5,29 +5,36 @@ expectation CES (lower is better) — with copies of some responses under a thir
 answer off its scale, kiosk times at a month's edge in UTC, an employee pulse, mystery shops and
 audits. location_ranking with every component (NPS, CSAT, CES, eNPS, mystery shop, audit),
 agent_scorecard's customer columns, location_scorecard and `cxbridge report --by location` are
-compared with figures worked out here from the rows written below, never by cxbridge's code."""
+compared with figures worked out here from the rows written below, never by cxbridge's code, on
+SQLite, DuckDB, PostgreSQL, Parquet, the local BigQuery API and Snowflake (fakesnow)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import random
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import ExitStack, redirect_stdout
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
 
 import cxbridge
-from cxbridge.cli.main import cli
+from cxbridge.cli import output
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
+from cxbridge.reporting import ReportOptions, report_rows
 from tests.test_location_ranking import url_for
+from tests.test_snowflake_destination import URL as SNOWFLAKE
+from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 TIMEZONE = "Europe/Warsaw"
 STORES = ("S1", "S2", "S3", "S4", "S5", "S6")
@@ -221,18 +228,43 @@ def number(value: Any) -> float | None:
 # --- the destinations ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module", params=["sqlite", "duckdb"])
-def network(request, tmp_path_factory):
-    """The network synced once per destination: its URL and a query function."""
-    folder = tmp_path_factory.mktemp(f"audit-{request.param}")
-    url = url_for(request.param, folder, request)
+def _synced(kind: str, folder: Path, request) -> Iterator[Any]:
+    """The network synced into a destination of `kind`: the destination, open to read."""
     config = config_from_dict(_config(folder), create_host(), path=folder / "cxbridge.toml")
-    result = cxbridge.sync(config, destination=url, host=create_host())
-    assert [r.quarantined for r in result.results if r.quarantined] == [1]
-    destination = create_host().destination_class(request.param)(url, base_dir=folder)
-    destination.open(read_only=True)
-    yield url, destination.query
-    destination.close()
+    with ExitStack() as stack:
+        if kind == "bigquery":  # the local BigQuery API (tests/bigquery_engine.py), as tests/test_waves.py
+            from google.oauth2.credentials import Credentials
+
+            from cxbridge import api
+            from cxbridge.plugins.bigquery.destination import BigQueryDestination
+            from tests.bigquery_api import fake_bigquery
+            from tests.bigquery_engine import Engine
+
+            endpoint = stack.enter_context(fake_bigquery(engine=Engine())).url
+            opened = partial(BigQueryDestination, "bigquery://acme-cx/audit", credentials=Credentials(token="t"),
+                             client_options={"api_endpoint": endpoint})  # fmt: skip
+            stack.enter_context(pytest.MonkeyPatch.context()).setattr(api, "open_destination", lambda *_, **__: opened())
+            result = cxbridge.sync(config, host=create_host())
+        elif kind == "snowflake":  # fakesnow, emulated while the fixture lasts
+            opened = partial(request.getfixturevalue("snowflake"), "audit")
+            result = cxbridge.sync(config, destination=SNOWFLAKE.format(password="pw-123", name="AUDIT"), host=create_host())
+        else:
+            url = url_for(kind, folder, request)
+            result = cxbridge.sync(config, destination=url, host=create_host())
+            opened = partial(create_host().destination_class(kind), url, base_dir=folder)
+        assert [r.quarantined for r in result.results if r.quarantined] == [1]
+        destination = opened()
+        destination.open(read_only=True)
+        try:
+            yield destination
+        finally:
+            destination.close()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "duckdb", "postgresql", "parquet", "bigquery", "snowflake"])
+def network(request, tmp_path_factory):
+    """The network synced once per destination, open to read."""
+    yield from _synced(request.param, tmp_path_factory.mktemp(f"audit-{request.param}"), request)
 
 
 def test_the_data_holds_what_the_checks_need():
@@ -243,7 +275,7 @@ def test_the_data_holds_what_the_checks_need():
 
 
 def test_every_component_of_location_ranking_is_the_one_worked_out_here(network):
-    _, query = network
+    query = network.query
     expected = expected_ranking()
     rows = {(r["period"], r["location_id"]): r for r in query("SELECT * FROM location_ranking")}
     assert set(rows) == set(expected)
@@ -259,7 +291,7 @@ def test_every_component_of_location_ranking_is_the_one_worked_out_here(network)
 
 
 def test_the_agent_scorecard_scores_each_staff_member_by_their_visits_and_customers(network):
-    _, query = network
+    query = network.query
     grouped: dict[tuple[str, str | None, str | None], list[dict[str, Any]]] = defaultdict(list)
     for fact in answers():
         if fact.get("staff") or fact.get("team"):
@@ -277,10 +309,11 @@ def test_the_agent_scorecard_scores_each_staff_member_by_their_visits_and_custom
     assert actual == expected
 
 
-def report(url: str, *args: str) -> list[dict[str, Any]]:
-    result = CliRunner().invoke(cli, ["report", "-d", url, "--format", "json", *args])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+def report(destination, by: str, metric: str) -> list[dict[str, Any]]:
+    """What `cxbridge report --format json --by BY --metric METRIC` prints, read from `destination`."""
+    with redirect_stdout(io.StringIO()) as printed:
+        output.rows(report_rows(destination, ReportOptions(by=by, metric=metric, intervals=True)), fmt="json")
+    return json.loads(printed.getvalue())
 
 
 def boxes(rows: list[dict[str, Any]], names: tuple[str, ...], key: str) -> list[int]:
@@ -315,18 +348,17 @@ PROGRAM_OF = {"nps": "voc", "csat": "voc", "ces": "voc", "enps": "employee", "my
 def test_the_report_of_each_metric_by_store_and_month_is_the_one_worked_out_here(network, by, metric):
     """Mixed scales read alike: a kiosk's 3 of 3 is satisfied as a store's 4 or 5 of 5, its 1 or 2
     of a 5-point expectation CES is low effort as a 6 or 7 of the 7-point agreement one."""
-    url, _ = network
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in answers():
         if FACT_OF[metric] in fact:
             grouped[fact["store" if by == "location" else "month"]].append(fact)
     expected = {value: {by: value, "program": PROGRAM_OF[metric], **detail(metric, rows)} for value, rows in grouped.items()}
-    shown = {row[by]: {k: row[k] for k in expected[row[by]]} for row in report(url, "--by", by, "--metric", metric)}
+    shown = {row[by]: {k: row[k] for k in expected[row[by]]} for row in report(network, by, metric)}
     assert shown == expected
 
 
 def test_location_scorecard_is_the_one_worked_out_here(network):
-    _, query = network
+    query = network.query
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in answers():
         grouped[fact["store"]].append(fact)
