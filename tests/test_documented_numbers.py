@@ -1,0 +1,240 @@
+"""The numbers written in the docs about the example network — docs/report.md's example outputs and
+prose, docs/ranking.md's prose, examples/cxbridge.toml's comments — equal figures worked out here
+from the example CSV files (Python's csv module and arithmetic). tests/test_report.py and
+tests/test_examples_network.py check that the commands print what the docs show; this checks that
+what they show is true, without running cxbridge at all."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_examples_network import components, expected_ranking, wave_starts
+from tests.test_population_views import (
+    AUDITS,
+    CES_QUESTION,
+    CSAT_LABELS,
+    CSAT_QUESTION,
+    CUSTOMERS,
+    EMPLOYEES,
+    ENPS_QUESTION,
+    NPS_QUESTION,
+    VISITS,
+)
+from tests.test_report_intervals import Z, adjusted_wald, t_quantile
+
+REPORT_MD = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
+RANKING_MD = (ROOT / "docs" / "ranking.md").read_text(encoding="utf-8")
+EXAMPLE_TOML = (ROOT / "examples" / "cxbridge.toml").read_text(encoding="utf-8")
+
+
+def one_decimal(value: float) -> float:
+    """Half away from zero, as docs/report.md says (the exact figures here are fractions of
+    small counts, so their floats land on the right side of a tie)."""
+    return math.copysign(float(Decimal(repr(abs(value))).quantize(Decimal("0.1"), ROUND_HALF_UP)), value)
+
+
+def net(scores: list[int]) -> float:
+    return 100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores)
+
+
+def quarter(day: str) -> str:
+    return f"{day[:4]}-Q{(int(day[5:7]) - 1) // 3 + 1}"
+
+
+def figures_by(key, rows: list[dict[str, str]], value) -> dict[Any, list[Any]]:
+    grouped: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        if (found := value(row)) is not None:
+            grouped[key(row)].append(found)
+    return grouped
+
+
+def shown_table(command: str) -> list[dict[str, str]]:
+    """The rows of the table docs/report.md shows for `cxbridge COMMAND`, by column name."""
+    block = REPORT_MD.split(f"$ cxbridge {command}\n", 1)[1].split("```", 1)[0]
+    lines = [line for line in block.splitlines() if line.strip()]
+    header = [cell.strip() for cell in lines[0].split("┃")]
+    return [dict(zip(header, (cell.strip() for cell in line.split("│")), strict=True))
+            for line in lines[2:] if "│" in line]  # fmt: skip
+
+
+def test_the_summary_by_program_is_the_files_own():
+    """docs/report.md: `--by program` — each program's responses and score."""
+    csat = [CSAT_LABELS[r[CSAT_QUESTION]] for r in CUSTOMERS]
+    ces = [int(r[CES_QUESTION]) for r in CUSTOMERS if r[CES_QUESTION]]
+    visits = [int(r["Score (of 40)"]) / 40 * 100 for r in VISITS]
+    audits = [int(r["Points (of 50)"]) / 50 * 100 for r in AUDITS]
+    worked_out = [
+        ("voc", "nps", len(CUSTOMERS), net([int(r[NPS_QUESTION]) for r in CUSTOMERS])),
+        ("voc", "csat", len(csat), 100 * sum(v >= 4 for v in csat) / len(csat)),  # top-2-box of 1–5
+        ("voc", "ces", len(ces), 100 * sum(v >= 6 for v in ces) / len(ces)),  # 6–7 of 1–7, higher is better
+        ("employee", "enps", len(EMPLOYEES), net([int(r[ENPS_QUESTION]) for r in EMPLOYEES])),
+        ("mystery_shop", "mystery_shop", len(visits), statistics.fmean(visits)),
+        ("audit", "audit", len(audits), statistics.fmean(audits)),
+    ]
+    shown = [(r["program"], r["metric"], int(r["responses"]), float(r["score"]))
+             for r in shown_table("report --config examples/cxbridge.toml --by program")]  # fmt: skip
+    assert shown == [(p, m, n, one_decimal(score)) for p, m, n, score in worked_out]
+
+
+def test_january_is_the_files_own_and_says_so_in_words():
+    """docs/report.md: January's customers' NPS, CSAT, CES and employees' eNPS, then 'In January
+    the customers' NPS is +9.7 and the employees' eNPS −100'."""
+    january = [r for r in CUSTOMERS if r["Submitted"].startswith("2025-01")]  # Warsaw times, Warsaw months
+    staff = [int(r[ENPS_QUESTION]) for r in EMPLOYEES if r["Submitted"].startswith("2025-01")]
+    csat = [CSAT_LABELS[r[CSAT_QUESTION]] >= 4 for r in january]
+    ces = [int(r[CES_QUESTION]) >= 6 for r in january if r[CES_QUESTION]]
+    nps = net([int(r[NPS_QUESTION]) for r in january])
+    worked_out = [("voc", "nps", len(january), nps), ("voc", "csat", len(csat), 100 * sum(csat) / len(csat)),
+                  ("voc", "ces", len(ces), 100 * sum(ces) / len(ces)), ("employee", "enps", len(staff), net(staff))]  # fmt: skip
+    shown = [(r["program"], r["metric"], int(r["responses"]), float(r["score"]))
+             for r in shown_table("report --config examples/cxbridge.toml --since 2025-01-01 --until 2025-02-01")]  # fmt: skip
+    assert shown == [(p, m, n, one_decimal(score)) for p, m, n, score in worked_out]
+    said = re.search(r"In January the customers' NPS is \+?(-?[\d.]+) and the employees' eNPS [−-]([\d.]+)", REPORT_MD)
+    assert said and (float(said[1]), -float(said[2])) == (one_decimal(nps), one_decimal(net(staff)))
+
+
+def test_the_employees_by_team_are_the_files_own():
+    teams = figures_by(lambda r: r["Team"], EMPLOYEES, lambda r: int(r[ENPS_QUESTION]))
+    worked_out = {team: (len(s), sum(v >= 9 for v in s), sum(7 <= v <= 8 for v in s), sum(v <= 6 for v in s),
+                         one_decimal(net(s))) for team, s in teams.items()}  # fmt: skip
+    rows = shown_table("report --config examples/cxbridge.toml --program employee --by team --metric enps")
+    shown = {r["team"]: (int(r["responses"]), int(r["promoters"]), int(r["passives"]), int(r["detractors"]),
+                         float(r["enps"])) for r in rows}  # fmt: skip
+    assert shown == worked_out
+
+
+def test_the_audits_by_store_are_the_files_own():
+    block = REPORT_MD.split("--by location --source store_audit --format csv\n", 1)[1].split("```", 1)[0]
+    lines = block.strip().splitlines()
+    assert lines[0] == "location,program,metric,responses,score"
+    stores = figures_by(lambda r: r["Store"], AUDITS, lambda r: int(r["Points (of 50)"]) * 2)
+    worked_out = [f"{store},audit,audit,{len(s)},{one_decimal(statistics.fmean(s))}" for store, s in sorted(stores.items())]
+    assert lines[1:] == worked_out
+
+
+def test_the_audits_by_quarter_their_intervals_and_change_are_the_files_own():
+    """docs/report.md's JSON example: the mean, mean ± t(0.975, n − 1) · s / √n, and the change."""
+    import json
+
+    block = REPORT_MD.split("--program audit --by quarter --format json\n", 1)[1].split("```", 1)[0]
+    shown = json.loads(block)
+    quarters = figures_by(lambda r: quarter(r["Audit date"]), AUDITS, lambda r: int(r["Points (of 50)"]) * 2)
+    worked_out, before = [], None
+    for name, scores in sorted(quarters.items()):
+        m, se = statistics.fmean(scores), statistics.stdev(scores) / math.sqrt(len(scores))
+        half = t_quantile(len(scores) - 1) * se
+        worked_out.append({
+            "quarter": name, "program": "audit", "metric": "audit", "responses": len(scores), "score": one_decimal(m),
+            "ci_low": one_decimal(m - half), "ci_high": one_decimal(m + half),
+            "previous": before and before[0], "change": before and one_decimal(m - before[1]),
+            "change_significant": before and abs(m - before[1]) > Z * math.hypot(se, before[2]),
+        })  # fmt: skip
+        before = (name, m, se)
+    assert shown == worked_out
+
+
+def test_the_weeks_named_in_the_prose_are_the_files_own():
+    """'2025-W27, has a single answer (a promoter: NPS 100 after 47.1); its interval is
+    −48.5…98.5 and its change is not significant, while 2025-W03 (−22.2 → 71.4) is.'"""
+    weeks: dict[str, list[int]] = defaultdict(list)
+    for row in CUSTOMERS:
+        year, week, _ = date.fromisoformat(row["Submitted"][:10]).isocalendar()
+        score = int(row[NPS_QUESTION])
+        weeks[f"{year}-W{week:02d}"].append(1 if score >= 9 else -1 if score <= 6 else 0)
+    order = sorted(weeks)
+
+    def before_and_after(week: str) -> tuple[float, float, bool]:
+        previous = weeks[order[order.index(week) - 1]]
+        (c1, se1, _, _), (c2, se2, _, _) = adjusted_wald(previous), adjusted_wald(weeks[week])
+        return one_decimal(100 * statistics.fmean(previous)), one_decimal(100 * statistics.fmean(weeks[week])), abs(
+            c2 - c1) > Z * math.hypot(se1, se2)  # fmt: skip
+
+    said = re.search(r"last week, (\S+), has a single answer \(a promoter: NPS 100 after ([\d.]+)\); its interval is "
+                     r"[−-]([\d.]+)…([\d.]+) and its change is not significant, while (\S+) \([−-]([\d.]+) → ([\d.]+)\) is",
+                     " ".join(REPORT_MD.split()))  # fmt: skip
+    assert said, "docs/report.md no longer says this: change the test with it"
+    last, after, low, high, swing, from_, to = said.groups()
+    assert last == order[-1] and weeks[last] == [1]
+    _, _, ci_low, ci_high = adjusted_wald([1])
+    assert (one_decimal(ci_low), one_decimal(ci_high)) == (-float(low), float(high))
+    assert before_and_after(last) == (float(after), 100.0, False)
+    assert before_and_after(swing) == (-float(from_), float(to), True)
+
+
+# --- docs/ranking.md's prose and examples/cxbridge.toml's comments -------------------------
+
+NAMES = {row["Store ID"]: row["Store"] for row in CUSTOMERS}
+
+
+def ties() -> dict[str, tuple[list[str], float]]:
+    """Per wave, the stores that share a rank and their KPI."""
+    found: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
+    for (wave, store), (kpi, rank, *_) in expected_ranking().items():
+        if rank is not None:
+            found[wave, rank].append((NAMES[store], kpi))
+    return {wave: (sorted(name for name, _ in tied), tied[0][1]) for (wave, _), tied in found.items() if len(tied) > 1}
+
+
+def unranked() -> dict[tuple[str, str], str]:
+    return {(wave, NAMES[store]): missing for (wave, store), (*_, missing) in expected_ranking().items() if missing}
+
+
+def test_the_example_config_comments_name_the_files_ties_waves_and_unranked_stores():
+    """'Ties: Lisbon Chiado and Warsaw Centrum in wave 1 (77.5), Lisbon Chiado and Paris Opéra in
+    wave 2 (77.7). Not ranked: Prague Můstek in wave 1 and Budapest Váci utca in wave 2, new stores
+    with 3 answers (short of 5); Vienna Graben in wave 2, not audited.' — and the waves' first days."""
+    comment = " ".join(line.lstrip("# ") for line in EXAMPLE_TOML.splitlines() if line.startswith("#"))
+    said = re.search(r"Ties: (.+?) and (.+?) in wave 1 \(([\d.]+)\), (.+?) and (.+?) in wave 2 \(([\d.]+)\)", comment)
+    assert said, "examples/cxbridge.toml no longer says this: change the test with it"
+    assert ties() == {"2025 wave 1": (sorted(said.group(1, 2)), float(said[3])),
+                      "2025 wave 2": (sorted(said.group(4, 5)), float(said[6]))}  # fmt: skip
+    said = re.search(r"Not ranked: (.+?) in wave 1 and (.+?) in wave 2, new stores with (\d+) answers \(short of (\d+)\); "
+                     r"(.+?) in wave 2, not audited", comment)  # fmt: skip
+    assert said, "examples/cxbridge.toml no longer says this: change the test with it"
+    assert unranked() == {("2025 wave 1", said[1]): "nps", ("2025 wave 2", said[2]): "nps", ("2025 wave 2", said[5]): "audit"}
+    ids = {name: store for store, name in NAMES.items()}
+    answers = {len(components()[wave, ids[name]]["nps"]) for wave, name in (("2025 wave 1", said[1]), ("2025 wave 2", said[2]))}
+    assert answers == {int(said[3])} and int(said[4]) == 5  # [ranking.components.nps] min_answers
+    starts = re.search(r"2025 wave 1: (\w+ \d+),\s+2025 wave 2: (\w+ \d+)\)", comment)
+    assert starts and [date.fromisoformat(day).strftime("%b %-d") for day, _ in wave_starts()] == list(starts.groups())
+
+
+def test_the_ranking_page_s_prose_is_the_files_own():
+    """docs/ranking.md, The example network: the ties with their components, the stores ranked and
+    the flagged places, the unranked stores' answers, and Gdańsk Oliwa's re-shops in wave 2."""
+    text = " ".join(RANKING_MD.split("## The example network", 1)[1].split())
+    ids = {name: store for store, name in NAMES.items()}
+    said = re.findall(r"(\w[\w ]+?) \(NPS (\d+), (?:mystery shop )?(\d+), (?:audit )?(\d+)\)", text)
+    assert len(said) == 4
+    for (name, *figures), wave in zip(said, ("2025 wave 1",) * 2 + ("2025 wave 2",) * 2, strict=True):
+        found = components()[wave, ids[name.split("and ")[-1].strip()]]
+        actual = (100 * statistics.fmean(found["nps"]), statistics.fmean(found["mystery_shop"]), statistics.fmean(found["audit"]))
+        assert actual == pytest.approx(tuple(float(f) for f in figures)), name
+    assert re.search(r"at 77\.5 in wave 1; .* at 77\.7 in wave 2", text) and {kpi for _, kpi in ties().values()} == {77.5, 77.7}
+    said = re.search(r"With (\d+) stores ranked, 20 % is ([\d.]+) places, rounded up to (\d+): (\w+) stores are top and (\w+) bottom", text)
+    ranked = {wave: sum(rank is not None and w == wave for (w, _), (_, rank, *_) in expected_ranking().items())
+              for wave in ("2025 wave 1", "2025 wave 2")}  # fmt: skip
+    flagged = {(wave, flag): sum(w == wave and found[flag] for (w, _), found in expected_ranking().items())
+               for wave in ranked for flag in (2, 3)}  # (kpi, rank, top, bottom, missing): the top and bottom flags
+    assert said and set(ranked.values()) == {int(said[1])} and float(said[2]) == pytest.approx(0.2 * int(said[1]))
+    assert math.ceil(0.2 * int(said[1])) == int(said[3]) and said[4] == said[5] == "three"
+    assert set(flagged.values()) == {3}
+    said = re.search(r"\((opened in \w+)\) and (.+?) \((opened in \w+)\) have (\d+) customer answers in their first wave", text)
+    assert said and {len(components()[w, ids[n]]["nps"]) for w, n in (("2025 wave 1", "Prague Můstek"),
+                                                                      ("2025 wave 2", said[2]))} == {int(said[4])}  # fmt: skip
+    for store, month in ((ids["Prague Můstek"], said[1].split()[-1]), (ids[said[2]], said[3].split()[-1])):
+        first = min(r["Submitted"][:10] for r in CUSTOMERS if r["Store ID"] == store)
+        assert date.fromisoformat(first).strftime("%B") == month, store
+    said = re.search(r"Gdańsk Oliwa \(re-shopped (\w+) times in the second wave\)", text)
+    numbers = {"two": 2, "three": 3, "four": 4}
+    assert said and len(components()["2025 wave 2", ids["Gdańsk Oliwa"]]["mystery_shop"]) == numbers[said[1]]
