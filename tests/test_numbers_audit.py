@@ -4,7 +4,8 @@ of six stores over two months whose customers answer on two sources with differe
 expectation CES (lower is better) — with copies of some responses under a third source, an
 answer off its scale, kiosk times at a month's edge in UTC, an employee pulse, mystery shops and
 audits. location_ranking with every component (NPS, CSAT, CES, eNPS, mystery shop, audit),
-agent_scorecard's customer columns, location_scorecard and `cxbridge report --by location` are
+agent_scorecard's customer columns, location_scorecard, question_trend, `cxbridge report --by
+location` and `--by month` of every metric, and the HTML report's ranking are
 compared with figures worked out here from the rows written below, never by cxbridge's code, on
 SQLite, DuckDB, PostgreSQL, Parquet, the local BigQuery API and Snowflake (fakesnow)."""
 
@@ -32,6 +33,7 @@ from cxbridge.cli import output
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
+from tests.html_pages import Page
 from tests.test_location_ranking import url_for
 from tests.test_snowflake_destination import URL as SNOWFLAKE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
@@ -93,9 +95,10 @@ def _config(folder: Path) -> dict[str, Any]:
             writer.writeheader()
             writer.writerows(rows)
     columns = {"id": "id", "submitted_at": "submitted", "location_id": "store"}
-    customer_metrics = [{"column": "recommend", "metric": "nps"},
-                        {"column": "satisfied", "metric": "csat", "scale": [1, 5]},
-                        {"column": "effort", "metric": "ces", "scale": [1, 7], "direction": "higher_is_better"}]  # fmt: skip
+    customer_metrics = [{"column": "recommend", "metric": "nps", "question_key": "recommend"},
+                        {"column": "satisfied", "metric": "csat", "scale": [1, 5], "question_key": "satisfied"},
+                        {"column": "effort", "metric": "ces", "scale": [1, 7], "direction": "higher_is_better",
+                         "question_key": "effort"}]  # fmt: skip
     return {
         "settings": {"timezone": TIMEZONE},
         "sources": {
@@ -104,9 +107,10 @@ def _config(folder: Path) -> dict[str, Any]:
             "copies": {"connector": "csv", "path": "copies.csv", "program": "voc", "same_as": "store",
                        "columns": {**columns, "agent_id": "staff", "team": "team"}, "metrics": customer_metrics},
             "kiosk": {"connector": "csv", "path": "kiosk.csv", "program": "voc", "columns": columns,
-                      "metrics": [{"column": "recommend", "metric": "nps"},
-                                  {"column": "satisfied", "metric": "csat", "scale": [1, 3]},
-                                  {"column": "effort", "metric": "ces", "scale": [1, 5], "direction": "lower_is_better"}]},
+                      "metrics": [{"column": "recommend", "metric": "nps", "question_key": "recommend"},
+                                  {"column": "satisfied", "metric": "csat", "scale": [1, 3], "question_key": "satisfied"},
+                                  {"column": "effort", "metric": "ces", "scale": [1, 5], "direction": "lower_is_better",
+                                   "question_key": "effort"}]},  # one question of each metric, over both scales
             "pulse": {"connector": "csv", "path": "pulse.csv", "program": "employee", "columns": columns,
                       "metrics": [{"column": "place to work", "metric": "enps"}]},
             "shops": {"connector": "csv", "path": "shops.csv", "program": "mystery_shop",
@@ -382,3 +386,54 @@ def test_location_scorecard_is_the_one_worked_out_here(network):
     for row in shown.values():
         row["top_20_pct"], row["bottom_20_pct"] = bool(row["top_20_pct"]), bool(row["bottom_20_pct"])
     assert shown == expected
+
+
+def test_question_trend_follows_each_question_over_both_scales_counting_each_response_once(network):
+    """The three questions declared one key each on the store's and the kiosk's scales: per month,
+    favourable (promoters, satisfied, low effort) and unfavourable answers, the mean 0–100 and the
+    score — NPS, or the share favourable."""
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for fact in answers():
+        if "nps" in fact:  # a customer
+            for key in ("recommend", "satisfied", "effort"):
+                grouped[key, fact["month"]].append(fact)
+    expected = {}
+    for (key, month), rows in grouped.items():
+        if key == "recommend":
+            values = [r["nps"] for r in rows]
+            good, bad, normalized = sum(v >= 9 for v in values), sum(v <= 6 for v in values), [Fraction(10 * v) for v in values]
+            score = net(values)
+        else:
+            metric = "csat" if key == "satisfied" else "ces"
+            names = ("satisfied", "dissatisfied") if metric == "csat" else ("low_effort", "high_effort")
+            good, bad = boxes(rows, names, f"{metric}_box")
+            normalized, score = [r[metric] for r in rows], Fraction(100 * good, len(rows))
+        expected[key, month] = (len(rows), good, bad, rounded(mean(normalized)), rounded(score))
+    rows = network.query("SELECT * FROM question_trend WHERE program = 'voc'")
+    actual = {(r["question_key"], r["month"]): (r["responses"], r["favourable"], r["unfavourable"],
+                                                number(r["avg_normalized"]), number(r["score"])) for r in rows}  # fmt: skip
+    assert actual == expected
+
+
+def shown(value: float | None, answers: int) -> str:
+    """A component's cell on the HTML page: one decimal, a minus sign, its answers."""
+    return "– (0)" if value is None else f"{value:.1f} ({answers})".replace("-", "−")
+
+
+def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_path):
+    """The page's ranking is February's (March has one kiosk answer and no ranked store): each
+    store's KPI, CSAT, CES and eNPS beside NPS, mystery shop and audit, and the unranked store."""
+    config = config_from_dict(_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url, host=create_host()).exit_code == 0
+    page = Page(cxbridge.report_html(tmp_path / "report.html", destination=url).read_text(encoding="utf-8"))
+    february = sorted(((store, want) for (month, store), want in expected_ranking().items() if month == "2025-02"),
+                      key=lambda item: (item[1]["rank"] or 0, item[0]))  # fmt: skip
+    cells = {store: [shown(rounded(score), count) for count, score in want["components"].values()] for store, want in february}
+    assert page.tables["ranking"][0][3:-1] == [f"{name} 0–100 (answers)" for name in
+                                               ("NPS", "CSAT", "CES", "eNPS", "mystery shop", "audit")]  # fmt: skip
+    assert page.body("ranking") == [
+        [str(want["rank"]), store, f"{want['kpi']:.1f}", *cells[store], "top" if want["top"] else "bottom" if want["bottom"] else ""]
+        for store, want in february if want["kpi"] is not None
+    ]  # fmt: skip
+    assert page.body("unranked") == [[store, want["missing"], *cells[store]] for store, want in february if want["kpi"] is None]
