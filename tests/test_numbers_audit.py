@@ -151,7 +151,7 @@ def customer(row: dict[str, str], *, csat_points: int, ces_points: int) -> dict[
     """A customer's answers: NPS, CSAT box and 0–100, CES box and 0–100 (100 = least effort)."""
     csat, ces = int(row["satisfied"]), int(row["effort"])
     least_effort = ces - 1 if ces_points == 7 else ces_points - ces  # the 7-point agrees, the 5-point expects
-    return {"store": row["store"], "month": month_of(row["submitted"]), "staff": row.get("staff") or None,
+    return {"id": row["id"], "store": row["store"], "month": month_of(row["submitted"]), "staff": row.get("staff") or None,
             "team": row.get("team") or None, "nps": int(row["recommend"]),
             "csat_box": CSAT_BOXES[csat_points][csat - 1], "csat": Fraction(100 * (csat - 1), csat_points - 1),
             "ces_box": CES_BOXES[ces_points][ces - 1], "ces": Fraction(100 * least_effort, ces_points - 1)}  # fmt: skip
@@ -437,3 +437,14 @@ def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_
         for store, want in february if want["kpi"] is not None
     ]  # fmt: skip
     assert page.body("unranked") == [[store, want["missing"], *cells[store]] for store, want in february if want["kpi"] is None]
+
+
+def test_the_detractor_queue_holds_each_unhappy_customer_once_by_the_boxes_of_their_scale(network):
+    """A detractor (0–6), else a dissatisfied answer — 1–2 of 5, 1 of 3 — is waiting; the copies,
+    all detractors, are the store's responses and wait once, as those do."""
+    unhappy = {fact["id"]: "detractor" if fact["nps"] <= 6 else "dissatisfied" for fact in answers()
+               if "nps" in fact and (fact["nps"] <= 6 or fact["csat_box"] == "dissatisfied")}  # fmt: skip
+    rows = network.query("SELECT f.source, f.source_record_id, q.reason FROM detractor_queue q "
+                         "JOIN feedback f ON f.record_id = q.record_id")  # fmt: skip
+    assert {r["source_record_id"]: r["reason"] for r in rows} == unhappy and len(rows) == len(unhappy)
+    assert {r["source"] for r in rows} == {"store", "kiosk"}
