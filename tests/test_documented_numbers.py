@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import sqlite3
 import statistics
 from collections import defaultdict
 from datetime import date
@@ -238,3 +239,38 @@ def test_the_ranking_page_s_prose_is_the_files_own():
     said = re.search(r"Gdańsk Oliwa \(re-shopped (\w+) times in the second wave\)", text)
     numbers = {"two": 2, "three": 3, "four": 4}
     assert said and len(components()["2025 wave 2", ids["Gdańsk Oliwa"]]["mystery_shop"]) == numbers[said[1]]
+
+
+# --- docs/bi.md's queries ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
+def test_the_documented_nps_trend_reads_a_tie_as_the_views_do(tmp_path, engine):
+    """docs/bi.md's 'NPS trend of one program' adds up nps_by_month's parts and divides once: a
+    month of 2,000 answers, 3 promoters and the rest passives, is NPS 0.15, which reads 0.2 (half
+    away from zero, docs/report.md) — on DuckDB too, whose float 0.15 lies below the tie."""
+    import csv
+
+    import duckdb
+
+    import cxbridge
+    from cxbridge.config import config_from_dict
+    from cxbridge.plugins_host import create_host
+    from tests.sqlite_runs import documented_query
+
+    with (tmp_path / "answers.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "recommend"],
+                                      *([f"R{n}", "2025-03-10 10:00", 10 if n < 3 else 8] for n in range(2000))])  # fmt: skip
+    source = {"connector": "csv", "path": "answers.csv", "program": "voc",
+              "columns": {"id": "id", "submitted_at": "submitted"}, "metrics": [{"column": "recommend", "metric": "nps"}]}  # fmt: skip
+    config = config_from_dict({"sources": {"survey": source}}, create_host(), path=tmp_path / "cxbridge.toml")
+    database = tmp_path / f"cx.{engine}"
+    assert cxbridge.sync(config, destination=f"{engine}:///{database}", host=create_host()).exit_code == 0
+    connection = sqlite3.connect(database) if engine == "sqlite" else duckdb.connect(str(database), read_only=True)
+    try:
+        rows = connection.execute(documented_query("NPS trend of one program")).fetchall()
+        view = connection.execute("SELECT nps FROM nps_by_month").fetchall()
+    finally:
+        connection.close()
+    assert [(month, responses, float(nps)) for month, responses, nps in rows] == [("2025-03", 2000, 0.2)] == [
+        ("2025-03", 2000, float(view[0][0]))]  # fmt: skip
