@@ -14,14 +14,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import random
+import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, redirect_stdout
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +37,7 @@ from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
 from tests.html_pages import Page
 from tests.test_location_ranking import url_for
+from tests.test_report_intervals import adjusted_wald, t_quantile, wilson
 from tests.test_snowflake_destination import URL as SNOWFLAKE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
@@ -350,15 +353,41 @@ PROGRAM_OF = {"nps": "voc", "csat": "voc", "ces": "voc", "enps": "employee", "my
 @pytest.mark.parametrize("by", ["location", "month"])
 @pytest.mark.parametrize("metric", list(FACT_OF))
 def test_the_report_of_each_metric_by_store_and_month_is_the_one_worked_out_here(network, by, metric):
-    """Mixed scales read alike: a kiosk's 3 of 3 is satisfied as a store's 4 or 5 of 5, its 1 or 2
+    """Every column and the 95 % interval. Mixed scales read alike: a kiosk's 3 of 3 is satisfied as a store's 4 or 5 of 5, its 1 or 2
     of a 5-point expectation CES is low effort as a 6 or 7 of the 7-point agreement one."""
     grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for fact in answers():
         if FACT_OF[metric] in fact:
             grouped[fact["store" if by == "location" else "month"]].append(fact)
     expected = {value: {by: value, "program": PROGRAM_OF[metric], **detail(metric, rows)} for value, rows in grouped.items()}
-    shown = {row[by]: {k: row[k] for k in expected[row[by]]} for row in report(network, by, metric)}
-    assert shown == expected
+    printed = report(network, by, metric)
+    assert {row[by]: {k: row[k] for k in expected[row[by]]} for row in printed} == expected
+    for row in printed:
+        low, high = interval(metric, grouped[row[by]])
+        assert close(row["ci_low"], low) and close(row["ci_high"], high), (row, low, high)
+
+
+def interval(metric: str, rows: list[dict[str, Any]]) -> tuple[float | None, float | None]:
+    """The 95 % interval docs/report.md states, by tests/test_report_intervals.py's own means:
+    Rocks's adjusted Wald for NPS and eNPS, Wilson's for the shares, Student's t for means."""
+    if metric in ("nps", "enps"):
+        return adjusted_wald([1 if r[metric] >= 9 else -1 if r[metric] <= 6 else 0 for r in rows])[2:]
+    if metric in ("csat", "ces"):
+        favourable = sum(r[FACT_OF[metric]] in ("satisfied", "low_effort") for r in rows)
+        return tuple(100 * bound for bound in wilson(favourable, len(rows)))  # type: ignore[return-value]
+    scores = [float(r[metric]) for r in rows]
+    if len(scores) == 1 or len(set(scores)) == 1:
+        return None, None
+    m, half = statistics.fmean(scores), t_975(len(scores) - 1) * statistics.stdev(scores) / math.sqrt(len(scores))
+    return max(0.0, m - half), min(100.0, m + half)
+
+
+t_975 = cache(t_quantile)  # integrated anew for each degree of freedom: ≈ 0.1 s each
+
+
+def close(shown: float | None, exact: float | None) -> bool:
+    """To one decimal of the exact bound (which float arithmetic may put a hair either side of a tie)."""
+    return shown is None if exact is None else shown is not None and abs(shown - exact) <= 0.05 + 1e-9
 
 
 def test_location_scorecard_is_the_one_worked_out_here(network):
