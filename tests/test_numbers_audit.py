@@ -29,9 +29,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 import cxbridge
 from cxbridge.cli import output
+from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
@@ -477,3 +479,27 @@ def test_the_detractor_queue_holds_each_unhappy_customer_once_by_the_boxes_of_th
                          "JOIN feedback f ON f.record_id = q.record_id")  # fmt: skip
     assert {r["source_record_id"]: r["reason"] for r in rows} == unhappy and len(rows) == len(unhappy)
     assert {r["source"] for r in rows} == {"store", "kiosk"}
+
+
+def test_the_sync_summary_and_status_count_the_files_rows(tmp_path):
+    """Each source's summary — read, written, quarantined, cases opened — and `cxbridge status`'s
+    runs, quarantine and copies, worked out from the files: every row is read; the 11 is
+    quarantined; each unhappy customer (a detractor, or dissatisfied on their own scale) opens a
+    case, the copies none (their responses opened theirs); a second sync of the same files reads
+    nothing new."""
+    config = config_from_dict(_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    first, again = (cxbridge.sync(config, destination=url, host=create_host()) for _ in range(2))
+    unhappy = {source: sum(row["id"] != "C-off" and (int(row["recommend"]) <= 6 or
+                                                     CSAT_BOXES[points][int(row["satisfied"]) - 1] == "dissatisfied")
+                           for row in DATA[source]) for source, points in (("store", 5), ("kiosk", 3))}  # fmt: skip
+    expected = {name: (len(rows), len(rows) - (name == "store"), int(name == "store"), unhappy.get(name, 0)) for name, rows in DATA.items()}
+    assert {r.source: (r.read, r.written, r.quarantined, r.cases_opened) for r in first.results} == expected
+    assert {(r.read, r.written, r.quarantined) for r in again.results} == {(0, 0, 0)}
+    result = CliRunner().invoke(cli, ["status", "-d", url, "--format", "json", "--runs", "2"])
+    status = json.loads(result.output)
+    runs = [run for run in status["runs"] if run["records_read"]]  # the first sync's; the second read none
+    assert {run["source"]: (run["records_read"], run["records_written"], run["records_quarantined"]) for run in runs} == {
+        name: counts[:3] for name, counts in expected.items()}  # fmt: skip
+    assert [(q["source"], q["records"]) for q in status["quarantine"]] == [("store", 1)]
+    assert status["duplicates"] == [{"source": "copies", "copies": len(DATA["copies"])}]
