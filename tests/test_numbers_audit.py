@@ -503,3 +503,25 @@ def test_the_sync_summary_and_status_count_the_files_rows(tmp_path):
         name: counts[:3] for name, counts in expected.items()}  # fmt: skip
     assert [(q["source"], q["records"]) for q in status["quarantine"]] == [("store", 1)]
     assert status["duplicates"] == [{"source": "copies", "copies": len(DATA["copies"])}]
+
+
+def test_location_trend_follows_each_store_from_month_to_month(network):
+    """Each month after the first against the month before, for every store of either: KPI and
+    rank then and now, the change of the shown KPIs, places up, and whether a bottom store improved."""
+    ranking = expected_ranking()
+    months = sorted({month for month, _ in ranking})
+    expected = {}
+    for before, now in zip(months, months[1:], strict=False):
+        for store in {s for m, s in ranking if m in (before, now)}:
+            then, later = ranking.get((before, store), {}), ranking.get((now, store), {})
+            kpi, previous = later.get("kpi"), then.get("kpi")
+            both = kpi is not None and previous is not None
+            expected[now, store] = (before, kpi, previous, rounded(Fraction(str(kpi)) - Fraction(str(previous))) if both else None,
+                                    later.get("rank"), then.get("rank"),
+                                    then["rank"] - later["rank"] if both else None,
+                                    bool(then.get("bottom")), kpi > previous if both else None)  # fmt: skip
+    rows = network.query("SELECT * FROM location_trend")
+    actual = {(r["period"], r["location_id"]): (r["previous_period"], number(r["kpi"]), number(r["previous_kpi"]),
+              number(r["kpi_change"]), r["rank"], r["previous_rank"], r["places_up"], bool(r["was_bottom"]),
+              None if r["improved"] is None else bool(r["improved"])) for r in rows}  # fmt: skip
+    assert actual == expected
