@@ -453,7 +453,8 @@ def shown(value: float | None, answers: int) -> str:
 
 def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_path):
     """The page's ranking is February's (March has one kiosk answer and no ranked store): each
-    store's KPI, CSAT, CES and eNPS beside NPS, mystery shop and audit, and the unranked store."""
+    store's KPI, CSAT, CES and eNPS beside NPS, mystery shop and audit, and the unranked store;
+    the queues count each store's unhappy customers once, by the boxes of their own scale."""
     config = config_from_dict(_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
     url = f"sqlite:///{tmp_path / 'cx.db'}"
     assert cxbridge.sync(config, destination=url, host=create_host()).exit_code == 0
@@ -468,6 +469,14 @@ def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_
         for store, want in february if want["kpi"] is not None
     ]  # fmt: skip
     assert page.body("unranked") == [[store, want["missing"], *cells[store]] for store, want in february if want["kpi"] is None]
+    waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # per store: detractors, else dissatisfied
+    for fact in answers():
+        if "nps" in fact and (fact["nps"] <= 6 or fact["csat_box"] == "dissatisfied"):
+            waiting[fact["store"]][fact["nps"] > 6] += 1
+    assert {row[0]: row[1:] for row in page.body("detractor-queue")} == {
+        store: [str(detractors), str(dissatisfied), str(detractors + dissatisfied)] for store, (detractors, dissatisfied) in waiting.items()}  # fmt: skip
+    cases = {row[0]: (row[1], row[-1]) for row in page.body("case-queue")}  # open and not closed: every case is new
+    assert cases == {store: (str(sum(counts)),) * 2 for store, counts in waiting.items()}
 
 
 def test_the_detractor_queue_holds_each_unhappy_customer_once_by_the_boxes_of_their_scale(network):
