@@ -204,15 +204,17 @@ def components(rows: list[dict[str, Any]]) -> dict[str, tuple[int, Fraction | No
     }
 
 
-def expected_ranking() -> dict[tuple[str, str], dict[str, Any]]:
+def expected_ranking(weights: dict[str, int] = WEIGHTS, least: dict[str, int] = MIN_ANSWERS) -> dict[tuple[str, str], dict[str, Any]]:
+    """(month, store) → components, KPI, missing, rank and flags, for a [ranking] of `weights`
+    and minimum answers `least`."""
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for fact in answers():
         grouped[fact["month"], fact["store"]].append(fact)
     expected = {}
     for key, rows in grouped.items():
         found = components(rows)
-        short = [name for name in WEIGHTS if found[name][0] < MIN_ANSWERS[name]]
-        kpi = None if short else sum(WEIGHTS[n] * found[n][1] for n in WEIGHTS) / sum(WEIGHTS.values())
+        short = [name for name in weights if found[name][0] < least[name]]
+        kpi = None if short else sum(weights[n] * found[n][1] for n in weights) / sum(weights.values())
         expected[key] = {"components": found, "kpi": None if kpi is None else one_decimal(kpi),
                          "missing": " ".join(short) or None}  # fmt: skip
     for (month, store), want in expected.items():
@@ -534,3 +536,23 @@ def test_location_trend_follows_each_store_from_month_to_month(network):
               number(r["kpi_change"]), r["rank"], r["previous_rank"], r["places_up"], bool(r["was_bottom"]),
               None if r["improved"] is None else bool(r["improved"])) for r in rows}  # fmt: skip
     assert actual == expected
+
+
+def test_csat_and_ces_need_five_answers_unless_told_otherwise(tmp_path):
+    """docs/ranking.md: `min_answers` is 5 for csat and ces, 1 for mystery_shop and audit, when
+    not given (the pulse has too few answers a store to rank by eNPS at its 5)."""
+    weights = {"csat": 2, "ces": 1, "mystery_shop": 1, "audit": 1}
+    config = {**_config(tmp_path), "ranking": {"period": "month", "components": {name: {"weight": w} for name, w in weights.items()}}}
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config_from_dict(config, create_host(), path=tmp_path / "cxbridge.toml"), destination=url,
+                         host=create_host()).exit_code == 0  # fmt: skip
+    expected = expected_ranking(weights, {"csat": 5, "ces": 5, "mystery_shop": 1, "audit": 1})
+    assert any(want["missing"] == "csat ces" for want in expected.values()) and any(want["kpi"] for want in expected.values())
+    destination = create_host().destination_class("sqlite")(url)
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT * FROM location_ranking")
+    finally:
+        destination.close()
+    assert {(r["period"], r["location_id"]): (number(r["kpi"]), r["missing"], r["rank"], bool(r["is_top"]), bool(r["is_bottom"]))
+            for r in rows} == {key: (w["kpi"], w["missing"], w["rank"], w["top"], w["bottom"]) for key, w in expected.items()}  # fmt: skip
