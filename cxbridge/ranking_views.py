@@ -123,7 +123,9 @@ def location_ranking(d: Dialect) -> str:
     """Per period and location: every component's answers and 0–100 score, the KPI (the weighted
     mean of the weighted components, NULL unless each has its minimum of answers), the components
     short of it (`missing`), the rank (ties share one), and the top/bottom flags — neither for a
-    store within both (all tied, or ranked alone): the ranking does not tell it apart."""
+    store within both (all tied, or ranked alone): the ranking does not tell it apart. Fewer than
+    share · n above is compared in hundredths of a place, rounded: as floats 0.28 · 25 stores is
+    7.000000000000001 places, which flagged the 8th too."""
     figures = _component_figures(d)
     per_location = ",\n           ".join([
         *(f"{answers} AS {name}_answers,\n           {raw} AS {name}_raw,\n           {score} AS {name}_score"
@@ -135,6 +137,7 @@ def location_ranking(d: Dialect) -> str:
         for name in COMPONENTS
     )
     weighted = " + ".join(f"s.{name}_weight * COALESCE(c.{name}_raw, 0)" for name in COMPONENTS)
+    places = d.rounded("s.share * r.ranked_locations", 6)  # 100 · share · n, whole where it falls on a place
     total = " + ".join(f"s.{name}_weight" for name in COMPONENTS)
     outputs = ", ".join(f"c.{name}_answers, c.{name}_score" for name in COMPONENTS)
     return f"""
@@ -176,8 +179,8 @@ ranked AS (
     FROM scored WHERE kpi IS NOT NULL
 ),
 flagged AS (
-    SELECT r.*, (r.rank - 1) < s.share / 100.0 * r.ranked_locations AS within_top,
-           (r.rank_from_bottom - 1) < s.share / 100.0 * r.ranked_locations AS within_bottom
+    SELECT r.*, (r.rank - 1) * 100 < {places} AS within_top,
+           (r.rank_from_bottom - 1) * 100 < {places} AS within_bottom
     FROM ranked r CROSS JOIN settings s
 )
 SELECT c.period, CASE WHEN s.period = 'wave' THEN pw.first_day ELSE {_period_start("c.period")} END AS period_start,

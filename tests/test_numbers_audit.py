@@ -38,7 +38,7 @@ from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
 from tests.html_pages import Page
-from tests.test_location_ranking import url_for
+from tests.test_location_ranking import url_for, write
 from tests.test_report_intervals import adjusted_wald, t_quantile, wilson
 from tests.test_snowflake_destination import URL as SNOWFLAKE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
@@ -556,3 +556,30 @@ def test_csat_and_ces_need_five_answers_unless_told_otherwise(tmp_path):
         destination.close()
     assert {(r["period"], r["location_id"]): (number(r["kpi"]), r["missing"], r["rank"], bool(r["is_top"]), bool(r["is_bottom"]))
             for r in rows} == {key: (w["kpi"], w["missing"], w["rank"], w["top"], w["bottom"]) for key, w in expected.items()}  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "parquet"])
+@pytest.mark.parametrize(("share", "stores"), [(28, 25), (7, 100), (12.5, 24)])
+def test_a_share_of_whole_places_flags_exactly_that_many_stores(tmp_path, request, engine, share, stores):
+    """docs/ranking.md: a store is top when fewer than share · n stores rank above it. 28 % of 25
+    stores is 7 places — as floats 0.28 · 25 is 7.000000000000001, which took the 8th in too."""
+    write(tmp_path / "visits.csv", ["id", "day", "store", "points"],
+          [(f"V{n}", "2025-03-10", f"S{n:03d}", n) for n in range(stores)])  # a score each, none tied
+    config = {"sources": {"visits": {"connector": "csv", "path": "visits.csv", "program": "mystery_shop",
+                                     "columns": {"id": "id", "submitted_at": "day", "location_id": "store"},
+                                     "metrics": [{"column": "points", "metric": "mystery_shop", "scale": [0, 100]}]}},
+              "ranking": {"period": "month", "share": share, "components": {"mystery_shop": {"weight": 1}}}}  # fmt: skip
+    url = url_for(engine, tmp_path, request)
+    assert cxbridge.sync(config_from_dict(config, create_host(), path=tmp_path / "cxbridge.toml"), destination=url,
+                         host=create_host()).exit_code == 0  # fmt: skip
+    destination = create_host().destination_class(engine)(url, base_dir=tmp_path)
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT location_id, is_top, is_bottom FROM location_ranking")
+    finally:
+        destination.close()
+    places = Fraction(str(share)) * stores / 100
+    assert places == int(places)  # the boundary falls on a whole place
+    top = {f"S{n:03d}" for n in range(stores) if stores - 1 - n < places}  # fewer than share · n above it
+    bottom = {f"S{n:03d}" for n in range(stores) if n < places}
+    assert ({r["location_id"] for r in rows if r["is_top"]}, {r["location_id"] for r in rows if r["is_bottom"]}) == (top, bottom)
