@@ -136,4 +136,5 @@ MIGRATIONS = (
     Migration("0025_unknown_detractor_revenue", create_views),  # every view again: unknown revenue is no 0
     Migration("0026_pruned_count", add_run_column("records_pruned")),  # what `sync --prune` removed
     Migration("0027_run_command", add_run_column("command")),  # sync, import, replay or remove
+    Migration("0028_ranking_places_exact", create_views),  # every view again: share · n compared exactly
 )

@@ -388,3 +388,39 @@ def test_a_destination_whose_scorecard_flagged_locations_both_ways_gets_it_again
     with view_made_again(make, "location_scorecard", sql=location_scorecard, older=older,
                          migration="scorecard_flags_apart") as destination:  # fmt: skip
         assert scorecard_flags_shown(destination.query) == flags_worked_out(tied, 0.20)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "parquet"])
+def test_a_destination_whose_ranking_counted_places_as_floats_gets_it_again(tmp_path, request, kind):
+    """location_ranking as cxbridge made it before 2026-12-07 compared the places above a store
+    with share / 100.0 · n as floats: at 28 % of 25 stores (7.000000000000001 places) the 8th store
+    was top too. The next open makes it again (SQLite 0033, SQL 0028 migrations; Parquet 0030
+    writes `_cxbridge/views.sql` again), and 7 stores are top, 7 bottom."""
+    import re
+
+    from cxbridge.ranking_views import location_ranking
+    from tests.local_destinations import destination_maker, view_made_again
+
+    stores = 25
+    write(tmp_path / "visits.csv", ["id", "day", "store", "points"],
+          [(f"V{n}", "2025-03-10", f"S{n:03d}", n) for n in range(stores)])  # a score each, none tied
+    config = {"sources": {"visits": {"connector": "csv", "path": "visits.csv", "program": "mystery_shop",
+                                     "columns": {"id": "id", "submitted_at": "day", "location_id": "store"},
+                                     "metrics": [{"column": "points", "metric": "mystery_shop", "scale": [0, 100]}]}},
+              "ranking": {"period": "month", "share": 28, "components": {"mystery_shop": {"weight": 1}}}}  # fmt: skip
+    make = destination_maker(kind, tmp_path, request, "places")
+    assert cxbridge.sync(config_from_dict(config, create_host(), path=tmp_path / "cxbridge.toml"), destination=make().url,
+                         host=create_host()).exit_code == 0  # fmt: skip
+
+    def older(now: str) -> str:  # the places as worked out before 0033
+        for rank in ("rank", "rank_from_bottom"):
+            now = re.sub(rf"\(r\.{rank} - 1\) \* 100 < .*? AS", f"(r.{rank} - 1) < s.share / 100.0 * r.ranked_locations AS", now)
+        return now
+
+    def flagged(destination) -> tuple[int, int]:
+        rows = destination.query("SELECT is_top, is_bottom FROM location_ranking")
+        return sum(bool(r["is_top"]) for r in rows), sum(bool(r["is_bottom"]) for r in rows)
+
+    with view_made_again(make, "location_ranking", sql=location_ranking, older=older,
+                         migration="ranking_places_exact") as destination:  # fmt: skip
+        assert flagged(destination) == (7, 7)  # 28 % of 25 stores: 7 places, worked out by hand

@@ -41,7 +41,8 @@ def test_open_creates_tables_and_views_once(tmp_path):
                                                 "0023_store_names", "0024_skipped_count", "0025_revenue_currency",
                                                 "0026_ranking_flags_apart", "0027_scorecard_flags_apart",
                                                 "0028_counts_across_currencies", "0029_unknown_detractor_revenue",
-                                                "0030_latest_spelling_in_time", "0031_pruned_count", "0032_run_command"]  # fmt: skip
+                                                "0030_latest_spelling_in_time", "0031_pruned_count", "0032_run_command",
+                                                "0033_ranking_places_exact"]  # fmt: skip
     assert destination.query("PRAGMA journal_mode")[0]["journal_mode"] == "wal"
     destination.close()
 

@@ -21,7 +21,7 @@ MIGRATIONS = (
     "0020_sla_share_of_decided_cases", "0021_store_names", "0022_skipped_count",
     "0023_revenue_currency", "0024_ranking_flags_apart", "0025_scorecard_flags_apart",
     "0026_counts_across_currencies", "0027_unknown_detractor_revenue", "0028_pruned_count",
-    "0029_run_command",
+    "0029_run_command", "0030_ranking_places_exact",
 )  # fmt: skip
 VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0002_bi_views", "0004_crm_views", "0005_followup_files", "0006_local_dates", "0008_population_views",
@@ -38,6 +38,7 @@ VIEW_MIGRATIONS = {  # the migrations that changed views.sql
     "0025_scorecard_flags_apart",  # 0025: nor in location_scorecard's top and bottom 20%
     "0026_counts_across_currencies",  # 0026: nps_revenue_by_month keeps its counts in mixed currencies
     "0027_unknown_detractor_revenue",  # 0027: its detractor_revenue is NULL when no detractor's revenue is known
+    "0030_ranking_places_exact",  # 0030: share · n places compared exactly, not as floats (0.28 · 25 = 7.000000000000001)
 }  # fmt: skip
 
 

@@ -502,3 +502,11 @@ def pruned_count(db: Database) -> None:
 def run_command(db: Database) -> None:
     """`sync_runs.command` (sync, import, replay, remove): empty in the runs stored before it."""
     db.execute("ALTER TABLE sync_runs ADD COLUMN command TEXT")
+
+
+@migrations(name="0033_ranking_places_exact")
+def ranking_places_exact(db: Database) -> None:
+    """Every view again: `location_ranking` and `location_trend` compare the places above a store
+    with share · n in hundredths, rounded — as floats 0.28 · 25 stores was 7.000000000000001
+    places, which flagged the 8th store top (and the 8th from the bottom bottom) too."""
+    create_views(db, VIEW_NAMES)
