@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ from cxbridge.sources import SourceContext
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.tabular.source import FileStream
 from tests.conftest import SURVEY_HEADER, Workspace, survey_row
+from tests.postgres_server import copy_database, drop_database
 from tests.test_erase import COPIES, after_deletes
 
 KEPT = [survey_row(n) for n in range(1, 11)]
@@ -57,20 +60,48 @@ def fresh_host(monkeypatch):
     monkeypatch.setattr(plugins_host, "_host", None)
 
 
+@pytest.fixture(scope="module")
+def first_synced() -> Iterator[dict[str, Path | tuple[str, str]]]:
+    """kind -> the module's first `synced` destination, kept to copy for the tests after it: the
+    path of a file, or the server URL and name of a PostgreSQL database kept as a template until
+    the module ends (as tests/test_destination_conformance.py keeps its first deliveries)."""
+    firsts: dict[str, Path | tuple[str, str]] = {}
+    yield firsts
+    if "postgresql" in firsts:
+        drop_database(*firsts["postgresql"])
+
+
 @pytest.fixture(params=["sqlite", "duckdb", "postgresql"])
-def synced(workspace: Workspace, request, tmp_path) -> tuple[Workspace, str]:
+def synced(workspace: Workspace, request, tmp_path, tmp_path_factory, first_synced) -> tuple[Workspace, str]:
     """The survey's ten responses and a wrong file of four (three detractors, each opening a
     case, and one off the scale, quarantined), and another source's two, synced into a
-    destination of each kind."""
-    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
-    url = files.get(request.param) or request.getfixturevalue("postgres_database")("prune")
+    destination of each kind — once a module and kind, each test given a copy of that sync."""
+    kind, files = request.param, {"sqlite": tmp_path / "cx.db", "duckdb": tmp_path / "cx.duckdb"}
+    url = f"{kind}:///{files[kind]}" if kind in files else request.getfixturevalue("postgres_database")("prune")
     workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + OTHER_SOURCE, encoding="utf-8")
     workspace.write_csv(KEPT)
     workspace.write_csv(WRONG_FILE, name="responses_test.csv")
     workspace.write_csv([survey_row(n) for n in (1, 2)], name="other.csv")
+    if kind in first_synced:
+        copy_first(first_synced[kind], url)
+        return workspace, url
     result = workspace.sync(destination=url)
     assert [(r.status, r.quarantined) for r in result.results] == [("success", 1), ("success", 0)], result.results
+    if kind in files:
+        first_synced[kind] = shutil.copy2(files[kind], tmp_path_factory.mktemp(f"first-{kind}"))
+    else:
+        server, database = url.rsplit("/", 1)
+        first_synced[kind] = (request.getfixturevalue("postgres_url"), f"first_{database}")
+        copy_database(*first_synced[kind], template=database)
     return workspace, url
+
+
+def copy_first(first: Path | tuple[str, str], url: str) -> None:
+    """Make the destination at `url` a copy of the first `synced` one."""
+    if isinstance(first, tuple):
+        copy_database(first[0], url.rsplit("/", 1)[1], template=first[1])
+    else:
+        shutil.copy2(first, url.split(":///", 1)[1])
 
 
 def rows_of(url: str) -> dict[str, list[dict]]:

@@ -28,11 +28,11 @@ from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.test_prune import (
-    KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, fresh_host, ids, rows_of, store_visits, stored_ids, stores_entry,
-    survey_run, synced,
+    KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, first_synced, fresh_host, ids, rows_of, store_visits, stored_ids,
+    stores_entry, survey_run, synced,
 )  # fmt: skip
 
-__all__ = ["fresh_host", "synced"]  # fixtures
+__all__ = ["first_synced", "fresh_host", "synced"]  # fixtures
 
 
 def remove(url: str, *args: str):
