@@ -347,30 +347,45 @@ def test_a_store_city_address_region_or_postcode_is_where_it_is_not_the_store(tm
     """Several stores share a city, region or postcode, and an address says where a store is.
     "Store city", "Store address" and "Store postcode" were proposed as location_name (0.85) — alone,
     or listed before a "Store" column, chosen — so location_ranking ranked cities. Each is shown as the store below the
-    mapping's threshold and kept in `attributes`."""
-    shops = ["North", "South", "East"]
-    headers = {None: [where], "first": ["Store", where], "last": [where, "Store"]}[store]
-    cells = {where: WHERE_A_STORE_IS[where], "Store": shops}
-    rows = [["Response ID", "Date", *headers, "How likely are you to recommend us?"],
-            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(cells[h][n % 3] for h in headers), n % 11] for n in range(12)]]  # fmt: skip
-    path = write_csv(tmp_path / "where.csv", rows)
-    inspection = inspect_file(path)
+    mapping's threshold (and kept in `attributes`: the test below)."""
+    inspection = inspect_file(write_csv(tmp_path / "where.csv", where_a_store_is([where], store)))
     assert {t: c for t, c in chosen(inspection).items() if t.startswith("location")} == (
         {"location_name": "Store"} if store else {})
     [proposal] = [p for p in inspection.proposals if p.column == where]
     assert (proposal.target, proposal.mapped) == ("location_id", False)
     assert "where the store is, not which" in proposal.describe()
 
+
+@pytest.mark.parametrize("store", [None, "first", "last"], ids=["alone", "store-first", "store-last"])
+def test_an_import_keeps_where_a_store_is_in_attributes_and_the_store_as_the_store(tmp_path, store):
+    """The import of the columns above, every one in one file (one import, not one a column): each
+    is kept in `attributes`, never the store, which is the "Store" column's when there is one."""
     from click.testing import CliRunner
 
     from cxbridge.cli.main import cli
 
-    db = tmp_path / "cx.db"
-    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
+    wheres, shops = sorted(WHERE_A_STORE_IS), ["North", "South", "East"]
+    path = write_csv(tmp_path / "where.csv", where_a_store_is(wheres, store))
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(tmp_path / "cx.db")])
     assert result.exit_code == 0, result.output
-    stored = query(tmp_path, "SELECT source_record_id, location_name, attributes FROM feedback", db=db.name)
-    assert sorted((r[0], r[1], json.loads(r[2])) for r in stored) == sorted(
-        (f"R{n}", shops[n % 3] if store else None, {where: WHERE_A_STORE_IS[where][n % 3]}) for n in range(12))
+    stored = {r[0]: (r[1], json.loads(r[2])) for r in
+              query(tmp_path, "SELECT source_record_id, location_name, attributes FROM feedback", db="cx.db")}  # fmt: skip
+    assert sorted(stored) == sorted(f"R{n}" for n in range(12))
+    for n in range(12):
+        location_name, attributes = stored[f"R{n}"]
+        assert location_name == (shops[n % 3] if store else None), (f"R{n}", location_name)
+        assert set(attributes) == set(wheres), attributes
+        for where in wheres:
+            assert attributes[where] == WHERE_A_STORE_IS[where][n % 3], (where, f"R{n}", attributes[where])
+
+
+def where_a_store_is(wheres: list[str], store: str | None) -> list[list]:
+    """Twelve answers, with the columns `wheres` of WHERE_A_STORE_IS and a "Store" column of three
+    stores before them (`store="first"`), after them ("last") or none (None)."""
+    headers = {None: wheres, "first": ["Store", *wheres], "last": [*wheres, "Store"]}[store]
+    cells = {**WHERE_A_STORE_IS, "Store": ["North", "South", "East"]}
+    return [["Response ID", "Date", *headers, "How likely are you to recommend us?"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", *(cells[h][n % 3] for h in headers), n % 11] for n in range(12)]]  # fmt: skip
 
 
 STORES_QUALIFIED_BY_A_PLACE = {"City store": "Store city", "Town store": "Store town", "Region store": "Store region",
