@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import json
 import random
+import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -560,6 +562,28 @@ SYNCED, IMPORTED = "store_nps_2025.csv", "data/store_nps_2025.csv"
 """The file's names in a cursor saved before d57353b by `sync`, then `import data/store_nps_2025.csv`."""
 
 
+@pytest.fixture(scope="module")
+def synced_older_then_further(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """A folder whose source `store` synced the first 4 of responses(8), then the first 6, and the
+    cursor's state of its file after each ("older", "further") — once a module, copied by each test."""
+    folder = tmp_path_factory.mktemp("synced-twice")
+    (folder / "data").mkdir()
+    (folder / "cxbridge.toml").write_text(
+        '[sources.store]\nconnector = "csv"\npath = "data/store_nps_2025.csv"\ndate_order = "dmy"\n'
+        '[sources.store.columns]\nsubmitted_at = "Submitted"\nlocation_id = "Store"\n'
+        f'[[sources.store.metrics]]\ncolumn = "{HEADER[2]}"\nmetric = "nps"\n', encoding="utf-8")  # fmt: skip
+    states = {}
+    with pytest.MonkeyPatch.context() as patched:
+        patched.chdir(folder)
+        patched.setattr(plugins_host, "_host", None)
+        for upto, state in ((4, "older"), (6, "further")):
+            write_csv(folder / IMPORTED, responses(8)[:upto], delimiter=",")
+            assert invoke("sync", "--no-progress").exit_code == 0
+            [(cursor,)] = count("cxbridge.db", "SELECT cursor FROM sync_state WHERE source = 'store'")
+            states[state] = json.loads(cursor)["files"][SYNCED]
+    return folder, states
+
+
 @pytest.mark.parametrize("then", ["sync", "import"])
 @pytest.mark.parametrize(("before", "read"), [
     ({SYNCED: "further", IMPORTED: "older"}, 2),
@@ -568,25 +592,16 @@ SYNCED, IMPORTED = "store_nps_2025.csv", "data/store_nps_2025.csv"
     ({IMPORTED: "further"}, 2),
 ], ids=["synced-further", "imported-further", "imported-further-not-these-bytes", "imported-alone"])  # fmt: skip
 def test_a_file_kept_twice_in_a_cursor_of_before_is_kept_once_read_on_from_its_further_state(
-    tmp_path, monkeypatch, then, before, read
+    tmp_path, monkeypatch, then, before, read, synced_older_then_further
 ):
     """Before d57353b `sync` then `import` of the file a source reads kept it under two names; the
     next sync or import keeps it under one, read on from the state further along — one that the
     file's bytes confirm: a state they do not is no place to read on from (its rows read again)."""
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "data").mkdir()
-    rows, path = responses(8), tmp_path / "data" / "store_nps_2025.csv"
-    (tmp_path / "cxbridge.toml").write_text(
-        '[sources.store]\nconnector = "csv"\npath = "data/store_nps_2025.csv"\ndate_order = "dmy"\n'
-        '[sources.store.columns]\nsubmitted_at = "Submitted"\nlocation_id = "Store"\n'
-        f'[[sources.store.metrics]]\ncolumn = "{HEADER[2]}"\nmetric = "nps"\n', encoding="utf-8")  # fmt: skip
-    states = {}
-    for upto, state in ((4, "older"), (6, "further")):
-        write_csv(path, rows[:upto], delimiter=",")
-        assert invoke("sync", "--no-progress").exit_code == 0
-        [(cursor,)] = count("cxbridge.db", "SELECT cursor FROM sync_state WHERE source = 'store'")
-        states[state] = json.loads(cursor)["files"][SYNCED]
-    states["further, not these bytes"] = {**states["further"], "sha256": "0" * 64, "prefix_sha256": "0" * 64}
+    synced, states = synced_older_then_further
+    shutil.copytree(synced, tmp_path, dirs_exist_ok=True)
+    rows, path = responses(8), tmp_path / IMPORTED
+    states = {**states, "further, not these bytes": {**states["further"], "sha256": "0" * 64, "prefix_sha256": "0" * 64}}
     with sqlite3.connect("cxbridge.db") as db:
         saved = {"files": {name: states[state] for name, state in before.items()}}
         db.execute("UPDATE sync_state SET cursor = ? WHERE source = 'store'", [json.dumps(saved)])
