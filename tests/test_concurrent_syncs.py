@@ -2,7 +2,8 @@
 lock_sources`): 8 sources synced by 8 processes at the same moment leave the tables one serial
 run leaves; two syncs of one source exclude each other, the second stopping with the lock
 message or, with --wait, queueing behind the first; a fresh database migrated by several
-processes starting at once is migrated once."""
+processes starting at once is migrated once; `cxbridge remove` of one source waits for a sync of
+another (the whole-schema lock, which every sync holds shared), never running beside it."""
 
 from __future__ import annotations
 
@@ -29,11 +30,11 @@ FORMS = ("formAaaa", "formBbbb", "formCccc", "formDddd", "formEeee", "formFfff")
 SOURCES = [f"web_{form[4].lower()}" for form in FORMS] + ["branch_a", "branch_b"]
 
 
-def start(folder: Path, *args: str) -> subprocess.Popen:
-    """`cxbridge sync ARGS` as a process of its own, in `folder` (with its cxbridge.toml)."""
+def start(folder: Path, *args: str, command: tuple[str, ...] = ("sync", "--no-progress")) -> subprocess.Popen:
+    """`cxbridge sync ARGS` (or `command` ARGS) as a process of its own, in `folder` (with its cxbridge.toml)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TYPEFORM_TOKEN": TOKEN,
            "CXBRIDGE_TEST_SHARED_SALT": SHARED_SALT.get_secret_value()}  # fmt: skip
-    return subprocess.Popen([sys.executable, "-m", "cxbridge", "sync", "--no-progress", *args], cwd=folder, env=env,
+    return subprocess.Popen([sys.executable, "-m", "cxbridge", *command, *args], cwd=folder, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
 
 
@@ -86,12 +87,7 @@ def test_eight_sources_in_eight_processes_leave_the_tables_of_one_serial_run(tmp
 def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(tmp_path, postgres_database):
     write_files(tmp_path)
     url = postgres_database("same_source")
-    release = threading.Event()
-    with typeform(account(FORMS[:1])) as api:
-        api.routes = [(method, pattern, _held_until(release, handler)) for method, pattern, handler in api.routes]
-        (tmp_path / "cxbridge.toml").write_text(config_toml(api.url, FORMS[:1], unpaced=True), encoding="utf-8")
-        first = start(tmp_path, "--source", "web_a", "--destination", url)
-        _until(lambda: any("/responses" in path for path in api.paths()) or first.poll() is not None)
+    with web_a_reading(tmp_path, url) as (first, release):
         refused = finished(start(tmp_path, "--source", "web_a", "--destination", url))  # the first is reading
         other = finished(start(tmp_path, "--source", "branch_a", "--destination", url))
         report = cxbridge.status(destination=url, host=create_host())  # web_a is still reading, branch_a is done
@@ -108,6 +104,33 @@ def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(t
     runs = sorted((source, status, written) for source, status, written in
                   ((dict(r)["source"], dict(r)["status"], dict(r)["records_written"]) for r in rows["sync_runs"]))
     assert runs == [("branch_a", "success", 2), ("web_a", "success", 0), ("web_a", "success", 5)]
+
+
+def test_a_removal_waits_for_a_sync_of_another_source_and_never_runs_beside_it(tmp_path, postgres_database):
+    write_files(tmp_path)
+    url = postgres_database("removal")
+    (tmp_path / "cxbridge.toml").write_text(config_toml("http://127.0.0.1:9", FORMS[:1]), encoding="utf-8")
+    assert finished(start(tmp_path, "--source", "branch_a", "--source", "branch_b", "--destination", url))[0] == 0
+    with web_a_reading(tmp_path, url) as (syncing, release):
+        removing = ("remove", "--source", "branch_b", "--destination", url)
+        queued = start(tmp_path, "--wait", "120", command=removing)
+        _until(lambda: _asking_for_the_whole_schema(url) or queued.poll() is not None)
+        meanwhile = tables(url)  # web_a is reading; the removal is asking for the lock
+        refused = finished(start(tmp_path, "--wait", "0", command=removing))
+        release.set()
+        synced, removed = finished(syncing), finished(queued)
+    assert refused[0] == 1
+    assert "another cxbridge sync is writing to postgresql://" in refused[1]
+    assert removed[0] == 0 and synced[0] == 0, (removed, synced)
+    assert sorted(_column(meanwhile["feedback"], "source")) == [("branch_a",)] * 2 + [("branch_b",)] * 2
+    assert _column(meanwhile["quarantine"], "source") == [("branch_b",)]
+    assert ("remove",) not in _column(meanwhile["sync_runs"], "command")  # it waited: nothing removed yet
+    after = tables(url)
+    assert sorted(_column(after["feedback"], "source")) == [("branch_a",)] * 2 + [("web_a",)] * 5
+    assert after["quarantine"] == []
+    runs = sorted((dict(r)["source"], dict(r)["command"], dict(r)["status"]) for r in after["sync_runs"])
+    assert runs == [("branch_a", "sync", "success"), ("branch_b", "remove", "success"), ("branch_b", "sync", "success"),
+                    ("web_a", "sync", "success")]  # fmt: skip
 
 
 def test_processes_starting_on_a_fresh_database_migrate_it_once(tmp_path, postgres_database):
@@ -134,6 +157,23 @@ def data(found: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
     return {**found, "sync_state": state}
 
 
+@contextmanager
+def web_a_reading(folder: Path, url: str) -> Iterator[tuple[subprocess.Popen, threading.Event]]:
+    """`cxbridge sync --source web_a` into `url` as a process of its own (the cxbridge.toml of
+    `folder` written for the fake Typeform), yielded once it asks for its first responses page,
+    which is answered when the event yielded is set: until then it holds its locks."""
+    release = threading.Event()
+    with typeform(account(FORMS[:1])) as api:
+        api.routes = [(method, pattern, _held_until(release, handler)) for method, pattern, handler in api.routes]
+        (folder / "cxbridge.toml").write_text(config_toml(api.url, FORMS[:1], unpaced=True), encoding="utf-8")
+        syncing = start(folder, "--source", "web_a", "--destination", url)
+        _until(lambda: any("/responses" in path for path in api.paths()) or syncing.poll() is not None)
+        try:
+            yield syncing, release
+        finally:
+            release.set()
+
+
 def _held_until(release: threading.Event, handler):
     """`handler`, whose answers to responses pages wait until `release` is set (at most 120 s)."""
 
@@ -143,6 +183,17 @@ def _held_until(release: threading.Event, handler):
         return handler(seen, match)
 
     return answer
+
+
+def _asking_for_the_whole_schema(url: str) -> bool:
+    """Whether a session of another process is trying for the schema's lock exclusively (the
+    lock `cxbridge remove` takes; a sync asks for it shared): its last statement says so."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        asked = "SELECT pg_try_advisory_lock(hashtext('cxbridge sync ' || current_schema()))"
+        sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = %s"
+        return conn.execute(sessions, [asked]).fetchone()[0] > 0
 
 
 def _column(rows: list[tuple], name: str) -> list[tuple]:

@@ -1,6 +1,7 @@
 """The one-writer lock of file destinations (cxbridge.local_files) follows the file, not the path
 string: a sync through a symlink or another spelling of the same path waits for, or is refused
-by, a sync holding the lock in another process."""
+by, a sync holding the lock in another process; `cxbridge remove` of one source is refused while a
+sync of another source writes the file (one writer at a time), and removes once it is done."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from cxbridge.errors import DestinationLockedError
 from cxbridge.events import EventKind, SyncEvent
 from cxbridge.plugins_host import create_host
 from tests.conftest import Workspace, survey_row
+from tests.many_sources import config_toml, tables, write_files
+from tests.test_concurrent_syncs import finished, start, web_a_reading
 
 HOLDER = """
 import sys
@@ -104,6 +107,24 @@ def test_another_spelling_of_a_locked_destination_queues_with_wait(scheme, works
     queued.join(60)
     [result] = results
     assert writing.is_set() and [(r.read, r.written) for r in result.results] == [(2, 2)]
+
+
+@pytest.mark.parametrize("scheme", ["sqlite", "duckdb"])
+def test_a_removal_is_refused_while_a_sync_of_another_source_writes_the_file(scheme, tmp_path):
+    write_files(tmp_path)
+    url = f"{scheme}:///{tmp_path / NAMES[scheme]}"
+    removing = ("remove", "--source", "branch_b", "--destination", url, "--wait", "0")
+    (tmp_path / "cxbridge.toml").write_text(config_toml("http://127.0.0.1:9", ("formAaaa",)), encoding="utf-8")
+    assert finished(start(tmp_path, "--source", "branch_b", "--destination", url))[0] == 0
+    with web_a_reading(tmp_path, url) as (syncing, release):
+        refused = finished(start(tmp_path, command=removing))  # web_a is reading
+        release.set()
+        assert finished(syncing)[0] == 0
+    removed = finished(start(tmp_path, command=removing))
+    assert refused[0] == 1
+    assert f"another cxbridge sync is writing to {tmp_path / NAMES[scheme]}; wait for it" in refused[1]
+    assert removed[0] == 0, removed[1]
+    assert sorted({dict(row)["source"] for row in tables(url)["feedback"]}) == ["web_a"]
 
 
 def test_a_refusal_names_the_file_a_link_leads_to(workspace: Workspace, holder):
