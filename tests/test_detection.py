@@ -84,6 +84,44 @@ def test_a_count_or_unit_word_inside_a_rating_question_leaves_it_scored(tmp_path
     assert chosen(inspection)[metric] == header
 
 
+@pytest.mark.parametrize("other, plain", [
+    ("Previous NPS", "NPS"), ("NPS (last survey)", "NPS"), ("Last year's NPS", "NPS"), ("Target NPS", "NPS"),
+    ("NPS goal", "How likely are you to recommend us?"), ("Previous CSAT", "CSAT"),
+    ("NPS Vorjahr", "Weiterempfehlung"), ("NPS précédent", "Recommandation"), ("NPS anterior", "Recomendación"),
+    ("Poprzedni NPS", "Polecenie"), ("NPS-Ziel", "NPS"), ("Meta NPS", "NPS"), ("Целевой NPS", "NPS"),
+])  # fmt: skip
+def test_a_metric_of_another_time_or_a_target_is_kept_unscored_beside_the_answer(tmp_path, other, plain):
+    """"Previous NPS", "Target NPS" (0.95), listed before the "NPS" of the same rows, were its
+    primary: last survey's answer or a goal taken as today's. A header naming a metric as another
+    time's or a target is kept as an answer, unscored, with a warning naming it."""
+    rows = [["Date", other, plain], *[[f"2026-01-{n % 28 + 1:02d}", (n + 3) % 11 if "NPS" in other else n % 5 + 1,
+                                       n % 11 if "CSAT" not in plain else n % 5 + 1] for n in range(24)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "earlier.csv", rows))
+    [metric] = inspection.source_config()["metrics"]
+    assert metric["column"] == plain
+    assert [(p.target, p.unscored) for p in inspection.proposals if p.column == other] == [("question", True)]
+    assert any(repr(other) in warning and "another time's or a target's" in warning for warning in inspection.warnings)
+
+
+@pytest.mark.parametrize("header", ["Compared to your previous visit, how likely are you to recommend us?",
+                                    "Would you recommend our new target range?", "NPS 2026", "Target store NPS?"])
+def test_a_question_naming_another_time_or_a_lone_year_stays_scored(tmp_path, header):
+    """A question's words say what its answer is about, and a year alone may be this year's: scored."""
+    rows = [["Date", header], *[[f"2026-01-{n % 28 + 1:02d}", n % 11] for n in range(24)]]
+    inspection = inspect_file(write_csv(tmp_path / "asked.csv", rows))
+    assert chosen(inspection)["nps"] == header
+
+
+@pytest.mark.parametrize("year, plain", [("NPS 2024", "NPS"), ("NPS 2024", "Recommend (0-10)")])
+def test_a_plain_metric_is_the_primary_over_one_naming_a_year(tmp_path, year, plain):
+    """"NPS 2024" listed before "NPS" tied at 0.95 and was the primary, the record's `nps`: a header
+    naming no year is the primary, even with a typo among its answers (0.90)."""
+    answers = [*range(11), *range(11), 11, 5]
+    rows = [["Date", year, plain], *[[f"2026-01-{n % 28 + 1:02d}", n % 11, answers[n]] for n in range(24)]]
+    metrics = inspect_file(write_csv(tmp_path / "years.csv", rows)).source_config()["metrics"]
+    assert [(m["column"], m.get("primary")) for m in metrics] == [(plain, True), (year, None)]
+
+
 def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(tmp_path):
     rows = [["How likely are you to recommend us?"], ["maybe"], ["very"], ["no"]]
     inspection = inspect_file(write_csv(tmp_path / "odd.csv", rows))

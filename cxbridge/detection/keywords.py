@@ -114,6 +114,13 @@ STEMS: dict[str, tuple[str, ...]] = {
              "przełożon", "gerente", "jefe", "jefa", "encargad", "dueño", "propietari", "directeur", "directrice",
              "gérant", "responsable", "chef", "superviseur", "propriétaire", "diretor", "responsável", "chefe",
              "encarregad", "dono", "proprietári"),
+    # a metric of another time or a goal, not this response's answer ("Previous NPS", "NPS goal", `elsewhen`)
+    "earlier": ("previous", "prior", "last year", "last survey", "last wave", "last quarter", "year before",
+                "предыдущ", "прошл", "poprzedni", "ubiegł", "zeszł", "vorjahr", "vorherig", "letzte umfrage",
+                "letztes jahr", "anterior", "año pasado", "ano passado", "précédent", "precedent", "année dernière",
+                "an dernier", "dernière enquête"),
+    "target": ("target", "goal", "objective", "benchmark", "baseline", "целев", "цель", "docelow", "cel", "ziel",
+               "soll", "objetivo", "meta", "alvo", "objectif", "cible"),
     "wave": ("wave", "welle", "vague", "fala", "oleada", "волна"),
     "status": ("status", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
                "statut", "terminé"),
@@ -125,7 +132,7 @@ STEMS: dict[str, tuple[str, ...]] = {
 _WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
                "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
                "code", "código", "codigo", "chef", "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue",
-               "rua", "stadt", "count"}  # fmt: skip
+               "rua", "stadt", "count", "prior", "meta", "alvo", "soll"}  # fmt: skip
 _FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                   "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                   "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
@@ -271,6 +278,28 @@ def asks_rating(header: str) -> bool:
     """Whether the header asks a rating question — satisfaction, effort or ease, recommending, or
     to rate, agree or say how likely ("How satisfied were you with the staff?", "Rate the store")."""
     return first_mentioned(header, ("satisfaction", "effort", "recommend", "rating")) is not None
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_ASKED = re.compile(r"[?¿]")
+
+
+def elsewhen(header: str) -> str | None:
+    """The word of a header naming a metric ("Previous NPS", "NPS (last survey)", "NPS goal") that
+    makes it another time's or a target's, not this response's answer — never of a question, whose
+    words say what the answer is about ("Compared to your previous visit, how likely…?")."""
+    if _asks(header):
+        return None
+    return mentions(header, "earlier") or mentions(header, "target")
+
+
+def names_a_year(header: str) -> str | None:
+    """The year a header naming a metric names ("NPS 2024"): maybe another year's, maybe this one's."""
+    return None if _asks(header) or not (year := _YEAR.search(header)) else year.group()
+
+
+def _asks(header: str) -> bool:
+    return _ASKED.search(header) is not None or mentions(header, "rating") is not None
 
 
 _UNIT = re.compile(r"[(\[]\s*(?:hours?|hrs?|minutes?|mins?|days?|count|times|stunden|minuten|tage|horas|minutos|"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import asks_amount, first_mentioned, mentions
+from cxbridge.detection.keywords import asks_amount, elsewhen, first_mentioned, mentions, names_a_year
 from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, turned_round,
     unscored_note,
@@ -27,6 +27,7 @@ _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
 _NAMED_SCALE = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*[)\]]")  # "(0-10)", "[1 to 5]"
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
+_NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
 TOLERATED = 0.1  # the share of a scored column's answers that may be off its scale (they are quarantined)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
 
@@ -39,11 +40,23 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
         return []
     header = profile.column.label
     if amount := asks_amount(header):
-        asked = mentions(header, "recommend") or first_mentioned(header, ("satisfaction", "effort"))
         why = f"the header asks for an amount ({amount!r}), not a rating on a scale: kept as an answer, unscored"
-        return [_note(profile, f"{why}; {TO_SCORE_IT}")] if asked else []
-    found = [_nps(profile, header, recoded=recoded), _rated(profile, header, recoded=recoded)]
-    return [proposal for proposal in found if proposal is not None]
+        return [_note(profile, f"{why}; {TO_SCORE_IT}")] if _names_a_metric(header) else []
+    if (other := elsewhen(header)) and _names_a_metric(header):
+        why = f"the header names another time's or a target's score ({other!r}), not this response's answer"
+        return [_note(profile, f"{why}: kept as an answer, unscored; {TO_SCORE_IT}")]
+    found = [proposal for proposal in (_nps(profile, header, recoded=recoded), _rated(profile, header, recoded=recoded))
+             if proposal is not None]  # fmt: skip
+    if year := names_a_year(header):
+        for proposal in (p for p in found if p.mapped and not p.unscored):
+            proposal.confidence -= _NAMES_A_YEAR
+            proposal.evidence.append(f"it names a year ({year}), maybe another one's: a header naming none is the "
+                                     "primary over it")  # fmt: skip
+    return found
+
+
+def _names_a_metric(header: str) -> bool:
+    return bool(mentions(header, "recommend") or first_mentioned(header, ("satisfaction", "effort")))
 
 
 def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Proposal | None:
