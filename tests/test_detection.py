@@ -556,6 +556,25 @@ def test_lead_is_a_role_title_as_the_last_word_after_another(tmp_path, header, a
     assert not [p for p in inspection.proposals if p.column == header and p.target == "team"]
 
 
+@pytest.mark.parametrize("header, answers, mapped", [
+    ("Lead source", ["Google Ads", "Referral", "Trade fair"], False),
+    ("Traffic source", ["Facebook", "Google", "Partner"], False),
+    ("Kanal", ["Kampagne A", "Kampagne B"], False),
+    ("Channel", ["E-mail", "SMS", "Web"], True),
+    ("Source", ["Email", "Kiosk", "Referral"], True),
+])  # fmt: skip
+def test_a_channel_header_over_no_known_channel_is_shown_not_mapped(tmp_path, header, answers, mapped):
+    """"Lead source" of "Google Ads", "Referral" was the channel (0.55): a wrong attribute, 'other',
+    in every record. A header naming a channel or source over none of the known channels is shown
+    below the mapping's threshold, saying why; one known channel among its values keeps it mapped."""
+    rows = [["Date", header, "How likely are you to recommend us?"],
+            *[[f"2026-01-{n + 1:02d}", answers[n % len(answers)], n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "channels.csv", rows))
+    [channel] = [p for p in inspection.proposals if p.column == header and p.target == "channel"]
+    assert channel.mapped is mapped and ("channel" in chosen(inspection)) is mapped
+    assert mapped or "none of its values is a known channel" in channel.describe()
+
+
 def test_responsible_after_a_place_or_team_is_no_role(tmp_path):
     """French "responsable" and Portuguese "responsável" are a role before the place ("Responsable du
     magasin": the store manager) but "in charge" after it: "Agence responsable" is the branch in

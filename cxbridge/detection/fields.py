@@ -26,6 +26,7 @@ _LONGEST_SPAN = 30 * 365.25 * 86_400  # seconds: no file's submissions span 30 y
 _A_COUNTER = 10  # distinct whole numbers in a row, one apart, that no times of answers are (`_numbered_dates`)
 _ROLE = 0.4  # below MAPPED_AT: a person under a role title served the customer, or not
 _WHERE = 0.4  # below MAPPED_AT: a store's postcode, city or address is where it is, and stores may share one
+_NO_CHANNEL = 0.4  # below MAPPED_AT: a "source" none of whose values is a known channel is a campaign's, a lead's
 _NAMES_CODES = 0.02  # a store or agent header naming an id or code ("Store ID") beats one that does not ("Store")
 _NAMES_RESPONSE = 0.02  # an id header naming the response ("Response ID") beats another id ("Order number")
 _NAMES_SUBMISSION = 0.02  # a time header naming the submission ("Submit Date") beats another date ("Stage Date")
@@ -162,10 +163,16 @@ def _where_it_is(header: str) -> str | None:
 
 
 def _channel(profile: ColumnProfile) -> list[Proposal]:
+    """The channel: a header naming it over values of which some are known channels; over none
+    ("Lead source" of "Google Ads", "Referral"), shown, not mapped (`_NO_CHANNEL`)."""
     stem = mentions(profile.column.label, "channel")
     known = sum(values.channel(value) != Channel.OTHER.value for value in profile.distinct)
     if not stem or not profile.distinct:
         return []
+    if not known:
+        return [Proposal("channel", profile.key, _NO_CHANNEL, [
+            f"the header says {stem!r}, but none of its values is a known channel ({profile.example()}); kept in "
+            "attributes — map it as channel if it says how the response came in (each value read as 'other')"])]  # fmt: skip
     share = known / len(profile.distinct)
     evidence = [
         f"the header says {stem!r}; {share:.0%} of the distinct values are known channels ({profile.example()})"
