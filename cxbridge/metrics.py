@@ -18,7 +18,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from cxbridge.detection.keywords import AMOUNT_WORDS
+from cxbridge.detection.metric_words import AMOUNT_WORDS
 from cxbridge.errors import DataError
 from cxbridge.quoted_values import quoted
 
@@ -321,7 +321,7 @@ def shown_number(label: str) -> float | None:
 
 def names_amount(label: str) -> bool:
     """Whether a label names an amount — a number joined to another or to "more", in any language
-    the detection reads (`keywords.AMOUNT_WORDS`): "1 - 2 times", "5 or more", "5 oder mehr"."""
+    the detection reads (`metric_words.AMOUNT_WORDS`): "1 - 2 times", "5 or more", "5 oder mehr"."""
     return _RANGE.match(label_key(label)) is not None
 
 

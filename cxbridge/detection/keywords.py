@@ -1,226 +1,23 @@
-"""What column headers say, in English, Russian, Polish, German, Spanish, French and Portuguese
-(satisfaction also in Italian and Dutch): word stems per role, matched case-insensitively anywhere
-in the header."""
+"""What column headers say: the stems of each role (`metric_words`, `field_words`) matched
+case-insensitively anywhere in the header, in their meaning — whole words for short stems, not
+inside a false friend, beside the words that make them so — and what a header's words tell of its
+column: which words head it, whether it asks a rating or an amount, what a "not" turns round."""
 
 from __future__ import annotations
 
 import re
 
+from cxbridge.detection import field_words, metric_words
+from cxbridge.detection.field_words import FIELD_STEMS, HEAD_FIRST, LINKING, NOUN_FIRST, NOUN_LAST
+from cxbridge.detection.metric_words import ALSO_A_PARTICLE, ALSO_GIVEN, METRIC_STEMS, POLITE
 
-STEMS: dict[str, tuple[str, ...]] = {
-    "recommend": (
-        "recommend", "nps", "порекоменд", "рекоменд", "посовет", "polec", "rekomend", "weiterempf", "empfehl",
-        "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar",
-    ),
-    "employer": ("place to work", "employer", "work here", "working here", "работодател", "место работы",
-                 "месту работы", "работать у нас", "работать в нашей", "miejsce pracy", "miejsce do pracy",
-                 "pracodawc", "arbeitgeber", "arbeitsplatz", "empleador", "lugar para trabajar", "lugar de trabajo",
-                 "empresa para trabajar", "employeur", "lieu de travail", "endroit où travailler", "empregador",
-                 "lugar para trabalhar", "local de trabalho", "empresa para trabalhar"),
-    "resolved": ("resolved", "resolve", "solved", "решен", "решил", "rozwiązan", "gelöst", "resuelt", "résolu",
-                 "resolvid"),
-    "satisfaction": (
-        "satisf", "csat", "доволь", "доволен", "удовлетвор", "zadowol", "satysfakc", "zufrieden", "satisfecho",
-        "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç", "soddisf", "tevreden",
-    ),
-    "effort": (
-        "effort", "easy", "ease", "difficult", "hassle", "непрост", "нелегк", "легко", "просто", "усили", "сложно",
-        "łatw", "latw", "prosto",
-        "wysił", "wysil", "trudn", "einfach", "leicht", "aufwand", "mühe", "fácil", "facil", "facilidade", "esfuerzo",
-        "facile", "facilement", "facilité", "esforço", "esforco", "трудно", "schwierig", "difficile", "difícil",
-        "dificil", "несложн", "нетрудн", "облегч", "facilitou", "facilitaram", "facilitó", "facilito", "facilitaron",
-    ),
-    "difficulty": ("difficult", "hassle", "сложн", "трудн", "непрост", "нелегк", "trudn", "schwierig", "mühe", "difícil",
-                   "dificil", "difficile"),
-    "ease": ("easy", "ease", "легк", "просто", "несложн", "нетрудн", "łatw", "latw", "prosto", "einfach", "leicht",
-             "fácil", "facil", "facilidade", "facile", "facilement", "facilité", "облегч", "facilitou", "facilitaram",
-             "facilitó", "facilito", "facilitaron"),
-    "effortless": ("effortless", "without effort", "hassle-free", "hassle free", "без усилий", "bez wysiłku",
-                   "bez wysilku", "mühelos", "ohne mühe", "ohne aufwand", "sin esfuerzo", "sans effort",
-                   "sem esforço", "sem esforco"),
-    # asked to rate, agree or say how likely (`asks_rating`, with the roles of satisfaction, effort, recommending)
-    "rating": ("rate", "rating", "likely", "agree", "evaluat", "оцен", "вероятн", "согласн", "oceń", "oceni",
-               "ocena", "ocenę", "prawdopodob", "zgadza", "bewert", "wahrscheinlich", "zustimm", "stimmen sie",
-               "valora", "calific", "probab", "de acuerdo", "évalu", "notez", "d'accord", "d’accord", "avali",
-               "concord"),
-    "comment": (
-        "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
-        "notes", "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",
-        "sugest", "opinia", "kommentar", "warum", "anmerk", "anregung", "hinweis", "comentario", "comentário",
-        "por qué", "por que", "sugerencia", "sugestão", "commentaire", "pourquoi", "remarque", "suggestion",
-        "observa", "bemerk", "vorschl", "verbesser", "amélior", "mejorar", "melhorar", "osservazion", "suggeriment",
-        "perché", "migliorar", "opmerking", "toelichting", "waarom", "suggestie", "verbeter",
-    ),
-    # a count asked for, not a rating ("Number of recommendations", "How many times…"); not the words asking
-    # "how much" too («Сколько усилий…», "Combien d'efforts…", "Ile wysiłku…" ask for effort)
-    "amount": ("how many", "number of", "count", "количество", "liczba", "wie viele", "anzahl", "cuántos", "cuántas",
-               "cuantos", "cuantas", "cantidad", "quantos", "quantas", "quantidade"),
-    "points": ("score", "points", "pts", "pkt", "punkty", "punkte", "punktzahl", "балл", "очки", "wynik", "puntos",
-               "puntuación", "puntaje", "pontos", "pontuação", "résultat", "compliance", "соответстви"),
-    "percent": ("percent", "pct", "процент", "procent", "prozent", "porcentaje", "pourcentage", "porcentagem"),
-    "mystery_shop": ("mystery", "shopper", "тайный покуп", "тайного покуп", "тайные покуп", "tajemnicz", "testkauf",
-                     "testkäuf", "cliente misterioso", "cliente oculto", "cliente secreto", "client mystère",
-                     "visite mystère", "compra misteriosa", "comprador misterioso"),
-    "audit": ("audit", "inspection", "inspector", "checklist", "аудит", "ревизи", "audyt", "inspekcj", "prüfung",
-              "prüfer", "auditoría", "auditoria", "inspección", "inspeção", "vistoria"),
-    "time": (
-        "timestamp", "submitted", "submission", "date", "time", "created", "completed", "recorded", "finished",
-        "дата", "время", "отметка времени", "data", "czas", "sygnatura", "datum", "zeit", "zeitstempel",
-        "fecha", "marca temporal", "hora", "horodat", "carimbo",
-    ),
-    # the time a response was sent, not another date of it ("Stage Date", "Last modified time", "Date")
-    "submission": ("submit", "submission", "completed", "completion", "finished", "recorded", "eingereicht",
-                   "abgeschickt", "abgesendet", "envío", "envio", "enviad", "soumis", "soumission", "envoy", "wysłan",
-                   "wyslan", "przesłan", "przeslan", "отправ"),
-    "start": ("start", "begin", "начал", "początek", "rozpocz", "beginn", "inicio", "início", "début", "debut"),
-    "id": (
-        "id", "response id", "respondent id", "record id", "identifier", "number", "no.", "nr", "#", "lp.", "№",
-        "номер", "numer", "nummer", "número", "numéro",
-    ),
-    # whose id: the response's, not an order's, ticket's or customer's ("Order number", "Ticket ID")
-    "response": ("response", "respondent", "submission", "record", "antwort", "respuesta", "réponse", "reponse",
-                 "resposta", "odpowied", "ответ"),
-    "code": ("code", "код", "kod", "código", "codigo"),  # with `id`: a header naming its values as codes
-    "postcode": ("postcode", "post code", "postal", "zip", "plz", "postleitzahl", "почтов", "pocztow", "cep"),
-    # where a store is, not which (`postcode` too): stores share a city or region, an address is of one
-    "address": ("address", "street", "city", "town", "region", "адрес", "улиц", "город", "регион", "adres", "ulica",
-                "miasto", "miejscowo", "województw", "adresse", "straße", "strasse", "stadt", "ort",
-                "dirección", "direccion", "calle", "ciudad", "provincia", "ville", "rue", "endereço", "endereco",
-                "rua", "cidade", "região"),
-    "email": ("email", "e-mail", "mail", "почта", "poczta", "correo", "courriel", "adres e"),
-    "phone": ("phone", "mobile", "tel", "телефон", "telefon", "teléfono", "téléphone", "celular", "handy"),
-    "location": (
-        "store", "shop", "location", "branch", "site", "restaurant", "outlet", "salon", "hotel", "clinic",
-        "office", "магазин", "филиал", "точка", "отделени", "ресторан", "sklep", "oddział", "oddzial",
-        "placówk", "lokalizac", "salon", "filiale", "standort", "geschäft", "markt", "tienda", "sucursal",
-        "local", "magasin", "agence", "boutique", "loja", "filial", "unidade",
-    ),
-    "channel": ("channel", "канал", "kanał", "kanal", "canal", "medium", "source"),
-    "language": ("language", "lang", "язык", "język", "jezyk", "sprache", "idioma", "langue", "locale"),
-    "country": ("country", "страна", "kraj", "land", "país", "pais", "pays"),
-    "team": ("team", "department", "отдел", "команда", "zespół", "zespol", "dział", "abteilung", "equipo",
-             "équipe", "equipe"),
-    "agent": ("agent", "employee", "staff", "cashier", "advisor", "adviser", "consultant", "clerk", "associate", "rep",
-              "representative", "assistant", "teller", "receptionist", "waiter", "waitress", "consultor", "dependient",
-              "colaborador", "team member", "teammitglied",
-              "served by", "сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer",
-              "doradc", "sprzedawc", "mitarbeiter", "berater", "kassierer", "verkäufer", "agente", "empleado",
-              "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller", "conseillère", "vendeur", "vendeuse",
-              "caissi", "atendente", "funcionári"),
-    # a role title: the header names whoever has it ("Store manager", "Kierownik sklepu"), not the place or team
-    "role": ("manager", "officer", "supervisor", "director", "owner", "leader", "lead", "coordinator", "head of", "leiter",
-             "geschäftsführer", "inhaber", "beauftragte", "vorgesetzte", "директор", "управляющ", "руководител",
-             "заведующ", "начальник", "менеджер", "kierownik", "dyrektor", "menedżer", "menadżer", "właściciel",
-             "przełożon", "gerente", "jefe", "jefa", "encargad", "dueño", "propietari", "directeur", "directrice",
-             "gérant", "responsable", "chef", "superviseur", "propriétaire", "diretor", "responsável", "chefe",
-             "encarregad", "dono", "proprietári"),
-    # a metric of another time or a goal, not this response's answer ("Previous NPS", "NPS goal", `elsewhen`)
-    "earlier": ("previous", "prior", "last year", "last survey", "last wave", "last quarter", "year before",
-                "предыдущ", "прошл", "poprzedni", "ubiegł", "zeszł", "vorjahr", "vorherig", "letzte umfrage",
-                "letztes jahr", "anterior", "año pasado", "ano passado", "précédent", "precedent", "année dernière",
-                "an dernier", "dernière enquête"),
-    "target": ("target", "goal", "objective", "benchmark", "baseline", "целев", "цель", "docelow", "cel", "ziel",
-               "soll", "objetivo", "meta", "alvo", "objectif", "cible"),
-    "wave": ("wave", "welle", "vague", "fala", "oleada", "волна"),
-    "status": ("status", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
-               "statut", "terminé"),
-    "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
-                 "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
-                 "ip address", "ipaddress", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
-                 "nascita", "urodzenia", "рождени"),
-}  # fmt: skip
-_WORD_STEMS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "rate",
-               "note", "shop", "data", "time", "date", "hora", "zeit", "source", "mail", "ease", "facil", "facile", "fala",
-               "code", "código", "codigo", "chef", "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue",
-               "rua", "stadt", "count", "prior", "meta", "alvo", "soll"}  # fmt: skip
-_FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
-                  "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
-                  "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
-                  "facilité": ("facilités",), "сложн": ("несложн",), "трудн": ("нетрудн",),
-                  "difícil": ("difícilmente",), "dificil": ("dificilmente",), "облегч": ("облегченн",),
-                  "office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
-                  "team": ("team member", "teammitglied")}  # fmt: skip
-"""Stems found inside words of another meaning: "załatwienie sprawy" is how a case was handled,
-not how easy it was; "vielleicht" is "perhaps"; "легковой" a car, "просторный" roomy,
-"простокваша" soured milk, "просто-напросто" "merely"; "непросто" and "нелегко" ("not easy") say
-difficult, and are stems of `difficulty` of their own; "prostokąt" is a rectangle, "sprostowanie"
-a correction, "prostopadły" perpendicular; "facilidades (de pagamento)" and "facilités (de
-paiement)" are payment terms, not ease; "несложно" and "нетрудно" ("not hard") say easy, and
-are stems of `ease` of their own; "difícilmente" (es) and "dificilmente" (pt) are "hardly"
-("Dificilmente voltaria a comprar"), not how difficult; "облегчённый" is lightweight ("облегчённая
-версия"), where "облегчила" ("Компания облегчила решение вопроса") made it easy; an "officer" is
-a person, not an office; "oddział" a branch, not a "dział" (department); "independiente"
-independent, no shop assistant ("dependiente"); a "team member" ("Teammitglied") a person, not the
-team. Such a word (or two: a false friend with a space is read over the word and the next) does not
-count as the stem."""
-_ALSO_A_PARTICLE = {"просто": frozenset({"насколько", "как", "ли", "было", "будет", "не", "очень", "вполне",
-                                         "достаточно"}),
-                    "einfach": frozenset({"wie", "war", "ist", "es", "sehr", "so", "ganz", "recht", "ziemlich", "zu",
-                                          "gemacht"}),
-                    "prosto": frozenset({"jak", "było", "bylo", "bardzo", "dość", "dosc", "całkiem", "calkiem",
-                                         "wystarczająco", "wystarczajaco"})}  # fmt: skip
-"""Stems that are, as a word of their own, also a particle: "просто" and "einfach" are "easy" but
-also "just" ("Просто оцените наш сервис", "Bewerten Sie einfach unseren Kurier"), and Polish
-"prosto" also "straight" ("dojechał prosto pod drzwi"). That word counts only beside one that
-makes it the adverb of ease: "насколько просто", "было ли просто", "просто ли", "было просто",
-"очень просто"; "wie einfach", "war es einfach", "sehr einfach", "einfach zu bedienen", "es mir
-einfach gemacht"; "jak prosto", "było prosto"; the stem inside a longer word ("простоту",
-"Einfachheit", "prostotę") counts as before."""
-_NOUN_FIRST = frozenset({"responsable", "responsável"})
-"""Role titles that are also adjectives: a role as the header's first word ("Responsable du
-magasin", "Responsável pela loja"), "in charge" after a place or team ("Agence responsable", "Équipe
-responsable", "Loja responsável": the branch or team in charge)."""
-_NOUN_LAST = frozenset({"lead"})
-"""Role titles that also qualify a noun: "lead" as the last word after another is whoever leads
-("Team lead", "Sales lead", "Shift lead"), first it qualifies what follows ("Lead agent" is the agent,
-"Lead source" a sales lead's, "Lead time" a delay), and alone it says neither."""
-_HEAD_FIRST = frozenset({"сотрудник", "кассир", "консультант", "продав", "pracownik", "konsultant", "kasjer", "doradc",
-                         "sprzedawc", "agente", "consultor", "dependient", "colaborador", "empleado", "empleada", "cajer", "asesor", "vendedor", "employé", "conseiller",
-                         "conseillère", "vendeur", "vendeuse", "caissi", "atendente", "funcionári",
-                         "почтов", "pocztow", "cep", "адрес", "улиц", "город", "регион", "adres", "ulica", "miasto",
-                         "miejscowo", "województw", "dirección", "direccion", "calle", "ciudad", "provincia", "ville",
-                         "rue", "endereço", "endereco", "rua", "cidade", "região", "страна", "kraj", "país", "pais",
-                         "pays"})  # fmt: skip
-"""Person, postcode, address and country words of languages that put the head noun first, the place
-after it in the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu", "Kraj sklepu"), after
-a linking word ("Empleado de la tienda") or without one ("Agente tienda"). Not "adresse": German puts it
-last ("Filialadresse"); nor inside one word, whose last part heads it ("Filialkonsultant")."""
+STEMS: dict[str, tuple[str, ...]] = METRIC_STEMS | FIELD_STEMS
+_WORD_STEMS = metric_words.WHOLE_WORDS | field_words.WHOLE_WORDS
+_FALSE_FRIENDS = metric_words.FALSE_FRIENDS | field_words.FALSE_FRIENDS
 _COMPOUND = re.compile(r"[^\W\d_]+-?")
 """The text from one stem to the next inside one word, German's compound or hyphened: "filial", "filial-"."""
-_LINKING = re.compile(r"(?<!\w)(?:of|at|in|from|der|des|von|bei|de|del|della|di|da|do|dos|das|du|van|d['’])(?!\w)")
-"""Words after which a header's head noun has been said: "Employee of the store", "Mitarbeiter der Filiale"."""
-_HANDLING = ("gesti", "resol", "soluc", "trámit", "tramit", "proces")
-_ALSO_GIVEN = dict.fromkeys(("facilitó", "facilito", "facilitaron"), _HANDLING)
-"""Stems that also mean "provided": Spanish "facilitó" is "made easy" ("La empresa me facilitó la
-gestión de mi problema", "¿Le facilitó resolver su problema?") but also gave ("¿El agente le facilitó
-la información?"). It counts only before, within three words of its clause, a verb (an infinitive:
-"resolver", "encontrar") or the handling of the case ("la gestión", "la resolución", "el trámite")."""
 _INFINITIVE = re.compile(r"\w{2,}(?:ar|er|ir)")
-_AMBIGUOUS = _FALSE_FRIENDS.keys() | _ALSO_A_PARTICLE.keys() | _ALSO_GIVEN.keys()
-_POLITE = re.compile(
-    r"\bесли(?:\s+(?:вам|вас|тебе|это|будет|для\s+вас))*\s+не\s*(?:будет\s+)?(?:сложно|трудно)"
-    r"|\b(?:jeśli|jesli|jeżeli|jezeli)(?:\s+to)?\s+nie(?:\s+\w+){0,3}?\s+trudn\w*"
-    r"|\bif(?:\s+it(?:'s|\s+is))?\s+not(?:\s+too\s+much)?(?:\s+of)?(?:\s+a)?\s+hassle"
-    r"|\b(?:wenn|falls)\s+es(?:\s+(?:ihnen|dir|euch))?\s+(?:(?:keine|nicht\s+(?:zu\s+)?viel)\s+mühe\s+macht"
-    r"|nicht\s+(?:zu\s+)?schwierig\s+ist)"
-    r"|\bsi\s+(?:ce|cela|ça|ca)\s+(?:ne\s+vous\s+est|n['’]est)\s+pas(?:\s+trop)?\s+difficile"
-    r"|\bsi\s+no\s+(?:le\s+|te\s+)?(?:es|resulta)(?:\s+(?:muy|demasiado))?\s+dif[ií]cil"
-    r"|\bse\s+n[ãa]o\s+(?:lhe\s+|te\s+)?(?:for|é|e)(?:\s+(?:muito|tão|tao|demasiado))?\s+dif[ií]cil"
-)
-"""A polite "if it is not hard for you" before the question ("Если вам не сложно, оцените курьера",
-"Jeśli nie sprawi to Panu trudności", "If it's not too much hassle", "Wenn es Ihnen keine Mühe
-macht", "Wenn es nicht zu schwierig ist", "Si ce n'est pas trop difficile", "Si no es difícil",
-"Se não for difícil"): a favour asked, not the effort the question is about, so its words do not
-count."""
-AMOUNT_WORDS: dict[str, tuple[str, ...]] = {
-    "to a number": ("to", "до", "do", "bis", "a", "à"),
-    "or more": ("or", "and", "или", "и", "lub", "albo", "i", "oder", "und", "o", "u", "y", "ou", "et", "e"),
-}  # fmt: skip
-"""Words after a number that make an answer an amount, not a scale's point, in each language
-above: before a second number ("3 to 4", "3 do 4", "3 bis 4", "3 a 4", "3 à 4"; "a" alone is
-the English article: "4 A lot"), or before one or "more" ("3 or 4", "5 or more", "5 and over";
-"5 или более", "5 и более"; "5 lub więcej", "5 i więcej"; "5 oder mehr", "5 und mehr"; "5 o
-más", "5 y más"; "5 ou plus", "5 et plus"; "5 ou mais", "5 e mais")."""
+_AMBIGUOUS = _FALSE_FRIENDS.keys() | ALSO_A_PARTICLE.keys() | ALSO_GIVEN.keys()
 _NONE_OF = frozenset({"no", "kein", "keine", "keinen", "aucun", "aucune", "ningún", "ningun", "ninguna", "никаких",
                       "никакого", "никакой", "żadnego", "zadnego", "żadnej", "zadnej", "nenhum", "nenhuma"})  # fmt: skip
 _NEGATIONS = _NONE_OF | {"not", "never", "не", "ни", "nie", "nigdy", "nicht", "niemals", "nunca", "pas", "jamais",
@@ -252,7 +49,7 @@ def heads(header: str, role: str, *, over: str) -> bool:
     "Employee of the store", "Pracownik sklepu" are employees, "Agent site", "Location of the agent"
     places. The head comes last in English and German ("Filialmitarbeiter"), and inside one word in any
     language ("Filialkonsultant"), first before a linking word or in a language that puts it first
-    (`_HEAD_FIRST`: "Agente tienda"); of stems found at one place, the longest ("Filialadresse" says
+    (`HEAD_FIRST`: "Agente tienda"); of stems found at one place, the longest ("Filialadresse" says
     "adresse", last in German, not Polish "adres")."""
     text = _normal(header)
     mine = min(((at, -len(stem), stem) for stem, at in _found(text, role)), default=None)
@@ -262,7 +59,7 @@ def heads(header: str, role: str, *, over: str) -> bool:
     (at, _, stem), (first, last) = mine, sorted((mine[0], other))
     if first < last and _COMPOUND.fullmatch(text, first, last):  # "Filialkonsultant", "Filial-Konsultant"
         return at == last
-    head_first = stem in _HEAD_FIRST or _LINKING.search(text, first, last) is not None
+    head_first = stem in HEAD_FIRST or LINKING.search(text, first, last) is not None
     return (at == first) == head_first
 
 
@@ -421,7 +218,7 @@ def _none_of_it(negating: str, word: str, between: list[str]) -> bool:
 
 
 def _normal(header: str) -> str:
-    return _POLITE.sub(" ", _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е"))
+    return POLITE.sub(" ", _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е"))
 
 
 def _found(text: str, role: str):
@@ -435,9 +232,9 @@ def _found(text: str, role: str):
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:
             at = text.find(stem) if " " in stem else words.get(stem, -1)
-        elif stem in _NOUN_FIRST:
+        elif stem in NOUN_FIRST:
             at = 0 if text.startswith(stem) else -1
-        elif stem in _NOUN_LAST:
+        elif stem in NOUN_LAST:
             parts = _PARTS.findall(text)
             at = text.rfind(stem) if len(parts) > 1 and parts[-1] == stem else -1
         elif stem in _AMBIGUOUS:
@@ -450,15 +247,15 @@ def _found(text: str, role: str):
 
 def _in_its_meaning(stem: str, text: str) -> int:
     """Where a word of `text` holds `stem` in its meaning (-1: nowhere): not inside one of its
-    false friends (`_FALSE_FRIENDS`), and as a word of its own beside a word that says so (`_ALSO_A_PARTICLE`)."""
-    friends, marks = _FALSE_FRIENDS.get(stem, ()), _ALSO_A_PARTICLE.get(stem)
+    false friends (`_FALSE_FRIENDS`), and as a word of its own beside a word that says so (`ALSO_A_PARTICLE`)."""
+    friends, marks = _FALSE_FRIENDS.get(stem, ()), ALSO_A_PARTICLE.get(stem)
     found = list(_LETTERS.finditer(text))
     words = [match.group() for match in found]
     for at, word in enumerate(words):
         two = " ".join(words[at : at + 2])
         if stem not in word or any(friend in (two if " " in friend else word) for friend in friends):
             continue
-        if stem in _ALSO_GIVEN and not _before_handling(text[found[at].end() :], _ALSO_GIVEN[stem]):
+        if stem in ALSO_GIVEN and not _before_handling(text[found[at].end() :], ALSO_GIVEN[stem]):
             continue
         if word != stem or marks is None or not marks.isdisjoint(words[max(at - 1, 0) : at + 2]):
             return found[at].start()
