@@ -117,10 +117,19 @@ def test_a_removal_waits_for_a_sync_of_another_source_and_never_runs_beside_it(t
         _until(lambda: _asking_for_the_whole_schema(url) or queued.poll() is not None)
         meanwhile = tables(url)  # web_a is reading; the removal is asking for the lock
         refused = finished(start(tmp_path, "--wait", "0", command=removing))
+        syncing_b = ("--source", "branch_a", "--destination", url, "--wait")
+        behind = [finished(start(tmp_path, *syncing_b, wait)) for wait in ("0", "1")]  # refused, not run beside web_a
+        later = start(tmp_path, *syncing_b, "120")
+        _until(lambda: _queued_for_the_schema(url, "ShareLock") or later.poll() is not None)
+        beside = later.poll()  # None: it waits behind the removal (before: it ran beside web_a, remove still waiting)
         release.set()
-        synced, removed = finished(syncing), finished(queued)
+        synced, removed, resynced = finished(syncing), finished(queued), finished(later)
     assert refused[0] == 1
     assert "another cxbridge sync is writing to postgresql://" in refused[1]
+    assert [code for code, _ in behind] == [1, 1], behind
+    assert all("another cxbridge sync is writing to postgresql://" in output for _, output in behind)
+    assert beside is None, resynced
+    assert resynced[0] == 0, resynced
     assert removed[0] == 0 and synced[0] == 0, (removed, synced)
     assert sorted(_column(meanwhile["feedback"], "source")) == [("branch_a",)] * 2 + [("branch_b",)] * 2
     assert _column(meanwhile["quarantine"], "source") == [("branch_b",)]
@@ -129,8 +138,8 @@ def test_a_removal_waits_for_a_sync_of_another_source_and_never_runs_beside_it(t
     assert sorted(_column(after["feedback"], "source")) == [("branch_a",)] * 2 + [("web_a",)] * 5
     assert after["quarantine"] == []
     runs = sorted((dict(r)["source"], dict(r)["command"], dict(r)["status"]) for r in after["sync_runs"])
-    assert runs == [("branch_a", "sync", "success"), ("branch_b", "remove", "success"), ("branch_b", "sync", "success"),
-                    ("web_a", "sync", "success")]  # fmt: skip
+    assert runs == [("branch_a", "sync", "success")] * 2 + [("branch_b", "remove", "success"),
+                    ("branch_b", "sync", "success"), ("web_a", "sync", "success")]  # fmt: skip
 
 
 def test_processes_starting_on_a_fresh_database_migrate_it_once(tmp_path, postgres_database):
@@ -186,14 +195,28 @@ def _held_until(release: threading.Event, handler):
 
 
 def _asking_for_the_whole_schema(url: str) -> bool:
-    """Whether a session of another process is trying for the schema's lock exclusively (the
-    lock `cxbridge remove` takes; a sync asks for it shared): its last statement says so."""
+    """Whether a session of another process asks for the schema's lock exclusively (the lock
+    `cxbridge remove` takes; a sync asks for it shared): queued for it, or (cxbridge before it
+    queued) its last statement tries for it."""
     import psycopg
 
     with psycopg.connect(url) as conn:
         asked = "SELECT pg_try_advisory_lock(hashtext('cxbridge sync ' || current_schema()))"
         sessions = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query = %s"
-        return conn.execute(sessions, [asked]).fetchone()[0] > 0
+        return conn.execute(sessions, [asked]).fetchone()[0] > 0 or _queued_for_the_schema(url, "ExclusiveLock")
+
+
+def _queued_for_the_schema(url: str, mode: str) -> bool:
+    """Whether a session waits in the server's queue for the schema's lock in `mode` (pg_locks,
+    not granted; a bigint advisory key is shown as its high and low 32 bits)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND mode = %s AND objsubid = 1 "
+            "AND ((classid::bigint << 32) | objid::bigint) = hashtext('cxbridge sync ' || current_schema())::bigint"
+        )
+        return conn.execute(waiting, [mode]).fetchone()[0] > 0
 
 
 def _column(rows: list[tuple], name: str) -> list[tuple]:

@@ -92,16 +92,17 @@ def _source_key(source: str) -> str:
 def _advisory(
     conn: Any, keys: Sequence[tuple[str, str]], *, wait: float, refused: Callable[[str], Exception]
 ) -> Iterator[None]:
-    """Session advisory locks, each `(key, label)` tried until `wait` seconds passed (then
-    `refused(label)`, with those taken let go); a label of `_shared` takes its key shared."""
+    """Session advisory locks, each `(key, label)` waited for in the server's queue until `wait`
+    seconds passed (then `refused(label)`, with those taken let go; `wait` 0 only tries); a label
+    of `_shared` takes its key shared. Queued, not retried: the server lets no later request that
+    conflicts with a waiting one past it, so the exclusive lock of `remove` is not starved by
+    shared ones of syncs that keep starting, which wait behind it instead."""
     deadline, held = time.monotonic() + wait, []
     try:
         for key, label in keys:
             kind = "_shared" if label == "_shared" else ""
-            while not conn.execute(f"SELECT pg_try_advisory_lock{kind}({key})").fetchone()[0]:
-                if time.monotonic() >= deadline:
-                    raise refused("" if kind else label)
-                time.sleep(min(0.5, max(deadline - time.monotonic(), 0.01)))
+            if not _taken(conn, f"advisory_lock{kind}({key})", seconds=deadline - time.monotonic()):
+                raise refused("" if kind else label)
             held.append((key, kind))
         yield
     finally:
@@ -110,6 +111,20 @@ def _advisory(
                 conn.execute(f"SELECT pg_advisory_unlock{kind}({key})")
         except import_psycopg().OperationalError:
             pass  # the session ended (a server restart, an administrator): its locks ended with it
+
+
+def _taken(conn: Any, lock: str, *, seconds: float) -> bool:
+    """Whether `pg_{lock}` was granted within `seconds`, or at once where they are none left.
+    `lock_timeout` bounds the wait of one statement for any lock, advisory ones too."""
+    if seconds <= 0:
+        return conn.execute(f"SELECT pg_try_{lock}").fetchone()[0]
+    try:
+        with conn.transaction():  # a session lock outlives the transaction that waited for it
+            conn.execute(f"SET LOCAL lock_timeout = '{max(round(seconds * 1000), 1)}ms'")
+            conn.execute(f"SELECT pg_{lock}")
+    except import_psycopg().errors.LockNotAvailable:
+        return False
+    return True
 
 
 def import_psycopg() -> Any:
