@@ -3,7 +3,8 @@ lock_sources`): 8 sources synced by 8 processes at the same moment leave the tab
 run leaves; two syncs of one source exclude each other, the second stopping with the lock
 message or, with --wait, queueing behind the first; a fresh database migrated by several
 processes starting at once is migrated once; `cxbridge remove` of one source waits for a sync of
-another (the whole-schema lock, which every sync holds shared), never running beside it."""
+another (the whole-schema lock, which every sync holds shared), never running beside it, and a
+sync started while it waits queues behind it or is refused, so overlapping syncs cannot starve it."""
 
 from __future__ import annotations
 
