@@ -149,11 +149,13 @@ def deliver(
     return _run(destination, sources, options=options, on_progress=on_progress)
 
 
-def deliver_copies(destination: Destination, *, copy_version: int = 1) -> list[SourceResult]:
+def deliver_copies(
+    destination: Destination, *, copy_version: int = 1, batch_size: int = BATCH_SIZE
+) -> list[SourceResult]:
     """The sample responses through two sources of one program: `store_survey` (version 1 of the
     data) and `store_copy` (the version given), so every unchanged response is an exact copy."""
     sources = {name: _source(name, "voc", version) for name, version in ((COPIED, 1), (COPY, copy_version))}
-    return _run(destination, sources, options=EngineOptions(batch_size=BATCH_SIZE))
+    return _run(destination, sources, options=EngineOptions(batch_size=batch_size))
 
 
 def pointers(destination: Destination) -> dict[str, str]:
@@ -469,10 +471,11 @@ class DestinationConformance:
         """Every copy stays in `feedback`; all but one point at the one views count, as SQLite
         has them, and the pointers follow the data and the rules (a full pass) both ways."""
         for factory in (destination_factory, reference):
-            results = deliver_copies(factory("copies"))
+            results = deliver_copies(factory("copies"), batch_size=self.batch_size)
             assert all(r.ok for r in results), [r.error for r in results]
             assert pointers(factory("copies")) == expected_copy_pointers(1)
-            deliver_copies(factory("copies"), copy_version=2)  # a quarter of the copies change: no longer copies
+            # a quarter of the copies change: no longer copies
+            deliver_copies(factory("copies"), copy_version=2, batch_size=self.batch_size)
             assert pointers(factory("copies")) == expected_copy_pointers(2)
             reported = IdentitySettings(merge_exact_copies=False)
             assert full_identity_pass(factory("copies"), IdentityRules(reported)) == len(expected_copy_pointers(2))
@@ -492,7 +495,7 @@ class DestinationConformance:
     def test_answers_carry_their_question_key_and_a_question_counts_each_response_once(self, destination_factory):
         """Every scored answer has its automatic key (survey, question id, scale); `questions`
         and `question_trend` count the answers of the copies that count, across both sources."""
-        deliver_copies(destination_factory("keys"))
+        deliver_copies(destination_factory("keys"), batch_size=self.batch_size)
         destination = destination_factory("keys")
         destination.open(read_only=True)
         try:
