@@ -433,10 +433,10 @@ class DestinationConformance:
         assert cursor == delivered[-1]["updated"]
         assert sorted([row["source_record_id"] for row in stored] + quarantined) == sorted(r["id"] for r in delivered)
 
-    def test_status_shows_runs_cursors_and_quarantine(self, destination_factory, reference):
+    def test_status_shows_runs_cursors_and_quarantine(self, destination_factory, reference, delivered):
         statuses = []
         for factory in (destination_factory, reference):
-            self.deliver(factory("status"))
+            delivered(factory, "status")
             destination = factory("status")
             destination.open(read_only=True)
             try:
