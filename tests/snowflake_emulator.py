@@ -303,6 +303,27 @@ def emulated_snowflake(bucket: Path | None = None) -> Iterator[TranslationCache]
         yield TRANSLATIONS
 
 
+CATALOG_TABLES = ("_fs_tables_ext", "_fs_columns_ext")
+"""fakesnow's own catalog rows of a database's tables (comments, text columns' lengths)."""
+
+
+def copy_database(source: str, target: str) -> None:
+    """A new fakesnow database `target` holding what `source` holds (no session writing to it):
+    its tables, views and macros (DuckDB's COPY FROM DATABASE; the views name their tables
+    unqualified, so the copies read the copy) and fakesnow's catalog rows of its tables."""
+    from snowflake import connector
+
+    with contextlib.closing(connector.connect(account="copier", user="copier")) as conn:
+        duck = conn._duck_conn
+        duck.execute(f"ATTACH ':memory:' AS {target}")
+        duck.execute(f"COPY FROM DATABASE {source} TO {target}")
+        for table in CATALOG_TABLES:
+            name = f"_fs_global._fs_information_schema.{table}"
+            columns = [row[0] for row in duck.execute(f"DESCRIBE {name}").fetchall()]
+            values = ", ".join("?" if column == "ext_table_catalog" else column for column in columns)
+            duck.execute(f"INSERT INTO {name} SELECT {values} FROM {name} WHERE ext_table_catalog = ?", [target, source])
+
+
 _CREATE_STAGE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\b", re.IGNORECASE)
 _STAGE_CATALOG = threading.Lock()
 

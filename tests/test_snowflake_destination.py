@@ -12,7 +12,7 @@ from fakesnow.cursor import FakeSnowflakeCursor
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect_arguments
 from cxbridge.testing.destinations import DestinationConformance, deliver
-from tests.snowflake_emulator import emulated_snowflake
+from tests.snowflake_emulator import copy_database, emulated_snowflake
 
 URL = "snowflake://loader:{password}@acme-eu1/CX_{name}/FEEDBACK?warehouse=LOAD_WH&role=LOADER"
 BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a source, not nine
@@ -56,6 +56,23 @@ class TestSnowflakeConformance(DestinationConformance):
     @pytest.fixture
     def destination_factory(self, snowflake):
         return snowflake
+
+    @pytest.fixture
+    def delivered(self, delivered):
+        """The suite's version 1 into a new Snowflake database as a copy of the module's delivery
+        (the `delivered` above: the same deliver, batches and session, never written after), which
+        fakesnow makes in milliseconds where a delivery takes seconds; into the SQLite reference
+        delivered."""
+        source, _ = delivered
+
+        def copy_of_first(factory, name: str) -> None:
+            destination = factory(name)
+            if isinstance(destination, SnowflakeDestination):
+                copy_database(connect_arguments(source.url)["database"], connect_arguments(destination.url)["database"])
+            else:
+                self.deliver(destination)
+
+        return copy_of_first
 
 
 def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
