@@ -131,6 +131,8 @@ def _link_installed_bytecode(folder: str) -> None:
                 if not (target / file.name).exists():
                     try:
                         os.link(file, target / file.name)
+                    except FileExistsError:  # another test run in this environment linked it meanwhile
+                        pass
                     except OSError:  # another file system
                         shutil.copyfile(file, target / file.name)
 
