@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 import tempfile
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -221,6 +222,14 @@ column = "effort"
 metric = "ces"
 scale = [1, 7]
 """
+
+
+def half_up(exact: Fraction | int, digits: int = 1) -> float:
+    """`exact` to `digits` decimals, half away from zero as cxbridge rounds (docs/report.md
+    "Rounding"): −6.25 → −6.3 where Python's round() gives −6.2. Pass a Fraction, never a float."""
+    scaled = abs(Fraction(exact)) * 10**digits
+    whole = int(scaled + Fraction(1, 2))
+    return (whole if exact >= 0 else -whole) / 10**digits
 
 
 def survey_row(n: int, *, nps: object = None, satisfaction: str = "Satisfied", day: int | None = None) -> list[str]:

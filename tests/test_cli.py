@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
-from tests.conftest import ROOT, Workspace, survey_row
+from tests.conftest import ROOT, Workspace, half_up, survey_row
 
 
 @pytest.fixture(autouse=True)
@@ -79,7 +80,8 @@ def test_example_config_syncs_every_program_and_quarantines_three_rows(tmp_path)
 
 
 def test_report_matches_an_independent_computation(workspace: Workspace):
-    rows = [survey_row(n) for n in range(1, 61)]
+    tie = [survey_row(n, nps=score) for n, score in enumerate([10, 0, 6] + [8] * 13, start=61)]
+    rows = [survey_row(n) for n in range(1, 61)] + [[*row[:2], "S9", *row[3:]] for row in tie]  # S9: 100 · −1 / 16 = −6.25
     workspace.write_csv(rows)
     workspace.sync()
     out = invoke("report", "--by", "location", "--metric", "nps", "--format", "csv").output
@@ -89,7 +91,7 @@ def test_report_matches_an_independent_computation(workspace: Workspace):
         promoters = sum(score >= 9 for score in scores)
         detractors = sum(score <= 6 for score in scores)
         assert int(report[store]["responses"]) == len(scores)
-        assert float(report[store]["nps"]) == round(100 * (promoters - detractors) / len(scores), 1)
+        assert float(report[store]["nps"]) == half_up(Fraction(100 * (promoters - detractors), len(scores)))
 
 
 def test_report_by_month_summary_and_csat_detail(workspace: Workspace):
