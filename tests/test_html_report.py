@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 import cxbridge
 from cxbridge.cli.main import cli
+from cxbridge.html_report.markup import signed_whole
 from tests.html_pages import Page, figure_data
 
 STORE = 'Café <script>alert("s1")</script> & \'Bar\' "Q"'  # a store name that must stay text
@@ -340,9 +341,14 @@ def test_januarys_bottom_stores_are_followed_into_february(whole):
         before, after = january[store], february[store]
         change = after["kpi"] - before["kpi"]
         expected.append([STORES[store], one(before["kpi"]), one(after["kpi"]), signed(change),
-                         str(before["rank"]), str(after["rank"]), str(before["rank"] - after["rank"]),
+                         str(before["rank"]), str(after["rank"]), f"{before['rank'] - after['rank']:+d}",
                          "yes" if change > 0 else "no"])  # fmt: skip
     assert page.body("previous-bottom") == expected
+
+
+def test_places_up_is_written_with_the_pages_minus_sign():
+    """A bottom store that fell read "-1" (a hyphen) beside changes written "−35.0"."""
+    assert [signed_whole(places) for places in (4, 0, -1, None)] == ["+4", "0", "−1", ""]
 
 
 def test_the_queues_count_the_unhappy_customers_of_each_store(whole):

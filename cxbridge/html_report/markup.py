@@ -31,6 +31,14 @@ def signed(value: float | None) -> str:
     return f"+{shown}" if value > 0 and shown != "0.0" else shown
 
 
+def signed_whole(value: int | None) -> str:
+    """A change in whole units, such as the places a store went up (+2, −1, 0), with the same minus
+    sign as the figures; empty when there is none."""
+    if value is None:
+        return ""
+    return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, name: str,
           row_classes: Sequence[str] | None = None, caption: str = "") -> str:  # fmt: skip
     """A table named `name` (its `data-table`, which the tests read): cells are escaped unless

@@ -13,7 +13,7 @@ from cxbridge.reporting import ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import empty, number, section, signed, table, text
+from .markup import empty, number, section, signed, signed_whole, table, text
 
 COMPONENT_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "enps": "eNPS", "mystery_shop": "mystery shop",
                    "audit": "audit"}  # fmt: skip
@@ -158,7 +158,7 @@ def _improvement(destination: Destination, period: str) -> str:
     body = table(["store", f"KPI {previous}", f"KPI {period}", "change", f"rank {previous}", f"rank {period}",
                   "places up", "improved"],
                  [[store_name(row), row["previous_kpi"], row["kpi"], signed(row["kpi_change"]), row["previous_rank"],
-                   row["rank"], row["places_up"], _yes_no(row["improved"])] for row in rows],
+                   row["rank"], signed_whole(row["places_up"]), _yes_no(row["improved"])] for row in rows],
                  name="previous-bottom")  # fmt: skip
     return f"<h3>{text(previous)}'s bottom stores in {text(period)}</h3>{body}"
 
