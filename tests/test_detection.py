@@ -844,6 +844,26 @@ def test_google_forms_export_with_checkboxes(tmp_path):
     assert inspection.source_name == "form_responses_1"
 
 
+@pytest.mark.parametrize("stamp", ["2025/03/{day:02d} 10:15:00 AM GMT+1", "3/{day}/2025 10:15:00", "{day:02d}.03.2025 10:15:00"])
+def test_a_timestamp_column_as_google_forms_writes_it_is_a_google_forms_export(tmp_path, stamp):
+    """The CSV download writes `2025/03/01 10:15:00 AM GMT+1`, the responses sheet the locale's
+    date with the time to the second (`3/1/2025 10:15:00`, `01.03.2025 10:15:00`)."""
+    rows = [["Timestamp", NPS_QUESTIONS["en"]], *[[stamp.format(day=n + 1), n % 11] for n in range(12)]]
+    inspection = inspect_file(write_csv(tmp_path / "form.csv", rows))
+    assert inspection.recognition.format == "google_forms"
+    assert chosen(inspection)["submitted_at"] == "Timestamp"
+
+
+def test_a_first_column_named_timestamp_holding_no_submission_times_is_no_google_forms_export(tmp_path):
+    """A call review's "Timestamp" is the moment in the recording (00:01:31): taken for Google
+    Forms' submission time at 0.99, every row lost its date; the call date is the time."""
+    rows = [["Timestamp", "Call date", "Agent", "Quality score (0-10)"],
+            *[[f"00:{n:02d}:31", f"2025-03-{n + 1:02d}", f"agent {n % 3}", n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "call_reviews.csv", rows))
+    assert inspection.recognition.format == "plain"
+    assert chosen(inspection)["submitted_at"] == "Call date"
+
+
 def test_ambiguous_dates_are_decided_by_a_later_row_beyond_the_preview(tmp_path):
     rows = [["Submitted", "Score"], *[[f"{n % 12 + 1}/{n % 12 + 1}/2024", 5] for n in range(600)], ["1/25/2024", 5]]
     inspection = inspect_file(write_csv(tmp_path / "late.csv", rows))

@@ -4,6 +4,9 @@ titles are numbered `Title (2)`; checkbox answers are one cell joined with ", ".
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from cxbridge.exports import plain
 from cxbridge.exports.layout import FormatKnowledge, KnownField, LayoutOptions, Recognition, grid_table
 from cxbridge.tabular.grid import Cells, Grid, blank_row
@@ -26,6 +29,9 @@ EMAIL_TITLES = frozenset(
     }
 )  # fmt: skip
 SCORE_TITLES = frozenset({"score", "puntuación", "score total", "punktzahl", "wynik", "баллы", "pontuação"})
+_STAMP = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}:\d{2}(\D|$)")
+"""A submission time as Google Forms writes it: the date, then the time to the second —
+`2025/03/01 10:15:00 AM GMT+1` (CSV download), `3/1/2025 10:15:00`, `01.03.2025 10:15:00` (sheet)."""
 
 
 def recognize(preview: list[tuple[int, Cells]]) -> Recognition | None:
@@ -33,7 +39,10 @@ def recognize(preview: list[tuple[int, Cells]]) -> Recognition | None:
     if header is None or not header[1] or header_key(header[1][0]).casefold() not in TIMESTAMP_TITLES:
         return None
     number, cells = header
-    evidence = [f"row {number} starts with {header_key(cells[0])!r}, the column Google Forms writes first"]
+    if not all(_stamped(row[0]) for at, row in preview if at > number and row and not blank_row(row[:1])):
+        return None  # a "Timestamp" of other values (a moment in a recording, epoch seconds): another tool's file
+    evidence = [f"row {number} starts with {header_key(cells[0])!r}, the column Google Forms writes first, "
+                "holding submission times"]
     if len(cells) > 1 and header_key(cells[1]).casefold() in EMAIL_TITLES:
         evidence.append(f"followed by {header_key(cells[1])!r}, the form's collected e-mail")
     confidence = 0.95 if len(evidence) > 1 else 0.85
@@ -63,6 +72,10 @@ def knowledge(table: Table) -> FormatKnowledge:
         else:
             known.questions.append(column.key)
     return known
+
+
+def _stamped(value: object) -> bool:
+    return isinstance(value, datetime) or (isinstance(value, str) and _STAMP.match(value.strip()) is not None)
 
 
 def _first_row(preview: list[tuple[int, Cells]]) -> tuple[int, Cells] | None:
