@@ -605,7 +605,7 @@ PEOPLE_AT_A_PLACE = ["Store employee", "Branch advisor", "Store clerk", "Store a
                      "Filial-Konsultant", "Agente tienda", "Agente de tienda", "Atendente loja", "Store rep",
                      "Shop assistant", "Branch teller", "Hotel receptionist", "Restaurant waiter", "Consultor tienda",
                      "Dependiente de la tienda", "Colaborador loja", "Doradca oddziału", "Store team member",
-                     "Team member", "Filial-Teammitglied"]  # fmt: skip
+                     "Team member", "Filial-Teammitglied", "Consultant magasin", "Agent agence"]  # fmt: skip
 
 
 @pytest.mark.parametrize("header", PEOPLE_AT_A_PLACE)
@@ -621,7 +621,9 @@ def test_a_person_word_heading_the_header_names_the_agent_not_the_place(tmp_path
     ("Agente tienda" was the store: 'agent' is no Spanish word, 'agente' is). A rep, shop assistant,
     teller, receptionist, waiter, "consultor", "dependiente", "colaborador" was no person word (the
     store, each person ranked as one), and "Doradca oddziału" the team ("dział", a department,
-    inside "oddział", a branch); a "team member" (a "Teammitglied") was the team, or the store."""
+    inside "oddział", a branch); a "team member" (a "Teammitglied") was the team, or the store;
+    "Consultant magasin" and "Agent agence", French without "de", were the store: a person word
+    English shares heads a header first beside a place word of a head-first language."""
     names, shops = ["Ann Lee", "Bob Stone", "Eve Park"], ["North", "South"]
     rows = [["Response ID", "Date", "Store", header, "How likely are you to recommend us?"],
             *[[f"R{n}", f"2026-01-{n + 1:02d}", shops[n % 2], names[n % 3], n % 11] for n in range(12)]]  # fmt: skip

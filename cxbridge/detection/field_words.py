@@ -97,5 +97,9 @@ HEAD_FIRST = frozenset({"сотрудник", "кассир", "консульт�
 after it in the genitive ("Pracownik sklepu", «Сотрудник магазина», "Miasto sklepu", "Kraj sklepu"), after
 a linking word ("Empleado de la tienda") or without one ("Agente tienda"). Not "adresse": German puts it
 last ("Filialadresse"); nor inside one word, whose last part heads it ("Filialkonsultant")."""
+HEAD_FIRST_PLACES = frozenset({"magasin", "agence", "tienda", "sucursal", "loja", "unidade"})
+"""Place words of French, Spanish and Portuguese only, languages that put the head noun first: beside
+one, a person word English shares heads the header first too ("Consultant magasin", "Agent agence"
+are people, as "Consultant de magasin" is). Not "boutique", "salon", "local": English words too."""
 LINKING = re.compile(r"(?<!\w)(?:of|at|in|from|der|des|von|bei|de|del|della|di|da|do|dos|das|du|van|d['’])(?!\w)")
 """Words after which a header's head noun has been said: "Employee of the store", "Mitarbeiter der Filiale"."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from cxbridge.detection import field_words, metric_words
-from cxbridge.detection.field_words import FIELD_STEMS, HEAD_FIRST, LINKING, NOUN_FIRST, NOUN_LAST
+from cxbridge.detection.field_words import FIELD_STEMS, HEAD_FIRST, HEAD_FIRST_PLACES, LINKING, NOUN_FIRST, NOUN_LAST
 from cxbridge.detection.metric_words import ALSO_A_PARTICLE, ALSO_GIVEN, METRIC_STEMS, POLITE
 
 STEMS: dict[str, tuple[str, ...]] = METRIC_STEMS | FIELD_STEMS
@@ -49,17 +49,18 @@ def heads(header: str, role: str, *, over: str) -> bool:
     "Employee of the store", "Pracownik sklepu" are employees, "Agent site", "Location of the agent"
     places. The head comes last in English and German ("Filialmitarbeiter"), and inside one word in any
     language ("Filialkonsultant"), first before a linking word or in a language that puts it first
-    (`HEAD_FIRST`: "Agente tienda"); of stems found at one place, the longest ("Filialadresse" says
-    "adresse", last in German, not Polish "adres")."""
+    (`HEAD_FIRST`: "Agente tienda"), or beside a place word of such a language (`HEAD_FIRST_PLACES`:
+    "Consultant magasin"); of stems found at one place, the longest ("Filialadresse" says "adresse",
+    last in German, not Polish "adres")."""
     text = _normal(header)
     mine = min(((at, -len(stem), stem) for stem, at in _found(text, role)), default=None)
-    other = min((at for _, at in _found(text, over)), default=None)
+    other = min(((at, stem) for stem, at in _found(text, over)), default=None)
     if mine is None or other is None:
         return mine is not None
-    (at, _, stem), (first, last) = mine, sorted((mine[0], other))
+    (at, _, stem), (first, last) = mine, sorted((mine[0], other[0]))
     if first < last and _COMPOUND.fullmatch(text, first, last):  # "Filialkonsultant", "Filial-Konsultant"
         return at == last
-    head_first = stem in HEAD_FIRST or LINKING.search(text, first, last) is not None
+    head_first = stem in HEAD_FIRST or other[1] in HEAD_FIRST_PLACES or LINKING.search(text, first, last) is not None
     return (at == first) == head_first
 
 
