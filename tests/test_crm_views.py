@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import RECORDS, SOURCES, deliver
 from cxbridge.testing.sample_feedback import REVENUES, SEGMENTS, version_records
+from tests.conftest import half_up
 
 
 def account_of(raw: dict) -> str | None:
@@ -44,7 +46,7 @@ def nps_answers(version: int = 1) -> list[tuple[str, str, str | None]]:
 
 
 def nps(categories: list[str]) -> float:
-    return round(100 * (categories.count("promoter") - categories.count("detractor")) / len(categories), 1)
+    return half_up(Fraction(100 * (categories.count("promoter") - categories.count("detractor")), len(categories)))
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from fractions import Fraction
 
 import pytest
 
@@ -13,6 +14,7 @@ from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.metrics import Direction
 from cxbridge.questions import Question, detect
 from cxbridge.tabular.config import MetricColumn
+from tests.conftest import half_up
 from tests.sqlite_runs import copy_sample, query, sync_source
 from tests.workbooks import write_xlsx
 
@@ -537,7 +539,7 @@ def test_a_role_title_names_a_person_not_the_store_or_team_it_heads(tmp_path):
     nps = {}
     for shop in ("Shop 0", "Shop 1"):
         mine = [a for n, a in enumerate(answers) if f"Shop {n % 2}" == shop]
-        nps[shop] = round(100 * (sum(a >= 9 for a in mine) - sum(a <= 6 for a in mine)) / len(mine), 1)
+        nps[shop] = half_up(Fraction(100 * (sum(a >= 9 for a in mine) - sum(a <= 6 for a in mine)), len(mine)))
     assert dict(ranked) == nps
 
 

@@ -10,6 +10,7 @@ import re
 import shutil
 from collections import Counter
 from datetime import datetime
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,6 +26,7 @@ from cxbridge.exports import recognize
 from cxbridge.plugins_host import create_host
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.json_records import open_json
+from tests.conftest import half_up
 from tests.sqlite_runs import SAMPLES, copy_sample, query, records, sync_source
 from tests.workbooks import write_xlsx
 
@@ -396,7 +398,7 @@ def test_the_nps_group_column_of_a_qualtrics_export_is_no_second_nps_without_the
     assert result.exit_code == 0, result.output
     assert query(tmp_path, "SELECT DISTINCT question_id FROM feedback_scores", db="x.db") == [("QID1",)]
     net = sum(a >= 9 for a in answers) - sum(a <= 6 for a in answers)
-    assert query(tmp_path, "SELECT nps FROM nps_by_month", db="x.db") == [(round(100 * net / len(answers), 1),)]
+    assert query(tmp_path, "SELECT nps FROM nps_by_month", db="x.db") == [(half_up(Fraction(100 * net, len(answers))),)]
 
 
 def _typed(value: str):

@@ -8,12 +8,14 @@ import json
 import shutil
 from collections import Counter
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 import cxbridge
 from cxbridge.errors import ConfigError
+from tests.conftest import half_up
 from tests.sqlite_runs import query, records, sync_source
 from tests.workbooks import write_ods, write_xls, write_xlsx
 
@@ -319,7 +321,7 @@ def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, connec
     assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY submitted_at")] == values
     satisfied = sum(value >= 4 for value in values)
     [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month")
-    assert csat_pct == round(100 * satisfied / len(values), 1)
+    assert csat_pct == half_up(Fraction(100 * satisfied, len(values)))
 
 
 @pytest.mark.parametrize("connector", ["csv", "excel"])
@@ -359,7 +361,7 @@ def test_numbered_labels_that_run_the_other_way_are_never_read_by_their_number(t
     assert (settled.written, settled.quarantined) == (len(answers), 0)
     satisfied = sum(answer.endswith(("Very satisfied", "- Satisfied")) for answer in answers)
     [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month", db="settled.db")
-    assert csat_pct == round(100 * satisfied / len(answers), 1)
+    assert csat_pct == half_up(Fraction(100 * satisfied, len(answers)))
 
 
 def test_a_mapped_answer_naming_an_amount_is_quarantined_naming_its_column_not_scored_as_its_number(tmp_path):
@@ -508,7 +510,7 @@ def test_a_csat_on_0_100_counts_satisfied_from_75_in_the_views(tmp_path):
     satisfied = sum(answer >= 75 for answer in answers)
     dissatisfied = sum(answer <= 25 for answer in answers)
     assert query(tmp_path, "SELECT satisfied, dissatisfied, csat_pct FROM csat_by_month") == [
-        (satisfied, dissatisfied, round(100 * satisfied / len(answers), 1))
+        (satisfied, dissatisfied, half_up(Fraction(100 * satisfied, len(answers))))
     ]
     assert query(tmp_path, "SELECT COUNT(*) FROM detractor_queue")[0][0] == dissatisfied
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.freshdesk_api import (
     ADVANCED, API_KEY, PULSE, REAL_HOST, Helpdesk, csat_helpdesk, csat_response, freshdesk,
 )  # fmt: skip
@@ -267,7 +269,7 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
                              "WHERE question_id = 'Q_1' AND metric = 'csat' ORDER BY value")  # fmt: skip
     assert scored == [(1.0, 5.0, normalized(label, 1, 5)) for label in sorted(chosen)]
     satisfied = sum(label >= 4 for label in chosen)  # top two boxes of five
-    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * satisfied / len(chosen), 1),)]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(half_up(Fraction(100 * satisfied, len(chosen))),)]
 
 
 @pytest.mark.parametrize(

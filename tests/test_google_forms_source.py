@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.google_forms.source import GoogleFormsSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.google_forms_api import (
     ACCESS_TOKEN, REAL_HOST, FormsAccount, form_response, google_error, google_forms, store_account, store_form,
 )  # fmt: skip
@@ -385,7 +387,7 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
         (float(v), 100 * (v - 1) / 4) for v in values]  # fmt: skip
     satisfied = sum(v >= 4 for v in values)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(values), round(100 * satisfied / len(values), 1))]  # fmt: skip
+        (len(values), half_up(Fraction(100 * satisfied, len(values))))]  # fmt: skip
 
 
 EFFORT = "How much effort did you personally have to put forth to handle your request?"

@@ -10,6 +10,7 @@ import random
 import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from click.testing import CliRunner
 from cxbridge.cli.main import cli
 
 from cxbridge import plugins_host
+from tests.conftest import half_up
 from tests.sqlite_runs import SAMPLES
 from tests.workbooks import write_xlsx
 
@@ -182,8 +184,8 @@ def test_an_imported_file_reports_the_nps_and_csat_computed_independently(tmp_pa
     for month, answers in expected.items():
         scores, csat = answers["nps"], answers["csat"]
         promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
-        assert figures[month, "nps"] == (len(scores), round(100 * (promoters - detractors) / len(scores), 1))
-        assert figures[month, "csat"] == (len(csat), round(100 * sum(c >= 4 for c in csat) / len(csat), 1))
+        assert figures[month, "nps"] == (len(scores), half_up(Fraction(100 * (promoters - detractors), len(scores))))
+        assert figures[month, "csat"] == (len(csat), half_up(Fraction(100 * sum(c >= 4 for c in csat), len(csat))))
 
 
 @pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, b"\x00\x01\x02\xff\xfe"])

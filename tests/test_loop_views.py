@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -13,7 +13,7 @@ from cxbridge.destinations import LoopChanges
 from cxbridge.loop import tracking
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
-from tests.conftest import Workspace, survey_row
+from tests.conftest import Workspace, half_up, survey_row
 from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
 
 OWNERS = """
@@ -69,11 +69,6 @@ def worked(workspace: Workspace, destination_factory):
     return cases
 
 
-def half_up(hours: float) -> float:
-    """One decimal, half away from zero, of the decimal the hours are written in (0.15 → 0.2)."""
-    return float(Decimal(str(hours)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
 def expected_performance(cases, past_due: frozenset[str] = frozenset()) -> dict[tuple[str, str, str], tuple]:
     """(cases, median hours to contact, % contacted within 48 h, % closed, % informed) per
     (month, location, owner), from MOVES and the cases' own opening times. The SLA share is of
@@ -92,10 +87,10 @@ def expected_performance(cases, past_due: frozenset[str] = frozenset()) -> dict[
         n = len(rows)
         expected[key] = (
             n,
-            half_up(statistics.median(contacts)) if contacts else None,
-            round(100 * sum(c is not None and c <= SLA_HOURS for c in decided) / len(decided), 1) if decided else None,
-            round(100 * sum(done for _, done, _, _ in rows) / n, 1),
-            round(100 * sum(told is not None for _, _, told, _ in rows) / n, 1),
+            half_up(Fraction(str(statistics.median(contacts)))) if contacts else None,  # as the hours are written: 0.15 → 0.2
+            half_up(Fraction(100 * sum(c is not None and c <= SLA_HOURS for c in decided), len(decided))) if decided else None,
+            half_up(Fraction(100 * sum(done for _, done, _, _ in rows), n)),
+            half_up(Fraction(100 * sum(told is not None for _, _, told, _ in rows), n)),
         )
     return expected
 

@@ -12,6 +12,7 @@ import sqlite3
 from datetime import datetime, timezone
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.qualtrics.source import QualtricsSource, export_start
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
 from tests.qualtrics_api import (
@@ -506,7 +508,7 @@ def assert_scored_as_shown(folder: Path, result: Any) -> None:
     assert (result.written, result.quarantined) == (len(SHOWN), 0), result.error
     promoters, detractors = sum(shown >= 9 for shown in SHOWN), sum(shown <= 6 for shown in SHOWN)
     assert query(folder, "SELECT month, responses, promoters, detractors, nps FROM nps_by_month") == [
-        ("2026-01", len(SHOWN), promoters, detractors, round(100 * (promoters - detractors) / len(SHOWN), 1)),
+        ("2026-01", len(SHOWN), promoters, detractors, half_up(Fraction(100 * (promoters - detractors), len(SHOWN)))),
     ]
     assert query(folder, "SELECT nps FROM feedback ORDER BY source_record_id") == [(shown,) for shown in SHOWN]
     [(answer,)] = query(folder, "SELECT json_extract(answers, '$.QID1') FROM feedback ORDER BY source_record_id LIMIT 1")
@@ -566,10 +568,10 @@ def test_csat_and_ces_questions_showing_numbers_score_the_number_shown_whatever_
                       for row in (("QID2", csat, 1, 5), ("QID3", ces, 1, 7))]  # fmt: skip
     satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(CSAT_SHOWN), round(100 * satisfied / len(CSAT_SHOWN), 1))
+        (len(CSAT_SHOWN), half_up(Fraction(100 * satisfied, len(CSAT_SHOWN))))
     ]
     assert query(tmp_path, "SELECT responses, low_effort_pct FROM ces_by_month") == [
-        (len(CES_SHOWN), round(100 * low_effort / len(CES_SHOWN), 1))
+        (len(CES_SHOWN), half_up(Fraction(100 * low_effort, len(CES_SHOWN))))
     ]
 
 
@@ -594,10 +596,10 @@ def test_numbered_satisfaction_and_ease_questions_without_a_metric_are_detected_
                       for row in (("QID2", "csat", csat, 1, 5, higher), ("QID3", "ces", ces, 1, 7, higher))]  # fmt: skip
     satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(CSAT_SHOWN), round(100 * satisfied / len(CSAT_SHOWN), 1))
+        (len(CSAT_SHOWN), half_up(Fraction(100 * satisfied, len(CSAT_SHOWN))))
     ]
     assert query(tmp_path, "SELECT responses, low_effort_pct FROM ces_by_month") == [
-        (len(CES_SHOWN), round(100 * low_effort / len(CES_SHOWN), 1))
+        (len(CES_SHOWN), half_up(Fraction(100 * low_effort, len(CES_SHOWN))))
     ]
 
 
@@ -654,7 +656,7 @@ def assert_not_applicable_carries_no_score(tmp_path, recode, not_applicable_as, 
     assert stored == [(shown, 1, 5) for shown in answered]
     satisfied = sum(shown >= 4 for shown in answered)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(answered), round(100 * satisfied / len(answered), 1))
+        (len(answered), half_up(Fraction(100 * satisfied, len(answered))))
     ]
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import pytest
 import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
+from tests.conftest import half_up
 
 OLD = "How satisfied were you with your visit?"
 NEW = "Overall, how satisfied are you with your visit today?"
@@ -43,7 +45,7 @@ def sync(folder: Path, metrics: list[dict[str, Any]]) -> sqlite3.Connection:
 
 def satisfied_pct(answers: list[int]) -> float:
     """Top-2-box of a 1–5 scale, worked out here."""
-    return round(100 * sum(a >= 4 for a in answers) / len(answers), 1)
+    return half_up(Fraction(100 * sum(a >= 4 for a in answers), len(answers)))
 
 
 @pytest.fixture

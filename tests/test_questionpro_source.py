@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
@@ -21,6 +22,7 @@ from cxbridge.plugins.questionpro.source import QuestionProSource
 from cxbridge.plugins.questionpro.timestamps import parse_response_time
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, records, sync_source
 from tests.questionpro_api import API_KEY, REAL_HOST, QuestionProAccount, qp_response, questionpro, support_account
@@ -458,7 +460,7 @@ def test_labels_of_their_own_scale_without_a_scale_are_a_config_error(tmp_path):
     assert (result.written, result.quarantined) == (len(labels), 0), result.error
     satisfied = sum(label == "Great" for label in labels)  # the top box of a 3-point scale
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(labels), round(100 * satisfied / len(labels), 1))]  # fmt: skip
+        (len(labels), half_up(Fraction(100 * satisfied, len(labels))))]  # fmt: skip
 
 
 @pytest.mark.parametrize("labelled_first", [True, False])
@@ -479,7 +481,7 @@ def test_an_answer_showing_its_number_beside_words_decides_a_recommend_question_
     scored = [10, 9, 3]
     promoters, detractors = sum(s >= 9 for s in scored), sum(s <= 6 for s in scored)
     assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [
-        (len(scored), round(100 * (promoters - detractors) / len(scored), 1))]  # fmt: skip
+        (len(scored), half_up(Fraction(100 * (promoters - detractors), len(scored))))]  # fmt: skip
 
 
 def with_options(response: dict[str, Any], chosen: list[tuple[str, int]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from cxbridge.detection.mapping_file import mapping_text
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
 from cxbridge.questions import Question, QuestionPlan
+from tests.conftest import half_up
 from tests.sqlite_runs import query, sync_source
 
 SHOWN = (0, 3, 6, 7, 8, 9, 10, 10, 10, 9, 5, 1)  # what the respondents picked on the 0–10 scale
@@ -88,7 +90,7 @@ def source(path: Path, **extra) -> dict:
 
 def net_promoter_score(shown: tuple[int, ...]) -> float:
     promoters, detractors = sum(n >= 9 for n in shown), sum(n <= 6 for n in shown)
-    return round(100 * (promoters - detractors) / len(shown), 1)
+    return half_up(Fraction(100 * (promoters - detractors), len(shown)))
 
 
 def assert_scored_as_shown(folder: Path, shown: tuple[int, ...] = SHOWN, *, db: str = "cxbridge.db") -> None:
@@ -173,7 +175,7 @@ def test_labels_giving_choices_other_values_than_their_recodes_need_values_befor
     assert (result.written, result.quarantined) == (len(picked), 0), result.error
     satisfied, dissatisfied = picked.count(1), picked.count(3)
     assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct FROM csat_by_month") == [
-        (len(picked), satisfied, dissatisfied, round(100 * satisfied / len(picked), 1))]  # fmt: skip
+        (len(picked), satisfied, dissatisfied, half_up(Fraction(100 * satisfied, len(picked))))]  # fmt: skip
 
 
 def test_a_definition_whose_choices_show_their_recodes_needs_no_values(tmp_path):
@@ -408,10 +410,10 @@ def test_csat_and_ces_choices_showing_numbers_score_the_number_shown_whatever_th
                       for row in (("QID2", csat, shown_as("QID2", csat)), ("QID3", ces, str(ces)))]  # fmt: skip
     satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(CSAT_SHOWN), round(100 * satisfied / len(CSAT_SHOWN), 1))
+        (len(CSAT_SHOWN), half_up(Fraction(100 * satisfied, len(CSAT_SHOWN))))
     ]
     assert query(tmp_path, "SELECT responses, low_effort_pct FROM ces_by_month") == [
-        (len(CES_SHOWN), round(100 * low_effort / len(CES_SHOWN), 1))
+        (len(CES_SHOWN), half_up(Fraction(100 * low_effort, len(CES_SHOWN))))
     ]
 
 
@@ -442,10 +444,10 @@ def test_numbered_satisfaction_and_ease_choices_without_a_metric_are_proposed_an
                       for row in (("QID2", "csat", csat), ("QID3", "ces", ces))]  # fmt: skip
     satisfied, low_effort = sum(n >= 4 for n in CSAT_SHOWN), sum(n >= 6 for n in CES_SHOWN)
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month", db="x.db") == [
-        (round(100 * satisfied / len(CSAT_SHOWN), 1),)
+        (half_up(Fraction(100 * satisfied, len(CSAT_SHOWN))),)
     ]
     assert query(tmp_path, "SELECT low_effort_pct FROM ces_by_month", db="x.db") == [
-        (round(100 * low_effort / len(CES_SHOWN), 1),)
+        (half_up(Fraction(100 * low_effort, len(CES_SHOWN))),)
     ]
 
 NOT_APPLICABLE = {"as-shown-6": (lambda shown, top: shown, 6), "as-shown-0": (lambda shown, top: shown, 0),
@@ -488,7 +490,7 @@ def test_a_not_applicable_choice_stays_out_of_the_score_and_the_scale_whatever_i
     recode, recoded_as = NOT_APPLICABLE[case]
     path = with_not_applicable(tmp_path, kind, recode, recoded_as)
     answered = [shown for n, shown in enumerate(CSAT_SHOWN, start=1) if n not in NOT_APPLICABLE_ROWS]
-    satisfied = round(100 * sum(shown >= 4 for shown in answered) / len(answered), 1)
+    satisfied = half_up(Fraction(100 * sum(shown >= 4 for shown in answered), len(answered)))
     scored = "SELECT value, scale_min, scale_max FROM feedback_scores JOIN feedback USING (record_id) " \
              "WHERE question_id = 'QID2' ORDER BY source_record_id"  # fmt: skip
     item = import_file(path)

@@ -13,6 +13,7 @@ import json
 import re
 import tomllib
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from cxbridge.metrics import Direction, MetricSpec, score
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins_host import create_host
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan, detect
+from tests.conftest import half_up
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
 from tests.sqlite_runs import SAMPLES, copy_sample, query, sync_source
 
@@ -272,7 +274,7 @@ def test_a_recommend_column_answered_1_to_11_is_no_nps_and_the_labels_it_names_r
     shown = [place - 1 for place in places]
     promoters, detractors = sum(v >= 9 for v in shown), sum(v <= 6 for v in shown)
     [(figure,)] = query(tmp_path, "SELECT nps FROM nps_by_month")
-    assert figure == round(100 * (promoters - detractors) / len(shown), 1)
+    assert figure == half_up(Fraction(100 * (promoters - detractors), len(shown)))
 
 
 # --- the expectation-style CES and eNPS, in English and Russian -------------------------------------
@@ -346,7 +348,7 @@ def test_numbers_under_a_question_of_difficulty_make_lower_better(tmp_path, ques
     assert item.ok and item.result.written == len(answers)
     low_effort = sum(answer <= 2 for answer in answers)  # the two least difficult boxes
     [(pct,)] = query(tmp_path, "SELECT low_effort_pct FROM ces_by_month", db="x.db")
-    assert pct == round(100 * low_effort / len(answers), 1)
+    assert pct == half_up(Fraction(100 * low_effort, len(answers)))
 
 
 SATISFACTION_WORDS = ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied")
@@ -412,7 +414,7 @@ def test_numbered_n_a_cells_carry_no_score(tmp_path):
     answered = [rank for rank in picked if rank is not None]
     satisfied = sum(rank >= 4 for rank in answered)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="x.db") == [
-        (len(answered), round(100 * satisfied / len(answered), 1))]  # fmt: skip
+        (len(answered), half_up(Fraction(100 * satisfied, len(answered))))]  # fmt: skip
 
 
 def test_a_question_naming_ease_keeps_higher_better(tmp_path):
@@ -945,7 +947,7 @@ def test_a_plain_point_after_qualtrics_five_somewhat_answers_is_quarantined_aski
     assert (result.written, result.quarantined) == (600, 0), result.error
     points = [seven.index(answer) + 1 for answer in answers]
     [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month")
-    assert csat_pct == round(100 * sum(point >= 6 for point in points) / len(points), 1)
+    assert csat_pct == half_up(Fraction(100 * sum(point >= 6 for point in points), len(points)))
     assert query(tmp_path, "SELECT SUM(value) FROM feedback_scores") == [(float(sum(points)),)]
 
 
@@ -1043,7 +1045,7 @@ def test_a_csat_mapped_by_its_metric_alone_reads_best_first_labels_of_its_defini
     satisfied, dissatisfied = sum(r in (1, 2) for r in answered), sum(r in (4, 5) for r in answered)
     normalized = sum((5 - r) / 4 * 100 for r in answered) / len(answered)
     assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct, csat_avg_normalized FROM csat_by_month") == [
-        (len(answered), satisfied, dissatisfied, round(100 * satisfied / len(answered), 1), round(normalized, 1))]  # fmt: skip
+        (len(answered), satisfied, dissatisfied, half_up(Fraction(100 * satisfied, len(answered))), round(normalized, 1))]  # fmt: skip
 
 
 def test_a_metric_configured_alone_reads_partial_built_in_labels_their_way_round_in_a_file_and_an_api(tmp_path):
@@ -1064,7 +1066,7 @@ def test_a_metric_configured_alone_reads_partial_built_in_labels_their_way_round
     satisfied, dissatisfied = picked.count(1), picked.count(3)
     normalized = sum((3 - r) / 2 * 100 for r in picked) / len(picked)
     assert query(tmp_path, "SELECT responses, satisfied, dissatisfied, csat_pct, csat_avg_normalized FROM csat_by_month") == [
-        (len(picked), satisfied, dissatisfied, round(100 * satisfied / len(picked), 1), round(normalized, 1))]  # fmt: skip
+        (len(picked), satisfied, dissatisfied, half_up(Fraction(100 * satisfied, len(picked))), round(normalized, 1))]  # fmt: skip
 
     plan = QuestionPlan({"QID1": QuestionOverride(metric="csat")}, where="sources.api")
     spec = plan.reading(Question("QID1", question["QuestionText"], "choice", choices=points)).spec
@@ -1230,7 +1232,7 @@ def test_italian_and_dutch_agreement_statements_of_satisfaction_are_a_csat(tmp_p
     assert item.ok and (item.result.written, item.result.quarantined) == (35, 0), item.error
     points = [seven.index(answer) + 1 for answer in answers]
     [(csat_pct, responses)] = query(tmp_path, "SELECT csat_pct, responses FROM csat_by_month", db="x.db")
-    assert (csat_pct, responses) == (round(100 * sum(p >= 6 for p in points) / len(points), 1), 35)
+    assert (csat_pct, responses) == (half_up(Fraction(100 * sum(p >= 6 for p in points), len(points))), 35)
     assert query(tmp_path, "SELECT SUM(value), MAX(scale_max) FROM feedback_scores", db="x.db") == [(float(sum(points)), 7.0)]
 
 

@@ -6,13 +6,14 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from fractions import Fraction
 
 import pytest
 
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.plugins.sqlite.destination import SQLiteDestination, path_of
 from cxbridge.plugins.sqlite.sqlite_utils_lean import Database
-from tests.conftest import Workspace, survey_row
+from tests.conftest import Workspace, half_up, survey_row
 
 TABLES = {"feedback", "feedback_scores", "feedback_comments", "feedback_followups", "sync_runs", "sync_state", "quarantine",
           "crm_accounts", "crm_contacts", "feedback_cases", "feedback_case_events", "loop_outbox"}  # fmt: skip
@@ -149,7 +150,7 @@ def test_nps_by_month_counts_groups(synced: Workspace):
         assert (promoters, passives, detractors) == (
             sum(s >= 9 for s in scores), sum(7 <= s <= 8 for s in scores), sum(s <= 6 for s in scores),
         )  # fmt: skip
-        assert nps == round(100 * (promoters - detractors) / responses, 1)
+        assert nps == half_up(Fraction(100 * (promoters - detractors), responses))
 
 
 def test_csat_and_ces_views_use_boxes(synced: Workspace):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
+from tests.conftest import half_up
 from tests.local_destinations import LOCAL_KINDS, destination_maker, make_view_stale
 
 NPS = "How likely are you to recommend us?"
@@ -128,7 +130,7 @@ def test_stores_named_without_ids_have_scorecard_rows_under_an_id_made_of_the_na
     result = CliRunner().invoke(cli, ["import", str(tmp_path / "visits.csv"), "--db", str(tmp_path / "cx.db")])
     assert "7 written" in result.output, result.output
     scores = {"name:krakow-centrum": [10, 9, 3, 6], "name:north-side": [9, 7], "name:gdansk-oliwa": [2]}
-    expected = {store: round(100 * (sum(s >= 9 for s in given) - sum(s <= 6 for s in given)) / len(given), 1)
+    expected = {store: half_up(Fraction(100 * (sum(s >= 9 for s in given) - sum(s <= 6 for s in given)), len(given)))
                 for store, given in scores.items()}  # fmt: skip
     destination = SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}")
     destination.open()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from cxbridge.detection.mapping_file import source_entry
 from cxbridge.tabular import rows
 
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
+from tests.conftest import half_up
 from tests.local_api import FakeApi, Reply, fake_api
 from tests.sqlite_runs import SAMPLES, query, records, sync_source
 from tests.surveymonkey_api import NOW, TOKEN
@@ -227,7 +229,7 @@ def test_a_rating_weighed_below_zero_imports_from_files_as_the_connector_reads_i
     for db in ("files.db", "cxbridge.db"):
         assert [csat for (csat,) in query(tmp_path, "SELECT csat FROM feedback ORDER BY source_record_id", db=db)] == expected
         assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
-            (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
+            (len(scored), half_up(Fraction(100 * satisfied, len(scored))))]  # fmt: skip
 
 
 NUMBERED_CHOICES = [choice | {"text": str(choice["position"])} if not choice.get("is_na") else choice
@@ -252,7 +254,7 @@ def test_a_rating_numbered_1_to_5_and_weighed_below_zero_imports_from_files_on_t
         assert query(tmp_path, "SELECT metric, scale_min, scale_max, COUNT(*) FROM feedback_scores GROUP BY 1, 2, 3",
                      db=db) == [("csat", 1.0, 5.0, 6)]  # fmt: skip
         assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
-            (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
+            (len(scored), half_up(Fraction(100 * satisfied, len(scored))))]  # fmt: skip
 
 
 def gapped_choices(weights: list[int]) -> list[dict[str, Any]]:
@@ -282,7 +284,7 @@ def test_a_satisfaction_rating_weighed_with_gaps_is_csat_by_the_options_rank(tmp
             ("csat", 1.0, 5.0, "dissatisfied", dissatisfied), ("csat", 1.0, 5.0, "neutral", 1),
             ("csat", 1.0, 5.0, "satisfied", satisfied)]  # fmt: skip
         assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db=db) == [
-            (len(scored), round(100 * satisfied / len(scored), 1))]  # fmt: skip
+            (len(scored), half_up(Fraction(100 * satisfied, len(scored))))]  # fmt: skip
     cells = query(tmp_path, "SELECT json_extract(raw, '$.values.401') FROM feedback ORDER BY source_record_id", db="files.db")
     assert [cell for (cell,) in cells] == [weight_of.get(c) for c in WEIGHED_ANSWERS[:-1]] + ["N/A"]
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 
@@ -15,7 +16,7 @@ from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.views import BUCKETS, UNDATED, time_bucket
-from tests.conftest import Workspace
+from tests.conftest import Workspace, half_up
 
 
 def _days() -> list[date]:
@@ -130,7 +131,7 @@ def _rows(times: list[str], scores: list[int]) -> list[list[str]]:
 
 def nps_of(scores: list[int]) -> float:
     promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
-    return round(100 * (promoters - detractors) / len(scores), 1)
+    return half_up(Fraction(100 * (promoters - detractors), len(scores)))
 
 
 def by_month(labels: list[str], scores: list[int]) -> list[tuple[str, int, float]]:

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from cxbridge.plugins_host import create_host
 from cxbridge.plugins.typeform.source import TypeformSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
+from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
 from tests.typeform_api import (
@@ -472,4 +474,4 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
                              "WHERE question_id = 'Sat2AbCdEf02' AND metric = 'csat' ORDER BY value")  # fmt: skip
     assert scored == [(1.0, 5.0, (label - 1) / 4 * 100) for label in sorted(chosen)]
     satisfied = sum(label >= 4 for label in chosen)  # top two boxes of five
-    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * satisfied / len(chosen), 1),)]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(half_up(Fraction(100 * satisfied, len(chosen))),)]
