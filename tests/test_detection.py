@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import time
+from datetime import datetime
 from fractions import Fraction
 
 import pytest
@@ -854,6 +855,14 @@ def test_a_timestamp_column_as_google_forms_writes_it_is_a_google_forms_export(t
     date with the time to the second (`3/1/2025 10:15:00`, `01.03.2025 10:15:00`)."""
     rows = [["Timestamp", NPS_QUESTIONS["en"]], *[[stamp.format(day=n + 1), n % 11] for n in range(12)]]
     inspection = inspect_file(write_csv(tmp_path / "form.csv", rows))
+    assert inspection.recognition.format == "google_forms"
+    assert chosen(inspection)["submitted_at"] == "Timestamp"
+
+
+def test_a_responses_sheet_downloaded_as_xlsx_is_a_google_forms_export(tmp_path):
+    """Sheets' .xlsx download holds the Timestamp as a date-time cell, not text."""
+    rows = [["Timestamp", NPS_QUESTIONS["en"]], *[[datetime(2025, 3, n + 1, 10, 15), n % 11] for n in range(12)]]
+    inspection = inspect_file(write_xlsx(tmp_path / "Form Responses 1.xlsx", {"Form Responses 1": rows}))
     assert inspection.recognition.format == "google_forms"
     assert chosen(inspection)["submitted_at"] == "Timestamp"
 
