@@ -23,6 +23,7 @@ from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import assert_ties_exact, deliver_ties
 from cxbridge.testing.ties import Group
 from cxbridge.views import VIEW_NAMES
+from tests.conftest import half_up
 
 STALE = "SELECT 'made before exact rounding' AS stale"
 
@@ -77,12 +78,6 @@ TIES = [(3, 2000), (-3, 2000), (7, 2000), (1, 16), (-1, 16), (21, 2000), (2001, 
 0.15, 0.35, 1.05 and 100.05 % no binary float holds."""
 
 
-def _half_up(exact: Fraction) -> float:
-    scaled = abs(exact) * 10
-    whole = int(scaled) + (1 if scaled - int(scaled) >= Fraction(1, 2) else 0)
-    return (whole if exact >= 0 else -whole) / 10
-
-
 @pytest.mark.parametrize("dialect", [SQLiteDestination, DuckDBDestination])
 def test_a_share_at_a_tie_no_float_holds_rounds_half_away_from_zero(dialect):
     """`ROUND(100.0 * 3 / 2000, 1)` reads 0.2 on SQLite and 0.1 on DuckDB (which multiplies the
@@ -90,7 +85,7 @@ def test_a_share_at_a_tie_no_float_holds_rounds_half_away_from_zero(dialect):
     run = sqlite3.connect(":memory:").execute if dialect is SQLiteDestination else duckdb.connect().execute
     for part, whole in TIES:
         [(read,)] = run(f"SELECT {dialect.rounded_ratio(f'100 * {part}', str(whole), 1)}").fetchall()
-        assert read == _half_up(Fraction(100 * part, whole)), (part, whole)
+        assert read == half_up(Fraction(100 * part, whole)), (part, whole)
 
 
 @pytest.mark.parametrize("dialect", [SQLiteDestination, DuckDBDestination])
@@ -109,7 +104,7 @@ def test_a_change_between_months_at_a_tie_is_rounded_from_the_exact_figures(dial
         destination.close()
     nps = {row["month"]: row for row in rows if row["metric"] == "nps"}
     assert (nps["2024-01"]["score"], nps["2024-02"]["score"]) == (6.2, 6.3)  # 6.15 → 6.2
-    assert float(nps["2024-02"]["change"]) == _half_up(Fraction(63, 10) - Fraction(123, 20)) == 0.2
+    assert float(nps["2024-02"]["change"]) == half_up(Fraction(63, 10) - Fraction(123, 20)) == 0.2
     assert nps["2024-02"]["previous"] == "2024-01"
 
 
@@ -119,4 +114,4 @@ def test_an_intervals_bound_is_rounded_half_away_from_zero_as_its_repr_reads(val
     """A bound (a float) is rounded as the decimal its shortest repr writes, ties (x.x5) away from
     zero, never to -0.0 — what the report printed when Fraction read that text."""
     rounded = reporting._half_up(value)
-    assert rounded == _half_up(Fraction(repr(value))) and str(rounded) != "-0.0", value
+    assert rounded == half_up(Fraction(repr(value))) and str(rounded) != "-0.0", value
