@@ -140,25 +140,39 @@ def _wait_for(
     wait: float,
     blocked_by: Callable[[dict[str, str]], str | None],
     refused: Callable[[str, str], Exception],
+    claim: bool = False,
 ) -> None:
     """Every lock of `names`, and none that `blocked_by` names held by another holder; all or
     none are kept. Tried again (after a read shows them free) until `wait` seconds passed.
 
+    With `claim`, the locks of `names`, once taken, are kept (and renewed, as held locks are)
+    while only `blocked_by` names a lock: the whole destination's row waits for the running
+    syncs as a claim, which a sync starting meanwhile respects as it does the held row, so
+    syncs that keep overlapping cannot keep it out.
+
     A lock taken is read back: should the engine ever let two MERGEs both insert a row of one
     name, each holder reads after its own insert, so at least one of them sees the other's row
     and lets go of its own (both may, and try again); never do both keep it."""
-    deadline = time.monotonic() + wait
+    renewed = time.monotonic()
+    deadline = renewed + wait
     while True:
-        missing = next((name for name in names if not session.try_take(name)), None)
+        missing = next((name for name in names if name not in session.held and not session.try_take(name)), None)
         others = session.others()
-        blocker = missing or next((name for name in names if name in others), None) or blocked_by(others)
+        taken = missing or next((name for name in names if name in others), None)
+        blocker = taken or blocked_by(others)
         if blocker is None:
             return
-        session.release()
+        if taken or not claim:
+            session.release()
         while True:
             if time.monotonic() >= deadline:
                 raise refused(blocker, others.get(blocker, "?"))
             time.sleep(min(session.destination.lock_poll, max(deadline - time.monotonic(), 0.01)))
+            if session.held and time.monotonic() - renewed >= session.destination.lock_renewal:
+                renewed = time.monotonic()
+                if session.renew() < len(session.held):  # expired meanwhile: taken again
+                    session.release()
+                    break
             others = session.others()
             if not any(name in others for name in names) and blocked_by(others) is None:
                 break
@@ -223,23 +237,30 @@ class RowLockedDestination(SQLDestination):
 
     @contextmanager
     def _locked(
-        self, names: Sequence[str], *, wait: float, blocked_by: Callable[[dict[str, str]], str | None]
+        self,
+        names: Sequence[str],
+        *,
+        wait: float,
+        blocked_by: Callable[[dict[str, str]], str | None],
+        claim: bool = False,
     ) -> Iterator[None]:
         session = LockSession(self)
         try:
-            _wait_for(session, names, wait=wait, blocked_by=blocked_by, refused=partial(self._refusal, waited=wait))
+            refused = partial(self._refusal, waited=wait)
+            _wait_for(session, names, wait=wait, blocked_by=blocked_by, refused=refused, claim=claim)
             session.start_renewing()
             yield
         finally:
             session.close()
 
     def lock(self, *, wait: float = 0) -> AbstractContextManager[None]:
-        """The whole destination: taken when no sync of any source holds its lock."""
+        """The whole destination: taken when no sync of any source holds its lock. Its row is
+        kept while it waits, so syncs starting meanwhile wait behind it (or are refused)."""
 
         def running_sync(others: dict[str, str]) -> str | None:
             return next((name for name in sorted(others) if name.startswith(SOURCE) or name == WHOLE), None)
 
-        return self._locked([WHOLE], wait=wait, blocked_by=running_sync)
+        return self._locked([WHOLE], wait=wait, blocked_by=running_sync, claim=True)
 
     def lock_sources(self, sources: Sequence[str], *, wait: float = 0) -> AbstractContextManager[None]:
         """Each source's lock row; none while `lock` (the whole destination) is held elsewhere."""

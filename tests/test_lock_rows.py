@@ -200,3 +200,55 @@ def test_status_shows_a_run_whose_source_lock_is_gone_as_abandoned(snowflake):
     reader.open(read_only=True)
     assert [row["status"] for row in recent_runs(reader, limit=5)] == ["abandoned"]
     reader.close()
+
+
+def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(snowflake, monkeypatch):
+    """Per-source syncs that keep overlapping must not starve `remove`/`cases`/`replay`: while
+    the whole-destination lock waits for a running sync, its `destination` row is there (renewed
+    as held rows are), a sync of another source started meanwhile is refused or queues behind
+    it, and the whole-destination lock gets in once the running sync ends."""
+    monkeypatch.setattr(RowLockedDestination, "lock_renewal", 0.05)
+    sync_a, cases, sync_b = snowflake("claim"), snowflake("claim"), snowflake("claim")
+    entered, leave, b_entered = threading.Event(), threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def whole() -> None:
+        with cases.lock(wait=60):
+            order.append("whole")
+            entered.set()
+            leave.wait(60)
+
+    def queued_b() -> None:
+        with sync_b.lock_sources(["csat"], wait=60):
+            order.append("csat")
+            b_entered.set()
+
+    def claim() -> dict | None:
+        return next((row for row in rows(cases) if row["name"] == "destination"), None)
+
+    waiting, later = threading.Thread(target=whole), threading.Thread(target=queued_b)
+    deadline = time.monotonic() + 10
+    try:
+        with sync_a.lock_sources(["nps"]):
+            waiting.start()
+            while claim() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            first = claim()
+            assert first is not None, "the waiting whole-destination lock keeps its row"
+            with pytest.raises(DestinationLockedError, match="is writing to snowflake://") as refused:
+                with sync_b.lock_sources(["csat"]):
+                    pass
+            assert "pw-123" not in str(refused.value)
+            later.start()
+            while claim()["expires_at"] == first["expires_at"] and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert claim()["expires_at"] > first["expires_at"], "renewed while it waits"
+            assert not entered.is_set() and not b_entered.is_set(), "neither beside the running sync"
+        assert entered.wait(30), "the whole destination once the running sync let go"
+        assert not b_entered.is_set() and [row["name"] for row in rows(cases)] == ["destination"]
+    finally:
+        leave.set()
+        for thread in (waiting, later):
+            if thread.ident is not None:
+                thread.join(timeout=30)
+    assert order == ["whole", "csat"] and rows(cases) == []
