@@ -3,7 +3,9 @@ destinations on separate connections stand for separate processes (fakesnow keep
 per Python process, so they are threads of this one). Two syncs of one source exclude each
 other, syncs of different sources run side by side, `--wait` queues, the whole-destination lock
 waits for every sync, a dead holder's lock is taken over once expired, and processes opening a
-fresh schema at once migrate it once. BigQuery's lock statements: tests/test_bigquery_destination.py."""
+fresh schema at once migrate it once. A waiting whole-destination lock keeps syncs started
+meanwhile out on both engines (BigQuery on the local API with its engine); BigQuery's lock
+statements: tests/test_bigquery_destination.py."""
 
 from __future__ import annotations
 
@@ -202,13 +204,32 @@ def test_status_shows_a_run_whose_source_lock_is_gone_as_abandoned(snowflake):
     reader.close()
 
 
-def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(snowflake, monkeypatch):
+@pytest.fixture(scope="module")
+def bigquery():
+    """BigQuery destinations on the local API with its engine (tests/bigquery_api.py), one
+    dataset per name."""
+    from google.oauth2.credentials import Credentials
+
+    from cxbridge.plugins.bigquery.destination import BigQueryDestination
+    from tests.bigquery_api import fake_bigquery
+    from tests.bigquery_engine import Engine
+
+    with fake_bigquery(engine=Engine()) as api:
+        yield lambda name: BigQueryDestination(
+            f"bigquery://acme-cx/{name}?location=EU", credentials=Credentials(token="ya29.pw-123"),
+            client_options={"api_endpoint": api.url},
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", ["snowflake", "bigquery"])
+def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(engine, request, monkeypatch):
     """Per-source syncs that keep overlapping must not starve `remove`/`cases`/`replay`: while
     the whole-destination lock waits for a running sync, its `destination` row is there (renewed
     as held rows are), a sync of another source started meanwhile is refused or queues behind
     it, and the whole-destination lock gets in once the running sync ends."""
     monkeypatch.setattr(RowLockedDestination, "lock_renewal", 0.05)
-    sync_a, cases, sync_b = snowflake("claim"), snowflake("claim"), snowflake("claim")
+    warehouse = request.getfixturevalue(engine)
+    sync_a, cases, sync_b = warehouse("claim"), warehouse("claim"), warehouse("claim")
     entered, leave, b_entered = threading.Event(), threading.Event(), threading.Event()
     order: list[str] = []
 
@@ -235,7 +256,7 @@ def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(snow
                 time.sleep(0.01)
             first = claim()
             assert first is not None, "the waiting whole-destination lock keeps its row"
-            with pytest.raises(DestinationLockedError, match="is writing to snowflake://") as refused:
+            with pytest.raises(DestinationLockedError, match=f"is writing to {engine}://") as refused:
                 with sync_b.lock_sources(["csat"]):
                     pass
             assert "pw-123" not in str(refused.value)
