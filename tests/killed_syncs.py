@@ -1,9 +1,10 @@
 """`cxbridge sync` processes killed by SIGKILL from inside, after their k-th committed batch (at
-once or a few milliseconds later), each forked from a server process that imported cxbridge once
-(multiprocessing's forkserver): a process that starts Python and imports cxbridge again spent
-0.45 s of CPU before its first batch, most of what a killed sync costs. What is killed is still a
-process of its own, with its own connections and files, running `cxbridge sync` from its command
-line; the server imports modules only, and none that starts a thread."""
+once or a few milliseconds later), or held after a committed batch for the test to look at and
+kill, each forked from a server process that imported cxbridge once (multiprocessing's
+forkserver): a process that starts Python and imports cxbridge again spent 0.45 s of CPU before
+its first batch, most of what a killed sync costs. What is killed is still a process of its own,
+with its own connections and files, running `cxbridge sync` from its command line; the server
+imports modules only, and none that starts a thread."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import cxbridge.api  # noqa: F401 — imported once, in the server the syncs are forked from
@@ -49,16 +51,51 @@ class KillAfterBatch:
                 os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _sync_killed(args: list[str], cwd: str, env: dict[str, str], output: str, batches: int, delay: float) -> None:
-    """In the forked process: `cxbridge ARGS` in `cwd` with `env`, its output to the file `output`."""
+class HoldAfterBatch:
+    """Holds the sync after each committed batch, having created `held`, until `release` exists."""
+
+    def __init__(self, held: str, release: str):
+        self.held, self.release = Path(held), Path(release)
+
+    @hookimpl
+    def on_sync_event(self, event):
+        if event.kind == "batch_committed":
+            self.held.touch()
+            while not self.release.exists():
+                time.sleep(0.02)
+
+
+def _sync_with(args: list[str], cwd: str, env: dict[str, str], output: str, plugin: object) -> None:
+    """In the forked process: `cxbridge ARGS` in `cwd` with `env` and `plugin`, its output to the file `output`."""
     written = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(written, 1), os.dup2(written, 2)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    get_host().pm.register(KillAfterBatch(batches, delay))
+    get_host().pm.register(plugin)
     sys.argv = ["cxbridge", *args]
     cxbridge.cli.launch.main()
+
+
+def forked_sync(args: list[str], *, cwd: Path, output: Path, plugin: object) -> multiprocessing.Process:
+    """`cxbridge ARGS` started in `cwd`, in a process of its own forked from the server, with
+    this process's environment and `plugin`, its output to the file `output`."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)  # taken when the server starts (the first call)
+    process = context.Process(target=_sync_with, args=(args, str(cwd), dict(os.environ), str(output), plugin))
+    process.start()
+    return process
+
+
+def held_sync(args: list[str], *, cwd: Path, release: Path) -> tuple[multiprocessing.Process, Path]:
+    """`cxbridge ARGS` in a process of its own, returned once it holds after its first committed
+    batch (holding the destination's lock) until `release` exists; and the file of its output."""
+    output, held = release.with_name(release.name + ".output"), release.with_name(release.name + ".held")
+    process = forked_sync(args, cwd=cwd, output=output, plugin=HoldAfterBatch(str(held), str(release)))
+    while not held.exists():
+        assert process.is_alive(), output.read_text(encoding="utf-8", errors="replace")
+        time.sleep(0.02)
+    return process, output
 
 
 def sync_killed(
@@ -67,13 +104,9 @@ def sync_killed(
     """`cxbridge ARGS` run in `cwd` with this process's environment, killed after `batches`
     committed batches and `delay` seconds: its exit code (negative: the signal; None: still
     running after `timeout` seconds, then killed) and its output."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOADED)  # taken when the server starts (the first call)
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "output"
-        arguments = (args, str(cwd), dict(os.environ), str(output), batches, delay)
-        process = context.Process(target=_sync_killed, args=arguments)
-        process.start()
+        process = forked_sync(args, cwd=cwd, output=output, plugin=KillAfterBatch(batches, delay))
         process.join(timeout)
         exit_code = process.exitcode
         if exit_code is None:

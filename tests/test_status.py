@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
 import textwrap
 from datetime import datetime, timezone
@@ -20,86 +19,53 @@ from click.testing import CliRunner
 from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
 from cxbridge.status_report import describe_cursor
-from tests.conftest import ROOT, Workspace, survey_row
+from tests.conftest import Workspace, survey_row
+from tests.killed_syncs import held_sync
 from tests.test_location_ranking import url_for
 from tests.terminal import run_in_terminal
 
-HOLDING_PLUGIN = """
-import os, sys, time
-import cxbridge
 
-
-@cxbridge.hookimpl
-def on_sync_event(event):
-    if event.kind == "batch_committed" and os.environ.get("HOLD_UNTIL"):
-        print("held", flush=True)
-        while not os.path.exists(os.environ["HOLD_UNTIL"]):
-            time.sleep(0.02)
-"""
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    """A site folder with a plugin that holds a sync after each committed batch, while the file
-    $HOLD_UNTIL does not exist: a real `cxbridge sync` to stop and kill at a known point."""
-    site = tmp_path / "site"
-    info = site / "cxbridge_holding-1.0.dist-info"
-    info.mkdir(parents=True)
-    (site / "holding.py").write_text(HOLDING_PLUGIN, encoding="utf-8")
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cxbridge-holding\nVersion: 1.0\n", encoding="utf-8")
-    (info / "entry_points.txt").write_text("[cxbridge]\nholding = holding\n", encoding="utf-8")
-    return site
-
-
-def cxbridge_env(site: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(site)]), **extra}
-
-
-def start_held_sync(workspace: Workspace, site: Path, release: Path) -> subprocess.Popen:
-    """`cxbridge sync` stopped after its first committed batch, holding the lock, until `release` exists."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cxbridge", "sync", "--config", str(workspace.config)], cwd=workspace.root,
-        env=cxbridge_env(site, HOLD_UNTIL=str(release)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    assert process.stdout.readline().strip() == "held", process.stderr.read()
-    return process
-
-
-def cxbridge(*args: str, workspace: Workspace, site: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "cxbridge", *args], cwd=workspace.root, env=cxbridge_env(site),
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
-
-
-def statuses(workspace: Workspace, site: Path) -> list[tuple[str, str]]:
-    result = cxbridge("status", "--format", "json", workspace=workspace, site=site)
-    assert result.returncode == 0, result.stderr
+def statuses() -> list[tuple[str, str]]:
+    result = CliRunner().invoke(cli, ["status", "--format", "json"])
+    assert result.exit_code == 0, result.output
     return [(run["run_id"], run["status"]) for run in json.loads(result.stdout)["runs"]]
 
 
-def test_a_sync_killed_with_sigkill_is_abandoned_not_running(workspace: Workspace, site: Path):
+def killed_after_its_first_batch(workspace: Workspace) -> None:
+    """A `cxbridge sync` process killed with SIGKILL after its first committed batch."""
+    killed, output = held_sync(["sync", "--config", str(workspace.config)], cwd=workspace.root,
+                               release=workspace.root / "never")  # fmt: skip
+    killed.kill()
+    killed.join(30)
+    assert killed.exitcode == -signal.SIGKILL, output.read_text()
+
+
+def test_a_sync_killed_with_sigkill_is_abandoned_not_running(workspace: Workspace):
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
-    killed = start_held_sync(workspace, site, workspace.root / "never")
-    [(run_id, status)] = statuses(workspace, site)
+    sync = ["sync", "--config", str(workspace.config)]
+    killed, output = held_sync(sync, cwd=workspace.root, release=workspace.root / "never")
+    [(run_id, status)] = statuses()
     assert status == "running"  # it is: it holds the lock
 
-    killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=30)
-    assert killed.returncode == -signal.SIGKILL
+    killed.kill()  # SIGKILL
+    killed.join(30)
+    assert killed.exitcode == -signal.SIGKILL, output.read_text()
     assert workspace.query("SELECT status FROM sync_runs") == [("running",)]  # what the killed process left
-    assert statuses(workspace, site) == [(run_id, "abandoned")]
+    assert statuses() == [(run_id, "abandoned")]
 
     release = workspace.root / "release"
-    second = start_held_sync(workspace, site, release)  # the lock held again, by a newer run
-    [(second_id, second_status), (first_id, first_status)] = statuses(workspace, site)
+    second, output = held_sync(sync, cwd=workspace.root, release=release)  # the lock held again, by a newer run
+    [(second_id, second_status), (first_id, first_status)] = statuses()
     assert (second_status, first_id, first_status) == ("running", run_id, "abandoned")
     release.touch()
-    assert second.wait(timeout=120) == 0, second.stderr.read()
-    assert statuses(workspace, site) == [(second_id, "success"), (run_id, "abandoned")]
+    second.join(120)
+    assert second.exitcode == 0, output.read_text()
+    assert statuses() == [(second_id, "success"), (run_id, "abandoned")]
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(20,)]
 
 
-def test_status_fits_a_100_column_terminal(workspace: Workspace, site: Path):
+def test_status_fits_a_100_column_terminal(workspace: Workspace):
     long_name = "store_visits_and_receipt_survey_2024"
     workspace.config.write_text(
         workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5").replace("[sources.survey", f"[sources.{long_name}")
@@ -113,16 +79,14 @@ def test_status_fits_a_100_column_terminal(workspace: Workspace, site: Path):
     (workspace.root / "scans").mkdir()
     (workspace.root / "scans" / "forms.csv").write_bytes(b"submitted\n\x00\x01\x02 scanned image bytes \x00" * 40)
     workspace.write_csv([survey_row(n) for n in range(1, 1201)] + [survey_row(1201, nps=11)])
-    killed = start_held_sync(workspace, site, workspace.root / "never")
-    killed.send_signal(signal.SIGKILL)
-    killed.wait(timeout=30)
+    killed_after_its_first_batch(workspace)
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 5", "batch_size = 1000"))
-    assert cxbridge("sync", workspace=workspace, site=site).returncode == 1  # scanned_forms fails
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 1  # scanned_forms fails
 
-    printed = run_in_terminal([sys.executable, "-m", "cxbridge", "status"], cwd=workspace.root, env=cxbridge_env(site))
+    printed = run_in_terminal([sys.executable, "-m", "cxbridge", "status"], cwd=workspace.root)
     lines = printed.splitlines()
     assert max(len(line) for line in lines) <= 100, printed
-    runs = json.loads(cxbridge("status", "--format", "json", workspace=workspace, site=site).stdout)["runs"]
+    runs = json.loads(CliRunner().invoke(cli, ["status", "--format", "json"]).stdout)["runs"]
     by_source = {(run["source"], run["status"]): run for run in runs}
     failed = by_source["scanned_forms", "failed"]
     for run in runs:
