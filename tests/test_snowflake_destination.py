@@ -50,6 +50,14 @@ def delivered(snowflake) -> tuple[SnowflakeDestination, list[str]]:
     return snowflake("sql"), sent
 
 
+def delivered_into(destination: SnowflakeDestination, delivered) -> SnowflakeDestination:
+    """`destination`, a new database, made a copy of the module's delivery (never written after),
+    which fakesnow makes in milliseconds where a delivery takes seconds."""
+    source, _ = delivered
+    copy_database(connect_arguments(source.url)["database"], connect_arguments(destination.url)["database"])
+    return destination
+
+
 class TestSnowflakeConformance(DestinationConformance):
     batch_size = BATCH_SIZE
 
@@ -63,12 +71,11 @@ class TestSnowflakeConformance(DestinationConformance):
         (the `delivered` above: the same deliver, batches and session, never written after), which
         fakesnow makes in milliseconds where a delivery takes seconds; into the SQLite reference
         delivered."""
-        source, _ = delivered
 
         def copy_of_first(factory, name: str) -> None:
             destination = factory(name)
             if isinstance(destination, SnowflakeDestination):
-                copy_database(connect_arguments(source.url)["database"], connect_arguments(destination.url)["database"])
+                delivered_into(destination, delivered)
             else:
                 self.deliver(destination)
 
@@ -268,13 +275,12 @@ def test_a_sync_takes_its_lock_rows_on_one_connection_of_its_own(delivered):
         destination.close()
 
 
-def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_transaction(snowflake):
+def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_transaction(snowflake, delivered):
     """`cxbridge erase` on Snowflake: the quarantined record is found through its VARIANT's JSON
     text (`TO_JSON`), every row of the key goes, and the tombstones are read back."""
     import re
 
-    destination = snowflake("erase")
-    deliver(destination, batch_size=BATCH_SIZE)
+    destination = delivered_into(snowflake("erase"), delivered)
     destination.open()
     try:
         raws = [row["raw"] for row in destination.query("SELECT raw FROM quarantine ORDER BY record_id")]
@@ -294,13 +300,12 @@ def test_an_erasure_removes_a_respondent_s_records_and_quarantined_ones_in_one_t
         destination.close()
 
 
-def test_a_prune_removes_the_records_of_a_source_not_read_with_their_rows(snowflake):
+def test_a_prune_removes_the_records_of_a_source_not_read_with_their_rows(snowflake, delivered):
     """`sync --full-refresh --prune` on Snowflake: the source's records (stored and quarantined)
     whose ids the read lacks go with their scores and comments; the rest, and other sources', stay."""
     from cxbridge.pruning import ReadIds
 
-    destination = snowflake("prune")
-    deliver(destination, batch_size=BATCH_SIZE)
+    destination = delivered_into(snowflake("prune"), delivered)
     destination.open()
     try:
 
