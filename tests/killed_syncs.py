@@ -65,24 +65,25 @@ class HoldAfterBatch:
                 time.sleep(0.02)
 
 
-def _sync_with(args: list[str], cwd: str, env: dict[str, str], output: str, plugin: object) -> None:
-    """In the forked process: `cxbridge ARGS` in `cwd` with `env` and `plugin`, its output to the file `output`."""
+def _command_with(args: list[str], cwd: str, env: dict[str, str], output: str, plugin: object | None) -> None:
+    """In the forked process: `cxbridge ARGS` in `cwd` with `env` (and `plugin`), its output to the file `output`."""
     written = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     os.dup2(written, 1), os.dup2(written, 2)
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    get_host().pm.register(plugin)
+    if plugin is not None:
+        get_host().pm.register(plugin)
     sys.argv = ["cxbridge", *args]
     cxbridge.cli.launch.main()
 
 
-def forked_sync(args: list[str], *, cwd: Path, output: Path, plugin: object) -> multiprocessing.Process:
+def forked_command(args: list[str], *, cwd: Path, output: Path, plugin: object | None = None) -> multiprocessing.Process:
     """`cxbridge ARGS` started in `cwd`, in a process of its own forked from the server, with
-    this process's environment and `plugin`, its output to the file `output`."""
+    this process's environment (and `plugin`), its output to the file `output`."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOADED)  # taken when the server starts (the first call)
-    process = context.Process(target=_sync_with, args=(args, str(cwd), dict(os.environ), str(output), plugin))
+    process = context.Process(target=_command_with, args=(args, str(cwd), dict(os.environ), str(output), plugin))
     process.start()
     return process
 
@@ -91,7 +92,7 @@ def held_sync(args: list[str], *, cwd: Path, release: Path) -> tuple[multiproces
     """`cxbridge ARGS` in a process of its own, returned once it holds after its first committed
     batch (holding the destination's lock) until `release` exists; and the file of its output."""
     output, held = release.with_name(release.name + ".output"), release.with_name(release.name + ".held")
-    process = forked_sync(args, cwd=cwd, output=output, plugin=HoldAfterBatch(str(held), str(release)))
+    process = forked_command(args, cwd=cwd, output=output, plugin=HoldAfterBatch(str(held), str(release)))
     while not held.exists():
         assert process.is_alive(), output.read_text(encoding="utf-8", errors="replace")
         time.sleep(0.02)
@@ -106,7 +107,7 @@ def sync_killed(
     running after `timeout` seconds, then killed) and its output."""
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "output"
-        process = forked_sync(args, cwd=cwd, output=output, plugin=KillAfterBatch(batches, delay))
+        process = forked_command(args, cwd=cwd, output=output, plugin=KillAfterBatch(batches, delay))
         process.join(timeout)
         exit_code = process.exitcode
         if exit_code is None:

@@ -21,6 +21,7 @@ import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
 from tests.html_pages import Page, figure_data
+from tests.killed_syncs import forked_command
 
 STORE = 'Café <script>alert("s1")</script> & \'Bar\' "Q"'  # a store name that must stay text
 COMMENT = '<img src=x onerror=alert(1)> "so" & \'good\' </blockquote><script>alert(2)</script>'
@@ -606,33 +607,32 @@ def test_every_destination_gives_the_page_sqlite_gives(network, whole, engine, t
     assert (page.counts, page.comments) == (sqlite_page.counts, sqlite_page.comments)
 
 
-def test_open_hands_the_page_to_the_browser(network, tmp_path):
+def test_open_hands_the_page_to_the_browser(network, tmp_path, monkeypatch):
     """--open asks the system's browser (here $BROWSER, a script that notes what it was given)."""
-    import os
-    import subprocess
-    import sys
-
     browser = tmp_path / "browser.sh"
     browser.write_text(f'#!/bin/sh\necho "$1" > {tmp_path / "opened.txt"}\n', encoding="utf-8")
     browser.chmod(0o755)
     target = tmp_path / "report.html"
-    env = {**os.environ, "BROWSER": f"{browser} %s"}
-    subprocess.run([sys.executable, "-m", "cxbridge", "report", "-c", str(network), "--html", str(target), "--open"],
-                   env=env, check=True, capture_output=True, timeout=120)  # fmt: skip
+    monkeypatch.setenv("BROWSER", f"{browser} %s")
+    code, said = cxbridge_run(["report", "-c", str(network), "--html", str(target), "--open"], tmp_path)
+    assert code == 0, said
     assert (tmp_path / "opened.txt").read_text(encoding="utf-8").strip() == target.resolve().as_uri()
 
 
-def test_open_without_a_browser_to_open_it_says_so(network, tmp_path):
+def test_open_without_a_browser_to_open_it_says_so(network, tmp_path, monkeypatch):
     """On a server over SSH no browser starts: the page is written and the command says where,
     instead of appearing to have opened it."""
-    import os
-    import subprocess
-    import sys
-
     target = tmp_path / "report.html"
-    env = {**os.environ, "BROWSER": "false %s"}  # a browser that fails to start
-    done = subprocess.run([sys.executable, "-m", "cxbridge", "report", "-c", str(network), "--html", str(target),
-                           "--open"], env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert done.returncode == 0 and target.is_file(), done.stderr
-    said = " ".join((done.stdout + done.stderr).split())
+    monkeypatch.setenv("BROWSER", "false %s")  # a browser that fails to start
+    code, said = cxbridge_run(["report", "-c", str(network), "--html", str(target), "--open"], tmp_path)
+    assert code == 0 and target.is_file(), said
+    said = " ".join(said.split())
     assert f"no browser opened it here: open {target.resolve().as_uri()} on a machine with one" in said, said
+
+
+def cxbridge_run(args: list[str], folder: Path) -> tuple[int | None, str]:
+    """`cxbridge ARGS` in a process of its own (the system's browser is looked up once a process),
+    forked from one that imported cxbridge once: its exit code and output."""
+    process = forked_command(args, cwd=folder, output=folder / "output.txt")
+    process.join(120)
+    return process.exitcode, (folder / "output.txt").read_text(encoding="utf-8")
