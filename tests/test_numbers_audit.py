@@ -254,8 +254,9 @@ def _synced(kind: str, folder: Path, request) -> Iterator[Any]:
             endpoint = stack.enter_context(fake_bigquery(engine=Engine())).url
             opened = partial(BigQueryDestination, "bigquery://acme-cx/audit", credentials=Credentials(token="t"),
                              client_options={"api_endpoint": endpoint})  # fmt: skip
-            stack.enter_context(pytest.MonkeyPatch.context()).setattr(api, "open_destination", lambda *_, **__: opened())
-            result = cxbridge.sync(config, host=create_host())
+            with pytest.MonkeyPatch.context() as patch:  # for this sync only: later tests' syncs go where they say
+                patch.setattr(api, "open_destination", lambda *_, **__: opened())
+                result = cxbridge.sync(config, host=create_host())
         elif kind == "snowflake":  # fakesnow, emulated while the fixture lasts
             opened = partial(request.getfixturevalue("snowflake"), "audit")
             result = cxbridge.sync(config, destination=SNOWFLAKE.format(password="pw-123", name="AUDIT"), host=create_host())
