@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sqlite3
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
+from tests.conftest import half_up
 from tests.html_pages import Page, figure_data
 from tests.test_location_ranking import url_for, write
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
@@ -323,7 +325,7 @@ def test_the_report_by_wave_counts_as_the_ranking_does(tmp_path):
         (None, "voc", "nps", 1, -100.0),
     ]
     spring_nps, no_wave = rows[3], rows[6]
-    assert (spring_nps["previous"], spring_nps["change"]) == ("Winter", round(100 * 2 / 6 - 100 * 6 / 11, 1))
+    assert (spring_nps["previous"], spring_nps["change"]) == ("Winter", half_up(Fraction(100 * 2, 6) - Fraction(100 * 6, 11)))  # exact, then rounded
     assert (no_wave["previous"], no_wave["change"]) == (None, None)
 
 
