@@ -65,17 +65,25 @@ class DestinationLockedError(DestinationError):
     """Another sync is writing to the same destination."""
 
     @classmethod
-    def refusal(cls, target: str, *, waited: float, holder: str = "", note: str = "") -> DestinationLockedError:
+    def refusal(
+        cls, target: str, *, waited: float, holder: str = "", note: str = "", whole: bool = False
+    ) -> DestinationLockedError:
         """The refusal of every lock: another sync (`holder`, where known) is writing `target`
-        ("to X", "source 'a' to X"); after `waited` seconds of --wait it says so and asks for more."""
-        writer = f"another cxbridge sync ({holder})" if holder else "another cxbridge sync"
+        ("to X", "source 'a' to X"), or, `whole`, a whole-destination command (remove, erase,
+        cases, replay) holds destination `target` or waits for the running syncs, its claim
+        keeping later syncs out; after `waited` seconds of --wait it says so and asks for more."""
+        who = f" ({holder})" if holder else ""
+        if whole:
+            other = f"another cxbridge command{who} holds or is waiting for the whole of {target}"
+            still = "it had not finished"
+        else:
+            other, still = f"another cxbridge sync{who} is writing {target}", "it was still writing"
         advice = (
-            f"it was still writing after {waited:g} s of waiting: run again once it is done, or pass a longer "
-            "--wait SECONDS"
+            f"{still} after {waited:g} s of waiting: run again once it is done, or pass a longer --wait SECONDS"
             if waited
             else "wait for it to finish, or pass --wait SECONDS to queue behind it"
         )
-        return cls(f"{writer} is writing {target}; {advice}{note}")
+        return cls(f"{other}; {advice}{note}")
 
 
 class PluginError(CxbridgeError):

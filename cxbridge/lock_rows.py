@@ -276,9 +276,10 @@ class RowLockedDestination(SQLDestination):
         return self._locked([SECTION + name], wait=float("inf"), blocked_by=lambda others: None)
 
     def _refusal(self, name: str, holder: str, *, waited: float) -> DestinationLockedError:
-        what = f"source {name.removeprefix(SOURCE)!r} to " if name.startswith(SOURCE) else "to "
+        whole = name == WHOLE  # held, or kept as a claim while its command waits for running syncs
+        target = self.display_name if whole else f"source {name.removeprefix(SOURCE)!r} to {self.display_name}"
         return DestinationLockedError.refusal(
-            what + self.display_name, waited=waited, holder=holder,
+            target, waited=waited, holder=holder, whole=whole,
             note=f" (the lock of a process that died expires {self.lock_lease:g} s after its last renewal)",
         )  # fmt: skip
 

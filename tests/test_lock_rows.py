@@ -92,7 +92,7 @@ def test_the_whole_destination_lock_waits_for_every_sync_and_keeps_them_out(snow
             with cases.lock():
                 pass
     with cases.lock():
-        with pytest.raises(DestinationLockedError, match="is writing to snowflake://"):
+        with pytest.raises(DestinationLockedError, match=r"\) holds or is waiting for the whole of snowflake://"):
             with sync.lock_sources(["csat"]):
                 pass
         with pytest.raises(DestinationLockedError) as waited:
@@ -102,7 +102,7 @@ def test_the_whole_destination_lock_waits_for_every_sync_and_keeps_them_out(snow
         assert sync.lock_held() is True and sync.source_lock_held("csat") is False
         sync.close()
     message = str(waited.value)
-    assert "still writing after 0.2 s of waiting: run again once it is done, or pass a longer --wait SECONDS" in message
+    assert "had not finished after 0.2 s of waiting: run again once it is done, or pass a longer --wait" in message
     assert "queue behind it" not in message and message.endswith("expires 300 s after its last renewal)")
 
 
@@ -256,10 +256,15 @@ def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(engi
                 time.sleep(0.01)
             first = claim()
             assert first is not None, "the waiting whole-destination lock keeps its row"
-            with pytest.raises(DestinationLockedError, match=f"is writing to {engine}://") as refused:
+            with pytest.raises(DestinationLockedError) as refused:
                 with sync_b.lock_sources(["csat"]):
                     pass
-            assert "pw-123" not in str(refused.value)
+            message = str(refused.value)  # nothing writes yet: a whole-destination command waits
+            assert f"another cxbridge command ({first['holder']}) holds or is waiting for the whole of {engine}://" in (
+                message
+            )
+            assert "is writing" not in message and "pass --wait SECONDS to queue behind it" in message
+            assert "pw-123" not in message
             later.start()
             while claim()["expires_at"] == first["expires_at"] and time.monotonic() < deadline:
                 time.sleep(0.01)

@@ -102,7 +102,7 @@ def _advisory(
         for key, label in keys:
             kind = "_shared" if label == "_shared" else ""
             if not _taken(conn, f"advisory_lock{kind}({key})", seconds=deadline - time.monotonic()):
-                raise refused("" if kind else label)
+                raise refused(label)
             held.append((key, kind))
         yield
     finally:
@@ -256,8 +256,12 @@ class PostgresDestination(SQLDestination):
             with _advisory(conn, keys, wait=wait, refused=partial(self._refusal, waited=wait)):
                 yield
 
-    def _refusal(self, source: str, *, waited: float) -> DestinationLockedError:
-        what = f"source {source!r} to {self.display_name}" if source else f"to {self.display_name}"
+    def _refusal(self, label: str, *, waited: float) -> DestinationLockedError:
+        """`label` "_shared": the schema's lock, which a sync takes shared, refused — a whole-schema
+        command holds it or waits for it in the server's queue, where no later sync gets past it."""
+        if label == "_shared":
+            return DestinationLockedError.refusal(self.display_name, waited=waited, whole=True)
+        what = f"source {label!r} to {self.display_name}" if label else f"to {self.display_name}"
         return DestinationLockedError.refusal(what, waited=waited)
 
     @contextmanager
