@@ -293,6 +293,8 @@ class RowLockedDestination(SQLDestination):
         return {row["name"]: row["holder"] for row in rows}
 
     def lock_held(self) -> bool | None:
+        """Whether a source's row or the `destination` row is held — that one also while it is a
+        claim waiting for syncs (`status` judges runs by `source_lock_held`, each its own row)."""
         held = self._held_locks()
         return None if held is None else any(name == WHOLE or name.startswith(SOURCE) for name in held)
 

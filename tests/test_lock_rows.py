@@ -265,6 +265,12 @@ def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(engi
             )
             assert "is writing" not in message and "pass --wait SECONDS to queue behind it" in message
             assert "pw-123" not in message
+            reader = warehouse("claim")  # what `cxbridge status` asks: each running run's own source
+            reader.open(read_only=True)
+            try:
+                assert reader.source_lock_held("nps") is True and reader.source_lock_held("csat") is False
+            finally:
+                reader.close()
             later.start()
             while claim()["expires_at"] == first["expires_at"] and time.monotonic() < deadline:
                 time.sleep(0.01)
