@@ -62,7 +62,7 @@ class DestinationError(CxbridgeError):
 
 
 class DestinationLockedError(DestinationError):
-    """Another sync is writing to the same destination."""
+    """Another sync is writing to the same destination, or a whole-destination command holds or waits for it."""
 
     @classmethod
     def refusal(
