@@ -867,6 +867,18 @@ def test_a_responses_sheet_downloaded_as_xlsx_is_a_google_forms_export(tmp_path)
     assert chosen(inspection)["submitted_at"] == "Timestamp"
 
 
+def test_a_japanese_google_forms_export_is_recognised(tmp_path):
+    """A Japanese form's sheet heads its first column タイムスタンプ over `2025/12/28 11:12:44` (as a
+    public seed file copies one: "タイムスタンプ","呼称（呼び方）",…); it was read as a plain sheet."""
+    rows = [["タイムスタンプ", "メールアドレス", NPS_QUESTIONS["en"]],
+            *[[f"2025/12/{n + 1:02d} 11:12:44", f"r{n}@example.com", n % 11] for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "form.csv", rows))
+    assert inspection.recognition.format == "google_forms"
+    assert chosen(inspection)["submitted_at"] == "タイムスタンプ"
+    assert chosen(inspection)["email"] == "メールアドレス"
+    assert inspection.recognition.confidence == 0.95
+
+
 def test_a_first_column_named_timestamp_holding_no_submission_times_is_no_google_forms_export(tmp_path):
     """A call review's "Timestamp" is the moment in the recording (00:01:31): taken for Google
     Forms' submission time at 0.99, every row lost its date; the call date is the time."""

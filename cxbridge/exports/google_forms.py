@@ -18,14 +18,14 @@ TIMESTAMP_TITLES = frozenset(
     {
         "timestamp", "marca temporal", "horodateur", "zeitstempel", "sygnatura czasowa",
         "отметка времени", "carimbo de data/hora", "informazioni cronologiche", "tijdstempel",
-        "časová značka", "позначка часу",
+        "časová značka", "позначка часу", "タイムスタンプ",
     }
 )  # fmt: skip
 EMAIL_TITLES = frozenset(
     {
         "email address", "e-mail address", "email", "dirección de correo electrónico", "adresse e-mail",
         "e-mail-adresse", "adres e-mail", "адрес электронной почты", "endereço de e-mail", "indirizzo email",
-        "e-mailadres",
+        "e-mailadres", "メールアドレス",
     }
 )  # fmt: skip
 SCORE_TITLES = frozenset({"score", "puntuación", "score total", "punktzahl", "wynik", "баллы", "pontuação"})
