@@ -56,6 +56,7 @@ def utc(*parts: int) -> datetime:
         ("1.2.24", None, utc(2024, 1, 31, 23)),
         ("2024/05/31 10:00", None, utc(2024, 5, 31, 8)),
         ("45292.5", None, utc(2024, 1, 1, 11)),
+        ("2022/02/13 10:26:52 p. m. GMT-3", None, utc(2022, 2, 14, 1, 26, 52)),  # Spanish CSV download
     ],
 )
 def test_timestamps(text, order, expected):

@@ -1,6 +1,6 @@
 """Cell values as sheets hold them: numbers with a decimal point or comma, and timestamps in the
 layouts exports use — ISO-8601, dd.mm.yyyy, m/d/yyyy or d/m/yyyy (the order decided from the
-data or configured), with or without a time, AM/PM or a zone, Excel serial day numbers."""
+data or configured), with or without a time, AM/PM (or a. m./p. m.) or a zone, Excel serial day numbers."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ after UTC or GMT in whole hours or with minutes ("GMT-5", "GMT+5:30", as Google 
 download writes its Timestamp column)."""
 _DATE = re.compile(
     r"^(\d{1,4})([./-])(\d{1,2})[./-](\d{1,4})"
-    r"(?:(?:[ T]|,\s*)(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp])?\.?[Mm]?\.?)?"
+    r"(?:(?:[ T]|,\s*)(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6}))?)?\s*(?:([AaPp])\.?\s?[Mm]?\.?)?)?"
     rf"\s*({ZONE})?$"
 )
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
