@@ -549,6 +549,30 @@ def test_google_forms_sheet_with_checkboxes_and_locale_timestamps(tmp_path):
 
 
 
+def test_a_korean_google_forms_sheet_is_recognised_and_its_afternoon_times_read(tmp_path):
+    """A Korean form's sheet heads its first column 타임스탬프 over `2025. 12. 26. 오후 7:11:27`
+    (오전 = AM, 오후 = PM), as the readers of such sheets in public repositories quote it: the
+    file was read as plain, and no row's time could be read."""
+    (tmp_path / "form.csv").write_text(
+        "타임스탬프,매장,추천 의향 (0-10)\n"
+        "2025. 12. 26. 오전 9:05:00,강남점,10\n"
+        "2025. 12. 26. 오후 7:11:27,홍대점,6\n"
+        "2025. 12. 27. 오후 12:30:00,강남점,8\n",
+        encoding="utf-8",
+    )
+    [best, *_] = recognize(open_delimited(tmp_path / "form.csv", "form.csv", encoding=None, delimiter=None))
+    assert best.format == "google_forms"
+    source = {
+        "connector": "csv", "path": "form.csv", "format": "google_forms", "timezone": "Asia/Seoul",
+        "columns": {"submitted_at": "타임스탬프", "location_name": "매장"},
+        "metrics": [{"column": "추천 의향 (0-10)", "metric": "nps"}],
+    }  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.read, result.written, result.quarantined) == (3, 3, 0), result.error
+    rows = query(tmp_path, "SELECT submitted_at, location_name, nps FROM feedback ORDER BY submitted_at")
+    assert rows == [("2025-12-26T00:05:00Z", "강남점", 10), ("2025-12-26T10:11:27Z", "홍대점", 6),
+                    ("2025-12-27T03:30:00Z", "강남점", 8)]  # fmt: skip
+
 def test_an_ignore_entry_naming_a_column_by_its_header_as_written_removes_it(tmp_path):
     """A Qualtrics column is keyed by its import id (`status`); `ignore` naming it by the header
     the export shows (`Status`) removes it as the key does: no value of it is stored."""

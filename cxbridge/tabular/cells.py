@@ -1,6 +1,6 @@
 """Cell values as sheets hold them: numbers with a decimal point or comma, and timestamps in the
 layouts exports use — ISO-8601, dd.mm.yyyy, m/d/yyyy or d/m/yyyy (the order decided from the
-data or configured), with or without a time, AM/PM (or a. m./p. m.) or a zone, Excel serial day numbers."""
+data or configured), with or without a time, AM/PM (a. m., p. m.; Korean 오전, 오후) or a zone, Excel serial day numbers."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ _DATE = re.compile(
     r"(?:(?:[ T]|,\s*)(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6}))?)?\s*(?:([AaPp])\.?\s?[Mm]?\.?)?)?"
     rf"\s*({ZONE})?$"
 )
+_KOREAN = re.compile(r"^(\d{4})\. ?(\d{1,2})\. ?(\d{1,2})\.? (오전|오후) (\d{1,2}:\d{2}(?::\d{2})?)$")
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
 
@@ -130,6 +131,15 @@ def from_serial(serial: float) -> datetime:
     raise DataError(f"the number {serial:g} is not a date (neither an Excel serial day nor epoch seconds)")
 
 
+def from_korean(text: str) -> str:
+    """A Korean sheet's date and time, `2025. 12. 26. 오후 7:11:27` (오전 is AM, 오후 PM), as
+    `2025/12/26 7:11:27 PM`; any other text as it is."""
+    if not (match := _KOREAN.match(text)):
+        return text
+    year, month, day, half, clock = match.groups()
+    return f"{year}/{month}/{day} {clock} {'AM' if half == '오전' else 'PM'}"
+
+
 def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datetime:
     if fmt:
         try:
@@ -141,7 +151,7 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
             return datetime.fromisoformat(text.replace("UTC", "Z").replace(" Z", "Z"))
         except ValueError:
             pass
-    if match := _DATE.match(text):
+    if match := _DATE.match(from_korean(text)):
         return _from_match(match, text, order)
     if number := parse_number(text):
         return from_serial(number)
