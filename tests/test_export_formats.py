@@ -548,7 +548,6 @@ def test_google_forms_sheet_with_checkboxes_and_locale_timestamps(tmp_path):
     assert json.loads(rows[0][3])["What did you buy?"]["value"] == ["Shoes", "Bags"]
 
 
-
 def test_a_korean_google_forms_sheet_is_recognised_and_its_afternoon_times_read(tmp_path):
     """A Korean form's sheet heads its first column 타임스탬프 over `2025. 12. 26. 오후 7:11:27`
     (오전 = AM, 오후 = PM), as the readers of such sheets in public repositories quote it: the

@@ -307,16 +307,23 @@ def test_the_source_finished_event_counts_what_was_pruned(workspace):
     assert finished.counts["pruned"] == len(WRONG_FILE) and finished.counts["read"] == len(KEPT)
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
-def test_a_copy_whose_counted_record_was_pruned_is_counted_in_its_place(workspace, kind, request, tmp_path):
-    """Another source's copy of a response (`same_as`) points at the pruned source's record that
-    views count: once that record is pruned, the copy is the one counted — the response still is."""
+def synced_with_copies(workspace, kind: str, request, tmp_path: Path, database: str) -> str:
+    """The survey's KEPT synced into a `kind` destination (a PostgreSQL one named `database`) with
+    another source, exports, holding copies (`same_as`) of its first two responses; its URL."""
     files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
-    url = files.get(kind) or request.getfixturevalue("postgres_database")("prune_copies")
+    url = files.get(kind) or request.getfixturevalue("postgres_database")(database)
     workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + COPIES, encoding="utf-8")
     workspace.write_csv(KEPT)
     workspace.write_csv(KEPT[:2], name="exports.csv")
     workspace.sync(destination=url)
+    return url
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_a_copy_whose_counted_record_was_pruned_is_counted_in_its_place(workspace, kind, request, tmp_path):
+    """Another source's copy of a response (`same_as`) points at the pruned source's record that
+    views count: once that record is pruned, the copy is the one counted — the response still is."""
+    url = synced_with_copies(workspace, kind, request, tmp_path, "prune_copies")
     workspace.write_csv(KEPT[1:])  # R1 deleted from the survey's file; the exports still hold it
 
     result = workspace.sync(destination=url, full_refresh=True, prune=True, sources=["survey"])

@@ -22,14 +22,13 @@ from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id
 from tests.test_cross_source_identity import config, csv_source, feedback, view, write_rows
 from tests.test_cross_source_identity import sync as identity_sync
-from tests.test_erase import COPIES
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.test_prune import (
     KEPT, RECORD_TABLES, WRONG_FILE, after_pruning, first_synced, fresh_host, ids, rows_of, store_visits, stored_ids,
-    stores_entry, survey_run, synced,
+    stores_entry, survey_run, synced, synced_with_copies,
 )  # fmt: skip
 
 __all__ = ["first_synced", "fresh_host", "synced"]  # fixtures
@@ -119,12 +118,7 @@ def test_bigquery_refuses_before_it_connects(workspace):
 
 @pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
 def test_a_copy_whose_counted_record_was_removed_is_counted_in_its_place(workspace, kind, request, tmp_path):
-    files = {"sqlite": f"sqlite:///{tmp_path / 'cx.db'}", "duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}"}
-    url = files.get(kind) or request.getfixturevalue("postgres_database")("remove_copies")
-    workspace.config.write_text(workspace.config.read_text(encoding="utf-8") + COPIES, encoding="utf-8")
-    workspace.write_csv(KEPT)
-    workspace.write_csv(KEPT[:2], name="exports.csv")
-    workspace.sync(destination=url)
+    url = synced_with_copies(workspace, kind, request, tmp_path, "remove_copies")
 
     result = api.remove("survey", workspace.config, destination=url)
 
