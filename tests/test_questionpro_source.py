@@ -296,6 +296,13 @@ def test_an_offset_that_is_not_one_is_a_data_error(zone):
         parse_response_time(f"15 Jan, 2020 12:00:00 PM {zone}")
 
 
+def test_argentina_time_is_read_without_configuration():
+    """An account in Argentina gets times ending in ART (UTC−3, no summer time since 2009): two
+    public ETLs of QuestionPro's v2 responses strip " ART" before parsing the rest with
+    '%d %b, %Y %I:%M:%S %p' (laurarauna/import-questionpro, src/etl_questionpro.py @ ec36e9a)."""
+    assert parse_response_time("07 Mar, 2025 09:15:02 PM ART").isoformat() == "2025-03-08T00:15:02+00:00"
+
+
 def test_a_configured_abbreviation_may_name_its_offset_without_padding():
     assert parse_response_time("15 Jan, 2020 12:00:00 PM AST", extra={"AST": "+3"}).isoformat() == (
         "2020-01-15T09:00:00+00:00"
