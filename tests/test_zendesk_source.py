@@ -21,7 +21,8 @@ from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
 from tests.sqlite_runs import query, sync_source
 from tests.zendesk_api import (
-    API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_response, ticket, zendesk,
+    API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_definition, survey_response, ticket,
+    zendesk,
 )  # fmt: skip
 
 sync = partial(sync_source, name="support")
@@ -586,6 +587,26 @@ def test_option_labels_that_put_satisfied_first_make_the_lower_rating_the_better
     aligned = {v: 100 * (2 - v) / (2 - 1) for v in (1, 2)}  # lower is better on 1–2: (max − v)/(max − min)
     assert scores == [(1.0, "lower_is_better", aligned[1], "satisfied"), (2.0, "lower_is_better", aligned[2], "dissatisfied")]
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(100 * 1 / 2,)]
+
+
+def test_the_three_rating_categories_of_real_answers_are_kept_beside_their_scores(tmp_path):
+    """Rated answers carry one of three `rating_category` values — good, neutral, bad — as
+    Mozilla's warehouse of its own Zendesk CSAT survey answers describes the column
+    (mozilla/bigquery-etl, sumo_metrics_derived/zendesk_ticket_sla_v1/schema.yaml, and pull
+    request 9403, which counted its real neutral ratings); the reference shows only "bad". Our
+    responses on the fake's 1–5 version: each category is kept, and CSAT % counts the top two boxes."""
+    survey = survey_definition(5)
+    rated = {1: "bad", 3: "neutral", 5: "good"}
+    account = ZendeskAccount(surveys=[survey], survey_responses=[
+        answered_csat(survey, n, given, category) for n, (given, category) in enumerate(rated.items(), start=1)])  # fmt: skip
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    rows = query(tmp_path, "SELECT csat, json_extract(attributes, '$.rating_category') FROM feedback ORDER BY csat")
+    assert rows == [(float(given), category) for given, category in rated.items()]
+    scores = query(tmp_path, "SELECT value, category FROM feedback_scores ORDER BY value")
+    assert scores == [(1.0, "dissatisfied"), (3.0, "neutral"), (5.0, "satisfied")]
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * 1 / 3, 1),)]
 
 
 @pytest.mark.parametrize(("labels", "rating", "category", "said"), [
