@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from cxbridge.plugins.qualtrics.source import QualtricsSource
-from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
+from tests.local_api import Reply, fake_api
+from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, zipped
 from tests.sqlite_runs import SAMPLES, query, sync_source
 
 RECORDED = "SV_3gbwq8aJgqPwQDP"  # ropensci/qualtRics' recorded survey-definitions answer
@@ -105,3 +106,44 @@ def test_the_legacy_definitions_nps_selector_and_seven_point_labels_score(synced
     assert query(synced, "SELECT DISTINCT scale_min, scale_max FROM feedback_scores WHERE question_id = 'QID172807693'") == [
         (1.0, 7.0),
     ]
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """One body of ropensci/qualtRics' recordings (tests/data/vendor/qualtrics/README.md), as stored."""
+    return json.loads((VENDOR / f"qualtRics_{name}.json").read_text(encoding="utf-8"))
+
+
+def test_a_recorded_survey_list_and_export_flow_reads_the_survey_it_names(tmp_path, monkeypatch):
+    """The account's survey list, an export's start and its two progress answers as Qualtrics sent
+    them to ropensci/qualtRics (progressId `ES_…`, `percentComplete` 0.0 then 100.0, the file by a
+    `fileId` UUID, no continuationToken), played in order: name_pattern picks one survey of the four
+    listed, the file the completion names is read (its records are ours: Qualtrics sent CSV there)."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    listed = recorded("list_surveys")["result"]["elements"]
+    [chosen] = [s for s in listed if s["name"].startswith("Beskar")]
+    start, complete = recorded("export_start")["result"], recorded("export_progress_complete")["result"]
+    progress = iter([recorded("export_progress_in_progress"), recorded("export_progress_complete")])
+    records = [export_record(f"R_beskar{n}", f"2020-05-0{n + 1}T10:00:00Z", {"QID16": value})
+               for n, value in enumerate(SATISFACTION)]  # fmt: skip
+    export = f"{ROOT}/surveys/{chosen['id']}/export-responses"
+    with fake_api() as api:
+        api.route("GET", f"{ROOT}/surveys")(lambda seen, match: recorded("list_surveys"))
+        api.route("GET", f"{ROOT}/survey-definitions/{chosen['id']}")(
+            lambda seen, match: json.loads((VENDOR / f"survey_definitions_{RECORDED}.json").read_text(encoding="utf-8")))
+        api.route("POST", export)(lambda seen, match: recorded("export_start"))
+        api.route("GET", f"{export}/{start['progressId']}")(lambda seen, match: next(progress))
+        api.route("GET", f"{export}/{complete['fileId']}/file")(
+            lambda seen, match: Reply(body=zipped(f"{chosen['name']}.json", records)))
+        source = {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "name_pattern": "^Beskar",
+                  "active_only": True, "base_url": api.url + ROOT}  # fmt: skip
+        result = sync(tmp_path, source)
+    assert (result.status, result.written, result.quarantined) == ("success", len(SATISFACTION), 0), result.error
+    assert [seen.path.removeprefix(ROOT) for seen in api.requests] == [
+        "/surveys", f"/survey-definitions/{chosen['id']}", f"/surveys/{chosen['id']}/export-responses",
+        *[f"/surveys/{chosen['id']}/export-responses/{start['progressId']}"] * 2,
+        f"/surveys/{chosen['id']}/export-responses/{complete['fileId']}/file",
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT DISTINCT survey_id FROM feedback") == [(chosen["id"],)]
+    satisfied = sum(value >= 4 for value in SATISFACTION)
+    assert query(tmp_path, "SELECT responses, satisfied FROM csat_by_month") == [(len(SATISFACTION), satisfied)]
