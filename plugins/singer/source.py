@@ -106,10 +106,11 @@ class SingerStream(Stream):
         source: SingerSource = self.source  # type: ignore[assignment]
         self._state = cursor
         catalog = source.catalog_selecting(self.name)
+        names = {self.name, *_entry_names(_chosen_entry(catalog, self.name))} if catalog is not None else {self.name}
         for message in source.tap.sync(catalog=catalog, state=cursor, catalog_flag=source.config.catalog_flag):
             if message.type == "STATE":
                 self._state = message.body.get("value")
-            elif message.stream != self.name:
+            elif message.stream not in names:
                 continue
             elif message.type == "SCHEMA":
                 self._key_properties = list(message.body.get("key_properties") or [])
@@ -191,13 +192,30 @@ class SingerSource(Source):
         if self._catalog is None:
             self._catalog = self.tap.discover()
         catalog = copy.deepcopy(self._catalog)
-        entries = catalog.get("streams", [])
-        names = [entry.get("tap_stream_id") or entry.get("stream") for entry in entries]
-        if stream not in names:
-            raise SourceError(f"the tap has no stream {stream!r}; its streams are: {', '.join(map(str, names))}")
-        for entry, name in zip(entries, names, strict=True):
-            _select(entry, selected=name == stream)
+        chosen = _chosen_entry(catalog, stream)
+        for entry in catalog.get("streams", []):
+            _select(entry, selected=entry is chosen)
         return catalog
+
+
+def _entry_names(entry: dict[str, Any]) -> set[str]:
+    """A catalog entry's `tap_stream_id` and `stream`: taps that read tables name their messages
+    by the table (tap-mysql: `example_db-animals` in the catalog, `"stream": "animals"` in them)."""
+    return {str(name) for name in (entry.get("tap_stream_id"), entry.get("stream")) if name}
+
+
+def _chosen_entry(catalog: dict[str, Any], stream: str) -> dict[str, Any]:
+    """The catalog entry `stream` names, by its tap_stream_id or, when only one has it, its stream
+    name; SourceError naming the streams there are otherwise."""
+    entries = catalog.get("streams", [])
+    by_id = [entry for entry in entries if entry.get("tap_stream_id") == stream]
+    found = by_id or [entry for entry in entries if stream in _entry_names(entry)]
+    if len(found) == 1:
+        return found[0]
+    ids = ", ".join(str(entry.get("tap_stream_id") or entry.get("stream")) for entry in (found or entries))
+    if found:
+        raise SourceError(f"the tap has several streams named {stream!r}: {ids}; name one of them by its tap_stream_id")
+    raise SourceError(f"the tap has no stream {stream!r}; its streams are: {ids}")
 
 
 def _select(entry: dict[str, Any], *, selected: bool) -> None:
