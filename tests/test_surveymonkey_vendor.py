@@ -87,6 +87,27 @@ def test_a_real_accounts_survey_list_details_and_responses_go_through_the_connec
     assert b"100.34.161.38" not in (tmp_path / "cxbridge.db").read_bytes()  # the respondents' IP address
 
 
+def test_the_recorded_collectors_give_each_response_its_channel(tmp_path):
+    """The R package's recorded collectors of the same survey (two `weblink` collectors, "Web Link
+    1" and "Web Link 2"), asked for with collector_channels: each recorded response, from one of
+    them, is a web response."""
+    collectors = VENDOR / "roumaya_318754279_collectors.json"
+    answers = {
+        "/surveys/318754279/details": (SAMPLES / "roumaya_318754279_details.json").read_bytes(),
+        "/surveys/318754279/responses/bulk": (SAMPLES / "roumaya_318754279_responses_bulk.json").read_bytes(),
+        "/surveys/318754279/collectors": collectors.read_bytes(),
+    }
+    with served(answers) as api:
+        result = sync(tmp_path, entry(api.url, surveys=["318754279"], collector_channels=True))
+        asked = [seen.path for seen in api.requests]
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert "/surveys/318754279/collectors" in asked
+    kinds = {c["id"]: c["type"] for c in json.loads(collectors.read_text(encoding="utf-8"))["data"]}
+    assert set(kinds.values()) == {"weblink"}
+    stored = query(tmp_path, "SELECT json_extract(attributes, '$.collector_id'), channel FROM feedback ORDER BY 1")
+    assert stored == [(collector, "web") for collector in sorted(kinds)]
+
+
 NPS_QUESTION = json.loads((VENDOR / "question_bank_nps_question.json").read_text(encoding="utf-8"))
 ROW = NPS_QUESTION["answers"]["rows"][0]["id"]
 CHOICE_OF = {int(choice["text"].rsplit(" ", 1)[-1]): choice["id"] for choice in NPS_QUESTION["answers"]["choices"]}
