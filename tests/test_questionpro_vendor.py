@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cxbridge.plugins.questionpro.source import QuestionProSource
+from tests.local_api import fake_api
 from tests.questionpro_api import API_KEY, QuestionProAccount, questionpro
 from tests.sqlite_runs import query, sync_source
 
@@ -87,3 +88,24 @@ def test_a_recommend_scale_from_one_is_not_taken_for_nps(tmp_path, monkeypatch):
                         "base_url": api.url})  # fmt: skip
     # unscored: the option as shown, "3" (not its number)
     assert query(tmp_path, "SELECT nps, json_extract(answers, '$.\"17609220\".value') FROM feedback") == [(None, "3")]
+
+
+def test_the_documented_user_survey_list_picks_the_survey_by_name(tmp_path, monkeypatch):
+    """The Get User Surveys example (one survey, "Product Satisfaction", cut in the stored copy
+    after its response counts) as the answer to the user's survey list, name_pattern matching it:
+    its surveyID is the survey whose responses are read — here the documented get-response answer."""
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
+    [listed] = json.loads((VENDOR / "get_user_surveys.json").read_text(encoding="utf-8"))["response"]
+    answered = json.loads((VENDOR / "get_response.json").read_text(encoding="utf-8"))["response"]
+    user = listed["ownerID"]
+    with fake_api() as api:
+        api.route("GET", f"/a/api/v2/users/{user}/surveys")(lambda seen, match: {"response": [listed]})
+        api.route("GET", f"/a/api/v2/surveys/{listed['surveyID']}/responses")(lambda seen, match: {"response": [answered]})
+        result = sync(tmp_path, {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "user_id": user,
+                                 "name_pattern": f"^{listed['name']}$", "base_url": api.url})  # fmt: skip
+        asked = [seen.path for seen in api.requests]
+    assert (result.status, result.written) == ("success", 1), result.error
+    assert asked == [f"/a/api/v2/users/{user}/surveys", f"/a/api/v2/surveys/{listed['surveyID']}/responses"]
+    assert all(seen.headers.get("api-key") == API_KEY for seen in api.requests)
+    assert query(tmp_path, "SELECT source_record_id FROM feedback") == [(str(answered["responseID"]),)]
