@@ -106,8 +106,24 @@ def test_a_metric_of_another_time_or_a_target_is_kept_unscored_beside_the_answer
     assert any(repr(other) in warning and "another time's or a target's" in warning for warning in inspection.warnings)
 
 
+@pytest.mark.parametrize("other", [
+    "Target NPS rating", "NPS target rating", "Previous NPS rating", "Last year's NPS rating",
+    "Целевая оценка NPS", "Docelowa ocena NPS", "Ziel-NPS-Bewertung", "Objetivo de calificación NPS",
+    "Meta de avaliação NPS",
+])  # fmt: skip
+def test_a_target_or_earlier_metric_named_with_a_rating_word_is_kept_unscored(tmp_path, other):
+    """"Target NPS rating" listed before "NPS" was the primary (0.95): its word of rating made it a
+    question. Beside the metric's name such a word names the goal's rating: unscored, with the warning."""
+    rows = [["Date", other, "NPS"], *[[f"2026-01-{n % 28 + 1:02d}", (n + 3) % 11, n % 11] for n in range(24)]]
+    inspection = inspect_file(write_csv(tmp_path / "goal.csv", rows))
+    assert [m["column"] for m in inspection.source_config()["metrics"]] == ["NPS"]
+    assert [(p.target, p.unscored) for p in inspection.proposals if p.column == other] == [("question", True)]
+    assert any(repr(other) in warning and "another time's or a target's" in warning for warning in inspection.warnings)
+
+
 @pytest.mark.parametrize("header", ["Compared to your previous visit, how likely are you to recommend us?",
-                                    "Would you recommend our new target range?", "NPS 2026", "Target store NPS?"])
+                                    "Would you recommend our new target range?", "NPS 2026", "Target store NPS?",
+                                    "How likely are you to recommend us to reach your goals"])
 def test_a_question_naming_another_time_or_a_lone_year_stays_scored(tmp_path, header):
     """A question's words say what its answer is about, and a year alone may be this year's: scored."""
     rows = [["Date", header], *[[f"2026-01-{n % 28 + 1:02d}", n % 11] for n in range(24)]]

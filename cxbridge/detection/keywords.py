@@ -6,6 +6,7 @@ column: which words head it, whether it asks a rating or an amount, what a "not"
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from cxbridge.detection import field_words, metric_words
 from cxbridge.detection.field_words import FIELD_STEMS, HEAD_FIRST, HEAD_FIRST_PLACES, LINKING, NOUN_FIRST, NOUN_LAST
@@ -82,13 +83,25 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _ASKED = re.compile(r"[?¿]")
 
 
+_BESIDE = 3  # a word of another time or a target names the metric's value up to two words from its name
+
+
 def elsewhen(header: str) -> str | None:
     """The word of a header naming a metric ("Previous NPS", "NPS (last survey)", "NPS goal") that
     makes it another time's or a target's, not this response's answer — never of a question, whose
-    words say what the answer is about ("Compared to your previous visit, how likely…?")."""
-    if _asks(header):
+    words say what the answer is about ("Compared to your previous visit, how likely…?"). A word of
+    rating makes a question only where that word stands apart from the metric's name: "Target NPS
+    rating", "Целевая оценка NPS" name a goal's rating, no respondent's ("How likely are you to
+    recommend us to reach your goals" asks one)."""
+    if _ASKED.search(header):
         return None
-    return mentions(header, "earlier") or mentions(header, "target")
+    if mentions(header, "rating") is None:
+        return mentions(header, "earlier") or mentions(header, "target")
+    text = _normal(header)
+    starts = [word.start() for word in _SPOKEN_WORDS.finditer(text)]
+    named = [bisect_right(starts, at) for role in ("recommend", "satisfaction", "effort") for _, at in _found(text, role)]
+    return next((stem for role in ("earlier", "target") for stem, at in _found(text, role)
+                 if any(abs(bisect_right(starts, at) - n) <= _BESIDE for n in named)), None)  # fmt: skip
 
 
 def names_a_year(header: str) -> str | None:
