@@ -107,7 +107,7 @@ def test_a_metric_of_another_time_or_a_target_is_kept_unscored_beside_the_answer
 
 
 @pytest.mark.parametrize("other", [
-    "Target NPS rating", "NPS target rating", "Previous NPS rating", "Last year's NPS rating",
+    "Target NPS rating", "NPS target rating", "Goal NPS score", "Previous NPS rating", "Last year's NPS rating",
     "Целевая оценка NPS", "Docelowa ocena NPS", "Ziel-NPS-Bewertung", "Objetivo de calificación NPS",
     "Meta de avaliação NPS",
 ])  # fmt: skip

@@ -294,3 +294,22 @@ def test_a_nps_score_column_is_still_nps(tmp_path):
     inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))
     assert [p.target for p in inspection.chosen if p.column == "NPS score"] == ["nps"]
     assert "program" not in inspection.settings and not inspection.warnings
+
+
+@pytest.mark.parametrize("other", ["Target audit score %", "Previous audit score (of 50)", "Audit score goal %",
+                                   "Last year's mystery shop score (of 40)", "Goal NPS score"])
+def test_a_target_or_earlier_score_is_kept_unscored_and_never_the_visit_score(tmp_path, other):
+    """"Target audit score %" listed before "Audit score %" was the audit (the visit's score) and the
+    real one its criterion; listed after, a criterion. A goal or another time's points are no answer
+    of this visit: kept unscored, with the warning the "Target NPS" rule gives."""
+    maximum = 40 if "(of 40)" in other else 50 if "(of 50)" in other else 100
+    score = "Score (of 40)" if maximum == 40 else "Audit score %"
+    rows = [["Visit date", other, score], *[[f"2026-01-{n % 28 + 1:02d}", maximum - n % 7, 40 - n % 9]
+                                            for n in range(24)]]  # fmt: skip
+    path = tmp_path / "audits.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    inspection = inspect_file(path, Hints(program="mystery_shop" if maximum == 40 else "audit"))
+    assert [(p.target, p.unscored) for p in inspection.proposals if p.column == other] == [("question", True)]
+    assert [m["column"] for m in inspection.source_config()["metrics"]] == [score]
+    assert any(repr(other) in warning and "another time's or a target's" in warning for warning in inspection.warnings)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import mentions, says_percent
+from cxbridge.detection.keywords import elsewhen, mentions, says_percent
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.program import ProgramGuess, detect_program
 
@@ -73,7 +73,7 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
         return None
     header = profile.column.label
     numbers = [*profile.numbers, *_percent_values(profile)]
-    if not numbers:
+    if not numbers or elsewhen(header):  # a goal's or another time's points: kept unscored (`propose_scores`)
         return None
     total = any(word in header.casefold() for word in _TOTAL)
     if (most := _header_maximum(header)) is not None:

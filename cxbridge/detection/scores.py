@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.keywords import asks_amount, elsewhen, first_mentioned, mentions, names_a_year
+from cxbridge.detection.keywords import (
+    asks_amount, elsewhen, first_mentioned, mentions, names_a_score, names_a_year,
+)
 from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, turned_round,
     unscored_note,
@@ -42,7 +44,7 @@ def propose_scores(profile: ColumnProfile, *, recoded: bool = False) -> list[Pro
     if amount := asks_amount(header):
         why = f"the header asks for an amount ({amount!r}), not a rating on a scale: kept as an answer, unscored"
         return [_note(profile, f"{why}; {TO_SCORE_IT}")] if _names_a_metric(header) else []
-    if (other := elsewhen(header)) and _names_a_metric(header):
+    if (other := elsewhen(header)) and (_names_a_metric(header) or names_a_score(header, of_numbers=True)):
         why = f"the header names another time's or a target's score ({other!r}), not this response's answer"
         return [_note(profile, f"{why}: kept as an answer, unscored; {TO_SCORE_IT}")]
     found = [proposal for proposal in (_nps(profile, header, recoded=recoded), _rated(profile, header, recoded=recoded))
