@@ -141,6 +141,25 @@ def test_a_plain_metric_is_the_primary_over_one_naming_a_year(tmp_path, year, pl
     assert [(m["column"], m.get("primary")) for m in metrics] == [(plain, True), (year, None)]
 
 
+@pytest.mark.parametrize("earlier, latest, top", [
+    ("NPS 2024", "NPS 2025", 10), ("CSAT 2024", "CSAT 2025", 5), ("Customer effort 2024", "Customer effort 2025", 7),
+])  # fmt: skip
+@pytest.mark.parametrize("latest_first", [False, True])
+def test_of_two_years_of_a_metric_the_latest_is_the_primary_in_any_column_order(tmp_path, earlier, latest, top,
+                                                                                latest_first):
+    """"NPS 2024" and "NPS 2025" tied (0.89) and the first listed was the primary, the record's
+    `nps`: the latest year's is the primary, the earlier one another question of the metric, and
+    `inspect` warns naming both."""
+    headers = [latest, earlier] if latest_first else [earlier, latest]
+    answers = [n % 11 if top == 10 else n % top + 1 for n in range(25)]
+    rows = [["Date", *headers], *[[f"2026-01-{n % 28 + 1:02d}", answers[n], answers[n + 1]] for n in range(24)]]
+    inspection = inspect_file(write_csv(tmp_path / "years.csv", rows))
+    metrics = {m["column"]: m.get("primary") for m in inspection.source_config()["metrics"]}
+    assert metrics == {latest: True, earlier: None}
+    [warning] = [w for w in inspection.warnings if "year" in w]
+    assert f"{latest!r}, the latest, is the primary" in warning and f"{earlier!r} another question of it" in warning
+
+
 def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(tmp_path):
     rows = [["How likely are you to recommend us?"], ["maybe"], ["very"], ["no"]]
     inspection = inspect_file(write_csv(tmp_path / "odd.csv", rows))

@@ -19,6 +19,7 @@ from cxbridge.detection.profile import ColumnProfile, profile_table
 from cxbridge.detection.program import ProgramGuess, detect_employees
 from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown, shared_recode_warnings
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
+from cxbridge.detection.years import latest_year_first
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_fields import not_feedback, test_responses_column
@@ -74,7 +75,7 @@ class Inspection:
     assumed: dict[str, str] = field(default_factory=dict)  # settings the file does not show, and why: not saved
     notes: list[str] = field(default_factory=list)
     left_out: dict[str, str] = field(default_factory=dict)  # sheet → why the mapping does not read it
-    reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: how its cells read
+    reading_warnings: list[str] = field(default_factory=list)  # what the file cannot settle: how cells read, which year is the primary
     date_warning: str | None = None  # the date order assumed, when the file cannot show it
     date_evidence: Evidence | None = None  # what the tables the mapping reads showed of it (`Evidence`)
     question_matches: list[Any] = field(default_factory=list)  # QuestionMatch: a column reworded in another file
@@ -228,6 +229,7 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     values = _read_values(table, profiles, hints)
     names = [file.path.stem, *([table.sheet] if table.sheet else [])]
     proposals, program = _proposals(table, profiles, program=hints.program, names=names)
+    years = latest_year_first(proposals, {key: profile.column.label for key, profile in profiles.items()})
     chosen = choose(proposals)
     if program.program is None and not program.evidence:
         program = detect_employees({p.column: p.target for p in chosen if p.target in ("nps", "enps")})
@@ -235,6 +237,7 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
         path=file.path, connector=CONNECTOR_OF_KIND[file.kind], recognition=recognition, table=table,
         reading=dict(table.details), sheets=[], proposals=proposals, chosen=chosen,
     )  # fmt: skip
+    inspection.reading_warnings += years
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:
         inspection.settings["timezone"] = hints.timezone  # of times without a zone: a declared one stands

@@ -1,0 +1,38 @@
+"""Scored columns of one metric naming years ("NPS 2024", "NPS 2025"): the latest year's is the
+primary over the earlier ones, whatever the columns' order, and `inspect` warns naming them."""
+
+from __future__ import annotations
+
+from cxbridge.detection.evidence import Proposal
+from cxbridge.detection.keywords import names_a_year
+from cxbridge.normalize import PRIMARY_COLUMN_OF
+
+_BELOW = 0.01  # an earlier year's confidence under the latest's: the latest is chosen first, the primary
+
+
+def latest_year_first(proposals: list[Proposal], headers: dict[str, str]) -> list[str]:
+    """Each scored proposal naming an earlier year than another of its metric put just below that
+    one (`headers`: each column's header); a warning per metric whose primary that makes it: none
+    where a header naming no year is the primary over them (`propose_scores`)."""
+    named: dict[str, list[tuple[int, Proposal]]] = {}
+    plain: set[str] = set()
+    for proposal in proposals:
+        if proposal.target in PRIMARY_COLUMN_OF and proposal.mapped and not proposal.unscored:
+            if year := names_a_year(headers.get(proposal.column, proposal.column)):
+                named.setdefault(proposal.target, []).append((int(year), proposal))
+            else:
+                plain.add(proposal.target)
+    warnings = []
+    for metric, found in named.items():
+        year, latest = max(found, key=lambda item: (item[0], item[1].confidence))
+        earlier = [proposal for other, proposal in found if other < year]
+        for proposal in earlier:
+            proposal.confidence = min(proposal.confidence, latest.confidence - _BELOW)
+            proposal.evidence.append(f"it names an earlier year than {latest.column!r}, the primary over it")
+        if earlier and metric not in plain:
+            others = ", ".join(repr(proposal.column) for proposal in earlier)
+            warnings.append(f"columns {latest.column!r} and {others} score {metric} in years of their own: "
+                            f"{latest.column!r}, the latest, is the primary (the record's {metric}), {others} another "
+                            f"question of it; if {others} holds another survey's answers, not this response's, leave it "
+                            "out of [[metrics]] (keep it in questions)")  # fmt: skip
+    return warnings
