@@ -1349,3 +1349,24 @@ def test_a_few_satisfaction_labels_under_a_header_naming_improvement_are_no_comm
     inspection = inspect_file(write_csv(tmp_path / "few.csv", rows))
     assert chosen(inspection).get("csat") == "How satisfied are you with how we improved?"
     assert "comment" not in chosen(inspection)
+
+
+@pytest.mark.parametrize("header, written, stored", [
+    ("Submitted", ["2025. 12. 26. 오전 9:05:00", "2025. 12. 26. 오후 7:11:27", "2025. 12. 27. 오후 12:30:00"],
+     ["2025-12-26T00:05:00Z", "2025-12-26T10:11:27Z", "2025-12-27T03:30:00Z"]),
+    ("Date", ["2025. 12. 26.", "2025. 12. 26.", "2025. 12. 27."],
+     ["2025-12-25T15:00:00Z", "2025-12-25T15:00:00Z", "2025-12-26T15:00:00Z"]),
+])  # fmt: skip
+def test_a_korean_date_column_of_a_plain_sheet_is_its_submitted_time(tmp_path, header, written, stored):
+    """A Korean sheet writes dates `2025. 12. 26.` and times `2025. 12. 26. 오후 7:11:27` (오전 =
+    AM, 오후 = PM; the form sheets' own, `test_a_korean_google_forms_sheet_is_recognised_…`):
+    outside a form's sheet they were no dates to detection — the column was a comment, or
+    nothing, and the file had no submitted time."""
+    rows = [["Store", header, "NPS"], *[["강남점", written[n % 3], n % 11] for n in range(12)]]
+    path = write_csv(tmp_path / "korean.csv", rows)
+    inspection = inspect_file(path)
+    assert chosen(inspection)["submitted_at"] == header
+    source = inspection.source_config(path="korean.csv") | {"timezone": "Asia/Seoul"}
+    result = sync_source(tmp_path, source)
+    assert (result.read, result.written, result.quarantined) == (12, 12, 0), result.error
+    assert query(tmp_path, "SELECT DISTINCT submitted_at FROM feedback ORDER BY 1") == [(s,) for s in sorted(set(stored))]

@@ -59,6 +59,7 @@ def utc(*parts: int) -> datetime:
         ("2025. 12. 26. 오후 7:11:27", None, utc(2025, 12, 26, 18, 11, 27)),  # Korean: 오후 = PM
         ("2025. 11. 15. 오전 3:02:46", None, utc(2025, 11, 15, 2, 2, 46)),  # 오전 = AM
         ("2025. 3. 1. 오전 12:30:00", None, utc(2025, 2, 28, 23, 30)),  # 12 AM is midnight
+        ("2025. 12. 26.", None, utc(2025, 12, 25, 23)),  # a Korean date alone
         ("2022/02/13 10:26:52 p. m. GMT-3", None, utc(2022, 2, 14, 1, 26, 52)),  # Spanish CSV download
     ],
 )

@@ -27,7 +27,7 @@ _DATE = re.compile(
     r"(?:(?:[ T]|,\s*)(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,](\d{1,6}))?)?\s*(?:([AaPp])\.?\s?[Mm]?\.?)?)?"
     rf"\s*({ZONE})?$"
 )
-_KOREAN = re.compile(r"^(\d{4})\. ?(\d{1,2})\. ?(\d{1,2})\.? (오전|오후) (\d{1,2}:\d{2}(?::\d{2})?)$")
+_KOREAN = re.compile(r"^(\d{4})\. ?(\d{1,2})\. ?(\d{1,2})\.?(?: (오전|오후) (\d{1,2}:\d{2}(?::\d{2})?))?$")
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
 
@@ -133,11 +133,11 @@ def from_serial(serial: float) -> datetime:
 
 def from_korean(text: str) -> str:
     """A Korean sheet's date and time, `2025. 12. 26. 오후 7:11:27` (오전 is AM, 오후 PM), as
-    `2025/12/26 7:11:27 PM`; any other text as it is."""
+    `2025/12/26 7:11:27 PM`, and its date alone, `2025. 12. 26.`, as `2025/12/26`; any other text as it is."""
     if not (match := _KOREAN.match(text)):
         return text
     year, month, day, half, clock = match.groups()
-    return f"{year}/{month}/{day} {clock} {'AM' if half == '오전' else 'PM'}"
+    return f"{year}/{month}/{day}" + (f" {clock} {'AM' if half == '오전' else 'PM'}" if half else "")
 
 
 def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datetime:
@@ -204,7 +204,7 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
     example = year_first = None
     shown: dict[DateOrder, str] = {}  # the first date read only one way, per order, with its row
     for number, value in cells:
-        if not isinstance(value, str) or not (match := _DATE.match(value.strip())):
+        if not isinstance(value, str) or not (match := _DATE.match(from_korean(value.strip()))):
             continue
         if len(match.group(1)) == 4:
             year_first = year_first or value.strip()
