@@ -572,6 +572,29 @@ def test_a_korean_google_forms_sheet_is_recognised_and_its_afternoon_times_read(
     assert rows == [("2025-12-26T00:05:00Z", "강남점", 10), ("2025-12-26T10:11:27Z", "홍대점", 6),
                     ("2025-12-27T03:30:00Z", "강남점", 8)]  # fmt: skip
 
+def test_a_chinese_google_forms_sheet_is_recognised_and_its_afternoon_times_read(tmp_path):
+    """A Chinese (simplified) form's sheet heads its first column 时间戳记 over `2025-12-5
+    上午10:22:10`, `2025-12-5 下午01:14:13` (上午 = AM, 下午 = PM, no space before the time): a
+    script's copy of such a form's responses in a public repository (find_string '时间戳记,Age,vocal
+    type' — repository not resolved by the index; its rows as quoted here). The file was read as
+    plain and every row quarantined as 'not a date this importer knows'."""
+    (tmp_path / "form.csv").write_text(
+        "时间戳记,Age,Select the task,How mentally demanding was the task?\n"
+        "2025-12-5 上午10:22:10,25,Digital span memory test,4\n"
+        "2025-12-5 下午12:10:19,23,Digital span memory test,3\n"
+        "2025-12-5 下午01:14:13,25,Symbol search,4\n",
+        encoding="utf-8",
+    )
+    [best, *_] = recognize(open_delimited(tmp_path / "form.csv", "form.csv", encoding=None, delimiter=None))
+    assert best.format == "google_forms"
+    source = {"connector": "csv", "path": "form.csv", "format": "google_forms", "timezone": "Asia/Shanghai",
+              "columns": {"submitted_at": "时间戳记"}}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.read, result.written, result.quarantined) == (3, 3, 0), result.error
+    rows = query(tmp_path, "SELECT submitted_at FROM feedback ORDER BY submitted_at")
+    assert rows == [("2025-12-05T02:22:10Z",), ("2025-12-05T04:10:19Z",), ("2025-12-05T05:14:13Z",)]
+
+
 def test_an_ignore_entry_naming_a_column_by_its_header_as_written_removes_it(tmp_path):
     """A Qualtrics column is keyed by its import id (`status`); `ignore` naming it by the header
     the export shows (`Status`) removes it as the key does: no value of it is stored."""

@@ -14,7 +14,7 @@ from cxbridge.detection.labels import is_no_score
 from cxbridge.errors import DataError
 from cxbridge.metrics import names_amount
 from cxbridge.phones import is_phone
-from cxbridge.tabular.cells import from_korean, parse_datetime, parse_number
+from cxbridge.tabular.cells import with_am_pm, parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")  # the domain's first dot found once: linear time
@@ -122,7 +122,7 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
     profile.lengths.append(len(text))
     if _EMAIL.match(text) or ("@" in text and addresses(text) is not None):  # `Ann <ann@…>`, lists: hashed too
         profile.addresses[text] += 1
-    elif _TEXT_DATE.match(from_korean(text)) and _is_date(text):
+    elif _TEXT_DATE.match(with_am_pm(text)) and _is_date(text):
         profile.dates += 1
         profile.text_dates.append(text)
     elif is_phone(text):

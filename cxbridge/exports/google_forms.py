@@ -9,7 +9,7 @@ from datetime import datetime
 
 from cxbridge.exports import plain
 from cxbridge.exports.layout import FormatKnowledge, KnownField, LayoutOptions, Recognition, grid_table
-from cxbridge.tabular.cells import from_korean
+from cxbridge.tabular.cells import with_am_pm
 from cxbridge.tabular.grid import Cells, Grid, blank_row
 from cxbridge.tabular.table import Column, Table, header_key, unique_keys
 
@@ -19,7 +19,7 @@ TIMESTAMP_TITLES = frozenset(
     {
         "timestamp", "marca temporal", "horodateur", "zeitstempel", "sygnatura czasowa",
         "отметка времени", "carimbo de data/hora", "informazioni cronologiche", "tijdstempel",
-        "časová značka", "позначка часу", "タイムスタンプ", "타임스탬프",
+        "časová značka", "позначка часу", "タイムスタンプ", "타임스탬프", "时间戳记", "時間戳記",
     }
 )  # fmt: skip
 EMAIL_TITLES = frozenset(
@@ -33,7 +33,8 @@ SCORE_TITLES = frozenset({"score", "puntuación", "score total", "punktzahl", "w
 _STAMP = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}:\d{2}(\D|$)")
 """A submission time as Google Forms writes it: the date, then the time to the second —
 `2025/03/01 10:15:00 AM GMT+1` (CSV download), `3/1/2025 10:15:00`, `01.03.2025 10:15:00` (sheet),
-and Korean sheets' `2025. 12. 26. 오후 7:11:27` once read as `2025/12/26 7:11:27 PM`."""
+Korean sheets' `2025. 12. 26. 오후 7:11:27` once read as `2025/12/26 7:11:27 PM`, Chinese ones'
+`2025-12-5 下午01:14:13` as `2025/12/5 01:14:13 PM`."""
 
 
 def recognize(preview: list[tuple[int, Cells]]) -> Recognition | None:
@@ -77,7 +78,7 @@ def knowledge(table: Table) -> FormatKnowledge:
 
 
 def _stamped(value: object) -> bool:
-    return isinstance(value, datetime) or (isinstance(value, str) and _STAMP.match(from_korean(value.strip())) is not None)
+    return isinstance(value, datetime) or (isinstance(value, str) and _STAMP.match(with_am_pm(value.strip())) is not None)
 
 
 def _first_row(preview: list[tuple[int, Cells]]) -> tuple[int, Cells] | None:

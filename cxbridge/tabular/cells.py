@@ -1,6 +1,6 @@
 """Cell values as sheets hold them: numbers with a decimal point or comma, and timestamps in the
 layouts exports use — ISO-8601, dd.mm.yyyy, m/d/yyyy or d/m/yyyy (the order decided from the
-data or configured), with or without a time, AM/PM (a. m., p. m.; Korean 오전, 오후) or a zone, Excel serial day numbers."""
+data or configured), with or without a time, AM/PM (a. m., p. m.; Korean 오전, 오후; Chinese 上午, 下午) or a zone, Excel serial day numbers."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ _DATE = re.compile(
     rf"\s*({ZONE})?$"
 )
 _KOREAN = re.compile(r"^(\d{4})\. ?(\d{1,2})\. ?(\d{1,2})\.?(?: (오전|오후) (\d{1,2}:\d{2}(?::\d{2})?))?$")
+_CHINESE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2}) (上午|下午)(\d{1,2}:\d{2}:\d{2})$")
+_AFTERNOON = ("오후", "下午")
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
 
@@ -131,13 +133,14 @@ def from_serial(serial: float) -> datetime:
     raise DataError(f"the number {serial:g} is not a date (neither an Excel serial day nor epoch seconds)")
 
 
-def from_korean(text: str) -> str:
+def with_am_pm(text: str) -> str:
     """A Korean sheet's date and time, `2025. 12. 26. 오후 7:11:27` (오전 is AM, 오후 PM), as
-    `2025/12/26 7:11:27 PM`, and its date alone, `2025. 12. 26.`, as `2025/12/26`; any other text as it is."""
-    if not (match := _KOREAN.match(text)):
+    `2025/12/26 7:11:27 PM`, and its date alone, `2025. 12. 26.`, as `2025/12/26`; a Chinese one's,
+    `2025-12-5 下午01:14:13` (上午 is AM, 下午 PM), as `2025/12/5 01:14:13 PM`; any other text as it is."""
+    if not (match := _KOREAN.match(text) or _CHINESE.match(text)):
         return text
     year, month, day, half, clock = match.groups()
-    return f"{year}/{month}/{day}" + (f" {clock} {'AM' if half == '오전' else 'PM'}" if half else "")
+    return f"{year}/{month}/{day}" + (f" {clock} {'PM' if half in _AFTERNOON else 'AM'}" if half else "")
 
 
 def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datetime:
@@ -151,7 +154,7 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
             return datetime.fromisoformat(text.replace("UTC", "Z").replace(" Z", "Z"))
         except ValueError:
             pass
-    if match := _DATE.match(from_korean(text)):
+    if match := _DATE.match(with_am_pm(text)):
         return _from_match(match, text, order)
     if number := parse_number(text):
         return from_serial(number)
@@ -204,7 +207,7 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
     example = year_first = None
     shown: dict[DateOrder, str] = {}  # the first date read only one way, per order, with its row
     for number, value in cells:
-        if not isinstance(value, str) or not (match := _DATE.match(from_korean(value.strip()))):
+        if not isinstance(value, str) or not (match := _DATE.match(with_am_pm(value.strip()))):
             continue
         if len(match.group(1)) == 4:
             year_first = year_first or value.strip()
