@@ -1370,3 +1370,27 @@ def test_a_korean_date_column_of_a_plain_sheet_is_its_submitted_time(tmp_path, h
     result = sync_source(tmp_path, source)
     assert (result.read, result.written, result.quarantined) == (12, 12, 0), result.error
     assert query(tmp_path, "SELECT DISTINCT submitted_at FROM feedback ORDER BY 1") == [(s,) for s in sorted(set(stored))]
+
+
+@pytest.mark.parametrize("header, top, metric", [
+    ("LTR", 10, "nps"), ("Q1_LTR", 10, "nps"), ("LTR (0-10)", 10, "nps"), ("OSAT", 5, "csat"),
+    ("OSAT score", 5, "csat"),
+])  # fmt: skip
+def test_ltr_and_osat_headers_name_their_metric(tmp_path, header, top, metric):
+    """"LTR" (likelihood to recommend) and "OSAT" (overall satisfaction) were no metric's words:
+    the column was left unscored. Real headers: a Qualtrics export's report template documents
+    "`Q1_LTR` - Likelihood to Recommend (0-10 scale)" and an R NPS library "Raw NPS data are
+    Likelihood to Recommend (LTR) scores -- integers ranging from 0 to 10" (find_string
+    'Likelihood to Recommend (LTR)'); a survey dataset's `y = df['OSAT']` and a survey records
+    import's `osat = key['osat']` beside `survey_id`, `email`, `comment` (find_string "['OSAT']");
+    the repositories are not resolved by the index."""
+    answers = [n % 11 if top == 10 else n % 5 + 1 for n in range(24)]
+    rows = [["Date", header], *[[f"2026-01-{n % 28 + 1:02d}", answers[n]] for n in range(24)]]
+    assert chosen(inspect_file(write_csv(tmp_path / "named.csv", rows)))[metric] == header
+
+
+@pytest.mark.parametrize("header", ["Fuel (ltr)", "Volume (litres)"])
+def test_litres_are_an_amount_not_a_likelihood_to_recommend(tmp_path, header):
+    """"ltr" is also litres: in brackets, a unit, its column an amount, never the NPS."""
+    rows = [["Date", header], *[[f"2026-01-{n % 28 + 1:02d}", n % 11] for n in range(24)]]
+    assert "nps" not in chosen(inspect_file(write_csv(tmp_path / "fuel.csv", rows)))

@@ -114,8 +114,9 @@ def _asks(header: str) -> bool:
 
 
 _UNIT = re.compile(r"[(\[]\s*(?:hours?|hrs?|minutes?|mins?|days?|count|times|stunden|minuten|tage|horas|minutos|"
-                   r"d[ií]as|heures|jours|godzin\w*|minut\w*|dni|час\w*|минут\w*|дн\w*)\s*[)\]]")
-"""A unit in brackets: the values are an amount of it ("Effort (hours)", "Wait (minutes)")."""
+                   r"d[ií]as|heures|jours|godzin\w*|minut\w*|dni|час\w*|минут\w*|дн\w*|ltrs?|lit(?:er|re)s?)\s*[)\]]")
+"""A unit in brackets: the values are an amount of it ("Effort (hours)", "Wait (minutes)", "Fuel
+(ltr)": litres, not "LTR", likelihood to recommend)."""
 
 
 def asks_amount(header: str) -> str | None:

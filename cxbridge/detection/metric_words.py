@@ -1,7 +1,7 @@
-"""Words of the metrics a header asks about — recommending, satisfaction, effort and ease, rating,
-comments, amounts, points, another time's or a target's score — in English, Russian, Polish, German,
-Spanish, French and Portuguese (satisfaction also in Italian and Dutch), and the words around them
-that change what they say (`keywords` matches them)."""
+"""Words of the metrics a header asks about — recommending (its "NPS", "LTR"), satisfaction (its
+"CSAT", "OSAT"), effort and ease, rating, comments, amounts, points, another time's or a target's
+score — in English, Russian, Polish, German, Spanish, French and Portuguese (satisfaction also in
+Italian and Dutch), and the words around them that change what they say (`keywords` matches them)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import re
 METRIC_STEMS: dict[str, tuple[str, ...]] = {
     "recommend": (
         "recommend", "nps", "порекоменд", "рекоменд", "посовет", "polec", "rekomend", "weiterempf", "empfehl",
-        "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar",
+        "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar", "ltr",
     ),
     "employer": ("place to work", "employer", "work here", "working here", "работодател", "место работы",
                  "месту работы", "работать у нас", "работать в нашей", "miejsce pracy", "miejsce do pracy",
@@ -21,7 +21,7 @@ METRIC_STEMS: dict[str, tuple[str, ...]] = {
                  "resolvid"),
     "satisfaction": (
         "satisf", "csat", "доволь", "доволен", "удовлетвор", "zadowol", "satysfakc", "zufrieden", "satisfecho",
-        "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç", "soddisf", "tevreden",
+        "satisfacción", "satisfacci", "satisfait", "satisfeit", "satisfaç", "soddisf", "tevreden", "osat",
     ),
     "effort": (
         "effort", "easy", "ease", "difficult", "hassle", "непрост", "нелегк", "легко", "просто", "усили", "сложно",
@@ -71,8 +71,9 @@ METRIC_STEMS: dict[str, tuple[str, ...]] = {
     "target": ("target", "goal", "objective", "benchmark", "baseline", "целев", "цель", "docelow", "cel", "ziel",
                "soll", "objetivo", "meta", "alvo", "objectif", "cible"),
 }  # fmt: skip
-WHOLE_WORDS = {"rate", "note", "ease", "facil", "facile", "count", "prior", "meta", "alvo", "soll"}  # fmt: skip
-"""Stems that count only as a word of their own ("rate", not "accurate"; "meta", not "metal")."""
+WHOLE_WORDS = {"rate", "note", "ease", "facil", "facile", "count", "prior", "meta", "alvo", "soll", "osat"}  # fmt: skip
+"""Stems that count only as a word of their own ("rate", not "accurate"; "meta", not "metal"); as
+short ones do ("nps", "ltr": likelihood to recommend, "Q1_LTR")."""
 FALSE_FRIENDS = {"łatw": ("załatw",), "latw": ("zalatw",), "leicht": ("vielleicht",), "легко": ("легков", "нелегк"),
                  "легк": ("легков", "нелегк"), "просто": ("простор", "простокваш", "напросто", "непрост"),
                  "prosto": ("prostok", "prostow", "prostop"), "facilidade": ("facilidades",),
