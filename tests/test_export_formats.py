@@ -548,29 +548,30 @@ def test_google_forms_sheet_with_checkboxes_and_locale_timestamps(tmp_path):
     assert json.loads(rows[0][3])["What did you buy?"]["value"] == ["Shoes", "Bags"]
 
 
+def sync_form_sheet(tmp_path, text: str, **source) -> None:
+    """Write a form's sheet of three responses as form.csv, check it is recognised as Google Forms'
+    and sync it with `source`'s timezone, columns and metrics: every row read and written."""
+    (tmp_path / "form.csv").write_text(text, encoding="utf-8")
+    [best, *_] = recognize(open_delimited(tmp_path / "form.csv", "form.csv", encoding=None, delimiter=None))
+    assert best.format == "google_forms"
+    result = sync_source(tmp_path, {"connector": "csv", "path": "form.csv", "format": "google_forms", **source})
+    assert (result.read, result.written, result.quarantined) == (3, 3, 0), result.error
+
+
 def test_a_korean_google_forms_sheet_is_recognised_and_its_afternoon_times_read(tmp_path):
     """A Korean form's sheet heads its first column 타임스탬프 over `2025. 12. 26. 오후 7:11:27`
     (오전 = AM, 오후 = PM), as the readers of such sheets in public repositories quote it: the
     file was read as plain, and no row's time could be read."""
-    (tmp_path / "form.csv").write_text(
-        "타임스탬프,매장,추천 의향 (0-10)\n"
-        "2025. 12. 26. 오전 9:05:00,강남점,10\n"
-        "2025. 12. 26. 오후 7:11:27,홍대점,6\n"
-        "2025. 12. 27. 오후 12:30:00,강남점,8\n",
-        encoding="utf-8",
-    )
-    [best, *_] = recognize(open_delimited(tmp_path / "form.csv", "form.csv", encoding=None, delimiter=None))
-    assert best.format == "google_forms"
-    source = {
-        "connector": "csv", "path": "form.csv", "format": "google_forms", "timezone": "Asia/Seoul",
-        "columns": {"submitted_at": "타임스탬프", "location_name": "매장"},
-        "metrics": [{"column": "추천 의향 (0-10)", "metric": "nps"}],
-    }  # fmt: skip
-    result = sync_source(tmp_path, source)
-    assert (result.read, result.written, result.quarantined) == (3, 3, 0), result.error
+    sync_form_sheet(tmp_path, "타임스탬프,매장,추천 의향 (0-10)\n"
+                              "2025. 12. 26. 오전 9:05:00,강남점,10\n"
+                              "2025. 12. 26. 오후 7:11:27,홍대점,6\n"
+                              "2025. 12. 27. 오후 12:30:00,강남점,8\n",
+                    timezone="Asia/Seoul", columns={"submitted_at": "타임스탬프", "location_name": "매장"},
+                    metrics=[{"column": "추천 의향 (0-10)", "metric": "nps"}])  # fmt: skip
     rows = query(tmp_path, "SELECT submitted_at, location_name, nps FROM feedback ORDER BY submitted_at")
     assert rows == [("2025-12-26T00:05:00Z", "강남점", 10), ("2025-12-26T10:11:27Z", "홍대점", 6),
                     ("2025-12-27T03:30:00Z", "강남점", 8)]  # fmt: skip
+
 
 def test_a_chinese_google_forms_sheet_is_recognised_and_its_afternoon_times_read(tmp_path):
     """A Chinese (simplified) form's sheet heads its first column 时间戳记 over `2025-12-5
@@ -578,19 +579,11 @@ def test_a_chinese_google_forms_sheet_is_recognised_and_its_afternoon_times_read
     script's copy of such a form's responses in a public repository (find_string '时间戳记,Age,vocal
     type' — repository not resolved by the index; its rows as quoted here). The file was read as
     plain and every row quarantined as 'not a date this importer knows'."""
-    (tmp_path / "form.csv").write_text(
-        "时间戳记,Age,Select the task,How mentally demanding was the task?\n"
-        "2025-12-5 上午10:22:10,25,Digital span memory test,4\n"
-        "2025-12-5 下午12:10:19,23,Digital span memory test,3\n"
-        "2025-12-5 下午01:14:13,25,Symbol search,4\n",
-        encoding="utf-8",
-    )
-    [best, *_] = recognize(open_delimited(tmp_path / "form.csv", "form.csv", encoding=None, delimiter=None))
-    assert best.format == "google_forms"
-    source = {"connector": "csv", "path": "form.csv", "format": "google_forms", "timezone": "Asia/Shanghai",
-              "columns": {"submitted_at": "时间戳记"}}  # fmt: skip
-    result = sync_source(tmp_path, source)
-    assert (result.read, result.written, result.quarantined) == (3, 3, 0), result.error
+    sync_form_sheet(tmp_path, "时间戳记,Age,Select the task,How mentally demanding was the task?\n"
+                              "2025-12-5 上午10:22:10,25,Digital span memory test,4\n"
+                              "2025-12-5 下午12:10:19,23,Digital span memory test,3\n"
+                              "2025-12-5 下午01:14:13,25,Symbol search,4\n",
+                    timezone="Asia/Shanghai", columns={"submitted_at": "时间戳记"})  # fmt: skip
     rows = query(tmp_path, "SELECT submitted_at FROM feedback ORDER BY submitted_at")
     assert rows == [("2025-12-05T02:22:10Z",), ("2025-12-05T04:10:19Z",), ("2025-12-05T05:14:13Z",)]
 
