@@ -17,6 +17,7 @@ from cxbridge.tabular import values as coerce
 from cxbridge.timestamps import field_timestamp
 
 CONTACT_ANSWERS = ("email", "phone_number")  # answer types whose value identifies the respondent
+SCALE_FIELDS = frozenset({"nps", "opinion_scale", "rating"})  # field types whose answers are points of a scale
 _UNSET_YEAR = 1  # Typeform writes "0001-01-01T00:00:00Z" for a response never submitted
 
 
@@ -28,6 +29,7 @@ class FormReader:
         self.plan = plan
         self.columns = columns  # feedback field → hidden field name, or field id/ref
         self.mapped = {self.form.field_id(key) or key for key in columns.values()}
+        self._no_scale: set[str] = set()  # scale fields already named in the plan's warnings
         plan.decide_primaries((question, ()) for question in form.questions.values() if question.id not in self.mapped)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
@@ -80,9 +82,24 @@ class FormReader:
         if value is None:
             return None
         also = (str(answer["field"]["ref"]),) if answer["field"].get("ref") else ()
+        self._warn_without_scale(question, str(answer["field"].get("type")), also)
         if question.kind == "choice" and isinstance(value, str) and value in question.choices:
             return self.plan.answer(question, question.choices[value], label=value, also=also)
         return self.plan.answer(question, value, label=label, also=also)
+
+    def _warn_without_scale(self, question: Question, kind: str, also: tuple[str, ...]) -> None:
+        """A scale field the form's definition gives no scale for (a field it no longer has, a
+        rating without `steps`) is kept unscored, nothing guessed: the summary names it and the
+        override that scores it, once."""
+        if kind not in SCALE_FIELDS or question.scale is not None or question.id in self._no_scale:
+            return
+        self._no_scale.add(question.id)
+        if not {question.id, *also} & self.plan.overrides.keys():
+            self.plan.warnings.append(
+                f"question {question.id} ({question.text}): a {kind} answer, but the form's definition gives no scale "
+                f"for it (the field is not in it, or has no steps): kept as an answer, unscored; to score it, set "
+                f"{self.plan.where}.questions.{question.id}.metric with its scale"
+            )
 
     def _attributes(self, raw: dict[str, Any], hidden: dict[str, Any]) -> dict[str, Any]:
         """Hidden fields the config does not map, and the form's variables (`score`, `price`)."""
