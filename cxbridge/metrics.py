@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
@@ -136,6 +137,18 @@ class Scale:  # cached properties need a __dict__, so no slots
     def normalize(self, value: float) -> float:
         """0–100 with 100 the best answer."""
         return (self.align(value) - self.min) / (self.max - self.min) * 100.0
+
+    def stored_score(self, value: float) -> float:
+        """`normalize(value)` to SCORE_DECIMALS decimals, half away from zero of its exact value
+        (the answer and the ends as written), as every figure is rounded: 1 point of 512 is
+        0.1953125, stored 0.195313 — Python's round() of the float, half to even, gave 0.195312."""
+        approximate = self.normalize(value)
+        if abs(approximate * 10**SCORE_DECIMALS % 1 - 0.5) > 1e-6:  # no tie within the float's error
+            return round(approximate, SCORE_DECIMALS)
+        low, high, answer = (Fraction(repr(float(number))) for number in (self.min, self.max, value))
+        aligned = high + low - answer if self.reversed else answer
+        units = math.floor((aligned - low) * 100 * 10**SCORE_DECIMALS / (high - low) + Fraction(1, 2))
+        return units / 10**SCORE_DECIMALS
 
     def in_top_boxes(self, value: float) -> bool:
         if self.boxed_by_share:
@@ -430,7 +443,7 @@ def score(answer: object, spec: MetricSpec) -> Scored | None:
         bounds = f"{_fmt(scale.min)}–{_fmt(scale.max)}"
         problem = f"{spec.metric} answer {quoted(value, _fmt)} is outside its scale {bounds}"
         raise ScoreError(problem, ("ignore_values", "scale"))  # -1 is "no opinion" in many exports: not a point
-    return Scored(value, round(scale.normalize(value), SCORE_DECIMALS), category(spec.metric, value, scale))
+    return Scored(value, scale.stored_score(value), category(spec.metric, value, scale))
 
 
 def nps_category(value: int) -> str:

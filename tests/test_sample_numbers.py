@@ -6,12 +6,26 @@ JSON), `cxbridge status`, the views; and what the summary says of an answer it c
 
 from __future__ import annotations
 
+import json
+from fractions import Fraction
 from pathlib import Path
 
-from tests.sqlite_runs import query
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from cxbridge.metrics import Direction, Scale
+from tests.conftest import half_up
+from tests.sqlite_runs import query, sync_source
 from tests.test_typeform_vendor import load, serve, token  # noqa: F401 — the fixture
 
 VENDOR = Path(__file__).parent / "data" / "vendor"
+
+
+def report_json(folder: Path, *options: str) -> list[dict]:
+    """`cxbridge report --format json` of the folder's cxbridge.db, as a user runs it."""
+    shown = CliRunner().invoke(cli, ["report", "--db", str(folder / "cxbridge.db"), "--format", "json", *options])
+    assert shown.exit_code == 0, shown.output
+    return json.loads(shown.stdout)
 
 
 def test_typeform_scale_answers_of_fields_the_form_does_not_define_are_named_in_the_summary(tmp_path):
@@ -39,3 +53,38 @@ def test_typeform_scale_answers_of_fields_the_form_does_not_define_are_named_in_
     assert sorted(
         query(tmp_path / "configured", "SELECT question_id, value, normalized FROM feedback_scores")
     ) == sorted((fid, float(n), 100 * (n - 1) / 4) for fid, n in stars.items())
+
+
+def test_a_score_on_six_decimals_rounds_half_away_from_zero_and_so_does_the_mean_of_them(tmp_path):
+    """1 point of 512 is 0.1953125 of 100: stored half-even (Python's round) as 0.195312, four
+    audits of 1, 1, 1 and 125 points — an exact mean of 6.25 — read 6.2 where docs/report.md
+    ("Rounding") promises 6.3, half away from zero, as the same scores on a 0–100 scale read."""
+    points = [1, 1, 1, 125]
+    lines = ["id,submitted,store,points", *(f"A{n},2025-03-0{n} 10:00,S1,{p}" for n, p in enumerate(points, start=1))]
+    (tmp_path / "audits.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "audits.csv", "program": "audit",
+              "columns": {"id": "id", "submitted_at": "submitted", "location_id": "store"},
+              "metrics": [{"column": "points", "metric": "audit", "scale": [0, 512]}]}  # fmt: skip
+    result = sync_source(tmp_path, source)
+    assert (result.status, result.written) == ("success", 4), result.error
+    exact = [Fraction(100 * p, 512) for p in points]
+    assert exact[0] == Fraction("0.1953125") and sum(exact) / 4 == Fraction("6.25")
+    stored = query(tmp_path, "SELECT normalized FROM feedback_scores ORDER BY value, record_id")
+    assert stored == [(half_up(score, 6),) for score in sorted(exact)] and stored[0] == (0.195313,)
+    [row] = report_json(tmp_path, "--by", "location")
+    assert (row["responses"], row["score"]) == (4, half_up(sum(exact) / 4)) == (4, 6.3)
+    assert query(tmp_path, "SELECT audit_score FROM location_scorecard") == [(6.3,)]
+
+
+def test_every_stored_score_is_the_answers_exact_position_to_six_decimals_half_away_from_zero():
+    """Ties of the seventh decimal on scales of 512 and 2,560 points, a reversed one, a decimal
+    answer on 0–100 (no float holds 12.3456785 exactly), and scales whose positions never end."""
+    cases = [(0, 512, range(0, 513, 7), "higher_is_better"), (0, 2560, range(1, 40, 2), "lower_is_better"),
+             (0, 100, ["12.3456785", "0.0000005", "99.9999995"], "higher_is_better"), (1, 7, range(1, 8), "higher_is_better"),
+             (-103, 103, range(-103, 104, 17), "higher_is_better")]  # fmt: skip
+    for low, high, answers, direction in cases:
+        scale = Scale(low, high, Direction(direction))
+        for answer in answers:
+            position = Fraction(answer) if direction == "higher_is_better" else high + low - Fraction(answer)
+            exact = (position - low) * 100 / (high - low)
+            assert scale.stored_score(float(answer)) == half_up(exact, 6), (low, high, answer)
