@@ -242,15 +242,26 @@ class QuestionPlan:
         """Decide once, from every question of the survey in its order (with the ids an override
         may use for it), which one fills each column: the one configured `primary`, else the
         first of its metric. Without this, only configured primaries are known."""
-        found = []
+        found, texts = [], {}
         for question, also in questions:
             reading = self.reading(question, also=also)
             if reading is not None and reading.spec is not None:
                 found.append((question.id, reading.spec.metric, reading.is_primary))
+                texts[question.id] = question.text
         try:
-            self._primary = set(primary_questions(found).values())
+            chosen = primary_questions(found)
         except ValueError as exc:
             raise ConfigError(f"{self.where}.questions: {exc}") from None
+        self._primary = set(chosen.values())
+        for column, first in chosen.items():
+            of_column = [(qid, marked) for qid, metric, marked in found if PRIMARY_COLUMN_OF.get(metric) == column]
+            if len(of_column) > 1 and not any(marked for _, marked in of_column):
+                others = ", ".join(f"{qid} ({_short(texts[qid])})" for qid, _ in of_column if qid != first)
+                self.warnings.append(
+                    f"questions {first} ({_short(texts[first])}) and {others} all measure {column}, none marked "
+                    f"primary: each record's {column} and the report count {first}, the first in the survey; if "
+                    f"another stands for the survey, set {self.where}.questions.<its id>.primary = true"
+                )
 
     def _is_primary(self, reading: Reading) -> bool | None:
         if self._primary is not None:

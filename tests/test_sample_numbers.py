@@ -14,8 +14,13 @@ from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from cxbridge.metrics import Direction, Scale
+from cxbridge.plugins.qualtrics.source import QualtricsSource
 from tests.conftest import half_up
+from tests.qualtrics_api import ROOT, QualtricsAccount, qualtrics
+from tests.qualtrics_api import TOKEN as QUALTRICS_TOKEN
 from tests.sqlite_runs import query, sync_source
+from tests.test_qualtrics_vendor import LEGACY, definition, export_record
+from tests.sqlite_runs import SAMPLES
 from tests.test_typeform_vendor import load, serve, token  # noqa: F401 — the fixture
 
 VENDOR = Path(__file__).parent / "data" / "vendor"
@@ -88,3 +93,38 @@ def test_every_stored_score_is_the_answers_exact_position_to_six_decimals_half_a
             position = Fraction(answer) if direction == "higher_is_better" else high + low - Fraction(answer)
             exact = (position - low) * 100 / (high - low)
             assert scale.stored_score(float(answer)) == half_up(exact, 6), (low, high, answer)
+
+
+def test_a_survey_asking_two_questions_of_a_metric_names_the_one_its_column_counts(tmp_path, monkeypatch):
+    """ropensci/qualtRics' university survey asks two satisfaction questions — about the
+    extracurricular events (QID172807689, in an earlier block) and "Overall, how satisfied …"
+    (QID172807693) — and two about ease (QID172807701, QID172807698). The first of each fills the
+    record's csat and ces, so the CSAT the report shows is the events' — silently: the summary
+    now says which question each column counts, and how to choose another; the one configured
+    primary is then counted, with nothing more to say of csat."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", QUALTRICS_TOKEN)
+    events, overall, ease = [2, 6, 7, 1], [7, 6, 5, 2], [1, 2, 6, 7]  # 1 = Extremely easy: lower is better
+    account = QualtricsAccount()
+    account.add_survey(LEGACY, "test1")
+    account.definitions = {LEGACY: definition(SAMPLES / f"qualtRics_{LEGACY}_survey_definition.json")}
+    account.put(LEGACY, *[
+        export_record(f"R_{n}", f"2018-01-1{n}T09:00:00Z", {"QID172807689": e, "QID172807693": o,
+                                                             "QID172807701": c, "QID172807698": c})
+        for n, (e, o, c) in enumerate(zip(events, overall, ease, strict=True))
+    ])  # fmt: skip
+    source = {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": [LEGACY]}
+    with qualtrics(account) as api:
+        plain = sync_source(tmp_path / "plain", source | {"base_url": api.url + ROOT}, name="uni")
+        chosen = sync_source(tmp_path / "chosen", source | {"base_url": api.url + ROOT, "questions": {
+            "QID172807693": {"primary": True}}}, name="uni")  # fmt: skip
+    [csat] = [w for w in plain.warnings if "csat" in w and "primary" in w]
+    assert "QID172807689" in csat and "QID172807693" in csat and "sources.uni.questions.<its id>.primary = true" in csat
+    assert [w for w in plain.warnings if "ces" in w and "QID172807701" in w and "QID172807698" in w]
+    assert not [w for w in chosen.warnings if "csat" in w and "primary" in w]
+    for folder, counted in ((tmp_path / "plain", events), (tmp_path / "chosen", overall)):
+        [row] = [r for r in report_json(folder) if r["metric"] == "csat"]
+        satisfied = sum(value >= 6 for value in counted)  # the top two of seven: Satisfied, Very Satisfied
+        assert (row["responses"], row["score"]) == (4, half_up(Fraction(100 * satisfied, 4)))
+    [ces] = [r for r in report_json(tmp_path / "chosen") if r["metric"] == "ces"]
+    assert ces["score"] == half_up(Fraction(100 * sum(value <= 2 for value in ease), 4)) == 50.0
