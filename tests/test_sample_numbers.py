@@ -6,22 +6,41 @@ JSON), `cxbridge status`, the views; and what the summary says of an answer it c
 
 from __future__ import annotations
 
+import csv
 import json
+import re
+from collections import defaultdict
+from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from cxbridge.metrics import Direction, Scale
+from cxbridge.plugins.hubspot.source import HubSpotSource
 from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins.questionpro.source import QuestionProSource
+from cxbridge.plugins.typeform.source import TypeformSource
+from cxbridge.plugins.zendesk.source import ZendeskSource
 from tests.conftest import half_up
+from tests.hubspot_api import TOKEN as HUBSPOT_TOKEN
+from tests.hubspot_api import crm_account, hubspot
 from tests.qualtrics_api import ROOT, QualtricsAccount, qualtrics
 from tests.qualtrics_api import TOKEN as QUALTRICS_TOKEN
 from tests.sqlite_runs import query, sync_source
 from tests.test_qualtrics_vendor import LEGACY, definition, export_record
+from tests.questionpro_api import API_KEY as QUESTIONPRO_KEY
+from tests.questionpro_api import QuestionProAccount, questionpro
 from tests.sqlite_runs import SAMPLES
+from tests.test_report_intervals import adjusted_wald, wilson
 from tests.test_typeform_vendor import load, serve, token  # noqa: F401 — the fixture
+from tests.zendesk_api import API_TOKEN as ZENDESK_TOKEN
+from tests.zendesk_api import EMAIL as ZENDESK_EMAIL
+from tests.zendesk_api import ZendeskAccount, zendesk
 
 VENDOR = Path(__file__).parent / "data" / "vendor"
 
@@ -128,3 +147,185 @@ def test_a_survey_asking_two_questions_of_a_metric_names_the_one_its_column_coun
         assert (row["responses"], row["score"]) == (4, half_up(Fraction(100 * satisfied, 4)))
     [ces] = [r for r in report_json(tmp_path / "chosen") if r["metric"] == "ces"]
     assert ces["score"] == half_up(Fraction(100 * sum(value <= 2 for value in ease), 4)) == 50.0
+
+
+# --- real payloads of four platforms in one destination -------------------------------------
+
+NOW = datetime(2026, 6, 10, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def platforms(tmp_path, monkeypatch) -> Path:
+    """Typeform's reference example, QuestionPro's documented CX response, HubSpot's published
+    survey response and Zendesk ratings Airbyte recorded (one received, three only offered),
+    synced from 127.0.0.1 into one SQLite file, each as its vendor serves it."""
+    for source in (HubSpotSource, QuestionProSource, TypeformSource, ZendeskSource):
+        monkeypatch.setattr(source, "sleep", staticmethod(lambda seconds: None))
+        monkeypatch.setattr(source, "now", staticmethod(lambda: NOW), raising=False)
+    for name, secret in (("QUESTIONPRO_API_KEY", QUESTIONPRO_KEY), ("HUBSPOT_TOKEN", HUBSPOT_TOKEN),
+                         ("ZENDESK_API_TOKEN", ZENDESK_TOKEN)):  # fmt: skip
+        monkeypatch.setenv(name, secret)
+    results = [serve(tmp_path, raw("typeform", "retrieve_responses_example_form.json"), TYPEFORM,
+                     questions={"my_custom_short_text_reference": {"ignore": True}})[0]]  # fmt: skip
+    account = QuestionProAccount(surveys={6706: "CX", 10719714: "cx import responses api"})
+    account.responses = {6706: QUESTIONPRO[:1], 10719714: QUESTIONPRO[1:]}
+    csat = {"metric": "csat", "scale": [1, 5]}  # QuestionPro's example does not say; its answers are 3 and 4
+    with questionpro(account) as api:
+        results.append(sync_source(tmp_path, {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}",
+                                              "surveys": list(account.surveys), "base_url": api.url,
+                                              "questions": {"17609222": csat | {"primary": True}, "17609223": csat}},
+                                   name="questionpro"))  # fmt: skip
+    hubspot_account = crm_account()
+    hubspot_account.search = lambda seen, match: (
+        {"total": 1, "results": [HUBSPOT]} if match.group(1) == "feedback_submissions" and not seen.json().get("after")
+        else {"total": 0, "results": []})  # fmt: skip
+    with hubspot(hubspot_account) as api:
+        results.append(sync_source(tmp_path, {"connector": "hubspot", "base_url": api.url, "access_token": "${HUBSPOT_TOKEN}",
+                                              "companies": False, "contacts": False}, name="crm"))  # fmt: skip
+    desk = ZendeskAccount(ratings=ZENDESK)
+    desk.filters_scores = False  # the three offered ratings come too, as from an account that does not filter
+    with zendesk(desk) as api:
+        results.append(sync_source(tmp_path, {"connector": "zendesk", "base_url": api.url, "email": ZENDESK_EMAIL,
+                                              "api_token": "${ZENDESK_API_TOKEN}", "start_date": "2009-01-01T00:00:00Z"},
+                                   name="support"))  # fmt: skip
+    assert [r.status for r in results] == ["success"] * 4, [r.error for r in results]
+    return tmp_path
+
+
+def raw(platform: str, name: str) -> Any:
+    return json.loads((VENDOR / platform / name).read_text(encoding="utf-8"))
+
+
+TYPEFORM = raw("typeform", "retrieve_responses_example.json")
+QUESTIONPRO = raw("questionpro", "cx_responses.json")["response"] + [raw("questionpro", "cx_import.json")["response"]]
+HUBSPOT = raw("hubspot", "feedback_submission_example.json")
+ZENDESK = (raw("zendesk", "satisfaction_ratings_airbyte.json")["satisfaction_ratings"]
+           + raw("zendesk", "satisfaction_ratings_offered_airbyte.json"))  # fmt: skip
+
+
+def answers_in_the_files() -> list[tuple[str, str, str, int | bool]]:
+    """(source, month, metric, answer) read from the payloads by hand: the NPS answer as a whole
+    0–10 number, a CSAT answer as satisfied or not by the top box(es) of its scale."""
+    found = []
+    for item in TYPEFORM["items"]:  # the opinion scale of 11 steps from 0, about recommending: NPS
+        for answer in item["answers"]:
+            if answer["field"]["type"] == "opinion_scale":
+                found.append(("city", item["submitted_at"][:7], "nps", answer["number"]))
+    for response in QUESTIONPRO:  # "15 Jan, 2020 03:54:44 PM IST"; the answer as shown, not its position
+        month = datetime.strptime(response["timestamp"][:12], "%d %b, %Y").strftime("%Y-%m")
+        by_text = {q["questionText"][:25]: q["answerValues"][0]["answerText"] for q in response["responseSet"]}
+        found.append(("questionpro", month, "nps", int(by_text["How likely is it that you"])))
+        if "CSAT1" in by_text:
+            found.append(("questionpro", month, "csat", int(by_text["CSAT1"]) >= 4))  # top two of 1–5
+    properties = HUBSPOT["properties"]  # CSAT 0, 1, 2: three points, the top box satisfied
+    found.append(("crm", HUBSPOT["createdAt"][:7], "csat", int(properties["hs_value"]) == 2))
+    for rating in ZENDESK:  # good/bad: two points, the top box satisfied; "offered" is no answer
+        if rating["score"] in ("good", "bad"):
+            found.append(("support", rating["created_at"][:7], "csat", rating["score"] == "good"))
+    return found
+
+
+def figure(metric: str, values: list) -> Fraction:
+    if metric == "nps":
+        return Fraction(100 * (sum(v >= 9 for v in values) - sum(v <= 6 for v in values)), len(values))
+    return Fraction(100 * sum(values), len(values))
+
+
+def interval(metric: str, values: list) -> tuple[float, float]:
+    if metric == "nps":
+        _, _, low, high = adjusted_wald([1 if v >= 9 else -1 if v <= 6 else 0 for v in values])
+    else:
+        low, high = (100 * bound for bound in wilson(sum(values), len(values)))
+    return half_up(Fraction(repr(low))), half_up(Fraction(repr(high)))
+
+
+def test_the_files_hold_what_the_checks_need():
+    found = answers_in_the_files()
+    assert len(found) == 3 + 3 + 1 + 1 and {metric for *_, metric, _ in found} == {"nps", "csat"}
+    assert [v for source, _, m, v in found if m == "nps"] == [1, 1, 4, 3, 7]  # QuestionPro's 7 at position 8
+
+
+def test_the_report_by_month_is_the_one_worked_out_from_the_files(platforms):
+    by_month: dict[tuple[str, str], list] = defaultdict(list)
+    for _, month, metric, value in answers_in_the_files():
+        by_month[month, metric].append(value)
+    expected, before = [], {}
+    for month, metric in sorted(by_month, key=lambda key: (key[0], ("nps", "csat").index(key[1]))):
+        values = by_month[month, metric]
+        exact = figure(metric, values)
+        previous = before.get(metric)
+        expected.append({"month": month, "program": "voc", "metric": metric, "responses": len(values),
+                         "score": half_up(exact), **dict(zip(("ci_low", "ci_high"), interval(metric, values))),
+                         "previous": previous[0] if previous else None,
+                         "change": half_up(exact - previous[1]) if previous else None})  # fmt: skip
+        before[metric] = (month, exact)
+    shown = [{key: row[key] for key in expected[0]} for row in report_json(platforms, "--by", "month")]
+    assert shown == expected
+    table = CliRunner().invoke(cli, ["report", "--db", str(platforms / "cxbridge.db"), "--by", "month"]).output
+    rows = [[cell.strip() for cell in line.split("│")] for line in table.splitlines() if "│" in line]
+    assert rows == [[r["month"], "voc", r["metric"], str(r["responses"]), f"{r['score']:.1f}"] for r in expected]
+
+
+def test_the_views_and_status_count_what_the_files_hold(platforms):
+    per_source: dict[tuple[str, str, str], list] = defaultdict(list)
+    for source, month, metric, value in answers_in_the_files():
+        per_source[source, month, metric].append(value)
+    nps = sorted(
+        (s, m, len(v), half_up(figure("nps", v))) for (s, m, metric), v in per_source.items() if metric == "nps"
+    )
+    csat = sorted((s, m, len(v), sum(v), half_up(figure("csat", v))) for (s, m, metric), v in per_source.items()
+                  if metric == "csat")  # fmt: skip
+    assert query(platforms, "SELECT source, month, responses, nps FROM nps_by_month ORDER BY 1, 2") == nps
+    assert (
+        query(platforms, "SELECT source, month, responses, satisfied, csat_pct FROM csat_by_month ORDER BY 1, 2")
+        == csat
+    )
+    shown = CliRunner().invoke(cli, ["status", "--db", str(platforms / "cxbridge.db"), "--format", "json"])
+    runs = {run["source"]: run for run in json.loads(shown.stdout)["runs"]}
+    answered = sum(bool(item["answers"]) or item["submitted_at"][:4] != "0001" for item in TYPEFORM["items"])
+    received = sum(rating["score"] != "offered" for rating in ZENDESK)
+    expected = {"city": (answered, answered, 0), "questionpro": (len(QUESTIONPRO), len(QUESTIONPRO), 0),
+                "crm": (1, 1, 0), "support": (len(ZENDESK), received, len(ZENDESK) - received)}  # fmt: skip
+    assert {source: (run["records_read"], run["records_written"], run["records_skipped"])
+            for source, run in runs.items()} == expected  # fmt: skip
+    assert all(run["records_quarantined"] == 0 and run["status"] == "success" for run in runs.values())
+
+
+QUALTRICS_EXPORTS = ["qualtRics_sample.csv", "qualtRics_sample_legacy.csv", "QualtricsTools_Test_Survey_for_Coded_Comments.csv",
+                     "QualtricsTools_No_Basis_for_Evaluation_Insights.csv", "QualtricsTools_No_Basis_for_Evaluation_Legacy.csv"]  # fmt: skip
+
+
+def responses_in(name: str) -> list[dict[str, str]]:
+    """The export's responses read with the csv module: the rows below the header rows that hold
+    a response id (R_…), keyed by the second header row (ResponseID, Status, …: the legacy one's
+    names; the newer ones' first row has them in English too)."""
+    rows = list(csv.reader((SAMPLES / name).read_text(encoding="utf-8-sig").splitlines()))
+    names = rows[1] if rows[0][0] == "V1" else rows[0]
+    return [dict(zip(names, row)) for row in rows if any(re.fullmatch(r"R_\w{10,}", cell) for cell in row)]
+
+
+@pytest.mark.parametrize("include_tests", [False, True])
+def test_real_qualtrics_exports_import_every_response_and_take_no_answer_for_a_score(tmp_path, include_tests):
+    """The five real exports ask no NPS, CSAT or CES question ("how you feel about squash":
+    Great / In the middle / Awful; a free text; Like / Dislike grids): nothing is scored, the report
+    says so instead of showing a figure, and status counts each file's responses — those Qualtrics
+    marks as previews, tests or spam (Status 1, 2, 8) left out unless asked for."""
+    db = tmp_path / "cxbridge.db"
+    for name in QUALTRICS_EXPORTS:
+        options = ["--include-test-responses"] if include_tests else []
+        done = CliRunner().invoke(cli, ["import", str(SAMPLES / name), "--db", str(db), "--timezone", "UTC", *options])
+        assert done.exit_code == 0 and "✔" in done.output, done.output
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--db", str(db), "--format", "json"]).stdout)
+    counted = {
+        run["source"]: (run["records_read"], run["records_written"], run["records_skipped"]) for run in shown["runs"]
+    }
+    expected = {}
+    for name in QUALTRICS_EXPORTS:
+        found = responses_in(name)
+        tests = 0 if include_tests else sum(row["Status"] in ("1", "2", "8") for row in found)
+        expected[Path(name).stem.lower()] = (len(found), len(found) - tests, tests)
+    assert counted == expected and sum(read for read, _, _ in expected.values()) == 1 + 1 + 10 + 15 + 15
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(sum(written for _, written, _ in expected.values()),)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
+    report = CliRunner().invoke(cli, ["report", "--db", str(db)])
+    assert "none with a scored answer" in report.output and "cxbridge inspect FILE" in report.output
