@@ -33,6 +33,7 @@ from tests.qualtrics_api import ROOT, QualtricsAccount, qualtrics
 from tests.qualtrics_api import TOKEN as QUALTRICS_TOKEN
 from tests.sqlite_runs import query, sync_source
 from tests.test_qualtrics_vendor import LEGACY, definition, export_record
+from tests.local_api import fake_api
 from tests.questionpro_api import API_KEY as QUESTIONPRO_KEY
 from tests.questionpro_api import QuestionProAccount, questionpro
 from tests.sqlite_runs import SAMPLES
@@ -329,3 +330,25 @@ def test_real_qualtrics_exports_import_every_response_and_take_no_answer_for_a_s
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
     report = CliRunner().invoke(cli, ["report", "--db", str(db)])
     assert "none with a scored answer" in report.output and "cxbridge inspect FILE" in report.output
+
+
+def test_the_same_form_asked_of_customers_and_of_staff_gives_two_figures_never_one(tmp_path):
+    """Typeform's reference example synced twice, as customers' feedback and as an employee pulse:
+    its recommend question is NPS for the one and eNPS for the other (the summary says so), each
+    with its three answers — a figure over six answers would mix the populations."""
+    form, page = raw("typeform", "retrieve_responses_example_form.json"), TYPEFORM
+    ignored = {"my_custom_short_text_reference": {"ignore": True}}
+    with fake_api() as api:
+        api.route("GET", f"/forms/{form['id']}")(lambda seen, _: form)
+        api.route("GET", f"/forms/{form['id']}/responses")(lambda seen, _: page)
+        source = {"connector": "typeform", "base_url": api.url, "token": "${TYPEFORM_TOKEN}", "forms": [form["id"]],
+                  "questions": ignored}  # fmt: skip
+        customers = sync_source(tmp_path, source, name="customers")
+        staff = sync_source(tmp_path, source | {"program": "employee"}, name="staff")
+    assert [w for w in staff.warnings if "scored as enps" in w] and not [w for w in customers.warnings if "enps" in w]
+    values = [a["number"] for item in page["items"] for a in item["answers"] if a["field"]["type"] == "opinion_scale"]
+    exact = figure("nps", values)
+    shown = [(r["program"], r["metric"], r["responses"], r["score"]) for r in report_json(tmp_path, "--by", "program")]
+    assert shown == [("voc", "nps", 3, half_up(exact)), ("employee", "enps", 3, half_up(exact))]
+    assert query(tmp_path, "SELECT program, responses FROM nps_by_month") == [("voc", 3)]
+    assert query(tmp_path, "SELECT program, responses FROM enps_by_month") == [("employee", 3)]
