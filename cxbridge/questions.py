@@ -275,9 +275,11 @@ class QuestionPlan:
         first = self._undecided.setdefault(column, reading.question.id)
         if first != reading.question.id and column not in self._warned:
             self._warned.add(column)
-            log.warning("%s: questions %r and %r both measure %s and neither is configured primary: each record's %s "
-                        "comes from the first of them it lists; set %s.questions.%s.primary = true (with its metric)",
-                        self.where, first, reading.question.id, column, column, self.where, first)  # fmt: skip
+            message = (f"questions {first!r} and {reading.question.id!r} both measure {column} and neither is "
+                       f"configured primary: each record's {column} comes from the first of them it lists; set "
+                       f"{self.where}.questions.{first}.primary = true (with its metric)")  # fmt: skip
+            log.warning("%s: %s", self.where, message)
+            self.warnings.append(message)
         return None
 
     def reading(self, question: Question, *, also: tuple[str, ...] = ()) -> Reading | None:

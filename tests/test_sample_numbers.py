@@ -352,3 +352,28 @@ def test_the_same_form_asked_of_customers_and_of_staff_gives_two_figures_never_o
     assert shown == [("voc", "nps", 3, half_up(exact)), ("employee", "enps", 3, half_up(exact))]
     assert query(tmp_path, "SELECT program, responses FROM nps_by_month") == [("voc", 3)]
     assert query(tmp_path, "SELECT program, responses FROM enps_by_month") == [("employee", 3)]
+
+
+def test_two_questions_of_a_metric_in_a_survey_without_a_definition_are_named_in_the_summary(tmp_path, monkeypatch):
+    """QuestionPro's documented CX response answers "CSAT2" (3) before "CSAT1" (4), both 1–5
+    satisfaction questions here, neither marked primary: QuestionPro sends no definition, so each
+    record's csat is the first it lists — CSAT2's 3, not satisfied, and the report's CSAT 0 % —
+    which only the log said; the summary now does, naming both and the override."""
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", QUESTIONPRO_KEY)
+    account = QuestionProAccount(surveys={6706: "CX"})
+    account.responses = {6706: QUESTIONPRO[:1]}
+    csat = {"metric": "csat", "scale": [1, 5]}
+    source = {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "surveys": [6706],
+              "questions": {"17609222": csat, "17609223": csat}}  # fmt: skip
+    with questionpro(account) as api:
+        result = sync_source(tmp_path, source | {"base_url": api.url}, name="cx")
+    [warning] = [w for w in result.warnings if "neither is configured primary" in w]
+    assert (
+        "'17609223' and '17609222' both measure csat" in warning and "sources.cx.questions.17609223.primary" in warning
+    )
+    [listed_first] = [q for q in QUESTIONPRO[0]["responseSet"][:1]]
+    assert listed_first["questionText"].strip() == "CSAT2"
+    first = int(listed_first["answerValues"][0]["answerText"])
+    [row] = [r for r in report_json(tmp_path) if r["metric"] == "csat"]
+    assert (row["responses"], row["score"]) == (1, half_up(Fraction(100 * (first >= 4), 1))) == (1, 0.0)
