@@ -277,6 +277,13 @@ def test_the_views_and_status_count_what_the_files_hold(platforms):
     csat = sorted((s, m, len(v), sum(v), half_up(figure("csat", v))) for (s, m, metric), v in per_source.items()
                   if metric == "csat")  # fmt: skip
     assert query(platforms, "SELECT source, month, responses, nps FROM nps_by_month ORDER BY 1, 2") == nps
+    trend = sorted(
+        (m, len(v), half_up(sum(Fraction(10 * a) for a in v) / len(v)), half_up(figure("nps", v)))
+        for (_, m, metric), v in per_source.items()
+        if metric == "nps"
+    )  # fmt: skip  (0–10 is 0–100 by ten)
+    shown = "SELECT month, responses, avg_normalized, score FROM question_trend WHERE metric = 'nps' ORDER BY 1"
+    assert query(platforms, shown) == trend
     assert (
         query(platforms, "SELECT source, month, responses, satisfied, csat_pct FROM csat_by_month ORDER BY 1, 2")
         == csat
@@ -377,3 +384,18 @@ def test_two_questions_of_a_metric_in_a_survey_without_a_definition_are_named_in
     first = int(listed_first["answerValues"][0]["answerText"])
     [row] = [r for r in report_json(tmp_path) if r["metric"] == "csat"]
     assert (row["responses"], row["score"]) == (1, half_up(Fraction(100 * (first >= 4), 1))) == (1, 0.0)
+
+
+def test_the_nps_detail_by_source_counts_each_answer_in_its_group(platforms):
+    """`report --metric nps --by source`: QuestionPro's 3 and 7 (at positions 4 and 8) are a
+    detractor and a passive; Typeform's 1, 1, 4 three detractors."""
+    by_source: dict[str, list[int]] = defaultdict(list)
+    for source, _, metric, value in answers_in_the_files():
+        if metric == "nps":
+            by_source[source].append(value)
+    expected = [{"source": source, "program": "voc", "responses": len(values), "promoters": sum(v >= 9 for v in values),
+                 "passives": sum(7 <= v <= 8 for v in values), "detractors": sum(v <= 6 for v in values),
+                 "nps": half_up(figure("nps", values))} for source, values in sorted(by_source.items())]  # fmt: skip
+    shown = report_json(platforms, "--metric", "nps", "--by", "source")
+    assert [{key: row[key] for key in expected[0]} for row in shown] == expected
+    assert [row["passives"] for row in shown] == [0, 1]
