@@ -59,6 +59,7 @@ DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
 SCORE_DECIMALS = 6
 """The decimals a 0–100 score (`feedback_scores.normalized`) is stored to: the views add them as
 whole millionths, exactly (`Destination.rounded_mean`)."""
+_SCORE_UNITS = 10**SCORE_DECIMALS
 CUSTOM_PREFIX = "custom:"
 _CUSTOM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -143,12 +144,12 @@ class Scale:  # cached properties need a __dict__, so no slots
         (the answer and the ends as written), as every figure is rounded: 1 point of 512 is
         0.1953125, stored 0.195313 — Python's round() of the float, half to even, gave 0.195312."""
         approximate = self.normalize(value)
-        if abs(approximate * 10**SCORE_DECIMALS % 1 - 0.5) > 1e-6:  # no tie within the float's error
+        if abs(approximate * _SCORE_UNITS % 1 - 0.5) > 1e-6:  # no tie within the float's error
             return round(approximate, SCORE_DECIMALS)
         low, high, answer = (Fraction(repr(float(number))) for number in (self.min, self.max, value))
         aligned = high + low - answer if self.reversed else answer
-        units = math.floor((aligned - low) * 100 * 10**SCORE_DECIMALS / (high - low) + Fraction(1, 2))
-        return units / 10**SCORE_DECIMALS
+        units = math.floor((aligned - low) * 100 * _SCORE_UNITS / (high - low) + Fraction(1, 2))
+        return units / _SCORE_UNITS
 
     def in_top_boxes(self, value: float) -> bool:
         if self.boxed_by_share:
