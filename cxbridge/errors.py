@@ -66,15 +66,24 @@ class DestinationLockedError(DestinationError):
 
     @classmethod
     def refusal(
-        cls, target: str, *, waited: float, holder: str = "", note: str = "", whole: bool = False
+        cls,
+        target: str,
+        *,
+        waited: float,
+        holder: str = "",
+        note: str = "",
+        whole: bool = False,
+        waiting: bool | None = None,
     ) -> DestinationLockedError:
         """The refusal of every lock: another sync (`holder`, where known) is writing `target`
         ("to X", "source 'a' to X"), or, `whole`, a whole-destination command (remove, erase,
-        cases, replay) holds destination `target` or waits for the running syncs, its claim
-        keeping later syncs out; after `waited` seconds of --wait it says so and asks for more."""
+        cases, replay) holds destination `target` (`waiting` False) or waits for the running
+        syncs (`waiting` True), its claim or queued request keeping later syncs and commands out
+        (None: not known which); after `waited` seconds of --wait it says so and asks for more."""
         who = f" ({holder})" if holder else ""
         if whole:
-            other = f"another cxbridge command{who} holds or is waiting for the whole of {target}"
+            does = {None: "holds or is waiting for", False: "holds", True: "is waiting for"}[waiting]
+            other = f"another cxbridge command{who} {does} the whole of {target}"
             still = "it had not finished"
         else:
             other, still = f"another cxbridge sync{who} is writing {target}", "it was still writing"

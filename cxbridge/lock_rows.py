@@ -42,6 +42,9 @@ LOCKS = Table(
 WHOLE = "destination"
 SOURCE = "source "
 SECTION = "section "
+WAITING = " (waiting)"
+"""After the holder in the `destination` row of a whole-destination command that waits for
+running syncs (a claim), until it takes the lock: refusals say which of the two it is."""
 CONFLICTS = ("concurrent update", "serialize access", "conflict", "duplicate key")
 """Words of the error a warehouse gives the loser of two lock statements run at once (BigQuery:
 'Could not serialize access to table … due to concurrent update'): that try did not get it."""
@@ -64,6 +67,7 @@ class LockSession:
         self.destination = destination
         self.holder = holder_name()
         self.held: list[str] = []
+        self.waiting = False  # the rows held are a claim, marked WAITING
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         idle = destination.idle_lock_connection()
@@ -82,7 +86,7 @@ class LockSession:
             f"VALUES (s.name, {db.param(2)}, CURRENT_TIMESTAMP(), {later})"
         )
         try:
-            taken = db.changed_rows(sql, [name, self.holder, self.holder]) == 1
+            taken = db.changed_rows(sql, [name, self.written, self.written]) == 1
         except Exception as exc:  # the engine's own error type: only a lost race is expected here
             if not any(word in str(exc).lower() for word in CONFLICTS):
                 raise
@@ -94,18 +98,30 @@ class LockSession:
     def others(self) -> dict[str, str]:
         """Every lock another holder holds now (not expired), by name: its holder."""
         rows = self._db.fetch(f"SELECT name, holder FROM {LOCKS.name} WHERE NOT ({self._db.is_past('expires_at')})")
-        return {row["name"]: row["holder"] for row in rows if row["holder"] != self.holder}
+        return {row["name"]: row["holder"] for row in rows if row["holder"].removesuffix(WAITING) != self.holder}
+
+    @property
+    def written(self) -> str:
+        """The holder as the rows of this session say it: marked WAITING while they are a claim."""
+        return self.holder + WAITING if self.waiting else self.holder
+
+    def mark(self, *, waiting: bool) -> None:
+        """The rows held marked as a claim that waits (`waiting`), or as held."""
+        if waiting != self.waiting:
+            before, self.waiting = self.written, waiting
+            self._db.execute(f"UPDATE {LOCKS.name} SET holder = {self._db.param(0)} WHERE holder = {self._db.param(1)}",
+                             [self.written, before])  # fmt: skip
 
     def release(self) -> None:
         if self.held:
-            self._db.execute(f"DELETE FROM {LOCKS.name} WHERE holder = {self._db.param(0)}", [self.holder])
-            self.held = []
+            self._db.execute(f"DELETE FROM {LOCKS.name} WHERE holder = {self._db.param(0)}", [self.written])
+            self.held, self.waiting = [], False
 
     def renew(self) -> int:
         """Move the expiry of every lock of this holder on by a lease; the number still held."""
         later = self._db.seconds_from_now(self.destination.lock_lease)
         return self._db.changed_rows(
-            f"UPDATE {LOCKS.name} SET expires_at = {later} WHERE holder = {self._db.param(0)}", [self.holder]
+            f"UPDATE {LOCKS.name} SET expires_at = {later} WHERE holder = {self._db.param(0)}", [self.written]
         )
 
     def start_renewing(self) -> None:
@@ -148,7 +164,7 @@ def _wait_for(
     With `claim`, the locks of `names`, once taken, are kept (and renewed, as held locks are)
     while only `blocked_by` names a lock: the whole destination's row waits for the running
     syncs as a claim, which a sync starting meanwhile respects as it does the held row, so
-    syncs that keep overlapping cannot keep it out.
+    syncs that keep overlapping cannot keep it out; meanwhile they are marked WAITING.
 
     A lock taken is read back: should the engine ever let two MERGEs both insert a row of one
     name, each holder reads after its own insert, so at least one of them sees the other's row
@@ -161,9 +177,12 @@ def _wait_for(
         taken = missing or next((name for name in names if name in others), None)
         blocker = taken or blocked_by(others)
         if blocker is None:
+            session.mark(waiting=False)
             return
         if taken or not claim:
             session.release()
+        else:
+            session.mark(waiting=True)
         while True:
             if time.monotonic() >= deadline:
                 raise refused(blocker, others.get(blocker, "?"))
@@ -276,10 +295,10 @@ class RowLockedDestination(SQLDestination):
         return self._locked([SECTION + name], wait=float("inf"), blocked_by=lambda others: None)
 
     def _refusal(self, name: str, holder: str, *, waited: float) -> DestinationLockedError:
-        whole = name == WHOLE  # held, or kept as a claim while its command waits for running syncs
+        whole = name == WHOLE  # held, or kept as a claim (marked WAITING) while its command waits for running syncs
         target = self.display_name if whole else f"source {name.removeprefix(SOURCE)!r} to {self.display_name}"
         return DestinationLockedError.refusal(
-            target, waited=waited, holder=holder, whole=whole,
+            target, waited=waited, holder=holder.removesuffix(WAITING), whole=whole, waiting=holder.endswith(WAITING),
             note=f" (the lock of a process that died expires {self.lock_lease:g} s after its last renewal)",
         )  # fmt: skip
 

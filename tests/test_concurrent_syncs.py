@@ -9,6 +9,7 @@ sync started while it waits queues behind it or is refused, so overlapping syncs
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -97,7 +98,8 @@ def test_a_second_sync_of_the_same_source_stops_with_the_lock_message_or_waits(t
         assert finished(first)[0] == 0
         waited = finished(queued)
     assert refused[0] == 1
-    assert "another cxbridge sync is writing source 'web_a' to postgresql://" in refused[1]
+    assert f"another cxbridge sync ({socket.gethostname()}:{first.pid}:" in refused[1]
+    assert ") is writing source 'web_a' to postgresql://" in refused[1]
     assert other[0] == 0, other[1]  # another source of the same destination ran meanwhile
     assert [(run["source"], run["status"]) for run in report.runs] == [("branch_a", "success"), ("web_a", "running")]
     assert waited[0] == 0, waited[1]
@@ -126,9 +128,11 @@ def test_a_removal_waits_for_a_sync_of_another_source_and_never_runs_beside_it(t
         release.set()
         synced, removed, resynced = finished(syncing), finished(queued), finished(later)
     assert refused[0] == 1
-    assert "another cxbridge sync is writing to postgresql://" in refused[1]
+    assert f"another cxbridge sync ({socket.gethostname()}:{syncing.pid}:" in refused[1]
+    assert ") is writing to postgresql://" in refused[1]
     assert [code for code, _ in behind] == [1, 1], behind
-    whole = "another cxbridge command holds or is waiting for the whole of postgresql://"  # nothing writes yet
+    whole = f"another cxbridge command ({socket.gethostname()}:{queued.pid}:"  # nothing writes yet
+    assert all(") is waiting for the whole of postgresql://" in output for _, output in behind), behind
     assert all(whole in output and "is writing" not in output for _, output in behind), behind
     assert beside is None, resynced
     assert resynced[0] == 0, resynced
@@ -142,6 +146,56 @@ def test_a_removal_waits_for_a_sync_of_another_source_and_never_runs_beside_it(t
     runs = sorted((dict(r)["source"], dict(r)["command"], dict(r)["status"]) for r in after["sync_runs"])
     assert runs == [("branch_a", "sync", "success")] * 2 + [("branch_b", "remove", "success"),
                     ("branch_b", "sync", "success"), ("web_a", "sync", "success")]  # fmt: skip
+
+
+def test_a_refusal_names_the_command_that_holds_or_waits_for_the_schema_and_the_sync_that_writes(
+    tmp_path, postgres_database
+):
+    """A whole-schema command (remove, erase, cases, replay) that holds the schema's lock, or
+    waits for it behind a sync, is named as such — by host and process id — to a remove and to a
+    sync it keeps out; a sync that writes is named as the sync it is."""
+    write_files(tmp_path)
+    url = postgres_database("refusals")
+    (tmp_path / "cxbridge.toml").write_text(config_toml("http://127.0.0.1:9", FORMS[:1]), encoding="utf-8")
+    assert finished(start(tmp_path, "--source", "branch_a", "--source", "branch_b", "--destination", url))[0] == 0
+    removing, syncing_a = (
+        ("remove", "--source", "branch_b", "--destination", url, "--wait", "0"),
+        ("--source", "branch_a", "--destination", url, "--wait", "0"),
+    )
+    with whole_schema_locked(url) as holding:
+        kept_out = [finished(start(tmp_path, command=removing)), finished(start(tmp_path, *syncing_a))]
+    with web_a_reading(tmp_path, url) as (syncing, release), whole_schema_locked(url, held=False) as waiting:
+        _until(lambda: _queued_for_the_schema(url, "ExclusiveLock"))
+        behind = [finished(start(tmp_path, command=removing)), finished(start(tmp_path, *syncing_a))]
+        release.set()
+    assert finished(syncing)[0] == 0
+    host = socket.gethostname()
+    for code, output in kept_out:
+        assert code == 1 and f"another cxbridge command ({host}:{holding.pid}:" in output, output
+        assert ") holds the whole of postgresql://" in output and "is writing" not in output, output
+    [(removal_code, removal), (sync_code, sync)] = behind
+    assert removal_code == 1 and f"another cxbridge sync ({host}:{syncing.pid}:" in removal, removal
+    assert ") is writing to postgresql://" in removal and "is waiting" not in removal, removal
+    assert sync_code == 1 and f"another cxbridge command ({host}:{waiting.pid}:" in sync, sync
+    assert ") is waiting for the whole of postgresql://" in sync and "is writing" not in sync, sync
+
+
+@contextmanager
+def whole_schema_locked(url: str, *, held: bool = True) -> Iterator[subprocess.Popen]:
+    """A process of its own in the whole-schema lock `remove` takes (`Destination.lock`), as
+    long as the block lasts: yielded once it holds it (`held`) or has asked for it."""
+    script = ("import sys\nfrom cxbridge.plugins.postgres.destination import PostgresDestination\n"
+              "print('asking', flush=True)\nwith PostgresDestination(sys.argv[1]).lock(wait=120):\n"
+              "    print('held', flush=True)\n    sys.stdin.readline()\n")  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-c", script, url], env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert process.stdout.readline() == "asking\n"
+        if held:
+            assert process.stdout.readline() == "held\n"
+        yield process
+    finally:
+        process.communicate("done\n", timeout=120)
 
 
 def test_processes_starting_on_a_fresh_database_migrate_it_once(tmp_path, postgres_database):

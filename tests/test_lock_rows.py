@@ -92,7 +92,7 @@ def test_the_whole_destination_lock_waits_for_every_sync_and_keeps_them_out(snow
             with cases.lock():
                 pass
     with cases.lock():
-        with pytest.raises(DestinationLockedError, match=r"\) holds or is waiting for the whole of snowflake://"):
+        with pytest.raises(DestinationLockedError, match=r"\) holds the whole of snowflake://"):
             with sync.lock_sources(["csat"]):
                 pass
         with pytest.raises(DestinationLockedError) as waited:
@@ -260,9 +260,9 @@ def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(engi
                 with sync_b.lock_sources(["csat"]):
                     pass
             message = str(refused.value)  # nothing writes yet: a whole-destination command waits
-            assert f"another cxbridge command ({first['holder']}) holds or is waiting for the whole of {engine}://" in (
-                message
-            )
+            holder = first["holder"].removesuffix(" (waiting)")
+            assert first["holder"] == f"{holder} (waiting)", "the claim's row says it waits"
+            assert f"another cxbridge command ({holder}) is waiting for the whole of {engine}://" in message
             assert "is writing" not in message and "pass --wait SECONDS to queue behind it" in message
             assert "pw-123" not in message
             reader = warehouse("claim")  # what `cxbridge status` asks: each running run's own source
@@ -277,7 +277,11 @@ def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(engi
             assert claim()["expires_at"] > first["expires_at"], "renewed while it waits"
             assert not entered.is_set() and not b_entered.is_set(), "neither beside the running sync"
         assert entered.wait(30), "the whole destination once the running sync let go"
-        assert not b_entered.is_set() and [row["name"] for row in rows(cases)] == ["destination"]
+        assert not b_entered.is_set() and [(row["name"], row["holder"]) for row in rows(cases)] == [
+            ("destination", holder)]  # fmt: skip
+        with pytest.raises(DestinationLockedError, match=rf"\({holder}\) holds the whole of {engine}://"):
+            with sync_b.lock_sources(["nps"]):
+                pass
     finally:
         leave.set()
         for thread in (waiting, later):

@@ -5,6 +5,8 @@ the CLI."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 
 import pytest
 from click.testing import CliRunner
@@ -149,10 +151,16 @@ def test_lock_keeps_a_second_sync_out(sql_destination):
                 pass
     with second.lock():
         pass
-    assert "another cxbridge sync is writing to " in str(refused.value)
+    if isinstance(first, PostgresDestination):  # the holder is told: a whole-schema command, by host and process
+        assert f"another cxbridge command ({socket.gethostname()}:{os.getpid()}:" in str(refused.value)
+        assert f") holds the whole of {first.display_name}; " in str(refused.value)
+        still = "it had not finished"
+    else:
+        assert "another cxbridge sync is writing to " in str(refused.value)
+        still = "it was still writing"
     assert str(refused.value).endswith("wait for it to finish, or pass --wait SECONDS to queue behind it")
     assert str(waited.value).endswith(
-        "; it was still writing after 0.1 s of waiting: run again once it is done, or pass a longer --wait SECONDS"
+        f"; {still} after 0.1 s of waiting: run again once it is done, or pass a longer --wait SECONDS"
     )
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 from cxbridge.layout import ColumnType, Table
+from cxbridge.lock_rows import holder_name
 from cxbridge.loop.cases import LATER_EVENTS
 from cxbridge.sql_destination import FETCH_BATCH, SQLDestination
 from cxbridge.sql_migrations import MIGRATIONS, Migration
@@ -78,6 +79,8 @@ def keep_indexes_that_pay(destination: SQLDestination) -> None:
         destination.execute(f"CREATE INDEX {table}_{column} ON {table} ({column}) WHERE {condition}")
 
 
+HOLDER_PREFIX = "cxbridge "
+"""The `application_name` of a session that locks, before its holder (`lock_rows.holder_name`)."""
 LOCK_KEY = "hashtext('cxbridge sync ' || current_schema())"
 """The schema's sync lock: taken exclusively by `lock`, shared by `lock_sources`."""
 
@@ -125,6 +128,27 @@ def _taken(conn: Any, lock: str, *, seconds: float) -> bool:
     except import_psycopg().errors.LockNotAvailable:
         return False
     return True
+
+
+def _advisory_of(key: str) -> str:
+    """SQL: the row `l` of pg_locks is the advisory lock `key` of this database (pg_locks shows a
+    bigint key as its high and low 32 bits)."""
+    return (
+        "l.locktype = 'advisory' AND l.objsubid = 1 "
+        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        f"AND ((l.classid::bigint << 32) | l.objid::bigint) = ({key})::bigint"
+    )
+
+
+def _lockers(conn: Any, key: str) -> list[tuple[str, bool, str]]:
+    """Every other session's hold of, or request for, the advisory lock `key`: its mode, whether
+    granted and who (the holder a cxbridge session is named by, else the server process id)."""
+    rows = conn.execute(
+        "SELECT l.mode, l.granted, a.application_name, l.pid FROM pg_locks l LEFT JOIN pg_stat_activity a "
+        f"ON a.pid = l.pid WHERE {_advisory_of(key)} AND l.pid <> pg_backend_pid() ORDER BY l.pid"
+    ).fetchall()
+    return [(mode, granted, (app or "").removeprefix(HOLDER_PREFIX) if (app or "").startswith(HOLDER_PREFIX)
+             else f"server process {pid}") for mode, granted, app, pid in rows]  # fmt: skip
 
 
 def import_psycopg() -> Any:
@@ -242,8 +266,8 @@ class PostgresDestination(SQLDestination):
     @contextmanager
     def lock(self, *, wait: float = 0) -> Iterator[None]:
         """The whole schema, exclusively: no sync of any source runs meanwhile."""
-        with self.connect(read_only=False) as conn:
-            with _advisory(conn, [(LOCK_KEY, "")], wait=wait, refused=partial(self._refusal, waited=wait)):
+        with self._lock_session() as conn:
+            with _advisory(conn, [(LOCK_KEY, "")], wait=wait, refused=partial(self._refusal, conn, waited=wait)):
                 yield
 
     @contextmanager
@@ -252,17 +276,36 @@ class PostgresDestination(SQLDestination):
         all) and each source exclusively: session advisory locks, so they hold across processes
         and machines and end with the session of a process that dies."""
         keys = [(LOCK_KEY, "_shared")] + [(_source_key(name), name) for name in sorted(set(sources))]
-        with self.connect(read_only=False) as conn:
-            with _advisory(conn, keys, wait=wait, refused=partial(self._refusal, waited=wait)):
+        with self._lock_session() as conn:
+            with _advisory(conn, keys, wait=wait, refused=partial(self._refusal, conn, waited=wait)):
                 yield
 
-    def _refusal(self, label: str, *, waited: float) -> DestinationLockedError:
-        """`label` "_shared": the schema's lock, which a sync takes shared, refused — a whole-schema
-        command holds it or waits for it in the server's queue, where no later sync gets past it."""
-        if label == "_shared":
-            return DestinationLockedError.refusal(self.display_name, waited=waited, whole=True)
-        what = f"source {label!r} to {self.display_name}" if label else f"to {self.display_name}"
-        return DestinationLockedError.refusal(what, waited=waited)
+    def _lock_session(self) -> Any:
+        """A connection for locks, named `cxbridge HOST:PID:RANDOM` (`application_name`, which
+        pg_stat_activity shows anyone): a refusal names the holder by it."""
+        conn = self.connect(read_only=False)
+        conn.execute("SELECT set_config('application_name', %s, false)", [HOLDER_PREFIX + holder_name()])
+        return conn
+
+    def _refusal(self, conn: Any, label: str, *, waited: float) -> DestinationLockedError:
+        """Who kept the lock of `label` from this session, as pg_locks shows it now: a source's
+        lock ("NAME") is held by another sync of it; the schema's ("" exclusively, "_shared" as a
+        sync asks) by a whole-schema command that holds it or waits for it in the server's queue
+        (where no later request gets past it), or by syncs, which hold it shared."""
+        refusal, name = DestinationLockedError.refusal, self.display_name
+        if label not in ("", "_shared"):
+            holders = [who for mode, granted, who in _lockers(conn, _source_key(label)) if granted]
+            return refusal(f"source {label!r} to {name}", waited=waited, holder=", ".join(holders))
+        lockers = _lockers(conn, LOCK_KEY)
+        command, syncs, queued = (
+            ", ".join(who for mode, granted, who in lockers if (mode, granted) == wanted)
+            for wanted in (("ExclusiveLock", True), ("ShareLock", True), ("ExclusiveLock", False))
+        )
+        if command or (queued and (label == "_shared" or not syncs)):
+            return refusal(name, waited=waited, holder=command or queued, whole=True, waiting=not command)
+        if label == "_shared":  # let go meanwhile: which of the two is no longer known
+            return refusal(name, waited=waited, whole=True)
+        return refusal(f"to {name}", waited=waited, holder=syncs)
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[None]:
@@ -284,11 +327,7 @@ class PostgresDestination(SQLDestination):
         return self._advisory_held(_source_key(source)) if source.isidentifier() else None
 
     def _advisory_held(self, key: str) -> bool:
-        rows = self.fetch(
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-            f"AND ((classid::bigint << 32) | objid::bigint) = ({key})::bigint) AS held"
-        )
+        rows = self.fetch(f"SELECT EXISTS (SELECT 1 FROM pg_locks l WHERE l.granted AND {_advisory_of(key)}) AS held")
         return bool(rows[0]["held"])
 
     @contextmanager
