@@ -130,10 +130,10 @@ def stale_sources(
 def _last_runs(dest: Destination, time: str, *, status: str) -> list[dict[str, Any]]:
     """Each source's run of the latest `time` among those whose `status` is as said (`= 'success'`),
     compared in time (Destination.in_time), the stored value selected; a removal reads nothing, so
-    it is no run here (`sync_runs.command`)."""
+    it is no run here (`sync_runs.command`: `remove`, or `remove --survey …` of some of them)."""
     read = f"status {status}"
     if dest.has_column("sync_runs", "command"):
-        read += " AND (command IS NULL OR command <> 'remove')"
+        read += " AND (command IS NULL OR (command <> 'remove' AND command NOT LIKE 'remove %'))"
     return dest.query(
         f"SELECT r.source, r.status, r.{time}, r.records_read, r.records_quarantined FROM sync_runs r JOIN "
         f"(SELECT source, MAX({dest.in_time(time)}) AS latest FROM sync_runs WHERE {read} GROUP BY source) l "

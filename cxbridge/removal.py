@@ -6,6 +6,7 @@ Their cases stay. The source's cursor stays too: an incremental sync does not re
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,6 +33,15 @@ class Chosen:
 
     def takes(self, stream: str, survey: str | None) -> bool:
         return (not self.streams or stream in self.streams) and (not self.surveys or survey in self.surveys)
+
+    @property
+    def command(self) -> str:
+        """What `sync_runs.command` records of the removal, as the command line chose it (the
+        source is the row's own): `remove`, or e.g. `remove --survey SV_2 --stream responses`."""
+        words = ["remove"]
+        for option, values in (("--survey", self.surveys), ("--stream", self.streams)):
+            words += [word for value in sorted(values) for word in (option, value)]
+        return shlex.join(words)
 
 
 @dataclass

@@ -72,7 +72,7 @@ def remove(
         identity.start_source(source)
         relink = identity.links_without if identity.compares else None
         run = SyncRun(uuid.uuid4().hex, source, stored_connector(dest, source), datetime.now(timezone.utc),
-                      command="remove")  # fmt: skip
+                      command=chosen.command)  # fmt: skip
         linking = relink is not None and not dry_run  # copies pointed anew: a response may hold two cases, as after a prune
         if linking:
             mark_pending(dest, run_id=run.run_id, sources=[source])

@@ -231,6 +231,26 @@ def test_a_removal_is_a_run_of_its_own_that_status_shows_and_no_sync(synced):
         parse_timestamp(synced_at["finished_at"]))  # fmt: skip
 
 
+def test_a_removal_of_one_stream_records_what_it_removed_and_is_no_sync_for_freshness(synced):
+    """`sync_runs.command` says what went — `remove --stream rows`, as the command chose it —
+    and `status` shows it; `status --stale` still takes the source's last sync for its last one."""
+    workspace, url = synced
+    with api.reading(destination=url) as dest:
+        [synced_at] = dest.query("SELECT finished_at FROM sync_runs WHERE source = 'survey'")
+
+    removed = remove(url, "--source", "survey", "--stream", "rows")
+
+    assert removed.exit_code == 0, removed.output
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert [(run["source"], run["command"]) for run in shown][0] == ("survey", "remove --stream rows")
+    table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout
+    assert "remove --stream rows" in table
+    with api.reading(destination=url) as dest:
+        stale = stale_sources(dest, age=timedelta(days=1), now=datetime(2100, 1, 1, tzinfo=timezone.utc))
+    assert {row["source"]: row["last_success"] for row in stale}["survey"] == format_timestamp(
+        parse_timestamp(synced_at["finished_at"]))  # fmt: skip
+
+
 def test_copies_pointed_anew_into_one_response_keep_one_case_as_after_a_sync(tmp_path):
     """branch_b's copy of R_1 opened a case and points at branch_a's (the newer), and branch_c's
     own R_1 opened another; then branch_c is declared the same survey as branch_b. Removing
