@@ -15,8 +15,8 @@ from cxbridge.api import changing, open_destination
 from cxbridge.config import Config, optional_config
 from cxbridge.destinations import Destination, SyncRun, cannot_remove
 from cxbridge.duplicates import IdentityRules
-from cxbridge.errors import CxbridgeError, DestinationError
-from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning, mark_pending
+from cxbridge.errors import ConfigError, CxbridgeError, DestinationError
+from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning, mark_pending, pending_marks
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.pruning import Parts
 from cxbridge.removal import Chosen, Removal, check_chosen, stored_connector
@@ -67,7 +67,12 @@ def remove(
     if not (unopened := open_destination(destination, config=cfg, host=host)).removes:  # refused before it connects
         raise DestinationError(cannot_remove(unopened.name, prunes=unopened.prunes))
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
-        check_chosen(dest, chosen)
+        try:
+            check_chosen(dest, chosen)
+        except ConfigError:
+            if dry_run or not any(source in sources for sources in pending_marks(dest).values()):
+                raise
+            return _finished(dest, chosen)  # removed before, its last step not done
         identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())
         identity.start_source(source)
         relink = identity.links_without if identity.compares else None
@@ -83,19 +88,38 @@ def remove(
         except Exception as exc:  # a database that refused a statement: its transaction rolled back
             log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
             raise DestinationError(f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}") from None
-        warnings = [] if dry_run else _copy_cases_closed(dest, run, linked=linking)
+        warnings = [] if dry_run else _copy_cases_closed(dest, run, linked=linking, removal=removal)
     result = RemovalResult(dest.display_name, chosen, removal, dry_run=dry_run, warnings=warnings)
     if not dry_run:
         log.info("%s: removed %d records of source %s", result.destination, removal.total, source)
     return result
 
 
-def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool) -> list[str]:
+def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool, removal: Removal | None = None) -> list[str]:
     """After a removal, as after a sync (`api._close_and_deliver`): the cases of copies closed
-    where copies pointed anew are one response with two cases (`cxbridge.loop.copy_cases`)."""
-    with dest.exclusive("outbox"):
-        closed = close_pending_copy_cases(dest, run_id=run.run_id, linked=linked, sources=[run.source])
+    where copies pointed anew are one response with two cases (`cxbridge.loop.copy_cases`).
+    Failing, it says that `removal` is committed and what closes them (its mark stays)."""
+    try:
+        with dest.exclusive("outbox"):
+            closed = close_pending_copy_cases(dest, run_id=run.run_id, linked=linked, sources=[run.source])
+    except Exception as exc:
+        log.debug("%s crashed closing copy cases:\n%s", dest.name, traceback.format_exc())
+        records = f"{removal.total:,} record{'s' if removal.total != 1 else ''}" if removal else ""
+        done = f"removed {records} of source {run.source}, but " if removal else ""
+        raise DestinationError(
+            f"{dest.display_name}: {done}closing the cases of copies pointed anew failed ({type(exc).__name__}: "
+            f"{exc}); run `cxbridge remove --source {run.source}` again, or any sync, to close them"
+        ) from None
     return [warning] if (warning := copy_cases_warning(closed)) else []
+
+
+def _finished(dest: Destination, chosen: Chosen) -> RemovalResult:
+    """A removal of `chosen` run again when the destination holds nothing of it but a removal's
+    (or sync's) pending mark: that removal committed and stopped before closing copy cases."""
+    run = SyncRun(uuid.uuid4().hex, chosen.source, "unknown", datetime.now(timezone.utc), command=chosen.command)
+    closed = _copy_cases_closed(dest, run, linked=False)
+    done = "nothing left to remove: the last removal's cases of copies pointed anew are closed now"
+    return RemovalResult(dest.display_name, chosen, Removal(), warnings=[done, *closed])
 
 
 def _parts(cfg: Config | None, source: str) -> dict[str, Parts]:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from cxbridge.destinations import Destination, QuarantineItem
+from cxbridge.loop.copy_cases import UNCLOSED, pending_marks
 from cxbridge.resolver import STATE_SOURCE, identity_ready
 
 ABANDONED = "abandoned"
@@ -125,6 +126,10 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
         for row in rows:
             if row["status"] == "running" and row["run_id"] != live:
                 row["status"] = ABANDONED
+    pending = pending_marks(dest) if rows else {}
+    for row in rows:
+        if row["run_id"] in pending:  # stopped (failed, killed) between its commit and closing copy cases
+            row["error"] = "; ".join(filter(None, (row["error"], UNCLOSED)))
     return rows
 
 

@@ -256,6 +256,22 @@ def test_copies_pointed_anew_into_one_response_keep_one_case_as_after_a_sync(tmp
     own R_1 opened another; then branch_c is declared the same survey as branch_b. Removing
     branch_a points the two at each other, under the config's rules: one response, so its second
     case is closed with no action and the output says so — as the sync that links them would."""
+    declared, cases = copies_with_a_case_each(tmp_path)
+
+    result = api.remove("branch_a", declared, destination=f"sqlite:///{tmp_path / 'cx.db'}")
+
+    assert feedback(tmp_path) == {("branch_b", "R_1"): ("branch_c", "R_1"), ("branch_c", "R_1"): None}
+    assert dict(view(tmp_path, "SELECT case_id, status FROM feedback_cases")) == {
+        cases["branch_b"]: "open", cases["branch_c"]: "closed_no_action"}  # the first opened stays the response's
+    assert result.warnings == [f"1 case of copies closed with no action, each response keeping one case "
+                               f"({cases['branch_c']}: `cxbridge cases show CASE` names it)"]  # fmt: skip
+    assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
+
+
+def copies_with_a_case_each(tmp_path):
+    """branch_b's copy of R_1 opened a case and points at branch_a's (the newer), branch_c's own R_1
+    opened another; the config then declares branch_c the same survey as branch_b: removing
+    branch_a points the two at each other. The config and each source's case id."""
     at = "2025-03-01T09:00:00Z"
     write_rows(tmp_path / "b.csv", [["R_1", at, 3, "p1@example.com", "2025-03-01T09:00:00Z"]])
     write_rows(tmp_path / "a.csv", [["R_1", at, 3, "p1@example.com", "2025-03-02T09:00:00Z"]])  # an exact copy
@@ -267,16 +283,38 @@ def test_copies_pointed_anew_into_one_response_keep_one_case_as_after_a_sync(tmp
                                   ("branch_c", "R_1"): None}  # fmt: skip
     cases = dict(view(tmp_path, "SELECT f.source, c.case_id FROM feedback_cases c JOIN feedback f USING (record_id)"))
     assert set(cases) == {"branch_b", "branch_c"}
-    declared = config(tmp_path, {**apart, "branch_c": csv_source("c.csv", same_as="branch_b")})
+    return config(tmp_path, {**apart, "branch_c": csv_source("c.csv", same_as="branch_b")}), cases
 
-    result = api.remove("branch_a", declared, destination=f"sqlite:///{tmp_path / 'cx.db'}")
 
-    assert feedback(tmp_path) == {("branch_b", "R_1"): ("branch_c", "R_1"), ("branch_c", "R_1"): None}
+def test_a_removal_that_failed_closing_copy_cases_says_so_and_run_again_finishes(tmp_path):
+    """The removal commits, then closing the cases of copies it pointed anew fails (here the
+    database refuses to update a case): the error says the records went and what closes the
+    cases, `status` says the removal's step is not done, and `remove` run again — nothing of the
+    source left to remove — closes them and clears the mark (before: 'holds no record of
+    source', the mark kept until some sync)."""
+    declared, cases = copies_with_a_case_each(tmp_path)
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    view(tmp_path, "CREATE TRIGGER refused BEFORE UPDATE ON feedback_cases BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+
+    with pytest.raises(DestinationError) as failed:
+        api.remove("branch_a", declared, destination=url)
+    status = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    view(tmp_path, "DROP TRIGGER refused")
+    again = api.remove("branch_a", declared, destination=url)
+
+    assert str(failed.value) == (
+        f"{url}: removed 1 record of source branch_a, but closing the cases of copies pointed anew failed "
+        "(IntegrityError: disk full); run `cxbridge remove --source branch_a` again, or any sync, to close them")
+    [removal] = [run for run in status if run["command"] == "remove"]
+    assert (removal["status"], removal["records_pruned"]) == ("success", 1)
+    assert "its cases of copies pointed anew are not closed yet" in removal["error"]
+    assert again.removal.total == 0 and again.warnings[0] == (
+        "nothing left to remove: the last removal's cases of copies pointed anew are closed now")  # fmt: skip
     assert dict(view(tmp_path, "SELECT case_id, status FROM feedback_cases")) == {
-        cases["branch_b"]: "open", cases["branch_c"]: "closed_no_action"}  # the first opened stays the response's
-    assert result.warnings == [f"1 case of copies closed with no action, each response keeping one case "
-                               f"({cases['branch_c']}: `cxbridge cases show CASE` names it)"]  # fmt: skip
+        cases["branch_b"]: "open", cases["branch_c"]: "closed_no_action"}  # fmt: skip
     assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
+    status = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert [run["error"] for run in status if run["command"] == "remove"] == [None]
 
 
 class PruneOnly(SQLiteDestination):

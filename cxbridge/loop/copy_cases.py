@@ -35,6 +35,17 @@ def mark_pending(destination: Destination, *, run_id: str, sources: Collection[s
     destination.write_metadata({PENDING + run_id: json.dumps(sorted(sources))})
 
 
+def pending_marks(destination: Destination) -> dict[str, list[str]]:
+    """The runs whose copy cases are still to be closed, by run id: the sources each marked."""
+    marks = destination.read_metadata().items()
+    return {name.removeprefix(PENDING): json.loads(value) for name, value in marks if name.startswith(PENDING)}
+
+
+UNCLOSED = ("its cases of copies pointed anew are not closed yet (it stopped before that step): the next sync, or "
+            "`cxbridge remove` of the same source run again, closes them")  # fmt: skip
+"""What `status` says of a run whose mark is pending."""
+
+
 def close_pending_copy_cases(
     destination: Destination, *, run_id: str, linked: bool, sources: Collection[str]
 ) -> list[Case]:
