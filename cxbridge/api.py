@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -343,16 +343,24 @@ def _select(cfg: Config, requested: list[str]) -> list[str]:
 
 @contextmanager
 def reading(
-    config: str | Path | Config | None = None, *, destination: str | None = None, host: PluginHost | None = None
+    config: str | Path | Config | None = None,
+    *,
+    destination: str | None = None,
+    host: PluginHost | None = None,
+    locking: Sequence[str] = (),
+    wait: float | None = None,
 ) -> Iterator[Destination]:
     """The destination opened for reading: from --destination, or the config here if any (loaded
-    without the sources' and loop actions' secrets, which reading does not need)."""
+    without the sources' and loop actions' secrets, which reading does not need). With `locking`,
+    under the lock a sync of those sources takes (waiting `wait` seconds, default 60, for a
+    running one): what is read of them, no sync of them changes meanwhile."""
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     dest = open_destination(destination, config=cfg, host=host)
     if not dest.exists():
         raise _not_synced_yet(dest, configured=cfg is not None or destination is not None)
-    with dest:
+    locked = dest.lock_sources(locking, wait=CASE_LOCK_WAIT if wait is None else wait) if locking else nullcontext()
+    with locked, dest:
         dest.open(read_only=True)
         yield dest
 
@@ -524,12 +532,20 @@ def writing(
 
 
 def changing(
-    config: Config | None, *, dry_run: bool, destination: str | None, wait: float | None, host: PluginHost
+    config: Config | None,
+    *,
+    dry_run: bool,
+    destination: str | None,
+    wait: float | None,
+    host: PluginHost,
+    counting: Sequence[str] = (),
 ) -> AbstractContextManager[Destination]:
     """The destination a command that removes rows opens: for reading in a dry run (it only
-    counts), else for writing under the sync's lock (`erase`, `remove`)."""
+    counts; under the lock of the sources `counting`, whose records it counts, so that no sync
+    of them writes meanwhile), else for writing under the whole destination's lock (`erase`,
+    `remove`)."""
     if dry_run:
-        return reading(config, destination=destination, host=host)
+        return reading(config, destination=destination, host=host, locking=counting, wait=wait)
     return writing(config, destination=destination, wait=wait, host=host)
 
 

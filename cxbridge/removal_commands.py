@@ -66,7 +66,7 @@ def remove(
         chosen = Chosen(source, chosen.surveys, chosen.streams, _parts(cfg, source))
     if not (unopened := open_destination(destination, config=cfg, host=host)).removes:  # refused before it connects
         raise DestinationError(cannot_remove(unopened.name, prunes=unopened.prunes))
-    with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
+    with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host, counting=[source]) as dest:
         try:
             check_chosen(dest, chosen)
         except ConfigError:

@@ -8,6 +8,7 @@ sync started while it waits queues behind it or is refused, so overlapping syncs
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -178,6 +179,46 @@ def test_a_refusal_names_the_command_that_holds_or_waits_for_the_schema_and_the_
     assert ") is writing to postgresql://" in removal and "is waiting" not in removal, removal
     assert sync_code == 1 and f"another cxbridge command ({host}:{waiting.pid}:" in sync, sync
     assert ") is waiting for the whole of postgresql://" in sync and "is writing" not in sync, sync
+
+
+def test_a_dry_run_of_remove_counts_once_a_running_sync_of_its_source_is_done(tmp_path, postgres_database):
+    """`remove --dry-run` counts under its source's lock, as a sync of it takes it: while web_a's
+    sync runs, a dry run of web_a is refused naming it, or waits for it with --wait and counts
+    what it wrote; one of another source counts beside it (before: it counted at once, nothing
+    of web_a stored yet, and was refused as a source the destination holds no record of)."""
+    write_files(tmp_path)
+    url = postgres_database("dry_run")
+    (tmp_path / "cxbridge.toml").write_text(config_toml("http://127.0.0.1:9", FORMS[:1]), encoding="utf-8")
+    assert finished(start(tmp_path, "--source", "branch_a", "--destination", url))[0] == 0
+    counting = ("remove", "--dry-run", "--format", "json", "--destination", url, "--source")
+    with web_a_reading(tmp_path, url) as (syncing, release):
+        refused = finished(start(tmp_path, "web_a", "--wait", "0", command=counting))
+        beside = finished(start(tmp_path, "branch_a", "--wait", "0", command=counting))
+        waiting = start(tmp_path, "web_a", "--wait", "120", command=counting)
+        _until(lambda: _queued_for(url, "web_a") or waiting.poll() is not None)
+        early = waiting.poll()  # None: it waits for the sync
+        release.set()
+        assert finished(syncing)[0] == 0
+        counted = finished(waiting)
+    assert refused[0] == 1 and f"another cxbridge sync ({socket.gethostname()}:{syncing.pid}:" in refused[1], refused
+    assert ") is writing source 'web_a' to postgresql://" in refused[1]
+    assert beside[0] == 0 and json.loads(beside[1])["removed"] == 2, beside
+    assert early is None and counted[0] == 0, counted
+    assert json.loads(counted[1].splitlines()[0])["removed"] == 5
+    assert ("remove",) not in _column(tables(url)["sync_runs"], "command")  # a dry run records nothing
+
+
+def _queued_for(url: str, source: str) -> bool:
+    """Whether a session waits in the server's queue for the lock of `source`'s syncs."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 "
+            "AND ((classid::bigint << 32) | objid::bigint) = "
+            "hashtext('cxbridge source ' || current_schema() || ' ' || %s)::bigint"
+        )
+        return conn.execute(waiting, [source]).fetchone()[0] > 0
 
 
 @contextmanager
