@@ -16,7 +16,7 @@ from cxbridge.config import Config, optional_config
 from cxbridge.destinations import Destination, SyncRun, cannot_remove
 from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import ConfigError, CxbridgeError, DestinationError
-from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning, mark_pending, pending_marks
+from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning, mark_pending, pending_marks, unmark
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.pruning import Parts
 from cxbridge.removal import Chosen, Removal, check_chosen, stored_connector
@@ -83,9 +83,11 @@ def remove(
             mark_pending(dest, run_id=run.run_id, sources=[source])
         try:
             removal = dest.remove(chosen, relink=relink, dry_run=dry_run, run=run)
-        except CxbridgeError:
-            raise
-        except Exception as exc:  # a database that refused a statement: its transaction rolled back
+        except Exception as exc:  # its transaction rolled back: nothing was pointed anew either
+            if linking:
+                unmark(dest, run_id=run.run_id)
+            if isinstance(exc, CxbridgeError):
+                raise
             log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
             raise DestinationError(f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}") from None
         warnings = [] if dry_run else _copy_cases_closed(dest, run, linked=linking, removal=removal)

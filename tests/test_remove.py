@@ -317,6 +317,21 @@ def test_a_removal_that_failed_closing_copy_cases_says_so_and_run_again_finishes
     assert [run["error"] for run in status if run["command"] == "remove"] == [None]
 
 
+def test_a_removal_rolled_back_leaves_no_copy_case_mark(tmp_path):
+    """A removal that points copies anew marks itself before it writes; the database refusing a
+    delete rolls it back, and with nothing pointed anew its mark goes too (before: it stayed
+    until the next sync)."""
+    declared, _ = copies_with_a_case_each(tmp_path)
+    before = feedback(tmp_path)
+    view(tmp_path, "CREATE TRIGGER refused BEFORE DELETE ON feedback BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+
+    with pytest.raises(DestinationError, match="failed; nothing was removed: IntegrityError: disk full"):
+        api.remove("branch_a", declared, destination=f"sqlite:///{tmp_path / 'cx.db'}")
+
+    assert feedback(tmp_path) == before
+    assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
+
+
 class PruneOnly(SQLiteDestination):
     """A third-party destination whose `prune` is its own (here SQLite's) and that has no `remove`
     (written before it): the base class's, as a plugin that overrides `prune` only inherits it."""

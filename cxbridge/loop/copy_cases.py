@@ -13,6 +13,7 @@ runs the step."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Collection
 from datetime import datetime, timezone
 
@@ -25,6 +26,7 @@ from cxbridge.loop.tracking import moved
 PROGRESS = {CaseStatus.CLOSED_NO_ACTION: 0, CaseStatus.OPEN: 1, CaseStatus.CONTACTED: 2, CaseStatus.RESOLVED: 3,
             CaseStatus.INFORMED: 4}  # fmt: skip
 WAITING = (CaseStatus.OPEN, CaseStatus.CONTACTED, CaseStatus.RESOLVED)
+log = logging.getLogger(__name__)
 PENDING = "loop.copy_cases_pending."
 """A `cxbridge_metadata` name, with a run id after it, whose value is the run's sources: the run
 linked copies and may not have closed their cases yet."""
@@ -33,6 +35,15 @@ linked copies and may not have closed their cases yet."""
 def mark_pending(destination: Destination, *, run_id: str, sources: Collection[str]) -> None:
     """Say, before a run's first write that links copies, that its copy cases are to be closed."""
     destination.write_metadata({PENDING + run_id: json.dumps(sorted(sources))})
+
+
+def unmark(destination: Destination, *, run_id: str) -> None:
+    """Clear the mark of a run that wrote nothing (rolled back); one the database refuses stays,
+    and the next sync clears it."""
+    try:
+        destination.write_metadata({PENDING + run_id: None})
+    except Exception as exc:  # the database that failed the run: its error is the one to report
+        log.debug("the copy-case mark of run %s stays: %s", run_id, exc)
 
 
 def pending_marks(destination: Destination) -> dict[str, list[str]]:
