@@ -69,10 +69,10 @@ def remove(
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host, counting=[source]) as dest:
         try:
             check_chosen(dest, chosen)
-        except ConfigError:
+        except ConfigError as nothing:
             if dry_run or not any(source in sources for sources in pending_marks(dest).values()):
                 raise
-            return _finished(dest, chosen)  # removed before, its last step not done
+            return _finished(dest, chosen, nothing)  # removed before, its last step not done
         identity = IdentityResolver(dest, cfg.identity_rules(host) if cfg else IdentityRules())
         identity.start_source(source)
         relink = identity.links_without if identity.compares else None
@@ -106,8 +106,9 @@ def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool, removal
             closed = close_pending_copy_cases(dest, run_id=run.run_id, linked=linked, sources=[run.source])
     except Exception as exc:
         log.debug("%s crashed closing copy cases:\n%s", dest.name, traceback.format_exc())
-        records = f"{removal.total:,} record{'s' if removal.total != 1 else ''}" if removal else ""
-        done = f"removed {records} of source {run.source}, but " if removal else ""
+        done = ""
+        if removal is not None:
+            done = f"removed {removal.total:,} record{'s' if removal.total != 1 else ''} of source {run.source}, but "
         raise DestinationError(
             f"{dest.display_name}: {done}closing the cases of copies pointed anew failed ({type(exc).__name__}: "
             f"{exc}); run `cxbridge remove --source {run.source}` again, or any sync, to close them"
@@ -115,12 +116,13 @@ def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool, removal
     return [warning] if (warning := copy_cases_warning(closed)) else []
 
 
-def _finished(dest: Destination, chosen: Chosen) -> RemovalResult:
-    """A removal of `chosen` run again when the destination holds nothing of it but a removal's
-    (or sync's) pending mark: that removal committed and stopped before closing copy cases."""
+def _finished(dest: Destination, chosen: Chosen, nothing: ConfigError) -> RemovalResult:
+    """A removal of `chosen` run again when the destination holds nothing of it (`nothing` says
+    so) but a pending mark of a removal (or sync) of its source: that run committed and stopped
+    before closing copy cases, which this one does."""
     run = SyncRun(uuid.uuid4().hex, chosen.source, "unknown", datetime.now(timezone.utc), command=chosen.command)
     closed = _copy_cases_closed(dest, run, linked=False)
-    done = "nothing left to remove: the last removal's cases of copies pointed anew are closed now"
+    done = f"nothing removed ({nothing}); the cases of copies an earlier run pointed anew are closed now"
     return RemovalResult(dest.display_name, chosen, Removal(), warnings=[done, *closed])
 
 

@@ -128,7 +128,7 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
                 row["status"] = ABANDONED
     pending = pending_marks(dest) if rows else {}
     for row in rows:
-        if row["run_id"] in pending:  # stopped (failed, killed) between its commit and closing copy cases
+        if row["run_id"] in pending and row["status"] != "running":  # stopped between its commit and that step
             row["error"] = "; ".join(filter(None, (row["error"], UNCLOSED)))
     return rows
 

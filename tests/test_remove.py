@@ -309,7 +309,8 @@ def test_a_removal_that_failed_closing_copy_cases_says_so_and_run_again_finishes
     assert (removal["status"], removal["records_pruned"]) == ("success", 1)
     assert "its cases of copies pointed anew are not closed yet" in removal["error"]
     assert again.removal.total == 0 and again.warnings[0] == (
-        "nothing left to remove: the last removal's cases of copies pointed anew are closed now")  # fmt: skip
+        "nothing removed (the destination holds no record of source 'branch_a': it holds records of branch_b, "
+        "branch_c); the cases of copies an earlier run pointed anew are closed now")  # fmt: skip
     assert dict(view(tmp_path, "SELECT case_id, status FROM feedback_cases")) == {
         cases["branch_b"]: "open", cases["branch_c"]: "closed_no_action"}  # fmt: skip
     assert view(tmp_path, "SELECT name FROM cxbridge_metadata WHERE name LIKE 'loop.copy_cases_pending.%'") == []
