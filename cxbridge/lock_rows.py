@@ -88,7 +88,7 @@ class LockSession:
         try:
             taken = db.changed_rows(sql, [name, self.written, self.written]) == 1
         except Exception as exc:  # the engine's own error type: only a lost race is expected here
-            if not any(word in str(exc).lower() for word in CONFLICTS):
+            if not _lost_race(exc):
                 raise
             taken = False
         if taken:
@@ -106,11 +106,19 @@ class LockSession:
         return self.holder + WAITING if self.waiting else self.holder
 
     def mark(self, *, waiting: bool) -> None:
-        """The rows held marked as a claim that waits (`waiting`), or as held."""
-        if waiting != self.waiting:
-            before, self.waiting = self.written, waiting
+        """The rows held marked as a claim that waits (`waiting`), or as held; left as they are
+        should a concurrent statement win (only a refusal's wording depends on the mark)."""
+        if waiting == self.waiting:
+            return
+        marked = self.holder + WAITING if waiting else self.holder
+        try:
             self._db.execute(f"UPDATE {LOCKS.name} SET holder = {self._db.param(0)} WHERE holder = {self._db.param(1)}",
-                             [self.written, before])  # fmt: skip
+                             [marked, self.written])  # fmt: skip
+        except Exception as exc:
+            if not _lost_race(exc):
+                raise
+            return
+        self.waiting = waiting
 
     def release(self) -> None:
         if self.held:
@@ -147,6 +155,11 @@ class LockSession:
             self._db.close()
             raise
         self.destination.keep_lock_connection(self._db)
+
+
+def _lost_race(exc: Exception) -> bool:
+    """Whether the engine's error says a concurrent statement on the table won (CONFLICTS)."""
+    return any(word in str(exc).lower() for word in CONFLICTS)
 
 
 def _wait_for(
