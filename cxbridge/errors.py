@@ -74,19 +74,22 @@ class DestinationLockedError(DestinationError):
         note: str = "",
         whole: bool = False,
         waiting: bool | None = None,
+        any_command: bool = False,
     ) -> DestinationLockedError:
         """The refusal of every lock: another sync (`holder`, where known) is writing `target`
         ("to X", "source 'a' to X"), or, `whole`, a whole-destination command (remove, erase,
         cases, replay) holds destination `target` (`waiting` False) or waits for the running
         syncs (`waiting` True), its claim or queued request keeping later syncs and commands out
-        (None: not known which); after `waited` seconds of --wait it says so and asks for more."""
+        (None: not known which); `any_command`, the holder may be a sync or a whole-destination
+        command, as one lock file cannot tell; after `waited` seconds of --wait it says so and asks for more."""
         who = f" ({holder})" if holder else ""
         if whole:
             does = {None: "holds or is waiting for", False: "holds", True: "is waiting for"}[waiting]
             other = f"another cxbridge command{who} {does} the whole of {target}"
             still = "it had not finished"
         else:
-            other, still = f"another cxbridge sync{who} is writing {target}", "it was still writing"
+            writer = "command (a sync, remove, erase, cases or replay)" if any_command else "sync"
+            other, still = f"another cxbridge {writer}{who} is writing {target}", "it was still writing"
         advice = (
             f"{still} after {waited:g} s of waiting: run again once it is done, or pass a longer --wait SECONDS"
             if waited

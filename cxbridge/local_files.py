@@ -1,5 +1,5 @@
 """What destinations kept in local files share: the path in their URL, and the lock file beside
-them that lets one sync write at a time."""
+them that lets one sync or whole-destination command write at a time."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
     try:
         lock.acquire(timeout=wait)
     except Timeout:
-        raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait) from None
+        raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait, any_command=True) from None
     try:
         yield
     finally:

@@ -76,7 +76,7 @@ def test_import_waits_for_another_sync_with_wait(here: Path):
     destination = open_destination(f"sqlite:///{here / 'cx.db'}")
     with destination.lock():
         refused = invoke("import", "exports/store.csv", "--db", "cx.db")
-    assert refused.exit_code == 1 and "another cxbridge sync is writing to" in refused.output
+    assert refused.exit_code == 1 and "another cxbridge command (a sync, remove, erase, cases or replay) is writing to" in refused.output
     held = destination.lock()
     held.__enter__()
     released = threading.Timer(1.0, held.__exit__, (None, None, None))

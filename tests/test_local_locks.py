@@ -80,7 +80,8 @@ def test_another_spelling_of_a_locked_destination_is_refused(scheme, workspace: 
     (workspace.root / "real").mkdir()
     holder(f"{scheme}:///{workspace.root / 'real' / NAMES[scheme]}")
     for url in spellings(workspace.root, scheme):
-        with pytest.raises(DestinationLockedError, match="another cxbridge sync is writing to"):
+        refusal = r"another cxbridge command \(a sync, remove, erase, cases or replay\) is writing to"
+        with pytest.raises(DestinationLockedError, match=refusal):
             cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
 
 
@@ -122,7 +123,7 @@ def test_a_removal_is_refused_while_a_sync_of_another_source_writes_the_file(sch
         assert finished(syncing)[0] == 0
     removed = finished(start(tmp_path, command=removing))
     assert refused[0] == 1
-    assert f"another cxbridge sync is writing to {tmp_path / NAMES[scheme]}; wait for it" in refused[1]
+    assert f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {tmp_path / NAMES[scheme]}; wait for it" in refused[1]
     assert removed[0] == 0, removed[1]
     assert sorted({dict(row)["source"] for row in tables(url)["feedback"]}) == ["web_a"]
 
@@ -134,7 +135,7 @@ def test_a_refusal_names_the_file_a_link_leads_to(workspace: Workspace, holder):
     with pytest.raises(DestinationLockedError) as refused:
         cxbridge.sync(workspace.config, destination=alias, host=create_host())
     assert str(refused.value).startswith(
-        f"another cxbridge sync is writing to {workspace.root}/real/alias-feedback.db "
+        f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.root}/real/alias-feedback.db "
         f"(that is, {workspace.root}/real/feedback.db); wait for it to finish, or pass --wait SECONDS"
     )
 
@@ -191,7 +192,7 @@ def test_a_refusal_after_waiting_says_how_long_it_waited_and_to_wait_longer(work
     waited = CliRunner().invoke(cli, ["sync", "--no-progress", "--wait", "0.5"])
     refused = CliRunner().invoke(cli, ["sync", "--no-progress"])
     assert waited.exit_code == refused.exit_code == 1
-    assert f"another cxbridge sync is writing to {workspace.db}; it was still writing after 0.5 s of waiting" in (
+    assert f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; it was still writing after 0.5 s of waiting" in (
         waited.output
     )
     assert "pass a longer --wait SECONDS" in waited.output and "queue behind it" not in waited.output
