@@ -1,15 +1,17 @@
 """How a record's problem quotes the value it is about — a reason stored in `quarantine.error`,
 listed by `cxbridge quarantine list`, counted in summaries, logged, and quoted in the run's error
 when every record went to quarantine. A score, date or status cell holds whatever a person typed
-there, so a value is quoted only when it is short and holds no contact ('11', 'Sorta',
-'31/02/2025 10:00': enough to map a label or see the typo); anything else is named by what it is
-(docs/security.md): the reason names the file, row and field to fix it at.
+there — a name too — so a value is quoted only when it looks like an answer such a cell could hold
+(a number, a date, a short code, a label a built-in scale knows: '11', 'x1', '31/02/2025 10:00',
+'Très satisfait') and holds no contact; anything else is named by what it is ('Jane Quill': a text
+of 2 words; docs/security.md): the reason names the file, row and field to fix it at.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any
 
 from cxbridge.addresses import inside, may_hold_address, written_addresses
@@ -20,14 +22,62 @@ MAX_WORDS = 4
 MAX_CHARACTERS = 40
 _DIGITS = re.compile(r"\d{7,}")  # a phone number's digits alone (447700900123), or an account's number
 _WORD = re.compile(r"[^\W\d_]+")  # letters: '1 - 2 times a month' is of 3 words
+MAX_CODE_LETTERS = 3  # a run of letters in a code, date or time: 'x1', '1e400', 'Oct', 'PM', 'GMT+5'
 
 
-def quoted(value: Any, written: Callable[[Any], str] = repr) -> str:
+def quoted(value: Any, written: Callable[[Any], str] = repr, *, known: Iterable[str] = ()) -> str:
     """`value` as `written` writes it (quoted, by default), or what it is, in brackets, when it
-    may not be quoted (`withheld`): `(an e-mail address, not shown)`."""
+    may not be quoted (`withheld`, `looks_like_an_answer`): `(an e-mail address, not shown)`, `(a
+    text of 2 words, not shown)`. `known`: the labels of the caller's scale ('Extremely Happy')."""
     shown = written(value)
-    what = withheld(value if isinstance(value, str) else shown)
+    text = value if isinstance(value, str) else shown
+    what = withheld(text)
+    if what is None and not isinstance(value, int | float | None) and not looks_like_an_answer(text, known=known):
+        what = described(text)
     return shown if what is None else f"({what}, not shown)"
+
+
+def looks_like_an_answer(text: str, *, known: Iterable[str] = ()) -> bool:
+    """Whether `text` is what a score, date or status cell holds when typed in as meant: a label a
+    built-in scale or `known` holds ('Très satisfait', '5 - Very satisfied', 'N/A', '#REF!'), or a number, date,
+    time or code — no more letters than digits, in runs of at most `MAX_CODE_LETTERS`. A word
+    that is neither may be a name ('Jane Quill', 'Sorta'), which a reason does not quote."""
+    words = _WORD.findall(text)
+    if not words:
+        return True
+    if sum(map(len, words)) <= sum(map(str.isdigit, text)) and max(map(len, words)) <= MAX_CODE_LETTERS:
+        return True
+    return _known_label(text, known)
+
+
+def described(text: str) -> str:
+    """What a value no scale knows is, by its length alone: 'a word of 4 letters', 'a text of 2
+    words', 'a text of 6 characters' (letters and digits)."""
+    words = _WORD.findall(text.strip())
+    if len(words) > 1:
+        return f"a text of {len(words)} words"
+    if words and words[0] == text.strip():
+        return f"a word of {len(text.strip())} letters"
+    return f"a text of {len(text.strip())} characters"
+
+
+def _known_label(text: str, known: Iterable[str]) -> bool:
+    from cxbridge.detection.labels import label_key  # it builds on metrics, which quotes with this module
+    from cxbridge.metrics import shown_words
+
+    labels = _built_in_labels() | {label_key(label) for label in known}
+    words = shown_words(text)  # of '5 - Very satisfied'; '' for words alone
+    return label_key(text) in labels or bool(words) and label_key(words) in labels
+
+
+@cache
+def _built_in_labels() -> frozenset[str]:
+    """Every label of the built-in scales, answers that carry no score, Yes/No, a formula's error."""
+    from cxbridge.detection.labels import NO, NO_SCORE_LABELS, SCALES, YES, label_key
+    from cxbridge.metrics import FORMULA_ERRORS
+
+    points = {label for scale in SCALES for label in scale.values()}
+    return frozenset(label_key(label) for label in points | NO_SCORE_LABELS | YES | NO | FORMULA_ERRORS)
 
 
 def withheld(text: str) -> str | None:

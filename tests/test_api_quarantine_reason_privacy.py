@@ -3,7 +3,7 @@ score, rating or survey version, a Salesforce answer, a QuestionPro time — quo
 sent only when it is short and holds no contact (docs/security.md, Quarantine reasons), as a
 file's do (tests/test_quarantine_reason_privacy.py): each connector is synced with `-vv` from its
 local fake API, every case in one payload, the bad value a marker (an e-mail address, a phone
-number, a long number); no `quarantine.error`, `sync_runs.error`, output of `quarantine list`
+number, a long number, a name alone); no `quarantine.error`, `sync_runs.error`, output of `quarantine list`
 (table and JSON), summary, status or log line holds a marker, and each reason still names the
 record, the field and what is wrong."""
 
@@ -22,7 +22,8 @@ from tests.test_privacy_audit_api import toml
 from tests.test_quarantine_reason_privacy import listed_holding_none, run
 
 PHONE, SENTENCE, EMAIL, LONG = "+44 7700 900321", "call me on +44 7700 900322", "quill.reason@audit.example", 447700900123
-MARKERS = ["7700 900321", "7700900321", "7700 900322", "7700900322", "quill.reason", "447700900123"]
+NAME = "Jane Quillname"  # a name alone, typed where a score goes
+MARKERS = ["7700 900321", "7700900321", "7700 900322", "7700900322", "quill.reason", "447700900123", "quillname"]
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,15 @@ def hubspot() -> Api:
 
     account = hubspot_api.HubSpotAccount()
     account.objects["feedback_submissions"] = [submission(1, SENTENCE), submission(2, f"{LONG}.5"),
-                                               submission(3, "x1"), submission(4, "10")]  # fmt: skip
+                                               submission(3, "x1"), submission(4, "10"), submission(5, NAME)]  # fmt: skip
     return Api(
         lambda: hubspot_api.hubspot(account),
         lambda url: {"hubspot": {"connector": "hubspot", "base_url": url, "access_token": "${HUBSPOT_TOKEN}"}},
         {"HUBSPOT_TOKEN": hubspot_api.TOKEN},
         {"701": Reason("hs_value", "is not a number", named("a text holding a phone number")),
          "702": Reason("hs_value", "of a NPS survey response is not a whole number", named("a text holding a long number")),
-         "703": Reason("hs_value", "is not a number", "'x1'")},  # fmt: skip
+         "703": Reason("hs_value", "is not a number", "'x1'"),
+         "705": Reason("hs_value", "is not a number", named("a text of 2 words"))},  # fmt: skip
     )
 
 
@@ -74,6 +76,7 @@ def freshdesk() -> Api:
     helpdesk.csat_responses = {freshdesk_api.ADVANCED: [
         freshdesk_api.csat_response(1, freshdesk_api.ADVANCED, {"Q_1": f"{LONG}.5"}),
         freshdesk_api.csat_response(2, freshdesk_api.ADVANCED, {"Q_1": "4.5"}),
+        freshdesk_api.csat_response(3, freshdesk_api.ADVANCED, {"Q_1": NAME}),
     ]}  # fmt: skip
     source = {"connector": "freshdesk", "api_key": "${FRESHDESK_API_KEY}", "start_date": "2026-05-01T00:00:00Z"}
     return Api(
@@ -87,7 +90,9 @@ def freshdesk() -> Api:
          "9104": Reason("ratings", "the rating has no ratings by question id", named("a phone number")),
          "5f0c9e2a-0000-4000-8000-000000000001": Reason("answers.Q_1", "to range question Q_1 is not a whole number",
                                       named("a text holding a long number")),
-         "5f0c9e2a-0000-4000-8000-000000000002": Reason("answers.Q_1", "to range question Q_1 is not a whole number", "'4.5'")},  # fmt: skip
+         "5f0c9e2a-0000-4000-8000-000000000002": Reason("answers.Q_1", "to range question Q_1 is not a whole number", "'4.5'"),
+         "5f0c9e2a-0000-4000-8000-000000000003": Reason("Q_1", "is neither a number nor a known label",
+                                                       named("a text of 2 words"))},  # fmt: skip
     )
 
 
@@ -108,7 +113,7 @@ def zendesk() -> Api:
                      "surveys": source | {"base_url": url, "csat": "survey_responses"}},  # fmt: skip
         {"ZENDESK_API_TOKEN": zendesk_api.API_TOKEN},
         {"35401": Reason("score", "is not a rating (good or bad)", named("a text holding a phone number")),
-         "35402": Reason("score", "is not a rating (good or bad)", "'meh'"),
+         "35402": Reason("score", "is not a rating (good or bad)", named("a word of 3 letters")),
          "01J1WB51MG6HXTYWE6Q0C93R01": Reason(question, "is not a whole number", named("an e-mail address")),
          "01J1WB51MG6HXTYWE6Q0C93R02": Reason(question, "has rating_category 'offered'", named("a number of 12 digits")),
          "01J1WB51MG6HXTYWE6Q0C93R03": Reason("survey.version", "is not a whole number", named("a phone number"))},  # fmt: skip

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec, Scale, coerce, net_promoter_score, satisfied_share, score, shown_number
 from cxbridge.questions import option_values
+from cxbridge.quoted_values import quoted
 
 NPS = MetricSpec(metric="nps")
 
@@ -199,7 +200,7 @@ def test_a_mapped_answer_naming_an_amount_is_no_point_of_its_scale(language):
     """A hand-written `metric` reads "5 oder mehr" as detection does: no 5, but an answer its
     labels or ignore_values must name, else a DataError naming it and the fix."""
     for amount in AMOUNTS[language]:
-        with pytest.raises(DataError, match=f"answer {re.escape(repr(amount))} names an amount, not a point of this "
+        with pytest.raises(DataError, match=f"answer {re.escape(quoted(amount))} names an amount, not a point of this "
                                             "csat scale; .* map it to its value in 'labels'"):  # fmt: skip
             coerce(amount, MetricSpec(metric="csat", scale=(1, 5)))
         assert coerce(amount, MetricSpec(metric="csat", scale=(1, 5), labels={amount.upper(): 4})) == 4

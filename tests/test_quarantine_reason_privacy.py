@@ -2,8 +2,9 @@
 itself only when it is short and holds no contact: an e-mail address, a phone number (or its
 digits alone), or a longer text typed into a score, date or status cell is named by what it is —
 in `quarantine.error`, `cxbridge quarantine list`, the summary of `sync` and `import`, the log and
-`sync_runs.error` (docs/security.md) — while '11' and 'Sorta' are still quoted, so that the row
-can be found and fixed. The values are markers, as in tests/test_privacy_audit_api.py, in a CSV
+`sync_runs.error` (docs/security.md), and so is a word no scale knows ('Sorta', a name alone:
+'Jane Quill') — while '11', '31/02/2025 10:00' and a label a scale knows are still quoted; each
+reason names the row and field, so that the row can be found and fixed. The values are markers, as in tests/test_privacy_audit_api.py, in a CSV
 file and in a workbook, synced and imported."""
 
 from __future__ import annotations
@@ -37,9 +38,13 @@ ROWS = [
     ["R9", ON_TIME, "11", "4", "complete", "ok"],
     ["R10", ON_TIME, "9", "Sorta", "complete", "ok"],
     ["R11", ON_TIME, "9", "4", "complete", "fine"],
+    ["R12", ON_TIME, "Jane Quillname", "4", "complete", "ok"],
+    ["R13", "Quillday", "9", "4", "complete", "ok"],
+    ["R14", ON_TIME, "9", "4", "Quillstate", "ok"],
 ]
 MARKERS = ["7700 900123", "7700900123", "447700900124", "quill.score", "quillmarker", "lovely at the till",
-           "496 0005", "4960005", "7700 900126", "7700900126", "quill.date", "quillstatus", "496 0008", "4960008"]  # fmt: skip
+           "496 0005", "4960005", "7700 900126", "7700900126", "quill.date", "quillstatus", "496 0008", "4960008",
+           "quillname", "quillday", "quillstate", "sorta"]  # fmt: skip
 KINDS = {  # row → (field, what its reason says the value is)
     "R1": ("nps", "a number of 12 digits"),  # read as the number 447700900123, off the scale
     "R2": ("nps", "a number of 12 digits"),
@@ -49,6 +54,10 @@ KINDS = {  # row → (field, what its reason says the value is)
     "R6": ("submitted", "a text holding a phone number"),
     "R7": ("submitted", "a text holding an e-mail address"),
     "R8": ("status", "a text holding a phone number"),
+    "R10": ("sat", "a word of 5 letters"),  # no label any scale knows: it may be a name as well
+    "R12": ("nps", "a text of 2 words"),  # a name alone, short as it is
+    "R13": ("submitted", "a word of 8 letters"),
+    "R14": ("status", "a word of 10 letters"),
 }
 CONFIG = """
 [sources.survey]
@@ -118,12 +127,15 @@ def test_a_reason_names_a_contact_or_free_text_by_what_it_is(kind, command, tmp_
     file = project(tmp_path, kind)
     summary = run("-vv", "sync", "--no-progress") if command == "sync" else run("-vv", "import", file)
     reasons = {row["id"]: row for row in listed_holding_none(MARKERS, summary, tmp_path / "cxbridge.db")}
-    assert sorted(reasons, key=lambda n: int(n[1:])) == [*KINDS, "R9", "R10"]
+    assert sorted(reasons, key=lambda n: int(n[1:])) == sorted([*KINDS, "R9"], key=lambda n: int(n[1:]))
     for native, (column, what) in KINDS.items():
         assert reasons[native]["field"] == column and re.search(r"row \d+", reasons[native]["where"])
         assert f"({what}, not shown)" in reasons[native]["error"], reasons[native]
     assert "nps answer 11 is outside its scale 0–10" in reasons["R9"]["error"]
-    assert "answer 'Sorta' is neither a number nor a known label" in reasons["R10"]["error"]
+    assert "answer (a word of 5 letters, not shown) is neither a number nor a known label of this csat question; fix " \
+        "the answer in the source, or, in the [[sources.survey.metrics]] entry of column 'sat', map it" in reasons["R10"]["error"]
+    assert "status (a word of 10 letters, not shown) is neither complete (1, true, finished) nor partial (0, false)" \
+        in reasons["R14"]["error"]
     if command == "import":  # the summary counts the first reasons
         assert "✘ 1 × question 'nps': answer (an e-mail address, not shown)" in summary, summary
 
@@ -143,11 +155,24 @@ def test_a_source_whose_every_row_is_quarantined_fails_naming_what_the_first_one
 
 
 @pytest.mark.parametrize(
-    "value", ["11", "Sorta", "#N/A", "1 - 2 times a month", "Neither satisfied nor dissatisfied", "31/02/2025 10:00",
-              "2025-06-01T25:00:00+02:00", "Très satisfait"],
+    "value", ["11", "4.5", "-1", "1e400", "x1", "#N/A", "#REF!", "Neither satisfied nor dissatisfied", "Très satisfait",
+              "5 - Very satisfied", "Bardzo zadowolony", "Не знаю", "Yes", "31/02/2025 10:00", "2025-06-01T25:00:00+02:00",
+              "05 Oct, 2020 02:51:51 PM ABC", "2022/02/13 10:26:52 p. m. GMT-3", "2025. 12. 26. 오후 7:11:27"],
 )  # fmt: skip
-def test_a_short_answer_label_or_date_is_quoted_as_written(value):
+def test_a_number_code_date_or_label_a_scale_knows_is_quoted_as_written(value):
     assert quoted(value) == repr(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "what"),
+    [("Jane Quill", "a text of 2 words"), ("Jane", "a word of 4 letters"), ("Sorta", "a word of 5 letters"),
+     ("Ann", "a word of 3 letters"), ("Jane 5", "a text of 6 characters"), ("5 Jane", "a text of 6 characters"),
+     ("1 - 2 times a month", "a text of 3 words"), ("Quill-Smith", "a text of 2 words")],
+)  # fmt: skip
+def test_a_name_or_any_other_word_no_scale_knows_is_named_by_its_length(value, what):
+    """A word may be a name as well as an unknown label: the reason names the row and field, the
+    row's file or `raw` holds the value."""
+    assert quoted(value) == f"({what}, not shown)"
 
 
 def test_a_row_found_by_its_reason_is_fixed_in_the_file_or_by_a_label_and_leaves_quarantine(tmp_path, monkeypatch):

@@ -81,7 +81,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_run_goes_on(workspace: Wo
     assert (source.written, source.quarantined, source.status) == (7, 3, "success")
     reasons = dict(workspace.query("SELECT source_record_id, error FROM quarantine"))
     assert "outside its scale 0–10" in reasons["R3"]
-    assert "'Kinda ok'" in reasons["R6"]
+    assert "answer (a text of 2 words, not shown)" in reasons["R6"]
     assert "'submitted' is empty" in reasons["R8"]
     context = json.loads(workspace.query("SELECT context FROM quarantine WHERE source_record_id = 'R3'")[0][0])
     assert context == {"file": "responses.csv", "row": 4}

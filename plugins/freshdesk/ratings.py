@@ -111,7 +111,7 @@ def normalize_rating(
 def _value(question_id: str, given: Any) -> int:
     value = whole_int(given)
     if value is None:
-        raise DataError(f"rating {quoted(given)} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
+        raise DataError(f"rating {quoted(given, known=LABELS.values())} of {question_id} is not a whole number: Freshdesk rates 103 Extremely "
                         "Happy … -103 Extremely Unhappy (classic surveys 1, 2, 3)", field=f"ratings.{question_id}")  # fmt: skip
     return value
 

@@ -30,9 +30,10 @@ def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> da
     name = (match.group(2) or "UTC").upper()
     offset = (extra or {}).get(name) or ABBREVIATIONS.get(name) or _gmt_offset(name)
     if offset is None:
-        shown = quoted(name)
+        stamp = quoted(text)
+        shown = repr(name) if stamp == repr(text) else quoted(name)  # QuestionPro's code, in a stamp shown
         raise DataError(
-            f"timestamp {quoted(text)}: unknown time-zone abbreviation {shown}; name its offset in the source's "
+            f"timestamp {stamp}: unknown time-zone abbreviation {shown}; name its offset in the source's "
             f'timezone_abbreviations, e.g. {{ {name if shown == repr(name) else "AST"} = "+03:00" }}',
             field="timestamp",
         )

@@ -4,7 +4,7 @@ Contacts as CRM context."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
@@ -113,7 +113,7 @@ def _answer(
     choice = answer.get("ChoiceValue")
     if kind in SCORED_TYPES and choice not in (None, ""):
         scored = Question(qid, text, "choice", scale=scale, choices=choices)
-        _require_scale(scored, kind, choice, plan)
+        _require_scale(scored, kind, choice, plan, labels=definition.get("choices") or ())
         return plan.answer(scored, choice, label=str(choice), also=(kind,))
     value = choice or answer.get("ResponseShortText")
     if value in (None, ""):
@@ -122,11 +122,14 @@ def _answer(
     return plan.answer(Question(qid, text, "text" if free_text else "choice"), value, also=(kind,))
 
 
-def _require_scale(question: Question, kind: str, value: Any, plan: QuestionPlan) -> None:
+def _require_scale(
+    question: Question, kind: str, value: Any, plan: QuestionPlan, *, labels: Iterable[str] = ()
+) -> None:
     """A CSAT or Rating answer is scored on a scale its question's choices, the config's
     csat_scale / rating_scale or its override (a scale, or labels) give, never on a guessed one:
     Salesforce documents none for a question without choices (the recorded org's CSAT question has
-    none), so such an answer waits in quarantine until the config says it."""
+    none), so such an answer waits in quarantine until the config says it. `labels`: its choices'
+    labels, which the reason quotes."""
     if kind not in SCALE_SETTINGS or question.scale is not None:
         return
     reading = plan.reading(question, also=(kind,))
@@ -136,7 +139,7 @@ def _require_scale(question: Question, kind: str, value: Any, plan: QuestionPlan
     if override is not None and (override.scale or override.labels):
         return
     raise DataError(f"question {question.id} ({question.text!r}): a {kind} question whose SurveyQuestionChoice rows "
-                    f"give no scale, and {SCALE_SETTINGS[kind]} is not set, so its answer {quoted(value)} is not scored on "
+                    f"give no scale, and {SCALE_SETTINGS[kind]} is not set, so its answer {quoted(value, known=labels)} is not scored on "
                     f"a guessed one; set {SCALE_SETTINGS[kind]} in [{plan.where}] (e.g. [1, 5]), or scale (and labels, "
                     f"for answers in words) in [{plan.where}.questions.{question.id}], then run `cxbridge quarantine "
                     "replay`", field=question.id)  # fmt: skip
