@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxbridge.masking import redact
+from cxbridge.quoted_values import shown_in
 
 
 class CxbridgeError(Exception):
@@ -32,10 +33,12 @@ class DataError(CxbridgeError):
 
     @classmethod
     def from_validation(cls, exc: Exception) -> DataError:
-        """The first problem of a pydantic ValidationError, named by its field."""
+        """The first problem of a pydantic ValidationError, named by its field; the value its
+        message may quote (a plugin's validator) shown as a reason shows one (`shown_in`)."""
         error = exc.errors()[0]  # type: ignore[attr-defined]
         where = ".".join(str(part) for part in error["loc"])
-        return cls(f"{where}: {error['msg']}" if where else error["msg"], field=where or None)
+        message = shown_in(error["msg"], error.get("input"))
+        return cls(f"{where}: {message}" if where else message, field=where or None)
 
 
 class SourceError(CxbridgeError):

@@ -10,7 +10,7 @@ of 2 words; docs/security.md): the reason names the file, row and field to fix i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -78,6 +78,32 @@ def _built_in_labels() -> frozenset[str]:
 
     points = {label for scale in SCALES for label in scale.values()}
     return frozenset(label_key(label) for label in points | NO_SCORE_LABELS | YES | NO | FORMULA_ERRORS)
+
+
+def shown_in(message: str, value: Any) -> str:
+    """`message` — a pydantic validator's, which a plugin may write as `f"store {value!r} …"` —
+    with `value` shown as a reason shows it (`quoted`) wherever it quotes or writes it out. Of an
+    object (a model validator's input: the whole record) only the texts `withheld` names are
+    replaced: its other words may be the message's own ('complete', 'email')."""
+    for text in _texts(value):
+        shown = quoted(text) if isinstance(value, str) else _named(text)
+        if shown != repr(text):
+            message = message.replace(repr(text), shown).replace(text, shown)
+    return message
+
+
+def _named(text: str) -> str:
+    what = withheld(text)
+    return repr(text) if what is None else f"({what}, not shown)"
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        if value.strip():
+            yield value
+    elif isinstance(value, dict | list | tuple):
+        for part in value.values() if isinstance(value, dict) else value:
+            yield from _texts(part)
 
 
 def withheld(text: str) -> str | None:

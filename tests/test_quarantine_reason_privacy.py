@@ -18,10 +18,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from pydantic import BaseModel, ValidationError, field_validator, model_validator
 
+import cxbridge
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
+from cxbridge.errors import DataError
 from cxbridge.quoted_values import quoted
+from cxbridge.testing.sample_feedback import Responses, SampleFeedback
+from cxbridge.testing.sample_feedback import raw_record as _raw_record
 from tests.workbooks import write_xlsx
 
 HEADER = ["id", "submitted", "nps", "sat", "status", "comment"]
@@ -132,10 +137,15 @@ def test_a_reason_names_a_contact_or_free_text_by_what_it_is(kind, command, tmp_
         assert reasons[native]["field"] == column and re.search(r"row \d+", reasons[native]["where"])
         assert f"({what}, not shown)" in reasons[native]["error"], reasons[native]
     assert "nps answer 11 is outside its scale 0–10" in reasons["R9"]["error"]
-    assert "answer (a word of 5 letters, not shown) is neither a number nor a known label of this csat question; fix " \
-        "the answer in the source, or, in the [[sources.survey.metrics]] entry of column 'sat', map it" in reasons["R10"]["error"]
-    assert "status (a word of 10 letters, not shown) is neither complete (1, true, finished) nor partial (0, false)" \
+    assert (
+        "answer (a word of 5 letters, not shown) is neither a number nor a known label of this csat question; fix "
+        "the answer in the source, or, in the [[sources.survey.metrics]] entry of column 'sat', map it"
+        in reasons["R10"]["error"]
+    )
+    assert (
+        "status (a word of 10 letters, not shown) is neither complete (1, true, finished) nor partial (0, false)"
         in reasons["R14"]["error"]
+    )
     if command == "import":  # the summary counts the first reasons
         assert "✘ 1 × question 'nps': answer (an e-mail address, not shown)" in summary, summary
 
@@ -198,3 +208,75 @@ def test_a_row_found_by_its_reason_is_fixed_in_the_file_or_by_a_label_and_leaves
         assert dict(db.execute("SELECT source_record_id, nps FROM feedback WHERE source_record_id IN ('R3', 'R10')")) == {
             "R3": 8, "R10": 9}  # fmt: skip
         assert not db.execute("SELECT 1 FROM quarantine WHERE source_record_id IN ('R3', 'R10')").fetchall()
+
+
+class _StoreCodes(BaseModel):
+    """A third-party stream's own check of what it read (docs/plugins.md): its message quotes the
+    value, as a validator's often does."""
+
+    store: str
+
+    @field_validator("store")
+    @classmethod
+    def _one_of_ours(cls, value: str) -> str:
+        if not value.startswith("S"):
+            raise ValueError(f"store {value!r} is not one of ours (S01, S02 …); typed: {value}")
+        return value
+
+
+class _CheckedResponses(Responses):
+    def normalize(self, raw: dict[str, Any], builder: Any) -> Any:
+        _StoreCodes.model_validate({"store": raw["store"]})
+        return super().normalize(raw, builder)
+
+
+class _CheckedFeedback(SampleFeedback):
+    def streams(self) -> list[Any]:
+        return [_CheckedResponses(self)]
+
+
+class _Registering:
+    @cxbridge.hookimpl
+    def register_sources(self, register):
+        register(_CheckedFeedback)
+
+
+@pytest.mark.parametrize(
+    ("store", "what"),
+    [("Jane Quillvalid", "(a text of 2 words, not shown)"), ("+44 7700 900555", "(a phone number, not shown)"),
+     ("call 0161 496 0555 please", "(a text holding a phone number, not shown)"), ("x1", "'x1'")],
+)  # fmt: skip
+def test_a_plugins_validator_quoting_the_value_is_withheld_as_a_reason_quotes_one(store, what, tmp_path, monkeypatch):
+    """A pydantic validator's message of a plugin's stream becomes the reason (`DataError.from_validation`):
+    the value it quotes, as written or in quotes, is shown as a reason shows a value."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("cxbridge.testing.sample_feedback.raw_record", lambda n, version: _raw_record(n, version) | (
+        {"store": store} if n == 3 else {}))  # fmt: skip
+    host = plugins_host.create_host()
+    host.pm.register(_Registering())
+    monkeypatch.setattr(plugins_host, "_host", host)
+    (tmp_path / "cxbridge.toml").write_text('[sources.sample]\nconnector = "sample_feedback"\nrecords = 4\n')
+    summary = run("-vv", "sync", "--no-progress")
+    markers = [] if what == "'x1'" else ["quillvalid", "7700 900555", "496 0555"]
+    [reason] = [row for row in listed_holding_none(markers, summary, tmp_path / "cxbridge.db") if row["id"] == "F0003"]
+    assert reason["field"] == "store", reason
+    typed = "x1" if what == "'x1'" else what  # as written: a code
+    assert reason["error"] == f"store: Value error, store {what} is not one of ours (S01, S02 …); typed: {typed}"
+
+
+class _Visit(BaseModel):
+    status: str
+    contact: str
+
+    @model_validator(mode="after")
+    def _reachable(self) -> _Visit:
+        raise ValueError(f"status {self.status!r}: call {self.contact} about it")
+
+
+def test_a_record_validators_message_withholds_a_contact_of_the_record_and_keeps_its_own_words():
+    """A model validator's input is the whole record: its contact is withheld, its other words
+    (which may be the message's own) are kept."""
+    with pytest.raises(ValidationError) as raised:
+        _Visit(status="complete", contact="+44 7700 900556")
+    error = DataError.from_validation(raised.value)
+    assert str(error) == "Value error, status 'complete': call (a phone number, not shown) about it"
