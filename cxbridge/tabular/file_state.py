@@ -6,8 +6,9 @@ A state names the identity of the file it was saved for (`FileState.identity`), 
 file's when that is not the identity of the file it is found for (`saved_for`): a cursor names an
 imported file by its path from the project's folder and a synced one by its path below the
 source's `path`, and the two can name two files (`exports/responses.csv`). An imported file's
-state also names that folder (`FileState.folder`, a hash): the same path from another folder
-(an import run elsewhere, a config in a subfolder) is another file.
+state also names that folder (`FileState.folder`, a hash of its path keyed with a random salt
+kept beside it, `folder_key`): the same path from another folder (an import run elsewhere, a
+config in a subfolder) is another file.
 
 A file is unchanged when its size and modification time are the saved ones (not a byte of it is
 read), or, when only the time differs, when the hash of its bytes is the saved one. A delimited
@@ -20,6 +21,7 @@ workbook or JSON export that changed — reads the file whole again, as the firs
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,7 +40,8 @@ class FileState:
     there, the date order its rows were read in, and, for rows keyed by their content, the name
     of the key table of the rows up to there (`key_tables`); the file's identity as the cursor
     names files (None in a state saved before 2026-12-07); for a file named by its path from a
-    folder (an import's), that folder's `folder_key` (None for a synced file, and before 2026-12-07)."""
+    folder (an import's), that folder's `folder_key` (None for a synced file, and before 2026-12-07;
+    an unsalted hash before 2026-12-07's later change, still read: `names_folder`)."""
 
     config: str
     size: int
@@ -105,24 +108,45 @@ class Plan:
         return (1, self.resume[0]) if self.resume else (0, 0)
 
 
-def folder_key(folder: Path) -> str:
-    """How a state names the folder its file's name is a path from: a hash, as a folder's path
-    may name a person (`/home/jane.doe/…`)."""
-    return hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+def folder_key(folder: Path, *, saved: Any = None) -> str:
+    """How a state names the folder its file's name is a path from, as a folder's path may name a
+    person (`/home/jane.doe/…`): `<salt>:<hash>`, the hash of the path keyed with a random salt, so
+    that a guessed path cannot be confirmed from the state by hashing it; the key `saved` (a
+    state's `folder`) gives, when it names this folder, so that an unchanged file's state stays as it was."""
+    if isinstance(saved, str) and ":" in saved and names_folder(saved, folder):
+        return saved
+    return _salted(folder, secrets.token_hex(16))
 
 
-def saved_for(saved: Any, identities: Collection[str], *, folder: str | None = None) -> Any:
+def names_folder(key: str, folder: Path) -> bool:
+    """Whether a state's `folder` key is `folder`'s: salted (`folder_key`), or the unsalted hash a
+    state saved before 2026-12-07's later change holds."""
+    salt, _, _ = key.rpartition(":")
+    if not salt:
+        return key == hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    try:
+        return key == _salted(folder, salt)
+    except ValueError:  # a salt that is no hex: another key
+        return False
+
+
+def _salted(folder: Path, salt: str) -> str:
+    digest = hashlib.blake2b(str(folder.resolve()).encode(), key=bytes.fromhex(salt), digest_size=16)
+    return f"{salt}:{digest.hexdigest()}"
+
+
+def saved_for(saved: Any, identities: Collection[str], *, folder: Path | None = None) -> Any:
     """`saved`, unless it is the state of a file of none of `identities`, or — found by a name
-    that is a path from the folder whose `folder_key` is `folder` — saved for that path from
-    another folder (then None): a file is passed over or read on only from a state of that file,
-    whose rows it passes over are stored under the ids they have in it. A state without an
-    identity or a folder (saved before 2026-12-07) is taken as before."""
+    that is a path from `folder` — saved for that path from another folder (then None): a file is
+    passed over or read on only from a state of that file, whose rows it passes over are stored
+    under the ids they have in it. A state without an identity or a folder (saved before
+    2026-12-07) is taken as before."""
     if not isinstance(saved, dict):
         return saved
     identity, saved_in = saved.get("identity"), saved.get("folder")
     if identity is not None and identity not in identities:
         return None
-    return None if folder is not None and saved_in is not None and saved_in != folder else saved
+    return None if folder is not None and saved_in is not None and not names_folder(str(saved_in), folder) else saved
 
 
 def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool = False) -> Plan:

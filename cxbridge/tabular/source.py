@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property, partial
+from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
@@ -186,8 +187,8 @@ class FileStream(Stream):
         appendable, named = file.kind == "delimited", self.names.name(file.in_cursor)
         identity = self.names.name(file.identity)
         at_path = {identity, self.names.name(file.path.name)} if file.cursor_name is None else {identity}
-        own = saved_for(saved.get(named), {identity}, folder=self._folder(file))
-        base = folder_key(self.source.context.base_dir) if file.cursor_name is None else None
+        own = saved_for(saved.get(named), {identity}, folder=self._root(file))
+        base = self.source.context.base_dir if file.cursor_name is None else None
         other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path, folder=base)
         plans = [] if own is None else [plan(file, own, self._config_hash, appendable=appendable)]
         if own is None or (named in twice and other is not None):
@@ -200,11 +201,17 @@ class FileStream(Stream):
         its folder name it); a synced one's, its path from the config's folder (as an import names it)."""
         return file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
 
+    def _root(self, file: SourceFile) -> Path | None:
+        """The folder an imported file's name in the cursor is a path from (`cursor_root`); None
+        for a file named by its identity."""
+        return self.config.cursor_root if file.cursor_name is not None else None
+
     def _folder(self, file: SourceFile) -> str | None:
-        """The `folder_key` of the folder an imported file's name in the cursor is a path from
-        (`cursor_root`); None for a file named by its identity."""
-        root = self.config.cursor_root
-        return folder_key(root) if file.cursor_name is not None and root is not None else None
+        """The `folder_key` of `_root`, to save: the one the file's state holds, when it names that folder."""
+        root, saved = self._root(file), self._saved.get(self.names.name(file.in_cursor))
+        if root is None:
+            return None
+        return folder_key(root, saved=saved.get("folder") if isinstance(saved, dict) else None)
 
     def _named_twice(self, files: list[SourceFile]) -> dict[str, str]:
         """Each file's name in the cursor → its other name, where that name is the file's too: a
