@@ -276,6 +276,24 @@ def test_hubspots_published_csat_example_is_a_satisfied_answer_on_its_0_to_2_sca
     assert query(tmp_path, "SELECT responses, satisfied, csat_pct FROM csat_by_month") == [(1, 1, 100.0)]
 
 
+def test_a_property_the_connector_does_not_ask_for_is_not_stored_when_hubspot_answers_it(tmp_path):
+    """HubSpot's published example carries `hs_submission_name` ("Customer Satisfaction Survey -
+    customer@example.com": the contact's e-mail) and `hs_ingestion_id`, which the connector never
+    asks for (docs/security.md: never stored): whatever HubSpot answers, neither is in any byte of
+    the database — `raw` and `quarantine.raw` were the answer as read."""
+    example = json.loads((VENDOR / "feedback_submission_example.json").read_text())
+    between = example | {"id": "513", "properties": example["properties"] | {"hs_value": "1.5"}}
+    result = sync_feedback_objects(tmp_path, [example, between])
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 1), result.error
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    for unasked in (b"customer@example.com", b"hs_submission_name", b"hs_ingestion_id"):
+        assert unasked not in stored, unasked
+    assert query(tmp_path, "SELECT json_extract(raw, '$.properties') FROM quarantine") == [(json.dumps({
+        "hs_content": "What a great product!", "hs_response_group": "PROMOTER", "hs_survey_channel": "EMAIL",
+        "hs_survey_id": "5", "hs_survey_name": "Customer Satisfaction Survey", "hs_survey_type": "CSAT",
+        "hs_value": "1.5"}, separators=(",", ":")),)]  # fmt: skip
+
+
 def test_every_value_hubspot_documents_lands_in_its_box(tmp_path):
     """CSAT 0/1/2 and NPS 0–10 fall in the boxes HubSpot's own grouping names (detractor,
     passive, promoter); CES 1–7 in the project's boxes (the best two and the worst two of seven:

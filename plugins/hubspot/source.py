@@ -96,7 +96,14 @@ class WindowedSearch:
         until = int(self.source.now().timestamp() * 1000) + 1
         for page in search(self.source.client, self.object_type, modified=self.modified, properties=self.properties,
                            since=since, until=until, page_size=config.page_size):  # fmt: skip
-            yield from self.with_context(page)
+            yield from self.with_context([self.as_asked(found) for found in page])
+
+    def as_asked(self, found: dict[str, Any]) -> dict[str, Any]:
+        """An object with the properties asked for alone: HubSpot may answer others (its published
+        example, `hs_submission_name`, names the contact's e-mail), which are never stored."""
+        asked = set(self.properties)
+        properties = found.get("properties") or {}
+        return found | {"properties": {key: value for key, value in properties.items() if key in asked}}
 
     def with_context(self, page: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """One page of objects with whatever a stream reads about them in a batch."""
