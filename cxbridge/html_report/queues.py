@@ -17,14 +17,17 @@ CASE_STATUSES = ("open", "contacted", "resolved")
 
 
 def _per_store(
-    destination: Destination, view: str, counts: dict[str, str], options: ReportOptions, *, copies: bool = False
+    destination: Destination, view: str, counts: dict[str, str], options: ReportOptions, *, cases: bool = False
 ) -> list[dict[str, Any]]:
-    """Rows of `view` of the records the report counts (with `copies`, of their copies too), per store."""
+    """Rows of `view` of the records the report counts, per store; with `cases`, of their copies
+    too and of the cases whose record is gone."""
     parameters = Parameters(destination)
-    where = record_filters(options, parameters, copies=copies)
+    where = record_filters(options, parameters, copies=cases)
+    if cases:
+        where = f"({where}) OR ({_record_gone(options, parameters)})"
     columns = ",\n       ".join(f"{sql} AS {name}" for name, sql in counts.items())
     sql = f"""SELECT {STORE} AS store, {columns}
-FROM {view} q JOIN feedback f ON f.record_id = q.record_id
+FROM {view} q {"LEFT " if cases else ""}JOIN feedback f ON f.record_id = q.record_id
 {store_names(destination, "q")}
 WHERE {where}
 GROUP BY {STORE}"""
@@ -52,7 +55,16 @@ def any_unhappy(destination: Destination, options: ReportOptions) -> bool:
 def cases_per_store(destination: Destination, options: ReportOptions) -> list[dict[str, Any]]:
     counts = {status: count_if(f"q.status = '{status}'") for status in CASE_STATUSES}
     counts |= {"overdue": count_if("q.overdue"), "waiting": "COUNT(*)"}
-    return _per_store(destination, "loop_queue", counts, options, copies=True)  # cases of copies stay (identity.md)
+    return _per_store(destination, "loop_queue", counts, options, cases=True)  # cases of copies stay (identity.md)
+
+
+def _record_gone(options: ReportOptions, parameters: Parameters) -> str:
+    """Cases whose record a prune or `cxbridge remove` took (they stay in loop_queue, loop.md):
+    of the report's sources; in no period or program, which only the record could tell."""
+    if options.programs or options.since or options.until:
+        return "1 = 0"
+    sources = f" AND q.source IN ({parameters.among(options.sources)})" if options.sources else ""
+    return f"f.record_id IS NULL{sources}"
 
 
 def render(destination: Destination, options: ReportOptions) -> str:
