@@ -145,3 +145,16 @@ def test_cases_whose_records_a_full_read_pruned_stay_counted_in_the_html_queue(w
     assert html_page(workspace, "--since", "2025-01-01").counts["cases"] == "5", (
         "a period is told by the record's submitted time: a case without its record is not in one"
     )
+
+
+def test_cases_of_a_source_removed_whole_are_still_on_the_page(workspace, hook):
+    """`cxbridge remove` of the only source leaves its cases (docs/cli.md); the page said the
+    destination "holds no records yet: run `cxbridge sync` first" and showed none of the 8."""
+    workspace.write_csv(rows())
+    workspace.sync()
+    work(case_of(4), "informed")
+    assert cxbridge.remove("survey").removal.records == {"rows": 24}
+    page = html_page(workspace)
+    assert page.counts["cases"] == "7"
+    assert page.body("case-queue") == [["S0", "5", "0", "0", "0", "5"], ["S2", "2", "0", "0", "0", "2"]]
+    assert page.counts["not-followed-up"] == "0"
