@@ -22,6 +22,11 @@ PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
 _KEY = re.compile(r"[0-9a-f]{32}")
 _NON_DIGITS = re.compile(r"[^\d]")
+_AROUND = "".join(chr(c) for c in (*range(9, 14), *range(28, 33), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200E), 0x2028,
+                                   0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF))  # fmt: skip
+"""What a contact is trimmed of: what `str.strip()` takes (every space), and the invisible marks
+pasted with text from web pages and mail programs — zero-width spaces and joiners, word joiner,
+byte-order mark."""
 
 
 def salted_hash(text: str, salt: str) -> str:
@@ -43,11 +48,12 @@ def _keyed(salt: str) -> Any:
 
 
 def canonical_contact(contact: object) -> str | None:
-    """An e-mail address case- and space-insensitive and without what it is written in (a display
-    name, `mailto:`), a phone number as its digits; None if blank."""
+    """An e-mail address case- and space-insensitive (invisible marks around it trimmed too) and
+    without what it is written in (a display name, `mailto:`), a phone number as its digits; None
+    if blank."""
     if contact is None or isinstance(contact, bool):
         return None
-    return _canonical_text(str(contact).strip())
+    return _canonical_text(str(contact).strip(_AROUND))
 
 
 def _canonical_text(text: str) -> str | None:
@@ -106,7 +112,7 @@ class RespondentKeys:
         pseudonym itself (a scrubbed cell's: most contacts) is keyed here, as `key` keys it,
         without its calls (issue 19)."""
         if type(contact) is str and not contact.startswith(PSEUDONYM_PREFIX):
-            canonical = _canonical_text(contact.strip())
+            canonical = _canonical_text(contact.strip(_AROUND))
             if canonical is None:
                 return None
             hasher = self._blank.copy()  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from cxbridge.plugins_host import create_host
 from cxbridge.respondents import RespondentKeys
 from tests import hubspot_api, typeform_api, zendesk_api
 from tests.hubspot_api import HubSpotAccount, hubspot
+from tests.sqlite_runs import sync_source
 from tests.typeform_api import TypeformAccount, typeform
 from tests.zendesk_api import ZendeskAccount, zendesk
 
@@ -41,9 +42,10 @@ STORE_ROWS = [  # id, submitted, nps, email, phone
     ["C9", "2026-02-08T08:00:00Z", "5", "Ann Lee <ann.lee@example.com>", ""],
     ["C10", "2026-02-09T08:00:00Z", "eleven", "ANN.LEE@example.com", ""],  # quarantined: not a score
 ]
-WRITTEN = ["ann.lee", "family@", "7946", "0958", "+4860000", "Visitor1"]
-"""What must not be in the file, in any letter case: the addresses, the phone's digits, Typeform's
-phone answer and the contact block's first name."""
+WRITTEN = ["ann.lee", "family@", "7946 0958", "7946-0958", "2079460958", "486000000001", "Visitor1"]
+"""What must not be in the file, in any letter case: the addresses, the phone as written and as its
+digits, Typeform's phone answer and the contact block's first name — none short enough to turn up
+in the hex of a key or the salt by chance."""
 
 
 @pytest.fixture(autouse=True)
@@ -186,3 +188,23 @@ def test_erasing_a_household_address_erases_everyone_who_answered_with_it(tmp_pa
     erased = cxbridge.erase(["family@example.com"], destination=destination(tmp_path))
     assert erased.rows["feedback"] == 2
     assert "C7" not in keys(tmp_path) and "C8" not in keys(tmp_path)
+
+
+def test_an_address_pasted_with_an_invisible_character_around_it_is_the_same_key(tmp_path):
+    """A zero-width space or byte-order mark pasted with an address from a web page or a mail
+    program: trimmed like a space, so the response is Ann's and her erasure finds it. Before, it
+    made a key of its own: joined to nobody, and `erase ann.lee@example.com` left the record."""
+    pasted = [
+        "\u200bann.lee@example.com",
+        "Ann.Lee@example.com\u200b",
+        "\ufeffann.lee@example.com",
+        "ann.lee@example.com\u2060",
+    ]
+    with (tmp_path / "store.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "nps", "email"], ["P0", "2026-02-01T08:00:00Z", "3", ANN]]
+                                     + [[f"P{n}", f"2026-02-0{n + 1}T08:00:00Z", "4", email] for n, email in enumerate(pasted, 1)])  # fmt: skip
+    source = {"connector": "csv", "path": "store.csv", "metrics": [{"column": "nps", "metric": "nps"}],
+              "columns": {"id": "id", "submitted_at": "submitted", "email": "email"}}  # fmt: skip
+    assert sync_source(tmp_path, source, name="store", db="cx.db").written == 5
+    assert len(set(keys(tmp_path).values())) == 1
+    assert cxbridge.erase([ANN], destination=destination(tmp_path)).rows["feedback"] == 5
