@@ -120,6 +120,16 @@ def test_each_unhappy_customer_opens_one_case_delivered_once_and_every_count_agr
     [s0, s2] = sorted(cxbridge.loop_report(), key=lambda row: row["location_id"])
     assert (s0["location_id"], s0["cases_opened"], s0["closed_pct"], s0["informed_pct"]) == ("S0", 6, 50.0, 16.7)
     assert (s2["location_id"], s2["cases_opened"], s2["closed_pct"], s2["informed_pct"]) == ("S2", 2, 0.0, 0.0)
+    assert (s0["contacted_within_sla_pct"], s2["contacted_within_sla_pct"]) == (100.0, None)  # 4 in time; none due
+
+    late = (case_of(16), case_of(6))  # open, never contacted: overdue once their due time has passed
+    workspace.query(f"UPDATE feedback_cases SET due_at = '2026-01-01T00:00:00Z' WHERE case_id IN {late}")
+    assert sorted(case for (case,) in workspace.query("SELECT case_id FROM loop_queue WHERE overdue")) == sorted(late)
+    assert sorted(case.case_id for case in cxbridge.cases_list(overdue=True)) == sorted(late)
+    page = html_page(workspace)
+    assert page.body("case-queue") == [["S0", "2", "1", "1", "1", "4"], ["S2", "2", "0", "0", "1", "2"]]
+    [s0, s2] = sorted(cxbridge.loop_report(), key=lambda row: row["location_id"])
+    assert (s0["contacted_within_sla_pct"], s2["contacted_within_sla_pct"]) == (50.0, 0.0)  # 4 in time, 16 and 6 missed
 
 
 def test_cases_whose_records_a_full_read_pruned_stay_counted_in_the_html_queue(workspace, hook):
