@@ -162,6 +162,10 @@ def test_views_count_each_response_once_and_a_person_once_per_response(tmp_path)
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE duplicate_of IS NOT NULL") == [(0,)], (
         "Ann's answers through three sources are three responses, no copies of one"
     )
+    [(ann,)] = query(tmp_path, "SELECT respondent_key FROM crm_contacts")
+    cases = query(tmp_path, f"SELECT f.source, COUNT(*) FROM feedback_cases c JOIN feedback f ON f.record_id = c.record_id "
+                            f"WHERE f.respondent_key = '{ann}' GROUP BY f.source ORDER BY f.source")  # fmt: skip
+    assert cases == [("crm", 1), ("store", 2), ("visits", 1)], "each of her detractor responses opens a case of its own"
 
 
 def test_erase_follows_the_key_into_every_source_and_the_crm_and_no_further(tmp_path):
