@@ -10,6 +10,7 @@ and the CRM — and no further than the key reaches."""
 from __future__ import annotations
 
 import csv
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,12 @@ import pytest
 import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.plugins.hubspot.source import HubSpotSource
+from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
 from cxbridge.plugins.typeform.source import TypeformSource
 from cxbridge.plugins.zendesk.source import ZendeskSource
 from cxbridge.plugins_host import create_host
 from cxbridge.respondents import RespondentKeys
-from tests import hubspot_api, typeform_api, zendesk_api
+from tests import hubspot_api, surveymonkey_api, typeform_api, zendesk_api
 from tests.hubspot_api import HubSpotAccount, hubspot
 from tests.sqlite_runs import sync_source
 from tests.typeform_api import TypeformAccount, typeform
@@ -212,3 +214,35 @@ def test_an_address_pasted_with_an_invisible_character_around_it_is_the_same_key
     assert sync_source(tmp_path, source, name="store", db="cx.db").written == 5
     assert len(set(keys(tmp_path).values())) == 1
     assert cxbridge.erase([ANN], destination=destination(tmp_path)).rows["feedback"] == 5
+
+
+def test_a_surveymonkey_export_keys_and_scrubs_the_contact_details_as_the_api_does(tmp_path, monkeypatch):
+    """The same responses read through the SurveyMonkey API and from their responses/bulk JSON
+    export: the Contact Information question's e-mail and phone are hashed and its name removed
+    in both (docs/security.md), and the export's e-mail keys the respondent as the API's does.
+    Before, the export stored the name 'Client 1' and the phone '+48600000001' as read, in
+    `attributes` and `raw`."""
+    monkeypatch.setattr(SurveyMonkeySource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setattr(SurveyMonkeySource, "now", staticmethod(lambda: surveymonkey_api.NOW))
+    monkeypatch.setenv("SURVEYMONKEY_TOKEN", surveymonkey_api.TOKEN)
+    account, survey = surveymonkey_api.support_account(), surveymonkey_api.SURVEY
+    (tmp_path / "bulk.json").write_text(json.dumps({"data": account.responses[survey]}), encoding="utf-8")
+    (tmp_path / "details.json").write_text(json.dumps(account.surveys[survey]), encoding="utf-8")
+    export = {"connector": "json", "path": "bulk.json", "format": "surveymonkey_json", "definition": "details.json",
+              "columns": {"id": "id", "submitted_at": "date_modified", "email": "contact_email"},
+              "metrics": [{"column": "101", "metric": "nps"}]}  # fmt: skip
+    with surveymonkey_api.surveymonkey(account) as api:
+        sources = {"sm_api": {"connector": "surveymonkey", "base_url": api.url, "access_token": "${SURVEYMONKEY_TOKEN}",
+                              "surveys": [survey]}, "sm_export": export}  # fmt: skip
+        config = config_from_dict({"sources": sources}, create_host(), path=tmp_path / "cxbridge.toml")
+        synced = cxbridge.sync(config, destination=destination(tmp_path), host=create_host())
+    assert [(result.source, result.status) for result in synced.results] == [
+        ("sm_api", "success"),
+        ("sm_export", "success"),
+    ]
+    [(api_key, export_key)] = query(tmp_path, "SELECT a.respondent_key, e.respondent_key FROM feedback a JOIN feedback e "
+                                              "ON e.source_record_id = a.source_record_id AND e.source = 'sm_export' "
+                                              "WHERE a.source = 'sm_api' AND a.source_record_id = '13400000001'")  # fmt: skip
+    assert api_key == export_key is not None
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cx.db*")).lower()
+    assert [text for text in ("client 1", "client1@", "48600000001") if text.encode() in stored] == []

@@ -29,6 +29,8 @@ PERSONAL_METADATA = (
     | {"locationLatitude", "locationLongitude", "LocationLatitude", "LocationLongitude"}
 )  # fmt: skip
 """Columns of personal data the exports carry (names, e-mails, IP addresses, locations)."""
+CONTACT_METADATA = surveymonkey_json.CONTACTS
+"""Columns of the exports that hold a respondent's e-mail or phone whatever the mapping says: hashed."""
 _KNOWLEDGE = {
     "qualtrics": qualtrics_csv.knowledge,
     "qualtrics_legacy": qualtrics_csv.knowledge,

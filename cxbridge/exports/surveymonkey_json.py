@@ -18,12 +18,17 @@ NAME = "surveymonkey_json"
 METADATA = ("id", "date_created", "date_modified", "response_status", "collector_id", "total_time",
             "collection_mode", "ip_address", "email_address", "first_name", "last_name", "recipient_id",
             "custom_value")  # fmt: skip
-PERSONAL = frozenset({"ip_address", "email_address", "first_name", "last_name"})
+CONTACT = "contact_"  # a Contact Information answer's column: contact_<row type>, as the surveymonkey source keys it
+CONTACTS = frozenset({CONTACT + "email", CONTACT + "phone"})  # hashed
+PERSONAL = frozenset({"ip_address", "email_address", "first_name", "last_name"}) | {
+    CONTACT + kind for kind in ("name", "company", "address", "address2", "city", "state", "zip", "country")
+}  # fmt: skip
 _FIELDS = (
     ("id", "id", "SurveyMonkey's response id"),
     ("submitted_at", "date_modified", "when the response was last changed (completed)"),
     ("updated_at", "date_modified", "SurveyMonkey's modification time"),
     ("email", "email_address", "the e-mail of an e-mail-invitation collector"),
+    ("phone", "contact_phone", "the Contact Information question's phone"),
     ("status", "response_status", "completed or partial"),
 )
 
@@ -98,6 +103,8 @@ def _answer(qid: str, answer: dict[str, Any], details: SurveyDefinition | None) 
     part = details.part(qid, answer) if details else None
     if part is None:
         return *_undefined_answer(qid, answer), None
+    if part.demographic:  # hashed or removed by this name, whatever the question's id
+        return CONTACT + part.demographic, answer.get("text"), None
     if "choice_id" not in answer:
         return part.question.id, answer.get("text"), None
     choice = part.choices.get(str(answer["choice_id"]))

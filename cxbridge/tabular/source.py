@@ -507,8 +507,9 @@ class FileStream(Stream):
 
     def personal_fields(self) -> PersonalFields:
         """The mapping's e-mail, phone, personal and ignored columns, and the personal metadata
-        survey exports carry (names, IP addresses, locations) whatever the mapping says."""
-        return self.config.personal_fields() | PersonalFields(personal=exports.PERSONAL_METADATA)
+        survey exports carry (names, IP addresses, locations, contacts) whatever the mapping says."""
+        exported = PersonalFields(contacts=exports.CONTACT_METADATA, personal=exports.PERSONAL_METADATA)
+        return self.config.personal_fields() | exported
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self.normalizer.normalize(raw, builder)
