@@ -90,6 +90,15 @@ def pytest_configure(config: pytest.Config) -> None:
             )
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """fakesnow makes a `fakesnow_bucket_*` folder in the system's temporary folder when it is
+    imported (each worker collects the Snowflake tests) and never removes it; the files the tests
+    PUT into stages go elsewhere (tests/snowflake_emulator.py), so it holds nothing of theirs."""
+    stage = sys.modules.get("fakesnow.transforms.stage")
+    if stage is not None:
+        shutil.rmtree(stage.LOCAL_BUCKET_PATH, ignore_errors=True)
+
+
 def _cache_bytecode_outside_the_checkout(config: pytest.Config) -> None:
     """Where PYTHONDONTWRITEBYTECODE is set (the 2-core machine the suite is timed on sets it),
     every process the tests start — each `python -m cxbridge`, each pytest-xdist worker — would

@@ -3,6 +3,9 @@ SQL it sends: staged Parquet loads, MERGE, one transaction per batch, no secrets
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -130,6 +133,21 @@ def test_files_put_into_stages_are_kept_where_pytest_removes_them(delivered, tmp
     bucket = Path(stage.LOCAL_BUCKET_PATH)
     assert bucket.is_relative_to(tmp_path_factory.getbasetemp()) and any(bucket.iterdir())
     assert not Path(FAKESNOW_BUCKET).exists()
+
+
+def test_a_test_run_leaves_no_fakesnow_folder_in_the_temporary_folder(tmp_path):
+    """Every pytest process that imports fakesnow (each worker collects this module) made one
+    `fakesnow_bucket_*` folder there, kept after the run (39 on the test machine)."""
+    test = "tests/test_time_buckets.py::test_bucket_sql_agrees_with_the_calendar_on_snowflake"
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", test],
+        cwd=Path(__file__).parents[1],
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not list(tmp_path.glob("fakesnow_bucket_*"))
 
 
 def test_json_is_stored_as_variant_and_queryable(delivered):
