@@ -138,9 +138,10 @@ def write(path: Path, header: list[str], rows: list[tuple]) -> None:
         writer.writerows(rows)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def network(tmp_path_factory) -> Path:
-    """The network synced into SQLite; its config's path."""
+    """The network synced into SQLite; its config's path. Once a test process: the browser tests
+    (tests/test_html_report_browser.py) load the same page."""
     folder = tmp_path_factory.mktemp("html-network")
     write(folder / "customers.csv", ["id", "submitted", "store", "store name", "nps", "csat", "comment"],
           [(i, when, store, STORES[store], nps, csat, text) for i, when, store, nps, csat, text in CUSTOMERS])
@@ -162,7 +163,7 @@ def page_of(config: Path, tmp_path: Path, *args: str) -> tuple[str, Page]:
     return html, Page(html)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def whole(network, tmp_path_factory) -> tuple[str, Page]:
     return page_of(network, tmp_path_factory.mktemp("page"))
 

@@ -16,7 +16,7 @@ import pytest
 from tests.html_pages import Page
 from tests.png_pixels import rgb_pixels
 from tests.services import service_missing
-from tests.test_html_report import CRITERION, STORE, STORES, network, page_of  # noqa: F401  (network: a fixture)
+from tests.test_html_report import CRITERION, STORE, STORES, network, whole  # noqa: F401  (fixtures)
 
 WINDOW = (1000, 1600)
 LINE, TOP, BOTTOM = (31, 95, 168), (43, 138, 62), (201, 42, 42)  # html_report.charts.COLOURS
@@ -30,11 +30,13 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def rendered(network, tmp_path_factory) -> tuple[str, str, Path]:  # noqa: F811
-    """The page's HTML, the DOM Chromium built from it, and its screenshot."""
+def rendered(whole, tmp_path_factory) -> tuple[str, str, Path]:  # noqa: F811
+    """The page's HTML (tests/test_html_report.py's, written by `report --html`), the DOM
+    Chromium built from it, and its screenshot."""
     folder = tmp_path_factory.mktemp("browser")
-    html, _ = page_of(network, folder)
+    html, _ = whole
     page = folder / "report.html"
+    page.write_text(html, encoding="utf-8")
     browser = chromium()
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--virtual-time-budget=10000",
              f"--window-size={WINDOW[0]},{WINDOW[1]}"]  # fmt: skip
