@@ -18,6 +18,7 @@ from cxbridge.plugins.duckdb.destination import DuckDBDestination
 from cxbridge.plugins.parquet.destination import ParquetDestination
 from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.source_result import SourceResult
 from cxbridge.testing import destinations as conformance
 from cxbridge.testing.destinations import DestinationConformance, DestinationFactory, assert_same, deliver, snapshot
 from tests.postgres_server import copy_database, drop_database
@@ -29,58 +30,60 @@ FIRST_DATASET = "first_delivery"
 
 
 @pytest.fixture(scope="class")
-def first_deliveries() -> Iterator[dict[type, Any]]:
-    """engine -> its class's first delivery: the path of a local engine's, alone in its folder, the
-    server URL and name of a PostgreSQL database, kept as a template until the class ends, or the
-    local BigQuery engine holding FIRST_DATASET."""
-    firsts: dict[type, Any] = {}
+def first_deliveries() -> Iterator[dict[type, tuple[Any, list[SourceResult]]]]:
+    """engine -> its class's first delivery and its results. The delivery: the path of a local
+    engine's, alone in its folder, the server URL and name of a PostgreSQL database, kept as a
+    template until the class ends, or the local BigQuery engine holding FIRST_DATASET."""
+    firsts: dict[type, tuple[Any, list[SourceResult]]] = {}
     yield firsts
     if PostgresDestination in firsts:
-        drop_database(*firsts[PostgresDestination])
+        drop_database(*firsts[PostgresDestination][0])
 
 
 class Conformance(DestinationConformance):
     """The suite, delivering version 1 once per class into each engine (the SQLite reference too)
-    and handing each test that goes on from it its own copy of that closed destination."""
+    and handing each test that goes on from it — or compares it — its own copy of that closed
+    destination, with that delivery's results."""
 
     @pytest.fixture
     def delivered(self, first_deliveries, tmp_path_factory, request):
-        def copy_of_first(factory: DestinationFactory, name: str) -> None:
+        def copy_of_first(factory: DestinationFactory, name: str) -> list[SourceResult]:
             destination = factory(name)
             engine = type(destination)
             if isinstance(destination, PostgresDestination):
                 server, database = request.getfixturevalue("postgres_url"), urlsplit(destination.url).path[1:]
                 if engine not in first_deliveries:
-                    self.deliver(destination)
-                    first_deliveries[engine] = (server, f"first_{database}")
+                    results = self.deliver(destination)
+                    first_deliveries[engine] = (server, f"first_{database}"), results
                     copy_database(server, f"first_{database}", template=database)
                 else:
-                    copy_database(server, database, template=first_deliveries[engine][1])
+                    copy_database(server, database, template=first_deliveries[engine][0][1])
             elif isinstance(destination, BigQueryDestination):
                 if engine not in first_deliveries:
                     first_deliveries[engine] = self._delivered_on_bigquery()
                 request.getfixturevalue("bigquery_engine").copy_dataset(
-                    first_deliveries[engine], FIRST_DATASET, to=destination.dataset
+                    first_deliveries[engine][0], FIRST_DATASET, to=destination.dataset
                 )
             elif isinstance(destination, LOCAL):
                 if engine not in first_deliveries:
                     first = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
-                    self.deliver(engine(destination.url.replace(str(destination.path), str(first))))
-                    first_deliveries[engine] = first
-                copy_with_side_files(first_deliveries[engine], destination.path)
+                    results = self.deliver(engine(destination.url.replace(str(destination.path), str(first))))
+                    first_deliveries[engine] = first, results
+                copy_with_side_files(first_deliveries[engine][0], destination.path)
             else:
-                self.deliver(destination)
+                return self.deliver(destination)
+            return first_deliveries[engine][1]
 
         return copy_of_first
 
-    def _delivered_on_bigquery(self):
-        """A local BigQuery engine holding version 1, delivered into FIRST_DATASET."""
+    def _delivered_on_bigquery(self) -> tuple[Any, list[SourceResult]]:
+        """A local BigQuery engine holding version 1, delivered into FIRST_DATASET, and the results."""
         from tests.bigquery_api import fake_bigquery
         from tests.bigquery_engine import Engine
 
         with fake_bigquery(engine=Engine()) as api:
-            self.deliver(bigquery_destination(api.url, FIRST_DATASET))
-            return api.engine
+            results = self.deliver(bigquery_destination(api.url, FIRST_DATASET))
+            return api.engine, results
 
 
 def copy_with_side_files(source: Path, path: Path) -> None:

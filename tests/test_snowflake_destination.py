@@ -14,6 +14,7 @@ from fakesnow.cursor import FakeSnowflakeCursor
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect_arguments
+from cxbridge.source_result import SourceResult
 from cxbridge.testing.destinations import DestinationConformance, deliver
 from tests.snowflake_emulator import copy_database, emulated_snowflake
 
@@ -38,8 +39,9 @@ def snowflake(tmp_path_factory) -> Iterator[Callable[[str], SnowflakeDestination
 
 
 @pytest.fixture(scope="module")
-def delivered(snowflake) -> tuple[SnowflakeDestination, list[str]]:
-    """The sample data delivered once, with every statement the destination sent, in order."""
+def delivered(snowflake) -> tuple[SnowflakeDestination, list[str], list[SourceResult]]:
+    """The sample data delivered once, with every statement the destination sent, in order, and
+    the delivery's results."""
     sent: list[str] = []
     real_execute = FakeSnowflakeCursor.execute
 
@@ -49,14 +51,14 @@ def delivered(snowflake) -> tuple[SnowflakeDestination, list[str]]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(FakeSnowflakeCursor, "execute", execute)
-        deliver(snowflake("sql"), batch_size=BATCH_SIZE)
-    return snowflake("sql"), sent
+        results = deliver(snowflake("sql"), batch_size=BATCH_SIZE)
+    return snowflake("sql"), sent, results
 
 
 def delivered_into(destination: SnowflakeDestination, delivered) -> SnowflakeDestination:
     """`destination`, a new database, made a copy of the module's delivery (never written after),
     which fakesnow makes in milliseconds where a delivery takes seconds."""
-    source, _ = delivered
+    source, _, _ = delivered
     copy_database(connect_arguments(source.url)["database"], connect_arguments(destination.url)["database"])
     return destination
 
@@ -72,21 +74,21 @@ class TestSnowflakeConformance(DestinationConformance):
     def delivered(self, delivered):
         """The suite's version 1 into a new Snowflake database as a copy of the module's delivery
         (the `delivered` above: the same deliver, batches and session, never written after), which
-        fakesnow makes in milliseconds where a delivery takes seconds; into the SQLite reference
-        delivered."""
+        fakesnow makes in milliseconds where a delivery takes seconds, with that delivery's
+        results; into the SQLite reference delivered."""
 
-        def copy_of_first(factory, name: str) -> None:
+        def copy_of_first(factory, name: str) -> list[SourceResult]:
             destination = factory(name)
             if isinstance(destination, SnowflakeDestination):
                 delivered_into(destination, delivered)
-            else:
-                self.deliver(destination)
+                return delivered[2]
+            return self.deliver(destination)
 
         return copy_of_first
 
 
 def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
-    _, statements = delivered
+    _, statements, _ = delivered
     first_batch = statements[statements.index("BEGIN", statements.index("COMMIT")) :]  # after the first run row
     first_batch = first_batch[: first_batch.index("COMMIT") + 1]
     puts = [s for s in first_batch if s.startswith("PUT ")]
@@ -102,7 +104,7 @@ def test_a_batch_is_staged_as_parquet_then_merged_in_one_transaction(delivered):
 def test_a_batch_empties_only_the_staging_tables_an_earlier_one_filled_and_reads_no_empty_quarantine(delivered):
     """Each statement is a round trip: a stage is emptied only if an earlier batch of the session
     loaded it, and nothing reads the quarantine's or the outbox's stage when the batch loaded none."""
-    _, statements = delivered
+    _, statements, _ = delivered
     batches = [statements[start : statements.index("COMMIT", start) + 1]
                for start, s in enumerate(statements) if s == "BEGIN"]  # fmt: skip
     batches = [batch for batch in batches if any(s.startswith("MERGE INTO feedback ") for s in batch)]
@@ -119,7 +121,7 @@ def test_a_batch_empties_only_the_staging_tables_an_earlier_one_filled_and_reads
 
 
 def test_the_password_never_reaches_a_statement(delivered):
-    _, statements = delivered
+    _, statements, _ = delivered
     assert statements and not [s for s in statements if "pw-123" in s]
 
 
@@ -151,7 +153,7 @@ def test_a_test_run_leaves_no_fakesnow_folder_in_the_temporary_folder(tmp_path):
 
 
 def test_json_is_stored_as_variant_and_queryable(delivered):
-    destination, _ = delivered
+    destination, _, _ = delivered
     destination.open(read_only=True)
     rows = destination.query("SELECT answers:q_nps:text::VARCHAR AS question FROM feedback LIMIT 1")
     destination.close()
@@ -282,7 +284,7 @@ def test_a_sync_takes_its_lock_rows_on_one_connection_of_its_own(delivered):
     """Every batch takes a lock row (the identity section), and the migrations one: all on one
     connection beside the destination's, not a sign-in each (a second or so on Snowflake); each
     row let go once its work is done."""
-    destination, statements = delivered
+    destination, statements, _ = delivered
     connections = statements.count("CREATE SCHEMA IF NOT EXISTS FEEDBACK")  # each writing connection's first
     assert connections == 2, "the destination's connection and its lock rows'"
     assert sum(s.startswith("CREATE TABLE IF NOT EXISTS cxbridge_locks ") for s in statements) == 1

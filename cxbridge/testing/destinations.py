@@ -357,12 +357,13 @@ class DestinationConformance:
         raise NotImplementedError("provide a `destination_factory` fixture: name -> new Destination")
 
     @pytest.fixture
-    def delivered(self) -> Callable[[DestinationFactory, str], None]:
+    def delivered(self) -> Callable[[DestinationFactory, str], list[SourceResult]]:
         """Delivers version 1 (`self.deliver`) into the new destination `name` of a factory, for
-        tests that go on from there; a test module may override it to hand out copies of one."""
+        tests that go on from there, and returns its results; a test module may override it to
+        hand out copies of one, with that delivery's results."""
 
-        def deliver_first(factory: DestinationFactory, name: str) -> None:
-            self.deliver(factory(name))
+        def deliver_first(factory: DestinationFactory, name: str) -> list[SourceResult]:
+            return self.deliver(factory(name))
 
         return deliver_first
 
@@ -372,9 +373,9 @@ class DestinationConformance:
 
         return lambda name: SQLiteDestination(f"sqlite:///{tmp_path / 'reference' / name}.db")
 
-    def test_same_input_gives_the_same_results_as_sqlite(self, destination_factory, reference):
-        results = self.deliver(destination_factory("first"))
-        expected = self.deliver(reference("first"))
+    def test_same_input_gives_the_same_results_as_sqlite(self, destination_factory, reference, delivered):
+        results = delivered(destination_factory, "first")
+        expected = delivered(reference, "first")
         assert all(r.ok for r in results), [r.error for r in results]
         assert [_counts(r) for r in results] == [_counts(r) for r in expected]
         assert_same(snapshot(destination_factory("first")).results, snapshot(reference("first")).results, label="v1")
