@@ -30,14 +30,16 @@ FIRST_DATASET = "first_delivery"
 
 
 @pytest.fixture(scope="class")
-def first_deliveries() -> Iterator[dict[type, tuple[Any, list[SourceResult]]]]:
-    """engine -> its class's first delivery and its results. The delivery: the path of a local
-    engine's, alone in its folder, the server URL and name of a PostgreSQL database, kept as a
-    template until the class ends, or the local BigQuery engine holding FIRST_DATASET."""
-    firsts: dict[type, tuple[Any, list[SourceResult]]] = {}
+def first_deliveries() -> Iterator[dict[tuple[type, bool], tuple[Any, list[SourceResult]]]]:
+    """(engine, copies) -> its class's first delivery of the sample (`deliver_first`) and its
+    results. The delivery: the path of a local engine's, alone in its folder, the server URL and
+    name of a PostgreSQL database, kept as a template until the class ends, or the local BigQuery
+    engine holding FIRST_DATASET."""
+    firsts: dict[tuple[type, bool], tuple[Any, list[SourceResult]]] = {}
     yield firsts
-    if PostgresDestination in firsts:
-        drop_database(*firsts[PostgresDestination][0])
+    for (engine, _), (database, _) in firsts.items():
+        if engine is PostgresDestination:
+            drop_database(*database)
 
 
 class Conformance(DestinationConformance):
@@ -47,42 +49,44 @@ class Conformance(DestinationConformance):
 
     @pytest.fixture
     def delivered(self, first_deliveries, tmp_path_factory, request):
-        def copy_of_first(factory: DestinationFactory, name: str) -> list[SourceResult]:
+        def copy_of_first(factory: DestinationFactory, name: str, *, copies: bool = False) -> list[SourceResult]:
             destination = factory(name)
-            engine = type(destination)
+            first = type(destination), copies
             if isinstance(destination, PostgresDestination):
                 server, database = request.getfixturevalue("postgres_url"), urlsplit(destination.url).path[1:]
-                if engine not in first_deliveries:
-                    results = self.deliver(destination)
-                    first_deliveries[engine] = (server, f"first_{database}"), results
+                if first not in first_deliveries:
+                    results = self.deliver_first(destination, copies=copies)
+                    first_deliveries[first] = (server, f"first_{database}"), results
                     copy_database(server, f"first_{database}", template=database)
                 else:
-                    copy_database(server, database, template=first_deliveries[engine][0][1])
+                    copy_database(server, database, template=first_deliveries[first][0][1])
             elif isinstance(destination, BigQueryDestination):
-                if engine not in first_deliveries:
-                    first_deliveries[engine] = self._delivered_on_bigquery()
+                if first not in first_deliveries:
+                    first_deliveries[first] = self._delivered_on_bigquery(copies)
                 request.getfixturevalue("bigquery_engine").copy_dataset(
-                    first_deliveries[engine][0], FIRST_DATASET, to=destination.dataset
+                    first_deliveries[first][0], FIRST_DATASET, to=destination.dataset
                 )
             elif isinstance(destination, LOCAL):
-                if engine not in first_deliveries:
-                    first = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
-                    results = self.deliver(engine(destination.url.replace(str(destination.path), str(first))))
-                    first_deliveries[engine] = first, results
-                copy_with_side_files(first_deliveries[engine][0], destination.path)
+                if first not in first_deliveries:
+                    engine = type(destination)
+                    path = tmp_path_factory.mktemp(f"first-{engine.__name__}") / destination.path.name
+                    results = self.deliver_first(engine(destination.url.replace(str(destination.path), str(path))),
+                                                 copies=copies)  # fmt: skip
+                    first_deliveries[first] = path, results
+                copy_with_side_files(first_deliveries[first][0], destination.path)
             else:
-                return self.deliver(destination)
-            return first_deliveries[engine][1]
+                return self.deliver_first(destination, copies=copies)
+            return first_deliveries[first][1]
 
         return copy_of_first
 
-    def _delivered_on_bigquery(self) -> tuple[Any, list[SourceResult]]:
-        """A local BigQuery engine holding version 1, delivered into FIRST_DATASET, and the results."""
+    def _delivered_on_bigquery(self, copies: bool) -> tuple[Any, list[SourceResult]]:
+        """A local BigQuery engine holding the sample (`deliver_first`) in FIRST_DATASET, and the results."""
         from tests.bigquery_api import fake_bigquery
         from tests.bigquery_engine import Engine
 
         with fake_bigquery(engine=Engine()) as api:
-            results = self.deliver(bigquery_destination(api.url, FIRST_DATASET))
+            results = self.deliver_first(bigquery_destination(api.url, FIRST_DATASET), copies=copies)
             return api.engine, results
 
 

@@ -15,7 +15,7 @@ from fakesnow.cursor import FakeSnowflakeCursor
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect_arguments
 from cxbridge.source_result import SourceResult
-from cxbridge.testing.destinations import DestinationConformance, deliver
+from cxbridge.testing.destinations import DestinationConformance, deliver, deliver_copies
 from tests.snowflake_emulator import copy_database, emulated_snowflake
 
 URL = "snowflake://loader:{password}@acme-eu1/CX_{name}/FEEDBACK?warehouse=LOAD_WH&role=LOADER"
@@ -55,10 +55,18 @@ def delivered(snowflake) -> tuple[SnowflakeDestination, list[str], list[SourceRe
     return snowflake("sql"), sent, results
 
 
+@pytest.fixture(scope="module")
+def delivered_copies(snowflake) -> tuple[SnowflakeDestination, list[SourceResult]]:
+    """The sample through two sources whose responses are exact copies (`deliver_copies`),
+    delivered once, and the delivery's results."""
+    return snowflake("copies_first"), deliver_copies(snowflake("copies_first"), batch_size=BATCH_SIZE)
+
+
 def delivered_into(destination: SnowflakeDestination, delivered) -> SnowflakeDestination:
-    """`destination`, a new database, made a copy of the module's delivery (never written after),
-    which fakesnow makes in milliseconds where a delivery takes seconds."""
-    source, _, _ = delivered
+    """`destination`, a new database, made a copy of a module's delivery (`delivered` or
+    `delivered_copies`, never written after), which fakesnow makes in milliseconds where a
+    delivery takes seconds."""
+    source = delivered[0]
     copy_database(connect_arguments(source.url)["database"], connect_arguments(destination.url)["database"])
     return destination
 
@@ -71,18 +79,19 @@ class TestSnowflakeConformance(DestinationConformance):
         return snowflake
 
     @pytest.fixture
-    def delivered(self, delivered):
-        """The suite's version 1 into a new Snowflake database as a copy of the module's delivery
-        (the `delivered` above: the same deliver, batches and session, never written after), which
-        fakesnow makes in milliseconds where a delivery takes seconds, with that delivery's
-        results; into the SQLite reference delivered."""
+    def delivered(self, delivered, request):
+        """The suite's sample into a new Snowflake database as a copy of the module's delivery
+        (`delivered` above, or `delivered_copies` for the copies: the same deliver, batches and
+        session, never written after), which fakesnow makes in milliseconds where a delivery
+        takes seconds, with that delivery's results; into the SQLite reference delivered."""
 
-        def copy_of_first(factory, name: str) -> list[SourceResult]:
+        def copy_of_first(factory, name: str, *, copies: bool = False) -> list[SourceResult]:
             destination = factory(name)
-            if isinstance(destination, SnowflakeDestination):
-                delivered_into(destination, delivered)
-                return delivered[2]
-            return self.deliver(destination)
+            if not isinstance(destination, SnowflakeDestination):
+                return self.deliver_first(destination, copies=copies)
+            first = request.getfixturevalue("delivered_copies") if copies else delivered
+            delivered_into(destination, first)
+            return first[-1]
 
         return copy_of_first
 

@@ -356,14 +356,19 @@ class DestinationConformance:
     def destination_factory(self) -> DestinationFactory:
         raise NotImplementedError("provide a `destination_factory` fixture: name -> new Destination")
 
-    @pytest.fixture
-    def delivered(self) -> Callable[[DestinationFactory, str], list[SourceResult]]:
-        """Delivers version 1 (`self.deliver`) into the new destination `name` of a factory, for
-        tests that go on from there, and returns its results; a test module may override it to
-        hand out copies of one, with that delivery's results."""
+    def deliver_first(self, destination: Destination, *, copies: bool = False) -> list[SourceResult]:
+        """The sample into a new destination: version 1 (`self.deliver`), or with `copies`
+        through two sources whose responses are exact copies (`deliver_copies`)."""
+        return deliver_copies(destination, batch_size=self.batch_size) if copies else self.deliver(destination)
 
-        def deliver_first(factory: DestinationFactory, name: str) -> list[SourceResult]:
-            return self.deliver(factory(name))
+    @pytest.fixture
+    def delivered(self) -> Callable[..., list[SourceResult]]:
+        """`delivered(factory, name, copies=False)`: `deliver_first` into the new destination
+        `name` of a factory, for tests that go on from there or compare it, and its results; a
+        test module may override it to hand out copies of one delivery of each, with its results."""
+
+        def deliver_first(factory: DestinationFactory, name: str, *, copies: bool = False) -> list[SourceResult]:
+            return self.deliver_first(factory(name), copies=copies)
 
         return deliver_first
 
@@ -468,11 +473,13 @@ class DestinationConformance:
         actual, expected = snapshot(destination_factory("duplicates")), snapshot(reference("duplicates"))
         assert_same(actual.without("sync_runs"), expected.without("sync_runs"), label="duplicate ids")
 
-    def test_copies_of_a_response_in_two_sources_are_kept_and_counted_once(self, destination_factory, reference):
+    def test_copies_of_a_response_in_two_sources_are_kept_and_counted_once(
+        self, destination_factory, reference, delivered
+    ):
         """Every copy stays in `feedback`; all but one point at the one views count, as SQLite
         has them, and the pointers follow the data and the rules (a full pass) both ways."""
         for factory in (destination_factory, reference):
-            results = deliver_copies(factory("copies"), batch_size=self.batch_size)
+            results = delivered(factory, "copies", copies=True)
             assert all(r.ok for r in results), [r.error for r in results]
             assert pointers(factory("copies")) == expected_copy_pointers(1)
             # a quarter of the copies change: no longer copies
@@ -493,10 +500,12 @@ class DestinationConformance:
         deliver_ties(destination)
         assert_ties_exact(destination)
 
-    def test_answers_carry_their_question_key_and_a_question_counts_each_response_once(self, destination_factory):
+    def test_answers_carry_their_question_key_and_a_question_counts_each_response_once(
+        self, destination_factory, delivered
+    ):
         """Every scored answer has its automatic key (survey, question id, scale); `questions`
         and `question_trend` count the answers of the copies that count, across both sources."""
-        deliver_copies(destination_factory("keys"), batch_size=self.batch_size)
+        delivered(destination_factory, "keys", copies=True)
         destination = destination_factory("keys")
         destination.open(read_only=True)
         try:
