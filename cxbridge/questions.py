@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.declared_scale import NPS_SCALE, named_scale, not_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
     as_statement, choice_value, effort_read_backwards, labels_direction, metric_of, no_score_values, numbers_shown,
@@ -104,7 +105,9 @@ def detect(question: Question) -> Detection:
     if question.kind == "nps":
         return Detection(MetricSpec(metric=_nps_metric(text), ignore_values=ignored), "a Net Promoter question")
     numeric = question.scale or value_range(value for value in question.choices.values() if value not in ignored)
-    if mentions(text, "recommend") and numeric == (0, 10):
+    if mentions(text, "recommend") and (why := _not_nps(question, numeric)):
+        return Detection(None, unscored_note(text, why=why))
+    if mentions(text, "recommend") and numeric == NPS_SCALE:
         scored = {label: value for label, value in question.choices.items() if value not in ignored}
         spec = MetricSpec(metric=_nps_metric(text), labels=scored, ignore_values=ignored)
         return Detection(spec, "a 0–10 question about recommending")
@@ -115,6 +118,16 @@ def detect(question: Question) -> Detection:
     if numeric is not None:
         return _from_numbers(question, numeric, ignored)
     return Detection(None)
+
+
+def _not_nps(question: Question, numeric: tuple[float, float] | None) -> str | None:
+    """Why a recommend question is no NPS (`declared_scale.not_nps`, the rule files follow): its
+    definition's scale (the numbers its choices show, else their recodes), else its wording's,
+    is another than 0–10."""
+    shown = numbers_shown(question.choices, signed=question.marks_no_answer)
+    if scale := value_range(shown.values()) if shown else numeric:
+        return not_nps(scale, declared_by="its definition declares")
+    return not_nps(named_scale(question.text), declared_by="its wording names")
 
 
 def _from_options(question: Question, ignored: list[float | str]) -> Detection:

@@ -670,3 +670,20 @@ def test_answers_with_and_without_a_position_read_alike_in_every_order(tmp_path,
         "question 9001: numbers without a position were scored as NPS 0–10, others at positions counting from 1 "
         "(a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under [questions.9001], "
         "then run cxbridge sync --full-refresh"]  # fmt: skip
+
+
+def test_a_recommend_question_whose_wording_names_1_to_10_is_no_nps(tmp_path):
+    """A number without a position about recommending was taken for a 0–10 NPS answer whatever
+    the question said: "On a scale of 1 to 10, …" names another scale, and is kept unscored, as a
+    file's header naming it is (cxbridge.detection.declared_scale); the sync says why."""
+    responses = [qp_response(n, nps=nps) for n, nps in enumerate([1, 6, 10], start=1)]
+    for response in responses:
+        asked = response["responseSet"][0]
+        asked["questionText"] = "On a scale of 1 to 10, how likely is it that you would recommend Acme?"
+        asked["answerValues"][0]["value"]["scale"] = ""  # no position
+    account = QuestionProAccount(responses={7654321: responses})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    assert query(tmp_path, "SELECT count(nps), count(json_extract(answers, '$.9001')) FROM feedback") == [(0, 3)]
+    assert any("9001" in w and "names a 1–10 scale, and an NPS is asked 0–10" in w for w in result.warnings)

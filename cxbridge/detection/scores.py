@@ -14,19 +14,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.declared_scale import labelled_scale, named_scale, not_nps
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import (
     asks_amount, elsewhen, first_mentioned, mentions, names_a_score, names_a_year,
 )
 from cxbridge.detection.meaning import (
-    ScaleReading, as_statement, asked_metric, metric_of, no_score_values, read_numbers, read_options, turned_round,
-    unscored_note,
+    ScaleReading, as_statement, asked_metric, choices_scale, metric_of, no_score_values, read_numbers, read_options,
+    turned_round, unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
-_NAMED_SCALE = re.compile(r"[(\[]\s*(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\s*[)\]]")  # "(0-10)", "[1 to 5]"
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 _NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
@@ -107,15 +107,28 @@ def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str
         return (f"its answers run 1–11 ({elevens} answered 11, none 0): the places of a 0–10 scale's choices, each "
                 f"one above the answer shown, rather than typos: kept unscored; to score it, map it as nps with "
                 f'labels = {{ {codes}, …, "11" = 10 }}')  # fmt: skip
+    if declared := _declared_not_nps(profile, header):
+        return f"{declared}: kept unscored; map it as nps only if it was in fact asked 0–10"
     answers = [n for n in profile.numbers if 0 <= n <= 10]
-    if (match := _NAMED_SCALE.search(header)) and (named := tuple(int(end) for end in match.groups())) != (0, 10):
-        other = f"it names a {named[0]}–{named[1]} scale"
-    elif not _SAYS_NPS.search(header) and len(answers) >= _MANY and max(answers) <= 5:
-        other = f"none of its {len(answers)} answers is above 5 ({profile.example()}), which a 0–5 or 1–5 scale fits"
-    else:
+    if _SAYS_NPS.search(header) or len(answers) < _MANY or max(answers) > 5:
         return None
-    return (f"{other}, and an NPS is asked 0–10: kept unscored; to score it, map it as nps if it was asked 0–10, "
-            "else as metric 'rating' with its scale")  # fmt: skip
+    return (f"none of its {len(answers)} answers is above 5 ({profile.example()}), which a 0–5 or 1–5 scale fits, "
+            "and an NPS is asked 0–10: kept unscored; to score it, map it as nps if it was asked 0–10, else as "
+            "metric 'rating' with its scale")  # fmt: skip
+
+
+def _declared_not_nps(profile: ColumnProfile, header: str) -> str | None:
+    """The scale other than 0–10 the survey definition's choices, the header or the words beside
+    the end answers declare (`declared_scale`), as the API sync reads a definition's."""
+    if profile.column.choices:
+        return not_nps(choices_scale(profile.column.choices, signed=profile.column.marks_no_answer),
+                       declared_by="its survey definition's choices run")  # fmt: skip
+    if named := named_scale(header):
+        return not_nps(named, declared_by="it names")
+    if profile.numbered and (marked := labelled_scale(profile.numbered, profile.numbers)):
+        ends = [label for label, n in profile.numbered.items() if n in marked]
+        return not_nps(marked, declared_by=f"its answer labels ({ends[0]!r} … {ends[-1]!r}) mark")
+    return None
 
 
 def _rated(profile: ColumnProfile, header: str, *, recoded: bool) -> Proposal | None:
@@ -319,7 +332,7 @@ def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> Sc
     """The usual scale (up to `largest`) the header names — "(0-10)": nobody need have answered 0
     or 10 — else the smallest one the numbers fit whose top answer someone gave: 1, 2, 3 alone say
     neither whether the scale is 1–3 or 1–5 nor which end is best."""
-    named = tuple(int(end) for end in match.groups()) if (match := _NAMED_SCALE.search(header)) else None
+    named = named_scale(header)
     if named in _SCALES and named[1] <= largest and (fit := _fit(profile, named)) is not None:
         return fit
     fits = [fit for scale in _SCALES if scale[1] <= largest and (fit := _fit(profile, scale)) is not None]

@@ -13,6 +13,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.declared_scale import NPS_SCALE, named_scale
 from cxbridge.detection.keywords import mentions
 from cxbridge.metrics import shown_number, shown_words
 
@@ -139,8 +140,9 @@ class ResponseReader:
     def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text
         without a chosen option (an "Other" text does not count) is a comment; a number about
-        recommending is NPS — a number as an option shows it, alone or beside words
-        (`metrics.shown_number`: "10 - Extremely likely"), whatever its value: one off 0–10 read first
+        recommending is NPS unless its wording names a scale other than 0–10 (`declared_scale`) — a
+        number as an option shows it, alone or beside words (`metrics.shown_number`: "10 - Extremely
+        likely"), whatever its value: one off 0–10 read first
         would otherwise leave the question unscored, and scoring quarantines it; one at a position
         counting from 1 never comes here (`_decides_nothing`), so an answer without a position reads
         alike whichever comes first; other numbers and labels are scored when the config says how."""
@@ -149,7 +151,7 @@ class ResponseReader:
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
             elif number is not None:
-                nps = mentions(text, "recommend")
+                nps = mentions(text, "recommend") and named_scale(text) in (None, NPS_SCALE)  # "(1-10)": no NPS
                 self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None)
             else:
                 self._questions[qid] = Question(qid, text, "choice")

@@ -1,0 +1,48 @@
+"""The scale a question declares — in its survey definition, its wording ("(1-10)", "[1 to 10]",
+"on a scale of 1 to 10") or the words beside its end answers ("1 - Not at all likely" …
+"10 - Extremely likely") — and the one rule that follows for a recommend question: an NPS is
+asked 0–10 (DESIGN.md), so one declared on another scale, 1–10 above all, is kept unscored,
+whether it comes from a file, a survey definition or an API. Answers 1–10 alone declare nothing:
+they are valid 0–10 answers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+_ENDS = r"(\d{1,2})\s*(?:-|–|—|to|bis|à|a|al|ao|até|до|do)\s*(\d{1,2})"
+_SCALE_WORD = r"(?:scale|escala|skala|skali|échelle|echelle|шкал[еаы]?)"
+_NAMED = (
+    re.compile(rf"[(\[]\s*{_ENDS}\s*[)\]]", re.IGNORECASE),  # "(0-10)", "[1 to 5]"
+    re.compile(rf"\b{_SCALE_WORD}\W+(?:\w+\W+){{0,2}}?{_ENDS}\b", re.IGNORECASE),  # "on a scale of 1 to 10"
+    re.compile(rf"\b{_ENDS}(?:[\s-]*points?)?[\s-]*{_SCALE_WORD}\b", re.IGNORECASE),  # "a 1-10 scale"
+)
+NPS_SCALE = (0, 10)
+
+
+def named_scale(text: str) -> tuple[int, int] | None:
+    """The scale the wording names, low to high; None when it names none."""
+    for pattern in _NAMED:
+        if (match := pattern.search(text)) and (ends := sorted(int(end) for end in match.groups()))[0] < ends[1]:
+            return ends[0], ends[1]
+    return None
+
+
+def labelled_scale(shown: Mapping[str, float], answers: Iterable[float]) -> tuple[float, float] | None:
+    """The scale the answers written beside words mark ("1 - Not at all likely" → 1): their lowest
+    and highest, when no answer lies beyond them; None when words mark fewer than two points."""
+    marked, answered = set(shown.values()), list(answers)
+    if len(marked) < 2 or min(answered) < min(marked) or max(answered) > max(marked):
+        return None
+    return min(marked), max(marked)
+
+
+def not_nps(scale: tuple[float, float] | None, *, declared_by: str) -> str | None:
+    """Why a recommend question `declared_by` (its definition, header, labels) on `scale` is no
+    NPS, and how its answers score as a rating; None for 0–10 or no scale."""
+    if scale is None or tuple(scale) == NPS_SCALE:
+        return None
+    low, high = (f"{end:g}" for end in scale)
+    return (f"{declared_by} a {low}–{high} scale, and an NPS is asked 0–10: its promoter (9–10) and detractor (0–6) "
+            f'cut-offs hold on no other scale (as a {low}–{high} rating it scores with metric = "rating", '
+            f"scale = [{low}, {high}])")  # fmt: skip
