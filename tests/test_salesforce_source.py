@@ -482,3 +482,23 @@ def test_a_slider_about_recommending_is_not_nps_whichever_answer_comes_first(tmp
         'whose definition gives no 0–10 range: kept unscored; if it is NPS, set [sources.org.questions.0Tx6] '
         'metric = "nps"'
     ]
+
+
+def test_a_slider_whose_wording_names_1_to_10_is_no_nps_and_the_sync_does_not_suggest_one(tmp_path):
+    """A Slider about recommending worded "On a scale of 1 to 10, …" declares its scale: no NPS, as
+    a file's header so worded is (cxbridge.detection.declared_scale). The sync said to set
+    metric = "nps" if it was NPS; it now gives the rule's reason and the rating it scores as."""
+    org = survey_org()
+    org.add("SurveyQuestion", {"Id": "0Tx6", "Name": "On a scale of 1 to 10, how likely are you to recommend Acme?",
+                               "QuestionType": "Slider"})  # fmt: skip
+    org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}6", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx6",
+                                         "Datatype": "Number", "NumberValue": value, "ChoiceValue": None,
+                                         "ResponseShortText": None, "SystemModstamp": stamp(n, 5)}
+                                        for n, value in enumerate((1, 10, 7), start=1)))  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.quarantined) == ("success", 0), result.error
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = '0Tx6'") == [(0,)]
+    [warning] = [w for w in result.warnings if "0Tx6" in w]
+    assert "its wording names a 1–10 scale, and an NPS is asked 0–10" in warning
+    assert 'metric = "rating", scale = [1, 10]' in warning and 'metric = "nps"' not in warning

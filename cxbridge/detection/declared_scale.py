@@ -28,6 +28,12 @@ def named_scale(text: str) -> tuple[int, int] | None:
     return None
 
 
+def may_be_nps(text: str) -> bool:
+    """Whether a question's wording leaves it an NPS where no definition gives its scale: it names
+    none other than 0–10."""
+    return named_scale(text) in (None, NPS_SCALE)
+
+
 def labelled_scale(shown: Mapping[str, float], answers: Iterable[float]) -> tuple[float, float] | None:
     """The scale the answers written beside words mark ("1 - Not at all likely" → 1): their lowest
     and highest, when no answer lies beyond them; None when words mark fewer than two points."""

@@ -13,7 +13,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.declared_scale import NPS_SCALE, named_scale
+from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.metrics import shown_number, shown_words
 
@@ -151,7 +151,7 @@ class ResponseReader:
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
             elif number is not None:
-                nps = mentions(text, "recommend") and named_scale(text) in (None, NPS_SCALE)  # "(1-10)": no NPS
+                nps = mentions(text, "recommend") and may_be_nps(text)
                 self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None)
             else:
                 self._questions[qid] = Question(qid, text, "choice")

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from cxbridge.crm import CrmAccount, CrmContact
+from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS
@@ -106,7 +107,7 @@ def _answer(
     if number is not None:
         is_nps = kind.upper() == "NPS"
         question = Question(qid, text, "nps" if is_nps else "scale", scale=None if is_nps else scale)
-        if not is_nps and mentions(text, "recommend"):
+        if not is_nps and mentions(text, "recommend") and may_be_nps(text):
             _warn_no_range(question, kind, plan)
         _require_scale(question, kind, number, plan)
         return plan.answer(question, number, also=(kind,))
@@ -148,7 +149,8 @@ def _require_scale(
 def _warn_no_range(question: Question, kind: str, plan: QuestionPlan) -> None:
     """A numeric question about recommending of a type other than NPS (a Slider, a Score) is NPS
     only when the config says so: its definition gives no range (Salesforce documents no Slider
-    minimum or maximum), and the answers' range would make it NPS or not by which came first."""
+    minimum or maximum), and the answers' range would make it NPS or not by which came first. One
+    worded on another scale ("On a scale of 1 to 10") is none: `questions.detect` says why."""
     if any(key in plan.overrides for key in (question.id, kind)):
         return
     note = (f"question {question.id} ({question.text!r}): a {kind} question about recommending whose definition "
