@@ -258,13 +258,13 @@ class RecordBuilder:
         if "metrics" in keys:  # a row mapping's (`RowMapping.metrics_entry`)
             return metrics.advice(fixes, where=self.config.metrics_entry(answer.question_id, source=name))
         if "questions" in keys and getattr(self.config, "takes_questions", True):
-            return metrics.advice(fixes, where=f"[sources.{name}.questions.{_toml_key(answer.question_id)}]")
+            return metrics.advice(fixes, where=f"[sources.{name}.questions.{toml_key(answer.question_id)}]")
         if "csat_scale" in keys and "scale" in fixes and answer.spec.metric == Metric.CSAT:  # type: ignore[union-attr]
             return f"fix the answer in the source, or set csat_scale in [sources.{name}] to the scale its answers use"
         return metrics.advice(fixes, where=None)
 
 
-def _toml_key(key: str) -> str:
+def toml_key(key: str) -> str:
     """A TOML table key as written: bare when it can be, else quoted."""
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 

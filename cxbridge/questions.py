@@ -28,7 +28,7 @@ from cxbridge.metrics import (
     NPS_METRICS, Direction, MetricSpec, ScaleEnds, answer_code, index_labels, label_value, labels_short_of_scale,
     metric_name, shown_number,
 )
-from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions
+from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions, toml_key
 from cxbridge.tabular.cells import whole_number
 
 log = logging.getLogger("cxbridge.questions")
@@ -241,9 +241,10 @@ class QuestionPlan:
     """Every question of one survey, with the source's overrides applied once, and which
     question fills each of the record's nps/csat/ces columns, decided by question."""
 
-    def __init__(self, overrides: Mapping[str, QuestionOverride], *, where: str):
+    def __init__(self, overrides: Mapping[str, QuestionOverride], *, where: str, key_prefix: str = ""):
         self.overrides = overrides
         self.where = where
+        self.key_prefix = key_prefix  # of the config's keys of this survey's questions (Freshdesk's "<survey>/")
         self._readings: dict[str, Reading | None] = {}
         self._primary: set[str] | None = None  # decided from the survey's questions
         self._configured = {PRIMARY_COLUMN_OF.get(o.metric) for o in overrides.values() if o.primary and o.metric}
@@ -255,12 +256,12 @@ class QuestionPlan:
         """Decide once, from every question of the survey in its order (with the ids an override
         may use for it), which one fills each column: the one configured `primary`, else the
         first of its metric. Without this, only configured primaries are known."""
-        found, texts = [], {}
+        found, texts, parents = [], {}, {}
         for question, also in questions:
             reading = self.reading(question, also=also)
             if reading is not None and reading.spec is not None:
                 found.append((question.id, reading.spec.metric, reading.is_primary))
-                texts[question.id] = question.text
+                texts[question.id], parents[question.id] = question.text, also
         try:
             chosen = primary_questions(found)
         except ValueError as exc:
@@ -272,8 +273,9 @@ class QuestionPlan:
                 others = ", ".join(f"{qid} ({_short(texts[qid])})" for qid, _ in of_column if qid != first)
                 self.warnings.append(
                     f"questions {first} ({_short(texts[first])}) and {others} all measure {column}, none marked "
-                    f"primary: each record's {column} and the report count {first}, the first in the survey; if "
-                    f"another stands for the survey, set {self.where}.questions.<its id>.primary = true"
+                    f"primary: each record's {column} and the report count {first}, the first in the survey; to "
+                    f"keep it and silence this, add primary = true under {self._table(first, parents[first])}, or "
+                    "under another's table to count that one instead"
                 )
 
     def _is_primary(self, reading: Reading) -> bool | None:
@@ -289,11 +291,22 @@ class QuestionPlan:
         if first != reading.question.id and column not in self._warned:
             self._warned.add(column)
             message = (f"questions {first!r} and {reading.question.id!r} both measure {column} and neither is "
-                       f"configured primary: each record's {column} comes from the first of them it lists; set "
-                       f"{self.where}.questions.{first}.primary = true (with its metric)")  # fmt: skip
+                       f"configured primary: each record's {column} comes from the first of them it lists; add "
+                       f'primary = true and metric = "{reading.spec.metric}" under {self._table(first)} (or under '
+                       "the other's table)")  # type: ignore[union-attr]  # fmt: skip
             log.warning("%s: %s", self.where, message)
             self.warnings.append(message)
         return None
+
+    def _table(self, question_id: str, also: tuple[str, ...] = ()) -> str:
+        """The config table of one question's override, as written in TOML; the matrix's table whose
+        keys it must copy, when the question reads by that one (a table of its own replaces it)."""
+        table = f"[{self.where}.questions.{toml_key(self.key_prefix + question_id)}]"
+        parent = next((key for key in (question_id, *also) if key in self.overrides), question_id)
+        if parent == question_id:
+            return table
+        return (f"{table} (copying the keys of [{self.where}.questions.{toml_key(self.key_prefix + parent)}], which "
+                "a table of its own replaces for it)")
 
     def reading(self, question: Question, *, also: tuple[str, ...] = ()) -> Reading | None:
         """How to read `question` (None: ignored). `also` names other ids an override may use

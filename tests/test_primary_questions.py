@@ -6,6 +6,8 @@ asking "recommend R" and "recommend Python" reports R; a record that skipped R h
 from __future__ import annotations
 
 import csv
+import re
+import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,16 +19,26 @@ from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.plugins.freshdesk.source import FreshdeskSource
 from cxbridge.plugins.google_forms.source import GoogleFormsSource
 from cxbridge.plugins.qualtrics.source import QualtricsSource
+from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
+from cxbridge.questions import Question, QuestionOverride, QuestionPlan
 from cxbridge.plugins_host import create_host
 from cxbridge.sources import SourceConfig, SourceContext
+from tests.freshdesk_api import API_KEY as FD_KEY
+from tests.freshdesk_api import PULSE, csat_helpdesk, freshdesk
 from tests.google_forms_api import FormsAccount, google_forms
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics
 from tests.sqlite_runs import query, sync_source
+from tests.surveymonkey_api import NOW as SM_NOW
+from tests.surveymonkey_api import SURVEY as SM_SURVEY
+from tests.surveymonkey_api import TOKEN as SM_TOKEN
+from tests.surveymonkey_api import sm_response, support_account, surveymonkey
 
 NPS = MetricSpec(metric="nps")
 CSAT = MetricSpec(metric="csat", scale=(1, 5))
+SATISFIED = {"Very dissatisfied": 1, "Dissatisfied": 2, "Neutral": 3, "Satisfied": 4, "Very satisfied": 5}
 
 
 def build(*answers: AnswerInput):
@@ -211,4 +223,67 @@ def test_a_plan_without_the_survey_s_questions_uses_the_configured_primary_and_w
     assert [undecided.answer(q, 9).is_primary for q in (recommend_r, recommend_python)] == [None, None]
     [warning] = caplog.records
     assert "questions '11' and '12' both measure nps" in warning.getMessage()
-    assert "set sources.qp.questions.11.primary = true" in warning.getMessage()
+    assert 'add primary = true and metric = "nps" under [sources.qp.questions.11]' in warning.getMessage()
+
+
+def silencing_config(warning: str) -> dict[str, Any]:
+    """The `[sources.…]` table the warning says to add `primary = true` under, read as TOML."""
+    [table] = re.findall(r"add primary = true under (\[sources\.[^\]]+\])", warning)
+    return tomllib.loads(f"{table}\nprimary = true\n")
+
+
+def test_a_surveymonkey_matrix_of_one_metric_warns_once_per_sync_with_the_line_that_silences_it(tmp_path,
+                                                                                                monkeypatch):  # fmt: skip
+    """The support survey's satisfaction matrix asks two rows (speed, friendliness), none marked
+    primary: every sync says so once for the survey — not per batch of 2 or per page of 2 — and
+    names the exact table to add `primary = true` under (it said `<its id>`); added, the warning
+    is gone and the column still counts the speed row."""
+    monkeypatch.setattr(SurveyMonkeySource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setattr(SurveyMonkeySource, "now", staticmethod(lambda: SM_NOW))
+    monkeypatch.setenv("SURVEYMONKEY_TOKEN", SM_TOKEN)
+    account = support_account()
+    source = {"connector": "surveymonkey", "access_token": "${SURVEYMONKEY_TOKEN}", "surveys": [SM_SURVEY],
+              "page_size": 2}  # fmt: skip
+    with surveymonkey(account) as api:
+        runs = [sync_source(tmp_path, source | {"base_url": api.url}, batch_size=2)]
+        account.responses[SM_SURVEY].append(sm_response(6, speed=2, friendliness=5))
+        runs.append(sync_source(tmp_path, source | {"base_url": api.url}, batch_size=2))
+        found = [[w for w in run.warnings if "none marked primary" in w] for run in runs]
+        assert [len(warnings) for warnings in found] == [1, 1], found
+        for [warning] in found:
+            assert warning.startswith(f"survey {SM_SURVEY}: questions 102_2001 (") and "count 102_2001" in warning
+        config = silencing_config(found[0][0])
+        assert config == {"sources": {"survey": {"questions": {"102_2001": {"primary": True}}}}}
+        account.responses[SM_SURVEY].append(sm_response(7, speed=5, friendliness=1))
+        questions = config["sources"]["survey"]["questions"]
+        silenced = sync_source(tmp_path, source | {"base_url": api.url, "questions": questions}, batch_size=2)
+    assert silenced.ok and not [w for w in silenced.warnings if "primary" in w]
+    speed = {f"1340000000{n}": s for n, s in [(1, 5), (2, 1), (5, 3), (6, 2), (7, 5)]}  # response 3's was N/A
+    csat = dict(query(tmp_path, "SELECT source_record_id, csat FROM feedback WHERE csat IS NOT NULL"))
+    assert csat == speed
+
+
+def test_a_row_whose_matrix_has_an_override_is_told_to_copy_its_keys():
+    """A row's own table replaces its matrix's for it: the line names the matrix's table to copy."""
+    rows = [Question("102_2001", "Satisfied? - Speed", "choice", choices=SATISFIED),
+            Question("102_2002", "Satisfied? - Friendliness", "choice", choices=SATISFIED)]
+    plan = QuestionPlan({"102": QuestionOverride(ignore_values=["N/A"])}, where="sources.sm")
+    plan.decide_primaries((row, ("102",)) for row in rows)
+    [warning] = plan.warnings
+    assert "add primary = true under [sources.sm.questions.102_2001] (copying the keys of " \
+           "[sources.sm.questions.102], which a table of its own replaces for it)" in warning
+
+
+def test_freshdesk_names_the_survey_and_its_own_key_in_the_warning(tmp_path, monkeypatch):
+    """Two csat questions of the pulse survey, none primary: the warning named no survey, so one of
+    two surveys asking the same question ids hid the other's, and its `<its id>` would be every
+    survey's `Q_1`; it now names the survey and the key of that survey's question."""
+    monkeypatch.setattr(FreshdeskSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("FRESHDESK_API_KEY", FD_KEY)
+    source = {"connector": "freshdesk", "api_key": "${FRESHDESK_API_KEY}", "csat_api": "surveys", "page_size": 2,
+              "lookback_days": 3}  # fmt: skip
+    with freshdesk(csat_helpdesk()) as api:
+        result = sync_source(tmp_path, source | {"base_url": api.url}, name="fd")
+    [warning] = [w for w in result.warnings if "none marked primary" in w]
+    assert warning.startswith(f"survey {PULSE}: questions Q_1 ('How did we do?') and Q_3")
+    assert silencing_config(warning) == {"sources": {"fd": {"questions": {f"{PULSE}/Q_1": {"primary": True}}}}}

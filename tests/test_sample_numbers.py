@@ -139,7 +139,7 @@ def test_a_survey_asking_two_questions_of_a_metric_names_the_one_its_column_coun
         chosen = sync_source(tmp_path / "chosen", source | {"base_url": api.url + ROOT, "questions": {
             "QID172807693": {"primary": True}}}, name="uni")  # fmt: skip
     [csat] = [w for w in plain.warnings if "csat" in w and "primary" in w]
-    assert "QID172807689" in csat and "QID172807693" in csat and "sources.uni.questions.<its id>.primary = true" in csat
+    assert "QID172807689" in csat and "QID172807693" in csat and "add primary = true under [sources.uni.questions.QID172807689]" in csat
     assert [w for w in plain.warnings if "ces" in w and "QID172807701" in w and "QID172807698" in w]
     assert not [w for w in chosen.warnings if "csat" in w and "primary" in w]
     for folder, counted in ((tmp_path / "plain", events), (tmp_path / "chosen", overall)):
@@ -377,7 +377,7 @@ def test_two_questions_of_a_metric_in_a_survey_without_a_definition_are_named_in
         result = sync_source(tmp_path, source | {"base_url": api.url}, name="cx")
     [warning] = [w for w in result.warnings if "neither is configured primary" in w]
     assert (
-        "'17609223' and '17609222' both measure csat" in warning and "sources.cx.questions.17609223.primary" in warning
+        "'17609223' and '17609222' both measure csat" in warning and 'add primary = true and metric = "csat" under [sources.cx.questions.17609223]' in warning
     )
     [listed_first] = [q for q in QUESTIONPRO[0]["responseSet"][:1]]
     assert listed_first["questionText"].strip() == "CSAT2"

@@ -120,7 +120,7 @@ class SurveyResponses(Stream):
         survey = self.surveys.get(survey_id) or CsatSurvey(survey_id, "", {})
         if survey_id not in self.plans:
             where = f"sources.{self.source.context.name}"
-            plan = QuestionPlan(survey.overrides(self.source.config.questions), where=where)
+            plan = QuestionPlan(survey.overrides(self.source.config.questions), where=where, key_prefix=f"{survey_id}/")
             plan.decide_primaries((question, ()) for question in survey.questions.values())
             self.plans[survey_id] = plan
         return survey, self.plans[survey_id]
@@ -152,7 +152,7 @@ class SurveyResponses(Stream):
                  f'direction in [sources.{name}.questions."{survey.id}/{qid}"]'
                  for survey in self.surveys.values() for qid, why in survey.unscored.items()
                  if not survey.settled(qid, given)]  # fmt: skip
-        return found + [warning for plan in self.plans.values() for warning in plan.warnings]
+        return found + [f"survey {survey_id}: {warning}" for survey_id, plan in self.plans.items() for warning in plan.warnings]
 
     def personal_fields(self) -> PersonalFields:
         """Answers to questions the config ignores, removed from the raw response (a question
