@@ -460,17 +460,21 @@ class TestSalesforceSource(HttpSourceConformance):
                                   personal_data=["buyer1@example.com", "buyer2@example.com"])
 
 
-@pytest.mark.parametrize("answers", [(8, 40, 70), (40, 8, 70)])
-def test_a_slider_about_recommending_is_not_nps_whichever_answer_comes_first(tmp_path, answers):
-    """A Slider's answers are NumberValues (api_reference §7.2) and its range is not documented:
-    a first answer of 0–10 used to make it NPS, quarantining the answers above 10 that followed."""
-    org = survey_org()
-    org.add("SurveyQuestion", {"Id": "0Tx6", "Name": "How likely are you to recommend Acme to a peer?",
-                               "QuestionType": "Slider"})  # fmt: skip
+def with_slider(org: Any, name: str, answers: tuple[int, ...]) -> Any:
+    """`org` with a Slider question 0Tx6 named `name`, answered `answers` as NumberValues (api_reference §7.2)."""
+    org.add("SurveyQuestion", {"Id": "0Tx6", "Name": name, "QuestionType": "Slider"})
     org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}6", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx6",
                                          "Datatype": "Number", "NumberValue": value, "ChoiceValue": None,
                                          "ResponseShortText": None, "SystemModstamp": stamp(n, 5)}
                                         for n, value in enumerate(answers, start=1)))  # fmt: skip
+    return org
+
+
+@pytest.mark.parametrize("answers", [(8, 40, 70), (40, 8, 70)])
+def test_a_slider_about_recommending_is_not_nps_whichever_answer_comes_first(tmp_path, answers):
+    """A Slider's answers are NumberValues (api_reference §7.2) and its range is not documented:
+    a first answer of 0–10 used to make it NPS, quarantining the answers above 10 that followed."""
+    org = with_slider(survey_org(), "How likely are you to recommend Acme to a peer?", answers)
     with salesforce(org) as api:
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.quarantined) == ("success", 0), result.error
@@ -488,13 +492,7 @@ def test_a_slider_whose_wording_names_1_to_10_is_no_nps_and_the_sync_does_not_su
     """A Slider about recommending worded "On a scale of 1 to 10, …" declares its scale: no NPS, as
     a file's header so worded is (cxbridge.detection.declared_scale). The sync said to set
     metric = "nps" if it was NPS; it now gives the rule's reason and the rating it scores as."""
-    org = survey_org()
-    org.add("SurveyQuestion", {"Id": "0Tx6", "Name": "On a scale of 1 to 10, how likely are you to recommend Acme?",
-                               "QuestionType": "Slider"})  # fmt: skip
-    org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}6", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx6",
-                                         "Datatype": "Number", "NumberValue": value, "ChoiceValue": None,
-                                         "ResponseShortText": None, "SystemModstamp": stamp(n, 5)}
-                                        for n, value in enumerate((1, 10, 7), start=1)))  # fmt: skip
+    org = with_slider(survey_org(), "On a scale of 1 to 10, how likely are you to recommend Acme?", (1, 10, 7))
     with salesforce(org) as api:
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.quarantined) == ("success", 0), result.error
