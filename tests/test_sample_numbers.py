@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ from tests.local_api import fake_api
 from tests.questionpro_api import API_KEY as QUESTIONPRO_KEY
 from tests.questionpro_api import QuestionProAccount, questionpro
 from tests.sqlite_runs import SAMPLES
-from tests.test_report_intervals import adjusted_wald, wilson
+from tests.html_pages import Page, figure_data
+from tests.test_report_intervals import Z, adjusted_wald, agresti_caffo, wilson
 from tests.test_typeform_vendor import load, serve, token  # noqa: F401 — the fixture
 from tests.zendesk_api import API_TOKEN as ZENDESK_TOKEN
 from tests.zendesk_api import EMAIL as ZENDESK_EMAIL
@@ -265,6 +267,88 @@ def test_the_report_by_month_is_the_one_worked_out_from_the_files(platforms):
     table = CliRunner().invoke(cli, ["report", "--db", str(platforms / "cxbridge.db"), "--by", "month"]).output
     rows = [[cell.strip() for cell in line.split("│")] for line in table.splitlines() if "│" in line]
     assert rows == [[r["month"], "voc", r["metric"], str(r["responses"]), f"{r['score']:.1f}"] for r in expected]
+
+
+def shown(value: float | None, *, sign: bool = False) -> str:
+    """A figure as the page writes it, written here: one decimal, a minus sign (−), + before a rise."""
+    if value is None:
+        return ""
+    size = f"{abs(value):.1f}"
+    written = f"−{size}" if value < 0 and size != "0.0" else size
+    return f"+{written}" if sign and value > 0 and written != "0.0" else written
+
+
+OFFSETS = {"IST": timedelta(hours=5, minutes=30), "PST": timedelta(hours=-8)}
+"""QuestionPro writes its times with a zone abbreviation: those of its two payloads."""
+
+
+def record_days() -> list[str]:
+    """Each stored record's UTC day (the report's default time zone), from the payloads."""
+    days = [item["submitted_at"][:10] for item in TYPEFORM["items"] if item["answers"]]
+    for response in QUESTIONPRO:
+        stamp, zone = response["timestamp"].rsplit(" ", 1)
+        days.append((datetime.strptime(stamp, "%d %b, %Y %I:%M:%S %p") - OFFSETS[zone]).strftime("%Y-%m-%d"))
+    days.append(HUBSPOT["createdAt"][:10])
+    return sorted(days + [rating["created_at"][:10] for rating in ZENDESK if rating["score"] != "offered"])
+
+
+def test_every_number_of_the_html_report_is_the_one_worked_out_from_the_files(platforms):
+    """`cxbridge report --html` of the payloads: the records and their days, each month's NPS and
+    CSAT with its interval, change and significance (table and chart), and the customers and
+    cases waiting, all worked out here from the files; no store, so no ranking."""
+    page_path = platforms / "report.html"
+    done = CliRunner().invoke(cli, ["report", "--db", str(platforms / "cxbridge.db"), "--html", str(page_path)])
+    assert done.exit_code == 0, done.output
+    html = page_path.read_text(encoding="utf-8")
+    page = Page(html)
+    days = record_days()
+    assert page.counts["records"] == str(len(days)) and f" records, {days[0]} to {days[-1]}" in page.text
+    by_month: dict[tuple[str, str], list] = defaultdict(list)
+    for _, month, metric, value in answers_in_the_files():
+        by_month[metric, month].append(value)
+    for metric in ("nps", "csat"):
+        want, before = [], None
+        for month in sorted(month for m, month in by_month if m == metric):
+            values = by_month[metric, month]
+            exact = figure(metric, values)
+            if metric == "nps":
+                centre, se = adjusted_wald([1 if v >= 9 else -1 if v <= 6 else 0 for v in values])[:2]
+            else:
+                centre, se = agresti_caffo(sum(values), len(values))
+            moved = shown(half_up(exact - before[0]), sign=True) if before else ""
+            flag = "" if before is None else "yes" if abs(centre - before[1]) > Z * math.hypot(se, before[2]) else "no"
+            want.append([month, str(len(values)), shown(half_up(exact)), *map(shown, interval(metric, values)), moved, flag])
+            before = (exact, centre, se)
+        assert page.body(f"trend-voc-{metric}") == want
+        _, line, _ = figure_data(html, f"trend-voc-{metric}")
+        assert [[x, shown(y), n] for x, y, (n, *_) in zip(line["x"], line["y"], line["customdata"], strict=True)] == [
+            [row[0], row[2], int(row[1])] for row in want]  # fmt: skip
+    detractors = sum(v <= 6 for (metric, _), values in by_month.items() if metric == "nps" for v in values)
+    dissatisfied = sum(not v for (metric, _), values in by_month.items() if metric == "csat" for v in values)
+    waiting = detractors + dissatisfied  # no record here is both
+    assert page.body("detractor-queue") == [["(no store)", str(detractors), str(dissatisfied), str(waiting)]]
+    assert page.body("case-queue") == [["(no store)", str(waiting), "0", "0", "0", str(waiting)]]
+    assert page.counts["not-followed-up"] == page.counts["cases"] == str(waiting)
+    assert "No store is ranked in the period shown" in html and "ranking" not in page.tables
+
+
+def test_the_trend_note_says_which_figures_have_no_band_as_the_page_draws_them(platforms):
+    """The note said "a score or scores all equal show no spread: no band" of every figure, but the
+    page draws a band for the payloads' NPS of three equal detractors (2017-09) and of one answer
+    (2020-01, −100 outside its band −98.5…48.5) and for each CSAT of one answer: only a mean
+    (mystery shop, audit) has none. It now says so, and that an NPS band can leave out the figure."""
+    page_path = platforms / "report.html"
+    done = CliRunner().invoke(cli, ["report", "--db", str(platforms / "cxbridge.db"), "--html", str(page_path)])
+    assert done.exit_code == 0, done.output
+    html = page_path.read_text(encoding="utf-8")
+    page = Page(html)
+    single = [row for name in ("trend-voc-nps", "trend-voc-csat") for row in page.body(name) if row[1] == "1"]
+    assert len(single) == 5 and all(row[3] and row[4] for row in single)  # one answer, and a band all the same
+    [outside] = [row for row in page.body("trend-voc-nps") if row[0] == "2020-01"]
+    assert outside[2:5] == ["−100.0", "−98.5", "48.5"]
+    assert "A score or scores all equal show no spread" not in html
+    assert "A mystery-shop or audit figure of one score, or of scores all equal, has no spread" in html
+    assert "an NPS band can leave out the figure itself" in html
 
 
 def test_the_views_and_status_count_what_the_files_hold(platforms):

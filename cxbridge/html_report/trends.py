@@ -39,9 +39,11 @@ def render(destination: Destination, options: ReportOptions) -> str:
     grouped = trend_rows(destination, options)
     note = ("Each point is the figure of one period; the band is its 95 % confidence interval. A ringed point "
             "changed significantly since the period before (two-sided, 5 % level); other changes are within "
-            "what chance moves the figure by. A score or scores all equal show no spread: no band, and no "
-            "change from or to that period is called significant; NPS bands (adjusted Wald) stay wide for few "
-            "answers.")  # fmt: skip
+            "what chance moves the figure by. A mystery-shop or audit figure of one score, or of scores all "
+            "equal, has no spread: no band, and no change from or to that period is called significant. NPS, "
+            "CSAT and CES bands (adjusted Wald, Wilson) have one for any answers, and stay wide for few: centred "
+            "toward the middle, an NPS band can leave out the figure itself (one promoter: 100, band "
+            "−48.5…98.5; docs/report.md).")  # fmt: skip
     if not grouped:
         return section("Trends", "trends", empty("No NPS, CSAT, CES, eNPS, mystery-shop or audit answers match."))
     parts = [_program_metric(program, metric, rows, options.by) for (program, metric), rows in grouped.items()]
