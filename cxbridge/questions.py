@@ -105,7 +105,7 @@ def detect(question: Question) -> Detection:
     if question.kind == "nps":
         return Detection(MetricSpec(metric=_nps_metric(text), ignore_values=ignored), "a Net Promoter question")
     numeric = question.scale or value_range(value for value in question.choices.values() if value not in ignored)
-    if mentions(text, "recommend") and (why := _not_nps(question, numeric)):
+    if why := no_nps(question):
         return Detection(None, unscored_note(text, why=why))
     if mentions(text, "recommend") and numeric == NPS_SCALE:
         scored = {label: value for label, value in question.choices.items() if value not in ignored}
@@ -120,12 +120,16 @@ def detect(question: Question) -> Detection:
     return Detection(None)
 
 
-def _not_nps(question: Question, numeric: tuple[float, float] | None) -> str | None:
-    """Why a recommend question is no NPS (`declared_scale.not_nps`, the rule files follow): its
-    definition's scale (the numbers its choices show, else their recodes), else its wording's,
-    is another than 0–10."""
+def no_nps(question: Question) -> str | None:
+    """Why a question about recommending is no NPS by the rule files follow too
+    (`declared_scale.not_nps`): its definition's scale (the numbers its choices show, else their
+    values), else its wording's, is another than 0–10. None when it may be one."""
+    if question.kind == "nps" or not mentions(question.text, "recommend"):
+        return None
+    ignored = no_score_values(question.choices, signed=question.marks_no_answer)
     shown = numbers_shown(question.choices, signed=question.marks_no_answer)
-    if scale := value_range(shown.values()) if shown else numeric:
+    defined = question.scale or value_range(value for value in question.choices.values() if value not in ignored)
+    if scale := value_range(shown.values()) if shown else defined:
         return not_nps(scale, declared_by="its definition declares")
     return not_nps(named_scale(question.text), declared_by="its wording names")
 

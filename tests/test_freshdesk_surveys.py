@@ -22,7 +22,7 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.freshdesk_api import (
-    ADVANCED, API_KEY, PULSE, REAL_HOST, Helpdesk, csat_helpdesk, csat_response, freshdesk,
+    ADVANCED, API_KEY, PULSE, REAL_HOST, Helpdesk, csat_helpdesk, csat_response, freshdesk, range_question,
 )  # fmt: skip
 from tests.local_api import Reply
 from tests.sqlite_runs import query, sync_source
@@ -315,3 +315,22 @@ def test_an_unscored_range_answer_off_its_scale_is_quarantined_naming_the_questi
     assert f"answer {given!r} to range question Q_2 is outside its scale 1–7" in error, error
     answers = query(tmp_path, "SELECT json_extract(answers, '$.Q_2.value') FROM feedback ORDER BY submitted_at")
     assert answers == [(7,), (1,)]
+
+
+def test_a_recommend_question_on_1_to_10_says_why_it_is_no_nps(tmp_path):
+    """A range question about recommending on 1–10 (its identifier NPS or not) is no NPS, by the rule
+    files and every connector share (cxbridge.detection.declared_scale); the summary said "which end
+    is satisfied is not known", as of a CSAT scale without labels, and now gives the rule's reason."""
+    helpdesk = csat_helpdesk()
+    pulse = next(survey for survey in helpdesk.csat_surveys if survey["id"] == PULSE)
+    helpdesk.csat_surveys = [survey for survey in helpdesk.csat_surveys if survey["id"] != PULSE] + [
+        {**pulse, "questions": [*pulse["questions"],
+                                range_question("Q_4", "How likely are you to recommend us?", 1, 10, identifier="NPS")]}]  # fmt: skip
+    helpdesk.csat_responses[PULSE] = [csat_response(5, PULSE, {"Q_1": 4, "Q_2": 6, "Q_3": 1, "Q_4": 10})]
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT nps FROM feedback WHERE survey_id = ?", (PULSE,)) == [(None,)]
+    [warning] = [w for w in result.warnings if "question Q_4" in w]
+    assert "a 1–10 scale, and an NPS is asked 0–10" in warning and "which end is satisfied" not in warning
+    assert f'[sources.helpdesk.questions."{PULSE}/Q_4"]' in warning

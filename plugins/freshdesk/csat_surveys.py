@@ -19,7 +19,7 @@ from typing import Any
 
 from cxbridge.detection.meaning import metric_of, read_options
 from cxbridge.metrics import NPS_METRICS
-from cxbridge.questions import Question, QuestionOverride, detect, option_values
+from cxbridge.questions import Question, QuestionOverride, detect, no_nps, option_values
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ def _range_question(qid: str, text: str, item: dict[str, Any]) -> tuple[Question
     override = _from_score_ranges(scale.get("score_ranges"), bounds, text)
     if override is not None:
         return question, override, ""
+    if why := no_nps(question):
+        return unscored, None, why
     shown = ", ".join(repr(label) for label in labels) or "none"
     return unscored, None, (f"a {bounds[0]:g}–{bounds[1]:g} scale whose labels ({shown}) and score ranges name no "
                             "built-in scale, so which end is satisfied is not known")  # fmt: skip
