@@ -120,6 +120,15 @@ def test_labels_marking_0_and_10_and_bare_1_to_10_answers_stay_nps(tmp_path):
     assert_nps(write_csv(tmp_path / "0-10" / "marked.csv", marked), answers)
 
 
+def test_bare_answers_1_to_10_stay_nps_and_inspect_says_what_to_do_if_it_was_asked_1_to_10(tmp_path):
+    """Nothing declares the scale, so it is the NPS; but no one answered 0, and `inspect` says so with
+    the mapping that keeps a 1–10 question out of the NPS (it said only "values are whole numbers 1–10")."""
+    rows = [["id", "date", RECOMMEND], *[[n, f"2025-01-{n % 28 + 1:02d}", a] for n, a in enumerate(ANSWERS)]]
+    [nps] = [p for p in inspect_file(write_csv(tmp_path / "bare.csv", rows)).chosen if p.target == "nps"]
+    assert nps.confidence >= 0.9 and "values are whole numbers 1–10" in nps.describe()
+    assert f"no answer is 0 (of {len(ANSWERS)})" in nps.describe() and "metric 'rating' with scale [1, 10]" in nps.describe()
+
+
 def test_a_survey_definitions_1_to_10_choices_make_a_files_column_no_nps():
     """A column whose definition (a .qsf beside an export) lists choices 1–10 under a recommend
     question is read as the API reads the same definition: no NPS."""

@@ -86,6 +86,10 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
     if fit:
         inside = [n for n in profile.numbers if 0 <= n <= 10 and float(n).is_integer()]
         evidence += [f"values are whole numbers {_fmt(min(inside))}–{_fmt(max(inside))}", *fit.notes(profile)]
+        if kind != "nps" and (min(inside), max(inside)) == (1, 10):
+            evidence.append(f"no answer is 0 (of {len(inside)}), which a 0–10 question need not have; if it was "
+                            "asked 1–10 it is no NPS: map it as metric 'rating' with scale [1, 10] "
+                            "(docs/files.md#a-recommend-question-on-another-scale)")  # fmt: skip
     spec = _no_score_spec(profile)
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
