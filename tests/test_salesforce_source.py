@@ -482,7 +482,7 @@ def test_a_slider_about_recommending_is_not_nps_whichever_answer_comes_first(tmp
     stored = query(tmp_path, "SELECT json_extract(answers, '$.0Tx6.value') FROM feedback ORDER BY source_record_id")
     assert stored == [(value,) for value in answers]
     assert result.warnings == [
-        "question 0Tx6 ('How likely are you to recommend Acme to a peer?'): a Slider question about recommending "
+        "survey 0Kd1: question 0Tx6 ('How likely are you to recommend Acme to a peer?'): a Slider question about recommending "
         'whose definition gives no 0–10 range: kept unscored; if it is NPS, set [sources.org.questions.0Tx6] '
         'metric = "nps"'
     ]
@@ -500,3 +500,40 @@ def test_a_slider_whose_wording_names_1_to_10_is_no_nps_and_the_sync_does_not_su
     [warning] = [w for w in result.warnings if "0Tx6" in w]
     assert "its wording names a 1–10 scale, and an NPS is asked 0–10" in warning
     assert 'metric = "rating", scale = [1, 10]' in warning and 'metric = "nps"' not in warning
+
+
+def with_second_survey(org: Any) -> Any:
+    """`org` with a second survey, 0Kd2, asking one NPS question of its own (0Tx9) — the documented
+    objects' fields (api_reference §7.2); the survey and its answers are ours."""
+    org.add("SurveyQuestion", {"Id": "0Tx9", "Name": "How likely are you to recommend our app?", "QuestionType": "NPS"})
+    for n, nps in ((7, 9), (8, 3)):
+        org.add("SurveyResponse", {"Id": f"0Ly{n}", "Name": f"SR-{n}", "SurveyId": "0Kd2", "InvitationId": None,
+                                   "SubmitterId": None, "Status": "Completed", "CompletionDateTime": stamp(n),
+                                   "Language": "en_US", "CreatedDate": stamp(n), "SystemModstamp": stamp(n, 5)})  # fmt: skip
+        org.add("SurveyQuestionResponse", {"Id": f"0Lz{n}9", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx9",
+                                           "Datatype": "Number", "NumberValue": nps, "ChoiceValue": None,
+                                           "ResponseShortText": None, "SystemModstamp": stamp(n, 5)})  # fmt: skip
+    return org
+
+
+def test_two_surveys_of_one_nps_question_each_are_not_told_to_mark_one_primary(tmp_path):
+    """One plan read every survey of the org: survey 0Kd2's NPS question 0Tx9, met after 0Kd1's 0Tx1, was
+    named with it as "both measure nps … set primary" — advice that, followed, left every 0Kd2 record
+    without its NPS. Each survey is now read by a plan of its own: no warning, each record's nps its
+    survey's question; a survey asking two does warn, once, naming itself."""
+    org = with_second_survey(survey_org())
+    org.add("SurveyQuestion", {"Id": "0Tx8", "Name": "Would you recommend our app to a colleague?", "QuestionType": "NPS"})
+    org.add("SurveyQuestionResponse", {"Id": "0Lz88", "ResponseId": "0Ly8", "QuestionId": "0Tx8", "Datatype": "Number",
+                                       "NumberValue": 10, "ChoiceValue": None, "ResponseShortText": None,
+                                       "SystemModstamp": stamp(8, 5)})  # fmt: skip
+    with salesforce(with_second_survey(survey_org())) as api:
+        result = sync(tmp_path / "one", entry(api.url))
+    with salesforce(org) as api:
+        two = sync(tmp_path / "two", entry(api.url))
+    assert (result.status, result.quarantined, two.status) == ("success", 0, "success"), result.error
+    assert not [w for w in result.warnings if "primary" in w], result.warnings
+    expected = [("0Kd1", 10), ("0Kd1", 4), ("0Kd1", 8), ("0Kd2", 9), ("0Kd2", 3)]
+    assert query(tmp_path / "one", "SELECT survey_id, nps FROM feedback ORDER BY source_record_id") == expected
+    assert query(tmp_path / "two", "SELECT survey_id, nps FROM feedback ORDER BY source_record_id")[:4] == expected[:4]
+    [warning] = [w for w in two.warnings if "primary" in w]
+    assert warning.startswith("survey 0Kd2: questions '0Tx9' and '0Tx8' both measure nps")

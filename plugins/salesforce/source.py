@@ -170,12 +170,20 @@ class SurveyResponses(ModstampCursor, Stream):
         super().__init__(source)
         self.source: SalesforceSource = source
         config = source.config
-        self.plan = QuestionPlan(objects.type_overrides() | config.questions, where=f"sources.{source.context.name}")
+        self.overrides = objects.type_overrides() | config.questions
+        self.plans: dict[str, QuestionPlan] = {}  # by SurveyId: see `plan`
         self.scales = {"CSAT": config.csat_scale, "Rating": config.rating_scale}
         self.questions: dict[str, dict[str, Any]] = {}
 
+    def plan(self, survey_id: str) -> QuestionPlan:
+        """The survey's plan: which of its questions fills a record's nps/csat/ces column is decided
+        within the survey, never between two surveys' questions."""
+        if survey_id not in self.plans:
+            self.plans[survey_id] = QuestionPlan(self.overrides, where=f"sources.{self.source.context.name}")
+        return self.plans[survey_id]
+
     def warnings(self) -> list[str]:
-        return list(self.plan.warnings)
+        return [f"survey {survey_id}: {warning}" for survey_id, plan in self.plans.items() for warning in plan.warnings]
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         batch: list[dict[str, Any]] = []
@@ -187,7 +195,7 @@ class SurveyResponses(ModstampCursor, Stream):
         yield from self._with_answers(batch)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return objects.survey_record(raw, builder, self.plan, scales=self.scales)
+        return objects.survey_record(raw, builder, self.plan(str(raw.get("SurveyId") or "")), scales=self.scales)
 
     def personal_fields(self) -> PersonalFields:
         return PersonalFields(ignored_items=(("QuestionId", ignored_questions(self.source.config.questions)),))
