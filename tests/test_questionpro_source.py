@@ -667,7 +667,7 @@ def test_answers_with_and_without_a_position_read_alike_in_every_order(tmp_path,
     assert rows == [("70000001", 7, 7), ("70000002", None, "4"), ("70000003", 9, 9)]
     assert_nps_of(tmp_path, [7, 9])
     assert result.warnings == [  # which the question is, no answer says: the user is told, in every order
-        "question 9001: numbers without a position were scored as NPS 0–10, others at positions counting from 1 "
+        "survey 7654321: question 9001: numbers without a position were scored as NPS 0–10, others at positions counting from 1 "
         "(a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under [questions.9001], "
         "then run cxbridge sync --full-refresh"]  # fmt: skip
 
@@ -687,3 +687,27 @@ def test_a_recommend_question_whose_wording_names_1_to_10_is_no_nps(tmp_path):
     assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
     assert query(tmp_path, "SELECT count(nps), count(json_extract(answers, '$.9001')) FROM feedback") == [(0, 3)]
     assert any("9001" in w and "names a 1–10 scale, and an NPS is asked 0–10" in w for w in result.warnings)
+
+
+def in_survey(response: dict[str, Any], survey: int, recommend: int) -> dict[str, Any]:
+    """`response` of survey `survey`, its NPS question numbered `recommend` (question ids are each
+    survey's own); the documented answer's fields (api_reference §3.4), the second survey ours."""
+    response["surveyID"] = survey
+    response["responseSet"][0]["questionID"] = recommend
+    return response
+
+
+def test_two_surveys_of_one_nps_question_each_are_not_told_to_mark_one_primary(tmp_path):
+    """One plan read both surveys: the second survey's NPS question, met after the first's, was named
+    with it as "both measure nps … add primary = true" — advice that, followed, left the second
+    survey's records without an NPS. Each survey now has a plan of its own: no such warning, and
+    each record's nps is its survey's question."""
+    first, second = [qp_response(1, nps=10), qp_response(2, nps=3)], [qp_response(3, nps=9), qp_response(4, nps=6)]
+    account = QuestionProAccount(surveys={7654321: "Support CSAT", 7654322: "App"},
+                                 responses={7654321: first, 7654322: [in_survey(r, 7654322, 9101) for r in second]})  # fmt: skip
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, surveys=[7654321, 7654322]))
+    assert (result.status, result.written, result.quarantined) == ("success", 4, 0), result.error
+    assert not [w for w in result.warnings if "primary" in w], result.warnings
+    assert query(tmp_path, "SELECT survey_id, nps FROM feedback ORDER BY source_record_id") == [
+        ("7654321", 10), ("7654321", 3), ("7654322", 9), ("7654322", 6)]  # fmt: skip

@@ -70,9 +70,16 @@ class Responses(Stream):
     def __init__(self, source: QuestionProSource):
         super().__init__(source)
         self.source: QuestionProSource = source
-        config = source.config
-        plan = QuestionPlan(config.questions, where=f"sources.{source.context.name}")
-        self.reader = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations)
+        self.readers: dict[str, ResponseReader] = {}  # by survey: see `reader`
+
+    def reader(self, survey_id: str) -> ResponseReader:
+        """The survey's reader: which of its questions fills a record's nps/csat/ces column is
+        decided within the survey, never between two surveys' questions."""
+        if survey_id not in self.readers:
+            config = self.source.config
+            plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}")
+            self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations)
+        return self.readers[survey_id]
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
@@ -100,11 +107,13 @@ class Responses(Stream):
             start = end + timedelta(seconds=1)
 
     def warnings(self) -> list[str]:
-        return list(self.reader.plan.warnings) + self.reader.warnings()
+        return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
+                for warning in [*reader.plan.warnings, *reader.warnings()]]  # fmt: skip
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         try:
-            moment = parse_response_time(raw.get("timestamp"), extra=self.reader.zones).strftime(FILTER_FORMAT)
+            zones = self.reader(str(raw.get("surveyID"))).zones
+            moment = parse_response_time(raw.get("timestamp"), extra=zones).strftime(FILTER_FORMAT)
         except DataError:  # a bad time is the record's problem (quarantine), not the cursor's
             return cursor
         survey = str(raw["surveyID"])
@@ -122,7 +131,7 @@ class Responses(Stream):
         return str(raw.get("surveyID"))
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
-        return self.reader.normalize(raw, builder)
+        return self.reader(str(raw.get("surveyID"))).normalize(raw, builder)
 
     def personal_fields(self) -> PersonalFields:
         """The custom variables mapped as email/phone, hashed; the IP address and the location
