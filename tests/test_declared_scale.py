@@ -142,6 +142,15 @@ def test_a_survey_definitions_1_to_10_choices_make_a_files_column_no_nps():
     assert "its definition declares a 1–10 scale, and an NPS is asked 0–10" in detect(question).evidence
 
 
+def test_a_definition_whose_choices_give_no_scale_leaves_the_header_to_declare_it():
+    """A definition listing one choice (an "N/A" box) gives no range: the header's "(1-10)" still
+    declares the scale, as it does without a definition (the definition silenced it)."""
+    column = Column("QID1", f"{RECOMMEND} (1-10)", choices={"Prefer not to say": 99.0}, kind="choice")
+    profile = ColumnProfile(column, filled=len(ANSWERS), numbers=[float(a) for a in ANSWERS])
+    [proposal] = [p for p in propose_scores(profile) if p.target == "nps"]
+    assert proposal.confidence < 0.5 and "it names a 1–10 scale, and an NPS is asked 0–10" in proposal.evidence[0]
+
+
 def test_an_api_question_whose_wording_alone_names_1_to_10_is_no_nps_and_the_sync_says_why():
     """A question whose definition gives no scale (a QuestionPro answer without a position, a
     slider) is read by its wording, as a file's header is: it was kept unscored with no reason

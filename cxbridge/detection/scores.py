@@ -124,9 +124,9 @@ def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str
 def _declared_not_nps(profile: ColumnProfile, header: str) -> str | None:
     """The scale other than 0–10 the survey definition's choices, the header or the words beside
     the end answers declare (`declared_scale`), as the API sync reads a definition's."""
-    if profile.column.choices:
-        return not_nps(choices_scale(profile.column.choices, signed=profile.column.marks_no_answer),
-                       declared_by="its survey definition's choices run")  # fmt: skip
+    column = profile.column
+    if column.choices and (defined := choices_scale(column.choices, signed=column.marks_no_answer)):
+        return not_nps(defined, declared_by="its survey definition's choices run")
     if named := named_scale(header):
         return not_nps(named, declared_by="it names")
     if profile.numbered and (marked := labelled_scale(profile.numbered, profile.numbers)):
