@@ -8,7 +8,10 @@ a phone number's shape, 15 digits at most (E.164's): with a `+` and a country co
 in brackets, a trunk `0` and one kind of separator throughout (`0161 496 0000`,
 `01.23.45.67.89`), or North America's 3-3-4 groups (`555-123-4567`) — never one run of digits
 alone, a date, a number grouped in thousands, nor one after `#` or a letter (`phones_inside`).
-The patterns run in time linear in the text."""
+The patterns run in time linear in the text.
+
+A trunk `0` written in brackets right after the country code (`+44 (0)20 7946 0958`) is not
+dialled with it: the number is `+44 20 7946 0958` (`trunk_dropped`)."""
 
 from __future__ import annotations
 
@@ -31,6 +34,17 @@ _SHAPE = re.compile(
     re.VERBOSE,
 )
 _DATE = re.compile(r"\d{1,4}(?P<sep>[./-])\d{1,2}(?P=sep)\d{1,4}(?![\d./-])")  # 2025-06-01, 01.06.2025
+_TRUNK = re.compile(r"\(?(?:\+|00)[\s.-]*(?P<code>\d{1,3})\)?[\s.-]*(?P<trunk>\(0\))")
+_TWO_DIGIT_CODES = frozenset(
+    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 "
+    "86 90 91 92 93 94 95 98".split()
+)
+"""The country codes of two digits (ITU-T E.164); 1 and 7 are of one, every other of three: no
+code begins another, so a number's leading digits hold one."""
+_ZERO_DIALLED = frozenset({"39", "225", "229", "241", "242", "378"})
+"""Where a number's leading 0 is dialled after the country code too, a digit of the number and no
+trunk (libphonenumber's metadata): Italy and the Vatican, Côte d'Ivoire, Benin, Gabon, the
+Republic of the Congo, San Marino."""
 
 
 def is_phone(text: str, *, min_digits: int = MIN_DIGITS) -> bool:
@@ -56,3 +70,22 @@ def _is_shaped(run: str) -> bool:
 
 def _digits(text: str) -> int:
     return sum(character.isdigit() for character in text)
+
+
+def trunk_dropped(text: str) -> str:
+    """`text` without the trunk `(0)` written right after its country code (`+44 (0)20 7946 0958`,
+    `0049(0)30 1234567`); as written otherwise: a national number's `0`, a `0` not in brackets, a
+    country's whose 0 is dialled (`+39 (0)6 …`)."""
+    written = _TRUNK.match(text)
+    if written is None or not _has_trunk(written["code"]):
+        return text
+    return text[: written.start("trunk")] + text[written.end("trunk") :]
+
+
+def _code_length(digits: str) -> int:
+    return 1 if digits[:1] in ("1", "7") else 2 if digits[:2] in _TWO_DIGIT_CODES else 3
+
+
+def _has_trunk(code: str) -> bool:
+    """Whether `code` is a whole country code whose numbers are dialled without a trunk 0 after it."""
+    return len(code) == _code_length(code) and code not in _ZERO_DIALLED

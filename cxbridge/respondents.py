@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from cxbridge.addresses import address_of, may_hold_address
+from cxbridge.phones import trunk_dropped
 
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
@@ -49,8 +50,8 @@ def _keyed(salt: str) -> Any:
 
 def canonical_contact(contact: object) -> str | None:
     """An e-mail address case- and space-insensitive (invisible marks around it trimmed too) and
-    without what it is written in (a display name, `mailto:`), a phone number as its digits; None
-    if blank."""
+    without what it is written in (a display name, `mailto:`), a phone number as its digits (a
+    trunk `(0)` after the country code left out: `trunk_dropped`); None if blank."""
     if contact is None or isinstance(contact, bool):
         return None
     return _canonical_text(str(contact).strip(_AROUND))
@@ -60,7 +61,9 @@ def _canonical_text(text: str) -> str | None:
     """`canonical_contact` of a text already trimmed."""
     if not text:
         return None
-    return address_of(text).casefold() if may_hold_address(text) else _NON_DIGITS.sub("", text) or text.casefold()
+    if may_hold_address(text):
+        return address_of(text).casefold()
+    return _NON_DIGITS.sub("", trunk_dropped(text)) or text.casefold()
 
 
 def key_of_pseudonym(value: object) -> str | None:
