@@ -24,7 +24,7 @@ from cxbridge.crm import CONTACT_COLUMNS
 from cxbridge.errors import ConfigError
 from cxbridge.json_text import to_json
 from cxbridge.layout import ERASURES
-from cxbridge.phones import is_phone, phones_in
+from cxbridge.phones import is_phone, phones_in, with_trunk
 from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact
 from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
 
@@ -296,8 +296,11 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str]) -> list[str]:
 
 def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
     """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
-    sync keys it (with the dataset's salt), and each key given as such."""
-    return sorted({key for key in map(respondents.key, contacts) if key is not None} | set(keys))
+    sync keys it (with the dataset's salt), an international number also as it was keyed written
+    with a trunk `(0)` before that was dropped (`with_trunk`: records stored then hold that key),
+    and each key given as such."""
+    keyed = [*contacts, *filter(None, map(with_trunk, contacts))]
+    return sorted({key for key in map(respondents.key, keyed) if key is not None} | set(keys))
 
 
 def addresses_of(contacts: Sequence[str]) -> list[str]:

@@ -35,6 +35,7 @@ _SHAPE = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}(?P<sep>[./-])\d{1,2}(?P=sep)\d{1,4}(?![\d./-])")  # 2025-06-01, 01.06.2025
 _TRUNK = re.compile(r"\(?(?:\+|00)[\s.-]*(?P<code>\d{1,3})\)?[\s.-]*(?P<trunk>\(0\))")
+_INTERNATIONAL = re.compile(r"\+|(?P<prefix>00)")
 _TWO_DIGIT_CODES = frozenset(
     "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 "
     "86 90 91 92 93 94 95 98".split()
@@ -80,6 +81,25 @@ def trunk_dropped(text: str) -> str:
     if written is None or not _has_trunk(written["code"]):
         return text
     return text[: written.start("trunk")] + text[written.end("trunk") :]
+
+
+def with_trunk(text: str) -> str | None:
+    """What the rule before `trunk_dropped` kept of an international number written with `(0)`:
+    its digits, a `0` after the country code (`+44 20 7946 0958`: `4402079460958`), which keys the
+    records stored then; None for a national number, no phone number, a country whose 0 is dialled."""
+    written = text.strip()
+    international = _INTERNATIONAL.match(written)
+    if international is None or not is_phone(written):
+        return None
+    prefix = international["prefix"] or ""
+    number = re.sub(r"\D", "", trunk_dropped(written))[len(prefix) :]
+    code = _country_code(number)
+    return f"{prefix}{code}0{number[len(code) :]}" if _has_trunk(code) else None
+
+
+def _country_code(digits: str) -> str:
+    """The country code an international number's `digits` (after `+` or `00`) begin with."""
+    return digits[: _code_length(digits)]
 
 
 def _code_length(digits: str) -> int:

@@ -99,6 +99,22 @@ def old_key(folder: Path) -> str:
     return hashlib.blake2b(OLD_DIGITS.encode(), key=salt.encode()[:64], digest_size=16).hexdigest()
 
 
+@pytest.mark.parametrize("named", [LONDON, "+44 (0)20 7946 0958"])
+def test_erase_finds_the_records_stored_under_the_key_the_trunk_zero_made_before(tmp_path, named):
+    store_synced(tmp_path, before=True)
+    old = old_key(tmp_path)
+    assert keys(tmp_path)["S1"] == keys(tmp_path)["S2"] == old != keys(tmp_path)["K1"]
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine WHERE raw LIKE ?", (f"%hashed:{old}%",)) == [(1,)]
+
+    erased = cxbridge.erase([named], destination=f"sqlite:///{tmp_path / 'cx.db'}")
+
+    assert (erased.rows["feedback"], erased.rows["quarantine"]) == (3, 1)
+    assert set(keys(tmp_path)) == {"S4"}
+    write_csv(tmp_path, "store", STORE)
+    sync(tmp_path, "store", full_refresh=True)
+    assert set(keys(tmp_path)) == {"S4"}, "read again, under the new key, nothing of theirs comes back"
+
+
 def test_a_full_re_read_gives_the_records_stored_under_the_old_key_the_new_one(tmp_path):
     store_synced(tmp_path, before=True)
     write_csv(tmp_path, "store", STORE)
