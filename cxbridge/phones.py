@@ -77,7 +77,7 @@ def trunk_dropped(text: str) -> str:
     """`text` without the trunk `(0)` written right after its country code (`+44 (0)20 7946 0958`,
     `0049(0)30 1234567`); as written otherwise: a national number's `0`, a `0` not in brackets, a
     country's whose 0 is dialled (`+39 (0)6 …`)."""
-    written = _TRUNK.match(text)
+    written = _TRUNK.match(text) if "(0)" in text else None  # most numbers hold none: no pattern run
     if written is None or not _has_trunk(written["code"]):
         return text
     return text[: written.start("trunk")] + text[written.end("trunk") :]
