@@ -3,6 +3,7 @@ them that lets one sync or whole-destination command write at a time."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 
 from filelock import FileLock, Timeout
 
-from cxbridge.errors import ConfigError, DestinationLockedError
+from cxbridge.errors import ConfigError, DestinationError, DestinationLockedError
 
 
 def path_of(url: str, base_dir: Path, *, kind: str, example: str) -> Path:
@@ -31,12 +32,14 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
     spelling of one destination queues behind the same lock."""
     real = target.resolve()
     lock_path = _lock_path(real)
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(lock_path)
     try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
     except Timeout:
         raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait, any_command=True) from None
+    except OSError as exc:
+        raise DestinationError(f"cannot write {_spelled(target, real)}: {_refusing(lock_path, exc)}") from None
     try:
         yield
     finally:
@@ -57,6 +60,19 @@ def file_lock_held(target: Path) -> bool:
         return True
     lock.release()
     return False
+
+
+def _refusing(lock_path: Path, exc: OSError) -> str:
+    """What on the way to the lock file refuses it — a file where a folder should be, a folder or
+    lock file this account may not write — and what to do."""
+    folder = next(path for path in lock_path.parents if path.exists())
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder: move it away, or pick another path"
+    if lock_path.exists() and not os.access(lock_path, os.W_OK):
+        return f"its lock file {lock_path} is read-only: give this account write access to it and run again"
+    if isinstance(exc, PermissionError):
+        return f"the folder {folder} is read-only: give this account write access to it and run again, or pick another path"
+    return f"{exc.strerror or exc} ({lock_path})"
 
 
 def _lock_path(real: Path) -> Path:

@@ -97,6 +97,25 @@ def test_db_into_a_missing_folder_is_refused_and_nothing_is_created(here: Path):
     assert not (here / "reports").exists()
 
 
+@pytest.mark.parametrize(
+    "url", ["sqlite:///notes.txt/cx.db", "duckdb:///notes.txt/cx.duckdb", "parquet:///notes.txt/lake"]
+)
+def test_a_destination_under_a_file_is_refused_naming_the_file_in_the_way(here: Path, url: str):
+    """A path that runs through a file (a typo, a stale export where a folder was meant) is
+    named, with what to do — not the system's `[Errno 17] File exists`."""
+    workspace = Workspace(here)
+    workspace.write_csv([survey_row(1)])
+    (here / "notes.txt").write_text("not a folder\n")
+    result = invoke("sync", "--config", str(workspace.config), "--destination", url)
+    target = here / "notes.txt" / url.rsplit("/", 1)[1]
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"error: cannot write {target}: {here / 'notes.txt'} is a file, not a folder: move it away, "
+        "or pick another path"
+    )
+    assert (here / "notes.txt").read_text() == "not a folder\n"
+
+
 def test_init_into_a_folder_says_to_go_there_first(here: Path, monkeypatch: pytest.MonkeyPatch):
     assert "next: cd 'my project' && cxbridge sync && cxbridge report" in invoke("init", "my project").output
     (here / "flat").mkdir()
