@@ -401,6 +401,10 @@ def quarantine_replay(ctx: click.Context, config, sources, db, destination, wait
         from .cases import print_deliveries
 
         print_deliveries(result.deliveries, fmt=fmt, quiet_when_idle=True)
+    if hints_wanted(ctx, fmt) and any(r.quarantined for r in result.results):
+        same = same_data(config, db, destination)
+        click.echo(f"records still quarantined keep their reasons: cxbridge quarantine list{same}; a replay reads "
+                   f"them as they were stored, so a row fixed in its file comes back with cxbridge sync{same}")  # fmt: skip
     sys.exit(result.exit_code)
 
 

@@ -130,6 +130,23 @@ def test_quarantine_list_and_replay_after_fixing_the_config(workspace: Workspace
     assert workspace.query("SELECT COUNT(*) FROM quarantine") == [(0,)]
 
 
+def test_a_replay_that_leaves_records_quarantined_says_a_row_fixed_in_its_file_needs_a_sync(workspace: Workspace):
+    """A replay normalizes the payload quarantine stored: after fixing the cell in the file it
+    printed '1 read · 0 written · 1 quarantined' and nothing else, as if the fix did not work."""
+    workspace.write_csv([survey_row(1), survey_row(2, nps=11)])
+    workspace.sync()
+    workspace.write_csv([survey_row(1), survey_row(2, nps=9)])
+    replay = invoke("quarantine", "replay")
+    assert replay.exit_code == 0 and "1 read · 0 written · 0 unchanged · 1 quarantined" in replay.output
+    assert replay.output.splitlines()[-1] == (
+        "records still quarantined keep their reasons: cxbridge quarantine list; a replay reads them as "
+        "they were stored, so a row fixed in its file comes back with cxbridge sync"
+    )
+    assert "2 read · 1 written · 1 unchanged · 0 quarantined" in invoke("sync").output
+    assert workspace.query("SELECT nps FROM feedback WHERE source_record_id = 'R2'") == [(9,)]
+    assert "still quarantined" not in invoke("quarantine", "replay").output
+
+
 def test_exit_code_2_for_bad_config_without_traceback(tmp_path):
     (tmp_path / "cxbridge.toml").write_text("[sources.x]\nconnector = 'csv'\n")
     result = run("sync", cwd=tmp_path)
