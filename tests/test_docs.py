@@ -11,6 +11,7 @@ import pytest
 
 from cxbridge import hookspecs
 from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PLUGINS_MD = (DOCS / "plugins.md").read_text(encoding="utf-8")
@@ -66,3 +67,17 @@ def test_the_readme_command_table_lists_each_kind_of_report():
     rows = [line for line in readme.splitlines() if line.startswith("| `cxbridge report")]
     for option in ("--html", "--loop"):
         assert any(f"`cxbridge report {option}" in row for row in rows), f"README.md's command table has no report {option}"
+
+
+DESTINATION_NAMES = {"sqlite": "SQLite", "duckdb": "DuckDB", "parquet": "Parquet", "postgresql": "PostgreSQL",
+                     "snowflake": "Snowflake", "bigquery": "BigQuery"}  # fmt: skip
+
+
+@pytest.mark.parametrize("scheme", sorted(DESTINATION_NAMES))
+def test_the_init_configs_batch_size_comment_gives_each_destinations_default(scheme: str):
+    """`cxbridge init` wrote 'default: 1000; 10000 for DuckDB, Parquet, Snowflake, BigQuery' while
+    SQLite, the destination that config writes to, commits 10,000 records a batch."""
+    template = (DOCS.parent / "cxbridge" / "templates" / "cxbridge.toml").read_text(encoding="utf-8")
+    comment = next(line for line in template.splitlines() if "batch_size" in line)
+    size = create_host().destination_class(scheme).batch_size
+    assert re.search(rf"\b{size} on [^;)]*\b{DESTINATION_NAMES[scheme]}\b", comment), comment
