@@ -81,3 +81,26 @@ def test_the_init_configs_batch_size_comment_gives_each_destinations_default(sch
     comment = next(line for line in template.splitlines() if "batch_size" in line)
     size = create_host().destination_class(scheme).batch_size
     assert re.search(rf"\b{size} on [^;)]*\b{DESTINATION_NAMES[scheme]}\b", comment), comment
+
+
+def readme_command_rows() -> list[tuple[click.Command, str]]:
+    """Each row of the README's command table with the command its first cell names."""
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    found = []
+    for cell in re.findall(r"^\| `(cxbridge [^`]+)`", readme, re.M):
+        command: click.Command = cli
+        for word in cell.split()[1:]:
+            if not isinstance(command, click.Group) or word not in command.commands:
+                break
+            command = command.commands[word]
+        found.append((command, cell))
+    return found
+
+
+@pytest.mark.parametrize("command, cell", readme_command_rows(), ids=[cell.split(" [")[0] for _, cell in readme_command_rows()])
+def test_the_readme_command_table_lists_each_options_choices_as_the_help_does(command: click.Command, cell: str):
+    """The README's `report [--by month|…|program]` left out `wave` and `inspect [--date-order
+    dmy|mdy]` left out `ymd`, which `--help` lists and docs/cli.md documents."""
+    for name, written in re.findall(r"(--[a-z-]+) ([a-z_]+(?:\\\|[a-z_]+)+)", cell):
+        option = next(p for p in command.params if name in p.opts)
+        assert written.split("\\|") == list(option.type.choices), f"README.md: {cell.split(' [')[0]} {name}"
