@@ -354,19 +354,40 @@ def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{label}: " + "; ".join(_describe(error, model, prefix) for error in exc.errors())) from None
+        problems = (_describe(error, model, prefix, data) for error in exc.errors())
+        raise ConfigError(f"{label}: " + "; ".join(problems)) from None
 
 
-def _describe(error: Any, model: type[BaseModel], prefix: str) -> str:
+def _describe(error: Any, model: type[BaseModel], prefix: str, data: dict[str, Any]) -> str:
     location = [str(part) for part in error["loc"]]
     key = ".".join(filter(None, [prefix, *location]))
+    entry = _entry_of(error["loc"], data, prefix)
     if error["type"] == "extra_forbidden":
         known = _known_keys(model, location[:-1])
         close = difflib.get_close_matches(location[-1], known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}" if known else ""
-        return f"{key}: unknown key{hint}"
+        return f"{key}: unknown key{hint}{entry}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{key}: {message}"
+    return f"{key}: {message}{entry}"
+
+
+def _entry_of(location: tuple[Any, ...], data: Any, prefix: str) -> str:
+    """Which `[[table]]` entry a key is in (`metrics.1` is the second), counted from 1 as a reader
+    of the file counts them, with the column it scores when it names one; "" outside such an entry."""
+    found = ""
+    for place, part in enumerate(location):
+        data = _item(data, part)
+        if isinstance(part, int) and isinstance(data, dict):
+            table = ".".join(filter(None, [prefix, *map(str, location[:place])]))
+            column = f", column {data['column']!r}" if isinstance(data.get("column"), str) else ""
+            found = f" (in entry {part + 1} of [[{table}]]{column})"
+    return found
+
+
+def _item(data: Any, part: Any) -> Any:
+    if isinstance(data, dict):
+        return data.get(part)
+    return data[part] if isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data) else None
 
 
 def _known_keys(model: type[BaseModel], location: list[str]) -> list[str]:

@@ -65,6 +65,19 @@ def test_an_unknown_key_of_a_metrics_entry_suggests_the_close_one(host):
     assert "sources.survey.metrics.1.wieght: unknown key; known keys: column, direction, ignore_values, labels" in message
 
 
+def test_an_error_in_a_metrics_entry_says_which_entry_counted_from_one_and_its_column(host):
+    """`metrics.1.scale` counts from 0: a user with three entries looked at the first, the second
+    is meant; the entry's place counted as a reader counts, and its column, say which."""
+    entries = "".join(f'[[sources.survey.metrics]]\ncolumn = "{column}"\nmetric = "{metric}"\n'
+                      for column, metric in (("Recommend", "nps"), ("Satisfied", "csat")))  # fmt: skip
+    message = error_of(GOOD + entries + 'scale = "1-5"\n', host)
+    assert message == ("cxbridge.toml: sources.survey.metrics.1.scale: write the scale as its lowest and highest answer, "
+                       "scale = [1, 5]; got '1-5' (in entry 2 of [[sources.survey.metrics]], column 'Satisfied')")  # fmt: skip
+    message = error_of(GOOD + entries.replace('"csat"', '"csat"\nscale = [1, "five"]'), host)
+    assert message.startswith("cxbridge.toml: sources.survey.metrics.1.scale.1: ")
+    assert message.endswith(" (in entry 2 of [[sources.survey.metrics]], column 'Satisfied')")
+
+
 def test_wrong_type_is_named(host):
     message = error_of("[settings]\nbatch_size = 'many'\n" + GOOD, host)
     assert "settings.batch_size: Input should be a valid integer" in message
@@ -92,7 +105,8 @@ def test_metric_spec_errors_are_named(host):
 def test_a_reversed_scale_points_at_the_scale_key(host):
     text = GOOD + '[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = [5, 1]\n'
     message = error_of(text, host)
-    assert message == "cxbridge.toml: sources.survey.metrics.0.scale: a scale needs min < max, got [5.0, 1.0]"
+    assert message == ("cxbridge.toml: sources.survey.metrics.0.scale: a scale needs min < max, got [5.0, 1.0] "
+                       "(in entry 1 of [[sources.survey.metrics]], column 'q')")  # fmt: skip
 
 
 @pytest.mark.parametrize(("scale", "got"), [('"1-5"', "'1-5'"), ("[1, 2, 3, 4, 5]", "5 numbers"), ("[5]", "1 number")])
@@ -102,7 +116,7 @@ def test_a_scale_not_written_as_its_two_ends_says_how_to_write_it(host, scale, g
     text = GOOD + f'[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "csat"\nscale = {scale}\n'
     message = error_of(text, host)
     assert message == (f"cxbridge.toml: sources.survey.metrics.0.scale: write the scale as its lowest and highest "
-                       f"answer, scale = [1, 5]; got {got}")  # fmt: skip
+                       f"answer, scale = [1, 5]; got {got} (in entry 1 of [[sources.survey.metrics]], column 'q')")  # fmt: skip
 
 
 def test_a_reversed_nps_points_at_the_direction_key(host):
