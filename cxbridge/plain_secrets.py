@@ -71,7 +71,7 @@ def plain_credential_keys(table: Any, *, prefix: str = "") -> list[str]:
     if isinstance(table, Mapping):
         for key, value in table.items():
             where = f"{prefix}.{key}" if prefix else str(key)
-            if isinstance(value, str) and value and is_credential_name(str(key)) and not isinstance(value, ResolvedStr):
+            if _typed_in(value) and value != "" and is_credential_name(str(key)):
                 found.append(where)
             found += plain_credential_keys(value, prefix=where)
     elif isinstance(table, list):
@@ -93,9 +93,16 @@ def plain_secret_fields(model: type[BaseModel], data: Any, *, prefix: str = "") 
     return list(dict.fromkeys(found))
 
 
+def _typed_in(value: Any) -> bool:
+    """A value written into the file itself — text, or a number (a PIN, a numeric token) — rather
+    than a `${NAME}` reference."""
+    typed = isinstance(value, str) or isinstance(value, int | float) and not isinstance(value, bool)
+    return typed and not isinstance(value, ResolvedStr)
+
+
 def _plain_in(annotation: Any, value: Any, where: str) -> list[str]:
     if annotation is SecretStr:
-        return [where] if isinstance(value, str) and not isinstance(value, ResolvedStr) else []
+        return [where] if _typed_in(value) else []
     origin, args = get_origin(annotation), get_args(annotation)
     if origin is Annotated:
         return _plain_in(args[0], value, where)

@@ -120,6 +120,21 @@ def test_a_credential_field_typed_in_is_refused(host, table, key):
     assert "pl41n-pw" not in message
 
 
+@pytest.mark.parametrize(
+    "table",
+    ['connector = "zendesk"\nsubdomain = "acme"\nemail = "a@b.example"\napi_token = 41414141',
+     'connector = "vendor"\napi_secret = 41414141.5',
+     'connector = "singer"\ncommand = "tap-feedback"\n[sources.src.tap_config]\npin_password = 41414141\n'
+     '[sources.src.streams.responses.columns]\nid = "id"'],
+    ids=["an api token", "a plugin's SecretStr", "a Singer tap's password"],
+)  # fmt: skip
+def test_a_credential_typed_in_as_a_number_is_refused_as_plain_text_and_never_quoted(host, table):
+    """A numeric token or PIN without quotes was a type error ('Input should be a valid string'),
+    which did not say to use ${ENV_VAR} — and a message quoting the value refused would show it."""
+    message = refusal(f"[sources.src]\n{table}\n", host)
+    assert "secrets never go into the config file" in message and "41414141" not in message
+
+
 def test_a_plugins_secretstr_field_from_a_reference_loads(host, monkeypatch):
     monkeypatch.setenv("CX_TEST_VENDOR_SECRET", "vendor-secret-1")
     config = parse_config('[sources.src]\nconnector = "vendor"\napi_secret = "${CX_TEST_VENDOR_SECRET}"\n', host)
