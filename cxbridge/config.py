@@ -24,7 +24,7 @@ from cxbridge.loop.actions import Action, ActionConfig
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.plugins_host import PluginHost
 from cxbridge.ranking import RankingSettings
-from cxbridge.plain_secrets import plain_secret_fields, plain_url_credentials, url_with_references
+from cxbridge.plain_secrets import is_credential_name, plain_secret_fields, plain_url_credentials, url_with_references
 from cxbridge.secrets import PLAIN_TEXT, Secret
 from cxbridge.sources import Source, SourceConfig, SourceContext
 from cxbridge.timestamps import TimeZoneName
@@ -368,7 +368,21 @@ def _describe(error: Any, model: type[BaseModel], prefix: str, data: dict[str, A
         hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(known)}" if known else ""
         return f"{key}: unknown key{hint}{entry}"
     message = error["msg"].removeprefix("Value error, ")
-    return f"{key}: {message}{entry}"
+    return f"{key}: {message}{_written(error)}{entry}"
+
+
+def _written(error: Any) -> str:
+    """The value a type or choice error refused, as the file wrote it (pydantic's message alone
+    does not say: 'Input should be a valid string') — never that of a key named like a credential."""
+    value, kind = error.get("input"), error["type"]
+    if not isinstance(value, str | int | float) or not (kind.endswith(("_type", "_parsing")) or kind in _CHOICES):
+        return ""
+    if any(is_credential_name(part) for part in error["loc"] if isinstance(part, str)):
+        return ""
+    return f"; got {value!r}" if len(repr(value)) <= 60 else f"; got {repr(value)[:57]}…"
+
+
+_CHOICES = {"literal_error", "enum"}
 
 
 def _entry_of(location: tuple[Any, ...], data: Any, prefix: str) -> str:

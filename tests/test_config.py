@@ -83,6 +83,19 @@ def test_wrong_type_is_named(host):
     assert "settings.batch_size: Input should be a valid integer" in message
 
 
+@pytest.mark.parametrize(("written", "said"), [
+    ('[settings]\ntimezone = 5\n', "settings.timezone: Input should be a valid string; got 5"),
+    ('[settings]\nstore_raw = "yes please"\n', "settings.store_raw: Input should be a valid boolean, unable to "
+                                                 "interpret input; got 'yes please'"),
+    ('[[sources.survey.metrics]]\ncolumn = "q"\nmetric = "ces"\ndirection = "higher"\n',
+     "sources.survey.metrics.0.direction: Input should be 'higher_is_better' or 'lower_is_better'; got 'higher'"),
+])  # fmt: skip
+def test_a_value_of_the_wrong_type_or_not_among_the_choices_is_quoted(host, written: str, said: str):
+    """'settings.timezone: Input should be a valid string' did not say what was written there."""
+    text = GOOD + written if written.startswith("[[") else written + GOOD
+    assert said in error_of(text, host)
+
+
 def test_unknown_connector_lists_installed_ones(host):
     message = error_of(GOOD.replace('connector = "csv"', 'connector = "acme_surveys"'), host)
     assert "sources.survey.connector: unknown source connector 'acme_surveys'" in message
