@@ -17,7 +17,7 @@ from cxbridge.errors import CxbridgeError
 from cxbridge.logs import redact
 
 from . import output
-from .launch import end_reader_gone
+from .launch import end_reader_gone, interrupted_code
 
 log = logging.getLogger("cxbridge.cli")
 
@@ -114,11 +114,11 @@ def handles_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 kind=type(exc).__name__,
                 exit_code=1,
             )
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             fail(
-                "interrupted: every committed batch is kept; run the same command again to resume",
+                f"{str(exc) or 'interrupted'}: every committed batch is kept; run the same command again to resume",
                 kind="Interrupted",
-                exit_code=130,
+                exit_code=interrupted_code(),
             )
 
     return wrapper

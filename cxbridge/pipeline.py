@@ -146,8 +146,8 @@ class Engine:
                         self._replay_stream(name, source, stream, items, result)
                 finally:
                     result.warnings += [w for w in stream.warnings() if w not in result.warnings]
-        except KeyboardInterrupt:
-            result.status, result.error = "interrupted", "interrupted by the user (Ctrl-C)"
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM saying why (`cxbridge.cli.launch.Terminated`)
+            result.status, result.error = "interrupted", str(exc) or "interrupted by the user (Ctrl-C)"
             self._finish(run, result, started)
             raise
         except SourcePaused as exc:

@@ -419,6 +419,53 @@ def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Works
     assert (source.written, source.unchanged) == (15, 5)
 
 
+HELD_CLI_SYNC = """
+import os, signal, sys, time
+import cxbridge
+from cxbridge.events import EventKind
+from cxbridge.plugins_host import get_host
+
+class HeldBatches:  # after each committed batch, holds the sync (and its lock) for good
+    @cxbridge.hookimpl
+    def on_sync_event(self, event):
+        if event.kind == EventKind.BATCH_COMMITTED:
+            print("batch", flush=True)
+            while True:
+                time.sleep(0.02)
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
+get_host().pm.register(HeldBatches())
+from cxbridge.cli.launch import main
+sys.argv = ["cxbridge", "sync", "--config", sys.argv[1]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("stop", "code", "reason", "said"), [
+    (signal.SIGINT, 130, "interrupted by the user (Ctrl-C)", "interrupted"),
+    (signal.SIGTERM, 143, *["stopped by SIGTERM (a timeout, docker stop, or the scheduler cancelling the task)"] * 2),
+], ids=["ctrl-c", "sigterm"])  # fmt: skip
+def test_ctrl_c_or_sigterm_stops_the_cxbridge_program_keeping_committed_batches_and_says_so(
+    workspace: Workspace, stop: signal.Signals, code: int, reason: str, said: str
+):
+    """`timeout`, `docker stop` or a scheduler cancelling the task send SIGTERM: the program died
+    on the spot, saying nothing, and its run stayed 'running' (shown as abandoned) with 0 read."""
+    workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
+    workspace.write_csv([survey_row(n) for n in range(1, 21)])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", HELD_CLI_SYNC, str(workspace.config)], cwd=workspace.root,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout.readline().strip() == "batch", process.stderr.read()
+    process.send_signal(stop)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == code
+    assert stderr.strip() == f"{said}: every committed batch is kept; run the same command again to resume"
+    assert workspace.query("SELECT status, error, records_written FROM sync_runs") == [("interrupted", reason, 5)]
+    assert workspace.query("SELECT COUNT(*) FROM feedback") == [(5,)]
+    [source] = workspace.sync().results
+    assert (source.written, source.unchanged) == (15, 5)
+
+
 @pytest.mark.parametrize("batch_size", [1, 3, 1000])
 def test_batch_size_does_not_change_the_result(tmp_path: Path, batch_size: int, monkeypatch):
     rows = [survey_row(n) for n in range(1, 26)]
