@@ -55,6 +55,16 @@ def test_a_path_that_matches_nothing_stops_the_run_before_any_source_writes(work
     assert not workspace.db.exists()  # not even an empty destination
 
 
+def test_a_misspelt_file_name_is_refused_with_the_file_meant(workspace: Workspace):
+    """`path = "exports/responsess.csv"` said only that nothing matched, beside the file meant."""
+    (workspace.root / "exports").mkdir()
+    workspace.write_csv([survey_row(1)], name="exports/responses.csv")
+    with_second_source(workspace, path="exports/responsess.csv")
+    problems = CliRunner().invoke(cli, ["check"]).output.splitlines()
+    assert problems[1] == (f"✘ branches (csv): path: no CSV file matches 'exports/responsess.csv' (looked in "
+                           f"{workspace.root}); did you mean 'exports/responses.csv'?")  # fmt: skip
+
+
 def test_a_mapped_column_missing_from_a_header_stops_the_run_before_any_source_writes(workspace: Workspace):
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
     workspace.sync()

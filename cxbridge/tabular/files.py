@@ -6,6 +6,7 @@ a file's state by its identity too, but for a file of `cxbridge import` (`cursor
 
 from __future__ import annotations
 
+import difflib
 import glob
 import os
 from collections.abc import Callable
@@ -62,8 +63,18 @@ def find_files(pattern: str, base_dir: Path, *, what: str = "file") -> list[Sour
     else:
         root, matches = full.parent, [full] if full.is_file() else []
     if not matches:
-        raise SourceError(f"no {what} matches {pattern!r} (looked in {base_dir})")
+        raise SourceError(f"no {what} matches {pattern!r} (looked in {base_dir}){_meant(pattern, full)}")
     return [SourceFile(path, path.relative_to(root).as_posix()) for path in matches]
+
+
+def _meant(pattern: str, full: Path) -> str:
+    """`; did you mean 'data/responses.csv'?` for a file name misspelt beside the file meant —
+    never a name holding an address, which messages show only hashed (docs/security.md)."""
+    if glob.has_magic(pattern) or not full.parent.is_dir():
+        return ""
+    names = [p.name for p in full.parent.iterdir() if p.is_file() and _supported(p) and "@" not in p.name]
+    close = difflib.get_close_matches(full.name, names, n=1, cutoff=0.8)
+    return f"; did you mean {(Path(pattern).parent / close[0]).as_posix()!r}?" if close else ""
 
 
 def identities(pattern: str, base_dir: Path) -> dict[Path, str]:
