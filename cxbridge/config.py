@@ -241,13 +241,17 @@ def config_text(data: bytes, *, path: Path) -> str:
         raise ConfigError(f"{path}: line {line} is not {encoding.upper().removesuffix('-SIG')} text; save the file as UTF-8") from None
 
 
+_QUOTES = '; text is written in quotes (program = "voc"), a list in brackets (scale = [1, 5]), yes and no as true and false'
+
+
 def parse_config(text: str, host: PluginHost, *, path: Path | None = None, builds_connectors: bool = True) -> Config:
     """Validate a config text completely, or raise ConfigError naming the key."""
     label = str(path) if path else CONFIG_FILENAME
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{label}: not valid TOML: {exc}") from None
+        hint = _QUOTES if str(exc).startswith("Invalid value") else ""
+        raise ConfigError(f"{label}: not valid TOML: {exc}{hint}") from None
     return config_from_dict(data, host, path=path, builds_connectors=builds_connectors)
 
 

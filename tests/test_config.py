@@ -106,6 +106,14 @@ def test_invalid_toml_reports_the_line(host):
     assert "not valid TOML" in error_of("[sources.survey\n", host)
 
 
+def test_a_text_value_without_quotes_says_to_quote_it_without_showing_the_line(host):
+    """TOML's 'Invalid value (at line 3, column 11)' does not tell a newcomer that `program = voc`
+    needs quotes; the line itself is not shown, as it may hold a credential typed in."""
+    message = error_of('[sources.survey]\nconnector = "csv"\napi_token = s3cr3t-t0ken\n', host)
+    assert message == ("cxbridge.toml: not valid TOML: Invalid value (at line 3, column 13); "
+                       'text is written in quotes (program = "voc"), a list in brackets (scale = [1, 5]), yes and no as true and false')  # fmt: skip
+
+
 def test_bad_time_zone(host):
     assert "settings.timezone: unknown time zone 'Mars/Olympus'" in error_of('[settings]\ntimezone = "Mars/Olympus"\n', host)
 
