@@ -61,8 +61,8 @@ def run_sources(engine: Engine, sources: dict[str, Source], *, jobs: int = 1) ->
     ]
     try:
         results = [future.result() for future in futures]
-    except BaseException:  # Ctrl-C (or a bug): the running sources stop at their next record
-        engine.stopping.set()
+    except BaseException as exc:  # Ctrl-C, SIGTERM (or a bug): the running sources stop at their next record
+        engine.stopping.stop(exc)
         pool.shutdown(wait=True, cancel_futures=True)
         _close_unstarted(sources, futures)
         raise

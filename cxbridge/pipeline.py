@@ -57,6 +57,17 @@ class EngineOptions:
     command: str = "sync"  # what `sync_runs.command` records: `import` for `cxbridge import`'s
 
 
+class Stopping(threading.Event):
+    """Set when a parallel run is interrupted, with the interruption's reason (SIGTERM's says so;
+    Ctrl-C's is empty) for every source it stops."""
+
+    reason = ""
+
+    def stop(self, interruption: BaseException) -> None:
+        self.reason = str(interruption) if isinstance(interruption, KeyboardInterrupt) else ""
+        self.set()
+
+
 class Engine:
     """Runs the sources of one invocation against one destination."""
 
@@ -91,7 +102,7 @@ class Engine:
         self._first: dict[str, bool] = {}  # per source: it began into a destination holding no record of it
         self._read: dict[str, ReadIds] = {}  # per source, with `prune`: the ids of the records its run read
         self._emitting = threading.Lock()  # events reach the display and the plugins one at a time
-        self.stopping = threading.Event()  # set when a parallel run is interrupted: every source stops
+        self.stopping = Stopping()  # set when a parallel run is interrupted: every source stops
         self.running: frozenset[str] = frozenset()  # the sources written beside this one (`cxbridge.jobs`)
 
     def beside(self, destination: Destination, *, running: Collection[str]) -> Engine:
@@ -380,7 +391,7 @@ class Engine:
         """RunDeadlineError (a SourceError: what was read is kept) once the run deadline passed;
         KeyboardInterrupt once another source of a parallel run was interrupted."""
         if self.stopping.is_set():
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt(self.stopping.reason)
         deadline = self.options.deadline
         if deadline is not None and deadline.passed():
             raise deadline.error()

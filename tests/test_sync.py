@@ -466,6 +466,54 @@ def test_ctrl_c_or_sigterm_stops_the_cxbridge_program_keeping_committed_batches_
     assert (source.written, source.unchanged) == (15, 5)
 
 
+HELD_PARALLEL_SYNC = """
+import os, sys, time
+import cxbridge
+from cxbridge import pipeline
+from cxbridge.events import EventKind
+from cxbridge.plugins_host import get_host
+
+class HeldBatches:  # after a committed batch, holds the sources until the run is told to stop
+    @cxbridge.hookimpl
+    def on_sync_event(self, event):
+        if event.kind == EventKind.BATCH_COMMITTED:
+            print("batch", flush=True)
+            while not os.path.exists(sys.argv[2]):
+                time.sleep(0.02)
+
+stop = pipeline.Stopping.stop
+def stop_then_release(self, interruption):
+    stop(self, interruption)
+    open(sys.argv[2], "w").close()
+pipeline.Stopping.stop = stop_then_release
+get_host().pm.register(HeldBatches())
+from cxbridge.cli.launch import main
+sys.argv = ["cxbridge", "sync", "--config", sys.argv[1], "--jobs", "2"]
+main()
+"""
+
+
+def test_sigterm_stops_every_source_of_a_parallel_sync_each_saying_why(workspace: Workspace):
+    """With --jobs the other sources stopped as if Ctrl-C was pressed: 'interrupted by the user (Ctrl-C)'."""
+    survey = workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5")
+    branch = survey[survey.index("[sources.survey]"):].replace("sources.survey", "sources.branch")
+    workspace.config.write_text(survey + branch.replace("responses*.csv", "branch.csv"))
+    workspace.write_csv([survey_row(n) for n in range(1, 21)])
+    workspace.write_csv([survey_row(n) for n in range(101, 121)], name="branch.csv")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", HELD_PARALLEL_SYNC, str(workspace.config),
+                                str(workspace.root / "released")], cwd=workspace.root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout.readline().strip() == "batch", process.stderr.read()
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=60)
+    assert process.returncode == 143
+    reason = "stopped by SIGTERM (a timeout, docker stop, or the scheduler cancelling the task)"
+    assert workspace.query("SELECT source, status, error FROM sync_runs ORDER BY source") == [
+        ("branch", "interrupted", reason), ("survey", "interrupted", reason)
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("batch_size", [1, 3, 1000])
 def test_batch_size_does_not_change_the_result(tmp_path: Path, batch_size: int, monkeypatch):
     rows = [survey_row(n) for n in range(1, 26)]
