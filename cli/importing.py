@@ -134,7 +134,7 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool, same
     where = f"{result.name_of(item)} → {item.source}" + (f" ({item.format})" if item.format else "")
     if item.result is None or not item.result.ok:
         kept = kept_before_failure(item.result, dry_run=result.dry_run) if item.result else ""
-        click.echo(f"✘ {where}: {item.error or item.result.error}{kept}")
+        click.echo(f"✘ {where}: {_named_once(item.error or item.result.error, item)}{kept}")
     else:
         r = item.result
         verb = "would write" if result.dry_run else "written"
@@ -148,11 +148,17 @@ def _print_import(item: FileImport, result: ImportResult, *, machine: bool, same
     print_warnings(item.all_warnings)
 
 
+def _named_once(error: str | None, item: FileImport) -> str | None:
+    """A file's error without the file's name in front, which the line gives already (`✘ b.csv →
+    b: b.csv: not a text file` named it twice)."""
+    return error.removeprefix(f"{item.path.name}: ") if error else error
+
+
 def _print_inspection(item: Inspection | FileImport, *, fmt: str) -> None:
     from cxbridge.importing import FileImport
 
     if isinstance(item, FileImport):
-        output.stderr().print(redact(f"✘ {item.path.name}: {item.error}"), highlight=False, markup=False)
+        output.stderr().print(redact(f"✘ {item.path.name}: {_named_once(item.error, item)}"), highlight=False, markup=False)
         return
     found = item.recognition
     _echo(f"\n{item.path.name}: {found.format} ({found.confidence:.2f}) — {'; '.join(found.evidence)}")
