@@ -178,7 +178,9 @@ class PluginHost:
     def _lookup(self, found: dict[str, Provided], what: str, name: str) -> Provided:
         if name not in found:
             known = ", ".join(sorted(found)) or "none"
-            raise ConfigError(f"unknown {what} {name!r}; installed: {known} (see `cxbridge plugins`)")
+            close = difflib.get_close_matches(name, found, n=1)
+            meant = f" did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(f"unknown {what} {name!r};{meant} installed: {known} (see `cxbridge plugins`)")
         return found[name]
 
     @cached_property

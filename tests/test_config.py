@@ -102,6 +102,15 @@ def test_unknown_connector_lists_installed_ones(host):
     assert "csv" in message
 
 
+@pytest.mark.parametrize(("edit", "said"), [
+    (('connector = "csv"', 'connector = "cvs"'), "sources.survey.connector: unknown source connector 'cvs'; did you mean 'csv'? installed: "),
+    (("[sources.survey]", '[destination]\nurl = "sqlit:///cx.db"\n[sources.survey]'),
+     "destination.url: unknown destination 'sqlit'; did you mean 'sqlite'? installed: "),
+])  # fmt: skip
+def test_a_misspelt_connector_or_destination_names_the_one_meant(host, edit, said):
+    assert said in error_of(GOOD.replace(*edit), host)
+
+
 def test_invalid_toml_reports_the_line(host):
     assert "not valid TOML" in error_of("[sources.survey\n", host)
 
