@@ -422,23 +422,39 @@ def test_ctrl_c_keeps_committed_batches_and_the_rerun_completes(workspace: Works
 HELD_CLI_SYNC = """
 import os, signal, sys, time
 import cxbridge
+from cxbridge import pipeline
 from cxbridge.events import EventKind
 from cxbridge.plugins_host import get_host
 
-class HeldBatches:  # after each committed batch, holds the sync (and its lock) for good
+class HeldBatches:  # after each committed batch, holds the sync (and its lock) until the file argv[2] exists
     @cxbridge.hookimpl
     def on_sync_event(self, event):
         if event.kind == EventKind.BATCH_COMMITTED:
             print("batch", flush=True)
-            while True:
+            while not os.path.exists(sys.argv[2]):
                 time.sleep(0.02)
 
+stop = pipeline.Stopping.stop
+def stop_then_release(self, interruption):  # a parallel run's held sources go on once told to stop
+    stop(self, interruption)
+    open(sys.argv[2], "w").close()
+pipeline.Stopping.stop = stop_then_release
 signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, even when started in the background
 get_host().pm.register(HeldBatches())
 from cxbridge.cli.launch import main
-sys.argv = ["cxbridge", "sync", "--config", sys.argv[1]]
+sys.argv = ["cxbridge", "sync", "--config", sys.argv[1], *sys.argv[3:]]
 main()
 """
+
+
+def _held_cxbridge_sync(workspace: Workspace, *args: str) -> subprocess.Popen:
+    """The `cxbridge sync` program, held after its first committed batch until it is told to stop."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen([sys.executable, "-c", HELD_CLI_SYNC, str(workspace.config),
+                                str(workspace.root / "released"), *args], cwd=workspace.root, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout.readline().strip() == "batch", process.stderr.read()
+    return process
 
 
 @pytest.mark.parametrize(("stop", "code", "reason", "said"), [
@@ -452,10 +468,7 @@ def test_ctrl_c_or_sigterm_stops_the_cxbridge_program_keeping_committed_batches_
     on the spot, saying nothing, and its run stayed 'running' (shown as abandoned) with 0 read."""
     workspace.config.write_text(workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-c", HELD_CLI_SYNC, str(workspace.config)], cwd=workspace.root,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout.readline().strip() == "batch", process.stderr.read()
+    process = _held_cxbridge_sync(workspace)
     process.send_signal(stop)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == code
@@ -466,33 +479,6 @@ def test_ctrl_c_or_sigterm_stops_the_cxbridge_program_keeping_committed_batches_
     assert (source.written, source.unchanged) == (15, 5)
 
 
-HELD_PARALLEL_SYNC = """
-import os, sys, time
-import cxbridge
-from cxbridge import pipeline
-from cxbridge.events import EventKind
-from cxbridge.plugins_host import get_host
-
-class HeldBatches:  # after a committed batch, holds the sources until the run is told to stop
-    @cxbridge.hookimpl
-    def on_sync_event(self, event):
-        if event.kind == EventKind.BATCH_COMMITTED:
-            print("batch", flush=True)
-            while not os.path.exists(sys.argv[2]):
-                time.sleep(0.02)
-
-stop = pipeline.Stopping.stop
-def stop_then_release(self, interruption):
-    stop(self, interruption)
-    open(sys.argv[2], "w").close()
-pipeline.Stopping.stop = stop_then_release
-get_host().pm.register(HeldBatches())
-from cxbridge.cli.launch import main
-sys.argv = ["cxbridge", "sync", "--config", sys.argv[1], "--jobs", "2"]
-main()
-"""
-
-
 def test_sigterm_stops_every_source_of_a_parallel_sync_each_saying_why(workspace: Workspace):
     """With --jobs the other sources stopped as if Ctrl-C was pressed: 'interrupted by the user (Ctrl-C)'."""
     survey = workspace.config.read_text().replace("batch_size = 1000", "batch_size = 5")
@@ -500,11 +486,7 @@ def test_sigterm_stops_every_source_of_a_parallel_sync_each_saying_why(workspace
     workspace.config.write_text(survey + branch.replace("responses*.csv", "branch.csv"))
     workspace.write_csv([survey_row(n) for n in range(1, 21)])
     workspace.write_csv([survey_row(n) for n in range(101, 121)], name="branch.csv")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-c", HELD_PARALLEL_SYNC, str(workspace.config),
-                                str(workspace.root / "released")], cwd=workspace.root, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout.readline().strip() == "batch", process.stderr.read()
+    process = _held_cxbridge_sync(workspace, "--jobs", "2")
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=60)
     assert process.returncode == 143
