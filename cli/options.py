@@ -38,7 +38,8 @@ FORMATS = ["table", "json", "csv"]
 def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """--wait SECONDS for the commands that write; `default` says when it is not settings.lock_wait."""
     return click.option("--wait", type=click.FloatRange(min=0), metavar="SECONDS",
-                        help=f"Wait this long for another sync to finish{default}.")  # fmt: skip
+                        help=f"Wait this long for another cxbridge command writing the destination (a sync, "
+                             f"remove, erase, cases, replay) to finish{default}.")  # fmt: skip
 
 
 format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
