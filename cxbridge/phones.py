@@ -1,5 +1,6 @@
-"""Phone numbers as people write them: digits, a leading `+`, and spaces, dots, dashes and
-brackets between (`+44 7700 900123`, `(020) 7946-0018`), 7 digits or more.
+"""Phone numbers as people write them: digits, a leading `+` (the country code in brackets with
+it too: `(+44) 20 7946 0958`), and spaces, dots, dashes and brackets between (`+44 7700 900123`,
+`(020) 7946-0018`), 7 digits or more.
 
 A value that is one as a whole (a column whose header says phone, a contact given to erase) is
 told by that alone (`is_phone`). Inside free text, where dates, times, scores, amounts and order
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterator
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15
-_WRITTEN = re.compile(r"\+?[\d\s().-]+")
+_WRITTEN = re.compile(r"\(?\+?[\d\s().-]+")
 # a run of those characters inside a text (single spaces), starting and ending a number: not inside
 # a word, an id (`#123`, `INV-123`), a path or a number (`1.5`), nor followed by one; at most 32
 # characters, so that each place a run starts at is looked at in bounded time

@@ -47,12 +47,16 @@ def test_every_phone_number_of_a_text_is_replaced():
     assert phones_inside("0161 496 0000 or +44 7700 900123", lambda found: "P") == "P or P"
 
 
-@pytest.mark.parametrize("value", ["+44 7700 900123", "07700 900123", "555-1234", "7700 900123", "(020) 7946-0018 "])
+@pytest.mark.parametrize(
+    "value", ["+44 7700 900123", "07700 900123", "555-1234", "7700 900123", "(020) 7946-0018 ", "(+44) 20 7946 0958"]
+)
 def test_a_value_written_as_a_phone_number_is_one(value):
     assert is_phone(value)
 
 
-@pytest.mark.parametrize("value", ["123456", "+44 12", "call 555-1234", "555-1234 ext", "555/1234"])
+@pytest.mark.parametrize(
+    "value", ["123456", "+44 12", "call 555-1234", "555-1234 ext", "555/1234", "(+44) 12", "(+44) 20 7946 0958 ext 5"]
+)
 def test_a_value_with_too_few_digits_or_other_characters_is_not(value):
     assert not is_phone(value)
 
