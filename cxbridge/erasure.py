@@ -24,8 +24,8 @@ from cxbridge.crm import CONTACT_COLUMNS
 from cxbridge.errors import ConfigError
 from cxbridge.json_text import to_json
 from cxbridge.layout import ERASURES
-from cxbridge.phones import is_phone, phones_in, with_trunk
-from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact
+from cxbridge.phones import former_digits, is_phone, phones_in
+from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact, salted_hash
 from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
 
 if TYPE_CHECKING:
@@ -296,11 +296,11 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str]) -> list[str]:
 
 def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
     """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
-    sync keys it (with the dataset's salt), an international number also as it was keyed written
-    with a trunk `(0)` before that was dropped (`with_trunk`: records stored then hold that key),
-    and each key given as such."""
-    keyed = [*contacts, *filter(None, map(with_trunk, contacts))]
-    return sorted({key for key in map(respondents.key, keyed) if key is not None} | set(keys))
+    sync keys it (with the dataset's salt), an international number also as the rules before
+    keyed it written with `00` or a trunk `(0)` (`former_digits`: records stored then hold those
+    keys), and each key given as such."""
+    former = {salted_hash(digits, respondents.salt) for contact in contacts for digits in former_digits(contact)}
+    return sorted({key for key in map(respondents.key, contacts) if key is not None} | former | set(keys))
 
 
 def addresses_of(contacts: Sequence[str]) -> list[str]:

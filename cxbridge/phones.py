@@ -12,7 +12,9 @@ alone, a date, a number grouped in thousands, nor one after `#` or a letter (`ph
 The patterns run in time linear in the text.
 
 A trunk `0` written in brackets right after the country code (`+44 (0)20 7946 0958`) is not
-dialled with it: the number is `+44 20 7946 0958` (`trunk_dropped`)."""
+dialled with it: the number is `+44 20 7946 0958` (`trunk_dropped`); and the international prefix
+`00` before a country code stands for the `+` (`0044 20 7946 0958`): a number is keyed by its
+digits from the country code on (`number_digits`)."""
 
 from __future__ import annotations
 
@@ -36,7 +38,11 @@ _SHAPE = re.compile(
 )
 _DATE = re.compile(r"\d{1,4}(?P<sep>[./-])\d{1,2}(?P=sep)\d{1,4}(?![\d./-])")  # 2025-06-01, 01.06.2025
 _TRUNK = re.compile(r"\(?(?:\+|00)[\s.-]*(?P<code>\d{1,3})\)?[\s.-]*(?P<trunk>\(0\))")
-_INTERNATIONAL = re.compile(r"\+|(?P<prefix>00)")
+_INTERNATIONAL = re.compile(r"\(?(?:\+|(?P<abroad>00)[\s.-]*\(?[1-9])")
+"""The start of an international number: `+`, or the international prefix `00` and a country
+code (none begins with 0). Not North America's `011`, which a number dialled at home may begin
+with elsewhere (the UK's `0113`…`0118` area codes)."""
+_NON_DIGITS = re.compile(r"\D")
 _TWO_DIGIT_CODES = frozenset(
     "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 "
     "86 90 91 92 93 94 95 98".split()
@@ -84,18 +90,29 @@ def trunk_dropped(text: str) -> str:
     return text[: written.start("trunk")] + text[written.end("trunk") :]
 
 
-def with_trunk(text: str) -> str | None:
-    """What the rule before `trunk_dropped` kept of an international number written with `(0)`:
-    its digits, a `0` after the country code (`+44 20 7946 0958`: `4402079460958`), which keys the
-    records stored then; None for a national number, no phone number, a country whose 0 is dialled."""
+def number_digits(text: str) -> str:
+    """The digits a phone number written as `text` is keyed by: a trunk `(0)` after the country
+    code left out (`trunk_dropped`), and the international prefix `00` before the country code as
+    its `+` is (`0044 20 7946 0958`: `442079460958`) — not a national number's `0` (`020 …`)."""
+    digits = _NON_DIGITS.sub("", trunk_dropped(text))
+    if digits[:2] == "00" and (international := _INTERNATIONAL.match(text)) and international["abroad"]:
+        return digits[2:]
+    return digits
+
+
+def former_digits(text: str) -> list[str]:
+    """What the rules before 2026-12-07 kept of an international number written as `text`, besides
+    its `number_digits`, which key the records stored then: its digits after `00`
+    (`0044 20 7946 0958`: `00442079460958`), and those written with a trunk `(0)`, a `0` after
+    the country code (`+44 (0)20 …`: `4402079460958`; `0044 (0)20 …`: `004402079460958`) unless
+    the country dials its 0 there; none for a national number or no phone number."""
     written = text.strip()
-    international = _INTERNATIONAL.match(written)
-    if international is None or not is_phone(written):
-        return None
-    prefix = international["prefix"] or ""
-    number = re.sub(r"\D", "", trunk_dropped(written))[len(prefix) :]
+    if _INTERNATIONAL.match(written) is None or not is_phone(written):
+        return []
+    number = number_digits(written)
     code = _country_code(number)
-    return f"{prefix}{code}0{number[len(code) :]}" if _has_trunk(code) else None
+    numbers = [number, f"{code}0{number[len(code) :]}"] if _has_trunk(code) else [number]
+    return [*(f"00{digits}" for digits in numbers), *numbers[1:]]
 
 
 def _country_code(digits: str) -> str:

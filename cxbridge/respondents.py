@@ -17,12 +17,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from cxbridge.addresses import address_of, may_hold_address
-from cxbridge.phones import trunk_dropped
+from cxbridge.phones import number_digits
 
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
 _KEY = re.compile(r"[0-9a-f]{32}")
-_NON_DIGITS = re.compile(r"[^\d]")
 _AROUND = "".join(chr(c) for c in (*range(9, 14), *range(28, 33), 0x85, 0xA0, 0x1680, *range(0x2000, 0x200E), 0x2028,
                                    0x2029, 0x202F, 0x205F, 0x2060, 0x3000, 0xFEFF))  # fmt: skip
 """What a contact is trimmed of: what `str.strip()` takes (every space), and the invisible marks
@@ -51,7 +50,8 @@ def _keyed(salt: str) -> Any:
 def canonical_contact(contact: object) -> str | None:
     """An e-mail address case- and space-insensitive (invisible marks around it trimmed too) and
     without what it is written in (a display name, `mailto:`), a phone number as its digits (a
-    trunk `(0)` after the country code left out: `trunk_dropped`); None if blank."""
+    trunk `(0)` after the country code and an international prefix `00` left out:
+    `number_digits`); None if blank."""
     if contact is None or isinstance(contact, bool):
         return None
     return _canonical_text(str(contact).strip(_AROUND))
@@ -63,7 +63,7 @@ def _canonical_text(text: str) -> str | None:
         return None
     if may_hold_address(text):
         return address_of(text).casefold()
-    return _NON_DIGITS.sub("", trunk_dropped(text)) or text.casefold()
+    return number_digits(text) or text.casefold()
 
 
 def key_of_pseudonym(value: object) -> str | None:

@@ -1,11 +1,101 @@
-"""A number written `(+44) 20 7946 0958`, which a sync keys, can be erased (docs/security.md)."""
+"""A phone number written with the international prefix `00` before its country code (`0044 20
+7946 0958`, as most of Europe, Africa and Asia dial abroad) is the number written with `+`: one
+respondent key, linking one person across sources; `cxbridge erase` given either spelling still
+finds the records stored before, under the key the `00` made then; and a number written
+`(+44) 20 7946 0958`, which a sync keys, can be erased (docs/identity.md, docs/security.md)."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
+import pytest
 from click.testing import CliRunner
 
+import cxbridge
 from cxbridge.cli.main import cli
-from tests.test_trunk_zero import keys, sync, write_csv
+from cxbridge.respondents import RespondentKeys
+from tests.test_trunk_zero import LONDON, erased_and_kept_out, keys, query, sync, write_csv
+
+ONE_NUMBER = [
+    [LONDON, "0044 20 7946 0958", "00 44 20 7946 0958", "0044-20-7946-0958", "(0044) 20 7946 0958",
+     "0044 (0)20 7946 0958", "(+44) 20 7946 0958"],
+    ["+1 212 555 0100", "001 212 555 0100"],
+    ["+49 30 1234567", "0049 30 1234567", "0049(0)30 1234567"],
+    ["+39 06 1234 5678", "0039 06 1234 5678"],
+]  # fmt: skip
+OTHER_NUMBERS = [LONDON, "020 7946 0958", "011 44 20 7946 0958", "0118 496 0000", "118 496 0000", "000 44 20 7946 0958"]
+"""Each another key: a national number, North America's exit code `011` (which a UK area code such
+as Reading's `0118` begins with too: not told apart), a `00` followed by no country code."""
+
+
+@pytest.mark.parametrize("spellings", ONE_NUMBER, ids=lambda spellings: spellings[0])
+def test_the_international_prefix_00_is_one_key_with_the_plus_it_stands_for(spellings):
+    dataset = RespondentKeys("the dataset's salt")
+    assert len({dataset.key(spelling) for spelling in spellings}) == 1
+
+
+def test_a_number_without_the_00_prefix_keeps_its_digits():
+    dataset = RespondentKeys("the dataset's salt")
+    assert len({dataset.key(number) for number in OTHER_NUMBERS}) == len(OTHER_NUMBERS)
+
+
+STORE = [["S1", "2026-02-01T08:00:00Z", "3", "0044 20 7946 0958"],
+         ["S2", "2026-02-02T08:00:00Z", "9", "0044-20-7946-0958"],
+         ["S3", "2026-02-03T08:00:00Z", "eleven", "0044 (0)20 7946 0958"],  # not a score: quarantined
+         ["S4", "2026-02-04T08:00:00Z", "7", "020 7946 0958"]]  # fmt: skip
+"""The store's export: the number written with `00`, and a national number."""
+OLD_DIGITS = {"0044 20 7946 0958": "00442079460958", "0044-20-7946-0958": "004402079460958",
+              "0044 (0)20 7946 0958": "00442079460958"}  # fmt: skip
+"""What the rules before kept of each spelling: its digits, `00` among them — and, before a trunk
+`(0)` was left out, its `0` too (S2 stands for a record stored then, written `0044 (0)20 …`)."""
+
+
+def salted(folder: Path, digits: str) -> str:
+    """The key of `digits` under the dataset's stored salt: BLAKE2b computed here."""
+    [(salt,)] = query(folder, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    return hashlib.blake2b(digits.encode(), key=salt.encode()[:64], digest_size=16).hexdigest()
+
+
+def store_synced(folder: Path, *, before: bool = False) -> None:
+    """The kiosk's export (the number with `+`) and the store's synced; `before`: the store's
+    keyed as the rules before keyed it — each number given as `hashed:` and the key of the digits
+    those kept, which a sync stores as that key (the dataset's salt made by the kiosk's sync)."""
+    write_csv(folder, "kiosk", [["K1", "2026-02-05T08:00:00Z", "2", LONDON]])
+    sync(folder, "kiosk")
+    old = {written: f"hashed:{salted(folder, digits)}" for written, digits in OLD_DIGITS.items()} if before else {}
+    write_csv(folder, "store", [[*row[:3], old.get(row[3], row[3])] for row in STORE])
+    sync(folder, "store")
+
+
+def test_one_number_written_with_00_and_with_plus_in_two_sources_is_one_person(tmp_path):
+    store_synced(tmp_path)
+    found = keys(tmp_path)
+    assert found["S1"] == found["S2"] == found["K1"] is not None
+    assert found["S4"] not in (None, found["K1"]), "a national number stays a key of its own"
+    erased = cxbridge.erase(["0044 20 7946 0958"], destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    assert (erased.rows["feedback"], erased.rows["quarantine"]) == (3, 1)
+    assert set(keys(tmp_path)) == {"S4"}
+
+
+@pytest.mark.parametrize("named", [LONDON, "0044 20 7946 0958", "(+44) (0)20 7946 0958"])
+def test_erase_finds_the_records_stored_under_the_keys_the_00_made_before(tmp_path, named):
+    store_synced(tmp_path, before=True)
+    found = keys(tmp_path)
+    assert found["S1"] == salted(tmp_path, "00442079460958") != found["K1"]
+    assert found["S2"] == salted(tmp_path, "004402079460958") != found["K1"]
+
+    erased_and_kept_out(tmp_path, named, STORE)
+
+
+def test_a_full_re_read_gives_the_records_stored_under_the_old_key_the_new_one(tmp_path):
+    store_synced(tmp_path, before=True)
+    write_csv(tmp_path, "store", STORE)
+
+    sync(tmp_path, "store", full_refresh=True)
+
+    found = keys(tmp_path)
+    assert found["S1"] == found["S2"] == found["K1"] != salted(tmp_path, "00442079460958")
 
 
 def test_erase_accepts_a_number_written_with_its_country_code_in_brackets(tmp_path):

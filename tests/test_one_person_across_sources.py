@@ -145,6 +145,7 @@ def test_a_phone_number_is_keyed_by_its_digits_however_they_are_spaced(tmp_path)
     assert found["C6"] not in (None, found["C3"]), "020 … and +44 20 … are two keys, as docs/cli.md says"
     dataset = RespondentKeys("the dataset's salt")
     assert dataset.key("+44 (0)20 7946 0958") == dataset.key("+44 20 7946 0958"), "a trunk (0) is not dialled"
+    assert dataset.key("0044 20 7946 0958") == dataset.key("+44 20 7946 0958"), "00 is the + dialled abroad"
 
 
 def test_no_address_phone_number_or_name_is_stored_anywhere_in_the_destination(tmp_path):

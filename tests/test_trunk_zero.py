@@ -106,13 +106,19 @@ def test_erase_finds_the_records_stored_under_the_key_the_trunk_zero_made_before
     assert keys(tmp_path)["S1"] == keys(tmp_path)["S2"] == old != keys(tmp_path)["K1"]
     assert query(tmp_path, "SELECT COUNT(*) FROM quarantine WHERE raw LIKE ?", (f"%hashed:{old}%",)) == [(1,)]
 
-    erased = cxbridge.erase([named], destination=f"sqlite:///{tmp_path / 'cx.db'}")
+    erased_and_kept_out(tmp_path, named, STORE)
 
+
+def erased_and_kept_out(folder: Path, named: str, store: list[list[str]]) -> None:
+    """The person `named` erased — three records and the quarantined one; the national number's
+    record S4 stays — and the store's export (`store`) read again in full: nothing of theirs
+    comes back."""
+    erased = cxbridge.erase([named], destination=f"sqlite:///{folder / 'cx.db'}")
     assert (erased.rows["feedback"], erased.rows["quarantine"]) == (3, 1)
-    assert set(keys(tmp_path)) == {"S4"}
-    write_csv(tmp_path, "store", STORE)
-    sync(tmp_path, "store", full_refresh=True)
-    assert set(keys(tmp_path)) == {"S4"}, "read again, under the new key, nothing of theirs comes back"
+    assert set(keys(folder)) == {"S4"}
+    write_csv(folder, "store", store)
+    sync(folder, "store", full_refresh=True)
+    assert set(keys(folder)) == {"S4"}, "read again, under the new key, nothing of theirs comes back"
 
 
 def test_a_full_re_read_gives_the_records_stored_under_the_old_key_the_new_one(tmp_path):
