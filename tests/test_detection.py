@@ -210,6 +210,37 @@ def test_an_answer_naming_an_amount_is_no_point_of_the_scale(tmp_path, question,
     assert [p.column for p in inspection.chosen if p.target == "csat"] == []
 
 
+@pytest.mark.parametrize(("answers", "odd"), [
+    ([*range(11)][:7] + [12], "1 of 8 answers is not on the scale ('12')"),  # a small form: one slip is 12 %
+    ([n % 11 for n in range(40)] + [11] * 4 + [12], "5 of 45 answers are not on the scale ('11', '12')"),
+    ([n % 11 for n in range(300)] + ["don't remember"] * 40 + [12], "41 of 341 answers are not on the scale"),
+    ([n % 11 for n in range(300)] + [12, 22, 100, 15, 55, 12, 20], "7 of 307 answers are not on the scale"),
+], ids=["one-in-8", "elevens-and-a-12", "labels-and-a-12", "seven-in-307"])  # fmt: skip
+def test_a_few_far_off_typos_under_a_recommend_header_are_quarantined_not_hiding_the_nps(tmp_path, answers, odd):
+    """A typed 12 (for 2) more than a point off 0–10 hid the whole column when the answers off the
+    scale were above 10 % of them — one in a form of 8, or beside 11s and unknown labels a
+    recommend header tolerates: far-off numbers up to 1 + 2 % of the answers are typos."""
+    rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "typos.csv", rows))
+    [nps] = [p for p in inspection.chosen if p.target == "nps"]
+    assert nps.confidence == 0.9 and odd in nps.describe(), nps.describe()
+    assert not [w for w in inspection.warnings if "recommend" in w]
+
+
+@pytest.mark.parametrize("far", [
+    [40] * 30,  # 10 % of the answers one other number: a quantity, not slips
+    [15, 20, 30, 40, 50, 60, 75, 90, 100, 25, 35, 45],  # 4 %, spread like a 0–100 answer's
+], ids=["thirty-40s", "a-0-100-spread"])  # fmt: skip
+def test_many_far_off_numbers_under_a_recommend_header_are_another_quantity_though_under_a_tenth(tmp_path, far):
+    rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n % 11] for n in range(300)],
+            *[["2024-01-02", n] for n in far]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))
+    [nps] = [p for p in inspection.proposals if p.target == "nps"]
+    assert not nps.mapped and f"not 0–10 ('{far[0]}'" in nps.describe(), nps.describe()
+    assert f"{len(far)} of {300 + len(far)} answers more than a point off it, too many for typos" in nps.describe()
+    assert "nps" not in chosen(inspection)
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

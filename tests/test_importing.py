@@ -188,6 +188,35 @@ def test_an_imported_file_reports_the_nps_and_csat_computed_independently(tmp_pa
         assert figures[month, "csat"] == (len(csat), half_up(Fraction(100 * sum(c >= 4 for c in csat), len(csat))))
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_typed_12_in_a_recommend_column_is_quarantined_and_the_report_scores_the_other_answers(tmp_path, kind):
+    """A Google Forms short-answer NPS question: four answered 11 and one typed 12 (for 2), 5 of
+    45 — more than a tenth, and one of them more than a point off 0–10, so the column was shown
+    but not mapped and the import stored no NPS at all. The typos' rows go to quarantine, and the
+    report's NPS is the arithmetic of the other 40 answers."""
+    typos = {4: 11, 13: 12, 22: 11, 31: 11, 40: 11}
+    answers = [typos.get(n, (n * 7) % 11) for n in range(45)]
+    header = ["Timestamp", "How likely are you to recommend us?", "What could we do better?"]
+    rows = [[datetime(2026, 3, 2 + n % 20, 9, n), answer, "Shorter queues" if n % 3 else ""]
+            for n, answer in enumerate(answers)]  # fmt: skip
+    if kind == "csv":
+        path = tmp_path / "Form Responses 1.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([header, *[[f"{t:%Y/%m/%d %I:%M:%S %p} GMT+1", *rest] for t, *rest in rows]])
+    else:
+        path = write_xlsx(tmp_path / "Form Responses 1.xlsx", {"Form Responses 1": [header, *rows]})
+    db = tmp_path / "cx.db"
+    imported = invoke("import", str(path), "--db", str(db), "--timezone", "Europe/Warsaw")
+    assert "45 read · 40 written · 0 unchanged · 5 quarantined" in imported.output, imported.output
+    quarantined = count(db, "SELECT json_extract(context, '$.row') FROM quarantine ORDER BY 1")
+    assert [row for (row,) in quarantined] == [n + 2 for n in typos]  # the header is row 1
+    report = json.loads(invoke("report", "--db", str(db), "--format", "json").output)
+    scores = [answer for answer in answers if answer <= 10]
+    promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
+    nps = half_up(Fraction(100 * (promoters - detractors), len(scores)))
+    assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("nps", 40, nps)]
+
+
 @pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, b"\x00\x01\x02\xff\xfe"])
 def test_a_binary_file_named_csv_is_an_unreadable_file_and_the_others_still_import(tmp_path, content):
     folder = tmp_path / "exports"

@@ -30,6 +30,7 @@ _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 _NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
+_SLIPS = 0.02  # far-off typos per answer, beyond the one any column may hold (`_slips`)
 TOLERATED = 0.1  # the share of a scored column's answers that may be off its scale (they are quarantined)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
 
@@ -69,8 +70,11 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
         if stem and profile.filled:
             odd = _odd_answers(profile, (0, 10))
             shown = ", ".join(repr(value) for value in list(odd)[:3]) or profile.example()
-            evidence = [f"the header asks about recommending ({stem!r}) but the values are not 0–10 ({shown}): kept "
-                        "unscored; to score it, map it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
+            why = f"the values are not 0–10 ({shown})"
+            if (far := _far_off(profile, (0, 10))) > _slips(profile.answered):
+                why += f", {far} of {profile.answered} answers more than a point off it, too many for typos"
+            evidence = [f"the header asks about recommending ({stem!r}) but {why}: kept unscored; to score it, map "
+                        "it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
             return Proposal("nps", profile.key, 0.3, evidence)
         return None
     if kind != "nps" and (other := _another_scale(profile, header, recoded=recoded)):
@@ -318,18 +322,30 @@ def _odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[
 
 def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False) -> ScaleFit | None:
     """The scale, when all but a small minority of the answers are whole numbers on it. When the
-    header names the metric (`named`), any minority of typos is tolerated — 11, -1, 7.5, 'abc'
-    — as long as no number is further than one point off the scale (15 and 40 are another
-    quantity, not typos)."""
+    header names the metric (`named`), any minority of typos is tolerated — 11, -1, 7.5, 'abc' —
+    and a few numbers further off, slips (`_slips`); many (15 and 40, a 0–100 answer's) are
+    another quantity, not typos."""
     odd = _odd_answers(profile, scale)
     on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
     count = sum(odd.values())
     if not on_scale or 2 * count >= profile.answered:
         return None
-    near = all(scale[0] - 1 <= n <= scale[1] + 1 for n in profile.numbers)
-    if count > TOLERATED * profile.answered and not (named and near):
-        return None
-    return ScaleFit(*scale, odd)
+    if named:
+        return ScaleFit(*scale, odd) if _far_off(profile, scale) <= _slips(profile.answered) else None
+    return ScaleFit(*scale, odd) if count <= TOLERATED * profile.answered else None
+
+
+def _far_off(profile: ColumnProfile, scale: tuple[float, float]) -> int:
+    """The numbers more than a point off the scale: not the 11, -1 or 7.5 of a key beside the right one."""
+    return sum(not scale[0] - 1 <= n <= scale[1] + 1 for n in profile.numbers)
+
+
+def _slips(answered: int) -> float:
+    """How many numbers more than a point off the scale may be typos (a typed 12 for 2, 100 for
+    10): one in any column, however small — one slip in a form of 8 is 12 % of it —, and beyond it
+    2 in 100 answers: typing by hand is commonly put at about one value wrong in a hundred, and
+    only some slips land far off the scale, so more far-off numbers were written on purpose."""
+    return 1 + _SLIPS * answered
 
 
 def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
