@@ -377,9 +377,12 @@ def _describe(error: Any, model: type[BaseModel], prefix: str, data: dict[str, A
 
 def _written(error: Any) -> str:
     """The value a type or choice error refused, as the file wrote it (pydantic's message alone
-    does not say: 'Input should be a valid string') — never that of a key named like a credential."""
+    does not say: 'Input should be a valid string') — never that of a key named like a credential,
+    nor a text holding an '@' (a URL's user and password, an e-mail address)."""
     value, kind = error.get("input"), error["type"]
     if not isinstance(value, str | int | float) or not (kind.endswith(("_type", "_parsing")) or kind in _CHOICES):
+        return ""
+    if isinstance(value, str) and "@" in value:
         return ""
     if any(is_credential_name(part) for part in error["loc"] if isinstance(part, str)):
         return ""

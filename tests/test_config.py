@@ -96,6 +96,13 @@ def test_a_value_of_the_wrong_type_or_not_among_the_choices_is_quoted(host, writ
     assert said in error_of(text, host)
 
 
+def test_a_wrong_value_holding_a_url_password_or_an_address_is_not_quoted(host):
+    """A URL written where a number or a choice belongs keeps its user and password out of the error."""
+    message = error_of('[settings]\nbatch_size = "postgresql://cx:Sup3rSecret@warehouse/cx"\n' + GOOD, host)
+    assert "settings.batch_size: Input should be a valid integer" in message
+    assert "Sup3rSecret" not in message and "got" not in message
+
+
 def test_unknown_connector_lists_installed_ones(host):
     message = error_of(GOOD.replace('connector = "csv"', 'connector = "acme_surveys"'), host)
     assert "sources.survey.connector: unknown source connector 'acme_surveys'" in message
