@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 @click.command("erase")
 @click.argument("contacts", nargs=-1, metavar="[EMAIL_OR_PHONE]...")
 @click.option("--key", "keys", multiple=True, metavar="KEY", help="A respondent key (feedback.respondent_key).")
+@click.option("--requester", "requesters", multiple=True, metavar="SOURCE:USER_ID",
+              help="A help desk's user id in a source, e.g. zendesk_support:20978392: the ratings naming the person by it.")
 @click.option("--dry-run", is_flag=True, help="Count the rows that would be removed; remove nothing.")
 @config_option
 @db_option
@@ -25,12 +27,12 @@ if TYPE_CHECKING:
 @wait_option()
 @format_option
 @handles_errors
-def erase_command(contacts, keys, dry_run, config, db, destination, wait, fmt) -> None:
-    """Remove every row of one person (by e-mail, phone or respondent key); later syncs leave them out."""
+def erase_command(contacts, keys, requesters, dry_run, config, db, destination, wait, fmt) -> None:
+    """Remove every row of one person (by e-mail, phone, respondent key or help-desk user id); later syncs leave them out."""
     from cxbridge import api
 
     url = api.destination_url_for(db, destination)
-    result = api.erase(contacts, config, keys=keys, dry_run=dry_run, destination=url, wait=wait)
+    result = api.erase(contacts, config, keys=keys, requesters=requesters, dry_run=dry_run, destination=url, wait=wait)
     if fmt == "json":
         click.echo(json.dumps({"event": "erasure", "destination": result.destination, "people": result.people,
                                "dry_run": dry_run, "matched": result.matched, "rows": result.rows,

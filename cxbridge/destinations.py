@@ -346,10 +346,12 @@ class Destination(ABC):
         return Erased()
 
     def erase(
-        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (), dry_run: bool = False
+        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
+        requesters: Sequence[str] = (), dry_run: bool = False,
     ) -> Erasure:
         """Remove every row of the respondents of `keys` (and `addresses`, their e-mail addresses
-        lower-cased, and `phones`, their numbers' digits, never stored) in one transaction and record their tombstones
+        lower-cased, and `phones`, their numbers' digits, never stored) and of `requesters` (`source:user_id`,
+        a help desk's user id) in one transaction and record their tombstones
         (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with `dry_run`). A
         destination that cannot do it in one transaction refuses."""
         raise DestinationError(

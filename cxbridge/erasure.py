@@ -1,7 +1,8 @@
 """A person's data erased (GDPR art. 17, `cxbridge erase`): every row that belongs to them, found
-by their respondent key, removed in one transaction, and tombstones kept in `erasures` — the key
-and the ids of the records erased, never the contact — so that later syncs skip what a source
-still holds of them (`Erased`).
+by their respondent key — or, where a help desk names them by its user id only, by that id in a
+source (`--requester`) — removed in one transaction, and tombstones kept in `erasures` — the key,
+the source and user id, and the ids of the records erased, never the contact — so that later
+syncs skip what a source still holds of them (`Erased`).
 
 What belongs to a person: the records keyed to them, with every copy of those responses read
 through another source (`duplicate_of`, docs/identity.md), their scores, comments and follow-ups;
@@ -14,6 +15,7 @@ address or writing the phone number, and what the loop delivered of the cases to
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +33,15 @@ from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
 if TYPE_CHECKING:
     from cxbridge.destinations import QuarantineItem
 
-RESPONDENT, RECORD = "respondent", "record"
-"""The kinds of tombstone: a respondent key, and the id of a record erased (which a source may
-hold under no key: a copy without the contact column, a record quarantined)."""
+RESPONDENT, RECORD, REQUESTER = "respondent", "record", "requester"
+"""The kinds of tombstone: a respondent key, the id of a record erased (which a source may hold
+under no key: a copy without the contact column, a record quarantined), and a requester
+(`source:user_id`)."""
+REQUESTER_FIELDS = ("requester_id", "responder_id", "user_id")
+"""Where a help desk names the person a record is of by its own user id, in the record's
+attributes and its raw payload: Zendesk's ratings (`requester_id`) and survey responses
+(`responder_id`), Freshdesk's ratings and survey responses (`user_id`)."""
+_REQUESTER = re.compile(r"([a-z][a-z0-9_]*):(\S+)")
 IDS_PER_STATEMENT = 500
 PAGE = 1000
 """Texts an erasure holds at a time, looking for a phone number in them (`_writing`)."""
@@ -46,6 +54,7 @@ _WHOLE_VALUE = (('"', '"'), ("<", ">"), (":", '"'))
 """How a kept address (`keep_personal_data`) sits in a payload's JSON text as a whole value: as
 is, with a display name (`Jo <jo@…>`), as a `mailto:` link — not inside `joanne@…`."""
 _RESPONDENT_AT = FEEDBACK_COLUMNS.index("respondent_key")
+_SOURCE_AT, _ATTRIBUTES_AT = FEEDBACK_COLUMNS.index("source"), FEEDBACK_COLUMNS.index("attributes")
 _CONTACT_KEY_AT = CONTACT_COLUMNS.index("respondent_key")
 
 
@@ -55,16 +64,21 @@ class Erased:
 
     keys: frozenset[str] = frozenset()
     records: frozenset[str] = frozenset()
+    requesters: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
-        return bool(self.keys or self.records)
+        return bool(self.keys or self.records or self.requesters)
 
     def holds_record(self, rows: RecordRows) -> bool:
-        return rows.record_id in self.records or rows.feedback[_RESPONDENT_AT] in self.keys
+        if rows.record_id in self.records or rows.feedback[_RESPONDENT_AT] in self.keys:
+            return True
+        attributes = rows.feedback[_ATTRIBUTES_AT] if self.requesters else None
+        return attributes is not None and self._names(rows.feedback[_SOURCE_AT], json.loads(attributes))
 
     def holds_quarantined(self, item: QuarantineItem) -> bool:
-        """A record that failed normalization, erased by id or naming an erased key (`hashed:<key>`)."""
-        if item.record_id in self.records:
+        """A record that failed normalization, erased by id, naming an erased requester, or naming
+        an erased key (`hashed:<key>`)."""
+        if item.record_id in self.records or (self.requesters and self._names(item.source, item.raw)):
             return True
         text = to_json(item.raw) if self.keys and item.raw is not None else ""
         return PSEUDONYM_PREFIX in text and any(PSEUDONYM_PREFIX + key in text for key in self.keys)
@@ -73,13 +87,23 @@ class Erased:
         """A row of `crm_contacts` (in its column order) of an erased respondent."""
         return values[_CONTACT_KEY_AT] in self.keys
 
+    def _names(self, source: str, fields: Any) -> bool:
+        return not requesters_in(source, fields).isdisjoint(self.requesters)
+
+
+def requesters_in(source: str, fields: Any) -> set[str]:
+    """The requesters (`source:user_id`) that a record's attributes or raw payload name (`REQUESTER_FIELDS`)."""
+    if not isinstance(fields, dict):
+        return set()
+    return {f"{source}:{fields[name]}" for name in REQUESTER_FIELDS if fields.get(name) not in (None, "")}
+
 
 def erased_of(rows: Iterable[dict[str, Any]]) -> Erased:
     """The tombstones of the `erasures` rows read."""
-    found: dict[str, set[str]] = {RESPONDENT: set(), RECORD: set()}
+    found: dict[str, set[str]] = {RESPONDENT: set(), RECORD: set(), REQUESTER: set()}
     for row in rows:
         found.setdefault(row["kind"], set()).add(row["erased_id"])
-    return Erased(frozenset(found[RESPONDENT]), frozenset(found[RECORD]))
+    return Erased(frozenset(found[RESPONDENT]), frozenset(found[RECORD]), frozenset(found[REQUESTER]))
 
 
 class Statements(Protocol):
@@ -128,19 +152,22 @@ def erase_rows(
     *,
     addresses: Sequence[str] = (),
     phones: Sequence[str] = (),
+    requesters: Sequence[str] = (),
     now: str,
     dry_run: bool = False,
 ) -> Erasure:
     """The rows that belong to the respondents of `keys` (with `addresses`, their e-mail
-    addresses, lower-cased, and `phones`, their numbers' digits), removed unless `dry_run`, and
-    their tombstones recorded; the caller holds the transaction."""
-    found = found_rows(db, keys, addresses)
+    addresses, lower-cased, and `phones`, their numbers' digits) and to `requesters`
+    (`source:user_id`), removed unless `dry_run`, and their tombstones recorded; the caller holds
+    the transaction."""
+    found = found_rows(db, keys, addresses, requesters)
     mentioned, delivered = _mentioning(db, addresses, phones, found.records), _delivered(db, found.cases)
     plan = found.plan(keys)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
         remove_rows(db, plan)
         erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
+        erased |= {(REQUESTER, requester) for requester in requesters}
         _add_tombstones(db, erased, now)
     return Erasure(counts, mentioned, delivered)
 
@@ -157,12 +184,13 @@ def remove_rows(db: Statements, plan: Iterable[tuple[str, str, Collection[str]]]
             db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
 
 
-def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = ()) -> Found:
-    """The records of `keys` and every copy of their responses, their quarantined records — those
-    naming a key (`hashed:<key>`), or holding one of `addresses` as a value (`keep_personal_data`
-    keeps contacts as sent) — and the cases of either."""
+def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = (), requesters: Sequence[str] = ()) -> Found:
+    """The records of `keys` and of `requesters` and every copy of their responses, their
+    quarantined records — those naming a key (`hashed:<key>`) or a requester, or holding one of
+    `addresses` as a value (`keep_personal_data` keeps contacts as sent) — and the cases of either."""
     found = Found()
     keyed = _select(db, "SELECT record_id, duplicate_of FROM feedback WHERE respondent_key IN ({})", keys)
+    keyed += _requested(db, "feedback", "attributes", requesters)
     responses = {row["record_id"] for row in keyed} | {row["duplicate_of"] for row in keyed if row["duplicate_of"]}
     for select in ("SELECT record_id FROM feedback WHERE record_id IN ({})",
                    "SELECT record_id FROM feedback WHERE duplicate_of IN ({})"):  # fmt: skip
@@ -174,9 +202,29 @@ def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = (
         named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(patterns)))
         rows = db.query(f"SELECT record_id FROM quarantine WHERE {named}", patterns)
         found.quarantined = {row["record_id"] for row in rows}
+    found.quarantined |= {row["record_id"] for row in _requested(db, "quarantine", "raw", requesters)}
     cases = "SELECT case_id FROM feedback_cases WHERE record_id IN ({})"
     found.cases = {row["case_id"] for row in _select(db, cases, sorted(found.records | found.quarantined))}
     return found
+
+
+def _requested(db: Statements, table: str, column: str, requesters: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows of `table` whose JSON `column` (a record's attributes, a quarantined one's raw
+    payload) names one of `requesters` in its source: those holding the user id's text, read
+    `PAGE` at a time and looked at here."""
+    found = []
+    for requester in sorted(set(requesters)):
+        source, _, user_id = requester.partition(":")
+        linked = ", duplicate_of" if table == "feedback" else ""
+        select = (f"SELECT record_id{linked}, {db.json_text(column)} AS named FROM {table} "
+                  f"WHERE source = {db.param(0)} AND {db.json_text(column)} LIKE {db.param(1)} ESCAPE '!'")  # fmt: skip
+        rows = _pages(db, select, ("record_id",), [source, f"%{_escaped(user_id)}%"])
+        found += [row for row in rows if requester in requesters_in(source, _decoded(row["named"]))]
+    return found
+
+
+def _decoded(text: Any) -> Any:
+    return json.loads(text) if isinstance(text, str) else text
 
 
 def _mentioning(db: Statements, addresses: Sequence[str], phones: Sequence[str], erased: set[str]) -> list[str]:
@@ -277,9 +325,10 @@ def _add_tombstones(db: Statements, tombstones: set[tuple[str, str]], now: str) 
         db.execute(f"INSERT INTO {ERASURES.name} (kind, erased_id, erased_at) VALUES ({marks})", [kind, erased_id, now])
 
 
-def checked_keys(contacts: Sequence[str], keys: Sequence[str]) -> list[str]:
+def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Sequence[str] = ()) -> list[str]:
     """The respondent keys given (`--key`), lower-cased; ConfigError naming a contact that is
-    neither an e-mail address nor a phone number (masked), a key that is not one, or no one named."""
+    neither an e-mail address nor a phone number (masked), a key that is not one, or no one named
+    (`requesters` too counts: `checked_requesters`)."""
     for contact in contacts:
         if not is_contact(contact):
             raise ConfigError(
@@ -289,9 +338,31 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str]) -> list[str]:
     for key in keys:
         if not _KEY.fullmatch(key.strip().lower()):
             raise ConfigError(f"--key {key!r} is not a respondent key: 32 hex digits, as feedback.respondent_key holds")
-    if not contacts and not keys:
-        raise ConfigError("name the person to erase: their e-mail address or phone number, or --key KEY")
+    if not contacts and not keys and not requesters:
+        raise ConfigError(
+            "name the person to erase: their e-mail address or phone number, --key KEY, or --requester SOURCE:USER_ID"
+        )
     return [key.strip().lower() for key in keys]
+
+
+def checked_requesters(requesters: Sequence[str]) -> list[str]:
+    """The requesters given (`--requester SOURCE:USER_ID`: a source's name and the user id its
+    help desk names them by), stripped; ConfigError naming one that is not of that form."""
+    for requester in requesters:
+        if not _REQUESTER.fullmatch(requester.strip()):
+            raise ConfigError(
+                f"--requester {masked_requester(requester)!r} is not SOURCE:USER_ID: the source's name as configured "
+                "(lower-case letters, digits and _) and the user id its help desk names the person by, e.g. "
+                "--requester zendesk_support:20978392"
+            )
+    return [requester.strip() for requester in requesters]
+
+
+def masked_requester(requester: str) -> str:
+    """A requester as output may show it: the source and the user id's last two characters
+    (`zendesk_support:***92`), as a phone number is shown."""
+    source, colon, user_id = requester.strip().rpartition(":")
+    return f"{source}{colon}***{user_id[-2:] if len(user_id) >= 5 else ''}"
 
 
 def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:

@@ -11,7 +11,9 @@ from pathlib import Path
 from cxbridge.api import changing
 from cxbridge.config import Config, optional_config
 from cxbridge.dataset_salt import dataset_keys
-from cxbridge.erasure import addresses_of, checked_keys, masked, phones_of, respondent_keys
+from cxbridge.erasure import (
+    addresses_of, checked_keys, checked_requesters, masked, masked_requester, phones_of, respondent_keys,
+)  # fmt: skip
 from cxbridge.plugins_host import PluginHost, get_host
 
 log = logging.getLogger("cxbridge.erase")
@@ -25,7 +27,8 @@ class ErasureResult:
 
     destination: str
     people: list[str]
-    """Who was named, as output may show them: contacts masked (`j***@example.com`), keys as given."""
+    """Who was named, as output may show them: contacts masked (`j***@example.com`), keys as given,
+    requesters' user ids masked (`zendesk_support:***92`)."""
     rows: dict[str, int]
     dry_run: bool = False
     mentioned: list[str] = field(default_factory=list)
@@ -50,25 +53,29 @@ def erase(
     config: str | Path | Config | None = None,
     *,
     keys: Iterable[str] = (),
+    requesters: Iterable[str] = (),
     dry_run: bool = False,
     destination: str | None = None,
     wait: float | None = None,
     host: PluginHost | None = None,
 ) -> ErasureResult:
     """Remove every row of the person with these contacts (e-mail addresses, phone numbers) or
-    respondent `keys` from the destination, in one transaction, and record their tombstones so
-    that later syncs leave out what a source still holds of them (`cxbridge.erasure`); with
-    `dry_run`, only count the rows. Contacts are keyed with the dataset's salt and never stored."""
-    contacts, keys = list(contacts), list(keys)
-    given = checked_keys(contacts, keys)  # before anything is opened: a mistake names itself
+    respondent `keys`, and of `requesters` (`source:user_id`: the user id a help desk's ratings
+    name them by, which holds no contact), from the destination, in one transaction, and record
+    their tombstones so that later syncs leave out what a source still holds of them
+    (`cxbridge.erasure`); with `dry_run`, only count the rows. Contacts are keyed with the
+    dataset's salt and never stored."""
+    contacts, keys, requesters = list(contacts), list(keys), checked_requesters(list(requesters))
+    given = checked_keys(contacts, keys, requesters=requesters)  # before anything is opened: a mistake names itself
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
         salt = cfg.respondent_salt if cfg else None
         people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run))
-        phones = phones_of(contacts)  # passed only when given: a plugin's erase() written before it took none
-        erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run, **({"phones": phones} if phones else {}))
-    named = [masked(contact) for contact in contacts] + given
+        # passed only when given: a plugin's erase() written before it took them
+        later = {name: values for name, values in (("phones", phones_of(contacts)), ("requesters", requesters)) if values}
+        erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run, **later)
+    named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
                            delivered=erasure.delivered)  # fmt: skip
     if not dry_run:

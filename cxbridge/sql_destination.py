@@ -432,10 +432,11 @@ class SQLDestination(Destination):
                     self.execute(self.upsert_values_sql(METADATA), [name, value, now])
 
     def erase(
-        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (), dry_run: bool = False
+        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
+        requesters: Sequence[str] = (), dry_run: bool = False,
     ) -> Erasure:
         with nullcontext() if dry_run else self.transaction():
-            return erase_rows(self, keys, addresses=addresses, phones=phones, now=utc_now(), dry_run=dry_run)
+            return erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=utc_now(), dry_run=dry_run)
 
     prunes = True
 

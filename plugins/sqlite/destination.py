@@ -506,14 +506,15 @@ class SQLiteDestination(Destination):
         self._write(write)
 
     def erase(
-        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (), dry_run: bool = False
+        self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
+        requesters: Sequence[str] = (), dry_run: bool = False,
     ) -> Erasure:
         """With `secure_delete` (off in SQLite's default build), the erased rows' bytes are zeroed in
         the file, not left in free space; the WAL's older frames go at the checkpoint after it."""
         if dry_run:
-            return erase_rows(self, keys, addresses=addresses, phones=phones, now=_now(), dry_run=True)
+            return erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now(), dry_run=True)
         self.db.execute("PRAGMA secure_delete = ON")
-        erased = self._write(lambda: erase_rows(self, keys, addresses=addresses, phones=phones, now=_now()))
+        erased = self._write(lambda: erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now()))
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased
 
