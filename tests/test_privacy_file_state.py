@@ -1,7 +1,7 @@
 """An imported file's state in the cursor names the folder its name is a path from (the same path
 from another folder is another file) by a hash of the folder's path keyed with a random salt kept
-beside it (docs/security.md): a guessed path (`/home/jane.doe/…`) cannot be confirmed from the
-state by hashing it, while the same folder is still found, run after run; a state saved before,
+beside it (docs/security.md): the path's plain hashes (`/home/jane.doe/…`) are not in the state,
+which no table of hashed paths can look up, while the same folder is still found, run after run; a state saved before,
 with the path's unsalted hash, still passes the file over and reads on an appended one."""
 
 from __future__ import annotations

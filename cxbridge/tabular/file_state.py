@@ -111,7 +111,8 @@ class Plan:
 def folder_key(folder: Path, *, saved: Any = None) -> str:
     """How a state names the folder its file's name is a path from, as a folder's path may name a
     person (`/home/jane.doe/…`): `<salt>:<hash>`, the hash of the path keyed with a random salt, so
-    that a guessed path cannot be confirmed from the state by hashing it; the key `saved` (a
+    that no table of paths hashed beforehand finds it and one folder has another key in each state
+    (the salt is beside it: a reader of the state can still test a guessed path); the key `saved` (a
     state's `folder`) gives, when it names this folder, so that an unchanged file's state stays as it was."""
     if isinstance(saved, str) and ":" in saved and names_folder(saved, folder):
         return saved
