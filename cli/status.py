@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 RUN_ID_SHOWN = 8
 COUNTS = ("read", "written", "unchanged", "quarantined")  # the columns records_NAME of sync_runs shown
 SOMETIMES = ("skipped", "pruned")  # and these, when a run listed counted some: 100 columns
+ABANDONED_NOTE = (
+    "abandoned: killed before it could record its end; written and quarantined count what the destination "
+    "holds of its committed batches, read and unchanged are unknown (—)"
+)
 
 
 @click.command("status")
@@ -108,6 +112,8 @@ def print_status(report: StatusReport) -> None:
         console.print("runs: none yet (cxbridge sync makes the first)")
     else:
         console.print(runs_table(report.runs))
+        if any(run["status"] == "abandoned" for run in report.runs):
+            console.print(ABANDONED_NOTE, highlight=False, soft_wrap=False)
         for run in report.runs:
             if run["error"]:
                 console.print(_error_line(run), soft_wrap=False)

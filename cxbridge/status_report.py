@@ -1,12 +1,13 @@
 """`cxbridge status` and `cxbridge quarantine list`, read from a destination for people: the last
 runs — one whose process was killed (SIGKILL, a power cut) shown as `abandoned`, not `running`
-for ever — each stream's cursor in words, and quarantined records in the order of their source
+for ever, with what the destination holds of its committed batches — each stream's cursor in words, and quarantined records in the order of their source
 and place in it."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -25,6 +26,10 @@ RUN_COLUMNS = (
     "run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
     "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "command", "error",
 )  # fmt: skip
+UNKNOWN_WHEN_ABANDONED = ("records_read", "records_unchanged", "records_skipped")
+"""Counts a killed run never recorded and its rows do not tell: null (unknown), not 0."""
+WRITTEN_TABLES = ("feedback", "crm_accounts", "crm_contacts")
+"""The tables whose rows a run counts as written (`WriteStats.written`), each with `sync_run_id`."""
 LATER_RUN_COLUMNS = ("records_skipped", "records_pruned", "command")
 """Columns of `sync_runs` a destination opened read-only before a sync migrated it may lack (null)."""
 CURSOR_COLUMNS = ("source", "stream", "position", "cursor", "updated_at")
@@ -126,11 +131,42 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
         for row in rows:
             if row["status"] == "running" and row["run_id"] != live:
                 row["status"] = ABANDONED
+    _count_what_abandoned_runs_committed(dest, rows)
     pending = pending_marks(dest) if rows else {}
     for row in rows:
         if row["run_id"] in pending and row["status"] != "running":  # stopped between its commit and that step
             row["error"] = "; ".join(filter(None, (row["error"], UNCLOSED)))
     return rows
+
+
+def _count_what_abandoned_runs_committed(dest: Destination, rows: list[dict[str, Any]]) -> None:
+    """An abandoned run's `sync_runs` row kept the zeros it started with; each committed batch
+    stamped its rows with the run's id. So written and quarantined become the rows (feedback, CRM)
+    and quarantined records of the run each source's rows still carry — those a later run wrote
+    again carry that run's — and read, unchanged and skipped are unknown (None)."""
+    ids = sorted({row["run_id"] for row in rows if row["status"] == ABANDONED})
+    if not ids:
+        return
+    written: Counter[tuple[str, str]] = Counter()
+    for table in (name for name in WRITTEN_TABLES if dest.has_column(name, "sync_run_id")):  # CRM tables came later
+        written.update(_rows_of_runs(dest, table, "sync_run_id", ids))
+    quarantined = _rows_of_runs(dest, "quarantine", "run_id", ids)
+    for row in rows:
+        if row["status"] == ABANDONED:
+            key = (row["run_id"], row["source"])
+            row.update(dict.fromkeys(UNKNOWN_WHEN_ABANDONED), records_written=written.get(key, 0),
+                       records_quarantined=quarantined.get(key, 0))  # fmt: skip
+
+
+def _rows_of_runs(dest: Destination, table: str, run_column: str, ids: list[str]) -> dict[tuple[str, str], int]:
+    """How many rows of `table` each of the runs `ids` and each source left, by (run id, source)."""
+    marks = ", ".join(dest.param(index) for index in range(len(ids)))
+    found = dest.query(
+        f"SELECT {run_column} AS run_id, source, COUNT(*) AS n FROM {table} "
+        f"WHERE {run_column} IN ({marks}) GROUP BY {run_column}, source",
+        ids,
+    )
+    return {(row["run_id"], row["source"]): row["n"] for row in found}
 
 
 def _any_running(dest: Destination) -> bool:

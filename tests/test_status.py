@@ -20,7 +20,7 @@ from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
 from cxbridge.status_report import describe_cursor
 from tests.conftest import Workspace, survey_row
-from tests.killed_syncs import held_sync
+from tests.killed_syncs import held_sync, sync_killed
 from tests.test_location_ranking import url_for
 from tests.terminal import run_in_terminal
 
@@ -65,6 +65,42 @@ def test_a_sync_killed_with_sigkill_is_abandoned_not_running(workspace: Workspac
     assert workspace.query("SELECT COUNT(*) FROM feedback") == [(20,)]
 
 
+def runs_of(url: str) -> dict[tuple[str, str], dict]:
+    shown = CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url])
+    assert shown.exit_code == 0, shown.output
+    return {(run["run_id"], run["status"]): run for run in json.loads(shown.stdout)["runs"]}
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "parquet"])
+def test_a_run_killed_with_sigkill_shows_what_its_committed_batches_wrote(engine, tmp_path, request):
+    """Its `sync_runs` row still holds the zeros it started with ("0 written", though two batches
+    were committed): status counts the rows carrying its run id instead, and says that what it
+    read is unknown."""
+    workspace = Workspace(tmp_path, batch_size=5)
+    url = url_for(engine, tmp_path, request)
+    rows = [survey_row(n, nps=11 if n in (3, 7, 14) else None) for n in range(1, 21)]  # 3 off the scale
+    workspace.write_csv(rows)
+    exit_code, output = sync_killed(["sync", "--destination", url, "--no-progress"], cwd=tmp_path, batches=2, delay=0)
+    assert exit_code == -signal.SIGKILL, output
+    committed = rows[:10]  # two batches of 5
+    quarantined = sum(1 for row in committed if row[3] == "11")
+    assert quarantined == 2
+
+    [((killed, status), run)] = runs_of(url).items()
+    counts = {name: run[f"records_{name}"] for name in ("read", "written", "unchanged", "quarantined", "skipped")}
+    assert status == "abandoned"
+    assert counts == {"read": None, "written": len(committed) - quarantined, "unchanged": None,
+                      "quarantined": quarantined, "skipped": None}  # fmt: skip
+    table = CliRunner().invoke(cli, ["status", "--destination", url])
+    assert table.exit_code == 0, table.output
+    assert line_of(run, table.output.splitlines()).split()[-5:] == ["—", "—", "8", "—", "2"]  # took, read, …
+    assert "read and unchanged are unknown" in " ".join(table.output.split())
+
+    assert workspace.sync(destination=url).exit_code == 0  # its 8 records read again unchanged, the 3 quarantined again
+    after = runs_of(url)[killed, "abandoned"]
+    assert (after["records_written"], after["records_quarantined"]) == (8, 0)  # what still carries its id
+
+
 def test_status_fits_a_100_column_terminal(workspace: Workspace):
     long_name = "store_visits_and_receipt_survey_2024"
     workspace.config.write_text(
@@ -99,7 +135,7 @@ def test_status_fits_a_100_column_terminal(workspace: Workspace):
     assert row.split()[-4:] == ["1,201", f"{1200 - 5:,}", "5", "1"]  # the killed run wrote 5; R1201 scores 11
     assert long_name[:12] in row  # a long source name folds within its column
     abandoned = by_source[long_name, "abandoned"]
-    assert line_of(abandoned, lines).split()[-5:] == ["—", "0", "0", "0", "0"]
+    assert line_of(abandoned, lines).split()[-5:] == ["—", "—", "5", "—", "0"]  # its first batch, still held
     error_lines = printed[printed.index(f"  {failed['run_id'][:8]} scanned_forms: "):].splitlines()
     assert " ".join(" ".join(error_lines[:4]).split()).startswith(
         f"{failed['run_id'][:8]} scanned_forms: {' '.join(failed['error'].split())}"

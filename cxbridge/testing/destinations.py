@@ -439,6 +439,22 @@ class DestinationConformance:
         assert cursor == delivered[-1]["updated"]
         assert sorted([row["source_record_id"] for row in stored] + quarantined) == sorted(r["id"] for r in delivered)
 
+    def test_status_counts_what_a_crashed_run_committed(self, destination_factory):
+        """A run stopped dead keeps the zeros its `sync_runs` row started with; `status` shows it
+        `abandoned` with the records its committed batches wrote and quarantined, read unknown."""
+        with pytest.raises(SimulatedCrash):
+            self.deliver(destination_factory("abandoned"), crash_after=CRASH_AFTER)
+        committed = version_records(RECORDS, 1)[: CRASH_AFTER * self.batch_size]
+        quarantined = sum(1 for raw in committed if raw["nps"] == "11")
+        destination = destination_factory("abandoned")
+        destination.open(read_only=True)
+        try:
+            runs = api.status_of(destination, runs=1).runs
+        finally:
+            destination.close()
+        counts = [(r["source"], r["status"], r["records_read"], r["records_written"], r["records_quarantined"]) for r in runs]
+        assert counts == [(next(iter(SOURCES)), "abandoned", None, len(committed) - quarantined, quarantined)]
+
     def test_status_shows_runs_cursors_and_quarantine(self, destination_factory, reference, delivered):
         statuses = []
         for factory in (destination_factory, reference):
