@@ -254,7 +254,7 @@ def report(
 ) -> None:
     """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
-    from cxbridge.reporting import SCORE_MEANS
+    from cxbridge.reporting import SCORE_MEANS, none_label
 
     if open_page and not html_path:
         raise click.UsageError("--open opens the page --html FILE writes: give --html FILE too")
@@ -286,6 +286,8 @@ def report(
         since=since and since.date(), until=until and until.date(), intervals=fmt == "json",
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
+    if fmt == "table":  # a blank label reads as a value with no name
+        rows = [{**row, by: none_label(by)} if row[by] is None else row for row in rows]
     output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric), limit=limit, table_rows=output.REPORT_ROWS)
     if not rows:  # under the table, on stderr beside JSON and CSV
         from cxbridge.report_commands import why_no_rows

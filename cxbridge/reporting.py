@@ -41,6 +41,12 @@ DIMENSIONS = {
     "wave": WAVE_OF_RECORD,  # a visit's or an audit's own, else the wave its day falls in (docs/ranking.md)
 }
 BY = (*TIME_BUCKETS, *DIMENSIONS)
+
+
+def none_label(by: str) -> str:
+    """How a table names the row of the records with no value of `by` (JSON and CSV keep null):
+    `(no wave)`, `(no store)` — the HTML report's word for a location — `(no team)`, …"""
+    return f"(no {'store' if by == 'location' else by})"
 SEQUENCES = (*TIME_BUCKETS, "wave")  # a row's figures have a previous bucket to change from
 ROW_ORDER = {
     "program": ("voc", "employee", "mystery_shop", "audit"),

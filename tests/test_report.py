@@ -30,6 +30,7 @@ import cxbridge
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
+from cxbridge.reporting import none_label
 from tests.conftest import ROOT
 
 TIMEZONE = "Europe/Warsaw"  # [settings]: UTC+1/+2, so 23:30 UTC on a month's last day is the next month
@@ -567,11 +568,13 @@ def _number(text: str) -> int | float:
 
 
 def table_rows(printed: str) -> list[dict[str, Any]]:
-    """The rows of the table `report` prints, read back cell by cell."""
+    """The rows of the table `report` prints, read back cell by cell (the row named `(no team)`
+    as the null JSON gives)."""
     lines = printed.splitlines()
     header = [cell.strip() for cell in lines[0].split("┃")]
     body = [line for line in lines[2:] if "│" in line]
-    return [_typed(dict(zip(header, (cell.strip() for cell in line.split("│")), strict=True))) for line in body]
+    rows = [_typed(dict(zip(header, (cell.strip() for cell in line.split("│")), strict=True))) for line in body]
+    return [{**row, header[0]: None} if row[header[0]] == none_label(header[0]) else row for row in rows]
 
 
 def test_customer_nps_and_employee_enps_never_blend(tmp_path, monkeypatch):
@@ -687,6 +690,17 @@ def test_a_store_whose_name_is_written_two_ways_is_one_row(tmp_path, monkeypatch
     }
     for store, values in answers.items():
         assert rows[max(names[store])]["score"] in one_decimal(headline("nps", values)), store
+
+
+def test_the_records_of_no_store_are_named_in_the_table_and_null_in_json_and_csv(tmp_path, monkeypatch, request):
+    """Answers without a store id or name were a row with a blank label in the table: it names
+    them `(no store)`, as the HTML report does; JSON and CSV, read by programs, keep null (empty)."""
+    url = synced_visits(tmp_path, monkeypatch, request, "sqlite", [("S1", "Mall", 10), ("", "", 0), ("", "", 3)])
+
+    *_, last = [line for line in report(url, "--by", "location", fmt="table").splitlines() if "│" in line]
+    assert [cell.strip() for cell in last.split("│")][:5] == ["(no store)", "voc", "nps", "2", "-100.0"]
+    assert json.loads(report(url, "--by", "location"))[-1]["location"] is None
+    assert list(csv.DictReader(io.StringIO(report(url, "--by", "location", fmt="csv"))))[-1]["location"] == ""
 
 
 def test_a_source_that_has_no_records_is_an_error_naming_those_there(tmp_path, monkeypatch):

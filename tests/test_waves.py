@@ -5,6 +5,8 @@ gain the column."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import os
@@ -327,6 +329,25 @@ def test_the_report_by_wave_counts_as_the_ranking_does(tmp_path):
     spring_nps, no_wave = rows[3], rows[6]
     assert (spring_nps["previous"], spring_nps["change"]) == ("Winter", half_up(Fraction(100 * 2, 6) - Fraction(100 * 6, 11)))  # exact, then rounded
     assert (no_wave["previous"], no_wave["change"]) == (None, None)
+
+
+def test_the_records_in_no_wave_are_named_in_the_table_and_null_in_json_and_csv(tmp_path):
+    """C00, answered before the first wave, was a row with a blank label in the table, which reads
+    as a wave with no name: the table names it `(no wave)`, as `--by location` names the records
+    of no store `(no store)`; JSON and CSV, read by programs, keep null (empty)."""
+    config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(config, destination=url).exit_code == 0
+
+    def printed(fmt: str) -> str:
+        result = CliRunner().invoke(cli, ["report", "-d", url, "--by", "wave", "--format", fmt])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    *_, last = [line for line in printed("table").splitlines() if "│" in line]
+    assert [cell.strip() for cell in last.split("│")][:4] == ["(no wave)", "voc", "nps", "1"]
+    assert json.loads(printed("json"))[-1]["wave"] is None
+    assert list(csv.DictReader(io.StringIO(printed("csv"))))[-1]["wave"] == ""
 
 
 def test_the_html_report_ranks_the_latest_wave_by_date_not_by_name(tmp_path):
