@@ -543,7 +543,8 @@ def test_ranking_by_wave_with_waves_or_by_month_does_not_warn(tmp_path):
 
 def test_the_html_report_draws_its_trends_by_wave_in_wave_order(tmp_path):
     """`--html --by wave`: each trend's points are the waves by first day (Winter, then Spring,
-    though 'Spring' sorts first), and the survey answers in no wave are a table row, not a point."""
+    though 'Spring' sorts first), and the survey answers in no wave are a table row, `(no wave)` as in `cxbridge report`'s
+    table, not a point."""
     config = config_from_dict(waves_network(tmp_path, WAVE_RANKING), create_host(), path=tmp_path / "cxbridge.toml")
     url = f"sqlite:///{tmp_path / 'cx.db'}"
     assert cxbridge.sync(config, destination=url).exit_code == 0
@@ -554,14 +555,14 @@ def test_the_html_report_draws_its_trends_by_wave_in_wave_order(tmp_path):
 
     def wave_of(day: str) -> str:
         begun = [wave for wave in order if starts[wave] <= day]
-        return begun[-1] if begun else "no wave"
+        return begun[-1] if begun else "(no wave)"
 
     expected = []
-    for wave in [*order, "no wave"]:
+    for wave in [*order, "(no wave)"]:
         answers = [nps for _, day, _, nps in CUSTOMERS if wave_of(day) == wave]
         net = 100 * (sum(a >= 9 for a in answers) - sum(a <= 6 for a in answers)) / len(answers)
         expected.append([wave, str(len(answers)), f"{net:.1f}".replace("-", "−")])  # the page's minus sign
-    assert expected[0][:2] == ["Winter", "11"] and expected[2] == ["no wave", "1", "−100.0"]
+    assert expected[0][:2] == ["Winter", "11"] and expected[2] == ["(no wave)", "1", "−100.0"]
     page = Page(html)
     assert [row[:3] for row in page.body("trend-voc-nps")] == expected
     line = next(trace for trace in figure_data(html, "trend-voc-nps") if trace.get("mode") == "lines+markers")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from cxbridge.destinations import Destination
-from cxbridge.reporting import ReportOptions, report_rows
+from cxbridge.reporting import ReportOptions, none_label, report_rows
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
@@ -16,8 +16,9 @@ from .markup import empty, section, signed, table
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS",
                 "mystery_shop": "mystery-shop score", "audit": "audit score"}  # fmt: skip
-NO_WAVE = "no wave"
-"""By wave, the row of the records in none (a survey answer from before the first wave)."""
+NO_WAVE = none_label("wave")
+"""By wave, the row of the records in none (a survey answer from before the first wave), named as
+`cxbridge report`'s table names it."""
 HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "significant"]
 
 
