@@ -407,7 +407,8 @@ def status(
     max_quarantined: str | None = None,
     host: PluginHost | None = None,
 ) -> StatusReport:
-    """The last runs (a killed one as `abandoned`), the saved cursors (with `position` in words)
+    """The last runs (a killed one as `abandoned`, with what its committed batches wrote and
+    quarantined and None for what it read), the saved cursors (with `position` in words)
     and the quarantine counts of a destination; with `stale` (an age: `6h`, `2d`; or True: each
     source's own `expected_every`), also the sources — those configured and enabled, without a
     config every source with runs — not synced successfully for longer, or whose last run
