@@ -668,8 +668,8 @@ def test_answers_with_and_without_a_position_read_alike_in_every_order(tmp_path,
     assert_nps_of(tmp_path, [7, 9])
     assert result.warnings == [  # which the question is, no answer says: the user is told, in every order
         "survey 7654321: question 9001: numbers without a position were scored as NPS 0–10, others at positions counting from 1 "
-        "(a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under [questions.9001], "
-        "then run cxbridge sync --full-refresh"]  # fmt: skip
+        "(a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under "
+        "[sources.support.questions.9001], then run cxbridge sync --full-refresh"]  # fmt: skip
 
 
 def test_a_recommend_question_whose_wording_names_1_to_10_is_no_nps(tmp_path):

@@ -122,7 +122,7 @@ class ResponseReader:
                  and getattr(self.plan.overrides.get(qid), "metric", None) is None]  # fmt: skip
         return [f"question {qid}: numbers without a position were scored as NPS 0–10, others at positions counting "
                 f"from 1 (a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under "
-                f"[questions.{qid}], then run cxbridge sync --full-refresh" for qid in mixed]
+                f"[{self.plan.where}.questions.{qid}], then run cxbridge sync --full-refresh" for qid in mixed]
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the
