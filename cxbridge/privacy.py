@@ -302,6 +302,8 @@ def _at(item: dict[str, Any], path: str) -> Any:
     return found
 
 
-def ignored_questions(overrides: Mapping[str, Any]) -> frozenset[str]:
-    """The question ids a connector's `questions` config marks `ignore = true`."""
-    return frozenset(question for question, override in overrides.items() if getattr(override, "ignore", False))
+def ignored_questions(overrides: Mapping[str, Any], *, by_survey: bool = False) -> frozenset[str]:
+    """The question ids a connector's `questions` config marks `ignore = true`; `by_survey`: a key
+    `<survey id>/<question id>` names the id after the slash (removed wherever a raw answer carries it)."""
+    found = (question for question, override in overrides.items() if getattr(override, "ignore", False))
+    return frozenset(question.rsplit("/", 1)[-1] if by_survey else question for question in found)

@@ -241,20 +241,44 @@ class Reading:
     by_shown: bool = False  # scored by the numbers its choices show (`numbers_shown`): N/A told by its label
 
 
+def survey_overrides(given: Mapping[str, QuestionOverride], survey_id: str) -> dict[str, QuestionOverride]:
+    """The config's overrides of one survey's questions, by question id: keyed `Q_1` (that question
+    wherever it is asked) or `<survey id>/Q_1` (in this survey only, which wins)."""
+    every = {key: override for key, override in given.items() if "/" not in key}
+    return every | _own_overrides(given, survey_id)
+
+
+def _own_overrides(given: Mapping[str, QuestionOverride], survey_id: str) -> dict[str, QuestionOverride]:
+    return {key.split("/", 1)[1]: override for key, override in given.items() if key.startswith(f"{survey_id}/")}
+
+
 class QuestionPlan:
     """Every question of one survey, with the source's overrides applied once, and which
-    question fills each of the record's nps/csat/ces columns, decided by question."""
+    question fills each of the record's nps/csat/ces columns, decided by question.
 
-    def __init__(self, overrides: Mapping[str, QuestionOverride], *, where: str, key_prefix: str = ""):
-        self.overrides = overrides
+    Given `survey`, `overrides` are the source's (`survey_overrides`) and the plan knows none of
+    the survey's questions before meeting them: a `primary` keyed by the question id alone may be
+    another survey's, so it decides its column once its question is met in this survey; one keyed
+    `<survey id>/<question id>` decides it from the survey's first answer."""
+
+    def __init__(
+        self, overrides: Mapping[str, QuestionOverride], *, where: str, key_prefix: str = "", survey: str | None = None
+    ):
+        self._given, self._survey = overrides, survey
+        own = overrides if survey is None else _own_overrides(overrides, survey)
+        self.overrides = overrides if survey is None else survey_overrides(overrides, survey)
         self.where = where
-        self.key_prefix = key_prefix  # of the config's keys of this survey's questions (Freshdesk's "<survey>/")
+        self.key_prefix = key_prefix if survey is None else f"{survey}/"  # of the config's keys of its questions
         self._readings: dict[str, Reading | None] = {}
         self._primary: set[str] | None = None  # decided from the survey's questions
-        self._configured = {PRIMARY_COLUMN_OF.get(o.metric) for o in overrides.values() if o.primary and o.metric}
+        self._configured = {PRIMARY_COLUMN_OF.get(o.metric) for o in own.values() if o.primary and o.metric}
         self._undecided: dict[str, str] = {}  # column → the first question met, where nothing decides
         self._warned: set[str] = set()
         self.warnings: list[str] = []  # questions that look scored but are kept unscored, and why
+
+    def anew(self) -> QuestionPlan:
+        """A plan of the same survey and overrides, with nothing read yet."""
+        return QuestionPlan(self._given, where=self.where, key_prefix=self.key_prefix, survey=self._survey)
 
     def decide_primaries(self, questions: Iterable[tuple[Question, tuple[str, ...]]]) -> None:
         """Decide once, from every question of the survey in its order (with the ids an override

@@ -4,6 +4,7 @@ fake on 127.0.0.1 — always into a real SQLite destination."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 from collections.abc import Iterator
@@ -711,3 +712,38 @@ def test_two_surveys_of_one_nps_question_each_are_not_told_to_mark_one_primary(t
     assert not [w for w in result.warnings if "primary" in w], result.warnings
     assert query(tmp_path, "SELECT survey_id, nps FROM feedback ORDER BY source_record_id") == [
         ("7654321", 10), ("7654321", 3), ("7654322", 9), ("7654322", 6)]  # fmt: skip
+
+
+def with_app_nps(response: dict[str, Any], nps: int) -> dict[str, Any]:
+    """`response` also answering 9005, a second 0–10 recommend question (ours), with `nps` at its position."""
+    asked = copy.deepcopy(response["responseSet"][0])
+    asked.update({"questionID": 9005, "questionCode": "Q5", "questionText": "How likely are you to recommend our app?"})
+    asked["answerValues"][0].update({"answerID": 9005000 + nps, "answerText": str(nps)})
+    asked["answerValues"][0]["value"]["scale"] = str(nps + 1)
+    response["responseSet"].append(asked)
+    return response
+
+
+@pytest.mark.parametrize("key", ["9005", "7654321/9005"])
+def test_a_primary_configured_in_one_survey_leaves_the_other_surveys_nps_in_its_records_and_the_report(tmp_path, key):
+    """`primary = true` on survey 7654321's 9005 was the source's: survey 7654322's NPS question 9101,
+    not the primary, filled no column — its records had no nps and the report no NPS for it. A
+    primary now applies to its own survey, keyed by the question id alone or "<survey id>/<question id>";
+    a response of that survey without 9005 still has no nps."""
+    first = [with_app_nps(qp_response(1, nps=10), 6), with_app_nps(qp_response(2, nps=3), 9), qp_response(3, nps=10)]
+    second = [in_survey(qp_response(n, nps=nps), 7654322, 9101) | {"surveyName": "App"}
+              for n, nps in ((4, 9), (5, 10), (6, 2))]
+    account = QuestionProAccount(surveys={7654321: "Support CSAT", 7654322: "App"},
+                                 responses={7654321: first, 7654322: second})  # fmt: skip
+    questions = {key: {"metric": "nps", "primary": True}, "9002": {"metric": "csat", "scale": [1, 5]}}
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, surveys=[7654321, 7654322], questions=questions))
+    assert (result.status, result.written, result.quarantined) == ("success", 6, 0), result.error
+    expected = [("7654321", 6), ("7654321", 9), ("7654321", None), ("7654322", 9), ("7654322", 10), ("7654322", 2)]
+    assert query(tmp_path, "SELECT survey_id, nps FROM feedback ORDER BY source_record_id") == expected
+    rows = cxbridge.report(by="survey", destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    nps = {row["survey"]: (row["responses"], row["score"]) for row in rows if row["metric"] == "nps"}
+    scores = {name: [n for s, n in expected if s == survey and n is not None]
+              for survey, name in (("7654321", "Support CSAT"), ("7654322", "App"))}  # fmt: skip
+    assert nps == {name: (len(found), round(100 * (sum(n >= 9 for n in found) - sum(n <= 6 for n in found)) / len(found), 1))
+                   for name, found in scores.items()}, rows  # fmt: skip

@@ -461,8 +461,9 @@ def test_two_questions_of_a_metric_in_a_survey_without_a_definition_are_named_in
         result = sync_source(tmp_path, source | {"base_url": api.url}, name="cx")
     [warning] = [w for w in result.warnings if "neither is configured primary" in w]
     assert (
-        "'17609223' and '17609222' both measure csat" in warning and 'add primary = true and metric = "csat" under [sources.cx.questions.17609223]' in warning
-    )
+        "'17609223' and '17609222' both measure csat" in warning
+        and 'add primary = true and metric = "csat" under [sources.cx.questions."6706/17609223"]' in warning
+    )  # the survey's own key (before 2026-12-07 the question id alone, whose primary was the source's)
     [listed_first] = [q for q in QUESTIONPRO[0]["responseSet"][:1]]
     assert listed_first["questionText"].strip() == "CSAT2"
     first = int(listed_first["answerValues"][0]["answerText"])

@@ -19,7 +19,7 @@ from typing import Any
 
 from cxbridge.detection.meaning import metric_of, read_options
 from cxbridge.metrics import NPS_METRICS
-from cxbridge.questions import Question, QuestionOverride, detect, no_nps, option_values
+from cxbridge.questions import Question, QuestionOverride, detect, no_nps, option_values, survey_overrides
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,7 @@ class CsatSurvey:
         """The config's overrides of this survey's questions — keyed `Q_1` (that question of every
         survey) or `<survey id>/Q_1` (of this survey only, which wins) — over what the score
         ranges establish."""
-        every = {key: override for key, override in given.items() if "/" not in key}
-        own = {key.split("/", 1)[1]: override for key, override in given.items() if key.split("/", 1)[0] == self.id}
-        return {**self.from_ranges, **every, **own}
+        return {**self.from_ranges, **survey_overrides(given, self.id)}
 
     def settled(self, qid: str, given: Mapping[str, QuestionOverride]) -> bool:
         """Whether the config says how to read this survey's question `qid`."""

@@ -158,7 +158,7 @@ class SurveyResponses(Stream):
         """Answers to questions the config ignores, removed from the raw response (a question
         ignored in one survey, `<survey id>/Q_1`, is removed wherever a raw answer carries its id:
         nothing it holds is stored)."""
-        ignored = frozenset(key.rsplit("/", 1)[-1] for key in ignored_questions(self.source.config.questions))
+        ignored = ignored_questions(self.source.config.questions, by_survey=True)
         return PersonalFields(ignored_items=(("question_id", ignored),))
 
 

@@ -46,7 +46,7 @@ class QuestionProConfig(ApiSourceConfig):
         default_factory=ColumnMap, description="feedback field → custom variable (custom1, …) that holds it"
     )
     questions: dict[str, QuestionOverride] = Field(
-        default_factory=dict, description="per question id: metric, scale, labels, ignore"
+        default_factory=dict, description='per question id, or "<survey id>/<question id>": metric, scale, labels, ignore, primary'
     )
 
     @model_validator(mode="after")

@@ -23,7 +23,7 @@ class ResponseReader:
 
     def __init__(self, plan: QuestionPlan, columns: dict[str, str], zones: dict[str, str]):
         self.plan = plan
-        self._undecided = QuestionPlan(plan.overrides, where=plan.where)  # see `_decides_nothing`
+        self._undecided = plan.anew()  # see `_decides_nothing`
         self.columns = columns  # feedback field → custom variable
         self.zones = {name.upper(): offset for name, offset in zones.items()}
         self._questions: dict[str, Question] = {}

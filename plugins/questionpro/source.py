@@ -74,10 +74,11 @@ class Responses(Stream):
 
     def reader(self, survey_id: str) -> ResponseReader:
         """The survey's reader: which of its questions fills a record's nps/csat/ces column is
-        decided within the survey, never between two surveys' questions."""
+        decided within the survey, never between two surveys' questions, and a configured `primary`
+        is its own survey's (keyed by the question id, or "<survey id>/<question id>")."""
         if survey_id not in self.readers:
             config = self.source.config
-            plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}")
+            plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}", survey=survey_id)
             self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations)
         return self.readers[survey_id]
 
@@ -142,7 +143,7 @@ class Responses(Stream):
         return PersonalFields(
             contacts=frozenset(["emailAddress", *filter(None, mapped)]),
             personal=frozenset({"ipAddress", "latitude", "longitude"}),
-            ignored_items=(("questionID", ignored_questions(config.questions)),),
+            ignored_items=(("questionID", ignored_questions(config.questions, by_survey=True)),),
         )
 
 

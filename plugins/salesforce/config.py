@@ -65,7 +65,8 @@ class SalesforceConfig(ApiSourceConfig):
     )
     start_date: datetime | None = Field(default=None, description="first sync: rows changed from this time")
     questions: dict[str, QuestionOverride] = Field(
-        default_factory=dict, description="per SurveyQuestion id (or QuestionType): metric, scale, labels, ignore"
+        default_factory=dict,
+        description='per SurveyQuestion id, QuestionType or "<SurveyId>/<question id>": metric, scale, labels, ignore, primary',
     )
 
     @field_validator("api_version")

@@ -177,9 +177,11 @@ class SurveyResponses(ModstampCursor, Stream):
 
     def plan(self, survey_id: str) -> QuestionPlan:
         """The survey's plan: which of its questions fills a record's nps/csat/ces column is decided
-        within the survey, never between two surveys' questions."""
+        within the survey, never between two surveys' questions, and a configured `primary` is its own
+        survey's (keyed by the question id, or "<survey id>/<question id>")."""
         if survey_id not in self.plans:
-            self.plans[survey_id] = QuestionPlan(self.overrides, where=f"sources.{self.source.context.name}")
+            where = f"sources.{self.source.context.name}"
+            self.plans[survey_id] = QuestionPlan(self.overrides, where=where, survey=survey_id)
         return self.plans[survey_id]
 
     def warnings(self) -> list[str]:
@@ -198,7 +200,7 @@ class SurveyResponses(ModstampCursor, Stream):
         return objects.survey_record(raw, builder, self.plan(str(raw.get("SurveyId") or "")), scales=self.scales)
 
     def personal_fields(self) -> PersonalFields:
-        return PersonalFields(ignored_items=(("QuestionId", ignored_questions(self.source.config.questions)),))
+        return PersonalFields(ignored_items=(("QuestionId", ignored_questions(self.source.config.questions, by_survey=True)),))
 
     def _with_answers(self, responses: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """The responses, each with its SurveyQuestionResponses; question names looked up once."""
