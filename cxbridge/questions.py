@@ -272,6 +272,11 @@ class QuestionPlan:
         self._readings: dict[str, Reading | None] = {}
         self._primary: set[str] | None = None  # decided from the survey's questions
         self._configured = {PRIMARY_COLUMN_OF.get(o.metric) for o in own.values() if o.primary and o.metric}
+        self._keyed_alone = {  # column → its primary keyed by the question id alone: maybe another survey's
+            PRIMARY_COLUMN_OF.get(o.metric): key
+            for key, o in overrides.items()
+            if survey is not None and "/" not in key and o.primary and o.metric
+        }
         self._undecided: dict[str, str] = {}  # column → the first question met, where nothing decides
         self._warned: set[str] = set()
         self.warnings: list[str] = []  # questions that look scored but are kept unscored, and why
@@ -310,13 +315,16 @@ class QuestionPlan:
         if self._primary is not None:
             return reading.question.id in self._primary
         if reading.is_primary:
-            self._configured.add(PRIMARY_COLUMN_OF.get(reading.spec.metric) if reading.spec else None)
+            column = PRIMARY_COLUMN_OF.get(reading.spec.metric) if reading.spec else None
+            if column in self._keyed_alone and self._undecided.get(column, reading.question.id) != reading.question.id:
+                self._warn_keyed_alone(column, self._undecided[column], reading.question.id)  # type: ignore[index]
+            self._configured.add(column)
             return True
         column = PRIMARY_COLUMN_OF.get(reading.spec.metric) if reading.spec else None
         if column is None or column in self._configured:
             return False if column is not None else None
         first = self._undecided.setdefault(column, reading.question.id)
-        if first != reading.question.id and column not in self._warned:
+        if first != reading.question.id and column not in self._warned and column not in self._keyed_alone:
             self._warned.add(column)
             message = (f"questions {first!r} and {reading.question.id!r} both measure {column} and neither is "
                        f"configured primary: each record's {column} comes from the first of them it lists; add "
@@ -325,6 +333,21 @@ class QuestionPlan:
             log.warning("%s: %s", self.where, message)
             self.warnings.append(message)
         return None
+
+    def _warn_keyed_alone(self, column: str, first: str, primary: str) -> None:
+        """Once: `primary`, keyed by its question id alone, is met in this survey after `first` of its
+        column — a record read before that lacked it counted `first` (the plan cannot know a survey's
+        questions before meeting them, and the key may be another survey's)."""
+        if column in self._warned:
+            return
+        self._warned.add(column)
+        message = (f"{column} question {first!r} was met before {primary!r}, the {column} "
+                   f"primary keyed by its question id alone (it may be another survey's): a record of this survey "
+                   f"read before {primary!r} was first met that lacked it counts {first!r}; key the primary by its "
+                   f"survey, [{self.where}.questions.{toml_key(f'{self._survey}/{primary}')}], so every record of "
+                   f"it counts {primary!r} alone")  # fmt: skip
+        log.warning("%s: %s", self.where, message)
+        self.warnings.append(message)
 
     def _table(self, question_id: str, also: tuple[str, ...] = ()) -> str:
         """The config table of one question's override, as written in TOML; the matrix's table whose

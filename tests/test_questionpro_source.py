@@ -747,3 +747,25 @@ def test_a_primary_configured_in_one_survey_leaves_the_other_surveys_nps_in_its_
               for survey, name in (("7654321", "Support CSAT"), ("7654322", "App"))}  # fmt: skip
     assert nps == {name: (len(found), round(100 * (sum(n >= 9 for n in found) - sum(n <= 6 for n in found)) / len(found), 1))
                    for name, found in scores.items()}, rows  # fmt: skip
+
+
+def test_a_primary_keyed_by_its_id_alone_met_after_another_nps_question_is_named_with_its_survey_key(tmp_path):
+    """A primary keyed by the question id alone may be another survey's, so a survey's records read
+    before it is met count the first NPS question they list (9001: 10) — then 9005 counts. The summary
+    says so once, naming the survey's own key; keyed by its survey, every record counts 9005 alone."""
+    def responses():
+        return [qp_response(3, nps=10), with_app_nps(qp_response(1, nps=10), 6), with_app_nps(qp_response(2, nps=3), 9)]
+
+    nps, said = {}, {}
+    for key in ("9005", "7654321/9005"):
+        account = QuestionProAccount(surveys={7654321: "Support CSAT"}, responses={7654321: responses()})
+        with questionpro(account) as api:
+            result = sync(tmp_path / key.replace("/", "_"), entry(api.url, questions={key: {"metric": "nps", "primary": True}}))
+        assert (result.status, result.written) == ("success", 3), result.error
+        nps[key] = query(tmp_path / key.replace("/", "_"), "SELECT nps FROM feedback ORDER BY source_record_id")
+        said[key] = [w for w in result.warnings if "keyed by its question id alone" in w]
+    assert nps == {"9005": [(6,), (9,), (10,)], "7654321/9005": [(6,), (9,), (None,)]}
+    assert said["7654321/9005"] == []
+    [warning] = said["9005"]
+    assert warning.startswith("survey 7654321: nps question '9001' was met before '9005'"), warning
+    assert 'key the primary by its survey, [sources.support.questions."7654321/9005"]' in warning, warning
