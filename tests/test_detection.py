@@ -241,6 +241,35 @@ def test_many_far_off_numbers_under_a_recommend_header_are_another_quantity_thou
     assert "nps" not in chosen(inspection)
 
 
+@pytest.mark.parametrize(("header", "answers", "scale", "odd"), [
+    ("How satisfied were you?", [1, 2, 3, 4, 5, 4, 3, 5, 55], [1, 5], "1 of 9 answers is not on the scale ('55')"),
+    ("How satisfied were you?", [1, 2, 3, 4, 5] * 4 + ["dunno"] * 2 + [55], [1, 5], "3 of 23 answers are not on"),
+    ("How satisfied were you?", [0, 3, 5, 6, 7, 8, 9, 10, 100], [0, 10], "1 of 9 answers is not on the scale ('100')"),
+    ("How easy was it to get help?", [1, 2, 3, 4, 5, 6, 7, 70], [1, 7], "1 of 8 answers is not on the scale ('70')"),
+], ids=["one-55-in-9", "labels-and-a-55", "100-on-0-10", "70-on-1-7"])  # fmt: skip
+def test_a_far_off_typo_under_a_satisfaction_header_is_quarantined_on_the_scale_the_others_show(
+    tmp_path, header, answers, scale, odd
+):
+    """A typed 55 (for 5) among 8 answers 1–5 left the column unscored, its numbers reaching "the top
+    of no usual scale": a far-off number the recommend rule calls a slip chooses no scale either."""
+    rows = [["Date", header], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "typo.csv", rows))
+    [rated] = [p for p in inspection.chosen if p.target in ("csat", "ces")]
+    assert rated.spec["scale"] == scale and odd in rated.describe(), rated.describe()
+    assert not inspection.warnings, inspection.warnings
+
+
+def test_many_far_off_numbers_under_a_satisfaction_header_are_another_quantity_though_under_a_tenth(tmp_path):
+    """Twenty 40s among 300 answers 1–5 (6 %) were scored 1–5, the 40s quarantined as typos: more
+    far-off numbers than slips (1 + 2 % of the answers) are another quantity, as under a recommend header."""
+    answers = [n % 5 + 1 for n in range(300)] + [40] * 20
+    rows = [["Date", "How satisfied were you?"], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))
+    assert "csat" not in chosen(inspection)
+    [warning] = [w for w in inspection.warnings if "satisf" in w]
+    assert "20 of 320 answers more than a point off every usual scale, too many for typos" in warning, warning
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

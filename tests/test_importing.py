@@ -217,6 +217,27 @@ def test_a_typed_12_in_a_recommend_column_is_quarantined_and_the_report_scores_t
     assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("nps", 40, nps)]
 
 
+def test_a_typed_55_in_a_satisfaction_column_is_quarantined_and_the_report_scores_the_other_answers(tmp_path):
+    """Eight answers 1–5 to "How satisfied…" and one typed 55 (for 5): its numbers "reached the top
+    of no usual scale", so the column was kept unscored and the import stored no CSAT at all. The
+    typo's row goes to quarantine, and the report's CSAT is the arithmetic of the other 8 answers."""
+    answers = [5, 4, 2, 55, 5, 3, 4, 1, 5]
+    rows = [["Submitted", "How satisfied were you with your visit?"],
+            *[[f"2026-03-{n + 2:02d} 10:00", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    path = tmp_path / "visits.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    db = tmp_path / "cx.db"
+    imported = invoke("import", str(path), "--db", str(db))
+    assert "9 read · 8 written · 0 unchanged · 1 quarantined" in imported.output, imported.output
+    quarantined = count(db, "SELECT json_extract(context, '$.row'), error FROM quarantine")
+    assert [(row, "csat answer 55 is outside its scale 1–5" in reason) for row, reason in quarantined] == [(5, True)]
+    report = json.loads(invoke("report", "--db", str(db), "--format", "json").output)
+    scores = [answer for answer in answers if answer <= 5]
+    csat = half_up(Fraction(100 * sum(s >= 4 for s in scores), len(scores)))
+    assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("csat", 8, csat)]
+
+
 @pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, b"\x00\x01\x02\xff\xfe"])
 def test_a_binary_file_named_csv_is_an_unreadable_file_and_the_others_still_import(tmp_path, content):
     folder = tmp_path / "exports"

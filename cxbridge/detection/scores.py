@@ -24,14 +24,13 @@ from cxbridge.detection.meaning import (
     turned_round, unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
+from cxbridge.detection.tolerance import far_off, slips, tolerated
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 _NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
-_SLIPS = 0.02  # far-off typos per answer, beyond the one any column may hold (`_slips`)
-TOLERATED = 0.1  # the share of a scored column's answers that may be off its scale (they are quarantined)
 TO_SCORE_IT = "to score it, map it under [[metrics]] with its metric, scale and labels"
 
 
@@ -71,7 +70,7 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
             odd = _odd_answers(profile, (0, 10))
             shown = ", ".join(repr(value) for value in list(odd)[:3]) or profile.example()
             why = f"the values are not 0–10 ({shown})"
-            if (far := _far_off(profile, (0, 10))) > _slips(profile.answered):
+            if (far := far_off(profile.numbers, (0, 10))) > slips(profile.answered):
                 why += f", {far} of {profile.answered} answers more than a point off it, too many for typos"
             evidence = [f"the header asks about recommending ({stem!r}) but {why}: kept unscored; to score it, map "
                         "it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
@@ -224,11 +223,14 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
 
 def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
     """Why numbers fit no usual scale: answers that are not whole within a scale's range (4.5 of
-    averages), else their top."""
+    averages), else their top, and how many are far off every usual scale when too many for typos."""
     fractional = [n for n in profile.numbers if not float(n).is_integer()]
     if fractional and all(0 <= n <= largest for n in profile.numbers):
         return f"are not all whole (as {fractional[0]:g}), as a scale's answers are"
-    return "reach the top of no usual scale (1–5, 1–7, 0–10, 1–10)"
+    why = "reach the top of no usual scale (1–5, 1–7, 0–10, 1–10)"
+    if (far := far_off(profile.numbers, (0, largest))) > slips(profile.answered):
+        why += f", {far} of {profile.answered} answers more than a point off every usual scale, too many for typos"
+    return why
 
 
 def _unscored(profile: ColumnProfile, header: str, reading: ScaleReading) -> Proposal | None:
@@ -321,31 +323,17 @@ def _odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[
 
 
 def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False) -> ScaleFit | None:
-    """The scale, when all but a small minority of the answers are whole numbers on it. When the
-    header names the metric (`named`), any minority of typos is tolerated — 11, -1, 7.5, 'abc' —
-    and a few numbers further off, slips (`_slips`); many (15 and 40, a 0–100 answer's) are
-    another quantity, not typos."""
+    """The scale, when all but a few answers are whole numbers on it, those few typos
+    (`tolerance.tolerated`): a few numbers far off it — a typed 55 for 5 — and up to a tenth of
+    the others; when the header names the metric (`named`), any minority of the others — 11, -1,
+    7.5, 'abc'. Many far-off numbers (15 and 40, a 0–100 answer's) are another quantity."""
     odd = _odd_answers(profile, scale)
     on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
     count = sum(odd.values())
     if not on_scale or 2 * count >= profile.answered:
         return None
-    if named:
-        return ScaleFit(*scale, odd) if _far_off(profile, scale) <= _slips(profile.answered) else None
-    return ScaleFit(*scale, odd) if count <= TOLERATED * profile.answered else None
-
-
-def _far_off(profile: ColumnProfile, scale: tuple[float, float]) -> int:
-    """The numbers more than a point off the scale: not the 11, -1 or 7.5 of a key beside the right one."""
-    return sum(not scale[0] - 1 <= n <= scale[1] + 1 for n in profile.numbers)
-
-
-def _slips(answered: int) -> float:
-    """How many numbers more than a point off the scale may be typos (a typed 12 for 2, 100 for
-    10): one in any column, however small — one slip in a form of 8 is 12 % of it —, and beyond it
-    2 in 100 answers: typing by hand is commonly put at about one value wrong in a hundred, and
-    only some slips land far off the scale, so more far-off numbers were written on purpose."""
-    return 1 + _SLIPS * answered
+    far = far_off(profile.numbers, scale)
+    return ScaleFit(*scale, odd) if tolerated(count, far, profile.answered, named=named) else None
 
 
 def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
@@ -378,7 +366,7 @@ def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None
         return None
     scale = best[2]
     odd = Counter({label: c for label, c in profile.labels.items() if builtin.label_key(label) not in scale.values()})
-    if sum(odd.values()) > TOLERATED * profile.answered:
+    if not tolerated(sum(odd.values()), 0, profile.answered):
         return None
     known = [label for label in profile.labels if label not in odd]
     return read_options(dict.fromkeys(known), complete=False), ScaleFit(*scale.scale, odd)

@@ -1,0 +1,33 @@
+"""How many answers off a scale are typos — quarantined at import, the column scored on the scale
+the other answers show — and how many make the column another quantity: one rule for every scored
+column (NPS, CSAT, CES)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+TOLERATED = 0.1  # the share of the other answers that may be off the scale or unknown labels
+_SLIPS = 0.02  # far-off typos per answer, beyond the one any column may hold (`slips`)
+
+
+def far_off(numbers: Iterable[float], scale: tuple[float, float]) -> int:
+    """The numbers more than a point off the scale: not the 11, -1 or 7.5 of a key beside the right one."""
+    low, high = scale
+    return sum(not low - 1 <= n <= high + 1 for n in numbers)
+
+
+def slips(answered: int) -> float:
+    """How many numbers more than a point off the scale may be typos (a typed 12 for 2, 100 for
+    10): one in any column, however small — one slip in a form of 8 is 12 % of it —, and beyond it
+    2 in 100 answers: typing by hand is commonly put at about one value wrong in a hundred, and
+    only some slips land far off the scale, so more far-off numbers were written on purpose."""
+    return 1 + _SLIPS * answered
+
+
+def tolerated(odd: int, far: int, answered: int, *, named: bool = False) -> bool:
+    """Whether `odd` answers off the scale, `far` of them far off it, are typos: the far-off ones
+    when they are slips, and of the others up to a tenth of the answers without those — any
+    minority when the header names the metric (`named`: "NPS", "recommend")."""
+    if far > slips(answered):
+        return False
+    return named or odd - far <= TOLERATED * (answered - far)
