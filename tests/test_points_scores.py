@@ -289,6 +289,33 @@ def test_points_off_the_scale_go_to_quarantine_with_the_reason(tmp_path):
     assert error.startswith("question 'Score (of 40)': mystery_shop answer 45 is outside its scale 0–40")
 
 
+def test_a_typed_380_among_8_visits_is_quarantined_and_the_other_visits_scored(tmp_path):
+    """A 380 typed for 38 is one of 8 visits, 12 % of them: the column was kept unscored under the
+    points' own 10 % rule. Points take the one rule of every scored column (`tolerance`): a few
+    numbers far off the scale are slips."""
+    values = [32, 25, 380, 18, 36, 40, 12, 33]
+    path = write_csv(tmp_path / "mystery.csv", visits("Score (of 40)", values))
+    [score] = [p for p in inspect_file(path).chosen if p.target == "mystery_shop"]
+    assert "1 of 8 answers is off the scale ('380'): that row goes to quarantine" in score.describe()
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--db", str(db))
+    assert "8 read · 7 written · 0 unchanged · 1 quarantined" in result.output, result.output
+    [(visit, error)] = db_rows(db, "SELECT source_record_id, error FROM quarantine")
+    assert visit == "V3" and "mystery_shop answer 380 is outside its scale 0–40" in error
+    stored = db_rows(db, "SELECT value, normalized FROM feedback_scores WHERE metric = 'mystery_shop'")
+    assert sorted(stored) == sorted((value, value * 100 / 40) for value in values if value <= 40)
+
+
+def test_many_points_far_off_the_scale_are_another_quantity_though_under_a_tenth(tmp_path):
+    """Fifteen 400s among 300 visits scored 0–40 (5 %) were quarantined as typos: more far-off
+    numbers than slips (1 + 2 % of the answers) say the scale is not the one the header names."""
+    values = [n % 41 for n in range(300)] + [400] * 15
+    inspection = inspect_file(write_csv(tmp_path / "mystery.csv", visits("Score (of 40)", values)))
+    assert "mystery_shop" not in by_target(inspection)
+    [score] = [p for p in inspection.proposals if p.column == "Score (of 40)"]
+    assert "15 of 315 answers are off it ('400'), 15 more than a point off, too many for typos" in score.describe()
+
+
 def test_a_nps_score_column_is_still_nps(tmp_path):
     rows = visits("NPS score", [9, 10, 3, 7, 8, 0, 6], extra=("Shopper",))
     inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))

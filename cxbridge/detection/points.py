@@ -19,10 +19,10 @@ from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import elsewhen, mentions, says_percent
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.program import ProgramGuess, detect_program
+from cxbridge.detection.tolerance import far_off, slips, tolerated
 
 POINTS_PROGRAMS = ("mystery_shop", "audit")
 CRITERION = "criterion"  # a section of a visit's score (metrics.Metric.CRITERION)
-TOLERATED = 0.1  # the share of answers that may be off the scale (they are quarantined)
 _UNIT = r"\s*(?:points?|pts?|pkt|punkt\w*|балл\w*)?"
 _MAXIMUM = r"(?:(?:(?<![^\s(\[])(?:out\s+of|of|max(?:imum)?\.?|z|из|von|sur|de|sobre)\s*)|/\s*)(\d+(?:[.,]\d+)?)"
 _IN_BRACKETS = re.compile(rf"[(\[]\s*{_MAXIMUM}{_UNIT}\s*[)\]]", re.IGNORECASE)  # "(of 40)", "(max 40)", "[/40]"
@@ -99,16 +99,18 @@ def _percentages(profile: ColumnProfile, numbers: list[float], header: str, *, w
 
 
 def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, float], why: str, *, total: bool):
-    """The reading when all but a small minority of the answers are on the scale (those go to
-    quarantine), else a reading without a scale saying the values do not fit."""
+    """The reading when the answers off the scale are typos by the rule of every scored column
+    (`tolerance.tolerated`: a 380 typed for 38 among 8 visits is one), which go to quarantine,
+    else a reading without a scale saying the values do not fit."""
     low, high = scale
     odd = Counter(_fmt(n) for n in numbers if not low <= n <= high)
     odd += Counter({label: count for label, count in profile.labels.items() if not _PERCENT_VALUE.match(label)})
-    count = sum(odd.values())
-    if count > TOLERATED * profile.answered:
+    count, far = sum(odd.values()), far_off(numbers, scale)
+    if not tolerated(count, far, profile.answered):
         shown = ", ".join(repr(value) for value in list(odd)[:3])
-        return PointsReading(None, [f"{why}, but {count} of {profile.answered} answers are off it ({shown}), so its "
-                                    "scale is not known"], total=total)  # fmt: skip
+        many = f", {far} more than a point off, too many for typos" if far > slips(profile.answered) else ""
+        return PointsReading(None, [f"{why}, but {count} of {profile.answered} answers are off it ({shown}){many}, "
+                                    "so its scale is not known"], total=total)  # fmt: skip
     evidence = [why, f"answers {_fmt(min(numbers))}–{_fmt(max(numbers))} ({profile.example()})"]
     if odd:
         shown = ", ".join(repr(value) for value in list(odd)[:3])

@@ -1,6 +1,6 @@
 """How many answers off a scale are typos — quarantined at import, the column scored on the scale
 the other answers show — and how many make the column another quantity: one rule for every scored
-column (NPS, CSAT, CES)."""
+column (NPS, CSAT, CES, a visit's points)."""
 
 from __future__ import annotations
 
