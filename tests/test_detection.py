@@ -270,6 +270,27 @@ def test_many_far_off_numbers_under_a_satisfaction_header_are_another_quantity_t
     assert "20 of 320 answers more than a point off every usual scale, too many for typos" in warning, warning
 
 
+@pytest.mark.parametrize(("header", "answers", "code"), [
+    ("How likely are you to recommend us?", [n % 11 for n in range(300)] + [99] * 4 + [12], 99),
+    ("How satisfied were you?", [n % 5 + 1 for n in range(100)] + [-99] * 3, -99),
+    ("How satisfied were you?", [n % 5 + 1 for n in range(40)] + [9, 9], 9),  # no slips: 2 > 1 + 2 % of 42
+    ("How likely are you to recommend us?", [n % 11 for n in range(300)] + [99] * 20 + [12], 99),
+], ids=["99-don't-know", "minus-99", "two-9s-off-1-5", "twenty-99s-in-321"])  # fmt: skip
+def test_a_repeated_far_off_code_is_named_a_likely_no_answer_code_and_ignored(tmp_path, header, answers, code):
+    """A 99 given 4 times under a 0–10 question is no slip — slips land anywhere — but an export's
+    "don't know" code: each of its rows went to quarantine saying to add it to 'ignore_values', and
+    more such codes than slips hid the column. The evidence names it and the proposal ignores it,
+    as no answer, not counted among the far-off numbers; a single far-off 12 stays a typo."""
+    rows = [["Date", header], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "codes.csv", rows))
+    [rated] = [p for p in inspection.chosen if p.target in ("nps", "csat")]
+    count = answers.count(code)
+    assert rated.spec["ignore_values"] == [code], rated.spec
+    assert (f"{code} given {count} times, more than a point off the scale: likely a no-answer code (\"don't know\"), "
+            "which carries no score (ignore_values)") in rated.describe(), rated.describe()
+    assert f"answers are not on the scale ('{code}'" not in rated.describe()
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

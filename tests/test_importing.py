@@ -9,6 +9,7 @@ import json
 import random
 import shutil
 import sqlite3
+import tomllib
 from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from pathlib import Path
@@ -236,6 +237,33 @@ def test_a_typed_55_in_a_satisfaction_column_is_quarantined_and_the_report_score
     scores = [answer for answer in answers if answer <= 5]
     csat = half_up(Fraction(100 * sum(s >= 4 for s in scores), len(scores)))
     assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("csat", 8, csat)]
+
+
+def test_the_written_mapping_ignores_a_repeated_99_and_the_report_scores_the_other_answers(tmp_path, monkeypatch):
+    """Four answers of 99 ("don't know") under a 0–10 recommend question each went to quarantine;
+    the mapping `inspect --write-mapping` writes now proposes `ignore_values = [99]`, the import by
+    it keeps those rows unscored, quarantines the one typed 12, and the report's NPS is the
+    arithmetic of the 0–10 answers."""
+    monkeypatch.chdir(tmp_path)
+    answers = [(n * 7) % 11 for n in range(200)]
+    for row in (10, 60, 110, 160):
+        answers[row] = 99
+    answers[77] = 12
+    rows = [["Submitted", "How likely are you to recommend us?"],
+            *[[f"2026-03-{n % 28 + 1:02d} 10:{n % 60:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    with (tmp_path / "nps.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    assert invoke("inspect", "nps.csv", "--write-mapping", "mapping.toml").exit_code == 0
+    [metric] = tomllib.loads((tmp_path / "mapping.toml").read_text(encoding="utf-8"))["sources"]["nps"]["metrics"]
+    assert metric["ignore_values"] == [99], metric
+    imported = invoke("import", "nps.csv", "--mapping", "mapping.toml", "--db", "cx.db")
+    assert "200 read · 199 written · 0 unchanged · 1 quarantined" in imported.output, imported.output
+    assert count("cx.db", "SELECT json_extract(context, '$.row') FROM quarantine") == [(77 + 2,)]
+    report = json.loads(invoke("report", "--db", "cx.db", "--format", "json").output)
+    scores = [answer for answer in answers if answer <= 10]
+    promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
+    nps = half_up(Fraction(100 * (promoters - detractors), len(scores)))
+    assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("nps", 195, nps)]
 
 
 @pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, b"\x00\x01\x02\xff\xfe"])

@@ -24,7 +24,7 @@ from cxbridge.detection.meaning import (
     turned_round, unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
-from cxbridge.detection.tolerance import far_off, slips, tolerated
+from cxbridge.detection.tolerance import far_off, no_answer_codes, slips, tolerated
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
@@ -93,7 +93,7 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
             evidence.append(f"no answer is 0 (of {len(inside)}), which a 0–10 question need not have; if it was "
                             "asked 1–10 it is no NPS: map it as metric 'rating' with scale [1, 10] "
                             "(docs/files.md#a-recommend-question-on-another-scale)")  # fmt: skip
-    spec = _no_score_spec(profile)
+    spec = _no_score_spec(profile, fit.codes if fit else ())
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
 
@@ -216,7 +216,7 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
         return _unscored(profile, header, reading)
     role = "satisfaction" if asks == "satisfaction" else "effort or ease"
     evidence = [f"the header asks about {role} ({stem!r})", *fit.describe(profile), reading.evidence]
-    spec = _spec(metric, reading, profile)
+    spec = _spec(metric, reading, profile, codes=fit.codes)
     confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
     return Proposal(metric, profile.key, confidence, evidence, spec)
 
@@ -249,13 +249,14 @@ def _header_evidence(header: str, metric: str) -> list[str]:
     return [f"the header asks about {role} ({stem!r})"] if stem else []
 
 
-def _spec(metric: str, reading: ScaleReading, profile: ColumnProfile, *, labels: dict | None = None) -> dict:
+def _spec(metric: str, reading: ScaleReading, profile: ColumnProfile, *, labels: dict | None = None,
+          codes: tuple[int, ...] = ()) -> dict:
     spec: dict = {"scale": list(reading.bounds or reading.scale.scale)}  # type: ignore[union-attr]
     if metric == "ces" or reading.direction is Direction.LOWER_IS_BETTER:
         spec["direction"] = reading.direction.value
     if labels:
         spec["labels"] = labels
-    return spec | _no_score_spec(profile)
+    return spec | _no_score_spec(profile, codes)
 
 
 def propose_comment(profile: ColumnProfile) -> Proposal | None:
@@ -297,10 +298,13 @@ class ScaleFit:
     low: float
     high: float
     odd: Counter[str] = field(default_factory=Counter)
+    codes: tuple[int, ...] = ()  # far-off no-answer codes (`tolerance.no_answer_codes`), not in `odd`
 
     def notes(self, profile: ColumnProfile) -> list[str]:
         """The evidence about answers off the scale and answers without a score."""
-        found = []
+        found = [f"{code} given {profile.numbers.count(code)} times, more than a point off the scale: likely a "
+                 "no-answer code (\"don't know\"), which carries no score (ignore_values); if it is an answer, fix "
+                 "it in the source" for code in self.codes]  # fmt: skip
         if self.odd:
             shown = ", ".join(repr(value) for value in list(self.odd)[:3])
             count = sum(self.odd.values())
@@ -326,14 +330,18 @@ def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = Fa
     """The scale, when all but a few answers are whole numbers on it, those few typos
     (`tolerance.tolerated`): a few numbers far off it — a typed 55 for 5 — and up to a tenth of
     the others; when the header names the metric (`named`), any minority of the others — 11, -1,
-    7.5, 'abc'. Many far-off numbers (15 and 40, a 0–100 answer's) are another quantity."""
-    odd = _odd_answers(profile, scale)
+    7.5, 'abc'. Many far-off numbers (15 and 40, a 0–100 answer's) are another quantity. No-answer
+    codes (99, -99: `tolerance.no_answer_codes`) are no answers, as "N/A" is."""
+    codes = no_answer_codes(profile.numbers, scale)
+    coded = sum(n in codes for n in profile.numbers)
+    odd = Counter({value: n for value, n in _odd_answers(profile, scale).items() if value not in map(_fmt, codes)})
     on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
-    count = sum(odd.values())
-    if not on_scale or 2 * count >= profile.answered:
+    count, answered = sum(odd.values()), profile.answered - coded
+    if not on_scale or 2 * count >= answered:
         return None
-    far = far_off(profile.numbers, scale)
-    return ScaleFit(*scale, odd) if tolerated(count, far, profile.answered, named=named) else None
+    if not tolerated(count, far_off(profile.numbers, scale) - coded, answered, named=named):
+        return None
+    return ScaleFit(*scale, odd, tuple(codes))
 
 
 def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
@@ -372,10 +380,11 @@ def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None
     return read_options(dict.fromkeys(known), complete=False), ScaleFit(*scale.scale, odd)
 
 
-def _no_score_spec(profile: ColumnProfile) -> dict:
-    """N/A answers written out, and negative recodes of a definition ("No opinion" = -1) that does
-    not flag its no-answer options itself (`Column.marks_no_answer`)."""
-    ignored: list[float | str] = sorted(profile.no_score)
+def _no_score_spec(profile: ColumnProfile, codes: tuple[int, ...] = ()) -> dict:
+    """N/A answers written out, far-off no-answer codes (99, -99), and negative recodes of a
+    definition ("No opinion" = -1) that does not flag its no-answer options itself
+    (`Column.marks_no_answer`)."""
+    ignored: list[float | str] = [*sorted(profile.no_score), *codes]
     ignored += no_score_values(profile.column.choices, signed=profile.column.marks_no_answer)
     return {"ignore_values": ignored} if ignored else {}
 

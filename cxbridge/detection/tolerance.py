@@ -4,6 +4,7 @@ column (NPS, CSAT, CES, a visit's points)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 TOLERATED = 0.1  # the share of the other answers that may be off the scale or unknown labels
@@ -31,3 +32,10 @@ def tolerated(odd: int, far: int, answered: int, *, named: bool = False) -> bool
     if far > slips(answered):
         return False
     return named or odd - far <= TOLERATED * (answered - far)
+
+
+def no_answer_codes(numbers: list[float], scale: tuple[float, float]) -> list[int]:
+    """Far-off numbers written with nines only — 99, -99, 999, a 9 off 1–5 — given more than once:
+    the "don't know" codes of many exports and statistics packages, not slips, which land anywhere."""
+    nines = Counter(int(n) for n in numbers if float(n).is_integer() and set(str(abs(int(n)))) == {"9"})
+    return sorted(code for code, given in nines.items() if given > 1 and far_off([code], scale))
