@@ -316,6 +316,17 @@ def test_many_points_far_off_the_scale_are_another_quantity_though_under_a_tenth
     assert "15 of 315 answers are off it ('400'), 15 more than a point off, too many for typos" in score.describe()
 
 
+def test_a_repeated_99_among_visit_points_is_a_no_answer_code_not_typos(tmp_path):
+    """A 99 ("not assessed") given 3 times among points of 40: named a likely no-answer code and
+    ignored, as under a satisfaction question — it went to quarantine row by row."""
+    values = [32, 25, 99, 18, 36, 40, 99, 12, 33, 29, 38, 21, 99, 30]
+    [score] = [p for p in inspect_file(write_csv(tmp_path / "m.csv", visits("Score (of 40)", values))).chosen
+               if p.target == "mystery_shop"]  # fmt: skip
+    assert score.spec["ignore_values"] == [99], score.spec
+    assert "99 given 3 times, more than a point off the scale: likely a no-answer code" in score.describe()
+    assert "off the scale ('99')" not in score.describe()
+
+
 def test_a_nps_score_column_is_still_nps(tmp_path):
     rows = visits("NPS score", [9, 10, 3, 7, 8, 0, 6], extra=("Shopper",))
     inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))

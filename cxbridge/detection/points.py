@@ -19,7 +19,7 @@ from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import elsewhen, mentions, says_percent
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.program import ProgramGuess, detect_program
-from cxbridge.detection.tolerance import far_off, slips, tolerated
+from cxbridge.detection.tolerance import code_note, far_off, no_answer_codes, slips, tolerated
 
 POINTS_PROGRAMS = ("mystery_shop", "audit")
 CRITERION = "criterion"  # a section of a visit's score (metrics.Metric.CRITERION)
@@ -42,6 +42,7 @@ class PointsReading:
     evidence: list[str]
     odd: Counter[str] = field(default_factory=Counter)
     total: bool = False  # the header says it is the total (overall) score
+    codes: tuple[int, ...] = ()  # no-answer codes (99: `tolerance.no_answer_codes`), not in `odd`
 
     def describe_scale(self) -> str:
         low, high = self.scale or (0, 0)
@@ -103,20 +104,24 @@ def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, fl
     (`tolerance.tolerated`: a 380 typed for 38 among 8 visits is one), which go to quarantine,
     else a reading without a scale saying the values do not fit."""
     low, high = scale
-    odd = Counter(_fmt(n) for n in numbers if not low <= n <= high)
+    codes = no_answer_codes(numbers, scale)
+    odd = Counter(_fmt(n) for n in numbers if not low <= n <= high and n not in codes)
     odd += Counter({label: count for label, count in profile.labels.items() if not _PERCENT_VALUE.match(label)})
-    count, far = sum(odd.values()), far_off(numbers, scale)
-    if not tolerated(count, far, profile.answered):
+    coded = sum(n in codes for n in numbers)
+    count, far, answered = sum(odd.values()), far_off(numbers, scale) - coded, profile.answered - coded
+    given = [n for n in numbers if n not in codes]
+    if not given or not tolerated(count, far, answered):
         shown = ", ".join(repr(value) for value in list(odd)[:3])
-        many = f", {far} more than a point off, too many for typos" if far > slips(profile.answered) else ""
+        many = f", {far} more than a point off, too many for typos" if far > slips(answered) else ""
         return PointsReading(None, [f"{why}, but {count} of {profile.answered} answers are off it ({shown}){many}, "
                                     "so its scale is not known"], total=total)  # fmt: skip
-    evidence = [why, f"answers {_fmt(min(numbers))}–{_fmt(max(numbers))} ({profile.example()})"]
+    evidence = [why, f"answers {_fmt(min(given))}–{_fmt(max(given))} ({profile.example()})"]
+    evidence += [code_note(code, numbers.count(code)) for code in codes]
     if odd:
         shown = ", ".join(repr(value) for value in list(odd)[:3])
         evidence.append(f"{count} of {profile.answered} answers {'is' if count == 1 else 'are'} off the scale "
                         f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
-    return PointsReading(scale, evidence, odd, total=total)
+    return PointsReading(scale, evidence, odd, total=total, codes=tuple(codes))
 
 
 def _header_maximum(header: str) -> float | None:
@@ -155,7 +160,7 @@ def propose_points(profile: ColumnProfile, reading: PointsReading, program: str 
                               f"visit or an audit, but the program is {program or 'voc'}; kept as an answer, unscored; "
                               f"{_PROGRAM_FIX}")  # fmt: skip
     spec: dict = {"scale": [reading.scale[0], reading.scale[1]]}
-    if ignored := sorted(profile.no_score):
+    if ignored := [*sorted(profile.no_score), *reading.codes]:
         spec["ignore_values"] = ignored
     evidence = [*reading.evidence, f"the score of each {_VISIT[program]}, normalized 0–100"]
     return Proposal(program, profile.key, 0.8 if reading.odd else 0.85, evidence, spec)

@@ -24,7 +24,7 @@ from cxbridge.detection.meaning import (
     turned_round, unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
-from cxbridge.detection.tolerance import far_off, no_answer_codes, slips, tolerated
+from cxbridge.detection.tolerance import code_note, far_off, no_answer_codes, slips, tolerated
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
@@ -302,9 +302,7 @@ class ScaleFit:
 
     def notes(self, profile: ColumnProfile) -> list[str]:
         """The evidence about answers off the scale and answers without a score."""
-        found = [f"{code} given {profile.numbers.count(code)} times, more than a point off the scale: likely a "
-                 "no-answer code (\"don't know\"), which carries no score (ignore_values); if it is an answer, fix "
-                 "it in the source" for code in self.codes]  # fmt: skip
+        found = [code_note(code, profile.numbers.count(code)) for code in self.codes]
         if self.odd:
             shown = ", ".join(repr(value) for value in list(self.odd)[:3])
             count = sum(self.odd.values())

@@ -39,3 +39,9 @@ def no_answer_codes(numbers: list[float], scale: tuple[float, float]) -> list[in
     the "don't know" codes of many exports and statistics packages, not slips, which land anywhere."""
     nines = Counter(int(n) for n in numbers if float(n).is_integer() and set(str(abs(int(n)))) == {"9"})
     return sorted(code for code, given in nines.items() if given > 1 and far_off([code], scale))
+
+
+def code_note(code: int, given: int) -> str:
+    """The evidence naming a no-answer code (`no_answer_codes`)."""
+    return (f"{code} given {given} times, more than a point off the scale: likely a no-answer code (\"don't know\"), "
+            "which carries no score (ignore_values); if it is an answer, fix it in the source")  # fmt: skip
