@@ -266,6 +266,28 @@ def test_the_written_mapping_ignores_a_repeated_99_and_the_report_scores_the_oth
     assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("nps", 195, nps)]
 
 
+def test_an_import_without_a_mapping_says_which_code_it_reads_as_no_answer(tmp_path, monkeypatch):
+    """A plain import reads a repeated 99 as "don't know", as the written mapping does: its rows were
+    stored without a score while the summary said only "60 written" — now it names the code, the
+    column and how often, and the report counts the other answers."""
+    monkeypatch.chdir(tmp_path)
+    answers = [(n * 5) % 11 for n in range(60)]
+    for row in (5, 25, 45):
+        answers[row] = 99
+    rows = [["Submitted", "How likely are you to recommend us?"],
+            *[[f"2026-03-{n % 28 + 1:02d} 10:{n % 60:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    with (tmp_path / "nps.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    imported = invoke("import", "nps.csv", "--db", "cx.db")
+    assert "60 read · 60 written · 0 unchanged · 0 quarantined" in imported.output, imported.output
+    assert ("⚠ column 'How likely are you to recommend us?' (nps): 99 given 3 times, more than a point off the scale: "
+            "likely a no-answer code") in imported.output, imported.output  # fmt: skip
+    report = json.loads(invoke("report", "--db", "cx.db", "--format", "json").output)
+    scores = [answer for answer in answers if answer <= 10]
+    nps = half_up(Fraction(100 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)), len(scores)))
+    assert [(row["metric"], row["responses"], row["score"]) for row in report] == [("nps", 57, nps)]
+
+
 @pytest.mark.parametrize("content", [b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 4, b"\x00\x01\x02\xff\xfe"])
 def test_a_binary_file_named_csv_is_an_unreadable_file_and_the_others_still_import(tmp_path, content):
     folder = tmp_path / "exports"

@@ -20,6 +20,7 @@ from cxbridge.detection.program import ProgramGuess, detect_employees
 from cxbridge.detection.recodes import ValuesGuess, guess_values, read_as_shown, shared_recode_warnings
 from cxbridge.detection.scores import propose_comment, propose_multi_choice, propose_scores
 from cxbridge.detection.years import latest_year_first
+from cxbridge.detection.tolerance import is_code_note
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_fields import not_feedback, test_responses_column
@@ -90,7 +91,7 @@ class Inspection:
         with the reason and what to do, and dates read in an order the file does not show —
         shown by `inspect` and in the import summary."""
         dates = [self.date_warning] if self.date_warning else []
-        return unscored_warnings(self.proposals, self.chosen) + self.reading_warnings + dates
+        return unscored_warnings(self.proposals, self.chosen) + code_warnings(self.chosen) + self.reading_warnings + dates
 
     def source_config(self, *, path: str | None = None) -> dict[str, Any]:
         """The `[sources.NAME]` entry that imports this file (and files like it)."""
@@ -107,6 +108,12 @@ def unscored_warnings(proposals: list[Proposal], chosen: list[Proposal]) -> list
         if proposal.unscored or (proposal.target in METRICS and not proposal.mapped):
             found[proposal.column] = f"column {proposal.column!r} is not scored: {proposal.describe()}"
     return list(found.values())
+
+
+def code_warnings(chosen: list[Proposal]) -> list[str]:
+    """One warning per no-answer code a scored column's mapping ignores (a repeated 99): its rows are
+    stored without a score, which the import's counts alone would not show."""
+    return [f"column {p.column!r} ({p.target}): {note}" for p in chosen for note in p.evidence if is_code_note(note)]
 
 
 def source_name_for(path: Path) -> str:

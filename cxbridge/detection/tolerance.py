@@ -41,7 +41,16 @@ def no_answer_codes(numbers: list[float], scale: tuple[float, float]) -> list[in
     return sorted(code for code, given in nines.items() if given > 1 and far_off([code], scale))
 
 
+_CODE_NOTE = "more than a point off the scale: likely a no-answer code"
+
+
 def code_note(code: int, given: int) -> str:
-    """The evidence naming a no-answer code (`no_answer_codes`)."""
-    return (f"{code} given {given} times, more than a point off the scale: likely a no-answer code (\"don't know\"), "
-            "which carries no score (ignore_values); if it is an answer, fix it in the source")  # fmt: skip
+    """The evidence naming a no-answer code (`no_answer_codes`); an import without a mapping says it
+    too (`is_code_note`), as those rows are stored without a score."""
+    return (f"{code} given {given} times, {_CODE_NOTE} (\"don't know\"), which carries no score (ignore_values); "
+            "if it is an answer, fix it in the source")  # fmt: skip
+
+
+def is_code_note(evidence: str) -> bool:
+    """Whether a proposal's evidence is a `code_note`."""
+    return _CODE_NOTE in evidence
