@@ -190,15 +190,16 @@ def _opened_for_run(
     """Open the destination for a sync (read-only for a dry run) once its sources are known to be
     sound, and the dataset's respondent keys (its salt chosen once) and ranking settled."""
     full_refresh, dry_run = options.full_refresh, options.dry_run
+    salt, region = cfg.respondent_salt, cfg.settings.phone_region
     if not exists:  # before a new destination is created for a run that cannot work
-        require_sound(built, jobs=jobs, keys=known_keys(None, cfg.respondent_salt))
+        require_sound(built, jobs=jobs, keys=known_keys(None, salt, phone_region=region))
     if exists or not dry_run:
         dest.open(read_only=dry_run)
     if exists:  # files read before with this mapping, unchanged, are passed over (not on a full refresh)
         cursor_of = None if full_refresh else dest.get_cursor
-        require_sound(built, cursor_of=cursor_of, jobs=jobs, keys=known_keys(dest, cfg.respondent_salt))
+        require_sound(built, cursor_of=cursor_of, jobs=jobs, keys=known_keys(dest, salt, phone_region=region))
     with nullcontext() if dry_run else dest.exclusive("dataset"):  # a new dataset's salt is chosen once
-        keys = dataset_keys(dest, cfg.respondent_salt, rehash=rehash, dry_run=dry_run)
+        keys = dataset_keys(dest, salt, rehash=rehash, dry_run=dry_run, phone_region=region)
         store_ranking(dest, cfg.ranking, dry_run=dry_run)  # what the ranking views read
     return keys
 
@@ -222,7 +223,8 @@ def dataset_keys_for(
         if dest.exists() or not dry_run:
             dest.open(read_only=dry_run)
         with nullcontext() if dry_run else dest.exclusive("dataset"):
-            return dataset_keys(dest, config.respondent_salt if config else None, rehash=rehash, dry_run=dry_run)
+            salt, region = (config.respondent_salt, config.settings.phone_region) if config else (None, None)
+            return dataset_keys(dest, salt, rehash=rehash, dry_run=dry_run, phone_region=region)
 
 
 def _finish_run(engine: Engine, dest: Destination, cfg: Config, result: SyncResult, *, about: dict[str, Any]) -> None:
@@ -304,13 +306,13 @@ def _known_keys(cfg: Config, host: PluginHost) -> RespondentKeys | None:
     """The respondent keys the next sync would use, when known (`cxbridge.dataset_salt.known_keys`):
     the configured salt, else the one the destination, if there is one, keeps (read, nothing written)."""
     if cfg.respondent_salt is not None:
-        return known_keys(None, cfg.respondent_salt)
+        return known_keys(None, cfg.respondent_salt, phone_region=cfg.settings.phone_region)
     try:
         with open_destination(config=cfg, host=host) as dest:
             if not dest.exists():
                 return None
             dest.open(read_only=True)
-            return known_keys(dest, None)
+            return known_keys(dest, None, phone_region=cfg.settings.phone_region)
     except Exception as exc:  # a destination out of reach: the check needs no data, only names such a column otherwise
         log.debug("the respondent salt of the destination could not be read for the check: %s", exc)
         return None
@@ -498,8 +500,8 @@ def quarantine_replay(
     with dest.lock(wait=cfg.settings.lock_wait if wait is None else wait), dest:
         dest.open()
         options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size, loop=cfg.loop)
-        engine = Engine(dest, host, options=options, keys=dataset_keys(dest, cfg.respondent_salt),
-                        identity=cfg.identity_rules(host), sources=names)
+        keys = dataset_keys(dest, cfg.respondent_salt, phone_region=cfg.settings.phone_region)
+        engine = Engine(dest, host, options=options, keys=keys, identity=cfg.identity_rules(host), sources=names)
         result = SyncResult(engine.run_id, dest.display_name)
         for name in names:
             items = list(dest.quarantined(source=name))

@@ -22,6 +22,7 @@ from cxbridge.duplicates import Declaration, IdentityRules, IdentitySettings
 from cxbridge.errors import ConfigError
 from cxbridge.loop.actions import Action, ActionConfig
 from cxbridge.loop.rules import LoopSettings
+from cxbridge.phones import PhoneRegion
 from cxbridge.plugins_host import PluginHost
 from cxbridge.ranking import RankingSettings
 from cxbridge.plain_secrets import is_credential_name, plain_secret_fields, plain_url_credentials, url_with_references
@@ -70,6 +71,13 @@ class Settings(BaseModel):
         default="UTC",
         description="IANA zone of the days records are counted in (views, report) and of timestamps that carry "
         "none; a source's own `timezone` wins",
+    )
+    phone_region: PhoneRegion | None = Field(
+        default=None,
+        description="ISO 3166 code of the country phone numbers without a country code were typed in (GB): such a "
+        "number is keyed as that country's international number; default: by its digits as written. Setting or "
+        "changing it changes the respondent keys of such numbers: stored records get the new ones when read again "
+        "(sync --full-refresh)",
     )
     lock_wait: float = Field(default=0, ge=0, description="seconds to wait for another sync to finish")
     jobs: int = Field(default=1, ge=1, le=256, description="sources synced at once (`sync --jobs` overrides it)")

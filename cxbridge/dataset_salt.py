@@ -39,11 +39,17 @@ def fingerprint(salt: str) -> str:
 
 
 def dataset_keys(
-    destination: Destination, configured: str | None, *, rehash: bool = False, dry_run: bool = False
+    destination: Destination,
+    configured: str | None,
+    *,
+    rehash: bool = False,
+    dry_run: bool = False,
+    phone_region: str | None = None,
 ) -> RespondentKeys:
     """The respondent keys of the dataset in `destination` (opened, unless it does not exist
     yet): the configured salt or the stored one, a new one stored on the first sync (not in a
-    dry run). ConfigError when the salt would change without `rehash`."""
+    dry run), national phone numbers placed in `phone_region`. ConfigError when the salt would
+    change without `rehash`."""
     stored = destination.read_metadata() if destination.exists() else {}
     salt, changes, replaced = _chosen(destination, stored, configured, rehash=rehash)
     redact_value(salt)
@@ -51,10 +57,12 @@ def dataset_keys(
         destination.write_metadata(changes)
     if replaced:
         log.warning("%s: the respondent salt changed (--rehash): %s", destination.display_name, _WHAT_REHASH_DOES)
-    return RespondentKeys(salt)
+    return RespondentKeys(salt, phone_region=phone_region)
 
 
-def known_keys(destination: Destination | None, configured: str | None) -> RespondentKeys | None:
+def known_keys(
+    destination: Destination | None, configured: str | None, *, phone_region: str | None = None
+) -> RespondentKeys | None:
     """The respondent keys a sync into `destination` (opened, if it exists) would use, when they
     are known without choosing a salt — the configured one, else the one stored — for the check
     pass, which runs before them (a column named with an address is named by them); None when
@@ -64,7 +72,7 @@ def known_keys(destination: Destination | None, configured: str | None) -> Respo
     if salt is None or (configured is None and stored.get(FINGERPRINT) != fingerprint(salt)):
         return None
     redact_value(salt)
-    return RespondentKeys(salt)
+    return RespondentKeys(salt, phone_region=phone_region)
 
 
 def _chosen(

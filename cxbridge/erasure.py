@@ -19,6 +19,7 @@ import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 
 from cxbridge.addresses import address_of
@@ -368,9 +369,11 @@ def masked_requester(requester: str) -> str:
 def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
     """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
     sync keys it (with the dataset's salt), an international number also as the rules before
-    keyed it written with `00` or a trunk `(0)` (`former_digits`: records stored then hold those
-    keys), and each key given as such."""
-    former = {salted_hash(digits, respondents.salt) for contact in contacts for digits in former_digits(contact)}
+    keyed it written with `00` or a trunk `(0)`, a number of the dataset's phone region also as
+    keyed before it was set (`former_digits`: records stored then hold those keys), and each key
+    given as such."""
+    formers = (former_digits(contact, region=respondents.phone_region) for contact in contacts)
+    former = {salted_hash(digits, respondents.salt) for digits in chain.from_iterable(formers)}
     return sorted({key for key in map(respondents.key, contacts) if key is not None} | former | set(keys))
 
 

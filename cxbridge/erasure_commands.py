@@ -70,8 +70,8 @@ def erase(
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
-        salt = cfg.respondent_salt if cfg else None
-        people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run))
+        salt, region = (cfg.respondent_salt, cfg.settings.phone_region) if cfg else (None, None)
+        people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run, phone_region=region))
         # passed only when given: a plugin's erase() written before it took them
         later = {name: values for name, values in (("phones", phones_of(contacts)), ("requesters", requesters)) if values}
         erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run, **later)

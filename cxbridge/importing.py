@@ -269,7 +269,8 @@ def share_date_order(ready: list[tuple[FileImport, Config]], headers: SourceHead
         try:
             source = imported.build_source(item.source)
             if isinstance(source, FileSource):  # the file, its sheets and columns named as the sync names them
-                source.respondent_keys = known_keys(None, imported.respondent_salt)
+                region = imported.settings.phone_region
+                source.respondent_keys = known_keys(None, imported.respondent_salt, phone_region=region)
                 stream = FileStream(source)
                 [file] = stream.named([SourceFile(item.path, Path(item.file).name)])
                 read_with = source.config.source_headers or headers  # the files a missing column is looked for in

@@ -14,12 +14,22 @@ The patterns run in time linear in the text.
 A trunk `0` written in brackets right after the country code (`+44 (0)20 7946 0958`) is not
 dialled with it: the number is `+44 20 7946 0958` (`trunk_dropped`); and the international prefix
 `00` before a country code stands for the `+` (`0044 20 7946 0958`): a number is keyed by its
-digits from the country code on (`number_digits`)."""
+digits from the country code on (`number_digits`).
+
+A number written without its country code (`020 7946 0958`) cannot be placed without knowing
+where it was typed: with a region (`[settings] phone_region = "GB"`) it is keyed as that region's
+international number (`442079460958`, its trunk `0` dropped by that country's rule, Google's
+libphonenumber metadata through `phonenumbers`); without one, by its digits as written. The
+region only places numbers, it never rejects one: what it cannot place keeps its digits."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15
@@ -53,6 +63,22 @@ _ZERO_DIALLED = frozenset({"39", "225", "229", "241", "242", "378"})
 """Where a number's leading 0 is dialled after the country code too, a digit of the number and no
 trunk (libphonenumber's metadata): Italy and the Vatican, Côte d'Ivoire, Benin, Gabon, the
 Republic of the Congo, San Marino."""
+
+
+def _known_region(code: str) -> str:
+    import phonenumbers  # here and below, not at the top: 20 ms to import, needed only with a region
+
+    region = code.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(
+            f"{code!r} is no ISO 3166 country code the phone number rules know; write the two letters of the "
+            "country the numbers are typed in: GB (not UK), US, DE, FR, …"
+        )
+    return region
+
+
+PhoneRegion = Annotated[str, AfterValidator(_known_region)]
+"""A config field holding the ISO 3166 code of a country phone numbers are dialled in, upper-cased."""
 
 
 def is_phone(text: str, *, min_digits: int = MIN_DIGITS) -> bool:
@@ -90,29 +116,67 @@ def trunk_dropped(text: str) -> str:
     return text[: written.start("trunk")] + text[written.end("trunk") :]
 
 
-def number_digits(text: str) -> str:
+def number_digits(text: str, *, region: str | None = None) -> str:
     """The digits a phone number written as `text` is keyed by: a trunk `(0)` after the country
     code left out (`trunk_dropped`), and the international prefix `00` before the country code as
-    its `+` is (`0044 20 7946 0958`: `442079460958`) — not a national number's `0` (`020 …`)."""
+    its `+` is (`0044 20 7946 0958`: `442079460958`); a national number (`020 …`) as `region`'s
+    international number (`regional_digits`), as written without a region."""
     digits = _NON_DIGITS.sub("", trunk_dropped(text))
     if digits[:2] == "00" and (international := _INTERNATIONAL.match(text)) and international["abroad"]:
         return digits[2:]
-    return digits
+    if region is None or _INTERNATIONAL.match(text) or not is_phone(text):
+        return digits
+    return regional_digits(text, region) or digits
 
 
-def former_digits(text: str) -> list[str]:
-    """What the rules before 2026-12-07 kept of an international number written as `text`, besides
-    its `number_digits`, which key the records stored then: its digits after `00`
-    (`0044 20 7946 0958`: `00442079460958`), and those written with a trunk `(0)`, a `0` after
-    the country code (`+44 (0)20 …`: `4402079460958`; `0044 (0)20 …`: `004402079460958`) unless
-    the country dials its 0 there; none for a national number or no phone number."""
+@lru_cache(maxsize=4096)
+def regional_digits(text: str, region: str) -> str | None:
+    """The E.164 digits of a number written without its country code, dialled in `region`
+    (`020 7946 0958` in GB: `442079460958`); None when the rules of `region` cannot place it."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+
+
+def _national_digits(digits: str, region: str) -> str | None:
+    """How an international number's `digits` are written at home in `region` (`442079460958` in
+    GB: `02079460958`); None when it is another country's."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(f"+{digits}")
+    except phonenumbers.NumberParseException:
+        return None
+    if number.country_code != phonenumbers.country_code_for_region(region):
+        return None
+    return _NON_DIGITS.sub("", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))
+
+
+def former_digits(text: str, *, region: str | None = None) -> list[str]:
+    """What the rules before kept of a number written as `text`, besides its `number_digits`,
+    which key the records stored then. Of an international number (before 2026-12-07): its digits
+    after `00` (`0044 20 7946 0958`: `00442079460958`), and those written with a trunk `(0)`, a
+    `0` after the country code (`+44 (0)20 …`: `4402079460958`; `0044 (0)20 …`:
+    `004402079460958`) unless the country dials its 0 there. With a `region`, before it was set:
+    a number of that region as typed at home (`02079460958`), and a national number's
+    international forms. None for a national number without a region, or no phone number."""
     written = text.strip()
-    if _INTERNATIONAL.match(written) is None or not is_phone(written):
+    if not is_phone(written):
         return []
+    if _INTERNATIONAL.match(written) is None:
+        placed = None if region is None else regional_digits(written, region)
+        if placed is None:
+            return []
+        return list(dict.fromkeys([number_digits(written), *former_digits(f"+{placed}", region=region)]))
     number = number_digits(written)
     code = _country_code(number)
     numbers = [number, f"{code}0{number[len(code) :]}"] if _has_trunk(code) else [number]
-    return [*(f"00{digits}" for digits in numbers), *numbers[1:]]
+    national = None if region is None else _national_digits(number, region)
+    return [*(f"00{digits}" for digits in numbers), *numbers[1:], *([national] if national else [])]
 
 
 def _country_code(digits: str) -> str:

@@ -47,23 +47,23 @@ def _keyed(salt: str) -> Any:
     return hashlib.blake2b(key=salt.encode()[:64], digest_size=16)
 
 
-def canonical_contact(contact: object) -> str | None:
+def canonical_contact(contact: object, *, phone_region: str | None = None) -> str | None:
     """An e-mail address case- and space-insensitive (invisible marks around it trimmed too) and
     without what it is written in (a display name, `mailto:`), a phone number as its digits (a
-    trunk `(0)` after the country code and an international prefix `00` left out:
-    `number_digits`); None if blank."""
+    trunk `(0)` after the country code and an international prefix `00` left out, a national
+    number placed in `phone_region`: `number_digits`); None if blank."""
     if contact is None or isinstance(contact, bool):
         return None
-    return _canonical_text(str(contact).strip(_AROUND))
+    return _canonical_text(str(contact).strip(_AROUND), phone_region)
 
 
-def _canonical_text(text: str) -> str | None:
+def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
     """`canonical_contact` of a text already trimmed."""
     if not text:
         return None
     if may_hold_address(text):
         return address_of(text).casefold()
-    return number_digits(text) or text.casefold()
+    return number_digits(text, region=phone_region) or text.casefold()
 
 
 def key_of_pseudonym(value: object) -> str | None:
@@ -82,9 +82,11 @@ def random_salt() -> str:
 
 @dataclass(frozen=True)
 class RespondentKeys:
-    """How one dataset turns a contact into its respondent key."""
+    """How one dataset turns a contact into its respondent key: with its salt, and a number
+    written without its country code placed in `phone_region` (`[settings] phone_region`)."""
 
     salt: str = field(repr=False)
+    phone_region: str | None = None
 
     def __post_init__(self) -> None:
         if not self.salt:
@@ -102,7 +104,7 @@ class RespondentKeys:
             return last[1]
         if (known := key_of_pseudonym(contact)) is not None:
             return known
-        canonical = canonical_contact(contact)
+        canonical = canonical_contact(contact, phone_region=self.phone_region)
         return None if canonical is None else _hexdigest(self._blank, canonical)  # = salted_hash(canonical, self.salt)
 
     def cased(self, text: str) -> str:
@@ -115,7 +117,7 @@ class RespondentKeys:
         pseudonym itself (a scrubbed cell's: most contacts) is keyed here, as `key` keys it,
         without its calls (issue 19)."""
         if type(contact) is str and not contact.startswith(PSEUDONYM_PREFIX):
-            canonical = _canonical_text(contact.strip(_AROUND))
+            canonical = _canonical_text(contact.strip(_AROUND), self.phone_region)
             if canonical is None:
                 return None
             hasher = self._blank.copy()  # type: ignore[attr-defined]
