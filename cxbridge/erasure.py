@@ -382,9 +382,13 @@ def addresses_of(contacts: Sequence[str]) -> list[str]:
     return sorted({canonical for contact in contacts if "@" in (canonical := canonical_contact(contact) or "")})
 
 
-def phones_of(contacts: Sequence[str]) -> list[str]:
-    """The phone numbers among `contacts`, as keys are made of them (their digits)."""
-    return sorted({canonical for contact in contacts if "@" not in (canonical := canonical_contact(contact) or "@")})
+def phones_of(contacts: Sequence[str], *, region: str | None = None) -> list[str]:
+    """The phone numbers among `contacts`, as keys are made of them (their digits), with a phone
+    `region` also as they were before it was set (`former_digits`): a text writes them either way."""
+    canonicals = (canonical_contact(contact, phone_region=region) or "@" for contact in contacts)
+    numbers = {canonical for canonical in canonicals if "@" not in canonical}
+    former = chain.from_iterable(former_digits(contact, region=region) for contact in contacts) if region else ()
+    return sorted(numbers.union(former))
 
 
 def is_contact(text: str) -> bool:

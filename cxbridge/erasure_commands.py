@@ -73,7 +73,8 @@ def erase(
         salt, region = (cfg.respondent_salt, cfg.settings.phone_region) if cfg else (None, None)
         people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run, phone_region=region))
         # passed only when given: a plugin's erase() written before it took them
-        later = {name: values for name, values in (("phones", phones_of(contacts)), ("requesters", requesters)) if values}
+        phones = phones_of(contacts, region=region)
+        later = {name: values for name, values in (("phones", phones), ("requesters", requesters)) if values}
         erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run, **later)
     named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,

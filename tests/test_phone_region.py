@@ -135,3 +135,22 @@ def test_a_full_re_read_with_the_setting_gives_the_records_stored_before_the_int
 
     found = keys(tmp_path)
     assert found["S1"] == found["S2"] == found["C1"] != salted(tmp_path, "02079460958")
+
+
+@pytest.mark.parametrize("named", [LONDON, "020 7946 0958"])
+def test_other_peoples_comments_writing_the_number_either_way_are_listed_for_review(tmp_path, named):
+    """The number is no one's contact here; comments write it at home and with its country code."""
+    comments = {"M1": "ring me on 020 7946 0958 after 5", "M2": "call +44 20 7946 0958", "M3": "call 0161 496 0000"}
+    with (tmp_path / "survey.csv").open("w", encoding="utf-8") as handle:
+        handle.write("id,submitted,nps,comment\n")
+        handle.writelines(f"{n},2026-02-01T08:00:00Z,5,{text}\n" for n, text in comments.items())
+    source = {"connector": "csv", "path": "survey.csv", "metrics": [{"column": "nps", "metric": "nps"}],
+              "columns": {"id": "id", "submitted_at": "submitted", "comment": "comment"}}  # fmt: skip
+    cfg = config_from_dict({"settings": {"phone_region": "GB"}, "sources": {"survey": source}}, create_host(),
+                           path=tmp_path / "cxbridge.toml")  # fmt: skip
+    cxbridge.sync(cfg, destination=url(tmp_path))
+
+    erased = cxbridge.erase([named], config=cfg, destination=url(tmp_path), dry_run=True)
+
+    mentioned = dict(query(tmp_path, "SELECT record_id, source_record_id FROM feedback"))
+    assert sorted(mentioned[record] for record in erased.mentioned) == ["M1", "M2"]
