@@ -27,6 +27,10 @@ ABANDONED_NOTE = (
     "abandoned: killed before it could record its end; written and quarantined count what the destination "
     "holds of its committed batches, read and unchanged are unknown (—)"
 )
+RUNNING_NOTE = (
+    "running: written and quarantined count the batches it has committed so far; read and unchanged are "
+    "counted at its end (—)"
+)
 
 
 @click.command("status")
@@ -112,8 +116,9 @@ def print_status(report: StatusReport) -> None:
         console.print("runs: none yet (cxbridge sync makes the first)")
     else:
         console.print(runs_table(report.runs))
-        if any(run["status"] == "abandoned" for run in report.runs):
-            console.print(ABANDONED_NOTE, highlight=False, soft_wrap=False)
+        for status, note in (("running", RUNNING_NOTE), ("abandoned", ABANDONED_NOTE)):
+            if any(run["status"] == status for run in report.runs):
+                console.print(note, highlight=False, soft_wrap=False)
         for run in report.runs:
             if run["error"]:
                 console.print(_error_line(run), soft_wrap=False)

@@ -1,7 +1,8 @@
 """`cxbridge status` and `cxbridge quarantine list`, read from a destination for people: the last
 runs — one whose process was killed (SIGKILL, a power cut) shown as `abandoned`, not `running`
-for ever, with what the destination holds of its committed batches — each stream's cursor in words, and quarantined records in the order of their source
-and place in it."""
+for ever; each unfinished run, running or abandoned, with what the destination holds of its
+committed batches — each stream's cursor in words, and quarantined records in the order of their
+source and place in it."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ RUN_COLUMNS = (
     "run_id", "source", "connector", "status", "started_at", "finished_at", "records_read", "records_written",
     "records_unchanged", "records_quarantined", "records_skipped", "records_pruned", "command", "error",
 )  # fmt: skip
-UNKNOWN_WHEN_ABANDONED = ("records_read", "records_unchanged", "records_skipped")
-"""Counts a killed run never recorded and its rows do not tell: null (unknown), not 0."""
+UNFINISHED = ("running", ABANDONED)
+"""Runs whose `sync_runs` row still holds the zeros it started with: their counts are counted."""
+UNKNOWN_WHEN_UNFINISHED = ("records_read", "records_unchanged", "records_skipped")
+"""Counts a run records at its end only and its rows do not tell: null (unknown), not 0."""
 WRITTEN_TABLES = ("feedback", "crm_accounts", "crm_contacts")
 """The tables whose rows a run counts as written (`WriteStats.written`), each with `sync_run_id`."""
 LATER_RUN_COLUMNS = ("records_skipped", "records_pruned", "command")
@@ -131,7 +134,7 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
         for row in rows:
             if row["status"] == "running" and row["run_id"] != live:
                 row["status"] = ABANDONED
-    _count_what_abandoned_runs_committed(dest, rows)
+    _count_what_unfinished_runs_committed(dest, rows)
     pending = pending_marks(dest) if rows else {}
     for row in rows:
         if row["run_id"] in pending and row["status"] != "running":  # stopped between its commit and that step
@@ -139,12 +142,13 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     return rows
 
 
-def _count_what_abandoned_runs_committed(dest: Destination, rows: list[dict[str, Any]]) -> None:
-    """An abandoned run's `sync_runs` row kept the zeros it started with; each committed batch
-    stamped its rows with the run's id. So written and quarantined become the rows (feedback, CRM)
-    and quarantined records of the run each source's rows still carry — those a later run wrote
-    again carry that run's — and read, unchanged and skipped are unknown (None)."""
-    ids = sorted({row["run_id"] for row in rows if row["status"] == ABANDONED})
+def _count_what_unfinished_runs_committed(dest: Destination, rows: list[dict[str, Any]]) -> None:
+    """A run records its counts at its end: until then (running) or for ever (abandoned, killed)
+    its `sync_runs` row holds the zeros it started with, while each committed batch stamped its
+    rows with the run's id. So written and quarantined become the rows (feedback, CRM) and
+    quarantined records of the run each source's rows still carry — those a later run wrote again
+    carry that run's — and read, unchanged and skipped are unknown (None)."""
+    ids = sorted({row["run_id"] for row in rows if row["status"] in UNFINISHED})
     if not ids:
         return
     written: Counter[tuple[str, str]] = Counter()
@@ -152,9 +156,9 @@ def _count_what_abandoned_runs_committed(dest: Destination, rows: list[dict[str,
         written.update(_rows_of_runs(dest, table, "sync_run_id", ids))
     quarantined = _rows_of_runs(dest, "quarantine", "run_id", ids)
     for row in rows:
-        if row["status"] == ABANDONED:
+        if row["status"] in UNFINISHED:
             key = (row["run_id"], row["source"])
-            row.update(dict.fromkeys(UNKNOWN_WHEN_ABANDONED), records_written=written.get(key, 0),
+            row.update(dict.fromkeys(UNKNOWN_WHEN_UNFINISHED), records_written=written.get(key, 0),
                        records_quarantined=quarantined.get(key, 0))  # fmt: skip
 
 

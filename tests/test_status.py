@@ -101,6 +101,38 @@ def test_a_run_killed_with_sigkill_shows_what_its_committed_batches_wrote(engine
     assert (after["records_written"], after["records_quarantined"]) == (8, 0)  # what still carries its id
 
 
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql", "parquet"])
+def test_a_running_sync_shows_what_it_has_committed_so_far(engine, tmp_path, request):
+    """Its `sync_runs` row holds zeros until it ends ("0 written" for an hour of a long sync):
+    status counts the rows carrying its run id, as for an abandoned run, and says that what it
+    read is counted at its end; once it ends, the counts it recorded."""
+    workspace = Workspace(tmp_path, batch_size=5)
+    url = url_for(engine, tmp_path, request)
+    rows = [survey_row(n, nps=11 if n in (3, 7, 14) else None) for n in range(1, 21)]  # 3 off the scale
+    workspace.write_csv(rows)
+    release = tmp_path / "release"
+    sync, output = held_sync(["sync", "--destination", url, "--no-progress"], cwd=tmp_path, release=release)
+    try:
+        committed = rows[:5]  # held after its first batch of 5
+        quarantined = sum(1 for row in committed if row[3] == "11")
+        assert quarantined == 1
+        [((run_id, status), run)] = runs_of(url).items()
+        counts = {name: run[f"records_{name}"] for name in ("read", "written", "unchanged", "quarantined", "skipped")}
+        assert status == "running"
+        assert counts == {"read": None, "written": len(committed) - quarantined, "unchanged": None,
+                          "quarantined": quarantined, "skipped": None}  # fmt: skip
+        table = CliRunner().invoke(cli, ["status", "--destination", url])
+        assert table.exit_code == 0, table.output
+        assert line_of(run, table.output.splitlines()).split()[-5:] == ["—", "—", "4", "—", "1"]  # took, read, …
+        assert "read and unchanged are counted at its end" in " ".join(table.output.split())
+    finally:
+        release.touch()
+        sync.join(120)
+    assert sync.exitcode == 0, output.read_text()
+    done = runs_of(url)[run_id, "success"]
+    assert [done[f"records_{name}"] for name in ("read", "written", "quarantined")] == [20, 17, 3]
+
+
 def test_status_fits_a_100_column_terminal(workspace: Workspace):
     long_name = "store_visits_and_receipt_survey_2024"
     workspace.config.write_text(
