@@ -87,8 +87,11 @@ def removal_rows(
 
 
 def _record(db: Statements, run: SyncRun, removal: Removal) -> None:
-    """The removal's row of `sync_runs`: `command` remove, `records_pruned` what went."""
+    """The removal's row of `sync_runs`, in place of the `running` one saved before its
+    transaction: `command` remove, `records_pruned` what went."""
     run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), removal.total
+    db.execute(f"DELETE FROM {SYNC_RUNS.name} WHERE run_id = {db.param(0)} AND source = {db.param(1)}",
+               [run.run_id, run.source])  # fmt: skip
     marks = ", ".join(db.param(i) for i in range(len(SYNC_RUNS.columns)))
     db.execute(f"INSERT INTO {SYNC_RUNS.name} ({', '.join(SYNC_RUNS.column_names)}) VALUES ({marks})", run_row(run))
 

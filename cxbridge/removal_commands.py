@@ -17,6 +17,7 @@ from cxbridge.destinations import Destination, SyncRun, cannot_remove
 from cxbridge.duplicates import IdentityRules
 from cxbridge.errors import ConfigError, CxbridgeError, DestinationError
 from cxbridge.loop.copy_cases import close_pending_copy_cases, copy_cases_warning, mark_pending, pending_marks, unmark
+from cxbridge.masking import redact
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.pruning import Parts
 from cxbridge.removal import Chosen, Removal, check_chosen, stored_connector
@@ -82,19 +83,35 @@ def remove(
         if linking:
             mark_pending(dest, run_id=run.run_id, sources=[source])
         try:
+            if not dry_run:
+                dest.save_run(run)  # `running` until its transaction records its end: killed, status says it rolled back
             removal = dest.remove(chosen, relink=relink, dry_run=dry_run, run=run)
         except Exception as exc:  # its transaction rolled back: nothing was pointed anew either
             if linking:
                 unmark(dest, run_id=run.run_id)
-            if isinstance(exc, CxbridgeError):
+            failed = exc if isinstance(exc, CxbridgeError) else DestinationError(
+                f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}")  # fmt: skip
+            if not dry_run:
+                _record_failure(dest, run, failed)
+            if failed is exc:
                 raise
             log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
-            raise DestinationError(f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}") from None
+            raise failed from None
         warnings = [] if dry_run else _copy_cases_closed(dest, run, linked=linking, removal=removal)
     result = RemovalResult(dest.display_name, chosen, removal, dry_run=dry_run, warnings=warnings)
     if not dry_run:
         log.info("%s: removed %d records of source %s", result.destination, removal.total, source)
     return result
+
+
+def _record_failure(dest: Destination, run: SyncRun, failed: Exception) -> None:
+    """The removal's row of `sync_runs` `failed` with what `failed` says and 0 removed; one the
+    database refuses stays `running`, which `status` shows abandoned: rolled back."""
+    run.status, run.finished_at, run.records_pruned, run.error = "failed", datetime.now(timezone.utc), 0, redact(str(failed))
+    try:
+        dest.save_run(run)
+    except Exception as exc:  # the database that failed the removal: its error is the one to report
+        log.debug("the row of removal %s stays running: %s", run.run_id, exc)
 
 
 def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool, removal: Removal | None = None) -> list[str]:

@@ -7,7 +7,12 @@ Parquet refuses as it refuses to prune; a source or survey not stored is named w
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -83,6 +88,10 @@ def test_a_removal_stopped_part_way_removes_nothing(synced, monkeypatch):
     assert deleted[-1].startswith("DELETE FROM feedback_comments")
     assert "failed; nothing was removed: RuntimeError: the disk went away" in result.stderr
     assert rows_of(url) == before
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    [removal] = [row for row in shown if row["command"] == "remove"]
+    assert (removal["status"], removal["records_pruned"]) == ("failed", 0)
+    assert removal["error"].endswith("failed; nothing was removed: RuntimeError: the disk went away")
 
 
 def test_a_source_not_stored_is_refused_naming_those_that_are(synced):
@@ -362,3 +371,42 @@ def test_a_destination_that_prunes_but_cannot_remove_says_so_truly_before_it_con
 
     assert str(refused.value).startswith("pruneonly destinations cannot remove records yet: its plugin prunes them")
     assert "nor prune" not in str(refused.value)
+
+
+KILLED = """
+import sys
+from cxbridge import api
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sql_destination import SQLDestination
+from tests.test_prune import after_pruning
+
+for cls in (SQLiteDestination, SQLDestination):
+    cls.execute = after_pruning(cls.execute, 4, [])  # after the feedback rows' scores, comments and rows
+api.remove("survey", sys.argv[2], destination=sys.argv[1])
+"""
+
+
+def test_a_removal_killed_part_way_rolls_back_and_status_says_nothing_was_removed(synced, tmp_path):
+    """One transaction removes the records and records the removal's row: SIGKILL inside it
+    leaves every row. `status` used to show nothing of it (its row went with the transaction);
+    now its row, saved `running` before, shows it abandoned, rolled back, 0 removed."""
+    workspace, url = synced
+    before = rows_of(url)
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED, encoding="utf-8")
+
+    root = str(Path(__file__).parents[1])
+    run = subprocess.run([sys.executable, str(script), url, str(workspace.config)], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": root}, cwd=root, timeout=120)  # fmt: skip
+
+    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert rows_of(url) == before
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    [removal] = [row for row in shown if row["command"] == "remove"]
+    assert (removal["status"], removal["records_pruned"], removal["error"]) == (
+        "abandoned", 0, "killed before its transaction committed: rolled back, nothing removed")  # fmt: skip
+    table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout
+    assert f"{removal['run_id'][:8]} survey: killed before its transaction committed: rolled back" in table
+    again = remove(url, "--source", "survey")
+    assert again.exit_code == 0, again.output
+    assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(KEPT[:2], "other")
