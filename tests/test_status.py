@@ -71,6 +71,32 @@ def runs_of(url: str) -> dict[tuple[str, str], dict]:
     return {(run["run_id"], run["status"]): run for run in json.loads(shown.stdout)["runs"]}
 
 
+OFF_THE_SCALE = (3, 7, 14)
+"""The rows of `twenty_rows` scoring 11: quarantined."""
+
+
+def twenty_rows(workspace: Workspace) -> list[list[str]]:
+    rows = [survey_row(n, nps=11 if n in OFF_THE_SCALE else None) for n in range(1, 21)]
+    workspace.write_csv(rows)
+    return rows
+
+
+def shown_with(url: str, committed: list[list[str]]) -> tuple[str, str, str]:
+    """The one run `status` lists, unfinished, checked to show as written and quarantined the
+    rows of `committed` (those scoring 11 quarantined) and read, unchanged and skipped unknown,
+    in JSON and in its table: its run id, its status and the table's text on one line."""
+    quarantined = sum(1 for row in committed if row[3] == "11")
+    [((run_id, status), run)] = runs_of(url).items()
+    counts = {name: run[f"records_{name}"] for name in ("read", "written", "unchanged", "quarantined", "skipped")}
+    assert counts == {"read": None, "written": len(committed) - quarantined, "unchanged": None,
+                      "quarantined": quarantined, "skipped": None}  # fmt: skip
+    table = CliRunner().invoke(cli, ["status", "--destination", url])
+    assert table.exit_code == 0, table.output
+    shown = line_of(run, table.output.splitlines()).split()[-5:]  # took, read, written, unchanged, quarantined
+    assert shown == ["—", "—", str(len(committed) - quarantined), "—", str(quarantined)]
+    return run_id, status, " ".join(table.output.split())
+
+
 @pytest.mark.parametrize("engine", ["sqlite", "duckdb", "postgresql", "parquet"])
 def test_a_run_killed_with_sigkill_shows_what_its_committed_batches_wrote(engine, tmp_path, request):
     """Its `sync_runs` row still holds the zeros it started with ("0 written", though two batches
@@ -78,23 +104,13 @@ def test_a_run_killed_with_sigkill_shows_what_its_committed_batches_wrote(engine
     read is unknown."""
     workspace = Workspace(tmp_path, batch_size=5)
     url = url_for(engine, tmp_path, request)
-    rows = [survey_row(n, nps=11 if n in (3, 7, 14) else None) for n in range(1, 21)]  # 3 off the scale
-    workspace.write_csv(rows)
+    rows = twenty_rows(workspace)
     exit_code, output = sync_killed(["sync", "--destination", url, "--no-progress"], cwd=tmp_path, batches=2, delay=0)
     assert exit_code == -signal.SIGKILL, output
-    committed = rows[:10]  # two batches of 5
-    quarantined = sum(1 for row in committed if row[3] == "11")
-    assert quarantined == 2
 
-    [((killed, status), run)] = runs_of(url).items()
-    counts = {name: run[f"records_{name}"] for name in ("read", "written", "unchanged", "quarantined", "skipped")}
+    killed, status, table = shown_with(url, rows[:10])  # two batches of 5: 8 written, 2 quarantined
     assert status == "abandoned"
-    assert counts == {"read": None, "written": len(committed) - quarantined, "unchanged": None,
-                      "quarantined": quarantined, "skipped": None}  # fmt: skip
-    table = CliRunner().invoke(cli, ["status", "--destination", url])
-    assert table.exit_code == 0, table.output
-    assert line_of(run, table.output.splitlines()).split()[-5:] == ["—", "—", "8", "—", "2"]  # took, read, …
-    assert "read and unchanged are unknown" in " ".join(table.output.split())
+    assert "read and unchanged are unknown" in table
 
     assert workspace.sync(destination=url).exit_code == 0  # its 8 records read again unchanged, the 3 quarantined again
     after = runs_of(url)[killed, "abandoned"]
@@ -108,23 +124,13 @@ def test_a_running_sync_shows_what_it_has_committed_so_far(engine, tmp_path, req
     read is counted at its end; once it ends, the counts it recorded."""
     workspace = Workspace(tmp_path, batch_size=5)
     url = url_for(engine, tmp_path, request)
-    rows = [survey_row(n, nps=11 if n in (3, 7, 14) else None) for n in range(1, 21)]  # 3 off the scale
-    workspace.write_csv(rows)
+    rows = twenty_rows(workspace)
     release = tmp_path / "release"
     sync, output = held_sync(["sync", "--destination", url, "--no-progress"], cwd=tmp_path, release=release)
     try:
-        committed = rows[:5]  # held after its first batch of 5
-        quarantined = sum(1 for row in committed if row[3] == "11")
-        assert quarantined == 1
-        [((run_id, status), run)] = runs_of(url).items()
-        counts = {name: run[f"records_{name}"] for name in ("read", "written", "unchanged", "quarantined", "skipped")}
+        run_id, status, table = shown_with(url, rows[:5])  # held after its first batch of 5: 4 written, 1 quarantined
         assert status == "running"
-        assert counts == {"read": None, "written": len(committed) - quarantined, "unchanged": None,
-                          "quarantined": quarantined, "skipped": None}  # fmt: skip
-        table = CliRunner().invoke(cli, ["status", "--destination", url])
-        assert table.exit_code == 0, table.output
-        assert line_of(run, table.output.splitlines()).split()[-5:] == ["—", "—", "4", "—", "1"]  # took, read, …
-        assert "read and unchanged are counted at its end" in " ".join(table.output.split())
+        assert "read and unchanged are counted at its end" in table
     finally:
         release.touch()
         sync.join(120)
