@@ -57,7 +57,7 @@ def dataset_keys(
         destination.write_metadata(changes)
     if replaced:
         log.warning("%s: the respondent salt changed (--rehash): %s", destination.display_name, _WHAT_REHASH_DOES)
-    return RespondentKeys(salt, phone_region=phone_region)
+    return RespondentKeys(salt, phone_region=phone_region, kept_apart=configured is not None)
 
 
 def known_keys(
@@ -72,7 +72,7 @@ def known_keys(
     if salt is None or (configured is None and stored.get(FINGERPRINT) != fingerprint(salt)):
         return None
     redact_value(salt)
-    return RespondentKeys(salt, phone_region=phone_region)
+    return RespondentKeys(salt, phone_region=phone_region, kept_apart=configured is not None)
 
 
 def _chosen(

@@ -87,6 +87,9 @@ class RespondentKeys:
 
     salt: str = field(repr=False)
     phone_region: str | None = None
+    kept_apart: bool = False
+    """The salt is kept out of the destination (`respondent_salt` from the environment): a hash
+    keyed with it cannot be tested by whoever reads the data (an import's folder: `file_state`)."""
 
     def __post_init__(self) -> None:
         if not self.salt:

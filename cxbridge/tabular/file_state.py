@@ -6,9 +6,9 @@ A state names the identity of the file it was saved for (`FileState.identity`), 
 file's when that is not the identity of the file it is found for (`saved_for`): a cursor names an
 imported file by its path from the project's folder and a synced one by its path below the
 source's `path`, and the two can name two files (`exports/responses.csv`). An imported file's
-state also names that folder (`FileState.folder`, a hash of its path keyed with a random salt
-kept beside it, `folder_key`): the same path from another folder (an import run elsewhere, a
-config in a subfolder) is another file.
+state also names that folder (`FileState.folder`, a hash of its path keyed with the respondent
+salt when it comes from the environment, else with a random salt kept beside it: `folder_key`):
+the same path from another folder (an import run elsewhere, a config in a subfolder) is another file.
 
 A file is unchanged when its size and modification time are the saved ones (not a byte of it is
 read), or, when only the time differs, when the hash of its bytes is the saved one. A delimited
@@ -28,6 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from cxbridge.respondents import RespondentKeys
 from cxbridge.tabular.files import SourceFile
 
 _BLOCK = 1 << 20
@@ -41,7 +42,8 @@ class FileState:
     of the key table of the rows up to there (`key_tables`); the file's identity as the cursor
     names files (None in a state saved before 2026-12-07); for a file named by its path from a
     folder (an import's), that folder's `folder_key` (None for a synced file, and before 2026-12-07;
-    an unsalted hash before 2026-12-07's later change, still read: `names_folder`)."""
+    an unsalted hash before 2026-12-07's later change, and `<salt>:<hash>` under a salt from the
+    environment before 2026-12-07's third: each still read, `names_folder`)."""
 
     config: str
     size: int
@@ -108,20 +110,30 @@ class Plan:
         return (1, self.resume[0]) if self.resume else (0, 0)
 
 
-def folder_key(folder: Path, *, saved: Any = None) -> str:
+KEYED = "keyed:"
+"""How a folder's key under a salt kept out of the destination begins (`folder_key`)."""
+
+
+def folder_key(folder: Path, *, saved: Any = None, keys: RespondentKeys | None = None) -> str:
     """How a state names the folder its file's name is a path from, as a folder's path may name a
-    person (`/home/jane.doe/…`): `<salt>:<hash>`, the hash of the path keyed with a random salt, so
-    that no table of paths hashed beforehand finds it and one folder has another key in each state
-    (the salt is beside it: a reader of the state can still test a guessed path); the key `saved` (a
-    state's `folder`) gives, when it names this folder, so that an unchanged file's state stays as it was."""
-    if isinstance(saved, str) and ":" in saved and names_folder(saved, folder):
+    person (`/home/jane.doe/…`). With `keys` whose salt is kept out of the destination
+    (`RespondentKeys.kept_apart`), `keyed:<hash>`, the hash of the path keyed with that salt: a
+    reader of the state cannot test a guessed path. Else `<salt>:<hash>`, keyed with a random salt
+    beside it, so that no table of paths hashed beforehand finds it and one folder has another key
+    in each state (a reader of the state can still test a guess); the key `saved` (a state's
+    `folder`) gives, when it names this folder, so that an unchanged file's state stays as it was."""
+    if keys is not None and keys.kept_apart:
+        return _keyed(folder, keys)
+    if isinstance(saved, str) and ":" in saved and not saved.startswith(KEYED) and names_folder(saved, folder):
         return saved
     return _salted(folder, secrets.token_hex(16))
 
 
-def names_folder(key: str, folder: Path) -> bool:
-    """Whether a state's `folder` key is `folder`'s: salted (`folder_key`), or the unsalted hash a
-    state saved before 2026-12-07's later change holds."""
+def names_folder(key: str, folder: Path, *, keys: RespondentKeys | None = None) -> bool:
+    """Whether a state's `folder` key is `folder`'s: keyed with the salt of `keys`, salted
+    (`folder_key`), or the unsalted hash a state saved before 2026-12-07's later change holds."""
+    if key.startswith(KEYED):
+        return keys is not None and keys.kept_apart and key == _keyed(folder, keys)
     salt, _, _ = key.rpartition(":")
     if not salt:
         return key == hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
@@ -136,18 +148,28 @@ def _salted(folder: Path, salt: str) -> str:
     return f"{salt}:{digest.hexdigest()}"
 
 
-def saved_for(saved: Any, identities: Collection[str], *, folder: Path | None = None) -> Any:
+def _keyed(folder: Path, keys: RespondentKeys) -> str:
+    digest = hashlib.blake2b(str(folder.resolve()).encode(), key=keys.salt.encode()[:64], person=b"cxbridge folder",
+                             digest_size=16)  # fmt: skip
+    return KEYED + digest.hexdigest()
+
+
+def saved_for(
+    saved: Any, identities: Collection[str], *, folder: Path | None = None, keys: RespondentKeys | None = None
+) -> Any:
     """`saved`, unless it is the state of a file of none of `identities`, or — found by a name
-    that is a path from `folder` — saved for that path from another folder (then None): a file is
-    passed over or read on only from a state of that file, whose rows it passes over are stored
-    under the ids they have in it. A state without an identity or a folder (saved before
-    2026-12-07) is taken as before."""
+    that is a path from `folder` — saved for that path from another folder (then None; `keys` as
+    for `names_folder`): a file is passed over or read on only from a state of that file, whose
+    rows it passes over are stored under the ids they have in it. A state without an identity or
+    a folder (saved before 2026-12-07) is taken as before."""
     if not isinstance(saved, dict):
         return saved
     identity, saved_in = saved.get("identity"), saved.get("folder")
     if identity is not None and identity not in identities:
         return None
-    return None if folder is not None and saved_in is not None and not names_folder(str(saved_in), folder) else saved
+    if folder is not None and saved_in is not None and not names_folder(str(saved_in), folder, keys=keys):
+        return None
+    return saved
 
 
 def plan(file: SourceFile, saved: Any, config: str, *, appendable: bool, by_content: bool = False) -> Plan:

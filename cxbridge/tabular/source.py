@@ -33,6 +33,7 @@ from cxbridge.exports import qualtrics_fields
 from cxbridge.exports.qualtrics_fields import LEFT_OUT, not_feedback, test_responses_column
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
+from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source, Stream
 from cxbridge.tables import RecordRows, to_rows
 from cxbridge.tabular.answer_values import require_values, unsettled_labels
@@ -187,9 +188,10 @@ class FileStream(Stream):
         appendable, named = file.kind == "delimited", self.names.name(file.in_cursor)
         identity = self.names.name(file.identity)
         at_path = {identity, self.names.name(file.path.name)} if file.cursor_name is None else {identity}
-        own = saved_for(saved.get(named), {identity}, folder=self._root(file))
+        own = saved_for(saved.get(named), {identity}, folder=self._root(file), keys=self._keys_of_dataset)
         base = self.source.context.base_dir if file.cursor_name is None else None
-        other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path, folder=base)
+        other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path, folder=base,
+                          keys=self._keys_of_dataset)  # fmt: skip
         plans = [] if own is None else [plan(file, own, self._config_hash, appendable=appendable)]
         if own is None or (named in twice and other is not None):
             plans.append(plan(file, other, self._config_hash, appendable=appendable, by_content=True))
@@ -211,7 +213,14 @@ class FileStream(Stream):
         root, saved = self._root(file), self._saved.get(self.names.name(file.in_cursor))
         if root is None:
             return None
-        return folder_key(root, saved=saved.get("folder") if isinstance(saved, dict) else None)
+        return folder_key(root, saved=saved.get("folder") if isinstance(saved, dict) else None,
+                          keys=self._keys_of_dataset)  # fmt: skip
+
+    @property
+    def _keys_of_dataset(self) -> RespondentKeys | None:
+        """The dataset's respondent keys, which key an import's folder when their salt is kept out of
+        the destination: the sync's (its scrubber's), else those the check pass knows."""
+        return self._scrub.keys if self._scrub is not None else self.source.respondent_keys
 
     def _named_twice(self, files: list[SourceFile]) -> dict[str, str]:
         """Each file's name in the cursor → its other name, where that name is the file's too: a
