@@ -347,11 +347,12 @@ class Destination(ABC):
 
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
-        requesters: Sequence[str] = (), dry_run: bool = False,
+        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False,
     ) -> Erasure:
         """Remove every row of the respondents of `keys` (and `addresses`, their e-mail addresses
-        lower-cased, and `phones`, their numbers' digits, never stored) and of `requesters` (`source:user_id`,
-        a help desk's user id) in one transaction and record their tombstones
+        lower-cased, and `phones`, their numbers' digits, never stored) and of `requesters`
+        (`source:user_id`, a help desk's user id → the attributes its source names requesters by,
+        `Source.requester_fields`) in one transaction and record their tombstones
         (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with `dry_run`). A
         destination that cannot do it in one transaction refuses."""
         raise DestinationError(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
@@ -38,10 +38,6 @@ RESPONDENT, RECORD, REQUESTER = "respondent", "record", "requester"
 """The kinds of tombstone: a respondent key, the id of a record erased (which a source may hold
 under no key: a copy without the contact column, a record quarantined), and a requester
 (`source:user_id`)."""
-REQUESTER_FIELDS = ("requester_id", "responder_id", "user_id")
-"""Where a help desk names the person a record is of by its own user id, in the record's
-attributes and its raw payload: Zendesk's ratings (`requester_id`) and survey responses
-(`responder_id`), Freshdesk's ratings and survey responses (`user_id`)."""
 _REQUESTER = re.compile(r"([a-z][a-z0-9_]*):(\S+)")
 IDS_PER_STATEMENT = 500
 PAGE = 1000
@@ -66,6 +62,9 @@ class Erased:
     keys: frozenset[str] = frozenset()
     records: frozenset[str] = frozenset()
     requesters: frozenset[str] = frozenset()
+    requester_fields: tuple[str, ...] = ()
+    """The attributes the source being synced names its requester by (`Source.requester_fields`):
+    a requester's tombstone holds records of that source naming the user id there only."""
 
     def __bool__(self) -> bool:
         return bool(self.keys or self.records or self.requesters)
@@ -89,14 +88,15 @@ class Erased:
         return values[_CONTACT_KEY_AT] in self.keys
 
     def _names(self, source: str, fields: Any) -> bool:
-        return not requesters_in(source, fields).isdisjoint(self.requesters)
+        return not requesters_in(source, fields, self.requester_fields).isdisjoint(self.requesters)
 
 
-def requesters_in(source: str, fields: Any) -> set[str]:
-    """The requesters (`source:user_id`) that a record's attributes or raw payload name (`REQUESTER_FIELDS`)."""
+def requesters_in(source: str, fields: Any, named_by: Sequence[str]) -> set[str]:
+    """The requesters (`source:user_id`) that a record's attributes or raw payload name in the
+    attributes `named_by` (its source's `Source.requester_fields`)."""
     if not isinstance(fields, dict):
         return set()
-    return {f"{source}:{fields[name]}" for name in REQUESTER_FIELDS if fields.get(name) not in (None, "")}
+    return {f"{source}:{fields[name]}" for name in named_by if fields.get(name) not in (None, "")}
 
 
 def erased_of(rows: Iterable[dict[str, Any]]) -> Erased:
@@ -153,14 +153,15 @@ def erase_rows(
     *,
     addresses: Sequence[str] = (),
     phones: Sequence[str] = (),
-    requesters: Sequence[str] = (),
+    requesters: Mapping[str, Sequence[str]] | None = None,
     now: str,
     dry_run: bool = False,
 ) -> Erasure:
     """The rows that belong to the respondents of `keys` (with `addresses`, their e-mail
     addresses, lower-cased, and `phones`, their numbers' digits) and to `requesters`
-    (`source:user_id`), removed unless `dry_run`, and their tombstones recorded; the caller holds
-    the transaction."""
+    (`source:user_id` → the attributes its source names requesters by), removed unless `dry_run`,
+    and their tombstones recorded; the caller holds the transaction."""
+    requesters = requesters or {}
     found = found_rows(db, keys, addresses, requesters)
     mentioned, delivered = _mentioning(db, addresses, phones, found.records), _delivered(db, found.cases)
     plan = found.plan(keys)
@@ -185,12 +186,15 @@ def remove_rows(db: Statements, plan: Iterable[tuple[str, str, Collection[str]]]
             db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
 
 
-def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = (), requesters: Sequence[str] = ()) -> Found:
+def found_rows(
+    db: Statements, keys: Sequence[str], addresses: Sequence[str] = (), requesters: Mapping[str, Sequence[str]] | None = None
+) -> Found:
     """The records of `keys` and of `requesters` and every copy of their responses, their
     quarantined records — those naming a key (`hashed:<key>`) or a requester, or holding one of
     `addresses` as a value (`keep_personal_data` keeps contacts as sent) — and the cases of either."""
     found = Found()
     keyed = _select(db, "SELECT record_id, duplicate_of FROM feedback WHERE respondent_key IN ({})", keys)
+    requesters = requesters or {}
     keyed += _requested(db, "feedback", "attributes", requesters)
     responses = {row["record_id"] for row in keyed} | {row["duplicate_of"] for row in keyed if row["duplicate_of"]}
     for select in ("SELECT record_id FROM feedback WHERE record_id IN ({})",
@@ -209,18 +213,18 @@ def found_rows(db: Statements, keys: Sequence[str], addresses: Sequence[str] = (
     return found
 
 
-def _requested(db: Statements, table: str, column: str, requesters: Sequence[str]) -> list[dict[str, Any]]:
+def _requested(db: Statements, table: str, column: str, requesters: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
     """The rows of `table` whose JSON `column` (a record's attributes, a quarantined one's raw
-    payload) names one of `requesters` in its source: those holding the user id's text, read
-    `PAGE` at a time and looked at here."""
+    payload) names one of `requesters` in its source, in an attribute it names requesters by:
+    those holding the user id's text, read `PAGE` at a time and looked at here."""
     found = []
-    for requester in sorted(set(requesters)):
+    for requester in sorted(requesters):
         source, _, user_id = requester.partition(":")
         linked = ", duplicate_of" if table == "feedback" else ""
         select = (f"SELECT record_id{linked}, {db.json_text(column)} AS named FROM {table} "
                   f"WHERE source = {db.param(0)} AND {db.json_text(column)} LIKE {db.param(1)} ESCAPE '!'")  # fmt: skip
         rows = _pages(db, select, ("record_id",), [source, f"%{_escaped(user_id)}%"])
-        found += [row for row in rows if requester in requesters_in(source, _decoded(row["named"]))]
+        found += [row for row in rows if requester in requesters_in(source, _decoded(row["named"]), requesters[requester])]
     return found
 
 

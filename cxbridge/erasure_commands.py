@@ -10,11 +10,14 @@ from pathlib import Path
 
 from cxbridge.api import changing
 from cxbridge.config import Config, optional_config
+from cxbridge.destinations import Destination
+from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.dataset_salt import dataset_keys
 from cxbridge.erasure import (
     addresses_of, checked_keys, checked_requesters, masked, masked_requester, phones_of, respondent_keys,
 )  # fmt: skip
 from cxbridge.plugins_host import PluginHost, get_host
+from cxbridge.sources import Source
 
 log = logging.getLogger("cxbridge.erase")
 NOTHING_MATCHED = 4
@@ -70,11 +73,12 @@ def erase(
     host = host or get_host()
     cfg = config if isinstance(config, Config) else optional_config(config, host, builds_connectors=False)
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
+        named_by = requester_fields(requesters, dest, cfg, host)
         salt, region = (cfg.respondent_salt, cfg.settings.phone_region) if cfg else (None, None)
         people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run, phone_region=region))
         # passed only when given: a plugin's erase() written before it took them
         phones = phones_of(contacts, region=region)
-        later = {name: values for name, values in (("phones", phones), ("requesters", requesters)) if values}
+        later = {name: values for name, values in (("phones", phones), ("requesters", named_by)) if values}
         erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run, **later)
     named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
@@ -82,3 +86,37 @@ def erase(
     if not dry_run:
         log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(erasure.rows.values()))
     return result
+
+
+def requester_fields(
+    requesters: list[str], dest: Destination, cfg: Config | None, host: PluginHost
+) -> dict[str, tuple[str, ...]]:
+    """Each requester (`source:user_id`) → the attributes its source's connector names requesters
+    by (`Source.requester_fields`), the source's connector as configured, else as it last synced
+    into `dest`; ConfigError for a source that names none, or is neither, naming those that do."""
+    if not requesters:
+        return {}
+    runs = dest.query("SELECT source, connector FROM sync_runs ORDER BY started_at") if dest.exists() else []
+    classes = {row["source"]: _connector_class(row["connector"], host) for row in runs}
+    classes |= {name: entry.cls for name, entry in (cfg.sources if cfg else {}).items()}
+    fields = {source: cls.requester_fields for source, cls in classes.items() if cls is not None}
+    named = {}
+    for requester in requesters:
+        source = requester.partition(":")[0]
+        if not fields.get(source):
+            doing = ", ".join(sorted(name for name, declared in fields.items() if declared)) or "none here"
+            what = (f"the source {source!r} ({classes[source].name}) names nobody by a user id" if source in classes
+                    else f"no source {source!r} is configured or synced into {dest.display_name}")  # fmt: skip
+            raise ConfigError(
+                f"--requester {masked_requester(requester)}: {what}; name the source of a help desk's ratings that "
+                f"names its requesters by user id (Zendesk, Freshdesk) — the sources that do: {doing}"
+            )
+        named[requester] = fields[source]
+    return named
+
+
+def _connector_class(connector: str, host: PluginHost) -> type[Source] | None:
+    try:
+        return host.source_class(connector)
+    except CxbridgeError:  # a connector no longer installed: it names no requester here
+        return None

@@ -15,7 +15,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -136,7 +136,8 @@ class Engine:
         first = (self._rules or scans or self.options.first_batch_size) and self.destination.holds_nothing_of(name)
         self._written[name] = WrittenIds(prints=scans) if first and (self._rules or scans) else None
         self._first[name] = bool(first)
-        self._intake.erased = (self.destination.erased() if self.destination.exists() else Erased()) or None
+        erased = self.destination.erased() if self.destination.exists() else Erased()
+        self._intake.erased = replace(erased, requester_fields=source.requester_fields) if erased else None
         run = SyncRun(self.run_id, name, source.name, started, full_refresh=self.options.full_refresh,
                       command="replay" if replay is not None else self.options.command)  # fmt: skip
         self._save_run(run)

@@ -103,6 +103,11 @@ class Source(ABC):
     reads_exports: ClassVar[bool] = False
     """True for connectors that read export files: where a response also came through an API
     source, the API's copy is the one views count (`cxbridge.duplicates`)."""
+    requester_fields: ClassVar[tuple[str, ...]] = ()
+    """The attributes in which the connector's records name the person they are of by the
+    service's own user id, holding no contact (Zendesk's `requester_id`): what `cxbridge erase
+    --requester SOURCE:USER_ID` matches in the source's records; none by default, and then
+    `--requester` of such a source is refused."""
     respondent_keys: RespondentKeys | None = None
     """The dataset's respondent keys when the run knows them before reading (a salt configured or
     stored), set before `check`: a check naming a column whose name holds an address names it as

@@ -433,7 +433,7 @@ class SQLDestination(Destination):
 
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
-        requesters: Sequence[str] = (), dry_run: bool = False,
+        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False,
     ) -> Erasure:
         with nullcontext() if dry_run else self.transaction():
             return erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=utc_now(), dry_run=dry_run)

@@ -188,3 +188,30 @@ def test_a_requester_named_wrongly_is_refused_before_anything_is_opened(given, s
     result = CliRunner().invoke(cli, ["erase", "--requester", given, "--destination", f"sqlite:///{tmp_path / 'none.db'}"])
     assert result.exit_code == 2 and said in result.stderr and "Traceback" not in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_requester_of_a_source_that_names_none_is_refused_naming_the_sources_that_do(tmp_path):
+    """A CSV export's `user_id` column is no help desk's requester: `--requester` of its source
+    (or of a source never synced) is refused, naming the sources whose connector declares one
+    (`Source.requester_fields`), and nothing is removed or recorded."""
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    (tmp_path / "kiosk.csv").write_text(f"Date,nps,user_id\n2026-04-02 10:00,9,{ZENDESK_USER}\n", encoding="utf-8")
+    with zendesk_api.zendesk(zendesk_account()) as zendesk, freshdesk_api.freshdesk(freshdesk_helpdesk()) as freshdesk:
+        desks = HelpDesks(url, tmp_path, zendesk.url, freshdesk.url)
+        desks.sources["kiosk"] = {"connector": "csv", "path": "kiosk.csv",
+                                  "columns": {"submitted_at": "Date"}, "metrics": [{"column": "nps", "metric": "nps"}]}  # fmt: skip
+        assert all(r.ok for r in desks.sync().results)
+    before = rows_of(url)
+    assert any(json.loads(row["attributes"]).get("user_id") == str(ZENDESK_USER)
+               for row in before["feedback"] if row["source"] == "kiosk")  # fmt: skip
+
+    for source in ("kiosk", "zendesk"):  # the CSV source; a connector's name, not a source's
+        code, out, err = erase(url, "--requester", f"{source}:{ZENDESK_USER}")
+
+        assert code == 2 and "Traceback" not in out + err, out + err
+        assert f"--requester {source}:***93" in err
+        assert "freshdesk, zendesk_support" in err
+        assert str(ZENDESK_USER) not in out + err
+        assert rows_of(url) == before
+    with api.reading(destination=url) as dest:
+        assert not dest.erased()

@@ -55,6 +55,7 @@ class FreshdeskSource(ApiSource):
     """CSAT ratings of a Freshdesk helpdesk."""
 
     name = "freshdesk"
+    requester_fields = ("user_id",)
     config_model = FreshdeskConfig
     config: FreshdeskConfig
     errors = FreshdeskErrors()

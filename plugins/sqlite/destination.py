@@ -507,7 +507,7 @@ class SQLiteDestination(Destination):
 
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
-        requesters: Sequence[str] = (), dry_run: bool = False,
+        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False,
     ) -> Erasure:
         """With `secure_delete` (off in SQLite's default build), the erased rows' bytes are zeroed in
         the file, not left in free space; the WAL's older frames go at the checkpoint after it."""

@@ -64,6 +64,7 @@ class ZendeskSource(ApiSource):
     """CSAT ratings of a Zendesk Support account."""
 
     name = "zendesk"
+    requester_fields = ("requester_id", "responder_id")  # a rating's requester, a survey response's responder
     config_model = ZendeskConfig
     config: ZendeskConfig
     errors = ZendeskErrors()
