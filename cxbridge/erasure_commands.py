@@ -17,7 +17,6 @@ from cxbridge.erasure import (
     addresses_of, checked_keys, checked_requesters, masked, masked_requester, phones_of, respondent_keys,
 )  # fmt: skip
 from cxbridge.plugins_host import PluginHost, get_host
-from cxbridge.sources import Source
 
 log = logging.getLogger("cxbridge.erase")
 NOTHING_MATCHED = 4
@@ -97,16 +96,16 @@ def requester_fields(
     if not requesters:
         return {}
     runs = dest.query("SELECT source, connector FROM sync_runs ORDER BY started_at") if dest.exists() else []
-    classes = {row["source"]: _connector_class(row["connector"], host) for row in runs}
-    classes |= {name: entry.cls for name, entry in (cfg.sources if cfg else {}).items()}
-    fields = {source: cls.requester_fields for source, cls in classes.items() if cls is not None}
+    connectors = {row["source"]: row["connector"] for row in runs}
+    connectors |= {name: entry.cls.name for name, entry in (cfg.sources if cfg else {}).items()}
+    fields = {source: _declared(connector, host) for source, connector in connectors.items()}
     named = {}
     for requester in requesters:
         source = requester.partition(":")[0]
         if not fields.get(source):
             doing = ", ".join(sorted(name for name, declared in fields.items() if declared)) or "none here"
-            what = (f"the source {source!r} ({classes[source].name}) names nobody by a user id" if source in classes
-                    else f"no source {source!r} is configured or synced into {dest.display_name}")  # fmt: skip
+            what = (f"the source {source!r} (connector {connectors[source]}) names nobody by a user id"
+                    if source in connectors else f"no source {source!r} is configured or synced into {dest.display_name}")  # fmt: skip
             raise ConfigError(
                 f"--requester {masked_requester(requester)}: {what}; name the source of a help desk's ratings that "
                 f"names its requesters by user id (Zendesk, Freshdesk) — the sources that do: {doing}"
@@ -115,8 +114,9 @@ def requester_fields(
     return named
 
 
-def _connector_class(connector: str, host: PluginHost) -> type[Source] | None:
+def _declared(connector: str, host: PluginHost) -> tuple[str, ...]:
+    """The connector's `Source.requester_fields`; none for a connector no longer installed."""
     try:
-        return host.source_class(connector)
-    except CxbridgeError:  # a connector no longer installed: it names no requester here
-        return None
+        return host.source_class(connector).requester_fields
+    except CxbridgeError:
+        return ()

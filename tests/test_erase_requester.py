@@ -6,6 +6,7 @@ quarantined — and a full re-read leaves them out; the user id is never printed
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -213,5 +214,9 @@ def test_a_requester_of_a_source_that_names_none_is_refused_naming_the_sources_t
         assert "freshdesk, zendesk_support" in err
         assert str(ZENDESK_USER) not in out + err
         assert rows_of(url) == before
+    with sqlite3.connect(tmp_path / "cx.db") as db:  # a source whose connector is no longer installed
+        db.execute("UPDATE sync_runs SET connector = 'retired' WHERE source = 'kiosk'")
+    code, _, err = erase(url, "--requester", f"kiosk:{ZENDESK_USER}")
+    assert code == 2 and "'kiosk' (connector retired) names nobody" in err and "Traceback" not in err
     with api.reading(destination=url) as dest:
         assert not dest.erased()
