@@ -291,6 +291,21 @@ def test_a_repeated_far_off_code_is_named_a_likely_no_answer_code_and_ignored(tm
     assert f"answers are not on the scale ('{code}'" not in rated.describe()
 
 
+@pytest.mark.parametrize(("header", "answers", "counted"), [
+    ("How likely are you to recommend us?", [n % 11 for n in range(300)] + [99] * 20 + [40] * 30,
+     "30 of 330 answers more than a point off it, too many for typos"),
+    ("How satisfied were you?", [n % 5 + 1 for n in range(300)] + [99] * 5 + [40] * 20,
+     "20 of 320 answers more than a point off every usual scale, too many for typos"),
+], ids=["recommend", "satisfaction"])  # fmt: skip
+def test_the_far_off_count_of_an_unscored_column_leaves_out_its_no_answer_codes(tmp_path, header, answers, counted):
+    """The repeated 99s are no answers, not far-off numbers: the warning counted them among both."""
+    rows = [["Date", header], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "codes.csv", rows))
+    assert header not in chosen(inspection).values()
+    described = " ".join(p.describe() for p in inspection.proposals if p.column == header)
+    assert counted in described, described
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

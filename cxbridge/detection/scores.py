@@ -24,7 +24,7 @@ from cxbridge.detection.meaning import (
     turned_round, unscored_note,
 )
 from cxbridge.detection.profile import ColumnProfile
-from cxbridge.detection.tolerance import code_note, far_off, no_answer_codes, slips, tolerated
+from cxbridge.detection.tolerance import code_note, far_and_coded, far_off, no_answer_codes, slips, tolerated
 from cxbridge.metrics import Direction
 
 _SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
@@ -70,8 +70,9 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
             odd = _odd_answers(profile, (0, 10))
             shown = ", ".join(repr(value) for value in list(odd)[:3]) or profile.example()
             why = f"the values are not 0–10 ({shown})"
-            if (far := far_off(profile.numbers, (0, 10))) > slips(profile.answered):
-                why += f", {far} of {profile.answered} answers more than a point off it, too many for typos"
+            far, coded = far_and_coded(profile.numbers, (0, 10))
+            if far > slips(answered := profile.answered - coded):
+                why += f", {far} of {answered} answers more than a point off it, too many for typos"
             evidence = [f"the header asks about recommending ({stem!r}) but {why}: kept unscored; to score it, map "
                         "it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
             return Proposal("nps", profile.key, 0.3, evidence)
@@ -228,8 +229,9 @@ def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
     if fractional and all(0 <= n <= largest for n in profile.numbers):
         return f"are not all whole (as {fractional[0]:g}), as a scale's answers are"
     why = "reach the top of no usual scale (1–5, 1–7, 0–10, 1–10)"
-    if (far := far_off(profile.numbers, (0, largest))) > slips(profile.answered):
-        why += f", {far} of {profile.answered} answers more than a point off every usual scale, too many for typos"
+    far, coded = far_and_coded(profile.numbers, (0, largest))
+    if far > slips(answered := profile.answered - coded):
+        why += f", {far} of {answered} answers more than a point off every usual scale, too many for typos"
     return why
 
 

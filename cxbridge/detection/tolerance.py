@@ -41,6 +41,12 @@ def no_answer_codes(numbers: list[float], scale: tuple[float, float]) -> list[in
     return sorted(code for code, given in nines.items() if given > 1 and far_off([code], scale))
 
 
+def far_and_coded(numbers: list[float], scale: tuple[float, float]) -> tuple[int, int]:
+    """How many numbers are far off the scale, its no-answer codes left out, and how many are such codes."""
+    coded = sum(n in no_answer_codes(numbers, scale) for n in numbers)
+    return far_off(numbers, scale) - coded, coded
+
+
 _CODE_NOTE = "more than a point off the scale: likely a no-answer code"
 
 
