@@ -306,6 +306,15 @@ def test_the_far_off_count_of_an_unscored_column_leaves_out_its_no_answer_codes(
     assert counted in described, described
 
 
+def test_an_effort_column_on_no_scale_names_only_the_scales_effort_is_asked_on(tmp_path):
+    """An effort question is asked 1–5 or 1–7 (its scales stop at 7): the warning listed 0–10 and 1–10 too."""
+    answers = [n % 7 + 1 for n in range(300)] + [40] * 20
+    rows = [["Date", "How easy was it to get help?"], *[["2024-01-02", answer] for answer in answers]]
+    inspection = inspect_file(write_csv(tmp_path / "effort.csv", rows))
+    [warning] = [w for w in inspection.warnings if "easy" in w]
+    assert "reach the top of no usual scale (1–5, 1–7)," in warning, warning
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

@@ -228,7 +228,8 @@ def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
     fractional = [n for n in profile.numbers if not float(n).is_integer()]
     if fractional and all(0 <= n <= largest for n in profile.numbers):
         return f"are not all whole (as {fractional[0]:g}), as a scale's answers are"
-    why = "reach the top of no usual scale (1–5, 1–7, 0–10, 1–10)"
+    usual = ", ".join(f"{low}–{high}" for low, high in _SCALES if high <= largest)
+    why = f"reach the top of no usual scale ({usual})"
     far, coded = far_and_coded(profile.numbers, (0, largest))
     if far > slips(answered := profile.answered - coded):
         why += f", {far} of {answered} answers more than a point off every usual scale, too many for typos"
