@@ -315,6 +315,14 @@ def test_an_effort_column_on_no_scale_names_only_the_scales_effort_is_asked_on(t
     assert "reach the top of no usual scale (1–5, 1–7)," in warning, warning
 
 
+def test_the_count_of_answers_not_on_the_scale_leaves_out_the_no_answer_codes(tmp_path):
+    """Three -99s among 101 answers 1–5 are no answers: '1 of 104 answers' counted them in the whole."""
+    answers = [n % 5 + 1 for n in range(100)] + [-99] * 3 + [55]
+    rows = [["Date", "How satisfied were you?"], *[["2024-01-02", answer] for answer in answers]]
+    [csat] = [p for p in inspect_file(write_csv(tmp_path / "codes.csv", rows)).chosen if p.target == "csat"]
+    assert "1 of 101 answers is not on the scale ('55')" in csat.describe(), csat.describe()
+
+
 def test_many_values_off_the_scale_are_not_a_score(tmp_path):
     rows = [["Date", "How likely are you to recommend us?"], *[["2024-01-02", n] for n in (3, 9, 15, 40, 8, 7)]]
     inspection = inspect_file(write_csv(tmp_path / "amounts.csv", rows))

@@ -327,6 +327,14 @@ def test_a_repeated_99_among_visit_points_is_a_no_answer_code_not_typos(tmp_path
     assert "off the scale ('99')" not in score.describe()
 
 
+def test_the_count_of_points_off_the_scale_leaves_out_the_no_answer_codes(tmp_path):
+    """Three 99s ("not assessed") are no answers: a typed 380 was '1 of 15 answers' with them in the whole."""
+    values = [32, 25, 99, 18, 36, 40, 99, 12, 33, 29, 38, 21, 99, 30, 380]
+    [score] = [p for p in inspect_file(write_csv(tmp_path / "m.csv", visits("Score (of 40)", values))).chosen
+               if p.target == "mystery_shop"]  # fmt: skip
+    assert "1 of 12 answers is off the scale ('380')" in score.describe(), score.describe()
+
+
 def test_a_nps_score_column_is_still_nps(tmp_path):
     rows = visits("NPS score", [9, 10, 3, 7, 8, 0, 6], extra=("Shopper",))
     inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows))

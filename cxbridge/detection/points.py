@@ -113,13 +113,13 @@ def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, fl
     if not given or not tolerated(count, far, answered):
         shown = ", ".join(repr(value) for value in list(odd)[:3])
         many = f", {far} more than a point off, too many for typos" if far > slips(answered) else ""
-        return PointsReading(None, [f"{why}, but {count} of {profile.answered} answers are off it ({shown}){many}, "
+        return PointsReading(None, [f"{why}, but {count} of {answered} answers are off it ({shown}){many}, "
                                     "so its scale is not known"], total=total)  # fmt: skip
     evidence = [why, f"answers {_fmt(min(given))}–{_fmt(max(given))} ({profile.example()})"]
     evidence += [code_note(code, numbers.count(code)) for code in codes]
     if odd:
         shown = ", ".join(repr(value) for value in list(odd)[:3])
-        evidence.append(f"{count} of {profile.answered} answers {'is' if count == 1 else 'are'} off the scale "
+        evidence.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} off the scale "
                         f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
     return PointsReading(scale, evidence, odd, total=total, codes=tuple(codes))
 

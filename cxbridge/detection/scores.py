@@ -308,8 +308,8 @@ class ScaleFit:
         found = [code_note(code, profile.numbers.count(code)) for code in self.codes]
         if self.odd:
             shown = ", ".join(repr(value) for value in list(self.odd)[:3])
-            count = sum(self.odd.values())
-            found.append(f"{count} of {profile.answered} answers {'is' if count == 1 else 'are'} not on the scale "
+            count, answered = sum(self.odd.values()), profile.answered - sum(map(profile.numbers.count, self.codes))
+            found.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} not on the scale "
                          f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
         if profile.no_score:
             count = sum(profile.no_score.values())
