@@ -22,7 +22,7 @@ from cxbridge.duplicates import Declaration, IdentityRules, IdentitySettings
 from cxbridge.errors import ConfigError
 from cxbridge.loop.actions import Action, ActionConfig
 from cxbridge.loop.rules import LoopSettings
-from cxbridge.phones import PhoneRegion
+from cxbridge.phones import known_region
 from cxbridge.plugins_host import PluginHost
 from cxbridge.ranking import RankingSettings
 from cxbridge.plain_secrets import is_credential_name, plain_secret_fields, plain_url_credentials, url_with_references
@@ -50,6 +50,9 @@ def _known_encoding(name: str) -> str:
 
 EncodingName = Annotated[str, AfterValidator(_known_encoding)]
 """A config field holding a text encoding Python knows, or `auto`, checked when the config loads."""
+
+PhoneRegion = Annotated[str, AfterValidator(known_region)]
+"""A config field holding the ISO 3166 code of a country phone numbers are dialled in, upper-cased."""
 
 
 class Settings(BaseModel):

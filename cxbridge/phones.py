@@ -27,9 +27,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Annotated
-
-from pydantic import AfterValidator
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15
@@ -65,7 +62,9 @@ trunk (libphonenumber's metadata): Italy and the Vatican, Côte d'Ivoire, Benin,
 Republic of the Congo, San Marino."""
 
 
-def _known_region(code: str) -> str:
+def known_region(code: str) -> str:
+    """`code` upper-cased, when it is a country phone numbers are dialled in (a config's
+    `phone_region`, validated by `cxbridge.config.PhoneRegion`); ValueError naming it otherwise."""
     import phonenumbers  # here and below, not at the top: 20 ms to import, needed only with a region
 
     region = code.strip().upper()
@@ -75,10 +74,6 @@ def _known_region(code: str) -> str:
             "country the numbers are typed in: GB (not UK), US, DE, FR, …"
         )
     return region
-
-
-PhoneRegion = Annotated[str, AfterValidator(_known_region)]
-"""A config field holding the ISO 3166 code of a country phone numbers are dialled in, upper-cased."""
 
 
 def is_phone(text: str, *, min_digits: int = MIN_DIGITS) -> bool:
