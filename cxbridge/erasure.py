@@ -217,12 +217,11 @@ def _requested(db: Statements, table: str, column: str, requesters: Mapping[str,
     """The rows of `table` whose JSON `column` (a record's attributes, a quarantined one's raw
     payload) names one of `requesters` in its source, in an attribute it names requesters by:
     those holding the user id's text, read `PAGE` at a time and looked at here."""
-    found = []
+    found, text, linked = [], db.json_text(column), ", duplicate_of" if table == "feedback" else ""
+    select = (f"SELECT record_id{linked}, {text} AS named FROM {table} "
+              f"WHERE source = {db.param(0)} AND {text} LIKE {db.param(1)} ESCAPE '!'")  # fmt: skip
     for requester in sorted(requesters):
         source, _, user_id = requester.partition(":")
-        linked = ", duplicate_of" if table == "feedback" else ""
-        select = (f"SELECT record_id{linked}, {db.json_text(column)} AS named FROM {table} "
-                  f"WHERE source = {db.param(0)} AND {db.json_text(column)} LIKE {db.param(1)} ESCAPE '!'")  # fmt: skip
         rows = _pages(db, select, ("record_id",), [source, f"%{_escaped(user_id)}%"])
         found += [row for row in rows if requester in requesters_in(source, _decoded(row["named"]), requesters[requester])]
     return found
