@@ -26,14 +26,20 @@ def load(name: str) -> Any:
 
 
 def serve(tmp_path: Path, form: dict[str, Any], page: dict[str, Any], **config: Any):
-    """Sync one form whose definition and (single) responses page are served as published."""
+    """Sync one form whose definition and (single) responses page are served as published; the
+    definition's `_links.responses`, naming api.typeform.com, names this server instead."""
     with fake_api() as api:
-        api.route("GET", f"/forms/{form['id']}")(lambda seen, _: form)
+        api.route("GET", f"/forms/{form['id']}")(lambda seen, _: here(form, api.url))
         api.route("GET", f"/forms/{form['id']}/responses")(lambda seen, _: page)
         result = sync(tmp_path, {"connector": "typeform", "base_url": api.url, "token": "${TYPEFORM_TOKEN}",
                                  "forms": [form["id"]], **config})  # fmt: skip
         asked = api.paths()
     return result, asked
+
+
+def here(form: dict[str, Any], url: str) -> dict[str, Any]:
+    links = {name: str(link).replace("https://api.typeform.com", url) for name, link in form.get("_links", {}).items()}
+    return {**form, "_links": links}
 
 
 @pytest.fixture(autouse=True)
@@ -198,3 +204,87 @@ def test_a_choice_that_scores_nothing_is_stored_as_google_forms_stores_it(tmp_pa
     assert stored == {key: {"text": "Why did you move there?", "value": number.get(option, option), "label": option}
                       for key, option in chosen.items()}  # fmt: skip
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = 'hVONkQcnSNRj'") == [(0,)]
+
+
+def test_a_real_accounts_forms_list_is_read_and_chosen_by_title(tmp_path):
+    """pass Culture's recorded GET /forms (three quizzes, one page, titles with an emoji): with no
+    forms listed, the forms whose title matches name_pattern are read, in the list's order."""
+    listed = load("passculture_forms.json")
+    chosen = [form["id"] for form in listed["items"] if form["title"].startswith("Concours")]
+    assert len(chosen) == 2
+    with fake_api() as api:
+        api.route("GET", "/forms")(lambda seen, _: listed)
+        api.route("GET", "/forms/(\\w+)")(lambda seen, match: {"id": match[1], "title": "", "fields": []})
+        api.route("GET", "/forms/\\w+/responses")(lambda seen, _: {"total_items": 0, "page_count": 0, "items": []})
+        result = sync(tmp_path, {"connector": "typeform", "base_url": api.url, "token": "${TYPEFORM_TOKEN}",
+                                 "name_pattern": "^Concours"})  # fmt: skip
+        asked = api.paths()
+    assert (result.status, result.written) == ("success", 0), result.error
+    assert asked == ["/forms?page=1&page_size=200", *(f"/forms/{form_id}" for form_id in chosen),
+                     *(f"/forms/{form_id}/responses?page_size=1000&response_type=completed" for form_id in chosen)]  # fmt: skip
+
+
+def test_a_real_form_of_every_field_type_scores_its_nps_and_stars_and_keeps_the_rest(tmp_path):
+    """pass Culture's form "Test types" and its one response: an `nps` field, a 10-star `rating`, an
+    `opinion_scale` of 11 steps from 0 titled only "Opinion Scale", and an answer to a field the
+    definition no longer has."""
+    form, page = load("passculture_form_AllTypes.json"), load("passculture_responses_AllTypes.json")
+    [response] = page["items"]
+    given = {answer["field"]["id"]: answer for answer in response["answers"]}
+    [stars] = [field for field in form["fields"] if field["type"] == "rating"]
+    nps, rated = given["aTnnmOIKQ1sI"]["number"], given[stars["id"]]["number"]
+    result, asked = serve(tmp_path, form, page)
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    assert asked[1] == "/forms/AllTypes/responses?page_size=1000&response_type=completed"  # by the form's own link
+    group = "promoter" if nps >= 9 else "passive" if nps >= 7 else "detractor"
+    assert query(tmp_path, "SELECT metric, question_id, value, scale_min, scale_max, normalized, category "
+                           "FROM feedback_scores ORDER BY metric") == [
+        ("nps", "aTnnmOIKQ1sI", float(nps), 0.0, 10.0, nps * 10.0, group),
+        ("rating", stars["id"], float(rated), 1.0, float(stars["properties"]["steps"]),
+         round((rated - 1) / (stars["properties"]["steps"] - 1) * 100, 6), None),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT promoters, passives, detractors, nps FROM nps_by_month") == [(0, 1, 0, 0)]
+    [record] = records(tmp_path).values()
+    answers = record["answers"]
+    assert answers["y6JnBEAUwTL3"]["value"] == given["y6JnBEAUwTL3"]["number"]  # kept, unscored: no metric named
+    assert answers["L89x83bmiIzF"] == {"text": given["L89x83bmiIzF"]["field"]["ref"],
+                                       "value": given["L89x83bmiIzF"]["choices"]["labels"], "label": None}  # fmt: skip
+    assert answers["TJyr1v48AHpy"]["value"] == given["TJyr1v48AHpy"]["text"] == "Second choice"
+    assert answers["I4uQIqJBAMp4"]["value"] == given["I4uQIqJBAMp4"]["date"]
+    assert all(answers[field]["value"].startswith("hashed:") for field in ("roLXsK1FpiIW", "hAYANL7tc8LC"))
+    assert record["respondent_key"] == answers["hAYANL7tc8LC"]["value"].removeprefix("hashed:")  # the e-mail first
+    contact = (given["roLXsK1FpiIW"]["phone_number"], given["hAYANL7tc8LC"]["email"])
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE ? OR raw LIKE ? OR answers LIKE ? "
+                           "OR answers LIKE ?", [f"%{value}%" for value in contact * 2]) == [(0,)]  # fmt: skip
+
+
+def test_a_real_contact_info_block_keys_respondents_by_e_mail_and_keeps_no_names(tmp_path):
+    """pass Culture's contest form: a `contact_info` block (first and last name, phone, e-mail)
+    answered by four of nine respondents, its parts answered under their own field ids; one
+    response answers the yes/no field as a choice. The page is not newest first."""
+    form, page = load("passculture_form_aBCdEF12.json"), load("passculture_responses_aBCdEF12.json")
+    result, _ = serve(tmp_path, form, page)
+    assert (result.status, result.written, result.quarantined) == ("success", 9, 0), result.error
+    answered = [{answer["field"]["id"]: answer for answer in item["answers"]} for item in page["items"]]
+    e_mails = [given["0cOEe7HgB3wL"]["email"] for given in answered if "0cOEe7HgB3wL" in given]
+    parts = ("ZjcVOgBgk94E", "dbgPcGvcsy5F")  # first and last name
+    names = [given[part]["text"].strip() for given in answered for part in parts if part in given]
+    assert (len(e_mails), len(names)) == (4, 8)
+    assert query(tmp_path, "SELECT COUNT(respondent_key), COUNT(DISTINCT respondent_key) FROM feedback") == [(4, 4)]
+    for value in e_mails + names:
+        assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE raw LIKE ? OR answers LIKE ?",
+                     [f"%{value}%"] * 2) == [(0,)], value  # fmt: skip
+    found = records(tmp_path)
+    assert all(set(parts).isdisjoint(record["answers"]) for record in found.values())
+    available = sorted(given["HXMURW9ecHCn"]["choice"]["label"] for given in answered if "HXMURW9ecHCn" in given)
+    stored = sorted(record["answers"]["HXMURW9ecHCn"]["value"] for record in found.values()
+                    if "HXMURW9ecHCn" in record["answers"])  # fmt: skip
+    assert stored == available and available.count("Non") == 2
+    beneficiary = [given["fC7aoAXHEfNR"] for given in answered]
+    expected = sorted(str(answer["boolean"] if answer["type"] == "boolean" else answer["choice"]["label"]) for answer in beneficiary)
+    assert sorted(str(record["answers"]["fC7aoAXHEfNR"]["value"]) for record in found.values()) == expected
+    assert expected.count("Oui") == 1  # the yes/no field answered as a choice, kept as answered
+    assert {record["language"] for record in found.values()} == {"fr"}
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
+    [(state,)] = query(tmp_path, "SELECT cursor FROM sync_state")
+    assert json.loads(state) == {"aBCdEF12": {"completed": max(item["submitted_at"] for item in page["items"])}}
