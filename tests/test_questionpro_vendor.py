@@ -6,7 +6,7 @@ against sums done here by hand."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
@@ -109,3 +109,39 @@ def test_the_documented_user_survey_list_picks_the_survey_by_name(tmp_path, monk
     assert asked == [f"/a/api/v2/users/{user}/surveys", f"/a/api/v2/surveys/{listed['surveyID']}/responses"]
     assert all(seen.headers.get("api-key") == API_KEY for seen in api.requests)
     assert query(tmp_path, "SELECT source_record_id FROM feedback") == [(str(answered["responseID"]),)]
+
+
+def recorded_response() -> dict:
+    """A response of a real account as Pipedream recorded it for its QuestionPro trigger (README)."""
+    return json.loads((VENDOR / "pipedream_new_survey_response.json").read_text(encoding="utf-8"))
+
+
+def sync_one(tmp_path: Path, monkeypatch, response: dict, **config) -> Path:
+    monkeypatch.setattr(QuestionProSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUESTIONPRO_API_KEY", API_KEY)
+    survey = response["surveyID"]
+    account = QuestionProAccount(surveys={survey: response["surveyName"]}, responses={survey: [response]})
+    with questionpro(account) as api:
+        result = sync(tmp_path, {"connector": "questionpro", "api_key": "${QUESTIONPRO_API_KEY}", "surveys": [survey],
+                                 "base_url": api.url, **config})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    return tmp_path
+
+
+def test_a_recorded_response_is_submitted_at_its_utctimestamp(tmp_path, monkeypatch):
+    """The recorded response's `utctimestamp`, 1769630453, is its "28 Jan, 2026 03:00:53 PM EST" in
+    Unix seconds; its choice is kept as the text shown, its address and coordinates are not."""
+    response = recorded_response()
+    moment = datetime.fromtimestamp(response["utctimestamp"], timezone.utc)
+    assert moment.astimezone(timezone(timedelta(hours=-5))).strftime("%d %b, %Y %I:%M:%S %p EST") == response["timestamp"]
+    synced = sync_one(tmp_path, monkeypatch, response)
+    [(answers, submitted, status, country, attributes, raw)] = query(
+        synced, "SELECT answers, submitted_at, status, country, attributes, raw FROM feedback"
+    )
+    assert submitted == moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    [item] = response["responseSet"]
+    assert json.loads(answers) == {str(item["questionID"]): {"text": item["questionText"], "value": "Yes", "label": "Yes"}}
+    assert (status, country, json.loads(attributes)) == ("complete", "US", {"externalReference": "test_response"})
+    stored = json.loads(raw)
+    assert not {"ipAddress", "latitude", "longitude"} & (set(stored) | set(stored["location"]))
+
