@@ -145,3 +145,19 @@ def test_a_recorded_response_is_submitted_at_its_utctimestamp(tmp_path, monkeypa
     stored = json.loads(raw)
     assert not {"ipAddress", "latitude", "longitude"} & (set(stored) | set(stored["location"]))
 
+
+@pytest.mark.parametrize(
+    ("zone", "hours"),
+    [("WIB", 7), ("IST", 1)],  # Jakarta, not in the table; Irish Summer Time, which the table reads as India's
+)
+def test_a_response_time_in_a_zone_the_table_cannot_tell_is_read_from_its_utctimestamp(tmp_path, monkeypatch, zone,
+                                                                                        hours):  # fmt: skip
+    """The recorded response as an account in another zone shows it: `timestamp` in that zone's
+    local time and abbreviation, `utctimestamp` the same moment. WIB went to quarantine (an
+    unknown abbreviation), IST was read as +05:30 — 4 h 30 min off."""
+    response = recorded_response()
+    moment = datetime.fromtimestamp(response["utctimestamp"], timezone.utc)
+    local = moment.astimezone(timezone(timedelta(hours=hours)))
+    response["timestamp"] = local.strftime(f"%d %b, %Y %I:%M:%S %p {zone}")
+    synced = sync_one(tmp_path, monkeypatch, response)
+    assert query(synced, "SELECT submitted_at FROM feedback") == [(moment.strftime("%Y-%m-%dT%H:%M:%SZ"),)]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.plugins.questionpro.timestamps import parse_response_time
+from cxbridge.plugins.questionpro.timestamps import response_time
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
@@ -52,7 +52,7 @@ class ResponseReader:
             native_id=str(raw["responseID"]),
             raw=raw,
             answers=answers,
-            submitted_at=parse_response_time(raw.get("timestamp"), extra=self.zones),
+            submitted_at=response_time(raw, extra=self.zones),
             respondent_key=builder.respondent_key(str(contact) if contact else None),
             survey_id=str(raw.get("surveyID") or "") or None,
             survey_name=raw.get("surveyName") or None,

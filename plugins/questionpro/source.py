@@ -15,7 +15,7 @@ from cxbridge.http import ApiSource, HeaderToken
 from cxbridge.plugins.questionpro import api
 from cxbridge.plugins.questionpro.config import HOSTS, QuestionProConfig
 from cxbridge.plugins.questionpro.responses import ResponseReader
-from cxbridge.plugins.questionpro.timestamps import parse_response_time
+from cxbridge.plugins.questionpro.timestamps import response_time
 from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
@@ -114,7 +114,7 @@ class Responses(Stream):
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         try:
             zones = self.reader(str(raw.get("surveyID"))).zones
-            moment = parse_response_time(raw.get("timestamp"), extra=zones).strftime(FILTER_FORMAT)
+            moment = response_time(raw, extra=zones).strftime(FILTER_FORMAT)
         except DataError:  # a bad time is the record's problem (quarantine), not the cursor's
             return cursor
         survey = str(raw["surveyID"])

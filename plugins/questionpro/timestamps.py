@@ -1,10 +1,13 @@
-"""QuestionPro's response time, `"05 Oct, 2020 02:51:51 PM PDT"`: a day-month-year text with a
-time-zone abbreviation, read with a table of abbreviations (extendable from the config)."""
+"""QuestionPro's response time: `utctimestamp`, the moment in Unix seconds, when the response has
+one; else `timestamp`, `"05 Oct, 2020 02:51:51 PM PDT"`, a day-month-year text with a time-zone
+abbreviation, read with a table of abbreviations (extendable from the config)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from cxbridge.errors import DataError
 from cxbridge.quoted_values import quoted
@@ -19,6 +22,20 @@ ABBREVIATIONS = {
 }  # fmt: skip
 _STAMP = re.compile(r"^(\d{1,2} \w{3}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M)(?: ([A-Za-z][A-Za-z+\-:0-9]*))?$")
 _OFFSET = re.compile(r"^([+-])(\d{1,2})(?::?(\d{2}))?$")  # +5, +05, +5:30, +05:30, +0530
+_SECONDS_BEFORE = 10**11  # a larger `utctimestamp` (year 5138 on) would be no Unix seconds: not guessed
+
+
+def response_time(raw: Mapping[str, Any], *, extra: dict[str, str] | None = None) -> datetime:
+    """When a response was submitted, in UTC: its `utctimestamp` — Unix seconds, the moment its
+    `timestamp` writes in the account's zone (a recorded response's 1769630453 is its "28 Jan, 2026
+    03:00:53 PM EST") — when it has one; else `timestamp` read with its zone abbreviation, which the
+    table may not know (WIB) or may read as another place's (IST is India's, not Ireland's)."""
+    seconds = raw.get("utctimestamp")
+    if isinstance(seconds, str) and seconds.strip().isdigit():
+        seconds = int(seconds)
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 < seconds < _SECONDS_BEFORE:
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    return parse_response_time(raw.get("timestamp"), extra=extra)
 
 
 def parse_response_time(text: str, *, extra: dict[str, str] | None = None) -> datetime:
