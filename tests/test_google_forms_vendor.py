@@ -136,3 +136,48 @@ def test_options_showing_their_number_beside_words_score_as_their_numbers_by_the
     assert query(tmp_path, "SELECT source_record_id, json_extract(answers, '$.6b7c8d9e.value') FROM feedback "
                            "WHERE json_extract(answers, '$.6b7c8d9e') IS NOT NULL ORDER BY 1") == [
         (r, often_chosen) for r, (_, often_chosen) in sorted(chosen.items())]  # fmt: skip
+
+
+def test_real_quiz_definitions_keep_their_numbered_options_and_an_untitled_forms_document_title(tmp_path, monkeypatch):
+    """Three real forms.get answers (jamboit_quiz_forms.json): a quiz, its copy — the same item and
+    question ids, another formId — and an untitled form, whose proto3 JSON leaves `info.title` out.
+    The responses are ours, in the documented quiz shape (`grade` beside `textAnswers`)."""
+    monkeypatch.setattr(GoogleFormsSource, "sleep", staticmethod(lambda seconds: None))
+    key = {"type": "authorized_user", "client_id": "c", "client_secret": "s", "refresh_token": "r",
+           "token": ACCESS_TOKEN, "expiry": "2099-01-01T00:00:00Z"}  # fmt: skip
+    (tmp_path / "key.json").write_text(json.dumps(key), encoding="utf-8")
+    forms = json.loads((VENDOR / "jamboit_quiz_forms.json").read_text(encoding="utf-8"))
+    questions = {form["formId"]: {item["questionItem"]["question"]["questionId"]: item for item in form["items"]}
+                 for form in forms}  # fmt: skip
+    picks = {forms[0]["formId"]: {"725f1a62": "4", "6b861bea": "5", "331a02e1": "18"},
+             forms[1]["formId"]: {"725f1a62": "3"}, forms[2]["formId"]: {"3f267391": "Opção 1"}}  # fmt: skip
+    account = FormsAccount()
+    for n, form in enumerate(forms, start=1):
+        keys = {qid: [answer["value"] for answer in ((item["questionItem"]["question"].get("grading") or {})
+                                                      .get("correctAnswers") or {}).get("answers", [])]
+                for qid, item in questions[form["formId"]].items()}  # fmt: skip
+        answers = {qid: {"questionId": qid, "textAnswers": {"answers": [{"value": value}]},  # proto3: a wrong one is {}
+                         "grade": {"correct": True} if value in keys[qid] else {}}
+                   for qid, value in picks[form["formId"]].items()}  # fmt: skip
+        account.add_form(form, {"responseId": f"ACYDBNquiz{n}", "createTime": f"2023-03-2{n}T10:00:00.100Z",
+                                "lastSubmittedTime": f"2023-03-2{n}T10:00:00.100123Z", "answers": answers})  # fmt: skip
+    with google_forms(account) as api:
+        result = sync(tmp_path, {"connector": "google_forms", "base_url": api.url + "/v1", "credentials_file": "key.json",
+                                 "forms": [form["formId"] for form in forms]})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 0), result.error
+    names = {form["formId"]: form["info"].get("title") or form["info"]["documentTitle"] for form in forms}
+    assert names[forms[2]["formId"]] == "Formulário sem título"
+    assert dict(query(tmp_path, "SELECT survey_id, survey_name FROM feedback")) == names
+
+    def stored_as(form_id: str, qid: str, value: str) -> int | str:
+        """A number where the question's options are whole numbers one apart ("1" … "4"), else as written ("10", "18", …)."""
+        options = [int(o["value"]) for o in questions[form_id][qid]["questionItem"]["question"]["choiceQuestion"]["options"]
+                   if o["value"].isdigit()]  # fmt: skip
+        return int(value) if options and options == list(range(options[0], options[0] + len(options))) else value
+
+    found = query(tmp_path, "SELECT survey_id, answers FROM feedback")
+    assert {survey: json.loads(answers) for survey, answers in found} == {
+        form_id: {qid: {"text": questions[form_id][qid]["title"], "value": stored_as(form_id, qid, value), "label": value}
+                  for qid, value in chosen.items()} for form_id, chosen in picks.items()
+    }  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]  # sums are no scale: nothing scored
