@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from cxbridge.metrics import nps_category
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from tests.local_api import Reply, fake_api
 from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, zipped
@@ -147,3 +148,40 @@ def test_a_recorded_survey_list_and_export_flow_reads_the_survey_it_names(tmp_pa
     assert query(tmp_path, "SELECT DISTINCT survey_id FROM feedback") == [(chosen["id"],)]
     satisfied = sum(value >= 4 for value in SATISFACTION)
     assert query(tmp_path, "SELECT responses, satisfied FROM csat_by_month") == [(len(SATISFACTION), satisfied)]
+
+
+def test_a_real_export_record_keeps_its_labels_and_its_nps_agrees_with_qualtrics_group(tmp_path, monkeypatch):
+    """A record of a real account's JSON export (poprox_export_record.json): 23 answer keys with
+    their labels, an NPS answer beside Qualtrics' own `_NPS_GROUP`, "Other" text, embedded data.
+    The survey's definition was not recorded, so the NPS question is named in the config."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    record = json.loads((VENDOR / "poprox_export_record.json").read_text(encoding="utf-8"))
+    values, labels = record["values"], record["labels"]
+    nps_key = "QID1718062228"
+    account = QualtricsAccount()
+    account.add_survey("SV_poprox", "POPROX")
+    account.definitions = {"SV_poprox": {"SurveyID": "SV_poprox", "SurveyName": "POPROX", "Questions": {}}}
+    account.put("SV_poprox", record)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": ["SV_poprox"],
+                                 "base_url": api.url + ROOT, "questions": {nps_key: {"metric": "nps"}}})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    [(nps, group, submitted, status, answers, attributes, raw)] = query(
+        tmp_path, "SELECT nps, nps_group, submitted_at, status, answers, attributes, raw FROM feedback"
+    )
+    assert (nps, group) == (values[nps_key], labels[f"{nps_key}_NPS_GROUP"].lower())  # 8, "Passive"
+    # Qualtrics' grouping of every point, as the export's displayedValues give it: 1 detractor, 2 passive, 3 promoter
+    groups = dict(zip(record["displayedValues"][nps_key], record["displayedValues"][f"{nps_key}_NPS_GROUP"]))
+    assert {point: nps_category(point) for point in groups} == {
+        point: {1: "detractor", 2: "passive", 3: "promoter"}[code] for point, code in groups.items()
+    }
+    assert (submitted, status) == (values["recordedDate"].replace("Z", "000Z"), "complete")  # .994Z, finished 1
+    stored = json.loads(answers)
+    asked = [key for key in values if key.startswith("QID") and not key.endswith("_NPS_GROUP")]
+    assert sorted(stored) == sorted(asked) and len(asked) == 23
+    assert {key: (answer["value"], answer["label"]) for key, answer in stored.items()} == {
+        key: (values[key], labels.get(key)) for key in asked
+    }  # "Extremely easy", "Other (specify)", "Probably won't" as Qualtrics wrote them
+    assert json.loads(attributes) == {"survey_id": values["survey_id"]}  # embedded data
+    assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])
