@@ -98,3 +98,35 @@ def test_the_documented_daily_limit_answer_stops_the_source_without_retrying(tmp
         asked = api.paths()
     assert result.status == "failed" and len(asked) == 1 and fixed_clock == []
     assert f"HTTP 429 ({daily['message']}" in result.error and "quota is used up" in result.error
+
+
+def test_a_recorded_contacts_to_companies_batch_read_gives_each_response_its_contacts_company(tmp_path):
+    """A v4 batch read a HubSpot portal answered (stanford_contacts_companies_batch_read.json): two
+    contacts of one company, one of them with the company marked "Primary" (typeId 1 beside the
+    unlabelled 279), `toObjectId` written as text. HubSpot's example survey response, answered by
+    each contact, has no company of its own: each record takes its contact's."""
+    answer = load("stanford_contacts_companies_batch_read.json")
+    company_of = {result["from"]["id"]: result["to"][0]["toObjectId"] for result in answer["results"]}
+    example = load("feedback_submission_example.json")
+    responses = [example | {"id": str(512 + n), "properties": example["properties"] | {"hs_contact_id": contact}}
+                 for n, contact in enumerate(company_of)]  # fmt: skip
+    read: list[dict[str, Any]] = []
+
+    def associations(seen, match):
+        read.append(seen.json())
+        return answer if match.group(1) == "contacts" else {"status": "COMPLETE", "results": []}
+
+    def search(seen, match):
+        wanted = match.group(1) == "feedback_submissions" and "after" not in seen.json()
+        return {"total": len(responses), "results": responses} if wanted else {"total": 0, "results": []}
+
+    with fake_api() as api:
+        api.route("POST", SEARCH)(search)
+        api.route("POST", "/crm/v4/associations/([a-z_]+)/companies/batch/read")(associations)
+        result = sync(tmp_path, entry(api.url, companies=False, contacts=False))
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert read == [{"inputs": [{"id": r["id"]} for r in responses]},
+                    {"inputs": [{"id": contact} for contact in sorted(company_of, key=int)]}]  # fmt: skip
+    stored = dict(query(tmp_path, "SELECT source_record_id, crm_account_id FROM feedback"))
+    assert stored == {r["id"]: company_of[r["properties"]["hs_contact_id"]] for r in responses}
+    assert set(stored.values()) == {"174919744979"}
