@@ -152,7 +152,7 @@ def test_a_recorded_survey_list_and_export_flow_reads_the_survey_it_names(tmp_pa
 
 def test_a_real_export_record_keeps_its_labels_and_its_nps_agrees_with_qualtrics_group(tmp_path, monkeypatch):
     """A record of a real account's JSON export (poprox_export_record.json): 23 answer keys with
-    their labels, an NPS answer beside Qualtrics' own `_NPS_GROUP`, "Other" text, embedded data.
+    their labels, an NPS answer beside Qualtrics' own `_NPS_GROUP`, "Other" text, a key of no question.
     The survey's definition was not recorded, so the NPS question is named in the config."""
     monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
     monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
@@ -183,5 +183,5 @@ def test_a_real_export_record_keeps_its_labels_and_its_nps_agrees_with_qualtrics
     assert {key: (answer["value"], answer["label"]) for key, answer in stored.items()} == {
         key: (values[key], labels.get(key)) for key in asked
     }  # "Extremely easy", "Other (specify)", "Probably won't" as Qualtrics wrote them
-    assert json.loads(attributes) == {"survey_id": values["survey_id"]}  # embedded data
+    assert json.loads(attributes) == {"survey_id": values["survey_id"]}  # no question: embedded data, or the project's
     assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])
