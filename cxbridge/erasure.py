@@ -16,19 +16,15 @@ address or writing the phone number, and what the loop delivered of the cases to
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Protocol
 
-from cxbridge.addresses import address_of
 from cxbridge.crm import CONTACT_COLUMNS
-from cxbridge.errors import ConfigError
 from cxbridge.json_text import to_json
 from cxbridge.layout import ERASURES
-from cxbridge.phones import former_digits, is_phone, phones_in
-from cxbridge.respondents import PSEUDONYM_PREFIX, RespondentKeys, canonical_contact, salted_hash
+from cxbridge.phones import phones_in
+from cxbridge.respondents import PSEUDONYM_PREFIX, canonical_contact
 from cxbridge.tables import FEEDBACK_COLUMNS, RecordRows
 
 if TYPE_CHECKING:
@@ -38,7 +34,6 @@ RESPONDENT, RECORD, REQUESTER = "respondent", "record", "requester"
 """The kinds of tombstone: a respondent key, the id of a record erased (which a source may hold
 under no key: a copy without the contact column, a record quarantined), and a requester
 (`source:user_id`)."""
-_REQUESTER = re.compile(r"([a-z][a-z0-9_]*):(\S+)")
 IDS_PER_STATEMENT = 500
 PAGE = 1000
 """Texts an erasure holds at a time, looking for a phone number in them (`_writing`)."""
@@ -46,7 +41,6 @@ _TEXTS = (("feedback", "comment", ("record_id",)), ("feedback_comments", "text",
 """Where a record's free text is, with each table's primary key."""
 RECORD_TABLES = ("feedback_followups", "feedback_scores", "feedback_comments", "feedback")
 """The tables holding a stored record's rows by its `record_id`, the record's own last."""
-_KEY = re.compile(r"[0-9a-f]{32}")
 _WHOLE_VALUE = (('"', '"'), ("<", ">"), (":", '"'))
 """How a kept address (`keep_personal_data`) sits in a payload's JSON text as a whole value: as
 is, with a display name (`Jo <jo@…>`), as a `mailto:` link — not inside `joanne@…`."""
@@ -328,88 +322,3 @@ def _add_tombstones(db: Statements, tombstones: set[tuple[str, str]], now: str) 
     for kind, erased_id in sorted(tombstones - stored):
         db.execute(f"INSERT INTO {ERASURES.name} (kind, erased_id, erased_at) VALUES ({marks})", [kind, erased_id, now])
 
-
-def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Sequence[str] = ()) -> list[str]:
-    """The respondent keys given (`--key`), lower-cased; ConfigError naming a contact that is
-    neither an e-mail address nor a phone number (masked), a key that is not one, or no one named
-    (`requesters` too counts: `checked_requesters`)."""
-    for contact in contacts:
-        if not is_contact(contact):
-            raise ConfigError(
-                f"{masked(contact)} is neither an e-mail address nor a phone number: give the address or number the "
-                "source holds, or the respondent key with --key"
-            )
-    for key in keys:
-        if not _KEY.fullmatch(key.strip().lower()):
-            raise ConfigError(f"--key {key!r} is not a respondent key: 32 hex digits, as feedback.respondent_key holds")
-    if not contacts and not keys and not requesters:
-        raise ConfigError(
-            "name the person to erase: their e-mail address or phone number, --key KEY, or --requester SOURCE:USER_ID"
-        )
-    return [key.strip().lower() for key in keys]
-
-
-def checked_requesters(requesters: Sequence[str]) -> list[str]:
-    """The requesters given (`--requester SOURCE:USER_ID`: a source's name and the user id its
-    help desk names them by), stripped; ConfigError naming one that is not of that form."""
-    for requester in requesters:
-        if not _REQUESTER.fullmatch(requester.strip()):
-            raise ConfigError(
-                f"--requester {masked_requester(requester)!r} is not SOURCE:USER_ID: the source's name as configured "
-                "(lower-case letters, digits and _) and the user id its help desk names the person by, e.g. "
-                "--requester zendesk_support:20978392"
-            )
-    return [requester.strip() for requester in requesters]
-
-
-def masked_requester(requester: str) -> str:
-    """A requester as output may show it: the source and the user id's last two characters
-    (`zendesk_support:***92`), as a phone number is shown."""
-    source, colon, user_id = requester.strip().rpartition(":")
-    return f"{source}{colon}***{user_id[-2:] if len(user_id) >= 5 else ''}"
-
-
-def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
-    """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
-    sync keys it (with the dataset's salt), an international number also as the rules before
-    keyed it written with `00` or a trunk `(0)`, a number of the dataset's phone region also as
-    keyed before it was set (`former_digits`: records stored then hold those keys), and each key
-    given as such."""
-    formers = (former_digits(contact, region=respondents.phone_region) for contact in contacts)
-    former = {salted_hash(digits, respondents.salt) for digits in chain.from_iterable(formers)}
-    return sorted({key for key in map(respondents.key, contacts) if key is not None} | former | set(keys))
-
-
-def addresses_of(contacts: Sequence[str]) -> list[str]:
-    """The e-mail addresses among `contacts`, as keys are made of them (lower-cased, bare)."""
-    return sorted({canonical for contact in contacts if "@" in (canonical := canonical_contact(contact) or "")})
-
-
-def phones_of(contacts: Sequence[str], *, region: str | None = None) -> list[str]:
-    """The phone numbers among `contacts`, as keys are made of them (their digits), with a phone
-    `region` also as they were before it was set (`former_digits`): a text writes them either way."""
-    canonicals = (canonical_contact(contact, phone_region=region) or "@" for contact in contacts)
-    numbers = {canonical for canonical in canonicals if "@" not in canonical}
-    former = chain.from_iterable(former_digits(contact, region=region) for contact in contacts) if region else ()
-    return sorted(numbers.union(former))
-
-
-def is_contact(text: str) -> bool:
-    """Whether `text` is an e-mail address, or a phone number (five digits or more)."""
-    canonical = canonical_contact(text)
-    if canonical is None:
-        return False
-    if "@" in canonical:
-        return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
-    return is_phone(text, min_digits=5)
-
-
-def masked(contact: str) -> str:
-    """A contact as output may show it: an address's first character and domain
-    (`j***@example.com`), a number's last two digits (`***58`)."""
-    text = contact.strip()
-    if "@" in text:
-        local, _, domain = address_of(text).rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    digits = re.sub(r"\D", "", text)
-    return f"***{digits[-2:]}" if len(digits) >= 5 else "***"

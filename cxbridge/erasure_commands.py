@@ -13,7 +13,7 @@ from cxbridge.config import Config, optional_config
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.dataset_salt import dataset_keys
-from cxbridge.erasure import (
+from cxbridge.erasure_people import (
     addresses_of, checked_keys, checked_requesters, masked, masked_requester, phones_of, respondent_keys,
 )  # fmt: skip
 from cxbridge.plugins_host import PluginHost, get_host

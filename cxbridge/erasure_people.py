@@ -1,0 +1,103 @@
+"""Who `cxbridge erase` names, before anything is opened and as output shows them: contacts
+(e-mail addresses, phone numbers), respondent keys (`--key`) and requesters (`--requester
+SOURCE:USER_ID`) checked, each contact keyed as a sync keys it, and masked wherever shown."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from itertools import chain
+
+from cxbridge.addresses import address_of
+from cxbridge.errors import ConfigError
+from cxbridge.phones import former_digits, is_phone
+from cxbridge.respondents import RespondentKeys, canonical_contact, salted_hash
+
+_REQUESTER = re.compile(r"([a-z][a-z0-9_]*):(\S+)")
+_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Sequence[str] = ()) -> list[str]:
+    """The respondent keys given (`--key`), lower-cased; ConfigError naming a contact that is
+    neither an e-mail address nor a phone number (masked), a key that is not one, or no one named
+    (`requesters` too counts: `checked_requesters`)."""
+    for contact in contacts:
+        if not is_contact(contact):
+            raise ConfigError(
+                f"{masked(contact)} is neither an e-mail address nor a phone number: give the address or number the "
+                "source holds, or the respondent key with --key"
+            )
+    for key in keys:
+        if not _KEY.fullmatch(key.strip().lower()):
+            raise ConfigError(f"--key {key!r} is not a respondent key: 32 hex digits, as feedback.respondent_key holds")
+    if not contacts and not keys and not requesters:
+        raise ConfigError(
+            "name the person to erase: their e-mail address or phone number, --key KEY, or --requester SOURCE:USER_ID"
+        )
+    return [key.strip().lower() for key in keys]
+
+
+def checked_requesters(requesters: Sequence[str]) -> list[str]:
+    """The requesters given (`--requester SOURCE:USER_ID`: a source's name and the user id its
+    help desk names them by), stripped; ConfigError naming one that is not of that form."""
+    for requester in requesters:
+        if not _REQUESTER.fullmatch(requester.strip()):
+            raise ConfigError(
+                f"--requester {masked_requester(requester)!r} is not SOURCE:USER_ID: the source's name as configured "
+                "(lower-case letters, digits and _) and the user id its help desk names the person by, e.g. "
+                "--requester zendesk_support:20978392"
+            )
+    return [requester.strip() for requester in requesters]
+
+
+def masked_requester(requester: str) -> str:
+    """A requester as output may show it: the source and the user id's last two characters
+    (`zendesk_support:***92`), as a phone number is shown."""
+    source, colon, user_id = requester.strip().rpartition(":")
+    return f"{source}{colon}***{user_id[-2:] if len(user_id) >= 5 else ''}"
+
+
+def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
+    """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
+    sync keys it (with the dataset's salt), an international number also as the rules before
+    keyed it written with `00` or a trunk `(0)`, a number of the dataset's phone region also as
+    keyed before it was set (`former_digits`: records stored then hold those keys), and each key
+    given as such."""
+    formers = (former_digits(contact, region=respondents.phone_region) for contact in contacts)
+    former = {salted_hash(digits, respondents.salt) for digits in chain.from_iterable(formers)}
+    return sorted({key for key in map(respondents.key, contacts) if key is not None} | former | set(keys))
+
+
+def addresses_of(contacts: Sequence[str]) -> list[str]:
+    """The e-mail addresses among `contacts`, as keys are made of them (lower-cased, bare)."""
+    return sorted({canonical for contact in contacts if "@" in (canonical := canonical_contact(contact) or "")})
+
+
+def phones_of(contacts: Sequence[str], *, region: str | None = None) -> list[str]:
+    """The phone numbers among `contacts`, as keys are made of them (their digits), with a phone
+    `region` also as they were before it was set (`former_digits`): a text writes them either way."""
+    canonicals = (canonical_contact(contact, phone_region=region) or "@" for contact in contacts)
+    numbers = {canonical for canonical in canonicals if "@" not in canonical}
+    former = chain.from_iterable(former_digits(contact, region=region) for contact in contacts) if region else ()
+    return sorted(numbers.union(former))
+
+
+def is_contact(text: str) -> bool:
+    """Whether `text` is an e-mail address, or a phone number (five digits or more)."""
+    canonical = canonical_contact(text)
+    if canonical is None:
+        return False
+    if "@" in canonical:
+        return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
+    return is_phone(text, min_digits=5)
+
+
+def masked(contact: str) -> str:
+    """A contact as output may show it: an address's first character and domain
+    (`j***@example.com`), a number's last two digits (`***58`)."""
+    text = contact.strip()
+    if "@" in text:
+        local, _, domain = address_of(text).rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = re.sub(r"\D", "", text)
+    return f"***{digits[-2:]}" if len(digits) >= 5 else "***"
