@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
+from cxbridge.command_runs import EVERY_SOURCE
 from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
 from cxbridge.dataset_salt import dataset_keys, known_keys
 from cxbridge.ranking import defines_waves, store_ranking, wave_warning
@@ -478,7 +479,7 @@ def quarantine_list(
 def _require_known_source(dest: Destination, cfg: Config | None, source: str) -> None:
     """A source name that neither the config nor any run knows is a typo, not an empty list."""
     known = {row["source"] for row in dest.query(f"SELECT DISTINCT source FROM {dest.qualified('sync_runs')}")}
-    known |= set(cfg.sources) if cfg else set()
+    known = (known | set(cfg.sources) if cfg else known) - {EVERY_SOURCE}  # an erasure's row names no source
     if source not in known:
         where = f"{cfg.path} or {dest.display_name}" if cfg else dest.display_name
         raise ConfigError(f"no source named {source!r} in {where}; sources: {', '.join(sorted(known)) or 'none'}")

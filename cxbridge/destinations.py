@@ -174,7 +174,7 @@ class SyncRun:
     full_refresh: bool = False
     records_skipped: int = 0
     records_pruned: int | None = None  # records `sync --prune` (or `cxbridge remove`) removed; None: not asked to
-    command: str = "sync"  # what wrote the row: sync, import, replay (`quarantine replay`) or remove
+    command: str = "sync"  # what wrote the row: sync, import, replay (`quarantine replay`), remove or erase
 
 
 class Destination(ABC):
@@ -347,14 +347,15 @@ class Destination(ABC):
 
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
-        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False,
+        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False, run: SyncRun | None = None,
     ) -> Erasure:
         """Remove every row of the respondents of `keys` (and `addresses`, their e-mail addresses
         lower-cased, and `phones`, their numbers' digits, never stored) and of `requesters`
         (`source:user_id`, a help desk's user id → the attributes its source names requesters by,
-        `Source.requester_fields`) in one transaction and record their tombstones
-        (`cxbridge.erasure.erase_rows`); the rows per table (that would go, with `dry_run`). A
-        destination that cannot do it in one transaction refuses."""
+        `Source.requester_fields`) in one transaction, record their tombstones
+        (`cxbridge.erasure.erase_rows`) and `run`, the erasure's row of `sync_runs`, with the
+        records removed (`cxbridge.command_runs.record_run`); the rows per table (that would go,
+        with `dry_run`). A destination that cannot do it in one transaction refuses."""
         raise DestinationError(
             f"{self.name} destinations cannot erase a person's data in one transaction yet; sync the sources into "
             "SQLite, DuckDB or PostgreSQL and erase there, or remove their rows by hand (docs/security.md#erasure)"

@@ -140,6 +140,11 @@ class Erasure:
     """What the loop delivered of the erased cases to other systems, which the erasure cannot
     reach: `action: reference` (a ticket, a task), or the action alone (an e-mail, a webhook)."""
 
+    @property
+    def records(self) -> int:
+        """The person's records among the rows, stored and quarantined (`sync_runs.records_pruned`)."""
+        return self.rows.get("feedback", 0) + self.rows.get("quarantine", 0)
+
 
 def erase_rows(
     db: Statements,

@@ -3,16 +3,22 @@ this module when it is first asked for: a sync holds none of it."""
 
 from __future__ import annotations
 
+import inspect
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from cxbridge.api import changing
+from cxbridge.command_runs import EVERY_SOURCE, erase_command, record_failure
 from cxbridge.config import Config, optional_config
-from cxbridge.destinations import Destination
+from cxbridge.destinations import Destination, SyncRun
 from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.dataset_salt import dataset_keys
+from cxbridge.erasure import Erasure
 from cxbridge.erasure_people import (
     addresses_of, checked_keys, checked_requesters, masked, masked_requester, phones_of, respondent_keys,
 )  # fmt: skip
@@ -78,13 +84,37 @@ def erase(
         # passed only when given: a plugin's erase() written before it took them
         phones = phones_of(contacts, region=region)
         later = {name: values for name, values in (("phones", phones), ("requesters", named_by)) if values}
-        erasure = dest.erase(people, addresses=addresses_of(contacts), dry_run=dry_run, **later)
+        command = erase_command(keys=bool(given), requesters=bool(requesters))
+        erasure = _erased(dest, people, command=command, addresses=addresses_of(contacts), dry_run=dry_run, **later)
     named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
                            delivered=erasure.delivered)  # fmt: skip
     if not dry_run:
         log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(erasure.rows.values()))
     return result
+
+
+def _erased(dest: Destination, people: list[str], *, command: str, dry_run: bool, **options: Any) -> Erasure:
+    """`dest.erase`, recorded unless `dry_run` as a run of `command` in `sync_runs` (an auditor sees
+    when it ran and how many records went; `cxbridge.command_runs`): saved `running` before its
+    transaction, finished inside it, `failed` after one that failed, naming its error's type only
+    (an engine's message may quote a value of the person). A destination plugin whose `erase()`
+    takes no `run` (written before it) has it saved after its transaction."""
+    if dry_run:
+        return dest.erase(people, dry_run=True, **options)
+    run = SyncRun(uuid.uuid4().hex, EVERY_SOURCE, "cxbridge", datetime.now(timezone.utc), command=command)
+    records_run = "run" in inspect.signature(dest.erase).parameters
+    if records_run:
+        dest.save_run(run)  # `running` until its transaction records its end: killed, status says it rolled back
+    try:
+        erasure = dest.erase(people, **options, **({"run": run} if records_run else {}))
+    except Exception as exc:
+        record_failure(dest, run, f"{type(exc).__name__}: rolled back, nothing erased")
+        raise
+    if not records_run:
+        run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), erasure.records
+        dest.save_run(run)
+    return erasure
 
 
 def requester_fields(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from cxbridge.ages import ago, parse_age
+from cxbridge.command_runs import READING_NOTHING
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
 from cxbridge.timestamps import format_timestamp, parse_timestamp
@@ -129,11 +130,13 @@ def stale_sources(
 
 def _last_runs(dest: Destination, time: str, *, status: str) -> list[dict[str, Any]]:
     """Each source's run of the latest `time` among those whose `status` is as said (`= 'success'`),
-    compared in time (Destination.in_time), the stored value selected; a removal reads nothing, so
-    it is no run here (`sync_runs.command`: `remove`, or `remove --survey …` of some of them)."""
+    compared in time (Destination.in_time), the stored value selected; a removal or an erasure
+    reads nothing, so it is no run here (`sync_runs.command`: `remove`, `remove --survey …`,
+    `erase`, `erase --requester …`: `READING_NOTHING`)."""
     read = f"status {status}"
     if dest.has_column("sync_runs", "command"):
-        read += " AND (command IS NULL OR (command <> 'remove' AND command NOT LIKE 'remove %'))"
+        others = " AND ".join(f"command <> '{name}' AND command NOT LIKE '{name} %'" for name in READING_NOTHING)
+        read += f" AND (command IS NULL OR ({others}))"
     return dest.query(
         f"SELECT r.source, r.status, r.{time}, r.records_read, r.records_quarantined FROM sync_runs r JOIN "
         f"(SELECT source, MAX({dest.in_time(time)}) AS latest FROM sync_runs WHERE {read} GROUP BY source) l "

@@ -103,7 +103,7 @@ SYNC_RUNS = Table(
         Column("error"), Column("full_refresh", T.BOOLEAN, True),
         Column("records_skipped", T.INTEGER),  # last: where a migration adds it; null in runs from before it
         Column("records_pruned", T.INTEGER),  # after it, as migrations add them; null in a run without --prune
-        Column("command"),  # sync, import, replay or remove: null in runs from before it
+        Column("command"),  # sync, import, replay, remove or erase: null in runs from before it
     ),
     primary_key=("run_id", "source"),
 )  # fmt: skip

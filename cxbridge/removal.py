@@ -9,14 +9,13 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 
+from cxbridge.command_runs import record_run
 from cxbridge.destinations import SyncRun
 from cxbridge.errors import ConfigError
 from cxbridge.erasure import Statements
 from cxbridge.layout import SYNC_RUNS
 from cxbridge.pruning import Parts, Relink, part_of_row, remove_records
-from cxbridge.sql_rows import run_row
 
 
 @dataclass(frozen=True)
@@ -82,18 +81,8 @@ def removal_rows(
     if not dry_run:
         remove_records(db, records, quarantined, relink=relink)
         if run is not None:
-            _record(db, run, removal)
+            record_run(db, run, removed=removal.total)
     return removal
-
-
-def _record(db: Statements, run: SyncRun, removal: Removal) -> None:
-    """The removal's row of `sync_runs`, in place of the `running` one saved before its
-    transaction: `command` remove, `records_pruned` what went."""
-    run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), removal.total
-    db.execute(f"DELETE FROM {SYNC_RUNS.name} WHERE run_id = {db.param(0)} AND source = {db.param(1)}",
-               [run.run_id, run.source])  # fmt: skip
-    marks = ", ".join(db.param(i) for i in range(len(SYNC_RUNS.columns)))
-    db.execute(f"INSERT INTO {SYNC_RUNS.name} ({', '.join(SYNC_RUNS.column_names)}) VALUES ({marks})", run_row(run))
 
 
 def stored_connector(db: Statements, source: str) -> str:

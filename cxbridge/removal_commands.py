@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from cxbridge.api import changing, open_destination
+from cxbridge.command_runs import record_failure
 from cxbridge.config import Config, optional_config
 from cxbridge.destinations import Destination, SyncRun, cannot_remove
 from cxbridge.duplicates import IdentityRules
@@ -92,7 +93,7 @@ def remove(
             failed = exc if isinstance(exc, CxbridgeError) else DestinationError(
                 f"{dest.display_name} failed; nothing was removed: {type(exc).__name__}: {exc}")  # fmt: skip
             if not dry_run:
-                _record_failure(dest, run, failed)
+                record_failure(dest, run, redact(str(failed)))
             if failed is exc:
                 raise
             log.debug("%s crashed removing %s:\n%s", dest.name, source, traceback.format_exc())
@@ -102,16 +103,6 @@ def remove(
     if not dry_run:
         log.info("%s: removed %d records of source %s", result.destination, removal.total, source)
     return result
-
-
-def _record_failure(dest: Destination, run: SyncRun, failed: Exception) -> None:
-    """The removal's row of `sync_runs` `failed` with what `failed` says and 0 removed; one the
-    database refuses stays `running`, which `status` shows abandoned: rolled back."""
-    run.status, run.finished_at, run.records_pruned, run.error = "failed", datetime.now(timezone.utc), 0, redact(str(failed))
-    try:
-        dest.save_run(run)
-    except Exception as exc:  # the database that failed the removal: its error is the one to report
-        log.debug("the row of removal %s stays running: %s", run.run_id, exc)
 
 
 def _copy_cases_closed(dest: Destination, run: SyncRun, *, linked: bool, removal: Removal | None = None) -> list[str]:

@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 
+from cxbridge.command_runs import record_run
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.erasure import Erased, Erasure, erase_rows, erased_of
 from cxbridge.errors import DestinationError
@@ -433,10 +434,14 @@ class SQLDestination(Destination):
 
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
-        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False,
+        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False, run: SyncRun | None = None,
     ) -> Erasure:
         with nullcontext() if dry_run else self.transaction():
-            return erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=utc_now(), dry_run=dry_run)
+            erasure = erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=utc_now(),
+                                 dry_run=dry_run)  # fmt: skip
+            if run is not None and not dry_run:
+                record_run(self, run, removed=erasure.records)
+            return erasure
 
     prunes = True
 

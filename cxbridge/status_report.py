@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from cxbridge.command_runs import reads_nothing
 from cxbridge.destinations import Destination, QuarantineItem
 from cxbridge.loop.copy_cases import UNCLOSED, pending_marks
 from cxbridge.resolver import STATE_SOURCE, identity_ready
@@ -32,7 +33,7 @@ UNFINISHED = ("running", ABANDONED)
 UNKNOWN_WHEN_UNFINISHED = ("records_read", "records_unchanged", "records_skipped")
 """Counts a run records at its end only and its rows do not tell: null (unknown), not 0."""
 ROLLED_BACK = "killed before its transaction committed: rolled back, nothing removed"
-"""What `status` says of an abandoned `cxbridge remove`, whose one transaction removes and records it."""
+"""What `status` says of an abandoned `cxbridge remove` or `erase`, whose one transaction removes and records it."""
 WRITTEN_TABLES = ("feedback", "crm_accounts", "crm_contacts")
 """The tables whose rows a run counts as written (`WriteStats.written`), each with `sync_run_id`."""
 LATER_RUN_COLUMNS = ("records_skipped", "records_pruned", "command")
@@ -139,7 +140,7 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     _count_what_unfinished_runs_committed(dest, rows)
     pending = pending_marks(dest) if rows else {}
     for row in rows:
-        if row["status"] == ABANDONED and _is_removal(row):  # one transaction removes and records it
+        if row["status"] == ABANDONED and reads_nothing(row["command"]):  # one transaction removes and records it
             row.update(records_pruned=0, error=ROLLED_BACK)
         elif row["run_id"] in pending and row["status"] != "running":  # stopped between its commit and that step
             row["error"] = "; ".join(filter(None, (row["error"], UNCLOSED)))
@@ -152,7 +153,7 @@ def _count_what_unfinished_runs_committed(dest: Destination, rows: list[dict[str
     rows with the run's id. So written and quarantined become the rows (feedback, CRM) and
     quarantined records of the run each source's rows still carry — those a later run wrote again
     carry that run's — and read, unchanged and skipped are unknown (None)."""
-    unfinished = [row for row in rows if row["status"] in UNFINISHED and not _is_removal(row)]  # a removal stamps no row
+    unfinished = [row for row in rows if row["status"] in UNFINISHED and not reads_nothing(row["command"])]  # stamps no row
     ids = sorted({row["run_id"] for row in unfinished})
     if not ids:
         return
@@ -175,11 +176,6 @@ def _rows_of_runs(dest: Destination, table: str, run_column: str, ids: list[str]
         ids,
     )
     return {(row["run_id"], row["source"]): row["n"] for row in found}
-
-
-def _is_removal(row: dict[str, Any]) -> bool:
-    """Whether the run is a `cxbridge remove` (`remove`, `remove --survey …`): it stamps no row."""
-    return (row["command"] or "").split(" ")[0] == "remove"
 
 
 def _any_running(dest: Destination) -> bool:

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,14 @@ from click.testing import CliRunner
 import cxbridge
 from cxbridge import api, plugins_host
 from cxbridge.cli.main import cli
+from cxbridge.freshness import stale_sources
 from cxbridge.identity import record_id
 from cxbridge.layout import TABLES
 from cxbridge.loop.cases import case_id
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.plugins_host import create_host
 from cxbridge.sql_destination import SQLDestination
+from cxbridge.timestamps import format_timestamp, parse_timestamp
 from tests.conftest import Workspace, survey_row
 
 JANE = "Jane.Doe@Example.com"
@@ -174,9 +177,54 @@ def test_a_sync_after_an_erasure_records_what_it_left_out_in_sync_runs_and_statu
     shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
     assert {run["source"]: run["records_skipped"] for run in shown if run["run_id"] == result.run_id} == jane
     table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout.splitlines()
-    assert table[2].split()[-5:] == ["read", "written", "unchanged", "quarantined", "skipped"]
+    assert table[2].split()[-6:] == ["read", "written", "unchanged", "quarantined", "skipped", "pruned"]  # the erasure's
     survey = next(line for line in table if line.startswith(runs["survey"]["started_at"][:10]) and " survey " in line)
-    assert survey.split()[-5:] == [f"{runs['survey'][f'records_{n}']:,}" for n in ("read", "written", "unchanged", "quarantined", "skipped")]
+    assert survey.split()[-6:-1] == [f"{runs['survey'][f'records_{n}']:,}" for n in ("read", "written", "unchanged", "quarantined", "skipped")]
+
+
+def erase_runs(url: str) -> list[dict]:
+    with api.reading(destination=url) as dest:
+        return dest.query("SELECT * FROM sync_runs WHERE command LIKE 'erase%'")
+
+
+def test_an_erasure_records_its_run_in_sync_runs_and_status_naming_no_one(synced):
+    """An auditor sees when an erasure ran and how many records it removed, as of a removal:
+    a row of `sync_runs` of every source (`*`), `records_pruned` her three stored records and
+    the quarantined one; neither her address nor her key is in it."""
+    _, url = synced
+    with api.reading(destination=url) as dest:
+        [key] = {row["respondent_key"] for row in dest.query("SELECT respondent_key FROM feedback WHERE source_record_id = 'R20'")}
+
+    assert erase(url, JANE)[0] == 0
+    assert erase(url, "--key", key)[0] == 4  # nothing left of her: a run all the same, with 0
+
+    runs = sorted(erase_runs(url), key=lambda run: run["records_pruned"], reverse=True)
+    assert [(r["source"], r["command"], r["status"], r["records_pruned"], r["error"]) for r in runs] == [
+        ("*", "erase", "success", 4, None), ("*", "erase --key …", "success", 0, None)]  # fmt: skip
+    assert all(run["finished_at"] for run in runs)
+    assert "jane" not in json.dumps(runs, default=str).casefold() and key not in json.dumps(runs, default=str)
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert [(r["command"], r["status"], r["records_pruned"]) for r in shown if r["source"] == "*"] == [
+        ("erase --key …", "success", 0), ("erase", "success", 4)]  # fmt: skip
+    table = CliRunner().invoke(cli, ["status", "--destination", url], env={"COLUMNS": "200"}).stdout
+    assert [line.split()[-1] for line in table.splitlines() if line.split()[3:6] == ["*", "erase", "success"]] == ["4"]
+    unknown = CliRunner().invoke(cli, ["quarantine", "list", "--source", "surevy", "--destination", url])
+    assert "no source named 'surevy'" in unknown.stderr and "sources: exports, survey\n" in unknown.stderr  # no `*`
+
+
+def test_an_erasure_is_no_sync_of_any_source_for_status_stale(synced):
+    """Freshness judges the sources' syncs: an erasure after them neither counts as the last
+    sync of a source nor lists its `*` as a source never synced."""
+    workspace, url = synced
+    with api.reading(destination=url) as dest:
+        synced_at = {row["source"]: row["finished_at"] for row in dest.query("SELECT source, finished_at FROM sync_runs")}
+
+    assert erase(url, JANE)[0] == 0
+
+    with api.reading(destination=url) as dest:
+        stale = stale_sources(dest, age=timedelta(hours=1), now=datetime(2999, 1, 1, tzinfo=timezone.utc))
+    assert {row["source"]: row["last_success"] for row in stale} == {
+        source: format_timestamp(parse_timestamp(at)) for source, at in synced_at.items()}  # fmt: skip
 
 
 def test_a_later_response_of_an_erased_person_is_left_out_too(synced):
@@ -243,6 +291,8 @@ def test_an_erasure_stopped_part_way_leaves_every_row_in_place(synced, monkeypat
     assert rows_of(url) == before
     with api.reading(destination=url) as dest:
         assert not dest.erased()
+    [run] = erase_runs(url)  # its type only: an engine's message may quote a value of the person
+    assert (run["status"], run["records_pruned"], run["error"]) == ("failed", 0, "RuntimeError: rolled back, nothing erased")
 
 
 def after_deletes(execute, count: int, deleted: list[str], error: BaseException | None = None, *,
@@ -289,7 +339,11 @@ def test_an_erasure_killed_part_way_leaves_every_row_in_place_and_runs_again(syn
 
     assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
     assert rows_of(url) == before
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert [(r["command"], r["status"], r["records_pruned"], r["error"]) for r in shown if r["source"] == "*"] == [
+        ("erase", "abandoned", 0, "killed before its transaction committed: rolled back, nothing removed")]  # fmt: skip
     assert erase(url, JANE)[0] == 0 and rows_of(url) == without_jane(before)
+    assert sorted((run["status"], run["records_pruned"]) for run in erase_runs(url)) == [("running", None), ("success", 4)]
 
 
 def test_parquet_refuses_to_erase_naming_what_to_do(workspace, tmp_path):

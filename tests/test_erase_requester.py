@@ -112,6 +112,10 @@ def test_erasing_requesters_removes_their_ratings_and_a_full_re_read_leaves_them
     }  # fmt: skip
     assert "zendesk_support:***93" in out and "freshdesk:***01" in out
     assert str(ZENDESK_USER) not in out + err and str(FRESHDESK_USER) not in out + err
+    with api.reading(destination=url) as dest:
+        [run] = dest.query("SELECT * FROM sync_runs WHERE source = '*'")
+    assert (run["command"], run["status"], run["records_pruned"]) == ("erase --requester …", "success", 4)
+    assert str(ZENDESK_USER) not in str(run) and str(FRESHDESK_USER) not in str(run)
 
     result = help_desks.sync(full_refresh=True)
 

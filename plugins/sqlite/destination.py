@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from cxbridge.crm import ACCOUNT_COLUMNS, CONTACT_COLUMNS, ContextRow, id_column
+from cxbridge.command_runs import record_run
 from cxbridge.destinations import Batch, Destination, LoopChanges, QuarantineItem, SyncRun, WriteStats
 from cxbridge.erasure import Erased, Erasure, erase_rows, erased_of
 from cxbridge.errors import DestinationError
@@ -507,14 +508,21 @@ class SQLiteDestination(Destination):
 
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
-        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False,
+        requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False, run: SyncRun | None = None,
     ) -> Erasure:
         """With `secure_delete` (off in SQLite's default build), the erased rows' bytes are zeroed in
         the file, not left in free space; the WAL's older frames go at the checkpoint after it."""
         if dry_run:
             return erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now(), dry_run=True)
         self.db.execute("PRAGMA secure_delete = ON")
-        erased = self._write(lambda: erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now()))
+
+        def erased_and_recorded() -> Erasure:
+            erasure = erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now())
+            if run is not None:
+                record_run(self, run, removed=erasure.records)
+            return erasure
+
+        erased = self._write(erased_and_recorded)
         self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return erased
 
