@@ -84,14 +84,15 @@ class DestinationLockedError(DestinationError):
         cases, replay) holds destination `target` (`waiting` False) or waits for the running
         syncs (`waiting` True), its claim or queued request keeping later syncs and commands out
         (None: not known which); `any_command`, the holder may be a sync or a whole-destination
-        command, as one lock file cannot tell; after `waited` seconds of --wait it says so and asks for more."""
+        command, listed where no holder file names it (`cxbridge.local_files`); after `waited` seconds of --wait it says so and asks for more."""
         who = f" ({holder})" if holder else ""
         if whole:
             does = {None: "holds or is waiting for", False: "holds", True: "is waiting for"}[waiting]
             other = f"another cxbridge command{who} {does} the whole of {target}"
             still = "it had not finished"
         else:
-            writer = "command (a sync, remove, erase, cases or replay)" if any_command else "sync"
+            listed = "" if holder else " (a sync, remove, erase, cases or replay)"
+            writer = f"command{listed}" if any_command else "sync"
             other, still = f"another cxbridge {writer}{who} is writing {target}", "it was still writing"
         advice = (
             f"{still} after {waited:g} s of waiting: run again once it is done, or pass a longer --wait SECONDS"

@@ -1,11 +1,16 @@
 """What destinations kept in local files share: the path in their URL, and the lock file beside
-them that lets one sync or whole-destination command write at a time."""
+them that lets one sync or whole-destination command write at a time, with a holder file beside
+it naming the command that holds it, for the refusal of another."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,12 +42,15 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
     except Timeout:
-        raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait, any_command=True) from None
+        holder = _holder(lock_path)
+        raise DestinationLockedError.refusal(f"to {_spelled(target, real)}", waited=wait, holder=holder, any_command=True) from None
     except OSError as exc:
         raise DestinationError(f"cannot write {_spelled(target, real)}: {_refusing(lock_path, exc)}") from None
+    _write_holder(lock_path)
     try:
         yield
     finally:
+        _holder_path(lock_path).unlink(missing_ok=True)
         lock.release()
 
 
@@ -60,6 +68,66 @@ def file_lock_held(target: Path) -> bool:
         return True
     lock.release()
     return False
+
+
+def _write_holder(lock_path: Path) -> None:
+    """Who holds the lock now, in `<lock>.holder` beside it (the lock file itself is emptied by
+    each process that tries it): the command, this process's id and host, and since when — for
+    the refusal of another (`_holder`). The lock is what keeps others out: a holder file that
+    cannot be written only leaves refusals without a name."""
+    holder = {"command": _command(), "pid": os.getpid(), "host": socket.gethostname(),
+              "since": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}  # fmt: skip
+    try:
+        _holder_path(lock_path).write_text(json.dumps(holder), encoding="utf-8")
+    except OSError:
+        pass
+
+
+def _holder(lock_path: Path) -> str:
+    """The holder of a lock that was refused, as its holder file names it (`cxbridge erase, pid
+    4242, holding it since 2026-12-07 10:40:03 UTC`); "" where none is believed — no file, one
+    being written, one left by a process that was killed (its id no longer running here) or
+    written on another host, whose process this one cannot look at."""
+    try:
+        holder = json.loads(_holder_path(lock_path).read_text(encoding="utf-8"))
+        command, pid, host, since = holder["command"], int(holder["pid"]), holder["host"], holder["since"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return ""
+    if host != socket.gethostname() or not _running(pid):
+        return ""
+    return f"{command}, pid {pid}, holding it since {since}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # another account's process
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def _command() -> str:
+    """The command holding the lock, as typed without its arguments (`cxbridge erase`, `cxbridge
+    quarantine replay`: a contact or a key given to it is no business of the holder file), or
+    the Python program calling cxbridge (`nightly.py`, `python`)."""
+    import click
+
+    context, names = click.get_current_context(silent=True), []
+    while context is not None and context.parent is not None:
+        names.insert(0, context.info_name or "")
+        context = context.parent
+    if names:
+        return " ".join(["cxbridge", *names])
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] not in ("", "-c") else None
+    if program is None:
+        return "python"
+    return f"python -m {program.parent.name}" if program.name == "__main__.py" else program.name
+
+
+def _holder_path(lock_path: Path) -> Path:
+    return lock_path.with_name(lock_path.name + ".holder")
 
 
 def _refusing(lock_path: Path, exc: OSError) -> str:

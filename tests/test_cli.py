@@ -249,7 +249,7 @@ def test_json_log_format_prints_lock_errors_as_json(workspace: Workspace):
         result = CliRunner().invoke(cli, ["--log-format", "json", "sync"])
     assert result.exit_code == 1
     [error] = json_lines(result.stderr)
-    assert error["error"] == "DestinationLockedError" and "another cxbridge command (a sync, remove, erase, cases or replay) is writing to" in error["message"]
+    assert error["error"] == "DestinationLockedError" and f", pid {os.getpid()}, holding it since " in error["message"]  # this process
 
 
 def test_json_log_format_prints_quarantine_replay_summaries(workspace: Workspace):

@@ -4,6 +4,7 @@ the hint `cxbridge init DIR` prints."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -76,7 +77,7 @@ def test_import_waits_for_another_sync_with_wait(here: Path):
     destination = open_destination(f"sqlite:///{here / 'cx.db'}")
     with destination.lock():
         refused = invoke("import", "exports/store.csv", "--db", "cx.db")
-    assert refused.exit_code == 1 and "another cxbridge command (a sync, remove, erase, cases or replay) is writing to" in refused.output
+    assert refused.exit_code == 1 and f", pid {os.getpid()}, holding it since " in refused.output  # this process
     held = destination.lock()
     held.__enter__()
     released = threading.Timer(1.0, held.__exit__, (None, None, None))

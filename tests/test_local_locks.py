@@ -5,6 +5,7 @@ sync of another source writes the file (one writer at a time), and removes once 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
@@ -32,6 +33,11 @@ with destination.lock(), destination:  # closed before the lock is released, as 
 """
 
 NAMES = {"sqlite": "feedback.db", "duckdb": "feedback.duckdb", "parquet": "lake"}
+
+
+def held_by(command: str, pid: int | str) -> str:
+    """The start of a refusal naming its holder (`cxbridge.local_files`), as a regular expression."""
+    return rf"another cxbridge command \({command}, pid {pid}, holding it since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC\) is writing to"
 
 
 class Holder:
@@ -78,9 +84,9 @@ def spellings(root: Path, scheme: str) -> list[str]:
 def test_another_spelling_of_a_locked_destination_is_refused(scheme, workspace: Workspace, holder):
     workspace.write_csv([survey_row(1)])
     (workspace.root / "real").mkdir()
-    holder(f"{scheme}:///{workspace.root / 'real' / NAMES[scheme]}")
+    held = holder(f"{scheme}:///{workspace.root / 'real' / NAMES[scheme]}")
     for url in spellings(workspace.root, scheme):
-        refusal = r"another cxbridge command \(a sync, remove, erase, cases or replay\) is writing to"
+        refusal = held_by("python", held.process.pid)
         with pytest.raises(DestinationLockedError, match=refusal):
             cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
 
@@ -123,21 +129,22 @@ def test_a_removal_is_refused_while_a_sync_of_another_source_writes_the_file(sch
         assert finished(syncing)[0] == 0
     removed = finished(start(tmp_path, command=removing))
     assert refused[0] == 1
-    assert f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {tmp_path / NAMES[scheme]}; wait for it" in refused[1]
+    assert re.search(rf"{held_by('cxbridge sync', '[0-9]+')} {tmp_path / NAMES[scheme]}; wait for it", refused[1]), refused[1]
     assert removed[0] == 0, removed[1]
     assert sorted({dict(row)["source"] for row in tables(url)["feedback"]}) == ["web_a"]
 
 
 def test_a_refusal_names_the_file_a_link_leads_to(workspace: Workspace, holder):
     (workspace.root / "real").mkdir()
-    holder(f"sqlite:///{workspace.root / 'real' / 'feedback.db'}")
+    held = holder(f"sqlite:///{workspace.root / 'real' / 'feedback.db'}")
     [_, alias, _] = spellings(workspace.root, "sqlite")
     with pytest.raises(DestinationLockedError) as refused:
         cxbridge.sync(workspace.config, destination=alias, host=create_host())
-    assert str(refused.value).startswith(
-        f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.root}/real/alias-feedback.db "
-        f"(that is, {workspace.root}/real/feedback.db); wait for it to finish, or pass --wait SECONDS"
-    )
+    assert re.match(
+        f"{held_by('python', held.process.pid)} {re.escape(f'{workspace.root}/real/alias-feedback.db')} "
+        f"{re.escape(f'(that is, {workspace.root}/real/feedback.db); wait for it to finish, or pass --wait SECONDS')}",
+        str(refused.value),
+    ), str(refused.value)
 
 
 def test_the_lock_file_sits_beside_the_real_file(workspace: Workspace):
@@ -186,14 +193,82 @@ def test_a_refusal_after_waiting_says_how_long_it_waited_and_to_wait_longer(work
     from cxbridge.cli.main import cli
 
     workspace.write_csv([survey_row(1)])
-    holder(f"sqlite:///{workspace.db}")
+    held = holder(f"sqlite:///{workspace.db}")
     monkeypatch.setattr(plugins_host, "_host", None)
     monkeypatch.chdir(workspace.root)
     waited = CliRunner().invoke(cli, ["sync", "--no-progress", "--wait", "0.5"])
     refused = CliRunner().invoke(cli, ["sync", "--no-progress"])
     assert waited.exit_code == refused.exit_code == 1
-    assert f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; it was still writing after 0.5 s of waiting" in (
-        waited.output
-    )
+    assert re.search(f"{held_by('python', held.process.pid)} {workspace.db}; it was still writing after 0.5 s of waiting",
+                     waited.output), waited.output  # fmt: skip
     assert "pass a longer --wait SECONDS" in waited.output and "queue behind it" not in waited.output
     assert "wait for it to finish, or pass --wait SECONDS to queue behind it" in refused.output
+
+
+ERASING = """
+import functools, sys
+from cxbridge.cli.main import cli
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+
+erase = SQLiteDestination.erase
+
+@functools.wraps(erase)
+def holding(self, keys, **options):  # the erasure holds the lock until told to go on
+    print("erasing", flush=True)
+    sys.stdin.readline()
+    return erase(self, keys, **options)
+
+SQLiteDestination.erase = holding
+cli(["erase", "jane.doe@example.com", "--destination", sys.argv[1]], prog_name="cxbridge")
+"""
+
+BARE_LOCK = """
+import sys
+from filelock import FileLock
+with FileLock(sys.argv[1]):  # a lock taken by no cxbridge of this version: it writes no holder file
+    print("locked", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_a_refusal_names_the_command_holding_the_file_its_pid_and_since_when(workspace: Workspace):
+    """One lock file cannot say who holds it (each process trying it empties it): the holder file
+    beside it does, from the command line's command without its arguments — never the contact."""
+    workspace.write_csv([survey_row(1)])
+    url = f"sqlite:///{workspace.db}"
+    cxbridge.sync(workspace.config, destination=url, host=create_host())
+    erasing = subprocess.Popen([sys.executable, "-c", ERASING, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)  # fmt: skip
+    try:
+        assert erasing.stdout.readline() == "erasing\n"
+        with pytest.raises(DestinationLockedError) as refused:
+            cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
+        holder_file = workspace.root / "cxbridge.db.lock.holder"
+        assert "jane" not in holder_file.read_text(encoding="utf-8")
+    finally:
+        erasing.communicate("\n", timeout=60)
+    assert erasing.returncode == 4  # nothing of hers stored: the erasure ran, once the lock was its own
+    message = str(refused.value)
+    assert re.match(f"{held_by('cxbridge erase', erasing.pid)} {re.escape(str(workspace.db))}; ", message), message
+    assert "jane" not in message and not holder_file.exists()  # let go with the lock
+
+
+def test_a_holder_file_left_by_a_killed_process_is_not_believed(workspace: Workspace):
+    """A process killed holding the lock leaves its holder file: the next holder that writes none
+    (an older cxbridge) is refused as before, not named after a process that is gone."""
+    workspace.write_csv([survey_row(1)])
+    url = f"sqlite:///{workspace.db}"
+    killed = Holder(url)
+    killed.process.kill()
+    killed.process.wait(30)
+    assert f'"pid": {killed.process.pid}' in (workspace.root / "cxbridge.db.lock.holder").read_text(encoding="utf-8")
+    bare = subprocess.Popen([sys.executable, "-c", BARE_LOCK, str(workspace.root / "cxbridge.db.lock")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert bare.stdout.readline() == "locked\n"
+        with pytest.raises(DestinationLockedError) as refused:
+            cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
+    finally:
+        bare.communicate("\n", timeout=30)
+    assert str(refused.value).startswith(
+        f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; ")

@@ -395,7 +395,7 @@ def test_a_second_sync_on_a_locked_destination_exits_with_a_clear_message(worksp
         second = _python(SLOW_SYNC, str(workspace.config), f"sqlite:///{workspace.db}", str(workspace.config),
                          cwd=workspace.root)  # fmt: skip
         assert second.returncode == 1
-        assert "another cxbridge command (a sync, remove, erase, cases or replay) is writing to" in second.stdout
+        assert f"another cxbridge command (python, pid {first.pid}, holding it since " in second.stdout
     finally:
         release.touch()
         first.wait(timeout=120)
