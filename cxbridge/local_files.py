@@ -54,6 +54,12 @@ def file_lock(target: Path, *, wait: float = 0) -> Iterator[None]:
         lock.release()
 
 
+def lock_holder(target: Path) -> str:
+    """Who holds `target`'s lock, as its holder file names them (`cxbridge sync, pid 4242, holding
+    it since …`); "" where none is believed."""
+    return _holder(_lock_path(target.resolve()))
+
+
 def file_lock_held(target: Path) -> bool:
     """Whether a sync holds `target`'s lock now. It is tried and at once let go (a sync starting
     in that instant without --wait would find it taken); the lock of a process that was killed

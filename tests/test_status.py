@@ -139,6 +139,32 @@ def test_a_running_sync_shows_what_it_has_committed_so_far(engine, tmp_path, req
     assert [done[f"records_{name}"] for name in ("read", "written", "quarantined")] == [20, 17, 3]
 
 
+def test_status_of_a_duckdb_file_a_running_sync_holds_names_the_sync_and_says_to_run_again(tmp_path):
+    """DuckDB lets no other process open a file one process writes, not even read-only: `status`
+    cannot show a running sync's counts there (SQLite and PostgreSQL do). It says so, naming the
+    sync from its lock's holder file — not "close it there", which a sync is not to be — and
+    shows the counts once the sync ends."""
+    workspace = Workspace(tmp_path, batch_size=5)
+    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
+    twenty_rows(workspace)
+    release = tmp_path / "release"
+    sync, output = held_sync(["sync", "--destination", url, "--no-progress"], cwd=tmp_path, release=release)
+    try:
+        for args in ([], ["--format", "json"]):
+            shown = CliRunner().invoke(cli, ["status", "--destination", url, *args])
+            assert shown.exit_code == 1 and "Traceback" not in shown.output, shown.output
+            message = " ".join(shown.stderr.split())
+            assert f"{tmp_path / 'cx.duckdb'} is being written by another cxbridge command (cxbridge sync, pid {sync.pid}, " in message
+            assert "this command cannot read it until that one ends; run it again then" in message
+            assert "close it there" not in message
+    finally:
+        release.touch()
+        sync.join(120)
+    assert sync.exitcode == 0, output.read_text()
+    [done] = runs_of(url).values()
+    assert (done["status"], done["records_read"], done["records_written"], done["records_quarantined"]) == ("success", 20, 17, 3)
+
+
 def test_status_fits_a_100_column_terminal(workspace: Workspace):
     long_name = "store_visits_and_receipt_survey_2024"
     workspace.config.write_text(

@@ -29,7 +29,7 @@ from cxbridge.layout import (
     ColumnType,
     Table,
 )
-from cxbridge.local_files import file_lock, file_lock_held, path_of
+from cxbridge.local_files import file_lock, file_lock_held, lock_holder, path_of
 from cxbridge.plugins.duckdb.staging import column_arrays
 from cxbridge.sql_destination import SQLDestination
 from cxbridge.sql_migrations import MIGRATIONS, Migration
@@ -313,10 +313,7 @@ class DuckDBDestination(SQLDestination):
             conn = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise DestinationLockedError(
-                    f"{self.path} is open in another process (a sync or a BI tool); DuckDB lets one "
-                    "process write at a time: close it there and run again"
-                ) from None
+                raise self._opened_elsewhere(read_only=read_only) from None
             raise DestinationError(f"cannot open {self.path}: {exc}") from None
         conn.execute("SET TimeZone = 'UTC'")
         conn.execute("SET enable_progress_bar = false")  # DuckDB draws it on stdout, into a command's output
@@ -334,6 +331,22 @@ class DuckDBDestination(SQLDestination):
             conn.execute(f"SET temp_directory = '{spill}'")
             conn.execute(f"SET checkpoint_threshold = '{self.checkpoint_threshold_mb}MiB'")
         return conn
+
+    def _opened_elsewhere(self, *, read_only: bool) -> DestinationLockedError:
+        """The refusal of a file another process has open for writing: a cxbridge command named by
+        its lock's holder file (`lock_holder`), which a reader (`status`, `report`) waits for, or
+        a program cxbridge does not know (a BI tool, the DuckDB CLI), to close."""
+        if read_only and (holder := lock_holder(self.path)):
+            return DestinationLockedError(
+                f"{self.path} is being written by another cxbridge command ({holder}), and DuckDB lets no other "
+                "process open a file while one writes it, not even to read: this command cannot read it until "
+                "that one ends; run it again then (on SQLite and PostgreSQL `status` shows a running sync's "
+                "committed counts meanwhile)"
+            )
+        return DestinationLockedError(
+            f"{self.path} is open in another process (a sync or a BI tool); DuckDB lets one "
+            "process write at a time: close it there and run again"
+        )
 
     def close(self) -> None:
         with self._invalidation_reported():
