@@ -25,6 +25,7 @@ from cxbridge.cli.main import cli
 from cxbridge.freshness import stale_sources
 from cxbridge.identity import record_id
 from cxbridge.loop.cases import case_id
+from cxbridge.loop.copy_cases import pending_marks
 from tests.test_cross_source_identity import config, csv_source, feedback, view, write_rows
 from tests.test_cross_source_identity import sync as identity_sync
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
@@ -410,3 +411,54 @@ def test_a_removal_killed_part_way_rolls_back_and_status_says_nothing_was_remove
     again = remove(url, "--source", "survey")
     assert again.exit_code == 0, again.output
     assert {row["record_id"] for row in rows_of(url)["feedback"]} == ids(KEPT[:2], "other")
+
+
+KILLED_BEFORE_ITS_TRANSACTION = """
+import os, signal, sys
+from cxbridge import api
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sql_destination import SQLDestination
+
+def killed(self, chosen, **options):  # its `running` row and its copy-case mark are saved: SIGKILL here
+    os.kill(os.getpid(), signal.SIGKILL)
+
+SQLiteDestination.remove = SQLDestination.remove = killed
+api.remove("survey", sys.argv[2], destination=sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+def test_a_removal_killed_between_its_running_row_and_its_transaction_shows_rolled_back_and_runs_again(
+    workspace, kind, request, tmp_path
+):
+    """Killed after it saved its `running` row (and the mark that copies are to be pointed anew)
+    and before its transaction began: nothing removed, `status` says so of its row — not the
+    copy cases' note of a run stopped after committing — and a later removal removes, closes
+    what is to close and clears the mark."""
+    url = synced_with_copies(workspace, kind, request, tmp_path, "remove_killed_before")
+    before = rows_of(url)
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_BEFORE_ITS_TRANSACTION, encoding="utf-8")
+
+    run = subprocess.run([sys.executable, str(script), url, str(workspace.config)], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+
+    assert run.returncode == -signal.SIGKILL, run.stdout + run.stderr
+    assert rows_of(url) == before
+    with api.reading(destination=url) as dest:
+        assert len(pending_marks(dest)) == 1
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    [removal] = [row for row in shown if row["command"] == "remove"]
+    assert (removal["source"], removal["status"], removal["records_pruned"], removal["error"]) == (
+        "survey", "abandoned", 0, "killed before its transaction committed: rolled back, nothing removed")  # fmt: skip
+
+    again = remove(url, "-c", str(workspace.config), "--source", "survey")
+
+    assert again.exit_code == 0, again.output
+    with api.reading(destination=url) as dest:
+        pointers = {row["record_id"]: row["duplicate_of"] for row in dest.query("SELECT * FROM feedback")}
+        assert pending_marks(dest) == {}
+    assert pointers == {record_id("exports", "rows", row[0]): None for row in KEPT[:2]}
+    shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    assert sorted((row["status"], row["records_pruned"]) for row in shown if row["command"] == "remove") == [
+        ("abandoned", 0), ("success", len(KEPT))]  # fmt: skip
