@@ -111,10 +111,11 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
     """The rows of the last `limit` runs (a row per source synced), newest run first, `running`
     ones that no process is running any more as `abandoned`.
 
-    Only a sync holding the destination's lock can be running, and it is the newest run. So
+    Only a run holding the destination's lock can be running, and it is the newest run. So
     when the lock is free every `running` row is abandoned, and when it is held every one but
-    the newest run's. The lock is asked before the rows are read: a run that ends in between
-    shows its final status. A destination without a lock (`lock_held` is None) cannot tell."""
+    the newest run's (`_mark_abandoned`: a lock per source, too). The lock is asked before the
+    rows are read: a run that ends in between shows its final status. A destination without a
+    lock (`lock_held` is None) cannot tell."""
     running = _any_running(dest)
     held = dest.lock_held() if running else None
     missing = {c for c in LATER_RUN_COLUMNS if not dest.has_column("sync_runs", c)}
@@ -124,19 +125,7 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
         f"ORDER BY run_started DESC, run_id LIMIT {int(limit)}) l ON r.run_id = l.run_id "  # placeholders differ by engine
         f"ORDER BY l.run_started DESC, r.run_id, {dest.in_time('r.started_at')} DESC, r.source"
     )
-    by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in rows if row["status"] == "running"}
-    if by_source and None not in by_source.values():  # a lock per source: its newest run may be live
-        newest: dict[str, str] = {}
-        for row in rows:
-            newest.setdefault(row["source"], row["run_id"])
-        for row in rows:
-            if row["status"] == "running" and not (by_source[row["source"]] and newest[row["source"]] == row["run_id"]):
-                row["status"] = ABANDONED
-    elif held is not None and rows:
-        live = rows[0]["run_id"] if held else None
-        for row in rows:
-            if row["status"] == "running" and row["run_id"] != live:
-                row["status"] = ABANDONED
+    _mark_abandoned(dest, rows, held=held)
     _count_what_unfinished_runs_committed(dest, rows)
     pending = pending_marks(dest) if rows else {}
     for row in rows:
@@ -145,6 +134,29 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
         elif row["run_id"] in pending and row["status"] != "running":  # stopped between its commit and that step
             row["error"] = "; ".join(filter(None, (row["error"], UNCLOSED)))
     return rows
+
+
+def _mark_abandoned(dest: Destination, rows: list[dict[str, Any]], *, held: bool | None) -> None:
+    """The `running` rows no process runs any more, set `abandoned`. Where each source has a lock
+    (`source_lock_held`), a sync's row is live while its source's lock is held and it is that
+    source's newest run. A removal or an erasure (`reads_nothing`) holds the whole destination's
+    lock — `held`, as every row does where there is one lock — and is live only as the newest run."""
+    running = [row for row in rows if row["status"] == "running"]
+    syncs = [row for row in running if not reads_nothing(row["command"])]
+    by_source = {row["source"]: dest.source_lock_held(row["source"]) for row in syncs}
+    if by_source and None not in by_source.values():  # a lock per source: its newest run may be live
+        newest: dict[str, str] = {}
+        for row in rows:
+            newest.setdefault(row["source"], row["run_id"])
+        for row in syncs:
+            if not (by_source[row["source"]] and newest[row["source"]] == row["run_id"]):
+                row["status"] = ABANDONED
+        running = [row for row in running if reads_nothing(row["command"])]
+    if held is not None and rows:
+        live = rows[0]["run_id"] if held else None
+        for row in running:
+            if row["run_id"] != live:
+                row["status"] = ABANDONED
 
 
 def _count_what_unfinished_runs_committed(dest: Destination, rows: list[dict[str, Any]]) -> None:

@@ -462,3 +462,40 @@ def test_a_removal_killed_between_its_running_row_and_its_transaction_shows_roll
     shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
     assert sorted((row["status"], row["records_pruned"]) for row in shown if row["command"] == "remove") == [
         ("abandoned", 0), ("success", len(KEPT))]  # fmt: skip
+
+
+HELD_BEFORE_ITS_TRANSACTION = """
+import functools, sys
+from cxbridge import api
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.sql_destination import SQLDestination
+
+def held(remove):
+    @functools.wraps(remove)
+    def holding(self, chosen, **options):  # its `running` row saved, it holds the lock until told to go on
+        print("removing", flush=True)
+        sys.stdin.readline()
+        return remove(self, chosen, **options)
+    return holding
+
+SQLiteDestination.remove, SQLDestination.remove = held(SQLiteDestination.remove), held(SQLDestination.remove)
+api.remove("survey", sys.argv[2], destination=sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_removal_still_running_shows_running_not_rolled_back(workspace, kind, request, tmp_path):
+    """A removal holds the whole destination's lock, not its source's: on PostgreSQL, whose syncs
+    lock each source, `status` showed a removal still running as abandoned, *rolled back*."""
+    url = synced_with_copies(workspace, kind, request, tmp_path, "remove_running")
+    removing = subprocess.Popen([sys.executable, "-c", HELD_BEFORE_ITS_TRANSACTION, url, str(workspace.config)],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert removing.stdout.readline() == "removing\n"
+        shown = json.loads(CliRunner().invoke(cli, ["status", "--format", "json", "--destination", url]).stdout)["runs"]
+    finally:
+        removing.communicate("\n", timeout=60)
+    assert removing.returncode == 0
+    assert [(row["command"], row["status"], row["error"]) for row in shown if row["command"] == "remove"] == [
+        ("remove", "running", None)]  # fmt: skip
+    assert [row["status"] for row in shown if row["command"] == "sync"] == ["success", "success"]
