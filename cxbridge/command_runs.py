@@ -34,13 +34,20 @@ def reads_nothing(command: str | None) -> bool:
 def erase_command(*, keys: bool, requesters: bool) -> str:
     """What `sync_runs.command` records of an erasure: `erase`, and the options it named people by
     with their values left out (`erase --key … --requester …`): no contact, key or user id is kept."""
-    return " ".join(["erase", *(f"{option} …" for option, given in (("--key", keys), ("--requester", requesters)) if given)])
+    options = (("--key", keys), ("--requester", requesters))
+    return " ".join(["erase", *(f"{option} …" for option, given in options if given)])
+
+
+def finished(run: SyncRun, *, removed: int) -> SyncRun:
+    """`run` succeeded now, `removed` records gone (`records_pruned`)."""
+    run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), removed
+    return run
 
 
 def record_run(db: Statements, run: SyncRun, *, removed: int) -> None:
     """The command's finished row, `removed` records gone, in place of the `running` one saved
     before its transaction; the caller holds that transaction."""
-    run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), removed
+    finished(run, removed=removed)
     db.execute(f"DELETE FROM {SYNC_RUNS.name} WHERE run_id = {db.param(0)} AND source = {db.param(1)}",
                [run.run_id, run.source])  # fmt: skip
     marks = ", ".join(db.param(i) for i in range(len(SYNC_RUNS.columns)))
@@ -55,4 +62,3 @@ def record_failure(dest: Destination, run: SyncRun, error: str) -> None:
         dest.save_run(run)
     except Exception as exc:  # the database that failed the command: its error is the one to report
         log.debug("the row of run %s stays running: %s", run.run_id, exc)
-

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cxbridge.api import changing
-from cxbridge.command_runs import EVERY_SOURCE, erase_command, record_failure
+from cxbridge.command_runs import EVERY_SOURCE, erase_command, finished, record_failure
 from cxbridge.config import Config, optional_config
 from cxbridge.destinations import Destination, SyncRun
 from cxbridge.errors import ConfigError, CxbridgeError
@@ -112,8 +112,7 @@ def _erased(dest: Destination, people: list[str], *, command: str, dry_run: bool
         record_failure(dest, run, f"{type(exc).__name__}: rolled back, nothing erased")
         raise
     if not records_run:
-        run.status, run.finished_at, run.records_pruned = "success", datetime.now(timezone.utc), erasure.records
-        dest.save_run(run)
+        dest.save_run(finished(run, removed=erasure.records))
     return erasure
 
 

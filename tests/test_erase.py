@@ -396,6 +396,9 @@ def test_a_destination_plugin_whose_erase_takes_no_phones_still_erases_an_addres
     monkeypatch.setattr(SQLiteDestination, "erase", without_phones)
     result = cxbridge.erase([JANE], workspace.config, host=create_host())
     assert result.matched and result.rows["feedback"] == 2
+    # its run recorded after its transaction, as it takes no `run` to record inside it
+    assert workspace.query("SELECT source, command, status, records_pruned FROM sync_runs WHERE source = '*'") == [
+        ("*", "erase", "success", 3)]  # fmt: skip
 
 
 def test_follow_ups_and_the_crm_contact_of_the_person_go_too(workspace):
