@@ -1,13 +1,14 @@
 """Phone numbers as people write them: digits, a leading `+` (the country code in brackets with
 it too: `(+44) 20 7946 0958`), and spaces, dots, dashes and brackets between (`+44 7700 900123`,
-`(020) 7946-0018`), 7 digits or more.
+`(020) 7946-0018`), or one slash after the area code (`030/1234567`), 7 digits or more.
 
 A value that is one as a whole (a column whose header says phone, a contact given to erase) is
 told by that alone (`is_phone`). Inside free text, where dates, times, scores, amounts and order
 numbers are written with the same characters, a run of them is taken for a phone number only in
 a phone number's shape, 15 digits at most (E.164's): with a `+` and a country code, an area code
 in brackets, a trunk `0` and one kind of separator throughout (`0161 496 0000`,
-`01.23.45.67.89`), or North America's 3-3-4 groups (`555-123-4567`) — never one run of digits
+`01.23.45.67.89`), a slash after the area code (`030 / 123 45 67`), or North America's 3-3-4
+groups (`555-123-4567`) — one rule with a whole value's: never one run of digits
 alone, a date, a number grouped in thousands, nor one after `#` or a letter (`phones_inside`).
 The patterns run in time linear in the text.
 
@@ -33,8 +34,15 @@ MAX_DIGITS = 15
 _WRITTEN = re.compile(r"\(?\+?[\d\s().-]+")
 # a run of those characters inside a text (single spaces), starting and ending a number: not inside
 # a word, an id (`#123`, `INV-123`), a path or a number (`1.5`), nor followed by one; at most 32
-# characters, so that each place a run starts at is looked at in bounded time
-_RUN = re.compile(r"(?<![\w#/.,+-])\+?\(?\d(?:[\d().-]| (?=[\d(])){0,30}(?<=[\d)])(?![\w#/%+]|[.,:-]\d)")
+# characters, so that each place a run starts at is looked at in bounded time (and only a place
+# where one may start: the first lookahead lets the others be skipped fast)
+_SLASHED = r"(?:(?:\+|00)\d{1,3} ?(?:\(0\) ?)?\d{1,5}|0\d{1,5}) ?/ ?\d(?:\d|[ -](?=\d)){0,20}"
+"""A number with one slash between its area code and the rest (`030/1234567`, `030 / 123 45 67`,
+`+49 30/1234567`), as Germany and Austria wrote them before DIN 5008 of 2001 dropped the slash, and
+many still do; the area code after a trunk `0` or a country code: no date, score or fraction is one."""
+_RUN = re.compile(
+    rf"(?=[+(\d])(?<![\w#/.,+-])(?:{_SLASHED}|\+?\(?\d(?:[\d().-]| (?=[\d(])){{0,30}}(?<=[\d)]))(?![\w#/%+]|[.,:-]\d)"
+)
 _SHAPE = re.compile(
     r"""\+\d.*                                     # + and a country code
       | \(\d+\)\ ?\d.*                             # an area code in brackets
@@ -43,6 +51,7 @@ _SHAPE = re.compile(
     """,
     re.VERBOSE,
 )
+_SLASH_SHAPED = re.compile(_SLASHED)
 _DATE = re.compile(r"\d{1,4}(?P<sep>[./-])\d{1,2}(?P=sep)\d{1,4}(?![\d./-])")  # 2025-06-01, 01.06.2025
 _TRUNK = re.compile(r"\(?(?:\+|00)[\s.-]*(?P<code>\d{1,3})\)?[\s.-]*(?P<trunk>\(0\))")
 _INTERNATIONAL = re.compile(r"\(?(?:\+|(?P<abroad>00)[\s.-]*\(?[1-9])")
@@ -78,7 +87,8 @@ def known_region(code: str) -> str:
 
 def is_phone(text: str, *, min_digits: int = MIN_DIGITS) -> bool:
     """Whether a value as a whole is written as a phone number (spaces around it allowed)."""
-    return bool(_WRITTEN.fullmatch(text.strip())) and _digits(text) >= min_digits
+    written = text.strip()
+    return bool(_WRITTEN.fullmatch(written) or _SLASH_SHAPED.fullmatch(written)) and _digits(text) >= min_digits
 
 
 def phones_inside(text: str, replace: Callable[[str], str]) -> str:
@@ -94,7 +104,8 @@ def phones_in(text: str) -> Iterator[str]:
 
 
 def _is_shaped(run: str) -> bool:
-    return is_phone(run) and _digits(run) <= MAX_DIGITS and bool(_SHAPE.fullmatch(run)) and not _DATE.match(run)
+    shaped = _SHAPE.fullmatch(run) or _SLASH_SHAPED.fullmatch(run)
+    return is_phone(run) and _digits(run) <= MAX_DIGITS and bool(shaped) and not _DATE.match(run)
 
 
 def _digits(text: str) -> int:

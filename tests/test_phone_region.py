@@ -23,7 +23,8 @@ SALT = "the dataset's salt"
 ONE_NUMBER = {
     "GB": [LONDON, "020 7946 0958", "(020) 7946-0958", "0044 20 7946 0958", "+44 (0)20 7946 0958"],
     "US": ["+1 212 555 0100", "(212) 555-0100", "212-555-0100", "1 212 555 0100"],
-    "DE": ["+49 30 1234567", "030 1234567", "030-1234567"],
+    "DE": ["+49 30 1234567", "030 1234567", "030-1234567", "030/1234567", "030 / 123 45 67", "+49 (0)30/1234567"],
+    "AT": ["+43 1 5123456", "01 5123456", "01/5123456"],  # the slash after the area code, as DIN 5008 once wrote it
     "IT": ["+39 06 1234 5678", "06 1234 5678"],  # Italy's 0 is dialled after the country code too
 }
 
@@ -154,3 +155,24 @@ def test_other_peoples_comments_writing_the_number_either_way_are_listed_for_rev
 
     mentioned = dict(query(tmp_path, "SELECT record_id, source_record_id FROM feedback"))
     assert sorted(mentioned[record] for record in erased.mentioned) == ["M1", "M2"]
+
+
+def test_a_number_written_with_a_slash_is_one_person_in_a_phone_column_and_found_in_comments(tmp_path):
+    """`030/1234567` (the area code split off by a slash, as Germans long wrote it) in the phone
+    column is the CRM's `+49 30 1234567`; another's comment writing it so is listed for review."""
+    rows = {"S1": ("030/1234567", ""), "C1": ("+49 30 1234567", ""), "M1": ("", "ruf mich an: 030 / 123 45 67")}
+    with (tmp_path / "survey.csv").open("w", encoding="utf-8") as handle:
+        handle.write("id,submitted,nps,phone,comment\n")
+        handle.writelines(f"{n},2026-02-01T08:00:00Z,5,{phone},{text}\n" for n, (phone, text) in rows.items())
+    source = {"connector": "csv", "path": "survey.csv", "metrics": [{"column": "nps", "metric": "nps"}],
+              "columns": {"id": "id", "submitted_at": "submitted", "phone": "phone", "comment": "comment"}}  # fmt: skip
+    cfg = config_from_dict({"settings": {"phone_region": "DE"}, "sources": {"survey": source}}, create_host(),
+                           path=tmp_path / "cxbridge.toml")  # fmt: skip
+    cxbridge.sync(cfg, destination=url(tmp_path))
+
+    erased = cxbridge.erase(["+49 30 1234567"], config=cfg, destination=url(tmp_path), dry_run=True)
+
+    stored = dict(query(tmp_path, "SELECT record_id, source_record_id FROM feedback"))
+    assert keys(tmp_path)["S1"] == keys(tmp_path)["C1"] == salted(tmp_path, "49301234567")
+    assert erased.rows["feedback"] == 2
+    assert [stored[record] for record in erased.mentioned] == ["M1"]

@@ -22,6 +22,10 @@ INSIDE_TEXT = [
     ("US 555-123-4567 or so", "555-123-4567"),
     ("or 555.123.4567", "555.123.4567"),
     ("toll free 1-800-555-0199", "1-800-555-0199"),
+    ("Tel. 030/1234567 (Büro)", "030/1234567"),  # the slash after the area code, as Germany and Austria write it
+    ("ruf an: 030 / 123 45 67, danke", "030 / 123 45 67"),
+    ("Wien 01/5123456 oder", "01/5123456"),
+    ("or +49 30/1234567", "+49 30/1234567"),
 ]
 
 NOT_PHONES = [
@@ -30,6 +34,8 @@ NOT_PHONES = [
     "order #123456", "order #0161 496 0000", "invoice INV-0161-4960000", "ref 12345678901",
     "07700900123", "paid 1.234.567", "paid 1 234 567 RUB", "€1,234,567.00", "pi is 3.14159265",
     "the 2019-2020 season", "v1.0161.4960", "+10 points", "+44 12", "+44 7700 900123 0161 496",
+    "24/7 service", "score 0/10", "3/10 stars", "since 05/2025", "page 1234/5678", "12/06/2025 at 10", "030/12/2025",
+    "see /030/1234567", "x030/1234567", "030/1234567/8",
 ]  # fmt: skip
 
 
@@ -45,18 +51,21 @@ def test_dates_times_scores_amounts_and_ids_inside_text_are_not_phone_numbers(te
 
 def test_every_phone_number_of_a_text_is_replaced():
     assert phones_inside("0161 496 0000 or +44 7700 900123", lambda found: "P") == "P or P"
+    assert phones_inside("+44 20 7946 0958 / 0161 496 0000 / 030/1234567", lambda found: "P") == "P / P / P"
 
 
-@pytest.mark.parametrize(
-    "value", ["+44 7700 900123", "07700 900123", "555-1234", "7700 900123", "(020) 7946-0018 ", "(+44) 20 7946 0958"]
-)
+WHOLE_PHONES = ["+44 7700 900123", "07700 900123", "555-1234", "7700 900123", "(020) 7946-0018 ", "(+44) 20 7946 0958",
+                "030/1234567", "030 / 123 45 67", "01/5123456", "+49 30/1234567", "+49 (0)30/1234567", "0049 30/1234567"]  # fmt: skip
+NOT_WHOLE_PHONES = ["123456", "+44 12", "call 555-1234", "555-1234 ext", "555/1234", "(+44) 12", "(+44) 20 7946 0958 ext 5",
+                    "01/06/2025", "030/123/4567", "030//1234567", "1234/567890"]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", WHOLE_PHONES)
 def test_a_value_written_as_a_phone_number_is_one(value):
     assert is_phone(value)
 
 
-@pytest.mark.parametrize(
-    "value", ["123456", "+44 12", "call 555-1234", "555-1234 ext", "555/1234", "(+44) 12", "(+44) 20 7946 0958 ext 5"]
-)
+@pytest.mark.parametrize("value", NOT_WHOLE_PHONES)
 def test_a_value_with_too_few_digits_or_other_characters_is_not(value):
     assert not is_phone(value)
 
