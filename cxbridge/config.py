@@ -78,7 +78,8 @@ class Settings(BaseModel):
     phone_region: PhoneRegion | None = Field(
         default=None,
         description="ISO 3166 code of the country phone numbers without a country code were typed in (GB): such a "
-        "number is keyed as that country's international number; default: by its digits as written. Setting or "
+        "number is keyed as that country's international number, and its exit code (US 011, AU 0011) is read as the + "
+        "before a country code; default: by its digits as written. Setting or "
         "changing it changes the respondent keys of such numbers: stored records get the new ones when read again "
         "(sync --full-refresh)",
     )

@@ -14,8 +14,9 @@ The patterns run in time linear in the text.
 
 A trunk `0` written in brackets right after the country code (`+44 (0)20 7946 0958`) is not
 dialled with it: the number is `+44 20 7946 0958` (`trunk_dropped`); and the international prefix
-`00` before a country code stands for the `+` (`0044 20 7946 0958`): a number is keyed by its
-digits from the country code on (`number_digits`).
+`00` before a country code stands for the `+` (`0044 20 7946 0958`), and with a region so does its
+own exit code (the US's `011 44 …`, Australia's `0011 44 …`): a number is keyed by its digits from
+the country code on (`number_digits`).
 
 A number written without its country code (`020 7946 0958`) cannot be placed without knowing
 where it was typed: with a region (`[settings] phone_region = "GB"`) it is keyed as that region's
@@ -57,7 +58,8 @@ _TRUNK = re.compile(r"\(?(?:\+|00)[\s.-]*(?P<code>\d{1,3})\)?[\s.-]*(?P<trunk>\(
 _INTERNATIONAL = re.compile(r"\(?(?:\+|(?P<abroad>00)[\s.-]*\(?[1-9])")
 """The start of an international number: `+`, or the international prefix `00` and a country
 code (none begins with 0). Not North America's `011`, which a number dialled at home may begin
-with elsewhere (the UK's `0113`…`0118` area codes)."""
+with elsewhere (the UK's `0113`…`0118` area codes), unless the dataset's region says where numbers
+are dialled (`exit_dialled`)."""
 _NON_DIGITS = re.compile(r"\D")
 _TWO_DIGIT_CODES = frozenset(
     "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 63 64 65 66 81 82 84 "
@@ -125,14 +127,53 @@ def trunk_dropped(text: str) -> str:
 def number_digits(text: str, *, region: str | None = None) -> str:
     """The digits a phone number written as `text` is keyed by: a trunk `(0)` after the country
     code left out (`trunk_dropped`), and the international prefix `00` before the country code as
-    its `+` is (`0044 20 7946 0958`: `442079460958`); a national number (`020 …`) as `region`'s
-    international number (`regional_digits`), as written without a region."""
+    its `+` is (`0044 20 7946 0958`: `442079460958`), and so `region`'s own (`exit_dialled`); a
+    national number (`020 …`) as `region`'s international number (`regional_digits`), as written
+    without a region."""
+    if region is not None and (abroad := exit_dialled(text, region)) is not None:
+        return number_digits(f"+{abroad}")
     digits = _NON_DIGITS.sub("", trunk_dropped(text))
-    if digits[:2] == "00" and (international := _INTERNATIONAL.match(text)) and international["abroad"]:
+    if digits[:2] == "00" and _after_00(text):
         return digits[2:]
     if region is None or _INTERNATIONAL.match(text) or not is_phone(text):
         return digits
     return regional_digits(text, region) or digits
+
+
+@lru_cache(maxsize=4096)  # as `regional_digits`: a respondent's number is keyed again on each of their records
+def exit_dialled(text: str, region: str) -> str | None:
+    """What follows `region`'s own international prefix, its exit code, in a number written as
+    `text` (`011 44 20 7946 0958` dialled in the US, `0011 44 …` in Australia: `44 …`); None when
+    it begins with none and a country code. Without a region `011` is no exit code: the UK's
+    `0113`…`0118` area codes begin so; Australia's `0011` reads as `00` and `11`. The prefixes are
+    libphonenumber's (`phonenumbers`), a carrier's too (South Korea's `001`…`00700`)."""
+    written = text.strip()
+    if "+" in written or not is_phone(written):
+        return None
+    digits = _NON_DIGITS.sub("", written)
+    prefix = _exit_code(region).match(digits)
+    if prefix is None or digits[prefix.end() : prefix.end() + 1] in ("", "0"):  # no country code begins with 0
+        return None
+    last = [at for at, character in enumerate(written) if character.isdigit()][prefix.end() - 1]
+    return written[last + 1 :].lstrip(" .-)/")
+
+
+@lru_cache(maxsize=16)
+def _exit_code(region: str) -> re.Pattern[str]:
+    import phonenumbers
+
+    return re.compile(phonenumbers.PhoneMetadata.metadata_for_region(region).international_prefix)
+
+
+def _dialled_abroad_as(region: str) -> str | None:
+    """The exit code written in `region` (Australia's `0011`, the US's `011`, Russia's `8~10` as
+    `810`), when one is: libphonenumber's preferred one, or the only one."""
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata.preferred_international_prefix:
+        return _NON_DIGITS.sub("", metadata.preferred_international_prefix)
+    return metadata.international_prefix if metadata.international_prefix.isdigit() else None
 
 
 @lru_cache(maxsize=4096)
@@ -169,10 +210,18 @@ def former_digits(text: str, *, region: str | None = None) -> list[str]:
     `0` after the country code (`+44 (0)20 …`: `4402079460958`; `0044 (0)20 …`:
     `004402079460958`) unless the country dials its 0 there. With a `region`, before it was set:
     a number of that region as typed at home (`02079460958`), and a national number's
-    international forms. None for a national number without a region, or no phone number."""
+    international forms. With a region, before its exit code stood for the `+` (2026-12-07): a
+    number written with it as its digits (`0011 44 …`: `0011442079460958`), after `00` if it
+    begins so (`11442079460958`), or as `regional_digits` placed it; and an international number
+    written so. None for a national number without a region, or no phone number."""
     written = text.strip()
     if not is_phone(written):
         return []
+    if region is not None and (abroad := exit_dialled(written, region)) is not None:
+        digits = _NON_DIGITS.sub("", written)
+        before = [digits, digits[2:] if _after_00(written) else None, regional_digits(written, region)]
+        found = [*filter(None, before), *former_digits(f"+{abroad}", region=region)]
+        return list(dict.fromkeys(digits for digits in found if digits != number_digits(f"+{abroad}")))
     if _INTERNATIONAL.match(written) is None:
         placed = None if region is None else regional_digits(written, region)
         if placed is None:
@@ -182,7 +231,18 @@ def former_digits(text: str, *, region: str | None = None) -> list[str]:
     code = _country_code(number)
     numbers = [number, f"{code}0{number[len(code) :]}"] if _has_trunk(code) else [number]
     national = None if region is None else _national_digits(number, region)
-    return [*(f"00{digits}" for digits in numbers), *numbers[1:], *([national] if national else [])]
+    exit_code = None if region is None else _dialled_abroad_as(region)
+    dialled = [] if exit_code is None else [f"{exit_code}{digits}" for digits in numbers]
+    if exit_code and _after_00(exit_code):  # Australia's 0011: 00 and 11
+        dialled += [f"{exit_code[2:]}{digits}" for digits in numbers]
+    found = [*(f"00{digits}" for digits in numbers), *numbers[1:], *([national] if national else []), *dialled]
+    return list(dict.fromkeys(digits for digits in found if digits != number))
+
+
+def _after_00(text: str) -> bool:
+    """Whether `text` begins with the international prefix `00` and a country code."""
+    international = _INTERNATIONAL.match(text)
+    return international is not None and bool(international["abroad"])
 
 
 def _country_code(digits: str) -> str:

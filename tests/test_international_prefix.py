@@ -15,6 +15,9 @@ from click.testing import CliRunner
 import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.respondents import RespondentKeys
+from tests.test_phone_region import config as region_config
+from tests.test_phone_region import sync as region_sync
+from tests.test_phone_region import url as region_url
 from tests.test_trunk_zero import LONDON, erased_and_kept_out, keys, query, sync, write_csv
 
 ONE_NUMBER = [
@@ -107,3 +110,53 @@ def test_erase_accepts_a_number_written_with_its_country_code_in_brackets(tmp_pa
 
     assert result.exit_code == 0, result.output
     assert "feedback" in result.output and keys(tmp_path) == {}
+
+
+EXIT_CODES = {
+    "US": ["011 44 20 7946 0958", "011 44 (0)20 7946 0958", "(011) 44 20 7946 0958"],
+    "AU": ["0011 44 20 7946 0958", "0011 44 (0)20 7946 0958", "0011-44-20-7946-0958"],
+    "KR": ["001 44 20 7946 0958", "00700 44 20 7946 0958"],
+}
+"""The exit codes dialled abroad from the US (`011`), Australia (`0011`) and South Korea (`001`,
+`00700`: one per carrier), as libphonenumber's metadata lists them."""
+
+
+@pytest.mark.parametrize("region", EXIT_CODES)
+def test_with_a_region_its_own_exit_code_stands_for_the_plus(region):
+    dataset = RespondentKeys("the dataset's salt", phone_region=region)
+    assert len({dataset.key(spelling) for spelling in [LONDON, "0044 20 7946 0958", *EXIT_CODES[region]]}) == 1
+
+
+def test_without_a_region_or_in_another_an_exit_code_other_than_00_keeps_its_digits():
+    """Without a region `0011 44 …` is `00` and `11 44 …`, and `011 44 …` a number of its own; in
+    the UK `011…` begins Reading's and other towns' area codes, no exit code."""
+    dataset, uk = RespondentKeys("the dataset's salt"), RespondentKeys("the dataset's salt", phone_region="GB")
+    as_before = hashlib.blake2b(b"11442079460958", key=b"the dataset's salt", digest_size=16).hexdigest()
+    assert dataset.key("0011 44 20 7946 0958") == as_before
+    assert len({dataset.key(LONDON), dataset.key("011 44 20 7946 0958"), uk.key("011 44 20 7946 0958")}) == 3
+
+
+AUSTRALIA = [["A1", "2026-02-01T08:00:00Z", "3", "0011 44 20 7946 0958"],
+             ["A2", "2026-02-02T08:00:00Z", "eleven", "0011 44 (0)20 7946 0958"],  # not a score: quarantined
+             ["A3", "2026-02-03T08:00:00Z", "9", "0011 44 20 7946 0958"],
+             ["A4", "2026-02-04T08:00:00Z", "7", "0011 61 2 9374 4000"]]  # fmt: skip
+"""An Australian survey's export: a UK number dialled with Australia's exit code, and another's."""
+AUSTRALIAN_DIGITS = {"A1": "11442079460958", "A2": "00114402079460958"}
+"""The keys the rules before made of A1 (`0011` read as `00` and `11`: since 2026-12-07) and A2
+(every digit, the trunk `(0)` too: before)."""
+
+
+@pytest.mark.parametrize("named", [LONDON, "0011 44 20 7946 0958", "0011 44 (0)20 7946 0958"])
+def test_erase_finds_the_records_stored_under_the_keys_an_exit_code_made_before(tmp_path, named):
+    write_csv(tmp_path, "crm", [["C1", "2026-02-05T08:00:00Z", "2", LONDON]])
+    region_sync(tmp_path, "crm", "AU")
+    old = {row: f"hashed:{salted(tmp_path, digits)}" for row, digits in AUSTRALIAN_DIGITS.items()}
+    write_csv(tmp_path, "survey", [[*row[:3], old.get(row[0], row[3])] for row in AUSTRALIA])
+    region_sync(tmp_path, "survey", "AU")
+    found = keys(tmp_path)
+    assert found["A3"] == found["C1"] != found["A1"] == salted(tmp_path, "11442079460958")
+
+    erased = cxbridge.erase([named], config=region_config(tmp_path, "AU"), destination=region_url(tmp_path))
+
+    assert (erased.rows["feedback"], erased.rows["quarantine"]) == (3, 1)
+    assert set(keys(tmp_path)) == {"A4"}
