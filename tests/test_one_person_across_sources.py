@@ -1,5 +1,6 @@
 """One customer as real data shows them: a store's CSV export, a Typeform response, a HubSpot
-NPS answer and contact, and a Zendesk CSAT rating, each writing her e-mail its own way — upper
+NPS answer and contact, and a Zendesk CSAT rating (its requester's address looked up by user id),
+each writing her e-mail its own way — upper
 case, spaces, a display name — beside a plus-address of hers, a phone number written four ways
 and a household address two people share. What docs/identity.md and docs/security.md promise:
 one respondent key per address however it is written (and per phone number's digits), no
@@ -85,6 +86,7 @@ def zendesk_account() -> ZendeskAccount:
     account = ZendeskAccount()
     account.ratings = [zendesk_api.rating(1, "bad", comment="Still waiting for my refund")]
     account.tickets = [zendesk_api.ticket(1)]
+    account.users = [zendesk_api.user(account.ratings[0]["requester_id"], "Ann.Lee@EXAMPLE.com")]
     return account
 
 
@@ -127,10 +129,9 @@ def test_an_address_however_written_is_one_key_in_every_source_and_the_crm(tmp_p
     sync(tmp_path)
     found = keys(tmp_path)
     [contact_key] = [key for (key,) in query(tmp_path, "SELECT respondent_key FROM crm_contacts")]
-    assert found["C1"] == found["C9"] == found["visits"] == found["crm"] == contact_key is not None
+    assert found["C1"] == found["C9"] == found["visits"] == found["crm"] == found["support"] == contact_key is not None
     assert found["C2"] not in (None, contact_key), "a plus-address is an address of its own"
     assert found["C7"] == found["C8"] is not None and found["C7"] != contact_key
-    assert found["support"] is None, "a Zendesk rating names its requester by user id only"
     [(quarantined,)] = query(tmp_path, "SELECT raw FROM quarantine")
     assert f"hashed:{contact_key}" in quarantined, "a quarantined record keeps the key, to replay to it"
     linked = dict(query(tmp_path, "SELECT record_id, linked_by FROM feedback_accounts"))
@@ -168,25 +169,27 @@ def test_views_count_each_response_once_and_a_person_once_per_response(tmp_path)
     [(ann,)] = query(tmp_path, "SELECT respondent_key FROM crm_contacts")
     cases = query(tmp_path, f"SELECT f.source, COUNT(*) FROM feedback_cases c JOIN feedback f ON f.record_id = c.record_id "
                             f"WHERE f.respondent_key = '{ann}' GROUP BY f.source ORDER BY f.source")  # fmt: skip
-    assert cases == [("crm", 1), ("store", 2), ("visits", 1)], "each of her detractor responses opens a case of its own"
+    assert cases == [("crm", 1), ("store", 2), ("support", 1), ("visits", 1)], (
+        "each of her detractor responses and her bad rating opens a case of its own"
+    )
 
 
 def test_erase_follows_the_key_into_every_source_and_the_crm_and_no_further(tmp_path):
     sync(tmp_path)
     before = keys(tmp_path)
     erased = cxbridge.erase(["  ANN.Lee@example.com"], destination=destination(tmp_path))
-    assert (erased.rows["feedback"], erased.rows["crm_contacts"], erased.rows["quarantine"]) == (4, 1, 1)
-    assert set(keys(tmp_path)) == set(before) - {"C1", "C9", "visits", "crm"}, (
-        "C2, the phone's, the household's, the rating stay"
+    assert (erased.rows["feedback"], erased.rows["crm_contacts"], erased.rows["quarantine"]) == (5, 1, 1)
+    assert set(keys(tmp_path)) == set(before) - {"C1", "C9", "visits", "crm", "support"}, (
+        "C2, the phone's, the household's stay"
     )
     results = sync(tmp_path, full_refresh=True)  # the store: C1, C9 and C10, quarantined before; crm: answer, contact
     assert {name: result.erased for name, result in results.items()} == {
         "store": 3,
         "visits": 1,
         "crm": 2,
-        "support": 0,
+        "support": 1,
     }
-    assert set(keys(tmp_path)) == set(before) - {"C1", "C9", "visits", "crm"}, "nothing of hers comes back"
+    assert set(keys(tmp_path)) == set(before) - {"C1", "C9", "visits", "crm", "support"}, "nothing of hers comes back"
     assert query(tmp_path, "SELECT COUNT(*) FROM crm_contacts") == [(0,)]
 
 

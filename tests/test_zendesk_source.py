@@ -16,13 +16,14 @@ import pytest
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.zendesk.source import ZendeskSource
+from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
 from tests.sqlite_runs import query, sync_source
 from tests.zendesk_api import (
     API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_definition, survey_response, ticket,
-    zendesk,
+    user, zendesk,
 )  # fmt: skip
 
 sync = partial(sync_source, name="support")
@@ -699,3 +700,59 @@ def test_a_rating_whose_category_says_it_was_not_rated_is_quarantined_saying_so(
     assert (native, field) == ("01J1WB51MG6HXTYWE6Q0C93R02", "answers.01J1WBE8QR0YQVE373K2JDJR0F")
     assert f"rating 5 of question 01J1WBE8QR0YQVE373K2JDJR0F has rating_category {category!r}" in error
     assert query(tmp_path, "SELECT value FROM feedback_scores") == [(4.0,)]
+
+
+def identified_account() -> ZendeskAccount:
+    """The support account with its requesters as Show Many Users lists them: Ann's address written
+    in capitals, a user with no address, and rating 5's requester deleted (not listed); rating 6 is
+    Ann's again, on the last page."""
+    account = support_account()
+    account.ratings.append(rating(6, day=5) | {"requester_id": 20978393})
+    account.users = [user(20978393, "Ann.Lee@Example.COM"), user(20978394, None), user(20978395, "bo@example.org")]
+    return account
+
+
+def stored_keys(folder: Path) -> dict[str, str | None]:
+    return dict(query(folder, "SELECT source_record_id, respondent_key FROM feedback"))
+
+
+def keyed(folder: Path, contact: str) -> str | None:
+    [(salt,)] = query(folder, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    return RespondentKeys(salt).key(contact)
+
+
+def test_a_rating_is_keyed_by_its_requesters_e_mail_one_show_many_users_request_a_page(tmp_path):
+    """Zendesk names a rating's requester by user id; Show Many Users gives the address (served on
+    127.0.0.1, not from a cassette: a cassette would hold the addresses), which is stored nowhere
+    but as its salted key — the same key a CRM contact or a survey answer of Ann's gets."""
+    with zendesk(identified_account()) as api:
+        result = sync(tmp_path, entry(api.url))
+        asked = [seen.query["ids"] for seen in api.requests if seen.path.startswith("/api/v2/users/show_many")]
+    assert (result.status, result.written) == ("success", 5), result.error
+    assert asked == ["20978393,20978394", "20978395,20978397"], "one request a page; Ann not asked for twice"
+    ann = keyed(tmp_path, "ann.lee@example.com")
+    assert stored_keys(tmp_path) == {"35401": ann, "35402": None, "35403": keyed(tmp_path, "bo@example.org"),
+                                     "35405": None, "35406": ann}  # fmt: skip
+    [(raw,)] = query(tmp_path, "SELECT raw FROM feedback WHERE source_record_id = '35401'")
+    assert json.loads(raw)["requester_email"] == f"hashed:{ann}"
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*")).lower()
+    assert b"ann.lee" not in stored and b"bo@example.org" not in stored
+
+
+def test_with_requester_emails_off_no_user_is_asked_for_and_ratings_join_nobody(tmp_path):
+    with zendesk(identified_account()) as api:
+        result = sync(tmp_path, entry(api.url, requester_emails=False))
+        asked = api.paths()
+    assert result.written == 5 and not any("/users/" in path for path in asked)
+    assert set(stored_keys(tmp_path).values()) == {None}
+
+
+def test_a_survey_response_is_keyed_by_its_responders_e_mail(tmp_path):
+    account = newer_csat_account()
+    account.users = [user(4398080151296, "ann.lee@example.com")]  # survey response 1's responder
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert result.written == 3, result.error
+    keys = stored_keys(tmp_path)
+    assert keys.pop("01J1WB51MG6HXTYWE6Q0C93R01") == keyed(tmp_path, "ann.lee@example.com") is not None
+    assert set(keys.values()) == {None}

@@ -36,6 +36,12 @@ def ticket(n: int, *, channel: str = "email", tags: tuple[str, ...] = ("billing"
             "satisfaction_rating": {"score": "good", "id": 35400 + n}}  # fmt: skip
 
 
+def user(requester: int, email: str | None) -> dict[str, Any]:
+    """A user as Show Many Users lists one (an end user: the customer who rated)."""
+    return {"id": requester, "url": f"{REAL_HOST}/api/v2/users/{requester}.json", "name": f"Customer {requester}",
+            "email": email, "role": "end-user", "active": True, "phone": None, "verified": True}  # fmt: skip
+
+
 def _epoch(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
@@ -80,6 +86,7 @@ class ZendeskAccount:
     survey_responses: list[dict[str, Any]] = field(default_factory=list)
     surveys: list[dict[str, Any]] = field(default_factory=lambda: [survey_definition()])
     tickets: list[dict[str, Any]] = field(default_factory=list)
+    users: list[dict[str, Any]] = field(default_factory=list)
     refusal: Reply | None = None  # what every request gets instead (an agent who is no admin, a wrong subdomain)
     filters_scores: bool = True  # False: `score=received` is not applied, and offered ratings come too
     url: str = ""
@@ -90,6 +97,7 @@ class ZendeskAccount:
         api.route("GET", "/api/v2/incremental/tickets/cursor.json")(self.ticket_export)
         api.route("GET", "/api/v2/guide/survey_responses")(self.list_survey_responses)
         api.route("GET", r"/api/v2/guide/([a-z-]+)/surveys/(\w+)/(\d+)")(self.show_survey)
+        api.route("GET", r"/api/v2/users/show_many(?:\.json)?")(self.show_many_users)
 
     def authorized(self, seen: Seen) -> bool:
         expected = "Basic " + base64.b64encode(f"{EMAIL}/token:{API_TOKEN}".encode()).decode()
@@ -152,6 +160,16 @@ class ZendeskAccount:
         if not found:
             return Reply(404, {"errors": [{"code": "NotFound", "status": "404", "title": "The survey could not be found"}]})
         return {"survey": found[0]}
+
+    def show_many_users(self, seen: Seen, match: Any) -> Any:
+        """Show Many Users: `ids` a comma-separated list of up to 100 user ids, the users found
+        (https://developer.zendesk.com/api-reference/ticketing/users/users/#show-many-users)."""
+        if refused := self.refused(seen):
+            return refused
+        ids = [value for value in seen.query.get("ids", "").split(",") if value]
+        if len(ids) > 100:
+            return Reply(400, {"error": "InvalidEndpoint", "description": "Too many ids (max 100)"})
+        return {"users": [user for user in self.users if str(user["id"]) in ids]}
 
     def ticket_export(self, seen: Seen, match: Any) -> Any:
         if refused := self.refused(seen):

@@ -26,6 +26,11 @@ class ZendeskConfig(ApiSourceConfig):
         default=7, ge=0, le=90, description="days read again each sync, for ratings whose score was changed"
     )
     ticket_context: bool = Field(default=True, description="channel, group, tags of each rated ticket")
+    requester_emails: bool = Field(
+        default=True,
+        description="key each rating by its requester's e-mail (stored only as its salted hash), one Show Many "
+        "Users request a page of ratings; false: no such request, and ratings join nobody (docs/identity.md)",
+    )
     csat: Literal["ratings", "survey_responses"] = Field(
         default="ratings", description="ratings: legacy CSAT; survey_responses: the newer CSAT surveys"
     )

@@ -18,9 +18,11 @@ from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
 from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating, unanswered
+from cxbridge.plugins.zendesk.requesters import CONTACT, Requesters
 from cxbridge.plugins.zendesk.survey_responses import (
     SurveyQuestion, created_at, normalize_survey_response, survey_key, survey_questions, ticket_of, unanswered_response,
 )  # fmt: skip
+from cxbridge.privacy import PersonalFields
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -108,6 +110,7 @@ class SatisfactionRatings(Stream):
         super().__init__(source)
         self.source: ZendeskSource = source
         self.tickets: RatedTickets[TicketContext] = RatedTickets(self._ticket_context)
+        self.requesters = Requesters(source.client)
         self.until = source.now() - SETTLING
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
@@ -122,10 +125,13 @@ class SatisfactionRatings(Stream):
         for page in self.source.client.pages(first, NextUrl(_next_ratings_page, items=_ratings_of)):
             ratings = page.get("satisfaction_ratings") or []
             self._cover([(r.get("ticket_id"), r.get("created_at")) for r in ratings])
-            yield from ratings
+            yield from self._named(ratings, "requester_id")
 
     def left_out(self, raw: dict[str, Any]) -> str | None:
         return unanswered(raw)
+
+    def personal_fields(self) -> PersonalFields:
+        return PersonalFields(contacts=frozenset({CONTACT}))
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return normalize_rating(raw, builder, self.tickets.get(raw.get("ticket_id")))
@@ -136,6 +142,10 @@ class SatisfactionRatings(Stream):
         if cursor is not None and parse_timestamp(cursor) > self.until:
             return format_timestamp(self.until)
         return cursor
+
+    def _named(self, ratings: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+        """The ratings with their requesters' e-mail addresses, unless `requester_emails = false`."""
+        return self.requesters.named(ratings, field) if self.source.config.requester_emails else ratings
 
     def _cover(self, ratings: list[tuple[Any, Any]]) -> None:
         if self.source.config.ticket_context:
@@ -202,7 +212,7 @@ class SurveyResponses(SatisfactionRatings):
         for page in self.source.client.pages(first, PageToken(_after_cursor, param="page[after]", items=_responses_of)):
             responses = page.get("survey_responses") or []
             self._cover([(ticket_of(r), created_at(r)) for r in responses])
-            yield from responses
+            yield from self._named(responses, "responder_id")
 
     def advance_cursor(self, cursor: Any, raw: dict[str, Any]) -> Any:
         answered = created_at(raw)

@@ -18,6 +18,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import UNRATED, TicketContext, with_ticket_context
+from cxbridge.plugins.zendesk.requesters import CONTACT
 from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular.cells import whole_int
@@ -137,7 +138,8 @@ def normalize_survey_response(
     attributes: dict[str, Any] = {"responder_id": raw.get("responder_id"), "survey_version": key and key[1]}
     if categories:
         attributes["rating_category"] = categories[0]
-    fields: dict[str, Any] = {"ticket_id": ticket_of(raw), "survey_id": key and key[0]}
+    fields: dict[str, Any] = {"ticket_id": ticket_of(raw), "survey_id": key and key[0],
+                              "respondent_key": builder.respondent_key(raw.get(CONTACT))}  # fmt: skip
     with_ticket_context(fields, attributes, context, builder=builder)
     return builder.build(
         native_id=str(raw["id"]),
