@@ -31,7 +31,7 @@ def rating(n: int, value: int = 103, *, created: str | None = None, feedback: st
 
 def ticket(n: int, *, source: int = 1, tags: tuple[str, ...] = ("delivery",)) -> dict[str, Any]:
     return {"id": 600 + n, "subject": f"Order {n}", "source": source, "status": 5, "group_id": 12,
-            "responder_id": 77, "company_id": 31, "tags": list(tags),
+            "responder_id": 77, "company_id": 31, "tags": list(tags), "requester_id": 400 + n,
             "updated_at": f"2026-05-{n % 27 + 1:02d}T09:00:00Z"}  # fmt: skip
 
 
@@ -65,6 +65,7 @@ class Helpdesk:
     created: dict[int, dict[str, Any]] = field(default_factory=dict)  # tickets made through POST /api/v2/tickets
     lose_answers: int = 0  # the answers to this many creations are lost: the connection drops instead
     unindexed: set[int] = field(default_factory=set)  # tickets the search does not show yet (its index lags)
+    contacts: dict[int, str | None] = field(default_factory=dict)  # requester id → e-mail, embedded with include=requester
 
     def serve(self, api: FakeApi) -> None:
         self.url = api.url
@@ -146,7 +147,15 @@ class Helpdesk:
         since = seen.query.get("updated_since") or self.days_ago(30)
         every = [*self.tickets, *self.created.values()]
         chosen = sorted((t for t in every if t["updated_at"] >= since), key=lambda t: t["updated_at"])
+        if "requester" in seen.query.get("include", "").split(","):
+            chosen = [t | {"requester": self.requester(t.get("requester_id"))} for t in chosen]
         return self.page(seen, chosen)
+
+    def requester(self, contact: Any) -> dict[str, Any]:
+        """A ticket's requester as `include=requester` embeds it: "the requester's email, id, mobile,
+        name, and phone" (https://developers.freshdesk.com/api/#list_all_tickets)."""
+        return {"email": self.contacts.get(contact), "id": contact, "mobile": None, "name": f"Customer {contact}",
+                "phone": None}  # fmt: skip
 
     def create_ticket(self, seen: Seen, match: Any) -> Any:
         """Create a Ticket (developers.freshdesk.com/api/#create_ticket): subject, description and

@@ -17,6 +17,7 @@ import cxbridge
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
+from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.freshdesk_api import API_KEY, REAL_HOST, SURVEYS, Helpdesk, freshdesk, rating, support_helpdesk, ticket
@@ -473,3 +474,41 @@ def test_a_question_listing_an_accepted_rating_that_is_no_whole_number_quarantin
     assert f"question question_4 of survey 1 is listed with accepted_ratings {listed!r}" in error
     assert "cxbridge quarantine replay" in error
     assert query(tmp_path, "SELECT source_record_id FROM feedback ORDER BY 1") == [("9101",), ("9103",)]
+
+
+def identified_helpdesk() -> Helpdesk:
+    """The support helpdesk with its requesters' addresses embedded in the ticket listing: Ann's
+    written in capitals (rating 1's user); rating 3 was given by a contact CC'd on a ticket another
+    customer requested; rating 4's requester has no address."""
+    helpdesk = support_helpdesk()
+    helpdesk.tickets[2]["requester_id"] = 499
+    helpdesk.contacts = {401: "Ann.Lee@Example.COM", 402: "bo@example.org", 499: "other@example.org"}
+    return helpdesk
+
+
+def test_a_rating_is_keyed_by_its_requesters_e_mail_embedded_in_the_ticket_listing(tmp_path):
+    """Freshdesk names a rating's user by id; the rated tickets' listing embeds their requester
+    (`include=requester`: no request more; served on 127.0.0.1, not from a cassette, which would
+    hold the addresses), and the address is stored nowhere but as its salted key."""
+    with freshdesk(identified_helpdesk()) as api:
+        result = sync(tmp_path, entry(api.url))
+        listings = [seen.query for seen in api.requests if seen.path == "/api/v2/tickets"]
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert listings and all(listed.get("include") == "requester" for listed in listings)
+    [(salt,)] = query(tmp_path, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    dataset = RespondentKeys(salt)
+    assert dict(query(tmp_path, "SELECT source_record_id, respondent_key FROM feedback")) == {
+        "9101": dataset.key("ann.lee@example.com"), "9102": dataset.key("bo@example.org"), "9103": None, "9104": None,
+    }  # fmt: skip
+    [(raw,)] = query(tmp_path, "SELECT raw FROM feedback WHERE source_record_id = '9101'")
+    assert json.loads(raw)["requester_email"] == f"hashed:{dataset.key('ann.lee@example.com')}"
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*")).lower()
+    assert [text for text in (b"ann.lee", b"bo@example", b"other@example") if text in stored] == []
+
+
+def test_with_requester_emails_off_tickets_are_listed_without_their_requester_and_ratings_join_nobody(tmp_path):
+    with freshdesk(identified_helpdesk()) as api:
+        result = sync(tmp_path, entry(api.url, requester_emails=False))
+        listings = [seen.query for seen in api.requests if seen.path == "/api/v2/tickets"]
+    assert result.written == 4 and listings and not any("include" in listed for listed in listings)
+    assert query(tmp_path, "SELECT DISTINCT respondent_key FROM feedback") == [(None,)]

@@ -18,6 +18,7 @@ import pytest
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
+from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
@@ -334,3 +335,15 @@ def test_a_recommend_question_on_1_to_10_says_why_it_is_no_nps(tmp_path):
     [warning] = [w for w in result.warnings if "question Q_4" in w]
     assert "a 1–10 scale, and an NPS is asked 0–10" in warning and "which end is satisfied" not in warning
     assert f'[sources.helpdesk.questions."{PULSE}/Q_4"]' in warning
+
+
+def test_a_survey_response_is_keyed_by_its_requesters_e_mail_from_the_ticket_listing(tmp_path):
+    helpdesk = csat_helpdesk()
+    helpdesk.contacts = {401: "Ann.Lee@example.com"}  # response 1's user, its ticket's requester
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "success", result.error
+    [(salt,)] = query(tmp_path, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    keys = dict(query(tmp_path, "SELECT source_record_id, respondent_key FROM feedback"))
+    assert keys.pop("5f0c9e2a-0000-4000-8000-000000000001") == RespondentKeys(salt).key("ann.lee@example.com")
+    assert set(keys.values()) == {None}

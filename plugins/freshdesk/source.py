@@ -16,8 +16,9 @@ from cxbridge.errors import DataError
 from cxbridge.http import ApiErrors, ApiSource, BasicAuth, HeaderBudget, PageNumber, PageRequest, json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
-from cxbridge.plugins.freshdesk.ratings import SurveyQuestion, TicketContext, normalize_rating
+from cxbridge.plugins.freshdesk.ratings import CONTACT, SurveyQuestion, TicketContext, normalize_rating, with_requester
 from cxbridge.plugins.freshdesk.survey_responses import SurveyResponses
+from cxbridge.privacy import PersonalFields
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
@@ -74,18 +75,20 @@ class FreshdeskSource(ApiSource):
 
     def changed_tickets(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[str, TicketContext]]:
         """Context of the tickets updated since `since` (a rating updates its ticket), oldest
-        first, up to the first one updated at or after `until` (a listing from `until` had them)."""
-        for ticket in self.updated_tickets(format_timestamp(since), self.config.page_size):
+        first, up to the first one updated at or after `until` (a listing from `until` had them);
+        with `requester_emails`, each with its requester embedded (`include=requester`)."""
+        include = "requester" if self.config.requester_emails else None
+        for ticket in self.updated_tickets(format_timestamp(since), self.config.page_size, include=include):
             if until is not None and _updated_at(ticket) >= until:
                 return
             yield str(ticket["id"]), TicketContext.of(ticket)
 
-    def updated_tickets(self, since: str, per_page: int) -> Iterator[dict[str, Any]]:
-        """The tickets updated since `since`, oldest first, `per_page` a page; past Freshdesk's
-        300-page cap the listing starts again from the last one seen."""
+    def updated_tickets(self, since: str, per_page: int, *, include: str | None = None) -> Iterator[dict[str, Any]]:
+        """The tickets updated since `since`, oldest first, `per_page` a page, with what `include`
+        embeds; past Freshdesk's 300-page cap the listing starts again from the last one seen."""
         while True:
             params = {"updated_since": since, "order_by": "updated_at", "order_type": "asc", "per_page": per_page,
-                      "page": 1}  # fmt: skip
+                      "page": 1, **({"include": include} if include else {})}  # fmt: skip
             pages = self.client.pages(PageRequest("/api/v2/tickets", params), PageNumber(lambda body: body, per_page),
                                       max_pages=TICKET_PAGES + 1)  # fmt: skip
             last, count = None, 0
@@ -121,7 +124,10 @@ class SatisfactionRatings(Stream):
         for page in self.source.client.pages(first, PageNumber(lambda body: body, config.page_size)):
             if config.ticket_context:
                 self.tickets.cover([(r.get("ticket_id"), r.get("created_at")) for r in page])
-            yield from page
+            yield from (with_requester(r, self.tickets.get(r.get("ticket_id"))) for r in page)
+
+    def personal_fields(self) -> PersonalFields:
+        return PersonalFields(contacts=frozenset({CONTACT}))
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         if not self.questions:  # a quarantined rating replayed without a read

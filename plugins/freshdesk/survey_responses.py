@@ -22,7 +22,7 @@ from cxbridge.http import PageRequest, PageToken
 from cxbridge.metrics import shown_number
 from cxbridge.normalize import AnswerInput
 from cxbridge.plugins.freshdesk.csat_surveys import CsatSurvey, parse_survey, value_key
-from cxbridge.plugins.freshdesk.ratings import TicketContext, build_rated
+from cxbridge.plugins.freshdesk.ratings import CONTACT, TicketContext, build_rated, with_requester
 from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.quoted_values import quoted
@@ -77,7 +77,8 @@ class SurveyResponses(Stream):
                 kept = [r for r in page_items(page) if isinstance(r, dict) and _updated_since(r, since)]
                 if config.ticket_context:
                     self.tickets.cover([(r.get("ticket_id"), r.get("created_at")) for r in kept])
-                yield from ({"survey_id": survey_id, **response} for response in kept)
+                yield from (with_requester({"survey_id": survey_id, **response}, self.tickets.get(response.get("ticket_id")))
+                            for response in kept)  # fmt: skip
 
     def _response_pages(self, survey_id: str) -> Iterator[Any]:
         """The survey's pages of responses. Freshdesk answers 404 for a survey that has no
@@ -157,9 +158,9 @@ class SurveyResponses(Stream):
     def personal_fields(self) -> PersonalFields:
         """Answers to questions the config ignores, removed from the raw response (a question
         ignored in one survey, `<survey id>/Q_1`, is removed wherever a raw answer carries its id:
-        nothing it holds is stored)."""
+        nothing it holds is stored); the requester's e-mail address as its `hashed:<key>`."""
         ignored = ignored_questions(self.source.config.questions, by_survey=True)
-        return PersonalFields(ignored_items=(("question_id", ignored),))
+        return PersonalFields(contacts=frozenset({CONTACT}), ignored_items=(("question_id", ignored),))
 
 
 def _check_point(question: Question, value: Any, bounds: tuple[float, float] | None) -> None:
