@@ -756,3 +756,12 @@ def test_a_survey_response_is_keyed_by_its_responders_e_mail(tmp_path):
     keys = stored_keys(tmp_path)
     assert keys.pop("01J1WB51MG6HXTYWE6Q0C93R01") == keyed(tmp_path, "ann.lee@example.com") is not None
     assert set(keys.values()) == {None}
+
+
+def test_an_agent_who_may_not_see_users_is_told_to_read_the_ratings_without_their_addresses(tmp_path):
+    with zendesk(identified_account()) as api:
+        api.fail(Reply(403, {"error": "Forbidden", "description": "You do not have access to this page."}),
+                 match="/users/show_many")  # fmt: skip
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "failed" and "set requester_emails = false" in result.error, result.error
+    assert "/api/v2/users/show_many.json: HTTP 403" in result.error

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cxbridge.errors import FatalSourceError, SourceError
 from cxbridge.http import ApiClient
 
 CONTACT = "requester_email"
@@ -31,11 +32,24 @@ class Requesters:
         unknown = sorted(users - self.emails.keys(), key=lambda user: (len(user), user))
         for start in range(0, len(unknown), SHOW_MANY):
             asked = unknown[start : start + SHOW_MANY]
-            body = self.client.get_json("/api/v2/users/show_many.json", {"ids": ",".join(asked)})
+            body = self._show_many(asked)
             found = {str(user.get("id")): user.get("email") for user in _users(body)}
             self.emails.update({user: found[user] if isinstance(found.get(user), str) else None for user in asked})
         return [{**record, CONTACT: email} if (email := self.emails.get(str(record.get(field)))) else record
                 for record in records]  # fmt: skip
+
+    def _show_many(self, users: list[str]) -> Any:
+        """Show Many Users' answer; a refusal (403: an agent who may not see users) says how to read
+        the ratings without their addresses."""
+        try:
+            return self.client.get_json("/api/v2/users/show_many.json", {"ids": ",".join(users)})
+        except SourceError as exc:
+            if exc.status_code != 403:
+                raise
+            refused = FatalSourceError(f"{exc}; or set requester_emails = false to read the ratings without their "
+                                       "requesters' e-mail addresses (they then join nobody)")  # fmt: skip
+            refused.status_code = exc.status_code
+            raise refused from None
 
 
 def _users(body: Any) -> list[dict[str, Any]]:
