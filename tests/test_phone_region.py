@@ -157,9 +157,11 @@ def test_other_peoples_comments_writing_the_number_either_way_are_listed_for_rev
     assert sorted(mentioned[record] for record in erased.mentioned) == ["M1", "M2"]
 
 
-def test_a_number_written_with_a_slash_is_one_person_in_a_phone_column_and_found_in_comments(tmp_path):
+@pytest.mark.parametrize("named", ["+49 30 1234567", "030/1234567"])
+def test_a_number_written_with_a_slash_is_one_person_in_a_phone_column_and_found_in_comments(tmp_path, named):
     """`030/1234567` (the area code split off by a slash, as Germans long wrote it) in the phone
-    column is the CRM's `+49 30 1234567`; another's comment writing it so is listed for review."""
+    column is the CRM's `+49 30 1234567`; another's comment writing it so is listed for review, and
+    `erase` takes it written either way (`030/1234567` was refused as no phone number before)."""
     rows = {"S1": ("030/1234567", ""), "C1": ("+49 30 1234567", ""), "M1": ("", "ruf mich an: 030 / 123 45 67")}
     with (tmp_path / "survey.csv").open("w", encoding="utf-8") as handle:
         handle.write("id,submitted,nps,phone,comment\n")
@@ -170,7 +172,7 @@ def test_a_number_written_with_a_slash_is_one_person_in_a_phone_column_and_found
                            path=tmp_path / "cxbridge.toml")  # fmt: skip
     cxbridge.sync(cfg, destination=url(tmp_path))
 
-    erased = cxbridge.erase(["+49 30 1234567"], config=cfg, destination=url(tmp_path), dry_run=True)
+    erased = cxbridge.erase([named], config=cfg, destination=url(tmp_path), dry_run=True)
 
     stored = dict(query(tmp_path, "SELECT record_id, source_record_id FROM feedback"))
     assert keys(tmp_path)["S1"] == keys(tmp_path)["C1"] == salted(tmp_path, "49301234567")
