@@ -92,9 +92,10 @@ def _requester(ticket: dict[str, Any]) -> tuple[str, str] | None:
     mobile, name, and phone" (https://developers.freshdesk.com/api/#list_all_tickets); None
     without an embedded requester or an address."""
     requester = ticket.get("requester")
-    if not isinstance(requester, dict) or not isinstance(requester.get("email"), str) or not requester["email"]:
+    if not isinstance(requester, dict) or not isinstance(email := requester.get("email"), str) or not email:
         return None
-    return str(requester.get("id", ticket.get("requester_id"))), requester["email"]
+    user = _text(requester.get("id"))
+    return None if user is None else (user, email)
 
 
 def with_requester(raw: dict[str, Any], context: TicketContext | None) -> dict[str, Any]:
