@@ -14,7 +14,8 @@ from click.testing import CliRunner
 
 import cxbridge
 from cxbridge.cli.main import cli
-from cxbridge.respondents import RespondentKeys
+from cxbridge.erasure import respondent_keys
+from cxbridge.respondents import RespondentKeys, salted_hash
 from tests.test_phone_region import config as region_config
 from tests.test_phone_region import sync as region_sync
 from tests.test_phone_region import url as region_url
@@ -160,3 +161,12 @@ def test_erase_finds_the_records_stored_under_the_keys_an_exit_code_made_before(
 
     assert (erased.rows["feedback"], erased.rows["quarantine"]) == (3, 1)
     assert set(keys(tmp_path)) == {"A4"}
+
+
+def test_with_the_us_region_erase_keys_a_number_also_as_011_keyed_it_before_the_region():
+    """`011 44 20 7946 0958`, stored before `phone_region = "US"` was set, has the key of its every
+    digit: `erase "+44 20 7946 0958"` with the region looks for that key too."""
+    dataset = RespondentKeys("the dataset's salt", phone_region="US")
+    before = salted_hash("011442079460958", "the dataset's salt")
+    assert before == RespondentKeys("the dataset's salt").key("011 44 20 7946 0958")
+    assert before in respondent_keys([LONDON], [], dataset)
