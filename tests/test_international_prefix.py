@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 import cxbridge
 from cxbridge.cli.main import cli
-from cxbridge.erasure import respondent_keys
+from cxbridge.erasure_people import respondent_keys
 from cxbridge.respondents import RespondentKeys, salted_hash
 from tests.test_phone_region import config as region_config
 from tests.test_phone_region import sync as region_sync
