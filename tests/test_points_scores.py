@@ -238,6 +238,31 @@ def test_a_spreadsheets_percent_cells_are_fractions_of_one(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(("odd", "quarantined", "ignored"), [([85], 1, []), ([99, 99], 0, [99])],
+                         ids=["a-typed-85", "a-repeated-99"])  # fmt: skip
+def test_one_typo_or_a_no_answer_code_among_percent_cells_keeps_them_fractions_of_one(tmp_path, odd, quarantined,
+                                                                                      ignored):
+    """Percent cells (0.85) with one 85 typed for 0.85, or a 99 no-answer code given twice, were read
+    0–100 — every audit scored under 1 % — as any number above 1 made them no fractions: the typo
+    rule (`tolerance`) says which far-off numbers are slips or codes, here as for any scored column."""
+    shares = [0.85, 0.9, 0.725, 1, 0.6, 0.8, 0.95, 0.7]
+    path = write_xlsx(tmp_path / "audits.xlsx", {"Audits": [["Audit ID", "Audit date", "Compliance %"],
+                                                            *[[f"A{n}", f"2025-05-{n:02d}", share] for n, share in
+                                                              enumerate([*shares, *odd], start=1)]]})  # fmt: skip
+    [score] = [p for p in inspect_file(path).chosen if p.target == "audit"]
+    assert score.spec == {"scale": [0.0, 1.0], **({"ignore_values": ignored} if ignored else {})}, score.spec
+    db = tmp_path / "x.db"
+    result = invoke("import", str(path), "--db", str(db))
+    read = len(shares) + len(odd)
+    assert f"{read} read · {read - quarantined} written · 0 unchanged · {quarantined} quarantined" in result.output
+    assert sorted(db_rows(db, "SELECT value, normalized FROM feedback_scores")) == [
+        (share, pytest.approx(share * 100)) for share in sorted(shares)
+    ]
+    errors = [error for (error,) in db_rows(db, "SELECT error FROM quarantine")]
+    assert len(errors) == quarantined
+    assert all(error.startswith("question 'Compliance %': audit answer 85 is outside its scale 0–1;") for error in errors)
+
+
 def test_a_points_column_of_a_voc_file_is_kept_and_the_import_says_how_to_score_it(tmp_path):
     path = write_csv(tmp_path / "survey.csv", visits("Score (of 40)", [30, 22, 38], extra=("Store",)))
     inspection = inspect_file(path)

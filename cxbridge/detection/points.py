@@ -19,7 +19,7 @@ from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import elsewhen, mentions, says_percent
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.program import ProgramGuess, detect_program
-from cxbridge.detection.tolerance import code_note, far_off, no_answer_codes, slips, tolerated
+from cxbridge.detection.tolerance import code_note, far_and_coded, no_answer_codes, slips, tolerated
 
 POINTS_PROGRAMS = ("mystery_shop", "audit")
 CRITERION = "criterion"  # a section of a visit's score (metrics.Metric.CRITERION)
@@ -91,11 +91,14 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
 
 
 def _percentages(profile: ColumnProfile, numbers: list[float], header: str, *, written: bool, total: bool):
+    """A 0–100 scale, or 0–1 for a spreadsheet's percent cells (0.85): fractions, but for the slips and
+    no-answer codes of the typo rule (`_fitted`) — one 85 typed for 0.85 makes no 0–100 scale."""
     why = "values are written as percentages" if written else f"the header says percent ({header!r})"
-    fractions = numbers and all(0 <= n <= 1 for n in numbers) and not all(float(n).is_integer() for n in numbers)
-    if not written and fractions:
-        return _fitted(profile, numbers, (0.0, 1.0), f"{why}, as fractions (a spreadsheet's percent cells): a 0–1 "
-                       "scale", total=total)  # fmt: skip
+    if not written and any(0 < n < 1 for n in numbers):
+        fractions = _fitted(profile, numbers, (0.0, 1.0), f"{why}, as fractions (a spreadsheet's percent cells): a 0–1 "
+                            "scale", total=total)  # fmt: skip
+        if fractions.scale is not None:
+            return fractions
     return _fitted(profile, numbers, (0.0, 100.0), f"{why}: a 0–100 scale", total=total)
 
 
@@ -107,8 +110,8 @@ def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, fl
     codes = no_answer_codes(numbers, scale)
     odd = Counter(_fmt(n) for n in numbers if not low <= n <= high and n not in codes)
     odd += Counter({label: count for label, count in profile.labels.items() if not _PERCENT_VALUE.match(label)})
-    coded = sum(n in codes for n in numbers)
-    count, far, answered = sum(odd.values()), far_off(numbers, scale) - coded, profile.answered - coded
+    far, coded = far_and_coded(numbers, scale)
+    count, answered = sum(odd.values()), profile.answered - coded
     given = [n for n in numbers if n not in codes]
     if not given or not tolerated(count, far, answered):
         shown = ", ".join(repr(value) for value in list(odd)[:3])

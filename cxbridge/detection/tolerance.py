@@ -43,7 +43,8 @@ def no_answer_codes(numbers: list[float], scale: tuple[float, float]) -> list[in
 
 def far_and_coded(numbers: list[float], scale: tuple[float, float]) -> tuple[int, int]:
     """How many numbers are far off the scale, its no-answer codes left out, and how many are such codes."""
-    coded = sum(n in no_answer_codes(numbers, scale) for n in numbers)
+    codes = no_answer_codes(numbers, scale)
+    coded = sum(n in codes for n in numbers)
     return far_off(numbers, scale) - coded, coded
 
 
