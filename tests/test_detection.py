@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import time
 from datetime import datetime
 from fractions import Fraction
 
 import pytest
+from click.testing import CliRunner
 
+from cxbridge.cli.main import cli
 from cxbridge.detection.inspector import Hints, inspect_file
 from cxbridge.metrics import Direction
 from cxbridge.questions import Question, detect
@@ -257,6 +260,33 @@ def test_a_far_off_typo_under_a_satisfaction_header_is_quarantined_on_the_scale_
     [rated] = [p for p in inspection.chosen if p.target in ("csat", "ces")]
     assert rated.spec["scale"] == scale and odd in rated.describe(), rated.describe()
     assert not inspection.warnings, inspection.warnings
+
+
+@pytest.mark.parametrize(("header", "typo", "wider"), [
+    ("How satisfied were you?", 10, [1, 10]),  # a 10 typed for 1
+    ("How easy was it to get help?", 7, [1, 7]),
+], ids=["a-10-among-1-5", "a-7-among-1-5"])  # fmt: skip
+def test_a_far_off_typo_reaching_a_wider_scales_top_leaves_the_scale_the_others_show(tmp_path, header, typo, wider):
+    """Forty answers 1–5 and one typed 10 were read 1–10, the fewest answers off it: every 5 stored
+    as 44 of 100, none quarantined. By the typo rule a number more than a point off 1–5 is a slip,
+    and a slip chooses no scale (nobody answered 6 to 9): the row goes to quarantine, and the
+    evidence says how to map the wider scale if the question was asked on it."""
+    answers = [n % 5 + 1 for n in range(40)] + [typo]
+    rows = [["Response ID", "Date", header], *[[f"R{n}", "2024-01-02", a] for n, a in enumerate(answers, start=1)]]
+    path = write_csv(tmp_path / "typo.csv", rows)
+    inspection = inspect_file(path)
+    [rated] = [p for p in inspection.chosen if p.target in ("csat", "ces")]
+    assert rated.spec["scale"] == [1, 5], rated.spec
+    assert (f"1 of 41 answers is not on the scale ('{typo}'): that row goes to quarantine; if it was asked "
+            f"{wider[0]}–{wider[1]}, map it with scale = {wider}") in rated.describe(), rated.describe()
+    db = tmp_path / "x.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)], catch_exceptions=False)
+    assert "41 read · 40 written · 0 unchanged · 1 quarantined" in result.output, result.output
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT value, normalized FROM feedback_scores").fetchall()
+        [(record,)] = conn.execute("SELECT source_record_id FROM quarantine").fetchall()
+    assert sorted(stored) == sorted((float(a), pytest.approx((a - 1) / 4 * 100)) for a in answers[:-1])
+    assert record == "R41"
 
 
 def test_many_far_off_numbers_under_a_satisfaction_header_are_another_quantity_though_under_a_tenth(tmp_path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.declared_scale import labelled_scale, named_scale, not_nps
@@ -302,6 +302,7 @@ class ScaleFit:
     high: float
     odd: Counter[str] = field(default_factory=Counter)
     codes: tuple[int, ...] = ()  # far-off no-answer codes (`tolerance.no_answer_codes`), not in `odd`
+    wider: tuple[float, float] | None = None  # a usual scale whose top only the far-off slips reach
 
     def notes(self, profile: ColumnProfile) -> list[str]:
         """The evidence about answers off the scale and answers without a score."""
@@ -311,6 +312,9 @@ class ScaleFit:
             count, answered = sum(self.odd.values()), profile.answered - sum(map(profile.numbers.count, self.codes))
             found.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} not on the scale "
                          f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
+            if self.wider:
+                low, high = map(_fmt, self.wider)
+                found[-1] += f"; if it was asked {low}–{high}, map it with scale = [{low}, {high}]"
         if profile.no_score:
             count = sum(profile.no_score.values())
             found.append(f"{count} {'answer carries' if count == 1 else 'answers carry'} no score "
@@ -334,13 +338,11 @@ def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = Fa
     7.5, 'abc'. Many far-off numbers (15 and 40, a 0–100 answer's) are another quantity. No-answer
     codes (99, -99: `tolerance.no_answer_codes`) are no answers, as "N/A" is."""
     codes = no_answer_codes(profile.numbers, scale)
-    coded = sum(n in codes for n in profile.numbers)
+    far, coded = far_and_coded(profile.numbers, scale)
     odd = Counter({value: n for value, n in _odd_answers(profile, scale).items() if value not in map(_fmt, codes)})
     on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
     count, answered = sum(odd.values()), profile.answered - coded
-    if not on_scale or 2 * count >= answered:
-        return None
-    if not tolerated(count, far_off(profile.numbers, scale) - coded, answered, named=named):
+    if not on_scale or 2 * count >= answered or not tolerated(count, far, answered, named=named):
         return None
     return ScaleFit(*scale, odd, tuple(codes))
 
@@ -348,13 +350,28 @@ def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = Fa
 def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
     """The usual scale (up to `largest`) the header names — "(0-10)": nobody need have answered 0
     or 10 — else the smallest one the numbers fit whose top answer someone gave: 1, 2, 3 alone say
-    neither whether the scale is 1–3 or 1–5 nor which end is best."""
+    neither whether the scale is 1–3 or 1–5 nor which end is best; a top reached only by far-off
+    slips (`_off_only_by_slips`) is not given."""
     named = named_scale(header)
     if named in _SCALES and named[1] <= largest and (fit := _fit(profile, named)) is not None:
         return fit
     fits = [fit for scale in _SCALES if scale[1] <= largest and (fit := _fit(profile, scale)) is not None]
     reached = [fit for fit in fits if fit.high in profile.numbers]
-    return min(reached, key=lambda fit: (sum(fit.odd.values()), fit.high - fit.low), default=None)
+    fewest_off = min(reached, key=lambda fit: (sum(fit.odd.values()), fit.high - fit.low), default=None)
+    if shown := [fit for fit in reached if _off_only_by_slips(profile, fit)]:
+        narrowest = min(shown, key=lambda fit: fit.high - fit.low)
+        if narrowest is not fewest_off:  # the wider scale's top reached by slips alone: named, not chosen
+            narrowest = replace(narrowest, wider=(fewest_off.low, fewest_off.high))  # type: ignore[union-attr]
+        return narrowest
+    return fewest_off
+
+
+def _off_only_by_slips(profile: ColumnProfile, fit: ScaleFit) -> bool:
+    """Whether the numbers off `fit`, its no-answer codes apart, are all more than a point off it:
+    slips by the typo rule (`_fit` tolerated them), which say nothing of a wider scale whose top
+    they reach — a 10 typed among answers 1–5 makes no 1–10 scale."""
+    off = [n for n in profile.numbers if not fit.low <= n <= fit.high and n not in fit.codes]
+    return far_off(off, (fit.low, fit.high)) == len(off)
 
 
 def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None:
