@@ -163,6 +163,39 @@ def test_of_two_years_of_a_metric_the_latest_is_the_primary_in_any_column_order(
     assert f"{latest!r}, the latest, is the primary" in warning and f"{earlier!r} another question of it" in warning
 
 
+@pytest.mark.parametrize("kind", ["written", "percent-cells"])
+def test_an_earlier_years_nps_in_percentages_is_kept_and_the_warning_says_what_it_is(tmp_path, kind):
+    """"NPS 2024" holding a store's NPS in percentages ("85%", or a spreadsheet's 0.85) beside this
+    response's "NPS 2025" answer was warned about as labels of no known scale, "to score it, map it
+    under [[metrics]]" — which would quarantine every row. Its values are a result (promoters less
+    detractors, −100…100 %), not a 0–10 answer: kept as an answer, and the warning says so, with its
+    year, and how to keep it without the warning."""
+    shares = [0.85, -0.12, 0.4, 0.61]
+    earlier = [f"{round(share * 100)}%" if kind == "written" else share for share in shares]
+    answers = [(n * 7) % 11 for n in range(24)]
+    rows = [["Response ID", "Date", "NPS 2024", "NPS 2025"],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", earlier[n % 4], answers[n]] for n in range(24)]]  # fmt: skip
+    path = (write_csv(tmp_path / "years.csv", rows) if kind == "written"
+            else write_xlsx(tmp_path / "years.xlsx", {"Responses": rows}))  # fmt: skip
+    inspection = inspect_file(path)
+    assert [m["column"] for m in inspection.source_config()["metrics"]] == ["NPS 2025"]
+    [warning] = [w for w in inspection.warnings if "NPS 2024" in w]
+    assert ("its values are percentages: an NPS of 2024, the year it names (a result, promoters less detractors), "
+            "not this response's 0–10 answer: kept as an answer, unscored; list it under questions to keep it "
+            "without this warning") in warning, warning
+    assert "[[metrics]]" not in warning
+    db = tmp_path / "x.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)], catch_exceptions=False)
+    assert "24 read · 24 written · 0 unchanged · 0 quarantined" in result.output, result.output
+    promoters, detractors = sum(a >= 9 for a in answers), sum(a <= 6 for a in answers)
+    with sqlite3.connect(db) as conn:
+        [(nps,)] = conn.execute("SELECT nps FROM nps_by_month").fetchall()
+        stored = conn.execute("SELECT source_record_id, nps, json_extract(answers, '$.\"NPS 2024\".value') "
+                              "FROM feedback").fetchall()  # fmt: skip
+    assert nps == pytest.approx(100 * (promoters - detractors) / len(answers), abs=0.05)
+    assert sorted(stored) == sorted((f"R{n}", answers[n], earlier[n % 4]) for n in range(24))
+
+
 def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(tmp_path):
     rows = [["How likely are you to recommend us?"], ["maybe"], ["very"], ["no"]]
     inspection = inspect_file(write_csv(tmp_path / "odd.csv", rows))

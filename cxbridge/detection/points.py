@@ -73,16 +73,16 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
     if not profile.filled or profile.dates or profile.emails:
         return None
     header = profile.column.label
-    numbers = [*profile.numbers, *_percent_values(profile)]
+    numbers = [*profile.numbers, *percent_values(profile)]
     if not numbers or elsewhen(header):  # a goal's or another time's points: kept unscored (`propose_scores`)
         return None
     total = any(word in header.casefold() for word in _TOTAL)
     if (most := _header_maximum(header)) is not None:
         why = f"the header names the maximum ({header!r}: 0–{_fmt(most)})"
         return _fitted(profile, numbers, (0.0, most), why, total=total)
-    percent_values = _percent_values(profile)
-    if says_percent(header) or (percent_values and len(percent_values) * 2 >= profile.answered):
-        return _percentages(profile, numbers, header, written=bool(percent_values), total=total)
+    written = percent_values(profile)
+    if says_percent(header) or (written and len(written) * 2 >= profile.answered):
+        return _percentages(profile, numbers, header, written=bool(written), total=total)
     if stem := mentions(header, "points"):
         why = (f"the header names points ({stem!r}) but not their maximum, and the values ({profile.example()}) are "
                "not percentages, so its scale is not known")  # fmt: skip
@@ -139,7 +139,7 @@ def _header_maximum(header: str) -> float | None:
     return most if most > 0 else None
 
 
-def _percent_values(profile: ColumnProfile) -> list[float]:
+def percent_values(profile: ColumnProfile) -> list[float]:
     """The answers written as percentages ("85%", "92,5 %"), each as often as it was given."""
     found = []
     for label, count in profile.labels.items():

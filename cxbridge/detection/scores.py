@@ -19,6 +19,7 @@ from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import (
     asks_amount, elsewhen, first_mentioned, mentions, names_a_score, names_a_year,
 )
+from cxbridge.detection.points import percent_values
 from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, choices_scale, metric_of, no_score_values, read_numbers, read_options,
     turned_round, unscored_note,
@@ -66,6 +67,8 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
     kind = profile.column.kind
     fit = _fit(profile, (0, 10), named=bool(stem))
     if not (stem or kind == "nps") or not (fit or kind == "nps"):
+        if stem and (result := _a_result(profile, header)):
+            return _note(profile, f"the header asks about recommending ({stem!r}) but {result}")
         if stem and profile.filled:
             odd = _odd_answers(profile, (0, 10))
             shown = ", ".join(repr(value) for value in list(odd)[:3]) or profile.example()
@@ -97,6 +100,19 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
     spec = _no_score_spec(profile, fit.codes if fit else ())
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
+
+
+def _a_result(profile: ColumnProfile, header: str) -> str | None:
+    """Why a recommend column of percentages ("85%", a spreadsheet's 0.85) is kept as an answer: an
+    NPS (promoters less detractors, −100…100 %) — a store's, a year's —, not this response's 0–10
+    answer, which the metric would quarantine row by row."""
+    cells = all(-1 <= n <= 1 for n in profile.numbers) and not profile.whole_numbers
+    if 2 * max(len(percent_values(profile)), len(profile.numbers) if cells else 0) < profile.answered:
+        return None
+    year = names_a_year(header)
+    return (f"its values are percentages: an NPS {f'of {year}, the year it names ' if year else ''}(a result, "
+            "promoters less detractors), not this response's 0–10 answer: kept as an answer, unscored; list it under "
+            "questions to keep it without this warning")  # fmt: skip
 
 
 def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str | None:
