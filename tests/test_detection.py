@@ -196,6 +196,36 @@ def test_an_earlier_years_nps_in_percentages_is_kept_and_the_warning_says_what_i
     assert sorted(stored) == sorted((f"R{n}", answers[n], earlier[n % 4]) for n in range(24))
 
 
+def test_two_columns_naming_the_same_year_are_warned_about_and_primary_chooses_between_them(tmp_path):
+    """"NPS 2025" and "NPS score 2025" tie, and the first listed became the record's `nps` without a
+    word. The warning names both and says how to choose; followed, the other is the record's nps."""
+    first, second = [(n * 7) % 11 for n in range(24)], [(n * 3 + 5) % 11 for n in range(24)]
+    rows = [["Response ID", "Date", "NPS 2025", "NPS score 2025"],
+            *[[f"R{n}", f"2026-01-{n % 28 + 1:02d}", first[n], second[n]] for n in range(24)]]  # fmt: skip
+    path = write_csv(tmp_path / "twice.csv", rows)
+    inspection = inspect_file(path)
+    [warning] = [w for w in inspection.warnings if "2025" in w]
+    assert warning == ("columns 'NPS 2025' and 'NPS score 2025' both score nps for 2025: 'NPS 2025', listed first, is "
+                       "the primary (the record's nps), 'NPS score 2025' another question of it; if 'NPS score 2025' is "
+                       "this response's nps, mark its [[metrics]] entry primary = true, and no other (cxbridge inspect FILE "
+                       "--write-mapping mapping.toml; docs/files.md#configuration)")  # fmt: skip
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(tmp_path / "x.db")], catch_exceptions=False)
+    assert warning in " ".join(result.output.split()), result.output
+    mapping = tmp_path / "mapping.toml"
+    CliRunner().invoke(cli, ["inspect", str(path), "--write-mapping", str(mapping)], catch_exceptions=False)
+    text = mapping.read_text(encoding="utf-8")
+    chosen_one = 'column = "NPS score 2025"\nmetric = "nps"\n'
+    text = text.replace("primary = true\n", "").replace(chosen_one, chosen_one + "primary = true\n")
+    mapping.write_text(text, encoding="utf-8")
+    db = tmp_path / "y.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--mapping", str(mapping), "--db", str(db)],
+                                catch_exceptions=False)  # fmt: skip
+    assert "24 read · 24 written" in result.output, result.output
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT source_record_id, nps FROM feedback").fetchall()
+    assert sorted(stored) == sorted((f"R{n}", second[n]) for n in range(24))
+
+
 def test_a_recommend_question_with_values_off_the_scale_is_shown_but_not_mapped(tmp_path):
     rows = [["How likely are you to recommend us?"], ["maybe"], ["very"], ["no"]]
     inspection = inspect_file(write_csv(tmp_path / "odd.csv", rows))

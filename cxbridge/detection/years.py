@@ -24,15 +24,30 @@ def latest_year_first(proposals: list[Proposal], headers: dict[str, str]) -> lis
                 plain.add(proposal.target)
     warnings = []
     for metric, found in named.items():
-        year, latest = max(found, key=lambda item: (item[0], item[1].confidence))
+        year, latest = max(found, key=lambda item: (item[0], item[1].confidence))  # ties: the first listed
         earlier = [proposal for other, proposal in found if other < year]
         for proposal in earlier:
             proposal.confidence = min(proposal.confidence, latest.confidence - _BELOW)
             proposal.evidence.append(f"it names an earlier year than {latest.column!r}, the primary over it")
-        if earlier and metric not in plain:
+        if metric in plain:
+            continue
+        if same := [proposal for other, proposal in found if other == year and proposal is not latest]:
+            warnings.append(_same_year(metric, year, latest, same))
+        if earlier:
             others = ", ".join(repr(proposal.column) for proposal in earlier)
             warnings.append(f"columns {latest.column!r} and {others} score {metric} in years of their own: "
                             f"{latest.column!r}, the latest, is the primary (the record's {metric}), {others} another "
                             f"question of it; if {others} holds another survey's answers, not this response's, leave it "
                             "out of [[metrics]] (keep it in questions)")  # fmt: skip
     return warnings
+
+
+def _same_year(metric: str, year: int, primary: Proposal, same: list[Proposal]) -> str:
+    """The warning of columns of one metric naming the same latest year: nothing but their order (or a
+    surer reading of one) makes one the primary, which the user may choose with `primary = true`."""
+    others = ", ".join(repr(proposal.column) for proposal in same)
+    why = "listed first" if all(p.confidence == primary.confidence for p in same) else "the surer reading"
+    return (f"columns {primary.column!r} and {others} both score {metric} for {year}: {primary.column!r}, {why}, is "
+            f"the primary (the record's {metric}), {others} another question of it; if {others} is this response's "
+            f"{metric}, mark its [[metrics]] entry primary = true, and no other (cxbridge inspect FILE --write-mapping "
+            "mapping.toml; docs/files.md#configuration)")  # fmt: skip
