@@ -588,6 +588,24 @@ def test_a_chinese_google_forms_sheet_is_recognised_and_its_afternoon_times_read
     assert rows == [("2025-12-05T02:22:10Z",), ("2025-12-05T04:10:19Z",), ("2025-12-05T05:14:13Z",)]
 
 
+def test_a_traditional_chinese_google_forms_sheet_with_slashed_dates_is_recognised_and_its_times_read(tmp_path):
+    """A Traditional Chinese (zh-TW) form's sheet heads its first column 時間戳記 over `2025/12/26
+    下午 7:11:27`: slashes, then 上午/下午 and the time — an Airflow job reading such forms' response
+    sheets in a public repository replaces 上午/下午 by AM/PM and parses '%Y/%m/%d %p %I:%M:%S'
+    (find_string '時間戳記\t'); the same date-time without the space, `2018/12/26 下午1:22`, heads
+    Java sources written in a Chinese locale (find_string '/12/26 下午'). Only the dashed
+    `2025-12-5 下午01:14:13` was read: the file was taken for plain, every row quarantined."""
+    sync_form_sheet(tmp_path, "時間戳記,門市,推薦意願 (0-10)\n"
+                              "2025/12/26 上午 12:05:00,信義店,10\n"
+                              "2025/12/26 下午 7:11:27,西門店,6\n"
+                              "2025/12/27 下午12:30:00,信義店,8\n",
+                    timezone="Asia/Taipei", columns={"submitted_at": "時間戳記", "location_name": "門市"},
+                    metrics=[{"column": "推薦意願 (0-10)", "metric": "nps"}])  # fmt: skip
+    rows = query(tmp_path, "SELECT submitted_at, location_name, nps FROM feedback ORDER BY submitted_at")
+    assert rows == [("2025-12-25T16:05:00Z", "信義店", 10), ("2025-12-26T11:11:27Z", "西門店", 6),
+                    ("2025-12-27T04:30:00Z", "信義店", 8)]  # fmt: skip
+
+
 def test_an_ignore_entry_naming_a_column_by_its_header_as_written_removes_it(tmp_path):
     """A Qualtrics column is keyed by its import id (`status`); `ignore` naming it by the header
     the export shows (`Status`) removes it as the key does: no value of it is stored."""

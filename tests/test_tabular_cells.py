@@ -62,6 +62,9 @@ def utc(*parts: int) -> datetime:
         ("2025. 12. 26.", None, utc(2025, 12, 25, 23)),  # a Korean date alone
         ("2025-12-5 下午01:14:13", None, utc(2025, 12, 5, 12, 14, 13)),  # Chinese: 下午 = PM
         ("2025-12-5 上午10:22:10", None, utc(2025, 12, 5, 9, 22, 10)),  # 上午 = AM
+        ("2025/12/26 下午7:11:27", None, utc(2025, 12, 26, 18, 11, 27)),  # slashes, as a zh-TW sheet writes
+        ("2025/12/26 下午 7:11:27", None, utc(2025, 12, 26, 18, 11, 27)),  # and with a space before the time
+        ("2025/12/26 上午 12:05:00", None, utc(2025, 12, 25, 23, 5)),  # 12 AM is midnight
         ("2022/02/13 10:26:52 p. m. GMT-3", None, utc(2022, 2, 14, 1, 26, 52)),  # Spanish CSV download
     ],
 )

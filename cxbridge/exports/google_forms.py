@@ -34,7 +34,7 @@ _STAMP = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4},? \d{1,2}:\d{2}:\d{2}(\D|$
 """A submission time as Google Forms writes it: the date, then the time to the second —
 `2025/03/01 10:15:00 AM GMT+1` (CSV download), `3/1/2025 10:15:00`, `01.03.2025 10:15:00` (sheet),
 Korean sheets' `2025. 12. 26. 오후 7:11:27` once read as `2025/12/26 7:11:27 PM`, Chinese ones'
-`2025-12-5 下午01:14:13` as `2025/12/5 01:14:13 PM`."""
+`2025-12-5 下午01:14:13` (or `2025/12/26 下午 7:11:27`) as `2025/12/5 01:14:13 PM`."""
 
 
 def recognize(preview: list[tuple[int, Cells]]) -> Recognition | None:

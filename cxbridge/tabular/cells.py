@@ -28,7 +28,7 @@ _DATE = re.compile(
     rf"\s*({ZONE})?$"
 )
 _KOREAN = re.compile(r"^(\d{4})\. ?(\d{1,2})\. ?(\d{1,2})\.?(?: (오전|오후) (\d{1,2}:\d{2}(?::\d{2})?))?$")
-_CHINESE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2}) (上午|下午)(\d{1,2}:\d{2}:\d{2})$")
+_CHINESE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2}) (上午|下午) ?(\d{1,2}:\d{2}:\d{2})$")
 _AFTERNOON = ("오후", "下午")
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
@@ -136,7 +136,8 @@ def from_serial(serial: float) -> datetime:
 def with_am_pm(text: str) -> str:
     """A Korean sheet's date and time, `2025. 12. 26. 오후 7:11:27` (오전 is AM, 오후 PM), as
     `2025/12/26 7:11:27 PM`, and its date alone, `2025. 12. 26.`, as `2025/12/26`; a Chinese one's,
-    `2025-12-5 下午01:14:13` (上午 is AM, 下午 PM), as `2025/12/5 01:14:13 PM`; any other text as it is."""
+    `2025-12-5 下午01:14:13` or `2025/12/26 下午 7:11:27` (上午 is AM, 下午 PM), as `2025/12/5 01:14:13
+    PM`; any other text as it is."""
     if not (match := _KOREAN.match(text) or _CHINESE.match(text)):
         return text
     year, month, day, half, clock = match.groups()
