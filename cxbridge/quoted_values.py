@@ -23,6 +23,7 @@ MAX_CHARACTERS = 40
 _DIGITS = re.compile(r"\d{7,}")  # a phone number's digits alone (447700900123), or an account's number
 _WORD = re.compile(r"[^\W\d_]+")  # letters: '1 - 2 times a month' is of 3 words
 MAX_CODE_LETTERS = 3  # a run of letters in a code, date or time: 'x1', '1e400', 'Oct', 'PM', 'GMT+5'
+_WORD_AND_NUMBER = re.compile(r"^(?:[^\W\d_]+\s+[+-]?\d+(?:[.,]\d+)?|[+-]?\d+(?:[.,]\d+)?\s+[^\W\d_]+)$")  # 'Jo 10'
 
 
 def quoted(value: Any, written: Callable[[Any], str] = repr, *, known: Iterable[str] = ()) -> str:
@@ -41,11 +42,13 @@ def looks_like_an_answer(text: str, *, known: Iterable[str] = ()) -> bool:
     """Whether `text` is what a score, date or status cell holds when typed in as meant: a label a
     built-in scale or `known` holds ('Très satisfait', '5 - Very satisfied', 'N/A', '#REF!'), or a number, date,
     time or code — no more letters than digits, in runs of at most `MAX_CODE_LETTERS`. A word
-    that is neither may be a name ('Jane Quill', 'Sorta'), which a reason does not quote."""
+    that is neither may be a name ('Jane Quill', 'Sorta'), which a reason does not quote, and so
+    may a word standing apart beside a number and nothing else ('Jo 10': Jo gave 10)."""
     words = _WORD.findall(text)
     if not words:
         return True
-    if sum(map(len, words)) <= sum(map(str.isdigit, text)) and max(map(len, words)) <= MAX_CODE_LETTERS:
+    short = sum(map(len, words)) <= sum(map(str.isdigit, text)) and max(map(len, words)) <= MAX_CODE_LETTERS
+    if short and not _WORD_AND_NUMBER.match(text.strip()):
         return True
     return _known_label(text, known)
 

@@ -259,7 +259,7 @@ def test_an_unknown_label_among_satisfaction_labels_does_not_hide_the_csat(tmp_p
     [csat] = [p for p in inspection.chosen if p.target == "csat"]
     assert csat.spec == {"scale": [1.0, 5.0], "labels": {"Very satisfied": 5, "Satisfied": 4, "Neutral": 3,
                                                           "Dissatisfied": 2}}  # those read: also points of 7
-    assert "1 of 25 answers is not on the scale ('Sorta kinda')" in csat.describe()
+    assert "1 of 25 answers is not on the scale ((a text of 2 words, not shown))" in csat.describe()  # quoted_values
 
 
 @pytest.mark.parametrize(("question", "amount"), [

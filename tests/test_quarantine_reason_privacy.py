@@ -177,11 +177,13 @@ def test_a_number_code_date_or_label_a_scale_knows_is_quoted_as_written(value):
     ("value", "what"),
     [("Jane Quill", "a text of 2 words"), ("Jane", "a word of 4 letters"), ("Sorta", "a word of 5 letters"),
      ("Ann", "a word of 3 letters"), ("Jane 5", "a text of 6 characters"), ("5 Jane", "a text of 6 characters"),
-     ("1 - 2 times a month", "a text of 3 words"), ("Quill-Smith", "a text of 2 words")],
+     ("1 - 2 times a month", "a text of 3 words"), ("Quill-Smith", "a text of 2 words"),
+     ("Jo 10", "a text of 5 characters"), ("10 Jo", "a text of 5 characters"), ("Ann 123", "a text of 7 characters")],
 )  # fmt: skip
 def test_a_name_or_any_other_word_no_scale_knows_is_named_by_its_length(value, what):
     """A word may be a name as well as an unknown label: the reason names the row and field, the
-    row's file or `raw` holds the value."""
+    row's file or `raw` holds the value. A short name beside a number ('Jo 10': Jo gave 10) was
+    quoted as a code, its letters no more than its digits."""
     assert quoted(value) == f"({what}, not shown)"
 
 

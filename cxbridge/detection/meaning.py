@@ -15,6 +15,7 @@ from typing import Any
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort, no_effort_needed
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
+from cxbridge.quoted_values import quoted
 
 _FLIPPED = {Direction.HIGHER_IS_BETTER: Direction.LOWER_IS_BETTER, Direction.LOWER_IS_BETTER: Direction.HIGHER_IS_BETTER}
 
@@ -39,13 +40,16 @@ class ScaleReading:
         return "numbers" if self.numbered else None
 
 
-def read_options(options: Mapping[str, float | None], *, complete: bool, signed: bool = False) -> ScaleReading:
+def read_options(
+    options: Mapping[str, float | None], *, complete: bool, signed: bool = False, typed: bool = False
+) -> ScaleReading:
     """How answers given as these options (label → recode, or None where answers are the labels
     themselves) read. `complete`: the options are the question's whole list (a survey
     definition), so they must be every point of the scale, not a few of them. `signed`: a
-    negative recode is a score (a weight), not a no-answer code."""
+    negative recode is a score (a weight), not a no-answer code. `typed`: the labels were typed in
+    the cells, not a definition's, and are quoted as such (`profile.answers_shown`)."""
     scored = {label: value for label, value in options.items() if not _no_score(label, value, signed=signed)}
-    shown = _shown(scored)
+    shown = _shown(scored, typed=typed)
     if not scored:
         return ScaleReading("no answer option carries a score")
     if builtin.is_yes_no(scored):
@@ -66,14 +70,14 @@ def read_options(options: Mapping[str, float | None], *, complete: bool, signed:
     return _recoded(scale, ranks, scored, shown)
 
 
-def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float]) -> ScaleReading:
+def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float], *, typed: bool = False) -> ScaleReading:
     """Answers that are numbers on `bounds`, some written beside words (label → the number it
     shows: "5 - Very satisfied" → 5): words that are points of a built-in scale say which end is
     best — "1 - Very satisfied" … "5 - Very dissatisfied" runs lower-is-better; bare numbers
     leave it to the question's wording (`as_statement`); words naming both ends at one end of
     the numbers establish nothing."""
     words = {label: said for label in numbers if (said := shown_words(label))}
-    span = f"{_fmt(bounds[0])}–{_fmt(bounds[1])}" + (f" ({_shown(numbers)})" if numbers else "")
+    span = f"{_fmt(bounds[0])}–{_fmt(bounds[1])}" + (f" ({_shown(numbers, typed=typed)})" if numbers else "")
     scale = builtin.scale_for(words.values()) if words else None
     if scale is None:
         return ScaleReading(f"the answers are numbers {span}", bounds=bounds, numbered=True)
@@ -375,11 +379,9 @@ def _no_score(label: str, value: float | None, *, signed: bool = False) -> bool:
     return builtin.is_no_score(label) or (value is not None and value < 0 and not signed)
 
 
-def _shown(options: Mapping[str, object]) -> str:
-    labels = list(options)
-    if len(labels) <= 3:
-        return ", ".join(repr(label) for label in labels)
-    return f"{labels[0]!r} … {labels[-1]!r}"
+def _shown(options: Mapping[str, object], *, typed: bool = False) -> str:
+    labels = [quoted(label) if typed else repr(label) for label in options]  # typed: `profile.answers_shown`
+    return ", ".join(labels) if len(labels) <= 3 else f"{labels[0]} … {labels[-1]}"
 
 
 def _fmt(value: object) -> str:

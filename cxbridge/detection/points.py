@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import elsewhen, mentions, says_percent
-from cxbridge.detection.profile import ColumnProfile
+from cxbridge.detection.profile import ColumnProfile, answers_shown
 from cxbridge.detection.program import ProgramGuess, detect_program
 from cxbridge.detection.tolerance import code_note, far_and_coded, no_answer_codes, slips, tolerated
 
@@ -84,7 +84,7 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
     if says_percent(header) or (written and len(written) * 2 >= profile.answered):
         return _percentages(profile, numbers, header, written=bool(written), total=total)
     if stem := mentions(header, "points"):
-        why = (f"the header names points ({stem!r}) but not their maximum, and the values ({profile.example()}) are "
+        why = (f"the header names points ({stem!r}) but not their maximum, and the values ({profile.example(typed=True)}) are "
                "not percentages, so its scale is not known")  # fmt: skip
         return PointsReading(None, [why], total=total)
     return None
@@ -114,14 +114,14 @@ def _fitted(profile: ColumnProfile, numbers: list[float], scale: tuple[float, fl
     count, answered = sum(odd.values()), profile.answered - coded
     given = [n for n in numbers if n not in codes]
     if not given or not tolerated(count, far, answered):
-        shown = ", ".join(repr(value) for value in list(odd)[:3])
+        shown = answers_shown(list(odd)[:3])
         many = f", {far} more than a point off, too many for typos" if far > slips(answered) else ""
         return PointsReading(None, [f"{why}, but {count} of {answered} answers are off it ({shown}){many}, "
                                     "so its scale is not known"], total=total)  # fmt: skip
-    evidence = [why, f"answers {_fmt(min(given))}–{_fmt(max(given))} ({profile.example()})"]
+    evidence = [why, f"answers {_fmt(min(given))}–{_fmt(max(given))} ({profile.example(typed=True)})"]
     evidence += [code_note(code, numbers.count(code)) for code in codes]
     if odd:
-        shown = ", ".join(repr(value) for value in list(odd)[:3])
+        shown = answers_shown(list(odd)[:3])
         evidence.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} off the scale "
                         f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
     return PointsReading(scale, evidence, odd, total=total, codes=tuple(codes))
@@ -204,7 +204,7 @@ def propose_criterion(profile: ColumnProfile, score_column: str) -> Proposal | N
     """A yes/no criterion of a visit ("Greeting within 30s": yes/no): kept as an answer."""
     if not profile.labels or not builtin.is_yes_no(profile.labels):
         return None
-    why = (f"yes/no answers ({profile.example()}): a criterion of the visit, kept as an answer, unscored (the visit's "
+    why = (f"yes/no answers ({profile.example(typed=True)}): a criterion of the visit, kept as an answer, unscored (the visit's "
            f"score is {score_column!r})")  # fmt: skip
     return Proposal("question", profile.key, 0.8, [why])
 

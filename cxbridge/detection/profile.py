@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from collections.abc import Iterable
 from typing import Any
 
 from cxbridge.addresses import addresses
@@ -14,6 +15,7 @@ from cxbridge.detection.labels import is_no_score
 from cxbridge.errors import DataError
 from cxbridge.metrics import names_amount
 from cxbridge.phones import is_phone
+from cxbridge.quoted_values import quoted
 from cxbridge.tabular.cells import with_am_pm, parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
 
@@ -80,8 +82,16 @@ class ColumnProfile:
     def unique(self) -> bool:
         return self.filled > 1 and len(self.distinct) == self.filled
 
-    def example(self) -> str:
-        return ", ".join(repr(value) for value in self.examples[:3])
+    def example(self, *, typed: bool = False) -> str:
+        """The first values, quoted; `typed`: answers of a score column, quoted as `answers_shown` does."""
+        return answers_shown(self.examples[:3]) if typed else ", ".join(repr(value) for value in self.examples[:3])
+
+
+def answers_shown(answers: Iterable[str]) -> str:
+    """Answers typed in a score cell as the evidence and warnings about the column quote them: as a
+    quarantine reason quotes the cell (`quoted_values.quoted`) — '11', 'Neutral' as written, a name
+    ('Jane Quill', 'Jo 10') or a contact by what it is —, for a score cell holds whatever was typed."""
+    return ", ".join(quoted(answer) for answer in answers)
 
 
 PROFILED_ROWS = 500

@@ -24,7 +24,7 @@ from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, choices_scale, metric_of, no_score_values, read_numbers, read_options,
     turned_round, unscored_note,
 )
-from cxbridge.detection.profile import ColumnProfile
+from cxbridge.detection.profile import ColumnProfile, answers_shown
 from cxbridge.detection.tolerance import code_note, far_and_coded, far_off, no_answer_codes, slips, tolerated
 from cxbridge.metrics import Direction
 
@@ -71,7 +71,7 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
             return _note(profile, f"the header asks about recommending ({stem!r}) but {result}")
         if stem and profile.filled:
             odd = _odd_answers(profile, (0, 10))
-            shown = ", ".join(repr(value) for value in list(odd)[:3]) or profile.example()
+            shown = answers_shown(list(odd)[:3]) or profile.example(typed=True)
             why = f"the values are not 0–10 ({shown})"
             far, coded = far_and_coded(profile.numbers, (0, 10))
             if far > slips(answered := profile.answered - coded):
@@ -136,7 +136,7 @@ def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str
     answers = [n for n in profile.numbers if 0 <= n <= 10]
     if _SAYS_NPS.search(header) or len(answers) < _MANY or max(answers) > 5:
         return None
-    return (f"none of its {len(answers)} answers is above 5 ({profile.example()}), which a 0–5 or 1–5 scale fits, "
+    return (f"none of its {len(answers)} answers is above 5 ({profile.example(typed=True)}), which a 0–5 or 1–5 scale fits, "
             "and an NPS is asked 0–10: kept unscored; to score it, map it as nps if it was asked 0–10, else as "
             "metric 'rating' with its scale")  # fmt: skip
 
@@ -151,7 +151,7 @@ def _declared_not_nps(profile: ColumnProfile, header: str) -> str | None:
         return not_nps(named, declared_by="it names")
     if profile.numbered and (marked := labelled_scale(profile.numbered, profile.numbers)):
         ends = [label for label, n in profile.numbered.items() if n in marked]
-        return not_nps(marked, declared_by=f"its answer labels ({ends[0]!r} … {ends[-1]!r}) mark")
+        return not_nps(marked, declared_by=f"its answer labels ({answers_shown([ends[0]])} … {answers_shown([ends[-1]])}) mark")
     return None
 
 
@@ -180,7 +180,7 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
     """Labels written in the cells ("Very satisfied", "Гораздо меньше, чем я предполагал")."""
     labelled = _label_scale(profile)
     if labelled is None:
-        reading = read_options(dict.fromkeys(profile.labels), complete=False)
+        reading = read_options(dict.fromkeys(profile.labels), complete=False, typed=True)
         return _unscored(profile, header, reading)
     reading, fit = as_statement(labelled[0], header), labelled[1]
     metric = metric_of(reading, header)
@@ -224,10 +224,10 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
                               f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
     fit = _numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
     if fit is None:
-        return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example()}) "
+        return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example(typed=True)}) "
                               f"{_why_no_scale(profile, largest=7 if asks == 'effort' else 10)}, so neither its scale "
                               f"nor which end is best is known; kept as an answer, unscored; {TO_SCORE_IT}")  # fmt: skip
-    reading = as_statement(read_numbers(profile.numbered, (fit.low, fit.high)), header)
+    reading = as_statement(read_numbers(profile.numbered, (fit.low, fit.high), typed=True), header)
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)
@@ -324,7 +324,7 @@ class ScaleFit:
         """The evidence about answers off the scale and answers without a score."""
         found = [code_note(code, profile.numbers.count(code)) for code in self.codes]
         if self.odd:
-            shown = ", ".join(repr(value) for value in list(self.odd)[:3])
+            shown = answers_shown(list(self.odd)[:3])
             count, answered = sum(self.odd.values()), profile.answered - sum(map(profile.numbers.count, self.codes))
             found.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} not on the scale "
                          f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
@@ -334,11 +334,12 @@ class ScaleFit:
         if profile.no_score:
             count = sum(profile.no_score.values())
             found.append(f"{count} {'answer carries' if count == 1 else 'answers carry'} no score "
-                         f"({', '.join(repr(label) for label in list(profile.no_score)[:3])})")  # fmt: skip
+                         f"({answers_shown(list(profile.no_score)[:3])})")  # fmt: skip
         return found
 
     def describe(self, profile: ColumnProfile) -> list[str]:
-        return [f"values fit a {_fmt(self.low)}–{_fmt(self.high)} scale ({profile.example()})", *self.notes(profile)]
+        return [f"values fit a {_fmt(self.low)}–{_fmt(self.high)} scale ({profile.example(typed=True)})",
+                *self.notes(profile)]
 
 
 def _odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[str]:
@@ -411,7 +412,7 @@ def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None
     if not tolerated(sum(odd.values()), 0, profile.answered):
         return None
     known = [label for label in profile.labels if label not in odd]
-    return read_options(dict.fromkeys(known), complete=False), ScaleFit(*scale.scale, odd)
+    return read_options(dict.fromkeys(known), complete=False, typed=True), ScaleFit(*scale.scale, odd)
 
 
 def _no_score_spec(profile: ColumnProfile, codes: tuple[int, ...] = ()) -> dict:
