@@ -1595,6 +1595,43 @@ def test_ltr_and_osat_headers_name_their_metric(tmp_path, header, top, metric):
     assert chosen(inspect_file(write_csv(tmp_path / "named.csv", rows)))[metric] == header
 
 
+def test_osat_and_ltr_columns_of_other_quantities_are_warned_with_how_to_map_them_if_they_are_cx(tmp_path):
+    """"OSAT" may be oxygen saturation (92–99 %), an "LTR score" on 0–1 a learning-to-rank score:
+    kept unscored. The warnings said to map OSAT "with its metric, scale and labels" and LTR "as
+    nps (answers off 0–10 then go to quarantine)" — every row. They name the metric and the scale
+    the values span, and how to keep the column without the warning; followed, the scores are the
+    values on that scale."""
+    osat, ltr = [97, 95, 99, 92, 98, 96], [0.12, 0.87, 0.45, 0.66, 0.91, 0.3]
+    rows = [["Response ID", "Date", "OSAT", "LTR score"],
+            *[[f"R{n}", f"2026-01-{n + 1:02d}", osat[n % 6], ltr[n % 6]] for n in range(18)]]  # fmt: skip
+    path = write_csv(tmp_path / "ward.csv", rows)
+    inspection = inspect_file(path)
+    assert not {"csat", "nps", "rating"} & set(chosen(inspection))
+    [osat_warning] = [w for w in inspection.warnings if "'OSAT'" in w]
+    [ltr_warning] = [w for w in inspection.warnings if "'LTR score'" in w]
+    assert osat_warning.endswith("to score it, if it is a satisfaction answer asked 0–100, map it under [[metrics]] "
+                                 "with metric = 'csat' and scale = [0, 100]; if it is no answer of this survey, list "
+                                 "it under questions to keep it without this warning"), osat_warning  # fmt: skip
+    assert ltr_warning.endswith("to score it, if it is a likelihood to recommend asked 0–1, map it under [[metrics]] "
+                                "with metric = 'rating' and scale = [0, 1]; if it is no answer of this survey, list it "
+                                "under questions to keep it without this warning"), ltr_warning  # fmt: skip
+    mapping = tmp_path / "ward.toml"
+    CliRunner().invoke(cli, ["inspect", str(path), "--write-mapping", str(mapping)], catch_exceptions=False)
+    with mapping.open("a", encoding="utf-8") as advice_followed:
+        advice_followed.write('\n[[sources.ward.metrics]]\ncolumn = "OSAT"\nmetric = "csat"\nscale = [0, 100]\n'
+                              '\n[[sources.ward.metrics]]\ncolumn = "LTR score"\nmetric = "rating"\nscale = [0, 1]\n')
+    db = tmp_path / "x.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--mapping", str(mapping), "--db", str(db)],
+                                catch_exceptions=False)  # fmt: skip
+    assert "18 read · 18 written · 0 unchanged · 0 quarantined" in result.output, result.output
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT f.source_record_id, s.metric, s.normalized FROM feedback f "
+                              "JOIN feedback_scores s USING (record_id)").fetchall()  # fmt: skip
+    expected = [(f"R{n}", "csat", pytest.approx(osat[n % 6])) for n in range(18)]
+    expected += [(f"R{n}", "rating", pytest.approx(ltr[n % 6] * 100)) for n in range(18)]
+    assert sorted(stored, key=lambda row: row[:2]) == sorted(expected, key=lambda row: row[:2])
+
+
 @pytest.mark.parametrize("header", ["Fuel (ltr)", "Volume (litres)"])
 def test_litres_are_an_amount_not_a_likelihood_to_recommend(tmp_path, header):
     """"ltr" is also litres: in brackets, a unit, its column an amount, never the NPS."""

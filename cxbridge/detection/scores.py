@@ -74,10 +74,13 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
             shown = answers_shown(list(odd)[:3]) or profile.example(typed=True)
             why = f"the values are not 0–10 ({shown})"
             far, coded = far_and_coded(profile.numbers, (0, 10))
-            if far > slips(answered := profile.answered - coded):
+            answered = profile.answered - coded
+            if far > slips(answered):
                 why += f", {far} of {answered} answers more than a point off it, too many for typos"
-            evidence = [f"the header asks about recommending ({stem!r}) but {why}: kept unscored; to score it, map "
-                        "it as nps (answers off 0–10 then go to quarantine)"]  # fmt: skip
+            on_scale = sum(0 <= n <= 10 and float(n).is_integer() for n in profile.numbers)
+            fix = ("to score it, map it as nps (answers off 0–10 then go to quarantine)" if 2 * on_scale > answered
+                   else _another_quantity(profile, "rating", "a likelihood to recommend"))  # fmt: skip
+            evidence = [f"the header asks about recommending ({stem!r}) but {why}: kept unscored; {fix}"]
             return Proposal("nps", profile.key, 0.3, evidence)
         return None
     if kind != "nps" and (other := _another_scale(profile, header, recoded=recoded)):
@@ -106,7 +109,7 @@ def _a_result(profile: ColumnProfile, header: str) -> str | None:
     """Why a recommend column of percentages ("85%", a spreadsheet's 0.85) is kept as an answer: an
     NPS (promoters less detractors, −100…100 %) — a store's, a year's —, not this response's 0–10
     answer, which the metric would quarantine row by row."""
-    cells = all(-1 <= n <= 1 for n in profile.numbers) and not profile.whole_numbers
+    cells = _SAYS_NPS.search(header) and all(-1 <= n <= 1 for n in profile.numbers) and not profile.whole_numbers
     if 2 * max(len(percent_values(profile)), len(profile.numbers) if cells else 0) < profile.answered:
         return None
     year = names_a_year(header)
@@ -224,9 +227,11 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
                               f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
     fit = _numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
     if fit is None:
+        fix = _another_quantity(profile, *(("ces", "an effort answer") if asks == "effort" else
+                                           ("csat", "a satisfaction answer")))  # fmt: skip
         return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example(typed=True)}) "
                               f"{_why_no_scale(profile, largest=7 if asks == 'effort' else 10)}, so neither its scale "
-                              f"nor which end is best is known; kept as an answer, unscored; {TO_SCORE_IT}")  # fmt: skip
+                              f"nor which end is best is known; kept as an answer, unscored; {fix}")  # fmt: skip
     reading = as_statement(read_numbers(profile.numbered, (fit.low, fit.high), typed=True), header)
     metric = metric_of(reading, header)
     if metric is None:
@@ -236,6 +241,19 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     spec = _spec(metric, reading, profile, codes=fit.codes)
     confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
     return Proposal(metric, profile.key, confidence, evidence, spec)
+
+
+def _another_quantity(profile: ColumnProfile, metric: str, answer: str) -> str:
+    """What to do with numbers under a metric's header that fit none of its scales: map them on the
+    scale they span (0–1, 0–100) if they are its answers, else keep them without the warning — an
+    "OSAT" may be oxygen saturation, an "LTR score" a learning-to-rank score."""
+    span = next(((low, high) for low, high in ((0, 1), (0, 100)) if all(low <= n <= high for n in profile.numbers)),
+                None)  # fmt: skip
+    asked, scale = (f" asked {span[0]}–{span[1]}", f"scale = [{span[0]}, {span[1]}]") if span else ("", "its scale")
+    direction = " and its direction" if metric == "ces" else ""
+    return (f"to score it, if it is {answer}{asked}, map it under [[metrics]] with metric = {metric!r} and "
+            f"{scale}{direction}; if it is no answer of this survey, list it under questions to keep it without this "
+            "warning")  # fmt: skip
 
 
 def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
