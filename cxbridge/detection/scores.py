@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field, replace
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.declared_scale import labelled_scale, named_scale, not_nps
@@ -19,16 +18,18 @@ from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import (
     asks_amount, elsewhen, first_mentioned, mentions, names_a_score, names_a_year,
 )
-from cxbridge.detection.points import percent_values
 from cxbridge.detection.meaning import (
     ScaleReading, as_statement, asked_metric, choices_scale, metric_of, no_score_values, read_numbers, read_options,
     turned_round, unscored_note,
 )
+from cxbridge.detection.other_quantities import another_quantity, nps_result
 from cxbridge.detection.profile import ColumnProfile, answers_shown
-from cxbridge.detection.tolerance import code_note, far_and_coded, far_off, no_answer_codes, slips, tolerated
+from cxbridge.detection.scale_fit import (
+    USUAL_SCALES, ScaleFit, fit_scale, numeric_scale, odd_answers, written_number,
+)
+from cxbridge.detection.tolerance import far_and_coded, slips, tolerated
 from cxbridge.metrics import Direction
 
-_SCALES = ((1, 5), (1, 7), (0, 10), (1, 10))
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
 _MANY = 10  # answers enough to expect one above 5 of a 0–10 question: fewer say nothing of the scale
 _NAMES_A_YEAR = 0.06  # a scored header naming a year ("NPS 2024") is below a plain one, typos and all (0.90)
@@ -65,12 +66,12 @@ def _names_a_metric(header: str) -> bool:
 def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Proposal | None:
     stem = mentions(header, "recommend")
     kind = profile.column.kind
-    fit = _fit(profile, (0, 10), named=bool(stem))
+    fit = fit_scale(profile, (0, 10), named=bool(stem))
     if not (stem or kind == "nps") or not (fit or kind == "nps"):
-        if stem and (result := _a_result(profile, header)):
+        if stem and (result := nps_result(profile, header, says_nps=bool(_SAYS_NPS.search(header)))):
             return _note(profile, f"the header asks about recommending ({stem!r}) but {result}")
         if stem and profile.filled:
-            odd = _odd_answers(profile, (0, 10))
+            odd = odd_answers(profile, (0, 10))
             shown = answers_shown(list(odd)[:3]) or profile.example(typed=True)
             why = f"the values are not 0–10 ({shown})"
             far, coded = far_and_coded(profile.numbers, (0, 10))
@@ -79,7 +80,7 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
                 why += f", {far} of {answered} answers more than a point off it, too many for typos"
             on_scale = sum(0 <= n <= 10 and float(n).is_integer() for n in profile.numbers)
             fix = ("to score it, map it as nps (answers off 0–10 then go to quarantine)" if 2 * on_scale > answered
-                   else _another_quantity(profile, "rating", "a likelihood to recommend"))  # fmt: skip
+                   else another_quantity(profile, "rating", "a likelihood to recommend"))  # fmt: skip
             evidence = [f"the header asks about recommending ({stem!r}) but {why}: kept unscored; {fix}"]
             return Proposal("nps", profile.key, 0.3, evidence)
         return None
@@ -95,7 +96,7 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
         evidence.append(f"about a place to work ({mentions(header, 'employer')!r}): employee NPS")
     if fit:
         inside = [n for n in profile.numbers if 0 <= n <= 10 and float(n).is_integer()]
-        evidence += [f"values are whole numbers {_fmt(min(inside))}–{_fmt(max(inside))}", *fit.notes(profile)]
+        evidence += [f"values are whole numbers {written_number(min(inside))}–{written_number(max(inside))}", *fit.notes(profile)]
         if kind != "nps" and (min(inside), max(inside)) == (1, 10):
             evidence.append(f"no answer is 0 (of {len(inside)}), which a 0–10 question need not have; if it was "
                             "asked 1–10 it is no NPS: map it as metric 'rating' with scale [1, 10] "
@@ -103,19 +104,6 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
     spec = _no_score_spec(profile, fit.codes if fit else ())
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
-
-
-def _a_result(profile: ColumnProfile, header: str) -> str | None:
-    """Why a recommend column of percentages ("85%", a spreadsheet's 0.85) is kept as an answer: an
-    NPS (promoters less detractors, −100…100 %) — a store's, a year's —, not this response's 0–10
-    answer, which the metric would quarantine row by row."""
-    cells = _SAYS_NPS.search(header) and all(-1 <= n <= 1 for n in profile.numbers) and not profile.whole_numbers
-    if 2 * max(len(percent_values(profile)), len(profile.numbers) if cells else 0) < profile.answered:
-        return None
-    year = names_a_year(header)
-    return (f"its values are percentages: an NPS {f'of {year}, the year it names ' if year else ''}(a result, "
-            "promoters less detractors), not this response's 0–10 answer: kept as an answer, unscored; list it under "
-            "questions to keep it without this warning")  # fmt: skip
 
 
 def _another_scale(profile: ColumnProfile, header: str, *, recoded: bool) -> str | None:
@@ -154,7 +142,8 @@ def _declared_not_nps(profile: ColumnProfile, header: str) -> str | None:
         return not_nps(named, declared_by="it names")
     if profile.numbered and (marked := labelled_scale(profile.numbered, profile.numbers)):
         ends = [label for label, n in profile.numbered.items() if n in marked]
-        return not_nps(marked, declared_by=f"its answer labels ({answers_shown([ends[0]])} … {answers_shown([ends[-1]])}) mark")
+        first, last = answers_shown([ends[0]]), answers_shown([ends[-1]])
+        return not_nps(marked, declared_by=f"its answer labels ({first} … {last}) mark")
     return None
 
 
@@ -225,9 +214,9 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     if asked_metric(header) is None and not turned_round(header):
         return _note(profile, f"the header asks whether something was {mentions(header, 'resolved')!r}: a question of "
                               f"fact, not a satisfaction scale; kept as an answer, unscored")  # fmt: skip
-    fit = _numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
+    fit = numeric_scale(profile, header, largest=7 if asks == "effort" else 10)
     if fit is None:
-        fix = _another_quantity(profile, *(("ces", "an effort answer") if asks == "effort" else
+        fix = another_quantity(profile, *(("ces", "an effort answer") if asks == "effort" else
                                            ("csat", "a satisfaction answer")))  # fmt: skip
         return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example(typed=True)}) "
                               f"{_why_no_scale(profile, largest=7 if asks == 'effort' else 10)}, so neither its scale "
@@ -243,26 +232,13 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     return Proposal(metric, profile.key, confidence, evidence, spec)
 
 
-def _another_quantity(profile: ColumnProfile, metric: str, answer: str) -> str:
-    """What to do with numbers under a metric's header that fit none of its scales: map them on the
-    scale they span (0–1, 0–100) if they are its answers, else keep them without the warning — an
-    "OSAT" may be oxygen saturation, an "LTR score" a learning-to-rank score."""
-    span = next(((low, high) for low, high in ((0, 1), (0, 100)) if all(low <= n <= high for n in profile.numbers)),
-                None)  # fmt: skip
-    asked, scale = (f" asked {span[0]}–{span[1]}", f"scale = [{span[0]}, {span[1]}]") if span else ("", "its scale")
-    direction = " and its direction" if metric == "ces" else ""
-    return (f"to score it, if it is {answer}{asked}, map it under [[metrics]] with metric = {metric!r} and "
-            f"{scale}{direction}; if it is no answer of this survey, list it under questions to keep it without this "
-            "warning")  # fmt: skip
-
-
 def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
     """Why numbers fit no usual scale: answers that are not whole within a scale's range (4.5 of
     averages), else their top, and how many are far off every usual scale when too many for typos."""
     fractional = [n for n in profile.numbers if not float(n).is_integer()]
     if fractional and all(0 <= n <= largest for n in profile.numbers):
         return f"are not all whole (as {fractional[0]:g}), as a scale's answers are"
-    usual = ", ".join(f"{low}–{high}" for low, high in _SCALES if high <= largest)
+    usual = ", ".join(f"{low}–{high}" for low, high in USUAL_SCALES if high <= largest)
     why = f"reach the top of no usual scale ({usual})"
     far, coded = far_and_coded(profile.numbers, (0, largest))
     if far > slips(answered := profile.answered - coded):
@@ -327,88 +303,6 @@ def propose_multi_choice(profile: ColumnProfile) -> Proposal | None:
     return Proposal("multi_choice", profile.key, 0.75, [f"{len(joined)} answers list several of the options {options}"])
 
 
-@dataclass(frozen=True)
-class ScaleFit:
-    """A scale the answers fit, and the few answers off it (or not on any scale), which the
-    import quarantines: one typo or unknown label must not hide a scored column."""
-
-    low: float
-    high: float
-    odd: Counter[str] = field(default_factory=Counter)
-    codes: tuple[int, ...] = ()  # far-off no-answer codes (`tolerance.no_answer_codes`), not in `odd`
-    wider: tuple[float, float] | None = None  # a usual scale whose top only the far-off slips reach
-
-    def notes(self, profile: ColumnProfile) -> list[str]:
-        """The evidence about answers off the scale and answers without a score."""
-        found = [code_note(code, profile.numbers.count(code)) for code in self.codes]
-        if self.odd:
-            shown = answers_shown(list(self.odd)[:3])
-            count, answered = sum(self.odd.values()), profile.answered - sum(map(profile.numbers.count, self.codes))
-            found.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} not on the scale "
-                         f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
-            if self.wider:
-                low, high = map(_fmt, self.wider)
-                found[-1] += f"; if it was asked {low}–{high}, map it with scale = [{low}, {high}]"
-        if profile.no_score:
-            count = sum(profile.no_score.values())
-            found.append(f"{count} {'answer carries' if count == 1 else 'answers carry'} no score "
-                         f"({answers_shown(list(profile.no_score)[:3])})")  # fmt: skip
-        return found
-
-    def describe(self, profile: ColumnProfile) -> list[str]:
-        return [f"values fit a {_fmt(self.low)}–{_fmt(self.high)} scale ({profile.example(typed=True)})",
-                *self.notes(profile)]
-
-
-def _odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[str]:
-    low, high = scale
-    odd = Counter(_fmt(n) for n in profile.numbers if not (low <= n <= high and float(n).is_integer()))
-    return odd + profile.labels + profile.addresses
-
-
-def _fit(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False) -> ScaleFit | None:
-    """The scale, when all but a few answers are whole numbers on it, those few typos
-    (`tolerance.tolerated`): a few numbers far off it — a typed 55 for 5 — and up to a tenth of
-    the others; when the header names the metric (`named`), any minority of the others — 11, -1,
-    7.5, 'abc'. Many far-off numbers (15 and 40, a 0–100 answer's) are another quantity. No-answer
-    codes (99, -99: `tolerance.no_answer_codes`) are no answers, as "N/A" is."""
-    codes = no_answer_codes(profile.numbers, scale)
-    far, coded = far_and_coded(profile.numbers, scale)
-    odd = Counter({value: n for value, n in _odd_answers(profile, scale).items() if value not in map(_fmt, codes)})
-    on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
-    count, answered = sum(odd.values()), profile.answered - coded
-    if not on_scale or 2 * count >= answered or not tolerated(count, far, answered, named=named):
-        return None
-    return ScaleFit(*scale, odd, tuple(codes))
-
-
-def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
-    """The usual scale (up to `largest`) the header names — "(0-10)": nobody need have answered 0
-    or 10 — else the smallest one the numbers fit whose top answer someone gave: 1, 2, 3 alone say
-    neither whether the scale is 1–3 or 1–5 nor which end is best; a top reached only by far-off
-    slips (`_off_only_by_slips`) is not given."""
-    named = named_scale(header)
-    if named in _SCALES and named[1] <= largest and (fit := _fit(profile, named)) is not None:
-        return fit
-    fits = [fit for scale in _SCALES if scale[1] <= largest and (fit := _fit(profile, scale)) is not None]
-    reached = [fit for fit in fits if fit.high in profile.numbers]
-    fewest_off = min(reached, key=lambda fit: (sum(fit.odd.values()), fit.high - fit.low), default=None)
-    if shown := [fit for fit in reached if _off_only_by_slips(profile, fit)]:
-        narrowest = min(shown, key=lambda fit: fit.high - fit.low)
-        if narrowest is not fewest_off:  # the wider scale's top reached by slips alone: named, not chosen
-            narrowest = replace(narrowest, wider=(fewest_off.low, fewest_off.high))  # type: ignore[union-attr]
-        return narrowest
-    return fewest_off
-
-
-def _off_only_by_slips(profile: ColumnProfile, fit: ScaleFit) -> bool:
-    """Whether the numbers off `fit`, its no-answer codes apart, are all more than a point off it:
-    slips by the typo rule (`_fit` tolerated them), which say nothing of a wider scale whose top
-    they reach — a 10 typed among answers 1–5 makes no 1–10 scale."""
-    off = [n for n in profile.numbers if not fit.low <= n <= fit.high and n not in fit.codes]
-    return far_off(off, (fit.low, fit.high)) == len(off)
-
-
 def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None:
     """The built-in scale whose labels most answers are, each label on a point of its own (ties:
     the smallest), with the labels on none of its points; Yes/No answers are none."""
@@ -440,7 +334,3 @@ def _no_score_spec(profile: ColumnProfile, codes: tuple[int, ...] = ()) -> dict:
     ignored: list[float | str] = [*sorted(profile.no_score), *codes]
     ignored += no_score_values(profile.column.choices, signed=profile.column.marks_no_answer)
     return {"ignore_values": ignored} if ignored else {}
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
