@@ -384,3 +384,18 @@ def test_a_target_or_earlier_score_is_kept_unscored_and_never_the_visit_score(tm
     assert [(p.target, p.unscored) for p in inspection.proposals if p.column == other] == [("question", True)]
     assert [m["column"] for m in inspection.source_config()["metrics"]] == [score]
     assert any(repr(other) in warning and "another time's or a target's" in warning for warning in inspection.warnings)
+
+
+@pytest.mark.parametrize("score", [None, "Score (of 40)"], ids=["alone", "beside-the-visit-score"])
+def test_an_nps_in_percentages_is_never_a_visits_score(tmp_path, score):
+    """"NPS 2024" holding a store's NPS (85%, 12%) in a mystery-shop file was scored as the visit's
+    mystery_shop score, its percentages read as the visit's points: an NPS result is kept as an
+    answer, with its warning, and the visit's points column (if any) stays its score."""
+    nps, points = ["85%", "12%", "40%"], [30, 22, 38, 35]
+    extra = [score] if score else []
+    rows = [["Visit ID", "Visit date", "Shopper", "NPS 2024", *extra],
+            *[[f"V{n}", f"2025-04-{n + 1:02d}", f"p{n % 3}", nps[n % 3], *([points[n % 4]] if score else [])]
+              for n in range(12)]]  # fmt: skip
+    inspection = inspect_file(write_csv(tmp_path / "visits.csv", rows), Hints(program="mystery_shop"))
+    assert [m["column"] for m in inspection.source_config().get("metrics", [])] == extra
+    assert any("'NPS 2024' is not scored" in w and "its values are percentages" in w for w in inspection.warnings)

@@ -74,8 +74,8 @@ def read_points(profile: ColumnProfile) -> PointsReading | None:
         return None
     header = profile.column.label
     numbers = [*profile.numbers, *percent_values(profile)]
-    if not numbers or elsewhen(header):  # a goal's or another time's points: kept unscored (`propose_scores`)
-        return None
+    if not numbers or elsewhen(header) or mentions(header, "recommend"):
+        return None  # a goal's or another time's points, an NPS's percentages: kept unscored (`propose_scores`)
     total = any(word in header.casefold() for word in _TOTAL)
     if (most := _header_maximum(header)) is not None:
         why = f"the header names the maximum ({header!r}: 0–{_fmt(most)})"
