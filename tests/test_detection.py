@@ -252,6 +252,30 @@ def test_n_a_answers_do_not_count_against_a_score_column(tmp_path, answers):
     assert f"{answers.count('N/A')} answer" in nps.describe()
 
 
+def test_numbers_among_satisfaction_labels_take_the_typo_rule_of_every_scored_column(tmp_path):
+    """Labels of the 5-point satisfaction scale with a 99 given twice and a typed 55: the labels'
+    path looked at labels only, so the 99s went to quarantine row by row as off the scale and
+    nothing said so, where under numbers the rule names 99 a no-answer code (ignore_values) and
+    the 55 a slip. The same rule now: the 99s carry no score, the 55 goes to quarantine."""
+    points = {"Very satisfied": 5, "Satisfied": 4, "Neutral": 3, "Dissatisfied": 2, "Very dissatisfied": 1}
+    answers = [*points] * 6 + ["99", "99", "55"]
+    rows = [["Response ID", "Date", "How satisfied were you?"],
+            *[[f"R{n}", f"2024-01-{n % 28 + 1:02d}", answer] for n, answer in enumerate(answers)]]  # fmt: skip
+    path = write_csv(tmp_path / "csat.csv", rows)
+    [csat] = [p for p in inspect_file(path).chosen if p.target == "csat"]
+    assert csat.spec["ignore_values"] == [99], csat.spec
+    assert "99 given 2 times, more than a point off the scale: likely a no-answer code" in csat.describe()
+    assert "1 of 31 answers is not on the scale ('55'): that row goes to quarantine" in csat.describe(), csat.describe()
+    db = tmp_path / "x.db"
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)], catch_exceptions=False)
+    assert "33 read · 32 written · 0 unchanged · 1 quarantined" in result.output, result.output
+    with sqlite3.connect(db) as conn:
+        stored = conn.execute("SELECT value FROM feedback_scores WHERE metric = 'csat'").fetchall()
+        [(error,)] = conn.execute("SELECT error FROM quarantine").fetchall()
+    assert sorted(value for (value,) in stored) == sorted(float(points[a]) for a in answers if a in points)
+    assert "csat answer 55 is outside its scale 1–5" in error
+
+
 def test_an_unknown_label_among_satisfaction_labels_does_not_hide_the_csat(tmp_path):
     labels = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied"] * 6 + ["Sorta kinda"]
     rows = [["Date", "How satisfied were you?"], *[["2024-01-02", label] for label in labels]]

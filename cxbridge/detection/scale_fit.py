@@ -5,9 +5,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Container
 from dataclasses import dataclass, field, replace
 
 from cxbridge.detection.declared_scale import named_scale
+from cxbridge.detection.labels import label_key
 from cxbridge.detection.profile import ColumnProfile, answers_shown
 from cxbridge.detection.tolerance import code_note, far_and_coded, far_off, no_answer_codes, tolerated
 
@@ -53,16 +55,21 @@ def odd_answers(profile: ColumnProfile, scale: tuple[float, float]) -> Counter[s
     return odd + profile.labels + profile.addresses
 
 
-def fit_scale(profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False) -> ScaleFit | None:
-    """The scale, when all but a few answers are whole numbers on it, those few typos
-    (`tolerance.tolerated`): a few numbers far off it — a typed 55 for 5 — and up to a tenth of
-    the others; when the header names the metric (`named`), any minority of the others — 11, -1,
-    7.5, 'abc'. Many far-off numbers (15 and 40, a 0–100 answer's) are another quantity. No-answer
-    codes (99, -99: `tolerance.no_answer_codes`) are no answers, as "N/A" is."""
+def fit_scale(
+    profile: ColumnProfile, scale: tuple[float, float], *, named: bool = False, points: Container[str] = ()
+) -> ScaleFit | None:
+    """The scale, when all but a few answers are whole numbers on it (or labels of its `points`,
+    by `label_key`: a built-in scale's), those few typos (`tolerance.tolerated`): a few numbers far
+    off it — a typed 55 for 5 — and up to a tenth of the others; when the header names the metric
+    (`named`), any minority of the others — 11, -1, 7.5, 'abc'. Many far-off numbers (15 and 40, a
+    0–100 answer's) are another quantity. No-answer codes (99, -99: `tolerance.no_answer_codes`)
+    are no answers, as "N/A" is."""
     codes = no_answer_codes(profile.numbers, scale)
     far, coded = far_and_coded(profile.numbers, scale)
-    odd = Counter({value: n for value, n in odd_answers(profile, scale).items() if value not in map(written_number, codes)})
+    odd = Counter({value: n for value, n in odd_answers(profile, scale).items()
+                   if value not in map(written_number, codes) and label_key(value) not in points})  # fmt: skip
     on_scale = sum(scale[0] <= n <= scale[1] and float(n).is_integer() for n in profile.numbers)
+    on_scale += sum(n for label, n in profile.labels.items() if label_key(label) in points)
     count, answered = sum(odd.values()), profile.answered - coded
     if not on_scale or 2 * count >= answered or not tolerated(count, far, answered, named=named):
         return None

@@ -27,7 +27,7 @@ from cxbridge.detection.profile import ColumnProfile, answers_shown
 from cxbridge.detection.scale_fit import (
     USUAL_SCALES, ScaleFit, fit_scale, numeric_scale, odd_answers, written_number,
 )
-from cxbridge.detection.tolerance import far_and_coded, slips, tolerated
+from cxbridge.detection.tolerance import far_and_coded, slips
 from cxbridge.metrics import Direction
 
 _SAYS_NPS = re.compile(r"\be?nps\b", re.IGNORECASE)  # a header naming the metric: 0–10 by definition
@@ -187,7 +187,8 @@ def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
         labels = reading.labels  # a later answer it reads as one of these, the other holds apart, is quarantined
         evidence.append(f"its labels are also points of the built-in {other.name} scale, which holds apart answers "
                         "this one reads as one point: the mapping lists those read")  # fmt: skip
-    return Proposal(metric, profile.key, confidence, evidence, _spec(metric, reading, profile, labels=labels))
+    return Proposal(metric, profile.key, confidence, evidence,
+                    _spec(metric, reading, profile, labels=labels, codes=fit.codes))
 
 
 def _every_label(reading: ScaleReading) -> dict[str, float]:
@@ -320,11 +321,10 @@ def _label_scale(profile: ColumnProfile) -> tuple[ScaleReading, ScaleFit] | None
     if best is None:
         return None
     scale = best[2]
-    odd = Counter({label: c for label, c in profile.labels.items() if builtin.label_key(label) not in scale.values()})
-    if not tolerated(sum(odd.values()), 0, profile.answered):
+    if (fit := fit_scale(profile, scale.scale, points=scale.values())) is None:  # numbers among them too (a 99)
         return None
-    known = [label for label in profile.labels if label not in odd]
-    return read_options(dict.fromkeys(known), complete=False, typed=True), ScaleFit(*scale.scale, odd)
+    known = [label for label in profile.labels if label not in fit.odd]
+    return read_options(dict.fromkeys(known), complete=False, typed=True), fit
 
 
 def _no_score_spec(profile: ColumnProfile, codes: tuple[int, ...] = ()) -> dict:
