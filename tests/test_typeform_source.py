@@ -20,6 +20,7 @@ import cxbridge
 from cxbridge.config import config_from_dict
 from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
+from cxbridge.plugins.typeform.form import parse_form
 from cxbridge.plugins.typeform.source import TypeformSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
@@ -475,3 +476,14 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
     assert scored == [(1.0, 5.0, (label - 1) / 4 * 100) for label in sorted(chosen)]
     satisfied = sum(label >= 4 for label in chosen)  # top two boxes of five
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(half_up(Fraction(100 * satisfied, len(chosen))),)]
+
+
+@pytest.mark.parametrize(("title", "plain"), [
+    ("How *satisfied* were you?", "How satisfied were you?"),
+    ("How _easy_ was it?", "How easy was it?"),
+    ("*Where* do _you_ live?*", "Where do you live?*"),  # an asterisk without its pair stays
+    ("rate_the_store (1 * 5)", "rate_the_store (1 * 5)"),  # underscores inside a word, a lone asterisk
+])
+def test_typeform_bold_and_italic_marks_are_taken_off_question_texts(title, plain):
+    form = parse_form({"id": "f", "fields": [{"id": "q", "type": "short_text", "title": title}]})
+    assert form.questions["q"].text == plain

@@ -288,3 +288,20 @@ def test_a_real_contact_info_block_keys_respondents_by_e_mail_and_keeps_no_names
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]
     [(state,)] = query(tmp_path, "SELECT cursor FROM sync_state")
     assert json.loads(state) == {"aBCdEF12": {"completed": max(item["submitted_at"] for item in page["items"])}}
+
+
+def test_a_real_forms_markdown_titles_are_stored_as_plain_question_texts(tmp_path):
+    """Typeform writes bold as `*bold*` and italic as `_italic_` (its Create API's reference): pass
+    Culture's contest form bolds whole titles and parts of them, one part opening after a word."""
+    form, page = load("passculture_form_aBCdEF12.json"), load("passculture_responses_aBCdEF12.json")
+    result, _ = serve(tmp_path, form, page)
+    assert (result.status, result.written) == ("success", 9), result.error
+    texts = dict(query(tmp_path, "SELECT DISTINCT key, json_extract(value, '$.text') FROM feedback, "
+                                 "json_each(feedback.answers) ORDER BY key"))  # fmt: skip
+    assert texts["fC7aoAXHEfNR"] == "Es-tu bénéficiaire du pass Culture ?"
+    assert texts["HXMURW9ecHCn"] == "Es-tu disponible le dimanche 22 septembre à 20h30 ?"
+    assert texts["SzSN4dtjlJrO"] == "Où habites-tu ?"
+    assert texts["nCUbEqicijfj"] == "Explique-nous pourquoi tu souhaites être sélectionné.e !"
+    assert query(tmp_path, "SELECT DISTINCT question_text FROM feedback_comments ORDER BY 1") == [
+        ("Explique-nous pourquoi tu souhaites être sélectionné.e !",), ("Où habites-tu ?",)
+    ]  # fmt: skip

@@ -9,6 +9,7 @@ numbers; labels that are a built-in scale carry its values."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,9 @@ DEFAULT_OPINION_STEPS = 11  # Typeform's default opinion scale (Typeform/create-
 _TEXT = frozenset({"short_text", "long_text"})
 _CHOICE = frozenset({"multiple_choice", "picture_choice", "dropdown"})
 _CONTACT_PARTS = frozenset({"email", "phone_number"})  # kept in a contact block: hashed as contacts, not dropped
+_EMPHASIS = re.compile(r"\*([^*]+)\*|(?<!\w)_([^_]+)_(?!\w)")
+"""Typeform's markup in titles: bold `*bold*` (opened anywhere: "disponible* le …*"), italic
+`_italic_` between words, so a name such as `my_field_ref` keeps its underscores."""
 
 
 @dataclass(frozen=True)
@@ -120,4 +124,6 @@ def _object(value: Any) -> dict[str, Any]:
 
 
 def _title(item: dict[str, Any]) -> str:
-    return " ".join(str(item.get("title") or "").split())
+    """A field's title as plain text: Typeform's bold and italic marks off, spaces collapsed."""
+    plain = _EMPHASIS.sub(lambda match: match[1] or match[2], str(item.get("title") or ""))
+    return " ".join(plain.split())
