@@ -25,7 +25,7 @@ from cxbridge.plugins.typeform.source import TypeformSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
-from tests.local_api import Reply, cut_midway
+from tests.local_api import Reply, cut_midway, fake_api
 from tests.sqlite_runs import query, sync_source
 from tests.typeform_api import (
     REAL_HOST, TOKEN, TypeformAccount, store_account, store_form, tf_error, tf_response, typeform,
@@ -487,3 +487,39 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
 def test_typeform_bold_and_italic_marks_are_taken_off_question_texts(title, plain):
     form = parse_form({"id": "f", "fields": [{"id": "q", "type": "short_text", "title": title}]})
     assert form.questions["q"].text == plain
+
+
+def _comment_of(tmp_path: Path, fields: list[tuple[str, str, str]], answered: dict[str, Any]) -> Any:
+    """The comment of one response that answers `answered` (field id → text or NPS) on a form of `fields`."""
+    form = {"id": FORM, "title": "Visit", "fields": [{"id": fid, "type": kind, "title": title}
+                                                     for fid, kind, title in fields]}  # fmt: skip
+    kinds = {fid: kind for fid, kind, _ in fields}
+    answers = [{"field": {"id": fid, "type": kinds[fid]}, "type": "number" if kinds[fid] == "nps" else "text",
+                "number" if kinds[fid] == "nps" else "text": value} for fid, value in answered.items()]  # fmt: skip
+    page = {"total_items": 1, "page_count": 1, "items": [{"response_id": "r1", "token": "r1", "answers": answers,
+            "landed_at": "2026-02-01T10:00:00Z", "submitted_at": "2026-02-01T10:01:00Z"}]}  # fmt: skip
+    with fake_api() as api:
+        api.route("GET", f"/forms/{FORM}")(lambda seen, _: form)
+        api.route("GET", f"/forms/{FORM}/responses")(lambda seen, _: page)
+        result = sync(tmp_path, {"connector": "typeform", "base_url": api.url, "token": "${TYPEFORM_TOKEN}",
+                                 "forms": [FORM]})  # fmt: skip
+    assert result.status == "success", result.error
+    return query(tmp_path, "SELECT comment FROM feedback")[0][0]
+
+
+def test_a_short_text_right_after_the_score_is_the_comment_but_a_name_asked_first_is_not(tmp_path):
+    fields = [("name", "short_text", "What is your name?"), ("nps", "nps", "How likely are you to recommend us?"),
+              ("next", "short_text", "The one thing we could do better?")]  # fmt: skip
+    assert _comment_of(tmp_path, fields, {"name": "Ann", "nps": 6, "next": "Shorter queues"}) == "Shorter queues"
+    assert _comment_of(tmp_path / "2", fields, {"name": "Ann", "nps": 6}) is None
+
+
+@pytest.mark.parametrize(("answered", "comment"), [
+    ({"store": "Leeds", "visit": "Clean and calm", "why": "Fast checkout"}, "Fast checkout"),  # asks for a reason
+    ({"store": "Leeds", "visit": "Clean and calm"}, "Clean and calm"),  # a long text
+    ({"store": "Leeds"}, None),  # right after the score, but it names a place
+])
+def test_the_comment_is_a_reason_asked_for_then_a_long_text_never_a_place(tmp_path, answered, comment):
+    fields = [("nps", "nps", "How likely are you to recommend us?"), ("store", "short_text", "Which store did you visit?"),
+              ("visit", "long_text", "Describe your visit"), ("why", "short_text", "Why did you give that score?")]  # fmt: skip
+    assert _comment_of(tmp_path, fields, {"nps": 9, **answered}) == comment

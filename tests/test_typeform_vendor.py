@@ -305,3 +305,33 @@ def test_a_real_forms_markdown_titles_are_stored_as_plain_question_texts(tmp_pat
     assert query(tmp_path, "SELECT DISTINCT question_text FROM feedback_comments ORDER BY 1") == [
         ("Explique-nous pourquoi tu souhaites être sélectionné.e !",), ("Où habites-tu ?",)
     ]  # fmt: skip
+
+
+def test_a_real_contest_forms_comment_is_the_reason_asked_for_not_the_town_asked_first(tmp_path):
+    """pass Culture's contest form asks "Où habites-tu ?" (a short text: the respondent's town) before
+    "Explique-nous pourquoi …" (a long text): each record's comment is the reason, the town stays
+    an answer and a comment of its own."""
+    form, page = load("passculture_form_aBCdEF12.json"), load("passculture_responses_aBCdEF12.json")
+    result, _ = serve(tmp_path, form, page)
+    assert (result.status, result.written) == ("success", 9), result.error
+    given = {f"aBCdEF12|{item['response_id']}": {answer["field"]["id"]: answer for answer in item["answers"]}
+             for item in page["items"]}  # fmt: skip
+    reasons = {key: answers["nCUbEqicijfj"]["text"].strip() if "nCUbEqicijfj" in answers else None
+               for key, answers in given.items()}  # fmt: skip
+    towns = {answers["SzSN4dtjlJrO"]["text"].strip() for answers in given.values() if "SzSN4dtjlJrO" in answers}
+    assert (len(reasons), sum(reason is not None for reason in reasons.values()), len(towns)) == (9, 5, 5)
+    found = records(tmp_path)
+    assert {key: record["comment"] for key, record in found.items()} == reasons
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE question_id = 'SzSN4dtjlJrO'") == [(5,)]
+
+
+def test_the_comment_column_picks_a_field_by_its_ref_and_keeps_it_an_answer(tmp_path):
+    """`[columns] comment = <field ref or id>` when the rule cannot tell: here the town, by its ref."""
+    form, page = load("passculture_form_aBCdEF12.json"), load("passculture_responses_aBCdEF12.json")
+    town = next(field for field in form["fields"] if field["id"] == "SzSN4dtjlJrO")
+    result, _ = serve(tmp_path, form, page, columns={"comment": town["ref"]})
+    assert (result.status, result.written) == ("success", 9), result.error
+    rows = query(tmp_path, "SELECT comment, json_extract(answers, '$.SzSN4dtjlJrO.value') FROM feedback")
+    assert [comment for comment, _ in rows] == [answer.strip() if answer else None for _, answer in rows]
+    assert sum(comment is not None for comment, _ in rows) == 5
+    assert query(tmp_path, "SELECT COUNT(DISTINCT question_id) FROM feedback_comments") == [(2,)]
