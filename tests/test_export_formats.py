@@ -700,3 +700,19 @@ def test_a_replayed_row_drops_the_columns_entries_added_since_name_by_their_head
     assert query(tmp_path, held.format("feedback") + " AND source_record_id IN (?, ?, ?)", replayed_ids) == [(0,)]
     assert query(tmp_path, "SELECT source_record_id FROM quarantine") == [(rows[3][0],)]
     assert query(tmp_path, held.format("quarantine")) == [(0,)]
+
+
+def test_a_qualtrics_json_exports_multi_select_keeps_its_labels_and_its_display_order_is_no_answer(tmp_path):
+    """As the qualtrics source reads it: `"QID2": ["2", "4"]` beside `"labels": {"QID2": ["Tuesday",
+    "Thursday"]}` is the days chosen; `QID2_DO`, the order its choices were shown in, is kept aside."""
+    responses = [{"responseId": f"R_{n}", "labels": {"QID2": ["Tuesday", "Thursday"][: n + 1]},
+                  "values": {"recordedDate": f"2025-01-05T10:0{n}:00Z", "finished": 1, "QID1": 5 + n,
+                             "QID2": ["2", "4"][: n + 1], "QID2_DO": ["3", "1", "4", "2"]}} for n in range(2)]  # fmt: skip
+    (tmp_path / "export.json").write_text(json.dumps({"responses": responses}), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["import", str(tmp_path / "export.json"), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 0, result.output
+    found = records(tmp_path, db="x.db")
+    assert {rid: record["answers"]["QID2"]["value"] for rid, record in found.items()} == {
+        "R_0": ["Tuesday"], "R_1": ["Tuesday", "Thursday"]
+    }  # fmt: skip
+    assert not any("QID2_DO" in record["answers"] for record in found.values())

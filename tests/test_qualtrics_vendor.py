@@ -185,3 +185,27 @@ def test_a_real_export_record_keeps_its_labels_and_its_nps_agrees_with_qualtrics
     }  # "Extremely easy", "Other (specify)", "Probably won't" as Qualtrics wrote them
     assert json.loads(attributes) == {"survey_id": values["survey_id"]}  # no question: embedded data, or the project's
     assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])
+
+
+def test_a_multi_select_keeps_the_labels_chosen_and_display_order_keys_are_no_answers(tmp_path, monkeypatch):
+    """A multi-select answer in the JSON export is a list of recodes beside a list of labels
+    (`"QID2": ["2", "4"]`, `"labels": {"QID2": ["Tuesday", "Thursday"]}`); `QID2_DO`, written when
+    the export asks for display orders (`includeDisplayOrder`), is the order the choices were shown."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    days = {"1": "Monday", "2": "Tuesday", "3": "Wednesday", "4": "Thursday"}
+    question = {"QuestionText": "Which days suit you?", "QuestionType": "MC", "Selector": "MAVR",
+                "Choices": {code: {"Display": day} for code, day in days.items()}}  # fmt: skip
+    record = export_record("R_days1", "2025-07-01T10:00:00Z", {"QID2": ["2", "4"], "QID2_DO": ["3", "1", "4", "2"]})
+    record["labels"] = {"QID2": ["Tuesday", "Thursday"]}
+    account = QualtricsAccount()
+    account.add_survey("SV_days", "Days")
+    account.definitions = {"SV_days": {"SurveyID": "SV_days", "SurveyName": "Days", "Questions": {"QID2": question}}}
+    account.put("SV_days", record)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": ["SV_days"],
+                                 "base_url": api.url + ROOT})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    [(answers, attributes)] = query(tmp_path, "SELECT answers, attributes FROM feedback")
+    assert json.loads(answers) == {"QID2": {"text": "Which days suit you?", "value": ["Tuesday", "Thursday"], "label": None}}
+    assert json.loads(attributes) == {}

@@ -67,6 +67,22 @@ def test_responses_column(table: Table) -> str | None:
     return column.key if column is not None else None
 
 
+def display_order(key: str) -> bool:
+    """Whether `key` is a display order (`QID2_DO`, a block's `FL_6_DO`): the order the choices
+    were shown in, which an export asked with `includeDisplayOrder` writes — no answer."""
+    return key.endswith("_DO") and key.startswith(("QID", "FL_"))
+
+
+def chosen(value: Any, label: Any) -> tuple[Any, Any]:
+    """A multi-select answer as the JSON export writes it, recodes beside labels (`["2", "4"]`,
+    `["Tuesday", "Thursday"]`), as the labels chosen — what every other source stores for one;
+    any other value and label as they are."""
+    if isinstance(value, list) and isinstance(label, list) and len(label) == len(value) \
+            and all(isinstance(text, str) for text in label):  # fmt: skip
+        return list(label), None
+    return value, label
+
+
 def canonical(import_id: str) -> str:
     """`panel-RecipientEmail` → `recipientEmail`, `QID2-4` → `QID2_4`, `ResponseID` → `_recordId`."""
     name = import_id.strip()

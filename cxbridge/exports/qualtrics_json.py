@@ -49,18 +49,16 @@ def knowledge(table: Table) -> FormatKnowledge:
 
 
 def _row(number: int, record: dict[str, Any]) -> Row:
-    values = {fields.canonical(key): _blank_as_none(value) for key, value in record.get("values", {}).items()}
+    given = record.get("labels") or {}
+    values = {fields.canonical(key): _blank_as_none(fields.chosen(value, given.get(key))[0])
+              for key, value in record.get("values", {}).items()}  # fmt: skip
     values.setdefault("_recordId", record.get("responseId"))
-    labels = {
-        fields.canonical(key): str(label)
-        for key, label in (record.get("labels") or {}).items()
-        if isinstance(label, str | int | float)
-    }
+    labels = {fields.canonical(key): str(label) for key, label in given.items() if isinstance(label, str | int | float)}
     return Row(number, values, labels)
 
 
 def _column(key: str, definition: SurveyDefinition | None) -> Column:
-    if key in fields.METADATA:
+    if key in fields.METADATA or fields.display_order(key):
         return Column(key=key, text=key, kind="metadata")
     meaning = definition.meaning(key) if definition else None
     if meaning is None:

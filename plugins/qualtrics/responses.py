@@ -150,9 +150,9 @@ class SurveyReader:
         return split
 
     def _kind(self, key: str) -> Any:
-        """What answer key `key` is: left out (mapped, metadata, Qualtrics' NPS group), embedded
+        """What answer key `key` is: left out (mapped, metadata, Qualtrics' NPS group, a display order), embedded
         data (an attribute), or the question it answers."""
-        if key in self.mapped or key in SKIPPED or key.endswith(fields.NPS_GROUP):
+        if key in self.mapped or key in SKIPPED or key.endswith(fields.NPS_GROUP) or fields.display_order(key):
             return _LEFT_OUT
         question = self._question(key)
         return _ATTRIBUTE if question is None else question
@@ -242,7 +242,9 @@ class SurveyReader:
 
     def _answer(self, key: str, found: tuple[Question, tuple[str, ...]], value: Any, label: Any) -> AnswerInput | None:
         """The answer `value` (shown as `label`) makes, the same object for the same value and
-        label each time: nothing downstream changes an AnswerInput."""
+        label each time: nothing downstream changes an AnswerInput. A multi-select keeps the labels
+        chosen (`fields.chosen`)."""
+        value, label = fields.chosen(value, label)
         shown = _shown(label)
         if not (self.remembered and _rememberable(value)):
             return self.plan.answer(found[0], value, label=shown, also=found[1])
