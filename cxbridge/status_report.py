@@ -18,9 +18,9 @@ from cxbridge.command_runs import reads_nothing
 from cxbridge.destinations import Destination, QuarantineItem
 from cxbridge.loop.copy_cases import UNCLOSED, pending_marks
 from cxbridge.resolver import STATE_SOURCE, identity_ready
+from cxbridge.timestamps import EPOCH_MILLISECONDS
 
 ABANDONED = "abandoned"
-_MILLISECONDS = (10**11, 10**14)  # an int cursor in this range reads as epoch milliseconds (1973–5138)
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
@@ -236,7 +236,7 @@ def _leaves(value: Any) -> Iterable[Any]:
 
 def _as_time(value: Any) -> datetime | None:
     """A timestamp with a time of day (ISO-8601 text or epoch milliseconds) in UTC, or None."""
-    if isinstance(value, int) and not isinstance(value, bool) and _MILLISECONDS[0] < value < _MILLISECONDS[1]:
+    if isinstance(value, int) and not isinstance(value, bool) and EPOCH_MILLISECONDS[0] < value < EPOCH_MILLISECONDS[1]:
         return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
     if not isinstance(value, str) or not _TIME.match(value):
         return None

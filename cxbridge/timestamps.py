@@ -51,13 +51,22 @@ TimestampFormat = Annotated[str, AfterValidator(_readable_format)]
 config loads."""
 
 
-def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fmt: str | None = None) -> datetime | None:
-    """An aware UTC datetime from a datetime, a date, an ISO-8601 string or a string in `fmt`.
+EPOCH_MILLISECONDS = (10**11, 10**14)
+"""A number in this range is epoch milliseconds (1973-03-03 to 5138), one below it epoch seconds
+(to 5138 too): feedback is neither that old nor that far ahead, so the two never meet."""
 
+
+def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fmt: str | None = None) -> datetime | None:
+    """An aware UTC datetime from a datetime, a date, an ISO-8601 string, a string in `fmt`, or
+    (without `fmt`) a number of epoch seconds or milliseconds (`EPOCH_MILLISECONDS`).
+
+    A string of digits is text, read as ISO-8601 (`20240531` is 31 May 2024), never as an epoch.
     Naive values are read in `tz` (the source's time zone). Blank values give None.
     """
     if value is None:
         return None
+    if fmt is None and isinstance(value, int | float) and not isinstance(value, bool):
+        return _from_epoch(value)
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, date):
@@ -71,10 +80,21 @@ def parse_timestamp(value: object, *, tz: ZoneInfo | timezone = timezone.utc, fm
         except ValueError:
             if fmt:
                 raise DataError(f"timestamp {quoted(text)} does not match {fmt!r}; fix 'timestamp_format'") from None
+            if text.isdigit():
+                raise DataError(f"timestamp {quoted(text)} is digits, not ISO-8601 (2024-05-31T14:05:00Z); an epoch "
+                                "is read from a number: pass int(value)") from None  # fmt: skip
             raise DataError(f"timestamp {quoted(text)} is not ISO-8601 (2024-05-31T14:05:00Z)") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(timezone.utc)
+
+
+def _from_epoch(number: float) -> datetime:
+    """Epoch seconds, or milliseconds from `EPOCH_MILLISECONDS`, as an aware UTC datetime."""
+    low, high = EPOCH_MILLISECONDS
+    if not 0 <= number < high:  # NaN and infinities too
+        raise DataError(f"the number {number!r} is no epoch time: seconds or milliseconds since 1970 were expected")
+    return datetime.fromtimestamp(number / 1000 if number >= low else number, timezone.utc)
 
 
 def local_date(moment: datetime | None, tz: ZoneInfo | timezone) -> date | None:

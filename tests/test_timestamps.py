@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxbridge.timestamps import format_timestamp
+from cxbridge.errors import DataError
+from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 
 def written_before(value: datetime) -> str:
@@ -55,3 +56,28 @@ zones = st.one_of(
 )
 def test_any_aware_time_is_written_as_it_always_was(value):
     assert format_timestamp(value) == written_before(value)
+
+
+@pytest.mark.parametrize(("value", "moment"), [
+    (1717164300, datetime(2024, 5, 31, 14, 5, tzinfo=timezone.utc)),  # epoch seconds (Zendesk, Typeform's since)
+    (1717164300.5, datetime(2024, 5, 31, 14, 5, 0, 500000, tzinfo=timezone.utc)),
+    (1717164300123, datetime(2024, 5, 31, 14, 5, 0, 123000, tzinfo=timezone.utc)),  # milliseconds (HubSpot)
+    (99_999_999_999, datetime(5138, 11, 16, 9, 46, 39, tzinfo=timezone.utc)),  # the last second read as seconds
+    (100_000_000_000, datetime(1973, 3, 3, 9, 46, 40, tzinfo=timezone.utc)),  # the first number read as milliseconds
+    ("20240531", datetime(2024, 5, 31, tzinfo=timezone.utc)),  # digits are text: ISO-8601's basic date
+])
+def test_a_plugin_reads_epoch_numbers_and_iso_text_with_parse_timestamp(value, moment):
+    assert parse_timestamp(value) == moment
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("1717164300", "an epoch is read from a number"),  # digits that are no ISO date: the unit is the plugin's to say
+    (-1, "no epoch time"), (10**14, "no epoch time"), (float("nan"), "no epoch time"),
+])
+def test_digits_in_text_and_numbers_off_the_epoch_are_refused_with_what_to_do(value, says):
+    with pytest.raises(DataError, match=says):
+        parse_timestamp(value)
+
+
+def test_a_number_in_a_format_is_read_as_written_not_as_an_epoch():
+    assert parse_timestamp(20240531, fmt="%Y%m%d") == datetime(2024, 5, 31, tzinfo=timezone.utc)
