@@ -41,6 +41,8 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
         "local", "magasin", "agence", "boutique", "loja", "filial", "unidade",
     ),
     "channel": ("channel", "канал", "kanał", "kanal", "canal", "medium", "source"),
+    # the respondent's browser a web survey records ("User Agent" of Alchemer, SurveyGizmo): no agent, no comment
+    "browser": ("user agent", "useragent", "user-agent", "browser"),
     "language": ("language", "lang", "язык", "język", "jezyk", "sprache", "idioma", "langue", "locale"),
     "country": ("country", "страна", "kraj", "land", "país", "pais", "pays"),
     "team": ("team", "department", "отдел", "команда", "zespół", "zespol", "dział", "abteilung", "equipo",

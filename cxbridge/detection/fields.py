@@ -48,7 +48,10 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
 def _named(header: str) -> tuple:
     """What proposes the fields a header names: a person under a role title ("Store manager",
     "Team leader", "Compliance officer"), whatever place or team it names; the agent, not the place,
-    where a person word heads it ("Store employee", "Employee of the store"); else the fields."""
+    where a person word heads it ("Store employee", "Employee of the store"); none for the browser
+    ("User Agent"), whatever its words say; else the fields."""
+    if mentions(header, "browser"):
+        return ()
     if mentions(header, "role"):
         return (_identifier, _person)
     if _at_a_place(header):

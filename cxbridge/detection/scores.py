@@ -275,11 +275,20 @@ def _spec(metric: str, reading: ScaleReading, profile: ColumnProfile, *, labels:
 
 def propose_comment(profile: ColumnProfile) -> Proposal | None:
     """Free text: mostly non-numeric, long answers, varied or under a header asking for comments;
-    short answers ("Gut", "Zu teuer") only varied and under such a header."""
+    short answers ("Gut", "Zu teuer") only varied and under such a header. Never the browser a
+    web survey records ("User Agent"), nor, under any other header, answers of one token each —
+    a session id, a referring URL, a response token (Alchemer's `SessionID`, `Referer`, Typeform's
+    `#`): Latin letters, digits and signs without a space, no words (Chinese and Japanese write
+    words without spaces, in other letters)."""
     if profile.text_share < 0.8 or not profile.labels or profile.dates or profile.emails:
+        return None
+    if mentions(profile.column.label, "browser"):
         return None
     varied = len(profile.labels) >= 0.7 * sum(profile.labels.values())
     stem = mentions(profile.column.label, "comment")
+    tokens = sum(n for text, n in profile.labels.items() if " " not in text and text.isascii())
+    if not stem and tokens > 0.8 * profile.labels.total():
+        return None
     if (profile.average_length >= 15 and (varied or stem)) or (stem and varied):
         evidence = [f"free text, {profile.average_length:.0f} characters on average ({profile.example()})"]
         if stem:

@@ -1,0 +1,166 @@
+"""A new user's first import: exports written by other survey tools, run as a user runs them
+(`cxbridge inspect`, `import`, `report`), every headline number checked against a computation made
+here from the rows written.
+
+The files are synthetic rows under the headers those tools write, as published in public
+repositories (found with the search index's find_string; headers only, no rows copied):
+- Microsoft Forms: `ID,Start time,Completion time,Email,Name,…` — acl-org/acl-anthology
+  `bin/add_attachments.py` (Apache-2.0) documents the header of its form's export; other
+  published exports show `anonymous` in Email (and blank or `Anonymous` in Name) for a response
+  to a form anyone can answer.
+- Typeform: `#,…,Response Type,Start Date (UTC),Stage Date (UTC),Submit Date (UTC),Network ID,Tags`,
+  `#` a 32-character token, times `2024-10-05 02:39:31` (published Typeform exports and scripts
+  reading them, e.g. the OSMI mental-health survey's).
+- Alchemer (SurveyGizmo): `Response ID,Time Started,Date Submitted,Status,Contact ID,Legacy
+  Comments,Comments,Language,Referer,SessionID,User Agent,Tags,IP Address,Longitude,Latitude,
+  Country,City,State/Region,Postal,…` (Mozilla's support-site survey scripts list these columns).
+- Jotform: `Submission Date,…,Submission ID` and the submitter's IP address.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from tests.sqlite_runs import query, records
+from tests.workbooks import write_xlsx
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def reported(db: Path) -> dict[tuple[str, str], tuple[int, float]]:
+    """`cxbridge report` as JSON: (month, metric) → (responses, score)."""
+    rows = json.loads(run("report", "--db", str(db), "--format", "json"))
+    return {(row["month"], row["metric"]): (row["responses"], row["score"]) for row in rows}
+
+
+def nps(scores: list[int]) -> float:
+    promoters, detractors = sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)
+    return round(100 * (promoters - detractors) / len(scores), 1)
+
+
+def share_satisfied(points: list[int]) -> float:
+    """CSAT % on a 5-point scale: the top two boxes."""
+    return round(100 * sum(p >= 4 for p in points) / len(points), 1)
+
+
+MS_FORMS_HEADER = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time",
+                   "How likely are you to recommend Contoso to a friend or colleague?",
+                   "How satisfied are you with your visit?", "Which store did you visit?",
+                   "What could we do better?"]  # fmt: skip
+
+
+def test_a_microsoft_forms_workbook_gives_the_scores_its_rows_hold_keyed_by_completion_time(tmp_path):
+    """Forms writes its times as workbook dates, the signed-in respondent's address and name."""
+    answers = [  # id, completed, e-mail, name, recommend, satisfied, store, comment
+        (1, datetime(2024, 3, 1, 10, 2, 40), "ann.lee@contoso.com", "Ann Lee", 10, 5, "Leeds",
+         "Nothing, the staff at the till were great"),
+        (2, datetime(2024, 3, 2, 14, 3, 1), "bo.chan@contoso.com", "Bo Chan", 9, 4, "York", None),
+        (3, datetime(2024, 3, 31, 23, 59, 0), "cy.diaz@contoso.com", "Cy Diaz", 7, 3, "Leeds",
+         "The queue at the till was far too long"),
+        (4, datetime(2024, 4, 1, 0, 0, 30), "dee.ek@contoso.com", "Dee Ek", 3, 2, "York",
+         "Rude staff at the counter, would not come back"),
+        (5, datetime(2024, 4, 2, 8, 1, 0), "ed.fox@contoso.com", "Ed Fox", 6, 1, "Leeds", None),
+    ]  # fmt: skip
+    rows = [[i, at.replace(minute=0), at, mail, name, None, rec, sat, store, text]
+            for i, at, mail, name, rec, sat, store, text in answers]  # fmt: skip
+    path = write_xlsx(tmp_path / "Customer visit(1-5).xlsx", {"Sheet1": [MS_FORMS_HEADER, *rows]})
+    assert "5 read · 5 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+
+    months = {"2024-03": answers[:3], "2024-04": answers[3:]}
+    expected = {}
+    for month, some in months.items():
+        expected[(month, "nps")] = (len(some), nps([a[4] for a in some]))
+        expected[(month, "csat")] = (len(some), share_satisfied([a[5] for a in some]))
+    assert reported(tmp_path / "x.db") == expected
+    found = records(tmp_path, db="x.db")
+    assert {key: found[key]["submitted_at"] for key in found} == {
+        str(i): at.strftime("%Y-%m-%dT%H:%M:%SZ") for i, at, *_ in answers
+    }
+    assert [found["3"][key] for key in ("location_name", "nps", "csat", "comment")] == [
+        "Leeds", 7, 3.0, "The queue at the till was far too long"]  # fmt: skip
+    assert len({record["respondent_key"] for record in found.values()}) == 5
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"))
+    assert not any(part in stored for a in answers for part in (a[2], a[3]))
+
+
+ALCHEMER_HEADER = ("Response ID,Time Started,Date Submitted,Status,Contact ID,Legacy Comments,Comments,Language,Referer,"
+                   "SessionID,User Agent,Tags,IP Address,Longitude,Latitude,Country,City,State/Region,Postal,"
+                   "How likely are you to recommend our store to a friend or colleague?,"
+                   "\"Overall, how satisfied are you with your most recent visit?\",Why did you give that score?")  # fmt: skip
+BROWSERS = [  # what a web survey records of each respondent's browser: long, spaced, varied
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:122.0) Gecko/20100101 Firefox/122.0",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:122.0) Gecko/20100101 Firefox/122.0",
+]
+
+
+def alchemer_export(folder: Path) -> Path:
+    """Six responses: four complete, one partial, one disqualified; half the comments blank."""
+    rows = [
+        f'7,2024-02-28 23:50:12,2024-02-29 00:05:40,Complete,,,,English,https://www.example.com/survey?src=mail,'
+        f'1709164212_65df9a4c1b2e,"{BROWSERS[0]}",,203.0.113.9,-0.12,51.5,United Kingdom,London,H9,SW1A,10,Very Satisfied,'
+        "Helpful staff and a short queue at the till",
+        f'8,2024-03-01 09:00:00,2024-03-01 09:04:00,Complete,,,,English,https://www.example.com/survey?src=sms,'
+        f'1709283600_65e16d0f3a9b,"{BROWSERS[1]}",,203.0.113.10,,,United Kingdom,Leeds,H3,LS1,9,Satisfied,',
+        f'9,2024-03-02 11:00:00,2024-03-02 11:06:00,Complete,,,,English,https://www.example.com/survey?src=web,'
+        f'1709377200_65e2dc7e5d1a,"{BROWSERS[2]}",,203.0.113.11,,,United Kingdom,York,H3,YO1,5,Neutral,'
+        "The shelves were half empty again this week",
+        f'11,2024-03-04 12:00:00,2024-03-04 12:09:00,Complete,,,,English,https://www.example.com/survey?src=mail,'
+        f'1709553600_65e58f2c7e0d,"{BROWSERS[3]}",,203.0.113.13,,,United Kingdom,Leeds,H3,LS1,3,Very Dissatisfied,',
+        f'12,2024-03-05 12:00:00,2024-03-05 12:09:00,Partial,,,,English,https://www.example.com/survey?src=qr,'
+        f'1709640000_65e6e0a2b4c8,"{BROWSERS[4]}",,203.0.113.14,,,United Kingdom,Leeds,H3,LS1,8,,',
+        f'13,2024-03-06 12:00:00,2024-03-06 12:02:00,Disqualified,,,,English,https://www.example.com/survey?src=qr,'
+        f'1709726400_65e831d6e9f0,"{BROWSERS[5]}",,203.0.113.15,,,United Kingdom,York,H3,YO1,,,',
+    ]  # fmt: skip
+    path = folder / "20240306_alchemer_export.csv"
+    path.write_text("\n".join([ALCHEMER_HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_alchemer_export_takes_no_session_id_referer_or_browser_for_a_comment_or_an_agent(tmp_path):
+    """A session id or a referring URL is one token, no words; the User Agent is the browser."""
+    path = alchemer_export(tmp_path)
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    taken = {(p["field"], p["column"]) for p in proposals}
+    assert {("comment", "Why did you give that score?"), ("status", "Status"), ("country", "Country")} <= taken
+    for column in ("Referer", "SessionID", "User Agent"):
+        assert not [p for p in proposals if p["column"] == column and p["field"].strip("()") in ("comment", "agent_id")]
+    assert "6 read · 6 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["comment"], r["agent_id"], r["status"]) for key, r in found.items()} == {
+        "7": ("Helpful staff and a short queue at the till", None, "complete"),
+        "8": (None, None, "complete"),
+        "9": ("The shelves were half empty again this week", None, "complete"),
+        "11": (None, None, "complete"),
+        "12": (None, None, "partial"),
+        "13": (None, None, "partial"),
+    }
+    assert query(tmp_path, "SELECT DISTINCT question_id FROM feedback_comments", db="x.db") == [
+        ("Why did you give that score?",)]  # fmt: skip
+    recommend, satisfied = [10, 9, 5, 3, 8], {"Very Satisfied": 5, "Satisfied": 4, "Neutral": 3, "Very Dissatisfied": 1}
+    assert reported(tmp_path / "x.db") == {
+        ("2024-02", "nps"): (1, nps(recommend[:1])), ("2024-02", "csat"): (1, share_satisfied([5])),
+        ("2024-03", "nps"): (4, nps(recommend[1:])),
+        ("2024-03", "csat"): (3, share_satisfied([satisfied[label] for label in ("Satisfied", "Neutral", "Very Dissatisfied")])),
+    }  # fmt: skip
+
+
+def test_a_short_user_agent_column_is_no_agent(tmp_path):
+    path = tmp_path / "visits.csv"
+    path.write_text("Response ID,User Agent,Browser,Staff member\n1,Mozilla/5.0,Chrome,Ann\n2,Mozilla/5.0,Safari,Bo\n",
+                    encoding="utf-8")  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [(p["field"], p["column"]) for p in proposals if p["field"].strip("()") == "agent_id"] == [
+        ("agent_id", "Staff member")]  # fmt: skip
