@@ -164,3 +164,37 @@ def test_a_short_user_agent_column_is_no_agent(tmp_path):
     proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
     assert [(p["field"], p["column"]) for p in proposals if p["field"].strip("()") == "agent_id"] == [
         ("agent_id", "Staff member")]  # fmt: skip
+
+
+JOTFORM = """Submission Date,Full Name,E-mail,Which branch did you visit?,How likely are you to recommend us to a friend?,\
+How satisfied were you with the service?,How easy was it to get your issue resolved?,Comments,Submission ID,Submitter IP
+2024-05-01 09:15:22,Ann Lee,ann@example.com,Central,9,Very satisfied,Very easy,Quick and friendly service at the desk,\
+5912345678901234567,203.0.113.1
+2024-05-02 17:40:01,Bo Chan,bo@example.com,North,6,Dissatisfied,Difficult,Had to call three times before anyone helped,\
+5912345678901234568,2001:db8::8a2e:370:7334
+2024-05-03 08:05:00,Cy Diaz,cy@example.com,Central,10,Satisfied,Easy,,5912345678901234569,198.51.100.23
+2024-05-31 23:59:59,Dee Ek,dee@example.com,North,7,Neutral,Neither easy nor difficult,Fine,5912345678901234570,192.0.2.77
+"""
+JOTFORM_IPS = ("203.0.113.1", "2001:db8::8a2e:370:7334", "198.51.100.23", "192.0.2.77")
+
+
+def test_a_jotform_export_stores_no_submitter_ip_and_scores_its_labelled_answers(tmp_path):
+    """An IP address is personal data under any header ("Submitter IP"), and no date."""
+    path = tmp_path / "Customer_Feedback2024-06-01.csv"
+    path.write_text(JOTFORM, encoding="utf-8")
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [(p["field"], p["confidence"]) for p in proposals if p["column"] == "Submitter IP"] == [("ignore", "0.95")]
+    assert "4 read · 4 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    satisfied = {"Very satisfied": 5, "Satisfied": 4, "Neutral": 3, "Dissatisfied": 2}
+    ease = {"Very easy": 5, "Easy": 4, "Neither easy nor difficult": 3, "Difficult": 2}
+    rows = [line.split(",") for line in JOTFORM.replace("\\\n", "").splitlines()[1:]]
+    assert reported(tmp_path / "x.db") == {
+        ("2024-05", "nps"): (4, nps([int(row[4]) for row in rows])),
+        ("2024-05", "csat"): (4, share_satisfied([satisfied[row[5]] for row in rows])),
+        ("2024-05", "ces"): (4, round(100 * sum(ease[row[6]] >= 4 for row in rows) / 4, 1)),
+    }
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["submitted_at"], r["location_name"]) for key, r in found.items()} == {
+        row[8]: (row[0].replace(" ", "T") + "Z", row[3]) for row in rows}  # fmt: skip
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"))
+    assert not [part for part in (*JOTFORM_IPS, "Ann Lee", "ann@example.com") if part in stored]

@@ -214,7 +214,10 @@ def _person(profile: ColumnProfile) -> list[Proposal]:
 
 def _personal(profile: ColumnProfile) -> list[Proposal]:
     """Names and IP addresses: a "Store name" is the store's, a "Store manager name" or "Store
-    employee name" a person's."""
+    employee name" a person's; IP addresses by their values, whatever the header ("Submitter IP")."""
+    if profile.share(profile.ips) >= 0.8:
+        evidence = f"{profile.share(profile.ips):.0%} of values are IP addresses: personal data, never stored"
+        return [Proposal("ignore", profile.key, 0.95, [evidence])]
     header = profile.column.label
     stem = mentions(header, "personal")
     a_person = mentions(header, "role") or _at_a_place(header)

@@ -3,6 +3,7 @@ numbers, labels, free text — the facts detection reasons from."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from cxbridge.tabular.table import Column, Table
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")  # the domain's first dot found once: linear time
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:[-–—=:.)]\s*|\s+)\D")
 _TEXT_DATE = re.compile(r"^\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+_IP_LIKE = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})$", re.IGNORECASE)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class ColumnProfile:
     text_dates: list[str] = field(default_factory=list)
     addresses: Counter[str] = field(default_factory=Counter)  # values that are e-mail addresses
     phones: int = 0
+    ips: int = 0  # IPv4 and IPv6 addresses ("Submitter IP"): personal data, and no dates
     lengths: list[int] = field(default_factory=list)
     distinct: set[str] = field(default_factory=set)
     examples: list[str] = field(default_factory=list)
@@ -132,6 +135,8 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
     profile.lengths.append(len(text))
     if _EMAIL.match(text) or ("@" in text and addresses(text) is not None):  # `Ann <ann@…>`, lists: hashed too
         profile.addresses[text] += 1
+    elif _is_ip(text):
+        profile.ips += 1
     elif _TEXT_DATE.match(with_am_pm(text)) and _is_date(text):
         profile.dates += 1
         profile.text_dates.append(text)
@@ -151,3 +156,14 @@ def _is_date(text: str) -> bool:
         return parse_datetime(text) is not None
     except DataError:
         return _TEXT_DATE.match(text) is not None  # d/m or m/d the other way round: still a date
+
+
+def _is_ip(text: str) -> bool:
+    """An IPv4 (`203.0.113.9`, which `_is_date` would read as a date) or IPv6 address."""
+    if not _IP_LIKE.match(text):
+        return False
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
