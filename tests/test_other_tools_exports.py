@@ -19,6 +19,7 @@ repositories (found with the search index's find_string; headers only, no rows c
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import datetime
 from pathlib import Path
@@ -149,6 +150,10 @@ def test_an_alchemer_export_takes_no_session_id_referer_or_browser_for_a_comment
     }
     assert query(tmp_path, "SELECT DISTINCT question_id FROM feedback_comments", db="x.db") == [
         ("Why did you give that score?",)]  # fmt: skip
+    ignored = {p["column"] for p in proposals if p["field"] == "ignore"}
+    assert {"IP Address", "Referer", "User Agent", "Longitude", "Latitude"} <= ignored
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"))
+    assert not [part for part in ("203.0.113.", "51.5", "-0.12", "src=", "Mozilla") if part in stored]
     recommend, satisfied = [10, 9, 5, 3, 8], {"Very Satisfied": 5, "Satisfied": 4, "Neutral": 3, "Very Dissatisfied": 1}
     assert reported(tmp_path / "x.db") == {
         ("2024-02", "nps"): (1, nps(recommend[:1])), ("2024-02", "csat"): (1, share_satisfied([5])),
@@ -198,3 +203,35 @@ def test_a_jotform_export_stores_no_submitter_ip_and_scores_its_labelled_answers
         row[8]: (row[0].replace(" ", "T") + "Z", row[3]) for row in rows}  # fmt: skip
     stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"))
     assert not [part for part in (*JOTFORM_IPS, "Ann Lee", "ann@example.com") if part in stored]
+
+
+TYPEFORM = """#,"On a scale from 0 to 10, how likely are you to recommend Acme to a friend?",Anything else you'd like to tell us?,\
+email,Response Type,Start Date (UTC),Stage Date (UTC),Submit Date (UTC),Network ID,Tags
+odwdp4nzj1xg6m9l36odwdp4nzlv2gcw,10,"Fast delivery, the courier was very friendly",ann@example.com,completed,\
+2024-10-05 02:34:45,,2024-10-05 02:38:36,653e97acae,
+g90zltrzyndkmhsdg90o43h2a5876n7p,8,,bo@example.com,completed,2024-10-31 23:01:28,,2024-10-31 23:59:18,653e97acae,
+d9fh6npx92k6c8hf1lwoi7vtnab2gk6r,2,Parcel arrived broken and nobody answered my mails,cy@example.com,completed,\
+2024-10-31 23:50:00,,2024-11-01 00:02:00,1a2b3c4d5e,
+f0wpnlf82bx3qzvf7xj2gd9yn6r7vq84,0,,dee@example.com,completed,2024-11-02 03:15:00,,2024-11-02 03:20:00,9f8e7d6c5b,
+"""
+
+
+def test_a_typeform_export_is_keyed_by_its_token_and_submit_date_and_stores_no_network_id(tmp_path):
+    """Typeform's `#` is the response token (no comment); its Network ID is personal, as the
+    typeform source removes `network_id` from what the API gives."""
+    path = tmp_path / "responses-Ab12Cd34-2024.csv"
+    path.write_text(TYPEFORM.replace("\\\n", ""), encoding="utf-8")
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    fields = {p["column"]: p["field"] for p in proposals if not p["field"].startswith("(")}
+    assert [fields.get(c) for c in ("#", "Submit Date (UTC)", "email", "Network ID", "Anything else you'd like to tell us?")] == [
+        "id", "submitted_at", "email", "ignore", "comment"]  # fmt: skip
+    assert not [p for p in proposals if p["column"] == "#" and p["field"] != "id"]
+    assert "4 read · 4 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    rows = list(csv.reader(TYPEFORM.replace("\\\n", "").splitlines()))[1:]
+    by_month = {"2024-10": [int(r[1]) for r in rows if r[7] < "2024-11"], "2024-11": [int(r[1]) for r in rows if r[7] >= "2024-11"]}
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(s), nps(s)) for month, s in by_month.items()}
+    found = records(tmp_path, db="x.db")
+    assert {key: r["submitted_at"] for key, r in found.items()} == {r[0]: r[7].replace(" ", "T") + "Z" for r in rows}
+    assert len({r["respondent_key"] for r in found.values()}) == 4
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"))
+    assert not [part for part in ("653e97acae", "1a2b3c4d5e", "9f8e7d6c5b", "@example.com") if part in stored]

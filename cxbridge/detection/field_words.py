@@ -66,7 +66,8 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
                "statut", "terminé"),
     "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
                  "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
-                 "ip address", "ipaddress", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
+                 "ip address", "ipaddress", "latitude", "longitude", "network id", "user agent", "useragent",
+                 "referer", "referrer", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
                  "nascita", "urodzenia", "рождени"),
 }  # fmt: skip
 WHOLE_WORDS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "shop",
