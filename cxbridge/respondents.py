@@ -51,7 +51,9 @@ def canonical_contact(contact: object, *, phone_region: str | None = None) -> st
     """An e-mail address case- and space-insensitive (invisible marks around it trimmed too) and
     without what it is written in (a display name, `mailto:`), a phone number as its digits (a
     trunk `(0)` after the country code and an international prefix `00` left out, a national
-    number placed in `phone_region`: `number_digits`); None if blank."""
+    number placed in `phone_region`: `number_digits`); None if blank, or neither — a word such as
+    Microsoft Forms' `anonymous` in its Email column keys no one (before, every response it marked
+    was one respondent)."""
     if contact is None or isinstance(contact, bool):
         return None
     return _canonical_text(str(contact).strip(_AROUND), phone_region)
@@ -63,7 +65,7 @@ def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
         return None
     if may_hold_address(text):
         return address_of(text).casefold()
-    return number_digits(text, region=phone_region) or text.casefold()
+    return number_digits(text, region=phone_region) or None
 
 
 def key_of_pseudonym(value: object) -> str | None:

@@ -235,3 +235,27 @@ def test_a_typeform_export_is_keyed_by_its_token_and_submit_date_and_stores_no_n
     assert len({r["respondent_key"] for r in found.values()}) == 4
     stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"))
     assert not [part for part in ("653e97acae", "1a2b3c4d5e", "9f8e7d6c5b", "@example.com") if part in stored]
+
+
+def test_anonymous_answers_of_a_microsoft_forms_sheet_are_no_respondent_and_the_addresses_still_key_theirs(tmp_path):
+    """Forms writes `anonymous` in Email (and Name) for a response nobody signed in to give: no
+    address, so no respondent — before, they were one respondent, keyed by the word."""
+    rows = [
+        (1, "3/1/2024 10:02", "ann@contoso.com", "Ann Lee", 10), (2, "3/2/2024 14:03", "anonymous", "Anonymous", 9),
+        (3, "3/3/2024 8:01", "anonymous", "Anonymous", 3), (4, "3/13/2024 8:01", "bo@contoso.com", "Bo Chan", 6),
+        (5, "3/5/2024 8:01", "anonymous", "Anonymous", 7), (6, "3/6/2024 9:30", "ANN@contoso.com", "Ann Lee", 8),
+    ]  # fmt: skip
+    lines = ["ID,Start time,Completion time,Email,Name,How likely are you to recommend us?"]
+    lines += [f"{i},{at},{at},{mail},{name},{score}" for i, at, mail, name, score in rows]
+    path = tmp_path / "Store survey.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [(p["field"], p["column"]) for p in proposals if p["column"] in ("Email", "Name")] == [
+        ("email", "Email"), ("ignore", "Name")]  # fmt: skip
+    assert "6 read · 6 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    keys = {key: r["respondent_key"] for key, r in records(tmp_path, db="x.db").items()}
+    assert [keys[k] is None for k in "123456"] == [False, True, True, False, True, False]
+    assert keys["1"] == keys["6"] != keys["4"]
+    assert reported(tmp_path / "x.db") == {("2024-03", "nps"): (6, nps([r[4] for r in rows]))}
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"))
+    assert not [part for part in ("contoso", "Ann Lee", "Bo Chan", "anonymous", "Anonymous") if part in stored]

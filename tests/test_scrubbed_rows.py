@@ -38,10 +38,13 @@ MAPPING = {
 EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]*[^@\s<>(),;:\"\[\].]")
 
 
-def key(contact: str) -> str:
-    """The salted BLAKE2b of a contact, written out: e-mails case-insensitive, phones as digits."""
+def key(contact: str) -> str | None:
+    """The salted BLAKE2b of a contact, written out: e-mails case-insensitive, phones as digits;
+    none for a text that is neither ("not an e-mail")."""
     text = contact.strip()
-    canonical = text.casefold() if "@" in text else re.sub(r"\D", "", text) or text.casefold()
+    canonical = text.casefold() if "@" in text else re.sub(r"\D", "", text)
+    if not canonical:
+        return None
     salt = SHARED_SALT.get_secret_value().encode()[:64]
     return hashlib.blake2b(canonical.encode(), key=salt, digest_size=16).hexdigest()
 
@@ -49,7 +52,7 @@ def key(contact: str) -> str:
 def scrubbed_cell(column: str, cell: str | None) -> str | None:
     if cell is None or column not in ("email", "phone"):
         return "hashed:" + key(cell) if cell is not None and EMAIL.fullmatch(cell.strip()) else cell
-    return "hashed:" + key(cell)
+    return None if (hashed := key(cell)) is None else "hashed:" + hashed
 
 
 def expected_raw(path: Path) -> dict[str, str]:

@@ -130,6 +130,11 @@ def _contact(profile: ColumnProfile) -> list[Proposal]:
     if profile.of_emails:
         evidence = f"{profile.share(profile.emails):.0%} of values are e-mail addresses (hashed, never stored)"
         return [Proposal("email", profile.key, 0.95, [evidence])]
+    if stand_in := _no_address_word(profile):
+        evidence = (f"the header says {mentions(profile.column.label, 'email')!r}; {profile.share(profile.emails):.0%} "
+                    f"of values are e-mail addresses (hashed, never stored), the others {stand_in!r}: no address, "
+                    "no respondent key")  # fmt: skip
+        return [Proposal("email", profile.key, 0.9, [evidence])]
     stem = mentions(profile.column.label, "phone")
     shortest = 10 ** (MIN_DIGITS - 1) if names_a_score(profile.column.label) else 0
     numbers = [number for number in profile.numbers if abs(number) >= shortest]
@@ -137,6 +142,15 @@ def _contact(profile: ColumnProfile) -> list[Proposal]:
         return [Proposal("phone", profile.key, 0.85, [f"the header says {stem!r} and the values are phone numbers "
                                                       "(hashed into respondent_key, never stored)"])]  # fmt: skip
     return []
+
+
+def _no_address_word(profile: ColumnProfile) -> str | None:
+    """The one word standing in for no address in a column of e-mail addresses its header names:
+    Microsoft Forms' `anonymous` beside the addresses of respondents who signed in."""
+    [(word, count)] = profile.labels.most_common(1) or [("", 0)]
+    if len(profile.labels) != 1 or not word.isalpha() or not mentions(profile.column.label, "email"):
+        return None
+    return word if profile.emails and profile.share(profile.emails + count) >= 0.8 else None
 
 
 def _location(profile: ColumnProfile) -> list[Proposal]:
