@@ -214,6 +214,7 @@ d9fh6npx92k6c8hf1lwoi7vtnab2gk6r,2,Parcel arrived broken and nobody answered my 
 2024-10-31 23:50:00,,2024-11-01 00:02:00,1a2b3c4d5e,
 f0wpnlf82bx3qzvf7xj2gd9yn6r7vq84,0,,dee@example.com,completed,2024-11-02 03:15:00,,2024-11-02 03:20:00,9f8e7d6c5b,
 """
+PARTIAL = "t98kmz8x5c9bf3wj46k28ovwtqpnsh2j,9,,ed@example.com,partial,2024-11-03 03:30:00,2024-11-03 03:31:00,,9f8e7d6c5b,\n"
 
 
 def test_a_typeform_export_is_keyed_by_its_token_and_submit_date_and_stores_no_network_id(tmp_path):
@@ -235,6 +236,20 @@ def test_a_typeform_export_is_keyed_by_its_token_and_submit_date_and_stores_no_n
     assert len({r["respondent_key"] for r in found.values()}) == 4
     stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"))
     assert not [part for part in ("653e97acae", "1a2b3c4d5e", "9f8e7d6c5b", "@example.com") if part in stored]
+    assert {r["status"] for r in found.values()} == {"complete"}
+
+
+def test_a_typeform_partial_response_reads_its_response_type_and_is_quarantined_without_a_submit_date(tmp_path):
+    """Typeform's Response Type is the status; a partial response was never submitted: it waits
+    in quarantine with the reason, counted, never dropped."""
+    path = tmp_path / "responses.csv"
+    path.write_text(TYPEFORM.replace("\\\n", "") + PARTIAL, encoding="utf-8")
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["field"] for p in proposals if p["column"] == "Response Type"] == ["status"]
+    assert "5 read · 4 written · 0 unchanged · 1 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine", db="x.db") == [
+        ("t98kmz8x5c9bf3wj46k28ovwtqpnsh2j", "column 'Submit Date (UTC)' is empty; every row needs a submitted time")]
+    assert {r["status"] for r in records(tmp_path, db="x.db").values()} == {"complete"}
 
 
 def test_anonymous_answers_of_a_microsoft_forms_sheet_are_no_respondent_and_the_addresses_still_key_theirs(tmp_path):

@@ -62,7 +62,7 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
              "gérant", "responsable", "chef", "superviseur", "propriétaire", "diretor", "responsável", "chefe",
              "encarregad", "dono", "proprietári"),
     "wave": ("wave", "welle", "vague", "fala", "oleada", "волна"),
-    "status": ("status", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
+    "status": ("status", "response type", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
                "statut", "terminé"),
     "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
                  "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
