@@ -274,3 +274,19 @@ def test_anonymous_answers_of_a_microsoft_forms_sheet_are_no_respondent_and_the_
     assert reported(tmp_path / "x.db") == {("2024-03", "nps"): (6, nps([r[4] for r in rows]))}
     stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"))
     assert not [part for part in ("contoso", "Ann Lee", "Bo Chan", "anonymous", "Anonymous") if part in stored]
+
+
+def test_short_answers_to_what_could_we_do_better_of_an_anonymous_microsoft_forms_workbook_are_its_comments(tmp_path):
+    """"What could we do better?" asks for comments, as "How could we improve?" does: its short,
+    varied answers are the comments that topics and the detractor queue read."""
+    answers = [(1, 10, "Nothing, great"), (2, 9, None), (3, 7, "Queue too long"), (4, 3, "Rude staff"),
+               (5, 6, "More tills open"), (6, 2, "Prices")]  # fmt: skip
+    rows = [[i, datetime(2024, 6, i, 9), datetime(2024, 6, i, 10), "anonymous", None, None, score, None, "Leeds", text]
+            for i, score, text in answers]  # fmt: skip
+    path = write_xlsx(tmp_path / "Visit.xlsx", {"Sheet1": [MS_FORMS_HEADER, *rows]})
+    assert "6 read · 6 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments", db="x.db") == [(5,)]
+    found = records(tmp_path, db="x.db")
+    assert {key: r["comment"] for key, r in found.items()} == {str(i): text for i, _, text in answers}
+    assert {r["respondent_key"] for r in found.values()} == {None}
+    assert reported(tmp_path / "x.db") == {("2024-06", "nps"): (6, nps([score for _, score, _ in answers]))}

@@ -44,7 +44,7 @@ METRIC_STEMS: dict[str, tuple[str, ...]] = {
                "valora", "calific", "probab", "de acuerdo", "évalu", "notez", "d'accord", "d’accord", "avali",
                "concord"),
     "comment": (
-        "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "tell us", "remark", "note",
+        "comment", "why", "reason", "anything else", "feedback", "suggest", "improve", "do better", "tell us", "remark", "note",
         "notes", "other thoughts", "комментар", "почему", "пожелан", "отзыв", "замечан", "komentarz", "uwagi", "dlaczego",
         "sugest", "opinia", "kommentar", "warum", "anmerk", "anregung", "hinweis", "comentario", "comentário",
         "por qué", "por que", "sugerencia", "sugestão", "commentaire", "pourquoi", "remarque", "suggestion",
