@@ -290,3 +290,23 @@ def test_short_answers_to_what_could_we_do_better_of_an_anonymous_microsoft_form
     assert {key: r["comment"] for key, r in found.items()} == {str(i): text for i, _, text in answers}
     assert {r["respondent_key"] for r in found.values()} == {None}
     assert reported(tmp_path / "x.db") == {("2024-06", "nps"): (6, nps([score for _, score, _ in answers]))}
+
+
+def test_a_star_rating_about_no_metric_is_an_answer_named_unscored_with_how_to_score_it(tmp_path):
+    """Typeform's and Microsoft Forms' star rating ("How would you rate your delivery
+    experience?", 1–5) says neither satisfaction nor effort: no CSAT by guess, but an answer, and
+    inspect and import say how to score it — before, it was an attribute, and nothing was said."""
+    path = tmp_path / "delivery.csv"
+    path.write_text("#,How likely are you to recommend Acme to a friend?,How would you rate your delivery experience?,"
+                    "Submit Date (UTC)\n" + "".join(f"t{i:031d},{nps_score},{stars},2024-10-0{i} 10:00:00\n"
+                    for i, (nps_score, stars) in enumerate([(10, 5), (8, 4), (2, 1), (0, 2), (9, 5)], start=1)),
+                    encoding="utf-8")  # fmt: skip
+    question = "How would you rate your delivery experience?"
+    why = ("the header asks to rate ('rate') on a 1–5 scale ('5', '4', '1'), but about no metric of its own (satisfaction, "
+           'effort, recommending): kept as an answer, unscored; to score it, map it under [[metrics]] with metric = "rating" '
+           '(or "csat") and scale = [1, 5]')  # fmt: skip
+    assert f"column {question!r} is not scored: {why}" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    assert [found[f"t{i:031d}"]["answers"][question]["value"] for i in range(1, 6)] == ["5", "4", "1", "2", "5"]
+    assert all(question not in (r["attributes"] or {}) for r in found.values())
+    assert reported(tmp_path / "x.db") == {("2024-10", "nps"): (5, nps([10, 8, 2, 0, 9]))}

@@ -205,6 +205,8 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     """Numbers under a satisfaction or effort question; never a question of fact ("resolved?").
     Words beside them ("1 - Very satisfied") say which end is best, as a definition's would."""
     asks = first_mentioned(header, ("satisfaction", "effort"))
+    if asks is None and profile.numbers and (rate := mentions(header, "rating")) and not mentions(header, "recommend"):
+        return _rated_on_no_metric(profile, header, rate)
     if asks is None or not profile.numbers:
         return None
     stem = mentions(header, asks)
@@ -231,6 +233,20 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     spec = _spec(metric, reading, profile, codes=fit.codes)
     confidence = (0.8 if fit.odd else 0.85) if metric == "csat" else (0.7 if fit.odd else 0.75)
     return Proposal(metric, profile.key, confidence, evidence, spec)
+
+
+def _rated_on_no_metric(profile: ColumnProfile, header: str, rate: str) -> Proposal | None:
+    """Numbers on a usual scale under a header asking to rate, agree or say how likely, but about
+    no metric ("How would you rate your delivery experience?", a star rating of Microsoft Forms or
+    Typeform): neither CSAT nor CES by its words, so an answer, named unscored with how to score it."""
+    fit = _numeric_scale(profile, header, largest=10)
+    if fit is None or profile.text_share > 0.2:
+        return None
+    scale = f"{_fmt(fit.low)}–{_fmt(fit.high)}"
+    return _note(profile, f"the header asks to rate ({rate!r}) on a {scale} scale ({profile.example()}), but about "
+                          "no metric of its own (satisfaction, effort, recommending): kept as an answer, unscored; "
+                          f'to score it, map it under [[metrics]] with metric = "rating" (or "csat") and scale = '
+                          f"[{_fmt(fit.low)}, {_fmt(fit.high)}]")  # fmt: skip
 
 
 def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
