@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timezone
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +19,15 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Warsaw' or 'UTC'") from None
+
+
+_UTC_NAMED = re.compile(r"[(\[]\s*(?:utc|gmt)(?:\s*[+±]\s*0{1,2}(?::?00)?)?\s*[)\]]", re.IGNORECASE)
+
+
+def zone_named_by(header: str) -> str | None:
+    """"UTC" when a column's header says its times are UTC, as Typeform's `Submit Date (UTC)`
+    does (`(UTC)`, `[GMT]`, `(UTC+00:00)`); None when it names no zone."""
+    return "UTC" if _UTC_NAMED.search(header) else None
 
 
 def _known_zone(name: str) -> str:

@@ -310,3 +310,18 @@ def test_a_star_rating_about_no_metric_is_an_answer_named_unscored_with_how_to_s
     assert [found[f"t{i:031d}"]["answers"][question]["value"] for i in range(1, 6)] == ["5", "4", "1", "2", "5"]
     assert all(question not in (r["attributes"] or {}) for r in found.values())
     assert reported(tmp_path / "x.db") == {("2024-10", "nps"): (5, nps([10, 8, 2, 0, 9]))}
+
+
+def test_a_submit_date_header_naming_utc_is_read_in_utc_whatever_the_import_s_time_zone(tmp_path):
+    """Typeform writes `Submit Date (UTC)`: the header names the zone, as a Qualtrics import-id row
+    may. Read in New York time, 2024-10-31 23:59:18 moved to 1 November, and its NPS with it."""
+    path = tmp_path / "responses.csv"
+    path.write_text(TYPEFORM, encoding="utf-8")
+    out = run("import", str(path), "--db", str(tmp_path / "x.db"), "--timezone", "America/New_York")
+    assert "4 read · 4 written · 0 unchanged · 0 quarantined" in out
+    rows = list(csv.reader(TYPEFORM.splitlines()))[1:]
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["submitted_at"], r["attributes"]["Start Date (UTC)"]) for key, r in found.items()} == {
+        r[0]: (r[7].replace(" ", "T") + "Z", r[5].replace(" ", "T") + "Z") for r in rows}  # fmt: skip
+    inspected = run("inspect", str(path), "--timezone", "America/New_York")
+    assert "timestamps are read in UTC, the time zone the header 'Submit Date (UTC)' names" in inspected

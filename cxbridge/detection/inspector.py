@@ -34,7 +34,7 @@ from cxbridge.tabular.reading import CONNECTOR_OF_KIND, date_order_warning, deci
 from cxbridge.tabular.source_dates import Evidence
 from cxbridge.tabular.table import Table
 from cxbridge.tabular.workbook import open_workbook
-from cxbridge.timestamps import zone
+from cxbridge.timestamps import zone, zone_named_by
 
 _ZONED = re.compile(rf"(?:{ZONE})$")
 FIELD_TARGETS = (
@@ -248,8 +248,11 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:
         inspection.settings["timezone"] = hints.timezone  # of times without a zone: a declared one stands
+    submitted = next((table.column(p.column) for p in chosen if p.target == "submitted_at"), None)
     if declared := table.details.get("timezone"):
         inspection.notes.append(f"timestamps are read in {declared}, the time zone the export declares")
+    elif submitted is not None and (named := zone_named_by(submitted.label)):
+        inspection.notes.append(f"timestamps are read in {named}, the time zone the header {submitted.label!r} names")
     elif not hints.timezone and _naive_times(chosen, profiles):
         inspection.notes.append("timestamps carry no time zone: they are read in [settings] timezone (UTC by "
                                 "default); set timezone for this source if the export used another one")  # fmt: skip

@@ -28,7 +28,7 @@ from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
 from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.table import Table, header_key
-from cxbridge.timestamps import format_timestamp, zone
+from cxbridge.timestamps import format_timestamp, zone, zone_named_by
 
 _TRAILING_NUMBER = re.compile(r"^(\D*?)\s*[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")  # "Neutral - 3"
 _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)(\D.*?)\s*$")  # "5 - Very dissatisfied"
@@ -81,14 +81,17 @@ class RowNormalizer:
 
     def learn_table(self, table: Table) -> None:
         """What the table being read tells: its date order, its time zone (a Qualtrics export's
-        own, whatever the source's: that one is the zone of times that carry none), question
-        texts, definition labels."""
+        own, or the one its submitted time's header names — Typeform's `Submit Date (UTC)` —
+        whatever the source's: that one is the zone of times that carry none), question texts,
+        definition labels."""
         self._read, self._scaled = {}, {}  # a cell's label and its column's scale can come from the table's choices
-        self.zone = zone(table.details.get("timezone") or self.default_zone)
+        submitted = self.columns.get("submitted_at")
+        column = table.column(submitted) if submitted is not None else None
+        named = zone_named_by(column.label) if column is not None else None
+        self.zone = zone(table.details.get("timezone") or named or self.default_zone)
         unnamed = unnamed_zone_warning(table, self.default_zone) if self.config.timezone is None else None
         if unnamed and unnamed not in self.warnings:
             self.warnings.append(unnamed)
-        submitted = self.columns.get("submitted_at")
         if self.config.date_order is None and submitted is not None:
             guess = self.dates.settle(table, submitted)
             self.date_order = guess.order
