@@ -201,6 +201,14 @@ def test_a_jotform_export_stores_no_submitter_ip_and_scores_its_labelled_answers
     found = records(tmp_path, db="x.db")
     assert {key: (r["submitted_at"], r["location_name"]) for key, r in found.items()} == {
         row[8]: (row[0].replace(" ", "T") + "Z", row[3]) for row in rows}  # fmt: skip
+    scorecard = query(tmp_path, "SELECT location_name, responses, nps, csat_pct, ces_avg_normalized, rank "
+                                "FROM location_scorecard ORDER BY rank", db="x.db")  # fmt: skip
+    by_branch = {branch: [row for row in rows if row[3] == branch] for branch in ("Central", "North")}
+    assert scorecard == [
+        (branch, len(some), nps([int(row[4]) for row in some]), share_satisfied([satisfied[row[5]] for row in some]),
+         sum((ease[row[6]] - 1) * 25 for row in some) / len(some), rank)
+        for rank, (branch, some) in enumerate(by_branch.items(), start=1)
+    ]  # fmt: skip
     stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"))
     assert not [part for part in (*JOTFORM_IPS, "Ann Lee", "ann@example.com") if part in stored]
 
