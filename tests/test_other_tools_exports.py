@@ -333,3 +333,27 @@ def test_a_submit_date_header_naming_utc_is_read_in_utc_whatever_the_import_s_ti
         r[0]: (r[7].replace(" ", "T") + "Z", r[5].replace(" ", "T") + "Z") for r in rows}  # fmt: skip
     inspected = run("inspect", str(path), "--timezone", "America/New_York")
     assert "timestamps are read in UTC, the time zone the header 'Submit Date (UTC)' names" in inspected
+
+
+def test_likert_statements_of_a_microsoft_forms_workbook_are_no_store_and_no_agent(tmp_path):
+    """Forms writes a Likert question as a column per statement ("The store was clean"), its
+    cells the agreement chosen: before, the store word made 'Agree' a store, the staff word
+    'Strongly agree' an agent — the scorecard ranked 'Agree' against 'Neutral'."""
+    header = [*MS_FORMS_HEADER[:6], "The staff were friendly", "The store was clean",
+              "How easy was it to find what you needed?", "Which store did you visit?"]  # fmt: skip
+    answers = [("Strongly agree", "Agree", "Very easy", "Leeds"), ("Agree", "Neutral", "Easy", "York"),
+               ("Disagree", "Strongly disagree", "Very difficult", "Leeds"), ("Neutral", "Agree", "Neutral", "York")]  # fmt: skip
+    rows = [[i, datetime(2024, 3, i, 9), datetime(2024, 3, i, 10), "anonymous", None, None, *cells]
+            for i, cells in enumerate(answers, start=1)]  # fmt: skip
+    path = write_xlsx(tmp_path / "Likert.xlsx", {"Sheet1": [header, *rows]})
+    out = run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert "column 'The store was clean' is not scored" in out and "column 'The staff were friendly' is not scored" in out
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["location_name"], r["agent_id"]) for key, r in found.items()} == {
+        str(i): (cells[3], None) for i, cells in enumerate(answers, start=1)}  # fmt: skip
+    assert {found[str(i)]["answers"]["The store was clean"]["value"] for i in range(1, 5)} == {"Agree", "Neutral",
+                                                                                                "Strongly disagree"}  # fmt: skip
+    ease = {"Very easy": 5, "Easy": 4, "Neutral": 3, "Very difficult": 1}
+    assert reported(tmp_path / "x.db") == {
+        ("2024-03", "ces"): (4, round(100 * sum(ease[a[2]] >= 4 for a in answers) / 4, 1))}  # fmt: skip
+    assert query(tmp_path, "SELECT location_name FROM location_scorecard ORDER BY 1", db="x.db") == [("Leeds",), ("York",)]

@@ -8,7 +8,9 @@ nor does one naming a role ("Store manager") or whose head noun is a person word
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from cxbridge.detection import labels as builtin
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import heads, mentions, names_a_score
 from cxbridge.detection.profile import ColumnProfile
@@ -39,10 +41,23 @@ def propose_fields(profiles: dict[str, ColumnProfile]) -> list[Proposal]:
         if not profile.filled:
             continue
         numbers = all(any(c.isdigit() for c in value) for value in profile.distinct)  # "81", "92.5%", not "Legal"
-        scored = names_a_score(profile.column.label, of_numbers=numbers)
+        scored = names_a_score(profile.column.label, of_numbers=numbers) or _scale_answers(profile)
         for propose in (_time, _contact, *(() if scored else _named(profile.column.label)), _personal):
             proposals += propose(profile)
     return proposals
+
+
+def _scale_answers(profile: ColumnProfile) -> bool:
+    """Most answers are labels of a built-in scale ("Agree", "Very satisfied"): a rating's, whatever
+    its header names — Microsoft Forms' Likert statement "The store was clean" holds agreement,
+    no store."""
+    answers = profile.labels.total()
+    return bool(answers) and sum(n for text, n in profile.labels.items() if builtin.label_key(text) in _labels()) >= 0.8 * answers
+
+
+@cache
+def _labels() -> frozenset[str]:
+    return frozenset(key for scale in builtin.SCALES for key in scale.values())
 
 
 def _named(header: str) -> tuple:
