@@ -357,3 +357,25 @@ def test_likert_statements_of_a_microsoft_forms_workbook_are_no_store_and_no_age
     assert reported(tmp_path / "x.db") == {
         ("2024-03", "ces"): (4, round(100 * sum(ease[a[2]] >= 4 for a in answers) / 4, 1))}  # fmt: skip
     assert query(tmp_path, "SELECT location_name FROM location_scorecard ORDER BY 1", db="x.db") == [("Leeds",), ("York",)]
+
+
+def test_a_submission_date_written_with_a_month_name_is_named_with_the_format_that_reads_it(tmp_path):
+    """A date such as `Mar 5, 2024` is none this importer reads by itself: the records are undated
+    — counted, never left out — and inspect and import say which column and the format to give."""
+    path = tmp_path / "Feedback.csv"
+    path.write_text('Submission Date,How likely are you to recommend us?,Submission ID\n"Mar 5, 2024",9,1\n'
+                    '"Apr 25, 2024",3,2\n"Apr 30, 2024",10,3\n', encoding="utf-8")  # fmt: skip
+    why = ("no column of submission times: the records are undated (counted in the month 'undated'); column "
+           "'Submission Date' names a date but holds none this importer reads ('Mar 5, 2024', 'Apr 25, 2024', "
+           "'Apr 30, 2024'): map it as columns.submitted_at with its timestamp_format (strptime: '%b %d, %Y' reads "
+           "'Mar 5, 2024')")  # fmt: skip
+    assert why in run("inspect", str(path))
+    assert why in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert reported(tmp_path / "x.db") == {("undated", "nps"): (3, nps([9, 3, 10]))}
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[sources.feedback]\nconnector = "csv"\npath = "Feedback.csv"\ntimestamp_format = "%b %d, %Y"\n'
+                       '[sources.feedback.columns]\nid = "Submission ID"\nsubmitted_at = "Submission Date"\n'
+                       '[[sources.feedback.metrics]]\ncolumn = "How likely are you to recommend us?"\nmetric = "nps"\n',
+                       encoding="utf-8")  # fmt: skip
+    run("import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "dated.db"))
+    assert reported(tmp_path / "dated.db") == {("2024-03", "nps"): (1, 100.0), ("2024-04", "nps"): (2, nps([3, 10]))}

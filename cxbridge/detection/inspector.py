@@ -12,7 +12,7 @@ from typing import Any
 from cxbridge import exports
 from cxbridge.addresses import in_file_name
 from cxbridge.detection.evidence import Proposal
-from cxbridge.detection.fields import propose_fields
+from cxbridge.detection.fields import propose_fields, undated_warning
 from cxbridge.detection.mapping_file import source_entry
 from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
 from cxbridge.detection.profile import ColumnProfile, profile_table
@@ -245,6 +245,8 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
         reading=dict(table.details), sheets=[], proposals=proposals, chosen=chosen,
     )  # fmt: skip
     inspection.reading_warnings += years
+    if undated := undated_warning(chosen, profiles):
+        inspection.reading_warnings.append(undated)
     _settle_dates(inspection, profiles, hints)
     if hints.timezone:
         inspection.settings["timezone"] = hints.timezone  # of times without a zone: a declared one stands
