@@ -256,7 +256,9 @@ def test_a_typeform_partial_response_reads_its_response_type_and_is_quarantined_
     assert [p["field"] for p in proposals if p["column"] == "Response Type"] == ["status"]
     assert "5 read · 4 written · 0 unchanged · 1 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
     assert query(tmp_path, "SELECT source_record_id, error FROM quarantine", db="x.db") == [
-        ("t98kmz8x5c9bf3wj46k28ovwtqpnsh2j", "column 'Submit Date (UTC)' is empty; every row needs a submitted time")]
+        ("t98kmz8x5c9bf3wj46k28ovwtqpnsh2j", "column 'Submit Date (UTC)' is empty; every row needs a submitted time (a "
+         "response never submitted, a partial one, has none): fill the cell or map another time column as submitted_at, "
+         "then `cxbridge quarantine replay`")]  # fmt: skip
     assert {r["status"] for r in records(tmp_path, db="x.db").values()} == {"complete"}
 
 
