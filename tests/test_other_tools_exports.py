@@ -312,7 +312,7 @@ def test_a_star_rating_about_no_metric_is_an_answer_named_unscored_with_how_to_s
                     for i, (nps_score, stars) in enumerate([(10, 5), (8, 4), (2, 1), (0, 2), (9, 5)], start=1)),
                     encoding="utf-8")  # fmt: skip
     question = "How would you rate your delivery experience?"
-    why = ("the header asks to rate ('rate') on a 1–5 scale ('5', '4', '1'), but about no metric of its own (satisfaction, "
+    why = ("the header asks for a rating ('rate') on a 1–5 scale ('5', '4', '1'), but about no metric of its own (satisfaction, "
            'effort, recommending): kept as an answer, unscored; to score it, map it under [[metrics]] with metric = "rating" '
            '(or "csat") and scale = [1, 5]')  # fmt: skip
     assert f"column {question!r} is not scored: {why}" in run("import", str(path), "--db", str(tmp_path / "x.db"))

@@ -243,7 +243,7 @@ def _rated_on_no_metric(profile: ColumnProfile, header: str, rate: str) -> Propo
     if fit is None or profile.text_share > 0.2:
         return None
     scale = f"{_fmt(fit.low)}–{_fmt(fit.high)}"
-    return _note(profile, f"the header asks to rate ({rate!r}) on a {scale} scale ({profile.example()}), but about "
+    return _note(profile, f"the header asks for a rating ({rate!r}) on a {scale} scale ({profile.example()}), but about "
                           "no metric of its own (satisfaction, effort, recommending): kept as an answer, unscored; "
                           f'to score it, map it under [[metrics]] with metric = "rating" (or "csat") and scale = '
                           f"[{_fmt(fit.low)}, {_fmt(fit.high)}]")  # fmt: skip
