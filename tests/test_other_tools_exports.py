@@ -82,6 +82,10 @@ def test_a_microsoft_forms_workbook_gives_the_scores_its_rows_hold_keyed_by_comp
         expected[(month, "nps")] = (len(some), nps([a[4] for a in some]))
         expected[(month, "csat")] = (len(some), share_satisfied([a[5] for a in some]))
     assert reported(tmp_path / "x.db") == expected
+    by_month = query(tmp_path, "SELECT month, responses, nps FROM nps_by_month ORDER BY month", db="x.db")
+    assert by_month == [(month, n, score) for (month, metric), (n, score) in sorted(expected.items()) if metric == "nps"]
+    csat = query(tmp_path, "SELECT month, responses, csat_pct FROM csat_by_month ORDER BY month", db="x.db")
+    assert csat == [(month, n, score) for (month, metric), (n, score) in sorted(expected.items()) if metric == "csat"]
     found = records(tmp_path, db="x.db")
     assert {key: found[key]["submitted_at"] for key in found} == {
         str(i): at.strftime("%Y-%m-%dT%H:%M:%SZ") for i, at, *_ in answers
