@@ -205,7 +205,8 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
     """Numbers under a satisfaction or effort question; never a question of fact ("resolved?").
     Words beside them ("1 - Very satisfied") say which end is best, as a definition's would."""
     asks = first_mentioned(header, ("satisfaction", "effort"))
-    if asks is None and profile.numbers and (rate := mentions(header, "rating")) and not mentions(header, "recommend"):
+    rate = None if recoded or mentions(header, "recommend") else mentions(header, "rating")
+    if asks is None and profile.numbers and rate:
         return _rated_on_no_metric(profile, header, rate)
     if asks is None or not profile.numbers:
         return None
