@@ -2,19 +2,23 @@
 (`cxbridge inspect`, `import`, `report`), every headline number checked against a computation made
 here from the rows written.
 
-The files are synthetic rows under the headers those tools write, as published in public
-repositories (found with the search index's find_string; headers only, no rows copied):
-- Microsoft Forms: `ID,Start time,Completion time,Email,Name,…` — acl-org/acl-anthology
-  `bin/add_attachments.py` (Apache-2.0) documents the header of its form's export; other
-  published exports show `anonymous` in Email (and blank or `Anonymous` in Name) for a response
-  to a form anyone can answer.
-- Typeform: `#,…,Response Type,Start Date (UTC),Stage Date (UTC),Submit Date (UTC),Network ID,Tags`,
-  `#` a 32-character token, times `2024-10-05 02:39:31` (published Typeform exports and scripts
-  reading them, e.g. the OSMI mental-health survey's).
-- Alchemer (SurveyGizmo): `Response ID,Time Started,Date Submitted,Status,Contact ID,Legacy
-  Comments,Comments,Language,Referer,SessionID,User Agent,Tags,IP Address,Longitude,Latitude,
-  Country,City,State/Region,Postal,…` (Mozilla's support-site survey scripts list these columns).
-- Jotform: `Submission Date,…,Submission ID` and the submitter's IP address.
+The files are synthetic rows under the headers those tools write (headers are facts; no row of
+anyone's file is copied), as published in public repositories:
+- Microsoft Forms `ID,Start time,Completion time,Email,Name,…`: acl-org/acl-anthology
+  `bin/add_attachments.py` at a767ccb2f936825911c61a5828d64143561c84e9 (Apache-2.0) documents its
+  form's export so; `anonymous` in Email (blank or `Anonymous` in Name) for a response nobody
+  signed in to give, and `Last modified time`, as other published Forms exports show (search
+  index find_string "ID,Start time,Completion time,Email,Name", ids 68842120113, 71103077507).
+- Typeform `#,…,Response Type,Start Date (UTC),Stage Date (UTC),Submit Date (UTC),Network ID`, `#`
+  a 32-character token, times `2024-10-05 02:39:31`: find_string "Submit Date (UTC)", id
+  33221789833 (and the OSMI mental-health survey's Typeform export, ids 8963700357, 5733312311).
+- Alchemer (SurveyGizmo) `Response ID,Time Started,Date Submitted,Status,Contact ID,Language,Referer,
+  SessionID,User Agent,…,Longitude,Latitude,Country,City,State/Region,Postal`: a support-site
+  survey script listing its export's columns, find_string ids 27257031613, 45280372554.
+- Jotform `Submission Date`, `Submission ID` and a column of the submitter's IP address: as Jotform
+  users describe its CSV export; no published file of it was found to check the spelling against.
+The find_string index names no repository for those ids; their licences are unknown, which is
+why only header names are taken.
 """
 
 from __future__ import annotations
