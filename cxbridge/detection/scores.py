@@ -240,14 +240,14 @@ def _rated_on_no_metric(profile: ColumnProfile, header: str, rate: str) -> Propo
     """Numbers on a usual scale under a header asking to rate, agree or say how likely, but about
     no metric ("How would you rate your delivery experience?", a star rating of Microsoft Forms or
     Typeform): neither CSAT nor CES by its words, so an answer, named unscored with how to score it."""
-    fit = _numeric_scale(profile, header, largest=10)
+    fit = numeric_scale(profile, header, largest=10)
     if fit is None or profile.text_share > 0.2:
         return None
-    scale = f"{_fmt(fit.low)}–{_fmt(fit.high)}"
+    scale = f"{written_number(fit.low)}–{written_number(fit.high)}"
     return _note(profile, f"the header asks for a rating ({rate!r}) on a {scale} scale ({profile.example()}), but about "
                           "no metric of its own (satisfaction, effort, recommending): kept as an answer, unscored; "
                           f'to score it, map it under [[metrics]] with metric = "rating" (or "csat") and scale = '
-                          f"[{_fmt(fit.low)}, {_fmt(fit.high)}]")  # fmt: skip
+                          f"[{written_number(fit.low)}, {written_number(fit.high)}]")  # fmt: skip
 
 
 def _why_no_scale(profile: ColumnProfile, *, largest: float) -> str:
