@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 
+import cxbridge
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.zendesk.source import ZendeskSource
-from cxbridge.respondents import RespondentKeys
+from cxbridge.respondents import RespondentKeys, salted_hash
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply
-from tests.sqlite_runs import query, sync_source
+from tests.sqlite_runs import query, source_config, sync_source
 from tests.zendesk_api import (
     API_TOKEN, EMAIL, REAL_HOST, ZendeskAccount, rating, support_account, survey_definition, survey_response, ticket,
     user, zendesk,
@@ -765,3 +766,31 @@ def test_an_agent_who_may_not_see_users_is_told_to_read_the_ratings_without_thei
         result = sync(tmp_path, entry(api.url))
     assert result.status == "failed" and "set requester_emails = false" in result.error, result.error
     assert "/api/v2/users/show_many.json: HTTP 403" in result.error
+
+
+def test_a_requester_without_an_address_is_keyed_by_their_phone_number_and_erased_by_it(tmp_path):
+    """A customer who called in often has no address in Zendesk, only `phone` (Show Many Users:
+    https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format); their number
+    keys the rating as a phone column's would, placed in `phone_region` (020 … typed in the UK is
+    +44 …), and is stored only as its key. A number others share (`shared_phone_number`, a front
+    desk's) keys nobody; an address comes before a number."""
+    account = identified_account()
+    account.users = [user(20978393, None, phone="020 7946 0958"),
+                     user(20978394, None, phone="+44 161 496 0000", shared=True),
+                     user(20978395, "bo@example.org", phone="+44 161 496 0001")]  # fmt: skip
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url), phone_region="GB")
+    assert (result.status, result.written) == ("success", 5), result.error
+    [(salt,)] = query(tmp_path, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    ann = salted_hash("442079460958", salt)
+    assert stored_keys(tmp_path) == {"35401": ann, "35402": None, "35403": keyed(tmp_path, "bo@example.org"),
+                                     "35405": None, "35406": ann}  # fmt: skip
+    [(raw,)] = query(tmp_path, "SELECT raw FROM feedback WHERE source_record_id = '35401'")
+    assert json.loads(raw)["requester_phone"] == f"hashed:{ann}"
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    assert [number for number in (b"7946 0958", b"2079460958", b"496 000") if number in stored] == []
+
+    config = source_config(tmp_path, entry("https://example.zendesk.com"), name="support", phone_region="GB")
+    erased = cxbridge.erase(["+44 20 7946 0958"], config=config, destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
+    assert erased.rows["feedback"] == 2
+    assert sorted(stored_keys(tmp_path)) == ["35402", "35403", "35405"]

@@ -36,10 +36,13 @@ def ticket(n: int, *, channel: str = "email", tags: tuple[str, ...] = ("billing"
             "satisfaction_rating": {"score": "good", "id": 35400 + n}}  # fmt: skip
 
 
-def user(requester: int, email: str | None) -> dict[str, Any]:
-    """A user as Show Many Users lists one (an end user: the customer who rated)."""
+def user(requester: int, email: str | None, *, phone: str | None = None, shared: bool = False) -> dict[str, Any]:
+    """A user as Show Many Users lists one (an end user: the customer who rated): `email` and
+    `phone`, "the primary phone number of the user", `shared_phone_number` whether others share it
+    (https://developer.zendesk.com/api-reference/ticketing/users/users/#json-format)."""
     return {"id": requester, "url": f"{REAL_HOST}/api/v2/users/{requester}.json", "name": f"Customer {requester}",
-            "email": email, "role": "end-user", "active": True, "phone": None, "verified": True}  # fmt: skip
+            "email": email, "role": "end-user", "active": True, "phone": phone, "shared_phone_number": shared,
+            "verified": True}  # fmt: skip
 
 
 def _epoch(text: str) -> int:

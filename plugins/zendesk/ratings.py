@@ -10,8 +10,8 @@ from typing import Any
 from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
-from cxbridge.plugins.zendesk.requesters import CONTACT
 from cxbridge.quoted_values import quoted
+from cxbridge.requester_contacts import requester_contact
 from cxbridge.records import FeedbackRecord
 from cxbridge.timestamps import field_timestamp
 
@@ -65,7 +65,7 @@ def normalize_rating(raw: dict[str, Any], builder: RecordBuilder, context: Ticke
         "ticket_id": _text(raw.get("ticket_id")),
         "agent_id": _text(raw.get("assignee_id")),
         "team": _text(raw.get("group_id")),
-        "respondent_key": builder.respondent_key(raw.get(CONTACT)),
+        "respondent_key": builder.respondent_key(requester_contact(raw)),
     }
     with_ticket_context(fields, attributes, context, builder=builder)
     return builder.build(

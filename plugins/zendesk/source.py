@@ -18,13 +18,14 @@ from cxbridge.http import json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.zendesk.config import ZendeskConfig
 from cxbridge.plugins.zendesk.ratings import TicketContext, normalize_rating, unanswered
-from cxbridge.plugins.zendesk.requesters import CONTACT, Requesters
+from cxbridge.plugins.zendesk.requesters import Requesters
 from cxbridge.plugins.zendesk.survey_responses import (
     SurveyQuestion, created_at, normalize_survey_response, survey_key, survey_questions, ticket_of, unanswered_response,
 )  # fmt: skip
 from cxbridge.privacy import PersonalFields
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
+from cxbridge.requester_contacts import CONTACTS
 from cxbridge.sources import Stream
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
@@ -131,7 +132,7 @@ class SatisfactionRatings(Stream):
         return unanswered(raw)
 
     def personal_fields(self) -> PersonalFields:
-        return PersonalFields(contacts=frozenset({CONTACT}))
+        return PersonalFields(contacts=CONTACTS)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return normalize_rating(raw, builder, self.tickets.get(raw.get("ticket_id")))

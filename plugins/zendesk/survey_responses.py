@@ -18,8 +18,8 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import UNRATED, TicketContext, with_ticket_context
-from cxbridge.plugins.zendesk.requesters import CONTACT
 from cxbridge.quoted_values import quoted
+from cxbridge.requester_contacts import requester_contact
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
@@ -139,7 +139,7 @@ def normalize_survey_response(
     if categories:
         attributes["rating_category"] = categories[0]
     fields: dict[str, Any] = {"ticket_id": ticket_of(raw), "survey_id": key and key[0],
-                              "respondent_key": builder.respondent_key(raw.get(CONTACT))}  # fmt: skip
+                              "respondent_key": builder.respondent_key(requester_contact(raw))}  # fmt: skip
     with_ticket_context(fields, attributes, context, builder=builder)
     return builder.build(
         native_id=str(raw["id"]),
