@@ -66,6 +66,7 @@ class Helpdesk:
     lose_answers: int = 0  # the answers to this many creations are lost: the connection drops instead
     unindexed: set[int] = field(default_factory=set)  # tickets the search does not show yet (its index lags)
     contacts: dict[int, str | None] = field(default_factory=dict)  # requester id → e-mail, embedded with include=requester
+    numbers: dict[int, dict[str, str]] = field(default_factory=dict)  # requester id → their `phone` and `mobile`
 
     def serve(self, api: FakeApi) -> None:
         self.url = api.url
@@ -155,7 +156,7 @@ class Helpdesk:
         """A ticket's requester as `include=requester` embeds it: "the requester's email, id, mobile,
         name, and phone" (https://developers.freshdesk.com/api/#list_all_tickets)."""
         return {"email": self.contacts.get(contact), "id": contact, "mobile": None, "name": f"Customer {contact}",
-                "phone": None}  # fmt: skip
+                "phone": None, **self.numbers.get(contact, {})}  # fmt: skip
 
     def create_ticket(self, seen: Seen, match: Any) -> Any:
         """Create a Ticket (developers.freshdesk.com/api/#create_ticket): subject, description and

@@ -17,12 +17,12 @@ import cxbridge
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.freshdesk.source import FreshdeskSource
-from cxbridge.respondents import RespondentKeys
+from cxbridge.respondents import RespondentKeys, salted_hash
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.freshdesk_api import API_KEY, REAL_HOST, SURVEYS, Helpdesk, freshdesk, rating, support_helpdesk, ticket
 from tests.local_api import Reply
-from tests.sqlite_runs import query, sync_source
+from tests.sqlite_runs import query, source_config, sync_source
 
 sync = partial(sync_source, name="helpdesk")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "freshdesk"
@@ -512,3 +512,35 @@ def test_with_requester_emails_off_tickets_are_listed_without_their_requester_an
         listings = [seen.query for seen in api.requests if seen.path == "/api/v2/tickets"]
     assert result.written == 4 and listings and not any("include" in listed for listed in listings)
     assert query(tmp_path, "SELECT DISTINCT respondent_key FROM feedback") == [(None,)]
+
+
+def test_a_requester_without_an_address_is_keyed_by_their_mobile_else_their_phone_and_erased_by_it(tmp_path):
+    """A contact who called or texted in may have no address, only `mobile` and `phone`, embedded
+    with the ticket (`include=requester`: "the requester's email, id, mobile, name, and phone",
+    https://developers.freshdesk.com/api/#list_all_tickets; contact fields:
+    https://developers.freshdesk.com/api/#contacts). The mobile is one person's, a landline may be a
+    household's or an office's, so it comes first; the number is keyed as a phone column's is,
+    placed in `phone_region` (`030/1234567` typed in Germany is +49 30 1234567), stored only as its key."""
+    helpdesk = support_helpdesk()
+    helpdesk.contacts = {402: "bo@example.org"}
+    helpdesk.numbers = {401: {"phone": "+49 30 1234500", "mobile": "0151 23456789"}, 402: {"mobile": "0151 0000000"},
+                        404: {"phone": "030/1234567", "mobile": "n/a"}}  # fmt: skip
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url), phone_region="DE")
+    assert (result.status, result.written) == ("success", 4), result.error
+    [(salt,)] = query(tmp_path, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    dataset = RespondentKeys(salt)
+    assert dict(query(tmp_path, "SELECT source_record_id, respondent_key FROM feedback")) == {
+        "9101": salted_hash("4915123456789", salt), "9102": dataset.key("bo@example.org"), "9103": None,
+        "9104": salted_hash("49301234567", salt),
+    }  # fmt: skip
+    [(raw,)] = query(tmp_path, "SELECT raw FROM feedback WHERE source_record_id = '9104'")
+    assert json.loads(raw)["requester_phone"] == f"hashed:{salted_hash('49301234567', salt)}"
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("cxbridge.db*"))
+    assert [number for number in (b"1234567", b"23456789", b"1234500") if number in stored] == []
+
+    config = source_config(tmp_path, entry("https://example.freshdesk.com"), name="helpdesk", phone_region="DE")
+    erased = cxbridge.erase(["+49 30 1234567", "+49 151 23456789"], config=config,
+                            destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")  # fmt: skip
+    assert erased.rows["feedback"] == 2
+    assert query(tmp_path, "SELECT source_record_id FROM feedback ORDER BY 1") == [("9102",), ("9103",)]

@@ -18,6 +18,7 @@ from cxbridge.metrics import MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.quoted_values import quoted
 from cxbridge.records import FeedbackRecord
+from cxbridge.requester_contacts import contact_fields, requester_contact
 from cxbridge.tabular.cells import whole_int
 from cxbridge.timestamps import field_timestamp
 
@@ -27,9 +28,6 @@ LABELS = {
 }  # fmt: skip
 SEVEN_POINTS = (-103, -102, -101, 100, 101, 102, 103)
 CLASSIC = {1: "Happy", 2: "Neutral", 3: "Unhappy"}  # classic surveys: 1 is the best answer
-CONTACT = "requester_email"
-"""The raw record's field holding its requester's e-mail address, from the rated ticket's listing:
-a declared contact, turned into its `hashed:<key>` before anything stores, logs or quarantines it."""
 # ticket.source codes (Freshdesk's API documentation): 1 Email, 2 Portal, 3 Phone, 4 Forum, 5 Twitter,
 # 6 Facebook, 7 Chat, 8 MobiHelp, 9 Feedback Widget, 10 Outbound Email, 11 Ecommerce, 12 Bot, 13 WhatsApp
 SOURCES = {1: "email", 2: "web", 3: "phone", 4: "web", 5: "chat", 6: "chat", 7: "chat", 8: "app", 9: "web",
@@ -72,7 +70,8 @@ class TicketContext:
     agent_id: str | None
     company_id: str | None
     tags: tuple[str, ...]
-    requester: tuple[str, str] | None = None  # (user id, e-mail) of the requester embedded with include=requester
+    requester: tuple[str, dict[str, str]] | None = None
+    """(user id, contact field) of the requester embedded with include=requester (`_requester`)."""
 
     @classmethod
     def of(cls, ticket: dict[str, Any]) -> TicketContext:
@@ -87,23 +86,25 @@ class TicketContext:
         )
 
 
-def _requester(ticket: dict[str, Any]) -> tuple[str, str] | None:
-    """The embedded requester's (id, e-mail) — `include=requester`: "the requester's email, id,
-    mobile, name, and phone" (https://developers.freshdesk.com/api/#list_all_tickets); None
-    without an embedded requester or an address."""
+def _requester(ticket: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """The embedded requester's id and contact — `include=requester`: "the requester's email, id,
+    mobile, name, and phone" (https://developers.freshdesk.com/api/#list_all_tickets): the address,
+    else the mobile (one person's), else the phone (a landline may be a household's or an
+    office's); None without an embedded requester or any of them."""
     requester = ticket.get("requester")
-    if not isinstance(requester, dict) or not isinstance(email := requester.get("email"), str) or not email:
+    if not isinstance(requester, dict) or not (contact := contact_fields(requester, phones=("mobile", "phone"))):
         return None
     user = _text(requester.get("id"))
-    return None if user is None else (user, email)
+    return None if user is None else (user, contact)
 
 
 def with_requester(raw: dict[str, Any], context: TicketContext | None) -> dict[str, Any]:
-    """`raw` with its user's e-mail address as `requester_email`, when the rated ticket's requester
-    is the user who rated (`user_id`): another contact's rating of the ticket gets none."""
+    """`raw` with its user's contact (`requester_email` or `requester_phone`), when the rated
+    ticket's requester is the user who rated (`user_id`): another contact's rating of the ticket
+    gets none."""
     if context is None or context.requester is None or context.requester[0] != _text(raw.get("user_id")):
         return raw
-    return {**raw, CONTACT: context.requester[1]}
+    return {**raw, **context.requester[1]}
 
 
 def normalize_rating(
@@ -172,7 +173,7 @@ def build_rated(
     survey and user, and the rated ticket's context (channel, company, tags) where known — the
     ticket is no part of the raw record, so its tags are scrubbed here (`RecordBuilder.scrubbed`)."""
     fields = {"ticket_id": _text(raw.get("ticket_id")), "agent_id": _text(raw.get("agent_id")),
-              "team": _text(raw.get("group_id")), "respondent_key": builder.respondent_key(raw.get(CONTACT))}  # fmt: skip
+              "team": _text(raw.get("group_id")), "respondent_key": builder.respondent_key(requester_contact(raw))}  # fmt: skip
     attributes = dict(attributes or {})
     for key in ("survey_id", "user_id"):
         if raw.get(key):

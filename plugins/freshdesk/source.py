@@ -16,11 +16,12 @@ from cxbridge.errors import DataError
 from cxbridge.http import ApiErrors, ApiSource, BasicAuth, HeaderBudget, PageNumber, PageRequest, json_body
 from cxbridge.http.auth import reveal
 from cxbridge.plugins.freshdesk.config import FreshdeskConfig
-from cxbridge.plugins.freshdesk.ratings import CONTACT, SurveyQuestion, TicketContext, normalize_rating, with_requester
+from cxbridge.plugins.freshdesk.ratings import SurveyQuestion, TicketContext, normalize_rating, with_requester
 from cxbridge.plugins.freshdesk.survey_responses import SurveyResponses
 from cxbridge.privacy import PersonalFields
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
+from cxbridge.requester_contacts import CONTACTS
 from cxbridge.sources import Stream
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
@@ -127,7 +128,7 @@ class SatisfactionRatings(Stream):
             yield from (with_requester(r, self.tickets.get(r.get("ticket_id"))) for r in page)
 
     def personal_fields(self) -> PersonalFields:
-        return PersonalFields(contacts=frozenset({CONTACT}))
+        return PersonalFields(contacts=CONTACTS)
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         if not self.questions:  # a quarantined rating replayed without a read

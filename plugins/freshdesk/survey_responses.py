@@ -22,12 +22,13 @@ from cxbridge.http import PageRequest, PageToken
 from cxbridge.metrics import shown_number
 from cxbridge.normalize import AnswerInput
 from cxbridge.plugins.freshdesk.csat_surveys import CsatSurvey, parse_survey, value_key
-from cxbridge.plugins.freshdesk.ratings import CONTACT, TicketContext, build_rated, with_requester
+from cxbridge.plugins.freshdesk.ratings import TicketContext, build_rated, with_requester
 from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.quoted_values import quoted
 from cxbridge.rated_tickets import RatedTickets
 from cxbridge.records import FeedbackRecord
+from cxbridge.requester_contacts import CONTACTS
 from cxbridge.sources import Stream
 from cxbridge.timestamps import parse_timestamp
 
@@ -158,9 +159,9 @@ class SurveyResponses(Stream):
     def personal_fields(self) -> PersonalFields:
         """Answers to questions the config ignores, removed from the raw response (a question
         ignored in one survey, `<survey id>/Q_1`, is removed wherever a raw answer carries its id:
-        nothing it holds is stored); the requester's e-mail address as its `hashed:<key>`."""
+        nothing it holds is stored); the requester's e-mail address or phone number as its `hashed:<key>`."""
         ignored = ignored_questions(self.source.config.questions, by_survey=True)
-        return PersonalFields(contacts=frozenset({CONTACT}), ignored_items=(("question_id", ignored),))
+        return PersonalFields(contacts=CONTACTS, ignored_items=(("question_id", ignored),))
 
 
 def _check_point(question: Question, value: Any, bounds: tuple[float, float] | None) -> None:
