@@ -28,9 +28,10 @@ class FreshdeskConfig(ApiSourceConfig):
     ticket_context: bool = Field(default=True, description="group, agent, source and tags of each rated ticket")
     requester_emails: bool = Field(
         default=True,
-        description="with ticket_context: key each rating by its requester's e-mail (stored only as its salted "
-        "hash), embedded in the rated tickets' listing (include=requester: 2 more API credits a page of tickets); "
-        "false: no embedding, and ratings join nobody (docs/identity.md)",
+        description="with ticket_context (without it nothing is keyed: docs/connectors/freshdesk.md): key each rating "
+        "by its requester's e-mail, else mobile, else phone (stored only as its salted hash), embedded in the rated "
+        "tickets' listing (include=requester: 2 more API credits a page of tickets); false: no embedding, and "
+        "ratings join nobody (docs/identity.md)",
     )
     page_size: int = Field(default=100, ge=1, le=100, description="records per page")
     csat_api: Literal["classic", "surveys"] = Field(

@@ -28,8 +28,9 @@ class ZendeskConfig(ApiSourceConfig):
     ticket_context: bool = Field(default=True, description="channel, group, tags of each rated ticket")
     requester_emails: bool = Field(
         default=True,
-        description="key each rating by its requester's e-mail (stored only as its salted hash), one Show Many "
-        "Users request a page of ratings; false: no such request, and ratings join nobody (docs/identity.md)",
+        description="key each rating by its requester's e-mail, else their unshared phone number (stored only as "
+        "its salted hash), one Show Many Users request a page of ratings; false: no such request, and ratings join "
+        "nobody (docs/identity.md)",
     )
     csat: Literal["ratings", "survey_responses"] = Field(
         default="ratings", description="ratings: legacy CSAT; survey_responses: the newer CSAT surveys"
