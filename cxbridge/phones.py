@@ -165,15 +165,60 @@ def _exit_code(region: str) -> re.Pattern[str]:
     return re.compile(phonenumbers.PhoneMetadata.metadata_for_region(region).international_prefix)
 
 
-def _dialled_abroad_as(region: str) -> str | None:
-    """The exit code written in `region` (Australia's `0011`, the US's `011`, Russia's `8~10` as
-    `810`), when one is: libphonenumber's preferred one, or the only one."""
+@lru_cache(maxsize=16)
+def exit_codes(region: str) -> tuple[str, ...]:
+    """Every exit code dialled abroad from `region` (Australia's `0011`, `0014`…; South Korea's
+    carriers' `001`, `002`, `00700`…; Russia's `8~10` as `810`): the strings libphonenumber's
+    international prefix pattern spells, and its preferred one."""
     import phonenumbers
 
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
-    if metadata.preferred_international_prefix:
-        return _NON_DIGITS.sub("", metadata.preferred_international_prefix)
-    return metadata.international_prefix if metadata.international_prefix.isdigit() else None
+    preferred = _NON_DIGITS.sub("", metadata.preferred_international_prefix or "")
+    spelled = _spelled(metadata.international_prefix) if metadata.international_prefix else []
+    return tuple(dict.fromkeys(code for code in [preferred, *spelled] if code))
+
+
+def _spelled(pattern: str) -> list[str]:
+    """The digit strings a prefix pattern of libphonenumber's matches whole: digits, `\\d`, `[…]`,
+    `(?:…|…)`, `|` and `?` are all its prefixes use (every region's is spelled in the tests)."""
+    strings, rest = _alternatives(pattern)
+    if rest:
+        raise ValueError(f"cannot spell the prefix pattern {pattern!r} at {rest!r}")
+    return strings
+
+
+def _alternatives(pattern: str) -> tuple[list[str], str]:
+    strings, rest = _sequence(pattern)
+    while rest.startswith("|"):
+        more, rest = _sequence(rest[1:])
+        strings += more
+    return strings, rest
+
+
+def _sequence(pattern: str) -> tuple[list[str], str]:
+    strings, rest = [""], pattern
+    while rest and rest[0] not in "|)":
+        atom, rest = _atom(rest)
+        if rest.startswith("?"):
+            atom, rest = ["", *atom], rest[1:]
+        strings = [start + end for start in strings for end in atom]
+    return strings, rest
+
+
+def _atom(pattern: str) -> tuple[list[str], str]:
+    if pattern.startswith("(?:"):
+        inner, rest = _alternatives(pattern[3:])
+        if not rest.startswith(")"):
+            raise ValueError(f"unclosed group in {pattern!r}")
+        return inner, rest[1:]
+    if pattern.startswith("\\d"):
+        return list("0123456789"), pattern[2:]
+    if pattern.startswith("[") and "]" in pattern:
+        end = pattern.index("]")
+        return [digit for digit in "0123456789" if re.fullmatch(pattern[: end + 1], digit)], pattern[end + 1 :]
+    if pattern[:1].isdigit():
+        return [pattern[0]], pattern[1:]
+    raise ValueError(f"cannot spell {pattern!r}")
 
 
 @lru_cache(maxsize=4096)
@@ -213,7 +258,9 @@ def former_digits(text: str, *, region: str | None = None) -> list[str]:
     international forms. With a region, before its exit code stood for the `+` (2026-12-07): a
     number written with it as its digits (`0011 44 …`: `0011442079460958`), after `00` if it
     begins so (`11442079460958`), or as `regional_digits` placed it; and an international number
-    written so. None for a national number without a region, or no phone number."""
+    written so with each of the region's exit codes (`exit_codes`: South Korea's `002 44 …` as
+    `2442079460958` too, not only the preferred one's). None for a national number without a
+    region, or no phone number."""
     written = text.strip()
     if not is_phone(written):
         return []
@@ -231,10 +278,9 @@ def former_digits(text: str, *, region: str | None = None) -> list[str]:
     code = _country_code(number)
     numbers = [number, f"{code}0{number[len(code) :]}"] if _has_trunk(code) else [number]
     national = None if region is None else _national_digits(number, region)
-    exit_code = None if region is None else _dialled_abroad_as(region)
-    dialled = [] if exit_code is None else [f"{exit_code}{digits}" for digits in numbers]
-    if exit_code and _after_00(exit_code):  # Australia's 0011: 00 and 11
-        dialled += [f"{exit_code[2:]}{digits}" for digits in numbers]
+    codes = () if region is None else exit_codes(region)
+    dialled = [f"{code}{digits}" for code in codes for digits in numbers]
+    dialled += [f"{code[2:]}{digits}" for code in codes if _after_00(code) for digits in numbers]  # 0011: 00 and 11
     found = [*(f"00{digits}" for digits in numbers), *numbers[1:], *([national] if national else []), *dialled]
     return list(dict.fromkeys(digits for digits in found if digits != number))
 

@@ -7,6 +7,7 @@ finds the records stored before, under the key the `00` made then; and a number 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.erasure_people import respondent_keys
+from cxbridge.phones import exit_codes
 from cxbridge.respondents import RespondentKeys, salted_hash
 from tests.test_phone_region import config as region_config
 from tests.test_phone_region import sync as region_sync
@@ -170,3 +172,51 @@ def test_with_the_us_region_erase_keys_a_number_also_as_011_keyed_it_before_the_
     before = salted_hash("011442079460958", "the dataset's salt")
     assert before == RespondentKeys("the dataset's salt").key("011 44 20 7946 0958")
     assert before in respondent_keys([LONDON], [], dataset)
+
+
+FORMER_KEYS = {
+    "KR": {"K1": "1442079460958", "K2": "0024402079460958", "K3": "700442079460958", "K4": "5442079460958"},
+    "AU": {"K1": "14442079460958", "K2": "00144402079460958", "K3": "11442079460958", "K4": "0011442079460958"},
+    "US": {"K1": "0114402079460958", "K2": "011442079460958", "K3": "00442079460958", "K4": "004402079460958"},
+}
+"""The digits the rules before kept of `+44 20 7946 0958` dialled with each exit code of a region:
+South Korea's carriers' `001`, `002`, `00700`, `005` (none preferred by libphonenumber); Australia's
+`0014` beside its preferred `0011`; the US's `011`, with the trunk `(0)` too. `001 44 …` lost its
+`00` (since 2026-12-07 before the region's exit code: `1442079460958`), `002 44 (0)20 …` kept every
+digit (before the `00` rule), `00700 44 …` its `700`, and `005 44 …` read with no region set
+(`5442079460958`) — each written here as the old code made it, not by cxbridge's functions."""
+
+
+@pytest.mark.parametrize(("region", "named"), [("KR", LONDON), ("KR", "002 44 20 7946 0958"), ("AU", LONDON),
+                                               ("AU", "0014 44 (0)20 7946 0958"), ("US", LONDON),
+                                               ("US", "011 44 (0)20 7946 0958")])  # fmt: skip
+def test_erase_finds_the_keys_every_exit_code_of_the_region_made_before(tmp_path, region, named):
+    """A region with several exit codes (South Korea's one per carrier, Australia's `0011` and
+    `0014`…): records stored under the keys the rules before made of the number dialled with any of
+    them are found by `erase` given it with its country code or dialled with one of them."""
+    write_csv(tmp_path, "crm", [["C1", "2026-02-05T08:00:00Z", "2", LONDON]])
+    region_sync(tmp_path, "crm", region)
+    old = [[f"K{n}", f"2026-02-0{n}T08:00:00Z", "3", f"hashed:{salted(tmp_path, digits)}"]
+           for n, digits in enumerate(FORMER_KEYS[region].values(), 1)]  # fmt: skip
+    write_csv(tmp_path, "survey", [*old, ["K9", "2026-02-09T08:00:00Z", "7", "+44 161 496 0000"]])
+    region_sync(tmp_path, "survey", region)
+    assert len(set(keys(tmp_path).values())) == 6
+
+    erased = cxbridge.erase([named], config=region_config(tmp_path, region), destination=region_url(tmp_path))
+
+    assert erased.rows["feedback"] == 5
+    assert set(keys(tmp_path)) == {"K9"}
+
+
+def test_every_regions_exit_codes_are_spelled_from_libphonenumbers_patterns():
+    """Each region's international prefix pattern (`00(?:[125689]|3(?:[46]5|91)|7(?:00|27|3|55|6[126]))`
+    for South Korea) spelled as the exit codes it matches, each matched whole by the pattern."""
+    import phonenumbers
+
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        pattern = phonenumbers.PhoneMetadata.metadata_for_region(region).international_prefix
+        codes = exit_codes(region)
+        assert codes and all(re.fullmatch(pattern, code) for code in codes), region
+    assert sorted(exit_codes("KR")) == ["001", "002", "00345", "00365", "00391", "005", "006", "00700", "00727",
+                                        "0073", "00755", "00761", "00762", "00766", "008", "009"]  # fmt: skip
+    assert {"0011", "0014"} <= set(exit_codes("AU")) and exit_codes("AU")[0] == "0011" and exit_codes("RU") == ("810",)
