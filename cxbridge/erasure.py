@@ -201,11 +201,11 @@ def found_rows(
         found.records |= {row["record_id"] for row in _select(db, select, sorted(responses))}
     patterns = [f"%{PSEUDONYM_PREFIX}{key}%" for key in keys]
     patterns += [f"%{before}{_escaped(a)}{after}%" for a in addresses for before, after in _WHOLE_VALUE]
-    if patterns:
-        raw = f"LOWER({db.json_text('raw')})"
-        named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(patterns)))
-        rows = db.query(f"SELECT record_id FROM quarantine WHERE {named}", patterns)
-        found.quarantined = {row["record_id"] for row in rows}
+    raw = f"LOWER({db.json_text('raw')})"
+    for start in range(0, len(patterns), IDS_PER_STATEMENT):  # a region's former keys may be thousands
+        sliced = patterns[start : start + IDS_PER_STATEMENT]
+        named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(sliced)))
+        found.quarantined |= {row["record_id"] for row in db.query(f"SELECT record_id FROM quarantine WHERE {named}", sliced)}
     found.quarantined |= {row["record_id"] for row in _requested(db, "quarantine", "raw", requesters)}
     cases = "SELECT case_id FROM feedback_cases WHERE record_id IN ({})"
     found.cases = {row["case_id"] for row in _select(db, cases, sorted(found.records | found.quarantined))}
@@ -252,13 +252,29 @@ def _writing(db: Statements, phones: Sequence[str]) -> set[str]:
     `PAGE` at a time and looked at here."""
     if not phones:
         return set()
-    patterns, found = ["%" + "%".join(digits) + "%" for digits in phones], set()
+    patterns, numbers, found = ["%" + "%".join(digits) + "%" for digits in _fewest(phones)], set(phones), set()
     for table, column, keys in _TEXTS:
         named = " OR ".join(f"{column} LIKE {db.param(i)}" for i in range(len(patterns)))
         select = f"SELECT {', '.join(keys)}, {column} AS written FROM {table} WHERE ({named})"
         found |= {row["record_id"] for row in _pages(db, select, keys, patterns)
-                  if any(canonical_contact(phone) in phones for phone in phones_in(row["written"]))}  # fmt: skip
+                  if any(canonical_contact(phone) in numbers for phone in phones_in(row["written"]))}  # fmt: skip
     return found
+
+
+def _fewest(phones: Sequence[str]) -> list[str]:
+    """The digits of `phones` a text must hold in order, one of them at least: a number holding
+    another's digits in order (`0014402079460958` those of `442079460958`) needs no LIKE of its own
+    — a region's former keys of one number, thousands for China, come to a few."""
+    kept: list[str] = []
+    for digits in sorted(set(phones), key=lambda digits: (len(digits), digits)):
+        if not any(_in_order(shorter, digits) for shorter in kept):
+            kept.append(digits)
+    return kept
+
+
+def _in_order(shorter: str, digits: str) -> bool:
+    rest = iter(digits)
+    return all(digit in rest for digit in shorter)
 
 
 def _pages(db: Statements, select: str, keys: Sequence[str], params: Sequence[Any]) -> Iterator[dict[str, Any]]:

@@ -220,3 +220,22 @@ def test_every_regions_exit_codes_are_spelled_from_libphonenumbers_patterns():
     assert sorted(exit_codes("KR")) == ["001", "002", "00345", "00365", "00391", "005", "006", "00700", "00727",
                                         "0073", "00755", "00761", "00762", "00766", "008", "009"]  # fmt: skip
     assert {"0011", "0014"} <= set(exit_codes("AU")) and exit_codes("AU")[0] == "0011" and exit_codes("RU") == ("810",)
+
+
+def test_with_china_erase_looks_for_the_keys_of_its_thousands_of_exit_codes_in_one_run(tmp_path):
+    """China's prefix pattern lists its carriers' `1xxxx00` prefixes (`17951 00 44 …`): 2,101 exit
+    codes, some 4,200 former keys of one number — more than one SQL expression of SQLite holds
+    (1,000 deep), so the quarantine is searched for them a slice at a time; `17951 00 44 …`, keyed by
+    its every digit before a region was set, is erased, and so is a quarantined record of the number."""
+    write_csv(tmp_path, "crm", [["C1", "2026-02-05T08:00:00Z", "2", LONDON]])
+    region_sync(tmp_path, "crm", "CN")
+    written = f"hashed:{salted(tmp_path, '1795100442079460958')}"
+    write_csv(tmp_path, "survey", [["K1", "2026-02-01T08:00:00Z", "3", written],
+                                   ["K2", "2026-02-02T08:00:00Z", "eleven", "0044 20 7946 0958"],
+                                   ["K9", "2026-02-09T08:00:00Z", "7", "+44 161 496 0000"]])  # fmt: skip
+    region_sync(tmp_path, "survey", "CN")
+
+    erased = cxbridge.erase([LONDON], config=region_config(tmp_path, "CN"), destination=region_url(tmp_path))
+
+    assert (erased.rows["feedback"], erased.rows["quarantine"]) == (2, 1)
+    assert set(keys(tmp_path)) == {"K9"}
