@@ -230,7 +230,8 @@ def test_a_classic_three_point_rating_reads_happy_as_satisfied(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [({"base_url": None}, "give domain"), ({"domain": "acme.freshdesk.com", "base_url": None}, "is not a helpdesk name"),
-     ({"api_key": "plain"}, "plain text")],
+     ({"api_key": "plain"}, "plain text"),
+     ({"ticket_context": False, "requester_emails": True}, "requester_emails = true needs ticket_context = true")],
 )  # fmt: skip
 def test_config_mistakes_name_the_key(tmp_path, change, message):
     source = {key: value for key, value in (entry("http://127.0.0.1:9") | change).items() if value is not None}

@@ -62,4 +62,10 @@ class FreshdeskConfig(ApiSourceConfig):
             raise ValueError("give domain (acme for acme.freshdesk.com) or base_url")
         if self.questions and self.csat_api != "surveys":
             raise ValueError('questions apply to the newer surveys only: set csat_api = "surveys" or remove them')
+        if self.requester_emails and not self.ticket_context and "requester_emails" in self.model_fields_set:
+            raise ValueError(
+                "requester_emails = true needs ticket_context = true: a rating's requester comes only embedded in the "
+                "rated tickets' listing (3 API credits a page of 100 tickets); turn ticket_context on, or remove "
+                "requester_emails (docs/connectors/freshdesk.md)"
+            )
         return self
