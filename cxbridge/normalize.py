@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -18,6 +18,7 @@ from cxbridge import identity, metrics, question_keys
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS, Metric, MetricSpec
 from cxbridge.privacy import PersonalFields, Scrubber
+from cxbridge.record_comment import record_comment
 from cxbridge.records import FeedbackRecord, Program
 from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.sources import SourceConfig, SourceContext
@@ -122,9 +123,12 @@ class RecordBuilder:
         raw: Any,
         answers: Iterable[AnswerInput] = (),
         submitted_at: datetime | None = None,
+        comment_from: Sequence[str] | None = None,
         **fields: Any,
     ) -> FeedbackRecord:
-        """A validated record; DataError (naming the question) for anything that does not fit."""
+        """A validated record; DataError (naming the question) for anything that does not fit.
+        `comment_from` names the questions whose answer may be its `comment`, best first
+        (`record_comment.explaining`); without it, the first comment is."""
         # Nested parts go in as plain dicts: one validation pass builds the whole record.
         answer_map: dict[str, dict[str, Any]] = {}
         scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
@@ -146,8 +150,8 @@ class RecordBuilder:
             for answer, result in scored
             if result
         ]
-        if "comment" not in values and comments:
-            values["comment"] = comments[0]["text"]
+        if "comment" not in values:
+            values["comment"] = record_comment(comments, comment_from)
         day = local_date(submitted_at, self.zone)
         values["wave"] = self._wave(values.get("wave"), day)
         try:

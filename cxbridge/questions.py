@@ -46,6 +46,7 @@ class Question:
     choices: Mapping[str, float] = field(default_factory=dict)  # answer label → numeric value
     marks_no_answer: bool = False  # its definition flags the options that carry no score (SurveyMonkey's
     # `is_na`): a negative value is a score (a weight), not a no-answer code
+    paragraph: bool = False  # a long free text (a paragraph, an essay box): `record_comment.explaining` prefers it
 
 
 class QuestionOverride(BaseModel):

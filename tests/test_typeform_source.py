@@ -523,3 +523,10 @@ def test_the_comment_is_a_reason_asked_for_then_a_long_text_never_a_place(tmp_pa
     fields = [("nps", "nps", "How likely are you to recommend us?"), ("store", "short_text", "Which store did you visit?"),
               ("visit", "long_text", "Describe your visit"), ("why", "short_text", "Why did you give that score?")]  # fmt: skip
     assert _comment_of(tmp_path, fields, {"nps": 9, **answered}) == comment
+
+
+@pytest.mark.parametrize("title", ["Which company do you work for?", "Your department", "Nom de votre entreprise"])
+def test_a_company_or_department_asked_right_after_the_score_is_no_comment(tmp_path, title):
+    fields = [("nps", "nps", "How likely are you to recommend us?"), ("who", "short_text", title)]
+    assert _comment_of(tmp_path, fields, {"nps": 3, "who": "Acme Ltd"}) is None
+    assert query(tmp_path, "SELECT question_id, text FROM feedback_comments") == [("who", "Acme Ltd")]

@@ -1,5 +1,5 @@
-"""Words of a record's fields a header names — its time, id, contact, place, channel, language,
-country, team, wave, status — and of the people in it, agents, role titles and personal data, in
+"""Words of a record's fields a header names — its time, id, contact, place, organisation, channel,
+language, country, team, wave, status — and of the people in it, agents, role titles and personal data, in
 English, Russian, Polish, German, Spanish, French and Portuguese, with the words that say which of
 a person and a place heads a header (`keywords` matches them)."""
 
@@ -40,6 +40,12 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
         "placówk", "lokalizac", "salon", "filiale", "standort", "geschäft", "markt", "tienda", "sucursal",
         "local", "magasin", "agence", "boutique", "loja", "filial", "unidade",
     ),
+    # whom a respondent works for or belongs to: a short text naming one says who, not why
+    "organisation": ("company", "organisation", "organization", "organizac", "employer", "business name",
+                     "department", "компани", "организаци", "работодател", "отдел", "firma", "firmy", "pracodawc",
+                     "dział", "unternehmen", "arbeitgeber", "abteilung", "empresa", "compañía", "compania",
+                     "empleador", "departamento", "entreprise", "société", "employeur", "département", "companhia",
+                     "organização", "empregador"),
     "channel": ("channel", "канал", "kanał", "kanal", "canal", "medium", "source"),
     # the respondent's browser a web survey records ("User Agent" of Alchemer, SurveyGizmo): no agent, no comment
     "browser": ("user agent", "useragent", "user-agent", "browser"),
@@ -75,11 +81,12 @@ WHOLE_WORDS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nom
                "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue", "rua", "stadt"}  # fmt: skip
 """Stems that count only as a word of their own ("id", not "idea"; "ort", not "report")."""
 FALSE_FRIENDS = {"office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
-                 "team": ("team member", "teammitglied")}  # fmt: skip
+                 "team": ("team member", "teammitglied"), "firma": ("confirma",)}  # fmt: skip
 """Stems found inside words of another meaning: an "officer" is a person, not an office; "oddział"
 a branch, not a "dział" (department); "independiente" independent, no shop assistant
 ("dependiente"); a "team member" ("Teammitglied") a person, not the team. Such a word (or two: a
-false friend with a space is read over the word and the next) does not count as the stem."""
+false friend with a space is read over the word and the next) does not count as the stem; Spanish
+"confirma" is no company ("firma")."""
 NOUN_FIRST = frozenset({"responsable", "responsável"})
 """Role titles that are also adjectives: a role as the header's first word ("Responsable du
 magasin", "Responsável pela loja"), "in charge" after a place or team ("Agence responsable", "Équipe

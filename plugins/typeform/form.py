@@ -33,7 +33,6 @@ class FormDefinition:
     refs: dict[str, str] = field(default_factory=dict)  # field ref → field id
     ratings: frozenset[str] = field(default_factory=frozenset)  # ids of icon ratings (stars, hearts, …)
     personal: frozenset[str] = field(default_factory=frozenset)  # ids of contact-block parts (names, company)
-    long_texts: frozenset[str] = field(default_factory=frozenset)  # ids of long_text fields: free answers
     hidden: tuple[str, ...] = ()
     language: str | None = None  # settings.language: the language respondents saw
     links: dict[str, Any] = field(default_factory=dict)  # `_links`: display and responses URLs
@@ -54,7 +53,6 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
     refs: dict[str, str] = {}
     ratings: set[str] = set()
     personal: set[str] = set()
-    long_texts: set[str] = set()
     for item, prefix, in_contact in _fields(form.get("fields") or [], "", False):
         fid, kind = str(item["id"]), str(item.get("type") or "")
         questions[fid] = _question(item, prefix) if not in_contact else Question(fid, prefix + _title(item))
@@ -62,15 +60,13 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
             refs[str(item["ref"])] = fid
         if kind == "rating":
             ratings.add(fid)
-        if kind == "long_text" and not in_contact:
-            long_texts.add(fid)
         if in_contact and kind not in _CONTACT_PARTS:
             personal.add(fid)
     hidden = tuple(str(name) for name in form.get("hidden") or [] if isinstance(name, str))
     settings, links = _object(form.get("settings")), _object(form.get("_links"))
     return FormDefinition(
         form_id=str(form.get("id") or ""), title=str(form.get("title") or ""), questions=questions, refs=refs,
-        ratings=frozenset(ratings), personal=frozenset(personal), long_texts=frozenset(long_texts), hidden=hidden,
+        ratings=frozenset(ratings), personal=frozenset(personal), hidden=hidden,
         language=str(settings["language"]) if settings.get("language") else None, links=links,
     )  # fmt: skip
 
@@ -108,7 +104,7 @@ def _question(item: dict[str, Any], prefix: str) -> Question:
         multiple = kind == "ranking" or bool(properties.get("allow_multiple_selection"))
         return Question(fid, text, "multi" if multiple else "choice", choices=option_values(labels))
     if kind in _TEXT:
-        return Question(fid, text, "text")
+        return Question(fid, text, "text", paragraph=kind == "long_text")
     return Question(fid, text)
 
 

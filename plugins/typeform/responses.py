@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cxbridge.detection.keywords import mentions
-from cxbridge.normalize import AnswerInput, RecordBuilder, comment_text
+from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.typeform.form import FormDefinition
 from cxbridge.questions import Question, QuestionPlan
+from cxbridge.record_comment import explaining
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.timestamps import field_timestamp
@@ -20,7 +20,6 @@ from cxbridge.timestamps import field_timestamp
 CONTACT_ANSWERS = ("email", "phone_number")  # answer types whose value identifies the respondent
 SCALE_FIELDS = frozenset({"nps", "opinion_scale", "rating"})  # field types whose answers are points of a scale
 _UNSET_YEAR = 1  # Typeform writes "0001-01-01T00:00:00Z" for a response never submitted
-_WHO_OR_WHERE = ("personal", "email", "phone", "address", "postcode", "location")  # roles a title may name (`mentions`)
 
 
 class FormReader:
@@ -33,26 +32,9 @@ class FormReader:
         self.mapped = {self.form.field_id(key) or key for name, key in columns.items() if name != "comment"}
         self._no_scale: set[str] = set()  # scale fields already named in the plan's warnings
         plan.decide_primaries((question, ()) for question in form.questions.values() if question.id not in self.mapped)
-        self.comment_fields = () if "comment" in columns else self._comment_fields()
-
-    def _comment_fields(self) -> tuple[str, ...]:
-        """The free-text fields whose answer is a record's `comment`, best first: those whose title
-        asks for a comment or a reason (the words a file's comment header is read by), then long
-        texts, then a short text right after a scored question whose title names no person, contact
-        or place. Any other short text (a name, a town) is a comment of its own, never the record's."""
-        asking, long, following = [], [], []
-        after_score = False
-        for question in self.form.questions.values():
-            reading = self.plan.reading(question) if question.id not in self.mapped else None
-            if reading is not None and reading.is_comment:
-                if mentions(question.text, "comment"):
-                    asking.append(question.id)
-                elif question.id in self.form.long_texts:
-                    long.append(question.id)
-                elif after_score and not any(mentions(question.text, role) for role in _WHO_OR_WHERE):
-                    following.append(question.id)
-            after_score = reading is not None and reading.spec is not None
-        return (*asking, *long, *following)
+        self.comment_fields = () if "comment" in columns else explaining(
+            plan.reading(question) if question.id not in self.mapped else None for question in form.questions.values()
+        )  # fmt: skip
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         hidden = raw.get("hidden") if isinstance(raw.get("hidden"), dict) else {}
@@ -62,8 +44,6 @@ class FormReader:
         contact = self._lookup("email", hidden, answers) or self._lookup("phone", hidden, answers) or _contact(answers)
         submitted = moment(raw, "submitted_at")
         found = [self._answer(fid, answer) for fid, answer in answers.items() if fid not in self.mapped]
-        if "comment" not in fields:
-            fields["comment"] = self._comment(answers)
         if self.form.language and "language" not in fields:
             fields["language"] = coerce.field_value("language", self.form.language, column="settings.language")
         return builder.build(
@@ -77,6 +57,7 @@ class FormReader:
             survey_id=self.form.form_id or str(raw.get("form_id") or "") or None,
             survey_name=self.form.title or None,
             attributes=self._attributes(raw, hidden),
+            comment_from=self.comment_fields,
             **fields,
         )
 
@@ -89,13 +70,6 @@ class FormReader:
             if value not in (None, ""):
                 fields[name] = coerce.field_value(name, value, column=key)
         return fields
-
-    def _comment(self, answers: dict[str, dict[str, Any]]) -> str | None:
-        """The answer of the first of `comment_fields` answered: None rather than another text."""
-        for fid in self.comment_fields:
-            if fid in answers and (text := comment_text(answer_value(answers[fid])[0])):
-                return text
-        return None
 
     def _lookup(self, name: str, hidden: dict[str, Any], answers: dict[str, dict[str, Any]]) -> Any:
         """The value of the hidden field, or the answer of the field (id or ref), a column names."""
