@@ -416,3 +416,25 @@ def test_a_ces_override_without_a_direction_under_a_how_much_effort_question_is_
     assert (result.written, result.quarantined) == (len(efforts), 0), result.error
     low = query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE question_id = '3e3e3e3e' AND category = 'low_effort'")
     assert low[0][0] == sum(effort <= 2 for effort in efforts)  # the best two boxes of 1–10, 1 the least effort
+
+
+def test_the_comment_is_the_paragraph_never_the_company_asked_first(tmp_path, user_key):
+    """A short text "Company name" before the score and a paragraph (`textQuestion.paragraph`) after
+    it: a record's comment is the paragraph's answer, or none — the company stays an answer."""
+    form = store_form()
+    company = {"itemId": "0a0b0c0d", "title": "Company name",
+               "questionItem": {"question": {"questionId": "c0c0c0c0", "textQuestion": {}}}}  # fmt: skip
+    form["items"].insert(0, company)
+    [visit] = [item for item in form["items"] if item["itemId"] == "6f708192"]
+    visit["title"] = "Your visit in your own words"
+    responses = [form_response(1, comment="Great staff"), form_response(2)]
+    for response in responses:
+        response["answers"] = {"c0c0c0c0": {"questionId": "c0c0c0c0", "textAnswers": {"answers": [{"value": "Acme"}]}},
+                               **response["answers"]}  # fmt: skip
+    account = FormsAccount()
+    account.add_form(form, *responses)
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key))
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert query(tmp_path, "SELECT comment FROM feedback ORDER BY source_record_id") == [("Great staff",), (None,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE question_id = 'c0c0c0c0'") == [(2,)]

@@ -181,3 +181,11 @@ def test_real_quiz_definitions_keep_their_numbered_options_and_an_untitled_forms
                   for qid, value in chosen.items()} for form_id, chosen in picks.items()
     }  # fmt: skip
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]  # sums are no scale: nothing scored
+
+
+def test_the_real_answers_name_is_a_comment_of_its_own_never_the_records_comment(synced):
+    """The one real response answers "Your name" (a short text, asked before any score): its comment
+    is none, not the respondent's name, which stays an answer and a row of `feedback_comments`."""
+    real = RESPONSES[0]["responseId"]
+    assert query(synced, "SELECT comment FROM feedback WHERE source_record_id = ?", (real,)) == [(None,)]
+    assert query(synced, "SELECT question_id, text FROM feedback_comments") == [("6a401f94", "初")]

@@ -62,7 +62,7 @@ def _question(question: dict[str, Any], title: str) -> Question:
         options = choice.get("options") or []
         return Question(qid, title, _CHOICE_KINDS.get(choice.get("type", ""), "choice"), choices=_values(options))
     if "textQuestion" in question:
-        return Question(qid, title, "text")
+        return Question(qid, title, "text", paragraph=bool(question["textQuestion"].get("paragraph")))
     return Question(qid, title)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.google_forms.form import FormDefinition
 from cxbridge.questions import Question, QuestionPlan
+from cxbridge.record_comment import explaining
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
@@ -25,6 +26,9 @@ class FormReader:
         self.mapped = set(columns.values())
         questions = [*form.questions.values(), *(Question(qid, qid) for qid in plan.overrides if qid not in form.questions)]
         plan.decide_primaries((question, ()) for question in questions if question.id not in self.mapped)
+        self.comment_questions = () if "comment" in columns else explaining(
+            plan.reading(question) if question.id not in self.mapped else None for question in form.questions.values()
+        )  # fmt: skip
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         answers = raw.get("answers") or {}
@@ -42,6 +46,7 @@ class FormReader:
             respondent_key=builder.respondent_key(contact),
             survey_id=self.form.form_id,
             survey_name=self.form.title or None,
+            comment_from=self.comment_questions,
             **fields,
         )
 
