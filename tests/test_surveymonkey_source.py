@@ -21,8 +21,8 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, records, sync_source
-from tests.surveymonkey_api import (NOW, REAL_HOST, SATISFACTION, SURVEY, TOKEN, SurveyMonkeyAccount, sm_error,
-                                    sm_response, support_account, support_details, surveymonkey)  # fmt: skip
+from tests.surveymonkey_api import (NOW, REAL_HOST, SATISFACTION, SURVEY, TOKEN, SurveyMonkeyAccount, _question,
+                                    sm_error, sm_response, support_account, support_details, surveymonkey)  # fmt: skip
 
 sync = partial(sync_source, name="support")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "surveymonkey"
@@ -484,3 +484,27 @@ def test_an_override_of_a_whole_matrix_scores_each_of_its_rows(tmp_path):
     rows = "SELECT question_id, metric, value, category FROM feedback_scores WHERE question_id LIKE '103%' ORDER BY 1"
     assert query(tmp_path, rows, db="default.db") == [("103_3001", "rating", 5.0, None), ("103_3002", "rating", 2.0, None)]
     assert query(tmp_path, rows) == [("103_3001", "csat", 5.0, "satisfied"), ("103_3002", "csat", 2.0, "dissatisfied")]
+
+
+def test_the_comment_is_the_essay_never_a_company_or_department_asked_in_a_single_textbox(tmp_path):
+    """Single textboxes (`open_ended`/`single`) ask the company first and the department right after
+    the effort score; the essay box (`open_ended`/`essay`) is the record's comment, or none."""
+    details = support_details()
+    questions = details["pages"][0]["questions"]
+    questions.insert(0, _question(100, 0, "Company name", "open_ended", "single"))
+    questions.insert(7, _question(109, 7, "Your department", "open_ended", "single"))
+    [essay] = [question for question in questions if question["id"] == "107"]
+    essay["headings"] = [{"heading": "Your experience in a few words"}]
+    account = SurveyMonkeyAccount(surveys={SURVEY: details})
+    given = [sm_response(1, comment="Quick and kind"), sm_response(2)]
+    for response in given:
+        asked = response["pages"][0]["questions"]
+        asked.insert(0, {"id": "100", "answers": [{"text": "Acme Ltd"}]})
+        asked.append({"id": "109", "answers": [{"text": "Purchasing"}]})
+    account.responses[SURVEY] = given
+    with surveymonkey(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert query(tmp_path, "SELECT comment FROM feedback ORDER BY source_record_id") == [("Quick and kind",), (None,)]
+    assert query(tmp_path, "SELECT question_id, COUNT(*) FROM feedback_comments GROUP BY 1 ORDER BY 1") == [
+        ("100", 2), ("107", 1), ("109", 2)]  # fmt: skip

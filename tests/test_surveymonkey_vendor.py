@@ -79,11 +79,13 @@ def test_a_real_accounts_survey_list_details_and_responses_go_through_the_connec
         assert record["answers"]["769893903"] == {"text": "What are the names of your pets?", "value": names,
                                                   "label": None}  # fmt: skip
         assert (record["submitted_at"], record["comment"], record["attributes"]) == (
-            submitted, names, {"collector_id": collector})
+            submitted, None, {"collector_id": collector})  # the pets' names explain no score: no record's comment
         assert (record["survey_id"], record["survey_name"], record["language"], record["status"]) == (
             "318754279", "my survey", "en", "complete")
         assert record["nps"] is None and record["csat"] is None
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores") == [(0,)]  # how many pets: a question of fact
+    assert query(tmp_path, "SELECT text FROM feedback_comments ORDER BY 1") == [
+        ("Donut, Mango, Phil",), ("Phil, Mango, Donut",)]  # fmt: skip
     assert b"100.34.161.38" not in (tmp_path / "cxbridge.db").read_bytes()  # the respondents' IP address
 
 

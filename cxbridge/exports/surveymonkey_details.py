@@ -158,7 +158,9 @@ def _part(question: dict[str, Any], key: str, text: str, family: str, subtype: s
         return Part(_question(key, text, kind, choices), str(question["id"]), choices)
     if family == "open_ended" and subtype == "numerical":
         return Part(Question(key, text, "other"), str(question["id"]))
-    return Part(Question(key, text, "text" if family == "open_ended" else "other"), str(question["id"]))
+    if family == "open_ended":  # an essay is a comment box: a paragraph
+        return Part(Question(key, text, "text", paragraph=subtype == "essay"), str(question["id"]))
+    return Part(Question(key, text, "other"), str(question["id"]))
 
 
 def _question(key: str, text: str, kind: str, choices: dict[str, Choice],

@@ -13,6 +13,7 @@ from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.exports.surveymonkey_details import Choice, Part, SurveyDefinition
 from cxbridge.questions import Question, QuestionPlan
+from cxbridge.record_comment import explaining
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
@@ -34,6 +35,9 @@ class ResponseReader:
         self.mapped = set(columns.values())
         scored = [part for part in definition.ordered() if part.question.id not in self.mapped and not part.demographic]
         plan.decide_primaries((part.question, (part.parent,)) for part in scored)
+        self.comment_questions = () if "comment" in columns else explaining(
+            plan.reading(part.question, also=(part.parent,)) for part in scored
+        )  # fmt: skip
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         custom = {key: value for key, value in (raw.get("custom_variables") or {}).items() if value not in (None, "")}
@@ -59,6 +63,7 @@ class ResponseReader:
             survey_id=self.definition.survey_id or str(raw.get("survey_id") or "") or None,
             survey_name=self.definition.title or None,
             attributes=attributes,
+            comment_from=self.comment_questions,
             **({"status": coerce.field_value("status", status, column="response_status")} if status else {}),
             **fields,
         )
