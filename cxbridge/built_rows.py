@@ -29,6 +29,7 @@ from pydantic import ValidationError
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
 from cxbridge.normalize import AnswerInput, RecordBuilder, primaries, comment_text
+from cxbridge.record_comment import record_comment
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program, store_id
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
 from cxbridge.tabular.compiled_rows import (
@@ -97,6 +98,7 @@ class BuiltRows:
         answers: Sequence[AnswerInput] = (),
         submitted_at: datetime | None = None,
         submitted_text: str | None = None,
+        comment_from: Sequence[str] | None = None,
         **fields: Any,
     ) -> RecordRows | None:
         """The rows `to_rows(builder.build(…))` gives for the same arguments (`answers` a
@@ -105,14 +107,15 @@ class BuiltRows:
         if not self.check.on:
             return None
         try:
-            rows = self._rows(native_id, raw, answers, (submitted_at, submitted_text), fields, ingested_at, run_id)
+            rows = self._rows(native_id, raw, answers, (submitted_at, submitted_text), fields, ingested_at, run_id,
+                              comment_from)  # fmt: skip
         except (Fallback, DataError, ValidationError):
             return None
         if self.check.left:
 
             def reference() -> RecordRows:
                 record = self.builder.build(native_id=native_id, raw=raw, answers=answers, submitted_at=submitted_at,
-                                            **fields)  # fmt: skip
+                                            comment_from=comment_from, **fields)  # fmt: skip
                 return to_rows(record, ingested_at=ingested_at, run_id=run_id)
 
             rows = self.check(rows, reference, log,
@@ -122,7 +125,8 @@ class BuiltRows:
         return rows
 
     def _rows(self, native_id: str, raw: Any, answers: Sequence[AnswerInput], submitted: tuple[Any, str | None],
-              fields: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:  # fmt: skip
+              fields: dict[str, Any], ingested_at: str, run_id: str,
+              comment_from: Sequence[str] | None = None) -> RecordRows:  # fmt: skip
         b = self.builder
         submitted_at, stamp = submitted
         values = b._defaults | fields
@@ -176,7 +180,7 @@ class BuiltRows:
             raise Fallback
         out["answers"], scores, packed_scores, comments = self._answers(answers, values, rid, out)
         if comments and "comment" not in values:
-            out["comment"] = comments[0][3]
+            out["comment"] = record_comment(((c[1], c[3]) for c in comments), comment_from)
         out["raw"] = self.raw_json(raw) if self.store_raw else None
         return content_rows(list(_CONTENT(out)), scores, comments, ingested_at=ingested_at, run_id=run_id,
                             packed_scores=packed_scores)  # fmt: skip

@@ -151,7 +151,7 @@ class RecordBuilder:
             if result
         ]
         if "comment" not in values:
-            values["comment"] = record_comment(comments, comment_from)
+            values["comment"] = record_comment(((c["question_id"], c["text"]) for c in comments), comment_from)
         day = local_date(submitted_at, self.zone)
         values["wave"] = self._wave(values.get("wave"), day)
         try:

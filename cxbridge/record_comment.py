@@ -5,7 +5,7 @@ a connector with config columns lets `[columns] comment` pick the question by ha
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cxbridge.detection.keywords import mentions
 
@@ -42,11 +42,11 @@ def explaining(readings: Iterable[Reading | None]) -> tuple[str, ...]:
     return (*asking, *paragraphs, *following)
 
 
-def record_comment(comments: Sequence[dict[str, Any]], preferred: Sequence[str] | None) -> str | None:
-    """The text of the first of the `preferred` questions (`explaining`) a record's comments answer,
-    else None rather than another text; without a preference (a stream of no survey definition),
-    its first comment."""
+def record_comment(answered: Iterable[tuple[str, str]], preferred: Sequence[str] | None) -> str | None:
+    """Of a record's comments (question id, text), the text of the first of the `preferred`
+    questions (`explaining`) answered, else None rather than another text; without a preference
+    (a stream of no survey definition), its first comment."""
     if preferred is None:
-        return comments[0]["text"] if comments else None
-    texts = {comment["question_id"]: comment["text"] for comment in comments}
+        return next((text for _, text in answered), None)
+    texts = dict(answered)
     return next((texts[qid] for qid in preferred if qid in texts), None)

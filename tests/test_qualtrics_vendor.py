@@ -209,3 +209,28 @@ def test_a_multi_select_keeps_the_labels_chosen_and_display_order_keys_are_no_an
     [(answers, attributes)] = query(tmp_path, "SELECT answers, attributes FROM feedback")
     assert json.loads(answers) == {"QID2": {"text": "Which days suit you?", "value": ["Tuesday", "Thursday"], "label": None}}
     assert json.loads(attributes) == {}
+
+
+def test_the_comment_is_the_essay_asking_why_never_a_single_line_company_asked_first(tmp_path, monkeypatch):
+    """The recorded survey, with a single-line text entry (TE, selector SL) asking the company put
+    first: a record's comment is the answer to "Why not?" (an essay box, ESTB), else none — the
+    company stays an answer and a row of `feedback_comments`."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    recorded = definition(VENDOR / f"survey_definitions_{RECORDED}.json")
+    company = {"QuestionText": "Which company do you work for?", "DataExportTag": "Q1", "QuestionType": "TE",
+               "Selector": "SL", "QuestionID": "QID1"}  # fmt: skip
+    recorded["Questions"] = {"QID1": company, **recorded["Questions"]}
+    account = QualtricsAccount()
+    account.add_survey(RECORDED, "Beskar armor")
+    account.definitions = {RECORDED: recorded}
+    account.put(RECORDED, export_record("R_why", "2025-07-01T10:00:00.500Z",
+                                        {"QID1_TEXT": "Mandalore Forge", "QID16": 1, "QID19_TEXT": "It rusted."}),
+                export_record("R_who", "2025-07-02T10:00:00.500Z", {"QID1_TEXT": "Mandalore Forge", "QID16": 5}))
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}",
+                                 "surveys": [RECORDED], "base_url": api.url + ROOT})  # fmt: skip
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert query(tmp_path, "SELECT source_record_id, comment FROM feedback ORDER BY 1") == [
+        ("R_who", None), ("R_why", "It rusted.")]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE question_id = 'QID1_TEXT'") == [(2,)]

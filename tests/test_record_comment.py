@@ -42,7 +42,7 @@ def test_the_questions_explaining_the_score_come_best_first_and_a_company_after_
 
 
 def test_the_record_comment_is_the_first_preferred_answered_else_none_and_without_preference_the_first():
-    comments = [{"question_id": "town", "text": "Lyon"}, {"question_id": "why", "text": "Fast"}]
+    comments = [("town", "Lyon"), ("why", "Fast")]
     assert record_comment(comments, ("essay", "why")) == "Fast"
     assert record_comment(comments, ("essay",)) is None
     assert record_comment(comments, None) == "Lyon"

@@ -28,6 +28,7 @@ class Question:
     kind: str = "other"  # nps, choice, multi, matrix, matrix_multi, text, other
     choices: dict[str, Choice] = field(default_factory=dict)  # choice id → label and recode
     answers: dict[str, Choice] = field(default_factory=dict)  # matrix scale points: answer id → label, recode
+    paragraph: bool = False  # a multi-line or essay text entry (TE, selector ML or ESTB): a comment box
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class ColumnMeaning:
     kind: str
     choices: dict[str, float]  # answer label → value (numeric recodes only)
     marks_no_answer: bool = False  # the definition flags its no-answer options: a negative value is a score
+    paragraph: bool = False  # a multi-line or essay text entry
 
 
 @dataclass
@@ -57,11 +59,13 @@ class SurveyDefinition:
 
     def answer_keys(self) -> list[str]:
         """The keys a response's single answers go under, in the definition's order: a
-        question's id, or one per row of a matrix (`QID5_2`)."""
+        question's id, one per row of a matrix (`QID5_2`), a text entry's `QID19_TEXT`."""
         keys = []
         for question in self.questions.values():
             if question.kind in ("matrix", "matrix_multi"):
                 keys += [f"{question.qid}_{row}" for row in question.choices]
+            elif question.kind == "text":
+                keys.append(f"{question.qid}_TEXT")
             elif question.kind != "multi":
                 keys.append(question.qid)
         return keys
@@ -77,8 +81,9 @@ class SurveyDefinition:
             return ColumnMeaning(qid, f"{question.text} (NPS group)", "metadata", {})
         if suffix == "TEXT":
             other = question.choices.get(first or "")
-            text = f"{question.text} - {other.label}" if other else question.text
-            return ColumnMeaning(qid, text, "text", {})
+            if other:  # an "Other" box beside a choice
+                return ColumnMeaning(qid, f"{question.text} - {other.label}", "text", {})
+            return ColumnMeaning(qid, question.text, "text", {}, paragraph=question.paragraph)
         return self._choice_meaning(question, first, second)
 
     def _choice_meaning(self, question: Question, first: str | None, second: str | None) -> ColumnMeaning:
@@ -94,7 +99,8 @@ class SurveyDefinition:
             return ColumnMeaning(
                 question.qid, f"{question.text} - {choice.label}" if choice else question.text, "multi", {}
             )
-        return ColumnMeaning(question.qid, question.text, question.kind, _numeric(question.choices))
+        return ColumnMeaning(question.qid, question.text, question.kind, _numeric(question.choices),
+                             paragraph=question.paragraph)  # fmt: skip
 
 
 def parse_definition(document: Any) -> SurveyDefinition | None:
@@ -137,7 +143,8 @@ def _pascal_question(qid: str, payload: dict[str, Any]) -> Question:
         choices = {cid: Choice(choice.label, cid) for cid, choice in choices.items()}
     kind = _kind(payload.get("QuestionType"), payload.get("Selector"), payload.get("SubSelector"))
     text = plain_text(payload.get("QuestionText") or "") or plain_text(payload.get("QuestionDescription") or "")
-    return Question(qid, text, payload.get("DataExportTag"), kind, choices, answers)
+    return Question(qid, text, payload.get("DataExportTag"), kind, choices, answers,
+                    paragraph=_paragraph(payload.get("QuestionType"), payload.get("Selector")))  # fmt: skip
 
 
 def _from_api(result: dict[str, Any]) -> SurveyDefinition:
@@ -152,7 +159,8 @@ def _from_api(result: dict[str, Any]) -> SurveyDefinition:
         }
         kind = _kind(qtype.get("type"), qtype.get("selector"), qtype.get("subSelector"))
         text = plain_text(payload.get("questionText") or "")
-        questions[qid] = Question(qid, text, payload.get("questionName"), kind, choices)
+        questions[qid] = Question(qid, text, payload.get("questionName"), kind, choices,
+                                  paragraph=_paragraph(qtype.get("type"), qtype.get("selector")))  # fmt: skip
     return SurveyDefinition(result.get("id"), result.get("name"), questions)
 
 
@@ -166,6 +174,11 @@ def _kind(question_type: str | None, selector: str | None, sub_selector: str | N
     if question_type == "TE":
         return "text"
     return "other"
+
+
+def _paragraph(question_type: str | None, selector: str | None) -> bool:
+    """A text entry of several lines or an essay box, not a single line or a form of fields."""
+    return question_type == "TE" and selector in ("ML", "ESTB")
 
 
 def _recode(value: Any) -> float | str:

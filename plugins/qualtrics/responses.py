@@ -17,6 +17,7 @@ from cxbridge.errors import DataError
 from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition
 from cxbridge.normalize import AnswerInput, RecordBuilder
+from cxbridge.record_comment import explaining
 from cxbridge.questions import Question, QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.tables import RecordRows
@@ -59,8 +60,11 @@ class SurveyReader:
         self._submitted_text: str | None = None  # `_submitted`'s
         keys = definition.answer_keys() if definition else []
         keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
-        questions = (found for key in keys if key not in self.mapped and (found := self._question(key)) is not None)
+        questions = [found for key in keys if key not in self.mapped and (found := self._question(key)) is not None]
         plan.decide_primaries(questions)
+        self.comment_questions = () if "comment" in columns else explaining(
+            plan.reading(question, also=also) for question, also in questions
+        )  # fmt: skip
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         return builder.build(**self._record(raw, builder))
@@ -96,6 +100,7 @@ class SurveyReader:
             "attributes": attributes,
             "survey_id": raw.get("surveyId"),
             "survey_name": self.definition.survey_name if self.definition else None,
+            "comment_from": self.comment_questions,
             **found,
         }
 
@@ -232,7 +237,8 @@ class SurveyReader:
             meaning = self.definition.meaning(key) if self.definition else None
             if meaning is not None:
                 kind = _KINDS.get(meaning.kind, "other")
-                question = Question(id=key, text=meaning.text, kind=kind, choices=meaning.choices)
+                question = Question(id=key, text=meaning.text, kind=kind, choices=meaning.choices,
+                                    paragraph=meaning.paragraph)  # fmt: skip
                 self._questions[key] = (question, (meaning.qid,) if meaning.qid != key else ())
             elif _QUESTION_KEY.match(key):
                 self._questions[key] = (Question(id=key, text=key), ())
