@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from cxbridge.detection.keywords import mentions
 
 if TYPE_CHECKING:
+    from cxbridge.normalize import AnswerInput
     from cxbridge.questions import Reading
 
 WHO_OR_WHERE = ("personal", "email", "phone", "address", "postcode", "location", "organisation")
@@ -27,18 +28,37 @@ def explaining(readings: Iterable[Reading | None]) -> tuple[str, ...]:
     comment or a reason (the words a file's comment header is read by), then paragraphs (long
     texts), then a short text right after a scored question that `names_who_or_where` not. Any other
     short text is a comment of its own (`feedback_comments`), never the record's."""
+    return _explaining(
+        None if reading is None else (reading.question.id, reading.question.text, reading.is_comment,
+                                      reading.spec is not None, reading.question.paragraph)
+        for reading in readings
+    )  # fmt: skip
+
+
+def explaining_answers(answers: Iterable[AnswerInput | None]) -> tuple[str, ...]:
+    """`explaining` of the answers of one record in the survey's order, for a stream that reads no
+    survey definition (its questions are known by their answers alone): no paragraph is told."""
+    return _explaining(
+        None if answer is None else (answer.question_id, answer.question_text or "", answer.is_comment,
+                                     answer.spec is not None, False)
+        for answer in answers
+    )  # fmt: skip
+
+
+def _explaining(questions: Iterable[tuple[str, str, bool, bool, bool] | None]) -> tuple[str, ...]:
+    """`explaining` of (id, wording, is a comment, is scored, is a paragraph) in the survey's order."""
     asking, paragraphs, following = [], [], []
     after_score = False
-    for reading in readings:
-        if reading is not None and reading.is_comment:
-            question = reading.question
-            if mentions(question.text, "comment"):
-                asking.append(question.id)
-            elif question.paragraph:
-                paragraphs.append(question.id)
-            elif after_score and not names_who_or_where(question.text):
-                following.append(question.id)
-        after_score = reading is not None and reading.spec is not None
+    for question in questions:
+        if question is not None and question[2]:
+            qid, text, _, _, paragraph = question
+            if mentions(text, "comment"):
+                asking.append(qid)
+            elif paragraph:
+                paragraphs.append(qid)
+            elif after_score and not names_who_or_where(text):
+                following.append(qid)
+        after_score = question is not None and question[3]
     return (*asking, *paragraphs, *following)
 
 

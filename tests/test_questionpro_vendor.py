@@ -62,13 +62,16 @@ def test_ratings_on_a_scale_from_one_are_scored_as_configured(synced):
     assert query(synced, "SELECT satisfied, neutral, csat_pct FROM csat_by_month") == [(1, 0, 100.0)]  # primary only
 
 
-def test_a_choice_is_its_text_and_typed_text_a_comment(synced):
+def test_a_choice_is_its_text_and_typed_text_a_comment_the_records_only_when_it_gives_the_reason(synced):
     [(answers, comment, country, language, submitted)] = query(
         synced, "SELECT answers, comment, country, language, submitted_at FROM feedback WHERE source_record_id = '12345678'"
     )
     assert json.loads(answers)["12345678"] == {"text": "How often do you conduct surveys?", "value": "Always",
                                                "label": "Always"}  # fmt: skip
-    assert (comment, country, language, submitted) == ("FirstName", "IN", "en", "2020-10-05T21:51:51Z")  # 2:51 PM PDT
+    assert (comment, country, language, submitted) == (None, "IN", "en", "2020-10-05T21:51:51Z")  # 2:51 PM PDT
+    # "First Name" asks who, not why: the typed name is a comment of its own, never the record's
+    assert query(synced, "SELECT c.question_id, c.text FROM feedback_comments c JOIN feedback f USING (record_id) "
+                         "WHERE f.source_record_id = '12345678'") == [("12345679", "FirstName")]  # fmt: skip
     assert query(synced, "SELECT comment, submitted_at FROM feedback WHERE source_record_id = '101049875'") == [
         ("Test Data", "2023-01-05T09:42:24Z")  # 1:42 AM PST
     ]

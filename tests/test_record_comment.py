@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cxbridge.questions import Question, QuestionPlan
-from cxbridge.record_comment import explaining, names_who_or_where, record_comment
+from cxbridge.record_comment import explaining, explaining_answers, names_who_or_where, record_comment
 
 NPS = Question("nps", "How likely are you to recommend us?", "nps", scale=(0.0, 10.0))
 
@@ -47,3 +47,12 @@ def test_the_record_comment_is_the_first_preferred_answered_else_none_and_withou
     assert record_comment(comments, ("essay",)) is None
     assert record_comment(comments, None) == "Lyon"
     assert record_comment([], None) is None
+
+
+def test_answers_without_a_definition_follow_the_same_rule_in_the_order_given():
+    plan = QuestionPlan({}, where="sources.test")
+    name = plan.answer(Question("name", "First Name", "text"), "Ann")
+    score = plan.answer(NPS, 9)
+    beside = plan.answer(Question("nps_other", "How likely are you to recommend us? - Other", "text"), "Kind staff")
+    assert explaining_answers([name, score, beside]) == ("nps_other",)
+    assert explaining_answers([score, name]) == ()

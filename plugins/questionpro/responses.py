@@ -9,6 +9,7 @@ from typing import Any
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.questionpro.timestamps import response_time
 from cxbridge.questions import Question, QuestionPlan
+from cxbridge.record_comment import explaining_answers
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
@@ -57,6 +58,7 @@ class ResponseReader:
             survey_id=str(raw.get("surveyID") or "") or None,
             survey_name=raw.get("surveyName") or None,
             attributes=attributes,
+            comment_from=explaining_answers(answer for pair in found for answer in pair),  # beside its question
             **fields,
         )
 
