@@ -28,7 +28,7 @@ def explaining(readings: Iterable[Reading | None]) -> tuple[str, ...]:
     comment or a reason (the words a file's comment header is read by), then paragraphs (long
     texts), then a short text right after a scored question that `names_who_or_where` not. Any other
     short text is a comment of its own (`feedback_comments`), never the record's."""
-    return _explaining(
+    return explaining_in_order(
         None if reading is None else (reading.question.id, reading.question.text, reading.is_comment,
                                       reading.spec is not None, reading.question.paragraph)
         for reading in readings
@@ -38,15 +38,16 @@ def explaining(readings: Iterable[Reading | None]) -> tuple[str, ...]:
 def explaining_answers(answers: Iterable[AnswerInput | None]) -> tuple[str, ...]:
     """`explaining` of the answers of one record in the survey's order, for a stream that reads no
     survey definition (its questions are known by their answers alone): no paragraph is told."""
-    return _explaining(
+    return explaining_in_order(
         None if answer is None else (answer.question_id, answer.question_text or "", answer.is_comment,
                                      answer.spec is not None, False)
         for answer in answers
     )  # fmt: skip
 
 
-def _explaining(questions: Iterable[tuple[str, str, bool, bool, bool] | None]) -> tuple[str, ...]:
-    """`explaining` of (id, wording, is a comment, is scored, is a paragraph) in the survey's order."""
+def explaining_in_order(questions: Iterable[tuple[str, str, bool, bool, bool] | None]) -> tuple[str, ...]:
+    """`explaining` of (id, wording, is a comment, is scored, is a paragraph) in the survey's order:
+    a file's columns (`cxbridge inspect`) as much as a survey's questions."""
     asking, paragraphs, following = [], [], []
     after_score = False
     for question in questions:

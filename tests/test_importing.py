@@ -714,3 +714,30 @@ def test_a_file_kept_twice_in_a_cursor_of_before_is_kept_once_read_on_from_its_f
     assert f"1 file read: {SYNCED}" in invoke("status").output
     assert count("cxbridge.db") == [(8,)]
     assert "0 read · 0 written" in invoke(*command).output
+
+
+def test_an_imported_files_comment_is_the_reason_after_the_score_never_the_company_asked_first(tmp_path):
+    """A company asked first (long, varied text, so free text too) and a reason after the score: the
+    record's comment is the reason or none — the detractor queue shows the reason, never the
+    company — and both stay rows of `feedback_comments`."""
+    companies = ["Acme Logistics International", "Bright Future Consulting Group", "Northwind Traders Limited",
+                 "Contoso Pharmaceuticals Europe", "Fabrikam Industrial Holdings", "Tailspin Toys Manufacturing"]  # fmt: skip
+    reasons = ["", "Delivery took three weeks", "", "Cheaper shipping please", "", "More colours"]
+    scores = [2, 3, 9, 10, 4, 8]
+    path = tmp_path / "b2b.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([
+            ["Submitted", "Your company", "How likely are you to recommend us? (0-10)", "Anything we should change"],
+            *([f"0{n + 1}.02.2026 10:00", company, score, reason]
+              for n, (company, score, reason) in enumerate(zip(companies, scores, reasons))),
+        ])  # fmt: skip
+    assert invoke("inspect", str(path), "--write-mapping", str(tmp_path / "b2b.toml")).exit_code == 0
+    mapping = tomllib.loads((tmp_path / "b2b.toml").read_text(encoding="utf-8"))["sources"]["b2b"]
+    assert (mapping["columns"]["comment"], mapping["comments"]) == ("Anything we should change", ["Your company"])
+    assert "6 written" in invoke("import", str(path), "--db", str(tmp_path / "b2b.db"), "--timezone", "UTC").output
+    db = tmp_path / "b2b.db"
+    assert count(db, "SELECT nps, comment FROM feedback ORDER BY submitted_at") == [
+        (score, reason or None) for score, reason in zip(scores, reasons)]  # fmt: skip
+    assert count(db, "SELECT nps, comment FROM detractor_queue ORDER BY submitted_at") == [
+        (2, None), (3, "Delivery took three weeks"), (4, None)]  # fmt: skip
+    assert count(db, "SELECT COUNT(*) FROM feedback_comments") == [(len(companies) + 3,)]

@@ -16,6 +16,7 @@ from cxbridge.detection.evidence import Proposal
 from cxbridge.errors import ConfigError
 from cxbridge.masking import redact
 from cxbridge.normalize import PRIMARY_COLUMN_OF
+from cxbridge.record_comment import explaining_in_order
 
 LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
                 "timestamp": "timestamps", "ignore": "ignore"}  # fmt: skip
@@ -32,14 +33,18 @@ def source_entry(inspection: Any, *, path: str) -> dict[str, Any]:
     if inspection.sheets and inspection.left_out:  # else every sheet, those added later too
         entry["sheets"] = list(inspection.sheets)
     entry |= inspection.settings
-    columns, lists, metrics = _mapped(inspection.chosen)
+    columns, lists, metrics = _mapped(inspection.chosen, order=[column.key for column in inspection.table.columns])
     entry["columns"] = columns
     entry["metrics"] = metrics
     entry |= {key: values for key, values in lists.items() if values}
     return entry
 
 
-def _mapped(chosen: list[Proposal]) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, Any]]]:
+def _mapped(
+    chosen: list[Proposal], *, order: list[str]
+) -> tuple[dict[str, str], dict[str, list[str]], list[dict[str, Any]]]:
+    """The columns, lists and metrics of the mapping; `order`, the file's columns, says which
+    free-text column comes right after a score (`_explaining_column`)."""
     columns: dict[str, str] = {}
     lists: dict[str, list[str]] = {name: [] for name in LIST_TARGETS.values()}
     metrics: list[dict[str, Any]] = []
@@ -58,8 +63,18 @@ def _mapped(chosen: list[Proposal]) -> tuple[dict[str, str], dict[str, list[str]
             columns[proposal.target] = proposal.column
     comments = lists["comments"]
     if comments and "comment" not in columns:
-        columns["comment"] = comments.pop(0)
+        columns["comment"] = _explaining_column(chosen, order) or comments[0]
+        comments.remove(columns["comment"])
     return columns, lists, metrics
+
+
+def _explaining_column(chosen: list[Proposal], order: list[str]) -> str | None:
+    """The free-text column that explains the score (`record_comment.explaining`, the file's
+    columns in order, the header their wording): never a company or a town asked first."""
+    at = {column: index for index, column in enumerate(order)}
+    in_order = sorted(chosen, key=lambda p: at.get(p.column, len(at)))
+    found = explaining_in_order((p.column, p.column, p.target == "comment", p.target in METRICS, False) for p in in_order)
+    return found[0] if found else None
 
 
 def mapping_text(inspections: list[Any], target: Path) -> str:

@@ -33,6 +33,7 @@ from cxbridge.identity import record_ids
 from cxbridge.json_text import is_plain, plain_json
 from cxbridge.metrics import nps_category
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, score_row, comment_text
+from cxbridge.record_comment import record_comment
 from cxbridge.records import Answer, FeedbackRecord, Program, Score, store_id
 from cxbridge.tables import (
     CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
@@ -166,6 +167,7 @@ class CompiledRows:
         self.metric_answers: dict[Any, Any] = {}  # the metric columns' cells: `_metric_answers`
         self.questions = [(column, {}) for column in self.answer_keys[len(self.metric_columns) + len(n.comments) :]]
         self.comments = [(column, n._text(column), _comment_head(column, n._text(column))) for column in n.comments]
+        self.comment_from = n.comment_from
         self.attribute_plans: dict[tuple[str, ...], list[tuple[str, str, bool]]] = {}
         self.text_plan: list[tuple[str, str, bool]] | None = None  # the attribute plan of a table of text's rows
         self.attribute_cells: dict[str, dict[Any, Any]] = {}
@@ -324,7 +326,7 @@ class CompiledRows:
             elif value is not None and (text := comment_text(value)):  # a cell typed as a number or a date
                 comments.append((rid, column, text_of, text, None))
         if comments:
-            out[_COMMENT] = comments[0][3]
+            out[_COMMENT] = record_comment(((c[1], c[3]) for c in comments), self.comment_from)
         for column, memo in self.questions:
             value, label = values.get(column), labels.get(column) if labels else None
             more.append(_remembered(memo, (type(value), value, type(label), label), self._question, column,

@@ -60,6 +60,7 @@ class RowNormalizer:
         primary = config.primary_columns()
         self.primary = {id(metric): metric.column in primary for metric in config.metrics}
         self.comments = list(dict.fromkeys(key(c) for c in [config.columns.comment, *config.comments] if c))
+        self.comment_from = (key(config.columns.comment),) if config.columns.comment else None  # by hand: it alone
         self.questions = [key(c) for c in config.questions]
         self.multi = {key(c) for c in config.multi_choice}
         self.ignored = {key(c) for c in config.ignore}
@@ -122,6 +123,7 @@ class RowNormalizer:
             answers=answers,
             submitted_at=self.timestamp(values, "submitted_at", required=True),
             attributes=self._attributes(values),
+            comment_from=self.comment_from,
             **{key: value for key, value in fields.items() if value is not None},
         )
 
