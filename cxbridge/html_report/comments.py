@@ -26,8 +26,8 @@ def comment_samples(
     parameters = Parameters(destination)
     where = record_filters(options, parameters)
     newest = f"CASE WHEN f.submitted_at IS NULL THEN 1 ELSE 0 END, {destination.in_time('f.submitted_at')} DESC, f.record_id, c.question_id"
-    sql = f"""SELECT store, submitted_at, source, program, question_text, text FROM (
-    SELECT {STORE} AS store, f.submitted_at, f.source, f.program, c.question_text, c.text,
+    sql = f"""SELECT store, submitted_at, submitted_local_date, source, program, question_text, text FROM (
+    SELECT {STORE} AS store, f.submitted_at, f.submitted_local_date, f.source, f.program, c.question_text, c.text,
            ROW_NUMBER() OVER (PARTITION BY {STORE} ORDER BY {newest}) AS place
     FROM feedback_comments c JOIN feedback f ON f.record_id = c.record_id
     {store_names(destination)}
@@ -58,7 +58,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
 
 
 def _comment(row: dict[str, Any]) -> str:
-    when = str(row["submitted_at"] or "undated")[:10]
+    when = str(row["submitted_local_date"] or "undated")  # the day the trends count it in, not its UTC day
     program = PROGRAM_NAMES.get(row["program"], row["program"])
     return (f'<li><blockquote>{text(row["text"])}</blockquote><span class="meta">{text(when)} · {text(program)} · '
             f'{text(row["source"])}</span></li>')  # fmt: skip

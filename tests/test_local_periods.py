@@ -1,0 +1,256 @@
+"""Figures by period at the edges of days (the truth audit of time): customers of one program
+answering through four sources in Tokyo and Auckland (ahead of UTC), Los Angeles (behind it) and
+Warsaw (`[settings] timezone`, over both of its 2025 clock changes), at 23:30 and 00:30 local
+around month ends, in naive file times and in times carrying `Z` or `+09:00`; mystery shops and
+audits at the same edges. Every record's local day is worked out here with `zoneinfo` from the
+documented rule (docs/report.md: the source's `timezone`, else `[settings] timezone`) and each
+month's and week's NPS, CSAT %, CES % low effort, counts and mean scores from the rows written
+below — then compared with `cxbridge report` (JSON), the by-month views, the HTML report, and
+`--since`/`--until` at their boundaries."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import defaultdict
+from datetime import date, datetime
+from fractions import Fraction
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from tests.conftest import half_up
+
+SETTINGS_ZONE = "Europe/Warsaw"
+ZONES = {"tokyo": "Asia/Tokyo", "auckland": "Pacific/Auckland", "la": "America/Los_Angeles", "warsaw": None,
+         "shops": "America/Los_Angeles", "audits": None}  # fmt: skip
+ANSWERS = {  # source: (submitted as written, NPS 0–10, CSAT 1–5, CES 1–7 higher is better)
+    "tokyo": [
+        ("2025-10-31 23:30", 10, 5, 7),
+        ("2025-11-01 00:30", 3, 2, 2),
+        ("2025-11-30 23:30", 9, 4, 6),
+        ("2025-12-01 00:30", 6, 3, 4),
+        ("2025-10-31T15:30:00Z", 8, 4, 5),
+        ("2025-11-01T00:30:00+09:00", 0, 1, 1),
+        ("2025-10-31T14:59:00Z", 10, 5, 6),
+    ],
+    "auckland": [
+        ("2025-10-31 23:30", 2, 1, 2),
+        ("2025-11-01 00:30", 10, 5, 7),
+        ("2025-11-30 23:30", 7, 3, 3),
+        ("2025-12-01 00:30", 9, 4, 6),
+        ("2025-12-31 23:30", 5, 2, 1),
+        ("2026-01-01 00:30", 10, 5, 7),
+    ],
+    "la": [
+        ("2025-10-31 23:30", 9, 5, 6),
+        ("2025-11-01 00:30", 1, 1, 1),
+        ("2025-11-30 23:30", 8, 4, 5),
+        ("2025-12-01 00:30", 10, 5, 7),
+        ("2025-11-01T06:59:00Z", 4, 2, 3),
+        ("2025-11-01T07:00:00Z", 9, 4, 6),
+    ],
+    "warsaw": [
+        ("2025-03-30 02:30", 10, 4, 6),
+        ("2025-03-31 23:59", 6, 2, 2),
+        ("2025-04-01 00:00", 9, 5, 7),
+        ("2025-03-31T22:30:00Z", 3, 3, 4),
+        ("2025-10-26 02:30", 8, 4, 5),
+        ("2025-10-31 23:30", 10, 5, 6),
+        ("2025-11-01 00:30", 0, 1, 1),
+        ("2025-10-31T23:30:00Z", 7, 3, 3),
+    ],
+}
+POINTS = {  # source: (submitted as written, points) — mystery shops of 40 points, audits of 20
+    "shops": [
+        ("2025-10-31 23:30", 30),
+        ("2025-11-01 00:30", 36),
+        ("2025-11-01T07:30:00Z", 21),
+        ("2025-11-30 23:30", 40),
+    ],
+    "audits": [
+        ("2025-10-31 23:30", 15),
+        ("2025-11-01 00:30", 18),
+        ("2025-10-31T23:30:00Z", 11),
+        ("2025-11-30 23:30", 20),
+    ],
+}
+OF = {"shops": 40, "audits": 20}
+PROGRAM = {"shops": "mystery_shop", "audits": "audit"}
+
+
+def local_day(source: str, written: str) -> date:
+    """A time without a zone read in its source's zone, one with an offset moved into it."""
+    zone = ZoneInfo(ZONES[source] or SETTINGS_ZONE)
+    moment = datetime.fromisoformat(written)
+    return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)).date()
+
+
+def bucket(day: date, by: str) -> str:
+    year, week, _ = day.isocalendar()
+    return {"month": f"{day.year}-{day.month:02d}", "week": f"{year}-W{week:02d}", "day": day.isoformat()}[by]
+
+
+def share(part: int, whole: int) -> float:
+    return half_up(Fraction(100 * part, whole))
+
+
+def expected_report(by: str) -> dict[tuple[str, str, str], tuple[int, float]]:
+    """(bucket, program, metric) → (responses, score), from the rows above."""
+    answers: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for source, rows in ANSWERS.items():
+        for written, nps, csat, ces in rows:
+            answers[bucket(local_day(source, written), by)].append((nps, csat, ces))
+    figures = {}
+    for period, found in answers.items():
+        n = len(found)
+        promoters, detractors = sum(a[0] >= 9 for a in found), sum(a[0] <= 6 for a in found)
+        figures[period, "voc", "nps"] = (n, share(promoters - detractors, n))
+        figures[period, "voc", "csat"] = (n, share(sum(a[1] >= 4 for a in found), n))
+        figures[period, "voc", "ces"] = (n, share(sum(a[2] >= 6 for a in found), n))
+    scores: dict[tuple[str, str], list[Fraction]] = defaultdict(list)
+    for source, rows in POINTS.items():
+        for written, points in rows:
+            scores[bucket(local_day(source, written), by), PROGRAM[source]].append(Fraction(100 * points, OF[source]))
+    for (period, program), found in scores.items():
+        figures[period, program, program] = (len(found), half_up(sum(found) / len(found)))
+    return figures
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _source(name: str, metrics: str) -> str:
+    zone = f'timezone = "{ZONES[name]}"\n' if ZONES[name] else ""
+    program = f'program = "{PROGRAM[name]}"\n' if name in PROGRAM else ""
+    return f"""
+[sources.{name}]
+connector = "csv"
+path = "{name}.csv"
+{zone}{program}
+[sources.{name}.columns]
+id = "id"
+submitted_at = "submitted"
+location_id = "store"
+comment = "comment"
+{metrics}"""
+
+
+ANSWER_METRICS = """
+[[sources.{name}.metrics]]
+column = "nps"
+metric = "nps"
+
+[[sources.{name}.metrics]]
+column = "csat"
+metric = "csat"
+scale = [1, 5]
+
+[[sources.{name}.metrics]]
+column = "ces"
+metric = "ces"
+scale = [1, 7]
+direction = "higher_is_better"
+"""
+
+
+def comment(source: str, n: int) -> str:
+    return f"{source} answer {n}"
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The six sources synced into one SQLite file; its cxbridge.toml."""
+    folder = tmp_path_factory.mktemp("local_periods")
+    config = [f'[settings]\ntimezone = "{SETTINGS_ZONE}"\n\n[destination]\nurl = "sqlite:///{folder / "cx.db"}"\n']
+    for source, rows in ANSWERS.items():
+        _write(folder / f"{source}.csv", ["id", "submitted", "store", "nps", "csat", "ces", "comment"],
+               [[n, written, source, nps, csat, ces, comment(source, n)] for n, (written, nps, csat, ces) in enumerate(rows)])  # fmt: skip
+        config.append(_source(source, ANSWER_METRICS.format(name=source)))
+    for source, rows in POINTS.items():
+        _write(folder / f"{source}.csv", ["id", "submitted", "store", "points", "comment"],
+               [[n, written, source, points, comment(source, n)] for n, (written, points) in enumerate(rows)])  # fmt: skip
+        metric = f'\n[[sources.{source}.metrics]]\ncolumn = "points"\nmetric = "{PROGRAM[source]}"\nscale = [0, {OF[source]}]\n'
+        config.append(_source(source, metric))
+    (folder / "cxbridge.toml").write_text("".join(config), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sync", "--config", str(folder / "cxbridge.toml")])
+    assert result.exit_code == 0, result.output
+    assert "0 quarantined" in result.output and " 1 quarantined" not in result.output
+    return folder / "cxbridge.toml"
+
+
+def report(config: Path, *options: str) -> list[dict]:
+    result = CliRunner().invoke(cli, ["report", "--config", str(config), "--format", "json", *options])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def figures_of(rows: list[dict], by: str) -> dict[tuple[str, str, str], tuple[int, float]]:
+    return {(row[by], row["program"], row["metric"]): (row["responses"], row["score"]) for row in rows}
+
+
+def test_the_edges_fall_on_both_sides_of_month_ends_in_every_zone():
+    """The data is what the checks need: 23:30 and 00:30 local land in two months, and an
+    instant written in UTC lands in the month of its source's zone, not of UTC."""
+    assert local_day("tokyo", "2025-10-31T15:30:00Z") == date(2025, 11, 1)
+    assert local_day("la", "2025-11-01T06:59:00Z") == date(2025, 10, 31)
+    assert local_day("warsaw", "2025-03-31T22:30:00Z") == date(2025, 4, 1)
+    assert local_day("warsaw", "2025-10-31T23:30:00Z") == date(2025, 11, 1)
+    months = {bucket(local_day(s, w), "month") for s, rows in ANSWERS.items() for w, *_ in rows}
+    assert months == {"2025-03", "2025-04", "2025-10", "2025-11", "2025-12", "2026-01"}
+
+
+@pytest.mark.parametrize("by", ["month", "week", "day"])
+def test_each_periods_figures_are_those_of_the_local_days(dataset, by):
+    assert figures_of(report(dataset, "--by", by), by) == expected_report(by)
+
+
+def test_the_by_month_views_add_up_to_the_reports_months(dataset):
+    import sqlite3
+
+    expected = {key: value for key, value in expected_report("month").items() if key[1] == "voc"}
+    found = {}
+    with sqlite3.connect(dataset.parent / "cx.db") as conn:
+        for view, metric, part in (("nps_by_month", "nps", "promoters - detractors"),
+                                   ("csat_by_month", "csat", "satisfied"), ("ces_by_month", "ces", "low_effort")):  # fmt: skip
+            sql = f"SELECT month, SUM(responses), SUM({part}) FROM {view} WHERE program = 'voc' GROUP BY month"
+            for month, responses, parts in conn.execute(sql):
+                found[month, "voc", metric] = (responses, share(parts, responses))
+    assert found == expected
+
+
+@pytest.mark.parametrize(("since", "until"), [("2025-11-01", "2025-12-01"), ("2025-10-31", "2025-11-01"),
+                                              ("2025-04-01", "2025-10-27")])  # fmt: skip
+def test_since_and_until_keep_the_local_days_from_since_up_to_the_day_before_until(dataset, since, until):
+    first, end = date.fromisoformat(since), date.fromisoformat(until)
+    expected = defaultdict(int)
+    for source, rows in [*ANSWERS.items(), *POINTS.items()]:
+        for written, *_ in rows:
+            if first <= local_day(source, written) < end:
+                expected[PROGRAM.get(source, "voc")] += 1
+    found = {row["program"]: row["responses"] for row in report(dataset, "--by", "program", "--since", since,
+                                                                "--until", until) if row["metric"] != "csat"}  # fmt: skip
+    assert found == {program: n for program, n in expected.items()}
+
+
+def test_the_html_report_shows_each_comment_on_its_local_day(dataset, tmp_path):
+    """A comment written 00:30 on 1 December in Tokyo (15:30 UTC the day before) counts in
+    December in the trends: the page dates it 2025-12-01, not the UTC day."""
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--config", str(dataset), "--html", str(page)])
+    assert result.exit_code == 0, result.output
+    shown = re.findall(r"<blockquote>(\w+) answer (\d+)</blockquote><span class=\"meta\">([^ ]+) ·", page.read_text())
+    assert len(shown) == 3 * len(ZONES)  # the newest three of each store
+    written = {source: [row[0] for row in rows] for source, rows in [*ANSWERS.items(), *POINTS.items()]}
+    assert {(s, n): day for s, n, day in shown} == {
+        (s, n): local_day(s, written[s][int(n)]).isoformat() for s, n, _ in shown
+    }
+    assert ("tokyo", "3", "2025-12-01") in shown
