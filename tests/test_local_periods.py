@@ -24,6 +24,8 @@ from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 from tests.conftest import half_up
+from tests.html_pages import Page
+from tests.test_report_intervals import adjusted_wald, agresti_caffo, assert_changes, close, wilson
 
 SETTINGS_ZONE = "Europe/Warsaw"
 ZONES = {"tokyo": "Asia/Tokyo", "auckland": "Pacific/Auckland", "la": "America/Los_Angeles", "warsaw": None,
@@ -213,6 +215,37 @@ def test_each_periods_figures_are_those_of_the_local_days(dataset, by):
     assert figures_of(report(dataset, "--by", by), by) == expected_report(by)
 
 
+def answers_by(by: str) -> dict[str, list[tuple[int, int, int]]]:
+    found: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for source, rows in ANSWERS.items():
+        for written, *answer in rows:
+            found[bucket(local_day(source, written), by)].append(tuple(answer))
+    return found
+
+
+@pytest.mark.parametrize("by", ["month", "week"])
+def test_each_periods_interval_and_change_are_those_of_its_local_answers(dataset, by):
+    """NPS: Rocks's adjusted Wald; CSAT %: Wilson's interval, changes by Agresti and Caffo
+    (docs/report.md, computed by tests/test_report_intervals.py's own means)."""
+    periods = answers_by(by)
+    nps_rows = report(dataset, "--by", by, "--metric", "nps")
+    estimates = {}
+    for row in nps_rows:
+        values = [1 if nps >= 9 else -1 if nps <= 6 else 0 for nps, _, _ in periods[row[by]]]
+        centre, se, low, high = adjusted_wald(values)
+        assert close(row["ci_low"], low) and close(row["ci_high"], high), row
+        estimates[row[by]] = (100 * Fraction(sum(values), len(values)), centre, se)
+    assert_changes(nps_rows, estimates, by)
+    csat_rows = report(dataset, "--by", by, "--metric", "csat")
+    for row in csat_rows:
+        satisfied, n = sum(csat >= 4 for _, csat, _ in periods[row[by]]), len(periods[row[by]])
+        low, high = wilson(satisfied, n)
+        assert close(row["ci_low"], 100 * low) and close(row["ci_high"], 100 * high), row
+        estimates[row[by]] = (100 * Fraction(satisfied, n), *agresti_caffo(satisfied, n))
+    assert_changes(csat_rows, estimates, by)
+    assert [row[by] for row in nps_rows] == sorted(periods)
+
+
 def test_the_by_month_views_add_up_to_the_reports_months(dataset):
     import sqlite3
 
@@ -241,13 +274,28 @@ def test_since_and_until_keep_the_local_days_from_since_up_to_the_day_before_unt
     assert found == {program: n for program, n in expected.items()}
 
 
-def test_the_html_report_shows_each_comment_on_its_local_day(dataset, tmp_path):
+@pytest.fixture(scope="module")
+def page(dataset: Path) -> str:
+    """The HTML report of the whole dataset, by month."""
+    path = dataset.parent / "report.html"
+    result = CliRunner().invoke(cli, ["report", "--config", str(dataset), "--html", str(path)])
+    assert result.exit_code == 0, result.output
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_html_reports_trends_show_each_months_figures(page):
+    tables = Page(page).tables
+    shown = {}
+    for program, metric in {key[1:] for key in expected_report("month")}:
+        for period, responses, score, *_ in tables[f"trend-{program}-{metric}"][1:]:
+            shown[period, program, metric] = (int(responses), float(score.replace("\N{MINUS SIGN}", "-")))
+    assert shown == expected_report("month")
+
+
+def test_the_html_report_shows_each_comment_on_its_local_day(page):
     """A comment written 00:30 on 1 December in Tokyo (15:30 UTC the day before) counts in
     December in the trends: the page dates it 2025-12-01, not the UTC day."""
-    page = tmp_path / "report.html"
-    result = CliRunner().invoke(cli, ["report", "--config", str(dataset), "--html", str(page)])
-    assert result.exit_code == 0, result.output
-    shown = re.findall(r"<blockquote>(\w+) answer (\d+)</blockquote><span class=\"meta\">([^ ]+) ·", page.read_text())
+    shown = re.findall(r"<blockquote>(\w+) answer (\d+)</blockquote><span class=\"meta\">([^ ]+) ·", page)
     assert len(shown) == 3 * len(ZONES)  # the newest three of each store
     written = {source: [row[0] for row in rows] for source, rows in [*ANSWERS.items(), *POINTS.items()]}
     assert {(s, n): day for s, n, day in shown} == {
