@@ -523,7 +523,7 @@ def test_one_timezone_for_several_files_reads_only_the_times_that_carry_no_zone(
     moments = {"zoned": datetime(2017, 7, 18, 8, 28, 48, tzinfo=zurich),
                "naive": datetime(2024, 3, 1, 10, 0, tzinfo=new_york),
                "offset": datetime(2024, 3, 1, 10, 0, tzinfo=timezone(timedelta(hours=2)))}  # fmt: skip
-    days = {"zoned": zurich, "naive": new_york, "offset": new_york}  # a zone named by the file counts its days
+    days = {"zoned": new_york, "naive": new_york, "offset": new_york}  # the source's zone counts every record's days
     expected = sorted((source, at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                        at.astimezone(days[source]).date().isoformat()) for source, at in moments.items())  # fmt: skip
     stored = count(tmp_path / "cx.db", "SELECT source, submitted_at, submitted_local_date FROM feedback ORDER BY 1")

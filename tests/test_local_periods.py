@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sqlite3
 from collections import defaultdict
 from datetime import date, datetime
 from fractions import Fraction
@@ -247,8 +248,6 @@ def test_each_periods_interval_and_change_are_those_of_its_local_answers(dataset
 
 
 def test_the_by_month_views_add_up_to_the_reports_months(dataset):
-    import sqlite3
-
     expected = {key: value for key, value in expected_report("month").items() if key[1] == "voc"}
     found = {}
     with sqlite3.connect(dataset.parent / "cx.db") as conn:
@@ -302,3 +301,19 @@ def test_the_html_report_shows_each_comment_on_its_local_day(page):
         (s, n): local_day(s, written[s][int(n)]).isoformat() for s, n, _ in shown
     }
     assert ("tokyo", "3", "2025-12-01") in shown
+
+
+@pytest.mark.parametrize(("zone", "day"), [(None, "2017-07-17"), ("Europe/London", "2017-07-18")])
+def test_a_qualtrics_export_declaring_its_zone_is_read_in_it_and_counted_in_the_sources_days(tmp_path, zone, day):
+    """An export made in Tokyo says so: 08:28:48 there is 23:28:48 UTC on the 17th whatever
+    the source's zone, and, as every record, it counts on its day in the source's zone — UTC
+    unless set (the 17th), 00:28 on the 18th in London — not on the export's (docs/files.md)."""
+    from tests.test_importing import zoned_qualtrics_export
+
+    export = zoned_qualtrics_export(tmp_path / "tokyo.csv", "Asia/Tokyo")
+    given = ["--timezone", zone] if zone else []
+    result = CliRunner().invoke(cli, ["import", str(export), "--db", str(tmp_path / "cx.db"), *given])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "cx.db") as conn:
+        stored = conn.execute("SELECT submitted_at, submitted_local_date FROM feedback").fetchall()
+    assert stored == [("2017-07-17T23:28:48Z", day)]
