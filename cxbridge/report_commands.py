@@ -4,7 +4,7 @@ by `cxbridge.api`, which imports this module when one is first asked for: a sync
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,9 @@ def report(
 ) -> list[dict[str, Any]]:
     """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
     by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
-    first local day counted, `until` the first day left out (a date or 'YYYY-MM-DD'); `intervals`
-    adds each figure's 95 % interval and, by a time bucket, whether its change is significant."""
+    first local day counted, `until` the first day left out (a date, a datetime at midnight or
+    'YYYY-MM-DD'); `intervals` adds each figure's 95 % interval and, by a time bucket, whether its
+    change is significant."""
     from cxbridge.reporting import report_rows
 
     options = _report_options(by, metric, program, source, since, until, intervals=intervals)
@@ -113,6 +114,12 @@ def _report_options(by, metric, program, source, since, until, *, intervals=Fals
 
 
 def _day(value: date | str | None, name: str) -> date | None:
+    """A local day; a datetime at midnight is its day as written (pandas' dates are such)."""
+    if isinstance(value, datetime):
+        if value.time() != time():
+            raise ConfigError(f"{name} = {value:%Y-%m-%d %H:%M:%S} is a time, not a day: the report counts whole local "
+                              f"days; pass date({value.year}, {value.month}, {value.day})")  # fmt: skip
+        return value.date()
     if not isinstance(value, str):
         return value
     try:

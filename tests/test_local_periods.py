@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
+import cxbridge
 from cxbridge.cli.main import cli
+from cxbridge.errors import ConfigError
 from tests.conftest import half_up
 from tests.html_pages import Page
 from tests.test_report_intervals import adjusted_wald, agresti_caffo, assert_changes, close, wilson
@@ -317,3 +319,15 @@ def test_a_qualtrics_export_declaring_its_zone_is_read_in_it_and_counted_in_the_
     with sqlite3.connect(tmp_path / "cx.db") as conn:
         stored = conn.execute("SELECT submitted_at, submitted_local_date FROM feedback").fetchall()
     assert stored == [("2017-07-17T23:28:48Z", day)]
+
+
+def test_a_midnight_datetime_bounds_the_same_local_days_as_its_date_in_python(dataset):
+    """`cxbridge.report(since=datetime(2025, 11, 1))` (what pandas and most code hold) kept
+    1 November out and 1 December in: the bounds were compared as text with the days."""
+    by_date = cxbridge.report(dataset, by="program", since=date(2025, 11, 1), until=date(2025, 12, 1))
+    november = sum(local_day(s, w).month == 11 for s, rows in ANSWERS.items() for w, *_ in rows)
+    assert (by_date[0]["metric"], by_date[0]["responses"]) == ("nps", november)
+    midnight = datetime(2025, 11, 1), datetime(2025, 12, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
+    assert cxbridge.report(dataset, by="program", since=midnight[0], until=midnight[1]) == by_date
+    with pytest.raises(ConfigError, match=r"since = 2025-11-01 05:00:00 is a time, not a day: .*date\(2025, 11, 1\)"):
+        cxbridge.report(dataset, since=datetime(2025, 11, 1, 5))
