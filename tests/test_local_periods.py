@@ -97,7 +97,12 @@ def local_day(source: str, written: str) -> date:
 
 def bucket(day: date, by: str) -> str:
     year, week, _ = day.isocalendar()
-    return {"month": f"{day.year}-{day.month:02d}", "week": f"{year}-W{week:02d}", "day": day.isoformat()}[by]
+    return {
+        "month": f"{day.year}-{day.month:02d}",
+        "week": f"{year}-W{week:02d}",
+        "day": day.isoformat(),
+        "quarter": f"{day.year}-Q{(day.month - 1) // 3 + 1}",
+    }[by]
 
 
 def share(part: int, whole: int) -> float:
@@ -213,7 +218,7 @@ def test_the_edges_fall_on_both_sides_of_month_ends_in_every_zone():
     assert months == {"2025-03", "2025-04", "2025-10", "2025-11", "2025-12", "2026-01"}
 
 
-@pytest.mark.parametrize("by", ["month", "week", "day"])
+@pytest.mark.parametrize("by", ["month", "week", "day", "quarter"])
 def test_each_periods_figures_are_those_of_the_local_days(dataset, by):
     assert figures_of(report(dataset, "--by", by), by) == expected_report(by)
 
@@ -331,3 +336,24 @@ def test_a_midnight_datetime_bounds_the_same_local_days_as_its_date_in_python(da
     assert cxbridge.report(dataset, by="program", since=midnight[0], until=midnight[1]) == by_date
     with pytest.raises(ConfigError, match=r"since = 2025-11-01 05:00:00 is a time, not a day: .*date\(2025, 11, 1\)"):
         cxbridge.report(dataset, since=datetime(2025, 11, 1, 5))
+
+
+def test_question_trend_and_location_ranking_count_each_month_of_local_days(dataset):
+    """The other views by month: each question's answers (question_trend) and each store's NPS
+    answers and score (location_ranking, monthly by default; a store is a source here)."""
+    stores: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for source, rows in ANSWERS.items():
+        for written, nps, *_ in rows:
+            stores[bucket(local_day(source, written), "month"), source].append(nps)
+    months: dict[str, int] = defaultdict(int)
+    for (month, _), answers in stores.items():
+        months[month] += len(answers)
+    with sqlite3.connect(dataset.parent / "cx.db") as conn:
+        trend = conn.execute("SELECT month, SUM(responses) FROM question_trend WHERE metric = 'nps' GROUP BY month")
+        assert dict(trend.fetchall()) == months
+        ranking = conn.execute("SELECT period, location_id, nps_answers, nps FROM location_ranking "
+                               "WHERE nps_answers > 0").fetchall()  # fmt: skip
+    expected = {
+        key: (len(a), share(sum(n >= 9 for n in a) - sum(n <= 6 for n in a), len(a))) for key, a in stores.items()
+    }
+    assert {(period, store): (n, score) for period, store, n, score in ranking} == expected
