@@ -357,3 +357,17 @@ def test_question_trend_and_location_ranking_count_each_month_of_local_days(data
         key: (len(a), share(sum(n >= 9 for n in a) - sum(n <= 6 for n in a), len(a))) for key, a in stores.items()
     }
     assert {(period, store): (n, score) for period, store, n, score in ranking} == expected
+
+
+def test_an_html_report_of_november_counts_and_dates_only_novembers_local_days(dataset, tmp_path):
+    path = tmp_path / "november.html"
+    args = ["report", "--config", str(dataset), "--html", str(path), "--since", "2025-11-01", "--until", "2025-12-01"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    html = path.read_text(encoding="utf-8")
+    days = sorted(local_day(s, w) for s, rows in [*ANSWERS.items(), *POINTS.items()] for w, *_ in rows)
+    november = [day.isoformat() for day in days if day.month == 11 and day.year == 2025]
+    assert Page(html).counts["records"] == str(len(november))
+    assert f"records, {november[0]} to {november[-1]}</p>" in html
+    shown = re.findall(r"</blockquote><span class=\"meta\">([^ ]+) ·", html)
+    assert shown and set(shown) <= set(november)
