@@ -15,7 +15,7 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -371,3 +371,22 @@ def test_an_html_report_of_november_counts_and_dates_only_novembers_local_days(d
     assert f"records, {november[0]} to {november[-1]}</p>" in html
     shown = re.findall(r"</blockquote><span class=\"meta\">([^ ]+) ·", html)
     assert shown and set(shown) <= set(november)
+
+
+def test_parquet_folders_place_records_by_utc_month_and_the_views_count_local_months(dataset, tmp_path):
+    """docs/bi.md: a tool reading the folders sees `month` as the UTC month — not the views'."""
+    import duckdb
+
+    args = ["sync", "--config", str(dataset), "--source", "tokyo", "--destination", f"parquet:///{tmp_path / 'lake'}"]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    files = f"{tmp_path / 'lake'}/feedback/source=*/*/*.parquet"
+    with duckdb.connect() as conn:
+        folders = conn.execute(f"SELECT source_record_id, month, submitted_local_date FROM read_parquet('{files}', "
+                               "hive_partitioning = true) ORDER BY 1").fetchall()  # fmt: skip
+    expected = []
+    for n, (written, *_) in enumerate(ANSWERS["tokyo"]):
+        moment = datetime.fromisoformat(written)
+        utc = (moment.replace(tzinfo=ZoneInfo("Asia/Tokyo")) if moment.tzinfo is None else moment).astimezone(UTC)
+        expected.append((str(n), f"{utc:%Y-%m}", local_day("tokyo", written).isoformat()))
+    assert folders == expected
+    assert any(month != day[:7] for _, month, day in folders)
