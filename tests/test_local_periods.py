@@ -390,3 +390,16 @@ def test_parquet_folders_place_records_by_utc_month_and_the_views_count_local_mo
         expected.append((str(n), f"{utc:%Y-%m}", local_day("tokyo", written).isoformat()))
     assert folders == expected
     assert any(month != day[:7] for _, month, day in folders)
+
+
+def test_the_documented_month_to_date_cast_reads_every_month_and_leaves_undated_empty():
+    """docs/bi.md (Superset): `month || '-01'` cast as a date failed on 'undated-01'."""
+    import duckdb
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "bi.md").read_text(encoding="utf-8")
+    cast, sqlite_cast = re.search(r"calculated column `(CAST\(.+?\))`\n\(on SQLite `(.+?)`\)", text).groups()
+    months = "(SELECT '2025-11' AS month UNION ALL SELECT 'undated' AS month) t"
+    with duckdb.connect() as conn:
+        assert conn.execute(f"SELECT {cast} FROM {months} ORDER BY 1").fetchall() == [(date(2025, 11, 1),), (None,)]
+    with sqlite3.connect(":memory:") as conn:
+        assert conn.execute(f"SELECT {sqlite_cast} FROM {months} ORDER BY 1").fetchall() == [(None,), ("2025-11-01",)]
