@@ -403,3 +403,23 @@ def test_the_documented_month_to_date_cast_reads_every_month_and_leaves_undated_
         assert conn.execute(f"SELECT {cast} FROM {months} ORDER BY 1").fetchall() == [(date(2025, 11, 1),), (None,)]
     with sqlite3.connect(":memory:") as conn:
         assert conn.execute(f"SELECT {sqlite_cast} FROM {months} ORDER BY 1").fetchall() == [(None,), ("2025-11-01",)]
+
+
+def test_the_documented_nps_trend_is_the_last_twelve_dated_months(tmp_path):
+    """docs/bi.md's 'last twelve months' sorted `undated` (text after every month) first in
+    DESC order: a dataset with records without a time got eleven months and `undated`."""
+    from tests.sqlite_runs import documented_query
+
+    months = [f"2025-{m:02d}-15 12:00" for m in range(1, 13)] + ["2026-01-15 12:00", "2026-02-15 12:00"]
+    _write(tmp_path / "dated.csv", ["id", "submitted", "nps"], [[n, when, n % 11] for n, when in enumerate(months)])
+    _write(tmp_path / "undated.csv", ["id", "nps"], [[1, 10], [2, 0]])
+    sources = [f'[sources.{name}]\nconnector = "csv"\npath = "{name}.csv"\n[sources.{name}.columns]\nid = "id"\n'
+               f'{timed}[[sources.{name}.metrics]]\ncolumn = "nps"\nmetric = "nps"\n'
+               for name, timed in (("dated", 'submitted_at = "submitted"\n'), ("undated", ""))]  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text("\n".join(sources), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["sync", "--config", str(tmp_path / "cxbridge.toml")])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(tmp_path / "cxbridge.db") as conn:
+        rows = conn.execute(documented_query("NPS trend of one program")).fetchall()
+    expected = [(when[:7], 1, float(100 * (n % 11 >= 9) - 100 * (n % 11 <= 6))) for n, when in enumerate(months)]
+    assert rows == expected[::-1][:12]
