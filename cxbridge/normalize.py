@@ -22,7 +22,7 @@ from cxbridge.record_comment import record_comment
 from cxbridge.records import FeedbackRecord, Program
 from cxbridge.respondents import RespondentKeys, unsaved_keys
 from cxbridge.sources import SourceConfig, SourceContext
-from cxbridge.timestamps import calendar_period, local_date, zone
+from cxbridge.timestamps import calendar_period, local_date, parse_timestamp, zone
 
 PRIMARY_COLUMNS = {"nps": NPS_METRICS, "csat": {Metric.CSAT}, "ces": {Metric.CES}}
 PRIMARY_COLUMN_OF = {metric: column for column, names in PRIMARY_COLUMNS.items() for metric in names}
@@ -122,13 +122,19 @@ class RecordBuilder:
         native_id: str,
         raw: Any,
         answers: Iterable[AnswerInput] = (),
-        submitted_at: datetime | None = None,
+        submitted_at: datetime | str | float | None = None,
         comment_from: Sequence[str] | None = None,
         **fields: Any,
     ) -> FeedbackRecord:
         """A validated record; DataError (naming the question) for anything that does not fit.
-        `comment_from` names the questions whose answer may be its `comment`, best first
-        (`record_comment.explaining`); without it, the first comment is."""
+        `submitted_at` is read as `parse_timestamp` reads it, a time without an offset in the
+        source's zone (`zone`), where the record's local day is counted too. `comment_from` names
+        the questions whose answer may be its `comment`, best first (`record_comment.explaining`);
+        without it, the first comment is."""
+        try:
+            submitted_at = parse_timestamp(submitted_at, tz=self.zone)
+        except DataError as exc:
+            raise DataError(f"submitted_at: {exc}", field="submitted_at") from None
         # Nested parts go in as plain dicts: one validation pass builds the whole record.
         answer_map: dict[str, dict[str, Any]] = {}
         scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
