@@ -425,17 +425,23 @@ def test_the_documented_nps_trend_is_the_last_twelve_dated_months(tmp_path):
     assert rows == expected[::-1][:12]
 
 
+def api_builder(zone: str):
+    """The record builder of an API source whose `timezone` is `zone`."""
+    from cxbridge.normalize import RecordBuilder
+    from cxbridge.sources import SourceConfig, SourceContext
+
+    context = SourceContext("api", Path("."), timezone=zone)
+    return RecordBuilder(context=context, config=SourceConfig(connector="api"), connector="api", stream="responses")
+
+
 def test_a_plugin_reads_naive_times_in_the_sources_zone_as_docs_plugins_md_shows():
     """The documented normalize passes `tz=builder.zone`: 00:30 on 1 November from an API of a
     source in Tokyo is 15:30 UTC on 31 October and counts on 1 November."""
-    from cxbridge.normalize import RecordBuilder
-    from cxbridge.sources import SourceConfig, SourceContext
     from cxbridge.timestamps import parse_timestamp
 
     documented = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text(encoding="utf-8")
     assert 'submitted_at=parse_timestamp(raw.get("submitted_at"), tz=builder.zone)' in documented
-    context = SourceContext("api", Path("."), timezone="Asia/Tokyo")
-    builder = RecordBuilder(context=context, config=SourceConfig(connector="api"), connector="api", stream="responses")
+    builder = api_builder("Asia/Tokyo")
     record = builder.build(native_id="1", raw={}, submitted_at=parse_timestamp("2025-11-01 00:30", tz=builder.zone))
     assert (record.submitted_at, record.submitted_local_date) == (
         datetime(2025, 10, 31, 15, 30, tzinfo=UTC),
@@ -454,21 +460,14 @@ def test_build_reads_the_time_a_plugin_hands_it_as_it_is_in_the_sources_zone(giv
     """README's plugin passes the API's text (`submitted_at=raw["submitted_at"]`): build raised
     AttributeError ('str' object has no attribute 'tzinfo'); it is read as `parse_timestamp` reads
     it, a time without an offset in the source's zone."""
-    from cxbridge.normalize import RecordBuilder
-    from cxbridge.sources import SourceConfig, SourceContext
-
-    context = SourceContext("api", Path("."), timezone="Asia/Tokyo")
-    builder = RecordBuilder(context=context, config=SourceConfig(connector="api"), connector="api", stream="responses")
+    builder = api_builder("Asia/Tokyo")
     record = builder.build(native_id="1", raw={}, submitted_at=given)
     assert (record.submitted_at, record.submitted_local_date) == (stored, day)
 
 
 def test_build_names_submitted_at_when_a_plugins_time_is_no_time():
     from cxbridge.errors import DataError
-    from cxbridge.normalize import RecordBuilder
-    from cxbridge.sources import SourceConfig, SourceContext
 
-    builder = RecordBuilder(context=SourceContext("api", Path(".")), config=SourceConfig(connector="api"),
-                            connector="api", stream="responses")  # fmt: skip
+    builder = api_builder("UTC")
     with pytest.raises(DataError, match=r"^submitted_at: timestamp .+ is not ISO-8601"):
         builder.build(native_id="1", raw={}, submitted_at="yesterday")
