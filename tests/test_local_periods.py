@@ -289,13 +289,19 @@ def page(dataset: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def test_the_html_reports_trends_show_each_months_figures(page):
+@pytest.mark.parametrize("by", ["month", "week"])
+def test_the_html_reports_trends_show_each_periods_figures(page, dataset, tmp_path, by):
+    if by != "month":
+        path = tmp_path / f"by-{by}.html"
+        result = CliRunner().invoke(cli, ["report", "--config", str(dataset), "--html", str(path), "--by", by])
+        assert result.exit_code == 0, result.output
+        page = path.read_text(encoding="utf-8")
     tables = Page(page).tables
     shown = {}
-    for program, metric in {key[1:] for key in expected_report("month")}:
+    for program, metric in {key[1:] for key in expected_report(by)}:
         for period, responses, score, *_ in tables[f"trend-{program}-{metric}"][1:]:
             shown[period, program, metric] = (int(responses), float(score.replace("\N{MINUS SIGN}", "-")))
-    assert shown == expected_report("month")
+    assert shown == expected_report(by)
 
 
 def test_the_html_report_shows_each_comment_on_its_local_day(page):
