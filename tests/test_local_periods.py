@@ -477,3 +477,28 @@ def test_build_names_submitted_at_when_a_plugins_time_is_no_time():
     builder = api_builder("UTC")
     with pytest.raises(DataError, match=r"^submitted_at: timestamp .+ is not ISO-8601"):
         builder.build(native_id="1", raw={}, submitted_at="yesterday")
+
+
+def test_a_qualtrics_time_mapped_from_embedded_data_without_an_offset_is_read_in_the_sources_zone(
+    tmp_path, monkeypatch
+):
+    """`[columns] submitted_at` may name an embedded field a survey fills with local clock text:
+    20:00 on 31 October in a Tokyo source is 11:00 UTC and counts in October — it was read as
+    20:00 UTC, 05:00 on 1 November in Tokyo, nine hours late and in the next month."""
+    from cxbridge.plugins.qualtrics.source import QualtricsSource
+    from tests.qualtrics_api import ROOT, TOKEN, QualtricsAccount, qualtrics, response
+    from tests.sqlite_runs import query, sync_source
+
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    account = QualtricsAccount()
+    account.add_survey("SV_store1", "Store visit NPS 2026")
+    naive, offset = response(1), response(2)
+    naive["values"]["VisitTime"], offset["values"]["VisitTime"] = "2025-10-31 20:00", "2025-10-31T20:00:00+09:00"
+    account.put("SV_store1", naive, offset)
+    with qualtrics(account) as api:
+        source = {"connector": "qualtrics", "base_url": api.url + ROOT, "api_token": "${QUALTRICS_API_TOKEN}",
+                  "columns": {"location_id": "StoreID", "submitted_at": "VisitTime"}, "timezone": "Asia/Tokyo"}  # fmt: skip
+        assert sync_source(tmp_path, source, name="stores").status == "success"
+    stored = query(tmp_path, "SELECT submitted_at, submitted_local_date FROM feedback ORDER BY source_record_id")
+    assert stored == [("2025-10-31T11:00:00Z", "2025-10-31")] * 2

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from cxbridge.built_rows import BuiltRows
 from cxbridge.errors import DataError
@@ -95,7 +96,7 @@ class SurveyReader:
             "native_id": str(raw["responseId"]),
             "raw": raw,
             "answers": answers,
-            "submitted_at": self._submitted(values),
+            "submitted_at": self._submitted(values, builder.zone),
             "respondent_key": builder.keys.key(str(contact) if contact else None),  # builder.respondent_key's
             "attributes": attributes,
             "survey_id": raw.get("surveyId"),
@@ -209,8 +210,9 @@ class SurveyReader:
             found[name] = result
         return found
 
-    def _submitted(self, values: dict[str, Any]) -> Any:
-        """The response's time; and, in `_submitted_text`, that time as stored when it was read
+    def _submitted(self, values: dict[str, Any], zone: ZoneInfo) -> Any:
+        """The response's time — one without an offset (embedded data `[columns]` maps) read in
+        the source's `zone`; and, in `_submitted_text`, that time as stored when it was read
         from the export's own form (`2026-01-05T10:05:00.250Z`), else None."""
         self._submitted_text = None
         key = self.columns["submitted_at"]
@@ -227,7 +229,7 @@ class SurveyReader:
                     self._submitted_text = _stored_time(value)
                     return moment
         try:
-            return parse_timestamp(value)
+            return parse_timestamp(value, tz=zone)
         except DataError as exc:
             raise DataError(f"{key}: {exc}", field=key) from None
 
