@@ -32,7 +32,7 @@ def test_a_title_naming_no_one_and_nowhere_does_not(title):
 
 def test_the_questions_explaining_the_score_come_best_first_and_a_company_after_the_score_is_none():
     company = Question("company", "Which company do you work for?", "text")
-    short = Question("next", "The one thing we could do better?", "text")
+    short = Question("next", "Your favourite product?", "text")
     essay = Question("essay", "Describe your visit", "text", paragraph=True)
     why = Question("why", "Why did you give that score?", "text")
     name = Question("name", "What is your name?", "text")
