@@ -116,7 +116,8 @@ BROWSERS = [  # what a web survey records of each respondent's browser: long, sp
 
 
 def alchemer_export(folder: Path) -> Path:
-    """Six responses: four complete, one partial, one disqualified; half the comments blank."""
+    """Six responses: four complete, one partial, one disqualified (screened out after answering);
+    half the comments blank."""
     rows = [
         f'7,2024-02-28 23:50:12,2024-02-29 00:05:40,Complete,,,,English,https://www.example.com/survey?src=mail,'
         f'1709164212_65df9a4c1b2e,"{BROWSERS[0]}",,203.0.113.9,-0.12,51.5,United Kingdom,London,H9,SW1A,10,Very Satisfied,'
@@ -131,7 +132,8 @@ def alchemer_export(folder: Path) -> Path:
         f'12,2024-03-05 12:00:00,2024-03-05 12:09:00,Partial,,,,English,https://www.example.com/survey?src=qr,'
         f'1709640000_65e6e0a2b4c8,"{BROWSERS[4]}",,203.0.113.14,,,United Kingdom,Leeds,H3,LS1,8,,',
         f'13,2024-03-06 12:00:00,2024-03-06 12:02:00,Disqualified,,,,English,https://www.example.com/survey?src=qr,'
-        f'1709726400_65e831d6e9f0,"{BROWSERS[5]}",,203.0.113.15,,,United Kingdom,York,H3,YO1,,,',
+        f'1709726400_65e831d6e9f0,"{BROWSERS[5]}",,203.0.113.15,,,United Kingdom,York,H3,YO1,0,Very Dissatisfied,'
+        "Not the kind of shop I would ever visit",
     ]  # fmt: skip
     path = folder / "20240306_alchemer_export.csv"
     path.write_text("\n".join([ALCHEMER_HEADER, *rows]) + "\n", encoding="utf-8")
@@ -146,7 +148,8 @@ def test_an_alchemer_export_takes_no_session_id_referer_or_browser_for_a_comment
     assert {("comment", "Why did you give that score?"), ("status", "Status"), ("country", "Country")} <= taken
     for column in ("Referer", "SessionID", "User Agent"):
         assert not [p for p in proposals if p["column"] == column and p["field"].strip("()") in ("comment", "agent_id")]
-    assert "6 read · 6 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    imported = run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert "6 read · 5 written · 0 unchanged · 0 quarantined · 1 disqualified/screened-out responses left out" in imported
     found = records(tmp_path, db="x.db")
     assert {key: (r["comment"], r["agent_id"], r["status"]) for key, r in found.items()} == {
         "7": ("Helpful staff and a short queue at the till", None, "complete"),
@@ -154,7 +157,6 @@ def test_an_alchemer_export_takes_no_session_id_referer_or_browser_for_a_comment
         "9": ("The shelves were half empty again this week", None, "complete"),
         "11": (None, None, "complete"),
         "12": (None, None, "partial"),
-        "13": (None, None, "partial"),
     }
     assert query(tmp_path, "SELECT DISTINCT question_id FROM feedback_comments", db="x.db") == [
         ("Why did you give that score?",)]  # fmt: skip
@@ -168,6 +170,40 @@ def test_an_alchemer_export_takes_no_session_id_referer_or_browser_for_a_comment
         ("2024-03", "nps"): (4, nps(recommend[1:])),
         ("2024-03", "csat"): (3, share_satisfied([satisfied[label] for label in ("Satisfied", "Neutral", "Very Dissatisfied")])),
     }  # fmt: skip
+
+
+def test_a_disqualified_alchemer_response_is_counted_as_left_out_and_in_no_metric(tmp_path):
+    """Alchemer's `Disqualified` (Complete, Partial, Disqualified: its SurveyResponse API's
+    statuses, apihelp.alchemer.com) is a respondent the survey screened out: no customer's
+    feedback, neither complete nor partial. Before, it was read as partial, its 0 a detractor."""
+    path = alchemer_export(tmp_path)
+    assert "1 disqualified/screened-out responses left out" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1:]
+    kept = [row for row in rows if row[3] != "Disqualified"]
+    assert {row[0] for row in kept} == set(records(tmp_path, db="x.db"))
+    scores = {month: [int(row[19]) for row in kept if row[2].startswith(month)] for month in ("2024-02", "2024-03")}
+    assert {key: value for key, value in reported(tmp_path / "x.db").items() if key[1] == "nps"} == {
+        (month, "nps"): (len(some), nps(some)) for month, some in scores.items()}  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM quarantine", db="x.db") == [(0,)]
+    assert query(tmp_path, "SELECT records_read, records_skipped FROM sync_runs", db="x.db") == [(6, 1)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE text LIKE 'Not the kind%'", db="x.db") == [(0,)]
+
+
+def test_a_qualtrics_response_its_terminate_flag_says_screened_out_or_over_quota_is_in_no_metric(tmp_path):
+    """Qualtrics sets the embedded data `Q_TerminateFlag` to `Screened` or `QuotaMet` when the
+    survey ends a response early (analysts drop both: find_string "Q_TerminateFlag", ids
+    49243546669, 28762678307); such a respondent's answers are no feedback."""
+    path = tmp_path / "Store visit.csv"
+    rows = [("R_1a", "2024-05-02 10:00:00", "1", "", "9"), ("R_2b", "2024-05-03 11:00:00", "0", "Screened", "0"),
+            ("R_3c", "2024-05-04 12:00:00", "1", "", "3"), ("R_4d", "2024-05-05 13:00:00", "0", "QuotaMet", "1"),
+            ("R_5e", "2024-05-06 14:00:00", "1", "", "10")]  # fmt: skip
+    path.write_text("Response ID,Recorded Date,Finished,Q_TerminateFlag,How likely are you to recommend us?\n"
+                    + "".join(",".join(row) + "\n" for row in rows), encoding="utf-8")  # fmt: skip
+    imported = run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert "5 read · 3 written · 0 unchanged · 0 quarantined · 2 disqualified/screened-out responses left out" in imported
+    kept = [row for row in rows if not row[3]]
+    assert set(records(tmp_path, db="x.db")) == {row[0] for row in kept}
+    assert reported(tmp_path / "x.db") == {("2024-05", "nps"): (3, nps([int(row[4]) for row in kept]))}
 
 
 def test_a_short_user_agent_column_is_no_agent(tmp_path):

@@ -258,7 +258,7 @@ def _personal(profile: ColumnProfile) -> list[Proposal]:
 
 def _all_statuses(profile: ColumnProfile) -> bool:
     try:
-        return all(values.status(value, column=profile.key) for value in profile.distinct)
+        return all(values.screened_out(value) or values.status(value, column=profile.key) for value in profile.distinct)
     except DataError:
         return False
 

@@ -37,6 +37,9 @@ STATUS = "status"
 """The key of the `Status` column in every Qualtrics layout's rows (the JSON export's name)."""
 LEFT_OUT = "Qualtrics previews/tests"
 """Why a sync leaves such responses out, in its summary (`15 Qualtrics previews/tests left out`)."""
+TERMINATE_FLAG = "Q_TerminateFlag"
+"""The embedded data Qualtrics sets when the survey ends a response early: `Screened` (screened
+out), `QuotaMet` (over quota) — such a respondent's answers are no feedback."""
 _NOT_FEEDBACK_TEXT = {text.casefold() for text in NOT_FEEDBACK.values()} | {str(code) for code in NOT_FEEDBACK}
 _PREFIXES = ("panel-", "Location-")
 _QID_PART = re.compile(r"^(QID\d+)[-_](.+)$")

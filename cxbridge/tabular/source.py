@@ -30,7 +30,7 @@ from cxbridge import exports
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
 from cxbridge.exports import qualtrics_fields
-from cxbridge.exports.qualtrics_fields import LEFT_OUT, not_feedback, test_responses_column
+from cxbridge.exports.qualtrics_fields import LEFT_OUT, TERMINATE_FLAG, not_feedback, test_responses_column
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
 from cxbridge.respondents import RespondentKeys
@@ -56,6 +56,7 @@ from cxbridge.tabular.scale_change import ScaleChange
 from cxbridge.tabular.table import Column, Table, header_key
 from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
 from cxbridge.tabular.unanswered import Unanswered
+from cxbridge.tabular.values import SCREENED_OUT, screened_out
 
 log = logging.getLogger("cxbridge.files")
 NOT_READING = {"path", "same_as", "match_on"}
@@ -455,11 +456,15 @@ class FileStream(Stream):
 
     def left_out(self, raw: dict[str, Any]) -> str | None:
         """A Qualtrics export's preview, test or spam response, unless `include_test_responses`:
-        by the Status column of the table being read, or of a quarantined row replayed."""
+        by the Status column of the table being read, or of a quarantined row replayed; and a
+        response the survey turned away, by the mapped status column or Qualtrics' `Q_TerminateFlag`."""
+        values = raw["values"]
         status = self._status if self._reading else self._replayed_status(raw)
-        if status is None or not not_feedback(raw["values"].get(status)):
-            return None
-        return LEFT_OUT
+        if status is not None and not_feedback(values.get(status)):
+            return LEFT_OUT
+        if any(screened_out(values.get(key)) for key in (header_key(self.config.columns.status), TERMINATE_FLAG)):
+            return SCREENED_OUT
+        return None
 
     def _replayed_status(self, raw: dict[str, Any]) -> str | None:
         """The Status key of a quarantined row replayed (no table read), for a Qualtrics export's."""

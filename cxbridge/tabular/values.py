@@ -27,8 +27,13 @@ CHANNELS = {
 }  # fmt: skip
 _CHANNEL_OF = {spelling: channel.value for channel, spellings in CHANNELS.items() for spelling in spellings}
 _COMPLETE = frozenset({"1", "true", "yes", "y", "complete", "completed", "finished", "done", "submitted"})
-_PARTIAL = frozenset({"0", "false", "no", "n", "partial", "incomplete", "in progress", "in_progress", "started",
-                      "overquota", "disqualified"})  # fmt: skip
+_PARTIAL = frozenset({"0", "false", "no", "n", "partial", "incomplete", "in progress", "in_progress", "started"})
+_SCREENED_OUT = frozenset({"disqualified", "screened out", "screened", "overquota", "over quota", "quotamet"})
+"""Statuses of a respondent the survey turned away before its end — Alchemer's `Disqualified`,
+Qualtrics' `Q_TerminateFlag` `Screened` / `QuotaMet`, SurveyMonkey's `disqualified` / `overquota`:
+no customer's feedback, neither complete nor partial."""
+SCREENED_OUT = "disqualified/screened-out responses"
+"""Why a sync leaves such responses out, in its summary (`1 disqualified/screened-out responses left out`)."""
 
 
 def field_value(name: str, value: Any, *, column: str) -> Any:
@@ -57,8 +62,19 @@ def channel(value: Any) -> str:
     return _CHANNEL_OF.get(text_of(value).casefold(), Channel.OTHER.value)
 
 
+def screened_out(value: Any) -> bool:
+    """Whether a status cell says the survey turned the respondent away (disqualified, screened out, over quota)."""
+    return isinstance(value, str) and " ".join(value.split()).casefold() in _SCREENED_OUT
+
+
 def status(value: Any, *, column: str) -> str:
     key = text_of(value).casefold()
+    if screened_out(value):
+        raise DataError(
+            f"column {column!r}: status {quoted(value)} is a respondent the survey turned away (disqualified, screened "
+            "out): no feedback, neither complete nor partial; leave the row out of the file",
+            field=column,
+        )
     if key in _COMPLETE:
         return Status.COMPLETE.value
     if key in _PARTIAL:
