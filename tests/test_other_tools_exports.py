@@ -28,6 +28,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
@@ -405,21 +406,52 @@ def test_likert_statements_of_a_microsoft_forms_workbook_are_no_store_and_no_age
     assert query(tmp_path, "SELECT location_name FROM location_scorecard ORDER BY 1", db="x.db") == [("Leeds",), ("York",)]
 
 
-def test_a_submission_date_written_with_a_month_name_is_named_with_the_format_that_reads_it(tmp_path):
-    """A date such as `Mar 5, 2024` is none this importer reads by itself: the records are undated
-    — counted, never left out — and inspect and import say which column and the format to give."""
+WRITTEN_DATES = {  # a spelling of 5 March, 25 April and 30 April 2024: the submitted times
+    "Mar 5, 2024": ("Mar 5, 2024", "Apr 25, 2024", "Apr 30, 2024"),
+    "5 March 2024": ("5 March 2024", "25 April 2024", "30 April 2024"),
+    "March 5, 2024 3:04 PM": ("March 5, 2024 3:04 PM", "April 25, 2024 11:59 PM", "April 30, 2024 12:01 AM"),
+    "05-Mar-2024 15:04": ("05-Mar-2024 15:04", "25-Apr-2024 23:59", "30-Apr-2024 00:01"),
+    "5. März 2024": ("5. März 2024", "25. April 2024", "30. April 2024"),
+    "5 mars 2024": ("5 mars 2024", "25 avril 2024", "30 avril 2024"),
+    "5 de marzo de 2024": ("5 de marzo de 2024", "25 de abril de 2024", "30 de abril de 2024"),
+    "5 marca 2024": ("5 marca 2024", "25 kwietnia 2024", "30 kwietnia 2024"),
+    "5 марта 2024": ("5 марта 2024", "25 апреля 2024", "30 апреля 2024"),
+}
+
+
+@pytest.mark.parametrize("spelling", WRITTEN_DATES)
+def test_a_submission_date_written_with_a_month_name_is_the_submitted_time(tmp_path, spelling):
+    """Jotform writes `Mar 5, 2024`; a month's name leaves no day-month order to guess. Before,
+    every record was undated and inspect said to set `timestamp_format`."""
+    dates = WRITTEN_DATES[spelling]
     path = tmp_path / "Feedback.csv"
-    path.write_text('Submission Date,How likely are you to recommend us?,Submission ID\n"Mar 5, 2024",9,1\n'
-                    '"Apr 25, 2024",3,2\n"Apr 30, 2024",10,3\n', encoding="utf-8")  # fmt: skip
+    path.write_text("Submission Date,How likely are you to recommend us?,Submission ID\n" + "".join(
+        f'"{at}",{score},{i}\n' for i, (at, score) in enumerate(zip(dates, (9, 3, 10)), start=1)), encoding="utf-8")  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["column"] for p in proposals if p["field"] == "submitted_at"] == ["Submission Date"]
+    assert "3 read · 3 written" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    clock = ("15:04", "23:59", "00:01") if ":" in spelling else ("00:00",) * 3
+    found = records(tmp_path, db="x.db")
+    assert {key: r["submitted_at"] for key, r in found.items()} == {
+        str(i): f"2024-{day}T{at}:00Z" for i, day, at in zip("123", ("03-05", "04-25", "04-30"), clock)}  # fmt: skip
+    assert reported(tmp_path / "x.db") == {("2024-03", "nps"): (1, nps([9])), ("2024-04", "nps"): (2, nps([3, 10]))}
+
+
+def test_a_submission_date_in_words_no_rule_reads_is_named_with_the_timestamp_format_to_give(tmp_path):
+    """A date none of the rules reads leaves the records undated — counted, never left out — and
+    inspect and import say which column and that its timestamp_format reads it."""
+    path = tmp_path / "Feedback.csv"
+    path.write_text('Submission Date,How likely are you to recommend us?,Submission ID\n"the 5th of March, 2024",9,1\n'
+                    '"the 25th of April, 2024",3,2\n"the 30th of April, 2024",10,3\n', encoding="utf-8")  # fmt: skip
     why = ("no column of submission times: the records are undated (counted in the month 'undated'); column "
-           "'Submission Date' names a date but holds none this importer reads ('Mar 5, 2024', 'Apr 25, 2024', "
-           "'Apr 30, 2024'): map it as columns.submitted_at with its timestamp_format (strptime: '%b %d, %Y' reads "
-           "'Mar 5, 2024')")  # fmt: skip
+           "'Submission Date' names a date but holds none this importer reads ('the 5th of March, 2024', 'the 25th of "
+           "April, 2024', 'the 30th of April, 2024'): map it as columns.submitted_at with its timestamp_format (strptime)")
     assert why in run("inspect", str(path))
     assert why in run("import", str(path), "--db", str(tmp_path / "x.db"))
     assert reported(tmp_path / "x.db") == {("undated", "nps"): (3, nps([9, 3, 10]))}
     mapping = tmp_path / "mapping.toml"
-    mapping.write_text('[sources.feedback]\nconnector = "csv"\npath = "Feedback.csv"\ntimestamp_format = "%b %d, %Y"\n'
+    mapping.write_text('[sources.feedback]\nconnector = "csv"\npath = "Feedback.csv"\n'
+                       'timestamp_format = "the %dth of %B, %Y"\n'
                        '[sources.feedback.columns]\nid = "Submission ID"\nsubmitted_at = "Submission Date"\n'
                        '[[sources.feedback.metrics]]\ncolumn = "How likely are you to recommend us?"\nmetric = "nps"\n',
                        encoding="utf-8")  # fmt: skip

@@ -8,7 +8,6 @@ nor does one naming a role ("Store manager") or whose head noun is a person word
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from functools import cache
 
 from cxbridge.detection import labels as builtin
@@ -276,34 +275,18 @@ def _is_code(value: str) -> bool:
     return len(value) <= 10 and " " not in value and any(c.isdigit() for c in value)
 
 
-_WRITTEN_DATES = ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y", "%b %d, %Y %I:%M %p", "%b %d, %Y %I:%M:%S %p",
-                  "%b %d, %Y %H:%M", "%b %d, %Y %H:%M:%S", "%d %b %Y %H:%M", "%d %b %Y %H:%M:%S")  # fmt: skip
-"""Dates written with the month's name (Jotform's `Mar 5, 2024`), which no rule reads without a
-`timestamp_format`: the one the warning names when all the examples read with it."""
-
-
 _A_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def undated_warning(chosen: list[Proposal], profiles: dict[str, ColumnProfile]) -> str | None:
     """Why the records are undated when no column is the submitted time but one names a time
-    whose values read as no date (`Submission Date` of `Mar 5, 2024`), and the format to give."""
+    whose values read as no date (`Submission Date` of `the 5th of March, 2024`), and what to give."""
     if any(p.target == "submitted_at" for p in chosen):
         return None
     named = (p for p in profiles.values() if mentions(p.column.label, "time") and not mentions(p.column.label, "start")
              and p.labels and not p.dates and all(_A_YEAR.search(text) for text in p.examples))  # fmt: skip
     if (profile := next(named, None)) is None:
         return None
-    fmt = next((fmt for fmt in _WRITTEN_DATES if all(_reads(text, fmt) for text in profile.examples)), None)
-    how = f"strptime: {fmt!r} reads {profile.examples[0]!r}" if fmt else "strptime"
     return (f"no column of submission times: the records are undated (counted in the month 'undated'); column "
             f"{profile.column.label!r} names a date but holds none this importer reads ({profile.example()}): map it "
-            f"as columns.submitted_at with its timestamp_format ({how})")
-
-
-def _reads(text: str, fmt: str) -> bool:
-    try:
-        datetime.strptime(text, fmt)
-    except ValueError:
-        return False
-    return True
+            "as columns.submitted_at with its timestamp_format (strptime)")

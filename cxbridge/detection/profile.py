@@ -17,7 +17,7 @@ from cxbridge.errors import DataError
 from cxbridge.metrics import names_amount
 from cxbridge.phones import is_phone
 from cxbridge.quoted_values import quoted
-from cxbridge.tabular.cells import with_am_pm, parse_datetime, parse_number
+from cxbridge.tabular.cells import as_numbered, parse_datetime, parse_number
 from cxbridge.tabular.table import Column, Table
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")  # the domain's first dot found once: linear time
@@ -137,7 +137,7 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
         profile.addresses[text] += 1
     elif _is_ip(text):
         profile.ips += 1
-    elif _TEXT_DATE.match(with_am_pm(text)) and _is_date(text):
+    elif _TEXT_DATE.match(as_numbered(text)) and _is_date(text):
         profile.dates += 1
         profile.text_dates.append(text)
     elif is_phone(text):

@@ -1,6 +1,6 @@
 """Cell values as sheets hold them: numbers with a decimal point or comma, and timestamps in the
 layouts exports use — ISO-8601, dd.mm.yyyy, m/d/yyyy or d/m/yyyy (the order decided from the
-data or configured), with or without a time, AM/PM (a. m., p. m.; Korean 오전, 오후; Chinese 上午, 下午) or a zone, Excel serial day numbers."""
+data or configured), with the month's name (Mar 5, 2024; 5 March 2024), with or without a time, AM/PM (a. m., p. m.; Korean 오전, 오후; Chinese 上午, 下午) or a zone, Excel serial day numbers."""
 
 from __future__ import annotations
 
@@ -30,6 +30,24 @@ _DATE = re.compile(
 _KOREAN = re.compile(r"^(\d{4})\. ?(\d{1,2})\. ?(\d{1,2})\.?(?: (오전|오후) (\d{1,2}:\d{2}(?::\d{2})?))?$")
 _CHINESE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2}) (上午|下午) ?(\d{1,2}:\d{2}:\d{2})$")
 _AFTERNOON = ("오후", "下午")
+_NAMED_MONTH = re.compile(
+    r"^(?:(\d{1,2})(?:\.\s*|[\s-]+)(?:de\s+)?([^\W\d_]{3,})\.?(?:\s+de)?[\s-]+"  # 5 March 2024, 5. März, 5 de marzo de
+    r"|([^\W\d_]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+)"  # Mar 5, 2024
+    r"(\d{4})(?=$|[\s,T])(.*)$"
+)
+_MONTH_NAMES = (
+    "january february march april may june july august september october november december",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "januar februar märz april mai juni juli august september oktober november dezember",
+    "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+    "janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia września października listopada grudnia",
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря",
+)
+"""Month names in the languages the importer knows — Polish and Russian in the genitive a date
+takes (`5 marca 2024`, `5 марта 2024`); no name stands for two months."""
+_MONTH_OF = {name: month for names in _MONTH_NAMES for month, name in enumerate(names.split(), start=1)} | {"sept": 9}
 _OFFSET = re.compile(r"([+-])(\d{1,2}?):?(\d{2})?$")
 _NUMBER = re.compile(r"^[+-]?(?:\d+|\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+)(?:[.,]\d+)?$")
 
@@ -144,6 +162,22 @@ def with_am_pm(text: str) -> str:
     return f"{year}/{month}/{day}" + (f" {clock} {'PM' if half in _AFTERNOON else 'AM'}" if half else "")
 
 
+def with_month_number(text: str) -> str:
+    """A date written with its month's name — `Mar 5, 2024`, `March 5, 2024 3:04 PM`, `5 March
+    2024`, `05-Mar-2024`, `5. März 2024`, `5 de marzo de 2024` — as `2024/3/5` and the rest (its
+    time); any other text as it is. A month's name says which part is the day: no order to guess."""
+    if not (match := _NAMED_MONTH.match(text)):
+        return text
+    day, name, other_name, other_day, year, rest = match.groups()
+    month = _MONTH_OF.get((name or other_name).casefold())
+    return f"{year}/{month}/{day or other_day}{rest}" if month else text
+
+
+def as_numbered(text: str) -> str:
+    """A date with a month's name or a Korean or Chinese AM/PM as the numbered date the rules read."""
+    return with_am_pm(with_month_number(text))
+
+
 def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datetime:
     if fmt:
         try:
@@ -155,7 +189,7 @@ def _parse_text(text: str, *, order: DateOrder | None, fmt: str | None) -> datet
             return datetime.fromisoformat(text.replace("UTC", "Z").replace(" Z", "Z"))
         except ValueError:
             pass
-    if match := _DATE.match(with_am_pm(text)):
+    if match := _DATE.match(as_numbered(text)):
         return _from_match(match, text, order)
     if number := parse_number(text):
         return from_serial(number)
@@ -208,7 +242,7 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
     example = year_first = None
     shown: dict[DateOrder, str] = {}  # the first date read only one way, per order, with its row
     for number, value in cells:
-        if not isinstance(value, str) or not (match := _DATE.match(with_am_pm(value.strip()))):
+        if not isinstance(value, str) or not (match := _DATE.match(as_numbered(value.strip()))):
             continue
         if len(match.group(1)) == 4:
             year_first = year_first or value.strip()
