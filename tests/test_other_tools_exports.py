@@ -102,6 +102,43 @@ def test_a_microsoft_forms_workbook_gives_the_scores_its_rows_hold_keyed_by_comp
     assert not any(part in stored for a in answers for part in (a[2], a[3]))
 
 
+
+FORMS_TIMES = {  # Microsoft Forms' ID, start, completion, e-mail, name and last-modified headers in French and Polish
+    "fr": ["ID", "Heure de début", "Heure de fin", "Adresse de messagerie", "Nom", "Heure de la dernière modification",
+           "Quelle est la probabilité que vous recommandiez notre magasin à un ami ?"],
+    "pl": ["ID", "Godzina rozpoczęcia", "Godzina ukończenia", "Adres e-mail", "Nazwa", "Czas ostatniej modyfikacji",
+           "Jak prawdopodobne jest, że polecisz nasz sklep znajomemu?"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", FORMS_TIMES)
+def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_submitted_time(tmp_path, language):
+    """Forms names its times in the form's language: French `Heure de fin` (find_string "Heure de
+    début", id 71212994458: a French form's export headers), Polish `Godzina ukończenia` (ids
+    37255319522, 26366032423). The end time is the submitted time — not the start, nor the last
+    change: before, Polish `Czas ostatniej modyfikacji` won (0.90 over 0.70), French `Heure de fin`
+    only by its values and its place."""
+    rows = [(1, "2024-03-31 23:50:00", "2024-04-01 00:05:00", "2024-05-02 10:00:00", 9),
+            (2, "2024-04-10 10:00:00", "2024-04-10 10:05:00", "", 3),
+            (3, "2024-04-30 23:58:00", "2024-05-01 00:02:00", "2024-06-03 09:00:00", 10),
+            (4, "2024-05-20 09:00:00", "2024-05-20 09:04:00", "2024-05-20 09:30:00", 6)]  # fmt: skip
+    header = FORMS_TIMES[language]
+    path = tmp_path / "Formulaire.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *[(i, start, end, "anonymous", "", changed, score)
+                                             for i, start, end, changed, score in rows]])  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["column"] for p in proposals if p["field"] == "submitted_at"] == [header[2]]
+    times = {p["column"]: float(p["confidence"]) for p in proposals if p["field"].strip("()") == "submitted_at"}
+    assert times[header[2]] > times[header[5]]  # by the header's words, not by the column's place
+    assert [p["field"] for p in proposals if p["column"] == header[1]] == ["timestamp"]
+    assert "4 read · 4 written" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    assert {key: r["submitted_at"] for key, r in found.items()} == {
+        str(i): end.replace(" ", "T") + "Z" for i, _, end, _, _ in rows}  # fmt: skip
+    months = {"2024-04": [r[4] for r in rows if r[2] < "2024-05"], "2024-05": [r[4] for r in rows if r[2] >= "2024-05"]}
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
+
 ALCHEMER_HEADER = ("Response ID,Time Started,Date Submitted,Status,Contact ID,Legacy Comments,Comments,Language,Referer,"
                    "SessionID,User Agent,Tags,IP Address,Longitude,Latitude,Country,City,State/Region,Postal,"
                    "How likely are you to recommend our store to a friend or colleague?,"

@@ -11,12 +11,14 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
     "time": (
         "timestamp", "submitted", "submission", "date", "time", "created", "completed", "recorded", "finished",
         "дата", "время", "отметка времени", "data", "czas", "sygnatura", "datum", "zeit", "zeitstempel",
-        "fecha", "marca temporal", "hora", "horodat", "carimbo",
+        "fecha", "marca temporal", "hora", "horodat", "carimbo", "heure", "godzina",
     ),
-    # the time a response was sent, not another date of it ("Stage Date", "Last modified time", "Date")
+    # the time a response was sent, not another date of it ("Stage Date", "Last modified time", "Date");
+    # Microsoft Forms' end time in its languages too ("Heure de fin", "Godzina ukończenia")
     "submission": ("submit", "submission", "completed", "completion", "finished", "recorded", "eingereicht",
                    "abgeschickt", "abgesendet", "envío", "envio", "enviad", "soumis", "soumission", "envoy", "wysłan",
-                   "wyslan", "przesłan", "przeslan", "отправ"),
+                   "wyslan", "przesłan", "przeslan", "отправ", "fin", "ukończ", "ukoncz", "finaliz", "conclus",
+                   "fertigstell", "завершени"),
     "start": ("start", "begin", "начал", "początek", "rozpocz", "beginn", "inicio", "início", "début", "debut"),
     "id": (
         "id", "response id", "respondent id", "record id", "identifier", "number", "no.", "nr", "#", "lp.", "№",
@@ -78,7 +80,7 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 WHOLE_WORDS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "shop",
                "data", "time", "date", "hora", "zeit", "source", "mail", "fala", "code", "código", "codigo", "chef",
-               "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue", "rua", "stadt"}  # fmt: skip
+               "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue", "rua", "stadt", "heure", "fin"}  # fmt: skip
 """Stems that count only as a word of their own ("id", not "idea"; "ort", not "report")."""
 FALSE_FRIENDS = {"office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
                  "team": ("team member", "teammitglied"), "firma": ("confirma",)}  # fmt: skip
