@@ -329,6 +329,26 @@ def test_a_typeform_export_is_keyed_by_its_token_and_submit_date_and_stores_no_n
     assert {r["status"] for r in found.values()} == {"complete"}
 
 
+
+def test_a_network_id_is_no_response_id_in_a_typeform_export_without_its_token_column(tmp_path):
+    """Without Typeform's `#`, the header `Network ID` names an id, and where each respondent came
+    from another network its values all differ: it was proposed as the id (0.90) over being ignored
+    (0.80), the record keyed by it. A network id is personal data: never an id, never stored."""
+    networks = ["653e97acae", "1a2b3c4d5e", "9f8e7d6c5b", "0d1e2f3a4b"]
+    rows = [row[:8] + [network] + row[9:] for row, network in
+            zip(list(csv.reader(TYPEFORM.replace("\\\n", "").splitlines()))[1:], networks)]  # fmt: skip
+    path = tmp_path / "responses.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["How likely are you to recommend Acme?", "Submit Date (UTC)", "Network ID"],
+                                   *[[row[1], row[7], row[8]] for row in rows]])  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["field"] for p in proposals if p["column"] == "Network ID"] == ["ignore"]
+    assert "4 read · 4 written" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    by_month = {"2024-10": [int(r[1]) for r in rows if r[7] < "2024-11"], "2024-11": [int(r[1]) for r in rows if r[7] >= "2024-11"]}
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(s), nps(s)) for month, s in by_month.items()}
+    stored = json.dumps(query(tmp_path, "SELECT source_record_id, record_id, raw, attributes FROM feedback", db="x.db"))
+    assert not [network for network in networks if network in stored]
+
 def test_a_typeform_partial_response_reads_its_response_type_and_is_quarantined_without_a_submit_date(tmp_path):
     """Typeform's Response Type is the status; a partial response was never submitted: it waits
     in quarantine with the reason, counted, never dropped."""

@@ -129,8 +129,10 @@ def _numbered_dates(profile: ColumnProfile) -> str | None:
 
 
 def _identifier(profile: ColumnProfile) -> list[Proposal]:
+    """The response id; never a column of personal data ("Network ID", "IP Address ID"), whose
+    values may all differ too."""
     stem = mentions(profile.column.label, "id")
-    if not stem or not profile.unique or profile.average_length > 40 or profile.dates:
+    if not stem or not profile.unique or profile.average_length > 40 or profile.dates or _personal(profile):
         return []
     evidence = [f"the header says {stem!r} and all {profile.filled} values differ"]
     if whose := mentions(profile.column.label, "response"):
