@@ -514,3 +514,44 @@ def test_a_submission_date_in_words_no_rule_reads_is_named_with_the_timestamp_fo
                        encoding="utf-8")  # fmt: skip
     run("import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "dated.db"))
     assert reported(tmp_path / "dated.db") == {("2024-03", "nps"): (1, 100.0), ("2024-04", "nps"): (2, nps([3, 10]))}
+
+
+ZOHO = [  # response id, started, completed (Zoho's '19-sep-2026 10:15 a. m.'), IP, browser, survey URL, NPS, store, why
+    ("123430000012345", "19-sep-2026 10:05 a. m.", "19-sep-2026 10:15 a. m.", "203.0.113.5", BROWSERS[0],
+     "https://survey.zohopublic.com/zs/AbC123?src=mail", "9", "Miraflores", "Atención rápida y amable en caja"),
+    ("123430000012346", "30-sep-2026 11:50 p. m.", "1-oct-2026 12:10 a. m.", "198.51.100.7", BROWSERS[1],
+     "https://survey.zohopublic.com/zs/AbC123?src=sms", "6", "San Isidro", "La cola era muy larga y no había cajeros"),
+    ("123430000012347", "2-oct-2026 09:00 a. m.", "2-oct-2026 09:04 a. m.", "192.0.2.44", BROWSERS[3],
+     "https://survey.zohopublic.com/zs/AbC123?src=web", "10", "Miraflores", ""),
+    ("123430000012348", "15-dic-2026 04:30 p. m.", "15-dic-2026 04:41 p. m.", "192.0.2.45", BROWSERS[4],
+     "https://survey.zohopublic.com/zs/AbC123?src=qr", "3", "San Isidro", "Nadie atendía en la caja rápida"),
+]  # fmt: skip
+
+
+def test_a_spanish_zoho_survey_export_scores_its_net_promoter_score_and_stores_no_ip_browser_or_survey_url(tmp_path):
+    """Zoho Survey's Spanish CSV, under the headers an ETL of such exports checks for and redacts
+    (find_string "ID de respuesta", ids 60793319310, 61320763125, 61285867667; "Hora de finalización"
+    of '19-sep-2026 10:15 a. m.', id 69284619014): `Net Promoter Score (de un total de 10)` is the
+    NPS question (before: 'score' made it points of no known scale, unscored), `Agente Usuario` the
+    browser (before: the comment), `Dirección IP` and the URL the respondent opened personal."""
+    header = ["ID de respuesta", "Start time", "Hora de finalización", "Dirección IP", "Agente Usuario",
+              "URL de la encuesta a la que accede el encuestado", "Net Promoter Score (de un total de 10)",
+              "¿Qué tienda visitaste?", "Explica con tus palabras, las razones de la calificación"]  # fmt: skip
+    path = tmp_path / "ENCUESTA DE SATISFACCION TIENDAS 2026.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows([header, *ZOHO])
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    fields = {p["column"]: p["field"] for p in proposals if not p["field"].startswith("(")}
+    assert [fields.get(column) for column in header] == [
+        "id", "timestamp", "submitted_at", "ignore", "ignore", "ignore", "nps", "location_name", "comment"]  # fmt: skip
+    assert "4 read · 4 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    completed = {"19-sep-2026 10:15 a. m.": "2026-09-19T10:15:00Z", "1-oct-2026 12:10 a. m.": "2026-10-01T00:10:00Z",
+                 "2-oct-2026 09:04 a. m.": "2026-10-02T09:04:00Z", "15-dic-2026 04:41 p. m.": "2026-12-15T16:41:00Z"}  # fmt: skip
+    assert {key: (r["submitted_at"], r["location_name"], r["comment"]) for key, r in found.items()} == {
+        row[0]: (completed[row[2]], row[7], row[8] or None) for row in ZOHO}  # fmt: skip
+    months = {month: [int(row[6]) for row in ZOHO if completed[row[2]].startswith(month)]
+              for month in ("2026-09", "2026-10", "2026-12")}  # fmt: skip
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"))
+    assert not [part for part in ("203.0.113.", "198.51.100.", "192.0.2.", "Mozilla", "zohopublic") if part in stored]

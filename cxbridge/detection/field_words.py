@@ -50,7 +50,8 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
                      "organização", "empregador"),
     "channel": ("channel", "канал", "kanał", "kanal", "canal", "medium", "source"),
     # the respondent's browser a web survey records ("User Agent" of Alchemer, SurveyGizmo): no agent, no comment
-    "browser": ("user agent", "useragent", "user-agent", "browser"),
+    "browser": ("user agent", "useragent", "user-agent", "browser", "agente usuario", "agente de usuario",
+                "agent utilisateur"),
     "language": ("language", "lang", "язык", "język", "jezyk", "sprache", "idioma", "langue", "locale"),
     "country": ("country", "страна", "kraj", "land", "país", "pais", "pays"),
     "team": ("team", "department", "отдел", "команда", "zespół", "zespol", "dział", "abteilung", "equipo",
@@ -75,7 +76,8 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
     "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
                  "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
                  "ip address", "ipaddress", "latitude", "longitude", "network id", "user agent", "useragent",
-                 "referer", "referrer", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
+                 "agente usuario", "agente de usuario", "agent utilisateur", "referer", "referrer",
+                 "url de la encuesta", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
                  "nascita", "urodzenia", "рождени"),
 }  # fmt: skip
 WHOLE_WORDS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "shop",

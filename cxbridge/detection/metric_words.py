@@ -10,7 +10,7 @@ import re
 METRIC_STEMS: dict[str, tuple[str, ...]] = {
     "recommend": (
         "recommend", "nps", "порекоменд", "рекоменд", "посовет", "polec", "rekomend", "weiterempf", "empfehl",
-        "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar", "ltr",
+        "recomend", "recomie", "recommand", "indicaria", "indicaría", "indicar", "ltr", "net promoter",
     ),
     "employer": ("place to work", "employer", "work here", "working here", "работодател", "место работы",
                  "месту работы", "работать у нас", "работать в нашей", "miejsce pracy", "miejsce do pracy",

@@ -38,6 +38,7 @@ _NAMED_MONTH = re.compile(
 _MONTH_NAMES = (
     "january february march april may june july august september october november december",
     "jan feb mar apr may jun jul aug sep oct nov dec",
+    "ene feb mar abr may jun jul ago sep oct nov dic",  # Spanish, as Zoho Survey writes `19-sep-2026 10:15 a. m.`
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
     "januar februar märz april mai juni juli august september oktober november dezember",
     "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
