@@ -139,6 +139,29 @@ def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_
     months = {"2024-04": [r[4] for r in rows if r[2] < "2024-05"], "2024-05": [r[4] for r in rows if r[2] >= "2024-05"]}
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
 
+
+def test_the_respondent_s_name_of_a_polish_microsoft_forms_sheet_is_never_stored(tmp_path):
+    """Polish Forms writes the signed-in respondent's name under `Nazwa` ("Name"; ids 37255319522,
+    26366032423 rename it "Name"), beside `Adres e-mail`: personal data, as `Name`, `Nom` and `Imię`
+    are — before, it was kept in raw and attributes."""
+    people = [(1, "anna.kowalska@example.com", "Anna Kowalska", 10), (2, "jan.nowak@example.com", "Jan Nowak", 4),
+              (3, "anonymous", "", 8)]  # fmt: skip
+    header = FORMS_TIMES["pl"][:6] + ["Który sklep odwiedziłeś?", FORMS_TIMES["pl"][6]]
+    path = tmp_path / "Ankieta.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *[(i, f"2024-06-0{i} 09:00:00", f"2024-06-0{i} 09:05:00", mail, name, "",
+                                              "Kraków" if i % 2 else "Gdańsk", score)
+                                             for i, mail, name, score in people]])  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["field"] for p in proposals if p["column"] == "Nazwa"] == ["ignore"]
+    assert "3 read · 3 written" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["location_name"], r["agent_id"]) for key, r in found.items()} == {
+        "1": ("Kraków", None), "2": ("Gdańsk", None), "3": ("Kraków", None)}  # fmt: skip
+    assert reported(tmp_path / "x.db") == {("2024-06", "nps"): (3, nps([score for *_, score in people]))}
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"), ensure_ascii=False)
+    assert not [part for part in ("Kowalska", "Nowak", "example.com", "Nazwa") if part in stored]
+
 ALCHEMER_HEADER = ("Response ID,Time Started,Date Submitted,Status,Contact ID,Legacy Comments,Comments,Language,Referer,"
                    "SessionID,User Agent,Tags,IP Address,Longitude,Latitude,Country,City,State/Region,Postal,"
                    "How likely are you to recommend our store to a friend or colleague?,"

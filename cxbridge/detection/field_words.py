@@ -74,7 +74,7 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
     "status": ("status", "response type", "finished", "complete", "статус", "завершен", "ukończ", "abgeschlossen", "estado",
                "statut", "terminé"),
     "personal": ("first name", "last name", "full name", "name", "имя", "фамилия", "фио", "imię", "imie",
-                 "nazwisko", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
+                 "nazwisko", "nazwa", "vorname", "nachname", "nombre", "apellido", "prénom", "nom", "nome", "sobrenome",
                  "ip address", "ipaddress", "latitude", "longitude", "network id", "user agent", "useragent",
                  "agente usuario", "agente de usuario", "agent utilisateur", "referer", "referrer",
                  "url de la encuesta", "birth", "dob", "geburts", "nacimiento", "naissance", "nascimento",
@@ -82,7 +82,8 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 WHOLE_WORDS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "shop",
                "data", "time", "date", "hora", "zeit", "source", "mail", "fala", "code", "código", "codigo", "chef",
-               "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue", "rua", "stadt", "heure", "fin"}  # fmt: skip
+               "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue", "rua", "stadt", "heure", "fin",
+               "nazwa"}  # fmt: skip
 """Stems that count only as a word of their own ("id", not "idea"; "ort", not "report")."""
 FALSE_FRIENDS = {"office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
                  "team": ("team member", "teammitglied"), "firma": ("confirma",)}  # fmt: skip
