@@ -238,6 +238,8 @@ def test_a_disqualified_alchemer_response_is_counted_as_left_out_and_in_no_metri
     statuses, apihelp.alchemer.com) is a respondent the survey screened out: no customer's
     feedback, neither complete nor partial. Before, it was read as partial, its 0 a detractor."""
     path = alchemer_export(tmp_path)
+    assert "1 of 6 responses were disqualified or screened out by the survey: no feedback, a sync leaves them out " \
+           "(counted as skipped)" in run("inspect", str(path))  # fmt: skip
     assert "1 disqualified/screened-out responses left out" in run("import", str(path), "--db", str(tmp_path / "x.db"))
     rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1:]
     kept = [row for row in rows if row[3] != "Disqualified"]
@@ -260,6 +262,7 @@ def test_a_qualtrics_response_its_terminate_flag_says_screened_out_or_over_quota
             ("R_5e", "2024-05-06 14:00:00", "1", "", "10")]  # fmt: skip
     path.write_text("Response ID,Recorded Date,Finished,Q_TerminateFlag,How likely are you to recommend us?\n"
                     + "".join(",".join(row) + "\n" for row in rows), encoding="utf-8")  # fmt: skip
+    assert "2 of 5 responses were disqualified or screened out by the survey" in run("inspect", str(path))
     imported = run("import", str(path), "--db", str(tmp_path / "x.db"))
     assert "5 read · 3 written · 0 unchanged · 0 quarantined · 2 disqualified/screened-out responses left out" in imported
     kept = [row for row in rows if not row[3]]

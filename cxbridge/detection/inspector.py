@@ -23,7 +23,7 @@ from cxbridge.detection.years import latest_year_first
 from cxbridge.detection.tolerance import is_code_note
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
-from cxbridge.exports.qualtrics_fields import not_feedback, test_responses_column
+from cxbridge.exports.qualtrics_fields import TERMINATE_FLAG, not_feedback, test_responses_column
 from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile, nothing_in
@@ -33,6 +33,7 @@ from cxbridge.tabular.json_records import open_json
 from cxbridge.tabular.reading import CONNECTOR_OF_KIND, date_order_warning, decide_date_order
 from cxbridge.tabular.source_dates import Evidence
 from cxbridge.tabular.table import Table
+from cxbridge.tabular.values import screened_out
 from cxbridge.tabular.workbook import open_workbook
 from cxbridge.timestamps import zone, zone_named_by
 
@@ -272,7 +273,19 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
         inspection.settings["include_test_responses"] = True
     elif note := _test_responses(table):
         inspection.notes.append(note)
+    if note := _screened_out(table, [p.column for p in chosen if p.target == "status"]):
+        inspection.notes.append(note)
     return inspection
+
+
+def _screened_out(table: Table, status: list[str], limit: int = 500) -> str | None:
+    """How many of the rows looked at the survey turned away (disqualified, screened out), which a sync leaves out."""
+    keys = [*status, *([TERMINATE_FLAG] if table.column(TERMINATE_FLAG) is not None else [])]
+    rows = table.preview(limit) if keys else []
+    found = sum(1 for row in rows if any(screened_out(row.values.get(key)) for key in keys))
+    of = f"{len(rows):,}" if len(rows) < limit else f"the first {limit:,}"
+    return (f"{found:,} of {of} responses were disqualified or screened out by the survey: no feedback, a sync leaves "
+            "them out (counted as skipped)") if found else None  # fmt: skip
 
 
 def _test_responses(table: Table, limit: int = 500) -> str | None:
