@@ -26,7 +26,7 @@ def test_a_read_only_database_is_named_and_the_sync_after_it_is_writable_again_w
     workspace: Workspace, read_only, between: list[list[str]]
 ):
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
-    assert cxbridge("sync", cwd=workspace.root).returncode == 0
+    assert workspace.sync().exit_code == 0  # the files to take access from: made in this process
     read_only()
     workspace.write_csv([survey_row(n) for n in range(1, 6)])
 
@@ -46,7 +46,7 @@ def test_a_side_file_of_another_account_is_named(workspace: Workspace, read_only
     if os.geteuid() != 0:
         service_missing("only root can give the test's file to another account: run the tests as root, as CI does")
     workspace.write_csv([survey_row(n) for n in range(1, 4)])
-    assert cxbridge("sync", cwd=workspace.root).returncode == 0
+    assert workspace.sync().exit_code == 0  # the files to take access from: made in this process
     read_only()
     assert cxbridge("status", cwd=workspace.root).returncode == 0  # leaves cxbridge.db-shm as read-only as the db
     workspace.db.chmod(0o644)

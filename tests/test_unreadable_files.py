@@ -74,7 +74,7 @@ def test_a_file_without_read_access_is_named_with_what_to_do_and_the_others_impo
 
 def test_a_file_read_before_that_lost_its_read_access_is_named_too(workspace: Workspace, unreadable):
     _, locked = csv_source(workspace)
-    assert cxbridge("sync", cwd=workspace.root).returncode == 0
+    assert workspace.sync().exit_code == 0  # the files to take access from: made in this process
     os.utime(locked, ns=(0, 0))  # touched: only its bytes say whether it changed
     unreadable(locked)
 
