@@ -172,9 +172,9 @@ def test_unknown_source_name_is_usage_error(workspace: Workspace):
 
 def test_db_option_chooses_the_sqlite_file(workspace: Workspace, tmp_path):
     workspace.write_csv([survey_row(1)])
-    assert run("sync", "--db", "elsewhere.db", cwd=workspace.root).returncode == 0
+    assert invoke("sync", "--db", "elsewhere.db").exit_code == 0  # in the workspace, in this process
     assert (workspace.root / "elsewhere.db").exists() and not workspace.db.exists()
-    report = run("report", "--destination", f"sqlite:///{workspace.root / 'elsewhere.db'}", "--format", "json")
+    report = invoke("report", "--destination", f"sqlite:///{workspace.root / 'elsewhere.db'}", "--format", "json")
     assert json.loads(report.stdout)[0]["responses"] == 1
 
 
@@ -303,15 +303,16 @@ def test_an_unknown_destination_scheme_names_the_option_and_hides_the_url(tmp_pa
 
 
 @pytest.mark.parametrize("where", [["--config", "examples/cxbridge.toml"], ["--config", "examples/cxbridge.toml", "--db", "my data.db"]])
-def test_the_next_step_a_sync_suggests_runs_as_printed_where_the_sync_ran(tmp_path, where):
+def test_the_next_step_a_sync_suggests_runs_as_printed_where_the_sync_ran(tmp_path, monkeypatch, where):
     shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("plugins", "*.db"))
-    synced = run("sync", *where, cwd=tmp_path)
-    assert synced.returncode == 0, synced.stderr
+    monkeypatch.chdir(tmp_path)  # both commands in this process, run from the same folder
+    synced = invoke("sync", *where)
+    assert synced.exit_code == 0, synced.stderr
     hint = next(line for line in synced.stdout.splitlines() if line.startswith("quarantined records keep their reasons: "))
     command = shlex.split(hint.removeprefix("quarantined records keep their reasons: "))
     assert command[:3] == ["cxbridge", "quarantine", "list"]
-    listed = run(*command[1:], "--format", "json", cwd=tmp_path)
-    assert listed.returncode == 0, listed.stderr
+    listed = invoke(*command[1:], "--format", "json")
+    assert listed.exit_code == 0, listed.stderr
     assert sorted(item["id"] for item in json.loads(listed.stdout)) == ["R1011", "R1062", "R1091"]
 
 
