@@ -10,7 +10,7 @@ MERGE_AT at a time: the same rows, one file a partition at the end."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,18 +29,56 @@ from tests.test_duckdb_first_sync import (
 from tests.test_loop_case_opening import CUSTOMER_SOURCE, LOOP, edited, responses, write
 
 
-@pytest.fixture
-def folder(tmp_path):
+CONFIG = '[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """Forty responses, most of them edited in later batches, some failing: read, never written, by
+    the module's tests (a sync writes nothing into its data folder)."""
     rng = random.Random(11)
     now = datetime.now(timezone.utc)
-    data = tmp_path / "data"
-    data.mkdir()
+    data = tmp_path_factory.mktemp("data")
     rows = responses(rng, 0, 40, now)
     again = edited(rng, rows[:25], 0.7)
     failing = [dict(row, nps="15") for row in rows[30:33]] + [dict(row, id=f"Q{n}", nps="15") for n, row in enumerate(rows[:3])]
     write(data, "shop", rows[:20] + failing[3:] + rows[20:] + again + failing[:3])
-    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    (data / "cxbridge.toml").write_text(CONFIG)
     return data
+
+
+@pytest.fixture(scope="module")
+def forty(tmp_path_factory) -> Callable[[int], Path]:
+    """`forty(seed)`: a data folder of the forty responses of `Random(seed)` in batches of 9, made
+    once a module per seed, read and never written by the tests that share it."""
+    folders: dict[int, Path] = {}
+
+    def of(seed: int) -> Path:
+        if seed not in folders:
+            folders[seed] = tmp_path_factory.mktemp(f"forty-{seed}")
+            write(folders[seed], "shop", responses(random.Random(seed), 0, 40, datetime.now(timezone.utc)))
+            (folders[seed] / "cxbridge.toml").write_text(CONFIG)
+        return folders[seed]
+
+    return of
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Callable[[Path], dict[str, list[str]]]:
+    """`clean(data)`: what one sync never stopped stores of a module's data folder (`stored`), that
+    sync made once a module per folder; ask for it with the lake's methods as they are (not
+    patched by the test)."""
+    lakes: dict[Path, dict[str, list[str]]] = {}
+
+    def of(data: Path) -> dict[str, list[str]]:
+        if data not in lakes:
+            lake = tmp_path_factory.mktemp("clean")
+            with pytest.MonkeyPatch.context() as patch:
+                assert sync(data, f"parquet:///{lake}", patch).exit_code == 0
+            lakes[data] = stored(lake)
+        return lakes[data]
+
+    return of
 
 
 def stored(lake) -> dict[str, list[str]]:
@@ -91,7 +129,7 @@ def test_a_first_sync_stores_what_a_sync_looking_everything_up_stores(folder, tm
     assert first_sync == stored(tmp_path / "whole")
 
 
-def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(folder, tmp_path, monkeypatch):
+def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(folder, clean, tmp_path, monkeypatch):
     write_records = ParquetDestination._write_records
     failed: list[bool] = []
 
@@ -106,8 +144,7 @@ def test_a_batch_written_again_after_running_out_of_memory_looks_everything_up(f
     assert again.exit_code == 0, again
     assert failed
     monkeypatch.setattr(ParquetDestination, "_write_records", write_records)
-    assert sync(folder, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
-    assert stored(tmp_path / "again") == stored(tmp_path / "clean")
+    assert stored(tmp_path / "again") == clean(folder)
 
 
 
@@ -207,14 +244,13 @@ def stopped_sync(data: Path, url: str, monkeypatch, stop: type[BaseException]) -
 
 
 @pytest.mark.parametrize(("crash_at", "stop"), [(1, SimulatedCrash), (2, SimulatedCrash), (5, SimulatedCrash), (2, RuntimeError)])
-def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by_the_next(tmp_path, monkeypatch, crash_at, stop):
+def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by_the_next(
+    forty, clean, tmp_path, monkeypatch, crash_at, stop
+):
     """The process dies, or the batch fails, after a batch added its feedback parts and before its
     scores' parts (in the `crash_at`-th batch): the next sync stores what a sync never stopped
     stores — no record without its scores or comments, none of them twice."""
-    data = tmp_path / "data"
-    data.mkdir()
-    write(data, "shop", responses(random.Random(5), 0, 40, datetime.now(timezone.utc)))
-    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    data = forty(5)
     add_records = ParquetDestination._add_records
     feedback_writes: list[list[Path]] = []
 
@@ -229,23 +265,19 @@ def test_a_sync_stopped_between_a_records_feedback_and_its_scores_is_finished_by
     stopped_sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch, stop)
     monkeypatch.setattr(ParquetDestination, "_add_records", add_records)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
-    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
-    clean = stored(tmp_path / "clean")
-    assert len(clean["feedback"]) == 40 and len(clean["feedback_scores"]) > 40
-    assert stored(tmp_path / "stopped") == clean
+    never_stopped = clean(data)
+    assert len(never_stopped["feedback"]) == 40 and len(never_stopped["feedback_scores"]) > 40
+    assert stored(tmp_path / "stopped") == never_stopped
 
 
 @pytest.mark.parametrize("stop", [SimulatedCrash, RuntimeError])
-def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_path, monkeypatch, stop):
+def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(forty, clean, tmp_path, monkeypatch, stop):
     """The process dies, or the batch fails, after it saved its cursor and before it let its
     journal go: the journal is left to the next sync (a crash) or let go at once (an error), and
     the next sync, which reads on from that cursor, keeps the batch's records."""
     from cxbridge.layout import SYNC_STATE
 
-    data = tmp_path / "data"
-    data.mkdir()
-    write(data, "shop", responses(random.Random(6), 0, 40, datetime.now(timezone.utc)))
-    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    data = forty(6)
     upsert_file = ParquetDestination._upsert_file
 
     def dying(self, table, rows, **kwargs):  # a file's cursor is saved with its last batch
@@ -259,13 +291,12 @@ def test_a_sync_stopped_once_a_batchs_cursor_was_saved_keeps_its_records(tmp_pat
     monkeypatch.setattr(ParquetDestination, "_upsert_file", upsert_file)
     assert sync(data, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
     assert not (tmp_path / "stopped" / "_cxbridge" / "batch.json").exists()
-    assert sync(data, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
-    assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
+    assert stored(tmp_path / "stopped") == clean(data)
 
 
 @pytest.mark.parametrize("stop", [SimulatedCrash, RuntimeError])
 def test_a_sync_stopped_while_taking_failing_records_out_of_its_own_parts_is_finished_by_the_next(
-    folder, tmp_path, monkeypatch, stop
+    folder, clean, tmp_path, monkeypatch, stop
 ):
     """Three records the sync stored fail in its last batch, which takes their earlier version
     out of the sync's own parts at once, table by table: the process dies, or the batch fails,
@@ -295,8 +326,7 @@ def test_a_sync_stopped_while_taking_failing_records_out_of_its_own_parts_is_fin
     assert fired
     monkeypatch.setattr(ParquetDestination, "_take_out_of", take_out_of)
     assert sync(folder, f"parquet:///{tmp_path / 'stopped'}", monkeypatch).exit_code == 0
-    assert sync(folder, f"parquet:///{tmp_path / 'clean'}", monkeypatch).exit_code == 0
-    assert stored(tmp_path / "stopped") == stored(tmp_path / "clean")
+    assert stored(tmp_path / "stopped") == clean(folder)
 
 
 def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(tmp_path, monkeypatch):
@@ -310,7 +340,7 @@ def test_a_resync_stopped_while_taking_old_versions_out_is_finished_by_the_next(
     data.mkdir()
     rows = responses(rng, 0, 40, datetime.now(timezone.utc))
     write(data, "shop", rows)
-    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    (data / "cxbridge.toml").write_text(CONFIG)
     for lake in ("stopped", "clean"):
         assert sync(data, f"parquet:///{tmp_path / lake}", monkeypatch).exit_code == 0
     write(data, "shop", edited(rng, rows, 0.8))
@@ -341,7 +371,7 @@ def test_a_first_sync_stopped_between_a_cases_events_and_the_case_is_finished_by
     data = tmp_path / "data"
     data.mkdir()
     write(data, "shop", responses(random.Random(9), 0, 40, datetime.now(timezone.utc)))
-    (data / "cxbridge.toml").write_text('[settings]\nbatch_size = 9\ntimezone = "UTC"\n' + CUSTOMER_SOURCE.format(name="shop") + LOOP)
+    (data / "cxbridge.toml").write_text(CONFIG)
     add_rows = ParquetDestination._add_rows
 
     def dying(self, table, rows, *args, **kwargs):
