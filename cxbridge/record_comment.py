@@ -4,7 +4,7 @@ a connector with config columns lets `[columns] comment` pick the question by ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from cxbridge.detection.keywords import mentions
@@ -35,12 +35,16 @@ def explaining(readings: Iterable[Reading | None]) -> tuple[str, ...]:
     )  # fmt: skip
 
 
-def explaining_answers(answers: Iterable[AnswerInput | None]) -> tuple[str, ...]:
-    """`explaining` of the answers of one record in the survey's order, for a stream that reads no
-    survey definition (its questions are known by their answers alone): no paragraph is told."""
+def explaining_answers(
+    answers: Iterable[AnswerInput | None], *, paragraphs: Container[str] = (), in_order: bool = True
+) -> tuple[str, ...]:
+    """`explaining` of the answers of one record, for a stream that knows its questions by their
+    answers: `paragraphs` the ids of those its source calls long text (none told: none), and
+    `in_order` False where the answers come in no documented order, so no short text is told to
+    follow the score (Salesforce's SurveyQuestionResponse rows)."""
     return explaining_in_order(
         None if answer is None else (answer.question_id, answer.question_text or "", answer.is_comment,
-                                     answer.spec is not None, False)
+                                     in_order and answer.spec is not None, answer.question_id in paragraphs)
         for answer in answers
     )  # fmt: skip
 

@@ -577,3 +577,23 @@ def test_a_question_ignored_under_its_survey_key_is_stored_nowhere(tmp_path):
     assert result.status == "success", result.error
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE answers LIKE '%0Tx3%' OR raw LIKE '%Faster invoices%'") == [(0,)]
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE answers LIKE '%0Tx1%'") == [(3,)]
+
+
+def test_the_comment_is_the_free_text_paragraph_never_a_company_asked_first_in_a_short_text(tmp_path):
+    """A FreeText question is Salesforce's long text (the real org in
+    tests/data/vendor/salesforce/offline_starter_kit_survey_definitions.json names one "Long Text
+    Question!", beside ShortText ones), so it is the record's comment by the shared rule; a
+    ShortText asking the company, listed first, is a comment of its own, never the record's."""
+    org = survey_org()
+    org.add("SurveyQuestion", {"Id": "0Tx0", "Name": "Which company do you work for?", "QuestionType": "ShortText"})
+    org.add("SurveyQuestionResponse", *({"Id": f"0Lz{n}0", "ResponseId": f"0Ly{n}", "QuestionId": "0Tx0",
+                                         "Datatype": "String", "NumberValue": None, "ChoiceValue": None,
+                                         "ResponseShortText": "Acme Retail", "SystemModstamp": stamp(n, 5)}
+                                        for n in (1, 2, 3)))  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT source_record_id, comment FROM feedback ORDER BY 1") == [
+        ("0Ly1", "Nothing"), ("0Ly2", "Faster invoices"), ("0Ly3", None),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE text = 'Acme Retail'") == [(3,)]

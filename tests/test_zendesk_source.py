@@ -794,3 +794,33 @@ def test_a_requester_without_an_address_is_keyed_by_their_phone_number_and_erase
     erased = cxbridge.erase(["+44 20 7946 0958"], config=config, destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")
     assert erased.rows["feedback"] == 2
     assert sorted(stored_keys(tmp_path)) == ["35402", "35403", "35405"]
+
+
+def test_a_survey_responses_comment_explains_the_score_never_a_company_asked_first(tmp_path):
+    """Zendesk's Show Survey example (its open-ended question "Anything else you would like to
+    share about your experience?" asks for a comment) with an open-ended "Which company do you work
+    for?" added right after the rating (ours): the shared rule makes the former the record's
+    comment, and the company a comment of its own — the first text answer was the comment."""
+    survey = vendor("show_survey_example.json")["survey"]
+    company = {"id": "01JQ6E6V6SQ9P0KB16GFZN6C0M", "type": "open_ended", "follow_up": None,
+               "headline": {"type": "static", "value": "Which company do you work for?"}}  # fmt: skip
+    survey["questions"].insert(1, company)
+    anything_else = survey["questions"][3]["id"]
+
+    def answered(n: int, comment: str | None) -> dict[str, Any]:
+        response = answered_csat(survey, n, 1, "bad")
+        at = response["answers"][0]["created_at"]
+        typed = [(company["id"], "Acme Retail"), (anything_else, comment)]
+        response["answers"] += [{"type": "open_ended" if text else "skipped", "created_at": at, "updated_at": at,
+                                 "question": {"id": qid, "type": "open_ended"}, **({"value": text} if text else {})}
+                                for qid, text in typed]  # fmt: skip
+        return response
+
+    account = ZendeskAccount(surveys=[survey], survey_responses=[answered(1, "Nobody called me back."), answered(2, None)])
+    with zendesk(account) as api:
+        result = sync(tmp_path, entry(api.url, csat="survey_responses"))
+    assert (result.status, result.written) == ("success", 2), result.error
+    assert query(tmp_path, "SELECT source_record_id, comment FROM feedback ORDER BY 1") == [
+        ("01JQ6FRESPONSE000000000001", "Nobody called me back."), ("01JQ6FRESPONSE000000000002", None),
+    ]  # fmt: skip
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE text = 'Acme Retail'") == [(2,)]

@@ -16,6 +16,7 @@ from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.salesforce.config import SalesforceConfig
 from cxbridge.questions import Question, QuestionOverride, QuestionPlan, option_values
 from cxbridge.quoted_values import quoted
+from cxbridge.record_comment import explaining_answers
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.timestamps import field_timestamp
@@ -26,6 +27,7 @@ ANSWER_FIELDS = ["ResponseId", "QuestionId", "Datatype", "NumberValue", "ChoiceV
 QUESTION_FIELDS = ["Name", "QuestionType"]
 CHOICE_FIELDS = ["QuestionId", "Name"]  # SurveyQuestionChoice: the label a ChoiceValue answer carries
 SCORED_TYPES = ("NPS", "CSAT", "Rating", "Score", "Slider")  # the types whose answers carry a score
+LONG_TEXT = "FreeText"  # the paragraph type (ShortText the single line): the record's comment by the shared rule
 SCALE_SETTINGS = {"CSAT": "csat_scale", "Rating": "rating_scale"}  # the setting of each type's scale, without choices
 INVITATION_FIELDS = ["ParticipantId", "ResponseStatus"]
 ACCOUNT_FIELDS = ["Name", "OwnerId", "AnnualRevenue", "Industry", "BillingCountry"]
@@ -70,6 +72,8 @@ def survey_record(
     `scales`: the configured scale by QuestionType (CSAT, Rating), for questions whose choices
     do not give one."""
     answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, scales)) is not None]
+    paragraphs = {str(a.get("QuestionId")) for a in raw.get("answers") or []
+                  if (a.get("question") or {}).get("QuestionType") == LONG_TEXT}  # fmt: skip
     status = raw.get("Status")
     invitation = raw.get("invitation") or {}
     fields = {
@@ -83,6 +87,7 @@ def survey_record(
         native_id=str(raw["Id"]),
         raw=raw,
         answers=answers,
+        comment_from=explaining_answers(answers, paragraphs=paragraphs, in_order=False),  # rows in no documented order
         submitted_at=field_timestamp(raw.get("CompletionDateTime") or raw.get("CreatedDate"), "CompletionDateTime"),
         updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
         attributes={key: value for key, value in (("InvitationId", raw.get("InvitationId")), ("Name", raw.get("Name")),

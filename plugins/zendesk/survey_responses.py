@@ -19,6 +19,7 @@ from cxbridge.metrics import Direction, MetricSpec
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.plugins.zendesk.ratings import UNRATED, TicketContext, with_ticket_context
 from cxbridge.quoted_values import quoted
+from cxbridge.record_comment import explaining_answers
 from cxbridge.requester_contacts import requester_contact
 from cxbridge.records import FeedbackRecord
 from cxbridge.tabular.cells import whole_int
@@ -132,7 +133,8 @@ def normalize_survey_response(
     answered = [a for a in raw.get("answers") or [] if _answered(a)]
     if not answered:
         raise DataError("the survey response has no answer (every question skipped or unrated)", field="answers")
-    answers = [found for answer in answered if (found := _answer(answer, questions, csat_scale)) is not None]
+    in_order = [_answer(a, questions, csat_scale) if _answered(a) else None for a in raw.get("answers") or []]
+    answers = [answer for answer in in_order if answer is not None]
     categories = [a["rating_category"] for a in answered if a.get("rating_category")]
     key = survey_key(raw)
     attributes: dict[str, Any] = {"responder_id": raw.get("responder_id"), "survey_version": key and key[1]}
@@ -145,6 +147,8 @@ def normalize_survey_response(
         native_id=str(raw["id"]),
         raw=raw,
         answers=answers,
+        # open-ended answers tell no long text from short; without the version's wording, the first is
+        comment_from=explaining_answers(in_order) if questions else None,
         submitted_at=field_timestamp(created_at(raw), "answers.created_at"),
         updated_at=field_timestamp(max((a["updated_at"] for a in answered if a.get("updated_at")), default=None), "answers.updated_at"),
         attributes={key: value for key, value in attributes.items() if value is not None},
