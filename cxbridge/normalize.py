@@ -127,19 +127,18 @@ class RecordBuilder:
         **fields: Any,
     ) -> FeedbackRecord:
         """A validated record; DataError (naming the question) for anything that does not fit.
-        `submitted_at` is read as `parse_timestamp` reads it, a time without an offset in the
-        source's zone (`zone`), where the record's local day is counted too. `comment_from` names
+        `submitted_at` and `updated_at` are read as `parse_timestamp` reads them (`time`), a time
+        without an offset in the source's zone (`zone`), where the record's local day is counted too. `comment_from` names
         the questions whose answer may be its `comment`, best first (`record_comment.explaining`);
         without it, the first comment is."""
-        try:
-            submitted_at = parse_timestamp(submitted_at, tz=self.zone)
-        except DataError as exc:
-            raise DataError(f"submitted_at: {exc}", field="submitted_at") from None
+        submitted_at = self.time("submitted_at", submitted_at)
         # Nested parts go in as plain dicts: one validation pass builds the whole record.
         answer_map: dict[str, dict[str, Any]] = {}
         scored: list[tuple[AnswerInput, metrics.Scored | None]] = []  # blank ones too: they may be the primary
         comments: list[dict[str, Any]] = []
         values = self._defaults | fields
+        if "updated_at" in values:
+            values["updated_at"] = self.time("updated_at", values["updated_at"])
         employees = values.get("program") == Program.EMPLOYEE
         for answer in answers:
             answer = self.of_population(answer, employees=employees)  # noqa: PLW2901 — the same answer
@@ -178,6 +177,15 @@ class RecordBuilder:
             )
         except ValidationError as exc:
             raise DataError.from_validation(exc) from None
+
+    def time(self, name: str, value: datetime | str | float | None) -> datetime | None:
+        """A time a plugin hands `build` (text, epoch seconds or milliseconds, a datetime) as
+        `parse_timestamp` reads it, one without an offset in the source's zone; DataError naming
+        `name` when it is no time."""
+        try:
+            return parse_timestamp(value, tz=self.zone)
+        except DataError as exc:
+            raise DataError(f"{name}: {exc}", field=name) from None
 
     def _wave(self, given: Any, day: date | None) -> str | None:
         """The wave a stream read (blank is none), else the local month or quarter when the

@@ -479,6 +479,26 @@ def test_build_names_submitted_at_when_a_plugins_time_is_no_time():
         builder.build(native_id="1", raw={}, submitted_at="yesterday")
 
 
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [("2025-11-01 00:30", datetime(2025, 10, 31, 15, 30, tzinfo=UTC)),
+     (datetime(2025, 11, 30, 23, 30), datetime(2025, 11, 30, 14, 30, tzinfo=UTC)),
+     ("2025-10-31T23:30:00Z", datetime(2025, 10, 31, 23, 30, tzinfo=UTC)),
+     (1761953400, datetime(2025, 10, 31, 23, 30, tzinfo=UTC))],
+)  # fmt: skip
+def test_build_reads_a_plugins_updated_at_as_it_reads_submitted_at(given, stored):
+    """A naive `updated_at` went to quarantine ("Input should have timezone info") while the same
+    naive `submitted_at` was read in the source's zone: every time a plugin hands build is read
+    the one way, and one that is no time is named."""
+    from cxbridge.errors import DataError
+
+    builder = api_builder("Asia/Tokyo")
+    record = builder.build(native_id="1", raw={}, submitted_at=given, updated_at=given)
+    assert (record.submitted_at, record.updated_at) == (stored, stored)
+    with pytest.raises(DataError, match=r"^updated_at: timestamp .+ is not ISO-8601"):
+        builder.build(native_id="1", raw={}, submitted_at=given, updated_at="soon")
+
+
 def test_a_qualtrics_time_mapped_from_embedded_data_without_an_offset_is_read_in_the_sources_zone(
     tmp_path, monkeypatch
 ):
