@@ -438,3 +438,14 @@ def test_the_comment_is_the_paragraph_never_the_company_asked_first(tmp_path, us
     assert (result.status, result.written) == ("success", 2), result.error
     assert query(tmp_path, "SELECT comment FROM feedback ORDER BY source_record_id") == [("Great staff",), (None,)]
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE question_id = 'c0c0c0c0'") == [(2,)]
+
+
+def test_a_start_date_without_an_offset_is_the_sources_local_time(tmp_path, user_key):
+    """18:04:04 in a source in Asia/Tokyo is 09:04:04 UTC; it was read as 18:04:04 UTC."""
+    account = FormsAccount()
+    account.add_form(store_form(), form_response(1) | {"lastSubmittedTime": "2026-02-05T09:04:04Z"})
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key, start_date="2026-02-05T18:04:04", timezone="Asia/Tokyo"))
+        asked = api.paths()[-1]
+    assert "timestamp > 2026-02-05T09:04:03.999999Z" in asked
+    assert result.written == 1

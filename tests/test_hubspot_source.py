@@ -393,3 +393,13 @@ def test_an_nps_answer_its_own_response_group_contradicts_is_quarantined_naming_
     assert f"hs_value {given!r}" in error and f"hs_response_group {group!r}" in error and f"a {expected}" in error
     assert query(tmp_path, "SELECT source_record_id, nps, nps_group FROM feedback ORDER BY 1") == [
         ("512", 9, "promoter"), ("514", 6, "detractor")]
+
+
+def test_a_start_date_written_as_a_day_is_midnight_in_the_sources_zone(tmp_path):
+    """`start_date = "2026-06-01"` in a source in Asia/Tokyo searches from 15:00 UTC on 31 May; it
+    searched from midnight UTC."""
+    with hubspot(crm_account()) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2026-06-01", timezone="Asia/Tokyo"))
+        since = api.requests[0].json()["filterGroups"][0]["filters"][0]["value"]
+    assert result.status == "success", result.error
+    assert since == str(int(datetime(2026, 5, 31, 15, tzinfo=timezone.utc).timestamp() * 1000))

@@ -773,3 +773,14 @@ def test_a_name_pattern_that_selects_no_survey_warns(tmp_path, caplog):
         "compare it with the surveys the account lists"
     ]
     assert result.warnings[0] in caplog.text
+
+
+def test_a_start_date_written_as_a_day_is_midnight_in_the_sources_zone(tmp_path):
+    """`start_date = "2026-01-05"` in a source in Asia/Tokyo asks the export from 15:00 UTC on
+    4 January; it asked from midnight UTC."""
+    with qualtrics(store_account()) as api:
+        result = sync(tmp_path, entry(api.url, surveys=["SV_store1"], name_pattern=None, start_date="2026-01-05",
+                                      timezone="Asia/Tokyo"))  # fmt: skip
+        exports = [json.loads(seen.body) for seen in api.requests if seen.method == "POST" and "export-responses" in seen.path]
+    assert result.status == "success", result.error
+    assert exports[0]["startDate"] == "2026-01-04T15:00:00Z"

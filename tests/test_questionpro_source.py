@@ -769,3 +769,13 @@ def test_a_primary_keyed_by_its_id_alone_met_after_another_nps_question_is_named
     [warning] = said["9005"]
     assert warning.startswith("survey 7654321: nps question '9001' was met before '9005'"), warning
     assert 'key the primary by its survey, [sources.support.questions."7654321/9005"]' in warning, warning
+
+
+def test_a_start_date_without_an_offset_is_the_sources_local_time(tmp_path):
+    """07:00 on 2 March in a source in Asia/Tokyo is 22:00 UTC on 1 March, the first window's start
+    (QuestionPro is asked in GMT+00:00); it was read as 07:00 UTC."""
+    with questionpro(support_account()) as api:
+        result = sync(tmp_path, entry(api.url, window_days=10, start_date="2026-03-02T07:00:00", timezone="Asia/Tokyo"))
+        windows = [json.loads(seen.body) for seen in api.requests if seen.method == "POST"]
+    assert result.status == "success", result.error
+    assert windows[0]["startDate"] == "2026-03-01T22:00:00"

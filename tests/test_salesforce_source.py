@@ -597,3 +597,14 @@ def test_the_comment_is_the_free_text_paragraph_never_a_company_asked_first_in_a
         ("0Ly1", "Nothing"), ("0Ly2", "Faster invoices"), ("0Ly3", None),
     ]  # fmt: skip
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE text = 'Acme Retail'") == [(3,)]
+
+
+def test_a_start_date_written_as_a_day_is_midnight_in_the_sources_zone(tmp_path):
+    """`start_date = "2026-07-02"` in a source in Asia/Tokyo is 15:00 UTC on 1 July; it was read as
+    midnight UTC, nine hours after the day began where the user is."""
+    with salesforce(survey_org()) as api:
+        result = sync(tmp_path, entry(api.url, accounts=False, contacts=False, start_date="2026-07-02",
+                                      timezone="Asia/Tokyo"))  # fmt: skip
+        first = next(seen.query["q"] for seen in api.requests if "FROM SurveyResponse" in seen.query.get("q", ""))
+    assert result.status == "success", result.error
+    assert "WHERE SystemModstamp >= 2026-07-01T15:00:00Z ORDER BY" in first

@@ -508,3 +508,12 @@ def test_the_comment_is_the_essay_never_a_company_or_department_asked_in_a_singl
     assert query(tmp_path, "SELECT comment FROM feedback ORDER BY source_record_id") == [("Quick and kind",), (None,)]
     assert query(tmp_path, "SELECT question_id, COUNT(*) FROM feedback_comments GROUP BY 1 ORDER BY 1") == [
         ("100", 2), ("107", 1), ("109", 2)]  # fmt: skip
+
+
+def test_a_start_date_without_an_offset_is_the_sources_local_time(tmp_path):
+    """`start_date = "2026-03-01T21:00:00"` in a source whose `timezone` is Asia/Tokyo is 12:00 UTC,
+    as every time without an offset of the source is read (docs/configuration.md); it was 21:00 UTC."""
+    with surveymonkey(support_account()) as api:
+        result = sync(tmp_path, entry(api.url, start_date="2026-03-01T21:00:00", timezone="Asia/Tokyo"))
+        first = api.requests[0].query
+    assert first["start_modified_at"] == "2026-03-01T11:59:59" and result.written == 2  # responses 3 and 5

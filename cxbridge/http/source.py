@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from functools import cached_property
 from typing import ClassVar, TypeVar
 
@@ -16,6 +17,7 @@ from cxbridge.http.errors import ApiErrors
 from cxbridge.http.ratelimit import HeaderBudget, RateLimiter
 from cxbridge.http.retries import RetryPolicy, Sleep
 from cxbridge.sources import Source, SourceConfig
+from cxbridge.timestamps import parse_timestamp, zone
 
 log = logging.getLogger("cxbridge.http")
 Chosen = TypeVar("Chosen")
@@ -62,6 +64,12 @@ class ApiSource(Source):
     sleep: Sleep = staticmethod(time.sleep)  # type: ignore[assignment]
     transport: httpx.BaseTransport | None = None
     config: ApiSourceConfig
+
+    def start_time(self) -> datetime | None:
+        """The connector's `start_date` (None when it has none) as an aware UTC time: written
+        without an offset ("2025-01-01", "2025-01-01T09:00"), it is the source's local time (its
+        `timezone`, else [settings] timezone, else UTC), as every time of the source without one is."""
+        return parse_timestamp(getattr(self.config, "start_date", None), tz=zone(self.context.timezone))
 
     def base_url(self) -> str:
         """The API root when `base_url` is not configured."""

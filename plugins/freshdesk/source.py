@@ -141,7 +141,7 @@ class SatisfactionRatings(Stream):
         config = self.source.config
         if cursor:
             return format_timestamp(parse_timestamp(cursor) - timedelta(days=config.lookback_days))
-        return format_timestamp(parse_timestamp(config.start_date)) if config.start_date else FULL_HISTORY
+        return format_timestamp(start) if (start := self.source.start_time()) else FULL_HISTORY
 
     def _survey_questions(self) -> dict[tuple[str, str], SurveyQuestion]:
         """Question text and accepted ratings of every survey (`GET /api/v2/surveys`), by survey

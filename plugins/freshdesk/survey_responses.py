@@ -103,7 +103,7 @@ class SurveyResponses(Stream):
         config = self.source.config
         if cursor:
             return parse_timestamp(cursor) - timedelta(days=config.lookback_days)  # type: ignore[operator]
-        return parse_timestamp(config.start_date) if config.start_date else None
+        return self.source.start_time()
 
     def _read_surveys(self) -> list[str]:
         """Every survey's definition, read once per run, in the order Freshdesk lists them."""

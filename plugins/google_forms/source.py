@@ -104,7 +104,7 @@ class FormResponses(Stream):
         config, client = self.source.config, self.source.client
         for form_id in config.forms:
             self.readers[form_id] = self.reader(form_id)
-            since = (cursor or {}).get(form_id) or _cursor_time(config.start_date, before=True)
+            since = (cursor or {}).get(form_id) or _cursor_time(self.source.start_time(), before=True)
             params: dict[str, Any] = {"pageSize": config.page_size}
             if since:
                 params["filter"] = f"timestamp > {since}"  # the cursor is never later than the last time seen

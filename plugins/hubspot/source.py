@@ -91,8 +91,8 @@ class WindowedSearch:
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config = self.source.config
-        start = config.start_date and int(parse_timestamp(config.start_date).timestamp() * 1000)
-        since = int(cursor) if cursor is not None else (start or 0)
+        start = self.source.start_time()
+        since = int(cursor) if cursor is not None else (int(start.timestamp() * 1000) if start else 0)
         until = int(self.source.now().timestamp() * 1000) + 1
         for page in search(self.source.client, self.object_type, modified=self.modified, properties=self.properties,
                            since=since, until=until, page_size=config.page_size):  # fmt: skip

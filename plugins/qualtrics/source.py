@@ -210,7 +210,7 @@ class ResponsesStream(Stream):
         """Every export asks for a continuation token (`allowContinuation`); one that follows a
         token sends both, and keeps the old token if Qualtrics returns no new one."""
         body: dict[str, Any] = {"format": "json", "compress": True, "allowContinuation": True}
-        since = state.get("recordedDate") or _iso(self.source.config.start_date)
+        since = state.get("recordedDate") or _iso(self.source.start_time())
         token = state.get("continuationToken")
         if token:
             try:

@@ -33,7 +33,7 @@ class QuestionProConfig(ApiSourceConfig):
     user_id: int | None = Field(default=None, description="whose surveys to list when `surveys` is empty")
     name_pattern: RegularExpression | None = Field(default=None, description="with user_id: only surveys whose name matches")
     include_partial: bool = Field(default=False, description="also responses started but not completed")
-    start_date: datetime | None = Field(default=None, description="first sync: responses from this time (UTC)")
+    start_date: datetime | None = Field(default=None, description="first sync: responses from this time (no offset: the source's timezone)")
     window_days: int = Field(default=31, ge=1, le=366, description="days per filter window of incremental syncs")
     page_size: int = Field(default=MAX_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="responses per page, at most 100")
     channel: Channel | None = Field(

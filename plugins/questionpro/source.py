@@ -85,7 +85,7 @@ class Responses(Stream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
         for survey_id in self.source.survey_ids():
-            since = (cursor or {}).get(str(survey_id)) or _utc(config.start_date)
+            since = (cursor or {}).get(str(survey_id)) or _utc(self.source.start_time())
             if since is None:
                 found = api.responses(client, survey_id, config.page_size)
             else:

@@ -132,7 +132,7 @@ class SalesforceSource(ApiSource):
         return {str(field.get("name")) for field in self.client.get_json(path).get("fields") or []}
 
     def rows(self, object_name: str, fields: list[str], cursor: Any, *, where: str = "") -> Iterator[dict[str, Any]]:
-        since = cursor or (self.config.start_date and soql_time(self.config.start_date))
+        since = cursor or ((start := self.start_time()) and soql_time(start))
         statement = soql.changed_since(object_name, fields, since, where=where)
         return soql.query(self.client, self.config.api_version, statement)
 

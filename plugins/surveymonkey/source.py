@@ -160,7 +160,7 @@ class Responses(Stream):
         config = self.source.config
         params: dict[str, Any] = {"per_page": config.page_size, "sort_by": "date_modified", "sort_order": "ASC",
                                   "end_modified_at": until}  # fmt: skip
-        since = self.positions.get(survey_id) or _start(config.start_date)
+        since = self.positions.get(survey_id) or _start(self.source.start_time())
         if since:  # a second early: a response changed in the same second as the last one read is not skipped
             moment = datetime.strptime(since, QUERY_TIME) - timedelta(seconds=1)
             params["start_modified_at"] = moment.strftime(QUERY_TIME)

@@ -31,7 +31,7 @@ class TypeformConfig(ApiSourceConfig):
     response_types: list[Literal["completed", "partial"]] = Field(
         default=["completed"], min_length=1, description="completed, and partial (answers saved, never submitted)"
     )
-    start_date: datetime | None = Field(default=None, description="first sync: responses from this time (UTC)")
+    start_date: datetime | None = Field(default=None, description="first sync: responses from this time (no offset: the source's timezone)")
     lookback_minutes: float = Field(
         default=30, ge=0, le=7 * 24 * 60,
         description="each sync asks again for this much before the cursor: recent responses may appear late",

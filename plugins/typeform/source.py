@@ -121,7 +121,7 @@ class Responses(Stream):
         config = self.source.config
         if saved:
             return parse_timestamp(saved) - timedelta(minutes=config.lookback_minutes)  # type: ignore[operator]
-        return parse_timestamp(config.start_date) if config.start_date else None
+        return self.source.start_time()
 
     def native_id(self, raw: dict[str, Any]) -> str:
         found = native_id(raw)

@@ -157,7 +157,7 @@ class SatisfactionRatings(Stream):
         config = self.source.config
         if cursor:
             return max(int((parse_timestamp(cursor) - timedelta(days=config.lookback_days)).timestamp()), 1)
-        return int(parse_timestamp(config.start_date).timestamp()) if config.start_date else None
+        return int(start.timestamp()) if (start := self.source.start_time()) else None
 
     def _ticket_context(self, since: datetime, until: datetime | None = None) -> Iterator[tuple[str, TicketContext]]:
         """Context of every ticket changed since `since`, from the incremental ticket export (read
