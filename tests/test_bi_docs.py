@@ -1,6 +1,6 @@
 """Every ```sql block of docs/bi.md runs on SQLite, DuckDB, Parquet (through DuckDB and
-`_cxbridge/views.sql`) and PostgreSQL after a sync of sample data, and the documented way to mark a
-follow-up takes a record off `detractor_queue` on each of them. A block whose first line is
+`_cxbridge/views.sql`), PostgreSQL and Snowflake (fakesnow) after a sync of sample data, and the
+documented way to mark a follow-up takes a record off `detractor_queue` on each of them. A block whose first line is
 `-- engine: a, b` runs on the engines it names only."""
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ import pytest
 
 from cxbridge.testing.destinations import CLOCK_TOLERANCE, comparable, deliver
 from cxbridge.timestamps import parse_timestamp
+from tests.test_snowflake_destination import BATCH_SIZE as SNOWFLAKE_BATCH_SIZE
+from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "bi.md"
-ENGINES = ("sqlite", "duckdb", "parquet", "postgresql")
+ENGINES = ("sqlite", "duckdb", "parquet", "postgresql", "snowflake")
 PLACEHOLDER_ID = "'3f1c…'"
 SUBMITTED = "SELECT submitted_at FROM feedback WHERE submitted_at IS NOT NULL"
 
@@ -68,6 +70,10 @@ class Session:
                 for statement in _statements(sql):
                     rows = self.conn.execute(statement).fetchall()
                 return rows
+            if self.engine == "snowflake":  # the connector runs one statement a call
+                for statement in _statements(sql):
+                    cursor = self.conn.cursor().execute(statement)
+                return cursor.fetchall() if cursor.description else []
             cursor = self.conn.execute(sql)
             return cursor.fetchall() if cursor.description else []
 
@@ -80,6 +86,8 @@ class Session:
         before = set(self.folder.rglob("*")) if self.folder else set()
         if self.engine == "duckdb":
             self.conn.execute("BEGIN")
+        elif self.engine == "snowflake":  # the connector commits each statement otherwise
+            self.conn.cursor().execute("BEGIN")
         try:
             yield
         finally:
@@ -138,6 +146,14 @@ def _synced(engine: str, root: Path, request: pytest.FixtureRequest) -> Session:
             conn = duckdb.connect()
             conn.execute((lake / "_cxbridge" / "views.sql").read_text(encoding="utf-8"))
         return Session(engine, lambda: conn, folder=lake)
+    if engine == "snowflake":  # fakesnow, emulated while the module's `snowflake` fixture lasts
+        from snowflake import connector
+
+        from cxbridge.plugins.snowflake.destination import connect_arguments
+
+        destination = request.getfixturevalue("snowflake")("bi_docs")
+        deliver(destination, batch_size=SNOWFLAKE_BATCH_SIZE)
+        return Session(engine, lambda: connector.connect(**connect_arguments(destination.url)))
     import psycopg
 
     from cxbridge.plugins.postgres.destination import PostgresDestination
