@@ -247,3 +247,27 @@ def _rows_everywhere_at_one_age(sessions, block: Block) -> dict[str, list[str]]:
 
 def _comparable(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return [tuple(comparable(value) for value in row) for row in rows]
+
+
+IN_THE_SAMPLE = {"'2026-11-01'": "'2025-01-01'"}
+"""The page's example values, as the sample data has them: every record is of 2025."""
+BIGGEST_FIRST = {"detractor accounts": ("feedback_accounts l", 3), "detractor comments": ("feedback_comments c", 0)}
+"""Blocks that list the biggest or newest first, and the column they order by."""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("listing", BIGGEST_FIRST)
+def test_a_documented_biggest_or_newest_first_list_puts_unknown_values_last(sessions, engine: str, listing: str):
+    """An account of unknown revenue or a comment of unknown time is no biggest or newest: it
+    comes last. PostgreSQL and Snowflake sort NULL above every value (Snowflake's ORDER BY
+    reference: DESC puts NULLs first unless NULLS LAST is said; fakesnow does the same), SQLite
+    and DuckDB below."""
+    text, column = BIGGEST_FIRST[listing]
+    (block,) = [b for b in BLOCKS if text in b.sql]
+    sql = block.sql
+    for example, sample in IN_THE_SAMPLE.items():
+        sql = sql.replace(example, sample)
+    values = [comparable(row[column]) for row in sessions(engine).run(sql)]
+    known = [value for value in values if value is not None]
+    assert len(known) < len(values), "the sample data has an unknown value to place"
+    assert values == sorted(known, reverse=True) + [None] * (len(values) - len(known))
