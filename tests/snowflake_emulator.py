@@ -39,6 +39,7 @@ import sqlglot
 from fakesnow import cursor as fakesnow_cursor
 from fakesnow import info_schema
 from fakesnow.cursor import FakeSnowflakeCursor
+from fakesnow import transforms
 from fakesnow.transforms import stage
 from sqlglot import exp
 
@@ -297,6 +298,7 @@ def emulated_snowflake(bucket: Path | None = None) -> Iterator[TranslationCache]
         patch.setattr(stage, "LOCAL_BUCKET_PATH", str(bucket))
         stack.enter_context(fakesnow.patch())
         stack.enter_context(TRANSLATIONS.patched())
+        patch.setattr(transforms, "numeric_agg_implicit_cast", _counts_kept_whole(transforms.numeric_agg_implicit_cast))
         for bookkeeping in ("insert_table_comment_sql", "insert_text_lengths_sql"):
             patch.setattr(info_schema, bookkeeping, _skipped_for_session_tables(getattr(info_schema, bookkeeping)))
         patch.setattr(FakeSnowflakeCursor, "execute", _stages_created_one_at_a_time(FakeSnowflakeCursor.execute))
@@ -341,6 +343,30 @@ def _stages_created_one_at_a_time(real_execute: Any) -> Any:
         return real_execute(self, command, *args, **kwargs)
 
     return execute
+
+
+def _counts_kept_whole(real_transform: Any) -> Any:
+    """fakesnow's cast of every SUM's argument to DOUBLE (Snowflake casts text to a number there;
+    DuckDB would not), except a column that counts, `SUM(CASE WHEN … THEN 1 ELSE 0 END) AS name`,
+    which stays a whole number: Snowflake's SUM of a NUMBER(p, 0) is a NUMBER(38, 0), read by the
+    connector as an int (4), where fakesnow read 4.0 — a limitation of the emulator, not a
+    difference of Snowflake's (its SUM reference: NUMBER in, NUMBER out)."""
+
+    def transform(expression: exp.Expr) -> exp.Expr:
+        counted = isinstance(expression, exp.Sum) and isinstance(expression.parent, exp.Alias)
+        if counted and isinstance(expression.parent.parent, exp.Select) and _whole(expression.this):
+            return exp.Cast(this=expression, to=exp.DataType.build("BIGINT"))
+        return real_transform(expression)
+
+    return transform
+
+
+def _whole(expression: exp.Expr) -> bool:
+    """A whole-number literal, or a CASE whose every result is one."""
+    if isinstance(expression, exp.Case):
+        results = [branch.args["true"] for branch in expression.args.get("ifs", [])] + [expression.args.get("default")]
+        return all(result is not None and _whole(result) for result in results)
+    return isinstance(expression, exp.Literal) and expression.is_int
 
 
 def _skipped_for_session_tables(catalog_sql: Any) -> Any:

@@ -22,6 +22,8 @@ from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
 from tests.html_pages import Page, figure_data
 from tests.killed_syncs import forked_command
+from tests.test_snowflake_destination import URL as SNOWFLAKE
+from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 STORE = 'Café <script>alert("s1")</script> & \'Bar\' "Q"'  # a store name that must stay text
 COMMENT = '<img src=x onerror=alert(1)> "so" & \'good\' </blockquote><script>alert(2)</script>'
@@ -594,12 +596,16 @@ def test_the_python_api_writes_the_same_page(network, tmp_path, whole):
     assert written.read_text(encoding="utf-8") == whole[0]
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "postgresql", "parquet"])
+@pytest.mark.parametrize("engine", ["duckdb", "postgresql", "parquet", "snowflake"])
 def test_every_destination_gives_the_page_sqlite_gives(network, whole, engine, tmp_path, request):
-    """The sections' SQL runs on each engine: the same tables, counters and comments as SQLite."""
+    """The sections' SQL runs on each engine: the same tables, counters and comments as SQLite
+    (Snowflake's on fakesnow)."""
     from tests.test_population_views import made_database
 
     url = {"duckdb": f"duckdb:///{tmp_path / 'cx.duckdb'}", "parquet": f"parquet:///{tmp_path / 'lake'}"}.get(engine)
+    if engine == "snowflake":
+        request.getfixturevalue("snowflake")  # the emulator, while the module lasts
+        url = SNOWFLAKE.format(password="pw-123", name="HTML_REPORT")
     url = url or made_database(request.getfixturevalue("postgres_url"), "html_report")
     assert cxbridge.sync(network, destination=url).exit_code == 0
     _, page = page_of(network, tmp_path, "--destination", url)
