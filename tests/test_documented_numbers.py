@@ -31,6 +31,7 @@ from tests.test_population_views import (
     VISITS,
 )
 from tests.test_report_intervals import Z, adjusted_wald, t_quantile
+from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 REPORT_MD = (ROOT / "docs" / "report.md").read_text(encoding="utf-8")
 RANKING_MD = (ROOT / "docs" / "ranking.md").read_text(encoding="utf-8")
@@ -244,11 +245,12 @@ def test_the_ranking_page_s_prose_is_the_files_own():
 # --- docs/bi.md's queries ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine", ["sqlite", "duckdb"])
-def test_the_documented_nps_trend_reads_a_tie_as_the_views_do(tmp_path, engine):
+@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "snowflake"])
+def test_the_documented_nps_trend_reads_a_tie_as_the_views_do(tmp_path, engine, request):
     """docs/bi.md's 'NPS trend of one program' adds up nps_by_month's parts and divides once: a
     month of 2,000 answers, 3 promoters and the rest passives, is NPS 0.15, which reads 0.2 (half
-    away from zero, docs/report.md) — on DuckDB too, whose float 0.15 lies below the tie."""
+    away from zero, docs/report.md) — on DuckDB too, whose float 0.15 lies below the tie, and on
+    Snowflake (fakesnow, whose sums are DOUBLE where Snowflake's are exact NUMBERs)."""
     import csv
 
     import duckdb
@@ -264,13 +266,23 @@ def test_the_documented_nps_trend_reads_a_tie_as_the_views_do(tmp_path, engine):
     source = {"connector": "csv", "path": "answers.csv", "program": "voc",
               "columns": {"id": "id", "submitted_at": "submitted"}, "metrics": [{"column": "recommend", "metric": "nps"}]}  # fmt: skip
     config = config_from_dict({"sources": {"survey": source}}, create_host(), path=tmp_path / "cxbridge.toml")
-    database = tmp_path / f"cx.{engine}"
-    assert cxbridge.sync(config, destination=f"{engine}:///{database}", host=create_host()).exit_code == 0
-    connection = sqlite3.connect(database) if engine == "sqlite" else duckdb.connect(str(database), read_only=True)
-    try:
-        rows = connection.execute(documented_query("NPS trend of one program")).fetchall()
-        view = connection.execute("SELECT nps FROM nps_by_month").fetchall()
-    finally:
-        connection.close()
+    if engine == "snowflake":
+        destination = request.getfixturevalue("snowflake")("documented_tie")
+        assert cxbridge.sync(config, destination=destination.url, host=create_host()).exit_code == 0
+        destination.open(read_only=True)
+        try:
+            rows = [tuple(row.values()) for row in destination.query(documented_query("NPS trend of one program"))]
+            view = [tuple(row.values()) for row in destination.query("SELECT nps FROM nps_by_month")]
+        finally:
+            destination.close()
+    else:
+        database = tmp_path / f"cx.{engine}"
+        assert cxbridge.sync(config, destination=f"{engine}:///{database}", host=create_host()).exit_code == 0
+        connection = sqlite3.connect(database) if engine == "sqlite" else duckdb.connect(str(database), read_only=True)
+        try:
+            rows = connection.execute(documented_query("NPS trend of one program")).fetchall()
+            view = connection.execute("SELECT nps FROM nps_by_month").fetchall()
+        finally:
+            connection.close()
     assert [(month, responses, float(nps)) for month, responses, nps in rows] == [("2025-03", 2000, 0.2)] == [
         ("2025-03", 2000, float(view[0][0]))]  # fmt: skip
