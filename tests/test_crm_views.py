@@ -1,20 +1,25 @@
 """The CRM context and its views, checked against values computed here independently from the
-sample data (cxbridge.testing.sample_feedback); the conformance suite then holds every other
-destination to what SQLite shows."""
+sample data (cxbridge.testing.sample_feedback) on SQLite and on Snowflake (fakesnow), where
+docs/bi.md's biggest accounts listed the account of unknown revenue first; the conformance suite
+then holds every other destination to what SQLite shows."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
+from cxbridge.destinations import Destination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import RECORDS, SOURCES, deliver
 from cxbridge.testing.sample_feedback import REVENUES, SEGMENTS, version_records
 from tests.conftest import half_up
+from tests.test_snowflake_destination import BATCH_SIZE as SNOWFLAKE_BATCH_SIZE
+from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
 
 
 def account_of(raw: dict) -> str | None:
@@ -49,10 +54,17 @@ def nps(categories: list[str]) -> float:
     return half_up(Fraction(100 * (categories.count("promoter") - categories.count("detractor")), len(categories)))
 
 
-@pytest.fixture
-def destination(tmp_path: Path) -> SQLiteDestination:
-    deliver(SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}"))
-    found = SQLiteDestination(f"sqlite:///{tmp_path / 'cx.db'}")
+@pytest.fixture(scope="module", params=["sqlite", "snowflake"])
+def destination(request, tmp_path_factory) -> Iterator[Destination]:
+    """The sample delivered once per engine, open to read (Snowflake's on fakesnow)."""
+    if request.param == "snowflake":
+        delivered = request.getfixturevalue("snowflake")("crm_views")
+        deliver(delivered, batch_size=SNOWFLAKE_BATCH_SIZE)
+        found = request.getfixturevalue("snowflake")("crm_views")
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('crm') / 'cx.db'}"
+        deliver(SQLiteDestination(url))
+        found = SQLiteDestination(url)
     found.open(read_only=True)
     yield found
     found.close()
