@@ -1,7 +1,7 @@
 """Every ```sql block of docs/bi.md runs on SQLite, DuckDB, Parquet (through DuckDB and
 `_cxbridge/views.sql`), PostgreSQL and Snowflake (fakesnow) after a sync of sample data, and the
-documented way to mark a follow-up takes a record off `detractor_queue` on each of them. A block whose first line is
-`-- engine: a, b` runs on the engines it names only."""
+documented way to mark a follow-up takes a record off `detractor_queue` on each of them. A block
+whose first line is `-- engine: a, b` runs on the engines it names only."""
 
 from __future__ import annotations
 
