@@ -41,7 +41,7 @@ def explaining_answers(
     """`explaining` of the answers of one record, for a stream that knows its questions by their
     answers: `paragraphs` the ids of those its source calls long text (none told: none), and
     `in_order` False where the answers come in no documented order, so no short text is told to
-    follow the score (Salesforce's SurveyQuestionResponse rows)."""
+    follow the score (Salesforce's SurveyQuestionResponse rows whose questions' order is not known)."""
     return explaining_in_order(
         None if answer is None else (answer.question_id, answer.question_text or "", answer.is_comment,
                                      in_order and answer.spec is not None, answer.question_id in paragraphs)

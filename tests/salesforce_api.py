@@ -38,9 +38,12 @@ def stamp(day: int, minute: int = 0) -> str:
 
 def survey_org() -> SalesforceOrg:
     org = SalesforceOrg()
-    org.add("SurveyQuestion", {"Id": "0Tx1", "Name": "How likely are you to recommend Acme?", "QuestionType": "NPS"},
-            {"Id": "0Tx2", "Name": "How satisfied are you with your account manager?", "QuestionType": "Rating"},
-            {"Id": "0Tx3", "Name": "What should we improve?", "QuestionType": "FreeText"})  # fmt: skip
+    page = {"SurveyPageId": "0Kp1", "PageDisplayOrder": 1}  # one page; QuestionOrder counts from 1 on each
+    org.add("SurveyQuestion", {"Id": "0Tx1", "Name": "How likely are you to recommend Acme?", "QuestionType": "NPS",
+                               "QuestionOrder": 1, **page},
+            {"Id": "0Tx2", "Name": "How satisfied are you with your account manager?", "QuestionType": "Rating",
+             "QuestionOrder": 2, **page},
+            {"Id": "0Tx3", "Name": "What should we improve?", "QuestionType": "FreeText", "QuestionOrder": 3, **page})  # fmt: skip
     org.rows["SurveyQuestionChoice"] = []  # these questions have no choices: their answers are numbers and text
     for n, (nps, rating, text) in enumerate([(10, 5, "Nothing"), (4, 2, "Faster invoices"), (8, 4, "")], start=1):
         org.add("SurveyResponse", {"Id": f"0Ly{n}", "Name": f"SR-{n}", "SurveyId": "0Kd1", "InvitationId": f"0Ki{n}",

@@ -195,7 +195,14 @@ def recorded_survey() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The SurveyQuestion and SurveyQuestionChoice rows of a real org's surveys (the offline
     starter kit's recording): types and choice labels exactly as the org keeps them."""
     definitions = load("offline_starter_kit_survey_definitions.json")
-    return definitions["questions"], definitions["choices"]
+    return [as_served(q) for q in definitions["questions"]], definitions["choices"]
+
+
+def as_served(question: dict[str, Any]) -> dict[str, Any]:
+    """A recorded SurveyQuestion as the connector's v61.0 gets it: the recording predates API
+    v54.0 (its rows carry PageName, v52.0+, but not PageDisplayOrder, v54.0+, "the order in which
+    the page is displayed"), so the page's order added here is the number of its recorded name."""
+    return question | {"PageDisplayOrder": int(question["PageName"].removeprefix("Page "))}
 
 
 def recorded_questions() -> dict[str, dict[str, Any]]:
@@ -313,3 +320,80 @@ def test_the_recorded_csat_question_without_choices_waits_in_quarantine_until_it
     assert (replayed.results[0].written, replayed.results[0].quarantined) == (2, 0)
     assert query(tmp_path, "SELECT source_record_id, csat FROM feedback WHERE csat IS NOT NULL ORDER BY 1") == [
         (r, float(given[csat["Id"]])) for r, (_, given) in answers.items() if csat["Id"] in given]  # fmt: skip
+
+
+def turbine_questions() -> dict[str, dict[str, Any]]:
+    """The recorded "Wind turbine" survey's questions by their Name."""
+    questions, _ = recorded_survey()
+    return {q["Name"]: q for q in questions if q["SurveyVersionId"] == "0KsRO00000001Vs0AI"}
+
+
+def turbine_response(given: list[tuple[str, str, Any]]) -> SalesforceOrg:
+    """The recorded org with one response of ours to its "Wind turbine" survey: its
+    SurveyQuestionResponse rows in the order `given` (question Name, the field its type fills, value)."""
+    questions, choices = recorded_survey()
+    turbine = turbine_questions()
+    org = SalesforceOrg()
+    org.add("SurveyQuestion", *questions)
+    org.add("SurveyQuestionChoice", *choices)
+    org.add("SurveyResponse", {"Id": "0LyV1", "Name": "SR-1", "SurveyId": "0KdRO00000001Jw0AI", "InvitationId": None,
+                               "SubmitterId": None, "Status": "Completed", "CompletionDateTime": stamp(1),
+                               "Language": "en_US", "CreatedDate": stamp(1), "SystemModstamp": stamp(1, 5)})  # fmt: skip
+    org.add("SurveyQuestionResponse", *({"Id": f"0LzV{n}", "ResponseId": "0LyV1", "QuestionId": turbine[name]["Id"],
+                                         "Datatype": "Number" if field == "NumberValue" else "String", "NumberValue": None,
+                                         "ChoiceValue": None, "ResponseShortText": None, field: value}
+                                        for n, (name, field, value) in enumerate(given)))  # fmt: skip
+    return org
+
+
+def test_the_short_text_right_after_the_recorded_csat_question_is_the_comment_in_the_surveys_order(tmp_path):
+    """The recorded "Wind turbine" survey asks on its first page whether the turbine spins and how
+    many blades it has (QuestionOrder 1, 2), and on its third a Boolean (2), its NPS (5), CSAT (9)
+    and "Short Text Question!" (10) right after the CSAT question. SurveyQuestionResponse rows come
+    in no documented order (here the short texts' first): read so, no short text followed a score
+    and the record had no comment. In the survey's order — the page's, then QuestionOrder within it
+    (each page counts from 1) — the short text after the score is the comment, never the blades'."""
+    turbine = turbine_questions()
+    given = [("Short Text Question!", "ResponseShortText", "The blades froze overnight"),
+             ("How many blades does the turbine have?", "ResponseShortText", "3"),
+             ("Like or Dislike Question!", "ChoiceValue", "Dislike"),
+             ("Is the turbine spinning?", "ChoiceValue", "No"),
+             ("Score Question", "NumberValue", 2), ("Net Promoter Score Question!", "NumberValue", 4)]  # fmt: skip
+    org = turbine_response(given)
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, surveys=True, csat_scale=[1, 5]))
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    assert query(tmp_path, "SELECT nps, csat, comment FROM feedback") == [(4, 2.0, "The blades froze overnight")]
+    [(answers,)] = query(tmp_path, "SELECT answers FROM feedback")
+    in_survey_order = sorted(given, key=lambda g: (turbine[g[0]]["PageDisplayOrder"], turbine[g[0]]["QuestionOrder"]))
+    assert list(json.loads(answers)) == [turbine[name]["Id"] for name, _, _ in in_survey_order]
+
+
+def test_of_two_csat_questions_none_marked_primary_the_record_counts_the_first_in_the_surveys_order(tmp_path):
+    """With Rating questions read as CSAT ([questions.Rating]), the recorded survey asks two: its
+    six-star Rating (QuestionOrder 8) before its CSAT question (9). Unmarked, the record's csat is
+    the first in the survey — it was the first row Salesforce happened to send (here the CSAT's)."""
+    given = [("Score Question", "NumberValue", 2), ("Rating Question!", "NumberValue", 6)]
+    with salesforce(turbine_response(given)) as api:
+        result = sync(tmp_path, entry(api.url, surveys=True, csat_scale=[1, 5],
+                                      questions={"Rating": {"metric": "csat"}}))  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    assert query(tmp_path, "SELECT csat FROM feedback") == [(6.0,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback_scores WHERE metric = 'csat'") == [(2,)]
+
+
+def test_before_api_v54_answers_spanning_pages_keep_no_order_and_one_pages_keep_their_questions_order():
+    """Below v54.0 a SurveyQuestion has no PageDisplayOrder (the recording, as the org sent it) and
+    is not asked for it; QuestionOrder restarts on each page, so answers spanning the turbine
+    survey's pages have no known order (the rule then calls no short text "after the score"), while
+    the "Customer Satisfaction" survey's one page orders its two by QuestionOrder."""
+    from cxbridge.plugins.salesforce.objects import PAGE_ORDER, in_survey_order, question_fields
+
+    assert PAGE_ORDER not in question_fields("v53.0") and PAGE_ORDER in question_fields("v54.0")
+    recorded = load("offline_starter_kit_survey_definitions.json")["questions"]
+    assert not any(PAGE_ORDER in q for q in recorded)
+    turbine = [{"question": q} for q in reversed(recorded) if q["SurveyVersionId"] == "0KsRO00000001Vs0AI"]
+    assert in_survey_order(turbine) == (turbine, False)
+    service = [{"question": q} for q in reversed(recorded) if q["SurveyVersionId"] == "0KsRO00000001Rl0AI"]
+    ordered, known = in_survey_order(service)
+    assert known and [a["question"]["QuestionType"] for a in ordered] == ["Rating", "FreeText"]

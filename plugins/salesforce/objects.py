@@ -24,7 +24,8 @@ from cxbridge.timestamps import field_timestamp
 RESPONSE_FIELDS = ["Name", "SurveyId", "InvitationId", "SubmitterId", "Status", "CompletionDateTime", "Language",
                    "CreatedDate"]  # fmt: skip
 ANSWER_FIELDS = ["ResponseId", "QuestionId", "Datatype", "NumberValue", "ChoiceValue", "ResponseShortText"]
-QUESTION_FIELDS = ["Name", "QuestionType"]
+QUESTION_FIELDS = ["Name", "QuestionType", "SurveyPageId", "QuestionOrder"]  # QuestionOrder: within its page
+PAGE_ORDER, PAGE_ORDER_SINCE = "PageDisplayOrder", 54.0  # the order of the question's page, in API v54.0 and later
 CHOICE_FIELDS = ["QuestionId", "Name"]  # SurveyQuestionChoice: the label a ChoiceValue answer carries
 SCORED_TYPES = ("NPS", "CSAT", "Rating", "Score", "Slider")  # the types whose answers carry a score
 LONG_TEXT = "FreeText"  # the paragraph type (ShortText the single line): the record's comment by the shared rule
@@ -64,6 +65,26 @@ def respondent_contact(raw: dict[str, Any]) -> str | None:
     return next((str(c) for c in found if str(c or "").startswith(CONTACT_PREFIX)), None)
 
 
+def question_fields(api_version: str) -> list[str]:
+    """The SurveyQuestion fields asked: its page's order too where the API version has it."""
+    return [*QUESTION_FIELDS, PAGE_ORDER] if float(api_version.removeprefix("v")) >= PAGE_ORDER_SINCE else QUESTION_FIELDS
+
+
+def in_survey_order(answers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """A response's SurveyQuestionResponse rows (each with its `question`) as the survey asks them,
+    and whether that order is known: by the page's PageDisplayOrder, then QuestionOrder (which
+    counts from 1 on each page); unknown when a question lacks its QuestionOrder, or its page's
+    order while the answers span pages — then they stay in the order read (none documented)."""
+    asked = [a.get("question") or {} for a in answers]
+    pages = {q.get("SurveyPageId") for q in asked}
+    known = all(q.get("QuestionOrder") is not None for q in asked) and (
+        len(pages) <= 1 or all(q.get(PAGE_ORDER) is not None for q in asked))
+    if not known:
+        return answers, False
+    order = {id(a): (q.get(PAGE_ORDER) or 0, q["QuestionOrder"]) for a, q in zip(answers, asked, strict=True)}
+    return sorted(answers, key=lambda a: order[id(a)]), True
+
+
 def survey_record(
     raw: dict[str, Any], builder: RecordBuilder, plan: QuestionPlan, *, scales: Mapping[str, tuple[int, int] | None]
 ) -> FeedbackRecord:
@@ -71,7 +92,9 @@ def survey_record(
     `question`, so a quarantined response is replayed the same way) as a feedback record;
     `scales`: the configured scale by QuestionType (CSAT, Rating), for questions whose choices
     do not give one."""
-    answers = [a for answer in raw.get("answers") or [] if (a := _answer(answer, plan, scales)) is not None]
+    ordered, in_order = in_survey_order(raw.get("answers") or [])
+    read = [_answer(answer, plan, scales) for answer in ordered]  # None: unanswered or ignored
+    answers = [a for a in read if a is not None]
     paragraphs = {str(a.get("QuestionId")) for a in raw.get("answers") or []
                   if (a.get("question") or {}).get("QuestionType") == LONG_TEXT}  # fmt: skip
     status = raw.get("Status")
@@ -87,7 +110,7 @@ def survey_record(
         native_id=str(raw["Id"]),
         raw=raw,
         answers=answers,
-        comment_from=explaining_answers(answers, paragraphs=paragraphs, in_order=False),  # rows in no documented order
+        comment_from=explaining_answers(read, paragraphs=paragraphs, in_order=in_order),
         submitted_at=field_timestamp(raw.get("CompletionDateTime") or raw.get("CreatedDate"), "CompletionDateTime"),
         updated_at=field_timestamp(raw.get("SystemModstamp"), "SystemModstamp"),
         attributes={key: value for key, value in (("InvitationId", raw.get("InvitationId")), ("Name", raw.get("Name")),

@@ -228,10 +228,12 @@ class SurveyResponses(ModstampCursor, Stream):
             yield response | ({"contact": contact} if contact else {})
 
     def _learn_questions(self, ids: list[str]) -> None:
-        """Name and type of these SurveyQuestions, with the labels of their choices (kept in
+        """Name, type and place in the survey (`objects.in_survey_order`) of these SurveyQuestions,
+        with the labels of their choices (kept in
         DisplayOrder-free query order: a label's value comes from the label, not its position)."""
         client, version, wanted = self.source.client, self.source.config.api_version, soql.in_list(ids)
-        statement = f"SELECT Id, {', '.join(objects.QUESTION_FIELDS)} FROM SurveyQuestion WHERE Id IN {wanted}"
+        fields = ", ".join(objects.question_fields(version))
+        statement = f"SELECT Id, {fields} FROM SurveyQuestion WHERE Id IN {wanted}"
         found = {q["Id"]: q | {"choices": []} for q in soql.query(client, version, statement)}
         statement = f"SELECT Id, {', '.join(objects.CHOICE_FIELDS)} FROM SurveyQuestionChoice WHERE QuestionId IN {wanted}"
         for choice in soql.query(client, version, statement):
