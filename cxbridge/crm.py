@@ -26,6 +26,8 @@ ACCOUNT_COLUMNS = ("source", "account_id", "name", "segment", "owner", "annual_r
 CURRENCY_CODE = re.compile(r"[A-Z]{3}")  # ISO 4217's shape: USD, EUR, JPY (ASCII letters only)
 CONTACT_COLUMNS = ("source", "contact_id", "account_id", "respondent_key", "lifecycle_stage", "owner", "updated_at",
                    "attributes", *LINEAGE)  # fmt: skip
+UPDATED_AT = ("the CRM's last change: a datetime, ISO-8601 text or an epoch number, read as a record's updated_at "
+              "(`ContextStream.crm_object`: without an offset, in the source's zone)")
 
 
 class CrmAccount(BaseModel):
@@ -43,7 +45,7 @@ class CrmAccount(BaseModel):
     lifecycle_stage: str | None = None
     industry: str | None = None
     country: str | None = None
-    updated_at: datetime | None = None
+    updated_at: datetime | str | float | None = Field(default=None, description=UPDATED_AT)
     attributes: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("currency", mode="before")
@@ -73,7 +75,7 @@ class CrmContact(BaseModel):
     respondent_key: str | None = Field(default=None, description="the hashed e-mail, as feedback.respondent_key")
     lifecycle_stage: str | None = None
     owner: str | None = None
-    updated_at: datetime | None = None
+    updated_at: datetime | str | float | None = Field(default=None, description=UPDATED_AT)
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -96,7 +98,7 @@ class ContextRow:
 
 def context_row(item: CrmObject, *, source: str, ingested_at: str, run_id: str) -> ContextRow:
     data = item.model_dump()
-    data["updated_at"] = format_timestamp(item.updated_at) if item.updated_at else None
+    data["updated_at"] = format_timestamp(item.updated_at) if item.updated_at else None  # a datetime: crm_object read it
     data["attributes"] = to_json(item.attributes) if item.attributes else None
     data["source"] = source
     columns = ACCOUNT_COLUMNS if isinstance(item, CrmAccount) else CONTACT_COLUMNS

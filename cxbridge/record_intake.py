@@ -71,7 +71,7 @@ class RecordIntake:
         try:
             native = stream.native_id(original)  # the id of the record as read: scrubbing never changes it
             if context:
-                item = stream.context(raw, builder)
+                item = stream.crm_object(raw, builder)
                 if isinstance(item, CrmAccount) and item.odd_currency:
                     builder.odd_currencies.setdefault(item.currency, item.account_id)  # type: ignore[arg-type]
                 row = context_row(item, source=batch.source, ingested_at=batch.started_at, run_id=self.run_id)

@@ -270,5 +270,11 @@ class ContextStream(Stream):
     def context(self, raw: dict[str, Any], builder: Any) -> CrmObject:
         """One raw CRM object as a CrmAccount or CrmContact (use `builder.respondent_key(email)`)."""
 
+    def crm_object(self, raw: dict[str, Any], builder: Any) -> CrmObject:
+        """`context`, its `updated_at` read as a record's times are (`RecordBuilder.time`: text, an
+        epoch number or a datetime, without an offset in the source's zone; DataError naming it)."""
+        item = self.context(raw, builder)
+        return item.model_copy(update={"updated_at": builder.time("updated_at", item.updated_at)})
+
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         raise TypeError(f"{type(self).__name__} is a context stream: it has no feedback records")

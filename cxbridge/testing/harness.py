@@ -103,7 +103,7 @@ class SourceHarness:
                     raw = scrub(raw)
                     try:
                         if isinstance(stream, ContextStream):
-                            reading.context.append(stream.context(raw, builder))
+                            reading.context.append(stream.crm_object(raw, builder))
                         else:
                             reading.records.append(stream.normalize(raw, builder))
                     except DataError as exc:
