@@ -581,3 +581,29 @@ def test_a_spanish_zoho_survey_export_scores_its_net_promoter_score_and_stores_n
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
     stored = json.dumps(query(tmp_path, "SELECT raw, attributes, answers FROM feedback", db="x.db"))
     assert not [part for part in ("203.0.113.", "198.51.100.", "192.0.2.", "Mozilla", "zohopublic") if part in stored]
+
+
+QUALTRICS_ONE_ROW = ["StartDate", "EndDate", "Status", "IPAddress", "Progress", "Duration (in seconds)", "Finished",
+                     "RecordedDate", "ResponseId", "RecipientEmail", "UserLanguage",
+                     "How likely are you to recommend us to a friend?"]  # fmt: skip
+
+
+def test_a_qualtrics_export_keeping_only_its_names_row_is_keyed_by_its_response_id(tmp_path):
+    """Qualtrics' names row alone (the first of the three rows of /work/shared/samples'
+    qualtRics_sample.csv, ropensci/qualtRics): `ResponseId` is the id, one word written in camel
+    case — before, 'id' was no word of it, no id was proposed and the records were keyed by row."""
+    rows = [("2024-03-31 23:50:00", "2024-03-31 23:58:00", "2024-03-31 23:58:01", "R_1rXa2b3C4d5E6f7", 10),
+            ("2024-04-02 10:00:00", "2024-04-02 10:04:00", "2024-04-02 10:04:02", "R_2sYb3c4D5e6F7g8", 4),
+            ("2024-04-30 23:57:00", "2024-05-01 00:01:00", "2024-05-01 00:01:01", "R_3tZc4d5E6f7G8h9", 8)]  # fmt: skip
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([QUALTRICS_ONE_ROW, *[
+            (start, end, "IP Address", "203.0.113.9", 100, 480, "True", recorded, rid, "ann@example.com", "EN", score)
+            for start, end, recorded, rid, score in rows]])  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["column"] for p in proposals if p["field"] == "id"] == ["ResponseId"]
+    assert "3 read · 3 written" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    assert {key: r["nps"] for key, r in found.items()} == {rid: score for *_, rid, score in rows}
+    months = {"2024-03": [10], "2024-04": [4], "2024-05": [8]}
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}

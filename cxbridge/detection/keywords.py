@@ -38,6 +38,8 @@ _JOINED = re.compile(r"[^_-]+")
 _LETTERS = re.compile(r"\w+")
 _PARTS = re.compile(r"[^\W_]+")  # words, and the parts of words joined by underscores: "team_lead"
 _SPACES = re.compile(r"\s+")
+_CAMEL = re.compile(r"(?<=[a-z]{2})(?=[A-Z])")
+"""Where a word of a header written as one identifier starts: "ResponseId", "StartDate", "ResponseID" — not "eNPS"."""
 
 
 def mentions(header: str, role: str) -> str | None:
@@ -233,7 +235,10 @@ def _none_of_it(negating: str, word: str, between: list[str]) -> bool:
 
 
 def _normal(header: str) -> str:
-    return POLITE.sub(" ", _SPACES.sub(" ", header.strip()).casefold().replace("ё", "е"))
+    header = header.strip()
+    if not _SPACES.search(header):
+        header = _CAMEL.sub(" ", header)
+    return POLITE.sub(" ", _SPACES.sub(" ", header).casefold().replace("ё", "е"))
 
 
 def _found(text: str, role: str):
