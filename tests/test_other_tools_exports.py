@@ -32,6 +32,7 @@ import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
+from cxbridge.detection.keywords import mentions
 from tests.sqlite_runs import query, records
 from tests.workbooks import write_xlsx
 
@@ -108,6 +109,10 @@ FORMS_TIMES = {  # Microsoft Forms' ID, start, completion, e-mail, name and last
            "Quelle est la probabilité que vous recommandiez notre magasin à un ami ?"],
     "pl": ["ID", "Godzina rozpoczęcia", "Godzina ukończenia", "Adres e-mail", "Nazwa", "Czas ostatniej modyfikacji",
            "Jak prawdopodobne jest, że polecisz nasz sklep znajomemu?"],
+    "de": ["ID", "Startzeit", "Abschlusszeit", "E-Mail", "Name", "Zeitpunkt der letzten Änderung",
+           "Wie wahrscheinlich ist es, dass Sie unser Geschäft einem Freund empfehlen?"],
+    "de-fertigstellung": ["ID", "Startzeit", "Fertigstellungszeit", "E-Mail", "Name", "Zeitpunkt der letzten Änderung",
+                          "Wie wahrscheinlich ist es, dass Sie unser Geschäft einem Freund empfehlen?"],
 }  # fmt: skip
 
 
@@ -115,7 +120,10 @@ FORMS_TIMES = {  # Microsoft Forms' ID, start, completion, e-mail, name and last
 def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_submitted_time(tmp_path, language):
     """Forms names its times in the form's language: French `Heure de fin` (find_string "Heure de
     début", id 71212994458: a French form's export headers), Polish `Godzina ukończenia` (ids
-    37255319522, 26366032423). The end time is the submitted time — not the start, nor the last
+    37255319522, 26366032423), German `Abschlusszeit` (search, code: a Forms-to-Excel sync's README
+    lists "ID, Startzeit, Abschlusszeit, E-Mail, Name") or `Fertigstellungszeit`: one word, the time
+    its last part — before, "zeit" counted only as a word of its own, so the German end time was
+    the submitted time only by its place (0.7, as the last change's). The end time is the submitted time — not the start, nor the last
     change: before, Polish `Czas ostatniej modyfikacji` won (0.90 over 0.70), French `Heure de fin`
     only by its values and its place."""
     rows = [(1, "2024-03-31 23:50:00", "2024-04-01 00:05:00", "2024-05-02 10:00:00", 9),
@@ -138,6 +146,15 @@ def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_
         str(i): end.replace(" ", "T") + "Z" for i, _, end, _, _ in rows}  # fmt: skip
     months = {"2024-04": [r[4] for r in rows if r[2] < "2024-05"], "2024-05": [r[4] for r in rows if r[2] >= "2024-05"]}
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
+
+
+@pytest.mark.parametrize(("header", "time"), [("Startzeit", "zeit"), ("Endzeit", "zeit"), ("Übermittlungszeit", "zeit"),
+                                            ("Abschlusszeitpunkt", "zeitpunkt"), ("Arbeitszeit", None),
+                                            ("Wartezeit", None), ("Zeitraum", None)])  # fmt: skip
+def test_a_german_compound_names_a_time_by_its_last_part_never_a_duration(header, time):
+    """A time of day ends a German compound; one of how long something took (work, waiting) or a
+    period names no time a response was given."""
+    assert mentions(header, "time") == time
 
 
 def test_the_respondent_s_name_of_a_polish_microsoft_forms_sheet_is_never_stored(tmp_path):

@@ -11,6 +11,7 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
     "time": (
         "timestamp", "submitted", "submission", "date", "time", "created", "completed", "recorded", "finished",
         "дата", "время", "отметка времени", "data", "czas", "sygnatura", "datum", "zeit", "zeitstempel",
+        "zeitpunkt",
         "fecha", "marca temporal", "hora", "horodat", "carimbo", "heure", "godzina",
     ),
     # the time a response was sent, not another date of it ("Stage Date", "Last modified time", "Date");
@@ -18,7 +19,7 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
     "submission": ("submit", "submission", "completed", "completion", "finished", "recorded", "eingereicht",
                    "abgeschickt", "abgesendet", "envío", "envio", "enviad", "soumis", "soumission", "envoy", "wysłan",
                    "wyslan", "przesłan", "przeslan", "отправ", "fin", "ukończ", "ukoncz", "finaliz", "conclus",
-                   "fertigstell", "завершени"),
+                   "fertigstell", "abschluss", "übermittl", "ubermittl", "endzeit", "завершени"),
     "start": ("start", "begin", "начал", "początek", "rozpocz", "beginn", "inicio", "início", "début", "debut"),
     "id": (
         "id", "response id", "respondent id", "record id", "identifier", "number", "no.", "nr", "#", "lp.", "№",
@@ -81,13 +82,20 @@ FIELD_STEMS: dict[str, tuple[str, ...]] = {
                  "nascita", "urodzenia", "рождени"),
 }  # fmt: skip
 WHOLE_WORDS = {"id", "nr", "no.", "#", "lp.", "tel", "lang", "land", "nom", "nome", "name", "local", "site", "shop",
-               "data", "time", "date", "hora", "zeit", "source", "mail", "fala", "code", "código", "codigo", "chef",
+               "data", "time", "date", "hora", "source", "mail", "fala", "code", "código", "codigo", "chef",
                "jefe", "jefa", "dono", "associate", "city", "town", "ort", "rue", "rua", "stadt", "heure", "fin",
                "nazwa"}  # fmt: skip
 """Stems that count only as a word of their own ("id", not "idea"; "ort", not "report")."""
-FALSE_FRIENDS = {"office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
+WORD_ENDS = {"zeit"}
+"""Stems that count as a word of their own or the last part of a German compound ("Startzeit",
+"Fertigstellungszeit", "Übermittlungszeit"), never inside a word ("Zeitraum", "gleichzeitig")."""
+FALSE_FRIENDS = {"zeit": ("arbeitszeit", "wartezeit", "bearbeitungszeit", "lieferzeit", "reaktionszeit", "antwortzeit",
+                          "laufzeit", "fahrzeit", "öffnungszeit", "mahlzeit", "hochzeit", "freizeit", "jahreszeit"),
+                 "office": ("officer",), "dział": ("oddzia",), "dependient": ("independient",),
                  "team": ("team member", "teammitglied"), "firma": ("confirma",)}  # fmt: skip
-"""Stems found inside words of another meaning: an "officer" is a person, not an office; "oddział"
+"""Stems found inside words of another meaning: German compounds of "zeit" naming how long
+something takes ("Arbeitszeit", "Wartezeit", "Lieferzeit") or no time at all ("Mahlzeit", "Hochzeit");
+an "officer" is a person, not an office; "oddział"
 a branch, not a "dział" (department); "independiente" independent, no shop assistant
 ("dependiente"); a "team member" ("Teammitglied") a person, not the team. Such a word (or two: a
 false friend with a space is read over the word and the next) does not count as the stem; Spanish

@@ -9,7 +9,15 @@ import re
 from bisect import bisect_right
 
 from cxbridge.detection import field_words, metric_words
-from cxbridge.detection.field_words import FIELD_STEMS, HEAD_FIRST, HEAD_FIRST_PLACES, LINKING, NOUN_FIRST, NOUN_LAST
+from cxbridge.detection.field_words import (
+    FIELD_STEMS,
+    HEAD_FIRST,
+    HEAD_FIRST_PLACES,
+    LINKING,
+    NOUN_FIRST,
+    NOUN_LAST,
+    WORD_ENDS,
+)
 from cxbridge.detection.metric_words import ALSO_A_PARTICLE, ALSO_GIVEN, METRIC_STEMS, POLITE
 
 STEMS: dict[str, tuple[str, ...]] = METRIC_STEMS | FIELD_STEMS
@@ -252,6 +260,9 @@ def _found(text: str, role: str):
     for stem in STEMS[role]:
         if stem in _WORD_STEMS or len(stem) <= 3:
             at = text.find(stem) if " " in stem else words.get(stem, -1)
+        elif stem in WORD_ENDS:
+            friends = _FALSE_FRIENDS.get(stem, ())
+            at = next((at for word, at in words.items() if word.endswith(stem) and not word.endswith(friends)), -1)
         elif stem in NOUN_FIRST:
             at = 0 if text.startswith(stem) else -1
         elif stem in NOUN_LAST:
