@@ -517,3 +517,23 @@ def test_a_start_date_without_an_offset_is_the_sources_local_time(tmp_path):
         result = sync(tmp_path, entry(api.url, start_date="2026-03-01T21:00:00", timezone="Asia/Tokyo"))
         first = api.requests[0].query
     assert first["start_modified_at"] == "2026-03-01T11:59:59" and result.written == 2  # responses 3 and 5
+
+
+def test_with_include_partial_a_disqualified_or_over_quota_response_is_left_out_counted_and_in_no_metric(tmp_path):
+    """`include_partial` asks for every response_status the API has — completed, partial,
+    overquota, disqualified (find_string "partial, overquota", ids 40160652025, 19106833378: the
+    bulk responses' `status` filter) — and a respondent the survey turned away gave no feedback: it
+    is left out and counted, by the rule files follow (`values.screened_out`), never a partial
+    record whose NPS 0 is a detractor (stored so before ca976f1 took the statuses from the partial
+    ones) nor quarantined as a file's row to take out (before: 2 quarantined)."""
+    account = support_account()
+    account.responses[SURVEY] += [sm_response(6, nps=0, status="disqualified"), sm_response(7, nps=1, status="overquota")]
+    with surveymonkey(account) as api:
+        result = sync(tmp_path, entry(api.url, include_partial=True))
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 7, 5, 0), result.error
+    assert query(tmp_path, "SELECT records_read, records_skipped FROM sync_runs") == [(7, 2)]
+    kept = {"13400000001": 10, "13400000002": 0, "13400000003": 7, "13400000004": 8, "13400000005": 6}
+    assert {key: r["nps"] for key, r in records(tmp_path).items()} == kept
+    promoters, detractors = sum(v >= 9 for v in kept.values()), sum(v <= 6 for v in kept.values())
+    assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [(5, 100 * (promoters - detractors) / 5)]
+

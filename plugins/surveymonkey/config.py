@@ -34,7 +34,7 @@ class SurveyMonkeyConfig(ApiSourceConfig):
     name_pattern: RegularExpression | None = Field(default=None, description="only surveys whose title matches this regex")
     start_date: datetime | None = Field(default=None, description="first sync: responses modified from this time")
     include_partial: bool = Field(
-        default=False, description="also partial, over-quota and disqualified responses (stored as partial)"
+        default=False, description="also partial responses (over-quota and disqualified ones are left out, counted as skipped)"
     )
     collector_channels: bool = Field(
         default=False, description="channel from each response's collector (email, sms, weblink, popup): one more "

@@ -24,6 +24,7 @@ from cxbridge.privacy import PersonalFields, ignored_questions
 from cxbridge.questions import QuestionPlan, with_rating_defaults
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import SourceContext, Stream
+from cxbridge.tabular.values import SCREENED_OUT, screened_out
 from cxbridge.timestamps import parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -130,6 +131,11 @@ class Responses(Stream):
 
     def normalize(self, raw: dict[str, Any], builder: Any) -> FeedbackRecord:
         return self._reader(str(raw.get("survey_id"))).normalize(raw, builder)
+
+    def left_out(self, raw: dict[str, Any]) -> str | None:
+        """A response the survey turned away (response_status `disqualified`, `overquota`, read with
+        include_partial): no feedback, left out and counted by the rule files follow."""
+        return SCREENED_OUT if screened_out(raw.get("response_status")) else None
 
     def warnings(self) -> list[str]:
         return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
