@@ -624,3 +624,63 @@ def test_a_qualtrics_export_keeping_only_its_names_row_is_keyed_by_its_response_
     assert {key: r["nps"] for key, r in found.items()} == {rid: score for *_, rid, score in rows}
     months = {"2024-03": [10], "2024-04": [4], "2024-05": [8]}
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
+
+
+ZOHO_SATISFACTION = ("Totalmente insatisfecho", "Insatisfecho", "Satisfecho", "Muy satisfecho", "Totalmente satisfecho")
+"""Zoho Survey's Spanish satisfaction answers, worst first, as the ETL of its exports maps them to
+1–5 (find_string "Muy satisfecho": 4, ids 69096971779, 60947239917; with "No utilizo" and "No
+conozco", no answer: id 60816342261)."""
+ZOHO_HEADER = ["ID de respuesta", "Start time", "Hora de finalización", "Net Promoter Score (de un total de 10)",
+               "¿Qué tan satisfecho estás con la atención de la tienda?"]  # fmt: skip
+
+
+def zoho_satisfaction(folder: Path, answers: list[str]) -> Path:
+    """A Zoho Survey export of one satisfaction answer a response, a day apart from 30 September."""
+    path = folder / "ENCUESTA DE SATISFACCION 2026.csv"
+    rows = [(f"12343000001{n:04d}", f"{n % 28 + 1}-{'sep' if n < 6 else 'oct'}-2026 10:00 a. m.",
+             f"{n % 28 + 1}-{'sep' if n < 6 else 'oct'}-2026 10:05 a. m.", str(n % 11), answer)
+            for n, answer in enumerate(answers)]  # fmt: skip
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        csv.writer(out).writerows([ZOHO_HEADER, *rows])
+    return path
+
+
+def test_zoho_s_totalmente_satisfecho_above_muy_satisfecho_is_never_scored_on_a_scale_whose_top_is_muy(tmp_path):
+    """Our built-in satisfaction scales hold "Muy satisfecho" as the best answer; Zoho's Spanish
+    list grades one beyond it. Read on ours, every "Muy satisfecho" would count as the top box and
+    "Satisfecho" as the second: a CSAT % of the wrong boxes. inspect keeps it unscored and names the
+    labels' order and scale to map (before: 'not points of a known scale', the labels not shown),
+    and so mapped, the CSAT % is the top two of Zoho's five points (before: "No utilizo" and "No
+    conozco" were quarantined as unknown labels)."""
+    answers = [*ZOHO_SATISFACTION, "No utilizo", *ZOHO_SATISFACTION[::-1], "No conozco", "Muy satisfecho"]
+    path = zoho_satisfaction(tmp_path, answers)
+    order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(ZOHO_SATISFACTION, 1))
+    warning = run("inspect", str(path), "--write-mapping", str(tmp_path / "mapping.toml"))
+    assert f"in order of degree, {order} — scale = [1, 5]" in " ".join(warning.split())
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    assert [p["field"] for p in proposals if p["column"] == ZOHO_HEADER[4]] == ["question"]
+    labels = ", ".join(f'"{label}" = {rank}' for rank, label in enumerate(ZOHO_SATISFACTION, 1))
+    with (tmp_path / "mapping.toml").open("a", encoding="utf-8") as mapping:
+        mapping.write(f'\n[[sources.encuesta_de_satisfaccion_2026.metrics]]\ncolumn = "{ZOHO_HEADER[4]}"\n'
+                      f'metric = "csat"\nscale = [1, 5]\nlabels = {{ {labels} }}\n')  # fmt: skip
+    imported = run("import", str(path), "--mapping", str(tmp_path / "mapping.toml"), "--db", str(tmp_path / "x.db"))
+    assert "13 read · 13 written · 0 unchanged · 0 quarantined" in imported
+    points = {label: rank for rank, label in enumerate(ZOHO_SATISFACTION, 1)}
+    months = {"2026-09": answers[:6], "2026-10": answers[6:]}
+    expected = {(month, "csat"): (len(scored), share_satisfied(scored))
+                for month, some in months.items() if (scored := [points[a] for a in some if a in points])}  # fmt: skip
+    assert {key: value for key, value in reported(tmp_path / "x.db").items() if key[1] == "csat"} == expected
+    assert expected[("2026-10", "csat")] == (6, 50.0)  # 'Muy satisfecho' twice and 'Totalmente satisfecho' once of six
+
+
+def test_a_totalmente_answer_after_the_rows_inspect_read_is_quarantined_saying_the_scale_is_not_the_survey_s(tmp_path):
+    """Inspect reads the first 500 rows; when they hold only answers our 5-point scale knows, a later
+    "Totalmente satisfecho" shows the survey's scale is another: it is quarantined naming the order
+    of degree to map and the command that reads the answers stored before again (before: 'neither a
+    number nor a known label', as if a typo, the stored answers left on the wrong scale unsaid)."""
+    path = zoho_satisfaction(tmp_path, ["Muy satisfecho", "Satisfecho", "Insatisfecho"] * 170 + ["Totalmente satisfecho"])
+    imported = " ".join(run("import", str(path), "--db", str(tmp_path / "x.db")).split())
+    assert "511 read · 510 written · 0 unchanged · 1 quarantined" in imported
+    assert ("answer 'Totalmente satisfecho' grades 'satisfecho' a degree beyond 'very', the end of the built-in 1–5 "
+            "scale this csat question is read on: that scale is not the survey's") in imported
+    assert "under 'labels' in order of degree (1 the worst), set scale = [1, their number]" in imported

@@ -190,11 +190,82 @@ NO_SCORE_LABELS = frozenset(
         "нет ответа", "не знаю", "затрудняюсь ответить", "не применимо", "нет мнения",
         "nie wiem", "nie dotyczy", "trudno powiedzieć", "brak zdania", "nie mam zdania",
         "weiß nicht", "keine angabe", "nicht zutreffend", "keine meinung",
-        "no sé", "no aplica", "ns/nc", "sin opinión", "no sabe",
+        "no sé", "no aplica", "ns/nc", "sin opinión", "no sabe", "no utilizo", "no conozco",
         "ne sais pas", "sans opinion", "non applicable", "non concerné",
         "não sei", "não se aplica", "sem opinião", "prefiro não responder",
     )
 )  # fmt: skip
+
+
+_DEGREE_WORDS = {
+    1: ("very", "очень", "bardzo", "sehr", "muy", "très", "muito", "molto", "zeer"),
+    2: ("extremely", "completely", "totally", "absolutely", "fully", "entirely", "полностью", "совершенно", "абсолютно",
+        "крайне", "całkowicie", "absolutnie", "niezwykle", "äußerst", "völlig", "vollkommen", "absolut", "extrem",
+        "totalmente", "completamente", "extremadamente", "absolutamente", "sumamente", "extrêmement", "complètement",
+        "totalement", "entièrement", "tout à fait", "extremamente", "plenamente"),
+}  # fmt: skip
+DEGREES = {label_key(word): degree for degree, words in _DEGREE_WORDS.items() for word in words}
+"""Words that grade a point of a scale: 1 as "very" does, 2 beyond it ("Totalmente satisfecho",
+"Extremely satisfied", "Äußerst zufrieden") — a degree the built-in scales' top ("very") may be below."""
+
+
+@dataclass(frozen=True)
+class Graded:
+    """Labels that grade the points of one kind of built-in scale by degree, in order, worst first."""
+
+    kind: str
+    labels: tuple[str, ...]
+    strongest: str  # a label graded beyond "very"
+
+
+def by_degree(labels: Iterable[str]) -> Graded | None:
+    """The labels in order of degree when each is a built-in scale's plain point, graded or not
+    ("Totalmente insatisfecho", "Insatisfecho", "Satisfecho", "Muy satisfecho", "Totalmente
+    satisfecho": Zoho Survey's Spanish list), all of one kind, one graded beyond "very" and no two
+    on one place; else None."""
+    places: dict[str, tuple[int, int]] = {}
+    kinds, strongest = set(), None
+    for label in labels:
+        key = label_key(label)
+        if key in NO_SCORE_LABELS:
+            continue
+        degree, base = _graded(key)
+        found = _side(base)
+        if found is None:
+            return None
+        kind, side = found
+        kinds |= {kind} if side else set()
+        places[label] = (side, degree * side)
+        strongest = label if degree == 2 and (strongest is None or places[label] > places[strongest]) else strongest
+    if strongest is None or len(kinds) != 1 or len(set(places.values())) != len(places):
+        return None
+    return Graded(kinds.pop(), tuple(sorted(places, key=places.__getitem__)), strongest)
+
+
+def degree_above(text: str, *, metric: str, scale: tuple[float, float], direction: Direction) -> str | None:
+    """The built-in label of `scale` an answer none of its labels is grades beyond "very"
+    ("Totalmente satisfecho" → 'satisfecho', whose "muy" is the top), or None."""
+    labels = builtin_labels(metric, (float(scale[0]), float(scale[1])), direction)
+    key = label_key(text)
+    degree, base = _graded(key)
+    return base if key not in labels and degree == 2 and base in labels else None
+
+
+def _graded(key: str) -> tuple[int, str]:
+    """A label's degree word's degree and the point it grades (0 and the label without one)."""
+    for word, degree in DEGREES.items():
+        if key.startswith(word + " ") and len(key) > len(word) + 1:
+            return degree, key[len(word) + 1 :]
+    return 0, key
+
+
+def _side(base: str) -> tuple[str, int] | None:
+    """The kind of the first built-in scale holding a plain point, and its side: −1 below the middle, 0, 1."""
+    for scale in SCALES:
+        if (value := scale.values().get(base)) is not None:
+            middle = (1 + len(scale.points)) / 2
+            return SCALE_KIND[scale], (value > middle) - (value < middle)
+    return None
 
 
 def is_no_score(text: str) -> bool:

@@ -57,6 +57,8 @@ def read_options(
     if numbers := _numbers_of(scored):
         return _numbered(options, scored, numbers, signed=signed)
     scale = builtin.scale_for(scored)
+    if scale is None and (graded := builtin.by_degree(scored)) is not None:
+        return ScaleReading(_beyond_very(graded))
     if scale is None:
         return ScaleReading(f"the answer labels ({shown}) are not points of a known satisfaction, effort, ease or "
                             "agreement scale")  # fmt: skip
@@ -68,6 +70,14 @@ def read_options(
         return ScaleReading(f"the answers are labels of the built-in {scale.name} scale ({shown})", scale,
                             scale.scale, scale.direction, ranks)  # fmt: skip
     return _recoded(scale, ranks, scored, shown)
+
+
+def _beyond_very(graded: builtin.Graded) -> str:
+    """Why labels graded beyond "very" are scored by no built-in scale, and their order to map."""
+    order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(graded.labels, 1))
+    return (f"the answer labels grade {graded.kind} a degree beyond 'very' ({graded.strongest!r}), the top of the "
+            f"built-in {graded.kind} scales, which would read the 'very' answers as the best: in order of degree, "
+            f"{order} — scale = [1, {len(graded.labels)}] if the survey lists no other point")
 
 
 def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float], *, typed: bool = False) -> ScaleReading:

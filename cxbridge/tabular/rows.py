@@ -258,6 +258,7 @@ class RowNormalizer:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 self._check_order(column, metric, text)
                 self._check_size(column, metric, text, number)
+                self._check_degree(column, metric, text, number)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)
@@ -347,6 +348,27 @@ class RowNormalizer:
             field=column,
         )
 
+    def _check_degree(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
+        """A DataError for an answer no label reads that grades a point of the built-in scale the
+        question is read on beyond "very" ('Totalmente satisfecho' where 'Muy satisfecho' is read as
+        the best): the survey's scale has more points, and the answers read on this one are off."""
+        graded = isinstance(read, str) and not metric.labels
+        if not graded or (base := builtin.degree_above(text, **self._settings(metric))) is None:
+            return
+        low, high = (whole_number(end) for end in metric.scale_bounds)
+        raise DataError(
+            f"question {column!r}: answer {text!r} grades {base!r} a degree beyond 'very', the end of the built-in "
+            f"{low}–{high} scale this {metric.metric} question is read on: that scale is not the survey's, and it reads "
+            f"the 'very' answers as an end; in {self.config.metrics_entry(column, source=self.source)}, list every "
+            "answer of the survey's scale under 'labels' in order of degree (1 the worst), set scale = [1, their number], "
+            f"then {self.config.read_again(source=self.source)} reads the answers stored before on it too",
+            field=column,
+        )
+
+    @staticmethod
+    def _settings(metric: MetricColumn) -> dict[str, Any]:
+        return {"metric": metric.metric, "scale": metric.scale_bounds, "direction": metric.direction}
+
     def _on_another_size(self, metric: MetricColumn, text: str, read: Any) -> tuple[str, Any, str] | None:
         """Why an answer is on a built-in scale of another size, that scale, and what else to change:
         no label reads it, and it is a point of that scale ('Slightly satisfied' on 5-point satisfaction);
@@ -354,7 +376,7 @@ class RowNormalizer:
         holds apart ('Somewhat satisfied' read as 'Satisfied', 4 of 5; 5 and 6 of 7)."""
         low, high = (whole_number(end) for end in metric.scale_bounds)
         on = f"the {low}–{high} scale this {metric.metric} question is read on"
-        settings = {"metric": metric.metric, "scale": metric.scale_bounds, "direction": metric.direction}
+        settings = self._settings(metric)
         if isinstance(read, str):
             other = builtin.other_size_holding(text, **settings)
             return (f"is a point of the built-in {other.name} scale, not of {on}", other, "") if other else None
