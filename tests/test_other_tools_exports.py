@@ -684,3 +684,20 @@ def test_a_totalmente_answer_after_the_rows_inspect_read_is_quarantined_saying_t
     assert ("answer 'Totalmente satisfecho' grades 'satisfecho' a degree beyond 'very', the end of the built-in 1–5 "
             "scale this csat question is read on: that scale is not the survey's") in imported
     assert "under 'labels' in order of degree (1 the worst), set scale = [1, their number]" in imported
+
+
+def test_extremely_satisfied_after_very_satisfied_on_one_built_in_point_is_quarantined_not_merged(tmp_path):
+    """"Extremely satisfied" and "Very satisfied" are both 5 of our 5-point satisfaction scale (one
+    survey's top is the other's): a column first answering "Very satisfied" for 500 rows, then
+    "Extremely satisfied", grades one point in two degrees — the survey's scale is bigger. Those
+    answers are quarantined naming both and how to map, never stored as one top box (before: 512
+    written, the CSAT % counting 'Very satisfied' as the top)."""
+    path = tmp_path / "satisfaction.csv"
+    answers = ["Very satisfied", "Satisfied", "Dissatisfied", "Very dissatisfied"] * 125 + ["Extremely satisfied"] * 2
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["Response ID", "Date Submitted", "How satisfied were you with your visit?"],
+                                   *[(n, f"2024-03-{n % 28 + 1:02d} 10:00:00", a) for n, a in enumerate(answers)]])  # fmt: skip
+    imported = " ".join(run("import", str(path), "--db", str(tmp_path / "x.db")).split())
+    assert "502 read · 500 written · 0 unchanged · 2 quarantined" in imported
+    assert ("answers 'Very satisfied' and 'Extremely satisfied' grade 'satisfied' in two degrees, which the built-in "
+            "scale this csat question is read on holds as one point") in imported

@@ -229,7 +229,7 @@ def by_degree(labels: Iterable[str]) -> Graded | None:
         key = label_key(label)
         if key in NO_SCORE_LABELS:
             continue
-        degree, base = _graded(key)
+        degree, base = graded(key)
         found = _side(base)
         if found is None:
             return None
@@ -247,12 +247,12 @@ def degree_above(text: str, *, metric: str, scale: tuple[float, float], directio
     ("Totalmente satisfecho" → 'satisfecho', whose "muy" is the top), or None."""
     labels = builtin_labels(metric, (float(scale[0]), float(scale[1])), direction)
     key = label_key(text)
-    degree, base = _graded(key)
+    degree, base = graded(key)
     return base if key not in labels and degree == 2 and base in labels else None
 
 
-def _graded(key: str) -> tuple[int, str]:
-    """A label's degree word's degree and the point it grades (0 and the label without one)."""
+def graded(key: str) -> tuple[int, str]:
+    """A label key's degree word's degree and the point it grades (0 and the label without one)."""
     for word, degree in DEGREES.items():
         if key.startswith(word + " ") and len(key) > len(word) + 1:
             return degree, key[len(word) + 1 :]

@@ -69,6 +69,7 @@ class RowNormalizer:
         self.dates = SourceDates()  # the order the source's files show (`FileStream` gives the saved one)
         self.warnings: list[str] = []  # dates read in an order, or a zone, the data does not show
         self._labels: dict[int, dict[str, float]] = {}
+        self._degrees: dict[int, dict[str, tuple[int, str, Any]]] = {}  # per metric: each point graded, its first answer
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
         self._scaled: dict[tuple[str, int], MetricColumn] = {}  # entries on the scale their column's choices give
         self.texts: dict[str, str] = {}
@@ -259,6 +260,7 @@ class RowNormalizer:
                 self._check_order(column, metric, text)
                 self._check_size(column, metric, text, number)
                 self._check_degree(column, metric, text, number)
+                self._check_degrees_met(column, metric, text, number)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)
@@ -352,8 +354,7 @@ class RowNormalizer:
         """A DataError for an answer no label reads that grades a point of the built-in scale the
         question is read on beyond "very" ('Totalmente satisfecho' where 'Muy satisfecho' is read as
         the best): the survey's scale has more points, and the answers read on this one are off."""
-        graded = isinstance(read, str) and not metric.labels
-        if not graded or (base := builtin.degree_above(text, **self._settings(metric))) is None:
+        if not isinstance(read, str) or (base := builtin.degree_above(text, **self._settings(metric))) is None:
             return
         low, high = (whole_number(end) for end in metric.scale_bounds)
         raise DataError(
@@ -364,6 +365,26 @@ class RowNormalizer:
             f"then {self.config.read_again(source=self.source)} reads the answers stored before on it too",
             field=column,
         )
+
+    def _check_degrees_met(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
+        """A DataError for an answer that grades a point in another degree than one met before,
+        read as the same value ('Extremely satisfied' after 'Very satisfied', both 5 of the built-in
+        5-point scale): the survey's scale has more points than the one it is read on — unless the
+        entry's own labels say so of both."""
+        degree, base = builtin.graded(builtin.label_key(text))
+        if not degree or isinstance(read, str):
+            return
+        met, first, value = self._degrees.setdefault(id(metric), {}).setdefault(base, (degree, text, read))
+        own = {builtin.label_key(label) for label in metric.labels}
+        if met != degree and value == read and not {builtin.label_key(first), builtin.label_key(text)} <= own:
+            raise DataError(
+                f"question {column!r}: answers {first!r} and {text!r} grade {base!r} in two degrees, which the built-in "
+                f"scale this {metric.metric} question is read on holds as one point: that scale is not the survey's; "
+                f"in {self.config.metrics_entry(column, source=self.source)}, list every answer of the survey's scale "
+                "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
+                f"{self.config.read_again(source=self.source)} reads the answers stored before on it too",
+                field=column,
+            )
 
     @staticmethod
     def _settings(metric: MetricColumn) -> dict[str, Any]:
