@@ -87,6 +87,9 @@ class Batch:
     cursor: CursorUpdate | None = None
     started_at: str = dataclasses.field(default_factory=lambda: format_timestamp(datetime.now(timezone.utc)))
     """When the batch began (UTC ISO-8601): the `ingested_at` of its records."""
+    timezone: str = "UTC"
+    """Its source's time zone (`SourceContext.timezone`): the cases it opens count in the day
+    `started_at` falls on there (`feedback_cases.opened_local_date`), as its records do."""
     superseded: int = 0
     """Versions of a record dropped by `settle` because a later one of the same id was read."""
     links: dict[str, str | None] = dataclasses.field(default_factory=dict)

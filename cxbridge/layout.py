@@ -161,6 +161,7 @@ FEEDBACK_CASES = Table(
         Column("first_contact_at", T.TIMESTAMP), Column("resolved_at", T.TIMESTAMP),
         Column("informed_at", T.TIMESTAMP), Column("closed_at", T.TIMESTAMP), Column("close_reason"),
         Column("external_ref"), Column("updated_at", T.TIMESTAMP, True), Column("sync_run_id", required=True),
+        Column("opened_local_date"),
     ),
     primary_key=("case_id",),
     indexes=(("record_id",), ("status",)),

@@ -232,7 +232,7 @@ class Engine:
         self.emit(EventKind.STREAM_STARTED, source=name, stream=stream.name)
         log.debug("%s/%s: reading from cursor %s", name, stream.name, _cursor_text(saved))
         cursor = saved
-        batch = self._new_batch(name, stream)
+        batch = self._new_batch(name, source, stream)
         # asked once per stream, not per record (issue 19): what kind of rows it gives, whether
         # its cursor moves with what it reads, and the batch's size (each record adds one item)
         context, moves = isinstance(stream, ContextStream), _cursor_moves(stream)
@@ -251,7 +251,7 @@ class Engine:
                     if stream.is_sorted and cursor != saved:
                         batch.cursor = CursorUpdate(name, stream.name, cursor)
                     self._commit(batch, result, stream)
-                    batch, added = self._new_batch(name, stream), 0
+                    batch, added = self._new_batch(name, source, stream), 0
         except SourceError as exc:
             # What was read before the failure is kept. A sorted stream's cursor covers every
             # record read, so it moves with them; any other stream's cursor stays where it was.
@@ -287,7 +287,7 @@ class Engine:
             self.destination.release_quarantine(list(stored))
             result.read += len(stored)
             result.unchanged += len(stored)
-        batch, context = self._new_batch(name, stream), isinstance(stream, ContextStream)
+        batch, context = self._new_batch(name, source, stream), isinstance(stream, ContextStream)
         left_out: list[str] = []  # no feedback by the stream's settings now (a preview, a test): out of quarantine
         for item in items:
             if item.record_id in stored:
@@ -299,7 +299,7 @@ class Engine:
             self._intake.add(batch, item.raw, stream, builder, scrub, context=context)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result, stream)
-                batch = self._new_batch(name, stream)
+                batch = self._new_batch(name, source, stream)
         if len(batch):
             self._commit(batch, result, stream)
         if left_out:
@@ -397,8 +397,8 @@ class Engine:
         if deadline is not None and deadline.passed():
             raise deadline.error()
 
-    def _new_batch(self, name: str, stream: Stream) -> Batch:
-        return Batch(run_id=self.run_id, source=name, stream=stream.name)
+    def _new_batch(self, name: str, source: Source, stream: Stream) -> Batch:
+        return Batch(run_id=self.run_id, source=name, stream=stream.name, timezone=source.context.timezone)
 
     def _finish(self, run: SyncRun, result: SourceResult, started: datetime) -> None:
         finished = datetime.now(timezone.utc)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cxbridge.layout import CRM_TABLES, ERASURES, FEEDBACK, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
+from cxbridge.layout import CRM_TABLES, ERASURES, FEEDBACK, FEEDBACK_CASES, FEEDBACK_SCORES, IDENTITY_INDEXES, INITIAL_TABLES, LOOP_TABLES, METADATA
 from cxbridge.layout import SYNC_RUNS, Column, ColumnType, Table
 from cxbridge.question_keys import UNKEYED_ANSWERS_SQL, key_updates
 from cxbridge.views import FEEDBACK_VIEWS, VIEW_NAMES, VIEWS_BEFORE_LOOP, VIEWS_BEFORE_QUESTIONS, VIEWS_BEFORE_RANKING, view_sql
@@ -108,6 +108,15 @@ def add_run_column(name: str) -> Callable[[SQLDestination], None]:
     return lambda destination: destination.execute(destination.add_column_sql(SYNC_RUNS, SYNC_RUNS.column(name)))
 
 
+def add_case_local_dates(destination: SQLDestination) -> None:
+    """`feedback_cases.opened_local_date`, the day `loop_performance` counts a case in: cases
+    stored before it get their UTC day (their month until then), and every view again."""
+    destination.execute(destination.add_column_sql(FEEDBACK_CASES, FEEDBACK_CASES.column("opened_local_date")))
+    day = destination.day_of("opened_at")
+    destination.execute(f"UPDATE feedback_cases SET opened_local_date = {day} WHERE opened_local_date IS NULL")
+    create_views(destination)
+
+
 MIGRATIONS = (
     Migration("0001_initial_tables", create_tables),
     Migration("0002_bi_views", lambda destination: create_views(destination, FEEDBACK_VIEWS)),
@@ -137,4 +146,5 @@ MIGRATIONS = (
     Migration("0026_pruned_count", add_run_column("records_pruned")),  # what `sync --prune` removed
     Migration("0027_run_command", add_run_column("command")),  # sync, import, replay or remove
     Migration("0028_ranking_places_exact", create_views),  # every view again: share · n compared exactly
+    Migration("0029_case_local_months", add_case_local_dates),  # loop_performance: a case's month in its zone
 )

@@ -29,7 +29,7 @@ def as_before_cases_sqlite(path) -> None:
             conn.execute(f"DROP VIEW {name}")
         for name in LOOP_NAMES:
             conn.execute(f"DROP TABLE {name}")
-        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0009_loop_tables', '0010_loop_views')")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name IN ('0009_loop_tables', '0010_loop_views', '0034_case_local_months')")
 
 
 def as_before_cases_sql(destination) -> None:
@@ -39,7 +39,7 @@ def as_before_cases_sql(destination) -> None:
             destination.execute(f"DROP VIEW {name}")
         for name in LOOP_NAMES:
             destination.execute(f"DROP TABLE {name}")
-        destination.execute("DELETE FROM cxbridge_migrations WHERE name IN ('0009_loop_tables', '0010_loop_views')")
+        destination.execute("DELETE FROM cxbridge_migrations WHERE name IN ('0009_loop_tables', '0010_loop_views', '0029_case_local_months')")
     finally:
         destination.close()
 

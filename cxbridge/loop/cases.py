@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 from cxbridge.identity import digests_after
 from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX
 from cxbridge.records import JSON_SCHEMA_DIALECT
-from cxbridge.timestamps import format_timestamp, parse_timestamp
+from cxbridge.timestamps import format_timestamp, local_date, parse_timestamp, zone
 
 
 class CaseStatus(StrEnum):
@@ -108,6 +108,10 @@ class Case(BaseModel):
     external_ref: str | None = Field(default=None, description="the ticket, task or case it became")
     updated_at: AwareDatetime
     sync_run_id: str = Field(description="the sync that opened it")
+    opened_local_date: str | None = Field(
+        default=None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+        description="the day of opened_at in its source's time zone, YYYY-MM-DD: the month loop_performance counts it in",
+    )  # fmt: skip
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Case:
@@ -168,12 +172,12 @@ _delivery_row = _layout(LOOP_OUTBOX.column_names, _PENDING)
 _OPEN = CaseStatus.OPEN.value
 _CASE_ORDER = ("case_id", "record_id", "source", "location_id", "rule", "matched", "status", "owner", "opened_at",
                "due_at", "first_contact_at", "resolved_at", "informed_at", "closed_at", "close_reason",
-               "external_ref", "updated_at", "sync_run_id")  # fmt: skip
+               "external_ref", "updated_at", "sync_run_id", "opened_local_date")  # fmt: skip
 _EVENT_ORDER = ("event_id", "case_id", "event_at", "actor", "kind", "from_value", "to_value", "note")
 if FEEDBACK_CASES.column_names != _CASE_ORDER or FEEDBACK_CASE_EVENTS.column_names != _EVENT_ORDER:
     raise AssertionError("cxbridge.layout's case tables changed: change CaseOpening.open with them")
 OPENED_CASE_COLUMNS = ("case_id", "record_id", "source", "location_id", "rule", "matched", "status", "owner",
-                       "opened_at", "due_at", "updated_at", "sync_run_id")  # fmt: skip
+                       "opened_at", "due_at", "updated_at", "sync_run_id", "opened_local_date")  # fmt: skip
 """The columns `CaseOpening.open` may fill in a case; the others are always empty in a case just opened."""
 OPENING_EVENT_COLUMNS = ("event_id", "case_id", "event_at", "actor", "kind", "to_value", "note")
 """The columns `CaseOpening.open` fills in an `opened` event; `from_value` is empty."""
@@ -184,14 +188,16 @@ CaseToOpen = tuple[str, str, str | None, str, str, str | None, float, Sequence[s
 
 
 class CaseOpening:
-    """The cases one batch opens, all at `opened_at` by sync run `run_id`: what they share (when
-    each rule's cases fall due) is worked out once, each case is written straight as its rows
-    (a case and an event in their tables' column order, `_CASE_ORDER` and `_EVENT_ORDER`)."""
+    """The cases one batch opens, all at `opened_at` by sync run `run_id`, on its day in the
+    source's `timezone`: what they share (when each rule's cases fall due) is worked out once,
+    each case is written straight as its rows (a case and an event in their tables' column
+    order, `_CASE_ORDER` and `_EVENT_ORDER`)."""
 
-    def __init__(self, *, opened_at: str, run_id: str):
+    def __init__(self, *, opened_at: str, run_id: str, timezone: str = "UTC"):
         opened = parse_timestamp(opened_at)
         assert opened is not None
         self.opened, self.opened_at, self.run_id = opened, opened_at, run_id
+        self.day = local_date(opened, zone(timezone)).isoformat()  # type: ignore[union-attr]
         self._due: dict[float, str] = {}
 
     def open(
@@ -204,7 +210,7 @@ class CaseOpening:
     def open_all(self, cases: Iterable[CaseToOpen]) -> list[OpenedCase]:
         """The rows of each new case, given as `open`'s arguments in a tuple: one loop for the
         batch, no call per case but the two digests (issue 19)."""
-        due_of, at, run_id, new = self._due, self.opened_at, self.run_id, tuple.__new__
+        due_of, at, run_id, day, new = self._due, self.opened_at, self.run_id, self.day, tuple.__new__
         opened = []
         for record_id, source, location_id, rule, matched, owner, sla_hours, actions in cases:
             identifier = _case_digest(record_id)
@@ -212,7 +218,7 @@ class CaseOpening:
             if due is None:
                 due = due_of[sla_hours] = due_at(self.opened, sla_hours)
             case = (identifier, record_id, source, location_id, rule, matched, _OPEN, owner, at, due, None, None, None,
-                    None, None, None, at, run_id)  # fmt: skip
+                    None, None, None, at, run_id, day)  # fmt: skip
             event = (_opened_digest(identifier), identifier, at, SYNC_ACTOR, "opened", None, _OPEN, f"rule {rule}: {matched}")
             deliveries = [pending_delivery(identifier, action, created_at=at) for action in actions] if actions else []
             opened.append(new(OpenedCase, (case, event, deliveries)))  # OpenedCase(…) without its Python-level __new__

@@ -52,7 +52,7 @@ def cases_to_open(
         asked = [record_id for record_id in asked if record_id in maybe_stored]
     if asked:
         matched = _new_feedback(matched, StoredState.read(destination, asked), rules_now)
-    return CaseOpening(opened_at=batch.started_at, run_id=batch.run_id).open_all(
+    return CaseOpening(opened_at=batch.started_at, run_id=batch.run_id, timezone=batch.timezone).open_all(
         (rows.record_id, (feedback := rows.feedback)[_SOURCE], feedback[_LOCATION], rule.name, reason,
          rule.owner_of(feedback), rule.sla_hours, rule.actions)
         for rows, (rule, reason) in matched

@@ -33,12 +33,13 @@ WHERE c.status IN {WAITING}
 
 
 def loop_performance(d: Dialect) -> str:
-    """Per month a case opened, location and owner: cases opened, the median hours to the first
-    contact (of the whole milliseconds from opening: the mean of the middle one or two), the
-    share contacted within the SLA of the cases decided (contacted, or past due without a
-    contact: one still within its SLA may yet be either), the share closed (resolved, informed
-    or closed with no action) and the share whose customer was told (informed)."""
-    month = time_bucket(d, "month", d.day_of("c.opened_at"))  # the UTC month a case opened in
+    """Per month a case opened — of `opened_local_date`, its day in its source's time zone, as
+    a record's month is of its local day — location and owner: cases opened, the median hours
+    to the first contact (of the whole milliseconds from opening: the mean of the middle one or
+    two), the share contacted within the SLA of the cases decided (contacted, or past due
+    without a contact: one still within its SLA may yet be either), the share closed (resolved,
+    informed or closed with no action) and the share whose customer was told (informed)."""
+    month = time_bucket(d, "month", f"COALESCE(c.opened_local_date, {d.day_of('c.opened_at')})")
     hours = d.hours_between("c.opened_at", "c.first_contact_at")
     milliseconds = d.whole_units(f"{hours} * 3600", 3)  # whole: each engine's clock arithmetic is off by < 0.1 ms
     group = "month, location_id, owner"

@@ -87,6 +87,7 @@ VOLATILE = {
     "crm_contacts": {"ingested_at", "sync_run_id"},
     "feedback_cases": {  # the sync's own time, and people's changes made relative to it
         "opened_at", "due_at", "updated_at", "sync_run_id", "first_contact_at", "resolved_at", "informed_at", "closed_at",
+        "opened_local_date",
     },
     "feedback_case_events": {"event_at", "event_id"},  # ids of changes made by people are random
     "loop_outbox": {"created_at", "next_attempt_at"},

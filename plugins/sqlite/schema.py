@@ -510,3 +510,12 @@ def ranking_places_exact(db: Database) -> None:
     with share · n in hundredths, rounded — as floats 0.28 · 25 stores was 7.000000000000001
     places, which flagged the 8th store top (and the 8th from the bottom bottom) too."""
     create_views(db, VIEW_NAMES)
+
+
+@migrations(name="0034_case_local_months")
+def case_local_months(db: Database) -> None:
+    """`feedback_cases.opened_local_date`, the day `loop_performance` counts a case in (its
+    source's time zone): cases stored before get their UTC day, their month until then."""
+    db.execute("ALTER TABLE feedback_cases ADD COLUMN opened_local_date TEXT")
+    db.execute("UPDATE feedback_cases SET opened_local_date = substr(opened_at, 1, 10)")
+    create_views(db, VIEW_NAMES)
