@@ -193,11 +193,14 @@ class SQLDestination(Destination):
             finally:
                 self.views_deferred = False
             create_views(self)
-            for migration in self.migrations:
-                self._record(migration)
+            self._record(*self.migrations)
 
-    def _record(self, migration: Migration) -> None:
-        self.execute(self.insert_values_sql(MIGRATIONS_TABLE), [migration.name, utc_now()])
+    def _record(self, *migrations: Migration) -> None:
+        """`migrations` recorded as applied, by one statement (a new DuckDB file's 30 inserts were
+        a tenth of its set-up; each is a job on BigQuery)."""
+        applied_at = utc_now()
+        values = [value for migration in migrations for value in (migration.name, applied_at)]
+        self.execute(self.insert_values_sql(MIGRATIONS_TABLE, rows=len(migrations)), values)
 
     def create_stages(self) -> None:
         for table in (*STAGED_TABLES, CHANGED):
@@ -252,9 +255,14 @@ class SQLDestination(Destination):
 
         return rows()
 
-    def insert_values_sql(self, table: Table) -> str:
-        values = ", ".join(self.cast(column, self.param(i)) for i, column in enumerate(table.columns))
-        return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES ({values})"
+    def insert_values_sql(self, table: Table, *, rows: int = 1) -> str:
+        """SQL inserting `rows` rows of bound values, each in `table`'s column order."""
+
+        def row(first: int) -> str:
+            return "(" + ", ".join(self.cast(c, self.param(first + i)) for i, c in enumerate(table.columns)) + ")"
+
+        values = ", ".join(row(n * len(table.columns)) for n in range(rows))
+        return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) VALUES {values}"
 
     def upsert_values_sql(self, table: Table, *, keep: Sequence[str] = ()) -> str:
         values = ", ".join(f"{self.cast(c, self.param(i))} AS {c.name}" for i, c in enumerate(table.columns))

@@ -61,7 +61,10 @@ log = logging.getLogger(__name__)
 
 def drop_keys(destination: SQLDestination, tables: Sequence[Table]) -> None:
     """The `tables` of a file created with their PRIMARY KEYs, rebuilt without them (DuckDB
-    cannot drop a constraint): same rows and columns, views unchanged (they read by name)."""
+    cannot drop a constraint): same rows and columns, views unchanged (they read by name). A new
+    file's set-up (`views_deferred`) makes them keyless: nothing to look up."""
+    if destination.views_deferred:
+        return
     keyed = {
         row["table_name"]
         for row in destination.fetch(
