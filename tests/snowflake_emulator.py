@@ -1,5 +1,5 @@
 """fakesnow (an in-process Snowflake emulator) as the Snowflake tests use it: one session per test
-module, and each statement's translation to DuckDB done once per test process.
+module, and each statement's translation to DuckDB done once per test run.
 
 fakesnow parses every statement with sqlglot and runs it through some eighty transforms before
 DuckDB sees it: three quarters of a Snowflake test's time. The destination sends the same
@@ -13,6 +13,8 @@ literals written in. Only statements whose translation depends on nothing but th
 no stages (PUT, COPY, LIST), no session changes (USE, SET), no CREATE TABLE … AS SELECT (fakesnow
 reads the database to translate it), no IDENTIFIER() or $variables; and a marked translation only
 when, its first values written in, it is what fakesnow made of the statement with those values.
+Each kept translation is also written to a file of the run's (`run_folder`), named by its key,
+which the other pytest-xdist workers read before translating the statement themselves.
 A cursor's `description` (every fetch reads it) is made from the column names and types DuckDB
 reported for the result, not by fakesnow's DESCRIBE of the statement, parsed again each time.
 `CXBRIDGE_FAKESNOW_VERIFY=1` translates every kept statement anew and describes every result as
@@ -23,7 +25,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import os
+import pickle
 import re
 import tempfile
 import threading
@@ -97,6 +101,36 @@ class TranslationCache:
     def __init__(self) -> None:
         self.kept: dict[tuple[Any, ...], Kept | None] = {}  # None: translated anew every time
         self.current = _Current()
+        self.folder: Path | None = None  # where the test processes of one run share what they keep
+
+    def _file(self, key: tuple[Any, ...]) -> Path:
+        assert self.folder is not None
+        return self.folder / f"{hashlib.sha256(repr(key).encode()).hexdigest()}.pickle"
+
+    def share(self, key: tuple[Any, ...]) -> None:
+        """`key`'s translation (or that none is kept) written for the other test processes of the
+        run: whole into a file of this process's own, then renamed, so a reader finds all or nothing."""
+        if self.folder is None:
+            return
+        kept = self.kept[key]
+        data = pickle.dumps((key, kept and (kept.statements, kept.sql)), protocol=pickle.HIGHEST_PROTOCOL)
+        written = self._file(key).with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+        written.write_bytes(data)
+        os.replace(written, self._file(key))
+
+    def shared_by_another(self, key: tuple[Any, ...]) -> bool:
+        """Whether another test process of the run kept `key`'s translation (or kept that there is
+        none), now kept here too: fakesnow's eighty transforms are not run again in this process."""
+        if self.folder is None:
+            return False
+        try:
+            stored, translation = pickle.loads(self._file(key).read_bytes())
+        except FileNotFoundError:
+            return False
+        if stored != key:  # two keys of one hash
+            return False
+        self.kept[key] = translation and Kept(*translation)
+        return True
 
     @staticmethod
     def literals(cursor: FakeSnowflakeCursor, params: Any) -> tuple[str, ...] | None:
@@ -176,11 +210,16 @@ class TranslationCache:
             sql = tuple(statement.sql(dialect="duckdb") for statement in statements)
             if cache.fill(sql, literals) != tuple(statement.sql(dialect="duckdb") for statement in recorded):
                 cache.kept[key] = None
-                return
-            kept = Kept(tuple(statements), sql)
-            for index, statement in enumerate(kept.statements):
-                statement.sql = functools.partial(kept_sql, kept, index, statement)  # type: ignore[method-assign]
-            cache.kept[key] = kept
+            else:
+                cache.kept[key] = Kept(tuple(statements), sql)
+            cache.share(key)
+            kept_here(key)
+
+        def kept_here(key: tuple[Any, ...]) -> None:
+            """A kept translation's statements written out from the kept SQL, its values filled in."""
+            if (kept := cache.kept[key]) is not None:
+                for index, statement in enumerate(kept.statements):
+                    statement.sql = functools.partial(kept_sql, kept, index, statement)  # type: ignore[method-assign]
 
         def execute(self, command, params=None, *args, **kwargs):
             literals = None if kwargs.get("binding_params") else cache.literals(self, params)
@@ -188,6 +227,8 @@ class TranslationCache:
             outer = current.kept, current.filled, current.recording
             current.kept, current.filled, current.recording = None, (), None
             try:
+                if key is not None and key not in cache.kept and cache.shared_by_another(key):
+                    kept_here(key)
                 if key is None or cache.kept.get(key, ...) is None:
                     return real_execute(self, command, params, *args, **kwargs)
                 if (kept := cache.kept.get(key)) is not None:
@@ -276,8 +317,9 @@ TRANSLATIONS = TranslationCache()
 
 
 @contextmanager
-def emulated_snowflake(bucket: Path | None = None) -> Iterator[TranslationCache]:
-    """fakesnow's patch of the Snowflake connector, with kept translations, keeping the files PUT
+def emulated_snowflake(bucket: Path | None = None, *, shared: Path | None = None) -> Iterator[TranslationCache]:
+    """fakesnow's patch of the Snowflake connector, with kept translations (shared with the run's
+    other test processes through the folder `shared`, `run_folder`), keeping the files PUT
     into stages in `bucket` (a pytest temporary folder), or else in a folder removed at the end.
 
     fakesnow runs MERGE as `CREATE TEMPORARY TABLE merge_candidates …` and records that table's
@@ -298,11 +340,22 @@ def emulated_snowflake(bucket: Path | None = None) -> Iterator[TranslationCache]
         patch.setattr(stage, "LOCAL_BUCKET_PATH", str(bucket))
         stack.enter_context(fakesnow.patch())
         stack.enter_context(TRANSLATIONS.patched())
+        if shared is not None:
+            TRANSLATIONS.folder = shared
         patch.setattr(transforms, "numeric_agg_implicit_cast", _counts_kept_whole(transforms.numeric_agg_implicit_cast))
         for bookkeeping in ("insert_table_comment_sql", "insert_text_lengths_sql"):
             patch.setattr(info_schema, bookkeeping, _skipped_for_session_tables(getattr(info_schema, bookkeeping)))
         patch.setattr(FakeSnowflakeCursor, "execute", _stages_created_one_at_a_time(FakeSnowflakeCursor.execute))
         yield TRANSLATIONS
+
+
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of the pytest run's that its test processes share: pytest-xdist's workers' own
+    temporary folders sit side by side in the run's."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "fakesnow_translations"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 CATALOG_TABLES = ("_fs_tables_ext", "_fs_columns_ext")

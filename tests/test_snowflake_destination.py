@@ -16,7 +16,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect_arguments
 from cxbridge.source_result import SourceResult
 from cxbridge.testing.destinations import DestinationConformance, deliver, deliver_copies
-from tests.snowflake_emulator import copy_database, emulated_snowflake
+from tests.snowflake_emulator import copy_database, emulated_snowflake, run_folder
 
 URL = "snowflake://loader:{password}@acme-eu1/CX_{name}/FEEDBACK?warehouse=LOAD_WH&role=LOADER"
 BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a source, not nine
@@ -25,7 +25,7 @@ BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a sou
 @pytest.fixture(scope="module")
 def snowflake(tmp_path_factory) -> Iterator[Callable[[str], SnowflakeDestination]]:
     """Snowflake destinations on one fakesnow session for the module, one database per name
-    (every test uses its own names), each statement translated once (tests/snowflake_emulator.py),
+    (every test uses its own names), each statement translated once a run (tests/snowflake_emulator.py),
     files PUT into stages kept in a pytest temporary folder; one writer at a time, so every
     destination gets the same staging tables' names (and statements)."""
 
@@ -34,7 +34,7 @@ def snowflake(tmp_path_factory) -> Iterator[Callable[[str], SnowflakeDestination
         made._session = "test0session"
         return made
 
-    with emulated_snowflake(tmp_path_factory.mktemp("snowflake_stages")):
+    with emulated_snowflake(tmp_path_factory.mktemp("snowflake_stages"), shared=run_folder(tmp_path_factory)):
         yield destination
 
 
