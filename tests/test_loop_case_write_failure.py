@@ -1,0 +1,107 @@
+"""A case the destination refuses to write is never lost in silence: the batch that opens it
+fails with its records (rolled back, the source's run `failed` with the database's words naming
+the table and column, exit 1), and the sync run again once the table is mended opens it — once.
+
+A helper adding `feedback_cases.opened_local_date` saw `cases_opened == 0` and no exception
+while the case table lacked the column: `cases_opened` was that of a *failed* source's result
+(`status`, `error`), which `deliver` returns rather than raises, as `cxbridge sync` reports each
+source's failure and goes on to the next. These tests pin that down on SQLite and DuckDB."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
+from cxbridge.testing.destinations import case_rows_expected, deliver, expected_cases, stored_cases
+from tests.conftest import Workspace, survey_row
+
+RENAMED = "opened_day"  # a column renamed by hand: the case table no longer has the one cxbridge writes
+
+
+def rename_case_column(destination, old: str, new: str) -> None:
+    destination.open()
+    try:
+        destination.execute(f"ALTER TABLE feedback_cases RENAME COLUMN {old} TO {new}")
+    finally:
+        destination.close()
+
+
+def stored_feedback(destination) -> list[tuple[str, str]]:
+    destination.open(read_only=True)
+    try:
+        rows = destination.query("SELECT record_id, content_hash FROM feedback WHERE source = 'store_survey'")
+    finally:
+        destination.close()
+    return sorted((row["record_id"], row["content_hash"]) for row in rows)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda path: SQLiteDestination(f"sqlite:///{path}.db"),
+        lambda path: DuckDBDestination(f"duckdb:///{path}.duckdb"),
+    ],
+    ids=["sqlite", "duckdb"],
+)
+def test_a_case_the_destination_refuses_fails_its_batch_and_the_re_run_opens_it_once(factory, tmp_path):
+    make = lambda: factory(tmp_path / "cases")  # noqa: E731
+    first = expected_cases(1)
+    deliver(make())
+    feedback_before = stored_feedback(make())
+    rename_case_column(make(), "opened_local_date", RENAMED)
+
+    survey, visits = deliver(make(), version=2)
+
+    assert survey.status == "failed" and survey.cases_opened == 0
+    assert "feedback_cases" in survey.error and "opened_local_date" in survey.error
+    assert "the batch was not kept" in survey.error
+    assert visits.status == "success"  # the next source still runs; it opens no case
+    assert stored_feedback(make()) == feedback_before  # its records rolled back with its cases
+    rename_case_column(make(), RENAMED, "opened_local_date")
+    assert stored_cases(make()) == (first, case_rows_expected(first))
+
+    added = {rid: case for rid, case in expected_cases(2).items() if rid not in first}
+    survey, _ = deliver(make(), version=2)
+    assert (survey.status, survey.cases_opened) == ("success", len(added))
+    both = {**first, **added}
+    assert stored_cases(make()) == (both, case_rows_expected(both))
+    survey, _ = deliver(make(), version=2)
+    assert survey.cases_opened == 0
+    assert stored_cases(make()) == (both, case_rows_expected(both))
+
+
+def test_cxbridge_sync_says_a_refused_case_failed_the_source_and_exits_1(workspace: Workspace):
+    workspace.config.write_text(workspace.config.read_text() + "\n[loop.rules.detractors]\n")
+    workspace.write_csv([survey_row(n) for n in range(1, 21)])
+    first = CliRunner().invoke(cli, ["sync"])
+    assert first.exit_code == 0, first.output
+    opened = workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0]
+    assert opened > 0
+    with sqlite3.connect(workspace.db) as conn:
+        conn.execute(f"ALTER TABLE feedback_cases RENAME COLUMN opened_local_date TO {RENAMED}")
+    rows = [survey_row(n, nps=n % 7) for n in range(21, 31)]  # NPS 0–6: each a detractor
+    workspace.write_csv(rows, "responses2.csv")
+
+    refused = CliRunner().invoke(cli, ["sync"])
+
+    assert refused.exit_code == 1
+    assert "✘ survey (csv): failed:" in refused.output
+    assert "table feedback_cases has no column named opened_local_date" in refused.output
+    [(status, error)] = workspace.query("SELECT status, error FROM sync_runs ORDER BY started_at DESC LIMIT 1")
+    assert status == "failed" and "feedback_cases has no column named opened_local_date" in error
+    assert workspace.query("SELECT COUNT(*) FROM feedback")[0][0] == 20
+    assert workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0] == opened
+
+    with sqlite3.connect(workspace.db) as conn:
+        conn.execute(f"ALTER TABLE feedback_cases RENAME COLUMN {RENAMED} TO opened_local_date")
+    mended = CliRunner().invoke(cli, ["sync"])
+    assert mended.exit_code == 0, mended.output
+    assert "10 written" in mended.output and "10 cases opened" in mended.output
+    assert workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0] == opened + 10
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    assert workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0] == opened + 10  # once
