@@ -236,6 +236,7 @@ def _case_maker(opened_at: str, due_at: str):
     from cxbridge.tables import FEEDBACK_COLUMNS
 
     location = FEEDBACK_COLUMNS.index("location_id")
+    opened_day = opened_at[:10]  # the day it opened in the bench source's zone, UTC
 
     def case_of(feedback: tuple, scores: list[tuple]) -> tuple[tuple, tuple] | None:
         nps, csat = scores[0], scores[1]  # the bench's primary NPS and CSAT answers
@@ -247,7 +248,8 @@ def _case_maker(opened_at: str, due_at: str):
             return None
         case = _hash("case", feedback[0], size=8)
         return (
-            (case, feedback[0], feedback[1], feedback[location], rule, matched, "open", opened_at, due_at, opened_at, "baseline"),
+            (case, feedback[0], feedback[1], feedback[location], rule, matched, "open", opened_at, opened_day, due_at, opened_at,
+             "baseline"),
             (_hash("opened", case, size=8), case, opened_at, "cxbridge", "opened", "open", f"rule {rule}: {matched}"),
         )  # fmt: skip
 
@@ -296,7 +298,7 @@ def _flush(conn, feedback_sql, feedback, scores, comments, cases=()) -> None:
     if cases:
         _insert(
             conn, "INSERT INTO feedback_cases (case_id, record_id, source, location_id, rule, matched, status, "
-            "opened_at, due_at, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "opened_at, opened_local_date, due_at, updated_at, sync_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             sorted([case for case, _ in cases], key=_KEY),
         )  # fmt: skip
         _insert(
@@ -586,7 +588,7 @@ RUN_COLUMNS = {
     "feedback": {"ingested_at", "sync_run_id"},
     "feedback_scores": set(),
     "feedback_comments": set(),
-    "feedback_cases": {"opened_at", "due_at", "updated_at", "sync_run_id"},
+    "feedback_cases": {"opened_at", "opened_local_date", "due_at", "updated_at", "sync_run_id"},
     "feedback_case_events": {"event_at"},
 }
 """The tables the floor writes, and in each the columns whose values are the run's (its id, its
