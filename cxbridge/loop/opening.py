@@ -95,12 +95,10 @@ class StoredState:
     def read(cls, destination: Destination, record_ids: list[str]) -> StoredState:
         if not destination.exists():
             return cls(set(), {})
-        try:  # by the cases' key: a case's id is derived from its record's id (no index of record ids needed)
-            case_ids = list(map(case_id, record_ids))
-            rows = rows_with(destination, "feedback_cases", ("record_id",), "case_id", case_ids)
-            cased = {row["record_id"] for row in rows}
-        except Exception:  # a destination last written before cases existed, read as is by a dry run, has none
-            cased = set()
+        cased: set[str] = set()  # a destination last written before cases existed, read as is by a dry run, has none
+        if destination.has_column("feedback_cases", "record_id"):  # by the cases' key: a case's id is derived
+            case_ids = list(map(case_id, record_ids))  # from its record's id (no index of record ids needed)
+            cased = {row["record_id"] for row in rows_with(destination, "feedback_cases", ("record_id",), "case_id", case_ids)}
         rest = [rid for rid in record_ids if rid not in cased]
         fields = {
             row["record_id"]: row for row in rows_with(destination, "feedback", SUBJECT_COLUMNS, "record_id", rest)
