@@ -360,11 +360,15 @@ class RowNormalizer:
         raise DataError(
             f"question {column!r}: answer {text!r} grades {base!r} a degree beyond 'very', the end of the built-in "
             f"{low}–{high} scale this {metric.metric} question is read on: that scale is not the survey's, and it reads "
-            f"the 'very' answers as an end; in {self.config.metrics_entry(column, source=self.source)}, list every "
-            "answer of the survey's scale under 'labels' in order of degree (1 the worst), set scale = [1, their number], "
-            f"then {self.config.read_again(source=self.source)} reads the answers stored before on it too",
+            f"the 'very' answers as an end; {self._degrees_advice(column)}",
             field=column,
         )
+
+    def _degrees_advice(self, column: str) -> str:
+        """What to do when a question's answers grade more points than the built-in scale it is read on."""
+        return (f"in {self.config.metrics_entry(column, source=self.source)}, list every answer of the survey's scale "
+                "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
+                f"{self.config.read_again(source=self.source)} reads the answers stored before on it too")  # fmt: skip
 
     def _check_degrees_met(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
         """A DataError for an answer that grades a point in another degree than one met before,
@@ -380,9 +384,7 @@ class RowNormalizer:
             raise DataError(
                 f"question {column!r}: answers {first!r} and {text!r} grade {base!r} in two degrees, which the built-in "
                 f"scale this {metric.metric} question is read on holds as one point: that scale is not the survey's; "
-                f"in {self.config.metrics_entry(column, source=self.source)}, list every answer of the survey's scale "
-                "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
-                f"{self.config.read_again(source=self.source)} reads the answers stored before on it too",
+                f"{self._degrees_advice(column)}",
                 field=column,
             )
 
