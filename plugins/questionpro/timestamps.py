@@ -11,6 +11,7 @@ from typing import Any
 
 from cxbridge.errors import DataError
 from cxbridge.quoted_values import quoted
+from cxbridge.timestamps import EPOCH_MILLISECONDS
 
 ABBREVIATIONS = {
     "UTC": "+00:00", "GMT": "+00:00", "Z": "+00:00", "WET": "+00:00", "WEST": "+01:00", "BST": "+01:00",
@@ -22,7 +23,6 @@ ABBREVIATIONS = {
 }  # fmt: skip
 _STAMP = re.compile(r"^(\d{1,2} \w{3}, \d{4} \d{1,2}:\d{2}:\d{2} [AP]M)(?: ([A-Za-z][A-Za-z+\-:0-9]*))?$")
 _OFFSET = re.compile(r"^([+-])(\d{1,2})(?::?(\d{2}))?$")  # +5, +05, +5:30, +05:30, +0530
-_SECONDS_BEFORE = 10**11  # a larger `utctimestamp` (year 5138 on) would be no Unix seconds: not guessed
 
 
 def response_time(raw: Mapping[str, Any], *, extra: dict[str, str] | None = None) -> datetime:
@@ -33,7 +33,7 @@ def response_time(raw: Mapping[str, Any], *, extra: dict[str, str] | None = None
     seconds = raw.get("utctimestamp")
     if isinstance(seconds, str) and seconds.strip().isdigit():
         seconds = int(seconds)
-    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 < seconds < _SECONDS_BEFORE:
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 < seconds < EPOCH_MILLISECONDS[0]:  # a larger one (year 5138 on) is no Unix seconds: not guessed
         return datetime.fromtimestamp(seconds, timezone.utc)
     return parse_response_time(raw.get("timestamp"), extra=extra)
 
