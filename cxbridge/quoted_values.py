@@ -35,7 +35,7 @@ def quoted(value: Any, written: Callable[[Any], str] = repr, *, known: Iterable[
     what = withheld(text)
     if what is None and not isinstance(value, int | float | None) and not looks_like_an_answer(text, known=known):
         what = described(text)
-    return shown if what is None else f"({what}, not shown)"
+    return _shown_or_named(shown, what)
 
 
 def looks_like_an_answer(text: str, *, known: Iterable[str] = ()) -> bool:
@@ -96,8 +96,13 @@ def shown_in(message: str, value: Any) -> str:
 
 
 def _named(text: str) -> str:
-    what = withheld(text)
-    return repr(text) if what is None else f"({what}, not shown)"
+    """`text` quoted unless `withheld` names it: words no scale knows are quoted here, for they
+    may be the message's own."""
+    return _shown_or_named(repr(text), withheld(text))
+
+
+def _shown_or_named(shown: str, what: str | None) -> str:
+    return shown if what is None else f"({what}, not shown)"
 
 
 def _texts(value: Any) -> Iterator[str]:
