@@ -234,3 +234,36 @@ def test_the_comment_is_the_essay_asking_why_never_a_single_line_company_asked_f
     assert query(tmp_path, "SELECT source_record_id, comment FROM feedback ORDER BY 1") == [
         ("R_who", None), ("R_why", "It rusted.")]  # fmt: skip
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE question_id = 'QID1_TEXT'") == [(2,)]
+
+
+def test_a_recorded_multi_select_is_recodes_as_text_in_a_list_beside_its_labels(tmp_path, monkeypatch):
+    """A record of a real account's JSON export (asist_export_record.json, ASIST's message
+    specification): the multi-select `QID2` is `["2"]` — recodes as text, in a list even for one
+    choice — with `"labels": {"QID2": ["Tuesday"]}`; its `displayedValues` are text too, while the
+    single-choice `QID3` is the number 5. The survey's definition was not recorded."""
+    monkeypatch.setattr(QualtricsSource, "sleep", staticmethod(lambda seconds: None))
+    monkeypatch.setenv("QUALTRICS_API_TOKEN", TOKEN)
+    record = json.loads((VENDOR / "asist_export_record.json").read_text(encoding="utf-8"))
+    values, labels = record["values"], record["labels"]
+    assert (values["QID2"], labels["QID2"], values["QID3"]) == (["2"], ["Tuesday"], 5)  # the shape itself
+    account = QualtricsAccount()
+    account.add_survey("SV_asist", "ASIST")
+    account.definitions = {"SV_asist": {"SurveyID": "SV_asist", "SurveyName": "ASIST", "Questions": {}}}
+    account.put("SV_asist", record)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, {"connector": "qualtrics", "api_token": "${QUALTRICS_API_TOKEN}", "surveys": ["SV_asist"],
+                                 "base_url": api.url + ROOT})  # fmt: skip
+    assert (result.status, result.written, result.quarantined) == ("success", 1, 0), result.error
+    sql = "SELECT source_record_id, submitted_at, status, answers, raw FROM feedback"
+    [(rid, submitted, status, answers, raw)] = query(tmp_path, sql)
+    assert (rid, status) == (record["responseId"], "complete")
+    assert submitted == values["recordedDate"].replace("Z", "000Z")  # .942Z
+    asked = [key for key in values if key.startswith("QID")]
+    assert {key: (answer["value"], answer["label"]) for key, answer in json.loads(answers).items()} == {
+        "QID1_TEXT": (values["QID1_TEXT"], None),
+        "QID2": (labels["QID2"], None),  # the label chosen, as a list: ["Tuesday"]
+        "QID3": (values["QID3"], labels["QID3"]),
+    } and len(asked) == 3
+    # a text entry's key is a text entry's even when the definition does not hold its question
+    assert query(tmp_path, "SELECT question_id, text FROM feedback_comments") == [("QID1_TEXT", values["QID1_TEXT"])]
+    assert not {"ipAddress", "locationLatitude", "locationLongitude"} & set(json.loads(raw)["values"])

@@ -242,8 +242,8 @@ class SurveyReader:
                 question = Question(id=key, text=meaning.text, kind=kind, choices=meaning.choices,
                                     paragraph=meaning.paragraph)  # fmt: skip
                 self._questions[key] = (question, (meaning.qid,) if meaning.qid != key else ())
-            elif _QUESTION_KEY.match(key):
-                self._questions[key] = (Question(id=key, text=key), ())
+            elif _QUESTION_KEY.match(key):  # not in the definition: a `…_TEXT` key is still a text entry
+                self._questions[key] = (Question(id=key, text=key, kind="text" if key.endswith("_TEXT") else "other"), ())
             else:
                 self._questions[key] = None
         return self._questions[key]
