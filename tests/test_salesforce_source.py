@@ -608,3 +608,28 @@ def test_a_start_date_written_as_a_day_is_midnight_in_the_sources_zone(tmp_path)
         first = next(seen.query["q"] for seen in api.requests if "FROM SurveyResponse" in seen.query.get("q", ""))
     assert result.status == "success", result.error
     assert "WHERE SystemModstamp >= 2026-07-01T15:00:00Z ORDER BY" in first
+
+
+@pytest.mark.parametrize("kind", ["NPS", "Rating"])
+def test_a_scored_answer_written_only_in_response_short_text_is_scored_not_stored_as_text(tmp_path, kind):
+    """An org whose NPS and Rating answers carry the number in ResponseShortText and no NumberValue
+    (analysts' SQL over real orgs reads NPS with CAST(ResponseShortText AS FLOAT)): the number is the
+    answer, never a text that drops the score."""
+    org = survey_org()
+    question = "0Tx1" if kind == "NPS" else "0Tx2"
+    for row in org.rows["SurveyQuestion"]:  # wording that names no metric: the question's type is all that scores it
+        if row["Id"] == question:
+            row["Name"] = "Acme, overall" if kind == "NPS" else "Your account manager"
+    answers = [row for row in org.rows["SurveyQuestionResponse"] if row["QuestionId"] == question]
+    given = {row["ResponseId"]: row["NumberValue"] for row in answers}
+    for row in answers:
+        row.update(NumberValue=None, ResponseShortText=f"{row['NumberValue']}")
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, questions={}, rating_scale=[1, 5]))
+    assert (result.status, result.quarantined) == ("success", 0), result.error
+    column = "nps" if kind == "NPS" else "rating"
+    stored = query(tmp_path, f"SELECT source_record_id, s.value FROM feedback JOIN feedback_scores s USING (record_id) "
+                             f"WHERE s.question_id = '{question}' AND s.metric = '{column}' ORDER BY 1")  # fmt: skip
+    assert stored == sorted(given.items())
+    answered_as_text = query(tmp_path, f"SELECT COUNT(*) FROM feedback_comments WHERE question_id = '{question}'")
+    assert answered_as_text == [(0,)]
