@@ -1522,8 +1522,8 @@ def test_a_header_naming_the_submission_is_the_submitted_time_over_another_date(
     """Of Typeform's "Stage Date (UTC)" and "Submit Date (UTC)" (both 0.90, 'date'), the first
     listed was chosen: every completed response, whose Stage Date is empty, was quarantined ("every
     row needs a submitted time") and the NPS counted the partial ones alone. A header naming the
-    submission beats one naming a date or time only; the partial responses, with no submit date,
-    are quarantined, never dropped."""
+    submission beats one naming a date or time only; the other is kept as a time, which dates the
+    partial responses, with no submit date, stored as `partial` (before 2026-12-07 quarantined)."""
     rows = [["#", "How likely are you to recommend us to a friend?", *TYPEFORM_TAIL]]
     for n in range(12):
         partial = n % 4 == 0
@@ -1542,9 +1542,10 @@ def test_a_header_naming_the_submission_is_the_submitted_time_over_another_date(
 
     db = tmp_path / "cx.db"
     result = CliRunner().invoke(cli, ["import", str(path), "--db", str(db)])
-    assert "12 read · 9 written" in result.output and "3 quarantined" in result.output, result.output
-    stored = query(tmp_path, "SELECT source_record_id, submitted_at FROM feedback", db=db.name)
-    assert sorted(stored) == [(f"tok{n:029d}", f"2025-01-{n + 1:02d}T17:16:39Z") for n in range(12) if n % 4]
+    assert "12 read · 12 written · 0 unchanged · 0 quarantined" in result.output, result.output
+    stored = query(tmp_path, "SELECT source_record_id, submitted_at, status FROM feedback", db=db.name)
+    assert sorted(stored) == [(f"tok{n:029d}", f"2025-01-{n + 1:02d}T17:16:{'00' if n % 4 == 0 else '39'}Z",
+                               "partial" if n % 4 == 0 else "complete") for n in range(12)]  # fmt: skip
 
 
 COMMENT_HEADERS = ["Kommentar", "Bemerkungen", "Verbesserungsvorschläge", "Commentaire", "Que pourrions-nous améliorer ?",

@@ -269,6 +269,36 @@ def test_a_disqualified_alchemer_response_is_counted_as_left_out_and_in_no_metri
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback_comments WHERE text LIKE 'Not the kind%'", db="x.db") == [(0,)]
 
 
+def test_an_alchemer_partial_response_without_a_date_submitted_is_dated_by_its_start_and_quarantined_without_any(tmp_path):
+    """A partial response the export leaves without `Date Submitted` is dated by its other time,
+    `Time Started` (the one rule: a partial response's latest time the mapping keeps, as the API
+    sources date theirs), and stored as `partial`; one with no time at all is quarantined saying
+    so. Before, both were quarantined: "every row needs a submitted time"."""
+    path = alchemer_export(tmp_path)
+    header, *rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+    partial = next(row for row in rows if row[3] == "Partial")
+    partial[1:3] = ["2024-02-29 23:58:00", ""]  # started in February, never submitted
+    rows.append(["14", "", "", "Partial", *partial[4:]])
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *rows])
+    imported = run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert "7 read · 5 written · 0 unchanged · 1 quarantined · 1 disqualified/screened-out responses left out" in imported
+    kept = [row for row in rows if row[3] != "Disqualified" and (row[2] or row[1])]
+    dated = {row[0]: (row[2] or row[1]).replace(" ", "T") + "Z" for row in kept}
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["submitted_at"], r["status"]) for key, r in found.items()} == {
+        row[0]: (dated[row[0]], row[3].lower()) for row in kept}  # fmt: skip
+    assert found["12"]["submitted_at"] == "2024-02-29T23:58:00Z"
+    scores = {month: [int(row[19]) for row in kept if dated[row[0]].startswith(month)] for month in ("2024-02", "2024-03")}
+    assert {key: value for key, value in reported(tmp_path / "x.db").items() if key[1] == "nps"} == {
+        (month, "nps"): (len(some), nps(some)) for month, some in scores.items()}  # fmt: skip
+    assert scores["2024-02"] == [10, 8]
+    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine", db="x.db") == [
+        ("14", "column 'Date Submitted' is empty and this partial response (never submitted) has no other time to be "
+         "dated by: fill the cell, or map its start or last-activity time under timestamps, then `cxbridge quarantine "
+         "replay`")]  # fmt: skip
+
+
 def test_a_qualtrics_response_its_terminate_flag_says_screened_out_or_over_quota_is_in_no_metric(tmp_path):
     """Qualtrics sets the embedded data `Q_TerminateFlag` to `Screened` or `QuotaMet` when the
     survey ends a response early (analysts drop both: find_string "Q_TerminateFlag", ids
@@ -392,19 +422,29 @@ def test_a_network_id_is_no_response_id_in_a_typeform_export_without_its_token_c
     stored = json.dumps(query(tmp_path, "SELECT source_record_id, record_id, raw, attributes FROM feedback", db="x.db"))
     assert not [network for network in networks if network in stored]
 
-def test_a_typeform_partial_response_reads_its_response_type_and_is_quarantined_without_a_submit_date(tmp_path):
-    """Typeform's Response Type is the status; a partial response was never submitted: it waits
-    in quarantine with the reason, counted, never dropped."""
+STAGED = "k3v9q2m8x7c6b5n4z1a0s9d8f7g6h5j4,4,,fay@example.com,partial,2024-10-31 23:58:00,2024-11-01 00:03:00,,0a1b2c3d4e,\n"
+
+
+def test_a_typeform_partial_response_is_stored_as_partial_dated_by_its_stage_date(tmp_path):
+    """Typeform's Response Type is the status; a partial response was never submitted, and its
+    `Stage Date (UTC)` is when it last moved — the time the typeform source dates a partial
+    response by (`staged_at`, then `landed_at`). Stored as `partial` on that day, its NPS counted
+    as a partial response from the API is; before, it waited in quarantine ("every row needs a
+    submitted time"), the partial answers in no metric."""
     path = tmp_path / "responses.csv"
-    path.write_text(TYPEFORM.replace("\\\n", "") + PARTIAL, encoding="utf-8")
+    path.write_text(TYPEFORM.replace("\\\n", "") + PARTIAL + STAGED, encoding="utf-8")
     proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
     assert [p["field"] for p in proposals if p["column"] == "Response Type"] == ["status"]
-    assert "5 read · 4 written · 0 unchanged · 1 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
-    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine", db="x.db") == [
-        ("t98kmz8x5c9bf3wj46k28ovwtqpnsh2j", "column 'Submit Date (UTC)' is empty; every row needs a submitted time (a "
-         "response never submitted, a partial one, has none): fill the cell or map another time column as submitted_at, "
-         "then `cxbridge quarantine replay`")]  # fmt: skip
-    assert {r["status"] for r in records(tmp_path, db="x.db").values()} == {"complete"}
+    assert "6 read · 6 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))[1:]
+    dated = {r[0]: (r[7] or r[6]).replace(" ", "T") + "Z" for r in rows}  # Submit Date, else Stage Date
+    found = records(tmp_path, db="x.db")
+    assert {key: (r["submitted_at"], r["status"]) for key, r in found.items()} == {
+        r[0]: (dated[r[0]], "complete" if r[4] == "completed" else "partial") for r in rows}  # fmt: skip
+    assert found[STAGED[:32]]["submitted_at"] == "2024-11-01T00:03:00Z"  # its stage date, not its start on 31 October
+    months = {month: [int(r[1]) for r in rows if dated[r[0]].startswith(month)] for month in ("2024-10", "2024-11")}
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(s), nps(s)) for month, s in months.items()}
+    assert months["2024-11"] == [2, 0, 9, 4]
 
 
 def test_anonymous_answers_of_a_microsoft_forms_sheet_are_no_respondent_and_the_addresses_still_key_theirs(tmp_path):

@@ -389,6 +389,11 @@ def choose(proposals: list[Proposal]) -> list[Proposal]:
         if proposal.target in later or proposal.column in used:
             continue
         if proposal.target in FIELD_TARGETS and any(c.target == proposal.target for c in chosen):
+            if proposal.target == "submitted_at":  # another time (Typeform's Stage Date): a partial response's
+                chosen.append(Proposal("timestamp", proposal.column, proposal.confidence, [
+                    *proposal.evidence, "another column is the submitted time: kept as a time, which dates a "
+                    "partial response that has none"]))  # fmt: skip
+                used.add(proposal.column)
             continue
         chosen.append(proposal)
         used.add(proposal.column)

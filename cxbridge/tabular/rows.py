@@ -19,7 +19,7 @@ from cxbridge.exports.qualtrics_csv import unnamed_zone_warning
 from cxbridge.metrics import NPS_METRICS, answer_code, index_labels, shown_number
 from cxbridge.normalize import SCALARS, AnswerInput, RecordBuilder
 from cxbridge.questions import Question, detect
-from cxbridge.records import FeedbackRecord
+from cxbridge.records import FeedbackRecord, Status
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
@@ -122,7 +122,7 @@ class RowNormalizer:
             native_id=raw["id"],
             raw=raw,
             answers=answers,
-            submitted_at=self.timestamp(values, "submitted_at", required=True),
+            submitted_at=self.submitted(values, partial=fields.get("status") == Status.PARTIAL.value),
             attributes=self._attributes(values),
             comment_from=self.comment_from,
             **{key: value for key, value in fields.items() if value is not None},
@@ -139,6 +139,20 @@ class RowNormalizer:
             else:
                 fields[name] = coerce.field_value(name, value, column=column)
         return fields
+
+    def submitted(self, values: dict[str, Any], *, partial: bool) -> datetime | None:
+        """The submitted time; a partial response, never submitted, is dated by the latest time of
+        its `timestamps` (Typeform's Stage Date, a start time), as the API sources date theirs."""
+        submitted = self.timestamp(values, "submitted_at", required=not partial)
+        if submitted is not None or "submitted_at" not in self.columns:
+            return submitted
+        times = [at for key in sorted(self.timestamps) if (at := self._time_in(key, values.get(key))) is not None]
+        if not times:
+            raise DataError(f"column {self.columns['submitted_at']!r} is empty and this partial response (never "
+                            "submitted) has no other time to be dated by: fill the cell, or map its start or "
+                            "last-activity time under timestamps, then `cxbridge quarantine replay`",
+                            field=self.columns["submitted_at"])  # fmt: skip
+        return max(times)
 
     def timestamp(self, values: dict[str, Any], name: str, *, required: bool = False) -> datetime | None:
         """The time in the column mapped to `name` (`submitted_at`, `updated_at`), read in the source's zone."""
@@ -483,11 +497,14 @@ class RowNormalizer:
         """An attribute cell as stored: JSON-ready, a timestamp column's cell as ISO text."""
         if key not in self.timestamps:
             return cell_json(value)
+        return format_timestamp(self._time_in(key, value))
+
+    def _time_in(self, key: str, value: Any) -> datetime | None:
+        """A timestamp column's cell, read in the source's zone."""
         try:
-            parsed = parse_datetime(value, tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format)
+            return parse_datetime(value, tz=self.zone, order=self.date_order, fmt=self.config.timestamp_format)
         except DataError as exc:
             raise DataError(f"column {key!r}: {exc}", field=key) from None
-        return format_timestamp(parsed)
 
 
 def _as_it_is(name: str) -> str:
