@@ -147,6 +147,28 @@ def test_ambiguous_dates_below_a_preview_of_year_first_ones_are_flagged(tmp_path
     assert settled.warnings == [] and submitted(tmp_path / "settled.db", f"R{ROWS}") == "2025-02-01T11:00:00Z"
 
 
+@pytest.mark.parametrize(("below", "day", "warned"), [("31/01/2025 11:00", "2025-01-31", False),
+                                                      ("01/02/2025 11:00", "2025-01-02", True)])  # fmt: skip
+def test_dates_below_a_preview_of_month_named_ones_read_by_the_files_evidence(tmp_path: Path, below, day, warned):
+    """A month's name ('5 January 2025') says nothing of how 01/02/2025 typed below reads: as
+    below year-first dates, the whole file decides it, or it is flagged."""
+    written = [f"{n % 28 + 1} January 2025 10:00" for n in range(ROWS)] + [below]
+    write_survey(tmp_path / "survey.csv", written)
+    result = sync_source(tmp_path, NPS_SOURCE)
+    assert (result.written, result.quarantined) == (len(written), 0)
+    assert result.warnings == ([f"survey.csv: {expected_warning(below)}"] if warned else [])
+    assert submitted(tmp_path / "cxbridge.db", f"R{ROWS}") == f"{day}T11:00:00Z"
+
+
+def test_year_first_and_month_named_dates_are_both_named_as_what_decides_their_order():
+    from cxbridge.tabular.cells import DateOrder, infer_numbered_date_order
+
+    guess = infer_numbered_date_order([(2, "5 March 2024"), (3, "2024-03-06 10:00")])
+    assert (guess.order, guess.decided) == (DateOrder.YMD, True)
+    assert guess.evidence == ("dates start with the year ('2024-03-06 10:00') or write their month's name "
+                              "('5 March 2024': day, month, year)")  # fmt: skip
+
+
 MONTHLY_SOURCE = {**NPS_SOURCE, "path": "exports/*.csv"}
 
 

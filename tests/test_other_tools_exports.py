@@ -577,6 +577,25 @@ def test_a_submission_date_written_with_a_month_name_is_the_submitted_time(tmp_p
     assert reported(tmp_path / "x.db") == {("2024-03", "nps"): (1, nps([9])), ("2024-04", "nps"): (2, nps([3, 10]))}
 
 
+@pytest.mark.parametrize("spelling", WRITTEN_DATES)
+def test_inspect_says_a_date_written_with_its_month_s_name_leaves_no_day_month_order_to_guess(tmp_path, spelling):
+    """`5 March 2024` and `Mar 5, 2024` name their month: inspect says so, in the order the parts
+    are written, and sets no date order. Before, it said "date order ymd: dates start with the
+    year ('5 March 2024')" and wrote date_order = "ymd" into the mapping."""
+    dates = WRITTEN_DATES[spelling]
+    path = tmp_path / "Feedback.csv"
+    path.write_text("Submission Date,How likely are you to recommend us?,Submission ID\n" + "".join(
+        f'"{at}",{score},{i}\n' for i, (at, score) in enumerate(zip(dates, (9, 3, 10)), start=1)), encoding="utf-8")  # fmt: skip
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    [evidence] = [p["evidence"] for p in proposals if p["field"] == "submitted_at"]
+    parts = "month, day, year" if spelling[0].isalpha() else "day, month, year"
+    assert evidence.endswith(f"dates write their month's name ({dates[0]!r}: {parts}), which tells the day from the "
+                             "month: no day/month order to guess")  # fmt: skip
+    assert "ymd" not in evidence and "start with the year" not in evidence
+    run("inspect", str(path), "--write-mapping", str(tmp_path / "mapping.toml"))
+    assert "date_order" not in (tmp_path / "mapping.toml").read_text(encoding="utf-8")
+
+
 def test_a_submission_date_in_words_no_rule_reads_is_named_with_the_timestamp_format_to_give(tmp_path):
     """A date none of the rules reads leaves the records undated — counted, never left out — and
     inspect and import say which column and that its timestamp_format reads it."""
@@ -627,6 +646,8 @@ def test_a_spanish_zoho_survey_export_scores_its_net_promoter_score_and_stores_n
     fields = {p["column"]: p["field"] for p in proposals if not p["field"].startswith("(")}
     assert [fields.get(column) for column in header] == [
         "id", "timestamp", "submitted_at", "ignore", "ignore", "ignore", "nps", "location_name", "comment"]  # fmt: skip
+    [evidence] = [p["evidence"] for p in proposals if p["field"] == "submitted_at"]
+    assert "dates write their month's name ('19-sep-2026 10:15 a. m.': day, month, year)" in evidence
     assert "4 read · 4 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
     found = records(tmp_path, db="x.db")
     completed = {"19-sep-2026 10:15 a. m.": "2026-09-19T10:15:00Z", "1-oct-2026 12:10 a. m.": "2026-10-01T00:10:00Z",

@@ -416,7 +416,10 @@ def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hi
     guess = decide_date_order(inspection.table, submitted.column)
     inspection.date_evidence = {(inspection.table.where, submitted.column): guess}
     if guess.order is None:
-        inspection.notes.append(f"date order: {guess.evidence}; set date_order = 'dmy' or 'mdy'")
+        if guess.decided:  # months written by name: no order to set
+            submitted.evidence.append(guess.evidence)
+        else:
+            inspection.notes.append(f"date order: {guess.evidence}; set date_order = 'dmy' or 'mdy'")
         return
     inspection.settings["date_order"] = guess.order.value
     submitted.evidence.append(f"date order {guess.order.value}: {guess.evidence}")

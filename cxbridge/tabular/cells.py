@@ -174,6 +174,15 @@ def with_month_number(text: str) -> str:
     return f"{year}/{month}/{day or other_day}{rest}" if month else text
 
 
+def named_month_parts(text: str) -> str | None:
+    """The order a date written with its month's name gives its parts ("day, month, year" of
+    `5 March 2024`, "month, day, year" of `Mar 5, 2024`); None for any other text."""
+    match = _NAMED_MONTH.match(text)
+    if not match or (match.group(2) or match.group(3)).casefold() not in _MONTH_OF:
+        return None
+    return "day, month, year" if match.group(1) else "month, day, year"
+
+
 def as_numbered(text: str) -> str:
     """A date with a month's name or a Korean or Chinese AM/PM as the numbered date the rules read."""
     return with_am_pm(with_month_number(text))
@@ -240,13 +249,16 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
     names the row of the date it quotes, for the user to find it."""
     day_first = month_first = ambiguous = 0
     separator = ""
-    example = year_first = None
+    example = year_first = named = None
     shown: dict[DateOrder, str] = {}  # the first date read only one way, per order, with its row
     for number, value in cells:
         if not isinstance(value, str) or not (match := _DATE.match(as_numbered(value.strip()))):
             continue
-        if len(match.group(1)) == 4:
-            year_first = year_first or value.strip()
+        if len(match.group(1)) == 4:  # year first as written, or as a month's name leaves it (`as_numbered`)
+            if parts := named_month_parts(value.strip()):
+                named = named or f"{value.strip()!r}: {parts}"
+            else:
+                year_first = year_first or value.strip()
             continue
         first, separator, second = match.group(1), match.group(2), match.group(3)
         a, b = int(first), int(second)
@@ -269,8 +281,13 @@ def infer_numbered_date_order(cells: Iterable[tuple[int | None, object]]) -> Dat
     if month_first:
         return DateOrderGuess(DateOrder.MDY, f"{_dates(month_first)} a second part above 12 (as "
                                              f"{shown[DateOrder.MDY]}), so {_they(month_first)} m/d/y", True)  # fmt: skip
+    names = f"write their month's name ({named})" if named else ""
     if not ambiguous and year_first:
-        return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({year_first!r})", True)
+        return DateOrderGuess(DateOrder.YMD, f"dates start with the year ({year_first!r})" + (names and f" or {names}"),
+                              True)  # fmt: skip
+    if not ambiguous and named:
+        return DateOrderGuess(None, f"dates {names}, which tells the day from the month: no day/month order to guess",
+                              True)  # fmt: skip
     if not ambiguous:
         return DateOrderGuess(None, "no day-month-year dates to decide from", False)
     assumed = DateOrder.DMY if separator in ".-" else DateOrder.MDY

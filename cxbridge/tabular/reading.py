@@ -264,13 +264,14 @@ def date_order_warning(column: str, guess: DateOrderGuess) -> str | None:
 def decide_date_order(table: Table, column: str) -> DateOrderGuess:
     """Whether the column's text dates are d/m or m/d: the first rows decide, and when all their
     days are 12 or less the rest of the file is searched for one that is not. First rows all
-    year first decide nothing of the d/m/y dates below them (rows typed under an export): the
-    whole column is read for those, as the first rows would have been."""
+    year first, or naming their months, decide nothing of the d/m/y dates below them (rows typed
+    under an export): the whole column is read for those, as the first rows would have been."""
     preview = table.preview()
     guess = infer_numbered_date_order((row.number, row.values.get(column)) for row in preview)
-    if guess.order is DateOrder.YMD and len(preview) == PREVIEW_ROWS:
+    says_nothing = guess.order is DateOrder.YMD or guess.decided and guess.order is None  # year first, or by name
+    if says_nothing and len(preview) == PREVIEW_ROWS:
         whole = infer_numbered_date_order(_readable_cells(table, column))
-        return guess if whole.order is DateOrder.YMD else whole
+        return guess if whole.order is guess.order and whole.decided else whole
     if guess.decided or guess.order is None:
         return guess
     for number, value in _readable_cells(table, column):
