@@ -121,7 +121,8 @@ def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_
     """Forms names its times in the form's language: French `Heure de fin` (find_string "Heure de
     début", id 71212994458: a French form's export headers), Polish `Godzina ukończenia` (ids
     37255319522, 26366032423), German `Abschlusszeit` (search, code: a Forms-to-Excel sync's README
-    lists "ID, Startzeit, Abschlusszeit, E-Mail, Name") or `Fertigstellungszeit`: one word, the time
+    lists "ID, Startzeit, Abschlusszeit, E-Mail, Name") or `Fertigstellungszeit` (no published
+    export found with it, nor with German `Zeitpunkt der letzten Änderung`): one word, the time
     its last part — before, "zeit" counted only as a word of its own, so the German end time was
     the submitted time only by its place (0.7, as the last change's). The end time is the submitted time — not the start, nor the last
     change: before, Polish `Czas ostatniej modyfikacji` won (0.90 over 0.70), French `Heure de fin`
@@ -146,6 +147,44 @@ def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_
         str(i): end.replace(" ", "T") + "Z" for i, _, end, _, _ in rows}  # fmt: skip
     months = {"2024-04": [r[4] for r in rows if r[2] < "2024-05"], "2024-05": [r[4] for r in rows if r[2] >= "2024-05"]}
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
+
+
+FORMS_EXPORTS = {  # Microsoft Forms' own columns as published exports write them, then an NPS question
+    "es": ["Id", "Hora de inicio", "Hora de finalización", "Correo electrónico", "Nombre",
+           "¿Qué probabilidad hay de que recomiende nuestra tienda a un amigo?"],
+    "pt": ["ID", "Hora de início", "Hora de conclusão", "Email", "Nome", "Hora da última modificação",
+           "Qual a probabilidade de recomendar a nossa loja a um amigo?"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("language", FORMS_EXPORTS)
+def test_a_spanish_or_portuguese_microsoft_forms_export_is_dated_by_its_completion_time(tmp_path, language):
+    """The Spanish and Portuguese layouts as published code quotes them: a test of a Forms export
+    "con nombres ficticios" (find_string "Hora de inicio,Hora de finalización", id 71654940349:
+    `Id,Hora de inicio,Hora de finalización,Correo electrónico,Nombre,…`) and an upload page
+    naming "a planilha exportada do Microsoft Forms" and its columns (find_string "Hora de
+    conclusão,", id 55621903561: `ID, Hora de início, Hora de conclusão, Email, Nome, Hora da
+    última modificação, …`). The end time is the submitted time, the start kept, the name never
+    stored (checked, no change: the words 'finaliz' and 'conclus' were read before)."""
+    header = FORMS_EXPORTS[language]
+    rows = [(1, "2024-03-31 23:50:00", "2024-04-01 00:05:00", "anonymous", "", 9),
+            (2, "2024-04-10 10:00:00", "2024-04-10 10:05:00", "ana.gil@example.com", "Ana Gil", 3),
+            (3, "2024-04-30 23:58:00", "2024-05-01 00:02:00", "rui.paz@example.com", "Rui Paz", 10)]  # fmt: skip
+    changed = ["2024-05-02 10:00:00"] if len(header) == 7 else []
+    path = tmp_path / "Formulario.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header, *[(*row[:5], *changed, row[5]) for row in rows]])
+    proposals = json.loads(run("inspect", str(path), "--format", "json"))[0]["proposals"]
+    chosen = {p["column"]: p["field"] for p in proposals if not p["field"].startswith("(")}
+    assert [chosen.get(column) for column in header[:5]] == ["id", "timestamp", "submitted_at", "email", "ignore"]
+    assert "3 read · 3 written · 0 unchanged · 0 quarantined" in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    found = records(tmp_path, db="x.db")
+    assert {key: r["submitted_at"] for key, r in found.items()} == {
+        str(row[0]): row[2].replace(" ", "T") + "Z" for row in rows}  # fmt: skip
+    months = {month: [row[5] for row in rows if row[2].startswith(month)] for month in ("2024-04", "2024-05")}
+    assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
+    stored = json.dumps(query(tmp_path, "SELECT raw, attributes FROM feedback", db="x.db"), ensure_ascii=False)
+    assert not [part for part in ("Ana Gil", "Rui Paz", "example.com") if part in stored]
 
 
 @pytest.mark.parametrize(("header", "time"), [("Startzeit", "zeit"), ("Endzeit", "zeit"), ("Übermittlungszeit", "zeit"),
