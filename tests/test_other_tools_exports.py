@@ -312,17 +312,18 @@ def test_an_alchemer_partial_response_without_a_date_submitted_is_dated_by_its_s
     """A partial response the export leaves without `Date Submitted` is dated by its other time,
     `Time Started` (the one rule: a partial response's latest time the mapping keeps, as the API
     sources date theirs), and stored as `partial`; one with no time at all is quarantined saying
-    so. Before, both were quarantined: "every row needs a submitted time"."""
+    so; a complete one without it still is, saying how a partial one is dated. Before, all were
+    quarantined alike: "every row needs a submitted time (… a partial one, has none)"."""
     path = alchemer_export(tmp_path)
     header, *rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
     partial = next(row for row in rows if row[3] == "Partial")
     partial[1:3] = ["2024-02-29 23:58:00", ""]  # started in February, never submitted
-    rows.append(["14", "", "", "Partial", *partial[4:]])
+    rows += [["14", "", "", "Partial", *partial[4:]], ["15", "2024-03-07 08:00:00", "", "Complete", *partial[4:]]]
     with path.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows([header, *rows])
     imported = run("import", str(path), "--db", str(tmp_path / "x.db"))
-    assert "7 read · 5 written · 0 unchanged · 1 quarantined · 1 disqualified/screened-out responses left out" in imported
-    kept = [row for row in rows if row[3] != "Disqualified" and (row[2] or row[1])]
+    assert "8 read · 5 written · 0 unchanged · 2 quarantined · 1 disqualified/screened-out responses left out" in imported
+    kept = [row for row in rows if row[3] == "Complete" and row[2] or row[3] == "Partial" and (row[2] or row[1])]
     dated = {row[0]: (row[2] or row[1]).replace(" ", "T") + "Z" for row in kept}
     found = records(tmp_path, db="x.db")
     assert {key: (r["submitted_at"], r["status"]) for key, r in found.items()} == {
@@ -332,10 +333,13 @@ def test_an_alchemer_partial_response_without_a_date_submitted_is_dated_by_its_s
     assert {key: value for key, value in reported(tmp_path / "x.db").items() if key[1] == "nps"} == {
         (month, "nps"): (len(some), nps(some)) for month, some in scores.items()}  # fmt: skip
     assert scores["2024-02"] == [10, 8]
-    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine", db="x.db") == [
+    assert query(tmp_path, "SELECT source_record_id, error FROM quarantine ORDER BY 1", db="x.db") == [
         ("14", "column 'Date Submitted' is empty and this partial response (never submitted) has no other time to be "
          "dated by: fill the cell, or map its start or last-activity time under timestamps, then `cxbridge quarantine "
-         "replay`")]  # fmt: skip
+         "replay`"),
+        ("15", "column 'Date Submitted' is empty; every row needs a submitted time (a partial response, its status "
+         "mapped, is dated by its start or last-activity time under timestamps): fill the cell or map another time "
+         "column as submitted_at, then `cxbridge quarantine replay`")]  # fmt: skip
 
 
 def test_a_qualtrics_response_its_terminate_flag_says_screened_out_or_over_quota_is_in_no_metric(tmp_path):

@@ -166,9 +166,10 @@ class RowNormalizer:
         except DataError as exc:
             raise DataError(f"column {column!r}: {exc}", field=column) from None
         if parsed is None and required:
-            raise DataError(f"column {column!r} is empty; every row needs a submitted time (a response never "
-                            "submitted, a partial one, has none): fill the cell or map another time column as "
-                            "submitted_at, then `cxbridge quarantine replay`", field=column)  # fmt: skip
+            raise DataError(f"column {column!r} is empty; every row needs a submitted time (a partial response, its "
+                            "status mapped, is dated by its start or last-activity time under timestamps): fill the "
+                            "cell or map another time column as submitted_at, then `cxbridge quarantine replay`",
+                            field=column)  # fmt: skip
         return parsed
 
     def _answers(self, values: dict[str, Any], labels: dict[str, str], *, remembered: int) -> list[AnswerInput]:
