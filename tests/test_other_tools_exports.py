@@ -145,6 +145,8 @@ def test_the_completion_time_of_a_french_or_polish_microsoft_forms_sheet_is_its_
     found = records(tmp_path, db="x.db")
     assert {key: r["submitted_at"] for key, r in found.items()} == {
         str(i): end.replace(" ", "T") + "Z" for i, _, end, _, _ in rows}  # fmt: skip
+    assert {key: r["attributes"].get(header[5]) for key, r in found.items()} == {
+        str(i): changed or None for i, _, _, changed, _ in rows}  # no status column: the last change kept as written
     months = {"2024-04": [r[4] for r in rows if r[2] < "2024-05"], "2024-05": [r[4] for r in rows if r[2] >= "2024-05"]}
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(some), nps(some)) for month, some in months.items()}
 
@@ -485,6 +487,7 @@ def test_a_typeform_partial_response_is_stored_as_partial_dated_by_its_stage_dat
     assert {key: (r["submitted_at"], r["status"]) for key, r in found.items()} == {
         r[0]: (dated[r[0]], "complete" if r[4] == "completed" else "partial") for r in rows}  # fmt: skip
     assert found[STAGED[:32]]["submitted_at"] == "2024-11-01T00:03:00Z"  # its stage date, not its start on 31 October
+    assert found[STAGED[:32]]["attributes"]["Stage Date (UTC)"] == "2024-11-01T00:03:00Z"  # kept as a time
     months = {month: [int(r[1]) for r in rows if dated[r[0]].startswith(month)] for month in ("2024-10", "2024-11")}
     assert reported(tmp_path / "x.db") == {(month, "nps"): (len(s), nps(s)) for month, s in months.items()}
     assert months["2024-11"] == [2, 0, 9, 4]

@@ -385,24 +385,33 @@ def choose(proposals: list[Proposal]) -> list[Proposal]:
     chosen: list[Proposal] = []
     used: set[str] = set()
     later = ("question", "multi_choice")
+    other_times: list[Proposal] = []  # submitted times another column won (Typeform's Stage Date)
     for proposal in sorted((p for p in proposals if p.mapped), key=lambda p: -p.confidence):
         if proposal.target in later or proposal.column in used:
             continue
         if proposal.target in FIELD_TARGETS and any(c.target == proposal.target for c in chosen):
-            if proposal.target == "submitted_at":  # another time (Typeform's Stage Date): a partial response's
-                chosen.append(Proposal("timestamp", proposal.column, proposal.confidence, [
-                    *proposal.evidence, "another column is the submitted time: kept as a time, which dates a "
-                    "partial response that has none"]))  # fmt: skip
-                used.add(proposal.column)
+            if proposal.target == "submitted_at":
+                other_times.append(proposal)
             continue
         chosen.append(proposal)
         used.add(proposal.column)
+    if any(p.target == "status" for p in chosen):
+        chosen += _partial_times(other_times, used)
     for target in later:
         chosen += [p for p in proposals if p.target == target and p.mapped and p.column not in used]
     questions = {p.column for p in chosen if p.target == "question"}
     chosen += [Proposal("question", p.column, p.confidence, ["its answers are lists of choices"])
                for p in chosen if p.target == "multi_choice" and p.column not in questions]  # fmt: skip
     return chosen
+
+
+def _partial_times(times: list[Proposal], used: set[str]) -> list[Proposal]:
+    """The times another column won the submitted time from, kept as times in a file whose status
+    says which responses are partial: they date a partial response that has no submitted time."""
+    why = "another column is the submitted time: kept as a time, which dates a partial response that has none"
+    kept = [Proposal("timestamp", p.column, p.confidence, [*p.evidence, why]) for p in times if p.column not in used]
+    used.update(p.column for p in kept)
+    return kept
 
 
 def _settle_dates(inspection: Inspection, profiles: dict[str, ColumnProfile], hints: Hints) -> None:
