@@ -447,6 +447,39 @@ def test_previews_tests_and_spam_are_left_out_counted_as_skipped_unless_kept(tmp
     assert (kept.written, kept.skipped) == (8, 0)
 
 
+def terminated(n: int, flag: str, *, nps: int) -> dict[str, Any]:
+    """A response the survey ended early, flagged in the embedded data `Q_TerminateFlag` as
+    Qualtrics' Screen-Out Management and quota "End Current Survey" actions do ("Flag Response As":
+    qualtrics.com/support/survey-platform/edit-survey/survey-flow/advanced-elements/screen-out-management;
+    the values analysts drop, `Screened` and `QuotaMet`: find_string "Q_TerminateFlag", ids
+    49243546669, 28762678307, 52444364497). Embedded data sits in `values` under its name, as
+    `StoreID` does (api_reference §1.5)."""
+    found = response(n, nps=nps)
+    found["values"]["Q_TerminateFlag"] = flag
+    return found
+
+
+def test_a_screened_out_or_over_quota_response_is_left_out_counted_and_in_no_metric(tmp_path):
+    """A respondent the survey screened out or turned away over quota gave no feedback: the API
+    stream leaves it out and counts it by the rule files follow (`values.screened_out`), also with
+    `include_test_responses`, which keeps previews and tests only (before: stored as a complete
+    response, its NPS 0 and 2 two detractors — 6 written, none skipped)."""
+    account = store_account()  # NPS 10, 6, 8 and 9 from respondents
+    account.put("SV_store2", terminated(5, "Screened", nps=0), terminated(6, "QuotaMet", nps=2))
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        kept = sync(tmp_path, entry(api.url, include_test_responses=True), db="kept.db")
+    assert (result.status, result.read, result.written, result.quarantined) == ("success", 6, 4, 0), result.error
+    assert result.left_out == {"disqualified/screened-out responses": 2}
+    assert query(tmp_path, "SELECT records_read, records_skipped FROM sync_runs") == [(6, 2)]
+    assert (kept.written, kept.skipped) == (4, 2)
+    scores = {rid: nps for rid, nps in query(tmp_path, "SELECT source_record_id, nps FROM feedback")}
+    assert scores == {"R_0001abcd": 10, "R_0002abcd": 6, "R_0003abcd": 8, "R_0004abcd": 9}
+    promoters, detractors = sum(v >= 9 for v in scores.values()), sum(v <= 6 for v in scores.values())
+    assert query(tmp_path, "SELECT SUM(responses), SUM(promoters), SUM(detractors) FROM nps_by_month") == [
+        (4, promoters, detractors)]
+
+
 def test_per_question_overrides_win_over_detection(tmp_path):
     questions = {"QID3": {"ignore": True}, "QID5": {"metric": "custom:agreement", "scale": [1, 5]},
                  "QID2": {"labels": {"Satisfied": 4}, "primary": True}}  # fmt: skip

@@ -30,6 +30,7 @@ from cxbridge.questions import QuestionPlan
 from cxbridge.records import FeedbackRecord
 from cxbridge.sources import Stream
 from cxbridge.tables import RecordRows
+from cxbridge.tabular.values import SCREENED_OUT, screened_out
 from cxbridge.timestamps import format_timestamp, parse_timestamp
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,12 @@ class ResponsesStream(Stream):
         return self._cursor
 
     def left_out(self, raw: dict[str, Any]) -> str | None:
-        """A preview, test or spam response (`values.status`), unless `include_test_responses`."""
-        if self.source.config.include_test_responses or not fields.not_feedback((raw.get("values") or {}).get("status")):
+        """A response the survey screened out or ended over quota (`values.Q_TerminateFlag`), by the
+        rule files follow; a preview, test or spam one (`values.status`), unless `include_test_responses`."""
+        values = raw.get("values") or {}
+        if screened_out(values.get(fields.TERMINATE_FLAG)):
+            return SCREENED_OUT
+        if self.source.config.include_test_responses or not fields.not_feedback(values.get("status")):
             return None
         return fields.LEFT_OUT
 
