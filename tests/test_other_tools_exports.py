@@ -27,6 +27,7 @@ import csv
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -780,31 +781,104 @@ def test_zoho_s_totalmente_satisfecho_above_muy_satisfecho_is_never_scored_on_a_
     assert expected[("2026-10", "csat")] == (6, 50.0)  # 'Muy satisfecho' twice and 'Totalmente satisfecho' once of six
 
 
-def test_a_totalmente_answer_after_the_rows_inspect_read_is_quarantined_saying_the_scale_is_not_the_survey_s(tmp_path):
-    """Inspect reads the first 500 rows; when they hold only answers our 5-point scale knows, a later
-    "Totalmente satisfecho" shows the survey's scale is another: it is quarantined naming the order
-    of degree to map and the command that reads the answers stored before again (before: 'neither a
-    number nor a known label', as if a typo, the stored answers left on the wrong scale unsaid)."""
-    path = zoho_satisfaction(tmp_path, ["Muy satisfecho", "Satisfecho", "Insatisfecho"] * 170 + ["Totalmente satisfecho"])
+def test_a_totalmente_answer_after_the_rows_inspect_profiles_keeps_the_column_unscored_as_one_among_them_does(tmp_path):
+    """Inspect profiles the first 500 rows, but decides a column of labels from every label it
+    holds: a "Totalmente satisfecho" in row 512 shows the survey's scale is another, as it would in
+    row 2 — the column is kept unscored naming the labels' order of degree to map, never read on our
+    5-point scale whose top is "Muy satisfecho" (before: those 510 answers stored on it, the one
+    'Totalmente satisfecho' quarantined — a result that hung on where the rows stood)."""
+    answers = ["Muy satisfecho", "Satisfecho", "Insatisfecho"] * 170 + ["Totalmente satisfecho"]
+    path = zoho_satisfaction(tmp_path, answers)
     imported = " ".join(run("import", str(path), "--db", str(tmp_path / "x.db")).split())
-    assert "511 read · 510 written · 0 unchanged · 1 quarantined" in imported
-    assert ("answer 'Totalmente satisfecho' grades 'satisfecho' a degree beyond 'very', the end of the built-in 1–5 "
-            "scale this csat question is read on: that scale is not the survey's") in imported
-    assert "under 'labels' in order of degree (1 the worst), set scale = [1, their number]" in imported
+    assert "511 read · 511 written · 0 unchanged · 0 quarantined" in imported
+    order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(
+        ["Insatisfecho", "Satisfecho", "Muy satisfecho", "Totalmente satisfecho"], 1))  # fmt: skip
+    assert f"in order of degree, {order} — scale = [1, 4] if the survey lists no other point" in imported
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE csat IS NOT NULL", db="x.db") == [(0,)]
 
 
-def test_extremely_satisfied_after_very_satisfied_on_one_built_in_point_is_quarantined_not_merged(tmp_path):
+def test_extremely_satisfied_after_very_satisfied_on_one_built_in_point_keeps_the_column_unscored(tmp_path):
     """"Extremely satisfied" and "Very satisfied" are both 5 of our 5-point satisfaction scale (one
-    survey's top is the other's): a column first answering "Very satisfied" for 500 rows, then
-    "Extremely satisfied", grades one point in two degrees — the survey's scale is bigger. Those
-    answers are quarantined naming both and how to map, never stored as one top box (before: 512
-    written, the CSAT % counting 'Very satisfied' as the top)."""
+    survey's top is the other's): a column answering "Very satisfied" for 500 rows, then "Extremely
+    satisfied", grades one point in two degrees — the survey's scale is bigger. Inspect decides so
+    from every label the column holds, keeping it unscored (before: the two 'Extremely satisfied'
+    quarantined, 500 stored with 'Very satisfied' the top box)."""
     path = tmp_path / "satisfaction.csv"
     answers = ["Very satisfied", "Satisfied", "Dissatisfied", "Very dissatisfied"] * 125 + ["Extremely satisfied"] * 2
     with path.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows([["Response ID", "Date Submitted", "How satisfied were you with your visit?"],
                                    *[(n, f"2024-03-{n % 28 + 1:02d} 10:00:00", a) for n, a in enumerate(answers)]])  # fmt: skip
     imported = " ".join(run("import", str(path), "--db", str(tmp_path / "x.db")).split())
-    assert "502 read · 500 written · 0 unchanged · 2 quarantined" in imported
-    assert ("answers 'Very satisfied' and 'Extremely satisfied' grade 'satisfied' in two degrees, which the built-in "
-            "scale this csat question is read on holds as one point") in imported
+    assert "502 read · 502 written · 0 unchanged · 0 quarantined" in imported
+    assert "a degree beyond 'very' ('Extremely satisfied')" in imported
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE csat IS NOT NULL", db="x.db") == [(0,)]
+
+SATISFACTION_HEADER = ["Response ID", "Date Submitted", "How likely are you to recommend us?",
+                       "How satisfied were you with your visit?"]  # fmt: skip
+BY_DEGREE = ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied", "Very satisfied", "Extremely satisfied")
+"""A survey's own 6-point satisfaction scale, worst first: its top grades 'satisfied' beyond 'very'."""
+
+
+def satisfaction_rows(count: int) -> list[tuple[int, str, int, str]]:
+    """Rows of ids 0…count−1 in March and April 2024, NPS n % 11, every 7th satisfaction answer
+    blank; three answers of the top point beyond 'very' among the last rows, the rest 'very' or less."""
+    answers = [BY_DEGREE[n % 5] if n < count - 3 else BY_DEGREE[5] for n in range(count)]
+    return [(n, f"2024-{3 + n % 2:02d}-{n % 28 + 1:02d} 10:00:00", n % 11, "" if n % 7 == 0 else answers[n])
+            for n in range(count)]  # fmt: skip
+
+
+def imported_in_order(folder: Path, rows: list[tuple[int, str, int, str]], entry: str | None) -> dict[str, Any]:
+    """`cxbridge import` of the rows in this order — as inspect reads it, or under a mapping whose
+    satisfaction entry is `entry` —: what it stored, quarantined and reports."""
+    folder.mkdir()
+    path = folder / "satisfaction.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([SATISFACTION_HEADER, *rows])
+    mapping = folder / "mapping.toml"
+    mapping.write_text(f'[sources.satisfaction]\nconnector = "csv"\npath = "{path}"\n'
+                       f'[sources.satisfaction.columns]\nid = "Response ID"\nsubmitted_at = "Date Submitted"\n'
+                       f'[[sources.satisfaction.metrics]]\ncolumn = "{SATISFACTION_HEADER[2]}"\nmetric = "nps"\n'
+                       f'[[sources.satisfaction.metrics]]\ncolumn = "{SATISFACTION_HEADER[3]}"\n{entry}\n')  # fmt: skip
+    options = ["--mapping", str(mapping)] if entry is not None else []
+    output = CliRunner().invoke(cli, ["import", str(path), *options, "--db", str(folder / "x.db")]).output
+    stored = query(folder, "SELECT source_record_id, nps, csat FROM feedback ORDER BY CAST(source_record_id AS INT)",
+                   db="x.db")
+    quarantined = {rid for (rid,) in query(folder, "SELECT source_record_id FROM quarantine", db="x.db")}
+    return {"stored": stored, "quarantined": quarantined, "reported": reported(folder / "x.db"), "output": output}
+
+
+@pytest.mark.parametrize("entry", [None, 'metric = "csat"\nscale = [1, 5]',
+                                   'metric = "csat"\nscale = [1, 6]\nlabels = { ' +
+                                   ", ".join(f'"{label}" = {rank}' for rank, label in enumerate(BY_DEGREE, 1)) + " }"],
+                         ids=["inspected", "built-in 1-5", "own labels"])  # fmt: skip
+def test_a_label_column_s_scale_is_decided_from_all_of_its_labels_whatever_order_its_rows_come_in(tmp_path, entry):
+    """603 rows, the only three 'Extremely satisfied' — a degree beyond the built-in top 'Very
+    satisfied' — last, then the same rows reversed (a fixed permutation). The column's scale is
+    decided from every label it holds, so both orders store the same scores, quarantine the same
+    rows and report the same NPS and CSAT: inspected, the column is kept unscored (the survey's own
+    scale); mapped on the built-in 1–5 scale, no answer of it is scored on it, every answered row
+    is quarantined; mapped with the survey's own labels, every answer is scored on them (before: in
+    file order the three were quarantined, 600 stored with 'Very satisfied' the top box; reversed,
+    inspect saw both degrees and kept the column unscored, 603 stored)."""
+    rows = satisfaction_rows(603)
+    forward = imported_in_order(tmp_path / "forward", rows, entry)
+    reversed_ = imported_in_order(tmp_path / "reversed", rows[::-1], entry)
+    assert {key: forward[key] for key in ("stored", "quarantined", "reported")} == {
+        key: reversed_[key] for key in ("stored", "quarantined", "reported")}
+    answered = {str(n) for n, *_, answer in rows if answer}
+    kept = [row for row in rows if entry is None or "labels" in entry or not row[3]]
+    assert forward["quarantined"] == ({str(n) for n, *_ in rows} - {str(row[0]) for row in kept})
+    ranks = {label: rank for rank, label in enumerate(BY_DEGREE, 1)}
+    scored = entry is not None and "labels" in entry
+    assert forward["stored"] == [(str(n), score, ranks[answer] if scored and answer else None)
+                                 for n, _, score, answer in kept]  # fmt: skip
+    months = {month: [row for row in kept if row[1].startswith(month)] for month in ("2024-03", "2024-04")}
+    expected = {(month, "nps"): (len(some), nps([row[2] for row in some])) for month, some in months.items()}
+    if scored:  # top two boxes of the survey's six points: 'Very satisfied' and 'Extremely satisfied'
+        expected |= {(month, "csat"): (len(points), round(100 * sum(p >= 5 for p in points) / len(points), 1))
+                     for month, some in months.items() if (points := [ranks[row[3]] for row in some if row[3]])}  # fmt: skip
+    assert forward["reported"] == expected
+    if entry is not None and not scored:
+        assert len(answered) == len(forward["quarantined"]) == 603 - 603 // 7 - 1
+        assert ("answers 'Very satisfied' and 'Extremely satisfied' grade 'satisfied' in two degrees, which the "
+                "built-in scale this csat question is read on holds as one point") in " ".join(forward["output"].split())

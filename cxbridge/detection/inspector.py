@@ -233,7 +233,7 @@ def _open(file: SourceFile, hints: Hints) -> list:
 
 
 def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints: Hints) -> Inspection:
-    profiles = profile_table(table)
+    profiles = profile_table(table, whole=True)
     values = _read_values(table, profiles, hints)
     names = [file.path.stem, *([table.sheet] if table.sheet else [])]
     proposals, program = _proposals(table, profiles, program=hints.program, names=names)

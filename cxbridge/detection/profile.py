@@ -18,6 +18,7 @@ from cxbridge.metrics import names_amount
 from cxbridge.phones import is_phone
 from cxbridge.quoted_values import quoted
 from cxbridge.tabular.cells import as_numbered, parse_datetime, parse_number
+from cxbridge.tabular.column_answers import text_answers
 from cxbridge.tabular.table import Column, Table
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")  # the domain's first dot found once: linear time
@@ -33,6 +34,7 @@ class ColumnProfile:
     numbers: list[float] = field(default_factory=list)  # numeric values, labels' leading numbers included
     numbered: dict[str, float] = field(default_factory=dict)  # "5 - Very satisfied" → 5
     labels: Counter[str] = field(default_factory=Counter)  # non-numeric text values (N/A answers apart)
+    later: set[str] = field(default_factory=set)  # other labels, first answered after the rows profiled
     no_score: Counter[str] = field(default_factory=Counter)  # "N/A", "Не знаю", …
     dates: int = 0
     text_dates: list[str] = field(default_factory=list)
@@ -101,18 +103,25 @@ PROFILED_ROWS = 500
 """The rows of a table whose values the detection looks at (and quotes in its evidence)."""
 
 
-def profile_table(table: Table, limit: int = PROFILED_ROWS) -> dict[str, ColumnProfile]:
+def profile_table(table: Table, limit: int = PROFILED_ROWS, *, whole: bool = False) -> dict[str, ColumnProfile]:
     """Each column's answers in the first rows — for a question without its definition's choices,
     the label an export gives its answer (a JSON export's `labels`: the choice as shown, as a CSV
-    exported with choice text writes it), not its recode."""
+    exported with choice text writes it), not its recode. `whole`: a column of labels also gets
+    those first answered in the rows after (`later`), which its scale is decided from too."""
     profiles = {column.key: ColumnProfile(column) for column in table.columns}
     by_label = {column.key for column in table.columns if not column.choices and column.kind != "metadata"}
-    for row in table.preview(limit):
+    rows = table.preview(limit)
+    for row in rows:
         for key, value in row.values.items():
             if key in by_label and isinstance(label := row.labels.get(key), str):
                 value = label
             if key in profiles and value is not None:
                 _observe(profiles[key], value)
+    labelled = [key for key, profile in profiles.items() if profile.labels and key in by_label]
+    if whole and len(rows) == limit:
+        for key, answers in text_answers(table, labelled, after=limit).items():
+            profile = profiles[key]
+            profile.later = {text for text in answers - profile.labels.keys() if not is_no_score(text)}
     return profiles
 
 

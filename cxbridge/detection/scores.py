@@ -169,7 +169,12 @@ def _from_options(profile: ColumnProfile, header: str) -> Proposal | None:
 
 
 def _from_labels(profile: ColumnProfile, header: str) -> Proposal | None:
-    """Labels written in the cells ("Very satisfied", "Гораздо меньше, чем я предполагал")."""
+    """Labels written in the cells ("Very satisfied", "Гораздо меньше, чем я предполагал"); a
+    column whose labels, those of rows after the profiled ones too, grade a point beyond "very" or
+    in two degrees is on the survey's own scale (`labels.by_degree`), whatever row shows it first."""
+    every = sorted({*profile.labels, *profile.later}, key=builtin.label_key)
+    if builtin.scale_for(every) is None and builtin.by_degree(every) is not None:  # as `read_options` reads them
+        return _unscored(profile, header, read_options(dict.fromkeys(every), complete=False, typed=True))
     labelled = _label_scale(profile)
     if labelled is None:
         reading = read_options(dict.fromkeys(profile.labels), complete=False, typed=True)

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.degrees import off_builtin_scale
 from cxbridge.detection.meaning import (
     choice_value, choices_scale, labels_direction, no_score_values, numbers_shown, recoded_choice, scores_ranks,
     shows_scale,
@@ -23,6 +24,7 @@ from cxbridge.records import FeedbackRecord, Status
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
+from cxbridge.tabular.column_answers import text_answers
 from cxbridge.tabular.cells import parse_datetime, parse_number, whole_number
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
@@ -69,7 +71,7 @@ class RowNormalizer:
         self.dates = SourceDates()  # the order the source's files show (`FileStream` gives the saved one)
         self.warnings: list[str] = []  # dates read in an order, or a zone, the data does not show
         self._labels: dict[int, dict[str, float]] = {}
-        self._degrees: dict[int, dict[str, tuple[int, str, Any]]] = {}  # per metric: each point graded, its first answer
+        self._off_scale: dict[int, str] | None = None  # per metric: why its column's labels are on no built-in scale
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
         self._scaled: dict[tuple[str, int], MetricColumn] = {}  # entries on the scale their column's choices give
         self.texts: dict[str, str] = {}
@@ -107,6 +109,19 @@ class RowNormalizer:
                 self.choices[key] = column.choices
             if column.marks_no_answer:
                 self.signed.add(key)
+        self._off_scale = self._labels_off_scale(table)
+
+    def _labels_off_scale(self, table: Table) -> dict[int, str]:
+        """Per entry read on built-in labels (no choices of its column, no NPS), why every label its
+        column holds in the table shows it is on no built-in scale (`degrees.off_builtin_scale`), if so:
+        decided from the whole column before any row is read, so every row of it is read alike."""
+        read = {id(metric): (header_key(metric.column), metric) for column, metric in self.metrics
+                if metric.metric not in NPS_METRICS and not self._choices(column)
+                and builtin.builtin_labels(metric.metric, tuple(map(float, metric.scale_bounds)), metric.direction)}  # fmt: skip
+        answers = text_answers(table, {key for key, _ in read.values()})
+        found = {ident: off_builtin_scale(answers[key], **self._settings(metric), own=metric.labels)
+                 for ident, (key, metric) in read.items() if key in answers}  # fmt: skip
+        return {ident: why for ident, why in found.items() if why}
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw["values"]
@@ -274,8 +289,7 @@ class RowNormalizer:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 self._check_order(column, metric, text)
                 self._check_size(column, metric, text, number)
-                self._check_degree(column, metric, text, number)
-                self._check_degrees_met(column, metric, text, number)
+                self._check_degrees(column, metric, text)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)
@@ -365,43 +379,24 @@ class RowNormalizer:
             field=column,
         )
 
-    def _check_degree(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
-        """A DataError for an answer no label reads that grades a point of the built-in scale the
-        question is read on beyond "very" ('Totalmente satisfecho' where 'Muy satisfecho' is read as
-        the best): the survey's scale has more points, and the answers read on this one are off."""
-        if not isinstance(read, str) or (base := builtin.degree_above(text, **self._settings(metric))) is None:
-            return
-        low, high = (whole_number(end) for end in metric.scale_bounds)
-        raise DataError(
-            f"question {column!r}: answer {text!r} grades {base!r} a degree beyond 'very', the end of the built-in "
-            f"{low}–{high} scale this {metric.metric} question is read on: that scale is not the survey's, and it reads "
-            f"the 'very' answers as an end; {self._degrees_advice(column)}",
-            field=column,
-        )
+    def _check_degrees(self, column: str, metric: MetricColumn, text: str) -> None:
+        """A DataError for an answer the built-in labels read when its column's labels, all of them,
+        grade more degrees than the built-in scale holds (`_labels_off_scale`: 'Totalmente
+        satisfecho' beyond 'Muy satisfecho', 'Extremely satisfied' beside 'Very satisfied'): no
+        answer of it is scored on that scale, whatever row it is in. A row read with no table (a
+        quarantined one replayed) is told by its own answer alone (`labels.degree_above`)."""
+        key = builtin.label_key(text)
+        own = key in {builtin.label_key(label) for label in metric.labels} or key in builtin.NO_SCORE_LABELS
+        read = self._off_scale
+        why = read.get(id(metric)) if read is not None else off_builtin_scale([text], **self._settings(metric))
+        if why is not None and not own:
+            raise DataError(f"question {column!r}: {why}; {self._degrees_advice(column)}", field=column)
 
     def _degrees_advice(self, column: str) -> str:
         """What to do when a question's answers grade more points than the built-in scale it is read on."""
         return (f"in {self.config.metrics_entry(column, source=self.source)}, list every answer of the survey's scale "
                 "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
                 f"{self.config.read_again(source=self.source)} reads the answers stored before on it too")  # fmt: skip
-
-    def _check_degrees_met(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
-        """A DataError for an answer that grades a point in another degree than one met before,
-        read as the same value ('Extremely satisfied' after 'Very satisfied', both 5 of the built-in
-        5-point scale): the survey's scale has more points than the one it is read on — unless the
-        entry's own labels say so of both."""
-        degree, base = builtin.graded(builtin.label_key(text))
-        if not degree or isinstance(read, str):
-            return
-        met, first, value = self._degrees.setdefault(id(metric), {}).setdefault(base, (degree, text, read))
-        own = {builtin.label_key(label) for label in metric.labels}
-        if met != degree and value == read and not {builtin.label_key(first), builtin.label_key(text)} <= own:
-            raise DataError(
-                f"question {column!r}: answers {first!r} and {text!r} grade {base!r} in two degrees, which the built-in "
-                f"scale this {metric.metric} question is read on holds as one point: that scale is not the survey's; "
-                f"{self._degrees_advice(column)}",
-                field=column,
-            )
 
     @staticmethod
     def _settings(metric: MetricColumn) -> dict[str, Any]:
