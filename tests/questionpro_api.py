@@ -73,12 +73,14 @@ class QuestionProAccount:
     not_shared: set[int] = field(default_factory=set)  # surveys the key's user was not granted (1011)
     no_api_access: bool = False  # the licence has no API permission (1013 with a 403)
     schema_changed: bool = False  # the filter endpoint no longer accepts the body it used to (1002)
+    questions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # GET …/questions, by survey
 
     def serve(self, api: FakeApi) -> None:
         root = "/a/api/v2"
         api.route("GET", f"{root}/users/(\\d+)/surveys")(self.user_surveys)
         api.route("GET", f"{root}/surveys/(\\d+)/responses")(self.list_responses)
         api.route("POST", f"{root}/surveys/(\\d+)/responses/filter")(self.filter_responses)
+        api.route("GET", f"{root}/surveys/(\\d+)/questions")(self.list_questions)
 
     def check(self, seen: Seen, survey: int | None = None) -> Reply | None:
         if self.spent:
@@ -119,6 +121,12 @@ class QuestionProAccount:
         return {"response": chunk, "pagination": {"perPage": per_page, "page": page, "total": len(items), "links": links},
                 "requestID": f"req-{page}"}  # fmt: skip
 
+    def list_questions(self, seen: Seen, match: Any) -> Any:
+        survey = int(match.group(1))
+        if refused := self.check(seen, survey):
+            return refused
+        return self._new_page(seen, self.questions.get(survey, []))
+
     def filter_responses(self, seen: Seen, match: Any) -> Any:
         survey = int(match.group(1))
         if refused := self.check(seen, survey):
@@ -140,6 +148,14 @@ class QuestionProAccount:
                 "pagination": {"perPage": per_page, "totalItems": len(items), "currentPage": page,
                                "totalPages": total_pages, "links": {"self": seen.target}},
                 "requestID": f"req-{page}"}  # fmt: skip
+
+
+def qp_question(qid: int, code: str, text: str, options: list[str]) -> dict[str, Any]:
+    """A question of GET …/surveys/{id}/questions (api_reference §3.3): the fields create-question
+    documents for one (questionpro.com/api create-question: `type`, `text`, `code`, `required`,
+    `answers[].text`), with the ids a response names them by (`questionID`, `answerID`, §3.4)."""
+    return {"questionID": qid, "code": code, "text": text, "type": "multiplechoice_radio", "required": False,
+            "answers": [{"answerID": qid * 1000 + n, "text": option} for n, option in enumerate(options, 1)]}  # fmt: skip
 
 
 def _moment(text: str) -> datetime:

@@ -26,7 +26,9 @@ from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, records, sync_source
-from tests.questionpro_api import API_KEY, REAL_HOST, QuestionProAccount, qp_response, questionpro, support_account
+from tests.questionpro_api import (
+    API_KEY, REAL_HOST, QuestionProAccount, qp_question, qp_response, questionpro, support_account,
+)  # fmt: skip
 
 sync = partial(sync_source, name="support")
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "questionpro"
@@ -67,6 +69,7 @@ def test_a_first_sync_pages_through_every_response(tmp_path):
         result = sync(tmp_path, entry(recorded.base_url))
     assert (result.status, result.read, result.written) == ("success", 4, 4), result.error  # "Started" left out
     assert calls(recorded) == [
+        "GET /a/api/v2/surveys/7654321/questions?page=1&perPage=2",  # its answer options: 9002 is scored by labels
         "GET /a/api/v2/surveys/7654321/responses?page=1&perPage=2",
         "GET /a/api/v2/surveys/7654321/responses?page=2&perPage=2",
         "GET /a/api/v2/surveys/7654321/responses?page=3&perPage=2",
@@ -127,7 +130,7 @@ def test_documented_errors_fail_the_source_with_what_to_do(tmp_path, monkeypatch
     with cassette(name, account) as recorded:
         result = sync(tmp_path, entry(recorded.base_url, **change))
     assert result.status == "failed" and expected in result.error, result.error
-    assert len(recorded.requests) == 1 and fixed_clock == []  # failed fast: never retried
+    assert len(recorded.requests) == len({r.uri for r in recorded.requests}) and fixed_clock == []  # failed fast: never retried
     assert query(tmp_path, "SELECT COUNT(*) FROM feedback") == [(0,)]
 
 
@@ -142,7 +145,7 @@ def test_a_429_with_retry_after_is_waited_out_and_the_sync_completes(tmp_path, f
             result = sync(tmp_path, entry(recorded.base_url))
     assert (result.status, result.written) == ("success", 4), result.error
     assert fixed_clock == [20.0]
-    assert [response["status"]["code"] for _, response in recorded.cassette.data] == [429, 200, 200, 200]
+    assert [response["status"]["code"] for _, response in recorded.cassette.data] == [200, 429, 200, 200, 200]  # options first
 
 
 @pytest.mark.parametrize(
@@ -156,7 +159,7 @@ def test_a_server_that_hands_out_fewer_than_asked_is_still_read_to_its_last_page
     since = {"start_date": "2026-03-01T00:00:00Z"} if first_sync.startswith("filter") else {}
     with questionpro(account) as api:
         result = sync(tmp_path, entry(api.url, page_size=5, **since))
-        asked = [seen.query["page"] for seen in api.requests]
+        asked = [seen.query["page"] for seen in api.requests if "/responses" in seen.path]
     assert (result.status, result.read, result.written) == ("success", 4, 4), result.error
     assert asked == pages
     assert query(tmp_path, "SELECT COUNT(DISTINCT source_record_id) FROM feedback") == [(4,)]
@@ -174,7 +177,7 @@ def test_an_empty_page_ends_the_read_even_if_the_total_promises_more(tmp_path):
     account.list_responses = total_overstated
     with questionpro(account) as api:
         result = sync(tmp_path, entry(api.url))
-        asked = [seen.query["page"] for seen in api.requests]
+        asked = [seen.query["page"] for seen in api.requests if "/responses" in seen.path]
     assert (result.status, result.written) == ("success", 4), result.error
     assert asked == ["1", "2", "3", "4"]
 
@@ -194,7 +197,7 @@ def test_a_spent_licence_allowance_fails_at_once_instead_of_retrying(tmp_path, f
         result = sync(tmp_path, entry(recorded.base_url))
     assert result.status == "failed" and "API call limit exceeded. [1013]" in result.error
     assert "quota is used up" in result.error
-    assert len(recorded.requests) == 1 and fixed_clock == []
+    assert len(recorded.requests) == len({r.uri for r in recorded.requests}) and fixed_clock == []
 
 
 def test_surveys_of_a_user_are_listed_and_filtered_by_name(tmp_path):
@@ -229,7 +232,7 @@ def test_429_without_retry_after_backs_off_and_a_page_cut_mid_body_is_fetched_ag
         api.fail(Reply(429, {"response": {"error": {"httpStatusCode": 429, "message": "Too many requests.",
                                                     "name": "TOO_MANY_REQUESTS"}}}), match="/responses")  # fmt: skip
         result = sync(tmp_path, entry(api.url))
-        pages = [seen.query["page"] for seen in api.requests]
+        pages = [seen.query["page"] for seen in api.requests if "/responses" in seen.path]
     assert (result.status, result.written) == ("success", 4), result.error
     assert 1 <= fixed_clock[0] <= 1.25  # backoff, no Retry-After to go by
     assert pages == ["1", "1", "1", "1", "2", "3"]  # 429, cut, cut, whole
@@ -469,6 +472,44 @@ def test_labels_of_their_own_scale_without_a_scale_are_a_config_error(tmp_path):
     satisfied = sum(label == "Great" for label in labels)  # the top box of a 3-point scale
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
         (len(labels), half_up(Fraction(100 * satisfied, len(labels))))]  # fmt: skip
+
+
+ZOHO_LIKE = ["Totalmente insatisfecho", "Insatisfecho", "Satisfecho", "Muy satisfecho", "Totalmente satisfecho"]
+"""A Spanish satisfaction list whose top grades 'satisfecho' beyond 'muy', the built-in scales' end."""
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["options listed", "no options"])
+@pytest.mark.parametrize("late_first", [False, True], ids=["totalmente last", "totalmente first"])
+def test_a_question_s_scale_is_decided_from_its_answer_options_as_a_file_column_s_is(tmp_path, listed, late_first):
+    """Question 9002 is configured csat on 1–5 with no labels: read on the built-in labels, whose
+    top is "Muy satisfecho". When the questions endpoint lists its options and they grade
+    "Totalmente satisfecho" beyond it, no answer of it is scored on that scale — every labelled
+    answer is quarantined, in whichever order the responses come (before: the earlier "Muy
+    satisfecho" answers stored as the top box, the late "Totalmente satisfecho" alone quarantined as
+    an unknown label). Without the options each answer is told by itself, by the rule a file's
+    replayed row follows: "Totalmente satisfecho" refused, in either order. Mapped with the options'
+    labels, every answer is scored on them; CSAT % checked against the answers."""
+    answers = ["Muy satisfecho", "Satisfecho", "Insatisfecho", "Muy satisfecho", "Totalmente satisfecho"]
+    answers = answers[::-1] if late_first else answers
+    responses = [with_option(qp_response(n + 1), 9002, label, ZOHO_LIKE.index(label) + 1)
+                 for n, label in enumerate(answers)]  # fmt: skip
+    options = [qp_question(9002, "Q2", "How satisfied are you with our service?", ZOHO_LIKE)] if listed else []
+    account = QuestionProAccount(responses={7654321: responses}, questions={7654321: options})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+        mapped = {"metric": "csat", "scale": [1, 5], "labels": {label: n for n, label in enumerate(ZOHO_LIKE, 1)}}
+        own = sync(tmp_path, entry(api.url, questions={"9002": mapped}), db="own.db")
+    refused = answers if listed else ["Totalmente satisfecho"]
+    assert (result.written, result.quarantined) == (len(answers) - len(refused), len(refused)), result.error
+    reasons = query(tmp_path, "SELECT error FROM quarantine")
+    if listed:
+        order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(ZOHO_LIKE, 1))
+        assert all(f"its answers in order of degree: {order} — scale = [1, 5]" in reason for (reason,) in reasons)
+    assert all("grades 'satisfecho' a degree beyond 'very'" in reason for (reason,) in reasons), reasons
+    assert (own.written, own.quarantined) == (len(answers), 0), own.error
+    points = [ZOHO_LIKE.index(label) + 1 for label in answers]
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="own.db") == [
+        (len(points), half_up(Fraction(100 * sum(p >= 4 for p in points), len(points))))]  # fmt: skip
 
 
 @pytest.mark.parametrize("labelled_first", [True, False])

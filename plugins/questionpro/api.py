@@ -93,6 +93,20 @@ def responses(client: ApiClient, survey_id: int, page_size: int) -> Iterator[dic
         yield from response_list(page)
 
 
+def question_options(client: ApiClient, survey_id: int, page_size: int) -> dict[str, list[str]]:
+    """Each question's answer options as the survey lists them (GET …/questions, api_reference
+    §3.3), by question id: a question's `answers[].text`, the shape create-question documents."""
+    first = PageRequest(f"/a/api/v2/surveys/{survey_id}/questions", {"page": 1, "perPage": page_size})
+    found: dict[str, list[str]] = {}
+    for page in client.pages(first, Pages(page_size)):
+        for question in response_list(page):
+            answers = question.get("answers") if isinstance(question, dict) else None
+            if isinstance(answers, list) and question.get("questionID") is not None:
+                texts = [str(answer.get("text") or "").strip() for answer in answers if isinstance(answer, dict)]
+                found[str(question["questionID"])] = [text for text in texts if text]
+    return found
+
+
 def filtered_responses(client: ApiClient, survey_id: int, page_size: int, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Responses in a date window (POST …/responses/filter)."""
     first = PageRequest(f"/a/api/v2/surveys/{survey_id}/responses/filter", {"page": 1, "perPage": page_size},

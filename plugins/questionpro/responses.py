@@ -14,9 +14,11 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.degrees import off_builtin_scale
 from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
-from cxbridge.metrics import shown_number, shown_words
+from cxbridge.errors import DataError
+from cxbridge.metrics import MetricSpec, shown_number, shown_words
 
 
 class ResponseReader:
@@ -29,6 +31,8 @@ class ResponseReader:
         self.zones = {name.upper(): offset for name, offset in zones.items()}
         self._questions: dict[str, Question] = {}
         self._positions: dict[str, set[str]] = {}  # recommend question → how its numbers were placed: see warnings()
+        self.options: dict[str, list[str]] | None = None  # each question's answer options, when the API gave them
+        self._off_scale: dict[str, str | None] = {}  # question → why its options are on no built-in scale
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         custom = raw.get("customVariables") or {}
@@ -136,8 +140,30 @@ class ResponseReader:
             return label
         found = spec.label_index.get(builtin.label_key(label))
         if found is None:
+            self._check_degrees(question.id, spec, label)
             found = builtin.builtin_value(label, metric=spec.metric, scale=spec.scale_bounds, direction=spec.direction)
         return label if found is None else found
+
+    def _check_degrees(self, qid: str, spec: MetricSpec, label: str) -> None:
+        """A DataError for an answer the built-in labels read when the question's answer options, all
+        of them, grade more degrees than the built-in scale holds — by the rule a file's column
+        follows (`degrees.off_builtin_scale`: 'Totalmente satisfecho' beyond 'Muy satisfecho'), so
+        every answer of it is refused alike, whatever order they come in; without the options (the
+        API gave none) the answer is told by itself, as a replayed row of a file is."""
+        settings = {"metric": spec.metric, "scale": spec.scale_bounds, "direction": spec.direction}
+        if options := (self.options or {}).get(qid):
+            if qid not in self._off_scale:
+                self._off_scale[qid] = off_builtin_scale(options, **settings, own=spec.labels)
+            why = self._off_scale[qid]
+        else:
+            why = off_builtin_scale([label], **settings)
+        if why is not None and not builtin.is_no_score(label):
+            raise DataError(
+                f"question {qid!r}: {why}; under [{self.plan.where}.questions.{qid}], list every answer of the survey's "
+                "scale under 'labels' in order of degree (1 the worst) and set scale = [1, their number], then run "
+                "cxbridge sync --full-refresh, which reads the answers stored before on it too",
+                field=qid,
+            )
 
     def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text

@@ -12,6 +12,7 @@ import httpx
 
 from cxbridge.errors import DataError
 from cxbridge.http import ApiSource, HeaderToken
+from cxbridge.metrics import NPS_METRICS
 from cxbridge.plugins.questionpro import api
 from cxbridge.plugins.questionpro.config import HOSTS, QuestionProConfig
 from cxbridge.plugins.questionpro.responses import ResponseReader
@@ -85,6 +86,7 @@ class Responses(Stream):
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:
         config, client = self.source.config, self.source.client
         for survey_id in self.source.survey_ids():
+            self._learn_options(survey_id)
             since = (cursor or {}).get(str(survey_id)) or _utc(self.source.start_time())
             if since is None:
                 found = api.responses(client, survey_id, config.page_size)
@@ -93,6 +95,15 @@ class Responses(Stream):
             for response in found:
                 if config.include_partial or response.get("responseStatus") in (None, "Completed"):
                     yield {"surveyID": survey_id, **response}
+
+    def _learn_options(self, survey_id: int) -> None:
+        """The survey's answer options (`api.question_options`), read once before its responses when
+        the config scores a question other than NPS: a labelled answer's scale is decided from all of
+        them. A question the list gives no options of has each answer told by itself."""
+        reader = self.reader(str(survey_id))
+        scored = any(o.metric is not None and o.metric not in NPS_METRICS for o in reader.plan.overrides.values())
+        if reader.options is None and scored:
+            reader.options = api.question_options(self.source.client, survey_id, self.source.config.page_size)
 
     def _windows(self, survey_id: int, since: datetime) -> Iterator[dict[str, Any]]:
         """Non-overlapping windows of `window_days` from `since` (inclusive) to now."""
