@@ -504,7 +504,7 @@ def test_a_question_s_scale_is_decided_from_its_answer_options_as_a_file_column_
     reasons = query(tmp_path, "SELECT error FROM quarantine")
     if listed:
         order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(ZOHO_LIKE, 1))
-        assert all(f"its answers in order of degree: {order} — scale = [1, 5]" in reason for (reason,) in reasons)
+        assert all(f"its answers in order of degree, {order} — scale = [1, 5]" in reason for (reason,) in reasons)
     assert all("grades 'satisfecho' a degree beyond 'very'" in reason for (reason,) in reasons), reasons
     assert (own.written, own.quarantined) == (len(answers), 0), own.error
     points = [ZOHO_LIKE.index(label) + 1 for label in answers]

@@ -35,15 +35,19 @@ def off_builtin_scale(
                            f"{low}–{high} scale this {metric} question is read on")  # fmt: skip
         elif degree and key in values:
             points.setdefault((base, values[key]), {}).setdefault(degree, label)
-    for (base, _), graded in sorted(points.items()):
-        if len(graded) > 1 and not {builtin.label_key(label) for label in graded.values()} <= mapped.keys():
-            first, *others = (graded[degree] for degree in sorted(graded))
+    for (base, _), spellings in sorted(points.items()):
+        if len(spellings) > 1 and not {builtin.label_key(label) for label in spellings.values()} <= mapped.keys():
+            first, *others = (spellings[degree] for degree in sorted(spellings))
             reasons.append(f"answers {first!r} and {' and '.join(map(repr, others))} grade {base!r} in two degrees, "
                            f"which the built-in scale this {metric} question is read on holds as one point")  # fmt: skip
     if not reasons:
         return None
     order = builtin.by_degree(labels)
-    ranks = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(order.labels, 1)) if order else ""
-    shown = f"; its answers in order of degree: {ranks} — scale = [1, {len(order.labels)}] if the survey lists no " \
-            "other point" if order else ""  # fmt: skip
+    shown = f"; its answers {in_order_of_degree(order)}" if order else ""
     return f"{'; '.join(reasons)}: that scale is not the survey's, and none of its answers is scored on it{shown}"
+
+
+def in_order_of_degree(graded: builtin.Graded) -> str:
+    """Labels graded by degree as a mapping lists them, worst first, and the scale they make."""
+    order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(graded.labels, 1))
+    return f"in order of degree, {order} — scale = [1, {len(graded.labels)}] if the survey lists no other point"

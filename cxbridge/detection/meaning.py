@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.degrees import in_order_of_degree
 from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort, no_effort_needed
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
 from cxbridge.quoted_values import quoted
@@ -74,10 +75,9 @@ def read_options(
 
 def _beyond_very(graded: builtin.Graded) -> str:
     """Why labels graded beyond "very" are scored by no built-in scale, and their order to map."""
-    order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(graded.labels, 1))
     return (f"the answer labels grade {graded.kind} a degree beyond 'very' ({graded.strongest!r}), the top of the "
-            f"built-in {graded.kind} scales, which would read the 'very' answers as the best: in order of degree, "
-            f"{order} — scale = [1, {len(graded.labels)}] if the survey lists no other point")
+            f"built-in {graded.kind} scales, which would read the 'very' answers as the best: "
+            f"{in_order_of_degree(graded)}")
 
 
 def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float], *, typed: bool = False) -> ScaleReading:
