@@ -157,6 +157,7 @@ class WriteStats:
     written: int = 0
     unchanged: int = 0
     quarantined: int = 0
+    cases_opened: int | None = None  # the batch's cases the destination added; None: it did not count (all of them)
 
 
 @dataclass
@@ -294,9 +295,9 @@ class Destination(ABC):
         writing a record takes it out of quarantine, quarantining one removes its stored row
         (and scores and comments); the engine hands over settled batches, where no id is in
         both lists. The batch's cases (with their events and deliveries) are added in the same
-        transaction, each only if no case with its id is stored; a destination without
-        transactions writes them before the records, so that a crash in between never leaves a
-        record stored whose case is missing."""
+        transaction, each only if no case with its id is stored (`WriteStats.cases_opened`
+        counts those added); a destination without transactions writes them before the
+        records, so that a crash in between never leaves a record stored whose case is missing."""
 
     @abstractmethod
     def write_loop(self, changes: LoopChanges) -> None:

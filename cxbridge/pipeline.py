@@ -344,7 +344,7 @@ class Engine:
         if batch.quarantined:
             self._first_quarantined.setdefault(batch.source, batch.quarantined[0])
             result.count_reasons(batch.quarantined)
-        result.cases_opened += len(batch.cases)
+        result.cases_opened += len(batch.cases) if stats.cases_opened is None else stats.cases_opened
         if not self._dry_run:
             counts = self._counts(result)
             skipped = counts["skipped"] - self._skipped_logged.get(batch.source, 0)  # the batch's reads left out

@@ -282,6 +282,7 @@ class SQLDestination(Destination):
             if changes:
                 self.execute(self.clear_sql(CHANGED.name))
             self.stage(staged)
+            opened = len(staged[FEEDBACK_CASES]) if options.get("unstored") else self.new_cases(staged)
             statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
             for statement in statements:
                 self.execute(statement)
@@ -294,7 +295,17 @@ class SQLDestination(Destination):
                     self.upsert_values_sql(SYNC_STATE),
                     [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id],
                 )
-        return batch_stats(batch, written)
+        return batch_stats(batch, written, cases_opened=opened)
+
+    def new_cases(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> int:
+        """How many of the staged cases the merge adds (`case_opening_statements`): those whose id
+        is not stored — a case stored since the batch was read is not opened again."""
+        return int(self.fetch(self.new_cases_sql())[0]["n"]) if staged[FEEDBACK_CASES] else 0
+
+    def new_cases_sql(self, columns: str = "COUNT(*) AS n") -> str:
+        """SQL selecting `columns` of the staged cases whose id is not stored."""
+        stage = self.stage_name(FEEDBACK_CASES)
+        return f"SELECT {columns} FROM {stage} WHERE {absent_keys('case_id', FEEDBACK_CASES.name, stage)}"
 
     def stage(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> None:
         """Each table's rows in its staging table, emptied first (the merge reads every one)."""

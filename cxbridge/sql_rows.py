@@ -37,9 +37,10 @@ def plain(value: Any) -> Any:
 def utc_now() -> str:
     return format_timestamp(datetime.now(timezone.utc))  # type: ignore[return-value]
 
-def batch_stats(batch: Batch, written: int) -> WriteStats:
-    """Stats of a batch whose new or changed records and CRM rows number `written`."""
-    return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
+def batch_stats(batch: Batch, written: int, *, cases_opened: int) -> WriteStats:
+    """Stats of a batch whose new or changed records and CRM rows number `written`, and whose
+    cases added number `cases_opened`."""
+    return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined), cases_opened)
 
 
 def staged_rows(batch: Batch, now: str) -> dict[Table, list[tuple[Any, ...]]]:

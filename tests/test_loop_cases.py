@@ -296,13 +296,15 @@ def test_a_rule_that_cannot_work_is_a_config_error_naming_it(workspace, text, me
     assert not workspace.db.exists()
 
 
-def test_cli_summary_counts_cases(workspace):
+def test_cli_summary_counts_the_cases_stored_and_a_re_sync_none(workspace):
     from click.testing import CliRunner
 
     from cxbridge.cli.main import cli
 
-    workspace.write_csv([survey_row(1, nps=0), survey_row(2, nps=9)])
-    result = CliRunner().invoke(cli, ["sync", "--format", "json"])
-    assert result.exit_code == 0, result.output
-    summary = json.loads(result.output.strip().splitlines()[-1])
-    assert summary["cases_opened"] == 1
+    workspace.write_csv([survey_row(1, nps=0), survey_row(2, nps=9), survey_row(3, nps=4)])
+    opened = []
+    for _ in range(2):  # the same file again: its records are cased
+        result = CliRunner().invoke(cli, ["sync", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        opened.append(json.loads(result.output.strip().splitlines()[-1])["cases_opened"])
+    assert opened == [workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0], 0] == [2, 0]

@@ -37,6 +37,7 @@ from cxbridge.events import EventKind, SyncEvent
 from cxbridge.identity import record_id
 from cxbridge.layout import TABLES, ColumnType
 from cxbridge.loop import tracking
+from cxbridge.loop.cases import CaseOpening
 from cxbridge.loop.rules import LoopSettings, RuleConfig
 from cxbridge.pipeline import Engine, EngineOptions
 from cxbridge.plugins_host import create_host
@@ -559,6 +560,25 @@ class DestinationConformance:
         again = self.deliver(destination_factory("cases"), version=2, full_refresh=True)
         assert [r.cases_opened for r in again] == [0, 0]
         assert stored_cases(destination_factory("cases")) == (both, case_rows_expected(both))
+
+    def test_a_case_stored_since_its_batch_was_read_is_not_counted_as_opened(self, destination_factory, delivered):
+        """`WriteStats.cases_opened` counts the cases a write added, not those it carried: of a
+        case stored already (another writer opened it since the batch was read) and a new one,
+        one — as many as the case table gained."""
+        delivered(destination_factory, "recount")
+        first = expected_cases(1)
+        opening = CaseOpening(opened_at="2026-01-05T10:00:00Z", run_id="recount")
+        new = record_id("store_survey", "responses", "F9999")  # not a stored record: only its case is written
+        cases = [opening.open(rid, "store_survey", "S1", "detractors", "nps 3 (detractor)", None, 48, [])
+                 for rid in (min(first), new)]  # fmt: skip
+        destination = destination_factory("recount")
+        destination.open()
+        try:
+            stats = destination.write_batch(Batch(run_id="recount", source="store_survey", stream="responses", cases=cases))
+            [stored] = destination.query("SELECT COUNT(*) AS n FROM feedback_cases")
+        finally:
+            destination.close()
+        assert (stats.cases_opened, int(stored["n"])) == (1, len(first) + 1)
 
     def test_cases_move_with_their_events_as_on_sqlite(self, destination_factory, reference, delivered):
         """Changes made to cases some hours after each opened read back, and count in the loop

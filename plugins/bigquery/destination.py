@@ -23,7 +23,7 @@ from cxbridge.destinations import Batch, Destination, LoopChanges, WriteStats
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.lock_rows import LOCKS, RowLockedDestination
 from cxbridge.sql_destination import FETCH_BATCH
-from cxbridge.layout import CRM_TABLES, LOOP_TABLES, QUARANTINE, SYNC_STATE, TABLES, Column, ColumnType, Table
+from cxbridge.layout import CRM_TABLES, FEEDBACK_CASES, LOOP_TABLES, QUARANTINE, SYNC_STATE, TABLES, Column, ColumnType, Table
 from cxbridge.sql_migrations import ERASURES_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration
 from cxbridge.sql_rows import CHANGED, LINKS, STAGED_TABLES, batch_stats, empty_stage_options, loop_change_rows
 from cxbridge.sql_rows import merge_links_sql, merge_sql, plain, staged_rows, utc_now
@@ -45,6 +45,7 @@ LOAD_TYPES = {  # the staging tables' schema in load jobs: JSON travels as text,
     ColumnType.TIMESTAMP: "TIMESTAMP",
     ColumnType.JSON: "STRING",
 }
+NEW_CASES = "cx_new_cases"  # a batch script's temporary table: the ids of the cases its merge adds
 PARAMETER_TYPES = {bool: "BOOL", int: "INT64", float: "FLOAT64", str: "STRING"}
 
 
@@ -318,15 +319,21 @@ class BigQueryDestination(RowLockedDestination):
         params: list[Any] = []
         context_tables = [table for table in CRM_TABLES if staged[table]]
         merge = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
+        if staged[FEEDBACK_CASES]:  # those the merge adds: their ids are not stored
+            script += [f"CREATE TEMP TABLE {NEW_CASES} (case_id STRING)",
+                       f"INSERT INTO {NEW_CASES} (case_id) {self.new_cases_sql('case_id')}"]  # fmt: skip
         script += ["BEGIN TRANSACTION", *merge]
         if batch.cursor is not None:
             cursor = batch.cursor
             script.append(self.upsert_values_sql(SYNC_STATE))
             params = [cursor.source, cursor.stream, to_json(cursor.value), now, batch.run_id]
-        script += ["COMMIT TRANSACTION", f"SELECT COUNT(*) AS n FROM {CHANGED.name}"]
+        counted = f"SELECT COUNT(*) AS n FROM {CHANGED.name}"
+        if staged[FEEDBACK_CASES]:
+            counted = f"SELECT ({counted}) AS n, (SELECT COUNT(*) FROM {NEW_CASES}) AS cases"
+        script += ["COMMIT TRANSACTION", counted]
         with self.exclusive("write"):
-            written = int(self.fetch(";\n".join(script), params)[0]["n"])
-        return batch_stats(batch, written)
+            [counts] = self.fetch(";\n".join(script), params)
+        return batch_stats(batch, int(counts["n"]), cases_opened=int(counts.get("cases", 0)))
 
     def write_loop(self, changes: LoopChanges) -> None:
         """The changed rows loaded into this session's stages, merged by one transactional script."""

@@ -24,6 +24,7 @@ added and merged).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -106,6 +107,7 @@ class ParquetDestination(
         self._writing = False
         self._keys_built = False  # `_build_on_keys`
         self._first_sync = False  # a batch of this source's sync was `Batch.unstored`, no other source's records stored
+        self._cases_opened = 0  # of the batch being written (`write_batch`): the cases added
         self._alone_sources: dict[str, bool] = {}  # `_alone`
         self._unread_parts: dict[str, set[Path]] = {}  # a reader's: record table → parts of a batch cut short
         self._links_unread = False  # a reader's: the links that batch set read as they were (`cx_links_before`)
@@ -217,6 +219,7 @@ class ParquetDestination(
 
     def write_batch(self, batch: Batch) -> WriteStats:
         runs: list[Batch] = []
+        self._cases_opened = 0  # counted across a re-run: the cases its first run added are stored then
 
         def write(batch: Batch) -> WriteStats:  # a re-run adds what is not there yet: it looks everything up
             runs.append(batch)
@@ -225,7 +228,7 @@ class ParquetDestination(
                                      quarantined_unstored=batch.quarantined_unstored and first)  # fmt: skip
 
         try:
-            return self._within_memory(write, batch)
+            return dataclasses.replace(self._within_memory(write, batch), cases_opened=self._cases_opened)
         except Exception:  # the engine fails the source and goes on: no record of it left part-written
             self._undo_failed_batch()
             raise
@@ -296,6 +299,7 @@ class ParquetDestination(
                 self._upsert_parts(table, rows, replace=False)
         if new:  # their ids are not stored (above): not looked up again
             self._add_rows(FEEDBACK_CASES, [opened.case for opened in new])
+            self._cases_opened += len(new)
 
     def holds_no_feedback(self) -> bool:
         """No record file, and no row in the cases' files nor in their deliveries' and events',

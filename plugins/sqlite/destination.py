@@ -326,7 +326,7 @@ class SQLiteDestination(Destination):
 
     def _write_batch(self, batch: Batch) -> WriteStats:
         conn = self.db.conn
-        self._open_cases(batch)
+        opened = self._open_cases(batch)
         changed, replaced = self._changed(batch)
         if replaced:
             ids = [(record_id,) for record_id in replaced]
@@ -373,15 +373,15 @@ class SQLiteDestination(Destination):
                 [batch.cursor.source, batch.cursor.stream, to_json(batch.cursor.value), _now(), batch.run_id],
             )
         written = len(changed) + len(context)
-        return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined))
+        return WriteStats(written, len(batch.records) + len(batch.context) - written, len(batch.quarantined), opened)
 
-    def _open_cases(self, batch: Batch) -> None:
+    def _open_cases(self, batch: Batch) -> int:
         """The batch's cases whose id is not stored yet, with their events and deliveries, each
         table's rows added in one `executemany`. The cases go first, those already stored left
         as they are; when one was (a case stored since the batch was read), the new ones are
-        told apart by their rowid, above the largest before."""
+        told apart by their rowid, above the largest before. Returns how many were added."""
         if not batch.cases:
-            return
+            return 0
         conn, cases = self.db.conn, sorted(batch.cases, key=_CASE_ROW)  # in key order, as records
         before = conn.execute(f"SELECT MAX(rowid) FROM {FEEDBACK_CASES.name}").fetchone()[0] or 0
         added = _insert_columns(conn, *_filled_columns(FEEDBACK_CASES, OPENED_CASE_COLUMNS, [o.case for o in cases],
@@ -394,6 +394,7 @@ class SQLiteDestination(Destination):
                                                verb="INSERT OR IGNORE"))  # fmt: skip
         if deliveries := [delivery for opened in cases for delivery in opened.deliveries]:
             _insert_all(conn, _ADD_PENDING_DELIVERY, sorted(deliveries, key=_FIRST))
+        return len(cases)
 
     def write_loop(self, changes: LoopChanges) -> None:
         def write() -> None:
