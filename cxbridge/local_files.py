@@ -78,10 +78,10 @@ def file_lock_held(target: Path) -> bool:
 
 def _write_holder(lock_path: Path) -> None:
     """Who holds the lock now, in `<lock>.holder` beside it (the lock file itself is emptied by
-    each process that tries it): the command, this process's id and host, and since when — for
-    the refusal of another (`_holder`). The lock is what keeps others out: a holder file that
-    cannot be written only leaves refusals without a name."""
-    holder = {"command": _command(), "pid": os.getpid(), "host": socket.gethostname(),
+    each process that tries it): the command, this process's id, start time (`_started`) and
+    host, and since when — for the refusal of another (`_holder`). The lock is what keeps others
+    out: a holder file that cannot be written only leaves refusals without a name."""
+    holder = {"command": _command(), "pid": os.getpid(), "started": _started(os.getpid()), "host": socket.gethostname(),
               "since": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}  # fmt: skip
     try:
         _holder_path(lock_path).write_text(json.dumps(holder), encoding="utf-8")
@@ -92,26 +92,40 @@ def _write_holder(lock_path: Path) -> None:
 def _holder(lock_path: Path) -> str:
     """The holder of a lock that was refused, as its holder file names it (`cxbridge erase, pid
     4242, holding it since 2026-12-07 10:40:03 UTC`); "" where none is believed — no file, one
-    being written, one left by a process that was killed (its id no longer running here) or
-    written on another host, whose process this one cannot look at."""
+    being written, one left by a process that was killed (its id no longer running here, or
+    now another process's: `_started` differs) or written on another host, whose process this
+    one cannot look at."""
     try:
         holder = json.loads(_holder_path(lock_path).read_text(encoding="utf-8"))
         command, pid, host, since = holder["command"], int(holder["pid"]), holder["host"], holder["since"]
     except (OSError, ValueError, TypeError, KeyError):
         return ""
-    if host != socket.gethostname() or not _running(pid):
+    if host != socket.gethostname() or not _running(pid, started=holder.get("started")):
         return ""
     return f"{command}, pid {pid}, holding it since {since}"
 
 
-def _running(pid: int) -> bool:
+def _running(pid: int, *, started: str | None) -> bool:
+    """Whether process `pid` runs, and is the one that started at `started` (None: not known, as
+    in a holder file of an older cxbridge or another system — the id alone is believed)."""
     try:
         os.kill(pid, 0)
     except PermissionError:  # another account's process
-        return True
+        pass
     except OSError:
         return False
-    return True
+    now = _started(pid) if started is not None else None
+    return now is None or now == started
+
+
+def _started(pid: int) -> str | None:
+    """When process `pid` started, in the system's clock ticks since boot (Linux's
+    /proc/<pid>/stat), which tells it from a later process given the same id; None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+        return stat.rpartition(")")[2].split()[19]  # field 22: after the name (in parentheses), the 20th
+    except (OSError, IndexError):
+        return None
 
 
 def _command() -> str:

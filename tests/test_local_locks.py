@@ -5,7 +5,9 @@ sync of another source writes the file (one writer at a time), and removes once 
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -272,3 +274,30 @@ def test_a_holder_file_left_by_a_killed_process_is_not_believed(workspace: Works
         bare.communicate("\n", timeout=30)
     assert str(refused.value).startswith(
         f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; ")
+
+
+def test_a_holder_file_naming_a_pid_now_another_process_s_is_not_believed(workspace: Workspace):
+    """A holder killed by a crash leaves its file, and its pid may be given to another process
+    later: the file's start time (`/proc/<pid>/stat` on Linux) then differs from that process's,
+    and the refusal names no holder — as with a pid no longer running."""
+    workspace.write_csv([survey_row(1)])
+    url = f"sqlite:///{workspace.db}"
+    bare = subprocess.Popen([sys.executable, "-c", BARE_LOCK, str(workspace.root / "cxbridge.db.lock")],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    holder_file = workspace.root / "cxbridge.db.lock.holder"
+    started = Path(f"/proc/{bare.pid}/stat").read_text(encoding="utf-8").rpartition(")")[2].split()[19]
+    refusals = []
+    try:
+        assert bare.stdout.readline() == "locked\n"
+        for when in (str(int(started) + 1), started):  # a later process given its pid; the process itself
+            holder = {"command": "cxbridge sync", "pid": bare.pid, "started": when, "host": socket.gethostname(),
+                      "since": "2026-12-07 03:00:00 UTC"}  # fmt: skip
+            holder_file.write_text(json.dumps(holder), encoding="utf-8")
+            with pytest.raises(DestinationLockedError) as refused:
+                cxbridge.sync(workspace.config, destination=url, wait=0, host=create_host())
+            refusals.append(str(refused.value))
+    finally:
+        bare.communicate("\n", timeout=30)
+    stale, believed = refusals
+    assert stale.startswith(f"another cxbridge command (a sync, remove, erase, cases or replay) is writing to {workspace.db}; ")
+    assert re.match(f"{held_by('cxbridge sync', bare.pid)} ", believed), believed
