@@ -30,6 +30,7 @@ from cxbridge.logs import log_summary_warning
 from cxbridge.loop.copy_cases import mark_pending
 from cxbridge.loop.matching import CaseRules
 from cxbridge.loop.opening import cased_copies, cases_to_open
+from cxbridge.loop.refused import refused_cases
 from cxbridge.loop.written import WrittenIds
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.masking import redact
@@ -362,9 +363,13 @@ class Engine:
         the source plugin's (a lost database connection, a constraint, a bug in its plugin)."""
         try:
             return self.destination.write_batch(batch)
-        except CxbridgeError:
-            raise
         except Exception as exc:
+            if refused := refused_cases(self.destination, batch, exc):  # its cases: which, and what to do
+                log.debug("%s refused the cases of a batch of %s:\n%s", self.destination.name, batch.source,
+                          traceback.format_exc())  # fmt: skip
+                raise DestinationError(refused) from None
+            if isinstance(exc, CxbridgeError):
+                raise
             log.debug("%s crashed writing a batch of %s:\n%s", self.destination.name, batch.source, traceback.format_exc())
             raise DestinationError(
                 f"{self.destination.display_name} failed to write a batch: {type(exc).__name__}: {exc} "

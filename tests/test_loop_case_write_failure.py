@@ -15,7 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
+from cxbridge.identity import record_id
+from cxbridge.loop.cases import case_id
 from cxbridge.plugins.duckdb.destination import DuckDBDestination
+from cxbridge.plugins.postgres.destination import PostgresDestination
 from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import case_rows_expected, deliver, expected_cases, stored_cases
 from tests.conftest import Workspace, survey_row
@@ -59,7 +62,7 @@ def test_a_case_the_destination_refuses_fails_its_batch_and_the_re_run_opens_it_
 
     assert survey.status == "failed" and survey.cases_opened == 0
     assert "feedback_cases" in survey.error and "opened_local_date" in survey.error
-    assert "the batch was not kept" in survey.error
+    assert "Nothing of the batch was kept" in survey.error
     assert visits.status == "success"  # the next source still runs; it opens no case
     assert stored_feedback(make()) == feedback_before  # its records rolled back with its cases
     rename_case_column(make(), RENAMED, "opened_local_date")
@@ -105,3 +108,62 @@ def test_cxbridge_sync_says_a_refused_case_failed_the_source_and_exits_1(workspa
     assert workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0] == opened + 10
     assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
     assert workspace.query("SELECT COUNT(*) FROM feedback_cases")[0][0] == opened + 10  # once
+
+
+def changed_by_hand(destination, *statements: str) -> None:
+    destination.open()
+    try:
+        for statement in statements:
+            destination.execute(statement)
+    finally:
+        destination.close()
+
+
+ENGINES = {
+    "sqlite": lambda request, path: SQLiteDestination(f"sqlite:///{path}.db"),
+    "duckdb": lambda request, path: DuckDBDestination(f"duckdb:///{path}.duckdb"),
+    "postgres": lambda request, path: PostgresDestination(request.getfixturevalue("postgres_database")(path.name)),
+}
+FIRST = case_id(record_id("store_survey", "responses", "F0062"))[:8]
+REFUSED = f"refused the 4 cases (rule detractors: 3, dissatisfied: 1; the first, case {FIRST}, of record F0062)"
+"""The first batch of version 2 that opens cases, as `expected_cases` has them."""
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_refused_case_names_the_destination_table_rule_case_and_missing_column_and_what_to_do(engine, tmp_path, request):
+    make = lambda: ENGINES[engine](request, tmp_path / "columns")  # noqa: E731
+    deliver(make())
+    rename_case_column(make(), "opened_local_date", RENAMED)
+
+    survey, _ = deliver(make(), version=2)
+
+    assert survey.status == "failed"
+    assert survey.error.startswith(f"{make().display_name} {REFUSED}"), survey.error
+    assert "that a batch of store_survey opens, writing feedback_cases: " in survey.error
+    assert "feedback_cases lacks the column opened_local_date that this cxbridge writes" in survey.error
+    assert "if it was renamed or dropped by hand, put it back as it was" in survey.error
+    assert "the sync run again once that is done opens its cases, once" in survey.error
+    assert "Traceback" not in survey.error and "bug in the" not in survey.error
+
+
+CONSTRAINTS = {  # a constraint added by hand, and how the database names it
+    "sqlite": (["DELETE FROM feedback_cases", "CREATE UNIQUE INDEX one_case_a_rule ON feedback_cases (rule)"],
+               "(UNIQUE constraint failed: feedback_cases.rule)"),
+    "postgres": (["ALTER TABLE feedback_cases ADD CONSTRAINT cases_need_an_owner CHECK (owner IS NOT NULL) NOT VALID"],
+                 "(cases_need_an_owner)"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("engine", list(CONSTRAINTS))
+def test_a_case_a_constraint_refuses_names_the_constraint(engine, tmp_path, request):
+    make = lambda: ENGINES[engine](request, tmp_path / "constraint")  # noqa: E731
+    deliver(make())
+    statements, named = CONSTRAINTS[engine]
+    changed_by_hand(make(), *statements)
+
+    survey, _ = deliver(make(), version=2)
+
+    assert survey.status == "failed" and REFUSED in survey.error, survey.error
+    assert f"A constraint of feedback_cases refused the row {named}; " in survey.error
+    assert "drop or loosen the one added there" in survey.error
+    assert "Failing row" not in survey.error  # PostgreSQL's copy of the case's values stays out of sync_runs
