@@ -290,3 +290,39 @@ def test_a_waiting_whole_destination_lock_keeps_out_syncs_started_meanwhile(engi
             if thread.ident is not None:
                 thread.join(timeout=30)
     assert order == ["whole", "csat"] and rows(cases) == []
+
+
+@pytest.mark.parametrize("engine", ["snowflake", "bigquery"])
+@pytest.mark.parametrize("command", ["remove", "erase"])
+def test_status_shows_a_removal_holding_the_destination_running_and_once_let_go_rolled_back(engine, command, request):
+    """`cxbridge remove` and `erase` hold the whole destination's lock, not a source's: `status`
+    shows theirs `running` while it is held — a sync killed earlier abandoned beside it, as its
+    source's lock is free — and, once it is let go with the row still `running` (a process
+    killed before its one transaction), abandoned and rolled back (tests/test_remove.py has it
+    with real processes on SQLite and PostgreSQL)."""
+    from datetime import datetime, timedelta, timezone
+
+    from cxbridge.command_runs import EVERY_SOURCE
+    from cxbridge.destinations import SyncRun
+    from cxbridge.status_report import ROLLED_BACK, recent_runs
+
+    warehouse = request.getfixturevalue(engine)
+    removing, reader = warehouse(f"{command}_live"), warehouse(f"{command}_live")
+    started = datetime(2026, 1, 5, 8, tzinfo=timezone.utc)
+
+    def shown() -> list[tuple[str, str, str | None]]:
+        reader.open(read_only=True)
+        try:
+            return [(row["command"], row["status"], row["error"]) for row in recent_runs(reader, limit=5)]
+        finally:
+            reader.close()
+
+    with removing.lock():
+        removing.open()
+        removing.save_run(SyncRun("run1", "nps", "csv", started))  # a sync killed before: `running` for ever
+        removing.save_run(SyncRun("run2", "nps" if command == "remove" else EVERY_SOURCE, "csv",
+                                  started + timedelta(hours=1), command=command))  # fmt: skip
+        removing.close()
+        live = shown()
+    assert live == [(command, "running", None), ("sync", "abandoned", None)]
+    assert shown() == [(command, "abandoned", ROLLED_BACK), ("sync", "abandoned", None)]
