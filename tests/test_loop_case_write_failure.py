@@ -10,6 +10,8 @@ source's failure and goes on to the next. These tests pin that down on SQLite an
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -167,3 +169,33 @@ def test_a_case_a_constraint_refuses_names_the_constraint(engine, tmp_path, requ
     assert f"A constraint of feedback_cases refused the row {named}; " in survey.error
     assert "drop or loosen the one added there" in survey.error
     assert "Failing row" not in survey.error  # PostgreSQL's copy of the case's values stays out of sync_runs
+
+
+def test_a_case_another_writer_stored_meanwhile_says_to_run_the_sync_again(postgres_database):
+    """Two writers opening one case: the sync's insert waits for the other's uncommitted row of
+    that case, then the primary key refuses it — advice to run again, not to drop a constraint."""
+    import psycopg
+
+    url = postgres_database("meanwhile")
+    deliver(PostgresDestination(url))
+    opened = record_id("store_survey", "responses", "F0062")
+    results: list = []
+    with psycopg.connect(url) as other, psycopg.connect(url, autocommit=True) as watching:
+        other.execute(
+            "INSERT INTO feedback_cases (case_id, record_id, source, rule, status, opened_at, updated_at, sync_run_id) "
+            "VALUES (%s, %s, 'store_survey', 'detractors', 'open', now(), now(), 'elsewhere')", [case_id(opened), opened]
+        )
+        syncing = threading.Thread(target=lambda: results.extend(deliver(PostgresDestination(url), version=2)))
+        syncing.start()
+        waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        deadline = time.monotonic() + 60
+        while watching.execute(waiting).fetchone()[0] == 0 and syncing.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        other.commit()
+        syncing.join(60)
+    survey = results[0]
+    assert survey.status == "failed" and REFUSED in survey.error, survey.error
+    assert "Another writer stored a case with the same id meanwhile (one case per record): run the sync again" in survey.error
+    assert "drop or loosen" not in survey.error
+    again, _ = deliver(PostgresDestination(url), version=2)
+    assert again.status == "success" and again.cases_opened == len(expected_cases(2).keys() - expected_cases(1).keys()) - 1
