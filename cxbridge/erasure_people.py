@@ -22,6 +22,12 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Se
     neither an e-mail address nor a phone number (masked), a key that is not one, or no one named
     (`requesters` too counts: `checked_requesters`)."""
     for contact in contacts:
+        if is_phone(contact, min_digits=1) and canonical_contact(contact) is None:
+            raise ConfigError(
+                f"{masked(contact)} is a placeholder phone number (one digit repeated, a run such as 1234567890), "
+                "nobody's: a sync keys no one by it, so it names no one to erase; records stored before 2026-12-07 "
+                "under its key are erased with --key and the respondent_key they hold (docs/identity.md)"
+            )
         if not is_contact(contact):
             raise ConfigError(
                 f"{masked(contact)} is neither an e-mail address nor a phone number: give the address or number the "

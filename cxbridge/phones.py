@@ -114,6 +114,34 @@ def _digits(text: str) -> int:
     return sum(character.isdigit() for character in text)
 
 
+def is_placeholder(text: str, digits: str, *, region: str | None = None) -> bool:
+    """Whether a number written as `text` (keyed by `digits`, its `number_digits`) is a placeholder,
+    nobody's number: after its country code when one is written, one digit repeated (`0000000000`,
+    `555-555-5555`, `+1 (000) 000-0000`), a block of two or three repeated (`1212121212`, `123 123
+    123`), or six digits or more counting up or down (`1234567890`, `0123456789`, `9876543210`).
+    An area code keeps a number its person's: `+49 30 1234567`, `+44 20 7000 0000` are numbers."""
+    if len(digits) >= 9 and digits[-6:] not in _placeholder_ends():  # its last six digits are its national number's
+        return False
+    international = _INTERNATIONAL.match(text) or (region is not None and exit_dialled(text, region) is not None)
+    national = digits[_code_length(digits) :] if international else _NON_DIGITS.sub("", text)
+    return bool(_REPEATED.fullmatch(national)) or len(national) >= 6 and (national in _UP or national in _DOWN)
+
+
+_REPEATED = re.compile(r"(\d)\1*|(\d\d\d?)\2+")
+_UP, _DOWN = "0123456789" * 2, "9876543210" * 2
+"""Runs of consecutive digits, 0 after 9 counting up (`1234567890`) and 9 after 0 counting down."""
+
+
+@lru_cache(maxsize=1)
+def _placeholder_ends() -> frozenset[str]:
+    """The last six digits of a placeholder of six digits or more: 1,110 strings, one look-up
+    telling most numbers from placeholders at once (a number of 9 digits holds 6 after its country code)."""
+    blocks = (f"{number:0{width}d}" for width in (1, 2, 3) for number in range(10**width))
+    return frozenset(
+        {(block * 6)[:6] for block in blocks} | {run[at : at + 6] for run in (_UP, _DOWN) for at in range(10)}
+    )
+
+
 def trunk_dropped(text: str) -> str:
     """`text` without the trunk `(0)` written right after its country code (`+44 (0)20 7946 0958`,
     `0049(0)30 1234567`); as written otherwise: a national number's `0`, a `0` not in brackets, a

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from cxbridge.addresses import address_of, may_hold_address
-from cxbridge.phones import number_digits
+from cxbridge.phones import is_placeholder, number_digits
 
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
@@ -65,7 +65,8 @@ def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
         return None
     if may_hold_address(text):
         return address_of(text).casefold()
-    return number_digits(text, region=phone_region) or None
+    digits = number_digits(text, region=phone_region)
+    return None if not digits or is_placeholder(text, digits, region=phone_region) else digits
 
 
 def key_of_pseudonym(value: object) -> str | None:

@@ -1,0 +1,66 @@
+"""A placeholder typed into a phone column — `0000000000`, `1234567890`, `555-555-5555`, `+1 (000)
+000-0000` — is nobody's number: it keys no one, as Microsoft Forms' `anonymous` in an e-mail
+column keys no one, so strangers who typed it are not one person across sources and an erasure
+by it removes no stranger (docs/identity.md, docs/security.md)."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+import cxbridge
+from cxbridge.cli.main import cli
+from cxbridge.plugins_host import create_host
+from cxbridge.respondents import RespondentKeys
+from tests.sqlite_runs import source_config
+from tests.test_trunk_zero import LONDON, keys, sync, write_csv
+
+SALT = "the dataset's salt"
+PLACEHOLDERS = [
+    "0000000000", "000-000-0000", "+1 (000) 000-0000", "1111111111", "555-555-5555", "9999999999", "0",
+    "1234567890", "0123456789", "123-456-7890", "9876543210", "+44 0000 000000", "0044 1234 567890",
+    "1212121212", "123 123 123", "(0) 0000 0000",
+]  # fmt: skip
+"""One digit repeated, a run of consecutive digits up or down, a block of two or three digits
+repeated — after the country code when one is written."""
+NUMBERS = [
+    LONDON, "0161 496 0000", "+49 30 1234567", "030/1234567", "+1 212 555 0100", "555-123-4567", "+1 212 123 4567",
+    "+39 06 1234 5678", "0118 496 0000", "+44 20 7000 0000", "+43 1 5123456", "12",
+]  # fmt: skip
+"""Numbers of people, some of them close: a run or zeros after an area code, a short number."""
+
+
+@pytest.mark.parametrize("region", [None, "GB", "US", "DE"])
+@pytest.mark.parametrize("written", PLACEHOLDERS)
+def test_a_placeholder_number_keys_no_one(written, region):
+    assert RespondentKeys(SALT, phone_region=region).key(written) is None
+
+
+@pytest.mark.parametrize("region", [None, "GB"])
+def test_a_number_close_to_a_placeholder_still_keys_its_person(region):
+    dataset = RespondentKeys(SALT, phone_region=region)
+    found = {number: dataset.key(number) for number in NUMBERS}
+    assert None not in found.values() and len(set(found.values())) == len(NUMBERS)
+
+
+def test_strangers_who_typed_a_placeholder_are_not_one_person_and_erasing_one_erases_no_stranger(tmp_path):
+    write_csv(tmp_path, "store", [["S1", "2026-02-01T08:00:00Z", "3", "0000000000"],
+                                  ["S2", "2026-02-02T08:00:00Z", "9", "555-555-5555"],
+                                  ["S3", "2026-02-03T08:00:00Z", "7", LONDON]])  # fmt: skip
+    write_csv(tmp_path, "kiosk", [["K1", "2026-02-04T08:00:00Z", "2", "+1 (000) 000-0000"],
+                                  ["K2", "2026-02-05T08:00:00Z", "10", "000-000-0000"],
+                                  ["K3", "2026-02-06T08:00:00Z", "8", "+44 (0)20 7946 0958"]])  # fmt: skip
+    sync(tmp_path, "store")
+    sync(tmp_path, "kiosk")
+    found = keys(tmp_path)
+    assert [found[rid] for rid in ("S1", "S2", "K1", "K2")] == [None] * 4
+    assert found["S3"] == found["K3"] is not None
+
+    config = source_config(tmp_path, {"connector": "csv", "path": "store.csv"}, name="store")
+    erased = cxbridge.erase([LONDON], config, destination=f"sqlite:///{tmp_path / 'cx.db'}", host=create_host())
+    assert erased.rows["feedback"] == 2 and set(keys(tmp_path)) == {"S1", "S2", "K1", "K2"}
+
+    refused = CliRunner().invoke(cli, ["erase", "000-000-0000", "--destination", f"sqlite:///{tmp_path / 'cx.db'}"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "***00 is a placeholder" in refused.stderr and "--key" in refused.stderr
+    assert set(keys(tmp_path)) == {"S1", "S2", "K1", "K2"}
