@@ -352,8 +352,10 @@ class Destination(ABC):
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
         requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False, run: SyncRun | None = None,
+        former: Sequence[str] = (),
     ) -> Erasure:
-        """Remove every row of the respondents of `keys` (and `addresses`, their e-mail addresses
+        """Remove every row of the respondents of `keys` (and of `former`, the keys the rules before
+        made of their numbers, looked for but kept by no tombstone; `addresses`, their e-mail addresses
         lower-cased, and `phones`, their numbers' digits, never stored) and of `requesters`
         (`source:user_id`, a help desk's user id → the attributes its source names requesters by,
         `Source.requester_fields`) in one transaction, record their tombstones

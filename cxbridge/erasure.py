@@ -150,20 +150,23 @@ def erase_rows(
     db: Statements,
     keys: Sequence[str],
     *,
+    former: Sequence[str] = (),
     addresses: Sequence[str] = (),
     phones: Sequence[str] = (),
     requesters: Mapping[str, Sequence[str]] | None = None,
     now: str,
     dry_run: bool = False,
 ) -> Erasure:
-    """The rows that belong to the respondents of `keys` (with `addresses`, their e-mail
-    addresses, lower-cased, and `phones`, their numbers' digits) and to `requesters`
+    """The rows that belong to the respondents of `keys` and `former` (with `addresses`, their
+    e-mail addresses, lower-cased, and `phones`, their numbers' digits) and to `requesters`
     (`source:user_id` → the attributes its source names requesters by), removed unless `dry_run`,
-    and their tombstones recorded; the caller holds the transaction."""
-    requesters = requesters or {}
-    found = found_rows(db, keys, addresses, requesters)
+    and their tombstones recorded: `keys`, not `former` — the keys the rules before made of their
+    numbers, which no sync makes now (`erasure_people.former_keys`: thousands of one Chinese
+    number), the records found under them kept out by their ids. The caller holds the transaction."""
+    requesters, searched = requesters or {}, [*keys, *former]
+    found = found_rows(db, searched, addresses, requesters)
     mentioned, delivered = _mentioning(db, addresses, phones, found.records), _delivered(db, found.cases)
-    plan = found.plan(keys)
+    plan = found.plan(searched)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
         remove_rows(db, plan)

@@ -20,7 +20,7 @@ from cxbridge.errors import ConfigError, CxbridgeError
 from cxbridge.dataset_salt import dataset_keys
 from cxbridge.erasure import Erasure
 from cxbridge.erasure_people import (
-    addresses_of, checked_keys, checked_requesters, masked, masked_requester, phones_of, respondent_keys,
+    addresses_of, checked_keys, checked_requesters, former_keys, masked, masked_requester, phones_of, respondent_keys,
 )  # fmt: skip
 from cxbridge.plugins_host import PluginHost, get_host
 
@@ -80,10 +80,12 @@ def erase(
     with changing(cfg, dry_run=dry_run, destination=destination, wait=wait, host=host) as dest:
         named_by = requester_fields(requesters, dest, cfg, host)
         salt, region = (cfg.respondent_salt, cfg.settings.phone_region) if cfg else (None, None)
-        people = respondent_keys(contacts, given, dataset_keys(dest, salt, dry_run=dry_run, phone_region=region))
+        keyed = dataset_keys(dest, salt, dry_run=dry_run, phone_region=region)
+        people, former = respondent_keys(contacts, given, keyed), former_keys(contacts, keyed)
         # passed only when given: a plugin's erase() written before it took them
         phones = phones_of(contacts, region=region)
-        later = {name: values for name, values in (("phones", phones), ("requesters", named_by)) if values}
+        later = {name: values for name, values in (("phones", phones), ("requesters", named_by), ("former", former))
+                 if values}  # fmt: skip
         command = erase_command(keys=bool(given), requesters=bool(requesters))
         erasure = _erased(dest, people, command=command, addresses=addresses_of(contacts), dry_run=dry_run, **later)
     named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
@@ -99,11 +101,15 @@ def _erased(dest: Destination, people: list[str], *, command: str, dry_run: bool
     when it ran and how many records went; `cxbridge.command_runs`): saved `running` before its
     transaction, finished inside it, `failed` after one that failed, naming its error's type only
     (an engine's message may quote a value of the person). A destination plugin whose `erase()`
-    takes no `run` (written before it) has it saved after its transaction."""
+    takes no `run` (written before it) has it saved after its transaction, and one that takes no
+    `former` is given those keys among the people's, to look for and keep tombstones of, as before."""
+    parameters = inspect.signature(dest.erase).parameters
+    if "former" not in parameters and "former" in options:
+        people = sorted({*people, *options.pop("former")})
     if dry_run:
         return dest.erase(people, dry_run=True, **options)
     run = SyncRun(uuid.uuid4().hex, EVERY_SOURCE, "cxbridge", datetime.now(timezone.utc), command=command)
-    records_run = "run" in inspect.signature(dest.erase).parameters
+    records_run = "run" in parameters
     if records_run:
         dest.save_run(run)  # `running` until its transaction records its end: killed, status says it rolled back
     try:

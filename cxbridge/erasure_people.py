@@ -65,13 +65,20 @@ def masked_requester(requester: str) -> str:
 
 def respondent_keys(contacts: Sequence[str], keys: Sequence[str], respondents: RespondentKeys) -> list[str]:
     """The respondent keys of the people named (checked: `checked_keys`): each contact keyed as a
-    sync keys it (with the dataset's salt), an international number also as the rules before
-    keyed it written with `00` or a trunk `(0)`, a number of the dataset's phone region also as
-    keyed before it was set (`former_digits`: records stored then hold those keys), and each key
-    given as such."""
-    formers = (former_digits(contact, region=respondents.phone_region) for contact in contacts)
-    former = {salted_hash(digits, respondents.salt) for digits in chain.from_iterable(formers)}
-    return sorted({key for key in map(respondents.key, contacts) if key is not None} | former | set(keys))
+    sync keys it (with the dataset's salt), and each key given as such — what a later sync can key
+    them by, and so what their tombstones hold."""
+    return sorted({key for key in map(respondents.key, contacts) if key is not None} | set(keys))
+
+
+def former_keys(contacts: Sequence[str], respondents: RespondentKeys) -> list[str]:
+    """The keys the rules before made of the numbers among `contacts` and a sync makes no more
+    (`former_digits`): an international number written with `00` or a trunk `(0)`, with each of
+    the region's exit codes, a number of the dataset's phone region as keyed before it was set —
+    records stored then hold them, so an erasure looks for them; thousands for China's exit codes,
+    none a tombstone needs (a record found under one is kept out by its id)."""
+    formers = chain.from_iterable(former_digits(contact, region=respondents.phone_region) for contact in contacts)
+    made = set(respondent_keys(contacts, (), respondents))
+    return sorted({salted_hash(digits, respondents.salt) for digits in formers} - made)
 
 
 def addresses_of(contacts: Sequence[str]) -> list[str]:

@@ -454,10 +454,11 @@ class SQLDestination(Destination):
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
         requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False, run: SyncRun | None = None,
+        former: Sequence[str] = (),
     ) -> Erasure:
         with nullcontext() if dry_run else self.transaction():
-            erasure = erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=utc_now(),
-                                 dry_run=dry_run)  # fmt: skip
+            erasure = erase_rows(self, keys, former=former, addresses=addresses, phones=phones, requesters=requesters,
+                                 now=utc_now(), dry_run=dry_run)  # fmt: skip
             if run is not None and not dry_run:
                 record_run(self, run, removed=erasure.records)
             return erasure

@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 import cxbridge
 from cxbridge.cli.main import cli
-from cxbridge.erasure_people import respondent_keys
+from cxbridge.erasure_people import former_keys
 from cxbridge.phones import exit_codes
+from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.respondents import RespondentKeys, salted_hash
 from tests.test_phone_region import config as region_config
 from tests.test_phone_region import sync as region_sync
@@ -171,7 +172,7 @@ def test_with_the_us_region_erase_keys_a_number_also_as_011_keyed_it_before_the_
     dataset = RespondentKeys("the dataset's salt", phone_region="US")
     before = salted_hash("011442079460958", "the dataset's salt")
     assert before == RespondentKeys("the dataset's salt").key("011 44 20 7946 0958")
-    assert before in respondent_keys([LONDON], [], dataset)
+    assert before in former_keys([LONDON], dataset)
 
 
 FORMER_KEYS = {
@@ -239,3 +240,61 @@ def test_with_china_erase_looks_for_the_keys_of_its_thousands_of_exit_codes_in_o
 
     assert (erased.rows["feedback"], erased.rows["quarantine"]) == (2, 1)
     assert set(keys(tmp_path)) == {"K9"}
+
+
+@pytest.mark.parametrize(("named", "digits"), [(LONDON, "442079460958"), ("0044 (0)20 7946 0958", "442079460958"),
+                                               ("17951 00 44 20 7946 0958", "442079460958"),
+                                               ("139 1234 5678", "8613912345678"), ("+86 139 1234 5678", "8613912345678")])  # fmt: skip
+def test_a_chinese_erasure_keeps_out_the_one_key_a_sync_makes_of_the_number_not_its_thousands_of_former_keys(
+    tmp_path, named, digits
+):
+    """Every way a sync keys the number now — with `+`, `00`, a trunk `(0)`, a carrier's exit code,
+    at home — is one key, that of its E.164 digits (written here, not by cxbridge's functions): the
+    one tombstone a later sync needs. The 4,200 keys the rules before made are looked for, not kept:
+    no sync makes them any more, and a record found under one is kept out by its id."""
+    write_csv(tmp_path, "crm", [["C1", "2026-02-05T08:00:00Z", "2", f"+{digits}"]])
+    region_sync(tmp_path, "crm", "CN")
+
+    cxbridge.erase([named], config=region_config(tmp_path, "CN"), destination=region_url(tmp_path))
+
+    assert query(tmp_path, "SELECT erased_id FROM erasures WHERE kind = 'respondent'") == [(salted(tmp_path, digits),)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM erasures WHERE kind = 'record'") == [(1,)]
+
+
+def test_records_found_under_a_former_key_stay_out_by_their_ids_and_a_new_answer_by_the_key_a_sync_makes(tmp_path):
+    write_csv(tmp_path, "crm", [["C1", "2026-02-05T08:00:00Z", "2", LONDON]])
+    region_sync(tmp_path, "crm", "CN")
+    survey = [["K1", "2026-02-01T08:00:00Z", "3", f"hashed:{salted(tmp_path, '1795100442079460958')}"],
+              ["K2", "2026-02-02T08:00:00Z", "eleven", "0044 20 7946 0958"],
+              ["K9", "2026-02-09T08:00:00Z", "7", "+44 161 496 0000"]]  # fmt: skip
+    write_csv(tmp_path, "survey", survey)
+    region_sync(tmp_path, "survey", "CN")
+
+    cxbridge.erase([LONDON], config=region_config(tmp_path, "CN"), destination=region_url(tmp_path))
+
+    assert query(tmp_path, "SELECT kind, COUNT(*) FROM erasures GROUP BY kind ORDER BY kind") == [
+        ("record", 3), ("respondent", 1)
+    ]  # fmt: skip
+    write_csv(tmp_path, "survey", [*survey, ["K3", "2026-02-10T08:00:00Z", "1", "17951 00 44 (0)20 7946 0958"]])
+    region_sync(tmp_path, "survey", "CN", full_refresh=True)
+    assert set(keys(tmp_path)) == {"K9"}, "read again, nothing of theirs comes back, nor their new answer"
+
+
+def test_a_destination_plugin_whose_erase_takes_no_former_keys_is_given_them_among_the_keys(tmp_path, monkeypatch):
+    """A third-party destination written before `erase()` took `former`: it is called as written,
+    the former keys among the keys — it finds the records stored under them, and keeps their
+    tombstones, as before."""
+    write_csv(tmp_path, "crm", [["C1", "2026-02-05T08:00:00Z", "2", LONDON]])
+    region_sync(tmp_path, "crm", "CN")
+    write_csv(tmp_path, "survey", [["K1", "2026-02-01T08:00:00Z", "3", f"hashed:{salted(tmp_path, '1795100442079460958')}"]])
+    region_sync(tmp_path, "survey", "CN")
+    erase = SQLiteDestination.erase
+
+    def without_former(self, keys, *, addresses=(), phones=(), dry_run=False, run=None):
+        return erase(self, keys, addresses=addresses, phones=phones, dry_run=dry_run, run=run)
+
+    monkeypatch.setattr(SQLiteDestination, "erase", without_former)
+    erased = cxbridge.erase([LONDON], config=region_config(tmp_path, "CN"), destination=region_url(tmp_path))
+
+    assert erased.rows["feedback"] == 2 and keys(tmp_path) == {}
+    assert query(tmp_path, "SELECT COUNT(*) FROM erasures WHERE kind = 'respondent'") == [(len(exit_codes("CN")) * 2 + 2,)]

@@ -510,15 +510,17 @@ class SQLiteDestination(Destination):
     def erase(
         self, keys: Sequence[str], *, addresses: Sequence[str] = (), phones: Sequence[str] = (),
         requesters: Mapping[str, Sequence[str]] | None = None, dry_run: bool = False, run: SyncRun | None = None,
+        former: Sequence[str] = (),
     ) -> Erasure:
         """With `secure_delete` (off in SQLite's default build), the erased rows' bytes are zeroed in
         the file, not left in free space; the WAL's older frames go at the checkpoint after it."""
+        people = {"former": former, "addresses": addresses, "phones": phones, "requesters": requesters}
         if dry_run:
-            return erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now(), dry_run=True)
+            return erase_rows(self, keys, **people, now=_now(), dry_run=True)
         self.db.execute("PRAGMA secure_delete = ON")
 
         def erased_and_recorded() -> Erasure:
-            erasure = erase_rows(self, keys, addresses=addresses, phones=phones, requesters=requesters, now=_now())
+            erasure = erase_rows(self, keys, **people, now=_now())
             if run is not None:
                 record_run(self, run, removed=erasure.records)
             return erasure
