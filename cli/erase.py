@@ -36,7 +36,8 @@ def erase_command(contacts, keys, requesters, dry_run, config, db, destination, 
     if fmt == "json":
         click.echo(json.dumps({"event": "erasure", "destination": result.destination, "people": result.people,
                                "dry_run": dry_run, "matched": result.matched, "rows": result.rows,
-                               "mentioned": result.mentioned, "delivered": result.delivered}))  # fmt: skip
+                               "mentioned": result.mentioned, "holding": result.holding,
+                               "delivered": result.delivered}))  # fmt: skip
     elif fmt == "csv":
         output.rows([{"table": table, "rows": count} for table, count in result.rows.items()], fmt="csv",
                     columns=("table", "rows"))  # fmt: skip
@@ -60,5 +61,9 @@ def _print_table(result: ErasureResult) -> None:
     if mentioned := result.mentioned:
         records = f"{len(mentioned):,} other record{'s' if len(mentioned) != 1 else ''}"
         click.echo(f"kept: {records} naming their address or phone number in free text, to review: {', '.join(mentioned)}")
+    if holding := result.holding:
+        records = f"{len(holding):,} other record{'s' if len(holding) != 1 else ''}"
+        click.echo(f"kept: {records} holding their key in another field (a second contact column of theirs, or "
+                   f"someone else's record naming them), to review: {', '.join(holding)}")
     if result.delivered:
         click.echo(f"delivered to other systems by the loop, to erase there too: {', '.join(result.delivered)}")

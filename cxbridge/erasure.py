@@ -139,6 +139,11 @@ class Erasure:
     delivered: list[str] = field(default_factory=list)
     """What the loop delivered of the erased cases to other systems, which the erasure cannot
     reach: `action: reference` (a ticket, a task), or the action alone (an e-mail, a webhook)."""
+    holding: list[str] = field(default_factory=list)
+    """The records not erased whose raw payload holds a key of the person (`hashed:<key>`) in a
+    field other than the one that keyed them — a second contact column of their own record (keyed
+    by their address, holding their number), or another person's record naming them (a CC): which
+    one, no key tells, so they are kept for a person to review."""
 
     @property
     def records(self) -> int:
@@ -166,6 +171,7 @@ def erase_rows(
     requesters, searched = requesters or {}, [*keys, *former]
     found = found_rows(db, searched, addresses, requesters)
     mentioned, delivered = _mentioning(db, addresses, phones, found.records), _delivered(db, found.cases)
+    holding = sorted(_holding(db, "feedback", [f"%{PSEUDONYM_PREFIX}{key}%" for key in keys]) - found.records)
     plan = found.plan(searched)
     counts = {table: _count(db, table, column, ids) for table, column, ids in plan}
     if not dry_run:
@@ -173,7 +179,7 @@ def erase_rows(
         erased = {(RESPONDENT, key) for key in keys} | {(RECORD, rid) for rid in found.records | found.quarantined}
         erased |= {(REQUESTER, requester) for requester in requesters}
         _add_tombstones(db, erased, now)
-    return Erasure(counts, mentioned, delivered)
+    return Erasure(counts, mentioned, delivered, holding)
 
 
 def records_plan(records: Collection[str], quarantined: Collection[str]) -> list[tuple[str, str, Collection[str]]]:
@@ -204,14 +210,21 @@ def found_rows(
         found.records |= {row["record_id"] for row in _select(db, select, sorted(responses))}
     patterns = [f"%{PSEUDONYM_PREFIX}{key}%" for key in keys]
     patterns += [f"%{before}{_escaped(a)}{after}%" for a in addresses for before, after in _WHOLE_VALUE]
-    raw = f"LOWER({db.json_text('raw')})"
-    for start in range(0, len(patterns), IDS_PER_STATEMENT):  # a region's former keys may be thousands
-        sliced = patterns[start : start + IDS_PER_STATEMENT]
-        named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(sliced)))
-        found.quarantined |= {row["record_id"] for row in db.query(f"SELECT record_id FROM quarantine WHERE {named}", sliced)}
+    found.quarantined |= _holding(db, "quarantine", patterns)
     found.quarantined |= {row["record_id"] for row in _requested(db, "quarantine", "raw", requesters)}
     cases = "SELECT case_id FROM feedback_cases WHERE record_id IN ({})"
     found.cases = {row["case_id"] for row in _select(db, cases, sorted(found.records | found.quarantined))}
+    return found
+
+
+def _holding(db: Statements, table: str, patterns: Sequence[str]) -> set[str]:
+    """The ids of the records of `table` whose raw payload, lower-cased, is LIKE one of `patterns`
+    (escaped with `!`), `IDS_PER_STATEMENT` at a time: a region's former keys may be thousands."""
+    raw, found = f"LOWER({db.json_text('raw')})", set()
+    for start in range(0, len(patterns), IDS_PER_STATEMENT):
+        sliced = patterns[start : start + IDS_PER_STATEMENT]
+        named = " OR ".join(f"{raw} LIKE {db.param(i)} ESCAPE '!'" for i in range(len(sliced)))
+        found |= {row["record_id"] for row in db.query(f"SELECT record_id FROM {table} WHERE {named}", sliced)}
     return found
 
 

@@ -45,6 +45,9 @@ class ErasureResult:
     delivered: list[str] = field(default_factory=list)
     """What the loop delivered of the person's cases to other systems (`action: reference`):
     to erase there too."""
+    holding: list[str] = field(default_factory=list)
+    """Ids of records whose raw payload holds a key of the person in another field than the one
+    that keyed them (their own second contact column, or another person's CC): kept, to review."""
 
     @property
     def matched(self) -> bool:
@@ -90,7 +93,7 @@ def erase(
         erasure = _erased(dest, people, command=command, addresses=addresses_of(contacts), dry_run=dry_run, **later)
     named = [masked(contact) for contact in contacts] + given + [masked_requester(r) for r in requesters]
     result = ErasureResult(dest.display_name, named, erasure.rows, dry_run=dry_run, mentioned=erasure.mentioned,
-                           delivered=erasure.delivered)  # fmt: skip
+                           delivered=erasure.delivered, holding=erasure.holding)  # fmt: skip
     if not dry_run:
         log.info("%s: erased %s: %d rows", result.destination, ", ".join(named), sum(erasure.rows.values()))
     return result
