@@ -21,6 +21,7 @@ from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.record_comment import record_comment
 from cxbridge.records import FeedbackRecord, Program
 from cxbridge.respondents import RespondentKeys, unsaved_keys
+from cxbridge.shared_phones import SharedPhones
 from cxbridge.sources import SourceConfig, SourceContext
 from cxbridge.timestamps import calendar_period, local_date, parse_timestamp, zone
 
@@ -98,6 +99,7 @@ class RecordBuilder:
         self.enps_questions: dict[str, str | None] = {}  # NPS questions of employees, scored as eNPS: id → text
         self.enps_elsewhere: dict[str, str | None] = {}  # eNPS questions of another program: id → text
         self.odd_currencies: dict[str, str] = {}  # CRM currencies not a three-letter code → the first account naming it
+        self.shared_phones = SharedPhones(self.keys.key)  # numbers beside many addresses (a file's two contact columns)
         self._enps_specs: dict[int, tuple[MetricSpec, MetricSpec]] = {}  # by id: an nps spec and its enps copy
         self._scores: dict[tuple[str, int], tuple[MetricSpec, dict[tuple[type, Any], Any]]] = {}
         self._record_id = identity.record_ids(context.name, stream)
@@ -236,7 +238,7 @@ class RecordBuilder:
             f"three-letter ISO 4217 code such as USD: kept as given, so nps_by_segment and nps_revenue_by_month read "
             f"its revenue as 'mixed' beside accounts in any other currency; set the code in the CRM"
             for currency, account_id in self.odd_currencies.items()
-        ]
+        ] + self.shared_phones.warnings(name)
 
     def _score(self, answer: AnswerInput) -> metrics.Scored | None:
         """The answer scored (as the same answer to the same question was before, when it was);

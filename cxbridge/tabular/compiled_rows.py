@@ -127,6 +127,7 @@ class CompiledRows:
         self.field_cells, self.metric_cells = _cells(self.field_columns), _cells(self.metric_columns)
         self.no_marks = (None,) * len(self.metric_columns)
         self.email, self.phone = n.columns.get("email", ""), n.columns.get("phone", "")
+        self.shared_phones = builder.shared_phones if self.email and self.phone else None
         self.submitted, self.updated = n.columns.get("submitted_at"), n.columns.get("updated_at")
         questions = [column for column in n.questions if column not in self.scored]
         self.answer_keys = [*self.metric_columns, *n.comments, *questions]  # in the order the record's dict has them
@@ -203,6 +204,8 @@ class CompiledRows:
             out[_WAVE] = self._wave(out[_WAVE], day)
         contact = get(self.email) or get(self.phone)
         out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
+        if self.shared_phones is not None:
+            self.shared_phones.note(get(self.email), get(self.phone))
         scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out, text)
         out[_ATTRIBUTES] = self._attributes(values, text)
         out[_RAW] = None if not self.store_raw else plain_json(raw) if text else self._raw_json(raw, values)

@@ -127,8 +127,10 @@ class RowNormalizer:
         values: dict[str, Any] = raw["values"]
         labels: dict[str, str] = raw.get("labels") or {}
         fields = self._fields(values)
-        contact = values.get(self.columns.get("email", "")) or values.get(self.columns.get("phone", ""))
+        address, number = values.get(self.columns.get("email", "")), values.get(self.columns.get("phone", ""))
+        contact = address or number
         fields["respondent_key"] = builder.respondent_key(str(contact) if contact is not None else None)
+        builder.shared_phones.note(address, number)
         if self.definition is not None:
             fields.setdefault("survey_id", self.definition.survey_id)
             fields.setdefault("survey_name", self.definition.survey_name)

@@ -1,0 +1,49 @@
+"""Phone numbers shared by strangers: a number written beside many different e-mail addresses in
+one stream of a sync — a store's own number typed at its till, a front desk's — is no one
+person's, yet it keys each record that holds no address, so those records are one respondent and
+an erasure by the number removes them all. Its digits say nothing (`phones.is_placeholder` knows
+only numbers that are nobody's by their digits), what is written beside it does: the sync says
+so in its summary, naming the number by its respondent key, never its digits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SHARED_AT = 5
+"""Different addresses beside one number that make it shared: a household's landline has two or
+three, a person answering often one or two."""
+TRACKED = 10_000
+"""Numbers a stream keeps the addresses of (each at most `SHARED_AT`): a number shared by many
+recurs early; a stream of more numbers holds no more in memory."""
+
+
+class SharedPhones:
+    """The numbers of one stream of a sync seen beside `SHARED_AT` different addresses or more."""
+
+    def __init__(self, key: Callable[[object], str | None]) -> None:
+        self._key = key  # the dataset's `RespondentKeys.key`: an address and a number, or their `hashed:<key>`
+        self._addresses: dict[str, set[str]] = {}
+
+    def note(self, address: object, number: object) -> None:
+        """A record's address and number, both written (read from its contact columns)."""
+        if not address or not number:
+            return
+        number_key, address_key = self._key(number), self._key(address)
+        if number_key is None or address_key is None or number_key == address_key:
+            return
+        seen = self._addresses.get(number_key)
+        if seen is None:
+            if len(self._addresses) < TRACKED:
+                self._addresses[number_key] = {address_key}
+        elif len(seen) < SHARED_AT:
+            seen.add(address_key)
+
+    def warnings(self, source: str) -> list[str]:
+        return [
+            f"source {source!r}: a phone number (respondent key {key[:12]}…) is written beside {SHARED_AT} different "
+            "e-mail addresses or more — a shared number (a store's, a front desk's), not one person's: the records "
+            "it keys (those without an address) are one respondent though they are strangers', and `cxbridge erase` "
+            "given it removes them all; if it is yours, leave it out of the phone column (docs/identity.md)"
+            for key, seen in self._addresses.items()
+            if len(seen) >= SHARED_AT
+        ]

@@ -1,0 +1,51 @@
+"""A phone number written beside many different e-mail addresses in one sync — a store's own
+number typed at its till by every customer — is no one person's: the sync says so, naming the
+source and the number's key (never its digits), since the records it keys are one respondent
+though they are strangers' (docs/identity.md)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from tests.sqlite_runs import sync_source
+
+STORES_NUMBER = "+44 161 496 0000"
+SOURCE = {"connector": "csv", "path": "survey.csv", "metrics": [{"column": "nps", "metric": "nps"}],
+          "columns": {"id": "id", "submitted_at": "submitted", "email": "email", "phone": "phone"}}  # fmt: skip
+
+
+def synced(folder: Path, rows: list[list[str]], **options):
+    with (folder / "survey.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "nps", "email", "phone"], *rows])
+    result = sync_source(folder, SOURCE, db="cx.db", shared_salt=True, **options)
+    assert result.status == "success"
+    return result
+
+
+def row(n: int, email: str, phone: str) -> list[str]:
+    return [f"R{n}", f"2026-02-{n:02d}T08:00:00Z", str(n % 11), email, phone]
+
+
+def shared_warnings(result) -> list[str]:
+    return [warning for warning in result.warnings if "beside" in warning]
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_a_number_beside_five_different_addresses_is_named_shared(tmp_path, batch_size):
+    customers = [row(n, f"customer{n}@example.com", STORES_NUMBER) for n in range(1, 6)]
+    result = synced(tmp_path, [*customers, row(6, "", STORES_NUMBER), row(7, "ann@example.com", "+44 20 7946 0958")],
+                    batch_size=batch_size)  # fmt: skip
+    [warning] = shared_warnings(result)
+    assert "source 'survey'" in warning and "5 different e-mail addresses" in warning
+    assert "4960000" not in warning.replace(" ", "") and "***00" not in warning
+
+
+def test_a_household_or_a_person_answering_often_is_no_shared_number(tmp_path):
+    """Two people of one household with one landline, one person with two addresses answering
+    many times: fewer than five addresses beside a number, nothing said."""
+    rows = [row(n, ["ann@example.com", "bob@example.com", "ann@work.example"][n % 3], "+44 20 7946 0958")
+            for n in range(1, 10)]  # fmt: skip
+    assert shared_warnings(synced(tmp_path, rows)) == []
