@@ -21,15 +21,16 @@ class SharedPhones:
     """The numbers of one stream of a sync seen beside `SHARED_AT` different addresses or more."""
 
     def __init__(self, key: Callable[[object], str | None]) -> None:
-        self._key = key  # the dataset's `RespondentKeys.key`: an address and a number, or their `hashed:<key>`
+        self._key = key  # the dataset's `RespondentKeys.key`: a number, or its `hashed:<key>`
         self._addresses: dict[str, set[str]] = {}
 
-    def note(self, address: object, number: object) -> None:
-        """A record's address and number, both written (read from its contact columns)."""
-        if not address or not number:
+    def note(self, address_key: str | None, number: object) -> None:
+        """A record keyed by its address (`address_key`, None when it holds none) and the number
+        written beside it (read from its contact columns)."""
+        if address_key is None or not number:
             return
-        number_key, address_key = self._key(number), self._key(address)
-        if number_key is None or address_key is None or number_key == address_key:
+        number_key = self._key(number)
+        if number_key is None or number_key == address_key:
             return
         seen = self._addresses.get(number_key)
         if seen is None:

@@ -204,8 +204,8 @@ class CompiledRows:
             out[_WAVE] = self._wave(out[_WAVE], day)
         contact = get(self.email) or get(self.phone)
         out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
-        if self.shared_phones is not None:
-            self.shared_phones.note(get(self.email), get(self.phone))
+        if self.shared_phones is not None and get(self.email):  # the record keyed by its address
+            self.shared_phones.note(out[_KEY], get(self.phone))
         scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out, text)
         out[_ATTRIBUTES] = self._attributes(values, text)
         out[_RAW] = None if not self.store_raw else plain_json(raw) if text else self._raw_json(raw, values)

@@ -130,7 +130,8 @@ class RowNormalizer:
         address, number = values.get(self.columns.get("email", "")), values.get(self.columns.get("phone", ""))
         contact = address or number
         fields["respondent_key"] = builder.respondent_key(str(contact) if contact is not None else None)
-        builder.shared_phones.note(address, number)
+        if address:
+            builder.shared_phones.note(fields["respondent_key"], number)
         if self.definition is not None:
             fields.setdefault("survey_id", self.definition.survey_id)
             fields.setdefault("survey_name", self.definition.survey_name)
