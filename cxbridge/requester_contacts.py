@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from cxbridge.phones import is_phone
+from cxbridge.respondents import canonical_contact
 
 EMAIL = "requester_email"
 PHONE = "requester_phone"
@@ -20,13 +21,14 @@ CONTACTS = frozenset({EMAIL, PHONE})
 
 def contact_fields(user: Mapping[str, Any], *, phones: tuple[str, ...]) -> dict[str, str]:
     """The field to add to a raw record for `user`: their `email`, else the first of their `phones`
-    fields that holds a phone number; none when they have neither."""
+    fields that holds a phone number, not a placeholder (`0000000000` keys no one: the next field
+    may); none when they have neither."""
     email = user.get("email")
     if isinstance(email, str) and email.strip():
         return {EMAIL: email}
     for field in phones:
         number = user.get(field)
-        if isinstance(number, str) and is_phone(number):
+        if isinstance(number, str) and is_phone(number) and canonical_contact(number) is not None:
             return {PHONE: number}
     return {}
 

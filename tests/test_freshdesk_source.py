@@ -545,3 +545,16 @@ def test_a_requester_without_an_address_is_keyed_by_their_mobile_else_their_phon
                             destination=f"sqlite:///{tmp_path / 'cxbridge.db'}")  # fmt: skip
     assert erased.rows["feedback"] == 2
     assert query(tmp_path, "SELECT source_record_id FROM feedback ORDER BY 1") == [("9102",), ("9103",)]
+
+
+def test_a_requester_whose_mobile_is_a_placeholder_is_keyed_by_their_phone(tmp_path):
+    """`0000000000` in the mobile field is nobody's number (docs/identity.md: it keys no one): the
+    requester's landline keys the rating, as for a requester with no mobile."""
+    helpdesk = support_helpdesk()
+    helpdesk.numbers = {401: {"phone": "030/1234567", "mobile": "0000000000"}, 404: {"mobile": "1234567890"}}
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url), phone_region="DE")
+    assert (result.status, result.written) == ("success", 4), result.error
+    [(salt,)] = query(tmp_path, "SELECT value FROM cxbridge_metadata WHERE name = 'respondent_salt'")
+    keyed = dict(query(tmp_path, "SELECT source_record_id, respondent_key FROM feedback"))
+    assert (keyed["9101"], keyed["9104"]) == (salted_hash("49301234567", salt), None)
