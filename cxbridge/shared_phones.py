@@ -7,7 +7,11 @@ so in its summary, naming the number by its respondent key, never its digits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from cxbridge.phones import is_phone
+from cxbridge.respondents import canonical_contact
 
 SHARED_AT = 5
 """Different addresses beside one number that make it shared: a household's landline has two or
@@ -39,12 +43,37 @@ class SharedPhones:
         elif len(seen) < SHARED_AT:
             seen.add(address_key)
 
+    def shared(self) -> list[str]:
+        """The keys of the numbers seen beside `SHARED_AT` different addresses or more."""
+        return [key for key, seen in self._addresses.items() if len(seen) >= SHARED_AT]
+
     def warnings(self, source: str) -> list[str]:
         return [
             f"source {source!r}: a phone number (respondent key {key[:12]}…) is written beside {SHARED_AT} different "
             "e-mail addresses or more — a shared number (a store's, a front desk's), not one person's: the records "
             "it keys (those without an address) are one respondent though they are strangers', and `cxbridge erase` "
             "given it removes them all; if it is yours, leave it out of the phone column (docs/identity.md)"
-            for key, seen in self._addresses.items()
-            if len(seen) >= SHARED_AT
+            for key in self.shared()
         ]
+
+
+def read_phones(pairs: Sequence[tuple[Any, Any]], column: str) -> list[str]:
+    """What `cxbridge inspect` says of a phone `column` from the rows it read, (address, number)
+    each: how many hold a placeholder, which keys no one, and whether a number stands beside
+    `SHARED_AT` different addresses or more — showing neither a number nor an address."""
+    shared, placeholders = SharedPhones(canonical_contact), 0
+    for address, number in pairs:
+        if number not in (None, "") and is_phone(str(number)) and canonical_contact(number) is None:
+            placeholders += 1
+        shared.note(canonical_contact(address), number)
+    said = []
+    if placeholders:
+        said.append(f"column {column!r}: {placeholders} of the {len(pairs)} rows read hold a placeholder number (one "
+                    "digit repeated, a run such as 1234567890): it keys no one, so those rows join no respondent "
+                    "(docs/identity.md)")  # fmt: skip
+    if shared.shared():
+        said.append(f"column {column!r}: a number stands beside {SHARED_AT} different e-mail addresses or more in the "
+                    "rows read — a shared number (a store's, a front desk's), not one person's: the rows it keys (those "
+                    "without an address) would be one respondent; if it is yours, leave it out of the column "
+                    "(docs/identity.md)")  # fmt: skip
+    return said

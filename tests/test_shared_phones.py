@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from cxbridge.detection.inspector import inspect_file
 from tests.sqlite_runs import sync_source
 
 STORES_NUMBER = "+44 161 496 0000"
@@ -49,3 +50,22 @@ def test_a_household_or_a_person_answering_often_is_no_shared_number(tmp_path):
     rows = [row(n, ["ann@example.com", "bob@example.com", "ann@work.example"][n % 3], "+44 20 7946 0958")
             for n in range(1, 10)]  # fmt: skip
     assert shared_warnings(synced(tmp_path, rows)) == []
+
+
+def test_inspect_says_a_phone_column_holds_placeholders_and_a_number_beside_many_addresses(tmp_path):
+    """Before anything is imported: the rows inspect reads show the placeholders, which key no one,
+    and the store's number beside its customers' addresses — named by neither digits nor address."""
+    rows = [["Response ID", "Date", "NPS", "Email", "Phone"]]
+    rows += [[f"R{n}", f"2026-01-{n:02d}", n % 11, f"customer{n}@example.com", STORES_NUMBER] for n in range(1, 6)]
+    rows += [[f"R{n}", f"2026-01-{n:02d}", n % 11, "", number] for n, number in ((6, "0000000000"), (7, "1234567890"),
+                                                                               (8, "+44 20 7946 0958"))]  # fmt: skip
+    with (tmp_path / "till.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+    inspection = inspect_file(tmp_path / "till.csv")
+
+    assert inspection.source_config()["columns"]["phone"] == "Phone"
+    said = [warning for warning in inspection.warnings if "'Phone'" in warning]
+    assert len(said) == 2 and "2 of the 8 rows read hold a placeholder number" in said[0]
+    assert "beside 5 different e-mail addresses or more" in said[1]
+    assert not any(text in " ".join(said) for text in ("0000000000", "496", "7946", "customer"))

@@ -24,6 +24,7 @@ from cxbridge.detection.tolerance import is_code_note
 from cxbridge.errors import SourceError
 from cxbridge.exports.layout import LayoutOptions, Recognition
 from cxbridge.exports.qualtrics_fields import TERMINATE_FLAG, not_feedback, test_responses_column
+from cxbridge.shared_phones import read_phones
 from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
 from cxbridge.tabular.delimited import open_delimited
 from cxbridge.tabular.files import SourceFile, nothing_in
@@ -224,6 +225,15 @@ def _left_out_because(other: Inspection, main: Inspection) -> str | None:
     return None
 
 
+def _phone_warnings(table: Table, chosen: list[Proposal]) -> list[str]:
+    """What the rows read show of the phone column: placeholders, a number beside many addresses."""
+    columns = {p.target: p.column for p in chosen if p.target in ("email", "phone")}
+    if "phone" not in columns:
+        return []
+    email, phone = columns.get("email", ""), columns["phone"]
+    return read_phones([(row.values.get(email), row.values.get(phone)) for row in table.preview()], phone)
+
+
 def _open(file: SourceFile, hints: Hints) -> list:
     if file.kind == "delimited":
         return [open_delimited(file.path, file.identity, encoding=None, delimiter=None)]
@@ -245,7 +255,7 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
         path=file.path, connector=CONNECTOR_OF_KIND[file.kind], recognition=recognition, table=table,
         reading=dict(table.details), sheets=[], proposals=proposals, chosen=chosen,
     )  # fmt: skip
-    inspection.reading_warnings += years
+    inspection.reading_warnings += years + _phone_warnings(table, chosen)
     if undated := undated_warning(chosen, profiles):
         inspection.reading_warnings.append(undated)
     _settle_dates(inspection, profiles, hints)
