@@ -498,6 +498,8 @@ def quarantine_replay(
     cfg = load_config(find_config(config), host)
     names = _select(cfg, list(sources)) if sources else list(cfg.sources)
     dest = open_destination(destination, config=cfg, host=host)
+    if not dest.exists():
+        raise _not_synced_yet(dest, configured=True)
     with dest.lock(wait=cfg.settings.lock_wait if wait is None else wait), dest:
         dest.open()
         options = EngineOptions(batch_size=cfg.settings.batch_size or dest.batch_size, loop=cfg.loop)

@@ -191,6 +191,16 @@ def test_report_before_any_sync_says_what_to_do(tmp_path):
     assert result.returncode == 2 and "run `cxbridge sync` first" in result.stderr
 
 
+def test_replay_before_any_sync_says_what_to_do_and_creates_no_database(workspace: Workspace):
+    """A replay with no database yet used to create an empty one and say `quarantine is empty`,
+    where report, status and quarantine list say to sync first."""
+    workspace.write_csv([survey_row(1)])
+    result = run("quarantine", "replay", cwd=workspace.root)
+    assert result.returncode == 2, result.stdout
+    assert "error: sqlite:///cxbridge.db does not exist yet; run `cxbridge sync` first" in result.stderr
+    assert sorted(path.name for path in workspace.root.iterdir()) == ["cxbridge.toml", "responses.csv"]
+
+
 def test_schema_command_prints_the_committed_schema():
     printed = json.loads(invoke("schema").output)
     committed = json.loads((ROOT / "schemas" / "feedback_record.v1.schema.json").read_text())
