@@ -21,13 +21,31 @@ from .launch import end_reader_gone, interrupted_code
 
 log = logging.getLogger("cxbridge.cli")
 
+
+def not_empty(what: str) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
+    """An option given as "" (`--db "$CX_DB"`, the variable not set) is a mistake, never the
+    default the option left out would take."""
+
+    def checked(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise click.BadParameter(f"is empty (a variable not set?); give {what}, or leave the option out")
+        return value
+
+    return checked
+
+
 config_option = click.option(
-    "--config", "-c", type=click.Path(dir_okay=False), help="Config file (default: ./cxbridge.toml)."
-)
-db_option = click.option("--db", type=click.Path(dir_okay=False), help="SQLite database file (sqlite destination).")
+    "--config", "-c", type=click.Path(dir_okay=False), callback=not_empty("a config file"),
+    help="Config file (default: ./cxbridge.toml).",
+)  # fmt: skip
+db_option = click.option(
+    "--db", type=click.Path(dir_okay=False), callback=not_empty("a database file"),
+    help="SQLite database file (sqlite destination).",
+)  # fmt: skip
 destination_option = click.option(
-    "--destination", "-d", metavar="URL", help="Destination URL; its scheme names the plugin (sqlite:///x.db)."
-)
+    "--destination", "-d", metavar="URL", callback=not_empty("a URL (sqlite:///cxbridge.db)"),
+    help="Destination URL; its scheme names the plugin (sqlite:///x.db).",
+)  # fmt: skip
 rehash_option = click.option(
     "--rehash", is_flag=True,
     help="Accept a respondent salt other than the one the stored keys were made with (they keep theirs).",

@@ -205,3 +205,16 @@ def test_report_takes_a_metric_name_in_any_case_as_the_config_does(workspace: Wo
     assert json.loads(asked.stdout) == json.loads(invoke("report", "--metric", "nps", "--by", "location",
                                                          "--format", "json").stdout)  # fmt: skip
     assert "promoters" in asked.stdout
+
+
+@pytest.mark.parametrize("option", ["--config", "--db", "--destination"])
+@pytest.mark.parametrize("command", [["sync"], ["report"], ["quarantine", "replay"]])
+def test_an_empty_path_or_url_is_a_usage_error_not_the_default(workspace: Workspace, option, command):
+    """`cxbridge sync --db "$CX_DB"` with CX_DB unset passes an empty value: it synced into, or
+    reported on, the default destination as if the option had been left out."""
+    workspace.write_csv([survey_row(1)])
+    result = CliRunner().invoke(cli, [*command, option, ""])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert f"Invalid value for '{option}'" in said and "is empty (a variable not set?); give" in said
+    assert not workspace.db.exists()
