@@ -133,7 +133,8 @@ def cases_update(case, status, reason, external_ref, note, actor, config, db, de
 @db_option
 @destination_option
 @wait_option(" (default 60)")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Lines for people, or JSON for programs.")  # fmt: skip
 @handles_errors
 def cases_deliver(everything, config, db, destination, wait, fmt) -> None:
     """Deliver the loop actions waiting in the outbox now, without a sync (a sync does it too)."""

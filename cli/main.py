@@ -133,7 +133,8 @@ def cli(ctx: click.Context, log_format: str, verbose: int, quiet: bool) -> None:
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @handles_errors
 def init(directory: str) -> None:
-    """Write a commented cxbridge.toml and sample data, ready for `cxbridge sync`."""
+    """Write a commented cxbridge.toml and sample data into DIRECTORY (default: the current folder),
+    ready for `cxbridge sync`; never overwrites a file already there."""
     from cxbridge import api
 
     for path in api.init(directory):
@@ -426,7 +427,8 @@ def plugin() -> None:
 
 @plugin.command("new")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(["source", "destination"]), default="source", show_default=True)
+@click.option("--kind", type=click.Choice(["source", "destination"]), default="source", show_default=True,
+              help="What the plugin adds: a source to read from, or a destination to write to.")  # fmt: skip
 @click.option("--dir", "directory", type=click.Path(file_okay=False), help="Folder to create (default: ./cxbridge-NAME).")
 @handles_errors
 def plugin_new(name: str, kind: str, directory: str | None) -> None:

@@ -60,7 +60,10 @@ def wait_option(default: str = "") -> Callable[[Callable[..., Any]], Callable[..
                              f"remove, erase, cases, replay) to finish{default}.")  # fmt: skip
 
 
-format_option = click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="A table for people, JSON or CSV for programs.",
+)  # fmt: skip
 
 
 def limit_option(table_rows: int = output.TABLE_ROWS) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

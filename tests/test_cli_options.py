@@ -7,6 +7,7 @@ import csv
 import io
 import json
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -218,3 +219,31 @@ def test_an_empty_path_or_url_is_a_usage_error_not_the_default(workspace: Worksp
     said = " ".join(result.stderr.split())
     assert f"Invalid value for '{option}'" in said and "is empty (a variable not set?); give" in said
     assert not workspace.db.exists()
+
+
+def commands(group: click.Group, path: tuple[str, ...] = ()):
+    """(`sync`, its command), (`cases list`, …): every command under `group`, plugins' too."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from commands(command, (*path, name))
+        else:
+            yield " ".join((*path, name)), command
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """`--format` showed only `[default: table]` on twelve commands (and `plugin new --kind`
+    nothing), where sync's said what each format prints."""
+    silent = [
+        f"{name} {option.opts[0]}"
+        for name, command in commands(cli)
+        for option in command.params
+        if isinstance(option, click.Option) and not option.help and option.name != "help"
+    ]
+    assert silent == []
+
+
+def test_init_help_says_where_it_writes_and_that_it_overwrites_nothing():
+    said = " ".join(invoke("init", "--help").output.split())
+    assert "into DIRECTORY (default: the current folder)" in said and "never overwrites" in said
