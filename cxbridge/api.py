@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from cxbridge.checks import SourceCheck, check_sources, require_sound
 from cxbridge.collector import fewer_collections
 from cxbridge.command_runs import EVERY_SOURCE
-from cxbridge.config import CONFIG_FILENAME, DEFAULT_DESTINATION, Config, find_config, load_config, optional_config
+from cxbridge.config import (
+    CONFIG_FILENAME, DEFAULT_DESTINATION, Config, config_above_hint, find_config, load_config, optional_config,
+)  # fmt: skip
 from cxbridge.dataset_salt import dataset_keys, known_keys
 from cxbridge.ranking import defines_waves, store_ranking, wave_warning
 from cxbridge.deadline import RunDeadline
@@ -372,6 +374,10 @@ def _not_synced_yet(dest: Destination, *, configured: bool) -> ConfigError:
     """No data to read yet; when neither a config nor a destination named it, maybe the wrong folder."""
     if configured:
         return ConfigError(f"{dest.display_name} does not exist yet; run `cxbridge sync` first")
+    if above := config_above_hint():
+        return ConfigError(
+            f"{dest.display_name} does not exist yet, and there is no {CONFIG_FILENAME} in {Path.cwd()}; {above}"
+        )
     return ConfigError(
         f"{dest.display_name} does not exist yet, and there is no {CONFIG_FILENAME} in {Path.cwd()} to name "
         "another: run the command in the project's folder, or pass --config PATH (or --db PATH), or run "

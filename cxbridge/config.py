@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import os
 import re
 import tomllib
 import typing
@@ -221,9 +222,20 @@ def find_config(path: str | Path | None) -> Path:
     """The config file to use: the one given, or `cxbridge.toml` in the working directory."""
     candidate = Path(path) if path else Path.cwd() / CONFIG_FILENAME
     if not candidate.is_file():
-        hint = "pass --config PATH" if path else "run `cxbridge init` here, or pass --config PATH"
+        here = config_above_hint() or "run `cxbridge init` here, or pass --config PATH"
+        hint = "pass --config PATH" if path else here
         raise ConfigError(f"no config file at {candidate}; {hint}")
     return candidate
+
+
+def config_above_hint() -> str | None:
+    """Where the project is when a command runs in one of its folders (`cd data`): the nearest
+    folder above the working directory that holds a config, and how to use it."""
+    here = Path.cwd()
+    above = next((folder / CONFIG_FILENAME for folder in here.parents if (folder / CONFIG_FILENAME).is_file()), None)
+    if above is None:
+        return None
+    return f"there is one in {above.parent}: run the command there, or pass --config {os.path.relpath(above, here)}"
 
 
 def optional_config(path: str | Path | None, host: PluginHost, *, builds_connectors: bool = True) -> Config | None:

@@ -201,6 +201,19 @@ def test_replay_before_any_sync_says_what_to_do_and_creates_no_database(workspac
     assert sorted(path.name for path in workspace.root.iterdir()) == ["cxbridge.toml", "responses.csv"]
 
 
+@pytest.mark.parametrize("command", ["sync", "report"])
+def test_a_command_run_in_a_subfolder_of_the_project_names_its_config(workspace: Workspace, command):
+    """`cd data && cxbridge sync` said to run `cxbridge init` there — a second, empty project —
+    and `report` that there was no config, though the project's is one folder up."""
+    workspace.write_csv([survey_row(1)])
+    (workspace.root / "data").mkdir()
+    result = run(command, cwd=workspace.root / "data")
+    assert result.returncode == 2
+    said = " ".join(result.stderr.split())
+    assert f"there is one in {workspace.root}: run the command there, or pass --config ../cxbridge.toml" in said
+    assert "cxbridge init" not in said
+
+
 def test_schema_command_prints_the_committed_schema():
     printed = json.loads(invoke("schema").output)
     committed = json.loads((ROOT / "schemas" / "feedback_record.v1.schema.json").read_text())
