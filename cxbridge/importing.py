@@ -30,9 +30,9 @@ from cxbridge.phones import phones_in
 from cxbridge.plugins_host import PluginHost, get_host
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.respondents import PSEUDONYM_PREFIX, unsaved_keys
-from cxbridge.tabular.config import FileSourceConfig, ImportedMapping
+from cxbridge.tabular.config import CsvConfig, ExcelConfig, FileSourceConfig, ImportedMapping
 from cxbridge.tabular.files import SUPPORTED_SUFFIXES, SourceFile, below, identities
-from cxbridge.tabular.reading import SourceHeaders
+from cxbridge.tabular.reading import CONNECTOR_OF_KIND, SourceHeaders
 from cxbridge.tabular.source import FileSource, FileStream
 from cxbridge.tabular.source_dates import (
     IMPORT_ADVICE,
@@ -475,6 +475,7 @@ def _entry_for(
     and columns, and the values its warnings quote, as `names` shows them."""
     if saved is not None:
         _, entry, file = saved
+        entry = _read_as_its_kind(entry, path)
         sheets = {"sheets": list(hints.sheets)} if hints.sheets and entry.get("connector") == "excel" else {}
         return item.source, {**entry, "path": str(path), **_overrides(hints), **sheets}, file
     inspection = inspect_file(path, hints, names_read=names.show_keys)
@@ -484,6 +485,18 @@ def _entry_for(
     item.warnings, item.date_warning = inspection.warnings, inspection.date_warning
     item.date_evidence = inspection.date_evidence
     return item.source, inspection.source_config(path=str(path)), path.parent / CONFIG_FILENAME
+
+
+def _read_as_its_kind(entry: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A saved mapping of a workbook given a CSV export of the same survey, or the other way round:
+    its columns fit, so the file is read by the connector of its kind, without the keys only the
+    mapping's own reader takes (a CSV's `encoding`, a workbook's `sheets`)."""
+    readers = {"csv": CsvConfig, "excel": ExcelConfig}
+    given, wanted = entry.get("connector"), CONNECTOR_OF_KIND[SourceFile(path, path.name).kind]
+    if given == wanted or not {given, wanted} <= readers.keys():
+        return entry
+    own = readers[given].model_fields.keys() - FileSourceConfig.model_fields.keys()
+    return {key: value for key, value in entry.items() if key not in own} | {"connector": wanted}
 
 
 def _overrides(hints: Hints) -> dict[str, Any]:

@@ -152,6 +152,29 @@ def test_a_saved_mapping_imports_and_syncs_to_the_same_records(tmp_path, monkeyp
     assert count(tmp_path / "saved.db", ids) == count(tmp_path / "whole.db", ids)
 
 
+@pytest.mark.parametrize(("inspected", "imported"), [("nps.xlsx", "new.csv"), ("nps.csv", "new.xlsx")])
+def test_a_mapping_saved_from_a_workbook_imports_a_csv_export_and_the_other_way_round(
+    tmp_path, monkeypatch, inspected, imported
+):
+    """README's `inspect exports/2023.xlsx --write-mapping nps.toml`, then `import new.csv
+    --mapping nps.toml`: the mapping's `connector = "excel"` failed the CSV with `new.csv is a
+    delimited file; read it with connector = 'csv'`, though its columns are the workbook's."""
+    monkeypatch.chdir(tmp_path)
+    rows = responses(8)
+    for name in (inspected, imported):
+        if name.endswith(".csv"):
+            write_csv(tmp_path / name, rows, encoding="cp1250")
+        else:
+            write_xlsx(tmp_path / name, {"Responses": [HEADER, *rows]})
+    assert invoke("inspect", inspected, "--write-mapping", "nps.toml").exit_code == 0
+    saved = invoke("import", imported, "--mapping", "nps.toml", "--db", "saved.db")
+    assert saved.exit_code == 0, saved.output
+    assert "8 read · 8 written" in saved.output
+    assert "8 written" in invoke("import", inspected, "--mapping", "nps.toml", "--db", "inspected.db").output
+    answers = "SELECT nps, csat, submitted_at, location_name FROM feedback ORDER BY submitted_at"
+    assert count(tmp_path / "saved.db", answers) == count(tmp_path / "inspected.db", answers)
+
+
 def test_a_mistake_in_a_saved_mapping_is_named_in_that_file(tmp_path, monkeypatch):
     """A key the mapping's table does not take (a source's key written under its `columns`): the
     import's error names the mapping file the user wrote — before, it named a `cxbridge.toml`
