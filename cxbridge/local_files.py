@@ -20,12 +20,12 @@ from cxbridge.errors import ConfigError, DestinationError, DestinationLockedErro
 
 
 def path_of(url: str, base_dir: Path, *, kind: str, example: str) -> Path:
-    """`scheme:///relative/path` (against `base_dir`) or `scheme:////absolute/path` as a path."""
+    """`scheme:///relative/path` (against `base_dir`) or `scheme:////absolute/path` as a path;
+    `scheme:/srv/x.db`, meant as absolute or not, is neither."""
     parts = urlsplit(url)
-    raw = parts.path[1:] if parts.path.startswith("/") else parts.path
-    if parts.netloc or not raw:
+    if parts.netloc or not url.partition(":")[2].startswith("///") or len(parts.path) < 2:
         raise ConfigError(f"{url!r} is not a {kind} URL; write e.g. {example}")
-    path = Path(raw).expanduser()
+    path = Path(parts.path[1:]).expanduser()
     return path if path.is_absolute() else base_dir / path
 
 

@@ -117,6 +117,22 @@ def test_a_destination_under_a_file_is_refused_naming_the_file_in_the_way(here: 
     assert (here / "notes.txt").read_text() == "not a folder\n"
 
 
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [("sqlite:/srv/cx.db", "SQLite"), ("sqlite:cx.db", "SQLite"), ("duckdb:/srv/cx.duckdb", "DuckDB"),
+     ("parquet:/srv/lake", "Parquet")],
+)  # fmt: skip
+def test_a_url_without_its_three_slashes_is_refused_not_read_as_a_relative_path(here: Path, url: str, kind: str):
+    """`sqlite:/srv/cx.db`, meant as /srv/cx.db, synced into ./srv/cx.db, a folder it made
+    beside the config, and said nothing."""
+    workspace = Workspace(here)
+    workspace.write_csv([survey_row(1)])
+    result = invoke("sync", "--destination", url)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {url!r} is not a {kind} URL; write e.g. ")
+    assert sorted(path.name for path in here.iterdir()) == ["cxbridge.toml", "responses.csv"]
+
+
 def test_init_into_a_folder_says_to_go_there_first(here: Path, monkeypatch: pytest.MonkeyPatch):
     assert "next: cd 'my project' && cxbridge sync && cxbridge report" in invoke("init", "my project").output
     (here / "flat").mkdir()
