@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from cxbridge import __version__
 from cxbridge.errors import ConfigError
+from cxbridge.plugins_host import get_host
 
 KINDS = ("source", "destination")
 _NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
@@ -74,6 +75,7 @@ def plugin_new(name: str, *, kind: str = "source", directory: str | Path | None 
     names = plugin_names(name)
     if kind not in KINDS:
         raise ConfigError(f"--kind {kind!r}: choose one of {', '.join(KINDS)}")
+    _require_untaken(names, kind)
     target = Path(directory) if directory else Path.cwd() / names.distribution
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"{target} already exists and is not empty; choose another --dir")
@@ -85,6 +87,19 @@ def plugin_new(name: str, *, kind: str = "source", directory: str | Path | None 
         path.write_text(_render(template.read_text(encoding="utf-8"), names), encoding="utf-8")
         written.append(path)
     return sorted(written)
+
+
+def _require_untaken(names: PluginNames, kind: str) -> None:
+    """A source or destination an installed plugin already provides under the name would win over
+    the new one (built-ins always do), which would be left out wherever both are installed."""
+    host = get_host()
+    name = names.connector if kind == "source" else names.scheme
+    provided = (host.sources if kind == "source" else host.destinations).get(name)
+    if provided is not None:
+        raise ConfigError(
+            f"plugin name {names.name!r}: {kind} {name!r} is already provided by {provided.package}, which would "
+            f"leave the new one out: pick another name (e.g. acme-{names.name})"
+        )
 
 
 def _templates(folder: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:

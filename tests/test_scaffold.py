@@ -105,6 +105,20 @@ def test_names_are_checked_and_nothing_is_overwritten(tmp_path: Path):
     assert [p.name for p in (tmp_path / "taken").iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.parametrize(("name", "kind"), [("csv", "source"), ("sqlite", "destination")])
+def test_a_name_an_installed_plugin_provides_is_refused(tmp_path: Path, monkeypatch, name: str, kind: str):
+    """`cxbridge plugin new csv` wrote a package whose source the built-in `csv` shadows: once
+    installed, the built-in wins and the new plugin is left out with a warning."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["plugin", "new", name, "--kind", kind])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == (
+        f"error: plugin name {name!r}: {kind} {name!r} is already provided by cxbridge, which would leave "
+        f"the new one out: pick another name (e.g. acme-{name})"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_names_follow_python_and_url_rules(tmp_path: Path):
     written = cxbridge.plugin_new("acme-feedback_db", kind="destination", directory=tmp_path)
     assert {p.relative_to(tmp_path).as_posix() for p in written} >= {
