@@ -79,7 +79,22 @@ summary_format_option = click.option(
 )  # fmt: skip
 
 
-DAY = click.DateTime(formats=["%Y-%m-%d"])
+class Day(click.DateTime):
+    """A day written YYYY-MM-DD; another spelling (01/02/2025) is told how to write it, not shown
+    a strftime pattern."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            pass
+        self.fail(f"{value!r} is not a day written YYYY-MM-DD, e.g. 2025-02-01", param, ctx)
+
+
+DAY = Day()
 
 
 class LazyChoice(click.Choice):

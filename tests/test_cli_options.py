@@ -247,3 +247,13 @@ def test_every_option_of_every_command_says_what_it_does():
 def test_init_help_says_where_it_writes_and_that_it_overwrites_nothing():
     said = " ".join(invoke("init", "--help").output.split())
     assert "into DIRECTORY (default: the current folder)" in said and "never overwrites" in said
+
+
+@pytest.mark.parametrize("written", ["01/02/2025", "1.2.2025", "2025-13-01"])
+def test_a_day_not_written_yyyy_mm_dd_says_how_to_write_it(workspace: Workspace, written):
+    """`--since 01/02/2025` said `does not match the format '%Y-%m-%d'`, a strftime pattern."""
+    result = invoke("report", "--since", written)
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert f"Invalid value for '--since': {written!r} is not a day written YYYY-MM-DD, e.g. 2025-02-01" in said
+    assert "%Y" not in said
