@@ -293,7 +293,11 @@ def report(
     if not rows:  # under the table, on stderr beside JSON and CSV
         from cxbridge.report_commands import why_no_rows
 
-        click.echo(why_no_rows(config, destination=api.destination_url_for(db, destination)), err=fmt != "table")
+        given = {"--metric": [metric], "--program": programs, "--source": sources,
+                 "--since": [since and f"{since:%Y-%m-%d}"], "--until": [until and f"{until:%Y-%m-%d}"]}  # fmt: skip
+        filters = [f"{flag} {value}" for flag, values in given.items() for value in values if value]
+        click.echo(why_no_rows(config, filters=filters, destination=api.destination_url_for(db, destination)),
+                   err=fmt != "table")  # fmt: skip
     if fmt == "table" and rows and not metric:
         meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
         click.echo("score: " + " · ".join(meanings))

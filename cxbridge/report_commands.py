@@ -3,7 +3,7 @@ by `cxbridge.api`, which imports this module when one is first asked for: a sync
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -85,10 +85,15 @@ def report_undated(
 
 
 def why_no_rows(
-    config: str | Path | None = None, *, destination: str | None = None, host: PluginHost | None = None
+    config: str | Path | None = None,
+    *,
+    filters: Sequence[str] = (),
+    destination: str | None = None,
+    host: PluginHost | None = None,
 ) -> str:
     """Why `report` found no rows: no record stored yet, records stored without a scored answer
-    (no metric mapped), or scored records of which the filters keep none."""
+    (no metric mapped), or scored records of which the filters keep none (`filters`: those given,
+    as written on the command line: `--metric nps`)."""
     with reading(config, destination=destination, host=host) as dest:
         [row] = dest.query(
             f"SELECT (SELECT COUNT(*) FROM {dest.qualified('feedback')} WHERE duplicate_of IS NULL) AS records, "
@@ -100,8 +105,8 @@ def why_no_rows(
     if not scores:
         return (f"{records:,} records stored, none with a scored answer (NPS, CSAT, CES, eNPS, mystery-shop or audit "
                 "score): map the metric columns of the sources (`cxbridge inspect FILE` proposes them)")  # fmt: skip
-    return (f"{records:,} records stored: the filters given (--metric, --program, --source, --since, --until) keep "
-            "none of their scored answers")  # fmt: skip
+    given = ", ".join(filters) or "--metric, --program, --source, --since, --until"
+    return f"{records:,} records stored: the filters given ({given}) keep none of their scored answers"
 
 
 def _report_options(by, metric, program, source, since, until, *, intervals=False) -> ReportOptions:  # noqa: ANN001

@@ -807,5 +807,7 @@ def test_a_report_without_rows_says_why(tmp_path):
         toml.write('[sources.scored]\nconnector = "csv"\npath = "scored.csv"\n[sources.scored.columns]\nid = "id"\n'
                    'submitted_at = "submitted"\n[[sources.scored.metrics]]\ncolumn = "nps"\nmetric = "nps"\n')  # fmt: skip
     assert cxbridge.sync(config, host=create_host()).exit_code == 0
-    filtered = CliRunner().invoke(cli, ["report", "--config", config, "--since", "2030-01-01"])
-    assert f"{len(rows) + 1} records stored: the filters given" in filtered.output
+    filtered = CliRunner().invoke(cli, ["report", "--config", config, "--since", "2030-01-01", "--metric", "NPS"])
+    assert f"{len(rows) + 1} records stored: the filters given (--metric nps, --since 2030-01-01) keep none" in (
+        filtered.output
+    )  # before 2026-12-07 it listed every filter the command has, given or not
