@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 @click.command("remove")
-@click.option("--source", required=True, metavar="NAME", help="The source whose records go.")
+@click.option("--source", "-s", required=True, metavar="NAME", help="The source whose records go.")
 @click.option("--survey", "surveys", multiple=True, metavar="ID", help="Only the records of this survey or form (survey_id).")
 @click.option("--stream", "streams", multiple=True, metavar="NAME", help="Only the records of this stream.")
 @click.option("--dry-run", is_flag=True, help="Count the records that would be removed; remove nothing.")

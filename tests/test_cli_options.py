@@ -257,3 +257,15 @@ def test_a_day_not_written_yyyy_mm_dd_says_how_to_write_it(workspace: Workspace,
     said = " ".join(result.stderr.split())
     assert f"Invalid value for '--since': {written!r} is not a day written YYYY-MM-DD, e.g. 2025-02-01" in said
     assert "%Y" not in said
+
+
+def test_every_source_option_takes_its_short_spelling():
+    """`-s NAME` named a source on sync, check, import, report and quarantine but not on
+    `remove`, where `cxbridge remove -s store_audit` was `No such option: -s`."""
+    without = [
+        name
+        for name, command in commands(cli)
+        for option in command.params
+        if "--source" in option.opts and "-s" not in option.opts
+    ]
+    assert without == []
