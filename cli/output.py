@@ -130,7 +130,7 @@ def _table(data: list[dict[str, Any]], title: str | None) -> None:
     table = Table(title=title, title_justify="left", show_edge=False, header_style="bold")
     for column in data[0]:
         numeric = all(isinstance(row[column], int | float) or row[column] is None for row in data)
-        table.add_column(column, justify="right" if numeric else "left")
+        table.add_column(column, justify="right" if numeric else "left", overflow="fold")  # a long word wraps, never cut
     for row in data:
         table.add_row(*("" if value is None else _cell(value) for value in row.values()))
     stdout().print(table)

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from cxbridge import plugins_host
 from cxbridge.cli.main import cli
 from tests.conftest import ROOT, Workspace, half_up, survey_row
+from tests.terminal import run_in_terminal
 
 
 @pytest.fixture(autouse=True)
@@ -128,6 +129,21 @@ def test_quarantine_list_and_replay_after_fixing_the_config(workspace: Workspace
     assert "1 read · 1 written" in replay.output
     assert workspace.query("SELECT csat FROM feedback WHERE source_record_id = 'R2'") == [(4.0,)]
     assert workspace.query("SELECT COUNT(*) FROM quarantine") == [(0,)]
+
+
+def test_the_examples_quarantine_list_on_a_narrow_terminal_folds_each_reason_and_cuts_none_of_it(tmp_path):
+    """README's `cxbridge quarantine list --config examples/cxbridge.toml` on a 100-column
+    terminal cut the reason's `[[sources.store_nps.metrics]]`, the table to edit, to
+    `[[sources.store_nps.…`: rich's ellipsis for a word longer than its column."""
+    shutil.copytree(ROOT / "examples", tmp_path / "examples", ignore=shutil.ignore_patterns("*.db*", "plugins"))
+    config = str(tmp_path / "examples" / "cxbridge.toml")
+    assert run("sync", "--config", config).returncode == 0
+    listed = json.loads(invoke("quarantine", "list", "--config", config, "--format", "json").output)
+    printed = run_in_terminal([sys.executable, "-m", "cxbridge", "quarantine", "list", "--config", config], cwd=tmp_path)
+    lines = printed.splitlines()
+    assert max(len(line) for line in lines) <= 100 and "…" not in printed, printed
+    error_column = "".join("".join(line.rsplit("│", 1)[-1].split()) for line in lines if "│" in line)
+    assert "".join("".join(item["error"].split()) for item in listed) == error_column
 
 
 def test_a_replay_that_leaves_records_quarantined_says_a_row_fixed_in_its_file_needs_a_sync(workspace: Workspace):
