@@ -341,6 +341,11 @@ def _select(cfg: Config, requested: list[str]) -> list[str]:
     if requested:
         return requested
     enabled = [name for name, entry in cfg.sources.items() if entry.config.enabled]
+    if not enabled and cfg.sources:
+        off = list(cfg.sources)
+        which = f"{off[0]} has" if len(off) == 1 else f"{', '.join(off)} have"
+        raise ConfigError(f"{cfg.path}: no enabled [sources.NAME] to sync: {which} enabled = false; set enabled = "
+                          f"true, or sync {'it' if len(off) == 1 else 'one'} alone with --source {off[0]}")  # fmt: skip
     if not enabled:
         raise ConfigError(f"{cfg.path}: no enabled [sources.NAME] to sync; add one (see `cxbridge init`)")
     return enabled

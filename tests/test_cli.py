@@ -251,6 +251,18 @@ def test_error_text_is_printed_as_written_never_as_markup(tmp_path, monkeypatch)
     assert "no enabled [sources.NAME] to sync" in result.stderr
 
 
+def test_a_sync_of_disabled_sources_names_them_and_how_to_sync_them(workspace: Workspace):
+    """Every source switched off (`enabled = false`) was told to add one, `see cxbridge init`."""
+    workspace.write_csv([survey_row(1)])
+    workspace.config.write_text(workspace.config.read_text().replace('connector = "csv"', 'connector = "csv"\nenabled = false'))
+    result = run("sync", cwd=workspace.root)
+    assert result.returncode == 2 and not workspace.db.exists()
+    assert result.stderr == (
+        f"error: {workspace.config}: no enabled [sources.NAME] to sync: survey has enabled = false; set enabled = true, "
+        "or sync it alone with --source survey\n"
+    )
+
+
 def json_lines(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines()]
 
