@@ -16,6 +16,7 @@ import cxbridge.cli
 import cxbridge.masking
 import cxbridge.plugins
 from tests.postgres_server import postgres_database, postgres_url  # noqa: F401 — shared fixtures
+from tests.worker_imports import pytest_collection  # noqa: F401 — a hook of the run
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,0 +1,31 @@
+"""The order a pytest-xdist worker imports the test modules in (a hook of tests/conftest.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import sys
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """A pytest-xdist worker imports the test modules, before collecting them, from its own share
+    of them on: a run's first import of a module rewrites its asserts (pytest keeps the result
+    with the compiled modules), and the workers, importing in one order at the same moment, each
+    rewrote every module — CI's run, in a new checkout, did (three workers' collection of tests/
+    40–44 → 28–31 s of CPU; 19 s once compiled). A module that fails to import fails in the collection."""
+    worker = getattr(session.config, "workerinput", None)
+    if worker is None or worker["workercount"] < 2:
+        return
+    modules = []
+    for arg in session.config.args:
+        path = session.config.invocation_params.dir / arg.split("::")[0]
+        modules += sorted(path.glob("test_*.py")) if path.is_dir() else [path] if path.name.startswith("test_") else []
+    start = len(modules) * int(worker["workerid"].removeprefix("gw")) // worker["workercount"]
+    for module in modules[start:] + modules[:start]:
+        if str(module.parent) not in sys.path:  # where pytest imports a module of a folder without __init__.py from
+            sys.path.insert(0, str(module.parent))
+        with contextlib.suppress(Exception, pytest.skip.Exception):
+            importlib.import_module(module.stem)
