@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,15 +19,23 @@ def pytest_collection(session: pytest.Session) -> None:
     40.6–44.3 → 25.2–32.1 s of CPU with the plugin's rewriting of cxbridge.testing only, 19–20 s
     once compiled: bench/README.md). A module that fails to import fails in the collection."""
     worker = getattr(session.config, "workerinput", None)
-    if worker is None or worker["workercount"] < 2:
+    if worker is None or worker["workercount"] < 2 or session.config.getoption("lf", False):  # --lf: the failed only
         return
-    modules = []
-    for arg in session.config.args:
-        path = session.config.invocation_params.dir / arg.split("::")[0]
-        modules += sorted(path.glob("test_*.py")) if path.is_dir() else [path] if path.name.startswith("test_") else []
+    modules = _test_modules(session.config)
     start = len(modules) * int(worker["workerid"].removeprefix("gw")) // worker["workercount"]
     for module in modules[start:] + modules[:start]:
         if str(module.parent) not in sys.path:  # where pytest imports a module of a folder without __init__.py from
             sys.path.insert(0, str(module.parent))
         with contextlib.suppress(Exception, pytest.skip.Exception):
             importlib.import_module(module.stem)
+
+
+def _test_modules(config: pytest.Config) -> list[Path]:
+    """The test modules the run's arguments name (a folder's `test_*.py`), but those it ignores."""
+    modules = []
+    for arg in config.args:
+        path = config.invocation_params.dir / arg.split("::")[0]
+        modules += sorted(path.glob("test_*.py")) if path.is_dir() else [path] if path.name.startswith("test_") else []
+    return [
+        module for module in modules if not config.hook.pytest_ignore_collect(collection_path=module, config=config)
+    ]
