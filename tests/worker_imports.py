@@ -24,7 +24,7 @@ def pytest_collection(session: pytest.Session) -> None:
     modules = _test_modules(session.config)
     start = len(modules) * int(worker["workerid"].removeprefix("gw")) // worker["workercount"]
     for module in modules[start:] + modules[:start]:
-        if str(module.parent) not in sys.path:  # where pytest imports a module of a folder without __init__.py from
+        if sys.path[0] != str(module.parent):  # as pytest imports a module of a folder without __init__.py
             sys.path.insert(0, str(module.parent))
         with contextlib.suppress(Exception, pytest.skip.Exception):
             importlib.import_module(module.stem)
