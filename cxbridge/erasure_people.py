@@ -10,7 +10,7 @@ from itertools import chain
 
 from cxbridge.addresses import address_of
 from cxbridge.errors import ConfigError
-from cxbridge.phones import former_digits, is_phone
+from cxbridge.phones import SHORTEST, former_digits, is_phone, number_digits
 from cxbridge.respondents import RespondentKeys, canonical_contact, salted_hash
 
 _REQUESTER = re.compile(r"([a-z][a-z0-9_]*):(\S+)")
@@ -24,9 +24,9 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Se
     for contact in contacts:
         if is_phone(contact, min_digits=1) and canonical_contact(contact) is None:
             raise ConfigError(
-                f"{masked(contact)} is a placeholder phone number (one digit repeated, a run such as 1234567890), "
-                "nobody's: a sync keys no one by it, so it names no one to erase; records stored before 2026-12-07 "
-                "under its key are erased with --key and the respondent_key they hold (docs/identity.md)"
+                f"{masked(contact)} {_why_nobodys(contact)}, nobody's: a sync keys no one by it, so it names no one to "
+                "erase; records stored before 2026-12-07 under its key are erased with --key and the respondent_key "
+                "they hold (docs/identity.md)"
             )
         if not is_contact(contact):
             raise ConfigError(
@@ -41,6 +41,12 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Se
             "name the person to erase: their e-mail address or phone number, --key KEY, or --requester SOURCE:USER_ID"
         )
     return [key.strip().lower() for key in keys]
+
+
+def _why_nobodys(number: str) -> str:
+    if len(number_digits(number)) < SHORTEST:
+        return f"has fewer than {SHORTEST} digits (an extension, a short code such as 112)"
+    return "is a placeholder phone number (one digit repeated, a run such as 1234567890)"
 
 
 def checked_requesters(requesters: Sequence[str]) -> list[str]:
@@ -96,13 +102,13 @@ def phones_of(contacts: Sequence[str], *, region: str | None = None) -> list[str
 
 
 def is_contact(text: str) -> bool:
-    """Whether `text` is an e-mail address, or a phone number (five digits or more)."""
+    """Whether `text` is an e-mail address, or a phone number (`SHORTEST` digits or more)."""
     canonical = canonical_contact(text)
     if canonical is None:
         return False
     if "@" in canonical:
         return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
-    return is_phone(text, min_digits=5)
+    return is_phone(text, min_digits=SHORTEST)
 
 
 def masked(contact: str) -> str:

@@ -32,6 +32,11 @@ from functools import lru_cache
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15
+SHORTEST = 5
+"""The fewest digits a number keys someone by (`number_digits`: its country code counted when
+written). 1–4 are an extension (`x204`), an emergency or short code (`112`, `999`, `911`), nobody's
+number: the shortest anyone's are 4 digits dialled at home in Niue, Tokelau, Saint Helena, Tristan
+da Cunha and Luxembourg (libphonenumber's metadata), 7 with their country code (`+683 7012`)."""
 _WRITTEN = re.compile(r"\(?\+?[\d\s().-]+")
 # a run of those characters inside a text (single spaces), starting and ending a number: not inside
 # a word, an id (`#123`, `INV-123`), a path or a number (`1.5`), nor followed by one; at most 32

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from cxbridge.addresses import address_of, may_hold_address
-from cxbridge.phones import is_placeholder, number_digits
+from cxbridge.phones import SHORTEST, is_placeholder, number_digits
 
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
@@ -53,7 +53,7 @@ def canonical_contact(contact: object, *, phone_region: str | None = None) -> st
     trunk `(0)` after the country code and an international prefix `00` left out, a national
     number placed in `phone_region`: `number_digits`); None if blank, or neither — a word such as
     Microsoft Forms' `anonymous` in its Email column keys no one (before, every response it marked
-    was one respondent)."""
+    was one respondent), and so does a placeholder number or one of fewer than `SHORTEST` digits."""
     if contact is None or isinstance(contact, bool):
         return None
     return _canonical_text(str(contact).strip(_AROUND), phone_region)
@@ -66,7 +66,7 @@ def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
     if may_hold_address(text):
         return address_of(text).casefold()
     digits = number_digits(text, region=phone_region)
-    return None if not digits or is_placeholder(text, digits, region=phone_region) else digits
+    return None if len(digits) < SHORTEST or is_placeholder(text, digits, region=phone_region) else digits
 
 
 def key_of_pseudonym(value: object) -> str | None:

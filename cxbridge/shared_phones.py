@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cxbridge.phones import is_phone
+from cxbridge.phones import SHORTEST
 from cxbridge.respondents import canonical_contact
 
 SHARED_AT = 5
@@ -59,18 +59,18 @@ class SharedPhones:
 
 def read_phones(pairs: Sequence[tuple[Any, Any]], column: str) -> list[str]:
     """What `cxbridge inspect` says of a phone `column` from the rows it read, (address, number)
-    each: how many hold a placeholder, which keys no one, and whether a number stands beside
+    each: how many hold a placeholder or fewer than `SHORTEST` digits, which key no one, and whether a number stands beside
     `SHARED_AT` different addresses or more — showing neither a number nor an address."""
     shared, placeholders = SharedPhones(canonical_contact), 0
     for address, number in pairs:
-        if number not in (None, "") and is_phone(str(number)) and canonical_contact(number) is None:
+        if any(character.isdigit() for character in str(number or "")) and canonical_contact(number) is None:
             placeholders += 1
         shared.note(canonical_contact(address), number)
     said = []
     if placeholders:
         said.append(f"column {column!r}: {placeholders} of the {len(pairs)} rows read hold a placeholder number (one "
-                    "digit repeated, a run such as 1234567890): it keys no one, so those rows join no respondent "
-                    "(docs/identity.md)")  # fmt: skip
+                    f"digit repeated, a run such as 1234567890) or one of fewer than {SHORTEST} digits (an extension, a "
+                    "short code): it keys no one, so those rows join no respondent (docs/identity.md)")  # fmt: skip
     if shared.shared():
         said.append(f"column {column!r}: a number stands beside {SHARED_AT} different e-mail addresses or more in the "
                     "rows read — a shared number (a store's, a front desk's), not one person's: the rows it keys (those "

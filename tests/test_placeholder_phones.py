@@ -25,14 +25,24 @@ PLACEHOLDERS = [
 repeated — after the country code when one is written."""
 NUMBERS = [
     LONDON, "0161 496 0000", "+49 30 1234567", "030/1234567", "+1 212 555 0100", "555-123-4567", "+1 212 123 4567",
-    "+39 06 1234 5678", "0118 496 0000", "+44 20 7000 0000", "+43 1 5123456", "12",
+    "+39 06 1234 5678", "0118 496 0000", "+44 20 7000 0000", "+43 1 5123456", "31234", "+683 7012", "+352 4796",
 ]  # fmt: skip
-"""Numbers of people, some of them close: a run or zeros after an area code, a short number."""
+"""Numbers of people, some of them close: a run or zeros after an area code; the shortest: 5 digits
+(the Falklands' at home), Niue's and Luxembourg's 4 digits with their country code."""
+SHORT = ["12", "999", "112", "911", "x204", "ext. 204", "+44 12", "00 12 34", "7012", "(0)"]
+"""1–4 digits as keyed: an extension, an emergency or short code, a country code and a digit or
+two — nobody's number (Niue's 4-digit numbers keyed only with their country code)."""
 
 
 @pytest.mark.parametrize("region", [None, "GB", "US", "DE"])
 @pytest.mark.parametrize("written", PLACEHOLDERS)
 def test_a_placeholder_number_keys_no_one(written, region):
+    assert RespondentKeys(SALT, phone_region=region).key(written) is None
+
+
+@pytest.mark.parametrize("region", [None, "GB", "US", "NU"])
+@pytest.mark.parametrize("written", SHORT)
+def test_a_number_of_fewer_than_five_digits_keys_no_one(written, region):
     assert RespondentKeys(SALT, phone_region=region).key(written) is None
 
 
@@ -64,3 +74,20 @@ def test_strangers_who_typed_a_placeholder_are_not_one_person_and_erasing_one_er
     assert refused.exit_code == 2 and "Traceback" not in refused.output
     assert "***00 is a placeholder" in refused.stderr and "--key" in refused.stderr
     assert set(keys(tmp_path)) == {"S1", "S2", "K1", "K2"}
+
+
+def test_strangers_who_typed_a_short_number_are_not_one_person_and_erase_says_why_it_names_no_one(tmp_path):
+    write_csv(tmp_path, "store", [["S1", "2026-02-01T08:00:00Z", "3", "999"],
+                                  ["S2", "2026-02-02T08:00:00Z", "9", "x204"],
+                                  ["S3", "2026-02-03T08:00:00Z", "7", "31234"]])  # fmt: skip
+    write_csv(tmp_path, "kiosk", [["K1", "2026-02-04T08:00:00Z", "2", "999"],
+                                  ["K2", "2026-02-05T08:00:00Z", "10", "x204"]])  # fmt: skip
+    sync(tmp_path, "store")
+    sync(tmp_path, "kiosk")
+    found = keys(tmp_path)
+    assert [found[rid] for rid in ("S1", "S2", "K1", "K2")] == [None] * 4 and found["S3"] is not None
+
+    refused = CliRunner().invoke(cli, ["erase", "999", "--destination", f"sqlite:///{tmp_path / 'cx.db'}"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    assert "*** has fewer than 5 digits" in refused.stderr and "placeholder" not in refused.stderr
+    assert set(keys(tmp_path)) == {"S1", "S2", "S3", "K1", "K2"}

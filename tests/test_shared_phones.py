@@ -58,7 +58,8 @@ def test_inspect_says_a_phone_column_holds_placeholders_and_a_number_beside_many
     rows = [["Response ID", "Date", "NPS", "Email", "Phone"]]
     rows += [[f"R{n}", f"2026-01-{n:02d}", n % 11, f"customer{n}@example.com", STORES_NUMBER] for n in range(1, 6)]
     rows += [[f"R{n}", f"2026-01-{n:02d}", n % 11, "", number] for n, number in ((6, "0000000000"), (7, "1234567890"),
-                                                                               (8, "+44 20 7946 0958"))]  # fmt: skip
+                                                                               (8, "+44 20 7946 0958"), (9, "999"),
+                                                                               (10, "x204"))]  # fmt: skip
     with (tmp_path / "till.csv").open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
 
@@ -66,6 +67,7 @@ def test_inspect_says_a_phone_column_holds_placeholders_and_a_number_beside_many
 
     assert inspection.source_config()["columns"]["phone"] == "Phone"
     said = [warning for warning in inspection.warnings if "'Phone'" in warning]
-    assert len(said) == 2 and "2 of the 8 rows read hold a placeholder number" in said[0]
+    assert len(said) == 2 and "4 of the 10 rows read hold a placeholder number" in said[0]
+    assert "or one of fewer than 5 digits" in said[0]
     assert "beside 5 different e-mail addresses or more" in said[1]
-    assert not any(text in " ".join(said) for text in ("0000000000", "496", "7946", "customer"))
+    assert not any(text in " ".join(said) for text in ("0000000000", "496", "7946", "customer", "999", "204"))
