@@ -108,9 +108,10 @@ class RecordBuilder:
         """`identity.record_id` of the source, the stream and `native_id`."""
         return self._record_id(native_id)
 
-    def respondent_key(self, contact: str | None) -> str | None:
-        """The salted hash of an e-mail or phone number (or of its `hashed:` form in a scrubbed record)."""
-        return self.keys.key(contact)
+    def respondent_key(self, *contacts: object) -> str | None:
+        """The salted hash of an e-mail or phone number (or of its `hashed:` form in a scrubbed
+        record): of the first of `contacts` that keys someone (`RespondentKeys.first_key`)."""
+        return self.keys.first_key(*contacts)
 
     def scrubbed(self, value: Any) -> Any:
         """`value`, read beside the raw record rather than in it (a rated ticket's tags), as the

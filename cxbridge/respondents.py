@@ -113,6 +113,14 @@ class RespondentKeys:
         canonical = canonical_contact(contact, phone_region=self.phone_region)
         return None if canonical is None else _hexdigest(self._blank, canonical)  # = salted_hash(canonical, self.salt)
 
+    def first_key(self, *contacts: object) -> str | None:
+        """The `key` of the first of `contacts` that keys someone: an e-mail cell holding
+        `anonymous` (kept as sent by `keep_personal_data`) leaves the record to the number after it."""
+        for contact in contacts:
+            if contact is not None and (key := self.key(contact)) is not None:
+                return key
+        return None
+
     def cased(self, text: str) -> str:
         """8 hex digits of the salted hash of `text` as written, letter case and all: what tells
         apart names that differ only in case, whose keys are one."""

@@ -31,21 +31,23 @@ SHARED_SALT = SecretStr("salt-shared-by-the-test-datasets")
 
 def sync_source(
     folder: Path, source: dict[str, Any], *, name: str = "survey", db: str = "cxbridge.db", shared_salt: bool = False,
-    batch_size: int | None = None, phone_region: str | None = None, **options,
+    batch_size: int | None = None, phone_region: str | None = None, keep_personal_data: bool = False, **options,
 ):  # fmt: skip
     """Sync one `[sources.NAME]` (given as a dict) whose paths are relative to `folder`."""
     config = source_config(folder, source, name=name, shared_salt=shared_salt, batch_size=batch_size,
-                           phone_region=phone_region)  # fmt: skip
+                           phone_region=phone_region, keep_personal_data=keep_personal_data)  # fmt: skip
     [result] = cxbridge.sync(config, destination=f"sqlite:///{folder / db}", **options).results
     return result
 
 
 def source_config(
     folder: Path, source: dict[str, Any], *, name: str = "survey", shared_salt: bool = False,
-    batch_size: int | None = None, phone_region: str | None = None,
+    batch_size: int | None = None, phone_region: str | None = None, keep_personal_data: bool = False,
 ):  # fmt: skip
     """The config of one `[sources.NAME]`, with the `[settings]` given (as `sync_source` syncs it)."""
     settings: dict[str, Any] = {"respondent_salt": SHARED_SALT} if shared_salt else {}
+    if keep_personal_data:
+        settings["keep_personal_data"] = True
     if batch_size:
         settings["batch_size"] = batch_size
     if phone_region:

@@ -12,7 +12,7 @@ import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.plugins_host import create_host
 from cxbridge.respondents import RespondentKeys
-from tests.sqlite_runs import source_config
+from tests.sqlite_runs import SHARED_SALT, source_config, sync_source
 from tests.test_trunk_zero import LONDON, keys, sync, write_csv
 
 SALT = "the dataset's salt"
@@ -91,3 +91,25 @@ def test_strangers_who_typed_a_short_number_are_not_one_person_and_erase_says_wh
     assert refused.exit_code == 2 and "Traceback" not in refused.output
     assert "*** has fewer than 5 digits" in refused.stderr and "placeholder" not in refused.stderr
     assert set(keys(tmp_path)) == {"S1", "S2", "S3", "K1", "K2"}
+
+
+@pytest.mark.parametrize("keep_personal_data", [False, True])
+def test_a_contact_that_keys_no_one_leaves_the_record_to_its_phone(tmp_path, monkeypatch, caplog, keep_personal_data):
+    """`anonymous` or `n/a` in the e-mail column keys no one; the phone column beside it keys the
+    record, whether the cell is kept as sent (`keep_personal_data`) or dropped — by the compiled
+    rows too, past the first rows both paths make (`CompiledRows.checked`)."""
+    monkeypatch.setenv("CXBRIDGE_LOAD_PLUGINS", "")  # an installed plugin's enrich_record turns compiled rows off
+    rows = [["id", "submitted", "nps", "email", "phone"]]
+    rows += [[f"C{n}", f"2026-01-{n:02d}T08:00:00Z", str(n % 11), f"c{n}@example.com", ""] for n in range(1, 21)]
+    rows += [["A1", "2026-02-01T08:00:00Z", "9", "anonymous", LONDON],
+             ["A2", "2026-02-02T08:00:00Z", "3", "n/a", "+44 (0)20 7946 0958"],
+             ["A3", "2026-02-03T08:00:00Z", "7", "ann@example.com", ""]]  # fmt: skip
+    (tmp_path / "survey.csv").write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="utf-8")
+    source = {"connector": "csv", "path": "survey.csv", "metrics": [{"column": "nps", "metric": "nps"}],
+              "columns": {"id": "id", "submitted_at": "submitted", "email": "email", "phone": "phone"}}  # fmt: skip
+
+    result = sync_source(tmp_path, source, db="cx.db", shared_salt=True, keep_personal_data=keep_personal_data)
+
+    assert result.status == "success" and "differ" not in caplog.text
+    found, dataset = keys(tmp_path), RespondentKeys(SHARED_SALT.get_secret_value())
+    assert found["A1"] == found["A2"] == dataset.key(LONDON) and found["A3"] == dataset.key("ann@example.com")

@@ -118,7 +118,7 @@ class CompiledRows:
         self.template = [base[column] for column in CONTENT_COLUMNS]  # a row's constant columns
         self.source_name = builder.context.name
         self.record_id = record_ids(builder.context.name, builder.stream)  # builder.record_id's, one call fewer
-        self.key = builder.keys.key  # builder.respondent_key's, one call fewer
+        self.key = builder.keys.first_key  # builder.respondent_key's, one call fewer
         fields = [(name, column) for name, column in n.fields if name != "updated_at"]
         self.field_names = [name for name, _ in fields]
         self.field_at = [_AT[name] for name, _ in fields]
@@ -202,8 +202,7 @@ class CompiledRows:
         day = self._stamps(values, out, text)
         if self.wave_per_row:
             out[_WAVE] = self._wave(out[_WAVE], day)
-        contact = get(self.email) or get(self.phone)
-        out[_KEY] = self.key(contact if contact is None or type(contact) is str else str(contact))
+        out[_KEY] = self.key(get(self.email), get(self.phone))
         if self.shared_phones is not None and get(self.email):  # the record keyed by its address
             self.shared_phones.note(out[_KEY], get(self.phone))
         scores, packed_scores, comments = self._answers(values, raw.get("labels"), rid, out, text)

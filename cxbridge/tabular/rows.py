@@ -128,8 +128,7 @@ class RowNormalizer:
         labels: dict[str, str] = raw.get("labels") or {}
         fields = self._fields(values)
         address, number = values.get(self.columns.get("email", "")), values.get(self.columns.get("phone", ""))
-        contact = address or number
-        fields["respondent_key"] = builder.respondent_key(str(contact) if contact is not None else None)
+        fields["respondent_key"] = builder.respondent_key(address, number)
         if address:
             builder.shared_phones.note(fields["respondent_key"], number)
         if self.definition is not None:
