@@ -58,6 +58,7 @@ def _print_table(result: ErasureResult) -> None:
                 click.echo(f"  {table:<22} {count:,} row{'s' if count != 1 else ''}")
         if not result.dry_run:
             click.echo("recorded as erased: later syncs leave out their records")
+        _print_quarantined(result)
     if mentioned := result.mentioned:
         records = f"{len(mentioned):,} other record{'s' if len(mentioned) != 1 else ''}"
         click.echo(f"kept: {records} naming their address or phone number in free text, to review: {', '.join(mentioned)}")
@@ -67,3 +68,13 @@ def _print_table(result: ErasureResult) -> None:
                    f"someone else's record naming them), to review: {', '.join(holding)}")
     if result.delivered:
         click.echo(f"delivered to other systems by the loop, to erase there too: {', '.join(result.delivered)}")
+
+
+def _print_quarantined(result: ErasureResult) -> None:
+    """Why quarantined records went: which field of one holds the person, nothing tells."""
+    if quarantined := result.rows.get("quarantine", 0):
+        records = f"{quarantined:,} quarantined record{'s' if quarantined != 1 else ''}"
+        click.echo(f"{'would remove' if result.dry_run else 'removed'} {records}: each holds their key (or address, "
+                   "or user id) in some field, and a record not normalized has no respondent key to tell their own "
+                   "from another person's naming them (a CC) — all go, and later syncs leave them out by their ids "
+                   "(docs/security.md#erasure)")  # fmt: skip

@@ -60,3 +60,22 @@ def test_every_contact_of_the_person_given_in_one_run_erases_every_record_of_the
     url = synced(tmp_path)
     erased = cxbridge.erase([JANE, JANES_PHONE], destination=url)
     assert erased.rows["feedback"] == 2 and stored(tmp_path) == {"R3"} and erased.holding == []
+
+
+def test_the_quarantined_records_holding_the_key_in_any_field_are_removed_and_the_summary_says_so(tmp_path):
+    """A quarantined record has no respondent key: its raw holding the key anywhere — Jane's own
+    (keyed by her number) or Bob's with her number in his phone column — erases it, by decision,
+    and the summary says how many and why (before 2026-12-07 it counted a table's rows only)."""
+    rows = [["Q1", "2026-02-04T08:00:00Z", "11", "", JANES_PHONE], ["Q2", "2026-02-05T08:00:00Z", "12", "bob@example.com",
+            JANES_PHONE], ["Q3", "2026-02-06T08:00:00Z", "13", "bob@example.com", ""]]  # fmt: skip
+    with (tmp_path / "survey.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["id", "submitted", "nps", "email", "phone"], *ROWS, *rows])
+    assert sync_source(tmp_path, SOURCE, db="cx.db").status == "success"
+
+    done = CliRunner().invoke(cli, ["erase", JANES_PHONE, "--destination", f"sqlite:///{tmp_path / 'cx.db'}"])
+
+    assert done.exit_code == 0 and "Traceback" not in done.output
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        assert [row[0] for row in db.execute("SELECT source_record_id FROM quarantine")] == ["Q3"]
+    assert "removed 2 quarantined records: each holds their key (or address, or user id) in some field" in done.output
+    assert "another person's naming them (a CC) — all go" in done.output and "7946" not in done.output
