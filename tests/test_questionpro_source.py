@@ -21,11 +21,12 @@ import cxbridge
 from cxbridge.errors import ConfigError, DataError
 from cxbridge.plugins.questionpro.source import QuestionProSource
 from cxbridge.plugins.questionpro.timestamps import parse_response_time
+from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
-from tests.sqlite_runs import query, records, sync_source
+from tests.sqlite_runs import SHARED_SALT, query, records, sync_source
 from tests.questionpro_api import (
     API_KEY, REAL_HOST, QuestionProAccount, qp_question, qp_response, questionpro, support_account,
 )  # fmt: skip
@@ -820,3 +821,18 @@ def test_a_start_date_without_an_offset_is_the_sources_local_time(tmp_path):
         windows = [json.loads(seen.body) for seen in api.requests if seen.method == "POST"]
     assert result.status == "success", result.error
     assert windows[0]["startDate"] == "2026-03-01T22:00:00"
+
+
+@pytest.mark.parametrize("keep_personal_data", [False, True])
+def test_an_email_variable_that_keys_no_one_leaves_the_response_to_its_phone(tmp_path, keep_personal_data):
+    """`n/a` in the custom variable mapped as email keys no one: the one mapped as phone keys the
+    response, whether the variable is kept as sent (`keep_personal_data`) or dropped."""
+    account = support_account(count=1)
+    account.responses[7654321][0]["customVariables"].update(custom2="n/a", custom3="+44 20 7946 0958")
+    columns = {"location_id": "custom1", "email": "custom2", "phone": "custom3"}
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, columns=columns), shared_salt=True, keep_personal_data=keep_personal_data)
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT respondent_key FROM feedback") == [
+        (RespondentKeys(SHARED_SALT.get_secret_value()).key("+44 20 7946 0958"),)
+    ]

@@ -17,10 +17,11 @@ import pytest
 
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.surveymonkey.source import SurveyMonkeySource
+from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
-from tests.sqlite_runs import query, records, sync_source
+from tests.sqlite_runs import SHARED_SALT, query, records, sync_source
 from tests.surveymonkey_api import (NOW, REAL_HOST, SATISFACTION, SURVEY, TOKEN, SurveyMonkeyAccount, _question,
                                     sm_error, sm_response, support_account, support_details, surveymonkey)  # fmt: skip
 
@@ -537,3 +538,17 @@ def test_with_include_partial_a_disqualified_or_over_quota_response_is_left_out_
     promoters, detractors = sum(v >= 9 for v in kept.values()), sum(v <= 6 for v in kept.values())
     assert query(tmp_path, "SELECT responses, nps FROM nps_by_month") == [(5, 100 * (promoters - detractors) / 5)]
 
+
+
+@pytest.mark.parametrize("keep_personal_data", [False, True])
+def test_a_contact_block_email_that_keys_no_one_leaves_the_response_to_its_phone(tmp_path, keep_personal_data):
+    """`anonymous` typed as the e-mail of a Contact Information question keys no one: its phone
+    keys the response, whether the answer is kept as sent (`keep_personal_data`) or dropped."""
+    account = support_account(count=1)
+    account.responses[SURVEY][0] = sm_response(1, nps=10, email="anonymous")
+    with surveymonkey(account) as api:
+        result = sync(tmp_path, entry(api.url), shared_salt=True, keep_personal_data=keep_personal_data)
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT respondent_key FROM feedback") == [
+        (RespondentKeys(SHARED_SALT.get_secret_value()).key("+48600000001"),)
+    ]

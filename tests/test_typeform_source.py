@@ -22,11 +22,12 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
 from cxbridge.plugins.typeform.form import parse_form
 from cxbridge.plugins.typeform.source import TypeformSource
+from cxbridge.respondents import RespondentKeys
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway, fake_api
-from tests.sqlite_runs import query, sync_source
+from tests.sqlite_runs import SHARED_SALT, query, sync_source
 from tests.typeform_api import (
     REAL_HOST, TOKEN, TypeformAccount, store_account, store_form, tf_error, tf_response, typeform,
 )  # fmt: skip
@@ -530,3 +531,21 @@ def test_a_company_or_department_asked_right_after_the_score_is_no_comment(tmp_p
     fields = [("nps", "nps", "How likely are you to recommend us?"), ("who", "short_text", title)]
     assert _comment_of(tmp_path, fields, {"nps": 3, "who": "Acme Ltd"}) is None
     assert query(tmp_path, "SELECT question_id, text FROM feedback_comments") == [("who", "Acme Ltd")]
+
+
+@pytest.mark.parametrize("keep_personal_data", [False, True])
+def test_a_hidden_email_that_keys_no_one_leaves_the_response_to_its_phone(tmp_path, keep_personal_data):
+    """`anonymous` in the hidden field mapped as email keys no one: the phone answer keys the
+    response, whether the field is kept as sent (`keep_personal_data`) or dropped."""
+    form, response = store_form(), tf_response(1, email=False)
+    form["hidden"].append("email")
+    response["hidden"]["email"] = "anonymous"
+    account = TypeformAccount()
+    account.add_form(form, response)
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url, columns={"location_id": "store", "email": "email"}), shared_salt=True,
+                      keep_personal_data=keep_personal_data)  # fmt: skip
+    assert result.status == "success", result.error
+    assert query(tmp_path, "SELECT respondent_key FROM feedback") == [
+        (RespondentKeys(SHARED_SALT.get_secret_value()).key("+48600000001"),)
+    ]

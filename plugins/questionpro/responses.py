@@ -38,7 +38,7 @@ class ResponseReader:
         custom = raw.get("customVariables") or {}
         fields = {name: coerce.field_value(name, custom[key], column=key) for name, key in self.columns.items()
                   if name not in ("email", "phone", "id", "submitted_at") and custom.get(key) not in (None, "")}  # fmt: skip
-        contact = custom.get(self.columns.get("email", "")) or custom.get(self.columns.get("phone", ""))
+        contacts = custom.get(self.columns.get("email", "")), custom.get(self.columns.get("phone", ""))
         location = raw.get("location") or {}
         if location.get("countryCode") and "country" not in fields:
             fields["country"] = coerce.field_value("country", location["countryCode"], column="location.countryCode")
@@ -58,7 +58,7 @@ class ResponseReader:
             raw=raw,
             answers=answers,
             submitted_at=response_time(raw, extra=self.zones),
-            respondent_key=builder.respondent_key(str(contact) if contact else None),
+            respondent_key=builder.respondent_key(*contacts),  # the first that keys someone
             survey_id=str(raw.get("surveyID") or "") or None,
             survey_name=raw.get("surveyName") or None,
             attributes=attributes,

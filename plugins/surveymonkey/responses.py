@@ -59,7 +59,7 @@ class ResponseReader:
             answers=answers,
             submitted_at=field_timestamp(raw.get("date_modified"), "date_modified"),
             updated_at=field_timestamp(raw.get("date_modified"), "date_modified"),
-            respondent_key=builder.respondent_key(self._contact(raw, custom, texts, parts)),
+            respondent_key=builder.respondent_key(*self._contacts(raw, custom, texts, parts)),
             survey_id=self.definition.survey_id or str(raw.get("survey_id") or "") or None,
             survey_name=self.definition.title or None,
             attributes=attributes,
@@ -131,22 +131,17 @@ class ResponseReader:
                 found[name] = coerce.field_value(name, value, column=key)
         return found
 
-    def _contact(self, raw: dict[str, Any], custom: dict[str, Any], texts: dict[str, list[str]],
-                 parts: list[tuple[Part, list[dict[str, Any]]]]) -> str | None:  # fmt: skip
-        """The respondent's e-mail or phone: the invitation's address, a mapped custom variable or
-        question, else a Contact Information answer."""
+    def _contacts(self, raw: dict[str, Any], custom: dict[str, Any], texts: dict[str, list[str]],
+                  parts: list[tuple[Part, list[dict[str, Any]]]]) -> Iterator[Any]:  # fmt: skip
+        """The respondent's e-mails and phones, the first that keys someone keying the response: a
+        mapped custom variable or question, the invitation's address, the Contact Information answers."""
         for name in ("email", "phone"):
-            key = self.columns.get(name)
-            if key and (value := custom.get(key) or next(iter(texts.get(key) or []), None)):
-                return str(value)
-        if raw.get("email_address"):
-            return str(raw["email_address"])
+            if key := self.columns.get(name):
+                yield custom.get(key) or next(iter(texts.get(key) or []), None)
+        yield raw.get("email_address")
         for _, objects in parts:
             for answer in objects:
-                for kind in ("email", "phone"):
-                    if answer.get(CONTACT_KEY + kind):
-                        return str(answer[CONTACT_KEY + kind])
-        return None
+                yield from (answer.get(CONTACT_KEY + kind) for kind in ("email", "phone"))
 
 
 def _texts(objects: list[dict[str, Any]]) -> list[str]:

@@ -41,7 +41,7 @@ class FormReader:
         answers = {str((answer.get("field") or {}).get("id")): answer for answer in raw.get("answers") or []
                    if isinstance(answer, dict) and isinstance(answer.get("field"), dict)}  # fmt: skip
         fields = self._mapped_fields(hidden, answers)
-        contact = self._lookup("email", hidden, answers) or self._lookup("phone", hidden, answers) or _contact(answers)
+        contacts = self._lookup("email", hidden, answers), self._lookup("phone", hidden, answers), _contact(answers)
         submitted = moment(raw, "submitted_at")
         found = [self._answer(fid, answer) for fid, answer in answers.items() if fid not in self.mapped]
         if self.form.language and "language" not in fields:
@@ -53,7 +53,7 @@ class FormReader:
             submitted_at=submitted or moment(raw, "staged_at") or moment(raw, "landed_at"),
             updated_at=submitted or moment(raw, "staged_at"),
             status="complete" if submitted else "partial",
-            respondent_key=builder.respondent_key(str(contact) if contact is not None else None),
+            respondent_key=builder.respondent_key(*contacts),  # the first that keys someone
             survey_id=self.form.form_id or str(raw.get("form_id") or "") or None,
             survey_name=self.form.title or None,
             attributes=self._attributes(raw, hidden),
