@@ -255,7 +255,7 @@ def report(
 ) -> None:
     """Each program's own figures: customer NPS, CSAT and CES, eNPS, mystery-shop and audit scores."""
     from cxbridge import api
-    from cxbridge.reporting import SCORE_MEANS, none_label
+    from cxbridge.reporting import MIN_BASE, SCORE_MEANS, indicative, none_label
 
     if open_page and not html_path:
         raise click.UsageError("--open opens the page --html FILE writes: give --html FILE too")
@@ -289,6 +289,9 @@ def report(
     )  # fmt: skip
     if fmt == "table":  # a blank label reads as a value with no name
         rows = [{**row, by: none_label(by)} if row[by] is None else row for row in rows]
+        small = any(indicative(row["responses"]) for row in rows)
+        if small:  # marked beside its figure, and said under the table
+            rows = [{**row, "indicative": "yes" if indicative(row["responses"]) else ""} for row in rows]
     output.rows(rows, fmt=fmt, columns=api.report_columns(by=by, metric=metric), limit=limit, table_rows=output.REPORT_ROWS)
     if not rows:  # under the table, on stderr beside JSON and CSV
         from cxbridge.report_commands import why_no_rows
@@ -301,6 +304,9 @@ def report(
     if fmt == "table" and rows and not metric:
         meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
         click.echo("score: " + " · ".join(meanings))
+    if fmt == "table" and rows and small:
+        click.echo(f"indicative: fewer than {MIN_BASE} answers behind the figure — read it with care; no change from "
+                   "or to it is called significant (docs/report.md#small-samples)")  # fmt: skip
     if since or until:
         undated = api.report_undated(
             config, metric=metric, program=programs, source=sources, since=since and since.date(),

@@ -47,6 +47,16 @@ def none_label(by: str) -> str:
     """How a table names the row of the records with no value of `by` (JSON and CSV keep null):
     `(no wave)`, `(no store)` — the HTML report's word for a location — `(no team)`, …"""
     return f"(no {'store' if by == 'location' else by})"
+MIN_BASE = 5
+"""A figure of fewer answers (visits, audits) is indicative: shown with its base, but no change from
+or to it is called significant (docs/report.md#small-samples)."""
+
+
+def indicative(responses: int) -> bool:
+    """Whether a figure of this many answers is below the minimum base."""
+    return responses < MIN_BASE
+
+
 SEQUENCES = (*TIME_BUCKETS, "wave")  # a row's figures have a previous bucket to change from
 ROW_ORDER = {
     "program": ("voc", "employee", "mystery_shop", "audit"),
@@ -272,16 +282,18 @@ def _estimate(row: dict[str, Any], metric: str) -> confidence.Estimate:
 
 
 def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[dict[str, Any]]:
-    """Each row with `ci_low`/`ci_high` of its figure; by a time bucket, also the bucket before
-    with figures of the same program and metric (`previous`), the `change` and whether it is
-    `change_significant` (null when there is no bucket before, or a side without an interval)."""
-    before: dict[tuple[Any, Any], tuple[str, confidence.Estimate, Fraction]] = {}
+    """Each row with `ci_low`/`ci_high` of its figure and whether it is `indicative` (a small
+    base); by a time bucket, also the bucket before with figures of the same program and metric
+    (`previous`), the `change` and whether it is `change_significant` (null when there is no
+    bucket before, or a side without an interval or of a small base)."""
+    before: dict[tuple[Any, Any], tuple[str, confidence.Estimate, Fraction, bool]] = {}
     for row in rows:
         metric = options.metric or row["metric"]
         estimate, exact = _estimate(row, metric), _exact(row, metric)
         for name in [name for name in row if name.startswith("_")]:
             del row[name]
         row["ci_low"], row["ci_high"] = _half_up(estimate.low), _half_up(estimate.high)
+        row["indicative"] = small = indicative(int(row["responses"]))
         if options.by not in SEQUENCES:
             continue
         bucket, key = row[options.by], (row["program"], metric)
@@ -289,9 +301,10 @@ def _with_intervals(rows: list[dict[str, Any]], options: ReportOptions) -> list[
         previous = before.get(key) if in_sequence else None
         row["previous"] = previous[0] if previous else None
         row["change"] = _half_up(exact - previous[2]) if previous else None
-        row["change_significant"] = confidence.significant_change(estimate, previous[1]) if previous else None
+        tested = previous is not None and not (small or previous[3])  # a small base is never a significant change
+        row["change_significant"] = confidence.significant_change(estimate, previous[1]) if tested else None
         if in_sequence:
-            before[key] = (bucket, estimate, exact)
+            before[key] = (bucket, estimate, exact, small)
     return rows
 
 

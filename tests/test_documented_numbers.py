@@ -137,7 +137,7 @@ def test_the_audits_by_quarter_their_intervals_and_change_are_the_files_own():
         half = t_quantile(len(scores) - 1) * se
         worked_out.append({
             "quarter": name, "program": "audit", "metric": "audit", "responses": len(scores), "score": one_decimal(m),
-            "ci_low": one_decimal(m - half), "ci_high": one_decimal(m + half),
+            "ci_low": one_decimal(m - half), "ci_high": one_decimal(m + half), "indicative": len(scores) < 5,
             "previous": before and before[0], "change": before and one_decimal(m - before[1]),
             "change_significant": before and abs(m - before[1]) > Z * math.hypot(se, before[2]),
         })  # fmt: skip
@@ -147,7 +147,8 @@ def test_the_audits_by_quarter_their_intervals_and_change_are_the_files_own():
 
 def test_the_weeks_named_in_the_prose_are_the_files_own():
     """'2025-W27, has a single answer (a promoter: NPS 100 after 47.1); its interval is
-    −48.5…98.5 and its change is not significant, while 2025-W03 (−22.2 → 71.4) is.'"""
+    −48.5…98.5 and it is indicative, so its change is not tested (…), while 2025-W03
+    (−22.2 → 71.4) is significant.'"""
     weeks: dict[str, list[int]] = defaultdict(list)
     for row in CUSTOMERS:
         year, week, _ = date.fromisoformat(row["Submitted"][:10]).isocalendar()
@@ -162,14 +163,15 @@ def test_the_weeks_named_in_the_prose_are_the_files_own():
             c2 - c1) > Z * math.hypot(se1, se2)  # fmt: skip
 
     said = re.search(r"last week, (\S+), has a single answer \(a promoter: NPS 100 after ([\d.]+)\); its interval is "
-                     r"[−-]([\d.]+)…([\d.]+) and its change is not significant, while (\S+) \([−-]([\d.]+) → ([\d.]+)\) is",
+                     r"[−-]([\d.]+)…([\d.]+) and it is indicative, so its change is not tested \(\[Small samples\]\(#small-samples\)\), "
+                     r"while (\S+) \([−-]([\d.]+) → ([\d.]+)\) is significant",
                      " ".join(REPORT_MD.split()))  # fmt: skip
     assert said, "docs/report.md no longer says this: change the test with it"
     last, after, low, high, swing, from_, to = said.groups()
     assert last == order[-1] and weeks[last] == [1]
     _, _, ci_low, ci_high = adjusted_wald([1])
     assert (one_decimal(ci_low), one_decimal(ci_high)) == (-float(low), float(high))
-    assert before_and_after(last) == (float(after), 100.0, False)
+    assert before_and_after(last)[:2] == (float(after), 100.0) and len(weeks[last]) < 5  # indicative: not tested
     assert before_and_after(swing) == (-float(from_), float(to), True)
 
 

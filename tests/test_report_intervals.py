@@ -20,7 +20,9 @@ from cxbridge.cli.main import cli
 from cxbridge import intervals
 from cxbridge.intervals import t_975
 from tests.conftest import ROOT
-from tests.test_population_views import CSAT_LABELS, CSAT_QUESTION, CUSTOMERS, NPS_QUESTION, VISITS
+from tests.test_population_views import (
+    AUDITS, CES_QUESTION, CSAT_LABELS, CSAT_QUESTION, CUSTOMERS, NPS_QUESTION, VISITS,
+)
 
 Z = statistics.NormalDist().inv_cdf(0.975)
 
@@ -160,13 +162,15 @@ def test_nps_intervals_come_from_the_adjusted_wald_of_the_plus_minus_one_scores(
 def assert_changes(rows: list[dict], estimates: dict[str, tuple[float, float, float | None]], by: str) -> None:
     """Each bucket's change since the one before (of the figures), significant when the centres
     differ by more than 1.96 standard errors of the difference of two independent samples; null
-    when either side has no standard error."""
+    when either side has no standard error, or fewer than 5 answers (indicative)."""
     buckets = [row[by] for row in rows]
+    answers = {row[by]: row["responses"] for row in rows}
     assert rows[0]["previous"] is None and rows[0]["change"] is None and rows[0]["change_significant"] is None
+    assert all(row["indicative"] is (row["responses"] < 5) for row in rows)
     for previous, row in zip(buckets, rows[1:], strict=False):
         (now, centre_now, se_now), (before, centre_before, se_before) = estimates[row[by]], estimates[previous]
         assert row["previous"] == previous and close(row["change"], now - before)
-        if se_now is None or se_before is None:
+        if se_now is None or se_before is None or min(answers[row[by]], answers[previous]) < 5:
             assert row["change_significant"] is None, row
         else:
             assert row["change_significant"] == (abs(centre_now - centre_before) > Z * math.hypot(se_now, se_before))
@@ -232,13 +236,13 @@ def test_the_table_and_csv_stay_as_they_were(report):
     """Intervals are in JSON only: the CSV's columns are the documented ones."""
     assert report("--by", "program", fmt="csv").splitlines()[0] == "program,metric,responses,score"
     rows = report("--by", "program")
-    assert set(rows[0]) == {"program", "metric", "responses", "score", "ci_low", "ci_high"}
+    assert set(rows[0]) == {"program", "metric", "responses", "score", "ci_low", "ci_high", "indicative"}
 
 
 def test_a_significant_change_is_marked_and_a_chance_one_is_not(report):
     """By ISO week the customers' NPS swings: 2025-W03 (−22.2 → 71.4) moves beyond chance, most
-    weeks do not — nor 2025-W27, whose single answer (a promoter, 100 after 47.1) tells nothing
-    of its spread: its interval is wide, not the zero-width one the plain Wald gave it."""
+    weeks do not. 2025-W27's single answer (a promoter, 100 after 47.1) is indicative: its interval
+    is wide, not the zero-width one the plain Wald gave it, and its change is tested not at all."""
     from datetime import date
 
     weeks: dict[str, list[int]] = defaultdict(list)
@@ -251,6 +255,87 @@ def test_a_significant_change_is_marked_and_a_chance_one_is_not(report):
     assert_changes(rows, estimates, "week")
     flags = {row["week"]: row["change_significant"] for row in rows}
     assert flags["2025-W03"] is True and list(flags.values()).count(False) > 10
-    assert weeks["2025-W27"] == [1] and flags["2025-W27"] is False
+    assert weeks["2025-W27"] == [1] and flags["2025-W27"] is None  # one answer: indicative, never significant
     w27 = next(row for row in rows if row["week"] == "2025-W27")
     assert w27["nps"] == 100 and w27["ci_high"] - w27["ci_low"] > 100
+
+
+def test_ces_intervals_by_month_are_wilsons_of_the_best_two_boxes(report):
+    months: dict[str, list[bool]] = defaultdict(list)
+    for row in CUSTOMERS:
+        months[row["Submitted"][:7]].append(int(row[CES_QUESTION]) >= 6)  # 6 and 7 of 1–7 agreement: low effort
+    rows = report("--program", "voc", "--metric", "ces")
+    assert [(r["month"], r["responses"], r["low_effort"]) for r in rows] == [
+        (month, len(a), sum(a)) for month, a in sorted(months.items())]
+    for row in rows:
+        low, high = wilson(row["low_effort"], row["responses"])
+        assert close(row["ci_low"], 100 * low) and close(row["ci_high"], 100 * high), row
+    estimates = {month: (100 * statistics.fmean(a), *agresti_caffo(sum(a), len(a))) for month, a in months.items()}
+    assert_changes(rows, estimates, "month")
+
+
+def test_audit_months_of_one_audit_have_no_interval_and_are_indicative(report):
+    """The audits fall 11, 1, 11 and 1 a month: the single ones are a score without a spread,
+    indicative, and no change from or to them is called significant; the others are Student's t."""
+    months: dict[str, list[float]] = defaultdict(list)
+    for audit in AUDITS:
+        months[audit["Audit date"][:7]].append(int(audit["Points (of 50)"]) / 50 * 100)
+    rows = report("--program", "audit", "--metric", "audit")
+    assert [(r["month"], r["responses"]) for r in rows] == [(m, len(s)) for m, s in sorted(months.items())]
+    assert [r["indicative"] for r in rows] == [False, True, False, True]
+    estimates = {}
+    for row in rows:
+        scores = months[row["month"]]
+        m = statistics.fmean(scores)
+        assert close(row["score"], m)
+        if len(scores) == 1:
+            assert row["ci_low"] is None and row["ci_high"] is None
+            estimates[row["month"]] = (m, m, None)
+            continue
+        se = statistics.stdev(scores) / math.sqrt(len(scores))
+        half = t_quantile(len(scores) - 1) * se
+        assert close(row["ci_low"], max(0, m - half)) and close(row["ci_high"], min(100, m + half)), row
+        estimates[row["month"]] = (m, m, se)
+    assert_changes(rows, estimates, "month")
+    assert [r["change_significant"] for r in rows] == [None, None, None, None]
+
+
+def test_a_month_without_visits_is_skipped_by_the_change_not_filled_in(report):
+    """No mystery shop in April: May's change is from March, the last month with visits."""
+    rows = report("--program", "mystery_shop", "--metric", "mystery_shop")
+    months = sorted({visit["Visit date"][:7] for visit in VISITS})
+    assert "2025-04" not in months and [r["month"] for r in rows] == months
+    may = next(row for row in rows if row["month"] == "2025-05")
+    assert may["previous"] == "2025-03"
+
+
+@pytest.mark.parametrize(("promoters", "passives", "detractors"), [(1, 0, 1), (2, 0, 0), (0, 2, 0), (0, 0, 2)])
+def test_two_answers_have_the_adjusted_wald_interval_worked_out_by_hand(promoters, passives, detractors):
+    """n = 2: of 5 with the pseudo-answers, p = (P + ¾) / 5, d = (D + ¾) / 5."""
+    p, d = (promoters + 0.75) / 5, (detractors + 0.75) / 5
+    se = math.sqrt((p + d - (p - d) ** 2) / 5)
+    estimate = intervals.nps(2, promoters, detractors)
+    assert estimate.value == 50 * (promoters - detractors)
+    assert estimate.low == pytest.approx(100 * max(-1, p - d - Z * se))
+    assert estimate.high == pytest.approx(100 * min(1, p - d + Z * se))
+    assert estimate.high - estimate.low > 50  # two answers tell little, whichever they are
+
+
+def test_two_different_scores_have_the_t_interval_of_one_degree_of_freedom():
+    """60 and 80: mean 70, s = √200, SE = 10, t(0.975, 1) = 12.706 → 70 ± 127.06, kept to 0…100."""
+    estimate = intervals.mean(2, 140.0, 60.0**2 + 80.0**2, 60.0, 80.0)
+    assert estimate.se == pytest.approx(10) and (estimate.low, estimate.high) == (0.0, 100.0)
+    assert t_quantile(1) == pytest.approx(12.706, abs=1e-3)
+
+
+def test_the_table_marks_the_figures_of_fewer_than_5_answers_and_says_why(report):
+    months: dict[str, int] = defaultdict(int)
+    for audit in AUDITS:
+        months[audit["Audit date"][:7]] += 1
+    lines = report("--program", "audit", fmt="table").splitlines()
+    assert lines[0].split() == ["month", "┃", "program", "┃", "metric", "┃", "responses", "┃", "score", "┃", "indicative"]
+    marked = {line.split()[0]: line.split()[-1] == "yes" for line in lines[2:2 + len(months)]}
+    assert marked == {month: n < 5 for month, n in months.items()} and sum(marked.values()) == 2
+    assert lines[-1].startswith("indicative: fewer than 5 answers behind the figure")
+    assert "indicative" not in report("--program", "voc", fmt="table")  # none small: no column, no line
+    assert report("--program", "audit", fmt="csv").splitlines()[0] == "month,program,metric,responses,score"
