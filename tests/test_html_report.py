@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -20,6 +21,7 @@ from click.testing import CliRunner
 import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
+from tests.conftest import ROOT
 from tests.html_pages import Page, figure_data
 from tests.killed_syncs import forked_command
 from tests.test_snowflake_destination import URL as SNOWFLAKE
@@ -242,6 +244,9 @@ TRENDS = {  # chart → (answers per month, figures)
 }  # fmt: skip
 
 
+AXIS = ["2024-11", "2024-12", "2025-01", "2025-02"]  # every month of the page's records: each chart spans them
+
+
 @pytest.mark.parametrize("chart", TRENDS)
 def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole, chart):
     html, page = whole
@@ -250,22 +255,28 @@ def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole
     for month, answers in months.items():
         score, low, high, error, centre = figures(answers)
         change = significant = ""
+        small = len(answers) < 5  # indicative: no change from or to it is tested
         if before is not None:
             change = signed(score - before[0])
-            if error is not None and before[1] is not None:  # tested on the centres, as documented
+            if error is not None and before[1] is not None and not (small or before[3]):  # tested on the centres
                 significant = "yes" if abs(centre - before[2]) > 1.96 * math.sqrt(error**2 + before[1] ** 2) else "no"
         banded = low is not None
         expected.append([month, str(len(answers)), one(score), one(low) if banded else "", one(high) if banded else "",
-                         change, significant])  # fmt: skip
-        before = (score, error, centre)
+                         change, significant, "yes" if small else ""])  # fmt: skip
+        before = (score, error, centre, small)
     assert page.body(chart) == expected
     *bands, line, rings = figure_data(html, chart)
-    assert line["x"] == list(months) and [one(y) for y in line["y"]] == [row[2] for row in expected]
+    shown = {row[0]: row for row in expected}
+    assert line["x"] == AXIS and [None if y is None else one(y) for y in line["y"]] == [
+        shown[month][2] if month in shown else None for month in AXIS]  # a month without answers: a gap
+    assert line["marker"]["symbol"] == ["circle-open" if month in shown and shown[month][7] else "circle"
+                                        for month in AXIS]  # fmt: skip
     runs: list[list[list[str]]] = []  # consecutive months with an interval
-    for index, row in enumerate(expected):
-        if row[3] and index and expected[index - 1][3]:
+    for index, month in enumerate(AXIS):
+        row = shown.get(month)
+        if row and row[3] and index and shown.get(AXIS[index - 1], [""] * 4)[3]:
             runs[-1].append(row)
-        elif row[3]:
+        elif row and row[3]:
             runs.append([row])
     assert [band["x"] for band in bands] == [[r[0] for r in run] + [r[0] for r in reversed(run)] for run in runs]
     assert [[one(y) for y in band["y"]] for band in bands] == [[r[4] for r in run] + [r[3] for r in reversed(run)]
@@ -282,6 +293,32 @@ def test_a_period_without_an_interval_splits_the_band(whole):
     assert [band["x"] for band in bands] == [["2024-11", "2024-11"], ["2025-01", "2025-02", "2025-02", "2025-01"]]
     assert all(band["fill"] == "toself" for band in bands)
     assert bands[0]["line"]["width"] > 0 and bands[1]["line"]["width"] == 0
+
+
+def test_the_examples_month_without_visits_is_a_gap_and_its_single_audits_are_hollow(tmp_path):
+    """The example network (3 January to 30 June): no mystery shop in January nor April, so the
+    line and its band break there rather than join March to May; March's and June's audits are
+    one each — hollow grey points, marked indicative, without a band or a ring."""
+    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
+    shutil.copy(ROOT / "examples" / "cxbridge.toml", tmp_path / "cxbridge.toml")
+    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
+    html, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+
+    def per_month(name: str, column: str) -> Counter:
+        with (ROOT / "examples" / "data" / name).open(encoding="utf-8") as handle:
+            return Counter(row[column][:7] for row in csv.DictReader(handle))
+
+    visits, audits = per_month("mystery_shop_2025.csv", "Visit date"), per_month("store_audit_2025.csv", "Audit date")
+    months = [f"2025-0{month}" for month in range(1, 7)]
+    *bands, line, _ = figure_data(html, "trend-mystery_shop-mystery_shop")
+    assert line["x"] == months and [y is None for y in line["y"]] == [not visits[m] for m in months]
+    assert [m for m in months if not visits[m]] == ["2025-01", "2025-04"]
+    assert [sorted(set(band["x"])) for band in bands] == [["2025-02", "2025-03"], ["2025-05", "2025-06"]]
+    *_, line, rings = figure_data(html, "trend-audit-audit")
+    assert line["marker"]["symbol"] == ["circle-open" if 0 < audits[m] < 5 else "circle" for m in months]
+    assert [m for m in months if 0 < audits[m] < 5] == ["2025-03", "2025-06"] and not rings.get("x")
+    assert [row[7] for row in page.body("trend-audit-audit")] == ["yes" if audits[m] < 5 else "" for m in sorted(audits)]
+    assert "A hollow grey point is indicative: fewer than 5 answers" in html
 
 
 def test_the_significant_change_is_ringed_and_the_others_are_not(whole):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
+from cxbridge.reporting import MIN_BASE
+
 from .markup import number
 
 COLOURS = {"line": "#1f5fa8", "band": "rgba(31, 95, 168, 0.18)", "significant": "#d9480f",
@@ -44,17 +46,22 @@ def _layout(title: str, height: int, **more: Any) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class TrendPoint:
+    """A period's figure; `score` None for a period without answers, which breaks the line."""
+
     bucket: str
-    score: float
-    low: float | None
-    high: float | None
-    responses: int
-    significant: bool
+    score: float | None
+    low: float | None = None
+    high: float | None = None
+    responses: int = 0
+    significant: bool = False
+    indicative: bool = False
+    """Fewer answers than the minimum base (`reporting.MIN_BASE`): drawn hollow and grey."""
 
 
 def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float]) -> str:
     """A figure over time with its 95 % band (one per run of periods that have an interval); the
-    points whose change from the one before is significant are ringed."""
+    points whose change from the one before is significant are ringed, the indicative ones hollow
+    and grey, and a period without answers is a gap in the line."""
     import plotly.graph_objects as go
 
     buckets = [point.bucket for point in points]
@@ -63,10 +70,12 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
         figure.add_trace(_band(run))
     figure.add_trace(go.Scatter(
         x=buckets, y=[point.score for point in points], mode="lines+markers", name=label(title),
-        line={"color": COLOURS["line"], "width": 2}, marker={"size": 7},
-        customdata=[[point.responses, _bound(point.low), _bound(point.high)] for point in points],
+        line={"color": COLOURS["line"], "width": 2}, connectgaps=False,
+        marker={"size": 7, "symbol": ["circle-open" if p.indicative else "circle" for p in points],
+                "color": [COLOURS["middle"] if p.indicative else COLOURS["line"] for p in points]},
+        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p)] for p in points],
         hovertemplate="%{x}: %{y:.1f}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]}"
-                      "<extra></extra>",
+                      "%{customdata[3]}<extra></extra>",
     ))  # fmt: skip
     significant = [point for point in points if point.significant]
     figure.add_trace(go.Scatter(x=[p.bucket for p in significant], y=[p.score for p in significant], mode="markers",
@@ -97,6 +106,10 @@ def _band(run: list[TrendPoint]) -> Any:
 
 def _bound(value: float | None) -> str:
     return "–" if value is None else number(value)
+
+
+def _small(point: TrendPoint) -> str:
+    return f" · indicative (fewer than {MIN_BASE} answers)" if point.indicative else ""
 
 
 def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, str]]) -> str:

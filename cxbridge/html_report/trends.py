@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from cxbridge.destinations import Destination
-from cxbridge.reporting import ReportOptions, none_label, report_rows
+from cxbridge.reporting import MIN_BASE, TIME_BUCKETS, ReportOptions, none_label, report_rows
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
@@ -19,17 +20,51 @@ METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effo
 NO_WAVE = none_label("wave")
 """By wave, the row of the records in none (a survey answer from before the first wave), named as
 `cxbridge report`'s table names it."""
-HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "significant"]
+HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "significant", "indicative"]
 
 
-def trend_rows(destination: Destination, options: ReportOptions) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """The report's rows by `options.by` with intervals, per (program, metric) in report order."""
+def trend_rows(
+    destination: Destination, options: ReportOptions
+) -> tuple[list[str], dict[tuple[str, str], list[dict[str, Any]]]]:
+    """The periods every chart spans (`periods`), and the report's rows by `options.by` with
+    intervals, per (program, metric) in report order."""
     rows = report_rows(destination, replace(options, metric=None, intervals=True))
+    rows = [row for row in rows if options.metric in (None, row["metric"])]  # in time order (waves: by first day)
     grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        if options.metric in (None, row["metric"]):
-            grouped.setdefault((row["program"], row["metric"]), []).append(row)
-    return dict(sorted(grouped.items(), key=lambda item: _order(*item[0])))
+        grouped.setdefault((row["program"], row["metric"]), []).append(row)
+    axis = periods([row[options.by] for row in rows], options.by)
+    return axis, dict(sorted(grouped.items(), key=lambda item: _order(*item[0])))
+
+
+def periods(buckets: list[Any], by: str) -> list[str]:
+    """The periods of the charts, in time order: the dated ones shown (waves in the report's
+    order) and, by a time bucket, every one of the calendar between them — a period without
+    answers is a gap in the line, never a line drawn through as if it were not there."""
+    dated = list(dict.fromkeys(bucket for bucket in buckets if bucket not in (UNDATED, None)))
+    if by not in TIME_BUCKETS or not dated:
+        return dated
+    first, last = _first_day(min(dated), by), _first_day(max(dated), by)
+    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return list(dict.fromkeys(_bucket_of(day, by) for day in days))
+
+
+def _first_day(bucket: str, by: str) -> date:
+    if by == "week":
+        return date.fromisocalendar(int(bucket[:4]), int(bucket[6:]), 1)
+    if by == "quarter":
+        return date(int(bucket[:4]), 3 * int(bucket[-1]) - 2, 1)
+    return date.fromisoformat(bucket if by == "day" else f"{bucket}-01")
+
+
+def _bucket_of(day: date, by: str) -> str:
+    """A day's label, as `sql_parts.time_bucket` writes it."""
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return day.isoformat() if by == "day" else day.isoformat()[:7]
 
 
 def _order(program: str, metric: str) -> tuple[int, int]:
@@ -37,33 +72,43 @@ def _order(program: str, metric: str) -> tuple[int, int]:
 
 
 def render(destination: Destination, options: ReportOptions) -> str:
-    grouped = trend_rows(destination, options)
+    axis, grouped = trend_rows(destination, options)
     note = ("Each point is the figure of one period; the band is its 95 % confidence interval. A ringed point "
-            "changed significantly since the period before (two-sided, 5 % level); other changes are within "
-            "what chance moves the figure by. A mystery-shop or audit figure of one score, or of scores all "
+            "changed significantly since the period before with answers (two-sided, 5 % level); other changes "
+            "are within what chance moves the figure by. A hollow grey point is indicative: fewer than "
+            f"{MIN_BASE} answers (visits, audits), shown but never called a significant change. A period "
+            "without answers is a gap in the line. A mystery-shop or audit figure of one score, or of scores all "
             "equal, has no spread: no band, and no change from or to that period is called significant. NPS, "
             "CSAT and CES bands (adjusted Wald, Wilson) have one for any answers, and stay wide for few: centred "
             "toward the middle, an NPS band can leave out the figure itself (one promoter: 100, band "
             "−48.5…98.5; docs/report.md).")  # fmt: skip
     if not grouped:
         return section("Trends", "trends", empty("No NPS, CSAT, CES, eNPS, mystery-shop or audit answers match."))
-    parts = [_program_metric(program, metric, rows, options.by) for (program, metric), rows in grouped.items()]
+    parts = [_program_metric(program, metric, rows, options.by, axis) for (program, metric), rows in grouped.items()]
     return section("Trends", "trends", '<div class="grid">' + "".join(parts) + "</div>", note=note)
 
 
-def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: str) -> str:
+def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: str, axis: list[str]) -> str:
     title = f"{PROGRAM_NAMES.get(program, program)} · {METRIC_NAMES[metric]}"
-    dated = [row for row in rows if row[by] not in (UNDATED, None)]  # a period, not the rest (no date, no wave)
-    points = [charts.TrendPoint(bucket=row[by], score=float(row["score"]), low=row["ci_low"], high=row["ci_high"],
-                                responses=int(row["responses"]), significant=bool(row["change_significant"]))
-              for row in dated if row["score"] is not None]  # fmt: skip
+    shown = {row[by]: row for row in rows if row["score"] is not None}
+    points = [_point(period, shown.get(period)) for period in axis]
+    if all(point.score is None for point in points):  # no period: only the rest (no date, no wave)
+        points = []
     y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range) if points else ""
     figures = table(HEADERS, [_figures(row, by) for row in rows], name=f"trend-{program}-{metric}")
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
 
 
+def _point(period: str, row: dict[str, Any] | None) -> charts.TrendPoint:
+    if row is None:  # no answers in the period: a gap
+        return charts.TrendPoint(bucket=period, score=None)
+    return charts.TrendPoint(bucket=period, score=float(row["score"]), low=row["ci_low"], high=row["ci_high"],
+                             responses=int(row["responses"]), significant=bool(row["change_significant"]),
+                             indicative=row["indicative"])  # fmt: skip
+
+
 def _figures(row: dict[str, Any], by: str) -> list[Any]:
     flag = row.get("change_significant")
     return [NO_WAVE if row[by] is None else row[by], row["responses"], row["score"], row["ci_low"], row["ci_high"], signed(row.get("change")),
-            "" if flag is None else "yes" if flag else "no"]  # fmt: skip
+            "" if flag is None else "yes" if flag else "no", "yes" if row["indicative"] else ""]  # fmt: skip
