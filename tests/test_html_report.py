@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import shutil
 import sqlite3
 from collections import Counter, defaultdict
@@ -295,14 +296,21 @@ def test_a_period_without_an_interval_splits_the_band(whole):
     assert bands[0]["line"]["width"] > 0 and bands[1]["line"]["width"] == 0
 
 
-def test_the_examples_month_without_visits_is_a_gap_and_its_single_audits_are_hollow(tmp_path):
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> tuple[Path, str, Page]:
+    """The example network synced into SQLite: its database, and the page of README's command."""
+    folder = tmp_path_factory.mktemp("example")
+    shutil.copytree(ROOT / "examples" / "data", folder / "data")
+    shutil.copy(ROOT / "examples" / "cxbridge.toml", folder / "cxbridge.toml")
+    assert cxbridge.sync(folder / "cxbridge.toml").exit_code == 0
+    return folder / "cxbridge.db", *page_of(folder / "cxbridge.toml", folder)
+
+
+def test_the_examples_month_without_visits_is_a_gap_and_its_single_audits_are_hollow(example):
     """The example network (3 January to 30 June): no mystery shop in January nor April, so the
     line and its band break there rather than join March to May; March's and June's audits are
     one each — hollow grey points, marked indicative, without a band or a ring."""
-    shutil.copytree(ROOT / "examples" / "data", tmp_path / "data")
-    shutil.copy(ROOT / "examples" / "cxbridge.toml", tmp_path / "cxbridge.toml")
-    assert cxbridge.sync(tmp_path / "cxbridge.toml").exit_code == 0
-    html, page = page_of(tmp_path / "cxbridge.toml", tmp_path)
+    _, html, page = example
 
     def per_month(name: str, column: str) -> Counter:
         with (ROOT / "examples" / "data" / name).open(encoding="utf-8") as handle:
@@ -319,6 +327,54 @@ def test_the_examples_month_without_visits_is_a_gap_and_its_single_audits_are_ho
     assert [m for m in months if 0 < audits[m] < 5] == ["2025-03", "2025-06"] and not rings.get("x")
     assert [row[7] for row in page.body("trend-audit-audit")] == ["yes" if audits[m] < 5 else "" for m in sorted(audits)]
     assert "A hollow grey point is indicative: fewer than 5 answers" in html
+
+
+def test_the_examples_header_and_each_trends_total_are_the_databases_own_count(example):
+    """'457 records, 2025-01-03 to 2025-06-30', and each program's answers over the months, by SQL
+    written here (a copy counted through another source is left out, as the report does)."""
+    database, html, page = example
+    with sqlite3.connect(database) as db:
+        records, first, last = db.execute("SELECT COUNT(*), MIN(submitted_local_date), MAX(submitted_local_date) "
+                                          "FROM feedback WHERE duplicate_of IS NULL").fetchone()  # fmt: skip
+        scored = dict(db.execute(
+            "SELECT f.program || ' ' || s.metric, COUNT(DISTINCT f.record_id) FROM feedback f JOIN feedback_scores s "
+            "ON s.record_id = f.record_id WHERE f.duplicate_of IS NULL AND s.metric IN ('nps', 'csat', 'ces', 'enps', "
+            "'mystery_shop', 'audit') GROUP BY 1").fetchall())  # fmt: skip
+    assert page.counts["records"] == str(records) and f" records, {first} to {last}" in "".join(page.text)
+    assert (records, first, last) == (457, "2025-01-03", "2025-06-30")
+    shown = {f"{p} {m}": sum(int(row[1]) for row in page.body(f"trend-{p}-{m}"))
+             for p, m in (key.split() for key in scored)}  # fmt: skip
+    assert shown == scored and scored["voc nps"] + scored["employee enps"] + scored["mystery_shop mystery_shop"] + \
+        scored["audit audit"] == records  # fmt: skip
+
+
+def test_the_examples_ranked_stores_have_every_component_and_their_kpi_is_its_weighted_mean(example):
+    """examples/cxbridge.toml: 50 % NPS (5 answers at least), 30 % mystery shop, 20 % audit (1 each).
+    A ranked store has them all and its KPI is their weighted mean (within the 0.1 the cells'
+    rounding allows); a store short of one — Vienna Graben's audit "– (0)" — is listed unranked
+    with it, never ranked on the others re-weighted."""
+    _, _, page = example
+    minimum = {"NPS": 5, "mystery shop": 1, "audit": 1}
+    weight = {"NPS": 0.5, "mystery shop": 0.3, "audit": 0.2}
+    headers = page.tables["ranking"][0]
+    parts = [header.split(" 0–100")[0] for header in headers[3:6]]
+    assert parts == list(minimum) and headers[6] == "eNPS −100…100 (answers), not in the KPI"
+
+    def cell(text: str) -> tuple[float | None, int]:
+        figure, answers = re.fullmatch(r"(\S+) \((\d+)\)", text).groups()
+        return (None if figure == "–" else float(figure)), int(answers)
+
+    for row in page.body("ranking"):
+        components = dict(zip(parts, map(cell, row[3:6]), strict=True))
+        assert all(answers >= minimum[name] for name, (_, answers) in components.items()), row
+        kpi = sum(weight[name] * score for name, (score, _) in components.items())
+        assert abs(float(row[2]) - kpi) <= 0.1, row
+    for row in page.body("unranked"):
+        components = dict(zip(parts, map(cell, row[2:5]), strict=True))
+        short = [name for name, (_, answers) in components.items() if answers < minimum[name]]
+        assert [{"NPS": "nps", "mystery shop": "mystery_shop", "audit": "audit"}[name] for name in short] == \
+            row[1].split(), row  # fmt: skip
+    assert [row[:2] for row in page.body("unranked")] == [["Budapest Váci utca", "nps"], ["Vienna Graben", "audit"]]
 
 
 def test_the_significant_change_is_ringed_and_the_others_are_not(whole):
@@ -362,7 +418,7 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
         for store, s in ranked
     ]  # fmt: skip
     assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS 0–100 (answers)", "mystery shop 0–100 (answers)",
-                                         "eNPS (answers)", "place"]  # fmt: skip
+                                         "eNPS −100…100 (answers), not in the KPI", "place"]  # fmt: skip
     assert f"2025-02: {len(ranked)} stores ranked" in "".join(page.text)
     oslo = february["S5"]
     assert page.body("unranked") == [["Oslo", "nps", f"{one(oslo['nps'])} (2)", f"{one(oslo['shop'])} (1)", oslo["enps"]]]
@@ -370,6 +426,20 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
     assert [one(x) for x in reversed(bars["x"])] == [one(s["kpi"]) for _, s in ranked]
     rows = [tag for tag, attributes in page.tags if tag == "tr" and attributes.get("class") in ("top", "bottom")]
     assert len(rows) == sum(s["top"] or s["bottom"] for _, s in ranked)
+
+
+def test_the_rankings_figures_of_fewer_answers_than_their_minimum_are_greyed(whole):
+    """February: Oslo's 2 customers are short of the 3 its NPS needs (unranked), and every store's
+    eNPS, beside the KPI, is of fewer than 5 staff: those cells, and no other, are indicative."""
+    html, _ = whole
+    part = html[html.index('<section id="ranking">'):html.index('<section id="criteria">')]
+    greyed = re.findall(r'<span class="indicative" title="indicative: fewer than (\d+) answers">([^<]*)</span>', part)
+    february = ranking("2025-02")
+    staff = Counter(row[2] for row in EMPLOYEES if row[1].startswith("2025-02"))
+    want = [("5", s["enps"]) for store, s in february.items() if 0 < staff[store] < 5]
+    want += [(str(MIN_NPS), f"{one(s['nps'])} ({s['answers']})") for s in february.values() if 0 < s["answers"] < MIN_NPS]
+    assert sorted(greyed) == sorted(want) and len(want) == 4
+    assert "never re-weighted" in part and "grey italics" in part
 
 
 def test_januarys_bottom_stores_are_followed_into_february(whole):

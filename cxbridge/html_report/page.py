@@ -41,6 +41,7 @@ summary { cursor: pointer; font-size: 13px; color: #1f5fa8; }
 ul { padding-left: 0; list-style: none; margin: 0; }
 li { margin: 0 0 8px; } blockquote { margin: 0; } .meta { color: #868e96; font-size: 12px; }
 .summary { font-size: 15px; }
+.indicative { color: #868e96; font-style: italic; }
 """
 
 

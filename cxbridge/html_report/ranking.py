@@ -9,11 +9,11 @@ from typing import Any
 
 from cxbridge.destinations import Destination
 from cxbridge.ranking import COMPONENTS, DEFAULTS, PREFIX
-from cxbridge.reporting import ReportOptions
+from cxbridge.reporting import MIN_BASE, ReportOptions
 from cxbridge.sql_parts import LOCAL_DAY
 
 from . import charts
-from .markup import empty, number, section, signed, signed_whole, table, text
+from .markup import Html, empty, number, section, signed, signed_whole, table, text
 
 COMPONENT_NAMES = {"nps": "NPS", "csat": "CSAT", "ces": "CES", "enps": "eNPS", "mystery_shop": "mystery shop",
                    "audit": "audit"}  # fmt: skip
@@ -26,6 +26,14 @@ def components(destination: Destination) -> list[str]:
     if all(weight is None for weight in weights.values()):
         return [name for name in COMPONENTS if DEFAULTS.weight(name) > 0]
     return [name for name, weight in weights.items() if weight is not None and float(weight) > 0]
+
+
+def minimums(destination: Destination, names: list[str]) -> dict[str, int]:
+    """The answers each component needs (`min_answers`, as the last sync wrote it); a figure shown
+    beside the KPI needs the report's minimum base."""
+    stored = destination.read_metadata()
+    needed = {name: int(stored.get(f"{PREFIX}{name}.min_answers") or DEFAULTS.min_answers(name)) for name in names}
+    return {name: needed.get(name, MIN_BASE) for name in COMPONENTS}
 
 
 MONTHS = {"month": 1, "quarter": 3}
@@ -97,12 +105,15 @@ def store_name(row: dict[str, Any]) -> str:
 
 def render(destination: Destination, options: ReportOptions) -> str:
     note = ("Ranked by the KPI of [ranking] (docs/ranking.md) over all sources and programs; the top and bottom "
-            "share are highlighted. A store short of the minimum answers of a component is not ranked.")  # fmt: skip
+            "share are highlighted. A store short of the minimum answers of a component is not ranked: its other "
+            "components are never re-weighted to rank it. A figure in grey italics is of fewer answers than its "
+            f"minimum (a component's min_answers; eNPS beside the KPI: {MIN_BASE}): indicative.")  # fmt: skip
     period, rows = latest_ranking(destination, options)
     if period is None:
         return section("Store ranking", "ranking", empty("No store is ranked in the period shown: too few answers "
                                                          "per store, or no dated records."), note=note)  # fmt: skip
     names = components(destination)
+    needed = minimums(destination, names)
     ranked = [row for row in rows if row["rank"] is not None]
     unranked = [row for row in rows if row["rank"] is None]
     chart = charts.ranking_chart("ranking-kpi", f"KPI {period}", [(store_name(row), float(row["kpi"]), _place(row))
@@ -111,23 +122,23 @@ def render(destination: Destination, options: ReportOptions) -> str:
     headers = ["rank", "store", "KPI", *(f"{COMPONENT_NAMES[name]} 0–100 (answers)" for name in names),
                *(BESIDE[name] for name in beside), "place"]  # fmt: skip
     ranking_table = table(
-        headers, [[row["rank"], store_name(row), row["kpi"], *(_component(row, name) for name in names),
-                   *(_score(row, name) for name in beside), _place(row).replace("middle", "")] for row in ranked],
+        headers, [[row["rank"], store_name(row), row["kpi"], *(_component(row, name, needed[name]) for name in names),
+                   *(_score(row, name, needed[name]) for name in beside), _place(row).replace("middle", "")] for row in ranked],
         name="ranking", row_classes=[_place(row) for row in ranked],
         caption=f"{period}: {len(ranked)} stores ranked",
     )  # fmt: skip
     parts = [f'<div class="card">{chart}{ranking_table}</div>']
     if unranked:
         parts.append(table(["store", "short of answers for", *headers[3:-1]],
-                           [[store_name(row), row["missing"], *(_component(row, name) for name in names),
-                             *(_score(row, name) for name in beside)]
+                           [[store_name(row), row["missing"], *(_component(row, name, needed[name]) for name in names),
+                             *(_score(row, name, needed[name]) for name in beside)]
                             for row in unranked],
                            name="unranked", caption="Not ranked: too few answers"))  # fmt: skip
     parts.append(_improvement(destination, period))
     return section(f"Store ranking {period}", "ranking", "".join(parts), note=note)
 
 
-BESIDE = {"enps": "eNPS (answers)"}
+BESIDE = {"enps": "eNPS −100…100 (answers), not in the KPI"}
 """Shown beside the KPI when not part of it: employees' eNPS next to customers' figures."""
 
 
@@ -135,19 +146,26 @@ def _beside(rows: list[dict[str, Any]], names: list[str]) -> list[str]:
     return [name for name in BESIDE if name not in names and any(row[f"{name}_answers"] for row in rows)]
 
 
-def _score(row: dict[str, Any], name: str) -> str:
-    """A store's eNPS, −100…100, with its answers."""
+def _score(row: dict[str, Any], name: str, needed: int) -> str:
+    """A store's eNPS, −100…100, with its answers; greyed when they are fewer than `needed`."""
     value, answers = row[name], row[f"{name}_answers"] or 0
-    return f"{signed(float(value))} ({answers})" if value is not None else f"– ({answers})"
+    return _marked(f"{signed(float(value))} ({answers})", answers, needed) if value is not None else f"– ({answers})"
+
+
+def _marked(figure: str, answers: int, needed: int) -> str:
+    """A figure of fewer answers than its minimum: indicative, greyed, the minimum in its title."""
+    if answers >= needed:
+        return figure
+    return Html(f'<span class="indicative" title="indicative: fewer than {needed} answers">{text(figure)}</span>')
 
 
 def _place(row: dict[str, Any]) -> str:
     return "top" if row["is_top"] else "bottom" if row["is_bottom"] else "middle"
 
 
-def _component(row: dict[str, Any], name: str) -> str:
+def _component(row: dict[str, Any], name: str, needed: int) -> str:
     score, answers = row[f"{name}_score"], row[f"{name}_answers"] or 0
-    return f"{number(float(score))} ({answers})" if score is not None else f"– ({answers})"
+    return _marked(f"{number(float(score))} ({answers})", answers, needed) if score is not None else f"– ({answers})"
 
 
 def _improvement(destination: Destination, period: str) -> str:
