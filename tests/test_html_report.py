@@ -493,11 +493,14 @@ def test_the_criteria_heatmap_holds_each_stores_mean_per_criterion(whole):
     criteria = sorted(["Greeting (of 10)", CRITERION])
     means = {"Greeting (of 10)": greeting, CRITERION: smile}
     assert page.tables["criteria-mystery_shop"][0] == ["store", *criteria]
-    assert page.body("criteria-mystery_shop") == [
-        [name, *(one(sum(means[c][ids[name]]) / len(means[c][ids[name]])) for c in criteria)] for name in names
-    ]
+    assert page.body("criteria-mystery_shop") == [  # each mean with the visits behind it, as the ranking's figures
+        [name, *(f"{one(sum(means[c][ids[name]]) / len(means[c][ids[name]]))} ({len(means[c][ids[name]])})"
+                 for c in criteria)] for name in names
+    ]  # fmt: skip
     [heat] = figure_data(html, "criteria-mystery_shop")
-    assert [[one(z) for z in row] for row in heat["z"]] == [row[1:] for row in page.body("criteria-mystery_shop")]
+    assert [[f"{one(z)} ({n})" for z, n in zip(row, counts, strict=True)] for row, counts in
+            zip(heat["z"], heat["customdata"], strict=True)] == [row[1:] for row in page.body("criteria-mystery_shop")]
+    assert "n = %{customdata}" in heat["hovertemplate"]  # fmt: skip
 
 
 def test_each_store_shows_its_newest_three_comments(whole):
@@ -536,7 +539,7 @@ def assert_stores_named(page, names: dict[str, str]) -> None:
     assert page.body("detractor-queue") == [[str(cell) for cell in row] for row in rows]
     greeting = {names[store]: [100 * g / 10 for _, _, s, _, g, _, _ in VISITS if s == store] for store in STORES}
     assert [row[:2] for row in page.body("criteria-mystery_shop")] == [
-        [name, one(sum(greeting[name]) / len(greeting[name]))] for name in sorted(greeting)
+        [name, f"{one(sum(greeting[name]) / len(greeting[name]))} ({len(greeting[name])})"] for name in sorted(greeting)
     ]
     written = [(when, store, text) for _, when, store, _, _, text in CUSTOMERS if text]
     written += [(when, store, notes) for _, when, store, *_, notes in VISITS if notes]

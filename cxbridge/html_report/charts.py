@@ -130,14 +130,16 @@ def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, 
 
 
 def heatmap(chart_id: str, title: str, stores: Sequence[str], criteria: Sequence[str],
-            scores: Sequence[Sequence[float | None]]) -> str:  # fmt: skip
-    """Stores × criteria, each cell the mean 0–100 score, written in the cell."""
+            scores: Sequence[Sequence[float | None]], counts: Sequence[Sequence[int]]) -> str:  # fmt: skip
+    """Stores × criteria, each cell the mean 0–100 score, written in the cell; hovering it shows
+    the scores behind it (`counts`)."""
     import plotly.graph_objects as go
 
     figure = go.Figure(go.Heatmap(
         z=[list(row) for row in scores], x=[label(name) for name in criteria], y=[label(name) for name in stores],
-        zmin=0, zmax=100, colorscale="RdYlGn", texttemplate="%{z:.0f}", xgap=2, ygap=2,
-        hovertemplate="%{y} · %{x}: %{z:.1f}<extra></extra>", colorbar={"title": {"text": "0–100"}},
+        customdata=[list(row) for row in counts], zmin=0, zmax=100, colorscale="RdYlGn", texttemplate="%{z:.0f}",
+        xgap=2, ygap=2, hovertemplate="%{y} · %{x}: %{z:.1f}, n = %{customdata}<extra></extra>",
+        colorbar={"title": {"text": "0–100"}},
     ))  # fmt: skip
     height = 120 + 28 * len(stores)
     figure.update_layout(**_layout(title, height, yaxis={"type": "category", "autorange": "reversed",

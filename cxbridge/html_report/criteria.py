@@ -10,7 +10,7 @@ from cxbridge.reporting import Parameters, ReportOptions, record_filters
 from cxbridge.sql_parts import store_label, store_names
 
 from . import charts
-from .markup import empty, section, table
+from .markup import empty, number, section, table
 
 PROGRAMS = {"mystery_shop": "Mystery-shop criteria", "audit": "Audit criteria"}
 
@@ -32,7 +32,8 @@ GROUP BY f.program, {store_label("f")}, COALESCE(s.question_text, s.question_id)
 
 def render(destination: Destination, options: ReportOptions) -> str:
     rows = criterion_scores(destination, options)
-    note = "Each cell is the mean score (0–100) of the store's visits or audits on that criterion."
+    note = ("Each cell is the mean score (0–100) of the store's visits or audits on that criterion; hovering it, "
+            "and the figures under the chart, show how many (n).")  # fmt: skip
     if not rows:
         message = 'No mystery-shop or audit criteria (metric = "criterion") in the records shown.'
         return section("Criteria", "criteria", empty(message), note=note)
@@ -47,9 +48,17 @@ def render(destination: Destination, options: ReportOptions) -> str:
 def _heatmap(program: str, title: str, rows: list[dict[str, Any]]) -> str:
     stores = sorted({str(row["store"]) for row in rows})
     criteria = list(dict.fromkeys(str(row["criterion"]) for row in sorted(rows, key=lambda row: str(row["criterion"]))))
-    cells = {(str(row["store"]), str(row["criterion"])): float(row["score"]) for row in rows}
-    scores = [[cells.get((store, criterion)) for criterion in criteria] for store in stores]
-    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores)
-    figures = table(["store", *criteria], [[store, *row] for store, row in zip(stores, scores, strict=True)],
+    cells = {(str(row["store"]), str(row["criterion"])): (float(row["score"]), int(row["scores"])) for row in rows}
+    found = [[cells.get((store, criterion), (None, 0)) for criterion in criteria] for store in stores]
+    scores = [[score for score, _ in row] for row in found]
+    counts = [[count for _, count in row] for row in found]
+    chart = charts.heatmap(f"criteria-{program}", title, stores, criteria, scores, counts)
+    figures = table(["store", *criteria], [[store, *(_cell(score, count) for score, count in row)]
+                                           for store, row in zip(stores, found, strict=True)],
                     name=f"criteria-{program}")  # fmt: skip
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
+
+
+def _cell(score: float | None, count: int) -> str:
+    """A cell's mean with the visits or audits behind it, as the ranking writes its figures."""
+    return "" if score is None else f"{number(score)} ({count})"
