@@ -32,8 +32,8 @@ def report(
     """Each program's own figures (customer NPS, CSAT, CES; eNPS; mystery-shop and audit scores)
     by a time bucket or a dimension, of some programs and sources only if asked; `since` is the
     first local day counted, `until` the first day left out (a date, a datetime at midnight or
-    'YYYY-MM-DD'); `intervals` adds each figure's 95 % interval and, by a time bucket, whether its
-    change is significant."""
+    'YYYY-MM-DD'); `intervals` adds each figure's 95 % interval, whether it is `indicative` (fewer
+    than 5 answers) and, by a time bucket, whether its change is significant."""
     from cxbridge.reporting import report_rows
 
     options = _report_options(by, metric, program, source, since, until, intervals=intervals)

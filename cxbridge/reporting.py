@@ -92,8 +92,9 @@ class ReportOptions:
     since: date | None = None
     until: date | None = None
     intervals: bool = False
-    """Add each figure's 95 % interval and, by a time bucket, its change since the bucket before
-    and whether that change is significant (`cxbridge.intervals`)."""
+    """Add each figure's 95 % interval, whether it is `indicative` (`MIN_BASE`) and, by a time
+    bucket, its change since the bucket before and whether that change is significant
+    (`cxbridge.intervals`)."""
 
     def __post_init__(self) -> None:
         if self.by not in BY:
