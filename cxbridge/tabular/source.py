@@ -13,7 +13,7 @@ name as shown (`SourceFile.in_cursor`, `file_names`: an address in it as its key
 file is not read again; a CSV file that grew by appending is read on from where the last read
 ended (rows keyed by their content count the keys of the rows read before: `_file_rows`);
 any other change reads the file again, and the engine's content hash writes only the rows that
-are new or changed.
+are new or changed. Which state is a file's, under which of its names: `file_cursor`.
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from functools import cached_property, partial
-from pathlib import Path
 from typing import Any
 
 from cxbridge import exports
 from cxbridge.errors import ConfigError, DataError, SourceError
 from cxbridge.events import ReadProgress
-from cxbridge.exports import qualtrics_fields
 from cxbridge.exports.qualtrics_fields import LEFT_OUT, TERMINATE_FLAG, not_feedback, test_responses_column
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import FeedbackRecord
@@ -42,18 +40,19 @@ from cxbridge.tabular.config import FileSourceConfig
 from cxbridge.tabular.delimited import RowNeverEnds
 from cxbridge.tabular.cells import DateOrder
 from cxbridge.tabular.file_names import FileNames
-from cxbridge.tabular.file_state import Plan, folder_key, plan, saved_for, state_after_read
+from cxbridge.tabular.file_cursor import FileCursor
+from cxbridge.tabular.file_state import Plan, state_after_read
 from cxbridge.tabular.files import SourceFile, below, find_files, nothing_in
 from cxbridge.tabular.reading import MappingError, SourceHeaders, open_tables
-from cxbridge.tabular import key_tables
 from cxbridge.tabular.named_columns import NOTHING, NamedColumns
 from cxbridge.tabular.source_dates import Evidence, SourceDates
 from cxbridge.tabular.row_keys import NO_KEYS, KeyTable, RepeatedIds, RowKeys
 from cxbridge.tabular.rows import RowNormalizer
-from cxbridge.tabular.grid import ReadPosition
 from cxbridge.tabular.populations import OtherPopulations
+from cxbridge.tabular.read_progress import FilesRead
+from cxbridge.tabular.replayed_rows import ReplayScrubs, replayed_status
 from cxbridge.tabular.scale_change import ScaleChange
-from cxbridge.tabular.table import Column, Table, header_key
+from cxbridge.tabular.table import Table, header_key
 from cxbridge.tabular.table_warnings import absent_scores, repeated_ids, status_ignored, unmapped_scores
 from cxbridge.tabular.unanswered import Unanswered
 from cxbridge.tabular.values import SCREENED_OUT, screened_out
@@ -94,12 +93,14 @@ class FileStream(Stream):
         self._text = False  # the table being read holds only text (`Table.text`)
         self._text_scrub: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # its rows' scrub, once made
         self.names = FileNames(source)  # how files and what they hold are named (`file_names`)
+        self.cursor = FileCursor(self.names, self._config_hash, base_dir=source.context.base_dir,
+                                 root=self.config.cursor_root)  # which state the cursor keeps is each file's
         self._scrub: Scrubber | None = None  # the sync's scrubber: an id shown in a warning is the id stored
         self._table_scrub: Scrubber | None = None  # it, with the columns named by header in the table being read
         self._entries: NamedColumns | None = None  # what `personal` and `ignore` named in the tables read
         self._status: str | None = None  # the Status column of the Qualtrics export being read, to leave out tests
         self._reading = False  # rows come from `read`, not from quarantine (a replay)
-        self._replay_scrubs: dict[tuple[str, ...], Scrubber] = {}  # by the keys of a replayed row
+        self._replay_scrubs = ReplayScrubs()  # the scrubbers of quarantined rows replayed
 
     @cached_property
     def normalizer(self) -> RowNormalizer:
@@ -142,9 +143,9 @@ class FileStream(Stream):
         saved, problems, failing = self.names.saved_files(cursor, files), [], []
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         entries = NamedColumns(self.config, source=self.source.context.name)
-        twice = self._named_twice(files)
+        twice = self.cursor.named_twice(files)
         for file in files:
-            if self._plan(file, saved, twice).action == "skip":
+            if self.cursor.plan(file, saved, twice, keys=self._keys_of_dataset).action == "skip":
                 continue
             if file.path.stat().st_size == 0:
                 failing.append(f"{nothing_in(file)}: a sync imports nothing from it")
@@ -178,61 +179,11 @@ class FileStream(Stream):
             "to key rows by their content"
         )
 
-    def _plan(self, file: SourceFile, saved: dict[str, Any], twice: dict[str, str]) -> Plan:
-        """Pass the file over, read on from where the last read ended, or read it whole (see
-        `file_state`): by its own state; by the one kept under its other name (`_other_name`)
-        when it has none, or when that name is the file's too (`twice`) — the further along of
-        the two, as far as the file's bytes confirm the other. Neither is taken when it is
-        another file's (`saved_for`): of another identity — but under a synced file's other name,
-        that of the file an import read at its path (its name) — or, found by a path from a
-        folder (an import's own name, a synced file's other name), saved for that path from another."""
-        appendable, named = file.kind == "delimited", self.names.name(file.in_cursor)
-        identity = self.names.name(file.identity)
-        at_path = {identity, self.names.name(file.path.name)} if file.cursor_name is None else {identity}
-        own = saved_for(saved.get(named), {identity}, folder=self._root(file), keys=self._keys_of_dataset)
-        base = self.source.context.base_dir if file.cursor_name is None else None
-        other = saved_for(saved.get(self.names.name(self._other_name(file))), at_path, folder=base,
-                          keys=self._keys_of_dataset)  # fmt: skip
-        plans = [] if own is None else [plan(file, own, self._config_hash, appendable=appendable)]
-        if own is None or (named in twice and other is not None):
-            plans.append(plan(file, other, self._config_hash, appendable=appendable, by_content=True))
-        return max(plans, key=lambda todo: todo.reach)  # the first (its own) of two as far along
-
-    def _other_name(self, file: SourceFile) -> str:
-        """The name the other way of reading files keeps the file's state by, maybe another
-        file's: an imported file's, its name alone (as an earlier cxbridge's import and a sync of
-        its folder name it); a synced one's, its path from the config's folder (as an import names it)."""
-        return file.identity if file.cursor_name is not None else below(file.path, self.source.context.base_dir)
-
-    def _root(self, file: SourceFile) -> Path | None:
-        """The folder an imported file's name in the cursor is a path from (`cursor_root`); None
-        for a file named by its identity."""
-        return self.config.cursor_root if file.cursor_name is not None else None
-
-    def _folder(self, file: SourceFile) -> str | None:
-        """The `folder_key` of `_root`, to save: the one the file's state holds, when it names that folder."""
-        root, saved = self._root(file), self._saved.get(self.names.name(file.in_cursor))
-        if root is None:
-            return None
-        return folder_key(root, saved=saved.get("folder") if isinstance(saved, dict) else None,
-                          keys=self._keys_of_dataset)  # fmt: skip
-
     @property
     def _keys_of_dataset(self) -> RespondentKeys | None:
         """The dataset's respondent keys, which key an import's folder when their salt is kept out of
         the destination: the sync's (its scrubber's), else those the check pass knows."""
         return self._scrub.keys if self._scrub is not None else self.source.respondent_keys
-
-    def _named_twice(self, files: list[SourceFile]) -> dict[str, str]:
-        """Each file's name in the cursor → its other name, where that name is the file's too: a
-        cursor saved before 2026-12-07 by `sync`, then `import data/x.csv` of the file the source
-        reads, keeps it under both (folded into one by the next read: `_plan`, `final_cursor`). Not
-        an import's file no configured source names, whose other name (its name alone) may be another
-        file's, nor where the other name is another file's own."""
-        own = {file.identity: self.names.name(file.in_cursor) for file in files}
-        others = {own[file.identity]: self.names.name(self._other_name(file)) for file in files
-                  if file.cursor_name is None}  # fmt: skip
-        return {named: other for named, other in others.items() if other not in own.values()}
 
     def named(self, files: list[SourceFile]) -> list[SourceFile]:
         """`files` named as the sync shows them from now on (`FileNames.named`)."""
@@ -245,12 +196,12 @@ class FileStream(Stream):
         self._entries = NamedColumns(self.config, source=self.source.context.name)
         self._saved = self.names.saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
-        self._twice = self._named_twice(files)
-        plans = {file.identity: self._plan(file, self._saved, self._twice) for file in files}
+        self._twice = self.cursor.named_twice(files)
+        plans = {file.identity: self.cursor.plan(file, self._saved, self._twice, keys=self._keys_of_dataset) for file in files}
         for file in files:
             if (done := plans[file.identity]).action == "skip" and done.state is not None:
                 kept = replace(done.state, identity=self.names.name(file.identity),  # its time, when only that changed
-                               folder=self._folder(file))  # fmt: skip
+                               folder=self.cursor.folder(file, self._saved, keys=self._keys_of_dataset))  # fmt: skip
                 self._read[self.names.name(file.in_cursor)] = kept.to_cursor()
         todo = [file for file in files if plans[file.identity].action != "skip"]
         dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
@@ -275,8 +226,8 @@ class FileStream(Stream):
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
             self._read[self.names.name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
-                keys=self._keep_keys(file, plans[file.identity]), identity=self.names.name(file.identity),
-                folder=self._folder(file),
+                keys=self.cursor.keep_keys(file, plans[file.identity], self._keys, whole=self._whole), identity=self.names.name(file.identity),
+                folder=self.cursor.folder(file, self._saved, keys=self._keys_of_dataset),
             ).to_cursor()  # fmt: skip
         if len(self.failures) == 1 and len(files) == 1:
             raise SourceError(self.failures[0])
@@ -332,9 +283,7 @@ class FileStream(Stream):
         return [*found, *read, *labels]
 
     def final_cursor(self, cursor: Any) -> Any:
-        kept = {**self._saved, **self._read}
-        folded = [other for named, other in self._twice.items() if named in kept]  # the file kept once
-        files = {"files": dict(sorted((name, state) for name, state in kept.items() if name not in folded))}
+        files = {"files": self.cursor.kept_once(self._saved, self._read, self._twice)}
         dates = self.normalizer.dates.to_cursor() if "normalizer" in self.__dict__ else None
         return {**files, "date_order": dates} if dates else files
 
@@ -352,7 +301,7 @@ class FileStream(Stream):
         keyed by their content count the keys of the rows before them: from the key table the
         last read kept (`key_tables`), else by reading the part read before again for its keys
         alone (nothing of it normalized)."""
-        before = self._key_table(file, todo)
+        before = self.cursor.keys_read_before(file, todo, by_id=bool(self.config.columns.id))
         recount = todo.resume is not None and not self.config.columns.id and before is None
         resume = None if recount else todo.resume
         after = todo.resume[1] if recount and todo.resume is not None else 0
@@ -373,22 +322,6 @@ class FileStream(Stream):
             yield from self._table_rows(table, after=after, before=before or NO_KEYS, named=named,
                                         whole=todo.resume is None)  # fmt: skip
             self._whole = table.position.whole
-
-    def _key_table(self, file: SourceFile, todo: Plan) -> KeyTable | None:
-        """The keys of the rows read before, for a file read on whose rows are keyed by content,
-        when the key table the cursor names is at hand."""
-        if todo.resume is None or self.config.columns.id or todo.state is None or todo.state.keys is None:
-            return None
-        return key_tables.load(todo.state.keys, owner=key_tables.owner_of(file.path, self._config_hash))
-
-    def _keep_keys(self, file: SourceFile, todo: Plan) -> str | None:
-        """Keep the key table of the file's rows up to its last whole record, for the next read
-        on; its name, or None (rows with ids of their own, files not read on, no cache)."""
-        if self._keys is None or not self._keys.keyed or self._whole is None:
-            return None
-        keep = todo.state.keys if todo.state is not None else None
-        owner = key_tables.owner_of(file.path, self._config_hash)
-        return key_tables.save(self._keys.through(self._whole[1]), owner=owner, keep=keep)
 
     def _table_rows(
         self, table: Table, *, after: int = 0, before: KeyTable = NO_KEYS, named: PersonalFields = NOTHING,
@@ -459,36 +392,12 @@ class FileStream(Stream):
         by the Status column of the table being read, or of a quarantined row replayed; and a
         response the survey turned away, by the mapped status column or Qualtrics' `Q_TerminateFlag`."""
         values = raw["values"]
-        status = self._status if self._reading else self._replayed_status(raw)
+        status = self._status if self._reading else replayed_status(self.config, raw)
         if status is not None and not_feedback(values.get(status)):
             return LEFT_OUT
         if any(screened_out(values.get(key)) for key in (header_key(self.config.columns.status), TERMINATE_FLAG)):
             return SCREENED_OUT
         return None
-
-    def _replayed_status(self, raw: dict[str, Any]) -> str | None:
-        """The Status key of a quarantined row replayed (no table read), for a Qualtrics export's."""
-        return qualtrics_fields.STATUS if self._qualtrics(raw) and not self.config.include_test_responses else None
-
-    def _qualtrics(self, raw: dict[str, Any]) -> bool:
-        """Whether a quarantined row is a Qualtrics export's: by the source's format — with format
-        auto, a row keyed by Qualtrics' response id (`_recordId`)."""
-        config = self.config
-        return config.format in qualtrics_fields.FORMATS or (config.format == "auto" and "_recordId" in raw["values"])
-
-    def _replay_scrub(self, scrub: Scrubber, raw: dict[str, Any]) -> Scrubber:
-        """The scrubber of a quarantined row replayed: no table is read, so the columns `personal`
-        and `ignore` name by header are found among the row's keys as a table's would be — each
-        with the question text the definition gives it, a Qualtrics export's by its names too."""
-        if not (self.config.personal or self.config.ignore) or not isinstance(raw.get("values"), dict):
-            return scrub
-        keys = tuple(raw["values"])
-        if keys not in self._replay_scrubs:
-            meaning = self.definition.meaning if self.definition is not None else None
-            columns = [Column(key, text=getattr(meaning and meaning(key), "text", None)) for key in keys]
-            named, _ = self.config.named_by_header(columns, qualtrics=self._qualtrics(raw))
-            self._replay_scrubs[keys] = scrub.adding(named) if named.personal or named.ignored else scrub
-        return self._replay_scrubs[keys]
 
     def native_id(self, raw: dict[str, Any]) -> str:
         if not raw.get("id"):
@@ -507,7 +416,7 @@ class FileStream(Stream):
 
         def scrubbed(raw: dict[str, Any]) -> dict[str, Any]:
             if not self._reading:  # a quarantined row replayed
-                return self._replay_scrub(scrub, raw)(raw)
+                return self._replay_scrubs.scrub(scrub, raw, self.config, self.definition)(raw)
             rows = self._text_scrub  # set only while a text table is read
             if rows is not None:
                 return rows(raw)
@@ -542,27 +451,6 @@ class FileStream(Stream):
 
     def _reference_rows(self, builder: Any, raw: dict[str, Any], ingested_at: str, run_id: str) -> RecordRows:
         return to_rows(self.normalize(raw, builder), ingested_at=ingested_at, run_id=run_id)
-
-
-class FilesRead:
-    """How many bytes of a stream's files have been read: those of the files done, and the
-    share of the file being read that its table's reader has got to."""
-
-    def __init__(self, files: list[SourceFile]):
-        self.sizes = {file.identity: file.path.stat().st_size for file in files}
-        self.done = 0
-        self.current: tuple[int, ReadPosition] | None = None
-
-    def reading(self, file: SourceFile, table: Table) -> None:
-        self.current = (self.sizes[file.identity], table.position)
-
-    def finished(self, file: SourceFile) -> None:
-        self.done += self.sizes[file.identity]
-        self.current = None
-
-    def now(self) -> ReadProgress:
-        within = int(self.current[0] * self.current[1].share) if self.current else 0
-        return ReadProgress(done=self.done + within, total=sum(self.sizes.values()))
 
 
 def _failure(exc: SourceError, *, rows_kept: bool) -> str:
