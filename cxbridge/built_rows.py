@@ -5,7 +5,7 @@ a stream hands it the same few answers and field values over and over. `BuiltRow
 what a stream would hand `build` and gives the `RecordRows` that `to_rows(build(…))` gives, from
 what each distinct part gave the first time: an answer's member of the answers' JSON, its score
 row (validated by `Score`) and the primary columns it fills, a comment, a field's value as the
-record validates it. The pieces are the file sources' compiled ones (`cxbridge.tabular.compiled_rows`).
+record validates it. The pieces are the file sources' compiled ones (`cxbridge.compiled_pieces`).
 
 Anything out of the ordinary — an answer that does not score, a value the schema refuses, a
 field this path does not make, a time without a zone — returns None: the record then goes the
@@ -26,16 +26,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from cxbridge.compiled_pieces import (
+    DISTINCT, REFUSED, SCORE_ROW, Fallback, FirstChecked, answer_entry, field_validator, json_member, primary_columns,
+    remembered, score_parts, score_tails,
+)  # fmt: skip
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
 from cxbridge.normalize import AnswerInput, RecordBuilder, primaries, comment_text
 from cxbridge.record_comment import record_comment
 from cxbridge.records import _RESPONDENT_OF_PROGRAM, Comment, FeedbackRecord, Program, store_id
 from cxbridge.tables import CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows
-from cxbridge.tabular.compiled_rows import (
-    _REFUSED, _SCORE_ROW, DISTINCT, Fallback, FirstChecked, _adapter, _answer, _member, _remembered, primary_columns,
-    score_parts,
-)  # fmt: skip
 from cxbridge.timestamps import format_timestamp, local_date
 
 log = logging.getLogger("cxbridge.normalize")
@@ -144,10 +144,10 @@ class BuiltRows:
                     continue
                 raise Fallback  # a field made here, or none of the record's
             try:
-                found = memo.get((type(value), value), _REFUSED)
+                found = memo.get((type(value), value), REFUSED)
             except TypeError:  # unhashable
-                found = _REFUSED
-            out[name] = _remembered(memo, (type(value), value), self._valid, name, value) if found is _REFUSED else found
+                found = REFUSED
+            out[name] = remembered(memo, (type(value), value), self._valid, name, value) if found is REFUSED else found
         if values.get("respondent_type") is None:
             out["respondent_type"] = _RESPONDENT_OF_PROGRAM[out["program"]]
         out["location_id"] = store_id(out["location_id"], out["location_name"])
@@ -166,7 +166,7 @@ class BuiltRows:
                 raise Fallback
             out["submitted_at"], out["submitted_local_date"] = format_timestamp(submitted_at), day.isoformat()  # type: ignore[union-attr]
         if (updated := values.get("updated_at")) is not None:
-            out["updated_at"] = _remembered(self.updated, (type(updated), updated), self._stamp, "updated_at", updated)
+            out["updated_at"] = remembered(self.updated, (type(updated), updated), self._stamp, "updated_at", updated)
         wave = values.get("wave")
         if wave is not None or self.periods:
             wave = b._wave(wave, day)
@@ -203,8 +203,8 @@ class BuiltRows:
         if columns is None:
             raise Fallback
         out.update(columns)
-        # `score_rows_of`'s rows and bytes, their parts but the record id joined once per set
-        head = _SCORE_ROW + marshal.dumps(rid, 0)
+        # `score_tails`' rows and bytes with the record id put in front, joined once per set
+        head = SCORE_ROW + marshal.dumps(rid, 0)
         return text, list(map(add, repeat((rid,)), tails)), head.join(written), [(rid, *c) for c in comments]
 
     def _answer_set(self, answers: Sequence[AnswerInput], employees: bool, namespace: str) -> tuple[Any, ...]:
@@ -243,7 +243,7 @@ class BuiltRows:
         """What a record's scored answers (`_answer_parts`' pairs, in order) make, the same for
         every record holding the same pairs: (the pairs, the primary columns they fill — None
         when the record goes the reference way —, the score rows without record id, and the
-        rows as the content hash writes them, each after a first empty part: `score_rows_of`'s
+        rows as the content hash writes them, each after a first empty part: `score_tails`'
         rows and bytes, the record's id (and its row's head) put in front of each)."""
         pairs = tuple(scored)
         if employees and len({id(pair) for pair in scored}) < len(scored):
@@ -261,9 +261,8 @@ class BuiltRows:
                     primary.add(len(scores))
                 scores.append(pair[2])
                 packs.append(pair[3])
-        tails = tuple((*score[:-1], at in primary, score[-1]) for at, score in enumerate(scores))
-        written = [b""] + [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
-        return pairs, columns, tails, written
+        tails, written = score_tails(scores, packs, primary)
+        return pairs, columns, tuple(tails), [b"", *written]
 
     def _remember(self, memo: dict[int, Any], answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
         """What `answer` makes in every record holding it (kept while fewer than DISTINCT are):
@@ -284,7 +283,7 @@ class BuiltRows:
     def _answer_parts(self, answer: AnswerInput, employees: bool, namespace: str) -> tuple[Any, ...]:
         b = self.builder
         used = b.of_population(answer, employees=employees)
-        member = _member(used.question_id, _answer(used))
+        member = json_member(used.question_id, answer_entry(used))
         if used.spec is not None:
             result = b._score(used)
             if not result:
@@ -307,5 +306,5 @@ class BuiltRows:
         """A feedback field's value as the record keeps it (ValidationError when it would refuse it)."""
         adapter = self.adapters.get(name)
         if adapter is None:
-            adapter = self.adapters[name] = _adapter(name)
+            adapter = self.adapters[name] = field_validator(name)
         return adapter(value)

@@ -21,22 +21,24 @@ import logging
 import marshal
 from collections.abc import Callable
 from datetime import date
-from enum import Enum
 from json.encoder import encode_basestring
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
+from cxbridge.compiled_pieces import (
+    REFUSED, SCORE_ROW, UNSEEN, Fallback, FirstChecked, answer_entry, field_validator, json_member, primary_columns,
+    remembered, score_parts, score_tails,
+)  # fmt: skip
 from cxbridge.errors import DataError
 from cxbridge.identity import record_ids
 from cxbridge.json_text import is_plain, plain_json
-from cxbridge.metrics import nps_category
-from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, score_row, comment_text
+from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, RecordBuilder, comment_text
 from cxbridge.record_comment import record_comment
-from cxbridge.records import Answer, FeedbackRecord, Program, Score, store_id
+from cxbridge.records import FeedbackRecord, Program, store_id
 from cxbridge.tables import (
-    CONTENT_COLUMNS, SCORE_COLUMNS, RecordRows, content_rows, packed, packed_row, to_json, to_rows,
+    CONTENT_COLUMNS, RecordRows, content_rows, to_json, to_rows,
 )  # fmt: skip
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.config import FIELD_COLUMNS
@@ -48,11 +50,6 @@ log = logging.getLogger("cxbridge.files")
 Reference = Callable[[dict[str, Any], str, str], RecordRows]
 """The reference path for one raw row, its ingestion time and run: `to_rows(stream.normalize(raw, builder), …)`."""
 
-DISTINCT = 4096
-"""Results remembered per column: cells past that many distinct ones are converted each time."""
-
-_REFUSED = object()  # a remembered cell that sends its row the reference way
-_UNSEEN = object()
 _AT = {column: at for at, column in enumerate(CONTENT_COLUMNS)}  # a feedback column's place in a row
 _SOURCE_RECORD_ID, _SUBMITTED, _LOCAL_DATE = _AT["source_record_id"], _AT["submitted_at"], _AT["submitted_local_date"]
 _UPDATED, _WAVE, _SURVEY, _KEY = _AT["updated_at"], _AT["wave"], _AT["survey_id"], _AT["respondent_key"]
@@ -62,36 +59,6 @@ _SCORED_AT = sorted(_AT[name] for column in set(PRIMARY_COLUMN_OF.values()) for 
                     "nps_group") if name in _AT)  # fmt: skip
 _SCORED = slice(_SCORED_AT[0], _SCORED_AT[-1] + 1)  # the columns primary scores fill, one run: set by one assignment
 assert not set(range(_SCORED.start, _SCORED.stop)) & {_AT[name] for name in FIELD_COLUMNS if name in _AT}
-_SCORE_TAIL = SCORE_COLUMNS[1:]  # a score row without its record id
-_SCORE_ROW = packed_row(len(SCORE_COLUMNS), b"")
-
-
-class Fallback(Exception):
-    """This row goes the reference way."""
-
-
-class FirstChecked:
-    """A fast path's first rows compared with the reference path's (`left` of them still to
-    compare): the first difference turns the fast path off (`on`) for the rest of its stream,
-    with one warning, and the reference's rows (None: it quarantines the record) are used."""
-
-    def __init__(self, count: int):
-        self.left = count
-        self.on = True
-
-    def __call__(self, rows: RecordRows, reference: Callable[[], RecordRows], log: logging.Logger, warning: str,
-                 *args: Any) -> RecordRows | None:  # fmt: skip
-        """`rows` when `reference()` makes the same, else the reference's rows."""
-        self.left -= 1
-        try:
-            expected = reference()
-        except DataError:
-            expected = None
-        if expected == rows:
-            return rows
-        self.on = False
-        log.warning(warning, *args)
-        return expected
 
 
 class CompiledRows:
@@ -232,11 +199,11 @@ class CompiledRows:
             cells = tuple(map(values.get, self.field_columns))
         key = cells if text else (cells, tuple(map(type, cells)))
         try:
-            row = self.field_rows.get(key, _UNSEEN)
+            row = self.field_rows.get(key, UNSEEN)
         except TypeError:  # an unhashable cell
-            row = _UNSEEN
-        if row is _UNSEEN or row is _REFUSED:
-            row = _remembered(self.field_rows, key, self._fields, cells)
+            row = UNSEEN
+        if row is UNSEEN or row is REFUSED:
+            row = remembered(self.field_rows, key, self._fields, cells)
         return row.copy()
 
     def _fields(self, cells: tuple[Any, ...]) -> list[Any]:
@@ -244,7 +211,7 @@ class CompiledRows:
         places = zip(self.fields, self.field_at, self.field_names, self.field_columns, cells)
         for memo, at, name, column, value in places:
             if value is not None:
-                row[at] = _remembered(memo, (type(value), value), self._field, name, value, column)
+                row[at] = remembered(memo, (type(value), value), self._field, name, value, column)
         row[_LOCATION] = store_id(row[_LOCATION], row[_LOCATION_NAME])
         return row
 
@@ -252,7 +219,7 @@ class CompiledRows:
         """The row's submitted and updated times as stored; the local day it was submitted (each
         cell remembered as `_field_row` remembers its cells)."""
         if self.updated is not None and (value := values.get(self.updated)) is not None:
-            stamp = _remembered(self.updated_stamps, (type(value), value), self._read_stamp, values, "updated_at",
+            stamp = remembered(self.updated_stamps, (type(value), value), self._read_stamp, values, "updated_at",
                                 False)  # fmt: skip
             if stamp is not None:
                 out[_UPDATED] = stamp[0]
@@ -261,11 +228,11 @@ class CompiledRows:
         value = values.get(self.submitted)
         key = value if text else (type(value), value)
         try:
-            stamp = self.submitted_stamps.get(key, _UNSEEN)
+            stamp = self.submitted_stamps.get(key, UNSEEN)
         except TypeError:  # an unhashable cell
-            stamp = _UNSEEN
-        if stamp is _UNSEEN or stamp is _REFUSED:
-            stamp = _remembered(self.submitted_stamps, key, self._read_stamp, values, "submitted_at", True)
+            stamp = UNSEEN
+        if stamp is UNSEEN or stamp is REFUSED:
+            stamp = remembered(self.submitted_stamps, key, self._read_stamp, values, "submitted_at", True)
         if stamp is None:
             return None
         out[_SUBMITTED], out[_LOCAL_DATE], day = stamp
@@ -304,14 +271,14 @@ class CompiledRows:
             else:  # a table of text: its cells are text or None (see `_field_row`)
                 marks, key = self.no_marks, (cells, namespace) if text else (cells, tuple(map(type, cells)), namespace)
             try:
-                found = self.metric_answers.get(key, _UNSEEN)
+                found = self.metric_answers.get(key, UNSEEN)
             except TypeError:  # an unhashable cell
-                found = _UNSEEN
-            if found is _UNSEEN or found is _REFUSED:
-                found = _remembered(self.metric_answers, key, self._metric_answers, cells, marks, namespace)
+                found = UNSEEN
+            if found is UNSEEN or found is REFUSED:
+                found = remembered(self.metric_answers, key, self._metric_answers, cells, marks, namespace)
             members, head, tails, packs, out[_SCORED] = found
             scores = [(rid,) + tail for tail in tails]
-            start = _SCORE_ROW + marshal.dumps(rid, 0)
+            start = SCORE_ROW + marshal.dumps(rid, 0)
             packed_scores = start + start.join(packs) if packs else b""
         else:
             members, head, scores, packed_scores = [], "{", [], b""
@@ -331,7 +298,7 @@ class CompiledRows:
             out[_COMMENT] = record_comment(((c[1], c[3]) for c in comments), self.comment_from)
         for column, memo in self.questions:
             value, label = values.get(column), labels.get(column) if labels else None
-            more.append(_remembered(memo, (type(value), value, type(label), label), self._question, column,
+            more.append(remembered(memo, (type(value), value, type(label), label), self._question, column,
                                     value, label))  # fmt: skip
         if not self.distinct:  # a question answered twice keeps its first place and its last answer
             members = list(dict(zip(self.answer_keys, [*members, *more])).values())
@@ -354,7 +321,7 @@ class CompiledRows:
         for memo, fills, (column, metric), value, label in zip(self.cells, self.primary, self.normalizer.metrics,
                                                                 cells, marks):  # fmt: skip
             key = (type(value), value, type(label), label, namespace)
-            question, answer, score, columns, pack = _remembered(memo, key, self._metric_cell, column, metric,
+            question, answer, score, columns, pack = remembered(memo, key, self._metric_cell, column, metric,
                                                                  value, label, namespace)  # fmt: skip
             if question != column:  # the answers' JSON is laid out by column
                 raise Fallback
@@ -371,8 +338,7 @@ class CompiledRows:
             for name, value in columns.items():
                 placed[_AT[name] - _SCORED.start] = value
         primary = {index for index, _ in chosen.values()}
-        tails = [(*score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
-        packed_tails = [items + (b"T" if at in primary else b"F") + last for at, (items, last) in enumerate(packs)]
+        tails, packed_tails = score_tails(scores, packs, primary)
         return members, "{" + ",".join(members), tails, packed_tails, placed
 
     def _attributes(self, values: dict[str, Any], text: bool = False) -> str:
@@ -397,18 +363,18 @@ class CompiledRows:
                 members.append(head + encode_basestring(value))
             else:
                 memo = self.attribute_cells.setdefault(column, {})
-                members.append(_remembered(memo, (type(value), value), self._attribute, column, value))
+                members.append(remembered(memo, (type(value), value), self._attribute, column, value))
         return "{" + ",".join(members) + "}"
 
     def _attribute_plan(self, values: dict[str, Any]) -> list[tuple[str, str, bool]]:
         """The attribute columns of rows with these columns: each with its JSON member's head and
         whether its text is written as it is (not a timestamp column)."""
         n = self.normalizer
-        return [(column, _member(column, None).removesuffix("null"), column not in n.timestamps)
+        return [(column, json_member(column, None).removesuffix("null"), column not in n.timestamps)
                 for column in n.attribute_columns(values)]  # fmt: skip
 
     def _attribute(self, column: str, value: Any) -> str:
-        return _member(column, self.normalizer.attribute(column, value))
+        return json_member(column, self.normalizer.attribute(column, value))
 
     def _field(self, name: str, value: Any, column: str) -> Any:
         return self._valid(name, coerce.field_value(name, value, column=column))
@@ -417,7 +383,7 @@ class CompiledRows:
         """A feedback field's value as the record keeps it (ValidationError when it would refuse it)."""
         adapter = self.adapters.get(name)
         if adapter is None:
-            adapter = self.adapters[name] = _adapter(name)
+            adapter = self.adapters[name] = field_validator(name)
         return adapter(value)
 
     def _metric_cell(self, column: str, metric: Any, value: Any, label: Any, namespace: str) -> tuple[Any, ...]:
@@ -428,13 +394,13 @@ class CompiledRows:
         b = self.builder
         answer = self.normalizer.scored(column, metric, value, label, remembered=b.remembered)
         answer = b.of_population(answer, employees=self.employees)
-        entry = _answer(answer)
+        entry = answer_entry(answer)
         scored = b._score(answer)
         if scored is None:
-            return answer.question_id, _member(answer.question_id, entry), None, None, None
+            return answer.question_id, json_member(answer.question_id, entry), None, None, None
         score, pack = score_parts(answer, scored, namespace)
         columns = primary_columns(answer, scored, self._valid)
-        return answer.question_id, _member(answer.question_id, entry), score, columns, pack
+        return answer.question_id, json_member(answer.question_id, entry), score, columns, pack
 
     def _question(self, column: str, value: Any, label: Any) -> str:
         n = self.normalizer
@@ -442,55 +408,7 @@ class CompiledRows:
             value = [part.strip() for part in value.split(", ") if part.strip()]
         label = label or n._label(column, value)
         text = n._text(column)
-        return _member(column, _answer(AnswerInput(question_id=column, question_text=text, value=cell_json(value), label=label)))
-
-
-def score_parts(answer: AnswerInput, scored: Any, namespace: str) -> tuple[tuple[Any, ...], tuple[bytes, bytes]]:
-    """A scored answer's score row as `Score` validates it, without record id and primary flag,
-    and the row's parts as the content hash writes them: those before the primary flag, the one
-    after it (`score_rows_of`)."""
-    row = Score.model_validate(score_row(answer, scored, is_primary=False, namespace=namespace)).__dict__
-    score = tuple(row[c] for c in _SCORE_TAIL if c != "is_primary")
-    return score, (packed(score[:-1]), packed(score[-1:]))
-
-
-def score_rows_of(
-    rid: str, scores: list[tuple[Any, ...]], packs: list[tuple[bytes, bytes]], primary: set[int]
-) -> tuple[list[tuple[Any, ...]], bytes]:
-    """A record's score rows from `score_parts` (`primary`: the positions of its primary
-    answers), and the rows as the content hash writes them (`content_rows`' packed_scores)."""
-    rows = [(rid, *score[:-1], at in primary, score[-1]) for at, score in enumerate(scores)]
-    head = _SCORE_ROW + marshal.dumps(rid, 0)
-    return rows, b"".join([head + items + (b"T" if at in primary else b"F") + last
-                           for at, (items, last) in enumerate(packs)])  # fmt: skip
-
-
-def primary_columns(answer: AnswerInput, scored: Any, valid: Callable[[str, Any], Any]) -> dict[str, Any] | None:
-    """The record columns a scored answer fills as its primary answer, each as `valid` (the
-    record's validation of one field) keeps it; None when the record would refuse them."""
-    column = PRIMARY_COLUMN_OF.get(answer.spec.metric)  # type: ignore[union-attr]
-    try:
-        if column == "nps":
-            nps = valid("nps", int(scored.value))
-            return {"nps": nps, "nps_group": nps_category(nps)}
-        if column is not None:
-            return {column: valid(column, scored.value),
-                    f"{column}_normalized": valid(f"{column}_normalized", scored.normalized)}  # fmt: skip
-    except ValidationError:
-        return None
-    return {}
-
-
-def _answer(answer: AnswerInput) -> dict[str, Any]:
-    """An answer as `feedback.answers` holds it."""
-    return dict(Answer.model_validate({"text": answer.question_text, "value": answer.value,
-                                       "label": answer.label}).__dict__)  # fmt: skip
-
-
-def _member(question: str, answer: dict[str, Any]) -> str:
-    """`"question":{…}`: an answer as a member of the answers' JSON object, the same text
-    `to_json` writes for it within the whole object."""
-    return to_json({question: answer})[1:-1]
+        return json_member(column, answer_entry(AnswerInput(question_id=column, question_text=text, value=cell_json(value), label=label)))
 
 
 _COMMENT_TAIL = ',"label":null}'
@@ -499,7 +417,7 @@ _COMMENT_TAIL = ',"label":null}'
 def _comment_head(column: str, text: str) -> str:
     """A comment column's member of the answers' JSON up to its value (then the value's JSON and
     `_COMMENT_TAIL`: `CompiledRows._answers`)."""
-    member = _member(column, {"text": text, "value": None, "label": None})
+    member = json_member(column, {"text": text, "value": None, "label": None})
     return member.removesuffix("null" + _COMMENT_TAIL)
 
 
@@ -512,33 +430,4 @@ def _cells(columns: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ..
     return itemgetter(*columns) if columns else lambda values: ()
 
 
-def _adapter(name: str) -> Callable[[Any], Any]:
-    """Validates one feedback field as the record does (its type and constraints; enums as values)."""
-    info = FeedbackRecord.model_fields[name]
-    kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[valid-type]
-    validate = TypeAdapter(kind).validate_python
 
-    def valid(value: Any) -> Any:
-        checked = validate(value)
-        return checked.value if isinstance(checked, Enum) else checked
-
-    return valid
-
-
-def _remembered(memo: dict[Any, Any], key: Any, make: Callable[..., Any], *args: Any) -> Any:
-    """What `make(*args)` gave the last time for `key`, else made now (and kept, while the
-    column has fewer than DISTINCT); Fallback when it sends the row the reference way."""
-    try:
-        found = memo.get(key, _UNSEEN)
-    except TypeError:  # an unhashable cell (a list from a JSON export): made each time
-        return make(*args)
-    if found is _UNSEEN:
-        try:
-            found = make(*args)
-        except (Fallback, DataError, ValidationError):
-            found = _REFUSED
-        if len(memo) < DISTINCT:
-            memo[key] = found
-    if found is _REFUSED:
-        raise Fallback
-    return found
