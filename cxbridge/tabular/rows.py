@@ -4,13 +4,11 @@ comments, other answers and attributes."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.degrees import off_builtin_scale
 from cxbridge.detection.meaning import (
     choice_value, choices_scale, labels_direction, no_score_values, numbers_shown, recoded_choice, scores_ranks,
     shows_scale,
@@ -24,16 +22,14 @@ from cxbridge.records import FeedbackRecord, Status
 from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
-from cxbridge.tabular.column_answers import text_answers
 from cxbridge.tabular.cells import parse_datetime, parse_number, whole_number
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
+from cxbridge.tabular.scale_checks import TRAILING_NUMBER, check_degrees, check_order, check_size, labels_off_scale
 from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone, zone_named_by
 
-_TRAILING_NUMBER = re.compile(r"^(\D*?)\s*[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")  # "Neutral - 3"
-_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)(\D.*?)\s*$")  # "5 - Very dissatisfied"
 
 
 class RowNormalizer:
@@ -109,19 +105,7 @@ class RowNormalizer:
                 self.choices[key] = column.choices
             if column.marks_no_answer:
                 self.signed.add(key)
-        self._off_scale = self._labels_off_scale(table)
-
-    def _labels_off_scale(self, table: Table) -> dict[int, str]:
-        """Per entry read on built-in labels (no choices of its column, no NPS), why every label its
-        column holds in the table shows it is on no built-in scale (`degrees.off_builtin_scale`), if so:
-        decided from the whole column before any row is read, so every row of it is read alike."""
-        read = {id(metric): (header_key(metric.column), metric) for column, metric in self.metrics
-                if metric.metric not in NPS_METRICS and not self._choices(column)
-                and builtin.builtin_labels(metric.metric, tuple(map(float, metric.scale_bounds)), metric.direction)}  # fmt: skip
-        answers = text_answers(table, {key for key, _ in read.values()})
-        found = {ident: off_builtin_scale(answers[key], **self._settings(metric), own=metric.labels)
-                 for ident, (key, metric) in read.items() if key in answers}  # fmt: skip
-        return {ident: why for ident, why in found.items() if why}
+        self._off_scale = labels_off_scale(table, self.metrics, self._choices)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw["values"]
@@ -289,9 +273,9 @@ class RowNormalizer:
             number = self._number(text, parsed, metric)
             if label is None and parsed is None:
                 label = text  # the answer as written: "Очень доволен", "N/A"
-                self._check_order(column, metric, text)
-                self._check_size(column, metric, text, number)
-                self._check_degrees(column, metric, text)
+                check_order(column, metric, text, self._labels_of(metric), config=self.config, source=self.source)
+                check_size(column, metric, text, number, config=self.config, source=self.source)
+                check_degrees(column, metric, text, self._off_scale, config=self.config, source=self.source)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)
@@ -341,85 +325,9 @@ class RowNormalizer:
         labels = self._labels_of(metric)
         if key in labels:
             return labels[key]
-        if match := _TRAILING_NUMBER.match(text):
+        if match := TRAILING_NUMBER.match(text):
             return parse_number(match.group(2))
         return text  # the metric rules read leading numbers and ignore_values, or quarantine it by name
-
-    def _check_order(self, column: str, metric: MetricColumn, text: str) -> None:
-        """A DataError when an answer's number and its label stand at opposite ends of the scale
-        ('5 - Very dissatisfied' on a scale read higher-is-better): the export numbers the scale
-        the other way round, and its numbers would score each answer as its opposite."""
-        labels = self._labels_of(metric)
-        trailing = _TRAILING_NUMBER.match(text)
-        match = trailing or _LEADING_NUMBER.match(text)
-        if match is None or builtin.label_key(text) in labels:
-            return
-        named, number = match.groups() if trailing else match.groups()[::-1]
-        meant, middle = labels.get(builtin.label_key(named)), sum(metric.scale_bounds) / 2
-        if meant is not None and (float(number.replace(",", ".")) - middle) * (meant - middle) < 0:
-            raise DataError(
-                f"question {column!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
-                f"this {metric.metric} scale: its answers are numbered the other way round; in "
-                f"{self.config.metrics_entry(column, source=self.source)}, set direction = 'lower_is_better', or map "
-                "its answers under 'labels'",
-                field=column,
-            )
-
-    def _check_size(self, column: str, metric: MetricColumn, text: str, read: Any) -> None:
-        """A DataError for an answer that a built-in scale of another size says is on that scale
-        (`_on_another_size`): inspect saw only labels both scales share, and proposed the one they
-        all stand on."""
-        found = self._on_another_size(metric, text, read)
-        if found is None:
-            return
-        problem, other, fix = found
-        low, high = (whole_number(end) for end in other.scale)
-        raise DataError(
-            f"question {column!r}: answer {text!r} {problem}; in {self.config.metrics_entry(column, source=self.source)}, "
-            f"set scale = [{low}, {high}]{fix} ({self.config.read_again(source=self.source)} then reads the answers "
-            "stored before on it too), or map it under 'labels'",
-            field=column,
-        )
-
-    def _check_degrees(self, column: str, metric: MetricColumn, text: str) -> None:
-        """A DataError for an answer the built-in labels read when its column's labels, all of them,
-        grade more degrees than the built-in scale holds (`_labels_off_scale`: 'Totalmente
-        satisfecho' beyond 'Muy satisfecho', 'Extremely satisfied' beside 'Very satisfied'): no
-        answer of it is scored on that scale, whatever row it is in. A row read with no table (a
-        quarantined one replayed) is told by its own answer alone (`labels.degree_above`)."""
-        key = builtin.label_key(text)
-        own = key in {builtin.label_key(label) for label in metric.labels} or key in builtin.NO_SCORE_LABELS
-        read = self._off_scale
-        why = read.get(id(metric)) if read is not None else off_builtin_scale([text], **self._settings(metric))
-        if why is not None and not own:
-            raise DataError(f"question {column!r}: {why}; {self._degrees_advice(column)}", field=column)
-
-    def _degrees_advice(self, column: str) -> str:
-        """What to do when a question's answers grade more points than the built-in scale it is read on."""
-        return (f"in {self.config.metrics_entry(column, source=self.source)}, list every answer of the survey's scale "
-                "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
-                f"{self.config.read_again(source=self.source)} reads the answers stored before on it too")  # fmt: skip
-
-    @staticmethod
-    def _settings(metric: MetricColumn) -> dict[str, Any]:
-        return {"metric": metric.metric, "scale": metric.scale_bounds, "direction": metric.direction}
-
-    def _on_another_size(self, metric: MetricColumn, text: str, read: Any) -> tuple[str, Any, str] | None:
-        """Why an answer is on a built-in scale of another size, that scale, and what else to change:
-        no label reads it, and it is a point of that scale ('Slightly satisfied' on 5-point satisfaction);
-        or the built-in labels read it on the point of a label the entry lists, which that scale
-        holds apart ('Somewhat satisfied' read as 'Satisfied', 4 of 5; 5 and 6 of 7)."""
-        low, high = (whole_number(end) for end in metric.scale_bounds)
-        on = f"the {low}–{high} scale this {metric.metric} question is read on"
-        settings = self._settings(metric)
-        if isinstance(read, str):
-            other = builtin.other_size_holding(text, **settings)
-            return (f"is a point of the built-in {other.name} scale, not of {on}", other, "") if other else None
-        if found := builtin.told_apart(text, metric.labels, **settings):
-            label, other = found
-            return (f"is read as {whole_number(read)} on {on}, as {label!r} is, but the built-in {other.name} scale "
-                    f"holds them apart", other, " and take out its 'labels' (those read on the old one)")  # fmt: skip
-        return None
 
     def _labels_of(self, metric: MetricColumn) -> dict[str, float]:
         """The metric's own labels over the built-in ones for its scale (cached per metric)."""

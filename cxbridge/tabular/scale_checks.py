@@ -1,0 +1,118 @@
+"""Answers that show a scored column is read on the wrong scale — numbered the other way round,
+a point of a built-in scale of another size, or graded finer than the built-in scale holds —
+each refused with a DataError that names the setting to change in the source's metrics entry.
+`RowNormalizer` asks them of an answer written as text that no number or label of its own reads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from cxbridge.detection import labels as builtin
+from cxbridge.detection.degrees import off_builtin_scale
+from cxbridge.errors import DataError
+from cxbridge.metrics import NPS_METRICS
+from cxbridge.tabular.cells import whole_number
+from cxbridge.tabular.column_answers import text_answers
+from cxbridge.tabular.config import MetricColumn, RowMapping
+from cxbridge.tabular.table import Table, header_key
+
+TRAILING_NUMBER = re.compile(r"^(\D*?)\s*[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")  # "Neutral - 3"
+_LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)(\D.*?)\s*$")  # "5 - Very dissatisfied"
+
+
+def check_order(column: str, metric: MetricColumn, text: str, labels: dict[str, float], *, config: RowMapping,
+                source: str) -> None:  # fmt: skip
+    """A DataError when an answer's number and its label stand at opposite ends of the scale
+    ('5 - Very dissatisfied' on a scale read higher-is-better): the export numbers the scale
+    the other way round, and its numbers would score each answer as its opposite. `labels`: the
+    metric's own labels over the built-in ones."""
+    trailing = TRAILING_NUMBER.match(text)
+    match = trailing or _LEADING_NUMBER.match(text)
+    if match is None or builtin.label_key(text) in labels:
+        return
+    named, number = match.groups() if trailing else match.groups()[::-1]
+    meant, middle = labels.get(builtin.label_key(named)), sum(metric.scale_bounds) / 2
+    if meant is not None and (float(number.replace(",", ".")) - middle) * (meant - middle) < 0:
+        raise DataError(
+            f"question {column!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
+            f"this {metric.metric} scale: its answers are numbered the other way round; in "
+            f"{config.metrics_entry(column, source=source)}, set direction = 'lower_is_better', or map "
+            "its answers under 'labels'",
+            field=column,
+        )
+
+
+def check_size(column: str, metric: MetricColumn, text: str, read: Any, *, config: RowMapping, source: str) -> None:
+    """A DataError for an answer that a built-in scale of another size says is on that scale
+    (`_on_another_size`): inspect saw only labels both scales share, and proposed the one they
+    all stand on."""
+    found = _on_another_size(metric, text, read)
+    if found is None:
+        return
+    problem, other, fix = found
+    low, high = (whole_number(end) for end in other.scale)
+    raise DataError(
+        f"question {column!r}: answer {text!r} {problem}; in {config.metrics_entry(column, source=source)}, "
+        f"set scale = [{low}, {high}]{fix} ({config.read_again(source=source)} then reads the answers "
+        "stored before on it too), or map it under 'labels'",
+        field=column,
+    )
+
+
+def check_degrees(column: str, metric: MetricColumn, text: str, off_scale: dict[int, str] | None, *,
+                  config: RowMapping, source: str) -> None:  # fmt: skip
+    """A DataError for an answer the built-in labels read when its column's labels, all of them,
+    grade more degrees than the built-in scale holds (`off_scale`, from `labels_off_scale`: 'Totalmente
+    satisfecho' beyond 'Muy satisfecho', 'Extremely satisfied' beside 'Very satisfied'): no
+    answer of it is scored on that scale, whatever row it is in. A row read with no table (a
+    quarantined one replayed, `off_scale` None) is told by its own answer alone (`labels.degree_above`)."""
+    key = builtin.label_key(text)
+    own = key in {builtin.label_key(label) for label in metric.labels} or key in builtin.NO_SCORE_LABELS
+    why = off_scale.get(id(metric)) if off_scale is not None else off_builtin_scale([text], **_settings(metric))
+    if why is not None and not own:
+        raise DataError(f"question {column!r}: {why}; {_degrees_advice(column, config, source)}", field=column)
+
+
+def labels_off_scale(table: Table, metrics: list[tuple[str, MetricColumn]],
+                     choices: Callable[[str], dict[str, float]]) -> dict[int, str]:  # fmt: skip
+    """Per entry read on built-in labels (no `choices` of its column, no NPS), why every label its
+    column holds in the table shows it is on no built-in scale (`degrees.off_builtin_scale`), if so:
+    decided from the whole column before any row is read, so every row of it is read alike."""
+    read = {id(metric): (header_key(metric.column), metric) for column, metric in metrics
+            if metric.metric not in NPS_METRICS and not choices(column)
+            and builtin.builtin_labels(metric.metric, tuple(map(float, metric.scale_bounds)), metric.direction)}  # fmt: skip
+    answers = text_answers(table, {key for key, _ in read.values()})
+    found = {ident: off_builtin_scale(answers[key], **_settings(metric), own=metric.labels)
+             for ident, (key, metric) in read.items() if key in answers}  # fmt: skip
+    return {ident: why for ident, why in found.items() if why}
+
+
+def _degrees_advice(column: str, config: RowMapping, source: str) -> str:
+    """What to do when a question's answers grade more points than the built-in scale it is read on."""
+    return (f"in {config.metrics_entry(column, source=source)}, list every answer of the survey's scale "
+            "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
+            f"{config.read_again(source=source)} reads the answers stored before on it too")  # fmt: skip
+
+
+def _settings(metric: MetricColumn) -> dict[str, Any]:
+    return {"metric": metric.metric, "scale": metric.scale_bounds, "direction": metric.direction}
+
+
+def _on_another_size(metric: MetricColumn, text: str, read: Any) -> tuple[str, Any, str] | None:
+    """Why an answer is on a built-in scale of another size, that scale, and what else to change:
+    no label reads it, and it is a point of that scale ('Slightly satisfied' on 5-point satisfaction);
+    or the built-in labels read it on the point of a label the entry lists, which that scale
+    holds apart ('Somewhat satisfied' read as 'Satisfied', 4 of 5; 5 and 6 of 7)."""
+    low, high = (whole_number(end) for end in metric.scale_bounds)
+    on = f"the {low}–{high} scale this {metric.metric} question is read on"
+    settings = _settings(metric)
+    if isinstance(read, str):
+        other = builtin.other_size_holding(text, **settings)
+        return (f"is a point of the built-in {other.name} scale, not of {on}", other, "") if other else None
+    if found := builtin.told_apart(text, metric.labels, **settings):
+        label, other = found
+        return (f"is read as {whole_number(read)} on {on}, as {label!r} is, but the built-in {other.name} scale "
+                f"holds them apart", other, " and take out its 'labels' (those read on the old one)")  # fmt: skip
+    return None
