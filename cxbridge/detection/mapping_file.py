@@ -13,6 +13,7 @@ import tomlkit
 
 from cxbridge.addresses import in_file_name
 from cxbridge.detection.evidence import Proposal
+from cxbridge.detection.proposals import METRICS
 from cxbridge.errors import ConfigError
 from cxbridge.masking import redact
 from cxbridge.normalize import PRIMARY_COLUMN_OF
@@ -20,7 +21,6 @@ from cxbridge.record_comment import explaining_in_order
 
 LIST_TARGETS = {"comment": "comments", "question": "questions", "multi_choice": "multi_choice",
                 "timestamp": "timestamps", "ignore": "ignore"}  # fmt: skip
-METRICS = ("nps", "enps", "csat", "ces", "mystery_shop", "audit", "criterion")
 
 
 def source_entry(inspection: Any, *, path: str) -> dict[str, Any]:
