@@ -1,32 +1,27 @@
-"""Numbers no other test checked against an independent computation (the truth audit): a network
-of six stores over two months whose customers answer on two sources with different scales — a
-1–5 CSAT (top-2-box) and a 1–7 agreement CES beside a 3-point CSAT (top box) and a 5-point
-expectation CES (lower is better) — with copies of some responses under a third source, an
-answer off its scale, kiosk times at a month's edge in UTC, an employee pulse, mystery shops and
-audits. location_ranking with every component (NPS, CSAT, CES, eNPS, mystery shop, audit),
-agent_scorecard's customer columns, location_scorecard, question_trend, `cxbridge report --by
-location` and `--by month` of every metric, and the HTML report's ranking are
-compared with figures worked out here from the rows written below, never by cxbridge's code, on
-SQLite, DuckDB, PostgreSQL, Parquet, the local BigQuery API and Snowflake (fakesnow)."""
+"""Numbers no other test checked against an independent computation (the truth audit), on the
+network of tests/audit_network.py: a network of six stores over two months whose customers answer
+on two sources with different scales — a 1–5 CSAT (top-2-box) and a 1–7 agreement CES beside a
+3-point CSAT (top box) and a 5-point expectation CES (lower is better) — with copies of some
+responses under a third source, an answer off its scale, kiosk times at a month's edge in UTC, an
+employee pulse, mystery shops and audits. location_ranking with every component (NPS, CSAT, CES,
+eNPS, mystery shop, audit), agent_scorecard's customer columns, location_scorecard,
+question_trend, location_trend, the detractor queue, `cxbridge report --by location` and `--by
+month` of every metric are compared with figures worked out from the rows, never by cxbridge's
+code, on SQLite, DuckDB, PostgreSQL, Parquet, the local BigQuery API and Snowflake (fakesnow).
+The HTML report's numbers: tests/test_numbers_audit_html.py."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
-import math
-import random
-import statistics
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack, redirect_stdout
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -37,211 +32,18 @@ from cxbridge.cli.main import cli
 from cxbridge.config import config_from_dict
 from cxbridge.plugins_host import create_host
 from cxbridge.reporting import ReportOptions, report_rows
-from tests.html_pages import Page, figure_data
+from tests.audit_network import (
+    CSAT_BOXES, DATA, FACT_OF, PROGRAM_OF, answers, components, expected_ranking, interval, mean, net, network_config,
+    number, rounded,
+)  # fmt: skip
 from tests.test_location_ranking import url_for, write
-from tests.test_report_intervals import Z, adjusted_wald, agresti_caffo, t_quantile, wilson
 from tests.test_snowflake_destination import URL as SNOWFLAKE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
-
-TIMEZONE = "Europe/Warsaw"
-STORES = ("S1", "S2", "S3", "S4", "S5", "S6")
-STAFF = ("ana", "ben", "eva", None)
-TEAMS = ("floor", "checkout")
-WEIGHTS = {"nps": 30, "csat": 20, "ces": 15, "enps": 10, "mystery_shop": 15, "audit": 10}
-MIN_ANSWERS = {"nps": 4, "csat": 4, "ces": 4, "enps": 2, "mystery_shop": 1, "audit": 1}
-SHARE = 20
-
-
-def _network() -> dict[str, list[dict[str, str]]]:
-    """The files' rows, from a fixed seed: the same every run."""
-    draw = random.Random(20250601)
-    store_rows, kiosk, pulse, shops, audits = [], [], [], [], []
-    for month in (1, 2):
-        for store in STORES:
-            for n in range(draw.randint(2, 7)):
-                staff = draw.choice(STAFF)
-                store_rows.append({
-                    "id": f"C{len(store_rows) + 1}", "submitted": f"2025-{month:02d}-{draw.randint(2, 27):02d} 12:{n:02d}",
-                    "store": store, "staff": staff or "", "team": draw.choice(TEAMS) if staff else "",
-                    "recommend": str(draw.randint(0, 10)), "satisfied": str(draw.randint(1, 5)),
-                    "effort": str(draw.randint(1, 7)),
-                })  # fmt: skip
-            for _ in range(draw.randint(0, 3)):
-                kiosk.append({"id": f"K{len(kiosk) + 1}", "submitted": f"2025-{month:02d}-{draw.randint(2, 27):02d}T09:00:00Z",
-                              "store": store, "recommend": str(draw.randint(0, 10)), "satisfied": str(draw.randint(1, 3)),
-                              "effort": str(draw.randint(1, 5))})  # fmt: skip
-            for _ in range(draw.randint(1, 4)):
-                pulse.append({"id": f"E{len(pulse) + 1}", "submitted": f"2025-{month:02d}-{draw.randint(2, 27):02d} 08:00",
-                              "store": store, "place to work": str(draw.randint(0, 10))})  # fmt: skip
-            if (store, month) != ("S6", 2):  # S6 is not shopped in February: short of mystery_shop there
-                for _ in range(draw.randint(1, 2)):
-                    staff = draw.choice(STAFF[:3])
-                    shops.append({"id": f"M{len(shops) + 1}", "submitted": f"2025-{month:02d}-{draw.randint(2, 27):02d} 15:00",
-                                  "store": store, "staff": staff, "team": draw.choice(TEAMS),
-                                  "points": str(draw.randint(10, 40))})  # fmt: skip
-            audits.append({"id": f"A{len(audits) + 1}", "submitted": f"2025-{month:02d}-20 10:00", "store": store,
-                           "points": str(draw.randint(20, 50))})  # fmt: skip
-    kiosk += [  # 23:30 UTC on a month's last day is the next day in Warsaw: February, then March
-        {"id": "K-edge1", "submitted": "2025-01-31T23:30:00Z", "store": "S1", "recommend": "0", "satisfied": "3", "effort": "1"},
-        {"id": "K-edge2", "submitted": "2025-02-28T23:30:00Z", "store": "S2", "recommend": "10", "satisfied": "1", "effort": "5"},
-    ]  # fmt: skip
-    store_rows.append({**store_rows[0], "id": "C-off", "recommend": "11"})  # off the 0–10 scale: quarantined
-    copies = [{**row, "recommend": "0", "satisfied": "1", "effort": "1"} for row in store_rows[:6]]  # the same responses
-    return {"store": store_rows, "kiosk": kiosk, "copies": copies, "pulse": pulse, "shops": shops, "audits": audits}
-
-
-DATA = _network()
-
-
-def _config(folder: Path) -> dict[str, Any]:
-    for name, rows in DATA.items():
-        with (folder / f"{name}.csv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    columns = {"id": "id", "submitted_at": "submitted", "location_id": "store"}
-    customer_metrics = [{"column": "recommend", "metric": "nps", "question_key": "recommend"},
-                        {"column": "satisfied", "metric": "csat", "scale": [1, 5], "question_key": "satisfied"},
-                        {"column": "effort", "metric": "ces", "scale": [1, 7], "direction": "higher_is_better",
-                         "question_key": "effort"}]  # fmt: skip
-    return {
-        "settings": {"timezone": TIMEZONE},
-        "sources": {
-            "store": {"connector": "csv", "path": "store.csv", "program": "voc",
-                      "columns": {**columns, "agent_id": "staff", "team": "team"}, "metrics": customer_metrics},
-            "copies": {"connector": "csv", "path": "copies.csv", "program": "voc", "same_as": "store",
-                       "columns": {**columns, "agent_id": "staff", "team": "team"}, "metrics": customer_metrics},
-            "kiosk": {"connector": "csv", "path": "kiosk.csv", "program": "voc", "columns": columns,
-                      "metrics": [{"column": "recommend", "metric": "nps", "question_key": "recommend"},
-                                  {"column": "satisfied", "metric": "csat", "scale": [1, 3], "question_key": "satisfied"},
-                                  {"column": "effort", "metric": "ces", "scale": [1, 5], "direction": "lower_is_better",
-                                   "question_key": "effort"}]},  # one question of each metric, over both scales
-            "pulse": {"connector": "csv", "path": "pulse.csv", "program": "employee", "columns": columns,
-                      "metrics": [{"column": "place to work", "metric": "enps"}]},
-            "shops": {"connector": "csv", "path": "shops.csv", "program": "mystery_shop",
-                      "columns": {**columns, "agent_id": "staff", "team": "team"},
-                      "metrics": [{"column": "points", "metric": "mystery_shop", "scale": [0, 40]}]},
-            "audits": {"connector": "csv", "path": "audits.csv", "program": "audit", "columns": columns,
-                       "metrics": [{"column": "points", "metric": "audit", "scale": [0, 50]}]},
-        },
-        "ranking": {"period": "month", "share": SHARE,
-                    "components": {name: {"weight": WEIGHTS[name], "min_answers": MIN_ANSWERS[name]} for name in WEIGHTS}},
-    }  # fmt: skip
-
-
-# --- the independent computation -----------------------------------------------------------
-
-
-def month_of(submitted: str) -> str:
-    """The Warsaw month of a time: written without a zone it is Warsaw time already."""
-    if submitted.endswith("Z"):
-        return datetime.fromisoformat(submitted.replace("Z", "+00:00")).astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m")
-    return submitted[:7]
-
-
-def one_decimal(exact: Fraction) -> float:
-    """Half away from zero, of the exact value, as docs/report.md says."""
-    sign = -1 if exact < 0 else 1
-    return sign * float((Decimal(abs(exact.numerator)) / Decimal(exact.denominator)).quantize(Decimal("0.1"), ROUND_HALF_UP))
-
-
-CSAT_BOXES = {5: ("dissatisfied", "dissatisfied", "neutral", "satisfied", "satisfied"),  # top-2-box
-              3: ("dissatisfied", "neutral", "satisfied")}  # top box
-CES_BOXES = {7: ("high_effort", "high_effort", "neutral", "neutral", "neutral", "low_effort", "low_effort"),
-             5: ("low_effort", "low_effort", "neutral", "high_effort", "high_effort")}  # 1 = much less effort
-"""Each answer's box by its value (1 first), as README's metric rules say, written out."""
-
-
-def customer(row: dict[str, str], *, csat_points: int, ces_points: int) -> dict[str, Any]:
-    """A customer's answers: NPS, CSAT box and 0–100, CES box and 0–100 (100 = least effort)."""
-    csat, ces = int(row["satisfied"]), int(row["effort"])
-    least_effort = ces - 1 if ces_points == 7 else ces_points - ces  # the 7-point agrees, the 5-point expects
-    return {"id": row["id"], "store": row["store"], "month": month_of(row["submitted"]), "staff": row.get("staff") or None,
-            "team": row.get("team") or None, "nps": int(row["recommend"]),
-            "csat_box": CSAT_BOXES[csat_points][csat - 1], "csat": Fraction(100 * (csat - 1), csat_points - 1),
-            "ces_box": CES_BOXES[ces_points][ces - 1], "ces": Fraction(100 * least_effort, ces_points - 1)}  # fmt: skip
-
-
-def answers() -> list[dict[str, Any]]:
-    """One entry per counted record: its store, month, staff and its answers. The copies are the
-    store's responses (`same_as`), counted once; the 11 is quarantined."""
-    found = [customer(row, csat_points=5, ces_points=7) for row in DATA["store"] if row["id"] != "C-off"]
-    found += [customer(row, csat_points=3, ces_points=5) for row in DATA["kiosk"]]
-    for row in DATA["pulse"]:
-        found.append({"store": row["store"], "month": month_of(row["submitted"]), "enps": int(row["place to work"])})
-    for row in DATA["shops"]:
-        found.append({"store": row["store"], "month": month_of(row["submitted"]), "staff": row["staff"],
-                      "team": row["team"], "mystery_shop": Fraction(100 * int(row["points"]), 40)})  # fmt: skip
-    for row in DATA["audits"]:
-        found.append({"store": row["store"], "month": month_of(row["submitted"]),
-                      "audit": Fraction(100 * int(row["points"]), 50)})  # fmt: skip
-    return found
-
-
-def net(values: list[int]) -> Fraction:
-    return Fraction(100 * (sum(v >= 9 for v in values) - sum(v <= 6 for v in values)), len(values))
-
-
-def mean(values: list[Fraction]) -> Fraction:
-    return sum(values, Fraction(0)) / len(values)
-
-
-def components(rows: list[dict[str, Any]]) -> dict[str, tuple[int, Fraction | None]]:
-    """Each component's answers and exact 0–100 score."""
-    nps = [r["nps"] for r in rows if "nps" in r]
-    csat = [r["csat_box"] == "satisfied" for r in rows if "csat_box" in r]
-    ces = [r["ces"] for r in rows if "ces" in r]
-    enps = [r["enps"] for r in rows if "enps" in r]
-    shops = [r["mystery_shop"] for r in rows if "mystery_shop" in r]
-    audits = [r["audit"] for r in rows if "audit" in r]
-    return {
-        "nps": (len(nps), (net(nps) + 100) / 2 if nps else None),
-        "csat": (len(csat), Fraction(100 * sum(csat), len(csat)) if csat else None),
-        "ces": (len(ces), mean(ces) if ces else None),
-        "enps": (len(enps), (net(enps) + 100) / 2 if enps else None),
-        "mystery_shop": (len(shops), mean(shops) if shops else None),
-        "audit": (len(audits), mean(audits) if audits else None),
-    }
-
-
-def expected_ranking(weights: dict[str, int] = WEIGHTS, least: dict[str, int] = MIN_ANSWERS) -> dict[tuple[str, str], dict[str, Any]]:
-    """(month, store) → components, KPI, missing, rank and flags, for a [ranking] of `weights`
-    and minimum answers `least`."""
-    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for fact in answers():
-        grouped[fact["month"], fact["store"]].append(fact)
-    expected = {}
-    for key, rows in grouped.items():
-        found = components(rows)
-        short = [name for name in weights if found[name][0] < least[name]]
-        kpi = None if short else sum(weights[n] * found[n][1] for n in weights) / sum(weights.values())
-        expected[key] = {"components": found, "kpi": None if kpi is None else one_decimal(kpi),
-                         "missing": " ".join(short) or None}  # fmt: skip
-    for (month, store), want in expected.items():
-        if want["kpi"] is None:
-            want.update(rank=None, top=False, bottom=False)
-            continue
-        others = [w["kpi"] for (m, _), w in expected.items() if m == month and w["kpi"] is not None]
-        above, below = sum(k > want["kpi"] for k in others), sum(k < want["kpi"] for k in others)
-        top, bottom = above < SHARE / 100 * len(others), below < SHARE / 100 * len(others)
-        want.update(rank=above + 1, ranked=len(others), top=top and not bottom, bottom=bottom and not top)
-    return expected
-
-
-def rounded(value: Fraction | None) -> float | None:
-    return None if value is None else one_decimal(value)
-
-
-def number(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-# --- the destinations ----------------------------------------------------------------------
 
 
 def _synced(kind: str, folder: Path, request) -> Iterator[Any]:
     """The network synced into a destination of `kind`: the destination, open to read."""
-    config = config_from_dict(_config(folder), create_host(), path=folder / "cxbridge.toml")
+    config = config_from_dict(network_config(folder), create_host(), path=folder / "cxbridge.toml")
     with ExitStack() as stack:
         if kind == "bigquery":  # the local BigQuery API (tests/bigquery_engine.py), as tests/test_waves.py
             from google.oauth2.credentials import Credentials
@@ -350,11 +152,6 @@ def detail(metric: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
             "highest": rounded(max(scores))}  # fmt: skip
 
 
-FACT_OF = {"nps": "nps", "csat": "csat_box", "ces": "ces_box", "enps": "enps", "mystery_shop": "mystery_shop", "audit": "audit"}
-PROGRAM_OF = {"nps": "voc", "csat": "voc", "ces": "voc", "enps": "employee", "mystery_shop": "mystery_shop",
-              "audit": "audit"}  # fmt: skip
-
-
 @pytest.mark.parametrize("by", ["location", "month"])
 @pytest.mark.parametrize("metric", list(FACT_OF))
 def test_the_report_of_each_metric_by_store_and_month_is_the_one_worked_out_here(network, by, metric):
@@ -370,24 +167,6 @@ def test_the_report_of_each_metric_by_store_and_month_is_the_one_worked_out_here
     for row in printed:
         low, high = interval(metric, grouped[row[by]])
         assert close(row["ci_low"], low) and close(row["ci_high"], high), (row, low, high)
-
-
-def interval(metric: str, rows: list[dict[str, Any]]) -> tuple[float | None, float | None]:
-    """The 95 % interval docs/report.md states, by tests/test_report_intervals.py's own means:
-    Rocks's adjusted Wald for NPS and eNPS, Wilson's for the shares, Student's t for means."""
-    if metric in ("nps", "enps"):
-        return adjusted_wald([1 if r[metric] >= 9 else -1 if r[metric] <= 6 else 0 for r in rows])[2:]
-    if metric in ("csat", "ces"):
-        favourable = sum(r[FACT_OF[metric]] in ("satisfied", "low_effort") for r in rows)
-        return tuple(100 * bound for bound in wilson(favourable, len(rows)))  # type: ignore[return-value]
-    scores = [float(r[metric]) for r in rows]
-    if len(scores) == 1 or len(set(scores)) == 1:
-        return None, None
-    m, half = statistics.fmean(scores), t_975(len(scores) - 1) * statistics.stdev(scores) / math.sqrt(len(scores))
-    return max(0.0, m - half), min(100.0, m + half)
-
-
-t_975 = cache(t_quantile)  # integrated anew for each degree of freedom: ≈ 0.1 s each
 
 
 def close(shown: float | None, exact: float | None) -> bool:
@@ -449,144 +228,6 @@ def test_question_trend_follows_each_question_over_both_scales_counting_each_res
     assert actual == expected
 
 
-def shown(value: float | None, answers: int) -> str:
-    """A component's cell on the HTML page: one decimal, a minus sign, its answers."""
-    return "– (0)" if value is None else f"{value:.1f} ({answers})".replace("-", "−")
-
-
-def test_the_html_report_ranks_the_latest_ranked_month_with_every_component(tmp_path):
-    """The page's ranking is February's (March has one kiosk answer and no ranked store): each
-    store's KPI, CSAT, CES and eNPS beside NPS, mystery shop and audit, and the unranked store;
-    the queues count each store's unhappy customers once, by the boxes of their own scale."""
-    config = config_from_dict(_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
-    url = f"sqlite:///{tmp_path / 'cx.db'}"
-    assert cxbridge.sync(config, destination=url, host=create_host()).exit_code == 0
-    page = Page(cxbridge.report_html(tmp_path / "report.html", destination=url).read_text(encoding="utf-8"))
-    february = sorted(((store, want) for (month, store), want in expected_ranking().items() if month == "2025-02"),
-                      key=lambda item: (item[1]["rank"] or 0, item[0]))  # fmt: skip
-    cells = {store: [shown(rounded(score), count) for count, score in want["components"].values()] for store, want in february}
-    assert page.tables["ranking"][0][3:-1] == [f"{name} 0–100 (answers)" for name in
-                                               ("NPS", "CSAT", "CES", "eNPS", "mystery shop", "audit")]  # fmt: skip
-    assert page.body("ranking") == [
-        [str(want["rank"]), store, f"{want['kpi']:.1f}", *cells[store], "top" if want["top"] else "bottom" if want["bottom"] else ""]
-        for store, want in february if want["kpi"] is not None
-    ]  # fmt: skip
-    assert page.body("unranked") == [[store, want["missing"], *cells[store]] for store, want in february if want["kpi"] is None]
-    waiting: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # per store: detractors, else dissatisfied
-    for fact in answers():
-        if "nps" in fact and (fact["nps"] <= 6 or fact["csat_box"] == "dissatisfied"):
-            waiting[fact["store"]][fact["nps"] > 6] += 1
-    assert {row[0]: row[1:] for row in page.body("detractor-queue")} == {
-        store: [str(detractors), str(dissatisfied), str(detractors + dissatisfied)] for store, (detractors, dissatisfied) in waiting.items()}  # fmt: skip
-    cases = {row[0]: (row[1], row[-1]) for row in page.body("case-queue")}  # open and not closed: every case is new
-    assert cases == {store: (str(sum(counts)),) * 2 for store, counts in waiting.items()}
-
-
-def figure(value: float | None) -> str:
-    """A figure as the page shows it, written here: one decimal, a minus sign (−), never −0.0."""
-    if value is None:
-        return ""
-    size = f"{abs(value):.1f}"
-    return f"−{size}" if value < 0 and size != "0.0" else size
-
-
-def change(value: float | None) -> str:
-    return "" if value is None else f"+{figure(value)}" if value > 0 and figure(value) != "0.0" else figure(value)
-
-
-def places(value: int) -> str:
-    return f"+{value}" if value > 0 else f"−{-value}" if value < 0 else "0"
-
-
-def estimate(metric: str, rows: list[dict[str, Any]]) -> tuple[Fraction, float, float | None]:
-    """The exact figure, and the centre and standard error the change test reads (docs/report.md):
-    the adjusted Wald's for NPS and eNPS, Agresti and Caffo's for shares, the mean and s/√n."""
-    if metric in ("nps", "enps"):
-        values = [r[metric] for r in rows]
-        return net(values), *adjusted_wald([1 if v >= 9 else -1 if v <= 6 else 0 for v in values])[:2]
-    if metric in ("csat", "ces"):
-        favourable = sum(r[FACT_OF[metric]] in ("satisfied", "low_effort") for r in rows)
-        return Fraction(100 * favourable, len(rows)), *agresti_caffo(favourable, len(rows))
-    scores = [r[metric] for r in rows]
-    spread = len(scores) > 1 and len(set(scores)) > 1
-    floats = [float(score) for score in scores]
-    return mean(scores), statistics.fmean(floats), statistics.stdev(floats) / math.sqrt(len(floats)) if spread else None
-
-
-def expected_trend(metric: str) -> list[list[str]]:
-    """The trend table of one metric by month, each cell worked out here from the rows."""
-    months: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for fact in answers():
-        if FACT_OF[metric] in fact:
-            months[fact["month"]].append(fact)
-    found, before = [], None
-    for month in sorted(months):
-        rows = months[month]
-        exact, centre, se = estimate(metric, rows)
-        low, high = interval(metric, rows)
-        moved = significant = ""
-        small = len(rows) < 5  # indicative: no change from or to it is tested
-        if before is not None:
-            moved = change(rounded(exact - before[0]))
-            if se is not None and before[2] is not None and not (small or before[3]):
-                significant = "yes" if abs(centre - before[1]) > Z * math.hypot(se, before[2]) else "no"
-        found.append([month, str(len(rows)), figure(rounded(exact)), figure(low), figure(high), moved, significant,
-                      "yes" if small else ""])  # fmt: skip
-        before = (exact, centre, se, small)
-    return found
-
-
-def local_day(submitted: str) -> str:
-    if submitted.endswith("Z"):
-        return datetime.fromisoformat(submitted.replace("Z", "+00:00")).astimezone(ZoneInfo(TIMEZONE)).strftime("%Y-%m-%d")
-    return submitted[:10]
-
-
-@pytest.mark.parametrize("engine", ["sqlite", "duckdb", "parquet", "postgresql", "snowflake"])
-def test_every_number_of_the_html_report_is_the_one_worked_out_here(tmp_path, request, engine):
-    """The page's header (records, first and last day), each program's trend table and chart (responses,
-    figure, 95 % bounds, change, significance), the ranking chart's bars and colours, last period's
-    bottom stores and the queues' totals, against the rows written above — the copies and the 11 left
-    out, as the report leaves them out."""
-    config = config_from_dict(_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
-    if engine == "snowflake":  # fakesnow, emulated while the module's fixture lasts
-        request.getfixturevalue("snowflake")
-        url = SNOWFLAKE.format(password="pw-123", name="AUDIT_HTML")
-    else:
-        url = url_for(engine, tmp_path, request)
-    assert cxbridge.sync(config, destination=url, host=create_host()).exit_code == 0
-    html = cxbridge.report_html(tmp_path / "report.html", destination=url).read_text(encoding="utf-8")
-    page = Page(html)
-    counted = [row for name, rows in DATA.items() if name != "copies" for row in rows if row["id"] != "C-off"]
-    days = sorted(local_day(row["submitted"]) for row in counted)
-    assert page.counts["records"] == str(len(counted)) == str(len(answers()))
-    assert f" records, {days[0]} to {days[-1]}" in page.text
-    for metric, program in PROGRAM_OF.items():
-        name = f"trend-{program}-{metric}"
-        want = expected_trend(metric)
-        assert [row[:2] + row[2:5] for row in page.body(name)] == [row[:5] for row in want], name
-        assert [row[5:] for row in page.body(name)] == [row[5:] for row in want], name
-        *_, line, _ = figure_data(html, name)
-        assert [[month, figure(y), n] for month, y, (n, *_) in zip(line["x"], line["y"], line["customdata"], strict=True)
-                if y is not None] == [[row[0], row[2], int(row[1])] for row in want]  # fmt: skip  (None: a gap)
-    ranking = expected_ranking()
-    february = sorted(((w["rank"], store, w) for (month, store), w in ranking.items() if month == "2025-02" and w["rank"]))
-    [bars] = figure_data(html, "ranking-kpi")
-    colour = {"top": "#2b8a3e", "bottom": "#c92a2a", "middle": "#868e96"}
-    assert list(zip(bars["y"], bars["x"], bars["marker"]["color"], strict=True)) == [
-        (store, w["kpi"], colour["top" if w["top"] else "bottom" if w["bottom"] else "middle"])
-        for _, store, w in reversed(february)]  # fmt: skip
-    was_bottom = sorted(store for (month, store), w in ranking.items() if month == "2025-01" and w["bottom"])
-    assert page.body("previous-bottom") == [
-        [store, figure(before["kpi"]), figure(now["kpi"]), change(one_decimal(Fraction(str(now["kpi"])) - Fraction(str(before["kpi"])))),
-         str(before["rank"]), str(now["rank"]), places(before["rank"] - now["rank"]),
-         "yes" if now["kpi"] > before["kpi"] else "no"]
-        for store in was_bottom for before, now in [(ranking["2025-01", store], ranking["2025-02", store])]
-    ]  # fmt: skip
-    unhappy = sum("nps" in fact and (fact["nps"] <= 6 or fact["csat_box"] == "dissatisfied") for fact in answers())
-    assert page.counts["not-followed-up"] == page.counts["cases"] == str(unhappy)
-
-
 def test_the_detractor_queue_holds_each_unhappy_customer_once_by_the_boxes_of_their_scale(network):
     """A detractor (0–6), else a dissatisfied answer — 1–2 of 5, 1 of 3 — is waiting; the copies,
     all detractors, are the store's responses and wait once, as those do."""
@@ -604,7 +245,7 @@ def test_the_sync_summary_and_status_count_the_files_rows(tmp_path):
     quarantined; each unhappy customer (a detractor, or dissatisfied on their own scale) opens a
     case, the copies none (their responses opened theirs); a second sync of the same files reads
     nothing new."""
-    config = config_from_dict(_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
+    config = config_from_dict(network_config(tmp_path), create_host(), path=tmp_path / "cxbridge.toml")
     url = f"sqlite:///{tmp_path / 'cx.db'}"
     first, again = (cxbridge.sync(config, destination=url, host=create_host()) for _ in range(2))
     unhappy = {source: sum(row["id"] != "C-off" and (int(row["recommend"]) <= 6 or
@@ -648,7 +289,7 @@ def test_csat_and_ces_need_five_answers_unless_told_otherwise(tmp_path):
     """docs/ranking.md: `min_answers` is 5 for csat and ces, 1 for mystery_shop and audit, when
     not given (the pulse has too few answers a store to rank by eNPS at its 5)."""
     weights = {"csat": 2, "ces": 1, "mystery_shop": 1, "audit": 1}
-    config = {**_config(tmp_path), "ranking": {"period": "month", "components": {name: {"weight": w} for name, w in weights.items()}}}
+    config = {**network_config(tmp_path), "ranking": {"period": "month", "components": {name: {"weight": w} for name, w in weights.items()}}}
     url = f"sqlite:///{tmp_path / 'cx.db'}"
     assert cxbridge.sync(config_from_dict(config, create_host(), path=tmp_path / "cxbridge.toml"), destination=url,
                          host=create_host()).exit_code == 0  # fmt: skip
