@@ -18,7 +18,7 @@ from cxbridge.crm import ContextRow, id_column
 from cxbridge.erasure import Erased, Erasure
 from cxbridge.errors import ConfigError, DestinationError
 from cxbridge.masking import redact, redact_value
-from cxbridge.metrics import SCORE_DECIMALS
+from cxbridge.scales import SCORE_DECIMALS
 from cxbridge.plain_secrets import is_credential_name
 from cxbridge.tables import RecordRows
 from cxbridge.timestamps import format_timestamp

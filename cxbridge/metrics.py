@@ -2,7 +2,8 @@
 
 Every answer is first turned into a number (`coerce`), checked against its declared scale, and
 then given a 0–100 `normalized` value (100 = best) and a `category`. Anything that does not fit
-raises `DataError`: the record goes to quarantine, it is never bent into range.
+raises `DataError`: the record goes to quarantine, it is never bent into range. The scale itself —
+its ends, direction, 0–100 value and boxes — is `scales.Scale`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from functools import cached_property
 from dataclasses import dataclass
 from enum import StrEnum
-from fractions import Fraction
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
@@ -22,6 +22,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationIn
 from cxbridge.detection.metric_words import AMOUNT_WORDS
 from cxbridge.errors import DataError
 from cxbridge.quoted_values import quoted
+from cxbridge.scales import Direction, Scale
 
 
 class Metric(StrEnum):
@@ -35,11 +36,6 @@ class Metric(StrEnum):
     CRITERION = "criterion"
     """One section or criterion of a mystery-shop visit or an audit (greeting, cleanliness, …),
     0–100 by its question: beside the visit's total (`mystery_shop`, `audit`), never averaged into it."""
-
-
-class Direction(StrEnum):
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
 
 
 NPS_METRICS = frozenset({Metric.NPS, Metric.ENPS})
@@ -56,17 +52,8 @@ DEFAULT_SCALES: Mapping[str, tuple[float, float]] = {
     Metric.CRITERION: (0, 100),
 }
 
-SCORE_DECIMALS = 6
-"""The decimals a 0–100 score (`feedback_scores.normalized`) is stored to: the views add them as
-whole millionths, exactly (`Destination.rounded_mean`)."""
-_SCORE_UNITS = 10**SCORE_DECIMALS
 CUSTOM_PREFIX = "custom:"
 _CUSTOM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-BOX_SHARE = 0.25
-"""The share of the range each end box holds on a scale boxed by shares (`Scale.boxed_by_share`),
-as on 1–5: satisfied (low effort) from 75 % of the range, as 4 is, dissatisfied (high effort) up
-to 25 %, as 2 is."""
 
 NO_ANSWER_LABELS = frozenset(
     {"", "n/a", "na", "n.a.", "-", "—", "no opinion", "not applicable", "don't know", "dont know"}
@@ -86,80 +73,6 @@ def _two_ends(scale: object) -> object:
 
 ScaleEnds = Annotated[tuple[float, float], BeforeValidator(_two_ends)]
 """A config's `scale`: its lowest and highest answer, `[1, 5]`."""
-
-
-@dataclass(frozen=True)
-class Scale:  # cached properties need a __dict__, so no slots
-    """An answer scale: its bounds and which end is best."""
-
-    min: float
-    max: float
-    direction: Direction = Direction.HIGHER_IS_BETTER
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.min) and math.isfinite(self.max)) or self.min >= self.max:
-            raise ValueError(f"a scale needs min < max, got [{self.min}, {self.max}]")
-
-    @cached_property
-    def points(self) -> int | None:
-        """Number of answer options of an integer scale (1–5 has 5); None for a continuous one."""
-        if float(self.min).is_integer() and float(self.max).is_integer():
-            return int(self.max - self.min) + 1
-        return None
-
-    @cached_property
-    def reversed(self) -> bool:
-        return self.direction == Direction.LOWER_IS_BETTER
-
-    @cached_property
-    def box_width(self) -> int:
-        """How many options the top (or bottom) box holds on an integer scale of up to eleven
-        points: two on 4+-point scales, one on 2–3-point scales. A 4-point scale has no middle
-        answer: its halves are the boxes ("Satisfied" is satisfied, "Dissatisfied" dissatisfied),
-        as its 2-point sibling's are."""
-        return 2 if self.points is not None and self.points >= 4 else 1
-
-    @cached_property
-    def boxed_by_share(self) -> bool:
-        """More than eleven points (0–100), where two options would be a sliver of it, or
-        continuous (0.5–4.5), with no options to count: its boxes are the shares of the range a
-        1–5 scale's are (`BOX_SHARE`)."""
-        return self.points is None or self.points > 11
-
-    def contains(self, value: float) -> bool:
-        return self.min <= value <= self.max
-
-    def align(self, value: float) -> float:
-        """The value on the same scale turned so that higher is always better."""
-        if self.reversed:
-            return self.max + self.min - value
-        return value
-
-    def normalize(self, value: float) -> float:
-        """0–100 with 100 the best answer."""
-        return (self.align(value) - self.min) / (self.max - self.min) * 100.0
-
-    def stored_score(self, value: float) -> float:
-        """`normalize(value)` to SCORE_DECIMALS decimals, half away from zero of its exact value
-        (the answer and the ends as written), as every figure is rounded: 1 point of 512 is
-        0.1953125, stored 0.195313 — Python's round() of the float, half to even, gave 0.195312."""
-        approximate = self.normalize(value)
-        if abs(approximate * _SCORE_UNITS % 1 - 0.5) > 1e-6:  # no tie within the float's error
-            return round(approximate, SCORE_DECIMALS)
-        low, high, answer = (Fraction(repr(float(number))) for number in (self.min, self.max, value))
-        aligned = high + low - answer if self.reversed else answer
-        units = math.floor((aligned - low) * 100 * _SCORE_UNITS / (high - low) + Fraction(1, 2))
-        return units / _SCORE_UNITS
-
-    def in_top_boxes(self, value: float) -> bool:
-        if self.boxed_by_share:
-            return self.align(value) - self.min >= (1 - BOX_SHARE) * (self.max - self.min)
-        return self.align(value) > self.max - self.box_width
-
-    def in_bottom_boxes(self, value: float) -> bool:
-        if self.boxed_by_share:
-            return self.align(value) - self.min <= BOX_SHARE * (self.max - self.min)
-        return self.align(value) < self.min + self.box_width
 
 
 class MetricSpec(BaseModel):

@@ -19,7 +19,7 @@ from typing import Any
 from cxbridge import intervals as confidence
 from cxbridge.destinations import Destination
 from cxbridge.errors import ConfigError
-from cxbridge.metrics import SCORE_DECIMALS
+from cxbridge.scales import SCORE_DECIMALS
 from cxbridge.records import Program
 from cxbridge.sql_parts import COUNTED, WAVE_OF_RECORD, in_wave, store_label, store_names, waves
 from cxbridge.views import UNDATED, count_if, share, time_bucket

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cxbridge.metrics import SCORE_DECIMALS
+from cxbridge.scales import SCORE_DECIMALS
 from cxbridge.records import WAVE_PROGRAMS
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
-from cxbridge.metrics import Direction, Scale
+from cxbridge.scales import Direction, Scale
 from cxbridge.plugins.hubspot.source import HubSpotSource
 from cxbridge.plugins.qualtrics.source import QualtricsSource
 from cxbridge.plugins.questionpro.source import QuestionProSource

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cxbridge.errors import DataError
-from cxbridge.metrics import Scale, coerce
+from cxbridge.metrics import coerce
+from cxbridge.scales import Scale
 from cxbridge.tabular.config import MetricColumn
 from cxbridge.tabular.rows import RowNormalizer
 from cxbridge.tabular.table import Table
