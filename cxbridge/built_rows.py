@@ -27,8 +27,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxbridge.compiled_pieces import (
-    DISTINCT, REFUSED, SCORE_ROW, Fallback, FirstChecked, answer_entry, field_validator, json_member, primary_columns,
-    remembered, score_parts, score_tails,
+    DISTINCT, REFUSED, SCORE_ROW, Fallback, FirstChecked, answer_entry, json_member, primary_columns, remembered,
+    score_parts, score_tails, valid_field,
 )  # fmt: skip
 from cxbridge.errors import DataError
 from cxbridge.json_text import decoded_json
@@ -81,7 +81,6 @@ class BuiltRows:
                         ingested_at="", run_id="").feedback  # fmt: skip
         self.base = dict(zip(CONTENT_COLUMNS, blank))
         self.base.update(source=builder.context.name, connector=builder.connector, stream=builder.stream)
-        self.adapters: dict[str, Callable[[Any], Any]] = {}
         self.fields: dict[str, dict[Any, Any]] = {name: {} for name in PLAIN}
         self.updated: dict[Any, Any] = {}
         self.answers: dict[tuple[str, bool], dict[int, Any]] = {}  # by namespace and population: per answer
@@ -147,7 +146,7 @@ class BuiltRows:
                 found = memo.get((type(value), value), REFUSED)
             except TypeError:  # unhashable
                 found = REFUSED
-            out[name] = remembered(memo, (type(value), value), self._valid, name, value) if found is REFUSED else found
+            out[name] = remembered(memo, (type(value), value), valid_field, name, value) if found is REFUSED else found
         if values.get("respondent_type") is None:
             out["respondent_type"] = _RESPONDENT_OF_PROGRAM[out["program"]]
         out["location_id"] = store_id(out["location_id"], out["location_name"])
@@ -170,7 +169,7 @@ class BuiltRows:
         wave = values.get("wave")
         if wave is not None or self.periods:
             wave = b._wave(wave, day)
-        out["wave"] = wave if wave is None or (type(wave) is str and "wave" in TEXT) else self._valid("wave", wave)
+        out["wave"] = wave if wave is None or (type(wave) is str and "wave" in TEXT) else valid_field("wave", wave)
         attributes = values.get("attributes", _NONE)
         if attributes:
             if type(attributes) is not dict or any(type(key) is not str for key in attributes):
@@ -289,7 +288,7 @@ class BuiltRows:
             if not result:
                 return answer, used.question_id, member, (used, result, None, None, None), None
             score, pack = score_parts(used, result, namespace)
-            columns = primary_columns(used, result, self._valid)
+            columns = primary_columns(used, result, valid_field)
             return answer, used.question_id, member, (used, result, score, pack, columns), None
         if used.is_comment and (text := comment_text(used.value)):
             comment = Comment.model_validate({"question_id": used.question_id, "question_text": used.question_text,
@@ -300,11 +299,5 @@ class BuiltRows:
 
     def _stamp(self, name: str, value: Any) -> str | None:
         """A time the record takes as it is (text, a datetime) as stored."""
-        return format_timestamp(self._valid(name, value))
+        return format_timestamp(valid_field(name, value))
 
-    def _valid(self, name: str, value: Any) -> Any:
-        """A feedback field's value as the record keeps it (ValidationError when it would refuse it)."""
-        adapter = self.adapters.get(name)
-        if adapter is None:
-            adapter = self.adapters[name] = field_validator(name)
-        return adapter(value)

@@ -1,14 +1,16 @@
 """What the two compiled row paths — a file source's (`tabular.compiled_rows`) and an API
 stream's (`built_rows`) — make rows from, without a FeedbackRecord per row (issue 19): results
-remembered per distinct cell (`remembered`), a field validated as the record validates it, an
-answer as a member of the answers' JSON, a score row as stored and as the content hash writes
-it; and the check of a fast path's first rows against the reference path's (`FirstChecked`)."""
+remembered per distinct cell (`remembered`), a field validated as the record validates it
+(`valid_field`), an answer as a member of the answers' JSON, a score row as stored and as the
+content hash writes it; and the check of a fast path's first rows against the reference path's
+(`FirstChecked`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from enum import Enum
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import TypeAdapter, ValidationError
@@ -79,7 +81,13 @@ def remembered(memo: dict[Any, Any], key: Any, make: Callable[..., Any], *args: 
     return found
 
 
-def field_validator(name: str) -> Callable[[Any], Any]:
+def valid_field(name: str, value: Any) -> Any:
+    """A feedback field's value as the record keeps it (ValidationError when it would refuse it)."""
+    return _validator(name)(value)
+
+
+@cache
+def _validator(name: str) -> Callable[[Any], Any]:
     """Validates one feedback field as the record does (its type and constraints; enums as values)."""
     info = FeedbackRecord.model_fields[name]
     kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation  # type: ignore[valid-type]

@@ -28,8 +28,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from cxbridge.compiled_pieces import (
-    REFUSED, SCORE_ROW, UNSEEN, Fallback, FirstChecked, answer_entry, field_validator, json_member, primary_columns,
-    remembered, score_parts, score_tails,
+    REFUSED, SCORE_ROW, UNSEEN, Fallback, FirstChecked, answer_entry, json_member, primary_columns, remembered,
+    score_parts, score_tails, valid_field,
 )  # fmt: skip
 from cxbridge.errors import DataError
 from cxbridge.identity import record_ids
@@ -79,7 +79,6 @@ class CompiledRows:
         self.primary = [
             PRIMARY_COLUMN_OF.get(metric.metric) if n.primary[id(metric)] else None for _, metric in n.metrics
         ]
-        self.adapters: dict[str, Callable[[Any], Any]] = {}
         wave = FeedbackRecord.model_fields["wave"]
         self.text_wave = wave.annotation == str | None and not wave.metadata  # any text is a wave
         self.template = [base[column] for column in CONTENT_COLUMNS]  # a row's constant columns
@@ -252,7 +251,7 @@ class CompiledRows:
 
     def _wave(self, given: Any, day: date | None) -> Any:
         wave = self.builder._wave(given, day)
-        return wave if wave is None or self.text_wave else self._valid("wave", wave)
+        return wave if wave is None or self.text_wave else valid_field("wave", wave)
 
     def _answers(
         self, values: dict[str, Any], labels: dict[str, Any] | None, rid: str, out: list[Any], text: bool = False
@@ -377,14 +376,8 @@ class CompiledRows:
         return json_member(column, self.normalizer.attribute(column, value))
 
     def _field(self, name: str, value: Any, column: str) -> Any:
-        return self._valid(name, coerce.field_value(name, value, column=column))
+        return valid_field(name, coerce.field_value(name, value, column=column))
 
-    def _valid(self, name: str, value: Any) -> Any:
-        """A feedback field's value as the record keeps it (ValidationError when it would refuse it)."""
-        adapter = self.adapters.get(name)
-        if adapter is None:
-            adapter = self.adapters[name] = field_validator(name)
-        return adapter(value)
 
     def _metric_cell(self, column: str, metric: Any, value: Any, label: Any, namespace: str) -> tuple[Any, ...]:
         """A metric cell's answer, its score row (without record id and primary flag), the
@@ -399,7 +392,7 @@ class CompiledRows:
         if scored is None:
             return answer.question_id, json_member(answer.question_id, entry), None, None, None
         score, pack = score_parts(answer, scored, namespace)
-        columns = primary_columns(answer, scored, self._valid)
+        columns = primary_columns(answer, scored, valid_field)
         return answer.question_id, json_member(answer.question_id, entry), score, columns, pack
 
     def _question(self, column: str, value: Any, label: Any) -> str:
