@@ -197,11 +197,12 @@ class FileStream(Stream):
         self._saved = self.names.saved_files(cursor, files)
         headers = self.source.headers(files)  # type: ignore[attr-defined]
         self._twice = self.cursor.named_twice(files)
-        plans = {file.identity: self.cursor.plan(file, self._saved, self._twice, keys=self._keys_of_dataset) for file in files}
+        keys = self._keys_of_dataset
+        plans = {file.identity: self.cursor.plan(file, self._saved, self._twice, keys=keys) for file in files}
         for file in files:
             if (done := plans[file.identity]).action == "skip" and done.state is not None:
                 kept = replace(done.state, identity=self.names.name(file.identity),  # its time, when only that changed
-                               folder=self.cursor.folder(file, self._saved, keys=self._keys_of_dataset))  # fmt: skip
+                               folder=self.cursor.folder(file, self._saved, keys=keys))  # fmt: skip
                 self._read[self.names.name(file.in_cursor)] = kept.to_cursor()
         todo = [file for file in files if plans[file.identity].action != "skip"]
         dates = self.normalizer.dates = SourceDates.from_cursor(cursor, known=self.config.date_evidence)
@@ -226,7 +227,8 @@ class FileStream(Stream):
             order = getattr(self.__dict__.get("normalizer"), "date_order", None)
             self._read[self.names.name(file.in_cursor)] = state_after_read(
                 file, self._config_hash, whole=self._whole, date_order=order.value if order else None,
-                keys=self.cursor.keep_keys(file, plans[file.identity], self._keys, whole=self._whole), identity=self.names.name(file.identity),
+                keys=self.cursor.keep_keys(file, plans[file.identity], self._keys, whole=self._whole),
+                identity=self.names.name(file.identity),
                 folder=self.cursor.folder(file, self._saved, keys=self._keys_of_dataset),
             ).to_cursor()  # fmt: skip
         if len(self.failures) == 1 and len(files) == 1:
