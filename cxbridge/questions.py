@@ -43,6 +43,7 @@ class Question:
     text: str
     kind: str = "other"  # one of KINDS
     scale: tuple[float, float] | None = None  # the numeric range of a scale question
+    ends: Mapping[str, float] = field(default_factory=dict)  # its ends' words, "1 - Very satisfied" → 1
     choices: Mapping[str, float] = field(default_factory=dict)  # answer label → numeric value
     marks_no_answer: bool = False  # its definition flags the options that carry no score (SurveyMonkey's
     # `is_na`): a negative value is a score (a weight), not a no-answer code
@@ -151,7 +152,7 @@ def _from_numbers(question: Question, numeric: tuple[float, float], ignored: lis
     (`read_numbers`, `as_statement`), its wording saying what it measures and which way; CES up
     to 7 points, CSAT up to 11."""
     text, (low, high) = question.text, numeric
-    reading = as_statement(read_numbers({}, numeric), text)
+    reading = as_statement(read_numbers(question.ends, numeric, written_by="the definition" if question.ends else ""), text)
     metric = metric_of(reading, text)
     if metric is None or high - low > (6 if metric == "ces" else 10):
         why = None if metric is None else f"its {low:g}–{high:g} scale has no labels saying what it measures"

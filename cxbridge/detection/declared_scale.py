@@ -18,6 +18,11 @@ _NAMED = (
     re.compile(rf"\b{_ENDS}(?:[\s-]*points?)?[\s-]*{_SCALE_WORD}\b", re.IGNORECASE),  # "a 1-10 scale"
 )
 NPS_SCALE = (0, 10)
+_WORDS = r"([^\W\d_][^,;()/|…=\d]*?)"  # a label's words: from a letter up to the next separator or number
+_END_WORDS = (
+    re.compile(rf"(?<![\w.,])(\d{{1,2}})\s*(?:=|:|-|–|—)\s*{_WORDS}\s*(?=[,;)/|…]|\.\.|\d|$)"),  # "1 = Very satisfied"
+    re.compile(rf"(?<![\w.,])(\d{{1,2}})\s*\(\s*{_WORDS}\s*\)"),  # "from 1 (very satisfied) to 5 (…)"
+)
 
 
 def named_scale(text: str) -> tuple[int, int] | None:
@@ -26,6 +31,18 @@ def named_scale(text: str) -> tuple[int, int] | None:
         if (match := pattern.search(text)) and (ends := sorted(int(end) for end in match.groups()))[0] < ends[1]:
             return ends[0], ends[1]
     return None
+
+
+def end_words(text: str) -> dict[str, float]:
+    """The numbers a wording labels with words ("(1 = Very satisfied, 5 = Very dissatisfied)",
+    "from 1 (not at all likely) to 10 (extremely likely)"), as answers written so read: label →
+    number, the label written "1 - Very satisfied"; empty when it labels none."""
+    found: dict[str, float] = {}
+    for pattern in _END_WORDS:
+        for number, words in pattern.findall(text):
+            if words := words.strip(" .-–—:"):
+                found.setdefault(f"{number} - {words}", float(number))
+    return found
 
 
 def may_be_nps(text: str) -> bool:

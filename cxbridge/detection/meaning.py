@@ -80,14 +80,16 @@ def _beyond_very(graded: builtin.Graded) -> str:
             f"{in_order_of_degree(graded)}")
 
 
-def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float], *, typed: bool = False) -> ScaleReading:
+def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float], *, typed: bool = False,
+                 written_by: str = "") -> ScaleReading:
     """Answers that are numbers on `bounds`, some written beside words (label → the number it
-    shows: "5 - Very satisfied" → 5): words that are points of a built-in scale say which end is
-    best — "1 - Very satisfied" … "5 - Very dissatisfied" runs lower-is-better; bare numbers
-    leave it to the question's wording (`as_statement`); words naming both ends at one end of
-    the numbers establish nothing."""
+    shows: "5 - Very satisfied" → 5), or the words `written_by` the question ("the header") beside
+    them: words that are points of a built-in scale say which end is best — "1 - Very satisfied" …
+    "5 - Very dissatisfied" runs lower-is-better; bare numbers leave it to the question's wording
+    (`as_statement`); words naming both ends at one end of the numbers establish nothing."""
     words = {label: said for label in numbers if (said := shown_words(label))}
-    span = f"{_fmt(bounds[0])}–{_fmt(bounds[1])}" + (f" ({_shown(numbers, typed=typed)})" if numbers else "")
+    shown = f"{written_by} writes {_shown(numbers, typed=typed)}" if written_by else _shown(numbers, typed=typed)
+    span = f"{_fmt(bounds[0])}–{_fmt(bounds[1])}" + (f" ({shown})" if numbers else "")
     scale = builtin.scale_for(words.values()) if words else None
     if scale is None:
         return ScaleReading(f"the answers are numbers {span}", bounds=bounds, numbered=True)

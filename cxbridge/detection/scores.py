@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.declared_scale import labelled_scale, named_scale, not_nps
+from cxbridge.detection.declared_scale import end_words, labelled_scale, named_scale, not_nps
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import (
     asks_amount, elsewhen, first_mentioned, mentions, names_a_score, names_a_year,
@@ -230,7 +230,8 @@ def _from_numbers(profile: ColumnProfile, header: str, *, recoded: bool) -> Prop
         return _note(profile, f"the header asks about {stem!r}, but its numbers ({profile.example(typed=True)}) "
                               f"{_why_no_scale(profile, largest=7 if asks == 'effort' else 10)}, so neither its scale "
                               f"nor which end is best is known; kept as an answer, unscored; {fix}")  # fmt: skip
-    reading = as_statement(read_numbers(profile.numbered, (fit.low, fit.high), typed=True), header)
+    numbered, by = (profile.numbered, "") if profile.numbered else (end_words(header), "the header")
+    reading = as_statement(read_numbers(numbered, (fit.low, fit.high), typed=True, written_by=by), header)
     metric = metric_of(reading, header)
     if metric is None:
         return _unscored(profile, header, reading)

@@ -55,7 +55,8 @@ def parse_form(form: dict[str, Any]) -> FormDefinition:
 def _question(question: dict[str, Any], title: str) -> Question:
     qid = question["questionId"]
     if (scale := question.get("scaleQuestion")) is not None:
-        return Question(qid, title, "scale", scale=_range(scale.get("low", 0), scale.get("high", 0)))
+        bounds = _range(scale.get("low", 0), scale.get("high", 0))
+        return Question(qid, title, "scale", scale=bounds, ends=_ends(bounds, scale))
     if (rating := question.get("ratingQuestion")) is not None:  # 1 to ratingScaleLevel icons
         return Question(qid, title, "scale", scale=_range(1, rating.get("ratingScaleLevel", 0)))
     if choice := question.get("choiceQuestion"):
@@ -73,6 +74,15 @@ def _range(low: Any, high: Any) -> tuple[float, float] | None:
     except (TypeError, ValueError):
         return None
     return bounds if bounds[0] < bounds[1] else None
+
+
+def _ends(bounds: tuple[float, float] | None, scale: dict[str, Any]) -> dict[str, float]:
+    """The words shown at a linear scale's ends (`lowLabel`, `highLabel`), written as numbered
+    answers are ("1 - Very satisfied"): they say which end is best."""
+    if bounds is None:
+        return {}
+    labelled = zip(bounds, (scale.get("lowLabel"), scale.get("highLabel")), strict=True)
+    return {f"{end:g} - {words.strip()}": end for end, words in labelled if isinstance(words, str) and words.strip()}
 
 
 def _values(options: list[dict[str, Any]]) -> dict[str, float]:
