@@ -1,5 +1,5 @@
 """Columns a saved mapping leaves out that look scored: an NPS, CSAT or CES question, a mystery-shop
-or audit score. A sync reads them into `attributes`, unscored, so its summary names each one with
+or audit score — or that weigh the responses, which no metric does (`weights`). A sync reads them into `attributes`, unscored, so its summary names each one with
 the evidence and the `[[sources.NAME.metrics]]` entry that would score it — as `inspect` and
 `cxbridge import` do for a mapping they detect."""
 
@@ -15,6 +15,7 @@ from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_
 from cxbridge.detection.profile import profile_table
 from cxbridge.detection.question_matches import reworded_from
 from cxbridge.detection.scores import propose_scores
+from cxbridge.detection.weights import weight_warning
 from cxbridge.tabular.table import Table
 
 if TYPE_CHECKING:
@@ -44,7 +45,8 @@ def unmapped_scored(
     present = {column.key for column in table.columns}
     rewordings = {p.column: note for p in proposals if p.target in SCORED and p.mapped
                   if (note := reworded_from(p, mapped, present))}  # fmt: skip
-    return _warnings([*proposals, *visits], source, rewordings)
+    weights = [warning for profile in profiles.values() if (warning := weight_warning(profile))]
+    return _warnings([*proposals, *visits], source, rewordings) + weights
 
 
 def _visit_score(mapped: Iterable[MetricColumn]) -> Proposal | None:

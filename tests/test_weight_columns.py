@@ -1,0 +1,84 @@
+"""A weighted or quota'd export carries a weight per response ("Weight", "weight_final"): cxbridge
+counts each response once, unweighted, in every metric — so `inspect`, the import and a sync whose
+mapping leaves the column out say so, naming the column, and the report's figures are the
+unweighted ones, checked here against the rows; the weights are kept in `attributes`."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
+from cxbridge.detection.inspector import inspect_file
+from tests.sqlite_runs import query
+
+RECOMMEND = "How likely are you to recommend us to a friend?"
+ANSWERS = [2, 9, 1, 4, 1, 7, 7, 7, 10, 6, 3, 1, 7, 0, 6, 6, 9, 0, 7, 4]
+WEIGHTS = [f"{0.5 + (n % 4) * 0.25:.2f}" for n in range(len(ANSWERS))]  # 0.50 … 1.25
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "400"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stdout.split())
+
+
+def write(path: Path, weight: str) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Response ID", "Submitted", RECOMMEND, weight],
+                                      *[[f"R{n}", f"2025-03-{n + 1:02d} 10:00", a, w]
+                                        for n, (a, w) in enumerate(zip(ANSWERS, WEIGHTS, strict=True))]])  # fmt: skip
+    return path
+
+
+def warning_of(weight: str) -> str:
+    return (f"column {weight!r} holds a weight per response (0.5–1.25): cxbridge counts each response once, "
+            "unweighted — NPS, CSAT % and CES in the report, the views and the ranking are unweighted figures, "
+            "not the weighted ones the export may be published with; the weights are kept in attributes for a "
+            "weighted figure of your own (docs/report.md#weights); list the column under attributes to keep it "
+            "without this warning")  # fmt: skip
+
+
+@pytest.mark.parametrize("weight", ["Weight", "weight_final", "Final weight", "Gewichtung"])
+def test_a_weight_column_is_named_unweighted_and_the_report_counts_each_response_once(tmp_path, weight):
+    """The weights were kept in attributes and nothing was said: a weighted export's unweighted NPS
+    read as its published, weighted one."""
+    path = write(tmp_path / "weighted.csv", weight)
+    assert warning_of(weight) in inspect_file(path).warnings
+    assert warning_of(weight) in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    promoters, detractors = sum(a >= 9 for a in ANSWERS), sum(a <= 6 for a in ANSWERS)
+    report = json.loads(run("report", "--db", str(tmp_path / "x.db"), "--format", "json"))
+    assert [(r["metric"], r["responses"], r["score"]) for r in report] == [
+        ("nps", len(ANSWERS), round(100 * (promoters - detractors) / len(ANSWERS), 1))]  # fmt: skip
+    kept = query(tmp_path, f"SELECT json_extract(attributes, '$.\"{weight}\"') FROM feedback ORDER BY "
+                           "CAST(substr(source_record_id, 2) AS INTEGER)", db="x.db")  # fmt: skip
+    assert [w for (w,) in kept] == WEIGHTS
+
+
+def test_a_sync_whose_mapping_leaves_the_weight_out_says_so_and_attributes_keeps_it_quiet(tmp_path):
+    path = write(tmp_path / "weighted.csv", "weight_final")
+    mapping = tmp_path / "mapping.toml"
+    run("inspect", str(path), "--write-mapping", str(mapping))
+    assert warning_of("weight_final") in run("import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "x.db"))
+    text = mapping.read_text(encoding="utf-8").replace("[sources.weighted.columns]",
+                                                         'attributes = ["weight_final"]\n\n[sources.weighted.columns]')  # fmt: skip
+    mapping.write_text(text, encoding="utf-8")
+    assert "weight per response" not in run("import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "y.db"))
+
+
+@pytest.mark.parametrize(("header", "values"), [
+    ("Weight", ["", "", "N/A"] * 7),  # nothing to weigh by
+    ("Weight (kg)", [f"{60 + n}" for n in range(20)]),  # a unit: a body weight, no survey weight
+    ("Parcel weight", [f"{1.5 + n / 10:.1f}" for n in range(20)]),  # what was delivered
+])  # fmt: skip
+def test_a_column_of_no_survey_weights_is_not_named_so(tmp_path, header, values):
+    path = tmp_path / "other.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["Response ID", "Submitted", RECOMMEND, header],
+                                      *[[f"R{n}", f"2025-03-{n + 1:02d} 10:00", a, v]
+                                        for n, (a, v) in enumerate(zip(ANSWERS, values, strict=False))]])  # fmt: skip
+    assert not [w for w in inspect_file(path).warnings if "weight per response" in w]
