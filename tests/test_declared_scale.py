@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 import cxbridge
+from cxbridge.cli.main import cli
 from cxbridge.detection.declared_scale import named_scale
 from cxbridge.detection.inspector import inspect_file
 from cxbridge.detection.profile import ColumnProfile
@@ -96,6 +98,14 @@ def test_answer_labels_marking_1_and_10_with_no_0_are_no_nps(tmp_path):
     assert_kept_unscored(write_csv(tmp_path / "survey.csv", rows), "mark")
 
 
+def test_a_header_writing_words_beside_1_and_10_is_no_nps(tmp_path):
+    """"(1 = Not at all likely, 10 = Extremely likely)" puts the scale's bottom at 1 as the same words
+    in the cells do; the header's words were not read, and its bare answers were the NPS."""
+    header = f"{RECOMMEND} (1 = Not at all likely, 10 = Extremely likely)"
+    rows = [["id", "date", header], *[[n, f"2025-01-{n % 28 + 1:02d}", a] for n, a in enumerate(ANSWERS)]]
+    assert_kept_unscored(write_csv(tmp_path / "survey.csv", rows), "mark")
+
+
 def test_the_same_labels_in_an_excel_sheet_are_no_nps(tmp_path):
     rows = [["id", "date", RECOMMEND], *[[n, f"2025-01-{n % 28 + 1:02d}", labelled(a)] for n, a in enumerate(ANSWERS)]]
     assert_kept_unscored(write_xlsx(tmp_path / "survey.xlsx", {"Responses": rows}), "mark")
@@ -161,3 +171,26 @@ def test_an_api_question_whose_wording_alone_names_1_to_10_is_no_nps_and_the_syn
     [warning] = plan.warnings
     assert "its wording names a 1–10 scale, and an NPS is asked 0–10" in warning
     assert 'metric = "rating", scale = [1, 10]' in warning and "sources.survey.questions.Q1.metric" in warning
+
+
+def test_a_recommend_column_whose_lowest_answer_is_1_given_often_and_0_never_is_warned_about_at_import(tmp_path):
+    """Several answered 1 and nobody 0 — the lowest answer given is a 1–10 question's: it stays the
+    NPS (nothing declares the scale), but `inspect` and the import say so and how to map it as a
+    1–10 rating. Only `inspect`'s evidence said it: `cxbridge import` scored it as 0–10 without a word."""
+    rows = [["id", "date", RECOMMEND], *[[n, f"2025-01-{n % 28 + 1:02d}", a] for n, a in enumerate(ANSWERS)]]
+    path = write_csv(tmp_path / "bare.csv", rows)
+    warning = (f"column {RECOMMEND!r} (nps): no answer is 0 (of {len(ANSWERS)}), which a 0–10 question need not have, "
+               "though 3 answered 1, the lowest answer given, as on a 1–10 scale; if it was asked 1–10 it is no NPS: "
+               "map it as metric 'rating' with scale [1, 10] (docs/files.md#a-recommend-question-on-another-scale)")  # fmt: skip
+    assert warning in inspect_file(path).warnings
+    result = CliRunner().invoke(cli, ["import", str(path), "--db", str(tmp_path / "x.db")], env={"COLUMNS": "400"})
+    assert warning in " ".join(result.stdout.split()), result.output
+    assert_nps_stored(tmp_path, ANSWERS)
+    once = [["id", "date", RECOMMEND], *[[n, f"2025-01-{n % 28 + 1:02d}", a] for n, a in enumerate([1, *list(range(2, 11)) * 3])]]
+    assert not [w for w in inspect_file(write_csv(tmp_path / "once.csv", once)).warnings if "no answer is 0" in w]
+
+
+def assert_nps_stored(folder: Path, answers: list[int]) -> None:
+    promoters, detractors = sum(a >= 9 for a in answers), sum(a <= 6 for a in answers)
+    assert query(folder, "SELECT responses, nps FROM nps_by_month", db="x.db") == [
+        (len(answers), half_up(Fraction(100 * (promoters - detractors), len(answers))))]  # fmt: skip

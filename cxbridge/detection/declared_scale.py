@@ -18,6 +18,8 @@ _NAMED = (
     re.compile(rf"\b{_ENDS}(?:[\s-]*points?)?[\s-]*{_SCALE_WORD}\b", re.IGNORECASE),  # "a 1-10 scale"
 )
 NPS_SCALE = (0, 10)
+_SEVERAL_ONES = 3  # answers of 1 with none of 0: the unhappiest answering 1 is a 1–10 scale's sign
+_LOWEST_GIVEN = "the lowest answer given"
 _WORDS = r"([^\W\d_][^,;()/|…=\d]*?)"  # a label's words: from a letter up to the next separator or number
 _END_WORDS = (
     re.compile(rf"(?<![\w.,])(\d{{1,2}})\s*(?:=|:|-|–|—)\s*{_WORDS}\s*(?=[,;)/|…]|\.\.|\d|$)"),  # "1 = Very satisfied"
@@ -43,6 +45,21 @@ def end_words(text: str) -> dict[str, float]:
             if words := words.strip(" .-–—:"):
                 found.setdefault(f"{number} - {words}", float(number))
     return found
+
+
+def no_zero(answers: list[float]) -> str:
+    """The note of 0–10 answers running 1–10: nobody need have answered 0, but when several gave 1,
+    the lowest answer given is a 1–10 question's (`warns_of_one_to_ten` makes it a warning)."""
+    note = f"no answer is 0 (of {len(answers)}), which a 0–10 question need not have"
+    if (ones := answers.count(1)) >= _SEVERAL_ONES:
+        note += f", though {ones} answered 1, {_LOWEST_GIVEN}, as on a 1–10 scale"
+    return (f"{note}; if it was asked 1–10 it is no NPS: map it as metric 'rating' with scale [1, 10] "
+            "(docs/files.md#a-recommend-question-on-another-scale)")  # fmt: skip
+
+
+def warns_of_one_to_ten(note: str) -> bool:
+    """Whether a proposal's evidence is a `no_zero` note worth a warning: 1 given several times, 0 never."""
+    return _LOWEST_GIVEN in note
 
 
 def may_be_nps(text: str) -> bool:

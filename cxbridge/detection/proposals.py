@@ -5,6 +5,7 @@ other answers as questions; with the warnings of columns that look scored but ar
 from __future__ import annotations
 
 from cxbridge import exports
+from cxbridge.detection.declared_scale import warns_of_one_to_ten
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.fields import propose_fields
 from cxbridge.detection.points import CRITERION, POINTS_PROGRAMS, propose_visit_scores
@@ -107,5 +108,7 @@ def unscored_warnings(proposals: list[Proposal], chosen: list[Proposal]) -> list
 
 def code_warnings(chosen: list[Proposal]) -> list[str]:
     """One warning per no-answer code a scored column's mapping ignores (a repeated 99): its rows are
-    stored without a score, which the import's counts alone would not show."""
-    return [f"column {p.column!r} ({p.target}): {note}" for p in chosen for note in p.evidence if is_code_note(note)]
+    stored without a score, which the import's counts alone would not show; and per NPS column whose
+    answers run 1–10 with several 1s (`declared_scale.no_zero`), scored 0–10 all the same."""
+    return [f"column {p.column!r} ({p.target}): {note}" for p in chosen for note in p.evidence
+            if is_code_note(note) or warns_of_one_to_ten(note)]

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.declared_scale import end_words, labelled_scale, named_scale, not_nps
+from cxbridge.detection.declared_scale import end_words, labelled_scale, named_scale, no_zero, not_nps
 from cxbridge.detection.evidence import Proposal
 from cxbridge.detection.keywords import (
     asks_amount, elsewhen, first_mentioned, mentions, names_a_score, names_a_year,
@@ -98,9 +98,7 @@ def _nps(profile: ColumnProfile, header: str, *, recoded: bool = False) -> Propo
         inside = [n for n in profile.numbers if 0 <= n <= 10 and float(n).is_integer()]
         evidence += [f"values are whole numbers {written_number(min(inside))}–{written_number(max(inside))}", *fit.notes(profile)]
         if kind != "nps" and (min(inside), max(inside)) == (1, 10):
-            evidence.append(f"no answer is 0 (of {len(inside)}), which a 0–10 question need not have; if it was "
-                            "asked 1–10 it is no NPS: map it as metric 'rating' with scale [1, 10] "
-                            "(docs/files.md#a-recommend-question-on-another-scale)")  # fmt: skip
+            evidence.append(no_zero(inside))
     spec = _no_score_spec(profile, fit.codes if fit else ())
     confidence = 0.99 if kind == "nps" else 0.9 if fit and fit.odd else 0.95
     return Proposal(metric, profile.key, confidence, evidence, spec)
@@ -144,6 +142,8 @@ def _declared_not_nps(profile: ColumnProfile, header: str) -> str | None:
         ends = [label for label, n in profile.numbered.items() if n in marked]
         first, last = answers_shown([ends[0]]), answers_shown([ends[-1]])
         return not_nps(marked, declared_by=f"its answer labels ({first} … {last}) mark")
+    if (words := end_words(header)) and (marked := labelled_scale(words, profile.numbers)):
+        return not_nps(marked, declared_by=f"the header's words beside its ends ({answers_shown(list(words))}) mark")
     return None
 
 
