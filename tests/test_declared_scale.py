@@ -23,7 +23,9 @@ from cxbridge.plugins_host import create_host
 from cxbridge.questions import Question, QuestionPlan, detect
 from cxbridge.tabular.table import Column
 from tests.conftest import half_up
-from tests.sqlite_runs import query
+from tests.google_forms_api import google_forms, store_account
+from tests.sqlite_runs import query, sync_source
+from tests.test_google_forms_source import FORM, entry, user_key  # noqa: F401 — the fixture
 from tests.workbooks import write_xlsx
 
 RECOMMEND = "How likely are you to recommend us to a friend?"
@@ -194,3 +196,26 @@ def assert_nps_stored(folder: Path, answers: list[int]) -> None:
     promoters, detractors = sum(a >= 9 for a in answers), sum(a <= 6 for a in answers)
     assert query(folder, "SELECT responses, nps FROM nps_by_month", db="x.db") == [
         (len(answers), half_up(Fraction(100 * (promoters - detractors), len(answers))))]  # fmt: skip
+
+
+def test_a_google_forms_linear_scale_1_to_10_about_recommending_is_no_nps_and_the_sync_says_why(
+    tmp_path, user_key,  # noqa: F811 — the fixture imported above
+):
+    """The Forms API gives the linear scale's ends (`low` 1, `high` 10): declared 1–10, it is kept
+    unscored with the rule's reason, its answers in `answers`, the 0–10 NPS question beside it
+    still the NPS — a guard: it was right."""
+    account = store_account()
+    account.forms[FORM]["items"].insert(0, {"itemId": "0f0e0d0c", "title": RECOMMEND, "questionItem": {"question": {
+        "questionId": "3e3e3e3e", "scaleQuestion": {"low": 1, "high": 10, "lowLabel": "Not at all likely",
+                                                    "highLabel": "Extremely likely"}}}})  # fmt: skip
+    answers = [1, 10, 6, 9][: len(account.responses[FORM])]
+    for response, answer in zip(account.responses[FORM], answers, strict=True):
+        response["answers"]["3e3e3e3e"] = {"questionId": "3e3e3e3e", "textAnswers": {"answers": [{"value": str(answer)}]}}
+    with google_forms(account) as api:
+        result = sync_source(tmp_path, entry(api.url, user_key), name="visits")
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    assert any("3e3e3e3e" in w and "declares a 1–10 scale, and an NPS is asked 0–10" in w for w in result.warnings)
+    assert query(tmp_path, "SELECT count(*) FROM feedback_scores WHERE question_id = '3e3e3e3e'") == [(0,)]
+    kept = query(tmp_path, "SELECT json_extract(answers, '$.3e3e3e3e.value') FROM feedback ORDER BY source_record_id")
+    assert sorted(int(v) for (v,) in kept) == sorted(answers)
+    assert query(tmp_path, "SELECT count(nps) FROM feedback") == [(len(answers),)]  # the form's own 0–10 question
