@@ -91,11 +91,13 @@ class Scale:  # cached properties need a __dict__, so no slots
         return units / _SCORE_UNITS
 
     def in_top_boxes(self, value: float) -> bool:
+        """On a point scale, from the top box's lowest point: an answer typed between two points
+        (3.5 of 1–5) is in the box only once it reaches that point (4)."""
         if self.boxed_by_share:
             return self.align(value) - self.min >= (1 - BOX_SHARE) * (self.max - self.min)
-        return self.align(value) > self.max - self.box_width
+        return self.align(value) >= self.max - self.box_width + 1
 
     def in_bottom_boxes(self, value: float) -> bool:
         if self.boxed_by_share:
             return self.align(value) - self.min <= BOX_SHARE * (self.max - self.min)
-        return self.align(value) < self.min + self.box_width
+        return self.align(value) <= self.min + self.box_width - 1

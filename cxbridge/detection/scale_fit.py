@@ -26,13 +26,21 @@ class ScaleFit:
     odd: Counter[str] = field(default_factory=Counter)
     codes: tuple[int, ...] = ()  # far-off no-answer codes (`tolerance.no_answer_codes`), not in `odd`
     wider: tuple[float, float] | None = None  # a usual scale whose top only the far-off slips reach
+    scores_between: bool = False  # a CSAT's or CES's: an answer between two points is scored (`metrics.Scale`)
 
     def notes(self, profile: ColumnProfile) -> list[str]:
-        """The evidence about answers off the scale and answers without a score."""
+        """The evidence about answers off the scale, between two of its points, and without a score."""
         found = [code_note(code, profile.numbers.count(code)) for code in self.codes]
-        if self.odd:
-            shown = answers_shown(list(self.odd)[:3])
-            count, answered = sum(self.odd.values()), profile.answered - sum(map(profile.numbers.count, self.codes))
+        answered = profile.answered - sum(map(profile.numbers.count, self.codes))
+        between = Counter({value: n for value, n in self.odd.items() if self.scores_between and self._between(value)})
+        if between:
+            count = sum(between.values())
+            found.append(f"{count} of {answered} answers {'lies' if count == 1 else 'lie'} between two points of the "
+                         f"scale ({answers_shown(list(between)[:3])}): stored as written, in a box only from that "
+                         "box's own point")  # fmt: skip
+        if odd := self.odd - between:
+            shown = answers_shown(list(odd)[:3])
+            count = sum(odd.values())
             found.append(f"{count} of {answered} answers {'is' if count == 1 else 'are'} not on the scale "
                          f"({shown}): {'that row goes' if count == 1 else 'those rows go'} to quarantine")  # fmt: skip
             if self.wider:
@@ -43,6 +51,12 @@ class ScaleFit:
             found.append(f"{count} {'answer carries' if count == 1 else 'answers carry'} no score "
                          f"({answers_shown(list(profile.no_score)[:3])})")  # fmt: skip
         return found
+
+    def _between(self, answer: str) -> bool:
+        try:
+            return self.low < float(answer) < self.high
+        except ValueError:
+            return False
 
     def describe(self, profile: ColumnProfile) -> list[str]:
         return [f"values fit a {written_number(self.low)}–{written_number(self.high)} scale ({profile.example(typed=True)})",
@@ -81,6 +95,11 @@ def numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> Sca
     or 10 — else the smallest one the numbers fit whose top answer someone gave: 1, 2, 3 alone say
     neither whether the scale is 1–3 or 1–5 nor which end is best; a top reached only by far-off
     slips (`_off_only_by_slips`) is not given."""
+    fit = _numeric_scale(profile, header, largest=largest)
+    return replace(fit, scores_between=True) if fit else None
+
+
+def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
     named = named_scale(header)
     if named in USUAL_SCALES and named[1] <= largest and (fit := fit_scale(profile, named)) is not None:
         return fit
