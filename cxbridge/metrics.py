@@ -23,6 +23,7 @@ from cxbridge.detection.metric_words import AMOUNT_WORDS
 from cxbridge.errors import DataError
 from cxbridge.quoted_values import quoted
 from cxbridge.scales import Direction, Scale
+from cxbridge.written_scores import out_of
 
 
 class Metric(StrEnum):
@@ -301,6 +302,11 @@ def coerce(answer: object, spec: MetricSpec) -> float | None:
         value = labelled
     elif _NUMBER.match(key):
         value = spec.codes.get(number := _number(key), number)
+    elif written := out_of(key):  # "7/10", "★★★★☆": the number shown, on a scale whose top the text names
+        value, top = written
+        if top is not None and top != spec.scale_bounds[1]:
+            raise ScoreError(f"answer {quoted(text)} is out of {top}, not of this {spec.metric} scale's "
+                             f"{_fmt(spec.scale_bounds[1])}", ("labels", "scale"))  # fmt: skip
     elif (percent := _PERCENT.match(key)) and (spec.metric in POINTS_METRICS or spec.metric.startswith(CUSTOM_PREFIX)):
         value = _number(percent.group(1))  # "85%" of an audit: 85 on its 0–100 scale
     elif names_amount(key):  # "5 or more" is no 5, as `shown_number` and detection read it

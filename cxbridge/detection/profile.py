@@ -20,6 +20,7 @@ from cxbridge.quoted_values import quoted
 from cxbridge.tabular.cells import as_numbered, parse_datetime, parse_number
 from cxbridge.tabular.column_answers import text_answers
 from cxbridge.tabular.table import Column, Table
+from cxbridge.written_scores import out_of
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s][^@\s.]*\.[^@\s]+$")  # the domain's first dot found once: linear time
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,2})\s*(?:[-–—=:.)]\s*|\s+)\D")
@@ -33,6 +34,7 @@ class ColumnProfile:
     filled: int = 0
     numbers: list[float] = field(default_factory=list)  # numeric values, labels' leading numbers included
     numbered: dict[str, float] = field(default_factory=dict)  # "5 - Very satisfied" → 5
+    tops: Counter[int] = field(default_factory=Counter)  # the scale tops answers name: "7/10", "★★★★☆" (`out_of`)
     labels: Counter[str] = field(default_factory=Counter)  # non-numeric text values (N/A answers apart)
     later: set[str] = field(default_factory=set)  # other labels, first answered after the rows profiled
     no_score: Counter[str] = field(default_factory=Counter)  # "N/A", "Не знаю", …
@@ -153,6 +155,10 @@ def _observe(profile: ColumnProfile, value: Any) -> None:
         profile.phones += 1
     elif is_no_score(text):
         profile.no_score[text] += 1
+    elif written := out_of(text):  # "7/10", "★★★★☆": a number and its scale's top
+        profile.numbers.append(written[0])
+        if written[1] is not None:
+            profile.tops[written[1]] += 1
     elif (match := _LEADING_NUMBER.match(text)) and not names_amount(text):  # "5 or more" is no point
         profile.numbers.append(number := float(match.group(1)))  # "10 - Extremely likely"
         profile.numbered[text] = number

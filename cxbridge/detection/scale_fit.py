@@ -100,7 +100,7 @@ def numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> Sca
 
 
 def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> ScaleFit | None:
-    named = named_scale(header)
+    named = named_scale(header) or _top_named(profile)
     if named in USUAL_SCALES and named[1] <= largest and (fit := fit_scale(profile, named)) is not None:
         return fit
     fits = [fit for scale in USUAL_SCALES if scale[1] <= largest and (fit := fit_scale(profile, scale)) is not None]
@@ -112,6 +112,16 @@ def _numeric_scale(profile: ColumnProfile, header: str, *, largest: float) -> Sc
             narrowest = replace(narrowest, wider=(fewest_off.low, fewest_off.high))  # type: ignore[union-attr]
         return narrowest
     return fewest_off
+
+
+def _top_named(profile: ColumnProfile) -> tuple[float, float] | None:
+    """The usual scale the answers name by their one top ("7/10", "★★★★☆": `written_scores.out_of`),
+    from 0 when someone answered 0: nobody need have given the top itself."""
+    if len(profile.tops) != 1:
+        return None
+    [top] = profile.tops
+    return next((scale for scale in USUAL_SCALES if scale[1] == top and (scale[0] == 0) == (0 in profile.numbers)),
+                None)  # fmt: skip
 
 
 def _off_only_by_slips(profile: ColumnProfile, fit: ScaleFit) -> bool:
