@@ -72,3 +72,34 @@ def test_an_answer_out_of_the_scale_s_top_is_its_number(answer, spec, value):
 def test_an_answer_out_of_another_scale_s_top_is_quarantined_saying_so(answer, spec, why):
     with pytest.raises(DataError, match=why):
         coerce(answer, spec)
+
+
+FACES = {1: "😠", 2: "🙁", 3: "😐", 4: "🙂", 5: "😀"}
+
+
+@pytest.mark.parametrize(("header", "cell", "said"), [
+    (RECOMMEND, lambda n: "7-8" if n == 3 else str(NPS_ANSWERS[n]), "answer '7-8' names an amount"),
+    (RECOMMEND, lambda n: "8.5" if n == 3 else str(NPS_ANSWERS[n]), "nps answer 8.5 is not a whole number 0–10"),
+    (SATISFIED, lambda n: FACES[CSAT_ANSWERS[n]], "are not points of a known satisfaction"),
+    (SATISFIED, lambda n: str((n * 37) % 101), "map it under [[metrics]] with metric = 'csat' and scale = [0, 100]"),
+])  # fmt: skip
+def test_a_range_a_decimal_nps_emoji_faces_and_a_0_to_100_slider_are_named_never_scored_silently(tmp_path, header,
+                                                                                                   cell, said):
+    """A guard — these were right: a range or a decimal NPS goes to quarantine saying what to do,
+    emoji faces and a 0–100 satisfaction slider are kept unscored with a warning naming the fix."""
+    path = write(tmp_path / "typed.csv", [["id", "date", header], *[[f"R{n}", f"2025-03-{n + 1:02d}", cell(n)]
+                                                                    for n in range(20)]])  # fmt: skip
+    assert said in run("import", str(path), "--db", str(tmp_path / "x.db"))
+    scored = query(tmp_path, "SELECT count(*) FROM feedback_scores", db="x.db")[0][0]
+    quarantined = query(tmp_path, "SELECT count(*) FROM quarantine", db="x.db")[0][0]
+    assert (scored, quarantined) == ((19, 1) if header == RECOMMEND else (0, 0))
+
+
+def test_four_out_of_five_is_a_four(tmp_path):
+    """A guard — it was right: '4 out of 5' is read as 4 on 1–5."""
+    rows = [["id", "date", SATISFIED], *[[f"R{n}", f"2025-03-{n + 1:02d}", f"{s} out of 5"]
+                                         for n, s in enumerate(CSAT_ANSWERS)]]  # fmt: skip
+    path = write(tmp_path / "typed.csv", rows)
+    run("import", str(path), "--db", str(tmp_path / "x.db"))
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month", db="x.db") == [
+        (20, round(100 * sum(s >= 4 for s in CSAT_ANSWERS) / 20, 1))]  # fmt: skip
