@@ -13,6 +13,7 @@ import pytest
 
 import cxbridge
 from cxbridge.detection.inspector import inspect_file
+from cxbridge.errors import ConfigError
 from cxbridge.plugins_host import create_host
 from tests.google_forms_api import google_forms, store_account
 from tests.sqlite_runs import query, sync_source
@@ -100,3 +101,24 @@ def test_a_google_forms_linear_scale_s_end_labels_decide_which_end_is_satisfied(
     assert query(tmp_path, "SELECT category, count(*) FROM feedback_scores WHERE question_id = '3e3e3e3e' "
                            "AND category = 'satisfied' GROUP BY category") == [
         ("satisfied", sum(map(satisfied, answers)))]  # fmt: skip
+
+
+def test_a_hand_written_entry_without_a_direction_under_a_header_numbering_its_best_end_first_is_a_config_error(
+    tmp_path,
+):
+    """A `[[metrics]]` entry giving only `metric = "csat"` under "(1 = Very satisfied, 5 = Very
+    dissatisfied)" was read higher-is-better: every satisfied answer counted dissatisfied. As for
+    a CES asking how much effort, the entry must say which way it runs; said, the figures follow."""
+    header = "How satisfied are you with your visit? (1 = Very satisfied, 5 = Very dissatisfied)"
+    path = write_csv(tmp_path / "visits.csv", [["id", "date", header], *[[f"R{n}", f"2025-03-{n + 1:02d}", s]
+                                                                        for n, s in enumerate(SATISFACTION)]])  # fmt: skip
+    entry = {"connector": "csv", "path": str(path), "columns": {"id": "id", "submitted_at": "date"},
+             "metrics": [{"column": header, "metric": "csat", "scale": [1, 5]}]}  # fmt: skip
+    with pytest.raises(ConfigError, match="no direction is set, so column .* would be read higher_is_better, but its "
+                                          "header writes '1 - Very satisfied', '5 - Very dissatisfied'"):  # fmt: skip
+        sync_source(tmp_path, entry, name="visits")
+    entry["metrics"][0]["direction"] = "lower_is_better"
+    result = sync_source(tmp_path, entry, name="visits")
+    assert (result.written, result.quarantined) == (len(SATISFACTION), 0), result.error
+    assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [
+        (pct(sum(s <= 2 for s in SATISFACTION), len(SATISFACTION)),)]  # fmt: skip

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
+from cxbridge.detection.declared_scale import end_words
 from cxbridge.detection.degrees import in_order_of_degree
 from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort, no_effort_needed
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
@@ -207,6 +208,19 @@ def effort_read_backwards(text: str, *, what: str) -> str | None:
     return (f"no direction is set, so {what} would be read higher_is_better, but "
             f"{why.removesuffix(' (set direction if not)')}; set direction = \"lower_is_better\", "
             'or "higher_is_better" if its top answer is the least effort')  # fmt: skip
+
+
+def ends_read_backwards(text: str, scale: tuple[float, float], *, what: str) -> str | None:
+    """Why a CSAT or CES set without a direction is read the wrong way round: its header writes
+    built-in labels beside its numbers best first ("1 = Very satisfied, 5 = Very dissatisfied",
+    `declared_scale.end_words`); None when they say nothing or agree with higher-is-better."""
+    words = end_words(text)
+    reading = read_numbers(words, scale) if words else None
+    if reading is None or reading.direction is not Direction.LOWER_IS_BETTER:
+        return None
+    return (f"no direction is set, so {what} would be read higher_is_better, but its header writes "
+            f"{_shown(words, typed=False)}, labels of the built-in {reading.scale.name} scale: lower is better; "  # type: ignore[union-attr]
+            'set direction = "lower_is_better"')  # fmt: skip
 
 
 def numbers_shown(choices: Mapping[str, float], *, signed: bool = False) -> dict[str, float]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
-from cxbridge.detection.meaning import effort_read_backwards
+from cxbridge.detection.meaning import effort_read_backwards, ends_read_backwards
 from cxbridge.exports import FORMATS, RECORD_FORMATS, qualtrics_fields
 from cxbridge.metrics import MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
@@ -87,11 +87,15 @@ class MetricColumn(MetricSpec):
 
     @model_validator(mode="after")
     def _effort_read_its_way(self) -> MetricColumn:
-        """A CES without `direction` is read higher-is-better; under a question asking how much
-        effort (or how difficult) that turns every answer round, so the entry must say."""
-        if self.metric != "ces" or "direction" in self.model_fields_set:
+        """A CSAT or CES without `direction` is read higher-is-better; under a header numbering
+        its best end first, or a question asking how much effort (or how difficult), that turns
+        every answer round, so the entry must say."""
+        if self.metric not in ("csat", "ces") or "direction" in self.model_fields_set:
             return self
-        if problem := effort_read_backwards(self.column, what=f"column {self.column!r}"):
+        what = f"column {self.column!r}"
+        if problem := ends_read_backwards(self.column, self.scale_bounds, what=what):
+            raise ValueError(problem)
+        if self.metric == "ces" and (problem := effort_read_backwards(self.column, what=what)):
             raise ValueError(problem)
         return self
 
