@@ -21,8 +21,11 @@ if TYPE_CHECKING:
     from cxbridge.status_report import StatusReport
 
 RUN_ID_SHOWN = 8
+SOURCE_SHOWN = 12  # the columns a source's name has at least, folding within them, before the headers shorten
 COUNTS = ("read", "written", "unchanged", "quarantined")  # the columns records_NAME of sync_runs shown
 SOMETIMES = ("skipped", "pruned")  # and these, when a run listed counted some: 100 columns
+SHORT = {"written": "wrote", "unchanged": "same", "quarantined": "quar.", "skipped": "skip."}
+"""The counts' headers on a terminal too narrow for the whole words (80 columns), said under the table."""
 ABANDONED_NOTE = (
     "abandoned: killed before it could record its end; written and quarantined count what the destination "
     "holds of its committed batches, read and unchanged are unknown (—)"
@@ -115,7 +118,14 @@ def print_status(report: StatusReport) -> None:
     if not report.runs:
         console.print("runs: none yet (cxbridge sync makes the first)")
     else:
-        console.print(runs_table(report.runs))
+        table = runs_table(report.runs)
+        folded = runs_table([{**run, "source": run["source"][:SOURCE_SHOWN]} for run in report.runs])
+        short = _width(console, folded) > console.width  # the whole headers leave a source too few columns
+        console.print(runs_table(report.runs, short=True) if short else table)
+        if short:
+            headers = {str(column.header) for column in table.columns}
+            said = [f"{word}: {name}" for name, word in SHORT.items() if name in headers]
+            console.print(" · ".join(said), highlight=False, soft_wrap=False)
         for status, note in (("running", RUNNING_NOTE), ("abandoned", ABANDONED_NOTE)):
             if any(run["status"] == status for run in report.runs):
                 console.print(note, highlight=False, soft_wrap=False)
@@ -148,19 +158,23 @@ def print_status(report: StatusReport) -> None:
         console.print(table)
 
 
-def runs_table(runs: list[dict[str, Any]]) -> Table:
+def runs_table(runs: list[dict[str, Any]], *, short: bool = False) -> Table:
+    """The recent runs, a row per source of each; `short`: the counts under `SHORT` headers and one
+    space between columns, for a terminal of 80 columns."""
     table = _table("recent runs")
+    if short:
+        table.padding = (0, 0, 0, 0)
     table.add_column("started (UTC)", no_wrap=True)
     table.add_column("run", no_wrap=True)
-    table.add_column("source", overflow="fold")
+    table.add_column("source", overflow="fold", min_width=6)  # folds, never squeezed out of the table
     commands = any(run["command"] not in (None, "sync") for run in runs)  # an import, replay or removal listed
     if commands:
-        table.add_column("command", overflow="fold")
+        table.add_column("command", overflow="fold", min_width=6)
     table.add_column("status", no_wrap=True)
     table.add_column("took", justify="right", no_wrap=True)
     counts = COUNTS + tuple(name for name in SOMETIMES if any(run[f"records_{name}"] for run in runs))
     for name in counts:
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(SHORT.get(name, name) if short else name, justify="right", no_wrap=True)
     for run in runs:
         table.add_row(
             minute(run["started_at"]), run["run_id"][:RUN_ID_SHOWN], output.escape(run["source"]),
@@ -169,6 +183,13 @@ def runs_table(runs: list[dict[str, Any]]) -> Table:
             *("—" if run[f"records_{name}"] is None else f"{run[f'records_{name}']:,}" for name in counts),
         )  # fmt: skip
     return table
+
+
+def _width(console: Any, table: Table) -> int:
+    """The columns `table` takes when nothing in it wraps."""
+    from rich.measure import Measurement
+
+    return Measurement.get(console, console.options.update_width(100_000), table).maximum
 
 
 def _error_line(run: dict[str, Any]) -> Padding:

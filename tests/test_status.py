@@ -442,3 +442,25 @@ def test_each_run_says_what_wrote_it_a_sync_an_import_or_a_replay(workspace, mon
     assert commands == [("extra", "import"), ("survey", "replay"), ("survey", "sync")]
     shown = json.loads(runner.invoke(cli, ["status", "--format", "json"]).stdout)["runs"]
     assert sorted((run["source"], run["command"]) for run in shown) == sorted(commands)
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+def test_the_runs_table_keeps_every_column_on_an_80_and_a_100_column_terminal(workspace: Workspace, columns: int):
+    """On 80 columns the runs table left out its source column and cut the headers to `writt…` and
+    `quarantin…`: a narrow terminal shows the counts under short headers, with a line saying what
+    each stands for, and every source name whole."""
+    workspace.config.write_text(workspace.config.read_text().replace("[sources.survey", "[sources.store_visits"))
+    workspace.write_csv([survey_row(n) for n in range(1, 1201)] + [survey_row(1201, nps=11)])
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    printed = run_in_terminal([sys.executable, "-m", "cxbridge", "status"], cwd=workspace.root, columns=columns)
+    lines = printed.splitlines()
+    assert max(len(line) for line in lines) <= columns and "…" not in printed, printed
+    [run] = json.loads(CliRunner().invoke(cli, ["status", "--format", "json"]).stdout)["runs"]
+    row = next(line for line in lines if run["run_id"][:8] in line)
+    assert "store_visits" in row and row.split()[-4:] == ["1,201", "1,200", "0", "1"], printed
+    header = lines[lines.index("recent runs") + 1].split()
+    if columns == 100:
+        assert header[-4:] == ["read", "written", "unchanged", "quarantined"], printed
+    else:
+        assert "source" in header and header[-4:] == ["read", "wrote", "same", "quar."], printed
+        assert "wrote: written · same: unchanged · quar.: quarantined" in printed
