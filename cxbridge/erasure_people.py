@@ -21,6 +21,13 @@ def checked_keys(contacts: Sequence[str], keys: Sequence[str], *, requesters: Se
     """The respondent keys given (`--key`), lower-cased; ConfigError naming a contact that is
     neither an e-mail address nor a phone number (masked), a key that is not one, or no one named
     (`requesters` too counts: `checked_requesters`)."""
+    numbers = [contact for contact in contacts if is_phone(contact, min_digits=1)]
+    if len(numbers) > 1 and any(len(number_digits(number)) < SHORTEST for number in numbers):
+        raise ConfigError(
+            f"{len(numbers)} arguments look like the pieces of one phone number: written with spaces and not "
+            "quoted, a number reaches cxbridge as several arguments — quote it (cxbridge erase '…'), one number "
+            "to a pair of quotes"
+        )
     for contact in contacts:
         if is_phone(contact, min_digits=1) and canonical_contact(contact) is None:
             raise ConfigError(

@@ -113,3 +113,15 @@ def test_a_contact_that_keys_no_one_leaves_the_record_to_its_phone(tmp_path, mon
     assert result.status == "success" and "differ" not in caplog.text
     found, dataset = keys(tmp_path), RespondentKeys(SHARED_SALT.get_secret_value())
     assert found["A1"] == found["A2"] == dataset.key(LONDON) and found["A3"] == dataset.key("ann@example.com")
+
+
+@pytest.mark.parametrize("pieces", [["020", "7946", "0000"], ["+44", "20", "7946", "0000"], ["jane@example.com", "555", "0100"]])
+def test_a_number_split_into_several_arguments_is_refused_saying_to_quote_it(tmp_path, pieces):
+    """`cxbridge erase 020 7946 0000` unquoted gives the shell three arguments: each was refused
+    as `***`, which left the user to guess what failed."""
+    refused = CliRunner().invoke(cli, ["erase", *pieces, "--destination", f"sqlite:///{tmp_path / 'cx.db'}"])
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    digits = [piece for piece in pieces if "@" not in piece]
+    assert f"{len(digits)} arguments look like the pieces of one phone number" in refused.stderr, refused.stderr
+    assert "quote it" in refused.stderr and not any(piece in refused.stderr for piece in digits), refused.stderr
+    assert not (tmp_path / "cx.db").exists()
