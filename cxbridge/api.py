@@ -110,7 +110,10 @@ def open_destination(
             cls = host.destination_class(scheme_of(url))
         except ConfigError as exc:
             raise ConfigError(f"--destination: {exc}") from None
-        return cls(url, base_dir=Path.cwd())
+        dest = cls(url, base_dir=Path.cwd())
+        if dest.path is not None:  # a file, or Parquet's folder, in a folder that must be there
+            _refuse_a_missing_folder(f"--destination {url}", dest.path.parent)
+        return dest
     url = (config.destination_url if config else None) or DEFAULT_DESTINATION  # checked when the config was loaded
     base_dir = config.destination_dir if config else Path.cwd()
     return host.destination_class(scheme_of(url))(url, base_dir=base_dir)
@@ -122,10 +125,17 @@ def destination_url_for(db: str | None, destination: str | None) -> str | None:
         raise ConfigError("use either --db or --destination, not both")
     if db:
         path = Path(db).expanduser().resolve()
-        if not path.parent.is_dir():
-            raise ConfigError(f"--db {db}: the folder {path.parent} does not exist; create it first, or pick another path")
+        _refuse_a_missing_folder(f"--db {db}", path.parent)
         return "sqlite:///" + str(path)
     return destination
+
+
+def _refuse_a_missing_folder(given: str, folder: Path) -> None:
+    """A destination named on the command line goes into a folder that is there: a typo'd folder
+    made by a scheduled sync would be a new, empty database. (One in the way as a file is said
+    when it is opened.)"""
+    if not folder.exists():
+        raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
 
 
 def sync(

@@ -90,12 +90,20 @@ def test_import_waits_for_another_sync_with_wait(here: Path):
     assert scores_in(here / "cx.db") == [1]
 
 
-def test_db_into_a_missing_folder_is_refused_and_nothing_is_created(here: Path):
+@pytest.mark.parametrize(
+    "given",
+    [("--db", "reports/cx.db"), ("--destination", "sqlite:///reports/cx.db"),
+     ("--destination", "duckdb:///reports/cx.duckdb"), ("--destination", "parquet:///reports/lake")],
+)  # fmt: skip
+def test_a_destination_into_a_missing_folder_is_refused_and_nothing_is_created(here: Path, given: tuple[str, str]):
+    """`--db reports/cx.db` was refused while `--destination sqlite:///reports/cx.db` made the
+    folder: a scheduled sync with a typo'd folder wrote a new, empty database and said nothing."""
     Workspace(here).write_csv([survey_row(1)])
-    result = invoke("sync", "--db", "reports/cx.db")
-    assert result.exit_code == 2
-    assert f"--db reports/cx.db: the folder {here / 'reports'} does not exist; create it first" in result.stderr
-    assert not (here / "reports").exists()
+    for command in (["sync"], ["status"]):
+        result = invoke(*command, *given)
+        assert result.exit_code == 2, result.output
+        assert f"{' '.join(given)}: the folder {here / 'reports'} does not exist; create it first" in result.stderr
+        assert not (here / "reports").exists()
 
 
 @pytest.mark.parametrize(
