@@ -31,7 +31,7 @@ hint_options = [
     click.option("--timezone", metavar="ZONE", help="Time zone of timestamps without one (e.g. Europe/Warsaw)."),
     click.option("--date-order", type=click.Choice(["dmy", "mdy", "ymd"]), help="Read 01/02/2024 as d/m or m/d."),
     click.option("--sheet", "sheets", multiple=True, metavar="NAME", help="Only this sheet of a workbook (repeatable)."),
-    click.option("--program", type=click.Choice(["voc", "mystery_shop", "audit", "employee"]),
+    click.option("--program", type=click.Choice(["voc", "mystery_shop", "audit", "employee"], case_sensitive=False),
                  help="Program of the imported records (default: detected for mystery-shop and audit files, "
                       "else voc)."),
     click.option("--values", type=click.Choice(["recodes", "choice_text"]),

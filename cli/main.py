@@ -236,8 +236,8 @@ def _print_check(found: Any, *, machine: bool) -> None:
 )
 @click.option("--metric", type=LazyChoice("cxbridge.reporting", "METRICS", case_sensitive=False),
               help="Detail one metric, in any case (default: all).")
-@click.option("--program", "programs", multiple=True, type=LazyChoice("cxbridge.reporting", "PROGRAMS"),
-              help="Only this program (repeatable).")
+@click.option("--program", "programs", multiple=True, type=LazyChoice("cxbridge.reporting", "PROGRAMS", case_sensitive=False),
+              help="Only this program (repeatable), in any case.")
 @click.option("--source", "-s", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--since", type=DAY, metavar="YYYY-MM-DD", help="Records of this local day or later.")
 @click.option("--until", type=DAY, metavar="YYYY-MM-DD", help="Records before this local day (it is left out).")

@@ -141,6 +141,12 @@ class MetricSpec(BaseModel):
         return {_number(key): value for key, value in self.label_index.items() if _NUMBER.match(key)}
 
 
+def closed_word(text: object) -> object:
+    """A word of a closed vocabulary as a config may write it: any case, spaces or hyphens for its
+    `_` (`NPS`, `Mystery-Shop`, `In Store`); anything else as given, for its model to refuse."""
+    return re.sub(r"[\s-]+", "_", text.strip().casefold()) if isinstance(text, str) else text
+
+
 def metric_name(name: str) -> str:
     """The metric a config names: a built-in one in any case and spelling of its separators
     (`NPS`, `Mystery-Shop`), or `custom:NAME`; anything else is a ValueError listing the valid
@@ -154,7 +160,7 @@ def metric_name(name: str) -> str:
             raise ValueError(f"a custom metric is named in lower-case letters, digits and _, e.g. 'custom:cleanliness'; "
                              f"got {name!r}")  # fmt: skip
         return CUSTOM_PREFIX + custom
-    key = re.sub(r"[\s-]+", "_", text.casefold())
+    key = closed_word(text)
     if key in set(Metric):
         return key
     known = [metric.value for metric in Metric]

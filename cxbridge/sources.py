@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from cxbridge.ages import Age
 from cxbridge.crm import CrmObject
@@ -18,6 +18,7 @@ from cxbridge.deadline import RunDeadline
 from cxbridge.duplicates import MatchKey
 from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
+from cxbridge.metrics import closed_word
 from cxbridge.privacy import PersonalFields, Scrubber
 from cxbridge.records import WAVE_PROGRAMS, Channel, FeedbackRecord, Program, RespondentType
 from cxbridge.respondents import RespondentKeys
@@ -44,9 +45,15 @@ class SourceConfig(BaseModel):
 
     connector: str = Field(description="which source plugin reads it (see `cxbridge plugins`)")
     enabled: bool = Field(default=True, description="false skips this source without removing it")
-    program: Program = Field(default=Program.VOC, description="voc, mystery_shop, audit or employee")
-    respondent_type: RespondentType | None = Field(default=None, description="defaults from the program")
-    channel: Channel | None = Field(default=None, description="default channel of its records")
+    program: Annotated[Program, BeforeValidator(closed_word)] = Field(
+        default=Program.VOC, description="voc, mystery_shop, audit or employee (in any case, as metric names)"
+    )
+    respondent_type: Annotated[RespondentType | None, BeforeValidator(closed_word)] = Field(
+        default=None, description="defaults from the program"
+    )
+    channel: Annotated[Channel | None, BeforeValidator(closed_word)] = Field(
+        default=None, description="default channel of its records"
+    )
     touchpoint: str | None = Field(default=None, description="default journey step of its records")
     timezone: TimeZoneName | None = Field(
         default=None,
