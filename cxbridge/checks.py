@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cxbridge.errors import ConfigError
+from cxbridge.errors import ConfigError, clauses
 from cxbridge.masking import redact
 from cxbridge.respondents import RespondentKeys
 from cxbridge.sources import Source
@@ -84,4 +84,4 @@ def require_sound(
     found = check_sources(sources, cursor_of=cursor_of, jobs=jobs, keys=keys)
     problems = [f"[sources.{check.source}] {check.problem}" for check in found if not check.ok]
     if problems:
-        raise ConfigError("; ".join(problems) + "; nothing was read or written")
+        raise ConfigError(clauses([*problems, "nothing was read or written"]))

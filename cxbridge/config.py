@@ -20,7 +20,7 @@ from cxbridge.config_references import resolve_references
 from cxbridge.deadline import RunDeadline
 from cxbridge.destinations import scheme_of
 from cxbridge.duplicates import Declaration, IdentityRules, IdentitySettings
-from cxbridge.errors import ConfigError
+from cxbridge.errors import ConfigError, clauses
 from cxbridge.loop.actions import Action, ActionConfig
 from cxbridge.loop.rules import LoopSettings
 from cxbridge.phones import known_region
@@ -383,7 +383,7 @@ def validate_model(model: type[M], data: dict[str, Any], *, label: str, prefix: 
         return model.model_validate(data)
     except ValidationError as exc:
         problems = (_describe(error, model, prefix, data) for error in exc.errors())
-        raise ConfigError(f"{label}: " + "; ".join(problems)) from None
+        raise ConfigError(f"{label}: " + clauses(problems)) from None
 
 
 def _describe(error: Any, model: type[BaseModel], prefix: str, data: dict[str, Any]) -> str:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from cxbridge.masking import redact
 from cxbridge.quoted_values import shown_in
+
+
+def clauses(parts: Iterable[str]) -> str:
+    """The parts of a composed message joined by `; `, but by a space after one that ends in a
+    question (`did you mean 'Submitted'? nothing was read`), never `?;`."""
+    text = ""
+    for part in parts:
+        text += part if not text else (" " if text.endswith("?") else "; ") + part
+    return text
 
 
 class CxbridgeError(Exception):

@@ -16,6 +16,7 @@ from typing import Any
 
 from cxbridge.command_runs import reads_nothing
 from cxbridge.destinations import Destination, QuarantineItem
+from cxbridge.errors import clauses
 from cxbridge.loop.copy_cases import UNCLOSED, pending_marks
 from cxbridge.resolver import STATE_SOURCE, identity_ready
 from cxbridge.timestamps import EPOCH_MILLISECONDS
@@ -132,7 +133,7 @@ def recent_runs(dest: Destination, *, limit: int) -> list[dict[str, Any]]:
         if row["status"] == ABANDONED and reads_nothing(row["command"]):  # one transaction removes and records it
             row.update(records_pruned=0, error=ROLLED_BACK)
         elif row["run_id"] in pending and row["status"] != "running":  # stopped between its commit and that step
-            row["error"] = "; ".join(filter(None, (row["error"], UNCLOSED)))
+            row["error"] = clauses(filter(None, (row["error"], UNCLOSED)))
     return rows
 
 

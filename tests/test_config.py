@@ -50,6 +50,13 @@ def test_unknown_key_suggests_the_close_one(host):
     assert "sources.survey.delimeter: unknown key; did you mean 'delimiter'?" in message
 
 
+def test_problems_after_a_question_go_on_after_its_question_mark_not_after_a_semicolon(host):
+    """Two typos made `did you mean 'submitted_at'?; sources.survey.delimeter: …`."""
+    message = error_of(GOOD.replace("[sources.survey.columns]", 'delimeter = ";"\n[sources.survey.columns]')
+                       + 'submited = "x"\n', host)  # fmt: skip
+    assert "?;" not in message and "did you mean 'submitted_at'? sources.survey.delimeter: unknown key" in message
+
+
 def test_nested_unknown_key_is_named(host):
     message = error_of(GOOD + 'submited = "x"\n', host)
     assert "sources.survey.columns.submited: unknown key; did you mean 'submitted_at'?" in message

@@ -186,7 +186,7 @@ def test_a_sheet_missing_a_mapped_column_names_it_and_suggests_the_closest(tmp_p
         sync_source(tmp_path, EXCEL_SOURCE | {"sheets": ["Q1"]})
     assert str(failed.value).endswith(
         "[sources.survey] nps_typo.xlsx [Q1]: the mapped column 'Comment' is not in the header; "
-        "did you mean 'Comments'?; nothing was read or written"
+        "did you mean 'Comments'? nothing was read or written"
     )
     assert not (tmp_path / "cxbridge.db").exists()
 

@@ -450,7 +450,7 @@ def test_a_saved_mapping_reads_yearly_files_whose_older_ones_lack_a_column_added
         f"✘ nps_2023.csv → nps_2024 (plain): [sources.nps_2024] nps_2023.csv: {missing} (another sheet or file"
     )
     assert failed[1] == (
-        f"✘ nps_2024.csv → nps_2024 (plain): [sources.nps_2024] nps_2024.csv: {missing}?; nothing was read or written"
+        f"✘ nps_2024.csv → nps_2024 (plain): [sources.nps_2024] nps_2024.csv: {missing}? nothing was read or written"
     )
 
 

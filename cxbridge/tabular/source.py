@@ -26,7 +26,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from cxbridge import exports
-from cxbridge.errors import ConfigError, DataError, SourceError
+from cxbridge.errors import ConfigError, DataError, SourceError, clauses
 from cxbridge.events import ReadProgress
 from cxbridge.exports.qualtrics_fields import LEFT_OUT, TERMINATE_FLAG, not_feedback, test_responses_column
 from cxbridge.privacy import PersonalFields, Scrubber
@@ -158,7 +158,7 @@ class FileStream(Stream):
             except SourceError as exc:
                 failing.append(f"{exc} (a sync fails this file{' and imports the others' if len(files) > 1 else ''})")
         if problems:
-            raise ConfigError("; ".join(problems))
+            raise ConfigError(clauses(problems))
         return [*failing, *entries.warnings()]
 
     def _check_id_column(self) -> None:
@@ -236,10 +236,10 @@ class FileStream(Stream):
         if self.failures:
             raise SourceError(
                 f"{len(self.failures)} of {len(files)} files could not be read (the others were imported): "
-                + "; ".join(self.failures)
+                + clauses(self.failures)
             )
         if self.empty and not self.rows:
-            raise SourceError(f"{'; '.join(self.empty)}; nothing to import")
+            raise SourceError(clauses([*self.empty, "nothing to import"]))
 
     def _learn_date_order(self, files: list[SourceFile], headers: SourceHeaders, plans: dict[str, Plan]) -> None:
         """The day/month evidence of the files not read yet, for a file without any (`SourceDates`).
