@@ -110,10 +110,7 @@ def open_destination(
             cls = host.destination_class(scheme_of(url))
         except ConfigError as exc:
             raise ConfigError(f"--destination: {exc}") from None
-        dest = cls(url, base_dir=Path.cwd())
-        if dest.path is not None:  # a file, or Parquet's folder, in a folder that must be there
-            _refuse_a_missing_folder(f"--destination {url}", dest.path.parent)
-        return dest
+        return cls(url, base_dir=Path.cwd())
     url = (config.destination_url if config else None) or DEFAULT_DESTINATION  # checked when the config was loaded
     base_dir = config.destination_dir if config else Path.cwd()
     return host.destination_class(scheme_of(url))(url, base_dir=base_dir)
@@ -127,13 +124,24 @@ def destination_url_for(db: str | None, destination: str | None) -> str | None:
         path = Path(db).expanduser().resolve()
         _refuse_a_missing_folder(f"--db {db}", path.parent)
         return "sqlite:///" + str(path)
+    if destination and (path := _local_path(destination)):  # a file, or Parquet's folder
+        _refuse_a_missing_folder(f"--destination {destination}", path.parent)
     return destination
+
+
+def _local_path(url: str) -> Path | None:
+    """The file or folder a local destination's URL names; None for a server, or a URL
+    `open_destination` refuses, saying why."""
+    try:
+        return get_host().destination_class(scheme_of(url))(url, base_dir=Path.cwd()).path
+    except ConfigError:
+        return None
 
 
 def _refuse_a_missing_folder(given: str, folder: Path) -> None:
     """A destination named on the command line goes into a folder that is there: a typo'd folder
     made by a scheduled sync would be a new, empty database. (One in the way as a file is said
-    when it is opened.)"""
+    when it is opened; the Python API's `destination=` and a config's URL make their folder.)"""
     if not folder.exists():
         raise ConfigError(f"{given}: the folder {folder} does not exist; create it first, or pick another path")
 
