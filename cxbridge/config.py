@@ -215,7 +215,14 @@ class Config:
         return IdentityRules(self.identity, declarations(self.sources), exports | {"csv", "excel", "json"})
 
     def build_source(self, name: str, *, deadline: RunDeadline | None = None) -> Source:
-        return self.sources[name].build(self.context_for(name, deadline=deadline))
+        """The configured source; a ConfigError of its making that names one of its keys
+        (`sources.NAME.credentials_file: …`) names the config file too, as one found loading it does."""
+        try:
+            return self.sources[name].build(self.context_for(name, deadline=deadline))
+        except ConfigError as exc:
+            if not str(exc).startswith(f"sources.{name}."):
+                raise
+            raise ConfigError(f"{self.path or CONFIG_FILENAME}: {exc}") from None
 
 
 def find_config(path: str | Path | None) -> Path:

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import cxbridge
+from cxbridge.cli.main import cli
 from cxbridge.errors import ConfigError
 from cxbridge.plugins.google_forms.source import GoogleFormsSource
 from cxbridge.testing import HttpSourceConformance, SourceUnderTest
@@ -449,3 +451,26 @@ def test_a_start_date_without_an_offset_is_the_sources_local_time(tmp_path, user
         asked = api.paths()[-1]
     assert "timestamp > 2026-02-05T09:04:03.999999Z" in asked
     assert result.written == 1
+
+
+@pytest.mark.parametrize("command", ["check", "sync"])
+@pytest.mark.parametrize(("written", "problem"), [(None, "cannot read {key} (No such file or directory)"),
+                                                  ("{", "{key} is not a JSON key file")])  # fmt: skip
+def test_a_key_file_that_cannot_be_read_names_the_config_file_its_key_and_what_to_do(tmp_path, monkeypatch, command,
+                                                                                     written, problem):  # fmt: skip
+    """`credentials_file: cannot read keys/sa.json` named neither the config file nor its section,
+    nor what to do, as a mistake found loading the config does."""
+    project = tmp_path / "project"
+    (project / "keys").mkdir(parents=True)
+    if written is not None:
+        (project / "keys" / "sa.json").write_text(written)
+    config = project / "forms.toml"
+    config.write_text('[sources.feedback_form]\nconnector = "google_forms"\nforms = ["1FAIpQLSf"]\n'
+                      'credentials_file = "keys/sa.json"\n')  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [command, "--config", str(config)])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    said = " ".join(result.stderr.split())
+    assert said.startswith(f"error: {config}: sources.feedback_form.credentials_file: "
+                           + problem.format(key=project / "keys" / "sa.json")), said  # fmt: skip
+    assert "relative to the config's folder" in said and "leave credentials_file out" in said, said

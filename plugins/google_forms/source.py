@@ -166,6 +166,13 @@ def _cursor_time(value: Any, *, before: bool = False) -> str | None:
     return (moment - timedelta(microseconds=1 if before else 0)).astimezone(timezone.utc).strftime(CURSOR_FORMAT)
 
 
+_KEY_ADVICE = (
+    "give the path, relative to the config's folder, of the JSON key downloaded for the service account (or an "
+    "authorized user's key file), or leave credentials_file out to use Application Default Credentials "
+    "(docs/connectors/google_forms.md#signing-in)"
+)
+
+
 def _key_type(file: Path) -> str:
     """The key file's type; the credentials in it (private key, client secret, refresh token)
     are masked from now on, the private key line by line too."""
@@ -174,11 +181,11 @@ def _key_type(file: Path) -> str:
     try:
         key = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(f"cannot read {file} ({exc.strerror})") from None
+        raise ValueError(f"cannot read {file.absolute()} ({exc.strerror}); {_KEY_ADVICE}") from None
     except json.JSONDecodeError:
-        raise ValueError(f"{file} is not a JSON key file") from None
+        raise ValueError(f"{file} is not a JSON key file; {_KEY_ADVICE}") from None
     if not isinstance(key, dict):
-        raise ValueError(f"{file} is not a JSON key file")
+        raise ValueError(f"{file} is not a JSON key file; {_KEY_ADVICE}")
     for name, value in key.items():
         if isinstance(value, str) and is_credential_name(name):
             redact_key(value)
