@@ -4,8 +4,11 @@ code pages Russian, Polish and Western European sheets are saved in."""
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
+from cxbridge.cli.main import cli
 from cxbridge.tabular.encoding import SAMPLE_BYTES, detect_encoding
+from tests.conftest import survey_row
 
 RUSSIAN = "Дата;Магазин;Оценка;Комментарий\n01.02.2024;Москва;9;Очень доволен обслуживанием\n"
 POLISH = "Data;Sklep;Ocena;Komentarz\n01.02.2024;Łódź;9;Bardzo zadowolony, miła obsługa\n"
@@ -15,6 +18,8 @@ SPANISH = "Fecha,Tienda,Comentario\n1/2/2024,Logroño,¿Muy satisfecho? Sí, ate
 GERMAN = "Datum;Filiale;Kommentar\n01.02.2024;München;Sehr zufrieden, schöne Grüße\n"
 DANISH_SHORT = "Date,Store,Recommend?\n2024-01-01,Café Zürich,9\n2024-01-02,Ærø,8\n"
 CZECH = "Datum;Pobočka;Komentář\n01.02.2024;Brno;Příliš žluťoučký kůň, děkuji\n"
+PARIS = "id,store,nps\n1,Paris Opéra,9\n2,Paris Bastille,7\n"
+MAC_FRENCH = "id,magasin,commentaire\n1,Orléans,Très bien, café génial\n2,Nîmes,Déçu par l'accueil\n"
 
 
 @pytest.mark.parametrize(
@@ -28,6 +33,10 @@ CZECH = "Datum;Pobočka;Komentář\n01.02.2024;Brno;Příliš žluťoučký ků�
         (GERMAN, "cp1252", "cp1252"),
         (DANISH_SHORT, "latin-1", "cp1252"),
         (CZECH, "cp1250", "cp1250"),
+        (PARIS, "mac_roman", "mac_roman"),  # read as cp1252 before: Paris OpŽra
+        (MAC_FRENCH, "mac_roman", "mac_roman"),  # read as cp1250 before: OrlŽans, TrŹs
+        (GERMAN, "mac_roman", "mac_roman"),
+        (PARIS, "cp1252", "cp1252"),
         (RUSSIAN, "utf-8", "utf-8"),
         (RUSSIAN, "utf-8-sig", "utf-8-sig"),
         (POLISH, "utf-16", "utf-16"),
@@ -55,3 +64,25 @@ def test_the_first_non_ascii_bytes_decide_even_after_the_first_megabyte(tmp_path
     ascii_part = ("id,comment\n" + "1,fine\n" * (SAMPLE_BYTES // 7 + 10)).encode()
     path.write_bytes(ascii_part + "2,Очень доволен обслуживанием\n".encode("cp1251"))
     assert detect_encoding(path).encoding == "cp1251"
+
+
+def test_inspect_says_a_guessed_encoding_is_one_and_how_to_set_the_files_own(tmp_path):
+    """A Mac Roman export read as cp1252 showed 'Paris OpŽra' and only `read with encoding
+    'cp1252'`: nothing said it was a guess, nor how to name the file's own encoding."""
+    (tmp_path / "visits.csv").write_bytes(PARIS.encode("cp1252"))
+    shown = CliRunner().invoke(cli, ["inspect", str(tmp_path / "visits.csv")])
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "note: encoding 'cp1252' is a guess from the letters it reads" in said, said
+    assert "set the file's own, encoding = 'mac_roman' (or 'cp1250', 'cp1251', 'latin-1')" in said, said
+    (tmp_path / "visits.csv").write_bytes(PARIS.encode("utf-8"))
+    assert "is a guess" not in CliRunner().invoke(cli, ["inspect", str(tmp_path / "visits.csv")]).output
+
+
+def test_a_source_set_to_mac_roman_reads_its_words(workspace):
+    workspace.config.write_text(workspace.config.read_text().replace('path = "responses*.csv"',
+                                                                      'path = "responses*.csv"\nencoding = "mac_roman"'))
+    path = workspace.write_csv([survey_row(1)])
+    path.write_bytes(path.read_text(encoding="utf-8").replace("comment 1", "Très bien café génial").encode("mac_roman"))
+    assert CliRunner().invoke(cli, ["sync"]).exit_code == 0
+    assert workspace.query("SELECT comment FROM feedback") == [("Très bien café génial",)]

@@ -26,6 +26,7 @@ from cxbridge.exports.qualtrics_fields import TERMINATE_FLAG, not_feedback, test
 from cxbridge.shared_phones import read_phones
 from cxbridge.tabular.answer_values import CHOOSE, CellValues, renumbered
 from cxbridge.tabular.delimited import open_delimited
+from cxbridge.tabular.encoding import guess_note
 from cxbridge.tabular.files import SourceFile, nothing_in
 from cxbridge.tabular.cells import ZONE
 from cxbridge.tabular.grid import Grid
@@ -237,6 +238,8 @@ def _inspection(file: SourceFile, recognition: Recognition, table: Table, hints:
     if undated := undated_warning(chosen, profiles):
         inspection.reading_warnings.append(undated)
     _settle_dates(inspection, profiles, hints)
+    if "encoding_evidence" in table.details and (guessed := guess_note(table.details["encoding"])):
+        inspection.notes.append(guessed)
     if hints.timezone:
         inspection.settings["timezone"] = hints.timezone  # of times without a zone: a declared one stands
     submitted = next((table.column(p.column) for p in chosen if p.target == "submitted_at"), None)

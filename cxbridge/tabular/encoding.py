@@ -1,5 +1,6 @@
 """Which text encoding a file is in: a byte-order mark, UTF-16 without one, strict UTF-8, and
-otherwise the Windows code page (cp1251, cp1250, cp1252) whose decoding reads most like words.
+otherwise the Windows code page (cp1251, cp1250, cp1252) whose decoding reads most like words —
+or Mac Roman (Excel for Mac's "CSV (Macintosh)"), where it alone reads as words.
 
 General-purpose detectors guess poorly on the short, mostly-ASCII texts that survey exports are
 (a Polish sheet in cp1250 is often taken for cp1252); scoring the few code pages such files are
@@ -19,7 +20,12 @@ from cxbridge.errors import SourceError
 SAMPLE_BYTES = 1 << 20
 SCORED_BYTES = 64 * 1024
 SINGLE_BYTE = ("cp1252", "cp1250", "cp1251")  # ties go to the first
+MAC_ROMAN = "mac_roman"
+"""Its common accented letters are at 0x80–0x9F, cp1252's punctuation (é is Ž there), its symbols
+at cp1252's letters: chosen only when it scores above zero and above every Windows code page."""
 FALLBACK = "latin-1"  # decodes any byte; chosen only when every code page fails
+GUESSED = (*SINGLE_BYTE, MAC_ROMAN, FALLBACK)
+"""The encodings a file gets from its letters, not from its bytes' rules: `guess_note` says how to set another."""
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -119,11 +125,27 @@ def _best_code_page(sample: bytes) -> DetectedEncoding:
             scores[name] = plausibility(sample.decode(name))
         except UnicodeDecodeError:
             continue
-    if not scores:
+    mac = plausibility(sample.decode(MAC_ROMAN))
+    if mac > max([0, *scores.values()]):
+        scores[MAC_ROMAN] = mac
+    elif not scores:
         return DetectedEncoding(FALLBACK, "not UTF-8 and not a Windows code page; read as latin-1")
     best = max(scores, key=lambda name: scores[name])
     others = ", ".join(f"{name} {score}" for name, score in scores.items() if name != best)
     return DetectedEncoding(best, f"not valid UTF-8; {best} reads most like words (score {scores[best]}; {others})")
+
+
+def guess_note(encoding: str) -> str | None:
+    """What `inspect` says of an encoding guessed from the letters it reads: that it is one, and
+    how to set the file's own when its words read wrong."""
+    if encoding not in GUESSED:
+        return None
+    first, *others = (name for name in (MAC_ROMAN, *SINGLE_BYTE, FALLBACK) if name != encoding)
+    return (
+        f"encoding {encoding!r} is a guess from the letters it reads: if words read wrong ('OpŽra' for 'Opéra': a "
+        f"Mac file read as cp1252), set the file's own, encoding = {first!r} (or {', '.join(map(repr, others))}), "
+        "for the source or in the mapping"
+    )
 
 
 def _non_ascii_lines(sample: bytes, limit: int = SCORED_BYTES) -> bytes:
