@@ -96,3 +96,14 @@ def test_a_plugin_crashing_at_import_is_reported_and_the_rest_work(tmp_path: Pat
     assert cxbridge("topics", "-c", "examples/cxbridge.toml", cwd=synced, PYTHONPATH=str(site)).returncode == 0
     plain = cxbridge("plugins", cwd=synced, PYTHONPATH=str(site))
     assert "plugin crashy failed to load: RuntimeError: crashy needs a licence key" in " ".join(plain.stderr.split())
+
+
+@pytest.mark.parametrize("option", ["--config", "--destination"])
+def test_its_command_takes_cxbridges_own_options_refusing_an_empty_value(tmp_path: Path, option: str):
+    """`cxbridge topics --config "$CX_CONFIG"` with the variable not set read ./cxbridge.toml, as
+    if the option were left out, where cxbridge's own commands refuse it; its errors were tracebacks."""
+    empty = cxbridge("topics", option, "", cwd=tmp_path)
+    assert empty.returncode == 2 and "is empty (a variable not set?)" in empty.stderr, empty.stderr
+    missing = cxbridge("topics", "--destination", "sqlite:///nope.db", cwd=tmp_path)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert missing.stderr.strip() == "error: sqlite:///nope.db does not exist yet; run `cxbridge sync` first"

@@ -32,14 +32,19 @@ def enrich_record(record):
 
 @cxbridge.hookimpl
 def register_commands(cli):
+    # cxbridge's own options: an empty value (--config "$CX_CONFIG", the variable not set) is a
+    # usage error, not the default; handles_errors ends a cxbridge error in one line, exit code 2 or 1
+    from cxbridge.cli.options import config_option, destination_option, handles_errors
+
     @cli.command()
-    @click.option("--config", "-c", type=click.Path(dir_okay=False), help="Config file (default: ./cxbridge.toml).")
-    @click.option("--destination", "-d", metavar="URL", help="Destination URL.")
+    @config_option
+    @destination_option
+    @handles_errors
     def topics(config, destination):
         """Records and detractors per comment topic (from cxbridge-topics)."""
         from cxbridge import api  # imported when the command runs: `cxbridge --help` stays quick
 
-        with api.reading(config, destination=destination) as dest:
+        with api.reading(config, destination=api.destination_url_for(None, destination)) as dest:
             rows = dest.query("SELECT attributes, nps_group FROM feedback")
         counts: dict[str, list[int]] = {}
         for row in rows:
