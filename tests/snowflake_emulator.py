@@ -10,9 +10,12 @@ statement's bound values (which the connector, and fakesnow after it, write into
 literals) are left out of its key: it is translated once more with a marker in each value's place,
 and the next statement differing only by its values runs that translation with its own values'
 literals written in. Only statements whose translation depends on nothing but their text are kept:
-no stages (PUT, COPY, LIST), no session changes (USE, SET), no CREATE TABLE … AS SELECT (fakesnow
+no stages (PUT, LIST), no session changes (USE, SET), no CREATE TABLE … AS SELECT (fakesnow
 reads the database to translate it), no IDENTIFIER() or $variables; and a marked translation only
 when, its first values written in, it is what fakesnow made of the statement with those values.
+A load's COPY INTO (`LOAD_COPY`; fakesnow reads the stage's files when it runs the statement, not
+when it translates it) differs from the table's last one only by its load's prefix, new each time:
+it is kept with a marker in the prefix's place and run as a copy with its own prefix written in.
 Each kept translation is also written to a file of the run's (`run_folder`), named by its key,
 which the other pytest-xdist workers read before translating the statement themselves.
 A cursor's `description` (every fetch reads it) is made from the column names and types DuckDB
@@ -61,6 +64,10 @@ AS_IS = frozenset({"NULL", "TRUE", "FALSE"})  # values kept in the key, not mark
 MARKER = re.compile(r"'cx_param_(\d+)_'|\b919(\d{7})(?:\.5)?(?![\d.])")
 """A marker in DuckDB's SQL: text `'cx_param_N_'`, number `919000000N` (`….5` for a decimal)."""
 PLAIN_NUMBER = re.compile(r"\d+(\.\d+)?")
+LOAD_COPY = re.compile(r"\s*COPY\s+INTO\s+\w+\s+FROM\s+@\w+/\w+/(?P<prefix>[0-9a-f]{32})\s+[^@$]*", re.IGNORECASE)
+"""The Snowflake destination's COPY of one load's files (`load_stage`): one prefix per load."""
+LOAD_MARKER = "cx_load_prefix"
+"""The marker in a kept COPY INTO where its load's prefix goes."""
 FAKESNOW_BUCKET = stage.LOCAL_BUCKET_PATH
 """The folder of stage files fakesnow makes in the system's temporary folder when it is imported,
 and never removes (37 of them on the test machine after a few runs): never used here."""
@@ -144,9 +151,13 @@ class TranslationCache:
         convert = cursor._converter
         return tuple(convert.quote(convert.escape(convert.to_snowflake(value))) for value in params)
 
-    def key_of(self, cursor: FakeSnowflakeCursor, command: str, literals: tuple[str, ...]) -> tuple[Any, ...] | None:
+    def key_of(
+        self, cursor: FakeSnowflakeCursor, command: str, literals: tuple[str, ...], load: str | None = None
+    ) -> tuple[Any, ...] | None:
         command = cursor._inline_variables(command)
-        if not CACHEABLE.match(command) or UNCACHEABLE.search(command):
+        if load is not None:
+            command = command.replace(load, LOAD_MARKER)
+        elif not CACHEABLE.match(command) or UNCACHEABLE.search(command):
             return None
         shape = []
         for index, literal in enumerate(literals):
@@ -168,8 +179,31 @@ class TranslationCache:
         return command % tuple(markers), any(literal not in AS_IS for literal in literals)
 
     @staticmethod
-    def fill(sql: tuple[str, ...], literals: tuple[str, ...]) -> tuple[str, ...]:
-        """The kept SQL with each marker replaced by its value's literal, written as DuckDB writes it."""
+    def load_of(command: str, literals: tuple[str, ...] | None) -> str | None:
+        """The prefix of a load's COPY INTO (`LOAD_COPY`), which has no bound values."""
+        return (copy := LOAD_COPY.fullmatch(command)) and literals == () and copy["prefix"] or None
+
+    @staticmethod
+    def loading(kept: Kept, load: str) -> Kept:
+        """A kept COPY INTO as the load `load` runs it: new statements, as fakesnow's COPY reads its
+        stage location from the statement, not from its SQL."""
+
+        def prefixed(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Var) and LOAD_MARKER in node.this:
+                return exp.Var(this=node.this.replace(LOAD_MARKER, load))
+            return node
+
+        return Kept(
+            tuple(statement.transform(prefixed) for statement in kept.statements),
+            tuple(sql.replace(LOAD_MARKER, load) for sql in kept.sql),
+        )
+
+    @staticmethod
+    def fill(sql: tuple[str, ...], literals: tuple[str, ...], load: str | None = None) -> tuple[str, ...]:
+        """The kept SQL with each marker replaced by its value's literal, written as DuckDB writes it
+        (and a load's prefix written in)."""
+        if load is not None:
+            sql = tuple(statement.replace(LOAD_MARKER, load) for statement in sql)
         if all(literal in AS_IS for literal in literals):
             return sql
         written = [
@@ -205,10 +239,11 @@ class TranslationCache:
                 return current.filled[index]
             return type(statement).sql(statement, dialect=dialect, **options)
 
-        def keep(key: tuple[Any, ...], statements: list[exp.Expr], literals: tuple[str, ...], recorded: list[exp.Expr]):
+        def keep(key: tuple[Any, ...], statements: list[exp.Expr], literals: tuple[str, ...], recorded: list[exp.Expr],
+                 load: str | None):  # fmt: skip
             """Keep the marked translation if, its values written in, it is the one recorded."""
             sql = tuple(statement.sql(dialect="duckdb") for statement in statements)
-            if cache.fill(sql, literals) != tuple(statement.sql(dialect="duckdb") for statement in recorded):
+            if cache.fill(sql, literals, load) != tuple(statement.sql(dialect="duckdb") for statement in recorded):
                 cache.kept[key] = None
             else:
                 cache.kept[key] = Kept(tuple(statements), sql)
@@ -223,7 +258,8 @@ class TranslationCache:
 
         def execute(self, command, params=None, *args, **kwargs):
             literals = None if kwargs.get("binding_params") else cache.literals(self, params)
-            key = None if literals is None else cache.key_of(self, command, literals)
+            load = cache.load_of(command, literals)
+            key = None if literals is None else cache.key_of(self, command, literals, load)
             outer = current.kept, current.filled, current.recording
             current.kept, current.filled, current.recording = None, (), None
             try:
@@ -232,18 +268,21 @@ class TranslationCache:
                 if key is None or cache.kept.get(key, ...) is None:
                     return real_execute(self, command, params, *args, **kwargs)
                 if (kept := cache.kept.get(key)) is not None:
+                    if load is not None:
+                        kept = cache.loading(kept, load)
                     current.kept, current.filled = kept, cache.fill(kept.sql, literals)
                     return real_execute(self, command, params, *args, **kwargs)
-                marked, any_marked = cache.marked(self._inline_variables(command), literals)
+                marked, any_marked = cache.marked(key[0], literals)
                 try:
-                    statements = translate(self, marked) if any_marked else None
+                    statements = translate(self, marked) if any_marked or load else None
                 except Exception:  # the real statement fails as it fails
                     statements = None
                     cache.kept[key] = None
                 current.recording = []
                 result = real_execute(self, command, params, *args, **kwargs)
                 if key not in cache.kept:
-                    keep(key, statements if statements is not None else current.recording, literals, current.recording)
+                    recorded = current.recording
+                    keep(key, recorded if statements is None else statements, literals, recorded, load)
                 return result
             finally:
                 current.kept, current.filled, current.recording = outer

@@ -16,7 +16,7 @@ from cxbridge.errors import ConfigError
 from cxbridge.plugins.snowflake.destination import SnowflakeDestination, connect_arguments
 from cxbridge.source_result import SourceResult
 from cxbridge.testing.destinations import DestinationConformance, deliver, deliver_copies
-from tests.snowflake_emulator import copy_database, emulated_snowflake, run_folder
+from tests.snowflake_emulator import LOAD_MARKER, TRANSLATIONS, copy_database, emulated_snowflake, run_folder
 
 URL = "snowflake://loader:{password}@acme-eu1/CX_{name}/FEEDBACK?warehouse=LOAD_WH&role=LOADER"
 BATCH_SIZE = 20  # fakesnow translates every statement anew: three batches a source, not nine
@@ -132,6 +132,20 @@ def test_a_batch_empties_only_the_staging_tables_an_earlier_one_filled_and_reads
 def test_the_password_never_reaches_a_statement(delivered):
     _, statements, _ = delivered
     assert statements and not [s for s in statements if "pw-123" in s]
+
+
+def test_a_load_s_copy_into_is_translated_once_a_table_whatever_its_load_s_prefix(delivered):
+    """Each load's COPY INTO differs from the table's last one by its load's prefix only: fakesnow's
+    translation of it is kept once a table and run with each load's prefix written in (the rows
+    each copy loads are the conformance tests' and `delivered_into`'s, against SQLite's)."""
+    _, statements, _ = delivered
+    copies = [s for s in statements if s.startswith("COPY INTO ")]
+    prefixes = {s.split()[4].rsplit("/", 1)[1] for s in copies}
+    assert len(prefixes) == len(copies) > 10, "one prefix a load"
+    marked = {s.replace(s.split()[4].rsplit("/", 1)[1], LOAD_MARKER) for s in copies}
+    assert len(marked) == len({s.split()[2] for s in copies})
+    kept = {key[0]: translation for key, translation in TRANSLATIONS.kept.items() if key[0] in marked}
+    assert set(kept) == marked and None not in kept.values()
 
 
 def test_files_put_into_stages_are_kept_where_pytest_removes_them(delivered, tmp_path_factory):
