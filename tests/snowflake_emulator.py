@@ -411,11 +411,65 @@ def copy_database(source: str, target: str) -> None:
         duck = conn._duck_conn
         duck.execute(f"ATTACH ':memory:' AS {target}")
         duck.execute(f"COPY FROM DATABASE {source} TO {target}")
-        for table in CATALOG_TABLES:
-            name = f"_fs_global._fs_information_schema.{table}"
-            columns = [row[0] for row in duck.execute(f"DESCRIBE {name}").fetchall()]
-            values = ", ".join("?" if column == "ext_table_catalog" else column for column in columns)
-            duck.execute(f"INSERT INTO {name} SELECT {values} FROM {name} WHERE ext_table_catalog = ?", [target, source])
+        _copy_catalog_rows(duck, "_fs_global._fs_information_schema", target, source)
+
+
+def _copy_catalog_rows(duck: Any, schema: str, target: str, source: str) -> None:
+    """fakesnow's catalog rows of database `source`'s tables, from `schema`, made `target`'s."""
+    for table in CATALOG_TABLES:
+        name = f"_fs_global._fs_information_schema.{table}"
+        columns = [row[0] for row in duck.execute(f"DESCRIBE {name}").fetchall()]
+        values = ", ".join("?" if column == "ext_table_catalog" else column for column in columns)
+        duck.execute(f"INSERT INTO {name} SELECT {values} FROM {schema}.{table} WHERE ext_table_catalog = ?", [target, source])
+
+
+SAVED_CATALOG = "cx_saved_catalog"
+"""The schema of a saved database's file holding fakesnow's catalog rows of its tables."""
+
+
+def save_database(name: str, folder: Path) -> None:
+    """fakesnow database `name` (no session writing to it) saved in the run's `folder`
+    (`run_folder`) for the run's other test modules and processes (`load_database`): its tables,
+    views and macros, and fakesnow's catalog rows of its tables, written whole into a file of this
+    process's own, then renamed, so a reader finds all or nothing."""
+    from snowflake import connector
+
+    saved = folder / f"{name}.duckdb"
+    written = saved.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
+    with contextlib.closing(connector.connect(account="copier", user="copier")) as conn:
+        duck = conn._duck_conn
+        duck.execute(f"ATTACH '{written}' AS cx_saved")
+        try:
+            duck.execute(f"COPY FROM DATABASE {name} TO cx_saved")
+            duck.execute(f"CREATE SCHEMA cx_saved.{SAVED_CATALOG}")
+            for table in CATALOG_TABLES:
+                duck.execute(f"CREATE TABLE cx_saved.{SAVED_CATALOG}.{table} AS SELECT * FROM "
+                             f"_fs_global._fs_information_schema.{table} WHERE ext_table_catalog = ?", [name])  # fmt: skip
+        finally:
+            duck.execute("DETACH cx_saved")
+    os.replace(written, saved)
+
+
+def load_database(name: str, folder: Path, *, saved_as: str | None = None) -> bool:
+    """A new fakesnow database `name` holding what `save_database` saved of the run's database of
+    that name (or `saved_as`), in this module's session; False where no test process of the run
+    saved one yet."""
+    from snowflake import connector
+
+    saved = folder / f"{saved_as or name}.duckdb"
+    if not saved.exists():
+        return False
+    with contextlib.closing(connector.connect(account="copier", user="copier")) as conn:
+        duck = conn._duck_conn
+        duck.execute(f"ATTACH '{saved}' AS cx_saved (READ_ONLY)")
+        try:
+            duck.execute(f"ATTACH ':memory:' AS {name}")
+            duck.execute(f"COPY FROM DATABASE cx_saved TO {name}")
+            duck.execute(f"DROP SCHEMA {name}.{SAVED_CATALOG} CASCADE")
+            _copy_catalog_rows(duck, f"cx_saved.{SAVED_CATALOG}", name, saved_as or name)
+        finally:
+            duck.execute("DETACH cx_saved")
+    return True
 
 
 _CREATE_STAGE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\b", re.IGNORECASE)

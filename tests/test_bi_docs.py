@@ -19,8 +19,8 @@ import pytest
 
 from cxbridge.testing.destinations import CLOCK_TOLERANCE, comparable, deliver
 from cxbridge.timestamps import parse_timestamp
-from tests.test_snowflake_destination import BATCH_SIZE as SNOWFLAKE_BATCH_SIZE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
+from tests.test_snowflake_destination import the_sample
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "bi.md"
 ENGINES = ("sqlite", "duckdb", "parquet", "postgresql", "snowflake")
@@ -151,8 +151,7 @@ def _synced(engine: str, root: Path, request: pytest.FixtureRequest) -> Session:
 
         from cxbridge.plugins.snowflake.destination import connect_arguments
 
-        destination = request.getfixturevalue("snowflake")("bi_docs")
-        deliver(destination, batch_size=SNOWFLAKE_BATCH_SIZE)
+        destination = the_sample(request.getfixturevalue("snowflake"), request.getfixturevalue("tmp_path_factory"))
         return Session(engine, lambda: connector.connect(**connect_arguments(destination.url)))
     import psycopg
 

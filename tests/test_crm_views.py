@@ -18,8 +18,8 @@ from cxbridge.plugins.sqlite.destination import SQLiteDestination
 from cxbridge.testing.destinations import RECORDS, SOURCES, deliver
 from cxbridge.testing.sample_feedback import REVENUES, SEGMENTS, version_records
 from tests.conftest import half_up
-from tests.test_snowflake_destination import BATCH_SIZE as SNOWFLAKE_BATCH_SIZE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
+from tests.test_snowflake_destination import the_sample
 
 
 def account_of(raw: dict) -> str | None:
@@ -58,9 +58,7 @@ def nps(categories: list[str]) -> float:
 def destination(request, tmp_path_factory) -> Iterator[Destination]:
     """The sample delivered once per engine, open to read (Snowflake's on fakesnow)."""
     if request.param == "snowflake":
-        delivered = request.getfixturevalue("snowflake")("crm_views")
-        deliver(delivered, batch_size=SNOWFLAKE_BATCH_SIZE)
-        found = request.getfixturevalue("snowflake")("crm_views")
+        found = the_sample(request.getfixturevalue("snowflake"), tmp_path_factory)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('crm') / 'cx.db'}"
         deliver(SQLiteDestination(url))
