@@ -432,21 +432,14 @@ def save_database(name: str, folder: Path) -> None:
     (`run_folder`) for the run's other test modules and processes (`load_database`): its tables,
     views and macros, and fakesnow's catalog rows of its tables, written whole into a file of this
     process's own, then renamed, so a reader finds all or nothing."""
-    from snowflake import connector
-
     saved = folder / f"{name}.duckdb"
     written = saved.with_suffix(f".{os.getpid()}.{threading.get_ident()}")
-    with contextlib.closing(connector.connect(account="copier", user="copier")) as conn:
-        duck = conn._duck_conn
-        duck.execute(f"ATTACH '{written}' AS cx_saved")
-        try:
-            duck.execute(f"COPY FROM DATABASE {name} TO cx_saved")
-            duck.execute(f"CREATE SCHEMA cx_saved.{SAVED_CATALOG}")
-            for table in CATALOG_TABLES:
-                duck.execute(f"CREATE TABLE cx_saved.{SAVED_CATALOG}.{table} AS SELECT * FROM "
-                             f"_fs_global._fs_information_schema.{table} WHERE ext_table_catalog = ?", [name])  # fmt: skip
-        finally:
-            duck.execute("DETACH cx_saved")
+    with _attached(written, read_only=False) as duck:
+        duck.execute(f"COPY FROM DATABASE {name} TO cx_saved")
+        duck.execute(f"CREATE SCHEMA cx_saved.{SAVED_CATALOG}")
+        for table in CATALOG_TABLES:
+            duck.execute(f"CREATE TABLE cx_saved.{SAVED_CATALOG}.{table} AS SELECT * FROM "
+                         f"_fs_global._fs_information_schema.{table} WHERE ext_table_catalog = ?", [name])  # fmt: skip
     os.replace(written, saved)
 
 
@@ -454,22 +447,29 @@ def load_database(name: str, folder: Path, *, saved_as: str | None = None) -> bo
     """A new fakesnow database `name` holding what `save_database` saved of the run's database of
     that name (or `saved_as`), in this module's session; False where no test process of the run
     saved one yet."""
-    from snowflake import connector
-
     saved = folder / f"{saved_as or name}.duckdb"
     if not saved.exists():
         return False
+    with _attached(saved, read_only=True) as duck:
+        duck.execute(f"ATTACH ':memory:' AS {name}")
+        duck.execute(f"COPY FROM DATABASE cx_saved TO {name}")
+        duck.execute(f"DROP SCHEMA {name}.{SAVED_CATALOG} CASCADE")
+        _copy_catalog_rows(duck, f"cx_saved.{SAVED_CATALOG}", name, saved_as or name)
+    return True
+
+
+@contextmanager
+def _attached(path: Path, *, read_only: bool) -> Iterator[Any]:
+    """fakesnow's DuckDB, through a session of its own, with the file `path` attached as `cx_saved`."""
+    from snowflake import connector
+
     with contextlib.closing(connector.connect(account="copier", user="copier")) as conn:
         duck = conn._duck_conn
-        duck.execute(f"ATTACH '{saved}' AS cx_saved (READ_ONLY)")
+        duck.execute(f"ATTACH '{path}' AS cx_saved" + (" (READ_ONLY)" if read_only else ""))
         try:
-            duck.execute(f"ATTACH ':memory:' AS {name}")
-            duck.execute(f"COPY FROM DATABASE cx_saved TO {name}")
-            duck.execute(f"DROP SCHEMA {name}.{SAVED_CATALOG} CASCADE")
-            _copy_catalog_rows(duck, f"cx_saved.{SAVED_CATALOG}", name, saved_as or name)
+            yield duck
         finally:
             duck.execute("DETACH cx_saved")
-    return True
 
 
 _CREATE_STAGE = re.compile(r"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?STAGE\b", re.IGNORECASE)
