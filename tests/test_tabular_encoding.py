@@ -20,6 +20,22 @@ DANISH_SHORT = "Date,Store,Recommend?\n2024-01-01,Café Zürich,9\n2024-01-02,Æ
 CZECH = "Datum;Pobočka;Komentář\n01.02.2024;Brno;Příliš žluťoučký kůň, děkuji\n"
 PARIS = "id,store,nps\n1,Paris Opéra,9\n2,Paris Bastille,7\n"
 MAC_FRENCH = "id,magasin,commentaire\n1,Orléans,Très bien, café génial\n2,Nîmes,Déçu par l'accueil\n"
+UKRAINIAN = "Дата;Магазин;Коментар\n01.02.2024;Київ;Дуже задоволений, ґречне обслуговування\n"
+BULGARIAN = "Дата;Магазин;Коментар\n01.02.2024;София;Много съм доволен от обслужването\n"
+RUSSIAN_EUROS = "Магазин;Сумма\nМосква;€ 5,00\nКазань;€ 12,50\n"
+
+
+def priced(header: str, stores: list[str], rows: int = 24) -> str:
+    """A receipt export: a euro price on every row, and one accented store name among many."""
+    lines = [f"{stores[i % len(stores)]};€ {i % 9 + 1},{i % 4 * 25:02d}" for i in range(rows)]
+    return "\n".join([header, *lines]) + "\n"
+
+
+TOWNS = ["Lyon", "Lille", "Nantes", "Metz", "Brest", "Nice", "Dijon", "Reims", "Tours", "Rouen", "Caen"]
+FRENCH_EUROS = priced("magasin;montant", [*TOWNS, "Sète"])
+GERMAN_EUROS = priced("Filiale;Betrag", [*TOWNS, "Köln"])
+POLISH_EUROS = priced("Sklep;Kwota", [*TOWNS, "Łódź"])
+EUROS_ONLY = priced("store;amount", ["Paris", "Berlin", "Madrid"])
 
 
 @pytest.mark.parametrize(
@@ -37,6 +53,16 @@ MAC_FRENCH = "id,magasin,commentaire\n1,Orléans,Très bien, café génial\n2,N�
         (MAC_FRENCH, "mac_roman", "mac_roman"),  # read as cp1250 before: OrlŽans, TrŹs
         (GERMAN, "mac_roman", "mac_roman"),
         (PARIS, "cp1252", "cp1252"),
+        (UKRAINIAN, "cp1251", "cp1251"),
+        (BULGARIAN, "cp1251", "cp1251"),
+        (RUSSIAN_EUROS, "cp1251", "cp1251"),  # the euro is 0x88 in cp1251
+        # the euro is 0x80 in cp1252 and cp1250, cp1251's Ђ and Mac Roman's Ä: each price counted
+        # as a word for those, so these were read as Mac Roman ('Ä 5,00', 'SËte', 'Kˆln', '£Ûdü' for
+        # 'Łódź'), and before Mac Roman was guessed as cp1251 ('Ђ 5,00', 'Sиte', 'Kцln')
+        (FRENCH_EUROS, "cp1252", "cp1252"),
+        (GERMAN_EUROS, "cp1252", "cp1252"),
+        (POLISH_EUROS, "cp1250", "cp1250"),
+        (EUROS_ONLY, "cp1252", "cp1252"),
         (RUSSIAN, "utf-8", "utf-8"),
         (RUSSIAN, "utf-8-sig", "utf-8-sig"),
         (POLISH, "utf-16", "utf-16"),

@@ -162,7 +162,9 @@ def _non_ascii_lines(sample: bytes, limit: int = SCORED_BYTES) -> bytes:
 
 def plausibility(text: str) -> int:
     """How much `text` looks like real words: common accented letters and whole Cyrillic words
-    score; symbols inside words, Cyrillic mixed with Latin, and all-accented words cost."""
+    score; symbols inside words, Cyrillic mixed with Latin, and all-accented words cost. A letter
+    standing alone is no word: the euro sign (0x80) of cp1252 and cp1250 is cp1251's Ђ and Mac
+    Roman's Ä, so every price '€ 5,00' would count for either."""
     score = 0
     for word in _words(text):
         if word.isascii():
@@ -173,6 +175,8 @@ def plausibility(text: str) -> int:
         symbols = sum(not c.isascii() and not c.isalpha() for c in word)
         if symbols and letters:
             score -= 4 * symbols
+        elif len(letters) == 1:
+            continue
         elif cyrillic and cyrillic < len(letters):
             score -= 4 * len(letters)
         elif cyrillic:
