@@ -20,7 +20,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.declared_scale import NPS_SCALE, named_scale, not_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, choice_value, effort_read_backwards, labels_direction, metric_of, no_score_values, numbers_shown,
+    as_statement, choice_value, labels_direction, metric_of, no_score_values, numbers_shown, read_backwards,
     read_numbers, read_options, recoded_choice, shows_scale, unscored_note, value_range,
 )
 from cxbridge.errors import ConfigError
@@ -442,7 +442,8 @@ class QuestionPlan:
             direction = labels_direction(question.choices, signed=question.marks_no_answer)
         if direction is not None:
             settings["direction"] = direction
-        elif metric == "ces" and (problem := effort_read_backwards(question.text, what=_short(question.text))):
+        elif problem := read_backwards(metric, question.text, question.ends, scale, what=_short(question.text),
+                                       by="its definition"):
             raise ConfigError(f"{self.where}.questions.{question.id}: {problem}")
         settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
         settings["ignore_values"] = ignored

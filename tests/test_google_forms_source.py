@@ -420,6 +420,37 @@ def test_a_ces_override_without_a_direction_under_a_how_much_effort_question_is_
     assert low[0][0] == sum(effort <= 2 for effort in efforts)  # the best two boxes of 1–10, 1 the least effort
 
 
+def test_an_override_without_a_direction_under_end_labels_best_first_is_a_config_error(tmp_path, user_key):
+    """A 1–5 linear scale asking about recommendations is no NPS, so detection leaves it unscored
+    and says to set its metric; `metric = "csat"` alone read it higher-is-better though its end
+    labels run "Very satisfied" (1) … "Very dissatisfied" (5): every satisfied answer counted
+    dissatisfied. As a file's header numbering its best end first, the labels make the missing
+    direction a config error; set, CSAT % is the share of 1s and 2s."""
+    account = store_account()
+    scale = {"low": 1, "high": 5, "lowLabel": "Very satisfied", "highLabel": "Very dissatisfied"}
+    account.forms[FORM]["items"].insert(0, {"itemId": "0f0e0d0c", "title": "How satisfied are you with our staff's "
+                                            "recommendations?", "questionItem": {"question": {
+                                                "questionId": "3e3e3e3e", "scaleQuestion": scale}}})  # fmt: skip
+    given = [2, 5, 1, 3]
+    for response, answer in zip(account.responses[FORM], given, strict=True):
+        response["answers"]["3e3e3e3e"] = {"questionId": "3e3e3e3e", "textAnswers": {"answers": [{"value": str(answer)}]}}
+    question = {"metric": "csat", "primary": True}
+    with google_forms(account) as api:
+        refused = sync(tmp_path, entry(api.url, user_key, questions={"3e3e3e3e": question}))
+        assert (refused.status, refused.written) == ("failed", 0), refused.error
+        assert refused.error == (
+            "sources.visits.questions.3e3e3e3e: no direction is set, so \"How satisfied are you with our staff's "
+            "recommendations?\" would be read higher_is_better, but its definition writes '1 - Very satisfied', "
+            "'5 - Very dissatisfied', labels of the built-in satisfaction (5 points) scale: lower is better; "
+            'set direction = "lower_is_better"')  # fmt: skip
+        question["direction"] = "lower_is_better"
+        result = sync(tmp_path, entry(api.url, user_key, questions={"3e3e3e3e": question}))
+    assert (result.written, result.quarantined) == (len(given), 0), result.error
+    satisfied = sum(answer <= 2 for answer in given)  # 1 is the most satisfied
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(given), half_up(Fraction(100 * satisfied, len(given))))]  # fmt: skip
+
+
 def test_the_comment_is_the_paragraph_never_the_company_asked_first(tmp_path, user_key):
     """A short text "Company name" before the score and a paragraph (`textQuestion.paragraph`) after
     it: a record's comment is the paragraph's answer, or none — the company stays an answer."""

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.declared_scale import end_words
 from cxbridge.detection.degrees import in_order_of_degree
 from cxbridge.detection.keywords import first_mentioned, mentions, negation, no_effort, no_effort_needed
 from cxbridge.metrics import Direction, MetricSpec, label_value, shown_number, shown_words
@@ -210,17 +209,22 @@ def effort_read_backwards(text: str, *, what: str) -> str | None:
             'or "higher_is_better" if its top answer is the least effort')  # fmt: skip
 
 
-def ends_read_backwards(text: str, scale: tuple[float, float], *, what: str) -> str | None:
-    """Why a CSAT or CES set without a direction is read the wrong way round: its header writes
-    built-in labels beside its numbers best first ("1 = Very satisfied, 5 = Very dissatisfied",
-    `declared_scale.end_words`); None when they say nothing or agree with higher-is-better."""
-    words = end_words(text)
-    reading = read_numbers(words, scale) if words else None
-    if reading is None or reading.direction is not Direction.LOWER_IS_BETTER:
+def read_backwards(metric: str, text: str, ends: Mapping[str, float], scale: tuple[float, float] | None, *,
+                   what: str, by: str) -> str | None:
+    """Why a CSAT or CES set without a direction (of `what`: a file's column, an API question) is
+    read the wrong way round, higher-is-better: the words `by` (its header, its definition) writes
+    beside its numbers (`ends`: "1 - Very satisfied" → 1, `declared_scale.end_words`, a Google
+    Forms linear scale's end labels) are a built-in scale's points best first, or, a CES, its
+    wording asks how much effort or how difficult (`effort_read_backwards`). None when nothing says
+    so. A config error, never a guess: the figures would turn round."""
+    if metric not in ("csat", "ces"):
         return None
-    return (f"no direction is set, so {what} would be read higher_is_better, but its header writes "
-            f"{_shown(words, typed=False)}, labels of the built-in {reading.scale.name} scale: lower is better; "  # type: ignore[union-attr]
-            'set direction = "lower_is_better"')  # fmt: skip
+    reading = read_numbers(ends, scale) if ends and scale else None
+    if reading is not None and reading.direction is Direction.LOWER_IS_BETTER:
+        return (f"no direction is set, so {what} would be read higher_is_better, but {by} writes "
+                f"{_shown(ends, typed=False)}, labels of the built-in {reading.scale.name} scale: lower is better; "  # type: ignore[union-attr]
+                'set direction = "lower_is_better"')  # fmt: skip
+    return effort_read_backwards(text, what=what) if metric == "ces" else None
 
 
 def numbers_shown(choices: Mapping[str, float], *, signed: bool = False) -> dict[str, float]:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from cxbridge.config import EncodingName
-from cxbridge.detection.meaning import effort_read_backwards, ends_read_backwards
+from cxbridge.detection.declared_scale import end_words
+from cxbridge.detection.meaning import read_backwards
 from cxbridge.exports import FORMATS, RECORD_FORMATS, qualtrics_fields
 from cxbridge.metrics import MetricSpec, labels_short_of_scale
 from cxbridge.normalize import primary_questions
@@ -90,12 +91,10 @@ class MetricColumn(MetricSpec):
         """A CSAT or CES without `direction` is read higher-is-better; under a header numbering
         its best end first, or a question asking how much effort (or how difficult), that turns
         every answer round, so the entry must say."""
-        if self.metric not in ("csat", "ces") or "direction" in self.model_fields_set:
+        if "direction" in self.model_fields_set:
             return self
-        what = f"column {self.column!r}"
-        if problem := ends_read_backwards(self.column, self.scale_bounds, what=what):
-            raise ValueError(problem)
-        if self.metric == "ces" and (problem := effort_read_backwards(self.column, what=what)):
+        if problem := read_backwards(self.metric, self.column, end_words(self.column), self.scale_bounds,
+                                     what=f"column {self.column!r}", by="its header"):  # fmt: skip
             raise ValueError(problem)
         return self
 
