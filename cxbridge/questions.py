@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.declared_scale import NPS_SCALE, named_scale, not_nps
+from cxbridge.detection.declared_scale import NPS_SCALE, end_words, named_scale, not_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
     as_statement, choice_value, labels_direction, metric_of, no_score_values, numbers_shown, read_backwards,
@@ -152,13 +152,21 @@ def _from_numbers(question: Question, numeric: tuple[float, float], ignored: lis
     (`read_numbers`, `as_statement`), its wording saying what it measures and which way; CES up
     to 7 points, CSAT up to 11."""
     text, (low, high) = question.text, numeric
-    reading = as_statement(read_numbers(question.ends, numeric, written_by="the definition" if question.ends else ""), text)
+    ends, by = _end_words(question)
+    reading = as_statement(read_numbers(ends, numeric, written_by=f"the {by}" if ends else ""), text)
     metric = metric_of(reading, text)
     if metric is None or high - low > (6 if metric == "ces" else 10):
         why = None if metric is None else f"its {low:g}–{high:g} scale has no labels saying what it measures"
         return Detection(None, unscored_note(text, reading, why=why))
     spec = MetricSpec(metric=metric, scale=numeric, direction=reading.direction, ignore_values=ignored)
     return Detection(spec, reading.evidence)
+
+
+def _end_words(question: Question) -> tuple[Mapping[str, float], str]:
+    """The words beside a scale's numbers and what writes them: its definition's end labels (a
+    Google Forms linear scale's `lowLabel`, `highLabel`), else those its wording writes ("(1 = Very
+    satisfied, 5 = Very dissatisfied)", `declared_scale.end_words`), as a file's header."""
+    return (question.ends, "definition") if question.ends else (end_words(question.text), "wording")
 
 
 def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:
@@ -440,10 +448,10 @@ class QuestionPlan:
         direction = override.direction or (base.direction if base else None)
         if direction is None and metric not in NPS_METRICS:
             direction = labels_direction(question.choices, signed=question.marks_no_answer)
+        ends, by = _end_words(question)
         if direction is not None:
             settings["direction"] = direction
-        elif problem := read_backwards(metric, question.text, question.ends, scale, what=_short(question.text),
-                                       by="its definition"):
+        elif problem := read_backwards(metric, question.text, ends, scale, what=_short(question.text), by=f"its {by}"):
             raise ConfigError(f"{self.where}.questions.{question.id}: {problem}")
         settings["labels"] = {**(base.labels if base else question.choices), **override.labels}
         settings["ignore_values"] = ignored

@@ -122,3 +122,23 @@ def test_a_hand_written_entry_without_a_direction_under_a_header_numbering_its_b
     assert (result.written, result.quarantined) == (len(SATISFACTION), 0), result.error
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [
         (pct(sum(s <= 2 for s in SATISFACTION), len(SATISFACTION)),)]  # fmt: skip
+
+
+def test_a_google_forms_title_numbering_its_linear_scale_best_first_counts_the_low_answers_satisfied(
+    tmp_path, user_key,  # noqa: F811 — the fixture imported above
+):
+    """A linear scale without end labels whose title writes them — "(1 = Very satisfied, 5 = Very
+    dissatisfied)" — is read as a file's header is: 1 and 2 the satisfied answers. The title's
+    words were read in files only; the form's scale ran higher-is-better, without a word."""
+    account = store_account()
+    title = "How satisfied were you with the checkout? (1 = Very satisfied, 5 = Very dissatisfied)"
+    account.forms[FORM]["items"].insert(0, {"itemId": "0f0e0d0c", "title": title, "questionItem": {"question": {
+        "questionId": "3e3e3e3e", "scaleQuestion": {"low": 1, "high": 5}}}})  # fmt: skip
+    answers = SATISFACTION[: len(account.responses[FORM])]
+    for response, answer in zip(account.responses[FORM], answers, strict=True):
+        response["answers"]["3e3e3e3e"] = {"questionId": "3e3e3e3e", "textAnswers": {"answers": [{"value": str(answer)}]}}
+    with google_forms(account) as api:
+        result = sync_source(tmp_path, entry(api.url, user_key, questions={"3e3e3e3e": {"primary": True}}), name="visits")
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(answers), pct(sum(s <= 2 for s in answers), len(answers)))]  # fmt: skip
