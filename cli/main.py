@@ -287,6 +287,9 @@ def report(
         since=since and since.date(), until=until and until.date(), intervals=fmt == "json",
         destination=api.destination_url_for(db, destination),
     )  # fmt: skip
+    behind = questions_behind(rows, metric)
+    if fmt != "json":  # said under the table; CSV keeps its documented columns, which programs read
+        rows = [{name: value for name, value in row.items() if name != "questions"} for row in rows]
     if fmt == "table":  # a blank label reads as a value with no name
         rows = [{**row, by: none_label(by)} if row[by] is None else row for row in rows]
         small = any(indicative(row["responses"]) for row in rows)
@@ -304,6 +307,9 @@ def report(
     if fmt == "table" and rows and not metric:
         meanings = dict.fromkeys(f"{row['metric']} {SCORE_MEANS[row['metric']]}" for row in rows)
         click.echo("score: " + " · ".join(meanings))
+    if fmt == "table":
+        for (program, counted), questions in behind.items():
+            click.echo(f"{counted} of {program} counts each record's primary question of: " + " · ".join(questions))
     if fmt == "table" and rows and small:
         click.echo(f"indicative: fewer than {MIN_BASE} answers behind the figure — read it with care; no change from "
                    "or to it is called significant (docs/report.md#small-samples)")  # fmt: skip
@@ -314,6 +320,16 @@ def report(
         )  # fmt: skip
         if undated:
             _say_undated_left_out(undated, fmt)
+
+
+def questions_behind(rows: list[dict[str, Any]], metric: str | None) -> dict[tuple[str, str], list[str]]:
+    """Per program and metric of more than one question, the questions (`source: question`) behind
+    its figures, in the order the rows name them."""
+    behind: dict[tuple[str, str], dict[str, None]] = {}
+    for row in rows:
+        if "questions" in row:
+            behind.setdefault((row["program"], metric or row["metric"]), {}).update(dict.fromkeys(row["questions"]))
+    return {key: list(questions) for key, questions in behind.items()}
 
 
 def _say_undated_left_out(undated: int, fmt: str) -> None:

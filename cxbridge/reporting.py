@@ -149,23 +149,28 @@ def record_filters(
     return " AND ".join(conditions)
 
 
-def _scored(destination: Destination, options: ReportOptions, parameters: Parameters, *, undated: bool = False) -> str:
+def _scored(
+    destination: Destination, options: ReportOptions, parameters: Parameters, *, undated: bool = False,
+    questions: bool = False,
+) -> str:
     """One row per record and metric: its bucket, program, metric, category and 0–100 score (with
-    `undated`, of the undated records a period leaves out, and the record's id)."""
+    `undated`, of the undated records a period leaves out, and the record's id; with `questions`,
+    of the primary answers only, their source and question instead of category and score)."""
     answers = [m for m in ANSWER_METRICS if options.metric in (None, m)]
-    points = [m for m in POINT_METRICS if options.metric in (None, m)]
+    points = [m for m in POINT_METRICS if options.metric in (None, m) and not questions]
     record = "c.record_id, " if undated else ""  # counted by record; the report's rows need none
     spans, joined = (f"waves AS ({waves(destination)}\n),\n", f"\n    {in_wave()}") if options.by == "wave" else ("", "")
     if options.by == "location":
         joined = f"\n    {store_names(destination)}"
     chosen = f"""{spans}chosen AS (
-    SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program
+    SELECT f.record_id, {_bucket(destination, options.by)} AS bucket, f.program, f.source
     FROM feedback f{joined}
     WHERE {record_filters(options, parameters, undated=undated)}
 )"""
     parts = []
     if answers:
-        parts.append(f"""SELECT {record}c.bucket, c.program, s.metric, s.category, s.normalized
+        answered = "c.source, COALESCE(s.question_text, s.question_id) AS question" if questions else "s.category, s.normalized"
+        parts.append(f"""SELECT {record}c.bucket, c.program, s.metric, {answered}
     FROM chosen c
     JOIN feedback_scores s ON s.record_id = c.record_id AND s.is_primary AND s.metric IN ({_listed(answers)})""")
     if points:
@@ -245,7 +250,31 @@ def report_rows(destination: Destination, options: ReportOptions | None = None) 
     rows = [_named(row, options.by) for row in destination.query(sql, values)]
     places = _wave_places(destination) if options.by == "wave" else {}
     rows = sorted(rows, key=lambda row: _order(row, options.by, places))
+    _with_questions(rows, destination, options)
     return _with_intervals(rows, options) if options.intervals else rows
+
+
+def _with_questions(rows: list[dict[str, Any]], destination: Destination, options: ReportOptions) -> None:
+    """Give each row of an answer metric whose primary answers, across the rows, come from more than
+    one question (a store's and a brand's recommend) the `questions` behind its own figure, each
+    `source: question` (its text as stored, else its id); a metric of one question gets none."""
+    if options.metric in POINT_METRICS or not rows:
+        return
+    parameters = Parameters(destination)
+    scored = _scored(destination, options, parameters, questions=True)
+    found = destination.query(f"{scored}\nSELECT DISTINCT bucket, program, metric, source, question FROM scored",
+                              parameters.values)  # fmt: skip
+    asked: dict[tuple[str, str], set[str]] = {}
+    for row in found:
+        asked.setdefault((row["program"], row["metric"]), set()).add(row["question"])
+    behind: dict[tuple[Any, str, str], list[str]] = {}
+    for row in sorted(found, key=lambda row: (str(row["source"]), str(row["question"]))):
+        if len(asked[row["program"], row["metric"]]) > 1:
+            behind.setdefault((row["bucket"], row["program"], row["metric"]), []).append(f"{row['source']}: {row['question']}")
+    for row in rows:
+        key = (row[options.by], row["program"], options.metric or row["metric"])
+        if key in behind:
+            row["questions"] = behind[key]
 
 
 def _parts(d: Destination) -> list[tuple[str, str]]:

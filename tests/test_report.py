@@ -13,6 +13,7 @@ import math
 import pkgutil
 import re
 import shutil
+import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, timezone
@@ -815,3 +816,82 @@ def test_a_report_without_rows_says_why(tmp_path):
     assert f"{len(rows) + 1} records stored: the filters given (--metric nps, --since 2030-01-01) keep none" in (
         filtered.output
     )  # before 2026-12-07 it listed every filter the command has, given or not
+
+
+STORE_QUESTION = "How likely are you to recommend this store?"
+BRAND_QUESTION = "How likely are you to recommend Acme to a friend?"
+QUESTIONS_CONFIG = f"""
+[sources.stores]
+connector = "csv"
+path = "stores.csv"
+
+[sources.stores.columns]
+id = "id"
+submitted_at = "submitted"
+
+[[sources.stores.metrics]]
+column = "{BRAND_QUESTION}"
+metric = "nps"
+
+[[sources.stores.metrics]]
+column = "{STORE_QUESTION}"
+metric = "nps"
+primary = true
+
+[[sources.stores.metrics]]
+column = "satisfied"
+metric = "csat"
+scale = [1, 5]
+
+[sources.brand]
+connector = "csv"
+path = "brand.csv"
+
+[sources.brand.columns]
+id = "id"
+submitted_at = "submitted"
+
+[[sources.brand.metrics]]
+column = "{BRAND_QUESTION}"
+metric = "nps"
+"""
+
+
+def test_the_report_names_the_questions_behind_a_metric_of_several(tmp_path, monkeypatch):
+    """A store survey counts its 'recommend this store' (primary; it asks about the brand too) and
+    a brand survey its 'recommend Acme': "NPS" is two questions. The table's last lines, the JSON
+    rows and the HTML trend name each source's question, as an SQL query of feedback_scores finds
+    them; CSAT, of one question, gets no word; the CSV header stays the documented one."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "stores.csv").write_text(
+        f'id,submitted,"{STORE_QUESTION}","{BRAND_QUESTION}",satisfied\n'
+        "S1,2025-01-10T10:00:00Z,9,3,5\nS2,2025-02-10T10:00:00Z,2,10,4\n", encoding="utf-8")  # fmt: skip
+    (tmp_path / "brand.csv").write_text(f'id,submitted,"{BRAND_QUESTION}"\nB1,2025-01-12T10:00:00Z,7\n',
+                                        encoding="utf-8")  # fmt: skip
+    (tmp_path / "cxbridge.toml").write_text(QUESTIONS_CONFIG, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'cx.db'}"
+    assert cxbridge.sync(tmp_path / "cxbridge.toml", destination=url, host=create_host()).exit_code == 0
+    with sqlite3.connect(tmp_path / "cx.db") as db:
+        found = db.execute(
+            "SELECT DISTINCT substr(f.submitted_local_date, 1, 7), f.source, COALESCE(s.question_text, s.question_id) "
+            "FROM feedback f JOIN feedback_scores s ON s.record_id = f.record_id "
+            "WHERE s.metric = 'nps' AND s.is_primary AND f.duplicate_of IS NULL ORDER BY 1, 2, 3"
+        ).fetchall()
+    assert {question for _, _, question in found} == {STORE_QUESTION, BRAND_QUESTION}  # the data is what is meant
+    by_month = defaultdict(list)
+    for month, source, question in found:
+        by_month[month].append(f"{source}: {question}")
+
+    rows = json.loads(report(url))
+    assert {row["month"]: row["questions"] for row in rows if row["metric"] == "nps"} == by_month
+    assert all("questions" not in row for row in rows if row["metric"] == "csat")
+    assert [row.get("questions") for row in json.loads(report(url, "--metric", "nps"))] == list(by_month.values())
+
+    legend = [line for line in report(url, fmt="table").splitlines() if "primary question" in line]
+    everyone = sorted({f"{source}: {question}" for _, source, question in found})
+    assert legend == ["nps of voc counts each record's primary question of: " + " · ".join(everyone)]
+    assert next(csv.reader(io.StringIO(report(url, fmt="csv")))) == ["month", "program", "metric", "responses", "score"]
+
+    page = cxbridge.report_html(tmp_path / "report.html", destination=url, host=create_host()).read_text(encoding="utf-8")
+    assert f'data-questions="voc-nps">Each record counts by its primary question: {"; ".join(everyone)}</p>' in page
+    assert 'data-questions="voc-csat"' not in page

@@ -12,7 +12,7 @@ from cxbridge.reporting import MIN_BASE, TIME_BUCKETS, ReportOptions, none_label
 from cxbridge.sql_parts import UNDATED
 
 from . import charts
-from .markup import empty, section, signed, table
+from .markup import empty, section, signed, table, text
 
 PROGRAM_NAMES = {"voc": "Customers", "employee": "Employees", "mystery_shop": "Mystery shop", "audit": "Audit"}
 METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effort", "enps": "eNPS",
@@ -97,6 +97,9 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
     y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range) if points else ""
     figures = table(HEADERS, [_figures(row, by) for row in rows], name=f"trend-{program}-{metric}")
+    questions = dict.fromkeys(question for row in rows for question in row.get("questions", ()))
+    if questions:  # a metric of several questions (a store's and a brand's recommend): say which counts
+        chart += f'<p class="note" data-questions="{program}-{metric}">Each record counts by its primary question: {text("; ".join(questions))}</p>'
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
 
 
