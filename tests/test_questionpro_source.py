@@ -513,6 +513,32 @@ def test_a_question_s_scale_is_decided_from_its_answer_options_as_a_file_column_
         (len(points), half_up(Fraction(100 * sum(p >= 4 for p in points), len(points))))]  # fmt: skip
 
 
+SATISFACTION = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"]
+
+
+@pytest.mark.parametrize("best_first", [True, False], ids=["1 - Very satisfied", "1 - Very dissatisfied"])
+def test_options_numbered_best_first_give_an_override_without_a_direction_lower_is_better(tmp_path, best_first):
+    """Question 9002 is configured `metric = "csat"`, `scale = [1, 5]` and no direction; its answer
+    options, listed by the questions endpoint, write "1 - Very satisfied" … "5 - Very dissatisfied".
+    Their labels give the override its direction as another connector's labelled choices do
+    (`option_values`, `meaning.labels_direction`): lower is better. Before, the answers were scored
+    higher-is-better, every satisfied answer counted dissatisfied (CSAT % 20.0 for 60.0). Numbered
+    worst first, they read higher-is-better, as before."""
+    words = SATISFACTION if best_first else SATISFACTION[::-1]
+    options = [f"{n} - {word}" for n, word in enumerate(words, 1)]
+    answers = ["Very satisfied", "Very satisfied", "Satisfied", "Dissatisfied", "Neutral"]
+    responses = [with_option(qp_response(n + 1), 9002, options[words.index(word)], words.index(word) + 1)
+                 for n, word in enumerate(answers)]  # fmt: skip
+    listed = [qp_question(9002, "Q2", "How satisfied are you with our service?", options)]
+    account = QuestionProAccount(responses={7654321: responses}, questions={7654321: listed})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    satisfied = sum(word in ("Very satisfied", "Satisfied") for word in answers)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(answers), half_up(Fraction(100 * satisfied, len(answers))))]  # fmt: skip
+
+
 @pytest.mark.parametrize("labelled_first", [True, False])
 def test_an_answer_showing_its_number_beside_words_decides_a_recommend_question_as_its_number(tmp_path, labelled_first):
     """An NPS answer written "10 - Extremely likely" (the documented answer's fields, api_reference
