@@ -98,6 +98,24 @@ def is_phone(text: str, *, min_digits: int = MIN_DIGITS) -> bool:
     return bool(_WRITTEN.fullmatch(written) or _SLASH_SHAPED.fullmatch(written)) and _digits(text) >= min_digits
 
 
+_EXTENSION = re.compile(r"(?P<number>.*?)[\s,]*(?:ext\.?|extension|x|#)\s*\d{1,5}", re.IGNORECASE)
+"""A number and its extension after a marker (`… ext. 204`, `… x204`, `… #12`), or the extension alone."""
+
+
+def reads_as_phone(text: str) -> bool:
+    """Whether a phone cell's text reads as a phone number: `is_phone` of any length, an
+    extension after it or alone (fewer than `SHORTEST` digits: `x204`), and no other letters around
+    its digits — `Order 12345`, `Ticket #884213`, `Room 12345`, `ID: 99812345` are an order's,
+    a ticket's, a room's number, nobody's phone."""
+    written = text.strip()
+    if is_phone(written, min_digits=1):  # most cells: no extension to look for
+        return True
+    extended = _EXTENSION.fullmatch(written)
+    if extended is None:
+        return False
+    return is_phone(extended["number"], min_digits=1) if extended["number"] else _digits(written) < SHORTEST
+
+
 def phones_inside(text: str, replace: Callable[[str], str]) -> str:
     """`text` with each phone number written inside it replaced by `replace` of it; the same
     object when none is."""

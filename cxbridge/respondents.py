@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from cxbridge.addresses import address_of, may_hold_address
-from cxbridge.phones import SHORTEST, is_placeholder, number_digits
+from cxbridge.phones import SHORTEST, is_placeholder, number_digits, reads_as_phone
 
 PSEUDONYM_PREFIX = "hashed:"
 _NOTHING = object()
@@ -53,7 +53,8 @@ def canonical_contact(contact: object, *, phone_region: str | None = None) -> st
     trunk `(0)` after the country code and an international prefix `00` left out, a national
     number placed in `phone_region`: `number_digits`); None if blank, or neither — a word such as
     Microsoft Forms' `anonymous` in its Email column keys no one (before, every response it marked
-    was one respondent), and so does a placeholder number or one of fewer than `SHORTEST` digits."""
+    was one respondent), and so do a placeholder number, one of fewer than `SHORTEST` digits and
+    digits among words (`Order 12345`: `reads_as_phone`)."""
     if contact is None or isinstance(contact, bool):
         return None
     return _canonical_text(str(contact).strip(_AROUND), phone_region)
@@ -65,6 +66,8 @@ def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
         return None
     if may_hold_address(text):
         return address_of(text).casefold()
+    if not reads_as_phone(text):
+        return None
     digits = number_digits(text, region=phone_region)
     return None if len(digits) < SHORTEST or is_placeholder(text, digits, region=phone_region) else digits
 

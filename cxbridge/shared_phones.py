@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cxbridge.phones import SHORTEST
+from cxbridge.phones import SHORTEST, reads_as_phone
 from cxbridge.respondents import canonical_contact
 
 SHARED_AT = 5
@@ -59,14 +59,23 @@ class SharedPhones:
 
 def read_phones(pairs: Sequence[tuple[Any, Any]], column: str) -> list[str]:
     """What `cxbridge inspect` says of a phone `column` from the rows it read, (address, number)
-    each: how many hold a placeholder or fewer than `SHORTEST` digits, which key no one, and whether a number stands beside
-    `SHARED_AT` different addresses or more — showing neither a number nor an address."""
-    shared, placeholders = SharedPhones(canonical_contact), 0
+    each: how many hold text that is not a phone number (`reads_as_phone`: `Order 12345`), a placeholder or fewer than
+    `SHORTEST` digits, which key no one, and whether a number stands beside `SHARED_AT` different addresses or more —
+    showing neither a number nor an address."""
+    shared, placeholders, not_numbers = SharedPhones(canonical_contact), 0, 0
     for address, number in pairs:
-        if any(character.isdigit() for character in str(number or "")) and canonical_contact(number) is None:
-            placeholders += 1
+        written = str(number or "")
+        if any(character.isdigit() for character in written) and canonical_contact(number) is None:
+            if reads_as_phone(written):
+                placeholders += 1
+            else:
+                not_numbers += 1
         shared.note(canonical_contact(address), number)
     said = []
+    if not_numbers:
+        said.append(f"column {column!r}: {not_numbers} of the {len(pairs)} rows read hold text that is not a phone "
+                    "number (digits among words: an order, ticket or room number): it keys no one, so strangers who "
+                    "typed the same one are not one respondent (docs/identity.md)")  # fmt: skip
     if placeholders:
         said.append(f"column {column!r}: {placeholders} of the {len(pairs)} rows read hold a placeholder number (one "
                     f"digit repeated, a run such as 1234567890) or one of fewer than {SHORTEST} digits (an extension, a "

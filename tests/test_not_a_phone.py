@@ -1,0 +1,65 @@
+"""Text in a phone column that is not a phone number — an order, ticket, room or customer number
+typed where the number was asked for — keys no one: its digits are no person's, so strangers who
+typed the same order number are not one respondent (docs/identity.md)."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from cxbridge.detection.inspector import inspect_file
+from cxbridge.respondents import RespondentKeys
+from tests.test_trunk_zero import LONDON, query, sync, write_csv
+
+SALT = "the dataset's salt"
+NOT_NUMBERS = ["Order 12345", "Ticket #884213", "Room 12345", "ID: 99812345", "order 0161 496 0000", "12345 (order)",
+               "call me on 07700 900123 after 6", "tel: +44 20 7946 0958"]  # fmt: skip
+"""Digits among letters: an order or ticket number, a sentence — no phone number as a whole."""
+WITH_EXTENSIONS = [
+    "+44 20 7946 0958 ext. 204",
+    "020 7946 0958 x204",
+    "(020) 7946-0958 extension 12",
+    "555-123-4567 #12",
+]
+"""A number and an extension marker: a phone number."""
+
+
+@pytest.mark.parametrize("region", [None, "GB"])
+@pytest.mark.parametrize("written", NOT_NUMBERS)
+def test_text_that_is_not_a_phone_number_keys_no_one(written, region):
+    assert RespondentKeys(SALT, phone_region=region).key(written) is None
+
+
+@pytest.mark.parametrize("written", WITH_EXTENSIONS)
+def test_a_number_with_an_extension_still_keys_its_person(written):
+    assert RespondentKeys(SALT).key(written) is not None
+
+
+def test_strangers_who_typed_the_same_order_number_are_two_respondents(tmp_path):
+    write_csv(tmp_path, "store", [["S1", "2026-02-01T08:00:00Z", "3", "Order 12345"],
+                                  ["S2", "2026-02-02T08:00:00Z", "9", "Order 12345"],
+                                  ["S3", "2026-02-03T08:00:00Z", "7", "Ticket #884213"],
+                                  ["S4", "2026-02-04T08:00:00Z", "8", LONDON],
+                                  ["S5", "2026-02-05T08:00:00Z", "6", "+44 (0)20 7946 0958"]])  # fmt: skip
+    sync(tmp_path, "store")
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE respondent_key IS NULL") == [(3,)]
+    assert query(tmp_path, "SELECT COUNT(DISTINCT respondent_key) FROM feedback") == [(1,)]
+    assert query(tmp_path, "SELECT COUNT(*) FROM feedback WHERE source_record_id IN ('S1', 'S2') AND respondent_key "
+                           "= (SELECT respondent_key FROM feedback WHERE source_record_id = 'S1')") == [(0,)]  # fmt: skip
+
+
+def test_inspect_counts_a_phone_columns_text_that_is_not_a_phone_number(tmp_path):
+    numbers = [f"+44 20 7946 09{n:02d}" for n in range(7)] + ["0000000000", "Order 12345", "Ticket #884213"]
+    rows = [["Response ID", "Date", "NPS", "Phone"]]
+    rows += [[f"R{n}", f"2026-01-{n + 1:02d}", str(n), number] for n, number in enumerate(numbers)]
+    with (tmp_path / "till.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+
+    inspection = inspect_file(tmp_path / "till.csv")
+
+    assert inspection.source_config()["columns"]["phone"] == "Phone"
+    said = [warning for warning in inspection.warnings if "'Phone'" in warning]
+    assert len(said) == 2 and "2 of the 10 rows read hold text that is not a phone number" in said[0]
+    assert "1 of the 10 rows read hold a placeholder number" in said[1]
+    assert not any(text in " ".join(said) for text in ("Order", "Ticket", "884213", "7946"))
