@@ -102,12 +102,21 @@ _EXTENSION = re.compile(r"(?P<number>.*?)[\s,]*(?:ext\.?|extension|x|#)\s*\d{1,5
 """A number and its extension after a marker (`… ext. 204`, `… x204`, `… #12`), or the extension alone."""
 
 
+_PHONE_LABEL = re.compile(
+    r"(?:t[ée]l[ée]phone|telefon|t[ée]l|tlf|phone|mobile?|mob|cell|handy|gsm)\.?\s*:?\s*(?=[+(\d])",
+    re.IGNORECASE,
+)
+"""A word naming a phone before its number (`Tel. 020 7946 0958`, `tel:+44…`, `Mobile: 07700 900123`)."""
+
+
 def reads_as_phone(text: str) -> bool:
-    """Whether a phone cell's text reads as a phone number: `is_phone` of any length, an
-    extension after it or alone (fewer than `SHORTEST` digits: `x204`), and no other letters around
-    its digits — `Order 12345`, `Ticket #884213`, `Room 12345`, `ID: 99812345` are an order's,
-    a ticket's, a room's number, nobody's phone."""
+    """Whether a phone cell's text reads as a phone number: `is_phone` of any length, after a word
+    naming a phone (`Tel.`, `tel:`, `Mobile:`) or not, an extension after it or alone (fewer than
+    `SHORTEST` digits: `x204`), and no other letters around its digits — `Order 12345`, `Ticket
+    #884213`, `Room 12345`, `ID: 99812345` are an order's, a ticket's, a room's number, nobody's phone."""
     written = text.strip()
+    if label := _PHONE_LABEL.match(written):
+        written = written[label.end() :]
     if is_phone(written, min_digits=1):  # most cells: no extension to look for
         return True
     extended = _EXTENSION.fullmatch(written)

@@ -14,15 +14,19 @@ from tests.test_trunk_zero import LONDON, query, sync, write_csv
 
 SALT = "the dataset's salt"
 NOT_NUMBERS = ["Order 12345", "Ticket #884213", "Room 12345", "ID: 99812345", "order 0161 496 0000", "12345 (order)",
-               "call me on 07700 900123 after 6", "tel: +44 20 7946 0958"]  # fmt: skip
+               "call me on 07700 900123 after 6", "Telephone order 12345"]  # fmt: skip
 """Digits among letters: an order or ticket number, a sentence — no phone number as a whole."""
 WITH_EXTENSIONS = [
     "+44 20 7946 0958 ext. 204",
     "020 7946 0958 x204",
     "(020) 7946-0958 extension 12",
     "555-123-4567 #12",
+    "tel: +44 20 7946 0958",
+    "Tel. 020 7946 0958",
+    "Mobile: 07700 900123",
+    "Tél. : 01 43 55 67 80",
 ]
-"""A number and an extension marker: a phone number."""
+"""A number and an extension marker, or a word naming a phone before it: a phone number."""
 
 
 @pytest.mark.parametrize("region", [None, "GB"])
@@ -34,6 +38,11 @@ def test_text_that_is_not_a_phone_number_keys_no_one(written, region):
 @pytest.mark.parametrize("written", WITH_EXTENSIONS)
 def test_a_number_with_an_extension_still_keys_its_person(written):
     assert RespondentKeys(SALT).key(written) is not None
+
+
+def test_a_word_naming_a_phone_before_the_number_keys_as_the_number_alone():
+    keys = RespondentKeys(SALT)
+    assert keys.key("Tel. 020 7946 0958") == keys.key("tel:020-7946-0958") == keys.key("020 7946 0958") is not None
 
 
 def test_strangers_who_typed_the_same_order_number_are_two_respondents(tmp_path):
