@@ -181,6 +181,20 @@ def _relabelled(question: Question, labels: Mapping[str, float]) -> Question:
     return replace(question, choices=choices) if choices != question.choices else question
 
 
+def _words_by_direction(question: Question, direction: Direction | None) -> dict[str, float]:
+    """Choices of words alone valued by the built-in scale they are points of (`option_values`:
+    "Very satisfied" 5 … "Very dissatisfied" 1) valued again under an override's `direction`
+    ("Very satisfied" 1 under lower_is_better), as a file's words are read under its entry's: the
+    values were made up for the words, and an explicit direction must not turn their meaning round.
+    {} for choices valued otherwise (numbers shown, a vendor's own recodes) or under the scale's
+    own direction; recodes equal to the built-in values are read alike, by the words' meaning."""
+    scale = builtin.scale_for(list(question.choices)) if direction is not None and question.choices else None
+    if scale is None or scale.direction == direction or label_scale_values(question.choices) != question.choices:
+        return {}
+    top = len(scale.points) + 1
+    return {label: top - value for label, value in question.choices.items()}
+
+
 def _short(text: str, limit: int = 60) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
@@ -412,7 +426,8 @@ class QuestionPlan:
         return reading
 
     def _read_as(self, question: Question, override: QuestionOverride | None, shown: Mapping[str, float]) -> Reading:
-        labels = index_labels({**shown, **(override.labels if override is not None else {})})
+        own = _words_by_direction(question, override.direction) if override is not None else {}
+        labels = index_labels({**shown, **own, **(override.labels if override is not None else {})})
         scored = _relabelled(question, labels)
         detection = detect(scored)
         if detection.spec is None and scored is not question:

@@ -323,6 +323,26 @@ def test_answer_codes_named_in_labels_read_as_the_labels_values(tmp_path, user_k
     assert stored == [(str(code),) for code in codes]  # the code as the respondent picked it, "3", not "3.0"
 
 
+@pytest.mark.parametrize("direction", [None, "lower_is_better", "higher_is_better"])
+def test_an_override_s_direction_does_not_turn_round_options_of_words_listed_best_first(tmp_path, user_key, direction):
+    """The store form's satisfaction question lists "Very satisfied" … "Very dissatisfied", words
+    alone, which `option_values` values by the built-in scale (Very satisfied 5). An override of
+    `metric = "csat"`, `scale = [1, 5]` with any direction or none counts the satisfied answers
+    satisfied: CSAT % against a count of the words answered. Before, `lower_is_better` kept
+    "Very satisfied" 5 and read it as the worst answer (CSAT % 33.3 for 50.0)."""
+    form = store_form()
+    words = ["Very satisfied", "Very satisfied", "Satisfied", "Dissatisfied", "Neutral", "Very dissatisfied"]
+    account = FormsAccount()
+    account.add_form(form, *(form_response(n, satisfaction=word) for n, word in enumerate(words, start=1)))
+    question = {"metric": "csat", "scale": [1, 5], "primary": True} | ({"direction": direction} if direction else {})
+    with google_forms(account) as api:
+        result = sync(tmp_path, entry(api.url, user_key, questions={"6a7b8c9d": question}))
+    assert (result.written, result.quarantined) == (len(words), 0), result.error
+    satisfied = sum(word in ("Very satisfied", "Satisfied") for word in words)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(words), half_up(Fraction(100 * satisfied, len(words))))]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
