@@ -57,7 +57,14 @@ def canonical_contact(contact: object, *, phone_region: str | None = None) -> st
     digits among words (`Order 12345`: `reads_as_phone`)."""
     if contact is None or isinstance(contact, bool):
         return None
+    if isinstance(contact, float) and contact.is_integer():
+        contact = int(contact)  # a number cell: 447700900123.0 is 447700900123
     return _canonical_text(str(contact).strip(_AROUND), phone_region)
+
+
+_WRITTEN_AS_FLOAT = re.compile(r"(\+?\d{5,})\.0+")
+"""A number written as a float ('447700900123.0': a phone column with a blank cell is a float
+column to pandas, which writes it so): the '.0' is no digit of it."""
 
 
 def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
@@ -66,6 +73,8 @@ def _canonical_text(text: str, phone_region: str | None = None) -> str | None:
         return None
     if may_hold_address(text):
         return address_of(text).casefold()
+    if text.endswith("0") and (float_written := _WRITTEN_AS_FLOAT.fullmatch(text)):
+        text = float_written[1]
     if not reads_as_phone(text):
         return None
     digits = number_digits(text, region=phone_region)

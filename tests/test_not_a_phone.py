@@ -72,3 +72,20 @@ def test_inspect_counts_a_phone_columns_text_that_is_not_a_phone_number(tmp_path
     assert len(said) == 2 and "2 of the 10 rows read hold text that is not a phone number" in said[0]
     assert "1 of the 10 rows read hold a placeholder number" in said[1]
     assert not any(text in " ".join(said) for text in ("Order", "Ticket", "884213", "7946"))
+
+
+@pytest.mark.parametrize("written", [447700900123.0, "447700900123.0", "+447700900123.0", "447700900123.00"])
+def test_a_number_a_spreadsheet_or_pandas_wrote_as_a_float_keys_as_the_number(written):
+    """A phone column with a blank cell is a float column to pandas, which writes 447700900123.0:
+    its '.0' is no digit of the number."""
+    keys = RespondentKeys(SALT)
+    assert keys.key(written) == keys.key("+44 7700 900123") is not None
+
+
+def test_a_file_s_number_written_as_a_float_is_the_same_respondent_as_the_number(tmp_path):
+    write_csv(tmp_path, "store", [["S1", "2026-02-01T08:00:00Z", "3", "447700900123.0"],
+                                  ["S2", "2026-02-02T08:00:00Z", "9", "+44 7700 900123"],
+                                  ["S3", "2026-02-03T08:00:00Z", "7", "447700900124"]])  # fmt: skip
+    sync(tmp_path, "store")
+    keys = dict(query(tmp_path, "SELECT source_record_id, respondent_key FROM feedback"))
+    assert keys["S1"] == keys["S2"] != keys["S3"] and None not in keys.values()
