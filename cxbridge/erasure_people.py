@@ -109,13 +109,14 @@ def phones_of(contacts: Sequence[str], *, region: str | None = None) -> list[str
 
 
 def is_contact(text: str) -> bool:
-    """Whether `text` is an e-mail address, or a phone number (`SHORTEST` digits or more)."""
+    """Whether `text` is an e-mail address, or a phone number a sync keys (`canonical_contact`:
+    `SHORTEST` digits or more, an extension after them allowed, `reads_as_phone`)."""
     canonical = canonical_contact(text)
     if canonical is None:
         return False
     if "@" in canonical:
         return canonical.count("@") == 1 and "." in canonical.rsplit("@", 1)[1]
-    return is_phone(text, min_digits=SHORTEST)
+    return True
 
 
 def masked(contact: str) -> str:

@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 
 import pytest
+from click.testing import CliRunner
+
+from cxbridge.cli.main import cli
 
 from cxbridge.detection.inspector import inspect_file
 from cxbridge.respondents import RespondentKeys
@@ -89,3 +92,12 @@ def test_a_file_s_number_written_as_a_float_is_the_same_respondent_as_the_number
     sync(tmp_path, "store")
     keys = dict(query(tmp_path, "SELECT source_record_id, respondent_key FROM feedback"))
     assert keys["S1"] == keys["S2"] != keys["S3"] and None not in keys.values()
+
+
+def test_a_number_with_its_extension_a_sync_keys_is_erased_given_as_written(tmp_path):
+    write_csv(tmp_path, "store", [["S1", "2026-02-01T08:00:00Z", "3", "020 7946 0958 x204"],
+                                  ["S2", "2026-02-02T08:00:00Z", "9", "020 7946 0958"]])  # fmt: skip
+    sync(tmp_path, "store")
+    erased = CliRunner().invoke(cli, ["erase", "020 7946 0958 x204", "--destination", f"sqlite:///{tmp_path / 'cx.db'}"])
+    assert erased.exit_code == 0, erased.output
+    assert query(tmp_path, "SELECT source_record_id FROM feedback") == [("S2",)]
