@@ -539,6 +539,30 @@ def test_options_numbered_best_first_give_an_override_without_a_direction_lower_
         (len(answers), half_up(Fraction(100 * satisfied, len(answers))))]  # fmt: skip
 
 
+@pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
+@pytest.mark.parametrize("best_first", [True, False], ids=["Very satisfied first", "Very dissatisfied first"])
+def test_options_of_words_alone_are_read_by_their_meaning_under_an_override_s_direction(tmp_path, best_first, direction):
+    """Question 9002 is configured `metric = "csat"`, `scale = [1, 5]`, `direction =
+    "lower_is_better"` (or another direction, or none: guards); the questions endpoint lists its
+    options as words alone, "Very satisfied" … "Very dissatisfied" or the other way round. They are
+    its choices (`option_values`), valued again under the override's direction as another
+    connector's are (`_words_by_direction`), so satisfied answers count satisfied whichever way the
+    list runs: CSAT % against a count of the words answered. Before, under lower_is_better every
+    answer was quarantined ("answer 'Very satisfied' is neither a number nor a known label …")."""
+    words = SATISFACTION if best_first else SATISFACTION[::-1]
+    answers = ["Very satisfied", "Very satisfied", "Satisfied", "Dissatisfied", "Neutral"]
+    responses = [with_option(qp_response(n + 1), 9002, word, words.index(word) + 1) for n, word in enumerate(answers)]
+    listed = [qp_question(9002, "Q2", "How satisfied are you with our service?", words)]
+    account = QuestionProAccount(responses={7654321: responses}, questions={7654321: listed})
+    question = {"metric": "csat", "scale": [1, 5]} | ({"direction": direction} if direction else {})
+    with questionpro(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={"9002": question}))
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    satisfied = sum(word in ("Very satisfied", "Satisfied") for word in answers)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(answers), half_up(Fraction(100 * satisfied, len(answers))))]  # fmt: skip
+
+
 @pytest.mark.parametrize("labelled_first", [True, False])
 def test_an_answer_showing_its_number_beside_words_decides_a_recommend_question_as_its_number(tmp_path, labelled_first):
     """An NPS answer written "10 - Extremely likely" (the documented answer's fields, api_reference

@@ -174,10 +174,13 @@ class ResponseReader:
         would otherwise leave the question unscored, and scoring quarantines it; one at a position
         counting from 1 never comes here (`_decides_nothing`), so an answer without a position reads
         alike whichever comes first; other numbers and labels are scored when the config says how. Its
-        listed options showing numbers are its choices (`_numbered`)."""
+        listed options are its choices (`questions.option_values`), as another connector's are: the
+        numbers they show ("1 - Very satisfied" → 1), whose words give an override without a
+        direction its direction (`meaning.labels_direction`), or the built-in scale of their words
+        alone, valued again under an override's direction (`questions._words_by_direction`)."""
         if qid not in self._questions:
             number = shown_number(options[0]) if options else None
-            listed = _numbered((self.options or {}).get(qid) or [])
+            listed = option_values((self.options or {}).get(qid) or [])
             if not options:
                 self._questions[qid] = Question(qid, text, "text")
             elif number is not None:
@@ -186,15 +189,6 @@ class ResponseReader:
             else:
                 self._questions[qid] = Question(qid, text, "choice", choices=listed)
         return self._questions[qid]
-
-
-def _numbered(options: list[str]) -> dict[str, float]:
-    """A question's listed options as the numbers they show ("1 - Very satisfied" → 1,
-    `questions.option_values`): its choices, whose words beside the numbers give an override without
-    a direction its direction (`meaning.labels_direction`), as another connector's labelled choices
-    do. None for options of words alone: their answers are read by their meaning under the
-    override's direction (`_label_value`), never by values made up for them."""
-    return option_values(options) if options and all(shown_number(option) is not None for option in options) else {}
 
 
 def _read_values(item: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
