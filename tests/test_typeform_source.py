@@ -479,6 +479,41 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(half_up(Fraction(100 * satisfied, len(chosen))),)]
 
 
+SATISFACTION = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"]
+
+
+@pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
+@pytest.mark.parametrize("best_first", [True, False], ids=["Very satisfied first", "Very dissatisfied first"])
+def test_an_override_s_direction_does_not_turn_round_choices_of_words_alone(tmp_path, best_first, direction):
+    """A guard of `questions._words_by_direction` through a full Typeform sync: a multiple_choice
+    field whose choices are words alone, "Very satisfied" … "Very dissatisfied" (or the other way
+    round), configured `metric = "csat"`, `scale = [1, 5]` with any direction or none, counts the
+    satisfied answers satisfied: CSAT % against a count of the words answered. Answers in the
+    `choice` shape of api_reference §8.2."""
+    form = store_form()
+    words = SATISFACTION if best_first else SATISFACTION[::-1]
+    choices = [{"id": f"w{n}", "ref": f"ref-{n}", "label": word} for n, word in enumerate(words, start=1)]
+    form["fields"][1] = {"id": "Sat2AbCdEf02", "ref": "satisfaction", "title": "How satisfied are you with your visit?",
+                         "type": "multiple_choice", "properties": {"choices": choices}}  # fmt: skip
+    chosen = ["Very satisfied", "Very satisfied", "Satisfied", "Dissatisfied", "Neutral", "Very dissatisfied"]
+    responses = []
+    for n, word in enumerate(chosen, start=1):
+        response = tf_response(n)
+        response["answers"] = [a for a in response["answers"] if a["field"]["id"] != "Sat2AbCdEf02"] + [
+            {"field": {"id": "Sat2AbCdEf02", "type": "multiple_choice", "ref": "satisfaction"}, "type": "choice",
+             "choice": choices[words.index(word)]}]  # fmt: skip
+        responses.append(response)
+    account = TypeformAccount()
+    account.add_form(form, *responses)
+    question = {"metric": "csat", "scale": [1, 5]} | ({"direction": direction} if direction else {})
+    with typeform(account) as api:
+        result = sync(tmp_path, entry(api.url, questions={"satisfaction": question}))
+    assert (result.status, result.written, result.quarantined) == ("success", len(chosen), 0), result.error
+    satisfied = sum(word in ("Very satisfied", "Satisfied") for word in chosen)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(chosen), half_up(Fraction(100 * satisfied, len(chosen))))]  # fmt: skip
+
+
 @pytest.mark.parametrize(("title", "plain"), [
     ("How *satisfied* were you?", "How satisfied were you?"),
     ("How _easy_ was it?", "How easy was it?"),
