@@ -817,3 +817,34 @@ def test_a_start_date_written_as_a_day_is_midnight_in_the_sources_zone(tmp_path)
         exports = [json.loads(seen.body) for seen in api.requests if seen.method == "POST" and "export-responses" in seen.path]
     assert result.status == "success", result.error
     assert exports[0]["startDate"] == "2026-01-04T15:00:00Z"
+
+
+def test_embedded_data_naming_a_weight_is_warned_of_once_per_sync(tmp_path, caplog):
+    """A weighted study's embedded data `Weight_final` (as text, the way Qualtrics exports it) is
+    the file rule's weight column: warned of once, with its span, and kept in attributes; one weight
+    for every response (SV_store2's `weight`) and a `Parcel weight` are no survey weights."""
+    account = QualtricsAccount()
+    account.add_survey("SV_store1", "Store visit NPS 2026")
+    account.add_survey("SV_store2", "Store visit NPS (pilot)")
+    for n, weight in [(1, "0.5"), (2, "1.25"), (3, "0.8")]:
+        record = response(n)
+        record["values"] |= {"Weight_final": weight, "Parcel weight": 2 * n}
+        account.put("SV_store1", record)
+    for n in (4, 5):
+        record = response(n)
+        record["values"]["weight"] = 1
+        account.put("SV_store2", record)
+    with qualtrics(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 5)
+    warned = [warning for warning in result.warnings if "weight" in warning]
+    assert warned == [
+        "survey SV_store1: embedded data 'Weight_final' holds a weight per response (0.5–1.25): cxbridge counts "
+        "each response once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are "
+        "unweighted figures, not the weighted ones the export may be published with; the weights are kept in "
+        "attributes for a weighted figure of your own (docs/report.md#weights); Qualtrics' embedded data is kept "
+        "as exported, so each sync of the survey says this"
+    ]
+    assert caplog.text.count("embedded data 'Weight_final' holds") == 1
+    assert query(tmp_path, "SELECT json_extract(attributes, '$.Weight_final') FROM feedback "
+                           "WHERE source_record_id = 'R_0002abcd'") == [("1.25",)]  # fmt: skip
