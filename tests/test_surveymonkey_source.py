@@ -552,3 +552,23 @@ def test_a_contact_block_email_that_keys_no_one_leaves_the_response_to_its_phone
     assert query(tmp_path, "SELECT respondent_key FROM feedback") == [
         (RespondentKeys(SHARED_SALT.get_secret_value()).key("+48600000001"),)
     ]
+
+
+def test_a_custom_variable_naming_a_weight_is_warned_of_once_per_sync(tmp_path, caplog):
+    """A weighted study's custom variable `rim_weight` (text, as SurveyMonkey keeps custom variables)
+    is warned of once with its span, as a file's weight column is, and kept in attributes."""
+    account = support_account()
+    for response, weight in zip(account.responses[SURVEY], ["0.9", "1.4", "0.6", "1.0", "1.1"]):
+        response["custom_variables"]["rim_weight"] = weight
+    with surveymonkey(account) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert [warning for warning in result.warnings if "weight per response" in warning] == [
+        f"survey {SURVEY}: custom variable 'rim_weight' holds a weight per response (0.6–1.4): cxbridge counts "
+        "each response once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are "
+        "unweighted figures, not the weighted ones the export may be published with; the weights are kept in "
+        "attributes for a weighted figure of your own (docs/report.md#weights); SurveyMonkey's custom variables "
+        "are kept as sent, so each sync of the survey says this"
+    ]
+    assert caplog.text.count("custom variable 'rim_weight' holds") == 1
+    assert records(tmp_path)["13400000002"]["attributes"]["rim_weight"] == "1.4"

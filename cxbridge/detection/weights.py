@@ -5,8 +5,10 @@ leaves it out — never applied and never dropped without a word (docs/report.md
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from cxbridge.detection.profile import ColumnProfile
 from cxbridge.detection.scale_fit import written_number
@@ -49,3 +51,46 @@ def weights_warning(held_by: str, numbers: Sequence[float], fix: str) -> str | N
             "once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are unweighted figures, "
             "not the weighted ones the export may be published with; the weights are kept in attributes for a "
             f"weighted figure of your own (docs/report.md#weights); {fix}")  # fmt: skip
+
+
+class WeightFields:
+    """The fields of an API's responses (Qualtrics embedded data, SurveyMonkey custom variables)
+    that name a survey weight, each with the lowest and highest number it held over a read, and
+    their warnings: the file rule's, for records that come without a column to profile."""
+
+    def __init__(self, kind: str, fix: str):
+        self.kind = kind  # "embedded data", what `warnings` names a field as
+        self.fix = fix
+        self._named: dict[str, bool] = {}
+        self._spans: dict[str, list[float] | None] = {}  # a named field → [lowest, highest]; None: a value no number
+
+    def named(self, key: str) -> bool:
+        """Whether field `key` names a weight; its numbers are followed (`see`) from then on."""
+        found = self._named.get(key)
+        if found is None:
+            found = self._named[key] = names_weight(key)
+            if found:
+                self._spans[key] = []
+        return found
+
+    def see(self, values: Mapping[str, Any]) -> None:
+        """Follows the numbers of a response's `values` under the named fields (most surveys have none)."""
+        for key, span in self._spans.items():
+            if span is not None and key in values:
+                self._spans[key] = _spanned(span, values[key])
+
+    def warnings(self) -> list[str]:
+        return [warning for key, span in self._spans.items()
+                if span and (warning := weights_warning(f"{self.kind} {key!r}", span, self.fix))]  # fmt: skip
+
+
+def _spanned(span: list[float], value: Any) -> list[float] | None:
+    """`span` (lowest, highest; empty: none yet) with `value` — a number or one written as text —
+    or None: a value that is no number."""
+    try:
+        number = float(value) if type(value) in (int, float, str) else math.nan
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return None
+    return [min(span[0], number), max(span[1], number)] if span else [number, number]

@@ -6,7 +6,6 @@ per-question overrides."""
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -15,7 +14,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from cxbridge.built_rows import BuiltRows
-from cxbridge.detection.weights import names_weight, weights_warning
+from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
 from cxbridge.exports import qualtrics_fields as fields
 from cxbridge.exports.qualtrics_definition import SurveyDefinition
@@ -61,8 +60,7 @@ class SurveyReader:
         self._mapped_values = _values_of(tuple(key for _, key in self._mapped_fields))
         self._field_sets: dict[tuple[Any, ...], dict[str, Any]] = {}  # `_fields`
         self._submitted_text: str | None = None  # `_submitted`'s
-        # embedded data naming a weight → its [lowest, highest] number (`_spanned`); None: a value is no number
-        self._weights: dict[str, list[float] | None] = {}
+        self.weights = WeightFields("embedded data", "Qualtrics' embedded data is kept as exported, so each sync of the survey says this")
         keys = definition.answer_keys() if definition else []
         keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
         questions = [found for key in keys if key not in self.mapped and (found := self._question(key)) is not None]
@@ -95,9 +93,7 @@ class SurveyReader:
             value = values[key]
             if value is not None and value != "":
                 attributes[key] = value
-        for key, span in self._weights.items():  # most surveys have none
-            if span is not None and key in attributes:
-                self._weights[key] = _spanned(span, attributes[key])
+        self.weights.see(attributes)
         answers = self._answers_made(values, labels, asked) if plans is None else self._answers_of(values, labels, asked, plans)
         return {
             "native_id": str(raw["responseId"]),
@@ -168,16 +164,9 @@ class SurveyReader:
         if key in self.mapped or key in SKIPPED or key.endswith(fields.NPS_GROUP) or fields.display_order(key):
             return _LEFT_OUT
         question = self._question(key)
-        if question is None and names_weight(key):
-            self._weights[key] = []
+        if question is None:
+            self.weights.named(key)  # a weighted study's weight: warned of (docs/report.md#weights)
         return _ATTRIBUTE if question is None else question
-
-    def weight_warnings(self) -> list[str]:
-        """The embedded data that names a survey weight and holds differing numbers none below 0, as the
-        file rule warns of such a column (docs/report.md#weights)."""
-        fix = "Qualtrics' embedded data is kept as exported, so each sync of the survey says this"
-        return [warning for key, span in self._weights.items()
-                if span and (warning := weights_warning(f"embedded data {key!r}", span, fix))]  # fmt: skip
 
     def _fields(self, values: dict[str, Any]) -> dict[str, Any]:
         """The mapped fields' values — the same dict, kept per set of the mapped keys' values when
@@ -296,17 +285,6 @@ def _values_of(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, .
     if len(keys) == 1:
         return lambda values: (values[keys[0]],)
     return itemgetter(*keys) if keys else lambda values: ()
-
-
-def _spanned(span: list[float], value: Any) -> list[float] | None:
-    """`span` (lowest, highest; empty: none yet) with `value`, or None: a value that is no number."""
-    try:
-        number = float(value) if type(value) in (int, float, str) else math.nan
-    except ValueError:
-        return None
-    if not math.isfinite(number):
-        return None
-    return [min(span[0], number), max(span[1], number)] if span else [number, number]
 
 
 def _stored_time(text: str) -> str | None:

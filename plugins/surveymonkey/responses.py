@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from cxbridge.detection.meaning import scores_ranks
+from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
 from cxbridge.normalize import AnswerInput, RecordBuilder
 from cxbridge.exports.surveymonkey_details import Choice, Part, SurveyDefinition
@@ -33,6 +34,7 @@ class ResponseReader:
         self.columns = columns  # feedback field → custom variable or question id
         self.channels = channels or {}  # collector id → channel
         self.mapped = set(columns.values())
+        self.weights = WeightFields("custom variable", "SurveyMonkey's custom variables are kept as sent, so each sync of the survey says this")
         scored = [part for part in definition.ordered() if part.question.id not in self.mapped and not part.demographic]
         plan.decide_primaries((part.question, (part.parent,)) for part in scored)
         self.comment_questions = () if "comment" in columns else explaining(
@@ -47,6 +49,9 @@ class ResponseReader:
         answers = [found for part, objects in parts if part.question.id not in self.mapped and not part.demographic
                    and (found := self._answer(part, objects)) is not None]  # fmt: skip
         attributes = {key: value for key, value in custom.items() if key not in self.mapped}
+        for key in attributes:
+            self.weights.named(key)  # a weighted study's weight: warned of (docs/report.md#weights)
+        self.weights.see(attributes)
         attributes |= {key: raw[key] for key in KEPT_METADATA if raw.get(key) not in (None, "")}
         status = raw.get("response_status")
         if self.definition.language and "language" not in fields:

@@ -139,7 +139,7 @@ class Responses(Stream):
 
     def warnings(self) -> list[str]:
         return [f"survey {survey_id}: {warning}" for survey_id, reader in self.readers.items()
-                for warning in reader.plan.warnings]  # fmt: skip
+                for warning in [*reader.plan.warnings, *reader.weights.warnings()]]  # fmt: skip
 
     def personal_fields(self) -> PersonalFields:
         """The invitation's e-mail and Contact Information e-mail/phone (and custom variables
