@@ -42,8 +42,9 @@ def weight_warning(profile: ColumnProfile) -> str | None:
 
 
 def weights_warning(held_by: str, numbers: Sequence[float], fix: str) -> str | None:
-    """The warning that `held_by` (a column, an embedded data field) holds weights `numbers`, and
-    `fix`, what silences it — None when they are no weights: one below 0, or all the same."""
+    """The warning that `held_by` (a column, an embedded data field) holds weights `numbers`, ending
+    in `fix` — what silences it (a file's column listed under attributes), or what to know where
+    nothing does (an API source's field) — None when they are no weights: one below 0, or all the same."""
     if min(numbers) < 0 or len(set(numbers)) < 2:
         return None
     span = f"{written_number(min(numbers))}–{written_number(max(numbers))}"
