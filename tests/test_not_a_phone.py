@@ -4,15 +4,14 @@ typed the same order number are not one respondent (docs/identity.md)."""
 
 from __future__ import annotations
 
-import csv
 
 import pytest
 from click.testing import CliRunner
 
 from cxbridge.cli.main import cli
 
-from cxbridge.detection.inspector import inspect_file
 from cxbridge.respondents import RespondentKeys
+from tests.test_shared_phones import phone_column_warnings
 from tests.test_trunk_zero import LONDON, query, sync, write_csv
 
 SALT = "the dataset's salt"
@@ -65,13 +64,7 @@ def test_inspect_counts_a_phone_columns_text_that_is_not_a_phone_number(tmp_path
     numbers = [f"+44 20 7946 09{n:02d}" for n in range(7)] + ["0000000000", "Order 12345", "Ticket #884213"]
     rows = [["Response ID", "Date", "NPS", "Phone"]]
     rows += [[f"R{n}", f"2026-01-{n + 1:02d}", str(n), number] for n, number in enumerate(numbers)]
-    with (tmp_path / "till.csv").open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
-
-    inspection = inspect_file(tmp_path / "till.csv")
-
-    assert inspection.source_config()["columns"]["phone"] == "Phone"
-    said = [warning for warning in inspection.warnings if "'Phone'" in warning]
+    said = phone_column_warnings(tmp_path, rows)
     assert len(said) == 2 and "2 of the 10 rows read hold text that is not a phone number" in said[0]
     assert "1 of the 10 rows read hold a placeholder number" in said[1]
     assert not any(text in " ".join(said) for text in ("Order", "Ticket", "884213", "7946"))

@@ -60,14 +60,17 @@ def test_inspect_says_a_phone_column_holds_placeholders_and_a_number_beside_many
     rows += [[f"R{n}", f"2026-01-{n:02d}", n % 11, "", number] for n, number in ((6, "0000000000"), (7, "1234567890"),
                                                                                (8, "+44 20 7946 0958"), (9, "999"),
                                                                                (10, "x204"))]  # fmt: skip
-    with (tmp_path / "till.csv").open("w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle).writerows(rows)
-
-    inspection = inspect_file(tmp_path / "till.csv")
-
-    assert inspection.source_config()["columns"]["phone"] == "Phone"
-    said = [warning for warning in inspection.warnings if "'Phone'" in warning]
+    said = phone_column_warnings(tmp_path, rows)
     assert len(said) == 2 and "4 of the 10 rows read hold a placeholder number" in said[0]
     assert "or one of fewer than 5 digits" in said[0]
     assert "beside 5 different e-mail addresses or more" in said[1]
     assert not any(text in " ".join(said) for text in ("0000000000", "496", "7946", "customer", "999", "204"))
+
+
+def phone_column_warnings(tmp_path, rows: list[list[object]]) -> list[str]:
+    """What `inspect` says of the 'Phone' column of a CSV of `rows` (header first), which it maps as the phone."""
+    with (tmp_path / "till.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    inspection = inspect_file(tmp_path / "till.csv")
+    assert inspection.source_config()["columns"]["phone"] == "Phone"
+    return [warning for warning in inspection.warnings if "'Phone'" in warning]
