@@ -51,3 +51,10 @@ def in_order_of_degree(graded: builtin.Graded) -> str:
     """Labels graded by degree as a mapping lists them, worst first, and the scale they make."""
     order = ", ".join(f"{label!r} = {rank}" for rank, label in enumerate(graded.labels, 1))
     return f"in order of degree, {order} — scale = [1, {len(graded.labels)}] if the survey lists no other point"
+
+
+def degrees_advice(where: str, read_again: str) -> str:
+    """What to do when a question's answers grade more points than the built-in scale it is read on:
+    list them under `where` (the config's entry of the question) and read the stored answers again."""
+    return (f"in {where}, list every answer of the survey's scale under 'labels' in order of degree (1 the worst), "
+            f"set scale = [1, their number], then {read_again} reads the answers stored before on it too")

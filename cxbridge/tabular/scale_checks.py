@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.degrees import off_builtin_scale
+from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
 from cxbridge.errors import DataError
 from cxbridge.metrics import NPS_METRICS
 from cxbridge.tabular.cells import whole_number
@@ -91,9 +91,7 @@ def labels_off_scale(table: Table, metrics: list[tuple[str, MetricColumn]],
 
 def _degrees_advice(column: str, config: RowMapping, source: str) -> str:
     """What to do when a question's answers grade more points than the built-in scale it is read on."""
-    return (f"in {config.metrics_entry(column, source=source)}, list every answer of the survey's scale "
-            "under 'labels' in order of degree (1 the worst), set scale = [1, their number], then "
-            f"{config.read_again(source=source)} reads the answers stored before on it too")  # fmt: skip
+    return degrees_advice(config.metrics_entry(column, source=source), config.read_again(source=source))
 
 
 def _settings(metric: MetricColumn) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from cxbridge.records import FeedbackRecord
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.cells import parse_number
 from cxbridge.detection import labels as builtin
-from cxbridge.detection.degrees import off_builtin_scale
+from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
 from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.errors import DataError
@@ -158,12 +158,8 @@ class ResponseReader:
         else:
             why = off_builtin_scale([label], **settings)
         if why is not None and not builtin.is_no_score(label):
-            raise DataError(
-                f"question {qid!r}: {why}; under [{self.plan.where}.questions.{qid}], list every answer of the survey's "
-                "scale under 'labels' in order of degree (1 the worst) and set scale = [1, their number], then run "
-                "cxbridge sync --full-refresh, which reads the answers stored before on it too",
-                field=qid,
-            )
+            advice = degrees_advice(f"[{self.plan.where}.questions.{qid}]", "`cxbridge sync --full-refresh`")
+            raise DataError(f"question {qid!r}: {why}; {advice}", field=qid)
 
     def _question(self, qid: str, text: str, options: list[str]) -> Question:
         """The question, as the fields of an answer choosing at most one option show it: typed text
