@@ -47,6 +47,8 @@ def none_label(by: str) -> str:
     """How a table names the row of the records with no value of `by` (JSON and CSV keep null):
     `(no wave)`, `(no store)` — the HTML report's word for a location — `(no team)`, …"""
     return f"(no {'store' if by == 'location' else by})"
+
+
 MIN_BASE = 5
 """A figure of fewer answers (visits, audits) is indicative: shown with its base, but no change from
 or to it is called significant (docs/report.md#small-samples)."""
