@@ -298,6 +298,28 @@ def test_freshdesks_documented_ratings_example_scores_each_question_and_quaranti
     assert native == "112" and "created_at" in error and "2015-08-28T010:08:16Z" in error
 
 
+def test_airbytes_recorded_default_survey_scores_its_three_points_and_quarantines_any_other(tmp_path):
+    """The survey list Airbyte recorded from a Freshdesk account (tests/data/vendor/freshdesk/
+    surveys_airbyte.json): the inactive "Default Survey" accepts 103, 100, −103 on default_question.
+    Its ratings here are ours: the three accepted values are 3, 2 and 1 of 3; a 102 is none of them."""
+    [survey] = json.loads((VENDOR / "surveys_airbyte.json").read_text(encoding="utf-8"))
+    [question] = survey["questions"]
+    points = sorted(question["accepted_ratings"])  # unhappy to happy
+    ratings = [rating(n, value, survey=survey["id"]) for n, value in enumerate((103, 100, -103, 102), start=1)]
+    with freshdesk(Helpdesk(surveys=[survey], ratings=ratings)) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False))
+    assert (result.status, result.written, result.quarantined) == ("success", 3, 1), result.error
+    rows = query(tmp_path, "SELECT source_record_id, question_text, value, scale_max, normalized, category "
+                           "FROM feedback_scores JOIN feedback USING (record_id) ORDER BY 1")  # fmt: skip
+    assert rows == [
+        ("9101", question["label"], points.index(103) + 1.0, 3.0, 100.0, "satisfied"),
+        ("9102", question["label"], points.index(100) + 1.0, 3.0, 50.0, "neutral"),
+        ("9103", question["label"], points.index(-103) + 1.0, 3.0, 0.0, "dissatisfied"),
+    ]
+    [(native, error)] = query(tmp_path, "SELECT source_record_id, error FROM quarantine")
+    assert native == "9104" and f"rating 102 of default_question is not one of the survey's {points}" in error
+
+
 def test_each_rating_is_read_on_the_scale_of_its_own_surveys_question(tmp_path):
     """Every classic survey's main question is `default_question`: a three-point survey listed
     first must not set the scale (or the text) of a seven-point survey's ratings."""
