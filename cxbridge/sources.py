@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from cxbridge.ages import Age
 from cxbridge.crm import CrmObject
 from cxbridge.deadline import RunDeadline
+from cxbridge.detection.weights import acknowledgeable
 from cxbridge.duplicates import MatchKey
 from cxbridge.errors import DataError
 from cxbridge.events import ReadProgress
@@ -75,6 +76,11 @@ class SourceConfig(BaseModel):
         default=None,
         description="mystery_shop and audit sources: a record without a wave (no wave column, or an empty cell) "
         "belongs to the wave named by its local month (2025-11) or quarter (2025-Q4)",
+    )
+    acknowledged_weights: Annotated[list[str], BeforeValidator(acknowledgeable)] = Field(
+        default_factory=list,
+        description="survey weight fields (columns, embedded data, custom variables) whose warning was read: "
+        "figures count each response once, unweighted, without saying so again (docs/report.md#weights)",
     )
 
     @model_validator(mode="after")

@@ -819,10 +819,9 @@ def test_a_start_date_written_as_a_day_is_midnight_in_the_sources_zone(tmp_path)
     assert exports[0]["startDate"] == "2026-01-04T15:00:00Z"
 
 
-def test_embedded_data_naming_a_weight_is_warned_of_once_per_sync(tmp_path, caplog):
-    """A weighted study's embedded data `Weight_final` (as text, the way Qualtrics exports it) is
-    the file rule's weight column: warned of once, with its span, and kept in attributes; one weight
-    for every response (SV_store2's `weight`) and a `Parcel weight` are no survey weights."""
+def weighted_account() -> QualtricsAccount:
+    """SV_store1's embedded data `Weight_final` holds weights 0.5–1.25 (as text, the way Qualtrics
+    exports it) beside a `Parcel weight`; SV_store2's `weight` is 1 for every response."""
     account = QualtricsAccount()
     account.add_survey("SV_store1", "Store visit NPS 2026")
     account.add_survey("SV_store2", "Store visit NPS (pilot)")
@@ -834,7 +833,14 @@ def test_embedded_data_naming_a_weight_is_warned_of_once_per_sync(tmp_path, capl
         record = response(n)
         record["values"]["weight"] = 1
         account.put("SV_store2", record)
-    with qualtrics(account) as api:
+    return account
+
+
+def test_embedded_data_naming_a_weight_is_warned_of_once_per_sync(tmp_path, caplog):
+    """A weighted study's embedded data is the file rule's weight column: warned of once, with its
+    span, and kept in attributes; one weight for every response and a `Parcel weight` are no survey
+    weights."""
+    with qualtrics(weighted_account()) as api:
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.written) == ("success", 5)
     warned = [warning for warning in result.warnings if "weight" in warning]
@@ -842,9 +848,33 @@ def test_embedded_data_naming_a_weight_is_warned_of_once_per_sync(tmp_path, capl
         "survey SV_store1: embedded data 'Weight_final' holds a weight per response (0.5–1.25): cxbridge counts "
         "each response once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are "
         "unweighted figures, not the weighted ones the export may be published with; the weights are kept in "
-        "attributes for a weighted figure of your own (docs/report.md#weights); Qualtrics' embedded data is kept "
-        "as exported, so each sync of the survey says this"
+        "attributes for a weighted figure of your own (docs/report.md#weights); to sync without this warning once "
+        'read, write acknowledged_weights = ["Weight_final"] in the source\'s table'
     ]
     assert caplog.text.count("embedded data 'Weight_final' holds") == 1
     assert query(tmp_path, "SELECT json_extract(attributes, '$.Weight_final') FROM feedback "
                            "WHERE source_record_id = 'R_0002abcd'") == [("1.25",)]  # fmt: skip
+
+
+def test_embedded_data_the_source_acknowledges_as_a_weight_is_synced_without_its_warning(tmp_path, caplog):
+    """The warning said each sync would repeat it and nothing silenced it: the user who read it
+    names the field once (in any case) and the syncs after say nothing; the weights are kept."""
+    with qualtrics(weighted_account()) as api:
+        result = sync(tmp_path, entry(api.url, acknowledged_weights=["weight_final"]))
+    assert (result.status, result.written) == ("success", 5), result.error
+    assert [warning for warning in result.warnings if "weight" in warning] == []
+    assert "weight per response" not in caplog.text
+    assert query(tmp_path, "SELECT json_extract(attributes, '$.Weight_final') FROM feedback "
+                           "WHERE source_record_id = 'R_0002abcd'") == [("1.25",)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("acknowledged", "message"), [
+    (["Weight_final", "Wieght"], "sources.stores.acknowledged_weights: 'Wieght' names no survey weight (Weight, "
+                                 "weight_final, Gewichtung, …), so no weight warning quotes it: write each field as "
+                                 'its warning quotes it, e.g. acknowledged_weights = ["weight_final"]'),
+    (True, "sources.stores.acknowledged_weights: write a list of the fields the source's weight warnings quote"),
+])  # fmt: skip
+def test_an_acknowledged_weight_that_names_no_weight_is_a_config_error_naming_the_key(tmp_path, acknowledged, message):
+    with pytest.raises(ConfigError) as refused:
+        sync(tmp_path, entry("http://127.0.0.1:9", acknowledged_weights=acknowledged))
+    assert message in str(refused.value)

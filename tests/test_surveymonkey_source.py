@@ -567,8 +567,8 @@ def test_a_custom_variable_naming_a_weight_is_warned_of_once_per_sync(tmp_path, 
         f"survey {SURVEY}: custom variable 'rim_weight' holds a weight per response (0.6–1.4): cxbridge counts "
         "each response once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are "
         "unweighted figures, not the weighted ones the export may be published with; the weights are kept in "
-        "attributes for a weighted figure of your own (docs/report.md#weights); SurveyMonkey's custom variables "
-        "are kept as sent, so each sync of the survey says this"
+        "attributes for a weighted figure of your own (docs/report.md#weights); to sync without this warning once "
+        'read, write acknowledged_weights = ["rim_weight"] in the source\'s table'
     ]
     assert caplog.text.count("custom variable 'rim_weight' holds") == 1
     assert records(tmp_path)["13400000002"]["attributes"]["rim_weight"] == "1.4"

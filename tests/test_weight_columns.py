@@ -39,8 +39,8 @@ def warning_of(weight: str) -> str:
     return (f"column {weight!r} holds a weight per response (0.5–1.25): cxbridge counts each response once, "
             "unweighted — NPS, CSAT % and CES in the report, the views and the ranking are unweighted figures, "
             "not the weighted ones the export may be published with; the weights are kept in attributes for a "
-            "weighted figure of your own (docs/report.md#weights); list the column under attributes to keep it "
-            "without this warning")  # fmt: skip
+            f'weighted figure of your own (docs/report.md#weights); to sync without this warning once read, write '
+            f'acknowledged_weights = ["{weight}"] in the source\'s table')  # fmt: skip
 
 
 @pytest.mark.parametrize("weight", ["Weight", "weight_final", "Final weight", "Gewichtung"])
@@ -59,15 +59,45 @@ def test_a_weight_column_is_named_unweighted_and_the_report_counts_each_response
     assert [w for (w,) in kept] == WEIGHTS
 
 
-def test_a_sync_whose_mapping_leaves_the_weight_out_says_so_and_attributes_keeps_it_quiet(tmp_path):
+def with_key(mapping: Path, line: str) -> None:
+    """The saved mapping with `line` added to its `[sources.weighted]` table."""
+    text = mapping.read_text(encoding="utf-8")
+    mapping.write_text(text.replace("[sources.weighted.columns]", f"{line}\n\n[sources.weighted.columns]"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("line", [
+    'acknowledged_weights = ["Weight_Final"]',  # the warning read: named in any case
+    'attributes = ["weight_final"]',  # listed as an attribute: kept on purpose
+])  # fmt: skip
+def test_a_sync_whose_mapping_leaves_the_weight_out_says_so_until_the_source_acknowledges_it(tmp_path, line):
+    """The warning said to list the column under attributes — which, listing that column alone,
+    left every other unmapped column out of attributes; `acknowledged_weights` keeps them."""
     path = write(tmp_path / "weighted.csv", "weight_final")
     mapping = tmp_path / "mapping.toml"
     run("inspect", str(path), "--write-mapping", str(mapping))
     assert warning_of("weight_final") in run("import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "x.db"))
-    text = mapping.read_text(encoding="utf-8").replace("[sources.weighted.columns]",
-                                                         'attributes = ["weight_final"]\n\n[sources.weighted.columns]')  # fmt: skip
-    mapping.write_text(text, encoding="utf-8")
+    with_key(mapping, line)
     assert "weight per response" not in run("import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "y.db"))
+    kept = query(tmp_path, "SELECT json_extract(attributes, '$.weight_final') FROM feedback WHERE source_record_id = 'R1'",
+                 db="y.db")  # fmt: skip
+    assert kept == [(WEIGHTS[1],)]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('["wieght_final"]', "sources.weighted.acknowledged_weights: 'wieght_final' names no survey weight"),
+    ('"weight_final"', "sources.weighted.acknowledged_weights: write a list of the fields the source's weight warnings "
+                       'quote, e.g. acknowledged_weights = ["weight_final"]'),
+])  # fmt: skip
+def test_an_acknowledged_weight_that_names_no_weight_is_a_config_error_naming_the_key(tmp_path, value, message):
+    """A misspelt field would silence nothing, and the warning would go on without a word of why."""
+    path = write(tmp_path / "weighted.csv", "weight_final")
+    mapping = tmp_path / "mapping.toml"
+    run("inspect", str(path), "--write-mapping", str(mapping))
+    with_key(mapping, f"acknowledged_weights = {value}")
+    result = CliRunner().invoke(cli, ["import", str(path), "--mapping", str(mapping), "--db", str(tmp_path / "x.db")])
+    assert result.exit_code == 1, result.output  # the file is refused before it is read
+    assert f"✘ weighted.csv → weighted (plain): {mapping}: {message}" in " ".join(result.output.split())
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.parametrize(("header", "values"), [

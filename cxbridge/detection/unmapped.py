@@ -6,7 +6,7 @@ the evidence and the `[[sources.NAME.metrics]]` entry that would score it — as
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING
 
 from cxbridge import exports
@@ -27,11 +27,13 @@ PREVIEW = 200  # the first rows, which the read looks at anyway (the date order)
 
 
 def unmapped_scored(
-    table: Table, *, chosen: set[str], source: str, program: str, mapped: Iterable[MetricColumn] = ()
+    table: Table, *, chosen: set[str], source: str, program: str, mapped: Iterable[MetricColumn] = (),
+    acknowledged: Collection[str] = (),
 ) -> list[str]:
     """A warning for each column of `table` outside the `chosen` ones (mapped, listed as answers,
-    attributes, ignored, …) that looks scored; for one that reads like a `mapped` scored column
-    this file lacks, reworded, the `question_key` that keeps them one question."""
+    attributes, ignored, …) that looks scored or holds weights the source has not `acknowledged`;
+    for one that reads like a `mapped` scored column this file lacks, reworded, the `question_key`
+    that keeps them one question."""
     known = exports.knowledge(table)
     left = {f.column for f in known.fields.values()} | set(known.metadata) | chosen
     profiles = {key: profile for key, profile in profile_table(table, PREVIEW).items() if key not in left}
@@ -45,7 +47,7 @@ def unmapped_scored(
     present = {column.key for column in table.columns}
     rewordings = {p.column: note for p in proposals if p.target in SCORED and p.mapped
                   if (note := reworded_from(p, mapped, present))}  # fmt: skip
-    weights = [warning for profile in profiles.values() if (warning := weight_warning(profile))]
+    weights = [warning for profile in profiles.values() if (warning := weight_warning(profile, acknowledged=acknowledged))]
     return _warnings([*proposals, *visits], source, rewordings) + weights
 
 

@@ -38,8 +38,8 @@ def unmapped_scores(
     chosen = config.chosen_columns() | named.personal | named.ignored
     scored = [header_key(metric.column) for metric in config.metrics]
     try:
-        found = unmapped_scored(table, chosen=chosen, source=source,
-                                program=str(config.program), mapped=config.metrics)  # fmt: skip
+        found = unmapped_scored(table, chosen=chosen, source=source, program=str(config.program),
+                                mapped=config.metrics, acknowledged=config.acknowledged_weights)  # fmt: skip
         found += shared_recode_warnings(table, scored, values=config.values)
     except SourceError:
         return []

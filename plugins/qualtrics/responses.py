@@ -7,7 +7,7 @@ per-question overrides."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timezone
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -45,7 +45,8 @@ class SurveyReader:
     """How many distinct values per answer key (or mapped field) keep what they make; 0 works
     every answer out afresh (tests compare both)."""
 
-    def __init__(self, definition: SurveyDefinition | None, plan: QuestionPlan, columns: dict[str, str]):
+    def __init__(self, definition: SurveyDefinition | None, plan: QuestionPlan, columns: dict[str, str], *,
+                 acknowledged: Collection[str] = ()):  # fmt: skip
         self.definition = definition
         self.plan = plan
         self.columns = FIELD_DEFAULTS | columns
@@ -60,7 +61,7 @@ class SurveyReader:
         self._mapped_values = _values_of(tuple(key for _, key in self._mapped_fields))
         self._field_sets: dict[tuple[Any, ...], dict[str, Any]] = {}  # `_fields`
         self._submitted_text: str | None = None  # `_submitted`'s
-        self.weights = WeightFields("embedded data", "Qualtrics' embedded data is kept as exported, so each sync of the survey says this")
+        self.weights = WeightFields("embedded data", acknowledged=acknowledged)
         keys = definition.answer_keys() if definition else []
         keys += [key for key in plan.overrides if _QUESTION_KEY.match(key) and key not in keys]
         questions = [found for key in keys if key not in self.mapped and (found := self._question(key)) is not None]

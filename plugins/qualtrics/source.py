@@ -85,7 +85,8 @@ class QualtricsSource(ApiSource):
         definition = parse_definition(api.survey_definition(self.client, survey_id))
         where = f"sources.{self.context.name}"
         columns = self.config.columns.mapped()
-        return SurveyReader(_with_id(definition, survey_id), QuestionPlan(self.config.questions, where=where), columns)
+        plan = QuestionPlan(self.config.questions, where=where)
+        return SurveyReader(_with_id(definition, survey_id), plan, columns, acknowledged=self.config.acknowledged_weights)
 
 
 class ResponsesStream(Stream):

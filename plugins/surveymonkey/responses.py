@@ -5,7 +5,7 @@ per-question overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from cxbridge.detection.meaning import scores_ranks
@@ -28,13 +28,13 @@ class ResponseReader:
     """Turns the responses of one survey into records."""
 
     def __init__(self, definition: SurveyDefinition, plan: QuestionPlan, columns: dict[str, str], *,
-                 channels: dict[str, str] | None = None):  # fmt: skip
+                 channels: dict[str, str] | None = None, acknowledged: Collection[str] = ()):  # fmt: skip
         self.definition = definition
         self.plan = plan
         self.columns = columns  # feedback field → custom variable or question id
         self.channels = channels or {}  # collector id → channel
         self.mapped = set(columns.values())
-        self.weights = WeightFields("custom variable", "SurveyMonkey's custom variables are kept as sent, so each sync of the survey says this")
+        self.weights = WeightFields("custom variable", acknowledged=acknowledged)
         scored = [part for part in definition.ordered() if part.question.id not in self.mapped and not part.demographic]
         plan.decide_primaries((part.question, (part.parent,)) for part in scored)
         self.comment_questions = () if "comment" in columns else explaining(

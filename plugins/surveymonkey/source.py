@@ -221,7 +221,8 @@ class Responses(Stream):
                        if part.is_rating and not _sets_metric(config.questions.get(part.parent))]  # fmt: skip
             plan = QuestionPlan(with_rating_defaults(config.questions, ratings), where=where)
             channels = api.collector_channels(self.source.client, survey_id) if config.collector_channels else {}
-            self.readers[survey_id] = ResponseReader(definition, plan, config.columns.mapped(), channels=channels)
+            self.readers[survey_id] = ResponseReader(definition, plan, config.columns.mapped(), channels=channels,
+                                                     acknowledged=config.acknowledged_weights)  # fmt: skip
         return self.readers[survey_id]
 
 
