@@ -27,6 +27,7 @@ from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import query, sync_source
+from tests.weight_warnings import weight_warning
 from tests.qualtrics_api import (
     REAL_HOST, ROOT, TOKEN, QualtricsAccount, error, qualtrics, response, store_account, store_definition, zipped,
 )  # fmt: skip
@@ -844,13 +845,7 @@ def test_embedded_data_naming_a_weight_is_warned_of_once_per_sync(tmp_path, capl
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.written) == ("success", 5)
     warned = [warning for warning in result.warnings if "weight" in warning]
-    assert warned == [
-        "survey SV_store1: embedded data 'Weight_final' holds a weight per response (0.5–1.25): cxbridge counts "
-        "each response once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are "
-        "unweighted figures, not the weighted ones the export may be published with; the weights are kept in "
-        "attributes for a weighted figure of your own (docs/report.md#weights); to sync without this warning once "
-        'read, write acknowledged_weights = ["Weight_final"] in the source\'s table'
-    ]
+    assert warned == ["survey SV_store1: " + weight_warning("embedded data 'Weight_final'", "0.5–1.25", "Weight_final")]
     assert caplog.text.count("embedded data 'Weight_final' holds") == 1
     assert query(tmp_path, "SELECT json_extract(attributes, '$.Weight_final') FROM feedback "
                            "WHERE source_record_id = 'R_0002abcd'") == [("1.25",)]  # fmt: skip

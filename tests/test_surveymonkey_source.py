@@ -22,6 +22,7 @@ from cxbridge.testing import HttpSourceConformance, SourceUnderTest
 from cxbridge.testing.cassettes import api_cassette
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import SHARED_SALT, query, records, sync_source
+from tests.weight_warnings import weight_warning
 from tests.surveymonkey_api import (NOW, REAL_HOST, SATISFACTION, SURVEY, TOKEN, SurveyMonkeyAccount, _question,
                                     sm_error, sm_response, support_account, support_details, surveymonkey)  # fmt: skip
 
@@ -564,11 +565,7 @@ def test_a_custom_variable_naming_a_weight_is_warned_of_once_per_sync(tmp_path, 
         result = sync(tmp_path, entry(api.url))
     assert (result.status, result.written) == ("success", 4), result.error
     assert [warning for warning in result.warnings if "weight per response" in warning] == [
-        f"survey {SURVEY}: custom variable 'rim_weight' holds a weight per response (0.6–1.4): cxbridge counts "
-        "each response once, unweighted — NPS, CSAT % and CES in the report, the views and the ranking are "
-        "unweighted figures, not the weighted ones the export may be published with; the weights are kept in "
-        "attributes for a weighted figure of your own (docs/report.md#weights); to sync without this warning once "
-        'read, write acknowledged_weights = ["rim_weight"] in the source\'s table'
+        f"survey {SURVEY}: " + weight_warning("custom variable 'rim_weight'", "0.6–1.4", "rim_weight")
     ]
     assert caplog.text.count("custom variable 'rim_weight' holds") == 1
     assert records(tmp_path)["13400000002"]["attributes"]["rim_weight"] == "1.4"

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from cxbridge.cli.main import cli
 from cxbridge.detection.inspector import inspect_file
 from tests.sqlite_runs import query
+from tests.weight_warnings import weight_warning
 
 RECOMMEND = "How likely are you to recommend us to a friend?"
 ANSWERS = [2, 9, 1, 4, 1, 7, 7, 7, 10, 6, 3, 1, 7, 0, 6, 6, 9, 0, 7, 4]
@@ -36,11 +37,7 @@ def write(path: Path, weight: str) -> Path:
 
 
 def warning_of(weight: str) -> str:
-    return (f"column {weight!r} holds a weight per response (0.5–1.25): cxbridge counts each response once, "
-            "unweighted — NPS, CSAT % and CES in the report, the views and the ranking are unweighted figures, "
-            "not the weighted ones the export may be published with; the weights are kept in attributes for a "
-            f'weighted figure of your own (docs/report.md#weights); to sync without this warning once read, write '
-            f'acknowledged_weights = ["{weight}"] in the source\'s table')  # fmt: skip
+    return weight_warning(f"column {weight!r}", "0.5–1.25", weight)
 
 
 @pytest.mark.parametrize("weight", ["Weight", "weight_final", "Final weight", "Gewichtung"])
