@@ -27,6 +27,7 @@ from cxbridge.testing.cassettes import api_cassette
 from tests.conftest import half_up
 from tests.local_api import Reply, cut_midway
 from tests.sqlite_runs import SHARED_SALT, query, records, sync_source
+from tests.weight_warnings import weight_warning
 from tests.questionpro_api import (
     API_KEY, REAL_HOST, QuestionProAccount, qp_question, qp_response, questionpro, support_account,
 )  # fmt: skip
@@ -886,3 +887,44 @@ def test_an_email_variable_that_keys_no_one_leaves_the_response_to_its_phone(tmp
     assert query(tmp_path, "SELECT respondent_key FROM feedback") == [
         (RespondentKeys(SHARED_SALT.get_secret_value()).key("+44 20 7946 0958"),)
     ]
+
+
+def weighted_account() -> QuestionProAccount:
+    """The support survey's responses with a custom variable renamed `Weight` (a label, as the CX
+    sample's customVariables keys are: api_reference §3.4) holding weights as text, and `custom5`
+    holding numbers too — a variable not named as a weight."""
+    account = support_account()
+    for response, weight in zip(account.responses[7654321], ["0.7", "1.3", "1.0", "0.9", "1.1"]):
+        variables = response["customVariables"]
+        del variables["custom3"]
+        variables |= {"Weight": weight, "custom5": weight}
+    return account
+
+
+def test_a_custom_variable_naming_a_weight_is_warned_of_once_per_sync(tmp_path, caplog):
+    """A weighted study's custom variable is the file rule's weight column: warned of once, with the
+    span of the responses read (the one left out as started is not), and kept in attributes; it was
+    kept without a word."""
+    with cassette("weighted", weighted_account()) as recorded:
+        result = sync(tmp_path, entry(recorded.base_url))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert [warning for warning in result.warnings if "weight" in warning] == [
+        "survey 7654321: " + weight_warning("custom variable 'Weight'", "0.7–1.3", "Weight")
+    ]
+    assert caplog.text.count("custom variable 'Weight' holds") == 1
+    assert records(tmp_path)["70000002"]["attributes"]["Weight"] == "1.3"
+
+
+def test_a_custom_variable_the_source_acknowledges_as_a_weight_is_synced_without_its_warning(tmp_path, caplog):
+    with questionpro(weighted_account()) as api:
+        result = sync(tmp_path, entry(api.url, acknowledged_weights=["weight"]))
+    assert (result.status, result.written) == ("success", 4), result.error
+    assert [warning for warning in result.warnings if "weight" in warning] == []
+    assert "weight per response" not in caplog.text
+    assert records(tmp_path)["70000002"]["attributes"]["Weight"] == "1.3"
+
+
+def test_an_acknowledged_weight_that_names_no_weight_is_a_config_error_naming_the_key(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        sync(tmp_path, entry("http://127.0.0.1:9", acknowledged_weights=["custom3"]))
+    assert "sources.support.acknowledged_weights: 'custom3' names no survey weight" in str(refused.value)

@@ -104,6 +104,13 @@ class WeightFields:
             if span is not None and key in values:
                 self._spans[key] = _spanned(span, values[key])
 
+    def read(self, values: Mapping[str, Any]) -> None:
+        """`see`, each field of `values` `named` first: for a reader that does not sort a response's
+        fields once per key."""
+        for key in values:
+            self.named(key)
+        self.see(values)
+
     def warnings(self) -> list[str]:
         return [warning for key, span in self._spans.items()
                 if span and (warning := weights_warning(f"{self.kind} {key!r}", key, span))]  # fmt: skip

@@ -1,9 +1,12 @@
 """QuestionPro responses as feedback records. Each `responseSet` item is one question with its
 answers: `answerText` is the chosen option as the respondent saw it (the number itself on a
-rating or NPS scale), `value.scale` only that option's position, `value.text` typed text."""
+rating or NPS scale), `value.scale` only that option's position, `value.text` typed text;
+`customVariables` (`custom1` … or labels the survey renamed them to) are mapped fields or
+attributes."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from cxbridge.normalize import AnswerInput, RecordBuilder
@@ -17,6 +20,7 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
 from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
+from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
 from cxbridge.metrics import MetricSpec, shown_number, shown_words
 
@@ -24,7 +28,8 @@ from cxbridge.metrics import MetricSpec, shown_number, shown_words
 class ResponseReader:
     """Turns the responses of one source's surveys into records."""
 
-    def __init__(self, plan: QuestionPlan, columns: dict[str, str], zones: dict[str, str]):
+    def __init__(self, plan: QuestionPlan, columns: dict[str, str], zones: dict[str, str], *,
+                 acknowledged: Collection[str] = ()):  # fmt: skip
         self.plan = plan
         self._undecided = plan.anew()  # see `_decides_nothing`
         self.columns = columns  # feedback field → custom variable
@@ -33,6 +38,7 @@ class ResponseReader:
         self._positions: dict[str, set[str]] = {}  # recommend question → how its numbers were placed: see warnings()
         self.options: dict[str, list[str]] | None = None  # each question's answer options, when the API gave them
         self._off_scale: dict[str, str | None] = {}  # question → why its options are on no built-in scale
+        self.weights = WeightFields("custom variable", acknowledged=acknowledged)
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         custom = raw.get("customVariables") or {}
@@ -51,6 +57,7 @@ class ResponseReader:
         answers = [main for main, _ in found if main is not None] + [other for _, other in found if other is not None]
         mapped = set(self.columns.values())
         attributes = {key: value for key, value in custom.items() if value not in (None, "") and key not in mapped}
+        self.weights.read(attributes)  # a weighted study's weight: warned of (docs/report.md#weights)
         if raw.get("externalReference"):
             attributes["externalReference"] = raw["externalReference"]
         return builder.build(
@@ -123,12 +130,14 @@ class ResponseReader:
 
     def warnings(self) -> list[str]:
         """Recommend questions whose numbers came both without a position (scored as NPS 0–10) and
-        at positions counting from 1 (kept unscored): which the question is, no answer says."""
+        at positions counting from 1 (kept unscored): which the question is, no answer says; and
+        custom variables holding weights."""
         mixed = [qid for qid, placed in sorted(self._positions.items()) if {"unplaced", "from 1"} <= placed
                  and getattr(self.plan.overrides.get(qid), "metric", None) is None]  # fmt: skip
-        return [f"question {qid}: numbers without a position were scored as NPS 0–10, others at positions counting "
-                f"from 1 (a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under "
-                f"[{self.plan.where}.questions.{qid}], then run cxbridge sync --full-refresh" for qid in mixed]
+        placed = [f"question {qid}: numbers without a position were scored as NPS 0–10, others at positions counting "
+                  f"from 1 (a 1–N scale) kept unscored; if it is no 0–10 question, set metric and scale under "
+                  f"[{self.plan.where}.questions.{qid}], then run cxbridge sync --full-refresh" for qid in mixed]  # fmt: skip
+        return placed + self.weights.warnings()
 
     def _label_value(self, question: Question, label: str) -> Any:
         """A labelled answer of a scored question as the number its label stands for (the

@@ -80,7 +80,8 @@ class Responses(Stream):
         if survey_id not in self.readers:
             config = self.source.config
             plan = QuestionPlan(config.questions, where=f"sources.{self.source.context.name}", survey=survey_id)
-            self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations)
+            self.readers[survey_id] = ResponseReader(plan, config.columns.mapped(), config.timezone_abbreviations,
+                                                     acknowledged=config.acknowledged_weights)  # fmt: skip
         return self.readers[survey_id]
 
     def read(self, cursor: Any) -> Iterator[dict[str, Any]]:

@@ -49,9 +49,7 @@ class ResponseReader:
         answers = [found for part, objects in parts if part.question.id not in self.mapped and not part.demographic
                    and (found := self._answer(part, objects)) is not None]  # fmt: skip
         attributes = {key: value for key, value in custom.items() if key not in self.mapped}
-        for key in attributes:
-            self.weights.named(key)  # a weighted study's weight: warned of (docs/report.md#weights)
-        self.weights.see(attributes)
+        self.weights.read(attributes)  # a weighted study's weight: warned of (docs/report.md#weights)
         attributes |= {key: raw[key] for key in KEPT_METADATA if raw.get(key) not in (None, "")}
         status = raw.get("response_status")
         if self.definition.language and "language" not in fields:
