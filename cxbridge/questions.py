@@ -20,13 +20,13 @@ from cxbridge.detection import labels as builtin
 from cxbridge.detection.declared_scale import NPS_SCALE, end_words, named_scale, not_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.meaning import (
-    as_statement, choice_value, labels_direction, metric_of, no_score_values, numbers_shown, read_backwards,
-    read_numbers, read_options, recoded_choice, shows_scale, unscored_note, value_range,
+    answered_directions, as_statement, choice_value, labels_direction, metric_of, no_score_values, numbers_shown,
+    read_backwards, read_numbers, read_options, recoded_choice, shows_scale, unscored_note, value_range,
 )
 from cxbridge.errors import ConfigError
 from cxbridge.metrics import (
-    NPS_METRICS, Direction, MetricSpec, ScaleEnds, answer_code, index_labels, label_value, labels_short_of_scale,
-    metric_name, shown_number,
+    DEFAULT_SCALES, NPS_METRICS, Direction, MetricSpec, ScaleEnds, answer_code, index_labels, label_value,
+    labels_short_of_scale, metric_name, shown_number,
 )
 from cxbridge.normalize import PRIMARY_COLUMN_OF, AnswerInput, primary_questions, toml_key
 from cxbridge.tabular.cells import whole_number
@@ -45,6 +45,8 @@ class Question:
     scale: tuple[float, float] | None = None  # the numeric range of a scale question
     ends: Mapping[str, float] = field(default_factory=dict)  # its ends' words, "1 - Very satisfied" → 1
     choices: Mapping[str, float] = field(default_factory=dict)  # answer label → numeric value
+    answered: Mapping[str, float] = field(default_factory=dict)  # answers a sync saw beside their numbers, where
+    # nothing lists its options ("1 - Very satisfied" → 1): their words give an override its direction
     marks_no_answer: bool = False  # its definition flags the options that carry no score (SurveyMonkey's
     # `is_na`): a negative value is a score (a weight), not a no-answer code
     paragraph: bool = False  # a long free text (a paragraph, an essay box): `record_comment.explaining` prefers it
@@ -447,6 +449,42 @@ class QuestionPlan:
             by_shown=bool(shown) and spec is not None,
         )
 
+    def _answered_direction(self, question: Question, bounds: tuple[float, float]) -> Direction | None:
+        """The direction the answers a sync saw write beside their numbers (`Question.answered`) give
+        an override that sets none, on a question nothing else says it of — decided from all of them
+        (`meaning.answered_directions`), as a file's column is. Read best first, the sync says so and
+        the line that keeps it for a sync that sees no such answer; answers numbering the scale both
+        ways give none, and the sync says what to set. None when they say nothing."""
+        found = answered_directions(question.answered, bounds)
+        table, what = self._override_table(question.id), f"question {question.id} ({_short(question.text)})"
+        if len(found) > 1:
+            higher, lower = found[Direction.HIGHER_IS_BETTER][0], found[Direction.LOWER_IS_BETTER][0]
+            self._warn(f"{what}: its answers {higher!r} and {lower!r} number the scale opposite ways, so neither says "
+                       "which end is best: read higher_is_better, as no direction is set; if lower is better, set "
+                       f'direction = "lower_is_better" under {table} (else "higher_is_better", to silence this), '
+                       "then run cxbridge sync --full-refresh")  # fmt: skip
+            return None
+        if Direction.LOWER_IS_BETTER in found:
+            labels = found[Direction.LOWER_IS_BETTER]
+            scale = read_numbers({labels[0]: question.answered[labels[0]]}, bounds).scale
+            self._warn(f"{what}: read lower_is_better, as its answers write {', '.join(map(repr, labels[:3]))}, labels "
+                       f"of the built-in {scale.name} scale, and no direction is set; a sync that reads no answer so "  # type: ignore[union-attr]
+                       "written would read it higher_is_better: to keep it, set direction = \"lower_is_better\" "
+                       f"under {table}")  # fmt: skip
+        return next(iter(found), None)
+
+    def _override_table(self, question_id: str) -> str:
+        """The config table of the override a question reads by: its survey's own key when the
+        config writes one, else its id's."""
+        own = self.key_prefix + question_id
+        key = own if self._survey is None or own in self._given else question_id
+        return f"[{self.where}.questions.{toml_key(key)}]"
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:  # a question may be read twice (`_read`)
+            log.warning("%s: %s", self.where, message)
+            self.warnings.append(message)
+
     def _spec(self, question: Question, detected: MetricSpec | None, override: QuestionOverride) -> MetricSpec | None:
         metric = override.metric or (detected.metric if detected else None)
         if metric is None:
@@ -463,6 +501,8 @@ class QuestionPlan:
         direction = override.direction or (base.direction if base else None)
         if direction is None and metric not in NPS_METRICS:
             direction = labels_direction(question.choices, signed=question.marks_no_answer)
+        if direction is None and metric not in NPS_METRICS and question.answered:
+            direction = self._answered_direction(question, scale or DEFAULT_SCALES.get(metric, (1, 5)))
         ends, by = _end_words(question)
         if direction is not None:
             settings["direction"] = direction

@@ -540,6 +540,68 @@ def test_options_numbered_best_first_give_an_override_without_a_direction_lower_
         (len(answers), half_up(Fraction(100 * satisfied, len(answers))))]  # fmt: skip
 
 
+def numbered_answers(answers: list[str]) -> QuestionProAccount:
+    """Question 9002 answered by the option texts `answers` (the documented answer's fields,
+    api_reference §3.4: `answerText` as shown, `value.scale` its number here), one response each,
+    and a questions endpoint that lists no options of it: the answers alone show the scale."""
+    responses = [with_option(qp_response(n + 1), 9002, label, int(label.split()[0])) for n, label in enumerate(answers)]
+    return QuestionProAccount(responses={7654321: responses}, questions={7654321: []})
+
+
+@pytest.mark.parametrize("labelled_first", [True, False], ids=["labelled first", "labelled last"])
+@pytest.mark.parametrize("best_first", [True, False], ids=["1 - Very satisfied", "1 - Very dissatisfied"])
+def test_answers_numbered_best_first_give_an_override_without_a_direction_lower_is_better(tmp_path, best_first,
+                                                                                          labelled_first):
+    """Question 9002 is configured `metric = "csat"`, `scale = [1, 5]` and no direction, and the
+    questions endpoint lists no options of it. One answer writes "1 - Very satisfied" beside its
+    number, the others bare numbers: the words of the best end at 1 say the scale runs best first,
+    so lower is better — decided from every answer of the sync before any is scored, as a file's
+    column is, so where the labelled answer comes cannot change a score. Before, the question was
+    read higher-is-better: CSAT % 20.0 for 60.0. Numbered worst first ("1 - Very dissatisfied"), it
+    reads higher-is-better, as before. The sync says what it decided and the line that keeps it."""
+    end = "Very satisfied" if best_first else "Very dissatisfied"
+    answers = ["2", "4", f"1 - {end}", "2", "3"]
+    answers = sorted(answers, key=lambda label: " " not in label) if labelled_first else answers
+    with questionpro(numbered_answers(answers)) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    numbers = [int(label.split()[0]) for label in answers]
+    satisfied = sum(n <= 2 if best_first else n >= 4 for n in numbers)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(answers), half_up(Fraction(100 * satisfied, len(answers))))]  # fmt: skip
+    told = [w for w in result.warnings if "9002" in w]
+    if best_first:
+        assert told == [
+            "survey 7654321: question 9002 ('How satisfied are you with our service?'): read lower_is_better, as "
+            "its answers write '1 - Very satisfied', labels of the built-in satisfaction (5 points) scale, and no "
+            "direction is set; a sync that reads no answer so written would read it higher_is_better: to keep it, "
+            'set direction = "lower_is_better" under [sources.support.questions.9002]'
+        ], result.warnings
+    else:
+        assert told == [], result.warnings
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["satisfied first", "dissatisfied first"])
+def test_answers_numbering_the_scale_both_ways_decide_no_direction_and_say_what_to_set(tmp_path, reverse):
+    """Question 9002 (csat on 1–5, no direction, no options listed) is answered both "1 - Very
+    satisfied" and "1 - Very dissatisfied": the answers contradict each other, so no direction is
+    taken from them — read higher-is-better, as with no words, in either order — and the sync warns
+    naming the question, both answers and the line to set (before: read higher-is-better without a
+    word)."""
+    answers = ["1 - Very satisfied", "4", "1 - Very dissatisfied", "5"]
+    with questionpro(numbered_answers(answers[::-1] if reverse else answers)) as api:
+        result = sync(tmp_path, entry(api.url))
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(4, 50.0)]  # 4 and 5 satisfied
+    assert [w for w in result.warnings if "9002" in w] == [
+        "survey 7654321: question 9002 ('How satisfied are you with our service?'): its answers '1 - Very "
+        "dissatisfied' and '1 - Very satisfied' number the scale opposite ways, so neither says which end is best: "
+        'read higher_is_better, as no direction is set; if lower is better, set direction = "lower_is_better" under '
+        "[sources.support.questions.9002] (else \"higher_is_better\", to silence this), then run cxbridge sync "
+        "--full-refresh"
+    ], result.warnings
+
+
 @pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
 @pytest.mark.parametrize("best_first", [True, False], ids=["Very satisfied first", "Very dissatisfied first"])
 def test_options_of_words_alone_are_read_by_their_meaning_under_an_override_s_direction(tmp_path, best_first, direction):

@@ -105,6 +105,20 @@ def read_numbers(numbers: Mapping[str, float], bounds: tuple[float, float], *, t
     return ScaleReading(evidence, scale, bounds, direction, numbered=True)
 
 
+def answered_directions(answered: Mapping[str, float], bounds: tuple[float, float]) -> dict[Direction, list[str]]:
+    """Answers written beside their numbers ("1 - Very satisfied" → 1), every one a question holds,
+    by the direction each one's words give on `bounds` (`read_numbers`), in the order of their
+    labels: one direction is the question's, whatever order they were answered in; both are
+    answers numbering the scale opposite ways. Answers whose words are no built-in scale's end
+    ("3 - Neutral", "1 - Poor") give none."""
+    found: dict[Direction, list[str]] = {}
+    for label in sorted(answered, key=builtin.label_key):
+        reading = read_numbers({label: answered[label]}, bounds)
+        if reading.scale is not None:
+            found.setdefault(reading.direction, []).append(label)
+    return found
+
+
 def asked_metric(text: str) -> str | None:
     """What numbers or agreement under a question measure by its wording — whichever of
     satisfaction and effort or ease it names first (`first_mentioned`): csat under "How satisfied

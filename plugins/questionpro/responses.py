@@ -22,7 +22,7 @@ from cxbridge.detection.declared_scale import may_be_nps
 from cxbridge.detection.keywords import mentions
 from cxbridge.detection.weights import WeightFields
 from cxbridge.errors import DataError
-from cxbridge.metrics import MetricSpec, shown_number, shown_words
+from cxbridge.metrics import NPS_METRICS, MetricSpec, shown_number, shown_words
 
 
 class ResponseReader:
@@ -39,6 +39,27 @@ class ResponseReader:
         self.options: dict[str, list[str]] | None = None  # each question's answer options, when the API gave them
         self._off_scale: dict[str, str | None] = {}  # question → why its options are on no built-in scale
         self.weights = WeightFields("custom variable", acknowledged=acknowledged)
+        self._answered: dict[str, dict[str, float]] = {}  # question → its answers written beside numbers: see `learn`
+
+    def undirected(self) -> set[str]:
+        """The questions scored by an override's metric (other than NPS) that sets no direction, of
+        which the question list gives no options: their answers decide their direction (`learn`)."""
+        return {qid for qid, o in self.plan.overrides.items() if o.metric is not None and o.metric not in NPS_METRICS
+                and o.direction is None and not o.ignore and not (self.options or {}).get(qid)}  # fmt: skip
+
+    def learn(self, responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`responses`, every one the sync keeps of the survey, whose one-option answers to the
+        `undirected` questions showing a number beside words ("1 - Very satisfied") give them their
+        direction (`Question.answered`): decided from all of them before any is read, so that where
+        such an answer comes cannot change a score, as a file's column decides from all its rows."""
+        undirected = self.undirected()
+        for raw in responses:
+            for item in raw.get("responseSet") or []:
+                qid, options = str(item.get("questionID")), _read_values(item)[0]
+                if qid in undirected and len(options) == 1 and shown_words(options[0]):
+                    if (number := shown_number(options[0])) is not None:
+                        self._answered.setdefault(qid, {})[options[0]] = number
+        return responses
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         custom = raw.get("customVariables") or {}
@@ -190,7 +211,8 @@ class ResponseReader:
                 self._questions[qid] = Question(qid, text, "text")
             elif number is not None:
                 nps = mentions(text, "recommend") and may_be_nps(text)
-                self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None, choices=listed)
+                self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None, choices=listed,
+                                                answered=self._answered.get(qid, {}))  # fmt: skip
             else:
                 self._questions[qid] = Question(qid, text, "choice", choices=listed)
         return self._questions[qid]

@@ -93,9 +93,11 @@ class Responses(Stream):
                 found = api.responses(client, survey_id, config.page_size)
             else:
                 found = self._windows(survey_id, datetime.strptime(since, FILTER_FORMAT))
-            for response in found:
-                if config.include_partial or response.get("responseStatus") in (None, "Completed"):
-                    yield {"surveyID": survey_id, **response}
+            kept = (r for r in found if config.include_partial or r.get("responseStatus") in (None, "Completed"))
+            if self.reader(str(survey_id)).undirected():  # all its answers decide a direction: read before any is kept
+                kept = self.reader(str(survey_id)).learn(list(kept))
+            for response in kept:
+                yield {"surveyID": survey_id, **response}
 
     def _learn_options(self, survey_id: int) -> None:
         """The survey's answer options (`api.question_options`), read once before its responses when
