@@ -517,16 +517,19 @@ def test_a_question_s_scale_is_decided_from_its_answer_options_as_a_file_column_
 SATISFACTION = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"]
 
 
+@pytest.mark.parametrize("plain_middle", [False, True], ids=["every option worded", "numbers between the ends"])
 @pytest.mark.parametrize("best_first", [True, False], ids=["1 - Very satisfied", "1 - Very dissatisfied"])
-def test_options_numbered_best_first_give_an_override_without_a_direction_lower_is_better(tmp_path, best_first):
+def test_options_numbered_best_first_give_an_override_without_a_direction_lower_is_better(tmp_path, best_first,
+                                                                                         plain_middle):
     """Question 9002 is configured `metric = "csat"`, `scale = [1, 5]` and no direction; its answer
-    options, listed by the questions endpoint, write "1 - Very satisfied" … "5 - Very dissatisfied".
-    Their labels give the override its direction as another connector's labelled choices do
-    (`option_values`, `meaning.labels_direction`): lower is better. Before, the answers were scored
-    higher-is-better, every satisfied answer counted dissatisfied (CSAT % 20.0 for 60.0). Numbered
-    worst first, they read higher-is-better, as before."""
+    options, listed by the questions endpoint, write "1 - Very satisfied" … "5 - Very dissatisfied"
+    — or only the ends so, "2", "3", "4" bare between them, as many surveys label a scale. Their
+    labels give the override its direction as another connector's labelled choices do
+    (`option_values`: a bare "2" is 2; `meaning.labels_direction`): lower is better. Before, the
+    answers were scored higher-is-better, every satisfied answer counted dissatisfied (CSAT % 20.0
+    for 60.0). Numbered worst first, they read higher-is-better, as before."""
     words = SATISFACTION if best_first else SATISFACTION[::-1]
-    options = [f"{n} - {word}" for n, word in enumerate(words, 1)]
+    options = [f"{n} - {word}" if n in (1, 5) or not plain_middle else str(n) for n, word in enumerate(words, 1)]
     answers = ["Very satisfied", "Very satisfied", "Satisfied", "Dissatisfied", "Neutral"]
     responses = [with_option(qp_response(n + 1), 9002, options[words.index(word)], words.index(word) + 1)
                  for n, word in enumerate(answers)]  # fmt: skip
