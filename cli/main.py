@@ -327,9 +327,8 @@ def questions_behind(rows: list[dict[str, Any]], metric: str | None) -> dict[tup
     its figures, in the order the rows name them."""
     behind: dict[tuple[str, str], dict[str, None]] = {}
     for row in rows:
-        if "questions" in row:
-            behind.setdefault((row["program"], metric or row["metric"]), {}).update(dict.fromkeys(row["questions"]))
-    return {key: list(questions) for key, questions in behind.items()}
+        behind.setdefault((row["program"], metric or row["metric"]), {}).update(dict.fromkeys(row.get("questions", ())))
+    return {key: list(questions) for key, questions in behind.items() if len(questions) > 1}
 
 
 def _say_undated_left_out(undated: int, fmt: str) -> None:

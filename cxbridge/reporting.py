@@ -257,26 +257,23 @@ def report_rows(destination: Destination, options: ReportOptions | None = None) 
 
 
 def _with_questions(rows: list[dict[str, Any]], destination: Destination, options: ReportOptions) -> None:
-    """Give each row of an answer metric whose primary answers, across the rows, come from more than
-    one question (a store's and a brand's recommend) the `questions` behind its own figure, each
-    `source: question` (its text as stored, else its id); a metric of one question gets none."""
+    """Give every row `questions`, the primary questions behind its own figure, each `source:
+    question` (its text as stored, else its id): one, or several (a store's and a brand's
+    recommend); none of a mystery-shop or audit score, the mean of a visit's scores. A key on
+    every row, so that a program reading the JSON finds the same keys on each."""
+    for row in rows:
+        row["questions"] = []
     if options.metric in POINT_METRICS or not rows:
         return
     parameters = Parameters(destination)
     scored = _scored(destination, options, parameters, questions=True)
     found = destination.query(f"{scored}\nSELECT DISTINCT bucket, program, metric, source, question FROM scored",
                               parameters.values)  # fmt: skip
-    asked: dict[tuple[str, str], set[str]] = {}
-    for row in found:
-        asked.setdefault((row["program"], row["metric"]), set()).add(row["question"])
     behind: dict[tuple[Any, str, str], list[str]] = {}
     for row in sorted(found, key=lambda row: (str(row["source"]), str(row["question"]))):
-        if len(asked[row["program"], row["metric"]]) > 1:
-            behind.setdefault((row["bucket"], row["program"], row["metric"]), []).append(f"{row['source']}: {row['question']}")
+        behind.setdefault((row["bucket"], row["program"], row["metric"]), []).append(f"{row['source']}: {row['question']}")
     for row in rows:
-        key = (row[options.by], row["program"], options.metric or row["metric"])
-        if key in behind:
-            row["questions"] = behind[key]
+        row["questions"] = behind.get((row[options.by], row["program"], options.metric or row["metric"]), [])
 
 
 def _parts(d: Destination) -> list[tuple[str, str]]:

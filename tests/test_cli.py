@@ -101,7 +101,8 @@ def test_report_by_month_summary_and_csat_detail(workspace: Workspace):
     detail = json.loads(invoke("report", "--by", "source", "--metric", "csat", "--format", "json").output)
     assert detail == [
         {"source": "survey", "program": "voc", "responses": 10, "satisfied": 5, "neutral": 5, "dissatisfied": 0,
-         "csat_pct": 50.0, "csat_avg_normalized": 75.0, "ci_low": 23.7, "ci_high": 76.3, "indicative": False}
+         "csat_pct": 50.0, "csat_avg_normalized": 75.0, "questions": ["survey: satisfaction"], "ci_low": 23.7,
+         "ci_high": 76.3, "indicative": False}
     ]  # fmt: skip  Wilson, 5 of 10: 0.5 ± 1.96/(1 + 1.96²/10) · √(0.025 + 1.96²/400) = 0.5 ± 0.2634
     summary = json.loads(invoke("report", "--format", "json").output)
     assert sum(row["responses"] for row in summary if row["metric"] == "csat") == 10

@@ -373,7 +373,9 @@ def assert_row_matches(row: dict[str, Any], want: dict[str, Any], by: str, where
         small = int(row["responses"]) < 5
         mark = small if isinstance(row["indicative"], bool) else "yes" if small else None
         assert row["indicative"] == mark, where
-    extra = set(row) - {by, "program", "indicative", *want, *([] if detailed else ["metric"])}
+    if "questions" in row:  # JSON's: what they name is checked in test_the_report_names_the_questions_behind_…
+        assert isinstance(row["questions"], list), where
+    extra = set(row) - {by, "program", "indicative", "questions", *want, *([] if detailed else ["metric"])}
     assert extra in (set(), INTERVAL_COLUMNS | (CHANGE_COLUMNS if by in TIME_BUCKETS else set())), where
     for column, value in want.items():
         if isinstance(value, Fraction):
@@ -857,6 +859,22 @@ metric = "nps"
 """
 
 
+def test_every_json_row_has_the_same_keys_questions_among_them(tmp_path, monkeypatch):
+    """A program reading the JSON finds the same keys on every row, whatever the metric and
+    however many questions stand behind it: `questions` is a list on each — the one question of
+    the example's CSAT, none of a mystery shop's or an audit's mean of a visit's scores. Before, the
+    key was there only on the rows of a metric of several questions."""
+    examples_synced_in(tmp_path, monkeypatch)
+    for args in ([], ["--by", "location"], ["--metric", "csat"], ["--metric", "audit"]):
+        printed = CliRunner().invoke(cli, ["report", "--config", "examples/cxbridge.toml", "--format", "json", *args])
+        rows = json.loads(printed.stdout)
+        assert rows and len({tuple(row) for row in rows}) == 1, (args, {tuple(row) for row in rows})
+        for row in rows:
+            metric = row.get("metric") or args[1]
+            assert (row["questions"] == []) == (metric in ("mystery_shop", "audit")), (args, row)
+            assert all(isinstance(question, str) for question in row["questions"]), (args, row)
+
+
 def test_the_report_names_the_questions_behind_a_metric_of_several(tmp_path, monkeypatch):
     """A store survey counts its 'recommend this store' (primary; it asks about the brand too) and
     a brand survey its 'recommend Acme': "NPS" is two questions. The table's last lines, the JSON
@@ -884,8 +902,8 @@ def test_the_report_names_the_questions_behind_a_metric_of_several(tmp_path, mon
 
     rows = json.loads(report(url))
     assert {row["month"]: row["questions"] for row in rows if row["metric"] == "nps"} == by_month
-    assert all("questions" not in row for row in rows if row["metric"] == "csat")
-    assert [row.get("questions") for row in json.loads(report(url, "--metric", "nps"))] == list(by_month.values())
+    assert [row["questions"] for row in rows if row["metric"] == "csat"] == [["stores: satisfied"]] * 2  # one, but there
+    assert [row["questions"] for row in json.loads(report(url, "--metric", "nps"))] == list(by_month.values())
 
     legend = [line for line in report(url, fmt="table").splitlines() if "primary question" in line]
     everyone = sorted({f"{source}: {question}" for _, source, question in found})

@@ -236,7 +236,7 @@ def test_the_table_and_csv_stay_as_they_were(report):
     """Intervals are in JSON only: the CSV's columns are the documented ones."""
     assert report("--by", "program", fmt="csv").splitlines()[0] == "program,metric,responses,score"
     rows = report("--by", "program")
-    assert set(rows[0]) == {"program", "metric", "responses", "score", "ci_low", "ci_high", "indicative"}
+    assert set(rows[0]) == {"program", "metric", "responses", "score", "questions", "ci_low", "ci_high", "indicative"}
 
 
 def test_a_significant_change_is_marked_and_a_chance_one_is_not(report):

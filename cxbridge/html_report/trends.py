@@ -98,7 +98,7 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range) if points else ""
     figures = table(HEADERS, [_figures(row, by) for row in rows], name=f"trend-{program}-{metric}")
     questions = dict.fromkeys(question for row in rows for question in row.get("questions", ()))
-    if questions:  # a metric of several questions (a store's and a brand's recommend): say which counts
+    if len(questions) > 1:  # a metric of several questions (a store's and a brand's recommend): say which counts
         chart += f'<p class="note" data-questions="{program}-{metric}">Each record counts by its primary question: {text("; ".join(questions))}</p>'
     return f'<div class="card">{chart}<details><summary>Figures: {title}</summary>{figures}</details></div>'
 
