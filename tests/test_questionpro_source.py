@@ -19,6 +19,7 @@ import pytest
 
 import cxbridge
 from cxbridge.errors import ConfigError, DataError
+from cxbridge.metrics import shown_number
 from cxbridge.plugins.questionpro.source import QuestionProSource
 from cxbridge.plugins.questionpro.timestamps import parse_response_time
 from cxbridge.respondents import RespondentKeys
@@ -547,31 +548,33 @@ def numbered_answers(answers: list[str]) -> QuestionProAccount:
     """Question 9002 answered by the option texts `answers` (the documented answer's fields,
     api_reference §3.4: `answerText` as shown, `value.scale` its number here), one response each,
     and a questions endpoint that lists no options of it: the answers alone show the scale."""
-    responses = [with_option(qp_response(n + 1), 9002, label, int(label.split()[0])) for n, label in enumerate(answers)]
+    positions = [shown_number(label) or 6 for label in answers]  # "Not applicable" past the scale's five
+    responses = [with_option(qp_response(n + 1), 9002, label, int(at)) for n, (label, at) in enumerate(zip(answers, positions))]
     return QuestionProAccount(responses={7654321: responses}, questions={7654321: []})
 
 
-@pytest.mark.parametrize("labelled_first", [True, False], ids=["labelled first", "labelled last"])
+@pytest.mark.parametrize("first", ["labelled", "bare", "word"], ids=["labelled first", "labelled last", "N/A first"])
 @pytest.mark.parametrize("best_first", [True, False], ids=["1 - Very satisfied", "1 - Very dissatisfied"])
-def test_answers_numbered_best_first_give_an_override_without_a_direction_lower_is_better(tmp_path, best_first,
-                                                                                          labelled_first):
+def test_answers_numbered_best_first_give_an_override_without_a_direction_lower_is_better(tmp_path, best_first, first):
     """Question 9002 is configured `metric = "csat"`, `scale = [1, 5]` and no direction, and the
     questions endpoint lists no options of it. One answer writes "1 - Very satisfied" beside its
     number, the others bare numbers: the words of the best end at 1 say the scale runs best first,
     so lower is better — decided from every answer of the sync before any is scored, as a file's
     column is, so where the labelled answer comes cannot change a score. Before, the question was
     read higher-is-better: CSAT % 20.0 for 60.0. Numbered worst first ("1 - Very dissatisfied"), it
-    reads higher-is-better, as before. The sync says what it decided and the line that keeps it."""
+    reads higher-is-better, as before. A "Not applicable" answered first (no score) decides nothing
+    either. The sync says what it decided and the line that keeps it."""
     end = "Very satisfied" if best_first else "Very dissatisfied"
     answers = ["2", "4", f"1 - {end}", "2", "3"]
-    answers = sorted(answers, key=lambda label: " " not in label) if labelled_first else answers
+    answers = sorted(answers, key=lambda label: " " not in label) if first == "labelled" else answers
+    answers = ["Not applicable", *answers] if first == "word" else answers
     with questionpro(numbered_answers(answers)) as api:
         result = sync(tmp_path, entry(api.url))
     assert (result.written, result.quarantined) == (len(answers), 0), result.error
-    numbers = [int(label.split()[0]) for label in answers]
+    numbers = [shown_number(label) for label in answers if shown_number(label) is not None]
     satisfied = sum(n <= 2 if best_first else n >= 4 for n in numbers)
     assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
-        (len(answers), half_up(Fraction(100 * satisfied, len(answers))))]  # fmt: skip
+        (len(numbers), half_up(Fraction(100 * satisfied, len(numbers))))]  # fmt: skip
     told = [w for w in result.warnings if "9002" in w]
     if best_first:
         assert told == [

@@ -203,18 +203,19 @@ class ResponseReader:
         listed options are its choices (`questions.option_values`), as another connector's are: the
         numbers they show ("1 - Very satisfied" → 1), whose words give an override without a
         direction its direction (`meaning.labels_direction`), or the built-in scale of their words
-        alone, valued again under an override's direction (`questions._words_by_direction`)."""
+        alone, valued again under an override's direction (`questions._words_by_direction`). Without
+        listed options, the answers of the sync written beside their numbers give that direction
+        (`learn`), whichever answer comes first."""
         if qid not in self._questions:
             number = shown_number(options[0]) if options else None
-            listed = option_values((self.options or {}).get(qid) or [])
+            seen = {"choices": option_values((self.options or {}).get(qid) or []), "answered": self._answered.get(qid, {})}
             if not options:
-                self._questions[qid] = Question(qid, text, "text")
+                self._questions[qid] = Question(qid, text, "text", answered=seen["answered"])
             elif number is not None:
                 nps = mentions(text, "recommend") and may_be_nps(text)
-                self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None, choices=listed,
-                                                answered=self._answered.get(qid, {}))  # fmt: skip
-            else:
-                self._questions[qid] = Question(qid, text, "choice", choices=listed)
+                self._questions[qid] = Question(qid, text, "scale", scale=(0.0, 10.0) if nps else None, **seen)
+            else:  # a word answered first ("Not applicable"): the answers' numbers still decide its direction
+                self._questions[qid] = Question(qid, text, "choice", **seen)
         return self._questions[qid]
 
 
