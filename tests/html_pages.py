@@ -95,3 +95,10 @@ def figure_data(html: str, chart_id: str) -> list[dict[str, Any]]:
     start = html.index("[", found.end())
     traces, _ = json.JSONDecoder().raw_decode(html, start)
     return traces
+
+
+def month_before(month: str) -> str:
+    """The calendar month before `month` ('2025-01' → '2024-12'): a trend's change from any other
+    month (a month without answers between) names it under `since`."""
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"

@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from click.testing import CliRunner
 import cxbridge
 from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
+from tests import test_population_views as example_files
 from tests.conftest import ROOT
-from tests.html_pages import Page, figure_data
+from tests.html_pages import Page, figure_data, month_before
 from tests.killed_syncs import forked_command
 from tests.test_snowflake_destination import URL as SNOWFLAKE
 from tests.test_snowflake_destination import snowflake  # noqa: F401 — the fixture
@@ -255,22 +257,23 @@ def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole
     expected, before = [], None
     for month, answers in months.items():
         score, low, high, error, centre = figures(answers)
-        change = significant = ""
+        change = since = significant = ""
         small = len(answers) < 5  # indicative: no change from or to it is tested
         if before is not None:
             change = signed(score - before[0])
+            since = before[4] if before[4] != month_before(month) else ""  # a month without answers between
             if error is not None and before[1] is not None and not (small or before[3]):  # tested on the centres
                 significant = "yes" if abs(centre - before[2]) > 1.96 * math.sqrt(error**2 + before[1] ** 2) else "no"
         banded = low is not None
         expected.append([month, str(len(answers)), one(score), one(low) if banded else "", one(high) if banded else "",
-                         change, significant, "yes" if small else ""])  # fmt: skip
-        before = (score, error, centre, small)
+                         change, since, significant, "yes" if small else ""])  # fmt: skip
+        before = (score, error, centre, small, month)
     assert page.body(chart) == expected
     *bands, line, rings = figure_data(html, chart)
     shown = {row[0]: row for row in expected}
     assert line["x"] == AXIS and [None if y is None else one(y) for y in line["y"]] == [
         shown[month][2] if month in shown else None for month in AXIS]  # a month without answers: a gap
-    assert line["marker"]["symbol"] == ["circle-open" if month in shown and shown[month][7] else "circle"
+    assert line["marker"]["symbol"] == ["circle-open" if month in shown and shown[month][8] else "circle"
                                         for month in AXIS]  # fmt: skip
     runs: list[list[list[str]]] = []  # consecutive months with an interval
     for index, month in enumerate(AXIS):
@@ -283,7 +286,7 @@ def test_each_months_figure_interval_and_change_are_the_ones_computed_here(whole
     assert [[one(y) for y in band["y"]] for band in bands] == [[r[4] for r in run] + [r[3] for r in reversed(run)]
                                                                for run in runs]  # fmt: skip
     assert not {x for band in bands for x in band["x"]} & {row[0] for row in expected if not row[3]}
-    assert rings.get("x", []) == [row[0] for row in expected if row[6] == "yes"]
+    assert rings.get("x", []) == [row[0] for row in expected if row[7] == "yes"]
 
 
 def test_a_period_without_an_interval_splits_the_band(whole):
@@ -325,8 +328,36 @@ def test_the_examples_month_without_visits_is_a_gap_and_its_single_audits_are_ho
     *_, line, rings = figure_data(html, "trend-audit-audit")
     assert line["marker"]["symbol"] == ["circle-open" if 0 < audits[m] < 5 else "circle" for m in months]
     assert [m for m in months if 0 < audits[m] < 5] == ["2025-03", "2025-06"] and not rings.get("x")
-    assert [row[7] for row in page.body("trend-audit-audit")] == ["yes" if audits[m] < 5 else "" for m in sorted(audits)]
+    assert [row[8] for row in page.body("trend-audit-audit")] == ["yes" if audits[m] < 5 else "" for m in sorted(audits)]
     assert "A hollow grey point is indicative: fewer than 5 answers" in html
+
+
+def test_a_change_after_a_month_without_answers_names_the_month_it_is_from(example):
+    """The example has no mystery shop nor audit in April: May's change is from March, and the
+    figures say so under `since`, where a reader took it for April's change; a change from the
+    month just before leaves it empty. Each month's figure and change from the example files."""
+    _, html, page = example
+    scores = {  # chart → (month, 0–100 score) of each visit or audit
+        "trend-mystery_shop-mystery_shop": [(r["Visit date"][:7], Fraction(int(r["Score (of 40)"]) * 5, 2))
+                                            for r in example_files.VISITS],
+        "trend-audit-audit": [(r["Audit date"][:7], Fraction(int(r["Points (of 50)"]) * 2)) for r in example_files.AUDITS],
+    }  # fmt: skip
+    for chart, answers in scores.items():
+        months: dict[str, list[Fraction]] = defaultdict(list)
+        for month, score in answers:
+            months[month].append(score)
+        expected, before = [], None
+        for month, month_scores in sorted(months.items()):
+            mean = sum(month_scores) / len(month_scores)
+            change = signed(float(mean - before[1])) if before else ""
+            since = before[0] if before and before[0] != month_before(month) else ""
+            expected.append([month, str(len(month_scores)), one(float(mean)), change, since])
+            before = (month, mean)
+        assert [[row[0], row[1], row[2], row[5], row[6]] for row in page.body(chart)] == expected, chart
+        assert ["2025-05", "2025-03"] in [[row[0], row[4]] for row in expected]  # the gap of April
+    for chart in ("trend-voc-nps", "trend-voc-csat", "trend-voc-ces", "trend-employee-enps"):  # no month without
+        assert [row[6] for row in page.body(chart)] == [""] * 6, chart
+    assert "after a period without answers, from the last one with answers" in html
 
 
 def test_the_examples_header_and_each_trends_total_are_the_databases_own_count(example):
@@ -380,7 +411,7 @@ def test_the_examples_ranked_stores_have_every_component_and_their_kpi_is_its_we
 def test_the_significant_change_is_ringed_and_the_others_are_not(whole):
     """NPS: January 3 promoters… to February; S2's turnaround makes some month change count."""
     html, page = whole
-    flags = {chart: [row[6] for row in page.body(chart)] for chart in TRENDS}
+    flags = {chart: [row[7] for row in page.body(chart)] for chart in TRENDS}
     assert all(flag in ("", "yes", "no") for column in flags.values() for flag in column)
     assert flags["trend-voc-nps"][0] == ""  # the first month has nothing to change from
     assert "no change from or to that period is called significant" in html  # the note says why

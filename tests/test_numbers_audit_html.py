@@ -21,7 +21,7 @@ from tests.audit_network import (
     DATA, FACT_OF, PROGRAM_OF, TIMEZONE, answers, expected_ranking, interval, mean, net, network_config, one_decimal,
     rounded,
 )  # fmt: skip
-from tests.html_pages import Page, figure_data
+from tests.html_pages import Page, figure_data, month_before
 from tests.test_location_ranking import url_for
 from tests.test_report_intervals import Z, adjusted_wald, agresti_caffo
 from tests.test_snowflake_destination import URL as SNOWFLAKE
@@ -103,15 +103,16 @@ def expected_trend(metric: str) -> list[list[str]]:
         rows = months[month]
         exact, centre, se = estimate(metric, rows)
         low, high = interval(metric, rows)
-        moved = significant = ""
+        moved = since = significant = ""
         small = len(rows) < 5  # indicative: no change from or to it is tested
         if before is not None:
             moved = change(rounded(exact - before[0]))
+            since = before[4] if before[4] != month_before(month) else ""  # a month without answers between
             if se is not None and before[2] is not None and not (small or before[3]):
                 significant = "yes" if abs(centre - before[1]) > Z * math.hypot(se, before[2]) else "no"
-        found.append([month, str(len(rows)), figure(rounded(exact)), figure(low), figure(high), moved, significant,
-                      "yes" if small else ""])  # fmt: skip
-        before = (exact, centre, se, small)
+        found.append([month, str(len(rows)), figure(rounded(exact)), figure(low), figure(high), moved, since,
+                      significant, "yes" if small else ""])  # fmt: skip
+        before = (exact, centre, se, small, month)
     return found
 
 

@@ -38,7 +38,7 @@ from tests.local_api import fake_api
 from tests.questionpro_api import API_KEY as QUESTIONPRO_KEY
 from tests.questionpro_api import QuestionProAccount, questionpro
 from tests.sqlite_runs import SAMPLES
-from tests.html_pages import Page, figure_data
+from tests.html_pages import Page, figure_data, month_before
 from tests.test_report_intervals import Z, adjusted_wald, agresti_caffo, wilson
 from tests.test_typeform_vendor import load, serve, token  # noqa: F401 — the fixture
 from tests.zendesk_api import API_TOKEN as ZENDESK_TOKEN
@@ -318,11 +318,12 @@ def test_every_number_of_the_html_report_is_the_one_worked_out_from_the_files(pl
             else:
                 centre, se = agresti_caffo(sum(values), len(values))
             moved = shown(half_up(exact - before[0]), sign=True) if before else ""
+            since = before[4] if before and before[4] != month_before(month) else ""  # months without answers between
             tested = before is not None and min(len(values), before[3]) >= 5  # fewer answers: indicative, untested
             flag = "" if not tested else "yes" if abs(centre - before[1]) > Z * math.hypot(se, before[2]) else "no"
-            want.append([month, str(len(values)), shown(half_up(exact)), *map(shown, interval(metric, values)), moved, flag,
+            want.append([month, str(len(values)), shown(half_up(exact)), *map(shown, interval(metric, values)), moved, since, flag,
                          "yes" if len(values) < 5 else ""])  # fmt: skip
-            before = (exact, centre, se, len(values))
+            before = (exact, centre, se, len(values), month)
         assert page.body(f"trend-voc-{metric}") == want
         *_, line, _ = figure_data(html, f"trend-voc-{metric}")
         assert [[x, shown(y), n] for x, y, (n, *_) in zip(line["x"], line["y"], line["customdata"], strict=True)

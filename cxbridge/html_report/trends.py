@@ -20,7 +20,7 @@ METRIC_NAMES = {"nps": "NPS", "csat": "CSAT % satisfied", "ces": "CES % low effo
 NO_WAVE = none_label("wave")
 """By wave, the row of the records in none (a survey answer from before the first wave), named as
 `cxbridge report`'s table names it."""
-HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "significant", "indicative"]
+HEADERS = ["period", "responses", "score", "95 % low", "95 % high", "change", "since", "significant", "indicative"]
 
 
 def trend_rows(
@@ -75,8 +75,10 @@ def render(destination: Destination, options: ReportOptions) -> str:
     axis, grouped = trend_rows(destination, options)
     note = ("Each point is the figure of one period; the band is its 95 % confidence interval. A ringed point "
             "changed significantly since the period before with answers (two-sided, 5 % level); other changes "
-            "are within what chance moves the figure by. A hollow grey point is indicative: fewer than "
-            f"{MIN_BASE} answers (visits, audits), shown but never called a significant change. A period "
+            "are within what chance moves the figure by. A change is from the period before; after a period "
+            "without answers, from the last one with answers, which the figures name under since. A hollow grey "
+            f"point is indicative: fewer than {MIN_BASE} answers (visits, audits), shown but never called a "
+            "significant change. A period "
             "without answers is a gap in the line. A mystery-shop or audit figure of one score, or of scores all "
             "equal, has no spread: no band, and no change from or to that period is called significant. NPS, "
             "CSAT and CES bands (adjusted Wald, Wilson) have one for any answers, and stay wide for few: centred "
@@ -96,7 +98,7 @@ def _program_metric(program: str, metric: str, rows: list[dict[str, Any]], by: s
         points = []
     y_range = (-105.0, 105.0) if metric in ("nps", "enps") else (-3.0, 103.0)  # a point at a bound stays whole
     chart = charts.trend_chart(f"trend-{program}-{metric}", title, points, y_range=y_range) if points else ""
-    figures = table(HEADERS, [_figures(row, by) for row in rows], name=f"trend-{program}-{metric}")
+    figures = table(HEADERS, [_figures(row, by, axis) for row in rows], name=f"trend-{program}-{metric}")
     questions = dict.fromkeys(question for row in rows for question in row.get("questions", ()))
     if len(questions) > 1:  # a metric of several questions (a store's and a brand's recommend): say which counts
         chart += f'<p class="note" data-questions="{program}-{metric}">Each record counts by its primary question: {text("; ".join(questions))}</p>'
@@ -111,7 +113,17 @@ def _point(period: str, row: dict[str, Any] | None) -> charts.TrendPoint:
                              indicative=row["indicative"])  # fmt: skip
 
 
-def _figures(row: dict[str, Any], by: str) -> list[Any]:
+def _figures(row: dict[str, Any], by: str, axis: list[str]) -> list[Any]:
     flag = row.get("change_significant")
     return [NO_WAVE if row[by] is None else row[by], row["responses"], row["score"], row["ci_low"], row["ci_high"], signed(row.get("change")),
-            "" if flag is None else "yes" if flag else "no", "yes" if row["indicative"] else ""]  # fmt: skip
+            _since(row, by, axis), "" if flag is None else "yes" if flag else "no", "yes" if row["indicative"] else ""]  # fmt: skip
+
+
+def _since(row: dict[str, Any], by: str, axis: list[str]) -> str:
+    """The period a change is measured from when it is not the one just before on the axis (a
+    period without answers between them: the example's May of visits after March); else empty."""
+    previous = row.get("previous")
+    if previous is None or row[by] not in axis:
+        return ""
+    place = axis.index(row[by])
+    return "" if place and axis[place - 1] == previous else str(previous)
