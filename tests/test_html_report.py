@@ -360,6 +360,24 @@ def test_a_change_after_a_month_without_answers_names_the_month_it_is_from(examp
     assert "after a period without answers, from the last one with answers" in html
 
 
+def test_the_examples_queue_says_its_dissatisfied_are_those_not_counted_as_detractors(example):
+    """The queue's columns add up to the customers waiting: one who is a detractor and dissatisfied
+    counts once, as a detractor. Headed "dissatisfied", Madrid Sol's 1 read as its only dissatisfied
+    customer, of 10 waiting. Each store's counts from the example files (none followed up yet)."""
+    _, html, page = example
+    nps, csat = example_files.NPS_QUESTION, example_files.CSAT_QUESTION
+    waiting: dict[str, Counter] = defaultdict(Counter)
+    for row in example_files.CUSTOMERS:
+        detractor, dissatisfied = int(row[nps]) <= 6, example_files.CSAT_LABELS[row[csat]] <= 2
+        waiting[row["Store"]].update(detractor=detractor, only=dissatisfied and not detractor, both=detractor and dissatisfied)
+    assert page.tables["detractor-queue"][0] == ["store", "detractors", "dissatisfied, not detractors", "not followed up"]
+    assert {row[0]: row[1:] for row in page.body("detractor-queue")} == {
+        store: [str(c["detractor"]), str(c["only"]), str(c["detractor"] + c["only"])]
+        for store, c in waiting.items() if c["detractor"] + c["only"]}  # fmt: skip
+    assert waiting["Madrid Sol"] == Counter(detractor=12, both=9, only=1)
+    assert "a detractor who is also dissatisfied counts once, as a detractor" in html
+
+
 def test_the_examples_header_and_each_trends_total_are_the_databases_own_count(example):
     """'457 records, 2025-01-03 to 2025-06-30', and each program's answers over the months, by SQL
     written here (a copy counted through another source is left out, as the report does)."""

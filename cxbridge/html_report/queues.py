@@ -70,7 +70,8 @@ def _record_gone(options: ReportOptions, parameters: Parameters) -> str:
 def render(destination: Destination, options: ReportOptions) -> str:
     note = ("Customers whose detractor NPS or dissatisfied CSAT (the bottom two boxes of a scale of 4 to 11 points, "
             "the bottom box of a 2- or 3-point one, the bottom 25 % of a longer or continuous one) nobody has "
-            "followed up yet (detractor_queue: no follow-up recorded, no case contacted or closed), and the cases "
+            "followed up yet (detractor_queue: no follow-up recorded, no case contacted or closed; a detractor who is "
+            "also dissatisfied counts once, as a detractor), and the cases "
             "opened for negative feedback that are not closed (loop_queue; overdue: open, never contacted, past the "
             "rule's deadline).")  # fmt: skip
     detractors = detractors_per_store(destination, options)
@@ -80,7 +81,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
                f'· <strong data-count="cases">{open_cases}</strong> cases not closed</p>')  # fmt: skip
     parts = [summary]
     if detractors:
-        parts.append(table(["store", "detractors", "dissatisfied", "not followed up"],
+        parts.append(table(["store", "detractors", "dissatisfied, not detractors", "not followed up"],
                            [[_name(row), row["detractors"], row["dissatisfied"], row["waiting"]] for row in detractors],
                            name="detractor-queue", caption="Not followed up, per store"))  # fmt: skip
     elif any_unhappy(destination, options):
