@@ -25,6 +25,7 @@ from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
 from tests import test_population_views as example_files
 from tests.conftest import ROOT
+from tests.test_examples_network import expected_ranking
 from tests.html_pages import Page, figure_data, month_before
 from tests.killed_syncs import forked_command
 from tests.test_snowflake_destination import URL as SNOWFLAKE
@@ -504,6 +505,20 @@ def test_januarys_bottom_stores_are_followed_into_february(whole):
                          str(before["rank"]), str(after["rank"]), f"{before['rank'] - after['rank']:+d}",
                          "yes" if change > 0 else "no"])  # fmt: skip
     assert page.body("previous-bottom") == expected
+    ranked = [sum(s["kpi"] is not None for s in month.values()) for month in (january, february)]
+    assert page.tables["previous-bottom"][0] == ["store", "KPI 2025-01", "KPI 2025-02", "change",
+                                                 f"rank 2025-01 (of {ranked[0]})", f"rank 2025-02 (of {ranked[1]})",
+                                                 "places up", "improved"]  # fmt: skip
+
+
+def test_the_examples_bottom_stores_ranks_say_of_how_many_stores(example):
+    """Gdańsk Oliwa's rank 11 in wave 1 was the last one, which "rank 2025 wave 1" did not say: the
+    header names how many stores each wave ranked, counted from the example files."""
+    _, _, page = example
+    ranked = Counter(wave for (wave, _), (kpi, *_) in expected_ranking().items() if kpi is not None)
+    assert page.tables["previous-bottom"][0][4:6] == [f"rank {wave} (of {ranked[wave]})" for wave in sorted(ranked)]
+    assert ["Gdańsk Oliwa", "11"] in [[row[0], row[4]] for row in page.body("previous-bottom")] and \
+        ranked["2025 wave 1"] == 11  # fmt: skip
 
 
 def test_places_up_is_written_with_the_pages_minus_sign():

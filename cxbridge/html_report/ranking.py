@@ -173,12 +173,21 @@ def _improvement(destination: Destination, period: str) -> str:
     if not rows:
         return "<h3>Last period's bottom stores</h3>" + empty("No bottom stores in the period before.")
     previous = rows[0]["previous_period"]
-    body = table(["store", f"KPI {previous}", f"KPI {period}", "change", f"rank {previous}", f"rank {period}",
-                  "places up", "improved"],
+    ranked = ranked_stores(destination, (previous, period))
+    body = table(["store", f"KPI {previous}", f"KPI {period}", "change", f"rank {previous} (of {ranked[previous]})",
+                  f"rank {period} (of {ranked[period]})", "places up", "improved"],
                  [[store_name(row), row["previous_kpi"], row["kpi"], signed(row["kpi_change"]), row["previous_rank"],
                    row["rank"], signed_whole(row["places_up"]), _yes_no(row["improved"])] for row in rows],
                  name="previous-bottom")  # fmt: skip
     return f"<h3>{text(previous)}'s bottom stores in {text(period)}</h3>{body}"
+
+
+def ranked_stores(destination: Destination, periods: tuple[str, str]) -> dict[str, int]:
+    """How many stores each period ranked: the base of a rank, so that 11 reads as the last of 11."""
+    rows = destination.query(
+        "SELECT period, COUNT(rank) AS ranked FROM location_ranking "
+        f"WHERE period IN ({destination.param(0)}, {destination.param(1)}) GROUP BY period", list(periods))  # fmt: skip
+    return {row["period"]: int(row["ranked"]) for row in rows}
 
 
 def _yes_no(flag: Any) -> str:
