@@ -25,7 +25,7 @@ from cxbridge.cli.main import cli
 from cxbridge.html_report.markup import signed_whole
 from tests import test_population_views as example_files
 from tests.conftest import ROOT
-from tests.test_examples_network import expected_ranking
+from tests.test_examples_network import expected_ranking, wave_starts
 from tests.html_pages import Page, figure_data, month_before
 from tests.killed_syncs import forked_command
 from tests.test_snowflake_destination import URL as SNOWFLAKE
@@ -469,7 +469,8 @@ def test_the_ranking_of_the_latest_month_is_the_one_worked_out_here(whole):
     ]  # fmt: skip
     assert page.tables["ranking"][0] == ["rank", "store", "KPI", "NPS 0–100 (answers)", "mystery shop 0–100 (answers)",
                                          "eNPS −100…100 (answers), not in the KPI", "place"]  # fmt: skip
-    assert f"2025-02: {len(ranked)} stores ranked" in "".join(page.text)
+    last_day = max(row[1][:10] for rows in (CUSTOMERS, VISITS, EMPLOYEES) for row in rows)  # the month so far
+    assert f"2025-02, 2025-02-01 to {last_day}: {len(ranked)} stores ranked" in "".join(page.text)
     oslo = february["S5"]
     assert page.body("unranked") == [["Oslo", "nps", f"{one(oslo['nps'])} (2)", f"{one(oslo['shop'])} (1)", oslo["enps"]]]
     [bars] = figure_data(html, "ranking-kpi")
@@ -509,6 +510,19 @@ def test_januarys_bottom_stores_are_followed_into_february(whole):
     assert page.tables["previous-bottom"][0] == ["store", "KPI 2025-01", "KPI 2025-02", "change",
                                                  f"rank 2025-01 (of {ranked[0]})", f"rank 2025-02 (of {ranked[1]})",
                                                  "places up", "improved"]  # fmt: skip
+
+
+def test_the_examples_ranking_says_which_days_its_wave_counts(example):
+    """"2025 wave 2: 11 stores ranked" left a reader to guess whose answers count: the wave's days,
+    from its first visit or audit to the last record, worked out from the example files."""
+    _, _, page = example
+    (_, wave), first = wave_starts()[-1], wave_starts()[-1][0][:10]
+    files = (example_files.CUSTOMERS, example_files.EMPLOYEES, example_files.VISITS, example_files.AUDITS)
+    last = max(next(row[column] for column in ("Submitted", "Visit date", "Audit date") if column in row)[:10]
+               for rows in files for row in rows)  # fmt: skip
+    ranked = sum(1 for (period, _), (kpi, *_) in expected_ranking().items() if period == wave and kpi is not None)
+    assert f"{wave}, {first} to {last}: {ranked} stores ranked" in "".join(page.text)
+    assert (wave, first, last) == ("2025 wave 2", "2025-05-05", "2025-06-30")
 
 
 def test_the_examples_bottom_stores_ranks_say_of_how_many_stores(example):

@@ -76,13 +76,14 @@ def in_period(days: tuple[date, date | None] | None, options: ReportOptions) -> 
         (options.until is None or first < options.until)  # fmt: skip
 
 
-def latest_ranking(destination: Destination, options: ReportOptions) -> tuple[str | None, list[dict[str, Any]]]:
-    """The latest period within the report's days in which a store is ranked, and its rows:
-    ranked stores by rank, then the unranked by name."""
+def latest_ranking(
+    destination: Destination, options: ReportOptions, days: dict[str, tuple[date, date | None]]
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """The latest period within the report's days (of each period, `period_days`) in which a store
+    is ranked, and its rows: ranked stores by rank, then the unranked by name."""
     periods = [row["period"] for row in destination.query(
         "SELECT period, MAX(period_start) AS period_start FROM location_ranking WHERE rank IS NOT NULL GROUP BY period "
         "ORDER BY CASE WHEN MAX(period_start) IS NULL THEN 1 ELSE 0 END, MAX(period_start) DESC, period DESC")]  # fmt: skip
-    days = period_days(destination)
     chosen = next((period for period in periods if in_period(days.get(period), options)), None)
     if chosen is None:
         return None, []
@@ -108,7 +109,8 @@ def render(destination: Destination, options: ReportOptions) -> str:
             "share are highlighted. A store short of the minimum answers of a component is not ranked: its other "
             "components are never re-weighted to rank it. A figure in grey italics is of fewer answers than its "
             f"minimum (a component's min_answers; eNPS beside the KPI: {MIN_BASE}): indicative.")  # fmt: skip
-    period, rows = latest_ranking(destination, options)
+    days = period_days(destination)
+    period, rows = latest_ranking(destination, options, days)
     if period is None:
         return section("Store ranking", "ranking", empty("No store is ranked in the period shown: too few answers "
                                                          "per store, or no dated records."), note=note)  # fmt: skip
@@ -125,7 +127,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
         headers, [[row["rank"], store_name(row), row["kpi"], *(_component(row, name, needed[name]) for name in names),
                    *(_score(row, name, needed[name]) for name in beside), _place(row).replace("middle", "")] for row in ranked],
         name="ranking", row_classes=[_place(row) for row in ranked],
-        caption=f"{period}: {len(ranked)} stores ranked",
+        caption=f"{period}{_days(days.get(period))}: {len(ranked)} stores ranked",
     )  # fmt: skip
     parts = [f'<div class="card">{chart}{ranking_table}</div>']
     if unranked:
@@ -188,6 +190,13 @@ def ranked_stores(destination: Destination, periods: tuple[str, str]) -> dict[st
         "SELECT period, COUNT(rank) AS ranked FROM location_ranking "
         f"WHERE period IN ({destination.param(0)}, {destination.param(1)}) GROUP BY period", list(periods))  # fmt: skip
     return {row["period"]: int(row["ranked"]) for row in rows}
+
+
+def _days(days: tuple[date, date | None] | None) -> str:
+    """A period's days as its caption names them (whose answers count: a wave's are not in its name)."""
+    if days is None or days[1] is None:
+        return ""
+    return f", {days[0]} to {days[1] - timedelta(days=1)}"
 
 
 def _yes_no(flag: Any) -> str:
