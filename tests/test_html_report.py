@@ -347,15 +347,19 @@ def test_a_change_after_a_month_without_answers_names_the_month_it_is_from(examp
         months: dict[str, list[Fraction]] = defaultdict(list)
         for month, score in answers:
             months[month].append(score)
-        expected, before = [], None
+        expected, hovers, before = [], {}, None
         for month, month_scores in sorted(months.items()):
             mean = sum(month_scores) / len(month_scores)
             change = signed(float(mean - before[1])) if before else ""
             since = before[0] if before and before[0] != month_before(month) else ""
             expected.append([month, str(len(month_scores)), one(float(mean)), change, since])
+            hovers[month] = f"<br>change {change} since {before[0]}" if before else ""  # the hover always says
             before = (month, mean)
         assert [[row[0], row[1], row[2], row[5], row[6]] for row in page.body(chart)] == expected, chart
         assert ["2025-05", "2025-03"] in [[row[0], row[4]] for row in expected]  # the gap of April
+        *_, line, _ = figure_data(html, chart)
+        assert {x: data[4] for x, data in zip(line["x"], line["customdata"], strict=True) if x in hovers} == hovers
+        assert "%{customdata[4]}" in line["hovertemplate"]
     for chart in ("trend-voc-nps", "trend-voc-csat", "trend-voc-ces", "trend-employee-enps"):  # no month without
         assert [row[6] for row in page.body(chart)] == [""] * 6, chart
     assert "after a period without answers, from the last one with answers" in html

@@ -56,6 +56,8 @@ class TrendPoint:
     significant: bool = False
     indicative: bool = False
     """Fewer answers than the minimum base (`reporting.MIN_BASE`): drawn hollow and grey."""
+    change: str = ""
+    """The change and the period it is from (`+1.0 since 2025-03`), shown on hover; empty for none."""
 
 
 def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_range: tuple[float, float]) -> str:
@@ -73,9 +75,9 @@ def trend_chart(chart_id: str, title: str, points: Sequence[TrendPoint], *, y_ra
         line={"color": COLOURS["line"], "width": 2}, connectgaps=False,
         marker={"size": 7, "symbol": ["circle-open" if p.indicative else "circle" for p in points],
                 "color": [COLOURS["middle"] if p.indicative else COLOURS["line"] for p in points]},
-        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p)] for p in points],
+        customdata=[[p.responses, _bound(p.low), _bound(p.high), _small(p), _change(p)] for p in points],
         hovertemplate="%{x}: %{y:.1f}<br>95 %: %{customdata[1]} … %{customdata[2]}<br>n = %{customdata[0]}"
-                      "%{customdata[3]}<extra></extra>",
+                      "%{customdata[3]}%{customdata[4]}<extra></extra>",
     ))  # fmt: skip
     significant = [point for point in points if point.significant]
     figure.add_trace(go.Scatter(x=[p.bucket for p in significant], y=[p.score for p in significant], mode="markers",
@@ -110,6 +112,10 @@ def _bound(value: float | None) -> str:
 
 def _small(point: TrendPoint) -> str:
     return f" · indicative (fewer than {MIN_BASE} answers)" if point.indicative else ""
+
+
+def _change(point: TrendPoint) -> str:
+    return f"<br>change {label(point.change)}" if point.change else ""
 
 
 def ranking_chart(chart_id: str, title: str, stores: Sequence[tuple[str, float, str]]) -> str:

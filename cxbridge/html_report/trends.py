@@ -110,7 +110,12 @@ def _point(period: str, row: dict[str, Any] | None) -> charts.TrendPoint:
         return charts.TrendPoint(bucket=period, score=None)
     return charts.TrendPoint(bucket=period, score=float(row["score"]), low=row["ci_low"], high=row["ci_high"],
                              responses=int(row["responses"]), significant=bool(row["change_significant"]),
-                             indicative=row["indicative"])  # fmt: skip
+                             indicative=row["indicative"], change=_change(row))  # fmt: skip
+
+
+def _change(row: dict[str, Any]) -> str:
+    """A change as the hover names it, always with the period it is from (`+1.0 since 2025-03`)."""
+    return f"{signed(row['change'])} since {row['previous']}" if row.get("previous") is not None else ""
 
 
 def _figures(row: dict[str, Any], by: str, axis: list[str]) -> list[Any]:
