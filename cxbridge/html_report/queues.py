@@ -89,7 +89,7 @@ def render(destination: Destination, options: ReportOptions) -> str:
     else:
         parts.append(empty("No detractor or dissatisfied customer among the responses shown: nobody to follow up."))
     if cases:
-        parts.append(table(["store", *CASE_STATUSES, "overdue", "not closed"],
+        parts.append(table(["store", *CASE_STATUSES, "overdue (of open)", "not closed"],
                            [[_name(row), *(row[status] for status in CASE_STATUSES), row["overdue"], row["waiting"]]
                             for row in cases], name="case-queue", caption="Cases not closed, per store"))  # fmt: skip
     else:
