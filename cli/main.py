@@ -397,7 +397,7 @@ def quarantine_list(config, source, db, destination, fmt, limit) -> None:
     rows = (
         dict(zip(QUARANTINE_COLUMNS, (
             item.source, item.stream, item.source_record_id,
-            ", ".join(f"{k} {v}" for k, v in item.context.items() if v is not None), item.field, item.error,
+            ", ".join(f"{k} {v}" for k, v in item.where.items() if v is not None), item.field, item.error,
         ), strict=True))
         for item in items
     )  # fmt: skip

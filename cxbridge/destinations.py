@@ -39,6 +39,11 @@ FLOAT_DECIMALS = 9
 """The decimals a figure computed in floats is taken to before it is rounded (`rounded_float`)."""
 
 
+REPLAY = "replay"
+"""The key of a quarantine item's context under which its stream keeps what a replay of it needs
+(`Stream.replaying`) — no part of where it came from."""
+
+
 @dataclass(frozen=True)
 class QuarantineItem:
     """A record that failed normalization, kept with the reason so it can be fixed and replayed."""
@@ -61,6 +66,11 @@ class QuarantineItem:
             source_record_id=row["source_record_id"], raw=raw, error=row["error"], field=row["field"],
             context=context or {},
         )  # fmt: skip
+
+    @property
+    def where(self) -> dict[str, Any]:
+        """Where the record came from (file, sheet, row…): its context but what a replay needs."""
+        return {key: value for key, value in self.context.items() if key != REPLAY}
 
 
 @dataclass(frozen=True)

@@ -297,6 +297,7 @@ class Engine:
             if self._intake.left_out_of(name, stream, item.raw):
                 left_out.append(item.record_id)
                 continue
+            stream.replaying(item.context)
             self._intake.add(batch, item.raw, stream, builder, scrub, context=context)
             if len(batch) >= self.options.batch_size:
                 self._commit(batch, result, stream)

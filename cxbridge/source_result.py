@@ -64,7 +64,7 @@ class SourceResult:
     def all_quarantined_error(self, first: QuarantineItem | None) -> str:
         """Why a source that read records stored none: every one went to quarantine — with the
         `first` one's reason and its place, and where to read them all."""
-        place = first and (_place(first.context) or (first.source_record_id and f"record {first.source_record_id}"))
+        place = first and (_place(first.where) or (first.source_record_id and f"record {first.source_record_id}"))
         example = f"; the first, {place}: {first.error}" if place else f"; the first: {first.error}" if first else ""
         return (f"every record read ({self.quarantined:,}) went to quarantine, none was written{example}; "
                 f"every reason: cxbridge quarantine list --source {self.source}")  # fmt: skip

@@ -232,8 +232,14 @@ class Stream(ABC):
         return None
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Where a bad record came from (file, sheet, row), for the quarantine table."""
+        """Where a bad record came from (file, sheet, row), for the quarantine table; under
+        `REPLAY` (`destinations.REPLAY`), what `replaying` needs to read the record again as its read did."""
         return {}
+
+    def replaying(self, context: dict[str, Any]) -> None:
+        """Before a quarantined record is normalized again (`cxbridge quarantine replay`): the
+        context it was quarantined with (`quarantine_context`). Streams whose read decides how
+        each record reads (a file's table, its columns' scales) take it back from there."""
 
     def personal_fields(self) -> PersonalFields:
         """The fields of this stream's raw records that hold personal data: the engine stores

@@ -84,6 +84,7 @@ def test_bad_rows_are_quarantined_with_reasons_and_the_run_goes_on(workspace: Wo
     assert "answer (a text of 2 words, not shown)" in reasons["R6"]
     assert "'submitted' is empty" in reasons["R8"]
     context = json.loads(workspace.query("SELECT context FROM quarantine WHERE source_record_id = 'R3'")[0][0])
+    assert context.pop("replay")["scales"]  # what the read decided of its columns' scales (test_replayed_scales)
     assert context == {"file": "responses.csv", "row": 4}
     raw = json.loads(workspace.query("SELECT raw FROM quarantine WHERE source_record_id = 'R3'")[0][0])
     assert raw["values"]["nps"] == "11"

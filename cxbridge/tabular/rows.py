@@ -4,7 +4,7 @@ comments, other answers and attributes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
 
@@ -23,9 +23,10 @@ from cxbridge.sources import SourceContext
 from cxbridge.tabular import values as coerce
 from cxbridge.tabular.answer_values import CellValues
 from cxbridge.tabular.cells import parse_datetime, parse_number, whole_number
+from cxbridge.tabular.column_scales import ColumnScales
 from cxbridge.tabular.config import FIELD_COLUMNS, MetricColumn, RowMapping
 from cxbridge.tabular.reading import date_order_warning
-from cxbridge.tabular.scale_checks import TRAILING_NUMBER, check_degrees, check_order, check_size, labels_off_scale
+from cxbridge.tabular.scale_checks import TRAILING_NUMBER, check_degrees, check_order, check_size
 from cxbridge.tabular.source_dates import SourceDates
 from cxbridge.tabular.table import Table, header_key
 from cxbridge.timestamps import format_timestamp, zone, zone_named_by
@@ -67,7 +68,7 @@ class RowNormalizer:
         self.dates = SourceDates()  # the order the source's files show (`FileStream` gives the saved one)
         self.warnings: list[str] = []  # dates read in an order, or a zone, the data does not show
         self._labels: dict[int, dict[str, float]] = {}
-        self._off_scale: dict[int, str] | None = None  # per metric: why its column's labels are on no built-in scale
+        self._scales: ColumnScales | None = None  # what the read of the row's table decided of its columns' scales
         self._read: dict[tuple[str, int, type, Any, str | None], tuple[Any, str | None]] = {}  # metric cells read
         self._scaled: dict[tuple[str, int], MetricColumn] = {}  # entries on the scale their column's choices give
         self.texts: dict[str, str] = {}
@@ -105,7 +106,20 @@ class RowNormalizer:
                 self.choices[key] = column.choices
             if column.marks_no_answer:
                 self.signed.add(key)
-        self._off_scale = labels_off_scale(table, self.metrics, self._choices)
+        self._scales = ColumnScales.of_table(table, self.metrics, self._choices)
+
+    def replaying(self, kept: Mapping[str, str | None] | None) -> bool:
+        """A quarantined row replayed is read as its table's read decided (`kept`, by the row's
+        quarantine context; None: quarantined before cxbridge kept it): whether that changed."""
+        scales = ColumnScales.replayed(kept, self.metrics, self._choices)
+        if scales == self._scales:
+            return False
+        self._scales, self._read = scales, {}  # a cell read under another decision reads again
+        return True
+
+    def kept_scales(self) -> Mapping[str, str | None] | None:
+        """What a row quarantined now keeps of its table's decisions (`ColumnScales.kept`)."""
+        return self._scales.kept if self._scales is not None else None
 
     def normalize(self, raw: dict[str, Any], builder: RecordBuilder) -> FeedbackRecord:
         values: dict[str, Any] = raw["values"]
@@ -275,7 +289,7 @@ class RowNormalizer:
                 label = text  # the answer as written: "Очень доволен", "N/A"
                 check_order(column, metric, text, self._labels_of(metric), config=self.config, source=self.source)
                 check_size(column, metric, text, number, config=self.config, source=self.source)
-                check_degrees(column, metric, text, self._off_scale, config=self.config, source=self.source)
+                check_degrees(column, metric, text, self._scales, config=self.config, source=self.source)
         if parsed is not None and (coded := answer_code(parsed, metric)) is not None:
             return whole_number(coded), label or coerce.text_of(value)  # the code as written: "0" of a 0–4 export
         return whole_number(number), label or self._label(column, number)

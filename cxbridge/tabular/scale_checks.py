@@ -6,17 +6,14 @@ each refused with a DataError that names the setting to change in the source's m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
 from cxbridge.errors import DataError
-from cxbridge.metrics import NPS_METRICS
 from cxbridge.tabular.cells import whole_number
-from cxbridge.tabular.column_answers import text_answers
+from cxbridge.tabular.column_scales import ColumnScales, settings
 from cxbridge.tabular.config import MetricColumn, RowMapping
-from cxbridge.tabular.table import Table, header_key
 
 TRAILING_NUMBER = re.compile(r"^(\D*?)\s*[-–—:=]\s*(\d+(?:[.,]\d+)?)\s*$")  # "Neutral - 3"
 _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)(\D.*?)\s*$")  # "5 - Very dissatisfied"
@@ -61,41 +58,40 @@ def check_size(column: str, metric: MetricColumn, text: str, read: Any, *, confi
     )
 
 
-def check_degrees(column: str, metric: MetricColumn, text: str, off_scale: dict[int, str] | None, *,
+def check_degrees(column: str, metric: MetricColumn, text: str, scales: ColumnScales | None, *,
                   config: RowMapping, source: str) -> None:  # fmt: skip
     """A DataError for an answer the built-in labels read when its column's labels, all of them,
-    grade more degrees than the built-in scale holds (`off_scale`, from `labels_off_scale`: 'Totalmente
-    satisfecho' beyond 'Muy satisfecho', 'Extremely satisfied' beside 'Very satisfied'): no
-    answer of it is scored on that scale, whatever row it is in. A row read with no table (a
-    quarantined one replayed, `off_scale` None) is told by its own answer alone (`labels.degree_above`)."""
+    grade more degrees than the built-in scale holds (`scales`, decided by the read of its table:
+    'Totalmente satisfecho' beyond 'Muy satisfecho', 'Extremely satisfied' beside 'Very
+    satisfied'): no answer of it is scored on that scale, whatever row it is in — or, replayed,
+    whenever it was read. An answer with no table (`scales` None: an API's record) is told by its
+    own alone (`labels.degree_above`), as is a replayed one whose read decided nothing of its entry
+    (`ColumnScales.unknown`), which is refused when that alone cannot tell and the labels read it."""
     key = builtin.label_key(text)
-    own = key in {builtin.label_key(label) for label in metric.labels} or key in builtin.NO_SCORE_LABELS
-    why = off_scale.get(id(metric)) if off_scale is not None else off_builtin_scale([text], **_settings(metric))
-    if why is not None and not own:
+    if key in {builtin.label_key(label) for label in metric.labels} or key in builtin.NO_SCORE_LABELS:
+        return
+    if scales is not None and id(metric) not in scales.unknown:
+        why = scales.off.get(id(metric))
+    elif (why := off_builtin_scale([text], **settings(metric))) is None and scales is not None:
+        if builtin.builtin_value(text, **settings(metric)) is not None:
+            raise DataError(f"question {column!r}: {_undecided(column, metric, text, config, source)}", field=column)
+    if why is not None:
         raise DataError(f"question {column!r}: {why}; {_degrees_advice(column, config, source)}", field=column)
 
 
-def labels_off_scale(table: Table, metrics: list[tuple[str, MetricColumn]],
-                     choices: Callable[[str], dict[str, float]]) -> dict[int, str]:  # fmt: skip
-    """Per entry read on built-in labels (no `choices` of its column, no NPS), why every label its
-    column holds in the table shows it is on no built-in scale (`degrees.off_builtin_scale`), if so:
-    decided from the whole column before any row is read, so every row of it is read alike."""
-    read = {id(metric): (header_key(metric.column), metric) for column, metric in metrics
-            if metric.metric not in NPS_METRICS and not choices(column)
-            and builtin.builtin_labels(metric.metric, tuple(map(float, metric.scale_bounds)), metric.direction)}  # fmt: skip
-    answers = text_answers(table, {key for key, _ in read.values()})
-    found = {ident: off_builtin_scale(answers[key], **_settings(metric), own=metric.labels)
-             for ident, (key, metric) in read.items() if key in answers}  # fmt: skip
-    return {ident: why for ident, why in found.items() if why}
+def _undecided(column: str, metric: MetricColumn, text: str, config: RowMapping, source: str) -> str:
+    """Why a replayed answer the built-in labels read is not scored: whether they are the survey's
+    scale is decided from every answer of its column in its file, which the replay does not read."""
+    low, high = (whole_number(end) for end in metric.scale_bounds)
+    return (f"answer {text!r} is scored on the built-in {low}–{high} {metric.metric} scale only when no answer of its "
+            "column in its file grades more degrees than that scale holds, which only a read of the file tells: the "
+            "row was quarantined before cxbridge kept that with it, or under another entry of the question in "
+            f"{config.metrics_entry(column, source=source)}; read the file again with {config.read_again(source=source)}")
 
 
 def _degrees_advice(column: str, config: RowMapping, source: str) -> str:
     """What to do when a question's answers grade more points than the built-in scale it is read on."""
     return degrees_advice(config.metrics_entry(column, source=source), config.read_again(source=source))
-
-
-def _settings(metric: MetricColumn) -> dict[str, Any]:
-    return {"metric": metric.metric, "scale": metric.scale_bounds, "direction": metric.direction}
 
 
 def _on_another_size(metric: MetricColumn, text: str, read: Any) -> tuple[str, Any, str] | None:
@@ -105,11 +101,11 @@ def _on_another_size(metric: MetricColumn, text: str, read: Any) -> tuple[str, A
     holds apart ('Somewhat satisfied' read as 'Satisfied', 4 of 5; 5 and 6 of 7)."""
     low, high = (whole_number(end) for end in metric.scale_bounds)
     on = f"the {low}–{high} scale this {metric.metric} question is read on"
-    settings = _settings(metric)
+    of_metric = settings(metric)
     if isinstance(read, str):
-        other = builtin.other_size_holding(text, **settings)
+        other = builtin.other_size_holding(text, **of_metric)
         return (f"is a point of the built-in {other.name} scale, not of {on}", other, "") if other else None
-    if found := builtin.told_apart(text, metric.labels, **settings):
+    if found := builtin.told_apart(text, metric.labels, **of_metric):
         label, other = found
         return (f"is read as {whole_number(read)} on {on}, as {label!r} is, but the built-in {other.name} scale "
                 f"holds them apart", other, " and take out its 'labels' (those read on the old one)")  # fmt: skip

@@ -26,6 +26,7 @@ from functools import cached_property, partial
 from typing import Any
 
 from cxbridge import exports
+from cxbridge.destinations import REPLAY
 from cxbridge.errors import ConfigError, DataError, SourceError, clauses
 from cxbridge.events import ReadProgress
 from cxbridge.exports.qualtrics_fields import LEFT_OUT, TERMINATE_FLAG, not_feedback, test_responses_column
@@ -408,7 +409,16 @@ class FileStream(Stream):
         return raw["id"]
 
     def quarantine_context(self, raw: dict[str, Any]) -> dict[str, Any]:
-        return {key: raw[key] for key in ("file", "sheet", "row") if key in raw}
+        """Where the row was read, and what the read of its table decided of its scored columns'
+        scales (`column_scales`), which a replay of it cannot decide again."""
+        where = {key: raw[key] for key in ("file", "sheet", "row") if key in raw}
+        kept = self.normalizer.kept_scales()
+        return {**where, REPLAY: {"scales": kept}} if kept else where
+
+    def replaying(self, context: dict[str, Any]) -> None:
+        changed = self.normalizer.replaying(context.get(REPLAY, {}).get("scales"))
+        if changed and self._compiled is not None and self._compiled[1] is not None:
+            self._compiled[1].new_table()  # its cells were read under the decision before
 
     def scrubbing(self, scrub: Scrubber) -> Callable[[dict[str, Any]], dict[str, Any]]:
         """The rows of a table of text (a delimited file's: the same keys, text cells) go the
