@@ -273,6 +273,38 @@ def test_a_satisfaction_choice_question_with_numbered_options_is_csat_on_those_n
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(half_up(Fraction(100 * satisfied, len(chosen))),)]
 
 
+SATISFACTION = ["Very satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very dissatisfied"]
+
+
+@pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
+@pytest.mark.parametrize("best_first", [True, False], ids=["Very satisfied first", "Very dissatisfied first"])
+def test_an_override_s_direction_does_not_turn_round_choice_options_of_words_alone(tmp_path, best_first, direction):
+    """A `choice` question whose options are a built-in scale's words alone ("Very satisfied" …
+    "Very dissatisfied", or the other way round), configured `metric = "csat"`, `scale = [1, 5]`
+    with any direction or none through the shared question plan: the satisfied answers count
+    satisfied, CSAT % against a count of the words answered."""
+    helpdesk = csat_helpdesk()
+    words = SATISFACTION if best_first else SATISFACTION[::-1]
+    options = [{"value": f"CH_{n}", "label": word} for n, word in enumerate(words, start=1)]
+    question = {"type": "choice", "id": "Q_1", "text": "How satisfied are you?", "required": True, "deleted": False,
+                "multiple": False, "choices": options}  # fmt: skip
+    helpdesk.csat_surveys = [{**helpdesk.csat_surveys[1], "questions": [question]}]
+    chosen = ["Very satisfied", "Very satisfied", "Satisfied", "Dissatisfied", "Neutral", "Very dissatisfied"]
+    helpdesk.csat_responses = {PULSE: [csat_response(n, PULSE, {"Q_1": f"CH_{words.index(word) + 1}"})
+                                       for n, word in enumerate(chosen, start=1)]}  # fmt: skip
+    override = {"metric": "csat", "scale": [1, 5]} | ({"direction": direction} if direction else {})
+    with freshdesk(helpdesk) as api:
+        result = sync(tmp_path, entry(api.url, ticket_context=False, questions={f"{PULSE}/Q_1": override}))
+    assert (result.status, result.written, result.quarantined) == ("success", len(chosen), 0), result.error
+    satisfied = sum(word in ("Very satisfied", "Satisfied") for word in chosen)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(chosen), half_up(Fraction(100 * satisfied, len(chosen))))]  # fmt: skip
+    labels = query(tmp_path, "SELECT json_extract(answers, '$.Q_1.label'), category FROM feedback "
+                   "JOIN feedback_scores USING (record_id) ORDER BY submitted_at")  # fmt: skip
+    categories = {"Very satisfied": "satisfied", "Satisfied": "satisfied", "Neutral": "neutral"}
+    assert labels == [(word, categories.get(word, "dissatisfied")) for word in chosen]
+
+
 @pytest.mark.parametrize(
     ("survey", "question", "given"),
     [(ADVANCED, "Q_1", 4.5), (ADVANCED, "Q_1", "4.5"), (ADVANCED, "Q_2", 8.5), (PULSE, "Q_2", 6.5)],
