@@ -242,6 +242,31 @@ def test_a_csat_answer_given_as_a_choice_is_scored_through_its_label(tmp_path, l
     assert query(tmp_path, "SELECT csat_pct FROM csat_by_month") == [(round(100 * 2 / 3, 1),)]
 
 
+SATISFACTION = ["Very Satisfied", "Satisfied", "Neutral", "Dissatisfied", "Very Dissatisfied"]
+
+
+@pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
+@pytest.mark.parametrize("best_first", [True, False], ids=["Very Satisfied first", "Very Dissatisfied first"])
+def test_an_override_s_direction_does_not_turn_round_choices_of_words_alone(tmp_path, best_first, direction):
+    """A CSAT question answered in ChoiceValue, its SurveyQuestionChoice labels words alone ("Very
+    Satisfied" … "Very Dissatisfied", or the other way round), configured `[questions.0Tx5]`
+    `metric = "csat"`, `scale = [1, 5]` with any direction or none, through the shared question
+    plan: the satisfied answers count satisfied, CSAT % against a count of the words answered."""
+    org = survey_org()
+    labels = SATISFACTION if best_first else SATISFACTION[::-1]
+    chosen = {1: "Very Satisfied", 2: "Dissatisfied", 3: "Satisfied"}
+    csat_by_choice(org, labels, chosen)
+    question = {"metric": "csat", "scale": [1, 5]} | ({"direction": direction} if direction else {})
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, questions={"0Tx5": question}, rating_scale=[1, 5]))
+    assert (result.status, result.quarantined, result.streams["survey_responses"]) == ("success", 0, 3), result.error
+    satisfied = sum(word in ("Very Satisfied", "Satisfied") for word in chosen.values())
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [(3, round(100 * satisfied / 3, 1))]
+    categories = query(tmp_path, "SELECT json_extract(answers, '$.\"0Tx5\".label'), category FROM feedback "
+                       "JOIN feedback_scores USING (record_id) WHERE metric = 'csat' ORDER BY source_record_id")  # fmt: skip
+    assert categories == [("Very Satisfied", "satisfied"), ("Dissatisfied", "dissatisfied"), ("Satisfied", "satisfied")]
+
+
 def test_a_csat_choice_with_a_label_of_no_known_scale_is_quarantined_saying_to_map_it(tmp_path):
     org = survey_org()
     csat_by_choice(org, ["Loved it", "Meh", "Hated it"], {1: "Loved it", 2: "Meh", 3: "Hated it"})
