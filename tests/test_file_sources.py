@@ -365,6 +365,48 @@ def test_numbered_labels_that_run_the_other_way_are_never_read_by_their_number(t
     assert csat_pct == half_up(Fraction(100 * satisfied, len(answers)))
 
 
+@pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
+def test_satisfaction_words_keep_their_meaning_under_either_direction(tmp_path, direction):
+    """Answers in a built-in scale's words alone ("Very satisfied", "Очень доволен") under a csat
+    entry on 1–5 with any direction or none: lower_is_better values them the other way ("Very
+    satisfied" 1), so the satisfied answers still count satisfied — as an API's options of words
+    are read (`questions._words_by_direction`). Before, under lower_is_better no built-in label
+    read them: every row was quarantined as 'neither a number nor a known label'."""
+    answers = ["Very satisfied", "Satisfied", "Dissatisfied", "Neutral", "Very dissatisfied", "Очень доволен"]
+    (tmp_path / "words.csv").write_text(
+        "Submitted,Satisfaction\n" + "".join(f"2025-01-{n + 1:02d},{a}\n" for n, a in enumerate(answers)), encoding="utf-8"
+    )
+    metric = {"column": "Satisfaction", "metric": "csat", "scale": [1, 5]} | ({"direction": direction} if direction else {})
+    result = sync_source(tmp_path, {"connector": "csv", "path": "words.csv", "columns": {"submitted_at": "Submitted"},
+                                    "metrics": [metric]})  # fmt: skip
+    assert (result.written, result.quarantined) == (len(answers), 0), result.error
+    stored = query(tmp_path, "SELECT csat FROM feedback ORDER BY submitted_at")
+    assert stored == [(6 - v if direction == "lower_is_better" else v,) for v in (5.0, 4.0, 2.0, 3.0, 1.0, 5.0)]
+    [(csat_pct,)] = query(tmp_path, "SELECT csat_pct FROM csat_by_month")
+    assert csat_pct == half_up(Fraction(100 * 3, len(answers)))  # Very satisfied, Satisfied, Очень доволен
+
+
+def test_numbered_labels_that_run_the_other_way_under_lower_is_better_are_never_read_by_their_number(tmp_path):
+    """'1 - Very dissatisfied' … '5 - Very satisfied' under direction = "lower_is_better": the
+    numbers contradict the labels read that way, so those rows are quarantined saying to set
+    direction = 'higher_is_better' (before: every answer scored by its number, 'Very
+    dissatisfied' the best — a CSAT % of 40 for 40 the other way round)."""
+    answers = ["1 - Very dissatisfied", "2 - Dissatisfied", "3 - Neutral", "4 - Satisfied", "5 - Very satisfied"]
+    (tmp_path / "numbered.csv").write_text(
+        "Submitted,Satisfaction\n" + "".join(f"2025-01-{n + 1:02d},{a}\n" for n, a in enumerate(answers)), encoding="utf-8"
+    )
+    metric = {"column": "Satisfaction", "metric": "csat", "scale": [1, 5], "direction": "lower_is_better"}
+    result = sync_source(tmp_path, {"connector": "csv", "path": "numbered.csv", "columns": {"submitted_at": "Submitted"},
+                                    "metrics": [metric]})  # fmt: skip
+    assert (result.written, result.quarantined) == (1, 4)
+    reasons = [error for (error,) in query(tmp_path, "SELECT error FROM quarantine ORDER BY error")]
+    assert reasons[0] == (
+        "question 'Satisfaction': answer '1 - Very dissatisfied' is numbered 1, but 'Very dissatisfied' is the other "
+        "end of this csat scale: its answers are numbered the other way round; in the [[sources.survey.metrics]] entry "
+        "of column 'Satisfaction', set direction = 'higher_is_better', or map its answers under 'labels'")
+    assert query(tmp_path, "SELECT csat FROM feedback") == [(3.0,)]
+
+
 def test_a_mapped_answer_naming_an_amount_is_quarantined_naming_its_column_not_scored_as_its_number(tmp_path):
     """"5 oder mehr" under a hand-written csat entry is no 5 (inspect reads it as no point either):
     its row goes to quarantine naming the column and the answer, the others are scored."""

@@ -337,6 +337,25 @@ def test_a_custom_object_is_read_through_its_field_mapping(tmp_path):
     )
 
 
+@pytest.mark.parametrize("direction", ["lower_is_better", "higher_is_better", None])
+def test_a_custom_object_s_satisfaction_in_words_counts_its_satisfied_answers_under_any_direction(tmp_path, direction):
+    """A custom object's picklist answered in a built-in scale's words, its `metrics` entry `csat`
+    on 1–5 with any direction or none (read as a file's column is): the satisfied answers count
+    satisfied, CSAT % against a count of the words answered."""
+    org = survey_org()
+    answers = ["Very Satisfied", "Satisfied", "Dissatisfied", "Neutral", "Very Dissatisfied", "Very Satisfied"]
+    org.add("CSAT_Response__c", *({"Id": f"a0Y{n}", "Satisfaction__c": answer, "CreatedDate": stamp(n),
+                                   "SystemModstamp": stamp(n)} for n, answer in enumerate(answers, start=1)))  # fmt: skip
+    metric = {"column": "Satisfaction__c", "metric": "csat", "scale": [1, 5]} | ({"direction": direction} if direction else {})
+    custom = {"object": "CSAT_Response__c", "columns": {"submitted_at": "CreatedDate"}, "metrics": [metric]}
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, surveys=False, accounts=False, contacts=False, custom_objects=[custom]))
+    assert (result.status, result.written, result.quarantined) == ("success", len(answers), 0), result.error
+    satisfied = sum(answer in ("Very Satisfied", "Satisfied") for answer in answers)
+    assert query(tmp_path, "SELECT responses, csat_pct FROM csat_by_month") == [
+        (len(answers), round(100 * satisfied / len(answers), 1))]  # fmt: skip
+
+
 def test_429_5xx_and_dropped_connections_are_retried_and_every_row_lands_once(tmp_path, no_waiting):
     with salesforce(survey_org()) as api:
         api.fail(Reply(503), match="/query")

@@ -308,8 +308,16 @@ def builtin_value(text: str, *, metric: str, scale: tuple[float, float], directi
 @cache
 def builtin_labels(metric: str, scale: tuple[float, float], direction: Direction) -> dict[str, float]:
     """Every built-in label of the scales of this metric, size and direction, with its value —
-    agreement of a csat as of a ces ("Strongly agree" that "I was satisfied…" is 5 of 5)."""
+    agreement of a csat as of a ces ("Strongly agree" that "I was satisfied…" is 5 of 5) — and
+    the words of a scale of this size that run the other way, satisfaction, ease or effort, valued
+    the configured way ("Very satisfied" 1 of 5 under lower_is_better: their meaning holds, as
+    an API's options do, `questions._words_by_direction`); agreement's meaning is the statement's,
+    so it never turns round."""
     found: dict[str, float] = {}
+    for candidate in SCALES:
+        if metric in candidate.metrics and candidate.scale == scale and candidate.direction != direction:
+            if SCALE_KIND[candidate] != "agreement":
+                found |= {key: scale[0] + scale[1] - value for key, value in candidate.values().items()}
     for candidate in SCALES:
         if metric in candidate.metrics and (candidate.scale, candidate.direction) == (scale, direction):
             found |= candidate.values()

@@ -11,6 +11,7 @@ from typing import Any
 from cxbridge.detection import labels as builtin
 from cxbridge.detection.degrees import degrees_advice, off_builtin_scale
 from cxbridge.errors import DataError
+from cxbridge.scales import Direction
 from cxbridge.tabular.cells import whole_number
 from cxbridge.tabular.column_scales import ColumnScales, settings
 from cxbridge.tabular.config import MetricColumn, RowMapping
@@ -22,9 +23,9 @@ _LEADING_NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:[-–—=:.)/]\s*|\s+)
 def check_order(column: str, metric: MetricColumn, text: str, labels: dict[str, float], *, config: RowMapping,
                 source: str) -> None:  # fmt: skip
     """A DataError when an answer's number and its label stand at opposite ends of the scale
-    ('5 - Very dissatisfied' on a scale read higher-is-better): the export numbers the scale
-    the other way round, and its numbers would score each answer as its opposite. `labels`: the
-    metric's own labels over the built-in ones."""
+    ('5 - Very dissatisfied' on a scale read higher-is-better, '1 - Very dissatisfied' on one read
+    lower-is-better): the export numbers the scale the other way round, and its numbers would
+    score each answer as its opposite. `labels`: the metric's own labels over the built-in ones."""
     trailing = TRAILING_NUMBER.match(text)
     match = trailing or _LEADING_NUMBER.match(text)
     if match is None or builtin.label_key(text) in labels:
@@ -32,10 +33,11 @@ def check_order(column: str, metric: MetricColumn, text: str, labels: dict[str, 
     named, number = match.groups() if trailing else match.groups()[::-1]
     meant, middle = labels.get(builtin.label_key(named)), sum(metric.scale_bounds) / 2
     if meant is not None and (float(number.replace(",", ".")) - middle) * (meant - middle) < 0:
+        other = next(direction for direction in Direction if direction != metric.direction)
         raise DataError(
             f"question {column!r}: answer {text!r} is numbered {number}, but {named.strip()!r} is the other end of "
             f"this {metric.metric} scale: its answers are numbered the other way round; in "
-            f"{config.metrics_entry(column, source=source)}, set direction = 'lower_is_better', or map "
+            f"{config.metrics_entry(column, source=source)}, set direction = '{other}', or map "
             "its answers under 'labels'",
             field=column,
         )
