@@ -88,7 +88,8 @@ def _undecided(column: str, metric: MetricColumn, text: str, config: RowMapping,
     return (f"answer {text!r} is scored on the built-in {low}–{high} {metric.metric} scale only when no answer of its "
             "column in its file grades more degrees than that scale holds, which only a read of the file tells: the "
             "row was quarantined before cxbridge kept that with it, or under another entry of the question in "
-            f"{config.metrics_entry(column, source=source)}; read the file again with {config.read_again(source=source)}")
+            f"{config.metrics_entry(column, source=source)}; read the file again with "
+            f"{config.read_again(source=source)}")
 
 
 def _degrees_advice(column: str, config: RowMapping, source: str) -> str:
