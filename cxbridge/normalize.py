@@ -82,9 +82,11 @@ class RecordBuilder:
         connector: str,
         stream: str,
         keys: RespondentKeys | None = None,
+        mapping: Any = None,
     ):
         self.context = context
         self.config = config
+        self.mapping = mapping  # the stream's row mapping, when not `config` itself (`Stream.row_mapping`)
         self.connector = connector
         self.stream = stream
         self.keys = keys or unsaved_keys()  # a sync passes the dataset's own (cxbridge.dataset_salt)
@@ -273,11 +275,11 @@ class RecordBuilder:
 
     def _advice(self, answer: AnswerInput, fixes: tuple[str, ...]) -> str:
         """The fixes, where this source's configuration sets them: a file's `[[metrics]]` entry (in the
-        mapping its import read), an API source's `[sources.NAME.questions.ID]`, a `csat_scale`, or
-        only the source's data."""
-        keys, name = type(self.config).model_fields, self.context.name
-        if "metrics" in keys:  # a row mapping's (`RowMapping.metrics_entry`)
-            return metrics.advice(fixes, where=self.config.metrics_entry(answer.question_id, source=name))
+        mapping its import read) or another row mapping's (a Salesforce custom object's), an API
+        source's `[sources.NAME.questions.ID]`, a `csat_scale`, or only the source's data."""
+        keys, name, mapping = type(self.config).model_fields, self.context.name, self.mapping or self.config
+        if "metrics" in type(mapping).model_fields:  # a row mapping's (`RowMapping.metrics_entry`)
+            return metrics.advice(fixes, where=mapping.metrics_entry(answer.question_id, source=name))
         if "questions" in keys and getattr(self.config, "takes_questions", True):
             return metrics.advice(fixes, where=f"[sources.{name}.questions.{toml_key(answer.question_id)}]")
         if "csat_scale" in keys and "scale" in fixes and answer.spec.metric == Metric.CSAT:  # type: ignore[union-attr]

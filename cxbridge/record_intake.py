@@ -31,7 +31,8 @@ def stream_tools(source: Source, stream: Stream, *, keys: RespondentKeys | None)
     sees them (`cxbridge.privacy`; the way the stream takes through it, `Stream.scrubbing`),
     both with the dataset's respondent keys."""
     context = source.context
-    builder = RecordBuilder(context=context, config=source.config, connector=source.name, stream=stream.name, keys=keys)
+    builder = RecordBuilder(context=context, config=source.config, connector=source.name, stream=stream.name, keys=keys,
+                            mapping=stream.row_mapping)  # fmt: skip
     exact, prefixes = volatile_keys(stream.volatile_fields())  # removed like ignored fields, kept or not personal data
     fields = stream.personal_fields() | PersonalFields(ignored=exact, ignored_prefixes=prefixes)
     scrub = Scrubber(fields, builder.keys, keep_personal_data=context.keep_personal_data)

@@ -167,6 +167,9 @@ class Stream(ABC):
     primary_key: tuple[str, ...] = ("id",)
     cursor_field: str | None = None
     is_sorted: bool = False
+    row_mapping: Any = None
+    """The row mapping (`tabular.config.RowMapping`) the stream scores its records through when it
+    is not the source's config itself (a Salesforce custom object's): advice names its entries."""
 
     def __init__(self, source: Source):
         self.source = source

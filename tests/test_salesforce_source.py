@@ -356,6 +356,25 @@ def test_a_custom_object_s_satisfaction_in_words_counts_its_satisfied_answers_un
         (len(answers), round(100 * satisfied / len(answers), 1))]  # fmt: skip
 
 
+def test_a_custom_object_s_answer_no_label_reads_is_quarantined_naming_its_custom_objects_entry(tmp_path):
+    """The fix a custom object's unread answer asks for is in its `[[custom_objects]]` entry's
+    `metrics`, where the mapping of that field is (before: `[sources.org.questions.Satisfaction__c]`,
+    a table of SurveyQuestion ids that would change nothing)."""
+    org = survey_org()
+    org.add("CSAT_Response__c", {"Id": "a0Y1", "Satisfaction__c": "Loved it", "CreatedDate": stamp(1),
+                                 "SystemModstamp": stamp(1)})  # fmt: skip
+    custom = {"object": "CSAT_Response__c", "columns": {"submitted_at": "CreatedDate"},
+              "metrics": [{"column": "Satisfaction__c", "metric": "csat", "scale": [1, 5]}]}  # fmt: skip
+    with salesforce(org) as api:
+        result = sync(tmp_path, entry(api.url, surveys=False, accounts=False, contacts=False, custom_objects=[custom]))
+    assert result.quarantined == 1
+    assert query(tmp_path, "SELECT error FROM quarantine") == [(
+        "question 'Satisfaction__c': answer (a text of 2 words, not shown) is neither a number nor a known label of "
+        "this csat question; fix the answer in the source, or, in the metrics entry of column 'Satisfaction__c' in the "
+        "[[sources.org.custom_objects]] entry of object 'CSAT_Response__c', map it to its value in 'labels', or add it "
+        "to 'ignore_values' if it means no answer",)]  # fmt: skip
+
+
 def test_429_5xx_and_dropped_connections_are_retried_and_every_row_lands_once(tmp_path, no_waiting):
     with salesforce(survey_org()) as api:
         api.fail(Reply(503), match="/query")

@@ -32,6 +32,11 @@ class CustomObject(RowMapping):
             raise ValueError(f"{value!r} is not an object API name (letters, digits, _; e.g. NPS_Response__c)")
         return value
 
+    def metrics_entry(self, column: str, *, source: str) -> str:
+        """Where advice tells to change how a field is scored: its entry under the object's `metrics`."""
+        within = f"the [[sources.{source}.custom_objects]] entry of object {self.object!r}"
+        return f"the metrics entry of column {column!r} in {within}"
+
 
 class SalesforceConfig(ApiSourceConfig):
     connector: Literal["salesforce"] = "salesforce"

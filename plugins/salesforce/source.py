@@ -266,7 +266,7 @@ class CustomObjectRows(ModstampCursor, Stream):
     def __init__(self, source: SalesforceSource, custom: CustomObject):
         super().__init__(source)
         self.source: SalesforceSource = source
-        self.custom = custom
+        self.custom = self.row_mapping = custom
         self.name = custom.object  # type: ignore[misc]
         self.normalizer = RowNormalizer(custom, source.context)
 
