@@ -179,7 +179,7 @@ class ResponseReader:
         of them, grade more degrees than the built-in scale holds — by the rule a file's column
         follows (`degrees.off_builtin_scale`: 'Totalmente satisfecho' beyond 'Muy satisfecho'), so
         every answer of it is refused alike, whatever order they come in; without the options (the
-        API gave none) the answer is told by itself, as a replayed row of a file is."""
+        API gave none) the answer is told by itself, as an API record's with no table is."""
         settings = {"metric": spec.metric, "scale": spec.scale_bounds, "direction": spec.direction}
         if options := (self.options or {}).get(qid):
             if qid not in self._off_scale:
