@@ -113,11 +113,12 @@ def project(tmp_path: Path, kind: str) -> str:
 
 def listed_holding_none(markers: list[str], summary: str, db_file: Path) -> list[dict[str, Any]]:
     """The reasons `quarantine list --format json` lists, once no marker is in them, in the table
-    it prints, the run's `summary`, `status -vv`, `quarantine.error` or `sync_runs.error`."""
+    it prints, the run's `summary`, `status -vv`, `quarantine.error` and `.context` or `sync_runs.error`."""
     listed = json.loads(run("quarantine", "list", "--format", "json"))
     shown = [summary, run("quarantine", "list"), json.dumps(listed, ensure_ascii=False), run("-vv", "status")]
     with closing(sqlite3.connect(db_file)) as db:
         shown += [error for (error,) in db.execute("SELECT error FROM quarantine")]
+        shown += [context for (context,) in db.execute("SELECT context FROM quarantine")]  # its replay's reasons too
         shown += [error or "" for (error,) in db.execute("SELECT error FROM sync_runs")]
     for output in shown:
         for marker in markers:
