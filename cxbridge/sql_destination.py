@@ -25,6 +25,7 @@ from cxbridge.crm import id_column
 from cxbridge.layout import CRM_TABLES, FEEDBACK, FEEDBACK_COMMENTS, FEEDBACK_SCORES
 from cxbridge.layout import FEEDBACK_CASE_EVENTS, FEEDBACK_CASES, LOOP_OUTBOX, QUARANTINE, SYNC_RUNS, SYNC_STATE
 from cxbridge.layout import ERASURES, METADATA, Column, ColumnType, Table
+from cxbridge.loop.refused import note_written_table
 from cxbridge.pruning import Pruned, ReadIds, Relink, prune_rows
 from cxbridge.removal import Chosen, Removal, removal_rows
 from cxbridge.sql_migrations import ERASURES_MIGRATION, METADATA_MIGRATION, MIGRATIONS, MIGRATIONS_TABLE, Migration, create_views
@@ -284,8 +285,7 @@ class SQLDestination(Destination):
             self.stage(staged)
             opened = len(staged[FEEDBACK_CASES]) if options.get("unstored") else self.new_cases(staged)
             statements = self.merge_statements(context_tables, links=bool(staged[LINKS]), cases=bool(batch.cases), **options)
-            for statement in statements:
-                self.execute(statement)
+            self.execute_writing(statements)
             written = int(self.fetch(f"SELECT COUNT(*) AS n FROM {CHANGED.name}")[0]["n"]) if changes else 0
             if options.get("unstored"):  # its records are all new, and not in `cx_changed`
                 written += len(staged[FEEDBACK])
@@ -397,8 +397,16 @@ class SQLDestination(Destination):
         staged = loop_change_rows(changes)
         with self.transaction():
             self.stage(staged)
-            for statement in self.loop_change_statements(staged):
+            self.execute_writing(self.loop_change_statements(staged))
+
+    def execute_writing(self, statements: Sequence[str]) -> None:
+        """Each of `statements`; the failure of one names the table it writes (`note_written_table`)."""
+        for statement in statements:
+            try:
                 self.execute(statement)
+            except Exception as exc:
+                note_written_table(exc, statement)
+                raise
 
     def loop_change_statements(self, staged: Mapping[Table, Sequence[tuple[Any, ...]]]) -> list[str]:
         """Staged case and delivery rows replace the stored ones; staged events are added."""

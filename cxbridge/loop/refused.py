@@ -19,8 +19,14 @@ _MISSING_COLUMN = re.compile(
     r"no (?:such )?column(?: named)? \"?(\w+)|column (?:with name )?\"?(\w+)\"? (?:of relation \"?\w+\"? )?does not exist"
     r"|does not have a column (?:named|with name) \"?(\w+)|[Uu]nrecognized name: (\w+)|invalid identifier '?\"?(\w+)",
 )
-_CONSTRAINT = re.compile(r"(\w+ constraint failed: [\w.]+)|constraint \"?(\w+)\"?|(\w+ key constraint)", re.IGNORECASE)
-_KEYS = re.compile(r"\b(?:case_id|event_id|delivery_id)\b|_pkey\b|primary key", re.IGNORECASE)  # of a case table
+_CONSTRAINT = re.compile(
+    r"(\w+ constraint failed: [\w.]+)|(UNIQUE constraint violation: duplicate key \"[^\"]*\")"  # DuckDB's unique index
+    r"|constraint \"?(?!Error:)(\w+)\"?|(\w+ key constraint)",  # not DuckDB's "Constraint Error:" heading
+    re.IGNORECASE,
+)
+_KEYS = re.compile(r"\b(?:case_id|event_id|delivery_id)\b|_pkey\b|primary key(?! or unique)", re.I)  # of a case table
+_WRITES = re.compile(r"(?:INSERT INTO|UPDATE|DELETE FROM) (\w+)")
+_WRITING = "cxbridge was writing "
 
 
 def refused_cases(destination: Destination, batch: Batch, exc: Exception) -> str | None:
@@ -29,7 +35,9 @@ def refused_cases(destination: Destination, batch: Batch, exc: Exception) -> str
     said = str(exc) if isinstance(exc, CxbridgeError) else f"{type(exc).__name__}: {exc}"
     lines = (line.strip() for line in said.splitlines())  # not PostgreSQL's statement excerpt, its caret, nor the row
     words = " ".join(line for line in lines if line and not line.startswith(("LINE ", "^", "DETAIL:  Failing row")))
-    table = next((name for name in _CASE_TABLES if name in words), None)
+    noted = [note.removeprefix(_WRITING) for note in getattr(exc, "__notes__", ()) if note.startswith(_WRITING)]
+    table = next((name for name in _CASE_TABLES if name in words), None) or next(
+        (name for name in _CASE_TABLES if name in noted), None)  # fmt: skip
     if not batch.cases or table is None:
         return None
     return (
@@ -37,6 +45,13 @@ def refused_cases(destination: Destination, batch: Batch, exc: Exception) -> str
         f"{table}: {words.rstrip('.')}. {_advice(table, words)} Nothing of the batch was kept (its records "
         "neither): the sync run again once that is done opens its cases, once"
     )
+
+
+def note_written_table(exc: BaseException, statement: str) -> None:
+    """Note on `exc`, the failure of `statement`, the table that statement writes: DuckDB's
+    refusals by a unique index name none, which `refused_cases` then reads here."""
+    if written := _WRITES.match(statement.lstrip()):
+        exc.add_note(f"{_WRITING}{written[1]}")
 
 
 def _cases(batch: Batch) -> str:
