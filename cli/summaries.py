@@ -76,8 +76,10 @@ def pruned(result: SourceResult, *, dry_run: bool) -> str:
 
 def kept_before_failure(result: SourceResult, *, dry_run: bool) -> str:
     """What a failed run wrote before it failed, which stays (the next run writes none of it twice):
-    ` (3,000 written before it failed, kept)`; nothing when it wrote nothing."""
-    return f" ({result.written:,} written before it failed, kept)" if result.written and not dry_run else ""
+    ` (3,000 written and 12 cases opened before it failed, kept)`; nothing when it wrote nothing."""
+    kept = [f"{result.written:,} written"] if result.written else []
+    kept += [cases_opened(result, dry_run=False).removeprefix(" · ")] if result.cases_opened else []
+    return f" ({' and '.join(kept)} before it failed, kept)" if kept and not dry_run else ""
 
 
 def print_quarantine_reasons(result: SourceResult, *, listed: str | None) -> None:

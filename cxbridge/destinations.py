@@ -254,6 +254,13 @@ class Destination(ABC):
         processes and on other machines, while `lock` still keeps every sync out."""
         return self.lock(wait=wait)
 
+    def cases_kept(self, source: str) -> int:
+        """The cases that the last `write_batch` of `source` to raise stored all the same, which
+        the engine counts as opened (the run again finds them stored and opens them no more): none
+        where a transaction takes them back with the records; a destination without one, which
+        writes them before the records (`write_batch`), says how many."""
+        return 0
+
     def beside(self) -> Destination:
         """Another, unopened instance of this destination, for a writer running beside this one
         (a source of `sync --jobs` on a destination with `concurrent_writers`)."""

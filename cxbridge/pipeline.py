@@ -339,7 +339,7 @@ class Engine:
                 copies |= cased_copies(self.destination, opened, copied)
                 opened = [c for c in opened if c.record_id not in copies]
             batch.cases = opened
-            stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch)
+            stats = self._dry_run.count(batch) if self._dry_run else self._destination_write(batch, result)
         result.written += stats.written
         result.unchanged += stats.unchanged + batch.superseded  # read, but a later version of it counts
         result.quarantined += stats.quarantined
@@ -359,12 +359,14 @@ class Engine:
             self.emit(EventKind.BATCH_COMMITTED, source=batch.source, stream=batch.stream, counts=counts,
                       progress=stream.progress())  # fmt: skip
 
-    def _destination_write(self, batch: Batch) -> WriteStats:
+    def _destination_write(self, batch: Batch, result: SourceResult) -> WriteStats:
         """The destination's write of `batch`; what it raises is the destination's failure, not
-        the source plugin's (a lost database connection, a constraint, a bug in its plugin)."""
+        the source plugin's (a lost database connection, a constraint, a bug in its plugin), and
+        the cases it kept all the same count as opened (`Destination.cases_kept`)."""
         try:
             return self.destination.write_batch(batch)
         except Exception as exc:
+            result.cases_opened += (kept := self.destination.cases_kept(batch.source))
             if refused := refused_cases(self.destination, batch, exc):  # its cases: which, and what to do
                 log.debug("%s refused the cases of a batch of %s:\n%s", self.destination.name, batch.source,
                           traceback.format_exc())  # fmt: skip
@@ -374,7 +376,7 @@ class Engine:
             log.debug("%s crashed writing a batch of %s:\n%s", self.destination.name, batch.source, traceback.format_exc())
             raise DestinationError(
                 f"{self.destination.display_name} failed to write a batch: {type(exc).__name__}: {exc} "
-                f"(the batch was not kept; a database that refused it, or a bug in the {self.destination.name} "
+                f"({_not_kept(kept)}; a database that refused it, or a bug in the {self.destination.name} "
                 "destination plugin?)"
             ) from None
 
@@ -475,6 +477,13 @@ def _kept(noun: str, parts: dict[str, int]) -> str:
 
 def _records(count: int) -> str:
     return f"{count:,} record{'s' if count != 1 else ''}"
+
+
+def _not_kept(cases_kept: int) -> str:
+    """What a failed write left out: all of the batch, or its records alone where its cases stay."""
+    if not cases_kept:
+        return "the batch was not kept"
+    return f"the batch's records were not kept, its {cases_kept} case{'s' if cases_kept != 1 else ''} were"
 
 
 def _cursor_text(cursor: Any, limit: int = 80) -> str:

@@ -466,12 +466,14 @@ def test_a_file_that_fails_after_rows_were_written_says_how_many_are_kept(tmp_pa
     imported = invoke("import", str(path), "--mapping", str(tmp_path / "m.toml"), "--db", str(tmp_path / "x.db"))
     [line] = [line for line in imported.output.splitlines() if line.startswith("✘")]
     assert count(tmp_path / "x.db") == [(len(rows),)]
-    assert line.endswith(f"({len(rows):,} written before it failed, kept)"), line
+    opened = count(tmp_path / "x.db", "SELECT COUNT(*) FROM feedback_cases")[0][0]  # by the default rules
+    assert line.endswith(f"({len(rows):,} written and {opened:,} cases opened before it failed, kept)"), line
     assert f"(nothing from row {len(rows) + 2} on was imported)" in line, line
     config = tmp_path / "cxbridge.toml"
     config.write_text((tmp_path / "m.toml").read_text(encoding="utf-8"), encoding="utf-8")
     synced = invoke("sync", "--config", str(config), "--db", str(tmp_path / "synced.db"))
-    assert synced.output.splitlines()[0].endswith(f"({len(rows):,} written before it failed, kept)"), synced.output
+    kept = f"({len(rows):,} written and {opened:,} cases opened before it failed, kept)"
+    assert synced.output.splitlines()[0].endswith(kept), synced.output
 
 
 

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from click.testing import CliRunner
 
+from cxbridge.cli.main import cli
 from cxbridge.plugins.parquet import files
 from cxbridge.plugins.parquet.destination import ParquetDestination
-from cxbridge.testing.destinations import deliver, snapshot
+from cxbridge.testing.destinations import deliver, expected_cases, snapshot, stored_cases
+from tests.conftest import survey_row
 
 
 @pytest.fixture(scope="module")
@@ -422,3 +425,43 @@ def test_a_part_emptied_in_a_sync_and_its_name_taken_again_is_merged_once(lake: 
     finally:
         destination.close()
     assert [row["record_id"] for row in found] == ["other"]
+
+
+def test_the_cases_a_failed_batch_keeps_count_as_opened_once(lake: Path, monkeypatch):
+    """A lake has no transaction: a batch adds its cases before its records, and keeps them when
+    its records then fail (the next run writes the records and finds the cases stored). The
+    failed run counts them as opened, and no run counts them twice."""
+    url = f"parquet:///{lake}"
+    real_replace = os.replace
+
+    def disk_full(source, target):
+        if f"{os.sep}feedback{os.sep}" in str(target):  # the records' folder, not the cases'
+            raise OSError("disk full")
+        real_replace(source, target)
+
+    monkeypatch.setattr(files.os, "replace", disk_full)
+    failed, _ = deliver(ParquetDestination(url), version=2)
+    monkeypatch.setattr(files.os, "replace", real_replace)
+    kept = len(stored_cases(ParquetDestination(url))[0]) - len(expected_cases(1))
+
+    assert failed.status == "failed" and "disk full" in failed.error
+    assert kept > 0 and failed.cases_opened == kept
+    again, _ = deliver(ParquetDestination(url), version=2)
+    added = len(expected_cases(2).keys() - expected_cases(1).keys())
+    assert again.ok and again.cases_opened == added - kept
+    assert stored_cases(ParquetDestination(url))[0] == expected_cases(2) | expected_cases(1)
+
+
+def test_cxbridge_sync_says_the_cases_a_failed_batch_kept(workspace, monkeypatch):
+    workspace.config.write_text(workspace.config.read_text() + "\n[loop.rules.detractors]\n")
+    workspace.write_csv([survey_row(n, nps=n % 7) for n in range(1, 6)])  # NPS 0–6: each a detractor
+    real_replace = os.replace
+    monkeypatch.setattr(files.os, "replace", lambda source, target: real_replace(source, target)
+                        if f"{os.sep}feedback{os.sep}" not in str(target) else (_ for _ in ()).throw(OSError("disk full")))  # fmt: skip
+
+    synced = CliRunner().invoke(cli, ["sync", "--destination", f"parquet:///{workspace.root / 'lake'}"])
+
+    assert synced.exit_code == 1
+    [line] = [line for line in synced.output.splitlines() if line.startswith("✘ survey")]
+    assert "OSError: disk full (the batch's records were not kept, its 5 cases were; " in line, line
+    assert line.endswith("(5 cases opened before it failed, kept)"), line

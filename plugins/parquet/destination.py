@@ -108,6 +108,7 @@ class ParquetDestination(
         self._keys_built = False  # `_build_on_keys`
         self._first_sync = False  # a batch of this source's sync was `Batch.unstored`, no other source's records stored
         self._cases_opened = 0  # of the batch being written (`write_batch`): the cases added
+        self._kept: dict[str, int] = {}  # per source: the cases its last failed batch added (`cases_kept`)
         self._alone_sources: dict[str, bool] = {}  # `_alone`
         self._unread_parts: dict[str, set[Path]] = {}  # a reader's: record table → parts of a batch cut short
         self._links_unread = False  # a reader's: the links that batch set read as they were (`cx_links_before`)
@@ -230,8 +231,12 @@ class ParquetDestination(
         try:
             return dataclasses.replace(self._within_memory(write, batch), cases_opened=self._cases_opened)
         except Exception:  # the engine fails the source and goes on: no record of it left part-written
+            self._kept[batch.source] = self._cases_opened  # its cases stay (`_open_cases`): counted by the engine
             self._undo_failed_batch()
             raise
+
+    def cases_kept(self, source: str) -> int:
+        return self._kept.pop(source, 0)
 
     def _undo_failed_batch(self) -> None:
         """Take out the rows of a batch that raised part-way (`_undo_unfinished_batch`) before
